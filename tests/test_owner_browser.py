@@ -1,0 +1,104 @@
+"""A real owner's path in headless Chromium on a phone-sized screen: notice PDF → QR →
+second factor → vote → receipt → board → exported bundle verified, device signature included."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from tests.browser import ARTIFACTS, live_server, need_tools, phone_browser, shot
+from tests.factories import make_roll_csv, resident_id
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def sqlite_app(app, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the browser path runs once, on SQLite")
+    return app
+
+
+def decode_qr_links(pdf, tmp_path) -> list[str]:
+    subprocess.run(["pdftoppm", "-r", "150", "-png", str(pdf), str(tmp_path / "page")],
+                   check=True)
+    links = []
+    for png in sorted(tmp_path.glob("page*.png")):
+        out = subprocess.run(["zbarimg", "--raw", "-q", str(png)], capture_output=True,
+                             text=True, check=True).stdout.strip()
+        links.append(out)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "owner-0-notice.png").write_bytes(sorted(tmp_path.glob("page*.png"))[0].read_bytes())
+    return links
+
+
+def test_owner_votes_from_a_phone(sqlite_app, runner, tmp_path):
+    need_tools("chromium", "pdftoppm", "zbarimg")
+    app = sqlite_app
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    with live_server(app) as base:
+        assert runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"]).exit_code == 0
+        roll = make_roll_csv(tmp_path / "roll.csv")
+        assert runner.invoke(args=["roll", "import", "--community", "SUN", str(roll)]).exit_code == 0
+        pid = runner.invoke(args=[
+            "proposal", "create", "--community", "SUN", "--title", "1号楼电梯更换",
+            "--matter", "use_fund", "--scope", "building:1", "--budget", "356000.00",
+            "--publicity-start", (now - timedelta(days=8)).isoformat(),
+            "--voting-start", (now - timedelta(minutes=5)).isoformat(),
+            "--voting-end", (now + timedelta(days=7)).isoformat()]).output.strip()
+        assert runner.invoke(args=["proposal", "open", pid]).exit_code == 0
+        pdf = tmp_path / "notices.pdf"
+        result = runner.invoke(args=["notices", pid, "-o", str(pdf)])
+        assert result.exit_code == 0, result.output
+        links = decode_qr_links(pdf, tmp_path)
+        assert len(links) == 3 and all(link.startswith(base + "/v/") for link in links)
+
+        # Notices are ordered by unit: the first is 张三's (1-1-101 and 1-1-201).
+        with phone_browser() as page:
+            page.goto(links[0])
+            assert "验证业主身份" in page.content()
+            shot(page, "owner-1-verify")
+            page.fill("#answer", "000000")
+            page.click("#verify-submit")
+            page.wait_for_load_state()
+            assert "还可以再试 4 次" in page.content()
+            shot(page, "owner-2-wrong-answer")
+            page.fill("#answer", resident_id(1)[-6:])
+            page.click("#verify-submit")
+            page.wait_for_url(re.compile(r".*/ballot$"))
+            assert "您应分摊的费用" in page.content()
+            shot(page, "owner-3-ballot")
+            page.check("input[value=agree]")
+            page.click("#next")
+            page.wait_for_url(re.compile(r".*/confirm$"))
+            assert "您选择了" in page.content()
+            shot(page, "owner-4-confirm")
+            page.click("#cast-submit")
+            page.wait_for_url(re.compile(r".*/receipt/[0-9a-f]{64}$"))
+            digest = page.url.rsplit("/", 1)[1]
+            shot(page, "owner-5-receipt")
+            page.click("#check-receipt")
+            page.wait_for_load_state()
+            assert "已计入：第 1 条记录" in page.content()
+            shot(page, "owner-6-board")
+
+        app.config["VOTES_NOW"] = now + timedelta(days=7, minutes=1)
+        assert runner.invoke(args=["proposal", "close", pid]).exit_code == 0
+        bundle = tmp_path / "bundle.zip"
+        assert runner.invoke(args=["export", pid, "-o", str(bundle)]).exit_code == 0
+
+    from votes.core.verifier import verify_bundle
+
+    report = verify_bundle(str(bundle))
+    assert report.ok, report.render()
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(bundle) as z:
+        lines = [json.loads(x) for x in z.read("chain.jsonl").decode().splitlines() if x]
+    ballot = next(line["entry"] for line in lines if line["digest"] == digest)
+    assert ballot["body"]["channel"] == "online"
+    assert ballot["body"]["device"] and ballot["body"]["device"]["alg"] == "ECDSA-P256-SHA256"

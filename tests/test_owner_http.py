@@ -1,0 +1,212 @@
+"""Owner pages over HTTP: link, second factor, lockout, ballot, receipt, board, dead ends."""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import timedelta
+
+import pytest
+
+from tests.factories import make_open_proposal, resident_id, voter_token
+
+ZHANG_SUFFIX = resident_id(1)[-6:]  # 张三 owns 1-1-101 and 1-1-201
+
+
+@pytest.fixture
+def vote(app, runner, tmp_path):
+    app.config["RATELIMIT_ENABLED"] = True
+    return make_open_proposal(app, runner, tmp_path)
+
+
+def verified(client, app, vote, room="101", suffix=ZHANG_SUFFIX):
+    r = client.get(f"/v/{voter_token(app, vote, room)}")
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/p/{vote['uid']}/verify")
+    r = client.post(f"/p/{vote['uid']}/verify", data={"method": "id", "answer": suffix})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    assert r.headers["Location"].endswith(f"/p/{vote['uid']}/ballot")
+
+
+def cast(client, vote, choice="agree", **signed):
+    page = client.post(f"/p/{vote['uid']}/confirm", data={"choice": choice})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    nonce = re.search(r'name="nonce" value="([0-9a-f]+)"', html).group(1)
+    return client.post(f"/p/{vote['uid']}/cast", data={"choice": choice, "nonce": nonce, **signed}), nonce
+
+
+def test_owner_votes_and_finds_the_receipt_on_the_board(app, client, vote):
+    verified(client, app, vote)
+    ballot = client.get(f"/p/{vote['uid']}/ballot").get_data(as_text=True)
+    assert "电梯更换" in ballot and "同意" in ballot and "反对" in ballot and "弃权" in ballot
+    # 张三's two units, 89.50 + 75.25 of 654.75 m², pay 16475/65475 of 6547.50 yuan.
+    assert "1647.50" in ballot
+    confirm = client.post(f"/p/{vote['uid']}/confirm", data={"choice": "disagree"})
+    assert "反对" in confirm.get_data(as_text=True)
+    r, _ = cast(client, vote, "agree")
+    assert r.status_code == 302 and "/receipt/" in r.headers["Location"]
+    digest = r.headers["Location"].rsplit("/", 1)[1]
+    receipt = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert digest[:4] in receipt and "<svg" in receipt
+    board = client.get(f"/p/{vote['uid']}?receipt={digest[:4]} {digest[4:20]}").get_data(as_text=True)
+    assert "已计入：第 1 条记录" in board
+    # Voting again shows the existing receipt and the rule, never a second ballot.
+    again = client.get(f"/p/{vote['uid']}/ballot")
+    assert again.status_code == 302 and digest in again.headers["Location"]
+    r2, _ = cast(client, vote, "disagree")
+    assert digest in r2.headers["Location"]
+    with app.app_context():
+        from votes.services.figures import proposal_figures
+
+        assert proposal_figures(str(vote["id"])).ballots == 1
+
+
+def test_device_signed_ballot_is_verified_and_recorded(app, client, vote):
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+    from votes.core.signing import device_payload
+
+    verified(client, app, vote)
+    key = ec.generate_private_key(ec.SECP256R1())
+    spki = base64.b64encode(key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).decode()
+    assert client.post(f"/p/{vote['uid']}/device", json={"public_key": spki}).status_code == 200
+    assert client.post(f"/p/{vote['uid']}/device", json={"public_key": "bad"}).status_code == 400
+    page = client.post(f"/p/{vote['uid']}/confirm", data={"choice": "agree"}).get_data(as_text=True)
+    nonce = re.search(r'data-nonce="([0-9a-f]+)"', page).group(1)
+    voter = re.search(r'data-voter="([^"]+)"', page).group(1)
+
+    def sign(choice):
+        der = key.sign(device_payload(vote["uid"], voter, choice, nonce), ec.ECDSA(hashes.SHA256()))
+        r, s = decode_dss_signature(der)
+        return base64.b64encode(r.to_bytes(32, "big") + s.to_bytes(32, "big")).decode()
+
+    # A signature over another choice must not pass for this one.
+    forged = client.post(f"/p/{vote['uid']}/cast", data={
+        "choice": "agree", "nonce": nonce, "public_key": spki, "signature": sign("disagree")})
+    assert forged.status_code == 302 and forged.headers["Location"].endswith("/ballot")
+    page = client.post(f"/p/{vote['uid']}/confirm", data={"choice": "agree"}).get_data(as_text=True)
+    nonce = re.search(r'data-nonce="([0-9a-f]+)"', page).group(1)
+    ok = client.post(f"/p/{vote['uid']}/cast", data={
+        "choice": "agree", "nonce": nonce, "public_key": spki, "signature": sign("agree")})
+    assert "/receipt/" in ok.headers["Location"]
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import Proposal
+        from votes.services.records import chain_entries
+
+        entry = chain_entries(db.session.get(Proposal, vote["id"]))[-1].entry
+        assert entry["body"]["device"]["public_key"] == spki
+
+
+def test_wrong_answers_lock_the_link(app, client, vote):
+    token = voter_token(app, vote)
+    client.get(f"/v/{token}")
+    for remaining in (4, 3, 2, 1):
+        r = client.post(f"/p/{vote['uid']}/verify", data={"method": "id", "answer": "000000"})
+        assert r.status_code == 200
+        assert f"还可以再试 {remaining} 次" in r.get_data(as_text=True)
+    r = client.post(f"/p/{vote['uid']}/verify", data={"method": "id", "answer": "000000"})
+    assert r.status_code == 423 and "锁定" in r.get_data(as_text=True)
+    # Even the right answer is refused while locked, from a fresh client too.
+    fresh = app.test_client()
+    assert fresh.get(f"/v/{token}").status_code == 423
+    app.config["VOTES_NOW"] = vote["t0"] + timedelta(hours=2)
+    verified(fresh, app, vote)
+
+
+def test_per_client_rate_limit(app, client, vote):
+    client.get(f"/v/{voter_token(app, vote, '202')}")
+    codes = [client.post(f"/p/{vote['uid']}/verify", data={"answer": "111111"}).status_code
+             for _ in range(11)]
+    assert 429 in codes
+
+
+def test_sms_code_path(app, client, vote):
+    sent = []
+    app.config["SMS_SENDER"] = lambda phone, text: sent.append((phone, text))
+    client.get(f"/v/{voter_token(app, vote)}")
+    page = client.get(f"/p/{vote['uid']}/verify").get_data(as_text=True)
+    assert "发送短信验证码" in page
+    client.post(f"/p/{vote['uid']}/code")
+    assert sent and sent[0][0] == "13912345678"
+    page = client.get(f"/p/{vote['uid']}/verify").get_data(as_text=True)
+    assert "139****5678" in page
+    code = re.search(r"(\d{6})", sent[0][1]).group(1)
+    wrong = "000000" if code != "000000" else "111111"
+    assert client.post(f"/p/{vote['uid']}/verify",
+                       data={"method": "sms", "answer": wrong}).status_code == 200
+    r = client.post(f"/p/{vote['uid']}/verify", data={"method": "sms", "answer": code})
+    assert r.status_code == 302 and r.headers["Location"].endswith("/ballot")
+
+
+def test_poster_path_picks_building_and_room(app, client, vote):
+    r = client.post(f"/p/{vote['uid']}/pick", data={"building": "1号楼", "entrance": "1",
+                                                    "room": "201"})
+    assert r.status_code == 302
+    r = client.post(f"/p/{vote['uid']}/verify", data={"method": "id", "answer": ZHANG_SUFFIX})
+    assert r.status_code == 302 and r.headers["Location"].endswith("/ballot")
+
+
+def test_dead_ends(app, runner, client, tmp_path):
+    vote = make_open_proposal(app, runner, tmp_path, scope="building:1")
+    assert client.get("/v/not-a-real-token").status_code == 404
+    out = client.post(f"/p/{vote['uid']}/pick", data={"building": "2", "entrance": "1",
+                                                      "room": "101"})
+    assert out.status_code == 404 and "不在表决范围" in out.get_data(as_text=True)
+    assert client.get(f"/p/{vote['uid']}/ballot").status_code == 403
+    token = voter_token(app, vote)
+    app.config["VOTES_NOW"] = vote["t0"] - timedelta(days=1)
+    # Voting already opened in the chain; a clock before the start still refuses ballots.
+    early = client.get(f"/v/{token}")
+    assert early.status_code == 403 and "尚未开始" in early.get_data(as_text=True)
+    app.config["VOTES_NOW"] = vote["t0"] + timedelta(days=8)
+    closed = client.get(f"/v/{token}")
+    assert closed.status_code == 410 and "已结束" in closed.get_data(as_text=True)
+    board = client.get(f"/p/{vote['uid']}").get_data(as_text=True)
+    assert "表决未通过" in board  # nobody voted: the quorum is missed
+
+
+def test_not_open_yet_page(app, runner, client, tmp_path):
+    from tests.factories import make_roll_csv
+
+    app.config["VOTES_NOW"] = vote_time = __import__("datetime").datetime(
+        2026, 11, 10, tzinfo=__import__("datetime").timezone.utc)
+    runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"])
+    runner.invoke(args=["roll", "import", "--community", "SUN",
+                        str(make_roll_csv(tmp_path / "r.csv"))])
+    pid = runner.invoke(args=[
+        "proposal", "create", "--community", "SUN", "--title", "t", "--matter", "use_fund",
+        "--scope", "all", "--budget", "1", "--publicity-start", "2026-11-20T09:00",
+        "--voting-start", "2026-12-01T09:00", "--voting-end", "2026-12-08T09:00"]).output.strip()
+    app.config["VOTES_NOW"] = vote_time + timedelta(days=11)
+    assert runner.invoke(args=["proposal", "start-publicity", pid]).exit_code in (0, 1)
+    with app.app_context():
+        from votes.services.lifecycle import get_proposal
+
+        proposal = get_proposal(pid)
+        uid, state = proposal.uid, proposal.state
+    assert state == "publicity"
+    token = voter_token(app, {"id": int(pid)})
+    page = client.get(f"/v/{token}")
+    assert page.status_code == 403 and "尚未开始" in page.get_data(as_text=True)
+    assert client.get(f"/p/{uid}").status_code == 200
+
+
+def test_english_is_available(app, client, vote):
+    page = client.get(f"/p/{vote['uid']}?lang=en").get_data(as_text=True)
+    assert "Chain" in page or "chain" in page
+
+
+def test_pages_are_light_and_self_contained(app, client, vote):
+    verified(client, app, vote)
+    r = client.get(f"/p/{vote['uid']}/ballot")
+    html = r.get_data(as_text=True)
+    assert "http://" not in html.replace("http://votes.test", "") and "https://" not in html
+    assert "<script>" not in html  # no inline scripts (CSP)
+    assert "script-src 'self'" in r.headers["Content-Security-Policy"]
+    size = len(r.data) + sum(len(client.get(p).data) for p in
+                             ("/static/votes.css", "/static/device.js"))
+    assert size < 100_000

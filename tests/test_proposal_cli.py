@@ -1,0 +1,220 @@
+"""End to end through the CLI: roll → proposal → open → paper ballots → close → export → verify."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from tests.factories import make_roll_csv
+
+T0 = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)  # 09:00 in Beijing
+
+
+def at(app, when: datetime) -> None:
+    app.config["VOTES_NOW"] = when
+
+
+def setup_roll(runner, tmp_path, code="SUN"):
+    assert runner.invoke(args=["community", "create", code, "--name", "阳光花园"]).exit_code == 0
+    result = runner.invoke(args=["roll", "import", "--community", code,
+                                 str(make_roll_csv(tmp_path / "roll.csv"))])
+    assert result.exit_code == 0, result.output
+
+
+def create(runner, *extra, scope="all", budget="6547.50", code="SUN"):
+    result = runner.invoke(args=[
+        "proposal", "create", "--community", code, "--title", "电梯更换", "--matter", "use_fund",
+        "--scope", scope, "--budget", budget,
+        "--publicity-start", "2026-11-20T09:00", "--voting-start", "2026-12-01T09:00",
+        "--voting-end", "2026-12-08T09:00", *extra])
+    assert result.exit_code == 0, result.output
+    return result.output.strip()
+
+
+def write_ballots(tmp_path, rows, name="ballots.csv"):
+    (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.4 scanned form")
+    lines = ["building,entrance,room,choice,channel,evidence,entered_by"]
+    lines += [",".join(r) for r in rows]
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def show(runner, pid) -> dict:
+    result = runner.invoke(args=["proposal", "show", pid, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_whole_vote_end_to_end(app, runner, tmp_path):
+    at(app, T0 - timedelta(days=12))
+    setup_roll(runner, tmp_path)
+    pid = create(runner, "--item", "电梯:6000.00", "--item", "监理:547.50")
+    assert show(runner, pid)["state"] == "draft"
+
+    at(app, T0 + timedelta(minutes=5))
+    opened = runner.invoke(args=["proposal", "open", pid])
+    assert opened.exit_code == 0, opened.output
+    assert "voting" in opened.output
+    fig = show(runner, pid)
+    assert fig["state"] == "voting"
+    assert fig["total_area"] == 65475 and fig["total_headcount"] == 5
+
+    # 张三 (1-101 and 1-201: one voter), 李四+王五 (1-102), the developer (2-101),
+    # 李四 alone (2-201): 4 of 5 voters, 59475 of 65475 centi-m².
+    path = write_ballots(tmp_path, [
+        ("1", "1", "101", "同意", "paper", "scan.pdf", "clerk1"),
+        ("1", "1", "102", "agree", "proxy", "scan.pdf", "clerk1"),
+        ("2号楼", "1", "101", "反对", "纸质", "scan.pdf", "clerk2"),
+        ("2", "1", "201", "弃权", "paper", "scan.pdf", "clerk2"),
+    ])
+    result = runner.invoke(args=["ballots", "import", pid, path])
+    assert result.exit_code == 0, result.output
+    fig = show(runner, pid)
+    assert fig["participating_headcount"] == 4
+    assert fig["participating_area"] == 8950 + 7525 + 12000 + 20000 + 11000
+    assert fig["agree_headcount"] == 2 and fig["agree_area"] == 8950 + 7525 + 12000
+
+    early = runner.invoke(args=["proposal", "close", pid])
+    assert early.exit_code == 1 and "未表决" in early.output
+
+    at(app, T0 + timedelta(days=7, hours=1))
+    closed = runner.invoke(args=["proposal", "close", pid])
+    assert closed.exit_code == 0, closed.output
+    fig = show(runner, pid)
+    assert fig["state"] == "closed"
+    assert fig["quorum_met"] is True
+    # Agreement 2 of 4 heads is exactly half: not "more than half", so it fails.
+    assert fig["passed"] is False
+
+    bundle = tmp_path / "bundle.zip"
+    exported = runner.invoke(args=["export", pid, "-o", str(bundle)])
+    assert exported.exit_code == 0, exported.output
+    from votes.verify import main as verify_main
+
+    assert verify_main([str(bundle)]) == 0
+    late = runner.invoke(args=["ballots", "import", pid, path])
+    assert late.exit_code == 1 and "已结束" in late.output
+
+
+def test_paper_ballot_rows_all_or_none(app, runner, tmp_path):
+    at(app, T0 - timedelta(days=12))
+    setup_roll(runner, tmp_path)
+    pid = create(runner, scope="building:1")
+    at(app, T0 + timedelta(hours=1))
+    assert runner.invoke(args=["proposal", "open", pid]).exit_code == 0
+    path = write_ballots(tmp_path, [
+        ("1", "1", "101", "agree", "paper", "scan.pdf", "clerk"),   # fine
+        ("9", "1", "901", "agree", "paper", "scan.pdf", "clerk"),   # unknown unit
+        ("2", "1", "201", "agree", "paper", "scan.pdf", "clerk"),   # outside scope
+        ("1", "1", "201", "agree", "paper", "scan.pdf", "clerk"),   # same voter as row 2
+        ("1", "1", "202", "maybe", "paper", "scan.pdf", "clerk"),   # bad choice
+        ("1", "1", "102", "agree", "paper", "missing.pdf", ""),     # no evidence, no clerk
+    ])
+    result = runner.invoke(args=["ballots", "import", pid, path])
+    assert result.exit_code == 1
+    out = result.output
+    assert "第 3 行" in out and "unknown unit" in out
+    assert "第 4 行" in out and "outside" in out
+    assert "第 5 行" in out and "row 2" in out
+    assert "第 6 行" in out and "choice" in out
+    assert "第 7 行" in out and "evidence" in out and "entered_by" in out
+    assert show(runner, pid)["ballots"] == 0
+
+    ok = write_ballots(tmp_path, [("1", "1", "101", "agree", "paper", "scan.pdf", "clerk")],
+                       "ok.csv")
+    assert runner.invoke(args=["ballots", "import", pid, ok]).exit_code == 0
+    again = runner.invoke(args=["ballots", "import", pid, ok])
+    assert again.exit_code == 1 and "already voted" in again.output
+    assert show(runner, pid)["ballots"] == 1
+
+
+def test_ballots_refused_before_voting_opens(app, runner, tmp_path):
+    at(app, T0 - timedelta(days=12))
+    setup_roll(runner, tmp_path)
+    pid = create(runner)
+    at(app, T0 - timedelta(days=1))
+    early = runner.invoke(args=["proposal", "open", pid])
+    assert early.exit_code == 1 and "未到" in early.output
+    path = write_ballots(tmp_path, [("1", "1", "101", "agree", "paper", "scan.pdf", "c")])
+    result = runner.invoke(args=["ballots", "import", pid, path])
+    assert result.exit_code == 1 and "尚未开始" in result.output
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--matter", "nonsense"], "matter"),
+    (["--scope", "floor:3"], "scope"),
+    (["--budget", "12.345"], "2"),
+    (["--voting-end", "2026-11-30T09:00"], "end after"),
+    (["--publicity-start", "2026-11-28T09:00"], "7 days"),
+    (["--voting-start", "tomorrow"], "ISO"),
+    (["--item", "电梯:1.00"], "add up"),
+    (["--community", "NOPE"], "NOPE"),
+    (["--scope", "building:77"], "no units"),
+])
+def test_create_rejects_bad_input_clearly(app, runner, tmp_path, args, words):
+    at(app, T0 - timedelta(days=12))
+    setup_roll(runner, tmp_path)
+    base = {"--community": "SUN", "--title": "t", "--matter": "use_fund", "--scope": "all",
+            "--budget": "100.00", "--publicity-start": "2026-11-20T09:00",
+            "--voting-start": "2026-12-01T09:00", "--voting-end": "2026-12-08T09:00"}
+    extra = []
+    for i in range(0, len(args), 2):
+        if args[i] in base:
+            base[args[i]] = args[i + 1]
+        else:
+            extra += args[i:i + 2]
+    argv = ["proposal", "create"] + [x for kv in base.items() for x in kv] + extra
+    result = runner.invoke(args=argv)
+    assert result.exit_code != 0
+    assert words in result.output
+    assert "Traceback" not in result.output
+
+
+def test_emergency_allows_short_publicity(app, runner, tmp_path):
+    at(app, T0 - timedelta(days=12))
+    setup_roll(runner, tmp_path)
+    result = runner.invoke(args=[
+        "proposal", "create", "--community", "SUN", "--title", "水管爆裂抢修",
+        "--matter", "use_fund", "--scope", "all", "--budget", "5000", "--emergency",
+        "--publicity-start", "2026-11-30T09:00", "--voting-start", "2026-12-01T09:00",
+        "--voting-end", "2026-12-02T09:00"])
+    assert result.exit_code == 0, result.output
+
+
+def test_tick_moves_proposals_at_their_times(app, runner, tmp_path):
+    at(app, T0 - timedelta(days=12))
+    setup_roll(runner, tmp_path)
+    pid = create(runner)
+    at(app, T0 - timedelta(days=2))
+    assert "draft → publicity" in runner.invoke(args=["tick"]).output
+    at(app, T0 + timedelta(days=8))
+    out = runner.invoke(args=["tick"]).output
+    assert "publicity → closed" in out
+    fig = show(runner, pid)
+    assert fig["state"] == "closed" and fig["chain_length"] == 2
+
+
+def test_roll_replacement_leaves_a_frozen_electorate_alone(app, runner, tmp_path):
+    from tests.factories import sample_rows
+
+    at(app, T0 - timedelta(days=12))
+    setup_roll(runner, tmp_path)
+    pid = create(runner)
+    at(app, T0 + timedelta(hours=1))
+    assert runner.invoke(args=["proposal", "open", pid]).exit_code == 0
+    smaller = make_roll_csv(tmp_path / "small.csv", sample_rows()[:2])
+    assert runner.invoke(args=["roll", "import", "--community", "SUN", "--replace",
+                               str(smaller)]).exit_code == 0
+    fig = show(runner, pid)
+    assert fig["total_headcount"] == 5 and fig["total_area"] == 65475
+
+
+def test_keys_endpoint_and_rotation(app, runner, client):
+    first = runner.invoke(args=["keys", "generate"]).output.strip()
+    second = runner.invoke(args=["keys", "generate"]).output.strip()
+    assert first.startswith("ed25519:") and second != first
+    data = client.get("/.well-known/votes-keys.json").get_json()
+    assert {k["key_id"] for k in data["keys"]} == {first, second}

@@ -1,0 +1,178 @@
+"""Owner roll import through the `votes` CLI: every bad row named, nothing half-applied."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.factories import HEADER_ZH, make_roll_csv, make_roll_xlsx, make_row, resident_id, sample_rows
+
+
+def _create(runner, code="SUN"):
+    result = runner.invoke(args=["community", "create", code, "--name", "阳光花园",
+                                 "--jurisdiction", "350502"])
+    assert result.exit_code == 0, result.output
+    return code
+
+
+def _count(app, model) -> int:
+    from votes.extensions import db
+
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_import_and_show_counts_as_the_law_counts(app, runner, tmp_path):
+    _create(runner)
+    path = make_roll_csv(tmp_path / "roll.csv")
+    result = runner.invoke(args=["roll", "import", "--community", "SUN", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "7 套房屋" in result.output and "5 位业主" in result.output
+
+    shown = runner.invoke(args=["roll", "show", "--community", "SUN"])
+    assert shown.exit_code == 0, shown.output
+    out = shown.output
+    assert "Units: 7" in out
+    assert "Total area: 654.75 m²" in out
+    # 张三's two units are one voter; 李四+王五 co-own one; the developer's units are one;
+    # 李四's own unit is a voter apart from the co-owned one.
+    assert "Voters (headcount): 5" in out
+    assert "登记 registered: 5" in out and "实测 surveyed: 1" in out and "合同 contract: 1" in out
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_csv_encodings_with_chinese_headers(app, runner, tmp_path, encoding):
+    _create(runner)
+    path = make_roll_csv(tmp_path / "roll.csv", header=HEADER_ZH, encoding=encoding)
+    result = runner.invoke(args=["roll", "import", "--community", "SUN", str(path)])
+    assert result.exit_code == 0, result.output
+    from votes.models import Owner
+    from votes.services import privacy
+    from votes.extensions import db
+
+    with app.app_context():
+        names = {privacy.decrypt(o.name_enc) for o in db.session.scalars(select(Owner))}
+    assert "阳光地产有限公司" in names and "张三" in names
+
+
+def test_xlsx_first_sheet(app, runner, tmp_path):
+    _create(runner)
+    path = make_roll_xlsx(tmp_path / "roll.xlsx")
+    result = runner.invoke(args=["roll", "import", "--community", "SUN", str(path)])
+    assert result.exit_code == 0, result.output
+    shown = runner.invoke(args=["roll", "show", "--community", "SUN"])
+    assert "Total area: 654.75 m²" in shown.output
+
+
+BAD_ROWS = {
+    "two areas for one unit": (
+        [make_row(room="101"), make_row(room="101", owner_id=resident_id(9), owner_name="钱七",
+                                        area="90.00")],
+        3, "面积或面积依据不同"),
+    "two bases for one unit": (
+        [make_row(room="101"), make_row(room="101", owner_id=resident_id(9), owner_name="钱七",
+                                        area_basis="合同")],
+        3, "面积或面积依据不同"),
+    "area with three decimals": ([make_row(area="89.555")], 2, "面积"),
+    "zero area": ([make_row(area="0")], 2, "面积"),
+    "negative area": ([make_row(area="-5")], 2, "面积"),
+    "area not a number": ([make_row(area="八十")], 2, "面积"),
+    "bad ID checksum": ([make_row(owner_id=resident_id(1)[:-1] + ("0" if resident_id(1)[-1] != "0" else "1"))],
+                        2, "校验位"),
+    "one ID two names": (
+        [make_row(room="101"), make_row(room="102", owner_name="张叁")], 3, "姓名不同"),
+    "unknown kind": ([make_row(owner_kind="租户")], 2, "业主类型"),
+    "unknown area basis": ([make_row(area_basis="估算")], 2, "面积依据"),
+    "bad phone": ([make_row(phone="12345")], 2, "手机号"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_ROWS))
+def test_bad_rows_are_named_and_nothing_changes(app, runner, tmp_path, case):
+    from votes.models import Owner, Unit
+
+    rows, bad_row, words = BAD_ROWS[case]
+    _create(runner)
+    good = make_roll_csv(tmp_path / "good.csv")
+    assert runner.invoke(args=["roll", "import", "--community", "SUN", str(good)]).exit_code == 0
+    before = (_count(app, Unit), _count(app, Owner))
+
+    # A good row first so a half-applied import would show.
+    rows = [make_row(building="9", room="901", owner_id=resident_id(50), owner_name="孙八")] + rows
+    path = make_roll_csv(tmp_path / "bad.csv", rows)
+    result = runner.invoke(args=["roll", "import", "--community", "SUN", "--replace", str(path)])
+    assert result.exit_code == 1
+    assert f"第 {bad_row + 1} 行" in result.output
+    assert words in result.output
+    assert "Traceback" not in result.output
+    assert (_count(app, Unit), _count(app, Owner)) == before
+
+
+def test_every_problem_is_listed_at_once(app, runner, tmp_path):
+    _create(runner)
+    rows = [make_row(area="x"), make_row(room="102", owner_kind="?"), make_row(room="103")]
+    result = runner.invoke(args=["roll", "import", "--community", "SUN",
+                                 str(make_roll_csv(tmp_path / "r.csv", rows))])
+    assert result.exit_code == 1
+    assert "第 2 行" in result.output and "第 3 行" in result.output
+    assert "2 处错误" in result.output
+
+
+def test_missing_required_column(app, runner, tmp_path):
+    _create(runner)
+    path = tmp_path / "roll.csv"
+    path.write_text("楼栋,房号,面积,业主姓名,证件号码,业主类型\n1,101,80,张三,X1,个人\n",
+                    encoding="utf-8")
+    result = runner.invoke(args=["roll", "import", "--community", "SUN", str(path)])
+    assert result.exit_code == 1
+    assert "第 1 行" in result.output and "area_basis" in result.output
+
+
+def test_reimport_needs_explicit_replace(app, runner, tmp_path):
+    _create(runner)
+    path = make_roll_csv(tmp_path / "roll.csv")
+    assert runner.invoke(args=["roll", "import", "--community", "SUN", str(path)]).exit_code == 0
+    again = runner.invoke(args=["roll", "import", "--community", "SUN", str(path)])
+    assert again.exit_code == 1 and "--replace" in again.output
+    smaller = make_roll_csv(tmp_path / "small.csv", sample_rows()[:2])
+    replaced = runner.invoke(args=["roll", "import", "--community", "SUN", "--replace",
+                                   str(smaller)])
+    assert replaced.exit_code == 0, replaced.output
+    shown = runner.invoke(args=["roll", "show", "--community", "SUN"])
+    assert "Units: 2" in shown.output
+
+
+def test_personal_data_is_encrypted_at_rest_and_matched_by_keyed_hash(app, runner, tmp_path):
+    from votes.extensions import db
+    from votes.models import Owner
+    from votes.services import privacy
+
+    _create(runner)
+    runner.invoke(args=["roll", "import", "--community", "SUN",
+                        str(make_roll_csv(tmp_path / "roll.csv"))])
+    with app.app_context():
+        owners = list(db.session.scalars(select(Owner)))
+        blob = b"".join(o.name_enc + o.id_enc + (o.phone_enc or b"") for o in owners)
+        assert "张三".encode() not in blob and resident_id(1).encode() not in blob
+        assert b"13912345678" not in blob
+        match = db.session.scalar(select(Owner).where(Owner.id_hash == privacy.id_hash(resident_id(1))))
+        assert privacy.decrypt(match.name_enc) == "张三"
+
+
+def test_unknown_community_and_unreadable_file(app, runner, tmp_path):
+    result = runner.invoke(args=["roll", "import", "--community", "NOPE", str(tmp_path / "x.csv")])
+    assert result.exit_code == 1 and "NOPE" in result.output
+    _create(runner)
+    result = runner.invoke(args=["roll", "import", "--community", "SUN", str(tmp_path / "x.csv")])
+    assert result.exit_code == 1 and "无法读取" in result.output
+    (tmp_path / "x.pdf").write_bytes(b"%PDF")
+    result = runner.invoke(args=["roll", "import", "--community", "SUN", str(tmp_path / "x.pdf")])
+    assert result.exit_code == 1 and "CSV" in result.output
+
+
+def test_community_create_rejects_duplicates_and_bad_codes(app, runner):
+    _create(runner)
+    again = runner.invoke(args=["community", "create", "SUN", "--name", "x"])
+    assert again.exit_code == 1 and "已存在" in again.output
+    bad = runner.invoke(args=["community", "create", "a b", "--name", "x"])
+    assert bad.exit_code == 1 and "无效" in bad.output

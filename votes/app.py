@@ -1,0 +1,53 @@
+"""Application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from votes.paths import MIGRATIONS_DIR, STATIC_DIR, TEMPLATES_DIR
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    import os
+
+    from votes import settings
+    from votes.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    app = Flask(
+        "votes",
+        instance_path=(test_config or {}).get("INSTANCE_PATH")
+        or os.environ.get("VOTES_INSTANCE_PATH") or None,
+        instance_relative_config=True,
+        template_folder=str(TEMPLATES_DIR),
+        static_folder=str(STATIC_DIR),
+    )
+    settings.load(app, test_config)
+
+    import votes.models  # noqa: F401  (registers every mapping on the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: "Asia/Shanghai")
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from votes.web import register_blueprints
+
+    register_blueprints(app)
+    from votes.cli import register
+
+    register(app)
+    return app
+
+
+def _select_locale() -> str:
+    from flask import current_app, request, session
+
+    wanted = request.args.get("lang") or session.get("lang")
+    if wanted in current_app.config["LANGUAGES"]:
+        session["lang"] = wanted
+        return wanted
+    return current_app.config["BABEL_DEFAULT_LOCALE"]

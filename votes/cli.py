@@ -1,0 +1,81 @@
+"""The ``votes`` command: a Flask CLI group, so ``votes --help`` needs no FLASK_APP."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+
+
+
+def _create_app():
+    from votes import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
+             add_version_option=False, load_dotenv=False)
+def main() -> None:
+    """votes — 住宅专项维修资金业主电子表决 (owner e-voting for maintenance funds)."""
+
+
+@click.command("init")
+@with_appcontext
+def init() -> None:
+    """Create or upgrade the database to the latest schema (idempotent)."""
+    from votes.services.schema import upgrade_database
+
+    upgrade_database()
+    click.echo("数据库已是最新结构 (database is up to date)")
+
+
+@main.command("verify", context_settings={"ignore_unknown_options": True},
+              add_help_option=False)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def verify(args: tuple[str, ...]) -> None:
+    """Verify an export bundle offline: votes verify FILE.zip [--head D] [--keys F]."""
+    from votes.verify import main as verify_main
+
+    raise SystemExit(verify_main(list(args)))
+
+
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@click.option("--no-run", is_flag=True, help="Prepare the demo data but do not start the server")
+@with_appcontext
+def demo(host: str, port: int, no_run: bool) -> None:
+    """Create the database and a demo community with an open vote, then serve the app."""
+    from flask import current_app
+
+    from votes.services.demo import demo_voters, ensure_demo
+    from votes.services.schema import upgrade_database
+
+    url = f"http://{host}:{port}"
+    if current_app.config["BASE_URL"] == "http://127.0.0.1:5000":
+        current_app.config["BASE_URL"] = url
+    upgrade_database()
+    proposal = ensure_demo()
+    click.echo(f"\n演示小区已就绪 Demo community ready: DEMO, proposal {proposal.id} "
+               f"'{proposal.title}' ({proposal.state})")
+    click.echo(f"打开 Open: {url}/")
+    click.echo(f"公开公示栏 Public board: {url}/p/{proposal.uid}")
+    for label, link, suffix in demo_voters(proposal):
+        click.echo(f"试投票 Try voting as {label}: {link}  身份证后6位 ID suffix: {suffix}")
+    click.echo("命令行 CLI: .venv/bin/votes proposal show "
+               f"{proposal.id}  |  .venv/bin/votes roll show --community DEMO\n")
+    if not no_run:
+        current_app.run(host=host, port=port, use_reloader=False)
+
+
+def register(app) -> None:
+    """Add every app-bound command to app.cli (so test_cli_runner sees them too)."""
+    from votes.commands.proposal import (ballots_cli, export, keys_cli, notices, proposal_cli,
+                                         tick)
+    from votes.commands.roll import community_cli, roll_cli
+
+    for command in (init, demo, community_cli, roll_cli, proposal_cli, ballots_cli, keys_cli,
+                    export, tick, notices):
+        app.cli.add_command(command)

@@ -1,0 +1,24 @@
+"""Sub-commands of the ``votes`` CLI, one module per area; votes.cli assembles them."""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+
+from votes.services.errors import DomainError
+
+
+def domain_errors(fn):
+    """Turn a DomainError into its message on stderr and exit status 1 (no traceback)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except DomainError as err:
+            click.echo(str(err), err=True)
+            sys.exit(1)
+
+    return wrapper

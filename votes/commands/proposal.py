@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+import json
+
+import click
+from flask.cli import AppGroup, with_appcontext
+
+from votes.commands import domain_errors
+from votes.core.numbers import format_area, format_yuan
+
+proposal_cli = AppGroup("proposal", help="Draft, open, close and show proposals (表决事项).")
+ballots_cli = AppGroup("ballots", help="Enter paper and proxy ballots (纸质/委托表决票).")
+keys_cli = AppGroup("keys", help="Server signing keys (服务器签名密钥).")
+
+
+@proposal_cli.command("create")
+@click.option("--community", required=True)
+@click.option("--title", required=True)
+@click.option("--description", default="")
+@click.option("--matter", required=True, help="use_fund, raise_fund, rebuild, change_use, other")
+@click.option("--scope", required=True, help="all | building:3,5 | entrance:3-1 | unit:3-1-1502")
+@click.option("--budget", required=True, help="Budget in yuan, e.g. 356000.00")
+@click.option("--item", "items", multiple=True, help='Repair item "title:amount"')
+@click.option("--doc", "docs", multiple=True, type=click.Path(dir_okay=False))
+@click.option("--voting-start", required=True, help="ISO time; Beijing time if no offset")
+@click.option("--voting-end", required=True)
+@click.option("--publicity-start", default=None)
+@click.option("--allow-change", is_flag=True, help="Allow one change of ballot before the end")
+@click.option("--emergency", is_flag=True, help="Emergency repair: shorter publicity allowed")
+@domain_errors
+def create(community, title, description, matter, scope, budget, items, docs, voting_start,
+           voting_end, publicity_start, allow_change, emergency):
+    """Create a draft proposal and print its id."""
+    from votes.services.proposal_create import DocumentUpload, ProposalDraft, create_proposal
+
+    draft = ProposalDraft(
+        community=community, title=title, description=description, matter=matter, scope=scope,
+        budget=budget, items=tuple(items), voting_start=voting_start, voting_end=voting_end,
+        publicity_start=publicity_start, allow_change=allow_change, emergency=emergency,
+        documents=tuple(DocumentUpload.from_path(d) for d in docs))
+    click.echo(create_proposal(draft).id)
+
+
+def _move(name: str, service: str, help_text: str):
+    @proposal_cli.command(name, help=help_text)
+    @click.argument("proposal")
+    @domain_errors
+    def command(proposal: str) -> None:
+        from votes.services import lifecycle
+
+        p = getattr(lifecycle, service)(proposal)
+        click.echo(f"{p.id}: {lifecycle.STATE_ZH[p.state]} ({p.state})")
+
+    return command
+
+
+_move("start-publicity", "start_publicity", "Publish the plan now and freeze the electorate.")
+_move("open", "open_voting", "Open voting (at or after its start time).")
+_move("close", "close_voting", "Close voting (after the end, or once everyone has voted).")
+_move("publish-result", "publish_result", "Publish the result of a closed vote.")
+
+
+@proposal_cli.command("show")
+@click.argument("proposal")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object (areas in centi-m²)")
+@domain_errors
+def show(proposal: str, as_json: bool) -> None:
+    """State, turnout and tally of a proposal."""
+    from votes.services.figures import proposal_figures
+    from votes.services.lifecycle import STATE_ZH
+
+    f = proposal_figures(proposal)
+    if as_json:
+        click.echo(json.dumps(f.to_json(), ensure_ascii=False, sort_keys=True))
+        return
+    p, t = f.proposal, f.tally
+    click.echo(f"[{p.id}] {p.title}  ({p.community.code}, {p.matter}, {p.scope})")
+    click.echo(f"状态 State: {STATE_ZH[p.state]} ({p.state})   预算 Budget: {format_yuan(p.budget)} 元")
+    click.echo(f"总面积 Total area: {format_area(t.total_area)} m²   总人数 Headcount: {t.total_headcount}")
+    click.echo(f"参与 Participating: {format_area(t.participating_area)} m², {t.participating_headcount}")
+    click.echo(f"同意 Agree: {format_area(t.agree_area)} m², {t.agree_headcount}")
+    for c in t.checks:
+        mark = "达到 met" if c.met else "未达到 not met"
+        click.echo(f"  {c.name}: {c.part}/{c.whole} {c.threshold} 需要 needed {c.needed} → {mark}")
+    result = "通过 PASSED" if t.passed else "未通过 NOT PASSED"
+    click.echo(f"法定人数 Quorum: {'达到 met' if t.quorum_met else '未达到 not met'}   结果 Result: {result}")
+    if p.chain_head:
+        click.echo(f"链头 Chain head: {p.chain_head} ({p.chain_length} entries)")
+
+
+@ballots_cli.command("import")
+@click.argument("proposal")
+@click.argument("file", type=click.Path(dir_okay=False))
+@domain_errors
+def ballots_import(proposal: str, file: str) -> None:
+    """Enter paper/proxy ballots from CSV: all rows accepted or none."""
+    from votes.services.paper_ballots import import_paper_ballots
+
+    ballots = import_paper_ballots(proposal, file)
+    click.echo(f"已录入 {len(ballots)} 张选票 (entered {len(ballots)} ballots)")
+    for b in ballots:
+        click.echo(f"  #{b.seq} {b.receipt}")
+
+
+@keys_cli.command("generate")
+@with_appcontext
+@domain_errors
+def keys_generate() -> None:
+    """Make a new Ed25519 signing key; older keys stay valid for verification."""
+    from votes.services.keys import generate_key
+
+    click.echo(generate_key())
+
+
+@click.command("export")
+@click.argument("proposal")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@with_appcontext
+@domain_errors
+def export(proposal: str, output: str) -> None:
+    """Write the signed export bundle (ZIP) of a proposal."""
+    from votes.services.export import export_bundle
+
+    head = export_bundle(proposal, output)
+    click.echo(f"已导出 {output}，链头 chain head {head}")
+
+
+@click.command("tick")
+@with_appcontext
+@domain_errors
+def tick() -> None:
+    """Move every proposal whose time has come (run from cron; no scheduler needed)."""
+    from votes.services.lifecycle import tick as run_tick
+
+    for proposal, before, after in run_tick():
+        click.echo(f"{proposal.id}: {before} → {after}")
+
+
+@click.command("notices")
+@click.argument("proposal")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@with_appcontext
+@domain_errors
+def notices(proposal: str, output: str) -> None:
+    """Write the printable voting notices (A4 PDF, one per voter, with QR codes)."""
+    from pathlib import Path
+
+    from votes.services.notices import notices_pdf
+
+    Path(output).write_bytes(notices_pdf(proposal))
+    click.echo(f"已生成表决通知 {output} (notices written)")

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from votes.commands import domain_errors
+from votes.core.numbers import format_area
+
+community_cli = AppGroup("community", help="Register and list communities (小区).")
+roll_cli = AppGroup("roll", help="Import and inspect a community's owner roll (业主名册).")
+
+
+@community_cli.command("create")
+@click.argument("code")
+@click.option("--name", required=True, help="Community name, e.g. 阳光花园")
+@click.option("--jurisdiction", default=None, help="District code of the regulator")
+@domain_errors
+def community_create(code: str, name: str, jurisdiction: str | None) -> None:
+    from votes.services.communities import create_community
+
+    community = create_community(code, name, jurisdiction)
+    click.echo(f"已创建小区 {community.code} {community.name} (community created)")
+
+
+@community_cli.command("list")
+def community_list() -> None:
+    from votes.services.communities import list_communities
+
+    for c in list_communities():
+        click.echo(f"{c.code}\t{c.name}\t{c.jurisdiction or '-'}")
+
+
+@roll_cli.command("import")
+@click.option("--community", "community_code", required=True, help="Community code")
+@click.option("--replace", is_flag=True, help="Replace the community's existing roll")
+@click.argument("file", type=click.Path(dir_okay=False))
+@domain_errors
+def roll_import(community_code: str, replace: bool, file: str) -> None:
+    """Import an owner roll from CSV or XLSX: every row or none."""
+    from votes.services.roll_import import import_roll
+
+    result = import_roll(community_code, file, replace=replace)
+    verb = "已替换" if result.replaced else "已导入"
+    click.echo(f"{verb}业主名册：{result.units} 套房屋，{result.owners} 位业主 "
+               f"({'replaced' if result.replaced else 'imported'} {result.units} units, "
+               f"{result.owners} owners)")
+
+
+@roll_cli.command("show")
+@click.option("--community", "community_code", required=True, help="Community code")
+@domain_errors
+def roll_show(community_code: str) -> None:
+    """Print the counts the law uses: units, total area, voters (headcount)."""
+    from votes.services.roll import roll_summary
+
+    s = roll_summary(community_code)
+    click.echo(f"小区 Community: {s.community.code} {s.community.name}")
+    click.echo(f"房屋 Units: {s.units}")
+    click.echo(f"专有部分总面积 Total area: {format_area(s.total_area)} m²")
+    click.echo(f"业主人数 Voters (headcount): {s.headcount}")
+    click.echo(f"业主 Owners on the roll: {s.owners}")
+    click.echo(f"开发建设单位房屋 Developer units (one voter together): {s.developer_units}")
+    click.echo("面积依据 Area basis:")
+    for basis, count in s.by_basis.items():
+        click.echo(f"  {basis.label_zh} {basis.value}: {count}")

@@ -1,0 +1,137 @@
+"""The export bundle: one signed ZIP a regulator can verify without trusting the server."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from typing import Sequence
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from votes.core import signing
+from votes.core.canonical import canonical_bytes, digest_hex
+from votes.core.chain import SealedEntry, counted_ballots
+from votes.core.counting import electorate_from_frozen
+from votes.core.numbers import format_area
+from votes.core.roll import AreaBasis, UnitRecord
+from votes.core.rules import Matter, Rules
+from votes.core.tally import Choice, Tally, compute_tally
+
+FORMAT = "votes-bundle/1"
+DATA_FILES = ("proposal.json", "roll.json", "chain.jsonl", "tally.json", "ballots.csv",
+              "report.txt")
+_ZIP_TIME = (2000, 1, 1, 0, 0, 0)  # fixed, so the same inputs give the same bytes
+
+
+def roll_units(roll: dict) -> list[UnitRecord]:
+    return [UnitRecord(unit_id=u["unit_id"], building=u["building"], entrance=u["entrance"],
+                       room=u["room"], area=u["area"], area_basis=AreaBasis(u["area_basis"]),
+                       owner_keys=frozenset()) for u in roll["units"]]
+
+
+def recompute_tally(roll: dict, rules: dict, chain: Sequence[SealedEntry]) -> Tally:
+    """The tally the counted ballots of the chain give over the frozen roll."""
+    e = electorate_from_frozen(roll_units(roll), {u["unit_id"]: u["voter"] for u in roll["units"]})
+    choices = {voter: Choice(s.entry["body"]["choice"])
+               for voter, s in counted_ballots(chain).items()}
+    return compute_tally(e, choices, Rules.from_dict(rules))
+
+
+def write_bundle(target, *, proposal: dict, roll: dict, chain: Sequence[SealedEntry],
+                 private_key: Ed25519PrivateKey, keyring: signing.KeyRing,
+                 created_at: str) -> str:
+    """Write the ZIP to a path or binary file object; return the chain head."""
+    if not chain or chain[0].entry["kind"] != "genesis":
+        raise ValueError("a bundle needs a chain that starts with its genesis")
+    last = chain[-1]
+    if last.entry["kind"] == "close":
+        tally = dict(last.entry["body"]["tally"], final=True)
+    else:
+        tally = dict(recompute_tally(roll, chain[0].entry["body"]["rules"], chain).to_dict(),
+                     final=False)
+    files = {
+        "proposal.json": canonical_bytes(proposal),
+        "roll.json": canonical_bytes(roll),
+        "chain.jsonl": b"".join(s.to_line() + b"\n" for s in chain),
+        "tally.json": canonical_bytes(tally),
+        "ballots.csv": _ballots_csv(roll, chain),
+        "report.txt": render_report(proposal, tally, last.digest, len(chain)).encode("utf-8"),
+    }
+    signer = signing.key_id(private_key.public_key())
+    manifest = {"format": FORMAT, "proposal": proposal["uid"], "created_at": created_at,
+                "files": {name: digest_hex(data) for name, data in files.items()},
+                "chain_head": last.digest, "chain_length": len(chain),
+                "keys": keyring.to_json_obj()["keys"], "key_id": signer}
+    manifest_bytes = canonical_bytes(manifest)
+    files["manifest.json"] = manifest_bytes
+    files["manifest.sig"] = signing.sign(private_key, manifest_bytes).encode("ascii")
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, _ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, files[name])
+    return last.digest
+
+
+def _ballots_csv(roll: dict, chain: Sequence[SealedEntry]) -> bytes:
+    units = {u["unit_id"]: u for u in roll["units"]}
+    counted = {s.digest for s in counted_ballots(chain).values()}
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["序号 seq", "时间 time (UTC)", "房屋 units", "面积 area (m²)",
+                     "意见 choice", "方式 channel", "计入 counted", "记录摘要 entry digest"])
+    for s in chain:
+        if s.entry["kind"] != "ballot":
+            continue
+        body = s.entry["body"]
+        covered = [units[u] for u in body["units"] if u in units]
+        labels = " ".join("-".join(p for p in (u["building"], u["entrance"], u["room"]) if p)
+                          for u in covered)
+        choice = Choice(body["choice"])
+        writer.writerow([s.seq, s.entry["time"], labels,
+                         format_area(sum(u["area"] for u in covered)),
+                         f"{choice.label_zh} {choice.value}", body["channel"],
+                         "是 yes" if s.digest in counted else "否 no (superseded)", s.digest])
+    # The BOM makes Excel read the file as UTF-8 so the Chinese shows.
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+NAMES_ZH = {"quorum_area": "参与表决专有面积", "quorum_headcount": "参与表决人数",
+            "approval_area": "同意的专有面积", "approval_headcount": "同意的人数"}
+
+
+def render_report(proposal: dict, tally: dict, head: str, length: int) -> str:
+    """A human-readable result report, Chinese first."""
+    t = Tally.from_dict(tally)
+    matter = Matter(proposal["matter"])
+    lines = [
+        "业主共同决定事项表决结果报告 / Result report",
+        "",
+        f"小区 Community: {proposal['community']['name']} ({proposal['community']['code']})",
+        f"事项 Proposal: {proposal['title']}",
+        f"类型 Matter: {matter.label_zh} ({matter.value})",
+        f"范围 Scope: {proposal['scope']}",
+        f"预算 Budget: {proposal['budget'] // 100}.{proposal['budget'] % 100:02d} 元",
+        f"表决时间 Voting (UTC): {proposal['voting_start']} — {proposal['voting_end']}",
+        "" if tally.get("final", True) else "（表决尚未结束，以下为当前数据 / not final）",
+        f"专有部分总面积 Total area: {format_area(t.total_area)} m²",
+        f"总人数 Total headcount: {t.total_headcount}",
+        f"参与 Participating: {format_area(t.participating_area)} m², {t.participating_headcount}",
+        f"同意 Agree: {format_area(t.agree_area)} m², {t.agree_headcount}",
+        f"反对 Disagree: {format_area(t.disagree_area)} m², {t.disagree_headcount}",
+        f"弃权 Abstain: {format_area(t.abstain_area)} m², {t.abstain_headcount}",
+        "",
+    ]
+    for c in t.checks:
+        area = "area" in c.name
+        fmt = format_area if area else str
+        unit = " m²" if area else ""
+        verdict = "达到 met" if c.met else "未达到 not met"
+        lines.append(f"{NAMES_ZH[c.name]} {c.name}: {fmt(c.part)}{unit} / {fmt(c.whole)}{unit}, "
+                     f"门槛 {c.threshold}, 需要 needed {fmt(c.needed)}{unit}, "
+                     f"差额 margin {fmt(c.margin)}{unit} → {verdict}")
+    lines += ["", f"结果 Result: {'通过 PASSED' if t.passed else '未通过 NOT PASSED'}"
+              f"（法定人数{'达到' if t.quorum_met else '未达到'}）",
+              f"记录链 Chain: {length} entries, head {head}", ""]
+    return "\n".join(lines)

@@ -1,0 +1,98 @@
+"""The append-only chain of one proposal: genesis, ballots, close.
+
+An entry is {"v","proposal","seq","prev","kind","time","key_id","body"}; its digest is the
+SHA-256 of its canonical encoding (which includes the previous digest), and the server
+signs the ASCII bytes of that hex digest with Ed25519.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from votes.core import signing
+from votes.core.canonical import canonical_bytes, canonical_digest
+
+VERSION = 1
+GENESIS_PREV = "0" * 64
+KINDS = ("genesis", "ballot", "close")
+CHANNELS = ("online", "paper", "proxy")
+DEVICE_ALG = "ECDSA-P256-SHA256"
+
+
+@dataclass(frozen=True)
+class SealedEntry:
+    entry: dict
+    digest: str
+    sig: str
+
+    @property
+    def seq(self) -> int:
+        return self.entry["seq"]
+
+    def to_line(self) -> bytes:
+        """One line of chain.jsonl (canonical JSON, no newline)."""
+        return canonical_bytes({"entry": self.entry, "digest": self.digest, "sig": self.sig})
+
+    @classmethod
+    def from_line(cls, line: bytes | str) -> "SealedEntry":
+        """Parse a line of chain.jsonl (ValueError/KeyError if malformed)."""
+        data = json.loads(line)
+        return cls(data["entry"], data["digest"], data["sig"])
+
+
+def entry_digest(entry: dict) -> str:
+    return canonical_digest(entry)
+
+
+def seal(entry: dict, private_key: Ed25519PrivateKey) -> SealedEntry:
+    """Digest the entry and sign the digest's hex text with the server key."""
+    digest = entry_digest(entry)
+    return SealedEntry(entry, digest, signing.sign(private_key, digest.encode("ascii")))
+
+
+def next_entry(prev: SealedEntry | None, *, proposal: str, kind: str, time: str, key_id: str,
+               body: dict) -> dict:
+    """The entry following prev (or the genesis when prev is None)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown entry kind {kind}")
+    return {"v": VERSION, "proposal": proposal, "seq": 0 if prev is None else prev.seq + 1,
+            "prev": GENESIS_PREV if prev is None else prev.digest, "kind": kind, "time": time,
+            "key_id": key_id, "body": body}
+
+
+def genesis_body(proposal: dict, roll: dict, rules: dict) -> dict:
+    """Binds the proposal (with document digests), the frozen roll, rules and window."""
+    return {"proposal_digest": canonical_digest(proposal), "roll_digest": canonical_digest(roll),
+            "rules": rules, "total_area": roll["total_area"],
+            "total_headcount": roll["total_headcount"], "voting_start": proposal["voting_start"],
+            "voting_end": proposal["voting_end"], "scope": proposal["scope"],
+            "max_changes": proposal["max_changes"]}
+
+
+def ballot_body(*, voter: str, units: Sequence[str], choice: str, channel: str,
+                device: dict | None = None, entered_by: str | None = None,
+                evidence: str | None = None) -> dict:
+    """One voter's ballot; paper and proxy ballots name the clerk and the scan's digest."""
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel}")
+    if channel != "online" and (not entered_by or not evidence):
+        raise ValueError("paper and proxy ballots need entered_by and evidence")
+    return {"voter": voter, "units": list(units), "choice": choice, "channel": channel,
+            "device": device, "entered_by": entered_by, "evidence": evidence}
+
+
+def close_body(tally: dict, counted: Sequence[int]) -> dict:
+    return {"tally": tally, "counted": sorted(counted)}
+
+
+def counted_ballots(entries: Iterable[SealedEntry]) -> dict[str, SealedEntry]:
+    """Each voter's last ballot entry: the one that counts (earlier ones are superseded)."""
+    counted: dict[str, SealedEntry] = {}
+    for sealed in entries:
+        if sealed.entry.get("kind") == "ballot":
+            counted[sealed.entry["body"]["voter"]] = sealed
+    return counted

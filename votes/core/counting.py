@@ -1,0 +1,102 @@
+"""Voters as the Supreme People's Court counts them (interpretation art. 9).
+
+One unit is one person, except that units with exactly the same owners count as one
+person (a buyer of several units, or the same co-owners of several units), and all units
+the developer still holds count as one person together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from votes.core.roll import AreaBasis, Scope, UnitRecord
+
+DEVELOPER_KEY = "v-developer"
+
+
+@dataclass(frozen=True)
+class Voter:
+    key: str
+    unit_ids: tuple[str, ...]
+    area: int
+    developer: bool
+
+
+@dataclass(frozen=True)
+class Electorate:
+    """The units of a scope and the voters they group into."""
+
+    units: tuple[UnitRecord, ...]
+    voters: tuple[Voter, ...]
+
+    @property
+    def total_area(self) -> int:
+        return sum(u.area for u in self.units)
+
+    @property
+    def total_headcount(self) -> int:
+        return len(self.voters)
+
+    def voter(self, key: str) -> Voter:
+        """The voter with this key (KeyError if none)."""
+        for v in self.voters:
+            if v.key == key:
+                return v
+        raise KeyError(key)
+
+    def voter_of(self, unit_id: str) -> Voter:
+        """The voter casting the ballot for this unit (KeyError if none)."""
+        for v in self.voters:
+            if unit_id in v.unit_ids:
+                return v
+        raise KeyError(unit_id)
+
+    def area_by_basis(self) -> dict[AreaBasis, int]:
+        """How many units' areas rest on each basis."""
+        counts = {basis: 0 for basis in AreaBasis}
+        for u in self.units:
+            counts[u.area_basis] += 1
+        return counts
+
+
+def voter_key(owner_keys: Iterable[str]) -> str:
+    """A pseudonymous key for a set of owners (their keys are already keyed hashes)."""
+    joined = "\n".join(sorted(owner_keys))
+    return "v-" + hashlib.sha256(joined.encode("utf-8")).hexdigest()[:24]
+
+
+def _build(units: tuple[UnitRecord, ...], key_of: Mapping[str, str],
+           developer_of: Mapping[str, bool]) -> Electorate:
+    groups: dict[str, list[UnitRecord]] = {}
+    for u in units:
+        groups.setdefault(key_of[u.unit_id], []).append(u)
+    voters = tuple(
+        Voter(key=key, unit_ids=tuple(u.unit_id for u in members),
+              area=sum(u.area for u in members),
+              developer=all(developer_of[u.unit_id] for u in members))
+        for key, members in sorted(groups.items()))
+    return Electorate(units=units, voters=voters)
+
+
+def electorate(units: Iterable[UnitRecord], scope: Scope) -> Electorate:
+    """Group the scope's units into voters per the Supreme People's Court rule."""
+    selected = scope.select(units)
+    key_of = {}
+    for u in selected:
+        if not u.owner_keys and not u.developer:
+            raise ValueError(f"房屋 {u.label} 没有业主 (unit {u.label} has no owner)")
+        key_of[u.unit_id] = DEVELOPER_KEY if u.developer else voter_key(u.owner_keys)
+    return _build(selected, key_of, {u.unit_id: u.developer for u in selected})
+
+
+def electorate_from_frozen(units: Iterable[UnitRecord],
+                           voter_of_unit: Mapping[str, str]) -> Electorate:
+    """Rebuild an electorate from a frozen roll that names each unit's voter key."""
+    ordered = tuple(sorted(units, key=lambda u: u.sort_key))
+    missing = [u.label for u in ordered if u.unit_id not in voter_of_unit]
+    if missing:
+        raise ValueError(f"units without a voter: {', '.join(missing)}")
+    return _build(ordered, voter_of_unit,
+                  {u.unit_id: voter_of_unit[u.unit_id] == DEVELOPER_KEY for u in ordered})

@@ -1,0 +1,52 @@
+"""Resident ID numbers (GB 11643) and masking of personal data for screens."""
+
+from __future__ import annotations
+
+import re
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"
+_SHAPE = re.compile(r"^\d{17}[\dX]$")
+
+
+def looks_like_resident_id(text: str) -> bool:
+    """True for 17 digits followed by a digit or X (either case)."""
+    return bool(_SHAPE.match(text.strip().upper()))
+
+
+def check_resident_id(text: str) -> bool:
+    """True when an 18-character resident ID carries the right GB 11643 check character."""
+    value = text.strip().upper()
+    if not _SHAPE.match(value):
+        return False
+    total = sum(int(c) * w for c, w in zip(value[:17], _WEIGHTS))
+    return _CHECK[total % 11] == value[17]
+
+
+def mask_id(text: str) -> str:
+    """Keep the first and last 4 characters: 3505**********1234."""
+    value = text.strip()
+    if len(value) <= 4:
+        return "*" * len(value)
+    if len(value) <= 8:
+        return value[:2] + "*" * (len(value) - 4) + value[-2:]
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def mask_phone(text: str) -> str:
+    """139****5678."""
+    value = text.strip()
+    if len(value) < 8:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_name(text: str) -> str:
+    """张** — the family name and one star per remaining character."""
+    value = text.strip()
+    return value[:1] + "*" * (len(value) - 1)
+
+
+def valid_phone(text: str) -> bool:
+    """A mainland mobile number: 11 digits starting with 1."""
+    return bool(re.fullmatch(r"1\d{10}", text.strip()))

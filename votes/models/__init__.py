@@ -1,0 +1,15 @@
+"""SQLAlchemy 2.x typed mappings. Importing this package registers every table."""
+
+from votes.models.access import DeviceKey, VoterAccess
+from votes.models.base import Base, utcnow
+from votes.models.chain import Ballot, ChainEntry, Evidence, ServerKey
+from votes.models.community import Community
+from votes.models.proposal import (FrozenUnit, FrozenVoter, Proposal, ProposalDocument,
+                                   ProposalItem)
+from votes.models.roll import Owner, Ownership, Unit
+from votes.models.staff import AuditEntry, StaffCommunity, StaffUser, Visit
+
+__all__ = ["AuditEntry", "Ballot", "Base", "ChainEntry", "Community", "DeviceKey", "Evidence", "FrozenUnit",
+           "FrozenVoter", "Owner", "Ownership", "Proposal", "ProposalDocument", "ProposalItem",
+           "ServerKey", "StaffCommunity", "StaffUser", "Unit", "Visit", "VoterAccess",
+           "utcnow"]

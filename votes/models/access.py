@@ -1,0 +1,48 @@
+"""How owners reach their ballot: voting links, second-factor attempts, device keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from votes.models.base import Base, UTCDateTime, utcnow
+
+
+class VoterAccess(Base):
+    """One row per voter of a proposal: the link token's hash and the lockout state.
+
+    The token is derived (HMAC) from a server key and `issue`, so a notice can be
+    reprinted with the same link; bumping `issue` revokes a lost one. Only its hash is
+    stored."""
+
+    __tablename__ = "voter_access"
+    __table_args__ = (UniqueConstraint("proposal_id", "voter_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"),
+                                             index=True)
+    voter_key: Mapped[str] = mapped_column(String(64))
+    issue: Mapped[int] = mapped_column(Integer, default=1)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)
+    otp_hash: Mapped[str | None] = mapped_column(String(64))
+    otp_expires: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DeviceKey(Base):
+    """A browser's ECDSA P-256 public key, registered when its owner was verified."""
+
+    __tablename__ = "device_keys"
+    __table_args__ = (UniqueConstraint("proposal_id", "voter_key", "public_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"),
+                                             index=True)
+    voter_key: Mapped[str] = mapped_column(String(64))
+    public_key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

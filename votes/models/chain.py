@@ -1,0 +1,76 @@
+"""The append-only chain of a proposal and the ballots it records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (CheckConstraint, ForeignKey, Integer, LargeBinary, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from votes.models.base import Base, UTCDateTime, utcnow
+
+
+class ChainEntry(Base):
+    __tablename__ = "chain_entries"
+    __table_args__ = (UniqueConstraint("proposal_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"),
+                                             index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    # The sealed entry exactly as exported: canonical JSON of {"entry","digest","sig"}.
+    line: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Ballot(Base):
+    """One accepted ballot. The database itself refuses a second ballot of the same
+    revision for a voter, so concurrent submissions cannot both count; the voter's
+    counted ballot is the one with the highest revision."""
+
+    __tablename__ = "ballots"
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "voter_key", "revision"),
+        CheckConstraint("revision >= 0", name="revision_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"),
+                                             index=True)
+    voter_key: Mapped[str] = mapped_column(String(64))
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    seq: Mapped[int] = mapped_column(Integer)
+    choice: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    receipt: Mapped[str] = mapped_column(String(64), unique=True)
+    entered_by: Mapped[str | None] = mapped_column(String(64))
+    cast_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ServerKey(Base):
+    """Public half of a server signing key; the private half stays encrypted on disk."""
+
+    __tablename__ = "server_keys"
+
+    key_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    public_key: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Evidence(Base):
+    """A scanned paper or proxy form; its SHA-256 is what the chain entry carries."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (UniqueConstraint("proposal_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"),
+                                             index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,64 @@
+"""The owner roll: units, owners and who owns what. Personal data is stored encrypted."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from votes.models.base import Base
+
+
+class Unit(Base):
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("community_id", "building", "entrance", "room"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), index=True
+    )
+    building: Mapped[str] = mapped_column(String(64))
+    entrance: Mapped[str] = mapped_column(String(64), default="")
+    room: Mapped[str] = mapped_column(String(64))
+    area: Mapped[int] = mapped_column(BigInteger)  # centi-m²
+    area_basis: Mapped[str] = mapped_column(String(16))
+    fund_balance: Mapped[int | None] = mapped_column(BigInteger)  # fen
+
+    community: Mapped["Community"] = relationship(back_populates="units")  # noqa: F821
+    ownerships: Mapped[list["Ownership"]] = relationship(
+        back_populates="unit", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Owner(Base):
+    __tablename__ = "owners"
+    __table_args__ = (UniqueConstraint("community_id", "id_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), index=True
+    )
+    # Keyed hash (HMAC-SHA256) of the normalised ID number: lets us match an owner without
+    # being able to reverse it; also the owner's pseudonymous key in voter grouping.
+    id_hash: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    name_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    id_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    ownerships: Mapped[list["Ownership"]] = relationship(
+        back_populates="owner", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Ownership(Base):
+    __tablename__ = "ownerships"
+
+    unit_id: Mapped[int] = mapped_column(
+        ForeignKey("units.id", ondelete="CASCADE"), primary_key=True
+    )
+    owner_id: Mapped[int] = mapped_column(
+        ForeignKey("owners.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+    unit: Mapped[Unit] = relationship(back_populates="ownerships")
+    owner: Mapped[Owner] = relationship(back_populates="ownerships")

@@ -1,0 +1,1 @@
+"""Use cases. Services take plain arguments, return domain objects or raise DomainError."""

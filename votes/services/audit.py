@@ -1,0 +1,72 @@
+"""The staff audit log: every change a staff member makes, hash-chained like the ballots."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from votes.core.canonical import canonical_digest, format_time
+from votes.extensions import db
+from votes.models import AuditEntry
+from votes.services import clock
+
+GENESIS = "0" * 64
+
+
+def _fields(e: AuditEntry) -> dict:
+    return {"seq": e.seq, "prev": e.prev, "time": format_time(e.time), "actor": e.actor,
+            "action": e.action, "community": e.community_id, "target": e.target,
+            "details": e.details}
+
+
+def record(session: Session, actor: str, action: str, *, community_id: int | None = None,
+           target: str = "", details: dict | None = None) -> AuditEntry:
+    """Append within the caller's transaction, so the action and its record land together."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE audit_entries IN SHARE ROW EXCLUSIVE MODE"))
+    last = session.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
+    entry = AuditEntry(seq=0 if last is None else last.seq + 1,
+                       prev=GENESIS if last is None else last.digest, time=clock.now(),
+                       actor=actor, action=action, community_id=community_id,
+                       target=str(target), details=details or {})
+    entry.digest = canonical_digest(_fields(entry))
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def verify_log() -> list[str]:
+    """Problems found re-checking every link and digest; empty means intact."""
+    problems, prev = [], GENESIS
+    for n, e in enumerate(db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq))):
+        if e.seq != n:
+            problems.append(f"entry {e.seq}: expected sequence {n}")
+        if e.prev != prev:
+            problems.append(f"entry {e.seq}: previous digest does not match")
+        if canonical_digest(_fields(e)) != e.digest:
+            problems.append(f"entry {e.seq}: digest does not match its content")
+        prev = e.digest
+    return problems
+
+
+def entries(community_ids: list[int] | None = None, limit: int | None = None) -> list[AuditEntry]:
+    query = select(AuditEntry).order_by(AuditEntry.seq.desc())
+    if community_ids is not None:
+        query = query.where(AuditEntry.community_id.in_(community_ids))
+    if limit:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
+
+
+def export_csv(community_ids: list[int] | None = None) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["seq", "time", "actor", "action", "community", "target", "details",
+                     "prev", "digest"])
+    for e in reversed(entries(community_ids)):
+        writer.writerow([e.seq, format_time(e.time), e.actor, e.action, e.community_id or "",
+                         e.target, e.details, e.prev, e.digest])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -1,0 +1,40 @@
+"""The one clock the services read; tests set app.config["VOTES_NOW"] to a fixed time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import current_app, has_app_context
+
+
+def now() -> datetime:
+    if has_app_context():
+        fixed = current_app.config.get("VOTES_NOW")
+        if fixed is not None:
+            return fixed
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def parse_iso(text: str, what: str) -> datetime:
+    """Parse an ISO 8601 time; without an offset it is Beijing time (what people type)."""
+    from zoneinfo import ZoneInfo
+
+    from votes.services.errors import DomainError
+
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise DomainError(
+            f"{what} '{text}' 不是有效时间，例如 2026-12-01T09:00 "
+            f"({what} is not an ISO time, e.g. 2026-12-01T09:00)") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    # Chain times are whole seconds; keep stored times equal to what the chain binds.
+    return value.astimezone(timezone.utc).replace(microsecond=0)
+
+
+def local_text(when: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time as people read it: Beijing time."""
+    from zoneinfo import ZoneInfo
+
+    return when.astimezone(ZoneInfo("Asia/Shanghai")).strftime(fmt) if when else ""

@@ -1,0 +1,67 @@
+"""Server signing keys: Ed25519, private halves encrypted in the instance folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from flask import current_app
+from sqlalchemy import select, update
+
+from votes.core import signing
+from votes.extensions import db
+from votes.models import ServerKey
+from votes.services import audit
+from votes.services.errors import DomainError
+from votes.services.tx import unit_of_work
+
+
+def _key_dir() -> Path:
+    path = Path(current_app.instance_path) / "keys"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _passphrase() -> bytes:
+    return current_app.config["KEY_PASSPHRASE"].encode()
+
+
+def generate_key(actor: str = "cli") -> str:
+    """Make a new key, make it the active signer, keep older keys for verification."""
+    with unit_of_work() as session:
+        return _new_key(session, actor)
+
+
+def _new_key(session, actor: str) -> str:
+    private = Ed25519PrivateKey.generate()
+    public = private.public_key()
+    key_id = signing.key_id(public)
+    path = _key_dir() / f"{key_id.replace(':', '_')}.pem"
+    path.write_bytes(signing.encrypt_private_key(private, _passphrase()))
+    path.chmod(0o600)
+    session.execute(update(ServerKey).values(active=False))
+    session.add(ServerKey(key_id=key_id, public_key=signing.public_key_b64(public), active=True))
+    audit.record(session, actor, "keys.generate", target=key_id)
+    return key_id
+
+
+def signing_key() -> tuple[str, Ed25519PrivateKey]:
+    """The active key, made on first use so a fresh install can open a vote. Made inside
+    the caller's transaction: if that rolls back, so does the key's record."""
+    row = db.session.scalar(select(ServerKey).where(ServerKey.active.is_(True)))
+    if row is None:
+        _new_key(db.session, "system")
+        row = db.session.scalar(select(ServerKey).where(ServerKey.active.is_(True)))
+    path = _key_dir() / f"{row.key_id.replace(':', '_')}.pem"
+    if not path.exists():
+        raise DomainError(
+            f"找不到签名私钥 {row.key_id}（实例目录 keys/）(private key file missing)")
+    try:
+        return row.key_id, signing.decrypt_private_key(path.read_bytes(), _passphrase())
+    except ValueError:
+        raise DomainError("签名私钥口令错误 (wrong KEY_PASSPHRASE for the signing key)") from None
+
+
+def keyring() -> signing.KeyRing:
+    rows = db.session.scalars(select(ServerKey).order_by(ServerKey.created_at))
+    return signing.KeyRing({r.key_id: signing.load_public_key_b64(r.public_key) for r in rows})

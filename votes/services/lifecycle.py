@@ -1,0 +1,210 @@
+"""A proposal's life: draft → publicity → voting → closed → published.
+
+Moves happen when their time has come (checked by `refresh` on every request and by
+`votes tick`) or by a committee action where the rules allow it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from votes.core import chain
+from votes.core.apportion import apportion
+from votes.core.roll import Scope
+from votes.extensions import db
+from votes.models import Ballot, FrozenUnit, FrozenVoter, Owner, Proposal
+from votes.services import audit, clock, privacy
+from votes.services.access import create_access
+from votes.services.chain_store import Appender, lock_proposal
+from votes.services.errors import DomainError, NotFound
+from votes.services.records import proposal_record, roll_record
+from votes.services.roll import load_units, unit_record
+from votes.services.tally import current_tally
+from votes.services.tx import unit_of_work
+
+STATE_ZH = {"draft": "草稿", "publicity": "公示中", "voting": "表决中", "closed": "已结束",
+            "published": "结果已公布"}
+
+
+def get_proposal(proposal_ref: str | int) -> Proposal:
+    ref = str(proposal_ref)
+    query = select(Proposal).where(Proposal.uid == ref)
+    if ref.isdigit():
+        query = select(Proposal).where((Proposal.id == int(ref)) | (Proposal.uid == ref))
+    proposal = db.session.scalar(query)
+    if proposal is None:
+        raise NotFound(f"没有编号为 {ref} 的表决事项 (no proposal {ref})")
+    return proposal
+
+
+def _freeze(session: Session, proposal: Proposal, when: datetime) -> None:
+    """Bind the electorate: the scope's units, areas, voter grouping and each share."""
+    from votes.core.counting import electorate
+
+    units = load_units(proposal.community)
+    records = [unit_record(u) for u in units]
+    scope = Scope.parse(proposal.scope)
+    e = electorate(records, scope)
+    if not e.units:
+        raise DomainError(f"表决范围 {scope} 内没有房屋 (no units in scope)")
+    shares = {s.unit_id: s.amount for s in apportion(proposal.budget, e.units)}
+    by_id = {str(u.id): u for u in units}
+    for record in e.units:
+        voter = e.voter_of(record.unit_id)
+        session.add(FrozenUnit(
+            proposal_id=proposal.id, unit_uid=record.unit_id, building=record.building,
+            entrance=record.entrance, room=record.room, area=record.area,
+            area_basis=record.area_basis.value, fund_balance=record.fund_balance,
+            share=shares[record.unit_id], voter_key=voter.key))
+    for voter in e.voters:
+        owners: dict[str, Owner] = {}
+        for unit_id in voter.unit_ids:
+            for ownership in by_id[unit_id].ownerships:
+                owners[ownership.owner.id_hash] = ownership.owner
+        contact = [{"name": privacy.decrypt(o.name_enc), "id": privacy.decrypt(o.id_enc),
+                    "phone": privacy.decrypt(o.phone_enc), "kind": o.kind}
+                   for o in owners.values()]
+        session.add(FrozenVoter(
+            proposal_id=proposal.id, voter_key=voter.key, area=voter.area,
+            share=sum(shares[u] for u in voter.unit_ids), developer=voter.developer,
+            owners_enc=privacy.encrypt(json.dumps(contact, ensure_ascii=False))))
+    create_access(session, proposal, [v.key for v in e.voters])
+    proposal.state = "publicity"
+    proposal.frozen_at = when
+
+
+def _open(session: Session, proposal: Proposal, when: datetime) -> None:
+    session.flush()
+    body = chain.genesis_body(proposal_record(proposal), roll_record(proposal), proposal.rules)
+    Appender(session, proposal).append("genesis", body, when)
+    proposal.state = "voting"
+    proposal.opened_at = when
+
+
+def _close(session: Session, proposal: Proposal, when: datetime) -> None:
+    tally, counted = current_tally(session, proposal)
+    Appender(session, proposal).append("close", chain.close_body(tally.to_dict(), counted), when)
+    proposal.state = "closed"
+    proposal.closed_at = when
+
+
+def _advance(session: Session, proposal: Proposal, now: datetime) -> None:
+    """Apply every move whose time has come, in order, each at its own time."""
+    if proposal.state == "draft" and proposal.publicity_start <= now:
+        _freeze(session, proposal, proposal.publicity_start)
+    if proposal.state == "publicity" and proposal.voting_start <= now:
+        _open(session, proposal, max(proposal.voting_start, proposal.frozen_at))
+    if proposal.state == "voting" and proposal.voting_end <= now:
+        _close(session, proposal, proposal.voting_end)
+
+
+def refresh(proposal: Proposal) -> Proposal:
+    """Bring one proposal up to date with the clock (called on every request)."""
+    now = clock.now()
+    if not _due(proposal, now):
+        return proposal
+    with unit_of_work() as session:
+        locked = lock_proposal(session, proposal.id)
+        _advance(session, locked, now)
+    return locked
+
+
+def _due(p: Proposal, now: datetime) -> bool:
+    return (p.state == "draft" and p.publicity_start <= now) or \
+        (p.state == "publicity" and p.voting_start <= now) or \
+        (p.state == "voting" and p.voting_end <= now)
+
+
+def tick() -> list[tuple[Proposal, str, str]]:
+    """Move every proposal whose time has come; return (proposal, from, to)."""
+    moved = []
+    ids = db.session.scalars(select(Proposal.id).where(
+        Proposal.state.in_(("draft", "publicity", "voting"))).order_by(Proposal.id))
+    for proposal_id in list(ids):
+        proposal = db.session.get(Proposal, proposal_id)
+        before = proposal.state
+        proposal = refresh(proposal)
+        if proposal.state != before:
+            moved.append((proposal, before, proposal.state))
+    return moved
+
+
+def start_publicity(proposal_ref: str, actor: str = "cli") -> Proposal:
+    """Committee action: publish the plan now and freeze the electorate."""
+    proposal = get_proposal(proposal_ref)
+    now = clock.now()
+    with unit_of_work() as session:
+        p = lock_proposal(session, proposal.id)
+        if p.state != "draft":
+            raise DomainError(f"只有草稿可以开始公示，当前状态：{STATE_ZH[p.state]} "
+                              f"(only a draft can start publicity; it is {p.state})")
+        _freeze(session, p, now)
+        _audit(session, actor, "proposal.publicity", p)
+    return p
+
+
+def open_voting(proposal_ref: str, actor: str = "cli") -> Proposal:
+    """Committee action: open voting once its start time has come."""
+    proposal = get_proposal(proposal_ref)
+    now = clock.now()
+    with unit_of_work() as session:
+        p = lock_proposal(session, proposal.id)
+        if p.state in ("voting", "closed", "published"):
+            raise DomainError(f"表决已开始或已结束，当前状态：{STATE_ZH[p.state]} "
+                              f"(voting already opened; it is {p.state})")
+        if now < p.voting_start:
+            raise DomainError(
+                f"表决开始时间 {clock.local_text(p.voting_start)} 未到，公示期内不能提前开始 "
+                f"(voting cannot open before its start time)")
+        _advance(session, p, now)
+        _audit(session, actor, "proposal.open", p)
+    return p
+
+
+def close_voting(proposal_ref: str, actor: str = "cli") -> Proposal:
+    """Committee action: close after the end, or early once every voter has voted."""
+    proposal = get_proposal(proposal_ref)
+    now = clock.now()
+    with unit_of_work() as session:
+        p = lock_proposal(session, proposal.id)
+        _advance(session, p, now)
+        if p.state in ("closed", "published"):
+            _audit(session, actor, "proposal.close", p)
+            return p
+        if p.state != "voting":
+            raise DomainError(f"表决尚未开始，当前状态：{STATE_ZH[p.state]} "
+                              f"(voting has not opened; it is {p.state})")
+        voters = session.scalar(select(func.count()).select_from(FrozenVoter)
+                                .where(FrozenVoter.proposal_id == p.id))
+        voted = session.scalar(select(func.count(func.distinct(Ballot.voter_key)))
+                               .where(Ballot.proposal_id == p.id))
+        if voted < voters:
+            raise DomainError(
+                f"表决截止时间 {clock.local_text(p.voting_end)} 未到，且尚有 {voters - voted} 位业主未表决，"
+                f"不能提前结束 (voting ends at its end time unless every voter has voted)")
+        _close(session, p, now)
+        _audit(session, actor, "proposal.close", p)
+    return p
+
+
+def publish_result(proposal_ref: str, actor: str = "cli") -> Proposal:
+    proposal = get_proposal(proposal_ref)
+    with unit_of_work() as session:
+        p = lock_proposal(session, proposal.id)
+        _advance(session, p, clock.now())
+        if p.state != "closed":
+            raise DomainError(f"只有已结束的表决可以公布结果，当前状态：{STATE_ZH[p.state]} "
+                              f"(only a closed vote can be published; it is {p.state})")
+        p.state = "published"
+        p.published_at = clock.now()
+        _audit(session, actor, "proposal.publish", p)
+    return p
+
+
+def _audit(session: Session, actor: str, action: str, p: Proposal) -> None:
+    audit.record(session, actor, action, community_id=p.community_id, target=str(p.id),
+                 details={"state": p.state, "chain_head": p.chain_head or ""})

@@ -1,0 +1,128 @@
+"""What the owner's pages and the public board show, and the online ballot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from votes.core import signing
+from votes.core.tally import Choice
+from votes.extensions import db
+from votes.models import Ballot, ChainEntry, DeviceKey, FrozenUnit, FrozenVoter, Proposal
+from votes.services import clock
+from votes.services.ballots import BallotRequest, cast_ballot
+from votes.services.errors import DomainError, NotFound
+from votes.services.tx import unit_of_work
+
+
+def proposal_by_uid(uid: str) -> Proposal:
+    from votes.services.lifecycle import refresh
+
+    proposal = db.session.scalar(select(Proposal).where(Proposal.uid == uid))
+    if proposal is None:
+        raise NotFound("没有这个表决事项 (no such proposal)")
+    return refresh(proposal)
+
+
+@dataclass(frozen=True)
+class VoterView:
+    units: list[FrozenUnit]
+    share: int
+    balance: int | None
+    covered: bool | None
+    ballot: Ballot | None
+
+
+def voter_view(proposal: Proposal, voter_key: str) -> VoterView:
+    units = list(db.session.scalars(select(FrozenUnit).where(
+        FrozenUnit.proposal_id == proposal.id, FrozenUnit.voter_key == voter_key)
+        .order_by(FrozenUnit.id)))
+    voter = db.session.scalar(select(FrozenVoter).where(
+        FrozenVoter.proposal_id == proposal.id, FrozenVoter.voter_key == voter_key))
+    balances = [u.fund_balance for u in units]
+    balance = None if any(b is None for b in balances) else sum(balances)
+    covered = None if balance is None else all(u.fund_balance >= u.share for u in units)
+    return VoterView(units, voter.share, balance, covered, latest_ballot(proposal, voter_key))
+
+
+def _is_p256_key(text: str) -> bool:
+    import base64
+    import binascii
+
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+    try:
+        key = load_der_public_key(base64.b64decode(text, validate=True))
+    except (ValueError, binascii.Error):
+        return False
+    return isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name == "secp256r1"
+
+
+def latest_ballot(proposal: Proposal, voter_key: str) -> Ballot | None:
+    return db.session.scalar(select(Ballot).where(
+        Ballot.proposal_id == proposal.id, Ballot.voter_key == voter_key)
+        .order_by(Ballot.revision.desc()).limit(1))
+
+
+def register_device(proposal: Proposal, voter_key: str, public_key: str) -> None:
+    if not _is_p256_key(public_key):
+        raise DomainError("设备公钥无效 (not an ECDSA P-256 public key)")
+    with unit_of_work() as session:
+        known = session.scalar(select(DeviceKey.id).where(
+            DeviceKey.proposal_id == proposal.id, DeviceKey.voter_key == voter_key,
+            DeviceKey.public_key == public_key))
+        if known is None:
+            session.add(DeviceKey(proposal_id=proposal.id, voter_key=voter_key,
+                                  public_key=public_key, created_at=clock.now()))
+
+
+def cast_online(proposal: Proposal, voter_key: str, choice_text: str, nonce: str,
+                public_key: str | None, signature: str | None) -> Ballot:
+    """Verify the device signature (when the browser made one), then append the ballot."""
+    try:
+        choice = Choice(choice_text)
+    except ValueError:
+        raise DomainError("请选择 同意、反对 或 弃权 (choose agree, disagree or abstain)") from None
+    device = None
+    if public_key and signature:
+        registered = db.session.scalar(select(DeviceKey.id).where(
+            DeviceKey.proposal_id == proposal.id, DeviceKey.voter_key == voter_key,
+            DeviceKey.public_key == public_key))
+        payload = signing.device_payload(proposal.uid, voter_key, choice.value, nonce)
+        if registered is None or not signing.verify_device_signature(public_key, signature,
+                                                                     payload):
+            raise DomainError("本设备的签名无法验证，请刷新页面后重试 "
+                              "(the device signature does not verify; reload and try again)")
+        device = {"alg": "ECDSA-P256-SHA256", "public_key": public_key,
+                  "signature": signature, "nonce": nonce}
+    return cast_ballot(proposal.id, BallotRequest(voter_key=voter_key, choice=choice,
+                                                  channel="online", device=device))
+
+
+@dataclass(frozen=True)
+class ReceiptLookup:
+    code: str
+    seq: int | None
+    counted: bool = False
+    superseded: bool = False
+
+
+def normalise_receipt(code: str) -> str:
+    return "".join(ch for ch in code.lower() if ch in "0123456789abcdef")
+
+
+def lookup_receipt(proposal: Proposal, code: str) -> ReceiptLookup:
+    digest = normalise_receipt(code)
+    if len(digest) < 16:
+        return ReceiptLookup(code, None)
+    entries = list(db.session.scalars(select(ChainEntry).where(
+        ChainEntry.proposal_id == proposal.id, ChainEntry.kind == "ballot",
+        ChainEntry.digest.startswith(digest)).limit(2)))
+    if len(entries) != 1:
+        return ReceiptLookup(code, None)
+    ballot = db.session.scalar(select(Ballot).where(Ballot.receipt == entries[0].digest))
+    latest = latest_ballot(proposal, ballot.voter_key)
+    counted = latest.id == ballot.id
+    return ReceiptLookup(code, entries[0].seq, counted, not counted)

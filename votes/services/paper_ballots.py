@@ -1,0 +1,113 @@
+"""Paper and proxy ballots from a CSV file: every row accepted, or none."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from votes.core.roll import normalise_building, normalise_entrance
+from votes.core.tally import Choice
+from votes.extensions import db
+from votes.models import Ballot, FrozenUnit, Unit
+from votes.services import clock
+from votes.services.ballots import BallotRequest, cast_ballots, voting_problem
+from votes.services.errors import DomainError, Problem
+from votes.services.lifecycle import get_proposal, refresh
+from votes.services.roll_file import csv_rows
+
+COLUMNS = {
+    "building": ("building", "楼栋"), "entrance": ("entrance", "单元"), "room": ("room", "房号"),
+    "choice": ("choice", "表决意见", "意见"), "channel": ("channel", "方式", "表决方式"),
+    "evidence": ("evidence", "凭证", "扫描件"), "entered_by": ("entered_by", "录入人"),
+}
+REQUIRED = ("building", "room", "choice", "channel", "evidence", "entered_by")
+_ALIASES = {a.lower(): name for name, aliases in COLUMNS.items() for a in aliases}
+
+
+def _label(building: str, entrance: str, room: str) -> tuple[str, str, str]:
+    return normalise_building(building), normalise_entrance(entrance), room.strip()
+
+
+def import_paper_ballots(proposal_ref: str, path: str, actor: str = "cli") -> list[Ballot]:
+    proposal = refresh(get_proposal(proposal_ref))
+    file = Path(path)
+    try:
+        table = csv_rows(file.read_bytes())
+    except OSError as exc:
+        raise DomainError(f"无法读取文件 {path} (cannot read file): {exc.strerror}") from None
+    if not table:
+        raise DomainError("文件是空的 (the file is empty)")
+    header = {i: _ALIASES.get(h.strip().lower()) for i, h in enumerate(table[0])}
+    missing = [n for n in REQUIRED if n not in header.values()]
+    if missing:
+        raise DomainError("缺少必填列 (missing columns): " + ", ".join(missing))
+    problem = voting_problem(proposal, clock.now())
+    if problem:
+        raise DomainError(f"{problem}；未录入任何选票 (no ballot was entered)")
+
+    frozen = {_label(u.building, u.entrance, u.room): u for u in db.session.scalars(
+        select(FrozenUnit).where(FrozenUnit.proposal_id == proposal.id))}
+    existing = {_label(u.building, u.entrance, u.room) for u in db.session.scalars(
+        select(Unit).where(Unit.community_id == proposal.community_id))}
+    voted = set(db.session.scalars(select(Ballot.voter_key)
+                                   .where(Ballot.proposal_id == proposal.id)))
+    problems: list[Problem] = []
+    requests: list[BallotRequest] = []
+    in_file: dict[str, int] = {}
+    for number, cells in enumerate(table[1:], start=2):
+        row = {name: (cells[i].strip() if i < len(cells) else "")
+               for i, name in header.items() if name}
+        if not any(row.values()):
+            continue
+        before = len(problems)
+
+        def fail(message: str) -> None:
+            problems.append(Problem(number, message))
+
+        key = _label(row.get("building", ""), row.get("entrance", ""), row.get("room", ""))
+        unit = frozen.get(key)
+        if unit is None:
+            if key in existing:
+                fail("该房屋不在本次表决范围内 (unit outside the proposal's scope)")
+            else:
+                fail("名册中没有该房屋 (unknown unit)")
+        try:
+            choice = Choice.parse(row.get("choice", ""))
+        except ValueError:
+            fail(f"表决意见 '{row.get('choice', '')}' 无效，应为 同意/反对/弃权 "
+                 "(choice must be agree/disagree/abstain)")
+        channel = row.get("channel", "").lower()
+        channel = {"纸质": "paper", "委托": "proxy", "代理": "proxy"}.get(channel, channel)
+        if channel not in ("paper", "proxy"):
+            fail(f"表决方式 '{row.get('channel', '')}' 无效，应为 paper/proxy (纸质/委托)")
+        if not row.get("entered_by"):
+            fail("录入人为空 (entered_by is empty)")
+        evidence = None
+        if not row.get("evidence"):
+            fail("缺少表决票扫描件 (evidence is empty)")
+        else:
+            evidence_path = (file.parent / row["evidence"])
+            try:
+                evidence = (evidence_path.name, evidence_path.read_bytes())
+            except OSError:
+                fail(f"找不到扫描件 {row['evidence']} (evidence file not found)")
+        if unit is not None:
+            if unit.voter_key in voted and not proposal.max_changes:
+                fail("该业主已经表决 (this voter has already voted)")
+            elif unit.voter_key in in_file:
+                fail(f"该业主在第 {in_file[unit.voter_key]} 行已有选票 "
+                     f"(this voter already has a ballot on row {in_file[unit.voter_key]})")
+            else:
+                in_file[unit.voter_key] = number
+        if len(problems) == before:
+            requests.append(BallotRequest(voter_key=unit.voter_key, choice=choice,
+                                          channel=channel, entered_by=row["entered_by"],
+                                          evidence=evidence))
+    if problems:
+        raise DomainError(
+            f"有 {len(problems)} 行被拒绝，未录入任何选票 "
+            f"({len(problems)} rows rejected; no ballot was entered)", problems=problems)
+    if not requests:
+        raise DomainError("文件中没有选票 (the file has no ballots)")
+    return cast_ballots(proposal.id, requests, actor=actor)

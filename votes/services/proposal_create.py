@@ -1,0 +1,145 @@
+"""Drafting a proposal: every field checked before anything is written."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from votes.core.numbers import format_yuan, parse_yuan
+from votes.core.roll import Scope
+from votes.core.rules import Matter, community_rules
+from votes.models import Proposal, ProposalDocument, ProposalItem
+from votes.services import audit
+from votes.services.clock import parse_iso
+from votes.services.communities import get_community
+from votes.services.errors import DomainError
+from votes.services.roll import community_electorate
+from votes.services.tx import unit_of_work
+
+DEFAULT_PUBLICITY_DAYS = 7
+
+
+@dataclass(frozen=True)
+class DocumentUpload:
+    name: str
+    content: bytes
+    media_type: str = "application/octet-stream"
+
+    @classmethod
+    def from_path(cls, path: str) -> "DocumentUpload":
+        p = Path(path)
+        try:
+            content = p.read_bytes()
+        except OSError as exc:
+            raise DomainError(f"无法读取文件 {path} (cannot read document): {exc.strerror}") \
+                from None
+        media = mimetypes.guess_type(p.name)[0] or "application/octet-stream"
+        return cls(p.name, content, media)
+
+
+@dataclass(frozen=True)
+class ProposalDraft:
+    community: str
+    title: str
+    matter: str
+    scope: str
+    budget: str
+    voting_start: str
+    voting_end: str
+    publicity_start: str | None = None
+    items: tuple[str, ...] = ()  # "title:amount"
+    documents: tuple[DocumentUpload, ...] = ()
+    description: str = ""
+    allow_change: bool = False
+    emergency: bool = False
+
+
+def _parse_matter(text: str) -> Matter:
+    try:
+        return Matter(text)
+    except ValueError:
+        names = ", ".join(m.value for m in Matter)
+        raise DomainError(f"表决事项类型 '{text}' 无效，可选：{names} (unknown matter)") from None
+
+
+def _parse_items(items: tuple[str, ...]) -> list[tuple[str, int]]:
+    parsed = []
+    for raw in items:
+        title, sep, amount = raw.rpartition(":")
+        if not sep or not title.strip():
+            raise DomainError(f"维修项目 '{raw}' 应写作 名称:金额 (item must be title:amount)")
+        try:
+            parsed.append((title.strip(), parse_yuan(amount)))
+        except ValueError as exc:
+            raise DomainError(f"维修项目 '{raw}' 金额无效 (bad item amount): {exc}") from None
+    return parsed
+
+
+def _check_periods(publicity: datetime | None, start: datetime, end: datetime,
+                   emergency: bool, publicity_days: int) -> datetime:
+    if end <= start:
+        raise DomainError("表决结束时间必须晚于开始时间 (voting must end after it starts)")
+    minimum = timedelta(days=0 if emergency else publicity_days)
+    if publicity is None:
+        publicity = start - minimum
+    if publicity > start:
+        raise DomainError("公示开始时间不能晚于表决开始时间 (publicity must start before voting)")
+    if start - publicity < minimum:
+        raise DomainError(
+            f"公示期至少 {publicity_days} 天（紧急情况可缩短，使用 --emergency）"
+            f"(publicity must last at least {publicity_days} days unless --emergency)")
+    return publicity
+
+
+def create_proposal(draft: ProposalDraft, actor: str = "cli") -> Proposal:
+    community = get_community(draft.community)
+    title = draft.title.strip()
+    if not title:
+        raise DomainError("标题不能为空 (title must not be empty)")
+    matter = _parse_matter(draft.matter)
+    try:
+        rules = community_rules(matter, (community.rules or {}).get(matter.value))
+        scope = Scope.parse(draft.scope)
+        budget = parse_yuan(draft.budget)
+    except ValueError as exc:
+        raise DomainError(str(exc)) from None
+    items = _parse_items(draft.items)
+    if items and sum(a for _, a in items) != budget:
+        raise DomainError(
+            f"维修项目合计 {format_yuan(sum(a for _, a in items))} 元与预算 {format_yuan(budget)} "
+            "元不一致 (items must add up to the budget)")
+    start = parse_iso(draft.voting_start, "表决开始 voting start")
+    end = parse_iso(draft.voting_end, "表决结束 voting end")
+    publicity = parse_iso(draft.publicity_start, "公示开始 publicity start") \
+        if draft.publicity_start else None
+    days = int((community.rules or {}).get("publicity_days", DEFAULT_PUBLICITY_DAYS))
+    publicity = _check_periods(publicity, start, end, draft.emergency, days)
+    try:
+        electorate = community_electorate(community, scope)
+    except ValueError as exc:
+        raise DomainError(str(exc)) from None
+    if not electorate.units:
+        raise DomainError(f"表决范围 {scope} 内没有房屋 (no units in scope {scope})")
+    with unit_of_work() as session:
+        proposal = Proposal(
+            uid=secrets.token_hex(8), community_id=community.id, title=title,
+            description=draft.description.strip(), matter=matter.value, scope=str(scope),
+            budget=budget, emergency=draft.emergency, max_changes=1 if draft.allow_change else 0,
+            state="draft", publicity_start=publicity, voting_start=start, voting_end=end,
+            rules=rules.to_dict(), chain_length=0,
+        )
+        proposal.items = [ProposalItem(position=i, title=t, amount=a)
+                          for i, (t, a) in enumerate(items)]
+        proposal.documents = [
+            ProposalDocument(position=i, name=d.name, sha256=hashlib.sha256(d.content).hexdigest(),
+                             size=len(d.content), media_type=d.media_type, content=d.content)
+            for i, d in enumerate(draft.documents)]
+        session.add(proposal)
+        session.flush()
+        audit.record(session, actor, "proposal.create", community_id=community.id,
+                     target=str(proposal.id), details={"title": title, "budget": budget})
+    return proposal

@@ -1,0 +1,57 @@
+"""The proposal and frozen roll as the chain binds them and the bundle carries them.
+
+Both are pseudonymous: unit labels, areas and voter keys, never names, IDs or phones.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from votes.core.canonical import format_time
+from votes.core.chain import SealedEntry
+from votes.extensions import db
+from votes.models import ChainEntry, FrozenUnit, Proposal
+
+
+def proposal_record(proposal: Proposal) -> dict:
+    community = proposal.community
+    return {
+        "uid": proposal.uid,
+        "community": {"code": community.code, "name": community.name,
+                      "jurisdiction": community.jurisdiction or ""},
+        "title": proposal.title,
+        "description": proposal.description,
+        "matter": proposal.matter,
+        "scope": proposal.scope,
+        "items": [{"title": i.title, "amount": i.amount} for i in proposal.items],
+        "budget": proposal.budget,
+        "documents": [{"name": d.name, "sha256": d.sha256, "size": d.size}
+                      for d in proposal.documents],
+        "emergency": proposal.emergency,
+        "max_changes": proposal.max_changes,
+        "publicity_start": format_time(proposal.publicity_start),
+        "voting_start": format_time(proposal.voting_start),
+        "voting_end": format_time(proposal.voting_end),
+    }
+
+
+def frozen_units(proposal: Proposal) -> list[FrozenUnit]:
+    return list(db.session.scalars(
+        select(FrozenUnit).where(FrozenUnit.proposal_id == proposal.id).order_by(FrozenUnit.id)))
+
+
+def roll_record(proposal: Proposal) -> dict:
+    units = frozen_units(proposal)
+    return {
+        "units": [{"unit_id": u.unit_uid, "building": u.building, "entrance": u.entrance,
+                   "room": u.room, "area": u.area, "area_basis": u.area_basis,
+                   "voter": u.voter_key} for u in units],
+        "total_area": sum(u.area for u in units),
+        "total_headcount": len({u.voter_key for u in units}),
+    }
+
+
+def chain_entries(proposal: Proposal) -> list[SealedEntry]:
+    rows = db.session.scalars(select(ChainEntry.line).where(ChainEntry.proposal_id == proposal.id)
+                              .order_by(ChainEntry.seq))
+    return [SealedEntry.from_line(line.encode("utf-8")) for line in rows]

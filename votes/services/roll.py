@@ -1,0 +1,70 @@
+"""Reading a community's roll as the core sees it, and its counts as the law counts them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from votes.core.counting import Electorate, electorate
+from votes.core.roll import AreaBasis, OwnerKind, Scope, UnitRecord
+from votes.extensions import db
+from votes.models import Community, Ownership, Unit
+from votes.services.communities import get_community
+
+
+def load_units(community: Community) -> list[Unit]:
+    return list(db.session.scalars(
+        select(Unit).where(Unit.community_id == community.id)
+        .options(selectinload(Unit.ownerships).selectinload(Ownership.owner))
+    ))
+
+
+def unit_record(unit: Unit) -> UnitRecord:
+    owners = [o.owner for o in unit.ownerships]
+    return UnitRecord(
+        unit_id=str(unit.id),
+        building=unit.building,
+        entrance=unit.entrance,
+        room=unit.room,
+        area=unit.area,
+        area_basis=AreaBasis(unit.area_basis),
+        owner_keys=frozenset(o.id_hash for o in owners),
+        developer=bool(owners) and all(o.kind == OwnerKind.DEVELOPER.value for o in owners),
+        fund_balance=unit.fund_balance,
+    )
+
+
+def community_electorate(community: Community, scope: Scope | None = None) -> Electorate:
+    records = [unit_record(u) for u in load_units(community)]
+    return electorate(records, scope or Scope("all"))
+
+
+@dataclass(frozen=True)
+class RollSummary:
+    community: Community
+    units: int
+    total_area: int
+    headcount: int
+    owners: int
+    by_basis: dict[AreaBasis, int]
+    developer_units: int
+
+
+def roll_summary(community_code: str) -> RollSummary:
+    community = get_community(community_code)
+    records = [unit_record(u) for u in load_units(community)]
+    owners = {k for r in records for k in r.owner_keys}
+    if not records:
+        return RollSummary(community, 0, 0, 0, 0, {b: 0 for b in AreaBasis}, 0)
+    e = electorate(records, Scope("all"))
+    return RollSummary(
+        community=community,
+        units=len(records),
+        total_area=e.total_area,
+        headcount=e.total_headcount,
+        owners=len(owners),
+        by_basis={b: sum(1 for r in records if r.area_basis is b) for b in AreaBasis},
+        developer_units=sum(1 for r in records if r.developer),
+    )

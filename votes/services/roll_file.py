@@ -1,0 +1,127 @@
+"""Reading an owner roll file (CSV or XLSX) into rows keyed by canonical column names."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from votes.services.errors import DomainError, Problem
+
+COLUMNS = {
+    "building": ("building", "楼栋", "楼号", "楼栋号"),
+    "entrance": ("entrance", "单元", "单元号"),
+    "room": ("room", "房号", "房间号", "室"),
+    "area": ("area", "面积", "建筑面积", "专有面积"),
+    "area_basis": ("area_basis", "面积依据"),
+    "owner_name": ("owner_name", "业主姓名", "姓名", "业主名称"),
+    "owner_id": ("owner_id", "证件号码", "身份证号", "身份证号码"),
+    "owner_kind": ("owner_kind", "业主类型"),
+    "phone": ("phone", "手机号", "手机", "联系电话"),
+    "fund_balance": ("fund_balance", "维修资金余额"),
+}
+REQUIRED = ("building", "room", "area", "area_basis", "owner_name", "owner_id", "owner_kind")
+_ALIASES = {alias.lower(): name for name, aliases in COLUMNS.items() for alias in aliases}
+
+
+@dataclass(frozen=True)
+class RollRow:
+    number: int  # as a spreadsheet shows it: the header is row 1
+    values: dict[str, str]
+
+
+def read_roll(path: str | Path, data: bytes | None = None) -> list[RollRow]:
+    """Read the file; raise DomainError naming every header problem."""
+    path = Path(path)
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise DomainError(f"无法读取文件 {path} (cannot read file): {exc.strerror}") from None
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        table = _xlsx_rows(data)
+    elif path.suffix.lower() in (".csv", ".txt", ""):
+        table = csv_rows(data)
+    else:
+        raise DomainError(
+            f"不支持的文件类型 {path.suffix}：请使用 CSV 或 XLSX (use a CSV or XLSX file)"
+        )
+    if not table:
+        raise DomainError("文件是空的 (the file is empty)")
+    header, problems = _map_header(table[0])
+    if problems:
+        raise DomainError("名册表头有误，未导入任何数据 (bad header, nothing imported)", problems=problems)
+    rows = []
+    for number, cells in enumerate(table[1:], start=2):
+        values = {}
+        for index, name in header.items():
+            values[name] = _cell(cells[index] if index < len(cells) else "")
+        if any(values.values()):
+            rows.append(RollRow(number, values))
+    if not rows:
+        raise DomainError("名册没有数据行 (the roll has no data rows)")
+    return rows
+
+
+def _map_header(cells: list) -> tuple[dict[int, str], list[Problem]]:
+    header: dict[int, str] = {}
+    problems = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(cells):
+        label = _cell(raw)
+        if not label:
+            continue
+        name = _ALIASES.get(label.lower())
+        if name is None:
+            continue  # extra columns (notes, etc.) are ignored
+        if name in seen:
+            problems.append(Problem(1, f"列 {label} 重复 (column {name} appears twice)"))
+        seen[name] = index
+        header[index] = name
+    for name in REQUIRED:
+        if name not in seen:
+            zh = COLUMNS[name][1]
+            problems.append(Problem(1, f"缺少必填列 {zh} (missing required column {name})"))
+    return header, problems
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def csv_rows(data: bytes) -> list[list[str]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise DomainError("无法识别文件编码：请保存为 UTF-8 或 GB18030 (unknown text encoding)")
+    return [row for row in csv.reader(io.StringIO(text, newline=""))]
+
+
+def _xlsx_rows(data: bytes) -> list[list]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many types for a damaged file
+        raise DomainError("无法打开 XLSX 文件 (cannot open the XLSX file)") from None
+    sheet = workbook.worksheets[0]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    workbook.close()
+    return [[_xlsx_value(v) for v in row] for row in rows]
+
+
+def _xlsx_value(value):
+    # Excel stores 89.5 as a float; keep its shortest decimal text so "at most 2 decimals"
+    # is judged on what the user typed, not on binary noise.
+    if isinstance(value, float):
+        return repr(value) if not value.is_integer() else str(int(value))
+    return value

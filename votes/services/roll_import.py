@@ -1,0 +1,206 @@
+"""Importing an owner roll: validate every row first, then replace in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import delete, select
+
+from votes.core.identity import check_resident_id, looks_like_resident_id, valid_phone
+from votes.core.numbers import parse_area, parse_yuan
+from votes.core.roll import AreaBasis, OwnerKind
+from votes.extensions import db
+from votes.models import Owner, Ownership, Unit, utcnow
+from votes.services import audit, privacy
+from votes.services.communities import get_community
+from votes.services.errors import DomainError, Problem
+from votes.services.roll_file import RollRow, read_roll
+from votes.services.tx import unit_of_work
+
+
+@dataclass
+class _UnitPlan:
+    row: int
+    area: int
+    basis: AreaBasis
+    balance: int | None
+    owners: list[str] = field(default_factory=list)  # id hashes, in row order
+
+
+@dataclass
+class _OwnerPlan:
+    row: int
+    name: str
+    id_number: str
+    kind: OwnerKind
+    phone: str | None
+
+
+@dataclass
+class RollPlan:
+    units: dict[tuple[str, str, str], _UnitPlan]
+    owners: dict[str, _OwnerPlan]
+
+    @property
+    def unit_count(self) -> int:
+        return len(self.units)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    units: int
+    owners: int
+    replaced: bool
+
+
+def plan_roll(rows: list[RollRow]) -> RollPlan:
+    """Validate rows; raise DomainError listing every problem with its row number."""
+    problems: list[Problem] = []
+    units: dict[tuple[str, str, str], _UnitPlan] = {}
+    owners: dict[str, _OwnerPlan] = {}
+    for row in rows:
+        parsed = _parse_row(row, problems)
+        if parsed is None:
+            continue
+        key, area, basis, balance, owner = parsed
+        owner_hash = privacy.id_hash(owner.id_number)
+        known = owners.get(owner_hash)
+        if known is None:
+            owners[owner_hash] = owner
+        elif known.name != owner.name:
+            problems.append(Problem(row.number, (
+                f"证件号码 {_masked(owner.id_number)} 在第 {known.row} 行的姓名不同 "
+                f"(the same ID has a different name on row {known.row})")))
+            continue
+        elif known.kind != owner.kind:
+            problems.append(Problem(row.number, (
+                f"证件号码 {_masked(owner.id_number)} 在第 {known.row} 行的业主类型不同 "
+                f"(the same ID has a different owner kind on row {known.row})")))
+            continue
+        unit = units.get(key)
+        if unit is None:
+            unit = units[key] = _UnitPlan(row.number, area, basis, balance)
+        else:
+            _check_same_unit(row.number, unit, area, basis, balance, problems)
+        if owner_hash in unit.owners:
+            problems.append(Problem(row.number, (
+                f"该业主在第 {unit.row} 行已登记为此房屋的业主 "
+                f"(this owner is already listed for this unit on row {unit.row})")))
+        else:
+            unit.owners.append(owner_hash)
+    if problems:
+        raise DomainError(
+            f"名册有 {len(problems)} 处错误，未导入任何数据 "
+            f"(the roll has {len(problems)} problems; nothing was imported)",
+            problems=problems,
+        )
+    return RollPlan(units, owners)
+
+
+def _parse_row(row: RollRow, problems: list[Problem]):
+    v = row.values
+    before = len(problems)
+
+    def fail(message: str) -> None:
+        problems.append(Problem(row.number, message))
+
+    for name, zh in (("building", "楼栋"), ("room", "房号"), ("owner_name", "业主姓名"),
+                     ("owner_id", "证件号码")):
+        if not v.get(name):
+            fail(f"{zh}为空 ({name} is empty)")
+    area = basis = kind = balance = None
+    try:
+        area = parse_area(v.get("area", ""))
+    except ValueError as exc:
+        fail(f"面积 '{v.get('area', '')}' 无效：{exc}")
+    try:
+        basis = AreaBasis.parse(v.get("area_basis", ""))
+    except ValueError:
+        fail(f"面积依据 '{v.get('area_basis', '')}' 无效，应为 登记/实测/合同 "
+             "(area_basis must be registered/surveyed/contract)")
+    try:
+        kind = OwnerKind.parse(v.get("owner_kind", ""))
+    except ValueError:
+        fail(f"业主类型 '{v.get('owner_kind', '')}' 无效，应为 个人/单位/开发建设单位 "
+             "(owner_kind must be person/company/developer)")
+    id_number = privacy.normalise_id(v.get("owner_id", ""))
+    if id_number and kind is OwnerKind.PERSON and len(id_number) == 18:
+        if not looks_like_resident_id(id_number) or not check_resident_id(id_number):
+            fail(f"身份证号码 {_masked(id_number)} 校验位错误 "
+                 "(the 18-character resident ID fails its GB 11643 checksum)")
+    phone = v.get("phone") or None
+    if phone and not valid_phone(phone):
+        fail(f"手机号 '{_masked_phone(phone)}' 无效，应为 11 位数字 (phone must be 11 digits)")
+    if v.get("fund_balance"):
+        try:
+            balance = parse_yuan(v["fund_balance"])
+        except ValueError as exc:
+            fail(f"维修资金余额 '{v['fund_balance']}' 无效：{exc}")
+    if len(problems) > before:
+        return None
+    key = (v["building"], v.get("entrance", ""), v["room"])
+    owner = _OwnerPlan(row.number, v["owner_name"], id_number, kind, phone)
+    return key, area, basis, balance, owner
+
+
+def _check_same_unit(number, unit, area, basis, balance, problems) -> None:
+    if unit.area != area or unit.basis is not basis:
+        problems.append(Problem(number, (
+            f"同一房屋在第 {unit.row} 行的面积或面积依据不同 "
+            f"(the same unit has a different area or area basis on row {unit.row})")))
+    elif balance is not None and unit.balance is not None and balance != unit.balance:
+        problems.append(Problem(number, (
+            f"同一房屋在第 {unit.row} 行的维修资金余额不同 "
+            f"(the same unit has a different fund balance on row {unit.row})")))
+    elif unit.balance is None:
+        unit.balance = balance
+
+
+def _masked(id_number: str) -> str:
+    from votes.core.identity import mask_id
+
+    return mask_id(id_number)
+
+
+def _masked_phone(phone: str) -> str:
+    return phone[:3] + "*" * max(len(phone) - 7, 0) + phone[-4:] if len(phone) > 7 else "***"
+
+
+def import_roll(community_code: str, path: str | Path, *, replace: bool = False,
+                data: bytes | None = None, actor: str = "cli") -> ImportResult:
+    """Import (or, with replace=True, replace) a community's roll, all rows or none."""
+    community = get_community(community_code)
+    plan = plan_roll(read_roll(path, data))
+    with unit_of_work() as session:
+        has_roll = session.scalar(select(Unit.id).where(Unit.community_id == community.id).limit(1))
+        if has_roll and not replace:
+            raise DomainError(
+                f"小区 {community.code} 已有业主名册；如需替换请使用 --replace "
+                "(the community already has a roll; pass --replace to replace it; "
+                "proposals already published keep the roll they froze)"
+            )
+        if has_roll:
+            unit_ids = select(Unit.id).where(Unit.community_id == community.id)
+            session.execute(delete(Ownership).where(Ownership.unit_id.in_(unit_ids)))
+            session.execute(delete(Unit).where(Unit.community_id == community.id))
+            session.execute(delete(Owner).where(Owner.community_id == community.id))
+        owners = {}
+        for owner_hash, o in plan.owners.items():
+            owners[owner_hash] = Owner(
+                community_id=community.id, id_hash=owner_hash, kind=o.kind.value,
+                name_enc=privacy.encrypt(o.name), id_enc=privacy.encrypt(o.id_number),
+                phone_enc=privacy.encrypt(o.phone),
+            )
+        session.add_all(owners.values())
+        for (building, entrance, room), u in plan.units.items():
+            unit = Unit(community_id=community.id, building=building, entrance=entrance,
+                        room=room, area=u.area, area_basis=u.basis.value, fund_balance=u.balance)
+            unit.ownerships = [Ownership(owner=owners[h]) for h in u.owners]
+            session.add(unit)
+        community.roll_imported_at = utcnow()
+        audit.record(session, actor, "roll.replace" if has_roll else "roll.import",
+                     community_id=community.id, target=community.code,
+                     details={"units": len(plan.units), "owners": len(plan.owners),
+                              "file": Path(path).name})
+    return ImportResult(units=len(plan.units), owners=len(plan.owners), replaced=bool(has_roll))

@@ -1,0 +1,83 @@
+"""Staff accounts: creation, sign-in with argon2 hashes, and what each may see."""
+
+from __future__ import annotations
+
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from votes.extensions import db
+from votes.models import Community, StaffCommunity, StaffUser
+from votes.models.staff import ROLES
+from votes.services import audit
+from votes.services.communities import get_community
+from votes.services.errors import DomainError
+from votes.services.tx import unit_of_work
+
+_hasher = PasswordHasher()
+_LOGIN = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
+# A real hash to verify against when the login is unknown, so both paths take as long.
+_DUMMY = _hasher.hash("votes-dummy-password")
+
+
+def create_user(login: str, password: str, role: str, *, name: str = "",
+                communities: tuple[str, ...] = (), jurisdiction: str | None = None,
+                actor: str = "cli") -> StaffUser:
+    if not _LOGIN.match(login):
+        raise DomainError("登录名只能包含字母、数字和 _.@- (login may use letters, digits, _.@-)")
+    if role not in ROLES:
+        raise DomainError(f"角色必须是 {'/'.join(ROLES)} (role must be one of {', '.join(ROLES)})")
+    if len(password) < 10:
+        raise DomainError("密码至少 10 个字符 (password must have at least 10 characters)")
+    if role == "committee" and not communities:
+        raise DomainError("业委会账号需要指定小区 --community (committee needs --community)")
+    if role == "regulator" and not jurisdiction:
+        raise DomainError("监管账号需要指定辖区 --jurisdiction (regulator needs --jurisdiction)")
+    found = [get_community(code) for code in communities]
+    with unit_of_work() as session:
+        if session.scalar(select(StaffUser.id).where(StaffUser.login == login)):
+            raise DomainError(f"登录名 {login} 已存在 (login {login} already exists)")
+        user = StaffUser(login=login, name=name or login, role=role,
+                         password_hash=_hasher.hash(password),
+                         jurisdiction=jurisdiction if role == "regulator" else None)
+        user.communities = [StaffCommunity(community_id=c.id) for c in found]
+        session.add(user)
+        session.flush()
+        audit.record(session, actor, "account.create", target=login,
+                     details={"role": role, "communities": list(communities),
+                              "jurisdiction": jurisdiction or ""})
+    return user
+
+
+def authenticate(login: str, password: str) -> StaffUser | None:
+    user = db.session.scalar(select(StaffUser).where(StaffUser.login == login.strip()))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        with unit_of_work():
+            user.password_hash = _hasher.hash(password)
+    return user
+
+
+def visible_communities(user: StaffUser) -> list[Community]:
+    """Every community this account may see; others answer 404."""
+    query = select(Community).order_by(Community.code)
+    if user.role == "committee":
+        query = query.where(Community.id.in_([c.community_id for c in user.communities]))
+    elif user.role == "regulator":
+        query = query.where(Community.jurisdiction == user.jurisdiction)
+    return list(db.session.scalars(query))
+
+
+def may_see(user: StaffUser, community: Community) -> bool:
+    if user.role == "admin":
+        return True
+    if user.role == "committee":
+        return any(c.community_id == community.id for c in user.communities)
+    return user.role == "regulator" and community.jurisdiction == user.jurisdiction

@@ -1,0 +1,65 @@
+"""Configuration loading: config/default.py, then VOTES_CONFIG, then VOTES_* variables."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from votes.paths import CONFIG_DIR
+
+_GENERATED = {
+    # name -> how to make a fresh value kept in the instance folder
+    "SECRET_KEY": lambda: secrets.token_urlsafe(32),
+    "DATA_KEY": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
+    "KEY_PASSPHRASE": lambda: secrets.token_urlsafe(24),
+}
+
+
+def load(app: Flask, test_config: dict | None) -> None:
+    app.config.from_pyfile(str(CONFIG_DIR / "default.py"))
+    extra = os.environ.get("VOTES_CONFIG")
+    if extra:
+        app.config.from_pyfile(os.path.abspath(extra))
+    app.config.from_prefixed_env("VOTES", loads=_plain)
+    if test_config:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    for name, make in _GENERATED.items():
+        if not app.config.get(name):
+            app.config[name] = _instance_secret(app, name.lower(), make)
+    url = app.config.get("DATABASE_URL") or _sqlite_url(app)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+
+
+def _plain(value: str) -> str:
+    # Environment values are taken literally; from_prefixed_env would json-decode them.
+    return value
+
+
+def _sqlite_url(app: Flask) -> str:
+    return "sqlite:///" + str(Path(app.instance_path) / "votes.sqlite3")
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept postgres:// and postgresql:// URLs and use the psycopg 3 driver for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _instance_secret(app: Flask, name: str, make) -> str:
+    path = Path(app.instance_path) / f"{name}.secret"
+    if path.exists():
+        return path.read_text().strip()
+    value = make()
+    # Written with 0600 so other local users cannot read it.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value)
+    return value

@@ -1,0 +1,76 @@
+// The owner's device key: made once per proposal and voter when the owner is verified,
+// kept non-extractable in IndexedDB, used to sign the ballot so that the server cannot
+// make up an online ballot without leaving a different signature trail.
+(function () {
+  "use strict";
+  var me = document.currentScript;
+  var registerUrl = me.getAttribute("data-register");
+  var csrf = me.getAttribute("data-csrf");
+  var storeKey = me.getAttribute("data-store");
+  var subtle = window.crypto && window.crypto.subtle;
+  if (!subtle || !window.indexedDB || !window.Promise) { return; }
+  var ALG = { name: "ECDSA", namedCurve: "P-256" };
+
+  function idb(mode, fn) {
+    return new Promise(function (resolve, reject) {
+      var open = indexedDB.open("votes-device", 1);
+      open.onupgradeneeded = function () { open.result.createObjectStore("keys"); };
+      open.onerror = function () { reject(open.error); };
+      open.onsuccess = function () {
+        var tx = open.result.transaction("keys", mode);
+        var req = fn(tx.objectStore("keys"));
+        tx.oncomplete = function () { resolve(req && req.result); };
+        tx.onerror = function () { reject(tx.error); };
+      };
+    });
+  }
+
+  function b64(buffer) {
+    var bytes = new Uint8Array(buffer), s = "";
+    for (var i = 0; i < bytes.length; i++) { s += String.fromCharCode(bytes[i]); }
+    return btoa(s);
+  }
+
+  function register(record) {
+    return fetch(registerUrl, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify({ public_key: record.publicKey })
+    }).then(function (r) { if (!r.ok) { throw new Error("register " + r.status); } return record; });
+  }
+
+  function deviceKey() {
+    return idb("readonly", function (s) { return s.get(storeKey); }).then(function (record) {
+      if (record) { return register(record); }
+      return subtle.generateKey(ALG, false, ["sign", "verify"]).then(function (pair) {
+        return subtle.exportKey("spki", pair.publicKey).then(function (spki) {
+          var fresh = { pair: pair, publicKey: b64(spki) };
+          return idb("readwrite", function (s) { return s.put(fresh, storeKey); })
+            .then(function () { return register(fresh); });
+        });
+      });
+    });
+  }
+
+  var ready = deviceKey();
+  ready.catch(function () { /* the ballot then carries only the server signature */ });
+
+  var form = document.getElementById("cast-form");
+  if (!form) { return; }
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var d = form.dataset;
+    // Keys in sorted order, no spaces: the canonical form the server checks against.
+    var payload = JSON.stringify({ choice: d.choice, nonce: d.nonce, proposal: d.proposal, voter: d.voter });
+    ready.then(function (record) {
+      return subtle.sign({ name: "ECDSA", hash: "SHA-256" }, record.pair.privateKey,
+                         new TextEncoder().encode(payload)).then(function (sig) {
+        form.elements.public_key.value = record.publicKey;
+        form.elements.signature.value = b64(sig);
+      });
+    }).catch(function () {
+      form.elements.public_key.value = "";
+      form.elements.signature.value = "";
+    }).then(function () { form.submit(); });
+  });
+})();

@@ -1,0 +1,78 @@
+"""Thin blueprints per audience, the shared error pages, filters and security headers."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+
+from votes.core.numbers import format_area, format_yuan
+from votes.services.clock import local_text
+from votes.services.errors import DomainError, NotFound
+
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+
+def register_blueprints(app: Flask) -> None:
+    import votes.web.login  # noqa: F401  (registers the user loader)
+    from votes.web.owner import bp as owner_bp
+    from votes.web.public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(owner_bp)
+
+    from flask_babel import get_locale
+
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.add_template_filter(lambda fen: format_yuan(fen), "yuan")
+    app.add_template_filter(lambda centi: format_area(centi), "area")
+    app.add_template_filter(local_text, "local")
+    app.add_template_filter(_groups, "groups")
+    app.add_template_filter(_percent, "percent")
+    app.add_template_filter(scope_label, "scope_label")
+
+    @app.errorhandler(NotFound)
+    def not_found(err: NotFound):
+        return render_template("error.html", message=err.message), 404
+
+    @app.errorhandler(DomainError)
+    def refused(err: DomainError):
+        return render_template("error.html", message=err.message), 400
+
+    @app.errorhandler(404)
+    def http_404(err):
+        return render_template("error.html", message=None), 404
+
+    @app.errorhandler(429)
+    def too_many(err):
+        return render_template("owner/dead_end.html", kind="rate_limited", proposal=None), 429
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
+
+
+def _groups(digest: str, size: int = 4) -> str:
+    return " ".join(digest[i:i + size] for i in range(0, len(digest), size))
+
+
+def _percent(part: int, whole: int) -> float:
+    # For bar widths only; decisions never use this.
+    return 0 if not whole else min(100, round(100 * part / whole, 1))
+
+
+def scope_label(scope: str) -> str:
+    from flask_babel import gettext as _
+
+    kind, _sep, values = scope.partition(":")
+    parts = [v for v in values.split(",") if v]
+    if kind == "building":
+        return "、".join(_("%(b)s号楼", b=v) for v in parts)
+    if kind == "entrance":
+        return "、".join(_("%(b)s号楼%(e)s单元", b=v.split("-")[0], e=v.split("-", 1)[-1])
+                        for v in parts)
+    if kind == "unit":
+        return _("指定的 %(n)d 套房屋", n=len(parts))
+    return _("全体业主")

@@ -1,0 +1,59 @@
+"""Who is signed in. Owners are signed in for one proposal only, after the second factor."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from flask_login import UserMixin, current_user
+
+from votes.extensions import login_manager
+
+
+@dataclass(frozen=True)
+class OwnerUser(UserMixin):
+    proposal_id: int
+    voter_key: str
+
+    def get_id(self) -> str:
+        return f"o:{self.proposal_id}:{self.voter_key}"
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    kind, _, rest = user_id.partition(":")
+    if kind == "o":
+        proposal_id, _, voter_key = rest.partition(":")
+        if proposal_id.isdigit() and voter_key:
+            return OwnerUser(int(proposal_id), voter_key)
+    if kind == "s":
+        from votes.web.staff_login import load_staff
+
+        return load_staff(rest)
+    return None
+
+
+def owner_of(proposal) -> OwnerUser | None:
+    """The signed-in owner if signed in for this proposal, else None."""
+    user = current_user._get_current_object()
+    if isinstance(user, OwnerUser) and user.proposal_id == proposal.id:
+        return user
+    return None
+
+
+def owner_required(view):
+    """The view's proposal (by uid) must be the one the owner verified for."""
+
+    @functools.wraps(view)
+    def wrapper(uid: str, *args, **kwargs):
+        from votes.services.owner_pages import proposal_by_uid
+
+        proposal = proposal_by_uid(uid)
+        owner = owner_of(proposal)
+        if owner is None:
+            from flask import render_template
+
+            return render_template("owner/dead_end.html", kind="signin", proposal=proposal), 403
+        return view(proposal, owner, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,174 @@
+"""Owner pages: voting link, second factor, ballot, confirmation, receipt."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import (Blueprint, abort, flash, redirect, render_template, request, session,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import login_user
+
+from votes.extensions import limiter
+from votes.services import access as access_service
+from votes.services.errors import DomainError
+from votes.services.owner_pages import (cast_online, proposal_by_uid, register_device,
+                                        voter_view)
+from votes.web.login import OwnerUser, owner_required
+
+bp = Blueprint("owner", __name__)
+CHOICES = ("agree", "disagree", "abstain")
+
+
+@bp.errorhandler(access_service.DeadEnd)
+def dead_end(err: access_service.DeadEnd):
+    status = 423 if err.kind == "locked" else 410 if err.kind == "closed" else 404 \
+        if err.kind in ("invalid", "not_in_scope") else 403
+    return render_template("owner/dead_end.html", kind=err.kind, proposal=err.proposal,
+                           until=err.until), status
+
+
+@bp.get("/v/<token>")
+def link(token: str):
+    proposal, access = access_service.resolve_link(token)
+    session["pending_access"] = access.id
+    return redirect(url_for("owner.verify", uid=proposal.uid))
+
+
+@bp.route("/p/<uid>/pick", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+def pick(uid: str):
+    proposal = proposal_by_uid(uid)
+    access_service.check_open(proposal)
+    if request.method == "POST":
+        access = access_service.find_by_unit(proposal, request.form.get("building", ""),
+                                             request.form.get("entrance", ""),
+                                             request.form.get("room", ""))
+        session["pending_access"] = access.id
+        return redirect(url_for("owner.verify", uid=uid))
+    return render_template("owner/pick.html", proposal=proposal)
+
+
+def _pending(proposal):
+    from votes.extensions import db
+    from votes.models import VoterAccess
+
+    access = db.session.get(VoterAccess, session.get("pending_access") or 0)
+    if access is None or access.proposal_id != proposal.id:
+        abort(404)
+    access_service.check_open(proposal)
+    access_service.check_unlocked(access, proposal)
+    return access
+
+
+@bp.route("/p/<uid>/verify", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def verify(uid: str):
+    proposal = proposal_by_uid(uid)
+    access = _pending(proposal)
+    view = voter_view(proposal, access.voter_key)
+    if request.method == "POST":
+        attempt = access_service.verify_second_factor(
+            access.id, request.form.get("answer", ""), request.form.get("method", "id"))
+        if attempt.ok:
+            login_user(OwnerUser(proposal.id, access.voter_key))
+            session.pop("pending_access", None)
+            return redirect(url_for("owner.ballot", uid=uid))
+        if attempt.locked_until:
+            raise access_service.DeadEnd("locked", "locked", proposal, attempt.locked_until)
+        flash(_("验证未通过，还可以再试 %(n)d 次。", n=attempt.remaining), "error")
+    has_phone = bool(access_service.phones(proposal, access.voter_key))
+    return render_template("owner/verify.html", proposal=proposal, view=view,
+                           has_phone=has_phone, sent=session.get("code_sent_to"))
+
+
+@bp.post("/p/<uid>/code")
+@limiter.limit("3 per minute")
+def send_code(uid: str):
+    proposal = proposal_by_uid(uid)
+    access = _pending(proposal)
+    try:
+        session["code_sent_to"] = access_service.send_code(access.id)
+    except DomainError as err:
+        flash(err.message, "error")
+    return redirect(url_for("owner.verify", uid=uid))
+
+
+@bp.get("/p/<uid>/ballot")
+@owner_required
+def ballot(proposal, owner):
+    view = voter_view(proposal, owner.voter_key)
+    if view.ballot is not None and view.ballot.revision >= proposal.max_changes:
+        return redirect(url_for("owner.receipt", uid=proposal.uid, digest=view.ballot.receipt))
+    return render_template("owner/ballot.html", proposal=proposal, view=view,
+                           voter_key=owner.voter_key)
+
+
+@bp.post("/p/<uid>/confirm")
+@owner_required
+def confirm(proposal, owner):
+    choice = request.form.get("choice")
+    if choice not in CHOICES:
+        flash(_("请选择一项：同意、反对或弃权。"), "error")
+        return redirect(url_for("owner.ballot", uid=proposal.uid))
+    session["ballot_nonce"] = nonce = secrets.token_hex(16)
+    return render_template("owner/confirm.html", proposal=proposal, choice=choice, nonce=nonce,
+                           voter_key=owner.voter_key)
+
+
+@bp.post("/p/<uid>/device")
+@owner_required
+def device(proposal, owner):
+    key = (request.get_json(silent=True) or {}).get("public_key", "")
+    try:
+        register_device(proposal, owner.voter_key, key)
+    except DomainError as err:
+        return {"ok": False, "error": err.message}, 400
+    return {"ok": True}
+
+
+@bp.post("/p/<uid>/cast")
+@owner_required
+def cast(proposal, owner):
+    nonce = session.pop("ballot_nonce", None)
+    if not nonce or request.form.get("nonce") != nonce:
+        flash(_("页面已过期，请重新选择。"), "error")
+        return redirect(url_for("owner.ballot", uid=proposal.uid))
+    try:
+        ballot = cast_online(proposal, owner.voter_key, request.form.get("choice", ""), nonce,
+                             request.form.get("public_key") or None,
+                             request.form.get("signature") or None)
+    except DomainError as err:
+        view = voter_view(proposal, owner.voter_key)
+        if view.ballot is not None:
+            flash(err.message, "error")
+            return redirect(url_for("owner.receipt", uid=proposal.uid, digest=view.ballot.receipt))
+        flash(err.message, "error")
+        return redirect(url_for("owner.ballot", uid=proposal.uid))
+    return redirect(url_for("owner.receipt", uid=proposal.uid, digest=ballot.receipt))
+
+
+@bp.get("/p/<uid>/receipt/<digest>")
+@owner_required
+def receipt(proposal, owner, digest: str):
+    from votes.services.notices_pdf import receipt_qr_svg
+
+    view = voter_view(proposal, owner.voter_key)
+    mine = view.ballot
+    if mine is None or not any(digest == r for r in _receipts(proposal, owner.voter_key)):
+        abort(404)
+    check_url = url_for("public.board", uid=proposal.uid, receipt=digest, _external=True)
+    return render_template("owner/receipt.html", proposal=proposal, digest=digest, view=view,
+                           qr=receipt_qr_svg(check_url), check_url=check_url)
+
+
+def _receipts(proposal, voter_key):
+    from sqlalchemy import select
+
+    from votes.extensions import db
+    from votes.models import Ballot
+
+    return db.session.scalars(select(Ballot.receipt).where(
+        Ballot.proposal_id == proposal.id, Ballot.voter_key == voter_key))
+
+

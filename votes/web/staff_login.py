@@ -1,0 +1,68 @@
+"""Staff sign-in: argon2 passwords, rate limited, sessions that expire."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import UserMixin, login_user, logout_user
+
+from votes.extensions import db, limiter
+
+bp = Blueprint("staff_login", __name__, url_prefix="/staff")
+
+
+@dataclass(frozen=True)
+class StaffPrincipal(UserMixin):
+    """The signed-in staff member, as loaded for one request."""
+
+    user_id: int
+    login: str
+    role: str
+
+    def get_id(self) -> str:
+        return f"s:{self.user_id}"
+
+
+def load_staff(rest: str):
+    from votes.models import StaffUser
+
+    signed_in = session.get("staff_since")
+    lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"]
+    if not isinstance(lifetime, timedelta):
+        lifetime = timedelta(seconds=int(lifetime))
+    if not rest.isdigit() or signed_in is None or \
+            datetime.now(timezone.utc) - datetime.fromtimestamp(signed_in, timezone.utc) > lifetime:
+        return None
+    user = db.session.get(StaffUser, int(rest))
+    if user is None or not user.active:
+        return None
+    return StaffPrincipal(user.id, user.login, user.role)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def login():
+    from votes.services.staff import authenticate
+
+    if request.method == "POST":
+        user = authenticate(request.form.get("login", ""), request.form.get("password", ""))
+        if user is not None:
+            session.clear()
+            session.permanent = True
+            session["staff_since"] = datetime.now(timezone.utc).timestamp()
+            login_user(StaffPrincipal(user.id, user.login, user.role))
+            target = {"regulator": "regulator.overview"}.get(user.role, "committee.home")
+            return redirect(url_for(target))
+        flash(_("登录名或密码错误。"), "error")
+    return render_template("staff/login.html")
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    session.clear()
+    return redirect(url_for("staff_login.login"))
