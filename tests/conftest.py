@@ -98,6 +98,21 @@ def app(database_url, tmp_path):
 
 
 @pytest.fixture
+def sqlite_app(sqlite_template, tmp_path):
+    """An app on SQLite only, for tests that run once (browser paths) rather than per backend."""
+    path = tmp_path / "votes.sqlite3"
+    shutil.copy(sqlite_template, path)
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": f"sqlite:///{path}",
+                      "INSTANCE_PATH": str(tmp_path / "instance")})
+    yield app
+    with app.app_context():
+        from votes.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

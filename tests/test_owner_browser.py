@@ -15,13 +15,6 @@ from tests.factories import make_roll_csv, resident_id
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def sqlite_app(app, database_url):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the browser path runs once, on SQLite")
-    return app
-
-
 def decode_qr_links(pdf, tmp_path) -> list[str]:
     subprocess.run(["pdftoppm", "-r", "150", "-png", str(pdf), str(tmp_path / "page")],
                    check=True)
@@ -35,9 +28,10 @@ def decode_qr_links(pdf, tmp_path) -> list[str]:
     return links
 
 
-def test_owner_votes_from_a_phone(sqlite_app, runner, tmp_path):
+def test_owner_votes_from_a_phone(sqlite_app, tmp_path):
     need_tools("chromium", "pdftoppm", "zbarimg")
     app = sqlite_app
+    runner = app.test_cli_runner()
     now = datetime.now(timezone.utc).replace(microsecond=0)
     with live_server(app) as base:
         assert runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"]).exit_code == 0

@@ -75,7 +75,8 @@ def register(app) -> None:
     from votes.commands.proposal import (ballots_cli, export, keys_cli, notices, proposal_cli,
                                          tick)
     from votes.commands.roll import community_cli, roll_cli
+    from votes.commands.staff import users_cli
 
     for command in (init, demo, community_cli, roll_cli, proposal_cli, ballots_cli, keys_cli,
-                    export, tick, notices):
+                    export, tick, notices, users_cli):
         app.cli.add_command(command)

@@ -63,7 +63,8 @@ def normalise_entrance(text: str) -> str:
     return re.sub(r"单元$", "", value) or value
 
 
-def _natural(text: str) -> tuple:
+def natural_key(text: str) -> tuple:
+    """Sort key comparing digit runs as numbers, so "2" sorts before "10"."""
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
                  for part in re.findall(r"\d+|\D+", text))
 
@@ -89,9 +90,9 @@ class UnitRecord:
 
     @property
     def sort_key(self) -> tuple:
-        return (_natural(normalise_building(self.building)),
-                _natural(normalise_entrance(self.entrance)), _natural(self.room),
-                _natural(self.unit_id))
+        return (natural_key(normalise_building(self.building)),
+                natural_key(normalise_entrance(self.entrance)), natural_key(self.room),
+                natural_key(self.unit_id))
 
 
 SCOPE_KINDS = ("all", "building", "entrance", "unit")

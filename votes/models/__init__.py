@@ -2,7 +2,7 @@
 
 from votes.models.access import DeviceKey, VoterAccess
 from votes.models.base import Base, utcnow
-from votes.models.chain import Ballot, ChainEntry, Evidence, ServerKey
+from votes.models.chain import Ballot, ChainEntry, Evidence, ServerKey, Verification
 from votes.models.community import Community
 from votes.models.proposal import (FrozenUnit, FrozenVoter, Proposal, ProposalDocument,
                                    ProposalItem)
@@ -11,5 +11,6 @@ from votes.models.staff import AuditEntry, StaffCommunity, StaffUser, Visit
 
 __all__ = ["AuditEntry", "Ballot", "Base", "ChainEntry", "Community", "DeviceKey", "Evidence", "FrozenUnit",
            "FrozenVoter", "Owner", "Ownership", "Proposal", "ProposalDocument", "ProposalItem",
-           "ServerKey", "StaffCommunity", "StaffUser", "Unit", "Visit", "VoterAccess",
+           "ServerKey", "StaffCommunity", "StaffUser", "Unit", "Verification", "Visit",
+           "VoterAccess",
            "utcnow"]

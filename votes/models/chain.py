@@ -74,3 +74,18 @@ class Evidence(Base):
     name: Mapped[str] = mapped_column(String(255))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Verification(Base):
+    """A run of the offline verifier on a freshly made bundle (the regulator's badge)."""
+
+    __tablename__ = "verifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"),
+                                             index=True)
+    ok: Mapped[bool] = mapped_column()
+    chain_head: Mapped[str] = mapped_column(String(64))
+    report: Mapped[str] = mapped_column(Text)
+    verified_by: Mapped[str] = mapped_column(String(64))
+    time: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -32,6 +32,8 @@ class Proposal(Base):
     voting_end: Mapped[datetime] = mapped_column(UTCDateTime)
     # Rules in force, frozen when publicity starts (the community's may change later).
     rules: Mapped[dict | None] = mapped_column(JSON)
+    # The proposal exactly as the genesis bound it (community name etc. may change later).
+    record: Mapped[dict | None] = mapped_column(JSON)
     chain_head: Mapped[str | None] = mapped_column(String(64))
     chain_length: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

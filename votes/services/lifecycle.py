@@ -79,7 +79,8 @@ def _freeze(session: Session, proposal: Proposal, when: datetime) -> None:
 
 def _open(session: Session, proposal: Proposal, when: datetime) -> None:
     session.flush()
-    body = chain.genesis_body(proposal_record(proposal), roll_record(proposal), proposal.rules)
+    proposal.record = proposal_record(proposal)
+    body = chain.genesis_body(proposal.record, roll_record(proposal), proposal.rules)
     Appender(session, proposal).append("genesis", body, when)
     proposal.state = "voting"
     proposal.opened_at = when

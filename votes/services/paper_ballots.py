@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from sqlalchemy import select
 
@@ -30,22 +31,47 @@ def _label(building: str, entrance: str, room: str) -> tuple[str, str, str]:
 
 
 def import_paper_ballots(proposal_ref: str, path: str, actor: str = "cli") -> list[Ballot]:
+    """The CLI's file: evidence paths are relative to the CSV's folder."""
     proposal = refresh(get_proposal(proposal_ref))
     file = Path(path)
     try:
-        table = csv_rows(file.read_bytes())
+        data = file.read_bytes()
     except OSError as exc:
         raise DomainError(f"无法读取文件 {path} (cannot read file): {exc.strerror}") from None
+
+    def evidence(name: str) -> tuple[str, bytes] | None:
+        try:
+            return Path(name).name, (file.parent / name).read_bytes()
+        except OSError:
+            return None
+
+    return accept_rows(proposal, read_rows(data), evidence, actor)
+
+
+def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
+    """(row number, values) for each non-empty row of a ballots CSV."""
+    table = csv_rows(data)
     if not table:
         raise DomainError("文件是空的 (the file is empty)")
     header = {i: _ALIASES.get(h.strip().lower()) for i, h in enumerate(table[0])}
     missing = [n for n in REQUIRED if n not in header.values()]
     if missing:
         raise DomainError("缺少必填列 (missing columns): " + ", ".join(missing))
+    rows = []
+    for number, cells in enumerate(table[1:], start=2):
+        row = {name: (cells[i].strip() if i < len(cells) else "")
+               for i, name in header.items() if name}
+        if any(row.values()):
+            rows.append((number, row))
+    return rows
+
+
+def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | None],
+                actor: str) -> list[Ballot]:
+    """Check every row, then enter all of them as chain entries, or none."""
     problem = voting_problem(proposal, clock.now())
     if problem:
         raise DomainError(f"{problem}；未录入任何选票 (no ballot was entered)")
-
     frozen = {_label(u.building, u.entrance, u.room): u for u in db.session.scalars(
         select(FrozenUnit).where(FrozenUnit.proposal_id == proposal.id))}
     existing = {_label(u.building, u.entrance, u.room) for u in db.session.scalars(
@@ -55,11 +81,7 @@ def import_paper_ballots(proposal_ref: str, path: str, actor: str = "cli") -> li
     problems: list[Problem] = []
     requests: list[BallotRequest] = []
     in_file: dict[str, int] = {}
-    for number, cells in enumerate(table[1:], start=2):
-        row = {name: (cells[i].strip() if i < len(cells) else "")
-               for i, name in header.items() if name}
-        if not any(row.values()):
-            continue
+    for number, row in rows:
         before = len(problems)
 
         def fail(message: str) -> None:
@@ -83,14 +105,12 @@ def import_paper_ballots(proposal_ref: str, path: str, actor: str = "cli") -> li
             fail(f"表决方式 '{row.get('channel', '')}' 无效，应为 paper/proxy (纸质/委托)")
         if not row.get("entered_by"):
             fail("录入人为空 (entered_by is empty)")
-        evidence = None
+        scan = None
         if not row.get("evidence"):
             fail("缺少表决票扫描件 (evidence is empty)")
         else:
-            evidence_path = (file.parent / row["evidence"])
-            try:
-                evidence = (evidence_path.name, evidence_path.read_bytes())
-            except OSError:
+            scan = evidence(row["evidence"])
+            if scan is None:
                 fail(f"找不到扫描件 {row['evidence']} (evidence file not found)")
         if unit is not None:
             if unit.voter_key in voted and not proposal.max_changes:
@@ -103,7 +123,7 @@ def import_paper_ballots(proposal_ref: str, path: str, actor: str = "cli") -> li
         if len(problems) == before:
             requests.append(BallotRequest(voter_key=unit.voter_key, choice=choice,
                                           channel=channel, entered_by=row["entered_by"],
-                                          evidence=evidence))
+                                          evidence=scan))
     if problems:
         raise DomainError(
             f"有 {len(problems)} 行被拒绝，未录入任何选票 "

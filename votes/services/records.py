@@ -14,6 +14,9 @@ from votes.models import ChainEntry, FrozenUnit, Proposal
 
 
 def proposal_record(proposal: Proposal) -> dict:
+    """The proposal as bound at voting's opening, or as it stands while still a draft."""
+    if proposal.record is not None:
+        return proposal.record
     community = proposal.community
     return {
         "uid": proposal.uid,

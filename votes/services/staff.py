@@ -81,3 +81,7 @@ def may_see(user: StaffUser, community: Community) -> bool:
     if user.role == "committee":
         return any(c.community_id == community.id for c in user.communities)
     return user.role == "regulator" and community.jurisdiction == user.jurisdiction
+
+
+def all_users() -> list[StaffUser]:
+    return list(db.session.scalars(select(StaffUser).order_by(StaffUser.login)))

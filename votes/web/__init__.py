@@ -14,11 +14,15 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
 
 def register_blueprints(app: Flask) -> None:
     import votes.web.login  # noqa: F401  (registers the user loader)
+    from votes.web.admin import bp as admin_bp
+    from votes.web.committee import bp as committee_bp
     from votes.web.owner import bp as owner_bp
     from votes.web.public import bp as public_bp
+    from votes.web.regulator import bp as regulator_bp
+    from votes.web.staff_login import bp as staff_login_bp
 
-    app.register_blueprint(public_bp)
-    app.register_blueprint(owner_bp)
+    for blueprint in (public_bp, owner_bp, staff_login_bp, committee_bp, regulator_bp, admin_bp):
+        app.register_blueprint(blueprint)
 
     from flask_babel import get_locale
 
@@ -29,6 +33,7 @@ def register_blueprints(app: Flask) -> None:
     app.add_template_filter(_groups, "groups")
     app.add_template_filter(_percent, "percent")
     app.add_template_filter(scope_label, "scope_label")
+    app.add_template_filter(owner_masked, "owner_masked")
 
     @app.errorhandler(NotFound)
     def not_found(err: NotFound):
@@ -76,3 +81,11 @@ def scope_label(scope: str) -> str:
     if kind == "unit":
         return _("指定的 %(n)d 套房屋", n=len(parts))
     return _("全体业主")
+
+
+def owner_masked(owner) -> str:
+    """An owner as staff screens show one: name and ID number masked."""
+    from votes.core.identity import mask_id, mask_name
+    from votes.services.privacy import decrypt
+
+    return f"{mask_name(decrypt(owner.name_enc))}（{mask_id(decrypt(owner.id_enc))}）"

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: c7873490b12b
+Revision ID: ced913fa8582
 Revises: 
-Create Date: 2026-11-25 02:37:05.871987
+Create Date: 2026-11-25 02:45:06.123570
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import votes.models.base
 
 
 # revision identifiers, used by Alembic.
-revision = 'c7873490b12b'
+revision = 'ced913fa8582'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -101,6 +101,7 @@ def upgrade():
     sa.Column('voting_start', votes.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('voting_end', votes.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('rules', sa.JSON(), nullable=True),
+    sa.Column('record', sa.JSON(), nullable=True),
     sa.Column('chain_head', sa.String(length=64), nullable=True),
     sa.Column('chain_length', sa.Integer(), nullable=False),
     sa.Column('created_at', votes.models.base.UTCDateTime(timezone=True), nullable=False),
@@ -274,6 +275,20 @@ def upgrade():
     with op.batch_alter_table('proposal_items', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_proposal_items_proposal_id'), ['proposal_id'], unique=False)
 
+    op.create_table('verifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('proposal_id', sa.Integer(), nullable=False),
+    sa.Column('ok', sa.Boolean(), nullable=False),
+    sa.Column('chain_head', sa.String(length=64), nullable=False),
+    sa.Column('report', sa.Text(), nullable=False),
+    sa.Column('verified_by', sa.String(length=64), nullable=False),
+    sa.Column('time', votes.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposals.id'], name=op.f('fk_verifications_proposal_id_proposals'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_verifications'))
+    )
+    with op.batch_alter_table('verifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_verifications_proposal_id'), ['proposal_id'], unique=False)
+
     op.create_table('visits',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('proposal_id', sa.Integer(), nullable=False),
@@ -321,6 +336,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_visits_proposal_id'))
 
     op.drop_table('visits')
+    with op.batch_alter_table('verifications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_verifications_proposal_id'))
+
+    op.drop_table('verifications')
     with op.batch_alter_table('proposal_items', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_proposal_items_proposal_id'))
 

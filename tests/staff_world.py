@@ -1,0 +1,32 @@
+"""Two communities in two districts, an open vote in each, and one account per role."""
+
+from __future__ import annotations
+
+from tests.factories import make_open_proposal
+
+PASSWORD = "correct horse battery"
+
+
+def build(app, runner, tmp_path) -> dict:
+    app.config["RATELIMIT_ENABLED"] = True
+    sun = make_open_proposal(app, runner, tmp_path, code="SUN")
+    moon = make_open_proposal(app, runner, tmp_path, code="MOON")
+    with app.app_context():
+        from votes.services.communities import get_community
+        from votes.services.tx import unit_of_work
+
+        with unit_of_work():
+            get_community("SUN").jurisdiction = "350502"
+            get_community("MOON").jurisdiction = "350503"
+    for args in (["admin1", "--role", "admin"],
+                 ["sun_committee", "--role", "committee", "--community", "SUN"],
+                 ["district", "--role", "regulator", "--jurisdiction", "350502"]):
+        result = runner.invoke(args=["users", "create", *args, "--password", PASSWORD])
+        assert result.exit_code == 0, result.output
+    return {"sun": sun, "moon": moon, "t0": sun["t0"]}
+
+
+def sign_in(client, login: str):
+    r = client.post("/staff/login", data={"login": login, "password": PASSWORD})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    return r

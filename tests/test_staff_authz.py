@@ -1,0 +1,83 @@
+"""The authorization matrix: every staff route × every role × own vs other community."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.staff_world import build, sign_in
+
+ROLES = {None: None, "admin": "admin1", "committee": "sun_committee", "regulator": "district"}
+
+
+def staff_routes(app):
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        roles = getattr(view, "allowed_roles", None)
+        if roles is not None:
+            yield rule, roles
+
+
+def url_for_rule(rule, world, own: bool):
+    p = world["sun"] if own else world["moon"]
+    values = {"code": "SUN" if own else "MOON", "pid": p["id"], "move": "close"}
+    path = rule.rule
+    for name in rule.arguments:
+        path = path.replace(f"<int:{name}>", str(values[name])).replace(f"<{name}>",
+                                                                         str(values[name]))
+    return path
+
+
+@pytest.fixture
+def world(app, runner, tmp_path):
+    return build(app, runner, tmp_path)
+
+
+def test_every_staff_route_is_guarded(app, world):
+    routes = list(staff_routes(app))
+    assert len(routes) >= 15
+    checked = 0
+    for role, login in ROLES.items():
+        client = app.test_client()
+        if login:
+            sign_in(client, login)
+        for rule, roles in routes:
+            method = "GET" if "GET" in rule.methods else "POST"
+            scoped = bool(set(rule.arguments) & {"code", "pid"})
+            for own in ((True, False) if scoped else (True,)):
+                url = url_for_rule(rule, world, own)
+                r = client.open(url, method=method)
+                where = f"{role} {method} {url}"
+                if role is None:
+                    assert r.status_code == 302 and "/staff/login" in r.headers["Location"], where
+                elif role not in roles:
+                    assert r.status_code == 403, where
+                elif not own and role != "admin":
+                    assert r.status_code == 404, where
+                else:
+                    assert r.status_code not in (401, 403, 404), where
+                checked += 1
+    assert checked > 60
+
+
+def test_owner_session_is_not_staff(app, world, client):
+    from tests.factories import voter_token
+    from tests.test_owner_http import ZHANG_SUFFIX
+
+    client.get(f"/v/{voter_token(app, world['sun'])}")
+    client.post(f"/p/{world['sun']['uid']}/verify", data={"answer": ZHANG_SUFFIX})
+    r = client.get("/committee/")
+    assert r.status_code == 302 and "/staff/login" in r.headers["Location"]
+
+
+def test_sign_in_is_rate_limited_and_wrong_passwords_refused(app, world, client):
+    codes = [client.post("/staff/login", data={"login": "admin1", "password": "wrong"}).status_code
+             for _ in range(11)]
+    assert codes[0] == 200 and 429 in codes
+
+
+def test_sessions_expire(app, world, client):
+    sign_in(client, "admin1")
+    assert client.get("/committee/").status_code == 200
+    with client.session_transaction() as session:
+        session["staff_since"] -= app.config["PERMANENT_SESSION_LIFETIME"] + 60
+    assert client.get("/committee/").status_code == 302

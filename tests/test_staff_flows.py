@@ -1,0 +1,152 @@
+"""Committee and regulator flows over HTTP."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import timedelta
+
+import pytest
+
+from tests.factories import make_roll_csv, make_row, resident_id, sample_rows
+from tests.staff_world import build, sign_in
+
+
+@pytest.fixture
+def world(app, runner, tmp_path):
+    return build(app, runner, tmp_path)
+
+
+def test_roll_upload_previews_then_replaces(app, world, client, tmp_path):
+    sign_in(client, "sun_committee")
+    bad = make_roll_csv(tmp_path / "bad.csv", [make_row(area="0")])
+    r = client.post("/committee/c/SUN/roll/preview",
+                    data={"file": (io.BytesIO(bad.read_bytes()), "bad.csv")})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and "面积" in page and ">2<" in page
+    good = make_roll_csv(tmp_path / "good.csv", sample_rows()[:3])
+    r = client.post("/committee/c/SUN/roll/preview",
+                    data={"file": (io.BytesIO(good.read_bytes()), "good.csv")})
+    page = r.get_data(as_text=True)
+    assert "将导入 2 套房屋" in page
+    # Nothing replaced yet.
+    assert "<strong>7</strong>" in client.get("/committee/c/SUN").get_data(as_text=True)
+    token = page.split('name="token" value="')[1].split('"')[0]
+    r = client.post("/committee/c/SUN/roll/confirm", data={"token": token})
+    assert r.status_code == 302
+    community = client.get("/committee/c/SUN").get_data(as_text=True)
+    assert "<strong>2</strong>" in community
+    assert "3505**********" in community and resident_id(1) not in community
+    assert client.post("/committee/c/SUN/roll/confirm", data={"token": token}).status_code == 400
+
+
+def test_wizard_creates_and_runs_a_vote(app, world, client):
+    sign_in(client, "sun_committee")
+    live = client.get("/committee/c/SUN/scope-preview?scope=building:1&budget=100").get_json()
+    assert live == {"ok": True, "error": None, "units": 4, "headcount": 3, "area": "344.75"}
+    assert client.get("/committee/c/SUN/scope-preview?scope=floor:1").get_json()["ok"] is False
+    form = {"title": "屋面防水", "matter": "use_fund", "scope": "building:1", "budget": "1000.00",
+            "item_title": ["防水", ""], "item_amount": ["1000.00", ""],
+            "publicity_start": "2026-12-01T10:00", "voting_start": "2026-12-08T10:00",
+            "voting_end": "2026-12-15T10:00"}
+    preview = client.post("/committee/c/SUN/proposals/new", data={**form, "action": "preview"})
+    assert "费用分摊预览" in preview.get_data(as_text=True)
+    bad = client.post("/committee/c/SUN/proposals/new",
+                      data={**form, "budget": "999", "action": "create"})
+    assert "add up" in bad.get_data(as_text=True)
+    r = client.post("/committee/c/SUN/proposals/new",
+                    data={**form, "action": "create", "documents": (io.BytesIO(b"quote"), "q.pdf")})
+    assert r.status_code == 302
+    url = r.headers["Location"]
+    pid = int(url.rsplit("/", 1)[1])
+    assert client.post(f"{url}/move/start-publicity").status_code == 302
+    app.config["VOTES_NOW"] = world["t0"] + timedelta(days=7, hours=2)
+    client.post(f"{url}/move/open")
+    page = client.get(url).get_data(as_text=True)
+    assert "voting" in page and "<svg" in page
+    assert client.get(f"{url}/notices.pdf").data.startswith(b"%PDF")
+
+    one = client.post(f"{url}/paper", data={"building": "1", "entrance": "1", "room": "101",
+                                            "choice": "agree", "channel": "paper",
+                                            "evidence": (io.BytesIO(b"scan"), "scan.jpg")})
+    assert one.status_code == 302
+    again = client.post(f"{url}/paper", data={"building": "1", "entrance": "1", "room": "201",
+                                              "choice": "agree", "channel": "paper",
+                                              "evidence": (io.BytesIO(b"scan2"), "s2.jpg")})
+    assert again.status_code == 400 and "already voted" in again.get_data(as_text=True)
+    csv_text = "楼栋,单元,房号,意见,方式,凭证,录入人\n1,1,102,反对,委托,a.jpg,clerk\n1,1,202,同意,纸质,b.jpg,clerk\n"
+    batch = client.post(f"{url}/paper", data={
+        "csv": (io.BytesIO(csv_text.encode()), "b.csv"),
+        "evidence": [(io.BytesIO(b"a"), "a.jpg"), (io.BytesIO(b"b"), "b.jpg")]})
+    assert batch.status_code == 302
+
+    nonvoters = client.get(f"/committee/p/{pid}/non-voters").get_data(as_text=True)
+    assert "1号楼" not in nonvoters or "全部" not in nonvoters
+    assert "所有业主都已表决" in nonvoters
+    xlsx = client.get(f"/committee/p/{pid}/non-voters?format=xlsx")
+    assert xlsx.data[:2] == b"PK"
+
+    closed = client.post(f"{url}/move/close")  # every voter voted: early close allowed
+    assert closed.status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "closed" in page and "表决通过" in page
+    pdf = client.get(f"{url}/result-notice.pdf")
+    assert pdf.data.startswith(b"%PDF")
+    assert "张三".encode("utf-16-be") not in pdf.data and b"\xe5\xbc\xa0\xe4\xb8\x89" not in pdf.data
+    assert client.post(f"{url}/move/publish-result").status_code == 302
+    assert "published" in client.get(url).get_data(as_text=True)
+
+
+def test_visits_are_recorded_for_follow_up(app, world, client):
+    sign_in(client, "sun_committee")
+    pid = world["sun"]["id"]
+    page = client.get(f"/committee/p/{pid}/non-voters").get_data(as_text=True)
+    voter = page.split('name="voter" value="')[1].split('"')[0]
+    r = client.post(f"/committee/p/{pid}/visits", data={"voter": voter, "outcome": "not_home",
+                                                         "note": "晚上再来"})
+    assert r.status_code == 302
+    page = client.get(f"/committee/p/{pid}/non-voters").get_data(as_text=True)
+    assert "不在家" in page and "晚上再来" in page and "sun_committee" in page
+    bad = client.post(f"/committee/p/{pid}/visits", data={"voter": voter, "outcome": "x"})
+    assert bad.status_code == 400
+
+
+def test_regulator_overview_download_and_verify(app, world, client):
+    sign_in(client, "district")
+    page = client.get("/regulator/").get_data(as_text=True)
+    assert "阳光花园" in page and "未验证" in page
+    assert f"/regulator/p/{world['moon']['id']}" not in page  # another district's
+    csv_data = client.get("/regulator/?format=csv").data.decode("utf-8-sig")
+    assert "电梯更换" in csv_data and len(csv_data.strip().splitlines()) == 2
+    assert client.get("/regulator/?state=closed").get_data(as_text=True).count("/regulator/p/") == 0
+    pid = world["sun"]["id"]
+    bundle = client.get(f"/committee/p/{pid}/bundle.zip")
+    assert bundle.status_code == 200 and zipfile.ZipFile(io.BytesIO(bundle.data)).namelist()
+    r = client.post(f"/regulator/p/{pid}/verify")
+    assert "验证失败" in r.get_data(as_text=True) and "[7.1]" in r.get_data(as_text=True)
+    app.config["VOTES_NOW"] = world["t0"] + timedelta(days=8)
+    r = client.post(f"/regulator/p/{pid}/verify")
+    assert "验证通过 / VERIFIED" in r.get_data(as_text=True)
+    assert "已验证" in client.get("/regulator/").get_data(as_text=True)
+
+
+def test_audit_log_is_chained_and_visible(app, world, client):
+    sign_in(client, "admin1")
+    client.post("/admin/", data={"action": "user", "login": "clerk2", "password": "0123456789ab",
+                                 "role": "committee", "communities": "SUN"})
+    page = client.get("/admin/audit").get_data(as_text=True)
+    for action in ("account.create", "roll.import", "proposal.create", "proposal.open"):
+        assert action in page
+    assert "校验失败" not in page
+    csv_data = client.get("/admin/audit?format=csv").data.decode("utf-8-sig")
+    assert "clerk2" in csv_data
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import AuditEntry
+        from votes.services.audit import verify_log
+
+        assert verify_log() == []
+        entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.seq == 1))
+        entry.actor = "someone-else"
+        db.session.commit()
+        assert any("entry 1" in p for p in verify_log())

@@ -1,0 +1,102 @@
+"""What the committee's pages show, assembled from the services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from votes.core.apportion import apportion
+from votes.core.counting import electorate
+from votes.core.numbers import format_area, parse_yuan
+from votes.core.roll import Scope, natural_key
+from votes.core.rules import Rules
+from votes.core.tally import Tally
+from votes.models import Community, Proposal
+from votes.services.figures import proposal_figures
+from votes.services.progress import Chart, turnout_chart
+from votes.services.proposal_create import DocumentUpload, ProposalDraft
+from votes.services.roll import RollSummary, load_units, roll_summary, unit_record
+
+
+@dataclass(frozen=True)
+class CommunityPage:
+    summary: RollSummary
+    units: list
+    proposals: list[Proposal]
+
+
+SORTS = {
+    "unit": lambda u: (natural_key(u.building), natural_key(u.entrance), natural_key(u.room)),
+    "area": lambda u: (-u.area,),
+    "basis": lambda u: (u.area_basis,),
+}
+
+
+def community_page(community: Community, sort: str) -> CommunityPage:
+    from sqlalchemy import select
+
+    from votes.extensions import db
+
+    units = sorted(load_units(community), key=SORTS.get(sort, SORTS["unit"]))
+    proposals = list(db.session.scalars(select(Proposal).where(
+        Proposal.community_id == community.id).order_by(Proposal.id.desc())))
+    return CommunityPage(roll_summary(community.code), units, proposals)
+
+
+@dataclass(frozen=True)
+class ScopePreview:
+    error: str | None
+    units: int = 0
+    headcount: int = 0
+    area: int = 0
+    shares: tuple = ()
+
+    @property
+    def area_text(self) -> str:
+        return format_area(self.area)
+
+
+def scope_preview(community: Community, scope_text: str, budget_text: str) -> ScopePreview:
+    """Headcount, area and each unit's share for a scope being drafted."""
+    try:
+        scope = Scope.parse(scope_text or "all")
+        budget = parse_yuan(budget_text or "0")
+        units = load_units(community)
+        e = electorate([unit_record(u) for u in units], scope)
+        if not e.units:
+            return ScopePreview("该范围内没有房屋 (no units in this scope)")
+        labels = {str(u.id): u for u in units}
+        shares = tuple((labels[s.unit_id], s) for s in apportion(budget, e.units))
+    except ValueError as exc:
+        return ScopePreview(str(exc))
+    return ScopePreview(None, len(e.units), e.total_headcount, e.total_area, shares)
+
+
+def draft_from_form(community: Community, form, files) -> ProposalDraft:
+    items = tuple(f"{t.strip()}:{a.strip()}" for t, a in
+                  zip(form.getlist("item_title"), form.getlist("item_amount")) if t.strip())
+    documents = tuple(DocumentUpload(f.filename, f.read(), f.mimetype or
+                                     "application/octet-stream")
+                      for f in files.getlist("documents") if f and f.filename)
+    return ProposalDraft(
+        community=community.code, title=form.get("title", ""),
+        description=form.get("description", ""), matter=form.get("matter", "use_fund"),
+        scope=form.get("scope", "all"), budget=form.get("budget", ""), items=items,
+        documents=documents, voting_start=form.get("voting_start", ""),
+        voting_end=form.get("voting_end", ""),
+        publicity_start=form.get("publicity_start") or None,
+        allow_change=bool(form.get("allow_change")), emergency=bool(form.get("emergency")))
+
+
+@dataclass(frozen=True)
+class ProposalPage:
+    tally: Tally
+    ballots: int
+    rules: Rules
+    chart: Chart | None
+
+
+def proposal_page(proposal: Proposal) -> ProposalPage:
+    f = proposal_figures(str(proposal.id))
+    rules = Rules.from_dict(proposal.rules)
+    q = rules.quorum_headcount
+    return ProposalPage(f.tally, f.ballots, rules, turnout_chart(proposal, q.num, q.den))

@@ -1,0 +1,91 @@
+"""Chasing non-voters: who has not voted, by building, and what each door knock found."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from votes.core.numbers import format_area
+from votes.extensions import db
+from votes.models import Ballot, FrozenUnit, FrozenVoter, Proposal, Visit
+from votes.services import audit, clock
+from votes.services.errors import DomainError
+from votes.services.notices import unit_label
+from votes.services.tx import unit_of_work
+
+OUTCOMES = {"not_home": "不在家", "will_vote": "将网上表决", "paper_collected": "已收纸质票",
+            "refused": "拒绝表决"}
+
+
+@dataclass(frozen=True)
+class NonVoter:
+    voter_key: str
+    units: tuple[str, ...]
+    area: int
+    last_visit: Visit | None
+
+
+def non_voters(proposal: Proposal) -> dict[str, list[NonVoter]]:
+    """Voters without a ballot, grouped by the building of their first unit."""
+    voted = set(db.session.scalars(select(Ballot.voter_key)
+                                   .where(Ballot.proposal_id == proposal.id)))
+    units: dict[str, list[FrozenUnit]] = {}
+    for u in db.session.scalars(select(FrozenUnit).where(FrozenUnit.proposal_id == proposal.id)
+                                .order_by(FrozenUnit.id)):
+        units.setdefault(u.voter_key, []).append(u)
+    visits: dict[str, Visit] = {}
+    for v in db.session.scalars(select(Visit).where(Visit.proposal_id == proposal.id)
+                                .order_by(Visit.time, Visit.id)):
+        visits[v.voter_key] = v
+    groups: dict[str, list[NonVoter]] = {}
+    for voter in db.session.scalars(select(FrozenVoter).where(
+            FrozenVoter.proposal_id == proposal.id)):
+        if voter.voter_key in voted:
+            continue
+        mine = units[voter.voter_key]
+        groups.setdefault(mine[0].building, []).append(NonVoter(
+            voter.voter_key, tuple(unit_label(u) for u in mine), voter.area,
+            visits.get(voter.voter_key)))
+    from votes.core.roll import natural_key
+
+    return {b: sorted(groups[b], key=lambda n: natural_key(n.units[0]))
+            for b in sorted(groups, key=natural_key)}
+
+
+def record_visit(proposal: Proposal, voter_key: str, outcome: str, note: str,
+                 actor: str) -> Visit:
+    if outcome not in OUTCOMES:
+        raise DomainError("请选择走访结果 (choose a visit outcome)")
+    known = db.session.scalar(select(FrozenVoter.id).where(
+        FrozenVoter.proposal_id == proposal.id, FrozenVoter.voter_key == voter_key))
+    if known is None:
+        raise DomainError("该业主不在本次表决范围内 (not a voter of this proposal)")
+    with unit_of_work() as session:
+        visit = Visit(proposal_id=proposal.id, voter_key=voter_key, outcome=outcome,
+                      note=note.strip()[:500], recorded_by=actor, time=clock.now())
+        session.add(visit)
+        audit.record(session, actor, "visit.record", community_id=proposal.community_id,
+                     target=str(proposal.id), details={"outcome": outcome})
+    return visit
+
+
+def non_voters_xlsx(proposal: Proposal) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "未表决业主"
+    ws.append(["楼栋", "房屋", "面积(m²)", "最近走访", "走访时间", "备注"])
+    for building, voters in non_voters(proposal).items():
+        for n in voters:
+            v = n.last_visit
+            ws.append([building, "、".join(n.units), format_area(n.area),
+                       OUTCOMES[v.outcome] if v else "", clock.local_text(v.time) if v else "",
+                       v.note if v else ""])
+    for column, width in zip("ABCDEF", (8, 40, 12, 14, 18, 30)):
+        ws.column_dimensions[column].width = width
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -1,0 +1,31 @@
+"""Paper and proxy ballots entered in the committee's browser: one form, or a file."""
+
+from __future__ import annotations
+
+from votes.models import Ballot, Proposal
+from votes.services.errors import DomainError
+from votes.services.paper_ballots import accept_rows, read_rows
+
+
+def enter_paper_ballot(proposal: Proposal, form, upload, actor: str) -> Ballot:
+    """One ballot from the form; the clerk is the signed-in staff member."""
+    scan = (upload.filename, upload.read()) if upload is not None and upload.filename else None
+    row = {"building": form.get("building", ""), "entrance": form.get("entrance", ""),
+           "room": form.get("room", ""), "choice": form.get("choice", ""),
+           "channel": form.get("channel", "paper"), "entered_by": actor,
+           "evidence": scan[0] if scan else ""}
+    return accept_rows(proposal, [(1, row)], lambda name: scan, actor)[0]
+
+
+def enter_paper_file(proposal: Proposal, csv_upload, evidence_uploads, actor: str) -> list[Ballot]:
+    """A CSV plus the scanned forms it names, matched by file name."""
+    scans = {u.filename: u.read() for u in evidence_uploads if u and u.filename}
+    if not scans:
+        raise DomainError("请同时上传表决票扫描件 (upload the scanned forms with the file)")
+    rows = read_rows(csv_upload.read())
+
+    def evidence(name: str):
+        base = name.replace("\\", "/").rsplit("/", 1)[-1]
+        return (base, scans[base]) if base in scans else None
+
+    return accept_rows(proposal, rows, evidence, actor)

@@ -1,0 +1,58 @@
+"""Administration: accounts, communities and their districts, signing keys, audit log."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+
+from votes.services.errors import DomainError
+from votes.web.authz import staff
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.route("/", methods=["GET", "POST"])
+@staff("admin")
+def home(user):
+    from votes.services import staff as accounts
+    from votes.services.communities import create_community, list_communities
+    from votes.services.keys import generate_key, keyring
+
+    form = request.form
+    try:
+        if request.method == "POST" and form.get("action") == "user":
+            accounts.create_user(
+                form.get("login", ""), form.get("password", ""), form.get("role", ""),
+                name=form.get("name", ""),
+                communities=tuple(c for c in form.get("communities", "").replace("，", ",")
+                                  .split(",") if c.strip()),
+                jurisdiction=form.get("jurisdiction") or None, actor=user.login)
+            flash(_("已创建账号。"), "ok")
+        elif request.method == "POST" and form.get("action") == "community":
+            create_community(form.get("code", ""), form.get("name", ""),
+                             form.get("jurisdiction") or None, actor=user.login)
+            flash(_("已创建小区。"), "ok")
+        elif request.method == "POST" and form.get("action") == "key":
+            flash(_("已生成新的签名密钥 %(k)s。", k=generate_key(actor=user.login)), "ok")
+        if request.method == "POST":
+            return redirect(url_for("admin.home"))
+    except DomainError as err:
+        flash(err.message, "error")
+    return render_template("admin/home.html", users=accounts.all_users(),
+                           communities=list_communities(), keys=keyring().to_json_obj()["keys"])
+
+
+@bp.get("/audit")
+@staff("admin", "regulator")
+def audit_log(user):
+    from votes.services import audit
+    from votes.services.staff import visible_communities
+
+    ids = None if user.role == "admin" else [c.id for c in visible_communities(user)]
+    if request.args.get("format") == "csv":
+        return send_file(io.BytesIO(audit.export_csv(ids)), mimetype="text/csv",
+                         download_name="audit.csv", as_attachment=True)
+    return render_template("admin/audit.html", entries=audit.entries(ids, limit=500),
+                           problems=audit.verify_log() if user.role == "admin" else [])

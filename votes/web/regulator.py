@@ -1,0 +1,57 @@
+"""Regulator workspace: every community and proposal of the district, verified exports."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, render_template, request, send_file
+
+from votes.web.authz import staff
+
+bp = Blueprint("regulator", __name__, url_prefix="/regulator")
+
+
+@bp.get("/")
+@staff("regulator", "admin")
+def overview(user):
+    from votes.services.clock import parse_iso
+    from votes.services.errors import DomainError
+    from votes.services.oversight import overview as rows_for, overview_csv
+    from votes.services.staff import visible_communities
+
+    state = request.args.get("state", "")
+    try:
+        since = parse_iso(request.args["since"], "since") if request.args.get("since") else None
+        until = parse_iso(request.args["until"], "until") if request.args.get("until") else None
+    except DomainError:
+        since = until = None
+    communities = visible_communities(user)
+    rows = rows_for(communities, state, since, until)
+    if request.args.get("format") == "csv":
+        return send_file(io.BytesIO(overview_csv(rows)), mimetype="text/csv",
+                         download_name="overview.csv", as_attachment=True)
+    return render_template("regulator/overview.html", rows=rows, communities=communities,
+                           state=state, args=request.args)
+
+
+@bp.get("/p/<int:pid>")
+@staff("regulator", "admin", obj="proposal")
+def proposal(user, proposal):
+    from votes.services.figures import proposal_figures
+    from votes.services.oversight import latest_verification
+
+    return render_template("regulator/proposal.html", proposal=proposal,
+                           figures=proposal_figures(str(proposal.id)),
+                           verification=latest_verification(proposal), report=None)
+
+
+@bp.post("/p/<int:pid>/verify")
+@staff("regulator", "admin", obj="proposal")
+def verify(user, proposal):
+    from votes.services.figures import proposal_figures
+    from votes.services.oversight import latest_verification, verify_now
+
+    report = verify_now(proposal, user.login)
+    return render_template("regulator/proposal.html", proposal=proposal,
+                           figures=proposal_figures(str(proposal.id)),
+                           verification=latest_verification(proposal), report=report)
