@@ -1,0 +1,48 @@
+"""Exact decimal input, ID checksums and masking."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import resident_id
+from votes.core.identity import (check_resident_id, mask_id, mask_name, mask_phone,
+                                 valid_phone)
+from votes.core.numbers import format_area, format_percent, format_yuan, parse_area, parse_yuan
+
+
+@pytest.mark.parametrize("text, centi", [("89", 8900), ("89.5", 8950), ("89.50", 8950),
+                                         (" 89.05 ", 8905), ("0.01", 1)])
+def test_areas_parse_exactly(text, centi):
+    assert parse_area(text) == centi
+
+
+@pytest.mark.parametrize("text", ["0", "0.00", "-1", "89.123", "abc", "1e3", "", "8 9"])
+def test_bad_areas_are_refused(text):
+    with pytest.raises(ValueError):
+        parse_area(text)
+
+
+def test_money():
+    assert parse_yuan("356,000.00") == 35_600_000
+    assert parse_yuan("0") == 0
+    assert format_yuan(35_600_000) == "356000.00"
+    assert format_area(8950) == "89.50"
+    assert format_percent(2, 3) == "66.67%"
+    with pytest.raises(ValueError):
+        parse_yuan("1.234")
+
+
+def test_resident_id_checksum():
+    assert check_resident_id("11010519491231002X")
+    assert check_resident_id("11010519491231002x")
+    assert check_resident_id(resident_id(7))
+    wrong = resident_id(7)[:-1] + ("0" if resident_id(7)[-1] != "0" else "1")
+    assert not check_resident_id(wrong)
+    assert not check_resident_id("1101051949123100")
+
+
+def test_masking():
+    assert mask_id("350502198001011234") == "3505**********1234"
+    assert mask_phone("13912345678") == "139****5678"
+    assert mask_name("张三丰") == "张**"
+    assert valid_phone("13912345678") and not valid_phone("12345")
