@@ -218,3 +218,19 @@ def test_keys_endpoint_and_rotation(app, runner, client):
     assert first.startswith("ed25519:") and second != first
     data = client.get("/.well-known/votes-keys.json").get_json()
     assert {k["key_id"] for k in data["keys"]} == {first, second}
+
+
+def test_votes_verify_command_runs_without_the_app(tmp_path):
+    from click.testing import CliRunner
+
+    from tests.bundles import good_story
+    from votes.cli import main
+
+    bundle = tmp_path / "b.zip"
+    story = good_story()
+    bundle.write_bytes(story.bundle())
+    head = story.seal()[2].digest
+    result = CliRunner().invoke(main, ["verify", str(bundle), "--head", head])
+    assert result.exit_code == 0 and "VERIFIED" in result.output
+    result = CliRunner().invoke(main, ["verify", str(bundle), "--head", "ab" * 32])
+    assert result.exit_code == 1 and "[9.1]" in result.output
