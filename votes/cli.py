@@ -50,7 +50,7 @@ def demo(host: str, port: int, no_run: bool) -> None:
     """Create the database and a demo community with an open vote, then serve the app."""
     from flask import current_app
 
-    from votes.services.demo import demo_voters, ensure_demo
+    from votes.services.demo import DEMO_PASSWORD, demo_voters, ensure_demo, ensure_demo_staff
     from votes.services.schema import upgrade_database
 
     url = f"http://{host}:{port}"
@@ -58,12 +58,16 @@ def demo(host: str, port: int, no_run: bool) -> None:
         current_app.config["BASE_URL"] = url
     upgrade_database()
     proposal = ensure_demo()
+    staff = ensure_demo_staff()
     click.echo(f"\n演示小区已就绪 Demo community ready: DEMO, proposal {proposal.id} "
                f"'{proposal.title}' ({proposal.state})")
     click.echo(f"打开 Open: {url}/")
     click.echo(f"公开公示栏 Public board: {url}/p/{proposal.uid}")
     for label, link, suffix in demo_voters(proposal):
         click.echo(f"试投票 Try voting as {label}: {link}  身份证后6位 ID suffix: {suffix}")
+    click.echo(f"工作人员登录 Staff sign-in: {url}/staff/login  (password {DEMO_PASSWORD})")
+    for login, role in staff:
+        click.echo(f"  {login} ({role})")
     click.echo("命令行 CLI: .venv/bin/votes proposal show "
                f"{proposal.id}  |  .venv/bin/votes roll show --community DEMO\n")
     if not no_run:

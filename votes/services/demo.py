@@ -58,6 +58,23 @@ def demo_roll_csv() -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+DEMO_STAFF = (("demo-admin", "admin", {}), ("demo-committee", "committee",
+                                            {"communities": (DEMO_CODE,)}),
+              ("demo-regulator", "regulator", {"jurisdiction": "350502"}))
+DEMO_PASSWORD = "demo-password-2026"
+
+
+def ensure_demo_staff() -> list[tuple[str, str]]:
+    """Demo sign-ins (login, role); the password is DEMO_PASSWORD. Demo data only."""
+    from votes.models import StaffUser
+    from votes.services.staff import create_user
+
+    for login, role, scope in DEMO_STAFF:
+        if db.session.scalar(select(StaffUser.id).where(StaffUser.login == login)) is None:
+            create_user(login, DEMO_PASSWORD, role, actor="demo", **scope)
+    return [(login, role) for login, role, _ in DEMO_STAFF]
+
+
 def ensure_demo() -> Proposal:
     """Create the demo community and its open proposal unless they exist; return it."""
     from votes.services.communities import create_community
