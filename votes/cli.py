@@ -71,7 +71,10 @@ def demo(host: str, port: int, no_run: bool) -> None:
     click.echo("命令行 CLI: .venv/bin/votes proposal show "
                f"{proposal.id}  |  .venv/bin/votes roll show --community DEMO\n")
     if not no_run:
-        current_app.run(host=host, port=port, use_reloader=False)
+        # app.run() refuses to start inside a CLI command; werkzeug's server does not.
+        from werkzeug.serving import run_simple
+
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 def register(app) -> None:
