@@ -73,21 +73,23 @@ def _truncate_all(url: str) -> None:
     engine.dispose()
 
 
+def _sqlite_copy(template, tmp_path) -> str:
+    path = tmp_path / "votes.sqlite3"
+    shutil.copy(template, path)
+    return f"sqlite:///{path}"
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
     if request.param == "sqlite":
-        template = request.getfixturevalue("sqlite_template")
-        path = tmp_path / "votes.sqlite3"
-        shutil.copy(template, path)
-        return f"sqlite:///{path}"
+        return _sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path)
     url = request.getfixturevalue("pg_schema")
     _truncate_all(url)
     return url
 
 
-@pytest.fixture
-def app(database_url, tmp_path):
-    app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url,
+def _app_on(url: str, tmp_path):
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": url,
                       "INSTANCE_PATH": str(tmp_path / "instance")})
     yield app
     with app.app_context():
@@ -95,21 +97,17 @@ def app(database_url, tmp_path):
 
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    yield from _app_on(database_url, tmp_path)
 
 
 @pytest.fixture
 def sqlite_app(sqlite_template, tmp_path):
     """An app on SQLite only, for tests that run once (browser paths) rather than per backend."""
-    path = tmp_path / "votes.sqlite3"
-    shutil.copy(sqlite_template, path)
-    app = create_app({**TEST_CONFIG, "DATABASE_URL": f"sqlite:///{path}",
-                      "INSTANCE_PATH": str(tmp_path / "instance")})
-    yield app
-    with app.app_context():
-        from votes.extensions import db
-
-        db.session.remove()
-        db.engine.dispose()
+    yield from _app_on(_sqlite_copy(sqlite_template, tmp_path), tmp_path)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 
 from tests.bundles import files_of, good_story, rezip
 from votes.core.canonical import canonical_bytes

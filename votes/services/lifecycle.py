@@ -134,26 +134,33 @@ def tick() -> list[tuple[Proposal, str, str]]:
     return moved
 
 
-def start_publicity(proposal_ref: str, actor: str = "cli") -> Proposal:
-    """Committee action: publish the plan now and freeze the electorate."""
+def _committee_move(proposal_ref: str, actor: str, action: str, act) -> Proposal:
+    """Run one committee action under the proposal's lock, and audit it in the same commit."""
     proposal = get_proposal(proposal_ref)
     now = clock.now()
     with unit_of_work() as session:
         p = lock_proposal(session, proposal.id)
+        act(session, p, now)
+        _audit(session, actor, action, p)
+    return p
+
+
+def start_publicity(proposal_ref: str, actor: str = "cli") -> Proposal:
+    """Committee action: publish the plan now and freeze the electorate."""
+
+    def act(session: Session, p: Proposal, now: datetime) -> None:
         if p.state != "draft":
             raise DomainError(f"只有草稿可以开始公示，当前状态：{STATE_ZH[p.state]} "
                               f"(only a draft can start publicity; it is {p.state})")
         _freeze(session, p, now)
-        _audit(session, actor, "proposal.publicity", p)
-    return p
+
+    return _committee_move(proposal_ref, actor, "proposal.publicity", act)
 
 
 def open_voting(proposal_ref: str, actor: str = "cli") -> Proposal:
     """Committee action: open voting once its start time has come."""
-    proposal = get_proposal(proposal_ref)
-    now = clock.now()
-    with unit_of_work() as session:
-        p = lock_proposal(session, proposal.id)
+
+    def act(session: Session, p: Proposal, now: datetime) -> None:
         if p.state in ("voting", "closed", "published"):
             raise DomainError(f"表决已开始或已结束，当前状态：{STATE_ZH[p.state]} "
                               f"(voting already opened; it is {p.state})")
@@ -162,20 +169,17 @@ def open_voting(proposal_ref: str, actor: str = "cli") -> Proposal:
                 f"表决开始时间 {clock.local_text(p.voting_start)} 未到，公示期内不能提前开始 "
                 f"(voting cannot open before its start time)")
         _advance(session, p, now)
-        _audit(session, actor, "proposal.open", p)
-    return p
+
+    return _committee_move(proposal_ref, actor, "proposal.open", act)
 
 
 def close_voting(proposal_ref: str, actor: str = "cli") -> Proposal:
     """Committee action: close after the end, or early once every voter has voted."""
-    proposal = get_proposal(proposal_ref)
-    now = clock.now()
-    with unit_of_work() as session:
-        p = lock_proposal(session, proposal.id)
+
+    def act(session: Session, p: Proposal, now: datetime) -> None:
         _advance(session, p, now)
         if p.state in ("closed", "published"):
-            _audit(session, actor, "proposal.close", p)
-            return p
+            return
         if p.state != "voting":
             raise DomainError(f"表决尚未开始，当前状态：{STATE_ZH[p.state]} "
                               f"(voting has not opened; it is {p.state})")
@@ -185,25 +189,26 @@ def close_voting(proposal_ref: str, actor: str = "cli") -> Proposal:
                                .where(Ballot.proposal_id == p.id))
         if voted < voters:
             raise DomainError(
-                f"表决截止时间 {clock.local_text(p.voting_end)} 未到，且尚有 {voters - voted} 位业主未表决，"
-                f"不能提前结束 (voting ends at its end time unless every voter has voted)")
+                f"表决截止时间 {clock.local_text(p.voting_end)} 未到，"
+                f"且尚有 {voters - voted} 位业主未表决，不能提前结束 "
+                f"(voting ends at its end time unless every voter has voted)")
         _close(session, p, now)
-        _audit(session, actor, "proposal.close", p)
-    return p
+
+    return _committee_move(proposal_ref, actor, "proposal.close", act)
 
 
 def publish_result(proposal_ref: str, actor: str = "cli") -> Proposal:
-    proposal = get_proposal(proposal_ref)
-    with unit_of_work() as session:
-        p = lock_proposal(session, proposal.id)
-        _advance(session, p, clock.now())
+    """Committee action: publish the result of a closed vote."""
+
+    def act(session: Session, p: Proposal, now: datetime) -> None:
+        _advance(session, p, now)
         if p.state != "closed":
             raise DomainError(f"只有已结束的表决可以公布结果，当前状态：{STATE_ZH[p.state]} "
                               f"(only a closed vote can be published; it is {p.state})")
         p.state = "published"
-        p.published_at = clock.now()
-        _audit(session, actor, "proposal.publish", p)
-    return p
+        p.published_at = now
+
+    return _committee_move(proposal_ref, actor, "proposal.publish", act)
 
 
 def _audit(session: Session, actor: str, action: str, p: Proposal) -> None:

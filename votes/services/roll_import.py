@@ -10,7 +10,6 @@ from sqlalchemy import delete, select
 from votes.core.identity import check_resident_id, looks_like_resident_id, valid_phone
 from votes.core.numbers import parse_area, parse_yuan
 from votes.core.roll import AreaBasis, OwnerKind
-from votes.extensions import db
 from votes.models import Owner, Ownership, Unit, utcnow
 from votes.services import audit, privacy
 from votes.services.communities import get_community
