@@ -49,3 +49,24 @@ def test_receipt_qr_is_inline_svg():
 @pytest.mark.parametrize("count", [0])
 def test_empty_notice_list_is_still_a_pdf(count):
     assert render_notices([notice(i) for i in range(count)]).startswith(b"%PDF")
+
+
+def test_lobby_poster_leads_to_the_unit_picker(app, runner, tmp_path):
+    need_tools("pdftoppm", "zbarimg")
+    from tests.factories import make_open_proposal
+    from tests.staff_world import PASSWORD
+
+    vote = make_open_proposal(app, runner, tmp_path)
+    runner.invoke(args=["users", "create", "c1", "--role", "committee", "--community", "SUN",
+                        "--password", PASSWORD])
+    client = app.test_client()
+    client.post("/staff/login", data={"login": "c1", "password": PASSWORD})
+    pdf = tmp_path / "poster.pdf"
+    pdf.write_bytes(client.get(f"/committee/p/{vote['id']}/poster.pdf").data)
+    subprocess.run(["pdftoppm", "-r", "100", "-png", str(pdf), str(tmp_path / "poster")],
+                   check=True)
+    page = next(tmp_path.glob("poster*.png"))
+    link = subprocess.run(["zbarimg", "--raw", "-q", str(page)], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    assert link == f"http://votes.test/p/{vote['uid']}/pick"
+    assert client.get(link.replace("http://votes.test", "")).status_code == 200

@@ -210,3 +210,24 @@ def test_pages_are_light_and_self_contained(app, client, vote):
     size = len(r.data) + sum(len(client.get(p).data) for p in
                              ("/static/votes.css", "/static/device.js"))
     assert size < 100_000
+
+
+def test_one_change_allowed_supersedes_the_first_ballot(app, runner, client, tmp_path):
+    vote = make_open_proposal(app, runner, tmp_path, extra=("--allow-change",))
+    verified(client, app, vote)
+    first, _ = cast(client, vote, "agree")
+    first_digest = first.headers["Location"].rsplit("/", 1)[1]
+    page = client.get(f"/p/{vote['uid']}/ballot")
+    assert page.status_code == 200 and "允许修改一次" in page.get_data(as_text=True)
+    second, _ = cast(client, vote, "disagree")
+    second_digest = second.headers["Location"].rsplit("/", 1)[1]
+    assert second_digest != first_digest
+    third = client.get(f"/p/{vote['uid']}/ballot")
+    assert third.status_code == 302 and second_digest in third.headers["Location"]
+    board = client.get(f"/p/{vote['uid']}?receipt={first_digest}").get_data(as_text=True)
+    assert "已被同一业主后来的选票替代" in board
+    with app.app_context():
+        from votes.services.figures import proposal_figures
+
+        t = proposal_figures(str(vote["id"])).tally
+        assert (t.agree_headcount, t.disagree_headcount) == (0, 1)

@@ -176,3 +176,17 @@ def test_community_create_rejects_duplicates_and_bad_codes(app, runner):
     assert again.exit_code == 1 and "已存在" in again.output
     bad = runner.invoke(args=["community", "create", "a b", "--name", "x"])
     assert bad.exit_code == 1 and "无效" in bad.output
+
+
+def test_show_units_lists_area_basis_and_masked_owners(app, runner, tmp_path):
+    _create(runner)
+    runner.invoke(args=["roll", "import", "--community", "SUN",
+                        str(make_roll_csv(tmp_path / "roll.csv"))])
+    out = runner.invoke(args=["roll", "show", "--community", "SUN", "--units"]).output
+    lines = [line for line in out.splitlines() if line.startswith("1-1-")]
+    assert len(lines) == 4
+    assert lines[0].startswith("1-1-101\t89.50\t登记 registered\t#")
+    assert "张*（3505**********" in lines[0]
+    assert resident_id(1) not in out and "张三" not in out
+    # 张三's two units carry the same voter number.
+    assert lines[0].split("\t")[3] == next(x for x in lines if x.startswith("1-1-201")).split("\t")[3]

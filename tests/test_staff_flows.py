@@ -150,3 +150,15 @@ def test_audit_log_is_chained_and_visible(app, world, client):
         entry.actor = "someone-else"
         db.session.commit()
         assert any("entry 1" in p for p in verify_log())
+
+
+def test_committee_sees_locked_links(app, world, client):
+    from tests.factories import voter_token
+
+    owner = app.test_client()
+    owner.get(f"/v/{voter_token(app, world['sun'], '202')}")
+    for _ in range(5):
+        owner.post(f"/p/{world['sun']['uid']}/verify", data={"answer": "000000"})
+    sign_in(client, "sun_committee")
+    page = client.get(f"/committee/p/{world['sun']['id']}/non-voters").get_data(as_text=True)
+    assert "链接已锁定至" in page

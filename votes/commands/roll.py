@@ -48,10 +48,12 @@ def roll_import(community_code: str, replace: bool, file: str) -> None:
 
 @roll_cli.command("show")
 @click.option("--community", "community_code", required=True, help="Community code")
+@click.option("--units", "list_units", is_flag=True,
+              help="Also list every unit: area, its basis, voter, owners (masked)")
 @domain_errors
-def roll_show(community_code: str) -> None:
+def roll_show(community_code: str, list_units: bool) -> None:
     """Print the counts the law uses: units, total area, voters (headcount)."""
-    from votes.services.roll import roll_summary
+    from votes.services.roll import roll_summary, unit_lines
 
     s = roll_summary(community_code)
     click.echo(f"小区 Community: {s.community.code} {s.community.name}")
@@ -63,3 +65,7 @@ def roll_show(community_code: str) -> None:
     click.echo("面积依据 Area basis:")
     for basis, count in s.by_basis.items():
         click.echo(f"  {basis.label_zh} {basis.value}: {count}")
+    if list_units:
+        click.echo("房屋 Unit\t面积 Area m²\t依据 Basis\t业主人 Voter\t业主 Owners")
+        for line in unit_lines(s.community):
+            click.echo("\t".join(line))

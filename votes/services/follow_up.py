@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
 from votes.core.numbers import format_area
 from votes.extensions import db
-from votes.models import Ballot, FrozenUnit, FrozenVoter, Proposal, Visit
+from votes.models import Ballot, FrozenUnit, FrozenVoter, Proposal, Visit, VoterAccess
 from votes.services import audit, clock
 from votes.services.errors import DomainError
 from votes.services.notices import unit_label
@@ -25,6 +26,8 @@ class NonVoter:
     units: tuple[str, ...]
     area: int
     last_visit: Visit | None
+    locked_until: datetime | None = None  # the voting link, after repeated wrong answers
+    failures: int = 0
 
 
 def non_voters(proposal: Proposal) -> dict[str, list[NonVoter]]:
@@ -39,15 +42,21 @@ def non_voters(proposal: Proposal) -> dict[str, list[NonVoter]]:
     for v in db.session.scalars(select(Visit).where(Visit.proposal_id == proposal.id)
                                 .order_by(Visit.time, Visit.id)):
         visits[v.voter_key] = v
+    access = {a.voter_key: a for a in db.session.scalars(
+        select(VoterAccess).where(VoterAccess.proposal_id == proposal.id))}
+    now = clock.now()
     groups: dict[str, list[NonVoter]] = {}
     for voter in db.session.scalars(select(FrozenVoter).where(
             FrozenVoter.proposal_id == proposal.id)):
         if voter.voter_key in voted:
             continue
         mine = units[voter.voter_key]
+        link = access.get(voter.voter_key)
+        locked = link.locked_until if link and link.locked_until and link.locked_until > now \
+            else None
         groups.setdefault(mine[0].building, []).append(NonVoter(
             voter.voter_key, tuple(unit_label(u) for u in mine), voter.area,
-            visits.get(voter.voter_key)))
+            visits.get(voter.voter_key), locked, link.failures if link else 0))
     from votes.core.roll import natural_key
 
     return {b: sorted(groups[b], key=lambda n: natural_key(n.units[0]))

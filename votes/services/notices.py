@@ -47,3 +47,15 @@ def notices_pdf(proposal_ref: str) -> bytes:
         for a in sorted(accesses, key=lambda a: units[a.voter_key][0])
     ]
     return render_notices(notices)
+
+
+def poster_pdf(proposal_ref: str) -> bytes:
+    """The lobby poster: a QR code for the page where owners pick building and room."""
+    from votes.services.notices_pdf import render_poster
+
+    proposal = refresh(get_proposal(proposal_ref))
+    if proposal.state in ("draft", "closed", "published"):
+        raise DomainError("只有公示中或表决中的事项可以打印海报 (print posters in publicity or voting)")
+    link = f"{current_app.config['BASE_URL'].rstrip('/')}/p/{proposal.uid}/pick"
+    return render_poster(proposal.community.name, proposal.title,
+                         local_text(proposal.voting_end), link)

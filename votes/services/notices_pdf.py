@@ -109,6 +109,31 @@ def render_notices(notices: Sequence[Notice], *,
     return out.getvalue()
 
 
+def render_poster(community: str, title: str, voting_end: str, link: str) -> bytes:
+    """One A4 poster for the lobby: its QR leads to a page where owners pick their unit."""
+    font = _font()
+    width, height = A4
+    out = io.BytesIO()
+    c = canvas.Canvas(out, pagesize=A4, invariant=1)
+    c.setTitle("表决公告二维码")
+    c.setFont(font, 26)
+    c.drawCentredString(width / 2, height - 3.5 * cm, f"{community} 业主表决")
+    c.setFont(font, 18)
+    for i, line in enumerate(_wrap(title, font, 18, width - 5 * cm)):
+        c.drawCentredString(width / 2, height - 5 * cm - i * 0.9 * cm, line)
+    c.setFont(font, 15)
+    c.drawCentredString(width / 2, height - 7.5 * cm, f"表决截止：{voting_end}（北京时间）")
+    c.drawCentredString(width / 2, height - 8.5 * cm,
+                        "用手机扫码，选择楼栋和房号，验证身份后即可表决")
+    size = 11 * cm
+    _qr(c, link, (width - size) / 2, height - 9.5 * cm - size, size)
+    c.setFont("Courier", 12)
+    c.drawCentredString(width / 2, height - 10.5 * cm - size, link)
+    c.showPage()
+    c.save()
+    return out.getvalue()
+
+
 def receipt_qr_svg(text: str) -> str:
     """An inline SVG QR code (no Pillow needed) for a receipt page."""
     import qrcode

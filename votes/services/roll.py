@@ -68,3 +68,24 @@ def roll_summary(community_code: str) -> RollSummary:
         by_basis={b: sum(1 for r in records if r.area_basis is b) for b in AreaBasis},
         developer_units=sum(1 for r in records if r.developer),
     )
+
+
+def unit_lines(community: Community) -> list[tuple[str, ...]]:
+    """Each unit with its area, area basis, voter number and masked owners, in label order."""
+    from votes.core.identity import mask_id, mask_name
+    from votes.core.numbers import format_area
+    from votes.services.privacy import decrypt
+
+    units = load_units(community)
+    records = [unit_record(u) for u in units]
+    e = electorate(records, Scope("all"))
+    number = {v.key: i + 1 for i, v in enumerate(e.voters)}
+    by_id = {str(u.id): u for u in units}
+    lines = []
+    for r in e.units:
+        owners = "、".join(f"{mask_name(decrypt(o.owner.name_enc))}"
+                          f"（{mask_id(decrypt(o.owner.id_enc))}）"
+                          for o in by_id[r.unit_id].ownerships)
+        lines.append((r.label, format_area(r.area), f"{r.area_basis.label_zh} {r.area_basis.value}",
+                      f"#{number[e.voter_of(r.unit_id).key]}", owners))
+    return lines

@@ -121,6 +121,14 @@ def notices(user, proposal):
                      "application/pdf")
 
 
+@bp.get("/p/<int:pid>/poster.pdf")
+@staff("committee", "admin", obj="proposal")
+def poster(user, proposal):
+    from votes.services.notices import poster_pdf
+
+    return _download(poster_pdf(str(proposal.id)), f"poster-{proposal.id}.pdf", "application/pdf")
+
+
 @bp.get("/p/<int:pid>/result-notice.pdf")
 @staff("committee", "admin", obj="proposal")
 def result_notice(user, proposal):
