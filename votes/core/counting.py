@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterable, Mapping
 
 from votes.core.roll import AreaBasis, Scope, UnitRecord
@@ -39,19 +40,21 @@ class Electorate:
     def total_headcount(self) -> int:
         return len(self.voters)
 
+    @cached_property
+    def _by_key(self) -> dict[str, Voter]:
+        return {v.key: v for v in self.voters}
+
+    @cached_property
+    def _by_unit(self) -> dict[str, Voter]:
+        return {u: v for v in self.voters for u in v.unit_ids}
+
     def voter(self, key: str) -> Voter:
         """The voter with this key (KeyError if none)."""
-        for v in self.voters:
-            if v.key == key:
-                return v
-        raise KeyError(key)
+        return self._by_key[key]
 
     def voter_of(self, unit_id: str) -> Voter:
         """The voter casting the ballot for this unit (KeyError if none)."""
-        for v in self.voters:
-            if unit_id in v.unit_ids:
-                return v
-        raise KeyError(unit_id)
+        return self._by_unit[unit_id]
 
     def area_by_basis(self) -> dict[AreaBasis, int]:
         """How many units' areas rest on each basis."""

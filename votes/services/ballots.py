@@ -85,10 +85,14 @@ def _append(session: Session, appender: Appender, proposal: Proposal, req: Ballo
     return ballot
 
 
-def voter_units(session: Session, proposal: Proposal) -> dict[str, list[str]]:
-    rows = session.execute(select(FrozenUnit.voter_key, FrozenUnit.unit_uid)
-                           .where(FrozenUnit.proposal_id == proposal.id)
-                           .order_by(FrozenUnit.id))
+def voter_units(session: Session, proposal: Proposal,
+                voter_keys: list[str]) -> dict[str, list[str]]:
+    """The frozen units of these voters (one query; the whole roll only for big files)."""
+    query = select(FrozenUnit.voter_key, FrozenUnit.unit_uid).where(
+        FrozenUnit.proposal_id == proposal.id).order_by(FrozenUnit.id)
+    if len(voter_keys) <= 500:
+        query = query.where(FrozenUnit.voter_key.in_(voter_keys))
+    rows = session.execute(query)
     units: dict[str, list[str]] = {}
     for voter_key, unit_uid in rows:
         units.setdefault(voter_key, []).append(unit_uid)
@@ -106,7 +110,7 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
             problem = voting_problem(proposal, now)
             if problem:
                 raise DomainError(problem)
-            units = voter_units(session, proposal)
+            units = voter_units(session, proposal, [r.voter_key for r in requests])
             appender = Appender(session, proposal)
             accepted = []
             for req in requests:

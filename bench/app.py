@@ -1,0 +1,96 @@
+"""The app's long operations on the embedded SQLite: roll import, opening a vote
+(freezing the electorate), accepting ballots, exporting.
+
+    .venv/bin/python bench/app.py [UNITS] [BALLOTS]
+
+Figures are ratios to a baseline from the same run: reading (parsing) the roll file.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import os
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+
+sys.path.insert(0, os.path.dirname(__file__) + "/..")
+
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def resident_id(n: int) -> str:
+    body = f"3505021980{1 + n % 12:02d}{1 + n % 28:02d}{n % 1000:03d}"
+    body = body[:17]
+    return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, WEIGHTS)) % 11]
+
+
+def roll_csv(n: int) -> bytes:
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["building", "entrance", "room", "area", "area_basis", "owner_name", "owner_id",
+                "owner_kind", "phone", "fund_balance"])
+    for i in range(n):
+        w.writerow([i // 400 + 1, i // 100 % 4 + 1, f"{i % 100 + 101}", f"{80 + i % 60}.25",
+                    "登记", f"业主{i}", f"ID{i:08d}X", "个人", f"139{i:08d}", "5000.00"])
+    return out.getvalue().encode()
+
+
+def timed(fn):
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def main(units: int, ballots: int) -> None:
+    from votes import create_app
+
+    tmp = tempfile.mkdtemp()
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3", "INSTANCE_PATH": tmp,
+                      "SECRET_KEY": "b", "KEY_PASSPHRASE": "b",
+                      "DATA_KEY": base64.b64encode(b"b" * 32).decode()})
+    data = roll_csv(units)
+    with app.app_context():
+        from votes.models import FrozenUnit
+        from votes.extensions import db
+        from votes.services.ballots import BallotRequest, cast_ballot
+        from votes.services.communities import create_community
+        from votes.services.export import export_bundle
+        from votes.services.lifecycle import open_voting
+        from votes.services.proposal_create import ProposalDraft, create_proposal
+        from votes.services.roll_file import read_roll
+        from votes.services.roll_import import import_roll
+        from votes.services.schema import upgrade_database
+        from votes.core.tally import Choice
+
+        upgrade_database()
+        create_community("B", "bench")
+        baseline, _ = timed(lambda: read_roll("r.csv", data))
+        t_import, _ = timed(lambda: import_roll("B", "r.csv", data=data))
+        now = datetime.now(timezone.utc)
+        p = create_proposal(ProposalDraft(
+            community="B", title="t", matter="use_fund", scope="all", budget="356000",
+            publicity_start=(now - timedelta(days=8)).isoformat(),
+            voting_start=(now - timedelta(hours=1)).isoformat(),
+            voting_end=(now + timedelta(days=7)).isoformat()))
+        t_open, _ = timed(lambda: open_voting(str(p.id)))
+        voters = list(dict.fromkeys(db.session.scalars(
+            db.select(FrozenUnit.voter_key).where(FrozenUnit.proposal_id == p.id))))[:ballots]
+        t_cast, _ = timed(lambda: [cast_ballot(p.id, BallotRequest(
+            v, Choice.AGREE, "paper", entered_by="c", evidence=("s", b"s"))) for v in voters])
+        t_export, _ = timed(lambda: export_bundle(str(p.id), io.BytesIO()))
+    print(f"units {units}, ballots {len(voters)}; baseline: parse the roll file = "
+          f"{baseline * 1000:.0f} ms")
+    print(f"{'import the roll':32s} {t_import / baseline:7.1f} × baseline")
+    print(f"{'open voting (freeze + genesis)':32s} {t_open / baseline:7.1f} × baseline")
+    print(f"{'accept ballots, one per commit':32s} {t_cast / baseline:7.1f} × baseline "
+          f"({len(voters) / t_cast:.0f} ballots/s)")
+    print(f"{'export the bundle':32s} {t_export / baseline:7.1f} × baseline")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5000,
+         int(sys.argv[2]) if len(sys.argv) > 2 else 300)
