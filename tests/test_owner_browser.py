@@ -31,6 +31,7 @@ def decode_qr_links(pdf, tmp_path) -> list[str]:
 def test_owner_votes_from_a_phone(sqlite_app, tmp_path):
     need_tools("chromium", "pdftoppm", "zbarimg")
     app = sqlite_app
+    app.config["WTF_CSRF_ENABLED"] = True  # the browser runs with the real protections on
     runner = app.test_cli_runner()
     now = datetime.now(timezone.utc).replace(microsecond=0)
     with live_server(app) as base:

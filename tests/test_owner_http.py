@@ -231,3 +231,11 @@ def test_one_change_allowed_supersedes_the_first_ballot(app, runner, client, tmp
 
         t = proposal_figures(str(vote["id"])).tally
         assert (t.agree_headcount, t.disagree_headcount) == (0, 1)
+
+
+def test_signed_in_owner_sees_the_closed_page_after_the_end(app, client, vote):
+    verified(client, app, vote)
+    app.config["VOTES_NOW"] = vote["t0"] + timedelta(days=8)
+    r = client.get(f"/p/{vote['uid']}/ballot")
+    assert r.status_code == 410 and "表决已结束" in r.get_data(as_text=True)
+    assert client.post(f"/p/{vote['uid']}/confirm", data={"choice": "agree"}).status_code == 410

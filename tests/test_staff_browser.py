@@ -29,6 +29,7 @@ def desktop():
 def test_committee_and_regulator_in_the_browser(sqlite_app, tmp_path):
     need_tools("chromium")
     app = sqlite_app
+    app.config["WTF_CSRF_ENABLED"] = True  # the browser runs with the real protections on
     runner = app.test_cli_runner()
     assert runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园",
                                "--jurisdiction", "350502"]).exit_code == 0

@@ -49,6 +49,7 @@ class ScopePreview:
     headcount: int = 0
     area: int = 0
     shares: tuple = ()
+    choices: tuple[str, ...] = ()  # whole community, each building, each entrance
 
     @property
     def area_text(self) -> str:
@@ -67,8 +68,19 @@ def scope_preview(community: Community, scope_text: str, budget_text: str) -> Sc
         labels = {str(u.id): u for u in units}
         shares = tuple((labels[s.unit_id], s) for s in apportion(budget, e.units))
     except ValueError as exc:
-        return ScopePreview(str(exc))
-    return ScopePreview(None, len(e.units), e.total_headcount, e.total_area, shares)
+        return ScopePreview(str(exc), choices=scope_choices(community))
+    return ScopePreview(None, len(e.units), e.total_headcount, e.total_area, shares,
+                        scope_choices(community))
+
+
+def scope_choices(community: Community) -> tuple[str, ...]:
+    """Scopes to offer: the community, each building and each entrance that has units."""
+    records = [unit_record(u) for u in load_units(community)]
+    buildings = sorted({r.label.split("-")[0] for r in records}, key=natural_key)
+    entrances = sorted({str(Scope.parse(f"entrance:{r.building}-{r.entrance}")).split(":")[1]
+                        for r in records if r.entrance}, key=natural_key)
+    return ("all", *(f"building:{b}" for b in buildings),
+            *(f"entrance:{e}" for e in entrances))
 
 
 def draft_from_form(community: Community, form, files) -> ProposalDraft:

@@ -98,8 +98,10 @@ def send_code(uid: str):
 @owner_required
 def ballot(proposal, owner):
     view = voter_view(proposal, owner.voter_key)
-    if view.ballot is not None and view.ballot.revision >= proposal.max_changes:
+    if view.ballot is not None and (view.ballot.revision >= proposal.max_changes
+                                    or proposal.state != "voting"):
         return redirect(url_for("owner.receipt", uid=proposal.uid, digest=view.ballot.receipt))
+    access_service.check_open(proposal)
     return render_template("owner/ballot.html", proposal=proposal, view=view,
                            voter_key=owner.voter_key)
 
@@ -107,6 +109,7 @@ def ballot(proposal, owner):
 @bp.post("/p/<uid>/confirm")
 @owner_required
 def confirm(proposal, owner):
+    access_service.check_open(proposal)
     choice = request.form.get("choice")
     if choice not in CHOICES:
         flash(_("请选择一项：同意、反对或弃权。"), "error")
