@@ -119,6 +119,8 @@ def test_regulator_overview_download_and_verify(app, world, client):
     csv_data = client.get("/regulator/?format=csv").data.decode("utf-8-sig")
     assert "电梯更换" in csv_data and len(csv_data.strip().splitlines()) == 2
     assert client.get("/regulator/?state=closed").get_data(as_text=True).count("/regulator/p/") == 0
+    for key in ("community", "end", "turnout"):
+        assert "阳光花园" in client.get(f"/regulator/?sort={key}").get_data(as_text=True)
     pid = world["sun"]["id"]
     bundle = client.get(f"/committee/p/{pid}/bundle.zip")
     assert bundle.status_code == 200 and zipfile.ZipFile(io.BytesIO(bundle.data)).namelist()

@@ -7,6 +7,18 @@ import io
 from flask import Blueprint, render_template, request, send_file
 
 from votes.web.authz import staff
+from votes.web.tables import paged
+
+SORTS = {
+    "community": lambda r: r.figures.proposal.community.name,
+    "end": lambda r: r.figures.proposal.voting_end,
+    "turnout": lambda r: -r.figures.tally.participating_headcount
+    / max(r.figures.tally.total_headcount, 1),
+}
+
+
+def sort_rows(rows, key: str):
+    return sorted(rows, key=SORTS[key]) if key in SORTS else rows
 
 bp = Blueprint("regulator", __name__, url_prefix="/regulator")
 
@@ -26,12 +38,12 @@ def overview(user):
     except DomainError:
         since = until = None
     communities = visible_communities(user)
-    rows = rows_for(communities, state, since, until)
+    rows = sort_rows(rows_for(communities, state, since, until), request.args.get("sort", ""))
     if request.args.get("format") == "csv":
         return send_file(io.BytesIO(overview_csv(rows)), mimetype="text/csv",
                          download_name="overview.csv", as_attachment=True)
-    return render_template("regulator/overview.html", rows=rows, communities=communities,
-                           state=state, args=request.args)
+    return render_template("regulator/overview.html", rows=paged(rows, request.args),
+                           communities=communities, state=state, args=request.args)
 
 
 @bp.get("/p/<int:pid>")
