@@ -164,3 +164,31 @@ def test_committee_sees_locked_links(app, world, client):
     sign_in(client, "sun_committee")
     page = client.get(f"/committee/p/{world['sun']['id']}/non-voters").get_data(as_text=True)
     assert "链接已锁定至" in page
+
+
+def test_admin_changes_accounts_and_districts_with_an_audit_trail(app, world, client):
+    sign_in(client, "admin1")
+    client.post("/admin/", data={"action": "disable", "login": "sun_committee"})
+    other = app.test_client()
+    r = other.post("/staff/login", data={"login": "sun_committee", "password": "correct horse battery"})
+    assert r.status_code == 200 and "错误" in r.get_data(as_text=True)
+    client.post("/admin/", data={"action": "enable", "login": "sun_committee"})
+    client.post("/admin/", data={"action": "password", "login": "sun_committee",
+                                 "password": "a-new-password-1"})
+    r = other.post("/staff/login", data={"login": "sun_committee", "password": "a-new-password-1"})
+    assert r.status_code == 302
+    short = client.post("/admin/", data={"action": "password", "login": "sun_committee",
+                                         "password": "short"}, follow_redirects=True)
+    assert "至少 10 个字符" in short.get_data(as_text=True)
+    self_disable = client.post("/admin/", data={"action": "disable", "login": "admin1"},
+                               follow_redirects=True)
+    assert "不能停用自己的账号" in self_disable.get_data(as_text=True)
+    # Moving MOON into the regulator's district makes it visible to them.
+    client.post("/admin/", data={"action": "jurisdiction", "code": "MOON",
+                                 "jurisdiction": "350502"})
+    regulator = app.test_client()
+    sign_in(regulator, "district")
+    assert f"/regulator/p/{world['moon']['id']}" in regulator.get("/regulator/").get_data(
+        as_text=True)
+    log = client.get("/admin/audit").get_data(as_text=True)
+    assert "account.change" in log and "community.jurisdiction" in log

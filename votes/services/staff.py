@@ -85,3 +85,35 @@ def may_see(user: StaffUser, community: Community) -> bool:
 
 def all_users() -> list[StaffUser]:
     return list(db.session.scalars(select(StaffUser).order_by(StaffUser.login)))
+
+
+def change_user(login: str, *, actor: str, active: bool | None = None,
+                password: str | None = None) -> StaffUser:
+    """Enable or disable an account, or set a new password; audited."""
+    with unit_of_work() as session:
+        user = session.scalar(select(StaffUser).where(StaffUser.login == login))
+        if user is None:
+            raise DomainError(f"没有登录名为 {login} 的账号 (no account {login})")
+        if user.login == actor and active is False:
+            raise DomainError("不能停用自己的账号 (you cannot disable your own account)")
+        details = {}
+        if active is not None:
+            user.active = active
+            details["active"] = active
+        if password is not None:
+            if len(password) < 10:
+                raise DomainError("密码至少 10 个字符 (password must have at least 10 characters)")
+            user.password_hash = _hasher.hash(password)
+            details["password"] = "reset"
+        audit.record(session, actor, "account.change", target=login, details=details)
+    return user
+
+
+def set_jurisdiction(code: str, jurisdiction: str | None, actor: str) -> Community:
+    """Move a community to another district (its regulator changes with it); audited."""
+    community = get_community(code)
+    with unit_of_work() as session:
+        community.jurisdiction = (jurisdiction or "").strip() or None
+        audit.record(session, actor, "community.jurisdiction", community_id=community.id,
+                     target=code, details={"jurisdiction": community.jurisdiction or ""})
+    return community

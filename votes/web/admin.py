@@ -34,6 +34,17 @@ def home(user):
             create_community(form.get("code", ""), form.get("name", ""),
                              form.get("jurisdiction") or None, actor=user.login)
             flash(_("已创建小区。"), "ok")
+        elif request.method == "POST" and form.get("action") in ("enable", "disable"):
+            accounts.change_user(form.get("login", ""), actor=user.login,
+                                 active=form["action"] == "enable")
+            flash(_("已更新账号。"), "ok")
+        elif request.method == "POST" and form.get("action") == "password":
+            accounts.change_user(form.get("login", ""), actor=user.login,
+                                 password=form.get("password", ""))
+            flash(_("已重设密码。"), "ok")
+        elif request.method == "POST" and form.get("action") == "jurisdiction":
+            accounts.set_jurisdiction(form.get("code", ""), form.get("jurisdiction"), user.login)
+            flash(_("已更新辖区。"), "ok")
         elif request.method == "POST" and form.get("action") == "key":
             flash(_("已生成新的签名密钥 %(k)s。", k=generate_key(actor=user.login)), "ok")
         if request.method == "POST":
