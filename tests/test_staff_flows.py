@@ -192,3 +192,11 @@ def test_admin_changes_accounts_and_districts_with_an_audit_trail(app, world, cl
         as_text=True)
     log = client.get("/admin/audit").get_data(as_text=True)
     assert "account.change" in log and "community.jurisdiction" in log
+
+
+def test_oversized_upload_gets_a_clear_page(app, world, client):
+    sign_in(client, "sun_committee")
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    r = client.post("/committee/c/SUN/roll/preview",
+                    data={"file": (io.BytesIO(b"x" * 5000), "big.csv")})
+    assert r.status_code == 413 and "文件太大" in r.get_data(as_text=True)

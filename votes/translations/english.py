@@ -122,6 +122,9 @@ EN = {
     "打印表决通知": "Print voting notices",
     "打印楼道海报": "Print the lobby poster",
     "已更新账号。": "Account updated.",
+    "文件太大，请上传不超过 32 MB 的文件。": "The file is too large; upload at most 32 MB.",
+    "系统出错，您的操作没有完成，请稍后再试。":
+        "Something went wrong and nothing was changed. Please try again later.",
     "已重设密码。": "Password reset.",
     "已更新辖区。": "District updated.",
     "启用": "Enable",

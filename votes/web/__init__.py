@@ -47,6 +47,19 @@ def register_blueprints(app: Flask) -> None:
     def http_404(err):
         return render_template("error.html", message=None), 404
 
+    @app.errorhandler(413)
+    def too_large(err):
+        from flask_babel import gettext as _
+
+        return render_template("error.html", message=_("文件太大，请上传不超过 32 MB 的文件。")), 413
+
+    @app.errorhandler(500)
+    def server_error(err):
+        from flask_babel import gettext as _
+
+        return render_template("error.html",
+                               message=_("系统出错，您的操作没有完成，请稍后再试。")), 500
+
     @app.errorhandler(429)
     def too_many(err):
         return render_template("owner/dead_end.html", kind="rate_limited", proposal=None), 429
