@@ -4,51 +4,39 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
 from typing import Iterable
 
+from votes.core.labels import Labelled
 
-class AreaBasis(str, Enum):
+
+class AreaBasis(Labelled):
     """How a unit's area was established (SPC interpretation art. 8), in order of precedence."""
 
     REGISTERED = "registered"
     SURVEYED = "surveyed"
     CONTRACT = "contract"
 
-    @property
-    def label_zh(self) -> str:
-        return {"registered": "登记", "surveyed": "实测", "contract": "合同"}[self.value]
+    @classmethod
+    def labels(cls) -> dict[str, str]:
+        return {"registered": "登记", "surveyed": "实测", "contract": "合同"}
 
     @classmethod
-    def parse(cls, text: str) -> "AreaBasis":
-        """Accept the English value or the Chinese label; ValueError otherwise."""
-        return _parse(cls, text, {"登记": "registered", "实测": "surveyed", "合同": "contract",
-                                  "预测": "contract"})
+    def aliases(cls) -> dict[str, str]:
+        return {"预测": "contract"}
 
 
-class OwnerKind(str, Enum):
+class OwnerKind(Labelled):
     PERSON = "person"
     COMPANY = "company"
     DEVELOPER = "developer"
 
-    @property
-    def label_zh(self) -> str:
-        return {"person": "个人", "company": "单位", "developer": "开发建设单位"}[self.value]
+    @classmethod
+    def labels(cls) -> dict[str, str]:
+        return {"person": "个人", "company": "单位", "developer": "开发建设单位"}
 
     @classmethod
-    def parse(cls, text: str) -> "OwnerKind":
-        """Accept the English value or the Chinese label; ValueError otherwise."""
-        return _parse(cls, text, {"个人": "person", "单位": "company", "开发建设单位": "developer",
-                                  "开发商": "developer", "建设单位": "developer"})
-
-
-def _parse(cls, text: str, chinese: dict[str, str]):
-    value = (text or "").strip()
-    value = chinese.get(value, value.lower())
-    try:
-        return cls(value)
-    except ValueError:
-        raise ValueError(f"unknown {cls.__name__}: {text!r}") from None
+    def aliases(cls) -> dict[str, str]:
+        return {"开发商": "developer", "建设单位": "developer"}
 
 
 def normalise_building(text: str) -> str:

@@ -3,32 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from enum import Enum
 from typing import Mapping
 
 from votes.core.counting import Electorate
+from votes.core.labels import Labelled
 from votes.core.rules import Rules, Threshold
 
 
-class Choice(str, Enum):
+class Choice(Labelled):
     AGREE = "agree"
     DISAGREE = "disagree"
     ABSTAIN = "abstain"
 
-    @property
-    def label_zh(self) -> str:
-        return {"agree": "同意", "disagree": "反对", "abstain": "弃权"}[self.value]
+    @classmethod
+    def labels(cls) -> dict[str, str]:
+        return {"agree": "同意", "disagree": "反对", "abstain": "弃权"}
 
     @classmethod
-    def parse(cls, text: str) -> "Choice":
-        """English value or Chinese label; ValueError otherwise."""
-        value = (text or "").strip()
-        value = {"同意": "agree", "反对": "disagree", "弃权": "abstain",
-                 "不同意": "disagree"}.get(value, value.lower())
-        try:
-            return cls(value)
-        except ValueError:
-            raise ValueError(f"unknown choice {text!r}") from None
+    def aliases(cls) -> dict[str, str]:
+        return {"不同意": "disagree"}
 
 
 @dataclass(frozen=True)
