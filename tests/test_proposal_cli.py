@@ -234,3 +234,34 @@ def test_votes_verify_command_runs_without_the_app(tmp_path):
     assert result.exit_code == 0 and "VERIFIED" in result.output
     result = CliRunner().invoke(main, ["verify", str(bundle), "--head", "ab" * 32])
     assert result.exit_code == 1 and "[9.1]" in result.output
+
+
+def test_community_rules_tighten_but_never_loosen(app, runner, tmp_path):
+    at(app, T0 - timedelta(days=12))
+    setup_roll(runner, tmp_path)
+    shown = runner.invoke(args=["community", "rules", "SUN"])
+    assert "approval >1/2 area" in shown.output
+    loose = runner.invoke(args=["community", "rules", "SUN", "--set", "quorum_area=>=1/2"])
+    assert loose.exit_code == 1 and "looser" in loose.output
+    strict = runner.invoke(args=["community", "rules", "SUN", "--set", "approval_area=>=2/3",
+                                 "--set", "approval_headcount=>=2/3", "--set",
+                                 "approval_base=total", "--set", "publicity_days=10"])
+    assert strict.exit_code == 0, strict.output
+    assert "approval ≥2/3 area" in strict.output and "of total" in strict.output
+    short = runner.invoke(args=["proposal", "create", "--community", "SUN", "--title", "t",
+                                "--matter", "use_fund", "--scope", "all", "--budget", "1",
+                                "--publicity-start", "2026-11-23T09:00",
+                                "--voting-start", "2026-12-01T09:00",
+                                "--voting-end", "2026-12-08T09:00"])
+    assert short.exit_code == 1 and "10 days" in short.output
+    pid = create(runner)
+    at(app, T0 + timedelta(hours=1))
+    runner.invoke(args=["proposal", "open", pid])
+    path = write_ballots(tmp_path, [("1", "1", "101", "agree", "paper", "scan.pdf", "c"),
+                                    ("1", "1", "102", "agree", "paper", "scan.pdf", "c"),
+                                    ("2", "1", "101", "agree", "paper", "scan.pdf", "c"),
+                                    ("2", "1", "201", "disagree", "paper", "scan.pdf", "c")])
+    assert runner.invoke(args=["ballots", "import", pid, path]).exit_code == 0
+    fig = show(runner, pid)
+    # 3 of 5 owners agree: a majority of participants, but less than 2/3 of all owners.
+    assert fig["quorum_met"] and not fig["passed"]

@@ -30,6 +30,33 @@ def community_list() -> None:
         click.echo(f"{c.code}\t{c.name}\t{c.jurisdiction or '-'}")
 
 
+@community_cli.command("rules")
+@click.argument("code")
+@click.option("--matter", default="use_fund", show_default=True)
+@click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
+              help="quorum_area, quorum_headcount, approval_area, approval_headcount "
+                   "(e.g. '>=2/3'), approval_base (participating|total), publicity_days")
+@domain_errors
+def community_rules(code: str, matter: str, settings: tuple[str, ...]) -> None:
+    """Show or tighten a community's rules of procedure (never below the Civil Code)."""
+    from votes.core.rules import Matter, community_rules as effective
+    from votes.services.communities import get_community, set_rules
+    from votes.services.errors import DomainError
+
+    pairs = {}
+    for item in settings:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise DomainError(f"'{item}' 应写作 NAME=VALUE (use NAME=VALUE)")
+        pairs[name.strip()] = value.strip()
+    rules = set_rules(code, matter, pairs) if pairs else (get_community(code).rules or {})
+    current = effective(Matter(matter), rules.get(matter))
+    click.echo(f"{code} {matter}: quorum {current.quorum_area} area, "
+               f"{current.quorum_headcount} headcount; approval {current.approval_area} area, "
+               f"{current.approval_headcount} headcount of {current.approval_base}; "
+               f"publicity at least {rules.get('publicity_days', 7)} days")
+
+
 @roll_cli.command("import")
 @click.option("--community", "community_code", required=True, help="Community code")
 @click.option("--replace", is_flag=True, help="Replace the community's existing roll")

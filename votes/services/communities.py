@@ -44,3 +44,34 @@ def get_community(code: str) -> Community:
 
 def list_communities() -> list[Community]:
     return list(db.session.scalars(select(Community).order_by(Community.code)))
+
+
+def set_rules(code: str, matter: str, settings: dict[str, str], actor: str = "cli") -> dict:
+    """Make a community's thresholds for a matter stricter than the Civil Code's (never
+    looser); publicity_days sets the minimum publicity period. Proposals already published
+    keep the rules they froze."""
+    from votes.core.rules import Matter, community_rules
+
+    community = get_community(code)
+    try:
+        matter_value = Matter(matter).value
+    except ValueError:
+        raise DomainError(f"表决事项类型 '{matter}' 无效 (unknown matter)") from None
+    rules = dict(community.rules or {})
+    thresholds = {k: v for k, v in settings.items() if k != "publicity_days"}
+    try:
+        merged = {**rules.get(matter_value, {}), **thresholds}
+        community_rules(Matter(matter_value), merged)
+    except ValueError as exc:
+        raise DomainError(str(exc)) from None
+    rules[matter_value] = merged
+    if "publicity_days" in settings:
+        days = settings["publicity_days"]
+        if not str(days).isdigit() or int(days) < 7:
+            raise DomainError("公示期不能少于 7 天 (publicity_days must be at least 7)")
+        rules["publicity_days"] = int(days)
+    with unit_of_work() as session:
+        community.rules = rules
+        audit.record(session, actor, "community.rules", community_id=community.id, target=code,
+                     details={"matter": matter_value, **{k: str(v) for k, v in settings.items()}})
+    return rules
