@@ -190,3 +190,18 @@ def test_show_units_lists_area_basis_and_masked_owners(app, runner, tmp_path):
     assert resident_id(1) not in out and "张三" not in out
     # 张三's two units carry the same voter number.
     assert lines[0].split("\t")[3] == next(x for x in lines if x.startswith("1-1-201")).split("\t")[3]
+
+
+def test_xlsx_ids_stored_as_numbers_are_explained(app, runner, tmp_path):
+    from openpyxl import Workbook
+
+    _create(runner)
+    wb = Workbook()
+    ws = wb.active
+    ws.append(HEADER_ZH)
+    ws.append(["1", "1", 101, 89.5, "登记", "张三", 350502198001011234, "个人", "", ""])
+    path = tmp_path / "numbers.xlsx"
+    wb.save(path)
+    result = runner.invoke(args=["roll", "import", "--community", "SUN", str(path)])
+    assert result.exit_code == 1
+    assert "第 2 行" in result.output and "文本" in result.output

@@ -29,6 +29,7 @@ _ALIASES = {alias.lower(): name for name, aliases in COLUMNS.items() for alias i
 class RollRow:
     number: int  # as a spreadsheet shows it: the header is row 1
     values: dict[str, str]
+    numeric: frozenset[str] = frozenset()  # columns whose XLSX cell held a number
 
 
 def read_roll(path: str | Path, data: bytes | None = None) -> list[RollRow]:
@@ -57,8 +58,10 @@ def read_roll(path: str | Path, data: bytes | None = None) -> list[RollRow]:
         values = {}
         for index, name in header.items():
             values[name] = _cell(cells[index] if index < len(cells) else "")
+        numeric = frozenset(name for index, name in header.items()
+                            if index < len(cells) and isinstance(cells[index], Number))
         if any(values.values()):
-            rows.append(RollRow(number, values))
+            rows.append(RollRow(number, values, numeric))
     if not rows:
         raise DomainError("名册没有数据行 (the roll has no data rows)")
     return rows
@@ -119,9 +122,15 @@ def _xlsx_rows(data: bytes) -> list[list]:
     return [[_xlsx_value(v) for v in row] for row in rows]
 
 
+class Number(str):
+    """Text of a cell that Excel held as a number (it may have lost digits)."""
+
+
 def _xlsx_value(value):
     # Excel stores 89.5 as a float; keep its shortest decimal text so "at most 2 decimals"
     # is judged on what the user typed, not on binary noise.
     if isinstance(value, float):
-        return repr(value) if not value.is_integer() else str(int(value))
+        return Number(repr(value) if not value.is_integer() else str(int(value)))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Number(str(value))
     return value

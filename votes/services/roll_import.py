@@ -124,7 +124,12 @@ def _parse_row(row: RollRow, problems: list[Problem]):
         fail(f"业主类型 '{v.get('owner_kind', '')}' 无效，应为 个人/单位/开发建设单位 "
              "(owner_kind must be person/company/developer)")
     id_number = privacy.normalise_id(v.get("owner_id", ""))
-    if id_number and kind is OwnerKind.PERSON and len(id_number) == 18:
+    if "owner_id" in row.numeric and len(id_number) >= 12:
+        # Excel keeps 15 significant digits: an 18-digit ID typed into a number cell is
+        # already damaged in the file, so say so rather than report a bad checksum.
+        fail("证件号码在 Excel 中被存成了数字，末几位已丢失；请把该列设为“文本”后重新录入 "
+             "(the ID column is stored as numbers in Excel and lost digits; format it as text)")
+    elif id_number and kind is OwnerKind.PERSON and len(id_number) == 18:
         if not looks_like_resident_id(id_number) or not check_resident_id(id_number):
             fail(f"身份证号码 {_masked(id_number)} 校验位错误 "
                  "(the 18-character resident ID fails its GB 11643 checksum)")
