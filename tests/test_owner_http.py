@@ -239,3 +239,13 @@ def test_signed_in_owner_sees_the_closed_page_after_the_end(app, client, vote):
     r = client.get(f"/p/{vote['uid']}/ballot")
     assert r.status_code == 410 and "表决已结束" in r.get_data(as_text=True)
     assert client.post(f"/p/{vote['uid']}/confirm", data={"choice": "agree"}).status_code == 410
+
+
+def test_voting_tokens_stay_out_of_access_logs(app, caplog):
+    import logging
+
+    token = "AbCdEfGhIjKlMnOpQrStUvWx"
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        logging.getLogger("werkzeug").info('%s - - "%s" %s -', "127.0.0.1",
+                                           f"GET /v/{token} HTTP/1.1", "302")
+    assert token not in caplog.text and "/v/***" in caplog.text

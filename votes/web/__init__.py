@@ -23,6 +23,9 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (public_bp, owner_bp, staff_login_bp, committee_bp, regulator_bp, admin_bp):
         app.register_blueprint(blueprint)
+    from votes.web import logs
+
+    logs.install()
 
     from flask_babel import get_locale
 
