@@ -200,3 +200,19 @@ def test_oversized_upload_gets_a_clear_page(app, world, client):
     r = client.post("/committee/c/SUN/roll/preview",
                     data={"file": (io.BytesIO(b"x" * 5000), "big.csv")})
     assert r.status_code == 413 and "文件太大" in r.get_data(as_text=True)
+
+
+def test_admin_sets_stricter_rules_and_never_looser(app, world, client):
+    sign_in(client, "admin1")
+    ok = client.post("/admin/", data={"action": "rules", "code": "SUN", "matter": "use_fund",
+                                      "settings": "approval_area=>=2/3; publicity_days=10"},
+                     follow_redirects=True)
+    assert "已更新议事规则" in ok.get_data(as_text=True)
+    loose = client.post("/admin/", data={"action": "rules", "code": "SUN", "matter": "use_fund",
+                                         "settings": "quorum_area=>=1/2"}, follow_redirects=True)
+    assert "looser" in loose.get_data(as_text=True)
+    with app.app_context():
+        from votes.services.communities import get_community
+
+        rules = get_community("SUN").rules
+        assert rules["use_fund"] == {"approval_area": ">=2/3"} and rules["publicity_days"] == 10

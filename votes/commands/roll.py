@@ -40,15 +40,9 @@ def community_list() -> None:
 def community_rules(code: str, matter: str, settings: tuple[str, ...]) -> None:
     """Show or tighten a community's rules of procedure (never below the Civil Code)."""
     from votes.core.rules import Matter, community_rules as effective
-    from votes.services.communities import get_community, set_rules
-    from votes.services.errors import DomainError
+    from votes.services.communities import get_community, parse_settings, set_rules
 
-    pairs = {}
-    for item in settings:
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise DomainError(f"'{item}' 应写作 NAME=VALUE (use NAME=VALUE)")
-        pairs[name.strip()] = value.strip()
+    pairs = parse_settings(settings)
     rules = set_rules(code, matter, pairs) if pairs else (get_community(code).rules or {})
     current = effective(Matter(matter), rules.get(matter))
     click.echo(f"{code} {matter}: quorum {current.quorum_area} area, "

@@ -75,3 +75,16 @@ def set_rules(code: str, matter: str, settings: dict[str, str], actor: str = "cl
         audit.record(session, actor, "community.rules", community_id=community.id, target=code,
                      details={"matter": matter_value, **{k: str(v) for k, v in settings.items()}})
     return rules
+
+
+def parse_settings(items) -> dict[str, str]:
+    """NAME=VALUE lines (empty ones skipped) as a dict; DomainError for anything else."""
+    pairs = {}
+    for item in items:
+        if not item.strip():
+            continue
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise DomainError(f"'{item}' 应写作 NAME=VALUE (use NAME=VALUE)")
+        pairs[name.strip()] = value.strip()
+    return pairs

@@ -122,6 +122,11 @@ EN = {
     "打印表决通知": "Print voting notices",
     "打印楼道海报": "Print the lobby poster",
     "已更新账号。": "Account updated.",
+    "已更新议事规则。": "Rules of procedure updated.",
+    "议事规则": "Rules of procedure",
+    "小区编码": "Community code",
+    "更严格的规则（每行或分号分隔，例如 approval_area=>=2/3）":
+        "Stricter rules (one per line or separated by ;, e.g. approval_area=>=2/3)",
     "文件太大，请上传不超过 32 MB 的文件。": "The file is too large; upload at most 32 MB.",
     "系统出错，您的操作没有完成，请稍后再试。":
         "Something went wrong and nothing was changed. Please try again later.",

@@ -45,6 +45,13 @@ def home(user):
         elif request.method == "POST" and form.get("action") == "jurisdiction":
             accounts.set_jurisdiction(form.get("code", ""), form.get("jurisdiction"), user.login)
             flash(_("已更新辖区。"), "ok")
+        elif request.method == "POST" and form.get("action") == "rules":
+            from votes.services.communities import parse_settings, set_rules
+
+            set_rules(form.get("code", ""), form.get("matter", "use_fund"),
+                      parse_settings(form.get("settings", "").replace(";", "\n").splitlines()),
+                      actor=user.login)
+            flash(_("已更新议事规则。"), "ok")
         elif request.method == "POST" and form.get("action") == "key":
             flash(_("已生成新的签名密钥 %(k)s。", k=generate_key(actor=user.login)), "ok")
         if request.method == "POST":
