@@ -1,0 +1,10 @@
+# gunicorn settings for votes: `gunicorn -c config/gunicorn.conf.py wsgi:app`.
+# Every value can be overridden by the environment (VOTES_GUNICORN_*) or the command line.
+import os
+
+bind = os.environ.get("VOTES_GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("VOTES_GUNICORN_WORKERS", "4"))
+threads = int(os.environ.get("VOTES_GUNICORN_THREADS", "8"))
+worker_class = "gthread"
+timeout = int(os.environ.get("VOTES_GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 10
