@@ -13,8 +13,9 @@ DATA_KEY = ""
 # Passphrase that encrypts the server's Ed25519 signing keys in the instance folder.
 KEY_PASSPHRASE = ""
 
-# Public base URL used in QR codes and notices.
-BASE_URL = "http://127.0.0.1:5000"
+# Public base URL used in QR codes and notices, e.g. https://vote.example.cn. Empty: web
+# pages use the address of the request, and `votes notices` refuses to print links.
+BASE_URL = ""
 
 BABEL_DEFAULT_LOCALE = "zh_CN"
 BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

@@ -54,7 +54,7 @@ def demo(host: str, port: int, no_run: bool) -> None:
     from votes.services.schema import upgrade_database
 
     url = f"http://{host}:{port}"
-    if current_app.config["BASE_URL"] == "http://127.0.0.1:5000":
+    if not (current_app.config.get("BASE_URL") or "").strip():
         current_app.config["BASE_URL"] = url
     upgrade_database()
     proposal = ensure_demo()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -45,9 +45,22 @@ def create_access(session: Session, proposal: Proposal, voter_keys) -> None:
                                 token_hash=_hash(link_token(proposal, key, 1))))
 
 
+def public_base_url() -> str:
+    """The address owners open (VOTES_BASE_URL); inside a web request, unset means the
+    request's own host. Elsewhere (the CLI) an unset one is refused rather than printing
+    links to a default address that no owner can reach."""
+    base = (current_app.config.get("BASE_URL") or "").strip().rstrip("/")
+    if base:
+        return base
+    if has_request_context():
+        return request.host_url.rstrip("/")
+    raise DomainError("未设置 VOTES_BASE_URL：通知和海报上的网址须是业主能打开的本系统地址，"
+                      "例如 VOTES_BASE_URL=https://vote.example.cn "
+                      "(set VOTES_BASE_URL to the public address of this deployment)")
+
+
 def voter_link(proposal: Proposal, access: VoterAccess) -> str:
-    base = current_app.config["BASE_URL"].rstrip("/")
-    return f"{base}/v/{link_token(proposal, access.voter_key, access.issue)}"
+    return f"{public_base_url()}/v/{link_token(proposal, access.voter_key, access.issue)}"
 
 
 class DeadEnd(DomainError):
