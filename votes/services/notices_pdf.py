@@ -6,17 +6,15 @@ import io
 from dataclasses import dataclass
 from typing import Sequence
 
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+import qrcode
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
-from reportlab.platypus import (KeepInFrame, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table,
-                                TableStyle)
+from reportlab.platypus import (Flowable, KeepInFrame, PageBreak, Paragraph, SimpleDocTemplate,
+                                Spacer, Table, TableStyle)
 
 from votes.services.pdf_text import FONT, MONO, markup, register_fonts
 
@@ -84,13 +82,40 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _qr_drawing(data: str, size: float) -> Drawing:
-    widget = QrCodeWidget(data, barLevel="M", barBorder=4)
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0],
-                      initialFontName=register_fonts())  # never the unembedded Times-Roman
-    drawing.add(widget)
-    return drawing
+class QrCode(Flowable):
+    """A QR code drawn as filled runs of modules: encoded once (reportlab's own widget encodes
+    twice and draws one shape per module, most of the time a notice takes)."""
+
+    def __init__(self, data: str, size: float):
+        super().__init__()
+        qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+        qr.add_data(data)
+        qr.make(fit=True)
+        self.matrix = qr.get_matrix()
+        self.width = self.height = size
+
+    def draw(self) -> None:
+        self.draw_at(self.canv, 0, 0)
+
+    def draw_at(self, c: canvas.Canvas, x: float, y: float) -> None:
+        n = len(self.matrix)
+        step = self.width / n
+        c.saveState()
+        c.setFillColor(colors.black)
+        path = c.beginPath()
+        for row, cells in enumerate(self.matrix):
+            top = y + self.height - (row + 1) * step
+            col = 0
+            while col < n:
+                if not cells[col]:
+                    col += 1
+                    continue
+                start = col
+                while col < n and cells[col]:
+                    col += 1
+                path.rect(x + start * step, top, (col - start) * step, step)
+        c.drawPath(path, stroke=0, fill=1)
+        c.restoreState()
 
 
 def _short(text: str, limit: int) -> str:
@@ -138,7 +163,7 @@ def _story(n: Notice, heading: str, s: dict[str, ParagraphStyle]) -> list:
         "3. 选择“同意”“反对”或“弃权”并确认，保存页面上的回执编号。<br/>"
         f"不便网上表决的：{markup(p.paper)}", s["step"])
     size = 4.6 * cm
-    vote = Table([[_qr_drawing(n.link, size), steps]], colWidths=[size + 0.4 * cm, 12.4 * cm])
+    vote = Table([[QrCode(n.link, size), steps]], colWidths=[size + 0.4 * cm, 12.4 * cm])
     vote.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 10.5),
                               ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                               ("LEFTPADDING", (0, 0), (0, 0), 0)]))
@@ -195,14 +220,17 @@ def render_poster(community: str, title: str, voting_end: str, link: str) -> byt
     c.setFont(font, 26)
     c.drawCentredString(width / 2, height - 3.5 * cm, f"{community} 业主表决")
     c.setFont(font, 18)
-    for i, line in enumerate(_wrap(title, font, 18, width - 5 * cm)[:2]):
+    lines = _wrap(title, font, 18, width - 5 * cm)
+    if len(lines) > 2:  # the poster points to the board, where the whole title is
+        lines = [lines[0], lines[1][:-1] + "…"]
+    for i, line in enumerate(lines):
         c.drawCentredString(width / 2, height - 5 * cm - i * 0.9 * cm, line)
     c.setFont(font, 15)
     c.drawCentredString(width / 2, height - 7.5 * cm, f"表决截止：{voting_end}（北京时间）")
     c.drawCentredString(width / 2, height - 8.5 * cm,
                         "用手机扫码，选择楼栋和房号，验证身份后即可表决")
     size = 11 * cm
-    renderPDF.draw(_qr_drawing(link, size), c, (width - size) / 2, height - 9.5 * cm - size)
+    QrCode(link, size).draw_at(c, (width - size) / 2, height - 9.5 * cm - size)
     c.setFont(MONO, 12)
     c.drawCentredString(width / 2, height - 10.5 * cm - size, link)
     c.showPage()
