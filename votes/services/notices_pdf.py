@@ -170,7 +170,8 @@ def _story(n: Notice, heading: str, s: dict[str, ParagraphStyle]) -> list:
     return [KeepInFrame(PAGE_WIDTH, PAGE_HEIGHT, mode="shrink", content=[
         Paragraph(markup(heading), s["title"]), Spacer(1, 0.25 * cm),
         Paragraph(f"{markup('、'.join(u for u, _ in n.units))} 业主：", s["lead"]),
-        Paragraph(f"　　{markup(p.community)}业主委员会就下列事项征求您的意见，请在表决期内表决。"
+        Paragraph(f"　　{markup(p.committee or p.community + '业主委员会')}就下列事项征求您的意见，"
+                  "请在表决期内表决。"
                   "本通知上的二维码和网址只属于您的房屋，请勿转交他人。", s["step"]),
         Spacer(1, 0.2 * cm), facts, Spacer(1, 0.25 * cm), vote,
         Paragraph(f"您的表决网址：{markup(n.link)}", s["link"]),
