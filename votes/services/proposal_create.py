@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import mimetypes
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +15,7 @@ from votes.models import Proposal, ProposalDocument, ProposalItem
 from votes.services import audit
 from votes.services.clock import parse_iso
 from votes.services.communities import get_community
+from votes.services.documents import accept
 from votes.services.errors import DomainError
 from votes.services.roll import community_electorate
 from votes.services.tx import unit_of_work
@@ -25,9 +25,10 @@ DEFAULT_PUBLICITY_DAYS = 7
 
 @dataclass(frozen=True)
 class DocumentUpload:
+    """A file as uploaded; its type is decided from its bytes (services.documents)."""
+
     name: str
     content: bytes
-    media_type: str = "application/octet-stream"
 
     @classmethod
     def from_path(cls, path: str) -> "DocumentUpload":
@@ -37,8 +38,7 @@ class DocumentUpload:
         except OSError as exc:
             raise DomainError(f"无法读取文件 {path} (cannot read document): {exc.strerror}") \
                 from None
-        media = mimetypes.guess_type(p.name)[0] or "application/octet-stream"
-        return cls(p.name, content, media)
+        return cls(p.name, content)
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,7 @@ def create_proposal(draft: ProposalDraft, actor: str = "cli") -> Proposal:
     except ValueError as exc:
         raise DomainError(str(exc)) from None
     items = _parse_items(draft.items)
+    documents = [accept(d.name, d.content) for d in draft.documents]
     if items and sum(a for _, a in items) != budget:
         raise DomainError(
             f"维修项目合计 {format_yuan(sum(a for _, a in items))} 元与预算 {format_yuan(budget)} "
@@ -137,7 +138,7 @@ def create_proposal(draft: ProposalDraft, actor: str = "cli") -> Proposal:
         proposal.documents = [
             ProposalDocument(position=i, name=d.name, sha256=hashlib.sha256(d.content).hexdigest(),
                              size=len(d.content), media_type=d.media_type, content=d.content)
-            for i, d in enumerate(draft.documents)]
+            for i, d in enumerate(documents)]
         session.add(proposal)
         session.flush()
         audit.record(session, actor, "proposal.create", community_id=community.id,
