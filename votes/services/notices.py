@@ -9,7 +9,7 @@ from votes.core.numbers import format_yuan
 from votes.core.rules import Matter
 from votes.extensions import db
 from votes.models import FrozenUnit, FrozenVoter, VoterAccess
-from votes.services.access import voter_link
+from votes.services.access import methods, notice_code, voter_link
 from votes.services.clock import local_text
 from votes.services.errors import DomainError
 from votes.services.lifecycle import get_proposal, refresh
@@ -43,10 +43,16 @@ def notices_pdf(proposal_ref: str) -> bytes:
                title=proposal.title, matter=Matter(proposal.matter).label_zh,
                share=format_yuan(shares[a.voter_key]),
                voting_start=local_text(proposal.voting_start), voting_end=local_text(proposal.voting_end),
-               link=voter_link(proposal, a), board=board)
+               link=voter_link(proposal, a), board=board, code=_code(proposal, a))
         for a in sorted(accesses, key=lambda a: units[a.voter_key][0])
     ]
     return render_notices(notices)
+
+
+def _code(proposal, access: VoterAccess) -> str:
+    if not methods(proposal, access.voter_key).notice_code:
+        return ""
+    return notice_code(proposal, access.voter_key, access.issue)
 
 
 def poster_pdf(proposal_ref: str) -> bytes:

@@ -31,6 +31,9 @@ class Notice:
     voting_end: str
     link: str
     board: str
+    # The one-time code of a company or the developer (their credit code is public); empty
+    # for persons, who answer with their ID number instead.
+    code: str = ""
 
 
 def _font() -> str:
@@ -93,6 +96,13 @@ def _page(c: canvas.Canvas, n: Notice, heading: str, font: str) -> None:
     y -= 0.3 * cm
     c.setFont(font, 10)
     c.drawCentredString(width / 2, y, f"查看公示栏与回执核验：{n.board}")
+    if n.code:
+        _code_line(c, n.code, width / 2, y - 0.9 * cm, font)
+
+
+def _code_line(c: canvas.Canvas, code: str, x: float, y: float, font: str) -> None:
+    c.setFont(font, 13)
+    c.drawCentredString(x, y, f"单位验证码：{code}（验证身份时输入，请妥善保管，勿告知他人）")
 
 
 def render_notices(notices: Sequence[Notice], *,
