@@ -55,7 +55,7 @@ def test_wizard_creates_and_runs_a_vote(app, world, client):
                       data={**form, "budget": "999", "action": "create"})
     assert "add up" in bad.get_data(as_text=True)
     r = client.post("/committee/c/SUN/proposals/new",
-                    data={**form, "action": "create", "documents": (io.BytesIO(b"quote"), "q.pdf")})
+                    data={**form, "action": "create", "documents": (io.BytesIO(b"%PDF-1.4 quote"), "q.pdf")})
     assert r.status_code == 302
     url = r.headers["Location"]
     pid = int(url.rsplit("/", 1)[1])

@@ -10,15 +10,15 @@ from votes.core.rules import Matter, Rules, Threshold
 from votes.extensions import db
 from votes.models import FrozenUnit, FrozenVoter, Proposal, VoterAccess
 from votes.services import clock
-from votes.services.access import public_base_url, voter_link
+from votes.services.access import methods, notice_code, public_base_url, voter_link
 from votes.services.clock import local_text
 from votes.services.errors import DomainError
 from votes.services.lifecycle import get_proposal, refresh
 
 HEADINGS = {Matter.USE_FUND: "住宅专项维修资金使用表决通知",
             Matter.RAISE_FUND: "住宅专项维修资金筹集表决通知"}
-HOW_TO_VERIFY = ("验证身份：输入本房屋任一业主身份证号码的后6位；名册上登记了手机号的，"
-                 "也可以接收短信验证码。")
+HOW_TO_VERIFY = ("验证身份：个人业主输入本房屋任一业主身份证号码的后6位，单位业主输入本通知上的"
+                 "单位验证码；名册上登记了手机号的，也可以接收短信验证码。")
 PAPER = ("在表决期内到业主委员会领取、填写并交回纸质表决票（请带身份证件），"
          "或委托他人持书面委托书代为表决。")
 
@@ -135,11 +135,20 @@ def notices_pdf(proposal_ref: str) -> bytes:
                units=tuple((unit_label(u), format_area(u.area)) for u in units[key]),
                area=format_area(voters[key].area), share=money(voters[key].share),
                fund_balance=_balance(units[key]),
-               link=voter_link(proposal, accesses[key]))
+               link=voter_link(proposal, accesses[key]),
+               extra=_code_row(proposal, accesses[key]))
         for key in units if key in accesses
     ]
     return render_notices(notices, heading=HEADINGS.get(Matter(proposal.matter),
                                                         "业主共同决定事项表决通知"))
+
+
+def _code_row(proposal, access: VoterAccess) -> tuple[tuple[str, str], ...]:
+    # Companies and the developer: their credit code is public, so the notice carries a code.
+    if not methods(proposal, access.voter_key).notice_code:
+        return ()
+    code = notice_code(proposal, access.voter_key, access.issue)
+    return (("单位验证码", f"{code}（验证身份时输入，请妥善保管，勿告知他人）"),)
 
 
 def poster_pdf(proposal_ref: str) -> bytes:

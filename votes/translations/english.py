@@ -313,6 +313,18 @@ EN = {
     "请选择一项：同意、反对或弃权。": "Choose one: agree, disagree or abstain.",
     "页面已过期，请重新选择。": "The page expired; please choose again.",
     "登录名或密码错误。": "Wrong login or password.",
+    # Owner second factor: companies, the notice code, the lobby throttle (issue 9).
+    "单位和开发建设单位请使用表决通知上印的单位验证码（统一社会信用代码是公开的，不能用于验证）。":
+        "Companies and the developer: use the company code printed on your voting notice "
+        "(the unified social credit code is public and cannot prove anything).",
+    "请输入表决通知上的单位验证码": "Enter the company code printed on your voting notice",
+    "例如 ABCD-EFGH": "e.g. ABCD-EFGH",
+    "没有收到表决通知或无法验证的，可以向业主委员会申请纸质表决票或委托表决。":
+        "If you did not receive the notice or cannot verify, ask the owners' committee for a "
+        "paper or proxy ballot.",
+    "通过楼栋房号验证失败次数过多，请于 %(t)s（北京时间）后再试；也可以扫描表决通知上的二维码验证，或联系业主委员会。":
+        "Too many failed attempts through building and room. Try again after %(t)s "
+        "(Beijing time), scan the QR code on your voting notice, or contact the committee.",
 }
 
 
