@@ -277,6 +277,7 @@ EN = {
     "未通过": "not passed",
     "已验证": "verified",
     "验证失败": "verification failed",
+    "链完整，表决进行中": "chain intact, vote in progress",
     "未验证": "not verified",
     "没有符合条件的表决事项。": "No proposals match.",
     "门槛": "Threshold",
