@@ -29,7 +29,8 @@ def read_members(source, fail: Fail) -> dict[str, bytes] | None:
     try:
         with zipfile.ZipFile(opened) as z:
             infos = z.infolist()
-            if not _names_ok(infos, fail) or not _sizes_ok(infos, fail):
+            names_ok = _names_ok(infos, fail)
+            if not _sizes_ok(infos, fail) or not names_ok:
                 return None
             files = {}
             for info in infos:
