@@ -31,6 +31,8 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("n", nargs="?", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=20261125)
+    parser.add_argument("--keep", default="fuzz-accepted",
+                        help="folder for any accepted mutant and its original")
     args = parser.parse_args()
     bases = originals()
     started = time.perf_counter()
@@ -66,7 +68,11 @@ def main() -> int:
                 counts["equivalent (ZIP framing only)"] += 1
             else:
                 counts["accepted mutants"] += 1
-                print(f"ACCEPTED mutant #{i}", file=sys.stderr)
+                kept = Path(args.keep) / f"accepted-{i}.zip"
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                kept.write_bytes(mutant)
+                kept.with_suffix(".orig.zip").write_bytes(original)
+                print(f"ACCEPTED mutant #{i}: kept as {kept}", file=sys.stderr)
         else:
             counts[report.outcome] += 1
             steps[min((f.step for f in report.failures), default="-")] += 1

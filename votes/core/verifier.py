@@ -26,6 +26,7 @@ from votes.core.verifier_report import (EXIT_CODES, FAILED, IN_PROGRESS, UNANCHO
                                         VERIFIED, Failure, Report, Skipped)
 
 SERVER_ALG = "Ed25519"
+_P256_SPKI_SIZE = 91  # DER SubjectPublicKeyInfo of an uncompressed P-256 point
 CHOICES = tuple(c.value for c in Choice)
 
 
@@ -232,6 +233,8 @@ def _load_keys(items: list, run: _Run | None, step: str = "3.1") -> signing.KeyR
             problem = f"key {kid[:40]} is listed twice"
         else:
             try:
+                if not canonical_b64(item["public_key"], 32):
+                    raise ValueError("not canonical base64")
                 public = signing.load_public_key_b64(item["public_key"])
                 if signing.public_key_b64(public) != item["public_key"] or \
                         signing.key_id(public) != kid:
@@ -289,12 +292,23 @@ def _check_manifest(b: _Bundle, anchor: Anchor, run: _Run) -> None:
         run.fail("3.4", f"created_at {m['created_at']} is earlier than the chain's last entry")
 
 
-def _sig_ok(key, data: bytes, sig: bytes) -> bool:
+def canonical_b64(text: str, size: int) -> bool:
+    """Standard base64 with padding of exactly `size` bytes, in its one canonical spelling
+    (unused trailing bits zero), so that no two spellings of one signature both verify."""
     try:
-        text = sig.decode("ascii")
-    except UnicodeDecodeError:
+        raw = base64.b64decode(text, validate=True)
+    except (ValueError, TypeError):
         return False
-    return signing.verify(key, data, text)
+    return len(raw) == size and base64.b64encode(raw).decode("ascii") == text
+
+
+def _sig_ok(key, data: bytes, sig) -> bool:
+    if isinstance(sig, bytes):
+        try:
+            sig = sig.decode("ascii")
+        except UnicodeDecodeError:
+            return False
+    return isinstance(sig, str) and canonical_b64(sig, 64) and signing.verify(key, data, sig)
 
 
 def _anchor_keys(bundle_keys: signing.KeyRing, anchor: Anchor, run: _Run) -> signing.KeyRing:
@@ -346,8 +360,7 @@ def _check_links(b: _Bundle, run: _Run) -> None:
             sig = line.get("sig")
             if key is None:
                 run.fail("4.4", f"signing key {str(kid)[:40]} is unknown or not trusted", n)
-            elif not isinstance(sig, str) or not signing.verify(
-                    key, b.digests[n].encode("ascii"), sig):
+            elif not _sig_ok(key, b.digests[n].encode("ascii"), sig):
                 run.fail("4.4", "server signature does not verify", n)
         if uid is not None and entry.get("proposal") != uid:
             run.fail("4.5", "entry belongs to another proposal", n)
@@ -496,7 +509,9 @@ def _check_device(body: dict, uid: str, n: int, run: _Run) -> None:
         run.fail("6.5", f"device alg {device['alg'][:30]!r} is not exactly {DEVICE_ALG!r}", n)
         return
     payload = signing.device_payload(uid, body["voter"], body["choice"], device["nonce"])
-    if not signing.verify_device_signature(device["public_key"], device["signature"], payload):
+    if not canonical_b64(device["signature"], 64) or \
+            not canonical_b64(device["public_key"], _P256_SPKI_SIZE) or \
+            not signing.verify_device_signature(device["public_key"], device["signature"], payload):
         run.fail("6.5", "device signature does not verify", n)
 
 
