@@ -2,7 +2,7 @@
 --trust-bundle-keys] [--head DIGEST] [--json]`.
 
 Runs offline on the core alone: no database, no app config, no network.
-Exit status (docs/verification.md §5.10): 0 verified, 1 failures found, 2 the bundle or a
+Exit status (docs/verification.md §7): 0 verified, 1 failures found, 2 the bundle or a
 keys file could not be read, 3 chain intact so far but the vote is still in progress,
 4 every check passed but no trust anchor was given.
 """

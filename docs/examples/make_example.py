@@ -2,7 +2,7 @@
 
     python docs/examples/make_example.py
 
-(It also runs make_vectors.py, which writes the test vectors of §6.2.)
+(It also runs make_vectors.py, which writes the test vectors of §8.2.)
 
 The server key comes from a fixed seed so its key id never changes. ECDSA signatures are
 randomised, so re-running changes the online ballot's signature (and the digests after it);

@@ -1,5 +1,5 @@
 """Write docs/examples/canonical-vectors.json and docs/examples/vectors/ (test vectors for
-docs/verification.md §6.2), from the worked example's inputs, using only votes.core.
+docs/verification.md §8.2), from the worked example's inputs, using only votes.core.
 
     python docs/examples/make_vectors.py
 

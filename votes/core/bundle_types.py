@@ -1,4 +1,4 @@
-"""The type of every field of every bundle file (docs/verification.md §2.4, step 1.5).
+"""The type of every field of every bundle file (docs/verification.md §2.5, step 1.5).
 
 A type is one of the names below, a dict (an object with exactly these keys), a one-item
 list (an array of that type), Enum(...) or Nullable(...). Booleans are never integers and

@@ -290,7 +290,6 @@ EN = {
     "未达到": "not met",
     "验证导出包": "Verify the bundle",
     "最近一次验证：": "Last verification: ",
-    "失败": "failed",
     "维修资金表决管理": "Maintenance fund votes — staff",
     "退出": "Sign out",
     "工作人员登录": "Staff sign-in",
