@@ -94,9 +94,31 @@ SEALED = {"digest": "hex64", "entry": ENTRY, "sig": "str"}
 
 def type_errors(value, spec, path: str = "$", limit: int = 5) -> list[str]:
     """Sentences naming each field (up to limit) whose value does not have its type."""
+    if _ok(value, spec):
+        return []
     errors: list[str] = []
     _walk(value, spec, path, errors, limit)
     return errors
+
+
+def _ok(value, spec) -> bool:
+    """The fast check, without sentences: most data is well-typed."""
+    if isinstance(spec, str):
+        return SIMPLE[spec](value)
+    if isinstance(spec, dict):
+        if not isinstance(value, dict) or len(value) != len(spec):
+            return False
+        for key, inner in spec.items():
+            if key not in value or not _ok(value[key], inner):
+                return False
+        return True
+    if isinstance(spec, list):
+        return isinstance(value, list) and all(_ok(item, spec[0]) for item in value)
+    if isinstance(spec, Enum):
+        return isinstance(value, str) and value in spec.values
+    if isinstance(spec, Nullable):
+        return value is None or _ok(value, spec.inner)
+    return isinstance(value, dict)  # spec is dict: an entry's body, typed by its kind
 
 
 def _walk(value, spec, path: str, errors: list[str], limit: int) -> None:

@@ -206,9 +206,21 @@ def _parse_files(b: _Bundle, run: _Run) -> None:
             run.fail("1.5", f"chain.jsonl line {n + 1}: {error}", n)
         b.lines.append(line)
         b.typed.append(not errors)
-    for line in b.lines:
+    for n, line in enumerate(b.lines):
         entry = line.get("entry") if isinstance(line, dict) else None
-        b.digests.append(entry_digest(entry) if isinstance(entry, dict) else None)
+        if b.typed[n]:
+            b.digests.append(digest_hex(_entry_bytes(raw_lines[n])))
+        else:
+            b.digests.append(entry_digest(entry) if isinstance(entry, dict) else None)
+
+
+_ENTRY_START = len('{"digest":"') + 64 + len('","entry":')
+
+
+def _entry_bytes(line: bytes) -> bytes:
+    """The canonical bytes of a canonical, well-typed line's entry, cut from the line itself
+    (keys are sorted: digest, entry, sig; a string cannot hold an unescaped `,"sig":`)."""
+    return line[_ENTRY_START:line.rindex(b',"sig":')]
 
 
 # -- steps 2 and 3: digests, manifest, keys, anchor ----------------------------------------
