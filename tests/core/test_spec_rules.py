@@ -148,3 +148,18 @@ def test_cli_exit_codes_for_every_outcome(tmp_path):
     assert run(b"PK\x05\x06" + b"\0" * 18, "--key-id", KEY_ID).returncode == 1
     as_json = json.loads(run(interim, "--key-id", KEY_ID, "--json").stdout)
     assert as_json["outcome"] == "in_progress" and as_json["exit_code"] == 3
+
+
+def test_jobs_share_the_signature_checks_and_find_the_same_failures(monkeypatch):
+    from votes.core import sigbatch
+
+    monkeypatch.setattr(sigbatch.Batch, "MIN_PARALLEL", 1)
+    story = good_story()
+    story.entries[2]["body"]["device"]["nonce"] = "another"  # 6.5
+    sealed = story.seal()
+    sealed[3] = SealedEntry(sealed[3].entry, sealed[3].digest, sealed[1].sig)  # 4.4
+    bundle = story.bundle(sealed)
+    one, two = verify(bundle), verify(bundle, key_ids=[KEY_ID], jobs=2)
+    assert [str(f) for f in one.failures] == [str(f) for f in two.failures]
+    assert {"4.4", "6.5"} <= {f.step for f in two.failures}
+    assert verify(good_story().bundle(), key_ids=[KEY_ID], jobs=2).ok

@@ -37,13 +37,14 @@ def _time_ok(v) -> bool:
         return False
 
 
+# type(v) is int excludes booleans (bool is a subclass of int in Python, not in JSON).
 SIMPLE = {
-    "str": lambda v: isinstance(v, str),
-    "uint": lambda v: _is_int(v) and v >= 0,
-    "int": _is_int,
-    "bool": lambda v: isinstance(v, bool),
-    "time": lambda v: isinstance(v, str) and _time_ok(v),
-    "hex64": lambda v: isinstance(v, str) and _HEX64.fullmatch(v) is not None,
+    "str": lambda v: type(v) is str,
+    "uint": lambda v: type(v) is int and v >= 0,
+    "int": lambda v: type(v) is int,
+    "bool": lambda v: type(v) is bool,
+    "time": lambda v: type(v) is str and _time_ok(v),
+    "hex64": lambda v: type(v) is str and _HEX64.fullmatch(v) is not None,
 }
 SIMPLE_NAMES = {"str": "a string", "uint": "an integer ≥ 0", "int": "an integer",
                 "bool": "true or false", "time": "a time YYYY-MM-DDTHH:MM:SSZ",
@@ -103,17 +104,30 @@ def type_errors(value, spec, path: str = "$", limit: int = 5) -> list[str]:
 
 def _ok(value, spec) -> bool:
     """The fast check, without sentences: most data is well-typed."""
-    if isinstance(spec, str):
+    kind = type(spec)
+    if kind is str:
         return SIMPLE[spec](value)
-    if isinstance(spec, dict):
-        if not isinstance(value, dict) or len(value) != len(spec):
+    if kind is dict:
+        if type(value) is not dict or len(value) != len(spec):
             return False
         for key, inner in spec.items():
-            if key not in value or not _ok(value[key], inner):
+            if key not in value:
+                return False
+            item = value[key]
+            if type(inner) is str:
+                if not SIMPLE[inner](item):
+                    return False
+            elif not _ok(item, inner):
                 return False
         return True
-    if isinstance(spec, list):
-        return isinstance(value, list) and all(_ok(item, spec[0]) for item in value)
+    if kind is list:
+        inner = spec[0]
+        if type(value) is not list:
+            return False
+        if type(inner) is str:
+            check = SIMPLE[inner]
+            return all(check(item) for item in value)
+        return all(_ok(item, inner) for item in value)
     if isinstance(spec, Enum):
         return isinstance(value, str) and value in spec.values
     if isinstance(spec, Nullable):

@@ -73,6 +73,11 @@ def _int(text: str) -> int:
     return value
 
 
+def check_depth(value, depth: int = 0) -> None:
+    """CanonicalError if value nests deeper than MAX_DEPTH."""
+    _depth(value, depth)
+
+
 def _depth(value, depth: int = 0) -> None:
     if depth > MAX_DEPTH:
         raise CanonicalError(f"nested deeper than {MAX_DEPTH} levels")
@@ -84,13 +89,14 @@ def _depth(value, depth: int = 0) -> None:
             _depth(item, depth + 1)
 
 
-def parse_canonical(data: bytes):
+def parse_canonical(data: bytes, *, check_depth: bool = True):
     """Parse bytes that must be exactly the canonical encoding of a value.
 
     Refuses (CanonicalError, with a sentence) invalid UTF-8, a byte order mark, duplicate
     keys, floats, NaN/Infinity, integers beyond ±(2^53−1), nesting deeper than 32,
     strings that are not Unicode scalar values, and any byte that differs from what
     canonical_bytes would write (whitespace, key order, escapes, trailing newline).
+    check_depth=False leaves the depth to the caller (a typed value's depth is bounded).
     """
     try:
         text = data.decode("utf-8")
@@ -105,7 +111,8 @@ def parse_canonical(data: bytes):
         raise
     except (ValueError, RecursionError) as exc:
         raise CanonicalError(f"not valid JSON: {str(exc)[:80]}") from None
-    _depth(value)
+    if check_depth:
+        _depth(value)
     try:
         # The parser let through no floats or NaN, so the type walk of canonical_bytes
         # can be skipped.
