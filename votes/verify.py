@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trust-bundle-keys", action="store_true",
                         help="trust the keys inside the bundle; compare the printed "
                              "fingerprint with the one the district publishes")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="processes for the signature checks (a big bundle, several cores)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
     trusted = None
@@ -56,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         return UNREADABLE_EXIT
     report = verify_bundle(args.bundle, head=args.head, trusted_keys=trusted,
                            key_ids=args.key_id, fingerprints=args.fingerprint,
-                           trust_bundle_keys=args.trust_bundle_keys)
+                           trust_bundle_keys=args.trust_bundle_keys, jobs=max(1, args.jobs))
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
