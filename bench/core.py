@@ -77,10 +77,11 @@ def main(n: int) -> None:
                              key))
     out = io.BytesIO()
     write_bundle(out, proposal=proposal, roll=roll, chain=sealed, private_key=key,
-                 keyring=signing.KeyRing({kid: key.public_key()}), created_at="x")
+                 keyring=signing.KeyRing({kid: key.public_key()}),
+                 created_at="2026-01-09T00:00:00Z")
     data = out.getvalue()
     hash_base, _ = timed(lambda: hashlib.sha256(data).hexdigest())
-    t_verify, report = timed(lambda: verify_bundle(data))
+    t_verify, report = timed(lambda: verify_bundle(data, key_ids=[kid]))
     assert report.ok, report.render()
     print(f"units {n}, voters {e.total_headcount}, ballots {len(choices)}, "
           f"bundle {len(data) // 1024} KiB")

@@ -89,7 +89,11 @@ def test_owner_votes_from_a_phone(sqlite_app, tmp_path):
 
     from votes.core.verifier import verify_bundle
 
-    report = verify_bundle(str(bundle))
+    from votes.services.keys import keyring
+
+    with app.app_context():
+        ring = keyring()
+    report = verify_bundle(str(bundle), trusted_keys=ring)
     assert report.ok, report.render()
     import json
     import zipfile
