@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
+from sqlalchemy.orm import joinedload
 
 from votes.core import signing
 from votes.core.tally import Choice
@@ -19,7 +20,9 @@ from votes.services.tx import unit_of_work
 def proposal_by_uid(uid: str) -> Proposal:
     from votes.services.lifecycle import refresh
 
-    proposal = db.session.scalar(select(Proposal).where(Proposal.uid == uid))
+    # The community's name is on every owner page: same statement, not a second one.
+    proposal = db.session.scalar(select(Proposal).where(Proposal.uid == uid)
+                                 .options(joinedload(Proposal.community)))
     if proposal is None:
         raise NotFound("没有这个表决事项 (no such proposal)")
     return refresh(proposal)
@@ -31,19 +34,26 @@ class VoterView:
     share: int
     balance: int | None
     covered: bool | None
-    ballot: Ballot | None
+    ballot: Ballot | None  # the latest, the one that counts
+    receipts: tuple[str, ...] = ()  # every ballot's receipt, earliest first
 
 
 def voter_view(proposal: Proposal, voter_key: str) -> VoterView:
-    units = list(db.session.scalars(select(FrozenUnit).where(
+    """Two queries: the voter's units with their share, and their ballots."""
+    rows = db.session.execute(select(FrozenUnit, FrozenVoter.share).join(FrozenVoter, and_(
+        FrozenVoter.proposal_id == FrozenUnit.proposal_id,
+        FrozenVoter.voter_key == FrozenUnit.voter_key)).where(
         FrozenUnit.proposal_id == proposal.id, FrozenUnit.voter_key == voter_key)
-        .order_by(FrozenUnit.id)))
-    voter = db.session.scalar(select(FrozenVoter).where(
-        FrozenVoter.proposal_id == proposal.id, FrozenVoter.voter_key == voter_key))
+        .order_by(FrozenUnit.id)).all()
+    units = [unit for unit, _ in rows]
     balances = [u.fund_balance for u in units]
     balance = None if any(b is None for b in balances) else sum(balances)
     covered = None if balance is None else all(u.fund_balance >= u.share for u in units)
-    return VoterView(units, voter.share, balance, covered, latest_ballot(proposal, voter_key))
+    ballots = list(db.session.scalars(select(Ballot).where(
+        Ballot.proposal_id == proposal.id, Ballot.voter_key == voter_key)
+        .order_by(Ballot.revision)))
+    return VoterView(units, rows[0][1], balance, covered, ballots[-1] if ballots else None,
+                     tuple(b.receipt for b in ballots))
 
 
 def _is_p256_key(text: str) -> bool:

@@ -66,17 +66,18 @@ def _pending(proposal):
 def verify(uid: str):
     proposal = proposal_by_uid(uid)
     access = _pending(proposal)
-    view = voter_view(proposal, access.voter_key)
     if request.method == "POST":
+        user = OwnerUser(proposal.id, access.voter_key)  # before the commit expires them
         attempt = access_service.verify_second_factor(
             access.id, request.form.get("answer", ""), request.form.get("method", "id"))
         if attempt.ok:
-            login_user(OwnerUser(proposal.id, access.voter_key))
+            login_user(user)
             session.pop("pending_access", None)
             return redirect(url_for("owner.ballot", uid=uid))
         if attempt.locked_until:
             raise access_service.DeadEnd("locked", "locked", proposal, attempt.locked_until)
         flash(_("验证未通过，还可以再试 %(n)d 次。", n=attempt.remaining), "error")
+    view = voter_view(proposal, access.voter_key)
     has_phone = bool(access_service.phones(proposal, access.voter_key))
     return render_template("owner/verify.html", proposal=proposal, view=view,
                            has_phone=has_phone, sent=session.get("code_sent_to"))
@@ -133,6 +134,7 @@ def device(proposal, owner):
 @bp.post("/p/<uid>/cast")
 @owner_required
 def cast(proposal, owner):
+    uid = proposal.uid  # read now: the commit below expires the loaded proposal
     nonce = session.pop("ballot_nonce", None)
     if not nonce or request.form.get("nonce") != nonce:
         flash(_("页面已过期，请重新选择。"), "error")
@@ -145,10 +147,10 @@ def cast(proposal, owner):
         view = voter_view(proposal, owner.voter_key)
         if view.ballot is not None:
             flash(err.message, "error")
-            return redirect(url_for("owner.receipt", uid=proposal.uid, digest=view.ballot.receipt))
+            return redirect(url_for("owner.receipt", uid=uid, digest=view.ballot.receipt))
         flash(err.message, "error")
-        return redirect(url_for("owner.ballot", uid=proposal.uid))
-    return redirect(url_for("owner.receipt", uid=proposal.uid, digest=ballot.receipt))
+        return redirect(url_for("owner.ballot", uid=uid))
+    return redirect(url_for("owner.receipt", uid=uid, digest=ballot.receipt))
 
 
 @bp.get("/p/<uid>/receipt/<digest>")
@@ -157,21 +159,8 @@ def receipt(proposal, owner, digest: str):
     from votes.services.notices_pdf import receipt_qr_svg
 
     view = voter_view(proposal, owner.voter_key)
-    mine = view.ballot
-    if mine is None or not any(digest == r for r in _receipts(proposal, owner.voter_key)):
+    if view.ballot is None or digest not in view.receipts:
         abort(404)
     check_url = url_for("public.board", uid=proposal.uid, receipt=digest, _external=True)
     return render_template("owner/receipt.html", proposal=proposal, digest=digest, view=view,
                            qr=receipt_qr_svg(check_url), check_url=check_url)
-
-
-def _receipts(proposal, voter_key):
-    from sqlalchemy import select
-
-    from votes.extensions import db
-    from votes.models import Ballot
-
-    return db.session.scalars(select(Ballot.receipt).where(
-        Ballot.proposal_id == proposal.id, Ballot.voter_key == voter_key))
-
-
