@@ -49,7 +49,7 @@ class Server:
 
 @contextmanager
 def gunicorn(database_url: str, instance: Path, log: Path, *, workers: int = 4,
-             threads: int = 8, extra_env: dict | None = None):
+             threads: int = 8, extra_env: dict | None = None, wsgi: str = "wsgi:app"):
     """Start gunicorn as production does; stop it (and its workers) on the way out."""
     config = instance / "live-config.py"
     # One client address for every owner here: per-IP limits would measure themselves.
@@ -65,7 +65,7 @@ def gunicorn(database_url: str, instance: Path, log: Path, *, workers: int = 4,
            "GUNICORN_CMD_ARGS": "--preload --no-control-socket", **(extra_env or {})}
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "wsgi:app"],
+            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", wsgi],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     server = Server(port, process, log)
     try:

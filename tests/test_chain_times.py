@@ -120,3 +120,35 @@ def test_a_clock_behind_the_last_entry_never_writes_an_earlier_time(app, runner,
     times = _times(app, vote)
     assert times[1:] == [ahead] * len(times[1:])
     assert _verifies(runner, vote, tmp_path) == []
+
+
+def test_a_rotated_key_signs_the_next_entry(app, runner, tmp_path):
+    """The private key is decrypted once per process, but a rotation (here or by another
+    process: the active key's id is read on every cast) takes effect at the next entry."""
+    import json
+
+    from sqlalchemy import update
+
+    from votes.core.tally import Choice
+    from votes.extensions import db
+    from votes.models import ServerKey
+    from votes.services.ballots import BallotRequest, cast_ballot
+
+    vote = make_open_proposal(app, runner, tmp_path)
+    first = runner.invoke(args=["keys", "generate"]).output.strip()
+    with app.app_context():
+        cast_ballot(vote["id"], BallotRequest(_voter(app, vote, "101"), Choice.AGREE, "online"))
+    second = runner.invoke(args=["keys", "generate"]).output.strip()
+    with app.app_context():
+        cast_ballot(vote["id"], BallotRequest(_voter(app, vote, "102"), Choice.AGREE, "online"))
+        # Another process switching back to the first key: this one follows, from its cache.
+        db.session.execute(update(ServerKey).values(active=ServerKey.key_id == first))
+        db.session.commit()
+        cast_ballot(vote["id"], BallotRequest(_voter(app, vote, "202"), Choice.AGREE, "online"))
+    from votes.models import Proposal
+    from votes.services.records import chain_entries
+
+    with app.app_context():
+        used = [s.entry["key_id"] for s in chain_entries(db.session.get(Proposal, vote["id"]))]
+    assert used[1:] == [first, second, first], json.dumps(used)
+    assert [f for f in _verifies(runner, vote, tmp_path) if f.step != "7.1"] == []
