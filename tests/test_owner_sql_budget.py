@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from tests.factories import make_open_proposal, resident_id, voter_token
 
-BUDGET = {"link": 2, "verify_page": 5, "verify": 5, "ballot": 5, "confirm": 1, "cast": 8,
+BUDGET = {"link": 2, "verify_page": 4, "verify": 5, "ballot": 3, "confirm": 1, "cast": 8,
           "receipt": 3}
 
 

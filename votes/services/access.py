@@ -104,14 +104,16 @@ def find_by_unit(proposal: Proposal, building: str, entrance: str, room: str) ->
                   proposal)
 
 
-def _owners(proposal: Proposal, voter_key: str) -> list[dict]:
-    voter = db.session.scalar(select(FrozenVoter).where(
-        FrozenVoter.proposal_id == proposal.id, FrozenVoter.voter_key == voter_key))
+def _owners(proposal: Proposal, voter_key: str, voter: FrozenVoter | None = None) -> list[dict]:
+    if voter is None:
+        voter = db.session.scalar(select(FrozenVoter).where(
+            FrozenVoter.proposal_id == proposal.id, FrozenVoter.voter_key == voter_key))
     return json.loads(privacy.decrypt(voter.owners_enc))
 
 
-def phones(proposal: Proposal, voter_key: str) -> list[str]:
-    return [o["phone"] for o in _owners(proposal, voter_key) if o.get("phone")]
+def phones(proposal: Proposal, voter_key: str, voter: FrozenVoter | None = None) -> list[str]:
+    """The owners' phones; pass the voter's row when the page has it already."""
+    return [o["phone"] for o in _owners(proposal, voter_key, voter) if o.get("phone")]
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,7 @@ def verify(uid: str):
             raise access_service.DeadEnd("locked", "locked", proposal, attempt.locked_until)
         flash(_("验证未通过，还可以再试 %(n)d 次。", n=attempt.remaining), "error")
     view = voter_view(proposal, access.voter_key)
-    has_phone = bool(access_service.phones(proposal, access.voter_key))
+    has_phone = bool(access_service.phones(proposal, access.voter_key, view.voter))
     return render_template("owner/verify.html", proposal=proposal, view=view,
                            has_phone=has_phone, sent=session.get("code_sent_to"))
 
