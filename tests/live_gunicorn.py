@@ -94,7 +94,8 @@ def _wait_ready(server: Server, limit: float = 60.0) -> None:
             return
         except OSError:
             time.sleep(0.05)  # bounded poll for the port to open
-    raise RuntimeError("gunicorn did not answer in time:\n" + server.log.read_text(errors="replace"))
+    raise RuntimeError("gunicorn did not answer in time:\n"
+                       + server.log.read_text(errors="replace"))
 
 
 @dataclass
