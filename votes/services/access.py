@@ -151,14 +151,16 @@ def find_by_unit(proposal: Proposal, building: str, entrance: str, room: str) ->
                   proposal)
 
 
-def _owners(proposal: Proposal, voter_key: str) -> list[dict]:
-    voter = db.session.scalar(select(FrozenVoter).where(
-        FrozenVoter.proposal_id == proposal.id, FrozenVoter.voter_key == voter_key))
+def _owners(proposal: Proposal, voter_key: str, voter: FrozenVoter | None = None) -> list[dict]:
+    if voter is None:
+        voter = db.session.scalar(select(FrozenVoter).where(
+            FrozenVoter.proposal_id == proposal.id, FrozenVoter.voter_key == voter_key))
     return json.loads(privacy.decrypt(voter.owners_enc))
 
 
-def phones(proposal: Proposal, voter_key: str) -> list[str]:
-    return [o["phone"] for o in _owners(proposal, voter_key) if o.get("phone")]
+def phones(proposal: Proposal, voter_key: str, voter: FrozenVoter | None = None) -> list[str]:
+    """The owners' phones; pass the voter's row when the page has it already."""
+    return [o["phone"] for o in _owners(proposal, voter_key, voter) if o.get("phone")]
 
 
 @dataclass(frozen=True)
@@ -170,8 +172,11 @@ class Methods:
     sms: bool  # a phone on the roll
 
 
-def methods(proposal: Proposal, voter_key: str) -> Methods:
-    owners = _owners(proposal, voter_key)
+def methods(proposal: Proposal, voter_key: str, voter: FrozenVoter | None = None) -> Methods:
+    return _methods_of(_owners(proposal, voter_key, voter))
+
+
+def _methods_of(owners: list[dict]) -> Methods:
     return Methods(id_suffix=any(o.get("kind", PERSON) == PERSON for o in owners),
                    notice_code=any(o.get("kind", PERSON) != PERSON for o in owners),
                    sms=any(o.get("phone") for o in owners))
@@ -206,7 +211,8 @@ def verify_second_factor(access_id: int, answer: str, method: str = "id", *,
     with unit_of_work() as session:
         access = session.get(VoterAccess, access_id, with_for_update=True)
         proposal = session.get(Proposal, access.proposal_id)
-        allowed = methods(proposal, access.voter_key)
+        owners = _owners(proposal, access.voter_key)
+        allowed = _methods_of(owners)
         if method == "id" and not allowed.id_suffix:
             raise DomainError(NOT_FOR_COMPANIES)
         if via_lobby:
@@ -224,7 +230,7 @@ def verify_second_factor(access_id: int, answer: str, method: str = "id", *,
         else:
             ok = len(answer) == 6 and any(
                 hmac.compare_digest(privacy.normalise_id(o["id"])[-6:], answer)
-                for o in _owners(proposal, access.voter_key) if o.get("kind", PERSON) == PERSON)
+                for o in owners if o.get("kind", PERSON) == PERSON)
         if ok:
             access.failures = 0
             access.otp_hash = None

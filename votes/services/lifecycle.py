@@ -111,7 +111,8 @@ def refresh(proposal: Proposal) -> Proposal:
         return proposal
     with unit_of_work() as session:
         locked = lock_proposal(session, proposal.id)
-        _advance(session, locked, now)
+        # The clock is read again under the lock, so no entry predates the one before it.
+        _advance(session, locked, clock.now())
     return locked
 
 
@@ -138,10 +139,9 @@ def tick() -> list[tuple[Proposal, str, str]]:
 def _committee_move(proposal_ref: str, actor: str, action: str, act) -> Proposal:
     """Run one committee action under the proposal's lock, and audit it in the same commit."""
     proposal = get_proposal(proposal_ref)
-    now = clock.now()
     with unit_of_work() as session:
         p = lock_proposal(session, proposal.id)
-        act(session, p, now)
+        act(session, p, clock.now())  # read under the lock, like every chain entry's time
         _audit(session, actor, action, p)
     return p
 

@@ -74,9 +74,9 @@ def _lobby() -> bool:
 def verify(uid: str):
     proposal = proposal_by_uid(uid)
     access = _pending(proposal)
-    view = voter_view(proposal, access.voter_key)
     status = 200
     if request.method == "POST":
+        user = OwnerUser(proposal.id, access.voter_key)  # before the commit expires them
         try:
             attempt = access_service.verify_second_factor(
                 access.id, request.form.get("answer", ""), request.form.get("method", "id"),
@@ -85,7 +85,7 @@ def verify(uid: str):
             attempt = None
             flash(err.message, "error")
         if attempt is not None and attempt.ok:
-            login_user(OwnerUser(proposal.id, access.voter_key))
+            login_user(user)
             session.pop("pending_access", None)
             return redirect(url_for("owner.ballot", uid=uid))
         if attempt is not None and attempt.locked_until:
@@ -96,8 +96,9 @@ def verify(uid: str):
                     "二维码验证，或联系业主委员会。", t=local_text(attempt.wait_until)), "error")
         elif attempt is not None:
             flash(_("验证未通过，还可以再试 %(n)d 次。", n=attempt.remaining), "error")
+    view = voter_view(proposal, access.voter_key)
     return render_template("owner/verify.html", proposal=proposal, view=view,
-                           methods=access_service.methods(proposal, access.voter_key),
+                           methods=access_service.methods(proposal, access.voter_key, view.voter),
                            sent=session.get("code_sent_to")), status
 
 
@@ -152,6 +153,7 @@ def device(proposal, owner):
 @bp.post("/p/<uid>/cast")
 @owner_required
 def cast(proposal, owner):
+    uid = proposal.uid  # read now: the commit below expires the loaded proposal
     nonce = session.pop("ballot_nonce", None)
     if not nonce or request.form.get("nonce") != nonce:
         flash(_("页面已过期，请重新选择。"), "error")
@@ -164,10 +166,10 @@ def cast(proposal, owner):
         view = voter_view(proposal, owner.voter_key)
         if view.ballot is not None:
             flash(err.message, "error")
-            return redirect(url_for("owner.receipt", uid=proposal.uid, digest=view.ballot.receipt))
+            return redirect(url_for("owner.receipt", uid=uid, digest=view.ballot.receipt))
         flash(err.message, "error")
-        return redirect(url_for("owner.ballot", uid=proposal.uid))
-    return redirect(url_for("owner.receipt", uid=proposal.uid, digest=ballot.receipt))
+        return redirect(url_for("owner.ballot", uid=uid))
+    return redirect(url_for("owner.receipt", uid=uid, digest=ballot.receipt))
 
 
 @bp.get("/p/<uid>/receipt/<digest>")
@@ -176,21 +178,8 @@ def receipt(proposal, owner, digest: str):
     from votes.services.notices_pdf import receipt_qr_svg
 
     view = voter_view(proposal, owner.voter_key)
-    mine = view.ballot
-    if mine is None or not any(digest == r for r in _receipts(proposal, owner.voter_key)):
+    if view.ballot is None or digest not in view.receipts:
         abort(404)
     check_url = url_for("public.board", uid=proposal.uid, receipt=digest, _external=True)
     return render_template("owner/receipt.html", proposal=proposal, digest=digest, view=view,
                            qr=receipt_qr_svg(check_url), check_url=check_url)
-
-
-def _receipts(proposal, voter_key):
-    from sqlalchemy import select
-
-    from votes.extensions import db
-    from votes.models import Ballot
-
-    return db.session.scalars(select(Ballot.receipt).where(
-        Ballot.proposal_id == proposal.id, Ballot.voter_key == voter_key))
-
-
