@@ -17,7 +17,9 @@ from votes.services.tx import unit_of_work
 
 
 def _key_dir() -> Path:
-    path = Path(current_app.instance_path) / "keys"
+    from votes.settings import keys_dir
+
+    path = keys_dir(current_app)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -55,7 +57,8 @@ def signing_key() -> tuple[str, Ed25519PrivateKey]:
     path = _key_dir() / f"{row.key_id.replace(':', '_')}.pem"
     if not path.exists():
         raise DomainError(
-            f"找不到签名私钥 {row.key_id}（实例目录 keys/）(private key file missing)")
+            f"找不到签名私钥 {row.key_id}（签名密钥目录 {_key_dir()}）"
+            f"(private key file missing; see KEYS_DIR)")
     try:
         return row.key_id, signing.decrypt_private_key(path.read_bytes(), _passphrase())
     except ValueError:
