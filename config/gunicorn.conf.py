@@ -8,3 +8,11 @@ threads = int(os.environ.get("VOTES_GUNICORN_THREADS", "8"))
 worker_class = "gthread"
 timeout = int(os.environ.get("VOTES_GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 10
+
+# Access log on stdout and errors on stderr (journald keeps both under systemd). Voting
+# links are credentials: the logger masks /v/<token> in every field and never writes
+# cookies or Authorization headers, whatever access_log_format says.
+accesslog = os.environ.get("VOTES_GUNICORN_ACCESSLOG", "-")
+errorlog = os.environ.get("VOTES_GUNICORN_ERRORLOG", "-")
+access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+logger_class = "votes.web.gunicorn_log.MaskedLogger"
