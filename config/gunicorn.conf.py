@@ -9,10 +9,11 @@ worker_class = "gthread"
 timeout = int(os.environ.get("VOTES_GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 10
 
-# Access log on stdout and errors on stderr (journald keeps both under systemd). Voting
-# links are credentials: the logger masks /v/<token> in every field and never writes
-# cookies or Authorization headers, whatever access_log_format says.
-accesslog = os.environ.get("VOTES_GUNICORN_ACCESSLOG", "-")
+# Errors on stderr; the access log only when asked (VOTES_GUNICORN_ACCESSLOG=- for stdout,
+# or a file), since nginx keeps one already and a test reading no pipe must not block.
+# Voting links are credentials: the logger masks /v/<token> in every field and never
+# writes cookies or Authorization headers, whatever access_log_format says.
+accesslog = os.environ.get("VOTES_GUNICORN_ACCESSLOG") or None
 errorlog = os.environ.get("VOTES_GUNICORN_ERRORLOG", "-")
 access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 logger_class = "votes.web.gunicorn_log.MaskedLogger"

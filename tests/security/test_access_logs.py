@@ -16,7 +16,8 @@ def _server_env(url: str, instance) -> dict[str, str]:
     return {"VOTES_DATABASE_URL": url, "VOTES_INSTANCE_PATH": str(instance),
             "VOTES_SECRET_KEY": "gunicorn-log-test-secret",
             "VOTES_DATA_KEY": TEST_CONFIG["DATA_KEY"],
-            "VOTES_KEY_PASSPHRASE": TEST_CONFIG["KEY_PASSPHRASE"]}
+            "VOTES_KEY_PASSPHRASE": TEST_CONFIG["KEY_PASSPHRASE"],
+            "VOTES_GUNICORN_ACCESSLOG": "-"}
 
 
 def test_gunicorn_access_log_masks_tokens_and_never_writes_cookies(sqlite_template, tmp_path):
@@ -71,3 +72,22 @@ def test_filter_masks_dict_and_tuple_args_in_process():
                                (f"GET /v/{token}?x=1 HTTP/1.1", 200), None)
     TokenFilter().filter(record)
     assert record.getMessage() == '"GET /v/***?x=1 HTTP/1.1" 200'
+
+
+def test_the_configured_access_log_format_formats_masked_atoms():
+    import runpy
+
+    from gunicorn.glogging import SafeAtoms
+
+    from tests.servers import ROOT
+    from votes.web.logs import scrub_atoms
+
+    conf = runpy.run_path(str(ROOT / "config" / "gunicorn.conf.py"))
+    assert conf["logger_class"] == "votes.web.gunicorn_log.MaskedLogger"
+    token = "AbCdEfGhIjKlMnOpQrStUvWx"
+    atoms = {"h": "198.51.100.7", "t": "[25/Nov/2026:10:00:00 +0800]", "s": "302", "b": "0",
+             "r": f"GET /v/{token} HTTP/1.1", "M": 12, "a": "Mozilla/5.0",
+             "{cookie}i": "session=abc"}
+    line = conf["access_log_format"] % SafeAtoms(scrub_atoms(atoms))
+    assert line == ('198.51.100.7 [25/Nov/2026:10:00:00 +0800] "GET /v/*** HTTP/1.1" 302 0 '
+                    '12ms "Mozilla/5.0"')

@@ -18,8 +18,10 @@ def _app(sqlite_template, tmp_path, name, **config):
 
 
 def _login_statuses(app, forwarded_for: list[str], peer="203.0.113.7") -> list[int]:
+    """Second-factor answers (10 a minute per client); without a pending link each is
+    refused with 404, and each counts."""
     client = app.test_client()
-    return [client.post("/staff/login", data={"login": "nobody", "password": "wrong"},
+    return [client.post("/p/no-such-vote/verify", data={"method": "id", "answer": "000000"},
                         headers={"X-Forwarded-For": xff},
                         environ_base={"REMOTE_ADDR": peer}).status_code
             for xff in forwarded_for]
@@ -29,24 +31,24 @@ def test_forwarded_for_is_ignored_without_trusted_proxies(sqlite_template, tmp_p
     app = _app(sqlite_template, tmp_path, "direct")
     # A stranger rotating X-Forwarded-For still hits one bucket: its own socket address.
     codes = _login_statuses(app, [f"198.51.100.{i}" for i in range(12)])
-    assert codes[:10] == [200] * 10 and codes[10:] == [429, 429]
+    assert codes[:10] == [404] * 10 and codes[10:] == [429, 429]
 
 
 def test_forwarded_for_is_honoured_behind_one_trusted_proxy(sqlite_template, tmp_path):
     app = _app(sqlite_template, tmp_path, "proxied", TRUSTED_PROXIES=1)
     # Twelve real clients behind the one proxy each get their own limit...
-    assert _login_statuses(app, [f"198.51.100.{i}" for i in range(12)]) == [200] * 12
+    assert _login_statuses(app, [f"198.51.100.{i}" for i in range(12)]) == [404] * 12
     # ...and one client cannot escape its limit by prepending addresses of its choice:
     # nginx appends the real peer, and only that last hop is believed.
     codes = _login_statuses(app, [f"10.0.0.{i}, 192.0.2.50" for i in range(12)])
-    assert codes[:10] == [200] * 10 and codes[10:] == [429, 429]
+    assert codes[:10] == [404] * 10 and codes[10:] == [429, 429]
 
 
 def test_environment_value_for_trusted_proxies(sqlite_template, tmp_path, monkeypatch):
     monkeypatch.setenv("VOTES_TRUSTED_PROXIES", "1")
     app = _app(sqlite_template, tmp_path, "env")
     assert app.config["TRUSTED_PROXIES"] == 1
-    assert _login_statuses(app, [f"198.51.100.{i}" for i in range(11)]) == [200] * 11
+    assert _login_statuses(app, [f"198.51.100.{i}" for i in range(11)]) == [404] * 11
 
 
 def _cookie_and_headers(app):
