@@ -90,3 +90,24 @@ def test_a_nonsense_flag_is_refused(sqlite_template, tmp_path, monkeypatch):
     monkeypatch.setenv("VOTES_HSTS", "maybe")
     with pytest.raises(ValueError, match="yes/no"):
         _app(sqlite_template, tmp_path, "bad")
+
+
+def test_forms_work_over_https_behind_the_proxy(sqlite_template, tmp_path):
+    # Behind nginx with TRUSTED_PROXIES=1 the app knows the request came over https. The
+    # app sends Referrer-Policy: no-referrer, so a browser's POST carries no Referer: the
+    # CSRF token (with SameSite cookies) must be what protects forms, not the Referer.
+    import re
+
+    app = _app(sqlite_template, tmp_path, "tls", BASE_URL="https://votes.example.cn",
+               TRUSTED_PROXIES=1, WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    https = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.1"}
+    page = client.get("/staff/login", headers=https, base_url="http://votes.example.cn")
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    r = client.post("/staff/login", headers=https, base_url="http://votes.example.cn",
+                    data={"csrf_token": token, "login": "nobody", "password": "wrong"})
+    assert r.status_code == 200 and "登录名或密码错误" in r.get_data(as_text=True)
+    forged = client.post("/staff/login", headers=https, base_url="http://votes.example.cn",
+                         data={"login": "nobody", "password": "wrong"})
+    assert forged.status_code == 400
