@@ -17,3 +17,8 @@ accesslog = os.environ.get("VOTES_GUNICORN_ACCESSLOG") or None
 errorlog = os.environ.get("VOTES_GUNICORN_ERRORLOG", "-")
 access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 logger_class = "votes.web.gunicorn_log.MaskedLogger"
+
+# gunicorn >= 25 opens a control socket at one fixed path per user; several instances on
+# one host would take it from each other. Off unless a path is given.
+control_socket = os.environ.get("VOTES_GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket

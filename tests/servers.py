@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -61,39 +62,65 @@ class Gunicorn:
         return (self.out.read_text(errors="replace"), self.err.read_text(errors="replace"))
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_all([self])
+
+
+def stop_all(servers: list[Gunicorn]) -> None:
+    """Signal every server first, then wait: each takes seconds to reap its workers."""
+    for server in servers:
+        if server.proc.poll() is None:
+            # QUIT: gunicorn's quick shutdown (TERM waits out the graceful timeout).
+            server.proc.send_signal(signal.SIGQUIT)
+    for server in servers:
+        try:
+            server.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.proc.kill()
+            server.proc.wait()
 
 
 def start_gunicorn(env: dict[str, str], logdir: Path, *, workers: int = 1, threads: int = 4,
                    args: tuple[str, ...] = ()) -> Gunicorn:
     """Start gunicorn on a free port with the project's config; wait until it answers."""
+    return start_many([env], logdir, workers=workers, threads=threads, args=args)[0]
+
+
+def start_many(envs: list[dict[str, str]], logdir: Path, *, workers: int = 1,
+               threads: int = 4, args: tuple[str, ...] = ()) -> list[Gunicorn]:
+    """Start one gunicorn per environment, all at once, and wait until each answers."""
     logdir.mkdir(parents=True, exist_ok=True)
-    for attempt in range(3):
-        port = free_port()
-        full_env = {k: v for k, v in os.environ.items()
-                    if not k.startswith("VOTES_") or k == "VOTES_REQUIRE_ALL"}
-        full_env.update(env)
-        full_env.update(VOTES_GUNICORN_BIND=f"127.0.0.1:{port}",
-                        VOTES_GUNICORN_WORKERS=str(workers),
-                        VOTES_GUNICORN_THREADS=str(threads))
-        out, err = logdir / f"{port}.out", logdir / f"{port}.err"
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "config" / "gunicorn.conf.py"),
-             *args, "wsgi:app"], cwd=ROOT, env=full_env,
-            stdout=out.open("wb"), stderr=err.open("wb"))
-        server = Gunicorn(port, proc, out, err)
-        if _wait_ready(server):
-            return server
-        server.stop()
-        if "Address already in use" not in err.read_text(errors="replace"):
-            break
-    raise AssertionError("gunicorn did not start:\n" + server.logs()[1][-3000:])
+    servers = [_spawn(env, logdir, workers, threads, args) for env in envs]
+    for i, env in enumerate(envs):
+        for _attempt in range(3):
+            if _wait_ready(servers[i]):
+                break
+            servers[i].stop()
+            failed = servers[i].logs()[1]
+            if "Address already in use" not in failed:  # only a lost port race is retried
+                break
+            servers[i] = _spawn(env, logdir, workers, threads, args)
+        else:
+            failed = "no free port after 3 attempts"
+        if servers[i].proc.poll() is not None:
+            stop_all(servers)
+            raise AssertionError("gunicorn did not start:\n" + failed[-3000:])
+    return servers
+
+
+def _spawn(env: dict[str, str], logdir: Path, workers: int, threads: int,
+           args: tuple[str, ...]) -> Gunicorn:
+    port = free_port()
+    full_env = {k: v for k, v in os.environ.items()
+                if not k.startswith("VOTES_") or k == "VOTES_REQUIRE_ALL"}
+    full_env.update(env)
+    full_env.update(VOTES_GUNICORN_BIND=f"127.0.0.1:{port}",
+                    VOTES_GUNICORN_WORKERS=str(workers), VOTES_GUNICORN_THREADS=str(threads))
+    out, err = logdir / f"{port}.out", logdir / f"{port}.err"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "config" / "gunicorn.conf.py"),
+         *args, "wsgi:app"], cwd=ROOT, env=full_env,
+        stdout=out.open("wb"), stderr=err.open("wb"))
+    return Gunicorn(port, proc, out, err)
 
 
 def _wait_ready(server: Gunicorn, limit: float = 30.0) -> bool:

@@ -17,7 +17,8 @@ from tests.conftest import TEST_CONFIG, _app_on, _truncate_all
 from tests.factories import make_roll_csv, make_row, resident_id, voter_token
 from votes.cli import main as votes_command
 
-from tests.servers import Browser, gunicorn_or_skip, redis_or_skip, start_gunicorn
+from tests.servers import (Browser, gunicorn_or_skip, redis_or_skip, start_gunicorn,
+                           start_many, stop_all)
 
 
 def _env(database_url: str, instance, redis_url: str, prefix: str, **extra) -> dict[str, str]:
@@ -128,24 +129,20 @@ def test_two_app_servers_share_one_database_one_redis_and_one_chain(pg_app, tmp_
     redis_url = redis_or_skip(pytest)
     shared_keys = tmp_path / "shared-keys"
     app.config["KEYS_DIR"] = str(shared_keys)
-    voters = 12
+    voters = 8
     vote = _make_live_vote(app, runner, tmp_path, voters)
     tokens = [voter_token(app, vote, str(101 + i)) for i in range(voters)]
     prefix = f"votes-test-{secrets.token_hex(6)}"
     database_url = app.config["DATABASE_URL"]
-    servers = []
+    # Two hosts: each its own instance folder, the signing keys in one shared folder, one
+    # trusted proxy (nginx) in front telling the client address.
+    servers = start_many([_env(database_url, tmp_path / f"host-{host}", redis_url, prefix,
+                               VOTES_KEYS_DIR=str(shared_keys), VOTES_TRUSTED_PROXIES="1",
+                               VOTES_BASE_URL="http://127.0.0.1") for host in ("a", "b")],
+                         tmp_path / "logs", workers=2, threads=4, args=("--preload",))
     try:
-        for host in ("a", "b"):
-            # Two hosts: each its own instance folder, the signing keys in one shared folder,
-            # one trusted proxy (nginx) in front telling the client address.
-            servers.append(start_gunicorn(
-                _env(database_url, tmp_path / f"host-{host}", redis_url, prefix,
-                     VOTES_KEYS_DIR=str(shared_keys), VOTES_TRUSTED_PROXIES="1",
-                     VOTES_BASE_URL="http://127.0.0.1"),
-                tmp_path / f"logs-{host}", workers=2, threads=4,
-                args=("--preload",)))
         bases = [s.base for s in servers]
-        choices = ["agree"] * 8 + ["disagree"] * 3 + ["abstain"]
+        choices = ["agree"] * 5 + ["disagree"] * 2 + ["abstain"]
         with ThreadPoolExecutor(6) as pool:
             receipts = list(pool.map(
                 lambda i: _vote_through(bases[i % 2:] + bases[:i % 2], vote, tokens[i],
@@ -158,8 +155,7 @@ def test_two_app_servers_share_one_database_one_redis_and_one_chain(pg_app, tmp_
         keys = Browser().get(bases[1] + "/.well-known/votes-keys.json")
         assert keys.status == 200
     finally:
-        for server in servers:
-            server.stop()
+        stop_all(servers)
     for server in servers:
         assert "Traceback" not in server.logs()[1], server.logs()[1][-3000:]
     assert len(set(receipts)) == voters
@@ -177,4 +173,4 @@ def test_two_app_servers_share_one_database_one_redis_and_one_chain(pg_app, tmp_
 
         figures = proposal_figures(str(vote["id"]))
         assert figures.ballots == voters
-        assert (figures.tally.agree_headcount, figures.tally.disagree_headcount) == (8, 3)
+        assert (figures.tally.agree_headcount, figures.tally.disagree_headcount) == (5, 2)
