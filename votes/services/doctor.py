@@ -44,7 +44,7 @@ def run_checks(app: Flask) -> list[Check]:
         if checks[-1].ok:
             checks.append(_signing_keys(app))
     checks += [_rate_limits(app), *_transport(app), _sms(app)]
-    return [c for c in checks if c is not None]
+    return checks
 
 
 def _secrets(app: Flask) -> Check:
@@ -65,7 +65,7 @@ def _secrets(app: Flask) -> Check:
     return Check(True, "密钥已设置", "secrets are set")
 
 
-def _base_url(app: Flask) -> Check | None:
+def _base_url(app: Flask) -> Check:
     if _production(app) and app.config["BASE_URL"].rstrip("/") in DEFAULT_BASE_URLS:
         return Check(False, "未设置 VOTES_BASE_URL：通知和二维码会指向本机地址",
                      "VOTES_BASE_URL is not set: notices and QR codes would point at loopback")
