@@ -91,3 +91,19 @@ def test_the_configured_access_log_format_formats_masked_atoms():
     line = conf["access_log_format"] % SafeAtoms(scrub_atoms(atoms))
     assert line == ('198.51.100.7 [25/Nov/2026:10:00:00 +0800] "GET /v/*** HTTP/1.1" 302 0 '
                     '12ms "Mozilla/5.0"')
+
+
+def test_a_server_error_on_a_voting_link_does_not_log_the_token(sqlite_app, caplog):
+    # Flask logs "Exception on <path> [GET]" with the traceback on a 500.
+    token = "AbCdEfGhIjKlMnOpQrStUvWx"
+
+    @sqlite_app.get("/v/<token>/boom")
+    def boom(token):
+        raise RuntimeError(f"failed for /v/{token}")
+
+    sqlite_app.config["PROPAGATE_EXCEPTIONS"] = False
+    with caplog.at_level(logging.ERROR, logger="votes"):
+        r = sqlite_app.test_client().get(f"/v/{token}/boom")
+    assert r.status_code == 500
+    assert "Exception on /v/***" in caplog.text and "RuntimeError: failed for /v/***" in caplog.text
+    assert token not in caplog.text
