@@ -79,11 +79,12 @@ def demo(host: str, port: int, no_run: bool) -> None:
 
 def register(app) -> None:
     """Add every app-bound command to app.cli (so test_cli_runner sees them too)."""
+    from votes.commands.doctor import doctor
     from votes.commands.proposal import (ballots_cli, export, keys_cli, notices, proposal_cli,
                                          tick)
     from votes.commands.roll import community_cli, roll_cli
     from votes.commands.staff import users_cli
 
     for command in (init, demo, community_cli, roll_cli, proposal_cli, ballots_cli, keys_cli,
-                    export, tick, notices, users_cli):
+                    export, tick, notices, users_cli, doctor):
         app.cli.add_command(command)

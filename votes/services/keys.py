@@ -19,7 +19,9 @@ from votes.services.tx import unit_of_work
 
 
 def _key_dir() -> Path:
-    path = Path(current_app.instance_path) / "keys"
+    from votes.settings import keys_dir
+
+    path = keys_dir(current_app)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -80,7 +82,8 @@ def _load(key_id: str) -> Ed25519PrivateKey:
     path = _key_dir() / f"{key_id.replace(':', '_')}.pem"
     if not path.exists():
         raise DomainError(
-            f"找不到签名私钥 {key_id}（实例目录 keys/）(private key file missing)")
+            f"找不到签名私钥 {key_id}（签名密钥目录 {_key_dir()}）"
+            f"(private key file missing; see KEYS_DIR)")
     try:
         return signing.decrypt_private_key(path.read_bytes(), _passphrase())
     except ValueError:
