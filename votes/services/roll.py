@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from votes.core.counting import Electorate, electorate
 from votes.core.roll import AreaBasis, OwnerKind, Scope, UnitRecord
 from votes.extensions import db
-from votes.models import Community, Ownership, Unit
+from votes.models import Community, Owner, Ownership, Unit
 from votes.services.communities import get_community
 
 
@@ -36,8 +36,49 @@ def unit_record(unit: Unit) -> UnitRecord:
     )
 
 
+@dataclass(frozen=True)
+class OwnerRow:
+    """An owner as stored (personal data still encrypted)."""
+
+    id_hash: str
+    kind: str
+    name_enc: bytes
+    id_enc: bytes
+    phone_enc: bytes | None
+
+
+def roll_records(session: Session, community_id: int
+                 ) -> tuple[list[UnitRecord], dict[str, list[OwnerRow]]]:
+    """The community's units as the core sees them, and each unit's owners by unit id, in
+    two queries and without ORM objects (a city's roll has 100,000 units). Same records as
+    unit_record(); a unit's owners come in the order they were imported."""
+    owners: dict[str, list[OwnerRow]] = {}
+    for unit_id, *fields in session.execute(
+            select(Ownership.unit_id, Owner.id_hash, Owner.kind, Owner.name_enc, Owner.id_enc,
+                   Owner.phone_enc)
+            .join(Owner, Owner.id == Ownership.owner_id)
+            .where(Owner.community_id == community_id)
+            .order_by(Ownership.unit_id, Owner.id)):
+        owners.setdefault(str(unit_id), []).append(OwnerRow(*fields))
+    developer = OwnerKind.DEVELOPER.value
+    bases = {b.value: b for b in AreaBasis}
+    records = []
+    for unit_id, building, entrance, room, area, basis, balance in session.execute(
+            select(Unit.id, Unit.building, Unit.entrance, Unit.room, Unit.area,
+                   Unit.area_basis, Unit.fund_balance)
+            .where(Unit.community_id == community_id).order_by(Unit.id)):
+        uid = str(unit_id)
+        its = owners.get(uid, ())
+        records.append(UnitRecord(
+            unit_id=uid, building=building, entrance=entrance, room=room, area=area,
+            area_basis=bases[basis], owner_keys=frozenset(o.id_hash for o in its),
+            developer=bool(its) and all(o.kind == developer for o in its),
+            fund_balance=balance))
+    return records, owners
+
+
 def community_electorate(community: Community, scope: Scope | None = None) -> Electorate:
-    records = [unit_record(u) for u in load_units(community)]
+    records, _ = roll_records(db.session, community.id)
     return electorate(records, scope or Scope("all"))
 
 
