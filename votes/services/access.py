@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from votes.core.identity import mask_phone
@@ -20,6 +20,7 @@ from votes.core.roll import normalise_building, normalise_entrance
 from votes.extensions import db
 from votes.models import FrozenUnit, FrozenVoter, Proposal, VoterAccess
 from votes.services import clock, privacy
+from votes.services.bulk import insert_rows
 from votes.services.errors import DomainError
 from votes.services.tx import unit_of_work
 
@@ -47,8 +48,7 @@ def create_access(session: Session, proposal: Proposal, voter_keys) -> None:
     rows = [{"proposal_id": proposal.id, "voter_key": key, "issue": 1, "failures": 0,
              "lockouts": 0, "token_hash": _hash(_link_token(link_key, proposal.uid, key, 1))}
             for key in voter_keys]
-    if rows:  # one executemany: an electorate can have 100,000 voters
-        session.execute(insert(VoterAccess.__table__), rows)
+    insert_rows(session, VoterAccess.__table__, rows)  # an electorate: up to 100,000 voters
 
 
 def voter_link(proposal: Proposal, access: VoterAccess) -> str:

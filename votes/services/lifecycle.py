@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from votes.core import chain
@@ -19,6 +19,7 @@ from votes.extensions import db
 from votes.models import Ballot, FrozenUnit, FrozenVoter, Proposal
 from votes.services import audit, clock, privacy
 from votes.services.access import create_access
+from votes.services.bulk import insert_rows
 from votes.services.chain_store import Appender, lock_proposal
 from votes.services.errors import DomainError, NotFound
 from votes.services.records import proposal_record, roll_record
@@ -44,7 +45,7 @@ def get_proposal(proposal_ref: str | int) -> Proposal:
 def _freeze(session: Session, proposal: Proposal, when: datetime) -> None:
     """Bind the electorate: the scope's units, areas, voter grouping and each share.
 
-    Rows go in as bulk statements (executemany), not ORM objects: 100,000 units."""
+    Rows go in as bulk inserts (COPY or executemany), not ORM objects: 100,000 units."""
     from votes.core.counting import electorate
 
     records, owners_of = roll_records(session, proposal.community_id)
@@ -54,7 +55,7 @@ def _freeze(session: Session, proposal: Proposal, when: datetime) -> None:
         raise DomainError(f"表决范围 {scope} 内没有房屋 (no units in scope)")
     shares = {s.unit_id: s.amount
               for s in apportion(proposal.budget, e.units, presorted=True)}
-    session.execute(insert(FrozenUnit.__table__), [
+    insert_rows(session, FrozenUnit.__table__, [
         {"proposal_id": proposal.id, "unit_uid": record.unit_id, "building": record.building,
          "entrance": record.entrance, "room": record.room, "area": record.area,
          "area_basis": record.area_basis.value, "fund_balance": record.fund_balance,
@@ -74,7 +75,7 @@ def _freeze(session: Session, proposal: Proposal, when: datetime) -> None:
             "proposal_id": proposal.id, "voter_key": voter.key, "area": voter.area,
             "share": sum(shares[u] for u in voter.unit_ids), "developer": voter.developer,
             "owners_enc": encrypt(json.dumps(contact, ensure_ascii=False))})
-    session.execute(insert(FrozenVoter.__table__), voters)
+    insert_rows(session, FrozenVoter.__table__, voters)
     create_access(session, proposal, [v.key for v in e.voters])
     proposal.state = "publicity"
     proposal.frozen_at = when

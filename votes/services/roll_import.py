@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from votes.core.identity import check_resident_id, looks_like_resident_id, valid_phone
@@ -13,6 +13,7 @@ from votes.core.numbers import parse_area, parse_yuan
 from votes.core.roll import AreaBasis, OwnerKind
 from votes.models import Owner, Ownership, Unit, utcnow
 from votes.services import audit, privacy
+from votes.services.bulk import insert_rows
 from votes.services.communities import get_community
 from votes.services.errors import DomainError, Problem
 from votes.services.roll_file import RollRow, read_roll
@@ -200,18 +201,18 @@ def import_roll(community_code: str, path: str | Path, *, replace: bool = False,
 
 
 def _insert_plan(session: Session, community_id: int, plan: RollPlan) -> None:
-    """Insert owners, units and ownerships as three bulk statements (executemany on the
-    tables, not one ORM object per row: a city's roll has 100,000 units)."""
+    """Insert owners, units and ownerships as three bulk inserts (COPY or executemany),
+    not one ORM object per row: a city's roll has 100,000 units."""
     encrypt = privacy.encryptor()
     owners, units = Owner.__table__, Unit.__table__
     if plan.owners:
-        session.execute(insert(owners), [
+        insert_rows(session, owners, [
             {"community_id": community_id, "id_hash": owner_hash, "kind": o.kind.value,
              "name_enc": encrypt(o.name), "id_enc": encrypt(o.id_number),
              "phone_enc": encrypt(o.phone)}
             for owner_hash, o in plan.owners.items()])
     if plan.units:
-        session.execute(insert(units), [
+        insert_rows(session, units, [
             {"community_id": community_id, "building": building, "entrance": entrance,
              "room": room, "area": u.area, "area_basis": u.basis.value,
              "fund_balance": u.balance}
@@ -225,5 +226,4 @@ def _insert_plan(session: Session, community_id: int, plan: RollPlan) -> None:
         .where(units.c.community_id == community_id))}
     rows = [{"unit_id": unit_id[key], "owner_id": owner_id[h]}
             for key, u in plan.units.items() for h in u.owners]
-    if rows:
-        session.execute(insert(Ownership.__table__), rows)
+    insert_rows(session, Ownership.__table__, rows)
