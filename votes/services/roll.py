@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -36,8 +37,7 @@ def unit_record(unit: Unit) -> UnitRecord:
     )
 
 
-@dataclass(frozen=True)
-class OwnerRow:
+class OwnerRow(NamedTuple):
     """An owner as stored (personal data still encrypted)."""
 
     id_hash: str
