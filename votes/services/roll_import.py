@@ -205,18 +205,16 @@ def _insert_plan(session: Session, community_id: int, plan: RollPlan) -> None:
     not one ORM object per row: a city's roll has 100,000 units."""
     encrypt = privacy.encryptor()
     owners, units = Owner.__table__, Unit.__table__
-    if plan.owners:
-        insert_rows(session, owners, [
-            {"community_id": community_id, "id_hash": owner_hash, "kind": o.kind.value,
-             "name_enc": encrypt(o.name), "id_enc": encrypt(o.id_number),
-             "phone_enc": encrypt(o.phone)}
-            for owner_hash, o in plan.owners.items()])
-    if plan.units:
-        insert_rows(session, units, [
-            {"community_id": community_id, "building": building, "entrance": entrance,
-             "room": room, "area": u.area, "area_basis": u.basis.value,
-             "fund_balance": u.balance}
-            for (building, entrance, room), u in plan.units.items()])
+    insert_rows(session, owners, [
+        {"community_id": community_id, "id_hash": owner_hash, "kind": o.kind.value,
+         "name_enc": encrypt(o.name), "id_enc": encrypt(o.id_number),
+         "phone_enc": encrypt(o.phone)}
+        for owner_hash, o in plan.owners.items()])
+    unit_rows = [
+        {"community_id": community_id, "building": building, "entrance": entrance,
+         "room": room, "area": u.area, "area_basis": u.basis.value, "fund_balance": u.balance}
+        for (building, entrance, room), u in plan.units.items()]
+    insert_rows(session, units, unit_rows)
     # Read the new ids back by each table's unique key: RETURNING in parameter order
     # would cost SQLite one statement per row.
     owner_id = dict(session.execute(select(owners.c.id_hash, owners.c.id)
@@ -224,6 +222,8 @@ def _insert_plan(session: Session, community_id: int, plan: RollPlan) -> None:
     unit_id = {(b, e, r): i for i, b, e, r in session.execute(
         select(units.c.id, units.c.building, units.c.entrance, units.c.room)
         .where(units.c.community_id == community_id))}
-    rows = [{"unit_id": unit_id[key], "owner_id": owner_id[h]}
-            for key, u in plan.units.items() for h in u.owners]
+    # Matched on the values inserted, whatever key the plan uses for a unit.
+    rows = [{"unit_id": unit_id[r["building"], r["entrance"], r["room"]],
+             "owner_id": owner_id[h]}
+            for r, u in zip(unit_rows, plan.units.values()) for h in u.owners]
     insert_rows(session, Ownership.__table__, rows)
