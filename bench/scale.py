@@ -50,7 +50,8 @@ class Timer:
         self.cpu[name] = time.process_time() - cpu
         if profiler:
             out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(35)
+            order = os.environ.get("BENCH_SORT", "cumulative")
+            pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(35)
             print(out.getvalue(), file=sys.stderr)
         return result
 

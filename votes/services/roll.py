@@ -51,7 +51,7 @@ def roll_records(session: Session, community_id: int
                  ) -> tuple[list[UnitRecord], dict[str, list[OwnerRow]]]:
     """The community's units as the core sees them, and each unit's owners by unit id, in
     two queries and without ORM objects (a city's roll has 100,000 units). Same records as
-    unit_record(); a unit's owners come in the order they were imported."""
+    unit_record(); a unit's owners come in the order they first appear in the roll file."""
     owners: dict[str, list[OwnerRow]] = {}
     for unit_id, *fields in session.execute(
             select(Ownership.unit_id, Owner.id_hash, Owner.kind, Owner.name_enc, Owner.id_enc,
