@@ -3,6 +3,7 @@ and the same refusals as the full check (issue 8: 100,000 entries per export).""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -47,3 +48,5 @@ def test_a_stored_line_is_exported_as_stored_and_reads_as_the_same_entry():
     assert stored == sealed == SealedEntry.from_line(line)
     assert stored.to_line() == sealed.to_line() == line.encode("utf-8")
     assert SealedEntry.from_line(line).stored is None
+    changed = dataclasses.replace(stored, entry={**stored.entry, "seq": 5})
+    assert changed.to_line() != stored.to_line() and b'"seq":5' in changed.to_line()

@@ -29,8 +29,9 @@ class SealedEntry:
     digest: str
     sig: str
     # The stored line this entry was read from, when the store wrote it with to_line():
-    # exporting it as is spares re-encoding 100,000 entries.
-    stored: bytes | None = field(default=None, compare=False, repr=False)
+    # exporting it as is spares re-encoding 100,000 entries. Not an init field, so a
+    # dataclasses.replace() copy (a changed entry) encodes itself again.
+    stored: bytes | None = field(default=None, init=False, compare=False, repr=False)
 
     @property
     def seq(self) -> int:
@@ -54,7 +55,9 @@ class SealedEntry:
         gives those bytes back. Not for lines from elsewhere (use from_line)."""
         raw = line.encode("utf-8")
         data = json.loads(raw)
-        return cls(data["entry"], data["digest"], data["sig"], raw)
+        sealed = cls(data["entry"], data["digest"], data["sig"])
+        object.__setattr__(sealed, "stored", raw)  # frozen dataclass
+        return sealed
 
 
 def entry_digest(entry: dict) -> str:
