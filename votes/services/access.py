@@ -44,9 +44,9 @@ def _hash(token: str) -> str:
 
 def create_access(session: Session, proposal: Proposal, voter_keys) -> None:
     """Give every voter a link when the electorate is frozen (notices go out in publicity)."""
-    link_key = privacy.derived_key("link")
-    rows = [{"proposal_id": proposal.id, "voter_key": key, "issue": 1, "failures": 0,
-             "lockouts": 0, "token_hash": _hash(_link_token(link_key, proposal.uid, key, 1))}
+    link_key, proposal_id, uid = privacy.derived_key("link"), proposal.id, proposal.uid
+    rows = [{"proposal_id": proposal_id, "voter_key": key, "issue": 1, "failures": 0,
+             "lockouts": 0, "token_hash": _hash(_link_token(link_key, uid, key, 1))}
             for key in voter_keys]
     insert_rows(session, VoterAccess.__table__, rows)  # an electorate: up to 100,000 voters
 

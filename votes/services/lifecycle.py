@@ -55,8 +55,9 @@ def _freeze(session: Session, proposal: Proposal, when: datetime) -> None:
         raise DomainError(f"表决范围 {scope} 内没有房屋 (no units in scope)")
     shares = {s.unit_id: s.amount
               for s in apportion(proposal.budget, e.units, presorted=True)}
+    proposal_id = proposal.id  # an ORM attribute: read it once, not per row
     insert_rows(session, FrozenUnit.__table__, [
-        {"proposal_id": proposal.id, "unit_uid": record.unit_id, "building": record.building,
+        {"proposal_id": proposal_id, "unit_uid": record.unit_id, "building": record.building,
          "entrance": record.entrance, "room": record.room, "area": record.area,
          "area_basis": record.area_basis.value, "fund_balance": record.fund_balance,
          "share": shares[record.unit_id], "voter_key": e.voter_of(record.unit_id).key}
@@ -72,7 +73,7 @@ def _freeze(session: Session, proposal: Proposal, when: datetime) -> None:
                     "phone": decrypt(o.phone_enc), "kind": o.kind}
                    for o in owners.values()]
         voters.append({
-            "proposal_id": proposal.id, "voter_key": voter.key, "area": voter.area,
+            "proposal_id": proposal_id, "voter_key": voter.key, "area": voter.area,
             "share": sum(shares[u] for u in voter.unit_ids), "developer": voter.developer,
             "owners_enc": encrypt(json.dumps(contact, ensure_ascii=False))})
     insert_rows(session, FrozenVoter.__table__, voters)

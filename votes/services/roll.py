@@ -52,21 +52,22 @@ def roll_records(session: Session, community_id: int
     """The community's units as the core sees them, and each unit's owners by unit id, in
     two queries and without ORM objects (a city's roll has 100,000 units). Same records as
     unit_record(); a unit's owners come in the order they first appear in the roll file."""
+    # Table columns, not ORM attributes: the rows skip the ORM's per-row loading.
+    o, ou, u = Owner.__table__.c, Ownership.__table__.c, Unit.__table__.c
     owners: dict[str, list[OwnerRow]] = {}
     for unit_id, *fields in session.execute(
-            select(Ownership.unit_id, Owner.id_hash, Owner.kind, Owner.name_enc, Owner.id_enc,
-                   Owner.phone_enc)
-            .join(Owner, Owner.id == Ownership.owner_id)
-            .where(Owner.community_id == community_id)
-            .order_by(Ownership.unit_id, Owner.id)):
+            select(ou.unit_id, o.id_hash, o.kind, o.name_enc, o.id_enc, o.phone_enc)
+            .join_from(Ownership.__table__, Owner.__table__, o.id == ou.owner_id)
+            .where(o.community_id == community_id)
+            .order_by(ou.unit_id, o.id)):
         owners.setdefault(str(unit_id), []).append(OwnerRow(*fields))
     developer = OwnerKind.DEVELOPER.value
     bases = {b.value: b for b in AreaBasis}
     records = []
     for unit_id, building, entrance, room, area, basis, balance in session.execute(
-            select(Unit.id, Unit.building, Unit.entrance, Unit.room, Unit.area,
-                   Unit.area_basis, Unit.fund_balance)
-            .where(Unit.community_id == community_id).order_by(Unit.id)):
+            select(u.id, u.building, u.entrance, u.room, u.area, u.area_basis,
+                   u.fund_balance)
+            .where(u.community_id == community_id).order_by(u.id)):
         uid = str(unit_id)
         its = owners.get(uid, ())
         records.append(UnitRecord(
