@@ -1,10 +1,13 @@
-"""The ``votes`` command: a Flask CLI group, so ``votes --help`` needs no FLASK_APP."""
+"""The ``votes`` command: a Flask CLI group, so ``votes --help`` needs no FLASK_APP.
+
+The commands are this group's own, so listing them (``votes --help``) builds no app and
+imports no database, PDF or spreadsheet library; a command loads the app when it runs.
+"""
 
 from __future__ import annotations
 
 import click
 from flask.cli import FlaskGroup, with_appcontext
-
 
 
 def _create_app():
@@ -13,7 +16,19 @@ def _create_app():
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
+class VotesGroup(FlaskGroup):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        # FlaskGroup would build the app to list the commands extensions add to app.cli
+        # (flask-migrate's db, limiter); they still run by name through get_command.
+        return sorted(self.commands)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        # Our own commands first: FlaskGroup would import every installed extension's
+        # plugin commands (flask-limiter's pulls in asyncio) before looking.
+        return self.commands.get(name) or super().get_command(ctx, name)
+
+
+@click.group(cls=VotesGroup, create_app=_create_app, add_default_commands=False,
              add_version_option=False, load_dotenv=False)
 def main() -> None:
     """votes — 住宅专项维修资金业主电子表决 (owner e-voting for maintenance funds)."""
@@ -77,14 +92,22 @@ def demo(host: str, port: int, no_run: bool) -> None:
         run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
-def register(app) -> None:
-    """Add every app-bound command to app.cli (so test_cli_runner sees them too)."""
+def _app_commands() -> tuple[click.Command, ...]:
     from votes.commands.doctor import doctor
     from votes.commands.proposal import (ballots_cli, export, keys_cli, notices, proposal_cli,
                                          tick)
     from votes.commands.roll import community_cli, roll_cli
     from votes.commands.staff import users_cli
 
-    for command in (init, demo, community_cli, roll_cli, proposal_cli, ballots_cli, keys_cli,
-                    export, tick, notices, users_cli, doctor):
+    return (init, demo, community_cli, roll_cli, proposal_cli, ballots_cli, keys_cli, export,
+            tick, notices, users_cli, doctor)
+
+
+def register(app) -> None:
+    """Add every app-bound command to app.cli (so test_cli_runner sees them too)."""
+    for command in _app_commands():
         app.cli.add_command(command)
+
+
+for _command in _app_commands():
+    main.add_command(_command)

@@ -75,12 +75,17 @@ def _build(units: tuple[UnitRecord, ...], key_of: Mapping[str, str],
     groups: dict[str, list[UnitRecord]] = {}
     for u in units:
         groups.setdefault(key_of[u.unit_id], []).append(u)
-    voters = tuple(
-        Voter(key=key, unit_ids=tuple(u.unit_id for u in members),
-              area=sum(u.area for u in members),
-              developer=all(developer_of[u.unit_id] for u in members))
-        for key, members in sorted(groups.items()))
-    return Electorate(units=units, voters=voters)
+    voters = []
+    # Plain loops: an electorate of 100,000 units is built on every tally and verification.
+    for key in sorted(groups):
+        unit_ids, area, developer = [], 0, True
+        for u in groups[key]:
+            unit_ids.append(u.unit_id)
+            area += u.area
+            if not developer_of[u.unit_id]:
+                developer = False
+        voters.append(Voter(key=key, unit_ids=tuple(unit_ids), area=area, developer=developer))
+    return Electorate(units=units, voters=tuple(voters))
 
 
 def electorate(units: Iterable[UnitRecord], scope: Scope) -> Electorate:

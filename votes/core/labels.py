@@ -5,6 +5,9 @@ from __future__ import annotations
 from enum import Enum
 
 
+_words: dict[type, dict[str, str]] = {}
+
+
 class Labelled(str, Enum):
     """A str enum with a Chinese label per value, parsed from either language."""
 
@@ -26,7 +29,9 @@ class Labelled(str, Enum):
     def parse(cls, text: str):
         """Accept the English value or a Chinese label; ValueError otherwise."""
         value = (text or "").strip()
-        chinese = {zh: v for v, zh in cls.labels().items()} | cls.aliases()
+        chinese = _words.get(cls)
+        if chinese is None:  # once per enum: a roll file parses two of them per row
+            chinese = _words[cls] = {zh: v for v, zh in cls.labels().items()} | cls.aliases()
         try:
             return cls(chinese.get(value, value.lower()))
         except ValueError:

@@ -20,6 +20,7 @@ from votes.core.roll import normalise_building, normalise_entrance
 from votes.extensions import db
 from votes.models import FrozenUnit, FrozenVoter, Proposal, VoterAccess
 from votes.services import clock, lobby, privacy
+from votes.services.bulk import insert_rows
 from votes.services.errors import DomainError
 from votes.services.tx import unit_of_work
 
@@ -39,8 +40,11 @@ PERSON = "person"
 
 
 def link_token(proposal: Proposal, voter_key: str, issue: int) -> str:
-    mac = hmac.new(privacy.derived_key("link"), f"{proposal.uid}:{voter_key}:{issue}".encode(),
-                   hashlib.sha256).digest()
+    return _link_token(privacy.derived_key("link"), proposal.uid, voter_key, issue)
+
+
+def _link_token(key: bytes, proposal_uid: str, voter_key: str, issue: int) -> str:
+    mac = hmac.new(key, f"{proposal_uid}:{voter_key}:{issue}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac[:18]).decode()  # 144 bits, 24 characters
 
 
@@ -65,18 +69,24 @@ def notice_code(proposal: Proposal, voter_key: str, issue: int) -> str:
 
 
 def _code_hash(access: VoterAccess, code: str) -> str:
+    return _code_hash_of(access.voter_key, code)
+
+
+def _code_hash_of(voter_key: str, code: str) -> str:
     plain = "".join(ch for ch in code.upper() if ch.isalnum())
-    return hmac.new(privacy.derived_key("notice-code-hash"), f"{access.voter_key}:{plain}"
+    return hmac.new(privacy.derived_key("notice-code-hash"), f"{voter_key}:{plain}"
                     .encode(), hashlib.sha256).hexdigest()
 
 
 def create_access(session: Session, proposal: Proposal, voter_keys) -> None:
     """Give every voter a link when the electorate is frozen (notices go out in publicity)."""
-    for key in voter_keys:
-        access = VoterAccess(proposal_id=proposal.id, voter_key=key, issue=1,
-                             token_hash=_hash(link_token(proposal, key, 1)))
-        access.notice_code_hash = _code_hash(access, notice_code(proposal, key, 1))
-        session.add(access)
+    link_key, proposal_id, uid = privacy.derived_key("link"), proposal.id, proposal.uid
+    rows = [{"proposal_id": proposal_id, "voter_key": key, "issue": 1, "failures": 0,
+             "lockouts": 0, "token_hash": _hash(_link_token(link_key, uid, key, 1)),
+             "notice_code_hash": _code_hash_of(key, notice_code(proposal, key, 1)),
+             "sms_sent": 0}
+            for key in voter_keys]
+    insert_rows(session, VoterAccess.__table__, rows)  # an electorate: up to 100,000 voters
 
 
 def public_base_url() -> str:

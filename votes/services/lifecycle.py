@@ -16,13 +16,14 @@ from votes.core import chain
 from votes.core.apportion import apportion
 from votes.core.roll import Scope
 from votes.extensions import db
-from votes.models import Ballot, FrozenUnit, FrozenVoter, Owner, Proposal
+from votes.models import Ballot, FrozenUnit, FrozenVoter, Proposal
 from votes.services import audit, clock, privacy
 from votes.services.access import create_access
+from votes.services.bulk import insert_rows
 from votes.services.chain_store import Appender, lock_proposal
 from votes.services.errors import DomainError, NotFound
 from votes.services.records import proposal_record, roll_record
-from votes.services.roll import load_units, unit_record
+from votes.services.roll import OwnerRow, roll_records
 from votes.services.tally import current_tally
 from votes.services.tx import unit_of_work
 
@@ -42,36 +43,40 @@ def get_proposal(proposal_ref: str | int) -> Proposal:
 
 
 def _freeze(session: Session, proposal: Proposal, when: datetime) -> None:
-    """Bind the electorate: the scope's units, areas, voter grouping and each share."""
+    """Bind the electorate: the scope's units, areas, voter grouping and each share.
+
+    Rows go in as bulk inserts (COPY or executemany), not ORM objects: 100,000 units."""
     from votes.core.counting import electorate
 
-    units = load_units(proposal.community)
-    records = [unit_record(u) for u in units]
+    records, owners_of = roll_records(session, proposal.community_id)
     scope = Scope.parse(proposal.scope)
     e = electorate(records, scope)
     if not e.units:
         raise DomainError(f"表决范围 {scope} 内没有房屋 (no units in scope)")
-    shares = {s.unit_id: s.amount for s in apportion(proposal.budget, e.units)}
-    by_id = {str(u.id): u for u in units}
-    for record in e.units:
-        voter = e.voter_of(record.unit_id)
-        session.add(FrozenUnit(
-            proposal_id=proposal.id, unit_uid=record.unit_id, building=record.building,
-            entrance=record.entrance, room=record.room, area=record.area,
-            area_basis=record.area_basis.value, fund_balance=record.fund_balance,
-            share=shares[record.unit_id], voter_key=voter.key))
+    shares = {s.unit_id: s.amount
+              for s in apportion(proposal.budget, e.units, presorted=True)}
+    proposal_id = proposal.id  # an ORM attribute: read it once, not per row
+    insert_rows(session, FrozenUnit.__table__, [
+        {"proposal_id": proposal_id, "unit_uid": record.unit_id, "building": record.building,
+         "entrance": record.entrance, "room": record.room, "area": record.area,
+         "area_basis": record.area_basis.value, "fund_balance": record.fund_balance,
+         "share": shares[record.unit_id], "voter_key": e.voter_of(record.unit_id).key}
+        for record in e.units])
+    encrypt, decrypt = privacy.encryptor(), privacy.decryptor()
+    voters = []
     for voter in e.voters:
-        owners: dict[str, Owner] = {}
+        owners: dict[str, OwnerRow] = {}
         for unit_id in voter.unit_ids:
-            for ownership in by_id[unit_id].ownerships:
-                owners[ownership.owner.id_hash] = ownership.owner
-        contact = [{"name": privacy.decrypt(o.name_enc), "id": privacy.decrypt(o.id_enc),
-                    "phone": privacy.decrypt(o.phone_enc), "kind": o.kind}
+            for owner in owners_of.get(unit_id, ()):
+                owners[owner.id_hash] = owner
+        contact = [{"name": decrypt(o.name_enc), "id": decrypt(o.id_enc),
+                    "phone": decrypt(o.phone_enc), "kind": o.kind}
                    for o in owners.values()]
-        session.add(FrozenVoter(
-            proposal_id=proposal.id, voter_key=voter.key, area=voter.area,
-            share=sum(shares[u] for u in voter.unit_ids), developer=voter.developer,
-            owners_enc=privacy.encrypt(json.dumps(contact, ensure_ascii=False))))
+        voters.append({
+            "proposal_id": proposal_id, "voter_key": voter.key, "area": voter.area,
+            "share": sum(shares[u] for u in voter.unit_ids), "developer": voter.developer,
+            "owners_enc": encrypt(json.dumps(contact, ensure_ascii=False))})
+    insert_rows(session, FrozenVoter.__table__, voters)
     create_access(session, proposal, [v.key for v in e.voters])
     proposal.state = "publicity"
     proposal.frozen_at = when

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
+from typing import Callable
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
@@ -14,7 +16,12 @@ _NONCE = 12
 
 
 def _keys() -> tuple[bytes, bytes]:
-    raw = base64.b64decode(current_app.config["DATA_KEY"])
+    return _sub_keys(current_app.config["DATA_KEY"])
+
+
+@functools.lru_cache(maxsize=8)
+def _sub_keys(data_key: str) -> tuple[bytes, bytes]:
+    raw = base64.b64decode(data_key)
     if len(raw) < 32:
         raise RuntimeError("DATA_KEY must be 32 bytes of base64")
     # Separate sub-keys so the hash key never doubles as the encryption key.
@@ -24,16 +31,36 @@ def _keys() -> tuple[bytes, bytes]:
 
 
 def encrypt(text: str | None) -> bytes | None:
-    if text is None:
-        return None
-    nonce = os.urandom(_NONCE)
-    return nonce + AESGCM(_keys()[0]).encrypt(nonce, text.encode("utf-8"), None)
+    return encryptor()(text)
 
 
 def decrypt(blob: bytes | None) -> str | None:
-    if blob is None:
-        return None
-    return AESGCM(_keys()[0]).decrypt(blob[:_NONCE], blob[_NONCE:], None).decode("utf-8")
+    return decryptor()(blob)
+
+
+def encryptor() -> Callable[[str | None], bytes | None]:
+    """encrypt() for many values: the key schedule is set up once, not per value."""
+    aead = AESGCM(_keys()[0])
+
+    def encrypt_one(text: str | None) -> bytes | None:
+        if text is None:
+            return None
+        nonce = os.urandom(_NONCE)
+        return nonce + aead.encrypt(nonce, text.encode("utf-8"), None)
+
+    return encrypt_one
+
+
+def decryptor() -> Callable[[bytes | None], str | None]:
+    """decrypt() for many values."""
+    aead = AESGCM(_keys()[0])
+
+    def decrypt_one(blob: bytes | None) -> str | None:
+        if blob is None:
+            return None
+        return aead.decrypt(blob[:_NONCE], blob[_NONCE:], None).decode("utf-8")
+
+    return decrypt_one
 
 
 def normalise_id(id_number: str) -> str:
@@ -46,5 +73,10 @@ def id_hash(id_number: str) -> str:
 
 def derived_key(label: str) -> bytes:
     """A purpose-bound key from DATA_KEY (links, one-time codes), never the key itself."""
-    raw = base64.b64decode(current_app.config["DATA_KEY"])
+    return _derived(current_app.config["DATA_KEY"], label)
+
+
+@functools.lru_cache(maxsize=32)
+def _derived(data_key: str, label: str) -> bytes:
+    raw = base64.b64decode(data_key)
     return hmac.new(raw, b"votes/" + label.encode(), hashlib.sha256).digest()

@@ -44,17 +44,21 @@ def frozen_units(proposal: Proposal) -> list[FrozenUnit]:
 
 
 def roll_record(proposal: Proposal) -> dict:
-    units = frozen_units(proposal)
+    # Plain rows, not ORM objects: the genesis and every export read the whole roll.
+    t = FrozenUnit.__table__.c
+    rows = db.session.execute(
+        select(t.unit_uid, t.building, t.entrance, t.room, t.area, t.area_basis, t.voter_key)
+        .where(t.proposal_id == proposal.id).order_by(t.id)).all()
     return {
-        "units": [{"unit_id": u.unit_uid, "building": u.building, "entrance": u.entrance,
-                   "room": u.room, "area": u.area, "area_basis": u.area_basis,
-                   "voter": u.voter_key} for u in units],
-        "total_area": sum(u.area for u in units),
-        "total_headcount": len({u.voter_key for u in units}),
+        "units": [{"unit_id": uid, "building": building, "entrance": entrance, "room": room,
+                   "area": area, "area_basis": basis, "voter": voter}
+                  for uid, building, entrance, room, area, basis, voter in rows],
+        "total_area": sum(r[4] for r in rows),
+        "total_headcount": len({r[6] for r in rows}),
     }
 
 
 def chain_entries(proposal: Proposal) -> list[SealedEntry]:
     rows = db.session.scalars(select(ChainEntry.line).where(ChainEntry.proposal_id == proposal.id)
                               .order_by(ChainEntry.seq))
-    return [SealedEntry.from_line(line.encode("utf-8")) for line in rows]
+    return [SealedEntry.from_stored(line) for line in rows]

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from votes.core.counting import Electorate, electorate
 from votes.core.roll import AreaBasis, OwnerKind, Scope, UnitRecord
 from votes.extensions import db
-from votes.models import Community, Ownership, Unit
+from votes.models import Community, Owner, Ownership, Unit
 from votes.services.communities import get_community
 
 
@@ -36,8 +37,49 @@ def unit_record(unit: Unit) -> UnitRecord:
     )
 
 
+class OwnerRow(NamedTuple):
+    """An owner as stored (personal data still encrypted)."""
+
+    id_hash: str
+    kind: str
+    name_enc: bytes
+    id_enc: bytes
+    phone_enc: bytes | None
+
+
+def roll_records(session: Session, community_id: int
+                 ) -> tuple[list[UnitRecord], dict[str, list[OwnerRow]]]:
+    """The community's units as the core sees them, and each unit's owners by unit id, in
+    two queries and without ORM objects (a city's roll has 100,000 units). Same records as
+    unit_record(); a unit's owners come in the order they first appear in the roll file."""
+    # Table columns, not ORM attributes: the rows skip the ORM's per-row loading.
+    o, ou, u = Owner.__table__.c, Ownership.__table__.c, Unit.__table__.c
+    owners: dict[str, list[OwnerRow]] = {}
+    for unit_id, *fields in session.execute(
+            select(ou.unit_id, o.id_hash, o.kind, o.name_enc, o.id_enc, o.phone_enc)
+            .join_from(Ownership.__table__, Owner.__table__, o.id == ou.owner_id)
+            .where(o.community_id == community_id)
+            .order_by(ou.unit_id, o.id)):
+        owners.setdefault(str(unit_id), []).append(OwnerRow(*fields))
+    developer = OwnerKind.DEVELOPER.value
+    bases = {b.value: b for b in AreaBasis}
+    records = []
+    for unit_id, building, entrance, room, area, basis, balance in session.execute(
+            select(u.id, u.building, u.entrance, u.room, u.area, u.area_basis,
+                   u.fund_balance)
+            .where(u.community_id == community_id).order_by(u.id)):
+        uid = str(unit_id)
+        its = owners.get(uid, ())
+        records.append(UnitRecord(
+            unit_id=uid, building=building, entrance=entrance, room=room, area=area,
+            area_basis=bases[basis], owner_keys=frozenset(o.id_hash for o in its),
+            developer=bool(its) and all(o.kind == developer for o in its),
+            fund_balance=balance))
+    return records, owners
+
+
 def community_electorate(community: Community, scope: Scope | None = None) -> Electorate:
-    records = [unit_record(u) for u in load_units(community)]
+    records, _ = roll_records(db.session, community.id)
     return electorate(records, scope or Scope("all"))
 
 

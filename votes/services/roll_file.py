@@ -54,12 +54,16 @@ def read_roll(path: str | Path, data: bytes | None = None) -> list[RollRow]:
     if problems:
         raise DomainError("名册表头有误，未导入任何数据 (bad header, nothing imported)", problems=problems)
     rows = []
+    spreadsheet = path.suffix.lower() in (".xlsx", ".xlsm")
+    none: frozenset[str] = frozenset()
     for number, cells in enumerate(table[1:], start=2):
         values = {}
         for index, name in header.items():
             values[name] = _cell(cells[index] if index < len(cells) else "")
-        numeric = frozenset(name for index, name in header.items()
-                            if index < len(cells) and isinstance(cells[index], Number))
+        # Only spreadsheet cells can hold numbers; CSV rows skip the check (100,000 rows).
+        numeric = none if not spreadsheet else frozenset(
+            name for index, name in header.items()
+            if index < len(cells) and isinstance(cells[index], Number))
         if any(values.values()):
             rows.append(RollRow(number, values, numeric))
     if not rows:

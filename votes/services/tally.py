@@ -13,26 +13,39 @@ from votes.models import Ballot, FrozenUnit, Proposal
 
 
 def frozen_electorate(session: Session, proposal: Proposal) -> Electorate:
-    units = list(session.scalars(select(FrozenUnit).where(FrozenUnit.proposal_id == proposal.id)))
-    records = [UnitRecord(unit_id=u.unit_uid, building=u.building, entrance=u.entrance,
-                          room=u.room, area=u.area, area_basis=AreaBasis(u.area_basis),
-                          owner_keys=frozenset(), fund_balance=u.fund_balance) for u in units]
-    return electorate_from_frozen(records, {u.unit_uid: u.voter_key for u in units})
+    # Plain rows, not ORM objects: an electorate can have 100,000 units.
+    t = FrozenUnit.__table__.c
+    rows = session.execute(
+        select(t.unit_uid, t.building, t.entrance, t.room, t.area, t.area_basis,
+               t.fund_balance, t.voter_key).where(t.proposal_id == proposal.id)).all()
+    bases = {b.value: b for b in AreaBasis}
+    none: frozenset[str] = frozenset()
+    records = [UnitRecord(unit_id=uid, building=building, entrance=entrance, room=room,
+                          area=area, area_basis=bases[basis], owner_keys=none,
+                          fund_balance=balance)
+               for uid, building, entrance, room, area, basis, balance, _ in rows]
+    return electorate_from_frozen(records, {r[0]: r[7] for r in rows})
+
+
+def _counted(proposal: Proposal, *columns):
+    """Each voter's ballot with the highest revision: the one that counts."""
+    latest = (select(Ballot.voter_key, func.max(Ballot.revision).label("revision"))
+              .where(Ballot.proposal_id == proposal.id).group_by(Ballot.voter_key).subquery())
+    return (select(*columns).join(latest, (Ballot.voter_key == latest.c.voter_key)
+                                  & (Ballot.revision == latest.c.revision))
+            .where(Ballot.proposal_id == proposal.id).order_by(Ballot.seq))
 
 
 def counted_ballots(session: Session, proposal: Proposal) -> list[Ballot]:
     """Each voter's ballot with the highest revision: the one that counts."""
-    latest = (select(Ballot.voter_key, func.max(Ballot.revision).label("revision"))
-              .where(Ballot.proposal_id == proposal.id).group_by(Ballot.voter_key).subquery())
-    return list(session.scalars(
-        select(Ballot).join(latest, (Ballot.voter_key == latest.c.voter_key)
-                            & (Ballot.revision == latest.c.revision))
-        .where(Ballot.proposal_id == proposal.id).order_by(Ballot.seq)))
+    return list(session.scalars(_counted(proposal, Ballot)))
 
 
 def current_tally(session: Session, proposal: Proposal) -> tuple[Tally, list[int]]:
-    ballots = counted_ballots(session, proposal)
-    choices = {b.voter_key: Choice(b.choice) for b in ballots}
+    rows = session.execute(_counted(proposal, Ballot.voter_key, Ballot.choice,
+                                    Ballot.seq)).all()
+    choice = {c.value: c for c in Choice}
+    choices = {voter: choice[value] for voter, value, _ in rows}
     tally = compute_tally(frozen_electorate(session, proposal), choices,
                           Rules.from_dict(proposal.rules))
-    return tally, sorted(b.seq for b in ballots)
+    return tally, sorted(seq for _, _, seq in rows)
