@@ -7,7 +7,7 @@ from typing import Callable
 
 from sqlalchemy import select
 
-from votes.core.roll import normalise_building, normalise_entrance
+from votes.core.roll import unit_key
 from votes.core.tally import Choice
 from votes.extensions import db
 from votes.models import Ballot, FrozenUnit, Unit
@@ -24,10 +24,6 @@ COLUMNS = {
 }
 REQUIRED = ("building", "room", "choice", "channel", "evidence", "entered_by")
 _ALIASES = {a.lower(): name for name, aliases in COLUMNS.items() for a in aliases}
-
-
-def _label(building: str, entrance: str, room: str) -> tuple[str, str, str]:
-    return normalise_building(building), normalise_entrance(entrance), room.strip()
 
 
 def import_paper_ballots(proposal_ref: str, path: str, actor: str = "cli") -> list[Ballot]:
@@ -72,10 +68,11 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
     problem = voting_problem(proposal, clock.now())
     if problem:
         raise DomainError(f"{problem}；未录入任何选票 (no ballot was entered)")
-    frozen = {_label(u.building, u.entrance, u.room): u for u in db.session.scalars(
-        select(FrozenUnit).where(FrozenUnit.proposal_id == proposal.id))}
-    existing = {_label(u.building, u.entrance, u.room) for u in db.session.scalars(
-        select(Unit).where(Unit.community_id == proposal.community_id))}
+    frozen: dict[str, list[FrozenUnit]] = {}
+    for u in db.session.scalars(select(FrozenUnit).where(FrozenUnit.proposal_id == proposal.id)):
+        frozen.setdefault(u.unit_key, []).append(u)
+    existing = set(db.session.scalars(
+        select(Unit.unit_key).where(Unit.community_id == proposal.community_id)))
     voted = set(db.session.scalars(select(Ballot.voter_key)
                                    .where(Ballot.proposal_id == proposal.id)))
     problems: list[Problem] = []
@@ -87,9 +84,14 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
         def fail(message: str) -> None:
             problems.append(Problem(number, message))
 
-        key = _label(row.get("building", ""), row.get("entrance", ""), row.get("room", ""))
-        unit = frozen.get(key)
-        if unit is None:
+        key = unit_key(row.get("building", ""), row.get("entrance", ""), row.get("room", ""))
+        matches = frozen.get(key, [])
+        unit = matches[0] if len(matches) == 1 else None
+        if len(matches) > 1:
+            # Only a roll frozen before spellings were checked can hold one flat twice.
+            fail("名册中该房屋有两种写法，无法确定是哪一套，请联系管理员 "
+                 "(the frozen roll spells this unit twice; it cannot be told apart)")
+        elif unit is None:
             if key in existing:
                 fail("该房屋不在本次表决范围内 (unit outside the proposal's scope)")
             else:
