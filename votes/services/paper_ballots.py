@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Callable
 
+from flask import current_app
 from sqlalchemy import select
 
 from votes.core.roll import unit_key
@@ -26,22 +29,70 @@ REQUIRED = ("building", "room", "choice", "channel", "evidence", "entered_by")
 _ALIASES = {a.lower(): name for name, aliases in COLUMNS.items() for a in aliases}
 
 
-def import_paper_ballots(proposal_ref: str, path: str, actor: str = "cli") -> list[Ballot]:
-    """The CLI's file: evidence paths are relative to the CSV's folder."""
+class EvidenceRefused(DomainError):
+    """An evidence name that must not be read; accept_rows reports it on its row."""
+
+
+def import_paper_ballots(proposal_ref: str, path: str, actor: str = "cli",
+                         evidence_dir: str | None = None) -> list[Ballot]:
+    """The CLI's file: evidence paths must lie inside evidence_dir (default: the CSV's folder)."""
     proposal = refresh(get_proposal(proposal_ref))
     file = Path(path)
     try:
         data = file.read_bytes()
     except OSError as exc:
         raise DomainError(f"无法读取文件 {path} (cannot read file): {exc.strerror}") from None
+    base = Path(evidence_dir) if evidence_dir else file.parent
+    if not base.is_dir():
+        raise DomainError(f"扫描件目录 {base} 不存在 (evidence directory not found)")
+    reader = EvidenceReader(base, Path(current_app.instance_path),
+                            current_app.config.get("MAX_CONTENT_LENGTH") or 32 * 1024 * 1024)
+    return accept_rows(proposal, read_rows(data), reader.read, actor)
 
-    def evidence(name: str) -> tuple[str, bytes] | None:
+
+class EvidenceReader:
+    """Reads scanned forms named in a ballots file, only from inside one folder.
+
+    The file may come from someone other than the operator, so a name must not reach
+    /etc/passwd, the instance folder (keys, database) or a device: it is resolved with
+    symlinks followed, must stay inside the folder and be a regular file."""
+
+    _PSEUDO = (Path("/proc"), Path("/sys"), Path("/dev"))
+
+    def __init__(self, base: Path, instance: Path, max_bytes: int):
+        self.base = base.resolve()
+        self.instance = instance.resolve()
+        self.max_bytes = max_bytes
+
+    def read(self, name: str) -> tuple[str, bytes] | None:
         try:
-            return Path(name).name, (file.parent / name).read_bytes()
-        except OSError:
+            target = (self.base / name).resolve(strict=True)
+        except FileNotFoundError:
             return None
-
-    return accept_rows(proposal, read_rows(data), evidence, actor)
+        except (OSError, RuntimeError):  # a symlink loop, a name too long
+            raise EvidenceRefused(f"扫描件 {name} 无法读取 (evidence file cannot be read)")
+        if not target.is_relative_to(self.base):
+            raise EvidenceRefused(
+                f"扫描件 {name} 不在扫描件目录 {self.base} 内 "
+                "(evidence must be inside the evidence directory; see --evidence-dir)")
+        if any(target.is_relative_to(p) for p in (self.instance, *self._PSEUDO)):
+            raise EvidenceRefused(f"扫描件 {name} 位于系统目录，不能作为扫描件 "
+                                  "(evidence cannot come from the instance or a system folder)")
+        try:
+            fd = os.open(target, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                         | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            raise EvidenceRefused(f"扫描件 {name} 无法读取 (evidence file cannot be read)")
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise EvidenceRefused(f"扫描件 {name} 不是普通文件 (evidence is not a regular file)")
+            if info.st_size > self.max_bytes:
+                raise EvidenceRefused(f"扫描件 {name} 太大 (evidence file is too large)")
+            with os.fdopen(os.dup(fd), "rb") as fh:
+                return Path(name).name, fh.read(self.max_bytes + 1)
+        finally:
+            os.close(fd)
 
 
 def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
@@ -111,9 +162,13 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
         if not row.get("evidence"):
             fail("缺少表决票扫描件 (evidence is empty)")
         else:
-            scan = evidence(row["evidence"])
-            if scan is None:
-                fail(f"找不到扫描件 {row['evidence']} (evidence file not found)")
+            try:
+                scan = evidence(row["evidence"])
+            except EvidenceRefused as refused:
+                fail(refused.message)
+            else:
+                if scan is None:
+                    fail(f"找不到扫描件 {row['evidence']} (evidence file not found)")
         if unit is not None:
             if unit.voter_key in voted and not proposal.max_changes:
                 fail("该业主已经表决 (this voter has already voted)")
