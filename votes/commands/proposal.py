@@ -134,9 +134,13 @@ def export(proposal: str, output: str) -> None:
 def tick() -> None:
     """Move every proposal whose time has come (run from cron; no scheduler needed)."""
     from votes.services.lifecycle import tick as run_tick
+    from votes.services.roll_upload import sweep_expired
 
     for proposal, before, after in run_tick():
         click.echo(f"{proposal.id}: {before} → {after}")
+    removed = sweep_expired()
+    if removed:
+        click.echo(f"已删除 {removed} 个过期的名册预览 (removed {removed} expired roll previews)")
 
 
 @click.command("notices")

@@ -18,7 +18,7 @@ from votes.services.tx import unit_of_work
 
 def _key_dir() -> Path:
     path = Path(current_app.instance_path) / "keys"
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 
 
