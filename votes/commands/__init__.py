@@ -7,7 +7,9 @@ import sys
 
 import click
 
-from votes.services.errors import DomainError
+from sqlalchemy.exc import DataError
+
+from votes.services.errors import INVALID_INPUT, DomainError
 
 
 def domain_errors(fn):
@@ -19,6 +21,11 @@ def domain_errors(fn):
             return fn(*args, **kwargs)
         except DomainError as err:
             click.echo(str(err), err=True)
+            sys.exit(1)
+        except DataError:
+            # The last line of defence: input the services did not check (a text too long
+            # for its column, a NUL byte) that the database refused.
+            click.echo(INVALID_INPUT, err=True)
             sys.exit(1)
 
     return wrapper

@@ -143,6 +143,11 @@ def unit_key(building: str, entrance: str, room: str) -> str:
                                          normalise_entrance(entrance), normalise_room(room)))
 
 
+def has_control(text: str) -> bool:
+    """Whether the text holds a control character (NUL, line breaks, ...): labels must not."""
+    return any(unicodedata.category(c) == "Cc" for c in text)
+
+
 def natural_key(text: str) -> tuple:
     """Sort key comparing digit runs as numbers, so "2" sorts before "10"."""
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)

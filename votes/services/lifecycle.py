@@ -17,6 +17,7 @@ from votes.core.apportion import apportion
 from votes.core.roll import Scope
 from votes.extensions import db
 from votes.models import Ballot, FrozenUnit, FrozenVoter, Owner, Proposal
+from votes.models.base import MAX_ID
 from votes.services import audit, clock, privacy
 from votes.services.access import create_access
 from votes.services.chain_store import Appender, lock_proposal
@@ -33,7 +34,7 @@ STATE_ZH = {"draft": "草稿", "publicity": "公示中", "voting": "表决中", 
 def get_proposal(proposal_ref: str | int) -> Proposal:
     ref = str(proposal_ref)
     query = select(Proposal).where(Proposal.uid == ref)
-    if ref.isdigit():
+    if ref.isascii() and ref.isdigit() and int(ref) <= MAX_ID:
         query = select(Proposal).where((Proposal.id == int(ref)) | (Proposal.uid == ref))
     proposal = db.session.scalar(query)
     if proposal is None:

@@ -10,7 +10,7 @@ from typing import Callable
 from flask import current_app
 from sqlalchemy import select
 
-from votes.core.roll import unit_key
+from votes.core.roll import has_control, unit_key
 from votes.core.tally import Choice
 from votes.extensions import db
 from votes.models import Ballot, FrozenUnit, Unit
@@ -69,7 +69,7 @@ class EvidenceReader:
             target = (self.base / name).resolve(strict=True)
         except FileNotFoundError:
             return None
-        except (OSError, RuntimeError):  # a symlink loop, a name too long
+        except (OSError, RuntimeError, ValueError):  # a loop, a name too long, a NUL byte
             raise EvidenceRefused(f"扫描件 {name} 无法读取 (evidence file cannot be read)")
         if not target.is_relative_to(self.base):
             raise EvidenceRefused(
@@ -158,6 +158,8 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
             fail(f"表决方式 '{row.get('channel', '')}' 无效，应为 paper/proxy (纸质/委托)")
         if not row.get("entered_by"):
             fail("录入人为空 (entered_by is empty)")
+        elif len(row["entered_by"]) > 64 or has_control(row["entered_by"]):
+            fail("录入人过长或含有控制字符 (entered_by is too long or has control characters)")
         scan = None
         if not row.get("evidence"):
             fail("缺少表决票扫描件 (evidence is empty)")
@@ -169,6 +171,9 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
             else:
                 if scan is None:
                     fail(f"找不到扫描件 {row['evidence']} (evidence file not found)")
+                elif len(scan[0]) > 255 or has_control(scan[0]):
+                    fail("扫描件文件名过长或含有控制字符 (evidence file name is too long "
+                         "or has control characters)")
         if unit is not None:
             if unit.voter_key in voted and not proposal.max_changes:
                 fail("该业主已经表决 (this voter has already voted)")

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 
 from votes.core.identity import check_resident_id, looks_like_resident_id, valid_phone
 from votes.core.numbers import parse_area, parse_yuan
-from votes.core.roll import AreaBasis, OwnerKind, unit_key
+from votes.core.roll import AreaBasis, OwnerKind, has_control, unit_key
 from votes.models import Owner, Ownership, Unit, utcnow
 from votes.services import audit, privacy
 from votes.services.communities import get_community
@@ -125,6 +125,8 @@ def _parse_row(row: RollRow, problems: list[Problem]):
     for name, zh in (("building", "楼栋"), ("entrance", "单元"), ("room", "房号")):
         if len(v.get(name, "")) > LABEL_MAX:
             fail(f"{zh}超过 {LABEL_MAX} 个字 ({name} is longer than {LABEL_MAX} characters)")
+        elif has_control(v.get(name, "")):
+            fail(f"{zh}含有控制字符 ({name} contains control characters)")
     area = basis = kind = balance = None
     try:
         area = parse_area(v.get("area", ""))
