@@ -53,7 +53,7 @@ def prepare(app: Flask, sqlite_path: Path | None) -> None:
         if mode(app) in LOG_SMS_MODES:
             private_file(instance / "sms.log")
         else:
-            log.warning("SMS_SENDER is \"log\" in %s mode: one-time codes will be refused; "
+            log.info("SMS_SENDER is \"log\" in %s mode: one-time codes will be refused; "
                         "configure an SMS gateway or set VOTES_ENV=demo", mode(app))
             app.config["SMS_SENDER"] = refuse_log_sms
 
