@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable
 
 from votes.core.labels import Labelled
@@ -103,6 +104,7 @@ def _number_part(value: str, chinese: bool) -> str:
     return value
 
 
+@lru_cache(maxsize=4096)  # a roll has few distinct buildings; sorting asks again and again
 def normalise_building(text: str) -> str:
     """A building label in canonical form: '3号楼', '3栋', '３幢', ' 03 ', '三号楼', '3#' -> '3'.
 
@@ -113,6 +115,7 @@ def normalise_building(text: str) -> str:
     return _number_part(value, chinese=True)
 
 
+@lru_cache(maxsize=4096)
 def normalise_entrance(text: str) -> str:
     """An entrance (stairwell) label in canonical form: '1单元', '一单元', '01' -> '1'; empty
     stays empty. Same folding as normalise_building with the suffix 单元. Idempotent."""
