@@ -68,6 +68,9 @@ def demo(host: str, port: int, no_run: bool) -> None:
     from votes.services.demo import DEMO_PASSWORD, demo_voters, ensure_demo, ensure_demo_staff
     from votes.services.schema import upgrade_database
 
+    from votes.instance import allow_log_sms
+
+    allow_log_sms(current_app)
     url = f"http://{host}:{port}"
     if not (current_app.config.get("BASE_URL") or "").strip():
         current_app.config["BASE_URL"] = url

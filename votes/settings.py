@@ -27,7 +27,9 @@ def load(app: Flask, test_config: dict | None) -> None:
     app.config.from_prefixed_env("VOTES", loads=_plain)
     if test_config:
         app.config.update(test_config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    from votes import instance
+
+    instance.private_dir(Path(app.instance_path))
     generated = []
     for name, make in _GENERATED.items():
         if not app.config.get(name):
@@ -38,6 +40,7 @@ def load(app: Flask, test_config: dict | None) -> None:
     _transport_security(app)
     url = app.config.get("DATABASE_URL") or _sqlite_url(app)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+    instance.prepare(app, _sqlite_file(url))
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
 
 
@@ -79,6 +82,13 @@ def _plain(value: str) -> str:
 
 def _sqlite_url(app: Flask) -> str:
     return "sqlite:///" + str(Path(app.instance_path) / "votes.sqlite3")
+
+
+def _sqlite_file(url: str) -> Path | None:
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url[len(prefix):] in ("", ":memory:") or "?" in url:
+        return None
+    return Path(url[len(prefix):])
 
 
 def normalise_database_url(url: str) -> str:

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from votes.services.errors import DomainError
+from votes.services.errors import INVALID_INPUT, DomainError
 
 
 def domain_errors(fn):
@@ -15,10 +15,17 @@ def domain_errors(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        from sqlalchemy.exc import DataError  # here: `votes --help` must not load SQLAlchemy
+
         try:
             return fn(*args, **kwargs)
         except DomainError as err:
             click.echo(str(err), err=True)
+            sys.exit(1)
+        except DataError:
+            # The last line of defence: input the services did not check (a text too long
+            # for its column, a NUL byte) that the database refused.
+            click.echo(INVALID_INPUT, err=True)
             sys.exit(1)
 
     return wrapper

@@ -91,12 +91,15 @@ def show(proposal: str, as_json: bool) -> None:
 @ballots_cli.command("import")
 @click.argument("proposal")
 @click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--evidence-dir", default=None, type=click.Path(file_okay=False),
+              help="Folder holding the scanned forms the evidence column names "
+                   "(default: the CSV's folder); nothing outside it is read")
 @domain_errors
-def ballots_import(proposal: str, file: str) -> None:
+def ballots_import(proposal: str, file: str, evidence_dir: str | None) -> None:
     """Enter paper/proxy ballots from CSV: all rows accepted or none."""
     from votes.services.paper_ballots import import_paper_ballots
 
-    ballots = import_paper_ballots(proposal, file)
+    ballots = import_paper_ballots(proposal, file, evidence_dir=evidence_dir)
     click.echo(f"已录入 {len(ballots)} 张选票 (entered {len(ballots)} ballots)")
     for b in ballots:
         click.echo(f"  #{b.seq} {b.receipt}")
@@ -131,9 +134,13 @@ def export(proposal: str, output: str) -> None:
 def tick() -> None:
     """Move every proposal whose time has come (run from cron; no scheduler needed)."""
     from votes.services.lifecycle import tick as run_tick
+    from votes.services.roll_upload import sweep_expired
 
     for proposal, before, after in run_tick():
         click.echo(f"{proposal.id}: {before} → {after}")
+    removed = sweep_expired()
+    if removed:
+        click.echo(f"已删除 {removed} 个过期的名册预览 (removed {removed} expired roll previews)")
 
 
 @click.command("notices")

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from votes.core import signing
 from votes.core.canonical import canonical_bytes, digest_hex
+from votes.core.cells import safe_row
 from votes.core.chain import SealedEntry, counted_ballots
 from votes.core.counting import electorate_from_frozen
 from votes.core.numbers import format_area
@@ -89,10 +90,11 @@ def _ballots_csv(roll: dict, chain: Sequence[SealedEntry]) -> bytes:
         labels = " ".join("-".join(p for p in (u["building"], u["entrance"], u["room"]) if p)
                           for u in covered)
         choice = Choice(body["choice"])
-        writer.writerow([s.seq, s.entry["time"], labels,
-                         format_area(sum(u["area"] for u in covered)),
-                         f"{choice.label_zh} {choice.value}", body["channel"],
-                         "是 yes" if s.digest in counted else "否 no (superseded)", s.digest])
+        writer.writerow(safe_row([s.seq, s.entry["time"], labels,
+                                  format_area(sum(u["area"] for u in covered)),
+                                  f"{choice.label_zh} {choice.value}", body["channel"],
+                                  "是 yes" if s.digest in counted else "否 no (superseded)",
+                                  s.digest]))
     # The BOM makes Excel read the file as UTF-8 so the Chinese shows.
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 

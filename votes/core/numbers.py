@@ -3,33 +3,51 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
-_DECIMAL = re.compile(r"^(\d+)(?:\.(\d{1,2}))?$")
+_DECIMAL = re.compile(r"^([0-9]+)(?:\.([0-9]{1,2}))?$", re.ASCII)
+
+# Far below the database's 64-bit integers even when tens of thousands are added up:
+# no exclusive part is larger than 10 km², no repair costs more than 10^12 yuan.
+MAX_AREA = 10_000_000_00      # centi-m²: 10,000,000.00 m²
+MAX_YUAN = 1_000_000_000_000_00  # fen: 1,000,000,000,000.00 yuan
 
 
 def _parse_2dp(text: str) -> int | None:
-    match = _DECIMAL.match(text.strip())
+    # Full-width digits (typed with a Chinese input method) are the same digits.
+    match = _DECIMAL.match(unicodedata.normalize("NFKC", text).strip())
     if not match:
         return None
     whole, frac = match.groups()
+    whole = whole.lstrip("0") or "0"
+    if len(whole) > 20:  # larger than any limit; int() of thousands of digits is refused
+        return 10 ** 22
     return int(whole) * 100 + int((frac or "").ljust(2, "0"))
 
 
 def parse_area(text: str) -> int:
-    """Parse an area in m² (> 0, at most 2 decimals) into centi-m²; ValueError otherwise."""
+    """Parse an area in m² (> 0, at most 2 decimals, at most MAX_AREA) into centi-m²;
+    ValueError otherwise."""
     value = _parse_2dp(str(text))
     if value is None or value <= 0:
         raise ValueError("面积必须是大于0且最多两位小数的数字 "
                          "(area must be a positive number with at most 2 decimals)")
+    if value > MAX_AREA:
+        raise ValueError(f"面积超过上限 {format_area(MAX_AREA)} m² "
+                         f"(area is larger than {format_area(MAX_AREA)} m²)")
     return value
 
 
 def parse_yuan(text: str) -> int:
-    """Parse an amount in yuan (>= 0, at most 2 decimals, commas allowed) into fen."""
+    """Parse an amount in yuan (>= 0, at most 2 decimals, commas allowed, at most MAX_YUAN)
+    into fen; ValueError otherwise."""
     value = _parse_2dp(str(text).replace(",", "").replace("，", ""))
     if value is None:
         raise ValueError("金额必须是不小于0且最多两位小数的数字 "
                          "(amount must be a non-negative number with at most 2 decimals)")
+    if value > MAX_YUAN:
+        raise ValueError(f"金额超过上限 {format_yuan(MAX_YUAN)} 元 "
+                         f"(amount is larger than {format_yuan(MAX_YUAN)} yuan)")
     return value
 
 

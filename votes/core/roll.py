@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable
 
 from votes.core.labels import Labelled
@@ -39,16 +41,114 @@ class OwnerKind(Labelled):
         return {"开发商": "developer", "建设单位": "developer"}
 
 
+_SPACES = re.compile(r"\s+")
+_BUILDING_SUFFIX = re.compile(r"(?:号楼|栋|幢|座|楼|号|#)$")
+_ENTRANCE_SUFFIX = re.compile(r"(?:单元|#)$")
+_ROOM_SUFFIX = re.compile(r"(?:室|号|房)$")
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+              "七": 7, "八": 8, "九": 9}
+_CN_NUMBER = re.compile(r"^(?:([一二两三四五六七八九])百)?零?(?:([一二两三四五六七八九])?(十))?"
+                        r"([一二三四五六七八九])?$")
+
+
+_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _squeeze(text: str) -> str:
+    # NFKC turns full-width digits and letters into ASCII; dropping spaces and invisible
+    # characters can bring marks together that NFKC composes, so repeat until stable.
+    value = text or ""
+    for _ in range(4):
+        folded = unicodedata.normalize("NFKC", value)
+        folded = "".join(c for c in folded if not c.isspace()
+                         and unicodedata.category(c) not in ("Cc", "Cf"))
+        if folded == value:
+            break
+        value = folded
+    return value.translate(_UPPER)
+
+
+def _strip_affixes(value: str, suffix: re.Pattern, prefix: str = "") -> str:
+    while True:
+        stripped = suffix.sub("", value)
+        if prefix and stripped.startswith(prefix):
+            stripped = stripped[len(prefix):]
+        if not stripped or stripped == value:
+            return value
+        value = stripped
+
+
+def chinese_number(text: str) -> int | None:
+    """'三' -> 3, '十二' -> 12, '二十' -> 20, '一百零五' -> 105, '一〇一' -> 101; else None."""
+    if not text or any(c not in _CN_DIGITS and c not in "十百" for c in text):
+        return None
+    if "十" not in text and "百" not in text:
+        return int("".join(str(_CN_DIGITS[c]) for c in text))
+    match = _CN_NUMBER.match(text)
+    if not match or text.endswith("零"):
+        return None
+    hundreds, tens, ten, ones = match.groups()
+    value = _CN_DIGITS[hundreds] * 100 if hundreds else 0
+    if ten:
+        value += _CN_DIGITS[tens] * 10 if tens else 10
+    return value + (_CN_DIGITS[ones] if ones else 0)
+
+
+def _number_part(value: str, chinese: bool) -> str:
+    if chinese:
+        number = chinese_number(value)
+        if number is not None:
+            return str(number)
+    if value.isascii() and value.isdigit():
+        return value.lstrip("0") or "0"
+    return value
+
+
+@lru_cache(maxsize=4096)  # a roll has few distinct buildings; sorting asks again and again
 def normalise_building(text: str) -> str:
-    """'3号楼', '3栋', ' 3 ' -> '3'."""
-    value = re.sub(r"\s+", "", text or "")
-    return re.sub(r"(号楼|号|栋|幢|楼)$", "", value) or value
+    """A building label in canonical form: '3号楼', '3栋', '３幢', ' 03 ', '三号楼', '3#' -> '3'.
+
+    Full-width characters become ASCII, spaces go, Latin letters are upper-cased ('a座' ->
+    'A'), a leading 第 and the suffixes 号楼/栋/幢/座/楼/号/# are dropped, a Chinese numeral
+    becomes digits and leading zeros of a number go. Idempotent."""
+    value = _strip_affixes(_squeeze(text), _BUILDING_SUFFIX, "第")
+    return _number_part(value, chinese=True)
 
 
+@lru_cache(maxsize=4096)
 def normalise_entrance(text: str) -> str:
-    """'1单元' -> '1'; empty stays empty."""
-    value = re.sub(r"\s+", "", text or "")
-    return re.sub(r"单元$", "", value) or value
+    """An entrance (stairwell) label in canonical form: '1单元', '一单元', '01' -> '1'; empty
+    stays empty. Same folding as normalise_building with the suffix 单元. Idempotent."""
+    value = _strip_affixes(_squeeze(text), _ENTRANCE_SUFFIX, "第")
+    return _number_part(value, chinese=True)
+
+
+def normalise_room(text: str) -> str:
+    """A room label in canonical form: '101室', '１０１', ' 0101 ' -> '101'.
+
+    Chinese numerals are left alone in rooms (they are rare there and '一〇一' is better
+    refused by a human than guessed). Idempotent."""
+    value = _strip_affixes(_squeeze(text), _ROOM_SUFFIX)
+    return _number_part(value, chinese=False)
+
+
+def _escape(part: str) -> str:
+    return part.replace("\\", "\\\\").replace("/", "\\/")
+
+
+def unit_key(building: str, entrance: str, room: str) -> str:
+    """The canonical key of a unit: two spellings of one flat ('1/1/101' and
+    '1号楼/1单元/101') give the same key, different flats different keys.
+
+    The parts are normalised (normalise_building, normalise_entrance, normalise_room) and
+    joined with '/', escaped so that the key is injective on the normalised parts."""
+    return "/".join(_escape(p) for p in (normalise_building(building),
+                                         normalise_entrance(entrance), normalise_room(room)))
+
+
+def has_control(text: str) -> bool:
+    """Whether the text holds a control character (NUL, line breaks, ...): labels must not."""
+    return any(unicodedata.category(c) == "Cc" for c in text)
 
 
 def natural_key(text: str) -> tuple:

@@ -16,6 +16,11 @@ NAMING_CONVENTION = {
 }
 
 
+# Primary keys are INTEGER: 32 bits on PostgreSQL. A larger number in a URL or on the
+# command line names nothing, and must not reach the database (it raises there).
+MAX_ID = 2**31 - 1
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 

@@ -9,6 +9,7 @@ from sqlalchemy import (JSON, BigInteger, Boolean, ForeignKey, Integer, LargeBin
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from votes.models.base import Base, UTCDateTime, utcnow
+from votes.models.roll import canonical_key
 
 STATES = ("draft", "publicity", "voting", "closed", "published")
 
@@ -91,6 +92,7 @@ class FrozenUnit(Base):
     building: Mapped[str] = mapped_column(String(64))
     entrance: Mapped[str] = mapped_column(String(64))
     room: Mapped[str] = mapped_column(String(64))
+    unit_key: Mapped[str] = mapped_column(String(255), default=canonical_key, index=True)
     area: Mapped[int] = mapped_column(BigInteger)
     area_basis: Mapped[str] = mapped_column(String(16))
     fund_balance: Mapped[int | None] = mapped_column(BigInteger)

@@ -5,12 +5,20 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from votes.core.roll import unit_key
 from votes.models.base import Base
+
+
+def canonical_key(context) -> str:
+    """Column default: the unit's canonical key computed from the labels being inserted."""
+    values = context.get_current_parameters()
+    return unit_key(values["building"], values.get("entrance") or "", values["room"])
 
 
 class Unit(Base):
     __tablename__ = "units"
-    __table_args__ = (UniqueConstraint("community_id", "building", "entrance", "room"),)
+    __table_args__ = (UniqueConstraint("community_id", "building", "entrance", "room"),
+                      UniqueConstraint("community_id", "unit_key"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(
@@ -19,6 +27,8 @@ class Unit(Base):
     building: Mapped[str] = mapped_column(String(64))
     entrance: Mapped[str] = mapped_column(String(64), default="")
     room: Mapped[str] = mapped_column(String(64))
+    # Two spellings of one flat ('1/1/101', '1号楼/1单元/101') share this key; look-ups use it.
+    unit_key: Mapped[str] = mapped_column(String(255), default=canonical_key)
     area: Mapped[int] = mapped_column(BigInteger)  # centi-m²
     area_basis: Mapped[str] = mapped_column(String(16))
     fund_balance: Mapped[int | None] = mapped_column(BigInteger)  # fen

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from votes.core.identity import mask_phone
-from votes.core.roll import normalise_building, normalise_entrance
+from votes.core.roll import unit_key
 from votes.extensions import db
 from votes.models import FrozenUnit, FrozenVoter, Proposal, VoterAccess
 from votes.services import clock, lobby, privacy
@@ -149,14 +149,17 @@ def check_unlocked(access: VoterAccess, proposal: Proposal) -> None:
 def find_by_unit(proposal: Proposal, building: str, entrance: str, room: str) -> VoterAccess:
     """The poster path: an owner picks building and room instead of scanning a notice."""
     check_open(proposal)
-    wanted = (normalise_building(building), normalise_entrance(entrance), room.strip())
-    for unit in db.session.scalars(select(FrozenUnit).where(FrozenUnit.proposal_id == proposal.id)):
-        if (normalise_building(unit.building), normalise_entrance(unit.entrance),
-                unit.room) == wanted:
-            # The link's lockout is not checked here: it belongs to the link. The lobby
-            # has its own throttle, applied to each answer (verify_second_factor).
-            return db.session.scalar(select(VoterAccess).where(
-                VoterAccess.proposal_id == proposal.id, VoterAccess.voter_key == unit.voter_key))
+    units = db.session.scalars(select(FrozenUnit).where(
+        FrozenUnit.proposal_id == proposal.id,
+        FrozenUnit.unit_key == unit_key(building, entrance, room))).all()
+    # Two frozen units under one key (a roll frozen before spellings were checked) cannot
+    # be told apart: send the owner to the notice's own link rather than guess.
+    if len(units) == 1:
+        access = db.session.scalar(select(VoterAccess).where(
+            VoterAccess.proposal_id == proposal.id, VoterAccess.voter_key == units[0].voter_key))
+        # The link's lockout is not checked here: it belongs to the link. The lobby
+        # has its own throttle, applied to each answer (verify_second_factor).
+        return access
     raise DeadEnd("not_in_scope", "该房屋不在本次表决范围内 (this unit is not in this vote)",
                   proposal)
 

@@ -9,6 +9,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from votes.core.canonical import canonical_digest, format_time
+from votes.core.cells import safe_row
 from votes.extensions import db
 from votes.models import AuditEntry
 from votes.services import clock
@@ -67,6 +68,6 @@ def export_csv(community_ids: list[int] | None = None) -> bytes:
     writer.writerow(["seq", "time", "actor", "action", "community", "target", "details",
                      "prev", "digest"])
     for e in reversed(entries(community_ids)):
-        writer.writerow([e.seq, format_time(e.time), e.actor, e.action, e.community_id or "",
-                         e.target, e.details, e.prev, e.digest])
+        writer.writerow(safe_row([e.seq, format_time(e.time), e.actor, e.action,
+                                  e.community_id or "", e.target, e.details, e.prev, e.digest]))
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -24,6 +24,8 @@ def create_community(code: str, name: str, jurisdiction: str | None = None,
         )
     if not name:
         raise DomainError("小区名称不能为空 (community name must not be empty)")
+    if len(name) > 200 or len(code) > 64:
+        raise DomainError("小区名称或编码过长 (community name or code is too long)")
     with unit_of_work() as session:
         if session.scalar(select(Community).where(Community.code == code)):
             raise DomainError(f"小区编码 {code} 已存在 (community {code} already exists)")

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
 
+INVALID_INPUT = ("输入的内容过长或含有无效字符，未保存任何内容 "
+                 "(input too long or with invalid characters; nothing was saved)")
+
+
 class DomainError(Exception):
     """A refusal fit to show a user as it is (no stack trace, nothing half-applied)."""
 

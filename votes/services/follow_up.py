@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import select
 
+from votes.core.cells import safe_row
 from votes.core.numbers import format_area
 from votes.extensions import db
 from votes.models import Ballot, FrozenUnit, FrozenVoter, Proposal, Visit, VoterAccess
@@ -90,9 +92,10 @@ def non_voters_xlsx(proposal: Proposal) -> bytes:
     for building, voters in non_voters(proposal).items():
         for n in voters:
             v = n.last_visit
-            ws.append([building, "、".join(n.units), format_area(n.area),
-                       OUTCOMES[v.outcome] if v else "", clock.local_text(v.time) if v else "",
-                       v.note if v else ""])
+            ws.append(safe_row([building, "、".join(n.units), Decimal(format_area(n.area)),
+                                OUTCOMES[v.outcome] if v else "",
+                                clock.local_text(v.time) if v else "", v.note if v else ""]))
+            ws.cell(ws.max_row, 3).number_format = "0.00"
     for column, width in zip("ABCDEF", (8, 40, 12, 14, 18, 30)):
         ws.column_dimensions[column].width = width
     out = io.BytesIO()

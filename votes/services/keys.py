@@ -22,7 +22,7 @@ def _key_dir() -> Path:
     from votes.settings import keys_dir
 
     path = keys_dir(current_app)
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 
 

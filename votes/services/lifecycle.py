@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from votes.core import chain
 from votes.core.apportion import apportion
-from votes.core.roll import Scope
+from votes.core.roll import Scope, unit_key
 from votes.extensions import db
 from votes.models import Ballot, FrozenUnit, FrozenVoter, Proposal
+from votes.models.base import MAX_ID
 from votes.services import audit, clock, privacy
 from votes.services.access import create_access
 from votes.services.bulk import insert_rows
@@ -34,7 +35,7 @@ STATE_ZH = {"draft": "草稿", "publicity": "公示中", "voting": "表决中", 
 def get_proposal(proposal_ref: str | int) -> Proposal:
     ref = str(proposal_ref)
     query = select(Proposal).where(Proposal.uid == ref)
-    if ref.isdigit():
+    if ref.isascii() and ref.isdigit() and int(ref) <= MAX_ID:
         query = select(Proposal).where((Proposal.id == int(ref)) | (Proposal.uid == ref))
     proposal = db.session.scalar(query)
     if proposal is None:
@@ -60,7 +61,8 @@ def _freeze(session: Session, proposal: Proposal, when: datetime) -> None:
         {"proposal_id": proposal_id, "unit_uid": record.unit_id, "building": record.building,
          "entrance": record.entrance, "room": record.room, "area": record.area,
          "area_basis": record.area_basis.value, "fund_balance": record.fund_balance,
-         "share": shares[record.unit_id], "voter_key": e.voter_of(record.unit_id).key}
+         "share": shares[record.unit_id], "voter_key": e.voter_of(record.unit_id).key,
+         "unit_key": unit_key(record.building, record.entrance, record.room)}
         for record in e.units])
     encrypt, decrypt = privacy.encryptor(), privacy.decryptor()
     voters = []

@@ -24,7 +24,10 @@ PAPER = ("在表决期内到业主委员会领取、填写并交回纸质表决�
 
 
 def _suffixed(text: str, suffix: str) -> str:
-    # "3" -> "3号楼", but "A座" stays "A座": only bare numbers and letters get the suffix.
+    # Labels arrive normalised ("3号楼" and "A座" as "3" and "A"): numbers read "3号楼",
+    # letter-named buildings "A座"; anything else (e.g. "综合楼") stays as it is.
+    if suffix == "号楼" and text.isascii() and text.isalpha():
+        suffix = "座"
     return f"{text}{suffix}" if text and text[-1].isascii() and text[-1].isalnum() else text
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from votes.core.cells import safe_row
 from votes.core.verifier import Report, verify_bundle
 from votes.extensions import db
 from votes.models import Community, Proposal, Verification
@@ -54,12 +55,12 @@ def overview_csv(rows: list[OverviewRow]) -> bytes:
     for r in rows:
         f, t = r.figures, r.figures.tally
         p = f.proposal
-        w.writerow([p.community.name, p.title, p.state, clock.local_text(p.voting_end),
-                    t.total_area, t.total_headcount, t.participating_area,
-                    t.participating_headcount, t.agree_area, t.agree_headcount,
-                    int(t.quorum_met), int(t.passed), p.chain_head or "",
-                    "" if r.verification is None else CSV_OUTCOME.get(r.verification.outcome,
-                                                                     "FAILED")])
+        w.writerow(safe_row([p.community.name, p.title, p.state, clock.local_text(p.voting_end),
+                             t.total_area, t.total_headcount, t.participating_area,
+                             t.participating_headcount, t.agree_area, t.agree_headcount,
+                             int(t.quorum_met), int(t.passed), p.chain_head or "",
+                             "" if r.verification is None
+                             else CSV_OUTCOME.get(r.verification.outcome, "FAILED")]))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

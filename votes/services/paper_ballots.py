@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Callable
 
+from flask import current_app
 from sqlalchemy import select
 
-from votes.core.roll import normalise_building, normalise_entrance
+from votes.core.roll import has_control, unit_key
 from votes.core.tally import Choice
 from votes.extensions import db
 from votes.models import Ballot, FrozenUnit, Unit
@@ -28,26 +31,70 @@ REQUIRED = ("building", "room", "choice", "channel", "evidence", "entered_by")
 _ALIASES = {a.lower(): name for name, aliases in COLUMNS.items() for a in aliases}
 
 
-def _label(building: str, entrance: str, room: str) -> tuple[str, str, str]:
-    return normalise_building(building), normalise_entrance(entrance), room.strip()
+class EvidenceRefused(DomainError):
+    """An evidence name that must not be read; accept_rows reports it on its row."""
 
 
-def import_paper_ballots(proposal_ref: str, path: str, actor: str = "cli") -> list[Ballot]:
-    """The CLI's file: evidence paths are relative to the CSV's folder."""
+def import_paper_ballots(proposal_ref: str, path: str, actor: str = "cli",
+                         evidence_dir: str | None = None) -> list[Ballot]:
+    """The CLI's file: evidence paths must lie inside evidence_dir (default: the CSV's folder)."""
     proposal = refresh(get_proposal(proposal_ref))
     file = Path(path)
     try:
         data = file.read_bytes()
     except OSError as exc:
         raise DomainError(f"无法读取文件 {path} (cannot read file): {exc.strerror}") from None
+    base = Path(evidence_dir) if evidence_dir else file.parent
+    if not base.is_dir():
+        raise DomainError(f"扫描件目录 {base} 不存在 (evidence directory not found)")
+    reader = EvidenceReader(base, Path(current_app.instance_path),
+                            current_app.config.get("MAX_CONTENT_LENGTH") or 32 * 1024 * 1024)
+    return accept_rows(proposal, read_rows(data), reader.read, actor)
 
-    def evidence(name: str) -> tuple[str, bytes] | None:
+
+class EvidenceReader:
+    """Reads scanned forms named in a ballots file, only from inside one folder.
+
+    The file may come from someone other than the operator, so a name must not reach
+    /etc/passwd, the instance folder (keys, database) or a device: it is resolved with
+    symlinks followed, must stay inside the folder and be a regular file."""
+
+    _PSEUDO = (Path("/proc"), Path("/sys"), Path("/dev"))
+
+    def __init__(self, base: Path, instance: Path, max_bytes: int):
+        self.base = base.resolve()
+        self.instance = instance.resolve()
+        self.max_bytes = max_bytes
+
+    def read(self, name: str) -> tuple[str, bytes] | None:
         try:
-            return Path(name).name, (file.parent / name).read_bytes()
-        except OSError:
+            target = (self.base / name).resolve(strict=True)
+        except FileNotFoundError:
             return None
-
-    return accept_rows(proposal, read_rows(data), evidence, actor)
+        except (OSError, RuntimeError, ValueError):  # a loop, a name too long, a NUL byte
+            raise EvidenceRefused(f"扫描件 {name} 无法读取 (evidence file cannot be read)")
+        if not target.is_relative_to(self.base):
+            raise EvidenceRefused(
+                f"扫描件 {name} 不在扫描件目录 {self.base} 内 "
+                "(evidence must be inside the evidence directory; see --evidence-dir)")
+        if any(target.is_relative_to(p) for p in (self.instance, *self._PSEUDO)):
+            raise EvidenceRefused(f"扫描件 {name} 位于系统目录，不能作为扫描件 "
+                                  "(evidence cannot come from the instance or a system folder)")
+        try:
+            fd = os.open(target, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                         | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            raise EvidenceRefused(f"扫描件 {name} 无法读取 (evidence file cannot be read)")
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise EvidenceRefused(f"扫描件 {name} 不是普通文件 (evidence is not a regular file)")
+            if info.st_size > self.max_bytes:
+                raise EvidenceRefused(f"扫描件 {name} 太大 (evidence file is too large)")
+            with os.fdopen(os.dup(fd), "rb") as fh:
+                return Path(name).name, fh.read(self.max_bytes + 1)
+        finally:
+            os.close(fd)
 
 
 def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
@@ -74,10 +121,11 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
     problem = voting_problem(proposal, clock.now())
     if problem:
         raise DomainError(f"{problem}；未录入任何选票 (no ballot was entered)")
-    frozen = {_label(u.building, u.entrance, u.room): u for u in db.session.scalars(
-        select(FrozenUnit).where(FrozenUnit.proposal_id == proposal.id))}
-    existing = {_label(u.building, u.entrance, u.room) for u in db.session.scalars(
-        select(Unit).where(Unit.community_id == proposal.community_id))}
+    frozen: dict[str, list[FrozenUnit]] = {}
+    for u in db.session.scalars(select(FrozenUnit).where(FrozenUnit.proposal_id == proposal.id)):
+        frozen.setdefault(u.unit_key, []).append(u)
+    existing = set(db.session.scalars(
+        select(Unit.unit_key).where(Unit.community_id == proposal.community_id)))
     voted: dict[str, Ballot] = {}  # each voter's latest ballot
     for b in db.session.scalars(select(Ballot).where(Ballot.proposal_id == proposal.id)
                                 .order_by(Ballot.revision)):
@@ -92,9 +140,14 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
         def fail(message: str) -> None:
             problems.append(Problem(number, message))
 
-        key = _label(row.get("building", ""), row.get("entrance", ""), row.get("room", ""))
-        unit = frozen.get(key)
-        if unit is None:
+        key = unit_key(row.get("building", ""), row.get("entrance", ""), row.get("room", ""))
+        matches = frozen.get(key, [])
+        unit = matches[0] if len(matches) == 1 else None
+        if len(matches) > 1:
+            # Only a roll frozen before spellings were checked can hold one flat twice.
+            fail("名册中该房屋有两种写法，无法确定是哪一套，请联系管理员 "
+                 "(the frozen roll spells this unit twice; it cannot be told apart)")
+        elif unit is None:
             if key in existing:
                 fail("该房屋不在本次表决范围内 (unit outside the proposal's scope)")
             else:
@@ -110,13 +163,22 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
             fail(f"表决方式 '{row.get('channel', '')}' 无效，应为 paper/proxy (纸质/委托)")
         if not row.get("entered_by"):
             fail("录入人为空 (entered_by is empty)")
+        elif len(row["entered_by"]) > 64 or has_control(row["entered_by"]):
+            fail("录入人过长或含有控制字符 (entered_by is too long or has control characters)")
         scan = None
         if not row.get("evidence"):
             fail("缺少表决票扫描件 (evidence is empty)")
         else:
-            scan = evidence(row["evidence"])
-            if scan is None:
-                fail(f"找不到扫描件 {row['evidence']} (evidence file not found)")
+            try:
+                scan = evidence(row["evidence"])
+            except EvidenceRefused as refused:
+                fail(refused.message)
+            else:
+                if scan is None:
+                    fail(f"找不到扫描件 {row['evidence']} (evidence file not found)")
+                elif len(scan[0]) > 255 or has_control(scan[0]):
+                    fail("扫描件文件名过长或含有控制字符 (evidence file name is too long "
+                         "or has control characters)")
         if unit is not None:
             own = voted.get(unit.voter_key)
             if own is not None and own.channel == "online":

@@ -63,6 +63,16 @@ def decryptor() -> Callable[[bytes | None], str | None]:
     return decrypt_one
 
 
+def encrypt_bytes(data: bytes, context: bytes) -> bytes:
+    """AES-GCM with the data key, bound to `context` (a file cannot be passed off as another)."""
+    nonce = os.urandom(_NONCE)
+    return nonce + AESGCM(_keys()[0]).encrypt(nonce, data, b"votes/bytes:" + context)
+
+
+def decrypt_bytes(blob: bytes, context: bytes) -> bytes:
+    return AESGCM(_keys()[0]).decrypt(blob[:_NONCE], blob[_NONCE:], b"votes/bytes:" + context)
+
+
 def normalise_id(id_number: str) -> str:
     return id_number.strip().upper().replace(" ", "")
 

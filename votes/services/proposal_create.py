@@ -72,6 +72,9 @@ def _parse_items(items: tuple[str, ...]) -> list[tuple[str, int]]:
         title, sep, amount = raw.rpartition(":")
         if not sep or not title.strip():
             raise DomainError(f"维修项目 '{raw}' 应写作 名称:金额 (item must be title:amount)")
+        if len(title.strip()) > 200:
+            raise DomainError("维修项目名称不能超过 200 个字 (item title must be at most 200 "
+                              "characters)")
         try:
             parsed.append((title.strip(), parse_yuan(amount)))
         except ValueError as exc:
@@ -126,6 +129,8 @@ def create_proposal(draft: ProposalDraft, actor: str = "cli", *,
     title = draft.title.strip()
     if not title:
         raise DomainError("标题不能为空 (title must not be empty)")
+    if len(title) > 200:
+        raise DomainError("标题不能超过 200 个字 (title must be at most 200 characters)")
     matter = _parse_matter(draft.matter)
     try:
         rules = community_rules(matter, (community.rules or {}).get(matter.value))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,19 +111,58 @@ def csv_rows(data: bytes) -> list[list[str]]:
             continue
     else:
         raise DomainError("无法识别文件编码：请保存为 UTF-8 或 GB18030 (unknown text encoding)")
-    return [row for row in csv.reader(io.StringIO(text, newline=""))]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        if "field larger" in str(exc):
+            raise DomainError(
+                f"第 {reader.line_num} 行附近有超过 {csv.field_size_limit()} 个字符的单元格，"
+                "可能是引号未闭合 (a cell is longer than the limit near line "
+                f"{reader.line_num}: perhaps an unclosed quote)") from None
+        raise DomainError(f"CSV 文件第 {reader.line_num} 行格式错误 "
+                          f"(malformed CSV near line {reader.line_num})") from None
+
+
+# An owner roll is a few MB of sheet XML; a zip bomb is far more, or far more compressed.
+XLSX_MAX_UNCOMPRESSED = 200 * 1024 * 1024
+XLSX_MAX_RATIO = 200
+XLSX_MAX_ROWS = 200_000
+XLSX_MAX_COLUMNS = 100
+
+
+def check_xlsx_archive(data: bytes) -> None:
+    """Refuse an XLSX whose ZIP would expand too far, before any XML is parsed."""
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        raise DomainError("无法打开 XLSX 文件 (cannot open the XLSX file)") from None
+    total = sum(m.file_size for m in members)
+    squeezed = max(sum(m.compress_size for m in members), 1)
+    if total > XLSX_MAX_UNCOMPRESSED or (total > 1024 * 1024 and total / squeezed > XLSX_MAX_RATIO):
+        raise DomainError("XLSX 文件解压后过大，拒绝读取；请另存为 CSV 后上传 "
+                          "(the XLSX file expands too much; save it as CSV instead)")
 
 
 def _xlsx_rows(data: bytes) -> list[list]:
     from openpyxl import load_workbook
 
+    check_xlsx_archive(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        # Bounded: a sheet that claims a cell at XFD1048576 would otherwise be padded out
+        # to seventeen billion empty cells.
+        rows = [list(row) for row in sheet.iter_rows(max_row=XLSX_MAX_ROWS + 1,
+                                                     max_col=XLSX_MAX_COLUMNS,
+                                                     values_only=True)]
+        workbook.close()
     except Exception:  # openpyxl raises many types for a damaged file
         raise DomainError("无法打开 XLSX 文件 (cannot open the XLSX file)") from None
-    sheet = workbook.worksheets[0]
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
+    while rows and all(v is None or v == "" for v in rows[-1]):
+        rows.pop()
+    if len(rows) > XLSX_MAX_ROWS:
+        raise DomainError(f"XLSX 文件超过 {XLSX_MAX_ROWS} 行 (more than {XLSX_MAX_ROWS} rows)")
     return [[_xlsx_value(v) for v in row] for row in rows]
 
 

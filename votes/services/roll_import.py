@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from votes.core.identity import check_resident_id, looks_like_resident_id, valid_phone
 from votes.core.numbers import parse_area, parse_yuan
-from votes.core.roll import AreaBasis, OwnerKind
+from votes.core.roll import AreaBasis, OwnerKind, has_control, unit_key
 from votes.models import Owner, Ownership, Unit, utcnow
 from votes.services import audit, privacy
 from votes.services.bulk import insert_rows
@@ -18,6 +18,10 @@ from votes.services.communities import get_community
 from votes.services.errors import DomainError, Problem
 from votes.services.roll_file import RollRow, read_roll
 from votes.services.tx import unit_of_work
+
+
+LABEL_MAX = 64  # the units table's column widths
+KEY_MAX = 255
 
 
 @dataclass
@@ -59,6 +63,8 @@ def plan_roll(rows: list[RollRow]) -> RollPlan:
     """Validate rows; raise DomainError listing every problem with its row number."""
     problems: list[Problem] = []
     units: dict[tuple[str, str, str], _UnitPlan] = {}
+    # Canonical key -> the spelling first seen: '1/1/101' and '1号楼/1单元/101' are one flat.
+    spellings: dict[str, tuple[str, str, str]] = {}
     owners: dict[str, _OwnerPlan] = {}
     for row in rows:
         parsed = _parse_row(row, problems)
@@ -79,7 +85,15 @@ def plan_roll(rows: list[RollRow]) -> RollPlan:
                 f"证件号码 {_masked(owner.id_number)} 在第 {known.row} 行的业主类型不同 "
                 f"(the same ID has a different owner kind on row {known.row})")))
             continue
-        unit = units.get(key)
+        first = spellings.setdefault(unit_key(*key), key)
+        unit = units.get(first)
+        if unit is not None and first != key:
+            problems.append(Problem(row.number, (
+                f"房屋“{_spelled(key)}”与第 {unit.row} 行的“{_spelled(first)}”是同一套房屋的"
+                f"不同写法，请统一写法 (this unit is row {unit.row}'s unit spelled differently; "
+                "spell it the same way in every row)")))
+            _check_same_unit(row.number, unit, area, basis, balance, problems)
+            continue
         if unit is None:
             unit = units[key] = _UnitPlan(row.number, area, basis, balance)
         else:
@@ -110,6 +124,11 @@ def _parse_row(row: RollRow, problems: list[Problem]):
                      ("owner_id", "证件号码")):
         if not v.get(name):
             fail(f"{zh}为空 ({name} is empty)")
+    for name, zh in (("building", "楼栋"), ("entrance", "单元"), ("room", "房号")):
+        if len(v.get(name, "")) > LABEL_MAX:
+            fail(f"{zh}超过 {LABEL_MAX} 个字 ({name} is longer than {LABEL_MAX} characters)")
+        elif has_control(v.get(name, "")):
+            fail(f"{zh}含有控制字符 ({name} contains control characters)")
     area = basis = kind = balance = None
     try:
         area = parse_area(v.get("area", ""))
@@ -143,11 +162,17 @@ def _parse_row(row: RollRow, problems: list[Problem]):
             balance = parse_yuan(v["fund_balance"])
         except ValueError as exc:
             fail(f"维修资金余额 '{v['fund_balance']}' 无效：{exc}")
+    key = (v.get("building", ""), v.get("entrance", ""), v.get("room", ""))
+    if len(unit_key(*key)) > KEY_MAX:
+        fail("房屋写法过长 (the unit's labels are too long)")
     if len(problems) > before:
         return None
-    key = (v["building"], v.get("entrance", ""), v["room"])
     owner = _OwnerPlan(row.number, v["owner_name"], id_number, kind, phone)
     return key, area, basis, balance, owner
+
+
+def _spelled(key: tuple[str, str, str]) -> str:
+    return " / ".join(part for part in key if part)
 
 
 def _check_same_unit(number, unit, area, basis, balance, problems) -> None:
@@ -212,7 +237,8 @@ def _insert_plan(session: Session, community_id: int, plan: RollPlan) -> None:
         for owner_hash, o in plan.owners.items()])
     unit_rows = [
         {"community_id": community_id, "building": building, "entrance": entrance,
-         "room": room, "area": u.area, "area_basis": u.basis.value, "fund_balance": u.balance}
+         "room": room, "area": u.area, "area_basis": u.basis.value, "fund_balance": u.balance,
+         "unit_key": unit_key(building, entrance, room)}
         for (building, entrance, room), u in plan.units.items()]
     insert_rows(session, units, unit_rows)
     # Read the new ids back by each table's unique key: RETURNING in parameter order

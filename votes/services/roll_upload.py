@@ -1,21 +1,35 @@
-"""Roll upload in the browser: a preview first, then an explicit replace."""
+"""Roll upload in the browser: a preview first, then an explicit replace.
+
+Between the two the file waits in instance/uploads, encrypted with the data key (it holds
+names, ID numbers and phones), for at most an hour; confirm and cancel delete it, and
+expired ones are removed on the next upload and by `votes tick`."""
 
 from __future__ import annotations
 
+import os
+import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
 from flask import current_app
 
 from votes.core.counting import electorate
 from votes.core.roll import AreaBasis, Scope, UnitRecord
+from votes.instance import private_dir
 from votes.models import Community
+from votes.services import clock, privacy
 from votes.services.errors import DomainError, Problem
 from votes.services.roll_file import read_roll
 from votes.services.roll_import import ImportResult, import_roll, plan_roll
 
 _SUFFIXES = (".csv", ".xlsx", ".xlsm", ".txt")
+PREVIEW_SECONDS = 3600
+# community-token-created(epoch seconds).suffix.enc
+_NAME = re.compile(r"^(\d+)-([0-9a-f]{32})-(\d+)(\.[a-z]+)\.enc$")
+_EXPIRED = "上传已失效，请重新上传 (the upload has expired; upload again)"
 
 
 @dataclass(frozen=True)
@@ -31,12 +45,11 @@ class Preview:
 
 
 def _folder() -> Path:
-    path = Path(current_app.instance_path) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dir(Path(current_app.instance_path) / "uploads")
 
 
 def preview_upload(community: Community, filename: str, data: bytes) -> Preview:
+    sweep_expired()
     suffix = Path(filename).suffix.lower()
     try:
         if suffix not in _SUFFIXES:
@@ -49,20 +62,58 @@ def preview_upload(community: Community, filename: str, data: bytes) -> Preview:
                for i, ((b, e, r), u) in enumerate(plan.units.items())]
     e = electorate(records, Scope("all"))
     token = secrets.token_hex(16)
-    (_folder() / f"{community.id}-{token}{suffix}").write_bytes(data)
+    name = f"{community.id}-{token}-{int(clock.now().timestamp())}{suffix}.enc"
+    fd = os.open(_folder() / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(privacy.encrypt_bytes(data, name.encode()))
     return Preview(token, filename, [], None, len(plan.units), len(plan.owners),
                    e.total_headcount, e.total_area)
 
 
+def _find(community: Community, token: str) -> Path | None:
+    if not re.fullmatch(r"[0-9a-f]{32}", token or ""):
+        return None
+    matches = sorted(_folder().glob(f"{community.id}-{token}-*.enc"))
+    return matches[0] if matches else None
+
+
 def confirm_upload(community: Community, token: str, actor: str) -> ImportResult:
-    if not token.isalnum():
-        raise DomainError("上传已失效，请重新上传 (the upload has expired; upload again)")
-    matches = list(_folder().glob(f"{community.id}-{token}.*"))
-    if not matches:
-        raise DomainError("上传已失效，请重新上传 (the upload has expired; upload again)")
-    path = matches[0]
+    sweep_expired()
+    path = _find(community, token)
+    if path is None:
+        raise DomainError(_EXPIRED)
     try:
-        return import_roll(community.code, path, replace=True, data=path.read_bytes(),
+        suffix = _NAME.match(path.name).group(4)
+        try:
+            data = privacy.decrypt_bytes(path.read_bytes(), path.name.encode())
+        except (InvalidTag, OSError, ValueError):
+            raise DomainError(_EXPIRED) from None
+        return import_roll(community.code, f"roll-upload{suffix}", replace=True, data=data,
                            actor=actor)
     finally:
         path.unlink(missing_ok=True)
+
+
+def cancel_upload(community: Community, token: str) -> None:
+    """The committee dropped the preview: its file goes at once."""
+    path = _find(community, token)
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
+def sweep_expired(now: datetime | None = None) -> int:
+    """Delete previews older than an hour (and anything else left in the folder, such as
+    plaintext files from older versions); return how many were removed."""
+    folder = Path(current_app.instance_path) / "uploads"
+    if not folder.is_dir():
+        return 0
+    cutoff = (now or clock.now()).timestamp() - PREVIEW_SECONDS
+    removed = 0
+    for path in folder.iterdir():
+        match = _NAME.match(path.name)
+        if match and int(match.group(3)) > cutoff:
+            continue
+        if path.is_file() or path.is_symlink():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 from flask import Flask, render_template
+from sqlalchemy.exc import DataError
+from werkzeug.routing import IntegerConverter
 
 from votes.core.numbers import format_area, format_yuan
+from votes.models.base import MAX_ID
 from votes.services.clock import local_text
-from votes.services.errors import DomainError, NotFound
+from votes.services.errors import INVALID_INPUT, DomainError, NotFound
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
 
+class DatabaseId(IntegerConverter):
+    """<int:...> in every route: a number the database cannot hold matches no route (404)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
 def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = DatabaseId
     import votes.web.login  # noqa: F401  (registers the user loader)
     from votes.web.admin import bp as admin_bp
     from votes.web.committee import bp as committee_bp
@@ -45,6 +56,15 @@ def register_blueprints(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def refused(err: DomainError):
         return render_template("error.html", message=err.message), 400
+
+    @app.errorhandler(DataError)
+    def database_refused(err: DataError):
+        # Input no service checked (too long for its column, a NUL byte) that the database
+        # refused: the transaction is already rolled back by unit_of_work; say so, no 500.
+        from votes.extensions import db
+
+        db.session.rollback()
+        return render_template("error.html", message=INVALID_INPUT), 400
 
     @app.errorhandler(404)
     def http_404(err):

@@ -58,6 +58,15 @@ def roll_confirm(user, community):
     return redirect(url_for("committee.community", code=community.code))
 
 
+@bp.post("/c/<code>/roll/cancel")
+@staff("committee", "admin", obj="community")
+def roll_cancel(user, community):
+    from votes.services.roll_upload import cancel_upload
+
+    cancel_upload(community, request.form.get("token", ""))
+    return redirect(url_for("committee.community", code=community.code))
+
+
 @bp.route("/c/<code>/proposals/new", methods=["GET", "POST"])
 @staff("committee", "admin", obj="community")
 def new_proposal(user, community):

@@ -1,0 +1,146 @@
+"""Issue 9.15: bad input gets a clear refusal — never a 500, a traceback or a hung worker."""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+
+import pytest
+
+from tests.factories import HEADER_EN, make_open_proposal, make_roll_csv, make_row
+from tests.staff_world import build, sign_in
+
+HUGE = "99999999999999999999"  # 20 digits: more than a 64-bit integer holds
+
+
+def _create(runner, code="SUN"):
+    assert runner.invoke(args=["community", "create", code, "--name", "阳光花园"]).exit_code == 0
+
+
+def _refused(result, *words):
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    for word in words:
+        assert word in result.output, result.output
+
+
+def test_csv_field_over_the_limit_is_refused(app, runner, tmp_path):
+    _create(runner)
+    path = tmp_path / "roll.csv"
+    # An unclosed quote swallows the rest of the file into one enormous field.
+    path.write_text(",".join(HEADER_EN) + "\n1,1,\"101" + "x" * 200_000 + "\n",
+                    encoding="utf-8")
+    _refused(runner.invoke(args=["roll", "import", "--community", "SUN", str(path)]),
+             "字符")
+    vote = make_open_proposal(app, runner, tmp_path, code="MOON")
+    ballots = tmp_path / "ballots.csv"
+    ballots.write_text("building,entrance,room,choice,channel,evidence,entered_by\n\"1"
+                       + "y" * 200_000, encoding="utf-8")
+    _refused(runner.invoke(args=["ballots", "import", str(vote["id"]), str(ballots)]), "字符")
+
+
+@pytest.mark.parametrize("field", ["area", "fund_balance"])
+def test_numbers_beyond_64_bits_are_refused_in_the_roll(app, runner, tmp_path, field):
+    _create(runner)
+    path = make_roll_csv(tmp_path / "roll.csv", [make_row(**{field: HUGE}),
+                                                 make_row(room="102", **{field: "9" * 5000})])
+    _refused(runner.invoke(args=["roll", "import", "--community", "SUN", str(path)]),
+             "第 2 行", "第 3 行", "上限")
+
+
+def test_budget_and_amounts_beyond_64_bits_are_refused(app, runner, tmp_path):
+    _create(runner)
+    assert runner.invoke(args=["roll", "import", "--community", "SUN",
+                               str(make_roll_csv(tmp_path / "roll.csv"))]).exit_code == 0
+    base = ["proposal", "create", "--community", "SUN", "--title", "t", "--matter", "use_fund",
+            "--scope", "all", "--voting-start", "2026-12-08T09:00",
+            "--voting-end", "2026-12-15T09:00"]
+    _refused(runner.invoke(args=[*base, "--budget", HUGE]), "上限")
+    _refused(runner.invoke(args=[*base, "--budget", "100", "--item", f"a:{HUGE}"]), "上限")
+    _refused(runner.invoke(args=[*base, "--budget", "100", "--title", "长" * 201]), "200")
+
+
+def test_huge_ids_are_not_found(app, runner, client, tmp_path):
+    world = build(app, runner, tmp_path)
+    sign_in(client, "admin1")
+    for url in (f"/committee/p/{HUGE}", f"/committee/p/{HUGE}/non-voters",
+                f"/committee/p/{HUGE}/bundle.zip", f"/regulator/p/{HUGE}",
+                f"/p/{world['sun']['uid']}/doc/{HUGE}", "/committee/p/2147483648"):
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"/regulator/p/{HUGE}/verify").status_code == 404
+    page = client.get(f"/committee/c/SUN/scope-preview?scope=all&budget={HUGE}").get_json()
+    assert page["ok"] is False and "上限" in page["error"]
+    _refused(runner.invoke(args=["proposal", "show", HUGE]), HUGE)
+    _refused(runner.invoke(args=["proposal", "show", "²"]))
+
+
+def test_overlong_text_is_refused_not_a_database_error(app, runner, client, tmp_path):
+    world = build(app, runner, tmp_path)
+    sign_in(client, "sun_committee")
+    r = client.post(f"/committee/p/{world['sun']['id']}/paper", data={
+        "building": "1", "entrance": "1", "room": "101", "choice": "agree", "channel": "paper",
+        "evidence": (io.BytesIO(b"scan"), "s" * 300 + ".jpg")})
+    assert r.status_code == 400 and "文件名" in r.get_data(as_text=True)
+    _refused(runner.invoke(args=["community", "create", "X", "--name", "名" * 201]))
+
+
+def _xlsx(rows) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    for row in rows:
+        wb.active.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _bomb() -> bytes:
+    """A valid-looking XLSX whose sheet XML expands a thousandfold."""
+    source = zipfile.ZipFile(io.BytesIO(_xlsx([["楼栋"]])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", b"<row r=\"2\">"
+                                    + b"<c><v>1</v></c>" * 1_000_000 + b"</row></sheetData>")
+            z.writestr(info, data)
+    return out.getvalue()
+
+
+def test_xlsx_zip_bomb_is_refused_before_parsing(app, runner, client, tmp_path):
+    bomb = _bomb()
+    assert len(bomb) < 300_000
+    path = tmp_path / "bomb.xlsx"
+    path.write_bytes(bomb)
+    _create(runner)
+    started = time.process_time()
+    _refused(runner.invoke(args=["roll", "import", "--community", "SUN", str(path)]), "CSV")
+    assert time.process_time() - started < 2
+
+    # A tiny sheet that claims a cell at XFD1048576 is read within bounds, not padded out.
+    far = _xlsx([HEADER_EN])
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(far))
+    wb.active["XFD1048576"] = "x"
+    buf = io.BytesIO()
+    wb.save(buf)
+    path.write_bytes(buf.getvalue())
+    started = time.process_time()
+    _refused(runner.invoke(args=["roll", "import", "--community", "SUN", str(path)]))
+    assert time.process_time() - started < 10
+
+
+def test_damaged_csv_in_the_browser_is_a_page_not_a_500(app, runner, client, tmp_path):
+    build(app, runner, tmp_path)
+    sign_in(client, "sun_committee")
+    data = (",".join(HEADER_EN) + "\n\"" + "z" * 200_000).encode()
+    r = client.post("/committee/c/SUN/roll/preview", data={"file": (io.BytesIO(data), "r.csv")})
+    assert r.status_code == 200 and "字符" in r.get_data(as_text=True)
+    r = client.post("/committee/c/SUN/roll/preview",
+                    data={"file": (io.BytesIO(_bomb()), "r.xlsx")})
+    assert r.status_code == 200 and "XLSX" in r.get_data(as_text=True)
