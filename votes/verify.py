@@ -1,5 +1,5 @@
 """`python -m votes.verify FILE.zip [--keys F | --key-id ID | --fingerprint FP |
---trust-bundle-keys] [--head DIGEST] [--json]`.
+--trust-bundle-keys] [--head DIGEST] [--witness-keys F] [--receipt F ...] [--json]`.
 
 Runs offline on the core alone: no database, no app config, no network.
 Exit status (docs/verification.md §7): 0 verified, 1 failures found, 2 the bundle or a
@@ -34,8 +34,28 @@ def main(argv: list[str] | None = None) -> int:
                              "fingerprint with the one the district publishes")
     parser.add_argument("--jobs", type=int, default=1,
                         help="processes for the signature checks (a big bundle, several cores)")
+    parser.add_argument("--witness-keys", help="the witnesses' public keys (a keys file): "
+                                               "check their cosigned heads (step 10)")
+    parser.add_argument("--receipt", action="append", default=[],
+                        help="an owner's signed receipt (JSON from the receipt page): prove "
+                             "the bundle holds that entry (step 11; repeatable)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
+    from votes.core.verifier_witness import load_receipt
+
+    witness_keys, receipts = None, []
+    try:
+        if args.witness_keys:
+            what = args.witness_keys
+            with open(what, "rb") as fh:
+                witness_keys = load_keys_file(fh.read(1_000_001)[:1_000_000])
+        for what in args.receipt:
+            with open(what, "rb") as fh:
+                receipts.append(load_receipt(fh.read(100_001)[:100_000]))
+    except (OSError, ValueError) as exc:
+        print(f"无法读取文件 cannot read {what}: {getattr(exc, 'strerror', None) or exc}",
+              file=sys.stderr)
+        return UNREADABLE_EXIT
     trusted = None
     if args.keys:
         try:
@@ -58,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         return UNREADABLE_EXIT
     report = verify_bundle(args.bundle, head=args.head, trusted_keys=trusted,
                            key_ids=args.key_id, fingerprints=args.fingerprint,
-                           trust_bundle_keys=args.trust_bundle_keys, jobs=max(1, args.jobs))
+                           trust_bundle_keys=args.trust_bundle_keys, jobs=max(1, args.jobs),
+                           witness_keys=witness_keys, receipts=receipts)
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:

@@ -261,6 +261,10 @@ EN = {
     "查询": "Look up",
     "记录链": "Chain",
     "已记录 %(n)s 条，选票 %(b)s 张。当前链头：": "%(n)s entries, %(b)s ballots. Current chain head:",
+    "独立见证": "Independent witnesses",
+    "见证人 %(w)s 已核对并会签前 %(n)s 条记录（%(t)s）":
+        "Witness %(w)s checked and cosigned the first %(n)s entries (%(t)s)",
+    "下载带签名的回执文件": "Download the signed receipt file",
     "记下链头后，可用导出包和 votes verify --head 证明之后的记录没有删改。":
         "Note the head: with the export bundle, votes verify --head proves nothing before it "
         "was removed or rewritten.",
