@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -116,3 +117,33 @@ def test_owner_downloads_a_signed_receipt_the_verifier_accepts(app, client, vote
                                                 "--receipt", str(receipt_file)])
     assert result.exit_code == 3, result.output  # interim, and the receipt holds
     assert "receipts checked: 1" in result.output
+
+
+def test_board_lists_per_unit_participation_only_after_the_close(app, client, runner, vote,
+                                                                  tmp_path):
+    from datetime import timedelta
+
+    _cast(app, vote, ["101"])
+    assert client.get(f"/p/{vote['uid']}/units").status_code == 404  # voting still open
+    assert "units-link" not in client.get(f"/p/{vote['uid']}").get_data(as_text=True)
+    app.config["VOTES_NOW"] = vote["t0"] + timedelta(days=8)
+    closed = runner.invoke(args=["proposal", "close", str(vote["id"])])
+    assert closed.exit_code == 0, closed.output
+    assert "units-link" in client.get(f"/p/{vote['uid']}").get_data(as_text=True)
+    page = client.get(f"/p/{vote['uid']}/units").get_data(as_text=True)
+    rows = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", page)
+    # 张三 voted online for both his units; nobody else voted.
+    assert ("1-1-101", "已计入", "网络") in rows and ("1-1-201", "已计入", "网络") in rows
+    assert ("1-1-102", "未表决", "") in rows and len(rows) == 7
+    assert "张三" not in page and "同意" not in page and "agree" not in page
+    # The same list, derived by the verifier from the bundle alone.
+    bundle = tmp_path / "closed.zip"
+    assert runner.invoke(args=["export", str(vote["id"]), "-o", str(bundle)]).exit_code == 0
+    result = CliRunner().invoke(votes_command, ["verify", str(bundle), "--trust-bundle-keys",
+                                                "--participation"])
+    assert result.exit_code == 0, result.output
+    derived = [line.split(",") for line in result.output.split("building,entrance,room,"
+                                                               "counted,channel\n")[1].split()]
+    assert [("-".join(p for p in r[:3] if p), r[3], r[4]) for r in derived] == \
+        [(u, "yes" if c == "已计入" else "no", {"网络": "online", "": ""}[ch])
+         for u, c, ch in rows]

@@ -39,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--receipt", action="append", default=[],
                         help="an owner's signed receipt (JSON from the receipt page): prove "
                              "the bundle holds that entry (step 11; repeatable)")
+    parser.add_argument("--participation", action="store_true",
+                        help="also print, per unit, whether a ballot counted and its channel "
+                             "(derived from roll.json and the chain; §12)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
     from votes.core.verifier_witness import load_receipt
@@ -80,11 +83,37 @@ def main(argv: list[str] | None = None) -> int:
                            key_ids=args.key_id, fingerprints=args.fingerprint,
                            trust_bundle_keys=args.trust_bundle_keys, jobs=max(1, args.jobs),
                            witness_keys=witness_keys, receipts=receipts)
+    rows = _participation(args.bundle, report) if args.participation else None
     if args.json:
-        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        data = report.to_json()
+        if rows is not None:
+            data["participation"] = rows
+        print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         print(report.render())
+        if rows is not None:
+            from votes.core.participation import participation_csv
+
+            print(participation_csv(rows), end="")
     return report.exit_code
+
+
+def _participation(path: str, report) -> list[dict] | None:
+    """Per unit, counted or not and the channel, from roll.json and the chain (§12); only
+    for a bundle that passed every step."""
+    from votes.core.bundle_zip import read_members
+    from votes.core.chain import SealedEntry
+    from votes.core.participation import unit_participation
+    from votes.core.verifier_report import FAILED
+
+    if report.outcome == FAILED:
+        print("未列出各房屋参与情况：导出包未通过验证 / participation not listed: the bundle "
+              "failed verification", file=sys.stderr)
+        return None
+    files = read_members(path, lambda step, message: None)
+    roll = json.loads(files["roll.json"])
+    chain = [SealedEntry.from_line(line) for line in files["chain.jsonl"].splitlines()]
+    return unit_participation(roll, chain)
 
 
 if __name__ == "__main__":

@@ -246,3 +246,54 @@ def test_cli_receipt_and_witness_keys(tmp_path, capsys):
     assert verify_main([str(bundle), "--key-id", KEY_ID, "--receipt", str(bad)]) == 2
     with pytest.raises(ValueError):
         load_receipt(b'{"statement": 1.5}')
+
+
+# -- §12: per-unit participation -------------------------------------------------------------
+
+def test_participation_is_derived_from_roll_and_chain_without_choices():
+    from votes.core.participation import unit_participation
+
+    story = (Story().genesis()
+             .paper("v-a", "agree", "2026-12-01T02:00:00Z")
+             .online("v-a", "disagree", "2026-12-01T03:00:00Z")  # supersedes: online counts
+             .paper("v-developer", "disagree", "2026-12-03T02:00:00Z"))
+    rows = unit_participation(story.roll, story.seal())
+    assert [(r["unit_id"], r["counted"], r["channel"]) for r in rows] == [
+        ("u1", True, "online"), ("u2", False, None), ("u3", True, "online"),
+        ("u4", False, None), ("u5", True, "paper"), ("u6", True, "paper"),
+        ("u7", False, None)]
+    assert all(set(r) == {"unit_id", "building", "entrance", "room", "counted", "channel"}
+               for r in rows)
+
+
+def test_cli_prints_participation_only_for_a_bundle_that_did_not_fail(tmp_path, capsys):
+    story = good_story()
+    bundle = tmp_path / "b.zip"
+    bundle.write_bytes(story.bundle())
+    assert verify_main([str(bundle), "--key-id", KEY_ID, "--participation"]) == 0
+    out = capsys.readouterr().out
+    assert "building,entrance,room,counted,channel\n1,1,101,yes,paper\n" in out
+    assert "1,1,202,no,\n" in out and "agree" not in out.split("building,")[1]
+    assert verify_main([str(bundle), "--key-id", KEY_ID, "--participation", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["participation"][1] == {"unit_id": "u2", "building": "1", "entrance": "1",
+                                        "room": "102", "counted": True, "channel": "online"}
+    files = files_of(story.bundle())
+    files["roll.json"] = files["roll.json"].replace(b'"v-c"', b'"v-x"')
+    bundle.write_bytes(rezip(files, resign=True))
+    assert verify_main([str(bundle), "--key-id", KEY_ID, "--participation"]) == 1
+    captured = capsys.readouterr()
+    assert "building,entrance" not in captured.out and "not listed" in captured.err
+
+
+def test_every_step_of_steps_10_and_11_is_in_the_spec():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    source = (root / "votes/core/verifier_witness.py").read_text(encoding="utf-8")
+    spec = (root / "docs/verification.md").read_text(encoding="utf-8")
+    steps = set(re.findall(r'run\.fail\("(\d+\.\d+)"', source))
+    assert steps == {"10.1", "10.2", "10.3", "11.1", "11.2", "11.3", "11.4"}
+    for step in steps:
+        assert re.search(rf"\b{re.escape(step)} ", spec), step
