@@ -9,6 +9,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 
@@ -68,7 +69,8 @@ def _rewrite_from(app, proposal: dict, seq: int) -> None:
         db.session.commit()
 
 
-def _export_and_verify(app, proposal: dict, tmp_path, witness_keys) -> tuple[int, str]:
+def _export_and_verify(app, proposal: dict, tmp_path, witness_keys,
+                       *extra: str) -> tuple[int, str]:
     runner = app.test_cli_runner()
     bundle = tmp_path / f"bundle-{proposal['id']}.zip"
     exported = runner.invoke(args=["export", str(proposal["id"]), "-o", str(bundle)])
@@ -79,7 +81,8 @@ def _export_and_verify(app, proposal: dict, tmp_path, witness_keys) -> tuple[int
         keys_file = tmp_path / "votes-keys.json"
         keys_file.write_text(json.dumps(keyring().to_json_obj()))
     result = CliRunner().invoke(votes_command, ["verify", str(bundle), "--keys", str(keys_file),
-                                                "--witness-keys", str(witness_keys)])
+                                                "--witness-keys", str(witness_keys),
+                                                *extra])
     return result.exit_code, result.output
 
 
@@ -118,12 +121,23 @@ def test_witness_cosigns_across_a_restart_and_refuses_a_rewritten_chain(sqlite_a
         board = Browser().get(f"{servers[1].base}/p/{proposal['uid']}")
         assert witness_id in board.text and "problem" not in first.stdout, first.stdout
 
-        # A new ballot; the witness restarts (a new process, the same database) and
-        # checks from the head it holds: the chain grew by appending only.
+        # A new ballot; the witness restarts as a server (a new process, the same database)
+        # and checks from the head it holds: the chain grew by appending only.
         _cast(app, proposal, ["202"])
-        second = _witness("poll", "--once", *common)
-        assert second.returncode == 0, second.stdout + second.stderr
-        assert f"cosigned {proposal['uid']} length 4" in second.stdout
+        serving = subprocess.Popen(
+            [sys.executable, "-c", "from votes.cli import main; main()", "witness", "serve",
+             "--interval", "1", *common], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True)
+        try:
+            deadline = time.monotonic() + 30
+            while _posted(witness_db, 4) < 2:  # cosigned, and posted to both servers
+                assert serving.poll() is None, serving.stdout.read()
+                assert time.monotonic() < deadline, "the witness did not cosign in 30 s"
+                time.sleep(0.05)  # bounded poll on the witness's own database
+        finally:
+            serving.terminate()
+            output = serving.communicate(timeout=10)[0]
+        assert f"cosigned {proposal['uid']} length 4" in output and "problem" not in output
 
         code, report = _export_and_verify(app, proposal, tmp_path, witness_keys)
         assert code == 3, report  # interim: the vote is still open
@@ -159,6 +173,31 @@ def test_witness_cosigns_across_a_restart_and_refuses_a_rewritten_chain(sqlite_a
     # The rewritten chain's bundle contradicts the heads the witness cosigned.
     code, report = _export_and_verify(app, proposal, tmp_path, witness_keys)
     assert code == 1 and "[10.3]" in report, report
+    # The insider also deletes the cosignatures the app holds: the bundle no longer says
+    # anything was witnessed, but the witness's own copy still contradicts the chain.
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import WitnessCosignature
+
+        db.session.query(WitnessCosignature).delete()
+        db.session.commit()
+    code, report = _export_and_verify(app, proposal, tmp_path, witness_keys)
+    assert "0 of 4" in report or "no valid cosignature" in report, report
+    held = tmp_path / "from-witness.jsonl"
+    held.write_text(_witness("cosignatures", "--db", str(witness_db)).stdout)
+    code, report = _export_and_verify(app, proposal, tmp_path, witness_keys,
+                                      "--cosignatures", str(held))
+    assert code == 1 and "[10.3] --cosignatures line 1" in report, report
+
+
+def _posted(witness_db, length: int) -> int:
+    """How many apps the witness has given its cosignature of `length` entries."""
+    if not witness_db.exists():
+        return 0
+    with sqlite3.connect(witness_db, timeout=10) as db:
+        return db.execute("SELECT count(*) FROM posted p JOIN heads h ON h.proposal = "
+                          "p.proposal AND h.length = p.length WHERE p.length = ?",
+                          (length,)).fetchone()[0]
 
 
 def _post(base: str, cosig: dict) -> int:

@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="processes for the signature checks (a big bundle, several cores)")
     parser.add_argument("--witness-keys", help="the witnesses' public keys (a keys file): "
                                                "check their cosigned heads (step 10)")
+    parser.add_argument("--cosignatures", action="append", default=[],
+                        help="cosignatures got from a witness itself (`votes witness "
+                             "cosignatures`), checked like the bundle's (repeatable)")
     parser.add_argument("--receipt", action="append", default=[],
                         help="an owner's signed receipt (JSON from the receipt page): prove "
                              "the bundle holds that entry (step 11; repeatable)")
@@ -44,9 +47,12 @@ def main(argv: list[str] | None = None) -> int:
                              "(derived from roll.json and the chain; §12)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
-    from votes.core.verifier_witness import load_receipt
+    if args.cosignatures and not args.witness_keys:
+        print("--cosignatures 需要 --witness-keys (needs --witness-keys)", file=sys.stderr)
+        return UNREADABLE_EXIT
+    from votes.core.verifier_witness import load_cosignatures, load_receipt
 
-    witness_keys, receipts = None, []
+    witness_keys, receipts, cosignatures = None, [], []
     try:
         if args.witness_keys:
             what = args.witness_keys
@@ -55,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         for what in args.receipt:
             with open(what, "rb") as fh:
                 receipts.append(load_receipt(fh.read(100_001)[:100_000]))
+        for what in args.cosignatures:
+            with open(what, "rb") as fh:
+                cosignatures += load_cosignatures(fh.read(64 * 2**20))
     except (OSError, ValueError) as exc:
         print(f"无法读取文件 cannot read {what}: {getattr(exc, 'strerror', None) or exc}",
               file=sys.stderr)
@@ -82,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     report = verify_bundle(args.bundle, head=args.head, trusted_keys=trusted,
                            key_ids=args.key_id, fingerprints=args.fingerprint,
                            trust_bundle_keys=args.trust_bundle_keys, jobs=max(1, args.jobs),
-                           witness_keys=witness_keys, receipts=receipts)
+                           witness_keys=witness_keys, receipts=receipts,
+                           cosignatures=cosignatures)
     rows = _participation(args.bundle, report) if args.participation else None
     if args.json:
         data = report.to_json()

@@ -131,10 +131,15 @@ def test_step_10_3_a_cosigned_head_the_chain_does_not_extend():
                            witness_keys=WITNESSES)
     assert report.outcome == FAILED
     assert _steps(report) == {"10.3"}, report.render()
-    # The insider drops witness.jsonl instead: nothing contradicts, but nothing is witnessed.
+    # The insider drops witness.jsonl instead: nothing contradicts, but nothing is witnessed
     dropped = verify_bundle(_bundle(forged), key_ids=[KEY_ID], witness_keys=WITNESSES)
     assert dropped.outcome == VERIFIED
     assert dropped.witnessed.before_close == 0 and "no valid cosignature" in dropped.render()
+    # … unless the regulator got the cosignatures from the witness itself.
+    other = _cosig(Story(proposal={**story.proposal, "uid": "p-other"}).genesis().seal(), 1)
+    direct = verify_bundle(_bundle(forged), key_ids=[KEY_ID], witness_keys=WITNESSES,
+                           cosignatures=[witnessed, other])
+    assert _steps(direct) == {"10.3"} and "--cosignatures line 1" in direct.render()
 
 
 def test_step_10_2_a_forged_cosignature_and_10_1_a_malformed_line():
@@ -241,6 +246,13 @@ def test_cli_receipt_and_witness_keys(tmp_path, capsys):
             "--receipt", str(receipt)]
     assert verify_main(args) == 0
     assert "4 of 6 entries cosigned" in capsys.readouterr().out
+    direct = tmp_path / "cosignatures.jsonl"
+    direct.write_text(json.dumps(_cosig(sealed, 6)) + "\n")
+    assert verify_main(args + ["--cosignatures", str(direct)]) == 0
+    assert "6 of 6 entries cosigned" in capsys.readouterr().out
+    assert verify_main([str(bundle), "--key-id", KEY_ID, "--cosignatures", str(direct)]) == 2
+    direct.write_text('{"statement": {}, "sig": "x"}\n')
+    assert verify_main(args + ["--cosignatures", str(direct)]) == 2
     bad = tmp_path / "bad.json"
     bad.write_text('{"statement": {}, "sig": ""}')
     assert verify_main([str(bundle), "--key-id", KEY_ID, "--receipt", str(bad)]) == 2

@@ -139,3 +139,23 @@ def forks(db_path: str, as_json: bool) -> None:
         click.echo(f"{f.time} {f.proposal} at {f.app}: {f.reason}")
         click.echo(f"  cosigned 已会签: {f.old_line.decode('utf-8')[:160]}")
         click.echo(f"  served   被替换: {f.new_line.decode('utf-8')[:160]}")
+
+
+@witness_cli.command("cosignatures")
+@click.option("--db", "db_path", required=True, help=DB_HELP)
+@click.option("--proposal", default=None, help="only this proposal's (its uid)")
+def cosignatures(db_path: str, proposal: str | None) -> None:
+    """Print the latest cosignature of each proposal, one JSON line each: give it to a
+    verifier (`votes verify --cosignatures FILE`) so the operator cannot leave it out."""
+    from votes.witness.store import Store
+
+    if not Path(db_path).exists():
+        raise click.ClickException(f"{db_path} 不存在 (no such witness database)")
+    store = Store(db_path)
+    try:
+        held = store.all_held()
+    finally:
+        store.close()
+    for h in held:
+        if proposal is None or h.proposal == proposal:
+            click.echo(h.cosignature.decode("utf-8"))

@@ -24,7 +24,8 @@ Fail = Callable[[str, str], None]
 
 
 def read_members(source, fail: Fail) -> dict[str, bytes] | None:
-    """The eight members' bytes (and the optional ones present), or None after reporting why not (steps 1.1–1.3)."""
+    """The eight members' bytes (and the optional ones present), or None after reporting
+    why not (steps 1.1–1.3)."""
     opened = _open(source, fail)
     if opened is None:
         return None

@@ -23,7 +23,8 @@ from votes.core.verifier_witness import check_receipt, check_witness
 def verify_bundle(source, *, head: str | None = None,
                   trusted_keys: signing.KeyRing | None = None, key_ids=(), fingerprints=(),
                   trust_bundle_keys: bool = False, jobs: int = 1,
-                  witness_keys: signing.KeyRing | None = None, receipts=()) -> Report:
+                  witness_keys: signing.KeyRing | None = None, receipts=(),
+                  cosignatures=()) -> Report:
     """Check a bundle (path, bytes or binary file) against a trust anchor; return the report.
 
     The anchor is the regulator's: trusted_keys (a --keys file), key ids or fingerprints
@@ -55,7 +56,7 @@ def verify_bundle(source, *, head: str | None = None,
         if wanted not in b.digests:
             run.fail("9.1", f"digest {head[:70]} is not an entry of this chain: the chain does "
                             "not extend the head you noted")
-    witnessed = run.guarded("10.1", check_witness, b, witness_keys, run)
+    witnessed = run.guarded("10.1", check_witness, b, witness_keys, run, cosignatures)
     for number, receipt in enumerate(receipts, 1):
         run.guarded("11.1", check_receipt, b, number, receipt, run)
     run.guarded("4.4", run.check_signatures)

@@ -44,21 +44,27 @@ def _consistent(b: _Bundle, length: int, head: str) -> bool:
     return 1 <= length <= len(b.digests) and b.digests[length - 1] == head
 
 
-def check_witness(b: _Bundle, witnesses: signing.KeyRing | None, run: _Run) -> Witnessed | None:
+def check_witness(b: _Bundle, witnesses: signing.KeyRing | None, run: _Run,
+                  extra=()) -> Witnessed | None:
     """Step 10: witness.jsonl well-formed (always); each cosignature by a named witness
-    valid and consistent with the chain (with --witness-keys)."""
+    valid and consistent with the chain (with --witness-keys). `extra`: cosignatures the
+    regulator got from the witnesses themselves (--cosignatures), checked the same way;
+    those for other proposals are left aside."""
     data = b.files.get("witness.jsonl")
-    cosigs = _parse_witness_file(data, run) if data is not None else []
+    cosigs = [(f"witness.jsonl line {n + 1}", c)
+              for n, c in (_parse_witness_file(data, run) if data is not None else [])]
+    uid = b.proposal["uid"] if b.proposal is not None else None
+    cosigs += [(f"--cosignatures line {n}", c) for n, c in enumerate(extra, 1)
+               if c["statement"]["proposal"] == uid]
     if witnesses is None:
         if cosigs:
             run.skip("10.2–10.3", "no --witness-keys given: cosignatures not checked")
         return None
-    uid = b.proposal["uid"] if b.proposal is not None else None
     close = b.lines[-1]["entry"] if b.lines and b.typed[-1] and \
         b.lines[-1]["entry"]["kind"] == "close" else None
     names, longest, before = set(), 0, 0
     unknown = 0
-    for n, cosig in cosigs:
+    for where, cosig in cosigs:
         stmt = cosig["statement"]
         key = witnesses.get(stmt["witness"])
         if key is None:
@@ -66,11 +72,11 @@ def check_witness(b: _Bundle, witnesses: signing.KeyRing | None, run: _Run) -> W
             continue
         if not canonical_b64(cosig["sig"], 64) or \
                 not signing.verify(key, canonical_bytes(stmt), cosig["sig"]):
-            run.fail("10.2", f"witness.jsonl line {n + 1}: the signature of witness "
+            run.fail("10.2", f"{where}: the signature of witness "
                              f"{stmt['witness'][:40]} does not verify")
             continue
         if stmt["proposal"] != uid or not _consistent(b, stmt["length"], stmt["head"]):
-            run.fail("10.3", f"witness.jsonl line {n + 1}: witness {stmt['witness'][:40]} "
+            run.fail("10.3", f"{where}: witness {stmt['witness'][:40]} "
                              f"cosigned head {stmt['head'][:16]}… as entry "
                              f"{stmt['length'] - 1} of proposal {stmt['proposal'][:40]}; "
                              "this chain does not extend it")
@@ -107,6 +113,28 @@ def _parse_witness_file(data: bytes, run: _Run) -> list[tuple[int, dict]]:
             run.fail("10.1", error)
         if not errors:
             out.append((n, value))
+    return out
+
+
+def load_cosignatures(data: bytes) -> list[dict]:
+    """A --cosignatures file: one cosignature per line, as `votes witness cosignatures`
+    prints them (any JSON layout per line; ValueError naming the first bad line)."""
+    out = []
+    for n, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line, object_pairs_hook=_no_duplicates, parse_float=_no_float,
+                               parse_constant=_no_constant)
+        except (ValueError, RecursionError) as exc:
+            raise ValueError(f"line {n}: not valid JSON: {str(exc)[:80]}") from None
+        errors = type_errors(value, COSIGNATURE, f"line {n}")
+        if not errors and (value["statement"]["type"] != COSIGNATURE_TYPE or
+                           value["statement"]["length"] < 1):
+            errors = [f"line {n}: not a {COSIGNATURE_TYPE} cosignature"]
+        if errors:
+            raise ValueError("; ".join(errors))
+        out.append(value)
     return out
 
 
