@@ -130,7 +130,7 @@ def extend(uid: str, old: bytes | None, lines: Sequence[bytes],
             if _prev_of(lines[0]) == held.entry["prev"] else None
         if first is None or first.digest != held.digest:
             # Prove it with a validly signed line; an unsigned one proves nothing.
-            _signed_line(lines[0], uid, held.seq, server_keys)
+            signed_line(lines[0], uid, held.seq, server_keys)
             raise Fork(f"entry {held.seq} differs from the one cosigned", old, lines[0])
         prev, seq, start = held.digest, held.seq + 1, 1
     last = None
@@ -149,8 +149,8 @@ def _prev_of(raw: bytes) -> str | None:
         return None
 
 
-def _signed_line(raw: bytes, uid: str, seq: int, server_keys: signing.KeyRing) -> None:
-    """ChainProblem unless raw is a well-formed line at seq whose server signature holds
+def signed_line(raw: bytes, uid: str, seq: int, server_keys: signing.KeyRing) -> None:
+    """A line offered as proof of a fork: ChainProblem unless raw is a well-formed line at seq whose server signature holds
     (its prev is not checked: it is what differs in a fork)."""
     try:
         line = parse_canonical(raw)

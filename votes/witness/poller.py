@@ -114,8 +114,14 @@ class Witness:
         if held is not None and length < held.length:
             # Cut short: the served head is a signed entry contradicting the cosigned one.
             served = self._lines(app, uid, length - 1, 1)
+            try:
+                witness.signed_line(served[0] if served else b"", uid, length - 1, keys)
+            except witness.ChainProblem as exc:
+                result.problems.append(f"{app} {uid}: announced a shorter chain, {exc}; "
+                                       "not cosigned")
+                return
             self._fork(app, uid, "the chain is shorter than the one cosigned", held.line,
-                       served[0] if served else b"", result)
+                       served[0], result)
             return
         start = held.length - 1 if held is not None else 0
         lines = self._lines(app, uid, start, length - start)
