@@ -79,8 +79,9 @@ class Witness:
                 self._poll_app(app, result)
             except Unreachable as exc:
                 result.problems.append(str(exc))
-            except ValueError as exc:  # malformed JSON from the app
-                result.problems.append(f"{app}: {exc}")
+            except (ValueError, KeyError, TypeError) as exc:  # malformed answers
+                result.problems.append(f"{app}: unexpected answer ({type(exc).__name__}: "
+                                       f"{str(exc)[:120]})")
         return result
 
     def _poll_app(self, app: str, result: RoundResult) -> None:
