@@ -147,3 +147,12 @@ def test_board_lists_per_unit_participation_only_after_the_close(app, client, ru
     assert [("-".join(p for p in r[:3] if p), r[3], r[4]) for r in derived] == \
         [(u, "yes" if c == "已计入" else "no", {"网络": "online", "": ""}[ch])
          for u, c, ch in rows]
+
+
+def test_a_misconfigured_witness_keys_file_refuses_without_telling_the_path(app, client, vote,
+                                                                           tmp_path, caplog):
+    app.config["WITNESS_KEYS"] = str(tmp_path / "missing-keys.json")
+    r = client.post("/api/witness/cosignatures", data=_cosig(vote["uid"], 1, "0" * 64),
+                    content_type="application/json")
+    assert r.status_code == 400 and "missing-keys" not in r.get_data(as_text=True)
+    assert "missing-keys.json" in caplog.text

@@ -35,7 +35,10 @@ def witness_keys() -> signing.KeyRing:
     try:
         return load_keys_file(Path(path).read_bytes())
     except (OSError, ValueError) as exc:
-        raise DomainError(f"见证人密钥文件无法读取 (WITNESS_KEYS {path}: {exc})") from None
+        # The operator's mistake, told in the log; a witness only learns it was not accepted.
+        current_app.logger.error("WITNESS_KEYS %s cannot be read: %s", path, exc)
+        raise DomainError("见证人密钥未配置好，暂不能接收见证签名 "
+                          "(the witness keys are misconfigured)") from None
 
 
 def heads() -> list[dict]:
