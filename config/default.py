@@ -50,3 +50,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 
 # SMS sender for one-time codes: "log" writes messages to instance/sms.log.
 SMS_SENDER = "log"
+
+# Independent witnesses of the chains (docs/verification.md §10): a keys file in the format
+# of /.well-known/votes-keys.json listing the witnesses' public keys. Empty: none accepted.
+WITNESS_KEYS = ""

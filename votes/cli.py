@@ -56,6 +56,11 @@ def verify(args: tuple[str, ...]) -> None:
 
 
 
+from votes.commands.witness import witness_cli  # noqa: E402  (needs no app)
+
+main.add_command(witness_cli)
+
+
 @click.command("demo")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)

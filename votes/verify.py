@@ -1,5 +1,5 @@
 """`python -m votes.verify FILE.zip [--keys F | --key-id ID | --fingerprint FP |
---trust-bundle-keys] [--head DIGEST] [--json]`.
+--trust-bundle-keys] [--head DIGEST] [--witness-keys F] [--receipt F ...] [--json]`.
 
 Runs offline on the core alone: no database, no app config, no network.
 Exit status (docs/verification.md §7): 0 verified, 1 failures found, 2 the bundle or a
@@ -34,8 +34,40 @@ def main(argv: list[str] | None = None) -> int:
                              "fingerprint with the one the district publishes")
     parser.add_argument("--jobs", type=int, default=1,
                         help="processes for the signature checks (a big bundle, several cores)")
+    parser.add_argument("--witness-keys", help="the witnesses' public keys (a keys file): "
+                                               "check their cosigned heads (step 10)")
+    parser.add_argument("--cosignatures", action="append", default=[],
+                        help="cosignatures got from a witness itself (`votes witness "
+                             "cosignatures`), checked like the bundle's (repeatable)")
+    parser.add_argument("--receipt", action="append", default=[],
+                        help="an owner's signed receipt (JSON from the receipt page): prove "
+                             "the bundle holds that entry (step 11; repeatable)")
+    parser.add_argument("--participation", action="store_true",
+                        help="also print, per unit, whether a ballot counted and its channel "
+                             "(derived from roll.json and the chain; §12)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
+    if args.cosignatures and not args.witness_keys:
+        print("--cosignatures 需要 --witness-keys (needs --witness-keys)", file=sys.stderr)
+        return UNREADABLE_EXIT
+    from votes.core.verifier_witness import load_cosignatures, load_receipt
+
+    witness_keys, receipts, cosignatures = None, [], []
+    try:
+        if args.witness_keys:
+            what = args.witness_keys
+            with open(what, "rb") as fh:
+                witness_keys = load_keys_file(fh.read(1_000_001)[:1_000_000])
+        for what in args.receipt:
+            with open(what, "rb") as fh:
+                receipts.append(load_receipt(fh.read(100_001)[:100_000]))
+        for what in args.cosignatures:
+            with open(what, "rb") as fh:
+                cosignatures += load_cosignatures(fh.read(64 * 2**20))
+    except (OSError, ValueError) as exc:
+        print(f"无法读取文件 cannot read {what}: {getattr(exc, 'strerror', None) or exc}",
+              file=sys.stderr)
+        return UNREADABLE_EXIT
     trusted = None
     if args.keys:
         try:
@@ -58,12 +90,40 @@ def main(argv: list[str] | None = None) -> int:
         return UNREADABLE_EXIT
     report = verify_bundle(args.bundle, head=args.head, trusted_keys=trusted,
                            key_ids=args.key_id, fingerprints=args.fingerprint,
-                           trust_bundle_keys=args.trust_bundle_keys, jobs=max(1, args.jobs))
+                           trust_bundle_keys=args.trust_bundle_keys, jobs=max(1, args.jobs),
+                           witness_keys=witness_keys, receipts=receipts,
+                           cosignatures=cosignatures)
+    rows = _participation(args.bundle, report) if args.participation else None
     if args.json:
-        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        data = report.to_json()
+        if rows is not None:
+            data["participation"] = rows
+        print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         print(report.render())
+        if rows is not None:
+            from votes.core.participation import participation_csv
+
+            print(participation_csv(rows), end="")
     return report.exit_code
+
+
+def _participation(path: str, report) -> list[dict] | None:
+    """Per unit, counted or not and the channel, from roll.json and the chain (§12); only
+    for a bundle that passed every step."""
+    from votes.core.bundle_zip import read_members
+    from votes.core.chain import SealedEntry
+    from votes.core.participation import unit_participation
+    from votes.core.verifier_report import FAILED
+
+    if report.outcome == FAILED:
+        print("未列出各房屋参与情况：导出包未通过验证 / participation not listed: the bundle "
+              "failed verification", file=sys.stderr)
+        return None
+    files = read_members(path, lambda step, message: None)
+    roll = json.loads(files["roll.json"])
+    chain = [SealedEntry.from_line(line) for line in files["chain.jsonl"].splitlines()]
+    return unit_participation(roll, chain)
 
 
 if __name__ == "__main__":

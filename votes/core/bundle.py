@@ -41,8 +41,11 @@ def recompute_tally(roll: dict, rules: dict, chain: Sequence[SealedEntry]) -> Ta
 
 def write_bundle(target, *, proposal: dict, roll: dict, chain: Sequence[SealedEntry],
                  private_key: Ed25519PrivateKey, keyring: signing.KeyRing,
-                 created_at: str) -> str:
-    """Write the ZIP to a path or binary file object; return the chain head."""
+                 created_at: str, witness: Sequence[dict] = ()) -> str:
+    """Write the ZIP to a path or binary file object; return the chain head.
+
+    witness: the witnesses' cosignatures (docs/verification.md §10), written as
+    witness.jsonl only when there are some, so unwitnessed bundles keep their layout."""
     if not chain or chain[0].entry["kind"] != "genesis":
         raise ValueError("a bundle needs a chain that starts with its genesis")
     last = chain[-1]
@@ -59,6 +62,8 @@ def write_bundle(target, *, proposal: dict, roll: dict, chain: Sequence[SealedEn
         "ballots.csv": _ballots_csv(roll, chain),
         "report.txt": render_report(proposal, tally, last.digest, len(chain)).encode("utf-8"),
     }
+    if witness:
+        files["witness.jsonl"] = b"".join(canonical_bytes(c) + b"\n" for c in witness)
     signer = signing.key_id(private_key.public_key())
     manifest = {"format": FORMAT, "proposal": proposal["uid"], "created_at": created_at,
                 "files": {name: digest_hex(data) for name, data in files.items()},

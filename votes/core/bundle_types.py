@@ -65,10 +65,14 @@ TALLY = {**{f"{w}_{m}": "uint" for w in ("total", "participating", "agree", "dis
 TALLY_FILE = {**TALLY, "final": "bool"}
 KEY = {"key_id": "str", "alg": "str", "public_key": "str"}
 KEYS_FILE = {"keys": [KEY]}
+DATA_FILES = ("proposal.json", "roll.json", "chain.jsonl", "tally.json", "ballots.csv",
+              "report.txt")
 MANIFEST = {"format": "str", "proposal": "str", "created_at": "time",
-            "files": {name: "hex64" for name in ("proposal.json", "roll.json", "chain.jsonl",
-                                                 "tally.json", "ballots.csv", "report.txt")},
+            "files": {name: "hex64" for name in DATA_FILES},
             "chain_head": "hex64", "chain_length": "uint", "keys": [KEY], "key_id": "str"}
+# A bundle with witness.jsonl (§10) lists it among the files its manifest covers.
+MANIFEST_WITNESSED = {**MANIFEST, "files": {name: "hex64" for name in
+                                            DATA_FILES + ("witness.jsonl",)}}
 PROPOSAL = {"uid": "str", "community": {"code": "str", "name": "str", "jurisdiction": "str"},
             "title": "str", "description": "str", "matter": MATTERS, "scope": "str",
             "items": [{"title": "str", "amount": "uint"}], "budget": "uint",

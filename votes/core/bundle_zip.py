@@ -13,6 +13,8 @@ from typing import Callable
 
 MEMBERS = ("manifest.json", "manifest.sig", "proposal.json", "roll.json", "chain.jsonl",
            "tally.json", "ballots.csv", "report.txt")
+# Present only when witnesses cosigned the chain (docs/verification.md §10).
+OPTIONAL = ("witness.jsonl",)
 MAX_BUNDLE = 512 * 2**20   # bytes of the ZIP file itself
 MAX_MEMBER = 256 * 2**20   # bytes of one member, uncompressed
 MAX_TOTAL = 512 * 2**20    # bytes of all members, uncompressed
@@ -22,7 +24,8 @@ Fail = Callable[[str, str], None]
 
 
 def read_members(source, fail: Fail) -> dict[str, bytes] | None:
-    """The eight members' bytes, or None after reporting why not (steps 1.1–1.3)."""
+    """The eight members' bytes (and the optional ones present), or None after reporting
+    why not (steps 1.1–1.3)."""
     opened = _open(source, fail)
     if opened is None:
         return None
@@ -74,7 +77,7 @@ def _names_ok(infos, fail: Fail) -> bool:
         if name in seen:
             fail("1.2", f"member {name!r} appears more than once")
             ok = False
-        elif name not in MEMBERS:
+        elif name not in MEMBERS and name not in OPTIONAL:
             fail("1.2", f"member {name[:80]!r} is not one of the bundle's files")
             ok = False
         seen.add(name)

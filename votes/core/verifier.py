@@ -6,6 +6,8 @@ step that cannot run says why. Nothing in a bundle, however malformed, raises ou
 
 from __future__ import annotations
 
+import dataclasses
+
 from votes.core import sigbatch, signing
 from votes.core.bundle_zip import read_members
 from votes.core.verifier_base import (Anchor, _Bundle, _Run, canonical_b64,  # noqa: F401
@@ -15,11 +17,14 @@ from votes.core.verifier_integrity import (_check_digests, _check_links, _check_
 from votes.core.verifier_report import (EXIT_CODES, FAILED, IN_PROGRESS, UNANCHORED,
                                         VERIFIED, Failure, Report)
 from votes.core.verifier_vote import _check_ballots, _check_close, _check_genesis
+from votes.core.verifier_witness import check_receipt, check_witness
 
 
 def verify_bundle(source, *, head: str | None = None,
                   trusted_keys: signing.KeyRing | None = None, key_ids=(), fingerprints=(),
-                  trust_bundle_keys: bool = False, jobs: int = 1) -> Report:
+                  trust_bundle_keys: bool = False, jobs: int = 1,
+                  witness_keys: signing.KeyRing | None = None, receipts=(),
+                  cosignatures=()) -> Report:
     """Check a bundle (path, bytes or binary file) against a trust anchor; return the report.
 
     The anchor is the regulator's: trusted_keys (a --keys file), key ids or fingerprints
@@ -51,8 +56,12 @@ def verify_bundle(source, *, head: str | None = None,
         if wanted not in b.digests:
             run.fail("9.1", f"digest {head[:70]} is not an entry of this chain: the chain does "
                             "not extend the head you noted")
+    witnessed = run.guarded("10.1", check_witness, b, witness_keys, run, cosignatures)
+    for number, receipt in enumerate(receipts, 1):
+        run.guarded("11.1", check_receipt, b, number, receipt, run)
     run.guarded("4.4", run.check_signatures)
-    return _report(b, anchor, run, tally, interim)
+    report = _report(b, anchor, run, tally, interim)
+    return dataclasses.replace(report, witnessed=witnessed, receipts=len(receipts))
 
 
 def _report(b: _Bundle, anchor: Anchor, run: _Run, tally, interim: bool) -> Report:

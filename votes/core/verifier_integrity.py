@@ -7,8 +7,8 @@ import json
 
 from votes.core import signing
 from votes.core.bundle import FORMAT
-from votes.core.bundle_types import (KEYS_FILE, MANIFEST, PROPOSAL, ROLL, TALLY_FILE,
-                                     entry_type_errors, type_errors)
+from votes.core.bundle_types import (KEYS_FILE, MANIFEST, MANIFEST_WITNESSED, PROPOSAL,
+                                     ROLL, TALLY_FILE, entry_type_errors, type_errors)
 from votes.core.canonical import (CanonicalError, _no_constant, _no_duplicates, _no_float,
                                   check_depth, digest_hex, parse_canonical, parse_time)
 from votes.core.chain import GENESIS_PREV, VERSION, entry_digest
@@ -18,7 +18,8 @@ SERVER_ALG = "Ed25519"
 # -- step 1.4 / 1.5: canonical bytes, types ------------------------------------------------
 
 def _parse_files(b: _Bundle, run: _Run) -> None:
-    for name, spec, attr in (("manifest.json", MANIFEST, "manifest"),
+    manifest = MANIFEST_WITNESSED if "witness.jsonl" in b.files else MANIFEST
+    for name, spec, attr in (("manifest.json", manifest, "manifest"),
                              ("proposal.json", PROPOSAL, "proposal"),
                              ("roll.json", ROLL, "roll"), ("tally.json", TALLY_FILE, "tally_file")):
         try:

@@ -47,6 +47,8 @@ class Report:
     fingerprints: tuple[tuple[str, str], ...] = ()   # (key id, SHA-256 of the raw key)
     anchor: str = ""
     skipped: tuple[Skipped, ...] = ()
+    witnessed: object = None   # verifier_witness.Witnessed, with --witness-keys
+    receipts: int = 0          # receipts checked (step 11)
 
     @property
     def ok(self) -> bool:
@@ -79,6 +81,10 @@ class Report:
             lines.append(f"  密钥 key {kid} 指纹 fingerprint {fp}")
         if self.anchor:
             lines.append(f"信任锚 trust anchor: {self.anchor}")
+        if self.witnessed is not None:
+            lines.append(self.witnessed.describe())
+        if self.receipts:
+            lines.append(f"回执 receipts checked: {self.receipts}")
         t = self.tally
         if t is not None:
             if self.outcome == FAILED:
@@ -113,4 +119,6 @@ class Report:
                 "tally": self.tally.to_dict() if self.tally else None,
                 "failures": [{"step": f.step, "entry": f.entry, "message": f.message}
                              for f in self.failures],
-                "skipped": [{"step": s.step, "reason": s.reason} for s in self.skipped]}
+                "skipped": [{"step": s.step, "reason": s.reason} for s in self.skipped],
+                "witnessed": self.witnessed.to_json() if self.witnessed is not None else None,
+                "receipts": self.receipts}

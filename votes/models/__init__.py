@@ -8,9 +8,10 @@ from votes.models.proposal import (FrozenUnit, FrozenVoter, Proposal, ProposalDo
                                    ProposalItem)
 from votes.models.roll import Owner, Ownership, Unit
 from votes.models.staff import AuditEntry, StaffCommunity, StaffUser, Visit
+from votes.models.witness import WitnessCosignature
 
 __all__ = ["AuditEntry", "Ballot", "Base", "ChainEntry", "Community", "DeviceKey", "Evidence", "FrozenUnit",
            "FrozenVoter", "Owner", "Ownership", "Proposal", "ProposalDocument", "ProposalItem",
            "ServerKey", "StaffCommunity", "StaffUser", "Unit", "Verification", "Visit",
-           "VoterAccess", "LobbyFailure",
+           "VoterAccess", "LobbyFailure", "WitnessCosignature",
            "utcnow"]

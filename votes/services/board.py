@@ -19,6 +19,7 @@ class BoardView:
     tally: Tally
     ballots: int
     lookup: ReceiptLookup | None
+    witnessed: tuple = ()  # each witness's longest cosigned head (WitnessCosignature)
 
     @property
     def final(self) -> bool:
@@ -36,7 +37,10 @@ def board_view(uid: str, receipt: str = "") -> BoardView:
         raise NotFound("没有这个表决事项 (no such proposal)")
     figures = proposal_figures(str(proposal.id))
     lookup = lookup_receipt(proposal, receipt) if receipt.strip() else None
-    return BoardView(proposal, figures.tally, figures.ballots, lookup)
+    from votes.services.witness import latest_cosignatures
+
+    return BoardView(proposal, figures.tally, figures.ballots, lookup,
+                     tuple(latest_cosignatures(proposal)))
 
 
 def open_boards() -> list[Proposal]:

@@ -11,6 +11,7 @@ from votes.services.errors import DomainError
 from votes.services.lifecycle import get_proposal, refresh
 from votes.services.tx import unit_of_work
 from votes.services.records import chain_entries, proposal_record, roll_record
+from votes.services.witness import export_cosignatures
 
 
 def _created_at(proposal):
@@ -32,7 +33,8 @@ def export_bundle(proposal_ref: str, target, actor: str = "cli") -> str:
             raise DomainError(f"目录不存在 {target.parent} (directory does not exist)")
     head = write_bundle(target, proposal=proposal_record(proposal), roll=roll_record(proposal),
                         chain=chain_entries(proposal), private_key=private_key,
-                        keyring=keys.keyring(), created_at=format_time(_created_at(proposal)))
+                        keyring=keys.keyring(), created_at=format_time(_created_at(proposal)),
+                        witness=export_cosignatures(proposal))
     with unit_of_work() as session:
         audit.record(session, actor, "proposal.export", community_id=proposal.community_id,
                      target=str(proposal.id), details={"chain_head": head})

@@ -261,6 +261,22 @@ EN = {
     "查询": "Look up",
     "记录链": "Chain",
     "已记录 %(n)s 条，选票 %(b)s 张。当前链头：": "%(n)s entries, %(b)s ballots. Current chain head:",
+    "网络": "Online",
+    "各房屋是否计入表决": "Whether each unit's ballot was counted",
+    "只列出每套房屋的选票是否计入及表决方式，不显示意见和姓名。如果您没有表决，但您的房屋显示已计入，请在异议期内向业主委员会或街道提出异议。":
+        "Only whether each unit's ballot was counted and how it was cast; no choices, no "
+        "names. If you did not vote but your unit shows as counted, object to the owners' "
+        "committee or the sub-district office during the objection period.",
+    "共 %(n)s 套房屋，%(c)s 套已计入。": "%(n)s units, %(c)s counted.",
+    "是否计入": "Counted",
+    "已计入": "Counted",
+    "未表决": "Did not vote",
+    "返回公示栏": "Back to the board",
+    "查看各房屋是否计入表决": "See whether each unit's ballot was counted",
+    "独立见证": "Independent witnesses",
+    "见证人 %(w)s 已核对并会签前 %(n)s 条记录（%(t)s）":
+        "Witness %(w)s checked and cosigned the first %(n)s entries (%(t)s)",
+    "下载带签名的回执文件": "Download the signed receipt file",
     "记下链头后，可用导出包和 votes verify --head 证明之后的记录没有删改。":
         "Note the head: with the export bundle, votes verify --head proves nothing before it "
         "was removed or rewritten.",

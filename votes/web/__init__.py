@@ -26,13 +26,15 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseId
     import votes.web.login  # noqa: F401  (registers the user loader)
     from votes.web.admin import bp as admin_bp
+    from votes.web.api import bp as api_bp
     from votes.web.committee import bp as committee_bp
     from votes.web.owner import bp as owner_bp
     from votes.web.public import bp as public_bp
     from votes.web.regulator import bp as regulator_bp
     from votes.web.staff_login import bp as staff_login_bp
 
-    for blueprint in (public_bp, owner_bp, staff_login_bp, committee_bp, regulator_bp, admin_bp):
+    for blueprint in (public_bp, owner_bp, staff_login_bp, committee_bp, regulator_bp, admin_bp,
+                      api_bp):
         app.register_blueprint(blueprint)
     from votes.web import logs
 

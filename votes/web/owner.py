@@ -183,3 +183,22 @@ def receipt(proposal, owner, digest: str):
     check_url = url_for("public.board", uid=proposal.uid, receipt=digest, _external=True)
     return render_template("owner/receipt.html", proposal=proposal, digest=digest, view=view,
                            qr=receipt_qr_svg(check_url), check_url=check_url)
+
+
+@bp.get("/p/<uid>/receipt/<digest>/signed.json")
+@owner_required
+def signed_receipt(proposal, owner, digest: str):
+    """The receipt as a statement signed by the server, for `votes verify --receipt`."""
+    import json
+
+    from flask import Response
+
+    from votes.services.receipts import signed_receipt as make
+
+    view = voter_view(proposal, owner.voter_key)
+    if view.ballot is None or digest not in view.receipts:
+        abort(404)
+    body = json.dumps(make(proposal, digest), ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="receipt-{digest[:12]}.json"',
+        "Cache-Control": "no-store"})

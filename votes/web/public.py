@@ -49,3 +49,18 @@ def document(uid: str, position: int):
                          as_attachment=True)
     response.headers.update(headers)
     return response
+
+
+@bp.get("/p/<uid>/units")
+def units(uid: str):
+    """After the close: per unit only whether a ballot counted and its channel, so an owner
+    who did not vote can see no one voted in their name."""
+    from votes.services.board import board_view
+    from votes.services.participation import participation
+
+    view = board_view(uid)
+    rows = participation(view.proposal)
+    if rows is None:
+        abort(404)
+    return render_template("public/units.html", proposal=view.proposal, rows=rows,
+                           counted=sum(r["counted"] for r in rows))

@@ -1,0 +1,311 @@
+"""Issue 10 against the operator, in the core: a witness's consistency check and fork
+proof, cosigned heads in the bundle (step 10), owners' signed receipts (step 11)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from tests.bundles import KEY_ID, SERVER, Story, files_of, good_story, rezip
+from votes.core import signing, witness
+from votes.core.bundle import write_bundle
+from votes.core.canonical import canonical_bytes
+from votes.core.receipt import make_receipt
+from votes.core.verifier import FAILED, IN_PROGRESS, VERIFIED, verify_bundle
+from votes.core.verifier_witness import load_receipt
+from votes.verify import main as verify_main
+
+WITNESS = Ed25519PrivateKey.from_private_bytes(bytes(range(100, 132)))
+WITNESS_ID = signing.key_id(WITNESS.public_key())
+WITNESSES = signing.KeyRing({WITNESS_ID: WITNESS.public_key()})
+SERVER_KEYS = signing.KeyRing({KEY_ID: SERVER.public_key()})
+
+
+def _cosig(sealed, length: int, time: str = "2026-12-02T03:00:00Z", key=WITNESS) -> dict:
+    stmt = witness.statement(proposal=sealed[0].entry["proposal"], length=length,
+                             head=sealed[length - 1].digest, time=time,
+                             witness=signing.key_id(key.public_key()))
+    return witness.cosign(key, stmt)
+
+
+def _bundle(story: Story, sealed=None, cosigs=()) -> bytes:
+    out = io.BytesIO()
+    write_bundle(out, proposal=story.proposal, roll=story.roll,
+                 chain=sealed if sealed is not None else story.seal(), private_key=SERVER,
+                 keyring=SERVER_KEYS, created_at="2026-12-08T02:00:00Z", witness=cosigs)
+    return out.getvalue()
+
+
+def _steps(report) -> set[str]:
+    return {f.step for f in report.failures}
+
+
+def _lines(sealed) -> list[bytes]:
+    return [s.to_line() for s in sealed]
+
+
+# -- the witness's check ---------------------------------------------------------------------
+
+def test_a_chain_that_extends_the_cosigned_head_is_accepted():
+    sealed = good_story().seal()
+    first = witness.extend("p-example", None, _lines(sealed[:3]), SERVER_KEYS)
+    assert first.digest == sealed[2].digest
+    # Next round: served from the held head's position on.
+    last = witness.extend("p-example", first.to_line(), _lines(sealed[2:]), SERVER_KEYS)
+    assert (last.seq, last.digest) == (len(sealed) - 1, sealed[-1].digest)
+
+
+def test_a_rewritten_and_resigned_entry_is_a_fork_with_two_signed_heads_as_proof():
+    story = good_story()
+    sealed = story.seal()
+    held = sealed[3]
+    forged = story.copy()
+    # The operator rewrites an entry (any change: its digest changes, and every later one's)
+    # and re-signs the chain with the server key. Bodies are left alone so this holds
+    # whatever a ballot carries.
+    forged.entries[2]["time"] = "2026-12-02T02:00:01Z"
+    rewritten = forged.seal()
+    with pytest.raises(witness.Fork) as caught:
+        witness.extend("p-example", held.to_line(), _lines(rewritten[3:]), SERVER_KEYS)
+    proof = caught.value
+    old, new = (json.loads(x) for x in (proof.old, proof.new))
+    assert old["entry"]["seq"] == new["entry"]["seq"] == 3
+    assert old["digest"] != new["digest"]
+    for line in (old, new):  # both carry a valid server signature: the operator equivocated
+        assert signing.verify(SERVER.public_key(), line["digest"].encode(), line["sig"])
+
+
+def test_a_served_chain_with_a_bad_signature_or_link_is_refused_not_cosigned():
+    sealed = good_story().seal()
+    lines = _lines(sealed)
+    other = Ed25519PrivateKey.generate()
+    with pytest.raises(witness.ChainProblem, match="signature"):
+        witness.extend("p-example", None, lines,
+                       signing.KeyRing({KEY_ID: other.public_key()}))
+    with pytest.raises(witness.ChainProblem, match="prev|sequence"):
+        witness.extend("p-example", None, lines[:2] + lines[3:], SERVER_KEYS)
+    with pytest.raises(witness.ChainProblem, match="another proposal"):
+        witness.extend("p-other", None, lines, SERVER_KEYS)
+
+
+def test_cosignature_problems():
+    sealed = good_story().seal()
+    good = _cosig(sealed, 3)
+    assert witness.cosignature_problem(good, WITNESSES) is None
+    assert "not a known witness" in witness.cosignature_problem(
+        _cosig(sealed, 3, key=Ed25519PrivateKey.generate()), WITNESSES)
+    bad = {**good, "statement": {**good["statement"], "length": 4}}
+    assert "does not verify" in witness.cosignature_problem(bad, WITNESSES)
+
+
+# -- step 10: cosignatures in the bundle -----------------------------------------------------
+
+def test_witnessed_bundle_verifies_and_reports_how_much_was_witnessed_before_the_close():
+    story = good_story()
+    sealed = story.seal()
+    cosigs = [_cosig(sealed, 3), _cosig(sealed, 5, "2026-12-05T00:00:00Z"),
+              _cosig(sealed, 6, "2026-12-09T00:00:00Z")]  # after the close entry's time
+    report = verify_bundle(_bundle(story, sealed, cosigs), key_ids=[KEY_ID],
+                           witness_keys=WITNESSES)
+    assert report.outcome == VERIFIED, report.render()
+    assert (report.witnessed.before_close, report.witnessed.length,
+            report.witnessed.entries) == (5, 6, 6)
+    assert "5 of 6 entries cosigned before the close" in report.render()
+    # Without the witnesses' keys the member is still checked for form, not for consistency.
+    plain = verify_bundle(_bundle(story, sealed, cosigs), key_ids=[KEY_ID])
+    assert plain.outcome == VERIFIED and plain.witnessed is None
+    assert any(s.step.startswith("10.2") for s in plain.skipped)
+
+
+def test_step_10_3_a_cosigned_head_the_chain_does_not_extend():
+    story = good_story()
+    witnessed = _cosig(story.seal(), 4)
+    forged = story.copy()
+    forged.entries[3]["time"] = "2026-12-03T02:00:01Z"  # rewritten and re-signed
+    forged.entries.pop()
+    forged.close()
+    report = verify_bundle(_bundle(forged, None, [witnessed]), key_ids=[KEY_ID],
+                           witness_keys=WITNESSES)
+    assert report.outcome == FAILED
+    assert _steps(report) == {"10.3"}, report.render()
+    # The insider drops witness.jsonl instead: nothing contradicts, but nothing is witnessed
+    dropped = verify_bundle(_bundle(forged), key_ids=[KEY_ID], witness_keys=WITNESSES)
+    assert dropped.outcome == VERIFIED
+    assert dropped.witnessed.before_close == 0 and "no valid cosignature" in dropped.render()
+    # … unless the regulator got the cosignatures from the witness itself.
+    other = _cosig(Story(proposal={**story.proposal, "uid": "p-other"}).genesis().seal(), 1)
+    direct = verify_bundle(_bundle(forged), key_ids=[KEY_ID], witness_keys=WITNESSES,
+                           cosignatures=[witnessed, other])
+    assert _steps(direct) == {"10.3"} and "--cosignatures line 1" in direct.render()
+
+
+def test_step_10_2_a_forged_cosignature_and_10_1_a_malformed_line():
+    story = good_story()
+    sealed = story.seal()
+    cosig = _cosig(sealed, 3)
+    cosig["sig"] = _cosig(sealed, 2)["sig"]
+    assert _steps(verify_bundle(_bundle(story, sealed, [cosig]), key_ids=[KEY_ID],
+                                witness_keys=WITNESSES)) == {"10.2"}
+    files = files_of(_bundle(story, sealed, [_cosig(sealed, 3)]))
+    files["witness.jsonl"] = b'{"sig": "x"}\n'
+    assert "10.1" in _steps(verify_bundle(rezip(files, resign=True), key_ids=[KEY_ID]))
+
+
+def test_witness_member_must_be_covered_by_the_manifest():
+    story = good_story()
+    sealed = story.seal()
+    files = files_of(_bundle(story, sealed))
+    files["witness.jsonl"] = canonical_bytes(_cosig(sealed, 3)) + b"\n"
+    report = verify_bundle(rezip(files), key_ids=[KEY_ID])  # manifest not updated
+    assert report.outcome == FAILED and "1.5" in _steps(report)
+
+
+# -- step 11: receipts -----------------------------------------------------------------------
+
+def _receipt(sealed, seq: int, length: int, key=SERVER) -> dict:
+    return make_receipt(key, proposal="p-example", seq=seq, digest=sealed[seq].digest,
+                        length=length, head=sealed[length - 1].digest,
+                        time="2026-12-02T02:00:01Z")
+
+
+def test_a_receipt_of_an_entry_the_bundle_holds_passes():
+    story = good_story()
+    sealed = story.seal()
+    report = verify_bundle(story.bundle(sealed), key_ids=[KEY_ID],
+                           receipts=[_receipt(sealed, 2, 3), _receipt(sealed, 1, 5)])
+    assert report.outcome == VERIFIED and report.receipts == 2, report.render()
+
+
+def test_steps_11_3_and_11_4_the_operator_dropped_the_owners_entry():
+    story = good_story()
+    receipt = _receipt(story.seal(), 2, 3)   # v-b's online ballot at position 2
+    dropped = story.copy()
+    del dropped.entries[2]
+    dropped.entries.pop()
+    dropped.close()
+    report = verify_bundle(dropped.bundle(), key_ids=[KEY_ID], receipts=[receipt])
+    assert report.outcome == FAILED
+    assert _steps(report) == {"11.3", "11.4"}, report.render()
+
+
+def test_steps_11_3_and_11_4_the_operator_replaced_the_owners_entry():
+    story = good_story()
+    receipt = _receipt(story.seal(), 3, 4)
+    replaced = story.copy()
+    replaced.entries[3]["time"] = "2026-12-03T02:00:01Z"
+    replaced.entries.pop()
+    replaced.close()
+    report = verify_bundle(replaced.bundle(), key_ids=[KEY_ID], receipts=[receipt])
+    assert _steps(report) == {"11.3", "11.4"}, report.render()
+
+
+def test_step_11_4_entry_kept_but_history_after_it_rewritten():
+    story = good_story()
+    receipt = _receipt(story.seal(), 1, 4)
+    later = story.copy()
+    later.entries[3]["time"] = "2026-12-03T02:00:01Z"
+    later.entries.pop()
+    later.close()
+    report = verify_bundle(later.bundle(), key_ids=[KEY_ID], receipts=[receipt])
+    assert _steps(report) == {"11.4"}, report.render()
+
+
+def test_steps_11_1_and_11_2_forged_or_foreign_receipts():
+    story = good_story()
+    sealed = story.seal()
+    forged = _receipt(sealed, 2, 3, key=Ed25519PrivateKey.generate())
+    assert _steps(verify_bundle(story.bundle(sealed), key_ids=[KEY_ID],
+                                receipts=[forged])) == {"11.1"}
+    foreign = make_receipt(SERVER, proposal="p-other", seq=2, digest=sealed[2].digest,
+                           length=3, head=sealed[2].digest, time="2026-12-02T02:00:01Z")
+    assert _steps(verify_bundle(story.bundle(sealed), key_ids=[KEY_ID],
+                                receipts=[foreign])) == {"11.2"}
+
+
+def test_interim_bundle_with_receipt_is_in_progress():
+    story = Story().genesis().paper("v-a", "agree", "2026-12-01T02:00:00Z")
+    sealed = story.seal()
+    report = verify_bundle(story.bundle(sealed), key_ids=[KEY_ID],
+                           receipts=[_receipt(sealed, 1, 2)])
+    assert report.outcome == IN_PROGRESS, report.render()
+
+
+def test_cli_receipt_and_witness_keys(tmp_path, capsys):
+    story = good_story()
+    sealed = story.seal()
+    bundle = tmp_path / "b.zip"
+    bundle.write_bytes(_bundle(story, sealed, [_cosig(sealed, 4)]))
+    receipt = tmp_path / "receipt.json"
+    receipt.write_text(json.dumps(_receipt(sealed, 2, 4), indent=2))
+    wkeys = tmp_path / "witnesses.json"
+    wkeys.write_text(json.dumps(WITNESSES.to_json_obj()))
+    args = [str(bundle), "--key-id", KEY_ID, "--witness-keys", str(wkeys),
+            "--receipt", str(receipt)]
+    assert verify_main(args) == 0
+    assert "4 of 6 entries cosigned" in capsys.readouterr().out
+    direct = tmp_path / "cosignatures.jsonl"
+    direct.write_text(json.dumps(_cosig(sealed, 6)) + "\n")
+    assert verify_main(args + ["--cosignatures", str(direct)]) == 0
+    assert "6 of 6 entries cosigned" in capsys.readouterr().out
+    assert verify_main([str(bundle), "--key-id", KEY_ID, "--cosignatures", str(direct)]) == 2
+    direct.write_text('{"statement": {}, "sig": "x"}\n')
+    assert verify_main(args + ["--cosignatures", str(direct)]) == 2
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"statement": {}, "sig": ""}')
+    assert verify_main([str(bundle), "--key-id", KEY_ID, "--receipt", str(bad)]) == 2
+    with pytest.raises(ValueError):
+        load_receipt(b'{"statement": 1.5}')
+
+
+# -- §12: per-unit participation -------------------------------------------------------------
+
+def test_participation_is_derived_from_roll_and_chain_without_choices():
+    from votes.core.participation import unit_participation
+
+    story = (Story().genesis()
+             .paper("v-a", "agree", "2026-12-01T02:00:00Z")
+             .online("v-a", "disagree", "2026-12-01T03:00:00Z")  # supersedes: online counts
+             .paper("v-developer", "disagree", "2026-12-03T02:00:00Z"))
+    rows = unit_participation(story.roll, story.seal())
+    assert [(r["unit_id"], r["counted"], r["channel"]) for r in rows] == [
+        ("u1", True, "online"), ("u2", False, None), ("u3", True, "online"),
+        ("u4", False, None), ("u5", True, "paper"), ("u6", True, "paper"),
+        ("u7", False, None)]
+    assert all(set(r) == {"unit_id", "building", "entrance", "room", "counted", "channel"}
+               for r in rows)
+
+
+def test_cli_prints_participation_only_for_a_bundle_that_did_not_fail(tmp_path, capsys):
+    story = good_story()
+    bundle = tmp_path / "b.zip"
+    bundle.write_bytes(story.bundle())
+    assert verify_main([str(bundle), "--key-id", KEY_ID, "--participation"]) == 0
+    out = capsys.readouterr().out
+    assert "building,entrance,room,counted,channel\n1,1,101,yes,paper\n" in out
+    assert "1,1,202,no,\n" in out and "agree" not in out.split("building,")[1]
+    assert verify_main([str(bundle), "--key-id", KEY_ID, "--participation", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["participation"][1] == {"unit_id": "u2", "building": "1", "entrance": "1",
+                                        "room": "102", "counted": True, "channel": "online"}
+    files = files_of(story.bundle())
+    files["roll.json"] = files["roll.json"].replace(b'"v-c"', b'"v-x"')
+    bundle.write_bytes(rezip(files, resign=True))
+    assert verify_main([str(bundle), "--key-id", KEY_ID, "--participation"]) == 1
+    captured = capsys.readouterr()
+    assert "building,entrance" not in captured.out and "not listed" in captured.err
+
+
+def test_every_step_of_steps_10_and_11_is_in_the_spec():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    source = (root / "votes/core/verifier_witness.py").read_text(encoding="utf-8")
+    spec = (root / "docs/verification.md").read_text(encoding="utf-8")
+    steps = set(re.findall(r'run\.fail\("(\d+\.\d+)"', source))
+    assert steps == {"10.1", "10.2", "10.3", "11.1", "11.2", "11.3", "11.4"}
+    for step in steps:
+        assert re.search(rf"\b{re.escape(step)} ", spec), step

@@ -1,0 +1,161 @@
+"""`votes witness …`: run an independent witness of the apps' chains (issue 10).
+
+Runs without the app: no app database or configuration, only its own key file and SQLite
+file, and the apps' public URLs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import click
+
+KEY_HELP = "the witness's private key file (PEM; made by `votes witness keygen`)"
+DB_HELP = "the witness's own SQLite database file (created if missing)"
+
+
+@click.group("witness")
+def witness_cli() -> None:
+    """见证人：独立核对并会签表决记录链 (an independent witness that cosigns chain heads)."""
+
+
+def _load_key(path: str):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    try:
+        key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
+    except (OSError, ValueError, TypeError) as exc:
+        raise click.ClickException(f"无法读取见证人密钥 cannot read witness key {path}: {exc}")
+    if not isinstance(key, Ed25519PrivateKey):
+        raise click.ClickException(f"{path} 不是 Ed25519 私钥 (not an Ed25519 private key)")
+    return key
+
+
+def _public_json(key) -> str:
+    from votes.core import signing
+
+    return json.dumps(signing.KeyRing({signing.key_id(key.public_key()): key.public_key()})
+                      .to_json_obj(), indent=2)
+
+
+@witness_cli.command("keygen")
+@click.option("--key", "key_path", required=True, help="where to write the new private key")
+def keygen(key_path: str) -> None:
+    """Make the witness's key; print its public keys file (give it to the app operator for
+    WITNESS_KEYS and to verifiers for --witness-keys)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    path = Path(key_path)
+    if path.exists():
+        raise click.ClickException(f"{path} 已存在，不覆盖 (exists; not overwritten)")
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(pem)
+    click.echo(_public_json(key))
+
+
+@witness_cli.command("pubkey")
+@click.option("--key", "key_path", required=True, help=KEY_HELP)
+def pubkey(key_path: str) -> None:
+    """Print the witness's public keys file."""
+    click.echo(_public_json(_load_key(key_path)))
+
+
+def _round(key_path: str, db_path: str, apps: tuple[str, ...]):
+    from votes.witness.poller import Witness
+    from votes.witness.store import Store
+
+    store = Store(db_path)
+    try:
+        result = Witness(_load_key(key_path), store).poll(list(apps))
+    finally:
+        store.close()
+    for line in result.lines():
+        click.echo(line)
+    return result
+
+
+def _options(fn):
+    fn = click.option("--app", "apps", multiple=True, required=True,
+                      help="an app's base URL, e.g. https://votes.example.gov.cn (repeatable)")(fn)
+    fn = click.option("--db", "db_path", required=True, help=DB_HELP)(fn)
+    return click.option("--key", "key_path", required=True, help=KEY_HELP)(fn)
+
+
+@witness_cli.command("poll")
+@_options
+@click.option("--once", is_flag=True, help="one round, then exit (what poll always does; "
+                                           "`serve` keeps polling)")
+def poll(key_path: str, db_path: str, apps: tuple[str, ...], once: bool) -> None:
+    """One round: check and cosign every app's heads; exit 1 if a fork was seen."""
+    result = _round(key_path, db_path, apps)
+    if result.forks:
+        raise SystemExit(1)
+
+
+@witness_cli.command("serve")
+@_options
+@click.option("--interval", default=60, type=click.IntRange(1, 86400), show_default=True,
+              help="seconds between rounds")
+def serve(key_path: str, db_path: str, apps: tuple[str, ...], interval: int) -> None:
+    """Poll the apps every --interval seconds until stopped."""
+    _load_key(key_path)  # refuse a bad key at start, not after the first interval
+    while True:
+        _round(key_path, db_path, apps)
+        time.sleep(interval)
+
+
+@witness_cli.command("forks")
+@click.option("--db", "db_path", required=True, help=DB_HELP)
+@click.option("--json", "as_json", is_flag=True, help="print the proofs as JSON")
+def forks(db_path: str, as_json: bool) -> None:
+    """List the forks seen: for each, the two server-signed entries that contradict."""
+    from votes.witness.store import Store
+
+    if not Path(db_path).exists():
+        raise click.ClickException(f"{db_path} 不存在 (no such witness database)")
+    store = Store(db_path)
+    try:
+        records = store.forks()
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps([{"proposal": f.proposal, "app": f.app, "reason": f.reason,
+                                "time": f.time, "cosigned": f.old_line.decode("utf-8"),
+                                "served": f.new_line.decode("utf-8")} for f in records],
+                              ensure_ascii=False, indent=2))
+        return
+    if not records:
+        click.echo("未发现分叉 (no fork seen)")
+    for f in records:
+        click.echo(f"{f.time} {f.proposal} at {f.app}: {f.reason}")
+        click.echo(f"  cosigned 已会签: {f.old_line.decode('utf-8')[:160]}")
+        click.echo(f"  served   被替换: {f.new_line.decode('utf-8')[:160]}")
+
+
+@witness_cli.command("cosignatures")
+@click.option("--db", "db_path", required=True, help=DB_HELP)
+@click.option("--proposal", default=None, help="only this proposal's (its uid)")
+def cosignatures(db_path: str, proposal: str | None) -> None:
+    """Print the latest cosignature of each proposal, one JSON line each: give it to a
+    verifier (`votes verify --cosignatures FILE`) so the operator cannot leave it out."""
+    from votes.witness.store import Store
+
+    if not Path(db_path).exists():
+        raise click.ClickException(f"{db_path} 不存在 (no such witness database)")
+    store = Store(db_path)
+    try:
+        held = store.all_held()
+    finally:
+        store.close()
+    for h in held:
+        if proposal is None or h.proposal == proposal:
+            click.echo(h.cosignature.decode("utf-8"))

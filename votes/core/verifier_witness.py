@@ -1,0 +1,179 @@
+"""Steps 10 and 11: witness cosignatures and owners' inclusion receipts against the chain.
+
+Both check the same thing from two sides: a head someone outside the operator holds (a
+witness's cosigned head, the head printed in an owner's receipt) must be the recomputed
+digest of the bundle's entry at that position, so the bundle's chain extends it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from votes.core import signing
+from votes.core.bundle_types import type_errors
+from votes.core.canonical import (CanonicalError, _no_constant, _no_duplicates, _no_float,
+                                  canonical_bytes, parse_canonical, parse_time)
+from votes.core.receipt import RECEIPT, RECEIPT_TYPE
+from votes.core.verifier_base import _Bundle, _Run, canonical_b64
+from votes.core.witness import COSIGNATURE, COSIGNATURE_TYPE
+
+
+@dataclass(frozen=True)
+class Witnessed:
+    """How much of the chain witnesses vouched for before the close (§10)."""
+
+    witnesses: tuple[str, ...]     # witness key ids with at least one valid cosignature
+    length: int                    # longest prefix cosigned (entries), at any time
+    before_close: int              # longest prefix cosigned no later than the close entry
+    entries: int                   # entries in the chain
+
+    def describe(self) -> str:
+        if not self.witnesses:
+            return ("见证 witnessed: 没有有效的见证签名 no valid cosignature by the witnesses "
+                    "you named")
+        return (f"见证 witnessed: {self.before_close} of {self.entries} entries cosigned "
+                f"before the close ({self.length} in all) by {', '.join(self.witnesses)}")
+
+    def to_json(self) -> dict:
+        return {"witnesses": list(self.witnesses), "length": self.length,
+                "before_close": self.before_close, "entries": self.entries}
+
+
+def _consistent(b: _Bundle, length: int, head: str) -> bool:
+    return 1 <= length <= len(b.digests) and b.digests[length - 1] == head
+
+
+def check_witness(b: _Bundle, witnesses: signing.KeyRing | None, run: _Run,
+                  extra=()) -> Witnessed | None:
+    """Step 10: witness.jsonl well-formed (always); each cosignature by a named witness
+    valid and consistent with the chain (with --witness-keys). `extra`: cosignatures the
+    regulator got from the witnesses themselves (--cosignatures), checked the same way;
+    those for other proposals are left aside."""
+    data = b.files.get("witness.jsonl")
+    cosigs = [(f"witness.jsonl line {n + 1}", c)
+              for n, c in (_parse_witness_file(data, run) if data is not None else [])]
+    uid = b.proposal["uid"] if b.proposal is not None else None
+    cosigs += [(f"--cosignatures line {n}", c) for n, c in enumerate(extra, 1)
+               if c["statement"]["proposal"] == uid]
+    if witnesses is None:
+        if cosigs:
+            run.skip("10.2–10.3", "no --witness-keys given: cosignatures not checked")
+        return None
+    close = b.lines[-1]["entry"] if b.lines and b.typed[-1] and \
+        b.lines[-1]["entry"]["kind"] == "close" else None
+    names, longest, before = set(), 0, 0
+    unknown = 0
+    for where, cosig in cosigs:
+        stmt = cosig["statement"]
+        key = witnesses.get(stmt["witness"])
+        if key is None:
+            unknown += 1
+            continue
+        if not canonical_b64(cosig["sig"], 64) or \
+                not signing.verify(key, canonical_bytes(stmt), cosig["sig"]):
+            run.fail("10.2", f"{where}: the signature of witness "
+                             f"{stmt['witness'][:40]} does not verify")
+            continue
+        if stmt["proposal"] != uid or not _consistent(b, stmt["length"], stmt["head"]):
+            run.fail("10.3", f"{where}: witness {stmt['witness'][:40]} "
+                             f"cosigned head {stmt['head'][:16]}… as entry "
+                             f"{stmt['length'] - 1} of proposal {stmt['proposal'][:40]}; "
+                             "this chain does not extend it")
+            continue
+        names.add(stmt["witness"])
+        longest = max(longest, stmt["length"])
+        if close is None or parse_time(stmt["time"]) <= parse_time(close["time"]):
+            before = max(before, stmt["length"])
+    if unknown:
+        run.skip("10.2–10.3", f"{unknown} cosignature(s) by witnesses you did not name")
+    return Witnessed(tuple(sorted(names)), longest, before, len(b.lines))
+
+
+def _parse_witness_file(data: bytes, run: _Run) -> list[tuple[int, dict]]:
+    """Step 10.1: canonical lines, each a cosignature, the file ending with a newline."""
+    if data and not data.endswith(b"\n"):
+        run.fail("10.1", "witness.jsonl does not end with a newline")
+    raw_lines = data.split(b"\n")
+    if raw_lines and raw_lines[-1] == b"":
+        raw_lines.pop()
+    out = []
+    for n, raw in enumerate(raw_lines):
+        try:
+            value = parse_canonical(raw)
+        except CanonicalError as exc:
+            run.fail("10.1", f"witness.jsonl line {n + 1}: {exc}")
+            continue
+        errors = type_errors(value, COSIGNATURE, f"witness.jsonl line {n + 1}")
+        if not errors and value["statement"]["type"] != COSIGNATURE_TYPE:
+            errors = [f"witness.jsonl line {n + 1}: type is not {COSIGNATURE_TYPE}"]
+        if not errors and value["statement"]["length"] < 1:
+            errors = [f"witness.jsonl line {n + 1}: length must be at least 1"]
+        for error in errors:
+            run.fail("10.1", error)
+        if not errors:
+            out.append((n, value))
+    return out
+
+
+def load_cosignatures(data: bytes) -> list[dict]:
+    """A --cosignatures file: one cosignature per line, as `votes witness cosignatures`
+    prints them (any JSON layout per line; ValueError naming the first bad line)."""
+    out = []
+    for n, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line, object_pairs_hook=_no_duplicates, parse_float=_no_float,
+                               parse_constant=_no_constant)
+        except (ValueError, RecursionError) as exc:
+            raise ValueError(f"line {n}: not valid JSON: {str(exc)[:80]}") from None
+        errors = type_errors(value, COSIGNATURE, f"line {n}")
+        if not errors and (value["statement"]["type"] != COSIGNATURE_TYPE or
+                           value["statement"]["length"] < 1):
+            errors = [f"line {n}: not a {COSIGNATURE_TYPE} cosignature"]
+        if errors:
+            raise ValueError("; ".join(errors))
+        out.append(value)
+    return out
+
+
+def load_receipt(data: bytes) -> dict:
+    """A receipt file as the owner downloaded it (any JSON layout; ValueError if it is not
+    JSON or lacks the receipt's fields)."""
+    try:
+        value = json.loads(data.decode("utf-8"), object_pairs_hook=_no_duplicates,
+                           parse_float=_no_float, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(f"not valid JSON: {str(exc)[:80]}") from None
+    errors = type_errors(value, RECEIPT, "receipt")
+    if not errors and value["statement"]["type"] != RECEIPT_TYPE:
+        errors = [f"receipt type is not {RECEIPT_TYPE}"]
+    if errors:
+        raise ValueError("; ".join(errors))
+    return value
+
+
+def check_receipt(b: _Bundle, number: int, receipt: dict, run: _Run) -> None:
+    """Step 11 for one receipt: signed by a trusted server key, naming this proposal, and
+    the chain holds its entry at its position under a chain that extends its head."""
+    stmt, label = receipt["statement"], f"receipt {number}"
+    key = b.keyring.get(stmt["key_id"])
+    if key is None:
+        run.fail("11.1", f"{label}: signing key {stmt['key_id'][:40]} is unknown or not "
+                         "trusted")
+    elif not canonical_b64(receipt["sig"], 64) or \
+            not signing.verify(key, canonical_bytes(stmt), receipt["sig"]):
+        run.fail("11.1", f"{label}: the server signature does not verify")
+    uid = b.proposal["uid"] if b.proposal is not None else None
+    if stmt["proposal"] != uid:
+        run.fail("11.2", f"{label}: it is for proposal {stmt['proposal'][:40]}, not this one")
+        return
+    seq = stmt["seq"]
+    if seq >= len(b.digests) or b.digests[seq] != stmt["digest"]:
+        run.fail("11.3", f"{label}: entry {seq} of this chain is not the owner's entry "
+                         f"{stmt['digest'][:16]}… (dropped or replaced)")
+    if stmt["length"] <= seq or not _consistent(b, stmt["length"], stmt["head"]):
+        run.fail("11.4", f"{label}: this chain does not extend the head "
+                         f"{stmt['head'][:16]}… (entry {stmt['length'] - 1}) the receipt "
+                         "was issued under")

@@ -1,0 +1,120 @@
+"""The app's side of witnessing: the public chain API and the witnesses' cosignatures.
+
+The chain is public (ballots carry pseudonymous voter keys only), so anyone may fetch it;
+only cosignatures signed by a witness key the deployment configured (WITNESS_KEYS, a keys
+file like /.well-known/votes-keys.json) are stored, and only if they agree with our chain.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from votes.core import signing, witness
+from votes.core.canonical import CanonicalError, canonical_bytes, parse_canonical, parse_time
+from votes.core.verifier_integrity import load_keys_file
+from votes.extensions import db
+from votes.models import ChainEntry, Proposal, WitnessCosignature
+from votes.services.errors import DomainError, NotFound
+from votes.services.tx import unit_of_work
+
+MAX_LINES = 2000  # chain lines per API response; a witness pages on with ?from=
+
+
+class Conflict(DomainError):
+    """A cosignature that contradicts our chain (the witness saw another history)."""
+
+
+def witness_keys() -> signing.KeyRing:
+    """The configured witnesses' public keys (none when WITNESS_KEYS is unset)."""
+    path = (current_app.config.get("WITNESS_KEYS") or "").strip()
+    if not path:
+        return signing.KeyRing()
+    try:
+        return load_keys_file(Path(path).read_bytes())
+    except (OSError, ValueError) as exc:
+        # The operator's mistake, told in the log; a witness only learns it was not accepted.
+        current_app.logger.error("WITNESS_KEYS %s cannot be read: %s", path, exc)
+        raise DomainError("见证人密钥未配置好，暂不能接收见证签名 "
+                          "(the witness keys are misconfigured)") from None
+
+
+def heads() -> list[dict]:
+    """Every proposal's current chain head: the starting point of a witness's poll."""
+    rows = db.session.execute(select(Proposal.uid, Proposal.chain_length, Proposal.chain_head)
+                              .where(Proposal.chain_length > 0).order_by(Proposal.id))
+    return [{"proposal": uid, "length": length, "head": head} for uid, length, head in rows]
+
+
+def chain_lines(uid: str, start: int) -> list[str]:
+    """Sealed chain lines from position `start` (at most MAX_LINES)."""
+    proposal = _proposal(uid)
+    return list(db.session.scalars(
+        select(ChainEntry.line).where(ChainEntry.proposal_id == proposal.id,
+                                      ChainEntry.seq >= max(0, start))
+        .order_by(ChainEntry.seq).limit(MAX_LINES)))
+
+
+def _proposal(uid: str) -> Proposal:
+    proposal = db.session.scalar(select(Proposal).where(Proposal.uid == uid))
+    if proposal is None or not proposal.chain_length:
+        raise NotFound("没有这个表决记录链 (no such chain)")
+    return proposal
+
+
+def accept_cosignature(data: bytes) -> bool:
+    """Store a witness's cosignature; True if new, False if already held.
+
+    DomainError when it is not a valid cosignature by a configured witness, Conflict when
+    the head it cosigns is not our entry at that position."""
+    try:
+        cosig = parse_canonical(data)
+    except CanonicalError as exc:
+        raise DomainError(f"见证签名格式错误 (not canonical JSON: {exc})") from None
+    problem = witness.cosignature_problem(cosig, witness_keys())
+    if problem:
+        raise DomainError(f"见证签名无效 (invalid cosignature: {problem})")
+    stmt = cosig["statement"]
+    with unit_of_work() as session:
+        proposal = session.scalar(select(Proposal).where(Proposal.uid == stmt["proposal"]))
+        if proposal is None:
+            raise NotFound("没有这个表决事项 (no such proposal)")
+        ours = session.scalar(select(ChainEntry.digest).where(
+            ChainEntry.proposal_id == proposal.id, ChainEntry.seq == stmt["length"] - 1))
+        if ours != stmt["head"]:
+            raise Conflict("见证签名与本链不符 (the cosigned head is not our entry "
+                           f"{stmt['length'] - 1})")
+        held = session.scalar(select(WitnessCosignature.id).where(
+            WitnessCosignature.proposal_id == proposal.id,
+            WitnessCosignature.witness == stmt["witness"],
+            WitnessCosignature.length == stmt["length"]))
+        if held is not None:
+            return False
+        session.add(WitnessCosignature(
+            proposal_id=proposal.id, witness=stmt["witness"], length=stmt["length"],
+            head=stmt["head"], signed_at=parse_time(stmt["time"]),
+            line=canonical_bytes(cosig).decode("utf-8")))
+    return True
+
+
+def latest_cosignatures(proposal: Proposal) -> list[WitnessCosignature]:
+    """Each witness's longest cosigned head of this proposal, for the public board."""
+    longest = (select(WitnessCosignature.witness, func.max(WitnessCosignature.length)
+                      .label("length"))
+               .where(WitnessCosignature.proposal_id == proposal.id)
+               .group_by(WitnessCosignature.witness).subquery())
+    return list(db.session.scalars(
+        select(WitnessCosignature).join(longest, (WitnessCosignature.witness == longest.c.witness)
+                                        & (WitnessCosignature.length == longest.c.length))
+        .where(WitnessCosignature.proposal_id == proposal.id)
+        .order_by(WitnessCosignature.witness)))
+
+
+def export_cosignatures(proposal: Proposal) -> list[dict]:
+    """Every stored cosignature of the proposal, for the bundle's witness.jsonl."""
+    lines = db.session.scalars(
+        select(WitnessCosignature.line).where(WitnessCosignature.proposal_id == proposal.id)
+        .order_by(WitnessCosignature.length, WitnessCosignature.witness))
+    return [parse_canonical(line.encode("utf-8")) for line in lines]

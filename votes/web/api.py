@@ -1,0 +1,54 @@
+"""Public JSON for witnesses: chain heads, chain lines, and their cosignatures back.
+
+No session, no cookies: a cosignature is authenticated by its own signature (a configured
+witness key), so the POST is exempt from the CSRF token forms need.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from votes.extensions import csrf
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.get("/heads")
+def heads():
+    from votes.services.witness import heads as current_heads
+
+    response = jsonify({"heads": current_heads()})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/proposals/<uid>/chain")
+def chain(uid: str):
+    from votes.services.witness import chain_lines
+
+    start = request.args.get("from", "0")
+    if not start.isdigit() or len(start) > 9:
+        return jsonify({"error": "from must be a non-negative integer"}), 400
+    lines = chain_lines(uid, int(start))
+    body = "".join(line + "\n" for line in lines)
+    return Response(body, mimetype="application/x-ndjson",
+                    headers={"Cache-Control": "no-store"})
+
+
+@bp.post("/witness/cosignatures")
+@csrf.exempt
+def cosignature():
+    from votes.services.errors import DomainError, NotFound
+    from votes.services.witness import Conflict, accept_cosignature
+
+    if request.content_length is None or request.content_length > 10_000:
+        return jsonify({"error": "a cosignature is a small JSON body"}), 413
+    try:
+        created = accept_cosignature(request.get_data(cache=False))
+    except Conflict as err:
+        return jsonify({"error": err.message}), 409
+    except NotFound as err:
+        return jsonify({"error": err.message}), 404
+    except DomainError as err:
+        return jsonify({"error": err.message}), 400
+    return jsonify({"accepted": True, "new": created}), 201 if created else 200

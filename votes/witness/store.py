@@ -1,0 +1,117 @@
+"""The witness's own SQLite database: heads it cosigned, where it posted them, forks seen."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from votes.core import signing
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS heads (
+    proposal TEXT PRIMARY KEY,      -- proposal uid
+    length INTEGER NOT NULL,        -- entries in the chain when cosigned
+    head TEXT NOT NULL,             -- digest of entry length - 1
+    line BLOB NOT NULL,             -- that entry as served: the server-signed sealed line
+    cosignature BLOB NOT NULL,      -- our cosignature of it (canonical JSON)
+    app TEXT NOT NULL,              -- the app that served it
+    time TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS posted (
+    app TEXT NOT NULL, proposal TEXT NOT NULL, length INTEGER NOT NULL,
+    PRIMARY KEY (app, proposal, length)
+);
+CREATE TABLE IF NOT EXISTS forks (
+    id INTEGER PRIMARY KEY,
+    proposal TEXT NOT NULL, app TEXT NOT NULL, reason TEXT NOT NULL,
+    old_line BLOB NOT NULL,         -- the server-signed entry we cosigned
+    new_line BLOB NOT NULL,         -- the server-signed entry served in its place
+    time TEXT NOT NULL,
+    UNIQUE (proposal, app, old_line, new_line)
+);
+CREATE TABLE IF NOT EXISTS server_keys (
+    key_id TEXT PRIMARY KEY, public_key TEXT NOT NULL, app TEXT NOT NULL, first_seen TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class Held:
+    proposal: str
+    length: int
+    head: str
+    line: bytes
+    cosignature: bytes
+
+
+@dataclass(frozen=True)
+class ForkRecord:
+    id: int
+    proposal: str
+    app: str
+    reason: str
+    old_line: bytes
+    new_line: bytes
+    time: str
+
+
+class Store:
+    """One SQLite file; every write is its own transaction, so a killed witness loses at
+    most the round in progress and never holds a head it did not finish cosigning."""
+
+    def __init__(self, path: str | Path):
+        self.db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def held(self, proposal: str) -> Held | None:
+        row = self.db.execute("SELECT proposal, length, head, line, cosignature FROM heads "
+                              "WHERE proposal = ?", (proposal,)).fetchone()
+        return Held(row[0], row[1], row[2], bytes(row[3]), bytes(row[4])) if row else None
+
+    def cosigned(self, *, proposal: str, length: int, head: str, line: bytes,
+                 cosignature: bytes, app: str, time: str) -> None:
+        self.db.execute("INSERT INTO heads (proposal, length, head, line, cosignature, app, "
+                        "time) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (proposal) DO UPDATE "
+                        "SET length = excluded.length, head = excluded.head, "
+                        "line = excluded.line, cosignature = excluded.cosignature, "
+                        "app = excluded.app, time = excluded.time",
+                        (proposal, length, head, line, cosignature, app, time))
+
+    def all_held(self) -> list[Held]:
+        rows = self.db.execute("SELECT proposal, length, head, line, cosignature FROM heads "
+                               "ORDER BY proposal").fetchall()
+        return [Held(r[0], r[1], r[2], bytes(r[3]), bytes(r[4])) for r in rows]
+
+    def was_posted(self, app: str, proposal: str, length: int) -> bool:
+        return self.db.execute("SELECT 1 FROM posted WHERE app = ? AND proposal = ? AND "
+                               "length = ?", (app, proposal, length)).fetchone() is not None
+
+    def mark_posted(self, app: str, proposal: str, length: int) -> None:
+        self.db.execute("INSERT OR IGNORE INTO posted VALUES (?, ?, ?)", (app, proposal, length))
+
+    def fork(self, *, proposal: str, app: str, reason: str, old_line: bytes, new_line: bytes,
+             time: str) -> bool:
+        """Keep the proof; True if this fork was not already on record."""
+        cur = self.db.execute("INSERT OR IGNORE INTO forks (proposal, app, reason, old_line, "
+                              "new_line, time) VALUES (?, ?, ?, ?, ?, ?)",
+                              (proposal, app, reason, old_line, new_line, time))
+        return cur.rowcount == 1
+
+    def forks(self) -> list[ForkRecord]:
+        rows = self.db.execute("SELECT id, proposal, app, reason, old_line, new_line, time "
+                               "FROM forks ORDER BY id").fetchall()
+        return [ForkRecord(r[0], r[1], r[2], r[3], bytes(r[4]), bytes(r[5]), r[6])
+                for r in rows]
+
+    def pin_keys(self, app: str, served: signing.KeyRing, time: str) -> signing.KeyRing:
+        """Remember every server key an app ever published; verify with all of them, so a
+        key the operator stops publishing still proves what it signed."""
+        for kid, key in served.keys.items():
+            self.db.execute("INSERT OR IGNORE INTO server_keys VALUES (?, ?, ?, ?)",
+                            (kid, signing.public_key_b64(key), app, time))
+        rows = self.db.execute("SELECT key_id, public_key FROM server_keys").fetchall()
+        return signing.KeyRing({kid: signing.load_public_key_b64(pub) for kid, pub in rows})
