@@ -11,7 +11,7 @@ import votes.models.base
 
 
 revision = 'w_0001_witness'
-down_revision = 'a1_0001_chain_time'
+down_revision = 'c2_0001_unit_key'
 branch_labels = None
 depends_on = None
 
