@@ -11,13 +11,13 @@ import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 
-from votes.core import signing
-from votes.core.bundle import DATA_FILES, recompute_tally
+from votes.core import commitment, signing
+from votes.core.bundle import DATA_FILES, recompute_tally, recompute_turnout
 from votes.core.canonical import canonical_bytes, canonical_digest, digest_hex, parse_time
 from votes.core.chain import (CHANNELS, DEVICE_ALG, GENESIS_PREV, SealedEntry, counted_ballots,
                               entry_digest)
 from votes.core.numbers import format_area
-from votes.core.tally import Choice, Tally
+from votes.core.tally import Tally
 
 REQUIRED = ("manifest.json", "manifest.sig") + DATA_FILES
 
@@ -105,8 +105,8 @@ def verify_bundle(source, *, head: str | None = None,
         _check_ballots(chain, proposal, roll, run)
         if genesis_ok:
             tally = _check_close(chain, roll, run)
-            if tally is not None and "tally.json" in docs:
-                _check_tally_file(docs["tally.json"], chain, tally, run)
+            if "tally.json" in docs:
+                _check_tally_file(docs["tally.json"], chain, roll, run)
     if head is not None and not any(s.digest == head.strip().lower() for s in chain):
         run.fail("9.1", f"digest {head} is not an entry of this chain: the chain does not "
                         "extend the head you noted")
@@ -254,8 +254,9 @@ def _check_ballots(chain, proposal, roll, run: _Run) -> None:
             run.fail("6.1", f"voter {voter} is not in the frozen roll (outside the scope)", n)
         elif sorted(body.get("units", [])) != sorted(units_of[voter]):
             run.fail("6.2", "units covered differ from the voter's units in the frozen roll", n)
-        if body.get("choice") not in {c.value for c in Choice}:
-            run.fail("6.3", f"choice {body.get('choice')!r} is not agree/disagree/abstain", n)
+        problem = commitment.ballot_problem(body)  # see "Choice commitments"
+        if problem:
+            run.fail("6.3", problem, n)
         if not start <= when < end:
             run.fail("6.4", f"ballot time {e.get('time')} is outside the voting window", n)
         _check_channel(body, proposal, n, run)
@@ -273,7 +274,7 @@ def _check_channel(body, proposal, n, run: _Run) -> None:
     device = body.get("device")
     if device:
         payload = signing.device_payload(proposal.get("uid", ""), body.get("voter", ""),
-                                         body.get("choice", ""), device.get("nonce", ""))
+                                         body.get("commitment", ""), device.get("nonce", ""))
         if device.get("alg") != DEVICE_ALG or not signing.verify_device_signature(
                 device.get("public_key", ""), device.get("signature", ""), payload):
             run.fail("6.5", "device signature does not verify", n)
@@ -282,31 +283,43 @@ def _check_channel(body, proposal, n, run: _Run) -> None:
 def _check_close(chain, roll, run: _Run) -> Tally | None:
     closes = [s for s in chain if s.entry.get("kind") == "close"]
     ballots = [s for s in chain if s.entry.get("kind") == "ballot"]
-    try:
-        tally = recompute_tally(roll, chain[0].entry["body"]["rules"], ballots)
-    except (KeyError, ValueError, TypeError) as exc:
-        run.fail("7.4", f"tally cannot be recomputed: {exc}")
-        return None
     if not closes:
         run.fail("7.1", "the chain has no close entry: voting was not closed")
-        return tally
+        return None
     close = closes[0]
     if close is not chain[-1] or len(closes) > 1:
         run.fail("7.2", "entries follow the close entry", close.entry.get("seq"))
     before = [s for s in ballots if s.entry["seq"] < close.entry["seq"]]
     expected = sorted(s.entry["seq"] for s in counted_ballots(before).values())
-    if close.entry.get("body", {}).get("counted") != expected:
-        run.fail("7.3", f"counted ballots {close.entry.get('body', {}).get('counted')} "
+    body = close.entry.get("body", {})
+    if body.get("counted") != expected:
+        run.fail("7.3", f"counted ballots {body.get('counted')} "
                         f"differ from the rule's {expected}", close.entry.get("seq"))
-    if close.entry.get("body", {}).get("tally") != tally.to_dict():
+    # Choice commitments: the close reveals each counted ballot's choice and salt.
+    bodies = {s.entry["seq"]: s.entry.get("body", {}) for s in before}
+    for step, message, seq in commitment.check_openings(close.entry.get("proposal", ""), bodies,
+                                                        expected, body.get("openings")):
+        run.fail(step, message, seq)
+    try:
+        tally = recompute_tally(roll, chain[0].entry["body"]["rules"], before,
+                                body.get("openings"))
+    except (KeyError, ValueError, TypeError) as exc:
+        run.fail("7.4", f"tally cannot be recomputed: {exc}")
+        return None
+    if body.get("tally") != tally.to_dict():
         run.fail("7.4", "the tally in the close entry differs from the recomputed tally",
                  close.entry.get("seq"))
     return tally
 
 
-def _check_tally_file(tally_file, chain, tally: Tally, run: _Run) -> None:
+def _check_tally_file(tally_file, chain, roll, run: _Run) -> None:
     closes = [s for s in chain if s.entry.get("kind") == "close"]
-    expected = dict(closes[0].entry["body"]["tally"], final=True) if closes else \
-        dict(tally.to_dict(), final=False)
+    try:
+        expected = dict(closes[0].entry["body"]["tally"], final=True) if closes else \
+            dict(recompute_turnout(roll, chain[0].entry["body"]["rules"], chain).to_dict(),
+                 final=False)  # while voting is open: turnout only, choices sealed
+    except (KeyError, ValueError, TypeError) as exc:
+        run.fail("8.1", f"tally.json cannot be checked: {exc}")
+        return
     if tally_file != expected:
         run.fail("8.1", "tally.json differs from the close entry's tally")

@@ -9,11 +9,12 @@ from flask import (Blueprint, abort, flash, redirect, render_template, request, 
 from flask_babel import gettext as _
 from flask_login import login_user
 
+from votes.core.commitment import DOMAIN as COMMITMENT_DOMAIN
 from votes.extensions import limiter
 from votes.services import access as access_service
 from votes.services.errors import DomainError
-from votes.services.owner_pages import (cast_online, proposal_by_uid, register_device,
-                                        voter_view)
+from votes.services.owner_pages import (cast_online, proposal_by_uid, receipt_details,
+                                        register_device, voter_view)
 from votes.web.login import OwnerUser, owner_required
 
 bp = Blueprint("owner", __name__)
@@ -116,7 +117,7 @@ def confirm(proposal, owner):
         return redirect(url_for("owner.ballot", uid=proposal.uid))
     session["ballot_nonce"] = nonce = secrets.token_hex(16)
     return render_template("owner/confirm.html", proposal=proposal, choice=choice, nonce=nonce,
-                           voter_key=owner.voter_key)
+                           voter_key=owner.voter_key, commitment_domain=COMMITMENT_DOMAIN)
 
 
 @bp.post("/p/<uid>/device")
@@ -140,7 +141,8 @@ def cast(proposal, owner):
     try:
         ballot = cast_online(proposal, owner.voter_key, request.form.get("choice", ""), nonce,
                              request.form.get("public_key") or None,
-                             request.form.get("signature") or None)
+                             request.form.get("signature") or None,
+                             request.form.get("salt") or None)
     except DomainError as err:
         view = voter_view(proposal, owner.voter_key)
         if view.ballot is not None:
@@ -157,21 +159,11 @@ def receipt(proposal, owner, digest: str):
     from votes.services.notices_pdf import receipt_qr_svg
 
     view = voter_view(proposal, owner.voter_key)
-    mine = view.ballot
-    if mine is None or not any(digest == r for r in _receipts(proposal, owner.voter_key)):
+    mine = receipt_details(proposal, owner.voter_key, digest)
+    if view.ballot is None or mine is None:
         abort(404)
     check_url = url_for("public.board", uid=proposal.uid, receipt=digest, _external=True)
     return render_template("owner/receipt.html", proposal=proposal, digest=digest, view=view,
-                           qr=receipt_qr_svg(check_url), check_url=check_url)
-
-
-def _receipts(proposal, voter_key):
-    from sqlalchemy import select
-
-    from votes.extensions import db
-    from votes.models import Ballot
-
-    return db.session.scalars(select(Ballot.receipt).where(
-        Ballot.proposal_id == proposal.id, Ballot.voter_key == voter_key))
+                           mine=mine, qr=receipt_qr_svg(check_url), check_url=check_url)
 
 
