@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.strategies import ballots, choices, electorates, rules, salts
@@ -102,6 +102,7 @@ def test_a_ballot_body_carries_a_commitment_not_a_choice():
     assert commitment.ballot_problem({}) is not None
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])  # electorates are slow to draw
 @given(electorates().flatmap(lambda e: st.tuples(st.just(e), ballots(e), rules)))
 def test_turnout_is_the_tally_without_the_choices(case):
     e, chosen, r = case

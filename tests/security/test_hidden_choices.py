@@ -11,18 +11,17 @@ import csv
 import io
 import json
 import re
-import zipfile
 from datetime import timedelta
 
 import pytest
 
-from tests.bundles import good_story, files_of, rezip
-from tests.factories import make_open_proposal, make_roll_csv, resident_id, voter_token
+from tests.bundles import files_of, good_story, rezip
+from tests.factories import make_roll_csv, resident_id, voter_token
 from tests.staff_world import build, sign_in
 from votes.core import chain
 from votes.core.bundle import recompute_tally
 from votes.core.canonical import canonical_bytes
-from votes.core.commitment import Opening, commit, opens
+from votes.core.commitment import Opening, opens
 from votes.core.verifier import verify_bundle
 
 AGREE_MARKS = ("同意面积", "同意人数", "approval_area", "approval_headcount", "agree_area")

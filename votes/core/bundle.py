@@ -32,7 +32,8 @@ def roll_units(roll: dict) -> list[UnitRecord]:
 
 
 def _electorate(roll: dict):
-    return electorate_from_frozen(roll_units(roll), {u["unit_id"]: u["voter"] for u in roll["units"]})
+    voters = {u["unit_id"]: u["voter"] for u in roll["units"]}
+    return electorate_from_frozen(roll_units(roll), voters)
 
 
 def recompute_turnout(roll: dict, rules: dict, chain: Sequence[SealedEntry]) -> Turnout:

@@ -287,28 +287,27 @@ def _check_close(chain, roll, run: _Run) -> Tally | None:
         run.fail("7.1", "the chain has no close entry: voting was not closed")
         return None
     close = closes[0]
+    openings = close.entry.get("body", {}).get("openings")  # the revealed choices
+    try:
+        tally = recompute_tally(roll, chain[0].entry["body"]["rules"], ballots, openings)
+    except (KeyError, ValueError, TypeError) as exc:
+        run.fail("7.4", f"tally cannot be recomputed: {exc}")
+        return None
     if close is not chain[-1] or len(closes) > 1:
         run.fail("7.2", "entries follow the close entry", close.entry.get("seq"))
     before = [s for s in ballots if s.entry["seq"] < close.entry["seq"]]
     expected = sorted(s.entry["seq"] for s in counted_ballots(before).values())
-    body = close.entry.get("body", {})
-    if body.get("counted") != expected:
-        run.fail("7.3", f"counted ballots {body.get('counted')} "
+    if close.entry.get("body", {}).get("counted") != expected:
+        run.fail("7.3", f"counted ballots {close.entry.get('body', {}).get('counted')} "
                         f"differ from the rule's {expected}", close.entry.get("seq"))
-    # Choice commitments: the close reveals each counted ballot's choice and salt.
-    bodies = {s.entry["seq"]: s.entry.get("body", {}) for s in before}
-    for step, message, seq in commitment.check_openings(close.entry.get("proposal", ""), bodies,
-                                                        expected, body.get("openings")):
-        run.fail(step, message, seq)
-    try:
-        tally = recompute_tally(roll, chain[0].entry["body"]["rules"], before,
-                                body.get("openings"))
-    except (KeyError, ValueError, TypeError) as exc:
-        run.fail("7.4", f"tally cannot be recomputed: {exc}")
-        return None
-    if body.get("tally") != tally.to_dict():
+    if close.entry.get("body", {}).get("tally") != tally.to_dict():
         run.fail("7.4", "the tally in the close entry differs from the recomputed tally",
                  close.entry.get("seq"))
+    # Choice commitments (7.5, 7.6): each counted ballot's commitment opens to its choice.
+    for step, message, seq in commitment.check_openings(
+            close.entry.get("proposal", ""), {s.entry["seq"]: s.entry.get("body") for s in before},
+            expected, openings):
+        run.fail(step, message, seq)
     return tally
 
 
