@@ -359,3 +359,32 @@ def test_the_apps_closed_bundle_with_a_flipped_reveal_fails(app, world, client):
     report = verify_bundle(out.getvalue())
     assert {f.step for f in report.failures} == {"7.6"}
     assert "[7.6]" in report.render()
+
+
+def test_the_upgrade_seals_existing_choices_and_refuses_an_open_vote(app, world, capfd):
+    """Down to the schema with plaintext choices and back up: choices are sealed again; an
+    open vote whose ballots have no commitments stops the upgrade."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import select, text
+
+    from votes.extensions import db
+    from votes.models import Ballot
+    from votes.paths import MIGRATIONS_DIR
+    from votes.services.choices import unseal
+
+    with app.app_context():
+        downgrade(directory=str(MIGRATIONS_DIR), revision="ced913fa8582")
+        plain = db.session.execute(text("SELECT choice FROM ballots ORDER BY seq")).scalars()
+        assert list(plain) == ["disagree", "disagree", "agree"]
+        db.session.remove()
+        with pytest.raises(SystemExit):  # Flask-Migrate's way of failing
+            upgrade(directory=str(MIGRATIONS_DIR))
+        assert "close these votes" in capfd.readouterr().err
+        db.session.remove()
+        db.session.execute(text("UPDATE proposals SET state = 'closed'"))
+        db.session.commit()
+        upgrade(directory=str(MIGRATIONS_DIR))
+        rows = list(db.session.scalars(select(Ballot).order_by(Ballot.seq)))
+        assert [unseal(b.choice_enc) for b in rows] == [
+            ("disagree", None), ("disagree", None), ("agree", None)]
+        assert {len(b.choice_enc) for b in rows} == {len(rows[0].choice_enc)}
