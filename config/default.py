@@ -13,8 +13,28 @@ DATA_KEY = ""
 # Passphrase that encrypts the server's Ed25519 signing keys in the instance folder.
 KEY_PASSPHRASE = ""
 
-# Public base URL used in QR codes and notices.
-BASE_URL = "http://127.0.0.1:5000"
+# Public base URL used in QR codes and notices, e.g. https://vote.example.cn. Empty: web
+# pages use the address of the request, and `votes notices` refuses to print links.
+BASE_URL = ""
+
+# Where the server's encrypted signing keys live. Empty: instance/keys. Several app hosts
+# point this at one shared folder (or each gets a copy of the same files from the secret store).
+KEYS_DIR = ""
+
+# How many reverse proxies in front of the app may be believed about the client's address
+# and scheme (X-Forwarded-For / X-Forwarded-Proto). 0: no proxy header is trusted, so a
+# client cannot pick the address its rate limits are counted under. Behind one nginx: 1.
+TRUSTED_PROXIES = 0
+
+# Cookies marked Secure and Strict-Transport-Security sent. Empty: on exactly when BASE_URL
+# is https; "1"/"0" force either way.
+SECURE_COOKIES = ""
+HSTS = ""
+HSTS_MAX_AGE = 365 * 24 * 3600
+# Flask-WTF would demand a same-origin Referer on https POSTs, but every page is sent with
+# Referrer-Policy: no-referrer (voting links must not leak), so browsers send none. The
+# CSRF token and SameSite cookies protect the forms.
+WTF_CSRF_SSL_STRICT = False
 
 BABEL_DEFAULT_LOCALE = "zh_CN"
 BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

@@ -8,3 +8,17 @@ threads = int(os.environ.get("VOTES_GUNICORN_THREADS", "8"))
 worker_class = "gthread"
 timeout = int(os.environ.get("VOTES_GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 10
+
+# Errors on stderr; the access log only when asked (VOTES_GUNICORN_ACCESSLOG=- for stdout,
+# or a file), since nginx keeps one already and a test reading no pipe must not block.
+# Voting links are credentials: the logger masks /v/<token> in every field and never
+# writes cookies or Authorization headers, whatever access_log_format says.
+accesslog = os.environ.get("VOTES_GUNICORN_ACCESSLOG") or None
+errorlog = os.environ.get("VOTES_GUNICORN_ERRORLOG", "-")
+access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+logger_class = "votes.web.gunicorn_log.MaskedLogger"
+
+# gunicorn >= 25 opens a control socket at one fixed path per user; several instances on
+# one host would take it from each other. Off unless a path is given.
+control_socket = os.environ.get("VOTES_GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket

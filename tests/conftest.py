@@ -10,8 +10,16 @@ import shutil
 import pytest
 from sqlalchemy import create_engine, text
 
+from hypothesis import HealthCheck, settings
+
 from votes import create_app
 from votes.settings import normalise_database_url
+
+# Property tests judge correctness, not speed: a loaded CI machine must not fail them on
+# hypothesis's per-example deadline.
+settings.register_profile("votes", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("votes")
 
 PG_URL = os.environ.get("VOTES_TEST_DATABASE_URL", "")
 TEST_CONFIG = {

@@ -76,7 +76,8 @@ def make_roll_xlsx(path: Path, rows: list[dict] | None = None, *, header=HEADER_
     return path
 
 
-def make_open_proposal(app, runner, tmp_path, *, scope="all", extra=(), code="SUN"):
+def make_open_proposal(app, runner, tmp_path, *, scope="all", extra=(), code="SUN",
+                       rows=None):
     """A community with the sample roll and a use_fund proposal open for voting.
 
     Freezes the app clock at 1 hour into voting; returns the proposal."""
@@ -85,7 +86,7 @@ def make_open_proposal(app, runner, tmp_path, *, scope="all", extra=(), code="SU
     t0 = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
     app.config["VOTES_NOW"] = t0 - timedelta(days=12)
     assert runner.invoke(args=["community", "create", code, "--name", "阳光花园"]).exit_code == 0
-    roll = make_roll_csv(tmp_path / f"roll-{code}.csv")
+    roll = make_roll_csv(tmp_path / f"roll-{code}.csv", rows)
     assert runner.invoke(args=["roll", "import", "--community", code, str(roll)]).exit_code == 0
     result = runner.invoke(args=[
         "proposal", "create", "--community", code, "--title", "电梯更换", "--matter", "use_fund",

@@ -1,30 +1,119 @@
-"""The printed notice: Chinese text that renders, and a QR code a phone can read."""
+"""The printed notice: Chinese text that renders anywhere, what owners need to decide, a QR
+code a phone can read, pages in the order of delivery."""
 
 from __future__ import annotations
 
+import re
 import subprocess
+from datetime import timedelta
 
 import pytest
 
 from tests.browser import ARTIFACTS, need_tools
-from votes.services.notices_pdf import Notice, receipt_qr_svg, render_notices
+from tests.factories import make_roll_csv, make_row, resident_id
+from votes.services.notices_pdf import (Notice, NoticePlan, receipt_qr_svg, render_notices,
+                                        render_poster)
+
+PLAN = NoticePlan(
+    community="阳光花园", title="1号楼电梯更换", matter="使用维修资金",
+    description="两部电梯已运行二十年，经检测建议整体更换。", budget="356,000.00",
+    items=(("电梯设备", "300,000.00"), ("安装", "56,000.00")), scope="1号楼",
+    split="按各户房屋专有面积占列支范围内总面积（5,230.50 m²，60 套）的比例分摊",
+    publicity="2026-11-24 09:00 至 2026-12-01 09:00（北京时间）",
+    voting="2026-12-01 09:00 至 2026-12-08 09:00（北京时间）",
+    rule="须有专有面积占范围内总面积2/3以上的业主参与表决。", how_to_verify="验证身份。",
+    paper="纸质表决票。", board="http://votes.test/p/abc", committee="", phone="",
+    date="2026年11月24日")
 
 
-def notice(n: int) -> Notice:
-    return Notice(community="阳光花园", units=(f"1号楼1单元{n}01室",), title="1号楼电梯更换",
-                  matter="使用维修资金", share="2,345.67", voting_start="2026-12-01 09:00",
-                  voting_end="2026-12-08 09:00", link=f"http://127.0.0.1:5000/v/token{n}xyzABC",
-                  board="http://127.0.0.1:5000/p/abc")
+def notice(n: int, plan: NoticePlan = PLAN, **overrides) -> Notice:
+    fields = dict(plan=plan, units=((f"1号楼1单元{n}01室", "89.50"),), area="89.50",
+                  share="2,345.67", fund_balance="8,000.00 元",
+                  link=f"http://votes.test/v/token{n}xyzABC")
+    return Notice(**{**fields, **overrides})
+
+
+def pdftotext(pdf, *pages: int) -> str:
+    span = ["-f", str(pages[0]), "-l", str(pages[-1])] if pages else []
+    return subprocess.run(["pdftotext", "-layout", *span, str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+def pdffonts(pdf) -> list[list[str]]:
+    out = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
+                         check=True).stdout.splitlines()[2:]
+    return [line.split() for line in out]
+
+
+def page_count(pdf) -> int:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                          check=True).stdout
+    return int(re.search(r"Pages:\s+(\d+)", info).group(1))
+
+
+def render(pdf, out_prefix, env=None) -> list[bytes]:
+    """The pages as raw pixels (PPM) at a low resolution."""
+    subprocess.run(["pdftoppm", "-r", "40", str(pdf), str(out_prefix)], check=True, env=env)
+    return [p.read_bytes() for p in sorted(out_prefix.parent.glob(out_prefix.name + "*.ppm"))]
+
+
+def no_system_fonts(tmp_path) -> dict:
+    """An environment in which fontconfig knows no font at all, as on a print shop's box."""
+    import os
+
+    conf = tmp_path / "fonts.conf"
+    conf.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd">'
+                    f"<fontconfig><cachedir>{tmp_path / 'fc-cache'}</cachedir></fontconfig>")
+    return {**os.environ, "FONTCONFIG_FILE": str(conf), "HOME": str(tmp_path)}
+
+
+def assert_renders_without_system_fonts(pdf, tmp_path) -> None:
+    for row in pdffonts(pdf):
+        assert row[-5] == "yes", f"font not embedded: {row}"  # the emb column
+    with_fonts = render(pdf, tmp_path / f"{pdf.stem}-sys")
+    without = render(pdf, tmp_path / f"{pdf.stem}-bare", env=no_system_fonts(tmp_path))
+    assert with_fonts and with_fonts == without
+
+
+def test_hiding_system_fonts_really_changes_an_unembedded_page(tmp_path):
+    """The check below is only worth something if an unembedded Chinese font (what the app
+    used to write) does come out differently without the machine's fonts."""
+    need_tools("pdftoppm", "fc-list")
+    if not subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout:
+        pytest.skip("needs a Chinese system font to hide (Debian: fonts-wqy-microhei)")
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    pdf = tmp_path / "cid.pdf"
+    c = canvas.Canvas(str(pdf))
+    c.setFont("STSong-Light", 40)
+    c.drawString(50, 700, "阳光花园 89.50 m²")
+    c.save()
+    assert render(pdf, tmp_path / "cid-sys") != render(pdf, tmp_path / "cid-bare",
+                                                        env=no_system_fonts(tmp_path))
+
+
+def test_notices_and_poster_embed_their_font_and_look_the_same_without_system_fonts(tmp_path):
+    need_tools("pdftoppm", "pdffonts", "pdftotext")
+    notices = tmp_path / "notices.pdf"
+    notices.write_bytes(render_notices([notice(1), notice(2)]))
+    poster = tmp_path / "poster.pdf"
+    poster.write_bytes(render_poster("阳光花园", "1号楼电梯更换 89.50 m²", "2026-12-08 09:00",
+                                     "http://votes.test/p/abc/pick"))
+    for pdf in (notices, poster):
+        assert_renders_without_system_fonts(pdf, tmp_path)
+    assert "89.50 m²" in pdftotext(notices) and "2,345.67" in pdftotext(notices)
 
 
 def test_each_page_carries_its_own_readable_qr_code_and_chinese_text(tmp_path):
     need_tools("pdftoppm", "zbarimg", "pdftotext")
     pdf = tmp_path / "n.pdf"
     pdf.write_bytes(render_notices([notice(i) for i in range(3)]))
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = pdftotext(pdf)
     assert "阳光花园" in text and "表决" in text and "2,345.67" in text
-    subprocess.run(["pdftoppm", "-r", "150", "-png", str(pdf), str(tmp_path / "p")], check=True)
+    subprocess.run(["pdftoppm", "-r", "100", "-png", str(pdf), str(tmp_path / "p")], check=True)
     pages = sorted(tmp_path.glob("p*.png"))
     assert len(pages) == 3
     for i, page in enumerate(pages):
@@ -33,6 +122,22 @@ def test_each_page_carries_its_own_readable_qr_code_and_chinese_text(tmp_path):
         assert decoded == notice(i).link
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "notice-page1.png").write_bytes(pages[0].read_bytes())
+
+
+def test_a_long_plan_still_fits_one_page_per_voter(tmp_path):
+    need_tools("pdfinfo", "pdftotext")
+    plan = NoticePlan(**{**PLAN.__dict__, "title": "电梯更换" * 20,
+                         "description": "说明文字" * 200,
+                         "items": tuple((f"维修项目{i}", "1,000.00") for i in range(30))})
+    units = tuple((f"1号楼1单元{n}01室", "89.50") for n in range(1, 5))
+    extra = (("一次性验证码", "K7Q2-9XPM"),)
+    pdf = tmp_path / "long.pdf"
+    pdf.write_bytes(render_notices([notice(1, plan, units=units, extra=extra),
+                                    notice(2, plan)]))
+    assert page_count(pdf) == 2
+    text = pdftotext(pdf, 1)
+    assert "共 30 项" in text and "全文见公示栏" in text and "K7Q2-9XPM" in text
+    assert text.count("＿＿＿＿") >= 2  # committee and phone left blank for handwriting
 
 
 def test_names_never_reach_the_notice():
@@ -46,9 +151,143 @@ def test_receipt_qr_is_inline_svg():
     assert svg.startswith("<svg") and "viewBox" in svg
 
 
-@pytest.mark.parametrize("count", [0])
-def test_empty_notice_list_is_still_a_pdf(count):
-    assert render_notices([notice(i) for i in range(count)]).startswith(b"%PDF")
+def test_empty_notice_list_is_still_a_pdf():
+    assert render_notices([]).startswith(b"%PDF")
+
+
+# Through the command line and the web, on a real proposal.
+
+def delivery_roll(tmp_path):
+    rows = [make_row(building=b, entrance=e, room=r, owner_name=f"业主{i}",
+                     owner_id=resident_id(i + 10),
+                     fund_balance="" if (b, e, r) == ("1", "1", "101") else "1000.00")
+            for i, (b, e, r) in enumerate([("10", "1", "101"), ("1", "1", "1001"),
+                                           ("2", "1", "101"), ("1", "2", "101"),
+                                           ("1", "1", "901"), ("1", "1", "102"),
+                                           ("1", "1", "101")])]
+    return make_roll_csv(tmp_path / "roll.csv", rows)
+
+
+def open_vote(app, runner, tmp_path, *, roll=None, title="1号楼电梯更换",
+              items=("电梯设备:5000.00", "安装调试:1547.50"), community="阳光花园") -> str:
+    from datetime import datetime, timezone
+
+    t0 = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
+    app.config["VOTES_NOW"] = t0 - timedelta(days=12)
+    assert runner.invoke(args=["community", "create", "SUN", "--name", community]).exit_code == 0
+    roll = roll or make_roll_csv(tmp_path / "roll.csv")
+    assert runner.invoke(args=["roll", "import", "--community", "SUN", str(roll)]).exit_code == 0
+    result = runner.invoke(args=[
+        "proposal", "create", "--community", "SUN", "--title", title, "--matter", "use_fund",
+        "--description", "两部电梯已运行二十年。", "--scope", "all", "--budget", "6547.50",
+        *[a for item in items for a in ("--item", item)],
+        "--publicity-start", "2026-11-20T09:00", "--voting-start", "2026-12-01T09:00",
+        "--voting-end", "2026-12-08T09:00"])
+    assert result.exit_code == 0, result.output
+    pid = result.output.strip()
+    app.config["VOTES_NOW"] = t0 + timedelta(hours=1)
+    assert runner.invoke(args=["proposal", "open", pid]).exit_code == 0
+    return pid
+
+
+def test_notice_carries_what_owners_and_a_court_need(app, runner, tmp_path):
+    need_tools("pdftotext", "pdfinfo")
+    pid = open_vote(app, runner, tmp_path)
+    set_contact = runner.invoke(args=["community", "contact", "SUN", "--committee",
+                                      "阳光花园业主委员会", "--phone", "0595-22881234"])
+    assert set_contact.exit_code == 0, set_contact.output
+    pdf = tmp_path / "notices.pdf"
+    result = runner.invoke(args=["notices", pid, "-o", str(pdf)])
+    assert result.exit_code == 0, result.output
+    text = pdftotext(pdf, 1)
+    flat = re.sub(r"\s+", "", text)
+    # Page 1 is 1号楼1单元101室 and 201室, both owned by 张三 (one voter, one notice).
+    for expected in ["阳光花园", "1号楼1单元101室（89.50m²）", "1号楼1单元201室（75.25m²）",
+                     "164.75m²", "1号楼电梯更换", "使用维修资金", "两部电梯已运行二十年",
+                     "6,547.50元", "电梯设备：5,000.00元", "安装调试：1,547.50元", "全小区",
+                     "按各户房屋专有面积", "10,000.00元",
+                     "2026-11-2009:00至2026-12-0109:00（北京时间）",
+                     "2026-12-0109:00至2026-12-0809:00（北京时间）",
+                     "2/3以上", "过半数", "身份证号码的后6位", "短信验证码", "纸质表决票",
+                     "http://votes.test/v/", "http://votes.test/p/", "阳光花园业主委员会（盖章）",
+                     "0595-22881234", "日期：2026年12月01日"]:
+        assert expected in flat, expected
+    share = re.search(r"您应分摊([\d,.]+)元", flat).group(1)
+    assert float(share.replace(",", "")) > 0
+    whole = pdftotext(pdf)
+    for internal in ("use_fund", "participating", "quorum", "None"):
+        assert internal not in whole
+    assert "张三" not in whole and resident_id(1) not in whole
+
+
+def test_notices_come_in_the_order_of_delivery(app, runner, tmp_path):
+    need_tools("pdftotext", "pdfinfo")
+    pid = open_vote(app, runner, tmp_path, roll=delivery_roll(tmp_path))
+    pdf = tmp_path / "notices.pdf"
+    assert runner.invoke(args=["notices", pid, "-o", str(pdf)]).exit_code == 0
+    firsts = [re.search(r"(\S+室) 业主：", pdftotext(pdf, i)).group(1)
+              for i in range(1, page_count(pdf) + 1)]
+    assert firsts == ["1号楼1单元101室", "1号楼1单元102室", "1号楼1单元901室",
+                      "1号楼1单元1001室", "1号楼2单元101室", "2号楼1单元101室",
+                      "10号楼1单元101室"]
+    assert "未登记" in pdftotext(pdf, 1)  # no fund balance in the roll for that unit
+
+
+def test_result_notice_embeds_its_font_too(app, runner, tmp_path):
+    need_tools("pdftoppm", "pdffonts")
+    pid = open_vote(app, runner, tmp_path)
+    app.config["VOTES_NOW"] += timedelta(days=8)
+    assert runner.invoke(args=["proposal", "close", pid]).exit_code == 0
+    with app.app_context():
+        from votes.services.lifecycle import get_proposal
+        from votes.services.result_notice import result_notice_pdf
+
+        pdf = tmp_path / "result.pdf"
+        pdf.write_bytes(result_notice_pdf(get_proposal(pid)))
+    assert_renders_without_system_fonts(pdf, tmp_path)
+
+
+def test_cli_refuses_to_print_links_without_a_base_url(app, runner, tmp_path):
+    pid = open_vote(app, runner, tmp_path)
+    app.config["BASE_URL"] = ""
+    pdf = tmp_path / "notices.pdf"
+    result = runner.invoke(args=["notices", pid, "-o", str(pdf)])
+    assert result.exit_code == 1
+    assert "VOTES_BASE_URL" in result.output and "Traceback" not in result.output
+    assert not pdf.exists()
+
+
+def test_default_base_url_is_unset(tmp_path):
+    from tests.conftest import TEST_CONFIG
+    from votes import create_app
+
+    config = {k: v for k, v in TEST_CONFIG.items() if k != "BASE_URL"}
+    app = create_app({**config, "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3",
+                      "INSTANCE_PATH": str(tmp_path / "instance")})
+    assert app.config["BASE_URL"] == ""
+
+
+def test_web_button_uses_the_request_host_when_no_base_url_is_set(app, runner, tmp_path):
+    need_tools("pdftoppm", "zbarimg")
+    from tests.staff_world import PASSWORD
+
+    pid = open_vote(app, runner, tmp_path)
+    runner.invoke(args=["users", "create", "c1", "--role", "committee", "--community", "SUN",
+                        "--password", PASSWORD])
+    app.config["BASE_URL"] = ""
+    client = app.test_client()
+    client.post("/staff/login", data={"login": "c1", "password": PASSWORD},
+                base_url="http://print.example")
+    response = client.get(f"/committee/p/{pid}/notices.pdf", base_url="http://print.example")
+    assert response.status_code == 200
+    pdf = tmp_path / "web.pdf"
+    pdf.write_bytes(response.data)
+    subprocess.run(["pdftoppm", "-r", "100", "-png", "-f", "1", "-l", "1", str(pdf),
+                    str(tmp_path / "web")], check=True)
+    page = next(tmp_path.glob("web*.png"))
+    link = subprocess.run(["zbarimg", "--raw", "-q", str(page)], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    assert link.startswith("http://print.example/v/")
 
 
 def test_lobby_poster_leads_to_the_unit_picker(app, runner, tmp_path):
@@ -70,3 +309,27 @@ def test_lobby_poster_leads_to_the_unit_picker(app, runner, tmp_path):
                           check=True).stdout.strip()
     assert link == f"http://votes.test/p/{vote['uid']}/pick"
     assert client.get(link.replace("http://votes.test", "")).status_code == 200
+
+
+@pytest.mark.parametrize("scope, expected", [
+    ("all", "全小区"), ("building:3,5", "3号楼、5号楼"), ("entrance:3-1", "3号楼1单元"),
+    ("unit:3-1-1502", "3号楼1单元1502室"), ("building:A座", "A座")])
+def test_scope_in_plain_chinese(scope, expected):
+    from votes.services.notices import scope_text
+
+    assert scope_text(scope) == expected
+
+
+@pytest.mark.parametrize("overrides, words", [
+    ({}, ["2/3以上", "参与表决专有面积过半数", "参与表决人数过半数"]),
+    ({"approval_area": ">=3/4", "approval_base": "total"}, ["范围内全部专有面积3/4以上"]),
+    ({"quorum_headcount": ">3/4"}, ["人数占总人数超过3/4"]),
+])
+def test_counting_rule_in_one_sentence(overrides, words):
+    from votes.core.rules import Matter, community_rules
+    from votes.services.notices import rule_sentence
+
+    sentence = rule_sentence(community_rules(Matter.USE_FUND, overrides).to_dict())
+    assert sentence.count("。") == 1
+    for word in words:
+        assert word in sentence

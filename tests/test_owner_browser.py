@@ -38,12 +38,14 @@ def test_owner_votes_from_a_phone(sqlite_app, tmp_path):
         assert runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"]).exit_code == 0
         roll = make_roll_csv(tmp_path / "roll.csv")
         assert runner.invoke(args=["roll", "import", "--community", "SUN", str(roll)]).exit_code == 0
+        app.config["VOTES_NOW"] = now - timedelta(days=8, minutes=1)  # drafted 8 days ago
         pid = runner.invoke(args=[
             "proposal", "create", "--community", "SUN", "--title", "1号楼电梯更换",
             "--matter", "use_fund", "--scope", "building:1", "--budget", "356000.00",
             "--publicity-start", (now - timedelta(days=8)).isoformat(),
             "--voting-start", (now - timedelta(minutes=5)).isoformat(),
             "--voting-end", (now + timedelta(days=7)).isoformat()]).output.strip()
+        del app.config["VOTES_NOW"]
         assert runner.invoke(args=["proposal", "open", pid]).exit_code == 0
         pdf = tmp_path / "notices.pdf"
         result = runner.invoke(args=["notices", pid, "-o", str(pdf)])
@@ -88,7 +90,11 @@ def test_owner_votes_from_a_phone(sqlite_app, tmp_path):
 
     from votes.core.verifier import verify_bundle
 
-    report = verify_bundle(str(bundle))
+    from votes.services.keys import keyring
+
+    with app.app_context():
+        ring = keyring()
+    report = verify_bundle(str(bundle), trusted_keys=ring)
     assert report.ok, report.render()
     import json
     import zipfile

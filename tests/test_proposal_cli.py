@@ -96,7 +96,12 @@ def test_whole_vote_end_to_end(app, runner, tmp_path):
     assert exported.exit_code == 0, exported.output
     from votes.verify import main as verify_main
 
-    assert verify_main([str(bundle)]) == 0
+    keys = tmp_path / "votes-keys.json"
+    with app.app_context():
+        from votes.services.keys import keyring
+
+        keys.write_text(json.dumps(keyring().to_json_obj()))
+    assert verify_main([str(bundle), "--keys", str(keys)]) == 0
     late = runner.invoke(args=["ballots", "import", pid, path])
     assert late.exit_code == 1 and "已结束" in late.output
 
@@ -225,16 +230,17 @@ def test_keys_endpoint_and_rotation(app, runner, client):
 def test_votes_verify_command_runs_without_the_app(tmp_path):
     from click.testing import CliRunner
 
-    from tests.bundles import good_story
+    from tests.bundles import KEY_ID, good_story
     from votes.cli import main
 
     bundle = tmp_path / "b.zip"
     story = good_story()
     bundle.write_bytes(story.bundle())
     head = story.seal()[2].digest
-    result = CliRunner().invoke(main, ["verify", str(bundle), "--head", head])
+    key = ["--key-id", KEY_ID]
+    result = CliRunner().invoke(main, ["verify", str(bundle), "--head", head, *key])
     assert result.exit_code == 0 and "VERIFIED" in result.output
-    result = CliRunner().invoke(main, ["verify", str(bundle), "--head", "ab" * 32])
+    result = CliRunner().invoke(main, ["verify", str(bundle), "--head", "ab" * 32, *key])
     assert result.exit_code == 1 and "[9.1]" in result.output
 
 

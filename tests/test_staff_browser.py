@@ -112,5 +112,9 @@ def test_committee_and_regulator_in_the_browser(sqlite_app, tmp_path):
 
     from votes.core.verifier import verify_bundle
 
-    assert verify_bundle(bundle.read_bytes()).ok
+    from votes.services.keys import keyring
+
+    with app.app_context():
+        ring = keyring()
+    assert verify_bundle(bundle.read_bytes(), trusted_keys=ring).ok
     assert (ARTIFACTS / "regulator-2-verified.png").exists()

@@ -24,6 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(STATIC_DIR),
     )
     settings.load(app, test_config)
+    _trust_proxies(app)
 
     import votes.models  # noqa: F401  (registers every mapping on the metadata)
 
@@ -41,6 +42,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     register(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    # Rate limits key on request.remote_addr. Behind N proxies, the client's address is the
+    # N-th from the right in X-Forwarded-For; anything further left is client-supplied.
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def _select_locale() -> str:

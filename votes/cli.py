@@ -54,7 +54,7 @@ def demo(host: str, port: int, no_run: bool) -> None:
     from votes.services.schema import upgrade_database
 
     url = f"http://{host}:{port}"
-    if current_app.config["BASE_URL"] == "http://127.0.0.1:5000":
+    if not (current_app.config.get("BASE_URL") or "").strip():
         current_app.config["BASE_URL"] = url
     upgrade_database()
     proposal = ensure_demo()
@@ -79,11 +79,12 @@ def demo(host: str, port: int, no_run: bool) -> None:
 
 def register(app) -> None:
     """Add every app-bound command to app.cli (so test_cli_runner sees them too)."""
+    from votes.commands.doctor import doctor
     from votes.commands.proposal import (ballots_cli, export, keys_cli, notices, proposal_cli,
                                          tick)
     from votes.commands.roll import community_cli, roll_cli
     from votes.commands.staff import users_cli
 
     for command in (init, demo, community_cli, roll_cli, proposal_cli, ballots_cli, keys_cli,
-                    export, tick, notices, users_cli):
+                    export, tick, notices, users_cli, doctor):
         app.cli.add_command(command)

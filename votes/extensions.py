@@ -15,6 +15,8 @@ migrate = Migrate()
 login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
+# The client address as ProxyFix leaves it: the socket's peer unless TRUSTED_PROXIES says
+# how many X-Forwarded-For hops to believe (see votes.app._trust_proxies).
 limiter = Limiter(key_func=get_remote_address)
 
 

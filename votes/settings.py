@@ -28,12 +28,48 @@ def load(app: Flask, test_config: dict | None) -> None:
     if test_config:
         app.config.update(test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    generated = []
     for name, make in _GENERATED.items():
         if not app.config.get(name):
             app.config[name] = _instance_secret(app, name.lower(), make)
+            generated.append(name)
+    # `votes doctor` refuses instance-folder secrets where several processes must agree.
+    app.config["SECRETS_FROM_INSTANCE"] = generated
+    _transport_security(app)
     url = app.config.get("DATABASE_URL") or _sqlite_url(app)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+
+
+def flag(value, default: bool) -> bool:
+    """A yes/no setting from a config file (bool) or the environment (text); empty: default."""
+    if isinstance(value, bool):
+        return value
+    text = str(value if value is not None else "").strip().lower()
+    if text in ("", "auto"):
+        return default
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"not a yes/no setting: {value!r}")
+
+
+def _transport_security(app: Flask) -> None:
+    https = str(app.config.get("BASE_URL", "")).lower().startswith("https://")
+    secure = flag(app.config.get("SECURE_COOKIES"), https)
+    app.config["SECURE_COOKIES"] = secure
+    app.config["SESSION_COOKIE_SECURE"] = secure
+    app.config["REMEMBER_COOKIE_SECURE"] = secure
+    app.config["HSTS"] = flag(app.config.get("HSTS"), https)
+    app.config["HSTS_MAX_AGE"] = int(app.config.get("HSTS_MAX_AGE") or 0)
+    app.config["TRUSTED_PROXIES"] = int(app.config.get("TRUSTED_PROXIES") or 0)
+
+
+def keys_dir(app: Flask) -> Path:
+    """The folder of the server's encrypted signing keys (KEYS_DIR, else instance/keys)."""
+    configured = app.config.get("KEYS_DIR")
+    return Path(configured) if configured else Path(app.instance_path) / "keys"
 
 
 def _plain(value: str) -> str:

@@ -2,6 +2,8 @@
 
     python docs/examples/make_example.py
 
+(It also runs make_vectors.py, which writes the test vectors of §8.2.)
+
 The server key comes from a fixed seed so its key id never changes, and so do the salts of
 the choice commitments (a real server draws them at random). ECDSA signatures are
 randomised, so re-running changes the online ballot's signature (and the digests after it);
@@ -108,6 +110,13 @@ def main() -> None:
                         keyring=signing.KeyRing({key_id: SERVER.public_key()}),
                         created_at="2026-12-08T02:00:00Z")
     print(f"wrote {target}\nkey id {key_id}\ngenesis {sealed[0].digest}\nhead {head}")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_vectors",
+                                                  Path(__file__).with_name("make_vectors.py"))
+    vectors = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(vectors)
+    vectors.main()
 
 
 if __name__ == "__main__":

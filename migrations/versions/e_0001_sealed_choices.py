@@ -1,7 +1,7 @@
 """ballots keep their choice sealed (encrypted, with its commitment's salt) until the close
 
 Revision ID: e_0001_sealed_choices
-Revises: ced913fa8582
+Revises: a1_0001_chain_time
 Create Date: 2026-11-25 17:45:00
 
 Existing ballots get their choice encrypted (salt unknown: they were cast before
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'e_0001_sealed_choices'
-down_revision = 'ced913fa8582'
+down_revision = "a1_0001_chain_time"
 branch_labels = None
 depends_on = None
 

@@ -68,7 +68,7 @@ def test_malformed_openings_are_refused(choice, salt):
 
 def test_the_spec_test_vector():
     spec = (DOCS / "verification.md").read_text(encoding="utf-8")
-    section = spec[spec.index("### Test vector"):]
+    section = spec[spec.index("### 10.7 Test vector"):]
     salt = bytes(range(32)).hex()
     data = commitment_bytes("example-0001", "v-a", "agree", salt)
     assert f"these {len(data)} bytes" in section and data.decode() in section
@@ -83,16 +83,16 @@ def test_openings_are_checked_against_the_counted_ballots():
               2: {"voter": "v-b", "commitment": commit("p", "v-b", "disagree", salt)}}
     good = [Opening(1, "agree", salt).to_dict(), Opening(2, "disagree", salt).to_dict()]
     assert check_openings("p", bodies, [1, 2], good) == []
-    assert [f[0] for f in check_openings("p", bodies, [1, 2], None)] == ["7.5"]
-    assert [f[0] for f in check_openings("p", bodies, [1, 2], good[:1])] == ["7.5"]
-    assert [f[0] for f in check_openings("p", bodies, [1, 2], good[::-1])] == ["7.5"]
+    assert [f[0] for f in check_openings("p", bodies, [1, 2], None)] == ["7.6"]
+    assert [f[0] for f in check_openings("p", bodies, [1, 2], good[:1])] == ["7.6"]
+    assert [f[0] for f in check_openings("p", bodies, [1, 2], good[::-1])] == ["7.6"]
     flipped = [dict(good[0], choice="disagree"), good[1]]
     assert check_openings("p", bodies, [1, 2], flipped) == [
-        ("7.6", "the revealed choice and salt do not open the ballot's commitment", 1)]
+        ("7.7", "the revealed choice and salt do not open the ballot's commitment", 1)]
     extra = [dict(good[0], note="x"), good[1]]
-    assert {f[0] for f in check_openings("p", bodies, [1, 2], extra)} == {"7.5"}
+    assert {f[0] for f in check_openings("p", bodies, [1, 2], extra)} == {"7.6"}
     as_bool = [dict(good[0], seq=True), good[1]]
-    assert {f[0] for f in check_openings("p", bodies, [1, 2], as_bool)} == {"7.5"}
+    assert {f[0] for f in check_openings("p", bodies, [1, 2], as_bool)} == {"7.6"}
 
 
 def test_a_ballot_body_carries_a_commitment_not_a_choice():

@@ -25,7 +25,7 @@ def test_core_and_verifier_import_neither_flask_nor_sqlalchemy():
 
 
 def test_python_m_votes_verify_exit_codes(tmp_path):
-    from tests.bundles import good_story
+    from tests.bundles import KEY_ID, good_story
 
     good = tmp_path / "good.zip"
     good.write_bytes(good_story().bundle())
@@ -35,8 +35,8 @@ def test_python_m_votes_verify_exit_codes(tmp_path):
     bad.write_bytes(story.bundle())
 
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "votes.verify", *args], capture_output=True,
-                              text=True)
+        return subprocess.run([sys.executable, "-m", "votes.verify", *args, "--key-id", KEY_ID],
+                              capture_output=True, text=True)
 
     ok = run(str(good))
     assert ok.returncode == 0 and "VERIFIED" in ok.stdout

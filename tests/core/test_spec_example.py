@@ -14,7 +14,9 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 def test_example_bundle_verifies_with_the_documented_figures():
     spec = (DOCS / "verification.md").read_text(encoding="utf-8")
-    report = verify_bundle((DOCS / "examples" / "example-bundle.zip").read_bytes())
+    key = re.search(r"key id is\s+`(ed25519:[0-9a-f]{16})`", spec).group(1)
+    report = verify_bundle((DOCS / "examples" / "example-bundle.zip").read_bytes(),
+                           key_ids=[key])
     assert report.ok, report.render()
     assert report.key_ids == (re.search(r"key id is\s+`(ed25519:[0-9a-f]{16})`", spec).group(1),)
     t = report.tally
@@ -47,3 +49,62 @@ def test_canonical_example_in_the_spec():
     assert data == '{"a":"楼","b":1,"c":[true,null]}'.encode()
     spec = (DOCS / "verification.md").read_text(encoding="utf-8")
     assert f"encodes to the {len(data)} bytes" in spec
+
+
+def _vectors_module():
+    path = DOCS / "examples" / "make_vectors.py"
+    module_spec = importlib.util.spec_from_file_location("make_vectors", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module
+
+
+def test_bundle_vectors_give_their_documented_outcome_and_steps():
+    import json
+
+    folder = DOCS / "examples" / "vectors"
+    listing = json.loads((folder / "vectors.json").read_text(encoding="utf-8"))
+    assert listing["spec_version"] == 2 and len(listing["vectors"]) >= 30
+    for v in listing["vectors"]:
+        report = verify_bundle(folder / v["file"], key_ids=[listing["anchor"]["key_id"]])
+        found = {f.step for f in report.failures}
+        assert report.outcome == v["outcome"] and set(v["steps"]) <= found, (v, found)
+        assert v["outcome"] != "failed" or v["steps"], v
+
+
+def test_bundle_vectors_are_what_make_vectors_writes():
+    import json
+
+    listing = json.loads((DOCS / "examples" / "vectors" / "vectors.json").read_text("utf-8"))
+    fresh = [(name, outcome, steps) for name, _, _, outcome, steps in
+             _vectors_module().vectors()]
+    assert fresh == [(v["file"][:-4], v["outcome"], v["steps"]) for v in listing["vectors"]]
+
+
+def test_canonical_vectors():
+    import json
+
+    from votes.core.canonical import CanonicalError, parse_canonical
+
+    data = json.loads((DOCS / "examples" / "canonical-vectors.json").read_text("utf-8"))
+    assert data["spec_version"] == 2
+    kinds = set()
+    for v in data["vectors"]:
+        try:
+            parse_canonical(bytes.fromhex(v["hex"]))
+            canonical = True
+        except CanonicalError:
+            canonical = False
+        assert canonical == v["canonical"], v
+        kinds.add(canonical)
+    assert kinds == {True, False}
+    assert data["vectors"] == _vectors_module().canonical_vectors()
+
+
+def test_spec_has_a_version_and_documents_every_exit_status():
+    spec = (DOCS / "verification.md").read_text(encoding="utf-8")
+    assert re.search(r"\*\*Specification version 2\*\*", spec)
+    from votes.core.verifier_report import EXIT_CODES, UNREADABLE_EXIT
+
+    for code in [*EXIT_CODES.values(), UNREADABLE_EXIT]:
+        assert re.search(rf"\| {code} \|", spec), code

@@ -8,14 +8,20 @@ from __future__ import annotations
 import json
 
 
-from tests.bundles import files_of, good_story, rezip
+from tests.bundles import KEY_ID, files_of, good_story, rezip
 from votes.core.canonical import canonical_bytes
 from votes.core.chain import SealedEntry
 from votes.core.verifier import verify_bundle
 
 
+def verify(bundle: bytes, **kwargs):
+    if "trusted_keys" not in kwargs:
+        kwargs["key_ids"] = [KEY_ID]
+    return verify_bundle(bundle, **kwargs)
+
+
 def steps(bundle: bytes, **kwargs) -> set[str]:
-    report = verify_bundle(bundle, **kwargs)
+    report = verify(bundle, **kwargs)
     assert not report.ok
     for failure in report.failures:
         assert str(failure).startswith(f"[{failure.step}]")
@@ -23,7 +29,7 @@ def steps(bundle: bytes, **kwargs) -> set[str]:
 
 
 def test_a_good_bundle_verifies():
-    report = verify_bundle(good_story().bundle())
+    report = verify(good_story().bundle())
     assert report.ok, report.render()
     t = report.tally
     assert (t.participating_headcount, t.agree_headcount, t.total_headcount) == (4, 2, 5)
@@ -48,7 +54,7 @@ def test_changed_choice_insider():
     story = good_story()
     # Re-committed to "disagree" and re-sealed; the close keeps the old opening and tally.
     story.entries[1]["body"]["commitment"], _ = story.commit("v-a", "disagree", "later")
-    assert "7.6" in steps(story.bundle())
+    assert "7.7" in steps(story.bundle())
 
 
 def test_deleted_entry():
@@ -135,7 +141,7 @@ def test_one_change_allowed_when_the_proposal_says_so():
     story.proposal["max_changes"] = 1
     story.genesis().paper("v-a", "agree", "2026-12-01T02:00:00Z") \
         .paper("v-a", "disagree", "2026-12-02T02:00:00Z").close()
-    report = verify_bundle(story.bundle())
+    report = verify(story.bundle())
     assert report.ok, report.render()
     assert report.tally.disagree_headcount == 1 and report.tally.agree_headcount == 0
     story.entries.insert(3, story.copy().paper("v-a", "agree", "2026-12-03T02:00:00Z")
@@ -191,7 +197,7 @@ def test_untrusted_keys_and_missing_files():
 def test_head_proves_the_chain_extends_what_was_noted():
     story = good_story()
     earlier = story.seal()[2].digest
-    assert verify_bundle(story.bundle(), head=earlier).ok
+    assert verify(story.bundle(), head=earlier).ok
     assert "9.1" in steps(story.bundle(), head="00" * 32)
     # A rewritten history no longer contains the head an observer noted.
     story.entries[1]["body"]["choice"] = "disagree"

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.bundles import files_of, good_story, rezip
+from tests.bundles import KEY_ID, files_of, good_story, rezip
 from tests.factories import make_roll_csv, resident_id, voter_token
 from tests.staff_world import build, sign_in
 from votes.core import chain
@@ -129,8 +129,9 @@ def test_live_bundle_carries_commitments_and_turnout_only(app, world, client):
     assert not any(w in sheet for w in ("同意 agree", "反对 disagree", "弃权 abstain"))
     report = files["report.txt"].decode()
     assert "Agree" not in report and "Disagree" not in report and "PASSED" not in report
-    verdict = verify_bundle(rezip(files))
-    assert {f.step for f in verdict.failures} == {"7.1"}  # intact, only not closed yet
+    verdict = verify_bundle(rezip(files), trust_bundle_keys=True)
+    assert verdict.outcome == "in_progress" and not verdict.failures  # intact, not closed yet
+    assert "agree" not in verdict.render() and "PASSED" not in verdict.render()
 
 
 def _two_votes(app, runner, tmp_path):
@@ -205,7 +206,7 @@ def test_agree_and_disagree_give_live_exports_identical_but_for_salts(app, runne
         path.write_bytes(rezip(files))
         from votes.verify import main as verify_main
 
-        assert verify_main([str(path)]) == 0
+        assert verify_main([str(path), "--trust-bundle-keys"]) == 0
 
 
 def test_close_reveals_figures_and_the_bundle_verifies(app, world, client):
@@ -217,7 +218,7 @@ def test_close_reveals_figures_and_the_bundle_verifies(app, world, client):
     board = app.test_client().get(f"/p/{world['sun']['uid']}").get_data(as_text=True)
     assert "同意 1 人，反对 2 人，弃权 0 人" in board
     files = bundle_files(client, pid)
-    report = verify_bundle(rezip(files))
+    report = verify_bundle(rezip(files), trust_bundle_keys=True)
     assert report.ok, report.render()
     assert (report.tally.agree_headcount, report.tally.disagree_headcount) == (1, 2)
     sheet = files["ballots.csv"].decode("utf-8-sig")
@@ -271,7 +272,7 @@ def test_sealed_choices_at_rest_have_one_size_and_a_tampered_row_stops_the_close
 
 
 def steps(bundle: bytes) -> set[str]:
-    report = verify_bundle(bundle)
+    report = verify_bundle(bundle, key_ids=[KEY_ID])
     assert not report.ok
     assert all(str(f).startswith(f"[{f.step}]") for f in report.failures)
     return {f.step for f in report.failures}
@@ -290,32 +291,35 @@ def _reclose(story, change):
     return story.bundle()
 
 
-def test_a_flipped_revealed_choice_fails_step_7_6():
+def test_a_flipped_revealed_choice_fails_step_7_7():
     def flip(openings):
         openings[0]["choice"] = "disagree"  # v-a agreed
 
-    assert steps(_reclose(good_story(), flip)) == {"7.6"}
+    assert steps(_reclose(good_story(), flip)) == {"7.7"}
 
 
-def test_a_wrong_revealed_salt_fails_step_7_6():
+def test_a_wrong_revealed_salt_fails_step_7_7():
     def wrong_salt(openings):
         openings[1]["salt"] = "00" * 32
 
-    assert steps(_reclose(good_story(), wrong_salt)) == {"7.6"}
+    assert steps(_reclose(good_story(), wrong_salt)) == {"7.7"}
 
 
-def test_a_missing_or_extra_opening_fails_step_7_5():
-    assert "7.5" in steps(_reclose(good_story(), lambda o: o.pop()))
+def test_a_missing_or_extra_opening_fails_step_7_6():
+    assert "7.6" in steps(_reclose(good_story(), lambda o: o.pop()))
 
     def add_superseded(openings):
         openings.insert(0, dict(openings[0], seq=0))
 
-    assert "7.5" in steps(_reclose(good_story(), add_superseded))
+    assert "7.6" in steps(_reclose(good_story(), add_superseded))
 
 
-def test_a_choice_in_the_clear_fails_step_6_3():
+def test_a_choice_in_the_clear_fails_step_1_5_and_a_bad_commitment_6_3():
     story = good_story()
     story.entries[2]["body"]["choice"] = "agree"
+    assert "1.5" in steps(story.bundle())  # an unknown field of the ballot body
+    story = good_story()
+    story.entries[2]["body"]["commitment"] = "AB" * 32
     assert "6.3" in steps(story.bundle())
 
 
@@ -336,7 +340,8 @@ def test_the_apps_closed_bundle_with_a_flipped_reveal_fails(app, world, client):
 
     app.config["VOTES_NOW"] = world["t0"] + timedelta(days=8)
     sign_in(client, "sun_committee")
-    assert verify_bundle(client.get(f"/committee/p/{world['pid']}/bundle.zip").data).ok
+    assert verify_bundle(client.get(f"/committee/p/{world['pid']}/bundle.zip").data,
+                         trust_bundle_keys=True).ok
     with app.app_context():
         p = get_proposal(str(world["pid"]))
         sealed = chain_entries(p)
@@ -356,9 +361,9 @@ def test_the_apps_closed_bundle_with_a_flipped_reveal_fails(app, world, client):
                      chain=sealed + [chain.seal(entry, private_key)], private_key=private_key,
                      keyring=keys.keyring(), created_at=close.entry["time"])
     assert tally.agree_headcount == 2
-    report = verify_bundle(out.getvalue())
-    assert {f.step for f in report.failures} == {"7.6"}
-    assert "[7.6]" in report.render()
+    report = verify_bundle(out.getvalue(), trust_bundle_keys=True)
+    assert {f.step for f in report.failures} == {"7.7"}
+    assert "[7.7]" in report.render()
 
 
 def test_the_upgrade_seals_existing_choices_and_refuses_an_open_vote(app, world, capfd):
@@ -373,7 +378,7 @@ def test_the_upgrade_seals_existing_choices_and_refuses_an_open_vote(app, world,
     from votes.services.choices import unseal
 
     with app.app_context():
-        downgrade(directory=str(MIGRATIONS_DIR), revision="ced913fa8582")
+        downgrade(directory=str(MIGRATIONS_DIR), revision="a1_0001_chain_time")
         plain = db.session.execute(text("SELECT choice FROM ballots ORDER BY seq")).scalars()
         assert list(plain) == ["disagree", "disagree", "agree"]
         db.session.remove()

@@ -51,6 +51,23 @@ def community_rules(code: str, matter: str, settings: tuple[str, ...]) -> None:
                f"publicity at least {rules.get('publicity_days', 7)} days")
 
 
+@community_cli.command("contact")
+@click.argument("code")
+@click.option("--committee", default=None, help="Name printed on notices, e.g. 阳光花园业主委员会")
+@click.option("--phone", default=None, help="Contact phone printed on notices")
+@domain_errors
+def community_contact(code: str, committee: str | None, phone: str | None) -> None:
+    """Show or set the committee name and contact phone printed on notices ('' clears)."""
+    from votes.services.communities import get_community, set_contact
+
+    if committee is None and phone is None:
+        community = get_community(code)
+    else:
+        community = set_contact(code, committee, phone)
+    click.echo(f"{community.code}\t{community.committee_name or '-'}\t"
+               f"{community.contact_phone or '-'}")
+
+
 @roll_cli.command("import")
 @click.option("--community", "community_code", required=True, help="Community code")
 @click.option("--replace", is_flag=True, help="Replace the community's existing roll")

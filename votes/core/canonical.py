@@ -8,9 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import datetime, timezone
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+_TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+# Integers a verifier in any language can hold exactly (IEEE double's safe range).
+MAX_INT = 2**53 - 1
+MAX_DEPTH = 32
+
+
+class CanonicalError(ValueError):
+    """Bytes that are not the canonical encoding of an allowed value."""
 
 
 def _check(value, path: str = "$") -> None:
@@ -38,6 +47,87 @@ def canonical_bytes(obj) -> bytes:
                       allow_nan=False).encode("utf-8")
 
 
+def _no_duplicates(pairs: list) -> dict:
+    result = {}
+    for key, value in pairs:
+        if key in result:
+            raise CanonicalError(f"duplicate key {key!r}")
+        result[key] = value
+    return result
+
+
+def _no_float(text: str):
+    raise CanonicalError(f"number {text[:20]} is not an integer (floats are not allowed)")
+
+
+def _no_constant(text: str):
+    raise CanonicalError(f"{text} is not allowed")
+
+
+def _int(text: str) -> int:
+    if len(text.lstrip("-")) > 16:
+        raise CanonicalError(f"integer {text[:20]}… is out of range")
+    value = int(text)
+    if abs(value) > MAX_INT:
+        raise CanonicalError(f"integer {text} is out of range (|n| ≤ 2^53−1)")
+    return value
+
+
+def check_depth(value, depth: int = 0) -> None:
+    """CanonicalError if value nests deeper than MAX_DEPTH."""
+    _depth(value, depth)
+
+
+def _depth(value, depth: int = 0) -> None:
+    if depth > MAX_DEPTH:
+        raise CanonicalError(f"nested deeper than {MAX_DEPTH} levels")
+    if isinstance(value, dict):
+        for item in value.values():
+            _depth(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _depth(item, depth + 1)
+
+
+def parse_canonical(data: bytes, *, check_depth: bool = True):
+    """Parse bytes that must be exactly the canonical encoding of a value.
+
+    Refuses (CanonicalError, with a sentence) invalid UTF-8, a byte order mark, duplicate
+    keys, floats, NaN/Infinity, integers beyond ±(2^53−1), nesting deeper than 32,
+    strings that are not Unicode scalar values, and any byte that differs from what
+    canonical_bytes would write (whitespace, key order, escapes, trailing newline).
+    check_depth=False leaves the depth to the caller (a typed value's depth is bounded).
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CanonicalError(f"not valid UTF-8 at byte {exc.start}") from None
+    if text.startswith("\ufeff"):
+        raise CanonicalError("starts with a byte order mark")
+    try:
+        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_float=_no_float,
+                           parse_int=_int, parse_constant=_no_constant)
+    except CanonicalError:
+        raise
+    except (ValueError, RecursionError) as exc:
+        raise CanonicalError(f"not valid JSON: {str(exc)[:80]}") from None
+    if check_depth:
+        _depth(value)
+    try:
+        # The parser let through no floats or NaN, so the type walk of canonical_bytes
+        # can be skipped.
+        encoded = json.dumps(value, ensure_ascii=False, sort_keys=True,
+                             separators=(",", ":")).encode("utf-8")
+    except (TypeError, UnicodeEncodeError):
+        raise CanonicalError("holds a string that is not valid Unicode (lone surrogate)") \
+            from None
+    if encoded != data:
+        at = next((i for i, (a, b) in enumerate(zip(encoded, data)) if a != b),
+                  min(len(encoded), len(data)))
+        raise CanonicalError(f"not in canonical form (first difference at byte {at})")
+    return value
+
+
 def digest_hex(data: bytes) -> str:
     """SHA-256 of data as lowercase hex."""
     return hashlib.sha256(data).hexdigest()
@@ -58,5 +148,10 @@ def format_time(dt: datetime | None) -> str:
 
 
 def parse_time(text: str) -> datetime:
-    """Parse 'YYYY-MM-DDTHH:MM:SSZ' into an aware UTC datetime (ValueError otherwise)."""
-    return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=timezone.utc)
+    """Parse exactly 'YYYY-MM-DDTHH:MM:SSZ' (ASCII digits, a real date and time) into an
+    aware UTC datetime; ValueError otherwise (strptime alone would take '2026-1-1T1:1:1Z')."""
+    if not isinstance(text, str) or not _TIME_RE.fullmatch(text):
+        raise ValueError(f"time {text!r} is not YYYY-MM-DDTHH:MM:SSZ")
+    # datetime() itself refuses 2026-02-30, 24:00:00 and :60, as strptime would.
+    return datetime(int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]),
+                    int(text[14:16]), int(text[17:19]), tzinfo=timezone.utc)

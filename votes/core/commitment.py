@@ -102,17 +102,17 @@ def check_openings(proposal: str, ballots: Mapping[int, Mapping], counted: Seque
     """Failures (step, message, seq) of a close body's openings against the chain.
 
     `ballots` maps seq to ballot entry body; `counted` is the sorted seqs of the counted
-    ballots by the chain's rule. 7.5: `openings` is a list with exactly one well-formed
+    ballots by the chain's rule. 7.6: `openings` is a list with exactly one well-formed
     object per counted ballot, sorted by seq (superseded ballots stay sealed).
-    7.6: each opening's (choice, salt) opens that ballot's commitment."""
+    7.7: each opening's (choice, salt) opens that ballot's commitment."""
     if not isinstance(openings, list):
-        return [("7.5", "the close entry has no list of openings", None)]
+        return [("7.6", "the close entry has no list of openings", None)]
     failures: list[tuple[str, str, int | None]] = []
     seqs = []
     for item in openings:
         if not isinstance(item, dict) or set(item) != OPENING_KEYS or \
                 type(item["seq"]) is not int:
-            failures.append(("7.5", f"malformed opening {item!r}", None))
+            failures.append(("7.6", f"malformed opening {item!r}", None))
             continue
         seqs.append(item["seq"])
         body = ballots.get(item["seq"])
@@ -120,11 +120,11 @@ def check_openings(proposal: str, ballots: Mapping[int, Mapping], counted: Seque
             continue
         if not opens(body.get("commitment", ""), proposal, body.get("voter", ""),
                      item["choice"], item["salt"]):
-            failures.append(("7.6", "the revealed choice and salt do not open the ballot's "
+            failures.append(("7.7", "the revealed choice and salt do not open the ballot's "
                                     "commitment", item["seq"]))
     if seqs != list(counted):
-        failures.append(("7.5", f"openings are given for ballots {seqs}; the counted "
-                                f"ballots are {list(counted)}", None))
+        failures.append(("7.6", f"openings are given for ballots {seqs[:10]}; the counted "
+                                f"ballots are {list(counted)[:10]}", None))
     return failures
 
 

@@ -1,6 +1,6 @@
 """SQLAlchemy 2.x typed mappings. Importing this package registers every table."""
 
-from votes.models.access import DeviceKey, VoterAccess
+from votes.models.access import DeviceKey, LobbyFailure, VoterAccess
 from votes.models.base import Base, utcnow
 from votes.models.chain import Ballot, ChainEntry, Evidence, ServerKey, Verification
 from votes.models.community import Community
@@ -12,5 +12,5 @@ from votes.models.staff import AuditEntry, StaffCommunity, StaffUser, Visit
 __all__ = ["AuditEntry", "Ballot", "Base", "ChainEntry", "Community", "DeviceKey", "Evidence", "FrozenUnit",
            "FrozenVoter", "Owner", "Ownership", "Proposal", "ProposalDocument", "ProposalItem",
            "ServerKey", "StaffCommunity", "StaffUser", "Unit", "Verification", "Visit",
-           "VoterAccess",
+           "VoterAccess", "LobbyFailure",
            "utcnow"]

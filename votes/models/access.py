@@ -32,6 +32,27 @@ class VoterAccess(Base):
     otp_hash: Mapped[str | None] = mapped_column(String(64))
     otp_expires: Mapped[datetime | None] = mapped_column(UTCDateTime)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Keyed hash of the one-time code printed on the notice (companies and the developer
+    # prove ownership with it: their credit code is public).
+    notice_code_hash: Mapped[str | None] = mapped_column(String(64))
+    # SMS codes sent in the current hour, capped per voter.
+    sms_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sms_window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LobbyFailure(Base):
+    """A wrong answer given on the lobby path, which knows only building and room.
+
+    Counted apart from the link's failures, per voter and per (voter, client), so a
+    stranger can neither lock the owner's own link nor guess without bound."""
+
+    __tablename__ = "lobby_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    access_id: Mapped[int] = mapped_column(ForeignKey("voter_access.id", ondelete="CASCADE"),
+                                           index=True)
+    client: Mapped[str] = mapped_column(String(64))
+    time: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class DeviceKey(Base):

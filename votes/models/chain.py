@@ -89,6 +89,9 @@ class Verification(Base):
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"),
                                              index=True)
     ok: Mapped[bool] = mapped_column()
+    # verified / failed / in_progress / unanchored (votes.core.verifier_report)
+    outcome: Mapped[str] = mapped_column(String(16), default="failed",
+                                         server_default="failed")
     chain_head: Mapped[str] = mapped_column(String(64))
     report: Mapped[str] = mapped_column(Text)
     verified_by: Mapped[str] = mapped_column(String(64))

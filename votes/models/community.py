@@ -18,6 +18,9 @@ class Community(Base):
     # The community's rules of procedure: stricter thresholds per matter, e.g.
     # {"use_fund": {"approval_area": ">=2/3"}}; empty means the Civil Code defaults.
     rules: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Printed on every notice (blank lines for handwriting when not stored).
+    committee_name: Mapped[str | None] = mapped_column(String(200))
+    contact_phone: Mapped[str | None] = mapped_column(String(64))
     roll_imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -36,6 +36,8 @@ class Proposal(Base):
     record: Mapped[dict | None] = mapped_column(JSON)
     chain_head: Mapped[str | None] = mapped_column(String(64))
     chain_length: Mapped[int] = mapped_column(Integer, default=0)
+    # Time of the last entry: the next one may not be earlier (one row read under the lock).
+    chain_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

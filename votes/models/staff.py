@@ -23,6 +23,9 @@ class StaffUser(Base):
     # A regulator sees one jurisdiction (district) and all its communities.
     jurisdiction: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Every session carries the generation it was signed in under; bumping it (logout,
+    # password reset, disabling) ends all of the account's sessions at once.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     communities: Mapped[list["StaffCommunity"]] = relationship(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,13 +19,23 @@ from votes.core.identity import mask_phone
 from votes.core.roll import normalise_building, normalise_entrance
 from votes.extensions import db
 from votes.models import FrozenUnit, FrozenVoter, Proposal, VoterAccess
-from votes.services import clock, privacy
+from votes.services import clock, lobby, privacy
 from votes.services.errors import DomainError
 from votes.services.tx import unit_of_work
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 OTP_MINUTES = 10
+# SMS codes per voter per hour; the lobby path may use only the first LOBBY_SMS of them,
+# so a stranger cannot use up the codes the owner's link needs.
+SMS_PER_HOUR = 5
+LOBBY_SMS = 3
+SMS_WINDOW = timedelta(hours=1)
+# The notice code of company and developer voters: 8 characters of a 32-letter alphabet
+# without look-alikes (40 bits).
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+PERSON = "person"
 
 
 def link_token(proposal: Proposal, voter_key: str, issue: int) -> str:
@@ -38,16 +48,53 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def notice_code(proposal: Proposal, voter_key: str, issue: int) -> str:
+    """The one-time code printed on a company's or the developer's notice.
+
+    Like the link it is derived from a server key, so a reprinted notice carries the same
+    code and the database keeps only its keyed hash; bumping `issue` replaces both."""
+    mac = hmac.new(privacy.derived_key("notice-code"),
+                   f"{proposal.uid}:{voter_key}:{issue}".encode(), hashlib.sha256).digest()
+    value = int.from_bytes(mac[:8], "big")
+    chars = []
+    for _ in range(CODE_LENGTH):
+        value, digit = divmod(value, len(CODE_ALPHABET))
+        chars.append(CODE_ALPHABET[digit])
+    code = "".join(chars)
+    return f"{code[:4]}-{code[4:]}"
+
+
+def _code_hash(access: VoterAccess, code: str) -> str:
+    plain = "".join(ch for ch in code.upper() if ch.isalnum())
+    return hmac.new(privacy.derived_key("notice-code-hash"), f"{access.voter_key}:{plain}"
+                    .encode(), hashlib.sha256).hexdigest()
+
+
 def create_access(session: Session, proposal: Proposal, voter_keys) -> None:
     """Give every voter a link when the electorate is frozen (notices go out in publicity)."""
     for key in voter_keys:
-        session.add(VoterAccess(proposal_id=proposal.id, voter_key=key, issue=1,
-                                token_hash=_hash(link_token(proposal, key, 1))))
+        access = VoterAccess(proposal_id=proposal.id, voter_key=key, issue=1,
+                             token_hash=_hash(link_token(proposal, key, 1)))
+        access.notice_code_hash = _code_hash(access, notice_code(proposal, key, 1))
+        session.add(access)
+
+
+def public_base_url() -> str:
+    """The address owners open (VOTES_BASE_URL); inside a web request, unset means the
+    request's own host. Elsewhere (the CLI) an unset one is refused rather than printing
+    links to a default address that no owner can reach."""
+    base = (current_app.config.get("BASE_URL") or "").strip().rstrip("/")
+    if base:
+        return base
+    if has_request_context():
+        return request.host_url.rstrip("/")
+    raise DomainError("未设置 VOTES_BASE_URL：通知和海报上的网址须是业主能打开的本系统地址，"
+                      "例如 VOTES_BASE_URL=https://vote.example.cn "
+                      "(set VOTES_BASE_URL to the public address of this deployment)")
 
 
 def voter_link(proposal: Proposal, access: VoterAccess) -> str:
-    base = current_app.config["BASE_URL"].rstrip("/")
-    return f"{base}/v/{link_token(proposal, access.voter_key, access.issue)}"
+    return f"{public_base_url()}/v/{link_token(proposal, access.voter_key, access.issue)}"
 
 
 class DeadEnd(DomainError):
@@ -96,22 +143,50 @@ def find_by_unit(proposal: Proposal, building: str, entrance: str, room: str) ->
     for unit in db.session.scalars(select(FrozenUnit).where(FrozenUnit.proposal_id == proposal.id)):
         if (normalise_building(unit.building), normalise_entrance(unit.entrance),
                 unit.room) == wanted:
-            access = db.session.scalar(select(VoterAccess).where(
+            # The link's lockout is not checked here: it belongs to the link. The lobby
+            # has its own throttle, applied to each answer (verify_second_factor).
+            return db.session.scalar(select(VoterAccess).where(
                 VoterAccess.proposal_id == proposal.id, VoterAccess.voter_key == unit.voter_key))
-            check_unlocked(access, proposal)
-            return access
     raise DeadEnd("not_in_scope", "该房屋不在本次表决范围内 (this unit is not in this vote)",
                   proposal)
 
 
-def _owners(proposal: Proposal, voter_key: str) -> list[dict]:
-    voter = db.session.scalar(select(FrozenVoter).where(
-        FrozenVoter.proposal_id == proposal.id, FrozenVoter.voter_key == voter_key))
+def _owners(proposal: Proposal, voter_key: str, voter: FrozenVoter | None = None) -> list[dict]:
+    if voter is None:
+        voter = db.session.scalar(select(FrozenVoter).where(
+            FrozenVoter.proposal_id == proposal.id, FrozenVoter.voter_key == voter_key))
     return json.loads(privacy.decrypt(voter.owners_enc))
 
 
-def phones(proposal: Proposal, voter_key: str) -> list[str]:
-    return [o["phone"] for o in _owners(proposal, voter_key) if o.get("phone")]
+def phones(proposal: Proposal, voter_key: str, voter: FrozenVoter | None = None) -> list[str]:
+    """The owners' phones; pass the voter's row when the page has it already."""
+    return [o["phone"] for o in _owners(proposal, voter_key, voter) if o.get("phone")]
+
+
+@dataclass(frozen=True)
+class Methods:
+    """The second factors open to a voter."""
+
+    id_suffix: bool  # a person among the owners: the last 6 characters of their ID number
+    notice_code: bool  # a company or the developer among them: the code on the notice
+    sms: bool  # a phone on the roll
+
+
+def methods(proposal: Proposal, voter_key: str, voter: FrozenVoter | None = None) -> Methods:
+    return _methods_of(_owners(proposal, voter_key, voter))
+
+
+def _methods_of(owners: list[dict]) -> Methods:
+    return Methods(id_suffix=any(o.get("kind", PERSON) == PERSON for o in owners),
+                   notice_code=any(o.get("kind", PERSON) != PERSON for o in owners),
+                   sms=any(o.get("phone") for o in owners))
+
+
+NOT_FOR_COMPANIES = (
+    "单位和开发建设单位的统一社会信用代码是公开的，不能用其后6位验证身份。请输入表决通知上印的"
+    "单位验证码，或用名册登记的联系电话接收短信验证码；也可以向业主委员会申请纸质表决票或委托表决 "
+    "(companies and the developer cannot verify with their public credit code: use the code "
+    "printed on your notice, an SMS code, or a paper/proxy ballot from the committee)")
 
 
 @dataclass(frozen=True)
@@ -119,28 +194,53 @@ class Attempt:
     ok: bool
     remaining: int = 0
     locked_until: datetime | None = None
+    # Lobby path only: no more answers from this client (or for this voter) until then.
+    wait_until: datetime | None = None
 
 
-def verify_second_factor(access_id: int, answer: str, method: str = "id") -> Attempt:
-    """Check the last 6 characters of an owner's ID, or the SMS code; count failures."""
+def verify_second_factor(access_id: int, answer: str, method: str = "id", *,
+                         via_lobby: bool = False, client: str = "") -> Attempt:
+    """Check the second factor and count failures.
+
+    `method` is "id" (last 6 characters of a person owner's ID number), "notice" (the
+    code on a company's or the developer's notice) or "sms". `via_lobby` says the voter was
+    reached by building and room rather than by the link; `client` is the requester's
+    address, for the lobby's per-client throttle."""
     answer = answer.strip().upper()
     now = clock.now()
     with unit_of_work() as session:
         access = session.get(VoterAccess, access_id, with_for_update=True)
         proposal = session.get(Proposal, access.proposal_id)
-        check_unlocked(access, proposal)
+        owners = _owners(proposal, access.voter_key)
+        allowed = _methods_of(owners)
+        if method == "id" and not allowed.id_suffix:
+            raise DomainError(NOT_FOR_COMPANIES)
+        if via_lobby:
+            wait, _left = lobby.state(session, access, client, now)
+            if wait is not None:
+                return Attempt(False, 0, None, wait)
+        else:
+            check_unlocked(access, proposal)
         if method == "sms":
             ok = bool(access.otp_hash and access.otp_expires and access.otp_expires > now
                       and hmac.compare_digest(access.otp_hash, _otp_hash(access, answer)))
+        elif method == "notice":
+            ok = allowed.notice_code and bool(access.notice_code_hash) and \
+                hmac.compare_digest(access.notice_code_hash, _code_hash(access, answer))
         else:
             ok = len(answer) == 6 and any(
                 hmac.compare_digest(privacy.normalise_id(o["id"])[-6:], answer)
-                for o in _owners(proposal, access.voter_key))
+                for o in owners if o.get("kind", PERSON) == PERSON)
         if ok:
             access.failures = 0
             access.otp_hash = None
             access.verified_at = now
+            if not via_lobby:
+                lobby.clear(session, access)  # the owner's own link clears the lobby count
             return Attempt(True)
+        if via_lobby:
+            wait, left = lobby.record_failure(session, access, client, now)
+            return Attempt(False, left, None, wait)
         access.failures += 1
         if access.failures >= MAX_FAILURES:
             # Each further lockout doubles, so guessing 10^6 suffixes stays hopeless.
@@ -156,19 +256,32 @@ def _otp_hash(access: VoterAccess, code: str) -> str:
                     hashlib.sha256).hexdigest()
 
 
-def send_code(access_id: int) -> str:
-    """Send a one-time code to the first phone on the roll; return the masked number."""
+def send_code(access_id: int, *, via_lobby: bool = False) -> str:
+    """Send a one-time code to the first phone on the roll; return the masked number.
+
+    At most SMS_PER_HOUR codes per voter an hour, of which the lobby path may ask for
+    LOBBY_SMS."""
+    now = clock.now()
     with unit_of_work() as session:
         access = session.get(VoterAccess, access_id, with_for_update=True)
         proposal = session.get(Proposal, access.proposal_id)
-        check_unlocked(access, proposal)
+        if not via_lobby:
+            check_unlocked(access, proposal)
         numbers = phones(proposal, access.voter_key)
         if not numbers:
-            raise DomainError("名册中没有该房屋业主的手机号，请使用身份证号码后6位验证 "
+            raise DomainError("名册中没有该房屋业主的手机号，请使用其他方式验证 "
                               "(no phone on the roll for this unit)")
+        if access.sms_window_start is None or access.sms_window_start <= now - SMS_WINDOW:
+            access.sms_window_start, access.sms_sent = now, 0
+        if access.sms_sent >= (LOBBY_SMS if via_lobby else SMS_PER_HOUR):
+            raise DomainError(
+                f"验证码发送太频繁，请于 {clock.local_text(access.sms_window_start + SMS_WINDOW)}"
+                "（北京时间）后再试，或使用其他方式验证 (too many SMS codes for this unit this "
+                "hour)")
+        access.sms_sent += 1
         code = f"{secrets.randbelow(10 ** 6):06d}"
         access.otp_hash = _otp_hash(access, code)
-        access.otp_expires = clock.now() + timedelta(minutes=OTP_MINUTES)
+        access.otp_expires = now + timedelta(minutes=OTP_MINUTES)
         send_sms(numbers[0], f"【维修资金表决】您的验证码是 {code}，{OTP_MINUTES} 分钟内有效。")
     return mask_phone(numbers[0])
 

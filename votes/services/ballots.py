@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from votes.core import chain, commitment
 from votes.core.tally import Choice
 from votes.models import Ballot, Evidence, FrozenUnit, Proposal
-from votes.services import audit, choices, clock
+from votes.services import audit, choices, clock, keys
 from votes.services.chain_store import Appender, lock_proposal
 from votes.services.errors import DomainError
 from votes.services.lifecycle import _advance
@@ -55,14 +55,46 @@ def voting_problem(proposal: Proposal, now: datetime) -> str | None:
     return None
 
 
-def _previous(session: Session, proposal: Proposal, voter_key: str) -> Ballot | None:
-    return session.scalar(select(Ballot).where(
-        Ballot.proposal_id == proposal.id, Ballot.voter_key == voter_key)
-        .order_by(Ballot.revision.desc()).limit(1))
+class StaffOverride(DomainError):
+    """A paper or proxy ballot for a voter who voted online: the owner's own ballot wins."""
+
+    def __init__(self, ballot: Ballot):
+        super().__init__(
+            f"该业主已于网上亲自表决（第 {ballot.seq} 条记录），纸质或委托选票不能取代业主本人的"
+            f"网上表决 (the owner voted online themselves, entry #{ballot.seq}; a paper or proxy "
+            f"ballot cannot supersede it)")
+        self.ballot = ballot
 
 
-def _append(session: Session, appender: Appender, proposal: Proposal, req: BallotRequest,
-            units: list[str], now: datetime, previous: Ballot | None) -> Ballot:
+def latest_ballots(session: Session, proposal: Proposal,
+                   voter_keys: list[str]) -> dict[str, Ballot]:
+    """Each of these voters' latest ballot, in one query."""
+    query = select(Ballot).where(Ballot.proposal_id == proposal.id)
+    if len(voter_keys) <= 500:
+        query = query.where(Ballot.voter_key.in_(voter_keys))
+    latest: dict[str, Ballot] = {}
+    for ballot in session.scalars(query):
+        if ballot.revision >= getattr(latest.get(ballot.voter_key), "revision", -1):
+            latest[ballot.voter_key] = ballot
+    return latest
+
+
+@dataclass
+class _Prepared:
+    req: BallotRequest
+    revision: int
+    body: dict
+    commitment: str
+    choice_enc: bytes
+
+
+def _prepare(session: Session, proposal: Proposal, req: BallotRequest, units: list[str],
+             previous: Ballot | None) -> _Prepared:
+    """Everything about one ballot that needs no lock: its revision and its entry body.
+    A concurrent ballot for the same voter makes the revision collide, which the database
+    refuses, so reading the previous ballot before the lock is safe."""
+    if previous is not None and previous.channel == "online" and req.channel != "online":
+        raise StaffOverride(previous)
     revision = 0 if previous is None else previous.revision + 1
     if revision > proposal.max_changes:
         raise AlreadyVoted(previous, proposal.max_changes)
@@ -80,10 +112,20 @@ def _append(session: Session, appender: Appender, proposal: Proposal, req: Ballo
     body = chain.ballot_body(voter=req.voter_key, units=units, commitment=committed,
                              channel=req.channel, device=req.device,
                              entered_by=req.entered_by, evidence=evidence_digest)
-    sealed = appender.append("ballot", body, now)
-    ballot = Ballot(proposal_id=proposal.id, voter_key=req.voter_key, revision=revision,
-                    seq=sealed.entry["seq"], choice_enc=choices.seal(req.choice, salt),
-                    commitment=committed, channel=req.channel, receipt=sealed.digest,
+    # Salt, commitment and the encrypted (choice, salt) need no lock either: the lock
+    # covers only the clock, the signature and the writes.
+    return _Prepared(req, revision, body, committed, choices.seal(req.choice, salt))
+
+
+def _append(session: Session, appender: Appender, proposal: Proposal, prepared: _Prepared,
+            now: datetime) -> Ballot:
+    """Under the proposal lock: seal the prepared body onto the chain, record the ballot."""
+    req = prepared.req
+    sealed = appender.append("ballot", prepared.body, now)
+    ballot = Ballot(proposal_id=proposal.id, voter_key=req.voter_key,
+                    revision=prepared.revision, seq=sealed.entry["seq"],
+                    choice_enc=prepared.choice_enc, commitment=prepared.commitment,
+                    channel=req.channel, receipt=sealed.digest,
                     entered_by=req.entered_by, cast_at=now)
     session.add(ballot)
     return ballot
@@ -105,29 +147,47 @@ def voter_units(session: Session, proposal: Proposal,
 
 def cast_ballots(proposal_id: int, requests: list[BallotRequest],
                  actor: str | None = None) -> list[Ballot]:
-    """Accept all the ballots or none; each becomes one chain entry."""
-    now = clock.now()
+    """Accept all the ballots or none; each becomes one chain entry.
+
+    The proposal row is locked only for the append itself: units, previous ballots, entry
+    bodies and the signing key are ready before, and the entry's time is read after the
+    lock is taken (never earlier than the entry before it), so times never go backwards
+    however the database orders the lock's waiters."""
     try:
         with unit_of_work() as session:
-            proposal = lock_proposal(session, proposal_id)
-            _advance(session, proposal, now)
-            problem = voting_problem(proposal, now)
+            proposal = session.get(Proposal, proposal_id)
+            problem = voting_problem(proposal, clock.now())  # fail fast; re-checked below
             if problem:
                 raise DomainError(problem)
-            units = voter_units(session, proposal, [r.voter_key for r in requests])
-            appender = Appender(session, proposal)
-            accepted = []
+            keys_wanted = [r.voter_key for r in requests]
+            units = voter_units(session, proposal, keys_wanted)
+            latest = latest_ballots(session, proposal, keys_wanted)
+            prepared = []
             for req in requests:
                 if req.voter_key not in units:
                     raise DomainError("该房屋不在本次表决范围内 (not in this vote's scope)")
-                previous = _previous(session, proposal, req.voter_key)
-                accepted.append(_append(session, appender, proposal, req,
-                                        units[req.voter_key], now, previous))
-                session.flush()
+                prepared.append(_prepare(session, proposal, req, units[req.voter_key],
+                                         latest.get(req.voter_key)))
+            signer = keys.signing_key()
+
+            proposal = lock_proposal(session, proposal_id)
+            now = clock.now()
+            _advance(session, proposal, now)
+            appender = Appender(session, proposal, signer)
+            now = appender.time(now)
+            problem = voting_problem(proposal, now)
+            if problem:
+                raise DomainError(problem)
+            accepted = [_append(session, appender, proposal, p, now) for p in prepared]
             if actor is not None:  # staff entering paper/proxy ballots; owners stay unlogged
+                session.flush()
                 audit.record(session, actor, "ballots.enter", community_id=proposal.community_id,
                              target=str(proposal.id),
                              details={"entries": [b.seq for b in accepted]})
+            session.flush()
+            for ballot in accepted:
+                # Detached with their values, so callers read them without a reload query.
+                session.expunge(ballot)
     except IntegrityError:
         # A concurrent request for the same voter won the race; the database refused ours.
         raise DomainError("该业主的表决已被受理，请勿重复提交 "

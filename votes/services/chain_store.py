@@ -14,41 +14,55 @@ from votes.services import keys
 
 
 def lock_proposal(session: Session, proposal_id: int) -> Proposal:
-    """Serialise writers of one proposal: FOR UPDATE on PostgreSQL; on SQLite a no-op
-    UPDATE takes the database write lock before anything is read."""
+    """Serialise writers of one proposal in one round trip: FOR UPDATE on PostgreSQL; on
+    SQLite a no-op UPDATE … RETURNING takes the database write lock and reads the row."""
     if session.get_bind().dialect.name == "sqlite":
-        session.execute(update(Proposal).where(Proposal.id == proposal_id)
-                        .values(chain_length=Proposal.chain_length))
-    proposal = session.scalar(select(Proposal).where(Proposal.id == proposal_id)
-                              .with_for_update().execution_options(populate_existing=True))
-    return proposal
+        query = (update(Proposal).where(Proposal.id == proposal_id)
+                 .values(chain_length=Proposal.chain_length).returning(Proposal))
+        return session.scalars(query, execution_options={
+            "populate_existing": True, "synchronize_session": False}).one()
+    return session.scalar(select(Proposal).where(Proposal.id == proposal_id)
+                          .with_for_update().execution_options(populate_existing=True))
 
 
-def _last(session: Session, proposal: Proposal) -> chain.SealedEntry | None:
-    if not proposal.chain_length:
-        return None
-    line = session.scalar(select(ChainEntry.line).where(
-        ChainEntry.proposal_id == proposal.id, ChainEntry.seq == proposal.chain_length - 1))
-    return chain.SealedEntry.from_line(line.encode("utf-8"))
+class _Head:
+    """The chain's head as the locked proposal row records it; the digest and sequence
+    number are all the next entry needs, so the last entry is never re-read."""
+
+    def __init__(self, digest: str, length: int):
+        self.digest = digest
+        self.seq = length - 1
 
 
 class Appender:
-    """Appends several entries in one transaction (a file of paper ballots is all or none)."""
+    """Appends several entries in one transaction (a file of paper ballots is all or none).
 
-    def __init__(self, session: Session, proposal: Proposal):
+    Build it only after `lock_proposal`: the head it continues from is the locked row's."""
+
+    def __init__(self, session: Session, proposal: Proposal,
+                 signer: keys.Signer | None = None):
         self.session = session
         self.proposal = proposal
-        self.key_id, self.private_key = keys.signing_key()
-        self.last = _last(session, proposal)
+        self.signer = signer or keys.signing_key()
+        self.last = _Head(proposal.chain_head, proposal.chain_length) \
+            if proposal.chain_length else None
+
+    def time(self, when: datetime) -> datetime:
+        """The time the next entry carries: never earlier than the entry before it, even
+        when clocks of two processes or machines disagree."""
+        last = self.proposal.chain_time
+        return when if last is None or when >= last else last
 
     def append(self, kind: str, body: dict, when: datetime) -> chain.SealedEntry:
+        when = self.time(when)
         entry = chain.next_entry(self.last, proposal=self.proposal.uid, kind=kind,
-                                 time=format_time(when), key_id=self.key_id, body=body)
-        sealed = chain.seal(entry, self.private_key)
+                                 time=format_time(when), key_id=self.signer.key_id, body=body)
+        sealed = chain.seal(entry, self.signer.private_key)
         self.session.add(ChainEntry(
             proposal_id=self.proposal.id, seq=entry["seq"], kind=kind, digest=sealed.digest,
             line=sealed.to_line().decode("utf-8"), created_at=when))
         self.proposal.chain_head = sealed.digest
         self.proposal.chain_length = entry["seq"] + 1
+        self.proposal.chain_time = when
         self.last = sealed
         return sealed

@@ -86,8 +86,7 @@ def scope_choices(community: Community) -> tuple[str, ...]:
 def draft_from_form(community: Community, form, files) -> ProposalDraft:
     items = tuple(f"{t.strip()}:{a.strip()}" for t, a in
                   zip(form.getlist("item_title"), form.getlist("item_amount")) if t.strip())
-    documents = tuple(DocumentUpload(f.filename, f.read(), f.mimetype or
-                                     "application/octet-stream")
+    documents = tuple(DocumentUpload(f.filename, f.read())
                       for f in files.getlist("documents") if f and f.filename)
     return ProposalDraft(
         community=community.code, title=form.get("title", ""),

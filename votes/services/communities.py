@@ -88,3 +88,23 @@ def parse_settings(items) -> dict[str, str]:
             raise DomainError(f"'{item}' 应写作 NAME=VALUE (use NAME=VALUE)")
         pairs[name.strip()] = value.strip()
     return pairs
+
+
+def set_contact(code: str, committee: str | None = None, phone: str | None = None,
+                actor: str = "cli") -> Community:
+    """The committee's name and contact phone printed on notices; "" clears one."""
+    community = get_community(code)
+    changes = {}
+    for field, value, limit in (("committee_name", committee, 200), ("contact_phone", phone, 64)):
+        if value is None:
+            continue
+        value = " ".join(value.split())
+        if len(value) > limit:
+            raise DomainError(f"{field} 过长，最多 {limit} 个字符 ({field} is too long)")
+        changes[field] = value or None
+    with unit_of_work() as session:
+        for field, value in changes.items():
+            setattr(community, field, value)
+        audit.record(session, actor, "community.contact", community_id=community.id,
+                     target=code, details={k: v or "" for k, v in changes.items()})
+    return community

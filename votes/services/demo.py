@@ -98,7 +98,8 @@ def ensure_demo() -> Proposal:
             description="1号楼两部电梯已运行18年，多次困人。拟更换为新电梯，费用由1号楼业主按面积分摊。",
             publicity_start=(now - timedelta(days=8)).isoformat(),
             voting_start=(now - timedelta(hours=1)).isoformat(),
-            voting_end=(now + timedelta(days=14)).isoformat()))
+            voting_end=(now + timedelta(days=14)).isoformat()),
+            created_at=now - timedelta(days=8, minutes=1))
     return refresh(proposal)
 
 

@@ -13,6 +13,13 @@ from votes.services.tx import unit_of_work
 from votes.services.records import chain_entries, proposal_record, roll_record
 
 
+def _created_at(proposal):
+    # A machine whose clock lags the one that wrote the last entry must still date the bundle
+    # no earlier than that entry (the verifier refuses a bundle made before its own chain).
+    now = clock.now()
+    return max(now, proposal.chain_time) if proposal.chain_time else now
+
+
 def export_bundle(proposal_ref: str, target, actor: str = "cli") -> str:
     """Write the bundle to a path or binary file; return the chain head it carries."""
     proposal = refresh(get_proposal(proposal_ref))
@@ -25,7 +32,7 @@ def export_bundle(proposal_ref: str, target, actor: str = "cli") -> str:
             raise DomainError(f"目录不存在 {target.parent} (directory does not exist)")
     head = write_bundle(target, proposal=proposal_record(proposal), roll=roll_record(proposal),
                         chain=chain_entries(proposal), private_key=private_key,
-                        keyring=keys.keyring(), created_at=format_time(clock.now()))
+                        keyring=keys.keyring(), created_at=format_time(_created_at(proposal)))
     with unit_of_work() as session:
         audit.record(session, actor, "proposal.export", community_id=proposal.community_id,
                      target=str(proposal.id), details={"chain_head": head})

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import NamedTuple
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
@@ -17,7 +19,9 @@ from votes.services.tx import unit_of_work
 
 
 def _key_dir() -> Path:
-    path = Path(current_app.instance_path) / "keys"
+    from votes.settings import keys_dir
+
+    path = keys_dir(current_app)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -39,25 +43,49 @@ def _new_key(session, actor: str) -> str:
     path = _key_dir() / f"{key_id.replace(':', '_')}.pem"
     path.write_bytes(signing.encrypt_private_key(private, _passphrase()))
     path.chmod(0o600)
+    _decrypted.clear()  # a rotation is the moment to forget the old key's private half
     session.execute(update(ServerKey).values(active=False))
     session.add(ServerKey(key_id=key_id, public_key=signing.public_key_b64(public), active=True))
     audit.record(session, actor, "keys.generate", target=key_id)
     return key_id
 
 
-def signing_key() -> tuple[str, Ed25519PrivateKey]:
+class Signer(NamedTuple):
+    key_id: str
+    private_key: Ed25519PrivateKey
+
+
+# Decrypting the PEM costs a key derivation; do it once per process and key. Keyed by the
+# instance folder too, since tests run several apps in one process.
+_decrypted: dict[tuple[str, str], Signer] = {}
+_decrypt_lock = threading.Lock()
+
+
+def signing_key() -> Signer:
     """The active key, made on first use so a fresh install can open a vote. Made inside
-    the caller's transaction: if that rolls back, so does the key's record."""
-    row = db.session.scalar(select(ServerKey).where(ServerKey.active.is_(True)))
-    if row is None:
-        _new_key(db.session, "system")
-        row = db.session.scalar(select(ServerKey).where(ServerKey.active.is_(True)))
-    path = _key_dir() / f"{row.key_id.replace(':', '_')}.pem"
+    the caller's transaction: if that rolls back, so does the key's record. One query for
+    the active key's id (another process may have rotated it); the private half is
+    decrypted only the first time this process sees that id."""
+    key_id = db.session.scalar(select(ServerKey.key_id).where(ServerKey.active.is_(True)))
+    if key_id is None:
+        key_id = _new_key(db.session, "system")
+    cache_key = (current_app.instance_path, key_id)
+    signer = _decrypted.get(cache_key)
+    if signer is None:
+        with _decrypt_lock:
+            signer = _decrypted.get(cache_key) or Signer(key_id, _load(key_id))
+            _decrypted[cache_key] = signer
+    return signer
+
+
+def _load(key_id: str) -> Ed25519PrivateKey:
+    path = _key_dir() / f"{key_id.replace(':', '_')}.pem"
     if not path.exists():
         raise DomainError(
-            f"找不到签名私钥 {row.key_id}（实例目录 keys/）(private key file missing)")
+            f"找不到签名私钥 {key_id}（签名密钥目录 {_key_dir()}）"
+            f"(private key file missing; see KEYS_DIR)")
     try:
-        return row.key_id, signing.decrypt_private_key(path.read_bytes(), _passphrase())
+        return signing.decrypt_private_key(path.read_bytes(), _passphrase())
     except ValueError:
         raise DomainError("签名私钥口令错误 (wrong KEY_PASSPHRASE for the signing key)") from None
 

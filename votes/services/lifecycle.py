@@ -96,7 +96,8 @@ def _close(session: Session, proposal: Proposal, when: datetime) -> None:
 
 def _advance(session: Session, proposal: Proposal, now: datetime) -> None:
     """Apply every move whose time has come, in order, each at its own time."""
-    if proposal.state == "draft" and proposal.publicity_start <= now:
+    if proposal.state == "draft" and proposal.publicity_start <= now \
+            and proposal.publicity_start >= proposal.created_at:  # never back-dated
         _freeze(session, proposal, proposal.publicity_start)
     if proposal.state == "publicity" and proposal.voting_start <= now:
         _open(session, proposal, max(proposal.voting_start, proposal.frozen_at))
@@ -111,12 +112,13 @@ def refresh(proposal: Proposal) -> Proposal:
         return proposal
     with unit_of_work() as session:
         locked = lock_proposal(session, proposal.id)
-        _advance(session, locked, now)
+        # The clock is read again under the lock, so no entry predates the one before it.
+        _advance(session, locked, clock.now())
     return locked
 
 
 def _due(p: Proposal, now: datetime) -> bool:
-    return (p.state == "draft" and p.publicity_start <= now) or \
+    return (p.state == "draft" and p.created_at <= p.publicity_start <= now) or \
         (p.state == "publicity" and p.voting_start <= now) or \
         (p.state == "voting" and p.voting_end <= now)
 
@@ -138,10 +140,9 @@ def tick() -> list[tuple[Proposal, str, str]]:
 def _committee_move(proposal_ref: str, actor: str, action: str, act) -> Proposal:
     """Run one committee action under the proposal's lock, and audit it in the same commit."""
     proposal = get_proposal(proposal_ref)
-    now = clock.now()
     with unit_of_work() as session:
         p = lock_proposal(session, proposal.id)
-        act(session, p, now)
+        act(session, p, clock.now())  # read under the lock, like every chain entry's time
         _audit(session, actor, action, p)
     return p
 
@@ -153,6 +154,10 @@ def start_publicity(proposal_ref: str, actor: str = "cli") -> Proposal:
         if p.state != "draft":
             raise DomainError(f"只有草稿可以开始公示，当前状态：{STATE_ZH[p.state]} "
                               f"(only a draft can start publicity; it is {p.state})")
+        from votes.services.proposal_create import check_publicity_length
+
+        check_publicity_length(p, now)
+        p.publicity_start = now  # publicity starts when it is published, not before
         _freeze(session, p, now)
 
     return _committee_move(proposal_ref, actor, "proposal.publicity", act)

@@ -2,22 +2,111 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import select
 
-from votes.core.numbers import format_yuan
-from votes.core.rules import Matter
+from votes.core.numbers import format_area
+from votes.core.roll import Scope, natural_key, normalise_building, normalise_entrance
+from votes.core.rules import Matter, Rules, Threshold
 from votes.extensions import db
-from votes.models import FrozenUnit, FrozenVoter, VoterAccess
-from votes.services.access import voter_link
+from votes.models import FrozenUnit, FrozenVoter, Proposal, VoterAccess
+from votes.services import clock
+from votes.services.access import methods, notice_code, public_base_url, voter_link
 from votes.services.clock import local_text
 from votes.services.errors import DomainError
 from votes.services.lifecycle import get_proposal, refresh
 
+HEADINGS = {Matter.USE_FUND: "住宅专项维修资金使用表决通知",
+            Matter.RAISE_FUND: "住宅专项维修资金筹集表决通知"}
+HOW_TO_VERIFY = ("验证身份：个人业主输入本房屋任一业主身份证号码的后6位，单位业主输入本通知上的"
+                 "单位验证码；名册上登记了手机号的，也可以接收短信验证码。")
+PAPER = ("在表决期内到业主委员会领取、填写并交回纸质表决票（请带身份证件），"
+         "或委托他人持书面委托书代为表决。")
+
+
+def _suffixed(text: str, suffix: str) -> str:
+    # "3" -> "3号楼", but "A座" stays "A座": only bare numbers and letters get the suffix.
+    return f"{text}{suffix}" if text and text[-1].isascii() and text[-1].isalnum() else text
+
 
 def unit_label(u: FrozenUnit) -> str:
-    entrance = f"{u.entrance}单元" if u.entrance else ""
-    return f"{u.building}号楼{entrance}{u.room}室"
+    building = _suffixed(normalise_building(u.building), "号楼")
+    entrance = _suffixed(normalise_entrance(u.entrance), "单元")
+    return f"{building}{entrance}{_suffixed(u.room.strip(), '室')}"
+
+
+def delivery_key(u: FrozenUnit) -> tuple:
+    """Building, entrance, then room in natural order (floor by floor: 101, 102, …, 1001)."""
+    return (natural_key(normalise_building(u.building)),
+            natural_key(normalise_entrance(u.entrance)), natural_key(u.room.strip()))
+
+
+def money(fen: int) -> str:
+    """Fen as yuan with thousands separators: 35600000 -> "356,000.00"."""
+    sign = "-" if fen < 0 else ""
+    return f"{sign}{abs(fen) // 100:,}.{abs(fen) % 100:02d}"
+
+
+def scope_text(scope: str) -> str:
+    """The scope (列支范围) as owners read it: "3号楼、5号楼", "3号楼1单元", "全小区"."""
+    s = Scope.parse(scope)
+    if s.kind == "all":
+        return "全小区"
+    labels = []
+    for value in s.values:
+        parts = value.split("-", 2) if s.kind != "building" else [value]
+        suffixes = ("号楼", "室") if s.kind == "unit" and len(parts) == 2 else ("号楼", "单元", "室")
+        labels.append("".join(_suffixed(p, suffixes[i]) for i, p in enumerate(parts)))
+    return "、".join(labels)
+
+
+def _fraction(t: Threshold) -> str:
+    if not t.inclusive and (t.num, t.den) == (1, 2):
+        return "过半数"
+    return f"{t.num}/{t.den}以上" if t.inclusive else f"超过{t.num}/{t.den}"
+
+
+def rule_sentence(rules: dict) -> str:
+    """The thresholds that apply, in one sentence, from the proposal's frozen rules."""
+    r = Rules.from_dict(rules)
+    base = "参与表决" if r.approval_base == "participating" else "范围内全部"
+    return (f"须有专有面积占范围内总面积{_fraction(r.quorum_area)}、人数占总人数"
+            f"{_fraction(r.quorum_headcount)}的业主参与表决，并经{base}专有面积"
+            f"{_fraction(r.approval_area)}且{base}人数{_fraction(r.approval_headcount)}的业主"
+            "同意，方为通过。")
+
+
+def _period(start, end) -> str:
+    if start is None or end is None:
+        return "—"
+    return f"{local_text(start)} 至 {local_text(end)}（北京时间）"
+
+
+def notice_plan(proposal: Proposal, units: list[FrozenUnit]):
+    from votes.services.notices_pdf import NoticePlan
+
+    community = proposal.community
+    total = sum(u.area for u in units)
+    return NoticePlan(
+        community=community.name, title=proposal.title,
+        matter=Matter(proposal.matter).label_zh, description=proposal.description or "",
+        budget=money(proposal.budget),
+        items=tuple((i.title, money(i.amount)) for i in sorted(proposal.items,
+                                                                key=lambda i: i.position)),
+        scope=scope_text(proposal.scope),
+        split=(f"按各户房屋专有面积占列支范围内总面积（{format_area(total)} m²，"
+               f"{len(units)} 套）的比例分摊"),
+        publicity=_period(proposal.publicity_start or proposal.frozen_at, proposal.voting_start),
+        voting=_period(proposal.voting_start, proposal.voting_end),
+        rule=rule_sentence(proposal.rules), how_to_verify=HOW_TO_VERIFY, paper=PAPER,
+        board=f"{public_base_url()}/p/{proposal.uid}",
+        committee=community.committee_name or "", phone=community.contact_phone or "",
+        date=local_text(clock.now(), "%Y年%m月%d日"))
+
+
+def _balance(units: list[FrozenUnit]) -> str:
+    if any(u.fund_balance is None for u in units):
+        return "未登记"
+    return f"{money(sum(u.fund_balance for u in units))} 元"
 
 
 def notices_pdf(proposal_ref: str) -> bytes:
@@ -29,24 +118,37 @@ def notices_pdf(proposal_ref: str) -> bytes:
                           "(start publicity first: notices need the frozen electorate)")
     if proposal.state in ("closed", "published"):
         raise DomainError("表决已结束，不能再打印表决通知 (voting is closed)")
-    units: dict[str, list[str]] = {}
-    for u in db.session.scalars(select(FrozenUnit).where(FrozenUnit.proposal_id == proposal.id)
-                                .order_by(FrozenUnit.id)):
-        units.setdefault(u.voter_key, []).append(unit_label(u))
-    shares = dict(db.session.execute(select(FrozenVoter.voter_key, FrozenVoter.share)
-                                     .where(FrozenVoter.proposal_id == proposal.id)).all())
-    accesses = db.session.scalars(select(VoterAccess).where(
-        VoterAccess.proposal_id == proposal.id).order_by(VoterAccess.id))
-    board = f"{current_app.config['BASE_URL'].rstrip('/')}/p/{proposal.uid}"
+    public_base_url()  # refuse before any work when the deployment's address is unknown
+    frozen = sorted(db.session.scalars(select(FrozenUnit).where(
+        FrozenUnit.proposal_id == proposal.id)), key=delivery_key)
+    units: dict[str, list[FrozenUnit]] = {}
+    for u in frozen:
+        units.setdefault(u.voter_key, []).append(u)
+    voters = {v.voter_key: v for v in db.session.scalars(
+        select(FrozenVoter).where(FrozenVoter.proposal_id == proposal.id))}
+    accesses = {a.voter_key: a for a in db.session.scalars(
+        select(VoterAccess).where(VoterAccess.proposal_id == proposal.id))}
+    plan = notice_plan(proposal, frozen)
+    # Voters in the order of their first unit on the delivery round.
     notices = [
-        Notice(community=proposal.community.name, units=tuple(units[a.voter_key]),
-               title=proposal.title, matter=Matter(proposal.matter).label_zh,
-               share=format_yuan(shares[a.voter_key]),
-               voting_start=local_text(proposal.voting_start), voting_end=local_text(proposal.voting_end),
-               link=voter_link(proposal, a), board=board)
-        for a in sorted(accesses, key=lambda a: units[a.voter_key][0])
+        Notice(plan=plan,
+               units=tuple((unit_label(u), format_area(u.area)) for u in units[key]),
+               area=format_area(voters[key].area), share=money(voters[key].share),
+               fund_balance=_balance(units[key]),
+               link=voter_link(proposal, accesses[key]),
+               extra=_code_row(proposal, accesses[key]))
+        for key in units if key in accesses
     ]
-    return render_notices(notices)
+    return render_notices(notices, heading=HEADINGS.get(Matter(proposal.matter),
+                                                        "业主共同决定事项表决通知"))
+
+
+def _code_row(proposal, access: VoterAccess) -> tuple[tuple[str, str], ...]:
+    # Companies and the developer: their credit code is public, so the notice carries a code.
+    if not methods(proposal, access.voter_key).notice_code:
+        return ()
+    code = notice_code(proposal, access.voter_key, access.issue)
+    return (("单位验证码", f"{code}（验证身份时输入，请妥善保管，勿告知他人）"),)
 
 
 def poster_pdf(proposal_ref: str) -> bytes:
@@ -56,6 +158,6 @@ def poster_pdf(proposal_ref: str) -> bytes:
     proposal = refresh(get_proposal(proposal_ref))
     if proposal.state in ("draft", "closed", "published"):
         raise DomainError("只有公示中或表决中的事项可以打印海报 (print posters in publicity or voting)")
-    link = f"{current_app.config['BASE_URL'].rstrip('/')}/p/{proposal.uid}/pick"
+    link = f"{public_base_url()}/p/{proposal.uid}/pick"
     return render_poster(proposal.community.name, proposal.title,
                          local_text(proposal.voting_end), link)

@@ -2,41 +2,203 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 from typing import Sequence
 
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+import qrcode
+from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
+from reportlab.platypus import (Flowable, KeepInFrame, PageBreak, Paragraph, SimpleDocTemplate,
+                                Spacer, Table, TableStyle)
 
-FONT = "STSong-Light"  # a CID font every PDF reader maps to a local Chinese font
-INSTRUCTIONS = ("用手机扫描下方二维码，验证身份后即可表决；也可在浏览器中输入下方网址。"
-                "如无法网上表决，请联系业主委员会领取纸质表决票。")
+from votes.services.pdf_text import FONT, MONO, markup, register_fonts
+
+BLANK = "＿＿＿＿＿＿＿＿＿＿"  # left for handwriting when the community stored nothing
+MAX_ITEMS = 8
+MARGIN = 1.6 * cm
+# What the document's frame holds (its 6 pt paddings aside): a notice never spills over.
+PAGE_WIDTH, PAGE_HEIGHT = A4[0] - 2 * MARGIN - 12, A4[1] - 2 * MARGIN - 12
+MAX_DESCRIPTION = 120
+
+
+@dataclass(frozen=True)
+class NoticePlan:
+    """What every notice of one proposal says (all display-ready text)."""
+
+    community: str
+    title: str
+    matter: str
+    description: str
+    budget: str
+    items: tuple[tuple[str, str], ...]  # (item, amount)
+    scope: str
+    split: str
+    publicity: str
+    voting: str
+    rule: str
+    how_to_verify: str
+    paper: str
+    board: str
+    committee: str
+    phone: str
+    date: str
 
 
 @dataclass(frozen=True)
 class Notice:
-    community: str
-    units: tuple[str, ...]
-    title: str
-    matter: str
+    """One voter's page: the plan, then what is only theirs."""
+
+    plan: NoticePlan
+    units: tuple[tuple[str, str], ...]  # (unit, area in m²), e.g. ("1号楼1单元101室", "89.50")
+    area: str
     share: str
-    voting_start: str
-    voting_end: str
+    fund_balance: str
     link: str
-    board: str
+    # More labelled rows for this voter only, e.g. ("一次性验证码", "K7Q2-9XPM").
+    extra: tuple[tuple[str, str], ...] = ()
 
 
-def _font() -> str:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    return FONT
+def _style(name: str, **kw) -> ParagraphStyle:
+    # Chinese has no spaces to break lines at; CJK wrapping breaks between any characters.
+    return ParagraphStyle(name, wordWrap="CJK", **kw)
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    font = register_fonts()
+    return {
+        "title": _style("title", fontName=font, fontSize=18, leading=24, alignment=1),
+        "lead": _style("lead", fontName=font, fontSize=12, leading=17),
+        "label": _style("label", fontName=font, fontSize=11, leading=15),
+        "cell": _style("cell", fontName=font, fontSize=11, leading=15),
+        "step": _style("step", fontName=font, fontSize=11, leading=16),
+        "link": _style("link", fontName=MONO, fontSize=9, leading=12),
+        "small": _style("small", fontName=font, fontSize=9, leading=12),
+        "sign": _style("sign", fontName=font, fontSize=11, leading=18, alignment=2),
+    }
+
+
+class QrCode(Flowable):
+    """A QR code drawn as filled runs of modules: encoded once (reportlab's own widget encodes
+    twice and draws one shape per module, most of the time a notice takes)."""
+
+    def __init__(self, data: str, size: float):
+        super().__init__()
+        qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+        qr.add_data(data)
+        qr.make(fit=True)
+        self.matrix = qr.get_matrix()
+        self.width = self.height = size
+
+    def draw(self) -> None:
+        self.draw_at(self.canv, 0, 0)
+
+    def draw_at(self, c: canvas.Canvas, x: float, y: float) -> None:
+        n = len(self.matrix)
+        step = self.width / n
+        c.saveState()
+        c.setFillColor(colors.black)
+        path = c.beginPath()
+        for row, cells in enumerate(self.matrix):
+            top = y + self.height - (row + 1) * step
+            col = 0
+            while col < n:
+                if not cells[col]:
+                    col += 1
+                    continue
+                start = col
+                while col < n and cells[col]:
+                    col += 1
+                path.rect(x + start * step, top, (col - start) * step, step)
+        c.drawPath(path, stroke=0, fill=1)
+        c.restoreState()
+
+
+def _short(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "……（全文见公示栏）"
+
+
+def _items(plan: NoticePlan) -> str:
+    shown = [f"{markup(name)}：{markup(amount)} 元" for name, amount in plan.items[:MAX_ITEMS]]
+    if len(plan.items) > MAX_ITEMS:
+        shown.append(f"……共 {len(plan.items)} 项，明细见公示栏")
+    return "；".join(shown) or "—"
+
+
+def _story(n: Notice, heading: str, s: dict[str, ParagraphStyle]) -> list:
+    p = n.plan
+    rows = [("小区", markup(p.community)),
+            ("房屋", "、".join(f"{markup(u)}（{markup(a)} m²）" for u, a in n.units)),
+            ("表决事项", markup(p.title)),
+            ("事项类型", markup(p.matter))]
+    if p.description.strip():
+        rows.append(("事项说明", markup(_short(p.description, MAX_DESCRIPTION))))
+    rows += [("预算总额", f"{markup(p.budget)} 元"),
+             ("费用明细", _items(p)),
+             ("列支范围", markup(p.scope)),
+             ("分摊方式", markup(p.split)),
+             ("您应分摊", f"<font size=13>{markup(n.share)} 元</font>（您的房屋面积 "
+                      f"{markup(n.area)} m²；维修资金账户余额 {markup(n.fund_balance)}）"),
+             ("公示期", markup(p.publicity)),
+             ("表决期", f"<font size=13>{markup(p.voting)}</font>"),
+             ("通过条件", markup(p.rule))]
+    rows += [(markup(label), markup(value)) for label, value in n.extra]
+    facts = Table([[Paragraph(label, s["label"]), Paragraph(value, s["cell"])]
+                   for label, value in rows], colWidths=[2.6 * cm, 14.8 * cm])
+    facts.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 10.5),
+                               ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                               ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke),
+                               ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                               ("TOPPADDING", (0, 0), (-1, -1), 2),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
+    steps = Paragraph(
+        "<font size=12>如何表决</font><br/>"
+        "1. 用手机扫描左侧二维码，或在浏览器中输入下方网址；<br/>"
+        f"2. {markup(p.how_to_verify)}<br/>"
+        "3. 选择“同意”“反对”或“弃权”并确认，保存页面上的回执编号。<br/>"
+        f"不便网上表决的：{markup(p.paper)}", s["step"])
+    size = 4.6 * cm
+    vote = Table([[QrCode(n.link, size), steps]], colWidths=[size + 0.4 * cm, 12.4 * cm])
+    vote.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 10.5),
+                              ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                              ("LEFTPADDING", (0, 0), (0, 0), 0)]))
+    return [KeepInFrame(PAGE_WIDTH, PAGE_HEIGHT, mode="shrink", content=[
+        Paragraph(markup(heading), s["title"]), Spacer(1, 0.25 * cm),
+        Paragraph(f"{markup('、'.join(u for u, _ in n.units))} 业主：", s["lead"]),
+        Paragraph(f"　　{markup(p.committee or p.community + '业主委员会')}就下列事项征求您的意见，"
+                  "请在表决期内表决。"
+                  "本通知上的二维码和网址只属于您的房屋，请勿转交他人。", s["step"]),
+        Spacer(1, 0.2 * cm), facts, Spacer(1, 0.25 * cm), vote,
+        Paragraph(f"您的表决网址：{markup(n.link)}", s["link"]),
+        Paragraph(f"公示栏（方案全文、附件、回执核验）：{markup(p.board)}", s["small"]),
+        Spacer(1, 0.3 * cm),
+        Paragraph(f"{markup(p.committee or BLANK)}（盖章）<br/>"
+                  f"联系电话：{markup(p.phone or BLANK)}<br/>日期：{markup(p.date)}", s["sign"]),
+    ])]
+
+
+def render_notices(notices: Sequence[Notice], *,
+                   heading: str = "住宅专项维修资金使用表决通知") -> bytes:
+    """One A4 page per notice, in the order given (the order of delivery)."""
+    styles = _styles()
+    story: list = []
+    for i, n in enumerate(notices):
+        if i:
+            story.append(PageBreak())
+        story += _story(n, heading, styles)
+    if not story:
+        story = [Spacer(1, 1)]
+    out = io.BytesIO()
+    SimpleDocTemplate(out, pagesize=A4, title=heading, invariant=1, initialFontName=FONT,
+                      leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
+                      bottomMargin=MARGIN).build(story)
+    return out.getvalue()
 
 
 def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
@@ -50,95 +212,61 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
     return lines + ([line] if line else [])
 
 
-def _qr(c: canvas.Canvas, data: str, x: float, y: float, size: float) -> None:
-    widget = QrCodeWidget(data, barLevel="M", barBorder=4)
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(widget)
-    renderPDF.draw(drawing, c, x, y)
-
-
-def _page(c: canvas.Canvas, n: Notice, heading: str, font: str) -> None:
-    width, height = A4
-    left, right = 2.2 * cm, width - 2.2 * cm
-    y = height - 3 * cm
-    c.setFont(font, 22)
-    c.drawCentredString(width / 2, y, heading)
-    y -= 1.4 * cm
-    rows = [("小区", n.community), ("房屋", "、".join(n.units)), ("表决事项", n.title),
-            ("事项类型", n.matter), ("您应分摊的费用", f"{n.share} 元"),
-            ("表决时间", f"{n.voting_start} 至 {n.voting_end}（北京时间）")]
-    for label, value in rows:
-        c.setFont(font, 14)
-        c.drawString(left, y, f"{label}：")
-        lines = _wrap(value, font, 15, right - left - 4.2 * cm)
-        for i, line in enumerate(lines):
-            c.setFont(font, 15)
-            c.drawString(left + 4.2 * cm, y - i * 0.7 * cm, line)
-        y -= 0.75 * cm * max(1, len(lines)) + 0.15 * cm
-    y -= 0.3 * cm
-    c.setFont(font, 13)
-    for line in _wrap(INSTRUCTIONS, font, 13, right - left):
-        c.drawString(left, y, line)
-        y -= 0.65 * cm
-    size = 6.5 * cm
-    y -= size + 0.2 * cm
-    _qr(c, n.link, (width - size) / 2, y, size)
-    y -= 0.6 * cm
-    c.setFont("Courier", 11)
-    step = 60
-    for i in range(0, len(n.link), step):
-        c.drawCentredString(width / 2, y, n.link[i:i + step])
-        y -= 0.5 * cm
-    y -= 0.3 * cm
-    c.setFont(font, 10)
-    c.drawCentredString(width / 2, y, f"查看公示栏与回执核验：{n.board}")
-
-
-def render_notices(notices: Sequence[Notice], *,
-                   heading: str = "住宅专项维修资金使用表决通知") -> bytes:
-    """One A4 page per notice."""
-    font = _font()
-    out = io.BytesIO()
-    c = canvas.Canvas(out, pagesize=A4, invariant=1)
-    c.setTitle(heading)
-    for n in notices:
-        _page(c, n, heading, font)
-        c.showPage()
-    c.save()
-    return out.getvalue()
-
-
 def render_poster(community: str, title: str, voting_end: str, link: str) -> bytes:
     """One A4 poster for the lobby: its QR leads to a page where owners pick their unit."""
-    font = _font()
+    font = register_fonts()
     width, height = A4
     out = io.BytesIO()
-    c = canvas.Canvas(out, pagesize=A4, invariant=1)
+    c = canvas.Canvas(out, pagesize=A4, invariant=1, initialFontName=font)
     c.setTitle("表决公告二维码")
     c.setFont(font, 26)
     c.drawCentredString(width / 2, height - 3.5 * cm, f"{community} 业主表决")
     c.setFont(font, 18)
-    for i, line in enumerate(_wrap(title, font, 18, width - 5 * cm)):
+    lines = _wrap(title, font, 18, width - 5 * cm)
+    if len(lines) > 2:  # the poster points to the board, where the whole title is
+        lines = [lines[0], lines[1][:-1] + "…"]
+    for i, line in enumerate(lines):
         c.drawCentredString(width / 2, height - 5 * cm - i * 0.9 * cm, line)
     c.setFont(font, 15)
     c.drawCentredString(width / 2, height - 7.5 * cm, f"表决截止：{voting_end}（北京时间）")
     c.drawCentredString(width / 2, height - 8.5 * cm,
                         "用手机扫码，选择楼栋和房号，验证身份后即可表决")
     size = 11 * cm
-    _qr(c, link, (width - size) / 2, height - 9.5 * cm - size, size)
-    c.setFont("Courier", 12)
+    QrCode(link, size).draw_at(c, (width - size) / 2, height - 9.5 * cm - size)
+    c.setFont(MONO, 12)
     c.drawCentredString(width / 2, height - 10.5 * cm - size, link)
     c.showPage()
     c.save()
     return out.getvalue()
 
 
+@functools.lru_cache(maxsize=4096)
 def receipt_qr_svg(text: str) -> str:
-    """An inline SVG QR code (no Pillow needed) for a receipt page."""
-    import qrcode
-    from qrcode.image.svg import SvgPathImage
+    """An inline SVG QR code (no Pillow needed) for a receipt page.
 
-    img = qrcode.make(text, image_factory=SvgPathImage, box_size=10, border=2)
-    svg = img.to_string(encoding="unicode")
-    return svg[svg.index("<svg"):]
+    Drawn once per receipt (cached: an owner reloads the page), with a fixed mask pattern:
+    choosing the best of eight masks took most of the 20 ms the pure-Python library spends,
+    and every reader decodes any mask."""
+    import qrcode
+
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2,
+                         mask_pattern=2)
+    code.add_data(text)
+    code.make(fit=True)
+    matrix = code.get_matrix()  # includes the quiet zone
+    size = len(matrix)
+    path = []
+    for y, row in enumerate(matrix):
+        x = 0
+        while x < size:
+            if row[x]:
+                start = x
+                while x < size and row[x]:
+                    x += 1
+                path.append(f"M{start} {y}h{x - start}v1h{start - x}z")
+            else:
+                x += 1
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
+            f'width="{size}mm" height="{size}mm" '
+            f'shape-rendering="crispEdges"><rect width="{size}" height="{size}" fill="#fff"/>'
+            f'<path d="{"".join(path)}" fill="#000"/></svg>')

@@ -15,6 +15,7 @@ from votes.models import Community, Proposal, Verification
 from votes.services import clock
 from votes.services.export import export_bundle
 from votes.services.figures import ProposalFigures, proposal_figures
+from votes.services.keys import keyring
 from votes.services.tx import unit_of_work
 
 
@@ -39,6 +40,10 @@ def overview(communities: list[Community], state: str = "", since: datetime | No
             for p in list(db.session.scalars(query))]
 
 
+CSV_OUTCOME = {"verified": "ok", "in_progress": "in progress", "failed": "FAILED",
+               "unanchored": "FAILED"}
+
+
 def overview_csv(rows: list[OverviewRow]) -> bytes:
     out = io.StringIO()
     w = csv.writer(out)
@@ -55,7 +60,8 @@ def overview_csv(rows: list[OverviewRow]) -> bytes:
                     t.participating_headcount, final.agree_area if final else "",
                     final.agree_headcount if final else "", int(t.quorum_met),
                     int(final.passed) if final else "", p.chain_head or "",
-                    "" if r.verification is None else ("ok" if r.verification.ok else "FAILED")])
+                    "" if r.verification is None else CSV_OUTCOME.get(r.verification.outcome,
+                                                                     "FAILED")])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -63,9 +69,10 @@ def verify_now(proposal: Proposal, actor: str) -> Report:
     """Export a fresh bundle and run the offline verifier on it, as a regulator would."""
     buffer = io.BytesIO()
     export_bundle(str(proposal.id), buffer, actor=actor)
-    report = verify_bundle(buffer.getvalue())
+    # The server's own key table is the trust anchor, not the keys the bundle carries.
+    report = verify_bundle(buffer.getvalue(), trusted_keys=keyring())
     with unit_of_work() as session:
-        session.add(Verification(proposal_id=proposal.id, ok=report.ok,
+        session.add(Verification(proposal_id=proposal.id, ok=report.ok, outcome=report.outcome,
                                  chain_head=report.chain_head or "", report=report.render(),
                                  verified_by=actor, time=clock.now()))
     return report

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
+from sqlalchemy.orm import joinedload
 
 from votes.core import commitment, signing
 from votes.core.tally import Choice
 from votes.extensions import db
-from votes.models import Ballot, ChainEntry, DeviceKey, FrozenUnit, FrozenVoter, Proposal
+from votes.models import (Ballot, ChainEntry, DeviceKey, FrozenUnit, FrozenVoter, Proposal,
+                          ProposalDocument)
 from votes.services import clock
 from votes.services.ballots import BallotRequest, cast_ballot
 from votes.services.errors import DomainError, NotFound
@@ -19,7 +21,11 @@ from votes.services.tx import unit_of_work
 def proposal_by_uid(uid: str) -> Proposal:
     from votes.services.lifecycle import refresh
 
-    proposal = db.session.scalar(select(Proposal).where(Proposal.uid == uid))
+    # The community, items and document names are on the owner's pages: one statement
+    # (a handful of rows), not three more; the documents' contents stay in the database.
+    proposal = db.session.scalars(select(Proposal).where(Proposal.uid == uid).options(
+        joinedload(Proposal.community), joinedload(Proposal.items),
+        joinedload(Proposal.documents).defer(ProposalDocument.content))).unique().first()
     if proposal is None:
         raise NotFound("没有这个表决事项 (no such proposal)")
     return refresh(proposal)
@@ -31,19 +37,29 @@ class VoterView:
     share: int
     balance: int | None
     covered: bool | None
-    ballot: Ballot | None
+    ballot: Ballot | None  # the latest, the one that counts
+    receipts: tuple[str, ...] = ()  # every ballot's receipt, earliest first
+    voter: FrozenVoter | None = None
+    ballots: tuple[Ballot, ...] = ()  # every ballot, earliest first
 
 
 def voter_view(proposal: Proposal, voter_key: str) -> VoterView:
-    units = list(db.session.scalars(select(FrozenUnit).where(
+    """Two queries: the voter's units with their share, and their ballots."""
+    rows = db.session.execute(select(FrozenUnit, FrozenVoter).join(FrozenVoter, and_(
+        FrozenVoter.proposal_id == FrozenUnit.proposal_id,
+        FrozenVoter.voter_key == FrozenUnit.voter_key)).where(
         FrozenUnit.proposal_id == proposal.id, FrozenUnit.voter_key == voter_key)
-        .order_by(FrozenUnit.id)))
-    voter = db.session.scalar(select(FrozenVoter).where(
-        FrozenVoter.proposal_id == proposal.id, FrozenVoter.voter_key == voter_key))
+        .order_by(FrozenUnit.id)).all()
+    units = [unit for unit, _ in rows]
     balances = [u.fund_balance for u in units]
     balance = None if any(b is None for b in balances) else sum(balances)
     covered = None if balance is None else all(u.fund_balance >= u.share for u in units)
-    return VoterView(units, voter.share, balance, covered, latest_ballot(proposal, voter_key))
+    ballots = list(db.session.scalars(select(Ballot).where(
+        Ballot.proposal_id == proposal.id, Ballot.voter_key == voter_key)
+        .order_by(Ballot.revision)))
+    voter = rows[0][1]
+    return VoterView(units, voter.share, balance, covered, ballots[-1] if ballots else None,
+                     tuple(b.receipt for b in ballots), voter, tuple(ballots))
 
 
 def _is_p256_key(text: str) -> bool:
@@ -119,13 +135,13 @@ class ReceiptDetails:
     salt: str | None
 
 
-def receipt_details(proposal: Proposal, voter_key: str, digest: str) -> ReceiptDetails | None:
-    """The owner's ballot with this receipt, unsealed for them alone (None if not theirs)."""
+def receipt_details(view: VoterView, digest: str) -> ReceiptDetails | None:
+    """The owner's ballot with this receipt, unsealed for them alone (None if not theirs).
+
+    Reads the ballots voter_view already loaded: the receipt page stays within its budget."""
     from votes.services.choices import unseal
 
-    ballot = db.session.scalar(select(Ballot).where(
-        Ballot.proposal_id == proposal.id, Ballot.voter_key == voter_key,
-        Ballot.receipt == digest))
+    ballot = next((b for b in view.ballots if b.receipt == digest), None)
     if ballot is None:
         return None
     choice, salt = unseal(ballot.choice_enc)

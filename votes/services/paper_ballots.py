@@ -11,11 +11,13 @@ from votes.core.roll import normalise_building, normalise_entrance
 from votes.core.tally import Choice
 from votes.extensions import db
 from votes.models import Ballot, FrozenUnit, Unit
-from votes.services import clock
-from votes.services.ballots import BallotRequest, cast_ballots, voting_problem
+from votes.services import audit, clock
+from votes.services.ballots import (BallotRequest, StaffOverride, cast_ballots,
+                                     voting_problem)
 from votes.services.errors import DomainError, Problem
 from votes.services.lifecycle import get_proposal, refresh
 from votes.services.roll_file import csv_rows
+from votes.services.tx import unit_of_work
 
 COLUMNS = {
     "building": ("building", "楼栋"), "entrance": ("entrance", "单元"), "room": ("room", "房号"),
@@ -76,8 +78,11 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
         select(FrozenUnit).where(FrozenUnit.proposal_id == proposal.id))}
     existing = {_label(u.building, u.entrance, u.room) for u in db.session.scalars(
         select(Unit).where(Unit.community_id == proposal.community_id))}
-    voted = set(db.session.scalars(select(Ballot.voter_key)
-                                   .where(Ballot.proposal_id == proposal.id)))
+    voted: dict[str, Ballot] = {}  # each voter's latest ballot
+    for b in db.session.scalars(select(Ballot).where(Ballot.proposal_id == proposal.id)
+                                .order_by(Ballot.revision)):
+        voted[b.voter_key] = b
+    conflicts: list[dict] = []
     problems: list[Problem] = []
     requests: list[BallotRequest] = []
     in_file: dict[str, int] = {}
@@ -113,7 +118,13 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
             if scan is None:
                 fail(f"找不到扫描件 {row['evidence']} (evidence file not found)")
         if unit is not None:
-            if unit.voter_key in voted and not proposal.max_changes:
+            own = voted.get(unit.voter_key)
+            if own is not None and own.channel == "online":
+                # The owner's own online ballot wins over anything staff enter for them.
+                fail(StaffOverride(own).message)
+                conflicts.append({"row": number, "voter": unit.voter_key, "online_entry": own.seq,
+                                  "channel": channel})
+            elif unit.voter_key in voted and not proposal.max_changes:
                 fail("该业主已经表决 (this voter has already voted)")
             elif unit.voter_key in in_file:
                 fail(f"该业主在第 {in_file[unit.voter_key]} 行已有选票 "
@@ -125,9 +136,26 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
                                           channel=channel, entered_by=row["entered_by"],
                                           evidence=scan))
     if problems:
+        _record_conflicts(proposal, actor, conflicts)
         raise DomainError(
             f"有 {len(problems)} 行被拒绝，未录入任何选票 "
             f"({len(problems)} rows rejected; no ballot was entered)", problems=problems)
     if not requests:
         raise DomainError("文件中没有选票 (the file has no ballots)")
-    return cast_ballots(proposal.id, requests, actor=actor)
+    try:
+        return cast_ballots(proposal.id, requests, actor=actor)
+    except StaffOverride as err:  # the owner voted online while the clerk was entering
+        _record_conflicts(proposal, actor, [{"voter": err.ballot.voter_key,
+                                             "online_entry": err.ballot.seq}])
+        raise
+
+
+def _record_conflicts(proposal, actor: str, conflicts: list[dict]) -> None:
+    """Refused paper/proxy entries for owners who voted online go to the audit log (the
+    committee's record of the attempt), committed on their own since the entry is refused."""
+    if not conflicts:
+        return
+    with unit_of_work() as session:
+        audit.record(session, actor, "ballots.override_refused",
+                     community_id=proposal.community_id, target=str(proposal.id),
+                     details={"conflicts": conflicts})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import mimetypes
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,9 +12,10 @@ from votes.core.numbers import format_yuan, parse_yuan
 from votes.core.roll import Scope
 from votes.core.rules import Matter, community_rules
 from votes.models import Proposal, ProposalDocument, ProposalItem
-from votes.services import audit
+from votes.services import audit, clock
 from votes.services.clock import parse_iso
 from votes.services.communities import get_community
+from votes.services.documents import accept
 from votes.services.errors import DomainError
 from votes.services.roll import community_electorate
 from votes.services.tx import unit_of_work
@@ -25,9 +25,10 @@ DEFAULT_PUBLICITY_DAYS = 7
 
 @dataclass(frozen=True)
 class DocumentUpload:
+    """A file as uploaded; its type is decided from its bytes (services.documents)."""
+
     name: str
     content: bytes
-    media_type: str = "application/octet-stream"
 
     @classmethod
     def from_path(cls, path: str) -> "DocumentUpload":
@@ -37,8 +38,7 @@ class DocumentUpload:
         except OSError as exc:
             raise DomainError(f"无法读取文件 {path} (cannot read document): {exc.strerror}") \
                 from None
-        media = mimetypes.guess_type(p.name)[0] or "application/octet-stream"
-        return cls(p.name, content, media)
+        return cls(p.name, content)
 
 
 @dataclass(frozen=True)
@@ -79,13 +79,26 @@ def _parse_items(items: tuple[str, ...]) -> list[tuple[str, int]]:
     return parsed
 
 
+# A time typed to the minute may be a few seconds past by the time the form arrives.
+TYPING_GRACE = timedelta(minutes=1)
+
+
 def _check_periods(publicity: datetime | None, start: datetime, end: datetime,
-                   emergency: bool, publicity_days: int) -> datetime:
+                   emergency: bool, publicity_days: int, now: datetime) -> datetime:
     if end <= start:
         raise DomainError("表决结束时间必须晚于开始时间 (voting must end after it starts)")
     minimum = timedelta(days=0 if emergency else publicity_days)
     if publicity is None:
         publicity = start - minimum
+    # Publicity starts no earlier than the proposal exists: a back-dated start would let
+    # the scheduled move count days nobody could see the plan (also with --emergency).
+    if publicity < now:
+        if publicity < now - TYPING_GRACE:
+            raise DomainError(
+                f"公示开始时间 {clock.local_text(publicity)} 已过去：公示只能从现在或以后开始；"
+                "要立即公示，请创建草稿后点击“开始公示”，并让表决开始时间留足公示期 "
+                "(publicity cannot start in the past; start it now from the draft instead)")
+        publicity = now
     if publicity > start:
         raise DomainError("公示开始时间不能晚于表决开始时间 (publicity must start before voting)")
     if start - publicity < minimum:
@@ -95,7 +108,20 @@ def _check_periods(publicity: datetime | None, start: datetime, end: datetime,
     return publicity
 
 
-def create_proposal(draft: ProposalDraft, actor: str = "cli") -> Proposal:
+def publicity_days(community) -> int:
+    return int((community.rules or {}).get("publicity_days", DEFAULT_PUBLICITY_DAYS))
+
+
+def check_publicity_length(proposal: Proposal, publicity: datetime) -> None:
+    """Publicity starting at `publicity` still lasts the community's days before voting."""
+    _check_periods(publicity, proposal.voting_start, proposal.voting_end, proposal.emergency,
+                   publicity_days(proposal.community), publicity)
+
+
+def create_proposal(draft: ProposalDraft, actor: str = "cli", *,
+                    created_at: datetime | None = None) -> Proposal:
+    """Check and store a draft. `created_at` lets the demo stage a vote that was drafted
+    in the past; the CLI and the web form always create it now."""
     community = get_community(draft.community)
     title = draft.title.strip()
     if not title:
@@ -108,6 +134,7 @@ def create_proposal(draft: ProposalDraft, actor: str = "cli") -> Proposal:
     except ValueError as exc:
         raise DomainError(str(exc)) from None
     items = _parse_items(draft.items)
+    documents = [accept(d.name, d.content) for d in draft.documents]
     if items and sum(a for _, a in items) != budget:
         raise DomainError(
             f"维修项目合计 {format_yuan(sum(a for _, a in items))} 元与预算 {format_yuan(budget)} "
@@ -116,8 +143,9 @@ def create_proposal(draft: ProposalDraft, actor: str = "cli") -> Proposal:
     end = parse_iso(draft.voting_end, "表决结束 voting end")
     publicity = parse_iso(draft.publicity_start, "公示开始 publicity start") \
         if draft.publicity_start else None
-    days = int((community.rules or {}).get("publicity_days", DEFAULT_PUBLICITY_DAYS))
-    publicity = _check_periods(publicity, start, end, draft.emergency, days)
+    days = publicity_days(community)
+    now = created_at or clock.now()
+    publicity = _check_periods(publicity, start, end, draft.emergency, days, now)
     try:
         electorate = community_electorate(community, scope)
     except ValueError as exc:
@@ -130,14 +158,14 @@ def create_proposal(draft: ProposalDraft, actor: str = "cli") -> Proposal:
             description=draft.description.strip(), matter=matter.value, scope=str(scope),
             budget=budget, emergency=draft.emergency, max_changes=1 if draft.allow_change else 0,
             state="draft", publicity_start=publicity, voting_start=start, voting_end=end,
-            rules=rules.to_dict(), chain_length=0,
+            rules=rules.to_dict(), chain_length=0, created_at=now,
         )
         proposal.items = [ProposalItem(position=i, title=t, amount=a)
                           for i, (t, a) in enumerate(items)]
         proposal.documents = [
             ProposalDocument(position=i, name=d.name, sha256=hashlib.sha256(d.content).hexdigest(),
                              size=len(d.content), media_type=d.media_type, content=d.content)
-            for i, d in enumerate(draft.documents)]
+            for i, d in enumerate(documents)]
         session.add(proposal)
         session.flush()
         audit.record(session, actor, "proposal.create", community_id=community.id,

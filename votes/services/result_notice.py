@@ -7,7 +7,6 @@ import io
 from sqlalchemy import select
 
 from votes.core.numbers import format_area
-from votes.core.roll import natural_key
 from votes.core.rules import Matter
 from votes.extensions import db
 from votes.models import FrozenUnit, Proposal
@@ -15,6 +14,7 @@ from votes.services.choices import unseal
 from votes.services.clock import local_text
 from votes.services.errors import DomainError
 from votes.services.figures import proposal_figures
+from votes.services.notices import delivery_key
 from votes.services.tally import counted_ballots
 
 NAMES = {"quorum_area": "参与表决专有面积", "quorum_headcount": "参与表决人数",
@@ -28,31 +28,31 @@ def result_notice_pdf(proposal: Proposal) -> bytes:
     from reportlab.lib.units import cm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    from votes.services.notices_pdf import _font
+    from votes.services.pdf_text import markup, register_fonts
 
     if proposal.state not in ("closed", "published"):
         raise DomainError("表决结束后才能生成结果公告 (the result notice needs a closed vote)")
-    font = _font()
+    font = register_fonts()
     t = proposal_figures(str(proposal.id)).tally
     choice_of = {b.voter_key: unseal(b.choice_enc)[0].label_zh
                  for b in counted_ballots(db.session, proposal)}
     units = sorted(db.session.scalars(select(FrozenUnit).where(
-        FrozenUnit.proposal_id == proposal.id)),
-        key=lambda u: (natural_key(u.building), natural_key(u.entrance), natural_key(u.room)))
-    title = ParagraphStyle("t", fontName=font, fontSize=18, leading=24, alignment=1)
-    body = ParagraphStyle("b", fontName=font, fontSize=11, leading=16)
+        FrozenUnit.proposal_id == proposal.id)), key=delivery_key)
+    title = ParagraphStyle("t", fontName=font, fontSize=18, leading=24, alignment=1,
+                           wordWrap="CJK")
+    body = ParagraphStyle("b", fontName=font, fontSize=11, leading=16, wordWrap="CJK")
     story = [Paragraph("业主共同决定事项表决结果公告", title), Spacer(1, 0.4 * cm),
-             Paragraph(f"小区：{proposal.community.name}　事项：{proposal.title}"
-                       f"（{Matter(proposal.matter).label_zh}）", body),
+             Paragraph(f"小区：{markup(proposal.community.name)}　事项：{markup(proposal.title)}"
+                       f"（{markup(Matter(proposal.matter).label_zh)}）", body),
              Paragraph(f"表决时间：{local_text(proposal.voting_start)} 至 "
                        f"{local_text(proposal.voting_end)}（北京时间）", body)]
     for c in t.checks:
         fmt = format_area if "area" in c.name else str
-        story.append(Paragraph(f"{NAMES[c.name]}：{fmt(c.part)} / {fmt(c.whole)}，门槛 "
-                               f"{c.threshold}，需 {fmt(c.needed)}，{'达到' if c.met else '未达到'}",
-                               body))
-    story += [Paragraph(f"表决结果：{'通过' if t.passed else '未通过'}　记录链头：{proposal.chain_head}",
-                        body), Spacer(1, 0.4 * cm)]
+        story.append(Paragraph(markup(
+            f"{NAMES[c.name]}：{fmt(c.part)} / {fmt(c.whole)}，门槛 {c.threshold}，"
+            f"需 {fmt(c.needed)}，{'达到' if c.met else '未达到'}"), body))
+    story += [Paragraph(markup(f"表决结果：{'通过' if t.passed else '未通过'}　"
+                               f"记录链头：{proposal.chain_head}"), body), Spacer(1, 0.4 * cm)]
     rows = [["楼栋", "单元", "房号", "面积(m²)", "表决意见"]]
     rows += [[u.building, u.entrance, u.room, format_area(u.area),
               choice_of.get(u.voter_key, "未表决")] for u in units]
@@ -62,5 +62,6 @@ def result_notice_pdf(proposal: Proposal) -> bytes:
                                ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey)]))
     story.append(table)
     out = io.BytesIO()
-    SimpleDocTemplate(out, pagesize=A4, title="表决结果公告", invariant=1).build(story)
+    SimpleDocTemplate(out, pagesize=A4, title="表决结果公告", invariant=1,
+                      initialFontName=font).build(story)
     return out.getvalue()

@@ -97,6 +97,7 @@ def change_user(login: str, *, actor: str, active: bool | None = None,
         if user.login == actor and active is False:
             raise DomainError("不能停用自己的账号 (you cannot disable your own account)")
         details = {}
+        user.session_generation += 1
         if active is not None:
             user.active = active
             details["active"] = active
@@ -107,6 +108,14 @@ def change_user(login: str, *, actor: str, active: bool | None = None,
             details["password"] = "reset"
         audit.record(session, actor, "account.change", target=login, details=details)
     return user
+
+
+def end_sessions(user_id: int) -> None:
+    """Sign the account out everywhere: every session cookie issued so far stops working."""
+    with unit_of_work() as session:
+        user = session.get(StaffUser, user_id, with_for_update=True)
+        if user is not None:
+            user.session_generation += 1
 
 
 def set_jurisdiction(code: str, jurisdiction: str | None, actor: str) -> Community:

@@ -277,6 +277,7 @@ EN = {
     "未通过": "not passed",
     "已验证": "verified",
     "验证失败": "verification failed",
+    "链完整，表决进行中": "chain intact, vote in progress",
     "未验证": "not verified",
     "没有符合条件的表决事项。": "No proposals match.",
     "门槛": "Threshold",
@@ -289,7 +290,6 @@ EN = {
     "未达到": "not met",
     "验证导出包": "Verify the bundle",
     "最近一次验证：": "Last verification: ",
-    "失败": "failed",
     "维修资金表决管理": "Maintenance fund votes — staff",
     "退出": "Sign out",
     "工作人员登录": "Staff sign-in",
@@ -323,6 +323,18 @@ EN = {
         "random code below you can check that the revealed choice is the one you made.",
     "密封值": "Sealed value",
     "随机码": "Random code",
+    # Owner second factor: companies, the notice code, the lobby throttle (issue 9).
+    "单位和开发建设单位请使用表决通知上印的单位验证码（统一社会信用代码是公开的，不能用于验证）。":
+        "Companies and the developer: use the company code printed on your voting notice "
+        "(the unified social credit code is public and cannot prove anything).",
+    "请输入表决通知上的单位验证码": "Enter the company code printed on your voting notice",
+    "例如 ABCD-EFGH": "e.g. ABCD-EFGH",
+    "没有收到表决通知或无法验证的，可以向业主委员会申请纸质表决票或委托表决。":
+        "If you did not receive the notice or cannot verify, ask the owners' committee for a "
+        "paper or proxy ballot.",
+    "通过楼栋房号验证失败次数过多，请于 %(t)s（北京时间）后再试；也可以扫描表决通知上的二维码验证，或联系业主委员会。":
+        "Too many failed attempts through building and room. Try again after %(t)s "
+        "(Beijing time), scan the QR code on your voting notice, or contact the committee.",
 }
 
 

@@ -12,6 +12,7 @@ from flask_login import login_user
 from votes.core.commitment import DOMAIN as COMMITMENT_DOMAIN
 from votes.extensions import limiter
 from votes.services import access as access_service
+from votes.services.clock import local_text
 from votes.services.errors import DomainError
 from votes.services.owner_pages import (cast_online, proposal_by_uid, receipt_details,
                                         register_device, voter_view)
@@ -33,6 +34,7 @@ def dead_end(err: access_service.DeadEnd):
 def link(token: str):
     proposal, access = access_service.resolve_link(token)
     session["pending_access"] = access.id
+    session["pending_lobby"] = False
     return redirect(url_for("owner.verify", uid=proposal.uid))
 
 
@@ -46,6 +48,7 @@ def pick(uid: str):
                                              request.form.get("entrance", ""),
                                              request.form.get("room", ""))
         session["pending_access"] = access.id
+        session["pending_lobby"] = True  # reached by building and room: the lobby throttle
         return redirect(url_for("owner.verify", uid=uid))
     return render_template("owner/pick.html", proposal=proposal)
 
@@ -58,8 +61,13 @@ def _pending(proposal):
     if access is None or access.proposal_id != proposal.id:
         abort(404)
     access_service.check_open(proposal)
-    access_service.check_unlocked(access, proposal)
+    if not _lobby():
+        access_service.check_unlocked(access, proposal)
     return access
+
+
+def _lobby() -> bool:
+    return session.get("pending_lobby", True) is not False
 
 
 @bp.route("/p/<uid>/verify", methods=["GET", "POST"])
@@ -67,20 +75,32 @@ def _pending(proposal):
 def verify(uid: str):
     proposal = proposal_by_uid(uid)
     access = _pending(proposal)
-    view = voter_view(proposal, access.voter_key)
+    status = 200
     if request.method == "POST":
-        attempt = access_service.verify_second_factor(
-            access.id, request.form.get("answer", ""), request.form.get("method", "id"))
-        if attempt.ok:
-            login_user(OwnerUser(proposal.id, access.voter_key))
+        user = OwnerUser(proposal.id, access.voter_key)  # before the commit expires them
+        try:
+            attempt = access_service.verify_second_factor(
+                access.id, request.form.get("answer", ""), request.form.get("method", "id"),
+                via_lobby=_lobby(), client=request.remote_addr or "")
+        except DomainError as err:
+            attempt = None
+            flash(err.message, "error")
+        if attempt is not None and attempt.ok:
+            login_user(user)
             session.pop("pending_access", None)
             return redirect(url_for("owner.ballot", uid=uid))
-        if attempt.locked_until:
+        if attempt is not None and attempt.locked_until:
             raise access_service.DeadEnd("locked", "locked", proposal, attempt.locked_until)
-        flash(_("验证未通过，还可以再试 %(n)d 次。", n=attempt.remaining), "error")
-    has_phone = bool(access_service.phones(proposal, access.voter_key))
+        if attempt is not None and attempt.wait_until:
+            status = 429
+            flash(_("通过楼栋房号验证失败次数过多，请于 %(t)s（北京时间）后再试；也可以扫描表决通知上的"
+                    "二维码验证，或联系业主委员会。", t=local_text(attempt.wait_until)), "error")
+        elif attempt is not None:
+            flash(_("验证未通过，还可以再试 %(n)d 次。", n=attempt.remaining), "error")
+    view = voter_view(proposal, access.voter_key)
     return render_template("owner/verify.html", proposal=proposal, view=view,
-                           has_phone=has_phone, sent=session.get("code_sent_to"))
+                           methods=access_service.methods(proposal, access.voter_key, view.voter),
+                           sent=session.get("code_sent_to")), status
 
 
 @bp.post("/p/<uid>/code")
@@ -89,7 +109,7 @@ def send_code(uid: str):
     proposal = proposal_by_uid(uid)
     access = _pending(proposal)
     try:
-        session["code_sent_to"] = access_service.send_code(access.id)
+        session["code_sent_to"] = access_service.send_code(access.id, via_lobby=_lobby())
     except DomainError as err:
         flash(err.message, "error")
     return redirect(url_for("owner.verify", uid=uid))
@@ -134,6 +154,7 @@ def device(proposal, owner):
 @bp.post("/p/<uid>/cast")
 @owner_required
 def cast(proposal, owner):
+    uid = proposal.uid  # read now: the commit below expires the loaded proposal
     nonce = session.pop("ballot_nonce", None)
     if not nonce or request.form.get("nonce") != nonce:
         flash(_("页面已过期，请重新选择。"), "error")
@@ -147,10 +168,10 @@ def cast(proposal, owner):
         view = voter_view(proposal, owner.voter_key)
         if view.ballot is not None:
             flash(err.message, "error")
-            return redirect(url_for("owner.receipt", uid=proposal.uid, digest=view.ballot.receipt))
+            return redirect(url_for("owner.receipt", uid=uid, digest=view.ballot.receipt))
         flash(err.message, "error")
-        return redirect(url_for("owner.ballot", uid=proposal.uid))
-    return redirect(url_for("owner.receipt", uid=proposal.uid, digest=ballot.receipt))
+        return redirect(url_for("owner.ballot", uid=uid))
+    return redirect(url_for("owner.receipt", uid=uid, digest=ballot.receipt))
 
 
 @bp.get("/p/<uid>/receipt/<digest>")
@@ -159,11 +180,9 @@ def receipt(proposal, owner, digest: str):
     from votes.services.notices_pdf import receipt_qr_svg
 
     view = voter_view(proposal, owner.voter_key)
-    mine = receipt_details(proposal, owner.voter_key, digest)
+    mine = receipt_details(view, digest)
     if view.ballot is None or mine is None:
         abort(404)
     check_url = url_for("public.board", uid=proposal.uid, receipt=digest, _external=True)
     return render_template("owner/receipt.html", proposal=proposal, digest=digest, view=view,
                            mine=mine, qr=receipt_qr_svg(check_url), check_url=check_url)
-
-

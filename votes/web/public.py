@@ -35,6 +35,7 @@ def board(uid: str):
 def document(uid: str, position: int):
     import io
 
+    from votes.services.documents import download_headers
     from votes.services.owner_pages import proposal_by_uid
 
     proposal = proposal_by_uid(uid)
@@ -43,5 +44,8 @@ def document(uid: str, position: int):
     doc = next((d for d in proposal.documents if d.position == position), None)
     if doc is None:
         abort(404)
-    return send_file(io.BytesIO(doc.content), mimetype=doc.media_type, download_name=doc.name,
-                     as_attachment=not doc.media_type.startswith(("image/", "application/pdf")))
+    media_type, name, headers = download_headers(doc.name, doc.content)
+    response = send_file(io.BytesIO(doc.content), mimetype=media_type, download_name=name,
+                         as_attachment=True)
+    response.headers.update(headers)
+    return response

@@ -38,7 +38,7 @@ def load_staff(rest: str):
             datetime.now(timezone.utc) - datetime.fromtimestamp(signed_in, timezone.utc) > lifetime:
         return None
     user = db.session.get(StaffUser, int(rest))
-    if user is None or not user.active:
+    if user is None or not user.active or session.get("staff_gen") != user.session_generation:
         return None
     return StaffPrincipal(user.id, user.login, user.role)
 
@@ -54,6 +54,7 @@ def login():
             session.clear()
             session.permanent = True
             session["staff_since"] = datetime.now(timezone.utc).timestamp()
+            session["staff_gen"] = user.session_generation
             login_user(StaffPrincipal(user.id, user.login, user.role))
             target = {"regulator": "regulator.overview"}.get(user.role, "committee.home")
             return redirect(url_for(target))
@@ -63,6 +64,12 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    from flask_login import current_user
+
+    from votes.services.staff import end_sessions
+
+    if isinstance(current_user._get_current_object(), StaffPrincipal):
+        end_sessions(current_user.user_id)
     logout_user()
     session.clear()
     return redirect(url_for("staff_login.login"))

@@ -1,0 +1,28 @@
+"""The load bench's baseline: the app's own stack (gunicorn gthread, Flask, SQLAlchemy,
+psycopg) doing one bare INSERT + COMMIT per request. Started only by bench/load.py; it is
+not part of the application and no production configuration serves it."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from sqlalchemy import create_engine, text
+
+from votes.settings import normalise_database_url
+
+engine = create_engine(normalise_database_url(os.environ["VOTES_DATABASE_URL"]),
+                       pool_pre_ping=True)
+with engine.begin() as conn:
+    conn.execute(text("CREATE TABLE IF NOT EXISTS bench_baseline "
+                      "(id BIGSERIAL PRIMARY KEY, at TIMESTAMPTZ DEFAULT now(), note TEXT)"))
+engine.dispose()  # gunicorn --preload forks after this: no connection may cross the fork
+
+app = Flask(__name__)
+
+
+@app.post("/insert")
+def insert():
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO bench_baseline (note) VALUES (:note)"), {"note": "x"})
+    return "ok"

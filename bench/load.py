@@ -1,0 +1,231 @@
+"""The owner flow under load on PostgreSQL, against a baseline measured in the same run.
+
+    VOTES_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_votes \\
+        .venv/bin/python bench/load.py [--flows-1 20] [--clients 32] [--flows-each 6]
+
+The database is WIPED: its name must contain "bench" or "test". Two gunicorns run in turn
+with config/gunicorn.conf.py (4 gthread workers × 8 threads), bound to a free loopback port:
+the baseline (bench/baseline_wsgi.py: one bare INSERT + COMMIT per request on the same stack)
+and the app. Every owner walks the phone flow over HTTP (link, second-factor page, second
+factor, ballot, confirm, cast, receipt: 7 requests) with cookies and CSRF tokens.
+
+Printed, each as a ratio to the baseline (targets from issue 8):
+  1 client:   each owner request's p50 ÷ baseline p50              (target ≤ 2)
+  N clients:  ballots/s ÷ (baseline requests/s ÷ 7)                (target ≥ 0.5)
+              cast p99                                             (target < 250 ms)
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.live_gunicorn import Owner, app_config, gunicorn, owner_flow  # noqa: E402
+
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+STEPS = ("link", "verify_page", "verify", "ballot", "confirm", "cast", "receipt")
+
+
+def resident_id(n: int) -> str:
+    body = f"350502{1950 + n // 1000 % 50}0101{n % 1000:03d}"
+    return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, WEIGHTS)) % 11]
+
+
+def roll_csv(units: int) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["楼栋", "单元", "房号", "面积", "面积依据", "业主姓名", "证件号码", "业主类型",
+                     "手机号", "维修资金余额"])
+    for n in range(units):
+        building, rest = divmod(n, 96)
+        entrance, rest = divmod(rest, 48)
+        floor, side = divmod(rest, 2)
+        writer.writerow([building + 1, entrance + 1, f"{floor + 1}{side + 1:02d}",
+                         f"{80 + n % 40}.50", "登记", f"业主{n}", resident_id(n), "个人",
+                         f"139{n:08d}", "5000.00"])
+    return out.getvalue().encode()
+
+
+def prepare(url: str, instance: Path, units: int):
+    """A wiped schema, a roll of `units` one-owner flats, a vote open now; the voters."""
+    from sqlalchemy import create_engine, text
+
+    from votes import create_app
+    from votes.extensions import db
+    from votes.services.communities import create_community
+    from votes.services.demo import demo_voters
+    from votes.services.lifecycle import refresh
+    from votes.services.proposal_create import ProposalDraft, create_proposal
+    from votes.services.roll_import import import_roll
+    from votes.services.schema import upgrade_database
+    from votes.settings import normalise_database_url
+
+    engine = create_engine(normalise_database_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    app = create_app(app_config(url, instance))
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    with app.app_context():
+        upgrade_database()
+        # Created in the past through the app's own clock, so publicity runs its full days.
+        app.config["VOTES_NOW"] = now - timedelta(days=9)
+        create_community("LOAD", "负载测试小区", "350502")
+        import_roll("LOAD", "load.csv", data=roll_csv(units))
+        proposal = create_proposal(ProposalDraft(
+            community="LOAD", title="屋面防水", matter="use_fund", scope="all",
+            budget="100000.00", items=("屋面防水:100000.00",),
+            publicity_start=(now - timedelta(days=9)).isoformat(),
+            voting_start=(now - timedelta(hours=1)).isoformat(),
+            voting_end=(now + timedelta(days=14)).isoformat()))
+        app.config["VOTES_NOW"] = now - timedelta(days=9) + timedelta(seconds=1)
+        refresh(proposal)
+        app.config.pop("VOTES_NOW")
+        proposal = refresh(proposal)
+        assert proposal.state == "voting", proposal.state
+        voters = [(link.rsplit("/", 1)[1], suffix)
+                  for _, link, suffix in demo_voters(proposal, units)]
+        uid = proposal.uid
+        db.session.remove()
+        db.engine.dispose()
+    return uid, voters
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def in_threads(count: int, work) -> float:
+    """Run work(i) in `count` threads started together; the wall time they took."""
+    start = threading.Barrier(count + 1)
+    errors: list[BaseException] = []
+
+    def run(i):
+        start.wait()
+        try:
+            work(i)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    start.wait()
+    began = time.perf_counter()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return time.perf_counter() - began
+
+
+def baseline(url: str, instance: Path, log: Path, single: int, clients: int,
+             each: int) -> tuple[float, float]:
+    """(p50 seconds at 1 client, requests/s at `clients` clients) of INSERT + COMMIT."""
+    with gunicorn(url, instance, log, wsgi="bench.baseline_wsgi:app") as server:
+        one = Owner(server.port)
+        for _ in range(20):  # warm the workers' connection pools
+            one.request("warm", "POST", "/insert", {})
+        one.timings.clear()
+        for _ in range(single):
+            assert one.request("insert", "POST", "/insert", {}).status == 200
+        p50 = statistics.median(s for _, s in one.timings)
+        one.close()
+
+        def work(i):
+            owner = Owner(server.port)
+            for _ in range(each):
+                assert owner.request("insert", "POST", "/insert", {}).status == 200
+            owner.close()
+
+        wall = in_threads(clients, work)
+        return p50, clients * each / wall
+
+
+def app_load(url: str, instance: Path, log: Path, uid: str, voters: list, single: int,
+             clients: int, each: int):
+    with gunicorn(url, instance, log) as server:
+        warm = Owner(server.port)
+        owner_flow(warm, uid, *voters.pop(), "agree")  # first cast in each worker decrypts
+        warm.close()
+        one: list = []
+        for _ in range(single):
+            owner = Owner(server.port)
+            owner_flow(owner, uid, *voters.pop(), "agree")
+            one.extend(owner.timings)
+            owner.close()
+        single_p50 = {step: statistics.median(s for n, s in one if n == step) for step in STEPS}
+        mine = [voters[i * each:(i + 1) * each] for i in range(clients)]
+        timings: list = []
+        lock = threading.Lock()
+
+        def work(i):
+            for token, suffix in mine[i]:
+                owner = Owner(server.port)
+                owner_flow(owner, uid, token, suffix, ("agree", "disagree", "abstain")[i % 3])
+                owner.close()
+                with lock:
+                    timings.extend(owner.timings)
+
+        wall = in_threads(clients, work)
+        casts = [s for n, s in timings if n == "cast"]
+        return single_p50, clients * each / wall, pct(casts, 50), pct(casts, 99)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=os.environ.get("VOTES_BENCH_DATABASE_URL"))
+    parser.add_argument("--flows-1", type=int, default=20, help="flows at 1 client")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--flows-each", type=int, default=6, help="flows per client at load")
+    parser.add_argument("--baseline-requests", type=int, default=200)
+    args = parser.parse_args()
+    url = args.database_url or ""
+    if not url.startswith("postgres") or not any(w in url.rsplit("/", 1)[-1]
+                                                  for w in ("bench", "test")):
+        parser.error("give a PostgreSQL URL (--database-url or VOTES_BENCH_DATABASE_URL) whose "
+                     "database name contains 'bench' or 'test': it is wiped")
+    flows = args.flows_1 + args.clients * args.flows_each + 1
+    with tempfile.TemporaryDirectory(prefix="votes-load-") as tmp:
+        instance = Path(tmp) / "instance"
+        instance.mkdir()
+        print(f"preparing {flows} voters …", flush=True)
+        uid, voters = prepare(url, instance, flows + 8)
+        each_base = max(1, args.baseline_requests * 7 // args.clients // 2)
+        b50, brps = baseline(url, instance, Path(tmp) / "baseline.log", args.baseline_requests,
+                             args.clients, each_base)
+        single, bps, cast50, cast99 = app_load(url, instance, Path(tmp) / "app.log", uid,
+                                               voters, args.flows_1, args.clients,
+                                               args.flows_each)
+    print(f"\nbaseline (INSERT+COMMIT on the same stack): p50 {b50 * 1000:.1f} ms at 1 client, "
+          f"{brps:.0f} requests/s at {args.clients} clients")
+    print(f"\n1 client, {args.flows_1} flows: p50 per request ÷ baseline p50 (target ≤ 2)")
+    for step in STEPS:
+        ratio = single[step] / b50
+        print(f"  {step:12s} {single[step] * 1000:7.1f} ms  {ratio:5.2f}×  "
+              f"{'met' if ratio <= 2 else 'NOT met'}")
+    target = brps / 7
+    print(f"\n{args.clients} clients, {args.clients * args.flows_each} flows:")
+    print(f"  ballots/s {bps:.1f} ÷ (baseline {brps:.0f} req/s ÷ 7 = {target:.1f}) = "
+          f"{bps / target:.2f}  (target ≥ 0.5) {'met' if bps / target >= 0.5 else 'NOT met'}")
+    print(f"  cast p50 {cast50 * 1000:.0f} ms, p99 {cast99 * 1000:.0f} ms  (target p99 < 250 ms) "
+          f"{'met' if cast99 < 0.25 else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

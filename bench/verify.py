@@ -1,0 +1,141 @@
+"""Verification rate of a big bundle, as a ratio to the bare signature checks in the same run.
+
+    python bench/verify.py [--ballots 100000] [--jobs N] [--online 0.5]
+
+Builds a bundle of one proposal with that many voters, each with one ballot (a share of
+them online with a device signature), then times (a) a raw loop doing exactly the
+signature checks the bundle needs with `cryptography` (one Ed25519 check per entry, one
+P-256 key load and ECDSA check per device-signed ballot) and (b) `verify_bundle` with
+--jobs 1 and with --jobs N. Prints entries/s and the ratio rate(verify) / rate(raw loop);
+the goal is ≥ 0.9 (with --jobs, compare against the machine's cores). Not run by the suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import io
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (Ed25519PrivateKey,  # noqa: E402
+                                                               Ed25519PublicKey)
+from cryptography.hazmat.primitives.asymmetric.utils import (decode_dss_signature,  # noqa: E402
+                                                             encode_dss_signature)
+
+from votes.core import chain, commitment, signing  # noqa: E402
+from votes.core.bundle import recompute_tally, write_bundle  # noqa: E402
+from votes.core.rules import Matter, default_rules  # noqa: E402
+from votes.core.verifier import verify_bundle  # noqa: E402
+
+
+def build(n: int, online: float) -> tuple[bytes, str, list[chain.SealedEntry]]:
+    key = Ed25519PrivateKey.generate()
+    kid = signing.key_id(key.public_key())
+    devices = [ec.generate_private_key(ec.SECP256R1()) for _ in range(64)]
+    spkis = [base64.b64encode(d.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).decode()
+        for d in devices]
+    units = [{"unit_id": f"u{i}", "building": str(i // 400 + 1), "entrance": str(i // 100 % 4 + 1),
+              "room": str(i % 100 + 101), "area": 8000 + i % 5000, "area_basis": "registered",
+              "voter": f"v{i}"} for i in range(n)]
+    roll = {"units": units, "total_area": sum(u["area"] for u in units), "total_headcount": n}
+    proposal = {"uid": "bench", "community": {"code": "B", "name": "B", "jurisdiction": ""},
+                "title": "t", "description": "", "matter": "use_fund", "scope": "all",
+                "items": [], "budget": 1, "documents": [], "emergency": False,
+                "max_changes": 0, "publicity_start": "2026-01-01T00:00:00Z",
+                "voting_start": "2026-01-02T00:00:00Z", "voting_end": "2026-01-09T00:00:00Z"}
+    rules = default_rules(Matter.USE_FUND).to_dict()
+    sealed = [chain.seal(chain.next_entry(None, proposal="bench", kind="genesis",
+                                          time="2026-01-02T00:00:00Z", key_id=kid,
+                                          body=chain.genesis_body(proposal, roll, rules)), key)]
+    every = max(1, round(1 / online)) if online > 0 else 0
+    openings: list[commitment.Opening] = []
+    for i in range(n):
+        voter, choice = f"v{i}", ("agree", "disagree", "abstain")[i % 3]
+        salt = f"{i:064x}"  # fixed salts: a benchmark, not a vote
+        committed = commitment.commit("bench", voter, choice, salt)
+        openings.append(commitment.Opening(len(sealed), choice, salt))
+        if every and i % every == 0:
+            nonce = f"n{i}"
+            d = i % len(devices)
+            r, s = decode_dss_signature(devices[d].sign(
+                signing.device_payload("bench", voter, committed, nonce), ec.ECDSA(hashes.SHA256())))
+            device = {"alg": chain.DEVICE_ALG, "public_key": spkis[d], "nonce": nonce,
+                      "signature": base64.b64encode(r.to_bytes(32, "big")
+                                                    + s.to_bytes(32, "big")).decode()}
+            body = chain.ballot_body(voter=voter, units=[f"u{i}"], commitment=committed,
+                                     channel="online", device=device)
+        else:
+            body = chain.ballot_body(voter=voter, units=[f"u{i}"], commitment=committed,
+                                     channel="paper", entered_by="c", evidence="ab" * 32)
+        sealed.append(chain.seal(chain.next_entry(sealed[-1], proposal="bench", kind="ballot",
+                                                  time="2026-01-03T00:00:00Z", key_id=kid,
+                                                  body=body), key))
+    tally = recompute_tally(roll, rules, sealed, [o.to_dict() for o in openings])
+    counted = [s.seq for s in chain.counted_ballots(sealed).values()]
+    sealed.append(chain.seal(chain.next_entry(sealed[-1], proposal="bench", kind="close",
+                                              time="2026-01-09T00:00:00Z", key_id=kid,
+                                              body=chain.close_body(tally.to_dict(), counted,
+                                                                   openings)),
+                             key))
+    out = io.BytesIO()
+    write_bundle(out, proposal=proposal, roll=roll, chain=sealed, private_key=key,
+                 keyring=signing.KeyRing({kid: key.public_key()}),
+                 created_at="2026-01-09T00:00:00Z")
+    return out.getvalue(), kid, sealed
+
+
+def raw_loop(sealed: list[chain.SealedEntry], public: bytes) -> None:
+    """Only the signature checks, straight with cryptography."""
+    key = Ed25519PublicKey.from_public_bytes(public)
+    for s in sealed:
+        key.verify(base64.b64decode(s.sig), s.digest.encode("ascii"))
+        device = s.entry["body"].get("device")
+        if device:
+            body = s.entry["body"]
+            device_key = serialization.load_der_public_key(base64.b64decode(device["public_key"]))
+            raw = base64.b64decode(device["signature"])
+            device_key.verify(encode_dss_signature(int.from_bytes(raw[:32], "big"),
+                                                   int.from_bytes(raw[32:], "big")),
+                              signing.device_payload("bench", body["voter"], body["commitment"],
+                                                     device["nonce"]),
+                              ec.ECDSA(hashes.SHA256()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--ballots", type=int, default=100_000)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--online", type=float, default=0.5,
+                        help="share of ballots with a device signature")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    data, kid, sealed = build(args.ballots, args.online)
+    print(f"built {args.ballots} ballots, bundle {len(data) // 2**20} MiB, "
+          f"in {time.perf_counter() - started:.0f} s")
+    manifest_keys = __import__("json").loads(
+        __import__("zipfile").ZipFile(io.BytesIO(data)).read("manifest.json"))["keys"]
+    public = base64.b64decode(manifest_keys[0]["public_key"])
+    entries = len(sealed)
+    t0 = time.perf_counter()
+    raw_loop(sealed, public)
+    t_raw = time.perf_counter() - t0
+    print(f"raw signature loop (1 core): {entries / t_raw:,.0f} entries/s")
+    for jobs in sorted({1, args.jobs}):
+        t0 = time.perf_counter()
+        report = verify_bundle(data, key_ids=[kid], jobs=jobs)
+        t = time.perf_counter() - t0
+        assert report.ok, report.render()[:2000]
+        print(f"verify_bundle --jobs {jobs}: {entries / t:,.0f} entries/s = "
+              f"{t_raw / t:.2f} × the raw loop's rate ({t:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Restore the votes cluster from a base backup (base-backup.sh) plus the WAL archive
+# (archive-wal.sh), up to the end of the archive or to --target-time.
+#
+#   restore.sh --backup DIR --wal-archive DIR --pgdata DIR [--target-time TIME] [--dry-run]
+#
+# It refuses a non-empty --pgdata: move the damaged cluster aside first (keep it until the
+# restored one is verified). It does not start PostgreSQL; it prints what to do next.
+# --dry-run prints every step and changes nothing.
+set -euo pipefail
+
+usage() {
+    echo "usage: restore.sh --backup DIR --wal-archive DIR --pgdata DIR" \
+         "[--target-time 'YYYY-MM-DD HH:MM:SS+08'] [--dry-run]" >&2
+    exit 2
+}
+
+backup="" archive="" pgdata="" target_time="" dry=0
+while [ $# -gt 0 ]; do
+    case $1 in
+        --backup) backup=${2:-}; shift 2 || usage ;;
+        --wal-archive) archive=${2:-}; shift 2 || usage ;;
+        --pgdata) pgdata=${2:-}; shift 2 || usage ;;
+        --target-time) target_time=${2:-}; shift 2 || usage ;;
+        --dry-run) dry=1; shift ;;
+        *) usage ;;
+    esac
+done
+[ -n "$backup" ] && [ -n "$archive" ] && [ -n "$pgdata" ] || usage
+
+fail() { echo "restore: $*" >&2; exit 1; }
+run() {
+    printf '+'; printf ' %q' "$@"; printf '\n'
+    if [ "$dry" = 0 ]; then "$@"; fi
+}
+write() {  # write FILE TEXT: append a line to a file (shown in a dry run)
+    printf '+ echo %q >> %q\n' "$2" "$1"
+    if [ "$dry" = 0 ]; then printf '%s\n' "$2" >> "$1"; fi
+}
+
+[ -f "$backup/base.tar.gz" ] || fail "$backup/base.tar.gz not found (a base-backup.sh folder?)"
+[ -d "$archive" ] || fail "WAL archive $archive not found"
+if [ -e "$pgdata" ] && [ -n "$(ls -A "$pgdata" 2>/dev/null)" ]; then
+    fail "$pgdata is not empty: move the old cluster aside first (mv $pgdata $pgdata.broken)"
+fi
+if [ -n "$target_time" ] && ! date -d "$target_time" >/dev/null 2>&1; then
+    fail "--target-time '$target_time' is not a time"
+fi
+
+run mkdir -p -m 700 "$pgdata"
+run chmod 700 "$pgdata"
+run tar -xzf "$backup/base.tar.gz" -C "$pgdata"
+if [ -f "$backup/pg_wal.tar.gz" ]; then
+    run mkdir -p -m 700 "$pgdata/pg_wal"
+    run tar -xzf "$backup/pg_wal.tar.gz" -C "$pgdata/pg_wal"
+fi
+conf="$pgdata/postgresql.auto.conf"
+write "$conf" "restore_command = 'cp \"$archive/%f\" \"%p\"'"
+if [ -n "$target_time" ]; then
+    write "$conf" "recovery_target_time = '$target_time'"
+    write "$conf" "recovery_target_action = 'promote'"
+fi
+run touch "$pgdata/recovery.signal"
+
+cat <<NEXT
+Next:
+  1. chown -R postgres:postgres $pgdata, then start PostgreSQL on it and watch its log
+     until "archive recovery complete" (or the target time) appears.
+  2. On an app host: votes doctor; then for each vote open or closed since the backup,
+     votes export ID -o bundle.zip && votes verify bundle.zip --keys votes-keys.json
+  3. Only then point VOTES_DATABASE_URL (or the primary's DNS name) at it and start the app.
+NEXT

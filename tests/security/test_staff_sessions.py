@@ -1,0 +1,60 @@
+"""Issue 9.10: a staff session cookie stops working at logout, password reset or disabling."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.staff_world import PASSWORD, build, sign_in
+
+
+@pytest.fixture
+def world(app, runner, tmp_path):
+    return build(app, runner, tmp_path)
+
+
+def _stolen_copy(app, client):
+    """A second browser holding a copy of the signed-in session cookie."""
+    thief = app.test_client()
+    cookie = client.get_cookie("session")
+    thief.set_cookie(cookie.key, cookie.value)
+    return thief
+
+
+def _signed_in(c) -> bool:
+    r = c.get("/committee/c/SUN")
+    return r.status_code == 200
+
+
+def test_logout_ends_a_copied_session(app, world, client):
+    sign_in(client, "sun_committee")
+    thief = _stolen_copy(app, client)
+    other_device = app.test_client()
+    sign_in(other_device, "sun_committee")
+    assert _signed_in(thief) and _signed_in(other_device)
+    assert client.post("/staff/logout").status_code == 302
+    assert not _signed_in(thief)
+    assert not _signed_in(other_device)
+    # Signing in again works and the old cookie stays dead.
+    sign_in(client, "sun_committee")
+    assert _signed_in(client) and not _signed_in(thief)
+
+
+@pytest.mark.parametrize("action", ["password", "disable"])
+def test_admin_reset_or_disable_ends_every_session(app, world, client, action):
+    sign_in(client, "sun_committee")
+    thief = _stolen_copy(app, client)
+    admin = app.test_client()
+    sign_in(admin, "admin1")
+    data = {"action": action, "login": "sun_committee"}
+    if action == "password":
+        data["password"] = "a brand new passphrase"
+    assert admin.post("/admin/", data=data).status_code == 302
+    assert not _signed_in(thief) and not _signed_in(client)
+    if action == "password":
+        r = client.post("/staff/login", data={"login": "sun_committee", "password": PASSWORD})
+        assert r.status_code != 302
+        r = client.post("/staff/login", data={"login": "sun_committee",
+                                              "password": "a brand new passphrase"})
+        assert r.status_code == 302 and _signed_in(client) and not _signed_in(thief)
+    # The admin's own session is untouched.
+    assert admin.get("/admin/").status_code == 200

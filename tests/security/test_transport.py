@@ -1,0 +1,113 @@
+"""Issue 9 items 4 and 16: rate limits count the real client behind a configured number of
+proxies (and a client cannot choose its own bucket), Secure cookies and HSTS under https."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import TEST_CONFIG, _sqlite_copy
+
+
+def _app(sqlite_template, tmp_path, name, **config):
+    from votes import create_app
+
+    (tmp_path / name).mkdir()
+    url = _sqlite_copy(sqlite_template, tmp_path / name)
+    return create_app({**TEST_CONFIG, "DATABASE_URL": url, "RATELIMIT_ENABLED": True,
+                       "INSTANCE_PATH": str(tmp_path / name), **config})
+
+
+def _login_statuses(app, forwarded_for: list[str], peer="203.0.113.7") -> list[int]:
+    """Second-factor answers (10 a minute per client); without a pending link each is
+    refused with 404, and each counts."""
+    client = app.test_client()
+    return [client.post("/p/no-such-vote/verify", data={"method": "id", "answer": "000000"},
+                        headers={"X-Forwarded-For": xff},
+                        environ_base={"REMOTE_ADDR": peer}).status_code
+            for xff in forwarded_for]
+
+
+def test_forwarded_for_is_ignored_without_trusted_proxies(sqlite_template, tmp_path):
+    app = _app(sqlite_template, tmp_path, "direct")
+    # A stranger rotating X-Forwarded-For still hits one bucket: its own socket address.
+    codes = _login_statuses(app, [f"198.51.100.{i}" for i in range(12)])
+    assert codes[:10] == [404] * 10 and codes[10:] == [429, 429]
+
+
+def test_forwarded_for_is_honoured_behind_one_trusted_proxy(sqlite_template, tmp_path):
+    app = _app(sqlite_template, tmp_path, "proxied", TRUSTED_PROXIES=1)
+    # Twelve real clients behind the one proxy each get their own limit...
+    assert _login_statuses(app, [f"198.51.100.{i}" for i in range(12)]) == [404] * 12
+    # ...and one client cannot escape its limit by prepending addresses of its choice:
+    # nginx appends the real peer, and only that last hop is believed.
+    codes = _login_statuses(app, [f"10.0.0.{i}, 192.0.2.50" for i in range(12)])
+    assert codes[:10] == [404] * 10 and codes[10:] == [429, 429]
+
+
+def test_environment_value_for_trusted_proxies(sqlite_template, tmp_path, monkeypatch):
+    monkeypatch.setenv("VOTES_TRUSTED_PROXIES", "1")
+    app = _app(sqlite_template, tmp_path, "env")
+    assert app.config["TRUSTED_PROXIES"] == 1
+    assert _login_statuses(app, [f"198.51.100.{i}" for i in range(11)]) == [404] * 11
+
+
+def _cookie_and_headers(app):
+    r = app.test_client().get("/?lang=en")
+    assert r.status_code == 200
+    cookie = r.headers.get("Set-Cookie", "")
+    assert cookie.startswith("session=")
+    return cookie, r.headers
+
+
+def test_https_base_url_means_secure_cookies_and_hsts(sqlite_template, tmp_path):
+    app = _app(sqlite_template, tmp_path, "https", BASE_URL="https://votes.example.cn")
+    cookie, headers = _cookie_and_headers(app)
+    assert "; Secure" in cookie and "HttpOnly" in cookie
+    assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+
+
+def test_plain_http_base_url_sends_neither(sqlite_template, tmp_path):
+    app = _app(sqlite_template, tmp_path, "http")
+    cookie, headers = _cookie_and_headers(app)
+    assert "Secure" not in cookie and "Strict-Transport-Security" not in headers
+
+
+def test_secure_cookies_and_hsts_are_configurable(sqlite_template, tmp_path, monkeypatch):
+    monkeypatch.setenv("VOTES_SECURE_COOKIES", "0")
+    monkeypatch.setenv("VOTES_HSTS", "off")
+    app = _app(sqlite_template, tmp_path, "off", BASE_URL="https://votes.example.cn")
+    cookie, headers = _cookie_and_headers(app)
+    assert "Secure" not in cookie and "Strict-Transport-Security" not in headers
+    monkeypatch.setenv("VOTES_SECURE_COOKIES", "1")
+    monkeypatch.setenv("VOTES_HSTS", "1")
+    app = _app(sqlite_template, tmp_path, "on")  # http base URL, forced on
+    cookie, headers = _cookie_and_headers(app)
+    assert "; Secure" in cookie and "Strict-Transport-Security" in headers
+
+
+def test_a_nonsense_flag_is_refused(sqlite_template, tmp_path, monkeypatch):
+    monkeypatch.setenv("VOTES_HSTS", "maybe")
+    with pytest.raises(ValueError, match="yes/no"):
+        _app(sqlite_template, tmp_path, "bad")
+
+
+def test_forms_work_over_https_behind_the_proxy(sqlite_template, tmp_path):
+    # Behind nginx with TRUSTED_PROXIES=1 the app knows the request came over https. The
+    # app sends Referrer-Policy: no-referrer, so a browser's POST carries no Referer: the
+    # CSRF token (with SameSite cookies) must be what protects forms, not the Referer.
+    import re
+
+    app = _app(sqlite_template, tmp_path, "tls", BASE_URL="https://votes.example.cn",
+               TRUSTED_PROXIES=1, WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    https = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.1"}
+    page = client.get("/staff/login", headers=https, base_url="http://votes.example.cn")
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    r = client.post("/staff/login", headers=https, base_url="http://votes.example.cn",
+                    data={"csrf_token": token, "login": "nobody", "password": "wrong"})
+    assert r.status_code == 200 and "登录名或密码错误" in r.get_data(as_text=True)
+    forged = client.post("/staff/login", headers=https, base_url="http://votes.example.cn",
+                         data={"login": "nobody", "password": "wrong"})
+    assert forged.status_code == 400

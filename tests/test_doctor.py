@@ -1,0 +1,89 @@
+"""`votes doctor` through the CLI: a sound deployment passes, each mistake is listed."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import TEST_CONFIG
+from tests.servers import redis_or_skip
+
+
+def _doctor(app):
+    result = app.test_cli_runner().invoke(args=["doctor"])
+    return result.exit_code, result.output
+
+
+def _production(**config):
+    from votes import create_app
+
+    return create_app({**TEST_CONFIG, "BASE_URL": "https://votes.example.cn",
+                       "TRUSTED_PROXIES": 1, "SMS_SENDER": lambda phone, text: None, **config})
+
+
+def test_a_sound_deployment_passes_and_a_lost_key_fails(database_url, tmp_path):
+    redis_url = redis_or_skip(pytest)
+    app = _production(DATABASE_URL=database_url, INSTANCE_PATH=str(tmp_path / "instance"),
+                      KEYS_DIR=str(tmp_path / "shared-keys"), RATELIMIT_STORAGE_URI=redis_url)
+    code, out = _doctor(app)
+    assert code == 0, out
+    assert "尚无签名密钥" in out and "部署检查通过" in out and "✗" not in out
+    assert app.test_cli_runner().invoke(args=["keys", "generate"]).exit_code == 0
+    assert len(list((tmp_path / "shared-keys").glob("*.pem"))) == 1
+    code, out = _doctor(app)
+    assert code == 0 and "签名私钥可读" in out, out
+    app.config["KEY_PASSPHRASE"] = "not-the-passphrase"
+    code, out = _doctor(app)
+    assert code == 1 and "无法用 VOTES_KEY_PASSPHRASE 解密" in out
+    app.config["KEY_PASSPHRASE"] = TEST_CONFIG["KEY_PASSPHRASE"]
+    for pem in (tmp_path / "shared-keys").glob("*.pem"):
+        pem.unlink()
+    code, out = _doctor(app)
+    assert code == 1 and "读不到当前签名私钥" in out and "not readable" in out
+
+
+def test_every_mistake_of_a_careless_deployment_is_listed(tmp_path):
+    empty = tmp_path / "empty.sqlite3"
+    secrets_given = {k: v for k, v in TEST_CONFIG.items()
+                     if k not in ("SECRET_KEY", "DATA_KEY", "KEY_PASSPHRASE")}
+    from votes import create_app
+
+    app = create_app({**secrets_given, "DATABASE_URL": f"sqlite:///{empty}",
+                      "INSTANCE_PATH": str(tmp_path / "instance"),
+                      "BASE_URL": "https://votes.example.cn", "SECURE_COOKIES": "0",
+                      "HSTS": "0", "SMS_SENDER": "log"})
+    code, out = _doctor(app)
+    assert code == 1
+    failures = [line for line in out.splitlines() if line.startswith("✗")]
+    expected = ["VOTES_SECRET_KEY", "votes init", "VOTES_RATELIMIT_STORAGE_URI",
+                "VOTES_SECURE_COOKIES", "VOTES_HSTS", "VOTES_TRUSTED_PROXIES", "SMS_SENDER"]
+    assert len(failures) == len(expected), out
+    for needle, line in zip(expected, failures):
+        assert needle in line, (needle, line)
+    assert "部署检查未通过：7 项问题" in out
+
+
+def test_unreachable_database_and_redis_are_reported_without_the_password(tmp_path):
+    app = _production(DATABASE_URL="postgresql://votes:hunter2@127.0.0.1:1/votes",
+                      INSTANCE_PATH=str(tmp_path / "instance"),
+                      RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")
+    code, out = _doctor(app)
+    assert code == 1
+    assert "✗ 无法连接数据库 postgresql+psycopg://votes:***@127.0.0.1:1/votes" in out
+    assert "✗ 无法连接限流存储 redis://127.0.0.1:1/0" in out
+    assert "hunter2" not in out
+
+
+def test_one_machine_on_sqlite_passes_with_the_defaults(sqlite_app):
+    code, out = _doctor(sqlite_app)
+    assert code == 0, out
+
+
+def test_postgresql_counts_as_production(sqlite_app):
+    # The same settings on PostgreSQL mean several processes: shared limits and real SMS.
+    sqlite_app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://votes@127.0.0.1:1/x"
+    from votes.services.doctor import run_checks
+
+    with sqlite_app.app_context():
+        failed = [c.en for c in run_checks(sqlite_app) if not c.ok]
+    assert any("rate limits are counted per process" in f for f in failed)
+    assert any("SMS_SENDER" in f for f in failed)

@@ -1,0 +1,26 @@
+"""`votes doctor`: check a deployment before it serves owners."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+
+@click.command("doctor")
+@with_appcontext
+def doctor() -> None:
+    """Check this deployment's settings, keys, database and Redis; exit 1 on any problem."""
+    from votes.services.doctor import run_checks
+
+    checks = run_checks(current_app)
+    for check in checks:
+        click.echo(check.line())
+    failed = [c for c in checks if not c.ok]
+    if failed:
+        click.echo(f"部署检查未通过：{len(failed)} 项问题 (deployment check failed: "
+                   f"{len(failed)} problem{'s' if len(failed) > 1 else ''})", err=True)
+        sys.exit(1)
+    click.echo("部署检查通过 (deployment check passed)")

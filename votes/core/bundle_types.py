@@ -1,0 +1,208 @@
+"""The type of every field of every bundle file (docs/verification.md §2.5, step 1.5).
+
+A type is one of the names below, a dict (an object with exactly these keys), a one-item
+list (an array of that type), Enum(...) or Nullable(...). Booleans are never integers and
+integers never booleans, as JSON itself distinguishes them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from votes.core.canonical import parse_time
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class Enum:
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Nullable:
+    inner: object
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _time_ok(v) -> bool:
+    try:
+        parse_time(v)
+        return True
+    except ValueError:
+        return False
+
+
+# type(v) is int excludes booleans (bool is a subclass of int in Python, not in JSON).
+SIMPLE = {
+    "str": lambda v: type(v) is str,
+    "uint": lambda v: type(v) is int and v >= 0,
+    "int": lambda v: type(v) is int,
+    "bool": lambda v: type(v) is bool,
+    "time": lambda v: type(v) is str and _time_ok(v),
+    "hex64": lambda v: type(v) is str and _HEX64.fullmatch(v) is not None,
+}
+SIMPLE_NAMES = {"str": "a string", "uint": "an integer ≥ 0", "int": "an integer",
+                "bool": "true or false", "time": "a time YYYY-MM-DDTHH:MM:SSZ",
+                "hex64": "64 lowercase hex digits"}
+
+THRESHOLD = {"num": "uint", "den": "uint", "inclusive": "bool"}
+MATTERS = Enum(("use_fund", "raise_fund", "rebuild", "change_use", "other"))
+RULES = {"matter": MATTERS, "approval_base": Enum(("participating", "total")),
+         "quorum_area": THRESHOLD, "quorum_headcount": THRESHOLD,
+         "approval_area": THRESHOLD, "approval_headcount": THRESHOLD}
+CHECK = {"name": Enum(("quorum_area", "quorum_headcount", "approval_area",
+                       "approval_headcount")),
+         "threshold": THRESHOLD, "part": "uint", "whole": "uint", "needed": "uint",
+         "margin": "int", "met": "bool"}
+TALLY = {**{f"{w}_{m}": "uint" for w in ("total", "participating", "agree", "disagree",
+                                          "abstain") for m in ("area", "headcount")},
+         "quorum_met": "bool", "passed": "bool", "checks": [CHECK]}
+TALLY_FILE = {**TALLY, "final": "bool"}
+# While voting is open tally.json says only who took part: the choices are sealed.
+TURNOUT = {**{f"{w}_{m}": "uint" for w in ("total", "participating")
+              for m in ("area", "headcount")}, "quorum_met": "bool", "checks": [CHECK]}
+TURNOUT_FILE = {**TURNOUT, "final": "bool"}
+KEY = {"key_id": "str", "alg": "str", "public_key": "str"}
+KEYS_FILE = {"keys": [KEY]}
+MANIFEST = {"format": "str", "proposal": "str", "created_at": "time",
+            "files": {name: "hex64" for name in ("proposal.json", "roll.json", "chain.jsonl",
+                                                 "tally.json", "ballots.csv", "report.txt")},
+            "chain_head": "hex64", "chain_length": "uint", "keys": [KEY], "key_id": "str"}
+PROPOSAL = {"uid": "str", "community": {"code": "str", "name": "str", "jurisdiction": "str"},
+            "title": "str", "description": "str", "matter": MATTERS, "scope": "str",
+            "items": [{"title": "str", "amount": "uint"}], "budget": "uint",
+            "documents": [{"name": "str", "sha256": "hex64", "size": "uint"}],
+            "emergency": "bool", "max_changes": "uint", "publicity_start": "time",
+            "voting_start": "time", "voting_end": "time"}
+ROLL = {"units": [{"unit_id": "str", "building": "str", "entrance": "str", "room": "str",
+                   "area": "uint", "area_basis": Enum(("registered", "surveyed", "contract")),
+                   "voter": "str"}],
+        "total_area": "uint", "total_headcount": "uint"}
+GENESIS = {"proposal_digest": "hex64", "roll_digest": "hex64", "rules": RULES,
+           "total_area": "uint", "total_headcount": "uint", "voting_start": "time",
+           "voting_end": "time", "scope": "str", "max_changes": "uint"}
+DEVICE = {"alg": "str", "public_key": "str", "signature": "str", "nonce": "str"}
+# A ballot carries the commitment to its choice, never the choice (docs "Choice commitments").
+BALLOT = {"voter": "str", "units": ["str"], "commitment": "str", "channel": "str",
+          "device": Nullable(DEVICE), "entered_by": Nullable("str"),
+          "evidence": Nullable("str")}
+OPENING = {"seq": "uint", "choice": "str", "salt": "str"}
+CLOSE = {"tally": TALLY, "counted": ["uint"], "openings": [OPENING]}
+BODIES = {"genesis": GENESIS, "ballot": BALLOT, "close": CLOSE}
+ENTRY = {"v": "uint", "proposal": "str", "seq": "uint", "prev": "hex64",
+         "kind": Enum(tuple(BODIES)), "time": "time", "key_id": "str", "body": dict}
+SEALED = {"digest": "hex64", "entry": ENTRY, "sig": "str"}
+
+
+def tally_file_spec(value) -> dict:
+    """tally.json's type: turnout only when it says "final": false, else the full tally."""
+    if isinstance(value, dict) and value.get("final") is False:
+        return TURNOUT_FILE
+    return TALLY_FILE
+
+
+def type_errors(value, spec, path: str = "$", limit: int = 5) -> list[str]:
+    """Sentences naming each field (up to limit) whose value does not have its type."""
+    if _ok(value, spec):
+        return []
+    errors: list[str] = []
+    _walk(value, spec, path, errors, limit)
+    return errors
+
+
+def _ok(value, spec) -> bool:
+    """The fast check, without sentences: most data is well-typed."""
+    kind = type(spec)
+    if kind is str:
+        return SIMPLE[spec](value)
+    if kind is dict:
+        if type(value) is not dict or len(value) != len(spec):
+            return False
+        for key, inner in spec.items():
+            if key not in value:
+                return False
+            item = value[key]
+            if type(inner) is str:
+                if not SIMPLE[inner](item):
+                    return False
+            elif not _ok(item, inner):
+                return False
+        return True
+    if kind is list:
+        inner = spec[0]
+        if type(value) is not list:
+            return False
+        if type(inner) is str:
+            check = SIMPLE[inner]
+            return all(check(item) for item in value)
+        return all(_ok(item, inner) for item in value)
+    if isinstance(spec, Enum):
+        return isinstance(value, str) and value in spec.values
+    if isinstance(spec, Nullable):
+        return value is None or _ok(value, spec.inner)
+    return isinstance(value, dict)  # spec is dict: an entry's body, typed by its kind
+
+
+def _walk(value, spec, path: str, errors: list[str], limit: int) -> None:
+    if len(errors) >= limit:
+        return
+    if isinstance(spec, Nullable):
+        if value is not None:
+            _walk(value, spec.inner, path, errors, limit)
+        return
+    if isinstance(spec, Enum):
+        if not isinstance(value, str) or value not in spec.values:
+            errors.append(f"{path} must be one of {', '.join(spec.values)}")
+        return
+    if isinstance(spec, str):
+        if not SIMPLE[spec](value):
+            errors.append(f"{path} must be {SIMPLE_NAMES[spec]}, not {_show(value)}")
+        return
+    if isinstance(spec, list):
+        if not isinstance(value, list):
+            errors.append(f"{path} must be an array")
+            return
+        for i, item in enumerate(value):
+            _walk(item, spec[0], f"{path}[{i}]", errors, limit)
+        return
+    if spec is dict:  # an entry's body: typed by its kind, below
+        if not isinstance(value, dict):
+            errors.append(f"{path} must be an object")
+        return
+    if not isinstance(value, dict):
+        errors.append(f"{path} must be an object")
+        return
+    missing = [k for k in spec if k not in value]
+    extra = [k for k in value if k not in spec]
+    if missing:
+        errors.append(f"{path} lacks {', '.join(missing)}")
+    if extra:
+        errors.append(f"{path} has unknown fields {', '.join(sorted(extra)[:5])}")
+    for key, inner in spec.items():
+        if key in value:
+            _walk(value[key], inner, f"{path}.{key}", errors, limit)
+
+
+def entry_type_errors(sealed) -> list[str]:
+    """A sealed chain line's type errors, the body typed by the entry's kind."""
+    errors = type_errors(sealed, SEALED)
+    if not errors:
+        errors = type_errors(sealed["entry"]["body"], BODIES[sealed["entry"]["kind"]],
+                             "$.entry.body")
+    return errors
+
+
+def _show(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, (int, str)):
+        text = repr(value) if isinstance(value, str) else str(value)
+        return text if len(text) <= 40 else text[:37] + "…"
+    return "an array" if isinstance(value, list) else "an object"

@@ -1,0 +1,130 @@
+"""Reading a bundle ZIP without trusting it: names, sizes and memory bounded before reading.
+
+Steps 1.1–1.3 of docs/verification.md. The central directory can lie about sizes, so the
+limits are checked there first and enforced again on the bytes actually inflated.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from typing import Callable
+
+MEMBERS = ("manifest.json", "manifest.sig", "proposal.json", "roll.json", "chain.jsonl",
+           "tally.json", "ballots.csv", "report.txt")
+MAX_BUNDLE = 512 * 2**20   # bytes of the ZIP file itself
+MAX_MEMBER = 256 * 2**20   # bytes of one member, uncompressed
+MAX_TOTAL = 512 * 2**20    # bytes of all members, uncompressed
+_CHUNK = 2**20
+
+Fail = Callable[[str, str], None]
+
+
+def read_members(source, fail: Fail) -> dict[str, bytes] | None:
+    """The eight members' bytes, or None after reporting why not (steps 1.1–1.3)."""
+    opened = _open(source, fail)
+    if opened is None:
+        return None
+    try:
+        with zipfile.ZipFile(opened) as z:
+            infos = z.infolist()
+            names_ok = _names_ok(infos, fail)
+            if not _sizes_ok(infos, fail) or not names_ok:
+                return None
+            files = {}
+            for info in infos:
+                data = _read(z, info, fail)
+                if data is None:
+                    return None
+                files[info.filename] = data
+            return files
+    except Exception as exc:  # noqa: BLE001 - any damage to the ZIP is a numbered failure
+        fail("1.1", f"not a readable ZIP file: {_why(exc)}")
+        return None
+    finally:
+        if opened is not source:
+            opened.close()
+
+
+def _open(source, fail: Fail):
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        if len(source) > MAX_BUNDLE:
+            fail("1.3", f"the bundle is {len(source)} bytes, over the limit of {MAX_BUNDLE}")
+            return None
+        return io.BytesIO(bytes(source))
+    if isinstance(source, (str, os.PathLike)):
+        try:
+            size = os.stat(source).st_size
+            if size > MAX_BUNDLE:
+                fail("1.3", f"the bundle is {size} bytes, over the limit of {MAX_BUNDLE}")
+                return None
+            return open(source, "rb")
+        except OSError as exc:
+            fail("1.1", f"cannot read the file: {exc.strerror or exc}")
+            return None
+    return source
+
+
+def _names_ok(infos, fail: Fail) -> bool:
+    seen: set[str] = set()
+    ok = True
+    for info in infos:
+        name = info.filename
+        if name in seen:
+            fail("1.2", f"member {name!r} appears more than once")
+            ok = False
+        elif name not in MEMBERS:
+            fail("1.2", f"member {name[:80]!r} is not one of the bundle's files")
+            ok = False
+        seen.add(name)
+    for name in MEMBERS:
+        if name not in seen:
+            fail("1.2", f"required file {name} is missing")
+            ok = False
+    return ok
+
+
+def _sizes_ok(infos, fail: Fail) -> bool:
+    ok = True
+    for info in infos:
+        if info.file_size > MAX_MEMBER:
+            fail("1.3", f"{info.filename} declares {info.file_size} bytes, over the limit "
+                        f"of {MAX_MEMBER}")
+            ok = False
+        if info.flag_bits & 0x1:
+            fail("1.1", f"{info.filename} is encrypted")
+            ok = False
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            fail("1.1", f"{info.filename} uses compression method {info.compress_type}; "
+                        "only stored (0) and deflated (8) are allowed")
+            ok = False
+    total = sum(info.file_size for info in infos)
+    if ok and total > MAX_TOTAL:
+        fail("1.3", f"members declare {total} bytes together, over the limit of {MAX_TOTAL}")
+        ok = False
+    return ok
+
+
+def _read(z: zipfile.ZipFile, info: zipfile.ZipInfo, fail: Fail) -> bytes | None:
+    parts, size = [], 0
+    with z.open(info) as fh:
+        while True:
+            chunk = fh.read(_CHUNK)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > info.file_size or size > MAX_MEMBER:
+                fail("1.3", f"{info.filename} inflates to more than its declared "
+                            f"{info.file_size} bytes")
+                return None
+            parts.append(chunk)
+    if size != info.file_size:
+        fail("1.1", f"{info.filename} holds {size} bytes, not the declared {info.file_size}")
+        return None
+    return b"".join(parts)
+
+
+def _why(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) <= 120 else text[:117] + "…"

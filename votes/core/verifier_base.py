@@ -1,0 +1,123 @@
+"""What the verifier's steps share: the run's findings, what was read, the trust anchor."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass, field
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from votes.core import sigbatch, signing
+from votes.core.verifier_report import Failure, Skipped
+
+
+def fingerprint(public_key: Ed25519PublicKey) -> str:
+    """SHA-256 hex of the raw 32-byte key: what a district publishes and a regulator types."""
+    return hashlib.sha256(base64.b64decode(signing.public_key_b64(public_key))).hexdigest()
+
+
+def normalise_fingerprint(text: str) -> str:
+    """'AB:CD …' or 'ab cd…' → 'abcd…' (spaces and colons are for reading aloud)."""
+    return "".join(ch for ch in text.lower() if ch not in " :-")
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """What the regulator trusts, from outside the bundle."""
+
+    keys: signing.KeyRing | None = None
+    key_ids: tuple[str, ...] = ()
+    fingerprints: tuple[str, ...] = ()
+    trust_bundle_keys: bool = False
+
+    @property
+    def given(self) -> bool:
+        return self.keys is not None or bool(self.key_ids or self.fingerprints) or \
+            self.trust_bundle_keys
+
+    def describe(self) -> str:
+        parts = []
+        if self.keys is not None:
+            parts.append("--keys (" + ", ".join(sorted(self.keys.keys)) + ")")
+        if self.key_ids:
+            parts.append("--key-id " + ", ".join(self.key_ids))
+        if self.fingerprints:
+            parts.append("--fingerprint " + ", ".join(f[:16] + "…" for f in self.fingerprints))
+        if self.trust_bundle_keys:
+            parts.append("导出包自带的密钥 the bundle's own keys (--trust-bundle-keys): compare "
+                         "the fingerprints above with the ones the district publishes")
+        return "; ".join(parts) or "无 none"
+
+
+def _step_key(step: str) -> tuple[int, ...]:
+    return tuple(int(p) if p.isdigit() else 0 for p in step.split("."))
+
+
+@dataclass
+class _Run:
+    failures: list[Failure] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    signatures: sigbatch.Batch = field(default_factory=sigbatch.Batch)
+
+    def fail(self, step: str, message: str, entry: int | None = None) -> None:
+        self.failures.append(Failure(step, message, entry))
+
+    def signature(self, step: str, entry: int, message: str, task: tuple) -> None:
+        """A signature to check later, in one batch (several cores with jobs > 1)."""
+        self.signatures.add((step, entry, message), task)
+
+    def check_signatures(self) -> None:
+        for (step, entry, message), ok in self.signatures.results():
+            if not ok:
+                self.fail(step, message, entry)
+        self.failures.sort(key=lambda f: (_step_key(f.step), -1 if f.entry is None
+                                          else f.entry))
+
+    def skip(self, step: str, reason: str) -> None:
+        self.skipped.append(Skipped(step, reason))
+
+    def guarded(self, step: str, fn, *args):
+        """Run one group of checks; an unexpected shape of data is that step's failure."""
+        try:
+            return fn(*args)
+        except Exception as exc:  # noqa: BLE001 - never a traceback, always a step
+            self.fail(step, f"cannot be completed: the data has an unexpected shape "
+                            f"({type(exc).__name__})")
+            return None
+
+
+@dataclass
+class _Bundle:
+    """What the structure steps could read; None where a file failed 1.4 or 1.5."""
+
+    files: dict[str, bytes]
+    manifest: dict | None = None
+    proposal: dict | None = None
+    roll: dict | None = None
+    tally_file: dict | None = None
+    lines: list = field(default_factory=list)      # parsed chain lines, None if unparsable
+    typed: list[bool] = field(default_factory=list)  # each line passed 1.5
+    digests: list = field(default_factory=list)    # recomputed digest of each entry or None
+    keyring: signing.KeyRing = field(default_factory=signing.KeyRing)
+    anchored: bool = False
+    signer: str | None = None
+
+    def entries(self, kind: str | None = None) -> list[tuple[int, dict]]:
+        """(position, entry) of the well-typed entries, of one kind if given."""
+        return [(n, line["entry"]) for n, line in enumerate(self.lines)
+                if self.typed[n] and (kind is None or line["entry"]["kind"] == kind)]
+
+    @property
+    def all_typed(self) -> bool:
+        return all(self.typed)
+
+
+def canonical_b64(text: str, size: int) -> bool:
+    """Standard base64 with padding of exactly `size` bytes, in its one canonical spelling
+    (unused trailing bits zero), so that no two spellings of one signature both verify."""
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (ValueError, TypeError):
+        return False
+    return len(raw) == size and base64.b64encode(raw).decode("ascii") == text

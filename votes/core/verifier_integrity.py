@@ -1,0 +1,225 @@
+"""Steps 1.4–4: canonical bytes, types, file digests, manifest, keys and anchor, chain links."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from votes.core import signing
+from votes.core.bundle import FORMAT
+from votes.core.bundle_types import (KEYS_FILE, MANIFEST, PROPOSAL, ROLL, TALLY_FILE,
+                                     entry_type_errors, tally_file_spec, type_errors)
+from votes.core.canonical import (CanonicalError, _no_constant, _no_duplicates, _no_float,
+                                  check_depth, digest_hex, parse_canonical, parse_time)
+from votes.core.chain import GENESIS_PREV, VERSION, entry_digest
+from votes.core.verifier_base import Anchor, _Bundle, _Run, canonical_b64, fingerprint
+
+SERVER_ALG = "Ed25519"
+# -- step 1.4 / 1.5: canonical bytes, types ------------------------------------------------
+
+def _parse_files(b: _Bundle, run: _Run) -> None:
+    for name, spec, attr in (("manifest.json", MANIFEST, "manifest"),
+                             ("proposal.json", PROPOSAL, "proposal"),
+                             ("roll.json", ROLL, "roll"), ("tally.json", TALLY_FILE, "tally_file")):
+        try:
+            value = parse_canonical(b.files[name])
+        except CanonicalError as exc:
+            run.fail("1.4", f"{name}: {exc}")
+            continue
+        if spec is TALLY_FILE:
+            spec = tally_file_spec(value)
+        errors = type_errors(value, spec, name)
+        for error in errors:
+            run.fail("1.5", error)
+        if not errors:
+            setattr(b, attr, value)
+    data = b.files["chain.jsonl"]
+    if data and not data.endswith(b"\n"):
+        run.fail("1.4", "chain.jsonl does not end with a newline")
+    raw_lines = data.split(b"\n")
+    if raw_lines and raw_lines[-1] == b"":
+        raw_lines.pop()
+    for n, raw in enumerate(raw_lines):
+        try:
+            line = parse_canonical(raw, check_depth=False)
+            errors = entry_type_errors(line)
+            if errors:  # a well-typed line's depth is bounded by its type; this one's not
+                check_depth(line)
+        except CanonicalError as exc:
+            run.fail("1.4", f"line {n + 1} of chain.jsonl: {exc}", n)
+            b.lines.append(None)
+            b.typed.append(False)
+            continue
+        if not errors and line["entry"]["v"] != VERSION:
+            errors = [f"$.entry.v must be {VERSION}"]
+        for error in errors:
+            run.fail("1.5", f"chain.jsonl line {n + 1}: {error}", n)
+        b.lines.append(line)
+        b.typed.append(not errors)
+    for n, line in enumerate(b.lines):
+        entry = line.get("entry") if isinstance(line, dict) else None
+        if b.typed[n]:
+            b.digests.append(digest_hex(_entry_bytes(raw_lines[n])))
+        else:
+            b.digests.append(entry_digest(entry) if isinstance(entry, dict) else None)
+
+
+_ENTRY_START = len('{"digest":"') + 64 + len('","entry":')
+
+
+def _entry_bytes(line: bytes) -> bytes:
+    """The canonical bytes of a canonical, well-typed line's entry, cut from the line itself
+    (keys are sorted: digest, entry, sig; a string cannot hold an unescaped `,"sig":`)."""
+    return line[_ENTRY_START:line.rindex(b',"sig":')]
+
+
+# -- steps 2 and 3: digests, manifest, keys, anchor ----------------------------------------
+
+def _check_digests(b: _Bundle, run: _Run) -> None:
+    if b.manifest is None:
+        run.skip("2.1", "manifest.json failed step 1.4 or 1.5")
+        return
+    for name, expected in b.manifest["files"].items():
+        if expected != digest_hex(b.files[name]):
+            run.fail("2.1", f"{name}: SHA-256 does not match the manifest")
+
+
+def _load_keys(items: list, run: _Run | None, step: str = "3.1") -> signing.KeyRing:
+    keys = {}
+    for item in items:
+        kid = item["key_id"]
+        problem = None
+        if item["alg"] != SERVER_ALG:
+            problem = f"key {kid[:40]}: alg {item['alg'][:20]!r} is not exactly {SERVER_ALG!r}"
+        elif kid in keys:
+            problem = f"key {kid[:40]} is listed twice"
+        else:
+            try:
+                if not canonical_b64(item["public_key"], 32):
+                    raise ValueError("not canonical base64")
+                public = signing.load_public_key_b64(item["public_key"])
+                if signing.public_key_b64(public) != item["public_key"] or \
+                        signing.key_id(public) != kid:
+                    problem = f"key id {kid[:40]} does not match its public key"
+                else:
+                    keys[kid] = public
+            except ValueError:
+                problem = f"key {kid[:40]}: public_key is not a base64 Ed25519 key"
+        if problem:
+            if run is None:
+                raise ValueError(problem)
+            run.fail(step, problem)
+    return signing.KeyRing(keys)
+
+
+def load_keys_file(data: bytes) -> signing.KeyRing:
+    """A --keys file: {"keys": [{"key_id", "alg": "Ed25519", "public_key"}]}, as served at
+    /.well-known/votes-keys.json (any JSON layout; duplicate keys and floats refused)."""
+    try:
+        value = json.loads(data.decode("utf-8"), object_pairs_hook=_no_duplicates,
+                           parse_float=_no_float, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(f"not valid JSON: {str(exc)[:80]}") from None
+    errors = type_errors(value, KEYS_FILE, "keys file")
+    if errors:
+        raise ValueError("; ".join(errors))
+    return _load_keys(value["keys"], None)
+
+
+def _check_manifest(b: _Bundle, anchor: Anchor, run: _Run) -> None:
+    m = b.manifest
+    if m is None:
+        run.skip("3.1–3.4", "manifest.json failed step 1.4 or 1.5")
+        return
+    bundle_keys = _load_keys(m["keys"], run)
+    b.signer = m["key_id"]
+    signer = bundle_keys.get(m["key_id"])
+    if signer is None:
+        run.fail("3.1", f"manifest signer {m['key_id'][:40]} is not among its keys")
+    elif not _sig_ok(signer, b.files["manifest.json"], b.files["manifest.sig"]):
+        run.fail("3.2", "manifest signature does not verify")
+    b.keyring = _anchor_keys(bundle_keys, anchor, run)
+    b.anchored = anchor.given and signer is not None and m["key_id"] in b.keyring.keys
+    if m["format"] != FORMAT:
+        run.fail("3.4", f"format {m['format'][:40]!r} is not {FORMAT!r}")
+    if b.proposal is not None and m["proposal"] != b.proposal["uid"]:
+        run.fail("3.4", "manifest proposal differs from proposal.json's uid")
+    times = [e["time"] for _, e in b.entries()]
+    if times and parse_time(m["created_at"]) < parse_time(max(times)):
+        run.fail("3.4", f"created_at {m['created_at']} is earlier than the chain's last entry")
+
+
+def _sig_ok(key, data: bytes, sig) -> bool:
+    if isinstance(sig, bytes):
+        try:
+            sig = sig.decode("ascii")
+        except UnicodeDecodeError:
+            return False
+    return isinstance(sig, str) and canonical_b64(sig, 64) and signing.verify(key, data, sig)
+
+
+def _anchor_keys(bundle_keys: signing.KeyRing, anchor: Anchor, run: _Run) -> signing.KeyRing:
+    """The bundle's keys the anchor vouches for (all of them, failing 3.3 if any is not)."""
+    if not anchor.given or anchor.trust_bundle_keys:
+        return bundle_keys
+    vouched = {}
+    for kid, key in bundle_keys.keys.items():
+        if anchor.keys is not None:
+            known = anchor.keys.get(kid)
+            ok = known is not None and signing.public_key_b64(known) == \
+                signing.public_key_b64(key)
+        else:
+            ok = False
+        ok = ok or kid in anchor.key_ids or fingerprint(key) in anchor.fingerprints
+        if ok:
+            vouched[kid] = key
+        else:
+            run.fail("3.3", f"key {kid} (fingerprint {fingerprint(key)}) is not one you trust")
+    return signing.KeyRing(vouched)
+
+
+# -- step 4: the chain's links --------------------------------------------------------------
+
+def _check_links(b: _Bundle, run: _Run) -> None:
+    uid = b.proposal["uid"] if b.proposal is not None else None
+    if uid is None:
+        run.skip("4.5", "proposal.json failed step 1.4 or 1.5")
+    if b.manifest is None:
+        run.skip("4.4, 4.6", "manifest.json failed step 1.4 or 1.5: no keys to check with")
+    prev = GENESIS_PREV
+    for n, line in enumerate(b.lines):
+        entry = line.get("entry") if isinstance(line, dict) else None
+        if not isinstance(entry, dict):
+            prev = None  # the next entry's prev cannot be checked against an unreadable one
+            continue
+        seq = entry.get("seq")
+        if type(seq) is not int or seq != n:
+            run.fail("4.1", f"sequence number {str(seq)[:20]} where {n} was expected", n)
+        if prev is None:
+            run.fail("4.2", "the entry before it is unreadable (1.4), so prev cannot match", n)
+        elif entry.get("prev") != prev:
+            run.fail("4.2", "prev is not the recomputed digest of the entry before it", n)
+        if line.get("digest") != b.digests[n]:
+            run.fail("4.3", "digest does not match the entry's content", n)
+        if b.manifest is not None:
+            kid = entry.get("key_id")
+            key = b.keyring.get(kid) if isinstance(kid, str) else None
+            sig = line.get("sig")
+            if key is None:
+                run.fail("4.4", f"signing key {str(kid)[:40]} is unknown or not trusted", n)
+            elif not isinstance(sig, str) or not canonical_b64(sig, 64):
+                run.fail("4.4", "server signature does not verify", n)
+            else:
+                run.signature("4.4", n, "server signature does not verify", (
+                    "ed25519", base64.b64decode(signing.public_key_b64(key)),
+                    base64.b64decode(sig), b.digests[n].encode("ascii")))
+        if uid is not None and entry.get("proposal") != uid:
+            run.fail("4.5", "entry belongs to another proposal", n)
+        prev = b.digests[n]
+    if b.manifest is not None and (b.manifest["chain_head"] != (b.digests[-1] if b.digests
+                                                                 else None)
+                                   or b.manifest["chain_length"] != len(b.lines)):
+        run.fail("4.6", "chain head or length differs from the manifest")
+
+
+# -- step 5: genesis, proposal, rules --------------------------------------------------------

@@ -1,0 +1,120 @@
+"""The verifier's report: outcome, whose key signed, figures, every failure by its step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from votes.core.numbers import format_area
+from votes.core.tally import Tally, Turnout
+
+VERIFIED, FAILED, IN_PROGRESS, UNANCHORED = "verified", "failed", "in_progress", "unanchored"
+# Exit status of `votes verify`; 2 is "the bundle or the keys file could not be read".
+EXIT_CODES = {VERIFIED: 0, FAILED: 1, IN_PROGRESS: 3, UNANCHORED: 4}
+UNREADABLE_EXIT = 2
+
+
+@dataclass(frozen=True)
+class Failure:
+    step: str
+    message: str
+    entry: int | None = None
+
+    def __str__(self) -> str:
+        where = f" entry {self.entry}:" if self.entry is not None else ""
+        return f"[{self.step}]{where} {self.message}"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    step: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"[{self.step}] 未检查 not checked: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Report:
+    outcome: str
+    failures: tuple[Failure, ...]
+    tally: Tally | Turnout | None  # only the turnout while the vote is in progress
+    chain_head: str | None
+    entries: int
+    ballots: int
+    counted: int
+    key_ids: tuple[str, ...] = ()
+    signer: str | None = None
+    fingerprints: tuple[tuple[str, str], ...] = ()   # (key id, SHA-256 of the raw key)
+    anchor: str = ""
+    skipped: tuple[Skipped, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True only for VERIFIED: every step passed, the signer is anchored, vote closed."""
+        return self.outcome == VERIFIED
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.outcome]
+
+    def verdict(self) -> str:
+        if self.outcome == VERIFIED:
+            return "验证通过 / VERIFIED"
+        if self.outcome == IN_PROGRESS:
+            return (f"链完整至第 {self.entries - 1} 条记录，表决进行中 / chain intact up to "
+                    f"entry {self.entries - 1}, vote in progress")
+        if self.outcome == UNANCHORED:
+            return ("各步检查通过，但签名密钥未经确认 / CHECKS PASSED, SIGNER NOT CONFIRMED: "
+                    "give --keys, --key-id or --fingerprint, or --trust-bundle-keys")
+        return f"验证失败 / FAILED ({len(self.failures)} problems)"
+
+    def render(self) -> str:
+        """The verdict, the signer, the figures, every failure and skip, the verdict again."""
+        lines = [self.verdict()]
+        lines.append(f"记录 entries: {self.entries}, 选票 ballots: {self.ballots}, "
+                     f"计入 counted: {self.counted}, 链头 head: {self.chain_head or '-'}")
+        if self.signer:
+            lines.append(f"签名者 signed by: {self.signer}")
+        for kid, fp in self.fingerprints:
+            lines.append(f"  密钥 key {kid} 指纹 fingerprint {fp}")
+        if self.anchor:
+            lines.append(f"信任锚 trust anchor: {self.anchor}")
+        t = self.tally
+        if t is not None:
+            if self.outcome == FAILED:
+                lines.append("以下为重算数字，未经验证 / recomputed figures, NOT verified:")
+            lines += [
+                f"总面积 total area {format_area(t.total_area)} m², 总人数 headcount "
+                f"{t.total_headcount}",
+                f"参与 participating {format_area(t.participating_area)} m², "
+                f"{t.participating_headcount}",
+            ]
+            if isinstance(t, Tally):
+                lines.append(f"同意 agree {format_area(t.agree_area)} m², {t.agree_headcount}")
+            for c in t.checks:
+                lines.append(f"  {c.name} {c.threshold}: {c.part}/{c.whole} needed {c.needed} "
+                             f"→ {'met' if c.met else 'NOT met'}")
+            if not isinstance(t, Tally):
+                lines.append("结果 result: 表决进行中，各户意见密封至表决结束 / vote in progress, "
+                             "choices sealed until the close")
+            elif self.outcome == IN_PROGRESS:
+                lines.append("结果 result: 表决进行中，尚无结果 / vote in progress, no result yet")
+            elif self.outcome == FAILED:
+                lines.append("结果 result: 无法确认 / cannot be confirmed (verification failed)")
+            else:
+                lines.append(f"结果 result: {'通过 PASSED' if t.passed else '未通过 NOT PASSED'}")
+        lines += [str(f) for f in self.failures]
+        lines += [str(s) for s in self.skipped]
+        lines.append(f"结论 verdict: {self.verdict()}")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict:
+        return {"ok": self.ok, "outcome": self.outcome, "exit_code": self.exit_code,
+                "chain_head": self.chain_head, "entries": self.entries,
+                "ballots": self.ballots, "counted": self.counted, "signer": self.signer,
+                "keys": [{"key_id": k, "fingerprint": f} for k, f in self.fingerprints],
+                "anchor": self.anchor,
+                "tally": self.tally.to_dict() if self.tally else None,
+                "failures": [{"step": f.step, "entry": f.entry, "message": f.message}
+                             for f in self.failures],
+                "skipped": [{"step": s.step, "reason": s.reason} for s in self.skipped]}

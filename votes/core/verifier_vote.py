@@ -1,0 +1,258 @@
+"""Steps 5–8: genesis and proposal, ballots, close and tally."""
+
+from __future__ import annotations
+
+import base64
+from collections import Counter
+from dataclasses import dataclass
+
+from votes.core import commitment, signing
+from votes.core.bundle import recompute_tally, recompute_turnout
+from votes.core.bundle_types import type_errors
+from votes.core.canonical import digest_hex, parse_time
+from votes.core.chain import CHANNELS, DEVICE_ALG
+from votes.core.rules import THRESHOLD_NAMES, Matter, Threshold, default_rules
+from votes.core.verifier_base import _Bundle, _Run, canonical_b64
+
+_P256_SPKI_SIZE = 91  # DER SubjectPublicKeyInfo of an uncompressed P-256 point
+
+
+def _check_genesis(b: _Bundle, run: _Run) -> dict | None:
+    """The genesis body when entry 0 is a well-typed genesis, else None."""
+    if not b.lines:
+        run.fail("5.1", "the chain is empty: it has no genesis entry")
+        return None
+    for n, e in b.entries("genesis"):
+        if n != 0:
+            run.fail("5.1", "a second genesis entry", n)
+    if not b.typed[0]:
+        run.fail("5.1", "entry 0 is unreadable (1.4/1.5), so there is no genesis to check", 0)
+        return None
+    g = b.lines[0]["entry"]
+    if g["kind"] != "genesis":
+        run.fail("5.1", "the first entry is not the genesis", 0)
+        return None
+    body = g["body"]
+    if body["proposal_digest"] != digest_hex(b.files["proposal.json"]):
+        run.fail("5.2", "proposal.json differs from the proposal bound in the genesis", 0)
+    if body["roll_digest"] != digest_hex(b.files["roll.json"]):
+        run.fail("5.3", "roll.json differs from the roll frozen in the genesis", 0)
+    roll, p = b.roll, b.proposal
+    if roll is None:
+        run.skip("5.4", "roll.json failed step 1.4 or 1.5")
+    else:
+        units = roll["units"]
+        area, heads = sum(u["area"] for u in units), len({u["voter"] for u in units})
+        ids = Counter(u["unit_id"] for u in units)
+        twice = sorted(k for k, c in ids.items() if c > 1)
+        if twice:
+            run.fail("5.4", f"unit id {twice[0][:40]} appears more than once in the roll", 0)
+        if (area, heads) != (roll["total_area"], roll["total_headcount"]) or \
+                (area, heads) != (body["total_area"], body["total_headcount"]):
+            run.fail("5.4", f"roll totals do not recompute: {area} centi-m², {heads} voters", 0)
+    if p is None:
+        run.skip("5.5–5.8", "proposal.json failed step 1.4 or 1.5")
+        return body
+    for name in ("voting_start", "voting_end", "scope", "max_changes"):
+        if body[name] != p[name]:
+            run.fail("5.5", f"genesis {name} differs from proposal.json", 0)
+    publicity, start, end = (parse_time(p[k]) for k in ("publicity_start", "voting_start",
+                                                         "voting_end"))
+    if not publicity <= start < end:
+        run.fail("5.6", "the proposal's times are not publicity_start ≤ voting_start < "
+                        "voting_end", 0)
+    if parse_time(g["time"]) < max(start, publicity):
+        run.fail("5.6", f"genesis time {g['time']} is before voting_start or publicity_start "
+                        "(when the roll was frozen)", 0)
+    _check_rules(body["rules"], p, run)
+    if p["items"] and sum(i["amount"] for i in p["items"]) != p["budget"]:
+        run.fail("5.8", "budget differs from the sum of the items", 0)
+    return body
+
+
+def _check_rules(rules: dict, proposal: dict, run: _Run) -> None:
+    if rules["matter"] != proposal["matter"]:
+        run.fail("5.7", f"rules are for matter {rules['matter']}, the proposal is "
+                        f"{proposal['matter']}", 0)
+    legal = default_rules(Matter(rules["matter"]))
+    for name in THRESHOLD_NAMES:
+        t = rules[name]
+        if t["den"] < 1 or t["num"] > t["den"]:
+            run.fail("5.7", f"{name} {t['num']}/{t['den']} is not a fraction between 0 and 1", 0)
+        elif not Threshold(t["num"], t["den"], t["inclusive"]).at_least_as_strict_as(
+                getattr(legal, name)):
+            run.fail("5.7", f"{name} is looser than Civil Code art. 278 "
+                            f"({getattr(legal, name)})", 0)
+
+
+def _rules_usable(rules: dict) -> bool:
+    return all(rules[n]["den"] >= 1 and rules[n]["num"] <= rules[n]["den"]
+               for n in THRESHOLD_NAMES)
+
+
+# -- step 6: ballots ------------------------------------------------------------------------
+
+def _check_ballots(b: _Bundle, run: _Run) -> None:
+    units_of: dict[str, list[str]] | None = None
+    if b.roll is None:
+        run.skip("6.1, 6.2", "roll.json failed step 1.4 or 1.5")
+    else:
+        units_of = {}
+        for u in b.roll["units"]:
+            units_of.setdefault(u["voter"], []).append(u["unit_id"])
+    p = b.proposal
+    if p is None:
+        run.skip("6.4, 6.5, 6.7", "proposal.json failed step 1.4 or 1.5")
+    per_voter: Counter = Counter()
+    last_time = None
+    for n, e in b.entries():
+        when = parse_time(e["time"])
+        if n > 0 and last_time is not None and when < last_time:
+            run.fail("6.8", "entry time is earlier than the entry before it", n)
+        last_time = when
+        if e["kind"] != "ballot":
+            continue
+        body = e["body"]
+        voter = body["voter"]
+        if units_of is not None:
+            if voter not in units_of:
+                run.fail("6.1", f"voter {voter[:40]} is not in the frozen roll", n)
+            elif body["units"] != units_of[voter]:
+                run.fail("6.2", "units differ from the voter's units in the frozen roll "
+                                "(all of them, in roll order)", n)
+        problem = commitment.ballot_problem(body)  # see "Choice commitments"
+        if problem:
+            run.fail("6.3", problem, n)
+        if p is not None:
+            if not parse_time(p["voting_start"]) <= when < parse_time(p["voting_end"]):
+                run.fail("6.4", f"ballot time {e['time']} is outside the voting window", n)
+            _check_device(body, p["uid"], n, run)
+            per_voter[voter] += 1
+            if per_voter[voter] == 2 + p["max_changes"]:
+                run.fail("6.7", f"voter {voter[:40]} has more ballots than the rules allow", n)
+        _check_channel(body, n, run)
+
+
+def _check_channel(body: dict, n: int, run: _Run) -> None:
+    channel = body["channel"]
+    if channel not in CHANNELS:
+        run.fail("6.6", f"unknown channel {channel[:20]!r}", n)
+    elif channel == "online":
+        if body["entered_by"] is not None or body["evidence"] is not None:
+            run.fail("6.6", "an online ballot carries entered_by or evidence", n)
+    elif not body["entered_by"] or body["evidence"] is None or \
+            type_errors(body["evidence"], "hex64"):
+        run.fail("6.6", "paper/proxy ballot without entered_by and a SHA-256 hex evidence "
+                        "digest", n)
+
+
+def _check_device(body: dict, uid: str, n: int, run: _Run) -> None:
+    device = body["device"]
+    if device is None:
+        return
+    if device["alg"] != DEVICE_ALG:
+        run.fail("6.5", f"device alg {device['alg'][:30]!r} is not exactly {DEVICE_ALG!r}", n)
+        return
+    payload = signing.device_payload(uid, body["voter"], body["commitment"], device["nonce"])
+    if not canonical_b64(device["signature"], 64) or \
+            not canonical_b64(device["public_key"], _P256_SPKI_SIZE):
+        run.fail("6.5", "device signature does not verify", n)
+    else:
+        run.signature("6.5", n, "device signature does not verify", (
+            "p256", base64.b64decode(device["public_key"]),
+            base64.b64decode(device["signature"]), payload))
+
+
+# -- steps 7 and 8: close and tally ---------------------------------------------------------
+
+def _counted(b: _Bundle, before: int) -> dict[str, tuple[int, dict]]:
+    """Each voter's last ballot entry before position `before`: the one that counts."""
+    counted: dict[str, tuple[int, dict]] = {}
+    for n, e in b.entries("ballot"):
+        if n < before:
+            counted[e["body"]["voter"]] = (n, e)
+    return counted
+
+
+def _recompute(b: _Bundle, genesis: dict, before: int, run: _Run, step: str,
+               openings: list | None = None):
+    """The tally from the close's openings, or only the turnout when there is no close."""
+    why = None
+    if b.roll is None:
+        why = "roll.json failed step 1.4 or 1.5"
+    elif not b.all_typed:
+        why = "some chain entries failed step 1.4 or 1.5, so the ballots are not all known"
+    elif not _rules_usable(genesis["rules"]):
+        why = "the genesis rules are not valid fractions (5.7)"
+    if why:
+        run.skip(step, why)
+        return None
+    voters = {u["voter"] for u in b.roll["units"]}
+    chosen = [_Sealed(e) for _, e in _counted(b, before).values()
+              if e["body"]["voter"] in voters]
+    if openings is None:  # voting is open: the choices are sealed
+        return recompute_turnout(b.roll, genesis["rules"], chosen)
+    return recompute_tally(b.roll, genesis["rules"], chosen, openings)
+
+
+@dataclass(frozen=True)
+class _Sealed:
+    entry: dict
+
+    @property
+    def seq(self) -> int:
+        return self.entry["seq"]
+
+
+def _check_close(b: _Bundle, genesis: dict | None, run: _Run):
+    """(recomputed tally, interim?) — interim when there is no close and tally.json says so."""
+    closes = b.entries("close")
+    final = b.tally_file["final"] if b.tally_file is not None else None
+    if genesis is None:
+        run.skip("7.1–7.7, 8.1", "there is no valid genesis (5.1)")
+        return None, False
+    if not b.all_typed and (not closes or closes[-1][0] != len(b.lines) - 1):
+        run.skip("7.1–7.7, 8.1", "the last entry failed step 1.4 or 1.5, so whether and how "
+                                 "the vote was closed is unknown")
+        return None, False
+    if not closes:
+        if final is False:
+            tally = _recompute(b, genesis, len(b.lines), run, "8.1")
+            if tally is not None and b.tally_file != dict(tally.to_dict(), final=False):
+                run.fail("8.1", "tally.json differs from the turnout recomputed from the chain")
+            return tally, True
+        run.fail("7.1", "the chain has no close entry, yet tally.json does not say "
+                        "\"final\": false")
+        return _recompute(b, genesis, len(b.lines), run, "7.4"), False
+    n, close = closes[0]
+    if n != len(b.lines) - 1 or len(closes) > 1:
+        run.fail("7.2", "entries follow the close entry", n)
+    expected = sorted(c[0] for c in _counted(b, n).values())
+    if not b.all_typed:
+        run.skip("7.3", "some chain entries failed step 1.4 or 1.5, so the ballots are not "
+                        "all known")
+    elif close["body"]["counted"] != expected:
+        run.fail("7.3", f"counted ballots {close['body']['counted'][:10]} differ from the "
+                        f"rule's {expected[:10]}", n)
+    openings = close["body"]["openings"]  # the revealed choices
+    tally = _recompute(b, genesis, n, run, "7.4", openings)
+    if tally is not None and close["body"]["tally"] != tally.to_dict():
+        run.fail("7.4", "the tally in the close entry differs from the recomputed tally", n)
+    if b.proposal is not None and b.roll is not None and \
+            parse_time(close["time"]) < parse_time(b.proposal["voting_end"]):
+        voted = set(_counted(b, n))
+        if not {u["voter"] for u in b.roll["units"]} <= voted:
+            run.fail("7.5", "closed before voting_end although not every voter voted", n)
+    if b.all_typed:  # 7.6, 7.7: each counted ballot's commitment opens to its revealed choice
+        ballots = {e["seq"]: e["body"] for m, e in b.entries("ballot") if m < n}
+        for step, message, seq in commitment.check_openings(close["proposal"], ballots,
+                                                            expected, openings):
+            run.fail(step, message, n if seq is None else seq)
+    else:
+        run.skip("7.6, 7.7", "some chain entries failed step 1.4 or 1.5, so the ballots are "
+                             "not all known")
+    if final is None:
+        run.skip("8.1", "tally.json failed step 1.4 or 1.5")
+    elif b.tally_file != dict(close["body"]["tally"], final=True):
+        run.fail("8.1", "tally.json differs from the close entry's tally with \"final\": true")
+    return tally, False

@@ -1,0 +1,195 @@
+"""`votes doctor`: what a deployment of several processes or hosts must get right.
+
+A "production" deployment is one with an https base URL or a database other than SQLite;
+there every process must share secrets, keys, database and rate-limit counters, and the
+checks that only matter there apply. A single-machine SQLite install passes with defaults."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from dataclasses import dataclass
+
+from flask import Flask
+
+DEFAULT_BASE_URLS = ("http://127.0.0.1:5000", "http://localhost:5000", "")
+
+
+@dataclass(frozen=True)
+class Check:
+    ok: bool
+    zh: str
+    en: str
+
+    def line(self) -> str:
+        return f"{'✓' if self.ok else '✗'} {self.zh} ({self.en})"
+
+
+def _production(app: Flask) -> bool:
+    https = app.config["BASE_URL"].lower().startswith("https://")
+    return https or not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+
+
+def _several_processes(app: Flask) -> bool:
+    workers = os.environ.get("VOTES_GUNICORN_WORKERS") or os.environ.get("WEB_CONCURRENCY") or "1"
+    return _production(app) or (workers.isdigit() and int(workers) > 1)
+
+
+def run_checks(app: Flask) -> list[Check]:
+    """Every check, passed or failed, in the order an operator would fix them."""
+    checks = [_secrets(app), _base_url(app), _database(app)]
+    if checks[-1].ok:
+        checks.append(_migrated(app))
+        if checks[-1].ok:
+            checks.append(_signing_keys(app))
+    checks += [_rate_limits(app), *_transport(app), _sms(app)]
+    return checks
+
+
+def _secrets(app: Flask) -> Check:
+    generated = app.config.get("SECRETS_FROM_INSTANCE") or []
+    names = "、".join(f"VOTES_{n}" for n in generated)
+    if generated and _several_processes(app):
+        return Check(False, f"{names} 是在实例目录自动生成的；多进程、多台服务器必须在环境变量或"
+                            f"密钥库中统一设置",
+                     f"{', '.join(generated)} were generated in the instance folder; several "
+                     f"processes or hosts must all get the same values from the environment")
+    try:
+        ok = len(base64.b64decode(app.config["DATA_KEY"], validate=True)) == 32
+    except (binascii.Error, ValueError):
+        ok = False
+    if not ok:
+        return Check(False, "VOTES_DATA_KEY 必须是 32 字节的 base64 编码",
+                     "VOTES_DATA_KEY must be 32 bytes, base64-encoded")
+    return Check(True, "密钥已设置", "secrets are set")
+
+
+def _base_url(app: Flask) -> Check:
+    if _production(app) and app.config["BASE_URL"].rstrip("/") in DEFAULT_BASE_URLS:
+        return Check(False, "未设置 VOTES_BASE_URL：通知和二维码会指向本机地址",
+                     "VOTES_BASE_URL is not set: notices and QR codes would point at loopback")
+    return Check(True, f"对外地址 {app.config['BASE_URL']}", "base URL set")
+
+
+def _database(app: Flask) -> Check:
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from votes.extensions import db
+
+    shown = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
+    try:
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as err:  # noqa: BLE001  (any driver error means "not reachable")
+        reason = str(err).strip().splitlines()[0][:200] if str(err).strip() else type(err).__name__
+        return Check(False, f"无法连接数据库 {shown}：{reason}",
+                     f"cannot reach the database {shown}")
+    return Check(True, f"数据库可连接 {shown}", "database reachable")
+
+
+def _migrated(app: Flask) -> Check:
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from votes.extensions import db
+    from votes.paths import MIGRATIONS_DIR
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    heads = set(ScriptDirectory.from_config(config).get_heads())
+    with db.engine.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    if current != heads:
+        return Check(False, "数据库结构不是最新版本，请运行 votes init",
+                     f"the database is at {sorted(current) or 'no revision'}, not at "
+                     f"{sorted(heads)}: run `votes init`")
+    return Check(True, "数据库结构是最新版本", "database migrated to head")
+
+
+def _signing_keys(app: Flask) -> Check:
+    from sqlalchemy import select
+
+    from votes.core import signing
+    from votes.extensions import db
+    from votes.models import ServerKey
+    from votes.settings import keys_dir
+
+    folder = keys_dir(app)
+    where = f"KEYS_DIR={folder}"
+    row = db.session.scalar(select(ServerKey).where(ServerKey.active.is_(True)))
+    if row is None:
+        probe = folder if folder.exists() else folder.parent
+        if not os.access(probe, os.W_OK | os.X_OK):
+            return Check(False, f"签名密钥目录 {folder} 不可写，无法生成第一把签名密钥",
+                         f"cannot create the first signing key: {where} is not writable")
+        return Check(True, "尚无签名密钥，首次开启表决时生成",
+                     "no signing key yet; the first opening makes one")
+    path = folder / f"{row.key_id.replace(':', '_')}.pem"
+    try:
+        signing.decrypt_private_key(path.read_bytes(), app.config["KEY_PASSPHRASE"].encode())
+    except OSError:
+        return Check(False, f"读不到当前签名私钥 {row.key_id}（{folder}）；"
+                            f"各服务器须共用同一密钥目录或同一份密钥文件",
+                     f"the active signing key {row.key_id} is not readable in {where}; every "
+                     f"host needs the same key files")
+    except ValueError:
+        return Check(False, f"签名私钥 {row.key_id} 无法用 VOTES_KEY_PASSPHRASE 解密",
+                     f"the active signing key {row.key_id} does not open with "
+                     f"VOTES_KEY_PASSPHRASE")
+    return Check(True, f"签名私钥可读 {row.key_id}", "signing key readable")
+
+
+def _rate_limits(app: Flask) -> Check:
+    uri = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    if uri.startswith("memory://"):
+        if _several_processes(app):
+            return Check(False, "限流计数保存在各进程内存中，多进程时形同虚设；"
+                                "请设置 VOTES_RATELIMIT_STORAGE_URI=redis://…",
+                         "rate limits are counted per process; set "
+                         "VOTES_RATELIMIT_STORAGE_URI=redis://… so all processes share them")
+        return Check(True, "限流计数在本进程内存中（单进程）", "rate limits in memory (one process)")
+    from limits.storage import storage_from_string
+
+    try:
+        options = {"socket_connect_timeout": 3, "socket_timeout": 3} \
+            if uri.startswith(("redis://", "rediss://")) else {}
+        reachable = storage_from_string(uri, **options).check()
+    except Exception:  # noqa: BLE001  (a missing client library or a bad URL alike)
+        reachable = False
+    shown = uri.split("@")[-1]
+    if not reachable:
+        return Check(False, f"无法连接限流存储 {shown}", f"rate-limit storage {shown} not reachable")
+    return Check(True, f"限流存储可连接 {shown}", "rate-limit storage reachable")
+
+
+def _transport(app: Flask) -> list[Check]:
+    if not app.config["BASE_URL"].lower().startswith("https://"):
+        return []
+    checks = []
+    if not app.config["SESSION_COOKIE_SECURE"]:
+        checks.append(Check(False, "对外地址是 https，但 Cookie 未设置 Secure（VOTES_SECURE_COOKIES）",
+                            "the base URL is https but cookies are not Secure "
+                            "(VOTES_SECURE_COOKIES)"))
+    if not app.config["HSTS"]:
+        checks.append(Check(False, "对外地址是 https，但未发送 HSTS（VOTES_HSTS）",
+                            "the base URL is https but HSTS is off (VOTES_HSTS)"))
+    # gunicorn serves plain HTTP here, so an https base URL means TLS ends at a proxy.
+    if app.config["TRUSTED_PROXIES"] < 1:
+        checks.append(Check(False, "经反向代理（https）对外服务，但 VOTES_TRUSTED_PROXIES=0："
+                                   "所有业主会被当成同一个地址限流",
+                            "served through an https proxy but VOTES_TRUSTED_PROXIES=0: every "
+                            "owner would share the proxy's rate limits"))
+    return checks or [Check(True, "https：Cookie 安全、HSTS、可信代理均已设置",
+                            "https: secure cookies, HSTS and trusted proxies set")]
+
+
+def _sms(app: Flask) -> Check:
+    if _production(app) and app.config.get("SMS_SENDER", "log") == "log":
+        return Check(False, "短信发送方式仍是 \"log\"（验证码只写进日志文件），生产环境须接入短信网关",
+                     "SMS_SENDER is \"log\" (codes go to a file): production needs an SMS gateway")
+    if app.config.get("SMS_SENDER", "log") == "log":
+        return Check(True, "短信写入日志文件（仅限单机演示）", "SMS codes logged to a file (demo only)")
+    return Check(True, "短信发送方式已设置", "SMS sender set")

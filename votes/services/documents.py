@@ -1,0 +1,82 @@
+"""Proposal documents: what may be uploaded, and how a stored one is handed out.
+
+A document is whatever a committee member uploads, and every owner opens it on the site's
+origin; so its type comes from its bytes, never from the uploader, and it is always a
+download that the browser may neither render in the page nor run as a script.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import PurePosixPath, PureWindowsPath
+
+from votes.services.errors import DomainError
+
+# The magic number at offset 0 decides. Anything that only *contains* one (HTML with a
+# PDF header further down, an SVG, a script renamed .pdf) does not match.
+ALLOWED = {
+    "application/pdf": (b"%PDF-", ".pdf", "PDF"),
+    "image/png": (b"\x89PNG\r\n\x1a\n", ".png", "PNG"),
+    "image/jpeg": (b"\xff\xd8\xff", ".jpg", "JPEG"),
+}
+EXTENSIONS = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg",
+              ".jpeg": "image/jpeg"}
+ALLOWED_TEXT = "、".join(label for _m, _e, label in ALLOWED.values())
+DOCUMENT_CSP = "default-src 'none'; sandbox"
+MAX_NAME = 120
+
+
+def sniff(content: bytes) -> str | None:
+    """The allowed media type these bytes are, or None."""
+    for media_type, (magic, _ext, _label) in ALLOWED.items():
+        if content.startswith(magic):
+            return media_type
+    return None
+
+
+def _clean(name: str) -> str:
+    base = PureWindowsPath(PurePosixPath(name or "").name).name
+    base = "".join(ch for ch in unicodedata.normalize("NFC", base)
+                   if unicodedata.category(ch)[0] not in "CZ" or ch == " ")
+    return re.sub(r'["\\/:*?<>|;%]', "_", base).strip(" .") or "document"
+
+
+def safe_name(name: str, media_type: str | None) -> str:
+    """A bare file name without path, control or quoting characters, ending in the
+    extension of the type it is served as (a PNG called x.html is saved as x.html.png)."""
+    base = _clean(name)
+    ext = ALLOWED[media_type][1] if media_type in ALLOWED else ".bin"
+    if EXTENSIONS.get(PurePosixPath(base).suffix.lower()) != media_type or ext == ".bin":
+        base += ext
+    return base[-MAX_NAME:] if len(base) > MAX_NAME else base
+
+
+@dataclass(frozen=True)
+class AcceptedDocument:
+    name: str
+    media_type: str
+    content: bytes
+
+
+def accept(name: str, content: bytes) -> AcceptedDocument:
+    """Check an upload: only PDF, JPEG and PNG files, recognised by their bytes."""
+    media_type = sniff(content)
+    if media_type is None:
+        raise DomainError(
+            f"文件 {_clean(name)} 不是允许的类型：只能上传 {ALLOWED_TEXT} 文件 "
+            f"(document type not allowed: upload PDF, JPEG or PNG files only)")
+    return AcceptedDocument(safe_name(name, media_type), media_type, content)
+
+
+def download_headers(name: str, content: bytes) -> tuple[str, str, dict[str, str]]:
+    """(media type, file name, extra headers) for serving a stored document.
+
+    The stored type is not trusted either: rows written before uploads were checked may
+    hold anything, and those go out as opaque bytes."""
+    media_type = sniff(content)
+    served = media_type or "application/octet-stream"
+    headers = {"Content-Security-Policy": DOCUMENT_CSP, "X-Content-Type-Options": "nosniff",
+               "Cross-Origin-Resource-Policy": "same-origin"}
+    return served, safe_name(name, media_type), headers

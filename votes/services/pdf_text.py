@@ -1,0 +1,41 @@
+"""Fonts and text for every PDF the app writes: an embedded Chinese font, escaped markup.
+
+A PDF that only *names* a Chinese font (the CID font STSong-Light) relies on the reader's
+machine: a print shop's or a regulator's Linux box without Chinese fonts shows boxes and
+drops digits. So every PDF embeds a subset of WenQuanYi Micro Hei (TrueType outlines,
+Apache-2.0), which the project installs from the package index (paperang-p2-fonts-cjk ships
+the same file as Debian's fonts-wqy-microhei), and uses no other font, not even for Latin
+text (reportlab's default Helvetica is not embedded either).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from xml.sax.saxutils import escape
+
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+
+FONT = "WenQuanYiMicroHei"
+MONO = "WenQuanYiMicroHeiMono"  # the second face of the same collection, for web addresses
+_FACES = {FONT: 0, MONO: 1}
+
+
+def font_file() -> str:
+    return str(resources.files("paperang_p2_fonts_cjk") / "fonts" / "wqy-microhei.ttc")
+
+
+def register_fonts() -> str:
+    """Register the embedded faces once; returns the name of the text face."""
+    registered = pdfmetrics.getRegisteredFontNames()
+    for name, index in _FACES.items():
+        if name not in registered:
+            pdfmetrics.registerFont(TTFont(name, font_file(), subfontIndex=index))
+    return FONT
+
+
+def markup(value: object) -> str:
+    """Text for reportlab's Paragraph markup: every user string goes through here, so a
+    title like '<img src="/etc/passwd"/>' or '<a href=...>' prints literally instead of
+    reading files, fetching URLs or adding links to an official notice."""
+    return escape(str(value))
