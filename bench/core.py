@@ -17,7 +17,7 @@ sys.path.insert(0, __import__("os").path.dirname(__file__) + "/..")
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
-from votes.core import chain, signing  # noqa: E402
+from votes.core import chain, commitment, signing  # noqa: E402
 from votes.core.apportion import apportion  # noqa: E402
 from votes.core.bundle import recompute_tally, write_bundle  # noqa: E402
 from votes.core.counting import electorate  # noqa: E402
@@ -62,18 +62,23 @@ def main(n: int) -> None:
                                           time="2026-01-02T00:00:00Z", key_id=kid,
                                           body=chain.genesis_body(proposal, roll,
                                                                   rules.to_dict())), key)]
-    for voter, choice in choices.items():
+    openings = []
+    for n, (voter, choice) in enumerate(choices.items()):
+        salt = f"{n:064x}"  # fixed salts: a benchmark, not a vote
+        openings.append(commitment.Opening(n + 1, choice.value, salt))
         body = chain.ballot_body(voter=voter, units=list(e.voter(voter).unit_ids),
-                                 choice=choice.value, channel="paper", entered_by="c",
-                                 evidence="ab" * 32)
+                                 commitment=commitment.commit("bench", voter, choice.value,
+                                                              salt),
+                                 channel="paper", entered_by="c", evidence="ab" * 32)
         sealed.append(chain.seal(chain.next_entry(sealed[-1], proposal="bench", kind="ballot",
                                                   time="2026-01-03T00:00:00Z", key_id=kid,
                                                   body=body), key))
-    tally = recompute_tally(roll, rules.to_dict(), sealed)
+    tally = recompute_tally(roll, rules.to_dict(), sealed, [o.to_dict() for o in openings])
     counted = [s.seq for s in chain.counted_ballots(sealed).values()]
     sealed.append(chain.seal(chain.next_entry(sealed[-1], proposal="bench", kind="close",
                                               time="2026-01-09T00:00:00Z", key_id=kid,
-                                              body=chain.close_body(tally.to_dict(), counted)),
+                                              body=chain.close_body(tally.to_dict(), counted,
+                                                                   openings)),
                              key))
     out = io.BytesIO()
     write_bundle(out, proposal=proposal, roll=roll, chain=sealed, private_key=key,

@@ -153,7 +153,7 @@ def run(url: str, units: int, ballots: int, profile: str | None) -> dict[str, fl
         from votes.services.proposal_create import ProposalDraft, create_proposal
         from votes.services.roll_import import import_roll
         from votes.services.schema import upgrade_database
-        from votes.services.tally import current_tally
+        from votes.services.tally import closing_tally
 
         upgrade_database()
         create_community("B", "bench")
@@ -168,7 +168,7 @@ def run(url: str, units: int, ballots: int, profile: str | None) -> dict[str, fl
         timer.run("open", lambda: open_voting(str(p.id)))
         cast = _put_ballots(p.id, ballots)
         proposal = get_proposal(str(p.id))
-        timer.run("tally", lambda: current_tally(db.session, proposal))
+        timer.run("tally", lambda: closing_tally(db.session, proposal))
         db.session.rollback()
         # Close after the end so the export carries the final tally, as a regulator gets it.
         app.config["VOTES_NOW"] = proposal.voting_end + timedelta(seconds=1)

@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.utils import (decode_dss_signature,  # noqa: E402
                                                              encode_dss_signature)
 
-from votes.core import chain, signing  # noqa: E402
+from votes.core import chain, commitment, signing  # noqa: E402
 from votes.core.bundle import recompute_tally, write_bundle  # noqa: E402
 from votes.core.rules import Matter, default_rules  # noqa: E402
 from votes.core.verifier import verify_bundle  # noqa: E402
@@ -56,29 +56,34 @@ def build(n: int, online: float) -> tuple[bytes, str, list[chain.SealedEntry]]:
                                           time="2026-01-02T00:00:00Z", key_id=kid,
                                           body=chain.genesis_body(proposal, roll, rules)), key)]
     every = max(1, round(1 / online)) if online > 0 else 0
+    openings: list[commitment.Opening] = []
     for i in range(n):
         voter, choice = f"v{i}", ("agree", "disagree", "abstain")[i % 3]
+        salt = f"{i:064x}"  # fixed salts: a benchmark, not a vote
+        committed = commitment.commit("bench", voter, choice, salt)
+        openings.append(commitment.Opening(len(sealed), choice, salt))
         if every and i % every == 0:
             nonce = f"n{i}"
             d = i % len(devices)
             r, s = decode_dss_signature(devices[d].sign(
-                signing.device_payload("bench", voter, choice, nonce), ec.ECDSA(hashes.SHA256())))
+                signing.device_payload("bench", voter, committed, nonce), ec.ECDSA(hashes.SHA256())))
             device = {"alg": chain.DEVICE_ALG, "public_key": spkis[d], "nonce": nonce,
                       "signature": base64.b64encode(r.to_bytes(32, "big")
                                                     + s.to_bytes(32, "big")).decode()}
-            body = chain.ballot_body(voter=voter, units=[f"u{i}"], choice=choice,
+            body = chain.ballot_body(voter=voter, units=[f"u{i}"], commitment=committed,
                                      channel="online", device=device)
         else:
-            body = chain.ballot_body(voter=voter, units=[f"u{i}"], choice=choice,
+            body = chain.ballot_body(voter=voter, units=[f"u{i}"], commitment=committed,
                                      channel="paper", entered_by="c", evidence="ab" * 32)
         sealed.append(chain.seal(chain.next_entry(sealed[-1], proposal="bench", kind="ballot",
                                                   time="2026-01-03T00:00:00Z", key_id=kid,
                                                   body=body), key))
-    tally = recompute_tally(roll, rules, sealed)
+    tally = recompute_tally(roll, rules, sealed, [o.to_dict() for o in openings])
     counted = [s.seq for s in chain.counted_ballots(sealed).values()]
     sealed.append(chain.seal(chain.next_entry(sealed[-1], proposal="bench", kind="close",
                                               time="2026-01-09T00:00:00Z", key_id=kid,
-                                              body=chain.close_body(tally.to_dict(), counted)),
+                                              body=chain.close_body(tally.to_dict(), counted,
+                                                                   openings)),
                              key))
     out = io.BytesIO()
     write_bundle(out, proposal=proposal, roll=roll, chain=sealed, private_key=key,
@@ -99,7 +104,7 @@ def raw_loop(sealed: list[chain.SealedEntry], public: bytes) -> None:
             raw = base64.b64decode(device["signature"])
             device_key.verify(encode_dss_signature(int.from_bytes(raw[:32], "big"),
                                                    int.from_bytes(raw[32:], "big")),
-                              signing.device_payload("bench", body["voter"], body["choice"],
+                              signing.device_payload("bench", body["voter"], body["commitment"],
                                                      device["nonce"]),
                               ec.ECDSA(hashes.SHA256()))
 

@@ -14,9 +14,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from votes.core import chain, signing
+from votes.core import chain, commitment, signing
 from votes.core.bundle import recompute_tally, write_bundle
 from votes.core.canonical import canonical_bytes, digest_hex
+from votes.core.commitment import Opening
 from votes.core.rules import Matter, default_rules
 
 SERVER = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
@@ -70,27 +71,42 @@ class Story:
                              "body": chain.genesis_body(self.proposal, self.roll, self.rules)})
         return self
 
+    def commit(self, voter: str, choice: str, time: str) -> tuple[str, dict]:
+        """A fixed salt per ballot (tests need repeatable bundles) and its commitment."""
+        salt = digest_hex(f"{voter}/{time}".encode())
+        return commitment.commit(self.proposal["uid"], voter, choice, salt), \
+            {"choice": choice, "salt": salt}
+
     def paper(self, voter: str, choice: str, time: str) -> "Story":
-        body = chain.ballot_body(voter=voter, units=self.units_of(voter), choice=choice,
+        committed, secret = self.commit(voter, choice, time)
+        body = chain.ballot_body(voter=voter, units=self.units_of(voter), commitment=committed,
                                  channel="paper", entered_by="clerk", evidence="cd" * 32)
-        self.entries.append({"kind": "ballot", "time": time, "body": body})
+        self.entries.append({"kind": "ballot", "time": time, "body": body, "secret": secret})
         return self
 
     def online(self, voter: str, choice: str, time: str, nonce: str = "n1") -> "Story":
-        payload = signing.device_payload(self.proposal["uid"], voter, choice, nonce)
+        committed, secret = self.commit(voter, choice, time)
+        payload = signing.device_payload(self.proposal["uid"], voter, committed, nonce)
         device = {"alg": chain.DEVICE_ALG, "public_key": DEVICE_SPKI,
                   "signature": device_sign(payload), "nonce": nonce}
-        body = chain.ballot_body(voter=voter, units=self.units_of(voter), choice=choice,
+        body = chain.ballot_body(voter=voter, units=self.units_of(voter), commitment=committed,
                                  channel="online", device=device)
-        self.entries.append({"kind": "ballot", "time": time, "body": body})
+        self.entries.append({"kind": "ballot", "time": time, "body": body, "secret": secret})
         return self
+
+    def openings(self, sealed: list[chain.SealedEntry]) -> list[Opening]:
+        """What an honest close reveals: the choice and salt of each counted ballot."""
+        return [Opening(s.seq, **self.entries[s.seq]["secret"])
+                for s in chain.counted_ballots(sealed).values()]
 
     def close(self, time: str = "2026-12-08T01:00:00Z") -> "Story":
         sealed = self.seal()
-        tally = recompute_tally(self.roll, self.rules, sealed)
+        openings = self.openings(sealed)
+        tally = recompute_tally(self.roll, self.rules, sealed,
+                                [o.to_dict() for o in openings])
         counted = [s.seq for s in chain.counted_ballots(sealed).values()]
         self.entries.append({"kind": "close", "time": time,
-                             "body": chain.close_body(tally.to_dict(), counted)})
+                             "body": chain.close_body(tally.to_dict(), counted, openings)})
         return self
 
     def seal(self) -> list[chain.SealedEntry]:

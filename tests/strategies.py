@@ -18,6 +18,7 @@ thresholds = st.builds(
 matters = st.sampled_from(list(Matter))
 rules = st.builds(default_rules, matters)
 choices = st.sampled_from(list(Choice))
+salts = st.binary(min_size=32, max_size=32).map(bytes.hex)  # a commitment's salt
 
 
 @st.composite
@@ -58,4 +59,4 @@ def ballots(draw, e):
 
 
 __all__ = ["units", "scopes", "budgets", "electorates", "ballots", "thresholds", "rules",
-           "matters", "choices", "Rules"]
+           "matters", "choices", "salts", "Rules"]

@@ -125,7 +125,7 @@ def test_tally_and_export_read_the_rows_they_always_read(app, runner, tmp_path):
     from votes.services.ballots import BallotRequest, cast_ballots
     from votes.services.export import export_bundle
     from votes.services.lifecycle import close_voting
-    from votes.services.tally import counted_ballots, current_tally
+    from votes.services.tally import closing_tally, counted_ballots
 
     made = make_open_proposal(app, runner, tmp_path, extra=("--allow-change",))
     with app.app_context():
@@ -139,7 +139,7 @@ def test_tally_and_export_read_the_rows_they_always_read(app, runner, tmp_path):
         cast_ballots(made["id"], [BallotRequest(keys[0], Choice.DISAGREE, "paper",
                                                 entered_by="c", evidence=("t.pdf", b"t"))])
         proposal = db.session.get(Proposal, made["id"])
-        tally, counted = current_tally(db.session, proposal)
+        tally, counted, _openings = closing_tally(db.session, proposal)
         ballots = counted_ballots(db.session, proposal)
         assert counted == sorted(b.seq for b in ballots) and len(counted) == len(keys)
         assert (tally.agree_headcount, tally.disagree_headcount) == (len(keys) - 1, 1)

@@ -64,10 +64,10 @@ def test_the_database_refuses_a_second_ballot_row(app, runner, tmp_path):
     vote = make_open_proposal(app, runner, tmp_path)
     with app.app_context():
         db.session.add(Ballot(proposal_id=vote["id"], voter_key="v-x", revision=0, seq=5,
-                              choice="agree", channel="paper", receipt="a" * 64))
+                              choice_enc=b"sealed", channel="paper", receipt="a" * 64))
         db.session.commit()
         db.session.add(Ballot(proposal_id=vote["id"], voter_key="v-x", revision=0, seq=6,
-                              choice="agree", channel="paper", receipt="b" * 64))
+                              choice_enc=b"sealed", channel="paper", receipt="b" * 64))
         with pytest.raises(IntegrityError):
             db.session.commit()
         db.session.rollback()

@@ -76,6 +76,7 @@ def test_owner_votes_from_a_phone(sqlite_app, tmp_path):
             page.click("#cast-submit")
             page.wait_for_url(re.compile(r".*/receipt/[0-9a-f]{64}$"))
             digest = page.url.rsplit("/", 1)[1]
+            salt = "".join(page.text_content("#commitment-salt").split())  # the browser's
             shot(page, "owner-5-receipt")
             page.click("#check-receipt")
             page.wait_for_load_state()
@@ -103,3 +104,8 @@ def test_owner_votes_from_a_phone(sqlite_app, tmp_path):
     ballot = next(line["entry"] for line in lines if line["digest"] == digest)
     assert ballot["body"]["channel"] == "online"
     assert ballot["body"]["device"] and ballot["body"]["device"]["alg"] == "ECDSA-P256-SHA256"
+    from votes.core.commitment import opens
+
+    # The device signed a commitment salted in the browser; the owner's salt opens it.
+    assert opens(ballot["body"]["commitment"], ballot["proposal"], ballot["body"]["voter"],
+                 "agree", salt)

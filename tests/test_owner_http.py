@@ -66,6 +66,7 @@ def test_device_signed_ballot_is_verified_and_recorded(app, client, vote):
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+    from votes.core.commitment import commit
     from votes.core.signing import device_payload
 
     verified(client, app, vote)
@@ -78,19 +79,25 @@ def test_device_signed_ballot_is_verified_and_recorded(app, client, vote):
     nonce = re.search(r'data-nonce="([0-9a-f]+)"', page).group(1)
     voter = re.search(r'data-voter="([^"]+)"', page).group(1)
 
+    salt = "5a" * 32  # the browser's salt for the choice's commitment
+
     def sign(choice):
-        der = key.sign(device_payload(vote["uid"], voter, choice, nonce), ec.ECDSA(hashes.SHA256()))
+        committed = commit(vote["uid"], voter, choice, salt)
+        der = key.sign(device_payload(vote["uid"], voter, committed, nonce),
+                       ec.ECDSA(hashes.SHA256()))
         r, s = decode_dss_signature(der)
         return base64.b64encode(r.to_bytes(32, "big") + s.to_bytes(32, "big")).decode()
 
-    # A signature over another choice must not pass for this one.
+    # A signature over another choice's commitment must not pass for this one.
     forged = client.post(f"/p/{vote['uid']}/cast", data={
-        "choice": "agree", "nonce": nonce, "public_key": spki, "signature": sign("disagree")})
+        "choice": "agree", "nonce": nonce, "public_key": spki, "signature": sign("disagree"),
+        "salt": salt})
     assert forged.status_code == 302 and forged.headers["Location"].endswith("/ballot")
     page = client.post(f"/p/{vote['uid']}/confirm", data={"choice": "agree"}).get_data(as_text=True)
     nonce = re.search(r'data-nonce="([0-9a-f]+)"', page).group(1)
     ok = client.post(f"/p/{vote['uid']}/cast", data={
-        "choice": "agree", "nonce": nonce, "public_key": spki, "signature": sign("agree")})
+        "choice": "agree", "nonce": nonce, "public_key": spki, "signature": sign("agree"),
+        "salt": salt})
     assert "/receipt/" in ok.headers["Location"]
     with app.app_context():
         from votes.extensions import db
@@ -99,6 +106,9 @@ def test_device_signed_ballot_is_verified_and_recorded(app, client, vote):
 
         entry = chain_entries(db.session.get(Proposal, vote["id"]))[-1].entry
         assert entry["body"]["device"]["public_key"] == spki
+        # The chain carries the commitment made with the browser's salt, never the choice.
+        assert entry["body"]["commitment"] == commit(vote["uid"], voter, "agree", salt)
+        assert "choice" not in entry["body"]
 
 
 def test_wrong_answers_lock_the_link(app, client, vote):
@@ -229,6 +239,8 @@ def test_one_change_allowed_supersedes_the_first_ballot(app, runner, client, tmp
     with app.app_context():
         from votes.services.figures import proposal_figures
 
+        assert proposal_figures(str(vote["id"])).tally is None  # sealed until the close
+        app.config["VOTES_NOW"] = vote["t0"] + timedelta(days=8)
         t = proposal_figures(str(vote["id"])).tally
         assert (t.agree_headcount, t.disagree_headcount) == (0, 1)
 

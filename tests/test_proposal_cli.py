@@ -75,7 +75,8 @@ def test_whole_vote_end_to_end(app, runner, tmp_path):
     fig = show(runner, pid)
     assert fig["participating_headcount"] == 4
     assert fig["participating_area"] == 8950 + 7525 + 12000 + 20000 + 11000
-    assert fig["agree_headcount"] == 2 and fig["agree_area"] == 8950 + 7525 + 12000
+    # How anyone voted stays sealed until the close.
+    assert fig["revealed"] is False and "agree_headcount" not in fig and "passed" not in fig
 
     early = runner.invoke(args=["proposal", "close", pid])
     assert early.exit_code == 1 and "未表决" in early.output
@@ -85,7 +86,8 @@ def test_whole_vote_end_to_end(app, runner, tmp_path):
     assert closed.exit_code == 0, closed.output
     fig = show(runner, pid)
     assert fig["state"] == "closed"
-    assert fig["quorum_met"] is True
+    assert fig["quorum_met"] is True and fig["revealed"] is True
+    assert fig["agree_headcount"] == 2 and fig["agree_area"] == 8950 + 7525 + 12000
     # Agreement 2 of 4 heads is exactly half: not "more than half", so it fails.
     assert fig["passed"] is False
 
@@ -268,6 +270,7 @@ def test_community_rules_tighten_but_never_loosen(app, runner, tmp_path):
                                     ("2", "1", "101", "agree", "paper", "scan.pdf", "c"),
                                     ("2", "1", "201", "disagree", "paper", "scan.pdf", "c")])
     assert runner.invoke(args=["ballots", "import", pid, path]).exit_code == 0
+    at(app, T0 + timedelta(days=7, hours=1))
     fig = show(runner, pid)
     # 3 of 5 owners agree: a majority of participants, but less than 2/3 of all owners.
     assert fig["quorum_met"] and not fig["passed"]

@@ -4,7 +4,8 @@
 
 (It also runs make_vectors.py, which writes the test vectors of §8.2.)
 
-The server key comes from a fixed seed so its key id never changes. ECDSA signatures are
+The server key comes from a fixed seed so its key id never changes, and so do the salts of
+the choice commitments (a real server draws them at random). ECDSA signatures are
 randomised, so re-running changes the online ballot's signature (and the digests after it);
 the committed bundle is the reference for docs/verification.md.
 """
@@ -19,8 +20,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from votes.core import chain, signing
+from votes.core import chain, commitment, signing
 from votes.core.bundle import recompute_tally, write_bundle
+from votes.core.canonical import digest_hex
+from votes.core.commitment import Opening
 from votes.core.rules import Matter, default_rules
 
 SERVER = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
@@ -46,25 +49,40 @@ ROLL["total_headcount"] = len({u["voter"] for u in ROLL["units"]})
 RULES = default_rules(Matter.USE_FUND).to_dict()
 
 
+SECRETS: dict[str, tuple[str, str]] = {}  # voter -> (choice, salt), revealed at the close
+
+
 def units_of(voter: str) -> list[str]:
     return [u["unit_id"] for u in ROLL["units"] if u["voter"] == voter]
 
 
+def salt_of(voter: str) -> str:
+    """The example's fixed salt: SHA-256 of "example-salt/" + voter key (never do this for
+    real: a salt anyone can compute lets them try the three choices)."""
+    return digest_hex(f"example-salt/{voter}".encode())
+
+
+def commit(voter: str, choice: str) -> str:
+    SECRETS[voter] = (choice, salt_of(voter))
+    return commitment.commit(PROPOSAL["uid"], voter, choice, salt_of(voter))
+
+
 def device_ballot(voter: str, choice: str, nonce: str) -> dict:
-    payload = signing.device_payload(PROPOSAL["uid"], voter, choice, nonce)
+    committed = commit(voter, choice)
+    payload = signing.device_payload(PROPOSAL["uid"], voter, committed, nonce)
     r, s = decode_dss_signature(DEVICE.sign(payload, ec.ECDSA(hashes.SHA256())))
     spki = DEVICE.public_key().public_bytes(serialization.Encoding.DER,
                                             serialization.PublicFormat.SubjectPublicKeyInfo)
     device = {"alg": chain.DEVICE_ALG, "public_key": base64.b64encode(spki).decode(),
               "signature": base64.b64encode(r.to_bytes(32, "big") + s.to_bytes(32, "big")).decode(),
               "nonce": nonce}
-    return chain.ballot_body(voter=voter, units=units_of(voter), choice=choice,
+    return chain.ballot_body(voter=voter, units=units_of(voter), commitment=committed,
                              channel="online", device=device)
 
 
 def paper_ballot(voter: str, choice: str) -> dict:
-    return chain.ballot_body(voter=voter, units=units_of(voter), choice=choice, channel="paper",
-                             entered_by="clerk1", evidence="cd" * 32)
+    return chain.ballot_body(voter=voter, units=units_of(voter), commitment=commit(voter, choice),
+                             channel="paper", entered_by="clerk1", evidence="cd" * 32)
 
 
 def main() -> None:
@@ -79,11 +97,13 @@ def main() -> None:
         entry = chain.next_entry(sealed[-1] if sealed else None, proposal=PROPOSAL["uid"],
                                  kind=kind, time=time, key_id=key_id, body=body)
         sealed.append(chain.seal(entry, SERVER))
-    tally = recompute_tally(ROLL, RULES, sealed)
-    counted = [s.seq for s in chain.counted_ballots(sealed).values()]
+    counted = chain.counted_ballots(sealed)
+    openings = [Opening(s.seq, *SECRETS[voter]) for voter, s in counted.items()]
+    tally = recompute_tally(ROLL, RULES, sealed, [o.to_dict() for o in openings])
     close = chain.next_entry(sealed[-1], proposal=PROPOSAL["uid"], kind="close",
                              time="2026-12-08T01:00:00Z", key_id=key_id,
-                             body=chain.close_body(tally.to_dict(), counted))
+                             body=chain.close_body(tally.to_dict(),
+                                                   [s.seq for s in counted.values()], openings))
     sealed.append(chain.seal(close, SERVER))
     target = Path(__file__).with_name("example-bundle.zip")
     head = write_bundle(target, proposal=PROPOSAL, roll=ROLL, chain=sealed, private_key=SERVER,

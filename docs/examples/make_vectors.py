@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from votes.core import chain, signing
 from votes.core.bundle import recompute_tally, write_bundle
 from votes.core.canonical import canonical_bytes, digest_hex
+from votes.core.commitment import Opening
 from votes.core.rules import Matter, default_rules
 
 HERE = Path(__file__).resolve().parent
@@ -46,10 +47,25 @@ def plan(proposal=None) -> list[list]:
             ["ballot", "2026-12-04T05:00:00Z", ex.paper_ballot("v-d", "abstain")]]
 
 
+def openings_of(sealed) -> list[Opening]:
+    """The close's openings: each counted ballot's (choice, salt), as the example chose."""
+    return [Opening(s.seq, *ex.SECRETS[voter])
+            for voter, s in chain.counted_ballots(sealed).items()]
+
+
+def close_body(sealed, openings, rules=None, roll=None) -> dict:
+    """A close entry's body revealing these openings, its tally counted from them."""
+    tally = recompute_tally(roll or ex.ROLL, rules or ex.RULES, sealed,
+                            [o.to_dict() for o in openings])
+    return chain.close_body(tally.to_dict(),
+                            [s.seq for s in chain.counted_ballots(sealed).values()], openings)
+
+
 def seal(items, *, proposal=None, roll=None, rules=None, close="2026-12-08T01:00:00Z",
-         key=ex.SERVER, edit=None) -> list[chain.SealedEntry]:
+         key=ex.SERVER, edit=None, openings=None) -> list[chain.SealedEntry]:
     """Seal the items (adding a close at `close` unless None); edit(n, entry) may change an
-    entry just before it is sealed."""
+    entry just before it is sealed; openings(list) may change the close's openings (the
+    close's tally is then counted from the changed ones, as a consistent insider would)."""
     p, r = proposal or ex.PROPOSAL, roll or ex.ROLL
     kid = signing.key_id(key.public_key())
     sealed: list[chain.SealedEntry] = []
@@ -58,9 +74,10 @@ def seal(items, *, proposal=None, roll=None, rules=None, close="2026-12-08T01:00
         items.append(["close", close, None])
     for n, (kind, time, body) in enumerate(items):
         if kind == "close" and body is None:
-            tally = recompute_tally(r, rules or ex.RULES, sealed)
-            body = chain.close_body(tally.to_dict(),
-                                    [s.seq for s in chain.counted_ballots(sealed).values()])
+            revealed = openings_of(sealed)
+            if openings:
+                revealed = openings(revealed)
+            body = close_body(sealed, revealed, rules, r)
         entry = {"v": 1, "proposal": p["uid"], "seq": n,
                  "prev": sealed[-1].digest if sealed else chain.GENESIS_PREV, "kind": kind,
                  "time": time, "key_id": kid, "body": body}
@@ -153,9 +170,15 @@ def vectors() -> list[tuple[str, str, bytes, str, list[str]]]:
     add("empty-chain", "5.1: an empty chain with an invented tally", zipped(
         resign(empty, chain_length=0, chain_head="0" * 64)), steps=["5.1"])
     no_close = files_of(seal(plan(), close=None))
-    no_close["tally.json"] = no_close["tally.json"].replace(b'"final":false', b'"final":true')
+    interim_tally = no_close["tally.json"]
+    no_close["tally.json"] = g["tally.json"]
     add("no-close-final-tally", "7.1: no close entry but a final tally",
         zipped(resign(no_close)), steps=["7.1"])
+    leaky = files_of(seal(plan(), close=None))
+    leaky["tally.json"] = canonical_bytes(dict(json.loads(leaky["tally.json"]),
+                                               agree_area=20950))
+    add("interim-tally-with-choices", "1.5: an interim tally.json shows the turnout only",
+        zipped(resign(leaky)), steps=["1.5"])
 
     add("float-in-roll", "1.4: no floats", zipped(resign(replace(
         g, "roll.json", b'"area":8950', b'"area":89.5'))), steps=["1.4"])
@@ -188,8 +211,8 @@ def vectors() -> list[tuple[str, str, bytes, str, list[str]]]:
 
     def int_nonce(items):
         body = items[1][2]
-        payload = canonical_bytes({"choice": "agree", "nonce": 5, "proposal": ex.PROPOSAL["uid"],
-                                   "voter": "v-a"})
+        payload = canonical_bytes({"commitment": body["commitment"], "nonce": 5,
+                                   "proposal": ex.PROPOSAL["uid"], "voter": "v-a"})
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.asymmetric import ec
         from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
@@ -287,14 +310,35 @@ def vectors() -> list[tuple[str, str, bytes, str, list[str]]]:
     add("early-close", "7.5: no close before voting_end unless everyone voted",
         zipped(files_of(seal(plan(), close="2026-12-05T00:00:00Z"))), steps=["7.5"])
     interim_final = dict(g)
-    interim_final["tally.json"] = g["tally.json"].replace(b'"final":true', b'"final":false')
+    interim_final["tally.json"] = interim_tally
     add("closed-with-interim-tally", "8.1: a closed chain's tally is final",
         zipped(resign(interim_final)), steps=["8.1"])
 
+    def in_clear(n, e):
+        if n == 2:
+            e["body"]["choice"] = "agree"
+    add("choice-in-clear", "1.5, 6.3: a ballot carries its commitment, never its choice",
+        zipped(files_of(seal(plan(), edit=in_clear))), steps=["1.5"])
+
+    def bad_commitment(items):
+        items[2][2]["commitment"] = items[2][2]["commitment"].upper()
+    add("commitment-not-hex64", "6.3: the commitment is 64 lower-case hex digits",
+        zipped(files_of(seal(_edited_plan(bad_commitment)))), steps=["6.3"])
+
+    def flip_opening(revealed):
+        first = revealed[0]
+        return [Opening(first.seq, "disagree", first.salt)] + revealed[1:]
+    add("flipped-opening", "7.7: an opening reveals a choice its commitment does not bind",
+        zipped(files_of(seal(plan(), openings=flip_opening))), steps=["7.7"])
+    add("missing-opening", "7.6: one opening per counted ballot",
+        zipped(files_of(seal(plan(), openings=lambda revealed: revealed[1:]))),
+        steps=["7.6"])
+
     def flip(items):
         for item in items[1:]:
-            item[2]["choice"] = {"agree": "disagree"}.get(item[2]["choice"], "agree")
-        items[1][2] = ex.paper_ballot("v-a", items[1][2]["choice"])
+            voter = item[2]["voter"]
+            choice = {"agree": "disagree"}.get(ex.SECRETS[voter][0], "agree")
+            item[2] = ex.paper_ballot(voter, choice)
     flipped = files_of(seal(_edited_plan(flip), key=ATTACKER), key=ATTACKER)
     add("resigned-by-another-key", "3.3: ballots flipped and re-signed with another key",
         zipped(flipped), steps=["3.3"])

@@ -105,7 +105,7 @@ def test_1_5_non_string_device_nonce():
     story = good_story()
     body = story.entries[2]["body"]
     body["device"]["nonce"] = 5
-    payload = canonical_bytes({"choice": body["choice"], "nonce": 5,
+    payload = canonical_bytes({"commitment": body["commitment"], "nonce": 5,
                                "proposal": story.proposal["uid"], "voter": body["voter"]})
     body["device"]["signature"] = device_sign(payload)
     assert "1.5" in steps(story.bundle())
@@ -216,25 +216,16 @@ def test_7_4_still_runs_after_5_3_fails():
 # -- trust anchors ---------------------------------------------------------------------------
 
 def flipped_and_resigned_by_an_attacker() -> bytes:
-    entries = entries_of(good_story().bundle())
-    story = good_story()
-    for e in story.entries:
-        if e["kind"] == "ballot":
-            e["body"]["choice"] = "agree" if e["body"]["choice"] != "agree" else "disagree"
-    flipped = [dict(e, body=s["body"]) for e, s in zip(entries, story.entries[:-1])]
-    # the device-signed ballot is replaced by a paper one the attacker "entered"
-    flipped[2]["body"] = dict(flipped[2]["body"], channel="paper", device=None,
-                              entered_by="clerk", evidence="ef" * 32)
-    from votes.core.bundle import recompute_tally
-    from votes.core.chain import SealedEntry
-
-    rules = story.rules
-    tally = recompute_tally(story.roll, rules, [SealedEntry(e, "", "") for e in flipped])
-    close = dict(entries[-1], body={"tally": tally.to_dict(), "counted": [1, 2, 3, 4]})
-    files = good_files()
-    files["tally.json"] = canonical_bytes(dict(tally.to_dict(), final=True))
-    files["chain.jsonl"] = reseal_lines(flipped + [close], ATTACKER)
-    return rebundle(files, ATTACKER)
+    # Every choice flipped, re-committed and revealed consistently; the device-signed ballot
+    # is replaced by a paper one the attacker "entered"; all re-signed with another key.
+    story = (Story().genesis()
+             .paper("v-a", "disagree", "2026-12-01T02:00:00Z")
+             .paper("v-b", "disagree", "2026-12-02T02:00:00Z")
+             .paper("v-developer", "agree", "2026-12-03T02:00:00Z")
+             .paper("v-d", "agree", "2026-12-04T02:00:00Z")
+             .close())
+    return with_chain(entries_of(story.bundle()), ATTACKER,
+                      **{"tally.json": files_of(story.bundle())["tally.json"]})
 
 
 def test_3_3_ballots_flipped_and_resigned_with_another_key_are_never_verified():
@@ -270,7 +261,10 @@ def test_interim_bundle_is_in_progress_not_failed():
 
 def test_8_1_closed_chain_with_an_interim_tally():
     files = good_files()
-    files["tally.json"] = files["tally.json"].replace(b'"final":true', b'"final":false')
+    open_story = good_story()
+    open_story.entries.pop()  # the same ballots, exported before the close: turnout only
+    files["tally.json"] = files_of(open_story.bundle())["tally.json"]
+    assert b'"final":false' in files["tally.json"]
     assert "8.1" in steps(rebundle(files))
 
 

@@ -52,8 +52,9 @@ def test_changed_choice_naive():
 
 def test_changed_choice_insider():
     story = good_story()
-    story.entries[1]["body"]["choice"] = "disagree"  # close keeps the old tally
-    assert "7.4" in steps(story.bundle())
+    # Re-committed to "disagree" and re-sealed; the close keeps the old opening and tally.
+    story.entries[1]["body"]["commitment"], _ = story.commit("v-a", "disagree", "later")
+    assert "7.7" in steps(story.bundle())
 
 
 def test_deleted_entry():

@@ -162,7 +162,10 @@ def test_paper_ballot_in_another_spelling_goes_to_the_right_voter(app, runner, t
     assert result.exit_code == 0, result.output
     with app.app_context():
         keys = {u.unit_key: u.voter_key for u in db.session.scalars(select(FrozenUnit))}
-        cast = {b.voter_key: b.choice for b in db.session.scalars(select(Ballot))}
+        from votes.services.choices import unseal
+
+        cast = {b.voter_key: unseal(b.choice_enc)[0].value
+                for b in db.session.scalars(select(Ballot))}
     assert cast == {keys["1/1/102"]: "agree", keys["2/1/201"]: "disagree"}
     shown = json.loads(runner.invoke(args=["proposal", "show", str(vote["id"]), "--json"]).output)
     assert shown["ballots"] == 2

@@ -73,16 +73,20 @@ def show(proposal: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(f.to_json(), ensure_ascii=False, sort_keys=True))
         return
-    p, t = f.proposal, f.tally
+    p, t = f.proposal, f.tally or f.turnout
     click.echo(f"[{p.id}] {p.title}  ({p.community.code}, {p.matter}, {p.scope})")
     click.echo(f"状态 State: {STATE_ZH[p.state]} ({p.state})   预算 Budget: {format_yuan(p.budget)} 元")
     click.echo(f"总面积 Total area: {format_area(t.total_area)} m²   总人数 Headcount: {t.total_headcount}")
     click.echo(f"参与 Participating: {format_area(t.participating_area)} m², {t.participating_headcount}")
-    click.echo(f"同意 Agree: {format_area(t.agree_area)} m², {t.agree_headcount}")
+    if f.tally is not None:
+        click.echo(f"同意 Agree: {format_area(t.agree_area)} m², {t.agree_headcount}")
     for c in t.checks:
         mark = "达到 met" if c.met else "未达到 not met"
         click.echo(f"  {c.name}: {c.part}/{c.whole} {c.threshold} 需要 needed {c.needed} → {mark}")
-    result = "通过 PASSED" if t.passed else "未通过 NOT PASSED"
+    if f.tally is not None:
+        result = "通过 PASSED" if t.passed else "未通过 NOT PASSED"
+    else:
+        result = "各户意见在表决结束时公开 (choices are sealed until the close)"
     click.echo(f"法定人数 Quorum: {'达到 met' if t.quorum_met else '未达到 not met'}   结果 Result: {result}")
     if p.chain_head:
         click.echo(f"链头 Chain head: {p.chain_head} ({p.chain_length} entries)")

@@ -17,7 +17,8 @@ from votes.core.counting import electorate_from_frozen
 from votes.core.numbers import format_area
 from votes.core.roll import AreaBasis, UnitRecord
 from votes.core.rules import Matter, Rules
-from votes.core.tally import Choice, Tally, compute_tally
+from votes.core.commitment import revealed_choices
+from votes.core.tally import Choice, Tally, Turnout, compute_tally, compute_turnout
 
 FORMAT = "votes-bundle/1"
 DATA_FILES = ("proposal.json", "roll.json", "chain.jsonl", "tally.json", "ballots.csv",
@@ -31,12 +32,21 @@ def roll_units(roll: dict) -> list[UnitRecord]:
                        owner_keys=frozenset()) for u in roll["units"]]
 
 
-def recompute_tally(roll: dict, rules: dict, chain: Sequence[SealedEntry]) -> Tally:
-    """The tally the counted ballots of the chain give over the frozen roll."""
-    e = electorate_from_frozen(roll_units(roll), {u["unit_id"]: u["voter"] for u in roll["units"]})
-    choices = {voter: Choice(s.entry["body"]["choice"])
-               for voter, s in counted_ballots(chain).items()}
-    return compute_tally(e, choices, Rules.from_dict(rules))
+def _electorate(roll: dict):
+    voters = {u["unit_id"]: u["voter"] for u in roll["units"]}
+    return electorate_from_frozen(roll_units(roll), voters)
+
+
+def recompute_turnout(roll: dict, rules: dict, chain: Sequence[SealedEntry]) -> Turnout:
+    """Who took part by the chain's counted ballots: all an interim bundle may tell."""
+    return compute_turnout(_electorate(roll), counted_ballots(chain), Rules.from_dict(rules))
+
+
+def recompute_tally(roll: dict, rules: dict, chain: Sequence[SealedEntry], openings) -> Tally:
+    """The tally of the choices the close entry's openings reveal for the chain's ballots."""
+    ballots = {s.seq: s.entry["body"] for s in chain if s.entry.get("kind") == "ballot"}
+    return compute_tally(_electorate(roll), revealed_choices(ballots, openings),
+                         Rules.from_dict(rules))
 
 
 def write_bundle(target, *, proposal: dict, roll: dict, chain: Sequence[SealedEntry],
@@ -51,8 +61,8 @@ def write_bundle(target, *, proposal: dict, roll: dict, chain: Sequence[SealedEn
     last = chain[-1]
     if last.entry["kind"] == "close":
         tally = dict(last.entry["body"]["tally"], final=True)
-    else:
-        tally = dict(recompute_tally(roll, chain[0].entry["body"]["rules"], chain).to_dict(),
+    else:  # voting is open: choices stay sealed, so only the turnout
+        tally = dict(recompute_turnout(roll, chain[0].entry["body"]["rules"], chain).to_dict(),
                      final=False)
     files = {
         "proposal.json": canonical_bytes(proposal),
@@ -83,6 +93,8 @@ def write_bundle(target, *, proposal: dict, roll: dict, chain: Sequence[SealedEn
 def _ballots_csv(roll: dict, chain: Sequence[SealedEntry]) -> bytes:
     units = {u["unit_id"]: u for u in roll["units"]}
     counted = {s.digest for s in counted_ballots(chain).values()}
+    close = chain[-1].entry if chain[-1].entry["kind"] == "close" else {}
+    revealed = {o["seq"]: Choice(o["choice"]) for o in close.get("body", {}).get("openings", [])}
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["序号 seq", "时间 time (UTC)", "房屋 units", "面积 area (m²)",
@@ -94,10 +106,11 @@ def _ballots_csv(roll: dict, chain: Sequence[SealedEntry]) -> bytes:
         covered = [units[u] for u in body["units"] if u in units]
         labels = " ".join("-".join(p for p in (u["building"], u["entrance"], u["room"]) if p)
                           for u in covered)
-        choice = Choice(body["choice"])
+        choice = revealed.get(s.seq)
         writer.writerow(safe_row([s.seq, s.entry["time"], labels,
                                   format_area(sum(u["area"] for u in covered)),
-                                  f"{choice.label_zh} {choice.value}", body["channel"],
+                                  f"{choice.label_zh} {choice.value}" if choice else "未公开 sealed",
+                                  body["channel"],
                                   "是 yes" if s.digest in counted else "否 no (superseded)",
                                   s.digest]))
     # The BOM makes Excel read the file as UTF-8 so the Chinese shows.
@@ -109,8 +122,9 @@ NAMES_ZH = {"quorum_area": "参与表决专有面积", "quorum_headcount": "参�
 
 
 def render_report(proposal: dict, tally: dict, head: str, length: int) -> str:
-    """A human-readable result report, Chinese first."""
-    t = Tally.from_dict(tally)
+    """A human-readable result report, Chinese first (turnout only while voting is open)."""
+    final = tally.get("final", True)
+    t = Tally.from_dict(tally) if final else Turnout.from_dict(tally)
     matter = Matter(proposal["matter"])
     lines = [
         "业主共同决定事项表决结果报告 / Result report",
@@ -121,15 +135,17 @@ def render_report(proposal: dict, tally: dict, head: str, length: int) -> str:
         f"范围 Scope: {proposal['scope']}",
         f"预算 Budget: {proposal['budget'] // 100}.{proposal['budget'] % 100:02d} 元",
         f"表决时间 Voting (UTC): {proposal['voting_start']} — {proposal['voting_end']}",
-        "" if tally.get("final", True) else "（表决尚未结束，以下为当前数据 / not final）",
+        "" if final else "（表决尚未结束，以下为当前参与情况；各户意见在表决结束时公开 / "
+                         "not final: turnout only, choices are revealed at the close）",
         f"专有部分总面积 Total area: {format_area(t.total_area)} m²",
         f"总人数 Total headcount: {t.total_headcount}",
         f"参与 Participating: {format_area(t.participating_area)} m², {t.participating_headcount}",
-        f"同意 Agree: {format_area(t.agree_area)} m², {t.agree_headcount}",
-        f"反对 Disagree: {format_area(t.disagree_area)} m², {t.disagree_headcount}",
-        f"弃权 Abstain: {format_area(t.abstain_area)} m², {t.abstain_headcount}",
-        "",
     ]
+    if final:
+        lines += [f"同意 Agree: {format_area(t.agree_area)} m², {t.agree_headcount}",
+                  f"反对 Disagree: {format_area(t.disagree_area)} m², {t.disagree_headcount}",
+                  f"弃权 Abstain: {format_area(t.abstain_area)} m², {t.abstain_headcount}"]
+    lines.append("")
     for c in t.checks:
         area = "area" in c.name
         fmt = format_area if area else str
@@ -138,7 +154,10 @@ def render_report(proposal: dict, tally: dict, head: str, length: int) -> str:
         lines.append(f"{NAMES_ZH[c.name]} {c.name}: {fmt(c.part)}{unit} / {fmt(c.whole)}{unit}, "
                      f"门槛 {c.threshold}, 需要 needed {fmt(c.needed)}{unit}, "
                      f"差额 margin {fmt(c.margin)}{unit} → {verdict}")
-    lines += ["", f"结果 Result: {'通过 PASSED' if t.passed else '未通过 NOT PASSED'}"
-              f"（法定人数{'达到' if t.quorum_met else '未达到'}）",
-              f"记录链 Chain: {length} entries, head {head}", ""]
+    if final:
+        lines += ["", f"结果 Result: {'通过 PASSED' if t.passed else '未通过 NOT PASSED'}"
+                  f"（法定人数{'达到' if t.quorum_met else '未达到'}）"]
+    else:
+        lines += ["", f"表决中 Voting in progress（法定人数{'已达到' if t.quorum_met else '尚未达到'}）"]
+    lines += [f"记录链 Chain: {length} entries, head {head}", ""]
     return "\n".join(lines)

@@ -63,6 +63,10 @@ TALLY = {**{f"{w}_{m}": "uint" for w in ("total", "participating", "agree", "dis
                                           "abstain") for m in ("area", "headcount")},
          "quorum_met": "bool", "passed": "bool", "checks": [CHECK]}
 TALLY_FILE = {**TALLY, "final": "bool"}
+# While voting is open tally.json says only who took part: the choices are sealed.
+TURNOUT = {**{f"{w}_{m}": "uint" for w in ("total", "participating")
+              for m in ("area", "headcount")}, "quorum_met": "bool", "checks": [CHECK]}
+TURNOUT_FILE = {**TURNOUT, "final": "bool"}
 KEY = {"key_id": "str", "alg": "str", "public_key": "str"}
 KEYS_FILE = {"keys": [KEY]}
 DATA_FILES = ("proposal.json", "roll.json", "chain.jsonl", "tally.json", "ballots.csv",
@@ -87,14 +91,23 @@ GENESIS = {"proposal_digest": "hex64", "roll_digest": "hex64", "rules": RULES,
            "total_area": "uint", "total_headcount": "uint", "voting_start": "time",
            "voting_end": "time", "scope": "str", "max_changes": "uint"}
 DEVICE = {"alg": "str", "public_key": "str", "signature": "str", "nonce": "str"}
-BALLOT = {"voter": "str", "units": ["str"], "choice": "str", "channel": "str",
+# A ballot carries the commitment to its choice, never the choice (docs "Choice commitments").
+BALLOT = {"voter": "str", "units": ["str"], "commitment": "str", "channel": "str",
           "device": Nullable(DEVICE), "entered_by": Nullable("str"),
           "evidence": Nullable("str")}
-CLOSE = {"tally": TALLY, "counted": ["uint"]}
+OPENING = {"seq": "uint", "choice": "str", "salt": "str"}
+CLOSE = {"tally": TALLY, "counted": ["uint"], "openings": [OPENING]}
 BODIES = {"genesis": GENESIS, "ballot": BALLOT, "close": CLOSE}
 ENTRY = {"v": "uint", "proposal": "str", "seq": "uint", "prev": "hex64",
          "kind": Enum(tuple(BODIES)), "time": "time", "key_id": "str", "body": dict}
 SEALED = {"digest": "hex64", "entry": ENTRY, "sig": "str"}
+
+
+def tally_file_spec(value) -> dict:
+    """tally.json's type: turnout only when it says "final": false, else the full tally."""
+    if isinstance(value, dict) and value.get("final") is False:
+        return TURNOUT_FILE
+    return TALLY_FILE
 
 
 def type_errors(value, spec, path: str = "$", limit: int = 5) -> list[str]:

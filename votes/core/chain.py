@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from votes.core import signing
 from votes.core.canonical import canonical_bytes, canonical_digest
+from votes.core.commitment import Opening, is_hex64, openings_list
 
 VERSION = 1
 GENESIS_PREV = "0" * 64
@@ -89,20 +90,26 @@ def genesis_body(proposal: dict, roll: dict, rules: dict) -> dict:
             "max_changes": proposal["max_changes"]}
 
 
-def ballot_body(*, voter: str, units: Sequence[str], choice: str, channel: str,
+def ballot_body(*, voter: str, units: Sequence[str], commitment: str, channel: str,
                 device: dict | None = None, entered_by: str | None = None,
                 evidence: str | None = None) -> dict:
-    """One voter's ballot; paper and proxy ballots name the clerk and the scan's digest."""
+    """One voter's ballot; paper and proxy ballots name the clerk and the scan's digest.
+
+    The choice itself is not in the body, only its commitment (votes.core.commitment):
+    it is revealed in the close entry."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel}")
     if channel != "online" and (not entered_by or not evidence):
         raise ValueError("paper and proxy ballots need entered_by and evidence")
-    return {"voter": voter, "units": list(units), "choice": choice, "channel": channel,
+    if not is_hex64(commitment):
+        raise ValueError("a ballot carries a commitment of 64 lowercase hex characters")
+    return {"voter": voter, "units": list(units), "commitment": commitment, "channel": channel,
             "device": device, "entered_by": entered_by, "evidence": evidence}
 
 
-def close_body(tally: dict, counted: Sequence[int]) -> dict:
-    return {"tally": tally, "counted": sorted(counted)}
+def close_body(tally: dict, counted: Sequence[int], openings: Iterable[Opening]) -> dict:
+    """The tally, the counted ballots, and the opening of each counted ballot's commitment."""
+    return {"tally": tally, "counted": sorted(counted), "openings": openings_list(openings)}
 
 
 def counted_ballots(entries: Iterable[SealedEntry]) -> dict[str, SealedEntry]:

@@ -95,9 +95,10 @@ class KeyRing:
         return cls(keys)
 
 
-def device_payload(proposal_uid: str, voter_key: str, choice: str, nonce: str) -> bytes:
-    """The exact bytes an owner's browser signs for a ballot."""
-    return canonical_bytes({"choice": choice, "nonce": nonce, "proposal": proposal_uid,
+def device_payload(proposal_uid: str, voter_key: str, commitment: str, nonce: str) -> bytes:
+    """The exact bytes an owner's browser signs for a ballot: the choice's commitment (never
+    the choice, which three tries against the published signature would give away)."""
+    return canonical_bytes({"commitment": commitment, "nonce": nonce, "proposal": proposal_uid,
                             "voter": voter_key})
 
 

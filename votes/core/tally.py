@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from votes.core.counting import Electorate
 from votes.core.labels import Labelled
@@ -80,6 +80,46 @@ class Tally:
         fields = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
         fields["checks"] = tuple(ThresholdCheck.from_dict(c) for c in d["checks"])
         return cls(**fields)
+
+
+@dataclass(frozen=True)
+class Turnout:
+    """Who took part, and nothing of how: all that may be shown while voting is open."""
+
+    total_area: int
+    total_headcount: int
+    participating_area: int
+    participating_headcount: int
+    quorum_met: bool
+    checks: tuple[ThresholdCheck, ...]  # quorum_area, quorum_headcount
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["checks"] = [c.to_dict() for c in self.checks]
+        return data
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> "Turnout":
+        fields = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        fields["checks"] = tuple(ThresholdCheck.from_dict(c) for c in d["checks"][:2])
+        return cls(**fields)
+
+
+def compute_turnout(electorate: Electorate, voters: Iterable[str], rules: Rules) -> Turnout:
+    """Participation of these voters against the quorum; needs no choice at all."""
+    keys = set(voters)
+    p_area = sum(electorate.voter(key).area for key in keys)  # KeyError for a stranger
+    checks = (check("quorum_area", rules.quorum_area, p_area, electorate.total_area),
+              check("quorum_headcount", rules.quorum_headcount, len(keys),
+                    electorate.total_headcount))
+    return Turnout(electorate.total_area, electorate.total_headcount, p_area, len(keys),
+                   checks[0].met and checks[1].met, checks)
+
+
+def turnout_of(tally: Tally) -> Turnout:
+    """The turnout part of a full tally."""
+    return Turnout(tally.total_area, tally.total_headcount, tally.participating_area,
+                   tally.participating_headcount, tally.quorum_met, tally.checks[:2])
 
 
 def compute_tally(electorate: Electorate, choices: Mapping[str, Choice], rules: Rules) -> Tally:

@@ -8,7 +8,8 @@ import json
 from votes.core import signing
 from votes.core.bundle import FORMAT
 from votes.core.bundle_types import (KEYS_FILE, MANIFEST, MANIFEST_WITNESSED, PROPOSAL,
-                                     ROLL, TALLY_FILE, entry_type_errors, type_errors)
+                                     ROLL, TALLY_FILE, entry_type_errors, tally_file_spec,
+                                     type_errors)
 from votes.core.canonical import (CanonicalError, _no_constant, _no_duplicates, _no_float,
                                   check_depth, digest_hex, parse_canonical, parse_time)
 from votes.core.chain import GENESIS_PREV, VERSION, entry_digest
@@ -27,6 +28,8 @@ def _parse_files(b: _Bundle, run: _Run) -> None:
         except CanonicalError as exc:
             run.fail("1.4", f"{name}: {exc}")
             continue
+        if spec is TALLY_FILE:
+            spec = tally_file_spec(value)
         errors = type_errors(value, spec, name)
         for error in errors:
             run.fail("1.5", error)

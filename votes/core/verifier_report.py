@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from votes.core.numbers import format_area
-from votes.core.tally import Tally
+from votes.core.tally import Tally, Turnout
 
 VERIFIED, FAILED, IN_PROGRESS, UNANCHORED = "verified", "failed", "in_progress", "unanchored"
 # Exit status of `votes verify`; 2 is "the bundle or the keys file could not be read".
@@ -37,7 +37,7 @@ class Skipped:
 class Report:
     outcome: str
     failures: tuple[Failure, ...]
-    tally: Tally | None
+    tally: Tally | Turnout | None  # only the turnout while the vote is in progress
     chain_head: str | None
     entries: int
     ballots: int
@@ -94,12 +94,16 @@ class Report:
                 f"{t.total_headcount}",
                 f"参与 participating {format_area(t.participating_area)} m², "
                 f"{t.participating_headcount}",
-                f"同意 agree {format_area(t.agree_area)} m², {t.agree_headcount}",
             ]
+            if isinstance(t, Tally):
+                lines.append(f"同意 agree {format_area(t.agree_area)} m², {t.agree_headcount}")
             for c in t.checks:
                 lines.append(f"  {c.name} {c.threshold}: {c.part}/{c.whole} needed {c.needed} "
                              f"→ {'met' if c.met else 'NOT met'}")
-            if self.outcome == IN_PROGRESS:
+            if not isinstance(t, Tally):
+                lines.append("结果 result: 表决进行中，各户意见密封至表决结束 / vote in progress, "
+                             "choices sealed until the close")
+            elif self.outcome == IN_PROGRESS:
                 lines.append("结果 result: 表决进行中，尚无结果 / vote in progress, no result yet")
             elif self.outcome == FAILED:
                 lines.append("结果 result: 无法确认 / cannot be confirmed (verification failed)")

@@ -6,17 +6,15 @@ import base64
 from collections import Counter
 from dataclasses import dataclass
 
-from votes.core import signing
-from votes.core.bundle import recompute_tally
+from votes.core import commitment, signing
+from votes.core.bundle import recompute_tally, recompute_turnout
 from votes.core.bundle_types import type_errors
 from votes.core.canonical import digest_hex, parse_time
 from votes.core.chain import CHANNELS, DEVICE_ALG
 from votes.core.rules import THRESHOLD_NAMES, Matter, Threshold, default_rules
-from votes.core.tally import Choice
 from votes.core.verifier_base import _Bundle, _Run, canonical_b64
 
 _P256_SPKI_SIZE = 91  # DER SubjectPublicKeyInfo of an uncompressed P-256 point
-CHOICES = tuple(c.value for c in Choice)
 
 
 def _check_genesis(b: _Bundle, run: _Run) -> dict | None:
@@ -122,8 +120,9 @@ def _check_ballots(b: _Bundle, run: _Run) -> None:
             elif body["units"] != units_of[voter]:
                 run.fail("6.2", "units differ from the voter's units in the frozen roll "
                                 "(all of them, in roll order)", n)
-        if body["choice"] not in CHOICES:
-            run.fail("6.3", f"choice {body['choice'][:20]!r} is not agree/disagree/abstain", n)
+        problem = commitment.ballot_problem(body)  # see "Choice commitments"
+        if problem:
+            run.fail("6.3", problem, n)
         if p is not None:
             if not parse_time(p["voting_start"]) <= when < parse_time(p["voting_end"]):
                 run.fail("6.4", f"ballot time {e['time']} is outside the voting window", n)
@@ -154,7 +153,7 @@ def _check_device(body: dict, uid: str, n: int, run: _Run) -> None:
     if device["alg"] != DEVICE_ALG:
         run.fail("6.5", f"device alg {device['alg'][:30]!r} is not exactly {DEVICE_ALG!r}", n)
         return
-    payload = signing.device_payload(uid, body["voter"], body["choice"], device["nonce"])
+    payload = signing.device_payload(uid, body["voter"], body["commitment"], device["nonce"])
     if not canonical_b64(device["signature"], 64) or \
             not canonical_b64(device["public_key"], _P256_SPKI_SIZE):
         run.fail("6.5", "device signature does not verify", n)
@@ -175,7 +174,9 @@ def _counted(b: _Bundle, before: int) -> dict[str, tuple[int, dict]]:
     return counted
 
 
-def _recompute(b: _Bundle, genesis: dict, before: int, run: _Run, step: str):
+def _recompute(b: _Bundle, genesis: dict, before: int, run: _Run, step: str,
+               openings: list | None = None):
+    """The tally from the close's openings, or only the turnout when there is no close."""
     why = None
     if b.roll is None:
         why = "roll.json failed step 1.4 or 1.5"
@@ -187,14 +188,20 @@ def _recompute(b: _Bundle, genesis: dict, before: int, run: _Run, step: str):
         run.skip(step, why)
         return None
     voters = {u["voter"] for u in b.roll["units"]}
-    chosen = [s for s in _counted(b, before).values()
-              if s[1]["body"]["voter"] in voters and s[1]["body"]["choice"] in CHOICES]
-    return recompute_tally(b.roll, genesis["rules"], [_Sealed(e) for _, e in chosen])
+    chosen = [_Sealed(e) for _, e in _counted(b, before).values()
+              if e["body"]["voter"] in voters]
+    if openings is None:  # voting is open: the choices are sealed
+        return recompute_turnout(b.roll, genesis["rules"], chosen)
+    return recompute_tally(b.roll, genesis["rules"], chosen, openings)
 
 
 @dataclass(frozen=True)
 class _Sealed:
     entry: dict
+
+    @property
+    def seq(self) -> int:
+        return self.entry["seq"]
 
 
 def _check_close(b: _Bundle, genesis: dict | None, run: _Run):
@@ -202,17 +209,17 @@ def _check_close(b: _Bundle, genesis: dict | None, run: _Run):
     closes = b.entries("close")
     final = b.tally_file["final"] if b.tally_file is not None else None
     if genesis is None:
-        run.skip("7.1–7.5, 8.1", "there is no valid genesis (5.1)")
+        run.skip("7.1–7.7, 8.1", "there is no valid genesis (5.1)")
         return None, False
     if not b.all_typed and (not closes or closes[-1][0] != len(b.lines) - 1):
-        run.skip("7.1–7.5, 8.1", "the last entry failed step 1.4 or 1.5, so whether and how "
+        run.skip("7.1–7.7, 8.1", "the last entry failed step 1.4 or 1.5, so whether and how "
                                  "the vote was closed is unknown")
         return None, False
     if not closes:
         if final is False:
             tally = _recompute(b, genesis, len(b.lines), run, "8.1")
             if tally is not None and b.tally_file != dict(tally.to_dict(), final=False):
-                run.fail("8.1", "tally.json differs from the tally recomputed from the chain")
+                run.fail("8.1", "tally.json differs from the turnout recomputed from the chain")
             return tally, True
         run.fail("7.1", "the chain has no close entry, yet tally.json does not say "
                         "\"final\": false")
@@ -227,7 +234,8 @@ def _check_close(b: _Bundle, genesis: dict | None, run: _Run):
     elif close["body"]["counted"] != expected:
         run.fail("7.3", f"counted ballots {close['body']['counted'][:10]} differ from the "
                         f"rule's {expected[:10]}", n)
-    tally = _recompute(b, genesis, n, run, "7.4")
+    openings = close["body"]["openings"]  # the revealed choices
+    tally = _recompute(b, genesis, n, run, "7.4", openings)
     if tally is not None and close["body"]["tally"] != tally.to_dict():
         run.fail("7.4", "the tally in the close entry differs from the recomputed tally", n)
     if b.proposal is not None and b.roll is not None and \
@@ -235,6 +243,14 @@ def _check_close(b: _Bundle, genesis: dict | None, run: _Run):
         voted = set(_counted(b, n))
         if not {u["voter"] for u in b.roll["units"]} <= voted:
             run.fail("7.5", "closed before voting_end although not every voter voted", n)
+    if b.all_typed:  # 7.6, 7.7: each counted ballot's commitment opens to its revealed choice
+        ballots = {e["seq"]: e["body"] for m, e in b.entries("ballot") if m < n}
+        for step, message, seq in commitment.check_openings(close["proposal"], ballots,
+                                                            expected, openings):
+            run.fail(step, message, n if seq is None else seq)
+    else:
+        run.skip("7.6, 7.7", "some chain entries failed step 1.4 or 1.5, so the ballots are "
+                             "not all known")
     if final is None:
         run.skip("8.1", "tally.json failed step 1.4 or 1.5")
     elif b.tally_file != dict(close["body"]["tally"], final=True):

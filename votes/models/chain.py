@@ -43,7 +43,11 @@ class Ballot(Base):
     voter_key: Mapped[str] = mapped_column(String(64))
     revision: Mapped[int] = mapped_column(Integer, default=0)
     seq: Mapped[int] = mapped_column(Integer)
-    choice: Mapped[str] = mapped_column(String(16))
+    # The choice and the salt of its commitment, encrypted like owners' data: nothing that
+    # reads this table without the data key can tell how a voter voted before the close.
+    choice_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    # The commitment on the chain (None only for ballots cast before commitments existed).
+    commitment: Mapped[str | None] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(16))
     receipt: Mapped[str] = mapped_column(String(64), unique=True)
     entered_by: Mapped[str | None] = mapped_column(String(64))

@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from votes.core import chain
+from votes.core import chain, commitment
 from votes.core.tally import Choice
 from votes.models import Ballot, Evidence, FrozenUnit, Proposal
-from votes.services import audit, clock, keys
+from votes.services import audit, choices, clock, keys
 from votes.services.chain_store import Appender, lock_proposal
 from votes.services.errors import DomainError
 from votes.services.lifecycle import _advance
@@ -31,6 +31,7 @@ class BallotRequest:
     device: dict | None = None
     entered_by: str | None = None
     evidence: tuple[str, bytes] | None = None  # (file name, content)
+    salt: str | None = None  # the commitment's salt; the owner's browser picks it if it can
 
 
 class AlreadyVoted(DomainError):
@@ -83,6 +84,8 @@ class _Prepared:
     req: BallotRequest
     revision: int
     body: dict
+    commitment: str
+    choice_enc: bytes
 
 
 def _prepare(session: Session, proposal: Proposal, req: BallotRequest, units: list[str],
@@ -104,10 +107,14 @@ def _prepare(session: Session, proposal: Proposal, req: BallotRequest, units: li
         if known is None:
             session.add(Evidence(proposal_id=proposal.id, sha256=evidence_digest, name=name,
                                  content=content))
-    body = chain.ballot_body(voter=req.voter_key, units=units, choice=req.choice.value,
+    salt = req.salt or choices.new_salt()
+    committed = commitment.commit(proposal.uid, req.voter_key, req.choice.value, salt)
+    body = chain.ballot_body(voter=req.voter_key, units=units, commitment=committed,
                              channel=req.channel, device=req.device,
                              entered_by=req.entered_by, evidence=evidence_digest)
-    return _Prepared(req, revision, body)
+    # Salt, commitment and the encrypted (choice, salt) need no lock either: the lock
+    # covers only the clock, the signature and the writes.
+    return _Prepared(req, revision, body, committed, choices.seal(req.choice, salt))
 
 
 def _append(session: Session, appender: Appender, proposal: Proposal, prepared: _Prepared,
@@ -117,7 +124,8 @@ def _append(session: Session, appender: Appender, proposal: Proposal, prepared: 
     sealed = appender.append("ballot", prepared.body, now)
     ballot = Ballot(proposal_id=proposal.id, voter_key=req.voter_key,
                     revision=prepared.revision, seq=sealed.entry["seq"],
-                    choice=req.choice.value, channel=req.channel, receipt=sealed.digest,
+                    choice_enc=prepared.choice_enc, commitment=prepared.commitment,
+                    channel=req.channel, receipt=sealed.digest,
                     entered_by=req.entered_by, cast_at=now)
     session.add(ballot)
     return ballot

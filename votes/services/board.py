@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from votes.core.tally import Tally
+from votes.core.tally import Tally, Turnout
 from votes.extensions import db
 from votes.models import Proposal
 from votes.services.figures import proposal_figures
@@ -16,17 +16,18 @@ from votes.services.owner_pages import ReceiptLookup, lookup_receipt, proposal_b
 @dataclass(frozen=True)
 class BoardView:
     proposal: Proposal
-    tally: Tally
+    turnout: Turnout
+    tally: Tally | None  # None while voting is open: choices are sealed until the close
     ballots: int
     lookup: ReceiptLookup | None
     witnessed: tuple = ()  # each witness's longest cosigned head (WitnessCosignature)
 
     @property
     def final(self) -> bool:
-        return self.proposal.state in ("closed", "published")
+        return self.tally is not None
 
     def check(self, name: str):
-        return next(c for c in self.tally.checks if c.name == name)
+        return next(c for c in (self.tally or self.turnout).checks if c.name == name)
 
 
 def board_view(uid: str, receipt: str = "") -> BoardView:
@@ -39,7 +40,7 @@ def board_view(uid: str, receipt: str = "") -> BoardView:
     lookup = lookup_receipt(proposal, receipt) if receipt.strip() else None
     from votes.services.witness import latest_cosignatures
 
-    return BoardView(proposal, figures.tally, figures.ballots, lookup,
+    return BoardView(proposal, figures.turnout, figures.tally, figures.ballots, lookup,
                      tuple(latest_cosignatures(proposal)))
 
 

@@ -9,7 +9,7 @@ from votes.core.counting import electorate
 from votes.core.numbers import format_area, parse_yuan
 from votes.core.roll import Scope, natural_key
 from votes.core.rules import Rules
-from votes.core.tally import Tally
+from votes.core.tally import Tally, Turnout
 from votes.models import Community, Proposal
 from votes.services.figures import proposal_figures
 from votes.services.progress import Chart, turnout_chart
@@ -100,7 +100,8 @@ def draft_from_form(community: Community, form, files) -> ProposalDraft:
 
 @dataclass(frozen=True)
 class ProposalPage:
-    tally: Tally
+    turnout: Turnout
+    tally: Tally | None  # None while voting is open: choices are sealed until the close
     ballots: int
     rules: Rules
     chart: Chart | None
@@ -110,4 +111,5 @@ def proposal_page(proposal: Proposal) -> ProposalPage:
     f = proposal_figures(str(proposal.id))
     rules = Rules.from_dict(proposal.rules)
     q = rules.quorum_headcount
-    return ProposalPage(f.tally, f.ballots, rules, turnout_chart(proposal, q.num, q.den))
+    return ProposalPage(f.turnout, f.tally, f.ballots, rules,
+                        turnout_chart(proposal, q.num, q.den))

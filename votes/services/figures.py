@@ -1,4 +1,9 @@
-"""What a proposal's pages and `votes proposal show` report: state, turnout, tally."""
+"""What a proposal's pages and `votes proposal show` report: state, turnout, tally.
+
+While voting is open only the turnout exists for anyone to see: how many voted, with how
+much area, against the quorum. The tally (agree, disagree, abstain, passed) appears at the
+close, taken from the close entry that revealed the choices.
+"""
 
 from __future__ import annotations
 
@@ -7,29 +12,31 @@ from dataclasses import dataclass
 from votes.core.counting import electorate
 from votes.core.roll import Scope
 from votes.core.rules import Rules
-from votes.core.tally import Tally, compute_tally
+from votes.core.tally import Tally, Turnout, compute_turnout, turnout_of
 from votes.extensions import db
 from votes.models import Proposal
+from votes.services.choices import revealed
 from votes.services.lifecycle import get_proposal, refresh
 from votes.services.roll import load_units, unit_record
-from votes.services.tally import current_tally
+from votes.services.tally import current_turnout, final_tally
 
 
 @dataclass(frozen=True)
 class ProposalFigures:
     proposal: Proposal
-    tally: Tally
+    turnout: Turnout
+    tally: Tally | None  # None until the close: choices stay sealed while voting is open
     ballots: int
 
     def to_json(self) -> dict:
-        p, t = self.proposal, self.tally
+        p = self.proposal
+        figures = (self.tally or self.turnout).to_dict()
         return {
             "id": p.id, "uid": p.uid, "community": p.community.code, "title": p.title,
             "matter": p.matter, "scope": p.scope, "budget": p.budget, "state": p.state,
             "voting_start": p.voting_start.isoformat(), "voting_end": p.voting_end.isoformat(),
             "chain_head": p.chain_head, "chain_length": p.chain_length, "ballots": self.ballots,
-            **{k: v for k, v in t.to_dict().items() if k != "checks"},
-            "checks": t.to_dict()["checks"],
+            "revealed": self.tally is not None, **figures,
         }
 
 
@@ -42,7 +49,10 @@ def proposal_figures(proposal_ref: str) -> ProposalFigures:
         # Not frozen yet: the figures the roll would give today, with nobody voting.
         records = [unit_record(u) for u in load_units(proposal.community)]
         e = electorate(records, Scope.parse(proposal.scope))
-        tally = compute_tally(e, {}, Rules.from_dict(proposal.rules))
-        return ProposalFigures(proposal, tally, 0)
-    tally, _ = current_tally(session, proposal)
-    return ProposalFigures(proposal, tally, ballot_count(session, proposal))
+        return ProposalFigures(proposal, compute_turnout(e, (), Rules.from_dict(proposal.rules)),
+                               None, 0)
+    if revealed(proposal):
+        tally = final_tally(session, proposal)
+        return ProposalFigures(proposal, turnout_of(tally), tally, ballot_count(session, proposal))
+    return ProposalFigures(proposal, current_turnout(session, proposal), None,
+                           ballot_count(session, proposal))

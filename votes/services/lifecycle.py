@@ -25,7 +25,7 @@ from votes.services.chain_store import Appender, lock_proposal
 from votes.services.errors import DomainError, NotFound
 from votes.services.records import proposal_record, roll_record
 from votes.services.roll import OwnerRow, roll_records
-from votes.services.tally import current_tally
+from votes.services.tally import closing_tally
 from votes.services.tx import unit_of_work
 
 STATE_ZH = {"draft": "草稿", "publicity": "公示中", "voting": "表决中", "closed": "已结束",
@@ -94,8 +94,9 @@ def _open(session: Session, proposal: Proposal, when: datetime) -> None:
 
 
 def _close(session: Session, proposal: Proposal, when: datetime) -> None:
-    tally, counted = current_tally(session, proposal)
-    Appender(session, proposal).append("close", chain.close_body(tally.to_dict(), counted), when)
+    tally, counted, openings = closing_tally(session, proposal)  # reveals the choices
+    Appender(session, proposal).append("close", chain.close_body(tally.to_dict(), counted,
+                                                                 openings), when)
     proposal.state = "closed"
     proposal.closed_at = when
 

@@ -53,12 +53,14 @@ def overview_csv(rows: list[OverviewRow]) -> bytes:
                 "参与人数 participating", "同意面积 agree area", "同意人数 agree",
                 "达到法定人数 quorum", "通过 passed", "链头 chain head", "验证 verified"])
     for r in rows:
-        f, t = r.figures, r.figures.tally
+        f, t, final = r.figures, r.figures.turnout, r.figures.tally
         p = f.proposal
+        # Agreement is blank until the close: while voting, choices are sealed.
         w.writerow(safe_row([p.community.name, p.title, p.state, clock.local_text(p.voting_end),
                              t.total_area, t.total_headcount, t.participating_area,
-                             t.participating_headcount, t.agree_area, t.agree_headcount,
-                             int(t.quorum_met), int(t.passed), p.chain_head or "",
+                             t.participating_headcount, final.agree_area if final else "",
+                             final.agree_headcount if final else "", int(t.quorum_met),
+                             int(final.passed) if final else "", p.chain_head or "",
                              "" if r.verification is None
                              else CSV_OUTCOME.get(r.verification.outcome, "FAILED")]))
     return ("\ufeff" + out.getvalue()).encode("utf-8")

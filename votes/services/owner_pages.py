@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
 
-from votes.core import signing
+from votes.core import commitment, signing
 from votes.core.tally import Choice
 from votes.extensions import db
 from votes.models import (Ballot, ChainEntry, DeviceKey, FrozenUnit, FrozenVoter, Proposal,
@@ -40,6 +40,7 @@ class VoterView:
     ballot: Ballot | None  # the latest, the one that counts
     receipts: tuple[str, ...] = ()  # every ballot's receipt, earliest first
     voter: FrozenVoter | None = None
+    ballots: tuple[Ballot, ...] = ()  # every ballot, earliest first
 
 
 def voter_view(proposal: Proposal, voter_key: str) -> VoterView:
@@ -58,7 +59,7 @@ def voter_view(proposal: Proposal, voter_key: str) -> VoterView:
         .order_by(Ballot.revision)))
     voter = rows[0][1]
     return VoterView(units, voter.share, balance, covered, ballots[-1] if ballots else None,
-                     tuple(b.receipt for b in ballots), voter)
+                     tuple(b.receipt for b in ballots), voter, tuple(ballots))
 
 
 def _is_p256_key(text: str) -> bool:
@@ -94,26 +95,57 @@ def register_device(proposal: Proposal, voter_key: str, public_key: str) -> None
 
 
 def cast_online(proposal: Proposal, voter_key: str, choice_text: str, nonce: str,
-                public_key: str | None, signature: str | None) -> Ballot:
-    """Verify the device signature (when the browser made one), then append the ballot."""
+                public_key: str | None, signature: str | None,
+                salt: str | None = None) -> Ballot:
+    """Verify the device signature (when the browser made one), then append the ballot.
+
+    The browser picks the commitment's salt and signs the commitment, not the choice (see
+    docs/verification.md, "Choice commitments"); without a browser salt the server picks one."""
     try:
         choice = Choice(choice_text)
     except ValueError:
         raise DomainError("请选择 同意、反对 或 弃权 (choose agree, disagree or abstain)") from None
+    if salt is not None and not commitment.is_hex64(salt):
+        raise DomainError("页面数据有误，请刷新页面后重试 (malformed salt; reload and try again)")
     device = None
     if public_key and signature:
         registered = db.session.scalar(select(DeviceKey.id).where(
             DeviceKey.proposal_id == proposal.id, DeviceKey.voter_key == voter_key,
             DeviceKey.public_key == public_key))
-        payload = signing.device_payload(proposal.uid, voter_key, choice.value, nonce)
-        if registered is None or not signing.verify_device_signature(public_key, signature,
-                                                                     payload):
+        committed = commitment.commit(proposal.uid, voter_key, choice.value, salt) if salt \
+            else ""
+        payload = signing.device_payload(proposal.uid, voter_key, committed, nonce)
+        if registered is None or not salt or not signing.verify_device_signature(
+                public_key, signature, payload):
             raise DomainError("本设备的签名无法验证，请刷新页面后重试 "
                               "(the device signature does not verify; reload and try again)")
         device = {"alg": "ECDSA-P256-SHA256", "public_key": public_key,
                   "signature": signature, "nonce": nonce}
     return cast_ballot(proposal.id, BallotRequest(voter_key=voter_key, choice=choice,
-                                                  channel="online", device=device))
+                                                  channel="online", device=device, salt=salt))
+
+
+@dataclass(frozen=True)
+class ReceiptDetails:
+    """One of the owner's own ballots, for their receipt page: what they chose, and the salt
+    that lets them check, once the close reveals it, that their commitment opens to it."""
+
+    ballot: Ballot
+    choice: Choice
+    salt: str | None
+
+
+def receipt_details(view: VoterView, digest: str) -> ReceiptDetails | None:
+    """The owner's ballot with this receipt, unsealed for them alone (None if not theirs).
+
+    Reads the ballots voter_view already loaded: the receipt page stays within its budget."""
+    from votes.services.choices import unseal
+
+    ballot = next((b for b in view.ballots if b.receipt == digest), None)
+    if ballot is None:
+        return None
+    choice, salt = unseal(ballot.choice_enc)
+    return ReceiptDetails(ballot, choice, salt)
 
 
 @dataclass(frozen=True)

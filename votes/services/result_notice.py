@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from votes.core.numbers import format_area
 from votes.core.rules import Matter
-from votes.core.tally import Choice
 from votes.extensions import db
 from votes.models import FrozenUnit, Proposal
+from votes.services.choices import unseal
 from votes.services.clock import local_text
 from votes.services.errors import DomainError
 from votes.services.figures import proposal_figures
@@ -34,7 +34,7 @@ def result_notice_pdf(proposal: Proposal) -> bytes:
         raise DomainError("表决结束后才能生成结果公告 (the result notice needs a closed vote)")
     font = register_fonts()
     t = proposal_figures(str(proposal.id)).tally
-    choice_of = {b.voter_key: Choice(b.choice).label_zh
+    choice_of = {b.voter_key: unseal(b.choice_enc)[0].label_zh
                  for b in counted_ballots(db.session, proposal)}
     units = sorted(db.session.scalars(select(FrozenUnit).where(
         FrozenUnit.proposal_id == proposal.id)), key=delivery_key)

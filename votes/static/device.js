@@ -1,6 +1,6 @@
 // The owner's device key: made once per proposal and voter when the owner is verified,
-// kept non-extractable in IndexedDB, used to sign the ballot so that the server cannot
-// make up an online ballot without leaving a different signature trail.
+// kept non-extractable in IndexedDB, used to sign the ballot's commitment so that the server
+// cannot make up an online ballot without leaving a different signature trail.
 (function () {
   "use strict";
   var me = document.currentScript;
@@ -57,18 +57,38 @@
 
   var form = document.getElementById("cast-form");
   if (!form) { return; }
+  function hex(buffer) {
+    var bytes = new Uint8Array(buffer), s = "";
+    for (var i = 0; i < bytes.length; i++) { s += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16); }
+    return s;
+  }
+
+  // The choice is never signed as such: three tries against a published signature would
+  // give it away. The device signs a commitment to it, salted with 32 random bytes picked
+  // here, so the server cannot pick a salt that lets someone else guess the choice.
+  // Keys in sorted order, no spaces: the canonical form the server checks against.
+  function commitment(d, salt) {
+    var text = JSON.stringify({ choice: d.choice, domain: d.domain, proposal: d.proposal,
+                                salt: salt, voter: d.voter });
+    return subtle.digest("SHA-256", new TextEncoder().encode(text)).then(hex);
+  }
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var d = form.dataset;
-    // Keys in sorted order, no spaces: the canonical form the server checks against.
-    var payload = JSON.stringify({ choice: d.choice, nonce: d.nonce, proposal: d.proposal, voter: d.voter });
+    var salt = hex(window.crypto.getRandomValues(new Uint8Array(32)));
     ready.then(function (record) {
-      return subtle.sign({ name: "ECDSA", hash: "SHA-256" }, record.pair.privateKey,
-                         new TextEncoder().encode(payload)).then(function (sig) {
+      return commitment(d, salt).then(function (c) {
+        var payload = JSON.stringify({ commitment: c, nonce: d.nonce, proposal: d.proposal, voter: d.voter });
+        return subtle.sign({ name: "ECDSA", hash: "SHA-256" }, record.pair.privateKey,
+                           new TextEncoder().encode(payload));
+      }).then(function (sig) {
+        form.elements.salt.value = salt;
         form.elements.public_key.value = record.publicKey;
         form.elements.signature.value = b64(sig);
       });
     }).catch(function () {
+      form.elements.salt.value = "";
       form.elements.public_key.value = "";
       form.elements.signature.value = "";
     }).then(function () { form.submit(); });

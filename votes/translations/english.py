@@ -329,6 +329,16 @@ EN = {
     "请选择一项：同意、反对或弃权。": "Choose one: agree, disagree or abstain.",
     "页面已过期，请重新选择。": "The page expired; please choose again.",
     "登录名或密码错误。": "Wrong login or password.",
+    "表决期间各户意见密封保存，任何人（包括业委会）都看不到；表决结束时一并公开并计票。":
+        "While voting is open every choice stays sealed: nobody, the committee included, can "
+        "see it. All choices are revealed and counted at the close.",
+    "核对资料（请与回执码一起保存）": "For checking later (keep it with your receipt code)",
+    "表决结束前，记录中只有您意见的密封值，任何人都看不出您的选择。表决结束时公开意见，凭下面的随机码可以核对公开的意见就是您选的。":
+        "Until the close the record holds only a sealed value of your choice, from which "
+        "nobody can tell what you chose. At the close the choices are revealed; with the "
+        "random code below you can check that the revealed choice is the one you made.",
+    "密封值": "Sealed value",
+    "随机码": "Random code",
     # Owner second factor: companies, the notice code, the lobby throttle (issue 9).
     "单位和开发建设单位请使用表决通知上印的单位验证码（统一社会信用代码是公开的，不能用于验证）。":
         "Companies and the developer: use the company code printed on your voting notice "

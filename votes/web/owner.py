@@ -9,12 +9,13 @@ from flask import (Blueprint, abort, flash, redirect, render_template, request, 
 from flask_babel import gettext as _
 from flask_login import login_user
 
+from votes.core.commitment import DOMAIN as COMMITMENT_DOMAIN
 from votes.extensions import limiter
 from votes.services import access as access_service
 from votes.services.clock import local_text
 from votes.services.errors import DomainError
-from votes.services.owner_pages import (cast_online, proposal_by_uid, register_device,
-                                        voter_view)
+from votes.services.owner_pages import (cast_online, proposal_by_uid, receipt_details,
+                                        register_device, voter_view)
 from votes.web.login import OwnerUser, owner_required
 
 bp = Blueprint("owner", __name__)
@@ -136,7 +137,7 @@ def confirm(proposal, owner):
         return redirect(url_for("owner.ballot", uid=proposal.uid))
     session["ballot_nonce"] = nonce = secrets.token_hex(16)
     return render_template("owner/confirm.html", proposal=proposal, choice=choice, nonce=nonce,
-                           voter_key=owner.voter_key)
+                           voter_key=owner.voter_key, commitment_domain=COMMITMENT_DOMAIN)
 
 
 @bp.post("/p/<uid>/device")
@@ -161,7 +162,8 @@ def cast(proposal, owner):
     try:
         ballot = cast_online(proposal, owner.voter_key, request.form.get("choice", ""), nonce,
                              request.form.get("public_key") or None,
-                             request.form.get("signature") or None)
+                             request.form.get("signature") or None,
+                             request.form.get("salt") or None)
     except DomainError as err:
         view = voter_view(proposal, owner.voter_key)
         if view.ballot is not None:
@@ -178,11 +180,12 @@ def receipt(proposal, owner, digest: str):
     from votes.services.notices_pdf import receipt_qr_svg
 
     view = voter_view(proposal, owner.voter_key)
-    if view.ballot is None or digest not in view.receipts:
+    mine = receipt_details(view, digest)
+    if view.ballot is None or mine is None:
         abort(404)
     check_url = url_for("public.board", uid=proposal.uid, receipt=digest, _external=True)
     return render_template("owner/receipt.html", proposal=proposal, digest=digest, view=view,
-                           qr=receipt_qr_svg(check_url), check_url=check_url)
+                           mine=mine, qr=receipt_qr_svg(check_url), check_url=check_url)
 
 
 @bp.get("/p/<uid>/receipt/<digest>/signed.json")

@@ -12,8 +12,8 @@ from votes.web.tables import paged
 SORTS = {
     "community": lambda r: r.figures.proposal.community.name,
     "end": lambda r: r.figures.proposal.voting_end,
-    "turnout": lambda r: -r.figures.tally.participating_headcount
-    / max(r.figures.tally.total_headcount, 1),
+    "turnout": lambda r: -r.figures.turnout.participating_headcount
+    / max(r.figures.turnout.total_headcount, 1),
 }
 
 
