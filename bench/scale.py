@@ -105,10 +105,13 @@ def _put_ballots(proposal_id: int, count: int) -> int:
     """`count` paper ballots (agree, disagree, abstain in turn) in one transaction."""
     from sqlalchemy import insert, select
 
-    from votes.core import chain
+    import secrets
+
+    from votes.core import chain, commitment
     from votes.core.tally import Choice
     from votes.models import Ballot, FrozenUnit
     from votes.services.chain_store import Appender, lock_proposal
+    from votes.services.choices import seal
     from votes.services.clock import now
     from votes.services.tx import unit_of_work
 
@@ -124,12 +127,14 @@ def _put_ballots(proposal_id: int, count: int) -> int:
         when = now()
         rows = []
         for i, key in enumerate(list(units)[:count]):
-            choice = choices[i % 3]
-            body = chain.ballot_body(voter=key, units=units[key], choice=choice,
+            choice, salt = choices[i % 3], secrets.token_hex(32)
+            committed = commitment.commit(proposal.uid, key, choice, salt)
+            body = chain.ballot_body(voter=key, units=units[key], commitment=committed,
                                      channel="paper", entered_by="bench", evidence="0" * 64)
             sealed = appender.append("ballot", body, when)
             rows.append({"proposal_id": proposal_id, "voter_key": key, "revision": 0,
-                         "seq": sealed.seq, "choice": choice, "channel": "paper",
+                         "seq": sealed.seq, "choice_enc": seal(choice, salt),
+                         "commitment": committed, "channel": "paper",
                          "receipt": sealed.digest, "entered_by": "bench", "cast_at": when})
         session.flush()
         session.execute(insert(Ballot), rows)
@@ -159,12 +164,15 @@ def run(url: str, units: int, ballots: int, profile: str | None) -> dict[str, fl
         create_community("B", "bench")
         timer.figures["baseline"] = _baseline(units)
         timer.run("import", lambda: import_roll("B", "r.csv", data=data))
-        start = datetime.now(timezone.utc)
+        start = datetime.now(timezone.utc).replace(microsecond=0)
+        # Drafted eight days ago, so that its publicity has run its course today.
+        app.config["VOTES_NOW"] = start - timedelta(days=8, minutes=1)
         p = create_proposal(ProposalDraft(
             community="B", title="t", matter="use_fund", scope="all", budget="356000",
             publicity_start=(start - timedelta(days=8)).isoformat(),
             voting_start=(start - timedelta(hours=1)).isoformat(),
             voting_end=(start + timedelta(days=7)).isoformat()))
+        app.config.pop("VOTES_NOW")
         timer.run("open", lambda: open_voting(str(p.id)))
         cast = _put_ballots(p.id, ballots)
         proposal = get_proposal(str(p.id))
