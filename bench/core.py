@@ -9,7 +9,6 @@ summing the same data), so machines of different speed give comparable numbers.
 from __future__ import annotations
 
 import hashlib
-import io
 import sys
 import time
 
@@ -19,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey 
 
 from votes.core import chain, commitment, signing  # noqa: E402
 from votes.core.apportion import apportion  # noqa: E402
-from votes.core.bundle import recompute_tally, write_bundle  # noqa: E402
+from synthetic import close_and_write  # noqa: E402
 from votes.core.counting import electorate  # noqa: E402
 from votes.core.roll import AreaBasis, Scope, UnitRecord  # noqa: E402
 from votes.core.rules import Matter, default_rules  # noqa: E402
@@ -73,18 +72,8 @@ def main(n: int) -> None:
         sealed.append(chain.seal(chain.next_entry(sealed[-1], proposal="bench", kind="ballot",
                                                   time="2026-01-03T00:00:00Z", key_id=kid,
                                                   body=body), key))
-    tally = recompute_tally(roll, rules.to_dict(), sealed, [o.to_dict() for o in openings])
-    counted = [s.seq for s in chain.counted_ballots(sealed).values()]
-    sealed.append(chain.seal(chain.next_entry(sealed[-1], proposal="bench", kind="close",
-                                              time="2026-01-09T00:00:00Z", key_id=kid,
-                                              body=chain.close_body(tally.to_dict(), counted,
-                                                                   openings)),
-                             key))
-    out = io.BytesIO()
-    write_bundle(out, proposal=proposal, roll=roll, chain=sealed, private_key=key,
-                 keyring=signing.KeyRing({kid: key.public_key()}),
-                 created_at="2026-01-09T00:00:00Z")
-    data = out.getvalue()
+    data = close_and_write(sealed, proposal=proposal, roll=roll, rules=rules.to_dict(),
+                           openings=openings, key=key, kid=kid)
     hash_base, _ = timed(lambda: hashlib.sha256(data).hexdigest())
     t_verify, report = timed(lambda: verify_bundle(data, key_ids=[kid]))
     assert report.ok, report.render()

@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (decode_dss_signatur
                                                              encode_dss_signature)
 
 from votes.core import chain, commitment, signing  # noqa: E402
-from votes.core.bundle import recompute_tally, write_bundle  # noqa: E402
+from synthetic import close_and_write  # noqa: E402
 from votes.core.rules import Matter, default_rules  # noqa: E402
 from votes.core.verifier import verify_bundle  # noqa: E402
 
@@ -78,18 +78,9 @@ def build(n: int, online: float) -> tuple[bytes, str, list[chain.SealedEntry]]:
         sealed.append(chain.seal(chain.next_entry(sealed[-1], proposal="bench", kind="ballot",
                                                   time="2026-01-03T00:00:00Z", key_id=kid,
                                                   body=body), key))
-    tally = recompute_tally(roll, rules, sealed, [o.to_dict() for o in openings])
-    counted = [s.seq for s in chain.counted_ballots(sealed).values()]
-    sealed.append(chain.seal(chain.next_entry(sealed[-1], proposal="bench", kind="close",
-                                              time="2026-01-09T00:00:00Z", key_id=kid,
-                                              body=chain.close_body(tally.to_dict(), counted,
-                                                                   openings)),
-                             key))
-    out = io.BytesIO()
-    write_bundle(out, proposal=proposal, roll=roll, chain=sealed, private_key=key,
-                 keyring=signing.KeyRing({kid: key.public_key()}),
-                 created_at="2026-01-09T00:00:00Z")
-    return out.getvalue(), kid, sealed
+    data = close_and_write(sealed, proposal=proposal, roll=roll, rules=rules,
+                           openings=openings, key=key, kid=kid)
+    return data, kid, sealed
 
 
 def raw_loop(sealed: list[chain.SealedEntry], public: bytes) -> None:
