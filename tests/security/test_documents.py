@@ -104,3 +104,14 @@ def test_documents_stored_before_the_check_are_served_inert(app, client, runner,
     kind, params = parse_options_header(r.headers["Content-Disposition"])
     assert kind == "attachment" and list(params) == ["filename"]
     assert params["filename"].endswith(".bin") and '"' not in params["filename"]
+
+
+def test_pages_trust_scripts_only_from_the_static_folder(app, client, runner, tmp_path):
+    """Even a document that got past the checks could not be loaded as a page's script:
+    the pages' CSP names /static/ as the only script source, and documents live elsewhere."""
+    vote = make_open_proposal(app, runner, tmp_path)
+    page = client.get(f"/p/{vote['uid']}")
+    csp = dict(part.strip().split(" ", 1) for part in
+               page.headers["Content-Security-Policy"].split(";"))
+    assert csp["script-src"] == "http://localhost/static/"
+    assert not f"http://localhost/p/{vote['uid']}/doc/0".startswith(csp["script-src"])

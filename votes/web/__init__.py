@@ -11,8 +11,16 @@ from votes.models.base import MAX_ID
 from votes.services.clock import local_text
 from votes.services.errors import INVALID_INPUT, DomainError, NotFound
 
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+# Scripts only from /static/: an uploaded document (served under /p/<uid>/doc/) is outside
+# the one path the pages trust for scripts, whatever its bytes.
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src {static}; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+
+def page_csp() -> str:
+    from flask import request
+
+    return CSP.format(static=request.host_url + "static/")
 
 
 class DatabaseId(IntegerConverter):
@@ -91,7 +99,7 @@ def register_blueprints(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Content-Security-Policy", page_csp())
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         if app.config["HSTS"]:
