@@ -9,7 +9,9 @@ from __future__ import annotations
 import dataclasses
 
 from votes.core.numbers import format_yuan
-from votes.models import Proposal, ProposalItem
+from sqlalchemy import delete
+
+from votes.models import Proposal, ProposalDocument, ProposalItem
 from votes.services import audit, clock
 from votes.services.chain_store import lock_proposal
 from votes.services.errors import DomainError
@@ -78,4 +80,8 @@ def delete_draft(proposal_ref: str, actor: str = "cli") -> None:
         _refuse_unless_draft(p)
         audit.record(session, actor, "proposal.delete", community_id=p.community_id,
                      target=str(p.id), details={"title": p.title, "budget": p.budget})
-        session.delete(p)
+        # Core deletes: a draft has no frozen rows, and the ORM would try to load them.
+        for model in (ProposalItem, ProposalDocument):
+            session.execute(delete(model).where(model.proposal_id == p.id))
+        session.execute(delete(Proposal).where(Proposal.id == p.id))
+        session.expunge(p)

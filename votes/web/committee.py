@@ -126,13 +126,14 @@ def delete_proposal(user, proposal):
     if not request.form.get("confirm"):
         flash(_("请勾选确认后再删除草稿。"), "error")
         return redirect(url_for("committee.proposal", pid=proposal.id))
+    code = proposal.community.code
     try:
         delete_draft(str(proposal.id), actor=user.login)
     except DomainError as err:
         flash(err.message, "error")
         return redirect(url_for("committee.proposal", pid=proposal.id))
     flash(_("已删除草稿。"), "ok")
-    return redirect(url_for("committee.community", code=proposal.community.code))
+    return redirect(url_for("committee.community", code=code))
 
 
 @bp.post("/p/<int:pid>/withdraw")
