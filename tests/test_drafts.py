@@ -205,6 +205,13 @@ def test_withdraw_in_publicity_shows_the_reason_on_the_board(app, world, client,
     assert "已撤回" in board and "报价单有误，重新询价后再公示" in board and "未达到" not in board
     assert "已撤回" in client.get(f"/committee/p/{pid}").get_data(as_text=True)
     assert _audit_actions(app, pid)[-1] == "proposal.withdraw"
+    # Owners' links and printed notices end here too.
+    from tests.factories import voter_token
+
+    owner = client.get(f"/v/{voter_token(app, {'id': pid})}")
+    assert owner.status_code == 410 and "本事项已撤回" in owner.get_data(as_text=True)
+    assert runner.invoke(args=["proposal", "open", str(pid)]).exit_code == 1
+    assert "withdrawn" in runner.invoke(args=["notices", str(pid), "-o", "/dev/null"]).output
     # Ended without a result: time passing does not open it, nothing can be opened.
     app.config["VOTES_NOW"] = world["t0"] + timedelta(days=30)
     runner.invoke(args=["tick"])

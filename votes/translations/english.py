@@ -115,7 +115,6 @@ EN = {
     "表决未通过": "Not passed",
     "参与人数随时间变化": "Participation over time",
     "链头": "Chain head",
-    "开始公示": "Start publicity",
     "开始表决": "Open voting",
     "结束表决": "Close voting",
     "公布结果": "Publish the result",
@@ -306,7 +305,6 @@ EN = {
     "已生成新的签名密钥 %(k)s。": "New signing key %(k)s generated.",
     "请选择名册文件（CSV 或 XLSX）。": "Choose a roll file (CSV or XLSX).",
     "已导入业主名册：%(u)d 套房屋，%(o)d 位业主。": "Roll imported: %(u)d units, %(o)d owners.",
-    "已创建草稿。": "Draft created.",
     "已记录走访结果。": "Visit recorded.",
     "已录入 %(n)d 张选票。": "%(n)d ballots entered.",
     "验证未通过，还可以再试 %(n)d 次。": "That did not match. %(n)d attempts left.",
@@ -381,6 +379,10 @@ EN = {
         "longer be changed.",
     "错误代码 %(c)s": "Error code %(c)s",
     "已撤回，无结果": "Withdrawn, no result",
+    "本事项已撤回": "This proposal was withdrawn",
+    "业主委员会已撤回本事项，不再进行表决。撤回原因见公示栏。":
+        "The owners' committee withdrew this proposal; there will be no vote. The reason is "
+        "on the public board.",
     "业主委员会已于 %(t)s 撤回本事项，不再进行表决，也没有表决结果。":
         "The owners' committee withdrew this proposal on %(t)s: there will be no vote and "
         "no result.",
