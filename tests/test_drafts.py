@@ -224,6 +224,8 @@ def test_withdraw_in_publicity_shows_the_reason_on_the_board(app, world, client,
     sign_in(client, "district")
     overview = client.get("/regulator/?state=withdrawn").get_data(as_text=True)
     assert "屋面防水" in overview and "已撤回，无结果" in overview
+    detail = client.get(f"/regulator/p/{pid}").get_data(as_text=True)
+    assert "报价单有误" in detail and "未达到" not in detail and "download-bundle" not in detail
 
 
 def test_cli_withdraw_and_refusal_during_voting(app, world, runner, client):

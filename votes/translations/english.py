@@ -379,6 +379,7 @@ EN = {
         "longer be changed.",
     "错误代码 %(c)s": "Error code %(c)s",
     "已撤回，无结果": "Withdrawn, no result",
+    "尚未达到": "Not reached yet",
     "本事项已撤回": "This proposal was withdrawn",
     "业主委员会已撤回本事项，不再进行表决。撤回原因见公示栏。":
         "The owners' committee withdrew this proposal; there will be no vote. The reason is "
