@@ -75,7 +75,8 @@ def main(units: int, ballots: int) -> None:
             community="B", title="t", matter="use_fund", scope="all", budget="356000",
             publicity_start=(now - timedelta(days=8)).isoformat(),
             voting_start=(now - timedelta(hours=1)).isoformat(),
-            voting_end=(now + timedelta(days=7)).isoformat()))
+            voting_end=(now + timedelta(days=7)).isoformat()), schedule=True,
+            created_at=now.replace(microsecond=0) - timedelta(days=8, minutes=1))
         t_open, _ = timed(lambda: open_voting(str(p.id)))
         voters = list(dict.fromkeys(db.session.scalars(
             db.select(FrozenUnit.voter_key).where(FrozenUnit.proposal_id == p.id))))[:ballots]

@@ -100,7 +100,7 @@ def test_states_are_labelled_not_judged_before_the_close(app, world, runner, cli
     client.post("/staff/logout")
     sign_in(client, "district")
     page = client.get(f"/regulator/p/{sid}").get_data(as_text=True)
-    assert ">表决中<" in page and "未达到" not in page and "尚未达到" in page
+    assert ">表决中<" in page and ">未达到<" not in page and ">尚未达到<" in page
     # After the close, the result is judged.
     app.config["VOTES_NOW"] = world["t0"] + timedelta(days=8)
     shown = runner.invoke(args=["proposal", "show", sid]).output

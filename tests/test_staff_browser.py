@@ -89,7 +89,8 @@ def test_committee_and_regulator_in_the_browser(sqlite_app, tmp_path):
         shot(page, "committee-3-voting")
         app.config["VOTES_NOW"] = now + timedelta(days=3, minutes=1)
         page.reload()
-        assert "已结束" in page.locator("#state-badge").inner_text()  # closed at its end time when the page was loaded
+        # closed at its end time when the page was loaded
+        assert "已结束" in page.locator("#state-badge").inner_text()
         shot(page, "committee-4-closed")
         pid = page.url.rsplit("/", 1)[1]
 

@@ -261,7 +261,8 @@ def withdraw(proposal_ref: str, reason: str, actor: str = "cli") -> Proposal:
             raise DomainError(
                 "表决已开始，不能撤回：已有业主可能已投票，选票已记入记录链；"
                 "只能按期结束表决并公布结果 (voting has started and cannot be withdrawn: "
-                "ballots are on the chain, so the vote runs to its end and its result is published)")
+                "ballots are on the chain, so the vote runs to its end and its result is "
+                "published)")
         if p.state == "draft":
             raise DomainError("草稿尚未公示，无需撤回，可直接修改或删除 "
                               "(a draft is not public: edit or delete it instead)")
