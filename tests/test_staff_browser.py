@@ -59,10 +59,11 @@ def test_committee_and_regulator_in_the_browser(sqlite_app, tmp_path):
 
         page.click("#new-proposal")
         page.fill("#title", "水泵抢修")
-        page.fill("#scope", "building:1")
         from playwright.sync_api import expect
 
+        page.check("input[name=scope_building][value='1']")  # ticked from the roll
         expect(page.locator("#scope-live")).to_contain_text("3 人")  # the live count
+        expect(page.locator("#scope")).to_have_value("building:1")
         page.fill("#budget", "5000.00")
         page.check("input[name=emergency]")
         page.fill("#publicity_start", local(now + timedelta(minutes=30)))
