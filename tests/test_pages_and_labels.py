@@ -101,6 +101,9 @@ def test_states_are_labelled_not_judged_before_the_close(app, world, runner, cli
     sign_in(client, "district")
     page = client.get(f"/regulator/p/{sid}").get_data(as_text=True)
     assert ">表决中<" in page and ">未达到<" not in page and ">尚未达到<" in page
+    row = next(r for r in client.get("/regulator/?format=csv").data.decode("utf-8-sig")
+               .splitlines() if "电梯更换" in r).split(",")
+    assert row[2] == "表决中" and row[11] == ""  # no verdict before the close
     # After the close, the result is judged.
     app.config["VOTES_NOW"] = world["t0"] + timedelta(days=8)
     shown = runner.invoke(args=["proposal", "show", sid]).output

@@ -54,10 +54,14 @@ def overview_csv(rows: list[OverviewRow]) -> bytes:
     for r in rows:
         f, t = r.figures, r.figures.tally
         p = f.proposal
-        w.writerow([p.community.name, p.title, p.state, clock.local_text(p.voting_end),
+        from votes.services.lifecycle import STATE_ZH
+
+        final = p.state in ("closed", "published")  # no verdict before the close
+        w.writerow([p.community.name, p.title, STATE_ZH.get(p.state, p.state),
+                    clock.local_text(p.voting_end),
                     t.total_area, t.total_headcount, t.participating_area,
                     t.participating_headcount, t.agree_area, t.agree_headcount,
-                    int(t.quorum_met), int(t.passed), p.chain_head or "",
+                    int(t.quorum_met), int(t.passed) if final else "", p.chain_head or "",
                     "" if r.verification is None else CSV_OUTCOME.get(r.verification.outcome,
                                                                      "FAILED")])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
