@@ -71,13 +71,12 @@ def main(units: int, ballots: int) -> None:
         baseline, _ = timed(lambda: read_roll("r.csv", data))
         t_import, _ = timed(lambda: import_roll("B", "r.csv", data=data))
         now = datetime.now(timezone.utc).replace(microsecond=0)
-        app.config["VOTES_NOW"] = now - timedelta(days=8, minutes=1)  # drafted 8 days ago
         p = create_proposal(ProposalDraft(
             community="B", title="t", matter="use_fund", scope="all", budget="356000",
             publicity_start=(now - timedelta(days=8)).isoformat(),
             voting_start=(now - timedelta(hours=1)).isoformat(),
-            voting_end=(now + timedelta(days=7)).isoformat()))
-        app.config.pop("VOTES_NOW")
+            voting_end=(now + timedelta(days=7)).isoformat()), schedule=True,
+            created_at=now - timedelta(days=8, minutes=1))  # drafted 8 days ago
         t_open, _ = timed(lambda: open_voting(str(p.id)))
         voters = list(dict.fromkeys(db.session.scalars(
             db.select(FrozenUnit.voter_key).where(FrozenUnit.proposal_id == p.id))))[:ballots]

@@ -90,7 +90,7 @@ def prepare(url: str, instance: Path, units: int):
             budget="100000.00", items=("屋面防水:100000.00",),
             publicity_start=(now - timedelta(days=9)).isoformat(),
             voting_start=(now - timedelta(hours=1)).isoformat(),
-            voting_end=(now + timedelta(days=14)).isoformat()))
+            voting_end=(now + timedelta(days=14)).isoformat()), schedule=True)
         app.config["VOTES_NOW"] = now - timedelta(days=9) + timedelta(seconds=1)
         refresh(proposal)
         app.config.pop("VOTES_NOW")

@@ -165,14 +165,12 @@ def run(url: str, units: int, ballots: int, profile: str | None) -> dict[str, fl
         timer.figures["baseline"] = _baseline(units)
         timer.run("import", lambda: import_roll("B", "r.csv", data=data))
         start = datetime.now(timezone.utc).replace(microsecond=0)
-        # Drafted eight days ago, so that its publicity has run its course today.
-        app.config["VOTES_NOW"] = start - timedelta(days=8, minutes=1)
         p = create_proposal(ProposalDraft(
             community="B", title="t", matter="use_fund", scope="all", budget="356000",
             publicity_start=(start - timedelta(days=8)).isoformat(),
             voting_start=(start - timedelta(hours=1)).isoformat(),
-            voting_end=(start + timedelta(days=7)).isoformat()))
-        app.config.pop("VOTES_NOW")
+            voting_end=(start + timedelta(days=7)).isoformat()), schedule=True,
+            created_at=start - timedelta(days=8, minutes=1))  # publicity has run its course
         timer.run("open", lambda: open_voting(str(p.id)))
         cast = _put_ballots(p.id, ballots)
         proposal = get_proposal(str(p.id))

@@ -92,7 +92,7 @@ def make_open_proposal(app, runner, tmp_path, *, scope="all", extra=(), code="SU
         "proposal", "create", "--community", code, "--title", "电梯更换", "--matter", "use_fund",
         "--scope", scope, "--budget", "6547.50", "--item", "电梯更换:6547.50",
         "--publicity-start", "2026-11-20T09:00", "--voting-start", "2026-12-01T09:00",
-        "--voting-end", "2026-12-08T09:00", *extra])
+        "--voting-end", "2026-12-08T09:00", "--schedule", *extra])
     assert result.exit_code == 0, result.output
     pid = result.output.strip()
     app.config["VOTES_NOW"] = t0 + timedelta(hours=1)

@@ -77,7 +77,7 @@ def _make_live_vote(app, runner, tmp_path, voters: int) -> dict:
         "--scope", "all", "--budget", "10000.00",
         "--publicity-start", (now - timedelta(days=11)).isoformat(),
         "--voting-start", (now - timedelta(hours=1)).isoformat(),
-        "--voting-end", (now + timedelta(days=7)).isoformat()])
+        "--voting-end", (now + timedelta(days=7)).isoformat(), "--schedule"])
     assert result.exit_code == 0, result.output
     pid = result.output.strip()
     app.config["VOTES_NOW"] = None

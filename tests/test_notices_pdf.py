@@ -182,7 +182,7 @@ def open_vote(app, runner, tmp_path, *, roll=None, title="1号楼电梯更换",
         "--description", "两部电梯已运行二十年。", "--scope", "all", "--budget", "6547.50",
         *[a for item in items for a in ("--item", item)],
         "--publicity-start", "2026-11-20T09:00", "--voting-start", "2026-12-01T09:00",
-        "--voting-end", "2026-12-08T09:00"])
+        "--voting-end", "2026-12-08T09:00", "--schedule"])
     assert result.exit_code == 0, result.output
     pid = result.output.strip()
     app.config["VOTES_NOW"] = t0 + timedelta(hours=1)

@@ -44,7 +44,7 @@ def test_owner_votes_from_a_phone(sqlite_app, tmp_path):
             "--matter", "use_fund", "--scope", "building:1", "--budget", "356000.00",
             "--publicity-start", (now - timedelta(days=8)).isoformat(),
             "--voting-start", (now - timedelta(minutes=5)).isoformat(),
-            "--voting-end", (now + timedelta(days=7)).isoformat()]).output.strip()
+            "--voting-end", (now + timedelta(days=7)).isoformat(), "--schedule"]).output.strip()
         del app.config["VOTES_NOW"]
         assert runner.invoke(args=["proposal", "open", pid]).exit_code == 0
         pdf = tmp_path / "notices.pdf"

@@ -28,7 +28,7 @@ def create(runner, *extra, scope="all", budget="6547.50", code="SUN"):
         "proposal", "create", "--community", code, "--title", "电梯更换", "--matter", "use_fund",
         "--scope", scope, "--budget", budget,
         "--publicity-start", "2026-11-20T09:00", "--voting-start", "2026-12-01T09:00",
-        "--voting-end", "2026-12-08T09:00", *extra])
+        "--voting-end", "2026-12-08T09:00", "--schedule", *extra])
     assert result.exit_code == 0, result.output
     return result.output.strip()
 

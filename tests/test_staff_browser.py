@@ -59,10 +59,11 @@ def test_committee_and_regulator_in_the_browser(sqlite_app, tmp_path):
 
         page.click("#new-proposal")
         page.fill("#title", "水泵抢修")
-        page.fill("#scope", "building:1")
         from playwright.sync_api import expect
 
+        page.check("input[name=scope_building][value='1']")  # ticked from the roll
         expect(page.locator("#scope-live")).to_contain_text("3 人")  # the live count
+        expect(page.locator("#scope")).to_have_value("building:1")
         page.fill("#budget", "5000.00")
         page.check("input[name=emergency]")
         page.fill("#publicity_start", local(now + timedelta(minutes=30)))
@@ -73,11 +74,12 @@ def test_committee_and_regulator_in_the_browser(sqlite_app, tmp_path):
         shot(page, "committee-2-wizard")
         page.click("#create-proposal")
         page.wait_for_url(re.compile(r".*/committee/p/\d+$"))
+        page.check("#confirm-start-publicity")
         page.click("#move-start-publicity")  # publish the plan now, ahead of its date
-        assert "publicity" in page.content()
+        assert "公示中" in page.locator("#state-badge").inner_text()
         app.config["VOTES_NOW"] = now + timedelta(hours=1)
         page.reload()  # voting opens at its start time, on the next request
-        assert "voting" in page.content()
+        assert "表决中" in page.locator("#state-badge").inner_text()
         page.fill("#p-building", "1")
         page.fill("#p-entrance", "1")
         page.fill("#p-room", "101")
@@ -88,7 +90,8 @@ def test_committee_and_regulator_in_the_browser(sqlite_app, tmp_path):
         shot(page, "committee-3-voting")
         app.config["VOTES_NOW"] = now + timedelta(days=3, minutes=1)
         page.reload()
-        assert "closed" in page.content()  # closed at its end time when the page was loaded
+        # closed at its end time when the page was loaded
+        assert "已结束" in page.locator("#state-badge").inner_text()
         shot(page, "committee-4-closed")
         pid = page.url.rsplit("/", 1)[1]
 

@@ -43,7 +43,8 @@ def test_roll_upload_previews_then_replaces(app, world, client, tmp_path):
 def test_wizard_creates_and_runs_a_vote(app, world, client):
     sign_in(client, "sun_committee")
     live = client.get("/committee/c/SUN/scope-preview?scope=building:1&budget=100").get_json()
-    assert live == {"ok": True, "error": None, "units": 4, "headcount": 3, "area": "344.75"}
+    assert live == {"ok": True, "error": None, "units": 4, "headcount": 3, "area": "344.75",
+                    "scope": "building:1"}
     assert client.get("/committee/c/SUN/scope-preview?scope=floor:1").get_json()["ok"] is False
     form = {"title": "屋面防水", "matter": "use_fund", "scope": "building:1", "budget": "1000.00",
             "item_title": ["防水", ""], "item_amount": ["1000.00", ""],
@@ -59,11 +60,11 @@ def test_wizard_creates_and_runs_a_vote(app, world, client):
     assert r.status_code == 302
     url = r.headers["Location"]
     pid = int(url.rsplit("/", 1)[1])
-    assert client.post(f"{url}/move/start-publicity").status_code == 302
+    assert client.post(f"{url}/move/start-publicity", data={"confirm": "1"}).status_code == 302
     app.config["VOTES_NOW"] = world["t0"] + timedelta(days=7, hours=2)
-    client.post(f"{url}/move/open")
+    client.post(f"{url}/move/open", data={"confirm": "1"})
     page = client.get(url).get_data(as_text=True)
-    assert "voting" in page and "<svg" in page
+    assert ">表决中<" in page and "<svg" in page
     assert client.get(f"{url}/notices.pdf").data.startswith(b"%PDF")
 
     one = client.post(f"{url}/paper", data={"building": "1", "entrance": "1", "room": "101",
@@ -89,12 +90,12 @@ def test_wizard_creates_and_runs_a_vote(app, world, client):
     closed = client.post(f"{url}/move/close")  # every voter voted: early close allowed
     assert closed.status_code == 302
     page = client.get(url).get_data(as_text=True)
-    assert "closed" in page and "表决通过" in page
+    assert ">已结束<" in page and "表决通过" in page
     pdf = client.get(f"{url}/result-notice.pdf")
     assert pdf.data.startswith(b"%PDF")
     assert "张三".encode("utf-16-be") not in pdf.data and b"\xe5\xbc\xa0\xe4\xb8\x89" not in pdf.data
     assert client.post(f"{url}/move/publish-result").status_code == 302
-    assert "published" in client.get(url).get_data(as_text=True)
+    assert ">结果已公布<" in client.get(url).get_data(as_text=True)
 
 
 def test_visits_are_recorded_for_follow_up(app, world, client):

@@ -37,7 +37,7 @@ def _world(app, runner, tmp_path):
     result = runner.invoke(args=[
         "proposal", "create", "--community", "SUN", "--title", "电梯更换", "--matter", "use_fund",
         "--scope", "all", "--budget", "100.00", "--publicity-start", "2026-11-20T09:00",
-        "--voting-start", "2026-12-01T09:00", "--voting-end", "2026-12-08T09:00"])
+        "--voting-start", "2026-12-01T09:00", "--voting-end", "2026-12-08T09:00", "--schedule"])
     pid = result.output.strip()
     app.config["VOTES_NOW"] = t0 + timedelta(hours=1)
     assert runner.invoke(args=["proposal", "open", pid]).exit_code == 0

@@ -149,7 +149,7 @@ def _two_votes(app, runner, tmp_path):
             "proposal", "create", "--community", "SUN", "--title", "电梯更换", "--matter",
             "use_fund", "--scope", "all", "--budget", "6547.50",
             "--publicity-start", "2026-11-20T09:00", "--voting-start", "2026-12-01T09:00",
-            "--voting-end", "2026-12-08T09:00"])
+            "--voting-end", "2026-12-08T09:00", "--schedule"])
         pids.append(result.output.strip())
     app.config["VOTES_NOW"] = t0 + timedelta(hours=1)
     votes = []

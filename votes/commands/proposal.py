@@ -27,10 +27,13 @@ keys_cli = AppGroup("keys", help="Server signing keys (服务器签名密钥).")
 @click.option("--publicity-start", default=None)
 @click.option("--allow-change", is_flag=True, help="Allow one change of ballot before the end")
 @click.option("--emergency", is_flag=True, help="Emergency repair: shorter publicity allowed")
+@click.option("--schedule", is_flag=True,
+              help="Confirm now that publicity starts by itself at --publicity-start "
+                   "(without it the draft waits for start-publicity or schedule-publicity)")
 @domain_errors
 def create(community, title, description, matter, scope, budget, items, docs, voting_start,
-           voting_end, publicity_start, allow_change, emergency):
-    """Create a draft proposal and print its id."""
+           voting_end, publicity_start, allow_change, emergency, schedule):
+    """Create a draft proposal and print its id. A draft never starts a vote by itself."""
     from votes.services.proposal_create import DocumentUpload, ProposalDraft, create_proposal
 
     draft = ProposalDraft(
@@ -38,7 +41,69 @@ def create(community, title, description, matter, scope, budget, items, docs, vo
         budget=budget, items=tuple(items), voting_start=voting_start, voting_end=voting_end,
         publicity_start=publicity_start, allow_change=allow_change, emergency=emergency,
         documents=tuple(DocumentUpload.from_path(d) for d in docs))
-    click.echo(create_proposal(draft).id)
+    click.echo(create_proposal(draft, schedule=schedule).id)
+
+
+@proposal_cli.command("edit")
+@click.argument("proposal")
+@click.option("--title")
+@click.option("--description")
+@click.option("--matter")
+@click.option("--scope")
+@click.option("--budget")
+@click.option("--item", "items", multiple=True, help='Replaces all items: "title:amount"')
+@click.option("--doc", "docs", multiple=True, type=click.Path(dir_okay=False),
+              help="Attach another document")
+@click.option("--remove-doc", "remove_docs", multiple=True, type=int,
+              help="Remove the document at this position (0, 1, …)")
+@click.option("--voting-start")
+@click.option("--voting-end")
+@click.option("--publicity-start")
+@click.option("--allow-change/--no-allow-change", default=None)
+@click.option("--emergency/--no-emergency", default=None)
+@domain_errors
+def edit(proposal, docs, remove_docs, items, **changes):
+    """Edit a draft (only a draft; a confirmed schedule must be confirmed again)."""
+    import dataclasses
+
+    from votes.services.proposal_create import DocumentUpload
+    from votes.services.proposal_drafts import draft_of, edit_draft
+    from votes.services.lifecycle import get_proposal
+
+    current = draft_of(get_proposal(proposal))
+    given = {k: v for k, v in changes.items() if v is not None}
+    if items:
+        given["items"] = tuple(items)
+    draft = dataclasses.replace(current, **given,
+                                documents=tuple(DocumentUpload.from_path(d) for d in docs))
+    p = edit_draft(proposal, draft, remove_documents=tuple(remove_docs))
+    click.echo(f"已修改草稿 {p.id} (draft {p.id} edited)")
+
+
+@proposal_cli.command("delete")
+@click.argument("proposal")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation")
+@domain_errors
+def delete(proposal, yes):
+    """Delete a draft that was never published (audited)."""
+    from votes.services.proposal_drafts import delete_draft
+
+    if not yes:
+        click.confirm(f"删除草稿 {proposal}？(delete draft {proposal}?)", abort=True)
+    delete_draft(proposal)
+    click.echo(f"已删除草稿 {proposal} (draft {proposal} deleted)")
+
+
+@proposal_cli.command("withdraw")
+@click.argument("proposal")
+@click.option("--reason", required=True, help="Shown on the public board")
+@domain_errors
+def withdraw(proposal, reason):
+    """Withdraw a proposal in publicity (撤回): it ends without a vote or a result."""
+    from votes.services.lifecycle import STATE_ZH, withdraw as run
+
+    p = run(proposal, reason)
+    click.echo(f"{p.id}: {STATE_ZH[p.state]} ({p.state})")
 
 
 def _move(name: str, service: str, help_text: str):
@@ -55,6 +120,8 @@ def _move(name: str, service: str, help_text: str):
 
 
 _move("start-publicity", "start_publicity", "Publish the plan now and freeze the electorate.")
+_move("schedule-publicity", "schedule_publicity",
+      "Confirm the draft's planned publicity start: it then starts by itself at that time.")
 _move("open", "open_voting", "Open voting (at or after its start time).")
 _move("close", "close_voting", "Close voting (after the end, or once everyone has voted).")
 _move("publish-result", "publish_result", "Publish the result of a closed vote.")
@@ -80,16 +147,35 @@ def show(proposal: str, as_json: bool) -> None:
     click.echo(f"参与 Participating: {format_area(t.participating_area)} m², {t.participating_headcount}")
     if f.tally is not None:
         click.echo(f"同意 Agree: {format_area(t.agree_area)} m², {t.agree_headcount}")
-    for c in t.checks:
-        mark = "达到 met" if c.met else "未达到 not met"
-        click.echo(f"  {c.name}: {c.part}/{c.whole} {c.threshold} 需要 needed {c.needed} → {mark}")
-    if f.tally is not None:
-        result = "通过 PASSED" if t.passed else "未通过 NOT PASSED"
+    if p.state == "draft":
+        # Nothing is counted for a draft: no thresholds to miss yet.
+        click.echo("结果 Result: 草稿，尚未公示 draft, not published")
     else:
-        result = "各户意见在表决结束时公开 (choices are sealed until the close)"
-    click.echo(f"法定人数 Quorum: {'达到 met' if t.quorum_met else '未达到 not met'}   结果 Result: {result}")
+        final = p.state in ("closed", "published")
+        for c in t.checks:
+            mark = "达到 met" if c.met else ("未达到 not met" if final else "尚未达到 not yet met")
+            click.echo(f"  {c.name}: {c.part}/{c.whole} {c.threshold} "
+                       f"需要 needed {c.needed} → {mark}")
+        quorum = "达到 met" if t.quorum_met else ("未达到 not met" if final else "尚未达到 not yet met")
+        result = _result_text(p, t)
+        if p.state == "voting":
+            result += "；各户意见在表决结束时公开 (choices are sealed until the close)"
+        click.echo(f"法定人数 Quorum: {quorum}   结果 Result: {result}")
+    if p.state == "withdrawn" and p.withdraw_reason:
+        click.echo(f"撤回原因 Reason for withdrawal: {p.withdraw_reason}")
     if p.chain_head:
         click.echo(f"链头 Chain head: {p.chain_head} ({p.chain_length} entries)")
+
+
+def _result_text(p, t) -> str:
+    if p.state in ("closed", "published"):
+        return "通过 PASSED" if t.passed else "未通过 NOT PASSED"
+    from votes.services.lifecycle import STATE_EN, STATE_ZH
+
+    return {"publicity": "公示中，尚未表决 in publicity, voting not started",
+            "voting": "表决中 voting in progress",
+            "withdrawn": "已撤回，无表决结果 withdrawn, no result"}.get(
+        p.state, f"{STATE_ZH[p.state]} {STATE_EN[p.state]}")
 
 
 @ballots_cli.command("import")

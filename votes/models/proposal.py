@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import false as sa_false
 from sqlalchemy import (JSON, BigInteger, Boolean, ForeignKey, Integer, LargeBinary, String,
                         Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
@@ -11,7 +12,8 @@ from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 from votes.models.base import Base, UTCDateTime, utcnow
 from votes.models.roll import canonical_key
 
-STATES = ("draft", "publicity", "voting", "closed", "published")
+# "withdrawn": ended during publicity by the committee, without a vote or a result.
+STATES = ("draft", "publicity", "voting", "closed", "published", "withdrawn")
 
 
 class Proposal(Base):
@@ -29,6 +31,10 @@ class Proposal(Base):
     max_changes: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[str] = mapped_column(String(16), default="draft", index=True)
     publicity_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set only by the committee's confirmed "schedule publicity": a plain saved draft never
+    # moves by itself when its publicity_start passes.
+    publicity_scheduled: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                      server_default=sa_false())
     voting_start: Mapped[datetime] = mapped_column(UTCDateTime)
     voting_end: Mapped[datetime] = mapped_column(UTCDateTime)
     # Rules in force, frozen when publicity starts (the community's may change later).
@@ -44,6 +50,8 @@ class Proposal(Base):
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdraw_reason: Mapped[str | None] = mapped_column(Text)
 
     community: Mapped["Community"] = relationship()  # noqa: F821
     items: Mapped[list["ProposalItem"]] = relationship(

@@ -133,6 +133,9 @@ def check_open(proposal: Proposal) -> None:
 
     proposal = refresh(proposal)
     now = clock.now()
+    if proposal.state == "withdrawn":
+        raise DeadEnd("withdrawn", "本事项已撤回，不再表决 (this proposal was withdrawn)",
+                      proposal)
     if proposal.state in ("draft", "publicity") or now < proposal.voting_start:
         raise DeadEnd("not_open", "表决尚未开始 (voting has not opened yet)", proposal)
     if proposal.state != "voting" or now >= proposal.voting_end:

@@ -83,15 +83,77 @@ def scope_choices(community: Community) -> tuple[str, ...]:
             *(f"entrance:{e}" for e in entrances))
 
 
-def draft_from_form(community: Community, form, files) -> ProposalDraft:
+@dataclass(frozen=True)
+class BuildingChoice:
+    """One building of the roll with its entrances, as the scope checkboxes offer them."""
+
+    building: str
+    units: int
+    entrances: tuple[tuple[str, int], ...]  # ("3-1", units)
+
+
+def scope_tree(community: Community) -> tuple[BuildingChoice, ...]:
+    """Buildings and entrances of the roll, labels normalised ("3号楼" and "3" are one)."""
+    from votes.core.roll import normalise_building, normalise_entrance
+
+    buildings: dict[str, dict[str, int]] = {}
+    for r in (unit_record(u) for u in load_units(community)):
+        entrances = buildings.setdefault(normalise_building(r.building), {})
+        key = normalise_entrance(r.entrance)
+        entrances[key] = entrances.get(key, 0) + 1
+    return tuple(
+        BuildingChoice(b, sum(es.values()), tuple(
+            (f"{b}-{e}", n) for e, n in sorted(es.items(), key=lambda x: natural_key(x[0])) if e))
+        for b, es in sorted(buildings.items(), key=lambda x: natural_key(x[0])))
+
+
+def scope_from_choices(community: Community, buildings: list[str], entrances: list[str],
+                       typed: str = "all") -> str:
+    """The scope the checkboxes describe: whole buildings, or entrances (a whole building
+    ticked with some single entrances becomes all of its entrances); `typed` if none."""
+    from votes.core.roll import normalise_building
+
+    chosen_b = {normalise_building(b) for b in buildings if b.strip()}
+    chosen_e = {e.strip() for e in entrances if e.strip()}
+    if not chosen_b and not chosen_e:
+        return typed or "all"
+    if not chosen_e:
+        return str(Scope.parse("building:" + ",".join(sorted(chosen_b, key=natural_key))))
+    tree = {c.building: c for c in scope_tree(community)}
+    parts = set(chosen_e)
+    for b in chosen_b:
+        choice = tree.get(b)
+        if choice is None:
+            continue
+        if sum(n for _, n in choice.entrances) != choice.units:
+            # Some units of this building have no entrance: only a list of units says it.
+            records = [unit_record(u) for u in load_units(community)]
+            e_scope = Scope.parse("entrance:" + ",".join(sorted(chosen_e, key=natural_key)))
+            b_scope = Scope.parse("building:" + ",".join(sorted(chosen_b, key=natural_key)))
+            labels = [r.label for r in records if e_scope.contains(r) or b_scope.contains(r)]
+            return "unit:" + ",".join(sorted(labels, key=natural_key))
+        parts.update(e for e, _ in choice.entrances)
+    return str(Scope.parse("entrance:" + ",".join(sorted(parts, key=natural_key))))
+
+
+def form_scope(community: Community, form) -> str:
+    return scope_from_choices(community, form.getlist("scope_building"),
+                              form.getlist("scope_entrance"), form.get("scope", "all"))
+
+
+def uploaded_documents(files) -> list[DocumentUpload]:
+    return [DocumentUpload(f.filename, f.read())
+            for f in files.getlist("documents") if f and f.filename]
+
+
+def draft_from_form(community: Community, form, documents=()) -> ProposalDraft:
     items = tuple(f"{t.strip()}:{a.strip()}" for t, a in
                   zip(form.getlist("item_title"), form.getlist("item_amount")) if t.strip())
-    documents = tuple(DocumentUpload(f.filename, f.read())
-                      for f in files.getlist("documents") if f and f.filename)
+    documents = tuple(documents)
     return ProposalDraft(
         community=community.code, title=form.get("title", ""),
         description=form.get("description", ""), matter=form.get("matter", "use_fund"),
-        scope=form.get("scope", "all"), budget=form.get("budget", ""), items=items,
+        scope=form_scope(community, form), budget=form.get("budget", ""), items=items,
         documents=documents, voting_start=form.get("voting_start", ""),
         voting_end=form.get("voting_end", ""),
         publicity_start=form.get("publicity_start") or None,

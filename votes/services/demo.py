@@ -99,7 +99,7 @@ def ensure_demo() -> Proposal:
             publicity_start=(now - timedelta(days=8)).isoformat(),
             voting_start=(now - timedelta(hours=1)).isoformat(),
             voting_end=(now + timedelta(days=14)).isoformat()),
-            created_at=now - timedelta(days=8, minutes=1))
+            created_at=now - timedelta(days=8, minutes=1), schedule=True)
     return refresh(proposal)
 
 

@@ -24,7 +24,7 @@ def _created_at(proposal):
 def export_bundle(proposal_ref: str, target, actor: str = "cli") -> str:
     """Write the bundle to a path or binary file; return the chain head it carries."""
     proposal = refresh(get_proposal(proposal_ref))
-    if proposal.state in ("draft", "publicity"):
+    if proposal.state in ("draft", "publicity", "withdrawn"):
         raise DomainError("表决尚未开始，还没有可导出的记录 (voting has not opened: nothing to export)")
     key_id, private_key = keys.signing_key()
     if isinstance(target, (str, Path)):

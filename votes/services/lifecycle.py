@@ -29,7 +29,9 @@ from votes.services.tally import closing_tally
 from votes.services.tx import unit_of_work
 
 STATE_ZH = {"draft": "草稿", "publicity": "公示中", "voting": "表决中", "closed": "已结束",
-            "published": "结果已公布"}
+            "published": "结果已公布", "withdrawn": "已撤回"}
+STATE_EN = {"draft": "draft", "publicity": "in publicity", "voting": "voting in progress",
+            "closed": "closed", "published": "result published", "withdrawn": "withdrawn"}
 
 
 def get_proposal(proposal_ref: str | int) -> Proposal:
@@ -103,7 +105,8 @@ def _close(session: Session, proposal: Proposal, when: datetime) -> None:
 
 def _advance(session: Session, proposal: Proposal, now: datetime) -> None:
     """Apply every move whose time has come, in order, each at its own time."""
-    if proposal.state == "draft" and proposal.publicity_start <= now \
+    if proposal.state == "draft" and proposal.publicity_scheduled \
+            and proposal.publicity_start <= now \
             and proposal.publicity_start >= proposal.created_at:  # never back-dated
         _freeze(session, proposal, proposal.publicity_start)
     if proposal.state == "publicity" and proposal.voting_start <= now:
@@ -125,7 +128,8 @@ def refresh(proposal: Proposal) -> Proposal:
 
 
 def _due(p: Proposal, now: datetime) -> bool:
-    return (p.state == "draft" and p.created_at <= p.publicity_start <= now) or \
+    return (p.state == "draft" and p.publicity_scheduled
+            and p.created_at <= p.publicity_start <= now) or \
         (p.state == "publicity" and p.voting_start <= now) or \
         (p.state == "voting" and p.voting_end <= now)
 
@@ -144,13 +148,14 @@ def tick() -> list[tuple[Proposal, str, str]]:
     return moved
 
 
-def _committee_move(proposal_ref: str, actor: str, action: str, act) -> Proposal:
+def _committee_move(proposal_ref: str, actor: str, action: str, act,
+                    details: dict | None = None) -> Proposal:
     """Run one committee action under the proposal's lock, and audit it in the same commit."""
     proposal = get_proposal(proposal_ref)
     with unit_of_work() as session:
         p = lock_proposal(session, proposal.id)
         act(session, p, clock.now())  # read under the lock, like every chain entry's time
-        _audit(session, actor, action, p)
+        _audit(session, actor, action, p, details)
     return p
 
 
@@ -174,9 +179,12 @@ def open_voting(proposal_ref: str, actor: str = "cli") -> Proposal:
     """Committee action: open voting once its start time has come."""
 
     def act(session: Session, p: Proposal, now: datetime) -> None:
-        if p.state in ("voting", "closed", "published"):
+        if p.state in ("voting", "closed", "published", "withdrawn"):
             raise DomainError(f"表决已开始或已结束，当前状态：{STATE_ZH[p.state]} "
                               f"(voting already opened; it is {p.state})")
+        if p.state == "draft" and not p.publicity_scheduled:
+            raise DomainError("草稿尚未公示：请先开始公示，公示期满后才能开始表决 "
+                              "(this draft was never published: start publicity first)")
         if now < p.voting_start:
             raise DomainError(
                 f"表决开始时间 {clock.local_text(p.voting_start)} 未到，公示期内不能提前开始 "
@@ -224,6 +232,58 @@ def publish_result(proposal_ref: str, actor: str = "cli") -> Proposal:
     return _committee_move(proposal_ref, actor, "proposal.publish", act)
 
 
-def _audit(session: Session, actor: str, action: str, p: Proposal) -> None:
+def _audit(session: Session, actor: str, action: str, p: Proposal,
+           details: dict | None = None) -> None:
     audit.record(session, actor, action, community_id=p.community_id, target=str(p.id),
-                 details={"state": p.state, "chain_head": p.chain_head or ""})
+                 details={"state": p.state, "chain_head": p.chain_head or "", **(details or {})})
+
+
+def schedule_publicity(proposal_ref: str, actor: str = "cli") -> Proposal:
+    """Committee action: confirm the draft's planned publicity start; from then on the
+    proposal moves to publicity by itself at that time (`refresh`, `votes tick`)."""
+
+    def act(session: Session, p: Proposal, now: datetime) -> None:
+        if p.state != "draft":
+            raise DomainError(f"只有草稿可以安排公示，当前状态：{STATE_ZH[p.state]} "
+                              f"(only a draft can be scheduled; it is {p.state})")
+        if p.publicity_start is None or p.publicity_start < now:
+            raise DomainError(
+                "计划的公示开始时间已过去：请改为立即开始公示，或修改草稿的时间 "
+                "(the planned publicity start has passed: start publicity now or edit the draft)")
+        from votes.services.proposal_create import check_publicity_length
+
+        check_publicity_length(p, p.publicity_start)
+        p.publicity_scheduled = True
+
+    return _committee_move(proposal_ref, actor, "proposal.schedule", act)
+
+
+def withdraw(proposal_ref: str, reason: str, actor: str = "cli") -> Proposal:
+    """Committee action: end a proposal in publicity without a vote or result, with a reason
+    shown on its board."""
+    reason = (reason or "").strip()
+
+    def act(session: Session, p: Proposal, now: datetime) -> None:
+        _advance(session, p, now)
+        if p.state == "voting":
+            raise DomainError(
+                "表决已开始，不能撤回：已有业主可能已投票，选票已记入记录链；"
+                "只能按期结束表决并公布结果 (voting has started and cannot be withdrawn: "
+                "ballots are on the chain, so the vote runs to its end and its result is "
+                "published)")
+        if p.state == "draft":
+            raise DomainError("草稿尚未公示，无需撤回，可直接修改或删除 "
+                              "(a draft is not public: edit or delete it instead)")
+        if p.state != "publicity":
+            raise DomainError(f"只有公示中的事项可以撤回，当前状态：{STATE_ZH[p.state]} "
+                              f"(only a proposal in publicity can be withdrawn; it is {p.state})")
+        if not reason:
+            raise DomainError("请填写撤回原因，它将显示在公示栏 "
+                              "(a reason is required; it is shown on the public board)")
+        if len(reason) > 2000:
+            raise DomainError("撤回原因不能超过 2000 字 (the reason is limited to 2000 characters)")
+        p.state = "withdrawn"
+        p.withdrawn_at = now
+        p.withdraw_reason = reason
+
+    return _committee_move(proposal_ref, actor, "proposal.withdraw", act, {"reason": reason})

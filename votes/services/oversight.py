@@ -55,8 +55,11 @@ def overview_csv(rows: list[OverviewRow]) -> bytes:
     for r in rows:
         f, t, final = r.figures, r.figures.turnout, r.figures.tally
         p = f.proposal
+        from votes.services.lifecycle import STATE_ZH
+
         # Agreement is blank until the close: while voting, choices are sealed.
-        w.writerow(safe_row([p.community.name, p.title, p.state, clock.local_text(p.voting_end),
+        w.writerow(safe_row([p.community.name, p.title, STATE_ZH.get(p.state, p.state),
+                             clock.local_text(p.voting_end),
                              t.total_area, t.total_headcount, t.participating_area,
                              t.participating_headcount, final.agree_area if final else "",
                              final.agree_headcount if final else "", int(t.quorum_met),

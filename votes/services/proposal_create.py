@@ -121,10 +121,18 @@ def check_publicity_length(proposal: Proposal, publicity: datetime) -> None:
                    publicity_days(proposal.community), publicity)
 
 
-def create_proposal(draft: ProposalDraft, actor: str = "cli", *,
-                    created_at: datetime | None = None) -> Proposal:
-    """Check and store a draft. `created_at` lets the demo stage a vote that was drafted
-    in the past; the CLI and the web form always create it now."""
+@dataclass(frozen=True)
+class CheckedDraft:
+    """A draft's fields, every one checked, ready to store (new or over an existing draft)."""
+
+    community: object
+    fields: dict
+    items: list[tuple[str, int]]
+    documents: list
+
+
+def check_draft(draft: ProposalDraft, now: datetime) -> CheckedDraft:
+    """Check every field of a draft; raise DomainError with the first problem."""
     community = get_community(draft.community)
     title = draft.title.strip()
     if not title:
@@ -149,7 +157,6 @@ def create_proposal(draft: ProposalDraft, actor: str = "cli", *,
     publicity = parse_iso(draft.publicity_start, "公示开始 publicity start") \
         if draft.publicity_start else None
     days = publicity_days(community)
-    now = created_at or clock.now()
     publicity = _check_periods(publicity, start, end, draft.emergency, days, now)
     try:
         electorate = community_electorate(community, scope)
@@ -157,22 +164,43 @@ def create_proposal(draft: ProposalDraft, actor: str = "cli", *,
         raise DomainError(str(exc)) from None
     if not electorate.units:
         raise DomainError(f"表决范围 {scope} 内没有房屋 (no units in scope {scope})")
-    with unit_of_work() as session:
-        proposal = Proposal(
-            uid=secrets.token_hex(8), community_id=community.id, title=title,
-            description=draft.description.strip(), matter=matter.value, scope=str(scope),
-            budget=budget, emergency=draft.emergency, max_changes=1 if draft.allow_change else 0,
-            state="draft", publicity_start=publicity, voting_start=start, voting_end=end,
-            rules=rules.to_dict(), chain_length=0, created_at=now,
-        )
-        proposal.items = [ProposalItem(position=i, title=t, amount=a)
-                          for i, (t, a) in enumerate(items)]
-        proposal.documents = [
-            ProposalDocument(position=i, name=d.name, sha256=hashlib.sha256(d.content).hexdigest(),
-                             size=len(d.content), media_type=d.media_type, content=d.content)
+    fields = dict(title=title, description=draft.description.strip(), matter=matter.value,
+                  scope=str(scope), budget=budget, emergency=draft.emergency,
+                  max_changes=1 if draft.allow_change else 0, publicity_start=publicity,
+                  voting_start=start, voting_end=end, rules=rules.to_dict())
+    return CheckedDraft(community, fields, items, documents)
+
+
+def stored_documents(documents, first: int = 0) -> list[ProposalDocument]:
+    return [ProposalDocument(position=first + i, name=d.name,
+                             sha256=hashlib.sha256(d.content).hexdigest(), size=len(d.content),
+                             media_type=d.media_type, content=d.content)
             for i, d in enumerate(documents)]
+
+
+def create_proposal(draft: ProposalDraft, actor: str = "cli", *,
+                    created_at: datetime | None = None, schedule: bool = False) -> Proposal:
+    """Check and store a draft. `created_at` lets the demo stage a vote that was drafted
+    in the past; the CLI and the web form always create it now. A saved draft never moves
+    by itself; `schedule` is the committee's explicit confirmation of its publicity start."""
+    now = created_at or clock.now()
+    checked = check_draft(draft, now)
+    community = checked.community
+    with unit_of_work() as session:
+        proposal = Proposal(uid=secrets.token_hex(8), community_id=community.id,
+                            state="draft", chain_length=0, created_at=now,
+                            publicity_scheduled=schedule, **checked.fields)
+        proposal.items = [ProposalItem(position=i, title=t, amount=a)
+                          for i, (t, a) in enumerate(checked.items)]
+        proposal.documents = stored_documents(checked.documents)
         session.add(proposal)
         session.flush()
         audit.record(session, actor, "proposal.create", community_id=community.id,
-                     target=str(proposal.id), details={"title": title, "budget": budget})
+                     target=str(proposal.id),
+                     details={"title": proposal.title, "budget": proposal.budget})
+        if schedule:
+            audit.record(session, actor, "proposal.schedule", community_id=community.id,
+                         target=str(proposal.id),
+                         details={"state": "draft",
+                                  "publicity_start": proposal.publicity_start.isoformat()})
     return proposal

@@ -1,4 +1,5 @@
-// Live headcount and area while the committee types a scope; the form works without it.
+// Live headcount and area while the committee ticks buildings or types a scope; the form
+// works without it (the server computes the same scope from the ticked boxes).
 (function () {
   "use strict";
   var form = document.getElementById("proposal-form");
@@ -7,14 +8,27 @@
   var out = document.getElementById("scope-live");
   if (!form || !scope || !out || !window.fetch) { return; }
   var timer = null;
+  function ticked(name) {
+    var boxes = form.querySelectorAll("input[name=" + name + "]:checked");
+    var parts = [];
+    for (var i = 0; i < boxes.length; i++) {
+      parts.push(name.replace("scope_", "") + "=" + encodeURIComponent(boxes[i].value));
+    }
+    return parts;
+  }
   function update() {
-    var url = form.getAttribute("data-preview") + "?scope=" + encodeURIComponent(scope.value) +
-      "&budget=" + encodeURIComponent(budget.value || "0");
+    var params = ["scope=" + encodeURIComponent(scope.value),
+      "budget=" + encodeURIComponent(budget.value || "0")]
+      .concat(ticked("scope_building"), ticked("scope_entrance"));
+    var url = form.getAttribute("data-preview") + "?" + params.join("&");
     fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (d) {
+      if (d.scope) { scope.value = d.scope; }
       out.textContent = d.ok ? ("范围内 " + d.units + " 套房屋，" + d.headcount + " 人，面积 " + d.area + " m²") : d.error;
     });
   }
   function later() { clearTimeout(timer); timer = setTimeout(update, 300); }
   scope.addEventListener("input", later);
   budget.addEventListener("input", later);
+  var boxes = form.querySelectorAll("input[name=scope_building], input[name=scope_entrance]");
+  for (var i = 0; i < boxes.length; i++) { boxes[i].addEventListener("change", later); }
 })();

@@ -115,7 +115,6 @@ EN = {
     "表决未通过": "Not passed",
     "参与人数随时间变化": "Participation over time",
     "链头": "Chain head",
-    "开始公示": "Start publicity",
     "开始表决": "Open voting",
     "结束表决": "Close voting",
     "公布结果": "Publish the result",
@@ -244,7 +243,7 @@ EN = {
     "已达到": "reached",
     "未达到，差 %(n)s%(u)s": "not reached, %(n)s%(u)s short",
     "公示中": "In publicity",
-    "表决中": "Voting",
+    "表决中": "Voting in progress",
     "已结束": "Closed",
     "结果已公布": "Result published",
     "表决时间 %(a)s 至 %(b)s": "Voting %(a)s to %(b)s",
@@ -322,7 +321,6 @@ EN = {
     "已生成新的签名密钥 %(k)s。": "New signing key %(k)s generated.",
     "请选择名册文件（CSV 或 XLSX）。": "Choose a roll file (CSV or XLSX).",
     "已导入业主名册：%(u)d 套房屋，%(o)d 位业主。": "Roll imported: %(u)d units, %(o)d owners.",
-    "已创建草稿。": "Draft created.",
     "已记录走访结果。": "Visit recorded.",
     "已录入 %(n)d 张选票。": "%(n)d ballots entered.",
     "验证未通过，还可以再试 %(n)d 次。": "That did not match. %(n)d attempts left.",
@@ -351,6 +349,71 @@ EN = {
     "通过楼栋房号验证失败次数过多，请于 %(t)s（北京时间）后再试；也可以扫描表决通知上的二维码验证，或联系业主委员会。":
         "Too many failed attempts through building and room. Try again after %(t)s "
         "(Beijing time), scan the QR code on your voting notice, or contact the committee.",
+    # Drafts, scheduling, withdrawal, error pages (issue 11)
+    "%(e)s单元": "Entrance %(e)s",
+    "%(n)d 套": "%(n)d units",
+    "保存草稿不会公示，也不会开始表决；公示须在草稿页面确认后才开始。":
+        "Saving a draft neither publishes it nor starts a vote; publicity starts only once "
+        "you confirm it on the draft's page.",
+    "修改草稿": "Edit draft",
+    "公示期内发现错误，可以撤回：事项结束，不进行表决，撤回原因显示在公示栏。表决开始后不能撤回。":
+        "If a mistake is found during publicity, the proposal can be withdrawn: it ends "
+        "without a vote and the reason is shown on the public board. Once voting has started "
+        "it cannot be withdrawn.",
+    "删除": "Remove",
+    "删除草稿": "Delete draft",
+    "只有草稿可以修改；公示开始后只能撤回。":
+        "Only a draft can be edited; once publicity has started it can only be withdrawn.",
+    "已上传、将随草稿保存的附件：": "Uploaded documents that will be saved with the draft: ",
+    "已于 %(t)s 撤回，原因：%(r)s": "Withdrawn on %(t)s. Reason: %(r)s",
+    "已保存对草稿的修改。": "Changes to the draft saved.",
+    "已保存草稿。草稿不会自动公示或开始表决。":
+        "Draft saved. A draft is never published or put to the vote by itself.",
+    "已删除草稿。": "Draft deleted.",
+    "已撤回": "Withdrawn",
+    "已撤回，撤回原因已显示在公示栏。":
+        "Withdrawn; the reason is shown on the public board.",
+    "已有附件": "Attached documents",
+    "已确认：将于 %(t)s 自动开始公示。": "Confirmed: publicity starts by itself at %(t)s.",
+    "您没有权限查看这个页面。": "You are not allowed to see this page.",
+    "找不到页面": "Page not found",
+    "按计划公示": "Schedule publicity",
+    "撤回": "Withdraw",
+    "撤回原因": "Reason for withdrawal",
+    "无法处理这个请求。": "This request could not be handled.",
+    "没有权限": "Not allowed",
+    "确认于计划时间自动开始公示": "I confirm that publicity starts by itself at the planned time",
+    "确认删除": "I confirm the deletion",
+    "确认开始表决": "I confirm that voting starts",
+    "确认撤回，本事项将不再表决": "I confirm the withdrawal; this proposal will not be voted on",
+    "确认现在公布方案并冻结表决范围，公布后不能修改":
+        "I confirm publishing the plan now and freezing the electorate; it cannot be edited "
+        "afterwards",
+    "立即开始公示": "Start publicity now",
+    "系统出错": "System error",
+    "草稿": "Draft",
+    "草稿尚未公示，不会自动开始；请确认开始公示或按计划公示。":
+        "This draft is not public and will not start by itself; confirm starting publicity "
+        "now or at the planned time.",
+    "表决与分摊范围：勾选楼栋（或单元）；都不勾选则按下方填写的范围":
+        "Scope of the vote and the split: tick buildings (or entrances); with none ticked, "
+        "the scope typed below applies",
+    "请勾选确认后再删除草稿。": "Tick the confirmation to delete the draft.",
+    "请勾选确认后再撤回。": "Tick the confirmation to withdraw.",
+    "请勾选确认：公示或表决一经开始，业主即可看到，不能再修改。":
+        "Tick the confirmation: once publicity or voting starts, owners see it and it can no "
+        "longer be changed.",
+    "错误代码 %(c)s": "Error code %(c)s",
+    "已撤回，无结果": "Withdrawn, no result",
+    "尚未达到": "Not reached yet",
+    "本事项已撤回": "This proposal was withdrawn",
+    "业主委员会已撤回本事项，不再进行表决。撤回原因见公示栏。":
+        "The owners' committee withdrew this proposal; there will be no vote. The reason is "
+        "on the public board.",
+    "业主委员会已于 %(t)s 撤回本事项，不再进行表决，也没有表决结果。":
+        "The owners' committee withdrew this proposal on %(t)s: there will be no vote and "
+        "no result.",
+    "尚未达到，还差 %(n)s%(u)s": "Not reached yet, %(n)s%(u)s to go",
 }
 
 

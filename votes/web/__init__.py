@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, render_template
 from sqlalchemy.exc import DataError
 from werkzeug.routing import IntegerConverter
+from werkzeug.exceptions import HTTPException
 
 from votes.core.numbers import format_area, format_yuan
 from votes.models.base import MAX_ID
@@ -58,6 +59,9 @@ def register_blueprints(app: Flask) -> None:
     app.add_template_filter(_percent, "percent")
     app.add_template_filter(scope_label, "scope_label")
     app.add_template_filter(owner_masked, "owner_masked")
+    app.add_template_filter(state_label, "state_label")
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)
+    app.context_processor(lambda: {"home_url": home_url})
 
     @app.errorhandler(NotFound)
     def not_found(err: NotFound):
@@ -78,7 +82,22 @@ def register_blueprints(app: Flask) -> None:
 
     @app.errorhandler(404)
     def http_404(err):
-        return render_template("error.html", message=None), 404
+        return render_template("error.html", message=None, code=404), 404
+
+    @app.errorhandler(403)
+    def http_403(err):
+        from flask_babel import gettext as _
+
+        return render_template("error.html", code=403,
+                               message=_("您没有权限查看这个页面。")), 403
+
+    @app.errorhandler(HTTPException)
+    def http_other(err: HTTPException):
+        # Any other status (405, 400 …) gets the same styled page, never Werkzeug's.
+        from flask_babel import gettext as _
+
+        return render_template("error.html", code=err.code,
+                               message=_("无法处理这个请求。")), err.code
 
     @app.errorhandler(413)
     def too_large(err):
@@ -90,7 +109,7 @@ def register_blueprints(app: Flask) -> None:
     def server_error(err):
         from flask_babel import gettext as _
 
-        return render_template("error.html",
+        return render_template("error.html", code=500,
                                message=_("系统出错，您的操作没有完成，请稍后再试。")), 500
 
     @app.errorhandler(429)
@@ -106,6 +125,41 @@ def register_blueprints(app: Flask) -> None:
             response.headers.setdefault("Strict-Transport-Security",
                                         f"max-age={app.config['HSTS_MAX_AGE']}")
         return response
+
+
+def state_label(state: str) -> str:
+    """A proposal's state in words for screens (never the internal name)."""
+    from flask_babel import gettext as _
+
+    return {"draft": _("草稿"), "publicity": _("公示中"), "voting": _("表决中"),
+            "closed": _("已结束"), "published": _("结果已公布"),
+            "withdrawn": _("已撤回")}.get(state, state)
+
+
+def _favicon():
+    from flask import redirect, url_for
+
+    return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
+def home_url() -> str:
+    """Where the brand link goes: the signed-in staff member's own workspace, else the
+    public start page."""
+    from flask import url_for
+
+    from votes.web.authz import current_staff
+
+    try:
+        user = current_staff()
+    except Exception:  # noqa: BLE001 - an error page must render even if the DB is down
+        user = None
+    if user is None:
+        return url_for("public.index")
+    return url_for(ROLE_HOME.get(user.role, "public.index"))
+
+
+ROLE_HOME = {"committee": "committee.home", "regulator": "regulator.overview",
+             "admin": "admin.home"}
 
 
 def _groups(digest: str, size: int = 4) -> str:

@@ -13,8 +13,10 @@ from votes.web.authz import staff
 from votes.web.tables import paged
 
 bp = Blueprint("committee", __name__, url_prefix="/committee")
-MOVES = {"start-publicity": "start_publicity", "open": "open_voting", "close": "close_voting",
-         "publish-result": "publish_result"}
+MOVES = {"start-publicity": "start_publicity", "schedule-publicity": "schedule_publicity",
+         "open": "open_voting", "close": "close_voting", "publish-result": "publish_result"}
+# Moves that make a plan public or start a vote need a ticked confirmation on the form.
+CONFIRMED_MOVES = ("start-publicity", "schedule-publicity", "open")
 
 
 @bp.get("/")
@@ -70,22 +72,118 @@ def roll_cancel(user, community):
 @bp.route("/c/<code>/proposals/new", methods=["GET", "POST"])
 @staff("committee", "admin", obj="community")
 def new_proposal(user, community):
-    from votes.services.committee_views import draft_from_form, scope_preview
+    from votes.services.committee_views import draft_from_form
     from votes.services.proposal_create import create_proposal
 
     form = request.form
+    documents = _documents_of_form(user)
     if request.method == "POST" and form.get("action") == "create":
         try:
-            proposal = create_proposal(draft_from_form(community, form, request.files),
+            proposal = create_proposal(draft_from_form(community, form, documents),
                                        actor=user.login)
         except DomainError as err:
             flash(err.message, "error")
         else:
-            flash(_("已创建草稿。"), "ok")
+            flash(_("已保存草稿。草稿不会自动公示或开始表决。"), "ok")
             return redirect(url_for("committee.proposal", pid=proposal.id))
-    preview = scope_preview(community, form.get("scope", "all"), form.get("budget", "0"))
+    return _proposal_form(user, community, form, documents)
+
+
+@bp.route("/p/<int:pid>/edit", methods=["GET", "POST"])
+@staff("committee", "admin", obj="proposal")
+def edit_proposal(user, proposal):
+    from werkzeug.datastructures import MultiDict
+
+    from votes.services.committee_views import draft_from_form
+    from votes.services.proposal_drafts import draft_of, edit_draft
+
+    if proposal.state != "draft":
+        flash(_("只有草稿可以修改；公示开始后只能撤回。"), "error")
+        return redirect(url_for("committee.proposal", pid=proposal.id))
+    form = request.form
+    documents = _documents_of_form(user)
+    if request.method == "POST" and form.get("action") == "create":
+        removed = tuple(int(v) for v in form.getlist("remove_doc") if v.isdigit())
+        try:
+            edit_draft(str(proposal.id), draft_from_form(proposal.community, form, documents),
+                       actor=user.login, remove_documents=removed)
+        except DomainError as err:
+            flash(err.message, "error")
+        else:
+            flash(_("已保存对草稿的修改。"), "ok")
+            return redirect(url_for("committee.proposal", pid=proposal.id))
+    if request.method == "GET":
+        d = draft_of(proposal)
+        form = MultiDict([("title", d.title), ("description", d.description),
+                          ("matter", d.matter), ("scope", d.scope), ("budget", d.budget),
+                          ("publicity_start", d.publicity_start or ""),
+                          ("voting_start", d.voting_start), ("voting_end", d.voting_end)]
+                         + [("allow_change", "1")] * d.allow_change
+                         + [("emergency", "1")] * d.emergency)
+        for item in d.items:
+            title, _sep, amount = item.rpartition(":")
+            form.add("item_title", title)
+            form.add("item_amount", amount)
+    return _proposal_form(user, proposal.community, form, documents, editing=proposal)
+
+
+@bp.post("/p/<int:pid>/delete")
+@staff("committee", "admin", obj="proposal")
+def delete_proposal(user, proposal):
+    from votes.services.proposal_drafts import delete_draft
+
+    if not request.form.get("confirm"):
+        flash(_("请勾选确认后再删除草稿。"), "error")
+        return redirect(url_for("committee.proposal", pid=proposal.id))
+    code = proposal.community.code
+    try:
+        delete_draft(str(proposal.id), actor=user.login)
+    except DomainError as err:
+        flash(err.message, "error")
+        return redirect(url_for("committee.proposal", pid=proposal.id))
+    flash(_("已删除草稿。"), "ok")
+    return redirect(url_for("committee.community", code=code))
+
+
+@bp.post("/p/<int:pid>/withdraw")
+@staff("committee", "admin", obj="proposal")
+def withdraw(user, proposal):
+    from votes.services import lifecycle
+
+    if not request.form.get("confirm"):
+        flash(_("请勾选确认后再撤回。"), "error")
+    else:
+        try:
+            lifecycle.withdraw(str(proposal.id), request.form.get("reason", ""),
+                               actor=user.login)
+        except DomainError as err:
+            flash(err.message, "error")
+        else:
+            flash(_("已撤回，撤回原因已显示在公示栏。"), "ok")
+    return redirect(url_for("committee.proposal", pid=proposal.id))
+
+
+def _documents_of_form(user):
+    """Documents kept from an earlier preview of this form plus the ones just uploaded."""
+    from votes.services import pending_docs
+    from votes.services.committee_views import uploaded_documents
+
+    if request.method != "POST":
+        return []
+    return pending_docs.take(request.form.get("pending", ""), user.login) + \
+        uploaded_documents(request.files)
+
+
+def _proposal_form(user, community, form, documents, editing=None):
+    from votes.services import pending_docs
+    from votes.services.committee_views import form_scope, scope_preview, scope_tree
+
+    scope = form_scope(community, form) if form else "all"
+    preview = scope_preview(community, scope, form.get("budget", "0") if form else "0")
     return render_template("committee/new_proposal.html", community=community, form=form,
-                           preview=preview)
+                           preview=preview, scope=scope, tree=scope_tree(community),
+                           pending=pending_docs.put(documents, user.login),
+                           kept=[d.name for d in documents], editing=editing)
 
 
 @bp.get("/c/<code>/scope-preview")
@@ -93,9 +191,13 @@ def new_proposal(user, community):
 def scope_preview_json(user, community):
     from votes.services.committee_views import scope_preview
 
-    p = scope_preview(community, request.args.get("scope", "all"), request.args.get("budget", "0"))
+    from votes.services.committee_views import scope_from_choices
+
+    scope = scope_from_choices(community, request.args.getlist("building"),
+                               request.args.getlist("entrance"), request.args.get("scope", "all"))
+    p = scope_preview(community, scope, request.args.get("budget", "0"))
     return jsonify({"ok": p.error is None, "error": p.error, "units": p.units,
-                    "headcount": p.headcount, "area": p.area_text})
+                    "headcount": p.headcount, "area": p.area_text, "scope": scope})
 
 
 @bp.get("/p/<int:pid>")
@@ -113,6 +215,9 @@ def move(user, proposal, move):
     from votes.services import lifecycle
 
     if move not in MOVES:
+        return redirect(url_for("committee.proposal", pid=proposal.id))
+    if move in CONFIRMED_MOVES and not request.form.get("confirm"):
+        flash(_("请勾选确认：公示或表决一经开始，业主即可看到，不能再修改。"), "error")
         return redirect(url_for("committee.proposal", pid=proposal.id))
     try:
         getattr(lifecycle, MOVES[move])(str(proposal.id), actor=user.login)

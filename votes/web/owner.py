@@ -24,7 +24,7 @@ CHOICES = ("agree", "disagree", "abstain")
 
 @bp.errorhandler(access_service.DeadEnd)
 def dead_end(err: access_service.DeadEnd):
-    status = 423 if err.kind == "locked" else 410 if err.kind == "closed" else 404 \
+    status = 423 if err.kind == "locked" else 410 if err.kind in ("closed", "withdrawn") else 404 \
         if err.kind in ("invalid", "not_in_scope") else 403
     return render_template("owner/dead_end.html", kind=err.kind, proposal=err.proposal,
                            until=err.until), status

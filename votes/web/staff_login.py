@@ -56,8 +56,9 @@ def login():
             session["staff_since"] = datetime.now(timezone.utc).timestamp()
             session["staff_gen"] = user.session_generation
             login_user(StaffPrincipal(user.id, user.login, user.role))
-            target = {"regulator": "regulator.overview"}.get(user.role, "committee.home")
-            return redirect(url_for(target))
+            from votes.web import ROLE_HOME
+
+            return redirect(url_for(ROLE_HOME.get(user.role, "committee.home")))
         flash(_("登录名或密码错误。"), "error")
     return render_template("staff/login.html")
 

@@ -1,0 +1,320 @@
+"""Issue 11, drafts and mistakes: a saved draft never starts a vote; drafts are edited or
+deleted, proposals in publicity withdrawn; scope by checkboxes; preview keeps the files."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.staff_world import build, sign_in
+
+FORM = {"title": "屋面防水", "matter": "use_fund", "budget": "1000.00",
+        "item_title": ["防水"], "item_amount": ["1000.00"],
+        "publicity_start": "2026-12-01T12:00", "voting_start": "2026-12-08T12:00",
+        "voting_end": "2026-12-15T12:00"}
+PDF = b"%PDF-1.4 quote for the roof"
+
+
+@pytest.fixture
+def world(app, runner, tmp_path):
+    return build(app, runner, tmp_path)  # clock: 2026-12-01 02:00 UTC (10:00 Beijing)
+
+
+def _save(client, **extra):
+    r = client.post("/committee/c/SUN/proposals/new",
+                    data={**FORM, "scope": "building:1", "action": "create", **extra})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    return int(r.headers["Location"].rsplit("/", 1)[1])
+
+
+def _proposal(app, pid):
+    from votes.extensions import db
+    from votes.models import Proposal
+
+    with app.app_context():
+        p = db.session.get(Proposal, pid)
+        if p is not None:
+            _ = p.documents, p.community
+            db.session.expunge_all()
+        return p
+
+
+def _audit_actions(app, pid):
+    from votes.extensions import db
+    from votes.models import AuditEntry
+
+    with app.app_context():
+        return [e.action for e in db.session.scalars(
+            select(AuditEntry).where(AuditEntry.target == str(pid)).order_by(AuditEntry.seq))]
+
+
+# --- Save never starts a vote --------------------------------------------------------------
+
+def test_saving_a_draft_never_starts_a_vote_even_when_its_times_pass(app, world, client,
+                                                                     runner):
+    sign_in(client, "sun_committee")
+    pid = _save(client)
+    # Past the planned publicity start and the voting start: pages, refresh and tick run.
+    app.config["VOTES_NOW"] = world["t0"] + timedelta(days=8)
+    assert ">草稿<" in client.get(f"/committee/p/{pid}").get_data(as_text=True)
+    assert f"{pid}: draft" not in runner.invoke(args=["tick"]).output
+    assert _proposal(app, pid).state == "draft"
+    assert client.get(f"/p/{_proposal(app, pid).uid}").status_code == 404  # not public
+    # Opening voting on a plan that was never published is refused, in the CLI too.
+    refused = runner.invoke(args=["proposal", "open", str(pid)])
+    assert refused.exit_code == 1 and "start publicity first" in refused.output
+    assert _proposal(app, pid).state == "draft" and _proposal(app, pid).frozen_at is None
+
+
+def test_cli_create_without_schedule_waits_and_with_schedule_moves(app, world, runner):
+    base = ["proposal", "create", "--community", "SUN", "--title", "门禁", "--matter",
+            "use_fund", "--scope", "all", "--budget", "100",
+            "--publicity-start", "2026-12-01T12:00", "--voting-start", "2026-12-08T12:00",
+            "--voting-end", "2026-12-15T12:00"]
+    plain = runner.invoke(args=base).output.strip()
+    scheduled = runner.invoke(args=[*base, "--schedule"]).output.strip()
+    app.config["VOTES_NOW"] = world["t0"] + timedelta(days=1)
+    out = runner.invoke(args=["tick"]).output
+    assert f"{scheduled}: draft → publicity" in out and f"{plain}:" not in out
+    assert "proposal.schedule" in _audit_actions(app, int(scheduled))
+    assert "proposal.schedule" not in _audit_actions(app, int(plain))
+
+
+def test_web_moves_need_a_ticked_confirmation_and_are_audited(app, world, client):
+    sign_in(client, "sun_committee")
+    pid = _save(client)
+    page = client.get(f"/committee/p/{pid}").get_data(as_text=True)
+    assert 'id="confirm-start-publicity"' in page and 'id="confirm-schedule-publicity"' in page
+    r = client.post(f"/committee/p/{pid}/move/schedule-publicity", follow_redirects=True)
+    assert "请勾选确认" in r.get_data(as_text=True)
+    assert not _proposal(app, pid).publicity_scheduled
+    client.post(f"/committee/p/{pid}/move/start-publicity")
+    assert _proposal(app, pid).state == "draft"
+    r = client.post(f"/committee/p/{pid}/move/schedule-publicity", data={"confirm": "1"},
+                    follow_redirects=True)
+    assert "自动开始公示" in r.get_data(as_text=True)
+    assert _proposal(app, pid).publicity_scheduled
+    assert _audit_actions(app, pid) == ["proposal.create", "proposal.schedule"]
+    app.config["VOTES_NOW"] = world["t0"] + timedelta(hours=3)  # past 12:00 Beijing
+    assert ">公示中<" in client.get(f"/committee/p/{pid}").get_data(as_text=True)
+
+
+def test_a_schedule_in_the_past_cannot_be_confirmed(app, world, client, runner):
+    sign_in(client, "sun_committee")
+    pid = _save(client)
+    app.config["VOTES_NOW"] = world["t0"] + timedelta(hours=4)  # past the planned start
+    result = runner.invoke(args=["proposal", "schedule-publicity", str(pid)])
+    assert result.exit_code == 1 and "has passed" in result.output
+    assert not _proposal(app, pid).publicity_scheduled
+
+
+# --- Edit and delete drafts ----------------------------------------------------------------
+
+def test_edit_a_draft_on_the_web_and_an_edit_clears_the_schedule(app, world, client):
+    sign_in(client, "sun_committee")
+    pid = _save(client, documents=(io.BytesIO(PDF), "quote.pdf"))
+    client.post(f"/committee/p/{pid}/move/schedule-publicity", data={"confirm": "1"})
+    form = client.get(f"/committee/p/{pid}/edit").get_data(as_text=True)
+    assert 'value="屋面防水"' in form and "quote.pdf" in form and 'value="2026-12-08T12:00"' in form
+    r = client.post(f"/committee/p/{pid}/edit", data={
+        **FORM, "title": "屋面防水（修订）", "budget": "1200.00", "item_amount": ["1200.00"],
+        "scope": "all", "scope_building": ["2"], "remove_doc": ["0"], "action": "create",
+        "documents": (io.BytesIO(b"%PDF-1.4 second quote"), "quote2.pdf")})
+    assert r.status_code == 302
+    p = _proposal(app, pid)
+    assert (p.title, p.budget, p.scope) == ("屋面防水（修订）", 120000, "building:2")
+    assert [d.name for d in p.documents] == ["quote2.pdf"]
+    assert not p.publicity_scheduled  # the changed plan must be confirmed again
+    assert _audit_actions(app, pid)[-1] == "proposal.edit"
+
+
+def test_edit_refuses_bad_input_without_changing_anything(app, world, client):
+    sign_in(client, "sun_committee")
+    pid = _save(client)
+    r = client.post(f"/committee/p/{pid}/edit", data={**FORM, "scope": "building:1",
+                                                      "budget": "999", "action": "create"})
+    assert r.status_code == 200 and "add up" in r.get_data(as_text=True)
+    assert _proposal(app, pid).budget == 100000
+
+
+def test_cli_edit_and_delete_a_draft(app, world, runner, tmp_path):
+    pid = runner.invoke(args=[
+        "proposal", "create", "--community", "SUN", "--title", "门禁", "--matter", "use_fund",
+        "--scope", "all", "--budget", "100", "--voting-start", "2026-12-09T12:00",
+        "--voting-end", "2026-12-15T12:00"]).output.strip()
+    doc = tmp_path / "plan.pdf"
+    doc.write_bytes(PDF)
+    result = runner.invoke(args=["proposal", "edit", pid, "--title", "门禁系统更换",
+                                 "--scope", "building:3号楼", "--doc", str(doc)])
+    assert result.exit_code == 1 and "no units" in result.output  # building 3 is not on the roll
+    result = runner.invoke(args=["proposal", "edit", pid, "--title", "门禁系统更换",
+                                 "--scope", "building:2号楼", "--doc", str(doc)])
+    assert result.exit_code == 0, result.output
+    p = _proposal(app, int(pid))
+    assert (p.title, p.scope, [d.name for d in p.documents]) == ("门禁系统更换", "building:2",
+                                                                 ["plan.pdf"])
+    assert runner.invoke(args=["proposal", "delete", pid, "--yes"]).exit_code == 0
+    assert _proposal(app, int(pid)) is None
+    assert _audit_actions(app, int(pid)) == ["proposal.create", "proposal.edit",
+                                              "proposal.delete"]
+
+
+def test_nothing_is_edited_or_deleted_after_publicity_starts(app, world, client, runner):
+    sid = str(world["sun"]["id"])  # voting
+    assert runner.invoke(args=["proposal", "edit", sid, "--title", "x"]).exit_code == 1
+    refused = runner.invoke(args=["proposal", "delete", sid, "--yes"])
+    assert refused.exit_code == 1 and "only a draft" in refused.output
+    sign_in(client, "sun_committee")
+    assert client.post(f"/committee/p/{sid}/delete", data={"confirm": "1"}).status_code == 302
+    assert client.post(f"/committee/p/{sid}/edit", data={**FORM, "scope": "all",
+                                                         "action": "create"}).status_code == 302
+    p = _proposal(app, int(sid))
+    assert p is not None and p.title == "电梯更换"
+
+
+def test_web_delete_needs_confirmation(app, world, client):
+    sign_in(client, "sun_committee")
+    pid = _save(client)
+    client.post(f"/committee/p/{pid}/delete")
+    assert _proposal(app, pid) is not None
+    r = client.post(f"/committee/p/{pid}/delete", data={"confirm": "1"})
+    assert r.status_code == 302 and r.headers["Location"].endswith("/committee/c/SUN")
+    assert _proposal(app, pid) is None and _audit_actions(app, pid)[-1] == "proposal.delete"
+
+
+# --- Withdraw -------------------------------------------------------------------------------
+
+def test_withdraw_in_publicity_shows_the_reason_on_the_board(app, world, client, runner):
+    sign_in(client, "sun_committee")
+    pid = _save(client)
+    client.post(f"/committee/p/{pid}/move/start-publicity", data={"confirm": "1"})
+    assert _proposal(app, pid).state == "publicity"
+    r = client.post(f"/committee/p/{pid}/withdraw", data={"reason": "预算算错了"})
+    assert _proposal(app, pid).state == "publicity"  # not confirmed
+    r = client.post(f"/committee/p/{pid}/withdraw", data={"reason": "", "confirm": "1"},
+                    follow_redirects=True)
+    assert "reason is required" in r.get_data(as_text=True)
+    client.post(f"/committee/p/{pid}/withdraw",
+                data={"reason": "报价单有误，重新询价后再公示", "confirm": "1"})
+    p = _proposal(app, pid)
+    assert p.state == "withdrawn" and p.withdrawn_at is not None
+    board = client.get(f"/p/{p.uid}").get_data(as_text=True)
+    assert "已撤回" in board and "报价单有误，重新询价后再公示" in board and "未达到" not in board
+    assert "已撤回" in client.get(f"/committee/p/{pid}").get_data(as_text=True)
+    assert _audit_actions(app, pid)[-1] == "proposal.withdraw"
+    # Owners' links and printed notices end here too.
+    from tests.factories import voter_token
+
+    owner = client.get(f"/v/{voter_token(app, {'id': pid})}")
+    assert owner.status_code == 410 and "本事项已撤回" in owner.get_data(as_text=True)
+    assert runner.invoke(args=["proposal", "open", str(pid)]).exit_code == 1
+    assert "withdrawn" in runner.invoke(args=["notices", str(pid), "-o", "/dev/null"]).output
+    # Ended without a result: time passing does not open it, nothing can be opened.
+    app.config["VOTES_NOW"] = world["t0"] + timedelta(days=30)
+    runner.invoke(args=["tick"])
+    assert _proposal(app, pid).state == "withdrawn"
+    assert runner.invoke(args=["proposal", "open", str(pid)]).exit_code == 1
+    shown = runner.invoke(args=["proposal", "show", str(pid)]).output
+    assert "已撤回" in shown and "NOT PASSED" not in shown and "报价单有误" in shown
+    # The regulator's overview names the state and shows no result.
+    client.post("/staff/logout")
+    sign_in(client, "district")
+    overview = client.get("/regulator/?state=withdrawn").get_data(as_text=True)
+    assert "屋面防水" in overview and "已撤回，无结果" in overview
+    rows = client.get("/regulator/?format=csv").data.decode("utf-8-sig").splitlines()
+    withdrawn = next(r for r in rows if "屋面防水" in r).split(",")
+    closed = next(r for r in rows if "电梯更换" in r).split(",")  # the world's, closed by now
+    assert withdrawn[2] == "已撤回" and withdrawn[11] == ""  # no verdict without a vote
+    assert closed[2] == "已结束" and closed[11] == "0"
+    detail = client.get(f"/regulator/p/{pid}").get_data(as_text=True)
+    assert "报价单有误" in detail and "未达到" not in detail and "download-bundle" not in detail
+
+
+def test_cli_withdraw_and_refusal_during_voting(app, world, runner, client):
+    sid = str(world["sun"]["id"])  # voting is open
+    refused = runner.invoke(args=["proposal", "withdraw", sid, "--reason", "想撤回"])
+    assert refused.exit_code == 1 and "cannot be withdrawn" in refused.output \
+        and "ballots are on the chain" in refused.output
+    assert _proposal(app, int(sid)).state == "voting"
+    sign_in(client, "sun_committee")
+    r = client.post(f"/committee/p/{sid}/withdraw", data={"reason": "x", "confirm": "1"},
+                    follow_redirects=True)
+    assert "不能撤回" in r.get_data(as_text=True) and _proposal(app, int(sid)).state == "voting"
+    pid = _save(client)
+    assert runner.invoke(args=["proposal", "withdraw", str(pid), "--reason", "x"]).exit_code == 1
+    runner.invoke(args=["proposal", "start-publicity", str(pid)])
+    ok = runner.invoke(args=["proposal", "withdraw", str(pid), "--reason", "范围选错"])
+    assert ok.exit_code == 0 and "已撤回" in ok.output
+
+
+# --- Scope by checkboxes ----------------------------------------------------------------------
+
+def test_scope_checkboxes_come_from_the_roll_and_make_the_scope(app, world, client):
+    sign_in(client, "sun_committee")
+    page = client.get("/committee/c/SUN/proposals/new").get_data(as_text=True)
+    assert 'name="scope_building" value="1"' in page and 'name="scope_building" value="2"' in page
+    assert 'name="scope_entrance" value="1-1"' in page
+    live = client.get("/committee/c/SUN/scope-preview?building=2&budget=100").get_json()
+    assert live["scope"] == "building:2" and live["units"] == 3 and live["area"] == "310.00"
+    both = client.get("/committee/c/SUN/scope-preview?building=2号楼&entrance=1-1").get_json()
+    assert both["scope"] == "entrance:1-1,2-1" and both["units"] == 7
+    pid = _save(client, scope="all", scope_building=["2"])
+    assert _proposal(app, pid).scope == "building:2"
+    # "2号楼" typed is building 2 of the roll.
+    pid = _save(client, scope="building:2号楼")
+    assert _proposal(app, pid).scope == "building:2"
+
+
+# --- Preview keeps the files --------------------------------------------------------------------
+
+def test_previewing_the_split_keeps_the_uploaded_documents(app, world, client):
+    import re
+
+    sign_in(client, "sun_committee")
+    preview = client.post("/committee/c/SUN/proposals/new", data={
+        **FORM, "scope": "building:1", "action": "preview",
+        "documents": (io.BytesIO(PDF), "quote.pdf")}).get_data(as_text=True)
+    assert "费用分摊预览" in preview and "quote.pdf" in preview
+    token = re.search(r'name="pending" value="([0-9a-f]{32})"', preview).group(1)
+    # Kept encrypted on the server, readable only by its owner.
+    from pathlib import Path
+
+    stored = Path(app.instance_path) / "pending-docs" / f"{token}.bin"
+    assert stored.exists() and PDF not in stored.read_bytes()
+    assert stored.stat().st_mode & 0o077 == 0
+    # A second preview round trip adds a file and keeps the first.
+    again = client.post("/committee/c/SUN/proposals/new", data={
+        **FORM, "scope": "building:1", "action": "preview", "pending": token,
+        "documents": (io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"0" * 64), "photo.png")}
+    ).get_data(as_text=True)
+    token = re.search(r'name="pending" value="([0-9a-f]{32})"', again).group(1)
+    pid = _save(client, pending=token)
+    assert [d.name for d in _proposal(app, pid).documents] == ["quote.pdf", "photo.png"]
+    assert not (Path(app.instance_path) / "pending-docs" / f"{token}.bin").exists()
+
+
+def test_a_pending_upload_is_not_readable_by_another_user_and_expires(app, world, client):
+    import os
+    import re
+    import time
+    from pathlib import Path
+
+    sign_in(client, "sun_committee")
+    page = client.post("/committee/c/SUN/proposals/new", data={
+        **FORM, "scope": "building:1", "action": "preview",
+        "documents": (io.BytesIO(PDF), "quote.pdf")}).get_data(as_text=True)
+    token = re.search(r'name="pending" value="([0-9a-f]{32})"', page).group(1)
+    client.post("/staff/logout")
+    sign_in(client, "admin1")
+    pid = _save(client, pending=token)
+    assert _proposal(app, pid).documents == []
+    # An hour old: gone at the next use of the store.
+    stored = Path(app.instance_path) / "pending-docs" / f"{token}.bin"
+    old = time.time() - 3601
+    os.utime(stored, (old, old))
+    client.post("/committee/c/SUN/proposals/new", data={**FORM, "action": "preview",
+                                                        "scope": "all"})
+    assert not stored.exists()

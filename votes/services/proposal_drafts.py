@@ -1,0 +1,87 @@
+"""Changing one's mind before anything is public: edit or delete a draft.
+
+Once publicity starts, owners may rely on what they read, so nothing is edited in place:
+a proposal in publicity can only be withdrawn (lifecycle.withdraw) and drafted anew.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from votes.core.numbers import format_yuan
+from sqlalchemy import delete
+
+from votes.models import Proposal, ProposalDocument, ProposalItem
+from votes.services import audit, clock
+from votes.services.chain_store import lock_proposal
+from votes.services.errors import DomainError
+from votes.services.lifecycle import STATE_ZH, get_proposal
+from votes.services.proposal_create import ProposalDraft, check_draft, stored_documents
+from votes.services.tx import unit_of_work
+
+
+def _iso(value) -> str:
+    return clock.local_text(value, "%Y-%m-%dT%H:%M") if value else ""
+
+
+def draft_of(proposal: Proposal) -> ProposalDraft:
+    """The proposal's current fields as a draft to edit (times in Beijing time)."""
+    return ProposalDraft(
+        community=proposal.community.code, title=proposal.title,
+        description=proposal.description or "", matter=proposal.matter, scope=proposal.scope,
+        budget=format_yuan(proposal.budget).replace(",", ""),
+        items=tuple(f"{i.title}:{format_yuan(i.amount).replace(',', '')}"
+                    for i in proposal.items),
+        voting_start=_iso(proposal.voting_start), voting_end=_iso(proposal.voting_end),
+        publicity_start=_iso(proposal.publicity_start),
+        allow_change=proposal.max_changes > 0, emergency=proposal.emergency)
+
+
+def _refuse_unless_draft(p: Proposal) -> None:
+    if p.state != "draft":
+        raise DomainError(
+            f"只有草稿可以修改或删除，当前状态：{STATE_ZH[p.state]}；公示开始后只能撤回 "
+            f"(only a draft can be edited or deleted; it is {p.state}; "
+            "a proposal in publicity can only be withdrawn)")
+
+
+def edit_draft(proposal_ref: str, draft: ProposalDraft, actor: str = "cli", *,
+               remove_documents: tuple[int, ...] = ()) -> Proposal:
+    """Replace a draft's fields; `draft.documents` are added, `remove_documents` (positions)
+    dropped. An edit withdraws any confirmed publicity schedule: the committee confirms the
+    changed plan again."""
+    proposal = get_proposal(proposal_ref)
+    _refuse_unless_draft(proposal)
+    draft = dataclasses.replace(draft, community=proposal.community.code)
+    checked = check_draft(draft, clock.now())
+    with unit_of_work() as session:
+        p = lock_proposal(session, proposal.id)
+        _refuse_unless_draft(p)  # again under the lock: publicity may have just started
+        for name, value in checked.fields.items():
+            setattr(p, name, value)
+        p.publicity_scheduled = False
+        p.items = [ProposalItem(position=i, title=t, amount=a)
+                   for i, (t, a) in enumerate(checked.items)]
+        kept = [d for d in p.documents if d.position not in set(remove_documents)]
+        first = max((d.position for d in p.documents), default=-1) + 1
+        p.documents = kept + stored_documents(checked.documents, first)
+        audit.record(session, actor, "proposal.edit", community_id=p.community_id,
+                     target=str(p.id),
+                     details={"title": p.title, "budget": p.budget, "scope": p.scope,
+                              "documents": [d.sha256 for d in p.documents]})
+    return p
+
+
+def delete_draft(proposal_ref: str, actor: str = "cli") -> None:
+    """Delete a draft that was never published; the audit log keeps what it was."""
+    proposal = get_proposal(proposal_ref)
+    with unit_of_work() as session:
+        p = lock_proposal(session, proposal.id)
+        _refuse_unless_draft(p)
+        audit.record(session, actor, "proposal.delete", community_id=p.community_id,
+                     target=str(p.id), details={"title": p.title, "budget": p.budget})
+        # Core deletes: a draft has no frozen rows, and the ORM would try to load them.
+        for model in (ProposalItem, ProposalDocument):
+            session.execute(delete(model).where(model.proposal_id == p.id))
+        session.execute(delete(Proposal).where(Proposal.id == p.id))
+        session.expunge(p)
