@@ -72,7 +72,7 @@ def test_chain_api_and_cosignatures(app, client, vote, tmp_path):
     assert post(_cosig("no-such", 2, head)).status_code == 404
     assert post(b" " + _cosig(vote["uid"], 2, head)).status_code == 400  # not canonical
 
-    board = client.get(f"/p/{vote['uid']}").get_data(as_text=True)
+    board = client.get(f"/p/{vote['uid']}/audit").get_data(as_text=True)
     assert WITNESS_ID in board and "前 2 条记录" in board
 
     bundle = tmp_path / "bundle.zip"

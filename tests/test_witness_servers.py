@@ -118,7 +118,7 @@ def test_witness_cosigns_across_a_restart_and_refuses_a_rewritten_chain(sqlite_a
         first = _witness("poll", "--once", *common)
         assert first.returncode == 0, first.stdout + first.stderr
         assert f"cosigned {proposal['uid']} length 3" in first.stdout
-        board = Browser().get(f"{servers[1].base}/p/{proposal['uid']}")
+        board = Browser().get(f"{servers[1].base}/p/{proposal['uid']}/audit")
         assert witness_id in board.text and "problem" not in first.stdout, first.stdout
 
         # A new ballot; the witness restarts as a server (a new process, the same database)

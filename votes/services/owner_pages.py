@@ -154,21 +154,40 @@ class ReceiptLookup:
     seq: int | None
     counted: bool = False
     superseded: bool = False
+    ambiguous: bool = False  # two ballots share this short code: ask for the full receipt
 
 
 def normalise_receipt(code: str) -> str:
     return "".join(ch for ch in code.lower() if ch in "0123456789abcdef")
 
 
-def lookup_receipt(proposal: Proposal, code: str) -> ReceiptLookup:
+def _entries_for(proposal: Proposal, code: str) -> list[ChainEntry] | None:
+    """The ballot entries the owner's typing may mean (None: not a receipt at all).
+
+    A 10-character short code is compared in full (50 bits, see votes.core.receipt_code);
+    anything else is read as the hex digest or a prefix of at least 16 digits of it."""
+    from votes.core import receipt_code
+
+    short = receipt_code.parse_short_code(code)
+    query = select(ChainEntry).where(ChainEntry.proposal_id == proposal.id,
+                                     ChainEntry.kind == "ballot")
+    if short is not None:
+        candidates = db.session.scalars(query.where(
+            ChainEntry.digest.startswith(receipt_code.hex_prefix(short))).limit(20))
+        return [e for e in candidates if receipt_code.short_code(e.digest) == short]
     digest = normalise_receipt(code)
     if len(digest) < 16:
+        return None
+    return list(db.session.scalars(query.where(ChainEntry.digest.startswith(digest)).limit(2)))
+
+
+def lookup_receipt(proposal: Proposal, code: str) -> ReceiptLookup:
+    entries = _entries_for(proposal, code)
+    if not entries:
         return ReceiptLookup(code, None)
-    entries = list(db.session.scalars(select(ChainEntry).where(
-        ChainEntry.proposal_id == proposal.id, ChainEntry.kind == "ballot",
-        ChainEntry.digest.startswith(digest)).limit(2)))
-    if len(entries) != 1:
-        return ReceiptLookup(code, None)
+    if len(entries) > 1:
+        # Never pick one of two: the wrong one would tell an owner their ballot counted.
+        return ReceiptLookup(code, None, ambiguous=True)
     ballot = db.session.scalar(select(Ballot).where(Ballot.receipt == entries[0].digest))
     latest = latest_ballot(proposal, ballot.voter_key)
     counted = latest.id == ballot.id

@@ -221,9 +221,6 @@ EN = {
     "表决成功": "Your vote is recorded",
     "您的意见“%(c)s”已记入表决记录。": "Your choice “%(c)s” is recorded.",
     "回执码": "Receipt code",
-    "请截图或抄下回执码。您可以随时在公示栏核验您的选票已被计入：":
-        "Take a screenshot or write the code down. You can check on the public board at "
-        "any time that your ballot was counted:",
     "核验回执": "Check the receipt",
     "这是您较早的一张选票，已被后来的选票替代。":
         "This is an earlier ballot of yours; a later one replaced it.",
@@ -414,6 +411,37 @@ EN = {
         "The owners' committee withdrew this proposal on %(t)s: there will be no vote and "
         "no result.",
     "尚未达到，还差 %(n)s%(u)s": "Not reached yet, %(n)s%(u)s to go",
+    # The plan on the board, one's own share, short receipts, the auditors' page (issue 11).
+    "表决方案": "The plan",
+    "项目与预算": "Items and budget",
+    "列支范围与费用分摊": "Scope and cost split",
+    "列支范围：%(s)s": "Scope: %(s)s",
+    "费用按各户房屋专有面积占列支范围内总面积（%(a)s m²，%(n)s 套）的比例分摊。":
+        "The cost is split by each flat's exclusive area as a share of the total area in "
+        "scope (%(a)s m², %(n)s flats).",
+    "附件": "Documents",
+    "时间安排（北京时间）": "Timetable (Beijing time)",
+    "公示开始：%(t)s": "Publicity starts: %(t)s",
+    "表决开始：%(t)s": "Voting opens: %(t)s",
+    "表决截止：%(t)s": "Voting closes: %(t)s",
+    "通过条件": "What it takes to pass",
+    "查询本户分摊金额": "Look up your flat's share",
+    "%(u)s：专有面积 %(a)s m²，分摊 %(s)s 元。": "%(u)s: exclusive area %(a)s m², share %(s)s yuan.",
+    "列支范围内没有这个房屋，请检查楼栋、单元和房号。":
+        "No such flat in scope; check the building, entrance and room.",
+    "表决开始前，请先阅读下面的表决方案。": "Before voting opens, please read the plan below.",
+    "供核查人员": "For auditors",
+    "供核查人员：记录链与独立见证": "For auditors: the record chain and independent witnesses",
+    "回执码（如 7KQ2-M9XD-4R，或完整回执码）": "Receipt code (e.g. 7KQ2-M9XD-4R, or the full receipt)",
+    "有两张选票的回执短码相同：请输入完整回执码。":
+        "Two ballots share this code: enter the full receipt.",
+    "完整回执码": "Full receipt",
+    "保存回执图片": "Save receipt image",
+    "请截图、保存图片或抄下回执码。您可以随时在公示栏输入回执码，核验您的选票已被计入：":
+        "Take a screenshot, save the image or write down the code. You can check on the "
+        "public board at any time that your ballot was counted:",
+    "表决回执码": "Ballot receipt",
+    "扫码或在公示栏输入回执码核验": "Scan, or enter the code on the public board, to check",
 }
 
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import login_user
 
 from votes.core.commitment import DOMAIN as COMMITMENT_DOMAIN
+from votes.core.receipt_code import grouped, short_code
 from votes.extensions import limiter
 from votes.services import access as access_service
 from votes.services.clock import local_text
@@ -26,8 +27,14 @@ CHOICES = ("agree", "disagree", "abstain")
 def dead_end(err: access_service.DeadEnd):
     status = 423 if err.kind == "locked" else 410 if err.kind in ("closed", "withdrawn") else 404 \
         if err.kind in ("invalid", "not_in_scope") else 403
+    plan = None
+    if err.kind == "not_open" and err.proposal is not None:
+        # Before voting opens the link shows the plan the owner will vote on, not a dead end.
+        from votes.services.plan import plan_view
+
+        plan = plan_view(err.proposal)
     return render_template("owner/dead_end.html", kind=err.kind, proposal=err.proposal,
-                           until=err.until), status
+                           until=err.until, plan=plan), status
 
 
 @bp.get("/v/<token>")
@@ -185,7 +192,28 @@ def receipt(proposal, owner, digest: str):
         abort(404)
     check_url = url_for("public.board", uid=proposal.uid, receipt=digest, _external=True)
     return render_template("owner/receipt.html", proposal=proposal, digest=digest, view=view,
-                           mine=mine, qr=receipt_qr_svg(check_url), check_url=check_url)
+                           mine=mine, qr=receipt_qr_svg(check_url), check_url=check_url,
+                           short=grouped(short_code(digest)))
+
+
+@bp.get("/p/<uid>/receipt/<digest>/card.svg")
+@owner_required
+def receipt_card(proposal, owner, digest: str):
+    """The receipt as an image to save: short code, full digest and the lookup's QR."""
+    from flask import Response
+
+    from votes.services.receipt_card import receipt_card_svg
+
+    view = voter_view(proposal, owner.voter_key)
+    if digest not in view.receipts:
+        abort(404)
+    check_url = url_for("public.board", uid=proposal.uid, receipt=digest, _external=True)
+    body = receipt_card_svg(community=proposal.community.name, title=proposal.title,
+                            digest=digest, check_url=check_url, heading=_("表决回执码"),
+                            note=_("扫码或在公示栏输入回执码核验"))
+    return Response(body, mimetype="image/svg+xml", headers={
+        "Content-Disposition": f'attachment; filename="receipt-{short_code(digest)}.svg"',
+        "Cache-Control": "no-store"})
 
 
 @bp.get("/p/<uid>/receipt/<digest>/signed.json")

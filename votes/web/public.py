@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, render_template, request, send_file
 
+from votes.extensions import limiter
+
 bp = Blueprint("public", __name__)
 
 
@@ -28,7 +30,36 @@ def board(uid: str):
     from votes.services.board import board_view
 
     view = board_view(uid, request.args.get("receipt", ""))
-    return render_template("public/board.html", view=view, proposal=view.proposal)
+    return _board_page(view)
+
+
+def _board_page(view, share=None, asked=None):
+    from votes.services.plan import plan_view
+
+    return render_template("public/board.html", view=view, proposal=view.proposal,
+                           plan=plan_view(view.proposal), share=share, asked=asked or {})
+
+
+@bp.get("/p/<uid>/share")
+@limiter.limit("30 per minute")
+def share(uid: str):
+    """One flat's area and share of the cost, by building and room (never its owners):
+    the lobby's unit key, throttled like the lobby so the roll cannot be read off it fast."""
+    from votes.services.board import board_view
+    from votes.services.plan import share_of
+
+    view = board_view(uid)
+    asked = {k: request.args.get(k, "")[:64] for k in ("building", "entrance", "room")}
+    return _board_page(view, share_of(view.proposal, **asked), asked)
+
+
+@bp.get("/p/<uid>/audit")
+def audit(uid: str):
+    """For auditors: the chain head, the witnesses and how to check them with the CLI."""
+    from votes.services.board import board_view
+
+    view = board_view(uid)
+    return render_template("public/audit.html", view=view, proposal=view.proposal)
 
 
 @bp.get("/p/<uid>/doc/<int:position>")

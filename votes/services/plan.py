@@ -1,0 +1,56 @@
+"""The plan as owners read it on the board from the start of publicity: what, how much,
+who pays what share, when, and what it takes to pass; and one flat's own share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from votes.core.roll import unit_key
+from votes.extensions import db
+from votes.models import FrozenUnit, Proposal
+from votes.services.notices import rule_sentence, scope_text, unit_label
+
+
+@dataclass(frozen=True)
+class PlanView:
+    proposal: Proposal
+    scope: str
+    rule: str  # plain Chinese, from the rules frozen when publicity started
+    total_area: int  # centi-m² of the frozen units in scope
+    units: int
+    publicity_start: datetime | None
+
+
+def plan_view(proposal: Proposal) -> PlanView:
+    units, area = db.session.execute(select(func.count(FrozenUnit.id),
+                                            func.coalesce(func.sum(FrozenUnit.area), 0))
+                                     .where(FrozenUnit.proposal_id == proposal.id)).one()
+    return PlanView(proposal, scope_text(proposal.scope),
+                    rule_sentence(proposal.rules) if proposal.rules else "", int(area),
+                    int(units), proposal.publicity_start or proposal.frozen_at)
+
+
+@dataclass(frozen=True)
+class ShareLookup:
+    """One flat's part of the cost: its label, area and share; never its owners."""
+
+    found: bool
+    label: str = ""
+    area: int = 0
+    share: int = 0
+
+
+def share_of(proposal: Proposal, building: str, entrance: str, room: str) -> ShareLookup:
+    if not building.strip() or not room.strip():
+        return ShareLookup(False)
+    # The lobby's key: '3号楼/1单元/1502' and '3/1/1502' find the same flat.
+    units = db.session.scalars(select(FrozenUnit).where(
+        FrozenUnit.proposal_id == proposal.id,
+        FrozenUnit.unit_key == unit_key(building, entrance, room)).limit(2)).all()
+    if len(units) != 1:
+        return ShareLookup(False)
+    u = units[0]
+    return ShareLookup(True, unit_label(u), u.area, u.share)
