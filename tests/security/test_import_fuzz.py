@@ -7,6 +7,7 @@ import csv
 import io
 from datetime import datetime
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tests.factories import HEADER_EN, HEADER_ZH, make_open_proposal, make_row, resident_id
@@ -128,3 +129,22 @@ def test_fuzzed_ballots_files(app, runner, tmp_path):
                 pass
 
     run()
+
+
+def test_xlsx_claiming_a_future_zip_version_is_refused(app, runner):
+    """zipfile raises NotImplementedError (not BadZipFile) for a member that claims to need
+    ZIP version 8.4; found by the fuzz run above."""
+    from openpyxl import Workbook
+
+    from votes.services.errors import DomainError
+
+    assert runner.invoke(args=["community", "create", "SUN", "--name", "x"]).exit_code == 0
+    wb = Workbook()
+    wb.active.append(HEADER_ZH)
+    out = io.BytesIO()
+    wb.save(out)
+    data = bytearray(out.getvalue())
+    central = data.index(b"PK\x01\x02")
+    data[central + 6:central + 8] = (84).to_bytes(2, "little")  # "version needed": 8.4
+    with app.app_context(), pytest.raises(DomainError, match="XLSX"):
+        _import("SUN", "roll.xlsx", bytes(data))
