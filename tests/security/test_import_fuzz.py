@@ -146,5 +146,7 @@ def test_xlsx_claiming_a_future_zip_version_is_refused(app, runner):
     data = bytearray(out.getvalue())
     central = data.index(b"PK\x01\x02")
     data[central + 6:central + 8] = (84).to_bytes(2, "little")  # "version needed": 8.4
+    from votes.services.roll_import import import_roll
+
     with app.app_context(), pytest.raises(DomainError, match="XLSX"):
-        _import("SUN", "roll.xlsx", bytes(data))
+        import_roll("SUN", "roll.xlsx", data=bytes(data), actor="test")
