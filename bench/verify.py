@@ -61,10 +61,14 @@ def build(n: int, online: float) -> tuple[bytes, str, list[chain.SealedEntry]]:
         voter, choice = f"v{i}", ("agree", "disagree", "abstain")[i % 3]
         salt = f"{i:064x}"  # fixed salts: a benchmark, not a vote
         committed = commitment.commit("bench", voter, choice, salt)
-        openings.append(commitment.Opening(len(sealed), choice, salt))
         if every and i % every == 0:
             nonce = f"n{i}"
             d = i % len(devices)
+            # The key is registered on the chain before the ballot it signs (step 6.10).
+            sealed.append(chain.seal(chain.next_entry(
+                sealed[-1], proposal="bench", kind="device", time="2026-01-03T00:00:00Z",
+                key_id=kid, body=chain.device_body(voter=voter, public_key=spkis[d],
+                                                   proof="id")), key))
             r, s = decode_dss_signature(devices[d].sign(
                 signing.device_payload("bench", voter, committed, nonce), ec.ECDSA(hashes.SHA256())))
             device = {"alg": chain.DEVICE_ALG, "public_key": spkis[d], "nonce": nonce,
@@ -75,6 +79,7 @@ def build(n: int, online: float) -> tuple[bytes, str, list[chain.SealedEntry]]:
         else:
             body = chain.ballot_body(voter=voter, units=[f"u{i}"], commitment=committed,
                                      channel="paper", entered_by="c", evidence="ab" * 32)
+        openings.append(commitment.Opening(len(sealed), choice, salt))
         sealed.append(chain.seal(chain.next_entry(sealed[-1], proposal="bench", kind="ballot",
                                                   time="2026-01-03T00:00:00Z", key_id=kid,
                                                   body=body), key))

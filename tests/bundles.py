@@ -84,6 +84,13 @@ class Story:
         self.entries.append({"kind": "ballot", "time": time, "body": body, "secret": secret})
         return self
 
+    def device(self, voter: str, time: str, public_key: str = DEVICE_SPKI,
+               proof: str = "id") -> "Story":
+        """The device entry that registers a key for the voter before their ballot (§14)."""
+        self.entries.append({"kind": "device", "time": time, "body": chain.device_body(
+            voter=voter, public_key=public_key, proof=proof)})
+        return self
+
     def online(self, voter: str, choice: str, time: str, nonce: str = "n1") -> "Story":
         committed, secret = self.commit(voter, choice, time)
         payload = signing.device_payload(self.proposal["uid"], voter, committed, nonce)
@@ -133,6 +140,7 @@ class Story:
 def good_story() -> Story:
     return (Story().genesis()
             .paper("v-a", "agree", "2026-12-01T02:00:00Z")
+            .device("v-b", "2026-12-02T01:59:00Z")
             .online("v-b", "agree", "2026-12-02T02:00:00Z")
             .paper("v-developer", "disagree", "2026-12-03T02:00:00Z")
             .paper("v-d", "abstain", "2026-12-04T02:00:00Z")

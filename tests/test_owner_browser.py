@@ -80,7 +80,7 @@ def test_owner_votes_from_a_phone(sqlite_app, tmp_path):
             shot(page, "owner-5-receipt")
             page.click("#check-receipt")
             page.wait_for_load_state()
-            assert "已计入：第 1 条记录" in page.content()
+            assert "已计入：第 2 条记录" in page.content()  # entry 1 registered the device
             shot(page, "owner-6-board")
 
         app.config["VOTES_NOW"] = now + timedelta(days=7, minutes=1)
@@ -104,6 +104,12 @@ def test_owner_votes_from_a_phone(sqlite_app, tmp_path):
     ballot = next(line["entry"] for line in lines if line["digest"] == digest)
     assert ballot["body"]["channel"] == "online"
     assert ballot["body"]["device"] and ballot["body"]["device"]["alg"] == "ECDSA-P256-SHA256"
+    # The key was registered on the chain, by an entry before the ballot (spec §14).
+    devices = [line["entry"] for line in lines if line["entry"]["kind"] == "device"]
+    assert [(d["seq"], d["body"]["voter"], d["body"]["public_key"], d["body"]["proof"])
+            for d in devices] == [(1, ballot["body"]["voter"],
+                                   ballot["body"]["device"]["public_key"], "id")]
+    assert ballot["seq"] == 2
     from votes.core.commitment import opens
 
     # The device signed a commitment salted in the browser; the owner's salt opens it.

@@ -88,7 +88,7 @@ def test_cosigns_pages_through_and_posts(parts):
     again = w.poll([app.base])  # nothing new: nothing cosigned or posted twice
     assert (again.cosigned, again.posted, len(app.posted)) == ([], 0, 1)
     app.sealed = story.seal()
-    assert w.poll([app.base]).cosigned == [("p-example", 6)]
+    assert w.poll([app.base]).cosigned == [("p-example", 7)]
 
 
 def test_a_chain_cut_short_is_a_fork(parts):

@@ -67,6 +67,18 @@ def commit(voter: str, choice: str) -> str:
     return commitment.commit(PROPOSAL["uid"], voter, choice, salt_of(voter))
 
 
+def device_key_b64(key=None) -> str:
+    """The SPKI (DER) of the device's public key, in standard base64."""
+    spki = (key or DEVICE).public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return base64.b64encode(spki).decode()
+
+
+def device_entry(voter: str, key=None) -> dict:
+    """The device entry registering the key before the voter's ballot (§14)."""
+    return chain.device_body(voter=voter, public_key=device_key_b64(key), proof="id")
+
+
 def device_ballot(voter: str, choice: str, nonce: str) -> dict:
     committed = commit(voter, choice)
     payload = signing.device_payload(PROPOSAL["uid"], voter, committed, nonce)
@@ -88,6 +100,7 @@ def paper_ballot(voter: str, choice: str) -> dict:
 def main() -> None:
     key_id = signing.key_id(SERVER.public_key())
     plan = [("genesis", "2026-12-01T01:00:00Z", chain.genesis_body(PROPOSAL, ROLL, RULES)),
+            ("device", "2026-12-01T01:30:00Z", device_entry("v-a")),
             ("ballot", "2026-12-01T02:00:00Z", device_ballot("v-a", "agree", "6e6f6e6365")),
             ("ballot", "2026-12-02T03:00:00Z", paper_ballot("v-b", "agree")),
             ("ballot", "2026-12-03T04:00:00Z", paper_ballot("v-developer", "disagree")),

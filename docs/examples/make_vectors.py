@@ -41,6 +41,7 @@ def plan(proposal=None) -> list[list]:
     """The example's entries before sealing: [kind, time, body]."""
     p = proposal or ex.PROPOSAL
     return [["genesis", "2026-12-01T01:00:00Z", chain.genesis_body(p, ex.ROLL, ex.RULES)],
+            ["device", "2026-12-01T01:30:00Z", ex.device_entry("v-a")],
             ["ballot", "2026-12-01T02:00:00Z", ex.device_ballot("v-a", "agree", "6e6f6e6365")],
             ["ballot", "2026-12-02T03:00:00Z", ex.paper_ballot("v-b", "agree")],
             ["ballot", "2026-12-03T04:00:00Z", ex.paper_ballot("v-developer", "disagree")],
@@ -205,12 +206,12 @@ def vectors() -> list[tuple[str, str, bytes, str, list[str]]]:
     add("met-zero", "1.5: \"met\": 0 is not a boolean", zipped(files_of(met)), steps=["1.5"])
 
     def unknown_kind(items):
-        items.insert(3, ["note", "2026-12-02T04:00:00Z", {"text": "hello"}])
+        items.insert(4, ["note", "2026-12-02T04:00:00Z", {"text": "hello"}])
     add("unknown-kind", "1.5: an entry of unknown kind",
         zipped(files_of(seal(_edited_plan(unknown_kind)))), steps=["1.5"])
 
     def int_nonce(items):
-        body = items[1][2]
+        body = items[2][2]
         payload = canonical_bytes({"commitment": body["commitment"], "nonce": 5,
                                    "proposal": ex.PROPOSAL["uid"], "voter": "v-a"})
         from cryptography.hazmat.primitives import hashes
@@ -224,7 +225,7 @@ def vectors() -> list[tuple[str, str, bytes, str, list[str]]]:
         zipped(files_of(seal(_edited_plan(int_nonce)))), steps=["1.5"])
 
     def bad_time(items):
-        items[2][1] = "2026-12-2T03:00:00Z"
+        items[3][1] = "2026-12-2T03:00:00Z"
     add("time-format", "1.5: times are exactly YYYY-MM-DDTHH:MM:SSZ",
         zipped(files_of(seal(_edited_plan(bad_time)))), steps=["1.5"])
 
@@ -286,22 +287,22 @@ def vectors() -> list[tuple[str, str, bytes, str, list[str]]]:
         zipped(files_of(seal(plan(pricey), proposal=pricey), proposal=pricey)), steps=["5.8"])
 
     def reorder(items):
-        items[1][2]["units"] = ["u3", "u1"]
+        items[2][2]["units"] = ["u3", "u1"]
     add("units-order", "6.2: a voter's units in roll order",
         zipped(files_of(seal(_edited_plan(reorder)))), steps=["6.2"])
 
     def device_alg(items):
-        items[1][2]["device"]["alg"] = "ecdsa-p256-sha256"
+        items[2][2]["device"]["alg"] = "ecdsa-p256-sha256"
     add("device-alg-case", "6.5: device alg exactly ECDSA-P256-SHA256",
         zipped(files_of(seal(_edited_plan(device_alg)))), steps=["6.5"])
 
     def online_evidence(items):
-        items[1][2]["evidence"] = "cd" * 32
+        items[2][2]["evidence"] = "cd" * 32
     add("online-with-evidence", "6.6: online ballots carry no entered_by/evidence",
         zipped(files_of(seal(_edited_plan(online_evidence)))), steps=["6.6"])
 
     def upper_evidence(items):
-        items[2][2]["evidence"] = "CD" * 32
+        items[3][2]["evidence"] = "CD" * 32
     add("evidence-not-hex64", "6.6: evidence is a lower-case SHA-256 hex digest",
         zipped(files_of(seal(_edited_plan(upper_evidence)))), steps=["6.6"])
     twice = plan() + [["ballot", "2026-12-05T00:00:00Z", ex.paper_ballot("v-b", "disagree")]]
@@ -314,6 +315,8 @@ def vectors() -> list[tuple[str, str, bytes, str, list[str]]]:
     add("closed-with-interim-tally", "8.1: a closed chain's tally is final",
         zipped(resign(interim_final)), steps=["8.1"])
 
+    add_device_vectors(add)
+
     def in_clear(n, e):
         if n == 2:
             e["body"]["choice"] = "agree"
@@ -321,7 +324,7 @@ def vectors() -> list[tuple[str, str, bytes, str, list[str]]]:
         zipped(files_of(seal(plan(), edit=in_clear))), steps=["1.5"])
 
     def bad_commitment(items):
-        items[2][2]["commitment"] = items[2][2]["commitment"].upper()
+        items[3][2]["commitment"] = items[3][2]["commitment"].upper()
     add("commitment-not-hex64", "6.3: the commitment is 64 lower-case hex digits",
         zipped(files_of(seal(_edited_plan(bad_commitment)))), steps=["6.3"])
 
@@ -336,6 +339,8 @@ def vectors() -> list[tuple[str, str, bytes, str, list[str]]]:
 
     def flip(items):
         for item in items[1:]:
+            if item[0] != "ballot":
+                continue
             voter = item[2]["voter"]
             choice = {"agree": "disagree"}.get(ex.SECRETS[voter][0], "agree")
             item[2] = ex.paper_ballot(voter, choice)
@@ -343,6 +348,55 @@ def vectors() -> list[tuple[str, str, bytes, str, list[str]]]:
     add("resigned-by-another-key", "3.3: ballots flipped and re-signed with another key",
         zipped(flipped), steps=["3.3"])
     return v
+
+
+def add_device_vectors(add) -> None:
+    """§14: device keys are registered on the chain before the ballots they sign."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    other = ec.derive_private_key(20261202, ec.SECP256R1())
+
+    def unregistered(items):
+        del items[1]
+    add("device-not-registered", "6.10: a device signature needs an earlier device entry",
+        zipped(files_of(seal(_edited_plan(unregistered)))), steps=["6.10"])
+
+    def registered_late(items):
+        items[1], items[2] = items[2], items[1]
+        items[1][1], items[2][1] = items[2][1], items[1][1]
+    add("device-registered-after-ballot", "6.10: the device entry comes before the ballot",
+        zipped(files_of(seal(_edited_plan(registered_late)))), steps=["6.10"])
+
+    def dropped(items):
+        items[2][2]["device"] = None
+    add("device-signature-dropped",
+        "6.10: an insider re-writes the ballot without its device signature",
+        zipped(files_of(seal(_edited_plan(dropped)))), steps=["6.10"])
+
+    def swapped(items):
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+        body = items[2][2]
+        payload = signing.device_payload(ex.PROPOSAL["uid"], "v-a", body["commitment"],
+                                         body["device"]["nonce"])
+        r, s = decode_dss_signature(other.sign(payload, ec.ECDSA(hashes.SHA256())))
+        body["device"] = dict(body["device"], public_key=ex.device_key_b64(other),
+                              signature=base64.b64encode(r.to_bytes(32, "big") +
+                                                         s.to_bytes(32, "big")).decode())
+    add("device-key-swapped",
+        "6.10: an insider re-signs the ballot with a key of his own (6.5 passes)",
+        zipped(files_of(seal(_edited_plan(swapped)))), steps=["6.10"])
+
+    def not_p256(items):
+        items[1][2]["public_key"] = base64.b64encode(b"\x30" * 91).decode()
+    add("device-key-not-p256", "6.9: a device entry registers a P-256 key",
+        zipped(files_of(seal(_edited_plan(not_p256)))), steps=["6.9", "6.10"])
+
+    def other_voter(items):
+        items[1][2]["voter"] = "v-b"
+    add("device-of-another-voter", "6.10: the key is registered for the ballot's own voter",
+        zipped(files_of(seal(_edited_plan(other_voter)))), steps=["6.10"])
 
 
 def _dup_zip(members) -> bytes:

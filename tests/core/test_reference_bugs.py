@@ -103,7 +103,7 @@ def test_1_5_entry_of_unknown_kind():
 
 def test_1_5_non_string_device_nonce():
     story = good_story()
-    body = story.entries[2]["body"]
+    body = story.entries[3]["body"]
     body["device"]["nonce"] = 5
     payload = canonical_bytes({"commitment": body["commitment"], "nonce": 5,
                                "proposal": story.proposal["uid"], "voter": body["voter"]})
@@ -135,7 +135,7 @@ def test_3_1_key_alg_in_another_case():
 
 def test_6_5_device_alg_in_another_case():
     story = good_story()
-    story.entries[2]["body"]["device"]["alg"] = "ecdsa-p256-sha256"
+    story.entries[3]["body"]["device"]["alg"] = "ecdsa-p256-sha256"
     assert "6.5" in steps(story.bundle())
 
 

@@ -20,7 +20,7 @@ def test_6_2_units_must_follow_roll_order():
 
 def test_6_6_online_ballot_with_entered_by_or_evidence():
     story = good_story()
-    story.entries[2]["body"]["evidence"] = "cd" * 32
+    story.entries[3]["body"]["evidence"] = "cd" * 32
     assert "6.6" in steps(story.bundle())
 
 
@@ -155,7 +155,7 @@ def test_jobs_share_the_signature_checks_and_find_the_same_failures(monkeypatch)
 
     monkeypatch.setattr(sigbatch.Batch, "MIN_PARALLEL", 1)
     story = good_story()
-    story.entries[2]["body"]["device"]["nonce"] = "another"  # 6.5
+    story.entries[3]["body"]["device"]["nonce"] = "another"  # 6.5
     sealed = story.seal()
     sealed[3] = SealedEntry(sealed[3].entry, sealed[3].digest, sealed[1].sig)  # 4.4
     bundle = story.bundle(sealed)

@@ -159,7 +159,7 @@ def test_forged_server_signature():
 
 def test_forged_device_signature():
     story = good_story()
-    story.entries[2]["body"]["device"]["nonce"] = "another"
+    story.entries[3]["body"]["device"]["nonce"] = "another"
     assert "6.5" in steps(story.bundle())
 
 

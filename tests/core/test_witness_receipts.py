@@ -106,14 +106,14 @@ def test_cosignature_problems():
 def test_witnessed_bundle_verifies_and_reports_how_much_was_witnessed_before_the_close():
     story = good_story()
     sealed = story.seal()
-    cosigs = [_cosig(sealed, 3), _cosig(sealed, 5, "2026-12-05T00:00:00Z"),
-              _cosig(sealed, 6, "2026-12-09T00:00:00Z")]  # after the close entry's time
+    cosigs = [_cosig(sealed, 3), _cosig(sealed, 6, "2026-12-05T00:00:00Z"),
+              _cosig(sealed, 7, "2026-12-09T00:00:00Z")]  # after the close entry's time
     report = verify_bundle(_bundle(story, sealed, cosigs), key_ids=[KEY_ID],
                            witness_keys=WITNESSES)
     assert report.outcome == VERIFIED, report.render()
     assert (report.witnessed.before_close, report.witnessed.length,
-            report.witnessed.entries) == (5, 6, 6)
-    assert "5 of 6 entries cosigned before the close" in report.render()
+            report.witnessed.entries) == (6, 7, 7)
+    assert "6 of 7 entries cosigned before the close" in report.render()
     # Without the witnesses' keys the member is still checked for form, not for consistency.
     plain = verify_bundle(_bundle(story, sealed, cosigs), key_ids=[KEY_ID])
     assert plain.outcome == VERIFIED and plain.witnessed is None
@@ -122,9 +122,9 @@ def test_witnessed_bundle_verifies_and_reports_how_much_was_witnessed_before_the
 
 def test_step_10_3_a_cosigned_head_the_chain_does_not_extend():
     story = good_story()
-    witnessed = _cosig(story.seal(), 4)
+    witnessed = _cosig(story.seal(), 5)
     forged = story.copy()
-    forged.entries[3]["time"] = "2026-12-03T02:00:01Z"  # rewritten and re-signed
+    forged.entries[4]["time"] = "2026-12-03T02:00:01Z"  # rewritten and re-signed
     forged.entries.pop()
     forged.close()
     report = verify_bundle(_bundle(forged, None, [witnessed]), key_ids=[KEY_ID],
@@ -181,9 +181,9 @@ def test_a_receipt_of_an_entry_the_bundle_holds_passes():
 
 def test_steps_11_3_and_11_4_the_operator_dropped_the_owners_entry():
     story = good_story()
-    receipt = _receipt(story.seal(), 2, 3)   # v-b's online ballot at position 2
+    receipt = _receipt(story.seal(), 3, 4)   # v-b's online ballot at position 3
     dropped = story.copy()
-    del dropped.entries[2]
+    del dropped.entries[2:4]  # its device entry goes too, or 6.10 would give it away
     dropped.entries.pop()
     dropped.close()
     report = verify_bundle(dropped.bundle(), key_ids=[KEY_ID], receipts=[receipt])
@@ -193,9 +193,9 @@ def test_steps_11_3_and_11_4_the_operator_dropped_the_owners_entry():
 
 def test_steps_11_3_and_11_4_the_operator_replaced_the_owners_entry():
     story = good_story()
-    receipt = _receipt(story.seal(), 3, 4)
+    receipt = _receipt(story.seal(), 4, 5)
     replaced = story.copy()
-    replaced.entries[3]["time"] = "2026-12-03T02:00:01Z"
+    replaced.entries[4]["time"] = "2026-12-03T02:00:01Z"
     replaced.entries.pop()
     replaced.close()
     report = verify_bundle(replaced.bundle(), key_ids=[KEY_ID], receipts=[receipt])
@@ -204,9 +204,9 @@ def test_steps_11_3_and_11_4_the_operator_replaced_the_owners_entry():
 
 def test_step_11_4_entry_kept_but_history_after_it_rewritten():
     story = good_story()
-    receipt = _receipt(story.seal(), 1, 4)
+    receipt = _receipt(story.seal(), 1, 5)
     later = story.copy()
-    later.entries[3]["time"] = "2026-12-03T02:00:01Z"
+    later.entries[4]["time"] = "2026-12-03T02:00:01Z"
     later.entries.pop()
     later.close()
     report = verify_bundle(later.bundle(), key_ids=[KEY_ID], receipts=[receipt])
@@ -245,11 +245,11 @@ def test_cli_receipt_and_witness_keys(tmp_path, capsys):
     args = [str(bundle), "--key-id", KEY_ID, "--witness-keys", str(wkeys),
             "--receipt", str(receipt)]
     assert verify_main(args) == 0
-    assert "4 of 6 entries cosigned" in capsys.readouterr().out
+    assert "4 of 7 entries cosigned" in capsys.readouterr().out
     direct = tmp_path / "cosignatures.jsonl"
-    direct.write_text(json.dumps(_cosig(sealed, 6)) + "\n")
+    direct.write_text(json.dumps(_cosig(sealed, 7)) + "\n")
     assert verify_main(args + ["--cosignatures", str(direct)]) == 0
-    assert "6 of 6 entries cosigned" in capsys.readouterr().out
+    assert "7 of 7 entries cosigned" in capsys.readouterr().out
     assert verify_main([str(bundle), "--key-id", KEY_ID, "--cosignatures", str(direct)]) == 2
     direct.write_text('{"statement": {}, "sig": "x"}\n')
     assert verify_main(args + ["--cosignatures", str(direct)]) == 2

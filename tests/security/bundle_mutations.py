@@ -24,7 +24,8 @@ def originals() -> list[bytes]:
     """Genuine bundles to mutate: closed, interim, one change allowed."""
     changed = Story()
     changed.proposal["max_changes"] = 1
-    changed.genesis().online("v-a", "agree", "2026-12-01T02:00:00Z") \
+    changed.genesis().device("v-a", "2026-12-01T02:00:00Z") \
+        .online("v-a", "agree", "2026-12-01T02:00:00Z") \
         .paper("v-a", "disagree", "2026-12-02T02:00:00Z").close()
     interim = Story().genesis().paper("v-b", "agree", "2026-12-01T02:00:00Z")
     return [good_story().bundle(), changed.bundle(), interim.bundle()]

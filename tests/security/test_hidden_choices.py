@@ -316,10 +316,10 @@ def test_a_missing_or_extra_opening_fails_step_7_6():
 
 def test_a_choice_in_the_clear_fails_step_1_5_and_a_bad_commitment_6_3():
     story = good_story()
-    story.entries[2]["body"]["choice"] = "agree"
+    story.entries[3]["body"]["choice"] = "agree"
     assert "1.5" in steps(story.bundle())  # an unknown field of the ballot body
     story = good_story()
-    story.entries[2]["body"]["commitment"] = "AB" * 32
+    story.entries[3]["body"]["commitment"] = "AB" * 32
     assert "6.3" in steps(story.bundle())
 
 

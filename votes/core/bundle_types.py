@@ -95,9 +95,11 @@ DEVICE = {"alg": "str", "public_key": "str", "signature": "str", "nonce": "str"}
 BALLOT = {"voter": "str", "units": ["str"], "commitment": "str", "channel": "str",
           "device": Nullable(DEVICE), "entered_by": Nullable("str"),
           "evidence": Nullable("str")}
+# A device key registered before the ballots it signs (docs §14); alg and proof checked in 6.9.
+DEVICE_ENTRY = {"voter": "str", "alg": "str", "public_key": "str", "proof": "str"}
 OPENING = {"seq": "uint", "choice": "str", "salt": "str"}
 CLOSE = {"tally": TALLY, "counted": ["uint"], "openings": [OPENING]}
-BODIES = {"genesis": GENESIS, "ballot": BALLOT, "close": CLOSE}
+BODIES = {"genesis": GENESIS, "device": DEVICE_ENTRY, "ballot": BALLOT, "close": CLOSE}
 ENTRY = {"v": "uint", "proposal": "str", "seq": "uint", "prev": "hex64",
          "kind": Enum(tuple(BODIES)), "time": "time", "key_id": "str", "body": dict}
 SEALED = {"digest": "hex64", "entry": ENTRY, "sig": "str"}

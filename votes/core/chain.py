@@ -1,4 +1,4 @@
-"""The append-only chain of one proposal: genesis, ballots, close.
+"""The append-only chain of one proposal: genesis, device keys, ballots, close.
 
 An entry is {"v","proposal","seq","prev","kind","time","key_id","body"}; its digest is the
 SHA-256 of its canonical encoding (which includes the previous digest), and the server
@@ -19,9 +19,11 @@ from votes.core.commitment import Opening, is_hex64, openings_list
 
 VERSION = 1
 GENESIS_PREV = "0" * 64
-KINDS = ("genesis", "ballot", "close")
+KINDS = ("genesis", "device", "ballot", "close")
 CHANNELS = ("online", "paper", "proxy")
 DEVICE_ALG = "ECDSA-P256-SHA256"
+# How the owner passed the second factor before registering a device key (§14 of the spec).
+PROOFS = ("id", "sms", "notice")
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,17 @@ def genesis_body(proposal: dict, roll: dict, rules: dict) -> dict:
             "total_headcount": roll["total_headcount"], "voting_start": proposal["voting_start"],
             "voting_end": proposal["voting_end"], "scope": proposal["scope"],
             "max_changes": proposal["max_changes"]}
+
+
+def device_body(*, voter: str, public_key: str, proof: str) -> dict:
+    """A device key registered for a voter who has just passed the second factor by `proof`.
+
+    Written before any ballot it signs, so a later rewrite of the ballot alone cannot drop
+    or swap its device signature (docs/verification.md §14). No personal data: the voter
+    key, the public key and the kind of proof only."""
+    if proof not in PROOFS:
+        raise ValueError(f"unknown proof {proof}")
+    return {"voter": voter, "alg": DEVICE_ALG, "public_key": public_key, "proof": proof}
 
 
 def ballot_body(*, voter: str, units: Sequence[str], commitment: str, channel: str,

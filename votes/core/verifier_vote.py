@@ -10,7 +10,7 @@ from votes.core import commitment, signing
 from votes.core.bundle import recompute_tally, recompute_turnout
 from votes.core.bundle_types import type_errors
 from votes.core.canonical import digest_hex, parse_time
-from votes.core.chain import CHANNELS, DEVICE_ALG
+from votes.core.chain import CHANNELS, DEVICE_ALG, PROOFS
 from votes.core.rules import THRESHOLD_NAMES, Matter, Threshold, default_rules
 from votes.core.verifier_base import _Bundle, _Run, canonical_b64
 
@@ -104,16 +104,21 @@ def _check_ballots(b: _Bundle, run: _Run) -> None:
     if p is None:
         run.skip("6.4, 6.5, 6.7", "proposal.json failed step 1.4 or 1.5")
     per_voter: Counter = Counter()
+    registered: dict[str, set[str]] = {}  # voter → device keys registered so far (§14)
     last_time = None
     for n, e in b.entries():
         when = parse_time(e["time"])
         if n > 0 and last_time is not None and when < last_time:
             run.fail("6.8", "entry time is earlier than the entry before it", n)
         last_time = when
+        if e["kind"] == "device":
+            _check_registration(e, n, units_of, p, registered, run)
+            continue
         if e["kind"] != "ballot":
             continue
         body = e["body"]
         voter = body["voter"]
+        _check_bound_device(body, registered.get(voter, set()), n, run)
         if units_of is not None:
             if voter not in units_of:
                 run.fail("6.1", f"voter {voter[:40]} is not in the frozen roll", n)
@@ -131,6 +136,50 @@ def _check_ballots(b: _Bundle, run: _Run) -> None:
             if per_voter[voter] == 2 + p["max_changes"]:
                 run.fail("6.7", f"voter {voter[:40]} has more ballots than the rules allow", n)
         _check_channel(body, n, run)
+
+
+def _check_registration(e: dict, n: int, units_of: dict | None, p: dict | None,
+                        registered: dict[str, set[str]], run: _Run) -> None:
+    """6.9: a device entry registers a P-256 key for a voter of the roll, in the window."""
+    body = e["body"]
+    voter, key = body["voter"], body["public_key"]
+    if units_of is not None and voter not in units_of:
+        run.fail("6.9", f"device key registered for {voter[:40]}, who is not in the roll", n)
+    if p is not None and not parse_time(p["voting_start"]) <= parse_time(e["time"]) < \
+            parse_time(p["voting_end"]):
+        run.fail("6.9", f"device key registered at {e['time']}, outside the voting window", n)
+    if body["alg"] != DEVICE_ALG:
+        run.fail("6.9", f"device alg {body['alg'][:30]!r} is not exactly {DEVICE_ALG!r}", n)
+    if body["proof"] not in PROOFS:
+        run.fail("6.9", f"proof {body['proof'][:20]!r} is not one of {', '.join(PROOFS)}", n)
+    if not canonical_b64(key, _P256_SPKI_SIZE) or not _is_p256(base64.b64decode(key)):
+        run.fail("6.9", "public_key is not a P-256 key (SPKI) in canonical base64", n)
+    elif key in registered.get(voter, ()):
+        run.fail("6.9", "this device key was already registered for this voter", n)
+    registered.setdefault(voter, set()).add(key)
+
+
+def _is_p256(der: bytes) -> bool:
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+    try:
+        key = load_der_public_key(der)
+    except (ValueError, TypeError):
+        return False
+    return isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name == "secp256r1"
+
+
+def _check_bound_device(body: dict, keys: set[str], n: int, run: _Run) -> None:
+    """6.10: a device signature names a key registered earlier for the same voter, and an
+    online ballot of a voter with a registered key carries a device signature."""
+    device = body["device"]
+    if device is not None and device["public_key"] not in keys:
+        run.fail("6.10", "the device key was not registered for this voter by an earlier "
+                         "device entry", n)
+    elif device is None and keys and body["channel"] == "online":
+        run.fail("6.10", "online ballot without a device signature, although its voter "
+                         "registered a device key earlier", n)
 
 
 def _check_channel(body: dict, n: int, run: _Run) -> None:

@@ -146,7 +146,8 @@ def voter_units(session: Session, proposal: Proposal,
 
 
 def cast_ballots(proposal_id: int, requests: list[BallotRequest],
-                 actor: str | None = None) -> list[Ballot]:
+                 actor: str | None = None,
+                 units: dict[str, list[str]] | None = None) -> list[Ballot]:
     """Accept all the ballots or none; each becomes one chain entry.
 
     The proposal row is locked only for the append itself: units, previous ballots, entry
@@ -160,7 +161,8 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
             if problem:
                 raise DomainError(problem)
             keys_wanted = [r.voter_key for r in requests]
-            units = voter_units(session, proposal, keys_wanted)
+            if units is None:  # the online ballot read them already, with its device keys
+                units = voter_units(session, proposal, keys_wanted)
             latest = latest_ballots(session, proposal, keys_wanted)
             prepared = []
             for req in requests:
@@ -195,8 +197,10 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
     return accepted
 
 
-def cast_ballot(proposal_id: int, request: BallotRequest) -> Ballot:
-    return cast_ballots(proposal_id, [request])[0]
+def cast_ballot(proposal_id: int, request: BallotRequest,
+                units: list[str] | None = None) -> Ballot:
+    return cast_ballots(proposal_id, [request],
+                        units=None if units is None else {request.voter_key: units})[0]
 
 
 def ballot_count(session: Session, proposal: Proposal) -> int:

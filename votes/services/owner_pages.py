@@ -82,16 +82,48 @@ def latest_ballot(proposal: Proposal, voter_key: str) -> Ballot | None:
         .order_by(Ballot.revision.desc()).limit(1))
 
 
-def register_device(proposal: Proposal, voter_key: str, public_key: str) -> None:
-    if not _is_p256_key(public_key):
+def register_device(proposal: Proposal, voter_key: str, public_key: str, proof: str) -> None:
+    """Record the browser's key and append a device entry to the chain (spec §14), once per
+    key: the chain then says, before any ballot, which keys may sign this voter's ballots.
+
+    `proof` is how the owner passed the second factor in this session."""
+    from votes.core import chain
+    from votes.services import keys
+    from votes.services.ballots import voting_problem
+    from votes.services.chain_store import Appender, lock_proposal
+    from votes.services.lifecycle import _advance
+
+    if not _is_p256_key(public_key) or len(public_key) > 200:
         raise DomainError("设备公钥无效 (not an ECDSA P-256 public key)")
+    # The canonical base64 of the DER key, as the verifier wants it (a browser sends it so).
+    import base64
+    public_key = base64.b64encode(base64.b64decode(public_key)).decode("ascii")
+    if proof not in chain.PROOFS:
+        raise DomainError("请先完成身份验证 (verify your identity first)")
+    body = chain.device_body(voter=voter_key, public_key=public_key, proof=proof)
     with unit_of_work() as session:
         known = session.scalar(select(DeviceKey.id).where(
             DeviceKey.proposal_id == proposal.id, DeviceKey.voter_key == voter_key,
             DeviceKey.public_key == public_key))
-        if known is None:
-            session.add(DeviceKey(proposal_id=proposal.id, voter_key=voter_key,
-                                  public_key=public_key, created_at=clock.now()))
+        if known is not None:
+            return
+        signer = keys.signing_key()
+        locked = lock_proposal(session, proposal.id)
+        now = clock.now()
+        _advance(session, locked, now)
+        appender = Appender(session, locked, signer)
+        now = appender.time(now)
+        problem = voting_problem(locked, now)
+        if problem:
+            raise DomainError(problem)
+        # Under the lock: a second request with the same key waits here, then finds it.
+        if session.scalar(select(DeviceKey.id).where(
+                DeviceKey.proposal_id == proposal.id, DeviceKey.voter_key == voter_key,
+                DeviceKey.public_key == public_key)) is not None:
+            return
+        appender.append("device", body, now)
+        session.add(DeviceKey(proposal_id=proposal.id, voter_key=voter_key,
+                              public_key=public_key, created_at=now))
 
 
 def cast_online(proposal: Proposal, voter_key: str, choice_text: str, nonce: str,
@@ -108,21 +140,35 @@ def cast_online(proposal: Proposal, voter_key: str, choice_text: str, nonce: str
     if salt is not None and not commitment.is_hex64(salt):
         raise DomainError("页面数据有误，请刷新页面后重试 (malformed salt; reload and try again)")
     device = None
+    # One query for the voter's units and the device keys they registered (each is on the
+    # chain, §14): the ballot then needs no query of its own for the units.
+    rows = db.session.execute(select(FrozenUnit.id, FrozenUnit.unit_uid, DeviceKey.public_key)
+                              .outerjoin(DeviceKey, and_(
+                                  DeviceKey.proposal_id == FrozenUnit.proposal_id,
+                                  DeviceKey.voter_key == FrozenUnit.voter_key))
+                              .where(FrozenUnit.proposal_id == proposal.id,
+                                     FrozenUnit.voter_key == voter_key)
+                              .order_by(FrozenUnit.id)).all()
+    units = list(dict.fromkeys(unit for _, unit, _ in rows))
+    registered = {key for _, _, key in rows if key is not None}
+    if registered and not (public_key and signature):
+        # The chain holds this voter's device key: an unsigned ballot would fail step 6.10.
+        raise DomainError("本设备的签名无法验证，请刷新页面后重试，或在登记过的设备上表决 "
+                          "(no device signature although a device key is registered; reload, "
+                          "or vote on the registered device)")
     if public_key and signature:
-        registered = db.session.scalar(select(DeviceKey.id).where(
-            DeviceKey.proposal_id == proposal.id, DeviceKey.voter_key == voter_key,
-            DeviceKey.public_key == public_key))
         committed = commitment.commit(proposal.uid, voter_key, choice.value, salt) if salt \
             else ""
         payload = signing.device_payload(proposal.uid, voter_key, committed, nonce)
-        if registered is None or not salt or not signing.verify_device_signature(
+        if public_key not in registered or not salt or not signing.verify_device_signature(
                 public_key, signature, payload):
             raise DomainError("本设备的签名无法验证，请刷新页面后重试 "
                               "(the device signature does not verify; reload and try again)")
         device = {"alg": "ECDSA-P256-SHA256", "public_key": public_key,
                   "signature": signature, "nonce": nonce}
     return cast_ballot(proposal.id, BallotRequest(voter_key=voter_key, choice=choice,
-                                                  channel="online", device=device, salt=salt))
+                                                  channel="online", device=device, salt=salt),
+                       units or None)
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,8 @@ def verify(uid: str):
         if attempt is not None and attempt.ok:
             login_user(user)
             session.pop("pending_access", None)
+            # Named in the device entry the chain records for this session's key (§14).
+            session["proof"] = request.form.get("method", "id")
             return redirect(url_for("owner.ballot", uid=uid))
         if attempt is not None and attempt.locked_until:
             raise access_service.DeadEnd("locked", "locked", proposal, attempt.locked_until)
@@ -152,7 +154,8 @@ def confirm(proposal, owner):
 def device(proposal, owner):
     key = (request.get_json(silent=True) or {}).get("public_key", "")
     try:
-        register_device(proposal, owner.voter_key, key)
+        register_device(proposal, owner.voter_key, key if isinstance(key, str) else "",
+                        session.get("proof", ""))
     except DomainError as err:
         return {"ok": False, "error": err.message}, 400
     return {"ok": True}

@@ -1,0 +1,111 @@
+"""Issue 10: device keys are registered on the chain (a "device" entry) when the verified
+owner's browser first sends its key, before any ballot it signs (docs/verification.md §14)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import zipfile
+
+import pytest
+
+from tests.factories import make_open_proposal, voter_token
+from tests.test_owner_http import ZHANG_SUFFIX, cast, verified
+
+
+@pytest.fixture
+def vote(app, runner, tmp_path):
+    return make_open_proposal(app, runner, tmp_path)
+
+
+def _key():
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key, base64.b64encode(key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).decode()
+
+
+def _chain(app, vote) -> list[dict]:
+    from votes.extensions import db
+    from votes.models import Proposal
+    from votes.services.records import chain_entries
+
+    with app.app_context():
+        return [s.entry for s in chain_entries(db.session.get(Proposal, vote["id"]))]
+
+
+def test_registering_a_key_appends_one_device_entry_and_binds_later_ballots(app, client, vote):
+    verified(client, app, vote)
+    _, spki = _key()
+    for _ in range(2):  # the page registers the key again on each load: one entry only
+        assert client.post(f"/p/{vote['uid']}/device", json={"public_key": spki}).status_code == 200
+    devices = [e for e in _chain(app, vote) if e["kind"] == "device"]
+    assert len(devices) == 1
+    body = devices[0]["body"]
+    assert (body["public_key"], body["alg"], body["proof"]) == (spki, "ECDSA-P256-SHA256", "id")
+    assert set(body) == {"voter", "alg", "public_key", "proof"}  # no name, phone or ID
+    # With a key on the chain, an unsigned online ballot would fail step 6.10: refused.
+    r, _ = cast(client, vote)
+    assert r.status_code == 302 and r.headers["Location"].endswith("/ballot")
+    assert not [e for e in _chain(app, vote) if e["kind"] == "ballot"]
+
+
+def test_a_key_cannot_be_registered_without_the_second_factor(app, client, vote):
+    _, spki = _key()
+    r = client.get(f"/v/{voter_token(app, vote, '101')}")
+    assert r.status_code == 302
+    assert client.post(f"/p/{vote['uid']}/device", json={"public_key": spki}).status_code != 200
+    assert not [e for e in _chain(app, vote) if e["kind"] == "device"]
+    assert client.post(f"/p/{vote['uid']}/device", json={"public_key": {"x": 1}}).status_code \
+        != 200
+
+
+def test_signed_ballot_after_its_device_entry_exports_a_bundle_that_verifies(
+        app, client, runner, vote, tmp_path):
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+    from votes.core.commitment import commit
+    from votes.core.signing import device_payload
+    from votes.core.verifier import IN_PROGRESS, verify_bundle
+    from votes.services.export import export_bundle
+    from votes.services.keys import keyring
+
+    verified(client, app, vote)
+    key, spki = _key()
+    assert client.post(f"/p/{vote['uid']}/device", json={"public_key": spki}).status_code == 200
+    page = client.post(f"/p/{vote['uid']}/confirm", data={"choice": "agree"}).get_data(
+        as_text=True)
+    import re
+
+    nonce = re.search(r'data-nonce="([0-9a-f]+)"', page).group(1)
+    voter = re.search(r'data-voter="([^"]+)"', page).group(1)
+    salt = "5a" * 32
+    der = key.sign(device_payload(vote["uid"], voter, commit(vote["uid"], voter, "agree", salt),
+                                  nonce), ec.ECDSA(hashes.SHA256()))
+    r, s = decode_dss_signature(der)
+    sig = base64.b64encode(r.to_bytes(32, "big") + s.to_bytes(32, "big")).decode()
+    ok = client.post(f"/p/{vote['uid']}/cast", data={
+        "choice": "agree", "nonce": nonce, "public_key": spki, "signature": sig, "salt": salt})
+    assert "/receipt/" in ok.headers["Location"]
+    kinds = [e["kind"] for e in _chain(app, vote)]
+    assert kinds == ["genesis", "device", "ballot"]
+    # The public chain API serves the device entry like any other line.
+    lines = client.get(f"/api/proposals/{vote['uid']}/chain").get_data(as_text=True)
+    assert '"kind":"device"' in lines
+    target = tmp_path / "interim.zip"
+    with app.app_context():
+        export_bundle(vote["uid"], str(target))
+        ring = keyring()
+    report = verify_bundle(str(target), trusted_keys=ring)
+    assert report.outcome == IN_PROGRESS and not report.failures, report.render()
+    assert report.ballots == 1
+    with zipfile.ZipFile(target) as z:
+        tally = json.loads(z.read("tally.json"))
+        csv_rows = z.read("ballots.csv").decode().splitlines()
+    assert tally["participating_headcount"] == 1
+    assert len(csv_rows) == 2  # the header and the one ballot: no row for the device entry
