@@ -131,6 +131,22 @@ def _append(session: Session, appender: Appender, proposal: Proposal, prepared: 
     return ballot
 
 
+def lock_for_voting(session: Session, proposal_id: int, signer) -> tuple[Proposal, Appender,
+                                                                          datetime]:
+    """Take the proposal's lock, bring it up to date and check that voting is open. The time
+    is read only now, under the lock, and never earlier than the last entry's: concurrent
+    writers may be woken in any order."""
+    proposal = lock_proposal(session, proposal_id)
+    now = clock.now()
+    _advance(session, proposal, now)
+    appender = Appender(session, proposal, signer)
+    now = appender.time(now)
+    problem = voting_problem(proposal, now)
+    if problem:
+        raise DomainError(problem)
+    return proposal, appender, now
+
+
 def voter_units(session: Session, proposal: Proposal,
                 voter_keys: list[str]) -> dict[str, list[str]]:
     """The frozen units of these voters (one query; the whole roll only for big files)."""
@@ -172,14 +188,7 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
                                          latest.get(req.voter_key)))
             signer = keys.signing_key()
 
-            proposal = lock_proposal(session, proposal_id)
-            now = clock.now()
-            _advance(session, proposal, now)
-            appender = Appender(session, proposal, signer)
-            now = appender.time(now)
-            problem = voting_problem(proposal, now)
-            if problem:
-                raise DomainError(problem)
+            proposal, appender, now = lock_for_voting(session, proposal_id, signer)
             accepted = [_append(session, appender, proposal, p, now) for p in prepared]
             if actor is not None:  # staff entering paper/proxy ballots; owners stay unlogged
                 session.flush()

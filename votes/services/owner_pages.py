@@ -89,9 +89,7 @@ def register_device(proposal: Proposal, voter_key: str, public_key: str, proof: 
     `proof` is how the owner passed the second factor in this session."""
     from votes.core import chain
     from votes.services import keys
-    from votes.services.ballots import voting_problem
-    from votes.services.chain_store import Appender, lock_proposal
-    from votes.services.lifecycle import _advance
+    from votes.services.ballots import lock_for_voting
 
     if not _is_p256_key(public_key) or len(public_key) > 200:
         raise DomainError("设备公钥无效 (not an ECDSA P-256 public key)")
@@ -108,14 +106,7 @@ def register_device(proposal: Proposal, voter_key: str, public_key: str, proof: 
         if known is not None:
             return
         signer = keys.signing_key()
-        locked = lock_proposal(session, proposal.id)
-        now = clock.now()
-        _advance(session, locked, now)
-        appender = Appender(session, locked, signer)
-        now = appender.time(now)
-        problem = voting_problem(locked, now)
-        if problem:
-            raise DomainError(problem)
+        _locked, appender, now = lock_for_voting(session, proposal.id, signer)
         # Under the lock: a second request with the same key waits here, then finds it.
         if session.scalar(select(DeviceKey.id).where(
                 DeviceKey.proposal_id == proposal.id, DeviceKey.voter_key == voter_key,
