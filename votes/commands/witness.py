@@ -118,15 +118,7 @@ def serve(key_path: str, db_path: str, apps: tuple[str, ...], interval: int) -> 
 @click.option("--json", "as_json", is_flag=True, help="print the proofs as JSON")
 def forks(db_path: str, as_json: bool) -> None:
     """List the forks seen: for each, the two server-signed entries that contradict."""
-    from votes.witness.store import Store
-
-    if not Path(db_path).exists():
-        raise click.ClickException(f"{db_path} 不存在 (no such witness database)")
-    store = Store(db_path)
-    try:
-        records = store.forks()
-    finally:
-        store.close()
+    records = _read_store(db_path, lambda store: store.forks())
     if as_json:
         click.echo(json.dumps([{"proposal": f.proposal, "app": f.app, "reason": f.reason,
                                 "time": f.time, "cosigned": f.old_line.decode("utf-8"),
@@ -141,21 +133,26 @@ def forks(db_path: str, as_json: bool) -> None:
         click.echo(f"  served   被替换: {f.new_line.decode('utf-8')[:160]}")
 
 
-@witness_cli.command("cosignatures")
-@click.option("--db", "db_path", required=True, help=DB_HELP)
-@click.option("--proposal", default=None, help="only this proposal's (its uid)")
-def cosignatures(db_path: str, proposal: str | None) -> None:
-    """Print the latest cosignature of each proposal, one JSON line each: give it to a
-    verifier (`votes verify --cosignatures FILE`) so the operator cannot leave it out."""
+def _read_store(db_path: str, read):
+    """Read from an existing witness database (never create one by a typo'd path)."""
     from votes.witness.store import Store
 
     if not Path(db_path).exists():
         raise click.ClickException(f"{db_path} 不存在 (no such witness database)")
     store = Store(db_path)
     try:
-        held = store.all_held()
+        return read(store)
     finally:
         store.close()
+
+
+@witness_cli.command("cosignatures")
+@click.option("--db", "db_path", required=True, help=DB_HELP)
+@click.option("--proposal", default=None, help="only this proposal's (its uid)")
+def cosignatures(db_path: str, proposal: str | None) -> None:
+    """Print the latest cosignature of each proposal, one JSON line each: give it to a
+    verifier (`votes verify --cosignatures FILE`) so the operator cannot leave it out."""
+    held = _read_store(db_path, lambda store: store.all_held())
     for h in held:
         if proposal is None or h.proposal == proposal:
             click.echo(h.cosignature.decode("utf-8"))
