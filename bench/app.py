@@ -15,7 +15,6 @@ import os
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.dirname(__file__) + "/..")
 
@@ -60,7 +59,6 @@ def main(units: int, ballots: int) -> None:
         from votes.services.communities import create_community
         from votes.services.export import export_bundle
         from votes.services.lifecycle import open_voting
-        from votes.services.proposal_create import ProposalDraft, create_proposal
         from votes.services.roll_file import read_roll
         from votes.services.roll_import import import_roll
         from votes.services.schema import upgrade_database
@@ -70,13 +68,9 @@ def main(units: int, ballots: int) -> None:
         create_community("B", "bench")
         baseline, _ = timed(lambda: read_roll("r.csv", data))
         t_import, _ = timed(lambda: import_roll("B", "r.csv", data=data))
-        now = datetime.now(timezone.utc).replace(microsecond=0)
-        p = create_proposal(ProposalDraft(
-            community="B", title="t", matter="use_fund", scope="all", budget="356000",
-            publicity_start=(now - timedelta(days=8)).isoformat(),
-            voting_start=(now - timedelta(hours=1)).isoformat(),
-            voting_end=(now + timedelta(days=7)).isoformat()), schedule=True,
-            created_at=now - timedelta(days=8, minutes=1))  # drafted 8 days ago
+        from bench.synthetic import staged_proposal
+
+        p = staged_proposal("B")
         t_open, _ = timed(lambda: open_voting(str(p.id)))
         voters = list(dict.fromkeys(db.session.scalars(
             db.select(FrozenUnit.voter_key).where(FrozenUnit.proposal_id == p.id))))[:ballots]

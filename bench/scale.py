@@ -23,7 +23,7 @@ import pstats
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)) + "/..")
 
@@ -155,7 +155,6 @@ def run(url: str, units: int, ballots: int, profile: str | None) -> dict[str, fl
         from votes.services.communities import create_community
         from votes.services.export import export_bundle
         from votes.services.lifecycle import close_voting, get_proposal, open_voting
-        from votes.services.proposal_create import ProposalDraft, create_proposal
         from votes.services.roll_import import import_roll
         from votes.services.schema import upgrade_database
         from votes.services.tally import closing_tally
@@ -164,13 +163,9 @@ def run(url: str, units: int, ballots: int, profile: str | None) -> dict[str, fl
         create_community("B", "bench")
         timer.figures["baseline"] = _baseline(units)
         timer.run("import", lambda: import_roll("B", "r.csv", data=data))
-        start = datetime.now(timezone.utc).replace(microsecond=0)
-        p = create_proposal(ProposalDraft(
-            community="B", title="t", matter="use_fund", scope="all", budget="356000",
-            publicity_start=(start - timedelta(days=8)).isoformat(),
-            voting_start=(start - timedelta(hours=1)).isoformat(),
-            voting_end=(start + timedelta(days=7)).isoformat()), schedule=True,
-            created_at=start - timedelta(days=8, minutes=1))  # publicity has run its course
+        from bench.synthetic import staged_proposal
+
+        p = staged_proposal("B")
         timer.run("open", lambda: open_voting(str(p.id)))
         cast = _put_ballots(p.id, ballots)
         proposal = get_proposal(str(p.id))

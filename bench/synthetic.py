@@ -24,3 +24,19 @@ def close_and_write(sealed: list, *, proposal: dict, roll: dict, rules: dict, op
                  keyring=signing.KeyRing({kid: key.public_key()}),
                  created_at="2026-01-09T00:00:00Z")
     return out.getvalue()
+
+
+def staged_proposal(community: str):
+    """A use-fund proposal drafted eight days ago, scheduled, whose voting began an hour ago
+    (open it with open_voting). Needs an app context."""
+    from datetime import datetime, timedelta, timezone
+
+    from votes.services.proposal_create import ProposalDraft, create_proposal
+
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    return create_proposal(ProposalDraft(
+        community=community, title="t", matter="use_fund", scope="all", budget="356000",
+        publicity_start=(now - timedelta(days=8)).isoformat(),
+        voting_start=(now - timedelta(hours=1)).isoformat(),
+        voting_end=(now + timedelta(days=7)).isoformat()), schedule=True,
+        created_at=now - timedelta(days=8, minutes=1))
