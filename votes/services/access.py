@@ -78,12 +78,15 @@ def _code_hash_of(voter_key: str, code: str) -> str:
                     .encode(), hashlib.sha256).hexdigest()
 
 
-def create_access(session: Session, proposal: Proposal, voter_keys) -> None:
-    """Give every voter a link when the electorate is frozen (notices go out in publicity)."""
+def create_access(session: Session, proposal: Proposal, voter_keys, coded=frozenset()) -> None:
+    """Give every voter a link when the electorate is frozen (notices go out in publicity);
+    the voters in `coded` (a company or the developer among the owners) also get the hash of
+    the code printed on their notice. Persons never use one, so none is made for them."""
     link_key, proposal_id, uid = privacy.derived_key("link"), proposal.id, proposal.uid
     rows = [{"proposal_id": proposal_id, "voter_key": key, "issue": 1, "failures": 0,
              "lockouts": 0, "token_hash": _hash(_link_token(link_key, uid, key, 1)),
-             "notice_code_hash": _code_hash_of(key, notice_code(proposal, key, 1)),
+             "notice_code_hash": (_code_hash_of(key, notice_code(proposal, key, 1))
+                                  if key in coded else None),
              "sms_sent": 0}
             for key in voter_keys]
     insert_rows(session, VoterAccess.__table__, rows)  # an electorate: up to 100,000 voters

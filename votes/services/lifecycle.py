@@ -19,7 +19,7 @@ from votes.extensions import db
 from votes.models import Ballot, FrozenUnit, FrozenVoter, Proposal
 from votes.models.base import MAX_ID
 from votes.services import audit, clock, privacy
-from votes.services.access import create_access
+from votes.services.access import PERSON, create_access
 from votes.services.bulk import insert_rows
 from votes.services.chain_store import Appender, lock_proposal
 from votes.services.errors import DomainError, NotFound
@@ -67,7 +67,7 @@ def _freeze(session: Session, proposal: Proposal, when: datetime) -> None:
          "unit_key": unit_key(record.building, record.entrance, record.room)}
         for record in e.units])
     encrypt, decrypt = privacy.encryptor(), privacy.decryptor()
-    voters = []
+    voters, coded = [], set()
     for voter in e.voters:
         owners: dict[str, OwnerRow] = {}
         for unit_id in voter.unit_ids:
@@ -76,12 +76,14 @@ def _freeze(session: Session, proposal: Proposal, when: datetime) -> None:
         contact = [{"name": decrypt(o.name_enc), "id": decrypt(o.id_enc),
                     "phone": decrypt(o.phone_enc), "kind": o.kind}
                    for o in owners.values()]
+        if any(o.kind != PERSON for o in owners.values()):
+            coded.add(voter.key)
         voters.append({
             "proposal_id": proposal_id, "voter_key": voter.key, "area": voter.area,
             "share": sum(shares[u] for u in voter.unit_ids), "developer": voter.developer,
             "owners_enc": encrypt(json.dumps(contact, ensure_ascii=False))})
     insert_rows(session, FrozenVoter.__table__, voters)
-    create_access(session, proposal, [v.key for v in e.voters])
+    create_access(session, proposal, [v.key for v in e.voters], coded)
     proposal.state = "publicity"
     proposal.frozen_at = when
 
