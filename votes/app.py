@@ -55,8 +55,14 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def _select_locale() -> str:
-    from flask import current_app, request, session
+    import os
 
+    from flask import current_app, has_request_context, request, session
+
+    if not has_request_context():  # the `votes` command, background work
+        wanted = os.environ.get("VOTES_LANG", "")
+        return wanted if wanted in current_app.config["LANGUAGES"] else \
+            current_app.config["BABEL_DEFAULT_LOCALE"]
     wanted = request.args.get("lang") or session.get("lang")
     if wanted in current_app.config["LANGUAGES"]:
         session["lang"] = wanted

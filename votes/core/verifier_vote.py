@@ -6,7 +6,7 @@ import base64
 from collections import Counter
 from dataclasses import dataclass
 
-from votes.core import commitment, signing
+from votes.core import chain, commitment, signing
 from votes.core.bundle import recompute_tally, recompute_turnout
 from votes.core.bundle_types import type_errors
 from votes.core.canonical import digest_hex, parse_time
@@ -260,7 +260,8 @@ def _check_close(b: _Bundle, genesis: dict | None, run: _Run):
     if genesis is None:
         run.skip("7.1–7.7, 8.1", "there is no valid genesis (5.1)")
         return None, False
-    if not b.all_typed and (not closes or closes[-1][0] != len(b.lines) - 1):
+    untyped = [m for m, ok in enumerate(b.typed) if not ok]
+    if untyped and (not closes or untyped[-1] > closes[-1][0]):
         run.skip("7.1–7.7, 8.1", "the last entry failed step 1.4 or 1.5, so whether and how "
                                  "the vote was closed is unknown")
         return None, False
@@ -274,8 +275,13 @@ def _check_close(b: _Bundle, genesis: dict | None, run: _Run):
                         "\"final\": false")
         return _recompute(b, genesis, len(b.lines), run, "7.4"), False
     n, close = closes[0]
-    if n != len(b.lines) - 1 or len(closes) > 1:
-        run.fail("7.2", "entries follow the close entry", n)
+    after = [(m, e["kind"]) for m, e in b.entries() if m > n]
+    if len(closes) > 1:
+        run.fail("7.2", "the chain has more than one close entry", closes[1][0])
+    for m, kind in after:
+        if kind not in chain.POST_CLOSE_KINDS:
+            run.fail("7.2", f"a {kind} entry follows the close entry", m)
+            break
     expected = sorted(c[0] for c in _counted(b, n).values())
     if not b.all_typed:
         run.skip("7.3", "some chain entries failed step 1.4 or 1.5, so the ballots are not "
