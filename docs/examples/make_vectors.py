@@ -443,19 +443,52 @@ def canonical_vectors() -> list[dict]:
     return out
 
 
+def outside_vectors() -> list[dict]:
+    """Steps 10 and 11: bundles with the cosignature and receipt files given beside them
+    (docs/examples/outside_vectors.py)."""
+    from types import SimpleNamespace
+
+    spec = importlib.util.spec_from_file_location("outside_vectors", HERE / "outside_vectors.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.vectors(SimpleNamespace(**globals())), module
+
+
+def catalogue() -> tuple[list[dict], dict[str, bytes]]:
+    """vectors.json's list, and every file of vectors/ by name."""
+    listing, files = [], {}
+    for name, rule, data, outcome, steps in vectors():
+        files[f"{name}.zip"] = data
+        listing.append({"file": f"{name}.zip", "rule": rule, "outcome": outcome,
+                        "steps": steps})
+    outside, module = outside_vectors()
+    files[module.WITNESS_KEYS] = module.witness_keys_file()
+    for v in outside:
+        files[f"{v['name']}.zip"] = v["bundle"]
+        entry = {"file": f"{v['name']}.zip", "rule": v["rule"], "outcome": v["outcome"],
+                 "steps": v["steps"], "witness_keys": v["witness_keys"]}
+        for kind in ("cosignatures", "receipts"):
+            if v[kind]:
+                entry[kind] = [name for name, _ in v[kind]]
+                files.update(v[kind])
+        if "witnessed_before_close" in v:
+            entry["witnessed_before_close"] = v["witnessed_before_close"]
+        listing.append(entry)
+    return listing, files
+
+
 def main() -> None:
     (HERE / "canonical-vectors.json").write_text(json.dumps(
         {"spec_version": 2, "vectors": canonical_vectors()}, ensure_ascii=False, indent=1)
         + "\n", encoding="utf-8")
     folder = HERE / "vectors"
     folder.mkdir(exist_ok=True)
-    for old in folder.glob("*.zip"):
-        old.unlink()
-    listing = []
-    for name, rule, data, outcome, steps in vectors():
-        (folder / f"{name}.zip").write_bytes(data)
-        listing.append({"file": f"{name}.zip", "rule": rule, "outcome": outcome,
-                        "steps": steps})
+    for old in folder.iterdir():
+        if old.name != "vectors.json":
+            old.unlink()
+    listing, files = catalogue()
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
     (folder / "vectors.json").write_text(json.dumps(
         {"spec_version": 2, "anchor": {"key_id": signing.key_id(ex.SERVER.public_key())},
          "vectors": listing}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
