@@ -418,7 +418,10 @@ def canonical_vectors() -> list[dict]:
              "{\"\uff61\":1,\"\U0001f600\":2}"),
             ("keys by code point: upper case before lower case", "{\"B\":1,\"a\":2}"),
             ("integers, negative and the largest allowed", "[0,-1,9007199254740991]"),
-            ("the spec's example", "{\"a\":\"楼\",\"b\":1,\"c\":[true,null]}")]
+            ("the spec's example", "{\"a\":\"楼\",\"b\":1,\"c\":[true,null]}"),
+            ("a value inside 32 arrays", "[" * 32 + "1" + "]" * 32),
+            ("33 nested arrays, the innermost empty: no value inside 33",
+             "[" * 33 + "]" * 33)]
     bad = [("\\u001F: hex must be lower case", "\"\\u001F\""),
            ("\\u000a: newline has a short escape", "\"\\u000a\""),
            ("\\u00e9: non-ASCII must not be escaped", "\"\\u00e9\""),
@@ -435,7 +438,9 @@ def canonical_vectors() -> list[dict]:
            ("whitespace", "{\"a\": 1}"),
            ("trailing newline", "{\"a\":1}\n"),
            ("a lone surrogate", "\"\\ud800\""),
-           ("NaN", "[NaN]")]
+           ("NaN", "[NaN]"),
+           ("a value inside 33 arrays", "[" * 33 + "1" + "]" * 33),
+           ("an empty object inside 33 arrays", "[" * 33 + "{}" + "]" * 33)]
     out = [{"rule": r, "hex": t.encode("utf-8").hex(), "canonical": True} for r, t in good]
     out += [{"rule": r, "hex": t.encode("utf-8").hex(), "canonical": False} for r, t in bad]
     out.append({"rule": "a byte order mark", "hex": "efbbbf" + b"1".hex(), "canonical": False})
