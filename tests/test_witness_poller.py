@@ -214,3 +214,19 @@ def test_an_unreadable_pinned_keys_file_stops_the_round(parts, tmp_path):
     pin_file.write_text('{"keys": [{"key_id": "x", "alg": "ed25519", "public_key": ""}]}')
     result = w.poll([app.base])
     assert result.cosigned == [] and "nothing cosigned this round" in result.problems[0]
+
+
+def test_the_command_refuses_to_start_without_a_usable_pin(tmp_path):
+    from click.testing import CliRunner
+
+    from votes.cli import main
+
+    base = ["witness", "poll", "--key", str(tmp_path / "w.pem"), "--db",
+            str(tmp_path / "w.sqlite3"), "--app", "http://127.0.0.1:9"]
+    for extra, said in (([], "no server key pinned"),
+                        (["--server-fingerprint", "ab:cd"], "64 hex digits"),
+                        (["--server-keys", str(tmp_path / "missing.json")],
+                         "cannot read pinned keys file")):
+        result = CliRunner().invoke(main, base + extra)
+        assert result.exit_code == 2 and said in result.output, result.output
+    assert not (tmp_path / "w.sqlite3").exists()
