@@ -1,5 +1,6 @@
 """The witness's round against a scripted app on loopback (no gunicorn): what it cosigns,
-posts and refuses when an app cuts its chain short, serves an invalid one, or is down."""
+posts and refuses when an app cuts its chain short, serves an invalid one, or is down; and
+the server keys it trusts: only those pinned (docs/verification.md §10, pinned server keys)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,31 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.bundles import KEY_ID, SERVER, good_story
 from tests.servers import free_port
-from votes.core import signing, witness
+from votes.core import chain, signing, witness
+from votes.core.verifier_base import fingerprint
+from votes.witness.pins import PinError, Pins
 from votes.witness.poller import Witness
 from votes.witness.store import Store
+
+NEW = Ed25519PrivateKey.from_private_bytes(bytes(range(1, 33)))  # the operator's next key
+NEW_ID = signing.key_id(NEW.public_key())
+
+
+def keys_file(path, *keys) -> Pins:
+    path.write_text(json.dumps(signing.KeyRing({signing.key_id(k.public_key()): k.public_key()
+                                                for k in keys}).to_json_obj()))
+    return Pins(path)
+
+
+def reseal(sealed, start: int, key: Ed25519PrivateKey) -> list[chain.SealedEntry]:
+    """The chain with entries from `start` on signed by `key` (as after a rotation)."""
+    out = list(sealed[:start])
+    for s in sealed[start:]:
+        entry = chain.next_entry(out[-1] if out else None, proposal=s.entry["proposal"],
+                                 kind=s.entry["kind"], time=s.entry["time"],
+                                 key_id=signing.key_id(key.public_key()), body=s.entry["body"])
+        out.append(chain.seal(entry, key))
+    return out
 
 
 class FakeApp:
@@ -23,6 +46,7 @@ class FakeApp:
 
     def __init__(self, sealed):
         self.sealed = sealed
+        self.published = [SERVER]   # the keys at /.well-known/votes-keys.json
         self.posted: list[dict] = []
         app = self
 
@@ -33,8 +57,9 @@ class FakeApp:
             def do_GET(self):
                 url = urlsplit(self.path)
                 if url.path == "/.well-known/votes-keys.json":
-                    body = json.dumps(signing.KeyRing({KEY_ID: SERVER.public_key()})
-                                      .to_json_obj()).encode()
+                    body = json.dumps(signing.KeyRing(
+                        {signing.key_id(k.public_key()): k.public_key()
+                         for k in app.published}).to_json_obj()).encode()
                 elif url.path == "/api/heads":
                     body = json.dumps({"heads": [{"proposal": "p-example",
                                                   "length": len(app.sealed),
@@ -72,7 +97,8 @@ def parts(tmp_path):
     story = good_story()
     app = FakeApp(story.seal()[:4])
     store = Store(tmp_path / "witness.sqlite3")
-    yield story, app, store, Witness(Ed25519PrivateKey.generate(), store)
+    pins = keys_file(tmp_path / "server-keys.json", SERVER)
+    yield story, app, store, Witness(Ed25519PrivateKey.generate(), store, pins)
     app.stop()
     store.close()
 
@@ -122,3 +148,85 @@ def test_an_unreachable_app_is_reported_and_the_others_polled(parts):
     result = w.poll([f"http://127.0.0.1:{free_port()}", app.base])
     assert result.cosigned == [("p-example", 4)]
     assert len(result.problems) == 1
+
+
+def test_a_witness_must_pin_some_server_key():
+    with pytest.raises(PinError, match="no server key pinned"):
+        Pins()
+
+
+def test_keys_other_than_the_pinned_ones_are_flagged_and_not_trusted(parts, tmp_path):
+    """First contact: the app (or whoever answers in its name) publishes a key of its own
+    and serves a chain signed with it. Trust on first use would cosign it; pinning does not."""
+    story, app, store, _ = parts
+    impostor = Ed25519PrivateKey.generate()
+    app.published = [impostor]
+    app.sealed = reseal(story.seal()[:4], 0, impostor)
+    w = Witness(Ed25519PrivateKey.generate(), store, keys_file(tmp_path / "pin.json", SERVER))
+    result = w.poll([app.base])
+    assert result.cosigned == [] and app.posted == [] and store.held("p-example") is None
+    assert result.unpinned == [(app.base, signing.key_id(impostor.public_key()),
+                                fingerprint(impostor.public_key()))]
+    assert "entry 0: signed by key" in result.problems[0]
+    assert "not a pinned server key" in result.problems[0]
+    assert any(line.startswith("UNPINNED KEY") for line in result.lines())
+
+
+def test_a_rotation_is_accepted_only_once_the_new_key_is_pinned(parts, tmp_path):
+    story, app, store, _ = parts
+    pin_file = tmp_path / "pin.json"
+    w = Witness(Ed25519PrivateKey.generate(), store, keys_file(pin_file, SERVER))
+    assert w.poll([app.base]).cosigned == [("p-example", 4)]
+    # The operator rotates: entries from 4 on are signed with the new key, which it publishes.
+    app.published = [SERVER, NEW]
+    app.sealed = reseal(story.seal(), 4, NEW)
+    refused = w.poll([app.base])
+    assert refused.cosigned == [] and refused.forks == []
+    assert [(kid, fp) for _app, kid, fp in refused.unpinned] == \
+        [(NEW_ID, fingerprint(NEW.public_key()))]
+    assert "entry 4: signed by key " + NEW_ID in refused.problems[0]
+    assert store.held("p-example").length == 4
+    # The witness's operator gets the new key from the district and adds it to the file:
+    # the next round (no restart) accepts it.
+    keys_file(pin_file, SERVER, NEW)
+    accepted = w.poll([app.base])
+    assert accepted.cosigned == [("p-example", 7)] and accepted.unpinned == []
+
+
+def test_a_key_pinned_by_fingerprint_is_remembered_when_no_longer_published(parts, tmp_path):
+    story, app, store, _ = parts
+    store.remember_keys("http://old", signing.KeyRing({NEW_ID: NEW.public_key()}),
+                        "2026-11-01T00:00:00Z")  # seen on trust by an older witness: not pinned
+    pins = Pins(fingerprints=frozenset({fingerprint(SERVER.public_key())}))
+    w = Witness(Ed25519PrivateKey.generate(), store, pins)
+    assert w.poll([app.base]).cosigned == [("p-example", 4)]
+    app.published = [NEW]
+    app.sealed = story.seal()  # still signed with the old key, which is no longer published
+    result = w.poll([app.base])
+    assert result.cosigned == [("p-example", 7)]
+    assert [kid for _app, kid, _fp in result.unpinned] == [NEW_ID]  # remembered, not pinned
+
+
+def test_an_unreadable_pinned_keys_file_stops_the_round(parts, tmp_path):
+    story, app, store, _ = parts
+    pin_file = tmp_path / "pin.json"
+    w = Witness(Ed25519PrivateKey.generate(), store, keys_file(pin_file, SERVER))
+    pin_file.write_text('{"keys": [{"key_id": "x", "alg": "ed25519", "public_key": ""}]}')
+    result = w.poll([app.base])
+    assert result.cosigned == [] and "nothing cosigned this round" in result.problems[0]
+
+
+def test_the_command_refuses_to_start_without_a_usable_pin(tmp_path):
+    from click.testing import CliRunner
+
+    from votes.cli import main
+
+    base = ["witness", "poll", "--key", str(tmp_path / "w.pem"), "--db",
+            str(tmp_path / "w.sqlite3"), "--app", "http://127.0.0.1:9"]
+    for extra, said in (([], "no server key pinned"),
+                        (["--server-fingerprint", "ab:cd"], "64 hex digits"),
+                        (["--server-keys", str(tmp_path / "missing.json")],
+                         "cannot read pinned keys file")):
+        result = CliRunner().invoke(main, base + extra)
+        assert result.exit_code == 2 and said in result.output, result.output
+    assert not (tmp_path / "w.sqlite3").exists()

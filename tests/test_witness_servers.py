@@ -103,6 +103,11 @@ def test_witness_cosigns_across_a_restart_and_refuses_a_rewritten_chain(sqlite_a
     witness_keys.write_text(_witness("pubkey", "--key", str(key_file)).stdout)
     assert witness_id in witness_keys.read_text()
     witness_db = tmp_path / "witness.sqlite3"
+    server_keys = tmp_path / "server-keys.json"  # got from the district, outside the app
+    with app.app_context():
+        from votes.services.keys import keyring
+
+        server_keys.write_text(json.dumps(keyring().to_json_obj()))
 
     database_url = app.config["DATABASE_URL"]
     env = {"VOTES_DATABASE_URL": database_url, "VOTES_SECRET_KEY": "witness-test-secret",
@@ -113,7 +118,11 @@ def test_witness_cosigns_across_a_restart_and_refuses_a_rewritten_chain(sqlite_a
                           for h in ("a", "b")], tmp_path / "logs", workers=1, threads=2)
     try:
         apps = [arg for s in servers for arg in ("--app", s.base)]
-        common = ["--key", str(key_file), "--db", str(witness_db), *apps]
+        unpinned = _witness("poll", "--once", "--key", str(key_file), "--db",
+                            str(witness_db), *apps)
+        assert unpinned.returncode == 2 and "no server key pinned" in unpinned.stderr
+        common = ["--key", str(key_file), "--db", str(witness_db), "--server-keys",
+                  str(server_keys), *apps]
 
         first = _witness("poll", "--once", *common)
         assert first.returncode == 0, first.stdout + first.stderr

@@ -418,7 +418,10 @@ def canonical_vectors() -> list[dict]:
              "{\"\uff61\":1,\"\U0001f600\":2}"),
             ("keys by code point: upper case before lower case", "{\"B\":1,\"a\":2}"),
             ("integers, negative and the largest allowed", "[0,-1,9007199254740991]"),
-            ("the spec's example", "{\"a\":\"楼\",\"b\":1,\"c\":[true,null]}")]
+            ("the spec's example", "{\"a\":\"楼\",\"b\":1,\"c\":[true,null]}"),
+            ("a value inside 32 arrays", "[" * 32 + "1" + "]" * 32),
+            ("33 nested arrays, the innermost empty: no value inside 33",
+             "[" * 33 + "]" * 33)]
     bad = [("\\u001F: hex must be lower case", "\"\\u001F\""),
            ("\\u000a: newline has a short escape", "\"\\u000a\""),
            ("\\u00e9: non-ASCII must not be escaped", "\"\\u00e9\""),
@@ -435,12 +438,48 @@ def canonical_vectors() -> list[dict]:
            ("whitespace", "{\"a\": 1}"),
            ("trailing newline", "{\"a\":1}\n"),
            ("a lone surrogate", "\"\\ud800\""),
-           ("NaN", "[NaN]")]
+           ("NaN", "[NaN]"),
+           ("a value inside 33 arrays", "[" * 33 + "1" + "]" * 33),
+           ("an empty object inside 33 arrays", "[" * 33 + "{}" + "]" * 33)]
     out = [{"rule": r, "hex": t.encode("utf-8").hex(), "canonical": True} for r, t in good]
     out += [{"rule": r, "hex": t.encode("utf-8").hex(), "canonical": False} for r, t in bad]
     out.append({"rule": "a byte order mark", "hex": "efbbbf" + b"1".hex(), "canonical": False})
     out.append({"rule": "invalid UTF-8", "hex": "22ff22", "canonical": False})
     return out
+
+
+def outside_vectors() -> list[dict]:
+    """Steps 10 and 11: bundles with the cosignature and receipt files given beside them
+    (docs/examples/outside_vectors.py)."""
+    from types import SimpleNamespace
+
+    spec = importlib.util.spec_from_file_location("outside_vectors", HERE / "outside_vectors.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.vectors(SimpleNamespace(**globals())), module
+
+
+def catalogue() -> tuple[list[dict], dict[str, bytes]]:
+    """vectors.json's list, and every file of vectors/ by name."""
+    listing, files = [], {}
+    for name, rule, data, outcome, steps in vectors():
+        files[f"{name}.zip"] = data
+        listing.append({"file": f"{name}.zip", "rule": rule, "outcome": outcome,
+                        "steps": steps})
+    outside, module = outside_vectors()
+    files[module.WITNESS_KEYS] = module.witness_keys_file()
+    for v in outside:
+        files[f"{v['name']}.zip"] = v["bundle"]
+        entry = {"file": f"{v['name']}.zip", "rule": v["rule"], "outcome": v["outcome"],
+                 "steps": v["steps"], "witness_keys": v["witness_keys"]}
+        for kind in ("cosignatures", "receipts"):
+            if v[kind]:
+                entry[kind] = [name for name, _ in v[kind]]
+                files.update(v[kind])
+        if "witnessed_before_close" in v:
+            entry["witnessed_before_close"] = v["witnessed_before_close"]
+        listing.append(entry)
+    return listing, files
 
 
 def main() -> None:
@@ -449,13 +488,12 @@ def main() -> None:
         + "\n", encoding="utf-8")
     folder = HERE / "vectors"
     folder.mkdir(exist_ok=True)
-    for old in folder.glob("*.zip"):
-        old.unlink()
-    listing = []
-    for name, rule, data, outcome, steps in vectors():
-        (folder / f"{name}.zip").write_bytes(data)
-        listing.append({"file": f"{name}.zip", "rule": rule, "outcome": outcome,
-                        "steps": steps})
+    for old in folder.iterdir():
+        if old.name != "vectors.json":
+            old.unlink()
+    listing, files = catalogue()
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
     (folder / "vectors.json").write_text(json.dumps(
         {"spec_version": 2, "anchor": {"key_id": signing.key_id(ex.SERVER.public_key())},
          "vectors": listing}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

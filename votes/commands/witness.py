@@ -69,13 +69,26 @@ def pubkey(key_path: str) -> None:
     click.echo(_public_json(_load_key(key_path)))
 
 
-def _round(key_path: str, db_path: str, apps: tuple[str, ...]):
+def _pins(server_keys: str | None, fingerprints: tuple[str, ...]):
+    """The server keys the witness trusts; refused at start if unusable."""
+    from votes.witness.pins import PinError, Pins, parse_fingerprint
+
+    try:
+        pins = Pins(Path(server_keys) if server_keys else None,
+                    frozenset(parse_fingerprint(fp) for fp in fingerprints))
+        pins.file_keys()
+    except PinError as exc:
+        raise click.UsageError(str(exc))
+    return pins
+
+
+def _round(key_path: str, db_path: str, apps: tuple[str, ...], pins):
     from votes.witness.poller import Witness
     from votes.witness.store import Store
 
     store = Store(db_path)
     try:
-        result = Witness(_load_key(key_path), store).poll(list(apps))
+        result = Witness(_load_key(key_path), store, pins).poll(list(apps))
     finally:
         store.close()
     for line in result.lines():
@@ -87,6 +100,13 @@ def _options(fn):
     fn = click.option("--app", "apps", multiple=True, required=True,
                       help="an app's base URL, e.g. https://votes.example.gov.cn (repeatable)")(fn)
     fn = click.option("--db", "db_path", required=True, help=DB_HELP)(fn)
+    fn = click.option("--server-fingerprint", "fingerprints", multiple=True,
+                      help="pin a server key by its SHA-256 fingerprint, 64 hex digits "
+                           "(repeatable)")(fn)
+    fn = click.option("--server-keys", "server_keys", default=None,
+                      help="pin the server keys in this keys file (the district's "
+                           "/.well-known/votes-keys.json, obtained outside the app; re-read "
+                           "every round: add a rotated key to it)")(fn)
     return click.option("--key", "key_path", required=True, help=KEY_HELP)(fn)
 
 
@@ -94,10 +114,12 @@ def _options(fn):
 @_options
 @click.option("--once", is_flag=True, help="one round, then exit (what poll always does; "
                                            "`serve` keeps polling)")
-def poll(key_path: str, db_path: str, apps: tuple[str, ...], once: bool) -> None:
-    """One round: check and cosign every app's heads; exit 1 if a fork was seen."""
-    result = _round(key_path, db_path, apps)
-    if result.forks:
+def poll(key_path: str, db_path: str, apps: tuple[str, ...], server_keys: str | None,
+         fingerprints: tuple[str, ...], once: bool) -> None:
+    """One round: check and cosign every app's heads; exit 1 if a fork or a server key
+    that is not pinned was seen."""
+    result = _round(key_path, db_path, apps, _pins(server_keys, fingerprints))
+    if result.forks or result.unpinned:
         raise SystemExit(1)
 
 
@@ -105,11 +127,13 @@ def poll(key_path: str, db_path: str, apps: tuple[str, ...], once: bool) -> None
 @_options
 @click.option("--interval", default=60, type=click.IntRange(1, 86400), show_default=True,
               help="seconds between rounds")
-def serve(key_path: str, db_path: str, apps: tuple[str, ...], interval: int) -> None:
+def serve(key_path: str, db_path: str, apps: tuple[str, ...], server_keys: str | None,
+          fingerprints: tuple[str, ...], interval: int) -> None:
     """Poll the apps every --interval seconds until stopped."""
     _load_key(key_path)  # refuse a bad key at start, not after the first interval
+    pins = _pins(server_keys, fingerprints)
     while True:
-        _round(key_path, db_path, apps)
+        _round(key_path, db_path, apps, pins)
         time.sleep(interval)
 
 

@@ -168,6 +168,8 @@ def check_receipt(b: _Bundle, number: int, receipt: dict, run: _Run) -> None:
     uid = b.proposal["uid"] if b.proposal is not None else None
     if stmt["proposal"] != uid:
         run.fail("11.2", f"{label}: it is for proposal {stmt['proposal'][:40]}, not this one")
+        run.skip("11.3–11.4", f"{label}: a receipt of another proposal says nothing of "
+                              "this chain")
         return
     seq = stmt["seq"]
     if seq >= len(b.digests) or b.digests[seq] != stmt["digest"]:

@@ -105,10 +105,12 @@ def check_line(raw: bytes, uid: str, seq: int, prev: str,
     if entry["prev"] != prev:
         raise ChainProblem(f"entry {seq}: prev is not the digest of entry {seq - 1}")
     key = server_keys.get(entry["key_id"])
-    if key is None or not _canonical_sig(line["sig"]) or \
+    if key is None:
+        raise ChainProblem(f"entry {seq}: signed by key {entry['key_id'][:40]}, which is not "
+                           "a pinned server key")
+    if not _canonical_sig(line["sig"]) or \
             not signing.verify(key, digest.encode("ascii"), line["sig"]):
-        raise ChainProblem(f"entry {seq}: server signature does not verify with a "
-                           "published key")
+        raise ChainProblem(f"entry {seq}: server signature does not verify")
     return SealedEntry(entry, digest, line["sig"])
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from votes.core import chain, commitment
 from votes.core.tally import Choice
 from votes.models import Ballot, Evidence, FrozenUnit, Proposal
-from votes.services import audit, choices, clock, keys
+from votes.services import audit, choices, clock, device_check, keys
 from votes.services.chain_store import Appender, lock_proposal
 from votes.services.errors import DomainError
 from votes.services.lifecycle import _advance
@@ -189,6 +189,7 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
             signer = keys.signing_key()
 
             proposal, appender, now = lock_for_voting(session, proposal_id, signer)
+            device_check.refuse_unsigned_after_registration(session, proposal_id, requests)
             accepted = [_append(session, appender, proposal, p, now) for p in prepared]
             if actor is not None:  # staff entering paper/proxy ballots; owners stay unlogged
                 session.flush()

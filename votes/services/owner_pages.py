@@ -14,6 +14,7 @@ from votes.models import (Ballot, ChainEntry, DeviceKey, FrozenUnit, FrozenVoter
                           ProposalDocument)
 from votes.services import clock
 from votes.services.ballots import BallotRequest, cast_ballot
+from votes.services.device_check import UNSIGNED_BUT_REGISTERED
 from votes.services.errors import DomainError, NotFound
 from votes.services.tx import unit_of_work
 
@@ -144,9 +145,7 @@ def cast_online(proposal: Proposal, voter_key: str, choice_text: str, nonce: str
     registered = {key for _, _, key in rows if key is not None}
     if registered and not (public_key and signature):
         # The chain holds this voter's device key: an unsigned ballot would fail step 6.10.
-        raise DomainError("本设备的签名无法验证，请刷新页面后重试，或在登记过的设备上表决 "
-                          "(no device signature although a device key is registered; reload, "
-                          "or vote on the registered device)")
+        raise DomainError(UNSIGNED_BUT_REGISTERED)
     if public_key and signature:
         committed = commitment.commit(proposal.uid, voter_key, choice.value, salt) if salt \
             else ""

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from votes.core import signing, witness
 from votes.core.canonical import canonical_bytes, format_time
 from votes.core.verifier_integrity import load_keys_file
+from votes.witness.pins import PinError, Pins, unpinned
 from votes.witness.store import Store
 
 TIMEOUT = 20
@@ -28,12 +29,15 @@ class Unreachable(Exception):
 class RoundResult:
     cosigned: list[tuple[str, int]] = field(default_factory=list)   # (proposal, length)
     forks: list[tuple[str, str]] = field(default_factory=list)      # (proposal, reason)
+    unpinned: list[tuple[str, str, str]] = field(default_factory=list)  # (app, key id, fp)
     problems: list[str] = field(default_factory=list)
     posted: int = 0
 
     def lines(self) -> list[str]:
         out = [f"cosigned {uid} length {n}" for uid, n in self.cosigned]
         out += [f"FORK {uid}: {why} (refused; proof kept)" for uid, why in self.forks]
+        out += [f"UNPINNED KEY {app} publishes {kid} (fingerprint {fp}), not pinned: entries "
+                "it signs are not cosigned" for app, kid, fp in self.unpinned]
         out += [f"problem: {p}" for p in self.problems]
         return out
 
@@ -65,18 +69,25 @@ def _post(url: str, body: bytes) -> int:
 
 
 class Witness:
-    def __init__(self, key: Ed25519PrivateKey, store: Store):
+    def __init__(self, key: Ed25519PrivateKey, store: Store, pins: Pins):
         self.key = key
         self.key_id = signing.key_id(key.public_key())
         self.store = store
+        self.pins = pins
 
     def poll(self, apps: list[str]) -> RoundResult:
-        """One round over every app; an unreachable app is reported, the others polled."""
+        """One round over every app; an unreachable app is reported, the others polled.
+        The pinned keys file is read afresh each round (a rotation its operator accepted)."""
         result = RoundResult()
+        try:
+            file_keys = self.pins.file_keys()
+        except PinError as exc:
+            result.problems.append(f"{exc}; nothing cosigned this round")
+            return result
         for app in apps:
             app = app.rstrip("/")
             try:
-                self._poll_app(app, result)
+                self._poll_app(app, file_keys, result)
             except Unreachable as exc:
                 result.problems.append(str(exc))
             except (ValueError, KeyError, TypeError) as exc:  # malformed answers
@@ -84,9 +95,13 @@ class Witness:
                                        f"{str(exc)[:120]})")
         return result
 
-    def _poll_app(self, app: str, result: RoundResult) -> None:
-        keys = self.store.pin_keys(app, load_keys_file(_get(app + "/.well-known/votes-keys.json")),
-                                   _now())
+    def _poll_app(self, app: str, file_keys: signing.KeyRing, result: RoundResult) -> None:
+        published = load_keys_file(_get(app + "/.well-known/votes-keys.json"))
+        pinned_published = self.pins.trusted(signing.KeyRing({}), published)
+        self.store.remember_keys(app, pinned_published, _now())
+        keys = self.pins.trusted(file_keys, signing.KeyRing(
+            {**self.store.remembered_keys().keys, **pinned_published.keys}))
+        result.unpinned += [(app, kid, fp) for kid, fp in unpinned(published, keys)]
         heads = json.loads(_get(app + "/api/heads"))["heads"]
         for item in heads:
             uid, length, head = item["proposal"], item["length"], item["head"]

@@ -107,11 +107,15 @@ class Store:
         return [ForkRecord(r[0], r[1], r[2], r[3], bytes(r[4]), bytes(r[5]), r[6])
                 for r in rows]
 
-    def pin_keys(self, app: str, served: signing.KeyRing, time: str) -> signing.KeyRing:
-        """Remember every server key an app ever published; verify with all of them, so a
-        key the operator stops publishing still proves what it signed."""
-        for kid, key in served.keys.items():
+    def remember_keys(self, app: str, keys: signing.KeyRing, time: str) -> None:
+        """Keep the bytes of keys pinned by fingerprint as the app published them, so a key
+        the operator stops publishing still proves what it signed."""
+        for kid, key in keys.keys.items():
             self.db.execute("INSERT OR IGNORE INTO server_keys VALUES (?, ?, ?, ?)",
                             (kid, signing.public_key_b64(key), app, time))
+
+    def remembered_keys(self) -> signing.KeyRing:
+        """Every key remembered (trusted only if its fingerprint is still pinned; a database
+        from before pinning may hold keys first seen on trust)."""
         rows = self.db.execute("SELECT key_id, public_key FROM server_keys").fetchall()
         return signing.KeyRing({kid: signing.load_public_key_b64(pub) for kid, pub in rows})
