@@ -148,3 +148,22 @@ def test_settlement_notice_pdf_lists_every_unit_and_the_top_ups(app, runner, tmp
         assert room in text
     fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True).stdout
     assert "WenQuanYi" in fonts and " yes " in fonts  # embedded
+
+
+def test_the_public_board_shows_the_works_and_links_the_settlement_notice(app, runner,
+                                                                           tmp_path, client):
+    vote = passed_vote(app, runner, tmp_path, rows=low_balance_rows())
+    pid, uid = vote["pid"], vote["uid"]
+    page = client.get(f"/p/{uid}").get_data(as_text=True)
+    assert 'id="works"' not in page
+    assert client.get(f"/p/{uid}/settlement.pdf").status_code == 404
+    works_done(runner, tmp_path, pid)
+    page = client.get(f"/p/{uid}").get_data(as_text=True)
+    assert "福州电梯工程有限公司" in page and "6000.00" in page and "2026-12-30" in page
+    assert 'id="settlement"' not in page
+    assert runner.invoke(args=["works", "settle", pid, "--final-cost", "6400.00"]).exit_code == 0
+    page = client.get(f"/p/{uid}").get_data(as_text=True)
+    assert 'id="settlement"' in page and "6400.00" in page and "续筹" in page
+    pdf = client.get(f"/p/{uid}/settlement.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.data.startswith(b"%PDF")

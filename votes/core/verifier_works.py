@@ -40,9 +40,9 @@ def check_works(b: _Bundle, run: _Run) -> None:
                                  f"budget {budget} fen by more than the tolerance "
                                  f"({data['tolerance_bp']} basis points): it needs a new vote",
                          n)
-        elif stage == "payment" and contract is not None:
+        elif stage == "payment":
             paid += data["amount"]
-            if paid > contract["amount"]:
+            if contract is not None and paid > contract["amount"]:
                 run.fail("18.5", f"payments reach {paid} fen, more than the contract's "
                                  f"{contract['amount']} fen", n)
         elif stage == "settlement" and contract is not None:
@@ -100,8 +100,10 @@ def _order_problem(stage: str, seen: list[str]) -> str | None:
         return f"the first works entry is a {stage}, not the contract"
     if "settlement" in seen:
         return f"a {stage} entry after the settlement"
-    if stage == "contract" and seen:
+    if stage == "contract" and "contract" in seen:
         return "a second contract entry"
+    if stage == "contract" and seen:
+        return "the contract comes after other works entries"
     if stage == "acceptance" and "acceptance" in seen:
         return "a second acceptance entry"
     if stage == "settlement" and "acceptance" not in seen:

@@ -86,13 +86,14 @@ def emergency_body(*, category: str, applicant: str, reason: str,
 
 
 def settlement_shares(roll: dict, final_cost: int) -> tuple[Share, ...]:
-    """The final cost split over the frozen roll's units by area (votes.core.apportion)."""
-    return apportion(final_cost, roll_units(roll))
+    """The final cost split over the frozen roll's units by area (votes.core.apportion),
+    remainders tied broken by roll.json's order (the frozen roll is in natural order)."""
+    return apportion(final_cost, roll_units(roll), presorted=True)
 
 
 def shares_digest(final_cost: int, shares: Sequence[Share]) -> str:
     """SHA-256 of the canonical JSON {"final_cost", "shares": [[unit_id, fen], …]} with the
-    shares in apportionment order (natural order of the units)."""
+    shares in roll.json's order."""
     return canonical_digest({"final_cost": final_cost,
                              "shares": [[s.unit_id, s.amount] for s in shares]})
 

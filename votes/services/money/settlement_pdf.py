@@ -6,7 +6,7 @@ from votes.core.numbers import format_area, format_yuan
 from votes.extensions import db
 from votes.models import Proposal
 from votes.services.clock import local_text, now
-from votes.services.errors import DomainError
+from votes.services.errors import NotFound
 from votes.services.money import pdf
 from votes.services.money.settlement import debits
 from votes.services.money.works import works_bodies
@@ -38,7 +38,7 @@ def settlement_notice_pdf(proposal: Proposal) -> bytes:
     bodies = works_bodies(db.session, proposal)
     settled = [b["data"] for b in bodies if b["stage"] == "settlement"]
     if not settled:
-        raise DomainError(_no_settlement())
+        raise NotFound(_no_settlement())
     s = pdf.styles()
     data = settled[0]
     contract = next(b["data"] for b in bodies if b["stage"] == "contract")
