@@ -131,3 +131,16 @@ def settlement_notice(proposal, output):
 
     Path(output).write_bytes(settlement_notice_pdf(get_proposal(proposal)))
     click.echo(output)
+
+
+@works_cli.command("application")
+@click.argument("proposal")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@domain_errors
+def application(proposal, output):
+    """Write the application package for the fund office (ZIP)."""
+    from votes.services.lifecycle import get_proposal
+    from votes.services.money.application import application_package
+
+    Path(output).write_bytes(application_package(get_proposal(proposal), actor="cli"))
+    click.echo(output)
