@@ -57,3 +57,19 @@ def works_done(runner, tmp_path, pid: str, *, contract="6000.00", payments=("200
 
 __all__ = ["passed_vote", "works_done", "evidence", "low_balance_rows", "make_row",
            "resident_id"]
+
+
+def staff_accounts(app, runner, code="SUN", jurisdiction="350502") -> None:
+    """A committee member of the community and the district's regulator."""
+    from tests.staff_world import PASSWORD
+
+    with app.app_context():
+        from votes.services.communities import get_community
+        from votes.services.tx import unit_of_work
+
+        with unit_of_work():
+            get_community(code).jurisdiction = jurisdiction
+    for args in ([f"{code.lower()}_committee", "--role", "committee", "--community", code],
+                 ["district", "--role", "regulator", "--jurisdiction", jurisdiction]):
+        result = runner.invoke(args=["users", "create", *args, "--password", PASSWORD])
+        assert result.exit_code == 0, result.output

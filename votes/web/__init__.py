@@ -41,9 +41,10 @@ def register_blueprints(app: Flask) -> None:
     from votes.web.public import bp as public_bp
     from votes.web.regulator import bp as regulator_bp
     from votes.web.staff_login import bp as staff_login_bp
+    from votes.web.works import bp as works_bp
 
     for blueprint in (public_bp, owner_bp, staff_login_bp, committee_bp, regulator_bp, admin_bp,
-                      api_bp):
+                      api_bp, works_bp):
         app.register_blueprint(blueprint)
     from votes.web import logs
 

@@ -44,6 +44,22 @@ def works_bodies(session: Session, proposal: Proposal) -> list[dict]:
     return [json.loads(line)["entry"]["body"] for line in lines]
 
 
+def money_summaries(proposal_ids: Sequence[int]) -> dict[int, dict]:
+    """money_stage of each proposal, in one query (the regulator's overview)."""
+    bodies: dict[int, list[dict]] = {pid: [] for pid in proposal_ids}
+    if proposal_ids:
+        for pid, line in db.session.execute(select(ChainEntry.proposal_id, ChainEntry.line).where(
+                ChainEntry.proposal_id.in_(list(proposal_ids)), ChainEntry.kind == works.KIND)
+                .order_by(ChainEntry.proposal_id, ChainEntry.seq)):
+            bodies[pid].append(json.loads(line)["entry"]["body"])
+    out = {}
+    for pid, items in bodies.items():
+        summary = works.money_stage(items)
+        summary["stage_zh"] = STAGE_ZH.get(summary["stage"], "")
+        out[pid] = summary
+    return out
+
+
 def money_summary(proposal: Proposal) -> dict:
     """Stage reached and amounts (fen) for the committee's and the regulator's pages."""
     summary = works.money_stage(works_bodies(db.session, proposal))
