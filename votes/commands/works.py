@@ -144,3 +144,30 @@ def application(proposal, output):
 
     Path(output).write_bytes(application_package(get_proposal(proposal), actor="cli"))
     click.echo(output)
+
+
+@works_cli.command("emergency")
+@click.option("--community", required=True)
+@click.option("--title", required=True)
+@click.option("--scope", required=True, help="all | building:3,5 | entrance:3-1 | unit:3-1-1502")
+@click.option("--budget", required=True, help="Yuan, e.g. 18000.00")
+@click.option("--item", "items", multiple=True, help='Repair item "title:amount"')
+@click.option("--category", required=True, type=click.Choice(["elevator", "fire", "leak",
+                                                              "facade"]))
+@click.option("--applicant", required=True, type=click.Choice(["committee",
+                                                               "property_company"]))
+@click.option("--reason", required=True, help="Why it cannot wait for a vote (on the board)")
+@click.option("--doc", "docs", multiple=True, type=click.Path(dir_okay=False))
+@_evidence
+@domain_errors
+def emergency(community, title, scope, budget, items, category, applicant, reason, docs,
+              evidence):
+    """Emergency use without an owner vote (应急使用): published at once; print its id."""
+    from votes.services.money.emergency import EmergencyApplication, apply_emergency
+    from votes.services.proposal_create import DocumentUpload
+
+    app = EmergencyApplication(community=community, title=title, scope=scope, budget=budget,
+                               category=category, applicant=applicant, reason=reason,
+                               items=tuple(items),
+                               documents=tuple(DocumentUpload.from_path(d) for d in docs))
+    click.echo(apply_emergency(app, _files(evidence)).id)

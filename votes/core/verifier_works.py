@@ -49,6 +49,38 @@ def check_works(b: _Bundle, run: _Run) -> None:
             _check_settlement(b, data, paid, budget, contract, n, run)
 
 
+def is_emergency(b: _Bundle) -> bool:
+    """Whether the chain records an emergency use decided without a vote (§18.6)."""
+    return any(line is not None and isinstance(line.get("entry"), dict)
+               and line["entry"].get("kind") == works.EMERGENCY for line in b.lines)
+
+
+def check_emergency(b: _Bundle, run: _Run) -> None:
+    """18.8: genesis, then the emergency entry, then works only; tally.json is the empty
+    turnout; proposal.json says emergency."""
+    run.skip("7.1–8.1", "an emergency use (§18.6): no vote was held, so there is no close "
+                        "and no tally")
+    for n, e in b.entries(works.EMERGENCY):
+        if n != 1:
+            run.fail("18.8", "the emergency entry is not the entry right after the genesis", n)
+        body = e["body"]
+        if not body["reason"].strip() or not body["evidence"]:
+            run.fail("18.8", "emergency entry without a reason or an evidence digest", n)
+    for n, e in b.entries():
+        if e["kind"] in ("device", "ballot", "close"):
+            run.fail("18.8", f"a {e['kind']} entry in an emergency use, which has no vote", n)
+    if b.proposal is not None and b.proposal["emergency"] is not True:
+        run.fail("18.8", "proposal.json does not say \"emergency\": true")
+    if b.tally_file is not None and b.roll is not None:
+        from votes.core.bundle import recompute_turnout
+
+        genesis = b.lines[0]["entry"]["body"] if b.typed and b.typed[0] else None
+        if genesis is not None:
+            empty = dict(recompute_turnout(b.roll, genesis["rules"], []).to_dict(), final=False)
+            if b.tally_file != empty:
+                run.fail("18.8", "tally.json is not the empty turnout with \"final\": false")
+
+
 def _typed(body: dict, n: int, run: _Run) -> bool:
     stage, data = body["stage"], body["data"]
     errors = type_errors(data, WORKS_DATA[stage], "$.entry.body.data")

@@ -35,11 +35,13 @@ def board(uid: str):
 
 def _board_page(view, share=None, asked=None):
     from votes.services.money.board import money_view
+    from votes.services.money.emergency import emergency_facts
     from votes.services.plan import plan_view
 
     return render_template("public/board.html", view=view, proposal=view.proposal,
                            plan=plan_view(view.proposal), share=share, asked=asked or {},
-                           money=money_view(view.proposal))
+                           money=money_view(view.proposal),
+                           emergency=emergency_facts(view.proposal))
 
 
 @bp.get("/p/<uid>/settlement.pdf")
