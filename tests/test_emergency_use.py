@@ -127,3 +127,24 @@ def test_emergency_chain_rules_in_the_verifier():
     not_flagged.entries[0]["body"] = __import__("votes.core.chain", fromlist=["x"]).genesis_body(
         not_flagged.proposal, not_flagged.roll, not_flagged.rules)
     assert failed_steps(bundle(not_flagged)) == {"18.8"}
+
+
+def test_committee_applies_for_an_emergency_use_on_the_web(app, runner, tmp_path, client):
+    from tests.money_world import staff_accounts
+    from tests.staff_world import sign_in
+
+    _community(app, runner, tmp_path)
+    staff_accounts(app, runner)
+    sign_in(client, "sun_committee")
+    assert 'id="new-emergency"' in client.get("/committee/c/SUN").get_data(as_text=True)
+    form = {"title": "消防泵更换", "category": "fire", "applicant": "committee",
+            "reason": "消防泵无法启动，消防检查责令立即整改", "scope": "all", "budget": "9000.00"}
+    unconfirmed = client.post("/committee/c/SUN/emergency", data=dict(
+        form, evidence=[(io.BytesIO(b"fire report"), "fire.pdf")]),
+        content_type="multipart/form-data")
+    assert "请勾选确认" in unconfirmed.get_data(as_text=True)
+    done = client.post("/committee/c/SUN/emergency", data=dict(
+        form, confirm="1", evidence=[(io.BytesIO(b"fire report"), "fire.pdf")]),
+        content_type="multipart/form-data", follow_redirects=True)
+    text = done.get_data(as_text=True)
+    assert "应急使用已公布在公示栏" in text and 'id="record-contract"' in text

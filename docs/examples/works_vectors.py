@@ -33,10 +33,10 @@ def add_works_vectors(add, mv) -> None:
     """mv: make_vectors' ex, plan, seal and zipped."""
     ex = mv.ex
 
-    def bundle(sealed) -> bytes:
+    def bundle(sealed, proposal=None) -> bytes:
         out = io.BytesIO()
         kid = signing.key_id(ex.SERVER.public_key())
-        write_bundle(out, proposal=ex.PROPOSAL, roll=ex.ROLL, chain=sealed,
+        write_bundle(out, proposal=proposal or ex.PROPOSAL, roll=ex.ROLL, chain=sealed,
                      private_key=ex.SERVER, keyring=signing.KeyRing({kid: ex.SERVER.public_key()}),
                      created_at=CREATED)
         with zipfile.ZipFile(io.BytesIO(out.getvalue())) as z:
@@ -100,8 +100,29 @@ def add_works_vectors(add, mv) -> None:
             e[3][2]["data"]["date"] = "2026/12/30"
         add("works-bad-date", "18.1: an acceptance date is YYYY-MM-DD", settled(bad_date),
             steps=["18.1"])
+        add_emergency_vectors(add, mv, bundle)
     finally:
         _restore(ex)
+
+
+def add_emergency_vectors(add, mv, bundle) -> None:
+    """§18.6: an emergency use: genesis, emergency entry, works; no ballots, no close."""
+    from votes.core import chain
+
+    ex = mv.ex
+    proposal = dict(ex.PROPOSAL, emergency=True)
+    start = proposal["voting_start"]
+    items = [["genesis", start, chain.genesis_body(proposal, ex.ROLL, ex.RULES)],
+             ["emergency", start, works.emergency_body(
+                 category="elevator", applicant="property_company",
+                 reason="电梯曳引机故障，困人两次，需立即停用抢修", evidence=EV)]]
+    items += _works(ex.ROLL)
+    add("emergency-settled", "§18.6: an emergency use without a vote, worked and settled",
+        bundle(mv.seal(items, proposal=proposal, close=None), proposal), "verified")
+    voted = items[:2] + [["ballot", "2026-12-02T03:00:00Z", ex.paper_ballot("v-b", "agree")]] \
+        + items[2:]
+    add("emergency-with-ballot", "18.8: an emergency use has no ballots",
+        bundle(mv.seal(voted, proposal=proposal, close=None), proposal), steps=["18.8"])
 
 
 def _restore(ex) -> None:

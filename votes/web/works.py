@@ -103,3 +103,33 @@ def application(user, proposal):
     data = application_package(proposal, actor=user.login)
     return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
                      download_name=f"application-{proposal.id}.zip")
+
+
+@bp.route("/committee/c/<code>/emergency", methods=["GET", "POST"])
+@staff("committee", "admin", obj="community")
+def emergency(user, community):
+    """Emergency use without an owner vote: the plan is published at once on the board."""
+    from votes.services.money.emergency import (APPLICANT_ZH, CATEGORY_ZH,
+                                                EmergencyApplication, apply_emergency)
+
+    form = request.form
+    if request.method == "POST":
+        items = tuple(line for line in form.get("items", "").splitlines() if line.strip())
+        app = EmergencyApplication(
+            community=community.code, title=form.get("title", ""),
+            scope=form.get("scope", "all").strip() or "all", budget=form.get("budget", ""),
+            category=form.get("category", ""), applicant=form.get("applicant", ""),
+            reason=form.get("reason", ""), items=items,
+            description=form.get("description", ""))
+        if not form.get("confirm"):
+            flash(_("请勾选确认：应急使用不经业主表决，并立即在公示栏公布。"), "error")
+        else:
+            try:
+                p = apply_emergency(app, _evidence(), actor=user.login)
+            except DomainError as err:
+                flash(err.message, "error")
+            else:
+                flash(_("应急使用已公布在公示栏。"), "ok")
+                return redirect(url_for("works.page", pid=p.id))
+    return render_template("committee/emergency.html", community=community, form=form,
+                           categories=CATEGORY_ZH, applicants=APPLICANT_ZH)
