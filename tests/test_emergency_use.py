@@ -44,7 +44,8 @@ def test_emergency_use_end_to_end(app, runner, tmp_path, client):
     board = client.get(f"/p/{uid}").get_data(as_text=True)
     assert 'id="emergency"' in board and "未经业主表决" in board
     assert "1号楼电梯曳引机故障" in board and "电梯故障" in board and "物业服务企业" in board
-    assert "表决结果" not in board and "参与情况" not in board
+    assert "表决结果" not in board and "参与情况" not in board and "通过条件" not in board
+    assert "应急维修方案" in board and "核验回执" not in board and "表决时间" not in board
 
     works_done(runner, tmp_path, pid, contract="17000.00", payments=("5000.00",))
     settled = runner.invoke(args=["works", "settle", pid, "--final-cost", "17500.00"])
@@ -148,3 +149,17 @@ def test_committee_applies_for_an_emergency_use_on_the_web(app, runner, tmp_path
         content_type="multipart/form-data", follow_redirects=True)
     text = done.get_data(as_text=True)
     assert "应急使用已公布在公示栏" in text and 'id="record-contract"' in text
+
+
+def test_no_voting_notices_or_ballots_for_an_emergency_use(app, runner, tmp_path, client):
+    _community(app, runner, tmp_path)
+    pid = _apply(runner, tmp_path).output.strip()
+    notices = runner.invoke(args=["notices", pid, "-o", str(tmp_path / "n.pdf")])
+    assert notices.exit_code == 1 and not (tmp_path / "n.pdf").exists()
+    (tmp_path / "scan.pdf").write_bytes(b"%PDF scan")
+    path = tmp_path / "ballots.csv"
+    path.write_text("building,entrance,room,choice,channel,evidence,entered_by\n"
+                    "1,1,101,agree,paper,scan.pdf,clerk\n", encoding="utf-8")
+    ballots = runner.invoke(args=["ballots", "import", pid, str(path)])
+    assert ballots.exit_code == 1
+    assert "1号楼电梯抢修" in client.get("/").get_data(as_text=True)  # listed on the start page
