@@ -167,3 +167,27 @@ def test_the_public_board_shows_the_works_and_links_the_settlement_notice(app, r
     pdf = client.get(f"/p/{uid}/settlement.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf.data.startswith(b"%PDF")
+
+
+def test_settlement_refused_when_a_unit_left_the_roll_and_nothing_is_debited(app, runner,
+                                                                              tmp_path):
+    from tests.factories import make_roll_csv
+
+    rows = low_balance_rows()
+    pid = passed_vote(app, runner, tmp_path, rows=rows)["pid"]
+    works_done(runner, tmp_path, pid)
+    # The roll is replaced without 1-202 (e.g. merged into 1-201 by a re-survey).
+    smaller = make_roll_csv(tmp_path / "smaller.csv", [r for r in rows if r["room"] != "202"])
+    assert runner.invoke(args=["roll", "import", "--community", "SUN", "--replace",
+                               str(smaller)]).exit_code == 0
+    refused = runner.invoke(args=["works", "settle", pid, "--final-cost", "6400.00"])
+    assert refused.exit_code == 1 and "1-1-202" in refused.output
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import FundDebit, Unit
+
+        assert db.session.scalar(select(FundDebit.id)) is None
+        assert {u.fund_balance for u in db.session.scalars(select(Unit))} >= {500000}
+        assert all(u.first_deposit is None for u in db.session.scalars(select(Unit)))
+    assert [e["body"]["stage"] for e in _kinds(app, pid) if e["kind"] == "works"][-1] == \
+        "acceptance"
