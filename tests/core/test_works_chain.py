@@ -148,3 +148,19 @@ def test_settlement_sums_exactly_and_a_larger_unit_never_pays_less(records, cost
     expected = apportion(cost, records, presorted=True)
     assert [(s.unit_id, s.amount) for s in shares] == [(s.unit_id, s.amount) for s in expected]
     assert [s.unit_id for s in shares] == [u.unit_id for u in records]  # roll order
+
+
+def test_witnessed_before_the_close_counts_up_to_the_close_when_works_follow_it():
+    from tests.core.test_witness_receipts import WITNESSES, _cosig
+
+    story = settled()
+    sealed = story.seal()  # 6 vote entries (close at 2026-12-08), then 5 works entries
+    cosigs = [_cosig(sealed, 6, "2026-12-08T01:00:00Z"),  # at the close
+              _cosig(sealed, 11, "2027-01-02T00:00:00Z")]
+    out = io.BytesIO()
+    write_bundle(out, proposal=story.proposal, roll=story.roll, chain=sealed,
+                 private_key=SERVER, keyring=signing.KeyRing({KEY_ID: SERVER.public_key()}),
+                 created_at="2027-01-03T00:00:00Z", witness=cosigs)
+    report = _verify(out.getvalue(), witness_keys=WITNESSES)
+    assert report.outcome == "verified", report.render()
+    assert (report.witnessed.before_close, report.witnessed.length) == (6, 11)
