@@ -79,7 +79,7 @@ def test_emergency_use_end_to_end(app, runner, tmp_path, client):
     (tmp_path / "f.pdf").write_bytes(form)
     text = subprocess.run(["pdftotext", str(tmp_path / "f.pdf"), "-"], capture_output=True,
                           text=True, check=True).stdout
-    assert "应急使用：未经业主表决" in text and "电梯故障" in text
+    assert "应急使用：未经业主表决" in text and "电梯故障" in text and "表决结果公告" not in text
 
 
 def test_emergency_refusals(app, runner, tmp_path):

@@ -57,8 +57,9 @@ def application_form_pdf(proposal: Proposal, *, tally, close_digest: str | None,
                   pdf.table(_vote_rows(tally), [3.6, 3.0, 3.0, 2.0, 3.0, 3.0], s["cell"]),
                   pdf.para(f"表决结束记录摘要：{close_digest}", s["cell"])]
     story += [Spacer(1, 0.3 * cm),
-              pdf.para("附件：表决结果公告（PDF）；分摊表（XLSX、CSV）；经验证的表决导出包"
-                       f"（链头 {bundle_head}）。", s["body"]),
+              pdf.para(("附件：分摊表（XLSX、CSV）；经验证的记录导出包" if emergency is not None
+                        else "附件：表决结果公告（PDF）；分摊表（XLSX、CSV）；经验证的表决导出包")
+                       + f"（链头 {bundle_head}）。", s["body"]),
               Spacer(1, 0.8 * cm),
               pdf.para(f"申请单位：{c.committee_name or BLANK}（盖章）", s["sign"]),
               pdf.para(f"业主委员会主任（签字）：{BLANK}　委员（签字）：{BLANK}", s["sign"]),

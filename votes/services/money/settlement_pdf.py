@@ -48,8 +48,9 @@ def settlement_notice_pdf(proposal: Proposal) -> bytes:
     how = decision(db.session, proposal)
     story = [pdf.para("住宅专项维修资金使用结算公告", s["title"]), Spacer(1, 0.3 * cm),
              pdf.para(f"小区：{proposal.community.name}　事项：{proposal.title}", s["body"]),
-             pdf.para(f"列支范围：{scope_text(proposal.scope)}　表决通过的预算：{format_yuan(proposal.budget)} 元",
-                      s["body"]),
+             pdf.para(f"列支范围：{scope_text(proposal.scope)}　"
+                      f"{'应急使用预算' if how == 'emergency' else '表决通过的预算'}："
+                      f"{format_yuan(proposal.budget)} 元", s["body"]),
              pdf.para(decision_line(proposal, how), s["strong" if how == "emergency" else "body"]),
              pdf.para(f"施工单位：{contract['contractor']}　合同金额：{format_yuan(contract['amount'])} 元",
                       s["body"]),
