@@ -163,3 +163,21 @@ def test_no_voting_notices_or_ballots_for_an_emergency_use(app, runner, tmp_path
     ballots = runner.invoke(args=["ballots", "import", pid, str(path)])
     assert ballots.exit_code == 1
     assert "1号楼电梯抢修" in client.get("/").get_data(as_text=True)  # listed on the start page
+
+
+def test_staff_pages_say_no_vote_was_held(app, runner, tmp_path, client):
+    from tests.money_world import staff_accounts
+    from tests.staff_world import sign_in
+
+    _community(app, runner, tmp_path)
+    staff_accounts(app, runner)
+    pid = _apply(runner, tmp_path).output.strip()
+    sign_in(client, "sun_committee")
+    page = client.get(f"/committee/p/{pid}").get_data(as_text=True)
+    assert 'id="emergency-note"' in page and 'id="works-link"' in page
+    sign_in(client, "district")
+    page = client.get(f"/regulator/p/{pid}").get_data(as_text=True)
+    assert 'id="emergency-note"' in page and "门槛" not in page
+    assert 'id="download-application"' in page
+    overview = client.get("/regulator/").get_data(as_text=True)
+    assert "应急使用（未经表决）" in overview
