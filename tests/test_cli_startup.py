@@ -12,7 +12,7 @@ HEAVY = ("sqlalchemy", "flask_sqlalchemy", "alembic", "flask_migrate", "flask_li
          "flask_babel", "flask_wtf", "reportlab", "openpyxl", "qrcode", "PIL", "psycopg",
          "cryptography", "votes.app", "votes.models", "votes.web", "votes.extensions")
 COMMANDS = ("ballots", "community", "demo", "doctor", "export", "init", "keys", "notices", "proposal",
-            "roll", "tick", "users", "verify", "witness")
+            "roll", "tick", "users", "verify", "witness") + ("works",)
 
 _PROBE = """
 import contextlib, io, json, sys

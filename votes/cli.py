@@ -106,9 +106,10 @@ def _app_commands() -> tuple[click.Command, ...]:
                                          tick)
     from votes.commands.roll import community_cli, roll_cli
     from votes.commands.staff import users_cli
+    from votes.commands.works import works_cli
 
     return (init, demo, community_cli, roll_cli, proposal_cli, ballots_cli, keys_cli, export,
-            tick, notices, users_cli, doctor)
+            tick, notices, users_cli, doctor, works_cli)
 
 
 def register(app) -> None:

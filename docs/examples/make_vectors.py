@@ -18,6 +18,7 @@ import json
 import zipfile
 from copy import deepcopy
 from pathlib import Path
+from types import SimpleNamespace
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -316,6 +317,8 @@ def vectors() -> list[tuple[str, str, bytes, str, list[str]]]:
         zipped(resign(interim_final)), steps=["8.1"])
 
     add_device_vectors(add)
+    _works_vectors().add_works_vectors(add, SimpleNamespace(ex=ex, plan=plan, seal=seal,
+                                                             zipped=zipped))
 
     def in_clear(n, e):
         if n == 2:
@@ -348,6 +351,13 @@ def vectors() -> list[tuple[str, str, bytes, str, list[str]]]:
     add("resigned-by-another-key", "3.3: ballots flipped and re-signed with another key",
         zipped(flipped), steps=["3.3"])
     return v
+
+
+def _works_vectors():
+    spec = importlib.util.spec_from_file_location("works_vectors", HERE / "works_vectors.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def add_device_vectors(add) -> None:

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from votes.core import signing
 from votes.core.canonical import canonical_bytes, digest_hex
 from votes.core.cells import safe_row
-from votes.core.chain import SealedEntry, counted_ballots
+from votes.core.chain import POST_CLOSE_KINDS, SealedEntry, counted_ballots
 from votes.core.counting import electorate_from_frozen
 from votes.core.numbers import format_area
 from votes.core.roll import AreaBasis, UnitRecord
@@ -49,6 +49,16 @@ def recompute_tally(roll: dict, rules: dict, chain: Sequence[SealedEntry], openi
                          Rules.from_dict(rules))
 
 
+def closing_entry(chain: Sequence[SealedEntry]) -> SealedEntry | None:
+    """The close entry: the last one, or followed only by entries allowed after it (§18)."""
+    for sealed in reversed(chain):
+        if sealed.entry["kind"] == "close":
+            return sealed
+        if sealed.entry["kind"] not in POST_CLOSE_KINDS:
+            return None
+    return None
+
+
 def write_bundle(target, *, proposal: dict, roll: dict, chain: Sequence[SealedEntry],
                  private_key: Ed25519PrivateKey, keyring: signing.KeyRing,
                  created_at: str, witness: Sequence[dict] = ()) -> str:
@@ -59,8 +69,9 @@ def write_bundle(target, *, proposal: dict, roll: dict, chain: Sequence[SealedEn
     if not chain or chain[0].entry["kind"] != "genesis":
         raise ValueError("a bundle needs a chain that starts with its genesis")
     last = chain[-1]
-    if last.entry["kind"] == "close":
-        tally = dict(last.entry["body"]["tally"], final=True)
+    close = closing_entry(chain)
+    if close is not None:
+        tally = dict(close.entry["body"]["tally"], final=True)
     else:  # voting is open: choices stay sealed, so only the turnout
         tally = dict(recompute_turnout(roll, chain[0].entry["body"]["rules"], chain).to_dict(),
                      final=False)
@@ -93,7 +104,8 @@ def write_bundle(target, *, proposal: dict, roll: dict, chain: Sequence[SealedEn
 def _ballots_csv(roll: dict, chain: Sequence[SealedEntry]) -> bytes:
     units = {u["unit_id"]: u for u in roll["units"]}
     counted = {s.digest for s in counted_ballots(chain).values()}
-    close = chain[-1].entry if chain[-1].entry["kind"] == "close" else {}
+    sealed_close = closing_entry(chain)
+    close = sealed_close.entry if sealed_close is not None else {}
     revealed = {o["seq"]: Choice(o["choice"]) for o in close.get("body", {}).get("openings", [])}
     out = io.StringIO()
     writer = csv.writer(out)

@@ -100,6 +100,20 @@ DEVICE_ENTRY = {"voter": "str", "alg": "str", "public_key": "str", "proof": "str
 OPENING = {"seq": "uint", "choice": "str", "salt": "str"}
 CLOSE = {"tally": TALLY, "counted": ["uint"], "openings": [OPENING]}
 BODIES = {"genesis": GENESIS, "device": DEVICE_ENTRY, "ballot": BALLOT, "close": CLOSE}
+# After a passed vote (§18): a works entry's data is typed by its stage in step 18.1.
+WORKS = {"stage": Enum(("contract", "payment", "acceptance", "settlement")), "data": dict}
+WORKS_DATA = {
+    "contract": {"contractor": "str", "amount": "uint", "tolerance_bp": "uint",
+                 "evidence": ["hex64"]},
+    "payment": {"amount": "uint", "note": "str", "evidence": ["hex64"]},
+    "acceptance": {"date": "str", "participants": ["str"], "evidence": ["hex64"]},
+    "settlement": {"final_cost": "uint", "paid": "uint", "units": "uint",
+                   "shares_digest": "hex64"},
+}
+EMERGENCY = {"category": Enum(("elevator", "fire", "leak", "facade")),
+             "applicant": Enum(("committee", "property_company")), "reason": "str",
+             "evidence": ["hex64"]}
+BODIES.update({"works": WORKS, "emergency": EMERGENCY})
 ENTRY = {"v": "uint", "proposal": "str", "seq": "uint", "prev": "hex64",
          "kind": Enum(tuple(BODIES)), "time": "time", "key_id": "str", "body": dict}
 SEALED = {"digest": "hex64", "entry": ENTRY, "sig": "str"}

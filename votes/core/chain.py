@@ -19,12 +19,12 @@ from votes.core.commitment import Opening, is_hex64, openings_list
 
 VERSION = 1
 GENESIS_PREV = "0" * 64
-KINDS = ("genesis", "device", "ballot", "close")
+KINDS = ("genesis", "device", "ballot", "close") + ("works", "emergency")
 # Kinds that may follow the close entry (what happens after the vote: objections, the final
 # result, the works and the money). Anything else after the close fails step 7.2. Each such
 # kind is appended here and to KINDS, its body typed in bundle_types.BODIES, and checked by
 # its own verifier module.
-POST_CLOSE_KINDS: tuple[str, ...] = ()
+POST_CLOSE_KINDS: tuple[str, ...] = () + ("works",)
 CHANNELS = ("online", "paper", "proxy")
 DEVICE_ALG = "ECDSA-P256-SHA256"
 # How the owner passed the second factor before registering a device key (§14 of the spec).

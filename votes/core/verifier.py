@@ -18,6 +18,7 @@ from votes.core.verifier_report import (EXIT_CODES, FAILED, IN_PROGRESS, UNANCHO
                                         VERIFIED, Failure, Report)
 from votes.core.verifier_vote import _check_ballots, _check_close, _check_genesis
 from votes.core.verifier_witness import check_receipt, check_witness
+from votes.core.verifier_works import check_emergency, check_works, is_emergency
 
 
 def verify_bundle(source, *, head: str | None = None,
@@ -50,7 +51,12 @@ def verify_bundle(source, *, head: str | None = None,
     run.signatures.flush()  # other cores check the chain's signatures from here on
     genesis = run.guarded("5.1", _check_genesis, b, run)
     run.guarded("6.1", _check_ballots, b, run)
-    tally, interim = (run.guarded("7.1", _check_close, b, genesis, run) or (None, False))
+    if is_emergency(b):  # no vote: nothing to close or count (§18.6)
+        run.guarded("18.8", check_emergency, b, run)
+        tally, interim = None, False
+    else:
+        tally, interim = (run.guarded("7.1", _check_close, b, genesis, run) or (None, False))
+    run.guarded("18.1", check_works, b, run)
     if head is not None:
         wanted = head.strip().lower()
         if wanted not in b.digests:

@@ -4,13 +4,14 @@ from votes.models.access import DeviceKey, LobbyFailure, VoterAccess
 from votes.models.base import Base, utcnow
 from votes.models.chain import Ballot, ChainEntry, Evidence, ServerKey, Verification
 from votes.models.community import Community
+from votes.models.money import FundDebit
 from votes.models.proposal import (FrozenUnit, FrozenVoter, Proposal, ProposalDocument,
                                    ProposalItem)
 from votes.models.roll import Owner, Ownership, Unit
 from votes.models.staff import AuditEntry, StaffCommunity, StaffUser, Visit
 from votes.models.witness import WitnessCosignature
 
-__all__ = ["AuditEntry", "Ballot", "Base", "ChainEntry", "Community", "DeviceKey", "Evidence", "FrozenUnit",
+__all__ = ["AuditEntry", "Ballot", "Base", "ChainEntry", "Community", "DeviceKey", "Evidence", "FrozenUnit", "FundDebit",
            "FrozenVoter", "Owner", "Ownership", "Proposal", "ProposalDocument", "ProposalItem",
            "ServerKey", "StaffCommunity", "StaffUser", "Unit", "Verification", "Visit",
            "VoterAccess", "LobbyFailure", "WitnessCosignature",

@@ -13,7 +13,8 @@ from votes.models.base import Base, UTCDateTime, utcnow
 from votes.models.roll import canonical_key
 
 # "withdrawn": ended during publicity by the committee, without a vote or a result.
-STATES = ("draft", "publicity", "voting", "closed", "published", "withdrawn")
+# "emergency": an emergency use (应急使用) decided without an owner vote (§18.6 of the spec).
+STATES = ("draft", "publicity", "voting", "closed", "published", "withdrawn") + ("emergency",)
 
 
 class Proposal(Base):

@@ -32,6 +32,8 @@ class Unit(Base):
     area: Mapped[int] = mapped_column(BigInteger)  # centi-m²
     area_basis: Mapped[str] = mapped_column(String(16))
     fund_balance: Mapped[int | None] = mapped_column(BigInteger)  # fen
+    # The first deposit (首期维修资金), fen: a balance below 30% of it calls for 续筹.
+    first_deposit: Mapped[int | None] = mapped_column(BigInteger)
 
     community: Mapped["Community"] = relationship(back_populates="units")  # noqa: F821
     ownerships: Mapped[list["Ownership"]] = relationship(

@@ -46,5 +46,6 @@ def board_view(uid: str, receipt: str = "") -> BoardView:
 
 def open_boards() -> list[Proposal]:
     return list(db.session.scalars(select(Proposal).where(
-        Proposal.state.in_(("publicity", "voting", "closed", "published", "withdrawn")))
+        Proposal.state.in_(("publicity", "voting", "closed", "published", "withdrawn",
+                            "emergency")))
         .order_by(Proposal.voting_end.desc()).limit(20)))

@@ -32,6 +32,7 @@ STATE_ZH = {"draft": "草稿", "publicity": "公示中", "voting": "表决中", 
             "published": "结果已公布", "withdrawn": "已撤回"}
 STATE_EN = {"draft": "draft", "publicity": "in publicity", "voting": "voting in progress",
             "closed": "closed", "published": "result published", "withdrawn": "withdrawn"}
+STATE_ZH["emergency"], STATE_EN["emergency"] = "应急使用（未经表决）", "emergency use, no vote"
 
 
 def get_proposal(proposal_ref: str | int) -> Proposal:
@@ -103,6 +104,13 @@ def _close(session: Session, proposal: Proposal, when: datetime) -> None:
                                                                  openings), when)
     proposal.state = "closed"
     proposal.closed_at = when
+
+
+def open_without_vote(session: Session, proposal: Proposal, when: datetime) -> None:
+    """An emergency use (应急使用): freeze the scope and write the genesis at once, in the
+    caller's transaction; no publicity period and no ballots follow."""
+    _freeze(session, proposal, when)
+    _open(session, proposal, when)
 
 
 def _advance(session: Session, proposal: Proposal, now: datetime) -> None:

@@ -119,7 +119,7 @@ def notices_pdf(proposal_ref: str) -> bytes:
     if proposal.state == "draft":
         raise DomainError("请先开始公示，冻结表决范围后再打印通知 "
                           "(start publicity first: notices need the frozen electorate)")
-    if proposal.state in ("closed", "published", "withdrawn"):
+    if proposal.state in ("closed", "published", "withdrawn", "emergency"):
         raise DomainError("表决已结束或已撤回，不能再打印表决通知 (voting is closed or withdrawn)")
     public_base_url()  # refuse before any work when the deployment's address is unknown
     frozen = sorted(db.session.scalars(select(FrozenUnit).where(
@@ -159,7 +159,7 @@ def poster_pdf(proposal_ref: str) -> bytes:
     from votes.services.notices_pdf import render_poster
 
     proposal = refresh(get_proposal(proposal_ref))
-    if proposal.state in ("draft", "closed", "published", "withdrawn"):
+    if proposal.state in ("draft", "closed", "published", "withdrawn", "emergency"):
         raise DomainError("只有公示中或表决中的事项可以打印海报 (print posters in publicity or voting)")
     link = f"{public_base_url()}/p/{proposal.uid}/pick"
     return render_poster(proposal.community.name, proposal.title,

@@ -24,6 +24,7 @@ from votes.services.tx import unit_of_work
 class OverviewRow:
     figures: ProposalFigures
     verification: Verification | None
+    money: dict | None = None  # money stage and amounts (votes.core.works.money_stage)
 
 
 def overview(communities: list[Community], state: str = "", since: datetime | None = None,
@@ -37,8 +38,12 @@ def overview(communities: list[Community], state: str = "", since: datetime | No
         query = query.where(Proposal.voting_end >= since)
     if until:
         query = query.where(Proposal.voting_start <= until)
-    return [OverviewRow(proposal_figures(str(p.id)), latest_verification(p))
-            for p in list(db.session.scalars(query))]
+    from votes.services.money.works import money_summaries
+
+    proposals = list(db.session.scalars(query))
+    money = money_summaries([p.id for p in proposals])
+    return [OverviewRow(proposal_figures(str(p.id)), latest_verification(p), money[p.id])
+            for p in proposals]
 
 
 CSV_OUTCOME = {"verified": "ok", "in_progress": "in progress", "failed": "FAILED",
@@ -51,7 +56,9 @@ def overview_csv(rows: list[OverviewRow]) -> bytes:
     w.writerow(["小区 community", "事项 proposal", "状态 state", "表决截止 voting end",
                 "总面积 total area (centi-m²)", "总人数 headcount", "参与面积 participating area",
                 "参与人数 participating", "同意面积 agree area", "同意人数 agree",
-                "达到法定人数 quorum", "通过 passed", "链头 chain head", "验证 verified"])
+                "达到法定人数 quorum", "通过 passed", "链头 chain head", "验证 verified",
+                "资金阶段 money stage", "预算 budget (fen)", "合同 contract (fen)",
+                "已付 paid (fen)", "结算 final cost (fen)"])
     for r in rows:
         f, t, final = r.figures, r.figures.turnout, r.figures.tally
         p = f.proposal
@@ -65,8 +72,17 @@ def overview_csv(rows: list[OverviewRow]) -> bytes:
                              final.agree_headcount if final else "", int(t.quorum_met),
                              int(final.passed) if final else "", p.chain_head or "",
                              "" if r.verification is None
-                             else CSV_OUTCOME.get(r.verification.outcome, "FAILED")]))
+                             else CSV_OUTCOME.get(r.verification.outcome, "FAILED"),
+                             *_money_cells(p, r.money)]))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _money_cells(proposal: Proposal, money: dict | None) -> list:
+    """Stage (contract, payment, acceptance, settlement or blank) and amounts in fen."""
+    if not money or not money["stage"]:
+        return ["", proposal.budget, "", "", ""]
+    return [money["stage"], proposal.budget, money["contract"],
+            money["paid"], "" if money["final_cost"] is None else money["final_cost"]]
 
 
 def verify_now(proposal: Proposal, actor: str) -> Report:

@@ -41,9 +41,10 @@ def register_blueprints(app: Flask) -> None:
     from votes.web.public import bp as public_bp
     from votes.web.regulator import bp as regulator_bp
     from votes.web.staff_login import bp as staff_login_bp
+    from votes.web.works import bp as works_bp
 
     for blueprint in (public_bp, owner_bp, staff_login_bp, committee_bp, regulator_bp, admin_bp,
-                      api_bp):
+                      api_bp, works_bp):
         app.register_blueprint(blueprint)
     from votes.web import logs
 
@@ -133,7 +134,7 @@ def state_label(state: str) -> str:
 
     return {"draft": _("草稿"), "publicity": _("公示中"), "voting": _("表决中"),
             "closed": _("已结束"), "published": _("结果已公布"),
-            "withdrawn": _("已撤回")}.get(state, state)
+            "withdrawn": _("已撤回"), "emergency": _("应急使用（未经表决）")}.get(state, state)
 
 
 def _favicon():

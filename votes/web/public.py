@@ -34,10 +34,27 @@ def board(uid: str):
 
 
 def _board_page(view, share=None, asked=None):
+    from votes.services.money.board import money_view
+    from votes.services.money.emergency import emergency_facts
     from votes.services.plan import plan_view
 
     return render_template("public/board.html", view=view, proposal=view.proposal,
-                           plan=plan_view(view.proposal), share=share, asked=asked or {})
+                           plan=plan_view(view.proposal), share=share, asked=asked or {},
+                           money=money_view(view.proposal),
+                           emergency=emergency_facts(view.proposal))
+
+
+@bp.get("/p/<uid>/settlement.pdf")
+def settlement_notice(uid: str):
+    """The settlement notice: the final cost, each unit's share and who must top up."""
+    import io
+
+    from votes.services.money.settlement_pdf import settlement_notice_pdf
+    from votes.services.owner_pages import proposal_by_uid
+
+    pdf = settlement_notice_pdf(proposal_by_uid(uid))
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf",
+                     download_name="settlement.pdf", as_attachment=False)
 
 
 @bp.get("/p/<uid>/share")

@@ -52,9 +52,12 @@ def proposal(user, proposal):
     from votes.services.figures import proposal_figures
     from votes.services.oversight import latest_verification
 
+    from votes.services.money.works import money_summary
+
     return render_template("regulator/proposal.html", proposal=proposal,
                            figures=proposal_figures(str(proposal.id)),
-                           verification=latest_verification(proposal), report=None)
+                           verification=latest_verification(proposal), report=None,
+                           money=money_summary(proposal))
 
 
 @bp.post("/p/<int:pid>/verify")
@@ -63,7 +66,10 @@ def verify(user, proposal):
     from votes.services.figures import proposal_figures
     from votes.services.oversight import latest_verification, verify_now
 
+    from votes.services.money.works import money_summary
+
     report = verify_now(proposal, user.login)
     return render_template("regulator/proposal.html", proposal=proposal,
                            figures=proposal_figures(str(proposal.id)),
-                           verification=latest_verification(proposal), report=report)
+                           verification=latest_verification(proposal), report=report,
+                           money=money_summary(proposal))

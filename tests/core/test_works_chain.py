@@ -1,0 +1,166 @@
+"""Step 18 (docs/verification.md §18): the works and the money after a passed vote, on the
+chain; and the settlement's apportionment (sums exactly, a larger unit never pays less)."""
+
+from __future__ import annotations
+
+import io
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.bundles import KEY_ID, SERVER, Story
+from tests.core.tamper_tools import steps as _steps
+from tests.core.tamper_tools import verify as _verify
+from tests.strategies import units
+from votes.core import signing, works
+from votes.core.bundle import write_bundle
+from votes.core.apportion import apportion
+
+EV = ["ef" * 32]
+BUDGET = 654750  # good_story's proposal
+
+
+def passed_story() -> Story:
+    return (Story().genesis()
+            .paper("v-a", "agree", "2026-12-01T02:00:00Z")
+            .paper("v-b", "agree", "2026-12-02T02:00:00Z")
+            .paper("v-developer", "disagree", "2026-12-03T02:00:00Z")
+            .paper("v-d", "agree", "2026-12-04T02:00:00Z")
+            .close())
+
+
+def bundle(story: Story) -> bytes:
+    out = io.BytesIO()
+    write_bundle(out, proposal=story.proposal, roll=story.roll, chain=story.seal(),
+                 private_key=SERVER, keyring=signing.KeyRing({KEY_ID: SERVER.public_key()}),
+                 created_at="2027-01-01T00:00:00Z")
+    return out.getvalue()
+
+
+def verify(story: Story):
+    return _verify(bundle(story))
+
+
+def steps(story: Story) -> set[str]:
+    return _steps(bundle(story))
+
+
+def _add(story: Story, body: dict, time: str, kind: str = "works") -> Story:
+    story.entries.append({"kind": kind, "time": time, "body": body})
+    return story
+
+
+def settled(story: Story | None = None, *, amount=600000, payments=(200000, 100000),
+            final_cost=640000) -> Story:
+    story = story or passed_story()
+    _add(story, works.contract_body(contractor="福州电梯有限公司", amount=amount,
+                                    tolerance_bp=500, evidence=EV), "2026-12-10T01:00:00Z")
+    for i, paid in enumerate(payments):
+        _add(story, works.payment_body(amount=paid, note=f"第{i + 1}笔", evidence=EV),
+             f"2026-12-1{i + 1}T01:00:00Z")
+    _add(story, works.acceptance_body(date="2026-12-20", participants=["业委会", "物业"],
+                                      evidence=EV), "2026-12-20T01:00:00Z")
+    _add(story, works.settlement_body(final_cost=final_cost, paid=sum(payments),
+                                      roll=story.roll), "2026-12-21T01:00:00Z")
+    return story
+
+
+def test_a_settled_proposal_verifies_with_every_money_entry():
+    story = settled()
+    report = verify(story)
+    assert report.ok, report.render()
+    assert report.outcome == "verified" and report.entries == len(story.entries) == 6 + 5
+
+
+def test_18_2_works_need_a_passed_close():
+    story = Story().genesis().paper("v-a", "disagree", "2026-12-01T02:00:00Z") \
+        .paper("v-b", "disagree", "2026-12-02T02:00:00Z") \
+        .paper("v-d", "disagree", "2026-12-02T03:00:00Z") \
+        .paper("v-developer", "agree", "2026-12-02T04:00:00Z").close()
+    assert steps(settled(story)) == {"18.2"}
+
+
+def test_18_3_stages_out_of_order():
+    story = settled()
+    story.entries[6], story.entries[7] = story.entries[7], story.entries[6]  # payment first
+    story.entries[6]["time"], story.entries[7]["time"] = story.entries[7]["time"], \
+        story.entries[6]["time"]
+    assert "18.3" in steps(story)
+    story = settled()
+    del story.entries[-2]  # settlement without acceptance
+    assert steps(story) == {"18.3"}
+
+
+def test_18_4_contract_over_budget_by_more_than_tolerance_boundary():
+    limit = BUDGET * 10500 // 10000  # 5% over: still allowed
+    assert verify(settled(amount=limit, final_cost=limit)).ok
+    assert "18.4" in steps(settled(amount=limit + 1, final_cost=limit))
+
+
+def test_18_5_payments_never_exceed_the_contract():
+    assert verify(settled(amount=300000, payments=(200000, 100000),
+                          final_cost=300000)).ok
+    assert steps(settled(amount=300000, payments=(200000, 100001),
+                         final_cost=300001)) == {"18.5"}
+
+
+def test_18_6_final_cost_not_below_payments_nor_over_tolerance():
+    assert steps(settled(final_cost=299999)) == {"18.6"}
+    assert steps(settled(final_cost=BUDGET * 10500 // 10000 + 1)) == {"18.6"}
+
+
+def test_18_7_apportionment_recomputes_from_the_roll():
+    story = settled()
+    story.entries[-1]["body"]["data"]["shares_digest"] = "00" * 32
+    assert steps(story) == {"18.7"}
+
+
+def test_18_1_malformed_stage_data():
+    story = settled()
+    story.entries[-2]["body"]["data"]["date"] = "20.12.2026"
+    assert steps(story) == {"18.1"}
+    story = settled()
+    story.entries[6]["body"]["data"]["amount"] = -1
+    assert steps(story) == {"18.1"}
+
+
+def test_a_works_entry_before_the_close_fails_7_and_18():
+    story = passed_story()
+    close = story.entries.pop()
+    _add(story, works.contract_body(contractor="x", amount=1, tolerance_bp=0, evidence=EV),
+         "2026-12-07T01:00:00Z")
+    story.entries.append(close)
+    assert {"18.2", "18.3"} & steps(story)
+
+
+@given(units(), st.integers(0, 5_000_000_00))
+def test_settlement_sums_exactly_and_a_larger_unit_never_pays_less(records, cost):
+    """Over any roll (tests.strategies.units) and any final cost."""
+    roll = {"units": [{"unit_id": u.unit_id, "building": u.building, "entrance": u.entrance,
+                       "room": u.room, "area": u.area, "area_basis": u.area_basis.value,
+                       "voter": u.unit_id} for u in records]}
+    shares = works.settlement_shares(roll, cost)
+    assert sum(s.amount for s in shares) == cost
+    for a in shares:
+        for b in shares:
+            if a.area > b.area:
+                assert a.amount >= b.amount
+    expected = apportion(cost, records, presorted=True)
+    assert [(s.unit_id, s.amount) for s in shares] == [(s.unit_id, s.amount) for s in expected]
+    assert [s.unit_id for s in shares] == [u.unit_id for u in records]  # roll order
+
+
+def test_witnessed_before_the_close_counts_up_to_the_close_when_works_follow_it():
+    from tests.core.test_witness_receipts import WITNESSES, _cosig
+
+    story = settled()
+    sealed = story.seal()  # 6 vote entries (close at 2026-12-08), then 5 works entries
+    cosigs = [_cosig(sealed, 6, "2026-12-08T01:00:00Z"),  # at the close
+              _cosig(sealed, 11, "2027-01-02T00:00:00Z")]
+    out = io.BytesIO()
+    write_bundle(out, proposal=story.proposal, roll=story.roll, chain=sealed,
+                 private_key=SERVER, keyring=signing.KeyRing({KEY_ID: SERVER.public_key()}),
+                 created_at="2027-01-03T00:00:00Z", witness=cosigs)
+    report = _verify(out.getvalue(), witness_keys=WITNESSES)
+    assert report.outcome == "verified", report.render()
+    assert (report.witnessed.before_close, report.witnessed.length) == (6, 11)

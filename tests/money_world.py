@@ -1,0 +1,75 @@
+"""A community whose elevator vote passed and closed: the start of the money stage."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.factories import make_open_proposal, make_row, resident_id, sample_rows
+
+
+def low_balance_rows() -> list[dict]:
+    """The sample roll, with 1-202's balance small (700.00) and 1-201's tiny (100.00)."""
+    rows = sample_rows()
+    rows[3] = dict(rows[3], fund_balance="100.00")
+    rows[4] = dict(rows[4], fund_balance="700.00")
+    return rows
+
+
+def passed_vote(app, runner, tmp_path, code="SUN", rows=None) -> dict:
+    """Budget 6547.50; 4 of 5 voters take part, 3 agree: passed and closed."""
+    proposal = make_open_proposal(app, runner, tmp_path, code=code, rows=rows)
+    pid = str(proposal["id"])
+    (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.4 scanned form")
+    lines = ["building,entrance,room,choice,channel,evidence,entered_by",
+             "1,1,101,agree,paper,scan.pdf,clerk", "1,1,102,agree,paper,scan.pdf,clerk",
+             "2,1,101,disagree,paper,scan.pdf,clerk", "2,1,201,agree,paper,scan.pdf,clerk"]
+    path = tmp_path / f"ballots-{code}.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(args=["ballots", "import", pid, str(path)])
+    assert result.exit_code == 0, result.output
+    app.config["VOTES_NOW"] = proposal["t0"] + timedelta(days=7, hours=1)
+    result = runner.invoke(args=["proposal", "close", pid])
+    assert result.exit_code == 0, result.output
+    return {**proposal, "pid": pid}
+
+
+def evidence(tmp_path, name="contract.pdf", content=b"%PDF-1.4 signed contract") -> str:
+    path = tmp_path / name
+    path.write_bytes(content)
+    return str(path)
+
+
+def works_done(runner, tmp_path, pid: str, *, contract="6000.00", payments=("2000.00",)):
+    """Contract, payments and acceptance through the CLI (each must succeed)."""
+    steps = [["works", "contract", pid, "--contractor", "福州电梯工程有限公司",
+              "--amount", contract, "--evidence", evidence(tmp_path)]]
+    steps += [["works", "payment", pid, "--amount", a, "--note", f"预付款{i + 1}",
+               "--evidence", evidence(tmp_path, f"voucher{i}.pdf", f"voucher {i}".encode())]
+              for i, a in enumerate(payments)]
+    steps.append(["works", "acceptance", pid, "--date", "2026-12-30", "--participant", "业委会",
+                  "--participant", "物业服务中心", "--evidence",
+                  evidence(tmp_path, "photo.jpg", b"\xff\xd8 photo"), "--evidence",
+                  evidence(tmp_path, "report.pdf", b"%PDF-1.4 report")])
+    for args in steps:
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, (args, result.output)
+
+
+__all__ = ["passed_vote", "works_done", "evidence", "low_balance_rows", "make_row",
+           "resident_id"]
+
+
+def staff_accounts(app, runner, code="SUN", jurisdiction="350502") -> None:
+    """A committee member of the community and the district's regulator."""
+    from tests.staff_world import PASSWORD
+
+    with app.app_context():
+        from votes.services.communities import get_community
+        from votes.services.tx import unit_of_work
+
+        with unit_of_work():
+            get_community(code).jurisdiction = jurisdiction
+    for args in ([f"{code.lower()}_committee", "--role", "committee", "--community", code],
+                 ["district", "--role", "regulator", "--jurisdiction", jurisdiction]):
+        result = runner.invoke(args=["users", "create", *args, "--password", PASSWORD])
+        assert result.exit_code == 0, result.output

@@ -1,0 +1,183 @@
+"""Emergency use (应急使用) without an owner vote, end to end: applied with evidence,
+published at once saying no vote was held and why, works done and settled, the bundle
+verifying with the emergency entry and every money entry (§18.6)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from tests.factories import make_roll_csv
+from tests.money_world import evidence, works_done
+
+
+def _community(app, runner, tmp_path):
+    from datetime import datetime, timezone
+
+    app.config["VOTES_NOW"] = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
+    assert runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"]).exit_code == 0
+    roll = make_roll_csv(tmp_path / "roll.csv")
+    assert runner.invoke(args=["roll", "import", "--community", "SUN", str(roll)]).exit_code == 0
+
+
+def _apply(runner, tmp_path, *extra, category="elevator"):
+    return runner.invoke(args=[
+        "works", "emergency", "--community", "SUN", "--title", "1号楼电梯抢修",
+        "--scope", "building:1", "--budget", "18000.00", "--category", category,
+        "--applicant", "property_company", "--reason", "1号楼电梯曳引机故障，困人两次，需立即停用抢修",
+        "--evidence", evidence(tmp_path, "inspection.pdf", b"%PDF special equipment report"),
+        *extra])
+
+
+def test_emergency_use_end_to_end(app, runner, tmp_path, client):
+    _community(app, runner, tmp_path)
+    applied = _apply(runner, tmp_path)
+    assert applied.exit_code == 0, applied.output
+    pid = applied.output.strip()
+    with app.app_context():
+        from votes.services.lifecycle import get_proposal
+
+        p = get_proposal(pid)
+        uid, state = p.uid, p.state
+    assert state == "emergency"
+
+    board = client.get(f"/p/{uid}").get_data(as_text=True)
+    assert 'id="emergency"' in board and "未经业主表决" in board
+    assert "1号楼电梯曳引机故障" in board and "电梯故障" in board and "物业服务企业" in board
+    assert "表决结果" not in board and "参与情况" not in board and "通过条件" not in board
+    assert "应急维修方案" in board and "核验回执" not in board and "表决时间" not in board
+
+    works_done(runner, tmp_path, pid, contract="17000.00", payments=("5000.00",))
+    settled = runner.invoke(args=["works", "settle", pid, "--final-cost", "17500.00"])
+    assert settled.exit_code == 0, settled.output
+
+    bundle = tmp_path / "bundle.zip"
+    assert runner.invoke(args=["export", pid, "-o", str(bundle)]).exit_code == 0
+    with app.app_context():
+        from votes.core.verifier import verify_bundle
+        from votes.services.keys import keyring
+
+        report = verify_bundle(bundle.read_bytes(), trusted_keys=keyring())
+    assert report.outcome == "verified", report.render()
+    assert report.ballots == 0 and report.entries == 2 + 4  # genesis, emergency, 4 works
+    assert "emergency use" in report.render()
+
+    package = tmp_path / "application.zip"
+    result = runner.invoke(args=["works", "application", pid, "-o", str(package)])
+    assert result.exit_code == 0, result.output
+    names = zipfile.ZipFile(package).namelist()
+    assert "result-notice.pdf" not in names and "application-form.pdf" in names
+    notice = client.get(f"/p/{uid}/settlement.pdf")
+    assert notice.status_code == 200
+    import subprocess
+
+    (tmp_path / "s.pdf").write_bytes(notice.data)
+    text = subprocess.run(["pdftotext", str(tmp_path / "s.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "未经业主表决" in text
+    form = zipfile.ZipFile(package).read("application-form.pdf")
+    (tmp_path / "f.pdf").write_bytes(form)
+    text = subprocess.run(["pdftotext", str(tmp_path / "f.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "应急使用：未经业主表决" in text and "电梯故障" in text and "表决结果公告" not in text
+
+
+def test_emergency_refusals(app, runner, tmp_path):
+    _community(app, runner, tmp_path)
+    no_reason = runner.invoke(args=[
+        "works", "emergency", "--community", "SUN", "--title", "x", "--scope", "all",
+        "--budget", "1.00", "--category", "leak", "--applicant", "committee", "--reason", " ",
+        "--evidence", evidence(tmp_path)])
+    assert no_reason.exit_code == 1 and "不能等待业主表决" in no_reason.output
+    bad = _apply(runner, tmp_path, category="roof")
+    assert bad.exit_code == 2  # not a category the Ministry's rules name
+    with app.app_context():
+        from sqlalchemy import func, select
+
+        from votes.extensions import db
+        from votes.models import Proposal
+
+        assert db.session.scalar(select(func.count()).select_from(Proposal)) == 0
+
+
+def test_emergency_chain_rules_in_the_verifier():
+    from tests.core.test_works_chain import EV, bundle
+    from tests.core.tamper_tools import steps as failed_steps
+    from tests.core.tamper_tools import verify
+    from tests.bundles import Story
+    from votes.core import works
+
+    story = Story()
+    story.proposal = dict(story.proposal, emergency=True)
+    story.genesis()
+    story.entries.append({"kind": "emergency", "time": "2026-12-01T01:00:00Z",
+                          "body": works.emergency_body(category="fire", applicant="committee",
+                                                       reason="消防泵损坏", evidence=EV)})
+    story.entries.append({"kind": "works", "time": "2026-12-02T01:00:00Z", "body":
+                          works.contract_body(contractor="甲", amount=600000, tolerance_bp=0,
+                                              evidence=EV)})
+    assert verify(bundle(story)).outcome == "verified"
+    with_ballot = story.copy().paper("v-a", "agree", "2026-12-03T01:00:00Z")
+    assert failed_steps(bundle(with_ballot)) >= {"18.8"}
+    late = story.copy()
+    late.entries[1], late.entries[2] = late.entries[2], late.entries[1]
+    late.entries[1]["time"] = late.entries[2]["time"] = "2026-12-01T01:00:00Z"
+    assert {"18.2", "18.8"} <= failed_steps(bundle(late))
+    not_flagged = story.copy()
+    not_flagged.proposal["emergency"] = False
+    not_flagged.entries[0]["body"] = __import__("votes.core.chain", fromlist=["x"]).genesis_body(
+        not_flagged.proposal, not_flagged.roll, not_flagged.rules)
+    assert failed_steps(bundle(not_flagged)) == {"18.8"}
+
+
+def test_committee_applies_for_an_emergency_use_on_the_web(app, runner, tmp_path, client):
+    from tests.money_world import staff_accounts
+    from tests.staff_world import sign_in
+
+    _community(app, runner, tmp_path)
+    staff_accounts(app, runner)
+    sign_in(client, "sun_committee")
+    assert 'id="new-emergency"' in client.get("/committee/c/SUN").get_data(as_text=True)
+    form = {"title": "消防泵更换", "category": "fire", "applicant": "committee",
+            "reason": "消防泵无法启动，消防检查责令立即整改", "scope": "all", "budget": "9000.00"}
+    unconfirmed = client.post("/committee/c/SUN/emergency", data=dict(
+        form, evidence=[(io.BytesIO(b"fire report"), "fire.pdf")]),
+        content_type="multipart/form-data")
+    assert "请勾选确认" in unconfirmed.get_data(as_text=True)
+    done = client.post("/committee/c/SUN/emergency", data=dict(
+        form, confirm="1", evidence=[(io.BytesIO(b"fire report"), "fire.pdf")]),
+        content_type="multipart/form-data", follow_redirects=True)
+    text = done.get_data(as_text=True)
+    assert "应急使用已公布在公示栏" in text and 'id="record-contract"' in text
+
+
+def test_no_voting_notices_or_ballots_for_an_emergency_use(app, runner, tmp_path, client):
+    _community(app, runner, tmp_path)
+    pid = _apply(runner, tmp_path).output.strip()
+    notices = runner.invoke(args=["notices", pid, "-o", str(tmp_path / "n.pdf")])
+    assert notices.exit_code == 1 and not (tmp_path / "n.pdf").exists()
+    (tmp_path / "scan.pdf").write_bytes(b"%PDF scan")
+    path = tmp_path / "ballots.csv"
+    path.write_text("building,entrance,room,choice,channel,evidence,entered_by\n"
+                    "1,1,101,agree,paper,scan.pdf,clerk\n", encoding="utf-8")
+    ballots = runner.invoke(args=["ballots", "import", pid, str(path)])
+    assert ballots.exit_code == 1
+    assert "1号楼电梯抢修" in client.get("/").get_data(as_text=True)  # listed on the start page
+
+
+def test_staff_pages_say_no_vote_was_held(app, runner, tmp_path, client):
+    from tests.money_world import staff_accounts
+    from tests.staff_world import sign_in
+
+    _community(app, runner, tmp_path)
+    staff_accounts(app, runner)
+    pid = _apply(runner, tmp_path).output.strip()
+    sign_in(client, "sun_committee")
+    page = client.get(f"/committee/p/{pid}").get_data(as_text=True)
+    assert 'id="emergency-note"' in page and 'id="works-link"' in page
+    sign_in(client, "district")
+    page = client.get(f"/regulator/p/{pid}").get_data(as_text=True)
+    assert 'id="emergency-note"' in page and "门槛" not in page
+    assert 'id="download-application"' in page
+    overview = client.get("/regulator/").get_data(as_text=True)
+    assert "应急使用（未经表决）" in overview

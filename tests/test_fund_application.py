@@ -1,0 +1,95 @@
+"""The application package for the fund office: its members and what each says."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import zipfile
+
+from tests.money_world import low_balance_rows, passed_vote, works_done
+
+MEMBERS = {"application-form.pdf", "result-notice.pdf", "apportionment.xlsx",
+           "apportionment.csv", "bundle.zip", "README.txt"}
+
+
+def _package(runner, tmp_path, pid) -> dict[str, bytes]:
+    out = tmp_path / "application.zip"
+    result = runner.invoke(args=["works", "application", pid, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def _pdf_text(data: bytes, tmp_path, name: str) -> str:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+def test_package_holds_form_notice_tables_and_a_verified_bundle(app, runner, tmp_path):
+    pid = passed_vote(app, runner, tmp_path, rows=low_balance_rows())["pid"]
+    works_done(runner, tmp_path, pid)  # the contractor is chosen: the form names it
+    files = _package(runner, tmp_path, pid)
+    assert set(files) == MEMBERS
+
+    form = _pdf_text(files["application-form.pdf"], tmp_path, "form.pdf")
+    import os
+    if os.environ.get("MONEY_KEEP"):
+        for name, data in files.items():
+            (__import__("pathlib").Path(os.environ["MONEY_KEEP"]) / name).write_bytes(data)
+    for text in ("住宅专项维修资金使用申请表", "阳光花园", "全小区", "6547.50", "福州电梯工程有限公司",
+                 "6000.00", "参与表决专有面积", "594.75 m²", "≥2/3", "同意的人数", "3人",
+                 "达到", "通过", "盖章", "主任（签字）"):
+        assert text in form, text
+    assert "维修资金使用" in _pdf_text(files["result-notice.pdf"], tmp_path, "r.pdf") or \
+        "表决结果公告" in _pdf_text(files["result-notice.pdf"], tmp_path, "r.pdf")
+
+    rows = list(csv.reader(io.StringIO(files["apportionment.csv"].decode("utf-8-sig"))))
+    assert rows[0] == ["building", "entrance", "room", "area_m2", "share_yuan",
+                       "balance_yuan", "shortfall_yuan"]
+    body = {(r[0], r[2]): r for r in rows[1:]}
+    assert len(body) == 7
+    assert sum(int(r[4].replace(".", "")) for r in rows[1:]) == 654750  # the budget, exactly
+    tiny = body[("1", "201")]  # balance 100.00, share larger: the rest is the shortfall
+    assert tiny[5] == "100.00" and float(tiny[6]) == round(float(tiny[4]) - 100, 2)
+    assert body[("2", "101")][5] == "" and body[("2", "101")][6] == ""  # unknown balance
+
+    from openpyxl import load_workbook
+
+    ws = load_workbook(io.BytesIO(files["apportionment.xlsx"])).active
+    header = [c.value for c in ws[2]]
+    assert header[:4] == ["楼栋", "单元", "房号", "面积(m²)"]
+    first = [c.value for c in ws[3]]
+    assert isinstance(first[3], (int, float)) and isinstance(first[4], (int, float))
+    assert ws.cell(3, 4).number_format == "0.00"
+    total = [c.value for c in ws[ws.max_row]]
+    assert total[0] == "合计" and round(total[4] * 100) == 654750
+
+    from votes.core.verifier import verify_bundle
+
+    with app.app_context():
+        from votes.services.keys import keyring
+
+        report = verify_bundle(files["bundle.zip"], trusted_keys=keyring())
+    assert report.outcome == "verified", report.render()
+    readme = files["README.txt"].decode("utf-8")
+    assert "shortfall_yuan" in readme and report.chain_head in readme
+
+
+def test_no_package_for_a_vote_that_did_not_pass(app, runner, tmp_path):
+    from tests.factories import make_open_proposal
+
+    vote = make_open_proposal(app, runner, tmp_path)
+    out = tmp_path / "a.zip"
+    result = runner.invoke(args=["works", "application", str(vote["id"]), "-o", str(out)])
+    assert result.exit_code == 1 and "表决结束且通过后" in result.output and not out.exists()
+
+
+def test_a_formula_in_a_room_label_stays_text(app, runner, tmp_path):
+    rows = low_balance_rows()
+    rows[4] = dict(rows[4], room="=1+1")  # 1-202, who does not vote
+    pid = passed_vote(app, runner, tmp_path, rows=rows)["pid"]
+    files = _package(runner, tmp_path, pid)
+    assert "'=1+1" in files["apportionment.csv"].decode("utf-8-sig")

@@ -1,0 +1,193 @@
+"""The works and the settlement through the CLI: each stage on the chain in order, refusals
+clear and all-or-nothing, each unit's sub-ledger debited, the bundle verifying (§18)."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from tests.money_world import evidence, low_balance_rows, passed_vote, works_done
+
+
+def _bundle_report(app, runner, tmp_path, pid):
+    out = tmp_path / "bundle.zip"
+    result = runner.invoke(args=["export", pid, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        from votes.core.verifier import verify_bundle
+        from votes.services.keys import keyring
+
+        return verify_bundle(out.read_bytes(), trusted_keys=keyring())
+
+
+def _kinds(app, pid):
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import ChainEntry
+
+        return [json.loads(line)["entry"] for line in db.session.scalars(
+            select(ChainEntry.line).where(ChainEntry.proposal_id == int(pid))
+            .order_by(ChainEntry.seq))]
+
+
+def test_settled_proposal_debits_every_unit_and_its_bundle_verifies(app, runner, tmp_path):
+    vote = passed_vote(app, runner, tmp_path, rows=low_balance_rows())
+    pid = vote["pid"]
+    works_done(runner, tmp_path, pid, payments=("2000.00", "1000.00"))
+    result = runner.invoke(args=["works", "settle", pid, "--final-cost", "6400.00"])
+    assert result.exit_code == 0, result.output
+    entries = _kinds(app, pid)
+    assert [e["body"]["stage"] for e in entries if e["kind"] == "works"] == \
+        ["contract", "payment", "payment", "acceptance", "settlement"]
+    assert entries[-1]["body"]["data"]["final_cost"] == 640000
+    assert entries[-1]["body"]["data"]["paid"] == 300000
+    report = _bundle_report(app, runner, tmp_path, pid)
+    assert report.outcome == "verified", report.render()
+
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import FundDebit, Unit
+
+        debits = {(d.building, d.room): d for d in db.session.scalars(select(FundDebit))}
+        units = {(u.building, u.room): u for u in db.session.scalars(select(Unit))}
+    assert sum(d.share for d in debits.values()) == 640000
+    small, tiny, rich = debits[("1", "202")], debits[("1", "201")], debits[("1", "101")]
+    # 1-202 had 700.00: its share is taken in full and leaves it below 30% → 续筹.
+    assert small.debited == small.share and small.balance_after == 70000 - small.share
+    assert small.low and units[("1", "202")].fund_balance == small.balance_after
+    assert units[("1", "202")].first_deposit == 70000
+    # 1-201 had 100.00, less than its share: all of it is taken, the rest is a shortfall.
+    assert tiny.debited == 10000 and tiny.balance_after == 0 and tiny.low
+    assert tiny.shortfall == tiny.share - 10000 > 0
+    assert not rich.low and rich.balance_after == 500000 - rich.share
+    # The developer's units have no known balance: nothing taken, all of it a shortfall.
+    dev = debits[("2", "101")]
+    assert dev.balance_before is None and dev.debited == 0 and dev.shortfall == dev.share
+
+    shown = runner.invoke(args=["works", "show", pid])
+    assert "stage: settlement" in shown.output and "final_cost: 6400.00" in shown.output
+    again = runner.invoke(args=["works", "settle", pid, "--final-cost", "6400.00"])
+    assert again.exit_code == 1 and "已结算" in again.output
+
+
+def test_stages_out_of_order_are_refused_and_nothing_changes(app, runner, tmp_path):
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    before = len(_kinds(app, pid))
+    pay = runner.invoke(args=["works", "payment", pid, "--amount", "1.00", "--evidence",
+                              evidence(tmp_path)])
+    assert pay.exit_code == 1 and "请先登记施工合同" in pay.output
+    settle = runner.invoke(args=["works", "settle", pid, "--final-cost", "1.00"])
+    assert settle.exit_code == 1 and "Traceback" not in settle.output
+    assert len(_kinds(app, pid)) == before
+
+
+def test_contract_above_budget_beyond_tolerance_needs_a_new_vote(app, runner, tmp_path):
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    over = runner.invoke(args=["works", "contract", pid, "--contractor", "甲", "--amount",
+                               "6547.51", "--evidence", evidence(tmp_path)])
+    assert over.exit_code == 1 and "需要重新表决" in over.output
+    assert runner.invoke(args=["works", "tolerance", "SUN", "5"]).output.strip() == "5.00%"
+    # 6547.50 × 1.05 = 6874.875: 6874.87 is within, 6874.88 is not.
+    over = runner.invoke(args=["works", "contract", pid, "--contractor", "甲", "--amount",
+                               "6874.88", "--evidence", evidence(tmp_path)])
+    assert over.exit_code == 1 and "需要重新表决" in over.output
+    ok = runner.invoke(args=["works", "contract", pid, "--contractor", "甲", "--amount",
+                             "6874.87", "--evidence", evidence(tmp_path)])
+    assert ok.exit_code == 0, ok.output
+
+
+def test_payments_never_exceed_the_contract(app, runner, tmp_path):
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    assert runner.invoke(args=["works", "contract", pid, "--contractor", "甲", "--amount",
+                               "3000.00", "--evidence", evidence(tmp_path)]).exit_code == 0
+    ok = runner.invoke(args=["works", "payment", pid, "--amount", "3000.00", "--evidence",
+                             evidence(tmp_path, "v1.pdf", b"v1")])
+    assert ok.exit_code == 0, ok.output
+    over = runner.invoke(args=["works", "payment", pid, "--amount", "0.01", "--evidence",
+                               evidence(tmp_path, "v2.pdf", b"v2")])
+    assert over.exit_code == 1 and "超过合同金额" in over.output
+
+
+def test_works_refused_before_the_close_and_after_a_failed_vote(app, runner, tmp_path):
+    from tests.factories import make_open_proposal
+
+    open_vote = make_open_proposal(app, runner, tmp_path, code="OPEN")
+    early = runner.invoke(args=["works", "contract", str(open_vote["id"]), "--contractor", "甲",
+                                "--amount", "1.00", "--evidence", evidence(tmp_path)])
+    assert early.exit_code == 1 and "表决结束且通过后" in early.output
+
+
+def test_the_low_balance_boundary_is_thirty_percent():
+    from votes.services.money.settlement import is_low
+
+    assert is_low(2999, 10000) and not is_low(3000, 10000)
+    assert not is_low(None, 10000) and not is_low(0, None)
+
+
+def test_settlement_notice_pdf_lists_every_unit_and_the_top_ups(app, runner, tmp_path):
+    import subprocess
+
+    pid = passed_vote(app, runner, tmp_path, rows=low_balance_rows())["pid"]
+    missing = runner.invoke(args=["works", "settlement-notice", pid, "-o",
+                                  str(tmp_path / "n.pdf")])
+    assert missing.exit_code == 1 and "尚未结算" in missing.output
+    works_done(runner, tmp_path, pid)
+    assert runner.invoke(args=["works", "settle", pid, "--final-cost", "6400.00"]).exit_code == 0
+    out = tmp_path / "settlement.pdf"
+    import os
+    if os.environ.get("MONEY_KEEP"):
+        out = __import__("pathlib").Path(os.environ["MONEY_KEEP"]) / "settlement.pdf"
+    result = runner.invoke(args=["works", "settlement-notice", pid, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "维修资金使用结算公告" in text and "6400.00" in text and "福州电梯工程有限公司" in text
+    assert "需续筹" in text and "共 2 户" in text
+    for room in ("1-1-101", "1-1-202", "2-1-201"):
+        assert room in text
+    fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True).stdout
+    assert "WenQuanYi" in fonts and " yes " in fonts  # embedded
+
+
+def test_the_public_board_shows_the_works_and_links_the_settlement_notice(app, runner,
+                                                                           tmp_path, client):
+    vote = passed_vote(app, runner, tmp_path, rows=low_balance_rows())
+    pid, uid = vote["pid"], vote["uid"]
+    page = client.get(f"/p/{uid}").get_data(as_text=True)
+    assert 'id="works"' not in page
+    assert client.get(f"/p/{uid}/settlement.pdf").status_code == 404
+    works_done(runner, tmp_path, pid)
+    page = client.get(f"/p/{uid}").get_data(as_text=True)
+    assert "福州电梯工程有限公司" in page and "6000.00" in page and "2026-12-30" in page
+    assert 'id="settlement"' not in page
+    assert runner.invoke(args=["works", "settle", pid, "--final-cost", "6400.00"]).exit_code == 0
+    page = client.get(f"/p/{uid}").get_data(as_text=True)
+    assert 'id="settlement"' in page and "6400.00" in page and "续筹" in page
+    pdf = client.get(f"/p/{uid}/settlement.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.data.startswith(b"%PDF")
+
+
+def test_settlement_refused_when_a_unit_left_the_roll_and_nothing_is_debited(app, runner,
+                                                                              tmp_path):
+    from tests.factories import make_roll_csv
+
+    rows = low_balance_rows()
+    pid = passed_vote(app, runner, tmp_path, rows=rows)["pid"]
+    works_done(runner, tmp_path, pid)
+    # The roll is replaced without 1-202 (e.g. merged into 1-201 by a re-survey).
+    smaller = make_roll_csv(tmp_path / "smaller.csv", [r for r in rows if r["room"] != "202"])
+    assert runner.invoke(args=["roll", "import", "--community", "SUN", "--replace",
+                               str(smaller)]).exit_code == 0
+    refused = runner.invoke(args=["works", "settle", pid, "--final-cost", "6400.00"])
+    assert refused.exit_code == 1 and "1-1-202" in refused.output
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import FundDebit, Unit
+
+        assert db.session.scalar(select(FundDebit.id)) is None
+        assert {u.fund_balance for u in db.session.scalars(select(Unit))} >= {500000}
+        assert all(u.first_deposit is None for u in db.session.scalars(select(Unit)))
+    assert [e["body"]["stage"] for e in _kinds(app, pid) if e["kind"] == "works"][-1] == \
+        "acceptance"

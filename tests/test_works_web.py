@@ -1,0 +1,75 @@
+"""The committee records the works and settles on the web; the regulator sees the money
+stage on its overview (page and CSV) and downloads the application package."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from tests.money_world import low_balance_rows, passed_vote, staff_accounts
+from tests.staff_world import sign_in
+
+
+def _post(client, pid, stage, data, files=(("contract.pdf", b"%PDF-1.4 c"),)):
+    form = dict(data)
+    if files:
+        form["evidence"] = [(io.BytesIO(content), name) for name, content in files]
+    return client.post(f"/committee/p/{pid}/works/{stage}", data=form,
+                       content_type="multipart/form-data", follow_redirects=True)
+
+
+def test_committee_records_each_step_and_settles(app, runner, tmp_path, client):
+    pid = passed_vote(app, runner, tmp_path, rows=low_balance_rows())["pid"]
+    staff_accounts(app, runner)
+    sign_in(client, "sun_committee")
+    proposal_page = client.get(f"/committee/p/{pid}").get_data(as_text=True)
+    assert 'id="works-link"' in proposal_page
+    page = client.get(f"/committee/p/{pid}/works").get_data(as_text=True)
+    assert 'id="record-contract"' in page and 'id="record-payment"' not in page
+
+    over = _post(client, pid, "contract", {"contractor": "甲公司", "amount": "6547.51"})
+    assert "需要重新表决" in over.get_data(as_text=True)
+    assert "record-contract" in over.get_data(as_text=True)  # nothing was recorded
+    no_file = _post(client, pid, "contract", {"contractor": "甲公司", "amount": "6000"},
+                    files=())
+    assert "请上传至少一个证明材料" in no_file.get_data(as_text=True)
+    ok = _post(client, pid, "contract", {"contractor": "甲公司", "amount": "6000"})
+    assert "合同已登记" in ok.get_data(as_text=True)
+    _post(client, pid, "payment", {"amount": "2000", "note": "预付款"},
+          files=(("v.pdf", b"voucher"),))
+    _post(client, pid, "acceptance", {"date": "2026-12-30", "participants": "业委会\n物业"},
+          files=(("photo.jpg", b"jpeg"),))
+    unconfirmed = _post(client, pid, "settle", {"final_cost": "6400.00"}, files=())
+    assert "请勾选确认" in unconfirmed.get_data(as_text=True)
+    done = _post(client, pid, "settle", {"final_cost": "6400.00", "confirm": "1"}, files=())
+    text = done.get_data(as_text=True)
+    assert 'id="final-cost">6400.00' in text and 'id="debits"' in text
+    assert 'id="record-settlement"' not in text
+
+    zipped = client.get(f"/committee/p/{pid}/application.zip")
+    assert zipped.status_code == 200 and zipped.mimetype == "application/zip"
+    assert "application-form.pdf" in zipfile.ZipFile(io.BytesIO(zipped.data)).namelist()
+
+
+def test_regulator_sees_money_stage_and_downloads_the_package(app, runner, tmp_path, client):
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    staff_accounts(app, runner)
+    (tmp_path / "c.pdf").write_bytes(b"contract")
+    assert runner.invoke(args=["works", "contract", pid, "--contractor", "甲公司", "--amount",
+                               "6000.00", "--evidence", str(tmp_path / "c.pdf")]).exit_code == 0
+    (tmp_path / "v.pdf").write_bytes(b"voucher")
+    assert runner.invoke(args=["works", "payment", pid, "--amount", "1500.00", "--evidence",
+                               str(tmp_path / "v.pdf")]).exit_code == 0
+    sign_in(client, "district")
+    overview = client.get("/regulator/").get_data(as_text=True)
+    assert "预付款" in overview and "6000.00" in overview and "1500.00" in overview
+    csv_text = client.get("/regulator/?format=csv").data.decode("utf-8-sig")
+    header, row = csv_text.splitlines()[:2]
+    assert header.endswith("资金阶段 money stage,预算 budget (fen),合同 contract (fen),"
+                           "已付 paid (fen),结算 final cost (fen)")
+    assert row.endswith("payment,654750,600000,150000,")
+    page = client.get(f"/regulator/p/{pid}").get_data(as_text=True)
+    assert 'id="money"' in page and 'id="download-application"' in page
+    zipped = client.get(f"/committee/p/{pid}/application.zip")
+    assert zipped.status_code == 200
+    assert client.post(f"/committee/p/{pid}/works/settle").status_code == 403

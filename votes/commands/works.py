@@ -1,0 +1,173 @@
+"""`votes works`: the works and the money after a passed vote (docs/verification.md §18)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from votes.commands import domain_errors
+
+works_cli = AppGroup("works", help="Works, payments, acceptance and settlement (工程与资金).")
+
+
+def _amount(text: str) -> int:
+    from votes.core.numbers import parse_yuan
+    from votes.services.errors import DomainError
+
+    try:
+        return parse_yuan(text)
+    except ValueError as exc:
+        raise DomainError(str(exc)) from None
+
+
+def _files(paths) -> list:
+    from votes.services.money.works import EvidenceFile
+
+    return [EvidenceFile(Path(p).name, Path(p).read_bytes()) for p in paths]
+
+
+_evidence = click.option("--evidence", "evidence", multiple=True, required=True,
+                         type=click.Path(exists=True, dir_okay=False),
+                         help="Scan, voucher, photo or report (repeatable)")
+
+
+@works_cli.command("tolerance")
+@click.argument("community")
+@click.argument("percent")
+@domain_errors
+def tolerance(community: str, percent: str) -> None:
+    """Set how far (percent) a contract may exceed the approved budget without a new vote."""
+    from votes.core.numbers import format_yuan
+    from votes.services.money.works import set_tolerance
+
+    click.echo(f"{format_yuan(set_tolerance(community, percent))}%")
+
+
+@works_cli.command("contract")
+@click.argument("proposal")
+@click.option("--contractor", required=True)
+@click.option("--amount", required=True, help="Yuan, e.g. 600000.00")
+@_evidence
+@domain_errors
+def contract(proposal, contractor, amount, evidence):
+    """Record the works contract on the proposal's chain."""
+    from votes.services.money.works import record_contract
+
+    p = record_contract(proposal, contractor=contractor, amount=_amount(amount),
+                        evidence=_files(evidence))
+    click.echo(p.chain_head)
+
+
+@works_cli.command("payment")
+@click.argument("proposal")
+@click.option("--amount", required=True)
+@click.option("--note", default="")
+@_evidence
+@domain_errors
+def payment(proposal, amount, note, evidence):
+    """Record an advance payment out of the fund."""
+    from votes.services.money.works import record_payment
+
+    click.echo(record_payment(proposal, amount=_amount(amount), note=note,
+                              evidence=_files(evidence)).chain_head)
+
+
+@works_cli.command("acceptance")
+@click.argument("proposal")
+@click.option("--date", "date", required=True, help="YYYY-MM-DD")
+@click.option("--participant", "participants", multiple=True, required=True)
+@_evidence
+@domain_errors
+def acceptance(proposal, date, participants, evidence):
+    """Record the acceptance (验收) with its photos and report."""
+    from votes.services.money.works import record_acceptance
+
+    click.echo(record_acceptance(proposal, date=date, participants=participants,
+                                 evidence=_files(evidence)).chain_head)
+
+
+@works_cli.command("settle")
+@click.argument("proposal")
+@click.option("--final-cost", required=True)
+@domain_errors
+def settle(proposal, final_cost):
+    """Settle: apportion the final cost by area and debit each unit's balance."""
+    from votes.core.numbers import format_yuan
+    from votes.services.money.settlement import debits, settle as run
+
+    p = run(proposal, final_cost=_amount(final_cost))
+    rows = debits(p)
+    low = sum(1 for d in rows if d.low)
+    click.echo(f"已结算 {format_yuan(sum(d.share for d in rows))} 元，{len(rows)} 户；"
+               f"需续筹 {low} 户 (settled; {low} units below 30% of their first deposit)")
+
+
+@works_cli.command("show")
+@click.argument("proposal")
+@domain_errors
+def show(proposal):
+    """The money stage and amounts of a proposal."""
+    from votes.core.numbers import format_yuan
+    from votes.services.lifecycle import get_proposal
+    from votes.services.money.works import money_summary
+
+    s = money_summary(get_proposal(proposal))
+    fmt = lambda v: "" if v is None else format_yuan(v)  # noqa: E731
+    click.echo(f"stage: {s['stage'] or '-'}\nbudget: {fmt(s['budget'])}\n"
+               f"contractor: {s['contractor']}\ncontract: {fmt(s['contract'])}\n"
+               f"paid: {fmt(s['paid'])}\nfinal_cost: {fmt(s['final_cost'])}")
+
+
+@works_cli.command("settlement-notice")
+@click.argument("proposal")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@domain_errors
+def settlement_notice(proposal, output):
+    """Write the settlement notice (A4 PDF) for the board."""
+    from votes.services.lifecycle import get_proposal
+    from votes.services.money.settlement_pdf import settlement_notice_pdf
+
+    Path(output).write_bytes(settlement_notice_pdf(get_proposal(proposal)))
+    click.echo(output)
+
+
+@works_cli.command("application")
+@click.argument("proposal")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@domain_errors
+def application(proposal, output):
+    """Write the application package for the fund office (ZIP)."""
+    from votes.services.lifecycle import get_proposal
+    from votes.services.money.application import application_package
+
+    Path(output).write_bytes(application_package(get_proposal(proposal), actor="cli"))
+    click.echo(output)
+
+
+@works_cli.command("emergency")
+@click.option("--community", required=True)
+@click.option("--title", required=True)
+@click.option("--scope", required=True, help="all | building:3,5 | entrance:3-1 | unit:3-1-1502")
+@click.option("--budget", required=True, help="Yuan, e.g. 18000.00")
+@click.option("--item", "items", multiple=True, help='Repair item "title:amount"')
+@click.option("--category", required=True, type=click.Choice(["elevator", "fire", "leak",
+                                                              "facade"]))
+@click.option("--applicant", required=True, type=click.Choice(["committee",
+                                                               "property_company"]))
+@click.option("--reason", required=True, help="Why it cannot wait for a vote (on the board)")
+@click.option("--doc", "docs", multiple=True, type=click.Path(dir_okay=False))
+@_evidence
+@domain_errors
+def emergency(community, title, scope, budget, items, category, applicant, reason, docs,
+              evidence):
+    """Emergency use without an owner vote (应急使用): published at once; print its id."""
+    from votes.services.money.emergency import EmergencyApplication, apply_emergency
+    from votes.services.proposal_create import DocumentUpload
+
+    app = EmergencyApplication(community=community, title=title, scope=scope, budget=budget,
+                               category=category, applicant=applicant, reason=reason,
+                               items=tuple(items),
+                               documents=tuple(DocumentUpload.from_path(d) for d in docs))
+    click.echo(apply_emergency(app, _files(evidence)).id)

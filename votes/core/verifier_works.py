@@ -1,0 +1,165 @@
+"""Step 18: the works and the money after a passed vote (docs/verification.md §18)."""
+
+from __future__ import annotations
+
+from votes.core import works
+from votes.core.bundle_types import WORKS_DATA, type_errors
+from votes.core.verifier_base import _Bundle, _Run
+
+
+def check_works(b: _Bundle, run: _Run) -> None:
+    entries = b.entries(works.KIND)
+    if not entries:
+        return
+    bodies = [(n, e["body"]) for n, e in entries]
+    typed = []
+    for n, body in bodies:
+        if _typed(body, n, run):
+            typed.append((n, body))
+    _check_after_decision(b, entries[0][0], run)
+    budget = b.proposal["budget"] if b.proposal is not None else None
+    if budget is None:
+        run.skip("18.4, 18.6", "proposal.json failed step 1.4 or 1.5")
+    if len(typed) < len(bodies):
+        run.skip("18.3–18.7", "some works entries failed 18.1")
+        return
+    contract = None
+    paid = 0
+    seen: list[str] = []
+    for n, body in typed:
+        stage, data = body["stage"], body["data"]
+        problem = _order_problem(stage, seen)
+        if problem:
+            run.fail("18.3", problem, n)
+        seen.append(stage)
+        if stage == "contract":
+            contract = data
+            if budget is not None and \
+                    not works.within_tolerance(data["amount"], budget, data["tolerance_bp"]):
+                run.fail("18.4", f"contract amount {data['amount']} fen exceeds the approved "
+                                 f"budget {budget} fen by more than the tolerance "
+                                 f"({data['tolerance_bp']} basis points): it needs a new vote",
+                         n)
+        elif stage == "payment":
+            paid += data["amount"]
+            if contract is not None and paid > contract["amount"]:
+                run.fail("18.5", f"payments reach {paid} fen, more than the contract's "
+                                 f"{contract['amount']} fen", n)
+        elif stage == "settlement" and contract is not None:
+            _check_settlement(b, data, paid, budget, contract, n, run)
+
+
+def is_emergency(b: _Bundle) -> bool:
+    """Whether the chain records an emergency use decided without a vote (§18.6)."""
+    return any(line is not None and isinstance(line.get("entry"), dict)
+               and line["entry"].get("kind") == works.EMERGENCY for line in b.lines)
+
+
+def check_emergency(b: _Bundle, run: _Run) -> None:
+    """18.8: genesis, then the emergency entry, then works only; tally.json is the empty
+    turnout; proposal.json says emergency."""
+    run.skip("7.1–8.1", "an emergency use (§18.6): no vote was held, so there is no close "
+                        "and no tally")
+    for n, e in b.entries(works.EMERGENCY):
+        if n != 1:
+            run.fail("18.8", "the emergency entry is not the entry right after the genesis", n)
+        body = e["body"]
+        if not body["reason"].strip() or not body["evidence"]:
+            run.fail("18.8", "emergency entry without a reason or an evidence digest", n)
+    for n, e in b.entries():
+        if e["kind"] in ("device", "ballot", "close"):
+            run.fail("18.8", f"a {e['kind']} entry in an emergency use, which has no vote", n)
+    if b.proposal is not None and b.proposal["emergency"] is not True:
+        run.fail("18.8", "proposal.json does not say \"emergency\": true")
+    if b.tally_file is not None and b.roll is not None:
+        from votes.core.bundle import recompute_turnout
+
+        genesis = b.lines[0]["entry"]["body"] if b.typed and b.typed[0] else None
+        if genesis is not None:
+            empty = dict(recompute_turnout(b.roll, genesis["rules"], []).to_dict(), final=False)
+            if b.tally_file != empty:
+                run.fail("18.8", "tally.json is not the empty turnout with \"final\": false")
+
+
+def _typed(body: dict, n: int, run: _Run) -> bool:
+    stage, data = body["stage"], body["data"]
+    errors = type_errors(data, WORKS_DATA[stage], "$.entry.body.data")
+    if errors:
+        run.fail("18.1", "; ".join(errors), n)
+        return False
+    if stage == "acceptance":
+        if not works.is_date(data["date"]):
+            run.fail("18.1", "acceptance date is not YYYY-MM-DD", n)
+            return False
+        if not data["participants"] or not all(p.strip() for p in data["participants"]):
+            run.fail("18.1", "acceptance without participants", n)
+            return False
+    if stage in ("contract", "payment", "acceptance") and not data["evidence"]:
+        run.fail("18.1", f"{stage} without an evidence digest", n)
+        return False
+    if stage == "contract" and not data["contractor"].strip():
+        run.fail("18.1", "contract without a contractor", n)
+        return False
+    return True
+
+
+def _check_after_decision(b: _Bundle, first: int, run: _Run) -> None:
+    """18.2: works follow a close whose tally passed (and any final result entry), or the
+    emergency entry of a chain decided without a vote."""
+    kinds = [e["kind"] for _, e in b.entries()]
+    if works.EMERGENCY in kinds:
+        n = kinds.index(works.EMERGENCY)
+        if first < n:
+            run.fail("18.2", "a works entry comes before the emergency entry", first)
+        return
+    closes = b.entries("close")
+    if not closes or closes[0][0] > first:
+        run.fail("18.2", "a works entry before the vote was closed", first)
+        return
+    if closes[0][1]["body"]["tally"]["passed"] is not True:
+        run.fail("18.2", "works recorded although the vote did not pass", first)
+    results = b.entries("result")  # a final result after an objection period, if any
+    if results:
+        n, last = results[-1]
+        if first < n:
+            run.fail("18.2", "a works entry comes before the final result", first)
+        elif isinstance(last.get("body"), dict) and last["body"].get("passed") is False:
+            run.fail("18.2", "works recorded although the final result did not pass", first)
+
+
+def _order_problem(stage: str, seen: list[str]) -> str | None:
+    if not seen and stage != "contract":
+        return f"the first works entry is a {stage}, not the contract"
+    if "settlement" in seen:
+        return f"a {stage} entry after the settlement"
+    if stage == "contract" and "contract" in seen:
+        return "a second contract entry"
+    if stage == "contract" and seen:
+        return "the contract comes after other works entries"
+    if stage == "acceptance" and "acceptance" in seen:
+        return "a second acceptance entry"
+    if stage == "settlement" and "acceptance" not in seen:
+        return "a settlement before the acceptance"
+    return None
+
+
+def _check_settlement(b: _Bundle, data: dict, paid: int, budget: int | None, contract: dict,
+                      n: int, run: _Run) -> None:
+    if data["paid"] != paid:
+        run.fail("18.6", f"settlement says {data['paid']} fen were paid in advance, the "
+                         f"payment entries sum to {paid}", n)
+    if data["final_cost"] < paid:
+        run.fail("18.6", f"final cost {data['final_cost']} fen is less than the "
+                         f"{paid} fen already paid", n)
+    if budget is not None and not works.within_tolerance(data["final_cost"], budget,
+                                                         contract["tolerance_bp"]):
+        run.fail("18.6", f"final cost {data['final_cost']} fen exceeds the approved budget "
+                         f"{budget} fen by more than the tolerance: it needs a new vote", n)
+    if b.roll is None:
+        run.skip("18.7", "roll.json failed step 1.4 or 1.5")
+        return
+    shares = works.settlement_shares(b.roll, data["final_cost"])
+    if data["units"] != len(shares) or \
+            data["shares_digest"] != works.shares_digest(data["final_cost"], shares):
+        run.fail("18.7", "the settlement's apportionment does not recompute from roll.json "
+                         "by area (largest remainder)", n)

@@ -1,0 +1,1 @@
+"""After a passed vote: the works record, the settlement and the fund application."""

@@ -1,0 +1,87 @@
+"""The application package for the fund office: one ZIP with the form, the result notice,
+the apportionment table (XLSX and CSV), the verified bundle and a README."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from sqlalchemy import select
+
+from votes.extensions import db
+from votes.i18n import _
+from votes.models import ChainEntry, Proposal
+from votes.services import audit
+from votes.services.errors import DomainError
+from votes.services.money.apportionment_table import (CSV_COLUMNS, apportionment_csv,
+                                                      apportionment_rows, apportionment_xlsx)
+from votes.services.money.application_pdf import application_form_pdf
+from votes.services.money.works import decision
+from votes.services.tx import unit_of_work
+
+README = """维修资金使用申请材料 / Maintenance-fund application package
+
+application-form.pdf   申请表（需业主委员会签字盖章）
+result-notice.pdf      表决结果公告
+apportionment.xlsx     分摊表（数字为数值格式）
+apportionment.csv      分摊表（UTF-8，逗号分隔，首行为列名）
+bundle.zip             表决导出包：votes verify bundle.zip --keys <辖区公布的密钥文件>
+                       验证结果：{outcome}；链头 chain head {head}
+
+apportionment.csv columns / 列：
+{columns}
+面积与金额均为两位小数（小数点），余额未知时为空。Areas and amounts have a decimal point
+and 2 decimals; balance and shortfall are empty where the balance is unknown.
+"""
+COLUMN_NOTES = {"building": "楼栋 building", "entrance": "单元 entrance (may be empty)",
+                "room": "房号 room", "area_m2": "专有部分面积 area, m²",
+                "share_yuan": "按面积分摊的预算金额 share of the budget, yuan",
+                "balance_yuan": "分户账当前余额 sub-ledger balance today, yuan",
+                "shortfall_yuan": "分摊金额超出余额的部分 share not covered, yuan"}
+
+
+def application_package(proposal: Proposal, actor: str) -> bytes:
+    """The ZIP, for a passed vote (or an emergency use); its bundle is verified first."""
+    from votes.core.verifier import verify_bundle
+    from votes.services.export import export_bundle
+    from votes.services.figures import proposal_figures
+    from votes.services.keys import keyring
+    from votes.services.result_notice import result_notice_pdf
+
+    how = decision(db.session, proposal)
+    bundle = io.BytesIO()
+    head = export_bundle(str(proposal.id), bundle, actor=actor)
+    report = verify_bundle(bundle.getvalue(), trusted_keys=keyring())
+    if report.outcome != "verified":
+        raise DomainError(_("导出包未通过验证，不能生成申请材料：%(why)s",
+                            why=report.failures[0] if report.failures else report.outcome))
+    rows = apportionment_rows(proposal)
+    close = db.session.scalar(select(ChainEntry.digest).where(
+        ChainEntry.proposal_id == proposal.id, ChainEntry.kind == "close"))
+    emergency = None
+    if how == "emergency":
+        from votes.services.money.emergency import emergency_facts
+
+        emergency = emergency_facts(proposal)
+    tally = proposal_figures(str(proposal.id)).tally
+    files = {
+        "application-form.pdf": application_form_pdf(
+            proposal, tally=tally, close_digest=close, emergency=emergency, bundle_head=head,
+            total_shortfall=sum(r.shortfall or 0 for r in rows)),
+        "apportionment.xlsx": apportionment_xlsx(rows, f"{proposal.community.name} "
+                                                       f"{proposal.title} 分摊表"),
+        "apportionment.csv": apportionment_csv(rows),
+        "bundle.zip": bundle.getvalue(),
+        "README.txt": README.format(outcome=report.outcome, head=head, columns="\n".join(
+            f"  {name:15} {COLUMN_NOTES[name]}" for name in CSV_COLUMNS)).encode("utf-8"),
+    }
+    if how == "vote":
+        files["result-notice.pdf"] = result_notice_pdf(proposal)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in sorted(files):
+            z.writestr(name, files[name])
+    with unit_of_work() as session:
+        audit.record(session, actor, "proposal.application", community_id=proposal.community_id,
+                     target=str(proposal.id), details={"chain_head": head})
+    return out.getvalue()

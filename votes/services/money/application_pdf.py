@@ -1,0 +1,72 @@
+"""The application form (维修资金使用申请表) the committee signs and takes to the fund office."""
+
+from __future__ import annotations
+
+from votes.core.numbers import format_area, format_yuan
+from votes.core.rules import Matter
+from votes.models import Proposal
+from votes.services.clock import local_text
+from votes.services.money import pdf
+from votes.services.money.works import money_summary
+from votes.services.notices import scope_text
+from votes.services.result_notice import NAMES
+
+BLANK = "＿＿＿＿＿＿＿＿"
+
+
+def _vote_rows(tally) -> list[list[str]]:
+    rows = [["指标", "实际", "基数", "门槛", "需要", "是否达到"]]
+    for c in tally.checks:
+        fmt = (lambda v: f"{format_area(v)} m²") if "area" in c.name else \
+            (lambda v: f"{v} 人")
+        rows.append([NAMES[c.name], fmt(c.part), fmt(c.whole), str(c.threshold),
+                     fmt(c.needed), "达到" if c.met else "未达到"])
+    return rows
+
+
+def application_form_pdf(proposal: Proposal, *, tally, close_digest: str | None,
+                         emergency: dict | None, bundle_head: str, total_shortfall: int) -> bytes:
+    from reportlab.lib.units import cm
+    from reportlab.platypus import Spacer
+
+    s = pdf.styles()
+    c = proposal.community
+    money = money_summary(proposal)
+    items = "；".join(f"{i.title} {format_yuan(i.amount)} 元" for i in proposal.items) or \
+        proposal.title
+    contractor = (f"{money['contractor']}，合同金额 {format_yuan(money['contract'])} 元"
+                  if money["contract"] is not None else "尚未选定")
+    facts = [["申请事项", f"{proposal.title}（{Matter(proposal.matter).label_zh}）"],
+             ["小区", f"{c.name}（编号 {c.code}）"],
+             ["所属辖区", c.jurisdiction or BLANK],
+             ["列支范围", scope_text(proposal.scope)],
+             ["维修项目", items],
+             ["预算金额", f"{format_yuan(proposal.budget)} 元，按各户专有部分面积分摊"],
+             ["施工单位", contractor],
+             ["分户账不足合计", f"{format_yuan(total_shortfall)} 元（见分摊表）"]]
+    story = [pdf.para("住宅专项维修资金使用申请表", s["title"]), Spacer(1, 0.3 * cm),
+             pdf.table(facts, [3.4, 14.2], s["body"]), Spacer(1, 0.3 * cm)]
+    if emergency is not None:
+        story += [pdf.para("应急使用：未经业主表决", s["strong"]),
+                  pdf.para(f"情形：{emergency['category_zh']}；申请人：{emergency['applicant_zh']}；"
+                           f"原因：{emergency['reason']}", s["body"])]
+    else:
+        story += [pdf.para(f"业主表决：{local_text(proposal.voting_start)} 至 "
+                           f"{local_text(proposal.voting_end)}（北京时间），结果："
+                           f"{'通过' if tally.passed else '未通过'}", s["h"]),
+                  pdf.table(_vote_rows(tally), [3.6, 3.0, 3.0, 2.0, 3.0, 3.0], s["cell"]),
+                  pdf.para(f"表决结束记录摘要：{close_digest}", s["cell"])]
+    story += [Spacer(1, 0.3 * cm),
+              pdf.para(("附件：分摊表（XLSX、CSV）；经验证的记录导出包" if emergency is not None
+                        else "附件：表决结果公告（PDF）；分摊表（XLSX、CSV）；经验证的表决导出包")
+                       + f"（链头 {bundle_head}）。", s["body"]),
+              Spacer(1, 0.8 * cm),
+              pdf.para(f"申请单位：{c.committee_name or BLANK}（盖章）", s["sign"]),
+              pdf.para(f"业主委员会主任（签字）：{BLANK}　委员（签字）：{BLANK}", s["sign"]),
+              pdf.para(f"经办人（签字）：{BLANK}　联系电话：{c.contact_phone or BLANK}",
+                       s["sign"]),
+              pdf.para(f"日期：{BLANK}", s["sign"]),
+              Spacer(1, 0.6 * cm),
+              pdf.para(f"维修资金管理机构审核意见：{BLANK}{BLANK}", s["body"]),
+              pdf.para(f"审核人（签字）：{BLANK}　日期：{BLANK}", s["sign"])]
+    return pdf.build("住宅专项维修资金使用申请表", story)

@@ -1,0 +1,104 @@
+"""Emergency use (应急使用) of the fund without an owner vote, for dangers to safety.
+
+The committee or the property company applies with the confirmation evidence; the plan is
+published on the board at once, saying that no vote was held and why. On the chain it is a
+genesis (the scope's roll frozen for the apportionment) followed by an `emergency` entry,
+never ballots or a close (docs/verification.md §18.6); works and settlement follow as after
+a passed vote."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Sequence
+
+from sqlalchemy import select
+
+from votes.core import works
+from votes.extensions import db
+from votes.i18n import _
+from votes.models import ChainEntry, Proposal, ProposalItem
+from votes.services import audit, clock
+from votes.services.chain_store import Appender
+from votes.services.errors import DomainError
+from votes.services.money.works import EvidenceFile, store_evidence
+from votes.services.proposal_create import (DocumentUpload, ProposalDraft, check_draft,
+                                            stored_documents)
+from votes.services.tx import unit_of_work
+
+CATEGORY_ZH = {"elevator": "电梯故障危及人身安全", "fire": "消防设施失效",
+               "leak": "屋面、外墙渗漏或管道爆裂", "facade": "外墙、附属物脱落危及安全"}
+APPLICANT_ZH = {"committee": "业主委员会", "property_company": "物业服务企业"}
+MAX_REASON = 2000
+
+
+@dataclass(frozen=True)
+class EmergencyApplication:
+    community: str
+    title: str
+    scope: str
+    budget: str
+    category: str  # one of works.CATEGORIES
+    applicant: str  # committee or property_company
+    reason: str  # why it cannot wait for a vote: shown on the board
+    items: tuple[str, ...] = ()
+    documents: tuple[DocumentUpload, ...] = ()
+    description: str = ""
+
+
+def _check(app: EmergencyApplication) -> str:
+    if app.category not in works.CATEGORIES:
+        raise DomainError(_("应急使用仅限电梯故障、消防设施失效、渗漏或管道爆裂、外墙脱落等危及安全的情形。"))
+    if app.applicant not in works.APPLICANTS:
+        raise DomainError(_("应急使用应由业主委员会或物业服务企业申请。"))
+    reason = " ".join((app.reason or "").split())
+    if not reason or len(reason) > MAX_REASON:
+        raise DomainError(_("请说明为何不能等待业主表决（不超过 2000 字），它将显示在公示栏。"))
+    return reason
+
+
+def apply_emergency(app: EmergencyApplication, evidence: Sequence[EvidenceFile],
+                    actor: str = "cli") -> Proposal:
+    """Create the emergency use and publish it at once: genesis and emergency entry."""
+    reason = _check(app)
+    now = clock.now().replace(microsecond=0)  # chain times are whole seconds
+    draft = ProposalDraft(
+        community=app.community, title=app.title, matter="use_fund", scope=app.scope,
+        budget=app.budget, publicity_start=now.isoformat(), voting_start=now.isoformat(),
+        # The window is required by the genesis (5.6); no ballot ever falls in it.
+        voting_end=(now + timedelta(days=1)).isoformat(), items=app.items,
+        documents=app.documents, description=app.description, emergency=True)
+    checked = check_draft(draft, now)
+    with unit_of_work() as session:
+        p = Proposal(uid=secrets.token_hex(8), community_id=checked.community.id,
+                     state="draft", chain_length=0, created_at=now, **checked.fields)
+        p.items = [ProposalItem(position=i, title=t, amount=a)
+                   for i, (t, a) in enumerate(checked.items)]
+        p.documents = stored_documents(checked.documents)
+        session.add(p)
+        session.flush()
+        from votes.services.lifecycle import open_without_vote
+
+        open_without_vote(session, p, now)
+        body = works.emergency_body(category=app.category, applicant=app.applicant,
+                                    reason=reason, evidence=store_evidence(session, p, evidence))
+        sealed = Appender(session, p).append(works.EMERGENCY, body, now)
+        p.state = "emergency"
+        audit.record(session, actor, "proposal.emergency", community_id=p.community_id,
+                     target=str(p.id), details={"category": app.category,
+                                                "applicant": app.applicant,
+                                                "entry": sealed.digest})
+    return p
+
+
+def emergency_facts(proposal: Proposal) -> dict | None:
+    """The emergency entry's body with its labels, or None for a voted proposal."""
+    line = db.session.scalar(select(ChainEntry.line).where(
+        ChainEntry.proposal_id == proposal.id, ChainEntry.kind == works.EMERGENCY))
+    if line is None:
+        return None
+    body = json.loads(line)["entry"]["body"]
+    return {**body, "category_zh": CATEGORY_ZH[body["category"]],
+            "applicant_zh": APPLICANT_ZH[body["applicant"]]}

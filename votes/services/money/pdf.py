@@ -1,0 +1,64 @@
+"""A4 documents of the money stage (settlement notice, fund application): shared layout.
+
+Every user string goes through pdf_text.markup(); the embedded CJK font is the only font."""
+
+from __future__ import annotations
+
+import io
+from typing import Sequence
+
+from votes.services.pdf_text import markup, register_fonts
+
+
+def styles() -> dict:
+    from reportlab.lib.styles import ParagraphStyle
+
+    font = register_fonts()
+    base = dict(fontName=font, wordWrap="CJK")
+    return {"title": ParagraphStyle("t", fontSize=18, leading=24, alignment=1, **base),
+            "h": ParagraphStyle("h", fontSize=12.5, leading=18, spaceBefore=6, **base),
+            "body": ParagraphStyle("b", fontSize=10.5, leading=15, **base),
+            "cell": ParagraphStyle("c", fontSize=9.5, leading=12, **base),
+            "strong": ParagraphStyle("s", fontSize=12, leading=17, textColor="#a00000",
+                                     **base),
+            "sign": ParagraphStyle("g", fontSize=11, leading=22, alignment=2, **base)}
+
+
+def para(text: str, style) -> object:
+    """A paragraph of plain text (escaped here: the caller passes no markup)."""
+    from reportlab.platypus import Paragraph
+
+    return Paragraph(markup(text), style)
+
+
+def table(rows: Sequence[Sequence[str]], widths_cm: Sequence[float], style) -> object:
+    """A gridded table, header row repeated on every page, each cell wrapped."""
+    from reportlab.lib import colors
+    from reportlab.lib.units import cm
+    from reportlab.platypus import Table, TableStyle
+
+    font = register_fonts()
+    cells = [[para(str(v), style) for v in row] for row in rows]
+    t = Table(cells, repeatRows=1, colWidths=[w * cm for w in widths_cm])
+    commands = [("FONT", (0, 0), (-1, -1), font, 9.5),
+                ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey)]
+    t.setStyle(TableStyle(commands))
+    return t
+
+
+def build(title: str, story: list) -> bytes:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import cm
+    from reportlab.platypus import SimpleDocTemplate
+
+    out = io.BytesIO()
+    SimpleDocTemplate(out, pagesize=A4, title=title, invariant=1, leftMargin=1.6 * cm,
+                      rightMargin=1.6 * cm, topMargin=1.6 * cm, bottomMargin=1.6 * cm,
+                      initialFontName=register_fonts()).build(story)
+    return out.getvalue()
+
+
+def unit_label(building: str, entrance: str, room: str) -> str:
+    return "-".join(x for x in (building, entrance, room) if x)

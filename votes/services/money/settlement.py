@@ -1,0 +1,75 @@
+"""Settlement: the final cost re-apportioned by area, each unit's sub-ledger debited (§18)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from votes.core import works
+from votes.core.numbers import format_yuan
+from votes.extensions import db
+from votes.i18n import _
+from votes.models import FundDebit, Proposal, Unit
+from votes.services import clock
+from votes.services.errors import DomainError
+from votes.services.money.works import append_stage
+from votes.services.records import frozen_units, roll_record
+
+LOW_NUM, LOW_DEN = 3, 10  # a balance below 30% of the first deposit calls for 续筹
+
+
+def is_low(balance: int | None, first_deposit: int | None) -> bool:
+    """balance < 30% of the first deposit, in integers; unknown figures are never low."""
+    if balance is None or not first_deposit:
+        return False
+    return balance * LOW_DEN < first_deposit * LOW_NUM
+
+
+def settle(proposal_ref: str, *, final_cost: int, actor: str = "cli") -> Proposal:
+    """Append the settlement entry and debit every unit of the frozen roll, all or nothing."""
+
+    def build(session, p, bodies):
+        summary = works.money_stage(bodies)
+        if final_cost <= 0:
+            raise DomainError(_("金额必须大于 0。"))
+        if final_cost < summary["paid"]:
+            raise DomainError(_("结算金额 %(cost)s 元少于已付款 %(paid)s 元。",
+                                cost=format_yuan(final_cost), paid=format_yuan(summary["paid"])))
+        contract = next(b["data"] for b in bodies if b["stage"] == "contract")
+        if not works.within_tolerance(final_cost, p.budget, contract["tolerance_bp"]):
+            raise DomainError(_(
+                "结算金额 %(cost)s 元超过表决通过的预算 %(budget)s 元，且超出幅度大于议事规则"
+                "允许的幅度：需要重新表决。", cost=format_yuan(final_cost),
+                budget=format_yuan(p.budget)))
+        roll = roll_record(p)
+        _debit(session, p, works.settlement_shares(roll, final_cost))
+        return works.settlement_body(final_cost=final_cost, paid=summary["paid"], roll=roll)
+
+    return append_stage(proposal_ref, "settlement", actor, build)
+
+
+def _debit(session, p: Proposal, shares) -> None:
+    frozen = {u.unit_uid: u for u in frozen_units(p)}
+    current = {u.unit_key: u for u in session.scalars(
+        select(Unit).where(Unit.community_id == p.community_id))}
+    for share in shares:
+        f = frozen[share.unit_id]
+        unit = current.get(f.unit_key)
+        if unit is None:
+            raise DomainError(_("房屋 %(unit)s 已不在当前业主名册中，无法扣减其维修资金分户账。",
+                                unit="-".join(x for x in (f.building, f.entrance, f.room) if x)))
+        before = unit.fund_balance
+        if unit.first_deposit is None and before is not None:
+            unit.first_deposit = before  # the first balance seen stands for the first deposit
+        debited = 0 if before is None else min(before, share.amount)
+        after = None if before is None else before - debited
+        unit.fund_balance = after
+        session.add(FundDebit(
+            proposal_id=p.id, unit_key=f.unit_key, building=f.building, entrance=f.entrance,
+            room=f.room, area=f.area, share=share.amount, debited=debited,
+            balance_before=before, balance_after=after, shortfall=share.amount - debited,
+            low=is_low(after, unit.first_deposit), created_at=clock.now()))
+
+
+def debits(proposal: Proposal) -> list[FundDebit]:
+    return list(db.session.scalars(select(FundDebit).where(FundDebit.proposal_id == proposal.id)
+                                   .order_by(FundDebit.id)))

@@ -1,0 +1,83 @@
+"""The settlement notice (结算公告): final cost, what each unit paid, who must top up."""
+
+from __future__ import annotations
+
+from votes.core.numbers import format_area, format_yuan
+from votes.extensions import db
+from votes.models import Proposal
+from votes.services.clock import local_text, now
+from votes.services.errors import NotFound
+from votes.services.money import pdf
+from votes.services.money.settlement import debits
+from votes.services.money.works import works_bodies
+from votes.services.notices import scope_text
+
+
+def _yuan(fen: int | None) -> str:
+    return "未知" if fen is None else format_yuan(fen)
+
+
+def decision_line(proposal: Proposal, how: str) -> str:
+    from sqlalchemy import select
+
+    from votes.models import ChainEntry
+
+    if how == "emergency":
+        return "本项为应急使用维修资金，未经业主表决（原因见应急使用公告）。"
+    close = db.session.scalar(select(ChainEntry.digest).where(
+        ChainEntry.proposal_id == proposal.id, ChainEntry.kind == "close"))
+    return f"业主表决已通过（表决结束记录摘要 {close}）。"
+
+
+def settlement_notice_pdf(proposal: Proposal) -> bytes:
+    from reportlab.lib.units import cm
+    from reportlab.platypus import Spacer
+
+    from votes.services.money.works import decision
+
+    bodies = works_bodies(db.session, proposal)
+    settled = [b["data"] for b in bodies if b["stage"] == "settlement"]
+    if not settled:
+        raise NotFound(_no_settlement())
+    s = pdf.styles()
+    data = settled[0]
+    contract = next(b["data"] for b in bodies if b["stage"] == "contract")
+    accepted = next((b["data"] for b in bodies if b["stage"] == "acceptance"), None)
+    rows = debits(proposal)
+    low = [d for d in rows if d.low]
+    how = decision(db.session, proposal)
+    story = [pdf.para("住宅专项维修资金使用结算公告", s["title"]), Spacer(1, 0.3 * cm),
+             pdf.para(f"小区：{proposal.community.name}　事项：{proposal.title}", s["body"]),
+             pdf.para(f"列支范围：{scope_text(proposal.scope)}　"
+                      f"{'应急使用预算' if how == 'emergency' else '表决通过的预算'}："
+                      f"{format_yuan(proposal.budget)} 元", s["body"]),
+             pdf.para(decision_line(proposal, how), s["strong" if how == "emergency" else "body"]),
+             pdf.para(f"施工单位：{contract['contractor']}　合同金额：{format_yuan(contract['amount'])} 元",
+                      s["body"]),
+             pdf.para(f"已预付：{format_yuan(data['paid'])} 元　结算金额：{format_yuan(data['final_cost'])} 元",
+                      s["body"])]
+    if accepted:
+        story.append(pdf.para(f"验收日期：{accepted['date']}　参加验收："
+                              f"{'、'.join(accepted['participants'])}", s["body"]))
+    story += [pdf.para(f"结算金额按各户专有部分面积分摊（最大余数法，合计与结算金额分毫不差），"
+                       f"从各户维修资金分户账中扣减。分摊记录摘要：{data['shares_digest']}",
+                       s["body"]),
+              pdf.para(f"分户账余额低于首期交存额 30% 的房屋共 {len(low)} 户，应当续筹维修资金"
+                       "（表中“需续筹”一栏）。", s["strong" if low else "body"]),
+              Spacer(1, 0.3 * cm)]
+    table = [["房屋", "面积(m²)", "分摊(元)", "已扣减(元)", "扣减后余额(元)", "不足(元)", "需续筹"]]
+    table += [[pdf.unit_label(d.building, d.entrance, d.room), format_area(d.area),
+               format_yuan(d.share), format_yuan(d.debited), _yuan(d.balance_after),
+               format_yuan(d.shortfall), "是" if d.low else ""] for d in rows]
+    story.append(pdf.table(table, [3.2, 2.0, 2.3, 2.3, 2.8, 2.2, 1.6], s["cell"]))
+    story += [Spacer(1, 0.6 * cm),
+              pdf.para(f"{proposal.community.committee_name or '业主委员会'}（盖章）", s["sign"]),
+              pdf.para(f"日期：{local_text(rows[0].created_at if rows else now(), '%Y-%m-%d')}",
+                       s["sign"])]
+    return pdf.build("维修资金使用结算公告", story)
+
+
+def _no_settlement() -> str:
+    from votes.i18n import _
+
+    return _("尚未结算，没有结算公告。")

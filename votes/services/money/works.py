@@ -1,0 +1,213 @@
+"""Recording the works on the proposal's chain: contract, payments, acceptance (§18)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from votes.core import works
+from votes.core.numbers import format_yuan
+from votes.extensions import db
+from votes.i18n import _
+from votes.models import ChainEntry, Evidence, Proposal
+from votes.services import audit, clock
+from votes.services.chain_store import Appender, lock_proposal
+from votes.services.errors import DomainError
+from votes.services.lifecycle import get_proposal
+from votes.services.tx import unit_of_work
+
+MAX_EVIDENCE = 20 * 1024 * 1024
+STAGE_ZH = {"contract": "合同", "payment": "预付款", "acceptance": "验收", "settlement": "结算"}
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    name: str
+    content: bytes
+
+
+def tolerance_bp(proposal: Proposal) -> int:
+    """How far above the approved budget a contract may go without a new vote (basis
+    points; the community's rules of procedure, 0 unless set)."""
+    return int((proposal.community.rules or {}).get("budget_tolerance_bp", 0))
+
+
+def works_bodies(session: Session, proposal: Proposal) -> list[dict]:
+    lines = session.scalars(select(ChainEntry.line).where(
+        ChainEntry.proposal_id == proposal.id, ChainEntry.kind == works.KIND)
+        .order_by(ChainEntry.seq))
+    return [json.loads(line)["entry"]["body"] for line in lines]
+
+
+def money_summaries(proposal_ids: Sequence[int]) -> dict[int, dict]:
+    """money_stage of each proposal, in one query (the regulator's overview)."""
+    bodies: dict[int, list[dict]] = {pid: [] for pid in proposal_ids}
+    if proposal_ids:
+        for pid, line in db.session.execute(select(ChainEntry.proposal_id, ChainEntry.line).where(
+                ChainEntry.proposal_id.in_(list(proposal_ids)), ChainEntry.kind == works.KIND)
+                .order_by(ChainEntry.proposal_id, ChainEntry.seq)):
+            bodies[pid].append(json.loads(line)["entry"]["body"])
+    out = {}
+    for pid, items in bodies.items():
+        summary = works.money_stage(items)
+        summary["stage_zh"] = STAGE_ZH.get(summary["stage"], "")
+        out[pid] = summary
+    return out
+
+
+def money_summary(proposal: Proposal) -> dict:
+    """Stage reached and amounts (fen) for the committee's and the regulator's pages."""
+    summary = works.money_stage(works_bodies(db.session, proposal))
+    summary["stage_zh"] = STAGE_ZH.get(summary["stage"], "")
+    summary["budget"] = proposal.budget
+    return summary
+
+
+def decision(session: Session, proposal: Proposal) -> str:
+    """'vote' when the close passed, 'emergency' for an emergency use; else a refusal."""
+    kinds = set(session.scalars(select(ChainEntry.kind).where(
+        ChainEntry.proposal_id == proposal.id, ChainEntry.kind.in_(("close", "emergency")))))
+    if "emergency" in kinds:
+        return "emergency"
+    if proposal.state not in ("closed", "published") or "close" not in kinds:
+        raise DomainError(_("表决结束且通过后才能登记工程和资金。"))
+    line = session.scalar(select(ChainEntry.line).where(
+        ChainEntry.proposal_id == proposal.id, ChainEntry.kind == "close"))
+    if not json.loads(line)["entry"]["body"]["tally"]["passed"]:
+        raise DomainError(_("表决未通过，不能动用维修资金。"))
+    return "vote"
+
+
+def order_refusal(stage: str, seen: Sequence[str]) -> str | None:
+    """Why this stage cannot be recorded now (the same order step 18.3 checks)."""
+    if "settlement" in seen:
+        return _("已结算，不能再登记。")
+    if stage == "contract":
+        return _("合同已登记，不能再登记第二份。") if seen else None
+    if not seen:
+        return _("请先登记施工合同。")
+    if stage == "acceptance" and "acceptance" in seen:
+        return _("验收已登记。")
+    if stage == "settlement" and "acceptance" not in seen:
+        return _("请先登记验收。")
+    return None
+
+
+def store_evidence(session: Session, proposal: Proposal,
+                   files: Sequence[EvidenceFile]) -> list[str]:
+    """Keep each file with the proposal; its SHA-256 is what the chain entry carries."""
+    if not files:
+        raise DomainError(_("请上传至少一个证明材料（合同、凭证、照片或报告）。"))
+    digests = []
+    for f in files:
+        if not f.content or len(f.content) > MAX_EVIDENCE:
+            raise DomainError(_("证明材料 %(name)s 为空或超过 20 MB。", name=f.name))
+        digest = hashlib.sha256(f.content).hexdigest()
+        known = session.scalar(select(Evidence.id).where(
+            Evidence.proposal_id == proposal.id, Evidence.sha256 == digest))
+        if known is None and digest not in digests:
+            session.add(Evidence(proposal_id=proposal.id, sha256=digest, name=f.name[:255],
+                                 content=f.content))
+        digests.append(digest)
+    return digests
+
+
+def append_stage(proposal_ref: str, stage: str, actor: str, build) -> Proposal:
+    """Under the proposal's lock: check the decision and the order, let build(session, p,
+    bodies) make the body (or refuse), append it, audit it — all in one commit."""
+    proposal = get_proposal(proposal_ref)
+    with unit_of_work() as session:
+        p = lock_proposal(session, proposal.id)
+        decision(session, p)
+        bodies = works_bodies(session, p)
+        refusal = order_refusal(stage, [b["stage"] for b in bodies])
+        if refusal:
+            raise DomainError(refusal)
+        body = build(session, p, bodies)
+        sealed = Appender(session, p).append(works.KIND, body, clock.now())
+        details = {k: v for k, v in body["data"].items() if k != "evidence"}
+        audit.record(session, actor, f"works.{stage}", community_id=p.community_id,
+                     target=str(p.id), details={"entry": sealed.digest, **details})
+    return p
+
+
+def _positive(amount: int) -> int:
+    if amount <= 0:
+        raise DomainError(_("金额必须大于 0。"))
+    return amount
+
+
+def record_contract(proposal_ref: str, *, contractor: str, amount: int,
+                    evidence: Sequence[EvidenceFile], actor: str = "cli") -> Proposal:
+    contractor = " ".join((contractor or "").split())
+    if not contractor or len(contractor) > 200:
+        raise DomainError(_("请填写施工单位名称（不超过 200 字）。"))
+
+    def build(session, p, bodies):
+        tolerance = tolerance_bp(p)
+        if not works.within_tolerance(_positive(amount), p.budget, tolerance):
+            raise DomainError(_(
+                "合同金额 %(amount)s 元超过表决通过的预算 %(budget)s 元，且超出幅度大于本小区"
+                "议事规则允许的 %(pct)s%%：需要重新表决。", amount=format_yuan(amount),
+                budget=format_yuan(p.budget), pct=format_yuan(tolerance)))
+        return works.contract_body(contractor=contractor, amount=amount, tolerance_bp=tolerance,
+                                   evidence=store_evidence(session, p, evidence))
+
+    return append_stage(proposal_ref, "contract", actor, build)
+
+
+def record_payment(proposal_ref: str, *, amount: int, note: str,
+                   evidence: Sequence[EvidenceFile], actor: str = "cli") -> Proposal:
+    note = " ".join((note or "").split())[:200]
+
+    def build(session, p, bodies):
+        summary = works.money_stage(bodies)
+        if summary["paid"] + _positive(amount) > summary["contract"]:
+            raise DomainError(_(
+                "付款合计将达到 %(total)s 元，超过合同金额 %(contract)s 元。",
+                total=format_yuan(summary["paid"] + amount),
+                contract=format_yuan(summary["contract"])))
+        return works.payment_body(amount=amount, note=note,
+                                  evidence=store_evidence(session, p, evidence))
+
+    return append_stage(proposal_ref, "payment", actor, build)
+
+
+def record_acceptance(proposal_ref: str, *, date: str, participants: Sequence[str],
+                      evidence: Sequence[EvidenceFile], actor: str = "cli") -> Proposal:
+    names = [" ".join(n.split())[:100] for n in participants if n and n.strip()]
+    if not works.is_date((date or "").strip()):
+        raise DomainError(_("验收日期应写作 YYYY-MM-DD。"))
+    if not names:
+        raise DomainError(_("请填写参加验收的人员或单位。"))
+
+    def build(session, p, bodies):
+        return works.acceptance_body(date=date.strip(), participants=names,
+                                     evidence=store_evidence(session, p, evidence))
+
+    return append_stage(proposal_ref, "acceptance", actor, build)
+
+
+def set_tolerance(code: str, percent: str, actor: str = "cli") -> int:
+    """The community's tolerance over an approved budget, in percent with 2 decimals
+    (e.g. "5" or "5.5"); returns basis points. Audited; proposals keep their contracts."""
+    from votes.core.numbers import parse_yuan
+    from votes.services.communities import get_community
+
+    community = get_community(code)
+    try:
+        bp = parse_yuan(percent)  # hundredths, exactly like fen
+    except ValueError:
+        bp = -1
+    if not 0 <= bp <= works.BASIS_POINTS:
+        raise DomainError(_("允许超出预算的幅度应为 0 到 100 之间、最多两位小数的百分数。"))
+    with unit_of_work() as session:
+        community.rules = {**(community.rules or {}), "budget_tolerance_bp": bp}
+        audit.record(session, actor, "community.tolerance", community_id=community.id,
+                     target=code, details={"budget_tolerance_bp": bp})
+    return bp

@@ -1,0 +1,135 @@
+"""Works and money after a passed vote: the committee records each step; the committee and
+the regulator download the fund application package."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+
+from votes.services.errors import DomainError
+from votes.web.authz import staff
+
+bp = Blueprint("works", __name__)
+
+
+@bp.get("/committee/p/<int:pid>/works")
+@staff("committee", "admin", obj="proposal")
+def page(user, proposal):
+    from votes.services.money.board import money_view
+    from votes.services.money.settlement import debits
+    from votes.services.money.works import tolerance_bp
+
+    return render_template("committee/works.html", proposal=proposal,
+                           money=money_view(proposal), debits=debits(proposal),
+                           tolerance=tolerance_bp(proposal))
+
+
+def _amount(name: str) -> int:
+    from votes.core.numbers import parse_yuan
+
+    try:
+        return parse_yuan(request.form.get(name, ""))
+    except ValueError:
+        raise DomainError(_("请填写金额（元，最多两位小数）。")) from None
+
+
+def _evidence():
+    from votes.services.money.works import EvidenceFile
+
+    return [EvidenceFile(f.filename, f.read()) for f in request.files.getlist("evidence")
+            if f and f.filename]
+
+
+def _record(proposal, act, done: str):
+    try:
+        act()
+    except DomainError as err:
+        flash(err.message, "error")
+    else:
+        flash(done, "ok")
+    return redirect(url_for("works.page", pid=proposal.id))
+
+
+@bp.post("/committee/p/<int:pid>/works/contract")
+@staff("committee", "admin", obj="proposal")
+def contract(user, proposal):
+    from votes.services.money.works import record_contract
+
+    return _record(proposal, lambda: record_contract(
+        str(proposal.id), contractor=request.form.get("contractor", ""),
+        amount=_amount("amount"), evidence=_evidence(), actor=user.login), _("合同已登记。"))
+
+
+@bp.post("/committee/p/<int:pid>/works/payment")
+@staff("committee", "admin", obj="proposal")
+def payment(user, proposal):
+    from votes.services.money.works import record_payment
+
+    return _record(proposal, lambda: record_payment(
+        str(proposal.id), amount=_amount("amount"), note=request.form.get("note", ""),
+        evidence=_evidence(), actor=user.login), _("付款已登记。"))
+
+
+@bp.post("/committee/p/<int:pid>/works/acceptance")
+@staff("committee", "admin", obj="proposal")
+def acceptance(user, proposal):
+    from votes.services.money.works import record_acceptance
+
+    participants = request.form.get("participants", "").replace("、", "\n").splitlines()
+    return _record(proposal, lambda: record_acceptance(
+        str(proposal.id), date=request.form.get("date", ""), participants=participants,
+        evidence=_evidence(), actor=user.login), _("验收已登记。"))
+
+
+@bp.post("/committee/p/<int:pid>/works/settle")
+@staff("committee", "admin", obj="proposal")
+def settle(user, proposal):
+    from votes.services.money.settlement import settle as run
+
+    if not request.form.get("confirm"):
+        flash(_("请勾选确认后再结算。"), "error")
+        return redirect(url_for("works.page", pid=proposal.id))
+    return _record(proposal, lambda: run(str(proposal.id), final_cost=_amount("final_cost"),
+                                         actor=user.login), _("已结算，结算公告已发布在公示栏。"))
+
+
+@bp.get("/committee/p/<int:pid>/application.zip")
+@staff("committee", "regulator", "admin", obj="proposal")
+def application(user, proposal):
+    from votes.services.money.application import application_package
+
+    data = application_package(proposal, actor=user.login)
+    return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
+                     download_name=f"application-{proposal.id}.zip")
+
+
+@bp.route("/committee/c/<code>/emergency", methods=["GET", "POST"])
+@staff("committee", "admin", obj="community")
+def emergency(user, community):
+    """Emergency use without an owner vote: the plan is published at once on the board."""
+    from votes.services.money.emergency import (APPLICANT_ZH, CATEGORY_ZH,
+                                                EmergencyApplication, apply_emergency)
+
+    form = request.form
+    if request.method == "POST":
+        items = tuple(line for line in form.get("items", "").splitlines() if line.strip())
+        app = EmergencyApplication(
+            community=community.code, title=form.get("title", ""),
+            scope=form.get("scope", "all").strip() or "all", budget=form.get("budget", ""),
+            category=form.get("category", ""), applicant=form.get("applicant", ""),
+            reason=form.get("reason", ""), items=items,
+            description=form.get("description", ""))
+        if not form.get("confirm"):
+            flash(_("请勾选确认：应急使用不经业主表决，并立即在公示栏公布。"), "error")
+        else:
+            try:
+                p = apply_emergency(app, _evidence(), actor=user.login)
+            except DomainError as err:
+                flash(err.message, "error")
+            else:
+                flash(_("应急使用已公布在公示栏。"), "ok")
+                return redirect(url_for("works.page", pid=p.id))
+    return render_template("committee/emergency.html", community=community, form=form,
+                           categories=CATEGORY_ZH, applicants=APPLICANT_ZH)
