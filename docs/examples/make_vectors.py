@@ -18,6 +18,7 @@ import json
 import zipfile
 from copy import deepcopy
 from pathlib import Path
+from types import SimpleNamespace
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -347,7 +348,16 @@ def vectors() -> list[tuple[str, str, bytes, str, list[str]]]:
     flipped = files_of(seal(_edited_plan(flip), key=ATTACKER), key=ATTACKER)
     add("resigned-by-another-key", "3.3: ballots flipped and re-signed with another key",
         zipped(flipped), steps=["3.3"])
+    _sibling("correction_vectors").add_correction_vectors(add, SimpleNamespace(**globals()))
     return v
+
+
+def _sibling(name: str):
+    """Another vector file of this folder (each area of the spec keeps its own)."""
+    spec = importlib.util.spec_from_file_location(name, HERE / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def add_device_vectors(add) -> None:
