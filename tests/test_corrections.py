@@ -74,6 +74,11 @@ def test_a_correction_supersedes_the_entry_and_the_bundle_verifies(app, runner, 
     assert "correction" not in bodies[1]  # the original stays on the chain, unchanged
     assert bodies[3]["correction"] == {"corrects": 1, "reason": REASON}
     assert bodies[3]["entered_by"] == "clerk2" and bodies[3]["evidence"] == bodies[1]["evidence"]
+    with zipfile.ZipFile(bundle) as z:
+        rows = z.read("ballots.csv").decode("utf-8-sig").splitlines()
+    assert rows[1].startswith("1,") and rows[1].endswith(",否 no (superseded)," +
+                                                         rows[1].rsplit(",", 1)[1])
+    assert "paper 更正第1条 corrects #1,是 yes" in rows[3]
     with app.app_context():
         from votes.core.verifier import verify_bundle
         from votes.models import AuditEntry
