@@ -50,7 +50,8 @@ def test_phone_screenshots(sqlite_app, tmp_path):
         assert runner.invoke(args=["community", "contact", "SUN", "--committee",
                                    "阳光花园业主委员会", "--phone", "0595-22881234"]).exit_code == 0
         roll = make_roll_csv(tmp_path / "roll.csv")
-        assert runner.invoke(args=["roll", "import", "--community", "SUN", str(roll)]).exit_code == 0
+        imported = runner.invoke(args=["roll", "import", "--community", "SUN", str(roll)])
+        assert imported.exit_code == 0, imported.output
         app.config["VOTES_NOW"] = now - timedelta(hours=2)
         pid = runner.invoke(args=[
             "proposal", "create", "--community", "SUN", "--title", "1号楼电梯更换",

@@ -9,6 +9,7 @@ roll holds no contact person for a company, only its phone, which is masked like
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -43,8 +44,6 @@ class NonVoter:
 
 def masked_contacts(owners_enc: bytes) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(owner names, phones) of a frozen voter, masked for the door-to-door list."""
-    import json
-
     owners = json.loads(privacy.decrypt(owners_enc))
     names = tuple(o["name"].strip() if o.get("kind", "person") != OwnerKind.PERSON.value
                   else mask_name(o["name"]) for o in owners)

@@ -144,7 +144,7 @@ def notices_pdf(proposal_ref: str, voter_key: str | None = None) -> bytes:
                extra=_code_row(proposal, accesses[key]))
         for key in units if key in accesses and voter_key in (None, key)
     ]
-    if not notices:
+    if voter_key is not None and not notices:
         raise DomainError(_("没有这位业主的表决通知"))
     return render_notices(notices, heading=HEADINGS.get(Matter(proposal.matter),
                                                         "业主共同决定事项表决通知"))
