@@ -154,3 +154,46 @@ def test_committee_lists_and_corrects_on_the_web(app, runner, tmp_path, client):
     bad = client.post(f"{url}/paper-ballots/correct", data={"entry": "x", "confirm": "1"},
                       follow_redirects=True)
     assert "请选择要更正的选票" in bad.get_data(as_text=True)
+
+
+def test_after_a_correction_the_owner_still_has_their_change_online(app, runner, tmp_path,
+                                                                   client):
+    from tests.factories import voter_token
+    from tests.test_owner_http import ZHANG_SUFFIX
+
+    pid = open_with_paper(app, runner, tmp_path, "--allow-change")
+    assert correct(runner, pid, 1).exit_code == 0
+    with app.app_context():
+        from votes.services.lifecycle import get_proposal
+
+        proposal = {"id": get_proposal(pid).id, "uid": get_proposal(pid).uid}
+    client.get(f"/v/{voter_token(app, proposal)}")
+    client.post(f"/p/{proposal['uid']}/verify", data={"answer": ZHANG_SUFFIX})
+    page = client.get(f"/p/{proposal['uid']}/ballot")
+    assert page.status_code == 200 and 'value="agree"' in page.get_data(as_text=True)
+    with app.app_context():
+        from votes.core.tally import Choice
+        from votes.services.ballots import BallotRequest, cast_ballot
+        from votes.services.errors import DomainError
+        from votes.services.owner_pages import voter_view
+
+        p = get_proposal(pid)
+        voter = voter_view(p, cast_ballot(p.id, BallotRequest(
+            _voter_101(p), Choice.ABSTAIN, "online")).voter_key)
+        assert voter.changes_used == 1 and voter.ballot.channel == "online"
+        try:
+            cast_ballot(p.id, BallotRequest(_voter_101(p), Choice.AGREE, "online"))
+        except DomainError as err:
+            assert "不能再次修改" in err.message
+        else:
+            raise AssertionError("a second change was accepted")
+    assert client.get(f"/p/{proposal['uid']}/ballot").status_code == 302
+
+
+def _voter_101(proposal) -> str:
+    from votes.extensions import db
+    from votes.models import FrozenUnit
+
+    return db.session.scalar(select(FrozenUnit.voter_key).where(
+        FrozenUnit.proposal_id == proposal.id, FrozenUnit.room == "101",
+        FrozenUnit.building == "1"))
