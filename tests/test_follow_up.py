@@ -88,14 +88,14 @@ def test_excel_keeps_areas_as_numbers(app, runner, tmp_path, client):
     data = client.get(f"{url}/non-voters?format=xlsx").data
     ws = load_workbook(io.BytesIO(data)).active
     header = [c.value for c in ws[1]]
-    assert header[:5] == ["楼栋", "房屋", "业主", "电话", "面积(m²)"]
+    assert header[:5] == ["楼栋", "房屋", "面积(m²)", "业主", "电话"]
     rows = {r[1].value: r for r in ws.iter_rows(min_row=2)}
     first = rows["1号楼1单元101室、1号楼1单元201室"]
-    assert first[2].value == "张*" and first[3].value == "139****5678"
-    area = first[4]
+    assert first[3].value == "张*" and first[4].value == "139****5678"
+    area = first[2]
     assert area.data_type == "n" and float(area.value) == 164.75
     assert area.number_format == "#,##0.00"
-    assert sum(float(r[4].value) for r in rows.values()) == 654.75
+    assert sum(float(r[2].value) for r in rows.values()) == 654.75
 
 
 def test_committee_sets_contact_on_the_web(app, runner, tmp_path, client):

@@ -120,17 +120,17 @@ def non_voters_xlsx(proposal: Proposal) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "未表决业主"
-    ws.append(["楼栋", "房屋", "业主", "电话", "面积(m²)", "最近走访", "走访时间", "备注"])
+    ws.append(["楼栋", "房屋", "面积(m²)", "业主", "电话", "最近走访", "走访时间", "备注"])
     for building, voters in non_voters(proposal).items():
         for n in voters:
             v = n.last_visit
             # The area as a number (m², two decimals shown), so the sheet can sum and sort it.
-            ws.append(safe_row([building, "、".join(n.units), "、".join(n.owners),
-                                "、".join(n.phones), Decimal(n.area).scaleb(-2),
+            ws.append(safe_row([building, "、".join(n.units), Decimal(n.area).scaleb(-2),
+                                "、".join(n.owners), "、".join(n.phones),
                                 OUTCOMES[v.outcome] if v else "",
                                 clock.local_text(v.time) if v else "", v.note if v else ""]))
-            ws.cell(ws.max_row, 5).number_format = "#,##0.00"
-    for column, width in zip("ABCDEFGH", (8, 40, 16, 16, 12, 14, 18, 30)):
+            ws.cell(ws.max_row, 3).number_format = "#,##0.00"
+    for column, width in zip("ABCDEFGH", (8, 40, 12, 16, 16, 14, 18, 30)):
         ws.column_dimensions[column].width = width
     out = io.BytesIO()
     wb.save(out)
