@@ -101,6 +101,7 @@ def demo(host: str, port: int, no_run: bool) -> None:
 
 
 def _app_commands() -> tuple[click.Command, ...]:
+    import votes.commands.ballots  # noqa: F401  (adds list and correct to ballots_cli)
     from votes.commands.doctor import doctor
     from votes.commands.proposal import (ballots_cli, export, keys_cli, notices, proposal_cli,
                                          tick)

@@ -317,7 +317,7 @@ def vectors() -> list[tuple[str, str, bytes, str, list[str]]]:
         zipped(resign(interim_final)), steps=["8.1"])
 
     add_device_vectors(add)
-    _works_vectors().add_works_vectors(add, SimpleNamespace(ex=ex, plan=plan, seal=seal,
+    _sibling("works_vectors").add_works_vectors(add, SimpleNamespace(ex=ex, plan=plan, seal=seal,
                                                              zipped=zipped))
 
     def in_clear(n, e):
@@ -350,11 +350,13 @@ def vectors() -> list[tuple[str, str, bytes, str, list[str]]]:
     flipped = files_of(seal(_edited_plan(flip), key=ATTACKER), key=ATTACKER)
     add("resigned-by-another-key", "3.3: ballots flipped and re-signed with another key",
         zipped(flipped), steps=["3.3"])
+    _sibling("correction_vectors").add_correction_vectors(add, SimpleNamespace(**globals()))
     return v
 
 
-def _works_vectors():
-    spec = importlib.util.spec_from_file_location("works_vectors", HERE / "works_vectors.py")
+def _sibling(name: str):
+    """Another vector file of this folder (each area of the spec keeps its own)."""
+    spec = importlib.util.spec_from_file_location(name, HERE / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -122,11 +122,19 @@ def _ballots_csv(roll: dict, chain: Sequence[SealedEntry]) -> bytes:
         writer.writerow(safe_row([s.seq, s.entry["time"], labels,
                                   format_area(sum(u["area"] for u in covered)),
                                   f"{choice.label_zh} {choice.value}" if choice else "未公开 sealed",
-                                  body["channel"],
+                                  _channel_text(body),
                                   "是 yes" if s.digest in counted else "否 no (superseded)",
                                   s.digest]))
     # The BOM makes Excel read the file as UTF-8 so the Chinese shows.
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _channel_text(body: dict) -> str:
+    """The channel, and for a staff correction (§15) the entry it replaces."""
+    fix = body.get("correction")
+    if not fix:
+        return body["channel"]
+    return f"{body['channel']} 更正第{fix['corrects']}条 corrects #{fix['corrects']}"
 
 
 NAMES_ZH = {"quorum_area": "参与表决专有面积", "quorum_headcount": "参与表决人数",

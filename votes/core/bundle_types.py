@@ -95,6 +95,8 @@ DEVICE = {"alg": "str", "public_key": "str", "signature": "str", "nonce": "str"}
 BALLOT = {"voter": "str", "units": ["str"], "commitment": "str", "channel": "str",
           "device": Nullable(DEVICE), "entered_by": Nullable("str"),
           "evidence": Nullable("str")}
+# A staff-entered ballot that corrects an earlier one (docs §15) has one more field.
+BALLOT_CORRECTION = {**BALLOT, "correction": {"corrects": "uint", "reason": "str"}}
 # A device key registered before the ballots it signs (docs §14); alg and proof checked in 6.9.
 DEVICE_ENTRY = {"voter": "str", "alg": "str", "public_key": "str", "proof": "str"}
 OPENING = {"seq": "uint", "choice": "str", "salt": "str"}
@@ -212,9 +214,17 @@ def entry_type_errors(sealed) -> list[str]:
     """A sealed chain line's type errors, the body typed by the entry's kind."""
     errors = type_errors(sealed, SEALED)
     if not errors:
-        errors = type_errors(sealed["entry"]["body"], BODIES[sealed["entry"]["kind"]],
+        errors = type_errors(sealed["entry"]["body"], body_spec(sealed["entry"]),
                              "$.entry.body")
     return errors
+
+
+def body_spec(entry: dict):
+    """The type of an entry's body: by its kind, a correcting ballot's with "correction"."""
+    body = entry["body"]
+    if entry["kind"] == "ballot" and isinstance(body, dict) and "correction" in body:
+        return BALLOT_CORRECTION
+    return BODIES[entry["kind"]]
 
 
 def _show(value) -> str:

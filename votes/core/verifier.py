@@ -16,6 +16,7 @@ from votes.core.verifier_integrity import (_check_digests, _check_links, _check_
                                            _parse_files, load_keys_file)
 from votes.core.verifier_report import (EXIT_CODES, FAILED, IN_PROGRESS, UNANCHORED,
                                         VERIFIED, Failure, Report)
+from votes.core.verifier_correction import check_corrections
 from votes.core.verifier_vote import _check_ballots, _check_close, _check_genesis
 from votes.core.verifier_witness import check_receipt, check_witness
 from votes.core.verifier_works import check_emergency, check_works, is_emergency
@@ -51,6 +52,7 @@ def verify_bundle(source, *, head: str | None = None,
     run.signatures.flush()  # other cores check the chain's signatures from here on
     genesis = run.guarded("5.1", _check_genesis, b, run)
     run.guarded("6.1", _check_ballots, b, run)
+    run.guarded("15.1", check_corrections, b, run)
     if is_emergency(b):  # no vote: nothing to close or count (§18.6)
         run.guarded("18.8", check_emergency, b, run)
         tally, interim = None, False

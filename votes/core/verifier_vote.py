@@ -132,9 +132,10 @@ def _check_ballots(b: _Bundle, run: _Run) -> None:
             if not parse_time(p["voting_start"]) <= when < parse_time(p["voting_end"]):
                 run.fail("6.4", f"ballot time {e['time']} is outside the voting window", n)
             _check_device(body, p["uid"], n, run)
-            per_voter[voter] += 1
-            if per_voter[voter] == 2 + p["max_changes"]:
-                run.fail("6.7", f"voter {voter[:40]} has more ballots than the rules allow", n)
+            if "correction" not in body:  # §15: a correction is not one of the owner's changes
+                per_voter[voter] += 1
+                if per_voter[voter] == 2 + p["max_changes"]:
+                    run.fail("6.7", f"voter {voter[:40]} has more ballots than the rules allow", n)
         _check_channel(body, n, run)
 
 

@@ -51,6 +51,8 @@ class Ballot(Base):
     channel: Mapped[str] = mapped_column(String(16))
     receipt: Mapped[str] = mapped_column(String(64), unique=True)
     entered_by: Mapped[str | None] = mapped_column(String(64))
+    # A correction by staff (docs/verification.md §15): the seq of the ballot it replaces.
+    corrects: Mapped[int | None] = mapped_column(Integer)
     cast_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from votes.core import chain, commitment
+from votes.core.correction import correcting
 from votes.core.tally import Choice
 from votes.models import Ballot, Evidence, FrozenUnit, Proposal
 from votes.services import audit, choices, clock, device_check, keys
@@ -32,6 +33,8 @@ class BallotRequest:
     entered_by: str | None = None
     evidence: tuple[str, bytes] | None = None  # (file name, content)
     salt: str | None = None  # the commitment's salt; the owner's browser picks it if it can
+    # Staff correcting a paper/proxy ballot (votes.services.corrections): (seq, reason).
+    correction: tuple[int, str] | None = None
 
 
 class AlreadyVoted(DomainError):
@@ -96,7 +99,8 @@ def _prepare(session: Session, proposal: Proposal, req: BallotRequest, units: li
     if previous is not None and previous.channel == "online" and req.channel != "online":
         raise StaffOverride(previous)
     revision = 0 if previous is None else previous.revision + 1
-    if revision > proposal.max_changes:
+    if revision > proposal.max_changes and req.correction is None and \
+            revision - corrections_of(session, proposal, req.voter_key) > proposal.max_changes:
         raise AlreadyVoted(previous, proposal.max_changes)
     evidence_digest = None
     if req.evidence is not None:
@@ -112,6 +116,8 @@ def _prepare(session: Session, proposal: Proposal, req: BallotRequest, units: li
     body = chain.ballot_body(voter=req.voter_key, units=units, commitment=committed,
                              channel=req.channel, device=req.device,
                              entered_by=req.entered_by, evidence=evidence_digest)
+    if req.correction is not None:
+        body = correcting(body, *req.correction)
     # Salt, commitment and the encrypted (choice, salt) need no lock either: the lock
     # covers only the clock, the signature and the writes.
     return _Prepared(req, revision, body, committed, choices.seal(req.choice, salt))
@@ -126,7 +132,8 @@ def _append(session: Session, appender: Appender, proposal: Proposal, prepared: 
                     revision=prepared.revision, seq=sealed.entry["seq"],
                     choice_enc=prepared.choice_enc, commitment=prepared.commitment,
                     channel=req.channel, receipt=sealed.digest,
-                    entered_by=req.entered_by, cast_at=now)
+                    entered_by=req.entered_by, cast_at=now,
+                    corrects=req.correction[0] if req.correction else None)
     session.add(ballot)
     return ballot
 
@@ -193,9 +200,9 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
             accepted = [_append(session, appender, proposal, p, now) for p in prepared]
             if actor is not None:  # staff entering paper/proxy ballots; owners stay unlogged
                 session.flush()
-                audit.record(session, actor, "ballots.enter", community_id=proposal.community_id,
-                             target=str(proposal.id),
-                             details={"entries": [b.seq for b in accepted]})
+                audit.record(session, actor, _audit_action(requests),
+                             community_id=proposal.community_id, target=str(proposal.id),
+                             details=_audit_details(requests, accepted))
             session.flush()
             for ballot in accepted:
                 # Detached with their values, so callers read them without a reload query.
@@ -211,6 +218,26 @@ def cast_ballot(proposal_id: int, request: BallotRequest,
                 units: list[str] | None = None) -> Ballot:
     return cast_ballots(proposal_id, [request],
                         units=None if units is None else {request.voter_key: units})[0]
+
+
+def corrections_of(session: Session, proposal: Proposal, voter_key: str) -> int:
+    """How many of the voter's ballots are staff corrections (not the owner's changes)."""
+    return session.scalar(select(func.count()).select_from(Ballot).where(
+        Ballot.proposal_id == proposal.id, Ballot.voter_key == voter_key,
+        Ballot.corrects.is_not(None)))
+
+
+def _audit_action(requests: list[BallotRequest]) -> str:
+    return "ballots.correct" if any(r.correction for r in requests) else "ballots.enter"
+
+
+def _audit_details(requests: list[BallotRequest], accepted: list[Ballot]) -> dict:
+    details: dict = {"entries": [b.seq for b in accepted]}
+    fixes = [{"entry": b.seq, "corrects": r.correction[0], "reason": r.correction[1]}
+             for r, b in zip(requests, accepted) if r.correction]
+    if fixes:
+        details["corrections"] = fixes
+    return details
 
 
 def ballot_count(session: Session, proposal: Proposal) -> int:

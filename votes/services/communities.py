@@ -4,7 +4,9 @@ import re
 
 from sqlalchemy import select
 
+from votes.core.roll import has_control
 from votes.extensions import db
+from votes.i18n import _
 from votes.models import Community
 from votes.services import audit
 from votes.services.errors import DomainError, NotFound
@@ -92,18 +94,33 @@ def parse_settings(items) -> dict[str, str]:
     return pairs
 
 
+# A landline or mobile as people write it: 0595-22881234, (0595) 2288 1234, 13800138000,
+# +86 138 0013 8000, optionally an extension (转 123).
+_PHONE = re.compile(r"\+?[0-9(][0-9 ()\-]{3,30}(?:\s*(?:转|ext\.?)\s*[0-9]{1,6})?", re.I)
+
+
+def contact_problem(committee: str | None, phone: str | None) -> str | None:
+    """Why the committee name or contact phone cannot be printed on notices, or None."""
+    if committee is not None and (len(committee) > 200 or has_control(committee)):
+        return _("业委会名称最多 200 个字")
+    if phone:
+        digits = sum(c.isdigit() for c in phone)
+        if len(phone) > 64 or not _PHONE.fullmatch(phone) or not 5 <= digits <= 20:
+            return _("联系电话只能写数字、空格、短横线和括号，例如 0595-22881234 或 13800138000")
+    return None
+
+
 def set_contact(code: str, committee: str | None = None, phone: str | None = None,
                 actor: str = "cli") -> Community:
     """The committee's name and contact phone printed on notices; "" clears one."""
     community = get_community(code)
     changes = {}
-    for field, value, limit in (("committee_name", committee, 200), ("contact_phone", phone, 64)):
-        if value is None:
-            continue
-        value = " ".join(value.split())
-        if len(value) > limit:
-            raise DomainError(f"{field} 过长，最多 {limit} 个字符 ({field} is too long)")
-        changes[field] = value or None
+    for field, value in (("committee_name", committee), ("contact_phone", phone)):
+        if value is not None:
+            changes[field] = " ".join(value.split()) or None
+    problem = contact_problem(changes.get("committee_name"), changes.get("contact_phone"))
+    if problem:
+        raise DomainError(problem)
     with unit_of_work() as session:
         for field, value in changes.items():
             setattr(community, field, value)

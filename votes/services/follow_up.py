@@ -1,8 +1,15 @@
-"""Chasing non-voters: who has not voted, by building, and what each door knock found."""
+"""Chasing non-voters: who has not voted, by building, and what each door knock found.
+
+The list is for door-to-door visits, so it shows whom to ask for, masked: a person's family
+name (张*) and phones as 138****1234. A company's or the developer's name is shown in full:
+it is public (business registry) and the visitor must know which company to ask for; the
+roll holds no contact person for a company, only its phone, which is masked like any other.
+"""
 
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -10,10 +17,11 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from votes.core.cells import safe_row
-from votes.core.numbers import format_area
+from votes.core.identity import mask_name, mask_phone
+from votes.core.roll import OwnerKind
 from votes.extensions import db
 from votes.models import Ballot, FrozenUnit, FrozenVoter, Proposal, Visit, VoterAccess
-from votes.services import audit, clock
+from votes.services import audit, clock, privacy
 from votes.services.errors import DomainError
 from votes.services.notices import unit_label
 from votes.services.tx import unit_of_work
@@ -30,6 +38,17 @@ class NonVoter:
     last_visit: Visit | None
     locked_until: datetime | None = None  # the voting link, after repeated wrong answers
     failures: int = 0
+    owners: tuple[str, ...] = ()  # masked: 张*; a company's name in full
+    phones: tuple[str, ...] = ()  # masked: 138****1234
+
+
+def masked_contacts(owners_enc: bytes) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(owner names, phones) of a frozen voter, masked for the door-to-door list."""
+    owners = json.loads(privacy.decrypt(owners_enc))
+    names = tuple(o["name"].strip() if o.get("kind", "person") != OwnerKind.PERSON.value
+                  else mask_name(o["name"]) for o in owners)
+    phones = tuple(dict.fromkeys(mask_phone(o["phone"]) for o in owners if o.get("phone")))
+    return names, phones
 
 
 def non_voters(proposal: Proposal) -> dict[str, list[NonVoter]]:
@@ -56,9 +75,10 @@ def non_voters(proposal: Proposal) -> dict[str, list[NonVoter]]:
         link = access.get(voter.voter_key)
         locked = link.locked_until if link and link.locked_until and link.locked_until > now \
             else None
+        names, phones = masked_contacts(voter.owners_enc)
         groups.setdefault(mine[0].building, []).append(NonVoter(
             voter.voter_key, tuple(unit_label(u) for u in mine), voter.area,
-            visits.get(voter.voter_key), locked, link.failures if link else 0))
+            visits.get(voter.voter_key), locked, link.failures if link else 0, names, phones))
     from votes.core.roll import natural_key
 
     return {b: sorted(groups[b], key=lambda n: natural_key(n.units[0]))
@@ -82,21 +102,35 @@ def record_visit(proposal: Proposal, voter_key: str, outcome: str, note: str,
     return visit
 
 
+def reprint_notice(proposal: Proposal, voter_key: str, actor: str) -> bytes:
+    """One voter's notice again, with the same link and code as the first print (audited:
+    the notice opens that voter's ballot)."""
+    from votes.services.notices import notices_pdf
+
+    pdf = notices_pdf(str(proposal.id), voter_key)
+    with unit_of_work() as session:
+        audit.record(session, actor, "notice.reprint", community_id=proposal.community_id,
+                     target=str(proposal.id), details={"voter": voter_key})
+    return pdf
+
+
 def non_voters_xlsx(proposal: Proposal) -> bytes:
     from openpyxl import Workbook
 
     wb = Workbook()
     ws = wb.active
     ws.title = "未表决业主"
-    ws.append(["楼栋", "房屋", "面积(m²)", "最近走访", "走访时间", "备注"])
+    ws.append(["楼栋", "房屋", "面积(m²)", "业主", "电话", "最近走访", "走访时间", "备注"])
     for building, voters in non_voters(proposal).items():
         for n in voters:
             v = n.last_visit
-            ws.append(safe_row([building, "、".join(n.units), Decimal(format_area(n.area)),
+            # The area as a number (m², two decimals shown), so the sheet can sum and sort it.
+            ws.append(safe_row([building, "、".join(n.units), Decimal(n.area).scaleb(-2),
+                                "、".join(n.owners), "、".join(n.phones),
                                 OUTCOMES[v.outcome] if v else "",
                                 clock.local_text(v.time) if v else "", v.note if v else ""]))
-            ws.cell(ws.max_row, 3).number_format = "0.00"
-    for column, width in zip("ABCDEF", (8, 40, 12, 14, 18, 30)):
+            ws.cell(ws.max_row, 3).number_format = "#,##0.00"
+    for column, width in zip("ABCDEFGH", (8, 40, 12, 16, 16, 14, 18, 30)):
         ws.column_dimensions[column].width = width
     out = io.BytesIO()
     wb.save(out)

@@ -8,6 +8,7 @@ from votes.core.numbers import format_area
 from votes.core.roll import Scope, natural_key, normalise_building, normalise_entrance
 from votes.core.rules import Matter, Rules, Threshold
 from votes.extensions import db
+from votes.i18n import _
 from votes.models import FrozenUnit, FrozenVoter, Proposal, VoterAccess
 from votes.services import clock
 from votes.services.access import methods, notice_code, public_base_url, voter_link
@@ -112,7 +113,8 @@ def _balance(units: list[FrozenUnit]) -> str:
     return f"{money(sum(u.fund_balance for u in units))} 元"
 
 
-def notices_pdf(proposal_ref: str) -> bytes:
+def notices_pdf(proposal_ref: str, voter_key: str | None = None) -> bytes:
+    """Every voter's notice, or only `voter_key`'s (a reprint: the same link and code)."""
     from votes.services.notices_pdf import Notice, render_notices
 
     proposal = refresh(get_proposal(proposal_ref))
@@ -140,8 +142,10 @@ def notices_pdf(proposal_ref: str) -> bytes:
                fund_balance=_balance(units[key]),
                link=voter_link(proposal, accesses[key]),
                extra=_code_row(proposal, accesses[key]))
-        for key in units if key in accesses
+        for key in units if key in accesses and voter_key in (None, key)
     ]
+    if voter_key is not None and not notices:
+        raise DomainError(_("没有这位业主的表决通知"))
     return render_notices(notices, heading=HEADINGS.get(Matter(proposal.matter),
                                                         "业主共同决定事项表决通知"))
 

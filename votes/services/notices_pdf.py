@@ -77,7 +77,8 @@ def _styles() -> dict[str, ParagraphStyle]:
         "label": _style("label", fontName=font, fontSize=11, leading=15),
         "cell": _style("cell", fontName=font, fontSize=11, leading=15),
         "step": _style("step", fontName=font, fontSize=11, leading=16),
-        "link": _style("link", fontName=MONO, fontSize=9, leading=12),
+        # Typed letter by letter by owners who cannot scan the QR code: not small print.
+        "link": _style("link", fontName=MONO, fontSize=11.5, leading=15),
         "small": _style("small", fontName=font, fontSize=9, leading=12),
         "sign": _style("sign", fontName=font, fontSize=11, leading=18, alignment=2),
     }
@@ -175,7 +176,7 @@ def _story(n: Notice, heading: str, s: dict[str, ParagraphStyle]) -> list:
                   "请在表决期内表决。"
                   "本通知上的二维码和网址只属于您的房屋，请勿转交他人。", s["step"]),
         Spacer(1, 0.2 * cm), facts, Spacer(1, 0.25 * cm), vote,
-        Paragraph(f"您的表决网址：{markup(n.link)}", s["link"]),
+        Paragraph("您的表决网址：", s["small"]), Paragraph(markup(n.link), s["link"]),
         Paragraph(f"公示栏（方案全文、附件、回执核验）：{markup(p.board)}", s["small"]),
         Spacer(1, 0.3 * cm),
         Paragraph(f"{markup(p.committee or BLANK)}（盖章）<br/>"

@@ -43,6 +43,11 @@ class VoterView:
     voter: FrozenVoter | None = None
     ballots: tuple[Ballot, ...] = ()  # every ballot, earliest first
 
+    @property
+    def changes_used(self) -> int:
+        """The owner's changes of mind so far; staff corrections (spec §15) are not theirs."""
+        return max(0, sum(1 for b in self.ballots if b.corrects is None) - 1)
+
 
 def voter_view(proposal: Proposal, voter_key: str) -> VoterView:
     """Two queries: the voter's units with their share, and their ballots."""

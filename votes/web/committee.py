@@ -304,3 +304,5 @@ def bundle(user, proposal):
 
 def _download(data: bytes, name: str, mimetype: str):
     return send_file(io.BytesIO(data), mimetype=mimetype, download_name=name, as_attachment=True)
+
+import votes.web.committee_followup  # noqa: E402,F401  (more routes of this blueprint)

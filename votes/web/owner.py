@@ -128,7 +128,7 @@ def send_code(uid: str):
 @owner_required
 def ballot(proposal, owner):
     view = voter_view(proposal, owner.voter_key)
-    if view.ballot is not None and (view.ballot.revision >= proposal.max_changes
+    if view.ballot is not None and (view.changes_used >= proposal.max_changes
                                     or proposal.state != "voting"):
         return redirect(url_for("owner.receipt", uid=proposal.uid, digest=view.ballot.receipt))
     access_service.check_open(proposal)

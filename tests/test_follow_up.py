@@ -1,0 +1,123 @@
+"""Door-to-door follow-up: masked contacts, a reprinted notice, the Excel list, and the
+committee's contact details set on the web and printed on notices."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+
+from sqlalchemy import select
+
+from tests.browser import need_tools
+from tests.factories import voter_token
+from tests.staff_world import build, sign_in
+
+
+def _signed_in(app, runner, tmp_path, client):
+    world = build(app, runner, tmp_path)
+    sign_in(client, "sun_committee")
+    return world, f"/committee/p/{world['sun']['id']}"
+
+
+def _voter_of(app, world, room, building="1") -> str:
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import FrozenUnit
+
+        return db.session.scalar(select(FrozenUnit.voter_key).where(
+            FrozenUnit.proposal_id == world["sun"]["id"], FrozenUnit.building == building,
+            FrozenUnit.room == room))
+
+
+def _audit(app, action):
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import AuditEntry
+
+        return list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == action)))
+
+
+def test_non_voters_show_masked_owners_and_phones(app, runner, tmp_path, client):
+    world, url = _signed_in(app, runner, tmp_path, client)
+    page = client.get(f"{url}/non-voters").get_data(as_text=True)
+    # Persons: family name and a star per other character; phones 139****5678.
+    assert "张*" in page and "李*、王*" in page and "139****5678" in page
+    assert "张三" not in page and "李四" not in page and "13912345678" not in page
+    # A company's name is public and is whom the visitor asks for: shown in full.
+    assert "阳光地产有限公司" in page
+    assert page.count("补打表决通知") == 5
+
+
+def test_reprint_gives_the_same_link_and_is_audited(app, runner, tmp_path, client):
+    need_tools("pdftotext")
+    world, url = _signed_in(app, runner, tmp_path, client)
+    voter = _voter_of(app, world, "202")
+    r = client.get(f"{url}/notice.pdf?voter={voter}")
+    assert r.status_code == 200 and r.data.startswith(b"%PDF")
+    pdf = tmp_path / "one.pdf"
+    pdf.write_bytes(r.data)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    flat = re.sub(r"\s+", "", text)
+    assert "1号楼1单元202室" in flat and "101室" not in flat  # that voter's notice only
+    assert voter_token(app, world["sun"], room="202") in flat  # the original link
+    assert [a.details["voter"] for a in _audit(app, "notice.reprint")] == [voter]
+    unknown = client.get(f"{url}/notice.pdf?voter=v-nobody", follow_redirects=True)
+    assert "没有这位业主的表决通知" in unknown.get_data(as_text=True)
+
+
+def test_reprint_of_a_company_carries_the_same_code(app, runner, tmp_path, client):
+    need_tools("pdftotext")
+    world, url = _signed_in(app, runner, tmp_path, client)
+    voter = _voter_of(app, world, "101", building="2")
+    codes = []
+    for path in ("notices.pdf", f"notice.pdf?voter={voter}"):  # the first print, a reprint
+        pdf = tmp_path / "company.pdf"
+        pdf.write_bytes(client.get(f"{url}/{path}").data)
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        codes.append(re.findall(r"单位验证码\s*([0-9A-Z]{4}-[0-9A-Z]+)", text))
+    assert len(codes[0]) == 1 and codes[0] == codes[1]  # the developer's code, unchanged
+
+
+def test_excel_keeps_areas_as_numbers(app, runner, tmp_path, client):
+    from openpyxl import load_workbook
+
+    world, url = _signed_in(app, runner, tmp_path, client)
+    data = client.get(f"{url}/non-voters?format=xlsx").data
+    ws = load_workbook(io.BytesIO(data)).active
+    header = [c.value for c in ws[1]]
+    assert header[:5] == ["楼栋", "房屋", "面积(m²)", "业主", "电话"]
+    rows = {r[1].value: r for r in ws.iter_rows(min_row=2)}
+    first = rows["1号楼1单元101室、1号楼1单元201室"]
+    assert first[3].value == "张*" and first[4].value == "139****5678"
+    area = first[2]
+    assert area.data_type == "n" and float(area.value) == 164.75
+    assert area.number_format == "#,##0.00"
+    assert sum(float(r[2].value) for r in rows.values()) == 654.75
+
+
+def test_committee_sets_contact_on_the_web(app, runner, tmp_path, client):
+    need_tools("pdftotext")
+    world, url = _signed_in(app, runner, tmp_path, client)
+    bad = client.post("/committee/c/SUN/contact", data={
+        "committee_name": "阳光花园业主委员会", "contact_phone": "call us"},
+        follow_redirects=True)
+    flashed = re.findall(r'class="flash error"[^>]*>([^<]*)<', bad.get_data(as_text=True))
+    assert flashed and "联系电话只能写数字" in flashed[0] and "phone" not in flashed[0]
+    assert _audit(app, "community.contact") == []
+    too_long = client.post("/committee/c/SUN/contact", data={
+        "committee_name": "委" * 201, "contact_phone": ""}, follow_redirects=True)
+    assert "最多 200 个字" in too_long.get_data(as_text=True)
+    ok = client.post("/committee/c/SUN/contact", data={
+        "committee_name": " 阳光花园  业主委员会 ", "contact_phone": "(0595) 2288-1234 转 8"},
+        follow_redirects=True)
+    page = ok.get_data(as_text=True)
+    assert 'value="阳光花园 业主委员会"' in page and 'value="(0595) 2288-1234 转 8"' in page
+    assert [a.actor for a in _audit(app, "community.contact")] == ["sun_committee"]
+    pdf = tmp_path / "notices.pdf"
+    pdf.write_bytes(client.get(f"{url}/notices.pdf").data)
+    flat = re.sub(r"\s+", "", subprocess.run(["pdftotext", "-l", "1", str(pdf), "-"],
+                                             capture_output=True, text=True).stdout)
+    assert "阳光花园业主委员会（盖章）" in flat and "(0595)2288-1234转8" in flat

@@ -1,0 +1,51 @@
+"""`votes ballots list` and `votes ballots correct`: staff-entered ballots and corrections."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from votes.commands import domain_errors
+from votes.commands.proposal import ballots_cli
+
+
+@ballots_cli.command("list")
+@click.argument("proposal")
+@domain_errors
+def ballots_list(proposal: str) -> None:
+    """List the paper/proxy ballots entered (never the choices)."""
+    from votes.services.clock import local_text
+    from votes.services.corrections import staff_ballots
+    from votes.services.lifecycle import get_proposal, refresh
+
+    rows = staff_ballots(refresh(get_proposal(proposal)))
+    click.echo("entry\tunits\tchannel\tentered_by\ttime\tevidence\tcorrects\tstate")
+    for b in rows:
+        state = f"superseded by #{b.superseded_by}" if b.superseded_by else "current"
+        corrects = "-" if b.corrects is None else f"#{b.corrects}"
+        click.echo(f"#{b.seq}\t{b.units}\t{b.channel}\t{b.entered_by}\t{local_text(b.cast_at)}"
+                   f"\t{b.evidence[:16]}\t{corrects}\t{state}")
+
+
+@ballots_cli.command("correct")
+@click.argument("proposal")
+@click.option("--entry", type=int, required=True, help="Chain position (#) of the wrong ballot")
+@click.option("--choice", required=True, help="agree/disagree/abstain (同意/反对/弃权)")
+@click.option("--reason", required=True, help="Why, e.g. 录入时勾错了意见 (public; no names)")
+@click.option("--entered-by", required=True, help="Login of the clerk entering the correction")
+@click.option("--channel", type=click.Choice(["paper", "proxy"]), default=None,
+              help="Default: the wrong entry's channel")
+@click.option("--evidence", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Scan of the form (default: the wrong entry's scan)")
+@domain_errors
+def ballots_correct(proposal: str, entry: int, choice: str, reason: str, entered_by: str,
+                    channel: str | None, evidence: str | None) -> None:
+    """Correct a paper/proxy ballot before the close: a new chain entry supersedes it."""
+    from votes.i18n import _
+    from votes.services.corrections import correct_ballot
+
+    scan = (Path(evidence).name, Path(evidence).read_bytes()) if evidence else None
+    ballot = correct_ballot(proposal, entry, choice=choice, reason=reason, actor=entered_by,
+                            channel=channel, evidence=scan)
+    click.echo(_("已更正：第 %(m)d 条记录取代第 %(n)d 条", m=ballot.seq, n=entry))

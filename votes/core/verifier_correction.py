@@ -1,0 +1,41 @@
+"""Step 15: corrections of staff-entered ballots (docs/verification.md §15)."""
+
+from __future__ import annotations
+
+from votes.core.correction import STAFF_CHANNELS, reason_problem
+from votes.core.verifier_base import _Bundle, _Run
+
+
+def check_corrections(b: _Bundle, run: _Run) -> None:
+    """15.1 a correction is a paper/proxy ballot with a reason; 15.2 it names an earlier
+    paper/proxy ballot of the same voter; 15.3 that ballot was the voter's last one."""
+    entries = dict(b.entries())
+    last: dict[str, int] = {}  # voter → position of their latest ballot so far
+    for n, e in b.entries("ballot"):
+        body = e["body"]
+        voter = body["voter"]
+        fix = body.get("correction")
+        if fix is not None:
+            _check_one(n, body, fix, entries, last.get(voter), run)
+        last[voter] = n
+
+
+def _check_one(n: int, body: dict, fix: dict, entries: dict[int, dict], latest: int | None,
+               run: _Run) -> None:
+    if body["channel"] not in STAFF_CHANNELS:
+        run.fail("15.1", "a correction must be a paper or proxy ballot entered by staff", n)
+    problem = reason_problem(fix["reason"])
+    if problem:
+        run.fail("15.1", problem, n)
+    target = fix["corrects"]
+    old = entries.get(target) if target < n else None
+    if old is None or old["kind"] != "ballot":
+        run.fail("15.2", f"corrects {target}, which is not an earlier ballot entry", n)
+    elif old["body"]["voter"] != body["voter"]:
+        run.fail("15.2", f"corrects entry {target}, a ballot of another voter", n)
+    elif old["body"]["channel"] not in STAFF_CHANNELS:
+        run.fail("15.2", f"corrects entry {target}, an online ballot: only a ballot entered "
+                         "by staff can be corrected, never the owner's own", n)
+    elif latest != target:
+        run.fail("15.3", f"corrects entry {target}, but the voter's last ballot before it is "
+                         f"entry {latest}", n)

@@ -1,0 +1,125 @@
+"""The paper and proxy ballots the committee entered, and corrections of wrong entries.
+
+A wrong entry is never edited: a correction is a new chain entry for the same voter that
+names the entry it replaces and why (docs/verification.md §15). Choices stay sealed: this
+list shows who entered what for which unit, never how anyone voted.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from votes.core.chain import SealedEntry
+from votes.core.correction import REASON_MAX, STAFF_CHANNELS
+from votes.core.roll import has_control
+from votes.core.tally import Choice
+from votes.extensions import db
+from votes.i18n import _
+from votes.models import Ballot, ChainEntry, Evidence, FrozenUnit, Proposal
+from votes.services.ballots import BallotRequest, StaffOverride, cast_ballots, latest_ballots
+from votes.services.errors import DomainError
+from votes.services.lifecycle import get_proposal, refresh
+from votes.services.notices import delivery_key, unit_label
+
+
+@dataclass(frozen=True)
+class StaffBallot:
+    seq: int
+    voter_key: str
+    units: str
+    channel: str
+    entered_by: str
+    cast_at: datetime
+    evidence: str  # SHA-256 of the scanned form
+    corrects: int | None
+    reason: str
+    superseded_by: int | None  # the voter's next ballot, when there is one
+    correctable: bool
+
+
+def staff_ballots(proposal: Proposal) -> list[StaffBallot]:
+    """Every paper/proxy ballot entered for this proposal, in chain order."""
+    rows = list(db.session.scalars(select(Ballot).where(
+        Ballot.proposal_id == proposal.id, Ballot.channel.in_(STAFF_CHANNELS))
+        .order_by(Ballot.seq)))
+    if not rows:
+        return []
+    bodies = {e.seq: SealedEntry.from_stored(e.line).entry["body"] for e in db.session.scalars(
+        select(ChainEntry).join(Ballot, (Ballot.proposal_id == ChainEntry.proposal_id)
+                                & (Ballot.seq == ChainEntry.seq))
+        .where(ChainEntry.proposal_id == proposal.id, Ballot.channel.in_(STAFF_CHANNELS)))}
+    later: dict[tuple[str, int], int] = {}
+    latest: dict[str, Ballot] = {}
+    for b in db.session.scalars(select(Ballot).where(Ballot.proposal_id == proposal.id)
+                                .order_by(Ballot.seq)):
+        if b.voter_key in latest:
+            later[(b.voter_key, latest[b.voter_key].seq)] = b.seq
+        latest[b.voter_key] = b
+    labels: dict[str, list[FrozenUnit]] = {}
+    for u in db.session.scalars(select(FrozenUnit).where(FrozenUnit.proposal_id == proposal.id)):
+        labels.setdefault(u.voter_key, []).append(u)
+    open_ = proposal.state == "voting"
+    out = []
+    for b in rows:
+        body = bodies[b.seq]
+        fix = body.get("correction") or {}
+        after = later.get((b.voter_key, b.seq))
+        units = sorted(labels.get(b.voter_key, []), key=delivery_key)
+        out.append(StaffBallot(b.seq, b.voter_key, "、".join(unit_label(u) for u in units),
+                               b.channel, b.entered_by or "", b.cast_at, body["evidence"],
+                               fix.get("corrects"), fix.get("reason", ""), after,
+                               open_ and after is None))
+    return out
+
+
+def correct_ballot(proposal_ref: str, seq: int, *, choice: str, reason: str, actor: str,
+                   channel: str | None = None,
+                   evidence: tuple[str, bytes] | None = None) -> Ballot:
+    """Replace the staff-entered ballot at `seq` by a correction (same voter, audited).
+
+    Without a new scan the correction carries the original's evidence (the same form)."""
+    proposal = refresh(get_proposal(proposal_ref))
+    original = db.session.scalar(select(Ballot).where(Ballot.proposal_id == proposal.id,
+                                                      Ballot.seq == seq))
+    if original is None:
+        raise DomainError(_("第 %(n)d 条记录不是本事项的选票", n=seq))
+    if original.channel not in STAFF_CHANNELS:
+        raise DomainError(_("第 %(n)d 条记录是业主本人的网上表决，业委会不能更正", n=seq))
+    current = latest_ballots(db.session, proposal, [original.voter_key])[original.voter_key]
+    if current.seq != original.seq:
+        if current.channel == "online":
+            raise StaffOverride(current)
+        raise DomainError(_("第 %(n)d 条记录已被第 %(m)d 条取代，只能更正该业主当前有效的选票",
+                            n=seq, m=current.seq))
+    reason = " ".join(reason.split())
+    if not reason:
+        raise DomainError(_("请填写更正原因"))
+    if len(reason) > REASON_MAX or has_control(reason):
+        raise DomainError(_("更正原因最多 %(n)d 个字", n=REASON_MAX))
+    try:
+        parsed = Choice.parse(choice)
+    except ValueError:
+        raise DomainError(_("请选择表决意见：同意、反对或弃权")) from None
+    channel = channel or original.channel
+    if channel not in STAFF_CHANNELS:
+        raise DomainError(_("表决方式只能是纸质或委托"))
+    if evidence is None:
+        evidence = _evidence_of(proposal, seq)
+    request = BallotRequest(voter_key=original.voter_key, choice=parsed, channel=channel,
+                            entered_by=actor, evidence=evidence, correction=(seq, reason))
+    return cast_ballots(proposal.id, [request], actor=actor)[0]
+
+
+def _evidence_of(proposal: Proposal, seq: int) -> tuple[str, bytes]:
+    line = db.session.scalar(select(ChainEntry.line).where(
+        ChainEntry.proposal_id == proposal.id, ChainEntry.seq == seq))
+    digest = json.loads(line)["entry"]["body"]["evidence"]
+    scan = db.session.scalar(select(Evidence).where(Evidence.proposal_id == proposal.id,
+                                                    Evidence.sha256 == digest))
+    if scan is None:
+        raise DomainError(_("找不到原选票的扫描件，请上传表决票扫描件"))
+    return scan.name, scan.content

@@ -1,0 +1,81 @@
+"""Committee pages for follow-up: reprinted notices, staff-entered ballots and their
+corrections, and the contact details printed on notices. Routes of the committee blueprint."""
+
+from __future__ import annotations
+
+import io
+
+from flask import flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+
+from votes.services.errors import DomainError
+from votes.web.authz import staff
+from votes.web.committee import bp
+from votes.web.tables import paged
+
+
+@bp.get("/p/<int:pid>/notice.pdf")
+@staff("committee", "admin", obj="proposal")
+def reprint_notice(user, proposal):
+    from votes.services.follow_up import reprint_notice as reprint
+
+    voter = request.args.get("voter", "")
+    try:
+        pdf = reprint(proposal, voter, user.login)
+    except DomainError as err:
+        flash(err.message, "error")
+        return redirect(url_for("committee.non_voters", pid=proposal.id))
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"notice-{proposal.id}-{voter[-8:]}.pdf")
+
+
+@bp.get("/p/<int:pid>/paper-ballots")
+@staff("committee", "admin", obj="proposal")
+def staff_ballots(user, proposal):
+    from votes.services.corrections import staff_ballots as listing
+
+    return render_template("committee/staff_ballots.html", proposal=proposal,
+                           ballots=paged(listing(proposal), request.args))
+
+
+@bp.post("/p/<int:pid>/paper-ballots/correct")
+@staff("committee", "admin", obj="proposal")
+def correct_ballot(user, proposal):
+    from votes.services.corrections import correct_ballot as correct
+
+    form = request.form
+    upload = request.files.get("evidence")
+    scan = (upload.filename, upload.read()) if upload is not None and upload.filename else None
+    entry = form.get("entry", "")
+    back = redirect(url_for("committee.staff_ballots", pid=proposal.id))
+    if not entry.isascii() or not entry.isdigit() or len(entry) > 9:
+        flash(_("请选择要更正的选票。"), "error")
+        return back
+    if not form.get("confirm"):
+        flash(_("请勾选确认后再更正。"), "error")
+        return back
+    try:
+        ballot = correct(str(proposal.id), int(entry), choice=form.get("choice", ""),
+                         reason=form.get("reason", ""), actor=user.login,
+                         channel=form.get("channel") or None, evidence=scan)
+    except DomainError as err:
+        flash(err.message, "error")
+    else:
+        flash(_("已更正：第 %(m)d 条记录取代第 %(n)s 条，原记录保留在链上。", m=ballot.seq,
+                n=entry), "ok")
+    return back
+
+
+@bp.post("/c/<code>/contact")
+@staff("committee", "admin", obj="community")
+def contact(user, community):
+    from votes.services.communities import set_contact
+
+    try:
+        set_contact(community.code, request.form.get("committee_name", ""),
+                    request.form.get("contact_phone", ""), actor=user.login)
+    except DomainError as err:
+        flash(err.message, "error")
+    else:
+        flash(_("已保存业委会名称和联系电话，之后打印的表决通知将使用新信息。"), "ok")
+    return redirect(url_for("committee.community", code=community.code))
