@@ -16,6 +16,8 @@ from votes.core.verifier_integrity import (_check_digests, _check_links, _check_
                                            _parse_files, load_keys_file)
 from votes.core.verifier_report import (EXIT_CODES, FAILED, IN_PROGRESS, UNANCHORED,
                                         VERIFIED, Failure, Report)
+from votes.core.verifier_follow import check_follow
+from votes.core.verifier_objection import check_objections
 from votes.core.verifier_vote import _check_ballots, _check_close, _check_genesis
 from votes.core.verifier_witness import check_receipt, check_witness
 
@@ -51,6 +53,8 @@ def verify_bundle(source, *, head: str | None = None,
     genesis = run.guarded("5.1", _check_genesis, b, run)
     run.guarded("6.1", _check_ballots, b, run)
     tally, interim = (run.guarded("7.1", _check_close, b, genesis, run) or (None, False))
+    run.guarded("17.1", check_objections, b, genesis, run)
+    run.guarded("18.1", check_follow, b, genesis, tally, run)
     if head is not None:
         wanted = head.strip().lower()
         if wanted not in b.digests:
