@@ -142,6 +142,6 @@ def test_owner_files_an_objection_with_their_voting_link(app, runner, tmp_path, 
     posted = client.post(f"/v/{token}/objection", data={"text": "公告张贴时间太短"})
     assert posted.status_code == 200
     assert "已收到" in posted.get_data(as_text=True)
-    board = client.get(f"/p/{uid}/board").get_data(as_text=True)
+    board = client.get(f"/p/{uid}").get_data(as_text=True)
     assert "公告张贴时间太短" in board and "异议期" in board
     assert client.get("/v/not-a-token/objection").status_code == 404

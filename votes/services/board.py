@@ -21,6 +21,7 @@ class BoardView:
     ballots: int
     lookup: ReceiptLookup | None
     witnessed: tuple = ()  # each witness's longest cosigned head (WitnessCosignature)
+    outcome: object = None  # procedure.outcome.Outcome after the close (从多, objections)
 
     @property
     def final(self) -> bool:
@@ -40,8 +41,11 @@ def board_view(uid: str, receipt: str = "") -> BoardView:
     lookup = lookup_receipt(proposal, receipt) if receipt.strip() else None
     from votes.services.witness import latest_cosignatures
 
+    from votes.services.procedure.outcome import outcome
+
     return BoardView(proposal, figures.turnout, figures.tally, figures.ballots, lookup,
-                     tuple(latest_cosignatures(proposal)))
+                     tuple(latest_cosignatures(proposal)),
+                     outcome(proposal) if figures.tally is not None else None)
 
 
 def open_boards() -> list[Proposal]:

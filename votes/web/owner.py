@@ -236,3 +236,23 @@ def signed_receipt(proposal, owner, digest: str):
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="receipt-{digest[:12]}.json"',
         "Cache-Control": "no-store"})
+
+
+@bp.route("/v/<token>/objection", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def objection(token: str):
+    """An owner's objection in the objection period, with their own voting link (§17)."""
+    from votes.services.procedure import objections
+
+    proposal, access = objections.proposal_of_link(token)
+    filed = None
+    if request.method == "POST":
+        try:
+            _, filed = objections.file_online(token, request.form.get("text", ""))
+        except DomainError as err:
+            flash(err.message, "error")
+    now = objections.clock.now()
+    problem = None if objections.in_period(proposal, now) else \
+        objections.period_problem(proposal, now)
+    return render_template("owner/objection.html", proposal=proposal, filed=filed,
+                           problem=problem, end=objections.period_end(proposal))
