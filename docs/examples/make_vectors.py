@@ -18,6 +18,7 @@ import json
 import zipfile
 from copy import deepcopy
 from pathlib import Path
+from types import SimpleNamespace
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -88,12 +89,13 @@ def seal(items, *, proposal=None, roll=None, rules=None, close="2026-12-08T01:00
     return sealed
 
 
-def files_of(sealed, *, proposal=None, roll=None, key=ex.SERVER) -> dict[str, bytes]:
+def files_of(sealed, *, proposal=None, roll=None, key=ex.SERVER,
+             created_at=CREATED) -> dict[str, bytes]:
     out = io.BytesIO()
     kid = signing.key_id(key.public_key())
     write_bundle(out, proposal=proposal or ex.PROPOSAL, roll=roll or ex.ROLL, chain=sealed,
                  private_key=key, keyring=signing.KeyRing({kid: key.public_key()}),
-                 created_at=CREATED)
+                 created_at=created_at)
     with zipfile.ZipFile(io.BytesIO(out.getvalue())) as z:
         return {n: z.read(n) for n in z.namelist()}
 
@@ -347,7 +349,18 @@ def vectors() -> list[tuple[str, str, bytes, str, list[str]]]:
     flipped = files_of(seal(_edited_plan(flip), key=ATTACKER), key=ATTACKER)
     add("resigned-by-another-key", "3.3: ballots flipped and re-signed with another key",
         zipped(flipped), steps=["3.3"])
+    v += _procedure_vectors()
     return v
+
+
+def _procedure_vectors():
+    """§17 and §18 (docs/examples/procedure_vectors.py)."""
+    spec = importlib.util.spec_from_file_location("procedure_vectors",
+                                                  HERE / "procedure_vectors.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.procedure_vectors(SimpleNamespace(ex=ex, plan=plan, seal=seal,
+                                                    files_of=files_of, zipped=zipped))
 
 
 def add_device_vectors(add) -> None:

@@ -87,3 +87,11 @@ def _check_result(result, close_at: int, close: dict, end, objections: dict,
         wrong = next(k for k in expected if body.get(k) != expected[k])
         run.fail("17.3", f"the final result's {wrong} differs from the close, the objections "
                          "and their answers", n)
+
+
+def after_close_lines(b: _Bundle) -> tuple[str, ...]:
+    """The report's lines for 从多 and the objections (votes.core.procedure_report)."""
+    from votes.core.procedure_report import after_close_report
+    from votes.core.verifier_vote import _Sealed
+
+    return tuple(after_close_report([_Sealed(e) for _, e in b.entries()]).splitlines())
