@@ -137,6 +137,8 @@ def test_owner_files_an_objection_with_their_voting_link(app, runner, tmp_path, 
     page = client.get(f"/v/{token}/objection")
     assert page.status_code == 200 and "表决结束后" in page.get_data(as_text=True)
     close_at_end(app, runner, pid)
+    scanned = client.get(f"/v/{token}")  # the notice's QR code leads to the objection form
+    assert scanned.status_code == 302 and scanned.location.endswith(f"/v/{token}/objection")
     page = client.get(f"/v/{token}/objection")
     assert page.status_code == 200 and 'name="text"' in page.get_data(as_text=True)
     posted = client.post(f"/v/{token}/objection", data={"text": "公告张贴时间太短"})

@@ -39,7 +39,15 @@ def dead_end(err: access_service.DeadEnd):
 
 @bp.get("/v/<token>")
 def link(token: str):
-    proposal, access = access_service.resolve_link(token)
+    try:
+        proposal, access = access_service.resolve_link(token)
+    except access_service.DeadEnd as err:
+        from votes.services.procedure.objections import in_period
+
+        if err.kind == "closed" and err.proposal is not None and \
+                in_period(err.proposal, access_service.clock.now()):
+            return redirect(url_for("owner.objection", token=token))  # the same link (§17)
+        raise
     session["pending_access"] = access.id
     session["pending_lobby"] = False
     return redirect(url_for("owner.verify", uid=proposal.uid))
