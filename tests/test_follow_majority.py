@@ -59,6 +59,8 @@ def test_full_mode_counts_proved_non_voters_apart_and_decides(app, runner, tmp_p
     # The ballots alone: 3 of 5 heads take part, short of 2/3: the quorum is missed.
     assert fig["participating_headcount"] == 3 and fig["quorum_met"] is False
     assert fig["passed"] is False
+    assert fig["outcome"]["passed"] is True and fig["outcome"]["ballots_passed"] is False
+    assert fig["outcome"]["follow"]["headcount"] == 2
     out = runner.invoke(args=["proposal", "show", pid]).output
     assert "结果 Result: 通过 PASSED（仅计选票 real ballots only: 未通过）" in out
     assert "从多 Followers: 310.00 m², 2" in out

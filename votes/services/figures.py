@@ -37,7 +37,21 @@ class ProposalFigures:
             "voting_start": p.voting_start.isoformat(), "voting_end": p.voting_end.isoformat(),
             "chain_head": p.chain_head, "chain_length": p.chain_length, "ballots": self.ballots,
             "revealed": self.tally is not None, **figures,
+            **({"outcome": outcome_json(p)} if self.tally is not None else {}),
         }
+
+
+def outcome_json(proposal: Proposal) -> dict | None:
+    """The decision beside the ballots' tally: 从多 figures and the objection period."""
+    from votes.services.procedure.outcome import outcome
+
+    o = outcome(proposal)
+    if o is None:
+        return None
+    return {"passed": o.result_passed, "ballots_passed": o.ballots_passed, "follow": o.follow,
+            "preliminary": o.preliminary,
+            "objection_period_end": o.period_end.isoformat() if o.period_end else None,
+            "objections": len(o.objections)}
 
 
 def proposal_figures(proposal_ref: str) -> ProposalFigures:
