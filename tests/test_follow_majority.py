@@ -125,6 +125,16 @@ def test_board_and_result_notice_show_both_figures(app, runner, tmp_path, client
         proposal = get_proposal(pid)
         uid = proposal.uid
         pdf = result_notice_pdf(proposal)
+        import csv
+        import io as _io
+
+        from votes.services.communities import get_community
+        from votes.services.oversight import overview, overview_csv
+
+        rows = list(csv.reader(_io.StringIO(
+            overview_csv(overview([get_community("SUN")])).decode("utf-8-sig"))))
+    # The regulator's overview gives the decision (passed by 从多), the ballots' own figures.
+    assert rows[1][11] == "1" and rows[1][9] == "2"
     board = client.get(f"/p/{uid}").get_data(as_text=True)
     assert "从多" in board and 'id="follow"' in board
     assert "仅计选票" in board

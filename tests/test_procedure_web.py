@@ -42,11 +42,12 @@ def test_committee_records_deliveries_objections_and_answers(app, runner, tmp_pa
     page = filed.get_data(as_text=True)
     assert "已录入书面异议" in page and "计票有误" in page and "初步结果：表决通过" in page
     seq = int(page.split('id="c-objection-')[1].split('"')[0])
-    answered = client.post(f"/committee/p/{pid}/objection/{seq}/answer", follow_redirects=True,
-                           data={"decision": "rejected", "text": "已复核，计票无误"})
+    answered = client.post(f"/committee/p/{pid}/answer", follow_redirects=True,
+                           data={"objection": seq, "decision": "rejected",
+                                 "text": "已复核，计票无误"})
     assert "已答复异议" in answered.get_data(as_text=True)
-    bad = client.post(f"/committee/p/{pid}/objection/{seq}/answer", follow_redirects=True,
-                      data={"decision": "rejected", "text": "再答一次"})
+    bad = client.post(f"/committee/p/{pid}/answer", follow_redirects=True,
+                      data={"objection": seq, "decision": "rejected", "text": "再答一次"})
     assert "已经答复" in bad.get_data(as_text=True)
     at(app, END + timedelta(days=2))
     page = client.get(f"/committee/p/{pid}").get_data(as_text=True)

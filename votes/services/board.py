@@ -41,11 +41,8 @@ def board_view(uid: str, receipt: str = "") -> BoardView:
     lookup = lookup_receipt(proposal, receipt) if receipt.strip() else None
     from votes.services.witness import latest_cosignatures
 
-    from votes.services.procedure.outcome import outcome
-
     return BoardView(proposal, figures.turnout, figures.tally, figures.ballots, lookup,
-                     tuple(latest_cosignatures(proposal)),
-                     outcome(proposal) if figures.tally is not None else None)
+                     tuple(latest_cosignatures(proposal)), figures.outcome)
 
 
 def open_boards() -> list[Proposal]:

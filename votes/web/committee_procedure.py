@@ -50,13 +50,16 @@ def objection(user, proposal):
     return _back(proposal)
 
 
-@bp.post("/p/<int:pid>/objection/<int:seq>/answer")
+@bp.post("/p/<int:pid>/answer")
 @staff("committee", "admin", obj="proposal")
-def answer(user, proposal, seq: int):
+def answer(user, proposal):
     from votes.services.procedure.objections import answer as give_answer
 
+    seq = request.form.get("objection", "")
     try:
-        give_answer(str(proposal.id), seq, request.form.get("decision", ""),
+        if not seq.isascii() or not seq.isdigit():
+            raise DomainError(_("没有第 %(n)s 条异议。", n=seq[:20]))
+        give_answer(str(proposal.id), int(seq), request.form.get("decision", ""),
                     request.form.get("text", ""), user.login)
         flash(_("已答复异议。"), "ok")
     except DomainError as err:
