@@ -32,7 +32,7 @@ def test_objection_days_setting_default_refusals_and_audit(app, runner):
     assert len(entries) == 1 and entries[0].details["objection_days"] == "30"
 
 
-def test_objection_period_ends_exactly_at_its_hour(app, runner, tmp_path):
+def test_objection_period_ends_exactly_at_its_hour(app, runner, tmp_path, client):
     pid = open_vote(app, runner, tmp_path, "objection_days=3")
     vote(runner, tmp_path, pid, ALL_AGREE)
     early = runner.invoke(args=["proposal", "objection", pid, *unit_args("A"), "--text", "太早",
@@ -58,6 +58,9 @@ def test_objection_period_ends_exactly_at_its_hour(app, runner, tmp_path):
     # At its hour the final result waits for the unanswered objection.
     assert runner.invoke(args=["tick"]).exit_code == 0
     assert show(runner, pid)["state"] == "closed"
+    board = client.get(f"/p/{show(runner, pid)['uid']}").get_data(as_text=True)
+    assert "异议期已结束：业主委员会答复全部异议后公布最终结果" in board
+    assert 'id="preliminary"' not in board and "我家面积登记有误" in board
     seq = next(e["seq"] for e in chain_entries(export_and_verify(app, runner, tmp_path, pid)[0])
                if e["kind"] == "objection")
     at(app, period_end + timedelta(hours=2))

@@ -37,9 +37,12 @@ def objection_lines(o) -> list[str]:
     """The objection period, each objection and its answer, and the final result."""
     if not o.objection_days:
         return []
-    if o.preliminary:
+    if o.period_open:
         lines = [f"本公告为初步结果。异议期至 {local_text(o.period_end)}（北京时间）；业主可用表决"
                  "通知上的链接提出异议，或向业主委员会提交书面异议。"]
+    elif o.preliminary:
+        lines = [f"本公告为初步结果。异议期已于 {local_text(o.period_end)} 结束，业主委员会答复"
+                 "全部异议后公布最终结果。"]
     else:
         lines = [f"异议期已于 {local_text(o.period_end)} 结束。最终结果："
                  f"{'通过' if o.final['passed'] else '未通过'}。"]

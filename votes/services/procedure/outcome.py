@@ -21,6 +21,7 @@ class Outcome:
     period_end: datetime | None
     final: dict | None         # the result entry's body once published (objection period)
     objections: tuple = ()     # Objection rows
+    period_open: bool = False  # objections can be filed now
 
     @property
     def preliminary(self) -> bool:
@@ -38,7 +39,8 @@ class Outcome:
 
 def outcome(proposal: Proposal) -> Outcome | None:
     """None before the close."""
-    from votes.services.procedure.objections import objections, period_end
+    from votes.services import clock
+    from votes.services.procedure.objections import in_period, objections, period_end
 
     close = close_entry(proposal)
     if close is None:
@@ -48,4 +50,4 @@ def outcome(proposal: Proposal) -> Outcome | None:
     return Outcome(bool(body["tally"]["passed"]), body.get("follow"), decided(body),
                    objection_days(proposal.rules or {}), period_end(proposal),
                    results[0].entry["body"] if results else None,
-                   tuple(objections(proposal)))
+                   tuple(objections(proposal)), in_period(proposal, clock.now()))
