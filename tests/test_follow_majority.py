@@ -135,6 +135,11 @@ def test_board_and_result_notice_show_both_figures(app, runner, tmp_path, client
             overview_csv(overview([get_community("SUN")])).decode("utf-8-sig"))))
     # The regulator's overview gives the decision (passed by 从多), the ballots' own figures.
     assert rows[1][11] == "1" and rows[1][9] == "2"
+    with app.app_context():
+        from votes.services.notices import rule_sentence
+
+        sentence = rule_sentence(proposal_rules(app, pid))
+    assert "本通知经证实送达而未表决的业主，计入参与表决，并随已表决业主的多数意见" in sentence
     board = client.get(f"/p/{uid}").get_data(as_text=True)
     assert "从多" in board and 'id="follow"' in board
     assert "仅计选票" in board
@@ -146,3 +151,10 @@ def test_board_and_result_notice_show_both_figures(app, runner, tmp_path, client
                           text=True, check=True).stdout
     assert "从多" in text and "送达已证实" in text
     assert "按选票计" in text and "含从多" in text
+
+
+def proposal_rules(app, pid) -> dict:
+    from votes.services.lifecycle import get_proposal
+
+    with app.app_context():
+        return dict(get_proposal(pid).rules)

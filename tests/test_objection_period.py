@@ -34,6 +34,11 @@ def test_objection_days_setting_default_refusals_and_audit(app, runner):
 
 def test_objection_period_ends_exactly_at_its_hour(app, runner, tmp_path, client):
     pid = open_vote(app, runner, tmp_path, "objection_days=3")
+    with app.app_context():
+        from votes.services.lifecycle import get_proposal
+        from votes.services.notices import rule_sentence
+
+        assert "业主可在 3 日内提出异议" in rule_sentence(get_proposal(pid).rules)
     vote(runner, tmp_path, pid, ALL_AGREE)
     early = runner.invoke(args=["proposal", "objection", pid, *unit_args("A"), "--text", "太早",
                                 "--evidence", scan(tmp_path)])
