@@ -180,7 +180,9 @@ def _result_text(p, t) -> str:
         if o.follow is not None:
             text += f"（仅计选票 real ballots only: {'通过' if o.ballots_passed else '未通过'}）"
         if o.preliminary:
-            text = "初步结果 preliminary: " + text + "，异议期中 open to objections"
+            when = "异议期中 open to objections" if o.period_open else \
+                "异议期已结束，待答复 period over, objections awaiting answers"
+            text = f"初步结果 preliminary: {text}，{when}"
         return text
     from votes.services.lifecycle import STATE_EN, STATE_ZH
 
