@@ -155,3 +155,26 @@ def test_owner_files_an_objection_with_their_voting_link(app, runner, tmp_path, 
     board = client.get(f"/p/{uid}").get_data(as_text=True)
     assert "公告张贴时间太短" in board and "异议期" in board
     assert client.get("/v/not-a-token/objection").status_code == 404
+
+
+def test_board_warns_when_a_stored_text_no_longer_matches_the_chain(app, runner, tmp_path,
+                                                                   client):
+    pid = open_vote(app, runner, tmp_path, "objection_days=1")
+    vote(runner, tmp_path, pid, ALL_AGREE)
+    close_at_end(app, runner, pid)
+    at(app, END + timedelta(hours=1))
+    filed = runner.invoke(args=["proposal", "objection", pid, *unit_args("B"), "--text",
+                                "原文", "--evidence", scan(tmp_path)])
+    assert filed.exit_code == 0, filed.output
+    uid = show(runner, pid)["uid"]
+    assert "mismatch" not in client.get(f"/p/{uid}").get_data(as_text=True)
+    with app.app_context():
+        from sqlalchemy import update
+
+        from votes.extensions import db
+        from votes.models import Objection
+
+        db.session.execute(update(Objection).values(text="被改过的文字"))
+        db.session.commit()
+    board = client.get(f"/p/{uid}").get_data(as_text=True)
+    assert "与记录链上的摘要不符" in board

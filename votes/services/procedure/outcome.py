@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from votes.core.follow import decided
+from votes.core.objection import text_digest
 from votes.core.procedure import objection_days
 from votes.models import Proposal
 from votes.services.procedure.common import close_entry, entries_of
@@ -22,6 +23,8 @@ class Outcome:
     final: dict | None         # the result entry's body once published (objection period)
     objections: tuple = ()     # Objection rows
     period_open: bool = False  # objections can be filed now
+    # Entry positions whose stored text no longer hashes to the digest on the chain.
+    mismatched: frozenset = frozenset()
 
     @property
     def preliminary(self) -> bool:
@@ -47,7 +50,24 @@ def outcome(proposal: Proposal) -> Outcome | None:
         return None
     body = close.entry["body"]
     results = entries_of(proposal, "result")
+    rows = tuple(objections(proposal))
     return Outcome(bool(body["tally"]["passed"]), body.get("follow"), decided(body),
                    objection_days(proposal.rules or {}), period_end(proposal),
                    results[0].entry["body"] if results else None,
-                   tuple(objections(proposal)), in_period(proposal, clock.now()))
+                   rows, in_period(proposal, clock.now()), _mismatched(proposal, rows))
+
+
+def _mismatched(proposal: Proposal, rows) -> frozenset:
+    """Texts that differ from what the chain bound (the database was altered)."""
+    if not rows:
+        return frozenset()
+    on_chain = {s.seq: s.entry["body"]["text"]
+                for s in entries_of(proposal, "objection", "answer")}
+    bad = set()
+    for row in rows:
+        if on_chain.get(row.seq) != text_digest(row.text):
+            bad.add(row.seq)
+        if row.answer_seq is not None and \
+                on_chain.get(row.answer_seq) != text_digest(row.answer_text or ""):
+            bad.add(row.answer_seq)
+    return frozenset(bad)
