@@ -3,10 +3,8 @@ the ballots and judged as the community's rules say; checked offline (§18)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from tests.procedure_world import (AREA, END, T0, at, chain_entries, close_at_end,
-                                   export_and_verify, open_vote, scan, show, unit_args, vote)
+from tests.procedure_world import (AREA, chain_entries, close_at_end, export_and_verify,
+                                   open_vote, scan, show, unit_args, vote)
 
 
 def deliver(runner, tmp_path, pid, voter, *, method="hand", when="2026-11-25T10:00"):

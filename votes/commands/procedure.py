@@ -8,7 +8,6 @@ import click
 
 from votes.commands import domain_errors
 from votes.commands.proposal import proposal_cli
-from votes.core.numbers import format_area
 
 
 def _evidence(path: str | None):
