@@ -1,4 +1,4 @@
-"""A community with rules of procedure and an open proposal, through the CLI (tests of §17/§18)."""
+"""A community with rules of procedure and an open proposal, through the CLI (tests of §17/§19)."""
 
 from __future__ import annotations
 

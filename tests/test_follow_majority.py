@@ -1,5 +1,5 @@
 """Follow the majority (从多): off by default, only with proved delivery, reported apart from
-the ballots and judged as the community's rules say; checked offline (§18)."""
+the ballots and judged as the community's rules say; checked offline (§19)."""
 
 from __future__ import annotations
 

@@ -354,7 +354,7 @@ def vectors() -> list[tuple[str, str, bytes, str, list[str]]]:
 
 
 def _procedure_vectors():
-    """§17 and §18 (docs/examples/procedure_vectors.py)."""
+    """§17 and §19 (docs/examples/procedure_vectors.py)."""
     spec = importlib.util.spec_from_file_location("procedure_vectors",
                                                   HERE / "procedure_vectors.py")
     module = importlib.util.module_from_spec(spec)

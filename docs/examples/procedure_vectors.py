@@ -1,4 +1,4 @@
-"""Test vectors for the objection period (§17) and 从多 (§18), built by make_vectors.py
+"""Test vectors for the objection period (§17) and 从多 (§19), built by make_vectors.py
 from the worked example: the same roll and ballots, rules with these settings."""
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def procedure_vectors(mv) -> list[tuple[str, str, bytes, str, list[str]]]:
         v.append((name, rule, data, outcome, list(steps)))
 
     full = _plan(mv, [_delivery()], follow_majority="full")
-    add("follow-majority", "§18: 从多 in full mode; the ballots alone fail, with the follower "
+    add("follow-majority", "§19: 从多 in full mode; the ballots alone fail, with the follower "
         "the vote passes", full, "verified", edit=_with_follow(mv, "full"))
 
     def mixed(body):
@@ -78,13 +78,13 @@ def procedure_vectors(mv) -> list[tuple[str, str, bytes, str, list[str]]]:
         body["tally"]["participating_headcount"] += 1
     add("follow-mixed-into-tally", "7.4: a follower counted as a ballot in the close's tally",
         full, steps=["7.4"], edit=_with_follow(mv, "full", mixed))
-    add("follow-figures-changed", "18.3: the 从多 figures must recompute", full,
-        steps=["18.3"], edit=_with_follow(mv, "full", lambda b: b["follow"].update(area=1)))
-    add("follow-without-rule", "18.2: no 从多 figures where the rules do not adopt it",
-        _plan(mv, [_delivery()]), steps=["18.2"], edit=_with_follow(mv, "full"))
+    add("follow-figures-changed", "19.3: the 从多 figures must recompute", full,
+        steps=["19.3"], edit=_with_follow(mv, "full", lambda b: b["follow"].update(area=1)))
+    add("follow-without-rule", "19.2: no 从多 figures where the rules do not adopt it",
+        _plan(mv, [_delivery()]), steps=["19.2"], edit=_with_follow(mv, "full"))
     late = _plan(mv, follow_majority="full") + [_delivery("2026-12-08T01:00:00Z")]
-    add("delivery-after-end", "18.1: deliveries are recorded in the voting window", late,
-        steps=["18.1"], edit=_with_follow(mv, "full"))
+    add("delivery-after-end", "19.1: deliveries are recorded in the voting window", late,
+        steps=["19.1"], edit=_with_follow(mv, "full"))
 
     period = _plan(mv, [_delivery()], objection_days=3)
     add("objection-period", "§17: an objection, its answer and the final result",

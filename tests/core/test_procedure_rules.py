@@ -1,4 +1,4 @@
-"""Pure rules of §17 and §18: settings, 从多 judgement, the period's end, the final result."""
+"""Pure rules of §17 and §19: settings, 从多 judgement, the period's end, the final result."""
 
 from __future__ import annotations
 

@@ -55,7 +55,7 @@ MATTERS = Enum(("use_fund", "raise_fund", "rebuild", "change_use", "other"))
 RULES = {"matter": MATTERS, "approval_base": Enum(("participating", "total")),
          "quorum_area": THRESHOLD, "quorum_headcount": THRESHOLD,
          "approval_area": THRESHOLD, "approval_headcount": THRESHOLD}
-# Objection period (§17) and 从多 (§18), frozen with the thresholds.
+# Objection period (§17) and 从多 (§19), frozen with the thresholds.
 RULES |= {"objection_days": "uint", "follow_majority": Enum(("off", "quorum", "full"))}
 CHECK = {"name": Enum(("quorum_area", "quorum_headcount", "approval_area",
                        "approval_headcount")),
@@ -100,7 +100,7 @@ BALLOT = {"voter": "str", "units": ["str"], "commitment": "str", "channel": "str
 # A device key registered before the ballots it signs (docs §14); alg and proof checked in 6.9.
 DEVICE_ENTRY = {"voter": "str", "alg": "str", "public_key": "str", "proof": "str"}
 OPENING = {"seq": "uint", "choice": "str", "salt": "str"}
-# 从多 figures, reported apart from the ballots' tally (§18); null where not adopted.
+# 从多 figures, reported apart from the ballots' tally (§19); null where not adopted.
 FOLLOW = {"mode": Enum(("quorum", "full")), "voters": ["str"], "area": "uint",
           "headcount": "uint", "majority": Nullable(Enum(("agree", "disagree", "abstain"))),
           "participating_area": "uint", "participating_headcount": "uint",
@@ -108,7 +108,7 @@ FOLLOW = {"mode": Enum(("quorum", "full")), "voters": ["str"], "area": "uint",
           "passed": "bool", "checks": [CHECK]}
 CLOSE = {"tally": TALLY, "counted": ["uint"], "openings": [OPENING], "follow": Nullable(FOLLOW)}
 BODIES = {"genesis": GENESIS, "device": DEVICE_ENTRY, "ballot": BALLOT, "close": CLOSE}
-# A proved delivery of the notice (§18), an objection, its answer, the final result (§17).
+# A proved delivery of the notice (§19), an objection, its answer, the final result (§17).
 BODIES |= {
     "delivery": {"voter": "str", "method": Enum(("hand", "registered_mail", "electronic")),
                  "delivered_at": "time", "evidence": "hex64", "entered_by": "str"},

@@ -20,7 +20,7 @@ from votes.core.commitment import Opening, is_hex64, openings_list
 VERSION = 1
 GENESIS_PREV = "0" * 64
 KINDS = ("genesis", "device", "ballot", "close")
-KINDS += ("delivery", "objection", "answer", "result")  # §18 从多, §17 objections
+KINDS += ("delivery", "objection", "answer", "result")  # §19 从多, §17 objections
 # Kinds that may follow the close entry (what happens after the vote: objections, the final
 # result, the works and the money). Anything else after the close fails step 7.2. Each such
 # kind is appended here and to KINDS, its body typed in bundle_types.BODIES, and checked by
@@ -133,7 +133,7 @@ def ballot_body(*, voter: str, units: Sequence[str], commitment: str, channel: s
 def close_body(tally: dict, counted: Sequence[int], openings: Iterable[Opening],
                follow: dict | None = None) -> dict:
     """The tally, the counted ballots, and the opening of each counted ballot's commitment;
-    `follow`: the 从多 figures, apart from the ballots (§18), or None where not adopted."""
+    `follow`: the 从多 figures, apart from the ballots (§19), or None where not adopted."""
     return {"tally": tally, "counted": sorted(counted), "openings": openings_list(openings),
             "follow": follow}
 

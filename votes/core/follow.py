@@ -1,6 +1,6 @@
 """Follow the majority (从多): non-voters whose notice delivery is proved, counted apart.
 
-Where a community's rules adopt 从多 (docs/verification.md §18), staff record each proved
+Where a community's rules adopt 从多 (docs/verification.md §19), staff record each proved
 delivery of the notice as a `delivery` entry before the close. At the close, every voter of
 the roll with such an entry and no ballot is a *follower*. Followers are never ballots: the
 close's `tally` stays the count of real ballots, and the close's `follow` reports the

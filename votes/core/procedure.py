@@ -1,6 +1,6 @@
 """Rules of procedure that change how a vote ends: an objection period and 从多.
 
-Both are community settings frozen into the genesis `rules` (docs/verification.md §17, §18),
+Both are community settings frozen into the genesis `rules` (docs/verification.md §17, §19),
 each with the Civil Code's default: no objection period (the result is final at the close)
 and no "follow the majority" (only real ballots count).
 """

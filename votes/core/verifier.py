@@ -54,7 +54,7 @@ def verify_bundle(source, *, head: str | None = None,
     run.guarded("6.1", _check_ballots, b, run)
     tally, interim = (run.guarded("7.1", _check_close, b, genesis, run) or (None, False))
     run.guarded("17.1", check_objections, b, genesis, run)
-    run.guarded("18.1", check_follow, b, genesis, tally, run)
+    run.guarded("19.1", check_follow, b, genesis, tally, run)
     if head is not None:
         wanted = head.strip().lower()
         if wanted not in b.digests:

@@ -49,7 +49,7 @@ class Report:
     skipped: tuple[Skipped, ...] = ()
     witnessed: object = None   # verifier_witness.Witnessed, with --witness-keys
     receipts: int = 0          # receipts checked (step 11)
-    procedure: tuple[str, ...] = ()  # 从多 figures, objections, final result (§17, §18)
+    procedure: tuple[str, ...] = ()  # 从多 figures, objections, final result (§17, §19)
 
     @property
     def ok(self) -> bool:

@@ -79,7 +79,7 @@ def rule_sentence(rules: dict) -> str:
 
 
 def procedure_sentence(rules: dict) -> str:
-    """What owners must be told before voting about 从多 and the objection period (§17, §18)."""
+    """What owners must be told before voting about 从多 and the objection period (§17, §19)."""
     from votes.core.procedure import follow_mode, objection_days
 
     text = ""

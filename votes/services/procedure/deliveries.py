@@ -1,4 +1,4 @@
-"""Proved deliveries of the notice and the 从多 figures at the close (docs §18).
+"""Proved deliveries of the notice and the 从多 figures at the close (docs §19).
 
 Staff record, per voter, how and when the notice reached the owner, with a scan of the
 proof; each record is a `delivery` chain entry before the close. Only where the community's
