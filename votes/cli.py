@@ -105,6 +105,7 @@ def _app_commands() -> tuple[click.Command, ...]:
     from votes.commands.doctor import doctor
     from votes.commands.proposal import (ballots_cli, export, keys_cli, notices, proposal_cli,
                                          tick)
+    from votes.commands import procedure  # noqa: F401 - adds delivery/objection/answer
     from votes.commands.roll import community_cli, roll_cli
     from votes.commands.staff import users_cli
     from votes.commands.works import works_cli

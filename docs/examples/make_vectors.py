@@ -89,12 +89,13 @@ def seal(items, *, proposal=None, roll=None, rules=None, close="2026-12-08T01:00
     return sealed
 
 
-def files_of(sealed, *, proposal=None, roll=None, key=ex.SERVER) -> dict[str, bytes]:
+def files_of(sealed, *, proposal=None, roll=None, key=ex.SERVER,
+             created_at=CREATED) -> dict[str, bytes]:
     out = io.BytesIO()
     kid = signing.key_id(key.public_key())
     write_bundle(out, proposal=proposal or ex.PROPOSAL, roll=roll or ex.ROLL, chain=sealed,
                  private_key=key, keyring=signing.KeyRing({kid: key.public_key()}),
-                 created_at=CREATED)
+                 created_at=created_at)
     with zipfile.ZipFile(io.BytesIO(out.getvalue())) as z:
         return {n: z.read(n) for n in z.namelist()}
 
@@ -351,6 +352,7 @@ def vectors() -> list[tuple[str, str, bytes, str, list[str]]]:
     add("resigned-by-another-key", "3.3: ballots flipped and re-signed with another key",
         zipped(flipped), steps=["3.3"])
     _sibling("correction_vectors").add_correction_vectors(add, SimpleNamespace(**globals()))
+    v += _procedure_vectors()
     return v
 
 
@@ -360,6 +362,12 @@ def _sibling(name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _procedure_vectors():
+    """§17 and §19 (docs/examples/procedure_vectors.py)."""
+    return _sibling("procedure_vectors").procedure_vectors(
+        SimpleNamespace(ex=ex, plan=plan, seal=seal, files_of=files_of, zipped=zipped))
 
 
 def add_device_vectors(add) -> None:

@@ -161,6 +161,10 @@ def show(proposal: str, as_json: bool) -> None:
         if p.state == "voting":
             result += "；各户意见在表决结束时公开 (choices are sealed until the close)"
         click.echo(f"法定人数 Quorum: {quorum}   结果 Result: {result}")
+    from votes.commands.procedure import procedure_lines
+
+    for line in procedure_lines(p):
+        click.echo(line)
     if p.state == "withdrawn" and p.withdraw_reason:
         click.echo(f"撤回原因 Reason for withdrawal: {p.withdraw_reason}")
     if p.chain_head:
@@ -169,7 +173,17 @@ def show(proposal: str, as_json: bool) -> None:
 
 def _result_text(p, t) -> str:
     if p.state in ("closed", "published"):
-        return "通过 PASSED" if t.passed else "未通过 NOT PASSED"
+        from votes.services.procedure.outcome import outcome
+
+        o = outcome(p)
+        text = "通过 PASSED" if o.result_passed else "未通过 NOT PASSED"
+        if o.follow is not None:
+            text += f"（仅计选票 real ballots only: {'通过' if o.ballots_passed else '未通过'}）"
+        if o.preliminary:
+            when = "异议期中 open to objections" if o.period_open else \
+                "异议期已结束，待答复 period over, objections awaiting answers"
+            text = f"初步结果 preliminary: {text}，{when}"
+        return text
     from votes.services.lifecycle import STATE_EN, STATE_ZH
 
     return {"publicity": "公示中，尚未表决 in publicity, voting not started",

@@ -35,7 +35,8 @@ def community_list() -> None:
 @click.option("--matter", default="use_fund", show_default=True)
 @click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="quorum_area, quorum_headcount, approval_area, approval_headcount "
-                   "(e.g. '>=2/3'), approval_base (participating|total), publicity_days")
+                   "(e.g. '>=2/3'), approval_base (participating|total), publicity_days, "
+                   "objection_days (0-30, 0 = none), follow_majority (off|quorum|full)")
 @domain_errors
 def community_rules(code: str, matter: str, settings: tuple[str, ...]) -> None:
     """Show or tighten a community's rules of procedure (never below the Civil Code)."""
@@ -48,7 +49,9 @@ def community_rules(code: str, matter: str, settings: tuple[str, ...]) -> None:
     click.echo(f"{code} {matter}: quorum {current.quorum_area} area, "
                f"{current.quorum_headcount} headcount; approval {current.approval_area} area, "
                f"{current.approval_headcount} headcount of {current.approval_base}; "
-               f"publicity at least {rules.get('publicity_days', 7)} days")
+               f"publicity at least {rules.get('publicity_days', 7)} days; "
+               f"objection period {rules.get('objection_days', 0)} days; "
+               f"follow the majority (从多) {rules.get('follow_majority', 'off')}")
 
 
 @community_cli.command("contact")

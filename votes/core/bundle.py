@@ -14,6 +14,7 @@ from votes.core.canonical import canonical_bytes, digest_hex
 from votes.core.cells import safe_row
 from votes.core.chain import POST_CLOSE_KINDS, SealedEntry, counted_ballots
 from votes.core.counting import electorate_from_frozen
+from votes.core.procedure_report import after_close_report
 from votes.core.numbers import format_area
 from votes.core.roll import AreaBasis, UnitRecord
 from votes.core.rules import Matter, Rules
@@ -69,7 +70,7 @@ def write_bundle(target, *, proposal: dict, roll: dict, chain: Sequence[SealedEn
     if not chain or chain[0].entry["kind"] != "genesis":
         raise ValueError("a bundle needs a chain that starts with its genesis")
     last = chain[-1]
-    close = closing_entry(chain)
+    close = closing_entry(chain)  # entries may follow it (objections, the final result)
     if close is not None:
         tally = dict(close.entry["body"]["tally"], final=True)
     else:  # voting is open: choices stay sealed, so only the turnout
@@ -81,7 +82,8 @@ def write_bundle(target, *, proposal: dict, roll: dict, chain: Sequence[SealedEn
         "chain.jsonl": b"".join(s.to_line() + b"\n" for s in chain),
         "tally.json": canonical_bytes(tally),
         "ballots.csv": _ballots_csv(roll, chain),
-        "report.txt": render_report(proposal, tally, last.digest, len(chain)).encode("utf-8"),
+        "report.txt": (render_report(proposal, tally, last.digest, len(chain))
+                       + after_close_report(chain)).encode("utf-8"),
     }
     if witness:
         files["witness.jsonl"] = b"".join(canonical_bytes(c) + b"\n" for c in witness)
@@ -101,11 +103,14 @@ def write_bundle(target, *, proposal: dict, roll: dict, chain: Sequence[SealedEn
     return last.digest
 
 
+def closing_entry(chain: Sequence[SealedEntry]) -> SealedEntry | None:
+    return next((s for s in reversed(chain) if s.entry["kind"] == "close"), None)
+
+
 def _ballots_csv(roll: dict, chain: Sequence[SealedEntry]) -> bytes:
     units = {u["unit_id"]: u for u in roll["units"]}
     counted = {s.digest for s in counted_ballots(chain).values()}
-    sealed_close = closing_entry(chain)
-    close = sealed_close.entry if sealed_close is not None else {}
+    close = getattr(closing_entry(chain), "entry", {})
     revealed = {o["seq"]: Choice(o["choice"]) for o in close.get("body", {}).get("openings", [])}
     out = io.StringIO()
     writer = csv.writer(out)

@@ -55,6 +55,8 @@ MATTERS = Enum(("use_fund", "raise_fund", "rebuild", "change_use", "other"))
 RULES = {"matter": MATTERS, "approval_base": Enum(("participating", "total")),
          "quorum_area": THRESHOLD, "quorum_headcount": THRESHOLD,
          "approval_area": THRESHOLD, "approval_headcount": THRESHOLD}
+# Objection period (§17) and 从多 (§19), frozen with the thresholds.
+RULES |= {"objection_days": "uint", "follow_majority": Enum(("off", "quorum", "full"))}
 CHECK = {"name": Enum(("quorum_area", "quorum_headcount", "approval_area",
                        "approval_headcount")),
          "threshold": THRESHOLD, "part": "uint", "whole": "uint", "needed": "uint",
@@ -100,7 +102,13 @@ BALLOT_CORRECTION = {**BALLOT, "correction": {"corrects": "uint", "reason": "str
 # A device key registered before the ballots it signs (docs §14); alg and proof checked in 6.9.
 DEVICE_ENTRY = {"voter": "str", "alg": "str", "public_key": "str", "proof": "str"}
 OPENING = {"seq": "uint", "choice": "str", "salt": "str"}
-CLOSE = {"tally": TALLY, "counted": ["uint"], "openings": [OPENING]}
+# 从多 figures, reported apart from the ballots' tally (§19); null where not adopted.
+FOLLOW = {"mode": Enum(("quorum", "full")), "voters": ["str"], "area": "uint",
+          "headcount": "uint", "majority": Nullable(Enum(("agree", "disagree", "abstain"))),
+          "participating_area": "uint", "participating_headcount": "uint",
+          "agree_area": "uint", "agree_headcount": "uint", "quorum_met": "bool",
+          "passed": "bool", "checks": [CHECK]}
+CLOSE = {"tally": TALLY, "counted": ["uint"], "openings": [OPENING], "follow": Nullable(FOLLOW)}
 BODIES = {"genesis": GENESIS, "device": DEVICE_ENTRY, "ballot": BALLOT, "close": CLOSE}
 # After a passed vote (§18): a works entry's data is typed by its stage in step 18.1.
 WORKS = {"stage": Enum(("contract", "payment", "acceptance", "settlement")), "data": dict}
@@ -116,6 +124,17 @@ EMERGENCY = {"category": Enum(("elevator", "fire", "leak", "facade")),
              "applicant": Enum(("committee", "property_company")), "reason": "str",
              "evidence": ["hex64"]}
 BODIES.update({"works": WORKS, "emergency": EMERGENCY})
+
+# A proved delivery of the notice (§19), an objection, its answer, the final result (§17).
+BODIES |= {
+    "delivery": {"voter": "str", "method": Enum(("hand", "registered_mail", "electronic")),
+                 "delivered_at": "time", "evidence": "hex64", "entered_by": "str"},
+    "objection": {"voter": "str", "text": "hex64", "channel": Enum(("online", "staff")),
+                  "entered_by": Nullable("str"), "evidence": Nullable("hex64")},
+    "answer": {"objection": "uint", "decision": Enum(("rejected", "noted", "upheld")),
+               "text": "hex64", "answered_by": "str"},
+    "result": {"close": "uint", "preliminary_passed": "bool", "passed": "bool",
+               "objections": ["uint"], "answers": ["uint"]}}
 ENTRY = {"v": "uint", "proposal": "str", "seq": "uint", "prev": "hex64",
          "kind": Enum(tuple(BODIES)), "time": "time", "key_id": "str", "body": dict}
 SEALED = {"digest": "hex64", "entry": ENTRY, "sig": "str"}

@@ -13,18 +13,20 @@ from typing import Iterable, Sequence
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from votes.core import signing
+from votes.core import procedure, signing
 from votes.core.canonical import canonical_bytes, canonical_digest
 from votes.core.commitment import Opening, is_hex64, openings_list
 
 VERSION = 1
 GENESIS_PREV = "0" * 64
 KINDS = ("genesis", "device", "ballot", "close") + ("works", "emergency")
+KINDS += ("delivery", "objection", "answer", "result")  # §19 从多, §17 objections
 # Kinds that may follow the close entry (what happens after the vote: objections, the final
 # result, the works and the money). Anything else after the close fails step 7.2. Each such
 # kind is appended here and to KINDS, its body typed in bundle_types.BODIES, and checked by
 # its own verifier module.
 POST_CLOSE_KINDS: tuple[str, ...] = () + ("works",)
+POST_CLOSE_KINDS += ("objection", "answer", "result")  # §17
 CHANNELS = ("online", "paper", "proxy")
 DEVICE_ALG = "ECDSA-P256-SHA256"
 # How the owner passed the second factor before registering a device key (§14 of the spec).
@@ -89,7 +91,10 @@ def next_entry(prev: SealedEntry | None, *, proposal: str, kind: str, time: str,
 
 
 def genesis_body(proposal: dict, roll: dict, rules: dict) -> dict:
-    """Binds the proposal (with document digests), the frozen roll, rules and window."""
+    """Binds the proposal (with document digests), the frozen roll, rules and window.
+
+    Rules of procedure left out of `rules` take their defaults (votes.core.procedure)."""
+    rules = {**procedure.DEFAULTS, **rules}
     return {"proposal_digest": canonical_digest(proposal), "roll_digest": canonical_digest(roll),
             "rules": rules, "total_area": roll["total_area"],
             "total_headcount": roll["total_headcount"], "voting_start": proposal["voting_start"],
@@ -125,9 +130,12 @@ def ballot_body(*, voter: str, units: Sequence[str], commitment: str, channel: s
             "device": device, "entered_by": entered_by, "evidence": evidence}
 
 
-def close_body(tally: dict, counted: Sequence[int], openings: Iterable[Opening]) -> dict:
-    """The tally, the counted ballots, and the opening of each counted ballot's commitment."""
-    return {"tally": tally, "counted": sorted(counted), "openings": openings_list(openings)}
+def close_body(tally: dict, counted: Sequence[int], openings: Iterable[Opening],
+               follow: dict | None = None) -> dict:
+    """The tally, the counted ballots, and the opening of each counted ballot's commitment;
+    `follow`: the 从多 figures, apart from the ballots (§19), or None where not adopted."""
+    return {"tally": tally, "counted": sorted(counted), "openings": openings_list(openings),
+            "follow": follow}
 
 
 def counted_ballots(entries: Iterable[SealedEntry]) -> dict[str, SealedEntry]:

@@ -17,6 +17,8 @@ from votes.core.verifier_integrity import (_check_digests, _check_links, _check_
 from votes.core.verifier_report import (EXIT_CODES, FAILED, IN_PROGRESS, UNANCHORED,
                                         VERIFIED, Failure, Report)
 from votes.core.verifier_correction import check_corrections
+from votes.core.verifier_follow import check_follow
+from votes.core.verifier_objection import after_close_lines, check_objections
 from votes.core.verifier_vote import _check_ballots, _check_close, _check_genesis
 from votes.core.verifier_witness import check_receipt, check_witness
 from votes.core.verifier_works import check_emergency, check_works, is_emergency
@@ -58,6 +60,8 @@ def verify_bundle(source, *, head: str | None = None,
         tally, interim = None, False
     else:
         tally, interim = (run.guarded("7.1", _check_close, b, genesis, run) or (None, False))
+    run.guarded("17.1", check_objections, b, genesis, run)
+    run.guarded("19.1", check_follow, b, genesis, tally, run)
     run.guarded("18.1", check_works, b, run)
     if head is not None:
         wanted = head.strip().lower()
@@ -69,7 +73,9 @@ def verify_bundle(source, *, head: str | None = None,
         run.guarded("11.1", check_receipt, b, number, receipt, run)
     run.guarded("4.4", run.check_signatures)
     report = _report(b, anchor, run, tally, interim)
-    return dataclasses.replace(report, witnessed=witnessed, receipts=len(receipts))
+    procedure = run.guarded("17.1", after_close_lines, b) or ()
+    return dataclasses.replace(report, witnessed=witnessed, receipts=len(receipts),
+                               procedure=procedure)
 
 
 def _report(b: _Bundle, anchor: Anchor, run: _Run, tally, interim: bool) -> Report:

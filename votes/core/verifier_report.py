@@ -49,6 +49,7 @@ class Report:
     skipped: tuple[Skipped, ...] = ()
     witnessed: object = None   # verifier_witness.Witnessed, with --witness-keys
     receipts: int = 0          # receipts checked (step 11)
+    procedure: tuple[str, ...] = ()  # 从多 figures, objections, final result (§17, §19)
 
     @property
     def ok(self) -> bool:
@@ -108,7 +109,10 @@ class Report:
             elif self.outcome == FAILED:
                 lines.append("结果 result: 无法确认 / cannot be confirmed (verification failed)")
             else:
-                lines.append(f"结果 result: {'通过 PASSED' if t.passed else '未通过 NOT PASSED'}")
+                alone = "（仅计选票 ballots alone）" if self.procedure else ""
+                lines.append(f"结果{alone} result: "
+                             f"{'通过 PASSED' if t.passed else '未通过 NOT PASSED'}")
+        lines += [line for line in self.procedure if line]
         lines += [str(f) for f in self.failures]
         lines += [str(s) for s in self.skipped]
         lines.append(f"结论 verdict: {self.verdict()}")
@@ -125,4 +129,4 @@ class Report:
                              for f in self.failures],
                 "skipped": [{"step": s.step, "reason": s.reason} for s in self.skipped],
                 "witnessed": self.witnessed.to_json() if self.witnessed is not None else None,
-                "receipts": self.receipts}
+                "receipts": self.receipts, "procedure": list(self.procedure)}

@@ -60,8 +60,8 @@ def check_witness(b: _Bundle, witnesses: signing.KeyRing | None, run: _Run,
         if cosigs:
             run.skip("10.2–10.3", "no --witness-keys given: cosignatures not checked")
         return None
-    # The close, also when entries allowed after it (§18) follow it.
-    close = next((e for _, e in b.entries("close")), None)
+    closes = b.entries("close")  # entries may follow it (objections, §17)
+    close = closes[0][1] if closes else None
     names, longest, before = set(), 0, 0
     unknown = 0
     for where, cosig in cosigs:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from votes.core import works
+from votes.core import follow, works
 from votes.core.bundle_types import WORKS_DATA, type_errors
 from votes.core.verifier_base import _Bundle, _Run
 
@@ -116,9 +116,14 @@ def _check_after_decision(b: _Bundle, first: int, run: _Run) -> None:
     if not closes or closes[0][0] > first:
         run.fail("18.2", "a works entry before the vote was closed", first)
         return
-    if closes[0][1]["body"]["tally"]["passed"] is not True:
+    if not follow.decided(closes[0][1]["body"]):  # by 从多 where adopted (§19)
         run.fail("18.2", "works recorded although the vote did not pass", first)
     results = b.entries("result")  # a final result after an objection period, if any
+    geneses = b.entries("genesis")
+    rules = geneses[0][1]["body"]["rules"] if geneses else {}
+    if not results and rules.get("objection_days"):
+        run.fail("18.2", "works recorded before the final result of the objection period",
+                 first)
     if results:
         n, last = results[-1]
         if first < n:

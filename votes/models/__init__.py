@@ -5,6 +5,7 @@ from votes.models.base import Base, utcnow
 from votes.models.chain import Ballot, ChainEntry, Evidence, ServerKey, Verification
 from votes.models.community import Community
 from votes.models.money import FundDebit
+from votes.models.objection import Objection
 from votes.models.proposal import (FrozenUnit, FrozenVoter, Proposal, ProposalDocument,
                                    ProposalItem)
 from votes.models.roll import Owner, Ownership, Unit
@@ -14,5 +15,5 @@ from votes.models.witness import WitnessCosignature
 __all__ = ["AuditEntry", "Ballot", "Base", "ChainEntry", "Community", "DeviceKey", "Evidence", "FrozenUnit", "FundDebit",
            "FrozenVoter", "Owner", "Ownership", "Proposal", "ProposalDocument", "ProposalItem",
            "ServerKey", "StaffCommunity", "StaffUser", "Unit", "Verification", "Visit",
-           "VoterAccess", "LobbyFailure", "WitnessCosignature",
+           "VoterAccess", "LobbyFailure", "WitnessCosignature", "Objection",
            "utcnow"]

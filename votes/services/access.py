@@ -121,6 +121,12 @@ class DeadEnd(DomainError):
         self.until = until
 
 
+def link_access(token: str) -> VoterAccess | None:
+    """The voter access of a voting link, whatever the proposal's state (objections use the
+    same link after the close)."""
+    return db.session.scalar(select(VoterAccess).where(VoterAccess.token_hash == _hash(token)))
+
+
 def resolve_link(token: str) -> tuple[Proposal, VoterAccess]:
     access = db.session.scalar(select(VoterAccess).where(VoterAccess.token_hash == _hash(token)))
     if access is None:

@@ -21,6 +21,7 @@ class BoardView:
     ballots: int
     lookup: ReceiptLookup | None
     witnessed: tuple = ()  # each witness's longest cosigned head (WitnessCosignature)
+    outcome: object = None  # procedure.outcome.Outcome after the close (从多, objections)
 
     @property
     def final(self) -> bool:
@@ -41,7 +42,7 @@ def board_view(uid: str, receipt: str = "") -> BoardView:
     from votes.services.witness import latest_cosignatures
 
     return BoardView(proposal, figures.turnout, figures.tally, figures.ballots, lookup,
-                     tuple(latest_cosignatures(proposal)))
+                     tuple(latest_cosignatures(proposal)), figures.outcome)
 
 
 def open_boards() -> list[Proposal]:

@@ -10,6 +10,7 @@ from votes.i18n import _
 from votes.models import Community
 from votes.services import audit
 from votes.services.errors import DomainError, NotFound
+from votes.i18n import _
 from votes.services.tx import unit_of_work
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -62,7 +63,8 @@ def set_rules(code: str, matter: str, settings: dict[str, str], actor: str = "cl
     except ValueError:
         raise DomainError(f"表决事项类型 '{matter}' 无效 (unknown matter)") from None
     rules = dict(community.rules or {})
-    thresholds = {k: v for k, v in settings.items() if k != "publicity_days"}
+    thresholds = {k: v for k, v in settings.items()
+                  if k != "publicity_days" and k not in PROCEDURE_SETTINGS}
     try:
         merged = {**rules.get(matter_value, {}), **thresholds}
         community_rules(Matter(matter_value), merged)
@@ -74,11 +76,34 @@ def set_rules(code: str, matter: str, settings: dict[str, str], actor: str = "cl
         if not str(days).isdigit() or int(days) < 7:
             raise DomainError("公示期不能少于 7 天 (publicity_days must be at least 7)")
         rules["publicity_days"] = int(days)
+    rules.update(procedure_settings(settings))
     with unit_of_work() as session:
         community.rules = rules
         audit.record(session, actor, "community.rules", community_id=community.id, target=code,
                      details={"matter": matter_value, **{k: str(v) for k, v in settings.items()}})
     return rules
+
+
+PROCEDURE_SETTINGS = ("objection_days", "follow_majority")
+
+
+def procedure_settings(settings: dict) -> dict:
+    """The objection period and 从多 among settings, checked (DomainError for a bad value)."""
+    from votes.core.procedure import MAX_OBJECTION_DAYS, check_setting
+
+    checked = {}
+    for name in PROCEDURE_SETTINGS:
+        if name not in settings:
+            continue
+        try:
+            checked[name] = check_setting(name, settings[name])
+        except ValueError:
+            if name == "objection_days":
+                raise DomainError(_("异议期天数应为 0 至 %(n)d 的整数（0 表示不设异议期）。",
+                                    n=MAX_OBJECTION_DAYS)) from None
+            raise DomainError(_("从多规则应为 off（不采用）、quorum（只计入参与）或 full"
+                                "（计入参与并随多数意见）之一。")) from None
+    return checked
 
 
 def parse_settings(items) -> dict[str, str]:

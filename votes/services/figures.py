@@ -27,6 +27,14 @@ class ProposalFigures:
     turnout: Turnout
     tally: Tally | None  # None until the close: choices stay sealed while voting is open
     ballots: int
+    outcome: object = None  # procedure.outcome.Outcome once revealed: 从多, objection period
+
+    @property
+    def passed(self) -> bool | None:
+        """The decision: by 从多 where adopted, the final result after an objection period."""
+        if self.tally is None:
+            return None
+        return self.outcome.result_passed if self.outcome is not None else self.tally.passed
 
     def to_json(self) -> dict:
         p = self.proposal
@@ -37,7 +45,16 @@ class ProposalFigures:
             "voting_start": p.voting_start.isoformat(), "voting_end": p.voting_end.isoformat(),
             "chain_head": p.chain_head, "chain_length": p.chain_length, "ballots": self.ballots,
             "revealed": self.tally is not None, **figures,
+            **({"outcome": outcome_json(self.outcome)} if self.outcome is not None else {}),
         }
+
+
+def outcome_json(o) -> dict:
+    """The decision beside the ballots' tally: 从多 figures and the objection period."""
+    return {"passed": o.result_passed, "ballots_passed": o.ballots_passed, "follow": o.follow,
+            "preliminary": o.preliminary,
+            "objection_period_end": o.period_end.isoformat() if o.period_end else None,
+            "objections": len(o.objections)}
 
 
 def proposal_figures(proposal_ref: str) -> ProposalFigures:
@@ -52,7 +69,10 @@ def proposal_figures(proposal_ref: str) -> ProposalFigures:
         return ProposalFigures(proposal, compute_turnout(e, (), Rules.from_dict(proposal.rules)),
                                None, 0)
     if revealed(proposal):
+        from votes.services.procedure.outcome import outcome
+
         tally = final_tally(session, proposal)
-        return ProposalFigures(proposal, turnout_of(tally), tally, ballot_count(session, proposal))
+        return ProposalFigures(proposal, turnout_of(tally), tally, ballot_count(session, proposal),
+                               outcome(proposal))
     return ProposalFigures(proposal, current_turnout(session, proposal), None,
                            ballot_count(session, proposal))

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from votes.core import chain
+from votes.core.canonical import parse_time
 from votes.core.apportion import apportion
 from votes.core.roll import Scope, unit_key
 from votes.extensions import db
@@ -25,6 +26,7 @@ from votes.services.chain_store import Appender, lock_proposal
 from votes.services.errors import DomainError, NotFound
 from votes.services.records import proposal_record, roll_record
 from votes.services.roll import OwnerRow, roll_records
+from votes.services.procedure.objections import final_due, refuse_manual_publish
 from votes.services.tally import closing_tally
 from votes.services.tx import unit_of_work
 
@@ -99,11 +101,16 @@ def _open(session: Session, proposal: Proposal, when: datetime) -> None:
 
 
 def _close(session: Session, proposal: Proposal, when: datetime) -> None:
+    from votes.services.procedure.deliveries import follow_at_close
+
     tally, counted, openings = closing_tally(session, proposal)  # reveals the choices
-    Appender(session, proposal).append("close", chain.close_body(tally.to_dict(), counted,
-                                                                 openings), when)
+    voted = set(session.scalars(select(Ballot.voter_key).distinct()
+                                .where(Ballot.proposal_id == proposal.id)))
+    follow = follow_at_close(session, proposal, tally, voted)  # 从多, apart from the ballots
+    sealed = Appender(session, proposal).append(
+        "close", chain.close_body(tally.to_dict(), counted, openings, follow), when)
     proposal.state = "closed"
-    proposal.closed_at = when
+    proposal.closed_at = parse_time(sealed.entry["time"])  # whole seconds, as the chain has it
 
 
 def open_without_vote(session: Session, proposal: Proposal, when: datetime) -> None:
@@ -123,6 +130,10 @@ def _advance(session: Session, proposal: Proposal, now: datetime) -> None:
         _open(session, proposal, max(proposal.voting_start, proposal.frozen_at))
     if proposal.state == "voting" and proposal.voting_end <= now:
         _close(session, proposal, proposal.voting_end)
+    if proposal.state == "closed":
+        from votes.services.procedure.objections import publish_final_if_due
+
+        publish_final_if_due(session, proposal, now)
 
 
 def refresh(proposal: Proposal) -> Proposal:
@@ -141,14 +152,15 @@ def _due(p: Proposal, now: datetime) -> bool:
     return (p.state == "draft" and p.publicity_scheduled
             and p.created_at <= p.publicity_start <= now) or \
         (p.state == "publicity" and p.voting_start <= now) or \
-        (p.state == "voting" and p.voting_end <= now)
+        (p.state == "voting" and p.voting_end <= now) or \
+        (p.state == "closed" and final_due(p, now))
 
 
 def tick() -> list[tuple[Proposal, str, str]]:
     """Move every proposal whose time has come; return (proposal, from, to)."""
     moved = []
     ids = db.session.scalars(select(Proposal.id).where(
-        Proposal.state.in_(("draft", "publicity", "voting"))).order_by(Proposal.id))
+        Proposal.state.in_(("draft", "publicity", "voting", "closed"))).order_by(Proposal.id))
     for proposal_id in list(ids):
         proposal = db.session.get(Proposal, proposal_id)
         before = proposal.state
@@ -236,6 +248,7 @@ def publish_result(proposal_ref: str, actor: str = "cli") -> Proposal:
         if p.state != "closed":
             raise DomainError(f"只有已结束的表决可以公布结果，当前状态：{STATE_ZH[p.state]} "
                               f"(only a closed vote can be published; it is {p.state})")
+        refuse_manual_publish(p)
         p.state = "published"
         p.published_at = now
 

@@ -76,7 +76,24 @@ def rule_sentence(rules: dict) -> str:
     return (f"须有专有面积占范围内总面积{_fraction(r.quorum_area)}、人数占总人数"
             f"{_fraction(r.quorum_headcount)}的业主参与表决，并经{base}专有面积"
             f"{_fraction(r.approval_area)}且{base}人数{_fraction(r.approval_headcount)}的业主"
-            "同意，方为通过。")
+            "同意，方为通过。") + procedure_sentence(rules)
+
+
+def procedure_sentence(rules: dict) -> str:
+    """What owners must be told before voting about 从多 and the objection period (§17, §19)."""
+    from votes.core.procedure import follow_mode, objection_days
+
+    text = ""
+    mode = follow_mode(rules)
+    if mode != "off":
+        joined = "计入参与表决，并随已表决业主的多数意见" if mode == "full" else "只计入参与表决"
+        text += (f"按本小区议事规则（从多），本通知经证实送达而未表决的业主，{joined}；"
+                 "该部分在结果中另行统计，不计为选票。")
+    days = objection_days(rules)
+    if days:
+        text += (f"表决结束后先公布初步结果，业主可在 {days} 日内提出异议，"
+                 "异议期满并答复后公布最终结果。")
+    return text
 
 
 def _period(start, end) -> str:

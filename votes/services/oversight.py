@@ -70,7 +70,7 @@ def overview_csv(rows: list[OverviewRow]) -> bytes:
                              t.total_area, t.total_headcount, t.participating_area,
                              t.participating_headcount, final.agree_area if final else "",
                              final.agree_headcount if final else "", int(t.quorum_met),
-                             int(final.passed) if final else "", p.chain_head or "",
+                             int(f.passed) if final else "", p.chain_head or "",
                              "" if r.verification is None
                              else CSV_OUTCOME.get(r.verification.outcome, "FAILED"),
                              *_money_cells(p, r.money)]))

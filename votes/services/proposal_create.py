@@ -10,6 +10,7 @@ from pathlib import Path
 
 from votes.core.numbers import format_yuan, parse_yuan
 from votes.core.roll import Scope
+from votes.core.procedure import procedure_rules
 from votes.core.rules import Matter, community_rules
 from votes.models import Proposal, ProposalDocument, ProposalItem
 from votes.services import audit, clock
@@ -167,7 +168,8 @@ def check_draft(draft: ProposalDraft, now: datetime) -> CheckedDraft:
     fields = dict(title=title, description=draft.description.strip(), matter=matter.value,
                   scope=str(scope), budget=budget, emergency=draft.emergency,
                   max_changes=1 if draft.allow_change else 0, publicity_start=publicity,
-                  voting_start=start, voting_end=end, rules=rules.to_dict())
+                  voting_start=start, voting_end=end,
+                  rules={**rules.to_dict(), **procedure_rules(community.rules)})
     return CheckedDraft(community, fields, items, documents)
 
 

@@ -14,6 +14,8 @@ from votes.services.choices import unseal
 from votes.services.clock import local_text
 from votes.services.errors import DomainError
 from votes.services.figures import proposal_figures
+from votes.services.procedure.notice_lines import follow_lines, objection_lines
+from votes.services.procedure.outcome import outcome
 from votes.services.notices import delivery_key
 from votes.services.tally import counted_ballots
 
@@ -51,11 +53,18 @@ def result_notice_pdf(proposal: Proposal) -> bytes:
         story.append(Paragraph(markup(
             f"{NAMES[c.name]}：{fmt(c.part)} / {fmt(c.whole)}，门槛 {c.threshold}，"
             f"需 {fmt(c.needed)}，{'达到' if c.met else '未达到'}"), body))
-    story += [Paragraph(markup(f"表决结果：{'通过' if t.passed else '未通过'}　"
-                               f"记录链头：{proposal.chain_head}"), body), Spacer(1, 0.4 * cm)]
+    o = outcome(proposal)
+    story += [Paragraph(markup(line), body) for line in follow_lines(o, t.checks)]
+    label = "初步结果" if o.preliminary else "表决结果"
+    story += [Paragraph(markup(f"{label}：{'通过' if o.result_passed else '未通过'}　"
+                               f"记录链头：{proposal.chain_head}"), body)]
+    story += [Paragraph(markup(line), body) for line in objection_lines(o)]
+    story.append(Spacer(1, 0.4 * cm))
     rows = [["楼栋", "单元", "房号", "面积(m²)", "表决意见"]]
+    followers = set(o.follow["voters"]) if o.follow else set()
     rows += [[u.building, u.entrance, u.room, format_area(u.area),
-              choice_of.get(u.voter_key, "未表决")] for u in units]
+              choice_of.get(u.voter_key, "未表决（从多）" if u.voter_key in followers
+                            else "未表决")] for u in units]
     table = Table(rows, repeatRows=1, colWidths=[2.5 * cm, 2.5 * cm, 3 * cm, 3 * cm, 3 * cm])
     table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), font, 10),
                                ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),

@@ -204,9 +204,10 @@ def scope_preview_json(user, community):
 @staff("committee", "admin", obj="proposal")
 def proposal(user, proposal):
     from votes.services.committee_views import proposal_page
+    from votes.services.procedure.panel import procedure_panel
 
     return render_template("committee/proposal.html", proposal=proposal,
-                           page=proposal_page(proposal))
+                           page=proposal_page(proposal), procedure=procedure_panel(proposal))
 
 
 @bp.post("/p/<int:pid>/move/<move>")
@@ -306,3 +307,5 @@ def _download(data: bytes, name: str, mimetype: str):
     return send_file(io.BytesIO(data), mimetype=mimetype, download_name=name, as_attachment=True)
 
 import votes.web.committee_followup  # noqa: E402,F401  (more routes of this blueprint)
+
+from votes.web import committee_procedure  # noqa: E402,F401 - 从多 and objection routes

@@ -39,7 +39,15 @@ def dead_end(err: access_service.DeadEnd):
 
 @bp.get("/v/<token>")
 def link(token: str):
-    proposal, access = access_service.resolve_link(token)
+    try:
+        proposal, access = access_service.resolve_link(token)
+    except access_service.DeadEnd as err:
+        from votes.services.procedure.objections import in_period
+
+        if err.kind == "closed" and err.proposal is not None and \
+                in_period(err.proposal, access_service.clock.now()):
+            return redirect(url_for("owner.objection", token=token))  # the same link (§17)
+        raise
     session["pending_access"] = access.id
     session["pending_lobby"] = False
     return redirect(url_for("owner.verify", uid=proposal.uid))
@@ -236,3 +244,23 @@ def signed_receipt(proposal, owner, digest: str):
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="receipt-{digest[:12]}.json"',
         "Cache-Control": "no-store"})
+
+
+@bp.route("/v/<token>/objection", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def objection(token: str):
+    """An owner's objection in the objection period, with their own voting link (§17)."""
+    from votes.services.procedure import objections
+
+    proposal, access = objections.proposal_of_link(token)
+    filed = None
+    if request.method == "POST":
+        try:
+            _, filed = objections.file_online(token, request.form.get("text", ""))
+        except DomainError as err:
+            flash(err.message, "error")
+    now = objections.clock.now()
+    problem = None if objections.in_period(proposal, now) else \
+        objections.period_problem(proposal, now)
+    return render_template("owner/objection.html", proposal=proposal, filed=filed,
+                           problem=problem, end=objections.period_end(proposal))

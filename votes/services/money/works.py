@@ -76,9 +76,12 @@ def decision(session: Session, proposal: Proposal) -> str:
         return "emergency"
     if proposal.state not in ("closed", "published") or "close" not in kinds:
         raise DomainError(_("表决结束且通过后才能登记工程和资金。"))
-    line = session.scalar(select(ChainEntry.line).where(
-        ChainEntry.proposal_id == proposal.id, ChainEntry.kind == "close"))
-    if not json.loads(line)["entry"]["body"]["tally"]["passed"]:
+    from votes.services.procedure.outcome import outcome
+
+    decided = outcome(proposal)  # by 从多 where adopted, after any objection period
+    if decided.objection_days and decided.final is None:
+        raise DomainError(_("异议期结束并公布最终结果后才能登记工程和资金。"))
+    if not decided.result_passed:
         raise DomainError(_("表决未通过，不能动用维修资金。"))
     return "vote"
 

@@ -1,0 +1,102 @@
+"""A community with rules of procedure and an open proposal, through the CLI (tests of §17/§19)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+from tests.factories import make_roll_csv
+
+T0 = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)  # voting opens 09:00 Beijing
+END = T0 + timedelta(days=7)
+UNITS = {"A": ("1", "1", "101"), "B": ("1", "1", "102"), "C": ("1", "1", "202"),
+         "D": ("2", "1", "101"), "E": ("2", "1", "201")}
+# Voter areas (centi-m²) of the sample roll: A 16475 (two units), B 12000, C 6000,
+# D 20000 (the developer's two units), E 11000; total 65475 over 5 heads.
+AREA = {"A": 16475, "B": 12000, "C": 6000, "D": 20000, "E": 11000}
+
+
+def at(app, when: datetime) -> None:
+    app.config["VOTES_NOW"] = when
+
+
+def open_vote(app, runner, tmp_path, *settings: str, code: str = "SUN") -> str:
+    """Community with these `--set` rules, the sample roll, a use_fund proposal open for
+    voting; the clock one hour into voting. Returns the proposal id."""
+    at(app, T0 - timedelta(days=12))
+    assert runner.invoke(args=["community", "create", code, "--name", "阳光花园"]).exit_code == 0
+    if settings:
+        args = ["community", "rules", code]
+        for s in settings:
+            args += ["--set", s]
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+    roll = make_roll_csv(tmp_path / f"roll-{code}.csv")
+    assert runner.invoke(args=["roll", "import", "--community", code, str(roll)]).exit_code == 0
+    result = runner.invoke(args=[
+        "proposal", "create", "--community", code, "--title", "电梯更换", "--matter", "use_fund",
+        "--scope", "all", "--budget", "6547.50", "--publicity-start", "2026-11-20T09:00",
+        "--voting-start", "2026-12-01T09:00", "--voting-end", "2026-12-08T09:00", "--schedule"])
+    assert result.exit_code == 0, result.output
+    pid = result.output.strip()
+    at(app, T0 + timedelta(hours=1))
+    assert runner.invoke(args=["proposal", "open", pid]).exit_code == 0
+    return pid
+
+
+def scan(tmp_path, name="scan.pdf", data=b"%PDF-1.4 scanned form") -> str:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return str(path)
+
+
+def vote(runner, tmp_path, pid, choices: dict[str, str]) -> None:
+    """Paper ballots: voter letter → agree/disagree/abstain."""
+    scan(tmp_path)
+    lines = ["building,entrance,room,choice,channel,evidence,entered_by"]
+    lines += [f"{','.join(UNITS[v])},{c},paper,scan.pdf,clerk" for v, c in choices.items()]
+    path = tmp_path / "ballots.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(args=["ballots", "import", pid, str(path)])
+    assert result.exit_code == 0, result.output
+
+
+def close_at_end(app, runner, pid) -> None:
+    at(app, END)
+    result = runner.invoke(args=["tick"])
+    assert result.exit_code == 0, result.output
+
+
+def unit_args(voter: str) -> list[str]:
+    b, e, r = UNITS[voter]
+    return ["--building", b, "--entrance", e, "--room", r]
+
+
+def show(runner, pid) -> dict:
+    result = runner.invoke(args=["proposal", "show", pid, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def export_and_verify(app, runner, tmp_path, pid):
+    """The bundle's bytes and the offline verifier's report (anchored on the server keys)."""
+    from votes.core.verifier import verify_bundle
+
+    bundle = tmp_path / f"bundle-{pid}.zip"
+    result = runner.invoke(args=["export", pid, "-o", str(bundle)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        from votes.services.keys import keyring
+
+        ring = keyring()
+    data = bundle.read_bytes()
+    return data, verify_bundle(data, trusted_keys=ring)
+
+
+def chain_entries(data: bytes) -> list[dict]:
+    import zipfile
+    import io
+
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        lines = z.read("chain.jsonl").decode().splitlines()
+    return [json.loads(line)["entry"] for line in lines]

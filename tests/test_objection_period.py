@@ -1,0 +1,180 @@
+"""The objection period (异议期): a community setting frozen in the genesis, objections until
+exactly its end, answers, the final result at its hour, all on the chain and verified."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.procedure_world import (END, at, chain_entries, close_at_end, export_and_verify,
+                                   open_vote, scan, show, unit_args, vote)
+
+ALL_AGREE = {v: "agree" for v in "ABCDE"}
+
+
+def test_objection_days_setting_default_refusals_and_audit(app, runner):
+    assert runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"]).exit_code == 0
+    shown = runner.invoke(args=["community", "rules", "SUN"])
+    assert "objection period 0 days" in shown.output and "(从多) off" in shown.output
+    for bad in ("31", "-1", "three", "1.5", "３"):
+        result = runner.invoke(args=["community", "rules", "SUN", "--set",
+                                     f"objection_days={bad}"])
+        assert result.exit_code == 1 and "异议期天数" in result.output, bad
+    ok = runner.invoke(args=["community", "rules", "SUN", "--set", "objection_days=30"])
+    assert ok.exit_code == 0 and "objection period 30 days" in ok.output
+    with app.app_context():
+        from sqlalchemy import select
+
+        from votes.extensions import db
+        from votes.models import AuditEntry
+
+        entries = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "community.rules")).all()
+    assert len(entries) == 1 and entries[0].details["objection_days"] == "30"
+
+
+def test_objection_period_ends_exactly_at_its_hour(app, runner, tmp_path, client):
+    pid = open_vote(app, runner, tmp_path, "objection_days=3")
+    with app.app_context():
+        from votes.services.lifecycle import get_proposal
+        from votes.services.notices import rule_sentence
+
+        assert "业主可在 3 日内提出异议" in rule_sentence(get_proposal(pid).rules)
+    vote(runner, tmp_path, pid, ALL_AGREE)
+    early = runner.invoke(args=["proposal", "objection", pid, *unit_args("A"), "--text", "太早",
+                                "--evidence", scan(tmp_path)])
+    assert early.exit_code == 1 and "表决结束后" in early.output
+    close_at_end(app, runner, pid)
+    assert show(runner, pid)["state"] == "closed"
+    shown = runner.invoke(args=["proposal", "show", pid])
+    assert "初步结果 preliminary" in shown.output
+    refused = runner.invoke(args=["proposal", "publish-result", pid])
+    assert refused.exit_code == 1 and "异议期" in refused.output
+
+    period_end = END + timedelta(days=3)
+    at(app, period_end - timedelta(seconds=1))
+    last = runner.invoke(args=["proposal", "objection", pid, *unit_args("C"), "--text",
+                               "我家面积登记有误", "--evidence", scan(tmp_path, "o.pdf", b"o")])
+    assert last.exit_code == 0, last.output
+    at(app, period_end)
+    late = runner.invoke(args=["proposal", "objection", pid, *unit_args("D"), "--text", "晚了",
+                               "--evidence", scan(tmp_path, "o2.pdf", b"o2")])
+    assert late.exit_code == 1 and "异议期已于" in late.output
+
+    # At its hour the final result waits for the unanswered objection.
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    assert show(runner, pid)["state"] == "closed"
+    board = client.get(f"/p/{show(runner, pid)['uid']}").get_data(as_text=True)
+    assert "异议期已结束：业主委员会答复全部异议后公布最终结果" in board
+    assert 'id="preliminary"' not in board and "我家面积登记有误" in board
+    seq = next(e["seq"] for e in chain_entries(export_and_verify(app, runner, tmp_path, pid)[0])
+               if e["kind"] == "objection")
+    at(app, period_end + timedelta(hours=2))
+    answered = runner.invoke(args=["proposal", "answer", pid, str(seq), "--decision", "noted",
+                                   "--text", "已核实，面积差 0.5 平方米，不影响结果"])
+    assert answered.exit_code == 0, answered.output
+    assert show(runner, pid)["state"] == "published"  # the last answer publishes it
+
+    data, report = export_and_verify(app, runner, tmp_path, pid)
+    assert report.outcome == "verified", report.render()
+    entries = chain_entries(data)
+    kinds = [e["kind"] for e in entries]
+    assert kinds[-4:] == ["close", "objection", "answer", "result"]
+    result = entries[-1]
+    assert result["time"] == "2026-12-11T03:00:00Z"  # after the period, with the last answer
+    assert result["body"] == {"close": kinds.index("close"), "preliminary_passed": True,
+                              "passed": True, "objections": [seq], "answers": [seq + 1]}
+    listing = runner.invoke(args=["proposal", "objections", pid])
+    assert "我家面积登记有误" in listing.output and "不影响结果" in listing.output
+
+
+def test_final_result_published_by_tick_at_exactly_the_period_end(app, runner, tmp_path):
+    pid = open_vote(app, runner, tmp_path, "objection_days=2")
+    vote(runner, tmp_path, pid, ALL_AGREE)
+    close_at_end(app, runner, pid)
+    period_end = END + timedelta(days=2)
+    at(app, period_end - timedelta(seconds=1))
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    assert show(runner, pid)["state"] == "closed"
+    at(app, period_end + timedelta(hours=5))  # the timer ran late: the result keeps its hour
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    assert show(runner, pid)["state"] == "published"
+    data, report = export_and_verify(app, runner, tmp_path, pid)
+    assert report.outcome == "verified", report.render()
+    result = chain_entries(data)[-1]
+    assert result["kind"] == "result" and result["time"] == "2026-12-10T01:00:00Z"
+    assert result["body"]["objections"] == [] and result["body"]["passed"] is True
+
+
+def test_upheld_objection_means_the_decision_is_not_confirmed(app, runner, tmp_path):
+    pid = open_vote(app, runner, tmp_path, "objection_days=1")
+    vote(runner, tmp_path, pid, ALL_AGREE)
+    close_at_end(app, runner, pid)
+    at(app, END + timedelta(hours=3))
+    filed = runner.invoke(args=["proposal", "objection", pid, *unit_args("B"), "--text",
+                                "表决票不是我签的", "--evidence", scan(tmp_path)])
+    assert filed.exit_code == 0, filed.output
+    seq = int(filed.output.split("#")[1].split()[0])
+    bad = runner.invoke(args=["proposal", "answer", pid, str(seq + 5), "--decision", "rejected",
+                              "--text", "x"])
+    assert bad.exit_code == 1
+    ok = runner.invoke(args=["proposal", "answer", pid, str(seq), "--decision", "upheld",
+                             "--text", "经核实属实，需重新表决"])
+    assert ok.exit_code == 0, ok.output
+    again = runner.invoke(args=["proposal", "answer", pid, str(seq), "--decision", "rejected",
+                                "--text", "改主意"])
+    assert again.exit_code == 1 and "已经答复" in again.output
+    at(app, END + timedelta(days=1))
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    assert "未通过 NOT PASSED" in runner.invoke(args=["proposal", "show", pid]).output
+    data, report = export_and_verify(app, runner, tmp_path, pid)
+    assert report.outcome == "verified", report.render()
+    body = chain_entries(data)[-1]["body"]
+    assert body["preliminary_passed"] is True and body["passed"] is False
+
+
+def test_owner_files_an_objection_with_their_voting_link(app, runner, tmp_path, client):
+    from tests.factories import voter_token
+
+    pid = open_vote(app, runner, tmp_path, "objection_days=3")
+    vote(runner, tmp_path, pid, ALL_AGREE)
+    with app.app_context():
+        from votes.services.lifecycle import get_proposal
+
+        uid = get_proposal(pid).uid
+    token = voter_token(app, {"id": int(pid)}, room="202")
+    page = client.get(f"/v/{token}/objection")
+    assert page.status_code == 200 and "表决结束后" in page.get_data(as_text=True)
+    close_at_end(app, runner, pid)
+    scanned = client.get(f"/v/{token}")  # the notice's QR code leads to the objection form
+    assert scanned.status_code == 302 and scanned.location.endswith(f"/v/{token}/objection")
+    page = client.get(f"/v/{token}/objection")
+    assert page.status_code == 200 and 'name="text"' in page.get_data(as_text=True)
+    posted = client.post(f"/v/{token}/objection", data={"text": "公告张贴时间太短"})
+    assert posted.status_code == 200
+    assert "已收到" in posted.get_data(as_text=True)
+    board = client.get(f"/p/{uid}").get_data(as_text=True)
+    assert "公告张贴时间太短" in board and "异议期" in board
+    assert client.get("/v/not-a-token/objection").status_code == 404
+
+
+def test_board_warns_when_a_stored_text_no_longer_matches_the_chain(app, runner, tmp_path,
+                                                                   client):
+    pid = open_vote(app, runner, tmp_path, "objection_days=1")
+    vote(runner, tmp_path, pid, ALL_AGREE)
+    close_at_end(app, runner, pid)
+    at(app, END + timedelta(hours=1))
+    filed = runner.invoke(args=["proposal", "objection", pid, *unit_args("B"), "--text",
+                                "原文", "--evidence", scan(tmp_path)])
+    assert filed.exit_code == 0, filed.output
+    uid = show(runner, pid)["uid"]
+    assert "mismatch" not in client.get(f"/p/{uid}").get_data(as_text=True)
+    with app.app_context():
+        from sqlalchemy import update
+
+        from votes.extensions import db
+        from votes.models import Objection
+
+        db.session.execute(update(Objection).values(text="被改过的文字"))
+        db.session.commit()
+    board = client.get(f"/p/{uid}").get_data(as_text=True)
+    assert "与记录链上的摘要不符" in board

@@ -1,0 +1,114 @@
+"""`votes proposal delivery|objection|answer|objections`: 从多 deliveries and objections."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from votes.commands import domain_errors
+from votes.commands.proposal import proposal_cli
+
+
+def _evidence(path: str | None):
+    if not path:
+        return None
+    file = Path(path)
+    return file.name, file.read_bytes()
+
+
+@proposal_cli.command("delivery")
+@click.argument("proposal")
+@click.option("--building", required=True)
+@click.option("--entrance", default="")
+@click.option("--room", required=True)
+@click.option("--method", required=True, help="hand | registered_mail | electronic")
+@click.option("--at", "delivered_at", required=True, help="When delivered; ISO, Beijing time")
+@click.option("--evidence", required=True, type=click.Path(dir_okay=False, exists=True),
+              help="Scan of the signed receipt, postal record or screenshot")
+@click.option("--by", "entered_by", default="cli", help="Who enters it")
+@domain_errors
+def delivery(proposal, building, entrance, room, method, delivered_at, evidence, entered_by):
+    """Record a proved delivery of the notice to a unit's owner (从多; before the close)."""
+    from votes.services.procedure.deliveries import record_delivery
+
+    d = record_delivery(proposal, building, entrance, room, method, delivered_at,
+                        _evidence(evidence), entered_by)
+    click.echo(f"已记录送达 delivery recorded: entry #{d.seq}, {d.method}, evidence {d.evidence}")
+
+
+@proposal_cli.command("objection")
+@click.argument("proposal")
+@click.option("--building", required=True)
+@click.option("--entrance", default="")
+@click.option("--room", required=True)
+@click.option("--text", required=True, help="The objection as the owner wrote it")
+@click.option("--evidence", required=True, type=click.Path(dir_okay=False, exists=True),
+              help="Scan of the written objection")
+@click.option("--by", "entered_by", default="cli")
+@domain_errors
+def objection(proposal, building, entrance, room, text, evidence, entered_by):
+    """Enter an owner's written objection received in the objection period."""
+    from votes.services.procedure.objections import file_by_staff
+
+    row = file_by_staff(proposal, building, entrance, room, text, _evidence(evidence),
+                        entered_by)
+    click.echo(f"已记录异议 objection recorded: entry #{row.seq}")
+
+
+@proposal_cli.command("answer")
+@click.argument("proposal")
+@click.argument("seq", type=int)
+@click.option("--decision", required=True, type=click.Choice(["rejected", "noted", "upheld"]),
+              help="rejected: not founded; noted: founded, result unaffected; upheld: "
+                   "founded, affects the result")
+@click.option("--text", required=True)
+@click.option("--by", "answered_by", default="cli")
+@domain_errors
+def answer(proposal, seq, decision, text, answered_by):
+    """Answer the objection at chain position SEQ."""
+    from votes.services.procedure.objections import answer as give_answer
+
+    row = give_answer(proposal, seq, decision, text, answered_by)
+    click.echo(f"已答复 answered: entry #{row.answer_seq} to objection #{seq}")
+
+
+@proposal_cli.command("objections")
+@click.argument("proposal")
+@domain_errors
+def objections(proposal):
+    """List the objections, their answers, deliveries, and when the period ends."""
+    from votes.services.lifecycle import get_proposal, refresh
+    from votes.services.procedure.deliveries import deliveries
+    from votes.services.procedure.objections import objections as rows, period_end
+    from votes.services.clock import local_text
+
+    p = refresh(get_proposal(proposal))
+    for line in procedure_lines(p):
+        click.echo(line)
+    for d in deliveries(p):
+        click.echo(f"送达 delivery #{d.seq} {d.voter_key[:12]} {d.method} "
+                   f"{local_text(d.delivered_at)} by {d.entered_by}")
+    end = period_end(p)
+    if end is not None:
+        click.echo(f"异议期至 objection period ends {local_text(end)} (北京时间)")
+    for o in rows(p):
+        click.echo(f"异议 objection #{o.seq} ({o.channel}) {o.text}")
+        if o.answer_seq is not None:
+            click.echo(f"  答复 answer #{o.answer_seq} {o.decision}: {o.answer_text}")
+        else:
+            click.echo("  尚未答复 not answered yet")
+
+
+def procedure_lines(p) -> list[str]:
+    """从多 figures and the final result, for `proposal show`."""
+    from votes.core.procedure_report import follow_lines
+    from votes.services.procedure.common import close_entry, entries_of
+
+    close = close_entry(p) if p.state in ("closed", "published") else None
+    lines = follow_lines(close.entry["body"].get("follow")) if close else []
+    for s in entries_of(p, "result"):
+        b = s.entry["body"]
+        lines.append(f"最终结果 Final result: {'通过 PASSED' if b['passed'] else '未通过 NOT PASSED'}"
+                     f" ({len(b['objections'])} objections)")
+    return [x for x in lines if x]

@@ -1,0 +1,58 @@
+"""Step 19: follow the majority (从多) — delivery entries and the close's `follow` (§19)."""
+
+from __future__ import annotations
+
+from votes.core.canonical import parse_time
+from votes.core.follow import compute_follow
+from votes.core.procedure import follow_mode
+from votes.core.rules import Rules
+from votes.core.tally import Tally
+from votes.core.verifier_base import _Bundle, _Run
+
+
+def check_follow(b: _Bundle, genesis: dict | None, tally, run: _Run) -> None:
+    if genesis is None:
+        run.skip("19.1–19.3", "there is no valid genesis (5.1)")
+        return
+    closes = b.entries("close")
+    close_at = closes[0][0] if closes else len(b.lines)
+    voters = {u["voter"]: 0 for u in b.roll["units"]} if b.roll is not None else None
+    if voters is not None:
+        for u in b.roll["units"]:
+            voters[u["voter"]] += u["area"]
+    p = b.proposal
+    delivered = []
+    for n, e in b.entries("delivery"):
+        body = e["body"]
+        if voters is not None and body["voter"] not in voters:
+            run.fail("19.1", f"delivery recorded for {body['voter'][:40]}, who is not in the "
+                             "roll", n)
+        if p is not None and not parse_time(p["voting_start"]) <= parse_time(e["time"]) < \
+                parse_time(p["voting_end"]):
+            run.fail("19.1", f"delivery entered at {e['time']}, outside the voting window", n)
+        if parse_time(body["delivered_at"]) > parse_time(e["time"]):
+            run.fail("19.1", "delivered_at is later than the entry that records it", n)
+        if not body["entered_by"]:
+            run.fail("19.1", "a delivery entry without entered_by", n)
+        if n < close_at:
+            delivered.append(body["voter"])
+    if not closes:
+        return
+    n, close = closes[0]
+    mode = follow_mode(genesis["rules"])
+    follow = close["body"]["follow"]
+    if (follow is None) != (mode == "off"):
+        run.fail("19.2", f"the close's follow is {'null' if follow is None else 'present'} "
+                         f"but the rules' follow_majority is {mode}", n)
+        return
+    if follow is None:
+        return
+    if not isinstance(tally, Tally) or voters is None:
+        run.skip("19.3", "the tally could not be recomputed (7.4)")
+        return
+    voted = {e["body"]["voter"] for m, e in b.entries("ballot") if m < n}
+    expected = compute_follow(tally, Rules.from_dict(genesis["rules"]), mode, voters, voted,
+                              delivered)
+    if follow != expected.to_dict():
+        run.fail("19.3", "the close's follow differs from the 从多 figures recomputed from the "
+                         "roll, the ballots and the delivery entries before the close", n)

@@ -1,0 +1,56 @@
+"""What deliveries and objections share: a unit's voter, stored evidence, chain bodies."""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from votes.core.chain import SealedEntry
+from votes.core.roll import unit_key
+from votes.extensions import db
+from votes.i18n import _
+from votes.models import ChainEntry, Evidence, FrozenUnit, Proposal
+from votes.services.errors import DomainError
+
+MAX_EVIDENCE = 20 * 1024 * 1024
+
+
+def voter_of_unit(proposal: Proposal, building: str, entrance: str, room: str) -> str:
+    """The voter key of one unit of the frozen roll; DomainError if it is not there."""
+    keys = db.session.scalars(select(FrozenUnit.voter_key).where(
+        FrozenUnit.proposal_id == proposal.id,
+        FrozenUnit.unit_key == unit_key(building, entrance, room))).all()
+    if len(keys) != 1:
+        raise DomainError(_("本次表决范围内没有该房屋：%(u)s。",
+                            u="-".join(p for p in (building, entrance, room) if p)))
+    return keys[0]
+
+
+def store_evidence(session: Session, proposal: Proposal, evidence) -> str:
+    """Keep an uploaded proof (name, bytes) once per proposal; its SHA-256 hex."""
+    if evidence is None or not evidence[1]:
+        raise DomainError(_("请上传凭证文件（签收单、邮寄回执或截图的扫描件）。"))
+    name, content = evidence
+    if len(content) > MAX_EVIDENCE:
+        raise DomainError(_("凭证文件太大（最大 20 MB）。"))
+    digest = hashlib.sha256(content).hexdigest()
+    if session.scalar(select(Evidence.id).where(Evidence.proposal_id == proposal.id,
+                                                Evidence.sha256 == digest)) is None:
+        session.add(Evidence(proposal_id=proposal.id, sha256=digest, name=name[:255],
+                             content=content))
+    return digest
+
+
+def entries_of(proposal: Proposal, *kinds: str) -> list[SealedEntry]:
+    """The proposal's chain entries of these kinds, in chain order."""
+    lines = db.session.scalars(select(ChainEntry.line).where(
+        ChainEntry.proposal_id == proposal.id, ChainEntry.kind.in_(kinds))
+        .order_by(ChainEntry.seq))
+    return [SealedEntry.from_line(line) for line in lines]
+
+
+def close_entry(proposal: Proposal) -> SealedEntry | None:
+    entries = entries_of(proposal, "close")
+    return entries[0] if entries else None

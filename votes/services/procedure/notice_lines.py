@@ -1,0 +1,54 @@
+"""Lines of the result notice for 从多 and the objection period (plain Chinese text)."""
+
+from __future__ import annotations
+
+from votes.core.numbers import format_area
+from votes.core.objection import DECISION_LABELS
+from votes.services.clock import local_text
+
+NAMES = {"quorum_area": "参与表决专有面积", "quorum_headcount": "参与表决人数",
+         "approval_area": "同意的专有面积", "approval_headcount": "同意的人数"}
+CHOICES = {"agree": "同意", "disagree": "反对", "abstain": "弃权"}
+
+
+def follow_lines(o, real_checks) -> list[str]:
+    """The 从多 figures beside the ballots' own, each threshold judged on both."""
+    f = o.follow
+    if not f:
+        return []
+    joined = (f"并随已表决业主的多数意见（{CHOICES[f['majority']]}）" if f["majority"]
+              else "只计入参与表决（无须随从或无明确多数）")
+    lines = [f"从多：未表决但表决通知送达已证实的业主 {f['headcount']} 人、专有面积 "
+             f"{format_area(f['area'])} m²，按本小区议事规则计入参与表决，{joined}；"
+             "另行统计，不计入选票。"]
+    real = {c.name: c for c in real_checks}
+    for c in f["checks"]:
+        fmt = format_area if "area" in c["name"] else str
+        r = real[c["name"]]
+        lines.append(f"{NAMES[c['name']]}：按选票计 {fmt(r.part)} / {fmt(r.whole)}"
+                     f"（{'达到' if r.met else '未达到'}），含从多 {fmt(c['part'])} / "
+                     f"{fmt(c['whole'])}（{'达到' if c['met'] else '未达到'}）")
+    lines.append(f"按选票计：{'通过' if o.ballots_passed else '未通过'}；含从多："
+                 f"{'通过' if f['passed'] else '未通过'}（以含从多的结果为准）")
+    return lines
+
+
+def objection_lines(o) -> list[str]:
+    """The objection period, each objection and its answer, and the final result."""
+    if not o.objection_days:
+        return []
+    if o.period_open:
+        lines = [f"本公告为初步结果。异议期至 {local_text(o.period_end)}（北京时间）；业主可用表决"
+                 "通知上的链接提出异议，或向业主委员会提交书面异议。"]
+    elif o.preliminary:
+        lines = [f"本公告为初步结果。异议期已于 {local_text(o.period_end)} 结束，业主委员会答复"
+                 "全部异议后公布最终结果。"]
+    else:
+        lines = [f"异议期已于 {local_text(o.period_end)} 结束。最终结果："
+                 f"{'通过' if o.final['passed'] else '未通过'}。"]
+    for x in o.objections:
+        lines.append(f"异议（第 {x.seq} 条记录，{local_text(x.filed_at)}）：{x.text}")
+        if x.answer_seq is not None:
+            lines.append(f"　答复（第 {x.answer_seq} 条记录）：{DECISION_LABELS[x.decision]}。"
+                         f"{x.answer_text}")
+    return lines

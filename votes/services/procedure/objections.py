@@ -1,0 +1,187 @@
+"""The objection period (异议期) after the close, the answers and the final result (§17).
+
+With `objection_days` N > 0 in the proposal's rules, the close is the preliminary result.
+Owners file objections from the close until exactly N days later (online with their voting
+link, or entered by staff with the written objection's scan); the committee answers each;
+at the period's end, once every objection is answered, a `result` entry publishes the final
+result (by `refresh` on a request or `votes tick`, at the period's end as its time)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from votes.core import objection as core
+from votes.core.canonical import parse_time
+from votes.core.follow import decided
+from votes.core.procedure import objection_days
+from votes.i18n import _
+from votes.models import Objection, Proposal, VoterAccess
+from votes.services import audit, clock
+from votes.services.chain_store import Appender, lock_proposal
+from votes.services.errors import DomainError, NotFound
+from votes.services.procedure.common import close_entry, store_evidence, voter_of_unit
+from votes.services.tx import unit_of_work
+
+MAX_TEXT = 2000
+
+
+def period_end(proposal: Proposal) -> datetime | None:
+    """The first instant after the objection period, or None without one (or before the
+    close)."""
+    days = objection_days(proposal.rules or {})
+    if not days or proposal.closed_at is None:
+        return None
+    return core.period_end(proposal.closed_at, days)
+
+
+def in_period(proposal: Proposal, now: datetime) -> bool:
+    end = period_end(proposal)
+    return proposal.state == "closed" and end is not None and proposal.closed_at <= now < end
+
+
+def period_problem(proposal: Proposal, now: datetime) -> str:
+    """Why no objection can be filed now (for a proposal outside its objection period)."""
+    if not objection_days(proposal.rules or {}):
+        return _("本事项不设异议期。")
+    end = period_end(proposal)
+    if end is None:
+        return _("表决结束后才能提出异议。")
+    if proposal.state == "published" or now >= end:
+        return _("异议期已于 %(t)s 结束，不能再提出异议。", t=clock.local_text(end))
+    return _("表决结束后才能提出异议。")
+
+
+def objections(proposal: Proposal) -> list[Objection]:
+    from votes.extensions import db
+
+    return list(db.session.scalars(select(Objection).where(
+        Objection.proposal_id == proposal.id).order_by(Objection.seq)))
+
+
+def final_due(proposal: Proposal, now: datetime) -> bool:
+    """The final result can be written: the period is over and every objection answered."""
+    end = period_end(proposal)
+    return proposal.state == "closed" and end is not None and now >= end and \
+        all(o.answer_seq is not None for o in objections(proposal))
+
+
+def refuse_manual_publish(proposal: Proposal) -> None:
+    if objection_days(proposal.rules or {}):
+        end = period_end(proposal)
+        raise DomainError(_("本事项设有异议期：最终结果在异议期满（%(t)s）且每件异议都已答复后"
+                            "自动公布，不能提前公布。", t=clock.local_text(end) if end else ""))
+
+
+def publish_final_if_due(session: Session, proposal: Proposal, now: datetime) -> None:
+    """Write the `result` entry (the locked proposal's), at the period's end as its time."""
+    if not final_due(proposal, now):
+        return
+    close = close_entry(proposal)
+    rows = objections(proposal)
+    body = core.result_body(close=close.seq, preliminary=decided(close.entry["body"]),
+                            objections=[o.seq for o in rows],
+                            answers={o.seq: (o.answer_seq, o.decision) for o in rows})
+    sealed = Appender(session, proposal).append("result", body, period_end(proposal))
+    proposal.state = "published"
+    proposal.published_at = parse_time(sealed.entry["time"])
+    audit.record(session, "system", "proposal.final_result", community_id=proposal.community_id,
+                 target=str(proposal.id), details={"seq": sealed.seq, "passed": body["passed"],
+                                                   "objections": len(rows)})
+
+
+def _text(text: str, what: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(_("请填写%(w)s内容。", w=what))
+    if len(text) > MAX_TEXT:
+        raise DomainError(_("%(w)s不能超过 %(n)d 字。", w=what, n=MAX_TEXT))
+    return text
+
+
+def _file(proposal: Proposal, voter: str, text: str, channel: str, actor: str,
+          evidence=None) -> Objection:
+    text = _text(text, _("异议"))
+    with unit_of_work() as session:
+        p = lock_proposal(session, proposal.id)
+        now = clock.now()
+        if not in_period(p, now):
+            raise DomainError(period_problem(p, now))
+        digest = store_evidence(session, p, evidence) if channel == "staff" else None
+        body = core.objection_body(voter=voter, text=text, channel=channel,
+                                   entered_by=actor if channel == "staff" else None,
+                                   evidence=digest)
+        sealed = Appender(session, p).append("objection", body, now)
+        row = Objection(proposal_id=p.id, seq=sealed.seq, voter_key=voter, text=text,
+                        channel=channel, entered_by=body["entered_by"], filed_at=now)
+        session.add(row)
+        audit.record(session, actor, "proposal.objection", community_id=p.community_id,
+                     target=str(p.id), details={"seq": sealed.seq, "channel": channel})
+    return row
+
+
+def file_online(token: str, text: str) -> tuple[Proposal, Objection]:
+    """An owner's objection through their own voting link."""
+    from votes.extensions import db
+    from votes.services.access import link_access
+
+    access = link_access(token)
+    if access is None:
+        raise NotFound(_("链接无效。"))
+    proposal = db.session.get(Proposal, access.proposal_id)
+    return proposal, _file(proposal, access.voter_key, text, "online", "owner")
+
+
+def proposal_of_link(token: str) -> tuple[Proposal, VoterAccess]:
+    from votes.extensions import db
+    from votes.services.access import link_access
+    from votes.services.lifecycle import refresh
+
+    access = link_access(token)
+    if access is None:
+        raise NotFound(_("链接无效。"))
+    return refresh(db.session.get(Proposal, access.proposal_id)), access
+
+
+def file_by_staff(proposal_ref: str, building: str, entrance: str, room: str, text: str,
+                  evidence, actor: str) -> Objection:
+    """An objection received in writing, entered by staff with the scan as evidence."""
+    from votes.services.lifecycle import get_proposal, refresh
+
+    proposal = refresh(get_proposal(proposal_ref))
+    voter = voter_of_unit(proposal, building, entrance, room)
+    if evidence is None or not evidence[1]:
+        raise DomainError(_("请上传书面异议的扫描件。"))
+    return _file(proposal, voter, text, "staff", actor, evidence)
+
+
+def answer(proposal_ref: str, seq: int, decision: str, text: str, actor: str) -> Objection:
+    """The committee's answer to the objection at chain position `seq`."""
+    from votes.services.lifecycle import get_proposal, refresh
+
+    proposal = refresh(get_proposal(proposal_ref))
+    if decision not in core.DECISIONS:
+        raise DomainError(_("答复结论应为：异议不成立、异议成立但不影响结果、异议成立且影响结果之一。"))
+    text = _text(text, _("答复"))
+    with unit_of_work() as session:
+        p = lock_proposal(session, proposal.id)
+        row = session.scalar(select(Objection).where(Objection.proposal_id == p.id,
+                                                     Objection.seq == seq))
+        if row is None:
+            raise DomainError(_("没有第 %(n)s 条异议。", n=seq))
+        if row.answer_seq is not None:
+            raise DomainError(_("第 %(n)s 条异议已经答复。", n=seq))
+        if p.state != "closed":
+            raise DomainError(_("最终结果已公布，不能再答复。"))
+        now = clock.now()
+        body = core.answer_body(objection=seq, decision=decision, text=text, answered_by=actor)
+        sealed = Appender(session, p).append("answer", body, now)
+        row.answer_seq, row.decision, row.answer_text = sealed.seq, decision, text
+        row.answered_by, row.answered_at = actor, now
+        audit.record(session, actor, "proposal.answer", community_id=p.community_id,
+                     target=str(p.id), details={"seq": sealed.seq, "objection": seq,
+                                                "decision": decision})
+        publish_final_if_due(session, p, now)  # the last answer after the period's end
+    return row

@@ -1,0 +1,73 @@
+"""What a closed vote decided, as pages, notices and the CLI show it: the real ballots'
+result, the 从多 judgement apart from it, and the objection period's preliminary/final."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from votes.core.follow import decided
+from votes.core.objection import text_digest
+from votes.core.procedure import objection_days
+from votes.models import Proposal
+from votes.services.procedure.common import close_entry, entries_of
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ballots_passed: bool       # on the real ballots alone
+    follow: dict | None        # the close's 从多 figures (None where not adopted)
+    passed: bool               # the decision at the close (by 从多 where adopted)
+    objection_days: int
+    period_end: datetime | None
+    final: dict | None         # the result entry's body once published (objection period)
+    objections: tuple = ()     # Objection rows
+    period_open: bool = False  # objections can be filed now
+    # Entry positions whose stored text no longer hashes to the digest on the chain.
+    mismatched: frozenset = frozenset()
+
+    @property
+    def preliminary(self) -> bool:
+        """A result still open to objections (or awaiting answers)."""
+        return self.objection_days > 0 and self.final is None
+
+    @property
+    def result_passed(self) -> bool:
+        """What to announce: the final result once there is one, else the decision."""
+        return self.final["passed"] if self.final else self.passed
+
+    def follow_check(self, name: str):
+        return next(c for c in self.follow["checks"] if c["name"] == name)
+
+
+def outcome(proposal: Proposal) -> Outcome | None:
+    """None before the close."""
+    from votes.services import clock
+    from votes.services.procedure.objections import in_period, objections, period_end
+
+    close = close_entry(proposal)
+    if close is None:
+        return None
+    body = close.entry["body"]
+    results = entries_of(proposal, "result")
+    rows = tuple(objections(proposal))
+    return Outcome(bool(body["tally"]["passed"]), body.get("follow"), decided(body),
+                   objection_days(proposal.rules or {}), period_end(proposal),
+                   results[0].entry["body"] if results else None,
+                   rows, in_period(proposal, clock.now()), _mismatched(proposal, rows))
+
+
+def _mismatched(proposal: Proposal, rows) -> frozenset:
+    """Texts that differ from what the chain bound (the database was altered)."""
+    if not rows:
+        return frozenset()
+    on_chain = {s.seq: s.entry["body"]["text"]
+                for s in entries_of(proposal, "objection", "answer")}
+    bad = set()
+    for row in rows:
+        if on_chain.get(row.seq) != text_digest(row.text):
+            bad.add(row.seq)
+        if row.answer_seq is not None and \
+                on_chain.get(row.answer_seq) != text_digest(row.answer_text or ""):
+            bad.add(row.answer_seq)
+    return frozenset(bad)

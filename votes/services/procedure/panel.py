@@ -1,0 +1,38 @@
+"""What the committee's proposal page shows of 从多 and the objection period."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from votes.core.follow import DELIVERY_METHODS, METHOD_LABELS
+from votes.core.procedure import follow_mode, objection_days
+from votes.models import Proposal
+from votes.services import clock
+
+
+@dataclass(frozen=True)
+class ProcedurePanel:
+    follow_mode: str
+    objection_days: int
+    deliveries: tuple
+    outcome: object  # Outcome after the close, else None
+    can_deliver: bool
+    can_object: bool
+    period_end: datetime | None
+    methods: tuple = tuple((m, METHOD_LABELS[m]) for m in DELIVERY_METHODS)
+
+
+def procedure_panel(proposal: Proposal) -> ProcedurePanel:
+    from votes.services.procedure.deliveries import deliveries
+    from votes.services.procedure.objections import in_period, period_end
+    from votes.services.procedure.outcome import outcome
+
+    rules = proposal.rules or {}
+    mode, days = follow_mode(rules), objection_days(rules)
+    now = clock.now()
+    return ProcedurePanel(
+        mode, days, tuple(deliveries(proposal)) if mode != "off" else (),
+        outcome(proposal) if proposal.state in ("closed", "published") else None,
+        mode != "off" and proposal.state == "voting" and now < proposal.voting_end,
+        in_period(proposal, now), period_end(proposal))

@@ -1,0 +1,67 @@
+"""Committee pages for 从多 deliveries and the objection period (routes on committee.bp)."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+
+from votes.services.errors import DomainError
+from votes.web.authz import staff
+from votes.web.committee import bp
+
+
+def _upload(name: str):
+    upload = request.files.get(name)
+    return (upload.filename, upload.read()) if upload is not None and upload.filename else None
+
+
+def _back(proposal):
+    return redirect(url_for("committee.proposal", pid=proposal.id) + "#procedure")
+
+
+@bp.post("/p/<int:pid>/delivery")
+@staff("committee", "admin", obj="proposal")
+def delivery(user, proposal):
+    from votes.services.procedure.deliveries import record_delivery
+
+    f = request.form
+    try:
+        record_delivery(str(proposal.id), f.get("building", ""), f.get("entrance", ""),
+                        f.get("room", ""), f.get("method", ""), f.get("delivered_at", ""),
+                        _upload("evidence"), user.login)
+        flash(_("已记录送达。"), "ok")
+    except DomainError as err:
+        flash(err.message, "error")
+    return _back(proposal)
+
+
+@bp.post("/p/<int:pid>/objection")
+@staff("committee", "admin", obj="proposal")
+def objection(user, proposal):
+    from votes.services.procedure.objections import file_by_staff
+
+    f = request.form
+    try:
+        file_by_staff(str(proposal.id), f.get("building", ""), f.get("entrance", ""),
+                      f.get("room", ""), f.get("text", ""), _upload("evidence"), user.login)
+        flash(_("已录入书面异议。"), "ok")
+    except DomainError as err:
+        flash(err.message, "error")
+    return _back(proposal)
+
+
+@bp.post("/p/<int:pid>/answer")
+@staff("committee", "admin", obj="proposal")
+def answer(user, proposal):
+    from votes.services.procedure.objections import answer as give_answer
+
+    seq = request.form.get("objection", "")
+    try:
+        if not seq.isascii() or not seq.isdigit():
+            raise DomainError(_("没有第 %(n)s 条异议。", n=seq[:20]))
+        give_answer(str(proposal.id), int(seq), request.form.get("decision", ""),
+                    request.form.get("text", ""), user.login)
+        flash(_("已答复异议。"), "ok")
+    except DomainError as err:
+        flash(err.message, "error")
+    return _back(proposal)
