@@ -195,6 +195,48 @@ def ballots_import(proposal: str, file: str, evidence_dir: str | None) -> None:
         click.echo(f"  #{b.seq} {b.receipt}")
 
 
+@ballots_cli.command("transfer")
+@click.argument("proposal")
+@click.option("--building", required=True)
+@click.option("--entrance", default="")
+@click.option("--room", required=True)
+@click.option("--choice", required=True, help="agree | disagree | abstain (同意/反对/弃权)")
+@click.option("--buyer-name", required=True, help="The new owner's name (stored encrypted)")
+@click.option("--buyer-id", required=True, help="The new owner's ID number (stored encrypted)")
+@click.option("--transfer-evidence", required=True, type=click.Path(dir_okay=False),
+              help="Scan of the new certificate or registered contract")
+@click.option("--form", "ballot_form", required=True, type=click.Path(dir_okay=False),
+              help="Scan of the ballot the new owner signed")
+@click.option("--entered-by", required=True, help="The clerk entering it")
+@domain_errors
+def ballots_transfer(proposal, building, entrance, room, choice, buyer_name, buyer_id,
+                     transfer_evidence, ballot_form, entered_by) -> None:
+    """A unit sold during the vote: the new owner's ballot in the seller's place (it
+    supersedes the seller's ballot, even an online one)."""
+    from votes.services.lifecycle import get_proposal
+    from votes.services.transfers import TransferEntry, enter_transfer
+
+    entry = TransferEntry(building, entrance, room, choice, buyer_name, buyer_id,
+                          _file(transfer_evidence), _file(ballot_form))
+    ballot = enter_transfer(get_proposal(proposal), entry, entered_by, actor=entered_by)
+    from votes.i18n import _
+
+    click.echo(_("已录入过户后新业主的选票 #%(seq)s %(receipt)s", seq=ballot.seq,
+                 receipt=ballot.receipt))
+
+
+def _file(path: str) -> tuple[str, bytes]:
+    from pathlib import Path
+
+    from votes.i18n import _
+    from votes.services.errors import DomainError
+
+    try:
+        return Path(path).name, Path(path).read_bytes()
+    except OSError:
+        raise DomainError(_("无法读取文件 %(path)s", path=path)) from None
+
+
 @keys_cli.command("generate")
 @with_appcontext
 @domain_errors

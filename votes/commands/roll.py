@@ -35,11 +35,15 @@ def community_list() -> None:
 @click.option("--matter", default="use_fund", show_default=True)
 @click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="quorum_area, quorum_headcount, approval_area, approval_headcount "
-                   "(e.g. '>=2/3'), approval_base (participating|total), publicity_days")
+                   "(e.g. '>=2/3'), approval_base (participating|total), publicity_days; "
+                   "for every matter: proxy_limit (N or none), proxy_staff_barred (on|off), "
+                   "excluded_kinds (parking,storeroom or none)")
 @domain_errors
 def community_rules(code: str, matter: str, settings: tuple[str, ...]) -> None:
     """Show or tighten a community's rules of procedure (never below the Civil Code)."""
+    from votes.core.procedure import Procedure
     from votes.core.rules import Matter, community_rules as effective
+    from votes.services.communities import procedure_summary
     from votes.services.communities import get_community, parse_settings, set_rules
 
     pairs = parse_settings(settings)
@@ -49,6 +53,7 @@ def community_rules(code: str, matter: str, settings: tuple[str, ...]) -> None:
                f"{current.quorum_headcount} headcount; approval {current.approval_area} area, "
                f"{current.approval_headcount} headcount of {current.approval_base}; "
                f"publicity at least {rules.get('publicity_days', 7)} days")
+    click.echo(procedure_summary(Procedure.from_rules(rules)))
 
 
 @community_cli.command("contact")

@@ -16,6 +16,7 @@ from votes.core.verifier_integrity import (_check_digests, _check_links, _check_
                                            _parse_files, load_keys_file)
 from votes.core.verifier_report import (EXIT_CODES, FAILED, IN_PROGRESS, UNANCHORED,
                                         VERIFIED, Failure, Report)
+from votes.core.verifier_procedure import check_procedure
 from votes.core.verifier_vote import _check_ballots, _check_close, _check_genesis
 from votes.core.verifier_witness import check_receipt, check_witness
 
@@ -50,6 +51,7 @@ def verify_bundle(source, *, head: str | None = None,
     run.signatures.flush()  # other cores check the chain's signatures from here on
     genesis = run.guarded("5.1", _check_genesis, b, run)
     run.guarded("6.1", _check_ballots, b, run)
+    run.guarded("16.1", check_procedure, b, genesis, run)
     tally, interim = (run.guarded("7.1", _check_close, b, genesis, run) or (None, False))
     if head is not None:
         wanted = head.strip().lower()

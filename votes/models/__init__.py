@@ -4,6 +4,7 @@ from votes.models.access import DeviceKey, LobbyFailure, VoterAccess
 from votes.models.base import Base, utcnow
 from votes.models.chain import Ballot, ChainEntry, Evidence, ServerKey, Verification
 from votes.models.community import Community
+from votes.models.procedure import ProxyRecord, Transfer
 from votes.models.proposal import (FrozenUnit, FrozenVoter, Proposal, ProposalDocument,
                                    ProposalItem)
 from votes.models.roll import Owner, Ownership, Unit
@@ -12,6 +13,6 @@ from votes.models.witness import WitnessCosignature
 
 __all__ = ["AuditEntry", "Ballot", "Base", "ChainEntry", "Community", "DeviceKey", "Evidence", "FrozenUnit",
            "FrozenVoter", "Owner", "Ownership", "Proposal", "ProposalDocument", "ProposalItem",
-           "ServerKey", "StaffCommunity", "StaffUser", "Unit", "Verification", "Visit",
+           "ProxyRecord", "ServerKey", "StaffCommunity", "StaffUser", "Unit", "Verification", "Transfer", "Visit",
            "VoterAccess", "LobbyFailure", "WitnessCosignature",
            "utcnow"]

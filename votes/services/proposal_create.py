@@ -17,6 +17,7 @@ from votes.services.clock import parse_iso
 from votes.services.communities import get_community
 from votes.services.documents import accept
 from votes.services.errors import DomainError
+from votes.services.communities import procedure_of
 from votes.services.roll import community_electorate
 from votes.services.tx import unit_of_work
 
@@ -167,7 +168,8 @@ def check_draft(draft: ProposalDraft, now: datetime) -> CheckedDraft:
     fields = dict(title=title, description=draft.description.strip(), matter=matter.value,
                   scope=str(scope), budget=budget, emergency=draft.emergency,
                   max_changes=1 if draft.allow_change else 0, publicity_start=publicity,
-                  voting_start=start, voting_end=end, rules=rules.to_dict())
+                  voting_start=start, voting_end=end,
+                  rules={**rules.to_dict(), **procedure_of(community).to_rules()})
     return CheckedDraft(community, fields, items, documents)
 
 

@@ -285,7 +285,7 @@ def paper(user, proposal):
                                        request.files.getlist("evidence"), user.login)
         else:
             ballots = [enter_paper_ballot(proposal, request.form, request.files.get("evidence"),
-                                          user.login)]
+                                          user.login, request.files.get("authorisation"))]
     except DomainError as err:
         return render_template("committee/paper_errors.html", proposal=proposal, error=err), 400
     flash(_("已录入 %(n)d 张选票。", n=len(ballots)), "ok")
