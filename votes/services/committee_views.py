@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from votes.core.apportion import apportion
 from votes.core.counting import electorate
 from votes.core.numbers import format_area, parse_yuan
+from votes.core.procedure import Procedure
 from votes.core.roll import Scope, natural_key
 from votes.core.rules import Rules
 from votes.core.tally import Tally, Turnout
 from votes.models import Community, Proposal
+from votes.services.communities import procedure_summary
 from votes.services.figures import proposal_figures
 from votes.services.progress import Chart, turnout_chart
 from votes.services.proposal_create import DocumentUpload, ProposalDraft
@@ -167,6 +169,11 @@ class ProposalPage:
     ballots: int
     rules: Rules
     chart: Chart | None
+    procedure: Procedure = Procedure()  # proxies and unit kinds, frozen with the rules
+
+    @property
+    def procedure_text(self) -> str:
+        return procedure_summary(self.procedure)
 
 
 def proposal_page(proposal: Proposal) -> ProposalPage:
@@ -174,4 +181,5 @@ def proposal_page(proposal: Proposal) -> ProposalPage:
     rules = Rules.from_dict(proposal.rules)
     q = rules.quorum_headcount
     return ProposalPage(f.turnout, f.tally, f.ballots, rules,
-                        turnout_chart(proposal, q.num, q.den))
+                        turnout_chart(proposal, q.num, q.den),
+                        Procedure.from_rules(proposal.rules))

@@ -82,6 +82,21 @@ def enter_transfer(proposal: Proposal, entry: TransferEntry, entered_by: str,
     return cast_ballots(proposal.id, [request], actor=actor)[0]
 
 
+def entry_from_form(form, files) -> TransferEntry:
+    """The committee page's transfer form and its two uploads."""
+    if not form.get("confirm"):
+        raise DomainError(_("请勾选确认：已核对过户证明，以新业主的选票取代原业主的选票"))
+
+    def upload(name):
+        f = files.get(name)
+        return (f.filename, f.read()) if f is not None and f.filename else None
+
+    return TransferEntry(form.get("building", ""), form.get("entrance", ""),
+                         form.get("room", ""), form.get("choice", ""),
+                         form.get("buyer_name", ""), form.get("buyer_id", ""),
+                         upload("transfer_evidence"), upload("ballot_form"))
+
+
 def transfers_of(proposal: Proposal) -> list[Transfer]:
     """The transfers entered during this vote, in chain order (buyers' data encrypted)."""
     return list(db.session.scalars(select(Transfer).where(Transfer.proposal_id == proposal.id)

@@ -292,6 +292,20 @@ def paper(user, proposal):
     return redirect(url_for("committee.proposal", pid=proposal.id))
 
 
+@bp.post("/p/<int:pid>/transfer")
+@staff("committee", "admin", obj="proposal")
+def transfer(user, proposal):
+    from votes.services.transfers import enter_transfer, entry_from_form
+
+    try:
+        ballot = enter_transfer(proposal, entry_from_form(request.form, request.files),
+                                user.login, actor=user.login)
+    except DomainError as err:
+        return render_template("committee/paper_errors.html", proposal=proposal, error=err), 400
+    flash(_("已录入过户后新业主的选票（第 %(n)d 条记录），原业主的选票已被取代。", n=ballot.seq), "ok")
+    return redirect(url_for("committee.proposal", pid=proposal.id))
+
+
 @bp.get("/p/<int:pid>/bundle.zip")
 @staff("committee", "regulator", "admin", obj="proposal")
 def bundle(user, proposal):
