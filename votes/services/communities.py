@@ -4,8 +4,8 @@ import re
 
 from sqlalchemy import select
 
-from votes.core.procedure import (EXCLUDED_KINDS, PROXY_LIMIT, SETTINGS, STAFF_BARRED,
-                                   Procedure, UnitKind, parse_setting)
+from votes.core.procedure import (PROXY_LIMIT, SETTINGS, STAFF_BARRED, Procedure, UnitKind,
+                                   parse_setting)
 from votes.extensions import db
 from votes.i18n import _
 from votes.models import Community
@@ -96,16 +96,19 @@ def _procedure_settings(settings: dict[str, str]) -> dict:
         try:
             out[name] = parse_setting(name, settings[name])
         except ValueError:
-            raise DomainError(_(_SETTING_ERRORS[name], value=str(settings[name])[:40])) from None
+            raise DomainError(_setting_error(name, str(settings[name])[:40])) from None
     return out
 
 
-_SETTING_ERRORS = {
-    PROXY_LIMIT: "每位受托人可代理的业主人数 “%(value)s” 无效，应为 1 至 1000 的整数，或 none 表示不限",
-    STAFF_BARRED: "“%(value)s” 无效：是否禁止物业服务企业工作人员作为受托人，应为 on 或 off",
-    EXCLUDED_KINDS: "不计入表决的房屋类型 “%(value)s” 无效，只能是 parking（车位）、storeroom（储藏室），"
-                    "或 none",
-}
+def _setting_error(name: str, value: str) -> str:
+    if name == PROXY_LIMIT:
+        return _("每位受托人可代理的业主人数 “%(value)s” 无效，应为 1 至 1000 的整数，或 none 表示不限",
+                 value=value)
+    if name == STAFF_BARRED:
+        return _("“%(value)s” 无效：是否禁止物业服务企业工作人员作为受托人，应为 on 或 off",
+                 value=value)
+    return _("不计入表决的房屋类型 “%(value)s” 无效，只能是 parking（车位）、storeroom（储藏室）或 none",
+             value=value)
 
 
 def procedure_of(community: Community) -> Procedure:
