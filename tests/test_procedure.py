@@ -317,3 +317,28 @@ def test_the_committee_page_enters_a_transfer(app, runner, tmp_path):
     done = staff.post(f"/committee/p/{vote['id']}/transfer", data=data)
     assert done.status_code == 302, done.get_data(as_text=True)
     assert _chain(app, vote)[-1]["body"].get("transfer")
+
+
+def test_the_committee_sets_the_rules_of_procedure_on_the_community_page(app, runner):
+    runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"])
+    runner.invoke(args=["users", "create", "clerk", "--role", "committee", "--community", "SUN",
+                        "--password", PASSWORD])
+    staff = app.test_client()
+    staff.post("/staff/login", data={"login": "clerk", "password": PASSWORD})
+    page = staff.get("/committee/c/SUN").get_data(as_text=True)
+    assert "受托人代理户数不限" in page and 'name="excluded_kinds"' in page
+    bad = staff.post("/committee/c/SUN/procedure", data={"proxy_limit": "three"},
+                     follow_redirects=True)
+    assert "无效" in bad.get_data(as_text=True)
+    done = staff.post("/committee/c/SUN/procedure", data={
+        "proxy_limit": "3", "proxy_staff_barred": "on", "excluded_kinds": ["parking"]},
+        follow_redirects=True)
+    text = done.get_data(as_text=True)
+    assert "每位受托人最多代理 3 户" in text and "不计入表决面积和人数：车位" in text
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import AuditEntry
+
+        entry = db.session.scalar(select(AuditEntry).where(
+            AuditEntry.action == "community.rules"))
+        assert entry.actor == "clerk" and entry.details["proxy_limit"] == "3"

@@ -24,6 +24,11 @@ class CommunityPage:
     summary: RollSummary
     units: list
     proposals: list[Proposal]
+    procedure: Procedure = Procedure()  # the community's proxies and unit-kind settings
+
+    @property
+    def procedure_text(self) -> str:
+        return procedure_summary(self.procedure)
 
 
 SORTS = {
@@ -41,7 +46,8 @@ def community_page(community: Community, sort: str) -> CommunityPage:
     units = sorted(load_units(community), key=SORTS.get(sort, SORTS["unit"]))
     proposals = list(db.session.scalars(select(Proposal).where(
         Proposal.community_id == community.id).order_by(Proposal.id.desc())))
-    return CommunityPage(roll_summary(community.code), units, proposals)
+    return CommunityPage(roll_summary(community.code), units, proposals,
+                         Procedure.from_rules(community.rules))
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ import re
 
 from sqlalchemy import select
 
-from votes.core.procedure import (PROXY_LIMIT, SETTINGS, STAFF_BARRED, Procedure, UnitKind,
-                                   parse_setting)
+from votes.core.procedure import (EXCLUDED_KINDS, PROXY_LIMIT, SETTINGS, STAFF_BARRED,
+                                   Procedure, UnitKind, parse_setting)
 from votes.extensions import db
 from votes.i18n import _
 from votes.models import Community
@@ -109,6 +109,13 @@ def _setting_error(name: str, value: str) -> str:
                  value=value)
     return _("不计入表决的房屋类型 “%(value)s” 无效，只能是 parking（车位）、storeroom（储藏室）或 none",
              value=value)
+
+
+def procedure_form(form) -> dict[str, str]:
+    """The committee page's three settings as set_rules() takes them."""
+    return {PROXY_LIMIT: form.get(PROXY_LIMIT, "").strip() or "none",
+            STAFF_BARRED: "on" if form.get(STAFF_BARRED) else "off",
+            EXCLUDED_KINDS: ",".join(form.getlist(EXCLUDED_KINDS)) or "none"}
 
 
 def procedure_of(community: Community) -> Procedure:

@@ -37,6 +37,19 @@ def community(user, community):
                            units=paged(page.units, request.args))
 
 
+@bp.post("/c/<code>/procedure")
+@staff("committee", "admin", obj="community")
+def procedure(user, community):
+    from votes.services.communities import procedure_form, set_rules
+
+    try:
+        set_rules(community.code, "use_fund", procedure_form(request.form), actor=user.login)
+        flash(_("已更新议事规则；已创建的表决事项仍按其创建时的规则。"), "ok")
+    except DomainError as err:
+        flash(err.message, "error")
+    return redirect(url_for("committee.community", code=community.code))
+
+
 @bp.post("/c/<code>/roll/preview")
 @staff("committee", "admin", obj="community")
 def roll_preview(user, community):
