@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from tests.factories import make_open_proposal, make_row, resident_id, sample_rows
+from tests.factories import make_open_proposal, make_row, resident_id, sample_rows, voter_token
 from tests.test_owner_http import cast, verified
 
 PASSWORD = "correct horse battery"
@@ -205,6 +205,11 @@ def test_parking_left_out_of_the_thresholds_but_charged(app, runner, tmp_path):
                                     "clerk\n", encoding="utf-8")
     result = runner.invoke(args=["ballots", "import", pid, str(tmp_path / "p.csv")])
     assert result.exit_code != 0 and "不参加本次表决" in result.output
+    owner = app.test_client()
+    owner.get(f"/v/{voter_token(app, vote, room='002', building='P')}")
+    owner.post(f"/p/{vote['uid']}/verify", data={"method": "id", "answer": resident_id(9)[-6:]})
+    page = owner.get(f"/p/{vote['uid']}/ballot").get_data(as_text=True)
+    assert "不参加本次表决" in page and 'id="next"' not in page and "元" in page
     # 张三 votes: his parking space adds nothing to the participating area.
     (tmp_path / "z.csv").write_text("楼栋,单元,房号,意见,方式,凭证,录入人\n1,1,101,同意,纸质,form.pdf,"
                                     "clerk\n", encoding="utf-8")
@@ -215,6 +220,8 @@ def test_parking_left_out_of_the_thresholds_but_charged(app, runner, tmp_path):
     assert not report.failures, report.render()
     roll_kinds = _chain(app, vote)[0]["body"]["rules"]["excluded_kinds"]
     assert roll_kinds == ["parking", "storeroom"]
+    text = runner.invoke(args=["proposal", "show", pid]).output
+    assert "议事规则：" in text and "不计入表决面积和人数：车位、储藏室" in text
 
 
 def test_a_unit_kind_the_roll_cannot_read_is_refused(app, runner, tmp_path):

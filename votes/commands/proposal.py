@@ -145,6 +145,7 @@ def show(proposal: str, as_json: bool) -> None:
     click.echo(f"状态 State: {STATE_ZH[p.state]} ({p.state})   预算 Budget: {format_yuan(p.budget)} 元")
     click.echo(f"总面积 Total area: {format_area(t.total_area)} m²   总人数 Headcount: {t.total_headcount}")
     click.echo(f"参与 Participating: {format_area(t.participating_area)} m², {t.participating_headcount}")
+    _show_procedure(p)
     if f.tally is not None:
         click.echo(f"同意 Agree: {format_area(t.agree_area)} m², {t.agree_headcount}")
     if p.state == "draft":
@@ -223,6 +224,17 @@ def ballots_transfer(proposal, building, entrance, room, choice, buyer_name, buy
 
     click.echo(_("已录入过户后新业主的选票 #%(seq)s %(receipt)s", seq=ballot.seq,
                  receipt=ballot.receipt))
+
+
+def _show_procedure(p) -> None:
+    """The rules of procedure the proposal froze, when they depart from the Civil Code."""
+    from votes.core.procedure import Procedure
+    from votes.i18n import _
+    from votes.services.communities import procedure_summary
+
+    procedure = Procedure.from_rules(p.rules)
+    if procedure != Procedure():
+        click.echo(_("议事规则") + "：" + procedure_summary(procedure))
 
 
 def _file(path: str) -> tuple[str, bytes]:
