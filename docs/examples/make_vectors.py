@@ -402,7 +402,7 @@ def add_device_vectors(add) -> None:
 
 def add_procedure_vectors(add) -> None:
     """§16: proxies, unit kinds left out of the count, transfers during the vote."""
-    from votes.core.procedure import roll_totals
+    from votes.core.local_rules import roll_totals
 
     letter = "ee" * 32
 

@@ -228,7 +228,7 @@ def ballots_transfer(proposal, building, entrance, room, choice, buyer_name, buy
 
 def _show_procedure(p) -> None:
     """The rules of procedure the proposal froze, when they depart from the Civil Code."""
-    from votes.core.procedure import Procedure
+    from votes.core.local_rules import Procedure
     from votes.i18n import _
     from votes.services.communities import procedure_summary
 

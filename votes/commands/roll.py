@@ -41,7 +41,7 @@ def community_list() -> None:
 @domain_errors
 def community_rules(code: str, matter: str, settings: tuple[str, ...]) -> None:
     """Show or tighten a community's rules of procedure (never below the Civil Code)."""
-    from votes.core.procedure import Procedure
+    from votes.core.local_rules import Procedure
     from votes.core.rules import Matter, community_rules as effective
     from votes.services.communities import procedure_summary
     from votes.services.communities import get_community, parse_settings, set_rules

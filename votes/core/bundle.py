@@ -15,7 +15,7 @@ from votes.core.cells import safe_row
 from votes.core.chain import SealedEntry, counted_ballots
 from votes.core.counting import electorate_from_frozen
 from votes.core.numbers import format_area
-from votes.core.procedure import Procedure, counting_electorate
+from votes.core.local_rules import Procedure, counting_electorate
 from votes.core.roll import AreaBasis, UnitRecord
 from votes.core.rules import Matter, Rules
 from votes.core.commitment import revealed_choices

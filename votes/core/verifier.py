@@ -16,7 +16,7 @@ from votes.core.verifier_integrity import (_check_digests, _check_links, _check_
                                            _parse_files, load_keys_file)
 from votes.core.verifier_report import (EXIT_CODES, FAILED, IN_PROGRESS, UNANCHORED,
                                         VERIFIED, Failure, Report)
-from votes.core.verifier_procedure import check_procedure
+from votes.core.verifier_local_rules import check_procedure
 from votes.core.verifier_vote import _check_ballots, _check_close, _check_genesis
 from votes.core.verifier_witness import check_receipt, check_witness
 

@@ -11,7 +11,7 @@ from votes.core.bundle import recompute_tally, recompute_turnout
 from votes.core.bundle_types import type_errors
 from votes.core.canonical import digest_hex, parse_time
 from votes.core.chain import CHANNELS, DEVICE_ALG, PROOFS
-from votes.core.procedure import roll_totals
+from votes.core.local_rules import roll_totals
 from votes.core.rules import THRESHOLD_NAMES, Matter, Threshold, default_rules
 from votes.core.verifier_base import _Bundle, _Run, canonical_b64
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from votes.core import chain, commitment
 from votes.core.tally import Choice
-from votes.core.procedure import Procedure
+from votes.core.local_rules import Procedure
 from votes.i18n import _
 from votes.models import Ballot, Evidence, FrozenUnit, Proposal, Transfer
 from votes.services import audit, choices, clock, keys, privacy, proxies

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from votes.core.apportion import apportion
 from votes.core.counting import electorate
 from votes.core.numbers import format_area, parse_yuan
-from votes.core.procedure import Procedure
+from votes.core.local_rules import Procedure
 from votes.core.roll import Scope, natural_key
 from votes.core.rules import Rules
 from votes.core.tally import Tally, Turnout

@@ -4,7 +4,7 @@ import re
 
 from sqlalchemy import select
 
-from votes.core.procedure import (EXCLUDED_KINDS, PROXY_LIMIT, SETTINGS, STAFF_BARRED,
+from votes.core.local_rules import (EXCLUDED_KINDS, PROXY_LIMIT, SETTINGS, STAFF_BARRED,
                                    Procedure, UnitKind, parse_setting)
 from votes.extensions import db
 from votes.i18n import _
@@ -55,7 +55,7 @@ def set_rules(code: str, matter: str, settings: dict[str, str], actor: str = "cl
     """Make a community's thresholds for a matter stricter than the Civil Code's (never
     looser); publicity_days sets the minimum publicity period; proxy_limit,
     proxy_staff_barred and excluded_kinds set its rules of procedure for every matter
-    (votes.core.procedure). Proposals already created keep the rules they froze."""
+    (votes.core.local_rules). Proposals already created keep the rules they froze."""
     from votes.core.rules import Matter, community_rules
 
     community = get_community(code)
@@ -87,7 +87,7 @@ def set_rules(code: str, matter: str, settings: dict[str, str], actor: str = "cl
 
 
 def _procedure_settings(settings: dict[str, str]) -> dict:
-    """Proxies and unit kinds (votes.core.procedure), community-wide: checked values, or a
+    """Proxies and unit kinds (votes.core.local_rules), community-wide: checked values, or a
     DomainError naming the bad one (0, off, none: the Civil Code default)."""
     out = {}
     for name in SETTINGS:

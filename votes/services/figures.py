@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from votes.core.counting import electorate
-from votes.core.procedure import Procedure, counting_electorate
+from votes.core.local_rules import Procedure, counting_electorate
 from votes.core.roll import Scope
 from votes.core.rules import Rules
 from votes.core.tally import Tally, Turnout, compute_turnout, turnout_of

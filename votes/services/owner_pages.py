@@ -8,7 +8,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
 
 from votes.core import commitment, signing
-from votes.core.procedure import Procedure
+from votes.core.local_rules import Procedure
 from votes.core.tally import Choice
 from votes.extensions import db
 from votes.models import (Ballot, ChainEntry, DeviceKey, FrozenUnit, FrozenVoter, Proposal,

@@ -10,7 +10,7 @@ from typing import Callable
 from flask import current_app
 from sqlalchemy import select
 
-from votes.core.procedure import Procedure
+from votes.core.local_rules import Procedure
 from votes.core.roll import has_control, unit_key
 from votes.core.tally import Choice
 from votes.extensions import db

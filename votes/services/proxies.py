@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from votes.core.identity import check_resident_id, looks_like_resident_id, mask_id
-from votes.core.procedure import Procedure
+from votes.core.local_rules import Procedure
 from votes.core.roll import has_control
 from votes.i18n import _
 from votes.models import Proposal, ProxyRecord

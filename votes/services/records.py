@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from votes.core.canonical import format_time
 from votes.core.chain import SealedEntry
-from votes.core.procedure import roll_totals
+from votes.core.local_rules import roll_totals
 from votes.extensions import db
 from votes.models import ChainEntry, FrozenUnit, Proposal
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from votes.core.identity import check_resident_id, looks_like_resident_id, valid_phone
 from votes.core.numbers import parse_area, parse_yuan
-from votes.core.procedure import UnitKind
+from votes.core.local_rules import UnitKind
 from votes.core.roll import AreaBasis, OwnerKind, has_control, unit_key
 from votes.i18n import _
 from votes.models import Owner, Ownership, Unit, utcnow

@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from votes.core import commitment, procedure
+from votes.core import commitment, local_rules
 from votes.core.chain import SealedEntry
 from votes.core.commitment import Opening
 from votes.core.counting import Electorate, electorate_from_frozen
-from votes.core.procedure import Procedure
+from votes.core.local_rules import Procedure
 from votes.core.roll import AreaBasis, UnitRecord
 from votes.core.rules import Rules
 from votes.core.tally import Tally, Turnout, compute_tally, compute_turnout
@@ -35,7 +35,7 @@ def frozen_electorate(session: Session, proposal: Proposal) -> Electorate:
 
 def counting_electorate(session: Session, proposal: Proposal) -> Electorate:
     """The frozen electorate the thresholds are judged on (kinds the rules leave out, out)."""
-    return procedure.counting_electorate(frozen_electorate(session, proposal),
+    return local_rules.counting_electorate(frozen_electorate(session, proposal),
                                          Procedure.from_rules(proposal.rules).excluded_kinds)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from votes.core.procedure import EXCLUDABLE, EXCLUDED_KINDS, Procedure
+from votes.core.local_rules import EXCLUDABLE, EXCLUDED_KINDS, Procedure
 from votes.core.verifier_base import _Bundle, _Run
 
 

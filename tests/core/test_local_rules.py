@@ -8,7 +8,7 @@ from tests.core.tamper_tools import steps, verify
 from votes.core import chain
 from votes.core.apportion import apportion
 from votes.core.bundle import roll_units
-from votes.core.procedure import Procedure, counting_electorate, parse_setting, roll_totals
+from votes.core.local_rules import Procedure, counting_electorate, parse_setting, roll_totals
 
 H1, H2 = "a1" * 32, "b2" * 32  # proxy holders' pseudonyms
 LETTER = "ee" * 32  # a written authorisation's digest
