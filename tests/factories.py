@@ -54,11 +54,12 @@ def sample_rows() -> list[dict]:
 def make_roll_csv(path: Path, rows: list[dict] | None = None, *, header=HEADER_EN,
                   encoding: str = "utf-8") -> Path:
     rows = sample_rows() if rows is None else rows
+    names = HEADER_EN + (["unit_kind"] if any("unit_kind" in r for r in rows) else [])
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(header)
+    writer.writerow(header + names[len(HEADER_EN):])
     for row in rows:
-        writer.writerow([row.get(name, "") for name in HEADER_EN])
+        writer.writerow([row.get(name, "") for name in names])
     path.write_bytes(buf.getvalue().encode(encoding))
     return path
 
@@ -77,8 +78,9 @@ def make_roll_xlsx(path: Path, rows: list[dict] | None = None, *, header=HEADER_
 
 
 def make_open_proposal(app, runner, tmp_path, *, scope="all", extra=(), code="SUN",
-                       rows=None):
-    """A community with the sample roll and a use_fund proposal open for voting.
+                       rows=None, rules=()):
+    """A community with the sample roll and a use_fund proposal open for voting; rules are
+    NAME=VALUE settings of the community's rules of procedure, set before the proposal.
 
     Freezes the app clock at 1 hour into voting; returns the proposal."""
     from datetime import datetime, timedelta, timezone
@@ -86,6 +88,9 @@ def make_open_proposal(app, runner, tmp_path, *, scope="all", extra=(), code="SU
     t0 = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
     app.config["VOTES_NOW"] = t0 - timedelta(days=12)
     assert runner.invoke(args=["community", "create", code, "--name", "阳光花园"]).exit_code == 0
+    for setting in rules:
+        result = runner.invoke(args=["community", "rules", code, "--set", setting])
+        assert result.exit_code == 0, result.output
     roll = make_roll_csv(tmp_path / f"roll-{code}.csv", rows)
     assert runner.invoke(args=["roll", "import", "--community", code, str(roll)]).exit_code == 0
     result = runner.invoke(args=[

@@ -35,8 +35,12 @@ def create(runner, *extra, scope="all", budget="6547.50", code="SUN"):
 
 def write_ballots(tmp_path, rows, name="ballots.csv"):
     (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.4 scanned form")
-    lines = ["building,entrance,room,choice,channel,evidence,entered_by"]
-    lines += [",".join(r) for r in rows]
+    (tmp_path / "letter.pdf").write_bytes(b"%PDF-1.4 written authorisation")
+    lines = ["building,entrance,room,choice,channel,evidence,entered_by,"
+             "proxy_name,proxy_id,authorisation"]
+    # A proxy row names its proxy and the written authorisation (issue 12).
+    lines += [",".join(r + (("钱七", "110101199003070011", "letter.pdf") if r[4] == "proxy"
+                            else ("", "", ""))) for r in rows]
     path = tmp_path / name
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return str(path)

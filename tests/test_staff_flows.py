@@ -75,10 +75,13 @@ def test_wizard_creates_and_runs_a_vote(app, world, client):
                                               "choice": "agree", "channel": "paper",
                                               "evidence": (io.BytesIO(b"scan2"), "s2.jpg")})
     assert again.status_code == 400 and "already voted" in again.get_data(as_text=True)
-    csv_text = "楼栋,单元,房号,意见,方式,凭证,录入人\n1,1,102,反对,委托,a.jpg,clerk\n1,1,202,同意,纸质,b.jpg,clerk\n"
+    csv_text = ("楼栋,单元,房号,意见,方式,凭证,录入人,受托人,受托人证件号码,授权委托书\n"
+                "1,1,102,反对,委托,a.jpg,clerk,钱七,110101199003070011,letter.jpg\n"
+                "1,1,202,同意,纸质,b.jpg,clerk,,,\n")
     batch = client.post(f"{url}/paper", data={
         "csv": (io.BytesIO(csv_text.encode()), "b.csv"),
-        "evidence": [(io.BytesIO(b"a"), "a.jpg"), (io.BytesIO(b"b"), "b.jpg")]})
+        "evidence": [(io.BytesIO(b"a"), "a.jpg"), (io.BytesIO(b"b"), "b.jpg"),
+                     (io.BytesIO(b"letter"), "letter.jpg")]})
     assert batch.status_code == 302
 
     nonvoters = client.get(f"/committee/p/{pid}/non-voters").get_data(as_text=True)

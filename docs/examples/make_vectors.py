@@ -320,6 +320,7 @@ def vectors() -> list[tuple[str, str, bytes, str, list[str]]]:
     add_device_vectors(add)
     _sibling("works_vectors").add_works_vectors(add, SimpleNamespace(ex=ex, plan=plan, seal=seal,
                                                              zipped=zipped))
+    add_procedure_vectors(add)
 
     def in_clear(n, e):
         if n == 2:
@@ -417,6 +418,68 @@ def add_device_vectors(add) -> None:
         items[1][2]["voter"] = "v-b"
     add("device-of-another-voter", "6.10: the key is registered for the ballot's own voter",
         zipped(files_of(seal(_edited_plan(other_voter)))), steps=["6.10"])
+
+
+def add_procedure_vectors(add) -> None:
+    """§16: proxies, unit kinds left out of the count, transfers during the vote."""
+    from votes.core.local_rules import roll_totals
+
+    letter = "ee" * 32
+
+    def proxy_ballot(voter, choice, holder="a1" * 32, staff=False):
+        body = ex.paper_ballot(voter, choice)
+        return dict(body, channel="proxy",
+                    proxy={"holder": holder, "authorisation": letter, "company_staff": staff})
+
+    def ruled(extra, roll=None):
+        rules = dict(ex.RULES, **extra)
+        items = plan()
+        items[0][2] = chain.genesis_body(ex.PROPOSAL, roll or ex.ROLL, rules)
+        return items, rules
+
+    items, rules = ruled({"proxy_limit": 3})
+    for n, voter in enumerate(("v-b", "v-developer", "v-d"), start=3):
+        items[n][2] = proxy_ballot(voter, ex.SECRETS[voter][0])
+    items.append(["ballot", "2026-12-05T00:00:00Z", proxy_ballot("v-c", "agree")])
+    add("proxy-limit-exceeded", "16.3: a fourth principal for one proxy under proxy_limit 3",
+        zipped(files_of(seal(items, rules=rules))), steps=["16.3"])
+
+    def no_letter(items):
+        items[3][2] = dict(items[3][2], channel="proxy")
+    add("proxy-without-authorisation", "16.2: a proxy ballot carries its proxy and authorisation",
+        zipped(files_of(seal(_edited_plan(no_letter)))), steps=["16.2"])
+
+    items, rules = ruled({"proxy_staff_barred": True})
+    items[3][2] = proxy_ballot("v-b", ex.SECRETS["v-b"][0], staff=True)
+    add("proxy-company-staff-barred", "16.4: the rules bar property-company staff as proxies",
+        zipped(files_of(seal(items, rules=rules))), steps=["16.4"])
+
+    parked = deepcopy(ex.ROLL)
+    for unit in parked["units"]:
+        if unit["unit_id"] in ("u6", "u7"):  # a developer's unit and v-d's only unit
+            unit["kind"] = "parking"
+    excluded = dict(ex.RULES, excluded_kinds=["parking"])
+    parked["total_area"], parked["total_headcount"] = roll_totals(parked, excluded)
+    items, rules = ruled({"excluded_kinds": ["parking"]}, parked)
+    del items[5]  # v-d holds only a parking space: no ballot
+    add("parking-excluded", "§16: parking spaces left out of the totals, still in the roll",
+        zipped(files_of(seal(items, rules=rules, roll=parked), roll=parked)), "verified")
+    items, rules = ruled({"excluded_kinds": ["parking"]}, parked)
+    add("excluded-kind-voter", "16.5: no ballot of a voter holding only excluded units",
+        zipped(files_of(seal(items, rules=rules, roll=parked), roll=parked)), steps=["16.5"])
+
+    def transfer(items):
+        body = ex.paper_ballot("v-a", "disagree")  # the buyer of v-a's units, say
+        items.append(["ballot", "2026-12-05T00:00:00Z", dict(body, transfer="f0" * 32)])
+    add("transfer-supersedes-online",
+        "§16: the buyer's ballot, with transfer evidence, supersedes the seller's online one",
+        zipped(files_of(seal(_edited_plan(transfer)))), "verified")
+
+    once = dict(ex.PROPOSAL, max_changes=1)
+    items = plan(once) + [["ballot", "2026-12-05T00:00:00Z", ex.paper_ballot("v-a", "disagree")]]
+    add("transfer-without-evidence",
+        "16.6: a staff entry supersedes an online ballot only with transfer evidence",
+        zipped(files_of(seal(items, proposal=once), proposal=once)), steps=["16.6"])
 
 
 def _dup_zip(members) -> bytes:

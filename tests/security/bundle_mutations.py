@@ -26,7 +26,8 @@ def originals() -> list[bytes]:
     changed.proposal["max_changes"] = 1
     changed.genesis().device("v-a", "2026-12-01T02:00:00Z") \
         .online("v-a", "agree", "2026-12-01T02:00:00Z") \
-        .paper("v-a", "disagree", "2026-12-02T02:00:00Z").close()
+        .online("v-a", "disagree", "2026-12-02T02:00:00Z", nonce="n2").close()
+    # (The owner changes their own online ballot: a paper entry may not supersede it, §16.)
     interim = Story().genesis().paper("v-b", "agree", "2026-12-01T02:00:00Z")
     return [good_story().bundle(), changed.bundle(), interim.bundle()]
 

@@ -145,6 +145,7 @@ def show(proposal: str, as_json: bool) -> None:
     click.echo(f"状态 State: {STATE_ZH[p.state]} ({p.state})   预算 Budget: {format_yuan(p.budget)} 元")
     click.echo(f"总面积 Total area: {format_area(t.total_area)} m²   总人数 Headcount: {t.total_headcount}")
     click.echo(f"参与 Participating: {format_area(t.participating_area)} m², {t.participating_headcount}")
+    _show_procedure(p)
     if f.tally is not None:
         click.echo(f"同意 Agree: {format_area(t.agree_area)} m², {t.agree_headcount}")
     if p.state == "draft":
@@ -207,6 +208,59 @@ def ballots_import(proposal: str, file: str, evidence_dir: str | None) -> None:
     click.echo(f"已录入 {len(ballots)} 张选票 (entered {len(ballots)} ballots)")
     for b in ballots:
         click.echo(f"  #{b.seq} {b.receipt}")
+
+
+@ballots_cli.command("transfer")
+@click.argument("proposal")
+@click.option("--building", required=True)
+@click.option("--entrance", default="")
+@click.option("--room", required=True)
+@click.option("--choice", required=True, help="agree | disagree | abstain (同意/反对/弃权)")
+@click.option("--buyer-name", required=True, help="The new owner's name (stored encrypted)")
+@click.option("--buyer-id", required=True, help="The new owner's ID number (stored encrypted)")
+@click.option("--transfer-evidence", required=True, type=click.Path(dir_okay=False),
+              help="Scan of the new certificate or registered contract")
+@click.option("--form", "ballot_form", required=True, type=click.Path(dir_okay=False),
+              help="Scan of the ballot the new owner signed")
+@click.option("--entered-by", required=True, help="The clerk entering it")
+@domain_errors
+def ballots_transfer(proposal, building, entrance, room, choice, buyer_name, buyer_id,
+                     transfer_evidence, ballot_form, entered_by) -> None:
+    """A unit sold during the vote: the new owner's ballot in the seller's place (it
+    supersedes the seller's ballot, even an online one)."""
+    from votes.services.lifecycle import get_proposal
+    from votes.services.transfers import TransferEntry, enter_transfer
+
+    entry = TransferEntry(building, entrance, room, choice, buyer_name, buyer_id,
+                          _file(transfer_evidence), _file(ballot_form))
+    ballot = enter_transfer(get_proposal(proposal), entry, entered_by, actor=entered_by)
+    from votes.i18n import _
+
+    click.echo(_("已录入过户后新业主的选票 #%(seq)s %(receipt)s", seq=ballot.seq,
+                 receipt=ballot.receipt))
+
+
+def _show_procedure(p) -> None:
+    """The rules of procedure the proposal froze, when they depart from the Civil Code."""
+    from votes.core.local_rules import Procedure
+    from votes.i18n import _
+    from votes.services.communities import procedure_summary
+
+    procedure = Procedure.from_rules(p.rules)
+    if procedure != Procedure():
+        click.echo(_("议事规则") + "：" + procedure_summary(procedure))
+
+
+def _file(path: str) -> tuple[str, bytes]:
+    from pathlib import Path
+
+    from votes.i18n import _
+    from votes.services.errors import DomainError
+
+    try:
+        return Path(path).name, Path(path).read_bytes()
+    except OSError:
+        raise DomainError(_("无法读取文件 %(path)s", path=path)) from None
 
 
 @keys_cli.command("generate")

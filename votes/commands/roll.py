@@ -36,11 +36,15 @@ def community_list() -> None:
 @click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="quorum_area, quorum_headcount, approval_area, approval_headcount "
                    "(e.g. '>=2/3'), approval_base (participating|total), publicity_days, "
-                   "objection_days (0-30, 0 = none), follow_majority (off|quorum|full)")
+                   "objection_days (0-30, 0 = none), follow_majority (off|quorum|full); "
+                   "for every matter: proxy_limit (N or none), proxy_staff_barred (on|off), "
+                   "excluded_kinds (parking,storeroom or none)")
 @domain_errors
 def community_rules(code: str, matter: str, settings: tuple[str, ...]) -> None:
     """Show or tighten a community's rules of procedure (never below the Civil Code)."""
+    from votes.core.local_rules import Procedure
     from votes.core.rules import Matter, community_rules as effective
+    from votes.services.communities import procedure_summary
     from votes.services.communities import get_community, parse_settings, set_rules
 
     pairs = parse_settings(settings)
@@ -52,6 +56,7 @@ def community_rules(code: str, matter: str, settings: tuple[str, ...]) -> None:
                f"publicity at least {rules.get('publicity_days', 7)} days; "
                f"objection period {rules.get('objection_days', 0)} days; "
                f"follow the majority (从多) {rules.get('follow_majority', 'off')}")
+    click.echo(procedure_summary(Procedure.from_rules(rules)))
 
 
 @community_cli.command("contact")

@@ -16,6 +16,7 @@ from votes.core.chain import POST_CLOSE_KINDS, SealedEntry, counted_ballots
 from votes.core.counting import electorate_from_frozen
 from votes.core.procedure_report import after_close_report
 from votes.core.numbers import format_area
+from votes.core.local_rules import Procedure, counting_electorate
 from votes.core.roll import AreaBasis, UnitRecord
 from votes.core.rules import Matter, Rules
 from votes.core.commitment import revealed_choices
@@ -30,23 +31,28 @@ _ZIP_TIME = (2000, 1, 1, 0, 0, 0)  # fixed, so the same inputs give the same byt
 def roll_units(roll: dict) -> list[UnitRecord]:
     return [UnitRecord(unit_id=u["unit_id"], building=u["building"], entrance=u["entrance"],
                        room=u["room"], area=u["area"], area_basis=AreaBasis(u["area_basis"]),
-                       owner_keys=frozenset()) for u in roll["units"]]
+                       owner_keys=frozenset(), kind=u.get("kind", "dwelling"))
+            for u in roll["units"]]
 
 
-def _electorate(roll: dict):
+def _electorate(roll: dict, rules: dict):
+    """The electorate the thresholds are judged on (units of excluded kinds left out, §16)."""
     voters = {u["unit_id"]: u["voter"] for u in roll["units"]}
-    return electorate_from_frozen(roll_units(roll), voters)
+    return counting_electorate(electorate_from_frozen(roll_units(roll), voters),
+                               Procedure.from_rules(rules).excluded_kinds)
 
 
 def recompute_turnout(roll: dict, rules: dict, chain: Sequence[SealedEntry]) -> Turnout:
     """Who took part by the chain's counted ballots: all an interim bundle may tell."""
-    return compute_turnout(_electorate(roll), counted_ballots(chain), Rules.from_dict(rules))
+    e = _electorate(roll, rules)
+    return compute_turnout(e, _counting(e, counted_ballots(chain)), Rules.from_dict(rules))
 
 
 def recompute_tally(roll: dict, rules: dict, chain: Sequence[SealedEntry], openings) -> Tally:
     """The tally of the choices the close entry's openings reveal for the chain's ballots."""
     ballots = {s.seq: s.entry["body"] for s in chain if s.entry.get("kind") == "ballot"}
-    return compute_tally(_electorate(roll), revealed_choices(ballots, openings),
+    e = _electorate(roll, rules)
+    return compute_tally(e, _counting(e, revealed_choices(ballots, openings)),
                          Rules.from_dict(rules))
 
 
@@ -58,6 +64,20 @@ def closing_entry(chain: Sequence[SealedEntry]) -> SealedEntry | None:
         if sealed.entry["kind"] not in POST_CLOSE_KINDS:
             return None
     return None
+
+
+def _counting(e, by_voter: dict) -> dict:
+    """Only voters the thresholds count: a voter holding nothing but units of an excluded
+    kind fails §16 and is left out of the recomputed figures."""
+    return {k: v for k, v in by_voter.items() if _has(e, k)}
+
+
+def _has(e, key: str) -> bool:
+    try:
+        e.voter(key)
+    except KeyError:
+        return False
+    return True
 
 
 def write_bundle(target, *, proposal: dict, roll: dict, chain: Sequence[SealedEntry],

@@ -1,8 +1,8 @@
 """The type of every field of every bundle file (docs/verification.md §2.5, step 1.5).
 
-A type is one of the names below, a dict (an object with exactly these keys), a one-item
-list (an array of that type), Enum(...) or Nullable(...). Booleans are never integers and
-integers never booleans, as JSON itself distinguishes them.
+A type is one of the names below, a dict (an object with exactly these keys, those typed
+Absent(...) optional), a one-item list (an array of that type), Enum(...) or Nullable(...).
+Booleans are never integers and integers never booleans, as JSON itself distinguishes them.
 """
 
 from __future__ import annotations
@@ -22,6 +22,13 @@ class Enum:
 
 @dataclass(frozen=True)
 class Nullable:
+    inner: object
+
+
+@dataclass(frozen=True)
+class Absent:
+    """An object's key that may be left out; when present its value has type `inner`."""
+
     inner: object
 
 
@@ -52,9 +59,13 @@ SIMPLE_NAMES = {"str": "a string", "uint": "an integer ≥ 0", "int": "an intege
 
 THRESHOLD = {"num": "uint", "den": "uint", "inclusive": "bool"}
 MATTERS = Enum(("use_fund", "raise_fund", "rebuild", "change_use", "other"))
+UNIT_KINDS = Enum(("dwelling", "commercial", "parking", "storeroom", "other"))
+# Rules of procedure (§16): each key present only when it departs from the default.
 RULES = {"matter": MATTERS, "approval_base": Enum(("participating", "total")),
          "quorum_area": THRESHOLD, "quorum_headcount": THRESHOLD,
-         "approval_area": THRESHOLD, "approval_headcount": THRESHOLD}
+         "approval_area": THRESHOLD, "approval_headcount": THRESHOLD,
+         "proxy_limit": Absent("uint"), "proxy_staff_barred": Absent("bool"),
+         "excluded_kinds": Absent([UNIT_KINDS])}
 # Objection period (§17) and 从多 (§19), frozen with the thresholds.
 RULES |= {"objection_days": "uint", "follow_majority": Enum(("off", "quorum", "full"))}
 CHECK = {"name": Enum(("quorum_area", "quorum_headcount", "approval_area",
@@ -87,7 +98,7 @@ PROPOSAL = {"uid": "str", "community": {"code": "str", "name": "str", "jurisdict
             "voting_start": "time", "voting_end": "time"}
 ROLL = {"units": [{"unit_id": "str", "building": "str", "entrance": "str", "room": "str",
                    "area": "uint", "area_basis": Enum(("registered", "surveyed", "contract")),
-                   "voter": "str"}],
+                   "voter": "str", "kind": Absent(UNIT_KINDS)}],
         "total_area": "uint", "total_headcount": "uint"}
 GENESIS = {"proposal_digest": "hex64", "roll_digest": "hex64", "rules": RULES,
            "total_area": "uint", "total_headcount": "uint", "voting_start": "time",
@@ -96,7 +107,11 @@ DEVICE = {"alg": "str", "public_key": "str", "signature": "str", "nonce": "str"}
 # A ballot carries the commitment to its choice, never the choice (docs "Choice commitments").
 BALLOT = {"voter": "str", "units": ["str"], "commitment": "str", "channel": "str",
           "device": Nullable(DEVICE), "entered_by": Nullable("str"),
-          "evidence": Nullable("str")}
+          "evidence": Nullable("str"),
+          # §16: who held the proxy and their authorisation; a transfer's evidence.
+          "proxy": Absent({"holder": "hex64", "authorisation": "hex64",
+                           "company_staff": "bool"}),
+          "transfer": Absent("hex64")}
 # A staff-entered ballot that corrects an earlier one (docs §15) has one more field.
 BALLOT_CORRECTION = {**BALLOT, "correction": {"corrects": "uint", "reason": "str"}}
 # A device key registered before the ballots it signs (docs §14); alg and proof checked in 6.9.
@@ -162,18 +177,22 @@ def _ok(value, spec) -> bool:
     if kind is str:
         return SIMPLE[spec](value)
     if kind is dict:
-        if type(value) is not dict or len(value) != len(spec):
+        if type(value) is not dict:
             return False
+        present = 0
         for key, inner in spec.items():
             if key not in value:
+                if type(inner) is Absent:
+                    continue
                 return False
+            present += 1
             item = value[key]
             if type(inner) is str:
                 if not SIMPLE[inner](item):
                     return False
             elif not _ok(item, inner):
                 return False
-        return True
+        return present == len(value)
     if kind is list:
         inner = spec[0]
         if type(value) is not list:
@@ -186,6 +205,8 @@ def _ok(value, spec) -> bool:
         return isinstance(value, str) and value in spec.values
     if isinstance(spec, Nullable):
         return value is None or _ok(value, spec.inner)
+    if isinstance(spec, Absent):
+        return _ok(value, spec.inner)
     return isinstance(value, dict)  # spec is dict: an entry's body, typed by its kind
 
 
@@ -195,6 +216,9 @@ def _walk(value, spec, path: str, errors: list[str], limit: int) -> None:
     if isinstance(spec, Nullable):
         if value is not None:
             _walk(value, spec.inner, path, errors, limit)
+        return
+    if isinstance(spec, Absent):
+        _walk(value, spec.inner, path, errors, limit)
         return
     if isinstance(spec, Enum):
         if not isinstance(value, str) or value not in spec.values:
@@ -218,7 +242,8 @@ def _walk(value, spec, path: str, errors: list[str], limit: int) -> None:
     if not isinstance(value, dict):
         errors.append(f"{path} must be an object")
         return
-    missing = [k for k in spec if k not in value]
+    missing = [k for k, inner in spec.items()
+               if k not in value and not isinstance(inner, Absent)]
     extra = [k for k in value if k not in spec]
     if missing:
         errors.append(f"{path} lacks {', '.join(missing)}")

@@ -115,19 +115,27 @@ def device_body(*, voter: str, public_key: str, proof: str) -> dict:
 
 def ballot_body(*, voter: str, units: Sequence[str], commitment: str, channel: str,
                 device: dict | None = None, entered_by: str | None = None,
-                evidence: str | None = None) -> dict:
+                evidence: str | None = None, proxy: dict | None = None,
+                transfer: str | None = None) -> dict:
     """One voter's ballot; paper and proxy ballots name the clerk and the scan's digest.
 
     The choice itself is not in the body, only its commitment (votes.core.commitment):
-    it is revealed in the close entry."""
+    it is revealed in the close entry. A proxy ballot adds `proxy` (who held it, the
+    authorisation's digest), a new owner's ballot after a transfer adds `transfer` (the
+    transfer evidence's digest); both only when given (docs/verification.md §16)."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel}")
     if channel != "online" and (not entered_by or not evidence):
         raise ValueError("paper and proxy ballots need entered_by and evidence")
     if not is_hex64(commitment):
         raise ValueError("a ballot carries a commitment of 64 lowercase hex characters")
-    return {"voter": voter, "units": list(units), "commitment": commitment, "channel": channel,
+    body = {"voter": voter, "units": list(units), "commitment": commitment, "channel": channel,
             "device": device, "entered_by": entered_by, "evidence": evidence}
+    if proxy is not None:
+        body["proxy"] = proxy
+    if transfer is not None:
+        body["transfer"] = transfer
+    return body
 
 
 def close_body(tally: dict, counted: Sequence[int], openings: Iterable[Opening],

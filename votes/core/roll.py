@@ -170,6 +170,7 @@ class UnitRecord:
     owner_keys: frozenset[str]
     developer: bool = False
     fund_balance: int | None = None
+    kind: str = "dwelling"  # votes.core.local_rules.UnitKind
 
     @property
     def label(self) -> str:

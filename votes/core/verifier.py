@@ -19,6 +19,7 @@ from votes.core.verifier_report import (EXIT_CODES, FAILED, IN_PROGRESS, UNANCHO
 from votes.core.verifier_correction import check_corrections
 from votes.core.verifier_follow import check_follow
 from votes.core.verifier_objection import after_close_lines, check_objections
+from votes.core.verifier_local_rules import check_procedure
 from votes.core.verifier_vote import _check_ballots, _check_close, _check_genesis
 from votes.core.verifier_witness import check_receipt, check_witness
 from votes.core.verifier_works import check_emergency, check_works, is_emergency
@@ -55,6 +56,7 @@ def verify_bundle(source, *, head: str | None = None,
     genesis = run.guarded("5.1", _check_genesis, b, run)
     run.guarded("6.1", _check_ballots, b, run)
     run.guarded("15.1", check_corrections, b, run)
+    run.guarded("16.1", check_procedure, b, genesis, run)
     if is_emergency(b):  # no vote: nothing to close or count (§18.6)
         run.guarded("18.8", check_emergency, b, run)
         tally, interim = None, False

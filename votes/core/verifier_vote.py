@@ -11,6 +11,7 @@ from votes.core.bundle import recompute_tally, recompute_turnout
 from votes.core.bundle_types import type_errors
 from votes.core.canonical import digest_hex, parse_time
 from votes.core.chain import CHANNELS, DEVICE_ALG, PROOFS
+from votes.core.local_rules import roll_totals
 from votes.core.rules import THRESHOLD_NAMES, Matter, Threshold, default_rules
 from votes.core.verifier_base import _Bundle, _Run, canonical_b64
 
@@ -42,7 +43,7 @@ def _check_genesis(b: _Bundle, run: _Run) -> dict | None:
         run.skip("5.4", "roll.json failed step 1.4 or 1.5")
     else:
         units = roll["units"]
-        area, heads = sum(u["area"] for u in units), len({u["voter"] for u in units})
+        area, heads = roll_totals(roll, body["rules"])  # kinds left out: §16.1
         ids = Counter(u["unit_id"] for u in units)
         twice = sorted(k for k, c in ids.items() if c > 1)
         if twice:
@@ -132,7 +133,7 @@ def _check_ballots(b: _Bundle, run: _Run) -> None:
             if not parse_time(p["voting_start"]) <= when < parse_time(p["voting_end"]):
                 run.fail("6.4", f"ballot time {e['time']} is outside the voting window", n)
             _check_device(body, p["uid"], n, run)
-            if "correction" not in body:  # §15: a correction is not one of the owner's changes
+            if "correction" not in body and "transfer" not in body:  # §15, §16: not changes
                 per_voter[voter] += 1
                 if per_voter[voter] == 2 + p["max_changes"]:
                     run.fail("6.7", f"voter {voter[:40]} has more ballots than the rules allow", n)

@@ -6,6 +6,7 @@ from votes.models.chain import Ballot, ChainEntry, Evidence, ServerKey, Verifica
 from votes.models.community import Community
 from votes.models.money import FundDebit
 from votes.models.objection import Objection
+from votes.models.procedure import ProxyRecord, Transfer
 from votes.models.proposal import (FrozenUnit, FrozenVoter, Proposal, ProposalDocument,
                                    ProposalItem)
 from votes.models.roll import Owner, Ownership, Unit
@@ -14,6 +15,6 @@ from votes.models.witness import WitnessCosignature
 
 __all__ = ["AuditEntry", "Ballot", "Base", "ChainEntry", "Community", "DeviceKey", "Evidence", "FrozenUnit", "FundDebit",
            "FrozenVoter", "Owner", "Ownership", "Proposal", "ProposalDocument", "ProposalItem",
-           "ServerKey", "StaffCommunity", "StaffUser", "Unit", "Verification", "Visit",
+           "ProxyRecord", "ServerKey", "StaffCommunity", "StaffUser", "Unit", "Verification", "Transfer", "Visit",
            "VoterAccess", "LobbyFailure", "WitnessCosignature", "Objection",
            "utcnow"]

@@ -104,6 +104,9 @@ class FrozenUnit(Base):
     unit_key: Mapped[str] = mapped_column(String(255), default=canonical_key, index=True)
     area: Mapped[int] = mapped_column(BigInteger)
     area_basis: Mapped[str] = mapped_column(String(16))
+    # What the unit is (votes.core.local_rules.UnitKind): parking and storerooms may be left
+    # out of the count by the community's rules, yet pay their share.
+    kind: Mapped[str] = mapped_column(String(16), default="dwelling", server_default="dwelling")
     fund_balance: Mapped[int | None] = mapped_column(BigInteger)
     share: Mapped[int] = mapped_column(BigInteger)  # fen of the budget apportioned by area
     voter_key: Mapped[str] = mapped_column(String(64), index=True)

@@ -31,6 +31,9 @@ class Unit(Base):
     unit_key: Mapped[str] = mapped_column(String(255), default=canonical_key)
     area: Mapped[int] = mapped_column(BigInteger)  # centi-m²
     area_basis: Mapped[str] = mapped_column(String(16))
+    # What the unit is (votes.core.local_rules.UnitKind): parking and storerooms may be left
+    # out of the count by the community's rules, yet pay their share.
+    kind: Mapped[str] = mapped_column(String(16), default="dwelling", server_default="dwelling")
     fund_balance: Mapped[int | None] = mapped_column(BigInteger)  # fen
     # The first deposit (首期维修资金), fen: a balance below 30% of it calls for 续筹.
     first_deposit: Mapped[int | None] = mapped_column(BigInteger)

@@ -13,8 +13,11 @@ from sqlalchemy.orm import Session
 from votes.core import chain, commitment
 from votes.core.correction import correcting
 from votes.core.tally import Choice
-from votes.models import Ballot, Evidence, FrozenUnit, Proposal
-from votes.services import audit, choices, clock, device_check, keys
+from votes.core.local_rules import Procedure
+from votes.i18n import _
+from votes.models import Ballot, Evidence, FrozenUnit, Proposal, Transfer
+from votes.services import audit, choices, clock, device_check, keys, privacy, proxies
+from votes.services.proxies import ProxyRequest
 from votes.services.chain_store import Appender, lock_proposal
 from votes.services.errors import DomainError
 from votes.services.lifecycle import _advance
@@ -22,6 +25,16 @@ from votes.services.tx import unit_of_work
 
 CHANNELS = ("online", "paper", "proxy")
 CHANNEL_ZH = {"online": "网络", "paper": "纸质", "proxy": "委托"}
+
+
+@dataclass(frozen=True)
+class TransferRequest:
+    """The unit was sold during the vote: the buyer (personal data, kept encrypted) votes
+    in the seller's place, on the evidence of the transfer (file name, content)."""
+
+    buyer_name: str
+    buyer_id: str
+    evidence: tuple[str, bytes]
 
 
 @dataclass(frozen=True)
@@ -35,6 +48,8 @@ class BallotRequest:
     salt: str | None = None  # the commitment's salt; the owner's browser picks it if it can
     # Staff correcting a paper/proxy ballot (votes.services.corrections): (seq, reason).
     correction: tuple[int, str] | None = None
+    proxy: ProxyRequest | None = None  # channel "proxy": who holds it, the authorisation
+    transfer: TransferRequest | None = None  # a new owner's ballot in the seller's place
 
 
 class AlreadyVoted(DomainError):
@@ -89,6 +104,26 @@ class _Prepared:
     body: dict
     commitment: str
     choice_enc: bytes
+    superseded: int | None = None  # the seller's ballot a transfer supersedes
+
+
+def _keep(session: Session, proposal: Proposal, file: tuple[str, bytes]) -> str:
+    """Store an evidence file once per proposal; its SHA-256 hex digest."""
+    name, content = file
+    digest = hashlib.sha256(content).hexdigest()
+    known = session.scalar(select(Evidence.id).where(
+        Evidence.proposal_id == proposal.id, Evidence.sha256 == digest))
+    if known is None:
+        session.add(Evidence(proposal_id=proposal.id, sha256=digest, name=name, content=content))
+    return digest
+
+
+class Transferred(DomainError):
+    """A ballot for a voter whose unit was sold during the vote, other than a transfer."""
+
+    def __init__(self):
+        super().__init__(_("该房屋已在表决期间过户，新业主的表决已录入；原业主不能再表决，"
+                           "新业主如需再次过户须重新提交过户证明"))
 
 
 def _prepare(session: Session, proposal: Proposal, req: BallotRequest, units: list[str],
@@ -96,31 +131,44 @@ def _prepare(session: Session, proposal: Proposal, req: BallotRequest, units: li
     """Everything about one ballot that needs no lock: its revision and its entry body.
     A concurrent ballot for the same voter makes the revision collide, which the database
     refuses, so reading the previous ballot before the lock is safe."""
-    if previous is not None and previous.channel == "online" and req.channel != "online":
-        raise StaffOverride(previous)
+    transfer = req.transfer
+    if transfer is None and previous is not None:
+        # A transfer supersedes even an owner's online ballot (§16): the seller is no longer
+        # the owner. Only the voter's first ballot needs no look-up (the online fast path).
+        if session.scalar(select(Transfer.id).where(Transfer.proposal_id == proposal.id,
+                                                    Transfer.voter_key == req.voter_key)):
+            raise Transferred()
+        if previous.channel == "online" and req.channel != "online":
+            raise StaffOverride(previous)
     revision = 0 if previous is None else previous.revision + 1
-    if revision > proposal.max_changes and req.correction is None and \
+    # Neither a transfer (§16) nor a staff correction (§15) is one of the owner's changes.
+    if revision > proposal.max_changes and transfer is None and req.correction is None and \
             revision - corrections_of(session, proposal, req.voter_key) > proposal.max_changes:
         raise AlreadyVoted(previous, proposal.max_changes)
-    evidence_digest = None
-    if req.evidence is not None:
-        name, content = req.evidence
-        evidence_digest = hashlib.sha256(content).hexdigest()
-        known = session.scalar(select(Evidence.id).where(
-            Evidence.proposal_id == proposal.id, Evidence.sha256 == evidence_digest))
-        if known is None:
-            session.add(Evidence(proposal_id=proposal.id, sha256=evidence_digest, name=name,
-                                 content=content))
+    if (req.proxy is not None) != (req.channel == "proxy"):
+        raise DomainError(_("委托表决须附受托人信息和书面授权委托书"))
+    if transfer is not None and req.channel == "online":
+        raise DomainError(_("过户后的表决须由工作人员录入"))
+    evidence_digest = None if req.evidence is None else _keep(session, proposal, req.evidence)
+    proxy = None
+    if req.proxy is not None:
+        if req.proxy.company_staff and Procedure.from_rules(proposal.rules).proxy_staff_barred:
+            raise DomainError(proxies.staff_barred_message())
+        proxy = {"holder": proxies.holder_key(proposal.uid, req.proxy.id_number),
+                 "authorisation": _keep(session, proposal, req.proxy.authorisation),
+                 "company_staff": req.proxy.company_staff}
     salt = req.salt or choices.new_salt()
     committed = commitment.commit(proposal.uid, req.voter_key, req.choice.value, salt)
-    body = chain.ballot_body(voter=req.voter_key, units=units, commitment=committed,
-                             channel=req.channel, device=req.device,
-                             entered_by=req.entered_by, evidence=evidence_digest)
+    body = chain.ballot_body(
+        voter=req.voter_key, units=units, commitment=committed, channel=req.channel,
+        device=req.device, entered_by=req.entered_by, evidence=evidence_digest, proxy=proxy,
+        transfer=None if transfer is None else _keep(session, proposal, transfer.evidence))
     if req.correction is not None:
         body = correcting(body, *req.correction)
     # Salt, commitment and the encrypted (choice, salt) need no lock either: the lock
     # covers only the clock, the signature and the writes.
-    return _Prepared(req, revision, body, committed, choices.seal(req.choice, salt))
+    return _Prepared(req, revision, body, committed, choices.seal(req.choice, salt),
+                     None if transfer is None or previous is None else previous.seq)
 
 
 def _append(session: Session, appender: Appender, proposal: Proposal, prepared: _Prepared,
@@ -135,6 +183,17 @@ def _append(session: Session, appender: Appender, proposal: Proposal, prepared: 
                     entered_by=req.entered_by, cast_at=now,
                     corrects=req.correction[0] if req.correction else None)
     session.add(ballot)
+    seq, body = sealed.entry["seq"], prepared.body
+    if req.proxy is not None:
+        proxies.record(session, proposal, seq, req.voter_key, req.proxy,
+                       body["proxy"]["holder"], body["proxy"]["authorisation"], req.entered_by)
+    if req.transfer is not None:
+        encrypt = privacy.encryptor()
+        session.add(Transfer(proposal_id=proposal.id, seq=seq, voter_key=req.voter_key,
+                             buyer_name_enc=encrypt(req.transfer.buyer_name),
+                             buyer_id_enc=encrypt(req.transfer.buyer_id),
+                             evidence=body["transfer"], superseded_seq=prepared.superseded,
+                             entered_by=req.entered_by))
     return ballot
 
 
@@ -168,6 +227,33 @@ def voter_units(session: Session, proposal: Proposal,
     return units
 
 
+def _procedure_details(prepared: list[_Prepared], accepted: list[Ballot]) -> dict:
+    """For the audit log: which entries are proxy ballots, and which are transfers (with
+    the seller's ballot each supersedes)."""
+    details: dict = {}
+    proxy = [b.seq for p, b in zip(prepared, accepted) if p.req.proxy is not None]
+    transfers = [{"entry": b.seq, "supersedes": p.superseded}
+                 for p, b in zip(prepared, accepted) if p.req.transfer is not None]
+    if proxy:
+        details["proxy_entries"] = proxy
+    if transfers:
+        details["transfers"] = transfers
+    return details
+
+
+def _check_counted(session: Session, proposal: Proposal, voter_keys: list[str]) -> None:
+    """Where the rules leave kinds of unit out of the count, a voter holding only such
+    units (a parking space, a storeroom) has no vote; they still pay their share."""
+    excluded = Procedure.from_rules(proposal.rules).excluded_kinds
+    if not excluded:
+        return
+    counted = set(session.scalars(select(FrozenUnit.voter_key).where(
+        FrozenUnit.proposal_id == proposal.id, FrozenUnit.voter_key.in_(voter_keys),
+        FrozenUnit.kind.not_in(excluded))))
+    if any(key not in counted for key in voter_keys):
+        raise DomainError(_("本小区议事规则规定车位、储藏室不计入表决，仅持有此类房屋的业主不参加本次表决"))
+
+
 def cast_ballots(proposal_id: int, requests: list[BallotRequest],
                  actor: str | None = None,
                  units: dict[str, list[str]] | None = None) -> list[Ballot]:
@@ -187,6 +273,7 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
             if units is None:  # the online ballot read them already, with its device keys
                 units = voter_units(session, proposal, keys_wanted)
             latest = latest_ballots(session, proposal, keys_wanted)
+            _check_counted(session, proposal, keys_wanted)
             prepared = []
             for req in requests:
                 if req.voter_key not in units:
@@ -197,12 +284,17 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
 
             proposal, appender, now = lock_for_voting(session, proposal_id, signer)
             device_check.refuse_unsigned_after_registration(session, proposal_id, requests)
+            # Under the lock: no concurrent entry can slip a proxy past the limit.
+            proxies.check_limit(session, proposal, [
+                (p.body["proxy"]["holder"], p.req.voter_key, p.req.proxy.id_number)
+                for p in prepared if p.req.proxy is not None])
             accepted = [_append(session, appender, proposal, p, now) for p in prepared]
             if actor is not None:  # staff entering paper/proxy ballots; owners stay unlogged
                 session.flush()
                 audit.record(session, actor, _audit_action(requests),
                              community_id=proposal.community_id, target=str(proposal.id),
-                             details=_audit_details(requests, accepted))
+                             details={**_audit_details(requests, accepted),
+                                      **_procedure_details(prepared, accepted)})
             session.flush()
             for ballot in accepted:
                 # Detached with their values, so callers read them without a reload query.

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from votes.core.apportion import apportion
 from votes.core.counting import electorate
 from votes.core.numbers import format_area, parse_yuan
+from votes.core.local_rules import Procedure
 from votes.core.roll import Scope, natural_key
 from votes.core.rules import Rules
 from votes.core.tally import Tally, Turnout
 from votes.models import Community, Proposal
+from votes.services.communities import procedure_summary
 from votes.services.figures import proposal_figures
 from votes.services.progress import Chart, turnout_chart
 from votes.services.proposal_create import DocumentUpload, ProposalDraft
@@ -22,6 +24,11 @@ class CommunityPage:
     summary: RollSummary
     units: list
     proposals: list[Proposal]
+    procedure: Procedure = Procedure()  # the community's proxies and unit-kind settings
+
+    @property
+    def procedure_text(self) -> str:
+        return procedure_summary(self.procedure)
 
 
 SORTS = {
@@ -39,7 +46,8 @@ def community_page(community: Community, sort: str) -> CommunityPage:
     units = sorted(load_units(community), key=SORTS.get(sort, SORTS["unit"]))
     proposals = list(db.session.scalars(select(Proposal).where(
         Proposal.community_id == community.id).order_by(Proposal.id.desc())))
-    return CommunityPage(roll_summary(community.code), units, proposals)
+    return CommunityPage(roll_summary(community.code), units, proposals,
+                         Procedure.from_rules(community.rules))
 
 
 @dataclass(frozen=True)
@@ -167,6 +175,11 @@ class ProposalPage:
     ballots: int
     rules: Rules
     chart: Chart | None
+    procedure: Procedure = Procedure()  # proxies and unit kinds, frozen with the rules
+
+    @property
+    def procedure_text(self) -> str:
+        return procedure_summary(self.procedure)
 
 
 def proposal_page(proposal: Proposal) -> ProposalPage:
@@ -174,4 +187,5 @@ def proposal_page(proposal: Proposal) -> ProposalPage:
     rules = Rules.from_dict(proposal.rules)
     q = rules.quorum_headcount
     return ProposalPage(f.turnout, f.tally, f.ballots, rules,
-                        turnout_chart(proposal, q.num, q.den))
+                        turnout_chart(proposal, q.num, q.den),
+                        Procedure.from_rules(proposal.rules))

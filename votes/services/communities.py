@@ -5,6 +5,8 @@ import re
 from sqlalchemy import select
 
 from votes.core.roll import has_control
+from votes.core.local_rules import (EXCLUDED_KINDS, PROXY_LIMIT, SETTINGS, STAFF_BARRED,
+                                   Procedure, UnitKind, parse_setting)
 from votes.extensions import db
 from votes.i18n import _
 from votes.models import Community
@@ -53,8 +55,9 @@ def list_communities() -> list[Community]:
 
 def set_rules(code: str, matter: str, settings: dict[str, str], actor: str = "cli") -> dict:
     """Make a community's thresholds for a matter stricter than the Civil Code's (never
-    looser); publicity_days sets the minimum publicity period. Proposals already published
-    keep the rules they froze."""
+    looser); publicity_days sets the minimum publicity period; proxy_limit,
+    proxy_staff_barred and excluded_kinds set its rules of procedure for every matter
+    (votes.core.local_rules). Proposals already created keep the rules they froze."""
     from votes.core.rules import Matter, community_rules
 
     community = get_community(code)
@@ -63,14 +66,17 @@ def set_rules(code: str, matter: str, settings: dict[str, str], actor: str = "cl
     except ValueError:
         raise DomainError(f"表决事项类型 '{matter}' 无效 (unknown matter)") from None
     rules = dict(community.rules or {})
+    rules.update(_procedure_settings(settings))
     thresholds = {k: v for k, v in settings.items()
-                  if k != "publicity_days" and k not in PROCEDURE_SETTINGS}
+                  if k != "publicity_days" and k not in SETTINGS
+                  and k not in PROCEDURE_SETTINGS}
     try:
         merged = {**rules.get(matter_value, {}), **thresholds}
         community_rules(Matter(matter_value), merged)
     except ValueError as exc:
         raise DomainError(str(exc)) from None
-    rules[matter_value] = merged
+    if thresholds or matter_value in rules:
+        rules[matter_value] = merged
     if "publicity_days" in settings:
         days = settings["publicity_days"]
         if not str(days).isdigit() or int(days) < 7:
@@ -104,6 +110,55 @@ def procedure_settings(settings: dict) -> dict:
             raise DomainError(_("从多规则应为 off（不采用）、quorum（只计入参与）或 full"
                                 "（计入参与并随多数意见）之一。")) from None
     return checked
+
+
+def _procedure_settings(settings: dict[str, str]) -> dict:
+    """Proxies and unit kinds (votes.core.local_rules), community-wide: checked values, or a
+    DomainError naming the bad one (0, off, none: the Civil Code default)."""
+    out = {}
+    for name in SETTINGS:
+        if name not in settings:
+            continue
+        try:
+            out[name] = parse_setting(name, settings[name])
+        except ValueError:
+            raise DomainError(_setting_error(name, str(settings[name])[:40])) from None
+    return out
+
+
+def _setting_error(name: str, value: str) -> str:
+    if name == PROXY_LIMIT:
+        return _("每位受托人可代理的业主人数 “%(value)s” 无效，应为 1 至 1000 的整数，或 none 表示不限",
+                 value=value)
+    if name == STAFF_BARRED:
+        return _("“%(value)s” 无效：是否禁止物业服务企业工作人员作为受托人，应为 on 或 off",
+                 value=value)
+    return _("不计入表决的房屋类型 “%(value)s” 无效，只能是 parking（车位）、storeroom（储藏室）或 none",
+             value=value)
+
+
+def procedure_form(form) -> dict[str, str]:
+    """The committee page's three settings as set_rules() takes them."""
+    return {PROXY_LIMIT: form.get(PROXY_LIMIT, "").strip() or "none",
+            STAFF_BARRED: "on" if form.get(STAFF_BARRED) else "off",
+            EXCLUDED_KINDS: ",".join(form.getlist(EXCLUDED_KINDS)) or "none"}
+
+
+def procedure_of(community: Community) -> Procedure:
+    """The community's proxies and unit-kind settings (Civil Code defaults when unset)."""
+    return Procedure.from_rules(community.rules)
+
+
+def procedure_summary(p: Procedure) -> str:
+    """One line for the CLI and the rules page."""
+    limit = _("每位受托人最多代理 %(n)s 户", n=p.proxy_limit) if p.proxy_limit \
+        else _("受托人代理户数不限")
+    staff = _("物业服务企业工作人员不得作为受托人") if p.proxy_staff_barred \
+        else _("不限制受托人身份")
+    kinds = _("不计入表决面积和人数：%(kinds)s",
+              kinds="、".join(UnitKind(k).label_zh for k in p.excluded_kinds)) \
+        if p.excluded_kinds else _("车位、储藏室计入表决面积和人数")
+    return "；".join((limit, staff, kinds))
 
 
 def parse_settings(items) -> dict[str, str]:

@@ -19,8 +19,10 @@ from votes.core.roll import has_control
 from votes.core.tally import Choice
 from votes.extensions import db
 from votes.i18n import _
-from votes.models import Ballot, ChainEntry, Evidence, FrozenUnit, Proposal
+from votes.models import Ballot, ChainEntry, Evidence, FrozenUnit, Proposal, ProxyRecord
+from votes.services import privacy
 from votes.services.ballots import BallotRequest, StaffOverride, cast_ballots, latest_ballots
+from votes.services.proxies import ProxyRequest
 from votes.services.errors import DomainError
 from votes.services.lifecycle import get_proposal, refresh
 from votes.services.notices import delivery_key, unit_label
@@ -110,8 +112,25 @@ def correct_ballot(proposal_ref: str, seq: int, *, choice: str, reason: str, act
     if evidence is None:
         evidence = _evidence_of(proposal, seq)
     request = BallotRequest(voter_key=original.voter_key, choice=parsed, channel=channel,
-                            entered_by=actor, evidence=evidence, correction=(seq, reason))
+                            entered_by=actor, evidence=evidence, correction=(seq, reason),
+                            proxy=_same_proxy(proposal, original) if channel == "proxy" else None)
     return cast_ballots(proposal.id, [request], actor=actor)[0]
+
+
+def _same_proxy(proposal: Proposal, original: Ballot) -> ProxyRequest:
+    """A proxy ballot's correction keeps its proxy and written authorisation (§16); a paper
+    ballot cannot become a proxy one here, since the proxy's details were never entered."""
+    record = db.session.scalar(select(ProxyRecord).where(
+        ProxyRecord.proposal_id == proposal.id, ProxyRecord.seq == original.seq))
+    if original.channel != "proxy" or record is None:
+        raise DomainError(_("纸质票不能更正为委托票：请按委托票重新录入，并附受托人信息和书面授权委托书"))
+    decrypt = privacy.decryptor()
+    authorisation = db.session.scalar(select(Evidence).where(
+        Evidence.proposal_id == proposal.id, Evidence.sha256 == record.authorisation))
+    if authorisation is None:
+        raise DomainError(_("找不到原委托票的书面授权委托书"))
+    return ProxyRequest(decrypt(record.name_enc), decrypt(record.id_enc), record.company_staff,
+                        (authorisation.name, authorisation.content))
 
 
 def _evidence_of(proposal: Proposal, seq: int) -> tuple[str, bytes]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from votes.core.counting import electorate
+from votes.core.local_rules import Procedure, counting_electorate
 from votes.core.roll import Scope
 from votes.core.rules import Rules
 from votes.core.tally import Tally, Turnout, compute_turnout, turnout_of
@@ -65,7 +66,8 @@ def proposal_figures(proposal_ref: str) -> ProposalFigures:
     if proposal.state == "draft":
         # Not frozen yet: the figures the roll would give today, with nobody voting.
         records = [unit_record(u) for u in load_units(proposal.community)]
-        e = electorate(records, Scope.parse(proposal.scope))
+        e = counting_electorate(electorate(records, Scope.parse(proposal.scope)),
+                                Procedure.from_rules(proposal.rules).excluded_kinds)
         return ProposalFigures(proposal, compute_turnout(e, (), Rules.from_dict(proposal.rules)),
                                None, 0)
     if revealed(proposal):

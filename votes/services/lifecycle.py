@@ -67,6 +67,7 @@ def _freeze(session: Session, proposal: Proposal, when: datetime) -> None:
          "entrance": record.entrance, "room": record.room, "area": record.area,
          "area_basis": record.area_basis.value, "fund_balance": record.fund_balance,
          "share": shares[record.unit_id], "voter_key": e.voter_of(record.unit_id).key,
+         "kind": record.kind,
          "unit_key": unit_key(record.building, record.entrance, record.room)}
         for record in e.units])
     encrypt, decrypt = privacy.encryptor(), privacy.decryptor()

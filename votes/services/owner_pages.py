@@ -8,6 +8,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
 
 from votes.core import commitment, signing
+from votes.core.local_rules import Procedure
 from votes.core.tally import Choice
 from votes.extensions import db
 from votes.models import (Ballot, ChainEntry, DeviceKey, FrozenUnit, FrozenVoter, Proposal,
@@ -42,6 +43,7 @@ class VoterView:
     receipts: tuple[str, ...] = ()  # every ballot's receipt, earliest first
     voter: FrozenVoter | None = None
     ballots: tuple[Ballot, ...] = ()  # every ballot, earliest first
+    votes: bool = True  # False: holds only units the rules leave out of the vote (§16)
 
     @property
     def changes_used(self) -> int:
@@ -64,8 +66,10 @@ def voter_view(proposal: Proposal, voter_key: str) -> VoterView:
         Ballot.proposal_id == proposal.id, Ballot.voter_key == voter_key)
         .order_by(Ballot.revision)))
     voter = rows[0][1]
+    excluded = Procedure.from_rules(proposal.rules).excluded_kinds
     return VoterView(units, voter.share, balance, covered, ballots[-1] if ballots else None,
-                     tuple(b.receipt for b in ballots), voter, tuple(ballots))
+                     tuple(b.receipt for b in ballots), voter, tuple(ballots),
+                     any(u.kind not in excluded for u in units))
 
 
 def _is_p256_key(text: str) -> bool:

@@ -10,11 +10,12 @@ from typing import Callable
 from flask import current_app
 from sqlalchemy import select
 
+from votes.core.local_rules import Procedure
 from votes.core.roll import has_control, unit_key
 from votes.core.tally import Choice
 from votes.extensions import db
 from votes.models import Ballot, FrozenUnit, Unit
-from votes.services import audit, clock
+from votes.services import audit, clock, proxies
 from votes.services.ballots import (BallotRequest, StaffOverride, cast_ballots,
                                      voting_problem)
 from votes.services.errors import DomainError, Problem
@@ -26,6 +27,11 @@ COLUMNS = {
     "building": ("building", "楼栋"), "entrance": ("entrance", "单元"), "room": ("room", "房号"),
     "choice": ("choice", "表决意见", "意见"), "channel": ("channel", "方式", "表决方式"),
     "evidence": ("evidence", "凭证", "扫描件"), "entered_by": ("entered_by", "录入人"),
+    # Proxy ballots only (docs/verification.md §16):
+    "proxy_name": ("proxy_name", "受托人", "受托人姓名"),
+    "proxy_id": ("proxy_id", "受托人证件号码", "受托人证件号", "受托人身份证号"),
+    "authorisation": ("authorisation", "授权委托书"),
+    "company_staff": ("company_staff", "受托人为物业员工", "物业公司员工"),
 }
 REQUIRED = ("building", "room", "choice", "channel", "evidence", "entered_by")
 _ALIASES = {a.lower(): name for name, aliases in COLUMNS.items() for a in aliases}
@@ -134,6 +140,8 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
     problems: list[Problem] = []
     requests: list[BallotRequest] = []
     in_file: dict[str, int] = {}
+    procedure = Procedure.from_rules(proposal.rules)
+    held: dict[str, set[str]] = {}  # proxy holder → voters, in this vote and this file
     for number, row in rows:
         before = len(problems)
 
@@ -193,10 +201,15 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
                      f"(this voter already has a ballot on row {in_file[unit.voter_key]})")
             else:
                 in_file[unit.voter_key] = number
+        proxy = None
+        if channel == "proxy":
+            proxy = proxies.parse_proxy(row, evidence, procedure, fail)
+            if proxy is not None and unit is not None:
+                _count_principal(proposal, held, proxy, unit.voter_key, procedure, fail)
         if len(problems) == before:
             requests.append(BallotRequest(voter_key=unit.voter_key, choice=choice,
                                           channel=channel, entered_by=row["entered_by"],
-                                          evidence=scan))
+                                          evidence=scan, proxy=proxy))
     if problems:
         _record_conflicts(proposal, actor, conflicts)
         raise DomainError(
@@ -210,6 +223,20 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
         _record_conflicts(proposal, actor, [{"voter": err.ballot.voter_key,
                                              "online_entry": err.ballot.seq}])
         raise
+
+
+def _count_principal(proposal, held: dict[str, set[str]], proxy: proxies.ProxyRequest,
+                     voter: str, procedure: Procedure, fail: Callable[[str], None]) -> None:
+    """The row's principal counted against the proxy's limit (the vote so far and the rows
+    above); the row that goes past it is refused. Checked again under the lock."""
+    if not procedure.proxy_limit:
+        return
+    holder = proxies.holder_key(proposal.uid, proxy.id_number)
+    if holder not in held:
+        held[holder] = proxies.principals(db.session, proposal, {holder})[holder]
+    held[holder].add(voter)
+    if len(held[holder]) > procedure.proxy_limit:
+        fail(proxies.limit_message(procedure.proxy_limit, proxy.id_number))
 
 
 def _record_conflicts(proposal, actor: str, conflicts: list[dict]) -> None:

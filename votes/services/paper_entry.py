@@ -7,18 +7,31 @@ from votes.services.errors import DomainError
 from votes.services.paper_ballots import accept_rows, read_rows
 
 
-def enter_paper_ballot(proposal: Proposal, form, upload, actor: str) -> Ballot:
-    """One ballot from the form; the clerk is the signed-in staff member."""
-    scan = (upload.filename, upload.read()) if upload is not None and upload.filename else None
+def enter_paper_ballot(proposal: Proposal, form, upload, actor: str,
+                       authorisation=None) -> Ballot:
+    """One ballot from the form; the clerk is the signed-in staff member. A proxy ballot
+    also has the proxy's name and ID, the declared company-staff flag and the written
+    authorisation (a second upload)."""
+    scan = _read(upload)
+    letter = _read(authorisation)
     row = {"building": form.get("building", ""), "entrance": form.get("entrance", ""),
            "room": form.get("room", ""), "choice": form.get("choice", ""),
            "channel": form.get("channel", "paper"), "entered_by": actor,
-           "evidence": scan[0] if scan else ""}
-    return accept_rows(proposal, [(1, row)], lambda name: scan, actor)[0]
+           "evidence": "scan" if scan else ""}
+    if row["channel"] == "proxy":
+        row.update(proxy_name=form.get("proxy_name", ""), proxy_id=form.get("proxy_id", ""),
+                   company_staff=form.get("company_staff", ""),
+                   authorisation="authorisation" if letter else "")
+    files = {"scan": scan, "authorisation": letter}
+    return accept_rows(proposal, [(1, row)], files.get, actor)[0]
+
+
+def _read(upload) -> tuple[str, bytes] | None:
+    return (upload.filename, upload.read()) if upload is not None and upload.filename else None
 
 
 def enter_paper_file(proposal: Proposal, csv_upload, evidence_uploads, actor: str) -> list[Ballot]:
-    """A CSV plus the scanned forms it names, matched by file name."""
+    """A CSV plus the scanned forms (and proxies' authorisations) it names, by file name."""
     scans = {u.filename: u.read() for u in evidence_uploads if u and u.filename}
     if not scans:
         raise DomainError("请同时上传表决票扫描件 (upload the scanned forms with the file)")

@@ -18,6 +18,7 @@ from votes.services.clock import parse_iso
 from votes.services.communities import get_community
 from votes.services.documents import accept
 from votes.services.errors import DomainError
+from votes.services.communities import procedure_of
 from votes.services.roll import community_electorate
 from votes.services.tx import unit_of_work
 
@@ -169,7 +170,8 @@ def check_draft(draft: ProposalDraft, now: datetime) -> CheckedDraft:
                   scope=str(scope), budget=budget, emergency=draft.emergency,
                   max_changes=1 if draft.allow_change else 0, publicity_start=publicity,
                   voting_start=start, voting_end=end,
-                  rules={**rules.to_dict(), **procedure_rules(community.rules)})
+                  rules={**rules.to_dict(), **procedure_rules(community.rules),
+                         **procedure_of(community).to_rules()})
     return CheckedDraft(community, fields, items, documents)
 
 

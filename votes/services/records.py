@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from votes.core.canonical import format_time
 from votes.core.chain import SealedEntry
+from votes.core.local_rules import roll_totals
 from votes.extensions import db
 from votes.models import ChainEntry, FrozenUnit, Proposal
 
@@ -47,15 +48,20 @@ def roll_record(proposal: Proposal) -> dict:
     # Plain rows, not ORM objects: the genesis and every export read the whole roll.
     t = FrozenUnit.__table__.c
     rows = db.session.execute(
-        select(t.unit_uid, t.building, t.entrance, t.room, t.area, t.area_basis, t.voter_key)
+        select(t.unit_uid, t.building, t.entrance, t.room, t.area, t.area_basis, t.voter_key,
+               t.kind)
         .where(t.proposal_id == proposal.id).order_by(t.id)).all()
-    return {
-        "units": [{"unit_id": uid, "building": building, "entrance": entrance, "room": room,
-                   "area": area, "area_basis": basis, "voter": voter}
-                  for uid, building, entrance, room, area, basis, voter in rows],
-        "total_area": sum(r[4] for r in rows),
-        "total_headcount": len({r[6] for r in rows}),
-    }
+    units = []
+    for uid, building, entrance, room, area, basis, voter, kind in rows:
+        unit = {"unit_id": uid, "building": building, "entrance": entrance, "room": room,
+                "area": area, "area_basis": basis, "voter": voter}
+        if kind != "dwelling":  # docs/verification.md §16: absent means a dwelling
+            unit["kind"] = kind
+        units.append(unit)
+    roll = {"units": units}
+    # The totals the thresholds are judged on: kinds the rules leave out are not counted.
+    roll["total_area"], roll["total_headcount"] = roll_totals(roll, proposal.rules)
+    return roll
 
 
 def chain_entries(proposal: Proposal) -> list[SealedEntry]:

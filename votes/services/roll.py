@@ -34,6 +34,7 @@ def unit_record(unit: Unit) -> UnitRecord:
         owner_keys=frozenset(o.id_hash for o in owners),
         developer=bool(owners) and all(o.kind == OwnerKind.DEVELOPER.value for o in owners),
         fund_balance=unit.fund_balance,
+        kind=unit.kind,
     )
 
 
@@ -64,9 +65,9 @@ def roll_records(session: Session, community_id: int
     developer = OwnerKind.DEVELOPER.value
     bases = {b.value: b for b in AreaBasis}
     records = []
-    for unit_id, building, entrance, room, area, basis, balance in session.execute(
+    for unit_id, building, entrance, room, area, basis, balance, kind in session.execute(
             select(u.id, u.building, u.entrance, u.room, u.area, u.area_basis,
-                   u.fund_balance)
+                   u.fund_balance, u.kind)
             .where(u.community_id == community_id).order_by(u.id)):
         uid = str(unit_id)
         its = owners.get(uid, ())
@@ -74,7 +75,7 @@ def roll_records(session: Session, community_id: int
             unit_id=uid, building=building, entrance=entrance, room=room, area=area,
             area_basis=bases[basis], owner_keys=frozenset(o.id_hash for o in its),
             developer=bool(its) and all(o.kind == developer for o in its),
-            fund_balance=balance))
+            fund_balance=balance, kind=kind))
     return records, owners
 
 

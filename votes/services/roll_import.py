@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 
 from votes.core.identity import check_resident_id, looks_like_resident_id, valid_phone
 from votes.core.numbers import parse_area, parse_yuan
+from votes.core.local_rules import UnitKind
 from votes.core.roll import AreaBasis, OwnerKind, has_control, unit_key
+from votes.i18n import _
 from votes.models import Owner, Ownership, Unit, utcnow
 from votes.services import audit, privacy
 from votes.services.bulk import insert_rows
@@ -31,6 +33,7 @@ class _UnitPlan:
     basis: AreaBasis
     balance: int | None
     owners: list[str] = field(default_factory=list)  # id hashes, in row order
+    kind: str = "dwelling"
 
 
 @dataclass
@@ -70,7 +73,7 @@ def plan_roll(rows: list[RollRow]) -> RollPlan:
         parsed = _parse_row(row, problems)
         if parsed is None:
             continue
-        key, area, basis, balance, owner = parsed
+        key, area, basis, balance, owner, unit_kind = parsed
         owner_hash = privacy.id_hash(owner.id_number)
         known = owners.get(owner_hash)
         if known is None:
@@ -95,9 +98,12 @@ def plan_roll(rows: list[RollRow]) -> RollPlan:
             _check_same_unit(row.number, unit, area, basis, balance, problems)
             continue
         if unit is None:
-            unit = units[key] = _UnitPlan(row.number, area, basis, balance)
+            unit = units[key] = _UnitPlan(row.number, area, basis, balance, kind=unit_kind)
         else:
             _check_same_unit(row.number, unit, area, basis, balance, problems)
+            if unit.kind != unit_kind:
+                problems.append(Problem(row.number, _(
+                    "同一房屋在第 %(row)s 行的房屋类型不同", row=unit.row)))
         if owner_hash in unit.owners:
             problems.append(Problem(row.number, (
                 f"该业主在第 {unit.row} 行已登记为此房屋的业主 "
@@ -129,7 +135,7 @@ def _parse_row(row: RollRow, problems: list[Problem]):
             fail(f"{zh}超过 {LABEL_MAX} 个字 ({name} is longer than {LABEL_MAX} characters)")
         elif has_control(v.get(name, "")):
             fail(f"{zh}含有控制字符 ({name} contains control characters)")
-    area = basis = kind = balance = None
+    area = basis = kind = balance = unit_kind = None
     try:
         area = parse_area(v.get("area", ""))
     except ValueError as exc:
@@ -154,6 +160,11 @@ def _parse_row(row: RollRow, problems: list[Problem]):
         if not looks_like_resident_id(id_number) or not check_resident_id(id_number):
             fail(f"身份证号码 {_masked(id_number)} 校验位错误 "
                  "(the 18-character resident ID fails its GB 11643 checksum)")
+    try:
+        unit_kind = UnitKind.parse(v.get("unit_kind") or "dwelling").value
+    except ValueError:
+        fail(_("房屋类型 “%(value)s” 无效，应为 住宅、商业、车位、储藏室 或 其他",
+               value=v.get("unit_kind", "")[:20]))
     phone = v.get("phone") or None
     if phone and not valid_phone(phone):
         fail(f"手机号 '{_masked_phone(phone)}' 无效，应为 11 位数字 (phone must be 11 digits)")
@@ -168,7 +179,7 @@ def _parse_row(row: RollRow, problems: list[Problem]):
     if len(problems) > before:
         return None
     owner = _OwnerPlan(row.number, v["owner_name"], id_number, kind, phone)
-    return key, area, basis, balance, owner
+    return key, area, basis, balance, owner, unit_kind
 
 
 def _spelled(key: tuple[str, str, str]) -> str:
@@ -238,7 +249,7 @@ def _insert_plan(session: Session, community_id: int, plan: RollPlan) -> None:
     unit_rows = [
         {"community_id": community_id, "building": building, "entrance": entrance,
          "room": room, "area": u.area, "area_basis": u.basis.value, "fund_balance": u.balance,
-         "unit_key": unit_key(building, entrance, room)}
+         "unit_key": unit_key(building, entrance, room), "kind": u.kind}
         for (building, entrance, room), u in plan.units.items()]
     insert_rows(session, units, unit_rows)
     # Read the new ids back by each table's unique key: RETURNING in parameter order

@@ -5,10 +5,11 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from votes.core import commitment
+from votes.core import commitment, local_rules
 from votes.core.chain import SealedEntry
 from votes.core.commitment import Opening
 from votes.core.counting import Electorate, electorate_from_frozen
+from votes.core.local_rules import Procedure
 from votes.core.roll import AreaBasis, UnitRecord
 from votes.core.rules import Rules
 from votes.core.tally import Tally, Turnout, compute_tally, compute_turnout
@@ -22,14 +23,20 @@ def frozen_electorate(session: Session, proposal: Proposal) -> Electorate:
     t = FrozenUnit.__table__.c
     rows = session.execute(
         select(t.unit_uid, t.building, t.entrance, t.room, t.area, t.area_basis,
-               t.fund_balance, t.voter_key).where(t.proposal_id == proposal.id)).all()
+               t.fund_balance, t.voter_key, t.kind).where(t.proposal_id == proposal.id)).all()
     bases = {b.value: b for b in AreaBasis}
     none: frozenset[str] = frozenset()
     records = [UnitRecord(unit_id=uid, building=building, entrance=entrance, room=room,
                           area=area, area_basis=bases[basis], owner_keys=none,
-                          fund_balance=balance)
-               for uid, building, entrance, room, area, basis, balance, _ in rows]
+                          fund_balance=balance, kind=kind)
+               for uid, building, entrance, room, area, basis, balance, _, kind in rows]
     return electorate_from_frozen(records, {r[0]: r[7] for r in rows})
+
+
+def counting_electorate(session: Session, proposal: Proposal) -> Electorate:
+    """The frozen electorate the thresholds are judged on (kinds the rules leave out, out)."""
+    return local_rules.counting_electorate(frozen_electorate(session, proposal),
+                                         Procedure.from_rules(proposal.rules).excluded_kinds)
 
 
 def _counted(proposal: Proposal, *columns):
@@ -50,7 +57,7 @@ def current_turnout(session: Session, proposal: Proposal) -> Turnout:
     """Who has voted, against the quorum; reads no choice."""
     voters = session.scalars(select(Ballot.voter_key).distinct()
                              .where(Ballot.proposal_id == proposal.id))
-    return compute_turnout(frozen_electorate(session, proposal), voters,
+    return compute_turnout(counting_electorate(session, proposal), voters,
                            Rules.from_dict(proposal.rules))
 
 
@@ -73,7 +80,7 @@ def closing_tally(session: Session, proposal: Proposal
                               f"commitment on the chain)")
         openings.append(Opening(b.seq, choice.value, salt))
         voted[b.voter_key] = choice
-    tally = compute_tally(frozen_electorate(session, proposal), voted,
+    tally = compute_tally(counting_electorate(session, proposal), voted,
                           Rules.from_dict(proposal.rules))
     return tally, sorted(b.seq for b in ballots), openings
 

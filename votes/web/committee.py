@@ -37,6 +37,19 @@ def community(user, community):
                            units=paged(page.units, request.args))
 
 
+@bp.post("/c/<code>/procedure")
+@staff("committee", "admin", obj="community")
+def procedure(user, community):
+    from votes.services.communities import procedure_form, set_rules
+
+    try:
+        set_rules(community.code, "use_fund", procedure_form(request.form), actor=user.login)
+        flash(_("已更新议事规则；已创建的表决事项仍按其创建时的规则。"), "ok")
+    except DomainError as err:
+        flash(err.message, "error")
+    return redirect(url_for("committee.community", code=community.code))
+
+
 @bp.post("/c/<code>/roll/preview")
 @staff("committee", "admin", obj="community")
 def roll_preview(user, community):
@@ -286,10 +299,24 @@ def paper(user, proposal):
                                        request.files.getlist("evidence"), user.login)
         else:
             ballots = [enter_paper_ballot(proposal, request.form, request.files.get("evidence"),
-                                          user.login)]
+                                          user.login, request.files.get("authorisation"))]
     except DomainError as err:
         return render_template("committee/paper_errors.html", proposal=proposal, error=err), 400
     flash(_("已录入 %(n)d 张选票。", n=len(ballots)), "ok")
+    return redirect(url_for("committee.proposal", pid=proposal.id))
+
+
+@bp.post("/p/<int:pid>/transfer")
+@staff("committee", "admin", obj="proposal")
+def transfer(user, proposal):
+    from votes.services.transfers import enter_transfer, entry_from_form
+
+    try:
+        ballot = enter_transfer(proposal, entry_from_form(request.form, request.files),
+                                user.login, actor=user.login)
+    except DomainError as err:
+        return render_template("committee/paper_errors.html", proposal=proposal, error=err), 400
+    flash(_("已录入过户后新业主的选票（第 %(n)d 条记录），原业主的选票已被取代。", n=ballot.seq), "ok")
     return redirect(url_for("committee.proposal", pid=proposal.id))
 
 

@@ -1,0 +1,67 @@
+"""Step 16: rules of procedure — proxies, unit kinds left out of the count, transfers."""
+
+from __future__ import annotations
+
+from votes.core.local_rules import EXCLUDABLE, EXCLUDED_KINDS, Procedure
+from votes.core.verifier_base import _Bundle, _Run
+
+
+def check_procedure(b: _Bundle, genesis: dict | None, run: _Run) -> None:
+    if genesis is None:
+        run.skip("16.1–16.6", "there is no valid genesis (5.1)")
+        return
+    rules = genesis["rules"]
+    _check_settings(rules, run)
+    procedure = Procedure.from_rules(rules)
+    counted_voters = None
+    if b.roll is None:
+        run.skip("16.5", "roll.json failed step 1.4 or 1.5")
+    elif procedure.excluded_kinds:
+        left_out = set(procedure.excluded_kinds)
+        counted_voters = {u["voter"] for u in b.roll["units"]
+                          if u.get("kind", "dwelling") not in left_out}
+    principals: dict[str, set[str]] = {}  # proxy holder → voters they held a proxy for
+    last_channel: dict[str, str] = {}  # voter → channel of their latest ballot so far
+    transferred: set[str] = set()
+    for n, e in b.entries("ballot"):
+        body = e["body"]
+        voter, channel, proxy = body["voter"], body["channel"], body.get("proxy")
+        if channel == "proxy" and proxy is None:
+            run.fail("16.2", "a proxy ballot without the proxy's authorisation (proxy)", n)
+        elif channel != "proxy" and proxy is not None:
+            run.fail("16.2", f"a {channel[:20]} ballot carries proxy details", n)
+        if proxy is not None:
+            held = principals.setdefault(proxy["holder"], set())
+            if voter not in held:
+                held.add(voter)
+                if procedure.proxy_limit and len(held) == procedure.proxy_limit + 1:
+                    run.fail("16.3", f"proxy {proxy['holder'][:16]}… holds proxies for more "
+                                     f"than {procedure.proxy_limit} voters", n)
+            if procedure.proxy_staff_barred and proxy["company_staff"]:
+                run.fail("16.4", "the proxy is declared property-company staff, whom the "
+                                 "rules bar", n)
+        if counted_voters is not None and voter not in counted_voters:
+            run.fail("16.5", "the voter holds only units of kinds the rules leave out of "
+                             "the count", n)
+        transfer = body.get("transfer")
+        if transfer is not None and channel == "online":
+            run.fail("16.6", "an online ballot carries transfer evidence", n)
+        elif transfer is None and voter in transferred:
+            run.fail("16.6", "a ballot without transfer evidence follows the voter's "
+                             "transfer ballot", n)
+        elif transfer is None and channel != "online" and last_channel.get(voter) == "online":
+            run.fail("16.6", "a paper or proxy ballot supersedes the owner's online ballot "
+                             "without transfer evidence", n)
+        if transfer is not None:
+            transferred.add(voter)
+        last_channel[voter] = channel
+
+
+def _check_settings(rules: dict, run: _Run) -> None:
+    """16.1: the settings are well-formed (their types are checked in 1.5)."""
+    kinds = rules.get(EXCLUDED_KINDS)
+    if kinds is not None:
+        if not kinds or len(set(kinds)) != len(kinds):
+            run.fail("16.1", "excluded_kinds is empty or names a kind twice", 0)
+        elif any(k not in EXCLUDABLE for k in kinds):
+            run.fail("16.1", f"excluded_kinds may only name {', '.join(EXCLUDABLE)}", 0)

@@ -1,0 +1,133 @@
+"""Proxy ballots (委托): the written authorisation, who holds the proxy, and the community's
+limits on proxies (docs/verification.md §16)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from votes.core.identity import check_resident_id, looks_like_resident_id, mask_id
+from votes.core.local_rules import Procedure
+from votes.core.roll import has_control
+from votes.i18n import _
+from votes.models import Proposal, ProxyRecord
+from votes.services import privacy
+from votes.services.errors import DomainError
+
+NAME_MAX = 100
+ID_MAX = 64
+YES = ("是", "yes", "y", "true", "1", "on")
+NO = ("否", "no", "n", "false", "0", "off", "")
+
+
+@dataclass(frozen=True)
+class ProxyRequest:
+    """A proxy as the clerk entered it: name and ID (personal data), the declared flag
+    "works for the property company", and the written authorisation (file name, content)."""
+
+    name: str
+    id_number: str
+    company_staff: bool
+    authorisation: tuple[str, bytes]
+
+
+def holder_key(proposal_uid: str, id_number: str) -> str:
+    """The proxy's pseudonym on this proposal's chain: a keyed hash of their ID number,
+    bound to the proposal so that it links nothing across votes nor to an owner's key."""
+    message = f"{proposal_uid}\n{privacy.normalise_id(id_number)}".encode("utf-8")
+    return hmac.new(privacy.derived_key("proxy-holder"), message, hashlib.sha256).hexdigest()
+
+
+def parse_proxy(row: dict, read_file: Callable[[str], tuple[str, bytes] | None],
+                procedure: Procedure, fail: Callable[[str], None]) -> ProxyRequest | None:
+    """The proxy of a ballots-file row or form (proxy_name, proxy_id, authorisation,
+    company_staff); each problem goes to fail(), and then None."""
+    problems = []
+    name = " ".join((row.get("proxy_name") or "").split())
+    id_number = privacy.normalise_id(row.get("proxy_id") or "")
+    if not name:
+        problems.append(_("委托表决须填写受托人姓名"))
+    elif len(name) > NAME_MAX or has_control(name):
+        problems.append(_("受托人姓名过长或含有控制字符"))
+    if not id_number:
+        problems.append(_("委托表决须填写受托人证件号码"))
+    elif len(id_number) > ID_MAX or has_control(id_number):
+        problems.append(_("受托人证件号码过长或含有控制字符"))
+    elif len(id_number) == 18 and looks_like_resident_id(id_number) \
+            and not check_resident_id(id_number):
+        problems.append(_("受托人身份证号码 %(id)s 校验位错误", id=mask_id(id_number)))
+    flag = (row.get("company_staff") or "").strip().lower()
+    staff = flag in YES
+    if flag not in YES and flag not in NO:
+        problems.append(_("“受托人是否为物业服务企业工作人员”应填 是 或 否"))
+    elif procedure.proxy_staff_barred and not flag:
+        problems.append(_("本小区议事规则禁止物业服务企业工作人员作为受托人，须声明受托人是否为其工作人员"))
+    elif staff and procedure.proxy_staff_barred:
+        problems.append(staff_barred_message())
+    authorisation = None
+    if not row.get("authorisation"):
+        problems.append(_("委托表决须附书面授权委托书"))
+    else:
+        try:
+            authorisation = read_file(row["authorisation"])
+        except DomainError as refused:  # a path outside the evidence folder, say
+            problems.append(refused.message)
+        else:
+            if authorisation is None:
+                problems.append(_("找不到授权委托书 %(name)s", name=row["authorisation"][:80]))
+            elif not authorisation[1]:
+                problems.append(_("授权委托书是空文件"))
+    for problem in problems:
+        fail(problem)
+    if problems:
+        return None
+    return ProxyRequest(name, id_number, staff, authorisation)
+
+
+def staff_barred_message() -> str:
+    return _("本小区议事规则禁止物业服务企业工作人员作为受托人")
+
+
+def limit_message(limit: int, id_number: str) -> str:
+    return _("受托人 %(id)s 在本次表决中已代理 %(n)s 户，达到议事规则规定的上限，不能再代理",
+             id=mask_id(id_number), n=limit)
+
+
+def principals(session: Session, proposal: Proposal, holders: set[str]) -> dict[str, set[str]]:
+    """For each of these holders, the voters they already hold a proxy for in this vote."""
+    found: dict[str, set[str]] = {h: set() for h in holders}
+    if holders:
+        for holder, voter in session.execute(
+                select(ProxyRecord.holder, ProxyRecord.voter_key).where(
+                    ProxyRecord.proposal_id == proposal.id,
+                    ProxyRecord.holder.in_(sorted(holders)))):
+            found[holder].add(voter)
+    return found
+
+
+def check_limit(session: Session, proposal: Proposal,
+                entries: list[tuple[str, str, str]]) -> None:
+    """entries: (holder, voter, proxy's ID number) of the proxy ballots about to be added.
+    Refuses the lot when one holder would represent more voters than the rules allow."""
+    limit = Procedure.from_rules(proposal.rules).proxy_limit
+    if not limit or not entries:
+        return
+    held = principals(session, proposal, {h for h, _v, _i in entries})
+    for holder, voter, id_number in entries:
+        held[holder].add(voter)
+        if len(held[holder]) > limit:
+            raise DomainError(limit_message(limit, id_number))
+
+
+def record(session: Session, proposal: Proposal, seq: int, voter_key: str, req: ProxyRequest,
+           holder: str, authorisation: str, entered_by: str) -> None:
+    encrypt = privacy.encryptor()
+    session.add(ProxyRecord(proposal_id=proposal.id, seq=seq, voter_key=voter_key,
+                            holder=holder, name_enc=encrypt(req.name),
+                            id_enc=encrypt(req.id_number), company_staff=req.company_staff,
+                            authorisation=authorisation, entered_by=entered_by))

@@ -1,0 +1,103 @@
+"""A unit sold during the vote (docs/verification.md §16).
+
+The roll stays as it was frozen at the opening: the buyer votes in the seller's place, as
+the seller's voter, on a ballot staff enter with the evidence of the transfer. It
+supersedes the seller's ballot, if any — even one the seller cast online, which no other
+staff entry may do — and after it the seller can no longer vote.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from votes.core.identity import check_resident_id, looks_like_resident_id, mask_id
+from votes.core.roll import has_control, unit_key
+from votes.core.tally import Choice
+from votes.extensions import db
+from votes.i18n import _
+from votes.models import Ballot, FrozenUnit, Proposal, Transfer
+from votes.services import clock, privacy
+from votes.services.ballots import BallotRequest, TransferRequest, cast_ballots, voting_problem
+from votes.services.errors import DomainError
+from votes.services.lifecycle import refresh
+from votes.services.proxies import ProxyRequest
+
+
+@dataclass(frozen=True)
+class TransferEntry:
+    building: str
+    entrance: str
+    room: str
+    choice: str
+    buyer_name: str
+    buyer_id: str
+    transfer_evidence: tuple[str, bytes] | None  # e.g. the new certificate or the contract
+    ballot_form: tuple[str, bytes] | None  # the buyer's signed ballot
+    proxy: ProxyRequest | None = None  # when the buyer voted through a proxy
+
+
+def enter_transfer(proposal: Proposal, entry: TransferEntry, entered_by: str,
+                   actor: str) -> Ballot:
+    """The buyer's ballot in the seller's place; DomainError (nothing entered) if refused."""
+    proposal = refresh(proposal)
+    problem = voting_problem(proposal, clock.now())
+    if problem:
+        raise DomainError(problem)
+    unit = db.session.scalar(select(FrozenUnit).where(
+        FrozenUnit.proposal_id == proposal.id,
+        FrozenUnit.unit_key == unit_key(entry.building, entry.entrance, entry.room)))
+    if unit is None:
+        raise DomainError(_("该房屋不在本次表决冻结的名册中"))
+    holdings = db.session.scalar(select(func.count()).select_from(FrozenUnit).where(
+        FrozenUnit.proposal_id == proposal.id, FrozenUnit.voter_key == unit.voter_key))
+    if holdings != 1:
+        raise DomainError(_("原业主在本次表决范围内有 %(n)s 套房屋，计为一人；冻结的名册不能只把其中一套"
+                            "转给新业主，请由原业主表决，过户在下次表决的名册中生效", n=holdings))
+    try:
+        choice = Choice.parse(entry.choice)
+    except ValueError:
+        raise DomainError(_("表决意见应为 同意、反对 或 弃权")) from None
+    name = " ".join(entry.buyer_name.split())
+    id_number = privacy.normalise_id(entry.buyer_id)
+    if not name or len(name) > 100 or has_control(name):
+        raise DomainError(_("请填写新业主姓名（不超过 100 个字）"))
+    if not id_number or len(id_number) > 64 or has_control(id_number):
+        raise DomainError(_("请填写新业主证件号码"))
+    if len(id_number) == 18 and looks_like_resident_id(id_number) \
+            and not check_resident_id(id_number):
+        raise DomainError(_("新业主身份证号码 %(id)s 校验位错误", id=mask_id(id_number)))
+    for file, missing in ((entry.transfer_evidence, _("请上传过户证明（不动产权证书、网签合同等）")),
+                          (entry.ballot_form, _("请上传新业主签字的表决票扫描件"))):
+        if file is None or not file[1]:
+            raise DomainError(missing)
+    if not entered_by or len(entered_by) > 64 or has_control(entered_by):
+        raise DomainError(_("录入人为空、过长或含有控制字符"))
+    request = BallotRequest(
+        voter_key=unit.voter_key, choice=choice,
+        channel="proxy" if entry.proxy is not None else "paper", entered_by=entered_by,
+        evidence=entry.ballot_form, proxy=entry.proxy,
+        transfer=TransferRequest(name, id_number, entry.transfer_evidence))
+    return cast_ballots(proposal.id, [request], actor=actor)[0]
+
+
+def entry_from_form(form, files) -> TransferEntry:
+    """The committee page's transfer form and its two uploads."""
+    if not form.get("confirm"):
+        raise DomainError(_("请勾选确认：已核对过户证明，以新业主的选票取代原业主的选票"))
+
+    def upload(name):
+        f = files.get(name)
+        return (f.filename, f.read()) if f is not None and f.filename else None
+
+    return TransferEntry(form.get("building", ""), form.get("entrance", ""),
+                         form.get("room", ""), form.get("choice", ""),
+                         form.get("buyer_name", ""), form.get("buyer_id", ""),
+                         upload("transfer_evidence"), upload("ballot_form"))
+
+
+def transfers_of(proposal: Proposal) -> list[Transfer]:
+    """The transfers entered during this vote, in chain order (buyers' data encrypted)."""
+    return list(db.session.scalars(select(Transfer).where(Transfer.proposal_id == proposal.id)
+                                   .order_by(Transfer.seq)))
