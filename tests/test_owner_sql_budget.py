@@ -27,10 +27,22 @@ def counting(app):
     def count(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
+    # PostgreSQL's one-ballot append goes to psycopg directly (one statement and the
+    # COMMIT in one pipeline): counted here as the one statement it is.
+    from votes.services import pg_append
+
+    real_append = pg_append.append_ballot
+
+    def append_ballot(*args, **kwargs):
+        statements.append("pg_append")
+        return real_append(*args, **kwargs)
+
     event.listen(engine, "before_cursor_execute", count)
+    pg_append.append_ballot = append_ballot
     try:
         yield statements
     finally:
+        pg_append.append_ballot = real_append
         event.remove(engine, "before_cursor_execute", count)
 
 
@@ -61,5 +73,6 @@ def test_each_owner_page_keeps_to_its_sql_budget(app, runner, tmp_path):
     assert "/receipt/" in r.headers["Location"]
     receipt = measure("receipt", lambda: client.get(r.headers["Location"]))
     assert "<svg" in receipt.get_data(as_text=True)
+    print(app.config["SQLALCHEMY_DATABASE_URI"].split(":")[0], used)
     over = {name: (used[name], BUDGET[name]) for name in BUDGET if used[name] > BUDGET[name]}
     assert not over, f"pages over their SQL budget (used, budget): {over}; all: {used}"
