@@ -109,6 +109,23 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
+def server_cpu(pid: int) -> float:
+    """CPU seconds used so far by a gunicorn master and its workers (from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry) == pid or int(fields[1]) == pid:  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
 def in_threads(count: int, work) -> float:
     """Run work(i) in `count` threads started together; the wall time they took."""
     start = threading.Barrier(count + 1)
@@ -135,7 +152,8 @@ def in_threads(count: int, work) -> float:
 
 def baseline(url: str, instance: Path, log: Path, single: int, clients: int,
              each: int) -> tuple[float, float]:
-    """(p50 seconds at 1 client, requests/s at `clients` clients) of INSERT + COMMIT."""
+    """(p50 seconds at 1 client, requests/s at `clients` clients, server CPU seconds per
+    request at `clients` clients) of INSERT + COMMIT."""
     with gunicorn(url, instance, log, wsgi="bench.baseline_wsgi:app") as server:
         one = Owner(server.port)
         for _ in range(20):  # warm the workers' connection pools
@@ -152,8 +170,10 @@ def baseline(url: str, instance: Path, log: Path, single: int, clients: int,
                 assert owner.request("insert", "POST", "/insert", {}).status == 200
             owner.close()
 
+        cpu = server_cpu(server.process.pid)
         wall = in_threads(clients, work)
-        return p50, clients * each / wall
+        cpu = server_cpu(server.process.pid) - cpu
+    return p50, clients * each / wall, cpu / (clients * each)
 
 
 def app_load(url: str, instance: Path, log: Path, uid: str, voters: list, single: int,
@@ -181,9 +201,14 @@ def app_load(url: str, instance: Path, log: Path, uid: str, voters: list, single
                 with lock:
                     timings.extend(owner.timings)
 
+        cpu = server_cpu(server.process.pid)
         wall = in_threads(clients, work)
+        cpu = (server_cpu(server.process.pid) - cpu) / (clients * each)
         casts = [s for n, s in timings if n == "cast"]
-        return single_p50, clients * each / wall, pct(casts, 50), pct(casts, 99)
+    print(f"{clients} clients, p50 / p99 ms per request: " + ", ".join(
+        f"{step} {pct([s for n, s in timings if n == step], 50) * 1000:.0f} / "
+        f"{pct([s for n, s in timings if n == step], 99) * 1000:.0f}" for step in STEPS))
+    return single_p50, clients * each / wall, pct(casts, 50), pct(casts, 99), cpu
 
 
 def main() -> int:
@@ -206,13 +231,16 @@ def main() -> int:
         print(f"preparing {flows} voters …", flush=True)
         uid, voters = prepare(url, instance, flows + 8)
         each_base = max(1, args.baseline_requests * 7 // args.clients // 2)
-        b50, brps = baseline(url, instance, Path(tmp) / "baseline.log", args.baseline_requests,
-                             args.clients, each_base)
-        single, bps, cast50, cast99 = app_load(url, instance, Path(tmp) / "app.log", uid,
-                                               voters, args.flows_1, args.clients,
-                                               args.flows_each)
+        b50, brps, bcpu = baseline(url, instance, Path(tmp) / "baseline.log",
+                                   args.baseline_requests, args.clients, each_base)
+        single, bps, cast50, cast99, acpu = app_load(
+            url, instance, Path(tmp) / "app.log", uid, voters, args.flows_1, args.clients,
+            args.flows_each)
     print(f"\nbaseline (INSERT+COMMIT on the same stack): p50 {b50 * 1000:.1f} ms at 1 client, "
           f"{brps:.0f} requests/s at {args.clients} clients")
+    print(f"server CPU at {args.clients} clients (gunicorn's processes): baseline "
+          f"{bcpu * 1000:.2f} ms per request, app {acpu * 1000:.1f} ms per flow = {acpu / bcpu / 7:.1f}× baseline per request; "
+          f"load average {os.getloadavg()[0]:.1f}")
     print(f"\n1 client, {args.flows_1} flows: p50 per request ÷ baseline p50 (target ≤ 2)")
     for step in STEPS:
         ratio = single[step] / b50
