@@ -3,10 +3,12 @@
     VOTES_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_votes \\
         .venv/bin/python bench/load.py [--flows-1 20] [--clients 32] [--flows-each 6]
 
-The database is WIPED: its name must contain "bench" or "test". Two gunicorns run in turn
-with config/gunicorn.conf.py (4 gthread workers × 8 threads), bound to a free loopback port:
-the baseline (bench/baseline_wsgi.py: one bare INSERT + COMMIT per request on the same stack)
-and the app. Every owner walks the phone flow over HTTP (link, second-factor page, second
+The database is WIPED: its name must contain "bench" or "test". Two gunicorns run side by
+side with config/gunicorn.conf.py (4 gthread workers × 8 threads), each bound to a free
+loopback port: the baseline (bench/baseline_wsgi.py: one bare INSERT + COMMIT per request on
+the same stack) and the app. At 1 client each app flow is followed by 7 baseline requests,
+so that both are timed in the same minutes of a shared machine; at N clients the baseline
+runs alone, then the app. Every owner walks the phone flow over HTTP (link, second-factor page, second
 factor, ballot, confirm, cast, receipt: 7 requests) with cookies and CSRF tokens.
 
 Printed, each as a ratio to the baseline (targets from issue 8):
@@ -150,35 +152,17 @@ def in_threads(count: int, work) -> float:
     return time.perf_counter() - began
 
 
-def baseline(url: str, instance: Path, log: Path, single: int, clients: int,
-             each: int) -> tuple[float, float]:
-    """(p50 seconds at 1 client, requests/s at `clients` clients, server CPU seconds per
-    request at `clients` clients) of INSERT + COMMIT."""
-    with gunicorn(url, instance, log, wsgi="bench.baseline_wsgi:app") as server:
-        one = Owner(server.port)
+def measure(url: str, tmp: Path, instance: Path, uid: str, voters: list, single: int,
+            clients: int, each: int, each_base: int) -> dict:
+    """Both servers run side by side. At 1 client each app flow is followed by 7 baseline
+    requests, so both see the same machine (other processes come and go on a shared one);
+    at `clients` clients the baseline runs first, then the app, each alone."""
+    with gunicorn(url, instance, tmp / "baseline.log", wsgi="bench.baseline_wsgi:app") as base, \
+            gunicorn(url, instance, tmp / "app.log") as server:
+        bare = Owner(base.port)
         for _ in range(20):  # warm the workers' connection pools
-            one.request("warm", "POST", "/insert", {})
-        one.timings.clear()
-        for _ in range(single):
-            assert one.request("insert", "POST", "/insert", {}).status == 200
-        p50 = statistics.median(s for _, s in one.timings)
-        one.close()
-
-        def work(i):
-            owner = Owner(server.port)
-            for _ in range(each):
-                assert owner.request("insert", "POST", "/insert", {}).status == 200
-            owner.close()
-
-        cpu = server_cpu(server.process.pid)
-        wall = in_threads(clients, work)
-        cpu = server_cpu(server.process.pid) - cpu
-    return p50, clients * each / wall, cpu / (clients * each)
-
-
-def app_load(url: str, instance: Path, log: Path, uid: str, voters: list, single: int,
-             clients: int, each: int):
-    with gunicorn(url, instance, log) as server:
+            bare.request("warm", "POST", "/insert", {})
+        bare.timings.clear()
         warm = Owner(server.port)
         owner_flow(warm, uid, *voters.pop(), "agree")  # first cast in each worker decrypts
         warm.close()
@@ -188,7 +172,23 @@ def app_load(url: str, instance: Path, log: Path, uid: str, voters: list, single
             owner_flow(owner, uid, *voters.pop(), "agree")
             one.extend(owner.timings)
             owner.close()
-        single_p50 = {step: statistics.median(s for n, s in one if n == step) for step in STEPS}
+            for _ in range(len(STEPS)):
+                assert bare.request("insert", "POST", "/insert", {}).status == 200
+        bare.close()
+        out = {"b50": statistics.median(s for _, s in bare.timings),
+               "single": {step: statistics.median(s for n, s in one if n == step)
+                          for step in STEPS}}
+
+        def insert(i):
+            owner = Owner(base.port)
+            for _ in range(each_base):
+                assert owner.request("insert", "POST", "/insert", {}).status == 200
+            owner.close()
+
+        cpu = server_cpu(base.process.pid)
+        out["brps"] = clients * each_base / in_threads(clients, insert)
+        out["bcpu"] = (server_cpu(base.process.pid) - cpu) / (clients * each_base)
+
         mine = [voters[i * each:(i + 1) * each] for i in range(clients)]
         timings: list = []
         lock = threading.Lock()
@@ -202,13 +202,11 @@ def app_load(url: str, instance: Path, log: Path, uid: str, voters: list, single
                     timings.extend(owner.timings)
 
         cpu = server_cpu(server.process.pid)
-        wall = in_threads(clients, work)
-        cpu = (server_cpu(server.process.pid) - cpu) / (clients * each)
-        casts = [s for n, s in timings if n == "cast"]
-    print(f"{clients} clients, p50 / p99 ms per request: " + ", ".join(
-        f"{step} {pct([s for n, s in timings if n == step], 50) * 1000:.0f} / "
-        f"{pct([s for n, s in timings if n == step], 99) * 1000:.0f}" for step in STEPS))
-    return single_p50, clients * each / wall, pct(casts, 50), pct(casts, 99), cpu
+        out["bps"] = clients * each / in_threads(clients, work)
+        out["acpu"] = (server_cpu(server.process.pid) - cpu) / (clients * each)
+    out["at_load"] = {step: (pct([s for n, s in timings if n == step], 50),
+                             pct([s for n, s in timings if n == step], 99)) for step in STEPS}
+    return out
 
 
 def main() -> int:
@@ -217,7 +215,8 @@ def main() -> int:
     parser.add_argument("--flows-1", type=int, default=20, help="flows at 1 client")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--flows-each", type=int, default=6, help="flows per client at load")
-    parser.add_argument("--baseline-requests", type=int, default=200)
+    parser.add_argument("--baseline-requests", type=int, default=200,
+                        help="sizes the baseline's run at N clients (× 7 ÷ 2)")
     args = parser.parse_args()
     url = args.database_url or ""
     if not url.startswith("postgres") or not any(w in url.rsplit("/", 1)[-1]
@@ -231,16 +230,16 @@ def main() -> int:
         print(f"preparing {flows} voters …", flush=True)
         uid, voters = prepare(url, instance, flows + 8)
         each_base = max(1, args.baseline_requests * 7 // args.clients // 2)
-        b50, brps, bcpu = baseline(url, instance, Path(tmp) / "baseline.log",
-                                   args.baseline_requests, args.clients, each_base)
-        single, bps, cast50, cast99, acpu = app_load(
-            url, instance, Path(tmp) / "app.log", uid, voters, args.flows_1, args.clients,
-            args.flows_each)
+        m = measure(url, Path(tmp), instance, uid, voters, args.flows_1, args.clients,
+                    args.flows_each, each_base)
+    b50, brps, bcpu, acpu, single = m["b50"], m["brps"], m["bcpu"], m["acpu"], m["single"]
+    bps, (cast50, cast99) = m["bps"], m["at_load"]["cast"]
     print(f"\nbaseline (INSERT+COMMIT on the same stack): p50 {b50 * 1000:.1f} ms at 1 client, "
           f"{brps:.0f} requests/s at {args.clients} clients")
     print(f"server CPU at {args.clients} clients (gunicorn's processes): baseline "
-          f"{bcpu * 1000:.2f} ms per request, app {acpu * 1000:.1f} ms per flow = {acpu / bcpu / 7:.1f}× baseline per request; "
-          f"load average {os.getloadavg()[0]:.1f}")
+          f"{bcpu * 1000:.2f} ms per request, app {acpu * 1000:.1f} ms per flow = "
+          f"{acpu / bcpu / 7:.1f}× baseline per request; load average "
+          f"{os.getloadavg()[0]:.1f}")
     print(f"\n1 client, {args.flows_1} flows: p50 per request ÷ baseline p50 (target ≤ 2)")
     for step in STEPS:
         ratio = single[step] / b50
@@ -250,6 +249,9 @@ def main() -> int:
     print(f"\n{args.clients} clients, {args.clients * args.flows_each} flows:")
     print(f"  ballots/s {bps:.1f} ÷ (baseline {brps:.0f} req/s ÷ 7 = {target:.1f}) = "
           f"{bps / target:.2f}  (target ≥ 0.5) {'met' if bps / target >= 0.5 else 'NOT met'}")
+    print("  p50 / p99 ms: " + ", ".join(f"{step} {m['at_load'][step][0] * 1000:.0f} / "
+                                          f"{m['at_load'][step][1] * 1000:.0f}"
+                                          for step in STEPS))
     print(f"  cast p50 {cast50 * 1000:.0f} ms, p99 {cast99 * 1000:.0f} ms  (target p99 < 250 ms) "
           f"{'met' if cast99 < 0.25 else 'NOT met'}")
     return 0

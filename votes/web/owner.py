@@ -17,6 +17,7 @@ from votes.services.clock import local_text
 from votes.services.errors import DomainError
 from votes.services.owner_pages import (cast_online, proposal_by_uid, receipt_details,
                                         register_device, voter_view)
+from votes.services.tx import read_only, reads_only
 from votes.web.login import OwnerUser, owner_required
 
 bp = Blueprint("owner", __name__)
@@ -38,6 +39,7 @@ def dead_end(err: access_service.DeadEnd):
 
 
 @bp.get("/v/<token>")
+@reads_only
 def link(token: str):
     proposal, access = access_service.resolve_link(token)
     session["pending_access"] = access.id
@@ -80,6 +82,8 @@ def _lobby() -> bool:
 @bp.route("/p/<uid>/verify", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
 def verify(uid: str):
+    if request.method == "GET":
+        read_only()
     proposal = proposal_by_uid(uid)
     access = _pending(proposal)
     status = 200
@@ -125,6 +129,7 @@ def send_code(uid: str):
 
 
 @bp.get("/p/<uid>/ballot")
+@reads_only
 @owner_required
 def ballot(proposal, owner):
     view = voter_view(proposal, owner.voter_key)
@@ -137,6 +142,7 @@ def ballot(proposal, owner):
 
 
 @bp.post("/p/<uid>/confirm")
+@reads_only
 @owner_required
 def confirm(proposal, owner):
     access_service.check_open(proposal)
@@ -185,6 +191,7 @@ def cast(proposal, owner):
 
 
 @bp.get("/p/<uid>/receipt/<digest>")
+@reads_only
 @owner_required
 def receipt(proposal, owner, digest: str):
     from votes.services.notices_pdf import receipt_qr_svg
