@@ -105,6 +105,8 @@ def main() -> int:
         print(f"  {step:12s} {w:6.1f} {c:6.1f} {q:3.0f}")
     print(f"  {'flow':12s} {total_wall:6.1f} {total_cpu:6.1f}")
     if args.profile:
+        if os.environ.get("BENCH_DUMP"):
+            profiler.dump_stats(os.environ["BENCH_DUMP"])
         stats = pstats.Stats(profiler)
         stats.sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(args.top)
     return 0

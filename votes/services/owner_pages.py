@@ -44,19 +44,21 @@ class VoterView:
 
 
 def voter_view(proposal: Proposal, voter_key: str) -> VoterView:
-    """Two queries: the voter's units with their share, and their ballots."""
-    rows = db.session.execute(select(FrozenUnit, FrozenVoter).join(FrozenVoter, and_(
+    """One query: the voter's units with their share, and their ballots (a voter has a
+    unit or a few and at most a couple of ballots, so the join stays a handful of rows)."""
+    rows = db.session.execute(select(FrozenUnit, FrozenVoter, Ballot).join(FrozenVoter, and_(
         FrozenVoter.proposal_id == FrozenUnit.proposal_id,
-        FrozenVoter.voter_key == FrozenUnit.voter_key)).where(
+        FrozenVoter.voter_key == FrozenUnit.voter_key)).outerjoin(Ballot, and_(
+            Ballot.proposal_id == FrozenUnit.proposal_id,
+            Ballot.voter_key == FrozenUnit.voter_key)).where(
         FrozenUnit.proposal_id == proposal.id, FrozenUnit.voter_key == voter_key)
-        .order_by(FrozenUnit.id)).all()
-    units = [unit for unit, _ in rows]
+        .order_by(FrozenUnit.id, Ballot.revision)).all()
+    units = list(dict.fromkeys(unit for unit, _, _ in rows))  # each once, in roll order
     balances = [u.fund_balance for u in units]
     balance = None if any(b is None for b in balances) else sum(balances)
     covered = None if balance is None else all(u.fund_balance >= u.share for u in units)
-    ballots = list(db.session.scalars(select(Ballot).where(
-        Ballot.proposal_id == proposal.id, Ballot.voter_key == voter_key)
-        .order_by(Ballot.revision)))
+    ballots = sorted({b.id: b for _, _, b in rows if b is not None}.values(),
+                     key=lambda b: b.revision)
     voter = rows[0][1]
     return VoterView(units, voter.share, balance, covered, ballots[-1] if ballots else None,
                      tuple(b.receipt for b in ballots), voter, tuple(ballots))
