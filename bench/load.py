@@ -167,6 +167,7 @@ def measure(url: str, tmp: Path, instance: Path, uid: str, voters: list, single:
         owner_flow(warm, uid, *voters.pop(), "agree")  # first cast in each worker decrypts
         warm.close()
         one: list = []
+        cpu_app, cpu_base = server_cpu(server.process.pid), server_cpu(base.process.pid)
         for _ in range(single):
             owner = Owner(server.port)
             owner_flow(owner, uid, *voters.pop(), "agree")
@@ -175,9 +176,11 @@ def measure(url: str, tmp: Path, instance: Path, uid: str, voters: list, single:
             for _ in range(len(STEPS)):
                 assert bare.request("insert", "POST", "/insert", {}).status == 200
         bare.close()
+        cpu_app = (server_cpu(server.process.pid) - cpu_app) / single
+        cpu_base = (server_cpu(base.process.pid) - cpu_base) / (single * len(STEPS))
         out = {"b50": statistics.median(s for _, s in bare.timings),
                "single": {step: statistics.median(s for n, s in one if n == step)
-                          for step in STEPS}}
+                          for step in STEPS}, "cpu1": (cpu_base, cpu_app)}
 
         def insert(i):
             owner = Owner(base.port)
@@ -236,6 +239,8 @@ def main() -> int:
     bps, (cast50, cast99) = m["bps"], m["at_load"]["cast"]
     print(f"\nbaseline (INSERT+COMMIT on the same stack): p50 {b50 * 1000:.1f} ms at 1 client, "
           f"{brps:.0f} requests/s at {args.clients} clients")
+    print(f"server CPU at 1 client: baseline {m['cpu1'][0] * 1000:.2f} ms per request, app "
+          f"{m['cpu1'][1] * 1000:.1f} ms per flow")
     print(f"server CPU at {args.clients} clients (gunicorn's processes): baseline "
           f"{bcpu * 1000:.2f} ms per request, app {acpu * 1000:.1f} ms per flow = "
           f"{acpu / bcpu / 7:.1f}× baseline per request; load average "
