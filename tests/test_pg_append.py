@@ -107,3 +107,20 @@ def _verifies_clean(runner, vote, tmp_path) -> bool:
     from tests.test_chain_times import _verifies
 
     return _verifies(runner, vote, tmp_path) == []
+
+
+def test_without_pipeline_support_the_append_still_commits(app, runner, tmp_path, pg_vote,
+                                                           monkeypatch):
+    """libpq before 14 has no pipeline mode: the statement and the COMMIT go one by one."""
+    import psycopg
+
+    from votes.core.tally import Choice
+    from votes.services.ballots import BallotRequest, cast_ballot
+
+    monkeypatch.setattr(psycopg.Pipeline, "is_supported", classmethod(lambda cls: False))
+    voter = _voters(app, pg_vote)[0]
+    with app.app_context():
+        ballot = cast_ballot(pg_vote["id"], BallotRequest(voter, Choice.AGREE, "online"))
+    ballots, entries, proposal = _rows(app, pg_vote)
+    assert ballots[voter].receipt == ballot.receipt == proposal.chain_head
+    assert _verifies_clean(runner, pg_vote, tmp_path)

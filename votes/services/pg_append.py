@@ -69,12 +69,18 @@ def append_ballot(session: Session, *, proposal_id: int, seq: int, digest: str, 
     """Write the entry, the ballot and the head, and COMMIT, in one round trip; the new
     ballot's id. The session's transaction is over afterwards (its own commit finds
     nothing to do); on an error the database has rolled nothing in."""
+    import psycopg
+
     raw = session.connection().connection.driver_connection
+    params = {"proposal_id": proposal_id, "seq": seq, "digest": digest, "line": line,
+              "at": at, "length": seq + 1, "voter_key": voter_key, "revision": revision,
+              "choice_enc": choice_enc, "commitment": commitment, "channel": channel,
+              "entered_by": entered_by}
+    if not psycopg.Pipeline.is_supported():  # libpq before 14: two round trips
+        cursor = raw.execute(_APPEND, params)
+        raw.commit()
+        return cursor.fetchone()[0]
     with raw.pipeline():
-        cursor = raw.execute(_APPEND, {
-            "proposal_id": proposal_id, "seq": seq, "digest": digest, "line": line,
-            "at": at, "length": seq + 1, "voter_key": voter_key, "revision": revision,
-            "choice_enc": choice_enc, "commitment": commitment, "channel": channel,
-            "entered_by": entered_by})
+        cursor = raw.execute(_APPEND, params)
         raw.commit()
     return cursor.fetchone()[0]
