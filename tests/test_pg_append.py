@@ -124,3 +124,22 @@ def test_without_pipeline_support_the_append_still_commits(app, runner, tmp_path
     ballots, entries, proposal = _rows(app, pg_vote)
     assert ballots[voter].receipt == ballot.receipt == proposal.chain_head
     assert _verifies_clean(runner, pg_vote, tmp_path)
+
+
+def test_the_key_active_under_the_lock_signs(app, runner, tmp_path, pg_vote):
+    """The active key's id is read with the lock: a rotation signs the very next entry."""
+    import json
+
+    from votes.core.tally import Choice
+    from votes.services import keys
+    from votes.services.ballots import BallotRequest, cast_ballot
+
+    first, second = _voters(app, pg_vote)[:2]
+    with app.app_context():
+        before = cast_ballot(pg_vote["id"], BallotRequest(first, Choice.AGREE, "online"))
+        rotated = keys.generate_key("test")
+        after = cast_ballot(pg_vote["id"], BallotRequest(second, Choice.AGREE, "online"))
+    _, entries, _ = _rows(app, pg_vote)
+    key_of = {d: json.loads(e.line)["entry"]["key_id"] for d, e in entries.items()}
+    assert key_of[before.receipt] != rotated and key_of[after.receipt] == rotated
+    assert _verifies_clean(runner, pg_vote, tmp_path)

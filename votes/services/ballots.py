@@ -149,18 +149,19 @@ def lock_for_voting(session: Session, proposal_id: int, signer) -> tuple[Proposa
     return proposal, appender, now
 
 
-def _append_pg(session: Session, proposal: Proposal, prepared: _Prepared,
-               signer) -> Ballot | None:
+def _append_pg(session: Session, proposal: Proposal, prepared: _Prepared) -> Ballot | None:
     """One online ballot on PostgreSQL (votes.services.pg_append): lock, time, sign, and one
     round trip for the writes and the COMMIT. None when the locked row says the proposal
-    must move first (its window has ended): the general path, in the same transaction and
-    under the same lock, then closes it and refuses the ballot."""
+    must move first (its window has ended), or there is no signing key yet: the general
+    path, in the same transaction and under the same lock, then does what is needed."""
     head = lock_head(session, proposal.id)
     now = clock.now()  # under the lock, and never earlier than the last entry
     if head.chain_time is not None and now < head.chain_time:
         now = head.chain_time
-    if head.state != "voting" or not head.voting_start <= now < head.voting_end:
+    if head.state != "voting" or not head.voting_start <= now < head.voting_end \
+            or head.key_id is None:
         return None
+    signer = keys.signer_of(head.key_id)  # decrypted once per process and key
     entry = chain.next_entry(Head(head.chain_head, head.chain_length)
                              if head.chain_length else None,
                              proposal=proposal.uid, kind="ballot", time=format_time(now),
@@ -193,7 +194,8 @@ def voter_units(session: Session, proposal: Proposal,
 
 def cast_ballots(proposal_id: int, requests: list[BallotRequest],
                  actor: str | None = None,
-                 units: dict[str, list[str]] | None = None) -> list[Ballot]:
+                 units: dict[str, list[str]] | None = None,
+                 latest: dict[str, Ballot] | None = None) -> list[Ballot]:
     """Accept all the ballots or none; each becomes one chain entry.
 
     The proposal row is locked only for the append itself: units, previous ballots, entry
@@ -209,19 +211,19 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
             keys_wanted = [r.voter_key for r in requests]
             if units is None:  # the online ballot read them already, with its device keys
                 units = voter_units(session, proposal, keys_wanted)
-            latest = latest_ballots(session, proposal, keys_wanted)
+            if latest is None:  # the online ballot read them already, with the units
+                latest = latest_ballots(session, proposal, keys_wanted)
             prepared = []
             for req in requests:
                 if req.voter_key not in units:
                     raise DomainError("该房屋不在本次表决范围内 (not in this vote's scope)")
                 prepared.append(_prepare(session, proposal, req, units[req.voter_key],
                                          latest.get(req.voter_key)))
-            signer = keys.signing_key()
-
             if pg_append.applies(session, len(prepared), actor, requests[0].evidence):
-                ballot = _append_pg(session, proposal, prepared[0], signer)
+                ballot = _append_pg(session, proposal, prepared[0])
                 if ballot is not None:
                     return [ballot]
+            signer = keys.signing_key()
             proposal, appender, now = lock_for_voting(session, proposal_id, signer)
             accepted = [_append(session, appender, proposal, p, now) for p in prepared]
             if actor is not None:  # staff entering paper/proxy ballots; owners stay unlogged
@@ -242,10 +244,17 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
     return accepted
 
 
-def cast_ballot(proposal_id: int, request: BallotRequest,
-                units: list[str] | None = None) -> Ballot:
+_UNREAD = object()
+
+
+def cast_ballot(proposal_id: int, request: BallotRequest, units: list[str] | None = None,
+                previous: Ballot | None | object = _UNREAD) -> Ballot:
+    """One ballot; `units` and `previous` (the voter's latest ballot, None if none) when the
+    caller has read them already."""
     return cast_ballots(proposal_id, [request],
-                        units=None if units is None else {request.voter_key: units})[0]
+                        units=None if units is None else {request.voter_key: units},
+                        latest=None if previous is _UNREAD else
+                        ({} if previous is None else {request.voter_key: previous}))[0]
 
 
 def ballot_count(session: Session, proposal: Proposal) -> int:

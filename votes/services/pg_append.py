@@ -4,7 +4,8 @@ Casts of one proposal queue on its row lock, so what happens while it is held is
 limits them. The general path (`chain_store.Appender` and the ORM) holds it for the
 locking SELECT, three writes and the COMMIT, with the ORM's flush between them. Here:
 
-1. `lock_head` takes the lock and reads only what the entry needs (state, window, head);
+1. `lock_head` takes the lock and reads only what the entry needs (state, window, head,
+   the active key's id);
 2. the entry is timed, built and signed in Python (about 0.2 ms);
 3. `append_ballot` sends one statement (data-modifying CTEs: the chain entry, the ballot
    row and the proposal's new head) and the COMMIT in one psycopg pipeline: one round
@@ -49,11 +50,15 @@ def applies(session: Session, count: int, actor: str | None, evidence) -> bool:
 
 def lock_head(session: Session, proposal_id: int):
     """Lock the proposal row; (state, voting_start, voting_end, chain_head, chain_length,
-    chain_time) of the locked row."""
+    chain_time) of the locked row, and the active signing key's id (None if there is none
+    yet), read under the lock: a rotation takes effect at the next entry."""
+    from votes.services.keys import active_key_id
+
     return session.execute(
         select(Proposal.state, Proposal.voting_start, Proposal.voting_end,
-               Proposal.chain_head, Proposal.chain_length, Proposal.chain_time)
-        .where(Proposal.id == proposal_id).with_for_update()).one()
+               Proposal.chain_head, Proposal.chain_length, Proposal.chain_time,
+               active_key_id().label("key_id"))
+        .where(Proposal.id == proposal_id).with_for_update(of=Proposal)).one()
 
 
 def is_duplicate(exc: BaseException) -> bool:
