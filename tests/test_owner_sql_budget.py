@@ -10,14 +10,15 @@ from sqlalchemy import event
 
 from tests.factories import make_open_proposal, resident_id, voter_token
 
-# verify: 6 = proposal, pending access, locked access, owners, the update, clearing the
-# lobby throttle (the owner's own link lifts failures strangers caused by building and room).
+# verify: 4 = proposal, the pending access locked (with whether lobby failures are counted
+# against it: the owner's own link clears them, a DELETE only when there are some), owners,
+# the update.
 # cast: proposal, the voter's units with device keys and ballots so far, then on SQLite
 # the active key id, the lock and three writes; on PostgreSQL the lock (which reads the
 # active key id too) and one statement (votes/services/pg_append).
 # verify_page, ballot, receipt: the proposal (and for the verify page the pending access),
 # then the voter's units, share and ballots in one query (owner_pages.voter_view).
-BUDGET = {"link": 2, "verify_page": 3, "verify": 6, "ballot": 2, "confirm": 1, "cast": 7,
+BUDGET = {"link": 2, "verify_page": 3, "verify": 4, "ballot": 2, "confirm": 1, "cast": 7,
           "receipt": 2}
 PG_BUDGET = {**BUDGET, "cast": 4}
 

@@ -85,19 +85,26 @@ def verify(uid: str):
     if request.method == "GET":
         read_only()
     proposal = proposal_by_uid(uid)
-    access = _pending(proposal)
     status = 200
     if request.method == "POST":
-        user = OwnerUser(proposal.id, access.voter_key)  # before the commit expires them
+        access_service.check_open(proposal)
+        proposal_id = proposal.id  # read now: the commit below expires the loaded proposal
         try:
+            # The pending access is read (locked) and checked against this proposal there;
+            # a locked link raises DeadEnd there as it does in _pending.
             attempt = access_service.verify_second_factor(
-                access.id, request.form.get("answer", ""), request.form.get("method", "id"),
-                via_lobby=_lobby(), client=request.remote_addr or "")
+                session.get("pending_access") or 0, request.form.get("answer", ""),
+                request.form.get("method", "id"), via_lobby=_lobby(),
+                client=request.remote_addr or "", proposal_id=proposal_id)
+        except access_service.DeadEnd:
+            raise
+        except access_service.NoPendingAccess:
+            abort(404)
         except DomainError as err:
             attempt = None
             flash(err.message, "error")
         if attempt is not None and attempt.ok:
-            login_user(user)
+            login_user(OwnerUser(proposal_id, attempt.voter_key))
             session.pop("pending_access", None)
             # Named in the device entry the chain records for this session's key (§14).
             session["proof"] = request.form.get("method", "id")
@@ -110,6 +117,7 @@ def verify(uid: str):
                     "二维码验证，或联系业主委员会。", t=local_text(attempt.wait_until)), "error")
         elif attempt is not None:
             flash(_("验证未通过，还可以再试 %(n)d 次。", n=attempt.remaining), "error")
+    access = _pending(proposal)  # the page: first view, or an answer that did not pass
     view = voter_view(proposal, access.voter_key)
     return render_template("owner/verify.html", proposal=proposal, view=view,
                            methods=access_service.methods(proposal, access.voter_key, view.voter),
