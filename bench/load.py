@@ -8,10 +8,12 @@ side with config/gunicorn.conf.py (4 gthread workers × 8 threads), each bound t
 loopback port: the baseline (bench/baseline_wsgi.py: one bare INSERT + COMMIT per request on
 the same stack) and the app. At 1 client each app flow is followed by 7 baseline requests,
 so that both are timed in the same minutes of a shared machine; at N clients the baseline
-runs alone, then the app. Every owner walks the phone flow over HTTP (link, second-factor page, second
-factor, ballot, confirm, cast, receipt: 7 requests) with cookies and CSRF tokens.
+runs alone, then the app. Every owner walks the phone flow over HTTP (link, second-factor
+page, second factor, ballot, confirm, cast, receipt: 7 requests) with cookies and CSRF
+tokens.
 
-Printed, each as a ratio to the baseline (targets from issue 8):
+Printed, each as a ratio to the baseline (targets from issue 8), with the p50/p99 of every
+request at N clients and each server's CPU per request or flow (from /proc):
   1 client:   each owner request's p50 ÷ baseline p50              (target ≤ 2)
   N clients:  ballots/s ÷ (baseline requests/s ÷ 7)                (target ≥ 0.5)
               cast p99                                             (target < 250 ms)
