@@ -1,6 +1,7 @@
 """The load bench's baseline: the app's own stack (gunicorn gthread, Flask, SQLAlchemy,
-psycopg) doing one bare INSERT + COMMIT per request. Started only by bench/load.py; it is
-not part of the application and no production configuration serves it."""
+psycopg, the app's pool settings) doing one bare INSERT + COMMIT per request. Started only
+by bench/load.py; it is not part of the application and no production configuration
+serves it."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ import os
 from flask import Flask
 from sqlalchemy import create_engine, text
 
+from votes import connections
 from votes.settings import normalise_database_url
 
+# The app's own pool settings and connection check (votes/connections.py), so that the
+# baseline pays exactly the connection overhead a page of the app pays.
 engine = create_engine(normalise_database_url(os.environ["VOTES_DATABASE_URL"]),
-                       pool_pre_ping=True)
+                       **connections.engine_options())
+connections.install(engine)
 with engine.begin() as conn:
     conn.execute(text("CREATE TABLE IF NOT EXISTS bench_baseline "
                       "(id BIGSERIAL PRIMARY KEY, at TIMESTAMPTZ DEFAULT now(), note TEXT)"))

@@ -3,13 +3,17 @@
     VOTES_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_votes \\
         .venv/bin/python bench/load.py [--flows-1 20] [--clients 32] [--flows-each 6]
 
-The database is WIPED: its name must contain "bench" or "test". Two gunicorns run in turn
-with config/gunicorn.conf.py (4 gthread workers × 8 threads), bound to a free loopback port:
-the baseline (bench/baseline_wsgi.py: one bare INSERT + COMMIT per request on the same stack)
-and the app. Every owner walks the phone flow over HTTP (link, second-factor page, second
-factor, ballot, confirm, cast, receipt: 7 requests) with cookies and CSRF tokens.
+The database is WIPED: its name must contain "bench" or "test". Two gunicorns run side by
+side with config/gunicorn.conf.py (4 gthread workers × 8 threads), each bound to a free
+loopback port: the baseline (bench/baseline_wsgi.py: one bare INSERT + COMMIT per request on
+the same stack) and the app. At 1 client each app flow is followed by 7 baseline requests,
+so that both are timed in the same minutes of a shared machine; at N clients the baseline
+runs alone, then the app. Every owner walks the phone flow over HTTP (link, second-factor
+page, second factor, ballot, confirm, cast, receipt: 7 requests) with cookies and CSRF
+tokens.
 
-Printed, each as a ratio to the baseline (targets from issue 8):
+Printed, each as a ratio to the baseline (targets from issue 8), with the p50/p99 of every
+request at N clients and each server's CPU per request or flow (from /proc):
   1 client:   each owner request's p50 ÷ baseline p50              (target ≤ 2)
   N clients:  ballots/s ÷ (baseline requests/s ÷ 7)                (target ≥ 0.5)
               cast p99                                             (target < 250 ms)
@@ -109,6 +113,23 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
+def server_cpu(pid: int) -> float:
+    """CPU seconds used so far by a gunicorn master and its workers (from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry) == pid or int(fields[1]) == pid:  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
 def in_threads(count: int, work) -> float:
     """Run work(i) in `count` threads started together; the wall time they took."""
     start = threading.Barrier(count + 1)
@@ -133,42 +154,46 @@ def in_threads(count: int, work) -> float:
     return time.perf_counter() - began
 
 
-def baseline(url: str, instance: Path, log: Path, single: int, clients: int,
-             each: int) -> tuple[float, float]:
-    """(p50 seconds at 1 client, requests/s at `clients` clients) of INSERT + COMMIT."""
-    with gunicorn(url, instance, log, wsgi="bench.baseline_wsgi:app") as server:
-        one = Owner(server.port)
+def measure(url: str, tmp: Path, instance: Path, uid: str, voters: list, single: int,
+            clients: int, each: int, each_base: int) -> dict:
+    """Both servers run side by side. At 1 client each app flow is followed by 7 baseline
+    requests, so both see the same machine (other processes come and go on a shared one);
+    at `clients` clients the baseline runs first, then the app, each alone."""
+    with gunicorn(url, instance, tmp / "baseline.log", wsgi="bench.baseline_wsgi:app") as base, \
+            gunicorn(url, instance, tmp / "app.log") as server:
+        bare = Owner(base.port)
         for _ in range(20):  # warm the workers' connection pools
-            one.request("warm", "POST", "/insert", {})
-        one.timings.clear()
-        for _ in range(single):
-            assert one.request("insert", "POST", "/insert", {}).status == 200
-        p50 = statistics.median(s for _, s in one.timings)
-        one.close()
-
-        def work(i):
-            owner = Owner(server.port)
-            for _ in range(each):
-                assert owner.request("insert", "POST", "/insert", {}).status == 200
-            owner.close()
-
-        wall = in_threads(clients, work)
-        return p50, clients * each / wall
-
-
-def app_load(url: str, instance: Path, log: Path, uid: str, voters: list, single: int,
-             clients: int, each: int):
-    with gunicorn(url, instance, log) as server:
+            bare.request("warm", "POST", "/insert", {})
+        bare.timings.clear()
         warm = Owner(server.port)
         owner_flow(warm, uid, *voters.pop(), "agree")  # first cast in each worker decrypts
         warm.close()
         one: list = []
+        cpu_app, cpu_base = server_cpu(server.process.pid), server_cpu(base.process.pid)
         for _ in range(single):
             owner = Owner(server.port)
             owner_flow(owner, uid, *voters.pop(), "agree")
             one.extend(owner.timings)
             owner.close()
-        single_p50 = {step: statistics.median(s for n, s in one if n == step) for step in STEPS}
+            for _ in range(len(STEPS)):
+                assert bare.request("insert", "POST", "/insert", {}).status == 200
+        bare.close()
+        cpu_app = (server_cpu(server.process.pid) - cpu_app) / single
+        cpu_base = (server_cpu(base.process.pid) - cpu_base) / (single * len(STEPS))
+        out = {"b50": statistics.median(s for _, s in bare.timings),
+               "single": {step: statistics.median(s for n, s in one if n == step)
+                          for step in STEPS}, "cpu1": (cpu_base, cpu_app)}
+
+        def insert(i):
+            owner = Owner(base.port)
+            for _ in range(each_base):
+                assert owner.request("insert", "POST", "/insert", {}).status == 200
+            owner.close()
+
+        cpu = server_cpu(base.process.pid)
+        out["brps"] = clients * each_base / in_threads(clients, insert)
+        out["bcpu"] = (server_cpu(base.process.pid) - cpu) / (clients * each_base)
+
         mine = [voters[i * each:(i + 1) * each] for i in range(clients)]
         timings: list = []
         lock = threading.Lock()
@@ -181,9 +206,12 @@ def app_load(url: str, instance: Path, log: Path, uid: str, voters: list, single
                 with lock:
                     timings.extend(owner.timings)
 
-        wall = in_threads(clients, work)
-        casts = [s for n, s in timings if n == "cast"]
-        return single_p50, clients * each / wall, pct(casts, 50), pct(casts, 99)
+        cpu = server_cpu(server.process.pid)
+        out["bps"] = clients * each / in_threads(clients, work)
+        out["acpu"] = (server_cpu(server.process.pid) - cpu) / (clients * each)
+    out["at_load"] = {step: (pct([s for n, s in timings if n == step], 50),
+                             pct([s for n, s in timings if n == step], 99)) for step in STEPS}
+    return out
 
 
 def main() -> int:
@@ -192,7 +220,8 @@ def main() -> int:
     parser.add_argument("--flows-1", type=int, default=20, help="flows at 1 client")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--flows-each", type=int, default=6, help="flows per client at load")
-    parser.add_argument("--baseline-requests", type=int, default=200)
+    parser.add_argument("--baseline-requests", type=int, default=200,
+                        help="sizes the baseline's run at N clients (× 7 ÷ 2)")
     args = parser.parse_args()
     url = args.database_url or ""
     if not url.startswith("postgres") or not any(w in url.rsplit("/", 1)[-1]
@@ -206,13 +235,18 @@ def main() -> int:
         print(f"preparing {flows} voters …", flush=True)
         uid, voters = prepare(url, instance, flows + 8)
         each_base = max(1, args.baseline_requests * 7 // args.clients // 2)
-        b50, brps = baseline(url, instance, Path(tmp) / "baseline.log", args.baseline_requests,
-                             args.clients, each_base)
-        single, bps, cast50, cast99 = app_load(url, instance, Path(tmp) / "app.log", uid,
-                                               voters, args.flows_1, args.clients,
-                                               args.flows_each)
+        m = measure(url, Path(tmp), instance, uid, voters, args.flows_1, args.clients,
+                    args.flows_each, each_base)
+    b50, brps, bcpu, acpu, single = m["b50"], m["brps"], m["bcpu"], m["acpu"], m["single"]
+    bps, (cast50, cast99) = m["bps"], m["at_load"]["cast"]
     print(f"\nbaseline (INSERT+COMMIT on the same stack): p50 {b50 * 1000:.1f} ms at 1 client, "
           f"{brps:.0f} requests/s at {args.clients} clients")
+    print(f"server CPU at 1 client: baseline {m['cpu1'][0] * 1000:.2f} ms per request, app "
+          f"{m['cpu1'][1] * 1000:.1f} ms per flow")
+    print(f"server CPU at {args.clients} clients (gunicorn's processes): baseline "
+          f"{bcpu * 1000:.2f} ms per request, app {acpu * 1000:.1f} ms per flow = "
+          f"{acpu / bcpu / 7:.1f}× baseline per request; load average "
+          f"{os.getloadavg()[0]:.1f}")
     print(f"\n1 client, {args.flows_1} flows: p50 per request ÷ baseline p50 (target ≤ 2)")
     for step in STEPS:
         ratio = single[step] / b50
@@ -222,6 +256,9 @@ def main() -> int:
     print(f"\n{args.clients} clients, {args.clients * args.flows_each} flows:")
     print(f"  ballots/s {bps:.1f} ÷ (baseline {brps:.0f} req/s ÷ 7 = {target:.1f}) = "
           f"{bps / target:.2f}  (target ≥ 0.5) {'met' if bps / target >= 0.5 else 'NOT met'}")
+    print("  p50 / p99 ms: " + ", ".join(f"{step} {m['at_load'][step][0] * 1000:.0f} / "
+                                          f"{m['at_load'][step][1] * 1000:.0f}"
+                                          for step in STEPS))
     print(f"  cast p50 {cast50 * 1000:.0f} ms, p99 {cast99 * 1000:.0f} ms  (target p99 < 250 ms) "
           f"{'met' if cast99 < 0.25 else 'NOT met'}")
     return 0

@@ -3,6 +3,12 @@
 
 # Empty means "SQLite file in the instance folder".
 DATABASE_URL = ""
+# PostgreSQL connections are not pinged each time a request takes one from the pool (a
+# round trip per page): a pooled connection is pinged only if its server has hung up
+# (its socket is readable) or it sat idle this many seconds, and replaced after
+# DATABASE_RECYCLE_SECONDS. See votes/connections.py.
+DATABASE_IDLE_PING_SECONDS = 30
+DATABASE_RECYCLE_SECONDS = 1800
 
 # Empty means "generate once and keep in the instance folder" (fine for one machine;
 # a city deployment sets these through the environment so every process shares them).

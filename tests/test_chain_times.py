@@ -62,16 +62,19 @@ def test_a_caster_delayed_before_the_lock_writes_no_earlier_time(app, runner, tm
             return base + timedelta(seconds=next(ticks))
 
     monkeypatch.setattr(clock, "now", advancing_clock)
-    real_lock = ballots.lock_proposal
     a_stalled, b_done = threading.Event(), threading.Event()
 
-    def stalling_lock(session, proposal_id):
-        if threading.current_thread().name == "caster-A":
-            a_stalled.set()
-            assert b_done.wait(30), "caster B never finished"
-        return real_lock(session, proposal_id)
+    def stalling(real_lock):
+        def stalling_lock(session, proposal_id, *args):
+            if threading.current_thread().name == "caster-A":
+                a_stalled.set()
+                assert b_done.wait(30), "caster B never finished"
+            return real_lock(session, proposal_id, *args)
+        return stalling_lock
 
-    monkeypatch.setattr(ballots, "lock_proposal", stalling_lock)
+    # The general path locks with lock_proposal, PostgreSQL's one-ballot path with lock_head.
+    monkeypatch.setattr(ballots, "lock_proposal", stalling(ballots.lock_proposal))
+    monkeypatch.setattr(ballots, "lock_head", stalling(ballots.lock_head))
     errors: list[BaseException] = []
 
     def cast(voter):

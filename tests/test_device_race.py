@@ -30,10 +30,10 @@ def _register_before_the_ballots_lock(monkeypatch, app, vote, room: str,
     other = app.test_client()
     verified(other, app, vote, room=room, suffix=suffix)
     _, spki = _key()
-    real_lock = ballots.lock_for_voting
+    real_lock, real_head = ballots.lock_for_voting, ballots.lock_head
     statuses: list[int] = []
 
-    def hooked(session, proposal_id, signer):
+    def register():
         if not statuses:
             statuses.append(0)  # the registration's own lock goes straight through
             thread = threading.Thread(target=lambda: statuses.__setitem__(
@@ -42,9 +42,17 @@ def _register_before_the_ballots_lock(monkeypatch, app, vote, room: str,
             thread.start()
             thread.join(timeout=60)
             assert not thread.is_alive()
+
+    def hooked(session, proposal_id, signer):
+        register()
         return real_lock(session, proposal_id, signer)
 
+    def hooked_head(session, proposal_id, *args):  # PostgreSQL's one-ballot path
+        register()
+        return real_head(session, proposal_id, *args)
+
     monkeypatch.setattr(ballots, "lock_for_voting", hooked)
+    monkeypatch.setattr(ballots, "lock_head", hooked_head)
     return statuses
 
 

@@ -151,6 +151,64 @@ def test_receipt_qr_is_inline_svg():
     assert svg.startswith("<svg") and "viewBox" in svg
 
 
+def _modules(svg: str) -> list[list[bool]]:
+    """The dark modules an SVG of receipt_qr_svg draws (its path is one run per rect)."""
+    size = int(re.search(r'viewBox="0 0 (\d+)', svg).group(1))
+    grid = [[False] * size for _ in range(size)]
+    for x, y, w in re.findall(r"M(\d+) (\d+)h(\d+)", svg):
+        for i in range(int(w)):
+            grid[int(y)][int(x) + i] = True
+    return grid
+
+
+def _fitted(text: str) -> list[list[bool]]:
+    import qrcode
+
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2,
+                         mask_pattern=2)
+    code.add_data(text)
+    code.make(fit=True)
+    return code.get_matrix()
+
+
+def test_receipt_qr_reuses_the_version_of_its_length_and_refits_when_it_cannot():
+    """The version remembered for a length draws the same symbol a fresh fit draws; a text
+    of that length needing more room (lower case is byte mode, capitals alphanumeric) is
+    fitted anew rather than refused."""
+    from votes.services import notices_pdf
+
+    notices_pdf._QR_VERSIONS.clear()
+    base = "HTTPS://VOTES.EXAMPLE.CN/P/"
+    short, other = base + "A" * 64, base + "B" * 64
+    assert _modules(receipt_qr_svg(short)) == _fitted(short)
+    assert _modules(receipt_qr_svg(other)) == _fitted(other)  # drawn at the remembered one
+    remembered = notices_pdf._QR_VERSIONS[len(short)]
+    longer = base.lower() + "c" * 64  # same length, needs a bigger version
+    assert _modules(receipt_qr_svg(longer)) == _fitted(longer)
+    assert notices_pdf._QR_VERSIONS[len(short)] > remembered
+
+
+def test_receipt_qr_reads_back(tmp_path):
+    import shutil
+
+    image = pytest.importorskip("PIL.Image")
+    if shutil.which("zbarimg") is None:
+        pytest.skip("zbarimg not installed")
+    text = "http://votes.test/p/AB12CD34/board?receipt=" + "0123456789abcdef" * 4
+    receipt_qr_svg(text)  # the length's version is now remembered
+    grid = _modules(receipt_qr_svg(text[:-1] + "0"))
+    scale = 8
+    picture = image.new("L", (len(grid) * scale, len(grid) * scale), 255)
+    for y, row in enumerate(grid):
+        for x, dark in enumerate(row):
+            if dark:
+                picture.paste(0, (x * scale, y * scale, (x + 1) * scale, (y + 1) * scale))
+    picture.save(tmp_path / "qr.png")
+    out = subprocess.run(["zbarimg", "-q", "--raw", str(tmp_path / "qr.png")],
+                         capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == text[:-1] + "0"
+
+
 def test_empty_notice_list_is_still_a_pdf():
     assert render_notices([]).startswith(b"%PDF")
 

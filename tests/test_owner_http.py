@@ -261,3 +261,14 @@ def test_voting_tokens_stay_out_of_access_logs(app, caplog):
         logging.getLogger("werkzeug").info('%s - - "%s" %s -', "127.0.0.1",
                                            f"GET /v/{token} HTTP/1.1", "302")
     assert token not in caplog.text and "/v/***" in caplog.text
+
+
+def test_an_answer_without_a_pending_link_is_not_found(app, client, vote):
+    """The second factor reads the pending access itself (locked): none, or one of another
+    proposal, is a plain 404 and counts no failure."""
+    r = client.post(f"/p/{vote['uid']}/verify", data={"method": "id", "answer": ZHANG_SUFFIX})
+    assert r.status_code == 404
+    with client.session_transaction() as s:
+        s["pending_access"] = 10 ** 9
+    r = client.post(f"/p/{vote['uid']}/verify", data={"method": "id", "answer": ZHANG_SUFFIX})
+    assert r.status_code == 404

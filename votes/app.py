@@ -29,6 +29,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     import votes.models  # noqa: F401  (registers every mapping on the metadata)
 
     db.init_app(app)
+    from votes import connections
+
+    with app.app_context():
+        connections.install(db.engine, app.config)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: "Asia/Shanghai")
@@ -54,17 +58,28 @@ def _trust_proxies(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
-def _select_locale() -> str:
+_LOCALES: dict = {}
+
+
+def _select_locale():
+    """The request's locale as a parsed babel Locale: flask-babel parses a name again on
+    every request, and Babel's parse (which lists its locale data to normalise the name)
+    cost about as much as a SQL round trip per page."""
     import os
 
+    from babel import Locale
     from flask import current_app, has_request_context, request, session
 
     if not has_request_context():  # the `votes` command, background work
         wanted = os.environ.get("VOTES_LANG", "")
-        return wanted if wanted in current_app.config["LANGUAGES"] else \
-            current_app.config["BABEL_DEFAULT_LOCALE"]
-    wanted = request.args.get("lang") or session.get("lang")
+    else:
+        wanted = request.args.get("lang") or session.get("lang")
     if wanted in current_app.config["LANGUAGES"]:
-        session["lang"] = wanted
-        return wanted
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+        if has_request_context():
+            session["lang"] = wanted
+    else:
+        wanted = current_app.config["BABEL_DEFAULT_LOCALE"]
+    locale = _LOCALES.get(wanted)
+    if locale is None:
+        locale = _LOCALES[wanted] = Locale.parse(wanted)
+    return locale

@@ -41,7 +41,10 @@ def load(app: Flask, test_config: dict | None) -> None:
     url = app.config.get("DATABASE_URL") or _sqlite_url(app)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
     instance.prepare(app, _sqlite_file(url))
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    from votes import connections
+
+    # No ping per check-out: see votes/connections.py (installed by create_app).
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", connections.engine_options(app.config))
 
 
 def flag(value, default: bool) -> bool:

@@ -44,11 +44,26 @@ def test_66_lobby_failures_do_not_lock_the_owners_link(app, vote):
         app.config["VOTES_NOW"] = vote["t0"] + timedelta(hours=1, seconds=n)
         r = _lobby_guess(_stranger(app, n), vote)
         assert r.status_code in (200, 429)
+    assert _lobby_failures(app) > 0
     owner = _client_at(app, "203.0.113.7")
     r = owner.get(f"/v/{voter_token(app, vote)}")
     assert r.status_code == 302, "the owner's own link must not be locked"
     r = owner.post(f"/p/{vote['uid']}/verify", data={"method": "id", "answer": ZHANG})
     assert r.status_code == 302 and r.headers["Location"].endswith("/ballot")
+    assert _lobby_failures(app) == 0, "verifying through the own link clears the lobby count"
+
+
+def _lobby_failures(app) -> int:
+    from sqlalchemy import func, select
+
+    from votes.extensions import db
+    from votes.models import LobbyFailure
+
+    with app.app_context():
+        try:
+            return db.session.scalar(select(func.count()).select_from(LobbyFailure))
+        finally:
+            db.session.remove()
 
 
 def test_guessing_from_the_lobby_is_capped_per_voter_per_day(app, vote):

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from votes.core.identity import mask_phone
 from votes.core.roll import unit_key
 from votes.extensions import db
-from votes.models import FrozenUnit, FrozenVoter, Proposal, VoterAccess
+from votes.models import FrozenUnit, FrozenVoter, LobbyFailure, Proposal, VoterAccess
 from votes.services import clock, lobby, privacy
 from votes.services.bulk import insert_rows
 from votes.services.errors import DomainError
@@ -214,6 +214,10 @@ NOT_FOR_COMPANIES = (
     "printed on your notice, an SMS code, or a paper/proxy ballot from the committee)")
 
 
+class NoPendingAccess(Exception):
+    """The session names no access of this proposal: the web answers a plain 404."""
+
+
 @dataclass(frozen=True)
 class Attempt:
     ok: bool
@@ -221,20 +225,32 @@ class Attempt:
     locked_until: datetime | None = None
     # Lobby path only: no more answers from this client (or for this voter) until then.
     wait_until: datetime | None = None
+    voter_key: str = ""  # whose second factor passed (when ok)
 
 
 def verify_second_factor(access_id: int, answer: str, method: str = "id", *,
-                         via_lobby: bool = False, client: str = "") -> Attempt:
+                         via_lobby: bool = False, client: str = "",
+                         proposal_id: int | None = None) -> Attempt:
     """Check the second factor and count failures.
 
     `method` is "id" (last 6 characters of a person owner's ID number), "notice" (the
     code on a company's or the developer's notice) or "sms". `via_lobby` says the voter was
     reached by building and room rather than by the link; `client` is the requester's
-    address, for the lobby's per-client throttle."""
+    address, for the lobby's per-client throttle. With `proposal_id`, an access of another
+    proposal (or none) raises NoPendingAccess."""
     answer = answer.strip().upper()
     now = clock.now()
     with unit_of_work() as session:
-        access = session.get(VoterAccess, access_id, with_for_update=True)
+        # The access row, locked, and whether lobby failures are counted against it (read
+        # with it: the owner's own link clears them, and there are seldom any to clear).
+        row = session.execute(
+            select(VoterAccess, select(LobbyFailure.id).where(
+                LobbyFailure.access_id == VoterAccess.id).exists().label("lobbied"))
+            .where(VoterAccess.id == access_id).with_for_update(of=VoterAccess)
+            .execution_options(populate_existing=True)).first()
+        if row is None or (proposal_id is not None and row[0].proposal_id != proposal_id):
+            raise NoPendingAccess(access_id)
+        access, lobbied = row
         proposal = session.get(Proposal, access.proposal_id)
         owners = _owners(proposal, access.voter_key)
         allowed = _methods_of(owners)
@@ -260,9 +276,9 @@ def verify_second_factor(access_id: int, answer: str, method: str = "id", *,
             access.failures = 0
             access.otp_hash = None
             access.verified_at = now
-            if not via_lobby:
+            if not via_lobby and lobbied:
                 lobby.clear(session, access)  # the owner's own link clears the lobby count
-            return Attempt(True)
+            return Attempt(True, voter_key=access.voter_key)
         if via_lobby:
             wait, left = lobby.record_failure(session, access, client, now)
             return Attempt(False, left, None, wait)

@@ -11,16 +11,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from votes.core import chain, commitment
+from votes.core.canonical import format_time
 from votes.core.correction import correcting
-from votes.core.tally import Choice
 from votes.core.local_rules import Procedure
+from votes.core.tally import Choice
 from votes.i18n import _
 from votes.models import Ballot, Evidence, FrozenUnit, Proposal, Transfer
-from votes.services import audit, choices, clock, device_check, keys, privacy, proxies
+from votes.services import (audit, choices, clock, device_check, keys, pg_append, privacy,
+                            proxies)
+from votes.services.chain_store import Appender, Head, lock_proposal
 from votes.services.proxies import ProxyRequest
-from votes.services.chain_store import Appender, lock_proposal
 from votes.services.errors import DomainError
 from votes.services.lifecycle import _advance
+from votes.services.pg_append import lock_head
 from votes.services.tx import unit_of_work
 
 CHANNELS = ("online", "paper", "proxy")
@@ -213,6 +216,37 @@ def lock_for_voting(session: Session, proposal_id: int, signer) -> tuple[Proposa
     return proposal, appender, now
 
 
+def _append_pg(session: Session, proposal: Proposal, prepared: _Prepared) -> Ballot | None:
+    """One online ballot on PostgreSQL (votes.services.pg_append): lock, time, sign, and one
+    round trip for the writes and the COMMIT. None when the locked row says the proposal
+    must move first (its window has ended), or there is no signing key yet: the general
+    path, in the same transaction and under the same lock, then does what is needed."""
+    req = prepared.req
+    head = lock_head(session, proposal.id, req.voter_key if req.device is None else None)
+    if head.registered:  # §14.3: a key registered meanwhile; the same check as device_check
+        raise DomainError(device_check.UNSIGNED_BUT_REGISTERED)
+    now = clock.now()  # under the lock, and never earlier than the last entry
+    if head.chain_time is not None and now < head.chain_time:
+        now = head.chain_time
+    if head.state != "voting" or not head.voting_start <= now < head.voting_end \
+            or head.key_id is None:
+        return None
+    signer = keys.signer_of(head.key_id)  # decrypted once per process and key
+    entry = chain.next_entry(Head(head.chain_head, head.chain_length)
+                             if head.chain_length else None,
+                             proposal=proposal.uid, kind="ballot", time=format_time(now),
+                             key_id=signer.key_id, body=prepared.body)
+    sealed = chain.seal(entry, signer.private_key)
+    values = dict(proposal_id=proposal.id, voter_key=req.voter_key,
+                  revision=prepared.revision, seq=entry["seq"],
+                  choice_enc=prepared.choice_enc, commitment=prepared.commitment,
+                  channel=req.channel, entered_by=req.entered_by)
+    ballot_id = pg_append.append_ballot(session, digest=sealed.digest,
+                                        line=sealed.to_line().decode("utf-8"), at=now,
+                                        **values)
+    return Ballot(id=ballot_id, receipt=sealed.digest, cast_at=now, **values)
+
+
 def voter_units(session: Session, proposal: Proposal,
                 voter_keys: list[str]) -> dict[str, list[str]]:
     """The frozen units of these voters (one query; the whole roll only for big files)."""
@@ -256,7 +290,8 @@ def _check_counted(session: Session, proposal: Proposal, voter_keys: list[str]) 
 
 def cast_ballots(proposal_id: int, requests: list[BallotRequest],
                  actor: str | None = None,
-                 units: dict[str, list[str]] | None = None) -> list[Ballot]:
+                 units: dict[str, list[str]] | None = None,
+                 latest: dict[str, Ballot] | None = None) -> list[Ballot]:
     """Accept all the ballots or none; each becomes one chain entry.
 
     The proposal row is locked only for the append itself: units, previous ballots, entry
@@ -272,7 +307,8 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
             keys_wanted = [r.voter_key for r in requests]
             if units is None:  # the online ballot read them already, with its device keys
                 units = voter_units(session, proposal, keys_wanted)
-            latest = latest_ballots(session, proposal, keys_wanted)
+            if latest is None:  # the online ballot read them already, with the units
+                latest = latest_ballots(session, proposal, keys_wanted)
             _check_counted(session, proposal, keys_wanted)
             prepared = []
             for req in requests:
@@ -280,8 +316,11 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
                     raise DomainError("该房屋不在本次表决范围内 (not in this vote's scope)")
                 prepared.append(_prepare(session, proposal, req, units[req.voter_key],
                                          latest.get(req.voter_key)))
+            if pg_append.applies(session, len(prepared), actor, requests[0].evidence):
+                ballot = _append_pg(session, proposal, prepared[0])
+                if ballot is not None:
+                    return [ballot]
             signer = keys.signing_key()
-
             proposal, appender, now = lock_for_voting(session, proposal_id, signer)
             device_check.refuse_unsigned_after_registration(session, proposal_id, requests)
             # Under the lock: no concurrent entry can slip a proxy past the limit.
@@ -299,17 +338,26 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
             for ballot in accepted:
                 # Detached with their values, so callers read them without a reload query.
                 session.expunge(ballot)
-    except IntegrityError:
+    except Exception as exc:
+        if not isinstance(exc, IntegrityError) and not pg_append.is_duplicate(exc):
+            raise
         # A concurrent request for the same voter won the race; the database refused ours.
         raise DomainError("该业主的表决已被受理，请勿重复提交 "
                           "(a ballot for this voter was just accepted)") from None
     return accepted
 
 
-def cast_ballot(proposal_id: int, request: BallotRequest,
-                units: list[str] | None = None) -> Ballot:
+_UNREAD = object()
+
+
+def cast_ballot(proposal_id: int, request: BallotRequest, units: list[str] | None = None,
+                previous: Ballot | None | object = _UNREAD) -> Ballot:
+    """One ballot; `units` and `previous` (the voter's latest ballot, None if none) when the
+    caller has read them already."""
     return cast_ballots(proposal_id, [request],
-                        units=None if units is None else {request.voter_key: units})[0]
+                        units=None if units is None else {request.voter_key: units},
+                        latest=None if previous is _UNREAD else
+                        ({} if previous is None else {request.voter_key: previous}))[0]
 
 
 def corrections_of(session: Session, proposal: Proposal, voter_key: str) -> int:

@@ -25,7 +25,7 @@ def lock_proposal(session: Session, proposal_id: int) -> Proposal:
                           .with_for_update().execution_options(populate_existing=True))
 
 
-class _Head:
+class Head:
     """The chain's head as the locked proposal row records it; the digest and sequence
     number are all the next entry needs, so the last entry is never re-read."""
 
@@ -44,7 +44,7 @@ class Appender:
         self.session = session
         self.proposal = proposal
         self.signer = signer or keys.signing_key()
-        self.last = _Head(proposal.chain_head, proposal.chain_length) \
+        self.last = Head(proposal.chain_head, proposal.chain_length) \
             if proposal.chain_length else None
 
     def time(self, when: datetime) -> datetime:

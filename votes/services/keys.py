@@ -69,6 +69,16 @@ def signing_key() -> Signer:
     key_id = db.session.scalar(select(ServerKey.key_id).where(ServerKey.active.is_(True)))
     if key_id is None:
         key_id = _new_key(db.session, "system")
+    return signer_of(key_id)
+
+
+def active_key_id():
+    """The active key's id as a scalar subquery, for a statement that reads it anyway."""
+    return select(ServerKey.key_id).where(ServerKey.active.is_(True)).scalar_subquery()
+
+
+def signer_of(key_id: str) -> Signer:
+    """The signer of a key known to be on record, decrypted once per process."""
     cache_key = (current_app.instance_path, key_id)
     signer = _decrypted.get(cache_key)
     if signer is None:

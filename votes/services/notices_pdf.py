@@ -241,6 +241,9 @@ def render_poster(community: str, title: str, voting_end: str, link: str) -> byt
     return out.getvalue()
 
 
+_QR_VERSIONS: dict[int, int] = {}
+
+
 @functools.lru_cache(maxsize=4096)
 def receipt_qr_svg(text: str) -> str:
     """An inline SVG QR code (no Pillow needed) for a receipt page.
@@ -249,11 +252,23 @@ def receipt_qr_svg(text: str) -> str:
     choosing the best of eight masks took most of the 20 ms the pure-Python library spends,
     and every reader decodes any mask."""
     import qrcode
+    from qrcode.exceptions import DataOverflowError
 
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2,
-                         mask_pattern=2)
+    # Receipt URLs of one site have one length, so one version fits them all: finding it
+    # (qrcode's best_fit) was a quarter of the drawing. Remembered per length; a text the
+    # remembered version cannot hold is fitted anew.
+    version = _QR_VERSIONS.get(len(text))
+    code = qrcode.QRCode(version=version, error_correction=qrcode.constants.ERROR_CORRECT_M,
+                         border=2, mask_pattern=2)
     code.add_data(text)
-    code.make(fit=True)
+    try:
+        code.make(fit=version is None)
+    except DataOverflowError:
+        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2,
+                             mask_pattern=2)
+        code.add_data(text)
+        code.make(fit=True)
+    _QR_VERSIONS[len(text)] = max(code.version, _QR_VERSIONS.get(len(text), 0))
     matrix = code.get_matrix()  # includes the quiet zone
     size = len(matrix)
     path = []

@@ -52,19 +52,21 @@ class VoterView:
 
 
 def voter_view(proposal: Proposal, voter_key: str) -> VoterView:
-    """Two queries: the voter's units with their share, and their ballots."""
-    rows = db.session.execute(select(FrozenUnit, FrozenVoter).join(FrozenVoter, and_(
+    """One query: the voter's units with their share, and their ballots (a voter has a
+    unit or a few and at most a couple of ballots, so the join stays a handful of rows)."""
+    rows = db.session.execute(select(FrozenUnit, FrozenVoter, Ballot).join(FrozenVoter, and_(
         FrozenVoter.proposal_id == FrozenUnit.proposal_id,
-        FrozenVoter.voter_key == FrozenUnit.voter_key)).where(
+        FrozenVoter.voter_key == FrozenUnit.voter_key)).outerjoin(Ballot, and_(
+            Ballot.proposal_id == FrozenUnit.proposal_id,
+            Ballot.voter_key == FrozenUnit.voter_key)).where(
         FrozenUnit.proposal_id == proposal.id, FrozenUnit.voter_key == voter_key)
-        .order_by(FrozenUnit.id)).all()
-    units = [unit for unit, _ in rows]
+        .order_by(FrozenUnit.id, Ballot.revision)).all()
+    units = list(dict.fromkeys(unit for unit, _, _ in rows))  # each once, in roll order
     balances = [u.fund_balance for u in units]
     balance = None if any(b is None for b in balances) else sum(balances)
     covered = None if balance is None else all(u.fund_balance >= u.share for u in units)
-    ballots = list(db.session.scalars(select(Ballot).where(
-        Ballot.proposal_id == proposal.id, Ballot.voter_key == voter_key)
-        .order_by(Ballot.revision)))
+    ballots = sorted({b.id: b for _, _, b in rows if b is not None}.values(),
+                     key=lambda b: b.revision)
     voter = rows[0][1]
     excluded = Procedure.from_rules(proposal.rules).excluded_kinds
     return VoterView(units, voter.share, balance, covered, ballots[-1] if ballots else None,
@@ -141,17 +143,23 @@ def cast_online(proposal: Proposal, voter_key: str, choice_text: str, nonce: str
     if salt is not None and not commitment.is_hex64(salt):
         raise DomainError("页面数据有误，请刷新页面后重试 (malformed salt; reload and try again)")
     device = None
-    # One query for the voter's units and the device keys they registered (each is on the
-    # chain, §14): the ballot then needs no query of its own for the units.
-    rows = db.session.execute(select(FrozenUnit.id, FrozenUnit.unit_uid, DeviceKey.public_key)
+    # One query for the voter's units, the device keys they registered (each is on the
+    # chain, §14) and their ballots so far: the ballot needs no query of its own for them.
+    rows = db.session.execute(select(FrozenUnit.id, FrozenUnit.unit_uid, DeviceKey.public_key,
+                                     Ballot)
                               .outerjoin(DeviceKey, and_(
                                   DeviceKey.proposal_id == FrozenUnit.proposal_id,
                                   DeviceKey.voter_key == FrozenUnit.voter_key))
+                              .outerjoin(Ballot, and_(
+                                  Ballot.proposal_id == FrozenUnit.proposal_id,
+                                  Ballot.voter_key == FrozenUnit.voter_key))
                               .where(FrozenUnit.proposal_id == proposal.id,
                                      FrozenUnit.voter_key == voter_key)
                               .order_by(FrozenUnit.id)).all()
-    units = list(dict.fromkeys(unit for _, unit, _ in rows))
-    registered = {key for _, _, key in rows if key is not None}
+    units = list(dict.fromkeys(unit for _, unit, _, _ in rows))
+    registered = {key for _, _, key, _ in rows if key is not None}
+    previous = max((b for *_, b in rows if b is not None), key=lambda b: b.revision,
+                   default=None)
     if registered and not (public_key and signature):
         # The chain holds this voter's device key: an unsigned ballot would fail step 6.10.
         raise DomainError(UNSIGNED_BUT_REGISTERED)
@@ -167,7 +175,7 @@ def cast_online(proposal: Proposal, voter_key: str, choice_text: str, nonce: str
                   "signature": signature, "nonce": nonce}
     return cast_ballot(proposal.id, BallotRequest(voter_key=voter_key, choice=choice,
                                                   channel="online", device=device, salt=salt),
-                       units or None)
+                       units or None, previous)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from votes.services.clock import local_text
 from votes.services.errors import DomainError
 from votes.services.owner_pages import (cast_online, proposal_by_uid, receipt_details,
                                         register_device, voter_view)
+from votes.services.tx import read_only, reads_only
 from votes.web.login import OwnerUser, owner_required
 
 bp = Blueprint("owner", __name__)
@@ -38,6 +39,7 @@ def dead_end(err: access_service.DeadEnd):
 
 
 @bp.get("/v/<token>")
+@reads_only
 def link(token: str):
     try:
         proposal, access = access_service.resolve_link(token)
@@ -88,20 +90,29 @@ def _lobby() -> bool:
 @bp.route("/p/<uid>/verify", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
 def verify(uid: str):
+    if request.method == "GET":
+        read_only()
     proposal = proposal_by_uid(uid)
-    access = _pending(proposal)
     status = 200
     if request.method == "POST":
-        user = OwnerUser(proposal.id, access.voter_key)  # before the commit expires them
+        access_service.check_open(proposal)
+        proposal_id = proposal.id  # read now: the commit below expires the loaded proposal
         try:
+            # The pending access is read (locked) and checked against this proposal there;
+            # a locked link raises DeadEnd there as it does in _pending.
             attempt = access_service.verify_second_factor(
-                access.id, request.form.get("answer", ""), request.form.get("method", "id"),
-                via_lobby=_lobby(), client=request.remote_addr or "")
+                session.get("pending_access") or 0, request.form.get("answer", ""),
+                request.form.get("method", "id"), via_lobby=_lobby(),
+                client=request.remote_addr or "", proposal_id=proposal_id)
+        except access_service.DeadEnd:
+            raise
+        except access_service.NoPendingAccess:
+            abort(404)
         except DomainError as err:
             attempt = None
             flash(err.message, "error")
         if attempt is not None and attempt.ok:
-            login_user(user)
+            login_user(OwnerUser(proposal_id, attempt.voter_key))
             session.pop("pending_access", None)
             # Named in the device entry the chain records for this session's key (§14).
             session["proof"] = request.form.get("method", "id")
@@ -114,6 +125,7 @@ def verify(uid: str):
                     "二维码验证，或联系业主委员会。", t=local_text(attempt.wait_until)), "error")
         elif attempt is not None:
             flash(_("验证未通过，还可以再试 %(n)d 次。", n=attempt.remaining), "error")
+    access = _pending(proposal)  # the page: first view, or an answer that did not pass
     view = voter_view(proposal, access.voter_key)
     return render_template("owner/verify.html", proposal=proposal, view=view,
                            methods=access_service.methods(proposal, access.voter_key, view.voter),
@@ -133,6 +145,7 @@ def send_code(uid: str):
 
 
 @bp.get("/p/<uid>/ballot")
+@reads_only
 @owner_required
 def ballot(proposal, owner):
     view = voter_view(proposal, owner.voter_key)
@@ -145,6 +158,7 @@ def ballot(proposal, owner):
 
 
 @bp.post("/p/<uid>/confirm")
+@reads_only
 @owner_required
 def confirm(proposal, owner):
     access_service.check_open(proposal)
@@ -193,6 +207,7 @@ def cast(proposal, owner):
 
 
 @bp.get("/p/<uid>/receipt/<digest>")
+@reads_only
 @owner_required
 def receipt(proposal, owner, digest: str):
     from votes.services.notices_pdf import receipt_qr_svg

@@ -1,0 +1,94 @@
+"""Pooled PostgreSQL connections are not pinged on every check-out (a round trip per
+request), yet a connection the server dropped is replaced before a request uses it."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.conftest import TEST_CONFIG
+
+
+@pytest.fixture
+def pg_app(pg_schema, tmp_path):
+    from votes import create_app
+
+    def make(**config):
+        app = create_app({**TEST_CONFIG, "DATABASE_URL": pg_schema,
+                          "INSTANCE_PATH": str(tmp_path / "instance"), **config})
+        made.append(app)
+        return app
+
+    made: list = []
+    yield make
+    from votes.extensions import db
+
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _backend_pid(app) -> int:
+    """One request's worth of work: take a pooled connection, query, give it back."""
+    from votes.extensions import db
+
+    with app.app_context():
+        try:
+            return db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        finally:
+            db.session.remove()
+
+
+@pytest.fixture
+def pings(monkeypatch):
+    from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
+
+    made: list = []
+    real = PGDialect_psycopg.do_ping
+
+    def counting(self, dbapi_connection):
+        made.append(1)
+        return real(self, dbapi_connection)
+
+    monkeypatch.setattr(PGDialect_psycopg, "do_ping", counting)
+    return made
+
+
+def test_a_hot_connection_is_reused_without_a_ping(pg_app, pings):
+    app = pg_app()
+    with app.app_context():
+        from votes.extensions import db
+
+        assert db.engine.pool._pre_ping is False
+    first = _backend_pid(app)
+    assert [_backend_pid(app) for _ in range(5)] == [first] * 5
+    assert pings == []
+
+
+def test_a_terminated_connection_is_replaced_before_the_request_uses_it(pg_schema, pg_app,
+                                                                         pings):
+    app = pg_app()
+    victim = _backend_pid(app)
+    admin = create_engine(pg_schema)
+    with admin.connect() as conn:
+        # Waits (up to 10 s) until the backend has exited: its socket is then closed.
+        assert conn.execute(text("SELECT pg_terminate_backend(:pid, 10000)"),
+                            {"pid": victim}).scalar_one()
+    admin.dispose()
+    replacement = _backend_pid(app)  # no OperationalError: the pool found it dead first
+    assert replacement != victim
+    assert len(pings) == 1
+    assert _backend_pid(app) == replacement and len(pings) == 1
+
+
+def test_an_idle_connection_is_pinged(pg_app, pings):
+    app = pg_app(DATABASE_IDLE_PING_SECONDS=0)  # every check-out counts as long idle
+    first = _backend_pid(app)
+    assert _backend_pid(app) == first
+    assert len(pings) == 1
+
+
+def test_no_ping_per_checkout_on_either_database(app):
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["pool_pre_ping"] is False and options["pool_recycle"] > 0

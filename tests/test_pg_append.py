@@ -1,0 +1,145 @@
+"""PostgreSQL's one-ballot append (votes/services/pg_append.py) writes what the general
+path writes, refuses a duplicate without writing anything, and leaves a valid chain."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from tests.factories import make_open_proposal
+
+
+def _voters(app, vote):
+    from votes.extensions import db
+    from votes.models import FrozenUnit
+
+    with app.app_context():
+        return sorted(set(db.session.scalars(select(FrozenUnit.voter_key).where(
+            FrozenUnit.proposal_id == vote["id"]))))
+
+
+def _rows(app, vote):
+    from votes.extensions import db
+    from votes.models import Ballot, ChainEntry, Proposal
+
+    with app.app_context():
+        ballots = {b.voter_key: b for b in db.session.scalars(select(Ballot))}
+        entries = {e.digest: e for e in db.session.scalars(select(ChainEntry))}
+        proposal = db.session.get(Proposal, vote["id"])
+        db.session.expunge_all()
+        return ballots, entries, proposal
+
+
+@pytest.fixture
+def pg_vote(app, runner, tmp_path):
+    with app.app_context():
+        from votes.extensions import db
+
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL's append path")
+    return make_open_proposal(app, runner, tmp_path)
+
+
+def test_the_one_round_trip_append_writes_what_the_general_path_writes(app, runner, tmp_path,
+                                                                        pg_vote, monkeypatch):
+    from votes.core.tally import Choice
+    from votes.services import pg_append
+    from votes.services.ballots import BallotRequest, cast_ballot
+
+    vote = pg_vote
+    fast_voter, general_voter = _voters(app, vote)[:2]
+    used = []
+    real = pg_append.append_ballot
+    monkeypatch.setattr(pg_append, "append_ballot",
+                        lambda *a, **k: used.append(1) or real(*a, **k))
+    with app.app_context():
+        fast = cast_ballot(vote["id"], BallotRequest(fast_voter, Choice.AGREE, "online"))
+        assert used == [1]
+        monkeypatch.setattr(pg_append, "applies", lambda *a: False)
+        general = cast_ballot(vote["id"], BallotRequest(general_voter, Choice.AGREE, "online"))
+        assert used == [1]
+    ballots, entries, proposal = _rows(app, vote)
+    columns = ("proposal_id", "revision", "choice_enc", "commitment", "channel", "entered_by")
+    for ballot, returned in ((ballots[fast_voter], fast), (ballots[general_voter], general)):
+        assert ballot.id == returned.id and ballot.receipt == returned.receipt
+        assert ballot.seq == returned.seq and ballot.cast_at == returned.cast_at
+        assert [getattr(ballot, c) for c in columns] == [getattr(returned, c) for c in columns]
+        entry = entries[ballot.receipt]
+        assert (entry.seq, entry.kind, entry.created_at) == (ballot.seq, "ballot", ballot.cast_at)
+    assert ballots[fast_voter].seq + 1 == ballots[general_voter].seq
+    assert proposal.chain_length == ballots[general_voter].seq + 1
+    assert proposal.chain_head == ballots[general_voter].receipt
+    from tests.test_chain_times import _verifies
+
+    assert _verifies(runner, vote, tmp_path) == []
+
+
+def test_a_duplicate_revision_is_refused_and_nothing_is_written(app, runner, tmp_path,
+                                                                pg_vote, monkeypatch):
+    """Two requests of one voter that both read "no ballot yet" before the lock: the second
+    one's single statement fails on the unique revision, so no entry and no head move."""
+    from votes.core.tally import Choice
+    from votes.services import ballots as ballots_service
+    from votes.services.ballots import BallotRequest, cast_ballot
+    from votes.services.errors import DomainError
+
+    vote = pg_vote
+    voter = _voters(app, vote)[0]
+    with app.app_context():
+        cast_ballot(vote["id"], BallotRequest(voter, Choice.AGREE, "online"))
+    before_ballots, before_entries, before = _rows(app, vote)
+    monkeypatch.setattr(ballots_service, "latest_ballots", lambda *a: {})  # the stale read
+    with app.app_context():
+        with pytest.raises(DomainError, match="已被受理"):
+            cast_ballot(vote["id"], BallotRequest(voter, Choice.DISAGREE, "online"))
+        # The session and its connection are usable afterwards.
+        other = _voters(app, vote)[1]
+        monkeypatch.undo()
+        cast_ballot(vote["id"], BallotRequest(other, Choice.AGREE, "online"))
+    after_ballots, after_entries, after = _rows(app, vote)
+    assert after.chain_length == before.chain_length + 1
+    assert set(after_ballots) == set(before_ballots) | {other}
+    assert len(after_entries) == len(before_entries) + 1
+    assert _verifies_clean(runner, vote, tmp_path)
+
+
+def _verifies_clean(runner, vote, tmp_path) -> bool:
+    from tests.test_chain_times import _verifies
+
+    return _verifies(runner, vote, tmp_path) == []
+
+
+def test_without_pipeline_support_the_append_still_commits(app, runner, tmp_path, pg_vote,
+                                                           monkeypatch):
+    """libpq before 14 has no pipeline mode: the statement and the COMMIT go one by one."""
+    import psycopg
+
+    from votes.core.tally import Choice
+    from votes.services.ballots import BallotRequest, cast_ballot
+
+    monkeypatch.setattr(psycopg.Pipeline, "is_supported", classmethod(lambda cls: False))
+    voter = _voters(app, pg_vote)[0]
+    with app.app_context():
+        ballot = cast_ballot(pg_vote["id"], BallotRequest(voter, Choice.AGREE, "online"))
+    ballots, entries, proposal = _rows(app, pg_vote)
+    assert ballots[voter].receipt == ballot.receipt == proposal.chain_head
+    assert _verifies_clean(runner, pg_vote, tmp_path)
+
+
+def test_the_key_active_under_the_lock_signs(app, runner, tmp_path, pg_vote):
+    """The active key's id is read with the lock: a rotation signs the very next entry."""
+    import json
+
+    from votes.core.tally import Choice
+    from votes.services import keys
+    from votes.services.ballots import BallotRequest, cast_ballot
+
+    first, second = _voters(app, pg_vote)[:2]
+    with app.app_context():
+        before = cast_ballot(pg_vote["id"], BallotRequest(first, Choice.AGREE, "online"))
+        rotated = keys.generate_key("test")
+        after = cast_ballot(pg_vote["id"], BallotRequest(second, Choice.AGREE, "online"))
+    _, entries, _ = _rows(app, pg_vote)
+    key_of = {d: json.loads(e.line)["entry"]["key_id"] for d, e in entries.items()}
+    assert key_of[before.receipt] != rotated and key_of[after.receipt] == rotated
+    assert _verifies_clean(runner, pg_vote, tmp_path)
