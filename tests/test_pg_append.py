@@ -31,12 +31,22 @@ def _rows(app, vote):
 
 
 @pytest.fixture
+def database_url(tmp_path, request):
+    """PostgreSQL only: the path under test exists only there (skipped, with the reason,
+    where no server is configured)."""
+    from tests.conftest import _truncate_all
+
+    url = request.getfixturevalue("pg_schema")
+    _truncate_all(url)
+    return url
+
+
+@pytest.fixture
 def pg_vote(app, runner, tmp_path):
     with app.app_context():
         from votes.extensions import db
 
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("PostgreSQL's append path")
+        assert db.engine.dialect.name == "postgresql"
     return make_open_proposal(app, runner, tmp_path)
 
 
