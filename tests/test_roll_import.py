@@ -125,7 +125,7 @@ def test_missing_required_column(app, runner, tmp_path):
                     encoding="utf-8")
     result = runner.invoke(args=["roll", "import", "--community", "SUN", str(path)])
     assert result.exit_code == 1
-    assert "第 1 行" in result.output and "area_basis" in result.output
+    assert "第 1 行：缺少必填列 面积依据" in result.output
 
 
 def test_reimport_needs_explicit_replace(app, runner, tmp_path):

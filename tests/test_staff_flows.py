@@ -54,7 +54,7 @@ def test_wizard_creates_and_runs_a_vote(app, world, client):
     assert "费用分摊预览" in preview.get_data(as_text=True)
     bad = client.post("/committee/c/SUN/proposals/new",
                       data={**form, "budget": "999", "action": "create"})
-    assert "add up" in bad.get_data(as_text=True)
+    assert "与预算 999.00 元不一致" in bad.get_data(as_text=True)
     r = client.post("/committee/c/SUN/proposals/new",
                     data={**form, "action": "create", "documents": (io.BytesIO(b"%PDF-1.4 quote"), "q.pdf")})
     assert r.status_code == 302
@@ -74,7 +74,7 @@ def test_wizard_creates_and_runs_a_vote(app, world, client):
     again = client.post(f"{url}/paper", data={"building": "1", "entrance": "1", "room": "201",
                                               "choice": "agree", "channel": "paper",
                                               "evidence": (io.BytesIO(b"scan2"), "s2.jpg")})
-    assert again.status_code == 400 and "already voted" in again.get_data(as_text=True)
+    assert again.status_code == 400 and "该业主已经表决" in again.get_data(as_text=True)
     csv_text = "楼栋,单元,房号,意见,方式,凭证,录入人\n1,1,102,反对,委托,a.jpg,clerk\n1,1,202,同意,纸质,b.jpg,clerk\n"
     batch = client.post(f"{url}/paper", data={
         "csv": (io.BytesIO(csv_text.encode()), "b.csv"),
@@ -216,7 +216,7 @@ def test_admin_sets_stricter_rules_and_never_looser(app, world, client):
     assert "已更新议事规则" in ok.get_data(as_text=True)
     loose = client.post("/admin/", data={"action": "rules", "code": "SUN", "matter": "use_fund",
                                          "settings": "quorum_area=>=1/2"}, follow_redirects=True)
-    assert "looser" in loose.get_data(as_text=True)
+    assert "低于法定的" in loose.get_data(as_text=True)
     with app.app_context():
         from votes.services.communities import get_community
 

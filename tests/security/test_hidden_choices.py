@@ -265,7 +265,7 @@ def test_sealed_choices_at_rest_have_one_size_and_a_tampered_row_stops_the_close
         db.session.commit()
     app.config["VOTES_NOW"] = world["t0"] + timedelta(days=8)
     result = runner.invoke(args=["proposal", "close", str(world["pid"])])
-    assert result.exit_code == 1 and "commitment" in result.output
+    assert result.exit_code == 1 and "承诺不符" in result.output
 
 
 # ---- a tampered reveal fails at a named step --------------------------------------------

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 
 from votes.core import signing
 from votes.extensions import db
+from votes.i18n import _
 from votes.models import ServerKey
 from votes.services import audit
 from votes.services.errors import DomainError
@@ -82,12 +83,11 @@ def _load(key_id: str) -> Ed25519PrivateKey:
     path = _key_dir() / f"{key_id.replace(':', '_')}.pem"
     if not path.exists():
         raise DomainError(
-            f"找不到签名私钥 {key_id}（签名密钥目录 {_key_dir()}）"
-            f"(private key file missing; see KEYS_DIR)")
+            _("找不到签名私钥 %(key)s（签名密钥目录 %(dir)s）", key=key_id, dir=str(_key_dir())))
     try:
         return signing.decrypt_private_key(path.read_bytes(), _passphrase())
     except ValueError:
-        raise DomainError("签名私钥口令错误 (wrong KEY_PASSPHRASE for the signing key)") from None
+        raise DomainError(_("签名私钥口令错误（VOTES_KEY_PASSPHRASE）")) from None
 
 
 def keyring() -> signing.KeyRing:

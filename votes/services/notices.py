@@ -8,6 +8,7 @@ from votes.core.numbers import format_area
 from votes.core.roll import Scope, natural_key, normalise_building, normalise_entrance
 from votes.core.rules import Matter, Rules, Threshold
 from votes.extensions import db
+from votes.i18n import _
 from votes.models import FrozenUnit, FrozenVoter, Proposal, VoterAccess
 from votes.services import clock
 from votes.services.access import methods, notice_code, public_base_url, voter_link
@@ -117,10 +118,9 @@ def notices_pdf(proposal_ref: str) -> bytes:
 
     proposal = refresh(get_proposal(proposal_ref))
     if proposal.state == "draft":
-        raise DomainError("请先开始公示，冻结表决范围后再打印通知 "
-                          "(start publicity first: notices need the frozen electorate)")
+        raise DomainError(_("请先开始公示，冻结表决范围后再打印通知"))
     if proposal.state in ("closed", "published", "withdrawn"):
-        raise DomainError("表决已结束或已撤回，不能再打印表决通知 (voting is closed or withdrawn)")
+        raise DomainError(_("表决已结束或已撤回，不能再打印表决通知"))
     public_base_url()  # refuse before any work when the deployment's address is unknown
     frozen = sorted(db.session.scalars(select(FrozenUnit).where(
         FrozenUnit.proposal_id == proposal.id)), key=delivery_key)
@@ -160,7 +160,7 @@ def poster_pdf(proposal_ref: str) -> bytes:
 
     proposal = refresh(get_proposal(proposal_ref))
     if proposal.state in ("draft", "closed", "published", "withdrawn"):
-        raise DomainError("只有公示中或表决中的事项可以打印海报 (print posters in publicity or voting)")
+        raise DomainError(_("只有公示中或表决中的事项可以打印海报"))
     link = f"{public_base_url()}/p/{proposal.uid}/pick"
     return render_poster(proposal.community.name, proposal.title,
                          local_text(proposal.voting_end), link)
