@@ -78,7 +78,7 @@ def test_cli_create_without_schedule_waits_and_with_schedule_moves(app, world, r
     scheduled = runner.invoke(args=[*base, "--schedule"]).output.strip()
     app.config["VOTES_NOW"] = world["t0"] + timedelta(days=1)
     out = runner.invoke(args=["tick"]).output
-    assert f"{scheduled}: draft → publicity" in out and f"{plain}:" not in out
+    assert f"{scheduled}: 草稿 → 公示中" in out and f"{plain}:" not in out
     assert "proposal.schedule" in _audit_actions(app, int(scheduled))
     assert "proposal.schedule" not in _audit_actions(app, int(plain))
 

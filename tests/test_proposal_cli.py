@@ -57,7 +57,7 @@ def test_whole_vote_end_to_end(app, runner, tmp_path):
     at(app, T0 + timedelta(minutes=5))
     opened = runner.invoke(args=["proposal", "open", pid])
     assert opened.exit_code == 0, opened.output
-    assert "voting" in opened.output
+    assert "表决中" in opened.output
     fig = show(runner, pid)
     assert fig["state"] == "voting"
     assert fig["total_area"] == 65475 and fig["total_headcount"] == 5
@@ -196,10 +196,10 @@ def test_tick_moves_proposals_at_their_times(app, runner, tmp_path):
     setup_roll(runner, tmp_path)
     pid = create(runner)
     at(app, T0 - timedelta(days=2))
-    assert "draft → publicity" in runner.invoke(args=["tick"]).output
+    assert "草稿 → 公示中" in runner.invoke(args=["tick"]).output
     at(app, T0 + timedelta(days=8))
     out = runner.invoke(args=["tick"]).output
-    assert "publicity → closed" in out
+    assert "公示中 → 已结束" in out
     fig = show(runner, pid)
     assert fig["state"] == "closed" and fig["chain_length"] == 2
 
@@ -248,14 +248,14 @@ def test_community_rules_tighten_but_never_loosen(app, runner, tmp_path):
     at(app, T0 - timedelta(days=12))
     setup_roll(runner, tmp_path)
     shown = runner.invoke(args=["community", "rules", "SUN"])
-    assert "approval >1/2 area" in shown.output
+    assert "同意须参与表决的业主专有面积 >1/2" in shown.output
     loose = runner.invoke(args=["community", "rules", "SUN", "--set", "quorum_area=>=1/2"])
     assert loose.exit_code == 1 and "低于法定的" in loose.output
     strict = runner.invoke(args=["community", "rules", "SUN", "--set", "approval_area=>=2/3",
                                  "--set", "approval_headcount=>=2/3", "--set",
                                  "approval_base=total", "--set", "publicity_days=10"])
     assert strict.exit_code == 0, strict.output
-    assert "approval ≥2/3 area" in strict.output and "of total" in strict.output
+    assert "同意须全体业主专有面积 ≥2/3" in strict.output
     short = runner.invoke(args=["proposal", "create", "--community", "SUN", "--title", "t",
                                 "--matter", "use_fund", "--scope", "all", "--budget", "1",
                                 "--publicity-start", "2026-11-23T09:00",
