@@ -167,7 +167,8 @@ def start_publicity(proposal_ref: str, actor: str = "cli") -> Proposal:
 
     def act(session: Session, p: Proposal, now: datetime) -> None:
         if p.state != "draft":
-            raise DomainError(_("只有草稿可以开始公示，当前状态：%(state)s", state=_(STATE_ZH[p.state])))
+            raise DomainError(_("只有草稿可以开始公示，当前状态：%(state)s",
+                                state=_(STATE_ZH[p.state])))
         from votes.services.proposal_create import check_publicity_length
 
         check_publicity_length(p, now)
@@ -182,7 +183,8 @@ def open_voting(proposal_ref: str, actor: str = "cli") -> Proposal:
 
     def act(session: Session, p: Proposal, now: datetime) -> None:
         if p.state in ("voting", "closed", "published", "withdrawn"):
-            raise DomainError(_("表决已开始或已结束，当前状态：%(state)s", state=_(STATE_ZH[p.state])))
+            raise DomainError(_("表决已开始或已结束，当前状态：%(state)s",
+                                state=_(STATE_ZH[p.state])))
         if p.state == "draft" and not p.publicity_scheduled:
             raise DomainError(_("草稿尚未公示：请先开始公示，公示期满后才能开始表决"))
         if now < p.voting_start:
@@ -201,7 +203,8 @@ def close_voting(proposal_ref: str, actor: str = "cli") -> Proposal:
         if p.state in ("closed", "published"):
             return
         if p.state != "voting":
-            raise DomainError(_("表决尚未开始，当前状态：%(state)s", state=_(STATE_ZH[p.state])))
+            raise DomainError(_("表决尚未开始，当前状态：%(state)s",
+                                state=_(STATE_ZH[p.state])))
         voters = session.scalar(select(func.count()).select_from(FrozenVoter)
                                 .where(FrozenVoter.proposal_id == p.id))
         voted = session.scalar(select(func.count(func.distinct(Ballot.voter_key)))
@@ -220,7 +223,8 @@ def publish_result(proposal_ref: str, actor: str = "cli") -> Proposal:
     def act(session: Session, p: Proposal, now: datetime) -> None:
         _advance(session, p, now)
         if p.state != "closed":
-            raise DomainError(_("只有已结束的表决可以公布结果，当前状态：%(state)s", state=_(STATE_ZH[p.state])))
+            raise DomainError(_("只有已结束的表决可以公布结果，当前状态：%(state)s",
+                                state=_(STATE_ZH[p.state])))
         p.state = "published"
         p.published_at = now
 
@@ -239,7 +243,8 @@ def schedule_publicity(proposal_ref: str, actor: str = "cli") -> Proposal:
 
     def act(session: Session, p: Proposal, now: datetime) -> None:
         if p.state != "draft":
-            raise DomainError(_("只有草稿可以安排公示，当前状态：%(state)s", state=_(STATE_ZH[p.state])))
+            raise DomainError(_("只有草稿可以安排公示，当前状态：%(state)s",
+                                state=_(STATE_ZH[p.state])))
         if p.publicity_start is None or p.publicity_start < now:
             raise DomainError(_("计划的公示开始时间已过去：请改为立即开始公示，或修改草稿的时间"))
         from votes.services.proposal_create import check_publicity_length
@@ -263,7 +268,8 @@ def withdraw(proposal_ref: str, reason: str, actor: str = "cli") -> Proposal:
         if p.state == "draft":
             raise DomainError(_("草稿尚未公示，无需撤回，可直接修改或删除"))
         if p.state != "publicity":
-            raise DomainError(_("只有公示中的事项可以撤回，当前状态：%(state)s", state=_(STATE_ZH[p.state])))
+            raise DomainError(_("只有公示中的事项可以撤回，当前状态：%(state)s",
+                                state=_(STATE_ZH[p.state])))
         if not reason:
             raise DomainError(_("请填写撤回原因，它将显示在公示栏"))
         if len(reason) > 2000:
