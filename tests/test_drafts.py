@@ -228,7 +228,7 @@ def test_withdraw_in_publicity_shows_the_reason_on_the_board(app, world, client,
     withdrawn = next(r for r in rows if "屋面防水" in r).split(",")
     closed = next(r for r in rows if "电梯更换" in r).split(",")  # the world's, closed by now
     assert withdrawn[2] == "已撤回" and withdrawn[11] == ""  # no verdict without a vote
-    assert closed[2] == "已结束" and closed[11] == "0"
+    assert closed[2] == "已结束" and closed[11] == "未通过"
     detail = client.get(f"/regulator/p/{pid}").get_data(as_text=True)
     assert "报价单有误" in detail and "未达到" not in detail and "download-bundle" not in detail
 

@@ -131,7 +131,7 @@ def test_regulator_overview_download_and_verify(app, world, client):
     assert "vote in progress" in text and "验证失败" not in text and "FAILED" not in text
     overview = client.get("/regulator/").get_data(as_text=True)
     assert "链完整，表决进行中" in overview and "验证失败" not in overview
-    assert "in progress" in client.get("/regulator/?format=csv").data.decode("utf-8-sig")
+    assert "链完整，表决进行中" in client.get("/regulator/?format=csv").data.decode("utf-8-sig")
     app.config["VOTES_NOW"] = world["t0"] + timedelta(days=8)
     r = client.post(f"/regulator/p/{pid}/verify")
     assert "验证通过 / VERIFIED" in r.get_data(as_text=True)

@@ -58,7 +58,8 @@ def language() -> str:
     if has_app_context():
         from flask_babel import get_locale
 
-        return str(get_locale() or "zh_CN")
+        locale = get_locale()
+        return "en" if locale is not None and locale.language == "en" else "zh_CN"
     return "en" if os.environ.get("VOTES_LANG", "") == "en" else "zh_CN"
 
 

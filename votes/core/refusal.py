@@ -30,6 +30,10 @@ def install(translator: Callable[..., str]) -> None:
     translate = translator
 
 
+class Term(str):
+    """A variable of a refusal that is itself a msgid (a threshold's name): translated too."""
+
+
 class Refusal(ValueError):
     """A ValueError whose text is a msgid plus variables, translated when shown."""
 
@@ -39,4 +43,6 @@ class Refusal(ValueError):
         self.variables = variables
 
     def __str__(self) -> str:
-        return translate(self.msgid, **self.variables)
+        variables = {k: translate(v) if isinstance(v, Term) else v
+                     for k, v in self.variables.items()}
+        return translate(self.msgid, **variables)

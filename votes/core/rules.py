@@ -8,7 +8,7 @@ from enum import Enum
 from fractions import Fraction
 from typing import Mapping
 
-from votes.core.refusal import Refusal, _
+from votes.core.refusal import Refusal, Term, _
 
 
 @dataclass(frozen=True)
@@ -127,6 +127,10 @@ def default_rules(matter: Matter) -> Rules:
     return Rules(matter, QUORUM, QUORUM, approval, approval)
 
 
+_THRESHOLD_WORDS = {"quorum_area": _("参与表决专有面积"), "quorum_headcount": _("参与表决人数"),
+                    "approval_area": _("同意的专有面积"), "approval_headcount": _("同意的人数")}
+
+
 def community_rules(matter: Matter, overrides: Mapping | None = None) -> Rules:
     """The legal defaults made stricter by a community's rules; looser ones are refused."""
     base = default_rules(matter)
@@ -140,11 +144,12 @@ def community_rules(matter: Matter, overrides: Mapping | None = None) -> Rules:
             continue
         if name not in values:
             raise Refusal(_("未知的议事规则项 %(name)s"), name=name)
+        said = Term(_THRESHOLD_WORDS[name])
         wanted = raw if isinstance(raw, Threshold) else Threshold.parse(str(raw))
         legal = getattr(base, name)
         if not wanted.at_least_as_strict_as(legal):
             raise Refusal(_("议事规则的 %(name)s 门槛 %(wanted)s 低于法定的 %(legal)s，不能放宽"),
-                          name=name, wanted=str(wanted), legal=str(legal))
+                          name=said, wanted=str(wanted), legal=str(legal))
         values[name] = wanted
     return Rules(matter, **values,
                  approval_base=overrides.get("approval_base", base.approval_base))

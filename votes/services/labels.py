@@ -26,8 +26,8 @@ def threshold_label(name: str) -> str:
 
 
 def role_label(role: str) -> str:
-    return {"admin": _("系统管理员"), "committee": _("业主委员会"),
-            "regulator": _("监管部门")}.get(role, role)
+    return {"admin": _("管理员"), "committee": _("业委会"),
+            "regulator": _("监管")}.get(role, role)
 
 
 def channel_label(channel: str) -> str:
@@ -52,10 +52,10 @@ def scope_label(scope: str) -> str:
     kind, _sep, values = scope.partition(":")
     parts = [v for v in values.split(",") if v]
     if kind == "building":
-        return "、".join(_("%(b)s号楼", b=v) for v in parts)
+        return _("、").join(_("%(b)s号楼", b=v) for v in parts)
     if kind == "entrance":
-        return "、".join(_("%(b)s号楼%(e)s单元", b=v.split("-")[0], e=v.split("-", 1)[-1])
-                        for v in parts)
+        return _("、").join(_("%(b)s号楼%(e)s单元", b=v.split("-")[0], e=v.split("-", 1)[-1])
+                           for v in parts)
     if kind == "unit":
         return _("指定的 %(n)d 套房屋", n=len(parts))
     return _("全体业主")

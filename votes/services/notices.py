@@ -63,20 +63,27 @@ def scope_text(scope: str) -> str:
     return "、".join(labels)
 
 
-def _fraction(t: Threshold) -> str:
+def _printed(msgid: str, **variables) -> str:
+    """Printed notices are in Chinese whatever the language of the page that asks for them."""
+    return msgid % variables if variables else msgid
+
+
+def _fraction(t: Threshold, _=_printed) -> str:
     if not t.inclusive and (t.num, t.den) == (1, 2):
-        return "过半数"
-    return f"{t.num}/{t.den}以上" if t.inclusive else f"超过{t.num}/{t.den}"
+        return _("过半数")
+    f = f"{t.num}/{t.den}"
+    return _("%(f)s以上", f=f) if t.inclusive else _("超过%(f)s", f=f)
 
 
-def rule_sentence(rules: dict) -> str:
-    """The thresholds that apply, in one sentence, from the proposal's frozen rules."""
+def rule_sentence(rules: dict, _=_printed) -> str:
+    """The thresholds that apply, in one sentence, from the proposal's frozen rules; in
+    Chinese for print, in the page's language with `_=votes.i18n._`."""
     r = Rules.from_dict(rules)
-    base = "参与表决" if r.approval_base == "participating" else "范围内全部"
-    return (f"须有专有面积占范围内总面积{_fraction(r.quorum_area)}、人数占总人数"
-            f"{_fraction(r.quorum_headcount)}的业主参与表决，并经{base}专有面积"
-            f"{_fraction(r.approval_area)}且{base}人数{_fraction(r.approval_headcount)}的业主"
-            "同意，方为通过。")
+    base = _("参与表决") if r.approval_base == "participating" else _("范围内全部")
+    return _("须有专有面积占范围内总面积%(qa)s、人数占总人数%(qh)s的业主参与表决，"
+             "并经%(base)s专有面积%(aa)s且%(base)s人数%(ah)s的业主同意，方为通过。",
+             qa=_fraction(r.quorum_area, _), qh=_fraction(r.quorum_headcount, _), base=base,
+             aa=_fraction(r.approval_area, _), ah=_fraction(r.approval_headcount, _))
 
 
 def _period(start, end) -> str:

@@ -60,6 +60,11 @@ def register_blueprints(app: Flask) -> None:
     app.add_template_filter(scope_label, "scope_label")
     app.add_template_filter(owner_masked, "owner_masked")
     app.add_template_filter(state_label, "state_label")
+    from votes.services import labels
+
+    for name in ("threshold_label", "matter_label", "basis_label", "role_label",
+                 "channel_label", "kind_label"):
+        app.add_template_filter(getattr(labels, name), name)
     app.add_url_rule("/favicon.ico", "favicon", _favicon)
     app.context_processor(lambda: {"home_url": home_url})
 
