@@ -61,8 +61,10 @@ def format_area(centi: int) -> str:
 
 
 def format_yuan(fen: int) -> str:
-    """Fen as yuan with 2 decimals: 35600000 -> "356000.00"."""
-    return _format_2dp(fen)
+    """Fen as yuan with thousands separators and 2 decimals: 35600000 -> "356,000.00"
+    (parse_yuan reads it back)."""
+    sign = "-" if fen < 0 else ""
+    return f"{sign}{abs(fen) // 100:,}.{abs(fen) % 100:02d}"
 
 
 def format_percent(part: int, whole: int) -> str:

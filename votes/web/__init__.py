@@ -55,6 +55,7 @@ def register_blueprints(app: Flask) -> None:
     app.add_template_filter(lambda fen: format_yuan(fen), "yuan")
     app.add_template_filter(lambda centi: format_area(centi), "area")
     app.add_template_filter(local_text, "local")
+    app.add_template_filter(beijing_text, "beijing")
     app.add_template_filter(_groups, "groups")
     app.add_template_filter(_percent, "percent")
     app.add_template_filter(scope_label, "scope_label")
@@ -130,6 +131,13 @@ def register_blueprints(app: Flask) -> None:
             response.headers.setdefault("Strict-Transport-Security",
                                         f"max-age={app.config['HSTS_MAX_AGE']}")
         return response
+
+
+def beijing_text(when, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A time in a sentence: 2026-12-08 09:00（北京时间）."""
+    from flask_babel import gettext as _
+
+    return _("%(t)s（北京时间）", t=local_text(when, fmt)) if when else ""
 
 
 def state_label(state: str) -> str:
