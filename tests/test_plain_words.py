@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import subprocess
 from datetime import timedelta
 
 import pytest
@@ -24,7 +25,8 @@ INTERNAL = ("draft", "publicity", "voting", "closed", "published", "withdrawn", 
             "approval_headcount", "approval_base", "participating", "committee", "regulator",
             "admin", "online", "paper", "proxy", "agree", "disagree", "abstain", "person",
             "company", "developer", "not_home", "will_vote", "None", "True", "False",
-            "NOT PASSED", "PASSED", "centi", "fen", "UTC", "Traceback")
+            "NOT PASSED", "PASSED", "centi", "fen", "UTC", "Traceback", "proposal", "ballots",
+            "roll", "account", "withdraw", "schedule")
 PATTERN = re.compile(r"(?<![\w-])(" + "|".join(re.escape(w) for w in INTERNAL) + r")(?![\w-])",
                      re.IGNORECASE)
 CASE_SENSITIVE = {"None", "True", "False"}
@@ -117,6 +119,13 @@ class Walk:
         if response.status_code in (301, 302, 303):
             return
         kind = response.mimetype
+        if kind == "application/pdf":
+            body = subprocess.run(["pdftotext", "-", "-"], input=response.data, check=True,
+                                  capture_output=True).stdout.decode("utf-8")
+            assert "表决" in body, (url, "no text extracted")
+            self.seen += 1
+            self.problems += [f"{url}: …{w}…" for w in internal_words(body)]
+            return
         if kind not in ("text/html", "text/csv"):
             return
         body = response.get_data(as_text=True)
@@ -178,6 +187,9 @@ def test_no_internal_word_on_any_page_of_any_role(app, client, states):
         walk.page(f"/committee/p/{pid}")
     walk.page(f"/committee/p/{ids['draft']}/edit")
     walk.page(f"/committee/p/{ids['open']}/non-voters")
+    walk.page(f"/committee/p/{ids['open']}/notices.pdf")  # printed documents too
+    walk.page(f"/committee/p/{ids['open']}/poster.pdf")
+    walk.page(f"/committee/p/{ids['closed']}/result-notice.pdf")
     walk.page(f"/committee/c/SUN/proposals/new", method="post",
               data={"title": "t", "matter": "use_fund", "scope": "building:9", "budget": "1",
                     "voting_start": "2026-12-20T09:00", "voting_end": "2026-12-27T09:00",

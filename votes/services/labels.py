@@ -59,3 +59,19 @@ def scope_label(scope: str) -> str:
     if kind == "unit":
         return _("指定的 %(n)d 套房屋", n=len(parts))
     return _("全体业主")
+
+
+def action_label(action: str) -> str:
+    """An audited staff action in words (the log keeps the code; the CSV export too)."""
+    return {"account.create": _("新建账号"), "account.change": _("修改账号"),
+            "community.create": _("新建小区"), "community.contact": _("修改联系方式"),
+            "community.jurisdiction": _("修改辖区"), "community.rules": _("修改议事规则"),
+            "roll.import": _("导入业主名册"), "roll.replace": _("替换业主名册"),
+            "keys.generate": _("生成签名密钥"), "proposal.create": _("新建表决事项"),
+            "proposal.edit": _("修改草稿"), "proposal.delete": _("删除草稿"),
+            "proposal.schedule": _("确认按计划公示"), "proposal.publicity": _("开始公示"),
+            "proposal.withdraw": _("撤回"), "proposal.open": _("开始表决"),
+            "proposal.close": _("结束表决"), "proposal.publish": _("公布结果"),
+            "proposal.export": _("导出记录"), "ballots.enter": _("录入纸质或委托选票"),
+            "ballots.override_refused": _("拒绝录入：业主已网上表决"),
+            "visit.record": _("记录走访")}.get(action, action)
