@@ -227,3 +227,22 @@ def test_the_english_board_states_the_rule_and_scope_in_english(app, client, sta
     assert not re.search(r"[\u4e00-\u9fff]", rule + scope), (rule, scope)
     chinese = client.get(f"/p/{uid}?lang=zh_CN").get_data(as_text=True)
     assert "须有专有面积占范围内总面积2/3以上" in chinese and "列支范围：1号楼" in chinese
+
+
+def test_refusals_reach_the_web_in_the_visitors_language(app, client, states):
+    sign_in(client, "sun_committee")
+    form = {"title": "t", "matter": "use_fund", "scope": "all", "budget": "999",
+            "item_title": ["防水"], "item_amount": ["1000.00"],
+            "voting_start": "2026-12-20T09:00", "voting_end": "2026-12-27T09:00",
+            "action": "create"}
+    english = client.post("/committee/c/SUN/proposals/new?lang=en", data=form)
+    text = visible_text(english.get_data(as_text=True))
+    assert "The items add up to 1,000.00 yuan, not the budget of 999.00 yuan" in text
+    assert "不一致" not in text
+    chinese = client.post("/committee/c/SUN/proposals/new?lang=zh_CN",
+                          data={**form, "budget": "12.345"})
+    text = visible_text(chinese.get_data(as_text=True))
+    assert "金额必须是不小于0且最多两位小数的数字" in text  # a core refusal, translated
+    english = client.post("/committee/c/SUN/proposals/new?lang=en",
+                          data={**form, "budget": "12.345"})
+    assert "the amount must be a non-negative number" in english.get_data(as_text=True)
