@@ -83,11 +83,11 @@ def _load(key_id: str) -> Ed25519PrivateKey:
     path = _key_dir() / f"{key_id.replace(':', '_')}.pem"
     if not path.exists():
         raise DomainError(
-            _("找不到签名私钥 %(key)s（签名密钥目录 %(dir)s）", key=key_id, dir=str(_key_dir())))
+            _("找不到签名私钥 %(key)s，请系统管理员运行 votes doctor 检查", key=key_id))
     try:
         return signing.decrypt_private_key(path.read_bytes(), _passphrase())
     except ValueError:
-        raise DomainError(_("签名私钥口令错误（VOTES_KEY_PASSPHRASE）")) from None
+        raise DomainError(_("签名私钥无法解密，请系统管理员运行 votes doctor 检查")) from None
 
 
 def keyring() -> signing.KeyRing:
