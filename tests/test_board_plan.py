@@ -49,8 +49,8 @@ def _text(response) -> str:
 
 def assert_plan(page: str, uid: str):
     assert "更换1号楼两部电梯的曳引机" in page
-    assert "曳引机" in page and "6000.00" in page and "检测费" in page and "547.50" in page
-    assert "6547.50" in page  # the budget
+    assert "曳引机" in page and "6,000.00" in page and "检测费" in page and "547.50" in page
+    assert "6,547.50" in page  # the budget, with thousands separators
     assert "全小区" in page  # scope, as owners read it
     assert "654.75 m²" in page and "7 套" in page  # the split: by area over 7 flats
     assert f'href="/p/{uid}/doc/' in page and "报价单.pdf" in page

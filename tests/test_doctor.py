@@ -8,8 +8,8 @@ from tests.conftest import TEST_CONFIG
 from tests.servers import redis_or_skip
 
 
-def _doctor(app):
-    result = app.test_cli_runner().invoke(args=["doctor"])
+def _doctor(app, language="zh_CN"):
+    result = app.test_cli_runner().invoke(args=["doctor"], env={"VOTES_LANG": language})
     return result.exit_code, result.output
 
 
@@ -38,7 +38,9 @@ def test_a_sound_deployment_passes_and_a_lost_key_fails(database_url, tmp_path):
     for pem in (tmp_path / "shared-keys").glob("*.pem"):
         pem.unlink()
     code, out = _doctor(app)
-    assert code == 1 and "读不到当前签名私钥" in out and "not readable" in out
+    assert code == 1 and "读不到当前签名私钥" in out and "not readable" not in out
+    code, out = _doctor(app, "en")
+    assert code == 1 and "not readable" in out and "读不到" not in out
 
 
 def test_every_mistake_of_a_careless_deployment_is_listed(tmp_path):

@@ -65,7 +65,7 @@ def test_saving_a_draft_never_starts_a_vote_even_when_its_times_pass(app, world,
     assert client.get(f"/p/{_proposal(app, pid).uid}").status_code == 404  # not public
     # Opening voting on a plan that was never published is refused, in the CLI too.
     refused = runner.invoke(args=["proposal", "open", str(pid)])
-    assert refused.exit_code == 1 and "start publicity first" in refused.output
+    assert refused.exit_code == 1 and "请先开始公示" in refused.output
     assert _proposal(app, pid).state == "draft" and _proposal(app, pid).frozen_at is None
 
 
@@ -78,7 +78,7 @@ def test_cli_create_without_schedule_waits_and_with_schedule_moves(app, world, r
     scheduled = runner.invoke(args=[*base, "--schedule"]).output.strip()
     app.config["VOTES_NOW"] = world["t0"] + timedelta(days=1)
     out = runner.invoke(args=["tick"]).output
-    assert f"{scheduled}: draft → publicity" in out and f"{plain}:" not in out
+    assert f"{scheduled}: 草稿 → 公示中" in out and f"{plain}:" not in out
     assert "proposal.schedule" in _audit_actions(app, int(scheduled))
     assert "proposal.schedule" not in _audit_actions(app, int(plain))
 
@@ -107,7 +107,7 @@ def test_a_schedule_in_the_past_cannot_be_confirmed(app, world, client, runner):
     pid = _save(client)
     app.config["VOTES_NOW"] = world["t0"] + timedelta(hours=4)  # past the planned start
     result = runner.invoke(args=["proposal", "schedule-publicity", str(pid)])
-    assert result.exit_code == 1 and "has passed" in result.output
+    assert result.exit_code == 1 and "计划的公示开始时间已过去" in result.output
     assert not _proposal(app, pid).publicity_scheduled
 
 
@@ -136,7 +136,7 @@ def test_edit_refuses_bad_input_without_changing_anything(app, world, client):
     pid = _save(client)
     r = client.post(f"/committee/p/{pid}/edit", data={**FORM, "scope": "building:1",
                                                       "budget": "999", "action": "create"})
-    assert r.status_code == 200 and "add up" in r.get_data(as_text=True)
+    assert r.status_code == 200 and "与预算 999.00 元不一致" in r.get_data(as_text=True)
     assert _proposal(app, pid).budget == 100000
 
 
@@ -149,7 +149,7 @@ def test_cli_edit_and_delete_a_draft(app, world, runner, tmp_path):
     doc.write_bytes(PDF)
     result = runner.invoke(args=["proposal", "edit", pid, "--title", "门禁系统更换",
                                  "--scope", "building:3号楼", "--doc", str(doc)])
-    assert result.exit_code == 1 and "no units" in result.output  # building 3 is not on the roll
+    assert result.exit_code == 1 and "内没有房屋" in result.output  # building 3 is not on the roll
     result = runner.invoke(args=["proposal", "edit", pid, "--title", "门禁系统更换",
                                  "--scope", "building:2号楼", "--doc", str(doc)])
     assert result.exit_code == 0, result.output
@@ -166,7 +166,7 @@ def test_nothing_is_edited_or_deleted_after_publicity_starts(app, world, client,
     sid = str(world["sun"]["id"])  # voting
     assert runner.invoke(args=["proposal", "edit", sid, "--title", "x"]).exit_code == 1
     refused = runner.invoke(args=["proposal", "delete", sid, "--yes"])
-    assert refused.exit_code == 1 and "only a draft" in refused.output
+    assert refused.exit_code == 1 and "只有草稿可以修改或删除" in refused.output
     sign_in(client, "sun_committee")
     assert client.post(f"/committee/p/{sid}/delete", data={"confirm": "1"}).status_code == 302
     assert client.post(f"/committee/p/{sid}/edit", data={**FORM, "scope": "all",
@@ -196,7 +196,7 @@ def test_withdraw_in_publicity_shows_the_reason_on_the_board(app, world, client,
     assert _proposal(app, pid).state == "publicity"  # not confirmed
     r = client.post(f"/committee/p/{pid}/withdraw", data={"reason": "", "confirm": "1"},
                     follow_redirects=True)
-    assert "reason is required" in r.get_data(as_text=True)
+    assert "请填写撤回原因" in r.get_data(as_text=True)
     client.post(f"/committee/p/{pid}/withdraw",
                 data={"reason": "报价单有误，重新询价后再公示", "confirm": "1"})
     p = _proposal(app, pid)
@@ -211,7 +211,7 @@ def test_withdraw_in_publicity_shows_the_reason_on_the_board(app, world, client,
     owner = client.get(f"/v/{voter_token(app, {'id': pid})}")
     assert owner.status_code == 410 and "本事项已撤回" in owner.get_data(as_text=True)
     assert runner.invoke(args=["proposal", "open", str(pid)]).exit_code == 1
-    assert "withdrawn" in runner.invoke(args=["notices", str(pid), "-o", "/dev/null"]).output
+    assert "已撤回" in runner.invoke(args=["notices", str(pid), "-o", "/dev/null"]).output
     # Ended without a result: time passing does not open it, nothing can be opened.
     app.config["VOTES_NOW"] = world["t0"] + timedelta(days=30)
     runner.invoke(args=["tick"])
@@ -228,7 +228,7 @@ def test_withdraw_in_publicity_shows_the_reason_on_the_board(app, world, client,
     withdrawn = next(r for r in rows if "屋面防水" in r).split(",")
     closed = next(r for r in rows if "电梯更换" in r).split(",")  # the world's, closed by now
     assert withdrawn[2] == "已撤回" and withdrawn[11] == ""  # no verdict without a vote
-    assert closed[2] == "已结束" and closed[11] == "0"
+    assert closed[2] == "已结束" and closed[11] == "未通过"
     detail = client.get(f"/regulator/p/{pid}").get_data(as_text=True)
     assert "报价单有误" in detail and "未达到" not in detail and "download-bundle" not in detail
 
@@ -236,8 +236,8 @@ def test_withdraw_in_publicity_shows_the_reason_on_the_board(app, world, client,
 def test_cli_withdraw_and_refusal_during_voting(app, world, runner, client):
     sid = str(world["sun"]["id"])  # voting is open
     refused = runner.invoke(args=["proposal", "withdraw", sid, "--reason", "想撤回"])
-    assert refused.exit_code == 1 and "cannot be withdrawn" in refused.output \
-        and "ballots are on the chain" in refused.output
+    assert refused.exit_code == 1 and "不能撤回" in refused.output \
+        and "选票已记入记录链" in refused.output
     assert _proposal(app, int(sid)).state == "voting"
     sign_in(client, "sun_committee")
     r = client.post(f"/committee/p/{sid}/withdraw", data={"reason": "x", "confirm": "1"},

@@ -25,7 +25,7 @@ def test_off_by_default_and_bad_settings_refused(app, runner, tmp_path):
     bad = runner.invoke(args=["community", "rules", "SUN", "--set", "follow_majority=yes"])
     assert bad.exit_code == 1 and "从多规则" in bad.output
     shown = runner.invoke(args=["community", "rules", "SUN"])
-    assert "(从多) off" in shown.output
+    assert "从多：不采用" in shown.output
     vote(runner, tmp_path, pid, {"A": "agree", "B": "agree", "C": "disagree"})
     close_at_end(app, runner, pid)
     data, report = export_and_verify(app, runner, tmp_path, pid)
@@ -60,7 +60,7 @@ def test_full_mode_counts_proved_non_voters_apart_and_decides(app, runner, tmp_p
     assert fig["outcome"]["passed"] is True and fig["outcome"]["ballots_passed"] is False
     assert fig["outcome"]["follow"]["headcount"] == 2
     out = runner.invoke(args=["proposal", "show", pid]).output
-    assert "结果 Result: 通过 PASSED（仅计选票 real ballots only: 未通过）" in out
+    assert "结果：通过（仅计选票：未通过）" in out
     assert "从多 Followers: 310.00 m², 2" in out
 
     data, report = export_and_verify(app, runner, tmp_path, pid)
@@ -132,7 +132,7 @@ def test_board_and_result_notice_show_both_figures(app, runner, tmp_path, client
         rows = list(csv.reader(_io.StringIO(
             overview_csv(overview([get_community("SUN")])).decode("utf-8-sig"))))
     # The regulator's overview gives the decision (passed by 从多), the ballots' own figures.
-    assert rows[1][11] == "1" and rows[1][9] == "2"
+    assert rows[1][11] == "通过" and rows[1][9] == "2"
     with app.app_context():
         from votes.services.notices import rule_sentence
 

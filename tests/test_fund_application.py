@@ -39,8 +39,8 @@ def test_package_holds_form_notice_tables_and_a_verified_bundle(app, runner, tmp
     if os.environ.get("MONEY_KEEP"):
         for name, data in files.items():
             (__import__("pathlib").Path(os.environ["MONEY_KEEP"]) / name).write_bytes(data)
-    for text in ("住宅专项维修资金使用申请表", "阳光花园", "全小区", "6547.50", "福州电梯工程有限公司",
-                 "6000.00", "参与表决专有面积", "594.75 m²", "≥2/3", "同意的人数", "3人",
+    for text in ("住宅专项维修资金使用申请表", "阳光花园", "全小区", "6,547.50", "福州电梯工程有限公司",
+                 "6,000.00", "参与表决专有面积", "594.75 m²", "≥2/3", "同意的人数", "3人",
                  "达到", "通过", "盖章", "主任（签字）"):
         assert text in form, text
     assert "维修资金使用" in _pdf_text(files["result-notice.pdf"], tmp_path, "r.pdf") or \

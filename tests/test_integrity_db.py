@@ -89,4 +89,4 @@ def test_init_is_idempotent(app, runner):
     first = runner.invoke(args=["init"])
     second = runner.invoke(args=["init"])
     assert first.exit_code == 0 and second.exit_code == 0
-    assert "up to date" in second.output
+    assert "数据库已是最新结构" in second.output

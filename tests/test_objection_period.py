@@ -14,13 +14,13 @@ ALL_AGREE = {v: "agree" for v in "ABCDE"}
 def test_objection_days_setting_default_refusals_and_audit(app, runner):
     assert runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"]).exit_code == 0
     shown = runner.invoke(args=["community", "rules", "SUN"])
-    assert "objection period 0 days" in shown.output and "(从多) off" in shown.output
+    assert "异议期 0 天" in shown.output and "从多：不采用" in shown.output
     for bad in ("31", "-1", "three", "1.5", "３"):
         result = runner.invoke(args=["community", "rules", "SUN", "--set",
                                      f"objection_days={bad}"])
         assert result.exit_code == 1 and "异议期天数" in result.output, bad
     ok = runner.invoke(args=["community", "rules", "SUN", "--set", "objection_days=30"])
-    assert ok.exit_code == 0 and "objection period 30 days" in ok.output
+    assert ok.exit_code == 0 and "异议期 30 天" in ok.output
     with app.app_context():
         from sqlalchemy import select
 
@@ -46,7 +46,7 @@ def test_objection_period_ends_exactly_at_its_hour(app, runner, tmp_path, client
     close_at_end(app, runner, pid)
     assert show(runner, pid)["state"] == "closed"
     shown = runner.invoke(args=["proposal", "show", pid])
-    assert "初步结果 preliminary" in shown.output
+    assert "结果：初步结果：通过，异议期中" in shown.output
     refused = runner.invoke(args=["proposal", "publish-result", pid])
     assert refused.exit_code == 1 and "异议期" in refused.output
 
@@ -125,7 +125,7 @@ def test_upheld_objection_means_the_decision_is_not_confirmed(app, runner, tmp_p
     assert again.exit_code == 1 and "已经答复" in again.output
     at(app, END + timedelta(days=1))
     assert runner.invoke(args=["tick"]).exit_code == 0
-    assert "未通过 NOT PASSED" in runner.invoke(args=["proposal", "show", pid]).output
+    assert "最终结果：未通过" in runner.invoke(args=["proposal", "show", pid]).output
     data, report = export_and_verify(app, runner, tmp_path, pid)
     assert report.outcome == "verified", report.render()
     body = chain_entries(data)[-1]["body"]

@@ -40,7 +40,7 @@ def test_owner_votes_and_finds_the_receipt_on_the_board(app, client, vote):
     ballot = client.get(f"/p/{vote['uid']}/ballot").get_data(as_text=True)
     assert "电梯更换" in ballot and "同意" in ballot and "反对" in ballot and "弃权" in ballot
     # 张三's two units, 89.50 + 75.25 of 654.75 m², pay 16475/65475 of 6547.50 yuan.
-    assert "1647.50" in ballot
+    assert "1,647.50" in ballot
     confirm = client.post(f"/p/{vote['uid']}/confirm", data={"choice": "disagree"})
     assert "反对" in confirm.get_data(as_text=True)
     r, _ = cast(client, vote, "agree")

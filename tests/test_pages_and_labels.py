@@ -80,8 +80,11 @@ def test_each_role_lands_on_its_workspace_and_the_brand_leads_there(app, world, 
 def test_states_are_labelled_not_judged_before_the_close(app, world, runner, client):
     sid = str(world["sun"]["id"])
     shown = runner.invoke(args=["proposal", "show", sid]).output
-    assert "表决中 voting in progress" in shown
-    assert "NOT PASSED" not in shown and "未通过" not in shown and "未达到 not met" not in shown
+    assert "结果：表决中" in shown and "→ 尚未达到" in shown
+    assert "NOT PASSED" not in shown and "未通过" not in shown and "→ 未达到" not in shown
+    english = runner.invoke(args=["proposal", "show", sid], env={"VOTES_LANG": "en"}).output
+    assert "Result: Voting in progress" in english and "NOT PASSED" not in english
+    assert "表决" not in english
     draft = runner.invoke(args=[
         "proposal", "create", "--community", "SUN", "--title", "门禁", "--matter", "use_fund",
         "--scope", "all", "--budget", "100", "--voting-start", "2026-12-09T12:00",
@@ -107,4 +110,4 @@ def test_states_are_labelled_not_judged_before_the_close(app, world, runner, cli
     # After the close, the result is judged.
     app.config["VOTES_NOW"] = world["t0"] + timedelta(days=8)
     shown = runner.invoke(args=["proposal", "show", sid]).output
-    assert "未通过 NOT PASSED" in shown and "表决中" not in shown
+    assert "结果：未通过" in shown and "表决中" not in shown

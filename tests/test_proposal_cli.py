@@ -61,7 +61,7 @@ def test_whole_vote_end_to_end(app, runner, tmp_path):
     at(app, T0 + timedelta(minutes=5))
     opened = runner.invoke(args=["proposal", "open", pid])
     assert opened.exit_code == 0, opened.output
-    assert "voting" in opened.output
+    assert "表决中" in opened.output
     fig = show(runner, pid)
     assert fig["state"] == "voting"
     assert fig["total_area"] == 65475 and fig["total_headcount"] == 5
@@ -127,18 +127,18 @@ def test_paper_ballot_rows_all_or_none(app, runner, tmp_path):
     result = runner.invoke(args=["ballots", "import", pid, path])
     assert result.exit_code == 1
     out = result.output
-    assert "第 3 行" in out and "unknown unit" in out
-    assert "第 4 行" in out and "outside" in out
-    assert "第 5 行" in out and "row 2" in out
-    assert "第 6 行" in out and "choice" in out
-    assert "第 7 行" in out and "evidence" in out and "entered_by" in out
+    assert "第 3 行：名册中没有该房屋" in out
+    assert "第 4 行：该房屋不在本次表决范围内" in out
+    assert "第 5 行：该业主在第 2 行已有选票" in out
+    assert "第 6 行：表决意见“maybe”无效" in out
+    assert "第 7 行：录入人为空" in out and "第 7 行：找不到扫描件 missing.pdf" in out
     assert show(runner, pid)["ballots"] == 0
 
     ok = write_ballots(tmp_path, [("1", "1", "101", "agree", "paper", "scan.pdf", "clerk")],
                        "ok.csv")
     assert runner.invoke(args=["ballots", "import", pid, ok]).exit_code == 0
     again = runner.invoke(args=["ballots", "import", pid, ok])
-    assert again.exit_code == 1 and "already voted" in again.output
+    assert again.exit_code == 1 and "该业主已经表决" in again.output
     assert show(runner, pid)["ballots"] == 1
 
 
@@ -160,10 +160,10 @@ def test_ballots_refused_before_voting_opens(app, runner, tmp_path):
     (["--budget", "12.345"], "2"),
     (["--voting-end", "2026-11-30T09:00"], "end after"),
     (["--publicity-start", "2026-11-28T09:00"], "7 days"),
-    (["--voting-start", "tomorrow"], "ISO"),
+    (["--voting-start", "tomorrow"], "not a valid time"),
     (["--item", "电梯:1.00"], "add up"),
     (["--community", "NOPE"], "NOPE"),
-    (["--scope", "building:77"], "no units"),
+    (["--scope", "building:77"], "No units"),
 ])
 def test_create_rejects_bad_input_clearly(app, runner, tmp_path, args, words):
     at(app, T0 - timedelta(days=12))
@@ -178,7 +178,7 @@ def test_create_rejects_bad_input_clearly(app, runner, tmp_path, args, words):
         else:
             extra += args[i:i + 2]
     argv = ["proposal", "create"] + [x for kv in base.items() for x in kv] + extra
-    result = runner.invoke(args=argv)
+    result = runner.invoke(args=argv, env={"VOTES_LANG": "en"})  # the English catalogue
     assert result.exit_code != 0
     assert words in result.output
     assert "Traceback" not in result.output
@@ -200,10 +200,10 @@ def test_tick_moves_proposals_at_their_times(app, runner, tmp_path):
     setup_roll(runner, tmp_path)
     pid = create(runner)
     at(app, T0 - timedelta(days=2))
-    assert "draft → publicity" in runner.invoke(args=["tick"]).output
+    assert "草稿 → 公示中" in runner.invoke(args=["tick"]).output
     at(app, T0 + timedelta(days=8))
     out = runner.invoke(args=["tick"]).output
-    assert "publicity → closed" in out
+    assert "公示中 → 已结束" in out
     fig = show(runner, pid)
     assert fig["state"] == "closed" and fig["chain_length"] == 2
 
@@ -252,20 +252,20 @@ def test_community_rules_tighten_but_never_loosen(app, runner, tmp_path):
     at(app, T0 - timedelta(days=12))
     setup_roll(runner, tmp_path)
     shown = runner.invoke(args=["community", "rules", "SUN"])
-    assert "approval >1/2 area" in shown.output
+    assert "同意须参与表决的业主专有面积 >1/2" in shown.output
     loose = runner.invoke(args=["community", "rules", "SUN", "--set", "quorum_area=>=1/2"])
-    assert loose.exit_code == 1 and "looser" in loose.output
+    assert loose.exit_code == 1 and "低于法定的" in loose.output
     strict = runner.invoke(args=["community", "rules", "SUN", "--set", "approval_area=>=2/3",
                                  "--set", "approval_headcount=>=2/3", "--set",
                                  "approval_base=total", "--set", "publicity_days=10"])
     assert strict.exit_code == 0, strict.output
-    assert "approval ≥2/3 area" in strict.output and "of total" in strict.output
+    assert "同意须全体业主专有面积 ≥2/3" in strict.output
     short = runner.invoke(args=["proposal", "create", "--community", "SUN", "--title", "t",
                                 "--matter", "use_fund", "--scope", "all", "--budget", "1",
                                 "--publicity-start", "2026-11-23T09:00",
                                 "--voting-start", "2026-12-01T09:00",
                                 "--voting-end", "2026-12-08T09:00"])
-    assert short.exit_code == 1 and "10 days" in short.output
+    assert short.exit_code == 1 and "至少 10 天" in short.output
     pid = create(runner)
     at(app, T0 + timedelta(hours=1))
     runner.invoke(args=["proposal", "open", pid])

@@ -32,12 +32,16 @@ def test_import_and_show_counts_as_the_law_counts(app, runner, tmp_path):
     shown = runner.invoke(args=["roll", "show", "--community", "SUN"])
     assert shown.exit_code == 0, shown.output
     out = shown.output
-    assert "Units: 7" in out
-    assert "Total area: 654.75 m²" in out
+    assert "房屋：7 套" in out
+    assert "专有部分总面积：654.75 m²" in out
     # 张三's two units are one voter; 李四+王五 co-own one; the developer's units are one;
     # 李四's own unit is a voter apart from the co-owned one.
-    assert "Voters (headcount): 5" in out
-    assert "登记 registered: 5" in out and "实测 surveyed: 1" in out and "合同 contract: 1" in out
+    assert "业主人数（表决人数）：5" in out
+    assert "登记：5" in out and "实测：1" in out and "合同：1" in out
+    english = runner.invoke(args=["roll", "show", "--community", "SUN"],
+                            env={"VOTES_LANG": "en"}).output
+    assert "Total area: 654.75 m²" in english and "Voters (headcount): 5" in english
+    assert "Registered: 5" in english and "登记" not in english
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
@@ -61,7 +65,7 @@ def test_xlsx_first_sheet(app, runner, tmp_path):
     result = runner.invoke(args=["roll", "import", "--community", "SUN", str(path)])
     assert result.exit_code == 0, result.output
     shown = runner.invoke(args=["roll", "show", "--community", "SUN"])
-    assert "Total area: 654.75 m²" in shown.output
+    assert "专有部分总面积：654.75 m²" in shown.output
 
 
 BAD_ROWS = {
@@ -125,7 +129,7 @@ def test_missing_required_column(app, runner, tmp_path):
                     encoding="utf-8")
     result = runner.invoke(args=["roll", "import", "--community", "SUN", str(path)])
     assert result.exit_code == 1
-    assert "第 1 行" in result.output and "area_basis" in result.output
+    assert "第 1 行：缺少必填列 面积依据" in result.output
 
 
 def test_reimport_needs_explicit_replace(app, runner, tmp_path):
@@ -139,7 +143,7 @@ def test_reimport_needs_explicit_replace(app, runner, tmp_path):
                                    str(smaller)])
     assert replaced.exit_code == 0, replaced.output
     shown = runner.invoke(args=["roll", "show", "--community", "SUN"])
-    assert "Units: 2" in shown.output
+    assert "房屋：2 套" in shown.output
 
 
 def test_personal_data_is_encrypted_at_rest_and_matched_by_keyed_hash(app, runner, tmp_path):
@@ -185,7 +189,7 @@ def test_show_units_lists_area_basis_and_masked_owners(app, runner, tmp_path):
     out = runner.invoke(args=["roll", "show", "--community", "SUN", "--units"]).output
     lines = [line for line in out.splitlines() if line.startswith("1-1-")]
     assert len(lines) == 4
-    assert lines[0].startswith("1-1-101\t89.50\t登记 registered\t#")
+    assert lines[0].startswith("1-1-101\t89.50\t登记\t#")
     assert "张*（3505**********" in lines[0]
     assert resident_id(1) not in out and "张三" not in out
     # 张三's two units carry the same voter number.

@@ -54,7 +54,7 @@ def test_wizard_creates_and_runs_a_vote(app, world, client):
     assert "费用分摊预览" in preview.get_data(as_text=True)
     bad = client.post("/committee/c/SUN/proposals/new",
                       data={**form, "budget": "999", "action": "create"})
-    assert "add up" in bad.get_data(as_text=True)
+    assert "与预算 999.00 元不一致" in bad.get_data(as_text=True)
     r = client.post("/committee/c/SUN/proposals/new",
                     data={**form, "action": "create", "documents": (io.BytesIO(b"%PDF-1.4 quote"), "q.pdf")})
     assert r.status_code == 302
@@ -74,7 +74,7 @@ def test_wizard_creates_and_runs_a_vote(app, world, client):
     again = client.post(f"{url}/paper", data={"building": "1", "entrance": "1", "room": "201",
                                               "choice": "agree", "channel": "paper",
                                               "evidence": (io.BytesIO(b"scan2"), "s2.jpg")})
-    assert again.status_code == 400 and "already voted" in again.get_data(as_text=True)
+    assert again.status_code == 400 and "该业主已经表决" in again.get_data(as_text=True)
     csv_text = ("楼栋,单元,房号,意见,方式,凭证,录入人,受托人,受托人证件号码,授权委托书\n"
                 "1,1,102,反对,委托,a.jpg,clerk,钱七,110101199003070011,letter.jpg\n"
                 "1,1,202,同意,纸质,b.jpg,clerk,,,\n")
@@ -134,7 +134,7 @@ def test_regulator_overview_download_and_verify(app, world, client):
     assert "vote in progress" in text and "验证失败" not in text and "FAILED" not in text
     overview = client.get("/regulator/").get_data(as_text=True)
     assert "链完整，表决进行中" in overview and "验证失败" not in overview
-    assert "in progress" in client.get("/regulator/?format=csv").data.decode("utf-8-sig")
+    assert "链完整，表决进行中" in client.get("/regulator/?format=csv").data.decode("utf-8-sig")
     app.config["VOTES_NOW"] = world["t0"] + timedelta(days=8)
     r = client.post(f"/regulator/p/{pid}/verify")
     assert "验证通过 / VERIFIED" in r.get_data(as_text=True)
@@ -146,11 +146,11 @@ def test_audit_log_is_chained_and_visible(app, world, client):
     client.post("/admin/", data={"action": "user", "login": "clerk2", "password": "0123456789ab",
                                  "role": "committee", "communities": "SUN"})
     page = client.get("/admin/audit").get_data(as_text=True)
-    for action in ("account.create", "roll.import", "proposal.create", "proposal.open"):
+    for action in ("新建账号", "导入业主名册", "新建表决事项", "开始表决"):  # in words
         assert action in page
     assert "校验失败" not in page
     csv_data = client.get("/admin/audit?format=csv").data.decode("utf-8-sig")
-    assert "clerk2" in csv_data
+    assert "clerk2" in csv_data and "account.create" in csv_data  # the export keeps codes
     with app.app_context():
         from votes.extensions import db
         from votes.models import AuditEntry
@@ -200,7 +200,7 @@ def test_admin_changes_accounts_and_districts_with_an_audit_trail(app, world, cl
     assert f"/regulator/p/{world['moon']['id']}" in regulator.get("/regulator/").get_data(
         as_text=True)
     log = client.get("/admin/audit").get_data(as_text=True)
-    assert "account.change" in log and "community.jurisdiction" in log
+    assert "修改账号" in log and "修改辖区" in log
 
 
 def test_oversized_upload_gets_a_clear_page(app, world, client):
@@ -219,7 +219,7 @@ def test_admin_sets_stricter_rules_and_never_looser(app, world, client):
     assert "已更新议事规则" in ok.get_data(as_text=True)
     loose = client.post("/admin/", data={"action": "rules", "code": "SUN", "matter": "use_fund",
                                          "settings": "quorum_area=>=1/2"}, follow_redirects=True)
-    assert "looser" in loose.get_data(as_text=True)
+    assert "低于法定的" in loose.get_data(as_text=True)
     with app.app_context():
         from votes.services.communities import get_community
 

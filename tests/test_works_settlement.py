@@ -66,7 +66,7 @@ def test_settled_proposal_debits_every_unit_and_its_bundle_verifies(app, runner,
     assert dev.balance_before is None and dev.debited == 0 and dev.shortfall == dev.share
 
     shown = runner.invoke(args=["works", "show", pid])
-    assert "stage: settlement" in shown.output and "final_cost: 6400.00" in shown.output
+    assert "stage: settlement" in shown.output and "final_cost: 6,400.00" in shown.output
     again = runner.invoke(args=["works", "settle", pid, "--final-cost", "6400.00"])
     assert again.exit_code == 1 and "已结算" in again.output
 
@@ -142,7 +142,7 @@ def test_settlement_notice_pdf_lists_every_unit_and_the_top_ups(app, runner, tmp
     assert result.exit_code == 0, result.output
     text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True,
                           text=True, check=True).stdout
-    assert "维修资金使用结算公告" in text and "6400.00" in text and "福州电梯工程有限公司" in text
+    assert "维修资金使用结算公告" in text and "6,400.00" in text and "福州电梯工程有限公司" in text
     assert "需续筹" in text and "共 2 户" in text
     for room in ("1-1-101", "1-1-202", "2-1-201"):
         assert room in text
@@ -159,11 +159,11 @@ def test_the_public_board_shows_the_works_and_links_the_settlement_notice(app, r
     assert client.get(f"/p/{uid}/settlement.pdf").status_code == 404
     works_done(runner, tmp_path, pid)
     page = client.get(f"/p/{uid}").get_data(as_text=True)
-    assert "福州电梯工程有限公司" in page and "6000.00" in page and "2026-12-30" in page
+    assert "福州电梯工程有限公司" in page and "6,000.00" in page and "2026-12-30" in page
     assert 'id="settlement"' not in page
     assert runner.invoke(args=["works", "settle", pid, "--final-cost", "6400.00"]).exit_code == 0
     page = client.get(f"/p/{uid}").get_data(as_text=True)
-    assert 'id="settlement"' in page and "6400.00" in page and "续筹" in page
+    assert 'id="settlement"' in page and "6,400.00" in page and "续筹" in page
     pdf = client.get(f"/p/{uid}/settlement.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf.data.startswith(b"%PDF")

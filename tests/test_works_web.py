@@ -43,7 +43,7 @@ def test_committee_records_each_step_and_settles(app, runner, tmp_path, client):
     assert "请勾选确认" in unconfirmed.get_data(as_text=True)
     done = _post(client, pid, "settle", {"final_cost": "6400.00", "confirm": "1"}, files=())
     text = done.get_data(as_text=True)
-    assert 'id="final-cost">6400.00' in text and 'id="debits"' in text
+    assert 'id="final-cost">6,400.00' in text and 'id="debits"' in text
     assert 'id="record-settlement"' not in text
 
     zipped = client.get(f"/committee/p/{pid}/application.zip")
@@ -62,12 +62,11 @@ def test_regulator_sees_money_stage_and_downloads_the_package(app, runner, tmp_p
                                str(tmp_path / "v.pdf")]).exit_code == 0
     sign_in(client, "district")
     overview = client.get("/regulator/").get_data(as_text=True)
-    assert "预付款" in overview and "6000.00" in overview and "1500.00" in overview
+    assert "预付款" in overview and "6,000.00" in overview and "1,500.00" in overview
     csv_text = client.get("/regulator/?format=csv").data.decode("utf-8-sig")
     header, row = csv_text.splitlines()[:2]
-    assert header.endswith("资金阶段 money stage,预算 budget (fen),合同 contract (fen),"
-                           "已付 paid (fen),结算 final cost (fen)")
-    assert row.endswith("payment,654750,600000,150000,")
+    assert header.endswith("资金阶段,预算（元）,合同金额（元）,已付（元）,结算金额（元）")
+    assert row.endswith("预付款,6547.50,6000.00,1500.00,")  # numbers a spreadsheet reads
     page = client.get(f"/regulator/p/{pid}").get_data(as_text=True)
     assert 'id="money"' in page and 'id="download-application"' in page
     zipped = client.get(f"/committee/p/{pid}/application.zip")

@@ -38,10 +38,11 @@ def main() -> None:
 @with_appcontext
 def init() -> None:
     """Create or upgrade the database to the latest schema (idempotent)."""
+    from votes.i18n import _
     from votes.services.schema import upgrade_database
 
     upgrade_database()
-    click.echo("数据库已是最新结构 (database is up to date)")
+    click.echo(_("数据库已是最新结构"))
 
 
 @main.command("verify", context_settings={"ignore_unknown_options": True},
@@ -70,7 +71,9 @@ def demo(host: str, port: int, no_run: bool) -> None:
     """Create the database and a demo community with an open vote, then serve the app."""
     from flask import current_app
 
+    from votes.i18n import _
     from votes.services.demo import DEMO_PASSWORD, demo_voters, ensure_demo, ensure_demo_staff
+    from votes.services.labels import role_label, state_label
     from votes.services.schema import upgrade_database
 
     from votes.instance import allow_log_sms
@@ -82,17 +85,19 @@ def demo(host: str, port: int, no_run: bool) -> None:
     upgrade_database()
     proposal = ensure_demo()
     staff = ensure_demo_staff()
-    click.echo(f"\n演示小区已就绪 Demo community ready: DEMO, proposal {proposal.id} "
-               f"'{proposal.title}' ({proposal.state})")
-    click.echo(f"打开 Open: {url}/")
-    click.echo(f"公开公示栏 Public board: {url}/p/{proposal.uid}")
+    click.echo("\n" + _("演示小区已就绪：DEMO，表决事项 %(id)s“%(title)s”（%(state)s）",
+                        id=proposal.id, title=proposal.title, state=state_label(proposal.state)))
+    click.echo(_("打开：%(url)s", url=f"{url}/"))
+    click.echo(_("公示栏：%(url)s", url=f"{url}/p/{proposal.uid}"))
     for label, link, suffix in demo_voters(proposal):
-        click.echo(f"试投票 Try voting as {label}: {link}  身份证后6位 ID suffix: {suffix}")
-    click.echo(f"工作人员登录 Staff sign-in: {url}/staff/login  (password {DEMO_PASSWORD})")
+        click.echo(_("以 %(who)s 的身份试投票：%(link)s  身份证后6位：%(suffix)s", who=label,
+                     link=link, suffix=suffix))
+    click.echo(_("工作人员登录：%(url)s（密码 %(password)s）", url=f"{url}/staff/login",
+                 password=DEMO_PASSWORD))
     for login, role in staff:
-        click.echo(f"  {login} ({role})")
-    click.echo("命令行 CLI: .venv/bin/votes proposal show "
-               f"{proposal.id}  |  .venv/bin/votes roll show --community DEMO\n")
+        click.echo(f"  {login}（{role_label(role)}）")
+    click.echo(_("命令行：%(commands)s", commands=f".venv/bin/votes proposal show {proposal.id}  |  "
+                 ".venv/bin/votes roll show --community DEMO") + "\n")
     if not no_run:
         # app.run() refuses to start inside a CLI command; werkzeug's server does not.
         from werkzeug.serving import run_simple

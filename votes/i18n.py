@@ -1,12 +1,27 @@
 """Translation for services and commands: one gettext catalogue for pages, errors and CLI.
 
 msgids are the Chinese text; English lives in votes/translations/en/LC_MESSAGES/messages.po,
-which is the source (votes/translations/README.md says how to extract, update and compile it). Inside a
-request the visitor's language applies; outside one (the `votes` command, background work)
-the configured default (zh_CN), or `VOTES_LANG=en`.
+which is the source (votes/translations/README.md says how to extract, update and compile
+it). Inside a request the visitor's language applies; outside one (the `votes` command,
+background work) the configured default (zh_CN), or `VOTES_LANG=en`.
+
+Every message a person reads is a Chinese msgid with %(name)s variables, never a
+"中文 (English)" literal: services raise ``DomainError(_("…%(x)s…", x=…))``, commands
+``click.ClickException(_(…))``. Only command-line messages may name a flag or setting.
+
+The core (votes/core) stays free of Flask: a core refusal that reaches users is a
+``votes.core.refusal.Refusal`` carrying its Chinese msgid and variables; importing this
+module installs ``_`` as its translator, so ``str(exc)`` where a service catches it is in
+the current language. Core texts that are evidence (the bundle's report and CSV, the offline
+verifier's report) stay bilingual on purpose: they must read the same on every machine.
 """
 
 from __future__ import annotations
+
+import functools
+import os
+
+from votes.core import refusal
 
 
 def _(msgid: str, **variables) -> str:
@@ -17,14 +32,56 @@ def _(msgid: str, **variables) -> str:
         from flask_babel import gettext
 
         return gettext(msgid, **variables)
-    return msgid % variables if variables else msgid
+    # No app (the witness commands): the same catalogue, chosen by VOTES_LANG.
+    text = _catalogue(os.environ.get("VOTES_LANG", "")).gettext(msgid)
+    return text % variables if variables else text
+
+
+@functools.lru_cache(maxsize=4)
+def _catalogue(language: str):
+    import gettext as stdlib
+    from pathlib import Path
+
+    if language != "en":
+        return stdlib.NullTranslations()
+    folder = Path(__file__).resolve().parent / "translations"  # Flask-Babel's folder too
+    return stdlib.translation("messages", str(folder), ["en"], fallback=True)
 
 
 gettext = _
 
 
-def lazy(msgid: str, **variables):
-    """A translation resolved when shown (for module-level constants)."""
-    from flask_babel import lazy_gettext
+def language() -> str:
+    """The current language: "en" or "zh_CN"."""
+    from flask import has_app_context
 
-    return lazy_gettext(msgid, **variables)
+    if has_app_context():
+        from flask_babel import get_locale
+
+        locale = get_locale()
+        return "en" if locale is not None and locale.language == "en" else "zh_CN"
+    return "en" if os.environ.get("VOTES_LANG", "") == "en" else "zh_CN"
+
+
+def lazy(msgid: str, **variables) -> "Lazy":
+    """A translation resolved when shown (for module-level constants)."""
+    return Lazy(msgid, variables)
+
+
+class Lazy:
+    """Becomes its translation in the language current when str() is taken; importing a
+    module that defines one loads no Flask-Babel (`votes --help` stays light)."""
+
+    def __init__(self, msgid: str, variables: dict):
+        self.msgid, self.variables = msgid, variables
+
+    def __str__(self) -> str:
+        return _(self.msgid, **self.variables)
+
+    def __html__(self) -> str:
+        from markupsafe import escape
+
+        return str(escape(str(self)))
+
+
+refusal.install(_)

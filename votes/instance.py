@@ -68,8 +68,7 @@ def allow_log_sms(app: Flask, as_mode: str = "demo") -> None:
 
 def refuse_log_sms(phone: str, text: str) -> None:
     """The SMS sender production gets for "log": a live code must never land in a file."""
+    from votes.i18n import _
     from votes.services.errors import DomainError
 
-    raise DomainError("短信发送未配置，请使用身份证号码后6位验证，或联系业主委员会 "
-                      "(SMS is not configured on this server: SMS_SENDER \"log\" is only "
-                      "allowed with VOTES_ENV=demo or development)")
+    raise DomainError(_("短信发送未配置，请使用身份证号码后6位验证，或联系业主委员会"))

@@ -112,11 +112,11 @@ def test_approval_against_all_owners_when_the_community_requires_it():
 def test_community_rules_may_be_stricter_never_looser():
     assert community_rules(Matter.USE_FUND, {"approval_headcount": ">=2/3"}) \
         .approval_headcount == Threshold(2, 3, True)
-    with pytest.raises(ValueError, match="looser"):
+    with pytest.raises(ValueError, match="低于法定的"):
         community_rules(Matter.USE_FUND, {"quorum_area": ">=1/2"})
-    with pytest.raises(ValueError, match="looser"):
+    with pytest.raises(ValueError, match="低于法定的"):
         community_rules(Matter.RAISE_FUND, {"approval_area": ">2/3"})
-    with pytest.raises(ValueError, match="looser"):
+    with pytest.raises(ValueError, match="低于法定的"):
         community_rules(Matter.USE_FUND, {"approval_area": ">=1/2"})  # ≥½ admits exactly half
     with pytest.raises(ValueError):
         community_rules(Matter.USE_FUND, {"approval_base": "some"})

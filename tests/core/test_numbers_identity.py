@@ -25,7 +25,9 @@ def test_bad_areas_are_refused(text):
 def test_money():
     assert parse_yuan("356,000.00") == 35_600_000
     assert parse_yuan("0") == 0
-    assert format_yuan(35_600_000) == "356000.00"
+    assert format_yuan(35_600_000) == "356,000.00"
+    assert format_yuan(-123_456_789) == "-1,234,567.89" and format_yuan(99) == "0.99"
+    assert parse_yuan(format_yuan(123_456_789)) == 123_456_789
     assert format_area(8950) == "89.50"
     assert format_percent(2, 3) == "66.67%"
     with pytest.raises(ValueError):

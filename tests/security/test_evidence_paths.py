@@ -41,8 +41,8 @@ def test_evidence_outside_the_folder_is_refused_row_by_row(app, runner, tmp_path
 
     # The CSV sits in tmp_path, which also holds the instance folder: the default folder.
     attacks = [("/etc/passwd", "不在扫描件目录"), ("../../../../../etc/passwd", "不在扫描件目录"),
-               ("instance/data_key.secret", "instance"), ("forms", "regular file"),
-               ("pipe.pdf", "regular file")]
+               ("instance/data_key.secret", "系统目录"), ("forms", "不是普通文件"),
+               ("pipe.pdf", "不是普通文件")]
     for evidence, words in attacks:
         path = _write(tmp_path, [("101", "ok.pdf"), ("102", evidence)])
         result = runner.invoke(args=["ballots", "import", str(vote["id"]), path])

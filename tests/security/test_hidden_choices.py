@@ -91,11 +91,11 @@ def test_regulator_and_public_see_turnout_but_no_choice_while_voting(app, world,
     assert "未通过" not in overview and ">通过<" not in overview
     rows = list(csv.DictReader(io.StringIO(
         client.get("/regulator/?format=csv").data.decode("utf-8-sig"))))
-    assert rows[0]["参与人数 participating"] == "3"
-    assert rows[0]["同意面积 agree area"] == rows[0]["同意人数 agree"] == ""
-    assert rows[0]["通过 passed"] == ""
+    assert rows[0]["参与表决人数"] == "3"
+    assert rows[0]["同意面积（m²）"] == rows[0]["同意人数"] == ""
+    assert rows[0]["表决结果"] == ""
     page = client.get(f"/regulator/p/{pid}").get_data(as_text=True)
-    assert "quorum_headcount" in page and 'id="choices-sealed"' in page
+    assert "参与表决人数" in page and 'id="choices-sealed"' in page
     for mark in AGREE_MARKS + ("表决通过", "表决未通过"):
         assert mark not in page
     report = client.post(f"/regulator/p/{pid}/verify").get_data(as_text=True)
@@ -226,7 +226,7 @@ def test_close_reveals_figures_and_the_bundle_verifies(app, world, client):
     sign_in(client, "district")
     rows = list(csv.DictReader(io.StringIO(
         client.get("/regulator/?format=csv").data.decode("utf-8-sig"))))
-    assert rows[0]["同意人数 agree"] == "1" and rows[0]["通过 passed"] == "0"
+    assert rows[0]["同意人数"] == "1" and rows[0]["表决结果"] == "未通过"
 
 
 def test_owner_keeps_a_salt_that_opens_their_commitment(app, world):
@@ -265,7 +265,7 @@ def test_sealed_choices_at_rest_have_one_size_and_a_tampered_row_stops_the_close
         db.session.commit()
     app.config["VOTES_NOW"] = world["t0"] + timedelta(days=8)
     result = runner.invoke(args=["proposal", "close", str(world["pid"])])
-    assert result.exit_code == 1 and "commitment" in result.output
+    assert result.exit_code == 1 and "承诺不符" in result.output
 
 
 # ---- a tampered reveal fails at a named step --------------------------------------------

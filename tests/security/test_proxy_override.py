@@ -54,7 +54,7 @@ def test_staff_proxy_entry_cannot_supersede_the_owners_online_ballot(app, vote):
         "evidence": (io.BytesIO(b"forged proxy form"), "proxy.jpg")})
     page = attack.get_data(as_text=True)
     assert attack.status_code == 400
-    assert "网上亲自表决" in page and "#1" in page  # names the owner's own entry
+    assert "网上亲自表决（第 1 条记录）" in page  # names the owner's own entry
     ballots, length, refused = _state(app, vote)
     assert [(b[1], b[2], b[3]) for b in ballots] == [(0, "online", "disagree")]
     assert length == 2  # genesis and the owner's ballot: nothing was appended

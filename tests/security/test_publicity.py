@@ -33,7 +33,7 @@ def test_cli_refuses_a_back_dated_publicity_start(app, runner, tmp_path, extra):
     _community(app, runner, tmp_path)
     # Eight days "ago": publicity would be over and voting could open tomorrow.
     result = _create(runner, "2026-11-24T10:00", extra=extra)
-    assert result.exit_code == 1 and "past" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 1 and "已过去" in result.output and "Traceback" not in result.output
     # Leaving it out does not help: the default (voting start - 7 days) is in the past too.
     result = _create(runner, None)
     assert result.exit_code == 1
@@ -111,7 +111,7 @@ def test_a_back_dated_draft_is_never_frozen_in_the_past(app, runner, tmp_path):
     assert "草稿" in runner.invoke(args=["proposal", "show", pid]).output
     app.config["VOTES_NOW"] = NOW + timedelta(days=3)
     short = runner.invoke(args=["proposal", "start-publicity", pid])
-    assert short.exit_code == 1 and "7 days" in short.output
+    assert short.exit_code == 1 and "至少 7 天" in short.output
     app.config["VOTES_NOW"] = NOW + timedelta(days=7, hours=1)  # past the voting start
     runner.invoke(args=["tick"])
     shown = runner.invoke(args=["proposal", "show", pid]).output

@@ -8,6 +8,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from votes.i18n import _
+
 
 @click.command("doctor")
 @with_appcontext
@@ -20,7 +22,6 @@ def doctor() -> None:
         click.echo(check.line())
     failed = [c for c in checks if not c.ok]
     if failed:
-        click.echo(f"部署检查未通过：{len(failed)} 项问题 (deployment check failed: "
-                   f"{len(failed)} problem{'s' if len(failed) > 1 else ''})", err=True)
+        click.echo(_("部署检查未通过：%(n)s 项问题", n=len(failed)), err=True)
         sys.exit(1)
-    click.echo("部署检查通过 (deployment check passed)")
+    click.echo(_("部署检查通过"))

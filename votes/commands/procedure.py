@@ -8,6 +8,8 @@ import click
 
 from votes.commands import domain_errors
 from votes.commands.proposal import proposal_cli
+from votes.core.objection import DECISION_LABELS
+from votes.i18n import _
 
 
 def _evidence(path: str | None):
@@ -93,11 +95,13 @@ def objections(proposal):
     if end is not None:
         click.echo(f"异议期至 objection period ends {local_text(end)} (北京时间)")
     for o in rows(p):
-        click.echo(f"异议 objection #{o.seq} ({o.channel}) {o.text}")
+        click.echo(_("异议 第 %(n)s 条（%(channel)s）：%(text)s", n=o.seq, text=o.text,
+                     channel=_("网上") if o.channel == "online" else _("工作人员录入")))
         if o.answer_seq is not None:
-            click.echo(f"  答复 answer #{o.answer_seq} {o.decision}: {o.answer_text}")
+            click.echo("  " + _("答复 第 %(n)s 条（%(decision)s）：%(text)s", n=o.answer_seq,
+                                text=o.answer_text, decision=DECISION_LABELS.get(o.decision, o.decision)))
         else:
-            click.echo("  尚未答复 not answered yet")
+            click.echo("  " + _("尚未答复"))
 
 
 def procedure_lines(p) -> list[str]:
@@ -109,6 +113,6 @@ def procedure_lines(p) -> list[str]:
     lines = follow_lines(close.entry["body"].get("follow")) if close else []
     for s in entries_of(p, "result"):
         b = s.entry["body"]
-        lines.append(f"最终结果 Final result: {'通过 PASSED' if b['passed'] else '未通过 NOT PASSED'}"
-                     f" ({len(b['objections'])} objections)")
+        lines.append(_("最终结果：%(r)s（异议 %(n)s 件）", n=len(b["objections"]),
+                       r=_("通过") if b["passed"] else _("未通过")))
     return [x for x in lines if x]

@@ -7,6 +7,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from votes.commands import domain_errors
 from votes.core.numbers import format_area, format_yuan
+from votes.i18n import _
 
 proposal_cli = AppGroup("proposal", help="Draft, open, close and show proposals (表决事项).")
 ballots_cli = AppGroup("ballots", help="Enter paper and proxy ballots (纸质/委托表决票).")
@@ -77,7 +78,7 @@ def edit(proposal, docs, remove_docs, items, **changes):
     draft = dataclasses.replace(current, **given,
                                 documents=tuple(DocumentUpload.from_path(d) for d in docs))
     p = edit_draft(proposal, draft, remove_documents=tuple(remove_docs))
-    click.echo(f"已修改草稿 {p.id} (draft {p.id} edited)")
+    click.echo(_("已修改草稿 %(id)s", id=p.id))
 
 
 @proposal_cli.command("delete")
@@ -89,9 +90,9 @@ def delete(proposal, yes):
     from votes.services.proposal_drafts import delete_draft
 
     if not yes:
-        click.confirm(f"删除草稿 {proposal}？(delete draft {proposal}?)", abort=True)
+        click.confirm(_("删除草稿 %(id)s？", id=proposal), abort=True)
     delete_draft(proposal)
-    click.echo(f"已删除草稿 {proposal} (draft {proposal} deleted)")
+    click.echo(_("已删除草稿 %(id)s", id=proposal))
 
 
 @proposal_cli.command("withdraw")
@@ -100,10 +101,11 @@ def delete(proposal, yes):
 @domain_errors
 def withdraw(proposal, reason):
     """Withdraw a proposal in publicity (撤回): it ends without a vote or a result."""
-    from votes.services.lifecycle import STATE_ZH, withdraw as run
+    from votes.services.labels import state_label
+    from votes.services.lifecycle import withdraw as run
 
     p = run(proposal, reason)
-    click.echo(f"{p.id}: {STATE_ZH[p.state]} ({p.state})")
+    click.echo(f"{p.id}: {state_label(p.state)}")
 
 
 def _move(name: str, service: str, help_text: str):
@@ -112,9 +114,10 @@ def _move(name: str, service: str, help_text: str):
     @domain_errors
     def command(proposal: str) -> None:
         from votes.services import lifecycle
+        from votes.services.labels import state_label
 
         p = getattr(lifecycle, service)(proposal)
-        click.echo(f"{p.id}: {lifecycle.STATE_ZH[p.state]} ({p.state})")
+        click.echo(f"{p.id}: {state_label(p.state)}")
 
     return command
 
@@ -134,42 +137,50 @@ _move("publish-result", "publish_result", "Publish the result of a closed vote."
 def show(proposal: str, as_json: bool) -> None:
     """State, turnout and tally of a proposal."""
     from votes.services.figures import proposal_figures
-    from votes.services.lifecycle import STATE_ZH
+    from votes.services.labels import matter_label, scope_label, state_label, threshold_label
 
     f = proposal_figures(proposal)
     if as_json:
         click.echo(json.dumps(f.to_json(), ensure_ascii=False, sort_keys=True))
         return
     p, t = f.proposal, f.tally or f.turnout
-    click.echo(f"[{p.id}] {p.title}  ({p.community.code}, {p.matter}, {p.scope})")
-    click.echo(f"状态 State: {STATE_ZH[p.state]} ({p.state})   预算 Budget: {format_yuan(p.budget)} 元")
-    click.echo(f"总面积 Total area: {format_area(t.total_area)} m²   总人数 Headcount: {t.total_headcount}")
-    click.echo(f"参与 Participating: {format_area(t.participating_area)} m², {t.participating_headcount}")
+    click.echo(f"[{p.id}] {p.title}  ({p.community.code}, {matter_label(p.matter)}, "
+               f"{scope_label(p.scope)})")
+    click.echo(_("状态：%(state)s   预算：%(budget)s 元", state=state_label(p.state),
+                 budget=format_yuan(p.budget)))
+    click.echo(_("专有部分总面积：%(area)s m²   总人数：%(n)s", area=format_area(t.total_area),
+                 n=t.total_headcount))
+    click.echo(_("参与表决：%(area)s m²，%(n)s 人", area=format_area(t.participating_area),
+                 n=t.participating_headcount))
     _show_procedure(p)
     if f.tally is not None:
-        click.echo(f"同意 Agree: {format_area(t.agree_area)} m², {t.agree_headcount}")
+        click.echo(_("同意：%(area)s m²，%(n)s 人", area=format_area(t.agree_area),
+                     n=t.agree_headcount))
     if p.state == "draft":
         # Nothing is counted for a draft: no thresholds to miss yet.
-        click.echo("结果 Result: 草稿，尚未公示 draft, not published")
+        click.echo(_("结果：草稿，尚未公示"))
     else:
         final = p.state in ("closed", "published")
         for c in t.checks:
-            mark = "达到 met" if c.met else ("未达到 not met" if final else "尚未达到 not yet met")
-            click.echo(f"  {c.name}: {c.part}/{c.whole} {c.threshold} "
-                       f"需要 needed {c.needed} → {mark}")
-        quorum = "达到 met" if t.quorum_met else ("未达到 not met" if final else "尚未达到 not yet met")
+            mark = _("达到") if c.met else (_("未达到") if final else _("尚未达到"))
+            amount = (lambda v: f"{format_area(v)} m²") if "area" in c.name else str
+            click.echo("  " + _("%(name)s：%(part)s / %(whole)s，门槛 %(threshold)s，"
+                                "需要 %(needed)s → %(mark)s", name=threshold_label(c.name),
+                                part=amount(c.part), whole=amount(c.whole),
+                                threshold=str(c.threshold), needed=amount(c.needed), mark=mark))
+        quorum = _("达到") if t.quorum_met else (_("未达到") if final else _("尚未达到"))
         result = _result_text(p, t)
         if p.state == "voting":
-            result += "；各户意见在表决结束时公开 (choices are sealed until the close)"
-        click.echo(f"法定人数 Quorum: {quorum}   结果 Result: {result}")
+            result = _("%(result)s；各户意见在表决结束时公开", result=result)
+        click.echo(_("法定人数：%(quorum)s   结果：%(result)s", quorum=quorum, result=result))
     from votes.commands.procedure import procedure_lines
 
     for line in procedure_lines(p):
         click.echo(line)
     if p.state == "withdrawn" and p.withdraw_reason:
-        click.echo(f"撤回原因 Reason for withdrawal: {p.withdraw_reason}")
+        click.echo(_("撤回原因：%(reason)s", reason=p.withdraw_reason))
     if p.chain_head:
-        click.echo(f"链头 Chain head: {p.chain_head} ({p.chain_length} entries)")
+        click.echo(_("链头：%(head)s（%(n)s 条记录）", head=p.chain_head, n=p.chain_length))
 
 
 def _result_text(p, t) -> str:
@@ -177,20 +188,18 @@ def _result_text(p, t) -> str:
         from votes.services.procedure.outcome import outcome
 
         o = outcome(p)
-        text = "通过 PASSED" if o.result_passed else "未通过 NOT PASSED"
+        text = _("通过") if o.result_passed else _("未通过")
         if o.follow is not None:
-            text += f"（仅计选票 real ballots only: {'通过' if o.ballots_passed else '未通过'}）"
+            text += _("（仅计选票：%(r)s）", r=_("通过") if o.ballots_passed else _("未通过"))
         if o.preliminary:
-            when = "异议期中 open to objections" if o.period_open else \
-                "异议期已结束，待答复 period over, objections awaiting answers"
-            text = f"初步结果 preliminary: {text}，{when}"
+            text = _("初步结果：%(text)s，%(when)s", text=text,
+                     when=_("异议期中") if o.period_open else _("异议期已结束，待答复"))
         return text
-    from votes.services.lifecycle import STATE_EN, STATE_ZH
+    from votes.services.labels import state_label
 
-    return {"publicity": "公示中，尚未表决 in publicity, voting not started",
-            "voting": "表决中 voting in progress",
-            "withdrawn": "已撤回，无表决结果 withdrawn, no result"}.get(
-        p.state, f"{STATE_ZH[p.state]} {STATE_EN[p.state]}")
+    return {"publicity": _("公示中，尚未表决"),
+            "voting": _("表决中"),
+            "withdrawn": _("已撤回，无表决结果")}.get(p.state, state_label(p.state))
 
 
 @ballots_cli.command("import")
@@ -205,7 +214,7 @@ def ballots_import(proposal: str, file: str, evidence_dir: str | None) -> None:
     from votes.services.paper_ballots import import_paper_ballots
 
     ballots = import_paper_ballots(proposal, file, evidence_dir=evidence_dir)
-    click.echo(f"已录入 {len(ballots)} 张选票 (entered {len(ballots)} ballots)")
+    click.echo(_("已录入 %(n)s 张选票", n=len(ballots)))
     for b in ballots:
         click.echo(f"  #{b.seq} {b.receipt}")
 
@@ -283,7 +292,7 @@ def export(proposal: str, output: str) -> None:
     from votes.services.export import export_bundle
 
     head = export_bundle(proposal, output)
-    click.echo(f"已导出 {output}，链头 chain head {head}")
+    click.echo(_("已导出 %(file)s，链头 %(head)s", file=output, head=head))
 
 
 @click.command("tick")
@@ -291,14 +300,15 @@ def export(proposal: str, output: str) -> None:
 @domain_errors
 def tick() -> None:
     """Move every proposal whose time has come (run from cron; no scheduler needed)."""
+    from votes.services.labels import state_label
     from votes.services.lifecycle import tick as run_tick
     from votes.services.roll_upload import sweep_expired
 
     for proposal, before, after in run_tick():
-        click.echo(f"{proposal.id}: {before} → {after}")
+        click.echo(f"{proposal.id}: {state_label(before)} → {state_label(after)}")
     removed = sweep_expired()
     if removed:
-        click.echo(f"已删除 {removed} 个过期的名册预览 (removed {removed} expired roll previews)")
+        click.echo(_("已删除 %(n)s 个过期的名册预览", n=removed))
 
 
 @click.command("notices")
@@ -313,4 +323,4 @@ def notices(proposal: str, output: str) -> None:
     from votes.services.notices import notices_pdf
 
     Path(output).write_bytes(notices_pdf(proposal))
-    click.echo(f"已生成表决通知 {output} (notices written)")
+    click.echo(_("已生成表决通知 %(file)s", file=output))

@@ -5,6 +5,7 @@ from flask.cli import AppGroup
 
 from votes.commands import domain_errors
 from votes.core.numbers import format_area
+from votes.i18n import _
 
 community_cli = AppGroup("community", help="Register and list communities (小区).")
 roll_cli = AppGroup("roll", help="Import and inspect a community's owner roll (业主名册).")
@@ -19,7 +20,7 @@ def community_create(code: str, name: str, jurisdiction: str | None) -> None:
     from votes.services.communities import create_community
 
     community = create_community(code, name, jurisdiction)
-    click.echo(f"已创建小区 {community.code} {community.name} (community created)")
+    click.echo(_("已创建小区 %(code)s %(name)s", code=community.code, name=community.name))
 
 
 @community_cli.command("list")
@@ -49,13 +50,18 @@ def community_rules(code: str, matter: str, settings: tuple[str, ...]) -> None:
 
     pairs = parse_settings(settings)
     rules = set_rules(code, matter, pairs) if pairs else (get_community(code).rules or {})
+    from votes.services.labels import matter_label
+
     current = effective(Matter(matter), rules.get(matter))
-    click.echo(f"{code} {matter}: quorum {current.quorum_area} area, "
-               f"{current.quorum_headcount} headcount; approval {current.approval_area} area, "
-               f"{current.approval_headcount} headcount of {current.approval_base}; "
-               f"publicity at least {rules.get('publicity_days', 7)} days; "
-               f"objection period {rules.get('objection_days', 0)} days; "
-               f"follow the majority (从多) {rules.get('follow_majority', 'off')}")
+    base = _("全体业主") if current.approval_base == "total" else _("参与表决的业主")
+    click.echo(_("%(code)s %(matter)s：参与表决须专有面积 %(qa)s、人数 %(qh)s；同意须%(base)s"
+                 "专有面积 %(aa)s、人数 %(ah)s；公示期至少 %(days)s 天", code=code,
+                 matter=matter_label(matter), qa=str(current.quorum_area),
+                 qh=str(current.quorum_headcount), base=base, aa=str(current.approval_area),
+                 ah=str(current.approval_headcount), days=rules.get("publicity_days", 7)))
+    click.echo(_("异议期 %(days)s 天；从多：%(mode)s", days=rules.get("objection_days", 0),
+                 mode={"off": _("不采用"), "quorum": _("只计入参与"),
+                       "full": _("计入参与并随多数意见")}.get(rules.get("follow_majority", "off"))))
     click.echo(procedure_summary(Procedure.from_rules(rules)))
 
 
@@ -86,10 +92,9 @@ def roll_import(community_code: str, replace: bool, file: str) -> None:
     from votes.services.roll_import import import_roll
 
     result = import_roll(community_code, file, replace=replace)
-    verb = "已替换" if result.replaced else "已导入"
-    click.echo(f"{verb}业主名册：{result.units} 套房屋，{result.owners} 位业主 "
-               f"({'replaced' if result.replaced else 'imported'} {result.units} units, "
-               f"{result.owners} owners)")
+    text = _("已替换业主名册：%(units)s 套房屋，%(owners)s 位业主") if result.replaced \
+        else _("已导入业主名册：%(units)s 套房屋，%(owners)s 位业主")
+    click.echo(text % {"units": result.units, "owners": result.owners})
 
 
 @roll_cli.command("show")
@@ -102,16 +107,18 @@ def roll_show(community_code: str, list_units: bool) -> None:
     from votes.services.roll import roll_summary, unit_lines
 
     s = roll_summary(community_code)
-    click.echo(f"小区 Community: {s.community.code} {s.community.name}")
-    click.echo(f"房屋 Units: {s.units}")
-    click.echo(f"专有部分总面积 Total area: {format_area(s.total_area)} m²")
-    click.echo(f"业主人数 Voters (headcount): {s.headcount}")
-    click.echo(f"业主 Owners on the roll: {s.owners}")
-    click.echo(f"开发建设单位房屋 Developer units (one voter together): {s.developer_units}")
-    click.echo("面积依据 Area basis:")
+    from votes.services.labels import basis_label
+
+    click.echo(_("小区：%(code)s %(name)s", code=s.community.code, name=s.community.name))
+    click.echo(_("房屋：%(n)s 套", n=s.units))
+    click.echo(_("专有部分总面积：%(area)s m²", area=format_area(s.total_area)))
+    click.echo(_("业主人数（表决人数）：%(n)s", n=s.headcount))
+    click.echo(_("名册上的业主：%(n)s", n=s.owners))
+    click.echo(_("开发建设单位的房屋（合计为一位业主）：%(n)s 套", n=s.developer_units))
+    click.echo(_("面积依据："))
     for basis, count in s.by_basis.items():
-        click.echo(f"  {basis.label_zh} {basis.value}: {count}")
+        click.echo("  " + _("%(label)s：%(n)s", label=basis_label(basis.value), n=count))
     if list_units:
-        click.echo("房屋 Unit\t面积 Area m²\t依据 Basis\t业主人 Voter\t业主 Owners")
+        click.echo("\t".join((_("房屋"), _("面积（m²）"), _("面积依据"), _("表决人"), _("业主"))))
         for line in unit_lines(s.community):
             click.echo("\t".join(line))

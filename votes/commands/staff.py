@@ -4,6 +4,7 @@ import click
 from flask.cli import AppGroup
 
 from votes.commands import domain_errors
+from votes.i18n import _
 
 users_cli = AppGroup("users", help="Staff accounts (工作人员账号).")
 
@@ -23,7 +24,9 @@ def create(login, role, name, communities, jurisdiction, password):
 
     user = create_user(login, password, role, name=name, communities=tuple(communities),
                        jurisdiction=jurisdiction)
-    click.echo(f"已创建账号 {user.login} ({user.role}) (account created)")
+    from votes.services.labels import role_label
+
+    click.echo(_("已创建账号 %(login)s（%(role)s）", login=user.login, role=role_label(user.role)))
 
 
 @users_cli.command("list")

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import click
 
+from votes.i18n import _
+
 KEY_HELP = "the witness's private key file (PEM; made by `votes witness keygen`)"
 DB_HELP = "the witness's own SQLite database file (created if missing)"
 
@@ -29,9 +31,10 @@ def _load_key(path: str):
     try:
         key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
     except (OSError, ValueError, TypeError) as exc:
-        raise click.ClickException(f"无法读取见证人密钥 cannot read witness key {path}: {exc}")
+        raise click.ClickException(_("无法读取见证人密钥 %(path)s：%(problem)s", path=path,
+                                                   problem=str(exc)))
     if not isinstance(key, Ed25519PrivateKey):
-        raise click.ClickException(f"{path} 不是 Ed25519 私钥 (not an Ed25519 private key)")
+        raise click.ClickException(_("%(path)s 不是 Ed25519 私钥", path=path))
     return key
 
 
@@ -52,7 +55,7 @@ def keygen(key_path: str) -> None:
 
     path = Path(key_path)
     if path.exists():
-        raise click.ClickException(f"{path} 已存在，不覆盖 (exists; not overwritten)")
+        raise click.ClickException(_("%(path)s 已存在，不覆盖", path=str(path)))
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
@@ -150,11 +153,11 @@ def forks(db_path: str, as_json: bool) -> None:
                               ensure_ascii=False, indent=2))
         return
     if not records:
-        click.echo("未发现分叉 (no fork seen)")
+        click.echo(_("未发现分叉"))
     for f in records:
         click.echo(f"{f.time} {f.proposal} at {f.app}: {f.reason}")
-        click.echo(f"  cosigned 已会签: {f.old_line.decode('utf-8')[:160]}")
-        click.echo(f"  served   被替换: {f.new_line.decode('utf-8')[:160]}")
+        click.echo("  " + _("已会签：%(line)s", line=f.old_line.decode("utf-8")[:160]))
+        click.echo("  " + _("被替换：%(line)s", line=f.new_line.decode("utf-8")[:160]))
 
 
 def _read_store(db_path: str, read):
@@ -162,7 +165,7 @@ def _read_store(db_path: str, read):
     from votes.witness.store import Store
 
     if not Path(db_path).exists():
-        raise click.ClickException(f"{db_path} 不存在 (no such witness database)")
+        raise click.ClickException(_("见证人数据库 %(path)s 不存在", path=db_path))
     store = Store(db_path)
     try:
         return read(store)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterable, Mapping
 
+from votes.core.refusal import Refusal, _
 from votes.core.roll import AreaBasis, Scope, UnitRecord
 
 DEVELOPER_KEY = "v-developer"
@@ -94,7 +95,7 @@ def electorate(units: Iterable[UnitRecord], scope: Scope) -> Electorate:
     key_of = {}
     for u in selected:
         if not u.owner_keys and not u.developer:
-            raise ValueError(f"房屋 {u.label} 没有业主 (unit {u.label} has no owner)")
+            raise Refusal(_("房屋 %(unit)s 没有业主"), unit=u.label)
         key_of[u.unit_id] = DEVELOPER_KEY if u.developer else voter_key(u.owner_keys)
     return _build(selected, key_of, {u.unit_id: u.developer for u in selected})
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from votes.core.refusal import Refusal, _
+
 _DECIMAL = re.compile(r"^([0-9]+)(?:\.([0-9]{1,2}))?$", re.ASCII)
 
 # Far below the database's 64-bit integers even when tens of thousands are added up:
@@ -30,11 +32,9 @@ def parse_area(text: str) -> int:
     ValueError otherwise."""
     value = _parse_2dp(str(text))
     if value is None or value <= 0:
-        raise ValueError("面积必须是大于0且最多两位小数的数字 "
-                         "(area must be a positive number with at most 2 decimals)")
+        raise Refusal(_("面积必须是大于0且最多两位小数的数字"))
     if value > MAX_AREA:
-        raise ValueError(f"面积超过上限 {format_area(MAX_AREA)} m² "
-                         f"(area is larger than {format_area(MAX_AREA)} m²)")
+        raise Refusal(_("面积超过上限 %(limit)s m²"), limit=format_area(MAX_AREA))
     return value
 
 
@@ -43,11 +43,9 @@ def parse_yuan(text: str) -> int:
     into fen; ValueError otherwise."""
     value = _parse_2dp(str(text).replace(",", "").replace("，", ""))
     if value is None:
-        raise ValueError("金额必须是不小于0且最多两位小数的数字 "
-                         "(amount must be a non-negative number with at most 2 decimals)")
+        raise Refusal(_("金额必须是不小于0且最多两位小数的数字"))
     if value > MAX_YUAN:
-        raise ValueError(f"金额超过上限 {format_yuan(MAX_YUAN)} 元 "
-                         f"(amount is larger than {format_yuan(MAX_YUAN)} yuan)")
+        raise Refusal(_("金额超过上限 %(limit)s 元"), limit=format_yuan(MAX_YUAN))
     return value
 
 
@@ -63,7 +61,15 @@ def format_area(centi: int) -> str:
 
 
 def format_yuan(fen: int) -> str:
-    """Fen as yuan with 2 decimals: 35600000 -> "356000.00"."""
+    """Fen as yuan with thousands separators and 2 decimals: 35600000 -> "356,000.00"
+    (parse_yuan reads it back)."""
+    sign = "-" if fen < 0 else ""
+    return f"{sign}{abs(fen) // 100:,}.{abs(fen) % 100:02d}"
+
+
+def format_yuan_plain(fen: int) -> str:
+    """Fen as yuan with 2 decimals and no separators, for CSV cells a spreadsheet reads as
+    numbers: 35600000 -> "356000.00"."""
     return _format_2dp(fen)
 
 

@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from votes.core.labels import Labelled
+from votes.core.refusal import Refusal, _
 
 
 class AreaBasis(Labelled):
@@ -203,16 +204,14 @@ class Scope:
         kind, sep, rest = raw.partition(":")
         values = tuple(v.strip() for v in rest.split(",") if v.strip())
         if not sep or kind not in SCOPE_KINDS[1:] or not values:
-            raise ValueError(
-                f"表决范围 '{text}' 无效，应为 all、building:3,5、entrance:3-1 或 unit:3-1-1502 "
-                f"(scope must be all, building:..., entrance:... or unit:...)")
+            raise Refusal(_("表决范围“%(scope)s”无效，应为 all、building:3,5、entrance:3-1 "
+                            "或 unit:3-1-1502"), scope=text)
         if kind == "building":
             values = tuple(normalise_building(v) for v in values)
         elif kind == "entrance":
             for v in values:
                 if "-" not in v:
-                    raise ValueError(f"单元范围 '{v}' 应写作 楼栋-单元，例如 3-1 "
-                                     "(entrance scope must be building-entrance)")
+                    raise Refusal(_("单元范围“%(value)s”应写作 楼栋-单元，例如 3-1"), value=v)
             values = tuple(f"{normalise_building(b)}-{normalise_entrance(e)}"
                            for b, e in (v.split("-", 1) for v in values))
         return cls(kind, values)

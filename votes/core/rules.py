@@ -8,6 +8,8 @@ from enum import Enum
 from fractions import Fraction
 from typing import Mapping
 
+from votes.core.refusal import Refusal, Term, _
+
 
 @dataclass(frozen=True)
 class Threshold:
@@ -61,7 +63,7 @@ class Threshold:
         """'>1/2', '>=2/3' or '≥3/4'."""
         match = re.fullmatch(r"\s*(>=|≥|>)\s*(\d+)\s*/\s*(\d+)\s*", text)
         if not match:
-            raise ValueError(f"门槛 '{text}' 无效，例如 >=2/3 或 >1/2 (threshold like >=2/3)")
+            raise Refusal(_("门槛“%(text)s”无效，例如 >=2/3 或 >1/2"), text=text)
         op, num, den = match.groups()
         return cls(int(num), int(den), op != ">")
 
@@ -125,6 +127,10 @@ def default_rules(matter: Matter) -> Rules:
     return Rules(matter, QUORUM, QUORUM, approval, approval)
 
 
+_THRESHOLD_WORDS = {"quorum_area": _("参与表决专有面积"), "quorum_headcount": _("参与表决人数"),
+                    "approval_area": _("同意的专有面积"), "approval_headcount": _("同意的人数")}
+
+
 def community_rules(matter: Matter, overrides: Mapping | None = None) -> Rules:
     """The legal defaults made stricter by a community's rules; looser ones are refused."""
     base = default_rules(matter)
@@ -137,13 +143,13 @@ def community_rules(matter: Matter, overrides: Mapping | None = None) -> Rules:
                 raise ValueError(f"approval_base must be one of {', '.join(APPROVAL_BASES)}")
             continue
         if name not in values:
-            raise ValueError(f"未知的议事规则项 {name} (unknown rule {name})")
+            raise Refusal(_("未知的议事规则项 %(name)s"), name=name)
+        said = Term(_THRESHOLD_WORDS[name])
         wanted = raw if isinstance(raw, Threshold) else Threshold.parse(str(raw))
         legal = getattr(base, name)
         if not wanted.at_least_as_strict_as(legal):
-            raise ValueError(
-                f"议事规则的 {name} 门槛 {wanted} 低于法定的 {legal}，不能放宽 "
-                f"({name} {wanted} is looser than the legal minimum {legal})")
+            raise Refusal(_("议事规则的 %(name)s 门槛 %(wanted)s 低于法定的 %(legal)s，不能放宽"),
+                          name=said, wanted=str(wanted), legal=str(legal))
         values[name] = wanted
     return Rules(matter, **values,
                  approval_base=overrides.get("approval_base", base.approval_base))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from votes.core.identity import mask_phone
 from votes.core.roll import unit_key
 from votes.extensions import db
+from votes.i18n import _, lazy
 from votes.models import FrozenUnit, FrozenVoter, LobbyFailure, Proposal, VoterAccess
 from votes.services import clock, lobby, privacy
 from votes.services.bulk import insert_rows
@@ -101,9 +102,8 @@ def public_base_url() -> str:
         return base
     if has_request_context():
         return request.host_url.rstrip("/")
-    raise DomainError("未设置 VOTES_BASE_URL：通知和海报上的网址须是业主能打开的本系统地址，"
-                      "例如 VOTES_BASE_URL=https://vote.example.cn "
-                      "(set VOTES_BASE_URL to the public address of this deployment)")
+    raise DomainError(_("未设置 VOTES_BASE_URL：通知和海报上的网址须是业主能打开的本系统地址，"
+                        "例如 VOTES_BASE_URL=https://vote.example.cn"))
 
 
 def voter_link(proposal: Proposal, access: VoterAccess) -> str:
@@ -130,7 +130,7 @@ def link_access(token: str) -> VoterAccess | None:
 def resolve_link(token: str) -> tuple[Proposal, VoterAccess]:
     access = db.session.scalar(select(VoterAccess).where(VoterAccess.token_hash == _hash(token)))
     if access is None:
-        raise DeadEnd("invalid", "链接无效 (this link is not valid)")
+        raise DeadEnd("invalid", _("链接无效"))
     proposal = db.session.get(Proposal, access.proposal_id)
     check_open(proposal)
     check_unlocked(access, proposal)
@@ -143,18 +143,18 @@ def check_open(proposal: Proposal) -> None:
     proposal = refresh(proposal)
     now = clock.now()
     if proposal.state == "withdrawn":
-        raise DeadEnd("withdrawn", "本事项已撤回，不再表决 (this proposal was withdrawn)",
+        raise DeadEnd("withdrawn", _("本事项已撤回，不再表决"),
                       proposal)
     if proposal.state in ("draft", "publicity") or now < proposal.voting_start:
-        raise DeadEnd("not_open", "表决尚未开始 (voting has not opened yet)", proposal)
+        raise DeadEnd("not_open", _("表决尚未开始"), proposal)
     if proposal.state != "voting" or now >= proposal.voting_end:
-        raise DeadEnd("closed", "表决已结束，链接已失效 (voting is closed; the link has expired)",
+        raise DeadEnd("closed", _("表决已结束，链接已失效"),
                       proposal)
 
 
 def check_unlocked(access: VoterAccess, proposal: Proposal) -> None:
     if access.locked_until and access.locked_until > clock.now():
-        raise DeadEnd("locked", "验证失败次数过多，链接已暂时锁定 (too many failed attempts)",
+        raise DeadEnd("locked", _("验证失败次数过多，链接已暂时锁定"),
                       proposal, access.locked_until)
 
 
@@ -172,7 +172,7 @@ def find_by_unit(proposal: Proposal, building: str, entrance: str, room: str) ->
         # The link's lockout is not checked here: it belongs to the link. The lobby
         # has its own throttle, applied to each answer (verify_second_factor).
         return access
-    raise DeadEnd("not_in_scope", "该房屋不在本次表决范围内 (this unit is not in this vote)",
+    raise DeadEnd("not_in_scope", _("该房屋不在本次表决范围内"),
                   proposal)
 
 
@@ -207,11 +207,9 @@ def _methods_of(owners: list[dict]) -> Methods:
                    sms=any(o.get("phone") for o in owners))
 
 
-NOT_FOR_COMPANIES = (
+NOT_FOR_COMPANIES = lazy(
     "单位和开发建设单位的统一社会信用代码是公开的，不能用其后6位验证身份。请输入表决通知上印的"
-    "单位验证码，或用名册登记的联系电话接收短信验证码；也可以向业主委员会申请纸质表决票或委托表决 "
-    "(companies and the developer cannot verify with their public credit code: use the code "
-    "printed on your notice, an SMS code, or a paper/proxy ballot from the committee)")
+    "单位验证码，或用名册登记的联系电话接收短信验证码；也可以向业主委员会申请纸质表决票或委托表决")
 
 
 class NoPendingAccess(Exception):
@@ -310,15 +308,13 @@ def send_code(access_id: int, *, via_lobby: bool = False) -> str:
             check_unlocked(access, proposal)
         numbers = phones(proposal, access.voter_key)
         if not numbers:
-            raise DomainError("名册中没有该房屋业主的手机号，请使用其他方式验证 "
-                              "(no phone on the roll for this unit)")
+            raise DomainError(_("名册中没有该房屋业主的手机号，请使用其他方式验证"))
         if access.sms_window_start is None or access.sms_window_start <= now - SMS_WINDOW:
             access.sms_window_start, access.sms_sent = now, 0
         if access.sms_sent >= (LOBBY_SMS if via_lobby else SMS_PER_HOUR):
-            raise DomainError(
-                f"验证码发送太频繁，请于 {clock.local_text(access.sms_window_start + SMS_WINDOW)}"
-                "（北京时间）后再试，或使用其他方式验证 (too many SMS codes for this unit this "
-                "hour)")
+            raise DomainError(_(
+                "验证码发送太频繁，请于 %(time)s（北京时间）后再试，或使用其他方式验证",
+                time=clock.local_text(access.sms_window_start + SMS_WINDOW)))
         access.sms_sent += 1
         code = f"{secrets.randbelow(10 ** 6):06d}"
         access.otp_hash = _otp_hash(access, code)

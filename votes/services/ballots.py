@@ -58,11 +58,9 @@ class BallotRequest:
 class AlreadyVoted(DomainError):
     def __init__(self, ballot: Ballot, max_changes: int):
         if max_changes:
-            text = ("您已修改过一次表决意见，不能再次修改 "
-                    "(this voter has already used the one allowed change)")
+            text = _("您已修改过一次表决意见，不能再次修改")
         else:
-            text = ("该业主已经表决，首次提交的表决为最终结果 "
-                    "(this voter has already voted; the first ballot is final)")
+            text = _("该业主已经表决，首次提交的表决为最终结果")
         super().__init__(text)
         self.ballot = ballot
 
@@ -70,9 +68,9 @@ class AlreadyVoted(DomainError):
 def voting_problem(proposal: Proposal, now: datetime) -> str | None:
     """Why no ballot can be accepted now, or None."""
     if proposal.state in ("draft", "publicity") or now < proposal.voting_start:
-        return "表决尚未开始 (voting has not opened)"
+        return _("表决尚未开始")
     if proposal.state != "voting" or now >= proposal.voting_end:
-        return "表决已结束 (voting is closed)"
+        return _("表决已结束")
     return None
 
 
@@ -81,9 +79,8 @@ class StaffOverride(DomainError):
 
     def __init__(self, ballot: Ballot):
         super().__init__(
-            f"该业主已于网上亲自表决（第 {ballot.seq} 条记录），纸质或委托选票不能取代业主本人的"
-            f"网上表决 (the owner voted online themselves, entry #{ballot.seq}; a paper or proxy "
-            f"ballot cannot supersede it)")
+            _("该业主已于网上亲自表决（第 %(seq)s 条记录），纸质或委托选票不能取代业主本人的"
+              "网上表决", seq=ballot.seq))
         self.ballot = ballot
 
 
@@ -313,7 +310,7 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
             prepared = []
             for req in requests:
                 if req.voter_key not in units:
-                    raise DomainError("该房屋不在本次表决范围内 (not in this vote's scope)")
+                    raise DomainError(_("该房屋不在本次表决范围内"))
                 prepared.append(_prepare(session, proposal, req, units[req.voter_key],
                                          latest.get(req.voter_key)))
             if pg_append.applies(session, len(prepared), actor, requests[0].evidence):
@@ -342,8 +339,7 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
         if not isinstance(exc, IntegrityError) and not pg_append.is_duplicate(exc):
             raise
         # A concurrent request for the same voter won the race; the database refused ours.
-        raise DomainError("该业主的表决已被受理，请勿重复提交 "
-                          "(a ballot for this voter was just accepted)") from None
+        raise DomainError(_("该业主的表决已被受理，请勿重复提交")) from None
     return accepted
 
 

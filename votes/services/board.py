@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from votes.core.tally import Tally, Turnout
 from votes.extensions import db
+from votes.i18n import _
 from votes.models import Proposal
 from votes.services.figures import proposal_figures
 from votes.services.owner_pages import ReceiptLookup, lookup_receipt, proposal_by_uid
@@ -36,7 +37,7 @@ def board_view(uid: str, receipt: str = "") -> BoardView:
     if proposal.state == "draft":
         from votes.services.errors import NotFound
 
-        raise NotFound("没有这个表决事项 (no such proposal)")
+        raise NotFound(_("没有这个表决事项"))
     figures = proposal_figures(str(proposal.id))
     lookup = lookup_receipt(proposal, receipt) if receipt.strip() else None
     from votes.services.witness import latest_cosignatures

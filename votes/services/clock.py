@@ -19,14 +19,14 @@ def parse_iso(text: str, what: str) -> datetime:
     """Parse an ISO 8601 time; without an offset it is Beijing time (what people type)."""
     from zoneinfo import ZoneInfo
 
+    from votes.i18n import _
     from votes.services.errors import DomainError
 
     try:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise DomainError(
-            f"{what} '{text}' 不是有效时间，例如 2026-12-01T09:00 "
-            f"({what} is not an ISO time, e.g. 2026-12-01T09:00)") from None
+        raise DomainError(_("%(what)s“%(text)s”不是有效时间，例如 2026-12-01T09:00",
+                            what=what, text=text)) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
     # Chain times are whole seconds; keep stored times equal to what the chain binds.

@@ -9,6 +9,7 @@ from votes.core.counting import electorate
 from votes.core.numbers import format_area, parse_yuan
 from votes.core.local_rules import Procedure
 from votes.core.roll import Scope, natural_key
+from votes.i18n import _
 from votes.core.rules import Rules
 from votes.core.tally import Tally, Turnout
 from votes.models import Community, Proposal
@@ -72,7 +73,7 @@ def scope_preview(community: Community, scope_text: str, budget_text: str) -> Sc
         units = load_units(community)
         e = electorate([unit_record(u) for u in units], scope)
         if not e.units:
-            return ScopePreview("该范围内没有房屋 (no units in this scope)")
+            return ScopePreview(_("该范围内没有房屋"))
         labels = {str(u.id): u for u in units}
         shares = tuple((labels[s.unit_id], s) for s in apportion(budget, e.units))
     except ValueError as exc:

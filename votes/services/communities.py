@@ -23,17 +23,14 @@ def create_community(code: str, name: str, jurisdiction: str | None = None,
     code = code.strip()
     name = name.strip()
     if not _CODE.match(code):
-        raise DomainError(
-            f"小区编码 '{code}' 无效：只能包含字母、数字、-、_ 和 . "
-            "(community code may only contain letters, digits, -, _ and .)"
-        )
+        raise DomainError(_("小区编码“%(code)s”无效：只能包含字母、数字、-、_ 和 .", code=code))
     if not name:
-        raise DomainError("小区名称不能为空 (community name must not be empty)")
+        raise DomainError(_("小区名称不能为空"))
     if len(name) > 200 or len(code) > 64:
-        raise DomainError("小区名称或编码过长 (community name or code is too long)")
+        raise DomainError(_("小区名称或编码过长"))
     with unit_of_work() as session:
         if session.scalar(select(Community).where(Community.code == code)):
-            raise DomainError(f"小区编码 {code} 已存在 (community {code} already exists)")
+            raise DomainError(_("小区编码 %(code)s 已存在", code=code))
         community = Community(code=code, name=name, jurisdiction=(jurisdiction or None), rules={})
         session.add(community)
         session.flush()
@@ -45,7 +42,7 @@ def create_community(code: str, name: str, jurisdiction: str | None = None,
 def get_community(code: str) -> Community:
     community = db.session.scalar(select(Community).where(Community.code == code))
     if community is None:
-        raise NotFound(f"没有编码为 {code} 的小区 (no community with code {code})")
+        raise NotFound(_("没有编码为 %(code)s 的小区", code=code))
     return community
 
 
@@ -64,7 +61,7 @@ def set_rules(code: str, matter: str, settings: dict[str, str], actor: str = "cl
     try:
         matter_value = Matter(matter).value
     except ValueError:
-        raise DomainError(f"表决事项类型 '{matter}' 无效 (unknown matter)") from None
+        raise DomainError(_("表决事项类型“%(matter)s”无效", matter=matter)) from None
     rules = dict(community.rules or {})
     rules.update(_procedure_settings(settings))
     thresholds = {k: v for k, v in settings.items()
@@ -80,7 +77,7 @@ def set_rules(code: str, matter: str, settings: dict[str, str], actor: str = "cl
     if "publicity_days" in settings:
         days = settings["publicity_days"]
         if not str(days).isdigit() or int(days) < 7:
-            raise DomainError("公示期不能少于 7 天 (publicity_days must be at least 7)")
+            raise DomainError(_("公示期不能少于 7 天"))
         rules["publicity_days"] = int(days)
     rules.update(procedure_settings(settings))
     with unit_of_work() as session:
@@ -169,7 +166,7 @@ def parse_settings(items) -> dict[str, str]:
             continue
         name, sep, value = item.partition("=")
         if not sep:
-            raise DomainError(f"'{item}' 应写作 NAME=VALUE (use NAME=VALUE)")
+            raise DomainError(_("“%(item)s”应写作 名称=值", item=item))
         pairs[name.strip()] = value.strip()
     return pairs
 

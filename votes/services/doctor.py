@@ -18,12 +18,17 @@ DEFAULT_BASE_URLS = ("http://127.0.0.1:5000", "http://localhost:5000", "")
 
 @dataclass(frozen=True)
 class Check:
+    """One finding in both languages (an operator's report, written here rather than in the
+    catalogue: the English names settings and commands the Chinese only mentions)."""
+
     ok: bool
     zh: str
     en: str
 
     def line(self) -> str:
-        return f"{'✓' if self.ok else '✗'} {self.zh} ({self.en})"
+        from votes.i18n import language
+
+        return f"{'✓' if self.ok else '✗'} {self.en if language() == 'en' else self.zh}"
 
 
 def _production(app: Flask) -> bool:
@@ -188,7 +193,8 @@ def _transport(app: Flask) -> list[Check]:
 
 def _sms(app: Flask) -> Check:
     if _production(app) and app.config.get("SMS_SENDER", "log") == "log":
-        return Check(False, "短信发送方式仍是 \"log\"（验证码只写进日志文件），生产环境须接入短信网关",
+        return Check(False, "短信发送方式（SMS_SENDER）仍是 \"log\"（验证码只写进日志文件），"
+                            "生产环境须接入短信网关",
                      "SMS_SENDER is \"log\" (codes go to a file): production needs an SMS gateway")
     if app.config.get("SMS_SENDER", "log") == "log":
         return Check(True, "短信写入日志文件（仅限单机演示）", "SMS codes logged to a file (demo only)")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 
 from votes.services.errors import DomainError
+from votes.i18n import _
 
 # The magic number at offset 0 decides. Anything that only *contains* one (HTML with a
 # PDF header further down, an SVG, a script renamed .pdf) does not match.
@@ -64,9 +65,8 @@ def accept(name: str, content: bytes) -> AcceptedDocument:
     """Check an upload: only PDF, JPEG and PNG files, recognised by their bytes."""
     media_type = sniff(content)
     if media_type is None:
-        raise DomainError(
-            f"文件 {_clean(name)} 不是允许的类型：只能上传 {ALLOWED_TEXT} 文件 "
-            f"(document type not allowed: upload PDF, JPEG or PNG files only)")
+        raise DomainError(_("文件 %(name)s 不是允许的类型：只能上传 %(allowed)s 文件",
+                            name=_clean(name), allowed=ALLOWED_TEXT))
     return AcceptedDocument(safe_name(name, media_type), media_type, content)
 
 

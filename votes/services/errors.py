@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from votes.i18n import _, lazy
 
-INVALID_INPUT = ("输入的内容过长或含有无效字符，未保存任何内容 "
-                 "(input too long or with invalid characters; nothing was saved)")
+
+INVALID_INPUT = lazy("输入的内容过长或含有无效字符，未保存任何内容")
 
 
 class DomainError(Exception):
@@ -10,7 +11,7 @@ class DomainError(Exception):
 
     def __init__(self, message: str, *, problems: list["Problem"] | None = None):
         super().__init__(message)
-        self.message = message
+        self.message = str(message)  # a lazy translation is resolved here
         self.problems = problems or []
 
     def __str__(self) -> str:
@@ -33,7 +34,7 @@ class Problem:
     def __str__(self) -> str:
         if self.row is None:
             return f"  - {self.message}"
-        return f"  - 第 {self.row} 行 (row {self.row}): {self.message}"
+        return "  - " + _("第 %(row)s 行：%(message)s", row=self.row, message=self.message)
 
     def __repr__(self) -> str:
         return f"Problem({self.row!r}, {self.message!r})"

@@ -8,6 +8,7 @@ from votes.core.bundle import write_bundle
 from votes.core.canonical import format_time
 from votes.services import audit, clock, keys
 from votes.services.errors import DomainError
+from votes.i18n import _
 from votes.services.lifecycle import get_proposal, refresh
 from votes.services.tx import unit_of_work
 from votes.services.records import chain_entries, proposal_record, roll_record
@@ -25,12 +26,12 @@ def export_bundle(proposal_ref: str, target, actor: str = "cli") -> str:
     """Write the bundle to a path or binary file; return the chain head it carries."""
     proposal = refresh(get_proposal(proposal_ref))
     if proposal.state in ("draft", "publicity", "withdrawn"):
-        raise DomainError("表决尚未开始，还没有可导出的记录 (voting has not opened: nothing to export)")
+        raise DomainError(_("表决尚未开始，还没有可导出的记录"))
     key_id, private_key = keys.signing_key()
     if isinstance(target, (str, Path)):
         target = Path(target)
         if target.parent and not target.parent.exists():
-            raise DomainError(f"目录不存在 {target.parent} (directory does not exist)")
+            raise DomainError(_("目录不存在 %(dir)s", dir=str(target.parent)))
     head = write_bundle(target, proposal=proposal_record(proposal), roll=roll_record(proposal),
                         chain=chain_entries(proposal), private_key=private_key,
                         keyring=keys.keyring(), created_at=format_time(_created_at(proposal)),

@@ -20,6 +20,7 @@ from votes.core.cells import safe_row
 from votes.core.identity import mask_name, mask_phone
 from votes.core.roll import OwnerKind
 from votes.extensions import db
+from votes.i18n import _
 from votes.models import Ballot, FrozenUnit, FrozenVoter, Proposal, Visit, VoterAccess
 from votes.services import audit, clock, privacy
 from votes.services.errors import DomainError
@@ -88,11 +89,11 @@ def non_voters(proposal: Proposal) -> dict[str, list[NonVoter]]:
 def record_visit(proposal: Proposal, voter_key: str, outcome: str, note: str,
                  actor: str) -> Visit:
     if outcome not in OUTCOMES:
-        raise DomainError("请选择走访结果 (choose a visit outcome)")
+        raise DomainError(_("请选择走访结果"))
     known = db.session.scalar(select(FrozenVoter.id).where(
         FrozenVoter.proposal_id == proposal.id, FrozenVoter.voter_key == voter_key))
     if known is None:
-        raise DomainError("该业主不在本次表决范围内 (not a voter of this proposal)")
+        raise DomainError(_("该业主不在本次表决范围内"))
     with unit_of_work() as session:
         visit = Visit(proposal_id=proposal.id, voter_key=voter_key, outcome=outcome,
                       note=note.strip()[:500], recorded_by=actor, time=clock.now())

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 
 from votes.core import signing
 from votes.extensions import db
+from votes.i18n import _
 from votes.models import ServerKey
 from votes.services import audit
 from votes.services.errors import DomainError
@@ -92,12 +93,11 @@ def _load(key_id: str) -> Ed25519PrivateKey:
     path = _key_dir() / f"{key_id.replace(':', '_')}.pem"
     if not path.exists():
         raise DomainError(
-            f"找不到签名私钥 {key_id}（签名密钥目录 {_key_dir()}）"
-            f"(private key file missing; see KEYS_DIR)")
+            _("找不到签名私钥 %(key)s，请系统管理员运行 votes doctor 检查", key=key_id))
     try:
         return signing.decrypt_private_key(path.read_bytes(), _passphrase())
     except ValueError:
-        raise DomainError("签名私钥口令错误 (wrong KEY_PASSPHRASE for the signing key)") from None
+        raise DomainError(_("签名私钥无法解密，请系统管理员运行 votes doctor 检查")) from None
 
 
 def keyring() -> signing.KeyRing:

@@ -17,6 +17,7 @@ from votes.core.canonical import parse_time
 from votes.core.apportion import apportion
 from votes.core.roll import Scope, unit_key
 from votes.extensions import db
+from votes.i18n import _
 from votes.models import Ballot, FrozenUnit, FrozenVoter, Proposal
 from votes.models.base import MAX_ID
 from votes.services import audit, clock, privacy
@@ -44,7 +45,7 @@ def get_proposal(proposal_ref: str | int) -> Proposal:
         query = select(Proposal).where((Proposal.id == int(ref)) | (Proposal.uid == ref))
     proposal = db.session.scalar(query)
     if proposal is None:
-        raise NotFound(f"没有编号为 {ref} 的表决事项 (no proposal {ref})")
+        raise NotFound(_("没有编号为 %(ref)s 的表决事项", ref=ref))
     return proposal
 
 
@@ -58,7 +59,7 @@ def _freeze(session: Session, proposal: Proposal, when: datetime) -> None:
     scope = Scope.parse(proposal.scope)
     e = electorate(records, scope)
     if not e.units:
-        raise DomainError(f"表决范围 {scope} 内没有房屋 (no units in scope)")
+        raise DomainError(_("表决范围 %(scope)s 内没有房屋", scope=str(scope)))
     shares = {s.unit_id: s.amount
               for s in apportion(proposal.budget, e.units, presorted=True)}
     proposal_id = proposal.id  # an ORM attribute: read it once, not per row
@@ -187,8 +188,8 @@ def start_publicity(proposal_ref: str, actor: str = "cli") -> Proposal:
 
     def act(session: Session, p: Proposal, now: datetime) -> None:
         if p.state != "draft":
-            raise DomainError(f"只有草稿可以开始公示，当前状态：{STATE_ZH[p.state]} "
-                              f"(only a draft can start publicity; it is {p.state})")
+            raise DomainError(_("只有草稿可以开始公示，当前状态：%(state)s",
+                                state=_(STATE_ZH[p.state])))
         from votes.services.proposal_create import check_publicity_length
 
         check_publicity_length(p, now)
@@ -203,15 +204,13 @@ def open_voting(proposal_ref: str, actor: str = "cli") -> Proposal:
 
     def act(session: Session, p: Proposal, now: datetime) -> None:
         if p.state in ("voting", "closed", "published", "withdrawn"):
-            raise DomainError(f"表决已开始或已结束，当前状态：{STATE_ZH[p.state]} "
-                              f"(voting already opened; it is {p.state})")
+            raise DomainError(_("表决已开始或已结束，当前状态：%(state)s",
+                                state=_(STATE_ZH[p.state])))
         if p.state == "draft" and not p.publicity_scheduled:
-            raise DomainError("草稿尚未公示：请先开始公示，公示期满后才能开始表决 "
-                              "(this draft was never published: start publicity first)")
+            raise DomainError(_("草稿尚未公示：请先开始公示，公示期满后才能开始表决"))
         if now < p.voting_start:
-            raise DomainError(
-                f"表决开始时间 {clock.local_text(p.voting_start)} 未到，公示期内不能提前开始 "
-                f"(voting cannot open before its start time)")
+            raise DomainError(_("表决开始时间 %(time)s 未到，公示期内不能提前开始",
+                                time=clock.local_text(p.voting_start)))
         _advance(session, p, now)
 
     return _committee_move(proposal_ref, actor, "proposal.open", act)
@@ -225,17 +224,15 @@ def close_voting(proposal_ref: str, actor: str = "cli") -> Proposal:
         if p.state in ("closed", "published"):
             return
         if p.state != "voting":
-            raise DomainError(f"表决尚未开始，当前状态：{STATE_ZH[p.state]} "
-                              f"(voting has not opened; it is {p.state})")
+            raise DomainError(_("表决尚未开始，当前状态：%(state)s",
+                                state=_(STATE_ZH[p.state])))
         voters = session.scalar(select(func.count()).select_from(FrozenVoter)
                                 .where(FrozenVoter.proposal_id == p.id))
         voted = session.scalar(select(func.count(func.distinct(Ballot.voter_key)))
                                .where(Ballot.proposal_id == p.id))
         if voted < voters:
-            raise DomainError(
-                f"表决截止时间 {clock.local_text(p.voting_end)} 未到，"
-                f"且尚有 {voters - voted} 位业主未表决，不能提前结束 "
-                f"(voting ends at its end time unless every voter has voted)")
+            raise DomainError(_("表决截止时间 %(time)s 未到，且尚有 %(left)s 位业主未表决，不能提前结束",
+                                time=clock.local_text(p.voting_end), left=voters - voted))
         _close(session, p, now)
 
     return _committee_move(proposal_ref, actor, "proposal.close", act)
@@ -247,8 +244,8 @@ def publish_result(proposal_ref: str, actor: str = "cli") -> Proposal:
     def act(session: Session, p: Proposal, now: datetime) -> None:
         _advance(session, p, now)
         if p.state != "closed":
-            raise DomainError(f"只有已结束的表决可以公布结果，当前状态：{STATE_ZH[p.state]} "
-                              f"(only a closed vote can be published; it is {p.state})")
+            raise DomainError(_("只有已结束的表决可以公布结果，当前状态：%(state)s",
+                                state=_(STATE_ZH[p.state])))
         refuse_manual_publish(p)
         p.state = "published"
         p.published_at = now
@@ -268,12 +265,10 @@ def schedule_publicity(proposal_ref: str, actor: str = "cli") -> Proposal:
 
     def act(session: Session, p: Proposal, now: datetime) -> None:
         if p.state != "draft":
-            raise DomainError(f"只有草稿可以安排公示，当前状态：{STATE_ZH[p.state]} "
-                              f"(only a draft can be scheduled; it is {p.state})")
+            raise DomainError(_("只有草稿可以安排公示，当前状态：%(state)s",
+                                state=_(STATE_ZH[p.state])))
         if p.publicity_start is None or p.publicity_start < now:
-            raise DomainError(
-                "计划的公示开始时间已过去：请改为立即开始公示，或修改草稿的时间 "
-                "(the planned publicity start has passed: start publicity now or edit the draft)")
+            raise DomainError(_("计划的公示开始时间已过去：请改为立即开始公示，或修改草稿的时间"))
         from votes.services.proposal_create import check_publicity_length
 
         check_publicity_length(p, p.publicity_start)
@@ -290,22 +285,17 @@ def withdraw(proposal_ref: str, reason: str, actor: str = "cli") -> Proposal:
     def act(session: Session, p: Proposal, now: datetime) -> None:
         _advance(session, p, now)
         if p.state == "voting":
-            raise DomainError(
-                "表决已开始，不能撤回：已有业主可能已投票，选票已记入记录链；"
-                "只能按期结束表决并公布结果 (voting has started and cannot be withdrawn: "
-                "ballots are on the chain, so the vote runs to its end and its result is "
-                "published)")
+            raise DomainError(_("表决已开始，不能撤回：已有业主可能已投票，选票已记入记录链；"
+                                "只能按期结束表决并公布结果"))
         if p.state == "draft":
-            raise DomainError("草稿尚未公示，无需撤回，可直接修改或删除 "
-                              "(a draft is not public: edit or delete it instead)")
+            raise DomainError(_("草稿尚未公示，无需撤回，可直接修改或删除"))
         if p.state != "publicity":
-            raise DomainError(f"只有公示中的事项可以撤回，当前状态：{STATE_ZH[p.state]} "
-                              f"(only a proposal in publicity can be withdrawn; it is {p.state})")
+            raise DomainError(_("只有公示中的事项可以撤回，当前状态：%(state)s",
+                                state=_(STATE_ZH[p.state])))
         if not reason:
-            raise DomainError("请填写撤回原因，它将显示在公示栏 "
-                              "(a reason is required; it is shown on the public board)")
+            raise DomainError(_("请填写撤回原因，它将显示在公示栏"))
         if len(reason) > 2000:
-            raise DomainError("撤回原因不能超过 2000 字 (the reason is limited to 2000 characters)")
+            raise DomainError(_("撤回原因不能超过 2000 字"))
         p.state = "withdrawn"
         p.withdrawn_at = now
         p.withdraw_reason = reason

@@ -63,36 +63,45 @@ def scope_text(scope: str) -> str:
     return "、".join(labels)
 
 
-def _fraction(t: Threshold) -> str:
+def _printed(msgid: str, **variables) -> str:
+    """Printed notices are in Chinese whatever the language of the page that asks for them."""
+    return msgid % variables if variables else msgid
+
+
+def _fraction(t: Threshold, _=_printed) -> str:
     if not t.inclusive and (t.num, t.den) == (1, 2):
-        return "过半数"
-    return f"{t.num}/{t.den}以上" if t.inclusive else f"超过{t.num}/{t.den}"
+        return _("过半数")
+    f = f"{t.num}/{t.den}"
+    return _("%(f)s以上", f=f) if t.inclusive else _("超过%(f)s", f=f)
 
 
-def rule_sentence(rules: dict) -> str:
-    """The thresholds that apply, in one sentence, from the proposal's frozen rules."""
+def rule_sentence(rules: dict, _=_printed) -> str:
+    """The thresholds that apply, in one sentence, from the proposal's frozen rules; in
+    Chinese for print, in the page's language with `_=votes.i18n._`."""
     r = Rules.from_dict(rules)
-    base = "参与表决" if r.approval_base == "participating" else "范围内全部"
-    return (f"须有专有面积占范围内总面积{_fraction(r.quorum_area)}、人数占总人数"
-            f"{_fraction(r.quorum_headcount)}的业主参与表决，并经{base}专有面积"
-            f"{_fraction(r.approval_area)}且{base}人数{_fraction(r.approval_headcount)}的业主"
-            "同意，方为通过。") + procedure_sentence(rules)
+    base = _("参与表决") if r.approval_base == "participating" else _("范围内全部")
+    return _("须有专有面积占范围内总面积%(qa)s、人数占总人数%(qh)s的业主参与表决，"
+             "并经%(base)s专有面积%(aa)s且%(base)s人数%(ah)s的业主同意，方为通过。",
+             qa=_fraction(r.quorum_area, _), qh=_fraction(r.quorum_headcount, _), base=base,
+             aa=_fraction(r.approval_area, _), ah=_fraction(r.approval_headcount, _)) \
+        + procedure_sentence(rules, _)
 
 
-def procedure_sentence(rules: dict) -> str:
+def procedure_sentence(rules: dict, _=_printed) -> str:
     """What owners must be told before voting about 从多 and the objection period (§17, §19)."""
     from votes.core.procedure import follow_mode, objection_days
 
     text = ""
     mode = follow_mode(rules)
     if mode != "off":
-        joined = "计入参与表决，并随已表决业主的多数意见" if mode == "full" else "只计入参与表决"
-        text += (f"按本小区议事规则（从多），本通知经证实送达而未表决的业主，{joined}；"
-                 "该部分在结果中另行统计，不计为选票。")
+        joined = _("计入参与表决，并随已表决业主的多数意见") if mode == "full" \
+            else _("只计入参与表决")
+        text += _("按本小区议事规则（从多），本通知经证实送达而未表决的业主，%(joined)s；"
+                  "该部分在结果中另行统计，不计为选票。", joined=joined)
     days = objection_days(rules)
     if days:
-        text += (f"表决结束后先公布初步结果，业主可在 {days} 日内提出异议，"
-                 "异议期满并答复后公布最终结果。")
+        text += _("表决结束后先公布初步结果，业主可在 %(days)s 日内提出异议，"
+                  "异议期满并答复后公布最终结果。", days=days)
     return text
 
 
@@ -136,10 +145,9 @@ def notices_pdf(proposal_ref: str, voter_key: str | None = None) -> bytes:
 
     proposal = refresh(get_proposal(proposal_ref))
     if proposal.state == "draft":
-        raise DomainError("请先开始公示，冻结表决范围后再打印通知 "
-                          "(start publicity first: notices need the frozen electorate)")
+        raise DomainError(_("请先开始公示，冻结表决范围后再打印通知"))
     if proposal.state in ("closed", "published", "withdrawn", "emergency"):
-        raise DomainError("表决已结束或已撤回，不能再打印表决通知 (voting is closed or withdrawn)")
+        raise DomainError(_("表决已结束或已撤回，不能再打印表决通知"))
     public_base_url()  # refuse before any work when the deployment's address is unknown
     frozen = sorted(db.session.scalars(select(FrozenUnit).where(
         FrozenUnit.proposal_id == proposal.id)), key=delivery_key)
@@ -181,7 +189,7 @@ def poster_pdf(proposal_ref: str) -> bytes:
 
     proposal = refresh(get_proposal(proposal_ref))
     if proposal.state in ("draft", "closed", "published", "withdrawn", "emergency"):
-        raise DomainError("只有公示中或表决中的事项可以打印海报 (print posters in publicity or voting)")
+        raise DomainError(_("只有公示中或表决中的事项可以打印海报"))
     link = f"{public_base_url()}/p/{proposal.uid}/pick"
     return render_poster(proposal.community.name, proposal.title,
                          local_text(proposal.voting_end), link)

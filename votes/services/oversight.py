@@ -10,8 +10,10 @@ from datetime import datetime
 from sqlalchemy import select
 
 from votes.core.cells import safe_row
+from votes.core.numbers import format_area, format_yuan_plain
 from votes.core.verifier import Report, verify_bundle
 from votes.extensions import db
+from votes.i18n import _
 from votes.models import Community, Proposal, Verification
 from votes.services import clock
 from votes.services.export import export_bundle
@@ -46,43 +48,52 @@ def overview(communities: list[Community], state: str = "", since: datetime | No
             for p in proposals]
 
 
-CSV_OUTCOME = {"verified": "ok", "in_progress": "in progress", "failed": "FAILED",
-               "unanchored": "FAILED"}
+def _outcome(outcome: str) -> str:
+    return {"verified": _("已验证"), "in_progress": _("链完整，表决进行中")}.get(
+        outcome, _("验证失败"))
 
 
 def overview_csv(rows: list[OverviewRow]) -> bytes:
+    """For people (a regulator's spreadsheet): words, areas in m² with two decimals, times in
+    Beijing time; the column order is fixed."""
+    from votes.services.labels import state_label
+
     out = io.StringIO()
     w = csv.writer(out)
-    w.writerow(["小区 community", "事项 proposal", "状态 state", "表决截止 voting end",
-                "总面积 total area (centi-m²)", "总人数 headcount", "参与面积 participating area",
-                "参与人数 participating", "同意面积 agree area", "同意人数 agree",
-                "达到法定人数 quorum", "通过 passed", "链头 chain head", "验证 verified",
-                "资金阶段 money stage", "预算 budget (fen)", "合同 contract (fen)",
-                "已付 paid (fen)", "结算 final cost (fen)"])
+    w.writerow([_("小区"), _("表决事项"), _("状态"), _("表决截止（北京时间）"),
+                _("专有部分总面积（m²）"), _("总人数"), _("参与表决面积（m²）"), _("参与表决人数"),
+                _("同意面积（m²）"), _("同意人数"), _("达到法定人数"), _("表决结果"), _("链头"),
+                _("验证"), _("资金阶段"), _("预算（元）"), _("合同金额（元）"), _("已付（元）"),
+                _("结算金额（元）")])
+    yes, no = _("是"), _("否")
     for r in rows:
         f, t, final = r.figures, r.figures.turnout, r.figures.tally
         p = f.proposal
-        from votes.services.lifecycle import STATE_ZH
-
         # Agreement is blank until the close: while voting, choices are sealed.
-        w.writerow(safe_row([p.community.name, p.title, STATE_ZH.get(p.state, p.state),
+        w.writerow(safe_row([p.community.name, p.title, state_label(p.state),
                              clock.local_text(p.voting_end),
-                             t.total_area, t.total_headcount, t.participating_area,
-                             t.participating_headcount, final.agree_area if final else "",
-                             final.agree_headcount if final else "", int(t.quorum_met),
-                             int(f.passed) if final else "", p.chain_head or "",
-                             "" if r.verification is None
-                             else CSV_OUTCOME.get(r.verification.outcome, "FAILED"),
+                             format_area(t.total_area), t.total_headcount,
+                             format_area(t.participating_area), t.participating_headcount,
+                             format_area(final.agree_area) if final else "",
+                             final.agree_headcount if final else "",
+                             yes if t.quorum_met else no,
+                             (_("通过") if f.passed else _("未通过")) if final else "",
+                             p.chain_head or "",
+                             "" if r.verification is None else _outcome(r.verification.outcome),
                              *_money_cells(p, r.money)]))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def _money_cells(proposal: Proposal, money: dict | None) -> list:
-    """Stage (contract, payment, acceptance, settlement or blank) and amounts in fen."""
+    """Stage (合同, 预付款, 验收, 结算 or blank) and amounts in yuan."""
+    from votes.services.money.works import STAGE_ZH
+
+    budget = "" if proposal.budget is None else format_yuan_plain(proposal.budget)
     if not money or not money["stage"]:
-        return ["", proposal.budget, "", "", ""]
-    return [money["stage"], proposal.budget, money["contract"],
-            money["paid"], "" if money["final_cost"] is None else money["final_cost"]]
+        return ["", budget, "", "", ""]
+    return [STAGE_ZH[money["stage"]], budget, format_yuan_plain(money["contract"]),
+            format_yuan_plain(money["paid"]),
+            "" if money["final_cost"] is None else format_yuan_plain(money["final_cost"])]
 
 
 def verify_now(proposal: Proposal, actor: str) -> Report:

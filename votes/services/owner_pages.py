@@ -11,6 +11,7 @@ from votes.core import commitment, signing
 from votes.core.local_rules import Procedure
 from votes.core.tally import Choice
 from votes.extensions import db
+from votes.i18n import _
 from votes.models import (Ballot, ChainEntry, DeviceKey, FrozenUnit, FrozenVoter, Proposal,
                           ProposalDocument)
 from votes.services import clock
@@ -29,7 +30,7 @@ def proposal_by_uid(uid: str) -> Proposal:
         joinedload(Proposal.community), joinedload(Proposal.items),
         joinedload(Proposal.documents).defer(ProposalDocument.content))).unique().first()
     if proposal is None:
-        raise NotFound("没有这个表决事项 (no such proposal)")
+        raise NotFound(_("没有这个表决事项"))
     return refresh(proposal)
 
 
@@ -104,12 +105,12 @@ def register_device(proposal: Proposal, voter_key: str, public_key: str, proof: 
     from votes.services.ballots import lock_for_voting
 
     if not _is_p256_key(public_key) or len(public_key) > 200:
-        raise DomainError("设备公钥无效 (not an ECDSA P-256 public key)")
+        raise DomainError(_("设备公钥无效"))
     # The canonical base64 of the DER key, as the verifier wants it (a browser sends it so).
     import base64
     public_key = base64.b64encode(base64.b64decode(public_key)).decode("ascii")
     if proof not in chain.PROOFS:
-        raise DomainError("请先完成身份验证 (verify your identity first)")
+        raise DomainError(_("请先完成身份验证"))
     body = chain.device_body(voter=voter_key, public_key=public_key, proof=proof)
     with unit_of_work() as session:
         known = session.scalar(select(DeviceKey.id).where(
@@ -139,9 +140,9 @@ def cast_online(proposal: Proposal, voter_key: str, choice_text: str, nonce: str
     try:
         choice = Choice(choice_text)
     except ValueError:
-        raise DomainError("请选择 同意、反对 或 弃权 (choose agree, disagree or abstain)") from None
+        raise DomainError(_("请选择 同意、反对 或 弃权")) from None
     if salt is not None and not commitment.is_hex64(salt):
-        raise DomainError("页面数据有误，请刷新页面后重试 (malformed salt; reload and try again)")
+        raise DomainError(_("页面数据有误，请刷新页面后重试"))
     device = None
     # One query for the voter's units, the device keys they registered (each is on the
     # chain, §14) and their ballots so far: the ballot needs no query of its own for them.
@@ -169,8 +170,7 @@ def cast_online(proposal: Proposal, voter_key: str, choice_text: str, nonce: str
         payload = signing.device_payload(proposal.uid, voter_key, committed, nonce)
         if public_key not in registered or not salt or not signing.verify_device_signature(
                 public_key, signature, payload):
-            raise DomainError("本设备的签名无法验证，请刷新页面后重试 "
-                              "(the device signature does not verify; reload and try again)")
+            raise DomainError(_("本设备的签名无法验证，请刷新页面后重试"))
         device = {"alg": "ECDSA-P256-SHA256", "public_key": public_key,
                   "signature": signature, "nonce": nonce}
     return cast_ballot(proposal.id, BallotRequest(voter_key=voter_key, choice=choice,

@@ -14,6 +14,7 @@ from votes.core.local_rules import Procedure
 from votes.core.roll import has_control, unit_key
 from votes.core.tally import Choice
 from votes.extensions import db
+from votes.i18n import _
 from votes.models import Ballot, FrozenUnit, Unit
 from votes.services import audit, clock, proxies
 from votes.services.ballots import (BallotRequest, StaffOverride, cast_ballots,
@@ -49,10 +50,10 @@ def import_paper_ballots(proposal_ref: str, path: str, actor: str = "cli",
     try:
         data = file.read_bytes()
     except OSError as exc:
-        raise DomainError(f"无法读取文件 {path} (cannot read file): {exc.strerror}") from None
+        raise DomainError(_("无法读取文件 %(path)s：%(reason)s", path=path, reason=exc.strerror)) from None
     base = Path(evidence_dir) if evidence_dir else file.parent
     if not base.is_dir():
-        raise DomainError(f"扫描件目录 {base} 不存在 (evidence directory not found)")
+        raise DomainError(_("扫描件目录 %(dir)s 不存在", dir=str(base)))
     reader = EvidenceReader(base, Path(current_app.instance_path),
                             current_app.config.get("MAX_CONTENT_LENGTH") or 32 * 1024 * 1024)
     return accept_rows(proposal, read_rows(data), reader.read, actor)
@@ -78,25 +79,23 @@ class EvidenceReader:
         except FileNotFoundError:
             return None
         except (OSError, RuntimeError, ValueError):  # a loop, a name too long, a NUL byte
-            raise EvidenceRefused(f"扫描件 {name} 无法读取 (evidence file cannot be read)")
+            raise EvidenceRefused(_("扫描件 %(name)s 无法读取", name=name))
         if not target.is_relative_to(self.base):
-            raise EvidenceRefused(
-                f"扫描件 {name} 不在扫描件目录 {self.base} 内 "
-                "(evidence must be inside the evidence directory; see --evidence-dir)")
+            raise EvidenceRefused(_("扫描件 %(name)s 不在扫描件目录 %(dir)s 内（见 --evidence-dir）",
+                                    name=name, dir=str(self.base)))
         if any(target.is_relative_to(p) for p in (self.instance, *self._PSEUDO)):
-            raise EvidenceRefused(f"扫描件 {name} 位于系统目录，不能作为扫描件 "
-                                  "(evidence cannot come from the instance or a system folder)")
+            raise EvidenceRefused(_("扫描件 %(name)s 位于系统目录，不能作为扫描件", name=name))
         try:
             fd = os.open(target, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
                          | getattr(os, "O_NONBLOCK", 0))
         except OSError:
-            raise EvidenceRefused(f"扫描件 {name} 无法读取 (evidence file cannot be read)")
+            raise EvidenceRefused(_("扫描件 %(name)s 无法读取", name=name))
         try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
-                raise EvidenceRefused(f"扫描件 {name} 不是普通文件 (evidence is not a regular file)")
+                raise EvidenceRefused(_("扫描件 %(name)s 不是普通文件", name=name))
             if info.st_size > self.max_bytes:
-                raise EvidenceRefused(f"扫描件 {name} 太大 (evidence file is too large)")
+                raise EvidenceRefused(_("扫描件 %(name)s 太大", name=name))
             with os.fdopen(os.dup(fd), "rb") as fh:
                 return Path(name).name, fh.read(self.max_bytes + 1)
         finally:
@@ -107,11 +106,12 @@ def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
     """(row number, values) for each non-empty row of a ballots CSV."""
     table = csv_rows(data)
     if not table:
-        raise DomainError("文件是空的 (the file is empty)")
+        raise DomainError(_("文件是空的"))
     header = {i: _ALIASES.get(h.strip().lower()) for i, h in enumerate(table[0])}
     missing = [n for n in REQUIRED if n not in header.values()]
     if missing:
-        raise DomainError("缺少必填列 (missing columns): " + ", ".join(missing))
+        raise DomainError(_("缺少必填列：%(columns)s",
+                            columns="、".join(COLUMNS[n][1] for n in missing)))
     rows = []
     for number, cells in enumerate(table[1:], start=2):
         row = {name: (cells[i].strip() if i < len(cells) else "")
@@ -126,7 +126,7 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
     """Check every row, then enter all of them as chain entries, or none."""
     problem = voting_problem(proposal, clock.now())
     if problem:
-        raise DomainError(f"{problem}；未录入任何选票 (no ballot was entered)")
+        raise DomainError(_("%(problem)s；未录入任何选票", problem=problem))
     frozen: dict[str, list[FrozenUnit]] = {}
     for u in db.session.scalars(select(FrozenUnit).where(FrozenUnit.proposal_id == proposal.id)):
         frozen.setdefault(u.unit_key, []).append(u)
@@ -153,29 +153,27 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
         unit = matches[0] if len(matches) == 1 else None
         if len(matches) > 1:
             # Only a roll frozen before spellings were checked can hold one flat twice.
-            fail("名册中该房屋有两种写法，无法确定是哪一套，请联系管理员 "
-                 "(the frozen roll spells this unit twice; it cannot be told apart)")
+            fail(_("名册中该房屋有两种写法，无法确定是哪一套，请联系管理员"))
         elif unit is None:
             if key in existing:
-                fail("该房屋不在本次表决范围内 (unit outside the proposal's scope)")
+                fail(_("该房屋不在本次表决范围内"))
             else:
-                fail("名册中没有该房屋 (unknown unit)")
+                fail(_("名册中没有该房屋"))
         try:
             choice = Choice.parse(row.get("choice", ""))
         except ValueError:
-            fail(f"表决意见 '{row.get('choice', '')}' 无效，应为 同意/反对/弃权 "
-                 "(choice must be agree/disagree/abstain)")
+            fail(_("表决意见“%(value)s”无效，应为 同意、反对 或 弃权", value=row.get("choice", "")))
         channel = row.get("channel", "").lower()
         channel = {"纸质": "paper", "委托": "proxy", "代理": "proxy"}.get(channel, channel)
         if channel not in ("paper", "proxy"):
-            fail(f"表决方式 '{row.get('channel', '')}' 无效，应为 paper/proxy (纸质/委托)")
+            fail(_("表决方式“%(value)s”无效，应为 纸质 或 委托", value=row.get("channel", "")))
         if not row.get("entered_by"):
-            fail("录入人为空 (entered_by is empty)")
+            fail(_("录入人为空"))
         elif len(row["entered_by"]) > 64 or has_control(row["entered_by"]):
-            fail("录入人过长或含有控制字符 (entered_by is too long or has control characters)")
+            fail(_("录入人过长或含有控制字符"))
         scan = None
         if not row.get("evidence"):
-            fail("缺少表决票扫描件 (evidence is empty)")
+            fail(_("缺少表决票扫描件"))
         else:
             try:
                 scan = evidence(row["evidence"])
@@ -183,10 +181,9 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
                 fail(refused.message)
             else:
                 if scan is None:
-                    fail(f"找不到扫描件 {row['evidence']} (evidence file not found)")
+                    fail(_("找不到扫描件 %(name)s", name=row["evidence"]))
                 elif len(scan[0]) > 255 or has_control(scan[0]):
-                    fail("扫描件文件名过长或含有控制字符 (evidence file name is too long "
-                         "or has control characters)")
+                    fail(_("扫描件文件名过长或含有控制字符"))
         if unit is not None:
             own = voted.get(unit.voter_key)
             if own is not None and own.channel == "online":
@@ -195,10 +192,9 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
                 conflicts.append({"row": number, "voter": unit.voter_key, "online_entry": own.seq,
                                   "channel": channel})
             elif unit.voter_key in voted and not proposal.max_changes:
-                fail("该业主已经表决 (this voter has already voted)")
+                fail(_("该业主已经表决"))
             elif unit.voter_key in in_file:
-                fail(f"该业主在第 {in_file[unit.voter_key]} 行已有选票 "
-                     f"(this voter already has a ballot on row {in_file[unit.voter_key]})")
+                fail(_("该业主在第 %(row)s 行已有选票", row=in_file[unit.voter_key]))
             else:
                 in_file[unit.voter_key] = number
         proxy = None
@@ -212,11 +208,10 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
                                           evidence=scan, proxy=proxy))
     if problems:
         _record_conflicts(proposal, actor, conflicts)
-        raise DomainError(
-            f"有 {len(problems)} 行被拒绝，未录入任何选票 "
-            f"({len(problems)} rows rejected; no ballot was entered)", problems=problems)
+        raise DomainError(_("有 %(n)s 行被拒绝，未录入任何选票", n=len(problems)),
+                          problems=problems)
     if not requests:
-        raise DomainError("文件中没有选票 (the file has no ballots)")
+        raise DomainError(_("文件中没有选票"))
     try:
         return cast_ballots(proposal.id, requests, actor=actor)
     except StaffOverride as err:  # the owner voted online while the clerk was entering

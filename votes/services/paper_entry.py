@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from votes.models import Ballot, Proposal
 from votes.services.errors import DomainError
+from votes.i18n import _
 from votes.services.paper_ballots import accept_rows, read_rows
 
 
@@ -34,7 +35,7 @@ def enter_paper_file(proposal: Proposal, csv_upload, evidence_uploads, actor: st
     """A CSV plus the scanned forms (and proxies' authorisations) it names, by file name."""
     scans = {u.filename: u.read() for u in evidence_uploads if u and u.filename}
     if not scans:
-        raise DomainError("请同时上传表决票扫描件 (upload the scanned forms with the file)")
+        raise DomainError(_("请同时上传表决票扫描件"))
     rows = read_rows(csv_upload.read())
 
     def evidence(name: str):

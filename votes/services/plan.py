@@ -18,7 +18,7 @@ from votes.services.notices import rule_sentence, scope_text, unit_label
 class PlanView:
     proposal: Proposal
     scope: str
-    rule: str  # plain Chinese, from the rules frozen when publicity started
+    rule: str  # in the page's language, from the rules frozen when publicity started
     total_area: int  # centi-m² of the frozen units in scope
     units: int
     publicity_start: datetime | None
@@ -28,8 +28,13 @@ def plan_view(proposal: Proposal) -> PlanView:
     units, area = db.session.execute(select(func.count(FrozenUnit.id),
                                             func.coalesce(func.sum(FrozenUnit.area), 0))
                                      .where(FrozenUnit.proposal_id == proposal.id)).one()
-    return PlanView(proposal, scope_text(proposal.scope),
-                    rule_sentence(proposal.rules) if proposal.rules else "", int(area),
+    from votes.i18n import _, language
+    from votes.services.labels import scope_label
+
+    # Chinese as printed on the notices; other languages through the catalogue.
+    scope = scope_text(proposal.scope) if language() == "zh_CN" else scope_label(proposal.scope)
+    return PlanView(proposal, scope,
+                    rule_sentence(proposal.rules, _) if proposal.rules else "", int(area),
                     int(units), proposal.publicity_start or proposal.frozen_at)
 
 

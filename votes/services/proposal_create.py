@@ -12,6 +12,7 @@ from votes.core.numbers import format_yuan, parse_yuan
 from votes.core.roll import Scope
 from votes.core.procedure import procedure_rules
 from votes.core.rules import Matter, community_rules
+from votes.i18n import _
 from votes.models import Proposal, ProposalDocument, ProposalItem
 from votes.services import audit, clock
 from votes.services.clock import parse_iso
@@ -38,8 +39,8 @@ class DocumentUpload:
         try:
             content = p.read_bytes()
         except OSError as exc:
-            raise DomainError(f"无法读取文件 {path} (cannot read document): {exc.strerror}") \
-                from None
+            raise DomainError(_("无法读取文件 %(path)s：%(reason)s", path=path,
+                                reason=exc.strerror)) from None
         return cls(p.name, content)
 
 
@@ -65,7 +66,8 @@ def _parse_matter(text: str) -> Matter:
         return Matter(text)
     except ValueError:
         names = ", ".join(m.value for m in Matter)
-        raise DomainError(f"表决事项类型 '{text}' 无效，可选：{names} (unknown matter)") from None
+        raise DomainError(_("表决事项类型“%(matter)s”无效，可选：%(names)s", matter=text,
+                            names=names)) from None
 
 
 def _parse_items(items: tuple[str, ...]) -> list[tuple[str, int]]:
@@ -73,14 +75,14 @@ def _parse_items(items: tuple[str, ...]) -> list[tuple[str, int]]:
     for raw in items:
         title, sep, amount = raw.rpartition(":")
         if not sep or not title.strip():
-            raise DomainError(f"维修项目 '{raw}' 应写作 名称:金额 (item must be title:amount)")
+            raise DomainError(_("维修项目“%(item)s”应写作 名称:金额", item=raw))
         if len(title.strip()) > 200:
-            raise DomainError("维修项目名称不能超过 200 个字 (item title must be at most 200 "
-                              "characters)")
+            raise DomainError(_("维修项目名称不能超过 200 个字"))
         try:
             parsed.append((title.strip(), parse_yuan(amount)))
         except ValueError as exc:
-            raise DomainError(f"维修项目 '{raw}' 金额无效 (bad item amount): {exc}") from None
+            raise DomainError(_("维修项目“%(item)s”金额无效：%(problem)s", item=raw,
+                                problem=str(exc))) from None
     return parsed
 
 
@@ -91,7 +93,7 @@ TYPING_GRACE = timedelta(minutes=1)
 def _check_periods(publicity: datetime | None, start: datetime, end: datetime,
                    emergency: bool, publicity_days: int, now: datetime) -> datetime:
     if end <= start:
-        raise DomainError("表决结束时间必须晚于开始时间 (voting must end after it starts)")
+        raise DomainError(_("表决结束时间必须晚于开始时间"))
     minimum = timedelta(days=0 if emergency else publicity_days)
     if publicity is None:
         publicity = start - minimum
@@ -99,17 +101,15 @@ def _check_periods(publicity: datetime | None, start: datetime, end: datetime,
     # the scheduled move count days nobody could see the plan (also with --emergency).
     if publicity < now:
         if publicity < now - TYPING_GRACE:
-            raise DomainError(
-                f"公示开始时间 {clock.local_text(publicity)} 已过去：公示只能从现在或以后开始；"
-                "要立即公示，请创建草稿后点击“开始公示”，并让表决开始时间留足公示期 "
-                "(publicity cannot start in the past; start it now from the draft instead)")
+            raise DomainError(_(
+                "公示开始时间 %(time)s 已过去：公示只能从现在或以后开始；"
+                "要立即公示，请创建草稿后点击“开始公示”，并让表决开始时间留足公示期",
+                time=clock.local_text(publicity)))
         publicity = now
     if publicity > start:
-        raise DomainError("公示开始时间不能晚于表决开始时间 (publicity must start before voting)")
+        raise DomainError(_("公示开始时间不能晚于表决开始时间"))
     if start - publicity < minimum:
-        raise DomainError(
-            f"公示期至少 {publicity_days} 天（紧急情况可缩短，使用 --emergency）"
-            f"(publicity must last at least {publicity_days} days unless --emergency)")
+        raise DomainError(_("公示期至少 %(days)s 天（紧急情况可缩短）", days=publicity_days))
     return publicity
 
 
@@ -138,9 +138,9 @@ def check_draft(draft: ProposalDraft, now: datetime) -> CheckedDraft:
     community = get_community(draft.community)
     title = draft.title.strip()
     if not title:
-        raise DomainError("标题不能为空 (title must not be empty)")
+        raise DomainError(_("标题不能为空"))
     if len(title) > 200:
-        raise DomainError("标题不能超过 200 个字 (title must be at most 200 characters)")
+        raise DomainError(_("标题不能超过 200 个字"))
     matter = _parse_matter(draft.matter)
     try:
         rules = community_rules(matter, (community.rules or {}).get(matter.value))
@@ -151,12 +151,12 @@ def check_draft(draft: ProposalDraft, now: datetime) -> CheckedDraft:
     items = _parse_items(draft.items)
     documents = [accept(d.name, d.content) for d in draft.documents]
     if items and sum(a for _, a in items) != budget:
-        raise DomainError(
-            f"维修项目合计 {format_yuan(sum(a for _, a in items))} 元与预算 {format_yuan(budget)} "
-            "元不一致 (items must add up to the budget)")
-    start = parse_iso(draft.voting_start, "表决开始 voting start")
-    end = parse_iso(draft.voting_end, "表决结束 voting end")
-    publicity = parse_iso(draft.publicity_start, "公示开始 publicity start") \
+        raise DomainError(_("维修项目合计 %(items)s 元与预算 %(budget)s 元不一致",
+                            items=format_yuan(sum(a for _i, a in items)),
+                            budget=format_yuan(budget)))
+    start = parse_iso(draft.voting_start, _("表决开始时间"))
+    end = parse_iso(draft.voting_end, _("表决结束时间"))
+    publicity = parse_iso(draft.publicity_start, _("公示开始时间")) \
         if draft.publicity_start else None
     days = publicity_days(community)
     publicity = _check_periods(publicity, start, end, draft.emergency, days, now)
@@ -165,7 +165,7 @@ def check_draft(draft: ProposalDraft, now: datetime) -> CheckedDraft:
     except ValueError as exc:
         raise DomainError(str(exc)) from None
     if not electorate.units:
-        raise DomainError(f"表决范围 {scope} 内没有房屋 (no units in scope {scope})")
+        raise DomainError(_("表决范围 %(scope)s 内没有房屋", scope=str(scope)))
     fields = dict(title=title, description=draft.description.strip(), matter=matter.value,
                   scope=str(scope), budget=budget, emergency=draft.emergency,
                   max_changes=1 if draft.allow_change else 0, publicity_start=publicity,

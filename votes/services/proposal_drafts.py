@@ -13,6 +13,7 @@ from sqlalchemy import delete
 
 from votes.models import Proposal, ProposalDocument, ProposalItem
 from votes.services import audit, clock
+from votes.i18n import _
 from votes.services.chain_store import lock_proposal
 from votes.services.errors import DomainError
 from votes.services.lifecycle import STATE_ZH, get_proposal
@@ -39,10 +40,8 @@ def draft_of(proposal: Proposal) -> ProposalDraft:
 
 def _refuse_unless_draft(p: Proposal) -> None:
     if p.state != "draft":
-        raise DomainError(
-            f"只有草稿可以修改或删除，当前状态：{STATE_ZH[p.state]}；公示开始后只能撤回 "
-            f"(only a draft can be edited or deleted; it is {p.state}; "
-            "a proposal in publicity can only be withdrawn)")
+        raise DomainError(_("只有草稿可以修改或删除，当前状态：%(state)s；公示开始后只能撤回",
+                            state=_(STATE_ZH[p.state])))
 
 
 def edit_draft(proposal_ref: str, draft: ProposalDraft, actor: str = "cli", *,

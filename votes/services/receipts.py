@@ -7,6 +7,7 @@ from sqlalchemy import select
 from votes.core.canonical import format_time
 from votes.core.receipt import make_receipt
 from votes.extensions import db
+from votes.i18n import _
 from votes.models import ChainEntry, Proposal
 from votes.services import clock, keys
 from votes.services.errors import NotFound
@@ -18,7 +19,7 @@ def signed_receipt(proposal: Proposal, digest: str) -> dict:
     seq = db.session.scalar(select(ChainEntry.seq).where(
         ChainEntry.proposal_id == proposal.id, ChainEntry.digest == digest))
     if seq is None:
-        raise NotFound("没有这条记录 (no such entry)")
+        raise NotFound(_("没有这条记录"))
     length, head = db.session.execute(
         select(Proposal.chain_length, Proposal.chain_head).where(Proposal.id == proposal.id)
         .execution_options(populate_existing=True)).one()

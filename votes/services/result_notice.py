@@ -9,6 +9,7 @@ from sqlalchemy import select
 from votes.core.numbers import format_area
 from votes.core.rules import Matter
 from votes.extensions import db
+from votes.i18n import _
 from votes.models import FrozenUnit, Proposal
 from votes.services.choices import unseal
 from votes.services.clock import local_text
@@ -33,7 +34,7 @@ def result_notice_pdf(proposal: Proposal) -> bytes:
     from votes.services.pdf_text import markup, register_fonts
 
     if proposal.state not in ("closed", "published"):
-        raise DomainError("表决结束后才能生成结果公告 (the result notice needs a closed vote)")
+        raise DomainError(_("表决结束后才能生成结果公告"))
     font = register_fonts()
     t = proposal_figures(str(proposal.id)).tally
     choice_of = {b.voter_key: unseal(b.choice_enc)[0].label_zh

@@ -13,6 +13,7 @@ from votes.core.roll import AreaBasis, OwnerKind, Scope, UnitRecord
 from votes.extensions import db
 from votes.models import Community, Owner, Ownership, Unit
 from votes.services.communities import get_community
+from votes.services.labels import basis_label
 
 
 def load_units(community: Community) -> list[Unit]:
@@ -129,6 +130,6 @@ def unit_lines(community: Community) -> list[tuple[str, ...]]:
         owners = "、".join(f"{mask_name(decrypt(o.owner.name_enc))}"
                           f"（{mask_id(decrypt(o.owner.id_enc))}）"
                           for o in by_id[r.unit_id].ownerships)
-        lines.append((r.label, format_area(r.area), f"{r.area_basis.label_zh} {r.area_basis.value}",
+        lines.append((r.label, format_area(r.area), basis_label(r.area_basis.value),
                       f"#{number[e.voter_of(r.unit_id).key]}", owners))
     return lines

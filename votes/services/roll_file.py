@@ -8,6 +8,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from votes.i18n import _
 from votes.services.errors import DomainError, Problem
 
 COLUMNS = {
@@ -41,20 +42,19 @@ def read_roll(path: str | Path, data: bytes | None = None) -> list[RollRow]:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise DomainError(f"无法读取文件 {path} (cannot read file): {exc.strerror}") from None
+            raise DomainError(_("无法读取文件 %(path)s：%(reason)s", path=str(path),
+                                reason=exc.strerror)) from None
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         table = _xlsx_rows(data)
     elif path.suffix.lower() in (".csv", ".txt", ""):
         table = csv_rows(data)
     else:
-        raise DomainError(
-            f"不支持的文件类型 {path.suffix}：请使用 CSV 或 XLSX (use a CSV or XLSX file)"
-        )
+        raise DomainError(_("不支持的文件类型 %(suffix)s：请使用 CSV 或 XLSX", suffix=path.suffix))
     if not table:
-        raise DomainError("文件是空的 (the file is empty)")
+        raise DomainError(_("文件是空的"))
     header, problems = _map_header(table[0])
     if problems:
-        raise DomainError("名册表头有误，未导入任何数据 (bad header, nothing imported)", problems=problems)
+        raise DomainError(_("名册表头有误，未导入任何数据"), problems=problems)
     rows = []
     spreadsheet = path.suffix.lower() in (".xlsx", ".xlsm")
     none: frozenset[str] = frozenset()
@@ -69,7 +69,7 @@ def read_roll(path: str | Path, data: bytes | None = None) -> list[RollRow]:
         if any(values.values()):
             rows.append(RollRow(number, values, numeric))
     if not rows:
-        raise DomainError("名册没有数据行 (the roll has no data rows)")
+        raise DomainError(_("名册没有数据行"))
     return rows
 
 
@@ -85,13 +85,13 @@ def _map_header(cells: list) -> tuple[dict[int, str], list[Problem]]:
         if name is None:
             continue  # extra columns (notes, etc.) are ignored
         if name in seen:
-            problems.append(Problem(1, f"列 {label} 重复 (column {name} appears twice)"))
+            problems.append(Problem(1, _("列 %(label)s 重复", label=label)))
         seen[name] = index
         header[index] = name
     for name in REQUIRED:
         if name not in seen:
             zh = COLUMNS[name][1]
-            problems.append(Problem(1, f"缺少必填列 {zh} (missing required column {name})"))
+            problems.append(Problem(1, _("缺少必填列 %(column)s", column=zh)))
     return header, problems
 
 
@@ -111,18 +111,15 @@ def csv_rows(data: bytes) -> list[list[str]]:
         except UnicodeDecodeError:
             continue
     else:
-        raise DomainError("无法识别文件编码：请保存为 UTF-8 或 GB18030 (unknown text encoding)")
+        raise DomainError(_("无法识别文件编码：请保存为 UTF-8 或 GB18030"))
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         return list(reader)
     except csv.Error as exc:
         if "field larger" in str(exc):
-            raise DomainError(
-                f"第 {reader.line_num} 行附近有超过 {csv.field_size_limit()} 个字符的单元格，"
-                "可能是引号未闭合 (a cell is longer than the limit near line "
-                f"{reader.line_num}: perhaps an unclosed quote)") from None
-        raise DomainError(f"CSV 文件第 {reader.line_num} 行格式错误 "
-                          f"(malformed CSV near line {reader.line_num})") from None
+            raise DomainError(_("第 %(line)s 行附近有超过 %(limit)s 个字符的单元格，可能是引号未闭合",
+                                line=reader.line_num, limit=csv.field_size_limit())) from None
+        raise DomainError(_("CSV 文件第 %(line)s 行格式错误", line=reader.line_num)) from None
 
 
 # An owner roll is a few MB of sheet XML; a zip bomb is far more, or far more compressed.
@@ -137,12 +134,11 @@ def check_xlsx_archive(data: bytes) -> None:
     try:
         members = zipfile.ZipFile(io.BytesIO(data)).infolist()
     except Exception:  # zipfile raises many types for a damaged archive (even NotImplementedError)
-        raise DomainError("无法打开 XLSX 文件 (cannot open the XLSX file)") from None
+        raise DomainError(_("无法打开 XLSX 文件")) from None
     total = sum(m.file_size for m in members)
     squeezed = max(sum(m.compress_size for m in members), 1)
     if total > XLSX_MAX_UNCOMPRESSED or (total > 1024 * 1024 and total / squeezed > XLSX_MAX_RATIO):
-        raise DomainError("XLSX 文件解压后过大，拒绝读取；请另存为 CSV 后上传 "
-                          "(the XLSX file expands too much; save it as CSV instead)")
+        raise DomainError(_("XLSX 文件解压后过大，拒绝读取；请另存为 CSV 后上传"))
 
 
 def _xlsx_rows(data: bytes) -> list[list]:
@@ -159,11 +155,11 @@ def _xlsx_rows(data: bytes) -> list[list]:
                                                      values_only=True)]
         workbook.close()
     except Exception:  # openpyxl raises many types for a damaged file
-        raise DomainError("无法打开 XLSX 文件 (cannot open the XLSX file)") from None
+        raise DomainError(_("无法打开 XLSX 文件")) from None
     while rows and all(v is None or v == "" for v in rows[-1]):
         rows.pop()
     if len(rows) > XLSX_MAX_ROWS:
-        raise DomainError(f"XLSX 文件超过 {XLSX_MAX_ROWS} 行 (more than {XLSX_MAX_ROWS} rows)")
+        raise DomainError(_("XLSX 文件超过 %(n)s 行", n=XLSX_MAX_ROWS))
     return [[_xlsx_value(v) for v in row] for row in rows]
 
 

@@ -80,21 +80,20 @@ def plan_roll(rows: list[RollRow]) -> RollPlan:
             owners[owner_hash] = owner
         elif known.name != owner.name:
             problems.append(Problem(row.number, (
-                f"证件号码 {_masked(owner.id_number)} 在第 {known.row} 行的姓名不同 "
-                f"(the same ID has a different name on row {known.row})")))
+                _("证件号码 %(id)s 在第 %(row)s 行的姓名不同", id=_masked(owner.id_number),
+                  row=known.row))))
             continue
         elif known.kind != owner.kind:
             problems.append(Problem(row.number, (
-                f"证件号码 {_masked(owner.id_number)} 在第 {known.row} 行的业主类型不同 "
-                f"(the same ID has a different owner kind on row {known.row})")))
+                _("证件号码 %(id)s 在第 %(row)s 行的业主类型不同", id=_masked(owner.id_number),
+                  row=known.row))))
             continue
         first = spellings.setdefault(unit_key(*key), key)
         unit = units.get(first)
         if unit is not None and first != key:
             problems.append(Problem(row.number, (
-                f"房屋“{_spelled(key)}”与第 {unit.row} 行的“{_spelled(first)}”是同一套房屋的"
-                f"不同写法，请统一写法 (this unit is row {unit.row}'s unit spelled differently; "
-                "spell it the same way in every row)")))
+                _("房屋“%(unit)s”与第 %(row)s 行的“%(first)s”是同一套房屋的不同写法，请统一写法",
+                  unit=_spelled(key), row=unit.row, first=_spelled(first)))))
             _check_same_unit(row.number, unit, area, basis, balance, problems)
             continue
         if unit is None:
@@ -106,16 +105,12 @@ def plan_roll(rows: list[RollRow]) -> RollPlan:
                     "同一房屋在第 %(row)s 行的房屋类型不同", row=unit.row)))
         if owner_hash in unit.owners:
             problems.append(Problem(row.number, (
-                f"该业主在第 {unit.row} 行已登记为此房屋的业主 "
-                f"(this owner is already listed for this unit on row {unit.row})")))
+                _("该业主在第 %(row)s 行已登记为此房屋的业主", row=unit.row))))
         else:
             unit.owners.append(owner_hash)
     if problems:
-        raise DomainError(
-            f"名册有 {len(problems)} 处错误，未导入任何数据 "
-            f"(the roll has {len(problems)} problems; nothing was imported)",
-            problems=problems,
-        )
+        raise DomainError(_("名册有 %(n)s 处错误，未导入任何数据", n=len(problems)),
+                          problems=problems)
     return RollPlan(units, owners)
 
 
@@ -126,40 +121,37 @@ def _parse_row(row: RollRow, problems: list[Problem]):
     def fail(message: str) -> None:
         problems.append(Problem(row.number, message))
 
-    for name, zh in (("building", "楼栋"), ("room", "房号"), ("owner_name", "业主姓名"),
-                     ("owner_id", "证件号码")):
+    for name, zh in (("building", _("楼栋")), ("room", _("房号")), ("owner_name", _("业主姓名")),
+                     ("owner_id", _("证件号码"))):
         if not v.get(name):
-            fail(f"{zh}为空 ({name} is empty)")
-    for name, zh in (("building", "楼栋"), ("entrance", "单元"), ("room", "房号")):
+            fail(_("%(column)s为空", column=zh))
+    for name, zh in (("building", _("楼栋")), ("entrance", _("单元")), ("room", _("房号"))):
         if len(v.get(name, "")) > LABEL_MAX:
-            fail(f"{zh}超过 {LABEL_MAX} 个字 ({name} is longer than {LABEL_MAX} characters)")
+            fail(_("%(column)s超过 %(n)s 个字", column=zh, n=LABEL_MAX))
         elif has_control(v.get(name, "")):
-            fail(f"{zh}含有控制字符 ({name} contains control characters)")
+            fail(_("%(column)s含有控制字符", column=zh))
     area = basis = kind = balance = unit_kind = None
     try:
         area = parse_area(v.get("area", ""))
     except ValueError as exc:
-        fail(f"面积 '{v.get('area', '')}' 无效：{exc}")
+        fail(_("面积“%(value)s”无效：%(problem)s", value=v.get("area", ""), problem=str(exc)))
     try:
         basis = AreaBasis.parse(v.get("area_basis", ""))
     except ValueError:
-        fail(f"面积依据 '{v.get('area_basis', '')}' 无效，应为 登记/实测/合同 "
-             "(area_basis must be registered/surveyed/contract)")
+        fail(_("面积依据“%(value)s”无效，应为 登记、实测 或 合同", value=v.get("area_basis", "")))
     try:
         kind = OwnerKind.parse(v.get("owner_kind", ""))
     except ValueError:
-        fail(f"业主类型 '{v.get('owner_kind', '')}' 无效，应为 个人/单位/开发建设单位 "
-             "(owner_kind must be person/company/developer)")
+        fail(_("业主类型“%(value)s”无效，应为 个人、单位 或 开发建设单位",
+               value=v.get("owner_kind", "")))
     id_number = privacy.normalise_id(v.get("owner_id", ""))
     if "owner_id" in row.numeric and len(id_number) >= 12:
         # Excel keeps 15 significant digits: an 18-digit ID typed into a number cell is
         # already damaged in the file, so say so rather than report a bad checksum.
-        fail("证件号码在 Excel 中被存成了数字，末几位已丢失；请把该列设为“文本”后重新录入 "
-             "(the ID column is stored as numbers in Excel and lost digits; format it as text)")
+        fail(_("证件号码在 Excel 中被存成了数字，末几位已丢失；请把该列设为“文本”后重新录入"))
     elif id_number and kind is OwnerKind.PERSON and len(id_number) == 18:
         if not looks_like_resident_id(id_number) or not check_resident_id(id_number):
-            fail(f"身份证号码 {_masked(id_number)} 校验位错误 "
-                 "(the 18-character resident ID fails its GB 11643 checksum)")
+            fail(_("身份证号码 %(id)s 校验位错误", id=_masked(id_number)))
     try:
         unit_kind = UnitKind.parse(v.get("unit_kind") or "dwelling").value
     except ValueError:
@@ -167,15 +159,16 @@ def _parse_row(row: RollRow, problems: list[Problem]):
                value=v.get("unit_kind", "")[:20]))
     phone = v.get("phone") or None
     if phone and not valid_phone(phone):
-        fail(f"手机号 '{_masked_phone(phone)}' 无效，应为 11 位数字 (phone must be 11 digits)")
+        fail(_("手机号“%(phone)s”无效，应为 11 位数字", phone=_masked_phone(phone)))
     if v.get("fund_balance"):
         try:
             balance = parse_yuan(v["fund_balance"])
         except ValueError as exc:
-            fail(f"维修资金余额 '{v['fund_balance']}' 无效：{exc}")
+            fail(_("维修资金余额“%(value)s”无效：%(problem)s", value=v["fund_balance"],
+                   problem=str(exc)))
     key = (v.get("building", ""), v.get("entrance", ""), v.get("room", ""))
     if len(unit_key(*key)) > KEY_MAX:
-        fail("房屋写法过长 (the unit's labels are too long)")
+        fail(_("房屋写法过长"))
     if len(problems) > before:
         return None
     owner = _OwnerPlan(row.number, v["owner_name"], id_number, kind, phone)
@@ -189,12 +182,10 @@ def _spelled(key: tuple[str, str, str]) -> str:
 def _check_same_unit(number, unit, area, basis, balance, problems) -> None:
     if unit.area != area or unit.basis is not basis:
         problems.append(Problem(number, (
-            f"同一房屋在第 {unit.row} 行的面积或面积依据不同 "
-            f"(the same unit has a different area or area basis on row {unit.row})")))
+            _("同一房屋在第 %(row)s 行的面积或面积依据不同", row=unit.row))))
     elif balance is not None and unit.balance is not None and balance != unit.balance:
         problems.append(Problem(number, (
-            f"同一房屋在第 {unit.row} 行的维修资金余额不同 "
-            f"(the same unit has a different fund balance on row {unit.row})")))
+            _("同一房屋在第 %(row)s 行的维修资金余额不同", row=unit.row))))
     elif unit.balance is None:
         unit.balance = balance
 
@@ -217,11 +208,8 @@ def import_roll(community_code: str, path: str | Path, *, replace: bool = False,
     with unit_of_work() as session:
         has_roll = session.scalar(select(Unit.id).where(Unit.community_id == community.id).limit(1))
         if has_roll and not replace:
-            raise DomainError(
-                f"小区 {community.code} 已有业主名册；如需替换请使用 --replace "
-                "(the community already has a roll; pass --replace to replace it; "
-                "proposals already published keep the roll they froze)"
-            )
+            raise DomainError(_("小区 %(code)s 已有业主名册；如需替换请使用 --replace"
+                                "（已公示的事项仍使用其冻结的名册）", code=community.code))
         if has_roll:
             unit_ids = select(Unit.id).where(Unit.community_id == community.id)
             session.execute(delete(Ownership).where(Ownership.unit_id.in_(unit_ids)))

@@ -19,6 +19,7 @@ from flask import current_app
 from votes.core.counting import electorate
 from votes.core.roll import AreaBasis, Scope, UnitRecord
 from votes.instance import private_dir
+from votes.i18n import _, lazy
 from votes.models import Community
 from votes.services import clock, privacy
 from votes.services.errors import DomainError, Problem
@@ -29,7 +30,7 @@ _SUFFIXES = (".csv", ".xlsx", ".xlsm", ".txt")
 PREVIEW_SECONDS = 3600
 # community-token-created(epoch seconds).suffix.enc
 _NAME = re.compile(r"^(\d+)-([0-9a-f]{32})-(\d+)(\.[a-z]+)\.enc$")
-_EXPIRED = "上传已失效，请重新上传 (the upload has expired; upload again)"
+_EXPIRED = lazy("上传已失效，请重新上传")
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def preview_upload(community: Community, filename: str, data: bytes) -> Preview:
     suffix = Path(filename).suffix.lower()
     try:
         if suffix not in _SUFFIXES:
-            raise DomainError("请上传 CSV 或 XLSX 文件 (upload a CSV or XLSX file)")
+            raise DomainError(_("请上传 CSV 或 XLSX 文件"))
         plan = plan_roll(read_roll(filename, data))
     except DomainError as err:
         return Preview(None, filename, err.problems, err.message)

@@ -12,6 +12,7 @@ from votes.extensions import db
 from votes.models import Community, StaffCommunity, StaffUser
 from votes.models.staff import ROLES
 from votes.services import audit
+from votes.i18n import _
 from votes.services.communities import get_community
 from votes.services.errors import DomainError
 from votes.services.tx import unit_of_work
@@ -26,19 +27,19 @@ def create_user(login: str, password: str, role: str, *, name: str = "",
                 communities: tuple[str, ...] = (), jurisdiction: str | None = None,
                 actor: str = "cli") -> StaffUser:
     if not _LOGIN.match(login):
-        raise DomainError("登录名只能包含字母、数字和 _.@- (login may use letters, digits, _.@-)")
+        raise DomainError(_("登录名只能包含字母、数字和 _.@-"))
     if role not in ROLES:
-        raise DomainError(f"角色必须是 {'/'.join(ROLES)} (role must be one of {', '.join(ROLES)})")
+        raise DomainError(_("角色必须是 管理员、业委会 或 监管部门"))
     if len(password) < 10:
-        raise DomainError("密码至少 10 个字符 (password must have at least 10 characters)")
+        raise DomainError(_("密码至少 10 个字符"))
     if role == "committee" and not communities:
-        raise DomainError("业委会账号需要指定小区 --community (committee needs --community)")
+        raise DomainError(_("业委会账号需要指定小区"))
     if role == "regulator" and not jurisdiction:
-        raise DomainError("监管账号需要指定辖区 --jurisdiction (regulator needs --jurisdiction)")
+        raise DomainError(_("监管账号需要指定辖区"))
     found = [get_community(code) for code in communities]
     with unit_of_work() as session:
         if session.scalar(select(StaffUser.id).where(StaffUser.login == login)):
-            raise DomainError(f"登录名 {login} 已存在 (login {login} already exists)")
+            raise DomainError(_("登录名 %(login)s 已存在", login=login))
         user = StaffUser(login=login, name=name or login, role=role,
                          password_hash=_hasher.hash(password),
                          jurisdiction=jurisdiction if role == "regulator" else None)
@@ -93,9 +94,9 @@ def change_user(login: str, *, actor: str, active: bool | None = None,
     with unit_of_work() as session:
         user = session.scalar(select(StaffUser).where(StaffUser.login == login))
         if user is None:
-            raise DomainError(f"没有登录名为 {login} 的账号 (no account {login})")
+            raise DomainError(_("没有登录名为 %(login)s 的账号", login=login))
         if user.login == actor and active is False:
-            raise DomainError("不能停用自己的账号 (you cannot disable your own account)")
+            raise DomainError(_("不能停用自己的账号"))
         details = {}
         user.session_generation += 1
         if active is not None:
@@ -103,7 +104,7 @@ def change_user(login: str, *, actor: str, active: bool | None = None,
             details["active"] = active
         if password is not None:
             if len(password) < 10:
-                raise DomainError("密码至少 10 个字符 (password must have at least 10 characters)")
+                raise DomainError(_("密码至少 10 个字符"))
             user.password_hash = _hasher.hash(password)
             details["password"] = "reset"
         audit.record(session, actor, "account.change", target=login, details=details)

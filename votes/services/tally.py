@@ -10,6 +10,7 @@ from votes.core.chain import SealedEntry
 from votes.core.commitment import Opening
 from votes.core.counting import Electorate, electorate_from_frozen
 from votes.core.local_rules import Procedure
+from votes.i18n import _
 from votes.core.roll import AreaBasis, UnitRecord
 from votes.core.rules import Rules
 from votes.core.tally import Tally, Turnout, compute_tally, compute_turnout
@@ -75,9 +76,8 @@ def closing_tally(session: Session, proposal: Proposal
         body = SealedEntry.from_line(lines[b.seq]).entry["body"]
         if salt is None or not commitment.opens(body.get("commitment", ""), proposal.uid,
                                                 b.voter_key, choice.value, salt):
-            raise DomainError(f"第 {b.seq} 条记录的加密意见与记录链上的承诺不符，不能结束表决 "
-                              f"(the sealed choice of entry {b.seq} does not open its "
-                              f"commitment on the chain)")
+            raise DomainError(_("第 %(seq)s 条记录的加密意见与记录链上的承诺不符，不能结束表决",
+                                seq=b.seq))
         openings.append(Opening(b.seq, choice.value, salt))
         voted[b.voter_key] = choice
     tally = compute_tally(counting_electorate(session, proposal), voted,

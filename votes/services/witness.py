@@ -16,6 +16,7 @@ from votes.core import signing, witness
 from votes.core.canonical import CanonicalError, canonical_bytes, parse_canonical, parse_time
 from votes.core.verifier_integrity import load_keys_file
 from votes.extensions import db
+from votes.i18n import _
 from votes.models import ChainEntry, Proposal, WitnessCosignature
 from votes.services.errors import DomainError, NotFound
 from votes.services.tx import unit_of_work
@@ -37,8 +38,7 @@ def witness_keys() -> signing.KeyRing:
     except (OSError, ValueError) as exc:
         # The operator's mistake, told in the log; a witness only learns it was not accepted.
         current_app.logger.error("WITNESS_KEYS %s cannot be read: %s", path, exc)
-        raise DomainError("见证人密钥未配置好，暂不能接收见证签名 "
-                          "(the witness keys are misconfigured)") from None
+        raise DomainError(_("见证人密钥未配置好，暂不能接收见证签名")) from None
 
 
 def heads() -> list[dict]:
@@ -60,7 +60,7 @@ def chain_lines(uid: str, start: int) -> list[str]:
 def _proposal(uid: str) -> Proposal:
     proposal = db.session.scalar(select(Proposal).where(Proposal.uid == uid))
     if proposal is None or not proposal.chain_length:
-        raise NotFound("没有这个表决记录链 (no such chain)")
+        raise NotFound(_("没有这个表决记录链"))
     return proposal
 
 
@@ -72,20 +72,20 @@ def accept_cosignature(data: bytes) -> bool:
     try:
         cosig = parse_canonical(data)
     except CanonicalError as exc:
-        raise DomainError(f"见证签名格式错误 (not canonical JSON: {exc})") from None
+        raise DomainError(_("见证签名格式错误（不是规范 JSON：%(problem)s）", problem=str(exc))) from None
     problem = witness.cosignature_problem(cosig, witness_keys())
     if problem:
-        raise DomainError(f"见证签名无效 (invalid cosignature: {problem})")
+        raise DomainError(_("见证签名无效：%(problem)s", problem=problem))
     stmt = cosig["statement"]
     with unit_of_work() as session:
         proposal = session.scalar(select(Proposal).where(Proposal.uid == stmt["proposal"]))
         if proposal is None:
-            raise NotFound("没有这个表决事项 (no such proposal)")
+            raise NotFound(_("没有这个表决事项"))
         ours = session.scalar(select(ChainEntry.digest).where(
             ChainEntry.proposal_id == proposal.id, ChainEntry.seq == stmt["length"] - 1))
         if ours != stmt["head"]:
-            raise Conflict("见证签名与本链不符 (the cosigned head is not our entry "
-                           f"{stmt['length'] - 1})")
+            raise Conflict(_("见证签名与本链不符：所签的链头不是本链第 %(seq)s 条记录",
+                             seq=stmt['length'] - 1))
         held = session.scalar(select(WitnessCosignature.id).where(
             WitnessCosignature.proposal_id == proposal.id,
             WitnessCosignature.witness == stmt["witness"],

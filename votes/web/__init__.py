@@ -56,11 +56,17 @@ def register_blueprints(app: Flask) -> None:
     app.add_template_filter(lambda fen: format_yuan(fen), "yuan")
     app.add_template_filter(lambda centi: format_area(centi), "area")
     app.add_template_filter(local_text, "local")
+    app.add_template_filter(beijing_text, "beijing")
     app.add_template_filter(_groups, "groups")
     app.add_template_filter(_percent, "percent")
     app.add_template_filter(scope_label, "scope_label")
     app.add_template_filter(owner_masked, "owner_masked")
     app.add_template_filter(state_label, "state_label")
+    from votes.services import labels
+
+    for name in ("threshold_label", "matter_label", "basis_label", "role_label",
+                 "channel_label", "kind_label", "action_label"):
+        app.add_template_filter(getattr(labels, name), name)
     app.add_url_rule("/favicon.ico", "favicon", _favicon)
     app.context_processor(lambda: {"home_url": home_url})
 
@@ -126,6 +132,13 @@ def register_blueprints(app: Flask) -> None:
             response.headers.setdefault("Strict-Transport-Security",
                                         f"max-age={app.config['HSTS_MAX_AGE']}")
         return response
+
+
+def beijing_text(when, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A time in a sentence: 2026-12-08 09:00（北京时间）."""
+    from flask_babel import gettext as _
+
+    return _("%(t)s（北京时间）", t=local_text(when, fmt)) if when else ""
 
 
 def state_label(state: str) -> str:

@@ -48,9 +48,13 @@ def home(user):
         elif request.method == "POST" and form.get("action") == "rules":
             from votes.services.communities import parse_settings, set_rules
 
+            chosen = [f"{form.get('rule', '')}={form['threshold']}"] \
+                if form.get("threshold", "").strip() else []
+            if form.get("publicity_days", "").strip():
+                chosen.append(f"publicity_days={form['publicity_days']}")
             set_rules(form.get("code", ""), form.get("matter", "use_fund"),
-                      parse_settings(form.get("settings", "").replace(";", "\n").splitlines()),
-                      actor=user.login)
+                      parse_settings(form.get("settings", "").replace(";", "\n").splitlines()
+                                     + chosen), actor=user.login)
             flash(_("已更新议事规则。"), "ok")
         elif request.method == "POST" and form.get("action") == "key":
             flash(_("已生成新的签名密钥 %(k)s。", k=generate_key(actor=user.login)), "ok")

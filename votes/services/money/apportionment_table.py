@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from votes.core.cells import safe_row
-from votes.core.numbers import format_area, format_yuan
+from votes.core.numbers import format_area, format_yuan_plain
 from votes.extensions import db
 from votes.models import Proposal, Unit
 from votes.services.notices import delivery_key
@@ -49,7 +49,7 @@ def apportionment_rows(proposal: Proposal) -> list[ApportionmentRow]:
 
 
 def _money(fen: int | None) -> str:
-    return "" if fen is None else format_yuan(fen)
+    return "" if fen is None else format_yuan_plain(fen)
 
 
 def apportionment_csv(rows: list[ApportionmentRow]) -> bytes:
@@ -58,7 +58,7 @@ def apportionment_csv(rows: list[ApportionmentRow]) -> bytes:
     w.writerow(CSV_COLUMNS)
     for r in rows:
         w.writerow(safe_row([r.building, r.entrance, r.room, format_area(r.area),
-                             format_yuan(r.share), _money(r.balance), _money(r.shortfall)]))
+                             format_yuan_plain(r.share), _money(r.balance), _money(r.shortfall)]))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

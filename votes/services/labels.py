@@ -1,0 +1,77 @@
+"""Words for internal values, in the current language: what screens, PDFs, CSVs and the
+`votes` command show instead of state, matter, threshold, role or channel names."""
+
+from __future__ import annotations
+
+from votes.i18n import _
+
+
+def state_label(state: str) -> str:
+    return {"draft": _("草稿"), "publicity": _("公示中"), "voting": _("表决中"),
+            "closed": _("已结束"), "published": _("结果已公布"),
+            "withdrawn": _("已撤回")}.get(state, state)
+
+
+def matter_label(matter: str) -> str:
+    return {"use_fund": _("使用维修资金"), "raise_fund": _("筹集维修资金"),
+            "rebuild": _("改建、重建建筑物及其附属设施"),
+            "change_use": _("改变共有部分用途或利用共有部分从事经营活动"),
+            "other": _("其他重大事项")}.get(matter, matter)
+
+
+def threshold_label(name: str) -> str:
+    return {"quorum_area": _("参与表决专有面积"), "quorum_headcount": _("参与表决人数"),
+            "approval_area": _("同意的专有面积"),
+            "approval_headcount": _("同意的人数")}.get(name, name)
+
+
+def role_label(role: str) -> str:
+    return {"admin": _("管理员"), "committee": _("业委会"),
+            "regulator": _("监管")}.get(role, role)
+
+
+def channel_label(channel: str) -> str:
+    return {"online": _("网上"), "paper": _("纸质"), "proxy": _("委托")}.get(channel, channel)
+
+
+def choice_label(choice: str) -> str:
+    return {"agree": _("同意"), "disagree": _("反对"), "abstain": _("弃权")}.get(choice, choice)
+
+
+def basis_label(basis: str) -> str:
+    return {"registered": _("登记"), "surveyed": _("实测"), "contract": _("合同")}.get(basis, basis)
+
+
+def kind_label(kind: str) -> str:
+    return {"person": _("个人"), "company": _("单位"),
+            "developer": _("开发建设单位")}.get(kind, kind)
+
+
+def scope_label(scope: str) -> str:
+    """'building:3,5' -> '3号楼、5号楼'; 'all' -> '全体业主'."""
+    kind, _sep, values = scope.partition(":")
+    parts = [v for v in values.split(",") if v]
+    if kind == "building":
+        return _("、").join(_("%(b)s号楼", b=v) for v in parts)
+    if kind == "entrance":
+        return _("、").join(_("%(b)s号楼%(e)s单元", b=v.split("-")[0], e=v.split("-", 1)[-1])
+                           for v in parts)
+    if kind == "unit":
+        return _("指定的 %(n)d 套房屋", n=len(parts))
+    return _("全体业主")
+
+
+def action_label(action: str) -> str:
+    """An audited staff action in words (the log keeps the code; the CSV export too)."""
+    return {"account.create": _("新建账号"), "account.change": _("修改账号"),
+            "community.create": _("新建小区"), "community.contact": _("修改联系方式"),
+            "community.jurisdiction": _("修改辖区"), "community.rules": _("修改议事规则"),
+            "roll.import": _("导入业主名册"), "roll.replace": _("替换业主名册"),
+            "keys.generate": _("生成签名密钥"), "proposal.create": _("新建表决事项"),
+            "proposal.edit": _("修改草稿"), "proposal.delete": _("删除草稿"),
+            "proposal.schedule": _("确认按计划公示"), "proposal.publicity": _("开始公示"),
+            "proposal.withdraw": _("撤回"), "proposal.open": _("开始表决"),
+            "proposal.close": _("结束表决"), "proposal.publish": _("公布结果"),
+            "proposal.export": _("导出记录"), "ballots.enter": _("录入纸质或委托选票"),
+            "ballots.override_refused": _("拒绝录入：业主已网上表决"),
+            "visit.record": _("记录走访")}.get(action, action)
