@@ -1,0 +1,35 @@
+"""Issue 12, second pass: what the first pass of the rules of procedure left — the seller's
+page after a transfer, proxies and transfers in ballots.csv, notices for owners who do not
+vote, the rules on the result notice, the first deposit on the roll, the stored scans for
+staff, the regulator's quorum column."""
+
+from __future__ import annotations
+
+from tests.factories import make_open_proposal, resident_id
+from tests.test_owner_http import cast, verified
+from tests.test_procedure import _transfer
+
+
+def test_the_sellers_page_says_the_unit_was_transferred_and_hides_the_buyers_choice(
+        app, runner, tmp_path):
+    vote = make_open_proposal(app, runner, tmp_path, extra=["--allow-change"])
+    seller = app.test_client()
+    verified(seller, app, vote, room="202", suffix=resident_id(4)[-6:])
+    r, _ = cast(seller, vote, "disagree")
+    own = r.headers["Location"]
+    assert _transfer(runner, vote, tmp_path, choice="agree").exit_code == 0
+    # The seller comes back with their link: told, not offered a ballot.
+    again = app.test_client()
+    verified(again, app, vote, room="202", suffix=resident_id(4)[-6:])
+    page = again.get(f"/p/{vote['uid']}/ballot")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="transferred"' in html
+    assert "已在表决期间过户" in html and "新业主的表决" in html and "已被新业主的表决取代" in html
+    assert 'name="choice"' not in html
+    # Trying anyway (a form kept open): refused, and the page after never shows the buyer's
+    # choice — the buyer's receipt is not the seller's to open.
+    r, _ = cast(seller, vote, "abstain")
+    follow = seller.get(r.headers["Location"]).get_data(as_text=True)
+    assert "已在表决期间过户" in follow and "同意" not in follow.split('id="transferred"')[1]
+    # The seller's own, superseded receipt still opens.
+    assert seller.get(own).status_code == 200
