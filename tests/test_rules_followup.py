@@ -33,3 +33,32 @@ def test_the_sellers_page_says_the_unit_was_transferred_and_hides_the_buyers_cho
     assert "已在表决期间过户" in follow and "同意" not in follow.split('id="transferred"')[1]
     # The seller's own, superseded receipt still opens.
     assert seller.get(own).status_code == 200
+
+
+def test_ballots_csv_and_the_units_page_mark_proxies_and_transfers_without_names(
+        app, runner, tmp_path):
+    import zipfile
+    from datetime import timedelta
+
+    from tests.test_procedure import PROXY_ID, _ballots_file, _proxy_row
+
+    vote = make_open_proposal(app, runner, tmp_path)
+    result = runner.invoke(args=["ballots", "import", str(vote["id"]),
+                                 _ballots_file(tmp_path, [_proxy_row("1", "102")])])
+    assert result.exit_code == 0, result.output
+    assert _transfer(runner, vote, tmp_path, room="202").exit_code == 0
+    app.config["VOTES_NOW"] = vote["t0"] + timedelta(days=8)
+    assert runner.invoke(args=["proposal", "close", str(vote["id"])]).exit_code == 0
+    bundle = tmp_path / "bundle.zip"
+    assert runner.invoke(args=["export", str(vote["id"]), "-o", str(bundle)]).exit_code == 0
+    sheet = zipfile.ZipFile(bundle).read("ballots.csv").decode("utf-8-sig")
+    rows = {line.split(",")[2]: line for line in sheet.splitlines()[1:]}
+    assert ",proxy 委托," in rows["1-1-102"]
+    assert ",paper 过户 transfer," in rows["1-1-202"]
+    for secret in ("钱七", PROXY_ID, "周九", resident_id(10)):
+        assert secret not in sheet
+    page = app.test_client().get(f"/p/{vote['uid']}/units").get_data(as_text=True)
+    line = {r.split("</td>")[0].split("<td>")[-1]: r for r in page.split("<tr>")[2:]}
+    assert "委托" in line["1-1-102"] and "过户" not in line["1-1-102"]
+    assert "纸质（过户后新业主）" in line["1-1-202"]
+    assert "过户" not in line["1-1-101"] and "周九" not in page and "钱七" not in page
