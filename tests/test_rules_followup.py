@@ -62,3 +62,36 @@ def test_ballots_csv_and_the_units_page_mark_proxies_and_transfers_without_names
     assert "委托" in line["1-1-102"] and "过户" not in line["1-1-102"]
     assert "纸质（过户后新业主）" in line["1-1-202"]
     assert "过户" not in line["1-1-101"] and "周九" not in page and "钱七" not in page
+
+
+def test_an_owner_of_only_a_storeroom_gets_a_letter_of_their_share_not_a_voting_notice(
+        app, runner, tmp_path):
+    import re
+
+    from tests.test_notices_pdf import need_tools, pdftotext
+    from tests.test_procedure import parking_rows
+
+    need_tools("pdftotext")
+    vote = make_open_proposal(app, runner, tmp_path, rows=parking_rows(),
+                              rules=["excluded_kinds=parking,storeroom"])
+    pdf = tmp_path / "notices.pdf"
+    result = runner.invoke(args=["notices", str(vote["id"]), "-o", str(pdf)])
+    assert result.exit_code == 0, result.output
+    pages = [re.sub(r"\s+", "", p) for p in pdftotext(pdf).split("\f") if p.strip()]
+    assert len(pages) == 6  # the sample's five voters and 孙八, who votes on none of it
+    letters = [p for p in pages if "费用分摊告知书" in p]
+    assert len(letters) == 1
+    letter = letters[0]
+    assert "P座002室（不计入表决）" in letter and "车位、储藏室不计入表决" in letter
+    assert "您无需表决" in letter and "/v/" not in letter and "如何表决" not in letter
+    share = re.search(r"您应分摊([\d,.]+)元", letter).group(1)
+    assert float(share.replace(",", "")) > 0  # 8 m² of 674.75 m² of 6547.50 yuan: 77.63
+    # 张三 votes with his flats; his parking space is on his notice, marked, and charged.
+    zhang = next(p for p in pages if "1号楼1单元101室" in p)
+    assert "P座001室（不计入表决）" in zhang and "如何表决" in zhang and "/v/" in zhang
+    # Without the rule, the storeroom's owner votes like everyone else.
+    plain = make_open_proposal(app, runner, tmp_path, rows=parking_rows(), code="MOON")
+    other = tmp_path / "plain.pdf"
+    assert runner.invoke(args=["notices", str(plain["id"]), "-o", str(other)]).exit_code == 0
+    text = re.sub(r"\s+", "", pdftotext(other))
+    assert "费用分摊告知书" not in text and "不计入表决" not in text
