@@ -95,3 +95,53 @@ def test_an_owner_of_only_a_storeroom_gets_a_letter_of_their_share_not_a_voting_
     assert runner.invoke(args=["notices", str(plain["id"]), "-o", str(other)]).exit_code == 0
     text = re.sub(r"\s+", "", pdftotext(other))
     assert "费用分摊告知书" not in text and "不计入表决" not in text
+
+
+def _pdf_text(data: bytes, tmp_path, name: str) -> str:
+    import re
+
+    from tests.test_notices_pdf import need_tools, pdftotext
+
+    need_tools("pdftotext")
+    path = tmp_path / name
+    path.write_bytes(data)
+    return re.sub(r"\s+", "", pdftotext(path))
+
+
+def _committee(app, runner, code="SUN"):
+    from tests.test_procedure import PASSWORD
+
+    result = runner.invoke(args=["users", "create", f"clerk-{code.lower()}", "--role",
+                                 "committee", "--community", code, "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    staff = app.test_client()
+    r = staff.post("/staff/login", data={"login": f"clerk-{code.lower()}", "password": PASSWORD})
+    assert r.status_code == 302
+    return staff
+
+
+def test_the_result_notice_says_which_rules_of_procedure_applied(app, runner, tmp_path):
+    from tests.procedure_world import close_at_end, open_vote, vote
+
+    pid = open_vote(app, runner, tmp_path, "proxy_limit=3", "proxy_staff_barred=on",
+                    "excluded_kinds=parking,storeroom", "objection_days=5",
+                    "follow_majority=quorum")
+    vote(runner, tmp_path, pid, {"A": "agree", "B": "agree", "C": "agree", "D": "agree"})
+    close_at_end(app, runner, pid)
+    staff = _committee(app, runner)
+    r = staff.get(f"/committee/p/{pid}/result-notice.pdf")
+    assert r.status_code == 200
+    text = _pdf_text(r.data, tmp_path, "ruled.pdf")
+    for sentence in ("本小区议事规则：委托表决：每名受托人在本次表决中最多代理3户业主。",
+                     "本小区议事规则：委托表决：物业服务企业工作人员不得担任受托人。",
+                     "本小区议事规则：车位、储藏室不计入表决的专有面积和人数，但仍按面积分摊费用。",
+                     "本小区议事规则：表决结束后设5日异议期",
+                     "本小区议事规则：从多：表决通知经证实送达而未表决的业主计入参与表决，另行统计"):
+        assert sentence in text, sentence
+    # Under the Civil Code's defaults the notice says nothing of rules of procedure.
+    plain = open_vote(app, runner, tmp_path, code="MOON")
+    vote(runner, tmp_path, plain, {"A": "agree"})
+    close_at_end(app, runner, plain)
+    moon = _committee(app, runner, "MOON")
+    text = _pdf_text(moon.get(f"/committee/p/{plain}/result-notice.pdf").data, tmp_path, "p.pdf")
+    assert "表决结果" in text and "议事规则" not in text and "受托人" not in text
