@@ -145,3 +145,55 @@ def test_the_result_notice_says_which_rules_of_procedure_applied(app, runner, tm
     moon = _committee(app, runner, "MOON")
     text = _pdf_text(moon.get(f"/committee/p/{plain}/result-notice.pdf").data, tmp_path, "p.pdf")
     assert "表决结果" in text and "议事规则" not in text and "受托人" not in text
+
+
+def test_the_rolls_first_deposit_is_what_the_settlement_judges_30_percent_against(
+        app, runner, tmp_path):
+    from sqlalchemy import select
+
+    from tests.factories import make_roll_csv
+    from tests.money_world import low_balance_rows, passed_vote, works_done
+
+    rows = low_balance_rows()
+    rows[0] = dict(rows[0], first_deposit="20,000.00")  # 1-101 holds 5000.00 of 20000.00
+    rows[4] = dict(rows[4], first_deposit="3000.50")  # 1-202 holds 700.00 of 3000.50
+    # A first deposit with three decimals is refused with its row, nothing imported.
+    bad = [dict(r) for r in rows]
+    bad[2] = dict(bad[2], first_deposit="12.345")
+    result = runner.invoke(args=["community", "create", "BAD", "--name", "坏名册"])
+    result = runner.invoke(args=["roll", "import", "--community", "BAD",
+                                 str(make_roll_csv(tmp_path / "bad.csv", bad))])
+    assert result.exit_code != 0 and "第 4 行" in result.output and "首次交存金额" in result.output
+    # Co-owners' rows of one unit must agree on it.
+    clash = [dict(r) for r in rows]
+    clash[1], clash[2] = dict(clash[1], first_deposit="100.00"), dict(clash[2],
+                                                                      first_deposit="200.00")
+    result = runner.invoke(args=["roll", "import", "--community", "BAD",
+                                 str(make_roll_csv(tmp_path / "clash.csv", clash))])
+    assert result.exit_code != 0 and "首次交存金额不同" in result.output
+
+    vote = passed_vote(app, runner, tmp_path, rows=rows)
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import Unit
+
+        deposits = {(u.building, u.room): u.first_deposit for u in db.session.scalars(
+            select(Unit).where(Unit.community.has(code="SUN")))}
+    assert deposits[("1", "101")] == 2000000 and deposits[("1", "202")] == 300050
+    assert deposits[("1", "102")] is None  # no figure: the balance at settlement stands in
+    works_done(runner, tmp_path, vote["pid"])
+    result = runner.invoke(args=["works", "settle", vote["pid"], "--final-cost", "6400.00"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        from votes.models import FundDebit, Unit
+
+        debits = {(d.building, d.room): d for d in db.session.scalars(select(FundDebit))}
+        after = {(u.building, u.room): u.first_deposit for u in db.session.scalars(select(Unit))}
+    rich, small, plain = debits[("1", "101")], debits[("1", "202")], debits[("1", "102")]
+    # 1-101 keeps about 4125 yuan: plenty against its balance, but below 30% of 20000.00.
+    assert rich.balance_after * 10 < 2000000 * 3 and rich.low
+    # 1-202 keeps about 113 yuan of a 3000.50 first deposit: 续筹.
+    assert small.low
+    # 1-102 had no first deposit on the roll: 5000.00 stands for it, ~4000 left is not low.
+    assert not plain.low and after[("1", "102")] == 500000
+    assert after[("1", "101")] == 2000000  # the roll's figure is never overwritten
