@@ -197,3 +197,89 @@ def test_the_rolls_first_deposit_is_what_the_settlement_judges_30_percent_agains
     # 1-102 had no first deposit on the roll: 5000.00 stands for it, ~4000 left is not low.
     assert not plain.low and after[("1", "102")] == 500000
     assert after[("1", "101")] == 2000000  # the roll's figure is never overwritten
+
+
+def test_staff_open_the_scans_of_deliveries_and_objections_and_no_one_else(
+        app, runner, tmp_path):
+    import hashlib
+    import re
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from tests.money_world import staff_accounts
+    from tests.procedure_world import END, at, close_at_end, open_vote, scan, unit_args, vote
+    from tests.staff_world import sign_in
+
+    pid = open_vote(app, runner, tmp_path, "follow_majority=quorum", "objection_days=3")
+    delivered = runner.invoke(args=[
+        "proposal", "delivery", pid, *unit_args("E"), "--method", "hand", "--at",
+        "2026-11-25T10:00", "--evidence", scan(tmp_path, "receipt-E.jpg", b"\xff\xd8 signed"),
+        "--by", "clerk1"])
+    assert delivered.exit_code == 0, delivered.output
+    vote(runner, tmp_path, pid, {"A": "agree", "B": "agree", "C": "agree"})  # paper forms
+    close_at_end(app, runner, pid)
+    at(app, END + timedelta(hours=3))
+    letter = b"%PDF-1.4 written objection of 1-1-102"
+    filed = runner.invoke(args=["proposal", "objection", pid, *unit_args("B"), "--text",
+                                "表决票不是我签的", "--evidence", scan(tmp_path, "o.pdf", letter)])
+    assert filed.exit_code == 0, filed.output
+    receipt_digest = hashlib.sha256(b"\xff\xd8 signed").hexdigest()
+    letter_digest = hashlib.sha256(letter).hexdigest()
+    ballot_form = hashlib.sha256(b"%PDF-1.4 scanned form").hexdigest()
+
+    staff_accounts(app, runner)  # sun_committee, and district (regulator of 350502)
+    runner.invoke(args=["community", "create", "MOON", "--name", "明月小区"])
+    with app.app_context():
+        from votes.services.communities import get_community
+        from votes.services.tx import unit_of_work
+
+        with unit_of_work():
+            get_community("MOON").jurisdiction = "350503"
+    for args in (["moon_committee", "--role", "committee", "--community", "MOON"],
+                 ["far", "--role", "regulator", "--jurisdiction", "350503"]):
+        from tests.staff_world import PASSWORD
+
+        assert runner.invoke(args=["users", "create", *args, "--password",
+                                   PASSWORD]).exit_code == 0
+
+    committee = app.test_client()
+    sign_in(committee, "sun_committee")
+    page = committee.get(f"/committee/p/{pid}").get_data(as_text=True)
+    assert 'id="scans"' in page and "2-1-201" in page and "1-1-102" in page
+    links = re.findall(r'href="(/committee/p/\d+/scans/[0-9a-f]{64})"', page)
+    assert len(links) == 2
+    got = committee.get(f"/committee/p/{pid}/scans/{receipt_digest}")
+    assert got.status_code == 200 and got.data == b"\xff\xd8 signed"
+    assert "attachment" in got.headers["Content-Disposition"]
+    assert got.headers["Cache-Control"] == "no-store"
+    assert committee.get(f"/committee/p/{pid}/scans/{letter_digest}").data == letter
+    # A paper ballot's form is stored evidence too, but not served here (it shows a choice).
+    assert committee.get(f"/committee/p/{pid}/scans/{ballot_form}").status_code == 404
+    assert committee.get(f"/committee/p/{pid}/scans/not-a-digest").status_code == 404
+
+    regulator = app.test_client()
+    sign_in(regulator, "district")
+    page = regulator.get(f"/regulator/p/{pid}").get_data(as_text=True)
+    assert 'id="scans"' in page and f"/regulator/p/{pid}/scans/{letter_digest}" in page
+    assert regulator.get(f"/regulator/p/{pid}/scans/{letter_digest}").data == letter
+    # The committee's route is not the regulator's, nor the other way round.
+    assert regulator.get(f"/committee/p/{pid}/scans/{letter_digest}").status_code == 403
+    assert committee.get(f"/regulator/p/{pid}/scans/{letter_digest}").status_code == 403
+    # Another community's committee, another district's regulator: as if it did not exist.
+    for login, url in (("moon_committee", f"/committee/p/{pid}/scans/{letter_digest}"),
+                       ("far", f"/regulator/p/{pid}/scans/{letter_digest}")):
+        other = app.test_client()
+        sign_in(other, login)
+        r = other.get(url)
+        assert r.status_code == 404 and r.data != letter, login
+    # Nobody signed in: to the sign-in page.
+    anon = app.test_client().get(f"/committee/p/{pid}/scans/{letter_digest}")
+    assert anon.status_code == 302 and "login" in anon.headers["Location"]
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import AuditEntry
+
+        opened = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "proposal.scan.open")).all()
+    assert sorted(a.actor for a in opened) == ["district", "sun_committee", "sun_committee"]

@@ -65,3 +65,31 @@ def answer(user, proposal):
     except DomainError as err:
         flash(err.message, "error")
     return _back(proposal)
+
+
+def send_scan(proposal, digest: str, actor: str):
+    """A delivery's or a written objection's stored scan, as an attachment (§17, §19)."""
+    import io
+
+    from flask import send_file
+
+    from votes.services.documents import download_headers
+    from votes.services.procedure.scans import open_scan
+
+    if len(digest) != 64 or not digest.isascii() or not digest.isalnum():
+        from flask import abort
+
+        abort(404)
+    name, content = open_scan(proposal, digest.lower(), actor)
+    media_type, filename, headers = download_headers(name, content)
+    response = send_file(io.BytesIO(content), mimetype=media_type, download_name=filename,
+                         as_attachment=True)
+    response.headers.update(headers)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/p/<int:pid>/scans/<digest>")
+@staff("committee", "admin", obj="proposal")
+def scan(user, proposal, digest: str):
+    return send_scan(proposal, digest, user.login)
