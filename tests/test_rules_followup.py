@@ -283,3 +283,53 @@ def test_staff_open_the_scans_of_deliveries_and_objections_and_no_one_else(
         opened = db.session.scalars(select(AuditEntry).where(
             AuditEntry.action == "proposal.scan.open")).all()
     assert sorted(a.actor for a in opened) == ["district", "sun_committee", "sun_committee"]
+
+
+def test_the_regulator_csv_judges_the_quorum_on_the_decisions_figures(app, runner, tmp_path):
+    import csv
+    import io
+
+    from tests.money_world import staff_accounts
+    from tests.procedure_world import close_at_end, open_vote, scan, unit_args, vote
+    from tests.staff_world import sign_in
+
+    pid = open_vote(app, runner, tmp_path, "follow_majority=quorum")
+    for voter in ("C", "D", "E"):
+        result = runner.invoke(args=[
+            "proposal", "delivery", pid, *unit_args(voter), "--method", "hand", "--at",
+            "2026-11-25T10:00", "--evidence", scan(tmp_path, f"r-{voter}.jpg", voter.encode()),
+            "--by", "clerk1"])
+        assert result.exit_code == 0, result.output
+    # Two of five owners vote (284.75 of 654.75 m²): short of the quorum on ballots alone,
+    # met once the three delivered non-voters count as taking part (从多).
+    vote(runner, tmp_path, pid, {"A": "agree", "B": "agree"})
+    close_at_end(app, runner, pid)
+    plain = open_vote(app, runner, tmp_path, code="MOON")  # no 从多: the ballots decide
+    vote(runner, tmp_path, plain, {"A": "agree", "B": "agree"})
+    close_at_end(app, runner, plain)
+    staff_accounts(app, runner)
+    with app.app_context():
+        from votes.services.communities import get_community
+        from votes.services.tx import unit_of_work
+
+        with unit_of_work():
+            get_community("MOON").jurisdiction = "350502"
+    regulator = app.test_client()
+    sign_in(regulator, "district")
+    r = regulator.get("/regulator/?format=csv")
+    assert r.status_code == 200
+    rows = list(csv.reader(io.StringIO(r.data.decode("utf-8-sig"))))
+    assert rows[0][10].endswith("quorum") and rows[0][11].endswith("passed")
+    import json
+
+    def head(ref):
+        return json.loads(runner.invoke(args=["proposal", "show", ref, "--json"]).output)[
+            "chain_head"]
+
+    by_head = {row[12]: row for row in rows[1:]}
+    sun, moon = by_head[head(pid)], by_head[head(plain)]
+    assert sun[7] == moon[7] == "2"  # participating: the real ballots, in both
+    assert sun[10] == "1" and sun[11] == "1"  # quorum and passed: the decision (从多)
+    assert moon[10] == "0" and moon[11] == "0"  # the same ballots without 从多
+    shown = json.loads(runner.invoke(args=["proposal", "show", pid, "--json"]).output)
+    assert shown["quorum_met"] is False and shown["outcome"]["passed"] is True

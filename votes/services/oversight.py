@@ -69,12 +69,20 @@ def overview_csv(rows: list[OverviewRow]) -> bytes:
                              clock.local_text(p.voting_end),
                              t.total_area, t.total_headcount, t.participating_area,
                              t.participating_headcount, final.agree_area if final else "",
-                             final.agree_headcount if final else "", int(t.quorum_met),
+                             final.agree_headcount if final else "", int(_quorum_met(f)),
                              int(f.passed) if final else "", p.chain_head or "",
                              "" if r.verification is None
                              else CSV_OUTCOME.get(r.verification.outcome, "FAILED"),
                              *_money_cells(p, r.money)]))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _quorum_met(f) -> bool:
+    """The quorum as the decision judged it, like the passed column: by the 从多 figures
+    where the rules adopt them (they count delivered non-voters as taking part), else by
+    the ballots. The area and headcount columns stay the real ballots' figures."""
+    follow = f.outcome.follow if f.tally is not None and f.outcome is not None else None
+    return bool(follow["quorum_met"]) if follow else f.turnout.quorum_met
 
 
 def _money_cells(proposal: Proposal, money: dict | None) -> list:
