@@ -333,3 +333,18 @@ def test_the_regulator_csv_judges_the_quorum_on_the_decisions_figures(app, runne
     assert moon[10] == "0" and moon[11] == "0"  # the same ballots without 从多
     shown = json.loads(runner.invoke(args=["proposal", "show", pid, "--json"]).output)
     assert shown["quorum_met"] is False and shown["outcome"]["passed"] is True
+
+
+def test_the_demo_proposal_has_an_objection_period(app, runner):
+    import json
+
+    result = runner.invoke(args=["demo", "--no-run"])
+    assert result.exit_code == 0, result.output
+    assert "本小区议事规则：表决结束后设 7 日异议期" in result.output
+    pid = result.output.split("proposal ")[1].split()[0]
+    assert json.loads(runner.invoke(args=["proposal", "show", pid, "--json"]).output)[
+        "state"] == "voting"
+    from tests.test_procedure import _chain
+
+    genesis = _chain(app, {"id": int(pid)})[0]
+    assert genesis["body"]["rules"]["objection_days"] == 7  # bound at the opening

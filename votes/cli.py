@@ -85,6 +85,10 @@ def demo(host: str, port: int, no_run: bool) -> None:
     click.echo(f"\n演示小区已就绪 Demo community ready: DEMO, proposal {proposal.id} "
                f"'{proposal.title}' ({proposal.state})")
     click.echo(f"打开 Open: {url}/")
+    from votes.services.procedure.notice_lines import procedure_lines
+
+    for line in procedure_lines(proposal.rules or {}):
+        click.echo(line)
     click.echo(f"公开公示栏 Public board: {url}/p/{proposal.uid}")
     for label, link, suffix in demo_voters(proposal):
         click.echo(f"试投票 Try voting as {label}: {link}  身份证后6位 ID suffix: {suffix}")
