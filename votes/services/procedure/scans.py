@@ -55,7 +55,8 @@ def procedure_scans(proposal: Proposal) -> list[Scan]:
     for s in entries:
         body = s.entry["body"]
         if s.entry["kind"] == "delivery":
-            detail = _(METHOD_LABELS[body["method"]])
+            label = METHOD_LABELS[body["method"]]
+            detail = _(label)
             when = parse_time(body["delivered_at"])
         else:
             detail, when = _("书面异议"), parse_time(s.entry["time"])
