@@ -247,34 +247,36 @@ def test_staff_open_the_scans_of_deliveries_and_objections_and_no_one_else(
     sign_in(committee, "sun_committee")
     page = committee.get(f"/committee/p/{pid}").get_data(as_text=True)
     assert 'id="scans"' in page and "2-1-201" in page and "1-1-102" in page
-    links = re.findall(r'href="(/committee/p/\d+/scans/[0-9a-f]{64})"', page)
+    links = re.findall(r'href="(/committee/p/\d+/scans\?file=[0-9a-f]{64})"', page)
     assert len(links) == 2
-    got = committee.get(f"/committee/p/{pid}/scans/{receipt_digest}")
+    got = committee.get(f"/committee/p/{pid}/scans?file={receipt_digest}")
     assert got.status_code == 200 and got.data == b"\xff\xd8 signed"
     assert "attachment" in got.headers["Content-Disposition"]
     assert got.headers["Cache-Control"] == "no-store"
-    assert committee.get(f"/committee/p/{pid}/scans/{letter_digest}").data == letter
+    assert committee.get(f"/committee/p/{pid}/scans?file={letter_digest}").data == letter
     # A paper ballot's form is stored evidence too, but not served here (it shows a choice).
-    assert committee.get(f"/committee/p/{pid}/scans/{ballot_form}").status_code == 404
-    assert committee.get(f"/committee/p/{pid}/scans/not-a-digest").status_code == 404
+    assert committee.get(f"/committee/p/{pid}/scans?file={ballot_form}").status_code == 404
+    assert committee.get(f"/committee/p/{pid}/scans?file=not-a-digest").status_code == 404
 
     regulator = app.test_client()
     sign_in(regulator, "district")
     page = regulator.get(f"/regulator/p/{pid}").get_data(as_text=True)
-    assert 'id="scans"' in page and f"/regulator/p/{pid}/scans/{letter_digest}" in page
-    assert regulator.get(f"/regulator/p/{pid}/scans/{letter_digest}").data == letter
+    assert 'id="scans"' in page and f"/regulator/p/{pid}/scans?file={letter_digest}" in page
+    listing = regulator.get(f"/regulator/p/{pid}/scans").get_data(as_text=True)
+    assert listing.count("scans?file=") == 2
+    assert regulator.get(f"/regulator/p/{pid}/scans?file={letter_digest}").data == letter
     # The committee's route is not the regulator's, nor the other way round.
-    assert regulator.get(f"/committee/p/{pid}/scans/{letter_digest}").status_code == 403
-    assert committee.get(f"/regulator/p/{pid}/scans/{letter_digest}").status_code == 403
+    assert regulator.get(f"/committee/p/{pid}/scans?file={letter_digest}").status_code == 403
+    assert committee.get(f"/regulator/p/{pid}/scans?file={letter_digest}").status_code == 403
     # Another community's committee, another district's regulator: as if it did not exist.
-    for login, url in (("moon_committee", f"/committee/p/{pid}/scans/{letter_digest}"),
-                       ("far", f"/regulator/p/{pid}/scans/{letter_digest}")):
+    for login, url in (("moon_committee", f"/committee/p/{pid}/scans?file={letter_digest}"),
+                       ("far", f"/regulator/p/{pid}/scans?file={letter_digest}")):
         other = app.test_client()
         sign_in(other, login)
         r = other.get(url)
         assert r.status_code == 404 and r.data != letter, login
     # Nobody signed in: to the sign-in page.
-    anon = app.test_client().get(f"/committee/p/{pid}/scans/{letter_digest}")
+    anon = app.test_client().get(f"/committee/p/{pid}/scans?file={letter_digest}")
     assert anon.status_code == 302 and "login" in anon.headers["Location"]
     with app.app_context():
         from votes.extensions import db

@@ -67,18 +67,21 @@ def answer(user, proposal):
     return _back(proposal)
 
 
-def send_scan(proposal, digest: str, actor: str):
-    """A delivery's or a written objection's stored scan, as an attachment (§17, §19)."""
+def scans_page(proposal, actor: str, endpoint: str):
+    """The list of a proposal's delivery and written-objection scans, or with ?file=<digest>
+    one of them as an attachment (§17, §19); any other file is 404."""
     import io
 
-    from flask import send_file
+    from flask import abort, render_template, send_file
 
     from votes.services.documents import download_headers
-    from votes.services.procedure.scans import open_scan
+    from votes.services.procedure.scans import open_scan, procedure_scans
 
+    digest = request.args.get("file")
+    if digest is None:
+        return render_template("staff/scans.html", proposal=proposal,
+                               scans=procedure_scans(proposal), scan_endpoint=endpoint)
     if len(digest) != 64 or not digest.isascii() or not digest.isalnum():
-        from flask import abort
-
         abort(404)
     name, content = open_scan(proposal, digest.lower(), actor)
     media_type, filename, headers = download_headers(name, content)
@@ -89,7 +92,7 @@ def send_scan(proposal, digest: str, actor: str):
     return response
 
 
-@bp.get("/p/<int:pid>/scans/<digest>")
+@bp.get("/p/<int:pid>/scans")
 @staff("committee", "admin", obj="proposal")
-def scan(user, proposal, digest: str):
-    return send_scan(proposal, digest, user.login)
+def scans(user, proposal):
+    return scans_page(proposal, user.login, "committee.scans")

@@ -79,10 +79,10 @@ def verify(user, proposal):
                            money=money_summary(proposal), scans=procedure_scans(proposal))
 
 
-@bp.get("/p/<int:pid>/scans/<digest>")
+@bp.get("/p/<int:pid>/scans")
 @staff("regulator", "admin", obj="proposal")
-def scan(user, proposal, digest: str):
-    """A delivery's or a written objection's stored scan (§17, §19)."""
-    from votes.web.committee_procedure import send_scan
+def scans(user, proposal):
+    """A proposal's delivery and written-objection scans (§17, §19)."""
+    from votes.web.committee_procedure import scans_page
 
-    return send_scan(proposal, digest, user.login)
+    return scans_page(proposal, user.login, "regulator.scans")
