@@ -132,11 +132,11 @@ def test_the_result_notice_says_which_rules_of_procedure_applied(app, runner, tm
     r = staff.get(f"/committee/p/{pid}/result-notice.pdf")
     assert r.status_code == 200
     text = _pdf_text(r.data, tmp_path, "ruled.pdf")
-    for sentence in ("本小区议事规则：委托表决：每名受托人在本次表决中最多代理3户业主。",
-                     "本小区议事规则：委托表决：物业服务企业工作人员不得担任受托人。",
-                     "本小区议事规则：车位、储藏室不计入表决的专有面积和人数，但仍按面积分摊费用。",
-                     "本小区议事规则：表决结束后设5日异议期",
-                     "本小区议事规则：从多：表决通知经证实送达而未表决的业主计入参与表决，另行统计"):
+    for sentence in ("按本小区议事规则，每名受托人在本次表决中最多代理3户业主。",
+                     "按本小区议事规则，物业服务企业工作人员不得担任委托表决的受托人。",
+                     "按本小区议事规则，车位、储藏室不计入表决的专有面积和人数，但仍按面积分摊费用。",
+                     "按本小区议事规则，表决结束后设5日异议期",
+                     "按本小区议事规则（从多），表决通知经证实送达而未表决的业主计入参与表决，另行统计"):
         assert sentence in text, sentence
     # Under the Civil Code's defaults the notice says nothing of rules of procedure.
     plain = open_vote(app, runner, tmp_path, code="MOON")
@@ -342,7 +342,7 @@ def test_the_demo_proposal_has_an_objection_period(app, runner):
 
     result = runner.invoke(args=["demo", "--no-run"])
     assert result.exit_code == 0, result.output
-    assert "本小区议事规则：表决结束后设 7 日异议期" in result.output
+    assert "按本小区议事规则，表决结束后设 7 日异议期" in result.output
     pid = result.output.split("proposal ")[1].split()[0]
     assert json.loads(runner.invoke(args=["proposal", "show", pid, "--json"]).output)[
         "state"] == "voting"
