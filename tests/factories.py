@@ -54,7 +54,8 @@ def sample_rows() -> list[dict]:
 def make_roll_csv(path: Path, rows: list[dict] | None = None, *, header=HEADER_EN,
                   encoding: str = "utf-8") -> Path:
     rows = sample_rows() if rows is None else rows
-    names = HEADER_EN + (["unit_kind"] if any("unit_kind" in r for r in rows) else [])
+    names = HEADER_EN + [extra for extra in ("unit_kind", "first_deposit")
+                         if any(extra in r for r in rows)]
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(header + names[len(HEADER_EN):])

@@ -88,6 +88,10 @@ def demo(host: str, port: int, no_run: bool) -> None:
     click.echo("\n" + _("演示小区已就绪：DEMO，表决事项 %(id)s“%(title)s”（%(state)s）",
                         id=proposal.id, title=proposal.title, state=state_label(proposal.state)))
     click.echo(_("打开：%(url)s", url=f"{url}/"))
+    from votes.services.procedure.notice_lines import procedure_lines
+
+    for line in procedure_lines(proposal.rules or {}):
+        click.echo(line)
     click.echo(_("公示栏：%(url)s", url=f"{url}/p/{proposal.uid}"))
     for label, link, suffix in demo_voters(proposal):
         click.echo(_("以 %(who)s 的身份试投票：%(link)s  身份证后6位：%(suffix)s", who=label,

@@ -155,11 +155,17 @@ def _ballots_csv(roll: dict, chain: Sequence[SealedEntry]) -> bytes:
 
 
 def _channel_text(body: dict) -> str:
-    """The channel, and for a staff correction (§15) the entry it replaces."""
+    """The channel, marked when a proxy held the ballot (§16), when it is a new owner's after
+    a transfer (§16), and for a staff correction (§15) with the entry it replaces. No names."""
+    parts = [body["channel"]]
+    if body["channel"] == "proxy":
+        parts.append("委托")
+    if body.get("transfer"):
+        parts.append("过户 transfer")
     fix = body.get("correction")
-    if not fix:
-        return body["channel"]
-    return f"{body['channel']} 更正第{fix['corrects']}条 corrects #{fix['corrects']}"
+    if fix:
+        parts.append(f"更正第{fix['corrects']}条 corrects #{fix['corrects']}")
+    return " ".join(parts)
 
 
 NAMES_ZH = {"quorum_area": "参与表决专有面积", "quorum_headcount": "参与表决人数",

@@ -62,6 +62,7 @@ DEMO_STAFF = (("demo-admin", "admin", {}), ("demo-committee", "committee",
                                             {"communities": (DEMO_CODE,)}),
               ("demo-regulator", "regulator", {"jurisdiction": "350502"}))
 DEMO_PASSWORD = "demo-password-2026"
+DEMO_OBJECTION_DAYS = "7"
 
 
 def ensure_demo_staff() -> list[tuple[str, str]]:
@@ -77,7 +78,7 @@ def ensure_demo_staff() -> list[tuple[str, str]]:
 
 def ensure_demo() -> Proposal:
     """Create the demo community and its open proposal unless they exist; return it."""
-    from votes.services.communities import create_community
+    from votes.services.communities import create_community, set_rules
     from votes.services.lifecycle import refresh
     from votes.services.proposal_create import ProposalDraft, create_proposal
     from votes.services.roll_import import import_roll
@@ -85,6 +86,9 @@ def ensure_demo() -> Proposal:
     community = db.session.scalar(select(Community).where(Community.code == DEMO_CODE))
     if community is None:
         create_community(DEMO_CODE, "阳光花园（演示）", "350502")
+        # A rule of procedure to try (§17): after the close, a preliminary result and 7 days
+        # for objections before the final one.
+        set_rules(DEMO_CODE, "use_fund", {"objection_days": DEMO_OBJECTION_DAYS}, actor="demo")
         import_roll(DEMO_CODE, "demo-roll.csv", data=demo_roll_csv())
         community = db.session.scalar(select(Community).where(Community.code == DEMO_CODE))
     proposal = db.session.scalar(select(Proposal).where(Proposal.community_id == community.id)

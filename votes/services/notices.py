@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from votes.core.local_rules import EXCLUDABLE, Procedure, UnitKind
 from votes.core.numbers import format_area
 from votes.core.roll import Scope, natural_key, normalise_building, normalise_entrance
 from votes.core.rules import Matter, Rules, Threshold
@@ -159,20 +160,35 @@ def notices_pdf(proposal_ref: str, voter_key: str | None = None) -> bytes:
     accesses = {a.voter_key: a for a in db.session.scalars(
         select(VoterAccess).where(VoterAccess.proposal_id == proposal.id))}
     plan = notice_plan(proposal, frozen)
-    # Voters in the order of their first unit on the delivery round.
+    excluded = set(Procedure.from_rules(proposal.rules).excluded_kinds)
+    # Voters in the order of their first unit on the delivery round. An owner holding only
+    # units the rules leave out of the vote (§16) still pays a share and must see it before
+    # the vote (shared/DESIGN.md): their page is a letter of that share, with no link.
     notices = [
         Notice(plan=plan,
-               units=tuple((unit_label(u), format_area(u.area)) for u in units[key]),
-               area=format_area(voters[key].area), share=money(voters[key].share),
+               units=tuple((unit_label(u) + ("（不计入表决）" if u.kind in excluded else ""),
+                            format_area(u.area)) for u in units[key]),
+               area=format_area(sum(u.area for u in units[key])),
+               share=money(voters[key].share),
                fund_balance=_balance(units[key]),
                link=voter_link(proposal, accesses[key]),
-               extra=_code_row(proposal, accesses[key]))
+               extra=() if _no_vote(units[key], excluded) else _code_row(proposal, accesses[key]),
+               no_vote=_no_vote(units[key], excluded))
         for key in units if key in accesses and voter_key in (None, key)
     ]
     if voter_key is not None and not notices:
         raise DomainError(_("没有这位业主的表决通知"))
     return render_notices(notices, heading=HEADINGS.get(Matter(proposal.matter),
                                                         "业主共同决定事项表决通知"))
+
+
+def _no_vote(units: list[FrozenUnit], excluded: set[str]) -> str | None:
+    """Why this owner does not vote, or None when they do."""
+    if not excluded or any(u.kind not in excluded for u in units):
+        return None
+    kinds = "、".join(UnitKind(k).label_zh for k in EXCLUDABLE if k in excluded)
+    return (f"按本小区议事规则，{kinds}不计入表决的专有面积和人数，您的房屋不参加本次表决；"
+            "但维修费用按列支范围内全部房屋的面积分摊，您仍须按下表分摊费用。")
 
 
 def _code_row(proposal, access: VoterAccess) -> tuple[tuple[str, str], ...]:

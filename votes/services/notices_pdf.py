@@ -62,6 +62,9 @@ class Notice:
     link: str
     # More labelled rows for this voter only, e.g. ("一次性验证码", "K7Q2-9XPM").
     extra: tuple[tuple[str, str], ...] = ()
+    # None for a voter. For an owner holding only units the rules leave out of the vote
+    # (§16): why they do not vote; their page is a letter of their share, with no link.
+    no_vote: str | None = None
 
 
 def _style(name: str, **kw) -> ParagraphStyle:
@@ -158,6 +161,8 @@ def _story(n: Notice, heading: str, s: dict[str, ParagraphStyle]) -> list:
                                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                                ("TOPPADDING", (0, 0), (-1, -1), 2),
                                ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
+    if n.no_vote is not None:
+        return _letter(n, rows_table=facts, s=s)
     steps = Paragraph(
         "<font size=12>如何表决</font><br/>"
         "1. 用手机扫描左侧二维码，或在浏览器中输入下方网址；<br/>"
@@ -182,6 +187,26 @@ def _story(n: Notice, heading: str, s: dict[str, ParagraphStyle]) -> list:
         Paragraph(f"{markup(p.committee or BLANK)}（盖章）<br/>"
                   f"联系电话：{markup(p.phone or BLANK)}<br/>日期：{markup(p.date)}", s["sign"]),
     ])]
+
+
+def _letter(n: Notice, rows_table: Table, s: dict[str, ParagraphStyle]) -> list:
+    """The page of an owner who pays their share but does not vote (§16): no QR, no link."""
+    p = n.plan
+    return [KeepInFrame(PAGE_WIDTH, PAGE_HEIGHT, mode="shrink", content=[
+        Paragraph(markup(LETTER_HEADING), s["title"]), Spacer(1, 0.25 * cm),
+        Paragraph(f"{markup('、'.join(u for u, _ in n.units))} 业主：", s["lead"]),
+        Paragraph(f"　　{markup(p.committee or p.community + '业主委员会')}将就下列事项组织业主表决。"
+                  f"{markup(n.no_vote)}", s["step"]),
+        Spacer(1, 0.2 * cm), rows_table, Spacer(1, 0.25 * cm),
+        Paragraph("您无需表决，也不会收到表决链接。表决结果和费用结算将在公示栏公布。", s["step"]),
+        Paragraph(f"公示栏（方案全文、附件、表决结果）：{markup(p.board)}", s["small"]),
+        Spacer(1, 0.3 * cm),
+        Paragraph(f"{markup(p.committee or BLANK)}（盖章）<br/>"
+                  f"联系电话：{markup(p.phone or BLANK)}<br/>日期：{markup(p.date)}", s["sign"]),
+    ])]
+
+
+LETTER_HEADING = "住宅专项维修资金费用分摊告知书"
 
 
 def render_notices(notices: Sequence[Notice], *,

@@ -76,12 +76,20 @@ def overview_csv(rows: list[OverviewRow]) -> bytes:
                              format_area(t.participating_area), t.participating_headcount,
                              format_area(final.agree_area) if final else "",
                              final.agree_headcount if final else "",
-                             yes if t.quorum_met else no,
+                             yes if _quorum_met(f) else no,
                              (_("通过") if f.passed else _("未通过")) if final else "",
                              p.chain_head or "",
                              "" if r.verification is None else _outcome(r.verification.outcome),
                              *_money_cells(p, r.money)]))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _quorum_met(f) -> bool:
+    """The quorum as the decision judged it, like the passed column: by the 从多 figures
+    where the rules adopt them (they count delivered non-voters as taking part), else by
+    the ballots. The area and headcount columns stay the real ballots' figures."""
+    follow = f.outcome.follow if f.tally is not None and f.outcome is not None else None
+    return bool(follow["quorum_met"]) if follow else f.turnout.quorum_met
 
 
 def _money_cells(proposal: Proposal, money: dict | None) -> list:

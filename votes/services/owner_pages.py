@@ -13,7 +13,7 @@ from votes.core.tally import Choice
 from votes.extensions import db
 from votes.i18n import _
 from votes.models import (Ballot, ChainEntry, DeviceKey, FrozenUnit, FrozenVoter, Proposal,
-                          ProposalDocument)
+                          ProposalDocument, Transfer)
 from votes.services import clock
 from votes.services.ballots import BallotRequest, cast_ballot
 from votes.services.device_check import UNSIGNED_BUT_REGISTERED
@@ -45,6 +45,11 @@ class VoterView:
     voter: FrozenVoter | None = None
     ballots: tuple[Ballot, ...] = ()  # every ballot, earliest first
     votes: bool = True  # False: holds only units the rules leave out of the vote (§16)
+    transfer: Transfer | None = None  # the unit was sold during the vote (§16): the first one
+
+    def sold_ballot(self, ballot: Ballot) -> bool:
+        """A ballot entered for the buyer: never shown to whoever holds the seller's link."""
+        return self.transfer is not None and ballot.seq >= self.transfer.seq
 
     @property
     def changes_used(self) -> int:
@@ -70,9 +75,16 @@ def voter_view(proposal: Proposal, voter_key: str) -> VoterView:
                      key=lambda b: b.revision)
     voter = rows[0][1]
     excluded = Procedure.from_rules(proposal.rules).excluded_kinds
+    transfer = None
+    if ballots and ballots[-1].channel != "online":
+        # A transfer's ballot is staff-entered and nothing but another transfer follows it:
+        # the online owner's pages never need this query.
+        transfer = db.session.scalar(select(Transfer).where(
+            Transfer.proposal_id == proposal.id, Transfer.voter_key == voter_key)
+            .order_by(Transfer.seq).limit(1))
     return VoterView(units, voter.share, balance, covered, ballots[-1] if ballots else None,
                      tuple(b.receipt for b in ballots), voter, tuple(ballots),
-                     any(u.kind not in excluded for u in units))
+                     any(u.kind not in excluded for u in units), transfer)
 
 
 def _is_p256_key(text: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from votes.core.chain import counted_ballots
 from votes.core.participation import unit_participation
 from votes.models import Proposal
 from votes.services.records import chain_entries, roll_record
@@ -12,3 +13,14 @@ def participation(proposal: Proposal) -> list[dict] | None:
     if proposal.state not in ("closed", "published"):
         return None
     return unit_participation(roll_record(proposal), chain_entries(proposal))
+
+
+def participation_page(proposal: Proposal) -> tuple[list[dict], set[str]] | None:
+    """The list, and the units whose counted ballot is a new owner's after a transfer (§16):
+    the page marks them beside the channel. The rows stay exactly §12's."""
+    if proposal.state not in ("closed", "published"):
+        return None
+    roll, chain = roll_record(proposal), chain_entries(proposal)
+    sold = {voter for voter, s in counted_ballots(chain).items() if s.entry["body"].get("transfer")}
+    return (unit_participation(roll, chain),
+            {u["unit_id"] for u in roll["units"] if u["voter"] in sold})

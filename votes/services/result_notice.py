@@ -15,7 +15,8 @@ from votes.services.choices import unseal
 from votes.services.clock import local_text
 from votes.services.errors import DomainError
 from votes.services.figures import proposal_figures
-from votes.services.procedure.notice_lines import follow_lines, objection_lines
+from votes.services.procedure.notice_lines import (follow_lines, objection_lines,
+                                                   procedure_lines)
 from votes.services.procedure.outcome import outcome
 from votes.services.notices import delivery_key
 from votes.services.tally import counted_ballots
@@ -49,6 +50,7 @@ def result_notice_pdf(proposal: Proposal) -> bytes:
                        f"（{markup(Matter(proposal.matter).label_zh)}）", body),
              Paragraph(f"表决时间：{local_text(proposal.voting_start)} 至 "
                        f"{local_text(proposal.voting_end)}（北京时间）", body)]
+    story += [Paragraph(markup(line), body) for line in procedure_lines(proposal.rules)]
     for c in t.checks:
         fmt = format_area if "area" in c.name else str
         story.append(Paragraph(markup(

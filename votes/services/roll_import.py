@@ -34,6 +34,7 @@ class _UnitPlan:
     balance: int | None
     owners: list[str] = field(default_factory=list)  # id hashes, in row order
     kind: str = "dwelling"
+    first_deposit: int | None = None  # fen; the base of settlement's 30% 续筹 flag
 
 
 @dataclass
@@ -73,7 +74,7 @@ def plan_roll(rows: list[RollRow]) -> RollPlan:
         parsed = _parse_row(row, problems)
         if parsed is None:
             continue
-        key, area, basis, balance, owner, unit_kind = parsed
+        key, area, basis, balance, owner, unit_kind, deposit = parsed
         owner_hash = privacy.id_hash(owner.id_number)
         known = owners.get(owner_hash)
         if known is None:
@@ -97,9 +98,15 @@ def plan_roll(rows: list[RollRow]) -> RollPlan:
             _check_same_unit(row.number, unit, area, basis, balance, problems)
             continue
         if unit is None:
-            unit = units[key] = _UnitPlan(row.number, area, basis, balance, kind=unit_kind)
+            unit = units[key] = _UnitPlan(row.number, area, basis, balance, kind=unit_kind,
+                                          first_deposit=deposit)
         else:
             _check_same_unit(row.number, unit, area, basis, balance, problems)
+            if deposit is not None and unit.first_deposit not in (None, deposit):
+                problems.append(Problem(row.number, _(
+                    "同一房屋在第 %(row)s 行的首次交存金额不同", row=unit.row)))
+            elif unit.first_deposit is None:
+                unit.first_deposit = deposit
             if unit.kind != unit_kind:
                 problems.append(Problem(row.number, _(
                     "同一房屋在第 %(row)s 行的房屋类型不同", row=unit.row)))
@@ -130,7 +137,7 @@ def _parse_row(row: RollRow, problems: list[Problem]):
             fail(_("%(column)s超过 %(n)s 个字", column=zh, n=LABEL_MAX))
         elif has_control(v.get(name, "")):
             fail(_("%(column)s含有控制字符", column=zh))
-    area = basis = kind = balance = unit_kind = None
+    area = basis = kind = balance = unit_kind = deposit = None
     try:
         area = parse_area(v.get("area", ""))
     except ValueError as exc:
@@ -166,13 +173,19 @@ def _parse_row(row: RollRow, problems: list[Problem]):
         except ValueError as exc:
             fail(_("维修资金余额“%(value)s”无效：%(problem)s", value=v["fund_balance"],
                    problem=str(exc)))
+    if v.get("first_deposit"):
+        try:
+            deposit = parse_yuan(v["first_deposit"])
+        except ValueError as exc:
+            fail(_("首次交存金额 “%(value)s” 无效：%(why)s", value=v["first_deposit"][:20],
+                   why=str(exc)))
     key = (v.get("building", ""), v.get("entrance", ""), v.get("room", ""))
     if len(unit_key(*key)) > KEY_MAX:
         fail(_("房屋写法过长"))
     if len(problems) > before:
         return None
     owner = _OwnerPlan(row.number, v["owner_name"], id_number, kind, phone)
-    return key, area, basis, balance, owner, unit_kind
+    return key, area, basis, balance, owner, unit_kind, deposit
 
 
 def _spelled(key: tuple[str, str, str]) -> str:
@@ -237,7 +250,7 @@ def _insert_plan(session: Session, community_id: int, plan: RollPlan) -> None:
     unit_rows = [
         {"community_id": community_id, "building": building, "entrance": entrance,
          "room": room, "area": u.area, "area_basis": u.basis.value, "fund_balance": u.balance,
-         "unit_key": unit_key(building, entrance, room), "kind": u.kind}
+         "first_deposit": u.first_deposit, "unit_key": unit_key(building, entrance, room), "kind": u.kind}
         for (building, entrance, room), u in plan.units.items()]
     insert_rows(session, units, unit_rows)
     # Read the new ids back by each table's unique key: RETURNING in parameter order

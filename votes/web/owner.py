@@ -149,12 +149,21 @@ def send_code(uid: str):
 @owner_required
 def ballot(proposal, owner):
     view = voter_view(proposal, owner.voter_key)
+    if view.transfer is not None:
+        return _transferred(proposal, view)
     if view.ballot is not None and (view.changes_used >= proposal.max_changes
                                     or proposal.state != "voting"):
         return redirect(url_for("owner.receipt", uid=proposal.uid, digest=view.ballot.receipt))
     access_service.check_open(proposal)
     return render_template("owner/ballot.html", proposal=proposal, view=view,
                            voter_key=owner.voter_key)
+
+
+def _transferred(proposal, view):
+    """The seller's page after a transfer (§16): the buyer's ballot was entered in their
+    place, and they cannot vote again."""
+    return render_template("owner/transferred.html", proposal=proposal, view=view,
+                           transfer=view.transfer)
 
 
 @bp.post("/p/<uid>/confirm")
@@ -216,6 +225,8 @@ def receipt(proposal, owner, digest: str):
     mine = receipt_details(view, digest)
     if view.ballot is None or mine is None:
         abort(404)
+    if view.sold_ballot(mine.ballot):
+        return _transferred(proposal, view)  # the buyer's choice is not the seller's to see
     check_url = url_for("public.board", uid=proposal.uid, receipt=digest, _external=True)
     return render_template("owner/receipt.html", proposal=proposal, digest=digest, view=view,
                            mine=mine, qr=receipt_qr_svg(check_url), check_url=check_url,

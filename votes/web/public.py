@@ -104,11 +104,12 @@ def units(uid: str):
     """After the close: per unit only whether a ballot counted and its channel, so an owner
     who did not vote can see no one voted in their name."""
     from votes.services.board import board_view
-    from votes.services.participation import participation
+    from votes.services.participation import participation_page
 
     view = board_view(uid)
-    rows = participation(view.proposal)
-    if rows is None:
+    page = participation_page(view.proposal)
+    if page is None:
         abort(404)
+    rows, transferred = page
     return render_template("public/units.html", proposal=view.proposal, rows=rows,
-                           counted=sum(r["counted"] for r in rows))
+                           counted=sum(r["counted"] for r in rows), transferred=transferred)

@@ -54,10 +54,12 @@ def proposal(user, proposal):
 
     from votes.services.money.works import money_summary
 
+    from votes.services.procedure.scans import procedure_scans
+
     return render_template("regulator/proposal.html", proposal=proposal,
                            figures=proposal_figures(str(proposal.id)),
                            verification=latest_verification(proposal), report=None,
-                           money=money_summary(proposal))
+                           money=money_summary(proposal), scans=procedure_scans(proposal))
 
 
 @bp.post("/p/<int:pid>/verify")
@@ -69,7 +71,18 @@ def verify(user, proposal):
     from votes.services.money.works import money_summary
 
     report = verify_now(proposal, user.login)
+    from votes.services.procedure.scans import procedure_scans
+
     return render_template("regulator/proposal.html", proposal=proposal,
                            figures=proposal_figures(str(proposal.id)),
                            verification=latest_verification(proposal), report=report,
-                           money=money_summary(proposal))
+                           money=money_summary(proposal), scans=procedure_scans(proposal))
+
+
+@bp.get("/p/<int:pid>/scans")
+@staff("regulator", "admin", obj="proposal")
+def scans(user, proposal):
+    """A proposal's delivery and written-objection scans (§17, §19)."""
+    from votes.web.committee_procedure import scans_page
+
+    return scans_page(proposal, user.login, "regulator.scans")

@@ -52,3 +52,28 @@ def objection_lines(o) -> list[str]:
             lines.append(f"　答复（第 {x.answer_seq} 条记录）：{DECISION_LABELS[x.decision]}。"
                          f"{x.answer_text}")
     return lines
+
+
+def procedure_lines(rules) -> list[str]:
+    """The rules of procedure this vote ran under, one plain sentence each, only where they
+    differ from the Civil Code's default (no sentence at all for a vote under the default)."""
+    from votes.core.local_rules import EXCLUDABLE, Procedure, UnitKind
+    from votes.core.procedure import follow_mode, objection_days
+
+    p = Procedure.from_rules(rules)
+    lines = []
+    if p.proxy_limit:
+        lines.append(f"，每名受托人在本次表决中最多代理 {p.proxy_limit} 户业主。")
+    if p.proxy_staff_barred:
+        lines.append("，物业服务企业工作人员不得担任委托表决的受托人。")
+    if p.excluded_kinds:
+        kinds = "、".join(UnitKind(k).label_zh for k in EXCLUDABLE if k in p.excluded_kinds)
+        lines.append(f"，{kinds}不计入表决的专有面积和人数，但仍按面积分摊费用。")
+    days = objection_days(rules)
+    if days:
+        lines.append(f"，表决结束后设 {days} 日异议期，先公布初步结果，答复全部异议后公布最终结果。")
+    mode = follow_mode(rules)
+    if mode != "off":
+        joined = "计入参与表决，并随已表决业主的多数意见" if mode == "full" else "计入参与表决"
+        lines.append(f"（从多），表决通知经证实送达而未表决的业主{joined}，另行统计，不计为选票。")
+    return [f"按本小区议事规则{line}" for line in lines]

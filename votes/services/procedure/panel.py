@@ -21,12 +21,14 @@ class ProcedurePanel:
     can_object: bool
     period_end: datetime | None
     methods: tuple = tuple((m, METHOD_LABELS[m]) for m in DELIVERY_METHODS)
+    scans: tuple = ()  # deliveries' and written objections' stored scans, for staff
 
 
 def procedure_panel(proposal: Proposal) -> ProcedurePanel:
     from votes.services.procedure.deliveries import deliveries
     from votes.services.procedure.objections import in_period, period_end
     from votes.services.procedure.outcome import outcome
+    from votes.services.procedure.scans import procedure_scans
 
     rules = proposal.rules or {}
     mode, days = follow_mode(rules), objection_days(rules)
@@ -35,4 +37,5 @@ def procedure_panel(proposal: Proposal) -> ProcedurePanel:
         mode, days, tuple(deliveries(proposal)) if mode != "off" else (),
         outcome(proposal) if proposal.state in ("closed", "published") else None,
         mode != "off" and proposal.state == "voting" and now < proposal.voting_end,
-        in_period(proposal, now), period_end(proposal))
+        in_period(proposal, now), period_end(proposal),
+        scans=tuple(procedure_scans(proposal)) if mode != "off" or days else ())
