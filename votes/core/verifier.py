@@ -55,16 +55,12 @@ def verify_bundle(source, *, head: str | None = None,
     run.signatures.flush()  # other cores check the chain's signatures from here on
     genesis = run.guarded("5.1", _check_genesis, b, run)
     run.guarded("6.1", _check_ballots, b, run)
-    run.guarded("15.1", check_corrections, b, run)
-    run.guarded("16.1", check_procedure, b, genesis, run)
-    if is_emergency(b):  # no vote: nothing to close or count (§18.6)
-        run.guarded("18.8", check_emergency, b, run)
-        tally, interim = None, False
-    else:
+    if b.version == 2:  # format votes-bundle/1: the rules of version 2, which end at 11
+        run.skip("15–19", "a bundle of format votes-bundle/1 is verified by the rules of "
+                          "version 2 of the specification, which has no steps 15–19")
         tally, interim = (run.guarded("7.1", _check_close, b, genesis, run) or (None, False))
-    run.guarded("17.1", check_objections, b, genesis, run)
-    run.guarded("19.1", check_follow, b, genesis, tally, run)
-    run.guarded("18.1", check_works, b, run)
+    else:
+        tally, interim = _after_the_ballots(b, genesis, run)
     if head is not None:
         wanted = head.strip().lower()
         if wanted not in b.digests:
@@ -78,6 +74,21 @@ def verify_bundle(source, *, head: str | None = None,
     procedure = run.guarded("17.1", after_close_lines, b) or ()
     return dataclasses.replace(report, witnessed=witnessed, receipts=len(receipts),
                                procedure=procedure)
+
+
+def _after_the_ballots(b: _Bundle, genesis, run: _Run):
+    """Steps 15–19 and 7–8, in the order the spec lists them in §5."""
+    run.guarded("15.1", check_corrections, b, run)
+    run.guarded("16.1", check_procedure, b, genesis, run)
+    if is_emergency(b):  # no vote: nothing to close or count (§18.6)
+        run.guarded("18.8", check_emergency, b, run)
+        tally, interim = None, False
+    else:
+        tally, interim = (run.guarded("7.1", _check_close, b, genesis, run) or (None, False))
+    run.guarded("17.1", check_objections, b, genesis, run)
+    run.guarded("19.1", check_follow, b, genesis, tally, run)
+    run.guarded("18.1", check_works, b, run)
+    return tally, interim
 
 
 def _report(b: _Bundle, anchor: Anchor, run: _Run, tally, interim: bool) -> Report:
