@@ -36,6 +36,7 @@ _spec.loader.exec_module(ex)
 ATTACKER = Ed25519PrivateKey.from_private_bytes(bytes([0xA5]) * 32)
 CREATED = "2026-12-08T02:00:00Z"
 _ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+SPEC_VERSION = 3  # of docs/verification.md
 
 
 def plan(proposal=None) -> list[list]:
@@ -248,8 +249,9 @@ def vectors() -> list[tuple[str, str, bytes, str, list[str]]]:
     manifest = json.loads(g["manifest.json"])
     add("created-before-last-entry", "3.4: created_at not before the last entry", zipped(
         resign(g, created_at="2026-12-08T00:00:00Z")), steps=["3.4"])
-    add("format", "3.4: format is votes-bundle/1", zipped(resign(g, format="votes-bundle/2")),
-        steps=["3.4"])
+    add("format", "3.4: format is votes-bundle/2 (or votes-bundle/1, §9.1)",
+        zipped(resign(g, format="votes-bundle/9")), steps=["3.4"])
+    _sibling("version_vectors").add_version_vectors(add, SimpleNamespace(**globals()))
     del manifest
 
     forged = seal(plan())
@@ -567,7 +569,8 @@ def catalogue() -> tuple[list[dict], dict[str, bytes]]:
 
 def main() -> None:
     (HERE / "canonical-vectors.json").write_text(json.dumps(
-        {"spec_version": 2, "vectors": canonical_vectors()}, ensure_ascii=False, indent=1)
+        {"spec_version": SPEC_VERSION, "vectors": canonical_vectors()}, ensure_ascii=False,
+        indent=1)
         + "\n", encoding="utf-8")
     folder = HERE / "vectors"
     folder.mkdir(exist_ok=True)
@@ -578,7 +581,8 @@ def main() -> None:
     for name, data in files.items():
         (folder / name).write_bytes(data)
     (folder / "vectors.json").write_text(json.dumps(
-        {"spec_version": 2, "anchor": {"key_id": signing.key_id(ex.SERVER.public_key())},
+        {"spec_version": SPEC_VERSION,
+         "anchor": {"key_id": signing.key_id(ex.SERVER.public_key())},
          "vectors": listing}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {len(listing)} bundle vectors and canonical-vectors.json")
 

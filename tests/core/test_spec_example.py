@@ -64,7 +64,7 @@ def test_bundle_vectors_give_their_documented_outcome_and_steps():
 
     folder = DOCS / "examples" / "vectors"
     listing = json.loads((folder / "vectors.json").read_text(encoding="utf-8"))
-    assert listing["spec_version"] == 2 and len(listing["vectors"]) >= 30
+    assert listing["spec_version"] == 3 and len(listing["vectors"]) >= 30
     for v in listing["vectors"]:
         if "witness_keys" in v:  # given with their files below
             continue
@@ -122,7 +122,7 @@ def test_canonical_vectors():
     from votes.core.canonical import CanonicalError, parse_canonical
 
     data = json.loads((DOCS / "examples" / "canonical-vectors.json").read_text("utf-8"))
-    assert data["spec_version"] == 2
+    assert data["spec_version"] == 3
     kinds = set()
     for v in data["vectors"]:
         try:
@@ -138,7 +138,7 @@ def test_canonical_vectors():
 
 def test_spec_has_a_version_and_documents_every_exit_status():
     spec = (DOCS / "verification.md").read_text(encoding="utf-8")
-    assert re.search(r"\*\*Specification version 2\*\*", spec)
+    assert re.search(r"\*\*Specification version 3\*\*", spec)
     from votes.core.verifier_report import EXIT_CODES, UNREADABLE_EXIT
 
     for code in [*EXIT_CODES.values(), UNREADABLE_EXIT]:

@@ -90,7 +90,7 @@ def test_5_8_budget_differs_from_the_items():
 
 
 def test_3_4_format_proposal_and_created_at():
-    for old, new in ((b'"format":"votes-bundle/1"', b'"format":"votes-bundle/9"'),
+    for old, new in ((b'"format":"votes-bundle/2"', b'"format":"votes-bundle/9"'),
                      (b'"proposal":"p-example"', b'"proposal":"p-other"'),
                      (b'"created_at":"2026-12-08T02:00:00Z"',
                       b'"created_at":"2026-12-08T00:59:59Z"')):

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from votes.core import signing
 from votes.core.canonical import canonical_bytes, digest_hex
 from votes.core.cells import safe_row
-from votes.core.chain import POST_CLOSE_KINDS, SealedEntry, counted_ballots
+from votes.core.chain import SealedEntry, counted_ballots
 from votes.core.counting import electorate_from_frozen
 from votes.core.procedure_report import after_close_report
 from votes.core.numbers import format_area
@@ -22,7 +22,11 @@ from votes.core.rules import Matter, Rules
 from votes.core.commitment import revealed_choices
 from votes.core.tally import Choice, Tally, Turnout, compute_tally, compute_turnout
 
-FORMAT = "votes-bundle/1"
+# The bundle format this code writes: docs/verification.md version 3. A verifier still
+# verifies bundles of the previous format by the rules of version 2 (§9.1 of the spec).
+FORMAT = "votes-bundle/2"
+FORMAT_V2 = "votes-bundle/1"
+SPEC_VERSIONS = {FORMAT: 3, FORMAT_V2: 2}  # format → version of the spec that governs it
 DATA_FILES = ("proposal.json", "roll.json", "chain.jsonl", "tally.json", "ballots.csv",
               "report.txt")
 _ZIP_TIME = (2000, 1, 1, 0, 0, 0)  # fixed, so the same inputs give the same bytes
@@ -54,16 +58,6 @@ def recompute_tally(roll: dict, rules: dict, chain: Sequence[SealedEntry], openi
     e = _electorate(roll, rules)
     return compute_tally(e, _counting(e, revealed_choices(ballots, openings)),
                          Rules.from_dict(rules))
-
-
-def closing_entry(chain: Sequence[SealedEntry]) -> SealedEntry | None:
-    """The close entry: the last one, or followed only by entries allowed after it (§18)."""
-    for sealed in reversed(chain):
-        if sealed.entry["kind"] == "close":
-            return sealed
-        if sealed.entry["kind"] not in POST_CLOSE_KINDS:
-            return None
-    return None
 
 
 def _counting(e, by_voter: dict) -> dict:
@@ -124,6 +118,7 @@ def write_bundle(target, *, proposal: dict, roll: dict, chain: Sequence[SealedEn
 
 
 def closing_entry(chain: Sequence[SealedEntry]) -> SealedEntry | None:
+    """The close entry (entries of chain.POST_CLOSE_KINDS may follow it), or None."""
     return next((s for s in reversed(chain) if s.entry["kind"] == "close"), None)
 
 

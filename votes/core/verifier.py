@@ -44,7 +44,7 @@ def verify_bundle(source, *, head: str | None = None,
     if files is None:
         if not run.failures:
             run.fail("1.1", "not a readable ZIP file")
-        run.skip("2–9", "the bundle's files could not be read (step 1)")
+        run.skip("2–19", "the bundle's files could not be read (step 1)")
         return Report(FAILED, tuple(run.failures), None, None, 0, 0, 0, anchor=anchor.describe(),
                       skipped=tuple(run.skipped))
     b = _Bundle(files)
@@ -55,16 +55,13 @@ def verify_bundle(source, *, head: str | None = None,
     run.signatures.flush()  # other cores check the chain's signatures from here on
     genesis = run.guarded("5.1", _check_genesis, b, run)
     run.guarded("6.1", _check_ballots, b, run)
-    run.guarded("15.1", check_corrections, b, run)
-    run.guarded("16.1", check_procedure, b, genesis, run)
-    if is_emergency(b):  # no vote: nothing to close or count (§18.6)
-        run.guarded("18.8", check_emergency, b, run)
+    emergency = b.version == 3 and is_emergency(b)
+    if emergency:  # no vote: nothing to close or count (§18.6; 18.8 runs instead)
+        run.skip("7.1–8.1", "an emergency use (§18.6): no vote was held, so there is no "
+                            "close and no tally")
         tally, interim = None, False
     else:
         tally, interim = (run.guarded("7.1", _check_close, b, genesis, run) or (None, False))
-    run.guarded("17.1", check_objections, b, genesis, run)
-    run.guarded("19.1", check_follow, b, genesis, tally, run)
-    run.guarded("18.1", check_works, b, run)
     if head is not None:
         wanted = head.strip().lower()
         if wanted not in b.digests:
@@ -73,11 +70,27 @@ def verify_bundle(source, *, head: str | None = None,
     witnessed = run.guarded("10.1", check_witness, b, witness_keys, run, cosignatures)
     for number, receipt in enumerate(receipts, 1):
         run.guarded("11.1", check_receipt, b, number, receipt, run)
+    if b.version == 2:  # format votes-bundle/1: the rules of version 2, which end at 11
+        run.skip("15–19", "a bundle of format votes-bundle/1 is verified by the rules of "
+                          "version 2 of the specification, which has no steps 15–19")
+    else:
+        _after_the_vote(b, genesis, tally, emergency, run)
     run.guarded("4.4", run.check_signatures)
     report = _report(b, anchor, run, tally, interim)
     procedure = run.guarded("17.1", after_close_lines, b) or ()
     return dataclasses.replace(report, witnessed=witnessed, receipts=len(receipts),
                                procedure=procedure)
+
+
+def _after_the_vote(b: _Bundle, genesis, tally, emergency: bool, run: _Run) -> None:
+    """Steps 15–19 (version 3), in the order of §5."""
+    run.guarded("15.1", check_corrections, b, run)
+    run.guarded("16.1", check_procedure, b, genesis, run)
+    run.guarded("17.1", check_objections, b, genesis, run)
+    run.guarded("18.1", check_works, b, run)
+    if emergency:
+        run.guarded("18.8", check_emergency, b, run)
+    run.guarded("19.1", check_follow, b, genesis, tally, run)
 
 
 def _report(b: _Bundle, anchor: Anchor, run: _Run, tally, interim: bool) -> Report:

@@ -102,6 +102,7 @@ class _Bundle:
     keyring: signing.KeyRing = field(default_factory=signing.KeyRing)
     anchored: bool = False
     signer: str | None = None
+    version: int = 3  # of the spec whose rules apply: 2 for format votes-bundle/1 (§9.1)
 
     def entries(self, kind: str | None = None) -> list[tuple[int, dict]]:
         """(position, entry) of the well-typed entries, of one kind if given."""

@@ -6,10 +6,11 @@ import base64
 import json
 
 from votes.core import signing
-from votes.core.bundle import FORMAT
+from votes.core.bundle import FORMAT, FORMAT_V2, SPEC_VERSIONS
 from votes.core.bundle_types import (KEYS_FILE, MANIFEST, MANIFEST_WITNESSED, PROPOSAL,
                                      ROLL, TALLY_FILE, entry_type_errors, tally_file_spec,
                                      type_errors)
+from votes.core.bundle_types_v2 import ROLL_V2, entry_type_errors_v2
 from votes.core.canonical import (CanonicalError, _no_constant, _no_duplicates, _no_float,
                                   check_depth, digest_hex, parse_canonical, parse_time)
 from votes.core.chain import GENESIS_PREV, VERSION, entry_digest
@@ -20,14 +21,19 @@ SERVER_ALG = "Ed25519"
 
 def _parse_files(b: _Bundle, run: _Run) -> None:
     manifest = MANIFEST_WITNESSED if "witness.jsonl" in b.files else MANIFEST
+    roll = ROLL
     for name, spec, attr in (("manifest.json", manifest, "manifest"),
                              ("proposal.json", PROPOSAL, "proposal"),
-                             ("roll.json", ROLL, "roll"), ("tally.json", TALLY_FILE, "tally_file")):
+                             ("roll.json", None, "roll"), ("tally.json", TALLY_FILE, "tally_file")):
         try:
             value = parse_canonical(b.files[name])
         except CanonicalError as exc:
             run.fail("1.4", f"{name}: {exc}")
             continue
+        if name == "manifest.json" and type(value) is dict and value.get("format") == FORMAT_V2:
+            b.version, roll = 2, ROLL_V2  # typed by the rules of version 2 (§9.1)
+        if spec is None:
+            spec = roll
         if spec is TALLY_FILE:
             spec = tally_file_spec(value)
         errors = type_errors(value, spec, name)
@@ -44,7 +50,7 @@ def _parse_files(b: _Bundle, run: _Run) -> None:
     for n, raw in enumerate(raw_lines):
         try:
             line = parse_canonical(raw, check_depth=False)
-            errors = entry_type_errors(line)
+            errors = (entry_type_errors_v2 if b.version == 2 else entry_type_errors)(line)
             if errors:  # a well-typed line's depth is bounded by its type; this one's not
                 check_depth(line)
         except CanonicalError as exc:
@@ -142,8 +148,8 @@ def _check_manifest(b: _Bundle, anchor: Anchor, run: _Run) -> None:
         run.fail("3.2", "manifest signature does not verify")
     b.keyring = _anchor_keys(bundle_keys, anchor, run)
     b.anchored = anchor.given and signer is not None and m["key_id"] in b.keyring.keys
-    if m["format"] != FORMAT:
-        run.fail("3.4", f"format {m['format'][:40]!r} is not {FORMAT!r}")
+    if m["format"] not in SPEC_VERSIONS:
+        run.fail("3.4", f"format {m['format'][:40]!r} is neither {FORMAT!r} nor {FORMAT_V2!r}")
     if b.proposal is not None and m["proposal"] != b.proposal["uid"]:
         run.fail("3.4", "manifest proposal differs from proposal.json's uid")
     times = [e["time"] for _, e in b.entries()]

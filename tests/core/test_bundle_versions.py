@@ -1,0 +1,76 @@
+"""The bundle format's version (docs/verification.md §2.2, §9.1): bundles are written as
+votes-bundle/2 (specification version 3); votes-bundle/1 bundles are verified by the rules
+of version 2 — typed as version 2 typed them, without steps 15–19."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import zipfile
+from pathlib import Path
+
+from votes.core.bundle import FORMAT, FORMAT_V2
+from votes.core.verifier import verify_bundle
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
+KEY_ID = "ed25519:56475aa75463474c"
+
+
+def _module(name: str):
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _verify(data: bytes):
+    return verify_bundle(data, key_ids=[KEY_ID])
+
+
+def _skips(report) -> set[str]:
+    return {s.step for s in report.skipped}
+
+
+def test_the_writer_writes_format_2_and_all_steps_run():
+    data = (EXAMPLES / "example-bundle.zip").read_bytes()
+    with zipfile.ZipFile(EXAMPLES / "example-bundle.zip") as z:
+        assert json.loads(z.read("manifest.json"))["format"] == FORMAT == "votes-bundle/2"
+    report = _verify(data)
+    assert report.ok and "15–19" not in _skips(report)
+
+
+def test_a_version_2_bundle_is_verified_by_version_2_and_says_so():
+    mv = _module("make_vectors")
+    vv = _module("version_vectors")
+    once = dict(mv.ex.PROPOSAL, max_changes=1)
+    items = mv.plan(once) + [["ballot", "2026-12-05T00:00:00Z",
+                              mv.ex.paper_ballot("v-a", "disagree")]]
+    sealed = mv.seal(items, proposal=once, edit=vv.as_version_2)
+    v2 = _verify(mv.zipped(mv.resign(mv.files_of(sealed, proposal=once), format=FORMAT_V2)))
+    assert v2.ok, v2.render()
+    assert "15–19" in _skips(v2)
+    # The same votes written by version 3: staff may not supersede an online ballot (16.6).
+    v3 = _verify(mv.zipped(mv.files_of(mv.seal(items, proposal=once), proposal=once)))
+    assert {f.step for f in v3.failures} == {"16.6"}
+
+
+def test_the_label_cannot_choose_weaker_rules():
+    """Version-3 content labelled votes-bundle/1, or a works entry in a version-2 bundle,
+    fails 1.5: version 2 knows neither the fields nor the kind."""
+    mv = _module("make_vectors")
+    vv = _module("version_vectors")
+    relabelled = _verify(mv.zipped(mv.resign(mv.files_of(mv.seal(mv.plan())),
+                                             format=FORMAT_V2)))
+    assert "1.5" in {f.step for f in relabelled.failures}
+    works = mv.plan() + [["works", "2026-12-09T00:00:00Z",
+                          {"stage": "contract", "data": {}}]]
+    sealed = mv.seal(works, close=None, edit=vv.as_version_2)
+    report = _verify(mv.zipped(mv.resign(mv.files_of(sealed), format=FORMAT_V2)))
+    steps = {f.step for f in report.failures}
+    assert "1.5" in steps and not any(s.startswith("18.") for s in steps), steps
+
+
+def test_an_unknown_format_fails_3_4_and_is_typed_as_version_3():
+    mv = _module("make_vectors")
+    report = _verify(mv.zipped(mv.resign(mv.genuine(), format="votes-bundle/3")))
+    assert {f.step for f in report.failures} == {"3.4"}
