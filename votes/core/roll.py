@@ -151,10 +151,30 @@ def has_control(text: str) -> bool:
     return any(unicodedata.category(c) == "Cc" for c in text)
 
 
+_RUNS = re.compile(r"\d+|\D+")
+
+
 def natural_key(text: str) -> tuple:
     """Sort key comparing digit runs as numbers, so "2" sorts before "10"."""
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
-                 for part in re.findall(r"\d+|\D+", text))
+                 for part in _RUNS.findall(text))
+
+
+# A roll of 100,000 units has a few hundred distinct buildings, entrances and rooms, and
+# every tally and verification sorts it: their keys are computed once each.
+@lru_cache(maxsize=8192)
+def _building_key(text: str) -> tuple:
+    return natural_key(normalise_building(text))
+
+
+@lru_cache(maxsize=8192)
+def _entrance_key(text: str) -> tuple:
+    return natural_key(normalise_entrance(text))
+
+
+@lru_cache(maxsize=8192)
+def _room_key(text: str) -> tuple:
+    return natural_key(text)
 
 
 @dataclass(frozen=True)
@@ -178,9 +198,8 @@ class UnitRecord:
 
     @property
     def sort_key(self) -> tuple:
-        return (natural_key(normalise_building(self.building)),
-                natural_key(normalise_entrance(self.entrance)), natural_key(self.room),
-                natural_key(self.unit_id))
+        return (_building_key(self.building), _entrance_key(self.entrance),
+                _room_key(self.room), natural_key(self.unit_id))
 
 
 SCOPE_KINDS = ("all", "building", "entrance", "unit")

@@ -50,6 +50,7 @@ def verify_bundle(source, *, head: str | None = None,
     run.signatures.flush()  # other cores check the chain's signatures from here on
     genesis = run.guarded("5.1", _check_genesis, b, run)
     run.guarded("6.1", _check_ballots, b, run)
+    run.signatures.flush()  # the device signatures too, while the close is checked
     tally, interim = (run.guarded("7.1", _check_close, b, genesis, run) or (None, False))
     if head is not None:
         wanted = head.strip().lower()

@@ -103,10 +103,21 @@ class _Bundle:
     anchored: bool = False
     signer: str | None = None
 
+    # entries() by kind, built once the lines are read (a chain has 100,000 entries and
+    # the steps ask for them several times); rebuilt if lines were added since.
+    _by_kind: dict = field(default_factory=dict, repr=False)
+    _by_kind_of: int = field(default=-1, repr=False)
+
     def entries(self, kind: str | None = None) -> list[tuple[int, dict]]:
-        """(position, entry) of the well-typed entries, of one kind if given."""
-        return [(n, line["entry"]) for n, line in enumerate(self.lines)
-                if self.typed[n] and (kind is None or line["entry"]["kind"] == kind)]
+        """(position, entry) of the well-typed entries, of one kind if given. The list is
+        shared between callers: do not change it."""
+        if self._by_kind_of != len(self.lines):
+            every = [(n, line["entry"]) for n, line in enumerate(self.lines) if self.typed[n]]
+            by_kind: dict = {None: every}
+            for item in every:
+                by_kind.setdefault(item[1]["kind"], []).append(item)
+            self._by_kind, self._by_kind_of = by_kind, len(self.lines)
+        return self._by_kind.get(kind, [])
 
     @property
     def all_typed(self) -> bool:

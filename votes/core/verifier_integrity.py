@@ -189,6 +189,7 @@ def _check_links(b: _Bundle, run: _Run) -> None:
     if b.manifest is None:
         run.skip("4.4, 4.6", "manifest.json failed step 1.4 or 1.5: no keys to check with")
     prev = GENESIS_PREV
+    raw_keys: dict[str, bytes] = {}  # key id → raw public key, encoded once per key
     for n, line in enumerate(b.lines):
         entry = line.get("entry") if isinstance(line, dict) else None
         if not isinstance(entry, dict):
@@ -212,9 +213,11 @@ def _check_links(b: _Bundle, run: _Run) -> None:
             elif not isinstance(sig, str) or not canonical_b64(sig, 64):
                 run.fail("4.4", "server signature does not verify", n)
             else:
+                raw = raw_keys.get(kid)
+                if raw is None:
+                    raw = raw_keys[kid] = base64.b64decode(signing.public_key_b64(key))
                 run.signature("4.4", n, "server signature does not verify", (
-                    "ed25519", base64.b64decode(signing.public_key_b64(key)),
-                    base64.b64decode(sig), b.digests[n].encode("ascii")))
+                    "ed25519", raw, base64.b64decode(sig), b.digests[n].encode("ascii")))
         if uid is not None and entry.get("proposal") != uid:
             run.fail("4.5", "entry belongs to another proposal", n)
         prev = b.digests[n]

@@ -6,6 +6,9 @@ import base64
 from collections import Counter
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import load_der_public_key
+
 from votes.core import commitment, signing
 from votes.core.bundle import recompute_tally, recompute_turnout
 from votes.core.bundle_types import type_errors
@@ -106,8 +109,11 @@ def _check_ballots(b: _Bundle, run: _Run) -> None:
     per_voter: Counter = Counter()
     registered: dict[str, set[str]] = {}  # voter → device keys registered so far (§14)
     last_time = None
+    # Times of well-typed entries and of a well-typed proposal passed 1.5: fixed-width
+    # YYYY-MM-DDTHH:MM:SSZ in UTC, so comparing the text compares the times.
+    start, end = (p["voting_start"], p["voting_end"]) if p is not None else (None, None)
     for n, e in b.entries():
-        when = parse_time(e["time"])
+        when = e["time"]
         if n > 0 and last_time is not None and when < last_time:
             run.fail("6.8", "entry time is earlier than the entry before it", n)
         last_time = when
@@ -129,7 +135,7 @@ def _check_ballots(b: _Bundle, run: _Run) -> None:
         if problem:
             run.fail("6.3", problem, n)
         if p is not None:
-            if not parse_time(p["voting_start"]) <= when < parse_time(p["voting_end"]):
+            if not start <= when < end:
                 run.fail("6.4", f"ballot time {e['time']} is outside the voting window", n)
             _check_device(body, p["uid"], n, run)
             per_voter[voter] += 1
@@ -145,8 +151,7 @@ def _check_registration(e: dict, n: int, units_of: dict | None, p: dict | None,
     voter, key = body["voter"], body["public_key"]
     if units_of is not None and voter not in units_of:
         run.fail("6.9", f"device key registered for {voter[:40]}, who is not in the roll", n)
-    if p is not None and not parse_time(p["voting_start"]) <= parse_time(e["time"]) < \
-            parse_time(p["voting_end"]):
+    if p is not None and not p["voting_start"] <= e["time"] < p["voting_end"]:  # see above
         run.fail("6.9", f"device key registered at {e['time']}, outside the voting window", n)
     if body["alg"] != DEVICE_ALG:
         run.fail("6.9", f"device alg {body['alg'][:30]!r} is not exactly {DEVICE_ALG!r}", n)
@@ -160,9 +165,6 @@ def _check_registration(e: dict, n: int, units_of: dict | None, p: dict | None,
 
 
 def _is_p256(der: bytes) -> bool:
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.hazmat.primitives.serialization import load_der_public_key
-
     try:
         key = load_der_public_key(der)
     except (ValueError, TypeError):
