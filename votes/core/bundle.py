@@ -18,7 +18,7 @@ from votes.core.numbers import format_area
 from votes.core.roll import AreaBasis, UnitRecord
 from votes.core.rules import Matter, Rules
 from votes.core.commitment import revealed_choices
-from votes.core.tally import Choice, Tally, Turnout, compute_tally, compute_turnout
+from votes.core.tally import Choice, Tally, as_choice, Turnout, compute_tally, compute_turnout
 
 FORMAT = "votes-bundle/1"
 DATA_FILES = ("proposal.json", "roll.json", "chain.jsonl", "tally.json", "ballots.csv",
@@ -27,9 +27,11 @@ _ZIP_TIME = (2000, 1, 1, 0, 0, 0)  # fixed, so the same inputs give the same byt
 
 
 def roll_units(roll: dict) -> list[UnitRecord]:
+    bases, none = {b.value: b for b in AreaBasis}, frozenset()
     return [UnitRecord(unit_id=u["unit_id"], building=u["building"], entrance=u["entrance"],
-                       room=u["room"], area=u["area"], area_basis=AreaBasis(u["area_basis"]),
-                       owner_keys=frozenset()) for u in roll["units"]]
+                       room=u["room"], area=u["area"],
+                       area_basis=bases.get(u["area_basis"]) or AreaBasis(u["area_basis"]),
+                       owner_keys=none) for u in roll["units"]]
 
 
 def _electorate(roll: dict):
@@ -94,7 +96,7 @@ def _ballots_csv(roll: dict, chain: Sequence[SealedEntry]) -> bytes:
     units = {u["unit_id"]: u for u in roll["units"]}
     counted = {s.digest for s in counted_ballots(chain).values()}
     close = chain[-1].entry if chain[-1].entry["kind"] == "close" else {}
-    revealed = {o["seq"]: Choice(o["choice"]) for o in close.get("body", {}).get("openings", [])}
+    revealed = {o["seq"]: as_choice(o["choice"]) for o in close.get("body", {}).get("openings", [])}
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["序号 seq", "时间 time (UTC)", "房屋 units", "面积 area (m²)",

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
 from votes.core.canonical import canonical_bytes
-from votes.core.tally import Choice
+from votes.core.tally import Choice, as_choice
 
 DOMAIN = "votes/ballot-commitment/v1"
 SALT_BYTES = 32
@@ -132,7 +132,7 @@ def check_openings(proposal: str, ballots: Mapping[int, Mapping], counted: Seque
             continue
         seqs.append(item["seq"])
         body = ballots.get(item["seq"])
-        if not isinstance(body, Mapping):
+        if not (type(body) is dict or isinstance(body, Mapping)):
             continue
         if not opens(body.get("commitment", ""), proposal, body.get("voter", ""),
                      item["choice"], item["salt"]):
@@ -155,9 +155,9 @@ def revealed_choices(ballots: Mapping[int, Mapping], openings) -> dict[str, Choi
             continue
         body = ballots.get(item["seq"])
         try:
-            choice = Choice(item.get("choice"))
+            choice = as_choice(item.get("choice"))
         except ValueError:
             continue
-        if isinstance(body, Mapping) and isinstance(body.get("voter"), str):
+        if (type(body) is dict or isinstance(body, Mapping)) and isinstance(body.get("voter"), str):
             choices[body["voter"]] = choice
     return choices

@@ -56,16 +56,30 @@ class Batch:
     def add(self, meta, task: tuple) -> None:
         self.pending.append((meta, task))
 
-    def flush(self) -> None:
-        """Hand what is pending to the pool now (when parallel and worth it)."""
-        if self.jobs <= 1 or len(self.pending) < self.MIN_PARALLEL:
-            return
+    def _pool(self):
         if self.pool is None:
             import multiprocessing
             import os
 
             method = "fork" if hasattr(os, "fork") else "spawn"
             self.pool = multiprocessing.get_context(method).Pool(self.jobs)
+        return self.pool
+
+    def map_async(self, fn, items: list):
+        """fn over items (a module-level function, items and results picklable): in the
+        pool when parallel and there are at least MIN_PARALLEL items, else here and now.
+        Returns a handle whose get() gives fn's results in the items' order."""
+        if self.jobs <= 1 or len(items) < self.MIN_PARALLEL:
+            return _Done([fn(items)] if items else [])
+        chunk = -(-len(items) // (self.jobs * 4))
+        parts = [items[i:i + chunk] for i in range(0, len(items), chunk)]
+        return self._pool().map_async(fn, parts)
+
+    def flush(self) -> None:
+        """Hand what is pending to the pool now (when parallel and worth it)."""
+        if self.jobs <= 1 or len(self.pending) < self.MIN_PARALLEL:
+            return
+        self._pool()
         tasks = [t for _, t in self.pending]
         size = -(-len(tasks) // (self.jobs * 4))
         chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
@@ -77,7 +91,7 @@ class Batch:
         """(meta, ok) for every task added."""
         try:
             self.flush()
-            out = []
+            out: list[tuple[object, bool]] = []
             for metas, handle in self.submitted:
                 oks = [ok for chunk in handle.get() for ok in chunk]
                 out += list(zip(metas, oks))
@@ -87,7 +101,21 @@ class Batch:
             return out
         finally:
             self.pending, self.submitted = [], []
-            if self.pool is not None:
-                self.pool.terminate()
-                self.pool.join()
-                self.pool = None
+            self.close()
+
+    def close(self) -> None:
+        """Stop the pool, if one was started (results() does it too)."""
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+
+
+class _Done:
+    """A result computed in this process, with the handle of a pool's result."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def get(self):
+        return self.value

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 
 from votes.core import sigbatch, signing
+from votes.core.bulk_gc import paused_gc
 from votes.core.bundle_zip import read_members
 from votes.core.verifier_base import (Anchor, _Bundle, _Run, canonical_b64,  # noqa: F401
                                       fingerprint, normalise_fingerprint)
@@ -30,11 +31,20 @@ def verify_bundle(source, *, head: str | None = None,
     The anchor is the regulator's: trusted_keys (a --keys file), key ids or fingerprints
     given out of band, or trust_bundle_keys (then compare the printed fingerprints by hand).
     Without one the outcome is at best UNANCHORED, never VERIFIED. jobs > 1 shares the
-    signature checks among that many processes.
+    reading of the chain's lines and the signature checks among that many processes.
     """
     anchor = Anchor(trusted_keys, tuple(key_ids),
                     tuple(normalise_fingerprint(f) for f in fingerprints), trust_bundle_keys)
     run = _Run(signatures=sigbatch.Batch(jobs))
+    try:
+        with paused_gc():
+            return _verify(source, head, anchor, run, witness_keys, receipts, cosignatures)
+    finally:
+        run.signatures.close()
+
+
+def _verify(source, head, anchor: Anchor, run: _Run, witness_keys, receipts,
+            cosignatures) -> Report:
     files = run.guarded("1.1", read_members, source, run.fail)
     if files is None:
         if not run.failures:

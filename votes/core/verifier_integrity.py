@@ -19,6 +19,13 @@ SERVER_ALG = "Ed25519"
 # -- step 1.4 / 1.5: canonical bytes, types ------------------------------------------------
 
 def _parse_files(b: _Bundle, run: _Run) -> None:
+    data = b.files["chain.jsonl"]
+    raw_lines = data.split(b"\n")
+    if raw_lines and raw_lines[-1] == b"":
+        raw_lines.pop()
+    # The chain's lines are read by the pool when the run has one (--jobs), meanwhile the
+    # other files here; the same function either way, so the same findings in the same order.
+    pending = run.signatures.map_async(_read_lines, raw_lines)
     manifest = MANIFEST_WITNESSED if "witness.jsonl" in b.files else MANIFEST
     for name, spec, attr in (("manifest.json", manifest, "manifest"),
                              ("proposal.json", PROPOSAL, "proposal"),
@@ -35,35 +42,44 @@ def _parse_files(b: _Bundle, run: _Run) -> None:
             run.fail("1.5", error)
         if not errors:
             setattr(b, attr, value)
-    data = b.files["chain.jsonl"]
     if data and not data.endswith(b"\n"):
         run.fail("1.4", "chain.jsonl does not end with a newline")
-    raw_lines = data.split(b"\n")
-    if raw_lines and raw_lines[-1] == b"":
-        raw_lines.pop()
-    for n, raw in enumerate(raw_lines):
+    n = 0
+    for part in pending.get():
+        for line, problem, errors, digest in part:
+            if problem is not None:
+                run.fail("1.4", f"line {n + 1} of chain.jsonl: {problem}", n)
+            for error in errors:
+                run.fail("1.5", f"chain.jsonl line {n + 1}: {error}", n)
+            b.lines.append(line)
+            b.typed.append(problem is None and not errors)
+            b.digests.append(digest)
+            n += 1
+
+
+def _read_lines(raw_lines: list[bytes]) -> list[tuple]:
+    """Steps 1.4 and 1.5 for some lines of chain.jsonl, each on its own: (parsed line or
+    None, why it is not canonical or None, its type errors, the entry's recomputed digest
+    or None). Pure, so that other processes can run it."""
+    out = []
+    for raw in raw_lines:
         try:
             line = parse_canonical(raw, check_depth=False)
             errors = entry_type_errors(line)
             if errors:  # a well-typed line's depth is bounded by its type; this one's not
                 check_depth(line)
         except CanonicalError as exc:
-            run.fail("1.4", f"line {n + 1} of chain.jsonl: {exc}", n)
-            b.lines.append(None)
-            b.typed.append(False)
+            out.append((None, str(exc), [], None))
             continue
         if not errors and line["entry"]["v"] != VERSION:
             errors = [f"$.entry.v must be {VERSION}"]
-        for error in errors:
-            run.fail("1.5", f"chain.jsonl line {n + 1}: {error}", n)
-        b.lines.append(line)
-        b.typed.append(not errors)
-    for n, line in enumerate(b.lines):
-        entry = line.get("entry") if isinstance(line, dict) else None
-        if b.typed[n]:
-            b.digests.append(digest_hex(_entry_bytes(raw_lines[n])))
+        if not errors:
+            digest = digest_hex(_entry_bytes(raw))
         else:
-            b.digests.append(entry_digest(entry) if isinstance(entry, dict) else None)
+            entry = line.get("entry") if isinstance(line, dict) else None
+            digest = entry_digest(entry) if isinstance(entry, dict) else None
+        out.append((line, None, errors, digest))
+    return out
 
 
 _ENTRY_START = len('{"digest":"') + 64 + len('","entry":')

@@ -17,6 +17,7 @@ from votes.core.chain import CHANNELS, DEVICE_ALG, PROOFS
 from votes.core.rules import THRESHOLD_NAMES, Matter, Threshold, default_rules
 from votes.core.verifier_base import _Bundle, _Run, canonical_b64
 
+_NONE: frozenset[str] = frozenset()
 _P256_SPKI_SIZE = 91  # DER SubjectPublicKeyInfo of an uncompressed P-256 point
 
 
@@ -124,7 +125,7 @@ def _check_ballots(b: _Bundle, run: _Run) -> None:
             continue
         body = e["body"]
         voter = body["voter"]
-        _check_bound_device(body, registered.get(voter, set()), n, run)
+        _check_bound_device(body, registered.get(voter, _NONE), n, run)
         if units_of is not None:
             if voter not in units_of:
                 run.fail("6.1", f"voter {voter[:40]} is not in the frozen roll", n)
@@ -191,8 +192,7 @@ def _check_channel(body: dict, n: int, run: _Run) -> None:
     elif channel == "online":
         if body["entered_by"] is not None or body["evidence"] is not None:
             run.fail("6.6", "an online ballot carries entered_by or evidence", n)
-    elif not body["entered_by"] or body["evidence"] is None or \
-            type_errors(body["evidence"], "hex64"):
+    elif not body["entered_by"] or not commitment.is_hex64(body["evidence"]):
         run.fail("6.6", "paper/proxy ballot without entered_by and a SHA-256 hex evidence "
                         "digest", n)
 
