@@ -123,6 +123,7 @@ def normalise_entrance(text: str) -> str:
     return _number_part(value, chinese=True)
 
 
+@lru_cache(maxsize=16384)  # rooms repeat across buildings: 101, 102, ... in each
 def normalise_room(text: str) -> str:
     """A room label in canonical form: '101室', '１０１', ' 0101 ' -> '101'.
 
@@ -136,6 +137,7 @@ def _escape(part: str) -> str:
     return part.replace("\\", "\\\\").replace("/", "\\/")
 
 
+@lru_cache(maxsize=1024)  # an import asks for each row's key twice in a row
 def unit_key(building: str, entrance: str, room: str) -> str:
     """The canonical key of a unit: two spellings of one flat ('1/1/101' and
     '1号楼/1单元/101') give the same key, different flats different keys.
