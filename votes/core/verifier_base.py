@@ -63,14 +63,19 @@ class _Run:
     def fail(self, step: str, message: str, entry: int | None = None) -> None:
         self.failures.append(Failure(step, message, entry))
 
-    def signature(self, step: str, entry: int, message: str, task: tuple) -> None:
-        """A signature to check later, in one batch (several cores with jobs > 1)."""
-        self.signatures.add((step, entry, message), task)
+    def signature(self, step: str, entry: int, message: str, task: tuple,
+                  if_valid: str | None = None) -> None:
+        """A signature (or key) to check later, in one batch (several cores with jobs > 1):
+        `message` fails the step if it is bad; `if_valid`, if given, fails it if it is good
+        (a finding that only applies to a valid key)."""
+        self.signatures.add((step, entry, message, if_valid), task)
 
     def check_signatures(self) -> None:
-        for (step, entry, message), ok in self.signatures.results():
+        for (step, entry, message, if_valid), ok in self.signatures.results():
             if not ok:
                 self.fail(step, message, entry)
+            elif if_valid is not None:
+                self.fail(step, if_valid, entry)
         self.failures.sort(key=lambda f: (_step_key(f.step), -1 if f.entry is None
                                           else f.entry))
 
