@@ -42,8 +42,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="trust the keys inside the bundle; compare the printed "
                              "fingerprint with the one the district publishes")
     parser.add_argument("--jobs", type=int, default=1,
-                        help="processes that read the chain and check its signatures (a big "
-                             "bundle, several cores); 0: one per core of this machine")
+                        help="processes that check the chain's signatures (a big bundle, "
+                             "several cores); 0: one per core of this machine")
     parser.add_argument("--witness-keys", help="the witnesses' public keys (a keys file): "
                                                "check their cosigned heads (step 10)")
     parser.add_argument("--cosignatures", action="append", default=[],

@@ -77,15 +77,12 @@ class Batch:
             self.pool = multiprocessing.get_context(method).Pool(self.jobs)
         return self.pool
 
-    def map_async(self, fn, items: list):
-        """fn over items (a module-level function, items and results picklable): in the
-        pool when parallel and there are at least MIN_PARALLEL items, else here and now.
-        Returns a handle whose get() gives fn's results in the items' order."""
-        if self.jobs <= 1 or len(items) < self.MIN_PARALLEL:
-            return _Done([fn(items)] if items else [])
-        chunk = -(-len(items) // (self.jobs * 4))
-        parts = [items[i:i + chunk] for i in range(0, len(items), chunk)]
-        return self._pool().map_async(fn, parts)
+    def expect(self, tasks: int) -> None:
+        """About this many tasks will come: start the pool now if it will be used, while
+        this process is still small (forking it after 100,000 entries are parsed costs
+        copying its page tables, and copy-on-write faults on both sides afterwards)."""
+        if self.jobs > 1 and tasks >= self.MIN_PARALLEL:
+            self._pool()
 
     def flush(self) -> None:
         """Hand what is pending to the pool now (when parallel and worth it)."""
@@ -122,12 +119,3 @@ class Batch:
             self.pool.join()
             self.pool = None
 
-
-class _Done:
-    """A result computed in this process, with the handle of a pool's result."""
-
-    def __init__(self, value):
-        self.value = value
-
-    def get(self):
-        return self.value

@@ -31,7 +31,7 @@ def verify_bundle(source, *, head: str | None = None,
     The anchor is the regulator's: trusted_keys (a --keys file), key ids or fingerprints
     given out of band, or trust_bundle_keys (then compare the printed fingerprints by hand).
     Without one the outcome is at best UNANCHORED, never VERIFIED. jobs > 1 shares the
-    reading of the chain's lines and the signature checks among that many processes.
+    signature checks (and the device keys' P-256 checks) among that many processes.
     """
     anchor = Anchor(trusted_keys, tuple(key_ids),
                     tuple(normalise_fingerprint(f) for f in fingerprints), trust_bundle_keys)
@@ -52,6 +52,7 @@ def _verify(source, head, anchor: Anchor, run: _Run, witness_keys, receipts,
         run.skip("2–9", "the bundle's files could not be read (step 1)")
         return Report(FAILED, tuple(run.failures), None, None, 0, 0, 0, anchor=anchor.describe(),
                       skipped=tuple(run.skipped))
+    run.signatures.expect(files.get("chain.jsonl", b"").count(b"\n"))
     b = _Bundle(files)
     run.guarded("1.4", _parse_files, b, run)
     run.guarded("2.1", _check_digests, b, run)
