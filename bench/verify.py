@@ -40,10 +40,6 @@ from votes.core.verifier import verify_bundle  # noqa: E402
 def build(n: int, online: float) -> tuple[bytes, str, list[chain.SealedEntry]]:
     key = Ed25519PrivateKey.generate()
     kid = signing.key_id(key.public_key())
-    devices = [ec.generate_private_key(ec.SECP256R1()) for _ in range(64)]
-    spkis = [base64.b64encode(d.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).decode()
-        for d in devices]
     units = [{"unit_id": f"u{i}", "building": str(i // 400 + 1), "entrance": str(i // 100 % 4 + 1),
               "room": str(i % 100 + 101), "area": 8000 + i % 5000, "area_basis": "registered",
               "voter": f"v{i}"} for i in range(n)]
@@ -65,15 +61,20 @@ def build(n: int, online: float) -> tuple[bytes, str, list[chain.SealedEntry]]:
         committed = commitment.commit("bench", voter, choice, salt)
         if every and i % every == 0:
             nonce = f"n{i}"
-            d = i % len(devices)
+            # One device key per online voter, as in a real vote (the verifier loads each
+            # key once for its registration and the ballot it signs; the raw loop once).
+            device_key = ec.generate_private_key(ec.SECP256R1())
+            spki = base64.b64encode(device_key.public_key().public_bytes(
+                serialization.Encoding.DER,
+                serialization.PublicFormat.SubjectPublicKeyInfo)).decode()
             # The key is registered on the chain before the ballot it signs (step 6.10).
             sealed.append(chain.seal(chain.next_entry(
                 sealed[-1], proposal="bench", kind="device", time="2026-01-03T00:00:00Z",
-                key_id=kid, body=chain.device_body(voter=voter, public_key=spkis[d],
+                key_id=kid, body=chain.device_body(voter=voter, public_key=spki,
                                                    proof="id")), key))
-            r, s = decode_dss_signature(devices[d].sign(
+            r, s = decode_dss_signature(device_key.sign(
                 signing.device_payload("bench", voter, committed, nonce), ec.ECDSA(hashes.SHA256())))
-            device = {"alg": chain.DEVICE_ALG, "public_key": spkis[d], "nonce": nonce,
+            device = {"alg": chain.DEVICE_ALG, "public_key": spki, "nonce": nonce,
                       "signature": base64.b64encode(r.to_bytes(32, "big")
                                                     + s.to_bytes(32, "big")).decode()}
             body = chain.ballot_body(voter=voter, units=[f"u{i}"], commitment=committed,

@@ -19,11 +19,22 @@ _ECDSA = ec.ECDSA(hashes.SHA256())
 def check_chunk(tasks: list[tuple]) -> list[bool]:
     """Check each task in this process (no exception ever escapes)."""
     keys: dict[bytes, Ed25519PublicKey] = {}
+    # A device key is loaded for its registration (6.9) and again for each ballot it
+    # signs (6.5): loaded once per chunk (only keys that loaded are kept).
+    devices: dict[bytes, object] = {}
     out = []
     for alg, key, sig, data in tasks:
         try:
             if alg == "p256key":
-                out.append(_is_p256(key))
+                public = devices.get(key)
+                if public is None:
+                    try:
+                        public = devices[key] = serialization.load_der_public_key(key)
+                    except Exception:  # noqa: BLE001 - whatever is refused is not P-256
+                        out.append(False)
+                        continue
+                out.append(isinstance(public, ec.EllipticCurvePublicKey)
+                           and public.curve.name == "secp256r1")
                 continue
             if alg == "ed25519":
                 public = keys.get(key)
@@ -31,7 +42,9 @@ def check_chunk(tasks: list[tuple]) -> list[bool]:
                     public = keys[key] = Ed25519PublicKey.from_public_bytes(key)
                 public.verify(sig, data)
             else:
-                public = serialization.load_der_public_key(key)
+                public = devices.get(key)
+                if public is None:
+                    public = devices[key] = serialization.load_der_public_key(key)
                 if not isinstance(public, ec.EllipticCurvePublicKey) or \
                         public.curve.name != "secp256r1" or len(sig) != 64:
                     out.append(False)
@@ -43,14 +56,6 @@ def check_chunk(tasks: list[tuple]) -> list[bool]:
         except (InvalidSignature, ValueError, TypeError):
             out.append(False)
     return out
-
-
-def _is_p256(der: bytes) -> bool:
-    try:
-        key = serialization.load_der_public_key(der)
-    except Exception:  # noqa: BLE001 - whatever the library refuses is not a P-256 key
-        return False
-    return isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name == "secp256r1"
 
 
 class Batch:
