@@ -18,7 +18,7 @@ from votes.core.numbers import format_area
 from votes.core.roll import AreaBasis, UnitRecord
 from votes.core.rules import Matter, Rules
 from votes.core.commitment import revealed_choices
-from votes.core.tally import Choice, Tally, as_choice, Turnout, compute_tally, compute_turnout
+from votes.core.tally import Tally, Turnout, as_choice, compute_tally, compute_turnout
 
 FORMAT = "votes-bundle/1"
 DATA_FILES = ("proposal.json", "roll.json", "chain.jsonl", "tally.json", "ballots.csv",

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from votes.core import commitment, signing
 from votes.core.bundle import recompute_tally, recompute_turnout
-from votes.core.bundle_types import type_errors
 from votes.core.canonical import digest_hex, parse_time
 from votes.core.chain import CHANNELS, DEVICE_ALG, PROOFS
 from votes.core.rules import THRESHOLD_NAMES, Matter, Threshold, default_rules
