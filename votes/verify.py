@@ -14,6 +14,15 @@ import json
 import sys
 
 
+def _jobs(asked: int) -> int:
+    """--jobs N as given; 0 (or less) for one process per core."""
+    if asked > 0:
+        return asked
+    import os
+
+    return os.cpu_count() or 1
+
+
 def main(argv: list[str] | None = None) -> int:
     from votes.core.verifier import load_keys_file, verify_bundle
     from votes.core.verifier_report import UNREADABLE_EXIT
@@ -33,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="trust the keys inside the bundle; compare the printed "
                              "fingerprint with the one the district publishes")
     parser.add_argument("--jobs", type=int, default=1,
-                        help="processes for the signature checks (a big bundle, several cores)")
+                        help="processes that check the chain's signatures (a big bundle, "
+                             "several cores); 0: one per core of this machine")
     parser.add_argument("--witness-keys", help="the witnesses' public keys (a keys file): "
                                                "check their cosigned heads (step 10)")
     parser.add_argument("--cosignatures", action="append", default=[],
@@ -90,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         return UNREADABLE_EXIT
     report = verify_bundle(args.bundle, head=args.head, trusted_keys=trusted,
                            key_ids=args.key_id, fingerprints=args.fingerprint,
-                           trust_bundle_keys=args.trust_bundle_keys, jobs=max(1, args.jobs),
+                           trust_bundle_keys=args.trust_bundle_keys, jobs=_jobs(args.jobs),
                            witness_keys=witness_keys, receipts=receipts,
                            cosignatures=cosignatures)
     rows = _participation(args.bundle, report) if args.participation else None

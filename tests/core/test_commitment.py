@@ -107,3 +107,22 @@ def test_a_ballot_body_carries_a_commitment_not_a_choice():
 def test_turnout_is_the_tally_without_the_choices(case):
     e, chosen, r = case
     assert compute_turnout(e, chosen.keys(), r) == turnout_of(compute_tally(e, chosen, r))
+
+
+@given(st.text(), st.text(), choices, salts)
+def test_commitment_bytes_are_the_canonical_encoding_of_the_five_fields(proposal, voter,
+                                                                        choice, salt):
+    """commitment_bytes writes the JSON itself (no dict, no type walk): still exactly what
+    canonical_bytes gives, escapes and non-ASCII included, or the same refusal."""
+    from votes.core.canonical import canonical_bytes
+
+    value = {"choice": Choice(choice).value, "domain": commitment.DOMAIN,
+             "proposal": proposal, "salt": salt, "voter": voter}
+    try:
+        expected = canonical_bytes(value)
+    except UnicodeEncodeError:  # a lone surrogate
+        with pytest.raises(UnicodeEncodeError):
+            commitment_bytes(proposal, voter, choice, salt)
+        return
+    assert commitment_bytes(proposal, voter, choice, salt) == expected
+    assert commitment_bytes(proposal, voter, Choice(choice), salt) == expected

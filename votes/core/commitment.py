@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
 from votes.core.canonical import canonical_bytes
-from votes.core.tally import Choice
+from votes.core.tally import Choice, as_choice
 
 DOMAIN = "votes/ballot-commitment/v1"
 SALT_BYTES = 32
@@ -43,16 +44,31 @@ def commitment_bytes(proposal: str, voter: str, choice: str, salt: str) -> bytes
 
     `choice` must be agree/disagree/abstain and `salt` 64 lowercase hex characters (the
     32 random bytes); fixing both forms keeps one opening per commitment."""
-    try:
-        choice = Choice(choice).value
-    except (ValueError, TypeError):
-        raise ValueError(f"choice {choice!r} is not agree/disagree/abstain") from None
+    if type(choice) is not str or choice not in _CHOICES:
+        try:
+            choice = Choice(choice).value
+        except (ValueError, TypeError):
+            raise ValueError(f"choice {choice!r} is not agree/disagree/abstain") from None
     if not is_hex64(salt):
         raise ValueError("salt must be 64 lowercase hex characters (32 bytes)")
     if not isinstance(proposal, str) or not isinstance(voter, str):
         raise ValueError("proposal and voter must be strings")
+    if type(proposal) is str and type(voter) is str:
+        # What canonical_bytes writes for these five keys (sorted), without building a
+        # dict and walking its types: choice and salt are plain ASCII, checked above.
+        try:
+            return (f'{{"choice":"{choice}","domain":"{DOMAIN}","proposal":'
+                    f'{_string(proposal)},"salt":"{salt}","voter":{_string(voter)}}}'
+                    ).encode("utf-8")
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: canonical_bytes raises as it always did
     return canonical_bytes({"choice": choice, "domain": DOMAIN, "proposal": proposal,
                             "salt": salt, "voter": voter})
+
+
+_CHOICES = frozenset(c.value for c in Choice)
+# The JSON string encoder canonical_bytes uses (ensure_ascii=False).
+_string = json.encoder.encode_basestring
 
 
 def commit(proposal: str, voter: str, choice: str, salt: str) -> str:
@@ -116,7 +132,7 @@ def check_openings(proposal: str, ballots: Mapping[int, Mapping], counted: Seque
             continue
         seqs.append(item["seq"])
         body = ballots.get(item["seq"])
-        if not isinstance(body, Mapping):
+        if not (type(body) is dict or isinstance(body, Mapping)):
             continue
         if not opens(body.get("commitment", ""), proposal, body.get("voter", ""),
                      item["choice"], item["salt"]):
@@ -139,9 +155,9 @@ def revealed_choices(ballots: Mapping[int, Mapping], openings) -> dict[str, Choi
             continue
         body = ballots.get(item["seq"])
         try:
-            choice = Choice(item.get("choice"))
+            choice = as_choice(item.get("choice"))
         except ValueError:
             continue
-        if isinstance(body, Mapping) and isinstance(body.get("voter"), str):
+        if (type(body) is dict or isinstance(body, Mapping)) and isinstance(body.get("voter"), str):
             choices[body["voter"]] = choice
     return choices

@@ -24,6 +24,19 @@ class Choice(Labelled):
         return {"不同意": "disagree"}
 
 
+_CHOICES = {c.value: c for c in Choice}
+
+
+def as_choice(value) -> Choice:
+    """Choice(value), without the enum machinery for the plain strings of parsed JSON
+    (100,000 of them in a tally); ValueError as Choice() for anything else."""
+    if type(value) is str:
+        found = _CHOICES.get(value)
+        if found is not None:
+            return found
+    return Choice(value)
+
+
 @dataclass(frozen=True)
 class ThresholdCheck:
     """One threshold applied: part of whole against threshold; margin = part - needed."""
@@ -128,7 +141,7 @@ def compute_tally(electorate: Electorate, choices: Mapping[str, Choice], rules: 
     heads = dict.fromkeys(area, 0)
     for key, choice in choices.items():
         voter = electorate.voter(key)  # KeyError for a stranger
-        choice = Choice(choice)
+        choice = as_choice(choice)
         area[choice.value] += voter.area
         heads[choice.value] += 1
     p_area, p_heads = sum(area.values()), sum(heads.values())

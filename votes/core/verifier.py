@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 
 from votes.core import sigbatch, signing
+from votes.core.bulk_gc import paused_gc
 from votes.core.bundle_zip import read_members
 from votes.core.verifier_base import (Anchor, _Bundle, _Run, canonical_b64,  # noqa: F401
                                       fingerprint, normalise_fingerprint)
@@ -35,11 +36,20 @@ def verify_bundle(source, *, head: str | None = None,
     The anchor is the regulator's: trusted_keys (a --keys file), key ids or fingerprints
     given out of band, or trust_bundle_keys (then compare the printed fingerprints by hand).
     Without one the outcome is at best UNANCHORED, never VERIFIED. jobs > 1 shares the
-    signature checks among that many processes.
+    signature checks (and the device keys' P-256 checks) among that many processes.
     """
     anchor = Anchor(trusted_keys, tuple(key_ids),
                     tuple(normalise_fingerprint(f) for f in fingerprints), trust_bundle_keys)
     run = _Run(signatures=sigbatch.Batch(jobs))
+    try:
+        with paused_gc():
+            return _verify(source, head, anchor, run, witness_keys, receipts, cosignatures)
+    finally:
+        run.signatures.close()
+
+
+def _verify(source, head, anchor: Anchor, run: _Run, witness_keys, receipts,
+            cosignatures) -> Report:
     files = run.guarded("1.1", read_members, source, run.fail)
     if files is None:
         if not run.failures:
@@ -47,6 +57,7 @@ def verify_bundle(source, *, head: str | None = None,
         run.skip("2–19", "the bundle's files could not be read (step 1)")
         return Report(FAILED, tuple(run.failures), None, None, 0, 0, 0, anchor=anchor.describe(),
                       skipped=tuple(run.skipped))
+    run.signatures.expect(files.get("chain.jsonl", b"").count(b"\n"))
     b = _Bundle(files)
     run.guarded("1.4", _parse_files, b, run)
     run.guarded("2.1", _check_digests, b, run)
@@ -55,6 +66,7 @@ def verify_bundle(source, *, head: str | None = None,
     run.signatures.flush()  # other cores check the chain's signatures from here on
     genesis = run.guarded("5.1", _check_genesis, b, run)
     run.guarded("6.1", _check_ballots, b, run)
+    run.signatures.flush()  # the device signatures too, while the close is checked
     emergency = b.version == 3 and is_emergency(b)
     if emergency:  # no vote: nothing to close or count (§18.6; 18.8 runs instead)
         run.skip("7.1–8.1", "an emergency use (§18.6): no vote was held, so there is no "

@@ -63,14 +63,19 @@ class _Run:
     def fail(self, step: str, message: str, entry: int | None = None) -> None:
         self.failures.append(Failure(step, message, entry))
 
-    def signature(self, step: str, entry: int, message: str, task: tuple) -> None:
-        """A signature to check later, in one batch (several cores with jobs > 1)."""
-        self.signatures.add((step, entry, message), task)
+    def signature(self, step: str, entry: int, message: str, task: tuple,
+                  if_valid: str | None = None) -> None:
+        """A signature (or key) to check later, in one batch (several cores with jobs > 1):
+        `message` fails the step if it is bad; `if_valid`, if given, fails it if it is good
+        (a finding that only applies to a valid key)."""
+        self.signatures.add((step, entry, message, if_valid), task)
 
     def check_signatures(self) -> None:
-        for (step, entry, message), ok in self.signatures.results():
+        for (step, entry, message, if_valid), ok in self.signatures.results():
             if not ok:
                 self.fail(step, message, entry)
+            elif if_valid is not None:
+                self.fail(step, if_valid, entry)
         self.failures.sort(key=lambda f: (_step_key(f.step), -1 if f.entry is None
                                           else f.entry))
 
@@ -104,10 +109,21 @@ class _Bundle:
     signer: str | None = None
     version: int = 3  # of the spec whose rules apply: 2 for format votes-bundle/1 (§9.1)
 
+    # entries() by kind, built once the lines are read (a chain has 100,000 entries and
+    # the steps ask for them several times); rebuilt if lines were added since.
+    _by_kind: dict = field(default_factory=dict, repr=False)
+    _by_kind_of: int = field(default=-1, repr=False)
+
     def entries(self, kind: str | None = None) -> list[tuple[int, dict]]:
-        """(position, entry) of the well-typed entries, of one kind if given."""
-        return [(n, line["entry"]) for n, line in enumerate(self.lines)
-                if self.typed[n] and (kind is None or line["entry"]["kind"] == kind)]
+        """(position, entry) of the well-typed entries, of one kind if given. The list is
+        shared between callers: do not change it."""
+        if self._by_kind_of != len(self.lines):
+            every = [(n, line["entry"]) for n, line in enumerate(self.lines) if self.typed[n]]
+            by_kind: dict = {None: every}
+            for item in every:
+                by_kind.setdefault(item[1]["kind"], []).append(item)
+            self._by_kind, self._by_kind_of = by_kind, len(self.lines)
+        return self._by_kind.get(kind, [])
 
     @property
     def all_typed(self) -> bool:

@@ -21,8 +21,8 @@ class VoterAccess(Base):
     __table_args__ = (UniqueConstraint("proposal_id", "voter_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"),
-                                             index=True)
+    # Indexed by the unique constraint above (proposal_id leads it).
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
     voter_key: Mapped[str] = mapped_column(String(64))
     issue: Mapped[int] = mapped_column(Integer, default=1)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)

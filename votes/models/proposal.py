@@ -95,8 +95,8 @@ class FrozenUnit(Base):
     __table_args__ = (UniqueConstraint("proposal_id", "unit_uid"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"),
-                                             index=True)
+    # Indexed by the unique constraint above (proposal_id leads it).
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
     unit_uid: Mapped[str] = mapped_column(String(32))
     building: Mapped[str] = mapped_column(String(64))
     entrance: Mapped[str] = mapped_column(String(64))
@@ -119,8 +119,8 @@ class FrozenVoter(Base):
     __table_args__ = (UniqueConstraint("proposal_id", "voter_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"),
-                                             index=True)
+    # Indexed by the unique constraint above (proposal_id leads it).
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
     voter_key: Mapped[str] = mapped_column(String(64))
     area: Mapped[int] = mapped_column(BigInteger)
     share: Mapped[int] = mapped_column(BigInteger)

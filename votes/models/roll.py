@@ -21,9 +21,9 @@ class Unit(Base):
                       UniqueConstraint("community_id", "unit_key"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Indexed by the unique constraints above (community_id leads them).
     community_id: Mapped[int] = mapped_column(
-        ForeignKey("communities.id", ondelete="CASCADE"), index=True
-    )
+        ForeignKey("communities.id", ondelete="CASCADE"))
     building: Mapped[str] = mapped_column(String(64))
     entrance: Mapped[str] = mapped_column(String(64), default="")
     room: Mapped[str] = mapped_column(String(64))
@@ -49,9 +49,9 @@ class Owner(Base):
     __table_args__ = (UniqueConstraint("community_id", "id_hash"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Indexed by the unique constraints above (community_id leads them).
     community_id: Mapped[int] = mapped_column(
-        ForeignKey("communities.id", ondelete="CASCADE"), index=True
-    )
+        ForeignKey("communities.id", ondelete="CASCADE"))
     # Keyed hash (HMAC-SHA256) of the normalised ID number: lets us match an owner without
     # being able to reverse it; also the owner's pseudonymous key in voter grouping.
     id_hash: Mapped[str] = mapped_column(String(64))

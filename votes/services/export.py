@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from votes.core.bulk_gc import paused_gc
 from votes.core.bundle import write_bundle
 from votes.core.canonical import format_time
 from votes.services import audit, clock, keys
@@ -32,10 +33,12 @@ def export_bundle(proposal_ref: str, target, actor: str = "cli") -> str:
         target = Path(target)
         if target.parent and not target.parent.exists():
             raise DomainError(_("目录不存在 %(dir)s", dir=str(target.parent)))
-    head = write_bundle(target, proposal=proposal_record(proposal), roll=roll_record(proposal),
-                        chain=chain_entries(proposal), private_key=private_key,
-                        keyring=keys.keyring(), created_at=format_time(_created_at(proposal)),
-                        witness=export_cosignatures(proposal))
+    with paused_gc():  # 100,000 entries, rows and lines
+        head = write_bundle(target, proposal=proposal_record(proposal),
+                            roll=roll_record(proposal), chain=chain_entries(proposal),
+                            private_key=private_key, keyring=keys.keyring(),
+                            created_at=format_time(_created_at(proposal)),
+                            witness=export_cosignatures(proposal))
     with unit_of_work() as session:
         audit.record(session, actor, "proposal.export", community_id=proposal.community_id,
                      target=str(proposal.id), details={"chain_head": head})

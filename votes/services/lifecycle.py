@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from votes.core import chain
 from votes.core.canonical import parse_time
 from votes.core.apportion import apportion
+from votes.core.bulk_gc import paused_gc
 from votes.core.roll import Scope, unit_key
 from votes.extensions import db
 from votes.i18n import _
@@ -124,6 +125,11 @@ def open_without_vote(session: Session, proposal: Proposal, when: datetime) -> N
 
 def _advance(session: Session, proposal: Proposal, now: datetime) -> None:
     """Apply every move whose time has come, in order, each at its own time."""
+    with paused_gc():  # freezing, opening and closing handle a whole electorate
+        _advance_now(session, proposal, now)
+
+
+def _advance_now(session: Session, proposal: Proposal, now: datetime) -> None:
     if proposal.state == "draft" and proposal.publicity_scheduled \
             and proposal.publicity_start <= now \
             and proposal.publicity_start >= proposal.created_at:  # never back-dated

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from votes.core import commitment, local_rules
+from votes.core.bulk_gc import paused_gc
 from votes.core.chain import SealedEntry
 from votes.core.commitment import Opening
 from votes.core.counting import Electorate, electorate_from_frozen
@@ -67,12 +68,21 @@ def closing_tally(session: Session, proposal: Proposal
     """At the close: unseal each counted ballot, check that it opens the commitment its
     chain entry carries, and count. A sealed choice that does not open (the database was
     altered) stops the close rather than publish a tally the bundle would contradict."""
-    ballots = counted_ballots(session, proposal)
+    with paused_gc():  # 100,000 ballots, lines and units
+        return _closing_tally(session, proposal)
+
+
+def _closing_tally(session: Session, proposal: Proposal
+                   ) -> tuple[Tally, list[int], list[Opening]]:
+    # Rows, not ORM objects: only these three columns are needed.
+    ballots = session.execute(_counted(proposal, Ballot.seq, Ballot.voter_key,
+                                       Ballot.choice_enc)).all()
     lines = dict(session.execute(select(ChainEntry.seq, ChainEntry.line).where(
         ChainEntry.proposal_id == proposal.id, ChainEntry.kind == "ballot")).all())
     openings, voted = [], {}
+    unseal = choices.unsealer()
     for b in ballots:
-        choice, salt = choices.unseal(b.choice_enc)
+        choice, salt = unseal(b.choice_enc)
         body = SealedEntry.from_line(lines[b.seq]).entry["body"]
         if salt is None or not commitment.opens(body.get("commitment", ""), proposal.uid,
                                                 b.voter_key, choice.value, salt):
