@@ -98,6 +98,13 @@ def _prepare(session: Session, proposal: Proposal, req: BallotRequest, units: li
     refuses, so reading the previous ballot before the lock is safe."""
     if previous is not None and previous.channel == "online" and req.channel != "online":
         raise StaffOverride(previous)
+    if req.correction is not None and (previous is None or previous.seq != req.correction[0]):
+        # Another ballot for the voter landed after the caller looked (§15.3): it, not the
+        # one named, is what a correction would have to replace.
+        from votes.i18n import _
+
+        raise DomainError(_("第 %(n)d 条记录已被第 %(m)d 条取代，只能更正该业主当前有效的选票",
+                            n=req.correction[0], m=previous.seq if previous else 0))
     revision = 0 if previous is None else previous.revision + 1
     if revision > proposal.max_changes and req.correction is None and \
             revision - corrections_of(session, proposal, req.voter_key) > proposal.max_changes:
