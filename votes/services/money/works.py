@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from votes.core import works
+from votes.core.bidi import has_bidi_control
 from votes.core.numbers import format_yuan
 from votes.extensions import db
 from votes.i18n import _
@@ -136,6 +137,12 @@ def append_stage(proposal_ref: str, stage: str, actor: str, build) -> Proposal:
     return p
 
 
+def _plain(*texts: str) -> None:
+    """Contractor, notes and names go on the chain and the public board as typed."""
+    if any(has_bidi_control(t) for t in texts):
+        raise DomainError(_("文字中不能包含改变文字显示方向的控制符。"))
+
+
 def _positive(amount: int) -> int:
     if amount <= 0:
         raise DomainError(_("金额必须大于 0。"))
@@ -147,6 +154,7 @@ def record_contract(proposal_ref: str, *, contractor: str, amount: int,
     contractor = " ".join((contractor or "").split())
     if not contractor or len(contractor) > 200:
         raise DomainError(_("请填写施工单位名称（不超过 200 字）。"))
+    _plain(contractor)
 
     def build(session, p, bodies):
         tolerance = tolerance_bp(p)
@@ -164,6 +172,7 @@ def record_contract(proposal_ref: str, *, contractor: str, amount: int,
 def record_payment(proposal_ref: str, *, amount: int, note: str,
                    evidence: Sequence[EvidenceFile], actor: str = "cli") -> Proposal:
     note = " ".join((note or "").split())[:200]
+    _plain(note)
 
     def build(session, p, bodies):
         summary = works.money_stage(bodies)
@@ -185,6 +194,7 @@ def record_acceptance(proposal_ref: str, *, date: str, participants: Sequence[st
         raise DomainError(_("验收日期应写作 YYYY-MM-DD。"))
     if not names:
         raise DomainError(_("请填写参加验收的人员或单位。"))
+    _plain(*names)
 
     def build(session, p, bodies):
         return works.acceptance_body(date=date.strip(), participants=names,
