@@ -84,8 +84,8 @@ def correct_ballot(proposal_ref: str, seq: int, *, choice: str, reason: str, act
 
     Without a new scan the correction carries the original's evidence (the same form)."""
     proposal = refresh(get_proposal(proposal_ref))
-    original = db.session.scalar(select(Ballot).where(Ballot.proposal_id == proposal.id,
-                                                      Ballot.seq == seq))
+    original = None if not 0 <= seq < 2 ** 31 else db.session.scalar(  # an INTEGER column
+        select(Ballot).where(Ballot.proposal_id == proposal.id, Ballot.seq == seq))
     if original is None:
         raise DomainError(_("第 %(n)d 条记录不是本事项的选票", n=seq))
     if original.channel not in STAFF_CHANNELS:
