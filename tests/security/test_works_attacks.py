@@ -198,3 +198,24 @@ def test_emergency_of_another_community_or_by_a_regulator(app, runner, tmp_path)
         client = app.test_client()
         sign_in(client, login)
         assert client.post("/committee/c/SUN/emergency", data=form).status_code in codes
+
+
+def test_impossible_acceptance_dates_and_endless_participant_lists(app, runner, tmp_path):
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    assert runner.invoke(args=["works", "contract", pid, "--contractor", "X", "--amount",
+                               "6000.00", "--evidence", evidence(tmp_path)]).exit_code == 0
+    before = _chain(app, pid)
+    proof = ["--evidence", evidence(tmp_path, "p.jpg", b"photo")]
+    for date in ("2026-02-31", "2026-02-30", "2025-02-29", "2026-13-01", "26-12-30",
+                 "2026-12-30T00:00", "２０２６-１２-３０"):
+        result = runner.invoke(args=["works", "acceptance", pid, "--date", date,
+                                     "--participant", "业委会", *proof])
+        assert result.exit_code == 1 and "YYYY-MM-DD" in result.output, date
+    many = [x for i in range(51) for x in ("--participant", f"业主{i}")]
+    result = runner.invoke(args=["works", "acceptance", pid, "--date", "2026-12-30", *many,
+                                 *proof])
+    assert result.exit_code == 1 and "最多 50 个" in result.output
+    assert _chain(app, pid) == before
+    leap = runner.invoke(args=["works", "acceptance", pid, "--date", "2028-02-29",
+                               *many[:100], *proof])
+    assert leap.exit_code == 0, leap.output

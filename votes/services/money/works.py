@@ -23,6 +23,7 @@ from votes.services.lifecycle import get_proposal
 from votes.services.tx import unit_of_work
 
 MAX_EVIDENCE = 20 * 1024 * 1024
+MAX_PARTICIPANTS = 50
 STAGE_ZH = {"contract": "合同", "payment": "预付款", "acceptance": "验收", "settlement": "结算"}
 
 
@@ -190,10 +191,12 @@ def record_payment(proposal_ref: str, *, amount: int, note: str,
 def record_acceptance(proposal_ref: str, *, date: str, participants: Sequence[str],
                       evidence: Sequence[EvidenceFile], actor: str = "cli") -> Proposal:
     names = [" ".join(n.split())[:100] for n in participants if n and n.strip()]
-    if not works.is_date((date or "").strip()):
+    if not works.is_date((date or "").strip()) or not _real_date(date.strip()):
         raise DomainError(_("验收日期应写作 YYYY-MM-DD。"))
     if not names:
         raise DomainError(_("请填写参加验收的人员或单位。"))
+    if len(names) > MAX_PARTICIPANTS:  # the entry is on the chain and the public board
+        raise DomainError(_("参加验收的人员或单位最多 %(n)d 个。", n=MAX_PARTICIPANTS))
     _plain(*names)
 
     def build(session, p, bodies):
@@ -201,6 +204,17 @@ def record_acceptance(proposal_ref: str, *, date: str, participants: Sequence[st
                                      evidence=store_evidence(session, p, evidence))
 
     return append_stage(proposal_ref, "acceptance", actor, build)
+
+
+def _real_date(text: str) -> bool:
+    """2026-02-31 has the shape of a date but is none."""
+    from datetime import date
+
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def set_tolerance(code: str, percent: str, actor: str = "cli") -> int:
