@@ -104,3 +104,12 @@ def test_other_communities_and_districts_cannot_reach_the_money(app, runner, tmp
     # The regulator reads; recording money is the committee's.
     assert district.post(f"/committee/p/{pid}/works/payment",
                          data={"amount": "1.00"}).status_code == 403
+
+
+def test_the_committee_copy_before_the_settlement_is_a_clear_refusal(app, runner, tmp_path,
+                                                                    client):
+    vote = passed_vote(app, runner, tmp_path)
+    staff_accounts(app, runner)
+    sign_in(client, "sun_committee")
+    page = client.get(f"/committee/p/{vote['id']}/settlement.pdf", follow_redirects=True)
+    assert page.status_code == 200 and "尚未结算" in page.get_data(as_text=True)
