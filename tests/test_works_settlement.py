@@ -138,7 +138,8 @@ def test_settlement_notice_pdf_lists_every_unit_and_the_top_ups(app, runner, tmp
     import os
     if os.environ.get("MONEY_KEEP"):
         out = __import__("pathlib").Path(os.environ["MONEY_KEEP"]) / "settlement.pdf"
-    result = runner.invoke(args=["works", "settlement-notice", pid, "-o", str(out)])
+    result = runner.invoke(args=["works", "settlement-notice", pid, "--balances", "-o",
+                                 str(out)])  # the committee's copy, with the balances
     assert result.exit_code == 0, result.output
     text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True,
                           text=True, check=True).stdout

@@ -123,13 +123,16 @@ def show(proposal):
 @works_cli.command("settlement-notice")
 @click.argument("proposal")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.option("--balances", is_flag=True,
+              help="The committee's copy: each flat's balance, debit and shortfall (not for "
+                   "the board)")
 @domain_errors
-def settlement_notice(proposal, output):
+def settlement_notice(proposal, output, balances):
     """Write the settlement notice (A4 PDF) for the board."""
     from votes.services.lifecycle import get_proposal
     from votes.services.money.settlement_pdf import settlement_notice_pdf
 
-    Path(output).write_bytes(settlement_notice_pdf(get_proposal(proposal)))
+    Path(output).write_bytes(settlement_notice_pdf(get_proposal(proposal), balances=balances))
     click.echo(output)
 
 

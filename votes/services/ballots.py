@@ -140,6 +140,11 @@ def _prepare(session: Session, proposal: Proposal, req: BallotRequest, units: li
             raise Transferred()
         if previous.channel == "online" and req.channel != "online":
             raise StaffOverride(previous)
+    if req.correction is not None and (previous is None or previous.seq != req.correction[0]):
+        # Another ballot for the voter landed after the caller looked (§15.3): it, not the
+        # one named, is what a correction would have to replace.
+        raise DomainError(_("第 %(n)d 条记录已被第 %(m)d 条取代，只能更正该业主当前有效的选票",
+                            n=req.correction[0], m=previous.seq if previous else 0))
     revision = 0 if previous is None else previous.revision + 1
     # Neither a transfer (§16) nor a staff correction (§15) is one of the owner's changes.
     if revision > proposal.max_changes and transfer is None and req.correction is None and \

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from votes.core.bidi import has_bidi_control
 from votes.core.chain import SealedEntry
 from votes.core.correction import REASON_MAX, STAFF_CHANNELS
 from votes.core.roll import has_control
@@ -85,8 +86,8 @@ def correct_ballot(proposal_ref: str, seq: int, *, choice: str, reason: str, act
 
     Without a new scan the correction carries the original's evidence (the same form)."""
     proposal = refresh(get_proposal(proposal_ref))
-    original = db.session.scalar(select(Ballot).where(Ballot.proposal_id == proposal.id,
-                                                      Ballot.seq == seq))
+    original = None if not 0 <= seq < 2 ** 31 else db.session.scalar(  # an INTEGER column
+        select(Ballot).where(Ballot.proposal_id == proposal.id, Ballot.seq == seq))
     if original is None:
         raise DomainError(_("第 %(n)d 条记录不是本事项的选票", n=seq))
     if original.channel not in STAFF_CHANNELS:
@@ -102,6 +103,8 @@ def correct_ballot(proposal_ref: str, seq: int, *, choice: str, reason: str, act
         raise DomainError(_("请填写更正原因"))
     if len(reason) > REASON_MAX or has_control(reason):
         raise DomainError(_("更正原因最多 %(n)d 个字", n=REASON_MAX))
+    if has_bidi_control(reason):
+        raise DomainError(_("文字中不能包含改变文字显示方向的控制符。"))
     try:
         parsed = Choice.parse(choice)
     except ValueError:

@@ -209,6 +209,9 @@ def open_voting(proposal_ref: str, actor: str = "cli") -> Proposal:
     """Committee action: open voting once its start time has come."""
 
     def act(session: Session, p: Proposal, now: datetime) -> None:
+        if p.state == "emergency":  # decided without a vote (§18.6): never opened for one
+            from votes.i18n import _
+            raise DomainError(_("应急使用不经业主表决，不能开始表决。"))
         if p.state in ("voting", "closed", "published", "withdrawn"):
             raise DomainError(_("表决已开始或已结束，当前状态：%(state)s",
                                 state=_(STATE_ZH[p.state])))

@@ -95,6 +95,23 @@ def settle(user, proposal):
                                          actor=user.login), _("已结算，结算公告已发布在公示栏。"))
 
 
+@bp.get("/committee/p/<int:pid>/settlement.pdf")
+@staff("committee", "regulator", "admin", obj="proposal")
+def settlement_notice(user, proposal):
+    """The committee's copy of the settlement notice: each flat's balance and shortfall."""
+    from votes.services.errors import NotFound
+    from votes.services.money.settlement_pdf import settlement_notice_pdf
+
+    try:
+        pdf = settlement_notice_pdf(proposal, balances=True)
+    except NotFound as err:  # not settled yet
+        flash(err.message, "error")
+        back = "regulator.proposal" if user.role == "regulator" else "works.page"
+        return redirect(url_for(back, pid=proposal.id))
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"settlement-{proposal.id}-committee.pdf")
+
+
 @bp.get("/committee/p/<int:pid>/application.zip")
 @staff("committee", "regulator", "admin", obj="proposal")
 def application(user, proposal):

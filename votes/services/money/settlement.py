@@ -49,8 +49,12 @@ def settle(proposal_ref: str, *, final_cost: int, actor: str = "cli") -> Proposa
 
 def _debit(session, p: Proposal, shares) -> None:
     frozen = {u.unit_uid: u for u in frozen_units(p)}
+    # The rows are locked (in one order, so two settlements never deadlock): another
+    # proposal of the community settling at the same moment debits the balances this one
+    # leaves, never the ones both read (a lost debit). SQLite holds its write lock already.
     current = {u.unit_key: u for u in session.scalars(
-        select(Unit).where(Unit.community_id == p.community_id))}
+        select(Unit).where(Unit.community_id == p.community_id).order_by(Unit.id)
+        .with_for_update().execution_options(populate_existing=True))}
     for share in shares:
         f = frozen[share.unit_id]
         unit = current.get(f.unit_key)

@@ -1,4 +1,10 @@
-"""The settlement notice (结算公告): final cost, what each unit paid, who must top up."""
+"""The settlement notice (结算公告): final cost, what each unit paid, who must top up.
+
+Two copies. The public one (the board, anyone with the link) lists each flat's area and
+share, which anyone can recompute from the public plan, and only the number of flats that
+must top up. A flat's sub-ledger balance, what was debited from it and its shortfall are
+the household's financial data: a flat number names its owner to the neighbours, so they
+are in the committee's copy only (DESIGN.md, Privacy; docs/fund-application.md)."""
 
 from __future__ import annotations
 
@@ -29,7 +35,7 @@ def decision_line(proposal: Proposal, how: str) -> str:
     return f"业主表决已通过（表决结束记录摘要 {close}）。"
 
 
-def settlement_notice_pdf(proposal: Proposal) -> bytes:
+def settlement_notice_pdf(proposal: Proposal, *, balances: bool = False) -> bytes:
     from reportlab.lib.units import cm
     from reportlab.platypus import Spacer
 
@@ -63,13 +69,21 @@ def settlement_notice_pdf(proposal: Proposal) -> bytes:
                        f"从各户维修资金分户账中扣减。分摊记录摘要：{data['shares_digest']}",
                        s["body"]),
               pdf.para(f"分户账余额低于首期交存额 30% 的房屋共 {len(low)} 户，应当续筹维修资金"
-                       "（表中“需续筹”一栏）。", s["strong" if low else "body"]),
+                       + ("（表中“需续筹”一栏）。" if balances else
+                          "，业主委员会将分别通知。"), s["strong" if low else "body"]),
               Spacer(1, 0.3 * cm)]
-    table = [["房屋", "面积(m²)", "分摊(元)", "已扣减(元)", "扣减后余额(元)", "不足(元)", "需续筹"]]
-    table += [[pdf.unit_label(d.building, d.entrance, d.room), format_area(d.area),
-               format_yuan(d.share), format_yuan(d.debited), _yuan(d.balance_after),
-               format_yuan(d.shortfall), "是" if d.low else ""] for d in rows]
-    story.append(pdf.table(table, [3.2, 2.0, 2.3, 2.3, 2.8, 2.2, 1.6], s["cell"]))
+    if balances:
+        table = [["房屋", "面积(m²)", "分摊(元)", "已扣减(元)", "扣减后余额(元)", "不足(元)",
+                  "需续筹"]]
+        table += [[pdf.unit_label(d.building, d.entrance, d.room), format_area(d.area),
+                   format_yuan(d.share), format_yuan(d.debited), _yuan(d.balance_after),
+                   format_yuan(d.shortfall), "是" if d.low else ""] for d in rows]
+        story.append(pdf.table(table, [3.2, 2.0, 2.3, 2.3, 2.8, 2.2, 1.6], s["cell"]))
+    else:
+        table = [["房屋", "面积(m²)", "分摊(元)"]]
+        table += [[pdf.unit_label(d.building, d.entrance, d.room), format_area(d.area),
+                   format_yuan(d.share)] for d in rows]
+        story.append(pdf.table(table, [6.0, 4.0, 4.0], s["cell"]))
     story += [Spacer(1, 0.6 * cm),
               pdf.para(f"{proposal.community.committee_name or '业主委员会'}（盖章）", s["sign"]),
               pdf.para(f"日期：{local_text(rows[0].created_at if rows else now(), '%Y-%m-%d')}",

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from votes.core import works
+from votes.core.bidi import has_bidi_control
 from votes.core.numbers import format_yuan
 from votes.extensions import db
 from votes.i18n import _
@@ -22,6 +23,7 @@ from votes.services.lifecycle import get_proposal
 from votes.services.tx import unit_of_work
 
 MAX_EVIDENCE = 20 * 1024 * 1024
+MAX_PARTICIPANTS = 50
 STAGE_ZH = {"contract": "合同", "payment": "预付款", "acceptance": "验收", "settlement": "结算"}
 
 
@@ -139,6 +141,12 @@ def append_stage(proposal_ref: str, stage: str, actor: str, build) -> Proposal:
     return p
 
 
+def _plain(*texts: str) -> None:
+    """Contractor, notes and names go on the chain and the public board as typed."""
+    if any(has_bidi_control(t) for t in texts):
+        raise DomainError(_("文字中不能包含改变文字显示方向的控制符。"))
+
+
 def _positive(amount: int) -> int:
     if amount <= 0:
         raise DomainError(_("金额必须大于 0。"))
@@ -150,6 +158,7 @@ def record_contract(proposal_ref: str, *, contractor: str, amount: int,
     contractor = " ".join((contractor or "").split())
     if not contractor or len(contractor) > 200:
         raise DomainError(_("请填写施工单位名称（不超过 200 字）。"))
+    _plain(contractor)
 
     def build(session, p, bodies):
         tolerance = tolerance_bp(p)
@@ -167,6 +176,7 @@ def record_contract(proposal_ref: str, *, contractor: str, amount: int,
 def record_payment(proposal_ref: str, *, amount: int, note: str,
                    evidence: Sequence[EvidenceFile], actor: str = "cli") -> Proposal:
     note = " ".join((note or "").split())[:200]
+    _plain(note)
 
     def build(session, p, bodies):
         summary = works.money_stage(bodies)
@@ -184,16 +194,30 @@ def record_payment(proposal_ref: str, *, amount: int, note: str,
 def record_acceptance(proposal_ref: str, *, date: str, participants: Sequence[str],
                       evidence: Sequence[EvidenceFile], actor: str = "cli") -> Proposal:
     names = [" ".join(n.split())[:100] for n in participants if n and n.strip()]
-    if not works.is_date((date or "").strip()):
+    if not works.is_date((date or "").strip()) or not _real_date(date.strip()):
         raise DomainError(_("验收日期应写作 YYYY-MM-DD。"))
     if not names:
         raise DomainError(_("请填写参加验收的人员或单位。"))
+    if len(names) > MAX_PARTICIPANTS:  # the entry is on the chain and the public board
+        raise DomainError(_("参加验收的人员或单位最多 %(n)d 个。", n=MAX_PARTICIPANTS))
+    _plain(*names)
 
     def build(session, p, bodies):
         return works.acceptance_body(date=date.strip(), participants=names,
                                      evidence=store_evidence(session, p, evidence))
 
     return append_stage(proposal_ref, "acceptance", actor, build)
+
+
+def _real_date(text: str) -> bool:
+    """2026-02-31 has the shape of a date but is none."""
+    from datetime import date
+
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def set_tolerance(code: str, percent: str, actor: str = "cli") -> int:

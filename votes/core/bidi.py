@@ -1,0 +1,14 @@
+"""Text-direction controls: invisible characters that reorder how text is displayed.
+
+A reason or a contractor's name holding U+202E (right-to-left override) shows on the board,
+the staff pages and printed notices as different text from what is stored and signed
+("Trojan Source" spoofing). Free text that goes on the chain or the board refuses them."""
+
+from __future__ import annotations
+
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                          "\u2066\u2067\u2068\u2069")
+
+
+def has_bidi_control(text: str) -> bool:
+    return any(c in BIDI_CONTROLS for c in text)
