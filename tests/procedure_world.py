@@ -20,9 +20,9 @@ def at(app, when: datetime) -> None:
     app.config["VOTES_NOW"] = when
 
 
-def open_vote(app, runner, tmp_path, *settings: str, code: str = "SUN") -> str:
-    """Community with these `--set` rules, the sample roll, a use_fund proposal open for
-    voting; the clock one hour into voting. Returns the proposal id."""
+def open_vote(app, runner, tmp_path, *settings: str, code: str = "SUN", rows=None) -> str:
+    """Community with these `--set` rules, the sample roll (or these roll rows), a use_fund
+    proposal open for voting; the clock one hour into voting. Returns the proposal id."""
     at(app, T0 - timedelta(days=12))
     assert runner.invoke(args=["community", "create", code, "--name", "阳光花园"]).exit_code == 0
     if settings:
@@ -31,7 +31,7 @@ def open_vote(app, runner, tmp_path, *settings: str, code: str = "SUN") -> str:
             args += ["--set", s]
         result = runner.invoke(args=args)
         assert result.exit_code == 0, result.output
-    roll = make_roll_csv(tmp_path / f"roll-{code}.csv")
+    roll = make_roll_csv(tmp_path / f"roll-{code}.csv", rows)
     assert runner.invoke(args=["roll", "import", "--community", code, str(roll)]).exit_code == 0
     result = runner.invoke(args=[
         "proposal", "create", "--community", code, "--title", "电梯更换", "--matter", "use_fund",

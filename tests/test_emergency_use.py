@@ -100,12 +100,35 @@ def test_emergency_refusals(app, runner, tmp_path):
         assert db.session.scalar(select(func.count()).select_from(Proposal)) == 0
 
 
+def test_an_emergency_use_takes_no_delivery_and_no_objection(app, runner, tmp_path):
+    """Even where the rules adopt 从多 and an objection period: there is no vote (§18.6)."""
+    _community(app, runner, tmp_path)
+    ruled = runner.invoke(args=["community", "rules", "SUN", "--set", "follow_majority=full",
+                                "--set", "objection_days=3"])
+    assert ruled.exit_code == 0, ruled.output
+    applied = _apply(runner, tmp_path)
+    assert applied.exit_code == 0, applied.output
+    pid = applied.output.strip()
+    scan = evidence(tmp_path, "receipt.jpg", b"signed receipt")
+    unit = ["--building", "1", "--entrance", "1", "--room", "101"]
+    delivery = runner.invoke(args=["proposal", "delivery", pid, *unit, "--method", "hand",
+                                   "--at", "2026-12-01T09:30", "--evidence", scan])
+    assert delivery.exit_code == 1 and "应急使用不经业主表决" in delivery.output
+    objection = runner.invoke(args=["proposal", "objection", pid, *unit, "--text", "不同意",
+                                    "--evidence", scan])
+    assert objection.exit_code == 1 and "应急使用不经业主表决" in objection.output
+    with app.app_context():
+        from votes.services.lifecycle import get_proposal
+
+        assert get_proposal(pid).chain_length == 2  # genesis and the emergency entry only
+
+
 def test_emergency_chain_rules_in_the_verifier():
     from tests.core.test_works_chain import EV, bundle
     from tests.core.tamper_tools import steps as failed_steps
     from tests.core.tamper_tools import verify
     from tests.bundles import Story
-    from votes.core import works
+    from votes.core import follow, works
 
     story = Story()
     story.proposal = dict(story.proposal, emergency=True)
@@ -119,6 +142,12 @@ def test_emergency_chain_rules_in_the_verifier():
     assert verify(bundle(story)).outcome == "verified"
     with_ballot = story.copy().paper("v-a", "agree", "2026-12-03T01:00:00Z")
     assert failed_steps(bundle(with_ballot)) >= {"18.8"}
+    delivered = story.copy()
+    delivered.entries.append({"kind": "delivery", "time": "2026-12-03T01:00:00Z", "body":
+                              follow.delivery_body(voter="v-a", method="hand",
+                                                   delivered_at="2026-12-02T01:00:00Z",
+                                                   evidence=EV[0], entered_by="clerk1")})
+    assert failed_steps(bundle(delivered)) == {"18.8"}
     late = story.copy()
     late.entries[1], late.entries[2] = late.entries[2], late.entries[1]
     late.entries[1]["time"] = late.entries[2]["time"] = "2026-12-01T01:00:00Z"

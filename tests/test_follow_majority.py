@@ -156,3 +156,43 @@ def proposal_rules(app, pid) -> dict:
 
     with app.app_context():
         return dict(get_proposal(pid).rules)
+
+
+def parking_rows() -> list[dict]:
+    """The sample roll plus a parking space of 张三 (voter A) and 孙八, who owns only one."""
+    from tests.factories import make_row, resident_id, sample_rows
+
+    rows = [dict(r, unit_kind="住宅") for r in sample_rows()]
+    rows.append(make_row(building="P", entrance="", room="001", area="12.50",
+                         owner_name="张三", owner_id=resident_id(1), unit_kind="车位"))
+    rows.append(make_row(building="P", entrance="", room="002", area="8.00",
+                         owner_name="孙八", owner_id=resident_id(9), unit_kind="车位"))
+    return rows
+
+
+def test_followers_counted_over_the_units_the_rules_count(app, runner, tmp_path):
+    pid = open_vote(app, runner, tmp_path, "follow_majority=full", "excluded_kinds=parking",
+                    rows=parking_rows())
+    # 孙八 holds only a parking space, left out of the count: no vote, so no follower.
+    parking_only = runner.invoke(args=[
+        "proposal", "delivery", pid, "--building", "P", "--room", "002", "--method", "hand",
+        "--at", "2026-11-25T10:00", "--evidence", scan(tmp_path, "receipt-P.jpg", b"P"),
+        "--by", "clerk1"])
+    assert parking_only.exit_code == 1 and "不适用“从多”" in parking_only.output
+    for voter in ("A", "D"):  # 张三 holds two flats and a parking space
+        result = deliver(runner, tmp_path, pid, voter)
+        assert result.exit_code == 0, result.output
+    vote(runner, tmp_path, pid, {"B": "agree", "C": "agree"})
+    close_at_end(app, runner, pid)
+
+    data, report = export_and_verify(app, runner, tmp_path, pid)
+    assert report.outcome == "verified", report.render()
+    assert [e["kind"] for e in chain_entries(data)].count("delivery") == 2
+    body = close_body(data)
+    assert (body["tally"]["total_area"], body["tally"]["total_headcount"]) == (65475, 5)
+    follow = body["follow"]
+    # 张三's follower area is his two flats' 164.75 m², without the 12.50 m² parking space.
+    assert follow["headcount"] == 2 and follow["area"] == AREA["A"] + AREA["D"] == 36475
+    assert follow["participating_area"] == AREA["B"] + AREA["C"] + 36475
+    assert follow["agree_area"] == follow["participating_area"] and follow["passed"] is True
+    assert len(follow["voters"]) == 2

@@ -27,19 +27,21 @@ def _plan(mv, deliveries=(), **settings) -> list[list]:
     return items[:1] + list(deliveries) + items[1:]
 
 
-def _with_follow(mv, mode, change=None):
-    """edit(n, entry) that puts the 从多 figures into the close (then lets `change` alter it)."""
-    area_of: dict[str, int] = {}
-    for u in mv.ex.ROLL["units"]:
-        area_of[u["voter"]] = area_of.get(u["voter"], 0) + u["area"]
+def _with_follow(mv, mode, change=None, *, roll=None, excluded=(),
+                 voted=("v-a", "v-b", "v-developer", "v-d"), delivered=("v-c",)):
+    """edit(n, entry) that puts the 从多 figures into the close (then lets `change` alter it);
+    followers counted over the units of `roll` whose kind is not in `excluded` (§16)."""
+    units = (roll or mv.ex.ROLL)["units"]
+    area_of = follow.counted_areas(
+        ((u["voter"], u["area"], u.get("kind", "dwelling")) for u in units), excluded)
 
     def edit(n, entry):
         if entry["kind"] != "close":
             return
         tally = Tally.from_dict(entry["body"]["tally"])
         rules = Rules.from_dict(mv.ex.RULES)
-        figures = follow.compute_follow(tally, rules, mode, area_of,
-                                        ["v-a", "v-b", "v-developer", "v-d"], ["v-c"])
+        figures = follow.compute_follow(tally, rules, mode, area_of, list(voted),
+                                        list(delivered))
         entry["body"]["follow"] = figures.to_dict()
         if change:
             change(entry["body"])
@@ -61,12 +63,49 @@ def _after_close(before: list, decision="noted", objection_time="2026-12-09T00:0
             ["result", result_time, result]]
 
 
+def _excluded_kind_vectors(mv, add) -> None:
+    """§19 with §16: followers are counted over the units the rules count. v-developer's
+    second unit and v-d's only unit are parking spaces, left out; v-c and v-developer have
+    a delivery and no ballot; v-d holds only a parking space."""
+    from copy import deepcopy
+
+    from votes.core.local_rules import roll_totals
+
+    parked = deepcopy(mv.ex.ROLL)
+    for unit in parked["units"]:
+        if unit["unit_id"] in ("u6", "u7"):
+            unit["kind"] = "parking"
+    settings = {"follow_majority": "full", "excluded_kinds": ["parking"]}
+    rules = {**mv.ex.RULES, **settings}
+    parked["total_area"], parked["total_headcount"] = roll_totals(parked, rules)
+
+    def items(*voters):
+        plan = mv.plan()[:4]  # genesis, v-a's device and ballot, v-b's ballot
+        plan[0][2] = chain.genesis_body(mv.ex.PROPOSAL, parked, rules)
+        return plan[:1] + [_delivery(voter=v) for v in voters] + plan[1:]
+
+    def figures(change=None, excluded=("parking",), delivered=("v-c", "v-developer")):
+        return _with_follow(mv, "full", change, roll=parked, excluded=excluded,
+                            voted=("v-a", "v-b"), delivered=delivered)
+
+    two = items("v-c", "v-developer")
+    add("follow-excluded-kinds", "§19, §16: a follower's area leaves out their parking space",
+        two, "verified", edit=figures(), roll=parked, rules=rules)
+    add("follow-area-with-parking", "19.3: a follower's area counts only the counted units",
+        two, steps=["19.3"], edit=figures(excluded=()), roll=parked, rules=rules)
+    add("delivery-excluded-only", "19.1: no delivery for a voter holding only excluded units",
+        items("v-c", "v-developer", "v-d"), steps=["19.1"], roll=parked, rules=rules,
+        edit=figures(delivered=("v-c", "v-developer", "v-d")))
+
+
 def procedure_vectors(mv) -> list[tuple[str, str, bytes, str, list[str]]]:
     v = []
 
-    def add(name, rule, items, outcome="failed", steps=(), edit=None, close=CLOSE):
-        data = mv.zipped(mv.files_of(mv.seal(items, close=close, edit=edit),
-                                     created_at="2026-12-12T02:00:00Z"))
+    def add(name, rule, items, outcome="failed", steps=(), edit=None, close=CLOSE, roll=None,
+            rules=None):
+        data = mv.zipped(mv.files_of(mv.seal(items, close=close, edit=edit, roll=roll,
+                                             rules=rules),
+                                     roll=roll, created_at="2026-12-12T02:00:00Z"))
         v.append((name, rule, data, outcome, list(steps)))
 
     full = _plan(mv, [_delivery()], follow_majority="full")
@@ -85,6 +124,7 @@ def procedure_vectors(mv) -> list[tuple[str, str, bytes, str, list[str]]]:
     late = _plan(mv, follow_majority="full") + [_delivery("2026-12-08T01:00:00Z")]
     add("delivery-after-end", "19.1: deliveries are recorded in the voting window", late,
         steps=["19.1"], edit=_with_follow(mv, "full"))
+    _excluded_kind_vectors(mv, add)
 
     period = _plan(mv, [_delivery()], objection_days=3)
     add("objection-period", "§17: an objection, its answer and the final result",

@@ -107,7 +107,7 @@ def add_works_vectors(add, mv) -> None:
 
 def add_emergency_vectors(add, mv, bundle) -> None:
     """§18.6: an emergency use: genesis, emergency entry, works; no ballots, no close."""
-    from votes.core import chain
+    from votes.core import chain, follow
 
     ex = mv.ex
     proposal = dict(ex.PROPOSAL, emergency=True)
@@ -123,6 +123,11 @@ def add_emergency_vectors(add, mv, bundle) -> None:
         + items[2:]
     add("emergency-with-ballot", "18.8: an emergency use has no ballots",
         bundle(mv.seal(voted, proposal=proposal, close=None), proposal), steps=["18.8"])
+    delivered = items[:2] + [["delivery", "2026-12-02T03:00:00Z", follow.delivery_body(
+        voter="v-b", method="hand", delivered_at="2026-12-02T02:00:00Z", evidence=EV[0],
+        entered_by="clerk1")]] + items[2:]
+    add("emergency-with-delivery", "18.8: an emergency use has no notice of a vote to deliver",
+        bundle(mv.seal(delivered, proposal=proposal, close=None), proposal), steps=["18.8"])
 
 
 def _restore(ex) -> None:

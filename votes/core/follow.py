@@ -2,7 +2,8 @@
 
 Where a community's rules adopt 从多 (docs/verification.md §19), staff record each proved
 delivery of the notice as a `delivery` entry before the close. At the close, every voter of
-the roll with such an entry and no ballot is a *follower*. Followers are never ballots: the
+the roll with such an entry and no ballot is a *follower*, counted over the units the rules
+count (§16): a voter holding only units of excluded kinds is none. Followers are never ballots: the
 close's `tally` stays the count of real ballots, and the close's `follow` reports the
 followers' figures and the thresholds judged on real ballots plus followers:
 
@@ -75,16 +76,33 @@ def leading_choice(tally: Tally) -> str | None:
     return None
 
 
+def counted_areas(units: Iterable[tuple[str, int, str]],
+                  excluded: Iterable[str] = ()) -> dict[str, int]:
+    """Each voter's area over the units the rules count (§16), from (voter, area, kind) of
+    every unit of the roll. A voter holding only units of excluded kinds is absent: they
+    are not in the electorate, so never a follower (§19)."""
+    left_out = set(excluded)
+    area_of: dict[str, int] = {}
+    for voter, area, kind in units:
+        if kind not in left_out:
+            area_of[voter] = area_of.get(voter, 0) + area
+    return area_of
+
+
 def followers(area_of: Mapping[str, int], voted: Iterable[str],
               delivered: Iterable[str]) -> list[str]:
-    """Voters of the roll with a proved delivery and no ballot, sorted."""
+    """Voters of the counting electorate (the keys of `area_of`, see counted_areas) with a
+    proved delivery and no ballot, sorted."""
     done = set(voted)
     return sorted({v for v in delivered if v in area_of and v not in done})
 
 
 def compute_follow(tally: Tally, rules: Rules, mode: str, area_of: Mapping[str, int],
                    voted: Iterable[str], delivered: Iterable[str]) -> FollowFigures:
-    """The thresholds judged on the real ballots plus the followers (see the module doc)."""
+    """The thresholds judged on the real ballots plus the followers (see the module doc).
+
+    area_of: each counted voter's counted area (counted_areas): units of kinds the rules
+    leave out add nothing, and their only holders are no followers."""
     keys = tuple(followers(area_of, voted, delivered))
     f_area, f_heads = sum(area_of[k] for k in keys), len(keys)
     p_area = tally.participating_area + f_area

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from votes.core.canonical import parse_time
-from votes.core.follow import compute_follow
+from votes.core.follow import compute_follow, counted_areas
+from votes.core.local_rules import Procedure
 from votes.core.procedure import follow_mode
 from votes.core.rules import Rules
 from votes.core.tally import Tally
@@ -16,17 +17,21 @@ def check_follow(b: _Bundle, genesis: dict | None, tally, run: _Run) -> None:
         return
     closes = b.entries("close")
     close_at = closes[0][0] if closes else len(b.lines)
-    voters = {u["voter"]: 0 for u in b.roll["units"]} if b.roll is not None else None
-    if voters is not None:
-        for u in b.roll["units"]:
-            voters[u["voter"]] += u["area"]
+    roll_voters = {u["voter"] for u in b.roll["units"]} if b.roll is not None else None
+    # Each counted voter's counted area: kinds the rules leave out count for nothing (§16).
+    voters = None if b.roll is None else counted_areas(
+        ((u["voter"], u["area"], u.get("kind", "dwelling")) for u in b.roll["units"]),
+        Procedure.from_rules(genesis["rules"]).excluded_kinds)
     p = b.proposal
     delivered = []
     for n, e in b.entries("delivery"):
         body = e["body"]
-        if voters is not None and body["voter"] not in voters:
+        if roll_voters is not None and body["voter"] not in roll_voters:
             run.fail("19.1", f"delivery recorded for {body['voter'][:40]}, who is not in the "
                              "roll", n)
+        elif voters is not None and body["voter"] not in voters:
+            run.fail("19.1", f"delivery recorded for {body['voter'][:40]}, who holds only "
+                             "units of kinds the rules leave out of the count (§16)", n)
         if p is not None and not parse_time(p["voting_start"]) <= parse_time(e["time"]) < \
                 parse_time(p["voting_end"]):
             run.fail("19.1", f"delivery entered at {e['time']}, outside the voting window", n)

@@ -65,7 +65,7 @@ def check_emergency(b: _Bundle, run: _Run) -> None:
         if not body["reason"].strip() or not body["evidence"]:
             run.fail("18.8", "emergency entry without a reason or an evidence digest", n)
     for n, e in b.entries():
-        if e["kind"] in ("device", "ballot", "close"):
+        if e["kind"] in ("device", "ballot", "delivery", "close"):
             run.fail("18.8", f"a {e['kind']} entry in an emergency use, which has no vote", n)
     if b.proposal is not None and b.proposal["emergency"] is not True:
         run.fail("18.8", "proposal.json does not say \"emergency\": true")

@@ -13,12 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from votes.core.canonical import format_time, parse_time
-from votes.core.follow import DELIVERY_METHODS, METHOD_LABELS, compute_follow, delivery_body
+from votes.core.follow import (DELIVERY_METHODS, METHOD_LABELS, compute_follow,
+                               counted_areas, delivery_body)
+from votes.core.local_rules import Procedure
 from votes.core.procedure import follow_mode
 from votes.core.rules import Rules
 from votes.core.tally import Tally
 from votes.i18n import _
-from votes.models import FrozenVoter, Proposal
+from votes.models import FrozenUnit, FrozenVoter, Proposal
 from votes.services import audit, clock
 from votes.services.chain_store import Appender, lock_proposal
 from votes.services.errors import DomainError
@@ -46,6 +48,8 @@ def record_delivery(proposal_ref: str, building: str, entrance: str, room: str, 
     from votes.services.lifecycle import get_proposal, refresh
 
     proposal = refresh(get_proposal(proposal_ref))
+    if proposal.emergency:  # no vote, so no notice of one to deliver (§18.6)
+        raise DomainError(_("应急使用不经业主表决，没有表决通知，不能录入送达记录。"))
     if follow_mode(proposal.rules or {}) == "off":
         raise DomainError(_("本小区议事规则未采用“从多”，无需录入送达记录。"))
     method = {"当面": "hand", "当面签收": "hand", "挂号": "registered_mail", "邮寄": "registered_mail",
@@ -55,6 +59,9 @@ def record_delivery(proposal_ref: str, building: str, entrance: str, room: str, 
         raise DomainError(_("送达方式应为当面签收、挂号邮寄或电子送达。"))
     when = clock.parse_iso(delivered_at, "送达时间 delivered at")
     voter = voter_of_unit(proposal, building, entrance, room)
+    if voter not in counted_voters(proposal, [voter]):
+        raise DomainError(_("本小区议事规则规定车位、储藏室不计入表决，仅持有此类房屋的业主不参加"
+                            "本次表决，也不适用“从多”，无需录入送达记录。"))
     if not actor:
         raise DomainError(_("录入人为空。"))
     with unit_of_work() as session:
@@ -88,14 +95,34 @@ def deliveries(proposal: Proposal) -> list[Delivery]:
     return out
 
 
+def counted_voters(proposal: Proposal, keys: list[str]) -> set[str]:
+    """Those of these voter keys that hold a unit of a kind the rules count (§16)."""
+    from votes.extensions import db
+
+    excluded = Procedure.from_rules(proposal.rules).excluded_kinds
+    query = select(FrozenUnit.voter_key).where(FrozenUnit.proposal_id == proposal.id,
+                                               FrozenUnit.voter_key.in_(keys))
+    if excluded:
+        query = query.where(FrozenUnit.kind.not_in(excluded))
+    return set(db.session.scalars(query))
+
+
 def follow_at_close(session: Session, proposal: Proposal, tally: Tally,
                     voted: set[str]) -> dict | None:
-    """The close's `follow`: the 从多 figures, or None where the rules do not adopt it."""
+    """The close's `follow`: the 从多 figures, or None where the rules do not adopt it.
+    Followers are counted over the units the rules count (§16, §19)."""
     mode = follow_mode(proposal.rules or {})
     if mode == "off":
         return None
-    area_of = dict(session.execute(select(FrozenVoter.voter_key, FrozenVoter.area)
-                                   .where(FrozenVoter.proposal_id == proposal.id)).all())
+    excluded = Procedure.from_rules(proposal.rules).excluded_kinds
+    if excluded:
+        t = FrozenUnit.__table__.c
+        area_of = counted_areas(session.execute(
+            select(t.voter_key, t.area, t.kind).where(t.proposal_id == proposal.id)).all(),
+            excluded)
+    else:  # every unit counts: a voter's frozen area is the sum over all their units
+        area_of = dict(session.execute(select(FrozenVoter.voter_key, FrozenVoter.area)
+                                       .where(FrozenVoter.proposal_id == proposal.id)).all())
     delivered = [d.voter_key for d in deliveries(proposal)]
     return compute_follow(tally, Rules.from_dict(proposal.rules), mode, area_of, voted,
                           delivered).to_dict()

@@ -44,6 +44,8 @@ def in_period(proposal: Proposal, now: datetime) -> bool:
 
 def period_problem(proposal: Proposal, now: datetime) -> str:
     """Why no objection can be filed now (for a proposal outside its objection period)."""
+    if proposal.emergency:  # decided without a vote: no result to object to (§18.6)
+        return _("应急使用不经业主表决，没有表决结果，也没有异议期。")
     if not objection_days(proposal.rules or {}):
         return _("本事项不设异议期。")
     end = period_end(proposal)
