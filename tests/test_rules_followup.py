@@ -350,3 +350,28 @@ def test_the_demo_proposal_has_an_objection_period(app, runner):
 
     genesis = _chain(app, {"id": int(pid)})[0]
     assert genesis["body"]["rules"]["objection_days"] == 7  # bound at the opening
+
+
+def test_the_buyers_receipt_card_and_signed_statement_are_not_the_sellers(app, runner,
+                                                                          tmp_path):
+    """After a transfer the seller's link keeps its own receipt image and signed statement,
+    and gets 404 for the buyer's: whoever holds the seller's link learns nothing of it."""
+    from tests.test_procedure import _chain
+
+    vote = make_open_proposal(app, runner, tmp_path, extra=["--allow-change"])
+    seller = app.test_client()
+    verified(seller, app, vote, room="202", suffix=resident_id(4)[-6:])
+    r, _ = cast(seller, vote, "disagree")
+    own = r.headers["Location"]
+    assert _transfer(runner, vote, tmp_path, choice="agree").exit_code == 0
+    buyer_digest = [e for e in _chain(app, vote) if e["kind"] == "ballot"][-1]
+    from votes.core.chain import entry_digest
+
+    buyer = f"/p/{vote['uid']}/receipt/{entry_digest(buyer_digest)}"
+    for tail in ("", "/card.svg", "/signed.json"):
+        assert seller.get(own + tail).status_code == 200, tail
+        shown = seller.get(buyer + tail)
+        assert shown.status_code in (200, 404)
+        assert shown.status_code == 404 or "已在表决期间过户" in shown.get_data(as_text=True), tail
+    assert seller.get(buyer + "/card.svg").status_code == 404
+    assert seller.get(buyer + "/signed.json").status_code == 404

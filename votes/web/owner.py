@@ -233,6 +233,13 @@ def receipt(proposal, owner, digest: str):
                            short=grouped(short_code(digest)))
 
 
+def _own_receipt(view, digest: str) -> bool:
+    """A receipt of this link's ballots, and not a buyer's after a transfer (§16): the
+    seller's link keeps the seller's own receipts, never the new owner's."""
+    ballot = next((b for b in view.ballots if b.receipt == digest), None)
+    return ballot is not None and not view.sold_ballot(ballot)
+
+
 @bp.get("/p/<uid>/receipt/<digest>/card.svg")
 @owner_required
 def receipt_card(proposal, owner, digest: str):
@@ -242,7 +249,7 @@ def receipt_card(proposal, owner, digest: str):
     from votes.services.receipt_card import receipt_card_svg
 
     view = voter_view(proposal, owner.voter_key)
-    if digest not in view.receipts:
+    if not _own_receipt(view, digest):
         abort(404)
     check_url = url_for("public.board", uid=proposal.uid, receipt=digest, _external=True)
     body = receipt_card_svg(community=proposal.community.name, title=proposal.title,
@@ -264,7 +271,7 @@ def signed_receipt(proposal, owner, digest: str):
     from votes.services.receipts import signed_receipt as make
 
     view = voter_view(proposal, owner.voter_key)
-    if view.ballot is None or digest not in view.receipts:
+    if view.ballot is None or not _own_receipt(view, digest):
         abort(404)
     body = json.dumps(make(proposal, digest), ensure_ascii=False, indent=2)
     return Response(body, mimetype="application/json", headers={
