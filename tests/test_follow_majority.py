@@ -196,3 +196,17 @@ def test_followers_counted_over_the_units_the_rules_count(app, runner, tmp_path)
     assert follow["participating_area"] == AREA["B"] + AREA["C"] + 36475
     assert follow["agree_area"] == follow["participating_area"] and follow["passed"] is True
     assert len(follow["voters"]) == 2
+    # The result notice marks the parking spaces as left out, not as 张三 following.
+    import subprocess
+
+    with app.app_context():
+        from votes.services.lifecycle import get_proposal
+        from votes.services.result_notice import result_notice_pdf
+
+        path = tmp_path / "result.pdf"
+        path.write_bytes(result_notice_pdf(get_proposal(pid)))
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    parking = [line for line in text.splitlines() if line.split()[:1] == ["P"]]
+    assert len(parking) == 2 and all("不计入表决" in line for line in parking), parking
+    assert text.count("未表决（从多）") == 4  # 张三's two flats and the developer's two

@@ -6,6 +6,7 @@ import io
 
 from sqlalchemy import select
 
+from votes.core.local_rules import Procedure
 from votes.core.numbers import format_area
 from votes.core.rules import Matter
 from votes.extensions import db
@@ -65,7 +66,10 @@ def result_notice_pdf(proposal: Proposal) -> bytes:
     story.append(Spacer(1, 0.4 * cm))
     rows = [["楼栋", "单元", "房号", "面积(m²)", "表决意见"]]
     followers = set(o.follow["voters"]) if o.follow else set()
+    # Units of a kind the rules leave out (§16) count for nobody, whatever their owner did.
+    excluded = set(Procedure.from_rules(proposal.rules).excluded_kinds)
     rows += [[u.building, u.entrance, u.room, format_area(u.area),
+              "不计入表决（议事规则）" if u.kind in excluded else
               choice_of.get(u.voter_key, "未表决（从多）" if u.voter_key in followers
                             else "未表决")] for u in units]
     table = Table(rows, repeatRows=1, colWidths=[2.5 * cm, 2.5 * cm, 3 * cm, 3 * cm, 3 * cm])
