@@ -377,3 +377,35 @@ def test_a_corrected_proxy_ballot_keeps_its_proxy_and_a_paper_one_cannot_become_
     assert ballots[-1]["body"]["correction"]["corrects"] == proxy_seq
     report = _verify(runner, vote, tmp_path)
     assert not report.failures, report.render()
+
+
+def test_a_transfer_through_a_proxy_from_the_command_line(app, runner, tmp_path):
+    """The buyer may vote through a proxy: the proxy's details and written authorisation go
+    with the transfer, the proxy limit counts that principal, and the bundle verifies."""
+    vote = make_open_proposal(app, runner, tmp_path, rules=["proxy_limit=1"])
+    (tmp_path / "letter.pdf").write_bytes(b"%PDF-1.4 written authorisation")
+    result = runner.invoke(args=["ballots", "import", str(vote["id"]), _ballots_file(
+        tmp_path, [_proxy_row("1", "101")])])
+    assert result.exit_code == 0, result.output
+    (tmp_path / "deed.pdf").write_bytes(b"%PDF new certificate")
+    (tmp_path / "buyer.pdf").write_bytes(b"%PDF buyer's ballot")
+    base = ["ballots", "transfer", str(vote["id"]), "--building", "1", "--entrance", "1",
+            "--room", "202", "--choice", "agree", "--buyer-name", "周九", "--buyer-id",
+            resident_id(10), "--transfer-evidence", str(tmp_path / "deed.pdf"), "--form",
+            str(tmp_path / "buyer.pdf"), "--entered-by", "clerk"]
+    half = runner.invoke(args=base + ["--proxy-name", "钱七"])
+    assert half.exit_code != 0 and "受托人证件号码" in half.output
+    over = runner.invoke(args=base + ["--proxy-name", "钱七", "--proxy-id", PROXY_ID,
+                                      "--authorisation", str(tmp_path / "letter.pdf"),
+                                      "--proxy-company-staff", "no"])
+    assert over.exit_code != 0 and "上限" in over.output  # 钱七 already holds one
+    other = resident_id(77)
+    done = runner.invoke(args=base + ["--proxy-name", "孙十", "--proxy-id", other,
+                                      "--authorisation", str(tmp_path / "letter.pdf"),
+                                      "--proxy-company-staff", "no"])
+    assert done.exit_code == 0, done.output
+    last = [e for e in _chain(app, vote) if e["kind"] == "ballot"][-1]["body"]
+    assert last["channel"] == "proxy" and "transfer" in last and "proxy" in last
+    assert other not in json.dumps(last)
+    report = _verify(runner, vote, tmp_path)
+    assert not report.failures, report.render()

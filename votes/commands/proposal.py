@@ -232,19 +232,40 @@ def ballots_import(proposal: str, file: str, evidence_dir: str | None) -> None:
 @click.option("--form", "ballot_form", required=True, type=click.Path(dir_okay=False),
               help="Scan of the ballot the new owner signed")
 @click.option("--entered-by", required=True, help="The clerk entering it")
+@click.option("--proxy-name", default=None, help="When the new owner voted through a proxy: "
+              "the proxy's name (stored encrypted)")
+@click.option("--proxy-id", default=None, help="The proxy's ID number (stored encrypted)")
+@click.option("--authorisation", default=None, type=click.Path(dir_okay=False),
+              help="Scan of the new owner's written authorisation of the proxy")
+@click.option("--proxy-company-staff", type=click.Choice(["yes", "no"]), default=None,
+              help="Whether the proxy works for the property company (declared)")
 @domain_errors
 def ballots_transfer(proposal, building, entrance, room, choice, buyer_name, buyer_id,
-                     transfer_evidence, ballot_form, entered_by) -> None:
+                     transfer_evidence, ballot_form, entered_by, proxy_name, proxy_id,
+                     authorisation, proxy_company_staff) -> None:
     """A unit sold during the vote: the new owner's ballot in the seller's place (it
-    supersedes the seller's ballot, even an online one)."""
+    supersedes the seller's ballot, even an online one); through a proxy with --proxy-*."""
+    from votes.core.local_rules import Procedure
+    from votes.i18n import _
+    from votes.services.errors import DomainError
     from votes.services.lifecycle import get_proposal
+    from votes.services.proxies import parse_proxy
     from votes.services.transfers import TransferEntry, enter_transfer
 
+    found = get_proposal(proposal)
+    proxy = None
+    if any(v is not None for v in (proxy_name, proxy_id, authorisation, proxy_company_staff)):
+        problems: list[str] = []
+        proxy = parse_proxy({"proxy_name": proxy_name, "proxy_id": proxy_id,
+                             "authorisation": authorisation,
+                             "company_staff": {"yes": "是", "no": "否"}.get(
+                                 proxy_company_staff or "", "")},
+                            _file, Procedure.from_rules(found.rules), problems.append)
+        if proxy is None:
+            raise DomainError(_("委托信息有误，未录入") + "\n" + "\n".join(problems))
     entry = TransferEntry(building, entrance, room, choice, buyer_name, buyer_id,
-                          _file(transfer_evidence), _file(ballot_form))
-    ballot = enter_transfer(get_proposal(proposal), entry, entered_by, actor=entered_by)
-    from votes.i18n import _
-
+                          _file(transfer_evidence), _file(ballot_form), proxy)
+    ballot = enter_transfer(found, entry, entered_by, actor=entered_by)
     click.echo(_("已录入过户后新业主的选票 #%(seq)s %(receipt)s", seq=ballot.seq,
                  receipt=ballot.receipt))
 
