@@ -23,6 +23,7 @@ from votes.models import Ballot, FrozenUnit, FrozenVoter, Proposal
 from votes.models.base import MAX_ID
 from votes.services import audit, clock, privacy
 from votes.services.access import PERSON, create_access
+from votes.services.labels import scope_label
 from votes.services.bulk import insert_rows
 from votes.services.chain_store import Appender, lock_proposal
 from votes.services.errors import DomainError, NotFound
@@ -60,7 +61,7 @@ def _freeze(session: Session, proposal: Proposal, when: datetime) -> None:
     scope = Scope.parse(proposal.scope)
     e = electorate(records, scope)
     if not e.units:
-        raise DomainError(_("表决范围 %(scope)s 内没有房屋", scope=str(scope)))
+        raise DomainError(_("表决范围 %(scope)s 内没有房屋", scope=scope_label(str(scope))))
     shares = {s.unit_id: s.amount
               for s in apportion(proposal.budget, e.units, presorted=True)}
     proposal_id = proposal.id  # an ORM attribute: read it once, not per row
