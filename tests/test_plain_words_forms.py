@@ -131,7 +131,7 @@ def test_scope_words_in_the_core():
     assert str(parse_scope_words("a-1502", roll)) == "unit:A-1502"
     # A building with units outside any entrance, with an entrance: only a unit list says it.
     assert str(parse_scope_words("A座、5-1", roll)) == "unit:5-1-101,A-1502"
-    for wrong in ("4号楼", "3-3", "3-1-102", "3--1", "1-2-3-4"):
+    for wrong in ("4号楼", "3-3", "3-1-102", "3--1", "1-2-3-4", "3号楼:1单元"):
         with pytest.raises(Refusal):
             parse_scope_words(wrong, roll)
 

@@ -12,7 +12,7 @@ import re
 from typing import Iterable
 
 from votes.core.refusal import Refusal, _
-from votes.core.roll import (Scope, UnitRecord, natural_key, normalise_building,
+from votes.core.roll import (SCOPE_KINDS, Scope, UnitRecord, natural_key, normalise_building,
                              normalise_entrance, normalise_room)
 
 EVERYONE = frozenset({"all", "全体", "全体业主", "全部", "全小区", "所有业主"})
@@ -25,10 +25,10 @@ _CN_ROOM = re.compile(_BUILDING + r"(.+?(?:室|房))$")
 
 def parse_scope_words(text: str, records: Iterable[UnitRecord]) -> Scope:
     """The scope `text` names (see the module), each name checked against the roll."""
-    raw = (text or "").strip().replace("：", ":")
+    raw = (text or "").strip()
     if not raw or raw in EVERYONE:
         return Scope("all")
-    if ":" in raw:
+    if raw.partition(":")[0].strip() in SCOPE_KINDS:
         return Scope.parse(raw)
     roll = _Roll(tuple(records))
     buildings: list[str] = []
