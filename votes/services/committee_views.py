@@ -78,13 +78,9 @@ class ScopePreview:
                  u=self.units, h=self.headcount, a=self.area_text)
 
 
-def scope_preview(community: Community, scope_text: str | None,
-                  budget_text: str) -> ScopePreview:
-    """Headcount, area and each unit's share for a scope being drafted (None: a scope the
-    form could not read; its refusal is shown instead)."""
+def scope_preview(community: Community, scope_text: str, budget_text: str) -> ScopePreview:
+    """Headcount, area and each unit's share for a scope being drafted."""
     try:
-        if scope_text is None:
-            raise ValueError(_("请选择表决范围"))
         scope = Scope.parse(scope_text or "all")
         budget = parse_yuan(budget_text or "0")
         units = load_units(community)

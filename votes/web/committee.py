@@ -196,12 +196,12 @@ def _proposal_form(user, community, form, documents, editing=None):
         scope = form_scope(community, form) if form else "all"
     except ValueError as exc:  # words not on the roll: say which, keep what was typed
         scope, refusal = None, str(exc)
-    preview = scope_preview(community, scope, form.get("budget", "0") if form else "0")
     if scope is None:
         preview = ScopePreview(refusal)
         fields = ScopeFields(tuple(form.getlist("scope_building")),
                              tuple(form.getlist("scope_entrance")), form.get("scope", ""))
     else:
+        preview = scope_preview(community, scope, form.get("budget", "0") if form else "0")
         fields = scope_fields(community, scope)
     return render_template("committee/new_proposal.html", community=community, form=form,
                            preview=preview, fields=fields, tree=scope_tree(community),
