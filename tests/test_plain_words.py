@@ -26,7 +26,7 @@ INTERNAL = ("draft", "publicity", "voting", "closed", "published", "withdrawn", 
             "admin", "online", "paper", "proxy", "agree", "disagree", "abstain", "person",
             "company", "developer", "not_home", "will_vote", "None", "True", "False",
             "NOT PASSED", "PASSED", "centi", "fen", "UTC", "Traceback", "proposal", "ballots",
-            "roll", "account", "withdraw", "schedule")
+            "roll", "account", "withdraw", "schedule", "building", "entrance")
 PATTERN = re.compile(r"(?<![\w-])(" + "|".join(re.escape(w) for w in INTERNAL) + r")(?![\w-])",
                      re.IGNORECASE)
 CASE_SENSITIVE = {"None", "True", "False"}

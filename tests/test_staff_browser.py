@@ -63,7 +63,8 @@ def test_committee_and_regulator_in_the_browser(sqlite_app, tmp_path):
 
         page.check("input[name=scope_building][value='1']")  # ticked from the roll
         expect(page.locator("#scope-live")).to_contain_text("3 人")  # the live count
-        expect(page.locator("#scope")).to_have_value("building:1")
+        expect(page.locator("#scope-live")).to_contain_text("1号楼：")  # the scope in words
+        expect(page.locator("#scope")).to_have_value("")  # no syntax written into the field
         page.fill("#budget", "5000.00")
         page.check("input[name=emergency]")
         page.fill("#publicity_start", local(now + timedelta(minutes=30)))

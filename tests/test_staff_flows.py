@@ -44,7 +44,8 @@ def test_wizard_creates_and_runs_a_vote(app, world, client):
     sign_in(client, "sun_committee")
     live = client.get("/committee/c/SUN/scope-preview?scope=building:1&budget=100").get_json()
     assert live == {"ok": True, "error": None, "units": 4, "headcount": 3, "area": "344.75",
-                    "scope": "building:1"}
+                    "scope": "building:1", "words": "1号楼",
+                    "summary": "1号楼：4 套房屋，3 人，面积 344.75 m²"}
     assert client.get("/committee/c/SUN/scope-preview?scope=floor:1").get_json()["ok"] is False
     form = {"title": "屋面防水", "matter": "use_fund", "scope": "building:1", "budget": "1000.00",
             "item_title": ["防水", ""], "item_amount": ["1000.00", ""],

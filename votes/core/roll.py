@@ -59,7 +59,7 @@ def _squeeze(text: str) -> str:
     # NFKC turns full-width digits and letters into ASCII; dropping spaces and invisible
     # characters can bring marks together that NFKC composes, so repeat until stable.
     value = text or ""
-    for _ in range(4):
+    for _round in range(4):
         folded = unicodedata.normalize("NFKC", value)
         folded = "".join(c for c in folded if not c.isspace()
                          and unicodedata.category(c) not in ("Cc", "Cf"))

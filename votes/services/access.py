@@ -62,7 +62,7 @@ def notice_code(proposal: Proposal, voter_key: str, issue: int) -> str:
                    f"{proposal.uid}:{voter_key}:{issue}".encode(), hashlib.sha256).digest()
     value = int.from_bytes(mac[:8], "big")
     chars = []
-    for _ in range(CODE_LENGTH):
+    for _position in range(CODE_LENGTH):
         value, digit = divmod(value, len(CODE_ALPHABET))
         chars.append(CODE_ALPHABET[digit])
     code = "".join(chars)

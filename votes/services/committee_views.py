@@ -58,11 +58,24 @@ class ScopePreview:
     headcount: int = 0
     area: int = 0
     shares: tuple = ()
-    choices: tuple[str, ...] = ()  # whole community, each building, each entrance
+    scope: str = ""  # the internal form, for the server only; pages show `words`
 
     @property
     def area_text(self) -> str:
         return format_area(self.area)
+
+    @property
+    def words(self) -> str:
+        from votes.services.labels import scope_label
+
+        return scope_label(self.scope) if self.scope else ""
+
+    @property
+    def summary(self) -> str:
+        if self.error:
+            return self.error
+        return _("%(scope)s：%(u)d 套房屋，%(h)d 人，面积 %(a)s m²", scope=self.words,
+                 u=self.units, h=self.headcount, a=self.area_text)
 
 
 def scope_preview(community: Community, scope_text: str, budget_text: str) -> ScopePreview:
@@ -77,19 +90,8 @@ def scope_preview(community: Community, scope_text: str, budget_text: str) -> Sc
         labels = {str(u.id): u for u in units}
         shares = tuple((labels[s.unit_id], s) for s in apportion(budget, e.units))
     except ValueError as exc:
-        return ScopePreview(str(exc), choices=scope_choices(community))
-    return ScopePreview(None, len(e.units), e.total_headcount, e.total_area, shares,
-                        scope_choices(community))
-
-
-def scope_choices(community: Community) -> tuple[str, ...]:
-    """Scopes to offer: the community, each building and each entrance that has units."""
-    records = [unit_record(u) for u in load_units(community)]
-    buildings = sorted({r.label.split("-")[0] for r in records}, key=natural_key)
-    entrances = sorted({str(Scope.parse(f"entrance:{r.building}-{r.entrance}")).split(":")[1]
-                        for r in records if r.entrance}, key=natural_key)
-    return ("all", *(f"building:{b}" for b in buildings),
-            *(f"entrance:{e}" for e in entrances))
+        return ScopePreview(str(exc))
+    return ScopePreview(None, len(e.units), e.total_headcount, e.total_area, shares, str(scope))
 
 
 @dataclass(frozen=True)
@@ -116,16 +118,15 @@ def scope_tree(community: Community) -> tuple[BuildingChoice, ...]:
         for b, es in sorted(buildings.items(), key=lambda x: natural_key(x[0])))
 
 
-def scope_from_choices(community: Community, buildings: list[str], entrances: list[str],
-                       typed: str = "all") -> str:
+def scope_from_choices(community: Community, buildings: list[str], entrances: list[str]) -> str:
     """The scope the checkboxes describe: whole buildings, or entrances (a whole building
-    ticked with some single entrances becomes all of its entrances); `typed` if none."""
+    ticked with some single entrances becomes all of its entrances); all if none."""
     from votes.core.roll import normalise_building
 
     chosen_b = {normalise_building(b) for b in buildings if b.strip()}
     chosen_e = {e.strip() for e in entrances if e.strip()}
     if not chosen_b and not chosen_e:
-        return typed or "all"
+        return "all"
     if not chosen_e:
         return str(Scope.parse("building:" + ",".join(sorted(chosen_b, key=natural_key))))
     tree = {c.building: c for c in scope_tree(community)}
@@ -146,13 +147,58 @@ def scope_from_choices(community: Community, buildings: list[str], entrances: li
 
 
 def form_scope(community: Community, form) -> str:
-    return scope_from_choices(community, form.getlist("scope_building"),
-                              form.getlist("scope_entrance"), form.get("scope", "all"))
+    """The scope of the form: the ticked buildings and entrances, else the words typed
+    (read against the roll by votes.core.scope_words; a refusal is a ValueError)."""
+    from votes.core.scope_words import parse_scope_words
+
+    buildings, entrances = form.getlist("scope_building"), form.getlist("scope_entrance")
+    if any(v.strip() for v in (*buildings, *entrances)):
+        return scope_from_choices(community, buildings, entrances)
+    records = [unit_record(u) for u in load_units(community)]
+    return str(parse_scope_words(form.get("scope", ""), records))
+
+
+@dataclass(frozen=True)
+class ScopeFields:
+    """How the form shows a scope: ticked boxes, or words in the text field."""
+
+    buildings: tuple[str, ...] = ()
+    entrances: tuple[str, ...] = ()
+    words: str = ""
+
+
+def scope_fields(community: Community, scope: str) -> ScopeFields:
+    """Boxes for buildings and entrances the roll offers; anything else in words that
+    parse_scope_words reads back ("3号楼1单元1502室", or "3-1-1502" in English)."""
+    from votes.i18n import language
+    from votes.services.notices import scope_text
+
+    parsed = Scope.parse(scope or "all")
+    if parsed.kind == "all":
+        return ScopeFields()
+    tree = scope_tree(community)
+    if parsed.kind == "building" and set(parsed.values) <= {c.building for c in tree}:
+        return ScopeFields(buildings=parsed.values)
+    if parsed.kind == "entrance" and \
+            set(parsed.values) <= {e for c in tree for e, _n in c.entrances}:
+        return ScopeFields(entrances=parsed.values)
+    if language() == "zh_CN":
+        return ScopeFields(words=scope_text(str(parsed)))
+    return ScopeFields(words=", ".join(parsed.values))
 
 
 def uploaded_documents(files) -> list[DocumentUpload]:
     return [DocumentUpload(f.filename, f.read())
             for f in files.getlist("documents") if f and f.filename]
+
+
+def _scope_or_refusal(community: Community, form) -> str:
+    from votes.services.errors import DomainError
+
+    try:
+        return form_scope(community, form)
+    except ValueError as exc:
+        raise DomainError(str(exc)) from None
 
 
 def draft_from_form(community: Community, form, documents=()) -> ProposalDraft:
@@ -162,7 +208,7 @@ def draft_from_form(community: Community, form, documents=()) -> ProposalDraft:
     return ProposalDraft(
         community=community.code, title=form.get("title", ""),
         description=form.get("description", ""), matter=form.get("matter", "use_fund"),
-        scope=form_scope(community, form), budget=form.get("budget", ""), items=items,
+        scope=_scope_or_refusal(community, form), budget=form.get("budget", ""), items=items,
         documents=documents, voting_start=form.get("voting_start", ""),
         voting_end=form.get("voting_end", ""),
         publicity_start=form.get("publicity_start") or None,

@@ -12,7 +12,6 @@ from votes.i18n import _
 from votes.models import Community
 from votes.services import audit
 from votes.services.errors import DomainError, NotFound
-from votes.i18n import _
 from votes.services.tx import unit_of_work
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")

@@ -20,15 +20,16 @@ from votes.core.cells import safe_row
 from votes.core.identity import mask_name, mask_phone
 from votes.core.roll import OwnerKind
 from votes.extensions import db
-from votes.i18n import _
+from votes.i18n import _, language, lazy
 from votes.models import Ballot, FrozenUnit, FrozenVoter, Proposal, Visit, VoterAccess
 from votes.services import audit, clock, privacy
 from votes.services.errors import DomainError
 from votes.services.notices import unit_label
 from votes.services.tx import unit_of_work
 
-OUTCOMES = {"not_home": "不在家", "will_vote": "将网上表决", "paper_collected": "已收纸质票",
-            "refused": "拒绝表决"}
+# Shown in the visitor's language (str() of each); the Excel sheet keeps the Chinese msgid.
+OUTCOMES = {"not_home": lazy("不在家"), "will_vote": lazy("将网上表决"),
+            "paper_collected": lazy("已收纸质票"), "refused": lazy("拒绝表决")}
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class NonVoter:
     failures: int = 0
     owners: tuple[str, ...] = ()  # masked: 张*; a company's name in full
     phones: tuple[str, ...] = ()  # masked: 138****1234
+    unit_words: tuple[str, ...] = ()  # the units in the visitor's language (units: Chinese)
 
 
 def masked_contacts(owners_enc: bytes) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -79,11 +81,24 @@ def non_voters(proposal: Proposal) -> dict[str, list[NonVoter]]:
         names, phones = masked_contacts(voter.owners_enc)
         groups.setdefault(mine[0].building, []).append(NonVoter(
             voter.voter_key, tuple(unit_label(u) for u in mine), voter.area,
-            visits.get(voter.voter_key), locked, link.failures if link else 0, names, phones))
+            visits.get(voter.voter_key), locked, link.failures if link else 0, names, phones,
+            tuple(unit_words(u) for u in mine)))
     from votes.core.roll import natural_key
 
     return {b: sorted(groups[b], key=lambda n: natural_key(n.units[0]))
             for b in sorted(groups, key=natural_key)}
+
+
+def unit_words(u: FrozenUnit) -> str:
+    """A unit as the screen names it: the notices' Chinese label, or through the catalogue."""
+    if language() == "zh_CN":
+        return unit_label(u)
+    from votes.core.roll import normalise_building, normalise_entrance
+
+    b, e, r = normalise_building(u.building), normalise_entrance(u.entrance), u.room.strip()
+    if e:
+        return _("%(b)s号楼%(e)s单元%(r)s室", b=b, e=e, r=r)
+    return _("%(b)s号楼%(r)s室", b=b, r=r)
 
 
 def record_visit(proposal: Proposal, voter_key: str, outcome: str, note: str,
@@ -128,7 +143,7 @@ def non_voters_xlsx(proposal: Proposal) -> bytes:
             # The area as a number (m², two decimals shown), so the sheet can sum and sort it.
             ws.append(safe_row([building, "、".join(n.units), Decimal(n.area).scaleb(-2),
                                 "、".join(n.owners), "、".join(n.phones),
-                                OUTCOMES[v.outcome] if v else "",
+                                OUTCOMES[v.outcome].msgid if v else "",
                                 clock.local_text(v.time) if v else "", v.note if v else ""]))
             ws.cell(ws.max_row, 3).number_format = "#,##0.00"
     for column, width in zip("ABCDEFGH", (8, 40, 12, 16, 16, 14, 18, 30)):

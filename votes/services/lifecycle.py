@@ -23,6 +23,7 @@ from votes.models import Ballot, FrozenUnit, FrozenVoter, Proposal
 from votes.models.base import MAX_ID
 from votes.services import audit, clock, privacy
 from votes.services.access import PERSON, create_access
+from votes.services.labels import scope_label
 from votes.services.bulk import insert_rows
 from votes.services.chain_store import Appender, lock_proposal
 from votes.services.errors import DomainError, NotFound
@@ -60,7 +61,7 @@ def _freeze(session: Session, proposal: Proposal, when: datetime) -> None:
     scope = Scope.parse(proposal.scope)
     e = electorate(records, scope)
     if not e.units:
-        raise DomainError(_("表决范围 %(scope)s 内没有房屋", scope=str(scope)))
+        raise DomainError(_("表决范围 %(scope)s 内没有房屋", scope=scope_label(str(scope))))
     shares = {s.unit_id: s.amount
               for s in apportion(proposal.budget, e.units, presorted=True)}
     proposal_id = proposal.id  # an ORM attribute: read it once, not per row
@@ -210,7 +211,6 @@ def open_voting(proposal_ref: str, actor: str = "cli") -> Proposal:
 
     def act(session: Session, p: Proposal, now: datetime) -> None:
         if p.state == "emergency":  # decided without a vote (§18.6): never opened for one
-            from votes.i18n import _
             raise DomainError(_("应急使用不经业主表决，不能开始表决。"))
         if p.state in ("voting", "closed", "published", "withdrawn"):
             raise DomainError(_("表决已开始或已结束，当前状态：%(state)s",

@@ -14,7 +14,6 @@ from votes.extensions import db
 from votes.i18n import _
 from votes.models import (Ballot, ChainEntry, DeviceKey, FrozenUnit, FrozenVoter, Proposal,
                           ProposalDocument, Transfer)
-from votes.services import clock
 from votes.services.ballots import BallotRequest, cast_ballot
 from votes.services.device_check import UNSIGNED_BUT_REGISTERED
 from votes.services.errors import DomainError, NotFound

@@ -19,6 +19,7 @@ from votes.services.clock import parse_iso
 from votes.services.communities import get_community
 from votes.services.documents import accept
 from votes.services.errors import DomainError
+from votes.services.labels import scope_label
 from votes.services.communities import procedure_of
 from votes.services.roll import community_electorate
 from votes.services.tx import unit_of_work
@@ -165,7 +166,7 @@ def check_draft(draft: ProposalDraft, now: datetime) -> CheckedDraft:
     except ValueError as exc:
         raise DomainError(str(exc)) from None
     if not electorate.units:
-        raise DomainError(_("表决范围 %(scope)s 内没有房屋", scope=str(scope)))
+        raise DomainError(_("表决范围 %(scope)s 内没有房屋", scope=scope_label(str(scope))))
     fields = dict(title=title, description=draft.description.strip(), matter=matter.value,
                   scope=str(scope), budget=budget, emergency=draft.emergency,
                   max_changes=1 if draft.allow_change else 0, publicity_start=publicity,

@@ -1,4 +1,4 @@
-// Live headcount and area while the committee ticks buildings or types a scope; the form
+// Live headcount and area while the committee ticks buildings or names them; the form
 // works without it (the server computes the same scope from the ticked boxes).
 (function () {
   "use strict";
@@ -22,8 +22,7 @@
       .concat(ticked("scope_building"), ticked("scope_entrance"));
     var url = form.getAttribute("data-preview") + "?" + params.join("&");
     fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (d) {
-      if (d.scope) { scope.value = d.scope; }
-      out.textContent = d.ok ? ("范围内 " + d.units + " 套房屋，" + d.headcount + " 人，面积 " + d.area + " m²") : d.error;
+      out.textContent = d.summary;  // in the page's language, the scope in words
     });
   }
   function later() { clearTimeout(timer); timer = setTimeout(update, 300); }

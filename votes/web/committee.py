@@ -189,12 +189,22 @@ def _documents_of_form(user):
 
 def _proposal_form(user, community, form, documents, editing=None):
     from votes.services import pending_docs
-    from votes.services.committee_views import form_scope, scope_preview, scope_tree
+    from votes.services.committee_views import (ScopeFields, ScopePreview, form_scope,
+                                                scope_fields, scope_preview, scope_tree)
 
-    scope = form_scope(community, form) if form else "all"
-    preview = scope_preview(community, scope, form.get("budget", "0") if form else "0")
+    try:
+        scope = form_scope(community, form) if form else "all"
+    except ValueError as exc:  # words not on the roll: say which, keep what was typed
+        scope, refusal = None, str(exc)
+    if scope is None:
+        preview = ScopePreview(refusal)
+        fields = ScopeFields(tuple(form.getlist("scope_building")),
+                             tuple(form.getlist("scope_entrance")), form.get("scope", ""))
+    else:
+        preview = scope_preview(community, scope, form.get("budget", "0") if form else "0")
+        fields = scope_fields(community, scope)
     return render_template("committee/new_proposal.html", community=community, form=form,
-                           preview=preview, scope=scope, tree=scope_tree(community),
+                           preview=preview, fields=fields, tree=scope_tree(community),
                            pending=pending_docs.put(documents, user.login),
                            kept=[d.name for d in documents], editing=editing)
 
@@ -202,15 +212,23 @@ def _proposal_form(user, community, form, documents, editing=None):
 @bp.get("/c/<code>/scope-preview")
 @staff("committee", "admin", obj="community")
 def scope_preview_json(user, community):
-    from votes.services.committee_views import scope_preview
+    """The live headcount and area while the committee ticks boxes or types names."""
+    from werkzeug.datastructures import MultiDict
 
-    from votes.services.committee_views import scope_from_choices
+    from votes.services.committee_views import ScopePreview, form_scope, scope_preview
 
-    scope = scope_from_choices(community, request.args.getlist("building"),
-                               request.args.getlist("entrance"), request.args.get("scope", "all"))
-    p = scope_preview(community, scope, request.args.get("budget", "0"))
+    form = MultiDict([("scope_building", b) for b in request.args.getlist("building")]
+                     + [("scope_entrance", e) for e in request.args.getlist("entrance")]
+                     + [("scope", request.args.get("scope", ""))])
+    try:
+        scope = form_scope(community, form)
+    except ValueError as exc:
+        p = ScopePreview(str(exc))
+    else:
+        p = scope_preview(community, scope, request.args.get("budget", "0"))
     return jsonify({"ok": p.error is None, "error": p.error, "units": p.units,
-                    "headcount": p.headcount, "area": p.area_text, "scope": scope})
+                    "headcount": p.headcount, "area": p.area_text, "scope": p.scope,
+                    "words": p.words, "summary": p.summary})
 
 
 @bp.get("/p/<int:pid>")

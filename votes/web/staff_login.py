@@ -43,6 +43,15 @@ def load_staff(rest: str):
     return StaffPrincipal(user.id, user.login, user.role)
 
 
+def _fresh_session() -> None:
+    """Forget everything of the session but the language the visitor chose (?lang=en):
+    signing in or out must not switch the pages back to Chinese."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
 def login():
@@ -51,7 +60,7 @@ def login():
     if request.method == "POST":
         user = authenticate(request.form.get("login", ""), request.form.get("password", ""))
         if user is not None:
-            session.clear()
+            _fresh_session()
             session.permanent = True
             session["staff_since"] = datetime.now(timezone.utc).timestamp()
             session["staff_gen"] = user.session_generation
@@ -72,5 +81,5 @@ def logout():
     if isinstance(current_user._get_current_object(), StaffPrincipal):
         end_sessions(current_user.user_id)
     logout_user()
-    session.clear()
+    _fresh_session()
     return redirect(url_for("staff_login.login"))

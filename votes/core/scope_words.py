@@ -1,0 +1,95 @@
+"""A proposal's scope as the committee writes it, read against the roll.
+
+The committee names buildings, entrances and units in words: "3号楼、5号楼", "3", "3号楼1单元",
+"3-1", "3号楼1单元1502室", "3-1-1502" (several separated by 、 , ; or spaces); nothing, "全体业主"
+or "全小区" means everyone. "3号楼" and "3" are building 3 where the roll says so: every name
+must be found on the roll, else the refusal names it. The internal form (`building:3,5`)
+is still read, for the command line. The result is a `Scope`."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from votes.core.refusal import Refusal, _
+from votes.core.roll import (SCOPE_KINDS, Scope, UnitRecord, natural_key, normalise_building,
+                             normalise_entrance, normalise_room)
+
+EVERYONE = frozenset({"all", "全体", "全体业主", "全部", "全小区", "所有业主"})
+_SEPARATORS = re.compile(r"[、,，;；\s]+")
+_BUILDING = r"(.+?(?:号楼|栋|幢|座|#))"
+_CN_UNIT = re.compile(_BUILDING + r"(.+?单元)(.+)$")
+_CN_ENTRANCE = re.compile(_BUILDING + r"(.+?单元)$")
+_CN_ROOM = re.compile(_BUILDING + r"(.+?(?:室|房))$")
+
+
+def parse_scope_words(text: str, records: Iterable[UnitRecord]) -> Scope:
+    """The scope `text` names (see the module), each name checked against the roll."""
+    raw = (text or "").strip()
+    if not raw or raw in EVERYONE:
+        return Scope("all")
+    if raw.partition(":")[0].strip() in SCOPE_KINDS:
+        return Scope.parse(raw)
+    roll = _Roll(tuple(records))
+    buildings: list[str] = []
+    entrances: list[str] = []
+    units: list[str] = []
+    for token in (t for t in _SEPARATORS.split(raw) if t):
+        if token in EVERYONE:
+            return Scope("all")
+        kind, value = roll.find(token)
+        {"building": buildings, "entrance": entrances, "unit": units}[kind].append(value)
+    return roll.combine(buildings, entrances, units)
+
+
+class _Roll:
+    def __init__(self, records: tuple[UnitRecord, ...]):
+        self.records = records
+        self.buildings = {normalise_building(r.building) for r in records}
+        self.entrances = {f"{normalise_building(r.building)}-{normalise_entrance(r.entrance)}"
+                          for r in records if normalise_entrance(r.entrance)}
+        self.units = {self._unit_key(*r.label.split("-")): r.label for r in records}
+
+    @staticmethod
+    def _unit_key(*parts: str) -> str:
+        *head, room = parts
+        return "-".join([normalise_building(head[0]), *map(normalise_entrance, head[1:]),
+                         normalise_room(room)])
+
+    def find(self, token: str) -> tuple[str, str]:
+        """(kind, canonical value) of one name, or a refusal naming it."""
+        match = _CN_UNIT.match(token) or _CN_ENTRANCE.match(token) or _CN_ROOM.match(token)
+        parts = list(match.groups()) if match else token.split("-")
+        if any(not p.strip() for p in parts) or len(parts) > 3:
+            raise Refusal(_("看不懂“%(value)s”：请写楼栋、单元或房号，例如 3号楼、3号楼1单元、"
+                            "3号楼1单元1502室"), value=token)
+        if len(parts) == 1:
+            building = normalise_building(parts[0])
+            if building in self.buildings:
+                return "building", building
+        elif len(parts) == 2 and not (match and match.re is _CN_ROOM):
+            entrance = f"{normalise_building(parts[0])}-{normalise_entrance(parts[1])}"
+            if entrance in self.entrances:
+                return "entrance", entrance
+        if len(parts) >= 2 and (match is None or match.re is not _CN_ENTRANCE):
+            label = self.units.get(self._unit_key(*parts))
+            if label is not None:
+                return "unit", label
+        raise Refusal(_("业主名册中没有“%(value)s”"), value=token)
+
+    def combine(self, buildings: list[str], entrances: list[str], units: list[str]) -> Scope:
+        def ordered(values) -> tuple[str, ...]:
+            return tuple(sorted(set(values), key=natural_key))
+
+        if not entrances and not units:
+            return Scope("building", ordered(buildings))
+        if not buildings and not units:
+            return Scope("entrance", ordered(entrances))
+        if not units and all(normalise_entrance(r.entrance) for r in self.records
+                             if normalise_building(r.building) in buildings):
+            whole = [f"{normalise_building(r.building)}-{normalise_entrance(r.entrance)}"
+                     for r in self.records if normalise_building(r.building) in buildings]
+            return Scope("entrance", ordered([*entrances, *whole]))
+        chosen = (Scope("building", ordered(buildings)), Scope("entrance", ordered(entrances)))
+        labels = [r.label for r in self.records if any(s.contains(r) for s in chosen)]
+        return Scope("unit", ordered([*labels, *units]))
