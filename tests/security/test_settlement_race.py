@@ -14,6 +14,18 @@ from sqlalchemy import create_engine, select, text
 
 from tests.money_world import evidence, passed_vote, works_done
 
+
+@pytest.fixture
+def database_url(request):
+    """PostgreSQL only: the race needs row locks between two connections (skipped, with
+    the reason, where no server is configured)."""
+    from tests.conftest import _truncate_all
+
+    url = request.getfixturevalue("pg_schema")
+    _truncate_all(url)
+    return url
+
+
 def _need_pg(app):
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         pytest.skip("row locks between two connections: PostgreSQL only")
