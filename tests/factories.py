@@ -79,7 +79,7 @@ def make_roll_xlsx(path: Path, rows: list[dict] | None = None, *, header=HEADER_
 
 
 def make_open_proposal(app, runner, tmp_path, *, scope="all", extra=(), code="SUN",
-                       rows=None, rules=()):
+                       rows=None, rules=(), tolerance=None):
     """A community with the sample roll and a use_fund proposal open for voting; rules are
     NAME=VALUE settings of the community's rules of procedure, set before the proposal.
 
@@ -91,6 +91,9 @@ def make_open_proposal(app, runner, tmp_path, *, scope="all", extra=(), code="SU
     assert runner.invoke(args=["community", "create", code, "--name", "阳光花园"]).exit_code == 0
     for setting in rules:
         result = runner.invoke(args=["community", "rules", code, "--set", setting])
+        assert result.exit_code == 0, result.output
+    if tolerance is not None:  # percent over the budget a contract may go (frozen, §18)
+        result = runner.invoke(args=["works", "tolerance", code, tolerance])
         assert result.exit_code == 0, result.output
     roll = make_roll_csv(tmp_path / f"roll-{code}.csv", rows)
     assert runner.invoke(args=["roll", "import", "--community", code, str(roll)]).exit_code == 0

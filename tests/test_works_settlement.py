@@ -87,7 +87,17 @@ def test_contract_above_budget_beyond_tolerance_needs_a_new_vote(app, runner, tm
     over = runner.invoke(args=["works", "contract", pid, "--contractor", "甲", "--amount",
                                "6547.51", "--evidence", evidence(tmp_path)])
     assert over.exit_code == 1 and "需要重新表决" in over.output
-    assert runner.invoke(args=["works", "tolerance", "SUN", "5"]).output.strip() == "5.00%"
+    # Raising the tolerance after the vote changes nothing for this proposal: the rule it
+    # froze when it was created applies (§18.4).
+    assert runner.invoke(args=["works", "tolerance", "SUN", "50"]).output.strip() == "50.00%"
+    later = runner.invoke(args=["works", "contract", pid, "--contractor", "甲", "--amount",
+                                "6547.51", "--evidence", evidence(tmp_path)])
+    assert later.exit_code == 1 and "需要重新表决" in later.output
+
+
+def test_the_tolerance_frozen_with_the_proposal_applies(app, runner, tmp_path):
+    pid = passed_vote(app, runner, tmp_path, code="MOON", tolerance="5")["pid"]
+    assert runner.invoke(args=["works", "tolerance", "MOON", "0"]).exit_code == 0  # later
     # 6547.50 × 1.05 = 6874.875: 6874.87 is within, 6874.88 is not.
     over = runner.invoke(args=["works", "contract", pid, "--contractor", "甲", "--amount",
                                "6874.88", "--evidence", evidence(tmp_path)])

@@ -17,7 +17,7 @@ EV = ["ab" * 32]
 
 def _works(roll: dict) -> list[list]:
     return [["works", "2026-12-10T01:00:00Z", works.contract_body(
-                contractor="福州电梯工程有限公司", amount=600000, tolerance_bp=500,
+                contractor="福州电梯工程有限公司", amount=600000, tolerance_bp=0,
                 evidence=EV)],
             ["works", "2026-12-11T01:00:00Z", works.payment_body(
                 amount=200000, note="预付款", evidence=EV)],
@@ -72,10 +72,16 @@ def add_works_vectors(add, mv) -> None:
             settled(payment_first), steps=["18.3"])
 
         def over(e):
-            e[0][2]["data"]["amount"] = ex.PROPOSAL["budget"] * 10500 // 10000 + 1
+            e[0][2]["data"]["amount"] = ex.PROPOSAL["budget"] + 1
         add("works-contract-over-tolerance",
             "18.4: a contract above the budget by more than the tolerance", settled(over),
             steps=["18.4"])
+
+        def unfrozen(e):  # a tolerance the genesis rules did not freeze (absent: 0)
+            e[0][2]["data"]["tolerance_bp"] = 500
+        add("works-tolerance-not-frozen",
+            "18.4: the contract's tolerance is the one the genesis rules froze",
+            settled(unfrozen), steps=["18.4"])
 
         def overpaid(e):
             e[2][2]["data"]["amount"] = 400001

@@ -20,8 +20,11 @@ EV = ["ef" * 32]
 BUDGET = 654750  # good_story's proposal
 
 
-def passed_story() -> Story:
-    return (Story().genesis()
+def passed_story(tolerance_bp: int = 500) -> Story:
+    """The community's 5% tolerance over the budget is frozen in the genesis rules."""
+    story = Story()
+    story.rules = {**story.rules, "budget_tolerance_bp": tolerance_bp}
+    return (story.genesis()
             .paper("v-a", "agree", "2026-12-01T02:00:00Z")
             .paper("v-b", "agree", "2026-12-02T02:00:00Z")
             .paper("v-developer", "disagree", "2026-12-03T02:00:00Z")
@@ -54,7 +57,8 @@ def settled(story: Story | None = None, *, amount=600000, payments=(200000, 1000
             final_cost=640000) -> Story:
     story = story or passed_story()
     _add(story, works.contract_body(contractor="福州电梯有限公司", amount=amount,
-                                    tolerance_bp=500, evidence=EV), "2026-12-10T01:00:00Z")
+                                    tolerance_bp=story.rules.get("budget_tolerance_bp", 0),
+                                    evidence=EV), "2026-12-10T01:00:00Z")
     for i, paid in enumerate(payments):
         _add(story, works.payment_body(amount=paid, note=f"第{i + 1}笔", evidence=EV),
              f"2026-12-1{i + 1}T01:00:00Z")
@@ -95,6 +99,17 @@ def test_18_4_contract_over_budget_by_more_than_tolerance_boundary():
     limit = BUDGET * 10500 // 10000  # 5% over: still allowed
     assert verify(settled(amount=limit, final_cost=limit)).ok
     assert "18.4" in steps(settled(amount=limit + 1, final_cost=limit))
+
+
+def test_18_4_the_contract_carries_the_tolerance_the_genesis_froze():
+    """A tolerance raised after the vote (or written into the contract) does not count."""
+    story = settled()
+    story.entries[6]["body"]["data"]["tolerance_bp"] = 5000
+    assert steps(story) == {"18.4"}
+    story = settled(passed_story(tolerance_bp=0), amount=BUDGET, final_cost=BUDGET)
+    assert verify(story).ok
+    story.entries[6]["body"]["data"]["tolerance_bp"] = 500
+    assert steps(story) == {"18.4"}
 
 
 def test_18_5_payments_never_exceed_the_contract():

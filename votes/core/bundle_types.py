@@ -65,7 +65,9 @@ RULES = {"matter": MATTERS, "approval_base": Enum(("participating", "total")),
          "quorum_area": THRESHOLD, "quorum_headcount": THRESHOLD,
          "approval_area": THRESHOLD, "approval_headcount": THRESHOLD,
          "proxy_limit": Absent("uint"), "proxy_staff_barred": Absent("bool"),
-         "excluded_kinds": Absent([UNIT_KINDS])}
+         "excluded_kinds": Absent([UNIT_KINDS]),
+         # §18: the community's tolerance over the budget, frozen with the rules (absent: 0)
+         "budget_tolerance_bp": Absent("uint")}
 # Objection period (§17) and 从多 (§19), frozen with the thresholds.
 RULES |= {"objection_days": "uint", "follow_majority": Enum(("off", "quorum", "full"))}
 CHECK = {"name": Enum(("quorum_area", "quorum_headcount", "approval_area",

@@ -34,6 +34,10 @@ def check_works(b: _Bundle, run: _Run) -> None:
         seen.append(stage)
         if stage == "contract":
             contract = data
+            frozen = _frozen_tolerance(b)
+            if frozen is not None and data["tolerance_bp"] != frozen:
+                run.fail("18.4", f"the contract's tolerance_bp {data['tolerance_bp']} is not "
+                                 f"the {frozen} the genesis rules froze", n)
             if budget is not None and \
                     not works.within_tolerance(data["amount"], budget, data["tolerance_bp"]):
                 run.fail("18.4", f"contract amount {data['amount']} fen exceeds the approved "
@@ -47,6 +51,14 @@ def check_works(b: _Bundle, run: _Run) -> None:
                                  f"{contract['amount']} fen", n)
         elif stage == "settlement" and contract is not None:
             _check_settlement(b, data, paid, budget, contract, n, run)
+
+
+def _frozen_tolerance(b: _Bundle) -> int | None:
+    """The genesis rules' budget_tolerance_bp (0 when absent), None without a typed genesis."""
+    geneses = b.entries("genesis")
+    if not geneses:
+        return None
+    return geneses[0][1]["body"]["rules"].get("budget_tolerance_bp", 0)
 
 
 def is_emergency(b: _Bundle) -> bool:

@@ -172,8 +172,15 @@ def check_draft(draft: ProposalDraft, now: datetime) -> CheckedDraft:
                   max_changes=1 if draft.allow_change else 0, publicity_start=publicity,
                   voting_start=start, voting_end=end,
                   rules={**rules.to_dict(), **procedure_rules(community.rules),
-                         **procedure_of(community).to_rules()})
+                         **procedure_of(community).to_rules(), **_tolerance(community)})
     return CheckedDraft(community, fields, items, documents)
+
+
+def _tolerance(community) -> dict:
+    """The community's tolerance over an approved budget, frozen with the proposal's rules
+    (§18): raising it after the vote must not let a dearer contract through."""
+    bp = int((community.rules or {}).get("budget_tolerance_bp", 0))
+    return {"budget_tolerance_bp": bp} if bp else {}
 
 
 def stored_documents(documents, first: int = 0) -> list[ProposalDocument]:

@@ -35,8 +35,9 @@ class EvidenceFile:
 
 def tolerance_bp(proposal: Proposal) -> int:
     """How far above the approved budget a contract may go without a new vote (basis
-    points; the community's rules of procedure, 0 unless set)."""
-    return int((proposal.community.rules or {}).get("budget_tolerance_bp", 0))
+    points): the community's rule as the proposal froze it when it was created (0 unless
+    set), never the rule as it may read after the vote (§18)."""
+    return int((proposal.rules or {}).get("budget_tolerance_bp", 0))
 
 
 def works_bodies(session: Session, proposal: Proposal) -> list[dict]:
