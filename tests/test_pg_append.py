@@ -30,15 +30,8 @@ def _rows(app, vote):
         return ballots, entries, proposal
 
 
-@pytest.fixture
-def database_url(tmp_path, request):
-    """PostgreSQL only: the path under test exists only there (skipped, with the reason,
-    where no server is configured)."""
-    from tests.conftest import _truncate_all
-
-    url = request.getfixturevalue("pg_schema")
-    _truncate_all(url)
-    return url
+# The path under test exists only there (skipped, with the reason, without a server).
+pytestmark = pytest.mark.postgresql_only
 
 
 @pytest.fixture

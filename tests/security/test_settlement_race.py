@@ -15,20 +15,8 @@ from sqlalchemy import create_engine, select, text
 from tests.money_world import evidence, passed_vote, works_done
 
 
-@pytest.fixture
-def database_url(request):
-    """PostgreSQL only: the race needs row locks between two connections (skipped, with
-    the reason, where no server is configured)."""
-    from tests.conftest import _truncate_all
-
-    url = request.getfixturevalue("pg_schema")
-    _truncate_all(url)
-    return url
-
-
-def _need_pg(app):
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        pytest.skip("row locks between two connections: PostgreSQL only")
+# Row locks between two connections (skipped, with the reason, without a server).
+pytestmark = pytest.mark.postgresql_only
 
 
 def _balances(app) -> dict:
@@ -97,7 +85,6 @@ def _race(app, monkeypatch, first: str, second: str) -> dict:
 
 
 def test_one_settlement_twice_at_once_debits_once(app, runner, tmp_path, monkeypatch):
-    _need_pg(app)
     pid = passed_vote(app, runner, tmp_path)["pid"]
     works_done(runner, tmp_path, pid)
     before = _balances(app)
@@ -121,7 +108,6 @@ def test_two_settlements_of_one_community_at_once_both_debit(app, runner, tmp_pa
                                                               monkeypatch):
     """A voted repair and an emergency use of the same flats settle at the same moment: the
     second must debit the balance the first left, not the one both read (a lost update)."""
-    _need_pg(app)
     pid = passed_vote(app, runner, tmp_path)["pid"]
     works_done(runner, tmp_path, pid)
     applied = runner.invoke(args=[
