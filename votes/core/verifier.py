@@ -99,7 +99,7 @@ def _after_the_vote(b: _Bundle, genesis, tally, emergency: bool, run: _Run) -> N
     run.guarded("15.1", check_corrections, b, run)
     run.guarded("16.1", check_procedure, b, genesis, run)
     run.guarded("17.1", check_objections, b, genesis, run)
-    run.guarded("18.1", check_works, b, run)
+    run.guarded("18.1", check_works, b, genesis, run)
     if emergency:
         run.guarded("18.8", check_emergency, b, run)
     run.guarded("19.1", check_follow, b, genesis, tally, run)

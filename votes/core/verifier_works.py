@@ -7,7 +7,9 @@ from votes.core.bundle_types import WORKS_DATA, type_errors
 from votes.core.verifier_base import _Bundle, _Run
 
 
-def check_works(b: _Bundle, run: _Run) -> None:
+def check_works(b: _Bundle, genesis: dict | None, run: _Run) -> None:
+    """Step 18; genesis is the checked genesis body (None when step 5 failed: the rules it
+    froze are then unknown, and the checks that need them do not run)."""
     entries = b.entries(works.KIND)
     if not entries:
         return
@@ -16,7 +18,8 @@ def check_works(b: _Bundle, run: _Run) -> None:
     for n, body in bodies:
         if _typed(body, n, run):
             typed.append((n, body))
-    _check_after_decision(b, entries[0][0], run)
+    rules = None if genesis is None else genesis["rules"]
+    _check_after_decision(b, entries[0][0], rules, run)
     budget = b.proposal["budget"] if b.proposal is not None else None
     if budget is None:
         run.skip("18.4, 18.6", "proposal.json failed step 1.4 or 1.5")
@@ -34,7 +37,7 @@ def check_works(b: _Bundle, run: _Run) -> None:
         seen.append(stage)
         if stage == "contract":
             contract = data
-            frozen = _frozen_tolerance(b)
+            frozen = None if rules is None else rules.get("budget_tolerance_bp", 0)
             if frozen is not None and data["tolerance_bp"] != frozen:
                 run.fail("18.4", f"the contract's tolerance_bp {data['tolerance_bp']} is not "
                                  f"the {frozen} the genesis rules froze", n)
@@ -51,14 +54,6 @@ def check_works(b: _Bundle, run: _Run) -> None:
                                  f"{contract['amount']} fen", n)
         elif stage == "settlement" and contract is not None:
             _check_settlement(b, data, paid, budget, contract, n, run)
-
-
-def _frozen_tolerance(b: _Bundle) -> int | None:
-    """The genesis rules' budget_tolerance_bp (0 when absent), None without a typed genesis."""
-    geneses = b.entries("genesis")
-    if not geneses:
-        return None
-    return geneses[0][1]["body"]["rules"].get("budget_tolerance_bp", 0)
 
 
 def is_emergency(b: _Bundle) -> bool:
@@ -113,7 +108,7 @@ def _typed(body: dict, n: int, run: _Run) -> bool:
     return True
 
 
-def _check_after_decision(b: _Bundle, first: int, run: _Run) -> None:
+def _check_after_decision(b: _Bundle, first: int, rules: dict | None, run: _Run) -> None:
     """18.2: works follow a close whose tally passed (and any final result entry), or the
     emergency entry of a chain decided without a vote."""
     kinds = [e["kind"] for _, e in b.entries()]
@@ -129,9 +124,7 @@ def _check_after_decision(b: _Bundle, first: int, run: _Run) -> None:
     if not follow.decided(closes[0][1]["body"]):  # by 从多 where adopted (§19)
         run.fail("18.2", "works recorded although the vote did not pass", first)
     results = b.entries("result")  # a final result after an objection period, if any
-    geneses = b.entries("genesis")
-    rules = geneses[0][1]["body"]["rules"] if geneses else {}
-    if not results and rules.get("objection_days"):
+    if not results and (rules or {}).get("objection_days"):
         run.fail("18.2", "works recorded before the final result of the objection period",
                  first)
     if results:

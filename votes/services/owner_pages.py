@@ -46,6 +46,10 @@ class VoterView:
     votes: bool = True  # False: holds only units the rules leave out of the vote (§16)
     transfer: Transfer | None = None  # the unit was sold during the vote (§16): the first one
 
+    def ballot_with(self, receipt: str) -> Ballot | None:
+        """This voter's ballot with that receipt, if any."""
+        return next((b for b in self.ballots if b.receipt == receipt), None)
+
     def sold_ballot(self, ballot: Ballot) -> bool:
         """A ballot entered for the buyer: never shown to whoever holds the seller's link."""
         return self.transfer is not None and ballot.seq >= self.transfer.seq
@@ -205,7 +209,7 @@ def receipt_details(view: VoterView, digest: str) -> ReceiptDetails | None:
     Reads the ballots voter_view already loaded: the receipt page stays within its budget."""
     from votes.services.choices import unseal
 
-    ballot = next((b for b in view.ballots if b.receipt == digest), None)
+    ballot = view.ballot_with(digest)
     if ballot is None:
         return None
     choice, salt = unseal(ballot.choice_enc)

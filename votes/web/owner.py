@@ -236,7 +236,7 @@ def receipt(proposal, owner, digest: str):
 def _own_receipt(view, digest: str) -> bool:
     """A receipt of this link's ballots, and not a buyer's after a transfer (§16): the
     seller's link keeps the seller's own receipts, never the new owner's."""
-    ballot = next((b for b in view.ballots if b.receipt == digest), None)
+    ballot = view.ballot_with(digest)
     return ballot is not None and not view.sold_ballot(ballot)
 
 
