@@ -8,7 +8,7 @@ written too, in one query."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from votes.models import DeviceKey
@@ -26,8 +26,14 @@ def refuse_unsigned_after_registration(session: Session, proposal_id: int, reque
     unsigned = {r.voter_key for r in requests if r.channel == "online" and r.device is None}
     if not unsigned:
         return
-    query = select(DeviceKey.voter_key).where(DeviceKey.proposal_id == proposal_id)
-    if len(unsigned) <= 500:
-        query = query.where(DeviceKey.voter_key.in_(sorted(unsigned))).limit(1)
-    if any(voter in unsigned for voter in session.scalars(query)):
+    if any(voter in unsigned for voter in session.scalars(registered(proposal_id, unsigned))):
         raise DomainError(UNSIGNED_BUT_REGISTERED)
+
+
+def registered(proposal_id: int, voter_keys) -> Select:
+    """The voters among voter_keys with a device key on the proposal (at most one row; the
+    whole proposal's keys for big batches, which the caller filters)."""
+    query = select(DeviceKey.voter_key).where(DeviceKey.proposal_id == proposal_id)
+    if len(voter_keys) <= 500:
+        query = query.where(DeviceKey.voter_key.in_(sorted(voter_keys))).limit(1)
+    return query

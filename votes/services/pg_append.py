@@ -20,7 +20,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 
-from sqlalchemy import exists, literal, select
+from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
 from votes.models import Proposal
@@ -54,11 +54,11 @@ def lock_head(session: Session, proposal_id: int, unsigned_voter: str | None = N
     yet), read under the lock: a rotation takes effect at the next entry; and `registered`:
     whether unsigned_voter (an unsigned online ballot's voter) has a device key, read under
     the lock too (spec §14.3: such a ballot would fail 6.10)."""
-    from votes.models import DeviceKey
+    from votes.services.device_check import registered as registered_keys
     from votes.services.keys import active_key_id
 
-    registered = literal(False) if unsigned_voter is None else exists().where(
-        DeviceKey.proposal_id == proposal_id, DeviceKey.voter_key == unsigned_voter)
+    registered = literal(False) if unsigned_voter is None else \
+        registered_keys(proposal_id, [unsigned_voter]).exists()
     return session.execute(
         select(Proposal.state, Proposal.voting_start, Proposal.voting_end,
                Proposal.chain_head, Proposal.chain_length, Proposal.chain_time,
