@@ -226,7 +226,7 @@ def _append_pg(session: Session, proposal: Proposal, prepared: _Prepared) -> Bal
     req = prepared.req
     head = lock_head(session, proposal.id, req.voter_key if req.device is None else None)
     if head.registered:  # §14.3: a key registered meanwhile; the same check as device_check
-        raise DomainError(device_check.UNSIGNED_BUT_REGISTERED)
+        raise device_check.unsigned_but_registered()
     now = clock.now()  # under the lock, and never earlier than the last entry
     if head.chain_time is not None and now < head.chain_time:
         now = head.chain_time

@@ -11,12 +11,14 @@ from __future__ import annotations
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from votes.i18n import _
 from votes.models import DeviceKey
 from votes.services.errors import DomainError
 
-UNSIGNED_BUT_REGISTERED = ("本设备的签名无法验证，请刷新页面后重试，或在登记过的设备上表决 "
-                           "(no device signature although a device key is registered; "
-                           "reload, or vote on the registered device)")
+
+def unsigned_but_registered() -> DomainError:
+    """The refusal of an unsigned online ballot whose voter registered a device key."""
+    return DomainError(_("本设备的签名无法验证，请刷新页面后重试，或在登记过的设备上表决"))
 
 
 def refuse_unsigned_after_registration(session: Session, proposal_id: int, requests) -> None:
@@ -27,7 +29,7 @@ def refuse_unsigned_after_registration(session: Session, proposal_id: int, reque
     if not unsigned:
         return
     if any(voter in unsigned for voter in session.scalars(registered(proposal_id, unsigned))):
-        raise DomainError(UNSIGNED_BUT_REGISTERED)
+        raise unsigned_but_registered()
 
 
 def registered(proposal_id: int, voter_keys) -> Select:

@@ -15,7 +15,7 @@ from votes.i18n import _
 from votes.models import (Ballot, ChainEntry, DeviceKey, FrozenUnit, FrozenVoter, Proposal,
                           ProposalDocument, Transfer)
 from votes.services.ballots import BallotRequest, cast_ballot
-from votes.services.device_check import UNSIGNED_BUT_REGISTERED
+from votes.services.device_check import unsigned_but_registered
 from votes.services.errors import DomainError, NotFound
 from votes.services.tx import unit_of_work
 
@@ -178,7 +178,7 @@ def cast_online(proposal: Proposal, voter_key: str, choice_text: str, nonce: str
                    default=None)
     if registered and not (public_key and signature):
         # The chain holds this voter's device key: an unsigned ballot would fail step 6.10.
-        raise DomainError(UNSIGNED_BUT_REGISTERED)
+        raise unsigned_but_registered()
     if public_key and signature:
         committed = commitment.commit(proposal.uid, voter_key, choice.value, salt) if salt \
             else ""
