@@ -52,8 +52,8 @@ def list_communities() -> list[Community]:
 def set_rules(code: str, matter: str, settings: dict[str, str], actor: str = "cli") -> dict:
     """Make a community's thresholds for a matter stricter than the Civil Code's (never
     looser); publicity_days sets the minimum publicity period; proxy_limit,
-    proxy_staff_barred and excluded_kinds set its rules of procedure for every matter
-    (votes.core.local_rules). Proposals already created keep the rules they froze."""
+    proxy_staff_barred, excluded_kinds, objection_days and follow_majority set its rules
+    of procedure for every matter. Proposals already created keep the rules they froze."""
     from votes.core.rules import Matter, community_rules
 
     community = get_community(code)
@@ -78,7 +78,6 @@ def set_rules(code: str, matter: str, settings: dict[str, str], actor: str = "cl
         if not str(days).isdigit() or int(days) < 7:
             raise DomainError(_("公示期不能少于 7 天"))
         rules["publicity_days"] = int(days)
-    rules.update(procedure_settings(settings))
     with unit_of_work() as session:
         community.rules = rules
         audit.record(session, actor, "community.rules", community_id=community.id, target=code,
@@ -86,43 +85,35 @@ def set_rules(code: str, matter: str, settings: dict[str, str], actor: str = "cl
     return rules
 
 
+# The objection period and 从多 (votes.core.procedure), beside local_rules.SETTINGS.
 PROCEDURE_SETTINGS = ("objection_days", "follow_majority")
 
 
-def procedure_settings(settings: dict) -> dict:
-    """The objection period and 从多 among settings, checked (DomainError for a bad value)."""
-    from votes.core.procedure import MAX_OBJECTION_DAYS, check_setting
-
-    checked = {}
-    for name in PROCEDURE_SETTINGS:
-        if name not in settings:
-            continue
-        try:
-            checked[name] = check_setting(name, settings[name])
-        except ValueError:
-            if name == "objection_days":
-                raise DomainError(_("异议期天数应为 0 至 %(n)d 的整数（0 表示不设异议期）。",
-                                    n=MAX_OBJECTION_DAYS)) from None
-            raise DomainError(_("从多规则应为 off（不采用）、quorum（只计入参与）或 full"
-                                "（计入参与并随多数意见）之一。")) from None
-    return checked
-
-
 def _procedure_settings(settings: dict[str, str]) -> dict:
-    """Proxies and unit kinds (votes.core.local_rules), community-wide: checked values, or a
-    DomainError naming the bad one (0, off, none: the Civil Code default)."""
+    """The rules of procedure among settings, community-wide and checked: proxies and unit
+    kinds (votes.core.local_rules), the objection period and 从多 (votes.core.procedure);
+    a DomainError names the bad one (0, off, none: the Civil Code default)."""
+    from votes.core.procedure import check_setting
+
     out = {}
-    for name in SETTINGS:
+    for name in (*SETTINGS, *PROCEDURE_SETTINGS):
         if name not in settings:
             continue
+        check = parse_setting if name in SETTINGS else check_setting
         try:
-            out[name] = parse_setting(name, settings[name])
+            out[name] = check(name, settings[name])
         except ValueError:
             raise DomainError(_setting_error(name, str(settings[name])[:40])) from None
     return out
 
 
 def _setting_error(name: str, value: str) -> str:
+    from votes.core.procedure import MAX_OBJECTION_DAYS
+
+    if name == "objection_days":
+        return _("异议期天数应为 0 至 %(n)d 的整数（0 表示不设异议期）。", n=MAX_OBJECTION_DAYS)
+    if name == "follow_majority":
+        return _("从多规则应为 off（不采用）、quorum（只计入参与）或 full（计入参与并随多数意见）之一。")
     if name == PROXY_LIMIT:
         return _("每位受托人可代理的业主人数 “%(value)s” 无效，应为 1 至 1000 的整数，或 none 表示不限",
                  value=value)
