@@ -92,3 +92,37 @@ def test_an_idle_connection_is_pinged(pg_app, pings):
 def test_no_ping_per_checkout_on_either_database(app):
     options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
     assert options["pool_pre_ping"] is False and options["pool_recycle"] > 0
+
+
+def test_a_description_is_the_drivers_made_on_demand(pg_app):
+    """The app's cursors describe a result exactly as psycopg's own do (names, type codes,
+    sizes, slicing, an empty select), and a description already handed out keeps
+    describing its own result after the cursor runs another statement."""
+    import psycopg
+
+    from votes.extensions import db
+
+    app = pg_app()
+    query = "SELECT 1::int AS a, 'x'::text AS b, now() AS c, 2.5::numeric(4, 1) AS d"
+    with app.app_context():
+        raw = db.session.connection().connection.dbapi_connection
+        try:
+            cursor = raw.cursor()
+            cursor.execute(query)
+            ours = cursor.description
+            plain = psycopg.ClientCursor(raw)
+            plain.execute(query)
+            theirs = plain.description
+            assert type(ours) is not list  # the app's description, not psycopg's list
+            assert len(ours) == 4 and [tuple(c) for c in ours] == [tuple(c) for c in theirs]
+            assert [c.name for c in ours[-2:]] == ["c", "d"] and ours[0].type_code == 23
+            cursor.execute("SELECT 'later' AS e")
+            assert [c.name for c in ours] == ["a", "b", "c", "d"]
+            assert [c.name for c in cursor.description] == ["e"]
+            cursor.execute("SELECT")
+            assert cursor.description is not None and len(cursor.description) == 0
+            assert not cursor.description
+            cursor.execute("SET TIME ZONE 'UTC'")
+            assert cursor.description is None
+        finally:
+            db.session.remove()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import select
 import time
+from collections.abc import Sequence
 
 IDLE_PING_SECONDS = 30
 RECYCLE_SECONDS = 1800
@@ -57,6 +58,75 @@ def install(engine, config: dict | None = None) -> None:
 
     event.listen(engine, "checkin", checked_in)
     event.listen(engine, "checkout", checked_out)
+    event.listen(engine, "connect", _lazy_descriptions)
+
+
+def _lazy_descriptions(dbapi_connection, record) -> None:
+    dbapi_connection.cursor_factory = _cursor_class()
+
+
+_CURSOR: list = []
+
+
+def _cursor_class():
+    """psycopg's cursor, with a `description` whose Column objects are made only when read.
+
+    SQLAlchemy reads `cursor.description` after every statement but, once a statement's
+    result layout is cached (every statement after its first run), only checks that it is
+    not None; psycopg built a Column (name decoding, type look-up) for each column every
+    time: about 70 columns a page, a tenth of an owner page's CPU."""
+    if _CURSOR:
+        return _CURSOR[0]
+    import psycopg
+    from psycopg import pq
+
+    tuples = (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.SINGLE_TUPLE, pq.ExecStatus.TUPLES_CHUNK)
+
+    class Cursor(psycopg.Cursor):
+        @property
+        def description(self):
+            res = self.pgresult
+            if res and (res.nfields or res.status in tuples):
+                return Description(self, res)
+            return None
+
+    _CURSOR.append(Cursor)
+    return Cursor
+
+
+class Description(Sequence):
+    """The columns of one result, as psycopg describes them, each made on first access."""
+
+    __slots__ = ("_source", "_size", "_columns")
+
+    def __init__(self, cursor, result):
+        from types import SimpleNamespace
+
+        # What psycopg's Column reads, pinned to this result: a later statement on the
+        # same cursor must not change a description already handed out.
+        self._source = SimpleNamespace(pgresult=result, _encoding=cursor._encoding,
+                                       adapters=cursor.adapters)
+        self._size = result.nfields
+        self._columns: list | None = None
+
+    def _all(self) -> list:
+        if self._columns is None:
+            from psycopg import Column
+
+            self._columns = [Column(self._source, i) for i in range(self._size)]
+        return self._columns
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, index):
+        return self._all()[index]
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __repr__(self) -> str:
+        return repr(self._all())
 
 
 def has_news(dbapi_connection) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -12,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from votes.core.identity import mask_phone
@@ -127,8 +128,14 @@ def link_access(token: str) -> VoterAccess | None:
     return db.session.scalar(select(VoterAccess).where(VoterAccess.token_hash == _hash(token)))
 
 
+@functools.cache
+def _access_by_hash():
+    # Built once (its cache key is kept on the statement): the link page runs it each time.
+    return select(VoterAccess).where(VoterAccess.token_hash == bindparam("token_hash"))
+
+
 def resolve_link(token: str) -> tuple[Proposal, VoterAccess]:
-    access = db.session.scalar(select(VoterAccess).where(VoterAccess.token_hash == _hash(token)))
+    access = db.session.scalar(_access_by_hash(), {"token_hash": _hash(token)})
     if access is None:
         raise DeadEnd("invalid", _("链接无效"))
     proposal = db.session.get(Proposal, access.proposal_id)
@@ -226,6 +233,14 @@ class Attempt:
     voter_key: str = ""  # whose second factor passed (when ok)
 
 
+@functools.cache
+def _pending_access():
+    return select(VoterAccess, select(LobbyFailure.id).where(
+        LobbyFailure.access_id == VoterAccess.id).exists().label("lobbied")).where(
+        VoterAccess.id == bindparam("access_id")).with_for_update(of=VoterAccess) \
+        .execution_options(populate_existing=True)
+
+
 def verify_second_factor(access_id: int, answer: str, method: str = "id", *,
                          via_lobby: bool = False, client: str = "",
                          proposal_id: int | None = None) -> Attempt:
@@ -241,11 +256,7 @@ def verify_second_factor(access_id: int, answer: str, method: str = "id", *,
     with unit_of_work() as session:
         # The access row, locked, and whether lobby failures are counted against it (read
         # with it: the owner's own link clears them, and there are seldom any to clear).
-        row = session.execute(
-            select(VoterAccess, select(LobbyFailure.id).where(
-                LobbyFailure.access_id == VoterAccess.id).exists().label("lobbied"))
-            .where(VoterAccess.id == access_id).with_for_update(of=VoterAccess)
-            .execution_options(populate_existing=True)).first()
+        row = session.execute(_pending_access(), {"access_id": access_id}).first()
         if row is None or (proposal_id is not None and row[0].proposal_id != proposal_id):
             raise NoPendingAccess(access_id)
         access, lobbied = row
