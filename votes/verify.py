@@ -20,7 +20,10 @@ def _jobs(asked: int) -> int:
         return asked
     import os
 
-    return os.cpu_count() or 1
+    try:  # the cores this process may run on (a container's share), not the machine's
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,9 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trust-bundle-keys", action="store_true",
                         help="trust the keys inside the bundle; compare the printed "
                              "fingerprint with the one the district publishes")
-    parser.add_argument("--jobs", type=int, default=1,
-                        help="processes that check the chain's signatures (a big bundle, "
-                             "several cores); 0: one per core of this machine")
+    # One process per core by default: a city's 100,000 ballots take about 11 s in one
+    # process and under 9 s on two cores; a small bundle stays in one (sigbatch.MIN_PARALLEL).
+    parser.add_argument("--jobs", type=int, default=0,
+                        help="processes that check the chain's signatures; 0 (the default): "
+                             "one per core of this machine; 1: this process only")
     parser.add_argument("--witness-keys", help="the witnesses' public keys (a keys file): "
                                                "check their cosigned heads (step 10)")
     parser.add_argument("--cosignatures", action="append", default=[],
