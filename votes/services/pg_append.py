@@ -17,10 +17,11 @@ both); SQLite and batches of paper ballots keep the general path.
 
 from __future__ import annotations
 
+import functools
 import sys
 from datetime import datetime
 
-from sqlalchemy import literal, select
+from sqlalchemy import bindparam, literal, select
 from sqlalchemy.orm import Session
 
 from votes.models import Proposal
@@ -54,16 +55,22 @@ def lock_head(session: Session, proposal_id: int, unsigned_voter: str | None = N
     yet), read under the lock: a rotation takes effect at the next entry; and `registered`:
     whether unsigned_voter (an unsigned online ballot's voter) has a device key, read under
     the lock too (spec §14.3: such a ballot would fail 6.10)."""
+    return session.execute(_lock_head(unsigned_voter is not None),
+                           {"proposal_id": proposal_id, "voter": unsigned_voter}).one()
+
+
+@functools.cache
+def _lock_head(unsigned: bool):
+    # Built once per variant, with bind parameters: every cast runs it.
     from votes.services.device_check import registered as registered_keys
     from votes.services.keys import active_key_id
 
-    registered = literal(False) if unsigned_voter is None else \
-        registered_keys(proposal_id, [unsigned_voter]).exists()
-    return session.execute(
-        select(Proposal.state, Proposal.voting_start, Proposal.voting_end,
-               Proposal.chain_head, Proposal.chain_length, Proposal.chain_time,
-               active_key_id().label("key_id"), registered.label("registered"))
-        .where(Proposal.id == proposal_id).with_for_update(of=Proposal)).one()
+    registered = literal(False) if not unsigned else \
+        registered_keys(bindparam("proposal_id"), [bindparam("voter")]).exists()
+    return select(Proposal.state, Proposal.voting_start, Proposal.voting_end,
+                  Proposal.chain_head, Proposal.chain_length, Proposal.chain_time,
+                  active_key_id().label("key_id"), registered.label("registered")) \
+        .where(Proposal.id == bindparam("proposal_id")).with_for_update(of=Proposal)
 
 
 def is_duplicate(exc: BaseException) -> bool:
