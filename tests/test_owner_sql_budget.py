@@ -10,6 +10,7 @@ from sqlalchemy import event
 
 from tests.factories import make_open_proposal, resident_id, voter_token
 
+# link: 1 = the access by its token's hash, with its proposal.
 # verify: 3 = proposal, the pending access locked (with whether lobby failures are counted
 # against it: the owner's own link clears them, a DELETE only when there are some; and the
 # voter's owners, whose ID numbers the answer is checked against), the update.
@@ -20,7 +21,7 @@ from tests.factories import make_open_proposal, resident_id, voter_token
 # (votes/services/pg_append).
 # verify_page, ballot, receipt: the proposal (and for the verify page the pending access),
 # then the voter's units, share and ballots in one query (owner_pages.voter_view).
-BUDGET = {"link": 2, "verify_page": 3, "verify": 3, "ballot": 2, "confirm": 1, "cast": 8,
+BUDGET = {"link": 1, "verify_page": 3, "verify": 3, "ballot": 2, "confirm": 1, "cast": 8,
           "receipt": 2}
 PG_BUDGET = {**BUDGET, "cast": 4}
 
