@@ -15,8 +15,8 @@ from votes.settings import normalise_database_url
 
 # The app's own pool settings and connection check (votes/connections.py), so that the
 # baseline pays exactly the connection overhead a page of the app pays.
-engine = create_engine(normalise_database_url(os.environ["VOTES_DATABASE_URL"]),
-                       **connections.engine_options())
+url = normalise_database_url(os.environ["VOTES_DATABASE_URL"])
+engine = create_engine(url, **connections.engine_options({"SQLALCHEMY_DATABASE_URI": url}))
 connections.install(engine)
 with engine.begin() as conn:
     conn.execute(text("CREATE TABLE IF NOT EXISTS bench_baseline "

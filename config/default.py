@@ -9,6 +9,9 @@ DATABASE_URL = ""
 # DATABASE_RECYCLE_SECONDS. See votes/connections.py.
 DATABASE_IDLE_PING_SECONDS = 30
 DATABASE_RECYCLE_SECONDS = 1800
+# Connections kept per process on PostgreSQL; empty: one per gunicorn thread
+# (VOTES_GUNICORN_THREADS, default 8). See votes/connections.py.
+DATABASE_POOL_SIZE = ""
 
 # Empty means "generate once and keep in the instance folder" (fine for one machine;
 # a city deployment sets these through the environment so every process shares them).

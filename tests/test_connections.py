@@ -126,3 +126,36 @@ def test_a_description_is_the_drivers_made_on_demand(pg_app):
             assert cursor.description is None
         finally:
             db.session.remove()
+
+
+def test_every_thread_of_a_worker_keeps_its_connection(pg_app, monkeypatch):
+    """With gunicorn's 8 threads busy at once, the 8 connections they used are all kept for
+    the next requests: SQLAlchemy's default pool of 5 closed 3 of them on the way back, and
+    each reconnect cost the database a new server process."""
+    from votes.extensions import db
+
+    monkeypatch.delenv("VOTES_GUNICORN_THREADS", raising=False)
+    app = pg_app()
+
+    def busy_threads() -> set[int]:
+        conns = [db.engine.connect() for _ in range(8)]
+        try:
+            return {c.execute(text("SELECT pg_backend_pid()")).scalar_one() for c in conns}
+        finally:
+            for c in conns:
+                c.close()
+
+    with app.app_context():
+        first = busy_threads()
+        assert len(first) == 8
+        assert busy_threads() == first
+
+
+def test_the_pool_follows_the_configured_threads(monkeypatch):
+    from votes.connections import engine_options
+
+    url = {"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://db/votes"}
+    monkeypatch.setenv("VOTES_GUNICORN_THREADS", "12")
+    assert engine_options(url)["pool_size"] == 12
+    assert engine_options({**url, "DATABASE_POOL_SIZE": "20"})["pool_size"] == 20
+    assert "pool_size" not in engine_options({"SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"})

@@ -26,9 +26,20 @@ RECYCLE_SECONDS = 1800
 
 
 def engine_options(config: dict | None = None) -> dict:
-    """SQLAlchemy engine options: recycling instead of a ping at every check-out."""
-    recycle = int((config or {}).get("DATABASE_RECYCLE_SECONDS") or RECYCLE_SECONDS)
-    return {"pool_pre_ping": False, "pool_recycle": recycle}
+    """SQLAlchemy engine options: recycling instead of a ping at every check-out, and on
+    PostgreSQL a pool that keeps one connection per server thread."""
+    config = config or {}
+    recycle = int(config.get("DATABASE_RECYCLE_SECONDS") or RECYCLE_SECONDS)
+    options = {"pool_pre_ping": False, "pool_recycle": recycle}
+    if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
+        # SQLAlchemy keeps 5 connections and closes any further one when it is given back:
+        # with gunicorn's 8 threads a worker, a busy worker opened and closed a connection
+        # (a new server process, its caches cold) for every few requests.
+        import os
+
+        options["pool_size"] = int(config.get("DATABASE_POOL_SIZE")
+                                   or os.environ.get("VOTES_GUNICORN_THREADS") or 8)
+    return options
 
 
 def install(engine, config: dict | None = None) -> None:
