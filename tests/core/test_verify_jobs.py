@@ -53,7 +53,25 @@ def test_jobs_give_the_same_report_as_one_process(tmp_path, capsys, parallel_eve
 
 
 def test_jobs_zero_means_every_core(monkeypatch):
-    monkeypatch.setattr("os.cpu_count", lambda: 6)
+    # The cores this process may use (a container's share), not the machine's count.
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1, 2, 3, 4, 5}, raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 64)
     assert (_jobs(0), _jobs(-1), _jobs(1), _jobs(4)) == (6, 6, 1, 4)
+    monkeypatch.delattr("os.sched_getaffinity", raising=False)  # not on Linux
+    assert _jobs(0) == 64
     monkeypatch.setattr("os.cpu_count", lambda: None)
     assert _jobs(0) == 1
+
+
+def test_the_command_uses_every_core_unless_told(tmp_path, capsys, parallel_even_when_small,
+                                                monkeypatch):
+    """The regulator's one command: no --jobs means one process per core."""
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    good = tmp_path / "good.zip"
+    good.write_bytes(good_story().bundle())
+    assert main([str(good), "--key-id", KEY_ID]) == 0
+    assert set(parallel_even_when_small) == {2}  # a pool of two processes
+    used = len(parallel_even_when_small)
+    assert main([str(good), "--key-id", KEY_ID, "--jobs", "1"]) == 0
+    assert len(parallel_even_when_small) == used  # one process: no pool
+    assert capsys.readouterr().out.count("VERIFIED") == 2
