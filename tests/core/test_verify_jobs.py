@@ -74,4 +74,4 @@ def test_the_command_uses_every_core_unless_told(tmp_path, capsys, parallel_even
     used = len(parallel_even_when_small)
     assert main([str(good), "--key-id", KEY_ID, "--jobs", "1"]) == 0
     assert len(parallel_even_when_small) == used  # one process: no pool
-    assert capsys.readouterr().out.count("VERIFIED") == 2
+    assert capsys.readouterr().out.count("verdict: 验证通过 / VERIFIED") == 2
