@@ -7,6 +7,7 @@ import re
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 _SHAPE = re.compile(r"^\d{17}[\dX]$")
+_PHONE = re.compile(r"1\d{10}")
 
 
 def looks_like_resident_id(text: str) -> bool:
@@ -49,4 +50,4 @@ def mask_name(text: str) -> str:
 
 def valid_phone(text: str) -> bool:
     """A mainland mobile number: 11 digits starting with 1."""
-    return bool(re.fullmatch(r"1\d{10}", text.strip()))
+    return bool(_PHONE.fullmatch(text.strip()))

@@ -145,8 +145,24 @@ def unit_key(building: str, entrance: str, room: str) -> str:
 
     The parts are normalised (normalise_building, normalise_entrance, normalise_room) and
     joined with '/', escaped so that the key is injective on the normalised parts."""
-    return "/".join(_escape(p) for p in (normalise_building(building),
-                                         normalise_entrance(entrance), normalise_room(room)))
+    return f"{_building_part(building)}/{_entrance_part(entrance)}/{_room_part(room)}"
+
+
+# A roll of 100,000 units has that many keys but only hundreds of distinct parts: each
+# part is normalised and escaped once.
+@lru_cache(maxsize=4096)
+def _building_part(text: str) -> str:
+    return _escape(normalise_building(text))
+
+
+@lru_cache(maxsize=4096)
+def _entrance_part(text: str) -> str:
+    return _escape(normalise_entrance(text))
+
+
+@lru_cache(maxsize=16384)
+def _room_part(text: str) -> str:
+    return _escape(normalise_room(text))
 
 
 def has_control(text: str) -> bool:

@@ -7,6 +7,8 @@ executemany; both see the rows only when the caller commits, and none if it roll
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
@@ -20,6 +22,8 @@ def insert_rows(session: Session, table: Table, rows: list[dict]) -> None:
     if not rows:
         return
     columns = list(rows[0])
+    # One C call per row for its values, in column order (a tuple even for one column).
+    values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
     names = ", ".join(f'"{c}"' for c in columns)
     connection = session.connection()
     dialect = connection.dialect.name
@@ -28,11 +32,11 @@ def insert_rows(session: Session, table: Table, rows: list[dict]) -> None:
         try:
             with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
                 for row in rows:
-                    copy.write_row([row[c] for c in columns])
+                    copy.write_row(values(row))
         finally:
             cursor.close()
     elif dialect == "sqlite":
         sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(columns))})'
-        connection.exec_driver_sql(sql, [tuple(row[c] for c in columns) for row in rows])
+        connection.exec_driver_sql(sql, list(map(values, rows)))
     else:
         connection.execute(insert(table), rows)

@@ -74,6 +74,8 @@ def _freeze(session: Session, proposal: Proposal, when: datetime) -> None:
          "unit_key": unit_key(record.building, record.entrance, record.room)}
         for record in e.units])
     encrypt, decrypt = privacy.encryptor(), privacy.decryptor()
+    # json.dumps(..., ensure_ascii=False) builds a new encoder per call: one per voter.
+    to_json = json.JSONEncoder(ensure_ascii=False).encode
     voters, coded = [], set()
     for voter in e.voters:
         owners: dict[str, OwnerRow] = {}
@@ -88,7 +90,7 @@ def _freeze(session: Session, proposal: Proposal, when: datetime) -> None:
         voters.append({
             "proposal_id": proposal_id, "voter_key": voter.key, "area": voter.area,
             "share": sum(shares[u] for u in voter.unit_ids), "developer": voter.developer,
-            "owners_enc": encrypt(json.dumps(contact, ensure_ascii=False))})
+            "owners_enc": encrypt(to_json(contact))})
     insert_rows(session, FrozenVoter.__table__, voters)
     create_access(session, proposal, [v.key for v in e.voters], coded)
     proposal.state = "publicity"

@@ -81,6 +81,16 @@ def id_hash(id_number: str) -> str:
     return hmac.new(_keys()[1], normalise_id(id_number).encode(), hashlib.sha256).hexdigest()
 
 
+def id_hasher() -> Callable[[str], str]:
+    """id_hash() for many values: the key is looked up once, not per value."""
+    mac_key = _keys()[1]
+
+    def id_hash_one(id_number: str) -> str:
+        return hmac.digest(mac_key, normalise_id(id_number).encode(), "sha256").hex()
+
+    return id_hash_one
+
+
 def derived_key(label: str) -> bytes:
     """A purpose-bound key from DATA_KEY (links, one-time codes), never the key itself."""
     return _derived(current_app.config["DATA_KEY"], label)

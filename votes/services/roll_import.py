@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from votes.core.bulk_gc import paused_gc
-from votes.core.identity import check_resident_id, looks_like_resident_id, valid_phone
+from votes.core.identity import check_resident_id, valid_phone
 from votes.core.numbers import parse_area, parse_yuan
 from votes.core.local_rules import UnitKind
 from votes.core.roll import AreaBasis, OwnerKind, has_control, unit_key
@@ -27,7 +27,7 @@ LABEL_MAX = 64  # the units table's column widths
 KEY_MAX = 255
 
 
-@dataclass
+@dataclass(slots=True)
 class _UnitPlan:
     row: int
     area: int
@@ -36,9 +36,10 @@ class _UnitPlan:
     owners: list[str] = field(default_factory=list)  # id hashes, in row order
     kind: str = "dwelling"
     first_deposit: int | None = None  # fen; the base of settlement's 30% 续筹 flag
+    unit_key: str = ""  # canonical, computed once while checking the row
 
 
-@dataclass
+@dataclass(slots=True)
 class _OwnerPlan:
     row: int
     name: str
@@ -71,12 +72,14 @@ def plan_roll(rows: list[RollRow]) -> RollPlan:
     # Canonical key -> the spelling first seen: '1/1/101' and '1号楼/1单元/101' are one flat.
     spellings: dict[str, tuple[str, str, str]] = {}
     owners: dict[str, _OwnerPlan] = {}
+    parse_row = _RowParser()
+    id_hash = privacy.id_hasher()
     for row in rows:
-        parsed = _parse_row(row, problems)
+        parsed = parse_row(row, problems)
         if parsed is None:
             continue
-        key, area, basis, balance, owner, unit_kind, deposit = parsed
-        owner_hash = privacy.id_hash(owner.id_number)
+        key, canonical, area, basis, balance, owner, unit_kind, deposit = parsed
+        owner_hash = id_hash(owner.id_number)
         known = owners.get(owner_hash)
         if known is None:
             owners[owner_hash] = owner
@@ -90,7 +93,7 @@ def plan_roll(rows: list[RollRow]) -> RollPlan:
                 _("证件号码 %(id)s 在第 %(row)s 行的业主类型不同", id=_masked(owner.id_number),
                   row=known.row))))
             continue
-        first = spellings.setdefault(unit_key(*key), key)
+        first = spellings.setdefault(canonical, key)
         unit = units.get(first)
         if unit is not None and first != key:
             problems.append(Problem(row.number, (
@@ -100,7 +103,7 @@ def plan_roll(rows: list[RollRow]) -> RollPlan:
             continue
         if unit is None:
             unit = units[key] = _UnitPlan(row.number, area, basis, balance, kind=unit_kind,
-                                          first_deposit=deposit)
+                                          first_deposit=deposit, unit_key=canonical)
         else:
             _check_same_unit(row.number, unit, area, basis, balance, problems)
             if deposit is not None and unit.first_deposit not in (None, deposit):
@@ -122,71 +125,104 @@ def plan_roll(rows: list[RollRow]) -> RollPlan:
     return RollPlan(units, owners)
 
 
-def _parse_row(row: RollRow, problems: list[Problem]):
-    v = row.values
-    before = len(problems)
+def _memo(parse):
+    """parse() once per distinct text: a roll repeats the same few areas, bases, kinds and
+    labels over 100,000 rows. Only results are kept; a text that fails is parsed (and
+    reported) again on every row it appears in, as before."""
+    seen: dict = {}
 
-    def fail(message: str) -> None:
-        problems.append(Problem(row.number, message))
+    def parsed(text):
+        try:
+            return seen[text]
+        except KeyError:
+            value = seen[text] = parse(text)
+            return value
 
-    for name, zh in (("building", _("楼栋")), ("room", _("房号")), ("owner_name", _("业主姓名")),
-                     ("owner_id", _("证件号码"))):
-        if not v.get(name):
-            fail(_("%(column)s为空", column=zh))
-    for name, zh in (("building", _("楼栋")), ("entrance", _("单元")), ("room", _("房号"))):
-        if len(v.get(name, "")) > LABEL_MAX:
-            fail(_("%(column)s超过 %(n)s 个字", column=zh, n=LABEL_MAX))
-        elif has_control(v.get(name, "")):
-            fail(_("%(column)s含有控制字符", column=zh))
-    area = basis = kind = balance = unit_kind = deposit = None
-    try:
-        area = parse_area(v.get("area", ""))
-    except ValueError as exc:
-        fail(_("面积“%(value)s”无效：%(problem)s", value=v.get("area", ""), problem=str(exc)))
-    try:
-        basis = AreaBasis.parse(v.get("area_basis", ""))
-    except ValueError:
-        fail(_("面积依据“%(value)s”无效，应为 登记、实测 或 合同", value=v.get("area_basis", "")))
-    try:
-        kind = OwnerKind.parse(v.get("owner_kind", ""))
-    except ValueError:
-        fail(_("业主类型“%(value)s”无效，应为 个人、单位 或 开发建设单位",
-               value=v.get("owner_kind", "")))
-    id_number = privacy.normalise_id(v.get("owner_id", ""))
-    if "owner_id" in row.numeric and len(id_number) >= 12:
-        # Excel keeps 15 significant digits: an 18-digit ID typed into a number cell is
-        # already damaged in the file, so say so rather than report a bad checksum.
-        fail(_("证件号码在 Excel 中被存成了数字，末几位已丢失；请把该列设为“文本”后重新录入"))
-    elif id_number and kind is OwnerKind.PERSON and len(id_number) == 18:
-        if not looks_like_resident_id(id_number) or not check_resident_id(id_number):
-            fail(_("身份证号码 %(id)s 校验位错误", id=_masked(id_number)))
-    try:
-        unit_kind = UnitKind.parse(v.get("unit_kind") or "dwelling").value
-    except ValueError:
-        fail(_("房屋类型 “%(value)s” 无效，应为 住宅、商业、车位、储藏室 或 其他",
-               value=v.get("unit_kind", "")[:20]))
-    phone = v.get("phone") or None
-    if phone and not valid_phone(phone):
-        fail(_("手机号“%(phone)s”无效，应为 11 位数字", phone=_masked_phone(phone)))
-    if v.get("fund_balance"):
+    return parsed
+
+
+class _RowParser:
+    """Checks one row at a time. Built per plan_roll: it caches the column names in the
+    current language and what it parsed from each distinct text (per-row gettext and
+    re-parsing were most of a city's import time)."""
+
+    def __init__(self) -> None:
+        self.required = (("building", _("楼栋")), ("room", _("房号")),
+                         ("owner_name", _("业主姓名")), ("owner_id", _("证件号码")))
+        self.labels = (("building", _("楼栋")), ("entrance", _("单元")), ("room", _("房号")))
+        self.area = _memo(parse_area)
+        self.basis = _memo(AreaBasis.parse)
+        self.kind = _memo(OwnerKind.parse)
+        self.unit_kind = _memo(lambda text: UnitKind.parse(text).value)
+        self.yuan = _memo(parse_yuan)
+        self.control = _memo(has_control)
+
+    def __call__(self, row: RollRow, problems: list[Problem]):
+        v = row.values
+        before = len(problems)
+
+        def fail(message: str) -> None:
+            problems.append(Problem(row.number, message))
+
+        for name, zh in self.required:
+            if not v.get(name):
+                fail(_("%(column)s为空", column=zh))
+        for name, zh in self.labels:
+            if len(v.get(name, "")) > LABEL_MAX:
+                fail(_("%(column)s超过 %(n)s 个字", column=zh, n=LABEL_MAX))
+            elif self.control(v.get(name, "")):
+                fail(_("%(column)s含有控制字符", column=zh))
+        area = basis = kind = balance = unit_kind = deposit = None
         try:
-            balance = parse_yuan(v["fund_balance"])
+            area = self.area(v.get("area", ""))
         except ValueError as exc:
-            fail(_("维修资金余额“%(value)s”无效：%(problem)s", value=v["fund_balance"],
-                   problem=str(exc)))
-    if v.get("first_deposit"):
+            fail(_("面积“%(value)s”无效：%(problem)s", value=v.get("area", ""), problem=str(exc)))
         try:
-            deposit = parse_yuan(v["first_deposit"])
-        except ValueError as exc:
-            fail(_("首次交存金额 “%(value)s” 无效：%(why)s", value=v["first_deposit"][:20],
-                   why=str(exc)))
-    key = (v.get("building", ""), v.get("entrance", ""), v.get("room", ""))
-    if len(unit_key(*key)) > KEY_MAX:
-        fail(_("房屋写法过长"))
-    if len(problems) > before:
-        return None
-    owner = _OwnerPlan(row.number, v["owner_name"], id_number, kind, phone)
-    return key, area, basis, balance, owner, unit_kind, deposit
+            basis = self.basis(v.get("area_basis", ""))
+        except ValueError:
+            fail(_("面积依据“%(value)s”无效，应为 登记、实测 或 合同", value=v.get("area_basis", "")))
+        try:
+            kind = self.kind(v.get("owner_kind", ""))
+        except ValueError:
+            fail(_("业主类型“%(value)s”无效，应为 个人、单位 或 开发建设单位",
+                   value=v.get("owner_kind", "")))
+        id_number = privacy.normalise_id(v.get("owner_id", ""))
+        if "owner_id" in row.numeric and len(id_number) >= 12:
+            # Excel keeps 15 significant digits: an 18-digit ID typed into a number cell is
+            # already damaged in the file, so say so rather than report a bad checksum.
+            fail(_("证件号码在 Excel 中被存成了数字，末几位已丢失；请把该列设为“文本”后重新录入"))
+        elif id_number and kind is OwnerKind.PERSON and len(id_number) == 18:
+            # check_resident_id also checks the shape (looks_like_resident_id).
+            if not check_resident_id(id_number):
+                fail(_("身份证号码 %(id)s 校验位错误", id=_masked(id_number)))
+        try:
+            unit_kind = self.unit_kind(v.get("unit_kind") or "dwelling")
+        except ValueError:
+            fail(_("房屋类型 “%(value)s” 无效，应为 住宅、商业、车位、储藏室 或 其他",
+                   value=v.get("unit_kind", "")[:20]))
+        phone = v.get("phone") or None
+        if phone and not valid_phone(phone):
+            fail(_("手机号“%(phone)s”无效，应为 11 位数字", phone=_masked_phone(phone)))
+        if v.get("fund_balance"):
+            try:
+                balance = self.yuan(v["fund_balance"])
+            except ValueError as exc:
+                fail(_("维修资金余额“%(value)s”无效：%(problem)s", value=v["fund_balance"],
+                       problem=str(exc)))
+        if v.get("first_deposit"):
+            try:
+                deposit = self.yuan(v["first_deposit"])
+            except ValueError as exc:
+                fail(_("首次交存金额 “%(value)s” 无效：%(why)s", value=v["first_deposit"][:20],
+                       why=str(exc)))
+        key = (v.get("building", ""), v.get("entrance", ""), v.get("room", ""))
+        canonical = unit_key(*key)
+        if len(canonical) > KEY_MAX:
+            fail(_("房屋写法过长"))
+        if len(problems) > before:
+            return None
+        owner = _OwnerPlan(row.number, v["owner_name"], id_number, kind, phone)
+        return key, canonical, area, basis, balance, owner, unit_kind, deposit
 
 
 def _spelled(key: tuple[str, str, str]) -> str:
@@ -256,7 +292,7 @@ def _insert_plan(session: Session, community_id: int, plan: RollPlan) -> None:
     unit_rows = [
         {"community_id": community_id, "building": building, "entrance": entrance,
          "room": room, "area": u.area, "area_basis": u.basis.value, "fund_balance": u.balance,
-         "first_deposit": u.first_deposit, "unit_key": unit_key(building, entrance, room), "kind": u.kind}
+         "first_deposit": u.first_deposit, "unit_key": u.unit_key, "kind": u.kind}
         for (building, entrance, room), u in plan.units.items()]
     insert_rows(session, units, unit_rows)
     # Read the new ids back by each table's unique key: RETURNING in parameter order
