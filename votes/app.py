@@ -25,6 +25,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     settings.load(app, test_config)
     _trust_proxies(app)
+    from votes.web.session_cookie import CookieSessionInterface
+
+    app.session_interface = CookieSessionInterface()
 
     import votes.models  # noqa: F401  (registers every mapping on the metadata)
 

@@ -162,15 +162,17 @@ def register_blueprints(app: Flask) -> None:
 
 
 def _page_context() -> dict:
-    """What every template gets besides the view's values. The i18n extension's `_` looks up
+    """What every template gets besides the view's values (locale_name: the page's language,
+    for base.html's lang attribute and language switch). The i18n extension's `_` looks up
     flask-babel's translations (request globals, babel config, locale) again on every call,
     some sixty times a page: here they are looked up once per render, and `_`/`gettext`/
     `ngettext` behave as the extension's newstyle ones (escaped %(name)s values, always
     formatted) over that one translations object."""
-    from flask_babel import get_translations
+    from flask_babel import get_locale, get_translations
 
     gettext, ngettext = _newstyle(get_translations())
-    return {"home_url": home_url, "_": gettext, "gettext": gettext, "ngettext": ngettext}
+    return {"home_url": home_url, "_": gettext, "gettext": gettext, "ngettext": ngettext,
+            "locale_name": str(get_locale())}
 
 
 def _newstyle(translations):
