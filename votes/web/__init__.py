@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
+from flask_babel import get_locale, get_translations
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 from sqlalchemy.exc import DataError
@@ -21,16 +22,12 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src {
 
 
 def page_csp() -> str:
-    from flask import request
-
     return CSP.format(static=request.host_url + "static/")
 
 
 def _cached_csp(cache: dict) -> str:
     """page_csp() for the request, built once per scheme and host: werkzeug works out the
     host URL again for every request. The key is everything host_url is made from."""
-    from flask import request
-
     environ = request.environ
     key = (request.scheme, environ.get("HTTP_HOST"), environ.get("SERVER_NAME"),
            environ.get("SERVER_PORT"))
@@ -68,8 +65,6 @@ def register_blueprints(app: Flask) -> None:
     from votes.web import logs
 
     logs.install()
-
-    from flask_babel import get_locale
 
     app.jinja_env.globals["get_locale"] = get_locale
     app.add_template_filter(lambda fen: format_yuan(fen), "yuan")
@@ -168,8 +163,6 @@ def _page_context() -> dict:
     some sixty times a page: here they are looked up once per render, and `_`/`gettext`/
     `ngettext` behave as the extension's newstyle ones (escaped %(name)s values, always
     formatted) over that one translations object."""
-    from flask_babel import get_locale, get_translations
-
     gettext, ngettext = _newstyle(get_translations())
     return {"home_url": home_url, "_": gettext, "gettext": gettext, "ngettext": ngettext,
             "locale_name": str(get_locale())}
