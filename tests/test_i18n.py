@@ -41,3 +41,22 @@ def test_pages_switch_to_english(client, app):
     page = client.get("/").get_data(as_text=True)  # the choice sticks for the session
     assert "Owner e-voting" in page
     assert "住宅专项维修资金业主电子表决" in app.test_client().get("/").get_data(as_text=True)
+
+
+def test_page_gettext_is_the_i18n_extensions(app):
+    """Pages get _/gettext/ngettext bound once per render (votes.web._page_context): the
+    same text, escaping and formatting as the jinja i18n extension's own over flask-babel."""
+    from flask import render_template_string
+
+    source = ('{{ _("表决截止：%(t)s（北京时间）", t="<b>&") }}|{{ gettext("表决票") }}|'
+              '{{ ngettext("%(num)d 项", "%(num)d 项", 2) }}|{{ _("100%%") }}|'
+              '{% for x in [1] %}{{ _("表决票") }}{% endfor %}|'
+              '{% autoescape false %}{{ _("%(t)s", t="<i>") }}{% endautoescape %}')
+    for lang, words in (("zh_CN", "表决截止"), ("en", "Voting ends")):
+        with app.test_request_context(f"/?lang={lang}"):
+            ours = render_template_string(source)
+            # Rendered without the page context: the extension's _ from the environment.
+            theirs = app.jinja_env.from_string(source).render()
+        assert ours == theirs
+        assert words in ours and "&lt;b&gt;&amp;" in ours and "|100%|" in ours
+        assert ours.endswith("|<i>")

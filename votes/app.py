@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-from flask import Flask
+from babel import Locale
+from flask import Flask, current_app, has_request_context, request, session
 
 from votes.paths import MIGRATIONS_DIR, STATIC_DIR, TEMPLATES_DIR
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    import os
-
     from votes import settings
     from votes.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -25,6 +25,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     settings.load(app, test_config)
     _trust_proxies(app)
+    from votes.web.session_cookie import CookieSessionInterface
+
+    app.session_interface = CookieSessionInterface()
 
     import votes.models  # noqa: F401  (registers every mapping on the metadata)
 
@@ -65,11 +68,6 @@ def _select_locale():
     """The request's locale as a parsed babel Locale: flask-babel parses a name again on
     every request, and Babel's parse (which lists its locale data to normalise the name)
     cost about as much as a SQL round trip per page."""
-    import os
-
-    from babel import Locale
-    from flask import current_app, has_request_context, request, session
-
     if not has_request_context():  # the `votes` command, background work
         wanted = os.environ.get("VOTES_LANG", "")
     else:

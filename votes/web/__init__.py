@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
+from flask_babel import get_locale, get_translations
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 from sqlalchemy.exc import DataError
 from werkzeug.routing import IntegerConverter
 from werkzeug.exceptions import HTTPException
@@ -19,9 +22,22 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src {
 
 
 def page_csp() -> str:
-    from flask import request
-
     return CSP.format(static=request.host_url + "static/")
+
+
+def _cached_csp(cache: dict) -> str:
+    """page_csp() for the request, built once per scheme and host: werkzeug works out the
+    host URL again for every request. The key is everything host_url is made from."""
+    environ = request.environ
+    key = (request.scheme, environ.get("HTTP_HOST"), environ.get("SERVER_NAME"),
+           environ.get("SERVER_PORT"))
+    csp = cache.get(key)
+    if csp is None:
+        csp = page_csp()
+        if len(cache) >= 64:  # Host headers are the client's to choose: keep it bounded
+            cache.clear()
+        cache[key] = csp
+    return csp
 
 
 class DatabaseId(IntegerConverter):
@@ -50,8 +66,6 @@ def register_blueprints(app: Flask) -> None:
 
     logs.install()
 
-    from flask_babel import get_locale
-
     app.jinja_env.globals["get_locale"] = get_locale
     app.add_template_filter(lambda fen: format_yuan(fen), "yuan")
     app.add_template_filter(lambda centi: format_area(centi), "area")
@@ -68,7 +82,7 @@ def register_blueprints(app: Flask) -> None:
                  "channel_label", "kind_label", "action_label"):
         app.add_template_filter(getattr(labels, name), name)
     app.add_url_rule("/favicon.ico", "favicon", _favicon)
-    app.context_processor(lambda: {"home_url": home_url})
+    app.context_processor(_page_context)
 
     @app.errorhandler(NotFound)
     def not_found(err: NotFound):
@@ -123,15 +137,56 @@ def register_blueprints(app: Flask) -> None:
     def too_many(err):
         return render_template("owner/dead_end.html", kind="rate_limited", proposal=None), 429
 
+    csp_by_host: dict = {}
+
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", page_csp())
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        if app.config["HSTS"]:
-            response.headers.setdefault("Strict-Transport-Security",
-                                        f"max-age={app.config['HSTS_MAX_AGE']}")
+        # Each header only if the view did not set its own. One pass over the response's
+        # headers instead of a case-insensitive scan per header and per setdefault.
+        headers = response.headers
+        present = {name.lower() for name, _value in headers}
+        if "content-security-policy" not in present:
+            headers.add("Content-Security-Policy", _cached_csp(csp_by_host))
+        if "x-content-type-options" not in present:
+            headers.add("X-Content-Type-Options", "nosniff")
+        if "referrer-policy" not in present:
+            headers.add("Referrer-Policy", "no-referrer")
+        if app.config["HSTS"] and "strict-transport-security" not in present:
+            headers.add("Strict-Transport-Security", f"max-age={app.config['HSTS_MAX_AGE']}")
         return response
+
+
+def _page_context() -> dict:
+    """What every template gets besides the view's values (locale_name: the page's language,
+    for base.html's lang attribute and language switch). The i18n extension's `_` looks up
+    flask-babel's translations (request globals, babel config, locale) again on every call,
+    some sixty times a page: here they are looked up once per render, and `_`/`gettext`/
+    `ngettext` behave as the extension's newstyle ones (escaped %(name)s values, always
+    formatted) over that one translations object."""
+    gettext, ngettext = _newstyle(get_translations())
+    return {"home_url": home_url, "_": gettext, "gettext": gettext, "ngettext": ngettext,
+            "locale_name": str(get_locale())}
+
+
+def _newstyle(translations):
+    # The evaluation context is all they need (autoescape): a function taking the whole
+    # context gets a copy of it made for every call inside a loop or a block with variables.
+    @pass_eval_context
+    def gettext(eval_ctx, string: str, **variables):
+        text = translations.ugettext(string)
+        if eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    @pass_eval_context
+    def ngettext(eval_ctx, singular: str, plural: str, num: int, **variables):
+        variables.setdefault("num", num)
+        text = translations.ungettext(singular, plural, num)
+        if eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    return gettext, ngettext
 
 
 def beijing_text(when, fmt: str = "%Y-%m-%d %H:%M") -> str:

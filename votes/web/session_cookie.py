@@ -1,0 +1,42 @@
+"""Flask's signed-cookie session, made without the per-request set-up.
+
+Flask builds a new itsdangerous serializer for every request's session (once to read the
+cookie, once to write it), and each signature derives its HMAC key from the secret key
+again. The serializer here is built once per secret key set, and derived keys are kept:
+the cookies are the same bytes, signed and checked with the same keys, salt and digest.
+"""
+
+from __future__ import annotations
+
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import TimestampSigner
+
+
+class _KeptKeySigner(TimestampSigner):
+    # (secret key, salt, derivation, digest) -> derived key: a handful of entries per process
+    # (the current secret key and its fallbacks).
+    _derived: dict = {}
+
+    def derive_key(self, secret_key=None) -> bytes:
+        secret = self.secret_keys[-1] if secret_key is None else secret_key
+        found = (secret, self.salt, self.key_derivation, self.digest_method)
+        key = self._derived.get(found)
+        if key is None:
+            key = self._derived[found] = super().derive_key(secret_key)
+        return key
+
+
+class CookieSessionInterface(SecureCookieSessionInterface):
+    def __init__(self) -> None:
+        self._serializers: dict = {}
+
+    def get_signing_serializer(self, app):
+        if not app.secret_key:
+            return None
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        serializer = self._serializers.get(keys)
+        if serializer is None:
+            serializer = super().get_signing_serializer(app)
+            serializer.signer = _KeptKeySigner
+            self._serializers = {keys: serializer}  # a changed secret key replaces the old
+        return serializer
