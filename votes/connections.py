@@ -91,7 +91,9 @@ def _cursor_class():
     import psycopg
     from psycopg import pq
 
-    tuples = (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.SINGLE_TUPLE, pq.ExecStatus.TUPLES_CHUNK)
+    # TUPLES_CHUNK is psycopg 3.2's; the statuses psycopg's own description accepts.
+    tuples = tuple(getattr(pq.ExecStatus, name) for name in
+                   ("TUPLES_OK", "SINGLE_TUPLE", "TUPLES_CHUNK") if hasattr(pq.ExecStatus, name))
 
     class Cursor(psycopg.Cursor):
         @property
@@ -108,15 +110,10 @@ def _cursor_class():
 class Description(Sequence):
     """The columns of one result, as psycopg describes them, each made on first access."""
 
-    __slots__ = ("_source", "_size", "_columns")
+    __slots__ = ("_cursor", "_result", "_size", "_columns")
 
     def __init__(self, cursor, result):
-        from types import SimpleNamespace
-
-        # What psycopg's Column reads, pinned to this result: a later statement on the
-        # same cursor must not change a description already handed out.
-        self._source = SimpleNamespace(pgresult=result, _encoding=cursor._encoding,
-                                       adapters=cursor.adapters)
+        self._cursor, self._result = cursor, result
         self._size = result.nfields
         self._columns: list | None = None
 
@@ -124,7 +121,16 @@ class Description(Sequence):
         if self._columns is None:
             from psycopg import Column
 
-            self._columns = [Column(self._source, i) for i in range(self._size)]
+            source = self._cursor
+            if source.pgresult is not self._result:
+                # The cursor has run another statement since: describe the result this
+                # description was handed out for, as psycopg's Column reads a cursor.
+                from types import SimpleNamespace
+
+                source = SimpleNamespace(pgresult=self._result, _encoding=source._encoding,
+                                         adapters=source.adapters)
+            self._columns = [Column(source, i) for i in range(self._size)]
+            self._cursor = None  # not kept alive by a description
         return self._columns
 
     def __len__(self) -> int:
