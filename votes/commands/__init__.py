@@ -29,3 +29,16 @@ def domain_errors(fn):
             sys.exit(1)
 
     return wrapper
+
+
+def read_file(path: str) -> tuple[str, bytes]:
+    """A file named on the command line, as (its name, its bytes); a clear message if it
+    cannot be read (inside `domain_errors`)."""
+    from pathlib import Path
+
+    from votes.i18n import _
+
+    try:
+        return Path(path).name, Path(path).read_bytes()
+    except OSError:
+        raise DomainError(_("无法读取文件 %(path)s", path=path)) from None

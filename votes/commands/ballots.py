@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from votes.commands import domain_errors
+from votes.commands import domain_errors, read_file
 from votes.commands.proposal import ballots_cli
 
 
@@ -45,7 +43,7 @@ def ballots_correct(proposal: str, entry: int, choice: str, reason: str, entered
     from votes.i18n import _
     from votes.services.corrections import correct_ballot
 
-    scan = (Path(evidence).name, Path(evidence).read_bytes()) if evidence else None
+    scan = read_file(evidence) if evidence else None
     ballot = correct_ballot(proposal, entry, choice=choice, reason=reason, actor=entered_by,
                             channel=channel, evidence=scan)
     click.echo(_("已更正：第 %(m)d 条记录取代第 %(n)d 条", m=ballot.seq, n=entry))

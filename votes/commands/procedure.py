@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from votes.commands import domain_errors
+from votes.commands import domain_errors, read_file
 from votes.commands.proposal import proposal_cli
 from votes.core.objection import DECISION_LABELS
 from votes.i18n import _
-
-
-def _evidence(path: str | None):
-    if not path:
-        return None
-    file = Path(path)
-    return file.name, file.read_bytes()
 
 
 @proposal_cli.command("delivery")
@@ -35,7 +26,7 @@ def delivery(proposal, building, entrance, room, method, delivered_at, evidence,
     from votes.services.procedure.deliveries import record_delivery
 
     d = record_delivery(proposal, building, entrance, room, method, delivered_at,
-                        _evidence(evidence), entered_by)
+                        read_file(evidence), entered_by)
     click.echo(f"已记录送达 delivery recorded: entry #{d.seq}, {d.method}, evidence {d.evidence}")
 
 
@@ -53,7 +44,7 @@ def objection(proposal, building, entrance, room, text, evidence, entered_by):
     """Enter an owner's written objection received in the objection period."""
     from votes.services.procedure.objections import file_by_staff
 
-    row = file_by_staff(proposal, building, entrance, room, text, _evidence(evidence),
+    row = file_by_staff(proposal, building, entrance, room, text, read_file(evidence),
                         entered_by)
     click.echo(f"已记录异议 objection recorded: entry #{row.seq}")
 

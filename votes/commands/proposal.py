@@ -5,7 +5,7 @@ import json
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from votes.commands import domain_errors
+from votes.commands import domain_errors, read_file
 from votes.core.numbers import format_area, format_yuan
 from votes.i18n import _
 
@@ -260,11 +260,11 @@ def ballots_transfer(proposal, building, entrance, room, choice, buyer_name, buy
                              "authorisation": authorisation,
                              "company_staff": {"yes": "是", "no": "否"}.get(
                                  proxy_company_staff or "", "")},
-                            _file, Procedure.from_rules(found.rules), problems.append)
+                            read_file, Procedure.from_rules(found.rules), problems.append)
         if proxy is None:
             raise DomainError(_("委托信息有误，未录入") + "\n" + "\n".join(problems))
     entry = TransferEntry(building, entrance, room, choice, buyer_name, buyer_id,
-                          _file(transfer_evidence), _file(ballot_form), proxy)
+                          read_file(transfer_evidence), read_file(ballot_form), proxy)
     ballot = enter_transfer(found, entry, entered_by, actor=entered_by)
     click.echo(_("已录入过户后新业主的选票 #%(seq)s %(receipt)s", seq=ballot.seq,
                  receipt=ballot.receipt))
@@ -279,18 +279,6 @@ def _show_procedure(p) -> None:
     procedure = Procedure.from_rules(p.rules)
     if procedure != Procedure():
         click.echo(_("议事规则") + "：" + procedure_summary(procedure))
-
-
-def _file(path: str) -> tuple[str, bytes]:
-    from pathlib import Path
-
-    from votes.i18n import _
-    from votes.services.errors import DomainError
-
-    try:
-        return Path(path).name, Path(path).read_bytes()
-    except OSError:
-        raise DomainError(_("无法读取文件 %(path)s", path=path)) from None
 
 
 @keys_cli.command("generate")

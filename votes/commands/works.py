@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from votes.commands import domain_errors
+from votes.commands import domain_errors, read_file
 
 works_cli = AppGroup("works", help="Works, payments, acceptance and settlement (工程与资金).")
 
@@ -25,7 +25,7 @@ def _amount(text: str) -> int:
 def _files(paths) -> list:
     from votes.services.money.works import EvidenceFile
 
-    return [EvidenceFile(Path(p).name, Path(p).read_bytes()) for p in paths]
+    return [EvidenceFile(*read_file(p)) for p in paths]
 
 
 _evidence = click.option("--evidence", "evidence", multiple=True, required=True,
