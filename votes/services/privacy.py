@@ -78,7 +78,7 @@ def normalise_id(id_number: str) -> str:
 
 
 def id_hash(id_number: str) -> str:
-    return hmac.new(_keys()[1], normalise_id(id_number).encode(), hashlib.sha256).hexdigest()
+    return id_hasher()(id_number)
 
 
 def id_hasher() -> Callable[[str], str]:
