@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,37 +126,23 @@ def plan_roll(rows: list[RollRow]) -> RollPlan:
     return RollPlan(units, owners)
 
 
-def _memo(parse):
-    """parse() once per distinct text: a roll repeats the same few areas, bases, kinds and
-    labels over 100,000 rows. Only results are kept; a text that fails is parsed (and
-    reported) again on every row it appears in, as before."""
-    seen: dict = {}
-
-    def parsed(text):
-        try:
-            return seen[text]
-        except KeyError:
-            value = seen[text] = parse(text)
-            return value
-
-    return parsed
-
-
 class _RowParser:
     """Checks one row at a time. Built per plan_roll: it caches the column names in the
     current language and what it parsed from each distinct text (per-row gettext and
-    re-parsing were most of a city's import time)."""
+    re-parsing were most of a city's import time): a roll repeats the same few areas,
+    bases, kinds and labels over 100,000 rows. A text that fails is not cached (a cache
+    keeps results, not exceptions): it is parsed, and reported, again on every row."""
 
     def __init__(self) -> None:
         self.required = (("building", _("楼栋")), ("room", _("房号")),
                          ("owner_name", _("业主姓名")), ("owner_id", _("证件号码")))
         self.labels = (("building", _("楼栋")), ("entrance", _("单元")), ("room", _("房号")))
-        self.area = _memo(parse_area)
-        self.basis = _memo(AreaBasis.parse)
-        self.kind = _memo(OwnerKind.parse)
-        self.unit_kind = _memo(lambda text: UnitKind.parse(text).value)
-        self.yuan = _memo(parse_yuan)
-        self.control = _memo(has_control)
+        self.area = functools.cache(parse_area)
+        self.basis = functools.cache(AreaBasis.parse)
+        self.kind = functools.cache(OwnerKind.parse)
+        self.unit_kind = functools.cache(lambda text: UnitKind.parse(text).value)
+        self.yuan = functools.cache(parse_yuan)
+        self.control = functools.cache(has_control)
 
     def __call__(self, row: RollRow, problems: list[Problem]):
         v = row.values
