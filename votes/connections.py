@@ -17,6 +17,7 @@ Tested in tests/test_connections.py against a terminated backend.
 
 from __future__ import annotations
 
+import functools
 import select
 import time
 from collections.abc import Sequence
@@ -76,9 +77,7 @@ def _lazy_descriptions(dbapi_connection, record) -> None:
     dbapi_connection.cursor_factory = _cursor_class()
 
 
-_CURSOR: list = []
-
-
+@functools.cache
 def _cursor_class():
     """psycopg's cursor, with a `description` whose Column objects are made only when read.
 
@@ -86,8 +85,6 @@ def _cursor_class():
     result layout is cached (every statement after its first run), only checks that it is
     not None; psycopg built a Column (name decoding, type look-up) for each column every
     time: about 70 columns a page, a tenth of an owner page's CPU."""
-    if _CURSOR:
-        return _CURSOR[0]
     import psycopg
     from psycopg import pq
 
@@ -103,7 +100,6 @@ def _cursor_class():
                 return Description(self, res)
             return None
 
-    _CURSOR.append(Cursor)
     return Cursor
 
 
