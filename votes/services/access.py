@@ -122,12 +122,6 @@ class DeadEnd(DomainError):
         self.until = until
 
 
-def link_access(token: str) -> VoterAccess | None:
-    """The voter access of a voting link, whatever the proposal's state (objections use the
-    same link after the close)."""
-    return db.session.scalar(select(VoterAccess).where(VoterAccess.token_hash == _hash(token)))
-
-
 @functools.cache
 def _access_by_hash():
     # Built once (its cache key is kept on the statement): the link page runs it each time,
@@ -136,11 +130,18 @@ def _access_by_hash():
         .where(VoterAccess.token_hash == bindparam("token_hash"))
 
 
-def resolve_link(token: str) -> tuple[Proposal, VoterAccess]:
+def link_access(token: str) -> tuple[VoterAccess, Proposal] | None:
+    """The voter access of a voting link and its proposal, whatever the proposal's state
+    (objections use the same link after the close); None for no such link."""
     row = db.session.execute(_access_by_hash(), {"token_hash": _hash(token)}).first()
-    if row is None:
+    return None if row is None else (row[0], row[1])
+
+
+def resolve_link(token: str) -> tuple[Proposal, VoterAccess]:
+    found = link_access(token)
+    if found is None:
         raise DeadEnd("invalid", _("链接无效"))
-    access, proposal = row
+    access, proposal = found
     check_open(proposal)
     check_unlocked(access, proposal)
     return proposal, access

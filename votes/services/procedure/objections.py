@@ -126,25 +126,24 @@ def _file(proposal: Proposal, voter: str, text: str, channel: str, actor: str,
 
 def file_online(token: str, text: str) -> tuple[Proposal, Objection]:
     """An owner's objection through their own voting link."""
-    from votes.extensions import db
     from votes.services.access import link_access
 
-    access = link_access(token)
-    if access is None:
+    found = link_access(token)
+    if found is None:
         raise NotFound(_("链接无效。"))
-    proposal = db.session.get(Proposal, access.proposal_id)
+    access, proposal = found
     return proposal, _file(proposal, access.voter_key, text, "online", "owner")
 
 
 def proposal_of_link(token: str) -> tuple[Proposal, VoterAccess]:
-    from votes.extensions import db
     from votes.services.access import link_access
     from votes.services.lifecycle import refresh
 
-    access = link_access(token)
-    if access is None:
+    found = link_access(token)
+    if found is None:
         raise NotFound(_("链接无效。"))
-    return refresh(db.session.get(Proposal, access.proposal_id)), access
+    access, proposal = found
+    return refresh(proposal), access
 
 
 def file_by_staff(proposal_ref: str, building: str, entrance: str, room: str, text: str,
