@@ -111,3 +111,17 @@ def test_forms_work_over_https_behind_the_proxy(sqlite_template, tmp_path):
     forged = client.post("/staff/login", headers=https, base_url="http://votes.example.cn",
                          data={"login": "nobody", "password": "wrong"})
     assert forged.status_code == 400
+
+
+def test_each_host_gets_its_own_policy_however_many_a_client_invents(client):
+    """The CSP names the request's own host for scripts, and is kept per host: a client
+    choosing a new Host header on every request (200 of them, more than are kept) never
+    gets another host's policy (a document's own sandbox policy: test_documents.py)."""
+    for n in list(range(200)) + [3, 150, 7]:
+        host = f"h{n}.example"
+        r = client.get("/favicon.ico", headers={"Host": host})
+        assert f"script-src http://{host}/static/;" in r.headers["Content-Security-Policy"]
+        assert r.headers.getlist("Content-Security-Policy") == [
+            r.headers["Content-Security-Policy"]]
+    r = client.get("/favicon.ico", base_url="https://secure.example")
+    assert "script-src https://secure.example/static/;" in r.headers["Content-Security-Policy"]
