@@ -178,6 +178,7 @@ def measure(url: str, tmp: Path, instance: Path, uid: str, voters: list, single:
             owner.close()
 
         in_threads(WARM, warm)
+        bare.close()  # idle through the warm-up: gunicorn may have closed it (keep-alive 2 s)
         one: list = []
         cpu_app, cpu_base = server_cpu(server.process.pid), server_cpu(base.process.pid)
         for _ in range(single):

@@ -159,3 +159,27 @@ def test_the_pool_follows_the_configured_threads(monkeypatch):
     assert engine_options(url)["pool_size"] == 12
     assert engine_options({**url, "DATABASE_POOL_SIZE": "20"})["pool_size"] == 20
     assert "pool_size" not in engine_options({"SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"})
+
+
+def test_a_connection_dropped_under_a_plain_read_is_invalidated(pg_schema, pg_app):
+    """The owner pages' reads on the driver's cursor (votes/services/rows.py) treat a
+    dropped connection as SQLAlchemy does: its error, and the connection discarded."""
+    from sqlalchemy import exc, literal, select
+
+    from votes.extensions import db
+    from votes.services import rows
+
+    app = pg_app()
+    with app.app_context():
+        connection = db.session.connection()
+        victim = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        admin = create_engine(pg_schema)
+        with admin.connect() as conn:
+            assert conn.execute(text("SELECT pg_terminate_backend(:pid, 10000)"),
+                                {"pid": victim}).scalar_one()
+        admin.dispose()
+        with pytest.raises(exc.OperationalError):
+            rows.fetch(select(literal(1).label("n")), {})
+        assert connection.invalidated
+        db.session.remove()
+    assert _backend_pid(app) != victim

@@ -138,7 +138,11 @@ def link_access(token: str) -> tuple[VoterAccess, Proposal] | None:
 
 
 def resolve_link(token: str) -> tuple[Proposal, VoterAccess]:
-    found = link_access(token)
+    """The link page's proposal and access, as read-only values (one statement,
+    votes/services/proposal_read.py); DeadEnd when the link cannot be used now."""
+    from votes.services.proposal_read import link_values
+
+    found = link_values(_hash(token))
     if found is None:
         raise DeadEnd("invalid", _("链接无效"))
     access, proposal = found
@@ -160,6 +164,20 @@ def check_open(proposal: Proposal) -> None:
     if proposal.state != "voting" or now >= proposal.voting_end:
         raise DeadEnd("closed", _("表决已结束，链接已失效"),
                       proposal)
+
+
+@functools.cache
+def _pending_values():
+    return select(VoterAccess.__table__).where(VoterAccess.id == bindparam("access_id"))
+
+
+def pending_access(access_id: int):
+    """The access a session is verifying (all its columns, read-only), or None."""
+    from votes.services import rows
+    from votes.services.proposal_read import Values
+
+    done, found = rows.fetch(_pending_values(), {"access_id": access_id})
+    return Values(dict(zip(done.names, found[0]))) if found else None
 
 
 def check_unlocked(access: VoterAccess, proposal: Proposal) -> None:
@@ -269,7 +287,6 @@ def verify_second_factor(access_id: int, answer: str, method: str = "id", *,
         if row is None or (proposal_id is not None and row[0].proposal_id != proposal_id):
             raise NoPendingAccess(access_id)
         access, lobbied, owners_enc = row
-        proposal = session.get(Proposal, access.proposal_id)
         owners = json.loads(privacy.decrypt(owners_enc))
         allowed = _methods_of(owners)
         if method == "id" and not allowed.id_suffix:
@@ -278,8 +295,9 @@ def verify_second_factor(access_id: int, answer: str, method: str = "id", *,
             wait, _left = lobby.state(session, access, client, now)
             if wait is not None:
                 return Attempt(False, 0, None, wait)
-        else:
-            check_unlocked(access, proposal)
+        elif access.locked_until and access.locked_until > clock.now():
+            # The proposal is read only for the locked link's page.
+            check_unlocked(access, session.get(Proposal, access.proposal_id))
         if method == "sms":
             ok = bool(access.otp_hash and access.otp_expires and access.otp_expires > now
                       and hmac.compare_digest(access.otp_hash, _otp_hash(access, answer)))

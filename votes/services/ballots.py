@@ -293,8 +293,10 @@ def _check_counted(session: Session, proposal: Proposal, voter_keys: list[str]) 
 def cast_ballots(proposal_id: int, requests: list[BallotRequest],
                  actor: str | None = None,
                  units: dict[str, list[str]] | None = None,
-                 latest: dict[str, Ballot] | None = None) -> list[Ballot]:
-    """Accept all the ballots or none; each becomes one chain entry.
+                 latest: dict[str, Ballot] | None = None, proposal=None) -> list[Ballot]:
+    """Accept all the ballots or none; each becomes one chain entry. `proposal`: the
+    proposal as the caller read it in this request (its ORM instance or the owner pages'
+    values, votes.services.proposal_read), to check before the lock.
 
     The proposal row is locked only for the append itself: units, previous ballots, entry
     bodies and the signing key are ready before, and the entry's time is read after the
@@ -302,7 +304,8 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
     however the database orders the lock's waiters."""
     try:
         with unit_of_work() as session:
-            proposal = session.get(Proposal, proposal_id)
+            if proposal is None:
+                proposal = session.get(Proposal, proposal_id)
             problem = voting_problem(proposal, clock.now())  # fail fast; re-checked below
             if problem:
                 raise DomainError(problem)
@@ -352,13 +355,14 @@ _UNREAD = object()
 
 
 def cast_ballot(proposal_id: int, request: BallotRequest, units: list[str] | None = None,
-                previous: Ballot | None | object = _UNREAD) -> Ballot:
-    """One ballot; `units` and `previous` (the voter's latest ballot, None if none) when the
-    caller has read them already."""
+                previous: Ballot | None | object = _UNREAD, proposal=None) -> Ballot:
+    """One ballot; `units`, `previous` (the voter's latest ballot, None if none) and
+    `proposal` when the caller has read them already."""
     return cast_ballots(proposal_id, [request],
                         units=None if units is None else {request.voter_key: units},
                         latest=None if previous is _UNREAD else
-                        ({} if previous is None else {request.voter_key: previous}))[0]
+                        ({} if previous is None else {request.voter_key: previous}),
+                        proposal=proposal)[0]
 
 
 def corrections_of(session: Session, proposal: Proposal, voter_key: str) -> int:

@@ -18,6 +18,7 @@ from votes.models import (Ballot, ChainEntry, DeviceKey, FrozenUnit, FrozenVoter
 from votes.services.ballots import BallotRequest, cast_ballot
 from votes.services.device_check import unsigned_but_registered
 from votes.services.errors import DomainError, NotFound
+from votes.services import rows as reads
 from votes.services.tx import unit_of_work
 
 
@@ -42,8 +43,25 @@ def proposal_by_uid(uid: str) -> Proposal:
     return refresh(proposal)
 
 
+def owner_proposal(uid: str):
+    """The proposal for an owner's page: plain values read with one statement
+    (votes/services/proposal_read.py), brought up to date with the clock. Where the clock
+    moves it, refresh returns the ORM instance it moved."""
+    from votes.services.lifecycle import refresh
+    from votes.services.proposal_read import proposal_values
+
+    proposal = proposal_values(uid)
+    if proposal is None:
+        raise NotFound(_("没有这个表决事项"))
+    return refresh(proposal)
+
+
 @dataclass(frozen=True)
 class VoterView:
+    """What an owner's page shows of the voter. The units, the voter and the ballots are
+    read-only values with the columns of FrozenUnit, FrozenVoter and Ballot (see
+    voter_view), not ORM instances."""
+
     units: list[FrozenUnit]
     share: int
     balance: int | None
@@ -71,27 +89,47 @@ class VoterView:
 
 @functools.cache
 def _voter_view():
-    return select(FrozenUnit, FrozenVoter, Ballot).join(FrozenVoter, and_(
-        FrozenVoter.proposal_id == FrozenUnit.proposal_id,
-        FrozenVoter.voter_key == FrozenUnit.voter_key)).outerjoin(Ballot, and_(
-            Ballot.proposal_id == FrozenUnit.proposal_id,
-            Ballot.voter_key == FrozenUnit.voter_key)).where(
-        FrozenUnit.proposal_id == bindparam("proposal_id"),
-        FrozenUnit.voter_key == bindparam("voter_key")).order_by(FrozenUnit.id, Ballot.revision)
+    units, voters, ballots = (FrozenUnit.__table__, FrozenVoter.__table__, Ballot.__table__)
+    return select(*units.columns, *voters.columns, *ballots.columns).select_from(
+        units.join(voters, and_(voters.c.proposal_id == units.c.proposal_id,
+                                voters.c.voter_key == units.c.voter_key))
+        .outerjoin(ballots, and_(ballots.c.proposal_id == units.c.proposal_id,
+                                 ballots.c.voter_key == units.c.voter_key))).where(
+        units.c.proposal_id == bindparam("proposal_id"),
+        units.c.voter_key == bindparam("voter_key")).order_by(units.c.id, ballots.c.revision)
+
+
+@functools.cache
+def _voter_view_names():
+    return tuple(tuple(c.name for c in model.__table__.columns)
+                 for model in (FrozenUnit, FrozenVoter, Ballot))
 
 
 def voter_view(proposal: Proposal, voter_key: str) -> VoterView:
-    """One query: the voter's units with their share, and their ballots (a voter has a
-    unit or a few and at most a couple of ballots, so the join stays a handful of rows)."""
-    rows = db.session.execute(_voter_view(), {"proposal_id": proposal.id,
-                                              "voter_key": voter_key}).all()
-    units = list(dict.fromkeys(unit for unit, _, _ in rows))  # each once, in roll order
+    """One query (votes.services.rows): the voter's units with their share, and their ballots (a voter has a
+    unit or a few and at most a couple of ballots, so the join stays a handful of rows).
+    The rows are plain read-only values (votes.services.proposal_read.Values): the pages
+    only show them, and the ORM's bookkeeping of each was most of this query's cost."""
+    from votes.services.proposal_read import Values
+
+    _done, rows = reads.fetch(_voter_view(), {"proposal_id": proposal.id, "voter_key": voter_key})
+    unit_names, voter_names, ballot_names = _voter_view_names()
+    first_voter, first_ballot = len(unit_names), len(unit_names) + len(voter_names)
+    units_by_id: dict = {}
+    ballots_by_id: dict = {}
+    unit_id, ballot_id = unit_names.index("id"), first_ballot + ballot_names.index("id")
+    for row in rows:
+        if row[unit_id] not in units_by_id:  # each unit once, in roll order
+            units_by_id[row[unit_id]] = Values(dict(zip(unit_names, row[:first_voter])))
+        if row[ballot_id] is not None and row[ballot_id] not in ballots_by_id:
+            ballots_by_id[row[ballot_id]] = Values(dict(zip(ballot_names,
+                                                            row[first_ballot:])))
+    units = list(units_by_id.values())
     balances = [u.fund_balance for u in units]
     balance = None if any(b is None for b in balances) else sum(balances)
     covered = None if balance is None else all(u.fund_balance >= u.share for u in units)
-    ballots = sorted({b.id: b for _, _, b in rows if b is not None}.values(),
-                     key=lambda b: b.revision)
-    voter = rows[0][1]
+    ballots = sorted(ballots_by_id.values(), key=lambda b: b.revision)
+    voter = Values(dict(zip(voter_names, rows[0][first_voter:first_ballot])))
     excluded = Procedure.from_rules(proposal.rules).excluded_kinds
     transfer = None
     if ballots and ballots[-1].channel != "online":
@@ -162,7 +200,8 @@ def register_device(proposal: Proposal, voter_key: str, public_key: str, proof: 
 
 @functools.cache
 def _cast_rows():
-    return select(FrozenUnit.id, FrozenUnit.unit_uid, DeviceKey.public_key, Ballot).outerjoin(
+    return select(FrozenUnit.id, FrozenUnit.unit_uid, DeviceKey.public_key,
+                  *Ballot.__table__.columns).outerjoin(
         DeviceKey, and_(DeviceKey.proposal_id == FrozenUnit.proposal_id,
                         DeviceKey.voter_key == FrozenUnit.voter_key)).outerjoin(
         Ballot, and_(Ballot.proposal_id == FrozenUnit.proposal_id,
@@ -187,12 +226,17 @@ def cast_online(proposal: Proposal, voter_key: str, choice_text: str, nonce: str
     device = None
     # One query for the voter's units, the device keys they registered (each is on the
     # chain, §14) and their ballots so far: the ballot needs no query of its own for them.
-    rows = db.session.execute(_cast_rows(), {"proposal_id": proposal.id,
-                                             "voter_key": voter_key}).all()
-    units = list(dict.fromkeys(unit for _, unit, _, _ in rows))
-    registered = {key for _, _, key, _ in rows if key is not None}
-    previous = max((b for *_, b in rows if b is not None), key=lambda b: b.revision,
-                   default=None)
+    # Plain rows, the previous ballot as read-only values: nothing here is written through
+    # the ORM (the ballot is appended by cast_ballot).
+    from votes.services.proposal_read import Values
+
+    _done, rows = reads.fetch(_cast_rows(), {"proposal_id": proposal.id, "voter_key": voter_key})
+    units = list(dict.fromkeys(row[1] for row in rows))
+    registered = {row[2] for row in rows if row[2] is not None}
+    names = _voter_view_names()[2]
+    ballot_id = 3 + names.index("id")
+    previous = max((Values(dict(zip(names, row[3:]))) for row in rows
+                    if row[ballot_id] is not None), key=lambda b: b.revision, default=None)
     if registered and not (public_key and signature):
         # The chain holds this voter's device key: an unsigned ballot would fail step 6.10.
         raise unsigned_but_registered()
@@ -207,7 +251,7 @@ def cast_online(proposal: Proposal, voter_key: str, choice_text: str, nonce: str
                   "signature": signature, "nonce": nonce}
     return cast_ballot(proposal.id, BallotRequest(voter_key=voter_key, choice=choice,
                                                   channel="online", device=device, salt=salt),
-                       units or None, previous)
+                       units or None, previous, proposal)
 
 
 @dataclass(frozen=True)

@@ -54,9 +54,17 @@ def lock_head(session: Session, proposal_id: int, unsigned_voter: str | None = N
     chain_time) of the locked row, the active signing key's id (None if there is none
     yet), read under the lock: a rotation takes effect at the next entry; and `registered`:
     whether unsigned_voter (an unsigned online ballot's voter) has a device key, read under
-    the lock too (spec §14.3: such a ballot would fail 6.10)."""
-    return session.execute(_lock_head(unsigned_voter is not None),
-                           {"proposal_id": proposal_id, "voter": unsigned_voter}).one()
+    the lock too (spec §14.3: such a ballot would fail 6.10).
+
+    Read on the driver's cursor (votes/services/rows.py): everything after this statement
+    until the COMMIT holds the proposal's lock, and Core's result handling was most of the
+    Python run under it."""
+    from votes.services import rows
+    from votes.services.proposal_read import Values
+
+    done, found = rows.fetch(_lock_head(unsigned_voter is not None),
+                             {"proposal_id": proposal_id, "voter": unsigned_voter})
+    return Values(dict(zip(done.names, found[0])))
 
 
 @functools.cache

@@ -46,9 +46,9 @@ def owner_required(view):
 
     @functools.wraps(view)
     def wrapper(uid: str, *args, **kwargs):
-        from votes.services.owner_pages import proposal_by_uid
+        from votes.services.owner_pages import owner_proposal
 
-        proposal = proposal_by_uid(uid)
+        proposal = owner_proposal(uid)
         owner = owner_of(proposal)
         if owner is None:
             from flask import render_template

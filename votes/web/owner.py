@@ -15,7 +15,7 @@ from votes.extensions import limiter
 from votes.services import access as access_service
 from votes.services.clock import local_text
 from votes.services.errors import DomainError
-from votes.services.owner_pages import (cast_online, proposal_by_uid, receipt_details,
+from votes.services.owner_pages import (cast_online, owner_proposal, receipt_details,
                                         register_device, voter_view)
 from votes.services.tx import read_only, reads_only
 from votes.web.login import OwnerUser, owner_required
@@ -58,7 +58,7 @@ def link(token: str):
 @bp.route("/p/<uid>/pick", methods=["GET", "POST"])
 @limiter.limit("30 per minute", methods=["POST"])
 def pick(uid: str):
-    proposal = proposal_by_uid(uid)
+    proposal = owner_proposal(uid)
     access_service.check_open(proposal)
     if request.method == "POST":
         access = access_service.find_by_unit(proposal, request.form.get("building", ""),
@@ -71,10 +71,7 @@ def pick(uid: str):
 
 
 def _pending(proposal):
-    from votes.extensions import db
-    from votes.models import VoterAccess
-
-    access = db.session.get(VoterAccess, session.get("pending_access") or 0)
+    access = access_service.pending_access(session.get("pending_access") or 0)
     if access is None or access.proposal_id != proposal.id:
         abort(404)
     access_service.check_open(proposal)
@@ -92,7 +89,7 @@ def _lobby() -> bool:
 def verify(uid: str):
     if request.method == "GET":
         read_only()
-    proposal = proposal_by_uid(uid)
+    proposal = owner_proposal(uid)
     status = 200
     if request.method == "POST":
         access_service.check_open(proposal)
@@ -135,7 +132,7 @@ def verify(uid: str):
 @bp.post("/p/<uid>/code")
 @limiter.limit("3 per minute")
 def send_code(uid: str):
-    proposal = proposal_by_uid(uid)
+    proposal = owner_proposal(uid)
     access = _pending(proposal)
     try:
         session["code_sent_to"] = access_service.send_code(access.id, via_lobby=_lobby())

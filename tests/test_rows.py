@@ -1,0 +1,74 @@
+"""votes/services/rows.py: the owner pages' reads on the driver's cursor return exactly what
+SQLAlchemy Core returns for the same statement, and fail as SQLAlchemy fails."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import bindparam, column, exc, select, table
+
+from tests.factories import make_open_proposal
+from tests.test_owner_http import cast, verified
+
+
+def core_rows(statement, params):
+    from votes.extensions import db
+
+    return [list(row) for row in db.session.connection().execute(statement, params)]
+
+
+def test_each_owner_statement_gives_what_core_gives(app, runner, tmp_path):
+    vote = make_open_proposal(app, runner, tmp_path)
+    client = app.test_client()
+    verified(client, app, vote)
+    r, _ = cast(client, vote)  # a ballot, so the voter's rows hold one too
+    assert r.status_code == 302
+    from votes.extensions import db
+    from votes.models import Ballot
+    from votes.services import rows
+    from votes.services.owner_pages import _cast_rows, _voter_view
+    from votes.services.pg_append import _lock_head
+    from votes.services.proposal_read import _documents, _items, _proposal_row
+
+    with app.app_context():
+        voter_key = db.session.scalars(select(Ballot.voter_key)).one()
+        by_voter = {"proposal_id": vote["id"], "voter_key": voter_key}
+        cases = [(_proposal_row(), {"uid": vote["uid"]}), (_items(), {"proposal_id": vote["id"]}),
+                 (_documents(), {"proposal_id": vote["id"]}), (_voter_view(), by_voter),
+                 (_cast_rows(), by_voter),
+                 (_lock_head(True), {"proposal_id": vote["id"], "voter": voter_key})]
+        for statement, params in cases:
+            done, found = rows.fetch(statement, params)
+            expected = core_rows(statement, params)
+            assert found == expected, statement
+            assert [[type(v) for v in row] for row in found] == \
+                [[type(v) for v in row] for row in expected]
+            assert done.names == tuple(c.name for c in statement.selected_columns)
+        done, found = rows.fetch(_proposal_row(), {"uid": vote["uid"]})
+        proposal = dict(zip(done.names, found[0]))
+        assert proposal["voting_end"].utcoffset().total_seconds() == 0  # aware, in UTC
+        assert isinstance(proposal["emergency"], bool)
+        db.session.rollback()
+
+
+def test_a_database_error_is_raised_as_sqlalchemy_raises_it(app):
+    from votes.extensions import db
+    from votes.services import rows
+
+    missing = select(column("x")).select_from(table("no_such_table")).where(
+        column("x") == bindparam("x"))
+    with app.app_context():
+        with pytest.raises(exc.DBAPIError):
+            rows.fetch(missing, {"x": 1})
+        db.session.rollback()
+        assert rows.fetch(select(column("n")).select_from(
+            select(bindparam("one", 1).label("n")).subquery()), {})[1] == [[1]]
+
+
+def test_an_expanding_parameter_is_refused(app):
+    from votes.models import Proposal
+    from votes.services import rows
+
+    statement = select(Proposal.id).where(Proposal.uid.in_(bindparam("uids", expanding=True)))
+    with app.app_context():
+        with pytest.raises(ValueError):
+            rows.fetch(statement, {"uids": ["a"]})
