@@ -21,9 +21,10 @@ from votes.core.roll import unit_key
 from votes.extensions import db
 from votes.i18n import _, lazy
 from votes.models import FrozenUnit, FrozenVoter, LobbyFailure, Proposal, VoterAccess
-from votes.services import clock, lobby, privacy
+from votes.services import clock, lobby, privacy, rows
 from votes.services.bulk import insert_rows
 from votes.services.errors import DomainError
+from votes.services.proposal_read import Values
 from votes.services.tx import unit_of_work
 
 MAX_FAILURES = 5
@@ -173,9 +174,6 @@ def _pending_values():
 
 def pending_access(access_id: int):
     """The access a session is verifying (all its columns, read-only), or None."""
-    from votes.services import rows
-    from votes.services.proposal_read import Values
-
     done, found = rows.fetch(_pending_values(), {"access_id": access_id})
     return Values(dict(zip(done.names, found[0]))) if found else None
 
@@ -261,11 +259,17 @@ def _pending_access():
     owners = select(FrozenVoter.owners_enc).where(
         FrozenVoter.proposal_id == VoterAccess.proposal_id,
         FrozenVoter.voter_key == VoterAccess.voter_key).scalar_subquery()
-    return select(VoterAccess, select(LobbyFailure.id).where(
+    return select(VoterAccess.__table__, select(LobbyFailure.id).where(
         LobbyFailure.access_id == VoterAccess.id).exists().label("lobbied"),
         owners.label("owners_enc")).where(
-        VoterAccess.id == bindparam("access_id")).with_for_update(of=VoterAccess) \
-        .execution_options(populate_existing=True)
+        VoterAccess.id == bindparam("access_id")).with_for_update(of=VoterAccess)
+
+
+@functools.cache
+def _verified():
+    accesses = VoterAccess.__table__
+    return accesses.update().where(accesses.c.id == bindparam("access_id")).values(
+        failures=0, otp_hash=None, verified_at=bindparam("now"))
 
 
 def verify_second_factor(access_id: int, answer: str, method: str = "id", *,
@@ -283,10 +287,16 @@ def verify_second_factor(access_id: int, answer: str, method: str = "id", *,
     with unit_of_work() as session:
         # The access row, locked, and whether lobby failures are counted against it (read
         # with it: the owner's own link clears them, and there are seldom any to clear).
-        row = session.execute(_pending_access(), {"access_id": access_id}).first()
-        if row is None or (proposal_id is not None and row[0].proposal_id != proposal_id):
+        # Plain values (votes/services/rows.py): a right answer needs no ORM instance, only
+        # the one UPDATE below; a wrong one loads the (already locked) row to count it.
+        done, found = rows.fetch(_pending_access(), {"access_id": access_id})
+        if not found:
             raise NoPendingAccess(access_id)
-        access, lobbied, owners_enc = row
+        values = dict(zip(done.names, found[0]))
+        lobbied, owners_enc = values.pop("lobbied"), values.pop("owners_enc")
+        access = Values(values)
+        if proposal_id is not None and access.proposal_id != proposal_id:
+            raise NoPendingAccess(access_id)
         owners = json.loads(privacy.decrypt(owners_enc))
         allowed = _methods_of(owners)
         if method == "id" and not allowed.id_suffix:
@@ -309,15 +319,14 @@ def verify_second_factor(access_id: int, answer: str, method: str = "id", *,
                 hmac.compare_digest(privacy.normalise_id(o["id"])[-6:], answer)
                 for o in owners if o.get("kind", PERSON) == PERSON)
         if ok:
-            access.failures = 0
-            access.otp_hash = None
-            access.verified_at = now
+            session.execute(_verified(), {"access_id": access.id, "now": now})
             if not via_lobby and lobbied:
                 lobby.clear(session, access)  # the owner's own link clears the lobby count
             return Attempt(True, voter_key=access.voter_key)
         if via_lobby:
             wait, left = lobby.record_failure(session, access, client, now)
             return Attempt(False, left, None, wait)
+        access = session.get(VoterAccess, access.id)  # locked above, in this transaction
         access.failures += 1
         if access.failures >= MAX_FAILURES:
             # Each further lockout doubles, so guessing 10^6 suffixes stays hopeless.
