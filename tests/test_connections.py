@@ -183,3 +183,36 @@ def test_a_connection_dropped_under_a_plain_read_is_invalidated(pg_schema, pg_ap
         assert connection.invalidated
         db.session.remove()
     assert _backend_pid(app) != victim
+
+
+def test_a_read_only_page_reads_on_its_own_connection_and_gives_it_back(pg_app):
+    """tx.read_only: the reads run in autocommit on a connection of their own; the session
+    keeps its transactions; the connection goes back to the pool without autocommit."""
+    from sqlalchemy import literal, select
+
+    from votes.extensions import db
+    from votes.services import rows
+    from votes.services.tx import read_only, reading_connection
+
+    app = pg_app()
+    with app.test_request_context():
+        read_only()
+        reading = reading_connection().driver_connection
+        assert reading.autocommit and rows.driver_connection() is reading
+        assert rows.fetch(select(literal(1).label("n")), {})[1] == [[1]]
+        assert reading.info.transaction_status.name == "IDLE"  # no BEGIN was sent
+        session_driver = db.session.connection().connection.driver_connection
+        assert session_driver is not reading and not session_driver.autocommit
+    assert reading.autocommit is False
+
+
+def test_a_connection_given_back_in_autocommit_is_made_transactional(pg_app):
+    from votes.extensions import db
+
+    app = pg_app()
+    with app.app_context():
+        raw = db.engine.raw_connection()
+        driver = raw.driver_connection
+        driver.autocommit = True
+        raw.close()
+        assert driver.autocommit is False

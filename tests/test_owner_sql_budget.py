@@ -74,9 +74,7 @@ def counting(app):
         statements.append("rows.fetch")
         result = real_fetch(statement, params)
         if engine.dialect.name == "postgresql":
-            from votes.extensions import db
-
-            info = db.session.connection().connection.driver_connection.info
+            info = rows.driver_connection().info
             statements.transactional.append(info.transaction_status.name != "IDLE")
         return result
 

@@ -32,6 +32,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     import votes.models  # noqa: F401  (registers every mapping on the metadata)
 
     db.init_app(app)
+    from votes.services.tx import end_reading
+
+    app.teardown_appcontext(end_reading)
     from votes import connections
 
     with app.app_context():

@@ -56,6 +56,11 @@ def install(engine, config: dict | None = None) -> None:
 
     def checked_in(dbapi_connection, record) -> None:
         record.info["idle_since"] = time.monotonic()
+        # A connection a page read on in autocommit (votes/services/tx.read_only) is given
+        # back without it; should that ever fail, no later transaction may run without BEGIN.
+        if dbapi_connection is not None and not dbapi_connection.closed \
+                and dbapi_connection.autocommit:
+            dbapi_connection.autocommit = False
 
     def checked_out(dbapi_connection, record, proxy) -> None:
         idle_since = record.info.pop("idle_since", None)

@@ -4,10 +4,10 @@ SQLAlchemy Core's execution of a statement (an execution context, a cursor resul
 metadata, Row objects) costs several times the driver's own work for the handful of rows
 an owner page reads, and every owner pays it on every page. The statements here are still
 written with SQLAlchemy; each is compiled once per dialect, run on the request's own
-connection (the same transaction and settings as the session's other statements), and its
-values go through the column types' own result processors, so what comes back is what
-Core would return. A database error is raised as SQLAlchemy raises it, and a broken
-connection is invalidated as SQLAlchemy would.
+connection (read_only's on a page that only reads, votes/services/tx.py; else the
+session's, in its transaction), and its values go through the column types' own result
+processors, so what comes back is what Core would return. A database error is raised as
+SQLAlchemy raises it, and a broken connection is invalidated as SQLAlchemy would.
 """
 
 from __future__ import annotations
@@ -59,12 +59,28 @@ def compiled(statement, dialect) -> Compiled:
     return found
 
 
+def driver_connection():
+    """The driver's connection that fetch uses in this request."""
+    from votes.services.tx import reading_connection
+
+    reading = reading_connection()
+    if reading is not None:
+        return reading.driver_connection
+    return db.session.connection().connection.driver_connection
+
+
 def fetch(statement, params: dict) -> tuple[Compiled, list]:
     """All rows of a statement that only reads (or locks what it reads), as lists of
     processed values, with what names their columns."""
-    connection = db.session.connection()
-    done = compiled(statement, connection.dialect)
-    driver = connection.connection.driver_connection
+    from votes.services.tx import reading_connection
+
+    reading = reading_connection()
+    # The page's own reading connection (tx.read_only), else the session's.
+    connection = reading if reading is not None else db.session.connection()
+    dialect = db.engine.dialect if reading is not None else connection.dialect
+    done = compiled(statement, dialect)
+    driver = reading.driver_connection if reading is not None \
+        else connection.connection.driver_connection
     if done.defaults:
         params = {**done.defaults, **params}
     arguments = params if done.positions is None else [params[n] for n in done.positions]
@@ -72,12 +88,11 @@ def fetch(statement, params: dict) -> tuple[Compiled, list]:
     try:
         cursor.execute(done.sql, arguments)
         rows = cursor.fetchall()
-    except connection.dialect.loaded_dbapi.Error as error:
-        if connection.dialect.is_disconnect(error, driver, cursor):
+    except dialect.loaded_dbapi.Error as error:
+        if dialect.is_disconnect(error, driver, cursor):
             connection.invalidate(error)
-        raise exc.DBAPIError.instance(done.sql, arguments, error,
-                                      connection.dialect.loaded_dbapi.Error,
-                                      dialect=connection.dialect) from error
+        raise exc.DBAPIError.instance(done.sql, arguments, error, dialect.loaded_dbapi.Error,
+                                      dialect=dialect) from error
     finally:
         cursor.close()
     if not done.processors:

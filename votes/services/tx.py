@@ -6,23 +6,48 @@ import functools
 from contextlib import contextmanager
 from typing import Iterator
 
+from flask import g, has_app_context
 from sqlalchemy.orm import Session
 
 from votes.extensions import db
 
-_READING = "votes.reading"  # session.info key: statements run without a transaction
-
 
 def read_only() -> None:
-    """The statements that follow only read: on PostgreSQL they run without BEGIN and
-    ROLLBACK (two round trips fewer per page). Under READ COMMITTED each statement sees its
-    own snapshot anyway, so nothing a page shows changes. A unit_of_work later in the same
-    request still gets a real transaction (see there). SQLite: nothing changes."""
-    session = db.session()  # the request's Session (db.session is its scoped proxy)
-    if session.in_transaction() or session.get_bind().dialect.name != "postgresql":
+    """The statements that follow only read: on PostgreSQL the owner pages' reads
+    (votes/services/rows.py) run on a pooled connection of their own in autocommit, without
+    BEGIN and ROLLBACK (two round trips fewer per page) and without the ORM session's
+    transaction bookkeeping. Under READ COMMITTED each statement sees its own snapshot
+    anyway, so nothing a page shows changes. The session is untouched: a unit_of_work later
+    in the same request gets a real transaction on its own connection. SQLite: nothing
+    changes."""
+    if "votes_reading" in g or db.engine.dialect.name != "postgresql":
         return
-    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    session.info[_READING] = True
+    if db.session.registry.has() and db.session().in_transaction():
+        return  # the request has begun a transaction: its reads stay in it
+    connection = db.engine.raw_connection()
+    try:
+        connection.driver_connection.autocommit = True
+    except BaseException:
+        connection.close()
+        raise
+    g.votes_reading = connection
+
+
+def reading_connection():
+    """The pooled connection read_only took for this request (PostgreSQL), or None."""
+    return g.get("votes_reading") if has_app_context() else None
+
+
+def end_reading(_error=None) -> None:
+    """Give read_only's connection back to the pool as it was taken (at app-context
+    teardown, whatever happened)."""
+    connection = g.pop("votes_reading", None)
+    if connection is None:
+        return
+    try:
+        connection.driver_connection.autocommit = False
+    finally:
+        connection.close()
 
 
 def reads_only(view):
@@ -39,12 +64,6 @@ def reads_only(view):
 @contextmanager
 def unit_of_work() -> Iterator[Session]:
     session = db.session
-    if session.info.pop(_READING, False):
-        # End the reading: the connection goes back to the pool, which restores its
-        # isolation level, and the next statement begins a transaction. (Loaded objects
-        # expire and reload on use: this happens only when a read-only page must move a
-        # proposal first.)
-        session.commit()
     try:
         yield session
         session.commit()
