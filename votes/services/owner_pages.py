@@ -15,10 +15,11 @@ from votes.extensions import db
 from votes.i18n import _
 from votes.models import (Ballot, ChainEntry, DeviceKey, FrozenUnit, FrozenVoter, Proposal,
                           ProposalDocument, Transfer)
+from votes.services import rows as reads
 from votes.services.ballots import BallotRequest, cast_ballot
 from votes.services.device_check import unsigned_but_registered
 from votes.services.errors import DomainError, NotFound
-from votes.services import rows as reads
+from votes.services.proposal_read import Values
 from votes.services.tx import unit_of_work
 
 
@@ -106,13 +107,12 @@ def _voter_view_names():
 
 
 def voter_view(proposal: Proposal, voter_key: str) -> VoterView:
-    """One query (votes.services.rows): the voter's units with their share, and their ballots (a voter has a
-    unit or a few and at most a couple of ballots, so the join stays a handful of rows).
-    The rows are plain read-only values (votes.services.proposal_read.Values): the pages
-    only show them, and the ORM's bookkeeping of each was most of this query's cost."""
-    from votes.services.proposal_read import Values
-
-    _done, rows = reads.fetch(_voter_view(), {"proposal_id": proposal.id, "voter_key": voter_key})
+    """One query (votes.services.rows): the voter's units with their share, and their
+    ballots (a voter has a unit or a few and at most a couple of ballots, so the join stays
+    a handful of rows). The rows are plain read-only values (proposal_read.Values): the
+    pages only show them, and the ORM's bookkeeping of each was most of this query's cost."""
+    _done, rows = reads.fetch(_voter_view(), {"proposal_id": proposal.id,
+                                              "voter_key": voter_key})
     unit_names, voter_names, ballot_names = _voter_view_names()
     first_voter, first_ballot = len(unit_names), len(unit_names) + len(voter_names)
     units_by_id: dict = {}
@@ -228,9 +228,8 @@ def cast_online(proposal: Proposal, voter_key: str, choice_text: str, nonce: str
     # chain, §14) and their ballots so far: the ballot needs no query of its own for them.
     # Plain rows, the previous ballot as read-only values: nothing here is written through
     # the ORM (the ballot is appended by cast_ballot).
-    from votes.services.proposal_read import Values
-
-    _done, rows = reads.fetch(_cast_rows(), {"proposal_id": proposal.id, "voter_key": voter_key})
+    _done, rows = reads.fetch(_cast_rows(), {"proposal_id": proposal.id,
+                                             "voter_key": voter_key})
     units = list(dict.fromkeys(row[1] for row in rows))
     registered = {row[2] for row in rows if row[2] is not None}
     names = _voter_view_names()[2]

@@ -176,7 +176,8 @@ def _newstyle(translations):
         text = translations.ugettext(string)
         if eval_ctx.autoescape:
             text = Markup(text)
-        return text % variables
+        # Most calls are a fixed phrase: formatting it with nothing would return it as is.
+        return text % variables if variables or "%" in text else text
 
     @pass_eval_context
     def ngettext(eval_ctx, singular: str, plural: str, num: int, **variables):
