@@ -120,7 +120,12 @@ def test_wrong_answers_lock_the_link(app, client, vote):
         assert f"还可以再试 {remaining} 次" in r.get_data(as_text=True)
     r = client.post(f"/p/{vote['uid']}/verify", data={"method": "id", "answer": "000000"})
     assert r.status_code == 423 and "锁定" in r.get_data(as_text=True)
-    # Even the right answer is refused while locked, from a fresh client too.
+    # Even the right answer is refused while locked, on the locked page of this proposal,
+    # and from a fresh client too.
+    r = client.post(f"/p/{vote['uid']}/verify", data={"method": "id", "answer": ZHANG_SUFFIX})
+    assert r.status_code == 423 and "锁定" in r.get_data(as_text=True)
+    board = f'href="/p/{vote["uid"]}"'  # the page links this proposal's board
+    assert board in r.get_data(as_text=True)
     fresh = app.test_client()
     assert fresh.get(f"/v/{token}").status_code == 423
     app.config["VOTES_NOW"] = vote["t0"] + timedelta(hours=2)

@@ -24,7 +24,6 @@ from votes.models import FrozenUnit, FrozenVoter, LobbyFailure, Proposal, VoterA
 from votes.services import clock, lobby, privacy, rows
 from votes.services.bulk import insert_rows
 from votes.services.errors import DomainError
-from votes.services.proposal_read import Values
 from votes.services.tx import unit_of_work
 
 MAX_FAILURES = 5
@@ -174,12 +173,16 @@ def _pending_values():
 
 def pending_access(access_id: int):
     """The access a session is verifying (all its columns, read-only), or None."""
-    done, found = rows.fetch(_pending_values(), {"access_id": access_id})
-    return Values(dict(zip(done.names, found[0]))) if found else None
+    found = rows.fetch_values(_pending_values(), {"access_id": access_id})
+    return found[0] if found else None
 
 
-def check_unlocked(access: VoterAccess, proposal: Proposal) -> None:
+def check_unlocked(access: VoterAccess, proposal: Proposal | None = None) -> None:
+    """DeadEnd while the link is locked; without `proposal`, the access's proposal is read
+    only then, for the locked link's page."""
     if access.locked_until and access.locked_until > clock.now():
+        if proposal is None:
+            proposal = db.session.get(Proposal, access.proposal_id)
         raise DeadEnd("locked", _("验证失败次数过多，链接已暂时锁定"),
                       proposal, access.locked_until)
 
@@ -289,15 +292,11 @@ def verify_second_factor(access_id: int, answer: str, method: str = "id", *,
         # with it: the owner's own link clears them, and there are seldom any to clear).
         # Plain values (votes/services/rows.py): a right answer needs no ORM instance, only
         # the one UPDATE below; a wrong one loads the (already locked) row to count it.
-        done, found = rows.fetch(_pending_access(), {"access_id": access_id})
-        if not found:
+        found = rows.fetch_values(_pending_access(), {"access_id": access_id})
+        if not found or (proposal_id is not None and found[0].proposal_id != proposal_id):
             raise NoPendingAccess(access_id)
-        values = dict(zip(done.names, found[0]))
-        lobbied, owners_enc = values.pop("lobbied"), values.pop("owners_enc")
-        access = Values(values)
-        if proposal_id is not None and access.proposal_id != proposal_id:
-            raise NoPendingAccess(access_id)
-        owners = json.loads(privacy.decrypt(owners_enc))
+        access = found[0]  # its columns, with `lobbied` and `owners_enc`
+        owners = json.loads(privacy.decrypt(access.owners_enc))
         allowed = _methods_of(owners)
         if method == "id" and not allowed.id_suffix:
             raise DomainError(NOT_FOR_COMPANIES)
@@ -305,9 +304,8 @@ def verify_second_factor(access_id: int, answer: str, method: str = "id", *,
             wait, _left = lobby.state(session, access, client, now)
             if wait is not None:
                 return Attempt(False, 0, None, wait)
-        elif access.locked_until and access.locked_until > clock.now():
-            # The proposal is read only for the locked link's page.
-            check_unlocked(access, session.get(Proposal, access.proposal_id))
+        else:
+            check_unlocked(access)
         if method == "sms":
             ok = bool(access.otp_hash and access.otp_expires and access.otp_expires > now
                       and hmac.compare_digest(access.otp_hash, _otp_hash(access, answer)))
@@ -320,7 +318,7 @@ def verify_second_factor(access_id: int, answer: str, method: str = "id", *,
                 for o in owners if o.get("kind", PERSON) == PERSON)
         if ok:
             session.execute(_verified(), {"access_id": access.id, "now": now})
-            if not via_lobby and lobbied:
+            if not via_lobby and access.lobbied:
                 lobby.clear(session, access)  # the owner's own link clears the lobby count
             return Attempt(True, voter_key=access.voter_key)
         if via_lobby:

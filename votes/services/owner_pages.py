@@ -19,7 +19,7 @@ from votes.services import rows as reads
 from votes.services.ballots import BallotRequest, cast_ballot
 from votes.services.device_check import unsigned_but_registered
 from votes.services.errors import DomainError, NotFound
-from votes.services.proposal_read import Values
+from votes.services.rows import Values
 from votes.services.tx import unit_of_work
 
 
@@ -120,16 +120,15 @@ def voter_view(proposal: Proposal, voter_key: str) -> VoterView:
     unit_id, ballot_id = unit_names.index("id"), first_ballot + ballot_names.index("id")
     for row in rows:
         if row[unit_id] not in units_by_id:  # each unit once, in roll order
-            units_by_id[row[unit_id]] = Values(dict(zip(unit_names, row[:first_voter])))
+            units_by_id[row[unit_id]] = Values.of(unit_names, row[:first_voter])
         if row[ballot_id] is not None and row[ballot_id] not in ballots_by_id:
-            ballots_by_id[row[ballot_id]] = Values(dict(zip(ballot_names,
-                                                            row[first_ballot:])))
+            ballots_by_id[row[ballot_id]] = Values.of(ballot_names, row[first_ballot:])
     units = list(units_by_id.values())
     balances = [u.fund_balance for u in units]
     balance = None if any(b is None for b in balances) else sum(balances)
     covered = None if balance is None else all(u.fund_balance >= u.share for u in units)
     ballots = sorted(ballots_by_id.values(), key=lambda b: b.revision)
-    voter = Values(dict(zip(voter_names, rows[0][first_voter:first_ballot])))
+    voter = Values.of(voter_names, rows[0][first_voter:first_ballot])
     excluded = Procedure.from_rules(proposal.rules).excluded_kinds
     transfer = None
     if ballots and ballots[-1].channel != "online":
@@ -234,7 +233,7 @@ def cast_online(proposal: Proposal, voter_key: str, choice_text: str, nonce: str
     registered = {row[2] for row in rows if row[2] is not None}
     names = _voter_view_names()[2]
     ballot_id = 3 + names.index("id")
-    previous = max((Values(dict(zip(names, row[3:]))) for row in rows
+    previous = max((Values.of(names, row[3:]) for row in rows
                     if row[ballot_id] is not None), key=lambda b: b.revision, default=None)
     if registered and not (public_key and signature):
         # The chain holds this voter's device key: an unsigned ballot would fail step 6.10.

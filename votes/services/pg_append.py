@@ -25,6 +25,7 @@ from sqlalchemy import bindparam, literal, select
 from sqlalchemy.orm import Session
 
 from votes.models import Proposal
+from votes.services import rows
 
 _APPEND = """
 WITH entry AS (
@@ -59,12 +60,8 @@ def lock_head(session: Session, proposal_id: int, unsigned_voter: str | None = N
     Read on the driver's cursor (votes/services/rows.py): everything after this statement
     until the COMMIT holds the proposal's lock, and Core's result handling was most of the
     Python run under it."""
-    from votes.services import rows
-    from votes.services.proposal_read import Values
-
-    done, found = rows.fetch(_lock_head(unsigned_voter is not None),
-                             {"proposal_id": proposal_id, "voter": unsigned_voter})
-    return Values(dict(zip(done.names, found[0])))
+    return rows.fetch_values(_lock_head(unsigned_voter is not None),
+                             {"proposal_id": proposal_id, "voter": unsigned_voter})[0]
 
 
 @functools.cache

@@ -21,25 +21,11 @@ from sqlalchemy import bindparam, select
 
 from votes.models import Community, Proposal, ProposalDocument, ProposalItem, VoterAccess
 from votes.services import rows as reads
+from votes.services.rows import Values
 
 _COMMUNITY = "community__"
 _ACCESS = "access__"
 _KEPT_PARTS = 256  # proposals whose items and document names a process keeps
-
-
-class Values:
-    """A row's columns as attributes, read-only."""
-
-    __slots__ = ("__dict__",)
-
-    def __init__(self, values: dict) -> None:
-        self.__dict__.update(values)
-
-    def __setattr__(self, name, value):
-        raise AttributeError(f"{type(self).__name__} is read-only: {name}")
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.__dict__.get('id')}>"
 
 
 class ItemValues(Values):
@@ -105,10 +91,8 @@ def _parts_of(proposal_id: int, uid: str, draft: bool) -> tuple[tuple, tuple]:
     if kept is not None:
         return kept
     params = {"proposal_id": proposal_id}
-    parts = tuple(tuple(kind(dict(zip(done.names, row))) for row in found)
-                  for kind, (done, found) in ((ItemValues, reads.fetch(_items(), params)),
-                                              (DocumentValues,
-                                               reads.fetch(_documents(), params))))
+    parts = (tuple(reads.fetch_values(_items(), params, ItemValues)),
+             tuple(reads.fetch_values(_documents(), params, DocumentValues)))
     if not draft:
         with _parts_lock:
             if len(_parts) >= _KEPT_PARTS:

@@ -18,6 +18,27 @@ from dataclasses import dataclass
 from sqlalchemy import exc
 
 from votes.extensions import db
+from votes.services.tx import reading_connection
+
+
+class Values:
+    """A row's columns as attributes, read-only."""
+
+    __slots__ = ("__dict__",)
+
+    def __init__(self, values: dict) -> None:
+        self.__dict__.update(values)
+
+    @classmethod
+    def of(cls, names, row):
+        """The values of a row (or a slice of one) under these column names."""
+        return cls(dict(zip(names, row)))
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{type(self).__name__} is read-only: {name}")
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.__dict__.get('id')}>"
 
 
 @dataclass(frozen=True)
@@ -59,28 +80,26 @@ def compiled(statement, dialect) -> Compiled:
     return found
 
 
-def driver_connection():
-    """The driver's connection that fetch uses in this request."""
-    from votes.services.tx import reading_connection
-
+def _connection():
+    """(what to invalidate if the link breaks, the driver's connection, the dialect): the
+    page's own reading connection (tx.read_only), else the session's."""
     reading = reading_connection()
     if reading is not None:
-        return reading.driver_connection
-    return db.session.connection().connection.driver_connection
+        return reading, reading.driver_connection, db.engine.dialect
+    connection = db.session.connection()
+    return connection, connection.connection.driver_connection, connection.dialect
+
+
+def driver_connection():
+    """The driver's connection that fetch uses in this request."""
+    return _connection()[1]
 
 
 def fetch(statement, params: dict) -> tuple[Compiled, list]:
     """All rows of a statement that only reads (or locks what it reads), as lists of
     processed values, with what names their columns."""
-    from votes.services.tx import reading_connection
-
-    reading = reading_connection()
-    # The page's own reading connection (tx.read_only), else the session's.
-    connection = reading if reading is not None else db.session.connection()
-    dialect = db.engine.dialect if reading is not None else connection.dialect
+    connection, driver, dialect = _connection()
     done = compiled(statement, dialect)
-    driver = reading.driver_connection if reading is not None \
-        else connection.connection.driver_connection
     if done.defaults:
         params = {**done.defaults, **params}
     arguments = params if done.positions is None else [params[n] for n in done.positions]
@@ -104,3 +123,9 @@ def fetch(statement, params: dict) -> tuple[Compiled, list]:
             row[index] = process(row[index])
         processed.append(row)
     return done, processed
+
+
+def fetch_values(statement, params: dict, kind: type[Values] = Values) -> list[Values]:
+    """All rows of the statement, each as read-only values named by its columns."""
+    done, found = fetch(statement, params)
+    return [kind.of(done.names, row) for row in found]
