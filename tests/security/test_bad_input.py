@@ -144,3 +144,26 @@ def test_damaged_csv_in_the_browser_is_a_page_not_a_500(app, runner, client, tmp
     r = client.post("/committee/c/SUN/roll/preview",
                     data={"file": (io.BytesIO(_bomb()), "r.xlsx")})
     assert r.status_code == 200 and "XLSX" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("uid", ["x' OR '1'='1", "a\x00b", "u" * 5000, "é😀"])
+def test_a_strangers_proposal_id_or_link_is_a_page_not_a_500(app, runner, tmp_path, uid):
+    """The owner pages read the proposal and the link on the driver's cursor
+    (votes/services/rows.py): a hostile value is a bound parameter, and a value the
+    database refuses (a NUL byte on PostgreSQL) is the same clear page as anywhere else;
+    the next request is served as usual."""
+    vote = make_open_proposal(app, runner, tmp_path)
+    client = app.test_client()
+    from urllib.parse import quote
+
+    value = quote(uid, safe="")
+    for method, path in (("GET", f"/p/{value}/verify"), ("GET", f"/p/{value}/ballot"),
+                         ("POST", f"/p/{value}/confirm"), ("GET", f"/v/{value}"),
+                         ("GET", f"/p/{value}/receipt/{'0' * 64}")):
+        r = client.open(path, method=method, data={"choice": "agree"})
+        assert r.status_code in (400, 404), (path[:40], r.status_code)
+        page = r.get_data(as_text=True)
+        # The app's own page (the link's dead end, or the error page) saying why.
+        assert "Traceback" not in page and "<h1>" in page and '<p class="lead"' in page, \
+            page[-300:]
+    assert client.get(f"/p/{vote['uid']}").status_code == 200
