@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +25,18 @@ def need_tools(*tools: str) -> None:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         pytest.skip("needs the playwright Python package (pip install -e '.[test]')")
+
+
+def pdf_text(pdf: Path | bytes, *pages: int, layout: bool = True) -> str:
+    """The text of a PDF (a file or its bytes): laid out as a reader sees it, or with
+    layout=False in the order it was drawn (a table cell's lines together). Never
+    pdftotext's default mode: it joins a line ending in "-" to the next one and drops the
+    "-", which is a character of a printed link or token, not a hyphenation."""
+    span = ["-f", str(pages[0]), "-l", str(pages[-1])] if pages else []
+    source, data = (["-"], pdf) if isinstance(pdf, bytes) else ([str(pdf)], None)
+    mode = "-layout" if layout else "-raw"
+    return subprocess.run(["pdftotext", mode, *span, *source, "-"], input=data,
+                          capture_output=True, check=True).stdout.decode("utf-8")
 
 
 @contextmanager

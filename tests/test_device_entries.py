@@ -4,14 +4,13 @@ owner's browser first sends its key, before any ballot it signs (docs/verificati
 from __future__ import annotations
 
 import base64
-import io
 import json
 import zipfile
 
 import pytest
 
 from tests.factories import make_open_proposal, voter_token
-from tests.test_owner_http import ZHANG_SUFFIX, cast, verified
+from tests.test_owner_http import cast, verified
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import io
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tests.staff_world import build, sign_in
 

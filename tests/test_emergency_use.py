@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import zipfile
 
+from tests.browser import pdf_text
 from tests.factories import make_roll_csv
 from tests.money_world import evidence, works_done
 
@@ -69,16 +70,9 @@ def test_emergency_use_end_to_end(app, runner, tmp_path, client):
     assert "result-notice.pdf" not in names and "application-form.pdf" in names
     notice = client.get(f"/p/{uid}/settlement.pdf")
     assert notice.status_code == 200
-    import subprocess
-
-    (tmp_path / "s.pdf").write_bytes(notice.data)
-    text = subprocess.run(["pdftotext", str(tmp_path / "s.pdf"), "-"], capture_output=True,
-                          text=True, check=True).stdout
-    assert "未经业主表决" in text
+    assert "未经业主表决" in pdf_text(notice.data)
     form = zipfile.ZipFile(package).read("application-form.pdf")
-    (tmp_path / "f.pdf").write_bytes(form)
-    text = subprocess.run(["pdftotext", str(tmp_path / "f.pdf"), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    text = pdf_text(form)
     assert "应急使用：未经业主表决" in text and "电梯故障" in text and "表决结果公告" not in text
 
 

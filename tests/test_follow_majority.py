@@ -3,6 +3,7 @@ the ballots and judged as the community's rules say; checked offline (§19)."""
 
 from __future__ import annotations
 
+from tests.browser import pdf_text
 from tests.procedure_world import (AREA, chain_entries, close_at_end, export_and_verify,
                                    open_vote, scan, show, unit_args, vote)
 
@@ -141,12 +142,7 @@ def test_board_and_result_notice_show_both_figures(app, runner, tmp_path, client
     board = client.get(f"/p/{uid}").get_data(as_text=True)
     assert "从多" in board and 'id="follow"' in board
     assert "仅计选票" in board
-    import subprocess
-
-    path = tmp_path / "result.pdf"
-    path.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    text = pdf_text(pdf)
     assert "从多" in text and "送达已证实" in text
     assert "按选票计" in text and "含从多" in text
 
@@ -197,16 +193,11 @@ def test_followers_counted_over_the_units_the_rules_count(app, runner, tmp_path)
     assert follow["agree_area"] == follow["participating_area"] and follow["passed"] is True
     assert len(follow["voters"]) == 2
     # The result notice marks the parking spaces as left out, not as 张三 following.
-    import subprocess
-
     with app.app_context():
         from votes.services.lifecycle import get_proposal
         from votes.services.result_notice import result_notice_pdf
 
-        path = tmp_path / "result.pdf"
-        path.write_bytes(result_notice_pdf(get_proposal(pid)))
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
-                          text=True, check=True).stdout
+        text = pdf_text(result_notice_pdf(get_proposal(pid)))
     parking = [line for line in text.splitlines() if line.split()[:1] == ["P"]]
     assert len(parking) == 2 and all("不计入表决" in line for line in parking), parking
     assert text.count("未表决（从多）") == 4  # 张三's two flats and the developer's two

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-import subprocess
 import zipfile
 
+from tests.browser import pdf_text
 from tests.money_world import low_balance_rows, passed_vote, works_done
 
 MEMBERS = {"application-form.pdf", "result-notice.pdf", "apportionment.xlsx",
@@ -21,20 +21,13 @@ def _package(runner, tmp_path, pid) -> dict[str, bytes]:
         return {n: z.read(n) for n in z.namelist()}
 
 
-def _pdf_text(data: bytes, tmp_path, name: str) -> str:
-    path = tmp_path / name
-    path.write_bytes(data)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
-                          text=True, check=True).stdout
-
-
 def test_package_holds_form_notice_tables_and_a_verified_bundle(app, runner, tmp_path):
     pid = passed_vote(app, runner, tmp_path, rows=low_balance_rows())["pid"]
     works_done(runner, tmp_path, pid)  # the contractor is chosen: the form names it
     files = _package(runner, tmp_path, pid)
     assert set(files) == MEMBERS
 
-    form = _pdf_text(files["application-form.pdf"], tmp_path, "form.pdf")
+    form = pdf_text(files["application-form.pdf"])
     import os
     if os.environ.get("MONEY_KEEP"):
         for name, data in files.items():
@@ -43,8 +36,8 @@ def test_package_holds_form_notice_tables_and_a_verified_bundle(app, runner, tmp
                  "6,000.00", "参与表决专有面积", "594.75 m²", "≥2/3", "同意的人数", "3人",
                  "达到", "通过", "盖章", "主任（签字）"):
         assert text in form, text
-    assert "维修资金使用" in _pdf_text(files["result-notice.pdf"], tmp_path, "r.pdf") or \
-        "表决结果公告" in _pdf_text(files["result-notice.pdf"], tmp_path, "r.pdf")
+    assert "维修资金使用" in pdf_text(files["result-notice.pdf"]) or \
+        "表决结果公告" in pdf_text(files["result-notice.pdf"])
 
     rows = list(csv.reader(io.StringIO(files["apportionment.csv"].decode("utf-8-sig"))))
     assert rows[0] == ["building", "entrance", "room", "area_m2", "share_yuan",

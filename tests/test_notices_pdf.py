@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.browser import ARTIFACTS, need_tools
+from tests.browser import ARTIFACTS, need_tools, pdf_text
 from tests.factories import make_roll_csv, make_row, resident_id
 from votes.services.notices_pdf import (Notice, NoticePlan, receipt_qr_svg, render_notices,
                                         render_poster)
@@ -31,12 +31,6 @@ def notice(n: int, plan: NoticePlan = PLAN, **overrides) -> Notice:
                   share="2,345.67", fund_balance="8,000.00 元",
                   link=f"http://votes.test/v/token{n}xyzABC")
     return Notice(**{**fields, **overrides})
-
-
-def pdftotext(pdf, *pages: int) -> str:
-    span = ["-f", str(pages[0]), "-l", str(pages[-1])] if pages else []
-    return subprocess.run(["pdftotext", "-layout", *span, str(pdf), "-"], capture_output=True,
-                          text=True, check=True).stdout
 
 
 def pdffonts(pdf) -> list[list[str]]:
@@ -104,14 +98,14 @@ def test_notices_and_poster_embed_their_font_and_look_the_same_without_system_fo
                                      "http://votes.test/p/abc/pick"))
     for pdf in (notices, poster):
         assert_renders_without_system_fonts(pdf, tmp_path)
-    assert "89.50 m²" in pdftotext(notices) and "2,345.67" in pdftotext(notices)
+    assert "89.50 m²" in pdf_text(notices) and "2,345.67" in pdf_text(notices)
 
 
 def test_each_page_carries_its_own_readable_qr_code_and_chinese_text(tmp_path):
     need_tools("pdftoppm", "zbarimg", "pdftotext")
     pdf = tmp_path / "n.pdf"
     pdf.write_bytes(render_notices([notice(i) for i in range(3)]))
-    text = pdftotext(pdf)
+    text = pdf_text(pdf)
     assert "阳光花园" in text and "表决" in text and "2,345.67" in text
     subprocess.run(["pdftoppm", "-r", "100", "-png", str(pdf), str(tmp_path / "p")], check=True)
     pages = sorted(tmp_path.glob("p*.png"))
@@ -122,6 +116,22 @@ def test_each_page_carries_its_own_readable_qr_code_and_chinese_text(tmp_path):
         assert decoded == notice(i).link
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "notice-page1.png").write_bytes(pages[0].read_bytes())
+
+
+def test_a_link_ending_in_a_dash_prints_in_full(tmp_path):
+    # One link token in 64 ends in "-", and "_" and "-" can stand anywhere in one: an owner
+    # who types the link from the paper needs every character printed, at a line's end too.
+    need_tools("pdftoppm", "zbarimg", "pdftotext")
+    links = ["http://votes.test/v/ZAGgQwXa8jhazwaPCLKZZvw-", "http://votes.test/v/-_a-b_c--__"]
+    pdf = tmp_path / "n.pdf"
+    pdf.write_bytes(render_notices([notice(i, link=link) for i, link in enumerate(links)]))
+    for page, link in enumerate(links, start=1):
+        assert link in re.sub(r"\s+", "", pdf_text(pdf, page))
+    subprocess.run(["pdftoppm", "-r", "100", "-png", str(pdf), str(tmp_path / "p")], check=True)
+    decoded = [subprocess.run(["zbarimg", "--raw", "-q", str(page)], capture_output=True,
+                              text=True, check=True).stdout.strip()
+               for page in sorted(tmp_path.glob("p*.png"))]
+    assert decoded == links
 
 
 def test_a_long_plan_still_fits_one_page_per_voter(tmp_path):
@@ -135,7 +145,7 @@ def test_a_long_plan_still_fits_one_page_per_voter(tmp_path):
     pdf.write_bytes(render_notices([notice(1, plan, units=units, extra=extra),
                                     notice(2, plan)]))
     assert page_count(pdf) == 2
-    text = pdftotext(pdf, 1)
+    text = pdf_text(pdf, 1)
     assert "共 30 项" in text and "全文见公示栏" in text and "K7Q2-9XPM" in text
     assert text.count("＿＿＿＿") >= 2  # committee and phone left blank for handwriting
 
@@ -257,7 +267,7 @@ def test_notice_carries_what_owners_and_a_court_need(app, runner, tmp_path):
     pdf = tmp_path / "notices.pdf"
     result = runner.invoke(args=["notices", pid, "-o", str(pdf)])
     assert result.exit_code == 0, result.output
-    text = pdftotext(pdf, 1)
+    text = pdf_text(pdf, 1)
     flat = re.sub(r"\s+", "", text)
     # Page 1 is 1号楼1单元101室 and 201室, both owned by 张三 (one voter, one notice).
     for expected in ["阳光花园", "1号楼1单元101室（89.50m²）", "1号楼1单元201室（75.25m²）",
@@ -272,7 +282,7 @@ def test_notice_carries_what_owners_and_a_court_need(app, runner, tmp_path):
         assert expected in flat, expected
     share = re.search(r"您应分摊([\d,.]+)元", flat).group(1)
     assert float(share.replace(",", "")) > 0
-    whole = pdftotext(pdf)
+    whole = pdf_text(pdf)
     for internal in ("use_fund", "participating", "quorum", "None"):
         assert internal not in whole
     assert "张三" not in whole and resident_id(1) not in whole
@@ -283,12 +293,12 @@ def test_notices_come_in_the_order_of_delivery(app, runner, tmp_path):
     pid = open_vote(app, runner, tmp_path, roll=delivery_roll(tmp_path))
     pdf = tmp_path / "notices.pdf"
     assert runner.invoke(args=["notices", pid, "-o", str(pdf)]).exit_code == 0
-    firsts = [re.search(r"(\S+室) 业主：", pdftotext(pdf, i)).group(1)
+    firsts = [re.search(r"(\S+室) 业主：", pdf_text(pdf, i)).group(1)
               for i in range(1, page_count(pdf) + 1)]
     assert firsts == ["1号楼1单元101室", "1号楼1单元102室", "1号楼1单元901室",
                       "1号楼1单元1001室", "1号楼2单元101室", "2号楼1单元101室",
                       "10号楼1单元101室"]
-    assert "未登记" in pdftotext(pdf, 1)  # no fund balance in the roll for that unit
+    assert "未登记" in pdf_text(pdf, 1)  # no fund balance in the roll for that unit
 
 
 def test_result_notice_embeds_its_font_too(app, runner, tmp_path):

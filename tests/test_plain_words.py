@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import html
 import re
-import subprocess
 from datetime import timedelta
 
 import pytest
 
+from tests.browser import pdf_text
 from tests.factories import resident_id, voter_token
 from tests.staff_world import build, sign_in
 
@@ -120,8 +120,7 @@ class Walk:
             return
         kind = response.mimetype
         if kind == "application/pdf":
-            body = subprocess.run(["pdftotext", "-", "-"], input=response.data, check=True,
-                                  capture_output=True).stdout.decode("utf-8")
+            body = pdf_text(response.data)
             assert "表决" in body, (url, "no text extracted")
             self.seen += 1
             self.problems += [f"{url}: …{w}…" for w in internal_words(body)]
@@ -190,7 +189,7 @@ def test_no_internal_word_on_any_page_of_any_role(app, client, states):
     walk.page(f"/committee/p/{ids['open']}/notices.pdf")  # printed documents too
     walk.page(f"/committee/p/{ids['open']}/poster.pdf")
     walk.page(f"/committee/p/{ids['closed']}/result-notice.pdf")
-    walk.page(f"/committee/c/SUN/proposals/new", method="post",
+    walk.page("/committee/c/SUN/proposals/new", method="post",
               data={"title": "t", "matter": "use_fund", "scope": "building:9", "budget": "1",
                     "voting_start": "2026-12-20T09:00", "voting_end": "2026-12-27T09:00",
                     "action": "preview"})

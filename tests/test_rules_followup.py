@@ -68,7 +68,7 @@ def test_an_owner_of_only_a_storeroom_gets_a_letter_of_their_share_not_a_voting_
         app, runner, tmp_path):
     import re
 
-    from tests.test_notices_pdf import need_tools, pdftotext
+    from tests.browser import need_tools, pdf_text
     from tests.test_procedure import parking_rows
 
     need_tools("pdftotext")
@@ -77,7 +77,7 @@ def test_an_owner_of_only_a_storeroom_gets_a_letter_of_their_share_not_a_voting_
     pdf = tmp_path / "notices.pdf"
     result = runner.invoke(args=["notices", str(vote["id"]), "-o", str(pdf)])
     assert result.exit_code == 0, result.output
-    pages = [re.sub(r"\s+", "", p) for p in pdftotext(pdf).split("\f") if p.strip()]
+    pages = [re.sub(r"\s+", "", p) for p in pdf_text(pdf).split("\f") if p.strip()]
     assert len(pages) == 6  # the sample's five voters and 孙八, who votes on none of it
     letters = [p for p in pages if "费用分摊告知书" in p]
     assert len(letters) == 1
@@ -93,19 +93,19 @@ def test_an_owner_of_only_a_storeroom_gets_a_letter_of_their_share_not_a_voting_
     plain = make_open_proposal(app, runner, tmp_path, rows=parking_rows(), code="MOON")
     other = tmp_path / "plain.pdf"
     assert runner.invoke(args=["notices", str(plain["id"]), "-o", str(other)]).exit_code == 0
-    text = re.sub(r"\s+", "", pdftotext(other))
+    text = re.sub(r"\s+", "", pdf_text(other))
     assert "费用分摊告知书" not in text and "不计入表决" not in text
 
 
 def _pdf_text(data: bytes, tmp_path, name: str) -> str:
     import re
 
-    from tests.test_notices_pdf import need_tools, pdftotext
+    from tests.browser import need_tools, pdf_text
 
     need_tools("pdftotext")
     path = tmp_path / name
     path.write_bytes(data)
-    return re.sub(r"\s+", "", pdftotext(path))
+    return re.sub(r"\s+", "", pdf_text(path))
 
 
 def _committee(app, runner, code="SUN"):

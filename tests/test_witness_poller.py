@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from tests.bundles import KEY_ID, SERVER, good_story
+from tests.bundles import SERVER, good_story
 from tests.servers import free_port
 from votes.core import chain, signing, witness
 from votes.core.verifier_base import fingerprint

@@ -7,6 +7,7 @@ import json
 
 from sqlalchemy import select
 
+from tests.browser import pdf_text
 from tests.money_world import evidence, low_balance_rows, passed_vote, works_done
 
 
@@ -151,8 +152,7 @@ def test_settlement_notice_pdf_lists_every_unit_and_the_top_ups(app, runner, tmp
     result = runner.invoke(args=["works", "settlement-notice", pid, "--balances", "-o",
                                  str(out)])  # the committee's copy, with the balances
     assert result.exit_code == 0, result.output
-    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    text = pdf_text(out)
     assert "维修资金使用结算公告" in text and "6,400.00" in text and "福州电梯工程有限公司" in text
     assert "需续筹" in text and "共 2 户" in text
     for room in ("1-1-101", "1-1-202", "2-1-201"):

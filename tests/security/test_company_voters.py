@@ -6,11 +6,10 @@ last 6 characters, from the unit's notice link or from the lobby poster."""
 from __future__ import annotations
 
 import re
-import subprocess
 
 import pytest
 
-from tests.browser import need_tools
+from tests.browser import need_tools, pdf_text
 from tests.factories import make_open_proposal, make_row, resident_id, sample_rows, voter_token
 
 DEVELOPER_CODE = "91350500MA2XXXXX1A"  # 2-1-101 and 2-1-102, no phone on the roll
@@ -65,8 +64,7 @@ def test_developer_votes_with_the_code_printed_on_its_notice(app, runner, client
     need_tools("pdftotext")
     pdf = tmp_path / "notices.pdf"
     assert runner.invoke(args=["notices", str(vote["id"]), "-o", str(pdf)]).exit_code == 0
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    text = pdf_text(pdf)
     pages = text.split("\f")
     codes = {i: re.findall(r"单位验证码：?\s*([0-9A-Z]{4}-[0-9A-Z]{4})", p)
              for i, p in enumerate(pages)}

@@ -7,19 +7,12 @@ open (404, as if it did not exist), nor the application package."""
 
 from __future__ import annotations
 
-import subprocess
 
 from sqlalchemy import select
 
+from tests.browser import pdf_text
 from tests.money_world import low_balance_rows, passed_vote, staff_accounts, works_done
 from tests.staff_world import PASSWORD, sign_in
-
-
-def _text(pdf: bytes, tmp_path, name: str) -> str:
-    path = tmp_path / name
-    path.write_bytes(pdf)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
-                          text=True, check=True).stdout
 
 
 def _settled(app, runner, tmp_path) -> dict:
@@ -54,7 +47,7 @@ def test_public_settlement_notice_has_shares_but_no_balances(app, runner, tmp_pa
     vote = _settled(app, runner, tmp_path)
     public = client.get(f"/p/{vote['uid']}/settlement.pdf")
     assert public.status_code == 200
-    text = _text(public.data, tmp_path, "public.pdf")
+    text = pdf_text(public.data)
     assert "1-1-202" in text and "分摊" in text and "共 2 户" in text
     for header in ("扣减后余额", "已扣减", "不足(元)"):
         assert header not in text, header
@@ -69,13 +62,13 @@ def test_public_settlement_notice_has_shares_but_no_balances(app, runner, tmp_pa
     assert 'id="settlement-balances-pdf"' in works
     full = client.get(f"/committee/p/{vote['id']}/settlement.pdf")
     assert full.status_code == 200 and full.mimetype == "application/pdf"
-    text = _text(full.data, tmp_path, "committee.pdf")
+    text = pdf_text(full.data)
     assert "扣减后余额" in text and format_yuan(rich[3]) in text
 
     out = tmp_path / "cli.pdf"
     result = runner.invoke(args=["works", "settlement-notice", vote["pid"], "--balances",
                                  "-o", str(out)])
-    assert result.exit_code == 0 and "扣减后余额" in _text(out.read_bytes(), tmp_path, "c.pdf")
+    assert result.exit_code == 0 and "扣减后余额" in pdf_text(out.read_bytes())
 
 
 def test_other_communities_and_districts_cannot_reach_the_money(app, runner, tmp_path):

@@ -7,7 +7,6 @@ community name and item must print literally."""
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 import threading
 from datetime import timedelta
@@ -15,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.browser import need_tools
+from tests.browser import need_tools, pdf_text
 from tests.staff_world import PASSWORD
 from tests.test_notices_pdf import open_vote
 
@@ -59,11 +58,6 @@ def flat(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def pdf_text(pdf) -> str:
-    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
-
-
 def test_titles_names_and_items_print_literally(app, runner, tmp_path, fetches):
     need_tools("pdftotext")
     url, hits = fetches
@@ -91,10 +85,10 @@ def test_titles_names_and_items_print_literally(app, runner, tmp_path, fetches):
     result_pdf = tmp_path / "result.pdf"
     result_pdf.write_bytes(response.data)
 
-    notice_text = flat(pdf_text(notices))
+    notice_text = flat(pdf_text(notices, layout=False))
     for literal in (community, title, item):
         assert flat(literal) in notice_text
-    result_text = flat(pdf_text(result_pdf))
+    result_text = flat(pdf_text(result_pdf, layout=False))
     assert flat(community) in result_text and flat(title) in result_text
     for pdf in (notices, result_pdf):
         raw = pdf.read_bytes()

@@ -6,12 +6,12 @@ Each is a clear refusal with nothing recorded, or printed literally."""
 from __future__ import annotations
 
 import io
-import subprocess
 import zipfile
 
 import pytest
 from sqlalchemy import func, select
 
+from tests.browser import pdf_text
 from tests.money_world import evidence, passed_vote, staff_accounts, works_done
 from tests.staff_world import sign_in
 
@@ -81,13 +81,6 @@ def test_odd_amounts_on_the_cli_and_budget_and_order_limits(app, runner, tmp_pat
 HOSTILE = '<font name="x"><a href="http://127.0.0.1:9/">=HYPERLINK("http://x")</a><img src="/etc/passwd"/></font>'
 
 
-def _pdf_text(data: bytes, tmp_path, name) -> str:
-    path = tmp_path / name
-    path.write_bytes(data)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
-                          text=True, check=True).stdout
-
-
 def test_markup_and_formulas_in_works_text_print_literally(app, runner, tmp_path, client):
     vote = passed_vote(app, runner, tmp_path)
     pid = vote["pid"]
@@ -101,7 +94,7 @@ def test_markup_and_formulas_in_works_text_print_literally(app, runner, tmp_path
     assert runner.invoke(args=["works", "settle", pid, "--final-cost", "6000.00"]).exit_code == 0
     public = client.get(f"/p/{vote['uid']}/settlement.pdf")
     assert public.status_code == 200
-    flat = "".join(_pdf_text(public.data, tmp_path, "s.pdf").split())
+    flat = "".join(pdf_text(public.data).split())
     assert '=HYPERLINK("http://x")' in flat and "<i>@SUM(A1)</i>" in flat
     assert b"/URI" not in public.data and b"/Annots" not in public.data  # text, not a link
     board = client.get(f"/p/{vote['uid']}").get_data(as_text=True)
@@ -116,7 +109,7 @@ def test_markup_and_formulas_in_works_text_print_literally(app, runner, tmp_path
                                  "apportionment.xlsx", "bundle.zip", "result-notice.pdf"]
         form = z.read("application-form.pdf")
     assert b"/Annots" not in form
-    assert "<imgsrc" in "".join(_pdf_text(form, tmp_path, "f.pdf").split())
+    assert "<imgsrc" in "".join(pdf_text(form).split())
 
 
 def test_direction_controls_are_refused_in_works_text(app, runner, tmp_path):
