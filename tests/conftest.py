@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from hypothesis import HealthCheck, settings
+from jinja2 import BytecodeCache
 
 from votes import create_app
 from votes.settings import normalise_database_url
@@ -32,8 +33,49 @@ TEST_CONFIG = {
 }
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Every test makes its own app, and each app's Jinja environment would parse and
+    compile every template it renders again (a tenth of the suite's time). Kept for the
+    test process; a changed template has another checksum and is compiled afresh."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED_TEMPLATES = _CompiledTemplates()
+
+
+def _test_app(config: dict):
+    app = create_app({**TEST_CONFIG, **config})
+    app.jinja_env.bytecode_cache = _COMPILED_TEMPLATES
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(request, monkeypatch):
+    """Staff passwords hashed with argon2's production cost (64 MiB, 3 passes) took a third
+    of the suite's time: tests sign in hundreds of times. A test marked real_password_hash
+    keeps the production hasher (tests/test_staff_authz.py checks its parameters)."""
+    if request.node.get_closest_marker("real_password_hash"):
+        return
+    from argon2 import PasswordHasher
+
+    from votes.services import staff
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(staff, "_hasher", cheap)
+    monkeypatch.setattr(staff, "_DUMMY", cheap.hash("votes-dummy-password"))
+
+
 def _upgraded_app(url: str, instance):
-    app = create_app({**TEST_CONFIG, "DATABASE_URL": url, "INSTANCE_PATH": str(instance)})
+    app = _test_app({"DATABASE_URL": url, "INSTANCE_PATH": str(instance)})
     with app.app_context():
         from votes.services.schema import upgrade_database
 
@@ -97,8 +139,7 @@ def database_url(request, tmp_path):
 
 
 def _app_on(url: str, tmp_path):
-    app = create_app({**TEST_CONFIG, "DATABASE_URL": url,
-                      "INSTANCE_PATH": str(tmp_path / "instance")})
+    app = _test_app({"DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path / "instance")})
     yield app
     with app.app_context():
         from votes.extensions import db

@@ -81,3 +81,23 @@ def test_sessions_expire(app, world, client):
     with client.session_transaction() as session:
         session["staff_since"] -= app.config["PERMANENT_SESSION_LIFETIME"] + 60
     assert client.get("/committee/").status_code == 302
+
+
+@pytest.mark.real_password_hash
+def test_passwords_are_stored_at_argon2s_production_cost(app, runner, client):
+    # The rest of the suite hashes cheaply (tests/conftest.py); a deployment must not.
+    from sqlalchemy import select
+
+    from votes.extensions import db
+    from votes.models import StaffUser
+
+    result = runner.invoke(args=["users", "create", "root1", "--role", "admin",
+                                 "--password", "correct horse battery"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        stored = db.session.scalar(select(StaffUser.password_hash)
+                                   .where(StaffUser.login == "root1"))
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    signed_in = client.post("/staff/login", data={"login": "root1",
+                                                  "password": "correct horse battery"})
+    assert signed_in.status_code == 302
