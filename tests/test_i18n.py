@@ -40,6 +40,11 @@ def test_pages_switch_to_english(client, app):
     assert "Owner e-voting for the special maintenance fund" in page
     page = client.get("/").get_data(as_text=True)  # the choice sticks for the session
     assert "Owner e-voting" in page
+    # Once stored, the same choice is not signed and sent again with every page.
+    assert "Set-Cookie" not in client.get("/").headers
+    back = client.get("/?lang=zh_CN")
+    assert "住宅专项维修资金业主电子表决" in back.get_data(as_text=True)
+    assert "Set-Cookie" in back.headers and "Set-Cookie" not in client.get("/").headers
     assert "住宅专项维修资金业主电子表决" in app.test_client().get("/").get_data(as_text=True)
 
 

@@ -76,7 +76,9 @@ def _select_locale():
     else:
         wanted = request.args.get("lang") or session.get("lang")
     if wanted in current_app.config["LANGUAGES"]:
-        if has_request_context():
+        # Assigning marks the session changed even to the same value, and a changed session
+        # is signed and sent again: only a new choice is stored.
+        if has_request_context() and session.get("lang") != wanted:
             session["lang"] = wanted
     else:
         wanted = current_app.config["BABEL_DEFAULT_LOCALE"]
