@@ -1,7 +1,8 @@
 """The owner flow under load on PostgreSQL, against a baseline measured in the same run.
 
     VOTES_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_votes \\
-        .venv/bin/python bench/load.py [--flows-1 20] [--clients 32] [--flows-each 20]
+        .venv/bin/python bench/load.py [--flows-1 20] [--clients 32] [--flows-each 20] \\
+        [--proposals 1]
 
 The database is WIPED: its name must contain "bench" or "test". Two gunicorns run side by
 side with config/gunicorn.conf.py (4 gthread workers × 8 threads), each bound to a free
@@ -11,7 +12,8 @@ so that both are timed in the same minutes of a shared machine; at N clients the
 runs alone before and after the app (the two averaged), the app alone in between. Before
 anything is timed, 16 flows at once warm every worker. Every owner walks the phone flow over HTTP (link, second-factor
 page, second factor, ballot, confirm, cast, receipt: 7 requests) with cookies and CSRF
-tokens.
+tokens. With --proposals N the voters are spread over N votes open at once on the same
+roll (each its own chain and proposal lock), as at a district's peak.
 
 Printed, each as a ratio to the baseline (targets from issue 8), with the p50/p99 of every
 request at N clients and each server's CPU per request or flow (from /proc):
@@ -64,8 +66,9 @@ def roll_csv(units: int) -> bytes:
     return out.getvalue().encode()
 
 
-def prepare(url: str, instance: Path, units: int):
-    """A wiped schema, a roll of `units` one-owner flats, a vote open now; the voters."""
+def prepare(url: str, instance: Path, units: int, proposals: int = 1):
+    """A wiped schema, a roll of `units` one-owner flats, `proposals` votes open now on it;
+    the voters as (proposal uid, link token, ID suffix), each vote's in turn."""
     from sqlalchemy import create_engine, text
 
     from votes import create_app
@@ -91,23 +94,29 @@ def prepare(url: str, instance: Path, units: int):
         app.config["VOTES_NOW"] = now - timedelta(days=9)
         create_community("LOAD", "负载测试小区", "350502")
         import_roll("LOAD", "load.csv", data=roll_csv(units))
-        proposal = create_proposal(ProposalDraft(
-            community="LOAD", title="屋面防水", matter="use_fund", scope="all",
+        made = [create_proposal(ProposalDraft(
+            community="LOAD", title=f"屋面防水{k + 1}", matter="use_fund", scope="all",
             budget="100000.00", items=("屋面防水:100000.00",),
             publicity_start=(now - timedelta(days=9)).isoformat(),
             voting_start=(now - timedelta(hours=1)).isoformat(),
             voting_end=(now + timedelta(days=14)).isoformat()), schedule=True)
+            for k in range(proposals)]
         app.config["VOTES_NOW"] = now - timedelta(days=9) + timedelta(seconds=1)
-        refresh(proposal)
+        for proposal in made:
+            refresh(proposal)
         app.config.pop("VOTES_NOW")
-        proposal = refresh(proposal)
-        assert proposal.state == "voting", proposal.state
-        voters = [(link.rsplit("/", 1)[1], suffix)
-                  for _, link, suffix in demo_voters(proposal, units)]
-        uid = proposal.uid
+        each = []
+        for proposal in made:
+            proposal = refresh(proposal)
+            assert proposal.state == "voting", proposal.state
+            each.append([(proposal.uid, link.rsplit("/", 1)[1], suffix)
+                         for _, link, suffix in demo_voters(proposal, units)])
+        # Voter n votes on proposal n mod `proposals`: consecutive owners (and so the
+        # clients at load) spread over the votes.
+        voters = [each[n % proposals][n] for n in range(units)]
         db.session.remove()
         db.engine.dispose()
-    return uid, voters
+    return voters
 
 
 def pct(values: list[float], p: float) -> float:
@@ -156,7 +165,7 @@ def in_threads(count: int, work) -> float:
     return time.perf_counter() - began
 
 
-def measure(url: str, tmp: Path, instance: Path, uid: str, voters: list, single: int,
+def measure(url: str, tmp: Path, instance: Path, voters: list, single: int,
             clients: int, each: int, each_base: int) -> dict:
     """Both servers run side by side. At 1 client each app flow is followed by 7 baseline
     requests, so both see the same machine (other processes come and go on a shared one);
@@ -174,7 +183,7 @@ def measure(url: str, tmp: Path, instance: Path, uid: str, voters: list, single:
 
         def warm(i):
             owner = Owner(server.port)
-            owner_flow(owner, uid, *warm_voters[i], "agree")
+            owner_flow(owner, *warm_voters[i], "agree")
             owner.close()
 
         in_threads(WARM, warm)
@@ -183,7 +192,7 @@ def measure(url: str, tmp: Path, instance: Path, uid: str, voters: list, single:
         cpu_app, cpu_base = server_cpu(server.process.pid), server_cpu(base.process.pid)
         for _ in range(single):
             owner = Owner(server.port)
-            owner_flow(owner, uid, *voters.pop(), "agree")
+            owner_flow(owner, *voters.pop(), "agree")
             one.extend(owner.timings)
             owner.close()
             for _ in range(len(STEPS)):
@@ -215,7 +224,7 @@ def measure(url: str, tmp: Path, instance: Path, uid: str, voters: list, single:
         lock = threading.Lock()
 
         def work(i):
-            for token, suffix in mine[i]:
+            for uid, token, suffix in mine[i]:
                 owner = Owner(server.port)
                 owner_flow(owner, uid, token, suffix, ("agree", "disagree", "abstain")[i % 3])
                 owner.close()
@@ -240,6 +249,9 @@ def main() -> int:
     parser.add_argument("--flows-1", type=int, default=20, help="flows at 1 client")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--flows-each", type=int, default=20, help="flows per client at load")
+    parser.add_argument("--proposals", type=int, default=1,
+                        help="votes open at once on the same roll, the voters spread over "
+                             "them (a district's peak: many communities, each its own lock)")
     parser.add_argument("--baseline-requests", type=int, default=100,
                         help="baseline requests per client at load, in each of its two runs")
     args = parser.parse_args()
@@ -253,9 +265,9 @@ def main() -> int:
         instance = Path(tmp) / "instance"
         instance.mkdir()
         print(f"preparing {flows} voters …", flush=True)
-        uid, voters = prepare(url, instance, flows + 8)
+        voters = prepare(url, instance, flows + 8, max(1, args.proposals))
         each_base = max(1, args.baseline_requests)
-        m = measure(url, Path(tmp), instance, uid, voters, args.flows_1, args.clients,
+        m = measure(url, Path(tmp), instance, voters, args.flows_1, args.clients,
                     args.flows_each, each_base)
     b50, brps, bcpu, acpu, single = m["b50"], m["brps"], m["bcpu"], m["acpu"], m["single"]
     bps, (cast50, cast99) = m["bps"], m["at_load"]["cast"]
@@ -274,7 +286,8 @@ def main() -> int:
         print(f"  {step:12s} {single[step] * 1000:7.1f} ms  {ratio:5.2f}×  "
               f"{'met' if ratio <= 2 else 'NOT met'}")
     target = brps / 7
-    print(f"\n{args.clients} clients, {args.clients * args.flows_each} flows:")
+    print(f"\n{args.clients} clients, {args.clients * args.flows_each} flows on "
+          f"{max(1, args.proposals)} proposal(s):")
     print(f"  ballots/s {bps:.1f} ÷ (baseline {brps:.0f} req/s ÷ 7 = {target:.1f}) = "
           f"{bps / target:.2f}  (target ≥ 0.5) {'met' if bps / target >= 0.5 else 'NOT met'}")
     print("  p50 / p99 ms: " + ", ".join(f"{step} {m['at_load'][step][0] * 1000:.0f} / "

@@ -78,7 +78,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="votes-profile-") as tmp:
         instance = Path(tmp) / "instance"
         instance.mkdir()
-        uid, voters = prepare(url, instance, args.flows + 4)
+        voters = prepare(url, instance, args.flows + 4)
         app = create_app({**app_config(url, instance), "RATELIMIT_ENABLED": False})
         counter: list = []
         with app.app_context():
@@ -101,11 +101,11 @@ def main() -> int:
         profiler = cProfile.Profile(time.thread_time) if os.environ.get("BENCH_CPU") \
             else cProfile.Profile()
         warm = ClientOwner(app, None, profiler, counter)
-        owner_flow(warm, uid, *voters.pop(), "agree")
+        owner_flow(warm, *voters.pop(), "agree")
         wall, cpu, sql = [], [], []
         for _ in range(args.flows):
             owner = ClientOwner(app, args.profile, profiler, counter)
-            owner_flow(owner, uid, *voters.pop(), "agree")
+            owner_flow(owner, *voters.pop(), "agree")
             wall += owner.timings
             cpu += owner.cpu
             sql += owner.sql
