@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import timedelta
 
@@ -123,6 +124,13 @@ def test_regulator_overview_download_and_verify(app, world, client):
     assert f"/regulator/p/{world['moon']['id']}" not in page  # another district's
     csv_data = client.get("/regulator/?format=csv").data.decode("utf-8-sig")
     assert "电梯更换" in csv_data and len(csv_data.strip().splitlines()) == 2
+    # The quorum as the CSV judges it; while voting, not reached is "not yet".
+    import csv as csv_module
+
+    header, row = list(csv_module.reader(io.StringIO(csv_data)))
+    reached = row[header.index("达到法定人数")] == "是"
+    shown = re.search(r'<td class="quorum"><span class="\w+">([^<]+)</span>', page).group(1)
+    assert "<th>法定人数</th>" in page and shown == ("达到" if reached else "尚未达到")
     assert client.get("/regulator/?state=closed").get_data(as_text=True).count("/regulator/p/") == 0
     for key in ("community", "end", "turnout"):
         assert "阳光花园" in client.get(f"/regulator/?sort={key}").get_data(as_text=True)

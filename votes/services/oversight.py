@@ -28,6 +28,11 @@ class OverviewRow:
     verification: Verification | None
     money: dict | None = None  # money stage and amounts (votes.core.works.money_stage)
 
+    @property
+    def quorum_met(self) -> bool:
+        """Whether the quorum is reached, judged as the CSV's column judges it."""
+        return _quorum_met(self.figures)
+
 
 def overview(communities: list[Community], state: str = "", since: datetime | None = None,
              until: datetime | None = None) -> list[OverviewRow]:
