@@ -277,3 +277,20 @@ def test_an_answer_without_a_pending_link_is_not_found(app, client, vote):
         s["pending_access"] = 10 ** 9
     r = client.post(f"/p/{vote['uid']}/verify", data={"method": "id", "answer": ZHANG_SUFFIX})
     assert r.status_code == 404
+
+
+def test_a_signed_in_owner_cannot_open_another_votes_pages(app, runner, client, tmp_path):
+    # The same roll in two communities: the owner's voter key may name units in both, and
+    # the pages that read the voter with the proposal must still refuse the other vote.
+    sun = make_open_proposal(app, runner, tmp_path)
+    moon = make_open_proposal(app, runner, tmp_path, code="MOON")
+    client.get(f"/v/{voter_token(app, sun)}")
+    client.post(f"/p/{sun['uid']}/verify", data={"method": "id", "answer": ZHANG_SUFFIX})
+    assert client.get(f"/p/{sun['uid']}/ballot").status_code == 200
+    digest = "0" * 64
+    for page in ("ballot", f"receipt/{digest}", f"receipt/{digest}/card.svg",
+                 f"receipt/{digest}/signed.json"):
+        r = client.get(f"/p/{moon['uid']}/{page}")
+        assert r.status_code == 403 and "请先" in r.get_data(as_text=True), page
+        assert client.get(f"/p/no-such-vote/{page}").status_code == 404
+    assert client.get(f"/p/{sun['uid']}/receipt/{digest}").status_code == 404  # not theirs

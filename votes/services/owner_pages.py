@@ -88,16 +88,58 @@ class VoterView:
         return max(0, sum(1 for b in self.ballots if b.corrects is None) - 1)
 
 
+def _voter_tables():
+    units, voters, ballots = (FrozenUnit.__table__, FrozenVoter.__table__, Ballot.__table__)
+    return units, voters, ballots, units.join(voters, and_(
+        voters.c.proposal_id == units.c.proposal_id, voters.c.voter_key == units.c.voter_key))
+
+
+def _voter_ballots(ballots, units):
+    return and_(ballots.c.proposal_id == units.c.proposal_id,
+                ballots.c.voter_key == units.c.voter_key)
+
+
 @functools.cache
 def _voter_view():
-    units, voters, ballots = (FrozenUnit.__table__, FrozenVoter.__table__, Ballot.__table__)
+    units, voters, ballots, units_voters = _voter_tables()
     return select(*units.columns, *voters.columns, *ballots.columns).select_from(
-        units.join(voters, and_(voters.c.proposal_id == units.c.proposal_id,
-                                voters.c.voter_key == units.c.voter_key))
-        .outerjoin(ballots, and_(ballots.c.proposal_id == units.c.proposal_id,
-                                 ballots.c.voter_key == units.c.voter_key))).where(
+        units_voters.outerjoin(ballots, _voter_ballots(ballots, units))).where(
         units.c.proposal_id == bindparam("proposal_id"),
         units.c.voter_key == bindparam("voter_key")).order_by(units.c.id, ballots.c.revision)
+
+
+@functools.cache
+def _proposal_and_voter():
+    # The voter view's columns first (labelled: the proposal's own names must stay its
+    # own), then the proposal's and its community's (proposal_read.with_community). An
+    # outer join: the proposal's row comes back for a voter with no unit in it too.
+    from votes.services.proposal_read import with_community
+
+    units, voters, ballots, units_voters = _voter_tables()
+    proposals = Proposal.__table__
+    columns = (*units.columns, *voters.columns, *ballots.columns)
+    return with_community(*(c.label(f"voter{i}__{c.name}") for i, c in enumerate(columns))) \
+        .outerjoin(units_voters, and_(units.c.proposal_id == proposals.c.id,
+                                      units.c.voter_key == bindparam("voter_key"))) \
+        .outerjoin(ballots, _voter_ballots(ballots, units)) \
+        .where(proposals.c.uid == bindparam("uid")).order_by(units.c.id, ballots.c.revision)
+
+
+def owner_proposal_and_view(uid: str, voter_key: str):
+    """owner_proposal(uid) and the voter's VoterView, read with one statement; the view is
+    None where the voter has no unit in this proposal (a session for another proposal: the
+    page refuses it)."""
+    from votes.services.lifecycle import refresh
+    from votes.services.proposal_read import proposal_from_row
+
+    done, found = reads.fetch(_proposal_and_voter(), {"uid": uid, "voter_key": voter_key})
+    if not found:
+        raise NotFound(_("没有这个表决事项"))
+    width = sum(len(names) for names in _voter_view_names())
+    proposal = refresh(proposal_from_row(done.names[width:], found[0][width:]))
+    if found[0][_voter_view_names()[0].index("id")] is None:
+        return proposal, None
+    return proposal, _view_of(proposal, voter_key, [row[:width] for row in found])
 
 
 @functools.cache
@@ -113,6 +155,10 @@ def voter_view(proposal: Proposal, voter_key: str) -> VoterView:
     pages only show them, and the ORM's bookkeeping of each was most of this query's cost."""
     _done, rows = reads.fetch(_voter_view(), {"proposal_id": proposal.id,
                                               "voter_key": voter_key})
+    return _view_of(proposal, voter_key, rows)
+
+
+def _view_of(proposal, voter_key: str, rows) -> VoterView:
     unit_names, voter_names, ballot_names = _voter_view_names()
     first_voter, first_ballot = len(unit_names), len(unit_names) + len(voter_names)
     units_by_id: dict = {}

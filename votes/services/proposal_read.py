@@ -48,7 +48,9 @@ class ProposalValues(Values):
     documents: tuple[DocumentValues, ...]
 
 
-def _with_community(*columns):
+def with_community(*columns):
+    """A select of `columns` (first), then the proposal's and its community's columns,
+    from proposals joined to their community: what proposal_from_row reads back."""
     proposals, communities = Proposal.__table__, Community.__table__
     return select(*columns, proposals,
                   *(c.label(_COMMUNITY + c.name) for c in communities.columns)) \
@@ -57,13 +59,13 @@ def _with_community(*columns):
 
 @functools.cache
 def _proposal_row():
-    return _with_community().where(Proposal.__table__.c.uid == bindparam("uid"))
+    return with_community().where(Proposal.__table__.c.uid == bindparam("uid"))
 
 
 @functools.cache
 def _link_row():
     accesses = VoterAccess.__table__
-    return _with_community(*(c.label(_ACCESS + c.name) for c in accesses.columns)) \
+    return with_community(*(c.label(_ACCESS + c.name) for c in accesses.columns)) \
         .join(accesses, accesses.c.proposal_id == Proposal.__table__.c.id) \
         .where(accesses.c.token_hash == bindparam("token_hash"))
 
@@ -116,6 +118,12 @@ def link_values(token_hash: str) -> tuple[Values, ProposalValues] | None:
         return None
     access, proposal = _proposal(done.names, found[0])
     return Values(access), proposal
+
+
+def proposal_from_row(names, row) -> ProposalValues:
+    """The proposal of a with_community row: `names` and `row` from its proposal's first
+    column on."""
+    return _proposal(names, row)[1]
 
 
 def _proposal(names, row) -> tuple[dict, ProposalValues]:

@@ -51,9 +51,35 @@ def owner_required(view):
         proposal = owner_proposal(uid)
         owner = owner_of(proposal)
         if owner is None:
-            from flask import render_template
-
-            return render_template("owner/dead_end.html", kind="signin", proposal=proposal), 403
+            return _sign_in_first(proposal)
         return view(proposal, owner, *args, **kwargs)
 
     return wrapper
+
+
+def owner_view_required(page):
+    """owner_required, for a page that shows the voter: it is called with the owner's
+    VoterView as well, read in the same statement as the proposal."""
+
+    @functools.wraps(page)
+    def wrapper(uid: str, *args, **kwargs):
+        from votes.services.owner_pages import owner_proposal, owner_proposal_and_view, voter_view
+
+        user = current_user._get_current_object()
+        if not isinstance(user, OwnerUser):
+            return _sign_in_first(owner_proposal(uid))
+        proposal, view = owner_proposal_and_view(uid, user.voter_key)
+        owner = owner_of(proposal)
+        if owner is None:
+            return _sign_in_first(proposal)
+        if view is None:  # no unit of this voter: what the page's own read would find
+            view = voter_view(proposal, owner.voter_key)
+        return page(proposal, owner, view, *args, **kwargs)
+
+    return wrapper
+
+
+def _sign_in_first(proposal):
+    from flask import render_template
+
+    return render_template("owner/dead_end.html", kind="signin", proposal=proposal), 403

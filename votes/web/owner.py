@@ -18,7 +18,7 @@ from votes.services.errors import DomainError
 from votes.services.owner_pages import (cast_online, owner_proposal, receipt_details,
                                         register_device, voter_view)
 from votes.services.tx import read_only, reads_only
-from votes.web.login import OwnerUser, owner_required
+from votes.web.login import OwnerUser, owner_required, owner_view_required
 
 bp = Blueprint("owner", __name__)
 CHOICES = ("agree", "disagree", "abstain")
@@ -143,9 +143,8 @@ def send_code(uid: str):
 
 @bp.get("/p/<uid>/ballot")
 @reads_only
-@owner_required
-def ballot(proposal, owner):
-    view = voter_view(proposal, owner.voter_key)
+@owner_view_required
+def ballot(proposal, owner, view):
     if view.transfer is not None:
         return _transferred(proposal, view)
     if view.ballot is not None and (view.changes_used >= proposal.max_changes
@@ -214,11 +213,10 @@ def cast(proposal, owner):
 
 @bp.get("/p/<uid>/receipt/<digest>")
 @reads_only
-@owner_required
-def receipt(proposal, owner, digest: str):
+@owner_view_required
+def receipt(proposal, owner, view, digest: str):
     from votes.services.notices_pdf import receipt_qr_svg
 
-    view = voter_view(proposal, owner.voter_key)
     mine = receipt_details(view, digest)
     if view.ballot is None or mine is None:
         abort(404)
@@ -238,14 +236,13 @@ def _own_receipt(view, digest: str) -> bool:
 
 
 @bp.get("/p/<uid>/receipt/<digest>/card.svg")
-@owner_required
-def receipt_card(proposal, owner, digest: str):
+@owner_view_required
+def receipt_card(proposal, owner, view, digest: str):
     """The receipt as an image to save: short code, full digest and the lookup's QR."""
     from flask import Response
 
     from votes.services.receipt_card import receipt_card_svg
 
-    view = voter_view(proposal, owner.voter_key)
     if not _own_receipt(view, digest):
         abort(404)
     check_url = url_for("public.board", uid=proposal.uid, receipt=digest, _external=True)
@@ -258,8 +255,8 @@ def receipt_card(proposal, owner, digest: str):
 
 
 @bp.get("/p/<uid>/receipt/<digest>/signed.json")
-@owner_required
-def signed_receipt(proposal, owner, digest: str):
+@owner_view_required
+def signed_receipt(proposal, owner, view, digest: str):
     """The receipt as a statement signed by the server, for `votes verify --receipt`."""
     import json
 
@@ -267,7 +264,6 @@ def signed_receipt(proposal, owner, digest: str):
 
     from votes.services.receipts import signed_receipt as make
 
-    view = voter_view(proposal, owner.voter_key)
     if view.ballot is None or not _own_receipt(view, digest):
         abort(404)
     body = json.dumps(make(proposal, digest), ensure_ascii=False, indent=2)
