@@ -284,7 +284,11 @@ def test_a_signed_in_owner_cannot_open_another_votes_pages(app, runner, client, 
     # the pages that read the voter with the proposal must still refuse the other vote.
     sun = make_open_proposal(app, runner, tmp_path)
     moon = make_open_proposal(app, runner, tmp_path, code="MOON")
+    assert client.get(f"/p/{sun['uid']}/verify").status_code == 404  # no link opened yet
     client.get(f"/v/{voter_token(app, sun)}")
+    # The pending access is this vote's: the other vote's second-factor page has none.
+    assert "101室" in client.get(f"/p/{sun['uid']}/verify").get_data(as_text=True)
+    assert client.get(f"/p/{moon['uid']}/verify").status_code == 404
     client.post(f"/p/{sun['uid']}/verify", data={"method": "id", "answer": ZHANG_SUFFIX})
     assert client.get(f"/p/{sun['uid']}/ballot").status_code == 200
     digest = "0" * 64

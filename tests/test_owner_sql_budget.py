@@ -19,11 +19,10 @@ from tests.factories import make_open_proposal, resident_id, voter_token
 # meanwhile (spec §14.3, votes/services/device_check.py) and three writes; on PostgreSQL
 # the lock (which reads the active key id and that device check too) and one statement
 # (votes/services/pg_append).
-# verify_page: the proposal with its community, the pending access, then the voter's
-# units, share and ballots in one query (owner_pages.voter_view). ballot, receipt: the
-# proposal with its community and the voter's units, share and ballots, in one statement
-# (owner_pages.owner_proposal_and_view).
-BUDGET = {"link": 1, "verify_page": 3, "verify": 3, "ballot": 1, "confirm": 1, "cast": 8,
+# verify_page, ballot, receipt: the proposal with its community and the voter's units,
+# share and ballots, in one statement; for the verify page the session's pending access
+# too, and the voter is its voter (owner_pages.pending_page, owner_proposal_and_view).
+BUDGET = {"link": 1, "verify_page": 1, "verify": 3, "ballot": 1, "confirm": 1, "cast": 8,
           "receipt": 1}
 PG_BUDGET = {**BUDGET, "cast": 4}
 

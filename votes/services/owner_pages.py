@@ -14,7 +14,7 @@ from votes.core.tally import Choice
 from votes.extensions import db
 from votes.i18n import _
 from votes.models import (Ballot, ChainEntry, DeviceKey, FrozenUnit, FrozenVoter, Proposal,
-                          ProposalDocument, Transfer)
+                          ProposalDocument, Transfer, VoterAccess)
 from votes.services import rows as reads
 from votes.services.ballots import BallotRequest, cast_ballot
 from votes.services.device_check import unsigned_but_registered
@@ -109,18 +109,29 @@ def _voter_view():
 
 
 @functools.cache
-def _proposal_and_voter():
+def _proposal_and_voter(pending: bool = False):
     # The voter view's columns first (labelled: the proposal's own names must stay its
-    # own), then the proposal's and its community's (proposal_read.with_community). An
-    # outer join: the proposal's row comes back for a voter with no unit in it too.
+    # own), then the proposal's and its community's (proposal_read.with_community). Outer
+    # joins: the proposal's row comes back for a voter with no unit in it too. `pending`:
+    # the voter is the one of the session's pending access (by id, of this proposal), whose
+    # columns come first of all.
     from votes.services.proposal_read import with_community
 
     units, voters, ballots, units_voters = _voter_tables()
-    proposals = Proposal.__table__
-    columns = (*units.columns, *voters.columns, *ballots.columns)
-    return with_community(*(c.label(f"voter{i}__{c.name}") for i, c in enumerate(columns))) \
+    proposals, accesses = Proposal.__table__, VoterAccess.__table__
+    columns = [c.label(f"voter{i}__{c.name}")
+               for i, c in enumerate((*units.columns, *voters.columns, *ballots.columns))]
+    if pending:
+        columns = [c.label(f"access__{c.name}") for c in accesses.columns] + columns
+    statement = with_community(*columns)
+    voter_key = bindparam("voter_key")
+    if pending:
+        statement = statement.outerjoin(accesses, and_(accesses.c.id == bindparam("access_id"),
+                                                       accesses.c.proposal_id == proposals.c.id))
+        voter_key = accesses.c.voter_key
+    return statement \
         .outerjoin(units_voters, and_(units.c.proposal_id == proposals.c.id,
-                                      units.c.voter_key == bindparam("voter_key"))) \
+                                      units.c.voter_key == voter_key)) \
         .outerjoin(ballots, _voter_ballots(ballots, units)) \
         .where(proposals.c.uid == bindparam("uid")).order_by(units.c.id, ballots.c.revision)
 
@@ -129,17 +140,37 @@ def owner_proposal_and_view(uid: str, voter_key: str):
     """owner_proposal(uid) and the voter's VoterView, read with one statement; the view is
     None where the voter has no unit in this proposal (a session for another proposal: the
     page refuses it)."""
+    proposal, _access, view = _proposal_with(_proposal_and_voter(), 0,
+                                             {"uid": uid, "voter_key": voter_key})
+    return proposal, view
+
+
+def pending_page(uid: str, access_id: int):
+    """owner_proposal(uid), the session's pending access (None unless it is one of this
+    proposal's) and its voter's VoterView (None without the access), in one statement:
+    the second-factor page."""
+    lead = len(VoterAccess.__table__.columns)
+    return _proposal_with(_proposal_and_voter(pending=True), lead,
+                          {"uid": uid, "access_id": access_id})
+
+
+def _proposal_with(statement, lead: int, params: dict):
     from votes.services.lifecycle import refresh
     from votes.services.proposal_read import proposal_from_row
 
-    done, found = reads.fetch(_proposal_and_voter(), {"uid": uid, "voter_key": voter_key})
+    done, found = reads.fetch(statement, params)
     if not found:
         raise NotFound(_("没有这个表决事项"))
-    width = sum(len(names) for names in _voter_view_names())
+    width = lead + sum(len(names) for names in _voter_view_names())
     proposal = refresh(proposal_from_row(done.names[width:], found[0][width:]))
-    if found[0][_voter_view_names()[0].index("id")] is None:
-        return proposal, None
-    return proposal, _view_of(proposal, voter_key, [row[:width] for row in found])
+    first = found[0]
+    access = None
+    if lead and first[0] is not None:
+        access = Values.of(tuple(c.name for c in VoterAccess.__table__.columns), first[:lead])
+    if first[lead + _voter_view_names()[0].index("id")] is None:
+        return proposal, access, None
+    key = access.voter_key if lead else params["voter_key"]
+    return proposal, access, _view_of(proposal, key, [row[lead:width] for row in found])
 
 
 @functools.cache

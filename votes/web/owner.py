@@ -15,8 +15,8 @@ from votes.extensions import limiter
 from votes.services import access as access_service
 from votes.services.clock import local_text
 from votes.services.errors import DomainError
-from votes.services.owner_pages import (cast_online, owner_proposal, receipt_details,
-                                        register_device, voter_view)
+from votes.services.owner_pages import (cast_online, owner_proposal, pending_page,
+                                        receipt_details, register_device, voter_view)
 from votes.services.tx import read_only, reads_only
 from votes.web.login import OwnerUser, owner_required, owner_view_required
 
@@ -70,8 +70,10 @@ def pick(uid: str):
     return render_template("owner/pick.html", proposal=proposal)
 
 
-def _pending(proposal):
-    access = access_service.pending_access(session.get("pending_access") or 0)
+def _pending(proposal, access=None):
+    """The session's pending access, checked; `access`: as read with the proposal."""
+    if access is None:
+        access = access_service.pending_access(session.get("pending_access") or 0)
     if access is None or access.proposal_id != proposal.id:
         abort(404)
     access_service.check_open(proposal)
@@ -89,41 +91,47 @@ def _lobby() -> bool:
 def verify(uid: str):
     if request.method == "GET":
         read_only()
+        proposal, access, view = pending_page(uid, session.get("pending_access") or 0)
+        return _verify_page(proposal, _pending(proposal, access), view)
     proposal = owner_proposal(uid)
     status = 200
-    if request.method == "POST":
-        access_service.check_open(proposal)
-        proposal_id = proposal.id  # read now: the commit below expires the loaded proposal
-        try:
-            # The pending access is read (locked) and checked against this proposal there;
-            # a locked link raises DeadEnd there as it does in _pending.
-            attempt = access_service.verify_second_factor(
-                session.get("pending_access") or 0, request.form.get("answer", ""),
-                request.form.get("method", "id"), via_lobby=_lobby(),
-                client=request.remote_addr or "", proposal_id=proposal_id)
-        except access_service.DeadEnd:
-            raise
-        except access_service.NoPendingAccess:
-            abort(404)
-        except DomainError as err:
-            attempt = None
-            flash(err.message, "error")
-        if attempt is not None and attempt.ok:
-            login_user(OwnerUser(proposal_id, attempt.voter_key))
-            session.pop("pending_access", None)
-            # Named in the device entry the chain records for this session's key (§14).
-            session["proof"] = request.form.get("method", "id")
-            return redirect(url_for("owner.ballot", uid=uid))
-        if attempt is not None and attempt.locked_until:
-            raise access_service.DeadEnd("locked", "locked", proposal, attempt.locked_until)
-        if attempt is not None and attempt.wait_until:
-            status = 429
-            flash(_("通过楼栋房号验证失败次数过多，请于 %(t)s（北京时间）后再试；也可以扫描表决通知上的"
-                    "二维码验证，或联系业主委员会。", t=local_text(attempt.wait_until)), "error")
-        elif attempt is not None:
-            flash(_("验证未通过，还可以再试 %(n)d 次。", n=attempt.remaining), "error")
-    access = _pending(proposal)  # the page: first view, or an answer that did not pass
-    view = voter_view(proposal, access.voter_key)
+    access_service.check_open(proposal)
+    proposal_id = proposal.id  # read now: the commit below expires the loaded proposal
+    try:
+        # The pending access is read (locked) and checked against this proposal there;
+        # a locked link raises DeadEnd there as it does in _pending.
+        attempt = access_service.verify_second_factor(
+            session.get("pending_access") or 0, request.form.get("answer", ""),
+            request.form.get("method", "id"), via_lobby=_lobby(),
+            client=request.remote_addr or "", proposal_id=proposal_id)
+    except access_service.DeadEnd:
+        raise
+    except access_service.NoPendingAccess:
+        abort(404)
+    except DomainError as err:
+        attempt = None
+        flash(err.message, "error")
+    if attempt is not None and attempt.ok:
+        login_user(OwnerUser(proposal_id, attempt.voter_key))
+        session.pop("pending_access", None)
+        # Named in the device entry the chain records for this session's key (§14).
+        session["proof"] = request.form.get("method", "id")
+        return redirect(url_for("owner.ballot", uid=uid))
+    if attempt is not None and attempt.locked_until:
+        raise access_service.DeadEnd("locked", "locked", proposal, attempt.locked_until)
+    if attempt is not None and attempt.wait_until:
+        status = 429
+        flash(_("通过楼栋房号验证失败次数过多，请于 %(t)s（北京时间）后再试；也可以扫描表决通知上的"
+                "二维码验证，或联系业主委员会。", t=local_text(attempt.wait_until)), "error")
+    elif attempt is not None:
+        flash(_("验证未通过，还可以再试 %(n)d 次。", n=attempt.remaining), "error")
+    # An answer that did not pass: the page again, with why.
+    return _verify_page(proposal, _pending(proposal), status=status)
+
+
+def _verify_page(proposal, access, view=None, status: int = 200):
+    if view is None:
+        view = voter_view(proposal, access.voter_key)
     return render_template("owner/verify.html", proposal=proposal, view=view,
                            methods=access_service.methods(proposal, access.voter_key, view.voter),
                            sent=session.get("code_sent_to")), status
