@@ -165,8 +165,9 @@ def _proposal_with(statement, lead: int, params: dict):
     proposal = refresh(proposal_from_row(done.names[width:], found[0][width:]))
     first = found[0]
     access = None
-    if lead and first[0] is not None:
-        access = Values.of(tuple(c.name for c in VoterAccess.__table__.columns), first[:lead])
+    access_names = tuple(c.name for c in VoterAccess.__table__.columns)
+    if lead and first[access_names.index("id")] is not None:
+        access = Values.of(access_names, first[:lead])
     if first[lead + _voter_view_names()[0].index("id")] is None:
         return proposal, access, None
     key = access.voter_key if lead else params["voter_key"]

@@ -70,9 +70,13 @@ def pick(uid: str):
     return render_template("owner/pick.html", proposal=proposal)
 
 
-def _pending(proposal, access=None):
-    """The session's pending access, checked; `access`: as read with the proposal."""
-    if access is None:
+_UNREAD = object()
+
+
+def _pending(proposal, access=_UNREAD):
+    """The session's pending access, checked; `access`: as read with the proposal (None:
+    there is none of this proposal's)."""
+    if access is _UNREAD:
         access = access_service.pending_access(session.get("pending_access") or 0)
     if access is None or access.proposal_id != proposal.id:
         abort(404)
