@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import zipfile
@@ -124,13 +125,7 @@ def test_regulator_overview_download_and_verify(app, world, client):
     assert f"/regulator/p/{world['moon']['id']}" not in page  # another district's
     csv_data = client.get("/regulator/?format=csv").data.decode("utf-8-sig")
     assert "电梯更换" in csv_data and len(csv_data.strip().splitlines()) == 2
-    # The quorum as the CSV judges it; while voting, not reached is "not yet".
-    import csv as csv_module
-
-    header, row = list(csv_module.reader(io.StringIO(csv_data)))
-    reached = row[header.index("达到法定人数")] == "是"
-    shown = re.search(r'<td class="quorum"><span class="\w+">([^<]+)</span>', page).group(1)
-    assert "<th>法定人数</th>" in page and shown == ("达到" if reached else "尚未达到")
+    assert "<th>法定人数</th>" in page and _quorum_shown(client) == "尚未达到"  # voting
     assert client.get("/regulator/?state=closed").get_data(as_text=True).count("/regulator/p/") == 0
     for key in ("community", "end", "turnout"):
         assert "阳光花园" in client.get(f"/regulator/?sort={key}").get_data(as_text=True)
@@ -148,6 +143,17 @@ def test_regulator_overview_download_and_verify(app, world, client):
     r = client.post(f"/regulator/p/{pid}/verify")
     assert "验证通过 / VERIFIED" in r.get_data(as_text=True)
     assert "已验证" in client.get("/regulator/").get_data(as_text=True)
+    assert _quorum_shown(client) == "未达到"  # closed
+
+
+def _quorum_shown(client) -> str:
+    """The overview's quorum word, after checking it says what the CSV's column says."""
+    csv_data = client.get("/regulator/?format=csv").data.decode("utf-8-sig")
+    header, row = list(csv.reader(io.StringIO(csv_data)))
+    page = client.get("/regulator/").get_data(as_text=True)
+    shown = re.search(r'<td class="quorum"><span class="\w+">([^<]+)</span>', page).group(1)
+    assert (shown == "达到") == (row[header.index("达到法定人数")] == "是")
+    return shown
 
 
 def test_audit_log_is_chained_and_visible(app, world, client):

@@ -81,7 +81,7 @@ def overview_csv(rows: list[OverviewRow]) -> bytes:
                              format_area(t.participating_area), t.participating_headcount,
                              format_area(final.agree_area) if final else "",
                              final.agree_headcount if final else "",
-                             yes if _quorum_met(f) else no,
+                             yes if r.quorum_met else no,
                              (_("通过") if f.passed else _("未通过")) if final else "",
                              p.chain_head or "",
                              "" if r.verification is None else _outcome(r.verification.outcome),

@@ -140,8 +140,7 @@ def owner_proposal_and_view(uid: str, voter_key: str):
     """owner_proposal(uid) and the voter's VoterView, read with one statement; the view is
     None where the voter has no unit in this proposal (a session for another proposal: the
     page refuses it)."""
-    proposal, _access, view = _proposal_with(_proposal_and_voter(), 0,
-                                             {"uid": uid, "voter_key": voter_key})
+    proposal, _access, view = _proposal_with(False, {"uid": uid, "voter_key": voter_key})
     return proposal, view
 
 
@@ -149,28 +148,32 @@ def pending_page(uid: str, access_id: int):
     """owner_proposal(uid), the session's pending access (None unless it is one of this
     proposal's) and its voter's VoterView (None without the access), in one statement:
     the second-factor page."""
-    lead = len(VoterAccess.__table__.columns)
-    return _proposal_with(_proposal_and_voter(pending=True), lead,
-                          {"uid": uid, "access_id": access_id})
+    return _proposal_with(True, {"uid": uid, "access_id": access_id})
 
 
-def _proposal_with(statement, lead: int, params: dict):
+@functools.cache
+def _access_names():
+    return tuple(c.name for c in VoterAccess.__table__.columns)
+
+
+def _proposal_with(pending: bool, params: dict):
+    """Read _proposal_and_voter(pending): (proposal, pending access or None, view or None)."""
     from votes.services.lifecycle import refresh
     from votes.services.proposal_read import proposal_from_row
 
-    done, found = reads.fetch(statement, params)
+    done, found = reads.fetch(_proposal_and_voter(pending), params)
     if not found:
         raise NotFound(_("没有这个表决事项"))
+    lead = len(_access_names()) if pending else 0
     width = lead + sum(len(names) for names in _voter_view_names())
     proposal = refresh(proposal_from_row(done.names[width:], found[0][width:]))
     first = found[0]
     access = None
-    access_names = tuple(c.name for c in VoterAccess.__table__.columns)
-    if lead and first[access_names.index("id")] is not None:
-        access = Values.of(access_names, first[:lead])
+    if pending and first[_access_names().index("id")] is not None:
+        access = Values.of(_access_names(), first[:lead])
     if first[lead + _voter_view_names()[0].index("id")] is None:
         return proposal, access, None
-    key = access.voter_key if lead else params["voter_key"]
+    key = access.voter_key if pending else params["voter_key"]
     return proposal, access, _view_of(proposal, key, [row[lead:width] for row in found])
 
 
