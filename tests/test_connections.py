@@ -151,6 +151,23 @@ def test_every_thread_of_a_worker_keeps_its_connection(pg_app, monkeypatch):
         assert busy_threads() == first
 
 
+def test_a_quiet_worker_keeps_to_the_connection_it_used_last(pg_app, monkeypatch):
+    """One request at a time takes the connection given back last, not the longest idle of
+    the pool (whose server process has gone cold)."""
+    from votes.extensions import db
+
+    monkeypatch.delenv("VOTES_GUNICORN_THREADS", raising=False)
+    app = pg_app()
+    with app.app_context():
+        conns = [db.engine.connect() for _ in range(4)]
+        pids = [c.execute(text("SELECT pg_backend_pid()")).scalar_one() for c in conns]
+        for c in conns:
+            c.close()
+        for _ in range(3):
+            with db.engine.connect() as c:
+                assert c.execute(text("SELECT pg_backend_pid()")).scalar_one() == pids[-1]
+
+
 def test_the_pool_follows_the_configured_threads(monkeypatch):
     from votes.connections import engine_options
 
