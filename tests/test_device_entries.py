@@ -62,14 +62,32 @@ def test_a_key_cannot_be_registered_without_the_second_factor(app, client, vote)
         != 200
 
 
-def test_signed_ballot_after_its_device_entry_exports_a_bundle_that_verifies(
-        app, client, runner, vote, tmp_path):
+def _signed_cast(client, vote, key, spki: str, choice: str = "agree"):
+    """Confirm, then cast a ballot the browser signed with `key` (its public key `spki`)."""
+    import re
+
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
     from votes.core.commitment import commit
     from votes.core.signing import device_payload
+
+    page = client.post(f"/p/{vote['uid']}/confirm", data={"choice": choice}).get_data(
+        as_text=True)
+    nonce = re.search(r'data-nonce="([0-9a-f]+)"', page).group(1)
+    voter = re.search(r'data-voter="([^"]+)"', page).group(1)
+    salt = "5a" * 32
+    der = key.sign(device_payload(vote["uid"], voter, commit(vote["uid"], voter, choice, salt),
+                                  nonce), ec.ECDSA(hashes.SHA256()))
+    r, s = decode_dss_signature(der)
+    sig = base64.b64encode(r.to_bytes(32, "big") + s.to_bytes(32, "big")).decode()
+    return client.post(f"/p/{vote['uid']}/cast", data={
+        "choice": choice, "nonce": nonce, "public_key": spki, "signature": sig, "salt": salt})
+
+
+def test_signed_ballot_after_its_device_entry_exports_a_bundle_that_verifies(
+        app, client, runner, vote, tmp_path):
     from votes.core.verifier import IN_PROGRESS, verify_bundle
     from votes.services.export import export_bundle
     from votes.services.keys import keyring
@@ -77,19 +95,7 @@ def test_signed_ballot_after_its_device_entry_exports_a_bundle_that_verifies(
     verified(client, app, vote)
     key, spki = _key()
     assert client.post(f"/p/{vote['uid']}/device", json={"public_key": spki}).status_code == 200
-    page = client.post(f"/p/{vote['uid']}/confirm", data={"choice": "agree"}).get_data(
-        as_text=True)
-    import re
-
-    nonce = re.search(r'data-nonce="([0-9a-f]+)"', page).group(1)
-    voter = re.search(r'data-voter="([^"]+)"', page).group(1)
-    salt = "5a" * 32
-    der = key.sign(device_payload(vote["uid"], voter, commit(vote["uid"], voter, "agree", salt),
-                                  nonce), ec.ECDSA(hashes.SHA256()))
-    r, s = decode_dss_signature(der)
-    sig = base64.b64encode(r.to_bytes(32, "big") + s.to_bytes(32, "big")).decode()
-    ok = client.post(f"/p/{vote['uid']}/cast", data={
-        "choice": "agree", "nonce": nonce, "public_key": spki, "signature": sig, "salt": salt})
+    ok = _signed_cast(client, vote, key, spki)
     assert "/receipt/" in ok.headers["Location"]
     kinds = [e["kind"] for e in _chain(app, vote)]
     assert kinds == ["genesis", "device", "ballot"]
@@ -108,3 +114,27 @@ def test_signed_ballot_after_its_device_entry_exports_a_bundle_that_verifies(
         csv_rows = z.read("ballots.csv").decode().splitlines()
     assert tally["participating_headcount"] == 1
     assert len(csv_rows) == 2  # the header and the one ballot: no row for the device entry
+
+
+def test_a_ballot_is_signed_by_one_of_the_voters_own_keys_and_no_one_elses(app, vote):
+    """张三 holds two flats and registered two phones: either phone's key signs his ballot.
+    李四's registered key does not, though the signature over 张三's ballot is valid."""
+    from tests.factories import resident_id
+
+    zhang, li = app.test_client(), app.test_client()
+    verified(zhang, app, vote)
+    verified(li, app, vote, room="102", suffix=resident_id(2)[-6:])
+    phones = [_key(), _key()]
+    for _key_pair, spki in phones:
+        assert zhang.post(f"/p/{vote['uid']}/device", json={"public_key": spki}).status_code \
+            == 200
+    li_key, li_spki = _key()
+    assert li.post(f"/p/{vote['uid']}/device", json={"public_key": li_spki}).status_code == 200
+
+    refused = _signed_cast(zhang, vote, li_key, li_spki)
+    assert refused.headers["Location"].endswith("/ballot")
+    assert not [e for e in _chain(app, vote) if e["kind"] == "ballot"]
+    ok = _signed_cast(zhang, vote, *phones[1])
+    assert "/receipt/" in ok.headers["Location"]
+    ballots = [e for e in _chain(app, vote) if e["kind"] == "ballot"]
+    assert len(ballots) == 1 and ballots[0]["body"]["device"]["public_key"] == phones[1][1]

@@ -25,7 +25,7 @@ def test_each_owner_statement_gives_what_core_gives(app, runner, tmp_path):
     from votes.extensions import db
     from votes.models import Ballot, VoterAccess
     from votes.services import rows
-    from votes.services.owner_pages import _cast_rows, _proposal_and_voter, _voter_view
+    from votes.services.owner_pages import _proposal_and_voter, _voter_view
     from votes.services.pg_append import _lock_head
     from votes.services.proposal_read import _documents, _items, _proposal_row
 
@@ -36,11 +36,12 @@ def test_each_owner_statement_gives_what_core_gives(app, runner, tmp_path):
             VoterAccess.voter_key == voter_key)).one()
         cases = [(_proposal_row(), {"uid": vote["uid"]}), (_items(), {"proposal_id": vote["id"]}),
                  (_documents(), {"proposal_id": vote["id"]}), (_voter_view(), by_voter),
-                 (_cast_rows(), by_voter),
                  (_proposal_and_voter(), {"uid": vote["uid"], "voter_key": voter_key}),
                  (_proposal_and_voter(), {"uid": vote["uid"], "voter_key": "v-nobody"}),
                  (_proposal_and_voter(True), {"uid": vote["uid"], "access_id": access_id}),
                  (_proposal_and_voter(True), {"uid": vote["uid"], "access_id": 0}),
+                 (_proposal_and_voter(False, True), {"uid": vote["uid"], "voter_key": voter_key}),
+                 (_proposal_and_voter(False, True), {"uid": vote["uid"], "voter_key": "v-0"}),
                  (_lock_head(True), {"proposal_id": vote["id"], "voter": voter_key})]
         for statement, params in cases:
             done, found = rows.fetch(statement, params)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 
@@ -73,6 +74,7 @@ class VoterView:
     ballots: tuple[Ballot, ...] = ()  # every ballot, earliest first
     votes: bool = True  # False: holds only units the rules leave out of the vote (§16)
     transfer: Transfer | None = None  # the unit was sold during the vote (§16): the first one
+    devices: tuple[str, ...] | None = None  # registered device keys; None: not read
 
     def ballot_with(self, receipt: str) -> Ballot | None:
         """This voter's ballot with that receipt, if any."""
@@ -109,38 +111,47 @@ def _voter_view():
 
 
 @functools.cache
-def _proposal_and_voter(pending: bool = False):
+def _proposal_and_voter(pending: bool = False, devices: bool = False):
     # The voter view's columns first (labelled: the proposal's own names must stay its
     # own), then the proposal's and its community's (proposal_read.with_community). Outer
     # joins: the proposal's row comes back for a voter with no unit in it too. `pending`:
     # the voter is the one of the session's pending access (by id, of this proposal), whose
-    # columns come first of all.
+    # columns come first of all. `devices`: the public key of each device key the voter
+    # registered in this proposal comes first (the cast checks a signed ballot's key).
     from votes.services.proposal_read import with_community
 
     units, voters, ballots, units_voters = _voter_tables()
-    proposals, accesses = Proposal.__table__, VoterAccess.__table__
+    proposals, accesses, keys = (Proposal.__table__, VoterAccess.__table__,
+                                 DeviceKey.__table__)
     columns = [c.label(f"voter{i}__{c.name}")
                for i, c in enumerate((*units.columns, *voters.columns, *ballots.columns))]
     if pending:
         columns = [c.label(f"access__{c.name}") for c in accesses.columns] + columns
+    if devices:
+        columns = [keys.c.public_key.label("device__public_key")] + columns
     statement = with_community(*columns)
     voter_key = bindparam("voter_key")
     if pending:
         statement = statement.outerjoin(accesses, and_(accesses.c.id == bindparam("access_id"),
                                                        accesses.c.proposal_id == proposals.c.id))
         voter_key = accesses.c.voter_key
-    return statement \
+    statement = statement \
         .outerjoin(units_voters, and_(units.c.proposal_id == proposals.c.id,
                                       units.c.voter_key == voter_key)) \
-        .outerjoin(ballots, _voter_ballots(ballots, units)) \
-        .where(proposals.c.uid == bindparam("uid")).order_by(units.c.id, ballots.c.revision)
+        .outerjoin(ballots, _voter_ballots(ballots, units))
+    if devices:  # a voter's keys times their units and ballots: still a handful of rows
+        statement = statement.outerjoin(keys, and_(keys.c.proposal_id == units.c.proposal_id,
+                                                   keys.c.voter_key == units.c.voter_key))
+    return statement.where(proposals.c.uid == bindparam("uid")) \
+        .order_by(units.c.id, ballots.c.revision)
 
 
-def owner_proposal_and_view(uid: str, voter_key: str):
+def owner_proposal_and_view(uid: str, voter_key: str, devices: bool = False):
     """owner_proposal(uid) and the voter's VoterView, read with one statement; the view is
     None where the voter has no unit in this proposal (a session for another proposal: the
-    page refuses it)."""
-    proposal, _access, view = _proposal_with(False, {"uid": uid, "voter_key": voter_key})
+    page refuses it). With `devices` the view holds the voter's registered device keys."""
+    proposal, _access, view = _proposal_with(False, {"uid": uid, "voter_key": voter_key},
+                                             devices)
     return proposal, view
 
 
@@ -156,25 +167,31 @@ def _access_names():
     return tuple(c.name for c in VoterAccess.__table__.columns)
 
 
-def _proposal_with(pending: bool, params: dict):
-    """Read _proposal_and_voter(pending): (proposal, pending access or None, view or None)."""
+def _proposal_with(pending: bool, params: dict, devices: bool = False):
+    """Read _proposal_and_voter(pending, devices): (proposal, pending access or None, view
+    or None)."""
     from votes.services.lifecycle import refresh
     from votes.services.proposal_read import proposal_from_row
 
-    done, found = reads.fetch(_proposal_and_voter(pending), params)
+    done, found = reads.fetch(_proposal_and_voter(pending, devices), params)
     if not found:
         raise NotFound(_("没有这个表决事项"))
-    lead = len(_access_names()) if pending else 0
+    keys = 1 if devices else 0
+    lead = keys + (len(_access_names()) if pending else 0)
     width = lead + sum(len(names) for names in _voter_view_names())
     proposal = refresh(proposal_from_row(done.names[width:], found[0][width:]))
     first = found[0]
     access = None
-    if pending and first[_access_names().index("id")] is not None:
-        access = Values.of(_access_names(), first[:lead])
+    if pending and first[keys + _access_names().index("id")] is not None:
+        access = Values.of(_access_names(), first[keys:lead])
     if first[lead + _voter_view_names()[0].index("id")] is None:
         return proposal, access, None
     key = access.voter_key if pending else params["voter_key"]
-    return proposal, access, _view_of(proposal, key, [row[lead:width] for row in found])
+    view = _view_of(proposal, key, [row[lead:width] for row in found])
+    if devices:
+        view = dataclasses.replace(view, devices=tuple(dict.fromkeys(
+            row[0] for row in found if row[0] is not None)))
+    return proposal, access, view
 
 
 @functools.cache
@@ -278,25 +295,18 @@ def register_device(proposal: Proposal, voter_key: str, public_key: str, proof: 
                               public_key=public_key, created_at=now))
 
 
-@functools.cache
-def _cast_rows():
-    return select(FrozenUnit.id, FrozenUnit.unit_uid, DeviceKey.public_key,
-                  *Ballot.__table__.columns).outerjoin(
-        DeviceKey, and_(DeviceKey.proposal_id == FrozenUnit.proposal_id,
-                        DeviceKey.voter_key == FrozenUnit.voter_key)).outerjoin(
-        Ballot, and_(Ballot.proposal_id == FrozenUnit.proposal_id,
-                     Ballot.voter_key == FrozenUnit.voter_key)).where(
-        FrozenUnit.proposal_id == bindparam("proposal_id"),
-        FrozenUnit.voter_key == bindparam("voter_key")).order_by(FrozenUnit.id)
-
-
-def cast_online(proposal: Proposal, voter_key: str, choice_text: str, nonce: str,
+def cast_online(proposal: Proposal, view: VoterView, choice_text: str, nonce: str,
                 public_key: str | None, signature: str | None,
                 salt: str | None = None) -> Ballot:
     """Verify the device signature (when the browser made one), then append the ballot.
 
-    The browser picks the commitment's salt and signs the commitment, not the choice (see
-    docs/verification.md, "Choice commitments"); without a browser salt the server picks one."""
+    `view` is the voter's, read with their device keys (owner_proposal_and_view with
+    `devices`): each key is on the chain (§14), and the ballot needs no query of its own
+    for the units and the ballots so far. The browser picks the commitment's salt and
+    signs the commitment, not the choice (see docs/verification.md, "Choice
+    commitments"); without a browser salt the server picks one."""
+    if view.devices is None:
+        raise ValueError("cast_online needs the voter's view read with their device keys")
     try:
         choice = Choice(choice_text)
     except ValueError:
@@ -304,18 +314,8 @@ def cast_online(proposal: Proposal, voter_key: str, choice_text: str, nonce: str
     if salt is not None and not commitment.is_hex64(salt):
         raise DomainError(_("页面数据有误，请刷新页面后重试"))
     device = None
-    # One query for the voter's units, the device keys they registered (each is on the
-    # chain, §14) and their ballots so far: the ballot needs no query of its own for them.
-    # Plain rows, the previous ballot as read-only values: nothing here is written through
-    # the ORM (the ballot is appended by cast_ballot).
-    _done, rows = reads.fetch(_cast_rows(), {"proposal_id": proposal.id,
-                                             "voter_key": voter_key})
-    units = list(dict.fromkeys(row[1] for row in rows))
-    registered = {row[2] for row in rows if row[2] is not None}
-    names = _voter_view_names()[2]
-    ballot_id = 3 + names.index("id")
-    previous = max((Values.of(names, row[3:]) for row in rows
-                    if row[ballot_id] is not None), key=lambda b: b.revision, default=None)
+    voter_key = view.voter.voter_key
+    registered = set(view.devices)
     if registered and not (public_key and signature):
         # The chain holds this voter's device key: an unsigned ballot would fail step 6.10.
         raise unsigned_but_registered()
@@ -330,7 +330,7 @@ def cast_online(proposal: Proposal, voter_key: str, choice_text: str, nonce: str
                   "signature": signature, "nonce": nonce}
     return cast_ballot(proposal.id, BallotRequest(voter_key=voter_key, choice=choice,
                                                   channel="online", device=device, salt=salt),
-                       units or None, previous, proposal)
+                       [u.unit_uid for u in view.units] or None, view.ballot, proposal)
 
 
 @dataclass(frozen=True)

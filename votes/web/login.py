@@ -57,9 +57,12 @@ def owner_required(view):
     return wrapper
 
 
-def owner_view_required(page):
+def owner_view_required(page=None, *, devices: bool = False):
     """owner_required, for a page that shows the voter: it is called with the owner's
-    VoterView as well, read in the same statement as the proposal."""
+    VoterView as well, read in the same statement as the proposal; with `devices` the view
+    holds the voter's registered device keys (the cast)."""
+    if page is None:
+        return functools.partial(owner_view_required, devices=devices)
 
     @functools.wraps(page)
     def wrapper(uid: str, *args, **kwargs):
@@ -68,7 +71,7 @@ def owner_view_required(page):
         user = current_user._get_current_object()
         if not isinstance(user, OwnerUser):
             return _sign_in_first(owner_proposal(uid))
-        proposal, view = owner_proposal_and_view(uid, user.voter_key)
+        proposal, view = owner_proposal_and_view(uid, user.voter_key, devices)
         owner = owner_of(proposal)
         if owner is None:
             return _sign_in_first(proposal)

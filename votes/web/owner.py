@@ -201,15 +201,15 @@ def device(proposal, owner):
 
 
 @bp.post("/p/<uid>/cast")
-@owner_required
-def cast(proposal, owner):
+@owner_view_required(devices=True)
+def cast(proposal, owner, view):
     uid = proposal.uid  # read now: the commit below expires the loaded proposal
     nonce = session.pop("ballot_nonce", None)
     if not nonce or request.form.get("nonce") != nonce:
         flash(_("页面已过期，请重新选择。"), "error")
         return redirect(url_for("owner.ballot", uid=proposal.uid))
     try:
-        ballot = cast_online(proposal, owner.voter_key, request.form.get("choice", ""), nonce,
+        ballot = cast_online(proposal, view, request.form.get("choice", ""), nonce,
                              request.form.get("public_key") or None,
                              request.form.get("signature") or None,
                              request.form.get("salt") or None)
