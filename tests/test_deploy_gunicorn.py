@@ -21,6 +21,24 @@ from tests.servers import (Browser, gunicorn_or_skip, redis_or_skip, start_gunic
                            start_many, stop_all)
 
 
+def test_a_worker_freezes_what_it_loaded_out_of_the_collectors_reach():
+    """config/gunicorn.conf.py's post_worker_init: the app a worker loaded is never walked
+    by a full collection, which stopped every thread of the worker (lock holders too)."""
+    import gc
+    import runpy
+
+    from pathlib import Path
+
+    hooks = runpy.run_path(str(Path(__file__).resolve().parent.parent / "config"
+                               / "gunicorn.conf.py"))
+    assert gc.get_freeze_count() == 0
+    try:
+        hooks["post_worker_init"](None)
+        assert gc.get_freeze_count() > 10_000  # the interpreter, pytest and the app
+    finally:
+        gc.unfreeze()
+
+
 def _env(database_url: str, instance, redis_url: str, prefix: str, **extra) -> dict[str, str]:
     return {"VOTES_DATABASE_URL": database_url, "VOTES_INSTANCE_PATH": str(instance),
             "VOTES_SECRET_KEY": "deploy-test-secret", "VOTES_DATA_KEY": TEST_CONFIG["DATA_KEY"],
