@@ -149,3 +149,38 @@ def test_tally_and_export_read_the_rows_they_always_read(app, runner, tmp_path):
         report = verify_bundle(bundle.getvalue(), trust_bundle_keys=True)
         assert report.ok, report.render()
         assert report.chain_head == head and report.tally == tally
+
+
+@pytest.fixture
+def pg_app(pg_schema, tmp_path):
+    """The planner's statistics are PostgreSQL's: this runs there only."""
+    from tests.conftest import _app_on, _truncate_all
+
+    _truncate_all(pg_schema)
+    yield from _app_on(pg_schema, tmp_path)
+
+
+def test_a_frozen_electorate_has_statistics_the_moment_it_is_frozen(pg_app, tmp_path):
+    """The tables a freeze fills are analysed in its transaction: the owner pages' plans do
+    not wait up to a minute for autovacuum (an emergency use opens as it freezes)."""
+    from sqlalchemy import text
+
+    from votes.extensions import db
+    from votes.models import FrozenUnit, FrozenVoter, VoterAccess
+
+    tables = ("frozen_units", "frozen_voters", "voter_access")
+
+    def planner_rows() -> dict:  # the tables of this schema (search_path), by name
+        return {t: db.session.scalar(text(
+            "SELECT reltuples FROM pg_class WHERE oid = to_regclass(:t)"), {"t": t})
+            for t in tables}
+
+    with pg_app.app_context():
+        db.session.execute(text("ANALYZE " + ", ".join(tables)))  # empty: the planner says 0
+        db.session.commit()
+        assert set(planner_rows().values()) == {0}
+    make_open_proposal(pg_app, pg_app.test_cli_runner(), tmp_path)
+    with pg_app.app_context():
+        rows = {t: _count(m) for t, m in zip(tables, (FrozenUnit, FrozenVoter, VoterAccess))}
+        assert min(rows.values()) > 0
+        assert planner_rows() == {t: float(n) for t, n in rows.items()}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from operator import itemgetter
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, insert, text
 from sqlalchemy.orm import Session
 
 
@@ -40,3 +40,14 @@ def insert_rows(session: Session, table: Table, rows: list[dict]) -> None:
         connection.exec_driver_sql(sql, list(map(values, rows)))
     else:
         connection.execute(insert(table), rows)
+
+
+def refresh_statistics(session: Session, *tables: Table) -> None:
+    """On PostgreSQL, ANALYZE tables a bulk insert has just filled, in the caller's
+    transaction (its own rows count). Until autovacuum gets to them, up to a minute later,
+    the planner takes them for as small as they were: an owner page's statement on a just
+    frozen electorate of 20,000 took 0.53 ms at p50 instead of 0.16 ms, and an emergency
+    use opens for votes the moment it is frozen."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE " + ", ".join(f'"{t.name}"' for t in tables)))
+

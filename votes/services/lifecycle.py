@@ -19,12 +19,12 @@ from votes.core.bulk_gc import paused_gc
 from votes.core.roll import Scope, unit_key
 from votes.extensions import db
 from votes.i18n import _
-from votes.models import Ballot, FrozenUnit, FrozenVoter, Proposal
+from votes.models import Ballot, FrozenUnit, FrozenVoter, Proposal, VoterAccess
 from votes.models.base import MAX_ID
 from votes.services import audit, clock, privacy
 from votes.services.access import PERSON, create_access
 from votes.services.labels import scope_label
-from votes.services.bulk import insert_rows
+from votes.services.bulk import insert_rows, refresh_statistics
 from votes.services.chain_store import Appender, lock_proposal
 from votes.services.errors import DomainError, NotFound
 from votes.services.records import proposal_record, roll_record
@@ -93,6 +93,8 @@ def _freeze(session: Session, proposal: Proposal, when: datetime) -> None:
             "owners_enc": encrypt(to_json(contact))})
     insert_rows(session, FrozenVoter.__table__, voters)
     create_access(session, proposal, [v.key for v in e.voters], coded)
+    refresh_statistics(session, FrozenUnit.__table__, FrozenVoter.__table__,
+                       VoterAccess.__table__)
     proposal.state = "publicity"
     proposal.frozen_at = when
 
