@@ -87,8 +87,8 @@ def main() -> int:
         try:  # PostgreSQL's one-statement append is sent by psycopg itself: count it too
             from votes.services import pg_append
 
-            real_append = pg_append.append_ballot
-            pg_append.append_ballot = lambda *a, **k: counter.append(1) or real_append(*a, **k)
+            real_append = pg_append.append_ballots
+            pg_append.append_ballots = lambda *a, **k: counter.append(1) or real_append(*a, **k)
         except ImportError:  # an older tree, measured for comparison
             pass
         try:  # the owner pages' reads on the driver's cursor (votes/services/rows.py)

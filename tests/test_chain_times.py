@@ -49,7 +49,7 @@ def test_a_caster_delayed_before_the_lock_writes_no_earlier_time(app, runner, tm
     not carry a time earlier than B's (verification step 6.8 failed for good before)."""
     from votes.core.tally import Choice
     from votes.extensions import db
-    from votes.services import ballots, clock
+    from votes.services import append_queue, ballots, clock, pg_append
     from votes.services.ballots import BallotRequest, cast_ballot
 
     vote = make_open_proposal(app, runner, tmp_path)
@@ -72,9 +72,14 @@ def test_a_caster_delayed_before_the_lock_writes_no_earlier_time(app, runner, tm
             return real_lock(session, proposal_id, *args)
         return stalling_lock
 
-    # The general path locks with lock_proposal, PostgreSQL's one-ballot path with lock_head.
+    # The general path locks with lock_proposal, PostgreSQL's online ballots with lock_head.
     monkeypatch.setattr(ballots, "lock_proposal", stalling(ballots.lock_proposal))
-    monkeypatch.setattr(ballots, "lock_head", stalling(ballots.lock_head))
+    monkeypatch.setattr(pg_append, "lock_head", stalling(pg_append.lock_head))
+    # B stands for another worker process: a turn of its own at the proposal's lock
+    # (votes/services/append_queue.py), so that only the database orders A and B.
+    real_turn, b_turn = append_queue._turn_of, append_queue._Turn()
+    monkeypatch.setattr(append_queue, "_turn_of", lambda *key: b_turn if
+                        threading.current_thread().name == "caster-B" else real_turn(*key))
     errors: list[BaseException] = []
 
     def cast(voter):

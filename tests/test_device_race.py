@@ -25,12 +25,12 @@ def _register_before_the_ballots_lock(monkeypatch, app, vote, room: str,
                                       suffix: str = ZHANG_SUFFIX) -> list[int]:
     """Hook the cast: when it is about to take the proposal lock, a second session of the
     owner of `room` (another browser, another thread) registers a device key, committed."""
-    from votes.services import ballots
+    from votes.services import ballots, pg_append
 
     other = app.test_client()
     verified(other, app, vote, room=room, suffix=suffix)
     _, spki = _key()
-    real_lock, real_head = ballots.lock_for_voting, ballots.lock_head
+    real_lock, real_head = ballots.lock_for_voting, pg_append.lock_head
     statuses: list[int] = []
 
     def register():
@@ -47,12 +47,12 @@ def _register_before_the_ballots_lock(monkeypatch, app, vote, room: str,
         register()
         return real_lock(session, proposal_id, signer)
 
-    def hooked_head(session, proposal_id, *args):  # PostgreSQL's one-ballot path
+    def hooked_head(session, proposal_id, *args):  # PostgreSQL's online ballots' path
         register()
         return real_head(session, proposal_id, *args)
 
     monkeypatch.setattr(ballots, "lock_for_voting", hooked)
-    monkeypatch.setattr(ballots, "lock_head", hooked_head)
+    monkeypatch.setattr(pg_append, "lock_head", hooked_head)
     return statuses
 
 

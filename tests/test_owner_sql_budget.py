@@ -55,13 +55,13 @@ def counting(app):
             status = conn.connection.driver_connection.info.transaction_status
             statements.transactional.append(status.name != "IDLE")
 
-    # PostgreSQL's one-ballot append goes to psycopg directly (one statement and the
+    # PostgreSQL's online ballots' append goes to psycopg directly (one statement and the
     # COMMIT in one pipeline): counted here as the one statement it is.
     from votes.services import pg_append
 
-    real_append = pg_append.append_ballot
+    real_append = pg_append.append_ballots
 
-    def append_ballot(*args, **kwargs):
+    def append_ballots(*args, **kwargs):
         statements.append("pg_append")
         return real_append(*args, **kwargs)
 
@@ -81,13 +81,13 @@ def counting(app):
 
     event.listen(engine, "before_cursor_execute", count)
     event.listen(engine, "after_cursor_execute", after)
-    pg_append.append_ballot = append_ballot
+    pg_append.append_ballots = append_ballots
     rows.fetch = fetch
     try:
         yield statements
     finally:
         rows.fetch = real_fetch
-        pg_append.append_ballot = real_append
+        pg_append.append_ballots = real_append
         event.remove(engine, "before_cursor_execute", count)
         event.remove(engine, "after_cursor_execute", after)
 

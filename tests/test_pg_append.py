@@ -52,8 +52,8 @@ def test_the_one_round_trip_append_writes_what_the_general_path_writes(app, runn
     vote = pg_vote
     fast_voter, general_voter = _voters(app, vote)[:2]
     used = []
-    real = pg_append.append_ballot
-    monkeypatch.setattr(pg_append, "append_ballot",
+    real = pg_append.append_ballots
+    monkeypatch.setattr(pg_append, "append_ballots",
                         lambda *a, **k: used.append(1) or real(*a, **k))
     with app.app_context():
         fast = cast_ballot(vote["id"], BallotRequest(fast_voter, Choice.AGREE, "online"))

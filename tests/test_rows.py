@@ -41,8 +41,10 @@ def test_each_owner_statement_gives_what_core_gives(app, runner, tmp_path):
                  (_proposal_and_voter(True), {"uid": vote["uid"], "access_id": access_id}),
                  (_proposal_and_voter(True), {"uid": vote["uid"], "access_id": 0}),
                  (_proposal_and_voter(False, True), {"uid": vote["uid"], "voter_key": voter_key}),
-                 (_proposal_and_voter(False, True), {"uid": vote["uid"], "voter_key": "v-0"}),
-                 (_lock_head(True), {"proposal_id": vote["id"], "voter": voter_key})]
+                 (_proposal_and_voter(False, True), {"uid": vote["uid"], "voter_key": "v-0"})]
+        if db.engine.dialect.name == "postgresql":  # the online append's lock (an array)
+            cases += [(_lock_head(), {"proposal_id": vote["id"], "voters": [voter_key]}),
+                      (_lock_head(), {"proposal_id": vote["id"], "voters": []})]
         for statement, params in cases:
             done, found = rows.fetch(statement, params)
             expected = core_rows(statement, params)

@@ -17,13 +17,12 @@ from votes.core.local_rules import Procedure
 from votes.core.tally import Choice
 from votes.i18n import _
 from votes.models import Ballot, Evidence, FrozenUnit, Proposal, Transfer
-from votes.services import (audit, choices, clock, device_check, keys, pg_append, privacy,
-                            proxies)
-from votes.services.chain_store import Appender, Head, lock_proposal
+from votes.services import (append_queue, audit, choices, clock, device_check, keys, pg_append,
+                            privacy, proxies)
+from votes.services.chain_store import Appender, lock_proposal
 from votes.services.proxies import ProxyRequest
 from votes.services.errors import DomainError
 from votes.services.lifecycle import _advance
-from votes.services.pg_append import lock_head
 from votes.services.tx import unit_of_work
 
 CHANNELS = ("online", "paper", "proxy")
@@ -219,34 +218,20 @@ def lock_for_voting(session: Session, proposal_id: int, signer) -> tuple[Proposa
 
 
 def _append_pg(session: Session, proposal: Proposal, prepared: _Prepared) -> Ballot | None:
-    """One online ballot on PostgreSQL (votes.services.pg_append): lock, time, sign, and one
+    """One online ballot on PostgreSQL, appended with those this process casts on the same
+    proposal at the same moment (votes.services.append_queue): lock, time, sign, and one
     round trip for the writes and the COMMIT. None when the locked row says the proposal
     must move first (its window has ended), or there is no signing key yet: the general
-    path, in the same transaction and under the same lock, then does what is needed."""
-    req = prepared.req
-    head = lock_head(session, proposal.id, req.voter_key if req.device is None else None)
-    if head.registered:  # §14.3: a key registered meanwhile; the same check as device_check
-        raise device_check.unsigned_but_registered()
-    now = clock.now()  # under the lock, and never earlier than the last entry
-    if head.chain_time is not None and now < head.chain_time:
-        now = head.chain_time
-    if head.state != "voting" or not head.voting_start <= now < head.voting_end \
-            or head.key_id is None:
+    path then does what is needed, under the lock it takes again."""
+    appended = append_queue.append(session, proposal, prepared)
+    if appended is None:
         return None
-    signer = keys.signer_of(head.key_id)  # decrypted once per process and key
-    entry = chain.next_entry(Head(head.chain_head, head.chain_length)
-                             if head.chain_length else None,
-                             proposal=proposal.uid, kind="ballot", time=format_time(now),
-                             key_id=signer.key_id, body=prepared.body)
-    sealed = chain.seal(entry, signer.private_key)
-    values = dict(proposal_id=proposal.id, voter_key=req.voter_key,
-                  revision=prepared.revision, seq=entry["seq"],
-                  choice_enc=prepared.choice_enc, commitment=prepared.commitment,
-                  channel=req.channel, entered_by=req.entered_by)
-    ballot_id = pg_append.append_ballot(session, digest=sealed.digest,
-                                        line=sealed.to_line().decode("utf-8"), at=now,
-                                        **values)
-    return Ballot(id=ballot_id, receipt=sealed.digest, cast_at=now, **values)
+    req = prepared.req
+    return Ballot(id=appended.ballot_id, receipt=appended.sealed.digest, cast_at=appended.at,
+                  proposal_id=proposal.id, voter_key=req.voter_key, revision=prepared.revision,
+                  seq=appended.sealed.seq, choice_enc=prepared.choice_enc,
+                  commitment=prepared.commitment, channel=req.channel,
+                  entered_by=req.entered_by)
 
 
 def voter_units(session: Session, proposal: Proposal,

@@ -1,18 +1,20 @@
-"""One owner's ballot on PostgreSQL: the proposal lock held for two round trips.
+"""Online ballots on PostgreSQL: the proposal lock held for two round trips.
 
 Casts of one proposal queue on its row lock, so what happens while it is held is what
 limits them. The general path (`chain_store.Appender` and the ORM) holds it for the
 locking SELECT, three writes and the COMMIT, with the ORM's flush between them. Here:
 
-1. `lock_head` takes the lock and reads only what the entry needs (state, window, head,
-   the active key's id);
-2. the entry is timed, built and signed in Python (about 0.2 ms);
-3. `append_ballot` sends one statement (data-modifying CTEs: the chain entry, the ballot
-   row and the proposal's new head) and the COMMIT in one psycopg pipeline: one round
-   trip, after which the lock is released without the app having to run again.
+1. `lock_head` takes the lock and reads only what the entries need (state, window, head,
+   the active key's id, which of the unsigned ballots' voters registered a device key);
+2. the entries are timed, built and signed in Python (about 0.2 ms each);
+3. `append_ballots` sends one statement (data-modifying CTEs: the chain entries, the
+   ballot rows and the proposal's new head) and the COMMIT in one psycopg pipeline: one
+   round trip, after which the lock is released without the app having to run again.
 
-The rows written are the ones the general path writes (tests/test_pg_append.py compares
-both); SQLite and batches of paper ballots keep the general path.
+The ballots a process casts on one proposal at the same moment share one such turn
+(votes/services/append_queue.py). The rows written are the ones the general path writes
+(tests/test_pg_append.py compares both); SQLite and batches of paper ballots keep the
+general path.
 """
 
 from __future__ import annotations
@@ -21,26 +23,34 @@ import functools
 import sys
 from datetime import datetime
 
-from sqlalchemy import bindparam, literal, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from votes.models import Proposal
 from votes.services import rows
 
+# One row per ballot, in chain order: the arrays are unnested together, the entries take
+# consecutive sequence numbers and the head becomes the last of them.
 _APPEND = """
-WITH entry AS (
+WITH new AS (
+    SELECT * FROM unnest(%(seq)s::int[], %(digest)s::text[], %(line)s::text[],
+                         %(voter_key)s::text[], %(revision)s::int[], %(choice_enc)s::bytea[],
+                         %(commitment)s::text[], %(channel)s::text[], %(entered_by)s::text[])
+        AS new (seq, digest, line, voter_key, revision, choice_enc, commitment, channel,
+                entered_by)
+), entry AS (
     INSERT INTO chain_entries (proposal_id, seq, kind, digest, line, created_at)
-    VALUES (%(proposal_id)s, %(seq)s, 'ballot', %(digest)s, %(line)s, %(at)s)
+    SELECT %(proposal_id)s, seq, 'ballot', digest, line, %(at)s FROM new
 ), head AS (
-    UPDATE proposals SET chain_head = %(digest)s, chain_length = %(length)s,
+    UPDATE proposals SET chain_head = %(head)s, chain_length = %(length)s,
         chain_time = %(at)s
     WHERE id = %(proposal_id)s
 )
 INSERT INTO ballots (proposal_id, voter_key, revision, seq, choice_enc, commitment, channel,
                      receipt, entered_by, cast_at)
-VALUES (%(proposal_id)s, %(voter_key)s, %(revision)s, %(seq)s, %(choice_enc)s,
-        %(commitment)s, %(channel)s, %(digest)s, %(entered_by)s, %(at)s)
-RETURNING id
+SELECT %(proposal_id)s, voter_key, revision, seq, choice_enc, commitment, channel, digest,
+       entered_by, %(at)s FROM new
+RETURNING id, seq
 """
 
 
@@ -50,28 +60,33 @@ def applies(session: Session, count: int, actor: str | None, evidence) -> bool:
         and session.get_bind().dialect.name == "postgresql"
 
 
-def lock_head(session: Session, proposal_id: int, unsigned_voter: str | None = None):
+def lock_head(session: Session, proposal_id: int, unsigned_voters: list[str] = ()):
     """Lock the proposal row; (state, voting_start, voting_end, chain_head, chain_length,
     chain_time) of the locked row, the active signing key's id (None if there is none
     yet), read under the lock: a rotation takes effect at the next entry; and `registered`:
-    whether unsigned_voter (an unsigned online ballot's voter) has a device key, read under
-    the lock too (spec §14.3: such a ballot would fail 6.10).
+    those of unsigned_voters (the voters of unsigned online ballots) who have a device key,
+    or None, read under the lock too (spec §14.3: such a ballot would fail 6.10).
 
     Read on the driver's cursor (votes/services/rows.py): everything after this statement
     until the COMMIT holds the proposal's lock, and Core's result handling was most of the
     Python run under it."""
-    return rows.fetch_values(_lock_head(unsigned_voter is not None),
-                             {"proposal_id": proposal_id, "voter": unsigned_voter})[0]
+    return rows.fetch_values(_lock_head(), {"proposal_id": proposal_id,
+                                            "voters": list(unsigned_voters)})[0]
 
 
 @functools.cache
-def _lock_head(unsigned: bool):
-    # Built once per variant, with bind parameters: every cast runs it.
-    from votes.services.device_check import registered as registered_keys
+def _lock_head():
+    # Built once, with bind parameters: every cast runs it.
+    from sqlalchemy import String, any_, func
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    from votes.models import DeviceKey
     from votes.services.keys import active_key_id
 
-    registered = literal(False) if not unsigned else \
-        registered_keys(bindparam("proposal_id"), [bindparam("voter")]).exists()
+    registered = select(func.array_agg(DeviceKey.voter_key)).where(
+        DeviceKey.proposal_id == bindparam("proposal_id"),
+        DeviceKey.voter_key == any_(bindparam("voters", type_=ARRAY(String)))) \
+        .scalar_subquery()
     return select(Proposal.state, Proposal.voting_start, Proposal.voting_end,
                   Proposal.chain_head, Proposal.chain_length, Proposal.chain_time,
                   active_key_id().label("key_id"), registered.label("registered")) \
@@ -85,24 +100,35 @@ def is_duplicate(exc: BaseException) -> bool:
     return psycopg is not None and isinstance(exc, psycopg.IntegrityError)
 
 
-def append_ballot(session: Session, *, proposal_id: int, seq: int, digest: str, line: str,
-                  at: datetime, voter_key: str, revision: int, choice_enc: bytes,
-                  commitment: str, channel: str, entered_by: str | None) -> int:
-    """Write the entry, the ballot and the head, and COMMIT, in one round trip; the new
-    ballot's id. The session's transaction is over afterwards (its own commit finds
-    nothing to do); on an error the database has rolled nothing in."""
+def append_ballots(session: Session, proposal_id: int, at: datetime, ballots: list) -> list[int]:
+    """Write the entries, the ballots and the head, and COMMIT, in one round trip; the new
+    ballots' ids, in order. `ballots`: (prepared ballot, sealed entry) pairs in chain
+    order, the entries following the locked head. The session's transaction is over
+    afterwards (its own commit finds nothing to do); on an error the database has rolled
+    nothing in."""
     import psycopg
 
     raw = session.connection().connection.driver_connection
-    params = {"proposal_id": proposal_id, "seq": seq, "digest": digest, "line": line,
-              "at": at, "length": seq + 1, "voter_key": voter_key, "revision": revision,
-              "choice_enc": choice_enc, "commitment": commitment, "channel": channel,
-              "entered_by": entered_by}
+    params = {"proposal_id": proposal_id, "at": at, "head": ballots[-1][1].digest,
+              "length": ballots[-1][1].seq + 1}
+    columns = {name: [] for name in ("seq", "digest", "line", "voter_key", "revision",
+                                     "choice_enc", "commitment", "channel", "entered_by")}
+    for prepared, sealed in ballots:
+        req = prepared.req
+        for name, value in (("seq", sealed.seq), ("digest", sealed.digest),
+                            ("line", sealed.to_line().decode("utf-8")),
+                            ("voter_key", req.voter_key), ("revision", prepared.revision),
+                            ("choice_enc", prepared.choice_enc),
+                            ("commitment", prepared.commitment), ("channel", req.channel),
+                            ("entered_by", req.entered_by)):
+            columns[name].append(value)
+    params.update(columns)
     if not psycopg.Pipeline.is_supported():  # libpq before 14: two round trips
         cursor = raw.execute(_APPEND, params)
         raw.commit()
-        return cursor.fetchone()[0]
-    with raw.pipeline():
-        cursor = raw.execute(_APPEND, params)
-        raw.commit()
-    return cursor.fetchone()[0]
+    else:
+        with raw.pipeline():
+            cursor = raw.execute(_APPEND, params)
+            raw.commit()
+    ids = {seq: ballot_id for ballot_id, seq in cursor.fetchall()}
+    return [ids[sealed.seq] for _prepared, sealed in ballots]
