@@ -29,15 +29,23 @@ from sqlalchemy.orm import Session
 from votes.models import Proposal
 from votes.services import rows
 
-# One row per ballot, in chain order: the arrays are unnested together, the entries take
-# consecutive sequence numbers and the head becomes the last of them.
-_APPEND = """
-WITH new AS (
-    SELECT * FROM unnest(%(seq)s::int[], %(digest)s::text[], %(line)s::text[],
-                         %(voter_key)s::text[], %(revision)s::int[], %(choice_enc)s::bytea[],
-                         %(commitment)s::text[], %(channel)s::text[], %(entered_by)s::text[])
-        AS new (seq, digest, line, voter_key, revision, choice_enc, commitment, channel,
-                entered_by)
+_NEW = ("seq", "digest", "line", "voter_key", "revision", "choice_enc", "commitment",
+        "channel", "entered_by")
+_TYPES = ("int", "text", "text", "text", "int", "bytea", "text", "text", "text")
+
+
+@functools.cache
+def _append_sql(count: int) -> str:
+    """The statement for `count` ballots, in chain order: the entries take consecutive
+    sequence numbers and the head becomes the last of them. One text per count (psycopg
+    prepares each once it recurs); plain parameters, since a list sent as an array was
+    converted element by element in Python."""
+    rows = ",\n        ".join(
+        "(" + ", ".join(f"%({name}_{i})s::{kind}" for name, kind in zip(_NEW, _TYPES)) + ")"
+        for i in range(count))
+    return f"""
+WITH new ({", ".join(_NEW)}) AS (
+    VALUES {rows}
 ), entry AS (
     INSERT INTO chain_entries (proposal_id, seq, kind, digest, line, created_at)
     SELECT %(proposal_id)s, seq, 'ballot', digest, line, %(at)s FROM new
@@ -111,24 +119,19 @@ def append_ballots(session: Session, proposal_id: int, at: datetime, ballots: li
     raw = session.connection().connection.driver_connection
     params = {"proposal_id": proposal_id, "at": at, "head": ballots[-1][1].digest,
               "length": ballots[-1][1].seq + 1}
-    columns = {name: [] for name in ("seq", "digest", "line", "voter_key", "revision",
-                                     "choice_enc", "commitment", "channel", "entered_by")}
-    for prepared, sealed in ballots:
+    for i, (prepared, sealed) in enumerate(ballots):
         req = prepared.req
-        for name, value in (("seq", sealed.seq), ("digest", sealed.digest),
-                            ("line", sealed.to_line().decode("utf-8")),
-                            ("voter_key", req.voter_key), ("revision", prepared.revision),
-                            ("choice_enc", prepared.choice_enc),
-                            ("commitment", prepared.commitment), ("channel", req.channel),
-                            ("entered_by", req.entered_by)):
-            columns[name].append(value)
-    params.update(columns)
+        for name, value in zip(_NEW, (sealed.seq, sealed.digest, sealed.to_line().decode("utf-8"),
+                                      req.voter_key, prepared.revision, prepared.choice_enc,
+                                      prepared.commitment, req.channel, req.entered_by)):
+            params[f"{name}_{i}"] = value
+    sql = _append_sql(len(ballots))
     if not psycopg.Pipeline.is_supported():  # libpq before 14: two round trips
-        cursor = raw.execute(_APPEND, params)
+        cursor = raw.execute(sql, params)
         raw.commit()
     else:
         with raw.pipeline():
-            cursor = raw.execute(_APPEND, params)
+            cursor = raw.execute(sql, params)
             raw.commit()
     ids = {seq: ballot_id for ballot_id, seq in cursor.fetchall()}
     return [ids[sealed.seq] for _prepared, sealed in ballots]
