@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from votes.core import chain, commitment
-from votes.core.canonical import format_time
 from votes.core.correction import correcting
 from votes.core.local_rules import Procedure
 from votes.core.tally import Choice
