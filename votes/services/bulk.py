@@ -50,4 +50,3 @@ def refresh_statistics(session: Session, *tables: Table) -> None:
     use opens for votes the moment it is frozen."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("ANALYZE " + ", ".join(f'"{t.name}"' for t in tables)))
-

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from dataclasses import dataclass
 
@@ -187,11 +186,10 @@ def _proposal_with(pending: bool, params: dict, devices: bool = False):
     if first[lead + _voter_view_names()[0].index("id")] is None:
         return proposal, access, None
     key = access.voter_key if pending else params["voter_key"]
-    view = _view_of(proposal, key, [row[lead:width] for row in found])
-    if devices:
-        view = dataclasses.replace(view, devices=tuple(dict.fromkeys(
-            row[0] for row in found if row[0] is not None)))
-    return proposal, access, view
+    registered = tuple(dict.fromkeys(row[0] for row in found if row[0] is not None)) \
+        if devices else None
+    return proposal, access, _view_of(proposal, key, [row[lead:width] for row in found],
+                                      registered)
 
 
 @functools.cache
@@ -210,7 +208,8 @@ def voter_view(proposal: Proposal, voter_key: str) -> VoterView:
     return _view_of(proposal, voter_key, rows)
 
 
-def _view_of(proposal, voter_key: str, rows) -> VoterView:
+def _view_of(proposal, voter_key: str, rows, devices: tuple[str, ...] | None = None
+             ) -> VoterView:
     unit_names, voter_names, ballot_names = _voter_view_names()
     first_voter, first_ballot = len(unit_names), len(unit_names) + len(voter_names)
     units_by_id: dict = {}
@@ -237,7 +236,7 @@ def _view_of(proposal, voter_key: str, rows) -> VoterView:
             .order_by(Transfer.seq).limit(1))
     return VoterView(units, voter.share, balance, covered, ballots[-1] if ballots else None,
                      tuple(b.receipt for b in ballots), voter, tuple(ballots),
-                     any(u.kind not in excluded for u in units), transfer)
+                     any(u.kind not in excluded for u in units), transfer, devices)
 
 
 def _is_p256_key(text: str) -> bool:
