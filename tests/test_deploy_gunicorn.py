@@ -39,6 +39,24 @@ def test_a_worker_freezes_what_it_loaded_out_of_the_collectors_reach():
         gc.unfreeze()
 
 
+def test_the_server_entry_point_compiles_every_template_before_the_first_request(
+        monkeypatch, tmp_path):
+    """wsgi.py: no worker compiles a page's templates while an owner waits for it."""
+    import runpy
+    from pathlib import Path
+
+    monkeypatch.setenv("VOTES_DATABASE_URL", f"sqlite:///{tmp_path / 'votes.db'}")
+    monkeypatch.setenv("VOTES_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("VOTES_SECRET_KEY", "entry-point-secret")
+    monkeypatch.setenv("VOTES_DATA_KEY", TEST_CONFIG["DATA_KEY"])
+    app = runpy.run_path(str(Path(__file__).resolve().parent.parent / "wsgi.py"))["app"]
+    env = app.jinja_env
+    names = env.list_templates()
+    assert "owner/ballot.html" in names and "owner/receipt.html" in names
+    compiled = {key[1] for key in env.cache.keys()}
+    assert compiled == set(names)
+
+
 def _env(database_url: str, instance, redis_url: str, prefix: str, **extra) -> dict[str, str]:
     return {"VOTES_DATABASE_URL": database_url, "VOTES_INSTANCE_PATH": str(instance),
             "VOTES_SECRET_KEY": "deploy-test-secret", "VOTES_DATA_KEY": TEST_CONFIG["DATA_KEY"],

@@ -81,3 +81,24 @@ def test_an_expanding_parameter_is_refused(app):
     with app.app_context():
         with pytest.raises(ValueError):
             rows.fetch(statement, {"uids": ["a"]})
+
+
+def test_a_given_session_is_read_in_its_own_transaction(app):
+    """rows.fetch(..., session=s) reads on s's connection: what s wrote and has not
+    committed is there; the request's session does not see it."""
+    from sqlalchemy.orm import Session
+
+    from votes.extensions import db
+    from votes.models import Community
+    from votes.services import rows
+
+    statement = select(Community.code).where(Community.code == bindparam("code"))
+    with app.app_context():
+        with Session(db.engine) as other:
+            other.add(Community(code="ROWS-OWN", name="本会话的小区"))
+            other.flush()
+            assert rows.fetch(statement, {"code": "ROWS-OWN"}, session=other)[1] == \
+                [["ROWS-OWN"]]
+            assert rows.fetch(statement, {"code": "ROWS-OWN"})[1] == []
+            other.rollback()
+        db.session.rollback()

@@ -79,7 +79,8 @@ def lock_head(session: Session, proposal_id: int, unsigned_voters: list[str] = (
     until the COMMIT holds the proposal's lock, and Core's result handling was most of the
     Python run under it."""
     return rows.fetch_values(_lock_head(), {"proposal_id": proposal_id,
-                                            "voters": list(unsigned_voters)})[0]
+                                            "voters": list(unsigned_voters)},
+                             session=session)[0]
 
 
 @functools.cache

@@ -80,13 +80,16 @@ def compiled(statement, dialect) -> Compiled:
     return found
 
 
-def _connection():
+def _connection(session=None):
     """(what to invalidate if the link breaks, the driver's connection, the dialect): the
-    page's own reading connection (tx.read_only), else the session's."""
-    reading = reading_connection()
-    if reading is not None:
-        return reading, reading.driver_connection, db.engine.dialect
-    connection = db.session.connection()
+    given session's; else the page's own reading connection (tx.read_only), else the
+    request's session's."""
+    if session is None:
+        reading = reading_connection()
+        if reading is not None:
+            return reading, reading.driver_connection, db.engine.dialect
+        session = db.session
+    connection = session.connection()
     return connection, connection.connection.driver_connection, connection.dialect
 
 
@@ -95,10 +98,10 @@ def driver_connection():
     return _connection()[1]
 
 
-def fetch(statement, params: dict) -> tuple[Compiled, list]:
+def fetch(statement, params: dict, session=None) -> tuple[Compiled, list]:
     """All rows of a statement that only reads (or locks what it reads), as lists of
-    processed values, with what names their columns."""
-    connection, driver, dialect = _connection()
+    processed values, with what names their columns; in `session`'s transaction if given."""
+    connection, driver, dialect = _connection(session)
     done = compiled(statement, dialect)
     if done.defaults:
         params = {**done.defaults, **params}
@@ -125,7 +128,8 @@ def fetch(statement, params: dict) -> tuple[Compiled, list]:
     return done, processed
 
 
-def fetch_values(statement, params: dict, kind: type[Values] = Values) -> list[Values]:
+def fetch_values(statement, params: dict, kind: type[Values] = Values,
+                 session=None) -> list[Values]:
     """All rows of the statement, each as read-only values named by its columns."""
-    done, found = fetch(statement, params)
+    done, found = fetch(statement, params, session)
     return [kind.of(done.names, row) for row in found]
