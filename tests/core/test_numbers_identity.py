@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.factories import resident_id
 from votes.core.identity import (check_resident_id, mask_id, mask_name, mask_phone,
@@ -47,4 +49,16 @@ def test_masking():
     assert mask_id("350502198001011234") == "3505**********1234"
     assert mask_phone("13912345678") == "139****5678"
     assert mask_name("张三丰") == "张**"
+    assert mask_name("张三") == "张*"
+    assert mask_name(" 萧 ") == "*"  # one character: showing it would show the whole name
+    assert mask_name("") == ""
     assert valid_phone("13912345678") and not valid_phone("12345")
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Zs", "Cc")), min_size=1,
+               max_size=12))
+def test_a_masked_name_never_shows_more_than_its_first_character_nor_a_whole_name(name):
+    masked = mask_name(name)
+    assert len(masked) == len(name.strip())
+    assert masked[1:] == "*" * (len(masked) - 1)
+    assert masked != name.strip() or set(name.strip()) <= {"*"}

@@ -43,8 +43,11 @@ def mask_phone(text: str) -> str:
 
 
 def mask_name(text: str) -> str:
-    """张** — the family name and one star per remaining character."""
+    """张** — the family name and one star per remaining character; a name of one
+    character is all stars, since its first character would be all of it."""
     value = text.strip()
+    if len(value) <= 1:
+        return "*" * len(value)
     return value[:1] + "*" * (len(value) - 1)
 
 
