@@ -145,6 +145,11 @@ def test_cli_exit_codes_for_every_outcome(tmp_path):
 
     keys.write_text(json.dumps(KeyRing({KEY_ID: SERVER.public_key()}).to_json_obj(), indent=2))
     assert run(good, "--keys", str(keys)).returncode == 0
+    # The regulator's own file, saved by an editor that writes a byte order mark (§6).
+    keys.write_bytes(b"\xef\xbb\xbf" + keys.read_bytes().replace(b"\n", b"\r\n"))
+    assert run(good, "--keys", str(keys)).returncode == 0
+    keys.write_bytes(b"\xef\xbb\xbf" + keys.read_bytes())  # two marks: not UTF-8 JSON
+    assert run(good, "--keys", str(keys)).returncode == 2
     assert run(b"PK\x05\x06" + b"\0" * 18, "--key-id", KEY_ID).returncode == 1
     as_json = json.loads(run(interim, "--key-id", KEY_ID, "--json").stdout)
     assert as_json["outcome"] == "in_progress" and as_json["exit_code"] == 3

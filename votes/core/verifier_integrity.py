@@ -135,7 +135,10 @@ def _load_keys(items: list, run: _Run | None, step: str = "3.1") -> signing.KeyR
 
 def load_keys_file(data: bytes) -> signing.KeyRing:
     """A --keys file: {"keys": [{"key_id", "alg": "Ed25519", "public_key"}]}, as served at
-    /.well-known/votes-keys.json (any JSON layout; duplicate keys and floats refused)."""
+    /.well-known/votes-keys.json (any JSON layout; duplicate keys and floats refused; a
+    leading UTF-8 byte order mark ignored, as editors on Windows add one on saving)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
     try:
         value = json.loads(data.decode("utf-8"), object_pairs_hook=_no_duplicates,
                            parse_float=_no_float, parse_constant=_no_constant)
