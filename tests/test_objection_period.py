@@ -47,6 +47,7 @@ def test_objection_period_ends_exactly_at_its_hour(app, runner, tmp_path, client
     assert show(runner, pid)["state"] == "closed"
     shown = runner.invoke(args=["proposal", "show", pid])
     assert "结果：初步结果：通过，异议期中" in shown.output
+    assert "异议期：至 2026-12-11 09:00（北京时间）止；已提出异议 0 件，待答复 0 件" in shown.output
     refused = runner.invoke(args=["proposal", "publish-result", pid])
     assert refused.exit_code == 1 and "异议期" in refused.output
 
@@ -63,6 +64,8 @@ def test_objection_period_ends_exactly_at_its_hour(app, runner, tmp_path, client
     # At its hour the final result waits for the unanswered objection.
     assert runner.invoke(args=["tick"]).exit_code == 0
     assert show(runner, pid)["state"] == "closed"
+    assert "异议期已于 2026-12-11 09:00（北京时间）结束；已提出异议 1 件，待答复 1 件" in \
+        runner.invoke(args=["proposal", "show", pid]).output
     board = client.get(f"/p/{show(runner, pid)['uid']}").get_data(as_text=True)
     assert "异议期已结束：业主委员会答复全部异议后公布最终结果" in board
     assert 'id="preliminary"' not in board and "我家面积登记有误" in board

@@ -95,6 +95,24 @@ def objections(proposal):
             click.echo("  " + _("尚未答复"))
 
 
+def _objection_line(p) -> str:
+    """Until when objections may be filed, how many were and how many await an answer."""
+    from votes.services import clock
+    from votes.services.procedure.objections import objections, period_end
+
+    end = period_end(p)
+    if end is None:
+        return ""
+    filed = objections(p)
+    waiting = sum(1 for o in filed if o.answer_seq is None)
+    when = clock.local_text(end)
+    if clock.now() < end:
+        return _("异议期：至 %(t)s（北京时间）止；已提出异议 %(n)s 件，待答复 %(w)s 件",
+                 t=when, n=len(filed), w=waiting)
+    return _("异议期已于 %(t)s（北京时间）结束；已提出异议 %(n)s 件，待答复 %(w)s 件",
+             t=when, n=len(filed), w=waiting)
+
+
 def procedure_lines(p) -> list[str]:
     """从多 figures and the final result, for `proposal show`."""
     from votes.core.procedure_report import follow_lines
@@ -102,6 +120,8 @@ def procedure_lines(p) -> list[str]:
 
     close = close_entry(p) if p.state in ("closed", "published") else None
     lines = follow_lines(close.entry["body"].get("follow")) if close else []
+    if p.state == "closed":
+        lines.append(_objection_line(p))
     for s in entries_of(p, "result"):
         b = s.entry["body"]
         lines.append(_("最终结果：%(r)s（异议 %(n)s 件）", n=len(b["objections"]),
