@@ -61,6 +61,25 @@ def test_owner_votes_and_finds_the_receipt_on_the_board(app, client, vote):
         assert proposal_figures(str(vote["id"])).ballots == 1
 
 
+def test_the_second_factor_page_sends_no_cookie_its_form_token_came_with_the_link(
+        app, client, vote):
+    """The link's response carries the form's CSRF secret in the cookie it writes anyway;
+    the form page then leaves the session as it is (one signed cookie fewer per owner), and
+    its token is accepted."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    r = client.get(f"/v/{voter_token(app, vote)}")
+    assert r.status_code == 302 and "session=" in r.headers.get("Set-Cookie", "")
+    page = client.get(f"/p/{vote['uid']}/verify")
+    assert page.status_code == 200 and "Set-Cookie" not in page.headers
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+    refused = client.post(f"/p/{vote['uid']}/verify",
+                          data={"method": "id", "answer": ZHANG_SUFFIX})
+    assert refused.status_code == 400  # without the token: CSRF still guards the form
+    r = client.post(f"/p/{vote['uid']}/verify", data={"method": "id", "answer": ZHANG_SUFFIX,
+                                                       "csrf_token": token.group(1)})
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/p/{vote['uid']}/ballot")
+
+
 def test_device_signed_ballot_is_verified_and_recorded(app, client, vote):
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec

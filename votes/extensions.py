@@ -13,6 +13,11 @@ from votes.models.base import Base
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
+# Nothing here asks whether a login is fresh (no fresh_login_required; staff sessions end by
+# their generation and age, votes/web/staff_login.py). Flask-Login's default "basic"
+# protection only marked a session not fresh, writing `_fresh` into every session it did
+# not log in (the owner's second-factor page): a signed cookie sent for nothing.
+login_manager.session_protection = None
 babel = Babel()
 csrf = CSRFProtect()
 # The client address as ProxyFix leaves it: the socket's peer unless TRUSTED_PROXIES says

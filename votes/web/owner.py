@@ -8,6 +8,7 @@ from flask import (Blueprint, abort, flash, redirect, render_template, request, 
                    url_for)
 from flask_babel import gettext as _
 from flask_login import login_user
+from flask_wtf.csrf import generate_csrf
 
 from votes.core.commitment import DOMAIN as COMMITMENT_DOMAIN
 from votes.core.receipt_code import grouped, short_code
@@ -52,6 +53,9 @@ def link(token: str):
         raise
     session["pending_access"] = access.id
     session["pending_lobby"] = False
+    # The second-factor form's CSRF secret goes out with this cookie, which is written
+    # anyway: the form page then changes nothing in the session and sends no cookie.
+    generate_csrf()
     return redirect(url_for("owner.verify", uid=proposal.uid))
 
 
