@@ -71,9 +71,9 @@ def counting(app):
 
     real_fetch = rows.fetch
 
-    def fetch(statement, params):
+    def fetch(statement, params, session=None):
         statements.append("rows.fetch")
-        result = real_fetch(statement, params)
+        result = real_fetch(statement, params, session)
         if engine.dialect.name == "postgresql":
             info = rows.driver_connection().info
             statements.transactional.append(info.transaction_status.name != "IDLE")

@@ -31,7 +31,7 @@ def _good() -> bytes:
 
 ODD = {
     "empty": b"",
-    "bom": b"\xef\xbb\xbf" + _good(),
+    "two byte order marks": b"\xef\xbb\xbf\xef\xbb\xbf" + _good(),
     "utf16": _good().decode().encode("utf-16"),
     "random": os.urandom(4096),
     "nul": b"\x00" * 100,
@@ -63,6 +63,13 @@ def test_odd_keys_files_are_a_pin_error(tmp_path, name):
     path.write_bytes(ODD[name])
     with pytest.raises(PinError):
         Pins(keys_file=path).file_keys()
+
+
+def test_a_byte_order_mark_changes_nothing_that_is_pinned(tmp_path):
+    """One leading UTF-8 BOM, as a Windows editor saves it, is the same file (spec §6)."""
+    path = tmp_path / "keys.json"
+    path.write_bytes(b"\xef\xbb\xbf" + _good())
+    assert list(Pins(keys_file=path).file_keys().keys) == [signing.key_id(SERVER)]
 
 
 def test_a_keys_file_that_is_not_a_file_is_a_pin_error(tmp_path):
