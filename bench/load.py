@@ -141,6 +141,15 @@ def server_cpu(pid: int) -> float:
     return total
 
 
+def client_cpu() -> float:
+    """CPU seconds this bench process (the clients) has used so far: it runs on the same
+    cores as the servers, so its share is part of what either side can serve."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def in_threads(count: int, work) -> float:
     """Run work(i) in `count` threads started together; the wall time they took."""
     start = threading.Barrier(count + 1)
@@ -211,9 +220,11 @@ def measure(url: str, tmp: Path, instance: Path, voters: list, single: int,
             owner.close()
 
         def baseline_at_load():
-            cpu = server_cpu(base.process.pid)
+            cpu, own = server_cpu(base.process.pid), client_cpu()
             rate = clients * each_base / in_threads(clients, insert)
-            return rate, (server_cpu(base.process.pid) - cpu) / (clients * each_base)
+            done = clients * each_base
+            return rate, (server_cpu(base.process.pid) - cpu) / done, \
+                (client_cpu() - own) / done
 
         # The baseline runs before and after the app, and the two are averaged: on a shared
         # machine one short run of it moved by a third from minute to minute.
@@ -231,12 +242,14 @@ def measure(url: str, tmp: Path, instance: Path, voters: list, single: int,
                 with lock:
                     timings.extend(owner.timings)
 
-        cpu = server_cpu(server.process.pid)
+        cpu, own = server_cpu(server.process.pid), client_cpu()
         out["bps"] = clients * each / in_threads(clients, work)
         out["acpu"] = (server_cpu(server.process.pid) - cpu) / (clients * each)
+        out["aclient"] = (client_cpu() - own) / (clients * each)
         after = baseline_at_load()
         out["brps"] = (before[0] + after[0]) / 2
         out["bcpu"] = (before[1] + after[1]) / 2
+        out["bclient"] = (before[2] + after[2]) / 2
         out["brps_runs"] = (before[0], after[0])
     out["at_load"] = {step: (pct([s for n, s in timings if n == step], 50),
                              pct([s for n, s in timings if n == step], 99)) for step in STEPS}
@@ -280,6 +293,8 @@ def main() -> int:
           f"{bcpu * 1000:.2f} ms per request, app {acpu * 1000:.1f} ms per flow = "
           f"{acpu / bcpu / 7:.1f}× baseline per request; load average "
           f"{os.getloadavg()[0]:.1f}")
+    print(f"the clients' own CPU at {args.clients} clients (same cores): {m['bclient'] * 1000:.2f} "
+          f"ms per baseline request, {m['aclient'] * 1000:.1f} ms per app flow")
     print(f"\n1 client, {args.flows_1} flows: p50 per request ÷ baseline p50 (target ≤ 2)")
     for step in STEPS:
         ratio = single[step] / b50
