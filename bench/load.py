@@ -126,6 +126,16 @@ def pct(values: list[float], p: float) -> float:
 
 def server_cpu(pid: int) -> float:
     """CPU seconds used so far by a gunicorn master and its workers (from /proc)."""
+    return _cpu(lambda entry, name, parent: entry == pid or parent == pid)
+
+
+def postgres_cpu() -> float:
+    """CPU seconds used so far by this machine's PostgreSQL processes (0 where the server
+    runs elsewhere): the database's share of the cores the servers run on."""
+    return _cpu(lambda entry, name, parent: name == "postgres")
+
+
+def _cpu(chosen) -> float:
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for entry in os.listdir("/proc"):
@@ -133,10 +143,11 @@ def server_cpu(pid: int) -> float:
             continue
         try:
             with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
+                head, rest = f.read().rsplit(")", 1)
         except OSError:
             continue
-        if int(entry) == pid or int(fields[1]) == pid:  # fields[1]: the parent's pid
+        fields = rest.split()
+        if chosen(int(entry), head.split("(", 1)[-1], int(fields[1])):  # fields[1]: parent
             total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
     return total
 
@@ -220,11 +231,11 @@ def measure(url: str, tmp: Path, instance: Path, voters: list, single: int,
             owner.close()
 
         def baseline_at_load():
-            cpu, own = server_cpu(base.process.pid), client_cpu()
+            cpu, own, pg = server_cpu(base.process.pid), client_cpu(), postgres_cpu()
             rate = clients * each_base / in_threads(clients, insert)
             done = clients * each_base
             return rate, (server_cpu(base.process.pid) - cpu) / done, \
-                (client_cpu() - own) / done
+                (client_cpu() - own) / done, (postgres_cpu() - pg) / done
 
         # The baseline runs before and after the app, and the two are averaged: on a shared
         # machine one short run of it moved by a third from minute to minute.
@@ -242,14 +253,16 @@ def measure(url: str, tmp: Path, instance: Path, voters: list, single: int,
                 with lock:
                     timings.extend(owner.timings)
 
-        cpu, own = server_cpu(server.process.pid), client_cpu()
+        cpu, own, pg = server_cpu(server.process.pid), client_cpu(), postgres_cpu()
         out["bps"] = clients * each / in_threads(clients, work)
         out["acpu"] = (server_cpu(server.process.pid) - cpu) / (clients * each)
         out["aclient"] = (client_cpu() - own) / (clients * each)
+        out["apg"] = (postgres_cpu() - pg) / (clients * each)
         after = baseline_at_load()
         out["brps"] = (before[0] + after[0]) / 2
         out["bcpu"] = (before[1] + after[1]) / 2
         out["bclient"] = (before[2] + after[2]) / 2
+        out["bpg"] = (before[3] + after[3]) / 2
         out["brps_runs"] = (before[0], after[0])
     out["at_load"] = {step: (pct([s for n, s in timings if n == step], 50),
                              pct([s for n, s in timings if n == step], 99)) for step in STEPS}
@@ -295,6 +308,8 @@ def main() -> int:
           f"{os.getloadavg()[0]:.1f}")
     print(f"the clients' own CPU at {args.clients} clients (same cores): {m['bclient'] * 1000:.2f} "
           f"ms per baseline request, {m['aclient'] * 1000:.1f} ms per app flow")
+    print(f"PostgreSQL's CPU at {args.clients} clients (this machine's): {m['bpg'] * 1000:.2f} ms "
+          f"per baseline request, {m['apg'] * 1000:.1f} ms per app flow")
     print(f"\n1 client, {args.flows_1} flows: p50 per request ÷ baseline p50 (target ≤ 2)")
     for step in STEPS:
         ratio = single[step] / b50
