@@ -2,21 +2,23 @@
 
     VOTES_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_votes \\
         .venv/bin/python bench/load.py [--flows-1 20] [--clients 32] [--flows-each 20] \\
-        [--proposals 1]
+        [--proposals 1] [--rounds 1]
 
 The database is WIPED: its name must contain "bench" or "test". Two gunicorns run side by
 side with config/gunicorn.conf.py (4 gthread workers × 8 threads), each bound to a free
 loopback port: the baseline (bench/baseline_wsgi.py: one bare INSERT + COMMIT per request on
 the same stack) and the app. At 1 client each app flow is followed by 7 baseline requests,
 so that both are timed in the same minutes of a shared machine; at N clients the baseline
-runs alone before and after the app (the two averaged), the app alone in between. Before
-anything is timed, 16 flows at once warm every worker. Every owner walks the phone flow over HTTP (link, second-factor
-page, second factor, ballot, confirm, cast, receipt: 7 requests) with cookies and CSRF
-tokens. With --proposals N the voters are spread over N votes open at once on the same
+runs alone before and after the app (the two averaged), the app alone in between; with
+--rounds R the two alternate R times (B A B … A B) and each round's ratio is printed with
+their median. Before anything is timed, 16 flows at once warm every worker. Every owner
+walks the phone flow over HTTP (link, second-factor page, second factor, ballot, confirm,
+cast, receipt: 7 requests) with cookies and CSRF tokens. With --proposals N the voters are spread over N votes open at once on the same
 roll (each its own chain and proposal lock), as at a district's peak.
 
 Printed, each as a ratio to the baseline (targets from issue 8), with the p50/p99 of every
-request at N clients and each server's CPU per request or flow (from /proc):
+request at N clients and the CPU per request or flow (from /proc) of each server, of
+PostgreSQL and of the bench's own clients, which all share the machine's cores:
   1 client:   each owner request's p50 ÷ baseline p50              (target ≤ 2)
   N clients:  ballots/s ÷ (baseline requests/s ÷ 7)                (target ≥ 0.5)
               cast p99                                             (target < 250 ms)
@@ -186,7 +188,7 @@ def in_threads(count: int, work) -> float:
 
 
 def measure(url: str, tmp: Path, instance: Path, voters: list, single: int,
-            clients: int, each: int, each_base: int) -> dict:
+            clients: int, each: int, each_base: int, rounds: int = 1) -> dict:
     """Both servers run side by side. At 1 client each app flow is followed by 7 baseline
     requests, so both see the same machine (other processes come and go on a shared one);
     at `clients` clients the baseline runs first, then the app, each alone."""
@@ -237,15 +239,13 @@ def measure(url: str, tmp: Path, instance: Path, voters: list, single: int,
             return rate, (server_cpu(base.process.pid) - cpu) / done, \
                 (client_cpu() - own) / done, (postgres_cpu() - pg) / done
 
-        # The baseline runs before and after the app, and the two are averaged: on a shared
-        # machine one short run of it moved by a third from minute to minute.
-        before = baseline_at_load()
-
-        mine = [voters[i * each:(i + 1) * each] for i in range(clients)]
+        # The baseline runs before and after each run of the app, and the two around it are
+        # averaged: on a shared machine one short run of it moved by a third from minute to
+        # minute. With several rounds, baseline and app alternate (B A B A … B).
         timings: list = []
         lock = threading.Lock()
 
-        def work(i):
+        def work(i, mine):
             for uid, token, suffix in mine[i]:
                 owner = Owner(server.port)
                 owner_flow(owner, uid, token, suffix, ("agree", "disagree", "abstain")[i % 3])
@@ -253,17 +253,22 @@ def measure(url: str, tmp: Path, instance: Path, voters: list, single: int,
                 with lock:
                     timings.extend(owner.timings)
 
-        cpu, own, pg = server_cpu(server.process.pid), client_cpu(), postgres_cpu()
-        out["bps"] = clients * each / in_threads(clients, work)
-        out["acpu"] = (server_cpu(server.process.pid) - cpu) / (clients * each)
-        out["aclient"] = (client_cpu() - own) / (clients * each)
-        out["apg"] = (postgres_cpu() - pg) / (clients * each)
-        after = baseline_at_load()
-        out["brps"] = (before[0] + after[0]) / 2
-        out["bcpu"] = (before[1] + after[1]) / 2
-        out["bclient"] = (before[2] + after[2]) / 2
-        out["bpg"] = (before[3] + after[3]) / 2
-        out["brps_runs"] = (before[0], after[0])
+        before = baseline_at_load()
+        out["rounds"] = []
+        for _ in range(rounds):
+            mine = [[voters.pop() for _ in range(each)] for _ in range(clients)]
+            first = len(timings)
+            cpu, own, pg = server_cpu(server.process.pid), client_cpu(), postgres_cpu()
+            bps = clients * each / in_threads(clients, lambda i: work(i, mine))
+            done = clients * each
+            app = (bps, (server_cpu(server.process.pid) - cpu) / done,
+                   (client_cpu() - own) / done, (postgres_cpu() - pg) / done)
+            after = baseline_at_load()
+            casts = [t for n, t in timings[first:] if n == "cast"]
+            out["rounds"].append({"app": app, "cast99": pct(casts, 99),
+                                  "base": tuple((b + a) / 2 for b, a in zip(before, after)),
+                                  "base_runs": (before[0], after[0])})
+            before = after
     out["at_load"] = {step: (pct([s for n, s in timings if n == step], 50),
                              pct([s for n, s in timings if n == step], 99)) for step in STEPS}
     return out
@@ -279,14 +284,19 @@ def main() -> int:
                         help="votes open at once on the same roll, the voters spread over "
                              "them (a district's peak: many communities, each its own lock)")
     parser.add_argument("--baseline-requests", type=int, default=100,
-                        help="baseline requests per client at load, in each of its two runs")
+                        help="baseline requests per client at load, in each of its runs")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="at load, alternate baseline and app this many times (B A B … "
+                             "A B), each app run with --flows-each flows per client: each "
+                             "round's ratio is printed, and their median")
     args = parser.parse_args()
     url = args.database_url or ""
     if not url.startswith("postgres") or not any(w in url.rsplit("/", 1)[-1]
                                                   for w in ("bench", "test")):
         parser.error("give a PostgreSQL URL (--database-url or VOTES_BENCH_DATABASE_URL) whose "
                      "database name contains 'bench' or 'test': it is wiped")
-    flows = args.flows_1 + args.clients * args.flows_each + WARM
+    rounds = max(1, args.rounds)
+    flows = args.flows_1 + rounds * args.clients * args.flows_each + WARM
     with tempfile.TemporaryDirectory(prefix="votes-load-") as tmp:
         instance = Path(tmp) / "instance"
         instance.mkdir()
@@ -294,38 +304,59 @@ def main() -> int:
         voters = prepare(url, instance, flows + 8, max(1, args.proposals))
         each_base = max(1, args.baseline_requests)
         m = measure(url, Path(tmp), instance, voters, args.flows_1, args.clients,
-                    args.flows_each, each_base)
-    b50, brps, bcpu, acpu, single = m["b50"], m["brps"], m["bcpu"], m["acpu"], m["single"]
-    bps, (cast50, cast99) = m["bps"], m["at_load"]["cast"]
+                    args.flows_each, each_base, rounds)
+    report(m, args.clients, args.flows_each, args.flows_1, max(1, args.proposals))
+    return 0
+
+
+def report(m: dict, clients: int, each: int, single_flows: int, proposals: int) -> None:
+    b50, single, runs = m["b50"], m["single"], m["rounds"]
+
+    def middle(values):
+        return statistics.median(values)
+
+    # Per round: (ballots/s, gunicorn CPU, clients' CPU, PostgreSQL's CPU) of the app per
+    # flow, and of the baseline per request (the mean of the runs on either side).
+    brps = middle(r["base"][0] for r in runs)
+    bcpu, bclient, bpg = (middle(r["base"][k] for r in runs) for k in (1, 2, 3))
+    acpu, aclient, apg = (middle(r["app"][k] for r in runs) for k in (1, 2, 3))
+    ratios = [r["app"][0] / (r["base"][0] / 7) for r in runs]
+    around = ", ".join(f"{a:.0f}" for r in runs for a in r["base_runs"][:1]) + \
+        f", {runs[-1]['base_runs'][1]:.0f}"
     print(f"\nbaseline (INSERT+COMMIT on the same stack): p50 {b50 * 1000:.1f} ms at 1 client, "
-          f"{brps:.0f} requests/s at {args.clients} clients (before the app "
-          f"{m['brps_runs'][0]:.0f}, after {m['brps_runs'][1]:.0f})")
+          f"{brps:.0f} requests/s at {clients} clients (its runs, in order: {around})")
     print(f"server CPU at 1 client: baseline {m['cpu1'][0] * 1000:.2f} ms per request, app "
           f"{m['cpu1'][1] * 1000:.1f} ms per flow")
-    print(f"server CPU at {args.clients} clients (gunicorn's processes): baseline "
+    print(f"server CPU at {clients} clients (gunicorn's processes): baseline "
           f"{bcpu * 1000:.2f} ms per request, app {acpu * 1000:.1f} ms per flow = "
           f"{acpu / bcpu / 7:.1f}× baseline per request; load average "
           f"{os.getloadavg()[0]:.1f}")
-    print(f"the clients' own CPU at {args.clients} clients (same cores): {m['bclient'] * 1000:.2f} "
-          f"ms per baseline request, {m['aclient'] * 1000:.1f} ms per app flow")
-    print(f"PostgreSQL's CPU at {args.clients} clients (this machine's): {m['bpg'] * 1000:.2f} ms "
-          f"per baseline request, {m['apg'] * 1000:.1f} ms per app flow")
-    print(f"\n1 client, {args.flows_1} flows: p50 per request ÷ baseline p50 (target ≤ 2)")
+    print(f"the clients' own CPU at {clients} clients (same cores): {bclient * 1000:.2f} "
+          f"ms per baseline request, {aclient * 1000:.1f} ms per app flow")
+    print(f"PostgreSQL's CPU at {clients} clients (this machine's): {bpg * 1000:.2f} ms "
+          f"per baseline request, {apg * 1000:.1f} ms per app flow")
+    print(f"\n1 client, {single_flows} flows: p50 per request ÷ baseline p50 (target ≤ 2)")
     for step in STEPS:
         ratio = single[step] / b50
         print(f"  {step:12s} {single[step] * 1000:7.1f} ms  {ratio:5.2f}×  "
               f"{'met' if ratio <= 2 else 'NOT met'}")
-    target = brps / 7
-    print(f"\n{args.clients} clients, {args.clients * args.flows_each} flows on "
-          f"{max(1, args.proposals)} proposal(s):")
-    print(f"  ballots/s {bps:.1f} ÷ (baseline {brps:.0f} req/s ÷ 7 = {target:.1f}) = "
-          f"{bps / target:.2f}  (target ≥ 0.5) {'met' if bps / target >= 0.5 else 'NOT met'}")
+    print(f"\n{clients} clients, {len(runs)} × {clients * each} flows on {proposals} "
+          "proposal(s):")
+    if len(runs) > 1:
+        for n, (r, ratio) in enumerate(zip(runs, ratios), 1):
+            print(f"  round {n}: ballots/s {r['app'][0]:.1f}, baseline {r['base'][0]:.0f} "
+                  f"req/s, ratio {ratio:.2f}, cast p99 {r['cast99'] * 1000:.0f} ms")
+    ratio = middle(ratios)
+    bps = middle(r["app"][0] for r in runs)
+    label = "median of the rounds: " if len(runs) > 1 else ""
+    print(f"  {label}ballots/s {bps:.1f} ÷ (baseline {brps:.0f} req/s ÷ 7 = {brps / 7:.1f}) "
+          f"→ ratio {ratio:.2f}  (target ≥ 0.5) {'met' if ratio >= 0.5 else 'NOT met'}")
     print("  p50 / p99 ms: " + ", ".join(f"{step} {m['at_load'][step][0] * 1000:.0f} / "
                                           f"{m['at_load'][step][1] * 1000:.0f}"
                                           for step in STEPS))
+    cast50, cast99 = m["at_load"]["cast"]
     print(f"  cast p50 {cast50 * 1000:.0f} ms, p99 {cast99 * 1000:.0f} ms  (target p99 < 250 ms) "
           f"{'met' if cast99 < 0.25 else 'NOT met'}")
-    return 0
 
 
 if __name__ == "__main__":
