@@ -13,8 +13,9 @@ runs alone before and after the app (the two averaged), the app alone in between
 --rounds R the two alternate R times (B A B … A B) and each round's ratio is printed with
 their median. Before anything is timed, 16 flows at once warm every worker. Every owner
 walks the phone flow over HTTP (link, second-factor page, second factor, ballot, confirm,
-cast, receipt: 7 requests) with cookies and CSRF tokens. With --proposals N the voters are spread over N votes open at once on the same
-roll (each its own chain and proposal lock), as at a district's peak.
+cast, receipt: 7 requests) with cookies and CSRF tokens. With --proposals N the voters are
+spread over N votes open at once on the same roll (each its own chain and proposal lock),
+as at a district's peak. bench/arrivals.py runs the same flow at a given arrival rate.
 
 Printed, each as a ratio to the baseline (targets from issue 8), with the p50/p99 of every
 request at N clients and the CPU per request or flow (from /proc) of each server, of
@@ -259,7 +260,7 @@ def measure(url: str, tmp: Path, instance: Path, voters: list, single: int,
             mine = [[voters.pop() for _ in range(each)] for _ in range(clients)]
             first = len(timings)
             cpu, own, pg = server_cpu(server.process.pid), client_cpu(), postgres_cpu()
-            bps = clients * each / in_threads(clients, lambda i: work(i, mine))
+            bps = clients * each / in_threads(clients, lambda i, mine=mine: work(i, mine))
             done = clients * each
             app = (bps, (server_cpu(server.process.pid) - cpu) / done,
                    (client_cpu() - own) / done, (postgres_cpu() - pg) / done)
