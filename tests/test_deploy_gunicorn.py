@@ -39,22 +39,36 @@ def test_a_worker_freezes_what_it_loaded_out_of_the_collectors_reach():
         gc.unfreeze()
 
 
-def test_the_server_entry_point_compiles_every_template_before_the_first_request(
-        monkeypatch, tmp_path):
-    """wsgi.py: no worker compiles a page's templates while an owner waits for it."""
-    import runpy
+def test_the_server_entry_point_loads_pages_modules_and_templates_before_the_first_request(
+        tmp_path):
+    """wsgi.py, in a process of its own as a worker is: no owner waits while a worker
+    imports the receipt's PDF and QR modules or compiles a page's templates."""
+    import json
+    import os
+    import subprocess
+    import sys
     from pathlib import Path
 
-    monkeypatch.setenv("VOTES_DATABASE_URL", f"sqlite:///{tmp_path / 'votes.db'}")
-    monkeypatch.setenv("VOTES_INSTANCE_PATH", str(tmp_path))
-    monkeypatch.setenv("VOTES_SECRET_KEY", "entry-point-secret")
-    monkeypatch.setenv("VOTES_DATA_KEY", TEST_CONFIG["DATA_KEY"])
-    app = runpy.run_path(str(Path(__file__).resolve().parent.parent / "wsgi.py"))["app"]
-    env = app.jinja_env
-    names = env.list_templates()
-    assert "owner/ballot.html" in names and "owner/receipt.html" in names
-    compiled = {key[1] for key in env.cache.keys()}
-    assert compiled == set(names)
+    root = Path(__file__).resolve().parent.parent
+    probe = ("import json, runpy, sys\n"
+             "app = runpy.run_path('wsgi.py')['app']\n"
+             "env = app.jinja_env\n"
+             "print(json.dumps({'templates': sorted(env.list_templates()),\n"
+             "                  'compiled': sorted(key[1] for key in env.cache.keys()),\n"
+             "                  'modules': sorted(m for m in sys.modules\n"
+             "                                    if m.startswith('votes.'))}))\n")
+    env = {**os.environ, "VOTES_DATABASE_URL": f"sqlite:///{tmp_path / 'votes.db'}",
+           "VOTES_INSTANCE_PATH": str(tmp_path), "VOTES_SECRET_KEY": "entry-point-secret",
+           "VOTES_DATA_KEY": TEST_CONFIG["DATA_KEY"]}
+    done = subprocess.run([sys.executable, "-c", probe], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "owner/receipt.html" in loaded["templates"]
+    assert loaded["compiled"] == loaded["templates"]
+    for module in ("votes.services.notices_pdf", "votes.services.receipt_card",
+                   "votes.services.board", "votes.web.owner"):
+        assert module in loaded["modules"], module
 
 
 def _env(database_url: str, instance, redis_url: str, prefix: str, **extra) -> dict[str, str]:
