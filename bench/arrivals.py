@@ -1,7 +1,8 @@
 """The owner flow at a given arrival rate (open loop) on PostgreSQL.
 
     VOTES_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_votes \\
-        .venv/bin/python bench/arrivals.py --rate 40 [--seconds 20] [--proposals 1]
+        .venv/bin/python bench/arrivals.py --rate 40 [--seconds 20] [--proposals 1] \\
+        [--workers 4] [--threads 8]
 
 The database is WIPED: its name must contain "bench" or "test". The app runs under
 gunicorn with config/gunicorn.conf.py, as in bench/load.py, and is warmed the same way.
@@ -50,8 +51,9 @@ def arrival_times(rate: float, seconds: float, seed: int = SEED) -> list[float]:
         times.append(at)
 
 
-def run(url: str, tmp: Path, instance: Path, voters: list, times: list[float]) -> dict:
-    with gunicorn(url, instance, tmp / "app.log") as server:
+def run(url: str, tmp: Path, instance: Path, voters: list, times: list[float],
+        workers: int = 4, threads: int = 8) -> dict:
+    with gunicorn(url, instance, tmp / "app.log", workers=workers, threads=threads) as server:
         warm_voters = [voters.pop() for _ in range(WARM)]
 
         def warm(i):
@@ -103,14 +105,16 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20, help="how long owners arrive")
     parser.add_argument("--proposals", type=int, default=1,
                         help="votes open at once, the owners spread over them")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn's worker processes")
+    parser.add_argument("--threads", type=int, default=8, help="threads per worker")
     args = parser.parse_args()
     url = args.database_url or ""
     if not url.startswith("postgres") or not any(w in url.rsplit("/", 1)[-1]
                                                   for w in ("bench", "test")):
         parser.error("give a PostgreSQL URL (--database-url or VOTES_BENCH_DATABASE_URL) whose "
                      "database name contains 'bench' or 'test': it is wiped")
-    if args.rate <= 0 or args.seconds <= 0:
-        parser.error("--rate and --seconds must be above 0")
+    if args.rate <= 0 or args.seconds <= 0 or args.workers < 1 or args.threads < 1:
+        parser.error("--rate, --seconds, --workers and --threads must be above 0")
     times = arrival_times(args.rate, args.seconds)
     if not times:
         parser.error("no owner arrives in that time at that rate")
@@ -119,11 +123,12 @@ def main() -> int:
         instance.mkdir()
         print(f"preparing {len(times) + WARM} voters …", flush=True)
         voters = prepare(url, instance, len(times) + WARM + 8, max(1, args.proposals))
-        m = run(url, Path(tmp), instance, voters, times)
+        m = run(url, Path(tmp), instance, voters, times, args.workers, args.threads)
     flows, steps = m["flows"], m["steps"]
     achieved = len(flows) / m["elapsed"]
     print(f"\noffered {args.rate:g} owners/s ({args.rate * 60:.0f} ballots a minute) for "
-          f"{args.seconds:g} s on {max(1, args.proposals)} proposal(s): {len(flows)} flows, "
+          f"{args.seconds:g} s on {max(1, args.proposals)} proposal(s), {args.workers} workers "
+          f"× {args.threads} threads: {len(flows)} flows, "
           f"{achieved:.1f} flows/s achieved (the last finished {m['elapsed']:.1f} s after the "
           "first arrived)")
     print(f"  a flow from arrival to receipt: p50 {pct(flows, 50) * 1000:.0f} ms, p99 "
