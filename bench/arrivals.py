@@ -33,8 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import (STEPS, WARM, client_cpu, in_threads, pct, postgres_cpu,  # noqa: E402
-                        prepare, server_cpu)
+from bench.load import (STEPS, WARM, client_cpu, database_url, pct,  # noqa: E402
+                        postgres_cpu, prepare, server_cpu, warm_up)
 from tests.live_gunicorn import Owner, gunicorn, owner_flow  # noqa: E402
 
 SEED = 8
@@ -54,14 +54,7 @@ def arrival_times(rate: float, seconds: float, seed: int = SEED) -> list[float]:
 def run(url: str, tmp: Path, instance: Path, voters: list, times: list[float],
         workers: int = 4, threads: int = 8) -> dict:
     with gunicorn(url, instance, tmp / "app.log", workers=workers, threads=threads) as server:
-        warm_voters = [voters.pop() for _ in range(WARM)]
-
-        def warm(i):
-            owner = Owner(server.port)
-            owner_flow(owner, *warm_voters[i], "agree")
-            owner.close()
-
-        in_threads(WARM, warm)
+        warm_up(server, voters)
         steps: list = []
         flows: list[float] = []
         late: list[float] = []
@@ -108,11 +101,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn's worker processes")
     parser.add_argument("--threads", type=int, default=8, help="threads per worker")
     args = parser.parse_args()
-    url = args.database_url or ""
-    if not url.startswith("postgres") or not any(w in url.rsplit("/", 1)[-1]
-                                                  for w in ("bench", "test")):
-        parser.error("give a PostgreSQL URL (--database-url or VOTES_BENCH_DATABASE_URL) whose "
-                     "database name contains 'bench' or 'test': it is wiped")
+    url = database_url(parser, args.database_url)
     if args.rate <= 0 or args.seconds <= 0 or args.workers < 1 or args.threads < 1:
         parser.error("--rate, --seconds, --workers and --threads must be above 0")
     times = arrival_times(args.rate, args.seconds)

@@ -188,6 +188,31 @@ def in_threads(count: int, work) -> float:
     return time.perf_counter() - began
 
 
+def warm_up(server, voters: list) -> None:
+    """Flows from WARM clients at once, with voters taken from the end of `voters`. Each
+    worker prepares its statements, fills its pool and decrypts the signing key on first
+    use: this reaches every worker before anything is timed, so the figures are those of a
+    running server, not of its first minute."""
+    warm_voters = [voters.pop() for _ in range(WARM)]
+
+    def warm(i):
+        owner = Owner(server.port)
+        owner_flow(owner, *warm_voters[i], "agree")
+        owner.close()
+
+    in_threads(WARM, warm)
+
+
+def database_url(parser: argparse.ArgumentParser, given: str | None) -> str:
+    """The bench's PostgreSQL URL, refused unless its database is named for wiping."""
+    url = given or ""
+    if not url.startswith("postgres") or not any(w in url.rsplit("/", 1)[-1]
+                                                  for w in ("bench", "test")):
+        parser.error("give a PostgreSQL URL (--database-url or VOTES_BENCH_DATABASE_URL) whose "
+                     "database name contains 'bench' or 'test': it is wiped")
+    return url
+
+
 def measure(url: str, tmp: Path, instance: Path, voters: list, single: int,
             clients: int, each: int, each_base: int, rounds: int = 1) -> dict:
     """Both servers run side by side. At 1 client each app flow is followed by 7 baseline
@@ -199,17 +224,7 @@ def measure(url: str, tmp: Path, instance: Path, voters: list, single: int,
         for _ in range(20):  # warm the workers' connection pools
             bare.request("warm", "POST", "/insert", {})
         bare.timings.clear()
-        # Each worker compiles its templates and statements and decrypts the signing key on
-        # first use: flows from WARM clients at once reach every worker before anything is
-        # timed, so the figures are those of a running server, not of its first minute.
-        warm_voters = [voters.pop() for _ in range(WARM)]
-
-        def warm(i):
-            owner = Owner(server.port)
-            owner_flow(owner, *warm_voters[i], "agree")
-            owner.close()
-
-        in_threads(WARM, warm)
+        warm_up(server, voters)
         bare.close()  # idle through the warm-up: gunicorn may have closed it (keep-alive 2 s)
         one: list = []
         cpu_app, cpu_base = server_cpu(server.process.pid), server_cpu(base.process.pid)
@@ -291,11 +306,7 @@ def main() -> int:
                              "A B), each app run with --flows-each flows per client: each "
                              "round's ratio is printed, and their median")
     args = parser.parse_args()
-    url = args.database_url or ""
-    if not url.startswith("postgres") or not any(w in url.rsplit("/", 1)[-1]
-                                                  for w in ("bench", "test")):
-        parser.error("give a PostgreSQL URL (--database-url or VOTES_BENCH_DATABASE_URL) whose "
-                     "database name contains 'bench' or 'test': it is wiped")
+    url = database_url(parser, args.database_url)
     rounds = max(1, args.rounds)
     flows = args.flows_1 + rounds * args.clients * args.flows_each + WARM
     with tempfile.TemporaryDirectory(prefix="votes-load-") as tmp:

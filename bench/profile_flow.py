@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import STEPS, postgres_cpu, prepare  # noqa: E402
+from bench.load import STEPS, database_url, postgres_cpu, prepare  # noqa: E402
 from tests.live_gunicorn import Response, app_config, owner_flow  # noqa: E402
 
 
@@ -70,10 +70,7 @@ def main() -> int:
     parser.add_argument("--profile", default=None, help="a step name, or 'all'")
     parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args()
-    url = args.database_url or ""
-    if not url.startswith("postgres") or not any(w in url.rsplit("/", 1)[-1]
-                                                  for w in ("bench", "test")):
-        parser.error("give a PostgreSQL URL whose database name contains 'bench' or 'test'")
+    url = database_url(parser, args.database_url)
     from sqlalchemy import event
 
     from votes import create_app
