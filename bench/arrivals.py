@@ -33,8 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import (STEPS, WARM, client_cpu, database_url, pct,  # noqa: E402
-                        postgres_cpu, prepare, server_cpu, warm_up)
+from bench.load import (STEPS, WARM, client_cpu, database_url, freeze_clients,  # noqa: E402
+                        pct, postgres_cpu, prepare, server_cpu, warm_up)
 from tests.live_gunicorn import Owner, gunicorn, owner_flow  # noqa: E402
 
 SEED = 8
@@ -55,6 +55,7 @@ def run(url: str, tmp: Path, instance: Path, voters: list, times: list[float],
         workers: int = 4, threads: int = 8) -> dict:
     with gunicorn(url, instance, tmp / "app.log", workers=workers, threads=threads) as server:
         warm_up(server, voters)
+        freeze_clients()
         steps: list = []
         flows: list[float] = []
         late: list[float] = []
