@@ -11,11 +11,11 @@ the same stack) and the app. At 1 client each app flow is followed by 7 baseline
 so that both are timed in the same minutes of a shared machine; at N clients the baseline
 runs alone before and after the app (the two averaged), the app alone in between; with
 --rounds R the two alternate R times (B A B … A B) and each round's ratio is printed with
-their median. Before anything is timed, 16 flows at once warm every worker. Every owner
-walks the phone flow over HTTP (link, second-factor page, second factor, ballot, confirm,
-cast, receipt: 7 requests) with cookies and CSRF tokens. With --proposals N the voters are
-spread over N votes open at once on the same roll (each its own chain and proposal lock),
-as at a district's peak. bench/arrivals.py runs the same flow at a given arrival rate.
+their median. Before anything is timed, 32 flows at once warm every worker (and 32 clients
+the baseline's). Every owner walks the phone flow over HTTP (link, second-factor page,
+second factor, ballot, confirm, cast, receipt: 7 requests) with cookies and CSRF tokens.
+With --proposals N the voters are spread over N votes open at once on the same roll (each
+its own chain and proposal lock), as at a district's peak. bench/arrivals.py runs the same flow at a given arrival rate.
 
 Printed, each as a ratio to the baseline (targets from issue 8), with the p50/p99 of every
 request at N clients and the CPU per request or flow (from /proc) of each server, of
@@ -46,7 +46,11 @@ from tests.live_gunicorn import Owner, app_config, gunicorn, owner_flow  # noqa:
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 STEPS = ("link", "verify_page", "verify", "ballot", "confirm", "cast", "receipt")
-WARM = 16  # flows run at once before anything is timed (see measure)
+# Flows run at once before anything is timed (see warm_up): as many as gunicorn's 4 × 8
+# threads, so that every worker opens the database connections it will use. With 16, the
+# first second at 32 clients or 40 arrivals a second opened the rest: new server processes
+# with cold caches, about 70 requests over 100 ms at once.
+WARM = 32
 
 
 def resident_id(n: int) -> str:
@@ -231,13 +235,16 @@ def measure(url: str, tmp: Path, instance: Path, voters: list, single: int,
     at `clients` clients the baseline runs first, then the app, each alone."""
     with gunicorn(url, instance, tmp / "baseline.log", wsgi="bench.baseline_wsgi:app") as base, \
             gunicorn(url, instance, tmp / "app.log") as server:
-        bare = Owner(base.port)
-        for _ in range(20):  # warm the workers' connection pools
-            bare.request("warm", "POST", "/insert", {})
-        bare.timings.clear()
+        def warm_base(i):  # as many at once as the app gets: every pool opens its connections
+            owner = Owner(base.port)
+            for _ in range(len(STEPS)):
+                assert owner.request("warm", "POST", "/insert", {}).status == 200
+            owner.close()
+
+        in_threads(WARM, warm_base)
         warm_up(server, voters)
         freeze_clients()
-        bare.close()  # idle through the warm-up: gunicorn may have closed it (keep-alive 2 s)
+        bare = Owner(base.port)
         one: list = []
         cpu_app, cpu_base = server_cpu(server.process.pid), server_cpu(base.process.pid)
         for _ in range(single):
