@@ -15,7 +15,8 @@ their median. Before anything is timed, 32 flows at once warm every worker (and 
 the baseline's). Every owner walks the phone flow over HTTP (link, second-factor page,
 second factor, ballot, confirm, cast, receipt: 7 requests) with cookies and CSRF tokens.
 With --proposals N the voters are spread over N votes open at once on the same roll (each
-its own chain and proposal lock), as at a district's peak. bench/arrivals.py runs the same flow at a given arrival rate.
+its own chain and proposal lock), as at a district's peak. bench/arrivals.py runs the same
+flow at a given arrival rate.
 
 Printed, each as a ratio to the baseline (targets from issue 8), with the p50/p99 of every
 request at N clients and the CPU per request or flow (from /proc) of each server, of
