@@ -33,8 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import (STEPS, WARM, client_cpu, database_url, freeze_clients,  # noqa: E402
-                        pct, postgres_cpu, prepare, server_cpu, warm_up)
+from bench.load import (STEPS, WARM, cpu_now, cpu_per, database_url,  # noqa: E402
+                        freeze_clients, pct, prepare, warm_up)
 from tests.live_gunicorn import Owner, gunicorn, owner_flow  # noqa: E402
 
 SEED = 8
@@ -72,7 +72,7 @@ def run(url: str, tmp: Path, instance: Path, voters: list, times: list[float],
                 flows.append(ended - due)  # from the arrival: waiting for a thread counts
                 late.append(started - due)
 
-        cpu, pg, own = server_cpu(server.process.pid), postgres_cpu(), client_cpu()
+        since = cpu_now(server.process.pid)
         began = time.perf_counter()
         with ThreadPoolExecutor(CLIENT_THREADS) as pool:
             futures = []
@@ -86,10 +86,9 @@ def run(url: str, tmp: Path, instance: Path, voters: list, times: list[float],
             for future in futures:
                 future.result()
         elapsed = time.perf_counter() - began
-        done = len(times)
+        cpu, clients, pg = cpu_per(server.process.pid, since, len(times))
         return {"elapsed": elapsed, "flows": flows, "late": late, "steps": steps,
-                "cpu": (server_cpu(server.process.pid) - cpu) / done,
-                "pg": (postgres_cpu() - pg) / done, "clients": (client_cpu() - own) / done}
+                "cpu": cpu, "pg": pg, "clients": clients}
 
 
 def main() -> int:

@@ -169,6 +169,16 @@ def client_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def cpu_now(pid: int) -> tuple[float, float, float]:
+    """CPU seconds so far of (the gunicorn rooted at pid, the clients, PostgreSQL)."""
+    return server_cpu(pid), client_cpu(), postgres_cpu()
+
+
+def cpu_per(pid: int, since: tuple[float, float, float], count: int) -> tuple:
+    """(gunicorn, clients, PostgreSQL) CPU seconds per item of `count` since cpu_now."""
+    return tuple((now - then) / count for now, then in zip(cpu_now(pid), since))
+
+
 def in_threads(count: int, work) -> float:
     """Run work(i) in `count` threads started together; the wall time they took."""
     start = threading.Barrier(count + 1)
@@ -269,11 +279,9 @@ def measure(url: str, tmp: Path, instance: Path, voters: list, single: int,
             owner.close()
 
         def baseline_at_load():
-            cpu, own, pg = server_cpu(base.process.pid), client_cpu(), postgres_cpu()
+            since = cpu_now(base.process.pid)
             rate = clients * each_base / in_threads(clients, insert)
-            done = clients * each_base
-            return rate, (server_cpu(base.process.pid) - cpu) / done, \
-                (client_cpu() - own) / done, (postgres_cpu() - pg) / done
+            return (rate, *cpu_per(base.process.pid, since, clients * each_base))
 
         # The baseline runs before and after each run of the app, and the two around it are
         # averaged: on a shared machine one short run of it moved by a third from minute to
@@ -290,20 +298,18 @@ def measure(url: str, tmp: Path, instance: Path, voters: list, single: int,
                     timings.extend(owner.timings)
 
         before = baseline_at_load()
-        out["rounds"] = []
+        out["rounds"], out["base_rates"] = [], [before[0]]
         for _ in range(rounds):
             mine = [[voters.pop() for _ in range(each)] for _ in range(clients)]
             first = len(timings)
-            cpu, own, pg = server_cpu(server.process.pid), client_cpu(), postgres_cpu()
+            since = cpu_now(server.process.pid)
             bps = clients * each / in_threads(clients, lambda i, mine=mine: work(i, mine))
-            done = clients * each
-            app = (bps, (server_cpu(server.process.pid) - cpu) / done,
-                   (client_cpu() - own) / done, (postgres_cpu() - pg) / done)
+            app = (bps, *cpu_per(server.process.pid, since, clients * each))
             after = baseline_at_load()
             casts = [t for n, t in timings[first:] if n == "cast"]
             out["rounds"].append({"app": app, "cast99": pct(casts, 99),
-                                  "base": tuple((b + a) / 2 for b, a in zip(before, after)),
-                                  "base_runs": (before[0], after[0])})
+                                  "base": tuple((b + a) / 2 for b, a in zip(before, after))})
+            out["base_rates"].append(after[0])
             before = after
     out["at_load"] = {step: (pct([s for n, s in timings if n == step], 50),
                              pct([s for n, s in timings if n == step], 99)) for step in STEPS}
@@ -353,8 +359,7 @@ def report(m: dict, clients: int, each: int, single_flows: int, proposals: int) 
     bcpu, bclient, bpg = (middle(r["base"][k] for r in runs) for k in (1, 2, 3))
     acpu, aclient, apg = (middle(r["app"][k] for r in runs) for k in (1, 2, 3))
     ratios = [r["app"][0] / (r["base"][0] / 7) for r in runs]
-    around = ", ".join(f"{a:.0f}" for r in runs for a in r["base_runs"][:1]) + \
-        f", {runs[-1]['base_runs'][1]:.0f}"
+    around = ", ".join(f"{rate:.0f}" for rate in m["base_rates"])
     print(f"\nbaseline (INSERT+COMMIT on the same stack): p50 {b50 * 1000:.1f} ms at 1 client, "
           f"{brps:.0f} requests/s at {clients} clients (its runs, in order: {around})")
     print(f"server CPU at 1 client: baseline {m['cpu1'][0] * 1000:.2f} ms per request, app "
