@@ -15,6 +15,7 @@ import base64
 import importlib.util
 import io
 import json
+import stat
 import zipfile
 from copy import deepcopy
 from pathlib import Path
@@ -116,7 +117,8 @@ def resign(files: dict[str, bytes], key=ex.SERVER, **manifest_changes) -> dict[s
     return files
 
 
-def zipped(members) -> bytes:
+def zipped(members, links=()) -> bytes:
+    """The members zipped; those named in `links` marked as symbolic links (Unix)."""
     if isinstance(members, dict):
         members = sorted(members.items())
     out = io.BytesIO()
@@ -124,6 +126,9 @@ def zipped(members) -> bytes:
         for name, data in members:
             info = zipfile.ZipInfo(name, _ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
+            if name in links:
+                info.create_system = 3
+                info.external_attr = (stat.S_IFLNK | 0o777) << 16
             z.writestr(info, data)
     return out.getvalue()
 
@@ -238,6 +243,8 @@ def vectors() -> list[tuple[str, str, bytes, str, list[str]]]:
         _dup_zip(sorted(g.items()) + [("roll.json", g["roll.json"])]), steps=["1.2"])
     add("path-member", "1.2: no path-like names",
         zipped(sorted(g.items()) + [("../../manifest.json", b"x")]), steps=["1.2"])
+    add("symlink-member", "1.2: every member is a regular file, not a symbolic link",
+        zipped(g, links=("report.txt",)), steps=["1.2"])
 
     add("key-alg-case", "3.1: alg is exactly Ed25519", zipped(resign(replace(
         g, "manifest.json", b'"alg":"Ed25519"', b'"alg":"ED25519"'))), steps=["3.1"])
@@ -289,6 +296,11 @@ def vectors() -> list[tuple[str, str, bytes, str, list[str]]]:
     pricey = dict(ex.PROPOSAL, budget=ex.PROPOSAL["budget"] + 1)
     add("budget-not-sum", "5.8: budget equals the sum of the items",
         zipped(files_of(seal(plan(pricey), proposal=pricey), proposal=pricey)), steps=["5.8"])
+    # Entrance 1-1's repair, with entrance 1-2's units (the developer's and v-d's) frozen in
+    # its roll: they would vote on, and count towards, a repair they do not pay for.
+    narrow = dict(ex.PROPOSAL, scope="entrance:1-1")
+    add("roll-outside-scope", "5.9: every unit of the roll lies in the scope",
+        zipped(files_of(seal(plan(narrow), proposal=narrow), proposal=narrow)), steps=["5.9"])
 
     def reorder(items):
         items[2][2]["units"] = ["u3", "u1"]
@@ -471,11 +483,22 @@ def add_procedure_vectors(add) -> None:
         zipped(files_of(seal(items, rules=rules, roll=parked), roll=parked)), steps=["16.5"])
 
     def transfer(items):
-        body = ex.paper_ballot("v-a", "disagree")  # the buyer of v-a's units, say
+        # v-c's one flat is sold during the vote: the seller voted online, the buyer on paper.
+        items += [["device", "2026-12-04T06:00:00Z", ex.device_entry("v-c")],
+                  ["ballot", "2026-12-04T07:00:00Z",
+                   ex.device_ballot("v-c", "agree", "6e6f6e6366")]]
+        body = ex.paper_ballot("v-c", "disagree")
         items.append(["ballot", "2026-12-05T00:00:00Z", dict(body, transfer="f0" * 32)])
     add("transfer-supersedes-online",
         "§16: the buyer's ballot, with transfer evidence, supersedes the seller's online one",
         zipped(files_of(seal(_edited_plan(transfer)))), "verified")
+
+    def several(items):
+        body = ex.paper_ballot("v-a", "disagree")  # a "buyer" of one of v-a's two flats
+        items.append(["ballot", "2026-12-05T00:00:00Z", dict(body, transfer="f0" * 32)])
+    add("transfer-of-several-units",
+        "16.6: a transfer ballot is for a voter holding exactly one unit of the roll",
+        zipped(files_of(seal(_edited_plan(several)))), steps=["16.6"])
 
     once = dict(ex.PROPOSAL, max_changes=1)
     items = plan(once) + [["ballot", "2026-12-05T00:00:00Z", ex.paper_ballot("v-a", "disagree")]]

@@ -170,18 +170,18 @@ def test_a_staff_entry_superseding_an_online_ballot_without_transfer_fails_16_6(
 
 
 def test_after_a_transfer_the_seller_cannot_vote_again():
-    story = Story().genesis().paper("v-a", "disagree", day(1))
-    transfer(story, "v-a", "agree", day(2))
+    story = Story().genesis().paper("v-c", "disagree", day(1))
+    transfer(story, "v-c", "agree", day(2))
     story.proposal["max_changes"] = 1
     story.entries[0]["body"] = chain.genesis_body(story.proposal, story.roll, story.rules)
-    story.paper("v-a", "disagree", day(3)).close()
+    story.paper("v-c", "disagree", day(3)).close()
     assert steps(story.bundle()) == {"16.6"}
 
 
 def test_a_transfer_is_not_a_change_of_ballot_and_never_online():
     # max_changes 0: the seller's ballot and the buyer's do not count as two (6.7).
-    story = Story().genesis().paper("v-a", "disagree", day(1))
-    assert verify(transfer(story, "v-a", "agree", day(2)).close().bundle()).ok
+    story = Story().genesis().paper("v-c", "disagree", day(1))
+    assert verify(transfer(story, "v-c", "agree", day(2)).close().bundle()).ok
     online = Story().genesis().device("v-b", day(1, 1)).online("v-b", "agree", day(1))
     online.entries[-1]["body"]["transfer"] = "f0" * 32
     assert "16.6" in steps(online.close().bundle())
@@ -199,3 +199,14 @@ def test_settings_parse_with_their_defaults_and_refuse_bad_values():
             continue
         raise AssertionError(f"{name}={bad} accepted")
     assert Procedure().to_rules() == {}  # the Civil Code's defaults add nothing to the rules
+
+
+def test_a_transfer_for_a_voter_of_several_units_fails_16_6():
+    # The operator's way past an owner's device signature: a "buyer" for one of the
+    # owner's two flats, or for the developer's unsold ones, replaces the owner's ballot.
+    # One voter of several units counts as one person; the frozen roll cannot split them.
+    for voter in ("v-a", "v-developer"):
+        story = Story().genesis().device(voter, day(1, 1)).online(voter, "disagree", day(1))
+        failed = verify(transfer(story, voter, "agree", day(2)).close().bundle())
+        assert {f.step for f in failed.failures} == {"16.6"}, voter
+        assert "holding 2 units" in failed.render()

@@ -204,3 +204,23 @@ def test_head_proves_the_chain_extends_what_was_noted():
     story.entries.pop()
     story.close()
     assert "9.1" in steps(story.bundle(), head=earlier)
+
+
+def test_a_roll_with_units_outside_the_scope_fails_5_9():
+    # Building 1's repair: the insider adds a building-9 voter with a large area who agrees
+    # (or keeps building 2's units in the roll), re-sealed with consistent totals.
+    story = good_story()
+    story.proposal["scope"] = "building:1号楼,2"  # spelled as committees write it
+    story.entries.clear()
+    assert verify(story.genesis().paper("v-a", "agree", "2026-12-01T02:00:00Z")
+                  .close().bundle()).ok  # building 1 and building 2, as the roll holds
+    story.entries.clear()
+    story.proposal["scope"] = "building:1"
+    report = verify(story.genesis().paper("v-a", "agree", "2026-12-01T02:00:00Z")
+                    .close().bundle())
+    assert {f.step for f in report.failures} == {"5.9"}
+    assert "3 unit(s) of the roll lie outside the scope building:1, the first u5" \
+        in report.render()
+    story.entries.clear()
+    story.proposal["scope"] = "street:1"
+    assert "5.9" in steps(story.genesis().close().bundle())

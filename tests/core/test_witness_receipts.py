@@ -142,6 +142,32 @@ def test_step_10_3_a_cosigned_head_the_chain_does_not_extend():
     assert _steps(direct) == {"10.3"} and "--cosignatures line 1" in direct.render()
 
 
+def test_step_10_3_a_renamed_proposal_does_not_escape_the_regulators_cosignatures():
+    # The insider rewrites history and renames the proposal with a zero-width space: the
+    # witness's cosignatures (for the real uid) then seemed to be for another proposal,
+    # were left aside, and the bundle verified.
+    story = good_story()
+    witnessed = _cosig(story.seal(), 5)
+    renamed = story.copy()
+    renamed.proposal["uid"] = "p-example\u200b"
+    renamed.entries.clear()
+    renamed.genesis().paper("v-a", "disagree", "2026-12-01T02:00:00Z").close()
+    report = verify_bundle(_bundle(renamed), key_ids=[KEY_ID], witness_keys=WITNESSES,
+                           cosignatures=[witnessed])
+    assert report.outcome == FAILED and _steps(report) == {"10.3"}, report.render()
+    text = report.render()
+    assert "none of the 1 --cosignatures lines is for this bundle's proposal " \
+           "p-example\\u{200B}; they are for p-example" in text
+    assert "事项 proposal: p-example\\u{200B}" in text  # the report shows what it checked
+    assert report.to_json()["proposal"] == "p-example\\u{200B}"
+    # Cosignatures of several proposals, one of them this one: the others are listed aside.
+    other = _cosig(Story(proposal={**story.proposal, "uid": "p-other"}).genesis().seal(), 1)
+    mixed = verify_bundle(_bundle(story), key_ids=[KEY_ID], witness_keys=WITNESSES,
+                          cosignatures=[witnessed, other])
+    assert mixed.outcome == VERIFIED, mixed.render()
+    assert "1 --cosignatures line(s) for other proposals (p-other)" in mixed.render()
+
+
 def test_step_10_2_a_forged_cosignature_and_10_1_a_malformed_line():
     story = good_story()
     sealed = story.seal()

@@ -6,9 +6,22 @@ the staff pages and printed notices as different text from what is stored and si
 
 from __future__ import annotations
 
+import unicodedata
+
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
                           "\u2066\u2067\u2068\u2069")
 
 
 def has_bidi_control(text: str) -> bool:
     return any(c in BIDI_CONTROLS for c in text)
+
+
+def shown(text: str, limit: int = 80) -> str:
+    """Text from a bundle as a verifier prints it: at most `limit` characters, and every
+    control, format (zero-width, direction) or separator character but the plain space
+    written as \\u{XXXX}, so that two strings that print alike are told apart."""
+    out = []
+    for c in text[:limit]:
+        out.append(f"\\u{{{ord(c):04X}}}" if c != " " and
+                   unicodedata.category(c)[0] in "CZ" else c)
+    return "".join(out) + ("…" if len(text) > limit else "")

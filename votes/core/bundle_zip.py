@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import zipfile
 from typing import Callable
 
@@ -80,12 +81,27 @@ def _names_ok(infos, fail: Fail) -> bool:
         elif name not in MEMBERS and name not in OPTIONAL:
             fail("1.2", f"member {name[:80]!r} is not one of the bundle's files")
             ok = False
+        if _special(info):
+            # Unzipped by hand, such a member becomes a link to anything on the reader's
+            # machine (or a device node): only the bytes of a regular file are a bundle's.
+            fail("1.2", f"member {name[:80]!r} is stored as a symbolic link or other "
+                        "special file, not a regular file")
+            ok = False
         seen.add(name)
     for name in MEMBERS:
         if name not in seen:
             fail("1.2", f"required file {name} is missing")
             ok = False
     return ok
+
+
+def _special(info: zipfile.ZipInfo) -> bool:
+    # Made on Unix, a member's file type is in the high 16 bits of its external attributes
+    # (0 there: made elsewhere, a plain file); anything but a regular file is refused.
+    if info.create_system != 3:
+        return False
+    kind = stat.S_IFMT(info.external_attr >> 16)
+    return kind not in (0, stat.S_IFREG)
 
 
 def _sizes_ok(infos, fail: Fail) -> bool:

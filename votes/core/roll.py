@@ -258,14 +258,19 @@ class Scope:
 
     def contains(self, unit: UnitRecord) -> bool:
         """Whether the unit belongs to this scope."""
-        building = normalise_building(unit.building)
+        return self.holds(unit.building, unit.entrance, unit.room)
+
+    def holds(self, building: str, entrance: str, room: str) -> bool:
+        """Whether the unit with these labels (as written in a roll) belongs to this scope."""
         if self.kind == "all":
             return True
+        building = normalise_building(building)
         if self.kind == "building":
             return building in self.values
         if self.kind == "entrance":
-            return f"{building}-{normalise_entrance(unit.entrance)}" in self.values
-        return unit.label in self.values
+            return f"{building}-{normalise_entrance(entrance)}" in self.values
+        label = "-".join(p for p in (building, normalise_entrance(entrance), room) if p)
+        return label in self.values
 
     def select(self, units: Iterable[UnitRecord]) -> tuple[UnitRecord, ...]:
         """The units in scope, in stable natural order."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 
 from votes.core import sigbatch, signing
+from votes.core.bidi import shown
 from votes.core.bulk_gc import paused_gc
 from votes.core.bundle_zip import read_members
 from votes.core.verifier_base import (Anchor, _Bundle, _Run, canonical_b64,  # noqa: F401
@@ -90,8 +91,10 @@ def _verify(source, head, anchor: Anchor, run: _Run, witness_keys, receipts,
     run.guarded("4.4", run.check_signatures)
     report = _report(b, anchor, run, tally, interim)
     procedure = run.guarded("17.1", after_close_lines, b) or ()
+    uid = b.proposal["uid"] if b.proposal is not None else None
     return dataclasses.replace(report, witnessed=witnessed, receipts=len(receipts),
-                               procedure=procedure)
+                               procedure=procedure,
+                               proposal=shown(uid, 80) if uid is not None else None)
 
 
 def _after_the_vote(b: _Bundle, genesis, tally, emergency: bool, run: _Run) -> None:

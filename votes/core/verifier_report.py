@@ -50,6 +50,7 @@ class Report:
     witnessed: object = None   # verifier_witness.Witnessed, with --witness-keys
     receipts: int = 0          # receipts checked (step 11)
     procedure: tuple[str, ...] = ()  # 从多 figures, objections, final result (§17, §19)
+    proposal: str | None = None  # proposal.json's uid, as shown (invisible characters escaped)
 
     @property
     def ok(self) -> bool:
@@ -74,6 +75,8 @@ class Report:
     def render(self) -> str:
         """The verdict, the signer, the figures, every failure and skip, the verdict again."""
         lines = [self.verdict()]
+        if self.proposal is not None:
+            lines.append(f"事项 proposal: {self.proposal}")
         lines.append(f"记录 entries: {self.entries}, 选票 ballots: {self.ballots}, "
                      f"计入 counted: {self.counted}, 链头 head: {self.chain_head or '-'}")
         if self.signer:
@@ -129,4 +132,5 @@ class Report:
                              for f in self.failures],
                 "skipped": [{"step": s.step, "reason": s.reason} for s in self.skipped],
                 "witnessed": self.witnessed.to_json() if self.witnessed is not None else None,
-                "receipts": self.receipts, "procedure": list(self.procedure)}
+                "receipts": self.receipts, "procedure": list(self.procedure),
+                "proposal": self.proposal}

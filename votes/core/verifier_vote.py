@@ -7,10 +7,13 @@ from collections import Counter
 from dataclasses import dataclass
 
 from votes.core import chain, commitment, signing
+from votes.core.bidi import shown
 from votes.core.bundle import recompute_tally, recompute_turnout
 from votes.core.canonical import digest_hex, parse_time
 from votes.core.chain import CHANNELS, DEVICE_ALG, PROOFS
 from votes.core.local_rules import roll_totals
+from votes.core.refusal import Refusal
+from votes.core.roll import Scope
 from votes.core.rules import THRESHOLD_NAMES, Matter, Threshold, default_rules
 from votes.core.verifier_base import _Bundle, _Run, canonical_b64
 
@@ -51,6 +54,7 @@ def _check_genesis(b: _Bundle, run: _Run) -> dict | None:
         if (area, heads) != (roll["total_area"], roll["total_headcount"]) or \
                 (area, heads) != (body["total_area"], body["total_headcount"]):
             run.fail("5.4", f"roll totals do not recompute: {area} centi-m², {heads} voters", 0)
+        _check_scope(units, body["scope"], run)
     if p is None:
         run.skip("5.5–5.8", "proposal.json failed step 1.4 or 1.5")
         return body
@@ -69,6 +73,23 @@ def _check_genesis(b: _Bundle, run: _Run) -> dict | None:
     if p["items"] and sum(i["amount"] for i in p["items"]) != p["budget"]:
         run.fail("5.8", "budget differs from the sum of the items", 0)
     return body
+
+
+def _check_scope(units: list[dict], scope: str, run: _Run) -> None:
+    """5.9: the roll holds only units of the scope the genesis froze (the units of another
+    building cannot vote on, nor count towards, this building's repair)."""
+    try:
+        parsed = Scope.parse(scope)
+    except Refusal:
+        run.fail("5.9", f"scope {shown(scope, 60)} is not a scope (§2.3)", 0)
+        return
+    outside = [u for u in units if not parsed.holds(u["building"], u["entrance"], u["room"])]
+    if outside:
+        u = outside[0]
+        run.fail("5.9", f"{len(outside)} unit(s) of the roll lie outside the scope "
+                        f"{shown(scope, 60)}, the first {shown(u['unit_id'], 40)} (building "
+                        f"{shown(u['building'], 20)}, entrance {shown(u['entrance'], 20)}, room "
+                        f"{shown(u['room'], 20)})", 0)
 
 
 def _check_rules(rules: dict, proposal: dict, run: _Run) -> None:

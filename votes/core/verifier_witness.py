@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 
 from votes.core import signing
+from votes.core.bidi import shown
 from votes.core.bundle_types import type_errors
 from votes.core.canonical import (CanonicalError, _no_constant, _no_duplicates, _no_float,
                                   canonical_bytes, parse_canonical, parse_time)
@@ -54,8 +55,19 @@ def check_witness(b: _Bundle, witnesses: signing.KeyRing | None, run: _Run,
     cosigs = [(f"witness.jsonl line {n + 1}", c)
               for n, c in (_parse_witness_file(data, run) if data is not None else [])]
     uid = b.proposal["uid"] if b.proposal is not None else None
-    cosigs += [(f"--cosignatures line {n}", c) for n, c in enumerate(extra, 1)
-               if c["statement"]["proposal"] == uid]
+    mine = [(f"--cosignatures line {n}", c) for n, c in enumerate(extra, 1)
+            if c["statement"]["proposal"] == uid]
+    others = sorted({c["statement"]["proposal"] for c in extra} - {uid})
+    if extra and not mine and uid is not None:
+        # The regulator asked for this bundle to be checked against these cosignatures:
+        # a bundle whose uid differs from theirs (however alike the two print) escapes them.
+        run.fail("10.3", f"none of the {len(extra)} --cosignatures lines is for this bundle's "
+                         f"proposal {shown(uid, 40)}; they are for "
+                         f"{', '.join(shown(o, 40) for o in others[:3])}")
+    elif others:
+        run.skip("10.2–10.3", f"{len(extra) - len(mine)} --cosignatures line(s) for other "
+                              f"proposals ({', '.join(shown(o, 40) for o in others[:3])})")
+    cosigs += mine
     if witnesses is None:
         if cosigs:
             run.skip("10.2–10.3", "no --witness-keys given: cosignatures not checked")
@@ -78,7 +90,7 @@ def check_witness(b: _Bundle, witnesses: signing.KeyRing | None, run: _Run,
         if stmt["proposal"] != uid or not _consistent(b, stmt["length"], stmt["head"]):
             run.fail("10.3", f"{where}: witness {stmt['witness'][:40]} "
                              f"cosigned head {stmt['head'][:16]}… as entry "
-                             f"{stmt['length'] - 1} of proposal {stmt['proposal'][:40]}; "
+                             f"{stmt['length'] - 1} of proposal {shown(stmt['proposal'], 40)}; "
                              "this chain does not extend it")
             continue
         names.add(stmt["witness"])
@@ -167,7 +179,7 @@ def check_receipt(b: _Bundle, number: int, receipt: dict, run: _Run) -> None:
         run.fail("11.1", f"{label}: the server signature does not verify")
     uid = b.proposal["uid"] if b.proposal is not None else None
     if stmt["proposal"] != uid:
-        run.fail("11.2", f"{label}: it is for proposal {stmt['proposal'][:40]}, not this one")
+        run.fail("11.2", f"{label}: it is for proposal {shown(stmt['proposal'], 40)}, not this one")
         run.skip("11.3–11.4", f"{label}: a receipt of another proposal says nothing of "
                               "this chain")
         return
