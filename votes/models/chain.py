@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (CheckConstraint, ForeignKey, Integer, LargeBinary, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text,
+                        UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from votes.models.base import Base, UTCDateTime, utcnow
@@ -60,6 +60,9 @@ class ServerKey(Base):
     """Public half of a server signing key; the private half stays encrypted on disk."""
 
     __tablename__ = "server_keys"
+    # One active signer: every cast reads "the" active key's id.
+    __table_args__ = (Index("uq_server_keys_one_active", "active", unique=True,
+                            postgresql_where=text("active"), sqlite_where=text("active")),)
 
     key_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     public_key: Mapped[str] = mapped_column(String(64))

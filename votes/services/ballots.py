@@ -112,7 +112,16 @@ def _keep(session: Session, proposal: Proposal, file: tuple[str, bytes]) -> str:
     known = session.scalar(select(Evidence.id).where(
         Evidence.proposal_id == proposal.id, Evidence.sha256 == digest))
     if known is None:
-        session.add(Evidence(proposal_id=proposal.id, sha256=digest, name=name, content=content))
+        # Two clerks may store one scan at once (one proxy letter for several principals):
+        # the second insert then waits for the first and stores nothing, where a plain
+        # INSERT failed the unique constraint and lost that clerk's ballot.
+        if session.get_bind().dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        session.execute(insert(Evidence).values(
+            proposal_id=proposal.id, sha256=digest, name=name, content=content)
+            .on_conflict_do_nothing(index_elements=["proposal_id", "sha256"]))
     return digest
 
 
@@ -331,6 +340,11 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
         if not isinstance(exc, IntegrityError) and not pg_append.is_duplicate(exc):
             raise
         # A concurrent request for the same voter won the race; the database refused ours.
+        if actor is not None:
+            # Staff: theirs was not the ballot accepted (the owner's own, a buyer's, another
+            # clerk's was): what to do is to look, not to trust that it went in.
+            raise DomainError(_("同一业主的另一张选票刚刚被受理，本次录入没有保存；请查看该业主的"
+                                "表决记录，确有需要再重新录入")) from None
         raise DomainError(_("该业主的表决已被受理，请勿重复提交")) from None
     return accepted
 

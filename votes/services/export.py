@@ -34,11 +34,12 @@ def export_bundle(proposal_ref: str, target, actor: str = "cli") -> str:
         if target.parent and not target.parent.exists():
             raise DomainError(_("目录不存在 %(dir)s", dir=str(target.parent)))
     with paused_gc():  # 100,000 entries, rows and lines
+        chain = chain_entries(proposal)
         head = write_bundle(target, proposal=proposal_record(proposal),
-                            roll=roll_record(proposal), chain=chain_entries(proposal),
+                            roll=roll_record(proposal), chain=chain,
                             private_key=private_key, keyring=keys.keyring(),
                             created_at=format_time(_created_at(proposal)),
-                            witness=export_cosignatures(proposal))
+                            witness=export_cosignatures(proposal, len(chain)))
     with unit_of_work() as session:
         audit.record(session, actor, "proposal.export", community_id=proposal.community_id,
                      target=str(proposal.id), details={"chain_head": head})

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from votes.core import signing
 from votes.extensions import db
@@ -34,7 +34,22 @@ def _passphrase() -> bytes:
 def generate_key(actor: str = "cli") -> str:
     """Make a new key, make it the active signer, keep older keys for verification."""
     with unit_of_work() as session:
+        _lock_keys(session)
         return _new_key(session, actor)
+
+
+# Any fixed number: the one advisory lock that makes key creation one at a time.
+_KEYS_LOCK = 0x766F746573_6B6579 & 0x7FFFFFFFFFFFFFFF
+
+
+def _lock_keys(session) -> None:
+    """Until the transaction ends, no other one makes or rotates a key. Two that did at once
+    (two proposals opening on a fresh install, two rotations) both left their key active:
+    every later cast, which reads the one active key, then failed. PostgreSQL: an advisory
+    lock; SQLite writes one transaction at a time anyway. The unique index on the active
+    key (migration keys_0001) refuses a second one whatever happens."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _KEYS_LOCK})
 
 
 def _new_key(session, actor: str) -> str:
@@ -67,9 +82,12 @@ def signing_key() -> Signer:
     the caller's transaction: if that rolls back, so does the key's record. One query for
     the active key's id (another process may have rotated it); the private half is
     decrypted only the first time this process sees that id."""
-    key_id = db.session.scalar(select(ServerKey.key_id).where(ServerKey.active.is_(True)))
+    active = select(ServerKey.key_id).where(ServerKey.active.is_(True))
+    key_id = db.session.scalar(active)
     if key_id is None:
-        key_id = _new_key(db.session, "system")
+        _lock_keys(db.session)
+        # Another process may have made one while this one waited: use it, make none.
+        key_id = db.session.scalar(active) or _new_key(db.session, "system")
     return signer_of(key_id)
 
 

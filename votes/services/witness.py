@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from votes.core import signing, witness
 from votes.core.canonical import CanonicalError, canonical_bytes, parse_canonical, parse_time
@@ -77,6 +78,14 @@ def accept_cosignature(data: bytes) -> bool:
     if problem:
         raise DomainError(_("见证签名无效：%(problem)s", problem=problem))
     stmt = cosig["statement"]
+    try:
+        return _store(cosig, stmt)
+    except IntegrityError:
+        # The same cosignature posted twice at once: the other request stored it.
+        return False
+
+
+def _store(cosig: dict, stmt: dict) -> bool:
     with unit_of_work() as session:
         proposal = session.scalar(select(Proposal).where(Proposal.uid == stmt["proposal"]))
         if proposal is None:
@@ -112,9 +121,13 @@ def latest_cosignatures(proposal: Proposal) -> list[WitnessCosignature]:
         .order_by(WitnessCosignature.witness)))
 
 
-def export_cosignatures(proposal: Proposal) -> list[dict]:
-    """Every stored cosignature of the proposal, for the bundle's witness.jsonl."""
+def export_cosignatures(proposal: Proposal, entries: int) -> list[dict]:
+    """The proposal's stored cosignatures of heads among its first `entries` entries (the
+    chain the bundle holds), for the bundle's witness.jsonl. During the vote a ballot and
+    its cosignature may be stored between reading the chain and reading these: a
+    cosignature of a head past the bundle's chain would fail its step 10.3."""
     lines = db.session.scalars(
-        select(WitnessCosignature.line).where(WitnessCosignature.proposal_id == proposal.id)
+        select(WitnessCosignature.line).where(WitnessCosignature.proposal_id == proposal.id,
+                                              WitnessCosignature.length <= entries)
         .order_by(WitnessCosignature.length, WitnessCosignature.witness))
     return [parse_canonical(line.encode("utf-8")) for line in lines]
