@@ -46,7 +46,11 @@ def test_resident_id_checksum():
 
 
 def test_masking():
-    assert mask_id("350502198001011234") == "3505**********1234"
+    assert mask_id("350502198001011234") == "3505**************"
+    # Nothing of the second factor (the last 6), whatever the length.
+    for n in range(0, 25):
+        value = "".join(str(i % 10) for i in range(n))
+        assert set(mask_id(value)[-6:]) <= {"*"} and len(mask_id(value)) == n
     assert mask_phone("13912345678") == "139****5678"
     assert mask_name("张三丰") == "张**"
     assert mask_name("张三") == "张*"

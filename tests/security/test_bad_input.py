@@ -167,3 +167,16 @@ def test_a_strangers_proposal_id_or_link_is_a_page_not_a_500(app, runner, tmp_pa
         assert "Traceback" not in page and "<h1>" in page and '<p class="lead"' in page, \
             page[-300:]
     assert client.get(f"/p/{vote['uid']}").status_code == 200
+
+
+def test_digits_that_are_not_ascii_are_refused_not_a_500(app, client, runner, tmp_path):
+    # "²" and "٣" pass str.isdigit(); int() refuses the first.
+    from tests.factories import make_open_proposal
+    from votes.core.roll import natural_key
+
+    vote = make_open_proposal(app, runner, tmp_path)
+    for start in ("²", "٣", "１"):
+        assert client.get(f"/api/proposals/{vote['uid']}/chain?from={start}").status_code == 400
+    assert natural_key("²") == ((1, 0, "²"),) and natural_key("10") == ((0, 10, ""),)
+    too_long = "a" * 50_001
+    assert client.get(f"/p/{vote['uid']}?receipt={too_long}").status_code in (200, 404)

@@ -175,7 +175,8 @@ _RUNS = re.compile(r"\d+|\D+")
 
 def natural_key(text: str) -> tuple:
     """Sort key comparing digit runs as numbers, so "2" sorts before "10"."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
+    # isdecimal, not isdigit: "²" is a digit that int() refuses, and \d does not match it.
+    return tuple((0, int(part), "") if part.isdecimal() else (1, 0, part)
                  for part in _RUNS.findall(text))
 
 

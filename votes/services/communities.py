@@ -75,7 +75,7 @@ def set_rules(code: str, matter: str, settings: dict[str, str], actor: str = "cl
         rules[matter_value] = merged
     if "publicity_days" in settings:
         days = settings["publicity_days"]
-        if not str(days).isdigit() or int(days) < 7:
+        if not (str(days).isascii() and str(days).isdigit()) or int(days) < 7:
             raise DomainError(_("公示期不能少于 7 天"))
         rules["publicity_days"] = int(days)
     with unit_of_work() as session:

@@ -383,7 +383,7 @@ def _entries_for(proposal: Proposal, code: str) -> list[ChainEntry] | None:
             ChainEntry.digest.startswith(receipt_code.hex_prefix(short))).limit(20))
         return [e for e in candidates if receipt_code.short_code(e.digest) == short]
     digest = normalise_receipt(code)
-    if len(digest) < 16:
+    if not 16 <= len(digest) <= 64:  # a receipt is at most a digest's 64 hex digits
         return None
     return list(db.session.scalars(query.where(ChainEntry.digest.startswith(digest)).limit(2)))
 

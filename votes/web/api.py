@@ -27,7 +27,7 @@ def chain(uid: str):
     from votes.services.witness import chain_lines
 
     start = request.args.get("from", "0")
-    if not start.isdigit() or len(start) > 9:
+    if not (start.isascii() and start.isdigit()) or len(start) > 9:
         return jsonify({"error": "from must be a non-negative integer"}), 400
     lines = chain_lines(uid, int(start))
     body = "".join(line + "\n" for line in lines)

@@ -116,7 +116,8 @@ def edit_proposal(user, proposal):
     form = request.form
     documents = _documents_of_form(user)
     if request.method == "POST" and form.get("action") == "create":
-        removed = tuple(int(v) for v in form.getlist("remove_doc") if v.isdigit())
+        removed = tuple(int(v) for v in form.getlist("remove_doc")
+                        if v.isascii() and v.isdigit())
         try:
             edit_draft(str(proposal.id), draft_from_form(proposal.community, form, documents),
                        actor=user.login, remove_documents=removed)
