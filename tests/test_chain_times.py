@@ -150,7 +150,10 @@ def test_a_rotated_key_signs_the_next_entry(app, runner, tmp_path):
     with app.app_context():
         cast_ballot(vote["id"], BallotRequest(_voter(app, vote, "102"), Choice.AGREE, "online"))
         # Another process switching back to the first key: this one follows, from its cache.
-        db.session.execute(update(ServerKey).values(active=ServerKey.key_id == first))
+        # (in two statements: one active key at every moment, as the unique index demands)
+        db.session.execute(update(ServerKey).values(active=False))
+        db.session.execute(update(ServerKey).where(ServerKey.key_id == first)
+                           .values(active=True))
         db.session.commit()
         cast_ballot(vote["id"], BallotRequest(_voter(app, vote, "202"), Choice.AGREE, "online"))
     from votes.models import Proposal
