@@ -197,6 +197,12 @@ def _room_key(text: str) -> tuple:
     return natural_key(text)
 
 
+def unit_label(building: str, entrance: str, room: str) -> str:
+    """A unit's label as a `unit:` scope names it: 3-1-1502, or 3-1502 without an entrance."""
+    parts = (normalise_building(building), normalise_entrance(entrance), room)
+    return "-".join(p for p in parts if p)
+
+
 @dataclass(frozen=True)
 class UnitRecord:
     """One exclusive part: labels, area in centi-m², basis and its owners' pseudonymous keys."""
@@ -214,8 +220,7 @@ class UnitRecord:
 
     @property
     def label(self) -> str:
-        parts = [normalise_building(self.building), normalise_entrance(self.entrance), self.room]
-        return "-".join(p for p in parts if p)
+        return unit_label(self.building, self.entrance, self.room)
 
     @property
     def sort_key(self) -> tuple:
@@ -270,8 +275,7 @@ class Scope:
             return building in self.values
         if self.kind == "entrance":
             return f"{building}-{normalise_entrance(entrance)}" in self.values
-        label = "-".join(p for p in (building, normalise_entrance(entrance), room) if p)
-        return label in self.values
+        return unit_label(building, entrance, room) in self.values
 
     def select(self, units: Iterable[UnitRecord]) -> tuple[UnitRecord, ...]:
         """The units in scope, in stable natural order."""

@@ -91,10 +91,9 @@ def _verify(source, head, anchor: Anchor, run: _Run, witness_keys, receipts,
     run.guarded("4.4", run.check_signatures)
     report = _report(b, anchor, run, tally, interim)
     procedure = run.guarded("17.1", after_close_lines, b) or ()
-    uid = b.proposal["uid"] if b.proposal is not None else None
     return dataclasses.replace(report, witnessed=witnessed, receipts=len(receipts),
                                procedure=procedure,
-                               proposal=shown(uid, 80) if uid is not None else None)
+                               proposal=shown(b.uid, 80) if b.uid is not None else None)
 
 
 def _after_the_vote(b: _Bundle, genesis, tally, emergency: bool, run: _Run) -> None:

@@ -126,6 +126,11 @@ class _Bundle:
         return self._by_kind.get(kind, [])
 
     @property
+    def uid(self) -> str | None:
+        """proposal.json's uid; None where that file failed 1.4 or 1.5."""
+        return self.proposal["uid"] if self.proposal is not None else None
+
+    @property
     def all_typed(self) -> bool:
         return all(self.typed)
 

@@ -205,7 +205,7 @@ def _anchor_keys(bundle_keys: signing.KeyRing, anchor: Anchor, run: _Run) -> sig
 # -- step 4: the chain's links --------------------------------------------------------------
 
 def _check_links(b: _Bundle, run: _Run) -> None:
-    uid = b.proposal["uid"] if b.proposal is not None else None
+    uid = b.uid
     if uid is None:
         run.skip("4.5", "proposal.json failed step 1.4 or 1.5")
     if b.manifest is None:

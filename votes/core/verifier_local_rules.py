@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from votes.core.local_rules import EXCLUDABLE, EXCLUDED_KINDS, Procedure
 from votes.core.verifier_base import _Bundle, _Run
 
@@ -20,11 +22,8 @@ def check_procedure(b: _Bundle, genesis: dict | None, run: _Run) -> None:
         left_out = set(procedure.excluded_kinds)
         counted_voters = {u["voter"] for u in b.roll["units"]
                           if u.get("kind", "dwelling") not in left_out}
-    holdings: dict[str, int] | None = None  # voter → units in the roll
-    if b.roll is not None:
-        holdings = {}
-        for u in b.roll["units"]:
-            holdings[u["voter"]] = holdings.get(u["voter"], 0) + 1
+    # voter → their units in the roll
+    holdings = Counter(u["voter"] for u in b.roll["units"]) if b.roll is not None else None
     principals: dict[str, set[str]] = {}  # proxy holder → voters they held a proxy for
     last_channel: dict[str, str] = {}  # voter → channel of their latest ballot so far
     transferred: set[str] = set()
@@ -57,11 +56,11 @@ def check_procedure(b: _Bundle, genesis: dict | None, run: _Run) -> None:
         elif transfer is None and channel != "online" and last_channel.get(voter) == "online":
             run.fail("16.6", "a paper or proxy ballot supersedes the owner's online ballot "
                              "without transfer evidence", n)
-        elif transfer is not None and holdings is not None and holdings.get(voter, 0) != 1:
+        elif transfer is not None and holdings is not None and holdings[voter] != 1:
             # A voter of several units counts as one person, and the frozen roll cannot
             # give one of them to a buyer: such a "transfer" replaces a ballot that no
             # sale can have ended, past the owner's device signature.
-            run.fail("16.6", f"a transfer ballot for a voter holding {holdings.get(voter, 0)} "
+            run.fail("16.6", f"a transfer ballot for a voter holding {holdings[voter]} "
                              "units of the roll; a transfer takes exactly one", n)
         if transfer is not None:
             transferred.add(voter)

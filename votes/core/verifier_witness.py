@@ -54,7 +54,7 @@ def check_witness(b: _Bundle, witnesses: signing.KeyRing | None, run: _Run,
     data = b.files.get("witness.jsonl")
     cosigs = [(f"witness.jsonl line {n + 1}", c)
               for n, c in (_parse_witness_file(data, run) if data is not None else [])]
-    uid = b.proposal["uid"] if b.proposal is not None else None
+    uid = b.uid
     mine = [(f"--cosignatures line {n}", c) for n, c in enumerate(extra, 1)
             if c["statement"]["proposal"] == uid]
     others = sorted({c["statement"]["proposal"] for c in extra} - {uid})
@@ -177,7 +177,7 @@ def check_receipt(b: _Bundle, number: int, receipt: dict, run: _Run) -> None:
     elif not canonical_b64(receipt["sig"], 64) or \
             not signing.verify(key, canonical_bytes(stmt), receipt["sig"]):
         run.fail("11.1", f"{label}: the server signature does not verify")
-    uid = b.proposal["uid"] if b.proposal is not None else None
+    uid = b.uid
     if stmt["proposal"] != uid:
         run.fail("11.2", f"{label}: it is for proposal {shown(stmt['proposal'], 40)}, not this one")
         run.skip("11.3–11.4", f"{label}: a receipt of another proposal says nothing of "
