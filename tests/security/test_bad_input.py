@@ -169,7 +169,7 @@ def test_a_strangers_proposal_id_or_link_is_a_page_not_a_500(app, runner, tmp_pa
     assert client.get(f"/p/{vote['uid']}").status_code == 200
 
 
-def test_digits_that_are_not_ascii_are_refused_not_a_500(app, client, runner, tmp_path):
+def test_non_ascii_digits_and_an_overlong_receipt_are_refused_not_a_500(app, client, runner, tmp_path):
     # "²" and "٣" pass str.isdigit(); int() refuses the first.
     from tests.factories import make_open_proposal
     from votes.core.roll import natural_key
@@ -178,5 +178,10 @@ def test_digits_that_are_not_ascii_are_refused_not_a_500(app, client, runner, tm
     for start in ("²", "٣", "１"):
         assert client.get(f"/api/proposals/{vote['uid']}/chain?from={start}").status_code == 400
     assert natural_key("²") == ((1, 0, "²"),) and natural_key("10") == ((0, 10, ""),)
-    too_long = "a" * 50_001
-    assert client.get(f"/p/{vote['uid']}?receipt={too_long}").status_code in (200, 404)
+    # With a ballot on the board, a 50,001-digit "receipt" was SQLite's "LIKE pattern too
+    # complex": a 500 for anyone. A receipt is at most a digest's 64 digits.
+    from tests.test_witness_servers import _cast
+
+    _cast(app, vote, ["101"])
+    page = client.get(f"/p/{vote['uid']}?receipt={'a' * 50_001}")
+    assert page.status_code in (200, 404)
