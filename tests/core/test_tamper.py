@@ -224,3 +224,12 @@ def test_a_roll_with_units_outside_the_scope_fails_5_9():
     story.entries.clear()
     story.proposal["scope"] = "street:1"
     assert "5.9" in steps(story.genesis().close().bundle())
+    # The canonical forms docs/verification.md 5.9 gives as examples.
+    from votes.core.roll import Scope
+
+    one = Scope.parse("building:1")
+    assert all(one.holds(b, "", "101") for b in ("1号楼", "一号楼", "１栋", "01", "第一栋"))
+    assert not one.holds("11", "", "101") and not one.holds("十一", "", "101")
+    assert Scope.parse("entrance:三号楼-2单元").holds("3", "02", "101")
+    assert Scope.parse("unit:3-1502").holds("3栋", "", "1502")
+    assert not Scope.parse("unit:3-1502").holds("3栋", "", "1502室")  # rooms as written
