@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from tests.factories import resident_id
 from votes.core.identity import (check_resident_id, mask_id, mask_name, mask_phone,
                                  valid_phone)
-from votes.core.numbers import format_area, format_percent, format_yuan, parse_area, parse_yuan
+from votes.core.numbers import (format_area, format_percent, format_yuan, parse_area, parse_yuan,
+                                whole_number)
 
 
 @pytest.mark.parametrize("text, centi", [("89", 8900), ("89.5", 8950), ("89.50", 8950),
@@ -22,6 +23,25 @@ def test_areas_parse_exactly(text, centi):
 def test_bad_areas_are_refused(text):
     with pytest.raises(ValueError):
         parse_area(text)
+
+
+@pytest.mark.parametrize("text, number", [("0", 0), ("7", 7), ("007", 7), ("999999999", 999_999_999)])
+def test_whole_numbers_of_ascii_digits(text, number):
+    assert whole_number(text) == number
+
+
+@pytest.mark.parametrize("text", ["", " 7", "7 ", "-1", "+1", "1.0", "²", "٣", "７", "1_000",
+                                  "1234567890", "9" * 5000])
+def test_other_text_is_no_whole_number(text):
+    # "²", Arabic-Indic and full-width digits pass str.isdigit() (int() refuses the first);
+    # 5,000 digits would make int() itself refuse.
+    assert whole_number(text) is None
+
+
+@given(st.text(max_size=12))
+def test_a_whole_number_is_never_an_error_and_writes_back_as_given(text):
+    number = whole_number(text, digits=12)
+    assert number is None or str(number) == (text.lstrip("0") or "0")
 
 
 def test_money():
@@ -65,4 +85,5 @@ def test_a_masked_name_never_shows_more_than_its_first_character_nor_a_whole_nam
     masked = mask_name(name)
     assert len(masked) == len(name.strip())
     assert masked[1:] == "*" * (len(masked) - 1)
-    assert masked != name.strip() or set(name.strip()) <= {"*"}
+    # Only a name whose every character after the first is already "*" masks to itself.
+    assert masked != name.strip() or set(name.strip()[1:]) <= {"*"}

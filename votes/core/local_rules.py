@@ -13,6 +13,7 @@ from typing import Iterable, Mapping
 
 from votes.core.counting import Electorate, Voter
 from votes.core.labels import Labelled
+from votes.core.numbers import whole_number
 
 
 class UnitKind(Labelled):
@@ -76,9 +77,10 @@ def parse_setting(name: str, raw) -> object:
     if name == PROXY_LIMIT:
         if text.lower() in ("", "0", "none", "无"):
             return 0
-        if not text.isdigit() or not 1 <= int(text) <= 1000:
+        limit = whole_number(text)
+        if limit is None or not 1 <= limit <= 1000:
             raise ValueError("proxy_limit")
-        return int(text)
+        return limit
     if name == STAFF_BARRED:
         value = {"on": True, "yes": True, "true": True, "1": True, "是": True,
                  "off": False, "no": False, "false": False, "0": False, "否": False}.get(

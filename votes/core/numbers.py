@@ -15,6 +15,18 @@ MAX_AREA = 10_000_000_00      # centi-m²: 10,000,000.00 m²
 MAX_YUAN = 1_000_000_000_000_00  # fen: 1,000,000,000,000.00 yuan
 
 
+def whole_number(text: str, digits: int = 9) -> int | None:
+    """The non-negative integer written in `text` with ASCII digits only, at most `digits`
+    of them (an id, a position in a list, a count of days); None otherwise.
+
+    str.isdigit() alone is not enough: "²" and other digits pass it and int() refuses
+    them, and int() of thousands of digits is refused too. Surrounding spaces are not
+    stripped here: callers that accept them strip first."""
+    if 0 < len(text) <= digits and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
 def _parse_2dp(text: str) -> int | None:
     # Full-width digits (typed with a Chinese input method) are the same digits.
     match = _DECIMAL.match(unicodedata.normalize("NFKC", text).strip())

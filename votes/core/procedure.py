@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from votes.core.numbers import whole_number
+
 # 从多 modes: off (default); "quorum": non-voters whose notice delivery is proved count
 # toward participation only; "full": they also join the majority of those who voted.
 FOLLOW_MODES = ("off", "quorum", "full")
@@ -19,11 +21,11 @@ DEFAULTS = {"objection_days": 0, "follow_majority": "off"}
 def check_setting(name: str, raw) -> int | str:
     """The value of one setting, or ValueError with a sentence fit for a user."""
     if name == "objection_days":
-        text = str(raw).strip()
-        if not text.isascii() or not text.isdigit() or int(text) > MAX_OBJECTION_DAYS:
+        days = whole_number(str(raw).strip())
+        if days is None or days > MAX_OBJECTION_DAYS:
             raise ValueError(f"objection_days must be a whole number of days from 0 to "
                              f"{MAX_OBJECTION_DAYS}")
-        return int(text)
+        return days
     if name == "follow_majority":
         value = str(raw).strip()
         if value not in FOLLOW_MODES:

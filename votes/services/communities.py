@@ -4,6 +4,7 @@ import re
 
 from sqlalchemy import select
 
+from votes.core.numbers import whole_number
 from votes.core.roll import has_control
 from votes.core.local_rules import (EXCLUDED_KINDS, PROXY_LIMIT, SETTINGS, STAFF_BARRED,
                                    Procedure, UnitKind, parse_setting)
@@ -74,10 +75,10 @@ def set_rules(code: str, matter: str, settings: dict[str, str], actor: str = "cl
     if thresholds or matter_value in rules:
         rules[matter_value] = merged
     if "publicity_days" in settings:
-        days = settings["publicity_days"]
-        if not (str(days).isascii() and str(days).isdigit()) or int(days) < 7:
+        days = whole_number(str(settings["publicity_days"]))
+        if days is None or days < 7:
             raise DomainError(_("公示期不能少于 7 天"))
-        rules["publicity_days"] = int(days)
+        rules["publicity_days"] = days
     with unit_of_work() as session:
         community.rules = rules
         audit.record(session, actor, "community.rules", community_id=community.id, target=code,

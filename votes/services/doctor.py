@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from flask import Flask
 
+from votes.core.numbers import whole_number
+
 DEFAULT_BASE_URLS = ("http://127.0.0.1:5000", "http://localhost:5000", "")
 
 
@@ -38,7 +40,7 @@ def _production(app: Flask) -> bool:
 
 def _several_processes(app: Flask) -> bool:
     workers = os.environ.get("VOTES_GUNICORN_WORKERS") or os.environ.get("WEB_CONCURRENCY") or "1"
-    return _production(app) or (workers.isdigit() and int(workers) > 1)
+    return _production(app) or (whole_number(workers.strip()) or 0) > 1
 
 
 def run_checks(app: Flask) -> list[Check]:

@@ -16,6 +16,7 @@ from votes.core import chain
 from votes.core.canonical import parse_time
 from votes.core.apportion import apportion
 from votes.core.bulk_gc import paused_gc
+from votes.core.numbers import whole_number
 from votes.core.roll import Scope, unit_key
 from votes.extensions import db
 from votes.i18n import _
@@ -43,8 +44,9 @@ STATE_ZH["emergency"], STATE_EN["emergency"] = "应急使用（未经表决）",
 def get_proposal(proposal_ref: str | int) -> Proposal:
     ref = str(proposal_ref)
     query = select(Proposal).where(Proposal.uid == ref)
-    if ref.isascii() and ref.isdigit() and int(ref) <= MAX_ID:
-        query = select(Proposal).where((Proposal.id == int(ref)) | (Proposal.uid == ref))
+    number = whole_number(ref, digits=len(str(MAX_ID)))
+    if number is not None and number <= MAX_ID:
+        query = select(Proposal).where((Proposal.id == number) | (Proposal.uid == ref))
     proposal = db.session.scalar(query)
     if proposal is None:
         raise NotFound(_("没有编号为 %(ref)s 的表决事项", ref=ref))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
+from votes.core.numbers import whole_number
 from votes.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -26,10 +27,10 @@ def heads():
 def chain(uid: str):
     from votes.services.witness import chain_lines
 
-    start = request.args.get("from", "0")
-    if not (start.isascii() and start.isdigit()) or len(start) > 9:
+    start = whole_number(request.args.get("from", "0"))
+    if start is None:
         return jsonify({"error": "from must be a non-negative integer"}), 400
-    lines = chain_lines(uid, int(start))
+    lines = chain_lines(uid, start)
     body = "".join(line + "\n" for line in lines)
     return Response(body, mimetype="application/x-ndjson",
                     headers={"Cache-Control": "no-store"})

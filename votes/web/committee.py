@@ -8,6 +8,7 @@ from flask import (Blueprint, flash, jsonify, redirect, render_template, request
                    url_for)
 from flask_babel import gettext as _
 
+from votes.core.numbers import whole_number
 from votes.services.errors import DomainError
 from votes.web.authz import staff
 from votes.web.tables import paged
@@ -116,8 +117,8 @@ def edit_proposal(user, proposal):
     form = request.form
     documents = _documents_of_form(user)
     if request.method == "POST" and form.get("action") == "create":
-        removed = tuple(int(v) for v in form.getlist("remove_doc")
-                        if v.isascii() and v.isdigit())
+        removed = tuple(n for n in map(whole_number, form.getlist("remove_doc"))
+                        if n is not None)
         try:
             edit_draft(str(proposal.id), draft_from_form(proposal.community, form, documents),
                        actor=user.login, remove_documents=removed)

@@ -8,6 +8,7 @@ import io
 from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
+from votes.core.numbers import whole_number
 from votes.services.errors import DomainError
 from votes.web.authz import staff
 from votes.web.committee import bp
@@ -48,7 +49,7 @@ def correct_ballot(user, proposal):
     scan = (upload.filename, upload.read()) if upload is not None and upload.filename else None
     entry = form.get("entry", "")
     back = redirect(url_for("committee.staff_ballots", pid=proposal.id))
-    if not entry.isascii() or not entry.isdigit() or len(entry) > 9:
+    if whole_number(entry) is None:
         flash(_("请选择要更正的选票。"), "error")
         return back
     if not form.get("confirm"):

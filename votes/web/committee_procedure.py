@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 
+from votes.core.numbers import whole_number
 from votes.services.errors import DomainError
 from votes.web.authz import staff
 from votes.web.committee import bp
@@ -57,9 +58,10 @@ def answer(user, proposal):
 
     seq = request.form.get("objection", "")
     try:
-        if not seq.isascii() or not seq.isdigit():
+        number = whole_number(seq)
+        if number is None:
             raise DomainError(_("没有第 %(n)s 条异议。", n=seq[:20]))
-        give_answer(str(proposal.id), int(seq), request.form.get("decision", ""),
+        give_answer(str(proposal.id), number, request.form.get("decision", ""),
                     request.form.get("text", ""), user.login)
         flash(_("已答复异议。"), "ok")
     except DomainError as err:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from flask_login import UserMixin, current_user
 
+from votes.core.numbers import whole_number
 from votes.extensions import login_manager
 
 
@@ -24,8 +25,9 @@ def load_user(user_id: str):
     kind, _, rest = user_id.partition(":")
     if kind == "o":
         proposal_id, _, voter_key = rest.partition(":")
-        if proposal_id.isdigit() and voter_key:
-            return OwnerUser(int(proposal_id), voter_key)
+        number = whole_number(proposal_id, digits=18)
+        if number is not None and voter_key:
+            return OwnerUser(number, voter_key)
     if kind == "s":
         from votes.web.staff_login import load_staff
 

@@ -10,6 +10,7 @@ from flask import (Blueprint, current_app, flash, redirect, render_template, req
 from flask_babel import gettext as _
 from flask_login import UserMixin, login_user, logout_user
 
+from votes.core.numbers import whole_number
 from votes.extensions import db, limiter
 
 bp = Blueprint("staff_login", __name__, url_prefix="/staff")
@@ -34,10 +35,11 @@ def load_staff(rest: str):
     lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"]
     if not isinstance(lifetime, timedelta):
         lifetime = timedelta(seconds=int(lifetime))
-    if not rest.isdigit() or signed_in is None or \
+    staff_id = whole_number(rest, digits=18)
+    if staff_id is None or signed_in is None or \
             datetime.now(timezone.utc) - datetime.fromtimestamp(signed_in, timezone.utc) > lifetime:
         return None
-    user = db.session.get(StaffUser, int(rest))
+    user = db.session.get(StaffUser, staff_id)
     if user is None or not user.active or session.get("staff_gen") != user.session_generation:
         return None
     return StaffPrincipal(user.id, user.login, user.role)
