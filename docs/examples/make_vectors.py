@@ -433,6 +433,20 @@ def add_device_vectors(add) -> None:
     add("device-of-another-voter", "6.10: the key is registered for the ballot's own voter",
         zipped(files_of(seal(_edited_plan(other_voter)))), steps=["6.10"])
 
+    # v-a may change twice: votes agree, changes to disagree, and the insider appends the
+    # agree ballot again, device signature and all. 6.7 allows a third ballot, the
+    # signature verifies, the key was registered: only the nonce, signed once, tells.
+    twice = dict(ex.PROPOSAL, max_changes=2)
+    items = plan(twice)
+    first = deepcopy(items[2][2])
+    items += [["ballot", "2026-12-05T00:00:00Z",
+               ex.device_ballot("v-a", "disagree", "6e6f6e6367")],
+              ["ballot", "2026-12-06T00:00:00Z", first]]
+    ex.commit("v-a", "agree")  # the close opens the replayed ballot, as the insider would
+    add("device-nonce-replayed",
+        "6.11: an owner's earlier device-signed ballot appended again after their later one",
+        zipped(files_of(seal(items, proposal=twice), proposal=twice)), steps=["6.11"])
+
 
 def add_procedure_vectors(add) -> None:
     """§16: proxies, unit kinds left out of the count, transfers during the vote."""

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from tests.bundles import DEVICE_SPKI, Story, good_story
+from tests.bundles import DEVICE_SPKI, KEY_ID, Story, good_story
 from tests.core.tamper_tools import steps, verify
 from votes.core import chain, signing
 
@@ -114,3 +114,46 @@ def test_6_9_malformed_registrations():
     story = good_story()
     story.entries[2]["body"]["name"] = "张三"  # no personal data: no other field at all
     assert "1.5" in steps(story.bundle())
+
+
+def _changed_twice_then_replayed() -> tuple[Story, int]:
+    """v-b may change twice: agree, then disagree (both device-signed), then the insider
+    appends the agree ballot again — the entry exactly as the owner's device signed it."""
+    story = Story()
+    story.proposal["max_changes"] = 2
+    story.genesis().device("v-b", "2026-12-01T02:00:00Z") \
+        .online("v-b", "agree", "2026-12-01T03:00:00Z", nonce="n1") \
+        .online("v-b", "disagree", "2026-12-02T03:00:00Z", nonce="n2")
+    first = story.entries[2]
+    story.entries.append(dict(first, time="2026-12-03T03:00:00Z"))
+    return story, len(story.entries) - 1
+
+
+def _cli(bundle: bytes, tmp_path, capsys) -> tuple[int, dict]:
+    import json
+
+    from votes.verify import main
+
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(bundle)
+    code = main([str(path), "--key-id", KEY_ID, "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_6_11_an_owner_s_earlier_signed_ballot_appended_again_is_refused(tmp_path, capsys):
+    story, replay = _changed_twice_then_replayed()
+    code, report = _cli(story.close().bundle(), tmp_path, capsys)
+    assert code == 1 and report["outcome"] == "failed"
+    # Only the nonce gives it away: the signature verifies (6.5), the key was registered
+    # (6.10), and a third ballot is within max_changes 2 (6.7).
+    assert [(f["step"], f["entry"]) for f in report["failures"]] == [("6.11", replay)]
+    assert "entry 2" in report["failures"][0]["message"]
+    assert report["tally"]["agree_headcount"] == 1  # what the replay would have counted
+
+    honest, _ = _changed_twice_then_replayed()
+    honest.entries.pop()
+    # Another voter's ballot may carry the same nonce: it is the voter's own that must differ.
+    honest.device("v-d", "2026-12-04T01:00:00Z").online("v-d", "agree", "2026-12-04T02:00:00Z",
+                                                       nonce="n1")
+    code, report = _cli(honest.close().bundle(), tmp_path, capsys)
+    assert code == 0 and report["outcome"] == "verified", report["failures"]

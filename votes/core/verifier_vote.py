@@ -127,6 +127,7 @@ def _check_ballots(b: _Bundle, run: _Run) -> None:
         run.skip("6.4, 6.5, 6.7", "proposal.json failed step 1.4 or 1.5")
     per_voter: Counter = Counter()
     registered: dict[str, set[str]] = {}  # voter → device keys registered so far (§14)
+    nonces: dict[tuple[str, str], int] = {}  # (voter, device nonce) → first ballot with it
     last_time = None
     # Times of well-typed entries and of a well-typed proposal passed 1.5: fixed-width
     # YYYY-MM-DDTHH:MM:SSZ in UTC, so comparing the text compares the times.
@@ -144,6 +145,7 @@ def _check_ballots(b: _Bundle, run: _Run) -> None:
         body = e["body"]
         voter = body["voter"]
         _check_bound_device(body, registered.get(voter, _NONE), n, run)
+        _check_fresh_nonce(body, nonces, n, run)
         if units_of is not None:
             if voter not in units_of:
                 run.fail("6.1", f"voter {voter[:40]} is not in the frozen roll", n)
@@ -198,6 +200,22 @@ def _check_bound_device(body: dict, keys: set[str], n: int, run: _Run) -> None:
     elif device is None and keys and body["channel"] == "online":
         run.fail("6.10", "online ballot without a device signature, although its voter "
                          "registered a device key earlier", n)
+
+
+def _check_fresh_nonce(body: dict, nonces: dict[tuple[str, str], int], n: int,
+                       run: _Run) -> None:
+    """6.11: no two ballots of one voter carry the same device nonce. The device signature
+    binds no position on the chain, so without this an insider could append an owner's
+    earlier signed ballot again after their later one, and the superseded choice would
+    count."""
+    device = body["device"]
+    if device is None:
+        return
+    first = nonces.setdefault((body["voter"], device["nonce"]), n)
+    if first != n:
+        run.fail("6.11", f"device nonce {shown(device['nonce'], 40)} of voter "
+                         f"{shown(body['voter'], 40)} was already signed for entry {first}: "
+                         "a device-signed ballot appended twice (a replay)", n)
 
 
 def _check_channel(body: dict, n: int, run: _Run) -> None:
