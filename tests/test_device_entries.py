@@ -64,6 +64,12 @@ def test_a_key_cannot_be_registered_without_the_second_factor(app, client, vote)
 
 def _signed_cast(client, vote, key, spki: str, choice: str = "agree"):
     """Confirm, then cast a ballot the browser signed with `key` (its public key `spki`)."""
+    return client.post(f"/p/{vote['uid']}/cast", data=_signed_form(client, vote, key, spki,
+                                                                   choice))
+
+
+def _signed_form(client, vote, key, spki: str, choice: str = "agree") -> dict:
+    """Confirm, then the cast form as the browser fills it, signed with `key`."""
     import re
 
     from cryptography.hazmat.primitives import hashes
@@ -82,8 +88,8 @@ def _signed_cast(client, vote, key, spki: str, choice: str = "agree"):
                                   nonce), ec.ECDSA(hashes.SHA256()))
     r, s = decode_dss_signature(der)
     sig = base64.b64encode(r.to_bytes(32, "big") + s.to_bytes(32, "big")).decode()
-    return client.post(f"/p/{vote['uid']}/cast", data={
-        "choice": choice, "nonce": nonce, "public_key": spki, "signature": sig, "salt": salt})
+    return {"choice": choice, "nonce": nonce, "public_key": spki, "signature": sig,
+            "salt": salt}
 
 
 def test_signed_ballot_after_its_device_entry_exports_a_bundle_that_verifies(
@@ -138,3 +144,40 @@ def test_a_ballot_is_signed_by_one_of_the_voters_own_keys_and_no_one_elses(app, 
     assert "/receipt/" in ok.headers["Location"]
     ballots = [e for e in _chain(app, vote) if e["kind"] == "ballot"]
     assert len(ballots) == 1 and ballots[0]["body"]["device"]["public_key"] == phones[1][1]
+
+
+def test_a_signed_ballot_sent_again_with_its_old_session_is_not_appended_twice(
+        app, runner, tmp_path):
+    """The session (a signed cookie) holds the confirm page's nonce until the cast takes it.
+    A phone that lost the answer to its cast and sends the request again — with the cookie
+    from before — offers the nonce a second time; appended again, that ballot would use up
+    the owner's one change and fail step 6.11 in every bundle (docs/verification.md §14.1)."""
+    from votes.core.verifier import IN_PROGRESS, verify_bundle
+    from votes.services.export import export_bundle
+    from votes.services.keys import keyring
+
+    vote = make_open_proposal(app, runner, tmp_path, extra=("--allow-change",))
+    client = app.test_client()
+    verified(client, app, vote)
+    key, spki = _key()
+    assert client.post(f"/p/{vote['uid']}/device", json={"public_key": spki}).status_code == 200
+    form = _signed_form(client, vote, key, spki, "agree")
+    before = client.get_cookie("session").value
+    first = client.post(f"/p/{vote['uid']}/cast", data=form)
+    assert "/receipt/" in first.headers["Location"]
+    client.set_cookie("session", before)
+    again = client.post(f"/p/{vote['uid']}/cast", data=form)
+    assert again.status_code == 302 and again.headers["Location"] == first.headers["Location"]
+    page = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "这张选票已经提交过" in page
+    assert [e["kind"] for e in _chain(app, vote)] == ["genesis", "device", "ballot"]
+    # The owner's one change is still theirs: a new confirm page, a new nonce.
+    changed = _signed_cast(client, vote, key, spki, "disagree")
+    assert "/receipt/" in changed.headers["Location"]
+    assert changed.headers["Location"] != first.headers["Location"]
+    target = tmp_path / "interim.zip"
+    with app.app_context():
+        export_bundle(vote["uid"], str(target))
+        ring = keyring()
+    report = verify_bundle(str(target), trusted_keys=ring)
+    assert report.outcome == IN_PROGRESS and report.ballots == 2, report.render()

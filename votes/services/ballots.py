@@ -152,6 +152,9 @@ def _prepare(session: Session, proposal: Proposal, req: BallotRequest, units: li
         # one named, is what a correction would have to replace.
         raise DomainError(_("第 %(n)d 条记录已被第 %(m)d 条取代，只能更正该业主当前有效的选票",
                             n=req.correction[0], m=previous.seq if previous else 0))
+    if req.device is not None and previous is not None:  # a first ballot has no nonce before it
+        device_check.refuse_nonce_used_before(session, proposal.id, req.voter_key,
+                                              req.device["nonce"])
     revision = 0 if previous is None else previous.revision + 1
     # Neither a transfer (§16) nor a staff correction (§15) is one of the owner's changes.
     if revision > proposal.max_changes and transfer is None and req.correction is None and \

@@ -1,18 +1,23 @@
-"""The rule of step 6.10 for unsigned online ballots, decided under the proposal's lock.
+"""The rules of steps 6.10 and 6.11 the server keeps, so that no bundle it writes fails them.
 
-An online ballot without a device signature is refused once its voter has a device entry
-on the chain (docs/verification.md §14.1). The owner's page checks this before taking the
-lock, but another session of the same voter may register a key between that check and
+6.10: an online ballot without a device signature is refused once its voter has a device
+entry on the chain (docs/verification.md §14.1). The owner's page checks this before taking
+the lock, but another session of the same voter may register a key between that check and
 the ballot's append; so the append checks again under the lock, where device entries are
-written too, in one query."""
+written too, in one query.
+
+6.11: a device-signed ballot whose nonce the voter's device signed for an earlier ballot
+on the chain is refused (a cast sent again with the session cookie from before it)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+import json
+
+from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session
 
 from votes.i18n import _
-from votes.models import DeviceKey
+from votes.models import Ballot, ChainEntry, DeviceKey
 from votes.services.errors import DomainError
 
 
@@ -39,3 +44,27 @@ def registered(proposal_id: int, voter_keys) -> Select:
     if len(voter_keys) <= 500:
         query = query.where(DeviceKey.voter_key.in_(sorted(voter_keys))).limit(1)
     return query
+
+
+class NonceUsed(DomainError):
+    """A device-signed ballot whose nonce is already on the chain for its voter."""
+
+    def __init__(self, seq: int):
+        super().__init__(_("这张选票已经提交过了（第 %(seq)s 条记录），无需重复提交", seq=seq))
+        self.seq = seq
+
+
+def refuse_nonce_used_before(session: Session, proposal_id: int, voter_key: str,
+                             nonce: str) -> None:
+    """NonceUsed if an online ballot of the voter on the chain carries this device nonce.
+
+    Needs no lock: a ballot of the voter appended after this read takes the revision the
+    caller's ballot was prepared with, and the database refuses the second of the two."""
+    lines = session.scalars(select(ChainEntry.line).join(Ballot, and_(
+        Ballot.proposal_id == ChainEntry.proposal_id, Ballot.seq == ChainEntry.seq)).where(
+        Ballot.proposal_id == proposal_id, Ballot.voter_key == voter_key,
+        Ballot.channel == "online"))
+    for line in lines:
+        entry = json.loads(line)["entry"]
+        if (entry["body"].get("device") or {}).get("nonce") == nonce:
+            raise NonceUsed(entry["seq"])
