@@ -1,5 +1,6 @@
 """`python -m votes.verify FILE.zip [--keys F | --key-id ID | --fingerprint FP |
---trust-bundle-keys] [--head DIGEST] [--witness-keys F] [--receipt F ...] [--json]`.
+--trust-bundle-keys] [--head DIGEST] [--witness-keys F] [--receipt F ...]
+[--allow-format votes-bundle/1] [--json]`.
 
 Runs offline on the core alone: no database, no app config, no network.
 Exit status (docs/verification.md §7): 0 verified, 1 failures found, 2 the bundle or a
@@ -27,6 +28,7 @@ def _jobs(asked: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from votes.core.bundle import FORMAT, FORMAT_V2, OLDER_FORMATS, SPEC_VERSIONS
     from votes.core.verifier import load_keys_file, verify_bundle
     from votes.core.verifier_report import UNREADABLE_EXIT
 
@@ -60,6 +62,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--participation", action="store_true",
                         help="also print, per unit, whether a ballot counted and its channel "
                              "(derived from roll.json and the chain; §12)")
+    # An older format is checked by older, weaker rules; the bundle's own label must not be
+    # enough to choose them, so the regulator says which old format they expect.
+    parser.add_argument("--allow-format", action="append", default=[], choices=OLDER_FORMATS,
+                        metavar="FORMAT",
+                        help=f"accept a bundle of this older format ({', '.join(OLDER_FORMATS)}"
+                             "), checked by the rules of its own version of the specification "
+                             f"({FORMAT_V2}: version {SPEC_VERSIONS[FORMAT_V2]}, "
+                             "without steps 15–19); without it such a bundle fails step 3.4. "
+                             f"Bundles written today are {FORMAT}")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
     if args.cosignatures and not args.witness_keys:
@@ -107,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
                            key_ids=args.key_id, fingerprints=args.fingerprint,
                            trust_bundle_keys=args.trust_bundle_keys, jobs=_jobs(args.jobs),
                            witness_keys=witness_keys, receipts=receipts,
-                           cosignatures=cosignatures)
+                           cosignatures=cosignatures, allow_formats=args.allow_format)
     rows = _participation(args.bundle, report) if args.participation else None
     if args.json:
         data = report.to_json()

@@ -6,7 +6,8 @@ docs/verification.md §8.2), from the worked example's inputs, using only votes.
 Each bundle vector is the example with one rule broken — re-sealed and re-signed with the
 example's server key, as an insider would, unless the rule is about the ZIP or the bytes —
 listed in vectors/vectors.json with the outcome a verifier must give under
---key-id ed25519:56475aa75463474c and the steps that must fail.
+--key-id ed25519:56475aa75463474c (and --allow-format for each of its allow_formats, if
+any) and the steps that must fail.
 """
 
 from __future__ import annotations
@@ -148,12 +149,12 @@ def _edited_plan(change) -> list[list]:
     return items
 
 
-def vectors() -> list[tuple[str, str, bytes, str, list[str]]]:
-    """(name, rule, bundle bytes, outcome, steps that must fail)."""
+def vectors() -> list[tuple]:
+    """(name, rule, bundle bytes, outcome, steps that must fail[, older formats to allow])."""
     v = []
 
-    def add(name, rule, bundle, outcome="failed", steps=()):
-        v.append((name, rule, bundle, outcome, list(steps)))
+    def add(name, rule, bundle, outcome="failed", steps=(), allow_formats=()):
+        v.append((name, rule, bundle, outcome, list(steps), list(allow_formats)))
 
     g = genuine()
     add("genuine", "the worked example", zipped(g), "verified")
@@ -256,7 +257,7 @@ def vectors() -> list[tuple[str, str, bytes, str, list[str]]]:
     manifest = json.loads(g["manifest.json"])
     add("created-before-last-entry", "3.4: created_at not before the last entry", zipped(
         resign(g, created_at="2026-12-08T00:00:00Z")), steps=["3.4"])
-    add("format", "3.4: format is votes-bundle/2 (or votes-bundle/1, §9.1)",
+    add("format", "3.4: format is votes-bundle/2 (or votes-bundle/1 when allowed, §9.1)",
         zipped(resign(g, format="votes-bundle/9")), steps=["3.4"])
     _sibling("version_vectors").add_version_vectors(add, SimpleNamespace(**globals()))
     del manifest
@@ -584,10 +585,12 @@ def outside_vectors() -> list[dict]:
 def catalogue() -> tuple[list[dict], dict[str, bytes]]:
     """vectors.json's list, and every file of vectors/ by name."""
     listing, files = [], {}
-    for name, rule, data, outcome, steps in vectors():
+    for name, rule, data, outcome, steps, *allow in vectors():
         files[f"{name}.zip"] = data
         listing.append({"file": f"{name}.zip", "rule": rule, "outcome": outcome,
                         "steps": steps})
+        if allow and allow[0]:
+            listing[-1]["allow_formats"] = allow[0]
     outside, module = outside_vectors()
     files[module.WITNESS_KEYS] = module.witness_keys_file()
     for v in outside:

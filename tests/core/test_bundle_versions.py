@@ -1,6 +1,7 @@
 """The bundle format's version (docs/verification.md §2.2, §9.1): bundles are written as
 votes-bundle/2 (specification version 3); votes-bundle/1 bundles are verified by the rules
-of version 2 — typed as version 2 typed them, without steps 15–19."""
+of version 2 — typed as version 2 typed them, without steps 15–19 — when the verifier is
+told to expect that format, and fail 3.4 otherwise."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import importlib.util
 import json
 import zipfile
 from pathlib import Path
+
+import pytest
 
 from votes.core.bundle import FORMAT, FORMAT_V2
 from votes.core.verifier import verify_bundle
@@ -23,8 +26,8 @@ def _module(name: str):
     return module
 
 
-def _verify(data: bytes):
-    return verify_bundle(data, key_ids=[KEY_ID])
+def _verify(data: bytes, allow_formats=(FORMAT_V2,)):
+    return verify_bundle(data, key_ids=[KEY_ID], allow_formats=allow_formats)
 
 
 def _skips(report) -> set[str]:
@@ -74,3 +77,37 @@ def test_an_unknown_format_fails_3_4_and_is_typed_as_version_3():
     mv = _module("make_vectors")
     report = _verify(mv.zipped(mv.resign(mv.genuine(), format="votes-bundle/3")))
     assert {f.step for f in report.failures} == {"3.4"}
+
+
+def _cli(data: bytes, tmp_path, capsys, *options: str) -> tuple[int, dict]:
+    from votes.verify import main
+
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(data)
+    code = main([str(path), "--key-id", KEY_ID, "--json", *options])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_an_older_format_is_refused_unless_the_regulator_asks_for_it(tmp_path, capsys):
+    """The label is the exporter's: a vote written in version 2's shape and labelled
+    votes-bundle/1 would escape steps 15–19 (here 16.6: a paper ballot that supersedes the
+    owner's online one). `votes verify` names the format and the option, as a failed step."""
+    downgraded = (EXAMPLES / "vectors" / "format-downgraded.zip").read_bytes()
+    code, report = _cli(downgraded, tmp_path, capsys)
+    assert code == 1 and report["outcome"] == "failed"
+    assert [f["step"] for f in report["failures"]] == ["3.4"]
+    message = report["failures"][0]["message"]
+    assert "votes-bundle/1" in message and "--allow-format votes-bundle/1" in message
+    code, report = _cli(downgraded, tmp_path, capsys, "--allow-format", FORMAT_V2)
+    assert code == 0 and report["outcome"] == "verified"
+    assert "15–19" in {s["step"] for s in report["skipped"]}  # and says what it left out
+    # A current bundle relabelled: refused for its label as well as for its content.
+    mv = _module("make_vectors")
+    relabelled = mv.zipped(mv.resign(mv.genuine(), format=FORMAT_V2))
+    code, report = _cli(relabelled, tmp_path, capsys)
+    assert code == 1 and {"1.5", "3.4"} <= {f["step"] for f in report["failures"]}
+    with pytest.raises(SystemExit) as exit_:  # only an older format can be asked for
+        _cli(relabelled, tmp_path, capsys, "--allow-format", FORMAT)
+    assert exit_.value.code == 2
+    with pytest.raises(ValueError):
+        verify_bundle(relabelled, key_ids=[KEY_ID], allow_formats=["votes-bundle/9"])

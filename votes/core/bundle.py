@@ -27,6 +27,9 @@ from votes.core.tally import Tally, Turnout, as_choice, compute_tally, compute_t
 FORMAT = "votes-bundle/2"
 FORMAT_V2 = "votes-bundle/1"
 SPEC_VERSIONS = {FORMAT: 3, FORMAT_V2: 2}  # format → version of the spec that governs it
+# Verified by their own, weaker rules only when the regulator asks for them (step 3.4): the
+# label is the exporter's choice, so by default it must not be able to pick the rules.
+OLDER_FORMATS = (FORMAT_V2,)
 DATA_FILES = ("proposal.json", "roll.json", "chain.jsonl", "tally.json", "ballots.csv",
               "report.txt")
 _ZIP_TIME = (2000, 1, 1, 0, 0, 0)  # fixed, so the same inputs give the same bytes

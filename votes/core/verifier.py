@@ -11,6 +11,7 @@ import dataclasses
 from votes.core import sigbatch, signing
 from votes.core.bidi import shown
 from votes.core.bulk_gc import paused_gc
+from votes.core.bundle import OLDER_FORMATS
 from votes.core.bundle_zip import read_members
 from votes.core.verifier_base import (Anchor, _Bundle, _Run, canonical_b64,  # noqa: F401
                                       fingerprint, normalise_fingerprint)
@@ -31,26 +32,36 @@ def verify_bundle(source, *, head: str | None = None,
                   trusted_keys: signing.KeyRing | None = None, key_ids=(), fingerprints=(),
                   trust_bundle_keys: bool = False, jobs: int = 1,
                   witness_keys: signing.KeyRing | None = None, receipts=(),
-                  cosignatures=()) -> Report:
+                  cosignatures=(), allow_formats=()) -> Report:
     """Check a bundle (path, bytes or binary file) against a trust anchor; return the report.
 
     The anchor is the regulator's: trusted_keys (a --keys file), key ids or fingerprints
     given out of band, or trust_bundle_keys (then compare the printed fingerprints by hand).
     Without one the outcome is at best UNANCHORED, never VERIFIED. jobs > 1 shares the
     signature checks (and the device keys' P-256 checks) among that many processes.
+
+    allow_formats: older bundle formats (bundle.OLDER_FORMATS) the caller expects, each then
+    verified by the rules of its own version of the specification; a bundle of an older
+    format not listed fails step 3.4. ValueError for a format that is not an older one.
     """
+    allowed = tuple(allow_formats)
+    unknown = [f for f in allowed if f not in OLDER_FORMATS]
+    if unknown:
+        raise ValueError(f"not an older bundle format: {unknown[0]!r} (older formats: "
+                         f"{', '.join(OLDER_FORMATS)})")
     anchor = Anchor(trusted_keys, tuple(key_ids),
                     tuple(normalise_fingerprint(f) for f in fingerprints), trust_bundle_keys)
     run = _Run(signatures=sigbatch.Batch(jobs))
     try:
         with paused_gc():
-            return _verify(source, head, anchor, run, witness_keys, receipts, cosignatures)
+            return _verify(source, head, anchor, run, witness_keys, receipts, cosignatures,
+                           allowed)
     finally:
         run.signatures.close()
 
 
 def _verify(source, head, anchor: Anchor, run: _Run, witness_keys, receipts,
-            cosignatures) -> Report:
+            cosignatures, allow_formats: tuple[str, ...]) -> Report:
     files = run.guarded("1.1", read_members, source, run.fail)
     if files is None:
         if not run.failures:
@@ -62,7 +73,7 @@ def _verify(source, head, anchor: Anchor, run: _Run, witness_keys, receipts,
     b = _Bundle(files)
     run.guarded("1.4", _parse_files, b, run)
     run.guarded("2.1", _check_digests, b, run)
-    run.guarded("3.1", _check_manifest, b, anchor, run)
+    run.guarded("3.1", _check_manifest, b, anchor, run, allow_formats)
     run.guarded("4.1", _check_links, b, run)
     run.signatures.flush()  # other cores check the chain's signatures from here on
     genesis = run.guarded("5.1", _check_genesis, b, run)

@@ -6,7 +6,7 @@ import base64
 import json
 
 from votes.core import signing
-from votes.core.bundle import FORMAT, FORMAT_V2, SPEC_VERSIONS
+from votes.core.bundle import FORMAT, FORMAT_V2, OLDER_FORMATS, SPEC_VERSIONS
 from votes.core.bundle_types import (KEYS_FILE, MANIFEST, MANIFEST_WITNESSED, PROPOSAL,
                                      ROLL, TALLY_FILE, entry_type_errors, tally_file_spec,
                                      type_errors)
@@ -150,7 +150,8 @@ def load_keys_file(data: bytes) -> signing.KeyRing:
     return _load_keys(value["keys"], None)
 
 
-def _check_manifest(b: _Bundle, anchor: Anchor, run: _Run) -> None:
+def _check_manifest(b: _Bundle, anchor: Anchor, run: _Run,
+                    allow_formats: tuple[str, ...] = ()) -> None:
     m = b.manifest
     if m is None:
         run.skip("3.1–3.4", "manifest.json failed step 1.4 or 1.5")
@@ -164,8 +165,14 @@ def _check_manifest(b: _Bundle, anchor: Anchor, run: _Run) -> None:
         run.fail("3.2", "manifest signature does not verify")
     b.keyring = _anchor_keys(bundle_keys, anchor, run)
     b.anchored = anchor.given and signer is not None and m["key_id"] in b.keyring.keys
-    if m["format"] not in SPEC_VERSIONS:
-        run.fail("3.4", f"format {m['format'][:40]!r} is neither {FORMAT!r} nor {FORMAT_V2!r}")
+    fmt = m["format"]
+    if fmt not in SPEC_VERSIONS:
+        run.fail("3.4", f"format {fmt[:40]!r} is neither {FORMAT!r} nor {FORMAT_V2!r}")
+    elif fmt in OLDER_FORMATS and fmt not in allow_formats:
+        run.fail("3.4", f"format {fmt!r} is an older format, checked by the rules of version "
+                        f"{SPEC_VERSIONS[fmt]} of the specification, without steps 15–19 "
+                        "(corrections, rules of procedure, objections, works, 从多); refused "
+                        f"unless you expect a bundle of that format: --allow-format {fmt}")
     if b.proposal is not None and m["proposal"] != b.proposal["uid"]:
         run.fail("3.4", "manifest proposal differs from proposal.json's uid")
     times = [e["time"] for _, e in b.entries()]
