@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import zipfile
 
 import pytest
@@ -181,3 +182,27 @@ def test_a_signed_ballot_sent_again_with_its_old_session_is_not_appended_twice(
         ring = keyring()
     report = verify_bundle(str(target), trusted_keys=ring)
     assert report.outcome == IN_PROGRESS and report.ballots == 2, report.render()
+
+
+def test_an_unsigned_ballot_sent_again_with_its_old_session_is_not_appended_twice(
+        app, runner, tmp_path):
+    """As above, for a phone without a device key: its ballot carries no nonce on the chain,
+    so the confirm page's session says which of the voter's ballots the cast is to follow;
+    the first send made that one, so the second is refused and the change stays theirs."""
+    vote = make_open_proposal(app, runner, tmp_path, extra=("--allow-change",))
+    client = app.test_client()
+    verified(client, app, vote)
+    page = client.post(f"/p/{vote['uid']}/confirm", data={"choice": "agree"})
+    nonce = re.search(r'name="nonce" value="([0-9a-f]+)"', page.get_data(as_text=True)).group(1)
+    before = client.get_cookie("session").value
+    first = client.post(f"/p/{vote['uid']}/cast", data={"choice": "agree", "nonce": nonce})
+    assert "/receipt/" in first.headers["Location"]
+    client.set_cookie("session", before)
+    again = client.post(f"/p/{vote['uid']}/cast", data={"choice": "agree", "nonce": nonce})
+    assert again.status_code == 302 and again.headers["Location"] == first.headers["Location"]
+    assert "这张选票已经提交过" in client.get(again.headers["Location"]).get_data(as_text=True)
+    assert [e["kind"] for e in _chain(app, vote)] == ["genesis", "ballot"]
+    changed, _ = cast(client, vote, "disagree")
+    assert "/receipt/" in changed.headers["Location"]
+    assert changed.headers["Location"] != first.headers["Location"]
+    assert [e["kind"] for e in _chain(app, vote)] == ["genesis", "ballot", "ballot"]

@@ -178,16 +178,24 @@ def _transferred(proposal, view):
                            transfer=view.transfer)
 
 
+def _next_revision(view) -> int:
+    return view.ballot.revision + 1 if view.ballot is not None else 0
+
+
 @bp.post("/p/<uid>/confirm")
 @reads_only
-@owner_required
-def confirm(proposal, owner):
+@owner_view_required
+def confirm(proposal, owner, view):
     access_service.check_open(proposal)
     choice = request.form.get("choice")
     if choice not in CHOICES:
         flash(_("请选择一项：同意、反对或弃权。"), "error")
         return redirect(url_for("owner.ballot", uid=proposal.uid))
     session["ballot_nonce"] = nonce = secrets.token_hex(16)
+    # The ballot this page leads to follows the voter's ballots as they are now. A cast sent
+    # again with the cookie from before its first send (a phone that lost the answer) finds
+    # one more and is refused, signed or not (a signed one's nonce is on the chain too).
+    session["ballot_revision"] = _next_revision(view)
     return render_template("owner/confirm.html", proposal=proposal, choice=choice, nonce=nonce,
                            voter_key=owner.voter_key, commitment_domain=COMMITMENT_DOMAIN)
 
@@ -209,9 +217,13 @@ def device(proposal, owner):
 def cast(proposal, owner, view):
     uid = proposal.uid  # read now: the commit below expires the loaded proposal
     nonce = session.pop("ballot_nonce", None)
+    revision = session.pop("ballot_revision", None)
     if not nonce or request.form.get("nonce") != nonce:
         flash(_("页面已过期，请重新选择。"), "error")
         return redirect(url_for("owner.ballot", uid=proposal.uid))
+    if revision is not None and revision != _next_revision(view) and view.ballot is not None:
+        flash(_("这张选票已经提交过了，无需重复提交。"), "error")
+        return redirect(url_for("owner.receipt", uid=uid, digest=view.ballot.receipt))
     try:
         ballot = cast_online(proposal, view, request.form.get("choice", ""), nonce,
                              request.form.get("public_key") or None,
