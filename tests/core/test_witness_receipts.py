@@ -324,6 +324,31 @@ def test_cli_prints_participation_only_for_a_bundle_that_did_not_fail(tmp_path, 
     assert "building,entrance" not in captured.out and "not listed" in captured.err
 
 
+def test_participation_csv_cells_never_run_as_spreadsheet_formulas(tmp_path, capsys):
+    import csv
+
+    # Roll labels come from the committee's spreadsheet: whoever typed them could plant a
+    # formula that runs when a regulator opens the list in Excel or WPS.
+    story = Story()
+    labels = [("=HYPERLINK(\"http://x\",\"1\")", "+1", "101"), ("1", "-2+3", "@SUM(A1)"),
+              ("\t=1+1", "1", "\r=2"), ("２", "1", "＝1")]
+    for unit, (building, entrance, room) in zip(story.roll["units"], labels):
+        unit.update(building=building, entrance=entrance, room=room)
+    story.genesis().paper("v-a", "agree", "2026-12-01T02:00:00Z").close()
+    bundle = tmp_path / "b.zip"
+    bundle.write_bytes(story.bundle())
+    assert verify_main([str(bundle), "--key-id", KEY_ID, "--participation"]) == 0
+    out = capsys.readouterr().out
+    assert "\n=HYPERLINK" not in out and ",+1," not in out
+    # A CR inside a cell is quoted: unquoted, a spreadsheet starts a new row at it.
+    rows = list(csv.reader(io.StringIO(out[out.index("building,entrance"):], newline="")))
+    assert rows[1][:3] == ["'=HYPERLINK(\"http://x\",\"1\")", "'+1", "101"]
+    assert rows[2][:3] == ["1", "'-2+3", "'@SUM(A1)"]
+    assert rows[3][:3] == ["'\t=1+1", "1", "'\r=2"]
+    assert rows[4][:3] == ["２", "1", "'＝1"]
+    assert rows[1][3:] == ["yes", "paper"]
+
+
 def test_every_step_of_steps_10_and_11_is_in_the_spec():
     import re
     from pathlib import Path

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from votes.core.cells import safe_row
 from votes.core.chain import SealedEntry, counted_ballots
 
 
@@ -28,13 +29,21 @@ def unit_participation(roll: dict, chain: Sequence[SealedEntry]) -> list[dict]:
 
 def participation_csv(rows: Sequence[dict]) -> str:
     """The list as CSV text: building, entrance, room, counted (yes/no), channel."""
+    lines = [_csv_line(["building", "entrance", "room", "counted", "channel"])]
+    for r in rows:
+        lines.append(_csv_line([r["building"], r["entrance"], r["room"],
+                                "yes" if r["counted"] else "no", r["channel"] or ""]))
+    return "".join(lines)
+
+
+def _csv_line(cells: list) -> str:
+    """One row, ending in \\n. Roll labels are the committee's text: a spreadsheet must
+    not run one as a formula (safe_row), and a CR inside one must be quoted or the
+    spreadsheet starts a new row there. The csv module quotes only the characters of its
+    line terminator, so the row is written ending in CRLF, then that ending replaced."""
     import csv
     import io
 
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["building", "entrance", "room", "counted", "channel"])
-    for r in rows:
-        writer.writerow([r["building"], r["entrance"], r["room"],
-                         "yes" if r["counted"] else "no", r["channel"] or ""])
-    return out.getvalue()
+    csv.writer(out, lineterminator="\r\n").writerow(safe_row(cells))
+    return out.getvalue()[:-2] + "\n"
