@@ -33,8 +33,8 @@ def _stranger(app, n: int):
     return _client_at(app, f"198.51.100.{n % 250 + 1}")
 
 
-def _lobby_guess(client, vote, answer=WRONG, method="id"):
-    client.post(f"/p/{vote['uid']}/pick", data={"building": "1", "entrance": "1", "room": "101"})
+def _lobby_guess(client, vote, answer=WRONG, method="id", room="101"):
+    client.post(f"/p/{vote['uid']}/pick", data={"building": "1", "entrance": "1", "room": room})
     return client.post(f"/p/{vote['uid']}/verify", data={"method": method, "answer": answer})
 
 
@@ -64,6 +64,44 @@ def _lobby_failures(app) -> int:
             return db.session.scalar(select(func.count()).select_from(LobbyFailure))
         finally:
             db.session.remove()
+
+
+def _lobby_failures_of(app, vote, room: str) -> int:
+    from sqlalchemy import func, select
+
+    from votes.extensions import db
+    from votes.models import FrozenUnit, LobbyFailure, VoterAccess
+
+    with app.app_context():
+        try:
+            return db.session.scalar(
+                select(func.count()).select_from(LobbyFailure)
+                .join(VoterAccess, VoterAccess.id == LobbyFailure.access_id)
+                .join(FrozenUnit, (FrozenUnit.proposal_id == VoterAccess.proposal_id)
+                      & (FrozenUnit.voter_key == VoterAccess.voter_key))
+                .where(FrozenUnit.proposal_id == vote["id"], FrozenUnit.building == "1",
+                       FrozenUnit.room == room))
+        finally:
+            db.session.remove()
+
+
+def test_a_wrong_answer_clears_only_its_own_voters_old_failures(app, runner, vote):
+    """Each wrong answer used to delete every voter's expired rows: concurrent ones on
+    PostgreSQL could deadlock. It touches only its own voter's; `votes tick` takes the rest
+    once the day is over."""
+    _lobby_guess(_stranger(app, 1), vote, room="101")  # 张三
+    _lobby_guess(_stranger(app, 2), vote, room="102")  # 李四 and 王五
+    app.config["VOTES_NOW"] = vote["t0"] + timedelta(days=2)
+    _lobby_guess(_stranger(app, 3), vote, room="101")
+    assert _lobby_failures_of(app, vote, "101") == 1  # the old one gone, today's counted
+    assert _lobby_failures_of(app, vote, "102") == 1  # another voter's: untouched
+    # The day's cap counts from the new window only: 张三's voter gets its 10 again.
+    statuses = [_lobby_guess(_stranger(app, 10 + n), vote, room="101").status_code
+                for n in range(10)]
+    assert statuses == [200] * 8 + [429] * 2
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    assert _lobby_failures_of(app, vote, "102") == 0
+    assert _lobby_failures_of(app, vote, "101") == 10
 
 
 def test_guessing_from_the_lobby_is_capped_per_voter_per_day(app, vote):

@@ -311,6 +311,7 @@ def tick() -> None:
     """Move every proposal whose time has come (run from cron; no scheduler needed)."""
     from votes.services.labels import state_label
     from votes.services.lifecycle import tick as run_tick
+    from votes.services.lobby import sweep as sweep_lobby
     from votes.services.roll_upload import sweep_expired
 
     for proposal, before, after in run_tick():
@@ -318,6 +319,7 @@ def tick() -> None:
     removed = sweep_expired()
     if removed:
         click.echo(_("已删除 %(n)s 个过期的名册预览", n=removed))
+    sweep_lobby()
 
 
 @click.command("notices")

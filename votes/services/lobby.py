@@ -23,7 +23,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from votes.models import LobbyFailure, VoterAccess
-from votes.services import privacy
+from votes.services import clock, privacy
+from votes.services.tx import unit_of_work
 
 CLIENT_FREE = 3
 BACKOFF = timedelta(minutes=15)
@@ -60,7 +61,11 @@ def state(session: Session, access: VoterAccess, client: str,
 def record_failure(session: Session, access: VoterAccess, client: str,
                    now: datetime) -> tuple[datetime | None, int]:
     """Count a wrong answer; return the new state (see `state`)."""
-    session.execute(delete(LobbyFailure).where(LobbyFailure.time <= now - WINDOW))
+    # Only this voter's rows, which the caller's lock on the access row serialises: deleting
+    # every voter's, two concurrent wrong answers could lock each other's rows in opposite
+    # orders (a deadlock on PostgreSQL). Other voters' old rows go in `sweep`.
+    session.execute(delete(LobbyFailure).where(LobbyFailure.access_id == access.id,
+                                               LobbyFailure.time <= now - WINDOW))
     session.add(LobbyFailure(access_id=access.id, client=_client_key(client), time=now))
     session.flush()
     return state(session, access, client, now)
@@ -68,3 +73,16 @@ def record_failure(session: Session, access: VoterAccess, client: str,
 
 def clear(session: Session, access: VoterAccess) -> None:
     session.execute(delete(LobbyFailure).where(LobbyFailure.access_id == access.id))
+
+
+def sweep(now: datetime | None = None) -> int:
+    """Delete every voter's wrong answers older than WINDOW (`votes tick`), so the hashed
+    client addresses of a voter nobody answers for again are not kept past the day either;
+    return how many. Rows a wrong answer's transaction holds are skipped, not waited for
+    (the next tick takes them): the sweep never waits, so it cannot deadlock with one."""
+    cutoff = (now or clock.now()) - WINDOW
+    expired = select(LobbyFailure.id).where(LobbyFailure.time <= cutoff) \
+        .with_for_update(skip_locked=True).scalar_subquery()
+    with unit_of_work() as session:
+        return session.execute(delete(LobbyFailure).where(LobbyFailure.id.in_(expired))) \
+            .rowcount
