@@ -136,7 +136,7 @@ def test_upheld_objection_means_the_decision_is_not_confirmed(app, runner, tmp_p
 
 
 def test_owner_files_an_objection_with_their_voting_link(app, runner, tmp_path, client):
-    from tests.factories import voter_token
+    from tests.factories import resident_id, voter_token
 
     pid = open_vote(app, runner, tmp_path, "objection_days=3")
     vote(runner, tmp_path, pid, ALL_AGREE)
@@ -150,6 +150,11 @@ def test_owner_files_an_objection_with_their_voting_link(app, runner, tmp_path, 
     close_at_end(app, runner, pid)
     scanned = client.get(f"/v/{token}")  # the notice's QR code leads to the objection form
     assert scanned.status_code == 302 and scanned.location.endswith(f"/v/{token}/objection")
+    page = client.get(f"/v/{token}/objection")  # through the second factor, as for the ballot
+    assert page.status_code == 302 and page.location.endswith(f"/p/{uid}/verify")
+    assert "验证业主身份" in client.get(page.location).get_data(as_text=True)
+    verified = client.post(page.location, data={"method": "id", "answer": resident_id(4)[-6:]})
+    assert verified.status_code == 302 and verified.location.endswith(f"/v/{token}/objection")
     page = client.get(f"/v/{token}/objection")
     assert page.status_code == 200 and 'name="text"' in page.get_data(as_text=True)
     posted = client.post(f"/v/{token}/objection", data={"text": "公告张贴时间太短"})

@@ -19,7 +19,7 @@ from votes.services.errors import DomainError
 from votes.services.owner_pages import (cast_online, owner_proposal, pending_page,
                                         receipt_details, register_device, voter_view)
 from votes.services.tx import read_only, reads_only
-from votes.web.login import OwnerUser, owner_required, owner_view_required
+from votes.web.login import OwnerUser, owner_of, owner_required, owner_view_required
 
 bp = Blueprint("owner", __name__)
 CHOICES = ("agree", "disagree", "abstain")
@@ -51,8 +51,15 @@ def link(token: str):
                 in_period(err.proposal, access_service.clock.now()):
             return redirect(url_for("owner.objection", token=token))  # the same link (§17)
         raise
+    return _verify_link(proposal, access)
+
+
+def _verify_link(proposal, access, objection: bool = False):
+    """On to the second factor for the voter of a voting link; with `objection`, for filing
+    one in the objection period, and back to the objection page after it."""
     session["pending_access"] = access.id
     session["pending_lobby"] = False
+    session["pending_objection"] = objection
     # The second-factor form's CSRF secret goes out with this cookie, which is written
     # anyway: the form page then changes nothing in the session and sends no cookie.
     generate_csrf()
@@ -70,6 +77,7 @@ def pick(uid: str):
                                              request.form.get("room", ""))
         session["pending_access"] = access.id
         session["pending_lobby"] = True  # reached by building and room: the lobby throttle
+        session["pending_objection"] = False
         return redirect(url_for("owner.verify", uid=uid))
     return render_template("owner/pick.html", proposal=proposal)
 
@@ -84,7 +92,7 @@ def _pending(proposal, access=_UNREAD):
         access = access_service.pending_access(session.get("pending_access") or 0)
     if access is None or access.proposal_id != proposal.id:
         abort(404)
-    access_service.check_open(proposal)
+    _check_stage(proposal)
     if not _lobby():
         access_service.check_unlocked(access, proposal)
     return access
@@ -92,6 +100,17 @@ def _pending(proposal, access=_UNREAD):
 
 def _lobby() -> bool:
     return session.get("pending_lobby", True) is not False
+
+
+def _check_stage(proposal) -> None:
+    """The second factor is for voting, or, reached from the objection page, for filing an
+    objection in the objection period after the close (§17)."""
+    if session.get("pending_objection"):
+        from votes.services.procedure.objections import check_in_period
+
+        check_in_period(proposal)
+    else:
+        access_service.check_open(proposal)
 
 
 @bp.route("/p/<uid>/verify", methods=["GET", "POST"])
@@ -103,7 +122,7 @@ def verify(uid: str):
         return _verify_page(proposal, _pending(proposal, access), view)
     proposal = owner_proposal(uid)
     status = 200
-    access_service.check_open(proposal)
+    _check_stage(proposal)
     proposal_id = proposal.id  # read now: the commit below expires the loaded proposal
     try:
         # The pending access is read (locked) and checked against this proposal there;
@@ -121,9 +140,12 @@ def verify(uid: str):
         flash(err.message, "error")
     if attempt is not None and attempt.ok:
         login_user(OwnerUser(proposal_id, attempt.voter_key))
-        session.pop("pending_access", None)
+        access_id = session.pop("pending_access", None)
         # Named in the device entry the chain records for this session's key (§14).
         session["proof"] = request.form.get("method", "id")
+        if session.pop("pending_objection", False):
+            return redirect(url_for("owner.objection",
+                                    token=access_service.own_link_token(uid, access_id)))
         return redirect(url_for("owner.ballot", uid=uid))
     if attempt is not None and attempt.locked_until:
         raise access_service.DeadEnd("locked", "locked", proposal, attempt.locked_until)
@@ -142,7 +164,8 @@ def _verify_page(proposal, access, view=None, status: int = 200):
         view = voter_view(proposal, access.voter_key)
     return render_template("owner/verify.html", proposal=proposal, view=view,
                            methods=access_service.methods(proposal, access.voter_key, view.voter),
-                           sent=session.get("code_sent_to")), status
+                           sent=session.get("code_sent_to"),
+                           objection=session.get("pending_objection", False)), status
 
 
 @bp.post("/p/<uid>/code")
@@ -307,14 +330,24 @@ def objection(token: str):
     from votes.services.procedure import objections
 
     proposal, access = objections.proposal_of_link(token)
+    now = objections.clock.now()
+    if not objections.in_period(proposal, now):
+        return render_template("owner/objection.html", proposal=proposal,
+                               problem=objections.period_problem(proposal, now))
+    # An objection holds the final result back: the link alone (a photographed notice)
+    # may not file one in the owner's name. The owner verifies as for the ballot.
+    access_service.check_unlocked(access, proposal)
+    owner = owner_of(proposal)
+    if owner is None or owner.voter_key != access.voter_key:
+        return _verify_link(proposal, access, objection=True)
     filed = None
     if request.method == "POST":
         try:
-            _, filed = objections.file_online(token, request.form.get("text", ""))
+            _, filed = objections.file_online(token, request.form.get("text", ""),
+                                              owner.voter_key)
+        except access_service.DeadEnd:
+            raise
         except DomainError as err:
             flash(err.message, "error")
-    now = objections.clock.now()
-    problem = None if objections.in_period(proposal, now) else \
-        objections.period_problem(proposal, now)
     return render_template("owner/objection.html", proposal=proposal, filed=filed,
-                           problem=problem, end=objections.period_end(proposal))
+                           end=objections.period_end(proposal))

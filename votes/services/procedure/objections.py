@@ -124,14 +124,29 @@ def _file(proposal: Proposal, voter: str, text: str, channel: str, actor: str,
     return row
 
 
-def file_online(token: str, text: str) -> tuple[Proposal, Objection]:
-    """An owner's objection through their own voting link."""
-    from votes.services.access import link_access
+def check_in_period(proposal: Proposal) -> None:
+    """DeadEnd (the closed link's page) outside the objection period: after the close an
+    owner's second factor serves only to file an objection."""
+    from votes.services.access import DeadEnd
+    from votes.services.lifecycle import refresh
+
+    proposal = refresh(proposal)
+    if not in_period(proposal, clock.now()):
+        raise DeadEnd("closed", _("表决已结束，链接已失效"), proposal)
+
+
+def file_online(token: str, text: str, voter_key: str) -> tuple[Proposal, Objection]:
+    """An owner's objection through their own voting link; `voter_key`: whose second factor
+    the session verified, which must be the link's voter (and the link not locked)."""
+    from votes.services.access import check_unlocked, link_access
 
     found = link_access(token)
     if found is None:
         raise NotFound(_("链接无效。"))
     access, proposal = found
+    if access.voter_key != voter_key:
+        raise DomainError(_("请先验证身份"))
+    check_unlocked(access, proposal)
     return proposal, _file(proposal, access.voter_key, text, "online", "owner")
 
 

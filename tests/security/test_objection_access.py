@@ -1,0 +1,101 @@
+"""An objection holds the final result back until the committee answers it (§17), so the
+voting link alone — a photographed or forwarded notice — must not file one in the owner's
+name: the owner passes the second factor first, as for the ballot, and a locked link files
+nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import resident_id, voter_token
+from tests.procedure_world import close_at_end, open_vote, show, vote
+
+SUFFIX = {"102": resident_id(2)[-6:], "202": resident_id(4)[-6:]}  # 李四, 赵六
+TEXT = "表决票不是我签的"
+
+
+@pytest.fixture
+def closed(app, runner, tmp_path):
+    """A proposal in its objection period, every voter's paper ballot counted."""
+    pid = open_vote(app, runner, tmp_path, "objection_days=3")
+    vote(runner, tmp_path, pid, {v: "agree" for v in "ABCDE"})
+    close_at_end(app, runner, pid)
+    return {"id": int(pid), "pid": pid, "uid": show(runner, pid)["uid"]}
+
+
+def _filed(app, runner, closed) -> list[tuple[str, str]]:
+    """(voter, text) of every objection, and nothing on the committee's list either."""
+    from sqlalchemy import select
+
+    from votes.extensions import db
+    from votes.models import Objection
+
+    with app.app_context():
+        rows = [(o.voter_key, o.text) for o in db.session.scalars(
+            select(Objection).where(Objection.proposal_id == closed["id"]))]
+        db.session.remove()
+    listing = runner.invoke(args=["proposal", "objections", closed["pid"]]).output
+    assert (TEXT in listing) == bool(rows)
+    return rows
+
+
+def _voter_key(app, closed, room: str) -> str:
+    from sqlalchemy import select
+
+    from votes.extensions import db
+    from votes.models import FrozenUnit
+
+    with app.app_context():
+        key = db.session.scalar(select(FrozenUnit.voter_key).where(
+            FrozenUnit.proposal_id == closed["id"], FrozenUnit.building == "1",
+            FrozenUnit.room == room))
+        db.session.remove()
+    return key
+
+
+def _verify(app, client, closed, room: str) -> str:
+    """Open the objection page by the voter's link and pass the second factor; the link."""
+    token = voter_token(app, closed, room=room)
+    start = client.get(f"/v/{token}/objection")
+    assert start.status_code == 302 and start.location.endswith(f"/p/{closed['uid']}/verify")
+    done = client.post(start.location, data={"method": "id", "answer": SUFFIX[room]})
+    assert done.status_code == 302 and done.location.endswith(f"/v/{token}/objection")
+    return token
+
+
+def test_the_link_alone_files_no_objection(app, runner, client, closed):
+    token = voter_token(app, closed, room="202")
+    posted = client.post(f"/v/{token}/objection", data={"text": TEXT})
+    assert _filed(app, runner, closed) == []
+    assert posted.status_code == 302 and posted.location.endswith(f"/p/{closed['uid']}/verify")
+    assert TEXT not in client.get(f"/p/{closed['uid']}").get_data(as_text=True)
+    # The page leads the visitor to the second factor (the notice's QR code: /v/<token>).
+    page = client.get(f"/v/{token}", follow_redirects=True).get_data(as_text=True)
+    assert "可以对表决结果提出异议" in page and 'name="text"' not in page
+
+
+def test_a_locked_link_files_nothing(app, runner, closed):
+    owner, stranger = app.test_client(), app.test_client()
+    token = _verify(app, owner, closed, "202")
+    # Someone else holding the link guesses its second factor until the link locks.
+    verify = stranger.get(f"/v/{token}/objection").location
+    for _ in range(5):
+        guessed = stranger.post(verify, data={"method": "id", "answer": "000000"})
+    assert guessed.status_code == 423
+    assert stranger.post(f"/v/{token}/objection", data={"text": TEXT}).status_code == 423
+    # While it is locked, not even the session verified before files through it.
+    posted = owner.post(f"/v/{token}/objection", data={"text": TEXT})
+    assert posted.status_code == 423 and "锁定" in posted.get_data(as_text=True)
+    assert _filed(app, runner, closed) == []
+
+
+def test_one_owners_session_files_only_on_their_own_link(app, runner, closed):
+    owner = app.test_client()
+    own = _verify(app, owner, closed, "202")
+    other = voter_token(app, closed, room="102")
+    posted = owner.post(f"/v/{other}/objection", data={"text": TEXT})
+    assert _filed(app, runner, closed) == []
+    assert posted.status_code == 302 and posted.location.endswith("/verify")
+    filed = owner.post(f"/v/{own}/objection", data={"text": TEXT})
+    assert filed.status_code == 200 and "已收到" in filed.get_data(as_text=True)
+    assert _filed(app, runner, closed) == [(_voter_key(app, closed, "202"), TEXT)]
