@@ -195,8 +195,10 @@ def check_unlocked(access: VoterAccess, proposal: Proposal | None = None) -> Non
                       proposal, access.locked_until)
 
 
-def find_by_unit(proposal: Proposal, building: str, entrance: str, room: str) -> VoterAccess:
-    """The poster path: an owner picks building and room instead of scanning a notice."""
+def find_by_unit(proposal: Proposal, building: str, entrance: str,
+                 room: str) -> tuple[VoterAccess, int]:
+    """The poster path: an owner picks building and room instead of scanning a notice; the
+    voter's access and the picked unit's id."""
     check_open(proposal)
     units = db.session.scalars(select(FrozenUnit).where(
         FrozenUnit.proposal_id == proposal.id,
@@ -208,7 +210,7 @@ def find_by_unit(proposal: Proposal, building: str, entrance: str, room: str) ->
             VoterAccess.proposal_id == proposal.id, VoterAccess.voter_key == units[0].voter_key))
         # The link's lockout is not checked here: it belongs to the link. The lobby
         # has its own throttle, applied to each answer (verify_second_factor).
-        return access
+        return access, units[0].id
     raise DeadEnd("not_in_scope", _("该房屋不在本次表决范围内"),
                   proposal)
 
@@ -232,6 +234,11 @@ class Methods:
     id_suffix: bool  # a person among the owners: the last 6 characters of their ID number
     notice_code: bool  # a company or the developer among them: the code on the notice
     sms: bool  # a phone on the roll
+
+
+# Offered on the lobby path whatever the voter's owners: the voter's own methods would tell
+# whoever typed a building and room whether the owner is a person or a company.
+ANY_METHOD = Methods(id_suffix=True, notice_code=True, sms=True)
 
 
 def methods(proposal: Proposal, voter_key: str, voter: FrozenVoter | None = None) -> Methods:
@@ -306,7 +313,9 @@ def verify_second_factor(access_id: int, answer: str, method: str = "id", *,
         access = found[0]  # its columns, with `lobbied` and `owners_enc`
         owners = json.loads(privacy.decrypt(access.owners_enc))
         allowed = _methods_of(owners)
-        if method == "id" and not allowed.id_suffix:
+        if method == "id" and not allowed.id_suffix and not via_lobby:
+            # From the lobby it is a wrong answer like any other: saying why would tell a
+            # stranger that the owner is a company.
             raise DomainError(NOT_FOR_COMPANIES)
         if via_lobby:
             wait, _left = lobby.state(session, access, client, now)
@@ -349,7 +358,8 @@ def _otp_hash(access: VoterAccess, code: str) -> str:
 
 
 def send_code(access_id: int, *, via_lobby: bool = False) -> str:
-    """Send a one-time code to the first phone on the roll; return the masked number.
+    """Send a one-time code to the first phone on the roll; return the masked number ("" on
+    the lobby path, which has proved nothing: not even its last digits are shown there).
 
     At most SMS_PER_HOUR codes per voter an hour, of which the lobby path may ask for
     LOBBY_SMS."""
@@ -373,7 +383,7 @@ def send_code(access_id: int, *, via_lobby: bool = False) -> str:
         access.otp_hash = _otp_hash(access, code)
         access.otp_expires = now + timedelta(minutes=OTP_MINUTES)
         send_sms(numbers[0], f"【维修资金表决】您的验证码是 {code}，{OTP_MINUTES} 分钟内有效。")
-    return mask_phone(numbers[0])
+    return "" if via_lobby else mask_phone(numbers[0])
 
 
 def send_sms(phone: str, text: str) -> None:

@@ -57,9 +57,7 @@ def link(token: str):
 def _verify_link(proposal, access, objection: bool = False):
     """On to the second factor for the voter of a voting link; with `objection`, for filing
     one in the objection period, and back to the objection page after it."""
-    session["pending_access"] = access.id
-    session["pending_lobby"] = False
-    session["pending_objection"] = objection
+    _set_pending(access.id, lobby=False, objection=objection)
     # The second-factor form's CSRF secret goes out with this cookie, which is written
     # anyway: the form page then changes nothing in the session and sends no cookie.
     generate_csrf()
@@ -72,14 +70,24 @@ def pick(uid: str):
     proposal = owner_proposal(uid)
     access_service.check_open(proposal)
     if request.method == "POST":
-        access = access_service.find_by_unit(proposal, request.form.get("building", ""),
-                                             request.form.get("entrance", ""),
-                                             request.form.get("room", ""))
-        session["pending_access"] = access.id
-        session["pending_lobby"] = True  # reached by building and room: the lobby throttle
-        session["pending_objection"] = False
+        access, unit_id = access_service.find_by_unit(
+            proposal, request.form.get("building", ""), request.form.get("entrance", ""),
+            request.form.get("room", ""))
+        # Reached by building and room: the lobby throttle, and only the picked flat shown.
+        _set_pending(access.id, lobby=True, unit=unit_id)
         return redirect(url_for("owner.verify", uid=uid))
     return render_template("owner/pick.html", proposal=proposal)
+
+
+def _set_pending(access_id: int, *, lobby: bool, objection: bool = False,
+                 unit: int | None = None) -> None:
+    """The access this browser is to prove next; a code sent for another one is forgotten."""
+    if session.get("pending_access") != access_id:
+        session.pop("code_sent_to", None)
+    session["pending_access"] = access_id
+    session["pending_lobby"] = lobby
+    session["pending_objection"] = objection
+    session["pending_unit"] = unit
 
 
 _UNREAD = object()
@@ -162,9 +170,17 @@ def verify(uid: str):
 def _verify_page(proposal, access, view=None, status: int = 200):
     if view is None:
         view = voter_view(proposal, access.voter_key)
-    return render_template("owner/verify.html", proposal=proposal, view=view,
-                           methods=access_service.methods(proposal, access.voter_key, view.voter),
-                           sent=session.get("code_sent_to"),
+    units, sent = view.units, session.get("code_sent_to")
+    if _lobby():
+        # Building and room prove nothing: whoever typed them sees that flat alone, not the
+        # owner's other flats, nor (by the second factors offered) a person or a company,
+        # nor any digit of the phone.
+        units = [u for u in units if u.id == session.get("pending_unit")]
+        methods, sent = access_service.ANY_METHOD, None if sent is None else ""
+    else:
+        methods = access_service.methods(proposal, access.voter_key, view.voter)
+    return render_template("owner/verify.html", proposal=proposal, units=units,
+                           methods=methods, sent=sent, lobby=_lobby(),
                            objection=session.get("pending_objection", False)), status
 
 

@@ -1,0 +1,87 @@
+"""The lobby poster (/p/<uid>/pick) needs only a building and a room, which anyone can read
+off a letterbox: until the second factor is answered, whoever typed them sees that flat and
+nothing else — not the owner's other flats, not whether the owner is a person or a company,
+not a digit of the phone on the roll. The owner's own link (a 144-bit token on the notice)
+shows what it showed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.factories import make_open_proposal, resident_id, voter_token
+
+ZHANG = resident_id(1)[-6:]  # 张三 owns 1-1-101 and 1-1-201, phone 13912345678
+DEVELOPER_CODE = "91350500MA2XXXXX1A"  # the developer: 2-1-101 and 2-1-102, no phone
+PHONE_DIGITS = ("139", "5678")
+
+
+@pytest.fixture
+def vote(app, runner, tmp_path):
+    return make_open_proposal(app, runner, tmp_path)
+
+
+def _pick(client, vote, building: str, room: str) -> str:
+    picked = client.post(f"/p/{vote['uid']}/pick",
+                         data={"building": building, "entrance": "1", "room": room})
+    assert picked.status_code == 302
+    return client.get(f"/p/{vote['uid']}/verify").get_data(as_text=True)
+
+
+def _body(page: str) -> str:
+    return page.split("<main", 1)[-1]
+
+
+def test_a_stranger_at_the_lobby_sees_only_the_flat_typed(app, client, vote):
+    sent = []
+    app.config["SMS_SENDER"] = lambda phone, text: sent.append(text)
+    page = _pick(client, vote, "1", "101")
+    assert "1号楼1单元101室" in page
+    assert "201室" not in page, "the owner's other flat"
+    client.post(f"/p/{vote['uid']}/code")
+    assert sent, "the code still goes to the owner's phone"
+    page = client.get(f"/p/{vote['uid']}/verify").get_data(as_text=True)
+    assert "名册上登记的手机号" in page and 'name="answer"' in page
+    assert not any(d in _body(page) for d in PHONE_DIGITS) and "****" not in page
+    assert "201室" not in page
+    # The owner answers at the lobby: now their flats are theirs to see.
+    code = re.search(r"(\d{6})", sent[-1]).group(1)
+    done = client.post(f"/p/{vote['uid']}/verify", data={"method": "sms", "answer": code})
+    assert done.status_code == 302 and done.location.endswith("/ballot")
+    ballot = client.get(f"/p/{vote['uid']}/ballot").get_data(as_text=True)
+    assert "1号楼1单元101室" in ballot and "1号楼1单元201室" in ballot
+
+
+def test_the_lobby_does_not_tell_a_company_from_a_person(app, client, vote):
+    person = _pick(client, vote, "1", "202")  # 赵六, no phone either
+    developer = _pick(client, vote, "2", "101")
+    assert "2号楼1单元102室" not in developer, "the developer's other flat"
+    # The same page, the flat aside: the same second factors offered, the same words.
+    assert person.replace("1号楼1单元202室", "FLAT") == developer.replace("2号楼1单元101室",
+                                                                          "FLAT")
+    assert 'value="id"' in developer and 'value="notice"' in developer
+    # The credit code's last 6 characters (public) are a wrong answer like any other there,
+    # without the reason that would name the owner a company; and they prove nothing.
+    answers = []
+    for building, room, answer in (("1", "202", "000000"), ("2", "101", DEVELOPER_CODE[-6:])):
+        _pick(client, vote, building, room)
+        r = client.post(f"/p/{vote['uid']}/verify", data={"method": "id", "answer": answer})
+        assert r.status_code == 200
+        answers.append(_body(r.get_data(as_text=True)).split("<h1", 1)[0])
+    assert answers[0] == answers[1] and "验证未通过" in answers[1]
+    assert client.get(f"/p/{vote['uid']}/ballot").status_code == 403
+
+
+def test_the_owners_own_link_still_shows_their_flats_and_masked_phone(app, client, vote):
+    app.config["SMS_SENDER"] = lambda phone, text: None
+    client.get(f"/v/{voter_token(app, vote, '101')}")
+    page = client.get(f"/p/{vote['uid']}/verify").get_data(as_text=True)
+    assert "1号楼1单元101室" in page and "1号楼1单元201室" in page
+    assert 'value="id"' in page and 'value="notice"' not in page
+    client.post(f"/p/{vote['uid']}/code")
+    page = client.get(f"/p/{vote['uid']}/verify").get_data(as_text=True)
+    assert "139****5678" in page
+    # A lobby visit on the same browser for another voter does not show that number.
+    page = _pick(client, vote, "1", "102")  # 李四 and 王五, a phone on the roll too
+    assert "139****5678" not in page and 'autocomplete="one-time-code"' not in page
