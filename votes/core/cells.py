@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 # Excel, LibreOffice and WPS start a formula at these (full-width forms too, which Chinese
 # input methods produce); tab and CR let a cell start with one after the app trims it.
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+# Control characters an XLSX cell cannot hold (openpyxl raises IllegalCharacterError for
+# them): tab, line feed and carriage return are the only ones a sheet keeps.
+_NOT_IN_SHEETS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def safe_cell(value):
@@ -22,3 +26,10 @@ def safe_cell(value):
 def safe_row(values: Iterable) -> list:
     """safe_cell applied to every cell of a row."""
     return [safe_cell(v) for v in values]
+
+
+def sheet_row(values: Iterable) -> list:
+    """safe_row for an XLSX sheet: also without the control characters a workbook cannot
+    store (a vertical tab pasted from Word in a title or a note would make the whole
+    export fail). Removed first, so that what is left is still checked for a formula."""
+    return safe_row(_NOT_IN_SHEETS.sub("", v) if isinstance(v, str) else v for v in values)

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from votes.core.cells import safe_row
+from votes.core.cells import sheet_row
 from votes.core.identity import mask_name, mask_phone
 from votes.core.roll import OwnerKind
 from votes.extensions import db
@@ -141,7 +141,7 @@ def non_voters_xlsx(proposal: Proposal) -> bytes:
         for n in voters:
             v = n.last_visit
             # The area as a number (m², two decimals shown), so the sheet can sum and sort it.
-            ws.append(safe_row([building, "、".join(n.units), Decimal(n.area).scaleb(-2),
+            ws.append(sheet_row([building, "、".join(n.units), Decimal(n.area).scaleb(-2),
                                 "、".join(n.owners), "、".join(n.phones),
                                 OUTCOMES[v.outcome].msgid if v else "",
                                 clock.local_text(v.time) if v else "", v.note if v else ""]))

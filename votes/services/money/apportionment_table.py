@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from votes.core.cells import safe_row
+from votes.core.cells import safe_row, sheet_row
 from votes.core.numbers import format_area, format_yuan_plain
 from votes.extensions import db
 from votes.models import Proposal, Unit
@@ -74,12 +74,12 @@ def apportionment_xlsx(rows: list[ApportionmentRow], title: str) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "分摊表"
-    ws.append(safe_row([title]))
+    ws.append(sheet_row([title]))
     ws.append(list(XLSX_HEADER))
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for r in rows:
-        ws.append(safe_row([r.building, r.entrance, r.room, _number(r.area), _number(r.share),
+        ws.append(sheet_row([r.building, r.entrance, r.room, _number(r.area), _number(r.share),
                             _number(r.balance), _number(r.shortfall)]))
     total = ["合计", "", "", _number(sum(r.area for r in rows)),
              _number(sum(r.share for r in rows)), None,
