@@ -4,6 +4,7 @@ import re
 
 from sqlalchemy import select
 
+from votes.core.bidi import has_bidi_control
 from votes.core.numbers import whole_number
 from votes.core.roll import has_control
 from votes.core.local_rules import (EXCLUDED_KINDS, PROXY_LIMIT, SETTINGS, STAFF_BARRED,
@@ -171,6 +172,8 @@ def contact_problem(committee: str | None, phone: str | None) -> str | None:
     """Why the committee name or contact phone cannot be printed on notices, or None."""
     if committee is not None and (len(committee) > 200 or has_control(committee)):
         return _("业委会名称最多 200 个字")
+    if committee is not None and has_bidi_control(committee):
+        return _("文字中不能包含改变文字显示方向的控制符。")
     if phone:
         digits = sum(c.isdigit() for c in phone)
         if len(phone) > 64 or not _PHONE.fullmatch(phone) or not 5 <= digits <= 20:

@@ -24,6 +24,7 @@ from votes.i18n import _, language, lazy
 from votes.models import Ballot, FrozenUnit, FrozenVoter, Proposal, Visit, VoterAccess
 from votes.services import audit, clock, privacy
 from votes.services.errors import DomainError
+from votes.services.plain_text import check_plain
 from votes.services.notices import unit_label
 from votes.services.tx import unit_of_work
 
@@ -105,13 +106,15 @@ def record_visit(proposal: Proposal, voter_key: str, outcome: str, note: str,
                  actor: str) -> Visit:
     if outcome not in OUTCOMES:
         raise DomainError(_("请选择走访结果"))
+    note = " ".join(note.split())
+    check_plain(note)
     known = db.session.scalar(select(FrozenVoter.id).where(
         FrozenVoter.proposal_id == proposal.id, FrozenVoter.voter_key == voter_key))
     if known is None:
         raise DomainError(_("该业主不在本次表决范围内"))
     with unit_of_work() as session:
         visit = Visit(proposal_id=proposal.id, voter_key=voter_key, outcome=outcome,
-                      note=note.strip()[:500], recorded_by=actor, time=clock.now())
+                      note=note[:500], recorded_by=actor, time=clock.now())
         session.add(visit)
         audit.record(session, actor, "visit.record", community_id=proposal.community_id,
                      target=str(proposal.id), details={"outcome": outcome})

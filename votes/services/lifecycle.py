@@ -295,7 +295,10 @@ def schedule_publicity(proposal_ref: str, actor: str = "cli") -> Proposal:
 def withdraw(proposal_ref: str, reason: str, actor: str = "cli") -> Proposal:
     """Committee action: end a proposal in publicity without a vote or result, with a reason
     shown on its board."""
+    from votes.services.plain_text import check_plain
+
     reason = (reason or "").strip()
+    check_plain(reason, lines=True)
 
     def act(session: Session, p: Proposal, now: datetime) -> None:
         _advance(session, p, now)

@@ -19,6 +19,7 @@ from votes.services.clock import parse_iso
 from votes.services.communities import get_community
 from votes.services.documents import accept
 from votes.services.errors import DomainError
+from votes.services.plain_text import check_plain
 from votes.services.labels import scope_label
 from votes.services.communities import procedure_of
 from votes.services.roll import community_electorate
@@ -142,6 +143,8 @@ def check_draft(draft: ProposalDraft, now: datetime) -> CheckedDraft:
         raise DomainError(_("标题不能为空"))
     if len(title) > 200:
         raise DomainError(_("标题不能超过 200 个字"))
+    check_plain(title, *(item.rpartition(":")[0] for item in draft.items))
+    check_plain(draft.description, lines=True)
     matter = _parse_matter(draft.matter)
     try:
         rules = community_rules(matter, (community.rules or {}).get(matter.value))

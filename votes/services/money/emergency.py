@@ -17,13 +17,13 @@ from typing import Sequence
 from sqlalchemy import select
 
 from votes.core import works
-from votes.core.bidi import has_bidi_control
 from votes.extensions import db
 from votes.i18n import _
 from votes.models import ChainEntry, Proposal, ProposalItem
 from votes.services import audit, clock
 from votes.services.chain_store import Appender
 from votes.services.errors import DomainError
+from votes.services.plain_text import check_plain
 from votes.services.money.works import EvidenceFile, store_evidence
 from votes.services.proposal_create import (DocumentUpload, ProposalDraft, check_draft,
                                             stored_documents)
@@ -57,8 +57,7 @@ def _check(app: EmergencyApplication) -> str:
     reason = " ".join((app.reason or "").split())
     if not reason or len(reason) > MAX_REASON:
         raise DomainError(_("请说明为何不能等待业主表决（不超过 2000 字），它将显示在公示栏。"))
-    if has_bidi_control(reason):
-        raise DomainError(_("文字中不能包含改变文字显示方向的控制符。"))
+    check_plain(reason)
     return reason
 
 

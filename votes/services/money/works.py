@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from votes.core import works
-from votes.core.bidi import has_bidi_control
 from votes.core.numbers import format_yuan
 from votes.extensions import db
 from votes.i18n import _
@@ -144,8 +143,9 @@ def append_stage(proposal_ref: str, stage: str, actor: str, build) -> Proposal:
 
 def _plain(*texts: str) -> None:
     """Contractor, notes and names go on the chain and the public board as typed."""
-    if any(has_bidi_control(t) for t in texts):
-        raise DomainError(_("文字中不能包含改变文字显示方向的控制符。"))
+    from votes.services.plain_text import check_plain
+
+    check_plain(*texts, lines=True)
 
 
 def _positive(amount: int) -> int:

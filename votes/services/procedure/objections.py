@@ -22,6 +22,7 @@ from votes.models import Objection, Proposal, VoterAccess
 from votes.services import audit, clock
 from votes.services.chain_store import Appender, lock_proposal
 from votes.services.errors import DomainError, NotFound
+from votes.services.plain_text import check_plain
 from votes.services.procedure.common import close_entry, store_evidence, voter_of_unit
 from votes.services.tx import unit_of_work
 
@@ -100,6 +101,7 @@ def _text(text: str, what: str) -> str:
         raise DomainError(_("请填写%(w)s内容。", w=what))
     if len(text) > MAX_TEXT:
         raise DomainError(_("%(w)s不能超过 %(n)d 字。", w=what, n=MAX_TEXT))
+    check_plain(text, lines=True)
     return text
 
 

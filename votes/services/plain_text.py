@@ -1,0 +1,26 @@
+"""Free text staff (or owners) type that goes on the chain, the board, notices or exports.
+
+Text-direction controls make it show as something else than what is stored and signed
+(votes.core.bidi); other control characters are invisible, and a workbook cannot even hold
+most of them (a vertical tab pasted from Word made every XLSX export of it fail)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from votes.core.bidi import has_bidi_control
+from votes.i18n import _
+from votes.services.errors import DomainError
+
+_LINE_BREAKS = frozenset("\n\r\t")
+
+
+def check_plain(*texts: str, lines: bool = False) -> None:
+    """DomainError for text with a direction control or a control character (line feed,
+    carriage return and tab allowed where `lines`: a description, a reason, an answer)."""
+    for text in texts:
+        if has_bidi_control(text):
+            raise DomainError(_("文字中不能包含改变文字显示方向的控制符。"))
+        if any(unicodedata.category(c) == "Cc" and not (lines and c in _LINE_BREAKS)
+               for c in text):
+            raise DomainError(_("文字中不能包含控制字符。"))
