@@ -10,7 +10,8 @@ from sqlalchemy import event
 
 from tests.factories import make_open_proposal, resident_id, voter_token
 
-# link: 1 = the access by its token's hash, with its proposal.
+# link: 1 = the access by its token's hash, with its proposal and the voter's units, share
+# and ballots (the second-factor form it shows: owner_pages.link_page).
 # verify: 3 = proposal, the pending access locked (with whether lobby failures are counted
 # against it: the owner's own link clears them, a DELETE only when there are some; and the
 # voter's owners, whose ID numbers the answer is checked against), the update.

@@ -137,18 +137,19 @@ def link_access(token: str) -> tuple[VoterAccess, Proposal] | None:
     return None if row is None else (row[0], row[1])
 
 
-def resolve_link(token: str) -> tuple[Proposal, VoterAccess]:
-    """The link page's proposal and access, as read-only values (one statement,
-    votes/services/proposal_read.py); DeadEnd when the link cannot be used now."""
-    from votes.services.proposal_read import link_values
+def resolve_link_page(token: str):
+    """The link page's proposal, access and the voter's VoterView (for the second-factor
+    form it shows), read with one statement (owner_pages.link_page); DeadEnd when the link
+    cannot be used now."""
+    from votes.services.owner_pages import link_page
 
-    found = link_values(_hash(token))
+    found = link_page(_hash(token))
     if found is None:
         raise DeadEnd("invalid", _("链接无效"))
-    access, proposal = found
+    proposal, access, view = found
     check_open(proposal)
     check_unlocked(access, proposal)
-    return proposal, access
+    return proposal, access, view
 
 
 def check_open(proposal: Proposal) -> None:
