@@ -213,6 +213,26 @@ def test_dead_ends(app, runner, client, tmp_path):
     assert "表决未通过" in board  # nobody voted: the quorum is missed
 
 
+def test_an_answer_given_after_the_voting_ended_is_not_checked(app, runner, client, tmp_path):
+    """The second factor reads the proposal's stage with the pending access: an owner who
+    opened the link while voting was open and answers after its end finds the vote closed,
+    and nothing of the answer is written (no sign-in, no verified time)."""
+    vote = make_open_proposal(app, runner, tmp_path)
+    assert client.get(f"/v/{voter_token(app, vote)}").status_code == 200
+    app.config["VOTES_NOW"] = vote["t0"] + timedelta(days=8)
+    r = client.post(f"/p/{vote['uid']}/verify", data={"method": "id", "answer": ZHANG_SUFFIX})
+    assert r.status_code == 410 and "已结束" in r.get_data(as_text=True)
+    assert client.get(f"/p/{vote['uid']}/ballot").status_code == 403
+    with app.app_context():
+        from sqlalchemy import func, select
+
+        from votes.extensions import db
+        from votes.models import VoterAccess
+
+        assert db.session.scalar(select(func.count()).where(
+            VoterAccess.verified_at.is_not(None))) == 0
+
+
 def test_not_open_yet_page(app, runner, client, tmp_path):
     from tests.factories import make_roll_csv
 

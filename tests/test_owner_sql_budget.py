@@ -12,9 +12,10 @@ from tests.factories import make_open_proposal, resident_id, voter_token
 
 # link: 1 = the access by its token's hash, with its proposal and the voter's units, share
 # and ballots (the second-factor form it shows: owner_pages.link_page).
-# verify: 3 = proposal, the pending access locked (with whether lobby failures are counted
-# against it: the owner's own link clears them, a DELETE only when there are some; and the
-# voter's owners, whose ID numbers the answer is checked against), the update.
+# verify: 2 = the pending access locked (with whether lobby failures are counted against
+# it: the owner's own link clears them, a DELETE only when there are some; the voter's
+# owners, whose ID numbers the answer is checked against; and its proposal's uid, state and
+# window: the proposal is read on its own only when voting is not plainly open), the update.
 # cast: the proposal with the voter's units, device keys and ballots so far, then on SQLite
 # the active key id, the lock, for an unsigned ballot whether a device key was registered
 # meanwhile (spec §14.3, votes/services/device_check.py) and three writes; on PostgreSQL
@@ -23,7 +24,7 @@ from tests.factories import make_open_proposal, resident_id, voter_token
 # verify_page, ballot, receipt: the proposal with its community and the voter's units,
 # share and ballots, in one statement; for the verify page the session's pending access
 # too, and the voter is its voter (owner_pages.pending_page, owner_proposal_and_view).
-BUDGET = {"link": 1, "verify_page": 1, "verify": 3, "ballot": 1, "confirm": 1, "cast": 7,
+BUDGET = {"link": 1, "verify_page": 1, "verify": 2, "ballot": 1, "confirm": 1, "cast": 7,
           "receipt": 1}
 PG_BUDGET = {**BUDGET, "cast": 3}
 

@@ -269,6 +269,7 @@ class Attempt:
     # Lobby path only: no more answers from this client (or for this voter) until then.
     wait_until: datetime | None = None
     voter_key: str = ""  # whose second factor passed (when ok)
+    proposal_id: int = 0  # the proposal they passed it for (when ok)
 
 
 @functools.cache
@@ -278,10 +279,27 @@ def _pending_access():
     owners = select(FrozenVoter.owners_enc).where(
         FrozenVoter.proposal_id == VoterAccess.proposal_id,
         FrozenVoter.voter_key == VoterAccess.voter_key).scalar_subquery()
+    # So do the proposal's uid, state and window: while voting is open (nearly always) the
+    # answer needs no statement of its own to read the proposal (see `verify_second_factor`).
+    proposals = Proposal.__table__
     return select(VoterAccess.__table__, select(LobbyFailure.id).where(
         LobbyFailure.access_id == VoterAccess.id).exists().label("lobbied"),
-        owners.label("owners_enc")).where(
+        owners.label("owners_enc"), proposals.c.uid.label("proposal_uid"),
+        proposals.c.state.label("proposal_state"),
+        proposals.c.voting_start.label("proposal_voting_start"),
+        proposals.c.voting_end.label("proposal_voting_end")).join(
+        proposals, proposals.c.id == VoterAccess.proposal_id).where(
         VoterAccess.id == bindparam("access_id")).with_for_update(of=VoterAccess)
+
+
+class StageUnsure(Exception):
+    """The proposal is not plainly open for voting now: its stage has to be checked (and
+    the proposal perhaps moved on by the clock) before the answer is."""
+
+
+def _plainly_open(access, now: datetime) -> bool:
+    return access.proposal_state == "voting" and \
+        access.proposal_voting_start <= now < access.proposal_voting_end
 
 
 @functools.cache
@@ -293,14 +311,17 @@ def _verified():
 
 def verify_second_factor(access_id: int, answer: str, method: str = "id", *,
                          via_lobby: bool = False, client: str = "",
-                         proposal_id: int | None = None) -> Attempt:
+                         proposal_id: int | None = None, proposal_uid: str | None = None,
+                         stage_checked: bool = True) -> Attempt:
     """Check the second factor and count failures.
 
     `method` is "id" (last 6 characters of a person owner's ID number), "notice" (the
     code on a company's or the developer's notice) or "sms". `via_lobby` says the voter was
     reached by building and room rather than by the link; `client` is the requester's
-    address, for the lobby's per-client throttle. With `proposal_id`, an access of another
-    proposal (or none) raises NoPendingAccess."""
+    address, for the lobby's per-client throttle. With `proposal_id` or `proposal_uid`, an
+    access of another proposal (or none) raises NoPendingAccess. Without `stage_checked`
+    (the caller has not read the proposal), StageUnsure is raised, with nothing written,
+    unless the proposal is open for voting now."""
     answer = answer.strip().upper()
     now = clock.now()
     with unit_of_work() as session:
@@ -309,9 +330,12 @@ def verify_second_factor(access_id: int, answer: str, method: str = "id", *,
         # Plain values (votes/services/rows.py): a right answer needs no ORM instance, only
         # the one UPDATE below; a wrong one loads the (already locked) row to count it.
         found = rows.fetch_values(_pending_access(), {"access_id": access_id})
-        if not found or (proposal_id is not None and found[0].proposal_id != proposal_id):
+        if not found or (proposal_id is not None and found[0].proposal_id != proposal_id) \
+                or (proposal_uid is not None and found[0].proposal_uid != proposal_uid):
             raise NoPendingAccess(access_id)
-        access = found[0]  # its columns, with `lobbied` and `owners_enc`
+        access = found[0]  # its columns, with `lobbied`, `owners_enc` and the proposal's
+        if not stage_checked and not _plainly_open(access, now):
+            raise StageUnsure()
         owners = json.loads(privacy.decrypt(access.owners_enc))
         allowed = _methods_of(owners)
         if method == "id" and not allowed.id_suffix and not via_lobby:
@@ -338,7 +362,7 @@ def verify_second_factor(access_id: int, answer: str, method: str = "id", *,
             session.execute(_verified(), {"access_id": access.id, "now": now})
             if not via_lobby and access.lobbied:
                 lobby.clear(session, access)  # the owner's own link clears the lobby count
-            return Attempt(True, voter_key=access.voter_key)
+            return Attempt(True, voter_key=access.voter_key, proposal_id=access.proposal_id)
         if via_lobby:
             wait, left = lobby.record_failure(session, access, client, now)
             return Attempt(False, left, None, wait)
