@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from tests.bundles import KEY_ID, good_story
+from tests.bundles import KEY_ID, Story, good_story
 from tests.core.tamper_tools import entries_of, steps
 from tests.core.test_reference_bugs import with_chain
 from votes.core.verifier import verify_bundle
@@ -62,3 +62,71 @@ def test_6_8_compares_with_the_nearest_earlier_well_typed_entry():
     failed = verify_bundle(with_chain(entries), key_ids=[KEY_ID]).failures
     assert {(f.step, f.entry) for f in failed} == {("1.5", 4), ("6.8", 5)}
 
+
+
+# -- what the tally, 7.5, 8.1, 17.3 and 18.2 take from the close (§4, §3.3, §13.3, §19) --------
+
+def test_a_counted_ballot_without_an_opening_takes_no_part_in_the_tally():
+    story = good_story()
+    close = story.entries[-1]["body"]
+    close["openings"] = close["openings"][1:]  # v-a's counted ballot (entry 1) unopened
+    assert steps(story.bundle()) == {"7.4", "7.6"}  # the close's tally still counts v-a
+    from votes.core.bundle import recompute_tally
+
+    close["tally"] = recompute_tally(story.roll, story.rules, story.seal()[:-1],
+                                     close["openings"]).to_dict()
+    assert close["tally"]["participating_headcount"] == 3
+    assert steps(story.bundle()) == {"7.6"}
+
+
+def test_7_5_counts_voters_holding_only_excluded_units():
+    from tests.core.test_local_rules import day, ruled
+    from votes.core.local_rules import roll_totals
+
+    story = ruled(excluded_kinds=("parking",))
+    for unit in story.roll["units"]:
+        if unit["voter"] == "v-d":
+            unit["kind"] = "parking"
+    story.roll["total_area"], story.roll["total_headcount"] = roll_totals(story.roll,
+                                                                          story.rules)
+    story.genesis()
+    for n, voter in enumerate(("v-a", "v-b", "v-c", "v-developer"), start=1):
+        story.paper(voter, "agree", day(n))
+    early = "2026-12-06T01:00:00Z"  # before voting_end; every counted voter voted
+    assert steps(story.copy().close(early).bundle()) == {"7.5"}
+    assert verify_bundle(story.close().bundle(), key_ids=[KEY_ID]).ok  # at voting_end
+
+
+def test_8_1_not_1_5_for_an_interim_tally_with_the_approval_checks():
+    from tests.bundles import Story, files_of, rezip
+    from votes.core.canonical import canonical_bytes
+
+    interim = files_of(Story().genesis().paper("v-a", "agree", "2026-12-01T02:00:00Z")
+                       .bundle())
+    tally = json.loads(interim["tally.json"])
+    final = json.loads(files_of(good_story().bundle())["tally.json"])
+    tally["checks"] += final["checks"][2:]
+    interim["tally.json"] = canonical_bytes(tally)
+    assert steps(rezip(interim, resign=True)) == {"8.1"}
+    tally["passed"] = False
+    interim["tally.json"] = canonical_bytes(tally)
+    assert steps(rezip(interim, resign=True)) == {"1.5", "7.1"}
+
+
+def test_18_2_takes_the_decision_written_in_the_close():
+    from tests.core.test_works_chain import EV, _add, bundle, passed_story
+    from votes.core import works
+
+    def contract(story):
+        _add(story, works.contract_body(contractor="福州电梯有限公司", amount=600000,
+                                        tolerance_bp=story.rules.get("budget_tolerance_bp", 0),
+                                        evidence=EV), "2026-12-10T01:00:00Z")
+        return steps(bundle(story))
+
+    story = passed_story()
+    story.entries[-1]["body"]["tally"]["passed"] = False  # the ballots passed it
+    assert contract(story) == {"7.4", "18.2"}
+    story = Story().genesis().paper("v-a", "agree", "2026-12-01T02:00:00Z").close()
+    assert story.entries[-1]["body"]["tally"]["passed"] is False  # no quorum
+    story.entries[-1]["body"]["tally"]["passed"] = True
+    assert contract(story) == {"7.4"}  # 18.2 reads passed as written
