@@ -96,10 +96,10 @@ def _names_ok(infos, fail: Fail) -> bool:
 
 
 def _special(info: zipfile.ZipInfo) -> bool:
-    # Made on Unix, a member's file type is in the high 16 bits of its external attributes
-    # (0 there: made elsewhere, a plain file); anything but a regular file is refused.
-    if info.create_system != 3:
-        return False
+    # A member's file type is in the high 16 bits of its external attributes (0 there: none
+    # given, a plain file); anything but a regular file is refused. Read whatever system
+    # the entry says made it: Info-ZIP's unzip makes a symbolic link of such a member made
+    # by other systems too (create_system 2, 5, 16, 30 at least).
     kind = stat.S_IFMT(info.external_attr >> 16)
     return kind not in (0, stat.S_IFREG)
 
