@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 from tests.live_gunicorn import Owner, app_config, gunicorn, owner_flow  # noqa: E402
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-STEPS = ("link", "verify", "ballot", "confirm", "cast", "receipt")
+STEPS = ("link", "verify_page", "verify", "ballot", "confirm", "cast", "receipt")
 # Flows run at once before anything is timed (see warm_up): as many as gunicorn's 4 × 8
 # threads, so that every worker opens the database connections it will use. With 16, the
 # first second at 32 clients or 40 arrivals a second opened the rest: new server processes

@@ -170,7 +170,9 @@ def expect(cond: bool, what: str, r: Response) -> None:
 def sign_in(owner: Owner, uid: str, token: str, suffix: str) -> str:
     """Link, second factor; returns the ballot page's CSRF token."""
     r = owner.request("link", "GET", f"/v/{token}")
-    expect(r.status == 200 and 'name="answer"' in r.text, "link: the second-factor form", r)
+    expect(r.status == 302 and r.location == f"/p/{uid}/verify", "link", r)
+    r = owner.request("verify_page", "GET", r.location)
+    expect(r.status == 200, "verify page", r)
     r = owner.request("verify", "POST", f"/p/{uid}/verify",
                       {"csrf_token": csrf(r.text), "method": "id", "answer": suffix})
     expect(r.status == 302 and r.location == f"/p/{uid}/ballot", "second factor", r)
@@ -198,6 +200,6 @@ def cast(owner: Owner, uid: str, form: dict) -> tuple[str, Response]:
 
 
 def owner_flow(owner: Owner, uid: str, token: str, suffix: str, choice: str) -> str:
-    """The whole phone flow: 6 requests; returns the receipt digest the owner was shown."""
+    """The whole phone flow: 7 requests; returns the receipt digest the owner was shown."""
     form = confirm(owner, uid, sign_in(owner, uid, token, suffix), choice)
     return cast(owner, uid, form)[0]

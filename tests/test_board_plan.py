@@ -120,7 +120,7 @@ def _vote(app, client, plan) -> str:
     """张三 votes online; returns the receipt page's path."""
     app.config["VOTES_NOW"] = T0 + timedelta(hours=1)
     uid = plan["uid"]
-    assert client.get(f"/v/{voter_token(app, plan)}").status_code == 200
+    assert client.get(f"/v/{voter_token(app, plan)}").status_code == 302
     r = client.post(f"/p/{uid}/verify", data={"method": "id", "answer": resident_id(1)[-6:]})
     assert r.status_code == 302
     page = _text(client.post(f"/p/{uid}/confirm", data={"choice": "agree"}))

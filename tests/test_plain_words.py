@@ -153,8 +153,8 @@ def test_no_internal_word_on_any_page_of_any_role(app, client, states):
 
     # An owner: the link, the second factor, the ballot, confirm, the receipt, the board.
     sun = world["sun"]
-    walk.page(f"/v/{voter_token(app, sun, '101')}")
-    walk.page(f"/p/{sun['uid']}/verify")
+    r = walk.page(f"/v/{voter_token(app, sun, '101')}", status=302)
+    walk.page(r.headers["Location"])
     walk.page(f"/p/{sun['uid']}/verify", method="post", status=200,
               data={"method": "id", "answer": "000000"})  # a wrong answer first
     r = walk.page(f"/p/{sun['uid']}/verify", method="post", status=302,

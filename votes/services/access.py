@@ -138,9 +138,9 @@ def link_access(token: str) -> tuple[VoterAccess, Proposal] | None:
 
 
 def resolve_link_page(token: str):
-    """The link page's proposal, access and the voter's VoterView (for the second-factor
-    form it shows), read with one statement (owner_pages.link_page); DeadEnd when the link
-    cannot be used now."""
+    """The link's proposal, access and the voter's VoterView, read with one statement
+    (owner_pages.link_page); DeadEnd when the link cannot be used now. The link redirects
+    to the second-factor form: the view is not needed there."""
     from votes.services.owner_pages import link_page
 
     found = link_page(_hash(token))

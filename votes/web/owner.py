@@ -43,7 +43,7 @@ def dead_end(err: access_service.DeadEnd):
 @reads_only
 def link(token: str):
     try:
-        proposal, access, view = access_service.resolve_link_page(token)
+        proposal, access, _view = access_service.resolve_link_page(token)
     except access_service.DeadEnd as err:
         from votes.services.procedure.objections import in_period
 
@@ -51,25 +51,25 @@ def link(token: str):
                 in_period(err.proposal, access_service.clock.now()):
             return redirect(url_for("owner.objection", token=token))  # the same link (§17)
         raise
-    return _verify_link(proposal, access, view=view)
+    return _verify_link(proposal, access)
 
 
-def _verify_link(proposal, access, objection: bool = False, view=None):
+def _verify_link(proposal, access, objection: bool = False):
     """On to the second factor for the voter of a voting link; with `objection`, for filing
-    one in the objection period, and back to the objection page after it."""
+    one in the objection period, and back to the objection page after it.
+
+    A redirect, never the form itself: the page's URL must not be the token. A page shown
+    at /v/<token> keeps it as its address where JavaScript does not run, in the browser's
+    global history, and in iOS WeChat, whose sharing, copying and "open in browser" use the
+    landing URL whatever history.replaceState says. Redirected, the landing URL is the
+    form's own."""
     _set_pending(access.id, lobby=False, objection=objection)
-    if objection:
-        # The second-factor form's CSRF secret goes out with this cookie, which is written
-        # anyway: the form page then changes nothing in the session and sends no cookie.
-        generate_csrf()
-        return redirect(url_for("owner.verify", uid=proposal.uid))
-    # The form itself, not a redirect to it: one round trip less on a phone's network for
-    # every owner. The token stays out of the address bar, the history and what WeChat
-    # forwards all the same: the page replaces its address with the form's own
-    # (static/address.js); no Referer leaves it (no-referrer) and no cache keeps it.
-    page, status = _verify_page(proposal, access, view,
-                                address=url_for("owner.verify", uid=proposal.uid))
-    return page, status, {"Cache-Control": "no-store"}
+    # The second-factor form's CSRF secret goes out with this cookie, which is written
+    # anyway: the form page then changes nothing in the session and sends no cookie.
+    generate_csrf()
+    response = redirect(url_for("owner.verify", uid=proposal.uid))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/p/<uid>/pick", methods=["GET", "POST"])
@@ -191,7 +191,7 @@ def _answer(uid: str, stage_checked: bool):
         proposal_uid=uid, stage_checked=stage_checked)
 
 
-def _verify_page(proposal, access, view=None, status: int = 200, address: str | None = None):
+def _verify_page(proposal, access, view=None, status: int = 200):
     if view is None:
         view = voter_view(proposal, access.voter_key)
     units, sent = view.units, session.get("code_sent_to")
@@ -204,7 +204,7 @@ def _verify_page(proposal, access, view=None, status: int = 200, address: str | 
     else:
         methods = access_service.methods(proposal, access.voter_key, view.voter)
     return render_template("owner/verify.html", proposal=proposal, units=units,
-                           methods=methods, sent=sent, lobby=_lobby(), address=address,
+                           methods=methods, sent=sent, lobby=_lobby(),
                            objection=session.get("pending_objection", False)), status
 
 
@@ -284,7 +284,7 @@ def cast(proposal, owner, view):
     if not nonce or request.form.get("nonce") != nonce:
         flash(_("页面已过期，请重新选择。"), "error")
         return redirect(url_for("owner.ballot", uid=proposal.uid))
-    if revision is not None and revision != _next_revision(view) and view.ballot is not None:
+    if revision is not None and revision != _next_revision(view) and _own_send(view.ballot):
         flash(_("这张选票已经提交过了，无需重复提交。"), "error")
         return redirect(url_for("owner.receipt", uid=uid, digest=view.ballot.receipt))
     try:
@@ -294,12 +294,23 @@ def cast(proposal, owner, view):
                              request.form.get("salt") or None)
     except DomainError as err:
         view = voter_view(proposal, owner.voter_key)
+        if view.transfer is not None:  # the buyer's receipt is not the seller's to be sent to
+            flash(err.message, "error")
+            return redirect(url_for("owner.ballot", uid=uid))
         if view.ballot is not None:
             flash(err.message, "error")
             return redirect(url_for("owner.receipt", uid=uid, digest=view.ballot.receipt))
         flash(err.message, "error")
         return redirect(url_for("owner.ballot", uid=uid))
     return redirect(url_for("owner.receipt", uid=uid, digest=ballot.receipt))
+
+
+def _own_send(ballot) -> bool:
+    """Whether the voter's latest ballot may be this session's own earlier send of the cast
+    (a resend with the cookie from before it): an online ballot that no staff entered.
+    A paper, proxy or transfer ballot, or a staff correction, entered after the confirm page
+    was opened is not; the cast then goes by the usual rules (a change, or refused)."""
+    return ballot is not None and ballot.channel == "online" and ballot.corrects is None
 
 
 @bp.get("/p/<uid>/receipt/<digest>")
