@@ -7,15 +7,13 @@
 The database is WIPED: its name must contain "bench" or "test". Two gunicorns run side by
 side with config/gunicorn.conf.py (4 gthread workers × 8 threads), each bound to a free
 loopback port: the baseline (bench/baseline_wsgi.py: one bare INSERT + COMMIT per request on
-the same stack) and the app. At 1 client each app flow is followed by as many baseline
-requests as it made, so that both are timed in the same minutes of a shared machine; at N
-clients the baseline runs alone before and after the app (the two averaged), the app alone
-in between; with --rounds R the two alternate R times (B A B … A B) and each round's
-ratio is printed with their median. Before anything is timed, 32 flows at once warm every worker (and 32 clients
-the baseline's). Every owner walks the phone flow over HTTP (link, which shows the
-second-factor form; second factor, ballot, confirm, cast, receipt: 6 requests, 7 before the
-link showed the form itself) with cookies and CSRF tokens; the throughput target still
-divides by 7, as issue 8 wrote it.
+the same stack) and the app. At 1 client each app flow is followed by 7 baseline requests,
+so that both are timed in the same minutes of a shared machine; at N clients the baseline
+runs alone before and after the app (the two averaged), the app alone in between; with
+--rounds R the two alternate R times (B A B … A B) and each round's ratio is printed with
+their median. Before anything is timed, 32 flows at once warm every worker (and 32 clients
+the baseline's). Every owner walks the phone flow over HTTP (link, second-factor page,
+second factor, ballot, confirm, cast, receipt: 7 requests) with cookies and CSRF tokens.
 With --proposals N the voters are spread over N votes open at once on the same roll (each
 its own chain and proposal lock), as at a district's peak. bench/arrivals.py runs the same
 flow at a given arrival rate.

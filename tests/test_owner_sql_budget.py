@@ -10,8 +10,8 @@ from sqlalchemy import event
 
 from tests.factories import make_open_proposal, resident_id, voter_token
 
-# link: 1 = the access by its token's hash, with its proposal (and the voter's view,
-# owner_pages.link_page); a redirect to the form, never the form at the token's URL.
+# link: 1 = the access by its token's hash, with its proposal; a redirect to the form,
+# never the form at the token's URL.
 # verify: 2 = the pending access locked (with whether lobby failures are counted against
 # it: the owner's own link clears them, a DELETE only when there are some; the voter's
 # owners, whose ID numbers the answer is checked against; and its proposal's uid, state and

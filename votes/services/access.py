@@ -137,19 +137,18 @@ def link_access(token: str) -> tuple[VoterAccess, Proposal] | None:
     return None if row is None else (row[0], row[1])
 
 
-def resolve_link_page(token: str):
-    """The link's proposal, access and the voter's VoterView, read with one statement
-    (owner_pages.link_page); DeadEnd when the link cannot be used now. The link redirects
-    to the second-factor form: the view is not needed there."""
-    from votes.services.owner_pages import link_page
+def resolve_link(token: str) -> tuple[Proposal, VoterAccess]:
+    """The link page's proposal and access, as read-only values (one statement,
+    votes/services/proposal_read.py); DeadEnd when the link cannot be used now."""
+    from votes.services.proposal_read import link_values
 
-    found = link_page(_hash(token))
+    found = link_values(_hash(token))
     if found is None:
         raise DeadEnd("invalid", _("链接无效"))
-    proposal, access, view = found
+    access, proposal = found
     check_open(proposal)
     check_unlocked(access, proposal)
-    return proposal, access, view
+    return proposal, access
 
 
 def check_open(proposal: Proposal) -> None:

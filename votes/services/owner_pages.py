@@ -110,15 +110,13 @@ def _voter_view():
 
 
 @functools.cache
-def _proposal_and_voter(pending: bool = False, devices: bool = False, by_token: bool = False):
+def _proposal_and_voter(pending: bool = False, devices: bool = False):
     # The voter view's columns first (labelled: the proposal's own names must stay its
     # own), then the proposal's and its community's (proposal_read.with_community). Outer
     # joins: the proposal's row comes back for a voter with no unit in it too. `pending`:
     # the voter is the one of the session's pending access (by id, of this proposal), whose
     # columns come first of all. `devices`: the public key of each device key the voter
     # registered in this proposal comes first (the cast checks a signed ballot's key).
-    # `by_token`: the pending access is the one of a voting link's token hash, and the
-    # proposal is its proposal (the link's page).
     from votes.services.proposal_read import with_community
 
     units, voters, ballots, units_voters = _voter_tables()
@@ -132,12 +130,7 @@ def _proposal_and_voter(pending: bool = False, devices: bool = False, by_token: 
         columns = [keys.c.public_key.label("device__public_key")] + columns
     statement = with_community(*columns)
     voter_key = bindparam("voter_key")
-    if by_token:
-        statement = statement.join(accesses, and_(
-            accesses.c.token_hash == bindparam("token_hash"),
-            accesses.c.proposal_id == proposals.c.id))
-        voter_key = accesses.c.voter_key
-    elif pending:
+    if pending:
         statement = statement.outerjoin(accesses, and_(accesses.c.id == bindparam("access_id"),
                                                        accesses.c.proposal_id == proposals.c.id))
         voter_key = accesses.c.voter_key
@@ -148,9 +141,8 @@ def _proposal_and_voter(pending: bool = False, devices: bool = False, by_token: 
     if devices:  # a voter's keys times their units and ballots: still a handful of rows
         statement = statement.outerjoin(keys, and_(keys.c.proposal_id == units.c.proposal_id,
                                                    keys.c.voter_key == units.c.voter_key))
-    if not by_token:
-        statement = statement.where(proposals.c.uid == bindparam("uid"))
-    return statement.order_by(units.c.id, ballots.c.revision)
+    return statement.where(proposals.c.uid == bindparam("uid")) \
+        .order_by(units.c.id, ballots.c.revision)
 
 
 def owner_proposal_and_view(uid: str, voter_key: str, devices: bool = False):
@@ -169,28 +161,19 @@ def pending_page(uid: str, access_id: int):
     return _proposal_with(True, {"uid": uid, "access_id": access_id})
 
 
-def link_page(token_hash: str):
-    """pending_page for a voting link: its proposal, its access and the access's voter's
-    VoterView, in one statement; None for no such link."""
-    return _proposal_with(True, {"token_hash": token_hash}, by_token=True)
-
-
 @functools.cache
 def _access_names():
     return tuple(c.name for c in VoterAccess.__table__.columns)
 
 
-def _proposal_with(pending: bool, params: dict, devices: bool = False,
-                   by_token: bool = False):
-    """Read _proposal_and_voter(pending, devices, by_token): (proposal, pending access or
-    None, view or None); with `by_token` None when no access has that token hash."""
+def _proposal_with(pending: bool, params: dict, devices: bool = False):
+    """Read _proposal_and_voter(pending, devices): (proposal, pending access or None, view
+    or None)."""
     from votes.services.lifecycle import refresh
     from votes.services.proposal_read import proposal_from_row
 
-    done, found = reads.fetch(_proposal_and_voter(pending, devices, by_token), params)
+    done, found = reads.fetch(_proposal_and_voter(pending, devices), params)
     if not found:
-        if by_token:
-            return None
         raise NotFound(_("没有这个表决事项"))
     keys = 1 if devices else 0
     lead = keys + (len(_access_names()) if pending else 0)

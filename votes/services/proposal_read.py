@@ -19,11 +19,12 @@ import threading
 
 from sqlalchemy import bindparam, select
 
-from votes.models import Community, Proposal, ProposalDocument, ProposalItem
+from votes.models import Community, Proposal, ProposalDocument, ProposalItem, VoterAccess
 from votes.services import rows as reads
 from votes.services.rows import Values
 
 _COMMUNITY = "community__"
+_ACCESS = "access__"
 _KEPT_PARTS = 256  # proposals whose items and document names a process keeps
 
 
@@ -59,6 +60,14 @@ def with_community(*columns):
 @functools.cache
 def _proposal_row():
     return with_community().where(Proposal.__table__.c.uid == bindparam("uid"))
+
+
+@functools.cache
+def _link_row():
+    accesses = VoterAccess.__table__
+    return with_community(*(c.label(_ACCESS + c.name) for c in accesses.columns)) \
+        .join(accesses, accesses.c.proposal_id == Proposal.__table__.c.id) \
+        .where(accesses.c.token_hash == bindparam("token_hash"))
 
 
 @functools.cache
@@ -98,22 +107,34 @@ def proposal_values(uid: str) -> ProposalValues | None:
     """The proposal with this uid and its community, items and document names; None if
     there is none."""
     done, found = reads.fetch(_proposal_row(), {"uid": uid})
-    return _proposal(done.names, found[0]) if found else None
+    return _proposal(done.names, found[0])[1] if found else None
+
+
+def link_values(token_hash: str) -> tuple[Values, ProposalValues] | None:
+    """The voter access with this link's token hash (all its columns) and its proposal, in
+    one statement; None for no such link."""
+    done, found = reads.fetch(_link_row(), {"token_hash": token_hash})
+    if not found:
+        return None
+    access, proposal = _proposal(done.names, found[0])
+    return Values(access), proposal
 
 
 def proposal_from_row(names, row) -> ProposalValues:
     """The proposal of a with_community row: `names` and `row` from its proposal's first
     column on."""
-    return _proposal(names, row)
+    return _proposal(names, row)[1]
 
 
-def _proposal(names, row) -> ProposalValues:
-    values, community = {}, {}
+def _proposal(names, row) -> tuple[dict, ProposalValues]:
+    values, community, other = {}, {}, {}
     for name, value in zip(names, row):
         if name.startswith(_COMMUNITY):
             community[name[len(_COMMUNITY):]] = value
+        elif name.startswith(_ACCESS):
+            other[name[len(_ACCESS):]] = value
         else:
             values[name] = value
     items, documents = _parts_of(values["id"], values["uid"], values["state"] == "draft")
     values.update(community=CommunityValues(community), items=items, documents=documents)
-    return ProposalValues(values)
+    return other, ProposalValues(values)

@@ -43,7 +43,7 @@ def dead_end(err: access_service.DeadEnd):
 @reads_only
 def link(token: str):
     try:
-        proposal, access, _view = access_service.resolve_link_page(token)
+        proposal, access = access_service.resolve_link(token)
     except access_service.DeadEnd as err:
         from votes.services.procedure.objections import in_period
 
