@@ -200,7 +200,7 @@ def test_an_unsigned_ballot_sent_again_with_its_old_session_is_not_appended_twic
     client.set_cookie("session", before)
     again = client.post(f"/p/{vote['uid']}/cast", data={"choice": "agree", "nonce": nonce})
     assert again.status_code == 302 and again.headers["Location"] == first.headers["Location"]
-    assert "这张选票已经提交过" in client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "本户已有一张选票记入" in client.get(again.headers["Location"]).get_data(as_text=True)
     assert [e["kind"] for e in _chain(app, vote)] == ["genesis", "ballot"]
     changed, _ = cast(client, vote, "disagree")
     assert "/receipt/" in changed.headers["Location"]

@@ -285,7 +285,8 @@ def cast(proposal, owner, view):
         flash(_("页面已过期，请重新选择。"), "error")
         return redirect(url_for("owner.ballot", uid=proposal.uid))
     if revision is not None and revision != _next_revision(view) and _own_send(view.ballot):
-        flash(_("这张选票已经提交过了，无需重复提交。"), "error")
+        flash(_("您打开确认页面之后，本户已有一张选票记入表决记录（可能就是您刚才的提交），"
+                "本次提交没有再记入。请核对下面的回执。"), "error")
         return redirect(url_for("owner.receipt", uid=uid, digest=view.ballot.receipt))
     try:
         ballot = cast_online(proposal, view, request.form.get("choice", ""), nonce,
