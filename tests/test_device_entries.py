@@ -171,6 +171,13 @@ def test_a_signed_ballot_sent_again_with_its_old_session_is_not_appended_twice(
     assert again.status_code == 302 and again.headers["Location"] == first.headers["Location"]
     page = client.get(again.headers["Location"]).get_data(as_text=True)
     assert "本户已有一张选票记入" in page  # the session names the revision it was to take
+    # Without that (a session from before it was kept) the nonce on the chain refuses it.
+    client.set_cookie("session", before)
+    with client.session_transaction() as sess:
+        sess.pop("ballot_revision", None)
+    third = client.post(f"/p/{vote['uid']}/cast", data=form)
+    assert third.status_code == 302 and third.headers["Location"] == first.headers["Location"]
+    assert "这张选票已经提交过" in client.get(third.headers["Location"]).get_data(as_text=True)
     assert [e["kind"] for e in _chain(app, vote)] == ["genesis", "device", "ballot"]
     # The owner's one change is still theirs: a new confirm page, a new nonce.
     changed = _signed_cast(client, vote, key, spki, "disagree")
