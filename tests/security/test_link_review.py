@@ -122,11 +122,3 @@ def test_the_fast_path_keeps_proposals_apart_and_counts_wrong_answers(app, clien
     assert r.status_code == 423
     r = client.post(f"/p/{vote['uid']}/verify", data={"method": "id", "answer": ZHANG_SUFFIX})
     assert r.status_code == 423 and _verified_count(app) == 0
-
-
-def test_the_lobby_path_answers_through_the_fast_path(app, client, vote):
-    r = client.post(f"/p/{vote['uid']}/pick", data={"building": "1", "entrance": "1",
-                                                     "room": "101"})
-    assert r.status_code == 302
-    r = client.post(f"/p/{vote['uid']}/verify", data={"method": "id", "answer": ZHANG_SUFFIX})
-    assert r.status_code == 302 and r.headers["Location"].endswith("/ballot")
