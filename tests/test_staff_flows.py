@@ -240,3 +240,15 @@ def test_admin_sets_stricter_rules_and_never_looser(app, world, client):
 
         rules = get_community("SUN").rules
         assert rules["use_fund"] == {"approval_area": ">=2/3"} and rules["publicity_days"] == 10
+
+
+def test_a_login_differing_only_in_letter_case_is_refused(app, runner):
+    """"Admin" beside "admin" would read as one person in the audit log and on the chain."""
+    made = runner.invoke(args=["users", "create", "clerk.wang", "--role", "admin",
+                               "--password", "long-enough-1"])
+    assert made.exit_code == 0, made.output
+    again = runner.invoke(args=["users", "create", "Clerk.Wang", "--role", "admin",
+                                "--password", "long-enough-1"])
+    assert again.exit_code == 1 and "已存在" in again.output
+    listed = runner.invoke(args=["users", "list"]).output
+    assert "clerk.wang" in listed and "Clerk.Wang" not in listed

@@ -6,7 +6,7 @@ import re
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from votes.extensions import db
 from votes.models import Community, StaffCommunity, StaffUser
@@ -38,7 +38,10 @@ def create_user(login: str, password: str, role: str, *, name: str = "",
         raise DomainError(_("监管账号需要指定辖区"))
     found = [get_community(code) for code in communities]
     with unit_of_work() as session:
-        if session.scalar(select(StaffUser.id).where(StaffUser.login == login)):
+        # Letter case apart too: "Admin" beside "admin" would read as one person in the
+        # audit log and on the chain's entries.
+        if session.scalar(select(StaffUser.id).where(
+                func.lower(StaffUser.login) == login.lower())):
             raise DomainError(_("登录名 %(login)s 已存在", login=login))
         user = StaffUser(login=login, name=name or login, role=role,
                          password_hash=_hasher.hash(password),
