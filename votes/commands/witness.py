@@ -136,7 +136,12 @@ def serve(key_path: str, db_path: str, apps: tuple[str, ...], server_keys: str |
     _load_key(key_path)  # refuse a bad key at start, not after the first interval
     pins = _pins(server_keys, fingerprints)
     while True:
-        _round(key_path, db_path, apps, pins)
+        try:
+            _round(key_path, db_path, apps, pins)
+        except click.ClickException:
+            raise
+        except Exception as exc:  # noqa: BLE001 — one bad round must not end the witness
+            click.echo(f"problem: the round failed ({type(exc).__name__}: {str(exc)[:200]})")
         time.sleep(interval)
 
 
@@ -154,10 +159,14 @@ def forks(db_path: str, as_json: bool) -> None:
         return
     if not records:
         click.echo(_("未发现分叉"))
-    for f in records:
-        click.echo(f"{f.time} {f.proposal} at {f.app}: {f.reason}")
-        click.echo("  " + _("已会签：%(line)s", line=f.old_line.decode("utf-8")[:160]))
-        click.echo("  " + _("被替换：%(line)s", line=f.new_line.decode("utf-8")[:160]))
+    from votes.witness.poller import printable
+
+    for f in records:  # what the app chose (uid, lines) escaped: it cannot fake or hide a line
+        click.echo(printable(f"{f.time} {f.proposal} at {f.app}: {f.reason}"))
+        click.echo("  " + _("已会签：%(line)s",
+                            line=printable(f.old_line.decode("utf-8", "replace")[:160])))
+        click.echo("  " + _("被替换：%(line)s",
+                            line=printable(f.new_line.decode("utf-8", "replace")[:160])))
 
 
 def _read_store(db_path: str, read):

@@ -3,7 +3,10 @@ head we cosigned, cosign the new head, post the cosignature back, keep proof of 
 
 from __future__ import annotations
 
+import http.client
 import json
+import time
+import unicodedata
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -11,14 +14,18 @@ from datetime import datetime, timezone
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from votes.core import signing, witness
+from votes.core import chain, signing, witness
 from votes.core.canonical import canonical_bytes, format_time
 from votes.core.verifier_integrity import load_keys_file
 from votes.witness.pins import PinError, Pins, unpinned
 from votes.witness.store import Store
 
-TIMEOUT = 20
+TIMEOUT = 20             # seconds one read may wait
+DEADLINE = 120           # seconds one whole response may take (a trickle is cut off)
 MAX_RESPONSE = 64 * 2**20
+MAX_NEW_ENTRIES = 1_000_000  # entries checked for one proposal in one round
+MAX_UID = 128
+_clock = time.monotonic
 
 
 class Unreachable(Exception):
@@ -39,21 +46,65 @@ class RoundResult:
         out += [f"UNPINNED KEY {app} publishes {kid} (fingerprint {fp}), not pinned: entries "
                 "it signs are not cosigned" for app, kid, fp in self.unpinned]
         out += [f"problem: {p}" for p in self.problems]
-        return out
+        return [printable(line) for line in out]
+
+
+def printable(text: str) -> str:
+    """Text the app chose (a uid, a key id, a reason phrase), safe to print on one line of
+    a terminal or log: control, format (bidi) and line-breaking characters escaped, so an
+    answer cannot fake a line of the report or hide one."""
+    return "".join(ch if ch == " " or (ch.isprintable() and
+                                       not unicodedata.category(ch).startswith(("C", "Z")))
+                   else ascii(ch)[1:-1] for ch in text)
+
+
+def uid_problem(uid: str) -> str | None:
+    """Why the witness will not cosign a proposal with this uid (the app's uids are 16 hex
+    digits; any uid of up to MAX_UID printable characters, none a space, is checked)."""
+    if not 1 <= len(uid) <= MAX_UID:
+        return f"a proposal uid has 1 to {MAX_UID} characters, not {len(uid)}"
+    if printable(uid) != uid or " " in uid:
+        return "a proposal uid has no spaces, control or formatting (bidi) characters"
+    return None
+
+
+def _utcnow() -> datetime:
+    """The witness's clock."""
+    return datetime.now(timezone.utc)
 
 
 def _now() -> str:
-    return format_time(datetime.now(timezone.utc))
+    return format_time(_utcnow())
 
 
 def _get(url: str) -> bytes:
+    """The answer's body, at most MAX_RESPONSE bytes; Unreachable when there is none, a
+    garbled one (not HTTP), or one that takes longer than DEADLINE seconds in all."""
     if not url.startswith(("http://", "https://")):
         raise Unreachable(f"{url}: only http(s) URLs")
+    deadline = _clock() + DEADLINE
     try:
         with urllib.request.urlopen(url, timeout=TIMEOUT) as r:
-            return r.read(MAX_RESPONSE + 1)[:MAX_RESPONSE]
-    except (urllib.error.URLError, OSError) as exc:
-        raise Unreachable(f"{url}: {getattr(exc, 'reason', exc)}") from None
+            chunks, size = [], 0
+            while size <= MAX_RESPONSE:
+                if _clock() > deadline:
+                    raise Unreachable(f"{url}: the answer took longer than {DEADLINE} s")
+                chunk = r.read1(65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+            return b"".join(chunks)[:MAX_RESPONSE]
+    except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as exc:
+        raise Unreachable(f"{url}: {getattr(exc, 'reason', None) or type(exc).__name__}: "
+                          f"{str(exc)[:120]}") from None
+
+
+def _json(data: bytes):
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
 
 
 def _post(url: str, body: bytes) -> int:
@@ -64,8 +115,9 @@ def _post(url: str, body: bytes) -> int:
             return r.status
     except urllib.error.HTTPError as err:
         return err.code
-    except (urllib.error.URLError, OSError) as exc:
-        raise Unreachable(f"{url}: {getattr(exc, 'reason', exc)}") from None
+    except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as exc:
+        raise Unreachable(f"{url}: {getattr(exc, 'reason', None) or type(exc).__name__}: "
+                          f"{str(exc)[:120]}") from None
 
 
 class Witness:
@@ -90,7 +142,7 @@ class Witness:
                 self._poll_app(app, file_keys, result)
             except Unreachable as exc:
                 result.problems.append(str(exc))
-            except (ValueError, KeyError, TypeError) as exc:  # malformed answers
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:  # malformed
                 result.problems.append(f"{app}: unexpected answer ({type(exc).__name__}: "
                                        f"{str(exc)[:120]})")
         return result
@@ -102,25 +154,66 @@ class Witness:
         keys = self.pins.trusted(file_keys, signing.KeyRing(
             {**self.store.remembered_keys().keys, **pinned_published.keys}))
         result.unpinned += [(app, kid, fp) for kid, fp in unpinned(published, keys)]
-        heads = json.loads(_get(app + "/api/heads"))["heads"]
+        heads = _json(_get(app + "/api/heads"))["heads"]
+        if not isinstance(heads, list):
+            raise ValueError("heads is not a list")
+        announced = set()
+        # Each proposal on its own: one the app will not serve, or serves garbled, must not
+        # stop the witness checking the others (a decoy would hide a rewrite).
         for item in heads:
-            uid, length, head = item["proposal"], item["length"], item["head"]
-            if not isinstance(uid, str) or type(length) is not int or length < 1:
+            uid = item.get("proposal") if isinstance(item, dict) else None
+            length = item.get("length") if isinstance(item, dict) else None
+            head = item.get("head") if isinstance(item, dict) else None
+            if not isinstance(uid, str) or type(length) is not int or length < 1 or \
+                    not isinstance(head, str):
                 result.problems.append(f"{app}: malformed head {str(item)[:80]}")
                 continue
-            self._check_one(app, uid, length, head, keys, result)
-            self._post_latest(app, uid, result)
+            if uid_problem(uid):
+                result.problems.append(f"{app}: proposal {uid[:80]!r}: {uid_problem(uid)}; "
+                                       "not cosigned")
+                continue
+            announced.add(uid)
+            try:
+                self._check_one(app, uid, length, head, keys, result)
+                self._post_latest(app, uid, result)
+            except Unreachable as exc:
+                result.problems.append(f"{uid}: {exc}")
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                result.problems.append(f"{app} {uid}: unexpected answer "
+                                       f"({type(exc).__name__}: {str(exc)[:120]})")
+        for held in self.store.held_from(app):
+            if held.proposal not in announced:
+                result.problems.append(f"{app} {held.proposal}: cosigned at length "
+                                       f"{held.length}, no longer announced (a chain shorter "
+                                       "than the one cosigned); not cosigned")
+
+    def _page(self, app: str, uid: str, start: int) -> list[bytes]:
+        url = f"{app}/api/proposals/{urllib.request.quote(uid, safe='')}/chain?from={start}"
+        return [line for line in _get(url).split(b"\n") if line]
 
     def _lines(self, app: str, uid: str, start: int, count: int) -> list[bytes]:
-        lines: list[bytes] = []
-        while len(lines) < count:
-            url = f"{app}/api/proposals/{urllib.request.quote(uid, safe='')}/chain?from=" \
-                  f"{start + len(lines)}"
-            page = [line for line in _get(url).split(b"\n") if line]
+        return self._page(app, uid, start)[:count]
+
+    def _checked(self, app: str, uid: str, held, length: int, keys: signing.KeyRing):
+        """The served chain from the held head (or from 0) to `length` entries, checked
+        page by page as it arrives: the first bad page ends it. The last entry, or None if
+        nothing was served. Fork, ChainProblem as witness.extend."""
+        start = held.length - 1 if held is not None else 0
+        want = length - start
+        last, got = None, 0
+        while got < want:
+            page = self._page(app, uid, start + got)[:want - got]
             if not page:
                 break
-            lines += page
-        return lines[:count]
+            new = page
+            if got == 0 and held is not None:
+                last = witness.extend(uid, held.line, page[:1], keys)
+                new = page[1:]
+            for raw in new:
+                last = witness.check_line(raw, uid, last.seq + 1 if last else 0,
+                                          last.digest if last else chain.GENESIS_PREV, keys)
+            got += len(page)
+        return last
 
     def _check_one(self, app: str, uid: str, length: int, head: str, keys: signing.KeyRing,
                    result: RoundResult) -> None:
@@ -139,10 +232,13 @@ class Witness:
             self._fork(app, uid, "the chain is shorter than the one cosigned", held.line,
                        served[0], result)
             return
-        start = held.length - 1 if held is not None else 0
-        lines = self._lines(app, uid, start, length - start)
+        if held is not None and length - held.length > MAX_NEW_ENTRIES or \
+                held is None and length > MAX_NEW_ENTRIES:
+            result.problems.append(f"{app} {uid}: announces {length} entries, more than the "
+                                   f"{MAX_NEW_ENTRIES} new ones a round checks; not cosigned")
+            return
         try:
-            last = witness.extend(uid, held.line if held else None, lines, keys)
+            last = self._checked(app, uid, held, length, keys)
         except witness.Fork as fork:
             self._fork(app, uid, fork.reason, fork.old, fork.new, result)
             return
@@ -156,8 +252,16 @@ class Witness:
         stmt = witness.statement(proposal=uid, length=length, head=head, time=_now(),
                                  witness=self.key_id)
         cosig = canonical_bytes(witness.cosign(self.key, stmt))
-        self.store.cosigned(proposal=uid, length=length, head=head, line=last.to_line(),
-                            cosignature=cosig, app=app, time=stmt["time"])
+        if not self.store.cosigned(proposal=uid, length=length, head=head,
+                                   line=last.to_line(), cosignature=cosig, app=app,
+                                   time=stmt["time"],
+                                   after=(held.length, held.head) if held else None):
+            # Another round of this witness (same database) cosigned this proposal while
+            # this one checked: what this one checked may be another history. Never sign
+            # over it; the next round checks against what is held now.
+            result.problems.append(f"{app} {uid}: another round of this witness cosigned it "
+                                   "meanwhile; not cosigned (checked again next round)")
+            return
         result.cosigned.append((uid, length))
 
     def _fork(self, app, uid, reason, old, new, result) -> None:

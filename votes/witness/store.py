@@ -73,17 +73,39 @@ class Store:
         return Held(row[0], row[1], row[2], bytes(row[3]), bytes(row[4])) if row else None
 
     def cosigned(self, *, proposal: str, length: int, head: str, line: bytes,
-                 cosignature: bytes, app: str, time: str) -> None:
-        self.db.execute("INSERT INTO heads (proposal, length, head, line, cosignature, app, "
-                        "time) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (proposal) DO UPDATE "
-                        "SET length = excluded.length, head = excluded.head, "
-                        "line = excluded.line, cosignature = excluded.cosignature, "
-                        "app = excluded.app, time = excluded.time",
-                        (proposal, length, head, line, cosignature, app, time))
+                 cosignature: bytes, app: str, time: str,
+                 after: tuple[int, str] | None) -> bool:
+        """Hold a new cosigned head, checked to extend `after` ((length, head) held when the
+        check began, None if nothing was): False, and nothing written, if the head held is
+        no longer that one (another process on this database cosigned meanwhile)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            row = self.db.execute("SELECT length, head FROM heads WHERE proposal = ?",
+                                  (proposal,)).fetchone()
+            if (tuple(row) if row else None) != after:
+                self.db.execute("ROLLBACK")
+                return False
+            self.db.execute("INSERT INTO heads (proposal, length, head, line, cosignature, "
+                            "app, time) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (proposal) "
+                            "DO UPDATE SET length = excluded.length, head = excluded.head, "
+                            "line = excluded.line, cosignature = excluded.cosignature, "
+                            "app = excluded.app, time = excluded.time",
+                            (proposal, length, head, line, cosignature, app, time))
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+        return True
 
     def all_held(self) -> list[Held]:
         rows = self.db.execute("SELECT proposal, length, head, line, cosignature FROM heads "
                                "ORDER BY proposal").fetchall()
+        return [Held(r[0], r[1], r[2], bytes(r[3]), bytes(r[4])) for r in rows]
+
+    def held_from(self, app: str) -> list[Held]:
+        """The heads last cosigned from what `app` served."""
+        rows = self.db.execute("SELECT proposal, length, head, line, cosignature FROM heads "
+                               "WHERE app = ? ORDER BY proposal", (app,)).fetchall()
         return [Held(r[0], r[1], r[2], bytes(r[3]), bytes(r[4])) for r in rows]
 
     def was_posted(self, app: str, proposal: str, length: int) -> bool:

@@ -1,0 +1,419 @@
+"""The witness attacked by a malicious operator: the app the witness polls is the
+operator's, who can answer anything, differently to each request (docs/verification.md §10).
+
+Each test drives the real witness (`Witness.poll`, and the `votes witness` command) against
+a scripted app on loopback and says what the witness must do: refuse to cosign, say what
+is wrong, keep the proof of a fork, and neither crash, hang nor forget what it cosigned."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from click.testing import CliRunner
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from tests.bundles import SERVER, good_story
+from votes.core import chain, signing
+from votes.witness import poller
+from votes.witness.pins import Pins
+from votes.witness.poller import Witness
+from votes.witness.store import Store
+
+UID = "p-example"
+
+@pytest.fixture(autouse=True)
+def after_the_story(monkeypatch):
+    """The witness's clock after the scripted story's last entry (2026-12-08)."""
+    from datetime import datetime, timezone
+
+    from votes.witness import poller
+
+    monkeypatch.setattr(poller, "_utcnow", lambda: datetime(2026, 12, 9, tzinfo=timezone.utc),
+                        raising=False)
+
+
+
+def story_for(uid: str):
+    story = good_story()
+    story.proposal["uid"] = uid
+    return story
+
+
+def rewritten(sealed, seq: int):
+    """The insider's rewrite: entry `seq` edited, it and every later entry re-signed with
+    the server key (each line valid on its own)."""
+    out = list(sealed[:seq])
+    for s in sealed[seq:]:
+        entry = dict(s.entry, prev=out[-1].digest if out else s.entry["prev"])
+        if s.seq == seq:
+            entry["time"] = entry["time"][:-3] + "59Z"
+        out.append(chain.seal(entry, SERVER))
+    return out
+
+
+class EvilApp:
+    """The operator's app: `chains` maps uid → sealed entries served at /api/heads and
+    /api/proposals/<uid>/chain; `hooks[path]` (a function of the handler and the query)
+    may answer instead, with anything."""
+
+    def __init__(self, chains: dict):
+        self.chains = chains
+        self.hooks: dict = {}
+        self.posted: list[dict] = []
+        self.requests: list[str] = []
+        app = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def answer(self, body: bytes, status: int = 200):
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                url = urlsplit(self.path)
+                path = unquote(url.path)
+                self.second = path.startswith("/second/")  # a second witness process
+                path = path.removeprefix("/second")
+                app.requests.append(self.path)
+                hook = app.hooks.get(path)
+                if hook is not None and hook(self, url.query) is not None:
+                    return
+                if path == "/.well-known/votes-keys.json":
+                    self.answer(json.dumps(signing.KeyRing(
+                        {signing.key_id(SERVER.public_key()): SERVER.public_key()})
+                        .to_json_obj()).encode())
+                elif path == "/api/heads":
+                    self.answer(json.dumps({"heads": [
+                        {"proposal": uid, "length": len(s), "head": s[-1].digest}
+                        for uid, s in app.chains.items()]}).encode())
+                elif path.startswith("/api/proposals/") and path.endswith("/chain"):
+                    uid = path[len("/api/proposals/"):-len("/chain")]
+                    if uid not in app.chains:
+                        self.send_error(404)
+                        return
+                    start = int(url.query.split("=")[1])
+                    self.answer(b"".join(s.to_line() + b"\n"
+                                         for s in app.chains[uid][start:start + 2000]))
+                else:
+                    self.send_error(404)
+
+            def do_POST(self):
+                data = self.rfile.read(int(self.headers["Content-Length"]))
+                app.posted.append(json.loads(data))
+                hook = app.hooks.get("POST")
+                if hook is not None:
+                    hook(self, json.loads(data))
+                self.answer(b"{}", 201)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def world(tmp_path):
+    sealed = story_for(UID).seal()
+    app = EvilApp({UID: sealed[:4]})
+    pin_file = tmp_path / "server-keys.json"
+    pin_file.write_text(json.dumps(signing.KeyRing(
+        {signing.key_id(SERVER.public_key()): SERVER.public_key()}).to_json_obj()))
+    key = Ed25519PrivateKey.generate()
+    stores: list[Store] = []
+
+    def witness(keep: bool = True) -> Witness:
+        """The witness (a fresh process: the same key, pins and database file)."""
+        store = Store(tmp_path / "witness.sqlite3")
+        if keep:
+            stores.append(store)
+        return Witness(key, store, Pins(pin_file))
+
+    yield app, sealed, witness
+    app.stop()
+    for s in stores:
+        s.close()
+
+
+# --- what held before this review (kept as regression tests) ---------------------------
+
+def test_same_length_rewrite_is_a_fork_and_survives_a_restart(world):
+    app, sealed, witness = world
+    assert witness().poll([app.base]).cosigned == [(UID, 4)]
+    app.chains[UID] = rewritten(sealed, 1)[:4]
+    result = witness().poll([app.base])
+    assert result.forks and not result.cosigned
+    again = witness().poll([app.base])  # restarted: still holds the old head, still refuses
+    assert again.forks and not again.cosigned
+    assert witness().store.held(UID).head == sealed[3].digest
+    assert len(witness().store.forks()) == 1
+
+
+def test_longer_chain_with_a_different_prefix_is_a_fork(world):
+    app, sealed, witness = world
+    witness().poll([app.base])
+    app.chains[UID] = rewritten(sealed, 2)  # 7 entries, entry 2 on rewritten
+    result = witness().poll([app.base])
+    assert [uid for uid, _ in result.forks] == [UID] and not result.cosigned
+
+
+def test_digest_that_does_not_recompute_is_refused(world):
+    app, sealed, witness = world
+    bad = json.loads(sealed[2].to_line())
+    bad["entry"]["time"] = "2026-12-01T02:00:01Z"  # content changed, digest and sig kept
+    app.hooks[f"/api/proposals/{UID}/chain"] = lambda h, q: h.answer(
+        b"".join(s.to_line() + b"\n" for s in sealed[:2]) +
+        json.dumps(bad, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
+        + b"\n" + sealed[3].to_line() + b"\n") or True
+    result = witness().poll([app.base])
+    assert not result.cosigned and "digest does not match" in result.problems[0]
+
+
+@pytest.mark.parametrize("serve_from", [lambda n: 0, lambda n: n + 1, lambda n: n - 1],
+                         ids=["from-0", "skips", "repeats"])
+def test_a_from_offset_that_skips_or_repeats_is_refused(world, serve_from):
+    app, sealed, witness = world
+    witness().poll([app.base])
+    app.chains[UID] = sealed
+
+    def ignore_from(h, query):
+        start = serve_from(int(query.split("=")[1]))
+        h.answer(b"".join(s.to_line() + b"\n" for s in sealed[start:]))
+        return True
+
+    app.hooks[f"/api/proposals/{UID}/chain"] = ignore_from
+    result = witness().poll([app.base])
+    assert not result.cosigned and not result.forks and result.problems
+
+
+def test_another_proposals_chain_under_this_uid_is_refused(world):
+    app, sealed, witness = world
+    other = story_for("p-other").seal()
+    app.chains = {UID: other}
+    app.hooks[f"/api/proposals/{UID}/chain"] = lambda h, q: h.answer(
+        b"".join(s.to_line() + b"\n" for s in other)) or True
+    result = witness().poll([app.base])
+    assert not result.cosigned and "another proposal" in result.problems[0]
+
+
+def test_malformed_json_and_partial_answers_are_problems(world):
+    app, sealed, witness = world
+    for body in (b"{", b'{"heads": 5}', b'{"heads": [1]}', b'{"heads": [{"proposal": 1}]}',
+                 b"\xff\xfe", b'{"heads": [{"proposal": "x", "length": 1e999, "head": 1}]}'):
+        app.hooks["/api/heads"] = lambda h, q, body=body: h.answer(body) or True
+        result = witness().poll([app.base])
+        assert result.problems and not result.cosigned, body
+
+
+def test_a_response_cut_short_is_a_problem(world, monkeypatch):
+    app, sealed, witness = world
+
+    def cut(h, q):
+        h.send_response(200)
+        h.send_header("Content-Length", "1000")
+        h.end_headers()
+        h.wfile.write(b'{"heads": [')
+        h.wfile.flush()
+        h.close_connection = True
+        return True
+
+    app.hooks["/api/heads"] = cut
+    result = witness().poll([app.base])
+    assert result.problems and not result.cosigned
+
+
+# --- the holes this review found ----------------------------------------------------------
+
+def test_a_decoy_proposal_does_not_hide_a_fork_in_another(world):
+    """The operator lists first a proposal whose chain it does not serve (or serves
+    garbage), then rewrites a proposal the witness cosigned: the witness must still check
+    that one, and keep the proof."""
+    app, sealed, witness = world
+    witness().poll([app.base])
+    decoy = story_for("p-decoy").seal()[:1]
+    app.chains = {"p-decoy": decoy, UID: rewritten(sealed, 1)[:4]}
+    app.hooks["/api/proposals/p-decoy/chain"] = lambda h, q: h.send_error(500) or True
+    result = witness().poll([app.base])
+    assert [uid for uid, _ in result.forks] == [UID]
+    assert any("p-decoy" in p for p in result.problems)
+    assert len(witness().store.forks()) == 1
+
+
+def test_a_malformed_head_does_not_hide_the_others(world):
+    app, sealed, witness = world
+    app.hooks["/api/heads"] = lambda h, q: h.answer(json.dumps({"heads": [
+        {"nonsense": True}, {"proposal": UID, "length": 4, "head": sealed[3].digest}]})
+        .encode()) or True
+    result = witness().poll([app.base])
+    assert result.cosigned == [(UID, 4)] and result.problems
+
+
+@pytest.mark.parametrize("answer", [
+    pytest.param(lambda h: h.wfile.write(b"HELLO\r\n\r\n"), id="bad-status-line"),
+    pytest.param(lambda h: h.wfile.write(b"HTTP/1.1 200 OK\r\nX: " + b"a" * 70000 +
+                                         b"\r\n\r\n"), id="header-too-long"),
+    pytest.param(lambda h: h.answer(b"[" * 200_000), id="deep-json"),
+    pytest.param(lambda h: (h.send_response(200), h.send_header("Transfer-Encoding", "chunked"),
+                            h.end_headers(), h.wfile.write(b"zz\r\nab\r\n")),
+                 id="bad-chunk"),
+])
+def test_a_garbled_answer_does_not_crash_the_witness(world, answer):
+    """An exception escaping the round ends `votes witness serve`: the operator could stop
+    the witness of every app it polls with one answer."""
+    app, sealed, witness = world
+    app.hooks["/api/heads"] = lambda h, q: answer(h) or True
+    other = EvilApp({UID: sealed[:4]})
+    try:
+        result = witness().poll([app.base, other.base])
+    finally:
+        other.stop()
+    assert result.cosigned == [(UID, 4)] and len(result.problems) == 1
+
+
+def test_an_endless_trickle_is_cut_off(world, monkeypatch):
+    """A response that never ends, sent slowly enough that no single read times out: the
+    witness gives up after its deadline instead of hanging (the clock is the witness's)."""
+    app, sealed, witness = world
+    ticks = iter(range(10**9))
+    monkeypatch.setattr(poller, "_clock", lambda: next(ticks), raising=False)
+    stop = threading.Event()
+
+    def trickle(h, q):
+        h.send_response(200)
+        h.send_header("Transfer-Encoding", "chunked")
+        h.end_headers()
+        while not stop.is_set():
+            try:
+                h.wfile.write(b"1\r\n \r\n")
+                h.wfile.flush()
+            except OSError:
+                break
+        return True
+
+    app.hooks["/api/heads"] = trickle
+    try:
+        result = witness().poll([app.base])
+    finally:
+        stop.set()
+    assert "took longer than" in result.problems[0]
+
+
+def test_an_endless_chain_is_checked_page_by_page(world):
+    """Heads announce a billion entries and every page repeats the same lines: the witness
+    must stop at the first bad page, not gather a billion lines first."""
+    app, sealed, witness = world
+    app.hooks["/api/heads"] = lambda h, q: h.answer(json.dumps({"heads": [
+        {"proposal": UID, "length": 10**9, "head": "0" * 64}]}).encode()) or True
+    app.hooks[f"/api/proposals/{UID}/chain"] = lambda h, q: h.answer(
+        b"".join(s.to_line() + b"\n" for s in sealed)) or True
+    result = witness().poll([app.base])
+    assert not result.cosigned and result.problems
+    assert len([r for r in app.requests if "/chain" in r]) <= 2
+
+
+def test_two_rounds_at_once_cannot_make_the_witness_forget_a_cosigned_head(world):
+    """Two witness processes on one database (`serve`, and a `poll --once` by hand): the
+    operator shows each a different history and lets the second finish last. The witness
+    must not cosign both nor end up holding only the second. (The second process polls
+    the app under /second only so that this scripted app can tell the two apart.)"""
+    app, sealed, witness = world
+    history_a, history_b = sealed[:4], rewritten(sealed, 1)[:4]
+    first_posted = threading.Event()
+    second: dict = {}
+    w1 = witness()
+
+    def second_round():  # its own connection, made and closed in its own thread
+        w2 = witness(keep=False)
+        try:
+            second["r"] = w2.poll([app.base + "/second"])
+        finally:
+            w2.store.close()
+
+    def heads(h, q):
+        if not h.second and "t" not in second:  # the first round has begun: so does another
+            second["t"] = threading.Thread(target=second_round)
+            second["t"].start()
+        shown = history_b if h.second else history_a
+        h.answer(json.dumps({"heads": [{"proposal": UID, "length": 4,
+                                        "head": shown[-1].digest}]}).encode())
+        return True
+
+    second_checking = threading.Event()
+
+    def chain_lines(h, q):
+        start = int(q.split("=")[1])
+        if h.second:  # it has read what it holds (nothing); held back until the first
+            second_checking.set()  # round has stored and posted A
+            first_posted.wait(30)
+        else:  # the first round: answered once the second has begun its check
+            second_checking.wait(30)
+        shown = history_b if h.second else history_a
+        h.answer(b"".join(s.to_line() + b"\n" for s in shown[start:]))
+        return True
+
+    app.hooks["/api/heads"] = heads
+    app.hooks[f"/api/proposals/{UID}/chain"] = chain_lines
+    app.hooks["POST"] = lambda h, data: first_posted.set()
+    r1 = w1.poll([app.base])
+    second["t"].join(30)
+    r2 = second["r"]
+    assert r1.cosigned == [(UID, 4)]
+    assert not r2.cosigned, "the witness cosigned two histories"
+    assert {c["statement"]["head"] for c in app.posted} == {history_a[-1].digest}
+    assert witness().store.held(UID).head == history_a[-1].digest
+    again = witness().poll([app.base + "/second"])  # history B from now on: a fork
+    assert [uid for uid, _ in again.forks] == [UID]
+
+
+@pytest.mark.parametrize("uid", ["p-x\ncosigned p-y length 9", "p-\x1b[2K\x1b[1Ax",
+                                 "p-\u202eelpmaxe", "p-" + "x" * 5000, ""],
+                         ids=["newline", "escape", "bidi", "long", "empty"])
+def test_a_proposal_uid_with_control_or_bidi_characters_is_refused(world, uid):
+    """An operator-chosen uid is printed in the witness's report and its log: with a
+    newline or escape sequence it could fake a line or erase the FORK alarm."""
+    app, sealed, witness = world
+    app.chains = {uid: story_for(uid).seal()[:2]}
+    result = witness().poll([app.base])
+    assert not result.cosigned
+    text = "\n".join(result.lines())
+    assert all(ch.isprintable() for ch in text.replace("\n", "")), text
+    assert len(result.lines()) == 1 and "\u202e" not in text
+
+
+def test_a_cosigned_proposal_that_disappears_is_reported_every_round(world):
+    """The operator stops announcing a proposal the witness cosigned (deletes it): that is
+    a chain shorter than the one cosigned (length 0), and the witness says so."""
+    app, sealed, witness = world
+    witness().poll([app.base])
+    app.chains = {}
+    for _ in range(2):
+        result = witness().poll([app.base])
+        assert any(UID in p and "no longer" in p for p in result.problems), result.problems
+
+
+@pytest.mark.xfail(strict=True, reason="open: the witness does not compare entry times with "
+                   "its clock (the test deployments run the app on a frozen clock ahead of "
+                   "the real one)")
+def test_entries_dated_in_the_witness_future_are_not_cosigned(world):
+    """The server dates an entry after the witness's clock (e.g. a close dated at the end
+    of the vote, written early): cosigning it would have the witness vouch for a time that
+    had not come."""
+    app, sealed, witness = world
+    story = story_for(UID)
+    story.entries[1]["time"] = "2999-01-01T00:00:00Z"
+    app.chains = {UID: story.seal()[:2]}
+    result = witness().poll([app.base])
+    assert not result.cosigned and "in the future" in result.problems[0]
