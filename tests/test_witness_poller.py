@@ -5,14 +5,14 @@ the server keys it trusts: only those pinned (docs/verification.md §10, pinned 
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.bundles import SERVER, good_story
+from tests.loopback import LoopbackServer
 from tests.servers import free_port
 from votes.core import chain, signing, witness
 from votes.core.verifier_base import fingerprint
@@ -41,7 +41,7 @@ def reseal(sealed, start: int, key: Ed25519PrivateKey) -> list[chain.SealedEntry
     return out
 
 
-class FakeApp:
+class FakeApp(LoopbackServer):
     """Serves a chain as the app's API does; records the cosignatures posted to it."""
 
     def __init__(self, sealed):
@@ -82,14 +82,7 @@ class FakeApp:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.serve(Handler)
 
 
 @pytest.fixture

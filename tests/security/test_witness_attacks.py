@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from click.testing import CliRunner
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.bundles import SERVER, good_story
+from tests.loopback import LoopbackServer
 from votes.core import chain, signing
 from votes.witness import poller
 from votes.witness.pins import Pins
@@ -56,7 +55,7 @@ def rewritten(sealed, seq: int):
     return out
 
 
-class EvilApp:
+class EvilApp(LoopbackServer):
     """The operator's app: `chains` maps uid → sealed entries served at /api/heads and
     /api/proposals/<uid>/chain; `hooks[path]` (a function of the handler and the query)
     may answer instead, with anything."""
@@ -114,15 +113,7 @@ class EvilApp:
                     hook(self, json.loads(data))
                 self.answer(b"{}", 201)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.serve(Handler)
 
 
 @pytest.fixture
