@@ -223,3 +223,20 @@ def test_the_command_refuses_to_start_without_a_usable_pin(tmp_path):
         result = CliRunner().invoke(main, base + extra)
         assert result.exit_code == 2 and said in result.output, result.output
     assert not (tmp_path / "w.sqlite3").exists()
+
+
+def test_a_round_that_could_not_check_everything_exits_3(tmp_path):
+    """Run from cron, `poll` says when it could not check an app (here: nothing listens),
+    so a witness that sees nothing is not taken for one that saw nothing wrong."""
+    from click.testing import CliRunner
+
+    from votes.cli import main
+
+    key = tmp_path / "w.pem"
+    assert CliRunner().invoke(main, ["witness", "keygen", "--key", str(key)]).exit_code == 0
+    keys_file(tmp_path / "server-keys.json", SERVER)
+    result = CliRunner().invoke(main, ["witness", "poll", "--key", str(key), "--db",
+                                       str(tmp_path / "w.sqlite3"), "--server-keys",
+                                       str(tmp_path / "server-keys.json"),
+                                       "--app", "http://127.0.0.1:9"])
+    assert result.exit_code == 3 and "problem:" in result.output, result.output

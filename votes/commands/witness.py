@@ -120,10 +120,15 @@ def _options(fn):
 def poll(key_path: str, db_path: str, apps: tuple[str, ...], server_keys: str | None,
          fingerprints: tuple[str, ...], once: bool) -> None:
     """One round: check and cosign every app's heads; exit 1 if a fork or a server key
-    that is not pinned was seen."""
+    that is not pinned was seen, 3 if something could not be checked (an app not reached,
+    an answer refused), 0 only when every announced head was checked."""
     result = _round(key_path, db_path, apps, _pins(server_keys, fingerprints))
     if result.forks or result.unpinned:
         raise SystemExit(1)
+    if result.problems:
+        # Run from cron, a round that refused a bad signature or never reached the app must
+        # not look like a good one.
+        raise SystemExit(3)
 
 
 @witness_cli.command("serve")
