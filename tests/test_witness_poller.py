@@ -234,9 +234,41 @@ def test_a_round_that_could_not_check_everything_exits_3(tmp_path):
 
     key = tmp_path / "w.pem"
     assert CliRunner().invoke(main, ["witness", "keygen", "--key", str(key)]).exit_code == 0
+    made = CliRunner().invoke(main, ["witness", "init", "--db", str(tmp_path / "w.sqlite3")])
+    assert made.exit_code == 0, made.output
     keys_file(tmp_path / "server-keys.json", SERVER)
     result = CliRunner().invoke(main, ["witness", "poll", "--key", str(key), "--db",
                                        str(tmp_path / "w.sqlite3"), "--server-keys",
                                        str(tmp_path / "server-keys.json"),
                                        "--app", "http://127.0.0.1:9"])
     assert result.exit_code == 3 and "problem:" in result.output, result.output
+
+
+def test_poll_never_makes_a_new_database_nor_reads_a_foreign_one(tmp_path):
+    """A typo'd --db would start a witness that has forgotten every head it cosigned (and
+    would cosign a rewritten history): poll refuses a missing file, and a file that is not
+    a witness database, with a sentence; `init` makes one, once."""
+    from click.testing import CliRunner
+
+    from votes.cli import main
+
+    key = tmp_path / "w.pem"
+    assert CliRunner().invoke(main, ["witness", "keygen", "--key", str(key)]).exit_code == 0
+    keys_file(tmp_path / "server-keys.json", SERVER)
+    db = tmp_path / "w.sqlite3"
+
+    def poll():
+        return CliRunner().invoke(main, ["witness", "poll", "--key", str(key), "--db", str(db),
+                                         "--server-keys", str(tmp_path / "server-keys.json"),
+                                         "--app", "http://127.0.0.1:9"])
+
+    missing = poll()
+    assert missing.exit_code == 1 and "witness init" in missing.output and not db.exists()
+    db.write_bytes(b"not a database, but some other file" * 100)
+    foreign = poll()
+    assert foreign.exit_code == 1 and "不是见证人数据库" in foreign.output
+    assert "Traceback" not in foreign.output
+    db.unlink()
+    assert CliRunner().invoke(main, ["witness", "init", "--db", str(db)]).exit_code == 0
+    assert CliRunner().invoke(main, ["witness", "init", "--db", str(db)]).exit_code == 1
+    assert poll().exit_code == 3  # a real database: the round runs (nothing listens)

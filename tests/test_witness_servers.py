@@ -103,6 +103,7 @@ def test_witness_cosigns_across_a_restart_and_refuses_a_rewritten_chain(sqlite_a
     witness_keys.write_text(_witness("pubkey", "--key", str(key_file)).stdout)
     assert witness_id in witness_keys.read_text()
     witness_db = tmp_path / "witness.sqlite3"
+    assert _witness("init", "--db", str(witness_db)).returncode == 0
     server_keys = tmp_path / "server-keys.json"  # got from the district, outside the app
     with app.app_context():
         from votes.services.keys import keyring

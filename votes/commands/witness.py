@@ -16,7 +16,7 @@ import click
 from votes.i18n import _
 
 KEY_HELP = "the witness's private key file (PEM; made by `votes witness keygen`)"
-DB_HELP = "the witness's own SQLite database file (created if missing)"
+DB_HELP = "the witness's own SQLite database file (made once by `votes witness init`)"
 
 
 @click.group("witness")
@@ -87,9 +87,8 @@ def _pins(server_keys: str | None, fingerprints: tuple[str, ...]):
 
 def _round(key_path: str, db_path: str, apps: tuple[str, ...], pins):
     from votes.witness.poller import Witness
-    from votes.witness.store import Store
 
-    store = Store(db_path)
+    store = _open_store(db_path)
     try:
         result = Witness(_load_key(key_path), store, pins).poll(list(apps))
     finally:
@@ -139,6 +138,7 @@ def serve(key_path: str, db_path: str, apps: tuple[str, ...], server_keys: str |
           fingerprints: tuple[str, ...], interval: int) -> None:
     """Poll the apps every --interval seconds until stopped."""
     _load_key(key_path)  # refuse a bad key at start, not after the first interval
+    _open_store(db_path).close()  # and a missing database
     pins = _pins(server_keys, fingerprints)
     while True:
         try:
@@ -174,17 +174,43 @@ def forks(db_path: str, as_json: bool) -> None:
                             line=printable(f.new_line.decode("utf-8", "replace")[:160])))
 
 
-def _read_store(db_path: str, read):
-    """Read from an existing witness database (never create one by a typo'd path)."""
+def _open_store(db_path: str):
+    """The witness's existing database. Never a new one by a typo'd path: a witness that
+    started afresh would have forgotten every head it cosigned, and would cosign a
+    rewritten history. `votes witness init` makes it, once."""
+    import sqlite3
+
     from votes.witness.store import Store
 
-    if not Path(db_path).exists():
-        raise click.ClickException(_("见证人数据库 %(path)s 不存在", path=db_path))
-    store = Store(db_path)
+    if not Path(db_path).is_file():
+        raise click.ClickException(_("见证人数据库 %(path)s 不存在（首次使用请先运行 votes witness "
+                                     "init --db %(path)s）", path=db_path))
+    try:
+        return Store(db_path)
+    except sqlite3.DatabaseError as exc:
+        raise click.ClickException(_("%(path)s 不是见证人数据库：%(reason)s", path=db_path,
+                                     reason=str(exc))) from None
+
+
+def _read_store(db_path: str, read):
+    """Read from the witness's existing database."""
+    store = _open_store(db_path)
     try:
         return read(store)
     finally:
         store.close()
+
+
+@witness_cli.command("init")
+@click.option("--db", "db_path", required=True, help="where to make the witness's database")
+def init(db_path: str) -> None:
+    """Make the witness's database, once (poll and serve use only an existing one)."""
+    from votes.witness.store import Store
+
+    if Path(db_path).exists():
+        raise click.ClickException(_("%(path)s 已存在，不覆盖", path=db_path))
+    Store(db_path).close()
+    click.echo(_("已创建见证人数据库 %(path)s", path=db_path))
 
 
 @witness_cli.command("cosignatures")
