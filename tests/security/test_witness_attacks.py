@@ -408,3 +408,25 @@ def test_entries_dated_in_the_witness_future_are_not_cosigned(world):
     app.chains = {UID: story.seal()[:2]}
     result = witness().poll([app.base])
     assert not result.cosigned and "in the future" in result.problems[0]
+
+
+def test_a_redirect_is_refused_never_followed(world):
+    """The app may not choose where the witness sends requests: a redirect (here to another
+    server on the witness's network) is a problem for that app, and nothing reaches the
+    other server."""
+    app, sealed, witness = world
+    inside = EvilApp({})
+    try:
+        def away(h, q):
+            h.send_response(302)
+            h.send_header("Location", inside.base + "/admin/delete-everything")
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+            return True
+
+        app.hooks["/api/heads"] = away
+        result = witness().poll([app.base])
+        assert not result.cosigned and any("302" in p for p in result.problems), result
+        assert inside.requests == []
+    finally:
+        inside.stop()

@@ -77,6 +77,17 @@ def _now() -> str:
     return format_time(_utcnow())
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    # The app answers at the URLs the witness's operator gave: a redirect is the app
+    # choosing where the witness sends requests (an address on the witness's own network,
+    # say), so it is refused as an answer, never followed.
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
 def _get(url: str) -> bytes:
     """The answer's body, at most MAX_RESPONSE bytes; Unreachable when there is none, a
     garbled one (not HTTP), or one that takes longer than DEADLINE seconds in all."""
@@ -84,7 +95,7 @@ def _get(url: str) -> bytes:
         raise Unreachable(f"{url}: only http(s) URLs")
     deadline = _clock() + DEADLINE
     try:
-        with urllib.request.urlopen(url, timeout=TIMEOUT) as r:
+        with _OPENER.open(url, timeout=TIMEOUT) as r:
             chunks, size = [], 0
             while size <= MAX_RESPONSE:
                 if _clock() > deadline:
@@ -111,7 +122,7 @@ def _post(url: str, body: bytes) -> int:
     req = urllib.request.Request(url, data=body, method="POST",
                                  headers={"Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(req, timeout=TIMEOUT) as r:
+        with _OPENER.open(req, timeout=TIMEOUT) as r:
             return r.status
     except urllib.error.HTTPError as err:
         return err.code
