@@ -87,11 +87,13 @@ def test_10_1_an_empty_line_in_witness_jsonl():
         assert report.ok if ok else {f.step for f in report.failures} == {"10.1"}, data
 
 
-@pytest.mark.parametrize("reason,ok", [("勾错了\u200b", True),  # Cf passes
+@pytest.mark.parametrize("reason,ok", [("勾错了\u200b", True),  # other Cf passes
+                                       ("勾错了\u202e了错勾", False),  # direction control
+                                       ("\u2066勾错了\u2069", False),
                                        ("勾错了\u0085", False),  # C1 control: Cc
                                        ("\u3000 \u2028", False),  # only whitespace: blank
                                        ("错" * 200, True), ("错" * 201, False)])
-def test_15_1_control_characters_are_category_cc(reason, ok):
+def test_15_1_control_characters_are_category_cc_and_direction_controls(reason, ok):
     story = Story().genesis().paper("v-a", "agree", "2026-12-01T02:00:00Z") \
         .paper("v-a", "disagree", "2026-12-02T02:00:00Z")
     story.entries[-1]["body"]["correction"] = {"corrects": 1, "reason": reason}

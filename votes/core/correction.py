@@ -10,6 +10,7 @@ not one of the owner's own changes (max_changes).
 
 from __future__ import annotations
 
+from votes.core.bidi import has_bidi_control
 from votes.core.roll import has_control
 
 REASON_MAX = 200
@@ -20,8 +21,9 @@ def reason_problem(reason: str) -> str | None:
     """Why a correction's reason cannot go on the chain, or None (English, for 15.1)."""
     if not isinstance(reason, str) or not reason.strip():
         return "the correction gives no reason"
-    if len(reason) > REASON_MAX or has_control(reason):
-        return f"the reason is longer than {REASON_MAX} characters or has control characters"
+    if len(reason) > REASON_MAX or has_control(reason) or has_bidi_control(reason):
+        return (f"the reason is longer than {REASON_MAX} characters or has control or "
+                "text-direction characters")
     return None
 
 
