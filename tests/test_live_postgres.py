@@ -20,7 +20,9 @@ from tests.live_gunicorn import (Owner, app_config, cast, confirm, expect, gunic
 
 pytestmark = pytest.mark.live
 PG_URL = os.environ.get("VOTES_TEST_DATABASE_URL", "")
-DUPLICATE = ("该业主已经表决", "该业主的表决已被受理")
+# What the phone that lost the race is told: already voted, already accepted, or (its
+# confirm page came before the winner's ballot) a ballot recorded since it was opened.
+DUPLICATE = ("该业主已经表决", "该业主的表决已被受理", "本户已有一张选票记入")
 
 
 @dataclass
