@@ -16,12 +16,15 @@ def has_bidi_control(text: str) -> bool:
     return any(c in BIDI_CONTROLS for c in text)
 
 
+def hidden(c: str) -> bool:
+    """Whether a character does not show as itself on a line: a control, format (zero-width,
+    direction) or separator character, the plain space apart."""
+    return c != " " and unicodedata.category(c)[0] in "CZ"
+
+
 def shown(text: str, limit: int = 80) -> str:
     """Text from a bundle as a verifier prints it: at most `limit` characters, and every
-    control, format (zero-width, direction) or separator character but the plain space
-    written as \\u{XXXX}, so that two strings that print alike are told apart."""
-    out = []
-    for c in text[:limit]:
-        out.append(f"\\u{{{ord(c):04X}}}" if c != " " and
-                   unicodedata.category(c)[0] in "CZ" else c)
+    hidden character written as \\u{XXXX}, so that two strings that print alike are told
+    apart."""
+    out = [f"\\u{{{ord(c):04X}}}" if hidden(c) else c for c in text[:limit]]
     return "".join(out) + ("…" if len(text) > limit else "")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import http.client
 import json
 import time
-import unicodedata
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from datetime import datetime, timezone
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from votes.core import chain, signing, witness
+from votes.core.bidi import hidden
 from votes.core.canonical import canonical_bytes, format_time
 from votes.core.verifier_integrity import load_keys_file
 from votes.witness.pins import PinError, Pins, unpinned
@@ -53,9 +53,7 @@ def printable(text: str) -> str:
     """Text the app chose (a uid, a key id, a reason phrase), safe to print on one line of
     a terminal or log: control, format (bidi) and line-breaking characters escaped, so an
     answer cannot fake a line of the report or hide one."""
-    return "".join(ch if ch == " " or (ch.isprintable() and
-                                       not unicodedata.category(ch).startswith(("C", "Z")))
-                   else ascii(ch)[1:-1] for ch in text)
+    return "".join(ascii(ch)[1:-1] if hidden(ch) else ch for ch in text)
 
 
 def uid_problem(uid: str) -> str | None:
