@@ -139,15 +139,13 @@ def verify(uid: str):
     status = 200
     # While voting is open the answer is checked without reading the proposal first: the
     # pending access's statement says whether it is (one round trip less for every owner).
-    # Otherwise the proposal is read, its stage checked (the clock may move it), and the
-    # answer checked after that.
+    # Otherwise (before the start, after the end, the objection period) the proposal is
+    # read, its stage checked (the clock may move it), and the answer checked after that.
     proposal = None
     try:
         try:
             # The pending access is read (locked) and checked against this proposal there;
             # a locked link raises DeadEnd there as it does in _pending.
-            if session.get("pending_objection"):
-                raise access_service.StageUnsure()  # after the close: the objection period
             attempt = _answer(uid, stage_checked=False)
         except access_service.StageUnsure:
             proposal = owner_proposal(uid)
