@@ -86,6 +86,15 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirect)
 
 
+# What a request may fail with: no answer, a garbled one (not HTTP), a bad URL.
+_BROKEN = (urllib.error.URLError, OSError, http.client.HTTPException, ValueError)
+
+
+def _unreachable(url: str, exc: BaseException) -> Unreachable:
+    return Unreachable(f"{url}: {getattr(exc, 'reason', None) or type(exc).__name__}: "
+                       f"{str(exc)[:120]}")
+
+
 def _get(url: str) -> bytes:
     """The answer's body, at most MAX_RESPONSE bytes; Unreachable when there is none, a
     garbled one (not HTTP), or one that takes longer than DEADLINE seconds in all."""
@@ -104,9 +113,8 @@ def _get(url: str) -> bytes:
                 chunks.append(chunk)
                 size += len(chunk)
             return b"".join(chunks)[:MAX_RESPONSE]
-    except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as exc:
-        raise Unreachable(f"{url}: {getattr(exc, 'reason', None) or type(exc).__name__}: "
-                          f"{str(exc)[:120]}") from None
+    except _BROKEN as exc:
+        raise _unreachable(url, exc) from None
 
 
 def _json(data: bytes):
@@ -124,9 +132,8 @@ def _post(url: str, body: bytes) -> int:
             return r.status
     except urllib.error.HTTPError as err:
         return err.code
-    except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as exc:
-        raise Unreachable(f"{url}: {getattr(exc, 'reason', None) or type(exc).__name__}: "
-                          f"{str(exc)[:120]}") from None
+    except _BROKEN as exc:
+        raise _unreachable(url, exc) from None
 
 
 class Witness:
@@ -177,8 +184,9 @@ class Witness:
                     not isinstance(head, str):
                 result.problems.append(f"{app}: malformed head {str(item)[:80]}")
                 continue
-            if uid_problem(uid):
-                result.problems.append(f"{app}: proposal {uid[:80]!r}: {uid_problem(uid)}; "
+            refused = uid_problem(uid)
+            if refused:
+                result.problems.append(f"{app}: proposal {uid[:80]!r}: {refused}; "
                                        "not cosigned")
                 continue
             announced.add(uid)
