@@ -118,6 +118,21 @@ def test_visits_are_recorded_for_follow_up(app, world, client):
     assert bad.status_code == 400
 
 
+def test_no_visit_is_recorded_once_voting_has_ended(app, world, client):
+    """A door knock after the end (e.g. "paper collected") would record what can no longer
+    be counted: refused, nothing written, and the page offers no form."""
+    sign_in(client, "sun_committee")
+    pid = world["sun"]["id"]
+    page = client.get(f"/committee/p/{pid}/non-voters").get_data(as_text=True)
+    voter = page.split('name="voter" value="')[1].split('"')[0]
+    app.config["VOTES_NOW"] = world["t0"] + timedelta(days=7, hours=2)  # after the end
+    r = client.post(f"/committee/p/{pid}/visits", data={"voter": voter,
+                                                         "outcome": "paper_collected"})
+    assert r.status_code == 400 and "不能记录走访" in r.get_data(as_text=True)
+    page = client.get(f"/committee/p/{pid}/non-voters").get_data(as_text=True)
+    assert 'name="outcome"' not in page and "已收纸质票 ·" not in page
+
+
 def test_regulator_overview_download_and_verify(app, world, client):
     sign_in(client, "district")
     page = client.get("/regulator/").get_data(as_text=True)

@@ -104,6 +104,13 @@ def unit_words(u: FrozenUnit) -> str:
 
 def record_visit(proposal: Proposal, voter_key: str, outcome: str, note: str,
                  actor: str) -> Visit:
+    from votes.services.ballots import voting_problem
+
+    # A door knock chases a vote that can still be cast: after the end (or before the start)
+    # a visit, e.g. "paper collected", would record what no longer changes the count.
+    problem = voting_problem(proposal, clock.now())
+    if problem:
+        raise DomainError(_("%(why)s，不能记录走访", why=problem))
     if outcome not in OUTCOMES:
         raise DomainError(_("请选择走访结果"))
     note = " ".join(note.split())

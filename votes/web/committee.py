@@ -293,8 +293,12 @@ def non_voters(user, proposal):
     if request.args.get("format") == "xlsx":
         return _download(non_voters_xlsx(proposal), f"non-voters-{proposal.id}.xlsx",
                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    from votes.services.ballots import voting_problem
+    from votes.services.clock import now
+
     return render_template("committee/non_voters.html", proposal=proposal,
-                           groups=find(proposal), outcomes=OUTCOMES)
+                           groups=find(proposal), outcomes=OUTCOMES,
+                           visits_open=voting_problem(proposal, now()) is None)
 
 
 @bp.post("/p/<int:pid>/visits")
