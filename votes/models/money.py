@@ -20,8 +20,8 @@ class FundDebit(Base):
     __table_args__ = (UniqueConstraint("proposal_id", "unit_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"),
-                                             index=True)
+    # Indexed by the unique constraint above (proposal_id leads it).
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
     unit_key: Mapped[str] = mapped_column(String(255))
     building: Mapped[str] = mapped_column(String(64))
     entrance: Mapped[str] = mapped_column(String(64))

@@ -17,8 +17,8 @@ class Objection(Base):
     __table_args__ = (UniqueConstraint("proposal_id", "seq"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"),
-                                             index=True)
+    # Indexed by the unique constraint above (proposal_id leads it).
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column(Integer)  # position of its objection entry
     voter_key: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)

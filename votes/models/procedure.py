@@ -18,8 +18,8 @@ class ProxyRecord(Base):
     __table_args__ = (UniqueConstraint("proposal_id", "seq"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"),
-                                             index=True)
+    # Indexed by the unique constraint above (proposal_id leads it).
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column(Integer)
     voter_key: Mapped[str] = mapped_column(String(64))
     # Keyed hash of the proxy's ID number for this proposal: the chain's `proxy.holder`.
@@ -39,8 +39,8 @@ class Transfer(Base):
     __table_args__ = (UniqueConstraint("proposal_id", "seq"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"),
-                                             index=True)
+    # Indexed by the unique constraint above (proposal_id leads it).
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column(Integer)
     voter_key: Mapped[str] = mapped_column(String(64), index=True)
     buyer_name_enc: Mapped[bytes] = mapped_column(LargeBinary)

@@ -18,8 +18,8 @@ class WitnessCosignature(Base):
     __table_args__ = (UniqueConstraint("proposal_id", "witness", "length"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"),
-                                             index=True)
+    # Indexed by the unique constraint above (proposal_id leads it).
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
     witness: Mapped[str] = mapped_column(String(40))
     length: Mapped[int] = mapped_column(Integer)
     head: Mapped[str] = mapped_column(String(64))
