@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import (STEPS, WARM, cpu_now, cpu_per, database_url,  # noqa: E402
+from bench.load import (STEPS, WARM, WARM_FLOWS, cpu_now, cpu_per, database_url,  # noqa: E402
                         freeze_clients, pct, prepare, warm_up)
 from tests.live_gunicorn import Owner, gunicorn, owner_flow  # noqa: E402
 
@@ -110,8 +110,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="votes-arrivals-") as tmp:
         instance = Path(tmp) / "instance"
         instance.mkdir()
-        print(f"preparing {len(times) + WARM} voters …", flush=True)
-        voters = prepare(url, instance, len(times) + WARM + 8, max(1, args.proposals))
+        print(f"preparing {len(times) + WARM * WARM_FLOWS} voters …", flush=True)
+        voters = prepare(url, instance, len(times) + WARM * WARM_FLOWS + 8,
+                         max(1, args.proposals))
         m = run(url, Path(tmp), instance, voters, times, args.workers, args.threads)
     flows, steps = m["flows"], m["steps"]
     achieved = len(flows) / m["elapsed"]

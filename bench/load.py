@@ -52,6 +52,14 @@ STEPS = ("link", "verify_page", "verify", "ballot", "confirm", "cast", "receipt"
 # first second at 32 clients or 40 arrivals a second opened the rest: new server processes
 # with cold caches, about 70 requests over 100 ms at once.
 WARM = 32
+# Flows each of those clients walks before anything is timed: enough for every pooled
+# connection to have run each of the flow's statements a dozen times. PostgreSQL plans a
+# statement anew until psycopg has prepared it (its 6th run on a connection) and then for
+# the prepared statement's first 5 runs, 0.3–1.7 ms of the server's CPU each time
+# (pg_stat_statements): with one flow each, the 1-client p50s of the once-a-flow pages
+# (second-factor page, second factor, cast) included a plan, and the first round at load
+# spent some 1.7 s of PostgreSQL's CPU planning, which a running server has long done.
+WARM_FLOWS = 12
 
 
 def resident_id(n: int) -> str:
@@ -204,16 +212,18 @@ def in_threads(count: int, work) -> float:
 
 
 def warm_up(server, voters: list) -> None:
-    """Flows from WARM clients at once, with voters taken from the end of `voters`. Each
-    worker prepares its statements, fills its pool and decrypts the signing key on first
-    use: this reaches every worker before anything is timed, so the figures are those of a
-    running server, not of its first minute."""
-    warm_voters = [voters.pop() for _ in range(WARM)]
+    """WARM_FLOWS flows from each of WARM clients at once, with voters taken from the end of
+    `voters`. Each worker prepares its statements, fills its pool and decrypts the signing
+    key on first use, and PostgreSQL caches each connection's plans: this reaches every
+    worker and connection before anything is timed, so the figures are those of a running
+    server, not of its first minute."""
+    warm_voters = [[voters.pop() for _ in range(WARM_FLOWS)] for _ in range(WARM)]
 
     def warm(i):
-        owner = Owner(server.port)
-        owner_flow(owner, *warm_voters[i], "agree")
-        owner.close()
+        for voter in warm_voters[i]:
+            owner = Owner(server.port)
+            owner_flow(owner, *voter, "agree")
+            owner.close()
 
     in_threads(WARM, warm)
 
@@ -248,7 +258,7 @@ def measure(url: str, tmp: Path, instance: Path, voters: list, single: int,
             gunicorn(url, instance, tmp / "app.log") as server:
         def warm_base(i):  # as many at once as the app gets: every pool opens its connections
             owner = Owner(base.port)
-            for _ in range(len(STEPS)):
+            for _ in range(len(STEPS) * WARM_FLOWS):  # as many requests as the app's warm-up
                 assert owner.request("warm", "POST", "/insert", {}).status == 200
             owner.close()
 
@@ -334,7 +344,7 @@ def main() -> int:
     args = parser.parse_args()
     url = database_url(parser, args.database_url)
     rounds = max(1, args.rounds)
-    flows = args.flows_1 + rounds * args.clients * args.flows_each + WARM
+    flows = args.flows_1 + rounds * args.clients * args.flows_each + WARM * WARM_FLOWS
     with tempfile.TemporaryDirectory(prefix="votes-load-") as tmp:
         instance = Path(tmp) / "instance"
         instance.mkdir()
