@@ -97,6 +97,9 @@ def main() -> int:
 
             real_fetch = rows.fetch
             rows.fetch = lambda *a, **k: counter.append(1) or real_fetch(*a, **k)
+            if hasattr(rows, "write_and_commit"):  # a last write with its COMMIT
+                real_write = rows.write_and_commit
+                rows.write_and_commit = lambda *a, **k: counter.append(1) or real_write(*a, **k)
         except ImportError:
             pass
         profiler = cProfile.Profile(time.thread_time) if os.environ.get("BENCH_CPU") \

@@ -81,13 +81,24 @@ def counting(app):
             statements.transactional.append(info.transaction_status.name != "IDLE")
         return result
 
+    # A last write sent with its COMMIT (rows.write_and_commit): on PostgreSQL on the
+    # driver's cursor, counted here; elsewhere through the session, which the events count.
+    real_write = rows.write_and_commit
+
+    def write_and_commit(statement, params, session):
+        if engine.dialect.name == "postgresql":
+            statements.append("rows.write_and_commit")
+        return real_write(statement, params, session)
+
     event.listen(engine, "before_cursor_execute", count)
     event.listen(engine, "after_cursor_execute", after)
     pg_append.append_ballots = append_ballots
     rows.fetch = fetch
+    rows.write_and_commit = write_and_commit
     try:
         yield statements
     finally:
+        rows.write_and_commit = real_write
         rows.fetch = real_fetch
         pg_append.append_ballots = real_append
         event.remove(engine, "before_cursor_execute", count)

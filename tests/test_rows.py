@@ -102,3 +102,56 @@ def test_a_given_session_is_read_in_its_own_transaction(app):
             assert rows.fetch(statement, {"code": "ROWS-OWN"})[1] == []
             other.rollback()
         db.session.rollback()
+
+
+def test_a_last_write_is_committed_with_what_came_before_it(app):
+    """rows.write_and_commit ends the session's transaction: what the session wrote before
+    and the statement's own write are both committed (seen from another connection), and
+    the session's commit afterwards changes nothing."""
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from votes.extensions import db
+    from votes.models import Community
+    from votes.services import rows
+
+    rename = update(Community).where(Community.code == bindparam("which")).values(
+        name=bindparam("new_name"))
+    with app.app_context():
+        db.session.add(Community(code="ROWS-W1", name="前一条"))
+        db.session.flush()
+        rows.write_and_commit(rename, {"which": "ROWS-W1", "new_name": "后一条"}, db.session)
+
+        def seen():
+            with Session(db.engine) as other:
+                return other.scalars(select(Community.name).where(
+                    Community.code == "ROWS-W1")).all()
+
+        assert seen() == ["后一条"]  # committed before the session's own commit
+        db.session.commit()
+        assert seen() == ["后一条"]
+
+
+def test_a_failed_last_write_commits_nothing(app):
+    """The write fails (a duplicate code): raised as SQLAlchemy raises it, and neither it
+    nor what the session wrote before it is committed."""
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from votes.extensions import db
+    from votes.models import Community
+    from votes.services import rows
+
+    rename = update(Community).where(Community.code == bindparam("old")).values(
+        code=bindparam("new_code"))
+    with app.app_context():
+        db.session.add(Community(code="ROWS-F1", name="已有"))
+        db.session.commit()
+        db.session.add(Community(code="ROWS-F2", name="未提交"))
+        db.session.flush()
+        with pytest.raises(exc.IntegrityError):
+            rows.write_and_commit(rename, {"old": "ROWS-F2", "new_code": "ROWS-F1"}, db.session)
+        db.session.rollback()
+        with Session(db.engine) as other:
+            assert other.scalars(select(Community.code).where(
+                Community.code.like("ROWS-F%"))).all() == ["ROWS-F1"]

@@ -358,9 +358,12 @@ def verify_second_factor(access_id: int, answer: str, method: str = "id", *,
                 hmac.compare_digest(privacy.normalise_id(o["id"])[-6:], answer)
                 for o in owners if o.get("kind", PERSON) == PERSON)
         if ok:
-            session.execute(_verified(), {"access_id": access.id, "now": now})
             if not via_lobby and access.lobbied:
+                session.execute(_verified(), {"access_id": access.id, "now": now})
                 lobby.clear(session, access)  # the owner's own link clears the lobby count
+            else:  # the usual case: the UPDATE and the COMMIT in one round trip
+                rows.write_and_commit(_verified(), {"access_id": access.id, "now": now},
+                                      session)
             return Attempt(True, voter_key=access.voter_key, proposal_id=access.proposal_id)
         if via_lobby:
             wait, left = lobby.record_failure(session, access, client, now)

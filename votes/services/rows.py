@@ -64,7 +64,7 @@ def compiled(statement, dialect) -> Compiled:
     done = statement.compile(dialect=dialect)
     if "POSTCOMPILE" in done.string:  # an expanding IN: its SQL is made per call
         raise ValueError("rows.fetch takes no expanding parameters")
-    columns = list(statement.selected_columns)
+    columns = list(getattr(statement, "selected_columns", ()))  # a write selects none
     processors = []
     for index, column in enumerate(columns):
         process = column.type.dialect_impl(dialect).result_processor(dialect, None)
@@ -98,23 +98,32 @@ def driver_connection():
     return _connection()[1]
 
 
+def _arguments(done: Compiled, params: dict):
+    if done.defaults:
+        params = {**done.defaults, **params}
+    return params if done.positions is None else [params[n] for n in done.positions]
+
+
+def _raised(error, done: Compiled, arguments, connection, driver, cursor, dialect):
+    """The driver's error as SQLAlchemy raises it; a broken link invalidated first."""
+    if dialect.is_disconnect(error, driver, cursor):
+        connection.invalidate(error)
+    return exc.DBAPIError.instance(done.sql, arguments, error, dialect.loaded_dbapi.Error,
+                                   dialect=dialect)
+
+
 def fetch(statement, params: dict, session=None) -> tuple[Compiled, list]:
     """All rows of a statement that only reads (or locks what it reads), as lists of
     processed values, with what names their columns; in `session`'s transaction if given."""
     connection, driver, dialect = _connection(session)
     done = compiled(statement, dialect)
-    if done.defaults:
-        params = {**done.defaults, **params}
-    arguments = params if done.positions is None else [params[n] for n in done.positions]
+    arguments = _arguments(done, params)
     cursor = driver.cursor()
     try:
         cursor.execute(done.sql, arguments)
         rows = cursor.fetchall()
     except dialect.loaded_dbapi.Error as error:
-        if dialect.is_disconnect(error, driver, cursor):
-            connection.invalidate(error)
-        raise exc.DBAPIError.instance(done.sql, arguments, error, dialect.loaded_dbapi.Error,
-                                      dialect=dialect) from error
+        raise _raised(error, done, arguments, connection, driver, cursor, dialect) from error
     finally:
         cursor.close()
     if not done.processors:
@@ -133,3 +142,32 @@ def fetch_values(statement, params: dict, kind: type[Values] = Values,
     """All rows of the statement, each as read-only values named by its columns."""
     done, found = fetch(statement, params, session)
     return [kind.of(done.names, row) for row in found]
+
+
+def write_and_commit(statement, params: dict, session) -> None:
+    """Run a statement that writes, as the last of `session`'s transaction, and COMMIT it:
+    on PostgreSQL both in one round trip (a psycopg pipeline), after which the session's
+    own commit finds nothing to do; elsewhere the statement, then the session's commit."""
+    connection, driver, dialect = _connection(session)
+    done = compiled(statement, dialect)
+    arguments = _arguments(done, params)
+    pipeline = getattr(driver, "pipeline", None)
+    if pipeline is None or dialect.name != "postgresql" or not _pipelines():
+        session.execute(statement, params)
+        session.commit()
+        return
+    cursor = driver.cursor()
+    try:
+        with pipeline():
+            cursor.execute(done.sql, arguments)
+            driver.commit()
+    except dialect.loaded_dbapi.Error as error:
+        raise _raised(error, done, arguments, connection, driver, cursor, dialect) from error
+    finally:
+        cursor.close()
+
+
+def _pipelines() -> bool:
+    import psycopg
+
+    return psycopg.Pipeline.is_supported()  # libpq 14 or later
