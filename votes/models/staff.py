@@ -32,6 +32,22 @@ class StaffUser(Base):
         cascade="all, delete-orphan", lazy="selectin")
 
 
+class SignInThrottle(Base):
+    """Failed staff sign-ins under one login name, whoever sent them and from where
+    (votes/services/signin_throttle.py). Kept in the database, which every worker of every
+    host shares; a row goes with a successful sign-in, or a day after its last failure."""
+
+    __tablename__ = "signin_throttles"
+
+    # Keyed hash of the folded name (a password typed into the name field stays unread).
+    name_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # in the window, before a lock
+    window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locks: Mapped[int] = mapped_column(Integer, default=0)  # pauses since it was last clear
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failure: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class StaffCommunity(Base):
     """A committee member's community (one account may serve several)."""
 

@@ -8,10 +8,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
+from votes.core.canonical import format_time
 from votes.extensions import db
 from votes.models import Community, StaffCommunity, StaffUser
 from votes.models.staff import ROLES
-from votes.services import audit
+from votes.services import audit, signin_throttle
 from votes.i18n import _
 from votes.services.communities import get_community
 from votes.services.errors import DomainError
@@ -55,18 +56,48 @@ def create_user(login: str, password: str, role: str, *, name: str = "",
     return user
 
 
+def lookup_name(login: str) -> str:
+    """The name the sign-in looks for: as typed, without the spaces around it (an input
+    method's full-width space too). The sign-in's count keys on this very string
+    (signin_throttle.name_key), so no spelling reaches an account past its count."""
+    return login.strip()
+
+
 def authenticate(login: str, password: str) -> StaffUser | None:
-    user = db.session.scalar(select(StaffUser).where(StaffUser.login == login.strip()))
+    """The active account of this name and password, or None.
+
+    Raises signin_throttle.Paused while the name is paused (the password unchecked), and
+    on the wrong password that pauses it: too many failures under one name, from whatever
+    addresses, pause it, known or not (votes/services/signin_throttle.py)."""
+    name = lookup_name(login)
+    turn = signin_throttle.take_turn(name)
+    user = db.session.scalar(select(StaffUser).where(StaffUser.login == name))
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY, password)
+        right = _hasher.verify(user.password_hash if user else _DUMMY, password)
     except (VerificationError, InvalidHashError):
+        right = False
+    if not right or user is None or not user.active:
+        _failed(turn, user)
         return None
-    if user is None or not user.active:
-        return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        with unit_of_work():
+    with unit_of_work() as session:
+        signin_throttle.clear(session, turn)
+        if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
     return user
+
+
+def _failed(turn: signin_throttle.Turn, user: StaffUser | None) -> None:
+    """A failed attempt (already counted by its turn): if its turn started a pause, the
+    audit log says so for an account that exists (not for any name a stranger types: the
+    log would take a row for each), and Paused is raised."""
+    if turn.pause_until is None:
+        return
+    if user is not None:
+        with unit_of_work() as session:
+            audit.record(session, "system", "account.signin_paused", target=user.login,
+                         details={"until": format_time(turn.pause_until),
+                                  "pause": turn.pauses})
+    raise signin_throttle.Paused(turn.pause_until, failed=True)
 
 
 def visible_communities(user: StaffUser) -> list[Community]:

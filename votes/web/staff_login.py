@@ -1,4 +1,5 @@
-"""Staff sign-in: argon2 passwords, rate limited, sessions that expire."""
+"""Staff sign-in: argon2 passwords, rate limited per address and per name (the service),
+sessions that expire."""
 
 from __future__ import annotations
 
@@ -57,10 +58,17 @@ def _fresh_session() -> None:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
 def login():
+    from votes.services.signin_throttle import Paused
     from votes.services.staff import authenticate
 
     if request.method == "POST":
-        user = authenticate(request.form.get("login", ""), request.form.get("password", ""))
+        try:
+            user = authenticate(request.form.get("login", ""), request.form.get("password", ""))
+        except Paused as paused:  # too many failures under this name, from any address
+            if paused.failed:
+                flash(_("登录名或密码错误。"), "error")
+            flash(paused.message, "error")
+            return render_template("staff/login.html"), 200 if paused.failed else 429
         if user is not None:
             _fresh_session()
             session.permanent = True
