@@ -283,3 +283,12 @@ def test_guesses_sent_at_once_cannot_overtake_the_count(accounts, hasher, monkey
     assert hasher.checks == 5
     assert sorted(statuses) == [200] * 5 + [429] * 7
 
+
+def test_tick_forgets_names_a_day_after_their_last_failure(accounts, runner):
+    app = accounts
+    _attempt(app, "Clerk.Wang")
+    app.config["VOTES_NOW"] = T0 + timedelta(hours=23)
+    _attempt(app, "admin1")
+    app.config["VOTES_NOW"] = T0 + timedelta(days=1)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    assert _row(app, "Clerk.Wang") is None and _row(app, "admin1") is not None

@@ -313,6 +313,7 @@ def tick() -> None:
     from votes.services.lifecycle import tick as run_tick
     from votes.services.lobby import sweep as sweep_lobby
     from votes.services.roll_upload import sweep_expired
+    from votes.services.signin_throttle import sweep as sweep_signins
 
     for proposal, before, after in run_tick():
         click.echo(f"{proposal.id}: {state_label(before)} → {state_label(after)}")
@@ -320,6 +321,7 @@ def tick() -> None:
     if removed:
         click.echo(_("已删除 %(n)s 个过期的名册预览", n=removed))
     sweep_lobby()
+    sweep_signins()
 
 
 @click.command("notices")

@@ -141,3 +141,11 @@ def clear(session: Session, turn: Turn) -> None:
     """A right password: the name starts afresh (in the caller's transaction)."""
     session.execute(delete(SignInThrottle).where(SignInThrottle.name_key == turn.key))
 
+
+def sweep(now: datetime | None = None) -> int:
+    """Delete the counts of names without a failure for FORGET (`votes tick`); how many.
+    Every pause has ended by then (MAX_PAUSE < FORGET)."""
+    cutoff = (now or clock.now()) - FORGET
+    with unit_of_work() as session:
+        return session.execute(delete(SignInThrottle)
+                               .where(SignInThrottle.last_failure <= cutoff)).rowcount
