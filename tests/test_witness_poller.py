@@ -5,6 +5,7 @@ the server keys it trusts: only those pinned (docs/verification.md §10, pinned 
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
@@ -22,6 +23,11 @@ from votes.witness.store import Store
 
 NEW = Ed25519PrivateKey.from_private_bytes(bytes(range(1, 33)))  # the operator's next key
 NEW_ID = signing.key_id(NEW.public_key())
+
+
+def after_the_story() -> datetime:
+    """The witness's clock: after the story's last entry (2026-12-08), whatever the date."""
+    return datetime(2026, 12, 9, tzinfo=timezone.utc)
 
 
 def keys_file(path, *keys) -> Pins:
@@ -91,7 +97,8 @@ def parts(tmp_path):
     app = FakeApp(story.seal()[:4])
     store = Store(tmp_path / "witness.sqlite3")
     pins = keys_file(tmp_path / "server-keys.json", SERVER)
-    yield story, app, store, Witness(Ed25519PrivateKey.generate(), store, pins)
+    yield story, app, store, Witness(Ed25519PrivateKey.generate(), store, pins,
+                                     clock=after_the_story)
     app.stop()
     store.close()
 
@@ -155,7 +162,8 @@ def test_keys_other_than_the_pinned_ones_are_flagged_and_not_trusted(parts, tmp_
     impostor = Ed25519PrivateKey.generate()
     app.published = [impostor]
     app.sealed = reseal(story.seal()[:4], 0, impostor)
-    w = Witness(Ed25519PrivateKey.generate(), store, keys_file(tmp_path / "pin.json", SERVER))
+    w = Witness(Ed25519PrivateKey.generate(), store, keys_file(tmp_path / "pin.json", SERVER),
+                clock=after_the_story)
     result = w.poll([app.base])
     assert result.cosigned == [] and app.posted == [] and store.held("p-example") is None
     assert result.unpinned == [(app.base, signing.key_id(impostor.public_key()),
@@ -168,7 +176,8 @@ def test_keys_other_than_the_pinned_ones_are_flagged_and_not_trusted(parts, tmp_
 def test_a_rotation_is_accepted_only_once_the_new_key_is_pinned(parts, tmp_path):
     story, app, store, _ = parts
     pin_file = tmp_path / "pin.json"
-    w = Witness(Ed25519PrivateKey.generate(), store, keys_file(pin_file, SERVER))
+    w = Witness(Ed25519PrivateKey.generate(), store, keys_file(pin_file, SERVER),
+                clock=after_the_story)
     assert w.poll([app.base]).cosigned == [("p-example", 4)]
     # The operator rotates: entries from 4 on are signed with the new key, which it publishes.
     app.published = [SERVER, NEW]
@@ -191,7 +200,7 @@ def test_a_key_pinned_by_fingerprint_is_remembered_when_no_longer_published(part
     store.remember_keys("http://old", signing.KeyRing({NEW_ID: NEW.public_key()}),
                         "2026-11-01T00:00:00Z")  # seen on trust by an older witness: not pinned
     pins = Pins(fingerprints=frozenset({fingerprint(SERVER.public_key())}))
-    w = Witness(Ed25519PrivateKey.generate(), store, pins)
+    w = Witness(Ed25519PrivateKey.generate(), store, pins, clock=after_the_story)
     assert w.poll([app.base]).cosigned == [("p-example", 4)]
     app.published = [NEW]
     app.sealed = story.seal()  # still signed with the old key, which is no longer published
@@ -203,7 +212,8 @@ def test_a_key_pinned_by_fingerprint_is_remembered_when_no_longer_published(part
 def test_an_unreadable_pinned_keys_file_stops_the_round(parts, tmp_path):
     story, app, store, _ = parts
     pin_file = tmp_path / "pin.json"
-    w = Witness(Ed25519PrivateKey.generate(), store, keys_file(pin_file, SERVER))
+    w = Witness(Ed25519PrivateKey.generate(), store, keys_file(pin_file, SERVER),
+                clock=after_the_story)
     pin_file.write_text('{"keys": [{"key_id": "x", "alg": "ed25519", "public_key": ""}]}')
     result = w.poll([app.base])
     assert result.cosigned == [] and "nothing cosigned this round" in result.problems[0]

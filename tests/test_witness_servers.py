@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from datetime import datetime
 
 import pytest
 from click.testing import CliRunner
@@ -27,10 +28,23 @@ from votes.core import signing, witness
 from votes.core.canonical import canonical_bytes
 
 
-def _witness(*args: str, timeout: int = 60) -> subprocess.CompletedProcess:
-    """The witness command in a process of its own, as it runs on another machine."""
-    return subprocess.run([sys.executable, "-c", "from votes.cli import main; main()",
-                           "witness", *args], capture_output=True, text=True, timeout=timeout)
+def _command(now: datetime | None) -> list[str]:
+    """`votes witness` in a process of its own, as it runs on another machine; with `now`,
+    its clock stopped there. The test app's clock is frozen days ahead of the real one and
+    dates the entries: the witness, which refuses entries dated after its clock, reads the
+    same time. (The command has no option or setting for its clock: here the test replaces
+    the default clock in the witness's process before the command starts.)"""
+    code = "from votes.cli import main; main()"
+    if now is not None:
+        code = ("import datetime, votes.witness.poller as poller; poller._utcnow = lambda: "
+                f"datetime.datetime.fromisoformat({now.isoformat()!r}); " + code)
+    return [sys.executable, "-c", code, "witness"]
+
+
+def _witness(*args: str, now: datetime | None = None,
+             timeout: int = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([*_command(now), *args], capture_output=True, text=True,
+                          timeout=timeout)
 
 
 def _cast(app, proposal: dict, rooms: list[str]) -> None:
@@ -119,13 +133,14 @@ def test_witness_cosigns_across_a_restart_and_refuses_a_rewritten_chain(sqlite_a
                           for h in ("a", "b")], tmp_path / "logs", workers=1, threads=2)
     try:
         apps = [arg for s in servers for arg in ("--app", s.base)]
+        now = app.config["VOTES_NOW"]  # the app's clock, which dated the entries
         unpinned = _witness("poll", "--once", "--key", str(key_file), "--db",
                             str(witness_db), *apps)
         assert unpinned.returncode == 2 and "no server key pinned" in unpinned.stderr
         common = ["--key", str(key_file), "--db", str(witness_db), "--server-keys",
                   str(server_keys), *apps]
 
-        first = _witness("poll", "--once", *common)
+        first = _witness("poll", "--once", *common, now=now)
         assert first.returncode == 0, first.stdout + first.stderr
         assert f"cosigned {proposal['uid']} length 3" in first.stdout
         board = Browser().get(f"{servers[1].base}/p/{proposal['uid']}/audit")
@@ -135,9 +150,8 @@ def test_witness_cosigns_across_a_restart_and_refuses_a_rewritten_chain(sqlite_a
         # and checks from the head it holds: the chain grew by appending only.
         _cast(app, proposal, ["202"])
         serving = subprocess.Popen(
-            [sys.executable, "-c", "from votes.cli import main; main()", "witness", "serve",
-             "--interval", "1", *common], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True)
+            [*_command(now), "serve", "--interval", "1", *common], stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True)
         try:
             deadline = time.monotonic() + 30
             while _posted(witness_db, 4) < 2:  # cosigned, and posted to both servers
@@ -155,7 +169,7 @@ def test_witness_cosigns_across_a_restart_and_refuses_a_rewritten_chain(sqlite_a
 
         # The insider rewrites entry 2 and re-signs the chain from there, in the database.
         _rewrite_from(app, proposal, 2)
-        forked = _witness("poll", "--once", *common)
+        forked = _witness("poll", "--once", *common, now=now)
         assert forked.returncode == 1, forked.stdout + forked.stderr
         assert f"FORK {proposal['uid']}" in forked.stdout
         assert not any(line.startswith("cosigned") for line in forked.stdout.splitlines())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import unquote, urlsplit
 
@@ -25,16 +26,9 @@ from votes.witness.store import Store
 
 UID = "p-example"
 
-@pytest.fixture(autouse=True)
-def after_the_story(monkeypatch):
-    """The witness's clock after the scripted story's last entry (2026-12-08)."""
-    from datetime import datetime, timezone
-
-    from votes.witness import poller
-
-    monkeypatch.setattr(poller, "_utcnow", lambda: datetime(2026, 12, 9, tzinfo=timezone.utc),
-                        raising=False)
-
+def after_the_story() -> datetime:
+    """The witness's clock: after the scripted story's last entry (2026-12-08)."""
+    return datetime(2026, 12, 9, tzinfo=timezone.utc)
 
 
 def story_for(uid: str):
@@ -131,7 +125,7 @@ def world(tmp_path):
         store = Store(tmp_path / "witness.sqlite3")
         if keep:
             stores.append(store)
-        return Witness(key, store, Pins(pin_file))
+        return Witness(key, store, Pins(pin_file), clock=after_the_story)
 
     yield app, sealed, witness
     app.stop()

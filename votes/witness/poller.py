@@ -10,6 +10,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Callable
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -67,12 +68,10 @@ def uid_problem(uid: str) -> str | None:
 
 
 def _utcnow() -> datetime:
-    """The witness's clock."""
+    """The witness's clock: the machine's, which its operator keeps right (NTP). Only tests
+    give a Witness another (its `clock`); the commands have no option for it, so that a
+    witness cannot be told to vouch for times by anything but its own clock."""
     return datetime.now(timezone.utc)
-
-
-def _now() -> str:
-    return format_time(_utcnow())
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -137,11 +136,22 @@ def _post(url: str, body: bytes) -> int:
 
 
 class Witness:
-    def __init__(self, key: Ed25519PrivateKey, store: Store, pins: Pins):
+    def __init__(self, key: Ed25519PrivateKey, store: Store, pins: Pins,
+                 clock: Callable[[], datetime] | None = None):
+        """`clock` returns the witness's time, an aware datetime (the machine's clock by
+        default; tests pass one to run against an app whose clock they froze)."""
         self.key = key
         self.key_id = signing.key_id(key.public_key())
         self.store = store
         self.pins = pins
+        self.clock = clock if clock is not None else _utcnow
+
+    def now(self) -> datetime:
+        """The witness's clock, in whole seconds (as chain times and statements are)."""
+        now = self.clock()
+        if now.tzinfo is None:
+            raise ValueError("the witness's clock gave a naive datetime")
+        return now.astimezone(timezone.utc).replace(microsecond=0)
 
     def poll(self, apps: list[str]) -> RoundResult:
         """One round over every app; an unreachable app is reported, the others polled.
@@ -166,7 +176,7 @@ class Witness:
     def _poll_app(self, app: str, file_keys: signing.KeyRing, result: RoundResult) -> None:
         published = load_keys_file(_get(app + "/.well-known/votes-keys.json"))
         pinned_published = self.pins.trusted(signing.KeyRing({}), published)
-        self.store.remember_keys(app, pinned_published, _now())
+        self.store.remember_keys(app, pinned_published, format_time(self.now()))
         keys = self.pins.trusted(file_keys, signing.KeyRing(
             {**self.store.remembered_keys().keys, **pinned_published.keys}))
         result.unpinned += [(app, kid, fp) for kid, fp in unpinned(published, keys)]
@@ -266,8 +276,8 @@ class Witness:
             result.problems.append(f"{app} {uid}: the chain served does not end in the head "
                                    "announced; not cosigned")
             return
-        stmt = witness.statement(proposal=uid, length=length, head=head, time=_now(),
-                                 witness=self.key_id)
+        stmt = witness.statement(proposal=uid, length=length, head=head,
+                                 time=format_time(self.now()), witness=self.key_id)
         cosig = canonical_bytes(witness.cosign(self.key, stmt))
         if not self.store.cosigned(proposal=uid, length=length, head=head,
                                    line=last.to_line(), cosignature=cosig, app=app,
@@ -283,7 +293,7 @@ class Witness:
 
     def _fork(self, app, uid, reason, old, new, result) -> None:
         self.store.fork(proposal=uid, app=app, reason=reason, old_line=old, new_line=new,
-                        time=_now())
+                        time=format_time(self.now()))
         result.forks.append((uid, reason))
 
     def _post_latest(self, app: str, uid: str, result: RoundResult) -> None:
