@@ -91,6 +91,26 @@ def test_a_served_chain_with_a_bad_signature_or_link_is_refused_not_cosigned():
         witness.extend("p-other", None, lines, SERVER_KEYS)
 
 
+def test_a_new_entry_dated_after_the_witness_clock_and_skew_is_refused():
+    """Only the new entries: the held one was checked when it was cosigned."""
+    from datetime import timedelta
+
+    from votes.core.canonical import parse_time
+
+    sealed = good_story().seal()
+    lines = _lines(sealed)
+    last = parse_time(sealed[-1].entry["time"])
+    at_the_bound = last - timedelta(seconds=witness.CLOCK_SKEW)
+    assert witness.extend("p-example", None, lines, SERVER_KEYS, at_the_bound).seq == 6
+    with pytest.raises(witness.ChainProblem, match="entry 6: dated .*, in the future"):
+        witness.extend("p-example", None, lines, SERVER_KEYS,
+                       at_the_bound - timedelta(seconds=1))
+    held = sealed[6].to_line()
+    assert witness.extend("p-example", held, lines[6:], SERVER_KEYS,
+                          at_the_bound - timedelta(days=30)).seq == 6
+    assert witness.extend("p-example", None, lines, SERVER_KEYS).seq == 6  # no clock given
+
+
 def test_cosignature_problems():
     sealed = good_story().seal()
     good = _cosig(sealed, 3)

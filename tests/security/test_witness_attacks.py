@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import unquote, urlsplit
 
@@ -19,6 +19,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from tests.bundles import SERVER, good_story
 from tests.loopback import LoopbackServer
 from votes.core import chain, signing
+from votes.core.canonical import format_time, parse_time
+from votes.core.witness import CLOCK_SKEW
 from votes.witness import poller
 from votes.witness.pins import Pins
 from votes.witness.poller import Witness
@@ -120,12 +122,12 @@ def world(tmp_path):
     key = Ed25519PrivateKey.generate()
     stores: list[Store] = []
 
-    def witness(keep: bool = True) -> Witness:
+    def witness(keep: bool = True, clock=after_the_story) -> Witness:
         """The witness (a fresh process: the same key, pins and database file)."""
         store = Store(tmp_path / "witness.sqlite3")
         if keep:
             stores.append(store)
-        return Witness(key, store, Pins(pin_file), clock=after_the_story)
+        return Witness(key, store, Pins(pin_file), clock=clock)
 
     yield app, sealed, witness
     app.stop()
@@ -389,9 +391,6 @@ def test_a_cosigned_proposal_that_disappears_is_reported_every_round(world):
         assert any(UID in p and "no longer" in p for p in result.problems), result.problems
 
 
-@pytest.mark.xfail(strict=True, reason="open: the witness does not compare entry times with "
-                   "its clock (the test deployments run the app on a frozen clock ahead of "
-                   "the real one)")
 def test_entries_dated_in_the_witness_future_are_not_cosigned(world):
     """The server dates an entry after the witness's clock (e.g. a close dated at the end
     of the vote, written early): cosigning it would have the witness vouch for a time that
@@ -402,6 +401,68 @@ def test_entries_dated_in_the_witness_future_are_not_cosigned(world):
     app.chains = {UID: story.seal()[:2]}
     result = witness().poll([app.base])
     assert not result.cosigned and "in the future" in result.problems[0]
+
+
+@pytest.mark.parametrize("ahead, cosigned", [(CLOCK_SKEW, True), (CLOCK_SKEW + 1, False)],
+                         ids=["at-the-tolerance", "one-second-more"])
+def test_an_entry_may_be_dated_ahead_of_the_witness_by_the_clock_skew_and_no_more(
+        world, ahead, cosigned):
+    app, sealed, witness = world
+    story = story_for(UID)
+    story.entries[1]["time"] = format_time(after_the_story() + timedelta(seconds=ahead))
+    app.chains = {UID: story.seal()[:2]}
+    result = witness().poll([app.base])
+    if cosigned:
+        assert result.cosigned == [(UID, 2)] and not result.problems, result.problems
+        assert app.posted[0]["statement"]["time"] == format_time(after_the_story())
+    else:
+        assert not result.cosigned and not app.posted
+        assert f"entry 1: dated {story.entries[1]['time']}, in the future" in result.problems[0]
+
+
+def test_a_close_dated_ahead_holds_back_every_new_entry_until_its_time(world):
+    """The operator closes early and dates the close at the end of the vote. The witness
+    cosigns nothing new for that proposal (as for any bad entry among the new ones: the
+    ballots before the close wait too), says so at every round, and cosigns once its clock
+    has reached the close's time (less the tolerance): its statement never says the close
+    existed before the time it bears."""
+    app, sealed, witness = world
+    early = datetime(2026, 12, 5, tzinfo=timezone.utc)
+    assert witness(clock=lambda: early).poll([app.base]).cosigned == [(UID, 4)]
+    app.chains[UID] = sealed  # entries 4–6 served; the close (6) is dated 2026-12-08T01:00
+    assert sealed[-1].entry["kind"] == "close"
+    for _ in range(2):
+        result = witness(clock=lambda: early).poll([app.base])
+        assert not result.cosigned and "entry 6: dated 2026-12-08T01:00:00Z, in the future" \
+            in result.problems[0], result.problems
+    assert witness().store.held(UID).length == 4
+    close = parse_time(sealed[-1].entry["time"])
+    done = witness(clock=lambda: close - timedelta(seconds=CLOCK_SKEW)).poll([app.base])
+    assert done.cosigned == [(UID, 7)] and not done.problems
+    assert app.posted[-1]["statement"]["time"] == "2026-12-08T00:55:00Z"
+
+
+def test_the_command_refuses_an_entry_dated_after_the_real_clock(world, tmp_path):
+    """`votes witness poll` on the machine's clock (it has no other): an entry dated in 2999
+    is not cosigned, and the round exits 3 (something could not be cosigned)."""
+    from click.testing import CliRunner
+
+    from votes.cli import main
+
+    app, sealed, _ = world
+    story = story_for(UID)
+    story.entries[1]["time"] = "2999-01-01T00:00:00Z"
+    app.chains = {UID: story.seal()[:2]}
+    key, db = tmp_path / "cli.pem", tmp_path / "cli.sqlite3"
+    assert CliRunner().invoke(main, ["witness", "keygen", "--key", str(key)]).exit_code == 0
+    assert CliRunner().invoke(main, ["witness", "init", "--db", str(db)]).exit_code == 0
+    result = CliRunner().invoke(main, ["witness", "poll", "--key", str(key), "--db", str(db),
+                                       "--server-keys", str(tmp_path / "server-keys.json"),
+                                       "--app", app.base])
+    assert result.exit_code == 3, result.output
+    assert "in the future" in result.output
+    assert not any(line.startswith("cosigned") for line in result.output.splitlines())
+    assert app.posted == []
 
 
 def test_a_redirect_is_refused_never_followed(world):

@@ -5,25 +5,46 @@ for each proposal. Before cosigning a newer head it re-checks, from the entry at
 head onwards, that every link, digest and server signature holds: the new chain extends
 the old one. Two server-signed entries at the same position with different digests are a
 proof, for anyone, that the operator showed two different histories (a fork).
+
+A witness also vouches for time: it cosigns no entry dated later than its own clock plus
+CLOCK_SKEW, so a cosignature's time is never earlier than the entries it covers (less that
+tolerance) — an entry dated ahead (a close written early, dated at the end of the vote) is
+not cosigned until its time has come.
 """
 
 from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Sequence
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from votes.core import signing
 from votes.core.bundle_types import SEALED, type_errors
-from votes.core.canonical import CanonicalError, canonical_bytes, parse_canonical
+from votes.core.canonical import (CanonicalError, canonical_bytes, format_time,
+                                  parse_canonical, parse_time)
 from votes.core.chain import GENESIS_PREV, SealedEntry, entry_digest
 
 COSIGNATURE_TYPE = "votes-cosignature/1"
 STATEMENT = {"type": "str", "proposal": "str", "length": "uint", "head": "hex64",
              "time": "time", "witness": "str"}
 COSIGNATURE = {"statement": STATEMENT, "sig": "str"}
+
+# How far (seconds) an entry may be dated after the witness's clock and still be cosigned:
+# room for the app's and the witness's clocks to disagree, never for a time that has not
+# come. Servers kept by NTP agree within a second; 5 minutes also covers a clock that was
+# left to drift for weeks (the customary bound for clock skew, Kerberos's default), and is
+# small beside what dating ahead would gain an operator — closing a vote hours or days
+# before the voting end it writes.
+CLOCK_SKEW = 300
+
+
+def too_late(entry_time: str, witness_time: datetime) -> bool:
+    """Whether an entry dated `entry_time` is later than a witness's clock reading
+    `witness_time` plus CLOCK_SKEW (exactly that much later is still allowed)."""
+    return parse_time(entry_time) > witness_time + timedelta(seconds=CLOCK_SKEW)
 
 
 def statement(*, proposal: str, length: int, head: str, time: str, witness: str) -> dict:
@@ -84,9 +105,10 @@ class Fork(Exception):
 
 
 def check_line(raw: bytes, uid: str, seq: int, prev: str,
-               server_keys: signing.KeyRing) -> SealedEntry:
+               server_keys: signing.KeyRing, now: datetime | None = None) -> SealedEntry:
     """One served chain line: canonical, typed, at position seq after prev, its digest
-    recomputed and its server signature valid. ChainProblem otherwise."""
+    recomputed, its server signature valid and — when `now`, the witness's clock, is given —
+    not dated later than now + CLOCK_SKEW. ChainProblem otherwise."""
     try:
         line = parse_canonical(raw)
     except CanonicalError as exc:
@@ -111,13 +133,19 @@ def check_line(raw: bytes, uid: str, seq: int, prev: str,
     if not _canonical_sig(line["sig"]) or \
             not signing.verify(key, digest.encode("ascii"), line["sig"]):
         raise ChainProblem(f"entry {seq}: server signature does not verify")
+    if now is not None and too_late(entry["time"], now):
+        raise ChainProblem(f"entry {seq}: dated {entry['time']}, in the future: later than "
+                           f"the witness's clock ({format_time(now)}) by more than the "
+                           f"{CLOCK_SKEW} s allowed for clock skew")
     return SealedEntry(entry, digest, line["sig"])
 
 
 def extend(uid: str, old: bytes | None, lines: Sequence[bytes],
-           server_keys: signing.KeyRing) -> SealedEntry | None:
+           server_keys: signing.KeyRing, now: datetime | None = None) -> SealedEntry | None:
     """Check that `lines` (served from position len(old chain) − 1, or from 0 when the
     witness holds nothing yet) extend the cosigned line `old`; return the new last entry.
+    With `now` (the witness's clock), a new entry dated later than now + CLOCK_SKEW is a
+    ChainProblem too.
 
     Raises Fork when the entry at the old head's position is a different, validly signed
     one, ChainProblem when the served lines are invalid. Returns None when nothing was
@@ -137,7 +165,7 @@ def extend(uid: str, old: bytes | None, lines: Sequence[bytes],
         prev, seq, start = held.digest, held.seq + 1, 1
     last = None
     for raw in lines[start:]:
-        last = check_line(raw, uid, seq, prev, server_keys)
+        last = check_line(raw, uid, seq, prev, server_keys, now)
         prev, seq = last.digest, seq + 1
     if last is None and old is not None:
         return SealedEntry.from_line(old)

@@ -221,10 +221,12 @@ class Witness:
     def _lines(self, app: str, uid: str, start: int, count: int) -> list[bytes]:
         return self._page(app, uid, start)[:count]
 
-    def _checked(self, app: str, uid: str, held, length: int, keys: signing.KeyRing):
+    def _checked(self, app: str, uid: str, held, length: int, keys: signing.KeyRing,
+                 now: datetime):
         """The served chain from the held head (or from 0) to `length` entries, checked
-        page by page as it arrives: the first bad page ends it. The last entry, or None if
-        nothing was served. Fork, ChainProblem as witness.extend."""
+        page by page as it arrives: the first bad page ends it; a new entry dated later
+        than `now` + CLOCK_SKEW is a bad one. The last entry, or None if nothing was
+        served. Fork, ChainProblem as witness.extend."""
         start = held.length - 1 if held is not None else 0
         want = length - start
         last, got = None, 0
@@ -234,11 +236,12 @@ class Witness:
                 break
             new = page
             if got == 0 and held is not None:
-                last = witness.extend(uid, held.line, page[:1], keys)
+                last = witness.extend(uid, held.line, page[:1], keys, now)
                 new = page[1:]
             for raw in new:
                 last = witness.check_line(raw, uid, last.seq + 1 if last else 0,
-                                          last.digest if last else chain.GENESIS_PREV, keys)
+                                          last.digest if last else chain.GENESIS_PREV, keys,
+                                          now)
             got += len(page)
         return last
 
@@ -264,8 +267,13 @@ class Witness:
             result.problems.append(f"{app} {uid}: announces {length} entries, more than the "
                                    f"{MAX_NEW_ENTRIES} new ones a round checks; not cosigned")
             return
+        # One reading of the clock: the new entries are checked against it, and it is the
+        # statement's time, so no cosignature's time is earlier than an entry it covers
+        # less CLOCK_SKEW. (The head was announced before this reading: the chain existed
+        # at that time.)
+        now = self.now()
         try:
-            last = self._checked(app, uid, held, length, keys)
+            last = self._checked(app, uid, held, length, keys, now)
         except witness.Fork as fork:
             self._fork(app, uid, fork.reason, fork.old, fork.new, result)
             return
@@ -277,7 +285,7 @@ class Witness:
                                    "announced; not cosigned")
             return
         stmt = witness.statement(proposal=uid, length=length, head=head,
-                                 time=format_time(self.now()), witness=self.key_id)
+                                 time=format_time(now), witness=self.key_id)
         cosig = canonical_bytes(witness.cosign(self.key, stmt))
         if not self.store.cosigned(proposal=uid, length=length, head=head,
                                    line=last.to_line(), cosignature=cosig, app=app,
