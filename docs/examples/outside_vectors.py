@@ -106,6 +106,16 @@ def vectors(mv) -> list[dict]:
         "contradicts the witness's own cosignature", bundle(rewritten), steps=["10.3"],
         cosignatures=[_lines(mid)])
 
+    # The operator closed the vote early, on 4 December, dating the close at the voting end
+    # (8 December): the witness that cosigned all 7 entries on 4 December would vouch for a
+    # close dated four days after its own clock. (This witness did not refuse it: an old
+    # one, or one whose clock was wrong.)
+    ahead = _cosig(sealed, 7, "2026-12-04T06:00:00Z")
+    add("witness-future-entry", "10.4: no entry a cosignature covers is dated more than "
+        "300 s after its time (a close dated ahead of the witness's clock)",
+        bundle(witness_lines=_lines(early, ahead)), steps=["10.4"],
+        witnessed_before_close=3)
+
     receipt_b = _receipt(mv, sealed, 3, 4, "2026-12-02T03:00:01Z")   # v-b's paper ballot
     add("receipt-genuine", "§11: the owner's entry at its position, under a chain that "
         "extends the receipt's head", bundle(), "verified", receipts=[receipt_b])

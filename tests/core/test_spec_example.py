@@ -113,7 +113,7 @@ def test_witness_and_receipt_vectors_through_the_command_line(capsys):
         if "witnessed_before_close" in v:
             assert report["witnessed"]["before_close"] == v["witnessed_before_close"], v
         covered |= found
-    assert covered == {"10.1", "10.2", "10.3", "11.1", "11.2", "11.3", "11.4"}
+    assert covered == {"10.1", "10.2", "10.3", "10.4", "11.1", "11.2", "11.3", "11.4"}
     assert {"verified"} < {v["outcome"] for v in outside}
 
 

@@ -24,9 +24,12 @@ WITNESSES = signing.KeyRing({WITNESS_ID: WITNESS.public_key()})
 SERVER_KEYS = signing.KeyRing({KEY_ID: SERVER.public_key()})
 
 
-def _cosig(sealed, length: int, time: str = "2026-12-02T03:00:00Z", key=WITNESS) -> dict:
+def _cosig(sealed, length: int, time: str | None = None, key=WITNESS) -> dict:
+    """A cosignature of the first `length` entries; by default at the time of the last of
+    them (an honest witness cannot cosign an entry before its time, step 10.4)."""
     stmt = witness.statement(proposal=sealed[0].entry["proposal"], length=length,
-                             head=sealed[length - 1].digest, time=time,
+                             head=sealed[length - 1].digest,
+                             time=time or sealed[length - 1].entry["time"],
                              witness=signing.key_id(key.public_key()))
     return witness.cosign(key, stmt)
 
@@ -188,6 +191,52 @@ def test_step_10_3_a_renamed_proposal_does_not_escape_the_regulators_cosignature
     assert "1 --cosignatures line(s) for other proposals (p-other)" in mixed.render()
 
 
+@pytest.mark.parametrize("before, outcome", [(witness.CLOCK_SKEW, VERIFIED),
+                                             (witness.CLOCK_SKEW + 1, FAILED)],
+                         ids=["at-the-tolerance", "one-second-more"])
+def test_step_10_4_a_cosignature_earlier_than_an_entry_it_covers(before, outcome):
+    """The operator closed the vote early and dated the close at the end of the vote; a
+    witness that cosigned the close when it was written gives a time before the close's.
+    Up to CLOCK_SKEW earlier is clocks disagreeing; one second more is a time that had not
+    come. The cosignature then counts for nothing (k), in the bundle or given directly."""
+    from datetime import timedelta
+
+    from votes.core.canonical import format_time, parse_time
+
+    story = good_story()
+    sealed = story.seal()
+    close = sealed[-1].entry
+    assert close["kind"] == "close" and close["time"] == "2026-12-08T01:00:00Z"
+    when = format_time(parse_time(close["time"]) - timedelta(seconds=before))
+    ahead = _cosig(sealed, 7, when)
+    for report in (verify_bundle(_bundle(story, sealed, [_cosig(sealed, 3), ahead]),
+                                 key_ids=[KEY_ID], witness_keys=WITNESSES),
+                   verify_bundle(_bundle(story, sealed, [_cosig(sealed, 3)]), key_ids=[KEY_ID],
+                                 witness_keys=WITNESSES, cosignatures=[ahead])):
+        assert report.outcome == outcome, report.render()
+        if outcome == VERIFIED:
+            assert report.witnessed.before_close == 7 and not report.failures
+            continue
+        assert _steps(report) == {"10.4"}, report.render()
+        [failure] = report.failures
+        assert f"cosigned 7 entries at {when}, but entry 6 is dated 2026-12-08T01:00:00Z, " \
+               f"more than {witness.CLOCK_SKEW} s later" in failure.message
+        assert (report.witnessed.before_close, report.witnessed.length) == (3, 3)
+
+
+def test_step_10_4_names_the_latest_dated_entry_even_out_of_order():
+    """Times that go backwards fail 6.8; 10.4 still finds the entry dated furthest ahead
+    among those cosigned, not only the last one."""
+    story = good_story()
+    story.entries[2]["time"] = "2026-12-06T00:00:00Z"  # v-b's device entry, dated ahead
+    sealed = story.seal()
+    report = verify_bundle(_bundle(story, sealed, [_cosig(sealed, 4, "2026-12-02T02:00:00Z")]),
+                           key_ids=[KEY_ID], witness_keys=WITNESSES)
+    assert _steps(report) == {"6.8", "10.4"}, report.render()
+    assert "entry 2 is dated 2026-12-06T00:00:00Z" in \
+        next(f.message for f in report.failures if f.step == "10.4")
+
+
 def test_step_10_2_a_forged_cosignature_and_10_1_a_malformed_line():
     story = good_story()
     sealed = story.seal()
@@ -293,7 +342,8 @@ def test_cli_receipt_and_witness_keys(tmp_path, capsys):
     assert verify_main(args) == 0
     assert "4 of 7 entries cosigned" in capsys.readouterr().out
     direct = tmp_path / "cosignatures.jsonl"
-    direct.write_text(json.dumps(_cosig(sealed, 7)) + "\n")
+    at_the_close = _cosig(sealed, 7, "2026-12-08T01:00:00Z")  # the close entry's time
+    direct.write_text(json.dumps(at_the_close) + "\n")
     assert verify_main(args + ["--cosignatures", str(direct)]) == 0
     assert "7 of 7 entries cosigned" in capsys.readouterr().out
     assert verify_main([str(bundle), "--key-id", KEY_ID, "--cosignatures", str(direct)]) == 2
@@ -377,6 +427,6 @@ def test_every_step_of_steps_10_and_11_is_in_the_spec():
     source = (root / "votes/core/verifier_witness.py").read_text(encoding="utf-8")
     spec = (root / "docs/verification.md").read_text(encoding="utf-8")
     steps = set(re.findall(r'run\.fail\("(\d+\.\d+)"', source))
-    assert steps == {"10.1", "10.2", "10.3", "11.1", "11.2", "11.3", "11.4"}
+    assert steps == {"10.1", "10.2", "10.3", "10.4", "11.1", "11.2", "11.3", "11.4"}
     for step in steps:
         assert re.search(rf"\b{re.escape(step)} ", spec), step

@@ -2,7 +2,9 @@
 
 Both check the same thing from two sides: a head someone outside the operator holds (a
 witness's cosigned head, the head printed in an owner's receipt) must be the recomputed
-digest of the bundle's entry at that position, so the bundle's chain extends it.
+digest of the bundle's entry at that position, so the bundle's chain extends it. A
+cosignature also bounds the times of the entries it covers (step 10.4): none may be dated
+after its time by more than the witness's clock-skew tolerance.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from votes.core.canonical import (CanonicalError, _no_constant, _no_duplicates, 
                                   canonical_bytes, parse_canonical, parse_time)
 from votes.core.receipt import RECEIPT, RECEIPT_TYPE
 from votes.core.verifier_base import _Bundle, _Run, canonical_b64
-from votes.core.witness import COSIGNATURE, COSIGNATURE_TYPE
+from votes.core.witness import CLOCK_SKEW, COSIGNATURE, COSIGNATURE_TYPE, too_late
 
 
 @dataclass(frozen=True)
@@ -45,12 +47,27 @@ def _consistent(b: _Bundle, length: int, head: str) -> bool:
     return 1 <= length <= len(b.digests) and b.digests[length - 1] == head
 
 
+def _latest_dated(b: _Bundle) -> list[tuple[int, str] | None]:
+    """For each n, the (position, time) of the latest-dated well-typed entry among the
+    first n — the first such if several share that time — or None if there is none.
+    Well-typed times are all 'YYYY-MM-DDTHH:MM:SSZ', so they order as strings do."""
+    out: list[tuple[int, str] | None] = [None] * (len(b.lines) + 1)
+    latest = None
+    typed = dict(b.entries())
+    for n in range(len(b.lines)):
+        entry = typed.get(n)
+        if entry is not None and (latest is None or entry["time"] > latest[1]):
+            latest = (n, entry["time"])
+        out[n + 1] = latest
+    return out
+
+
 def check_witness(b: _Bundle, witnesses: signing.KeyRing | None, run: _Run,
                   extra=()) -> Witnessed | None:
     """Step 10: witness.jsonl well-formed (always); each cosignature by a named witness
-    valid and consistent with the chain (with --witness-keys). `extra`: cosignatures the
-    regulator got from the witnesses themselves (--cosignatures), checked the same way;
-    those for other proposals are left aside."""
+    valid, consistent with the chain, and covering no entry dated after its time (with
+    --witness-keys). `extra`: cosignatures the regulator got from the witnesses themselves
+    (--cosignatures), checked the same way; those for other proposals are left aside."""
     data = b.files.get("witness.jsonl")
     cosigs = [(f"witness.jsonl line {n + 1}", c)
               for n, c in (_parse_witness_file(data, run) if data is not None else [])]
@@ -65,17 +82,18 @@ def check_witness(b: _Bundle, witnesses: signing.KeyRing | None, run: _Run,
                          f"proposal {shown(uid, 40)}; they are for "
                          f"{', '.join(shown(o, 40) for o in others[:3])}")
     elif others:
-        run.skip("10.2–10.3", f"{len(extra) - len(mine)} --cosignatures line(s) for other "
+        run.skip("10.2–10.4", f"{len(extra) - len(mine)} --cosignatures line(s) for other "
                               f"proposals ({', '.join(shown(o, 40) for o in others[:3])})")
     cosigs += mine
     if witnesses is None:
         if cosigs:
-            run.skip("10.2–10.3", "no --witness-keys given: cosignatures not checked")
+            run.skip("10.2–10.4", "no --witness-keys given: cosignatures not checked")
         return None
     closes = b.entries("close")  # entries may follow it (objections, §17)
     close = closes[0][1] if closes else None
     names, longest, before = set(), 0, 0
     unknown = 0
+    latest = None  # _latest_dated(b), made when a cosignature first reaches 10.4
     for where, cosig in cosigs:
         stmt = cosig["statement"]
         key = witnesses.get(stmt["witness"])
@@ -93,12 +111,23 @@ def check_witness(b: _Bundle, witnesses: signing.KeyRing | None, run: _Run,
                              f"{stmt['length'] - 1} of proposal {shown(stmt['proposal'], 40)}; "
                              "this chain does not extend it")
             continue
+        if latest is None:
+            latest = _latest_dated(b)
+        late = latest[min(stmt["length"], len(latest) - 1)]
+        if late is not None and too_late(late[1], parse_time(stmt["time"])):
+            # Closed early, the close dated at the end of the vote: a witness that saw it
+            # would vouch for a time that had not come (its clock, or itself, is wrong).
+            run.fail("10.4", f"{where}: witness {stmt['witness'][:40]} cosigned "
+                             f"{stmt['length']} entries at {stmt['time']}, but entry "
+                             f"{late[0]} is dated {late[1]}, more than {CLOCK_SKEW} s later "
+                             "(dated ahead of the witness's clock)")
+            continue
         names.add(stmt["witness"])
         longest = max(longest, stmt["length"])
         if close is None or parse_time(stmt["time"]) <= parse_time(close["time"]):
             before = max(before, stmt["length"])
     if unknown:
-        run.skip("10.2–10.3", f"{unknown} cosignature(s) by witnesses you did not name")
+        run.skip("10.2–10.4", f"{unknown} cosignature(s) by witnesses you did not name")
     return Witnessed(tuple(sorted(names)), longest, before, len(b.lines))
 
 

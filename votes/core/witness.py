@@ -9,7 +9,7 @@ proof, for anyone, that the operator showed two different histories (a fork).
 A witness also vouches for time: it cosigns no entry dated later than its own clock plus
 CLOCK_SKEW, so a cosignature's time is never earlier than the entries it covers (less that
 tolerance) — an entry dated ahead (a close written early, dated at the end of the vote) is
-not cosigned until its time has come.
+not cosigned until its time has come. A verifier checks the same bound (step 10.4).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ COSIGNATURE = {"statement": STATEMENT, "sig": "str"}
 # come. Servers kept by NTP agree within a second; 5 minutes also covers a clock that was
 # left to drift for weeks (the customary bound for clock skew, Kerberos's default), and is
 # small beside what dating ahead would gain an operator — closing a vote hours or days
-# before the voting end it writes.
+# before the voting end it writes. The verifier's step 10.4 uses the same bound.
 CLOCK_SKEW = 300
 
 

@@ -269,8 +269,8 @@ class Witness:
             return
         # One reading of the clock: the new entries are checked against it, and it is the
         # statement's time, so no cosignature's time is earlier than an entry it covers
-        # less CLOCK_SKEW. (The head was announced before this reading: the chain existed
-        # at that time.)
+        # less CLOCK_SKEW: each passes the verifier's step 10.4. (The head was announced
+        # before this reading: the chain existed at that time.)
         now = self.now()
         try:
             last = self._checked(app, uid, held, length, keys, now)
