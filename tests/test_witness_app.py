@@ -37,11 +37,37 @@ def _keys_file(tmp_path, app):
     return path
 
 
-def _cosig(uid: str, length: int, head: str, key=WITNESS) -> bytes:
-    stmt = witness.statement(proposal=uid, length=length, head=head,
-                             time="2026-12-01T02:30:00Z",
+def _cosig(uid: str, length: int, head: str, key=WITNESS,
+           time: str = "2026-12-01T02:30:00Z") -> bytes:
+    stmt = witness.statement(proposal=uid, length=length, head=head, time=time,
                              witness=signing.key_id(key.public_key()))
     return canonical_bytes(witness.cosign(key, stmt))
+
+
+def _before(line: bytes, seconds: int) -> str:
+    """A time `seconds` before the entry of this chain line."""
+    from datetime import timedelta
+
+    from votes.core.canonical import format_time, parse_time
+
+    return format_time(parse_time(json.loads(line)["entry"]["time"]) - timedelta(seconds=seconds))
+
+
+def test_a_cosignature_dated_before_the_entries_it_covers_is_refused(app, client, vote,
+                                                                       tmp_path):
+    """A witness time more than 300 s before the cosigned head's entry would fail step 10.4
+    in every bundle exported with it: not stored. Exactly 300 s is allowed (clock skew)."""
+    _keys_file(tmp_path, app)
+    lines = client.get(f"/api/proposals/{vote['uid']}/chain?from=0").get_data().splitlines()
+    genesis = json.loads(lines[0])["digest"]
+
+    def post(seconds):
+        return client.post("/api/witness/cosignatures", content_type="application/json",
+                           data=_cosig(vote["uid"], 1, genesis, time=_before(lines[0], seconds)))
+
+    refused = post(301)
+    assert refused.status_code == 400 and "晚于见证时间" in refused.get_json()["error"]
+    assert post(300).status_code == 201
 
 
 def test_chain_api_and_cosignatures(app, client, vote, tmp_path):
@@ -71,6 +97,8 @@ def test_chain_api_and_cosignatures(app, client, vote, tmp_path):
     assert post(b'{"sig": "x", "statement": {}}').status_code == 400
     assert post(_cosig("no-such", 2, head)).status_code == 404
     assert post(b" " + _cosig(vote["uid"], 2, head)).status_code == 400  # not canonical
+    early = post(_cosig(vote["uid"], 2, head, time=_before(lines[1], 301)))
+    assert early.status_code == 400 and "晚于见证时间" in early.get_json()["error"]
 
     board = client.get(f"/p/{vote['uid']}/audit").get_data(as_text=True)
     assert WITNESS_ID in board and "前 2 条记录" in board

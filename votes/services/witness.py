@@ -7,6 +7,7 @@ file like /.well-known/votes-keys.json) are stored, and only if they agree with 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from flask import current_app
@@ -90,11 +91,20 @@ def _store(cosig: dict, stmt: dict) -> bool:
         proposal = session.scalar(select(Proposal).where(Proposal.uid == stmt["proposal"]))
         if proposal is None:
             raise NotFound(_("没有这个表决事项"))
-        ours = session.scalar(select(ChainEntry.digest).where(
-            ChainEntry.proposal_id == proposal.id, ChainEntry.seq == stmt["length"] - 1))
-        if ours != stmt["head"]:
+        ours = session.execute(select(ChainEntry.digest, ChainEntry.line).where(
+            ChainEntry.proposal_id == proposal.id, ChainEntry.seq == stmt["length"] - 1)).first()
+        if ours is None or ours.digest != stmt["head"]:
             raise Conflict(_("见证签名与本链不符：所签的链头不是本链第 %(seq)s 条记录",
                              seq=stmt['length'] - 1))
+        # Our entries' times never go backwards, so the head is the latest the cosignature
+        # covers. One dated after the witness's time (beyond the skew allowed) fails step
+        # 10.4 in every bundle exported with it: not stored.
+        entry_time = json.loads(ours.line)["entry"]["time"]
+        if witness.too_late(entry_time, parse_time(stmt["time"])):
+            raise DomainError(_("见证签名无效：所签的第 %(seq)s 条记录时间为 %(entry)s，"
+                                "晚于见证时间 %(time)s 超过 %(skew)s 秒",
+                                seq=stmt["length"] - 1, entry=entry_time, time=stmt["time"],
+                                skew=witness.CLOCK_SKEW))
         held = session.scalar(select(WitnessCosignature.id).where(
             WitnessCosignature.proposal_id == proposal.id,
             WitnessCosignature.witness == stmt["witness"],
