@@ -8,6 +8,9 @@ import unicodedata
 from votes.core.refusal import Refusal, _
 
 _DECIMAL = re.compile(r"^([0-9]+)(?:\.([0-9]{1,2}))?$", re.ASCII)
+# A comma in an amount only ever separates thousands: "1,000.50". "6,4" is a decimal comma
+# (6.4 in much of the world), not 64, and "12,34,5" no number at all.
+_GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+", re.ASCII)
 
 # Far below the database's 64-bit integers even when tens of thousands are added up:
 # no exclusive part is larger than 10 km², no repair costs more than 10^12 yuan.
@@ -51,9 +54,14 @@ def parse_area(text: str) -> int:
 
 
 def parse_yuan(text: str) -> int:
-    """Parse an amount in yuan (>= 0, at most 2 decimals, commas allowed, at most MAX_YUAN)
-    into fen; ValueError otherwise."""
-    value = _parse_2dp(str(text).replace(",", "").replace("，", ""))
+    """Parse an amount in yuan (>= 0, at most 2 decimals, commas allowed between groups of
+    three digits, at most MAX_YUAN) into fen; ValueError otherwise."""
+    text = unicodedata.normalize("NFKC", str(text)).strip()  # "，" is a comma too
+    if "," in text:
+        if not _GROUPED.fullmatch(text.partition(".")[0]):
+            raise Refusal(_("金额中的逗号只能用作千位分隔符（如 1,000.50），小数请用小数点"))
+        text = text.replace(",", "")
+    value = _parse_2dp(text)
     if value is None:
         raise Refusal(_("金额必须是不小于0且最多两位小数的数字"))
     if value > MAX_YUAN:

@@ -31,8 +31,8 @@ def _amount(name: str) -> int:
 
     try:
         return parse_yuan(request.form.get(name, ""))
-    except ValueError:
-        raise DomainError(_("请填写金额（元，最多两位小数）。")) from None
+    except ValueError as exc:  # what is wrong with it, e.g. a decimal comma ("6,4")
+        raise DomainError(_("请填写金额（元，最多两位小数）：%(why)s", why=str(exc))) from None
 
 
 def _evidence():
