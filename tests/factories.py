@@ -79,9 +79,10 @@ def make_roll_xlsx(path: Path, rows: list[dict] | None = None, *, header=HEADER_
 
 
 def make_open_proposal(app, runner, tmp_path, *, scope="all", extra=(), code="SUN",
-                       rows=None, rules=(), tolerance=None):
-    """A community with the sample roll and a use_fund proposal open for voting; rules are
-    NAME=VALUE settings of the community's rules of procedure, set before the proposal.
+                       rows=None, rules=(), tolerance=None, matter="use_fund"):
+    """A community with the sample roll and a proposal (of matter use_fund unless told)
+    open for voting; rules are NAME=VALUE settings of the community's rules of procedure,
+    set before the proposal.
 
     Freezes the app clock at 1 hour into voting; returns the proposal."""
     from datetime import datetime, timedelta, timezone
@@ -98,7 +99,7 @@ def make_open_proposal(app, runner, tmp_path, *, scope="all", extra=(), code="SU
     roll = make_roll_csv(tmp_path / f"roll-{code}.csv", rows)
     assert runner.invoke(args=["roll", "import", "--community", code, str(roll)]).exit_code == 0
     result = runner.invoke(args=[
-        "proposal", "create", "--community", code, "--title", "电梯更换", "--matter", "use_fund",
+        "proposal", "create", "--community", code, "--title", "电梯更换", "--matter", matter,
         "--scope", scope, "--budget", "6547.50", "--item", "电梯更换:6547.50",
         "--publicity-start", "2026-11-20T09:00", "--voting-start", "2026-12-01T09:00",
         "--voting-end", "2026-12-08T09:00", "--schedule", *extra])

@@ -15,10 +15,11 @@ def low_balance_rows() -> list[dict]:
     return rows
 
 
-def passed_vote(app, runner, tmp_path, code="SUN", rows=None, tolerance=None) -> dict:
+def passed_vote(app, runner, tmp_path, code="SUN", rows=None, tolerance=None,
+                matter="use_fund") -> dict:
     """Budget 6547.50; 4 of 5 voters take part, 3 agree: passed and closed."""
     proposal = make_open_proposal(app, runner, tmp_path, code=code, rows=rows,
-                                  tolerance=tolerance)
+                                  tolerance=tolerance, matter=matter)
     pid = str(proposal["id"])
     (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.4 scanned form")
     lines = ["building,entrance,room,choice,channel,evidence,entered_by",

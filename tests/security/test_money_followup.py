@@ -64,3 +64,38 @@ def test_a_contract_amount_with_a_decimal_comma_is_refused_on_the_web(app, runne
     assert page.status_code == 200
     assert "千位分隔符" in page.get_data(as_text=True)
     assert _count(app, ChainEntry, proposal_id=vote["id"]) == before
+
+
+def test_a_passed_vote_on_another_matter_never_lets_money_out(app, runner, tmp_path, client):
+    """"Other" needs only the Civil Code's majority (a community may ask more for using the
+    fund); with a budget typed in, its passed vote let the committee contract, settle and
+    debit every unit's sub-ledger, and apply to the fund office for the money."""
+    from tests.money_world import evidence
+    from votes.models import ChainEntry, FundDebit
+
+    vote = passed_vote(app, runner, tmp_path, matter="other")
+    pid = vote["pid"]
+    with app.app_context():
+        from votes.services.figures import proposal_figures
+
+        assert proposal_figures(pid).passed  # the vote itself passed
+    before = _count(app, ChainEntry, proposal_id=vote["id"])
+    result = runner.invoke(args=["works", "contract", pid, "--contractor", "甲公司",
+                                 "--amount", "6000.00", "--evidence", evidence(tmp_path)])
+    assert result.exit_code == 1 and "使用维修资金" in result.output, result.output
+    package = runner.invoke(args=["works", "application", pid, "-o",
+                                  str(tmp_path / "application.zip")])
+    assert package.exit_code == 1 and "使用维修资金" in package.output, package.output
+    assert _count(app, ChainEntry, proposal_id=vote["id"]) == before
+    assert _count(app, FundDebit) == 0
+
+    staff_accounts(app, runner)
+    sign_in(client, "sun_committee")
+    assert 'id="works-link"' not in client.get(f"/committee/p/{pid}").get_data(as_text=True)
+    page = client.post(f"/committee/p/{pid}/works/contract", data={
+        "contractor": "甲公司", "amount": "6000",
+        "evidence": (io.BytesIO(b"%PDF contract"), "contract.pdf")}, follow_redirects=True)
+    assert page.status_code == 200 and "使用维修资金" in page.get_data(as_text=True)
+    zipped = client.get(f"/committee/p/{pid}/application.zip")
+    assert zipped.status_code == 400 and "使用维修资金" in zipped.get_data(as_text=True)
+    assert _count(app, ChainEntry, proposal_id=vote["id"]) == before

@@ -88,6 +88,18 @@ def decision(session: Session, proposal: Proposal) -> str:
     return "vote"
 
 
+def spends_fund(proposal: Proposal) -> None:
+    """Only a decision to use the fund (使用维修资金, or an emergency use, which is one) lets
+    money out of it. A passed vote on another matter — "other" with a budget, or raising
+    the fund (续筹) — decided nothing of the kind, and its thresholds may be the lower ones
+    of another matter than the community's rules set for using the fund."""
+    if proposal.matter != "use_fund":
+        from votes.services.labels import matter_label
+
+        raise DomainError(_("只有“使用维修资金”的表决通过后才能动用维修资金；本事项是“%(matter)s”。",
+                            matter=matter_label(proposal.matter)))
+
+
 def order_refusal(stage: str, seen: Sequence[str]) -> str | None:
     """Why this stage cannot be recorded now (the same order step 18.3 checks)."""
     if "settlement" in seen:
@@ -129,6 +141,7 @@ def append_stage(proposal_ref: str, stage: str, actor: str, build) -> Proposal:
     with unit_of_work() as session:
         p = lock_proposal(session, proposal.id)
         decision(session, p)
+        spends_fund(p)
         bodies = works_bodies(session, p)
         refusal = order_refusal(stage, [b["stage"] for b in bodies])
         if refusal:
