@@ -99,3 +99,114 @@ def test_a_passed_vote_on_another_matter_never_lets_money_out(app, runner, tmp_p
     zipped = client.get(f"/committee/p/{pid}/application.zip")
     assert zipped.status_code == 400 and "使用维修资金" in zipped.get_data(as_text=True)
     assert _count(app, ChainEntry, proposal_id=vote["id"]) == before
+
+
+def _contract(runner, tmp_path, pid):
+    from tests.money_world import evidence
+
+    result = runner.invoke(args=["works", "contract", pid, "--contractor", "甲公司",
+                                 "--amount", "6000.00", "--evidence", evidence(tmp_path)])
+    assert result.exit_code == 0, result.output
+
+
+def _paid(app, pid) -> int:
+    with app.app_context():
+        from votes.extensions import db
+        from votes.services.lifecycle import get_proposal
+        from votes.services.money.works import money_summary
+
+        paid = money_summary(get_proposal(pid))["paid"]
+        db.session.remove()
+        return paid
+
+
+def test_a_payment_sent_twice_is_recorded_once(app, runner, tmp_path, client):
+    """A double click or a reload sends the payment form again: the chain cannot take the
+    second back, and the fund would show 2,000 paid twice."""
+    vote = passed_vote(app, runner, tmp_path)
+    pid = vote["pid"]
+    _contract(runner, tmp_path, pid)
+    staff_accounts(app, runner)
+    sign_in(client, "sun_committee")
+
+    def pay(voucher: bytes, amount="2000"):
+        return client.post(f"/committee/p/{pid}/works/payment", data={
+            "amount": amount, "note": "预付款",
+            "evidence": [(io.BytesIO(voucher), "voucher.pdf")]},
+            content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+
+    assert "付款已登记" in pay(b"%PDF voucher 1")
+    again = pay(b"%PDF voucher 1")
+    assert "不能登记两次" in again and "Traceback" not in again
+    assert _paid(app, pid) == 200000
+    assert "付款已登记" in pay(b"%PDF voucher 2", "1000")  # another payment, its own voucher
+    assert _paid(app, pid) == 300000
+    from tests.money_world import evidence
+
+    cli = runner.invoke(args=["works", "payment", pid, "--amount", "2000.00", "--evidence",
+                              evidence(tmp_path, "v.pdf", b"%PDF voucher 1")])
+    assert cli.exit_code == 1 and "不能登记两次" in cli.output
+    assert _paid(app, pid) == 300000
+
+
+@pytest.mark.postgresql_only
+def test_a_payment_sent_twice_at_once_is_recorded_once(app, runner, tmp_path, monkeypatch):
+    """Two clerks (or two tabs) send the same payment at the same moment: the second waits
+    for the first's lock on the proposal, then sees its payment and is refused."""
+    import threading
+
+    from sqlalchemy import create_engine, text
+
+    from votes.core import works as core_works
+    from votes.services.money import works as money_works
+
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    _contract(runner, tmp_path, pid)
+    held, go = threading.Event(), threading.Event()
+    real = core_works.payment_body
+
+    def hold(**kwargs):
+        if threading.current_thread().name == "A" and not held.is_set():
+            held.set()
+            assert go.wait(30), "never released"
+        return real(**kwargs)
+
+    monkeypatch.setattr(core_works, "payment_body", hold)
+    outcome: dict[str, str] = {}
+
+    def run(name):
+        with app.app_context():
+            from votes.extensions import db
+            from votes.services.errors import DomainError
+
+            try:
+                money_works.record_payment(pid, amount=200000, note="预付款", actor=name,
+                                           evidence=[money_works.EvidenceFile(
+                                               "voucher.pdf", b"%PDF voucher 1")])
+                outcome[name] = "paid"
+            except DomainError as err:
+                outcome[name] = err.message
+            except Exception as exc:  # noqa: BLE001 - the test reports it
+                outcome[name] = f"crash {type(exc).__name__}: {exc}"
+            finally:
+                db.session.remove()
+
+    a = threading.Thread(target=run, args=("A",), name="A")
+    a.start()
+    assert held.wait(30)
+    b = threading.Thread(target=run, args=("B",), name="B")
+    b.start()
+    watcher = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        with watcher.connect() as conn:
+            while b.is_alive():  # until B is done or waits on the lock A holds
+                if conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar():
+                    break
+                b.join(0.01)
+    finally:
+        watcher.dispose()
+    go.set()
+    a.join(30)
+    b.join(30)
+    assert outcome["A"] == "paid" and "不能登记两次" in outcome["B"], outcome
+    assert _paid(app, pid) == 200000

@@ -199,8 +199,15 @@ def record_payment(proposal_ref: str, *, amount: int, note: str,
                 "付款合计将达到 %(total)s 元，超过合同金额 %(contract)s 元。",
                 total=format_yuan(summary["paid"] + amount),
                 contract=format_yuan(summary["contract"])))
-        return works.payment_body(amount=amount, note=note,
-                                  evidence=store_evidence(session, p, evidence))
+        digests = store_evidence(session, p, evidence)
+        used = {d for b in bodies if b["stage"] == "payment" for d in b["data"]["evidence"]}
+        if used.issuperset(digests):
+            # A form sent twice (a double click, a reload) is the same payment again: the
+            # chain cannot take it back, and the fund would show it paid twice.
+            raise DomainError(_(
+                "这些付款凭证已登记过一笔付款：同一笔付款不能登记两次。如确为另一笔付款，"
+                "请上传它自己的付款凭证。"))
+        return works.payment_body(amount=amount, note=note, evidence=digests)
 
     return append_stage(proposal_ref, "payment", actor, build)
 
