@@ -210,3 +210,107 @@ def test_a_payment_sent_twice_at_once_is_recorded_once(app, runner, tmp_path, mo
     b.join(30)
     assert outcome["A"] == "paid" and "不能登记两次" in outcome["B"], outcome
     assert _paid(app, pid) == 200000
+
+
+def _roll_only(app, runner, tmp_path):
+    from datetime import datetime, timezone
+
+    from tests.factories import make_roll_csv
+
+    app.config["VOTES_NOW"] = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
+    assert runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"]).exit_code == 0
+    roll = make_roll_csv(tmp_path / "roll.csv")
+    assert runner.invoke(args=["roll", "import", "--community", "SUN", str(roll)]).exit_code == 0
+
+
+def _emergencies(app) -> int:
+    from votes.models import Proposal
+
+    return _count(app, Proposal, state="emergency")
+
+
+def test_an_emergency_use_sent_twice_is_published_once(app, runner, tmp_path, client):
+    """Published at once and never withdrawn: a second copy of the same application would
+    stand on the board as a second emergency use, with its own apportionment."""
+    _roll_only(app, runner, tmp_path)
+    staff_accounts(app, runner)
+    sign_in(client, "sun_committee")
+
+    def apply(report: bytes, scope="building:1"):
+        return client.post("/committee/c/SUN/emergency", data={
+            "title": "1号楼电梯抢修", "scope": scope, "budget": "18000.00",
+            "category": "elevator", "applicant": "property_company",
+            "reason": "曳引机故障，困人两次", "confirm": "1",
+            "evidence": [(io.BytesIO(report), "inspection.pdf")]},
+            content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+
+    assert "应急使用已公布在公示栏" in apply(b"%PDF inspection 1")
+    again = apply(b"%PDF inspection 1")
+    assert "不能重复申请" in again and "Traceback" not in again
+    assert _emergencies(app) == 1
+    assert "应急使用已公布在公示栏" in apply(b"%PDF inspection 2")  # another danger
+    assert "应急使用已公布在公示栏" in apply(b"%PDF inspection 1", "building:2")
+    assert _emergencies(app) == 3
+
+
+@pytest.mark.postgresql_only
+def test_an_emergency_use_sent_twice_at_once_is_published_once(app, runner, tmp_path,
+                                                               monkeypatch):
+    import threading
+
+    from sqlalchemy import create_engine, text
+
+    from votes.core import works as core_works
+    from votes.services.money import emergency as em
+    from votes.services.money.works import EvidenceFile
+
+    _roll_only(app, runner, tmp_path)
+    held, go = threading.Event(), threading.Event()
+    real = core_works.emergency_body
+
+    def hold(**kwargs):
+        if threading.current_thread().name == "A" and not held.is_set():
+            held.set()
+            assert go.wait(30), "never released"
+        return real(**kwargs)
+
+    monkeypatch.setattr(core_works, "emergency_body", hold)
+    outcome: dict[str, str] = {}
+
+    def run(name):
+        with app.app_context():
+            from votes.extensions import db
+            from votes.services.errors import DomainError
+
+            try:
+                em.apply_emergency(em.EmergencyApplication(
+                    community="SUN", title="1号楼电梯抢修", scope="building:1",
+                    budget="18000.00", category="elevator", applicant="committee",
+                    reason="曳引机故障"), [EvidenceFile("r.pdf", b"%PDF inspection")], actor=name)
+                outcome[name] = "applied"
+            except DomainError as err:
+                outcome[name] = err.message
+            except Exception as exc:  # noqa: BLE001 - the test reports it
+                outcome[name] = f"crash {type(exc).__name__}: {exc}"
+            finally:
+                db.session.remove()
+
+    a = threading.Thread(target=run, args=("A",), name="A")
+    a.start()
+    assert held.wait(30)
+    b = threading.Thread(target=run, args=("B",), name="B")
+    b.start()
+    watcher = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        with watcher.connect() as conn:
+            while b.is_alive():  # until B is done or waits on the lock A holds
+                if conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar():
+                    break
+                b.join(0.01)
+    finally:
+        watcher.dispose()
+    go.set()
+    a.join(30)
+    b.join(30)
+    assert outcome["A"] == "applied" and "不能重复申请" in outcome["B"], outcome
+    assert _emergencies(app) == 1

@@ -74,6 +74,7 @@ def apply_emergency(app: EmergencyApplication, evidence: Sequence[EvidenceFile],
         documents=app.documents, description=app.description, emergency=True)
     checked = check_draft(draft, now)
     with unit_of_work() as session:
+        _refuse_repeat(session, checked, evidence)
         p = Proposal(uid=secrets.token_hex(8), community_id=checked.community.id,
                      state="draft", chain_length=0, created_at=now, **checked.fields)
         p.items = [ProposalItem(position=i, title=t, amount=a)
@@ -93,6 +94,33 @@ def apply_emergency(app: EmergencyApplication, evidence: Sequence[EvidenceFile],
                                                 "applicant": app.applicant,
                                                 "entry": sealed.digest})
     return p
+
+
+def _refuse_repeat(session, checked, evidence: Sequence[EvidenceFile]) -> None:
+    """The same application sent again (a double click, a reload, two members at once) would
+    publish a second emergency use, never to be withdrawn, and a second apportionment of the
+    same danger: refused when an emergency use of the same scope already carries every
+    evidence file this one brings. The community's row is locked first, so two at once
+    are judged one after the other."""
+    import hashlib
+
+    from sqlalchemy import update
+
+    from votes.models import Community
+
+    digests = {hashlib.sha256(f.content).hexdigest() for f in evidence if f.content}
+    if not digests:
+        return  # store_evidence refuses it with its own message
+    session.execute(update(Community).where(Community.id == checked.community.id)
+                    .values(code=Community.code))
+    rows = session.execute(select(Proposal.title, ChainEntry.line).join(
+        ChainEntry, ChainEntry.proposal_id == Proposal.id).where(
+        Proposal.community_id == checked.community.id,
+        Proposal.scope == checked.fields["scope"], ChainEntry.kind == works.EMERGENCY))
+    for title, line in rows:
+        if digests <= set(json.loads(line)["entry"]["body"]["evidence"]):
+            raise DomainError(_("同一范围、同样证明材料的应急使用“%(title)s”已经公布，不能重复申请；"
+                                "如确为另一次险情，请上传它自己的证明材料。", title=title))
 
 
 def emergency_facts(proposal: Proposal) -> dict | None:
