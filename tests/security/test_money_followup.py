@@ -314,3 +314,35 @@ def test_an_emergency_use_sent_twice_at_once_is_published_once(app, runner, tmp_
     b.join(30)
     assert outcome["A"] == "applied" and "不能重复申请" in outcome["B"], outcome
     assert _emergencies(app) == 1
+
+
+def test_the_application_package_after_the_settlement_counts_no_shortfall_twice(
+        app, runner, tmp_path):
+    """Downloaded again after the settlement (the fund office asks for it, the regulator
+    checks it), the package read the balances this very settlement had just debited: a
+    flat that paid its whole share showed the amount it paid as a shortfall, and the form's
+    total shortfall grew by it."""
+    import csv
+    import zipfile
+
+    from tests.browser import pdf_text
+    from tests.money_world import low_balance_rows, works_done
+
+    pid = passed_vote(app, runner, tmp_path, rows=low_balance_rows())["pid"]
+    works_done(runner, tmp_path, pid)
+
+    def package(name):
+        out = tmp_path / name
+        result = runner.invoke(args=["works", "application", pid, "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        files = {n: zipfile.ZipFile(out).read(n) for n in zipfile.ZipFile(out).namelist()}
+        rows = list(csv.reader(io.StringIO(files["apportionment.csv"].decode("utf-8-sig"))))
+        form = pdf_text(files["application-form.pdf"])
+        return rows, form[form.index("分户账不足合计"):][:40]
+
+    before, short_before = package("before.zip")
+    settled = runner.invoke(args=["works", "settle", pid, "--final-cost", "6400.00"])
+    assert settled.exit_code == 0, settled.output
+    after, short_after = package("after.zip")
+    assert after == before
+    assert short_after == short_before

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from votes.core.cells import safe_row, sheet_row
 from votes.core.numbers import format_area, format_yuan_plain
 from votes.extensions import db
-from votes.models import Proposal, Unit
+from votes.models import FundDebit, Proposal, Unit
 from votes.services.notices import delivery_key
 from votes.services.records import frozen_units
 
@@ -37,12 +37,19 @@ class ApportionmentRow:
 
 
 def apportionment_rows(proposal: Proposal) -> list[ApportionmentRow]:
-    """The frozen roll's units with their budget share and today's balance."""
+    """The frozen roll's units with their budget share and today's balance — before this
+    use's own settlement: once settled, what it took is added back, or its shortfall
+    would be counted against the balance it already paid out of (a flat that paid its
+    whole share shown short by the amount it paid)."""
     balances = dict(db.session.execute(select(Unit.unit_key, Unit.fund_balance).where(
         Unit.community_id == proposal.community_id)).all())
+    taken = dict(db.session.execute(select(FundDebit.unit_key, FundDebit.debited).where(
+        FundDebit.proposal_id == proposal.id)).all())
     rows = []
     for u in sorted(frozen_units(proposal), key=delivery_key):
         balance = balances.get(u.unit_key)
+        if balance is not None:
+            balance += taken.get(u.unit_key, 0)
         rows.append(ApportionmentRow(u.building, u.entrance, u.room, u.area, u.share, balance,
                                      None if balance is None else max(0, u.share - balance)))
     return rows
