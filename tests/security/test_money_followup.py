@@ -346,3 +346,40 @@ def test_the_application_package_after_the_settlement_counts_no_shortfall_twice(
     after, short_after = package("after.zip")
     assert after == before
     assert short_after == short_before
+
+
+def test_the_application_form_states_the_decision_not_the_ballots_alone(app, runner, tmp_path,
+                                                                        client):
+    """Where the rules adopt 从多 (follow the majority) a vote can pass although the ballots
+    alone do not: the committee may use the fund, yet the form it signs for the fund office
+    said "结果：未通过", and its proposal page hid the way to the works."""
+    import zipfile
+
+    from tests.browser import pdf_text
+    from tests.procedure_world import close_at_end, open_vote, scan, unit_args, vote
+
+    pid = open_vote(app, runner, tmp_path, "follow_majority=full")
+    for voter in ("D", "E"):
+        result = runner.invoke(args=[
+            "proposal", "delivery", pid, *unit_args(voter), "--method", "hand", "--at",
+            "2026-11-25T10:00", "--evidence", scan(tmp_path, f"r-{voter}.jpg", voter.encode()),
+            "--by", "clerk1"])
+        assert result.exit_code == 0, result.output
+    vote(runner, tmp_path, pid, {"A": "agree", "B": "agree", "C": "disagree"})
+    close_at_end(app, runner, pid)
+    with app.app_context():
+        from votes.services.figures import proposal_figures
+
+        figures = proposal_figures(pid)
+        assert figures.passed and not figures.tally.passed  # passed by 从多 only
+
+    out = tmp_path / "application.zip"
+    result = runner.invoke(args=["works", "application", pid, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    form = pdf_text(zipfile.ZipFile(out).read("application-form.pdf"))
+    assert "结果：通过" in form and "结果：未通过" not in form
+    assert "从多" in form  # and how: the ballots alone, then with 从多
+
+    staff_accounts(app, runner)
+    sign_in(client, "sun_committee")
+    assert 'id="works-link"' in client.get(f"/committee/p/{pid}").get_data(as_text=True)

@@ -65,11 +65,12 @@ def application_package(proposal: Proposal, actor: str) -> bytes:
         from votes.services.money.emergency import emergency_facts
 
         emergency = emergency_facts(proposal)
-    tally = proposal_figures(str(proposal.id)).tally
+    figures = proposal_figures(str(proposal.id))
     files = {
         "application-form.pdf": application_form_pdf(
-            proposal, tally=tally, close_digest=close, emergency=emergency, bundle_head=head,
-            total_shortfall=sum(r.shortfall or 0 for r in rows)),
+            proposal, tally=figures.tally, close_digest=close, emergency=emergency,
+            bundle_head=head, total_shortfall=sum(r.shortfall or 0 for r in rows),
+            outcome=figures.outcome),
         "apportionment.xlsx": apportionment_xlsx(rows, f"{proposal.community.name} "
                                                        f"{proposal.title} 分摊表"),
         "apportionment.csv": apportionment_csv(rows),

@@ -25,7 +25,11 @@ def _vote_rows(tally) -> list[list[str]]:
 
 
 def application_form_pdf(proposal: Proposal, *, tally, close_digest: str | None,
-                         emergency: dict | None, bundle_head: str, total_shortfall: int) -> bytes:
+                         emergency: dict | None, bundle_head: str, total_shortfall: int,
+                         outcome=None) -> bytes:
+    """outcome: the decision (votes.services.procedure.outcome) — by 从多 where adopted, the
+    final result after an objection period — which the form states, not the ballots' tally
+    alone (a vote passed by 从多 read "未通过" on the very form applying for its money)."""
     from reportlab.lib.units import cm
     from reportlab.platypus import Spacer
 
@@ -51,11 +55,17 @@ def application_form_pdf(proposal: Proposal, *, tally, close_digest: str | None,
                   pdf.para(f"情形：{emergency['category_zh']}；申请人：{emergency['applicant_zh']}；"
                            f"原因：{emergency['reason']}", s["body"])]
     else:
+        from votes.services.procedure.notice_lines import follow_lines, objection_lines
+
+        passed = outcome.result_passed if outcome is not None else tally.passed
         story += [pdf.para(f"业主表决：{local_text(proposal.voting_start)} 至 "
                            f"{local_text(proposal.voting_end)}（北京时间），结果："
-                           f"{'通过' if tally.passed else '未通过'}", s["h"]),
-                  pdf.table(_vote_rows(tally), [3.6, 3.0, 3.0, 2.0, 3.0, 3.0], s["cell"]),
-                  pdf.para(f"表决结束记录摘要：{close_digest}", s["cell"])]
+                           f"{'通过' if passed else '未通过'}", s["h"]),
+                  pdf.table(_vote_rows(tally), [3.6, 3.0, 3.0, 2.0, 3.0, 3.0], s["cell"])]
+        if outcome is not None:
+            story += [pdf.para(line, s["cell"])
+                      for line in follow_lines(outcome, tally.checks) + objection_lines(outcome)]
+        story.append(pdf.para(f"表决结束记录摘要：{close_digest}", s["cell"]))
     story += [Spacer(1, 0.3 * cm),
               pdf.para(("附件：分摊表（XLSX、CSV）；经验证的记录导出包" if emergency is not None
                         else "附件：表决结果公告（PDF）；分摊表（XLSX、CSV）；经验证的表决导出包")
