@@ -15,7 +15,8 @@ CATALOGUE = ROOT / "votes/translations/en/LC_MESSAGES"
 
 def _po():
     with (CATALOGUE / "messages.po").open("rb") as fh:
-        return read_po(fh, locale="en")
+        # abort_invalid: a stray line (a merge's conflict marker) fails instead of being skipped
+        return read_po(fh, locale="en", abort_invalid=True)
 
 
 def test_every_message_has_an_english_translation():
