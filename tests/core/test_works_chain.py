@@ -179,3 +179,15 @@ def test_witnessed_before_the_close_counts_up_to_the_close_when_works_follow_it(
     report = _verify(out.getvalue(), witness_keys=WITNESSES)
     assert report.outcome == "verified", report.render()
     assert (report.witnessed.before_close, report.witnessed.length) == (6, 11)
+
+
+def test_18_7_a_roll_without_area_fails_the_apportionment_not_the_steps_before():
+    """roll.json's areas all zero (the genesis and the tally fail too): the settlement
+    cannot be split by area, which is 18.7's failure, not a step that could not run."""
+    story = settled()
+    for unit in story.roll["units"]:
+        unit["area"] = 0
+    report = verify(story)
+    failed = steps(story)
+    assert "18.7" in failed and "18.1" not in failed, failed
+    assert "cannot be apportioned" in report.render()

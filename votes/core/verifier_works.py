@@ -166,7 +166,11 @@ def _check_settlement(b: _Bundle, data: dict, paid: int, budget: int | None, con
     if b.roll is None:
         run.skip("18.7", "roll.json failed step 1.4 or 1.5")
         return
-    shares = works.settlement_shares(b.roll, data["final_cost"])
+    try:
+        shares = works.settlement_shares(b.roll, data["final_cost"])
+    except ValueError as exc:  # roll.json's areas sum to zero: nothing to split by
+        run.fail("18.7", f"the settlement cannot be apportioned over roll.json: {exc}", n)
+        return
     if data["units"] != len(shares) or \
             data["shares_digest"] != works.shares_digest(data["final_cost"], shares):
         run.fail("18.7", "the settlement's apportionment does not recompute from roll.json "
