@@ -292,3 +292,55 @@ def test_tick_forgets_names_a_day_after_their_last_failure(accounts, runner):
     app.config["VOTES_NOW"] = T0 + timedelta(days=1)
     assert runner.invoke(args=["tick"]).exit_code == 0
     assert _row(app, "Clerk.Wang") is None and _row(app, "admin1") is not None
+
+
+def test_a_name_signs_in_whatever_its_letter_case(accounts, runner):
+    """Creation refuses "clerk.wang" beside "Clerk.Wang", so the sign-in and the admin's
+    changes take either for the other (one count for both, as ever)."""
+    from flask_login import current_user
+
+    app = accounts
+    for spelling in ("clerk.wang", "CLERK.WANG", " cLeRk.wAnG\u3000"):
+        client = app.test_client()
+        with client:
+            r = client.post("/staff/login", data={"login": spelling, "password": PASSWORD})
+            assert r.status_code == 302
+            client.get(r.headers["Location"])
+            assert current_user.login == "Clerk.Wang"
+    # Full-width letters name no account (creation allows ASCII only); counted all the same.
+    assert WRONG in _text(_attempt(app, "Ｃｌｅｒｋ.Ｗａｎｇ", PASSWORD))
+    assert _row(app, "clerk.wang").failures == 1
+    # The Kelvin sign is no "k" (Python's lower() would make it one).
+    assert WRONG in _text(_attempt(app, "cler\u212a.wang", PASSWORD))
+    assert _row(app, "clerk.wang").failures == 2
+
+    with app.app_context():
+        from sqlalchemy import select
+
+        from votes.extensions import db
+        from votes.models import AuditEntry
+        from votes.services.staff import change_user
+
+        change_user("clerk.WANG", actor="admin1", password="another password 1")
+        assert db.session.scalars(select(AuditEntry.target).where(
+            AuditEntry.action == "account.change")).all() == ["Clerk.Wang"]
+    assert _attempt(app, "CLERK.wang", "another password 1").status_code == 302
+
+
+def test_two_spellings_from_before_creation_refused_them(accounts):
+    """An older database may hold "Dup.Name" and "dup.name": each signs in by its exact
+    spelling, and a third spelling signs in to neither."""
+    from votes.extensions import db
+    from votes.models import StaffUser
+    from votes.services import staff
+
+    app = accounts
+    with app.app_context():
+        for login in ("Dup.Name", "dup.name"):
+            db.session.add(StaffUser(login=login, name=login, role="admin",
+                                     password_hash=staff._hasher.hash(login + "-password")))
+        db.session.commit()
+    assert _attempt(app, "Dup.Name", "Dup.Name-password").status_code == 302
+    assert _attempt(app, "dup.name", "dup.name-password").status_code == 302
+    assert WRONG in _text(_attempt(app, "DUP.NAME", "dup.name-password"))
+    assert WRONG in _text(_attempt(app, "dup.name", "Dup.Name-password"))

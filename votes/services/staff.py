@@ -56,10 +56,29 @@ def create_user(login: str, password: str, role: str, *, name: str = "",
     return user
 
 
+def find_account(session, name: str) -> StaffUser | None:
+    """The account `name` names, letter case aside, as create_user tells names apart (it
+    refuses "clerk.wang" beside "Clerk.Wang"): SQL lower() on both sides, which SQLite and
+    PostgreSQL agree on for the ASCII letters a login may hold. A name with any other
+    character names no account (and Python's lower() must not fold one into ASCII: the
+    Kelvin sign "\u212a" lowers to "k"). An older database may hold two spellings of one
+    name from before creation refused them: the exact one is taken, and a name that only
+    differs in case from both names neither."""
+    if not name.isascii():
+        return None
+    found = session.scalars(select(StaffUser)
+                            .where(func.lower(StaffUser.login) == name.lower())
+                            .order_by((StaffUser.login == name).desc()).limit(2)).all()
+    if len(found) > 1 and found[0].login != name:
+        return None
+    return found[0] if found else None
+
+
 def lookup_name(login: str) -> str:
-    """The name the sign-in looks for: as typed, without the spaces around it (an input
-    method's full-width space too). The sign-in's count keys on this very string
-    (signin_throttle.name_key), so no spelling reaches an account past its count."""
+    """The name the sign-in looks for (find_account): as typed, without the spaces around
+    it (an input method's full-width space too). The sign-in's count keys on this very
+    string, folded further than find_account folds it (signin_throttle.name_key), so no
+    spelling reaches an account past its count."""
     return login.strip()
 
 
@@ -71,7 +90,7 @@ def authenticate(login: str, password: str) -> StaffUser | None:
     addresses, pause it, known or not (votes/services/signin_throttle.py)."""
     name = lookup_name(login)
     turn = signin_throttle.take_turn(name)
-    user = db.session.scalar(select(StaffUser).where(StaffUser.login == name))
+    user = find_account(db.session, name)
     try:
         right = _hasher.verify(user.password_hash if user else _DUMMY, password)
     except (VerificationError, InvalidHashError):
@@ -126,7 +145,7 @@ def change_user(login: str, *, actor: str, active: bool | None = None,
                 password: str | None = None) -> StaffUser:
     """Enable or disable an account, or set a new password; audited."""
     with unit_of_work() as session:
-        user = session.scalar(select(StaffUser).where(StaffUser.login == login))
+        user = find_account(session, login.strip())
         if user is None:
             raise DomainError(_("没有登录名为 %(login)s 的账号", login=login))
         if user.login == actor and active is False:
@@ -141,7 +160,7 @@ def change_user(login: str, *, actor: str, active: bool | None = None,
                 raise DomainError(_("密码至少 10 个字符"))
             user.password_hash = _hasher.hash(password)
             details["password"] = "reset"
-        audit.record(session, actor, "account.change", target=login, details=details)
+        audit.record(session, actor, "account.change", target=user.login, details=details)
     return user
 
 
