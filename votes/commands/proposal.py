@@ -313,6 +313,7 @@ def tick() -> None:
     from votes.services.lifecycle import tick as run_tick
     from votes.services.lobby import sweep as sweep_lobby
     from votes.services.roll_upload import sweep_expired
+    from votes.services.signin_devices import sweep as sweep_devices
     from votes.services.signin_throttle import sweep as sweep_signins
 
     for proposal, before, after in run_tick():
@@ -322,6 +323,7 @@ def tick() -> None:
         click.echo(_("已删除 %(n)s 个过期的名册预览", n=removed))
     sweep_lobby()
     sweep_signins()
+    sweep_devices()
 
 
 @click.command("notices")

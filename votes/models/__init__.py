@@ -10,11 +10,12 @@ from votes.models.procedure import ProxyRecord, Transfer
 from votes.models.proposal import (FrozenUnit, FrozenVoter, Proposal, ProposalDocument,
                                    ProposalItem)
 from votes.models.roll import Owner, Ownership, Unit
-from votes.models.staff import AuditEntry, SignInThrottle, StaffCommunity, StaffUser, Visit
+from votes.models.staff import (AuditEntry, SignInDevice, SignInThrottle, StaffCommunity,
+                                 StaffUser, Visit)
 from votes.models.witness import WitnessCosignature
 
 __all__ = ["AuditEntry", "Ballot", "Base", "ChainEntry", "Community", "DeviceKey", "Evidence", "FrozenUnit", "FundDebit",
            "FrozenVoter", "Owner", "Ownership", "Proposal", "ProposalDocument", "ProposalItem",
-           "ProxyRecord", "ServerKey", "SignInThrottle", "StaffCommunity", "StaffUser", "Unit", "Verification", "Transfer", "Visit",
+           "ProxyRecord", "ServerKey", "SignInDevice", "SignInThrottle", "StaffCommunity", "StaffUser", "Unit", "Verification", "Transfer", "Visit",
            "VoterAccess", "LobbyFailure", "WitnessCosignature", "Objection",
            "utcnow"]

@@ -48,6 +48,24 @@ class SignInThrottle(Base):
     last_failure: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
+class SignInDevice(Base):
+    """A browser that signed in to an account: while it keeps failing fewer than 5 times in
+    a row, the pauses of the account's name do not stop it (votes/services/signin_devices.py).
+    Deleted when the account's password changes or it is disabled or enabled, and 90 days
+    after the browser last signed in (its cookie has expired by then)."""
+
+    __tablename__ = "signin_devices"
+
+    # SHA-256 of the random id in the browser's cookie.
+    device_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"),
+                                         index=True)
+    # signin_throttle.name_key of the account's login, which the cookie names too.
+    name_key: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # since its last sign-in
+    last_signin: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class StaffCommunity(Base):
     """A committee member's community (one account may serve several)."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -12,7 +13,7 @@ from votes.core.canonical import format_time
 from votes.extensions import db
 from votes.models import Community, StaffCommunity, StaffUser
 from votes.models.staff import ROLES
-from votes.services import audit, signin_throttle
+from votes.services import audit, signin_devices, signin_throttle
 from votes.i18n import _
 from votes.services.communities import get_community
 from votes.services.errors import DomainError
@@ -82,34 +83,63 @@ def lookup_name(login: str) -> str:
     return login.strip()
 
 
-def authenticate(login: str, password: str) -> StaffUser | None:
-    """The active account of this name and password, or None.
+@dataclass(frozen=True)
+class SignIn:
+    user: StaffUser
+    device_cookie: str | None  # for the browser: signin_devices.COOKIE, or keep its own
+
+
+def authenticate(login: str, password: str, device_cookie: str | None = None) -> SignIn | None:
+    """The active account of this name and password (and the browser's new device cookie),
+    or None.
 
     Raises signin_throttle.Paused while the name is paused (the password unchecked), and
     on the wrong password that pauses it: too many failures under one name, from whatever
-    addresses, pause it, known or not (votes/services/signin_throttle.py)."""
+    addresses, pause it, known or not (votes/services/signin_throttle.py). Not so for a
+    browser whose `device_cookie` names a device that signed in to this account and has
+    not failed too often since: its attempts are counted against the device, not the name
+    (votes/services/signin_devices.py)."""
     name = lookup_name(login)
-    turn = signin_throttle.take_turn(name)
+    entries = signin_devices.read(device_cookie)
+    entry = signin_devices.entry_for(entries, signin_throttle.name_key(name))
+    device_turn = signin_devices.take_turn(entry) if entry is not None else None
+    turn = signin_throttle.take_turn(name) if device_turn is None else None
     user = find_account(db.session, name)
+    if device_turn is not None and user is not None and user.id != device_turn.user_id:
+        user = None  # the device's account is another spelling's (an older database's)
+    checked_hash = user.password_hash if user else _DUMMY
     try:
-        right = _hasher.verify(user.password_hash if user else _DUMMY, password)
+        right = _hasher.verify(checked_hash, password)
     except (VerificationError, InvalidHashError):
         right = False
     if not right or user is None or not user.active:
-        _failed(turn, user)
+        _failed(turn, device_turn, user)
         return None
     with unit_of_work() as session:
-        signin_throttle.clear(session, turn)
+        if turn is not None:
+            signin_throttle.clear(session, turn)
+        cookie = signin_devices.remember(session, user, checked_hash, entries, device_turn)
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
-    return user
+    return SignIn(user, cookie)
 
 
-def _failed(turn: signin_throttle.Turn, user: StaffUser | None) -> None:
+def _failed(turn: signin_throttle.Turn | None, device_turn: signin_devices.DeviceTurn | None,
+            user: StaffUser | None) -> None:
     """A failed attempt (already counted by its turn): if its turn started a pause, the
     audit log says so for an account that exists (not for any name a stranger types: the
-    log would take a row for each), and Paused is raised."""
-    if turn.pause_until is None:
+    log would take a row for each), and Paused is raised. If it ended a device's exemption,
+    the log says so too (a member's mistakes, or someone holding a copy of their cookie)."""
+    if device_turn is not None:
+        if device_turn.last:
+            with unit_of_work() as session:
+                account = session.get(StaffUser, device_turn.user_id)
+                if account is not None:
+                    audit.record(session, "system", "account.signin_device_dropped",
+                                 target=account.login,
+                                 details={"failures": signin_devices.FREE_FAILURES})
+        return
+    if turn is None or turn.pause_until is None:
         return
     if user is not None:
         with unit_of_work() as session:
@@ -152,6 +182,8 @@ def change_user(login: str, *, actor: str, active: bool | None = None,
             raise DomainError(_("不能停用自己的账号"))
         details = {}
         user.session_generation += 1
+        session.flush()  # the account's row is locked before its devices go
+        signin_devices.forget(session, user.id)
         if active is not None:
             user.active = active
             details["active"] = active

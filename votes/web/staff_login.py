@@ -55,21 +55,36 @@ def _fresh_session() -> None:
         session["lang"] = language
 
 
+def _remember_device(response, cookie: str) -> None:
+    """The browser's device cookie (votes/services/signin_devices.py): sent back to the
+    sign-in only, never readable by a script, secure wherever the session cookie is."""
+    from votes.services import signin_devices
+
+    response.set_cookie(signin_devices.COOKIE, cookie,
+                        max_age=int(signin_devices.LIFETIME.total_seconds()),
+                        path=url_for("staff_login.login"), httponly=True, samesite="Lax",
+                        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
 def login():
+    from votes.services import signin_devices
     from votes.services.signin_throttle import Paused
     from votes.services.staff import authenticate
 
     if request.method == "POST":
         try:
-            user = authenticate(request.form.get("login", ""), request.form.get("password", ""))
+            signed_in = authenticate(request.form.get("login", ""),
+                                     request.form.get("password", ""),
+                                     request.cookies.get(signin_devices.COOKIE))
         except Paused as paused:  # too many failures under this name, from any address
             if paused.failed:
                 flash(_("登录名或密码错误。"), "error")
             flash(paused.message, "error")
             return render_template("staff/login.html"), 200 if paused.failed else 429
-        if user is not None:
+        if signed_in is not None:
+            user = signed_in.user
             _fresh_session()
             session.permanent = True
             session["staff_since"] = datetime.now(timezone.utc).timestamp()
@@ -77,7 +92,10 @@ def login():
             login_user(StaffPrincipal(user.id, user.login, user.role))
             from votes.web import ROLE_HOME
 
-            return redirect(url_for(ROLE_HOME.get(user.role, "committee.home")))
+            response = redirect(url_for(ROLE_HOME.get(user.role, "committee.home")))
+            if signed_in.device_cookie:
+                _remember_device(response, signed_in.device_cookie)
+            return response
         flash(_("登录名或密码错误。"), "error")
     return render_template("staff/login.html")
 
