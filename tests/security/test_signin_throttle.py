@@ -344,3 +344,33 @@ def test_two_spellings_from_before_creation_refused_them(accounts):
     assert _attempt(app, "dup.name", "dup.name-password").status_code == 302
     assert WRONG in _text(_attempt(app, "DUP.NAME", "dup.name-password"))
     assert WRONG in _text(_attempt(app, "dup.name", "Dup.Name-password"))
+
+
+def test_an_administrator_lifts_a_pause_from_the_command_line(accounts, runner):
+    from sqlalchemy import select
+
+    from votes.extensions import db
+    from votes.models import AuditEntry
+    from votes.services.audit import verify_log
+
+    app = accounts
+    for _ in range(5):
+        _attempt(app, "Clerk.Wang")
+    assert _attempt(app, "Clerk.Wang", PASSWORD).status_code == 429
+    result = runner.invoke(args=["users", "unpause", "clerk.wang"])
+    assert result.exit_code == 0, result.output
+    assert "已解除 Clerk.Wang 的登录暂停" in result.output and "10:01:00" in result.output
+    assert _row(app, "Clerk.Wang") is None
+    assert _attempt(app, "Clerk.Wang", PASSWORD).status_code == 302
+
+    result = runner.invoke(args=["users", "unpause", "Clerk.Wang"])
+    assert result.exit_code == 0 and "没有登录失败记录" in result.output
+    _attempt(app, "nobody.here")
+    result = runner.invoke(args=["users", "unpause", "nobody.here"])
+    assert result.exit_code == 0 and "已清除 nobody.here 的登录失败次数" in result.output
+    with app.app_context():
+        lifted = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "account.signin_unpaused").order_by(AuditEntry.seq)).all()
+        assert [(e.actor, e.target, e.details["until"]) for e in lifted] == \
+            [("cli", "Clerk.Wang", "2026-12-01T02:01:00Z"), ("cli", "nobody.here", "")]
+        assert verify_log() == []

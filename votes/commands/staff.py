@@ -36,3 +36,21 @@ def list_users():
     for u in all_users():
         scope = u.jurisdiction or ",".join(str(c.community_id) for c in u.communities) or "-"
         click.echo(f"{u.login}\t{u.role}\t{scope}\t{'active' if u.active else 'disabled'}")
+
+
+@users_cli.command("unpause")
+@click.argument("login")
+@domain_errors
+def unpause(login):
+    """Clear a login name's failed sign-ins, ending its pause now (audited)."""
+    from votes.services import clock
+    from votes.services.staff import unpause as unpause_name
+
+    cleared = unpause_name(login)
+    if cleared is None:
+        click.echo(_("登录名 %(login)s 没有登录失败记录，无需解除。", login=login.strip()))
+    elif cleared[1] is None:
+        click.echo(_("已清除 %(login)s 的登录失败次数（未在暂停中）。", login=cleared[0]))
+    else:
+        click.echo(_("已解除 %(login)s 的登录暂停（原定暂停至 %(time)s，北京时间）。",
+                     login=cleared[0], time=clock.local_text(cleared[1], "%H:%M:%S")))

@@ -142,6 +142,15 @@ def clear(session: Session, turn: Turn) -> None:
     session.execute(delete(SignInThrottle).where(SignInThrottle.name_key == turn.key))
 
 
+def forget(session: Session, name: str) -> SignInThrottle | None:
+    """Delete the count of `name` (an administrator's `votes users unpause`), in the
+    caller's transaction; the row as it was, or None if nothing was counted."""
+    row = session.get(SignInThrottle, name_key(name), with_for_update=True)
+    if row is not None:
+        session.delete(row)
+    return row
+
+
 def sweep(now: datetime | None = None) -> int:
     """Delete the counts of names without a failure for FORGET (`votes tick`); how many.
     Every pause has ended by then (MAX_PAUSE < FORGET)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -13,7 +14,7 @@ from votes.core.canonical import format_time
 from votes.extensions import db
 from votes.models import Community, StaffCommunity, StaffUser
 from votes.models.staff import ROLES
-from votes.services import audit, signin_devices, signin_throttle
+from votes.services import audit, clock, signin_devices, signin_throttle
 from votes.i18n import _
 from votes.services.communities import get_community
 from votes.services.errors import DomainError
@@ -194,6 +195,24 @@ def change_user(login: str, *, actor: str, active: bool | None = None,
             details["password"] = "reset"
         audit.record(session, actor, "account.change", target=user.login, details=details)
     return user
+
+
+def unpause(login: str, *, actor: str = "cli") -> tuple[str, datetime | None] | None:
+    """Forget the failed sign-ins counted under a name, and so end its pause now (an
+    administrator's way out when a stranger keeps a member's name paused and the member has
+    no known browser at hand); audited. (The name as the log names it, the end of the pause
+    it ended or None if it was not paused), or None if nothing was counted under it."""
+    name, now = lookup_name(login), clock.now()
+    with unit_of_work() as session:
+        row = signin_throttle.forget(session, name)
+        if row is None:
+            return None
+        until = row.locked_until if row.locked_until and row.locked_until > now else None
+        user = find_account(session, name)
+        target = user.login if user else name
+        audit.record(session, actor, "account.signin_unpaused", target=target,
+                     details={"until": format_time(until) if until else ""})
+    return target, until
 
 
 def end_sessions(user_id: int) -> None:
