@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,8 +46,9 @@ def read_roll(path: str | Path, data: bytes | None = None) -> list[RollRow]:
         except OSError as exc:
             raise DomainError(_("无法读取文件 %(path)s：%(reason)s", path=str(path),
                                 reason=exc.strerror)) from None
+    uncached: list[tuple[int, int]] = []
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        table = _xlsx_rows(data)
+        table, uncached = _xlsx_rows(data)
     elif path.suffix.lower() in (".csv", ".txt", ""):
         table = csv_rows(data)
     else:
@@ -56,6 +58,8 @@ def read_roll(path: str | Path, data: bytes | None = None) -> list[RollRow]:
     header, problems = _map_header(table[0])
     if problems:
         raise DomainError(_("名册表头有误，未导入任何数据"), problems=problems)
+    if uncached:
+        _refuse_uncached(uncached, header, table[0])
     rows = []
     spreadsheet = path.suffix.lower() in (".xlsx", ".xlsm")
     none: frozenset[str] = frozenset()
@@ -86,6 +90,11 @@ def _map_header(cells: list) -> tuple[dict[int, str], list[Problem]]:
     problems = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(cells):
+        if raw is UNCACHED:
+            problems.append(Problem(1, _(
+                "表头单元格 %(cell)s 是公式，但文件里没有保存计算结果：请在 Excel/WPS 中打开并保存后"
+                "再导入，或把公式换成文字", cell=_cell_name(1, index))))
+            continue
         label = _cell(raw)
         if not label:
             continue
@@ -101,6 +110,26 @@ def _map_header(cells: list) -> tuple[dict[int, str], list[Problem]]:
             zh = COLUMNS[name][1]
             problems.append(Problem(1, _("缺少必填列 %(column)s", column=zh)))
     return header, problems
+
+
+def _refuse_uncached(cells: list[tuple[int, int]], header: dict[int, str], labels: list) -> None:
+    """A formula cell whose result the file does not hold (written by a script, never
+    opened in Excel/WPS) reads as empty: an area or a balance would be imported as missing,
+    so a roll with one in a column we read is refused, every such cell named."""
+    problems = [
+        Problem(row + 1, _("“%(column)s”（单元格 %(cell)s）是公式，但文件里没有保存计算结果：请在 "
+                           "Excel/WPS 中打开并保存后再导入，或把公式换成数值",
+                           column=_cell(labels[column]), cell=_cell_name(row + 1, column)))
+        for row, column in sorted(cells) if row > 0 and column in header]
+    if problems:
+        raise DomainError(_("名册有 %(n)s 个公式单元格没有保存计算结果，未导入任何数据",
+                            n=len(problems)), problems=problems)
+
+
+def _cell_name(row: int, index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(index + 1)}{row}"
 
 
 def _cell(value) -> str:
@@ -149,7 +178,9 @@ def check_xlsx_archive(data: bytes) -> None:
         raise DomainError(_("XLSX 文件解压后过大，拒绝读取；请另存为 CSV 后上传"))
 
 
-def _xlsx_rows(data: bytes) -> list[list]:
+def _xlsx_rows(data: bytes) -> tuple[list[list], list[tuple[int, int]]]:
+    """The first sheet's values (as Excel last computed them), and where (0-based row and
+    column) a formula's result is missing: such a cell holds UNCACHED instead of None."""
     from openpyxl import load_workbook
 
     check_xlsx_archive(data)
@@ -161,14 +192,92 @@ def _xlsx_rows(data: bytes) -> list[list]:
         rows = [list(row) for row in sheet.iter_rows(max_row=XLSX_MAX_ROWS + 1,
                                                      max_col=XLSX_MAX_COLUMNS,
                                                      values_only=True)]
+        member = sheet._worksheet_path  # openpyxl keeps no public name for the sheet's part
         workbook.close()
+        missing = _uncached_formulas(data, member)
     except Exception:  # openpyxl raises many types for a damaged file
         raise DomainError(_("无法打开 XLSX 文件")) from None
+    uncached = []
+    for row, column in missing:
+        while len(rows) <= row:
+            rows.append([])
+        cells = rows[row]
+        if len(cells) <= column:
+            cells.extend([None] * (column + 1 - len(cells)))
+        if cells[column] is None:
+            cells[column] = UNCACHED
+            uncached.append((row, column))
     while rows and all(v is None or v == "" for v in rows[-1]):
         rows.pop()
     if len(rows) > XLSX_MAX_ROWS:
         raise DomainError(_("XLSX 文件超过 %(n)s 行", n=XLSX_MAX_ROWS))
-    return [[_xlsx_value(v) for v in row] for row in rows]
+    return [[_xlsx_value(v) for v in row] for row in rows], uncached
+
+
+class _Uncached:
+    def __repr__(self) -> str:
+        return "UNCACHED"
+
+
+UNCACHED = _Uncached()  # a formula cell the file holds no computed value for
+
+# How a formula element opens in sheet XML, with or without a namespace prefix (<f>, <x:f t=...>):
+# found by the bare "f" and a look at the byte before, the quickest scan of a city's sheet.
+_FORMULA_TAG = re.compile(rb"f[\s/>]")
+
+
+def _has_formula(text: bytes) -> bool:
+    return any(m.start() and text[m.start() - 1] in b"<:" for m in _FORMULA_TAG.finditer(text))
+
+
+def _uncached_formulas(data: bytes, member: str) -> list[tuple[int, int]]:
+    """Cells (0-based row, column; within the bounds read) of the sheet part `member` that
+    hold a formula but no computed value: no <v>, or an empty one that is not a formula's
+    empty text (t="str"). A file Excel or WPS saved has values throughout; openpyxl and
+    other scripts write formulas without. A sheet with no formula at all (nearly every
+    roll) costs one pass over its decompressed bytes, not a second parse."""
+    from openpyxl.utils.cell import coordinate_to_tuple
+    from openpyxl.xml.functions import iterparse
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with archive.open(member) as source:
+            tail = b""
+            while chunk := source.read(1 << 20):
+                if _has_formula(tail + chunk):
+                    break
+                tail = chunk[-2:]
+            else:
+                return []
+        found = []
+        row = column = 0
+        with archive.open(member) as source:
+            for event, element in iterparse(source, events=("start", "end")):
+                tag = element.tag
+                name = tag[tag.rfind("}") + 1:]
+                if event == "start":
+                    if name == "row":  # as openpyxl counts rows without r="…"
+                        number = element.get("r")
+                        row = int(number) if number else row + 1
+                        column = 0
+                        if row > XLSX_MAX_ROWS + 1:
+                            break
+                    continue
+                if name == "c":
+                    reference = element.get("r")
+                    if reference:
+                        at, column = coordinate_to_tuple(reference)
+                    else:
+                        at, column = row, column + 1
+                    prefix = tag[:len(tag) - 1]
+                    if (element.find(prefix + "f") is not None and column <= XLSX_MAX_COLUMNS
+                            and 1 <= at <= XLSX_MAX_ROWS + 1):
+                        value = element.find(prefix + "v")
+                        if value is None or not (value.text or element.get("t") == "str"):
+                            found.append((at - 1, column - 1))
+                    element.clear()
+                elif name == "row":
+                    element.clear()
+        return found
 
 
 class Number(str):
