@@ -202,3 +202,39 @@ def test_settlement_refused_when_a_unit_left_the_roll_and_nothing_is_debited(app
         assert all(u.first_deposit is None for u in db.session.scalars(select(Unit)))
     assert [e["body"]["stage"] for e in _kinds(app, pid) if e["kind"] == "works"][-1] == \
         "acceptance"
+
+
+def test_share_lookup_shows_the_settled_share_and_nothing_of_the_balance(app, runner, client,
+                                                                          tmp_path):
+    import re
+
+    from votes.core.numbers import format_yuan
+
+    vote = passed_vote(app, runner, tmp_path, rows=low_balance_rows())
+    pid, url = vote["pid"], f"/p/{vote['uid']}/share"
+    asked = {"building": "1", "entrance": "1", "room": "201"}
+
+    def result(**lang) -> str:
+        page = client.get(url, query_string={**asked, **lang}).get_data(as_text=True)
+        return re.search(r'id="share-result">([^<]*)<', page).group(1)
+
+    # Before the settlement: the share of the budget, as in publicity.
+    assert result() == "1号楼1单元201室：专有面积 75.25 m²，分摊 752.50 元。"
+    works_done(runner, tmp_path, pid)
+    assert result() == "1号楼1单元201室：专有面积 75.25 m²，分摊 752.50 元。"
+    assert runner.invoke(args=["works", "settle", pid, "--final-cost", "6400.00"]).exit_code == 0
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import FundDebit
+
+        debit = db.session.scalar(select(FundDebit).where(FundDebit.room == "201"))
+    # 1-201 had 100.00 of a larger share: what was taken, the balance left and the shortfall
+    # are the household's own (the committee's copy of the notice), never on the board.
+    assert debit.debited == 10000 and debit.shortfall > 0 and debit.balance_after == 0
+    assert result() == (f"1号楼1单元201室：专有面积 75.25 m²，按结算金额分摊 {format_yuan(debit.share)}"
+                        " 元（按预算分摊 752.50 元）。")
+    # A flat outside the roll still finds nothing.
+    missing = client.get(url, query_string={"building": "9", "room": "901"})
+    assert "列支范围内没有这个房屋" in missing.get_data(as_text=True)
+    english = result(lang="en")
+    assert "share by the settled cost" in english and "share by the budget 752.50" in english

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from votes.core.roll import unit_key
 from votes.extensions import db
-from votes.models import FrozenUnit, Proposal
+from votes.models import FrozenUnit, FundDebit, Proposal
 from votes.services.notices import rule_sentence, scope_text, unit_label
 
 
@@ -40,22 +40,30 @@ def plan_view(proposal: Proposal) -> PlanView:
 
 @dataclass(frozen=True)
 class ShareLookup:
-    """One flat's part of the cost: its label, area and share; never its owners."""
+    """One flat's part of the cost: its label, area and share of the budget, and once the
+    works are settled its share of the final cost; never its owners, nor anything of its
+    maintenance-fund balance (what was debited, the shortfall): the public settlement
+    notice lists the same settled shares, the balances are the committee's copy only."""
 
     found: bool
     label: str = ""
     area: int = 0
-    share: int = 0
+    share: int = 0  # fen of the budget
+    settled: int | None = None  # fen of the final cost; None until the settlement
 
 
 def share_of(proposal: Proposal, building: str, entrance: str, room: str) -> ShareLookup:
     if not building.strip() or not room.strip():
         return ShareLookup(False)
-    # The lobby's key: '3号楼/1单元/1502' and '3/1/1502' find the same flat.
-    units = db.session.scalars(select(FrozenUnit).where(
-        FrozenUnit.proposal_id == proposal.id,
-        FrozenUnit.unit_key == unit_key(building, entrance, room)).limit(2)).all()
-    if len(units) != 1:
+    # The lobby's key: '3号楼/1单元/1502' and '3/1/1502' find the same flat. The settled
+    # share is the settlement's row for the same key (one per unit: a unique index).
+    found = db.session.execute(
+        select(FrozenUnit, FundDebit.share)
+        .outerjoin(FundDebit, (FundDebit.proposal_id == FrozenUnit.proposal_id)
+                   & (FundDebit.unit_key == FrozenUnit.unit_key))
+        .where(FrozenUnit.proposal_id == proposal.id,
+               FrozenUnit.unit_key == unit_key(building, entrance, room)).limit(2)).all()
+    if len(found) != 1:
         return ShareLookup(False)
-    u = units[0]
-    return ShareLookup(True, unit_label(u), u.area, u.share)
+    u, settled = found[0]
+    return ShareLookup(True, unit_label(u), u.area, u.share, settled)

@@ -60,8 +60,10 @@ def settlement_notice(uid: str):
 @bp.get("/p/<uid>/share")
 @limiter.limit("30 per minute")
 def share(uid: str):
-    """One flat's area and share of the cost, by building and room (never its owners):
-    the lobby's unit key, throttled like the lobby so the roll cannot be read off it fast."""
+    """One flat's area and share of the cost, by building and room (never its owners nor
+    its balance), and once settled its share of the final cost, as the public settlement
+    notice lists it: the lobby's unit key, throttled like the lobby so the roll cannot be
+    read off it fast."""
     from votes.services.board import board_view
     from votes.services.plan import share_of
 
