@@ -45,6 +45,14 @@ def test_committee_records_each_step_and_settles(app, runner, tmp_path, client):
     text = done.get_data(as_text=True)
     assert 'id="final-cost">6,400.00' in text and 'id="debits"' in text
     assert 'id="record-settlement"' not in text
+    assert "2 户需续筹" in text  # 1-201 and 1-202 fall below 30% of their first deposit
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import Proposal
+
+        uid = db.session.get(Proposal, int(pid)).uid
+    board = client.get(f"/p/{uid}").get_data(as_text=True)
+    assert "2 户分户账余额低于首期交存额的 30%，应当续筹" in board
 
     zipped = client.get(f"/committee/p/{pid}/application.zip")
     assert zipped.status_code == 200 and zipped.mimetype == "application/zip"

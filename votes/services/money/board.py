@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import func, select
+
 from votes.extensions import db
-from votes.models import Proposal
+from votes.models import FundDebit, Proposal
 from votes.services.money.works import works_bodies
 
 
@@ -31,9 +33,10 @@ def money_view(proposal: Proposal) -> MoneyView | None:
           for stage in ("contract", "payment", "acceptance", "settlement")}
     low = 0
     if by["settlement"]:
-        from votes.services.money.settlement import debits
-
-        low = sum(1 for d in debits(proposal) if d.low)
+        # Counted in the database: the board and every share look-up show this, and a city's
+        # settlement has a debit row per flat.
+        low = db.session.scalar(select(func.count()).select_from(FundDebit).where(
+            FundDebit.proposal_id == proposal.id, FundDebit.low.is_(True)))
     first = lambda stage: by[stage][0] if by[stage] else None  # noqa: E731
     return MoneyView(first("contract"), tuple(by["payment"]), first("acceptance"),
                      first("settlement"), low)
