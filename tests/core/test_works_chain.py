@@ -191,3 +191,23 @@ def test_18_7_a_roll_without_area_fails_the_apportionment_not_the_steps_before()
     failed = steps(story)
     assert "18.7" in failed and "18.1" not in failed, failed
     assert "cannot be apportioned" in report.render()
+
+
+def test_18_2_works_need_a_decision_to_use_the_fund():
+    """A passed vote on another matter ("other" with a budget, or raising the fund) decided
+    nothing about spending the fund: the app refuses works on it (works.spends_fund), and a
+    bundle whose chain records them anyway (a tampered app, or one from before that check)
+    must fail 18.2 too, not verify."""
+    from votes.core.rules import Matter, default_rules
+
+    for matter in ("other", "raise_fund"):
+        story = Story()
+        story.proposal = {**story.proposal, "matter": matter}
+        story.rules = {**default_rules(Matter(matter)).to_dict(), "budget_tolerance_bp": 500}
+        story.genesis() \
+            .paper("v-a", "agree", "2026-12-01T02:00:00Z") \
+            .paper("v-b", "agree", "2026-12-02T02:00:00Z") \
+            .paper("v-developer", "disagree", "2026-12-03T02:00:00Z") \
+            .paper("v-d", "agree", "2026-12-04T02:00:00Z").close()
+        assert verify(story).ok, (matter, verify(story).render())  # the vote itself
+        assert steps(settled(story)) == {"18.2"}, matter

@@ -109,14 +109,20 @@ def _typed(body: dict, n: int, run: _Run) -> bool:
 
 
 def _check_after_decision(b: _Bundle, first: int, rules: dict | None, run: _Run) -> None:
-    """18.2: works follow a close whose tally passed (and any final result entry), or the
-    emergency entry of a chain decided without a vote."""
+    """18.2: works follow a close whose tally passed on using the fund (and any final
+    result entry), or the emergency entry of a chain decided without a vote."""
     kinds = [e["kind"] for _, e in b.entries()]
     if works.EMERGENCY in kinds:
         n = kinds.index(works.EMERGENCY)
         if first < n:
             run.fail("18.2", "a works entry comes before the emergency entry", first)
         return
+    # The matter voted on: the genesis rules' (signed; 5.7 checks proposal.json agrees),
+    # else proposal.json's. Only a vote to use the fund decides that money may leave it.
+    matter = (rules or {}).get("matter") or (b.proposal or {}).get("matter")
+    if matter is not None and matter != "use_fund":
+        run.fail("18.2", f"works recorded after a vote on {str(matter)[:40]}, not on using the "
+                         "fund (use_fund)", first)
     closes = b.entries("close")
     if not closes or closes[0][0] > first:
         run.fail("18.2", "a works entry before the vote was closed", first)
