@@ -155,3 +155,28 @@ def test_a_failed_last_write_commits_nothing(app):
         with Session(db.engine) as other:
             assert other.scalars(select(Community.code).where(
                 Community.code.like("ROWS-F%"))).all() == ["ROWS-F1"]
+
+
+def test_a_last_write_commits_what_the_session_had_not_yet_flushed(app):
+    """What the session holds unflushed goes in the same COMMIT as the last write: not left
+    for the session's own commit afterwards, a second transaction (which a rollback, or a
+    failure between the two, would lose while the write stands)."""
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from votes.extensions import db
+    from votes.models import Community
+    from votes.services import rows
+
+    rename = update(Community).where(Community.code == bindparam("which")).values(
+        name=bindparam("new_name"))
+    with app.app_context():
+        db.session.add(Community(code="ROWS-P1", name="已有"))
+        db.session.commit()
+        db.session.add(Community(code="ROWS-P2", name="未刷新"))  # pending, not flushed
+        rows.write_and_commit(rename, {"which": "ROWS-P1", "new_name": "改名"}, db.session)
+        db.session.rollback()  # e.g. the request fails after the write
+        with Session(db.engine) as other:
+            assert other.scalars(select(Community.code).where(
+                Community.code.like("ROWS-P%")).order_by(Community.code)).all() == \
+                ["ROWS-P1", "ROWS-P2"]

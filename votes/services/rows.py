@@ -147,7 +147,10 @@ def fetch_values(statement, params: dict, kind: type[Values] = Values,
 def write_and_commit(statement, params: dict, session) -> None:
     """Run a statement that writes, as the last of `session`'s transaction, and COMMIT it:
     on PostgreSQL both in one round trip (a psycopg pipeline), after which the session's
-    own commit finds nothing to do; elsewhere the statement, then the session's commit."""
+    own commit finds nothing to do; elsewhere the statement, then the session's commit.
+    What the session holds unflushed is flushed first, so it is in the same COMMIT (not left
+    to the session's own commit, a second transaction)."""
+    session.flush()  # nothing to send, nothing sent: the usual case costs no round trip
     connection, driver, dialect = _connection(session)
     done = compiled(statement, dialect)
     arguments = _arguments(done, params)
