@@ -374,3 +374,25 @@ def test_an_administrator_lifts_a_pause_from_the_command_line(accounts, runner):
         assert [(e.actor, e.target, e.details["until"]) for e in lifted] == \
             [("cli", "Clerk.Wang", "2026-12-01T02:01:00Z"), ("cli", "nobody.here", "")]
         assert verify_log() == []
+
+
+def test_a_patient_guesser_gets_no_more_than_the_documented_hundred_a_day(accounts, hasher):
+    """docs/deploy.md: "That leaves a guesser about 100 guesses a day." Four wrong passwords
+    every 15 minutes never reach the fifth that pauses the name (the window starts afresh
+    at the first failure after it ends): 384 checked guesses a day, none of them paused or
+    audited."""
+    from votes.models import AuditEntry
+
+    app = accounts
+    for quarter in range(4 * 24):  # one day
+        app.config["VOTES_NOW"] = T0 + timedelta(minutes=15 * quarter, seconds=1)
+        for _ in range(4):
+            _attempt(app, "Clerk.Wang")
+    assert hasher.checks <= 110, f"{hasher.checks} passwords checked in a day"
+    with app.app_context():
+        from sqlalchemy import select
+
+        from votes.extensions import db
+
+        assert db.session.scalars(select(AuditEntry.action).where(
+            AuditEntry.action == "account.signin_paused")).all()
