@@ -11,15 +11,18 @@ an eviction forgets a pause) and falls back to per-process counts while down
 (docs/deploy.md).
 
 The numbers:
-- FREE_FAILURES (5) wrong passwords within WINDOW (15 minutes) pause the name for
-  FIRST_PAUSE (1 minute);
+- FREE_FAILURES (5) wrong passwords pause the name for FIRST_PAUSE (1 minute), one failure
+  being forgiven every WINDOW (15 minutes) since the count last changed (a leaking count,
+  not a window that starts afresh: with a fresh window, 4 guesses every 15 minutes never
+  reached the 5th, 384 a day and none of them paused or audited);
 - once paused, each further failure pauses it again at once, for twice the last pause, up
   to MAX_PAUSE (15 minutes): 1, 2, 4, 8, 15, 15, ... minutes;
 - a successful sign-in clears the name; so does a day (FORGET) without a failure.
 While a name is paused every attempt on it is refused, the right password too, without
 checking the password (nor spending argon2's time on it); a refused attempt is not counted,
-so knocking during a pause does not lengthen it. A guesser gets 5 guesses, then one per
-pause: about 100 a day at most, against an argon2 hash of a password of 10 characters or
+so knocking during a pause does not lengthen it. A guesser gets 5 guesses, then about one
+every 15 minutes, whether the name is paused (one per pause) or not (one per failure
+forgiven): about 100 a day at most, against an argon2 hash of a password of 10 characters or
 more. A stranger failing on purpose pauses the name for at most 15 minutes per failure,
 never for good (they can renew it with one request every 15 minutes, as with any
 per-account limit; the member then signs in right after a pause ends).
@@ -123,8 +126,15 @@ def take_turn(name: str) -> Turn:
             row.failures, row.window_start, row.locks = 0, None, 0
         pause = row.locks > 0  # paused before: every failure pauses again
         if not pause:
-            if row.window_start is None or row.window_start <= now - WINDOW:
-                row.failures, row.window_start = 0, now
+            # window_start: from when the count leaks, one failure every WINDOW; what is
+            # left of a WINDOW carries over, so a steady guesser gets one guess a WINDOW.
+            if row.window_start is None or row.failures == 0:
+                row.window_start = now
+            leaked = (now - row.window_start) // WINDOW
+            if leaked:
+                row.failures = max(0, row.failures - leaked)
+                row.window_start = now if row.failures == 0 else \
+                    row.window_start + leaked * WINDOW
             row.failures += 1
             pause = row.failures >= FREE_FAILURES
         row.last_failure = now
