@@ -23,7 +23,8 @@ def _count(app, model, **where) -> int:
         return db.session.scalar(query)
 
 
-@pytest.mark.parametrize("text", ["6,4", "5,5", "12,34,5", "1,0000", ",5", "1234,567", "1，5"])
+@pytest.mark.parametrize("text", ["6,4", "5,5", "12,34,5", "1,0000", ",5", "1234,567", "1，5",
+                                  "1,000.1,5", "1,000.,15"])
 def test_a_decimal_comma_is_refused_not_read_as_thousands(text):
     from votes.core.numbers import parse_yuan
 

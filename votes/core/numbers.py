@@ -58,7 +58,8 @@ def parse_yuan(text: str) -> int:
     three digits, at most MAX_YUAN) into fen; ValueError otherwise."""
     text = unicodedata.normalize("NFKC", str(text)).strip()  # "，" is a comma too
     if "," in text:
-        if not _GROUPED.fullmatch(text.partition(".")[0]):
+        whole, _point, fraction = text.partition(".")
+        if not _GROUPED.fullmatch(whole) or "," in fraction:  # none after the point
             raise Refusal(_("金额中的逗号只能用作千位分隔符（如 1,000.50），小数请用小数点"))
         text = text.replace(",", "")
     value = _parse_2dp(text)
