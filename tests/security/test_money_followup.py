@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.money_world import passed_vote, staff_accounts
+from tests.races import held_race
 from tests.staff_world import sign_in
 
 
@@ -154,61 +155,18 @@ def test_a_payment_sent_twice_is_recorded_once(app, runner, tmp_path, client):
 def test_a_payment_sent_twice_at_once_is_recorded_once(app, runner, tmp_path, monkeypatch):
     """Two clerks (or two tabs) send the same payment at the same moment: the second waits
     for the first's lock on the proposal, then sees its payment and is refused."""
-    import threading
-
-    from sqlalchemy import create_engine, text
-
     from votes.core import works as core_works
     from votes.services.money import works as money_works
 
     pid = passed_vote(app, runner, tmp_path)["pid"]
     _contract(runner, tmp_path, pid)
-    held, go = threading.Event(), threading.Event()
-    real = core_works.payment_body
+    def pay(who):
+        money_works.record_payment(pid, amount=200000, note="预付款", actor=who,
+                                   evidence=[money_works.EvidenceFile("voucher.pdf",
+                                                                      b"%PDF voucher 1")])
+        return "paid"
 
-    def hold(**kwargs):
-        if threading.current_thread().name == "A" and not held.is_set():
-            held.set()
-            assert go.wait(30), "never released"
-        return real(**kwargs)
-
-    monkeypatch.setattr(core_works, "payment_body", hold)
-    outcome: dict[str, str] = {}
-
-    def run(name):
-        with app.app_context():
-            from votes.extensions import db
-            from votes.services.errors import DomainError
-
-            try:
-                money_works.record_payment(pid, amount=200000, note="预付款", actor=name,
-                                           evidence=[money_works.EvidenceFile(
-                                               "voucher.pdf", b"%PDF voucher 1")])
-                outcome[name] = "paid"
-            except DomainError as err:
-                outcome[name] = err.message
-            except Exception as exc:  # noqa: BLE001 - the test reports it
-                outcome[name] = f"crash {type(exc).__name__}: {exc}"
-            finally:
-                db.session.remove()
-
-    a = threading.Thread(target=run, args=("A",), name="A")
-    a.start()
-    assert held.wait(30)
-    b = threading.Thread(target=run, args=("B",), name="B")
-    b.start()
-    watcher = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
-    try:
-        with watcher.connect() as conn:
-            while b.is_alive():  # until B is done or waits on the lock A holds
-                if conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar():
-                    break
-                b.join(0.01)
-    finally:
-        watcher.dispose()
-    go.set()
-    a.join(30)
-    b.join(30)
+    outcome = held_race(app, monkeypatch, core_works, "payment_body", pay)
     assert outcome["A"] == "paid" and "不能登记两次" in outcome["B"], outcome
     assert _paid(app, pid) == 200000
 
@@ -257,62 +215,19 @@ def test_an_emergency_use_sent_twice_is_published_once(app, runner, tmp_path, cl
 @pytest.mark.postgresql_only
 def test_an_emergency_use_sent_twice_at_once_is_published_once(app, runner, tmp_path,
                                                                monkeypatch):
-    import threading
-
-    from sqlalchemy import create_engine, text
-
     from votes.core import works as core_works
     from votes.services.money import emergency as em
     from votes.services.money.works import EvidenceFile
 
     _roll_only(app, runner, tmp_path)
-    held, go = threading.Event(), threading.Event()
-    real = core_works.emergency_body
+    def apply(who):
+        em.apply_emergency(em.EmergencyApplication(
+            community="SUN", title="1号楼电梯抢修", scope="building:1", budget="18000.00",
+            category="elevator", applicant="committee", reason="曳引机故障"),
+            [EvidenceFile("r.pdf", b"%PDF inspection")], actor=who)
+        return "applied"
 
-    def hold(**kwargs):
-        if threading.current_thread().name == "A" and not held.is_set():
-            held.set()
-            assert go.wait(30), "never released"
-        return real(**kwargs)
-
-    monkeypatch.setattr(core_works, "emergency_body", hold)
-    outcome: dict[str, str] = {}
-
-    def run(name):
-        with app.app_context():
-            from votes.extensions import db
-            from votes.services.errors import DomainError
-
-            try:
-                em.apply_emergency(em.EmergencyApplication(
-                    community="SUN", title="1号楼电梯抢修", scope="building:1",
-                    budget="18000.00", category="elevator", applicant="committee",
-                    reason="曳引机故障"), [EvidenceFile("r.pdf", b"%PDF inspection")], actor=name)
-                outcome[name] = "applied"
-            except DomainError as err:
-                outcome[name] = err.message
-            except Exception as exc:  # noqa: BLE001 - the test reports it
-                outcome[name] = f"crash {type(exc).__name__}: {exc}"
-            finally:
-                db.session.remove()
-
-    a = threading.Thread(target=run, args=("A",), name="A")
-    a.start()
-    assert held.wait(30)
-    b = threading.Thread(target=run, args=("B",), name="B")
-    b.start()
-    watcher = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
-    try:
-        with watcher.connect() as conn:
-            while b.is_alive():  # until B is done or waits on the lock A holds
-                if conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar():
-                    break
-                b.join(0.01)
-    finally:
-        watcher.dispose()
-    go.set()
-    a.join(30)
-    b.join(30)
+    outcome = held_race(app, monkeypatch, core_works, "emergency_body", apply)
     assert outcome["A"] == "applied" and "不能重复申请" in outcome["B"], outcome
     assert _emergencies(app) == 1
 

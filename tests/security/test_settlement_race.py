@@ -7,12 +7,11 @@ finishes or waits on a row lock (seen in pg_locks, no sleeps); then A goes on.""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from tests.money_world import evidence, passed_vote, works_done
+from tests.races import held_race
 
 
 # Row locks between two connections (skipped, with the reason, without a server).
@@ -30,58 +29,14 @@ def _balances(app) -> dict:
 
 
 def _race(app, monkeypatch, first: str, second: str) -> dict:
-    """Settle `first` (held after reading balances) and `second` concurrently."""
+    """Settle `first` (A, held after reading balances) and `second` (B) concurrently."""
     from votes.services.money import settlement
 
-    held, go = threading.Event(), threading.Event()
-    owner = {}
-    real = settlement.is_low
+    def settle(who):
+        settlement.settle(first if who == "A" else second, final_cost=640000, actor=who)
+        return "settled"
 
-    def hold(balance, first_deposit):
-        if threading.current_thread().name == "A" and not held.is_set():
-            held.set()
-            assert go.wait(30), "never released"
-        return real(balance, first_deposit)
-
-    monkeypatch.setattr(settlement, "is_low", hold)
-    outcome: dict[str, str] = {}
-
-    def run(name, pid):
-        with app.app_context():
-            from votes.extensions import db
-            from votes.services.errors import DomainError
-
-            try:
-                settlement.settle(pid, final_cost=640000, actor=name)
-                outcome[name] = "settled"
-            except DomainError as err:
-                outcome[name] = err.message
-            except Exception as exc:  # noqa: BLE001 - the test reports it
-                outcome[name] = f"crash {type(exc).__name__}: {exc}"
-            finally:
-                db.session.remove()
-
-    a = threading.Thread(target=run, args=("A", first), name="A")
-    a.start()
-    assert held.wait(30)
-    b = threading.Thread(target=run, args=("B", second), name="B")
-    b.start()
-    watcher = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
-    try:
-        with watcher.connect() as conn:
-            while b.is_alive():  # until B is done or waits on a lock A holds
-                waiting = conn.execute(text(
-                    "SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar()
-                if waiting:
-                    break
-                b.join(0.01)
-    finally:
-        watcher.dispose()
-    go.set()
-    a.join(30)
-    b.join(30)
-    owner.update(outcome)
-    return owner
+    return held_race(app, monkeypatch, settlement, "is_low", settle)
 
 
 def test_one_settlement_twice_at_once_debits_once(app, runner, tmp_path, monkeypatch):

@@ -1,0 +1,62 @@
+"""Two requests at once on PostgreSQL, in a given order, without sleeps.
+
+Thread A runs until it enters a chosen function and is held there; thread B then runs until
+it finishes or waits on a lock (seen in pg_locks); then A goes on. Each runs in its own app
+context, so its own session and connection."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from sqlalchemy import create_engine, text
+
+
+def held_race(app, monkeypatch, module, name: str, act: Callable[[str], str]) -> dict:
+    """Run act("A") and act("B") at once, A held on entering `module.name`; each outcome
+    ({"A": …, "B": …}) is what act returned, a refusal's message, or "crash …"."""
+    from votes.services.errors import DomainError
+
+    held, go = threading.Event(), threading.Event()
+    real = getattr(module, name)
+
+    def hold(*args, **kwargs):
+        if threading.current_thread().name == "A" and not held.is_set():
+            held.set()
+            assert go.wait(30), "never released"
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, hold)
+    outcome: dict[str, str] = {}
+
+    def run(who):
+        with app.app_context():
+            from votes.extensions import db
+
+            try:
+                outcome[who] = act(who)
+            except DomainError as err:
+                outcome[who] = err.message
+            except Exception as exc:  # noqa: BLE001 - the test reports it
+                outcome[who] = f"crash {type(exc).__name__}: {exc}"
+            finally:
+                db.session.remove()
+
+    a = threading.Thread(target=run, args=("A",), name="A")
+    a.start()
+    assert held.wait(30)
+    b = threading.Thread(target=run, args=("B",), name="B")
+    b.start()
+    watcher = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        with watcher.connect() as conn:
+            while b.is_alive():  # until B is done or waits on a lock A holds
+                if conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar():
+                    break
+                b.join(0.01)
+    finally:
+        watcher.dispose()
+    go.set()
+    a.join(30)
+    b.join(30)
+    return outcome
