@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import unicodedata
 from dataclasses import dataclass
 from typing import Callable
 
@@ -39,8 +40,16 @@ class ProxyRequest:
 def holder_key(proposal_uid: str, id_number: str) -> str:
     """The proxy's pseudonym on this proposal's chain: a keyed hash of their ID number,
     bound to the proposal so that it links nothing across votes nor to an owner's key."""
-    message = f"{proposal_uid}\n{privacy.normalise_id(id_number)}".encode("utf-8")
+    message = f"{proposal_uid}\n{canonical_id(id_number)}".encode("utf-8")
     return hmac.new(privacy.derived_key("proxy-holder"), message, hashlib.sha256).hexdigest()
+
+
+def canonical_id(id_number: str) -> str:
+    """The one spelling of an ID number that the proxy limit counts by: full-width forms
+    folded (NFKC), upper case, and only its letters and digits kept, so that spaces of any
+    kind, zero-width characters or hyphens do not make one proxy two holders."""
+    folded = unicodedata.normalize("NFKC", id_number).upper()
+    return "".join(c for c in folded if c.isalnum())
 
 
 def parse_proxy(row: dict, read_file: Callable[[str], tuple[str, bytes] | None],
@@ -49,15 +58,18 @@ def parse_proxy(row: dict, read_file: Callable[[str], tuple[str, bytes] | None],
     company_staff); each problem goes to fail(), and then None."""
     problems = []
     name = " ".join((row.get("proxy_name") or "").split())
-    id_number = privacy.normalise_id(row.get("proxy_id") or "")
+    typed = privacy.normalise_id(row.get("proxy_id") or "")
+    id_number = canonical_id(typed)
     if not name:
         problems.append(_("委托表决须填写受托人姓名"))
     elif len(name) > NAME_MAX or has_control(name):
         problems.append(_("受托人姓名过长或含有控制字符"))
     if not id_number:
         problems.append(_("委托表决须填写受托人证件号码"))
-    elif len(id_number) > ID_MAX or has_control(id_number):
+    elif len(typed) > ID_MAX or has_control(typed):
         problems.append(_("受托人证件号码过长或含有控制字符"))
+    elif not id_number.isascii():  # a look-alike letter (Cyrillic Х for X) is another holder
+        problems.append(_("受托人证件号码只能包含数字和拉丁字母"))
     elif len(id_number) == 18 and looks_like_resident_id(id_number) \
             and not check_resident_id(id_number):
         problems.append(_("受托人身份证号码 %(id)s 校验位错误", id=mask_id(id_number)))
