@@ -114,6 +114,8 @@ def correct_ballot(proposal_ref: str, seq: int, *, choice: str, reason: str, act
         raise DomainError(_("表决方式只能是纸质或委托"))
     if evidence is None:
         evidence = _evidence_of(proposal, seq)
+    elif not evidence[1]:
+        raise DomainError(_("表决票扫描件是空文件"))
     request = BallotRequest(voter_key=original.voter_key, choice=parsed, channel=channel,
                             entered_by=actor, evidence=evidence, correction=(seq, reason),
                             proxy=_same_proxy(proposal, original) if channel == "proxy" else None)

@@ -182,6 +182,8 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
             else:
                 if scan is None:
                     fail(_("找不到扫描件 %(name)s", name=row["evidence"]))
+                elif not scan[1]:  # a ballot needs the signed form, not an empty upload
+                    fail(_("表决票扫描件是空文件"))
                 elif len(scan[0]) > 255 or has_control(scan[0]):
                     fail(_("扫描件文件名过长或含有控制字符"))
         if unit is not None:
