@@ -153,6 +153,14 @@ def register_blueprints(app: Flask) -> None:
             headers.add("Referrer-Policy", "no-referrer")
         if app.config["HSTS"] and "strict-transport-security" not in present:
             headers.add("Strict-Transport-Security", f"max-age={app.config['HSTS_MAX_AGE']}")
+        # Pages are made per request and many are one person's (an owner's receipt names
+        # their choice and its salt before the close; committee pages list owners): none
+        # may be stored by a proxy nor left in a shared phone's cache. send_file's own
+        # "no-cache" still lets them be stored. Only static files and what a view marks
+        # public (the server keys) are cached.
+        if request.endpoint != "static" and not response.cache_control.public:
+            if "cache-control" not in present or headers.get("Cache-Control") == "no-cache":
+                headers["Cache-Control"] = "no-store"
         return response
 
 

@@ -1,0 +1,56 @@
+"""No page may be kept by a shared cache or a shared phone: before the close an owner's
+receipt page names their choice and the salt that opens its public commitment; committee
+pages list owners. Only static files and the server keys are cacheable."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.factories import make_open_proposal
+from tests.test_board_plan import plan  # noqa: F401  (fixture)
+from tests.test_owner_http import cast, verified
+
+
+@pytest.fixture
+def vote(app, runner, tmp_path):
+    return make_open_proposal(app, runner, tmp_path)
+
+
+def _stored(response) -> bool:
+    """Whether a cache (a proxy, the browser's disk cache) may keep this response."""
+    cc = response.cache_control
+    return not cc.no_store
+
+
+def test_the_owners_receipt_page_with_the_choice_is_never_stored(app, client, vote):
+    verified(client, app, vote)
+    r, _ = cast(client, vote, "disagree")
+    page = client.get(r.headers["Location"])
+    assert page.status_code == 200 and "反对" in page.get_data(as_text=True)  # the choice
+    assert 'id="commitment-salt"' in page.get_data(as_text=True)
+    assert not _stored(page), page.headers.get("Cache-Control")
+    uid = vote["uid"]
+    for path in (f"/p/{uid}/ballot", f"/p/{uid}/verify"):
+        assert not _stored(client.get(path)), path
+    assert not _stored(client.post(f"/p/{uid}/confirm", data={"choice": "agree"}))
+
+
+def test_board_pages_and_documents_are_not_stored(client, plan):
+    uid = plan["uid"]
+    for path in ("/", f"/p/{uid}", f"/p/{uid}/audit", f"/p/{uid}/share?building=1&room=101",
+                 "/p/nope"):
+        assert not _stored(client.get(path)), path
+    # A document goes out through send_file, whose own "no-cache" lets a cache store it.
+    link = re.search(rf'href="(/p/{uid}/doc/\d+)"', client.get(f"/p/{uid}").get_data(as_text=True))
+    doc = client.get(link.group(1))
+    assert doc.status_code == 200 and doc.data.startswith(b"%PDF")
+    assert not _stored(doc), doc.headers.get("Cache-Control")
+
+
+def test_static_files_and_the_server_keys_stay_cacheable(client):
+    keys = client.get("/.well-known/votes-keys.json")
+    assert keys.cache_control.public and keys.cache_control.max_age == 300
+    assert not keys.cache_control.no_store
+    assert not client.get("/static/favicon.svg").cache_control.no_store
