@@ -2,7 +2,6 @@
 
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -20,9 +19,32 @@ login_manager = LoginManager()
 login_manager.session_protection = None
 babel = Babel()
 csrf = CSRFProtect()
-# The client address as ProxyFix leaves it: the socket's peer unless TRUSTED_PROXIES says
-# how many X-Forwarded-For hops to believe (see votes.app._trust_proxies).
-limiter = Limiter(key_func=get_remote_address)
+
+
+def client_address() -> str:
+    """Who a rate limit counts: the client address as ProxyFix leaves it (the socket's peer
+    unless TRUSTED_PROXIES says how many X-Forwarded-For hops to believe, see
+    votes.app._trust_proxies). An IPv6 client counts as its /64: one subscriber, phone or
+    server is handed a whole /64 and may send each request from another of its 2^64
+    addresses, which made every per-address limit (the share and lobby look-ups, the SMS
+    code, the second factor) no limit at all."""
+    import ipaddress
+
+    from flask import request
+
+    address = request.remote_addr or "127.0.0.1"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+
+
+limiter = Limiter(key_func=client_address)
 
 
 def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:

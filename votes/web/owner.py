@@ -12,7 +12,7 @@ from flask_wtf.csrf import generate_csrf
 
 from votes.core.commitment import DOMAIN as COMMITMENT_DOMAIN
 from votes.core.receipt_code import grouped, short_code
-from votes.extensions import limiter
+from votes.extensions import client_address, limiter
 from votes.services import access as access_service
 from votes.services.clock import local_text
 from votes.services.errors import DomainError
@@ -185,7 +185,7 @@ def verify(uid: str):
 def _answer(uid: str, stage_checked: bool):
     return access_service.verify_second_factor(
         session.get("pending_access") or 0, request.form.get("answer", ""),
-        request.form.get("method", "id"), via_lobby=_lobby(), client=request.remote_addr or "",
+        request.form.get("method", "id"), via_lobby=_lobby(), client=client_address(),
         proposal_uid=uid, stage_checked=stage_checked)
 
 
