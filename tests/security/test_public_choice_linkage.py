@@ -1,20 +1,16 @@
 """After the close the public board lists, per flat, only whether a ballot counted and its
 channel ("不显示意见和姓名", docs/verification.md §12: "no choice, no name"); the public
 chain API carries each ballot's unit ids and the close entry opens every choice. The unit
-ids are the units' database ids, numbered in roll-import order, which is the board's own
+ids were the units' database ids, numbered in roll-import order, which is the board's own
 building/room order when the roll was imported sorted (as owner rolls are): a stranger
-pairs the two and reads every flat's choice.
-
-Not fixed (a format decision): see the helper's report. Strict xfail, so it turns red
-when the unit ids stop giving the flats away."""
+paired the two and read every flat's choice. Each proposal now names its units by a keyed
+hash of its own (votes/services/lifecycle.py, _opaque_units): no order, no row id."""
 
 from __future__ import annotations
 
 import json
 import re
 from datetime import timedelta
-
-import pytest
 
 from tests.factories import make_open_proposal
 
@@ -31,7 +27,6 @@ def _voter(app, vote, building, room):
             FrozenUnit.room == room))
 
 
-@pytest.mark.xfail(strict=True, reason="public unit ids are import-ordered database ids")
 def test_a_stranger_cannot_read_each_flats_choice_off_the_board_and_chain(app, runner,
                                                                            tmp_path):
     from votes.core.tally import Choice
@@ -57,6 +52,15 @@ def test_a_stranger_cannot_read_each_flats_choice_off_the_board_and_chain(app, r
     page = stranger.get(f"/p/{vote['uid']}/units").get_data(as_text=True)
     counted = [flat for flat, mark in re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td>", page)
                if mark == "已计入"]
-    # The n-th counted flat on the board is the n-th smallest counted unit id.
-    guessed = dict(zip(counted, [choice_of_unit[u] for u in sorted(choice_of_unit, key=int)]))
-    assert any(guessed.get(flat) != choice for flat, choice in truth.items()), guessed
+    assert set(truth) <= set(counted)  # the board still says which flats counted
+    # The attack paired the n-th counted flat on the board with the n-th smallest counted
+    # unit id: the ids must carry no order of the flats, i.e. be no row ids at all.
+    from sqlalchemy import select
+
+    from votes.extensions import db
+    from votes.models import Unit
+
+    with app.app_context():
+        row_ids = {str(i) for i in db.session.scalars(select(Unit.id))}
+    assert len(choice_of_unit) == len(counted) and not set(choice_of_unit) & row_ids
+    assert not any(u.isdigit() for u in choice_of_unit), choice_of_unit
