@@ -28,6 +28,7 @@ def test_the_frozen_electorate_is_what_the_law_and_the_roll_give(app, runner, tm
     from votes.models import FrozenUnit, FrozenVoter, Proposal, VoterAccess
     from votes.services import privacy
     from votes.services.access import _hash, link_token
+    from votes.services.lifecycle import _opaque_units
     from votes.services.records import chain_entries
     from votes.services.roll import load_units, unit_record
 
@@ -36,7 +37,10 @@ def test_the_frozen_electorate_is_what_the_law_and_the_roll_give(app, runner, tm
         proposal = db.session.get(Proposal, made["id"])
         # The reference: the roll read through the ORM, one object per unit and owner.
         units = load_units(proposal.community)
-        e = electorate([unit_record(u) for u in units], Scope("all"))
+        # Under the proposal's own unit ids (the freeze's keyed hash, in the same order).
+        records, _ = _opaque_units(proposal.uid, [unit_record(u) for u in units], {})
+        id_of = {str(u.id): r.unit_id for u, r in zip(units, records)}
+        e = electorate(records, Scope("all"))
         shares = {s.unit_id: s.amount for s in apportion(proposal.budget, e.units)}
         frozen = list(db.session.scalars(select(FrozenUnit).where(
             FrozenUnit.proposal_id == proposal.id).order_by(FrozenUnit.id)))
@@ -45,8 +49,9 @@ def test_the_frozen_electorate_is_what_the_law_and_the_roll_give(app, runner, tm
             for u in e.units]
         assert sum(f.share for f in frozen) == proposal.budget
 
-        names_of = {str(u.id): [privacy.decrypt(o.owner.name_enc) for o in u.ownerships]
+        names_of = {id_of[str(u.id)]: [privacy.decrypt(o.owner.name_enc) for o in u.ownerships]
                     for u in units}
+        assert not set(id_of) & set(id_of.values())  # no unit is named by its row id
         voters = {v.voter_key: v for v in db.session.scalars(select(FrozenVoter).where(
             FrozenVoter.proposal_id == proposal.id))}
         assert set(voters) == {v.key for v in e.voters}
