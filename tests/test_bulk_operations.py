@@ -4,6 +4,7 @@ stay all-or-nothing (issue 8)."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 
@@ -28,7 +29,7 @@ def test_the_frozen_electorate_is_what_the_law_and_the_roll_give(app, runner, tm
     from votes.models import FrozenUnit, FrozenVoter, Proposal, VoterAccess
     from votes.services import privacy
     from votes.services.access import _hash, link_token
-    from votes.services.lifecycle import _opaque_units
+    from votes.services.lifecycle import _unit_ids
     from votes.services.records import chain_entries
     from votes.services.roll import load_units, unit_record
 
@@ -37,10 +38,11 @@ def test_the_frozen_electorate_is_what_the_law_and_the_roll_give(app, runner, tm
         proposal = db.session.get(Proposal, made["id"])
         # The reference: the roll read through the ORM, one object per unit and owner.
         units = load_units(proposal.community)
-        # Under the proposal's own unit ids (the freeze's keyed hash, in the same order).
-        records, _ = _opaque_units(proposal.uid, [unit_record(u) for u in units], {})
-        id_of = {str(u.id): r.unit_id for u, r in zip(units, records)}
-        e = electorate(records, Scope("all"))
+        # Under the proposal's own unit ids (the freeze's keyed hash of each row id).
+        unit_id = _unit_ids(proposal.uid)
+        id_of = {str(u.id): unit_id(u.id) for u in units}
+        e = electorate([dataclasses.replace(unit_record(u), unit_id=id_of[str(u.id)])
+                        for u in units], Scope("all"))
         shares = {s.unit_id: s.amount for s in apportion(proposal.budget, e.units)}
         frozen = list(db.session.scalars(select(FrozenUnit).where(
             FrozenUnit.proposal_id == proposal.id).order_by(FrozenUnit.id)))

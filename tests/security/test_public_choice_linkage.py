@@ -4,7 +4,7 @@ chain API carries each ballot's unit ids and the close entry opens every choice.
 ids were the units' database ids, numbered in roll-import order, which is the board's own
 building/room order when the roll was imported sorted (as owner rolls are): a stranger
 paired the two and read every flat's choice. Each proposal now names its units by a keyed
-hash of its own (votes/services/lifecycle.py, _opaque_units): no order, no row id."""
+hash of its own (votes/services/lifecycle.py, _unit_ids): no order, no row id."""
 
 from __future__ import annotations
 

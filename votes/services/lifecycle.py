@@ -6,7 +6,9 @@ Moves happen when their time has come (checked by `refresh` on every request and
 
 from __future__ import annotations
 
+import hmac
 import json
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -53,22 +55,18 @@ def get_proposal(proposal_ref: str | int) -> Proposal:
     return proposal
 
 
-def _opaque_units(uid: str, records: list, owners_of: dict) -> tuple[list, dict]:
-    """The roll's units under ids of this proposal's own: a keyed hash of the proposal and
-    the unit's row id, in the same order. The chain is public and, after the close, its
-    ballots' openings say how each unit id voted; row ids follow the roll's import order,
-    which is the flats' order on the board, so a stranger could tell how each flat voted.
-    The bundle's roll.json, the regulator's, still maps each id to its flat."""
-    import dataclasses
-    import hmac
-
+def _unit_ids(uid: str) -> Callable[[int], str]:
+    """The ids a proposal gives its units: a keyed hash of the proposal and the unit's row
+    id. The chain is public and, after the close, its ballots' openings say how each unit
+    id voted; row ids follow the roll's import order, which is the flats' order on the
+    board, so a stranger could tell how each flat voted. The bundle's roll.json, the
+    regulator's, still maps each id to its flat."""
     key = privacy.derived_key("unit-id")
 
-    def opaque(unit_id: str) -> str:
-        return "u" + hmac.new(key, f"{uid}:{unit_id}".encode(), "sha256").hexdigest()[:20]
+    def unit_id(row_id: int) -> str:
+        return "u" + hmac.new(key, f"{uid}:{row_id}".encode(), "sha256").hexdigest()[:20]
 
-    return ([dataclasses.replace(r, unit_id=opaque(r.unit_id)) for r in records],
-            {opaque(k): v for k, v in owners_of.items()})
+    return unit_id
 
 
 def _freeze(session: Session, proposal: Proposal, when: datetime) -> None:
@@ -77,8 +75,7 @@ def _freeze(session: Session, proposal: Proposal, when: datetime) -> None:
     Rows go in as bulk inserts (COPY or executemany), not ORM objects: 100,000 units."""
     from votes.core.counting import electorate
 
-    records, owners_of = roll_records(session, proposal.community_id)
-    records, owners_of = _opaque_units(proposal.uid, records, owners_of)
+    records, owners_of = roll_records(session, proposal.community_id, _unit_ids(proposal.uid))
     scope = Scope.parse(proposal.scope)
     e = electorate(records, scope)
     if not e.units:

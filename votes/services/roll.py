@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -49,28 +50,29 @@ class OwnerRow(NamedTuple):
     phone_enc: bytes | None
 
 
-def roll_records(session: Session, community_id: int
+def roll_records(session: Session, community_id: int, unit_id: Callable[[int], str] = str
                  ) -> tuple[list[UnitRecord], dict[str, list[OwnerRow]]]:
     """The community's units as the core sees them, and each unit's owners by unit id, in
     two queries and without ORM objects (a city's roll has 100,000 units). Same records as
-    unit_record(); a unit's owners come in the order they first appear in the roll file."""
+    unit_record(); a unit's owners come in the order they first appear in the roll file.
+    `unit_id` names a unit by its row id (a proposal's own ids: lifecycle._unit_ids)."""
     # Table columns, not ORM attributes: the rows skip the ORM's per-row loading.
     o, ou, u = Owner.__table__.c, Ownership.__table__.c, Unit.__table__.c
     owners: dict[str, list[OwnerRow]] = {}
-    for unit_id, *fields in session.execute(
+    for row_id, *fields in session.execute(
             select(ou.unit_id, o.id_hash, o.kind, o.name_enc, o.id_enc, o.phone_enc)
             .join_from(Ownership.__table__, Owner.__table__, o.id == ou.owner_id)
             .where(o.community_id == community_id)
             .order_by(ou.unit_id, o.id)):
-        owners.setdefault(str(unit_id), []).append(OwnerRow(*fields))
+        owners.setdefault(unit_id(row_id), []).append(OwnerRow(*fields))
     developer = OwnerKind.DEVELOPER.value
     bases = {b.value: b for b in AreaBasis}
     records = []
-    for unit_id, building, entrance, room, area, basis, balance, kind in session.execute(
+    for row_id, building, entrance, room, area, basis, balance, kind in session.execute(
             select(u.id, u.building, u.entrance, u.room, u.area, u.area_basis,
                    u.fund_balance, u.kind)
             .where(u.community_id == community_id).order_by(u.id)):
-        uid = str(unit_id)
+        uid = unit_id(row_id)
         its = owners.get(uid, ())
         records.append(UnitRecord(
             unit_id=uid, building=building, entrance=entrance, room=room, area=area,
