@@ -115,8 +115,6 @@ def append_ballots(session: Session, proposal_id: int, at: datetime, ballots: li
     order, the entries following the locked head. The session's transaction is over
     afterwards (its own commit finds nothing to do); on an error the database has rolled
     nothing in."""
-    import psycopg
-
     raw = session.connection().connection.driver_connection
     params = {"proposal_id": proposal_id, "at": at, "head": ballots[-1][1].digest,
               "length": ballots[-1][1].seq + 1}
@@ -127,7 +125,7 @@ def append_ballots(session: Session, proposal_id: int, at: datetime, ballots: li
                                       prepared.commitment, req.channel, req.entered_by)):
             params[f"{name}_{i}"] = value
     sql = _append_sql(len(ballots))
-    if not psycopg.Pipeline.is_supported():  # libpq before 14: two round trips
+    if not rows.pipelines():  # libpq before 14: two round trips
         cursor = raw.execute(sql, params)
         raw.commit()
     else:

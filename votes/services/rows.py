@@ -152,16 +152,15 @@ def write_and_commit(statement, params: dict, session) -> None:
     to the session's own commit, a second transaction)."""
     session.flush()  # nothing to send, nothing sent: the usual case costs no round trip
     connection, driver, dialect = _connection(session)
-    done = compiled(statement, dialect)
-    arguments = _arguments(done, params)
-    pipeline = getattr(driver, "pipeline", None)
-    if pipeline is None or dialect.name != "postgresql" or not _pipelines():
+    if dialect.name != "postgresql" or not pipelines():
         session.execute(statement, params)
         session.commit()
         return
+    done = compiled(statement, dialect)
+    arguments = _arguments(done, params)
     cursor = driver.cursor()
     try:
-        with pipeline():
+        with driver.pipeline():
             cursor.execute(done.sql, arguments)
             driver.commit()
     except dialect.loaded_dbapi.Error as error:
@@ -170,7 +169,9 @@ def write_and_commit(statement, params: dict, session) -> None:
         cursor.close()
 
 
-def _pipelines() -> bool:
+def pipelines() -> bool:
+    """Whether psycopg can send statements and a COMMIT in one round trip (libpq 14 or
+    later)."""
     import psycopg
 
-    return psycopg.Pipeline.is_supported()  # libpq 14 or later
+    return psycopg.Pipeline.is_supported()
