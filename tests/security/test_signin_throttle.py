@@ -275,12 +275,12 @@ def test_guesses_sent_at_once_cannot_overtake_the_count(accounts, hasher, monkey
     taken = []
     real_take_turn = signin_throttle.take_turn
 
-    def take_turn(name):
+    def take_turn(key):
         try:
-            return real_take_turn(name)
+            return real_take_turn(key)
         finally:
             with turns_taken:
-                taken.append(name)
+                taken.append(key)
                 turns_taken.notify_all()
 
     def verify(hashed, password):  # hold each check until every guess has had its turn

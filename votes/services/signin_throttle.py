@@ -114,10 +114,10 @@ def _locked_row(session: Session, key: str, now: datetime) -> SignInThrottle:
             return row
 
 
-def take_turn(name: str) -> Turn:
-    """Count an attempt on `name` as a failure before its password is checked; raise
-    Paused (nothing counted) while the name is paused."""
-    key, now = name_key(name), clock.now()
+def take_turn(key: str) -> Turn:
+    """Count an attempt on the name whose count is `key` (name_key) as a failure before its
+    password is checked; raise Paused (nothing counted) while the name is paused."""
+    now = clock.now()
     with unit_of_work() as session:
         row = _locked_row(session, key, now)
         if row.locked_until is not None and row.locked_until > now:

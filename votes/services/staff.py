@@ -102,9 +102,10 @@ def authenticate(login: str, password: str, device_cookie: str | None = None) ->
     (votes/services/signin_devices.py)."""
     name = lookup_name(login)
     entries = signin_devices.read(device_cookie)
-    entry = signin_devices.entry_for(entries, signin_throttle.name_key(name))
+    key = signin_throttle.name_key(name)
+    entry = signin_devices.entry_for(entries, key)
     device_turn = signin_devices.take_turn(entry) if entry is not None else None
-    turn = signin_throttle.take_turn(name) if device_turn is None else None
+    turn = signin_throttle.take_turn(key) if device_turn is None else None
     user = find_account(db.session, name)
     if device_turn is not None and user is not None and user.id != device_turn.user_id:
         user = None  # the device's account is another spelling's (an older database's)
