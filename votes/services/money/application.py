@@ -16,7 +16,7 @@ from votes.services.errors import DomainError
 from votes.services.money.apportionment_table import (CSV_COLUMNS, apportionment_csv,
                                                       apportionment_rows, apportionment_xlsx)
 from votes.services.money.application_pdf import application_form_pdf
-from votes.services.money.works import decision, spends_fund
+from votes.services.money.works import decision
 from votes.services.tx import unit_of_work
 
 README = """维修资金使用申请材料 / Maintenance-fund application package
@@ -50,7 +50,6 @@ def application_package(proposal: Proposal, actor: str) -> bytes:
     from votes.services.result_notice import result_notice_pdf
 
     how = decision(db.session, proposal)
-    spends_fund(proposal)
     bundle = io.BytesIO()
     head = export_bundle(str(proposal.id), bundle, actor=actor)
     report = verify_bundle(bundle.getvalue(), trusted_keys=keyring())

@@ -71,7 +71,8 @@ def money_summary(proposal: Proposal) -> dict:
 
 
 def decision(session: Session, proposal: Proposal) -> str:
-    """'vote' when the close passed, 'emergency' for an emergency use; else a refusal."""
+    """'vote' when the close passed on using the fund, 'emergency' for an emergency use;
+    else a refusal."""
     kinds = set(session.scalars(select(ChainEntry.kind).where(
         ChainEntry.proposal_id == proposal.id, ChainEntry.kind.in_(("close", "emergency")))))
     if "emergency" in kinds:
@@ -85,10 +86,11 @@ def decision(session: Session, proposal: Proposal) -> str:
         raise DomainError(_("异议期结束并公布最终结果后才能登记工程和资金。"))
     if not decided.result_passed:
         raise DomainError(_("表决未通过，不能动用维修资金。"))
+    _spends_fund(proposal)
     return "vote"
 
 
-def spends_fund(proposal: Proposal) -> None:
+def _spends_fund(proposal: Proposal) -> None:
     """Only a decision to use the fund (使用维修资金, or an emergency use, which is one) lets
     money out of it. A passed vote on another matter — "other" with a budget, or raising
     the fund (续筹) — decided nothing of the kind, and its thresholds may be the lower ones
@@ -141,7 +143,6 @@ def append_stage(proposal_ref: str, stage: str, actor: str, build) -> Proposal:
     with unit_of_work() as session:
         p = lock_proposal(session, proposal.id)
         decision(session, p)
-        spends_fund(p)
         bodies = works_bodies(session, p)
         refusal = order_refusal(stage, [b["stage"] for b in bodies])
         if refusal:
