@@ -195,9 +195,9 @@ def test_18_7_a_roll_without_area_fails_the_apportionment_not_the_steps_before()
 
 def test_18_2_works_need_a_decision_to_use_the_fund():
     """A passed vote on another matter ("other" with a budget, or raising the fund) decided
-    nothing about spending the fund: the app refuses works on it (votes.services.money.works.decision), and a
-    bundle whose chain records them anyway (a tampered app, or one from before that check)
-    must fail 18.2 too, not verify."""
+    nothing about spending the fund: the app refuses works on it (money.works.decision),
+    and a bundle whose chain records them anyway (a tampered app, or one from before that
+    check) must fail 18.2 too, not verify."""
     from votes.core.rules import Matter, default_rules
 
     for matter in ("other", "raise_fund"):
