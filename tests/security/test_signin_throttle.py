@@ -314,7 +314,7 @@ def test_tick_forgets_names_a_day_after_their_last_failure(accounts, runner):
     assert _row(app, "Clerk.Wang") is None and _row(app, "admin1") is not None
 
 
-def test_a_name_signs_in_whatever_its_letter_case(accounts, runner):
+def test_a_name_signs_in_whatever_its_letter_case_or_width(accounts, runner):
     """Creation refuses "clerk.wang" beside "Clerk.Wang", so the sign-in and the admin's
     changes take either for the other (one count for both, as ever)."""
     from flask_login import current_user
@@ -327,10 +327,15 @@ def test_a_name_signs_in_whatever_its_letter_case(accounts, runner):
             assert r.status_code == 302
             client.get(r.headers["Location"])
             assert current_user.login == "Clerk.Wang"
-    # Full-width letters name no account (creation allows ASCII only); counted all the same.
-    assert WRONG in _text(_attempt(app, "Ｃｌｅｒｋ.Ｗａｎｇ", PASSWORD))
+    # An input method in full-width mode: its letters and dot are the ASCII ones.
+    client = app.test_client()
+    r = client.post("/staff/login", data={"login": "\u3000Ｃｌｅｒｋ．Ｗａｎｇ",
+                                          "password": PASSWORD})
+    assert r.status_code == 302
+    # A wrong password under that spelling counts against the account's own name.
+    assert WRONG in _text(_attempt(app, "ｃｌｅｒｋ.ｗａｎｇ", "wrong password"))
     assert _row(app, "clerk.wang").failures == 1
-    # The Kelvin sign is no "k" (Python's lower() would make it one).
+    # The Kelvin sign is no "k" (Python's lower() would make it one), counted all the same.
     assert WRONG in _text(_attempt(app, "cler\u212a.wang", PASSWORD))
     assert _row(app, "clerk.wang").failures == 2
 

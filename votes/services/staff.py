@@ -76,12 +76,18 @@ def find_account(session, name: str) -> StaffUser | None:
     return found[0] if found else None
 
 
+# A Chinese input method left in full-width mode types "ｃｌｅｒｋ．ｗａｎｇ" for clerk.wang:
+# its forms of the ASCII characters (U+FF01-FF5E) are read as those characters.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+
+
 def lookup_name(login: str) -> str:
-    """The name the sign-in looks for (find_account): as typed, without the spaces around
-    it (an input method's full-width space too). The sign-in's count keys on this very
-    string, folded further than find_account folds it (signin_throttle.name_key), so no
-    spelling reaches an account past its count."""
-    return login.strip()
+    """The name the sign-in looks for (find_account): as typed, full-width forms read as
+    ASCII, without the spaces around it (an input method's full-width space too). The
+    sign-in's count keys on this very string, folded further than this and find_account
+    fold it (signin_throttle.name_key: NFKC folds full-width forms too), so no spelling
+    reaches an account past its count."""
+    return login.translate(_FULL_WIDTH).strip()
 
 
 @dataclass(frozen=True)
