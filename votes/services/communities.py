@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from votes.core.bidi import has_bidi_control
 from votes.core.numbers import whole_number
@@ -47,6 +48,27 @@ def get_community(code: str) -> Community:
     return community
 
 
+def lock_community(session: Session, community_id: int, *, share: bool = False) -> Community:
+    """Serialise the writers of one community's own row and roll until the transaction ends,
+    and read the row as it is now. A writer (its rules, its roll) takes an exclusive lock; a
+    freeze, which only reads the roll, takes a shared one (`share`), so two proposals of one
+    community still freeze at once but never while its roll is being replaced. PostgreSQL:
+    FOR NO KEY UPDATE / FOR SHARE (rows that merely reference the community, like a new
+    proposal, are not held up); SQLite writes one transaction at a time: a no-op UPDATE
+    takes the database's write lock (a shared lock needs none)."""
+    if session.get_bind().dialect.name == "sqlite":
+        if share:
+            return session.get(Community, community_id)
+        return session.scalars(
+            update(Community).where(Community.id == community_id)
+            .values(code=Community.code).returning(Community),
+            execution_options={"populate_existing": True,
+                               "synchronize_session": False}).one()
+    query = select(Community).where(Community.id == community_id)
+    query = query.with_for_update(read=True) if share else query.with_for_update(key_share=True)
+    return session.scalar(query.execution_options(populate_existing=True))
+
+
 def list_communities() -> list[Community]:
     return list(db.session.scalars(select(Community).order_by(Community.code)))
 
@@ -63,24 +85,29 @@ def set_rules(code: str, matter: str, settings: dict[str, str], actor: str = "cl
         matter_value = Matter(matter).value
     except ValueError:
         raise DomainError(_("表决事项类型“%(matter)s”无效", matter=matter)) from None
-    rules = dict(community.rules or {})
-    rules.update(_procedure_settings(settings))
-    thresholds = {k: v for k, v in settings.items()
-                  if k != "publicity_days" and k not in SETTINGS
-                  and k not in PROCEDURE_SETTINGS}
-    try:
-        merged = {**rules.get(matter_value, {}), **thresholds}
-        community_rules(Matter(matter_value), merged)
-    except ValueError as exc:
-        raise DomainError(str(exc)) from None
-    if thresholds or matter_value in rules:
-        rules[matter_value] = merged
-    if "publicity_days" in settings:
-        days = whole_number(str(settings["publicity_days"]))
-        if days is None or days < 7:
-            raise DomainError(_("公示期不能少于 7 天"))
-        rules["publicity_days"] = days
     with unit_of_work() as session:
+        # Read, change and write the rules under the row's lock: two people changing
+        # different settings at once (an administrator's threshold, the committee's proxy
+        # limit) would each write back the rules as both read them, and one change would be
+        # lost although both were audited as made.
+        community = lock_community(session, community.id)
+        rules = dict(community.rules or {})
+        rules.update(_procedure_settings(settings))
+        thresholds = {k: v for k, v in settings.items()
+                      if k != "publicity_days" and k not in SETTINGS
+                      and k not in PROCEDURE_SETTINGS}
+        try:
+            merged = {**rules.get(matter_value, {}), **thresholds}
+            community_rules(Matter(matter_value), merged)
+        except ValueError as exc:
+            raise DomainError(str(exc)) from None
+        if thresholds or matter_value in rules:
+            rules[matter_value] = merged
+        if "publicity_days" in settings:
+            days = whole_number(str(settings["publicity_days"]))
+            if days is None or days < 7:
+                raise DomainError(_("公示期不能少于 7 天"))
+            rules["publicity_days"] = days
         community.rules = rules
         audit.record(session, actor, "community.rules", community_id=community.id, target=code,
                      details={"matter": matter_value, **{k: str(v) for k, v in settings.items()}})

@@ -246,7 +246,7 @@ def set_tolerance(code: str, percent: str, actor: str = "cli") -> int:
     """The community's tolerance over an approved budget, in percent with 2 decimals
     (e.g. "5" or "5.5"); returns basis points. Audited; proposals keep their contracts."""
     from votes.core.numbers import parse_yuan
-    from votes.services.communities import get_community
+    from votes.services.communities import get_community, lock_community
 
     community = get_community(code)
     try:
@@ -256,6 +256,9 @@ def set_tolerance(code: str, percent: str, actor: str = "cli") -> int:
     if not 0 <= bp <= works.BASIS_POINTS:
         raise DomainError(_("允许超出预算的幅度应为 0 到 100 之间、最多两位小数的百分数。"))
     with unit_of_work() as session:
+        # The rules as they are now, under the row's lock (communities.set_rules): another
+        # change made at the same moment is kept, not written over.
+        community = lock_community(session, community.id)
         community.rules = {**(community.rules or {}), "budget_tolerance_bp": bp}
         audit.record(session, actor, "community.tolerance", community_id=community.id,
                      target=code, details={"budget_tolerance_bp": bp})
