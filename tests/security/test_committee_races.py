@@ -59,3 +59,80 @@ def test_a_tolerance_set_while_the_rules_change_stays(app, runner, monkeypatch):
     assert outcome == {"A": "set", "B": "set"}, outcome
     rules = _rules(app)
     assert rules.get("budget_tolerance_bp") == 500 and rules.get("objection_days") == 7, rules
+
+
+def _import(app, code, path, replace):
+    from votes.services.roll_import import import_roll
+
+    result = import_roll(code, path, replace=replace, actor="clerk")
+    return f"imported {result.units}"
+
+
+def test_two_first_imports_of_a_roll_at_once_import_one(app, runner, tmp_path, monkeypatch):
+    """Two clerks load the first roll of a community at the same moment: both found no roll,
+    both inserted it, and the second failed on the units' unique key (a crash, HTTP 500)."""
+    from tests.factories import make_roll_csv
+    from votes.services import roll_import
+
+    assert runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"]).exit_code == 0
+    roll = make_roll_csv(tmp_path / "roll.csv")
+    # A has found no roll and is about to insert its own when B imports.
+    outcome = held_race(app, monkeypatch, roll_import, "_insert_plan",
+                        lambda who: _import(app, "SUN", roll, replace=False))
+    assert sorted(outcome.values())[0] == "imported 7", outcome
+    assert "已有业主名册" in sorted(outcome.values())[1], outcome
+    with app.app_context():
+        from sqlalchemy import func, select
+
+        from votes.extensions import db
+        from votes.models import AuditEntry, Unit
+
+        assert db.session.scalar(select(func.count()).select_from(Unit)) == 7
+        assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "roll.import")) == 1
+
+
+def test_a_roll_replaced_while_a_proposal_freezes_it_is_frozen_whole(app, runner, tmp_path,
+                                                                     monkeypatch):
+    """Publicity starts (the electorate is frozen) while a clerk replaces the roll: the freeze
+    read the old roll's owners, then the new roll's units, found no owner for any unit and
+    failed with a crash. Now the replacement waits for the freeze: the proposal freezes the
+    whole old roll, and the community then has the new one."""
+    from datetime import datetime, timezone
+
+    from tests.factories import make_roll_csv, sample_rows
+    from votes.services import lifecycle, roll
+
+    app.config["VOTES_NOW"] = datetime(2026, 11, 18, 1, 0, tzinfo=timezone.utc)
+    assert runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"]).exit_code == 0
+    old = make_roll_csv(tmp_path / "old.csv")
+    assert runner.invoke(args=["roll", "import", "--community", "SUN", str(old)]).exit_code == 0
+    new = make_roll_csv(tmp_path / "new.csv", sample_rows()[:-1])  # 2-201 gone: 6 flats
+    created = runner.invoke(args=[
+        "proposal", "create", "--community", "SUN", "--title", "电梯更换", "--matter",
+        "use_fund", "--scope", "all", "--budget", "6547.50",
+        "--voting-start", "2026-12-01T09:00", "--voting-end", "2026-12-08T09:00"])
+    assert created.exit_code == 0, created.output
+    pid = created.output.strip()
+
+    def act(who):
+        if who == "A":
+            return lifecycle.start_publicity(pid, actor="clerk-a").state
+        return _import(app, "SUN", new, replace=True)
+
+    # A has read the owners of the roll (its first statement) when B replaces the roll.
+    outcome = held_race(app, monkeypatch, roll, "OwnerRow", act)
+    assert outcome == {"A": "publicity", "B": "imported 6"}, outcome
+    with app.app_context():
+        from sqlalchemy import func, select
+
+        from votes.extensions import db
+        from votes.models import FrozenUnit, FrozenVoter, Unit
+        from votes.services.lifecycle import get_proposal
+
+        p = get_proposal(pid)
+        assert db.session.scalar(select(func.count()).select_from(FrozenUnit).where(
+            FrozenUnit.proposal_id == p.id)) == 7  # the old roll's flats
+        assert db.session.scalar(select(func.count()).select_from(FrozenVoter).where(
+            FrozenVoter.proposal_id == p.id)) == 5
+        assert db.session.scalar(select(func.count()).select_from(Unit)) == 6

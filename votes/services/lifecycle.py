@@ -74,7 +74,12 @@ def _freeze(session: Session, proposal: Proposal, when: datetime) -> None:
 
     Rows go in as bulk inserts (COPY or executemany), not ORM objects: 100,000 units."""
     from votes.core.counting import electorate
+    from votes.services.communities import lock_community
 
+    # The roll is read in two statements (owners, then units): a roll replaced between them
+    # would mix the old roll's owners with the new roll's units. The community's shared lock
+    # keeps roll_import out until this transaction ends.
+    lock_community(session, proposal.community_id, share=True)
     records, owners_of = roll_records(session, proposal.community_id, _unit_ids(proposal.uid))
     scope = Scope.parse(proposal.scope)
     e = electorate(records, scope)

@@ -18,7 +18,7 @@ from votes.i18n import _
 from votes.models import Owner, Ownership, Unit, utcnow
 from votes.services import audit, privacy
 from votes.services.bulk import insert_rows
-from votes.services.communities import get_community
+from votes.services.communities import get_community, lock_community
 from votes.services.errors import DomainError, Problem
 from votes.services.roll_file import RollRow, read_roll
 from votes.services.tx import unit_of_work
@@ -248,6 +248,11 @@ def import_roll(community_code: str, path: str | Path, *, replace: bool = False,
 def _import(community, path, data, replace: bool, actor: str) -> ImportResult:
     plan = plan_roll(read_roll(path, data))
     with unit_of_work() as session:
+        # One import of a community's roll at a time, and never while a proposal freezes
+        # it (lifecycle._freeze takes the same row's shared lock): two first imports at once
+        # both found no roll and the second failed on the units' unique key, and a freeze
+        # could read the owners of the old roll and the units of the new one.
+        community = lock_community(session, community.id)
         has_roll = session.scalar(select(Unit.id).where(Unit.community_id == community.id).limit(1))
         if has_roll and not replace:
             raise DomainError(_("小区 %(code)s 已有业主名册；如需替换请使用 --replace"
