@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 from flask.cli import AppGroup, with_appcontext
@@ -316,7 +317,8 @@ def tick() -> None:
     from votes.services.signin_devices import sweep as sweep_devices
     from votes.services.signin_throttle import sweep as sweep_signins
 
-    for proposal, before, after in run_tick():
+    refused: list[tuple[int, str]] = []
+    for proposal, before, after in run_tick(refused):
         click.echo(f"{proposal.id}: {state_label(before)} → {state_label(after)}")
     removed = sweep_expired()
     if removed:
@@ -324,6 +326,10 @@ def tick() -> None:
     sweep_lobby()
     sweep_signins()
     sweep_devices()
+    for proposal_id, message in refused:  # after everything else has been done
+        click.echo(f"{proposal_id}: {message}", err=True)
+    if refused:
+        sys.exit(1)
 
 
 @click.command("notices")

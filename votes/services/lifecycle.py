@@ -192,15 +192,26 @@ def _due(p: Proposal, now: datetime) -> bool:
         (p.state == "closed" and final_due(p, now))
 
 
-def tick() -> list[tuple[Proposal, str, str]]:
-    """Move every proposal whose time has come; return (proposal, from, to)."""
+def tick(refused: list[tuple[int, str]] | None = None) -> list[tuple[Proposal, str, str]]:
+    """Move every proposal whose time has come; return (proposal, from, to).
+
+    A proposal that cannot move (a refusal: say its scope has no flat left on a roll
+    replaced after its publicity was scheduled) stays as it is, and with `refused` is
+    listed there as (id, message) while the others still move: one community's problem
+    must not stop the timer of every other (closes, openings, the sweeps after it)."""
     moved = []
     ids = db.session.scalars(select(Proposal.id).where(
         Proposal.state.in_(("draft", "publicity", "voting", "closed"))).order_by(Proposal.id))
     for proposal_id in list(ids):
         proposal = db.session.get(Proposal, proposal_id)
         before = proposal.state
-        proposal = refresh(proposal)
+        try:
+            proposal = refresh(proposal)  # its own transaction, rolled back on a refusal
+        except DomainError as err:
+            if refused is None:
+                raise
+            refused.append((proposal_id, err.message))
+            continue
         if proposal.state != before:
             moved.append((proposal, before, proposal.state))
     return moved

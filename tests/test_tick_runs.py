@@ -1,0 +1,56 @@
+"""`votes tick` (the timer) moves every proposal whose time has come, even when one of them
+cannot move."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+
+from tests.factories import make_open_proposal, make_roll_csv, sample_rows
+
+
+def test_a_proposal_that_cannot_move_does_not_stop_the_timer(app, runner, tmp_path):
+    """Another community's draft, scheduled for publicity over building 2, whose roll was
+    then replaced by one without building 2, cannot be frozen. The first such proposal made
+    `votes tick` stop with its refusal, every minute: no later proposal of any community
+    opened or closed by the timer, and expired roll previews (names, ID numbers) were
+    never swept."""
+    app.config["VOTES_NOW"] = datetime(2026, 11, 19, 1, 0, tzinfo=timezone.utc)
+    assert runner.invoke(args=["community", "create", "MOON", "--name", "明月小区"]).exit_code == 0
+    roll = make_roll_csv(tmp_path / "moon.csv")
+    assert runner.invoke(args=["roll", "import", "--community", "MOON", str(roll)]).exit_code == 0
+    made = runner.invoke(args=[
+        "proposal", "create", "--community", "MOON", "--title", "二号楼屋面", "--matter",
+        "use_fund", "--scope", "building:2", "--budget", "1000.00",
+        "--publicity-start", "2026-11-20T09:00", "--voting-start", "2026-12-01T09:00",
+        "--voting-end", "2026-12-08T09:00", "--schedule"])
+    assert made.exit_code == 0, made.output
+    stuck = made.output.strip()
+    building_1 = make_roll_csv(tmp_path / "moon-1.csv",
+                               [r for r in sample_rows() if r["building"] == "1"])
+    replaced = runner.invoke(args=["roll", "import", "--community", "MOON", "--replace",
+                                   str(building_1)])
+    assert replaced.exit_code == 0, replaced.output
+    vote = make_open_proposal(app, runner, tmp_path)  # SUN, made after MOON's draft
+    assert vote["id"] > int(stuck)
+    preview = os.path.join(app.instance_path, "uploads")
+    os.makedirs(preview, exist_ok=True)
+    leftover = os.path.join(preview, "1-" + "0" * 32 + "-0.csv.enc")  # an hour old and more
+    open(leftover, "wb").close()
+
+    app.config["VOTES_NOW"] = datetime(2026, 12, 8, 2, 0, tzinfo=timezone.utc)  # SUN's end
+    result = runner.invoke(args=["tick"])
+    with app.app_context():  # everything else was done ...
+        from votes.extensions import db
+        from votes.models import ChainEntry, Proposal
+
+        assert db.session.get(Proposal, vote["id"]).state == "closed"
+        assert db.session.scalars(select(ChainEntry.kind).where(
+            ChainEntry.proposal_id == vote["id"]).order_by(ChainEntry.seq)).all()[-1] == "close"
+        left = db.session.get(Proposal, int(stuck))
+        assert (left.state, left.publicity_scheduled, left.chain_length) == ("draft", True, 0)
+    assert not os.path.exists(leftover)
+    assert result.exit_code == 1  # ... and the operator is told what was not
+    assert f"{stuck}: " in result.stderr and "内没有房屋" in result.stderr, result.stderr
