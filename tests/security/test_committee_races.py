@@ -136,3 +136,97 @@ def test_a_roll_replaced_while_a_proposal_freezes_it_is_frozen_whole(app, runner
         assert db.session.scalar(select(func.count()).select_from(FrozenVoter).where(
             FrozenVoter.proposal_id == p.id)) == 5
         assert db.session.scalar(select(func.count()).select_from(Unit)) == 6
+
+
+def _entries(app, pid: int) -> list[str]:
+    with app.app_context():
+        from sqlalchemy import select
+
+        from votes.extensions import db
+        from votes.models import ChainEntry
+
+        kinds = list(db.session.scalars(select(ChainEntry.kind).where(
+            ChainEntry.proposal_id == pid).order_by(ChainEntry.seq)))
+        db.session.remove()
+        return kinds
+
+
+def test_two_timers_closing_at_once_write_one_close(app, runner, tmp_path, monkeypatch):
+    """`votes tick` on both app hosts at the end of the vote (docs/deploy.md calls that
+    harmless): one close entry. (Each timer reports the move, the second one from the state
+    it read before the lock: only its output is wrong.) Guards the proposal row's lock and
+    the state read again under it; it passed before and after this file's fixes."""
+    from datetime import timedelta
+
+    from tests.factories import make_open_proposal
+    from votes.services import lifecycle
+
+    vote = make_open_proposal(app, runner, tmp_path)
+    app.config["VOTES_NOW"] = vote["t0"] + timedelta(days=7, minutes=1)
+
+    def tick(who):
+        return ",".join(after for _, _, after in lifecycle.tick()) or "nothing"
+
+    # A (a timer) has the lock and is writing the close when B (the other timer) comes.
+    outcome = held_race(app, monkeypatch, lifecycle, "_close", tick)
+    assert outcome["A"] == "closed", outcome
+    assert _entries(app, vote["id"]) == ["genesis", "close"]
+
+
+def test_a_clerk_closing_while_the_timer_closes_writes_one_close(app, runner, tmp_path,
+                                                                 monkeypatch):
+    from datetime import timedelta
+
+    from tests.factories import make_open_proposal
+    from votes.services import lifecycle
+
+    vote = make_open_proposal(app, runner, tmp_path)
+    app.config["VOTES_NOW"] = vote["t0"] + timedelta(days=7, minutes=1)
+
+    def act(who):
+        if who == "A":
+            return ",".join(after for _, _, after in lifecycle.tick())
+        return lifecycle.close_voting(str(vote["id"]), actor="clerk").state
+
+    outcome = held_race(app, monkeypatch, lifecycle, "_close", act)
+    assert outcome == {"A": "closed", "B": "closed"}, outcome
+    assert _entries(app, vote["id"]) == ["genesis", "close"]
+
+
+def test_two_clerks_opening_a_vote_at_once_write_one_genesis(app, runner, tmp_path,
+                                                             monkeypatch):
+    """A double click on "open voting": one genesis, one frozen roll; the second is told the
+    vote has started. Guards the lock as above (passed before the fixes too)."""
+    from datetime import datetime, timezone
+
+    from tests.factories import make_roll_csv
+    from votes.services import lifecycle
+
+    app.config["VOTES_NOW"] = datetime(2026, 11, 19, 1, 0, tzinfo=timezone.utc)
+    assert runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"]).exit_code == 0
+    roll = make_roll_csv(tmp_path / "roll.csv")
+    assert runner.invoke(args=["roll", "import", "--community", "SUN", str(roll)]).exit_code == 0
+    made = runner.invoke(args=[
+        "proposal", "create", "--community", "SUN", "--title", "电梯更换", "--matter",
+        "use_fund", "--scope", "all", "--budget", "6547.50",
+        "--publicity-start", "2026-11-20T09:00", "--voting-start", "2026-12-01T09:00",
+        "--voting-end", "2026-12-08T09:00", "--schedule"])
+    assert made.exit_code == 0, made.output
+    pid = int(made.output.strip())
+    app.config["VOTES_NOW"] = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)
+
+    def open_(who):
+        return lifecycle.open_voting(str(pid), actor=who).state
+
+    # A is freezing the roll (publicity was due first) when B clicks too.
+    outcome = held_race(app, monkeypatch, lifecycle, "_freeze", open_)
+    assert outcome["A"] == "voting" and "表决已开始" in outcome["B"], outcome
+    assert _entries(app, pid) == ["genesis"]
+    with app.app_context():
+        from sqlalchemy import func, select
+
+        from votes.extensions import db
+        from votes.models import FrozenUnit
+
+        assert db.session.scalar(select(func.count()).select_from(FrozenUnit).where(
+            FrozenUnit.proposal_id == pid)) == 7
