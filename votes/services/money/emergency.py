@@ -104,15 +104,12 @@ def _refuse_repeat(session, checked, evidence: Sequence[EvidenceFile]) -> None:
     are judged one after the other."""
     import hashlib
 
-    from sqlalchemy import update
-
-    from votes.models import Community
+    from votes.services.communities import lock_community
 
     digests = {hashlib.sha256(f.content).hexdigest() for f in evidence if f.content}
     if not digests:
         return  # store_evidence refuses it with its own message
-    session.execute(update(Community).where(Community.id == checked.community.id)
-                    .values(code=Community.code))
+    lock_community(session, checked.community.id)
     rows = session.execute(select(Proposal.title, ChainEntry.line).join(
         ChainEntry, ChainEntry.proposal_id == Proposal.id).where(
         Proposal.community_id == checked.community.id,
