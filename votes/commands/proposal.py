@@ -339,9 +339,8 @@ def tick() -> None:
 @domain_errors
 def notices(proposal: str, output: str) -> None:
     """Write the printable voting notices (A4 PDF, one per voter, with QR codes)."""
-    from pathlib import Path
-
+    from votes.core.files import write_atomically
     from votes.services.notices import notices_pdf
 
-    Path(output).write_bytes(notices_pdf(proposal))
+    write_atomically(output, notices_pdf(proposal))
     click.echo(_("已生成表决通知 %(file)s", file=output))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from flask.cli import AppGroup
 
@@ -129,10 +127,11 @@ def show(proposal):
 @domain_errors
 def settlement_notice(proposal, output, balances):
     """Write the settlement notice (A4 PDF) for the board."""
+    from votes.core.files import write_atomically
     from votes.services.lifecycle import get_proposal
     from votes.services.money.settlement_pdf import settlement_notice_pdf
 
-    Path(output).write_bytes(settlement_notice_pdf(get_proposal(proposal), balances=balances))
+    write_atomically(output, settlement_notice_pdf(get_proposal(proposal), balances=balances))
     click.echo(output)
 
 
@@ -142,10 +141,11 @@ def settlement_notice(proposal, output, balances):
 @domain_errors
 def application(proposal, output):
     """Write the application package for the fund office (ZIP)."""
+    from votes.core.files import write_atomically
     from votes.services.lifecycle import get_proposal
     from votes.services.money.application import application_package
 
-    Path(output).write_bytes(application_package(get_proposal(proposal), actor="cli"))
+    write_atomically(output, application_package(get_proposal(proposal), actor="cli"))
     click.echo(output)
 
 

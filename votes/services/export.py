@@ -7,6 +7,7 @@ from pathlib import Path
 from votes.core.bulk_gc import paused_gc
 from votes.core.bundle import write_bundle
 from votes.core.canonical import format_time
+from votes.core.files import write_atomically
 from votes.services import audit, clock, keys
 from votes.services.errors import DomainError
 from votes.i18n import _
@@ -35,11 +36,14 @@ def export_bundle(proposal_ref: str, target, actor: str = "cli") -> str:
             raise DomainError(_("目录不存在 %(dir)s", dir=str(target.parent)))
     with paused_gc():  # 100,000 entries, rows and lines
         chain = chain_entries(proposal)
-        head = write_bundle(target, proposal=proposal_record(proposal),
-                            roll=roll_record(proposal), chain=chain,
-                            private_key=private_key, keyring=keys.keyring(),
-                            created_at=format_time(_created_at(proposal)),
-                            witness=export_cosignatures(proposal, len(chain)))
+        record = dict(proposal=proposal_record(proposal), roll=roll_record(proposal),
+                      chain=chain, private_key=private_key, keyring=keys.keyring(),
+                      created_at=format_time(_created_at(proposal)),
+                      witness=export_cosignatures(proposal, len(chain)))
+        if isinstance(target, Path):  # a bundle half written over the last one is neither
+            head = write_atomically(target, lambda out: write_bundle(out, **record))
+        else:
+            head = write_bundle(target, **record)
     with unit_of_work() as session:
         audit.record(session, actor, "proposal.export", community_id=proposal.community_id,
                      target=str(proposal.id), details={"chain_head": head})

@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import select, text, update
 
 from votes.core import signing
+from votes.core.files import write_atomically
 from votes.extensions import db
 from votes.i18n import _
 from votes.models import ServerKey
@@ -57,8 +58,9 @@ def _new_key(session, actor: str) -> str:
     public = private.public_key()
     key_id = signing.key_id(public)
     path = _key_dir() / f"{key_id.replace(':', '_')}.pem"
-    path.write_bytes(signing.encrypt_private_key(private, _passphrase()))
-    path.chmod(0o600)
+    # Readable by the server's user alone from its creation (never world-readable for a
+    # moment), and whole: a crash part-way leaves no truncated key under the key's name.
+    write_atomically(path, signing.encrypt_private_key(private, _passphrase()), mode=0o600)
     _decrypted.clear()  # a rotation is the moment to forget the old key's private half
     session.execute(update(ServerKey).values(active=False))
     session.add(ServerKey(key_id=key_id, public_key=signing.public_key_b64(public), active=True))
