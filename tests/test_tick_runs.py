@@ -54,3 +54,43 @@ def test_a_proposal_that_cannot_move_does_not_stop_the_timer(app, runner, tmp_pa
     assert not os.path.exists(leftover)
     assert result.exit_code == 1  # ... and the operator is told what was not
     assert f"{stuck}: " in result.stderr and "内没有房屋" in result.stderr, result.stderr
+
+
+def _closes(app, pid: int) -> list[str]:
+    """Who the audit log says closed the vote."""
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import AuditEntry
+
+        actors = db.session.scalars(select(AuditEntry.actor).where(
+            AuditEntry.action == "proposal.close", AuditEntry.target == str(pid))).all()
+        db.session.remove()
+        return list(actors)
+
+
+def test_a_clerk_closing_a_vote_the_timer_closed_is_not_logged_as_closing_it(app, runner,
+                                                                             tmp_path):
+    """The timer closed the vote at its end; a member's click on "close" a moment later
+    changed nothing, yet the audit log said the member closed it (a fact a court may ask)."""
+    from datetime import timedelta
+
+    vote = make_open_proposal(app, runner, tmp_path)
+    app.config["VOTES_NOW"] = vote["t0"] + timedelta(days=7, minutes=1)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    with app.app_context():
+        from votes.services import lifecycle
+
+        assert lifecycle.close_voting(str(vote["id"]), actor="clerk").state == "closed"
+    assert "clerk" not in _closes(app, vote["id"])
+
+
+def test_a_clerk_whose_click_closes_the_vote_is_logged_as_closing_it(app, runner, tmp_path):
+    from datetime import timedelta
+
+    vote = make_open_proposal(app, runner, tmp_path)
+    app.config["VOTES_NOW"] = vote["t0"] + timedelta(days=7, minutes=1)  # no timer ran
+    with app.app_context():
+        from votes.services import lifecycle
+
+        assert lifecycle.close_voting(str(vote["id"]), actor="clerk").state == "closed"
+    assert _closes(app, vote["id"]) == ["clerk"]

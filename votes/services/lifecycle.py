@@ -219,13 +219,19 @@ def tick(refused: list[tuple[int, str]] | None = None) -> list[tuple[Proposal, s
 
 def _committee_move(proposal_ref: str, actor: str, action: str, act,
                     details: dict | None = None) -> Proposal:
-    """Run one committee action under the proposal's lock, and audit it in the same commit."""
+    """Run one committee action under the proposal's lock, and audit it in the same commit,
+    unless `act` returns NOTHING_DONE (what it was asked was already done, by someone else:
+    the audit log must not name this actor for it)."""
     proposal = get_proposal(proposal_ref)
     with unit_of_work() as session:
         p = lock_proposal(session, proposal.id)
-        act(session, p, clock.now())  # read under the lock, like every chain entry's time
-        _audit(session, actor, action, p, details)
+        # The time is read under the lock, like every chain entry's time.
+        if act(session, p, clock.now()) is not NOTHING_DONE:
+            _audit(session, actor, action, p, details)
     return p
+
+
+NOTHING_DONE = object()
 
 
 def start_publicity(proposal_ref: str, actor: str = "cli") -> Proposal:
@@ -266,10 +272,12 @@ def open_voting(proposal_ref: str, actor: str = "cli") -> Proposal:
 def close_voting(proposal_ref: str, actor: str = "cli") -> Proposal:
     """Committee action: close after the end, or early once every voter has voted."""
 
-    def act(session: Session, p: Proposal, now: datetime) -> None:
+    def act(session: Session, p: Proposal, now: datetime):
+        if p.state in ("closed", "published"):
+            return NOTHING_DONE  # the timer, or another member, closed it first
         _advance(session, p, now)
         if p.state in ("closed", "published"):
-            return
+            return  # the end had come: this click is what closed it
         if p.state != "voting":
             raise DomainError(_("表决尚未开始，当前状态：%(state)s",
                                 state=_(STATE_ZH[p.state])))
