@@ -1,6 +1,6 @@
 """Writes that two requests make at once, on PostgreSQL, with the interleaving forced: the
-server key made on first use, one scan kept as the evidence of two clerks' ballots, one
-witness cosignature posted twice."""
+server key made on first use, one scan kept as the evidence of two clerks' ballots, two
+clerks' scans stored before the lock, one witness cosignature posted twice."""
 
 from __future__ import annotations
 
@@ -120,6 +120,35 @@ def test_one_scan_for_two_voters_entered_at_once_keeps_both_ballots(app, runner,
             Ballot.proposal_id == vote["id"])).all()
         assert sorted(kept) == sorted(voters)
         assert db.session.scalar(select(func.count()).select_from(Evidence)) == 1
+
+
+def test_two_clerks_who_each_stored_a_scan_wait_for_the_lock_in_turn(app, runner, tmp_path,
+                                                                     monkeypatch):
+    """Each clerk's scan is stored before the proposal's lock, and its row's foreign key
+    share-locks the proposal row. The first clerk is held just before the lock while the
+    second stores its scan and asks for the lock: with FOR UPDATE each then waited for the
+    other's share lock, and PostgreSQL failed one of them as a deadlock."""
+    from tests.factories import make_open_proposal
+    from tests.races import held_race
+    from votes.core.tally import Choice
+    from votes.extensions import db
+    from votes.models import FrozenUnit
+    from votes.services import ballots
+    from votes.services.ballots import BallotRequest, cast_ballots
+
+    vote = make_open_proposal(app, runner, tmp_path)
+    with app.app_context():
+        voters = dict(zip("AB", sorted(set(db.session.scalars(select(FrozenUnit.voter_key).where(
+            FrozenUnit.proposal_id == vote["id"]))))))
+
+    def enter(who):
+        cast_ballots(vote["id"], [BallotRequest(
+            voters[who], Choice.AGREE, "paper", entered_by="clerk",
+            evidence=("form.pdf", f"%PDF-1.4 form of {who}".encode()))], actor=f"clerk{who}")
+        return "accepted"
+
+    outcome = held_race(app, monkeypatch, ballots, "lock_proposal", enter)
+    assert outcome == {"A": "accepted", "B": "accepted"}, outcome
 
 
 def test_one_cosignature_posted_twice_at_once_is_stored_once_without_an_error(

@@ -14,15 +14,22 @@ from votes.services import keys
 
 
 def lock_proposal(session: Session, proposal_id: int) -> Proposal:
-    """Serialise writers of one proposal in one round trip: FOR UPDATE on PostgreSQL; on
-    SQLite a no-op UPDATE … RETURNING takes the database write lock and reads the row."""
+    """Serialise writers of one proposal in one round trip: FOR NO KEY UPDATE on PostgreSQL;
+    on SQLite a no-op UPDATE … RETURNING takes the database write lock and reads the row.
+
+    Not FOR UPDATE: a writer stores its scans before the lock (votes.services.ballots._keep),
+    and each such row's foreign key holds a KEY SHARE lock on the proposal row, which FOR
+    UPDATE waits for. Two clerks who had each stored a scan then waited for each other, and
+    PostgreSQL broke the deadlock by failing one of them. FOR NO KEY UPDATE still excludes
+    every other writer (it is what their UPDATE of the row takes)."""
     if session.get_bind().dialect.name == "sqlite":
         query = (update(Proposal).where(Proposal.id == proposal_id)
                  .values(chain_length=Proposal.chain_length).returning(Proposal))
         return session.scalars(query, execution_options={
             "populate_existing": True, "synchronize_session": False}).one()
     return session.scalar(select(Proposal).where(Proposal.id == proposal_id)
-                          .with_for_update().execution_options(populate_existing=True))
+                          .with_for_update(key_share=True)
+                          .execution_options(populate_existing=True))
 
 
 class Head:

@@ -96,10 +96,12 @@ def _lock_head():
         DeviceKey.proposal_id == bindparam("proposal_id"),
         DeviceKey.voter_key == any_(bindparam("voters", type_=ARRAY(String)))) \
         .scalar_subquery()
+    # FOR NO KEY UPDATE, as chain_store.lock_proposal takes it (which says why).
     return select(Proposal.state, Proposal.voting_start, Proposal.voting_end,
                   Proposal.chain_head, Proposal.chain_length, Proposal.chain_time,
                   active_key_id().label("key_id"), registered.label("registered")) \
-        .where(Proposal.id == bindparam("proposal_id")).with_for_update(of=Proposal)
+        .where(Proposal.id == bindparam("proposal_id")) \
+        .with_for_update(of=Proposal, key_share=True)
 
 
 def is_duplicate(exc: BaseException) -> bool:
