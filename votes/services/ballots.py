@@ -16,8 +16,8 @@ from votes.core.local_rules import Procedure
 from votes.core.tally import Choice
 from votes.i18n import _
 from votes.models import Ballot, Evidence, FrozenUnit, Proposal, Transfer
-from votes.services import (append_queue, audit, choices, clock, device_check, keys, pg_append,
-                            privacy, proxies)
+from votes.services import (append_queue, audit, buyers, choices, clock, device_check, keys,
+                            pg_append, privacy, proxies)
 from votes.services.chain_store import Appender, lock_proposal
 from votes.services.proxies import ProxyRequest
 from votes.services.errors import DomainError
@@ -328,6 +328,11 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
             proxies.check_limit(session, proposal, [
                 (p.body["proxy"]["holder"], p.req.voter_key, p.req.proxy.id_number)
                 for p in prepared if p.req.proxy is not None])
+            # Nor two clerks enter two sales to one buyer: each sees the other's.
+            for p in prepared:
+                if p.req.transfer is not None:
+                    buyers.refuse_counted_twice(session, proposal, p.req.voter_key,
+                                                p.req.transfer.buyer_id)
             accepted = [_append(session, appender, proposal, p, now) for p in prepared]
             if actor is not None:  # staff entering paper/proxy ballots; owners stay unlogged
                 session.flush()

@@ -12,13 +12,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from votes.core.counting import voter_key as voter_key_of
 from votes.core.identity import check_resident_id, looks_like_resident_id, mask_id
 from votes.core.roll import has_control, unit_key
 from votes.core.tally import Choice
 from votes.extensions import db
 from votes.i18n import _
-from votes.models import Ballot, FrozenUnit, FrozenVoter, Proposal, Transfer
+from votes.models import Ballot, FrozenUnit, Proposal, Transfer
 from votes.services import clock, privacy
 from votes.services.ballots import BallotRequest, TransferRequest, cast_ballots, voting_problem
 from votes.services.errors import DomainError
@@ -69,7 +68,6 @@ def enter_transfer(proposal: Proposal, entry: TransferEntry, entered_by: str,
     if len(id_number) == 18 and looks_like_resident_id(id_number) \
             and not check_resident_id(id_number):
         raise DomainError(_("新业主身份证号码 %(id)s 校验位错误", id=mask_id(id_number)))
-    _refuse_buyer_counted_twice(proposal, unit.voter_key, id_number)
     for file, missing in ((entry.transfer_evidence, _("请上传过户证明（不动产权证书、网签合同等）")),
                           (entry.ballot_form, _("请上传新业主签字的表决票扫描件"))):
         if file is None or not file[1]:
@@ -81,31 +79,9 @@ def enter_transfer(proposal: Proposal, entry: TransferEntry, entered_by: str,
         channel="proxy" if entry.proxy is not None else "paper", entered_by=entered_by,
         evidence=entry.ballot_form, proxy=entry.proxy,
         transfer=TransferRequest(name, id_number, entry.transfer_evidence))
+    # Whether the buyer already votes is checked in there, under the proposal's lock
+    # (votes.services.buyers).
     return cast_ballots(proposal.id, [request], actor=actor)[0]
-
-
-def _refuse_buyer_counted_twice(proposal: Proposal, seller: str, id_number: str) -> None:
-    """A buyer is one person however many units they hold (shared/DESIGN.md): one who
-    already votes in this vote, on a unit of their own or as the buyer of another unit sold
-    during it, cannot also take the seller's place; nor can the seller "buy" their own unit,
-    which would only let staff supersede the owner's own online ballot."""
-    own = voter_key_of([privacy.id_hash(id_number)])
-    latest: dict[str, bytes] = {}
-    for voter, buyer in db.session.execute(select(Transfer.voter_key, Transfer.buyer_id_enc)
-                                           .where(Transfer.proposal_id == proposal.id)
-                                           .order_by(Transfer.seq)):
-        latest[voter] = buyer
-    if own == seller and seller not in latest:
-        raise DomainError(_("新业主与原业主是同一人，不是过户"))
-    if own != seller and own not in latest and db.session.scalar(select(FrozenVoter.id).where(
-            FrozenVoter.proposal_id == proposal.id, FrozenVoter.voter_key == own)):
-        raise DomainError(_("新业主在本次表决范围内已有房屋，按一人计，不能再代替原业主表决；"
-                            "过户在下次表决的名册中生效"))
-    decrypt = privacy.decryptor()
-    if any(voter != seller and privacy.normalise_id(decrypt(buyer)) == id_number
-           for voter, buyer in latest.items()):
-        raise DomainError(_("新业主已作为另一套房屋的新业主在本次表决中表决，按一人计；"
-                            "过户在下次表决的名册中生效"))
 
 
 def entry_from_form(form, files) -> TransferEntry:

@@ -1,0 +1,48 @@
+"""Who may take a seller's place when a unit is sold during the vote (§16).
+
+A buyer is one person however many units they hold (shared/DESIGN.md, the Supreme People's
+Court's counting rule). Checked under the proposal's lock, in the transaction that appends
+the buyer's ballot: two clerks entering two sales to one buyer at the same moment would
+otherwise each find no other ballot of that buyer and both be accepted.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from votes.core.counting import voter_key as voter_key_of
+from votes.i18n import _
+from votes.models import FrozenVoter, Proposal, Transfer
+from votes.services import privacy
+from votes.services.errors import DomainError
+
+
+def refuse_counted_twice(session: Session, proposal: Proposal, seller: str,
+                         id_number: str) -> None:
+    """One who already votes in this vote, on a unit of their own or as the buyer of another
+    unit sold during it, cannot also take the seller's place; nor can the seller "buy" their
+    own unit, which would only let staff supersede the owner's own online ballot.
+
+    "Their own" is a unit whose owners are the buyer alone. A unit the buyer holds with
+    others (a flat owned with a spouse) is another voter: the roll groups units by their
+    exact set of owners (votes.core.counting, docs/verification.md §2.4), so the frozen roll
+    itself counts such a person once alone and once in each group, and a buyer recorded
+    alone is such a group of one."""
+    own = voter_key_of([privacy.id_hash(id_number)])
+    latest: dict[str, bytes] = {}
+    for voter, buyer in session.execute(select(Transfer.voter_key, Transfer.buyer_id_enc)
+                                        .where(Transfer.proposal_id == proposal.id)
+                                        .order_by(Transfer.seq)):
+        latest[voter] = buyer
+    if own == seller and seller not in latest:
+        raise DomainError(_("新业主与原业主是同一人，不是过户"))
+    if own != seller and own not in latest and session.scalar(select(FrozenVoter.id).where(
+            FrozenVoter.proposal_id == proposal.id, FrozenVoter.voter_key == own)):
+        raise DomainError(_("新业主在本次表决范围内已有房屋，按一人计，不能再代替原业主表决；"
+                            "过户在下次表决的名册中生效"))
+    decrypt = privacy.decryptor()
+    if any(voter != seller and privacy.normalise_id(decrypt(buyer)) == id_number
+           for voter, buyer in latest.items()):
+        raise DomainError(_("新业主已作为另一套房屋的新业主在本次表决中表决，按一人计；"
+                            "过户在下次表决的名册中生效"))
