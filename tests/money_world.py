@@ -21,10 +21,13 @@ def passed_vote(app, runner, tmp_path, code="SUN", rows=None, tolerance=None,
     proposal = make_open_proposal(app, runner, tmp_path, code=code, rows=rows,
                                   tolerance=tolerance, matter=matter)
     pid = str(proposal["id"])
-    (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.4 scanned form")
-    lines = ["building,entrance,room,choice,channel,evidence,entered_by",
-             "1,1,101,agree,paper,scan.pdf,clerk", "1,1,102,agree,paper,scan.pdf,clerk",
-             "2,1,101,disagree,paper,scan.pdf,clerk", "2,1,201,agree,paper,scan.pdf,clerk"]
+    lines = ["building,entrance,room,choice,channel,evidence,entered_by"]
+    for building, room, choice in (("1", "101", "agree"), ("1", "102", "agree"),
+                                   ("2", "101", "disagree"), ("2", "201", "agree")):
+        # Each voter's own signed form: one scan may not stand for several voters.
+        name = f"scan-{building}-{room}.pdf"
+        (tmp_path / name).write_bytes(f"%PDF-1.4 scanned form {building}-{room}".encode())
+        lines.append(f"{building},1,{room},{choice},paper,{name},clerk")
     path = tmp_path / f"ballots-{code}.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = runner.invoke(args=["ballots", "import", pid, str(path)])

@@ -50,11 +50,17 @@ def scan(tmp_path, name="scan.pdf", data=b"%PDF-1.4 scanned form") -> str:
     return str(path)
 
 
+def ballot_form(voter: str) -> bytes:
+    """The voter's own signed form: one scan may not stand for several voters."""
+    return f"%PDF-1.4 scanned form of {voter}".encode()
+
+
 def vote(runner, tmp_path, pid, choices: dict[str, str]) -> None:
-    """Paper ballots: voter letter → agree/disagree/abstain."""
-    scan(tmp_path)
+    """Paper ballots: voter letter → agree/disagree/abstain, each on the voter's own form."""
     lines = ["building,entrance,room,choice,channel,evidence,entered_by"]
-    lines += [f"{','.join(UNITS[v])},{c},paper,scan.pdf,clerk" for v, c in choices.items()]
+    for v, c in choices.items():
+        scan(tmp_path, f"scan-{v}.pdf", ballot_form(v))
+        lines.append(f"{','.join(UNITS[v])},{c},paper,scan-{v}.pdf,clerk")
     path = tmp_path / "ballots.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = runner.invoke(args=["ballots", "import", pid, str(path)])

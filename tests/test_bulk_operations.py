@@ -139,8 +139,8 @@ def test_tally_and_export_read_the_rows_they_always_read(app, runner, tmp_path):
         from votes.models import FrozenVoter
 
         keys = sorted(db.session.scalars(select(FrozenVoter.voter_key)))
-        requests = [BallotRequest(k, Choice.AGREE, "paper", entered_by="c",
-                                  evidence=("s.pdf", b"scan")) for k in keys]
+        requests = [BallotRequest(k, Choice.AGREE, "paper", entered_by="c",  # each its own form
+                                  evidence=("s.pdf", f"scan {k}".encode())) for k in keys]
         cast_ballots(made["id"], requests)
         # The first voter changes its mind: only its second ballot counts.
         cast_ballots(made["id"], [BallotRequest(keys[0], Choice.DISAGREE, "paper",

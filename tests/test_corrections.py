@@ -23,7 +23,8 @@ def open_with_paper(app, runner, tmp_path, *extra) -> str:
     at(app, T0 + timedelta(minutes=5))
     assert runner.invoke(args=["proposal", "open", pid]).exit_code == 0
     path = write_ballots(tmp_path, [("1", "1", "101", "同意", "paper", "scan.pdf", "clerk1"),
-                                    ("1", "1", "102", "agree", "proxy", "scan.pdf", "clerk1")])
+                                    ("1", "1", "102", "agree", "proxy", "scan-1-102.pdf",
+                                     "clerk1")])
     result = runner.invoke(args=["ballots", "import", pid, path])
     assert result.exit_code == 0, result.output
     return pid

@@ -26,7 +26,9 @@ def _verify(runner, vote, tmp_path):
 
 
 def _ballots_file(tmp_path, rows, name="ballots.csv") -> str:
-    (tmp_path / "form.pdf").write_bytes(b"%PDF-1.4 signed ballot")
+    """Each form a row names is its own file; the proxy's one letter serves every principal."""
+    for row in rows:
+        (tmp_path / row[5]).write_bytes(b"%PDF-1.4 signed ballot " + row[5].encode())
     (tmp_path / "letter.pdf").write_bytes(b"%PDF-1.4 written authorisation")
     lines = ["楼栋,单元,房号,意见,方式,凭证,录入人,受托人,受托人证件号码,授权委托书,受托人为物业员工"]
     lines += [",".join(r) for r in rows]
@@ -35,8 +37,8 @@ def _ballots_file(tmp_path, rows, name="ballots.csv") -> str:
 
 
 def _proxy_row(building, room, staff="否", proxy_id=PROXY_ID):
-    return (building, "1", room, "同意", "委托", "form.pdf", "clerk", "钱七", proxy_id,
-            "letter.pdf", staff)
+    return (building, "1", room, "同意", "委托", f"form-{building}-{room}.pdf", "clerk", "钱七",
+            proxy_id, "letter.pdf", staff)
 
 
 def _chain(app, vote):

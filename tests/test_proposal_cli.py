@@ -33,8 +33,12 @@ def create(runner, *extra, scope="all", budget="6547.50", code="SUN"):
     return result.output.strip()
 
 
-def write_ballots(tmp_path, rows, name="ballots.csv"):
-    (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.4 scanned form")
+def write_ballots(tmp_path, rows, name="ballots.csv", absent=("missing.pdf",)):
+    """Each scan a row names is a file of its own (but those `absent`): one signed form is
+    one voter's."""
+    for row in rows:
+        if row[5] not in absent:
+            (tmp_path / row[5]).write_bytes(b"%PDF-1.4 scanned form " + row[5].encode())
     (tmp_path / "letter.pdf").write_bytes(b"%PDF-1.4 written authorisation")
     lines = ["building,entrance,room,choice,channel,evidence,entered_by,"
              "proxy_name,proxy_id,authorisation"]
@@ -69,10 +73,10 @@ def test_whole_vote_end_to_end(app, runner, tmp_path):
     # 张三 (1-101 and 1-201: one voter), 李四+王五 (1-102), the developer (2-101),
     # 李四 alone (2-201): 4 of 5 voters, 59475 of 65475 centi-m².
     path = write_ballots(tmp_path, [
-        ("1", "1", "101", "同意", "paper", "scan.pdf", "clerk1"),
-        ("1", "1", "102", "agree", "proxy", "scan.pdf", "clerk1"),
-        ("2号楼", "1", "101", "反对", "纸质", "scan.pdf", "clerk2"),
-        ("2", "1", "201", "弃权", "paper", "scan.pdf", "clerk2"),
+        ("1", "1", "101", "同意", "paper", "scan-1-101.pdf", "clerk1"),
+        ("1", "1", "102", "agree", "proxy", "scan-1-102.pdf", "clerk1"),
+        ("2号楼", "1", "101", "反对", "纸质", "scan-2-101.pdf", "clerk2"),
+        ("2", "1", "201", "弃权", "paper", "scan-2-201.pdf", "clerk2"),
     ])
     result = runner.invoke(args=["ballots", "import", pid, path])
     assert result.exit_code == 0, result.output
@@ -121,7 +125,7 @@ def test_paper_ballot_rows_all_or_none(app, runner, tmp_path):
         ("9", "1", "901", "agree", "paper", "scan.pdf", "clerk"),   # unknown unit
         ("2", "1", "201", "agree", "paper", "scan.pdf", "clerk"),   # outside scope
         ("1", "1", "201", "agree", "paper", "scan.pdf", "clerk"),   # same voter as row 2
-        ("1", "1", "202", "maybe", "paper", "scan.pdf", "clerk"),   # bad choice
+        ("1", "1", "202", "maybe", "paper", "scan-202.pdf", "clerk"),  # bad choice
         ("1", "1", "102", "agree", "paper", "missing.pdf", ""),     # no evidence, no clerk
     ])
     result = runner.invoke(args=["ballots", "import", pid, path])
@@ -269,10 +273,10 @@ def test_community_rules_tighten_but_never_loosen(app, runner, tmp_path):
     pid = create(runner)
     at(app, T0 + timedelta(hours=1))
     runner.invoke(args=["proposal", "open", pid])
-    path = write_ballots(tmp_path, [("1", "1", "101", "agree", "paper", "scan.pdf", "c"),
-                                    ("1", "1", "102", "agree", "paper", "scan.pdf", "c"),
-                                    ("2", "1", "101", "agree", "paper", "scan.pdf", "c"),
-                                    ("2", "1", "201", "disagree", "paper", "scan.pdf", "c")])
+    path = write_ballots(tmp_path, [("1", "1", "101", "agree", "paper", "scan-1-101.pdf", "c"),
+                                    ("1", "1", "102", "agree", "paper", "scan-1-102.pdf", "c"),
+                                    ("2", "1", "101", "agree", "paper", "scan-2-101.pdf", "c"),
+                                    ("2", "1", "201", "disagree", "paper", "scan-2-201.pdf", "c")])
     assert runner.invoke(args=["ballots", "import", pid, path]).exit_code == 0
     at(app, T0 + timedelta(days=7, hours=1))
     fig = show(runner, pid)

@@ -207,6 +207,7 @@ def test_staff_open_the_scans_of_deliveries_and_objections_and_no_one_else(
 
     from sqlalchemy import select
 
+    from tests import procedure_world
     from tests.money_world import staff_accounts
     from tests.procedure_world import END, at, close_at_end, open_vote, scan, unit_args, vote
     from tests.staff_world import sign_in
@@ -226,7 +227,7 @@ def test_staff_open_the_scans_of_deliveries_and_objections_and_no_one_else(
     assert filed.exit_code == 0, filed.output
     receipt_digest = hashlib.sha256(b"\xff\xd8 signed").hexdigest()
     letter_digest = hashlib.sha256(letter).hexdigest()
-    ballot_form = hashlib.sha256(b"%PDF-1.4 scanned form").hexdigest()
+    form_digest = hashlib.sha256(procedure_world.ballot_form("A")).hexdigest()
 
     staff_accounts(app, runner)  # sun_committee, and district (regulator of 350502)
     runner.invoke(args=["community", "create", "MOON", "--name", "明月小区"])
@@ -255,7 +256,7 @@ def test_staff_open_the_scans_of_deliveries_and_objections_and_no_one_else(
     assert got.headers["Cache-Control"] == "no-store"
     assert committee.get(f"/committee/p/{pid}/scans?file={letter_digest}").data == letter
     # A paper ballot's form is stored evidence too, but not served here (it shows a choice).
-    assert committee.get(f"/committee/p/{pid}/scans?file={ballot_form}").status_code == 404
+    assert committee.get(f"/committee/p/{pid}/scans?file={form_digest}").status_code == 404
     assert committee.get(f"/committee/p/{pid}/scans?file=not-a-digest").status_code == 404
 
     regulator = app.test_client()

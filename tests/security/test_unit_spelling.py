@@ -144,7 +144,8 @@ def test_overlong_labels_are_refused_not_a_database_error(app, runner, tmp_path)
 
 
 def _ballots(tmp_path, rows):
-    (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.4 scanned form")
+    for row in rows:  # each voter's own signed form
+        (tmp_path / row[5]).write_bytes(b"%PDF-1.4 scanned form " + row[5].encode())
     path = tmp_path / "ballots.csv"
     path.write_text("building,entrance,room,choice,channel,evidence,entered_by\n"
                     + "".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
@@ -156,8 +157,8 @@ def test_paper_ballot_in_another_spelling_goes_to_the_right_voter(app, runner, t
     from votes.models import Ballot, FrozenUnit
 
     vote = make_open_proposal(app, runner, tmp_path)
-    path = _ballots(tmp_path, [("１号楼", "一单元", "102室", "agree", "paper", "scan.pdf", "c"),
-                               ("2栋", "01", "0201", "disagree", "paper", "scan.pdf", "c")])
+    path = _ballots(tmp_path, [("１号楼", "一单元", "102室", "agree", "paper", "scan-102.pdf", "c"),
+                               ("2栋", "01", "0201", "disagree", "paper", "scan-201.pdf", "c")])
     result = runner.invoke(args=["ballots", "import", str(vote["id"]), path])
     assert result.exit_code == 0, result.output
     with app.app_context():

@@ -35,6 +35,10 @@ class Ballot(Base):
     __table_args__ = (
         UniqueConstraint("proposal_id", "voter_key", "revision"),
         CheckConstraint("revision >= 0", name="revision_non_negative"),
+        # Partial: online ballots, most of them, carry no scan and cost this index nothing.
+        Index("ix_ballots_proposal_evidence", "proposal_id", "evidence",
+              postgresql_where=text("evidence IS NOT NULL"),
+              sqlite_where=text("evidence IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,6 +57,10 @@ class Ballot(Base):
     entered_by: Mapped[str | None] = mapped_column(String(64))
     # A correction by staff (docs/verification.md §15): the seq of the ballot it replaces.
     corrects: Mapped[int | None] = mapped_column(Integer)
+    # Staff-entered ballots: the SHA-256 of the signed form, as the chain entry carries it.
+    # Kept here so that one voter's form is found without reading the chain when a clerk
+    # attaches it to another voter's ballot (votes.services.ballot_forms).
+    evidence: Mapped[str | None] = mapped_column(String(64))
     cast_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -16,8 +16,8 @@ from votes.core.local_rules import Procedure
 from votes.core.tally import Choice
 from votes.i18n import _
 from votes.models import Ballot, Evidence, FrozenUnit, Proposal, Transfer
-from votes.services import (append_queue, audit, buyers, choices, clock, device_check, keys,
-                            pg_append, privacy, proxies)
+from votes.services import (append_queue, audit, ballot_forms, buyers, choices, clock,
+                            device_check, keys, pg_append, privacy, proxies)
 from votes.services.chain_store import Appender, lock_proposal
 from votes.services.proxies import ProxyRequest
 from votes.services.errors import DomainError
@@ -196,7 +196,8 @@ def _append(session: Session, appender: Appender, proposal: Proposal, prepared: 
                     choice_enc=prepared.choice_enc, commitment=prepared.commitment,
                     channel=req.channel, receipt=sealed.digest,
                     entered_by=req.entered_by, cast_at=now,
-                    corrects=req.correction[0] if req.correction else None)
+                    corrects=req.correction[0] if req.correction else None,
+                    evidence=prepared.body["evidence"])
     session.add(ballot)
     seq, body = sealed.entry["seq"], prepared.body
     if req.proxy is not None:
@@ -328,7 +329,11 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
             proxies.check_limit(session, proposal, [
                 (p.body["proxy"]["holder"], p.req.voter_key, p.req.proxy.id_number)
                 for p in prepared if p.req.proxy is not None])
-            # Nor two clerks enter two sales to one buyer: each sees the other's.
+            # Nor two clerks attach one signed form to two voters' ballots, nor enter two
+            # sales to one buyer: each sees what the other appended.
+            ballot_forms.refuse_shared(session, proposal, [
+                (p.req.voter_key, p.body["evidence"], p.req.evidence[0])
+                for p in prepared if p.body["evidence"] is not None])
             for p in prepared:
                 if p.req.transfer is not None:
                     buyers.refuse_counted_twice(session, proposal, p.req.voter_key,

@@ -16,11 +16,12 @@ from votes.core.tally import Choice
 from votes.extensions import db
 from votes.i18n import _
 from votes.models import Ballot, FrozenUnit, Unit
-from votes.services import audit, clock, proxies
+from votes.services import audit, ballot_forms, clock, proxies
 from votes.services.ballots import (BallotRequest, StaffOverride, cast_ballots,
                                      voting_problem)
 from votes.services.errors import DomainError, Problem
 from votes.services.lifecycle import get_proposal, refresh
+from votes.services.notices import delivery_key, unit_label
 from votes.services.roll_file import csv_rows
 from votes.services.tx import unit_of_work
 
@@ -128,14 +129,20 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
     if problem:
         raise DomainError(_("%(problem)s；未录入任何选票", problem=problem))
     frozen: dict[str, list[FrozenUnit]] = {}
+    voters: dict[str, list[FrozenUnit]] = {}  # to name a voter by their units
     for u in db.session.scalars(select(FrozenUnit).where(FrozenUnit.proposal_id == proposal.id)):
         frozen.setdefault(u.unit_key, []).append(u)
+        voters.setdefault(u.voter_key, []).append(u)
     existing = set(db.session.scalars(
         select(Unit.unit_key).where(Unit.community_id == proposal.community_id)))
     voted: dict[str, Ballot] = {}  # each voter's latest ballot
+    forms: dict[str, list[Ballot]] = {}  # each signed form's ballots (checked again under the lock)
     for b in db.session.scalars(select(Ballot).where(Ballot.proposal_id == proposal.id)
-                                .order_by(Ballot.revision)):
+                                .order_by(Ballot.revision, Ballot.seq)):
         voted[b.voter_key] = b
+        if b.evidence is not None:
+            forms.setdefault(b.evidence, []).append(b)
+    forms_in_file: dict[str, tuple[int, str]] = {}  # signed form → (row, voter)
     conflicts: list[dict] = []
     problems: list[Problem] = []
     requests: list[BallotRequest] = []
@@ -199,6 +206,9 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
                 fail(_("该业主在第 %(row)s 行已有选票", row=in_file[unit.voter_key]))
             else:
                 in_file[unit.voter_key] = number
+            if scan is not None and scan[1]:
+                _one_voter_per_form(scan, unit.voter_key, number, forms, forms_in_file,
+                                    voters, fail)
         proxy = None
         if channel == "proxy":
             proxy = proxies.parse_proxy(row, evidence, procedure, fail)
@@ -220,6 +230,29 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
         _record_conflicts(proposal, actor, [{"voter": err.ballot.voter_key,
                                              "online_entry": err.ballot.seq}])
         raise
+
+
+def _one_voter_per_form(scan: tuple[str, bytes], voter: str, number: int,
+                        forms: dict[str, list[Ballot]],
+                        forms_in_file: dict[str, tuple[int, str]],
+                        voters: dict[str, list[FrozenUnit]],
+                        fail: Callable[[str], None]) -> None:
+    """The row's signed form must not be another voter's, on a ballot already entered or on
+    a row above (votes.services.ballot_forms); the same voter's form may come again."""
+    form = ballot_forms.digest(scan[1])
+    earlier = next((b for b in forms.get(form, ()) if b.voter_key != voter), None)
+    if earlier is not None:
+        fail(ballot_forms.used_message(_named(voters, voter), scan[0], earlier.seq,
+                                       _named(voters, earlier.voter_key)))
+    elif form in forms_in_file and forms_in_file[form][1] != voter:
+        fail(_("表决票扫描件 %(name)s 与第 %(row)s 行另一位业主的表决票是同一个文件；"
+               "一张表决票只能用于签字业主本人的选票", name=scan[0], row=forms_in_file[form][0]))
+    else:
+        forms_in_file.setdefault(form, (number, voter))
+
+
+def _named(voters: dict[str, list[FrozenUnit]], voter: str) -> str:
+    return "、".join(unit_label(u) for u in sorted(voters.get(voter, ()), key=delivery_key))
 
 
 def _count_principal(proposal, held: dict[str, set[str]], proxy: proxies.ProxyRequest,

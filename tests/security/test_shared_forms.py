@@ -1,0 +1,205 @@
+"""A dishonest clerk attaches one real signed ballot form to ballots for several owners, to
+make up their votes: a form is refused on another voter's ballot, by the CLI, the committee
+page, a correction and a transfer alike, and when two clerks try it at the same moment.
+The same voter's form may come again, and a proxy's one letter may serve its principals."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.factories import make_open_proposal, resident_id
+from tests.races import held_race
+from tests.staff_world import PASSWORD, sign_in
+from tests.test_procedure import _chain
+
+FORM = b"%PDF-1.4 ballot signed by 1-101"
+RULE = "一张表决票只能用于签字业主本人的选票"
+
+
+def _import(runner, vote, tmp_path, rows, name="ballots.csv", files=None):
+    """rows: (building, room, scan file name[, proxy letter]); files: name → bytes."""
+    for file, content in (files or {}).items():
+        (tmp_path / file).write_bytes(content)
+    lines = ["楼栋,单元,房号,意见,方式,凭证,录入人,受托人,受托人证件号码,授权委托书"]
+    for building, room, scan, *letter in rows:
+        proxy = f"委托,{scan},clerk,钱七,110101199003070011,{letter[0]}" if letter \
+            else f"纸质,{scan},clerk,,,"
+        lines.append(f"{building},1,{room},同意,{proxy}")
+    (tmp_path / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return runner.invoke(args=["ballots", "import", str(vote["id"]), str(tmp_path / name)])
+
+
+def _ballots(app, vote):
+    return [e for e in _chain(app, vote) if e["kind"] == "ballot"]
+
+
+def test_a_form_already_on_another_voters_ballot_is_refused(app, runner, tmp_path):
+    vote = make_open_proposal(app, runner, tmp_path)
+    first = _import(runner, vote, tmp_path, [("1", "101", "a.pdf")], files={"a.pdf": FORM})
+    assert first.exit_code == 0, first.output
+    # The same scan under another name, for 赵六 (1-202): the content is what counts.
+    again = _import(runner, vote, tmp_path, [("1", "202", "copy.pdf")], "b.csv",
+                    files={"copy.pdf": FORM})
+    assert again.exit_code == 1
+    assert "第 2 行" in again.output and "第 1 条记录" in again.output and RULE in again.output
+    assert "1号楼1单元202室" in again.output and "1号楼1单元101室、1号楼1单元201室" in again.output
+    assert len(_ballots(app, vote)) == 1
+    own = _import(runner, vote, tmp_path, [("1", "202", "own.pdf")], "c.csv",
+                  files={"own.pdf": b"%PDF-1.4 ballot signed by 1-202"})
+    assert own.exit_code == 0, own.output
+
+
+def test_one_form_on_two_voters_rows_of_one_file_refuses_the_whole_file(app, runner, tmp_path):
+    vote = make_open_proposal(app, runner, tmp_path)
+    result = _import(runner, vote, tmp_path, [
+        ("1", "101", "a.pdf"), ("1", "202", "b.pdf"), ("2", "201", "a-again.pdf")],
+        files={"a.pdf": FORM, "b.pdf": b"%PDF-1.4 ballot signed by 1-202", "a-again.pdf": FORM})
+    assert result.exit_code == 1
+    assert "第 4 行：表决票扫描件 a-again.pdf 与第 2 行另一位业主的表决票是同一个文件" in result.output
+    assert "第 2 行：" not in result.output and "第 3 行：" not in result.output
+    assert "未录入任何选票" in result.output
+    assert _ballots(app, vote) == []  # all rows or none: the two good rows are not entered
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import Evidence
+
+        assert db.session.scalar(select(func.count()).select_from(Evidence)) == 0
+
+
+def test_the_same_voter_may_bring_their_form_again(app, runner, tmp_path):
+    """A change of ballot on the same form, and corrections that keep it or take another
+    voter's (the correction goes through the check under the lock)."""
+    vote = make_open_proposal(app, runner, tmp_path, extra=("--allow-change",))
+    files = {"a.pdf": FORM, "b.pdf": b"%PDF-1.4 ballot signed by 1-202"}
+    done = _import(runner, vote, tmp_path, [("1", "101", "a.pdf"), ("1", "202", "b.pdf")],
+                   files=files)
+    assert done.exit_code == 0, done.output
+    change = _import(runner, vote, tmp_path, [("1", "101", "a.pdf")], "change.csv")
+    assert change.exit_code == 0, change.output
+    latest = _ballots(app, vote)[-1]["seq"]
+    kept = runner.invoke(args=["ballots", "correct", str(vote["id"]), "--entry", str(latest),
+                               "--choice", "disagree", "--reason", "勾选错误",
+                               "--entered-by", "clerk"])
+    assert kept.exit_code == 0, kept.output
+    latest = _ballots(app, vote)[-1]["seq"]
+    taken = runner.invoke(args=["ballots", "correct", str(vote["id"]), "--entry", str(latest),
+                                "--choice", "agree", "--reason", "扫描件附错了",
+                                "--entered-by", "clerk", "--evidence", str(tmp_path / "b.pdf")])
+    assert taken.exit_code == 1 and RULE in taken.output, taken.output
+    assert "1号楼1单元202室" in taken.output and "Traceback" not in taken.output
+    assert len(_ballots(app, vote)) == 4
+
+
+def test_one_proxy_letter_serves_several_principals(app, runner, tmp_path):
+    vote = make_open_proposal(app, runner, tmp_path)
+    result = _import(runner, vote, tmp_path, [
+        ("1", "101", "a.pdf", "letter.pdf"), ("1", "202", "b.pdf", "letter.pdf")],
+        files={"a.pdf": FORM, "b.pdf": b"%PDF-1.4 ballot signed by 1-202",
+               "letter.pdf": b"%PDF-1.4 one letter naming 1-101 and 1-202"})
+    assert result.exit_code == 0, result.output
+    ballots = _ballots(app, vote)
+    assert len(ballots) == 2
+    assert ballots[0]["body"]["proxy"]["authorisation"] == \
+        ballots[1]["body"]["proxy"]["authorisation"]
+
+
+def _clerk(app, runner, login="clerk"):
+    result = runner.invoke(args=["users", "create", login, "--role", "committee",
+                                 "--community", "SUN", "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    client = app.test_client()
+    sign_in(client, login)
+    return client
+
+
+def _paper(client, vote, room, content=FORM):
+    return client.post(f"/committee/p/{vote['id']}/paper", data={
+        "building": "1", "entrance": "1", "room": room, "choice": "agree", "channel": "paper",
+        "evidence": (io.BytesIO(content), "scan.jpg")})
+
+
+def test_the_committee_page_refuses_another_owners_form(app, runner, tmp_path):
+    vote = make_open_proposal(app, runner, tmp_path)
+    clerk = _clerk(app, runner)
+    assert _paper(clerk, vote, "101").status_code == 302
+    refused = _paper(clerk, vote, "202")
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert RULE in page and "1号楼1单元202室" in page
+    assert len(_ballots(app, vote)) == 1
+
+
+def test_a_buyers_ballot_form_cannot_be_another_voters(app, runner, tmp_path):
+    vote = make_open_proposal(app, runner, tmp_path)
+    assert _import(runner, vote, tmp_path, [("1", "101", "a.pdf")],
+                   files={"a.pdf": FORM}).exit_code == 0
+    (tmp_path / "deed.pdf").write_bytes(b"%PDF certificate 1-202")
+    (tmp_path / "buyer.pdf").write_bytes(FORM)
+    result = runner.invoke(args=[
+        "ballots", "transfer", str(vote["id"]), "--building", "1", "--entrance", "1",
+        "--room", "202", "--choice", "agree", "--buyer-name", "周九",
+        "--buyer-id", resident_id(10), "--transfer-evidence", str(tmp_path / "deed.pdf"),
+        "--form", str(tmp_path / "buyer.pdf"), "--entered-by", "clerk"])
+    assert result.exit_code == 1 and RULE in result.output, result.output
+    assert len(_ballots(app, vote)) == 1
+
+
+@pytest.mark.postgresql_only
+@pytest.mark.parametrize("held_at", ["lock_proposal", "_append"])
+def test_two_clerks_attaching_one_form_to_two_voters_at_once(app, runner, tmp_path,
+                                                             monkeypatch, held_at):
+    """Each clerk's own look at the ballots so far finds the form on none: only the check
+    under the proposal's lock sees the other clerk's ballot. One is accepted, the other
+    refused, whichever way the two meet at the lock."""
+    from votes.services import ballots
+
+    vote = make_open_proposal(app, runner, tmp_path)
+    clerks = {"A": _clerk(app, runner, "clerkA"), "B": _clerk(app, runner, "clerkB")}
+    rooms = {"A": "101", "B": "202"}
+
+    def enter(who):
+        done = _paper(clerks[who], vote, rooms[who])
+        return "accepted" if done.status_code == 302 else done.get_data(as_text=True)
+
+    outcome = held_race(app, monkeypatch, ballots, held_at, enter)
+    accepted = [who for who, out in outcome.items() if out == "accepted"]
+    assert len(accepted) == 1, outcome
+    refused = outcome["B" if accepted == ["A"] else "A"]
+    assert RULE in refused and "crash" not in refused, outcome
+    assert len(_ballots(app, vote)) == 1
+
+
+def test_an_upgrade_finds_the_forms_of_ballots_entered_before_it(tmp_path):
+    """The migration reads each staff-entered ballot's form from its chain entry, so a form
+    entered before the upgrade is refused for another voter after it."""
+    from flask_migrate import downgrade, upgrade
+
+    from tests.conftest import TEST_CONFIG
+    from votes import create_app
+
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": f"sqlite:///{tmp_path / 'old.sqlite3'}",
+                      "INSTANCE_PATH": str(tmp_path / "instance")})
+    runner = app.test_cli_runner()
+    with app.app_context():
+        upgrade()
+    vote = make_open_proposal(app, runner, tmp_path)
+    done = _import(runner, vote, tmp_path, [("1", "101", "a.pdf")], files={"a.pdf": FORM})
+    assert done.exit_code == 0, done.output
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import Ballot
+
+        downgrade(revision="signin_0002")
+        upgrade()
+        db.session.remove()
+        forms = db.session.execute(select(Ballot.seq, Ballot.evidence)).all()
+    assert forms == [(1, _ballots(app, vote)[0]["body"]["evidence"])]
+    again = _import(runner, vote, tmp_path, [("1", "202", "a.pdf")], "b.csv")
+    assert again.exit_code == 1 and RULE in again.output
+    with app.app_context():
+        from votes.extensions import db
+
+        db.engine.dispose()

@@ -1,0 +1,86 @@
+"""One signed ballot form, one voter.
+
+A clerk holding one real signed form could otherwise attach its scan to ballots for many
+owners and make up their votes. A form already attached to another voter's staff-entered
+ballot of the same proposal is refused; the same voter's form may come again (a correction,
+a change of ballot, a buyer's ballot in the seller's place). Proxies' written authorisations
+are not ballot forms: one letter may name several principals (§16), and a ballot keeps
+only its form's digest (`Ballot.evidence`), never the letter's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from votes.i18n import _
+from votes.models import Ballot, FrozenUnit, Proposal
+from votes.services.errors import DomainError
+from votes.services.notices import delivery_key, unit_label
+
+
+def digest(content: bytes) -> str:
+    """What a ballot's chain entry carries for its form (votes.services.ballots._keep)."""
+    return hashlib.sha256(content).hexdigest()
+
+
+def holders(session: Session, proposal: Proposal,
+            digests: Iterable[str]) -> dict[str, list[Ballot]]:
+    """For each of these form digests, the proposal's ballots it is attached to (in chain
+    order; ballots entered before this rule may share one)."""
+    found: dict[str, list[Ballot]] = {}
+    wanted = sorted(set(digests))
+    for start in range(0, len(wanted), 500):  # one statement's parameters stay few
+        for ballot in session.scalars(select(Ballot).where(
+                Ballot.proposal_id == proposal.id,
+                Ballot.evidence.in_(wanted[start:start + 500])).order_by(Ballot.seq)):
+            found.setdefault(ballot.evidence, []).append(ballot)
+    return found
+
+
+def labels(session: Session, proposal: Proposal, voter_keys: Iterable[str]) -> dict[str, str]:
+    """How a clerk names each voter: their units, as on the notices."""
+    units: dict[str, list[FrozenUnit]] = {}
+    for u in session.scalars(select(FrozenUnit).where(
+            FrozenUnit.proposal_id == proposal.id,
+            FrozenUnit.voter_key.in_(sorted(set(voter_keys))))):
+        units.setdefault(u.voter_key, []).append(u)
+    return {key: "、".join(unit_label(u) for u in sorted(found, key=delivery_key))
+            for key, found in units.items()}
+
+
+def used_message(units: str, name: str, seq: int, other: str) -> str:
+    return _("%(units)s 的表决票扫描件 %(name)s 已是第 %(seq)s 条记录（%(other)s）所附的表决票；"
+             "一张表决票只能用于签字业主本人的选票", units=units, name=name, seq=seq, other=other)
+
+
+def shared_message(name: str, first: str, second: str) -> str:
+    return _("%(first)s 与 %(second)s 的表决票扫描件是同一个文件（%(name)s）；"
+             "一张表决票只能用于签字业主本人的选票", name=name, first=first, second=second)
+
+
+def refuse_shared(session: Session, proposal: Proposal,
+                  forms: list[tuple[str, str, str]]) -> None:
+    """forms: (voter, digest, file name) of the staff-entered ballots about to be added.
+
+    Call it holding the proposal's lock, in the transaction that appends them: a ballot
+    another clerk appended a moment ago is then seen, and none can be appended meanwhile."""
+    if not forms:
+        return
+    first: dict[str, tuple[str, str]] = {}
+    for voter, form, name in forms:
+        earlier = first.setdefault(form, (voter, name))
+        if earlier[0] != voter:
+            named = labels(session, proposal, {earlier[0], voter})
+            raise DomainError(shared_message(name, named.get(earlier[0], ""),
+                                             named.get(voter, "")))
+    for form, ballots in holders(session, proposal, first).items():
+        voter, name = first[form]
+        for ballot in ballots:
+            if ballot.voter_key != voter:
+                named = labels(session, proposal, {ballot.voter_key, voter})
+                raise DomainError(used_message(named.get(voter, ""), name, ballot.seq,
+                                               named.get(ballot.voter_key, "")))
