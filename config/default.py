@@ -53,6 +53,11 @@ RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = True
 
 MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+# The scans one `votes ballots import` may read in all, in bytes (each file once, however
+# many rows name it; each file also at most MAX_CONTENT_LENGTH). They stay in memory until
+# the file's ballots are entered, all or none; a bigger batch is split into several files.
+# Empty: 8 × MAX_CONTENT_LENGTH (256 MiB).
+BALLOT_IMPORT_MAX_BYTES = ""
 PERMANENT_SESSION_LIFETIME = 8 * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -78,6 +78,24 @@ def keys_dir(app: Flask) -> Path:
     return Path(configured) if configured else Path(app.instance_path) / "keys"
 
 
+def upload_max_bytes(config) -> int:
+    """The largest file one upload, or one scan a ballots file names, may be."""
+    return int(config.get("MAX_CONTENT_LENGTH") or 32 * 1024 * 1024)
+
+
+def ballot_import_max_bytes(config) -> int:
+    """How many bytes of scans one `votes ballots import` may read in all: every scan is
+    held in memory until the file's ballots are entered in one transaction, and a file is
+    all rows or none. BALLOT_IMPORT_MAX_BYTES; empty: 8 uploads' worth."""
+    value = config.get("BALLOT_IMPORT_MAX_BYTES")
+    if value in (None, ""):
+        return 8 * upload_max_bytes(config)
+    limit = int(value)
+    if limit <= 0:
+        raise ValueError(f"BALLOT_IMPORT_MAX_BYTES must be positive: {value!r}")
+    return limit
+
+
 def _plain(value: str) -> str:
     # Environment values are taken literally; from_prefixed_env would json-decode them.
     return value

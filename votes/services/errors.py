@@ -24,6 +24,11 @@ class NotFound(DomainError):
     pass
 
 
+class WholeInputRefused(DomainError):
+    """A limit on the input as a whole, not one row's problem: code that collects each
+    row's problems lets it through, and nothing is entered."""
+
+
 class Problem:
     """One rejected input row: the row number as a spreadsheet shows it, and why."""
 

@@ -19,11 +19,12 @@ from votes.models import Ballot, FrozenUnit, Unit
 from votes.services import audit, ballot_forms, clock, proxies
 from votes.services.ballots import (BallotRequest, StaffOverride, cast_ballots,
                                      voting_problem)
-from votes.services.errors import DomainError, Problem
+from votes.services.errors import DomainError, Problem, WholeInputRefused
 from votes.services.lifecycle import get_proposal, refresh
 from votes.services.notices import delivery_key, unit_label
 from votes.services.roll_file import csv_rows
 from votes.services.tx import unit_of_work
+from votes.settings import ballot_import_max_bytes, upload_max_bytes
 
 COLUMNS = {
     "building": ("building", "楼栋"), "entrance": ("entrance", "单元"), "room": ("room", "房号"),
@@ -56,7 +57,8 @@ def import_paper_ballots(proposal_ref: str, path: str, actor: str = "cli",
     if not base.is_dir():
         raise DomainError(_("扫描件目录 %(dir)s 不存在", dir=str(base)))
     reader = EvidenceReader(base, Path(current_app.instance_path),
-                            current_app.config.get("MAX_CONTENT_LENGTH") or 32 * 1024 * 1024)
+                            upload_max_bytes(current_app.config),
+                            ballot_import_max_bytes(current_app.config))
     return accept_rows(proposal, read_rows(data), reader.read, actor)
 
 
@@ -65,14 +67,22 @@ class EvidenceReader:
 
     The file may come from someone other than the operator, so a name must not reach
     /etc/passwd, the instance folder (keys, database) or a device: it is resolved with
-    symlinks followed, must stay inside the folder and be a regular file."""
+    symlinks followed, must stay inside the folder and be a regular file.
+
+    Every scan stays in memory until the file's ballots are entered, so each file is read
+    once however many rows name it (one proxy letter for several principals), and all of
+    them together at most `max_total` bytes: past it the whole import is refused before
+    anything is entered, rather than the process growing with the file."""
 
     _PSEUDO = (Path("/proc"), Path("/sys"), Path("/dev"))
 
-    def __init__(self, base: Path, instance: Path, max_bytes: int):
+    def __init__(self, base: Path, instance: Path, max_bytes: int, max_total: int):
         self.base = base.resolve()
         self.instance = instance.resolve()
         self.max_bytes = max_bytes
+        self.max_total = max_total
+        self.total = 0
+        self._read: dict[Path, bytes] = {}
 
     def read(self, name: str) -> tuple[str, bytes] | None:
         try:
@@ -81,6 +91,8 @@ class EvidenceReader:
             return None
         except (OSError, RuntimeError, ValueError):  # a loop, a name too long, a NUL byte
             raise EvidenceRefused(_("扫描件 %(name)s 无法读取", name=name))
+        if target in self._read:
+            return Path(name).name, self._read[target]
         if not target.is_relative_to(self.base):
             raise EvidenceRefused(_("扫描件 %(name)s 不在扫描件目录 %(dir)s 内（见 --evidence-dir）",
                                     name=name, dir=str(self.base)))
@@ -97,10 +109,31 @@ class EvidenceReader:
                 raise EvidenceRefused(_("扫描件 %(name)s 不是普通文件", name=name))
             if info.st_size > self.max_bytes:
                 raise EvidenceRefused(_("扫描件 %(name)s 太大", name=name))
+            self._refuse_past_total(name, info.st_size)
             with os.fdopen(os.dup(fd), "rb") as fh:
-                return Path(name).name, fh.read(self.max_bytes + 1)
+                content = fh.read(self.max_bytes + 1)
         finally:
             os.close(fd)
+        if len(content) > self.max_bytes:  # it grew after fstat
+            raise EvidenceRefused(_("扫描件 %(name)s 太大", name=name))
+        self._refuse_past_total(name, len(content))
+        self.total += len(content)
+        self._read[target] = content
+        return Path(name).name, content
+
+    def _refuse_past_total(self, name: str, size: int) -> None:
+        if self.total + size > self.max_total:
+            raise WholeInputRefused(_(
+                "本文件所列扫描件合计超过 %(limit)s（读到 %(name)s 时），未录入任何选票；"
+                "请把选票分成几个文件分别导入（上限见设置 BALLOT_IMPORT_MAX_BYTES）",
+                limit=_size(self.max_total), name=name))
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if n >= scale:
+            return f"{n / scale:.4g} {unit}"
+    return f"{n} B"
 
 
 def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:

@@ -18,7 +18,7 @@ from votes.core.roll import has_control
 from votes.i18n import _
 from votes.models import Proposal, ProxyRecord
 from votes.services import privacy
-from votes.services.errors import DomainError
+from votes.services.errors import DomainError, WholeInputRefused
 
 NAME_MAX = 100
 ID_MAX = 64
@@ -87,6 +87,8 @@ def parse_proxy(row: dict, read_file: Callable[[str], tuple[str, bytes] | None],
     else:
         try:
             authorisation = read_file(row["authorisation"])
+        except WholeInputRefused:
+            raise
         except DomainError as refused:  # a path outside the evidence folder, say
             problems.append(refused.message)
         else:
