@@ -8,7 +8,8 @@ The database is WIPED: its name must contain "bench" or "test". Two gunicorns ru
 side with config/gunicorn.conf.py (4 gthread workers × 8 threads), each bound to a free
 loopback port: the baseline (bench/baseline_wsgi.py: one bare INSERT + COMMIT per request on
 the same stack) and the app. At 1 client each app flow is followed by 7 baseline requests,
-so that both are timed in the same minutes of a shared machine; at N clients the baseline
+so that both are timed in the same minutes of a shared machine, each server's requests on
+one kept-alive connection; at N clients the baseline
 runs alone before and after the app (the two averaged), the app alone in between; with
 --rounds R the two alternate R times (B A B … A B) and each round's ratio is printed with
 their median. Before anything is timed, 32 flows at once warm every worker (and 32 clients
@@ -268,13 +269,19 @@ def measure(url: str, tmp: Path, instance: Path, voters: list, single: int,
         bare = Owner(base.port)
         one: list = []
         cpu_app, cpu_base = server_cpu(server.process.pid), server_cpu(base.process.pid)
+        # One kept-alive connection for every flow, as `bare` is one for every baseline
+        # request: on a new connection the first request (the link) also waited for gunicorn
+        # to accept it and set it up, about 0.5 ms that no baseline request paid.
+        phone = None
         for _ in range(single):
-            owner = Owner(server.port)
+            owner = Owner(server.port, conn=phone)
             owner_flow(owner, *voters.pop(), "agree")
             one.extend(owner.timings)
-            owner.close()
+            phone = owner.conn
             for _ in range(len(STEPS)):
                 assert bare.request("insert", "POST", "/insert", {}).status == 200
+        if phone is not None:
+            phone.close()
         bare.close()
         cpu_app = (server_cpu(server.process.pid) - cpu_app) / single
         cpu_base = (server_cpu(base.process.pid) - cpu_base) / (single * len(STEPS))
