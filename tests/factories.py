@@ -78,17 +78,17 @@ def make_roll_xlsx(path: Path, rows: list[dict] | None = None, *, header=HEADER_
     return path
 
 
-def make_open_proposal(app, runner, tmp_path, *, scope="all", extra=(), code="SUN",
-                       rows=None, rules=(), tolerance=None, matter="use_fund"):
-    """A community with the sample roll and a proposal (of matter use_fund unless told)
-    open for voting; rules are NAME=VALUE settings of the community's rules of procedure,
-    set before the proposal.
+def make_draft(app, runner, tmp_path, *, scope="all", extra=("--schedule",), code="SUN",
+               rows=None, rules=(), tolerance=None, matter="use_fund") -> int:
+    """A community with the sample roll and a draft proposal (of matter use_fund unless
+    told): publicity from 2026-11-20 09:00, voting 2026-12-01 09:00 to 12-08 09:00
+    (Beijing), scheduled unless `extra` says otherwise; rules are NAME=VALUE settings of the
+    community's rules of procedure, set before the proposal.
 
-    Freezes the app clock at 1 hour into voting; returns the proposal."""
-    from datetime import datetime, timedelta, timezone
+    Sets the app clock to 2026-11-19 01:00 UTC, before the publicity; returns the id."""
+    from datetime import datetime, timezone
 
-    t0 = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
-    app.config["VOTES_NOW"] = t0 - timedelta(days=12)
+    app.config["VOTES_NOW"] = datetime(2026, 11, 19, 1, 0, tzinfo=timezone.utc)
     assert runner.invoke(args=["community", "create", code, "--name", "阳光花园"]).exit_code == 0
     for setting in rules:
         result = runner.invoke(args=["community", "rules", code, "--set", setting])
@@ -102,9 +102,21 @@ def make_open_proposal(app, runner, tmp_path, *, scope="all", extra=(), code="SU
         "proposal", "create", "--community", code, "--title", "电梯更换", "--matter", matter,
         "--scope", scope, "--budget", "6547.50", "--item", "电梯更换:6547.50",
         "--publicity-start", "2026-11-20T09:00", "--voting-start", "2026-12-01T09:00",
-        "--voting-end", "2026-12-08T09:00", "--schedule", *extra])
+        "--voting-end", "2026-12-08T09:00", *extra])
     assert result.exit_code == 0, result.output
-    pid = result.output.strip()
+    return int(result.output.strip())
+
+
+def make_open_proposal(app, runner, tmp_path, *, scope="all", extra=(), code="SUN",
+                       rows=None, rules=(), tolerance=None, matter="use_fund"):
+    """make_draft's proposal (scheduled, with `extra` options of its own), open for voting.
+
+    Freezes the app clock at 1 hour into voting; returns the proposal."""
+    from datetime import datetime, timedelta, timezone
+
+    t0 = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
+    pid = str(make_draft(app, runner, tmp_path, scope=scope, extra=("--schedule", *extra),
+                         code=code, rows=rows, rules=rules, tolerance=tolerance, matter=matter))
     app.config["VOTES_NOW"] = t0 + timedelta(hours=1)
     assert runner.invoke(args=["proposal", "open", pid]).exit_code == 0
     with app.app_context():

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from tests.conftest import TEST_CONFIG
-from tests.factories import make_roll_csv
+from tests.factories import make_draft
 
 pytestmark = pytest.mark.postgresql_only
 
@@ -39,16 +39,8 @@ def _counts(app, pid: int) -> tuple:
 
 
 def test_kill_9_mid_freeze_leaves_a_draft_that_starts_again(app, runner, tmp_path):
-    app.config["VOTES_NOW"] = NOW
-    assert runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"]).exit_code == 0
-    roll = make_roll_csv(tmp_path / "roll.csv")
-    assert runner.invoke(args=["roll", "import", "--community", "SUN", str(roll)]).exit_code == 0
-    made = runner.invoke(args=[
-        "proposal", "create", "--community", "SUN", "--title", "电梯更换", "--matter",
-        "use_fund", "--scope", "all", "--budget", "6547.50",
-        "--voting-start", "2026-12-01T09:00", "--voting-end", "2026-12-08T09:00"])
-    assert made.exit_code == 0, made.output
-    pid = int(made.output.strip())
+    pid = make_draft(app, runner, tmp_path, extra=())
+    assert app.config["VOTES_NOW"] == NOW
 
     config = tmp_path / "kill-config.py"
     config.write_text("from datetime import datetime, timezone\n"

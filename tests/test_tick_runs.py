@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from tests.factories import make_open_proposal, make_roll_csv, sample_rows
+from tests.factories import make_draft, make_open_proposal, make_roll_csv, sample_rows
 
 
 def test_a_proposal_that_cannot_move_does_not_stop_the_timer(app, runner, tmp_path):
@@ -17,17 +17,7 @@ def test_a_proposal_that_cannot_move_does_not_stop_the_timer(app, runner, tmp_pa
     `votes tick` stop with its refusal, every minute: no later proposal of any community
     opened or closed by the timer, and expired roll previews (names, ID numbers) were
     never swept."""
-    app.config["VOTES_NOW"] = datetime(2026, 11, 19, 1, 0, tzinfo=timezone.utc)
-    assert runner.invoke(args=["community", "create", "MOON", "--name", "明月小区"]).exit_code == 0
-    roll = make_roll_csv(tmp_path / "moon.csv")
-    assert runner.invoke(args=["roll", "import", "--community", "MOON", str(roll)]).exit_code == 0
-    made = runner.invoke(args=[
-        "proposal", "create", "--community", "MOON", "--title", "二号楼屋面", "--matter",
-        "use_fund", "--scope", "building:2", "--budget", "1000.00",
-        "--publicity-start", "2026-11-20T09:00", "--voting-start", "2026-12-01T09:00",
-        "--voting-end", "2026-12-08T09:00", "--schedule"])
-    assert made.exit_code == 0, made.output
-    stuck = made.output.strip()
+    stuck = str(make_draft(app, runner, tmp_path, code="MOON", scope="building:2"))
     building_1 = make_roll_csv(tmp_path / "moon-1.csv",
                                [r for r in sample_rows() if r["building"] == "1"])
     replaced = runner.invoke(args=["roll", "import", "--community", "MOON", "--replace",

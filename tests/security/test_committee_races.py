@@ -199,20 +199,10 @@ def test_two_clerks_opening_a_vote_at_once_write_one_genesis(app, runner, tmp_pa
     vote has started. Guards the lock as above (passed before the fixes too)."""
     from datetime import datetime, timezone
 
-    from tests.factories import make_roll_csv
+    from tests.factories import make_draft
     from votes.services import lifecycle
 
-    app.config["VOTES_NOW"] = datetime(2026, 11, 19, 1, 0, tzinfo=timezone.utc)
-    assert runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"]).exit_code == 0
-    roll = make_roll_csv(tmp_path / "roll.csv")
-    assert runner.invoke(args=["roll", "import", "--community", "SUN", str(roll)]).exit_code == 0
-    made = runner.invoke(args=[
-        "proposal", "create", "--community", "SUN", "--title", "电梯更换", "--matter",
-        "use_fund", "--scope", "all", "--budget", "6547.50",
-        "--publicity-start", "2026-11-20T09:00", "--voting-start", "2026-12-01T09:00",
-        "--voting-end", "2026-12-08T09:00", "--schedule"])
-    assert made.exit_code == 0, made.output
-    pid = int(made.output.strip())
+    pid = make_draft(app, runner, tmp_path)
     app.config["VOTES_NOW"] = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)
 
     def open_(who):
