@@ -24,7 +24,10 @@ def load(app: Flask, test_config: dict | None) -> None:
     extra = os.environ.get("VOTES_CONFIG")
     if extra:
         app.config.from_pyfile(os.path.abspath(extra))
+    numbers = {name: value for name, value in app.config.items()
+               if isinstance(value, int) and not isinstance(value, bool)}
     app.config.from_prefixed_env("VOTES", loads=_plain)
+    _whole_numbers(app, numbers)
     if test_config:
         app.config.update(test_config)
     from votes import instance
@@ -94,6 +97,24 @@ def ballot_import_max_bytes(config) -> int:
     if limit <= 0:
         raise ValueError(f"BALLOT_IMPORT_MAX_BYTES must be positive: {value!r}")
     return limit
+
+
+def _whole_numbers(app: Flask, defaults: dict[str, int]) -> None:
+    """A setting whose default is a whole number, given as text by the environment, as a
+    number: Flask compares MAX_CONTENT_LENGTH with a request's length and makes a
+    timedelta of PERMANENT_SESSION_LIFETIME, and text there failed every upload and staff
+    session with a server error. Empty text keeps the default."""
+    for name, default in defaults.items():
+        value = app.config.get(name)
+        if not isinstance(value, str):
+            continue
+        text = value.strip().replace("_", "")
+        if not text:
+            app.config[name] = default
+        elif text.isascii() and text.isdigit():
+            app.config[name] = int(text)
+        else:
+            raise ValueError(f"VOTES_{name} must be a whole number, not {value!r}")
 
 
 def _plain(value: str) -> str:

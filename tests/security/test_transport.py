@@ -125,3 +125,25 @@ def test_each_host_gets_its_own_policy_however_many_a_client_invents(client):
             r.headers["Content-Security-Policy"]]
     r = client.get("/favicon.ico", base_url="https://secure.example")
     assert "script-src https://secure.example/static/;" in r.headers["Content-Security-Policy"]
+
+
+def test_number_settings_from_the_environment_are_numbers(sqlite_template, tmp_path,
+                                                           monkeypatch):
+    """The environment gives text: a VOTES_MAX_CONTENT_LENGTH made every POST with a body a
+    server error (Flask compared the request's length with a string), and a
+    VOTES_PERMANENT_SESSION_LIFETIME every staff sign-in."""
+    monkeypatch.setenv("VOTES_MAX_CONTENT_LENGTH", "1000")
+    monkeypatch.setenv("VOTES_PERMANENT_SESSION_LIFETIME", "3600")
+    app = _app(sqlite_template, tmp_path, "numbers")
+    client = app.test_client()
+    big = client.post("/staff/login", data={"login": "x" * 2000, "password": "y"})
+    assert big.status_code == 413 and "文件太大" in big.get_data(as_text=True)
+    small = client.post("/staff/login", data={"login": "nobody", "password": "y"})
+    assert small.status_code == 200  # refused as a wrong password, not a server error
+    assert app.config["PERMANENT_SESSION_LIFETIME"] == 3600
+    monkeypatch.setenv("VOTES_MAX_CONTENT_LENGTH", "")  # empty: the default
+    assert _app(sqlite_template, tmp_path, "default")\
+        .config["MAX_CONTENT_LENGTH"] == 32 * 1024 * 1024
+    monkeypatch.setenv("VOTES_MAX_CONTENT_LENGTH", "32m")
+    with pytest.raises(ValueError, match="VOTES_MAX_CONTENT_LENGTH must be a whole number"):
+        _app(sqlite_template, tmp_path, "bad")
