@@ -5,6 +5,7 @@ process, and with --jobs set to the machine's cores).
     .venv/bin/python bench/scale.py [--units 100000] [--ballots 100000]
                                     [--pg postgresql://postgres@127.0.0.1:5432/scratch]
                                     [--profile import|open|tally|export|verify|verify_jobs]
+                                    [--roll csv|xlsx]
 
 The PostgreSQL database (also read from VOTES_BENCH_DATABASE_URL) is WIPED: give it a
 scratch one. Figures are seconds and ratios to a baseline measured in the same run on the
@@ -29,7 +30,7 @@ from datetime import timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)) + "/..")
 
-from bench.app import roll_csv  # noqa: E402
+from bench.app import roll_csv, roll_xlsx  # noqa: E402
 
 STEPS = ("import", "open", "tally", "export", "verify", "verify_jobs")
 JOBS = os.cpu_count() or 1
@@ -152,13 +153,14 @@ def _put_ballots(proposal_id: int, count: int) -> int:
     return len(rows)
 
 
-def run(url: str, units: int, ballots: int, profile: str | None) -> dict[str, float]:
+def run(url: str, units: int, ballots: int, profile: str | None,
+        roll: str = "csv") -> dict[str, float]:
     from votes import create_app
 
     tmp = tempfile.mkdtemp()
     app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": tmp, "SECRET_KEY": "b",
                       "KEY_PASSPHRASE": "b", "DATA_KEY": base64.b64encode(b"b" * 32).decode()})
-    data = roll_csv(units)
+    data = roll_xlsx(units) if roll == "xlsx" else roll_csv(units)
     timer = Timer(profile)
     with app.app_context():
         from votes.core.verifier import verify_bundle
@@ -173,7 +175,7 @@ def run(url: str, units: int, ballots: int, profile: str | None) -> dict[str, fl
         upgrade_database()
         create_community("B", "bench")
         timer.figures["baseline"] = _baseline(units)
-        timer.run("import", lambda: import_roll("B", "r.csv", data=data))
+        timer.run("import", lambda: import_roll("B", f"r.{roll}", data=data))
         from bench.synthetic import staged_proposal
 
         p = staged_proposal("B")
@@ -222,18 +224,21 @@ def main() -> None:
                         help="a scratch PostgreSQL database (wiped)")
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
     parser.add_argument("--profile", choices=STEPS, help="print a cProfile of one step")
+    parser.add_argument("--roll", choices=("csv", "xlsx"), default="csv",
+                        help="the roll file imported: CSV, or XLSX as a committee's Excel saves it")
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.1f} ({JOBS} cores)")
     ballots = args.ballots if args.ballots is not None else args.units
     if args.only != "postgresql":
         path = tempfile.mkdtemp() + "/bench.sqlite3"
-        show("SQLite", args.units, run(f"sqlite:///{path}", args.units, ballots, args.profile))
+        show("SQLite", args.units, run(f"sqlite:///{path}", args.units, ballots, args.profile,
+                                      args.roll))
     if args.only != "sqlite":
         if not args.pg:
             print("PostgreSQL: skipped (give --pg URL or VOTES_BENCH_DATABASE_URL)")
             return
         _reset(args.pg)
-        show("PostgreSQL", args.units, run(args.pg, args.units, ballots, args.profile))
+        show("PostgreSQL", args.units, run(args.pg, args.units, ballots, args.profile, args.roll))
 
 
 if __name__ == "__main__":

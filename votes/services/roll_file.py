@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from votes.i18n import _
 from votes.services.errors import DomainError, Problem
+from votes.services.roll_xlsx import UNCACHED, Number, sheet_rows
 
 COLUMNS = {
     "building": ("building", "楼栋", "楼号", "楼栋号"),
@@ -48,7 +47,7 @@ def read_roll(path: str | Path, data: bytes | None = None) -> list[RollRow]:
                                 reason=exc.strerror)) from None
     uncached: list[tuple[int, int]] = []
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        table, uncached = _xlsx_rows(data)
+        table, uncached = sheet_rows(data)
     elif path.suffix.lower() in (".csv", ".txt", ""):
         table = csv_rows(data)
     else:
@@ -157,138 +156,3 @@ def csv_rows(data: bytes) -> list[list[str]]:
             raise DomainError(_("第 %(line)s 行附近有超过 %(limit)s 个字符的单元格，可能是引号未闭合",
                                 line=reader.line_num, limit=csv.field_size_limit())) from None
         raise DomainError(_("CSV 文件第 %(line)s 行格式错误", line=reader.line_num)) from None
-
-
-# An owner roll is a few MB of sheet XML; a zip bomb is far more, or far more compressed.
-XLSX_MAX_UNCOMPRESSED = 200 * 1024 * 1024
-XLSX_MAX_RATIO = 200
-XLSX_MAX_ROWS = 200_000
-XLSX_MAX_COLUMNS = 100
-
-
-def check_xlsx_archive(data: bytes) -> None:
-    """Refuse an XLSX whose ZIP would expand too far, before any XML is parsed."""
-    try:
-        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except Exception:  # zipfile raises many types for a damaged archive (even NotImplementedError)
-        raise DomainError(_("无法打开 XLSX 文件")) from None
-    total = sum(m.file_size for m in members)
-    squeezed = max(sum(m.compress_size for m in members), 1)
-    if total > XLSX_MAX_UNCOMPRESSED or (total > 1024 * 1024 and total / squeezed > XLSX_MAX_RATIO):
-        raise DomainError(_("XLSX 文件解压后过大，拒绝读取；请另存为 CSV 后上传"))
-
-
-def _xlsx_rows(data: bytes) -> tuple[list[list], list[tuple[int, int]]]:
-    """The first sheet's values (as Excel last computed them), and where (0-based row and
-    column) a formula's result is missing: such a cell holds UNCACHED instead of None."""
-    from openpyxl import load_workbook
-
-    check_xlsx_archive(data)
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        # Bounded: a sheet that claims a cell at XFD1048576 would otherwise be padded out
-        # to seventeen billion empty cells.
-        rows = [list(row) for row in sheet.iter_rows(max_row=XLSX_MAX_ROWS + 1,
-                                                     max_col=XLSX_MAX_COLUMNS,
-                                                     values_only=True)]
-        member = sheet._worksheet_path  # openpyxl keeps no public name for the sheet's part
-        workbook.close()
-        missing = _uncached_formulas(data, member)
-    except Exception:  # openpyxl raises many types for a damaged file
-        raise DomainError(_("无法打开 XLSX 文件")) from None
-    uncached = []
-    for row, column in missing:
-        while len(rows) <= row:
-            rows.append([])
-        cells = rows[row]
-        if len(cells) <= column:
-            cells.extend([None] * (column + 1 - len(cells)))
-        if cells[column] is None:
-            cells[column] = UNCACHED
-            uncached.append((row, column))
-    while rows and all(v is None or v == "" for v in rows[-1]):
-        rows.pop()
-    if len(rows) > XLSX_MAX_ROWS:
-        raise DomainError(_("XLSX 文件超过 %(n)s 行", n=XLSX_MAX_ROWS))
-    return [[_xlsx_value(v) for v in row] for row in rows], uncached
-
-
-class _Uncached:
-    def __repr__(self) -> str:
-        return "UNCACHED"
-
-
-UNCACHED = _Uncached()  # a formula cell the file holds no computed value for
-
-# How a formula element opens in sheet XML, with or without a namespace prefix (<f>, <x:f t=...>):
-# found by the bare "f" and a look at the byte before, the quickest scan of a city's sheet.
-_FORMULA_TAG = re.compile(rb"f[\s/>]")
-
-
-def _has_formula(text: bytes) -> bool:
-    return any(m.start() and text[m.start() - 1] in b"<:" for m in _FORMULA_TAG.finditer(text))
-
-
-def _uncached_formulas(data: bytes, member: str) -> list[tuple[int, int]]:
-    """Cells (0-based row, column; within the bounds read) of the sheet part `member` that
-    hold a formula but no computed value: no <v>, or an empty one that is not a formula's
-    empty text (t="str"). A file Excel or WPS saved has values throughout; openpyxl and
-    other scripts write formulas without. A sheet with no formula at all (nearly every
-    roll) costs one pass over its decompressed bytes, not a second parse."""
-    from openpyxl.utils.cell import coordinate_to_tuple
-    from openpyxl.xml.functions import iterparse
-
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        with archive.open(member) as source:
-            tail = b""
-            while chunk := source.read(1 << 20):
-                if _has_formula(tail + chunk):
-                    break
-                tail = chunk[-2:]
-            else:
-                return []
-        found = []
-        row = column = 0
-        with archive.open(member) as source:
-            for event, element in iterparse(source, events=("start", "end")):
-                tag = element.tag
-                name = tag[tag.rfind("}") + 1:]
-                if event == "start":
-                    if name == "row":  # as openpyxl counts rows without r="…"
-                        number = element.get("r")
-                        row = int(number) if number else row + 1
-                        column = 0
-                        if row > XLSX_MAX_ROWS + 1:
-                            break
-                    continue
-                if name == "c":
-                    reference = element.get("r")
-                    if reference:
-                        at, column = coordinate_to_tuple(reference)
-                    else:
-                        at, column = row, column + 1
-                    prefix = tag[:len(tag) - 1]
-                    if (element.find(prefix + "f") is not None and column <= XLSX_MAX_COLUMNS
-                            and 1 <= at <= XLSX_MAX_ROWS + 1):
-                        value = element.find(prefix + "v")
-                        if value is None or not (value.text or element.get("t") == "str"):
-                            found.append((at - 1, column - 1))
-                    element.clear()
-                elif name == "row":
-                    element.clear()
-        return found
-
-
-class Number(str):
-    """Text of a cell that Excel held as a number (it may have lost digits)."""
-
-
-def _xlsx_value(value):
-    # Excel stores 89.5 as a float; keep its shortest decimal text so "at most 2 decimals"
-    # is judged on what the user typed, not on binary noise.
-    if isinstance(value, float):
-        return Number(repr(value) if not value.is_integer() else str(int(value)))
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Number(str(value))
-    return value

@@ -1,0 +1,151 @@
+"""A roll's XLSX read fast (calamine) where the sheet is ordinary, by openpyxl otherwise, with
+the same values either way (votes/services/roll_xlsx.py)."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import date, datetime
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from votes.services import roll_xlsx
+from votes.services.roll_file import read_roll
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def _workbook(rows) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    for row in rows:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _edit_sheet(data: bytes, edit) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            dst.writestr(info, edit(body.decode()).encode() if info.filename == SHEET else body)
+    return out.getvalue()
+
+
+def _by_openpyxl(data: bytes, monkeypatch):
+    with monkeypatch.context() as m:
+        m.setattr(roll_xlsx, "_ordinary", lambda archive, member: False)
+        return roll_xlsx.sheet_rows(data)
+
+
+def _trimmed(read):
+    """The rows without their empty cells at the end (openpyxl gives every row as many
+    cells as it was asked to read; calamine as many as the sheet's widest row)."""
+    rows, uncached = read
+    out = []
+    for row in rows:
+        row = list(row)
+        while row and row[-1] is None:
+            row.pop()
+        out.append(row)
+    return out, uncached
+
+
+def _path(data: bytes, monkeypatch) -> str:
+    """Which reader read the sheet."""
+    taken = []
+    real_fast, real_slow = roll_xlsx._calamine_rows, roll_xlsx._openpyxl_rows
+    with monkeypatch.context() as m:
+        m.setattr(roll_xlsx, "_calamine_rows",
+                  lambda *a: taken.append("calamine") or real_fast(*a))
+        m.setattr(roll_xlsx, "_openpyxl_rows",
+                  lambda *a: taken.append("openpyxl") or real_slow(*a))
+        roll_xlsx.sheet_rows(data)
+    return "+".join(taken)
+
+
+ROLL = [["楼栋", "单元", "房号", "面积", "面积依据", "业主姓名", "证件号码", "业主类型", "手机号",
+         "维修资金余额"],
+        ["1", "1", "101", 89.5, "登记", "张三", "110101199001011234", "个人", None, 5000],
+        [1, None, 102, 100, "登记", "李四", "110101199001011235", "个人", "13912345678", 0.1],
+        [2.0, "2", " 201 ", 120.25, "测绘", "某公司", "91110000MA01234567", "单位", None, None]]
+
+
+def test_an_ordinary_roll_is_read_by_calamine_with_openpyxls_values(monkeypatch):
+    data = _workbook(ROLL)
+    assert _path(data, monkeypatch) == "calamine"
+    fast = roll_xlsx.sheet_rows(data)
+    assert _trimmed(fast) == _trimmed(_by_openpyxl(data, monkeypatch))
+    rows, uncached = fast
+    assert uncached == []
+    assert rows[1][2] == "101" and rows[2][2] == "102" and isinstance(rows[2][2], roll_xlsx.Number)
+    assert rows[1][3] == "89.5" and rows[3][3] == "120.25" and rows[1][8] is None
+    assert [r.values["room"] for r in read_roll("r.xlsx", data)] == ["101", "102", "201"]
+
+
+cell = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**9, 10**9),
+    st.floats(allow_nan=False, allow_infinity=False, min_value=-1e9, max_value=1e9),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=12),
+    st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 1, 1)),
+    st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1)))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(cell, min_size=1, max_size=8), min_size=1, max_size=12))
+def test_both_readers_agree_on_any_sheet(monkeypatch, rows):
+    data = _workbook(rows)
+    fast = _trimmed(roll_xlsx.sheet_rows(data))
+    slow = _trimmed(_by_openpyxl(data, monkeypatch))
+
+    def text(table):  # what the roll reads of a cell: its text
+        return [[None if v is None else str(v) for v in row] for row in table[0]]
+
+    assert text(fast) == text(slow)
+    assert fast[1] == slow[1]
+
+
+@pytest.mark.parametrize("make", [
+    pytest.param(lambda rows: _workbook_with(rows, XFD1048576="far"), id="a cell at XFD1048576"),
+    pytest.param(lambda rows: _workbook_with(rows, CW2="far"), id="a column past the 100th"),
+    pytest.param(lambda rows: _workbook_with(rows, CV3000="far"), id="a sparse rectangle"),
+    pytest.param(lambda rows: _edit_sheet(_workbook(rows), lambda xml: re.sub(
+        r'<c r="B2"( t="\w+")?>', '<c t="e" r="B2">', xml)), id="an error value (#REF!)"),
+    pytest.param(lambda rows: _edit_sheet(_workbook(rows), lambda xml: xml.replace(
+        '<c r="B2"', "<c", 1)), id="a cell without its position"),
+    pytest.param(lambda rows: _edit_sheet(_workbook(rows), lambda xml: xml.replace(
+        '<c r="B2"', '<c s="0" r="B2"', 1)), id="a position not first"),
+])
+def test_a_sheet_calamine_could_not_hold_or_reads_otherwise_goes_to_openpyxl(make,
+                                                                               monkeypatch):
+    data = make(ROLL)
+    assert _path(data, monkeypatch) == "openpyxl"
+
+
+def _workbook_with(rows, **cells) -> bytes:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(_workbook(rows)))
+    for at, value in cells.items():
+        wb.active[at] = value
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_an_error_value_reads_as_its_text_and_the_roll_refuses_it(monkeypatch):
+    """calamine reads #REF! as an empty cell: a balance would then be unknown (booked whole as
+    a shortfall at the settlement) instead of refused."""
+    data = _edit_sheet(_workbook(ROLL), lambda xml: re.sub(
+        r'<c r="J2"( t="\w+")?><v>5000</v>', '<c r="J2" t="e"><v>#REF!</v>', xml))
+    rows, _ = roll_xlsx.sheet_rows(data)
+    assert rows[1][9] == "#REF!"
