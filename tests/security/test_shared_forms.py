@@ -203,3 +203,30 @@ def test_an_upgrade_finds_the_forms_of_ballots_entered_before_it(tmp_path):
         from votes.extensions import db
 
         db.engine.dispose()
+
+
+def test_a_form_entered_on_the_wrong_flat_serves_its_signer_once_corrected(app, runner,
+                                                                           tmp_path):
+    """The clerk typed 202 for 101's form and corrected that entry with 202's own form
+    (§15): the corrected entry no longer counts, nor holds 101's form, which 101's ballot
+    then takes. A correction that keeps its form keeps holding it."""
+    vote = make_open_proposal(app, runner, tmp_path)
+    done = _import(runner, vote, tmp_path, [("1", "202", "a.pdf")], files={"a.pdf": FORM})
+    assert done.exit_code == 0, done.output
+    (tmp_path / "b.pdf").write_bytes(b"%PDF-1.4 ballot signed by 1-202")
+    fixed = runner.invoke(args=["ballots", "correct", str(vote["id"]), "--entry",
+                                str(_ballots(app, vote)[-1]["seq"]), "--choice", "agree",
+                                "--reason", "扫描件附错了", "--entered-by", "clerk",
+                                "--evidence", str(tmp_path / "b.pdf")])
+    assert fixed.exit_code == 0, fixed.output
+    own = _import(runner, vote, tmp_path, [("1", "101", "a.pdf")], "c.csv")
+    assert own.exit_code == 0, own.output
+    kept = runner.invoke(args=["ballots", "correct", str(vote["id"]), "--entry",
+                               str(_ballots(app, vote)[-1]["seq"]), "--choice", "disagree",
+                               "--reason", "勾选错误", "--entered-by", "clerk"])
+    assert kept.exit_code == 0, kept.output
+    again = _import(runner, vote, tmp_path, [("2", "201", "a.pdf")], "d.csv")
+    assert again.exit_code == 1 and RULE in again.output, again.output
+    page = _paper(_clerk(app, runner), vote, "202")  # only the check under the lock
+    assert page.status_code == 400 and RULE in page.get_data(as_text=True)
+    assert len(_ballots(app, vote)) == 4

@@ -3,7 +3,9 @@
 A clerk holding one real signed form could otherwise attach its scan to ballots for many
 owners and make up their votes. A form already attached to another voter's staff-entered
 ballot of the same proposal is refused; the same voter's form may come again (a correction,
-a change of ballot, a buyer's ballot in the seller's place). Proxies' written authorisations
+a change of ballot, a buyer's ballot in the seller's place). A ballot a correction replaced (§15: its entry
+was wrong, say the form typed against the wrong flat) no longer holds its form: the form's
+own signer may then use it. Proxies' written authorisations
 are not ballot forms: one letter may name several principals (§16), and a ballot keeps
 only its form's digest (`Ballot.evidence`), never the letter's.
 """
@@ -13,8 +15,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, aliased
 
 from votes.i18n import _
 from votes.models import Ballot, FrozenUnit, Proposal
@@ -30,13 +32,17 @@ def digest(content: bytes) -> str:
 def holders(session: Session, proposal: Proposal,
             digests: Iterable[str]) -> dict[str, list[Ballot]]:
     """For each of these form digests, the proposal's ballots it is attached to (in chain
-    order; ballots entered before this rule may share one)."""
+    order; ballots entered before this rule may share one), but those a correction replaced."""
     found: dict[str, list[Ballot]] = {}
     wanted = sorted(set(digests))
+    correction = aliased(Ballot)
+    replaced = exists().where(correction.proposal_id == Ballot.proposal_id,
+                              correction.corrects == Ballot.seq)
     for start in range(0, len(wanted), 500):  # one statement's parameters stay few
         for ballot in session.scalars(select(Ballot).where(
                 Ballot.proposal_id == proposal.id,
-                Ballot.evidence.in_(wanted[start:start + 500])).order_by(Ballot.seq)):
+                Ballot.evidence.in_(wanted[start:start + 500]), ~replaced)
+                .order_by(Ballot.seq)):
             found.setdefault(ballot.evidence, []).append(ballot)
     return found
 

@@ -170,10 +170,12 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
         select(Unit.unit_key).where(Unit.community_id == proposal.community_id)))
     voted: dict[str, Ballot] = {}  # each voter's latest ballot
     forms: dict[str, list[Ballot]] = {}  # each signed form's ballots (checked again under the lock)
-    for b in db.session.scalars(select(Ballot).where(Ballot.proposal_id == proposal.id)
-                                .order_by(Ballot.revision, Ballot.seq)):
+    ballots = list(db.session.scalars(select(Ballot).where(Ballot.proposal_id == proposal.id)
+                                      .order_by(Ballot.revision, Ballot.seq)))
+    replaced = {b.corrects for b in ballots if b.corrects is not None}
+    for b in ballots:
         voted[b.voter_key] = b
-        if b.evidence is not None:
+        if b.evidence is not None and b.seq not in replaced:  # as ballot_forms.holders
             forms.setdefault(b.evidence, []).append(b)
     forms_in_file: dict[str, tuple[int, str]] = {}  # signed form → (row, voter)
     conflicts: list[dict] = []
