@@ -34,7 +34,7 @@ def test_a_whole_write_replaces_the_file_and_returns_what_the_writer_returned(tm
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notices.pdf"]
 
 
-def test_the_mode_is_the_files_from_its_creation(tmp_path):
+def test_the_mode_is_the_files_from_its_creation(tmp_path, umask):
     seen = []
     key = tmp_path / "key.pem"
     write_atomically(key, lambda out: seen.append(stat.S_IMODE(os.fstat(out.fileno()).st_mode)),
@@ -44,3 +44,32 @@ def test_the_mode_is_the_files_from_its_creation(tmp_path):
     document = tmp_path / "notice.pdf"
     write_atomically(document, b"%PDF")
     assert stat.S_IMODE(document.stat().st_mode) == 0o644
+
+
+@pytest.fixture
+def umask():
+    def set_to(value):
+        os.umask(value)
+
+    before = os.umask(0o022)
+    yield set_to
+    os.umask(before)
+
+
+def test_a_document_is_as_private_as_the_umask_asks(tmp_path, umask):
+    """Notices carry every voter's link: under `UMask=0077` (deploy/systemd) or an
+    operator's `umask 077` they are no more readable by others than any file the shell
+    writes, as Path.write_bytes left them before; a key stays exactly 0600 whatever the
+    umask."""
+    umask(0o077)
+    notices = tmp_path / "notices.pdf"
+    write_atomically(notices, b"%PDF")
+    assert stat.S_IMODE(notices.stat().st_mode) == 0o600
+    umask(0o027)
+    write_atomically(notices, b"%PDF again")
+    assert stat.S_IMODE(notices.stat().st_mode) == 0o640
+    umask(0o000)
+    key = tmp_path / "key.pem"
+    write_atomically(key, b"key", mode=0o600)
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["key.pem", "notices.pdf"]

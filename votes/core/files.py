@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import BinaryIO, Callable, TypeVar
 
@@ -12,16 +12,21 @@ T = TypeVar("T")
 
 
 def write_atomically(path: str | Path, content: bytes | Callable[[BinaryIO], T],
-                     mode: int = 0o644) -> T | None:
+                     mode: int | None = None) -> T | None:
     """Write `content` (bytes, or a function writing to a binary file, whose result is
-    returned) to `path` whole or not at all: into a temporary file beside it, with `mode` from its creation, flushed to
+    returned) to `path` whole or not at all: into a temporary file beside it, flushed to
     disk and then renamed over `path`. An error or a crash part-way leaves the file that
     was there before (or none), never the first half of a bundle or a PDF that a committee
-    would hand on, and no temporary file after an error."""
+    would hand on, and no temporary file after an error.
+
+    Permissions from its creation: exactly `mode` (a key: 0o600); without it, those of any
+    new file (0o666 less the umask), so an operator's `umask 077` or a unit's `UMask=0077`
+    keeps a notice's voting links from other users as it kept them before."""
     path = Path(path)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    fd, temporary = _create_beside(path, 0o666 if mode is None else mode)
     try:
-        os.fchmod(fd, mode)
+        if mode is not None:
+            os.fchmod(fd, mode)  # exactly: the umask only ever takes bits away
         with os.fdopen(fd, "wb") as out:
             result = None
             if callable(content):
@@ -36,3 +41,16 @@ def write_atomically(path: str | Path, content: bytes | Callable[[BinaryIO], T],
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def _create_beside(path: Path, permissions: int) -> tuple[int, Path]:
+    """A new file of a name nobody else has, in `path`'s folder, created with `permissions`
+    less the umask (tempfile.mkstemp would make it 0600 whatever the umask)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        temporary = path.parent / f".{path.name}.{secrets.token_hex(6)}.part"
+        try:
+            return os.open(temporary, flags, permissions), temporary
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
