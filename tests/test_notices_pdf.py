@@ -401,3 +401,27 @@ def test_counting_rule_in_one_sentence(overrides, words):
     assert sentence.count("。") == 1
     for word in words:
         assert word in sentence
+
+
+def test_notices_into_a_folder_that_does_not_exist_say_so(app, runner, tmp_path):
+    """A typo in -o's folder is said before the notices are drawn, in words, not as a
+    FileNotFoundError's traceback (votes/core/files.py writes beside the target)."""
+    pid = open_vote(app, runner, tmp_path)
+    result = runner.invoke(args=["notices", pid, "-o", str(tmp_path / "missing" / "n.pdf")])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert f"目录不存在 {tmp_path / 'missing'}" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".part") == []
+
+
+def test_notices_that_cannot_be_written_say_why(app, runner, tmp_path, monkeypatch):
+    from votes.core import files
+
+    def full(path, content, mode=None):
+        raise OSError(28, "No space left on device")
+
+    pid = open_vote(app, runner, tmp_path)
+    monkeypatch.setattr(files, "write_atomically", full)
+    result = runner.invoke(args=["notices", pid, "-o", str(tmp_path / "n.pdf")])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert f"无法写入文件 {tmp_path / 'n.pdf'}：No space left on device" in result.output

@@ -6,7 +6,7 @@ import sys
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from votes.commands import domain_errors, read_file
+from votes.commands import check_output, domain_errors, read_file, write_output
 from votes.core.numbers import format_area, format_yuan
 from votes.i18n import _
 
@@ -339,8 +339,8 @@ def tick() -> None:
 @domain_errors
 def notices(proposal: str, output: str) -> None:
     """Write the printable voting notices (A4 PDF, one per voter, with QR codes)."""
-    from votes.core.files import write_atomically
     from votes.services.notices import notices_pdf
 
-    write_atomically(output, notices_pdf(proposal))
+    check_output(output)  # before drawing thousands of pages
+    write_output(output, notices_pdf(proposal))
     click.echo(_("已生成表决通知 %(file)s", file=output))

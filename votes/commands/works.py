@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from votes.commands import domain_errors, read_file
+from votes.commands import check_output, domain_errors, read_file, write_output
 
 works_cli = AppGroup("works", help="Works, payments, acceptance and settlement (工程与资金).")
 
@@ -127,11 +127,11 @@ def show(proposal):
 @domain_errors
 def settlement_notice(proposal, output, balances):
     """Write the settlement notice (A4 PDF) for the board."""
-    from votes.core.files import write_atomically
     from votes.services.lifecycle import get_proposal
     from votes.services.money.settlement_pdf import settlement_notice_pdf
 
-    write_atomically(output, settlement_notice_pdf(get_proposal(proposal), balances=balances))
+    check_output(output)
+    write_output(output, settlement_notice_pdf(get_proposal(proposal), balances=balances))
     click.echo(output)
 
 
@@ -141,11 +141,11 @@ def settlement_notice(proposal, output, balances):
 @domain_errors
 def application(proposal, output):
     """Write the application package for the fund office (ZIP)."""
-    from votes.core.files import write_atomically
     from votes.services.lifecycle import get_proposal
     from votes.services.money.application import application_package
 
-    write_atomically(output, application_package(get_proposal(proposal), actor="cli"))
+    check_output(output)  # before the package is made (and audited as made)
+    write_output(output, application_package(get_proposal(proposal), actor="cli"))
     click.echo(output)
 
 

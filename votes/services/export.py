@@ -41,7 +41,11 @@ def export_bundle(proposal_ref: str, target, actor: str = "cli") -> str:
                       created_at=format_time(_created_at(proposal)),
                       witness=export_cosignatures(proposal, len(chain)))
         if isinstance(target, Path):  # a bundle half written over the last one is neither
-            head = write_atomically(target, lambda out: write_bundle(out, **record))
+            try:
+                head = write_atomically(target, lambda out: write_bundle(out, **record))
+            except OSError as err:  # a full disk, a folder not ours: said, not a traceback
+                raise DomainError(_("无法写入文件 %(path)s：%(reason)s", path=str(target),
+                                    reason=err.strerror or str(err))) from None
         else:
             head = write_bundle(target, **record)
     with unit_of_work() as session:
