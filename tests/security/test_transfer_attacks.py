@@ -114,3 +114,19 @@ def test_two_clerks_entering_two_sales_to_one_buyer_at_once_count_the_buyer_once
 
         assert db.session.scalar(select(func.count()).select_from(Transfer)) == 1
     assert len(_ballots(app, vote)) == 1
+
+
+def test_an_owner_of_only_a_storeroom_left_out_of_the_count_may_buy_a_flat(app, runner,
+                                                                            tmp_path):
+    """孙八 holds only a storeroom, which the rules leave out of the headcount: he is no
+    voter of this vote (docs/verification.md §16, 16.5), so buying 1-202 counts him once."""
+    from tests.test_procedure import parking_rows
+
+    vote = make_open_proposal(app, runner, tmp_path, rows=parking_rows(),
+                              rules=["excluded_kinds=parking,storeroom"])
+    result = _transfer(runner, vote, tmp_path, "1", "202", resident_id(9), name="孙八")
+    assert result.exit_code == 0, result.output
+    assert len(_ballots(app, vote)) == 1
+    # 张三's parking space is left out too, but he votes for his flats: still refused.
+    again = _transfer(runner, vote, tmp_path, "2", "201", resident_id(1), name="张三")
+    assert again.exit_code != 0 and "按一人计" in again.output, again.output

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from votes.core.counting import voter_key as voter_key_of
 from votes.i18n import _
-from votes.models import FrozenVoter, Proposal, Transfer
+from votes.core.local_rules import Procedure
+from votes.models import FrozenUnit, Proposal, Transfer
 from votes.services import privacy
 from votes.services.errors import DomainError
 
@@ -28,7 +29,8 @@ def refuse_counted_twice(session: Session, proposal: Proposal, seller: str,
     others (a flat owned with a spouse) is another voter: the roll groups units by their
     exact set of owners (votes.core.counting, docs/verification.md §2.4), so the frozen roll
     itself counts such a person once alone and once in each group, and a buyer recorded
-    alone is such a group of one."""
+    alone is such a group of one. One who holds only units the rules leave out of the count
+    (a parking space, a storeroom) is no voter of this vote, and may buy a flat."""
     own = voter_key_of([privacy.id_hash(id_number)])
     latest: dict[str, bytes] = {}
     for voter, buyer in session.execute(select(Transfer.voter_key, Transfer.buyer_id_enc)
@@ -37,8 +39,7 @@ def refuse_counted_twice(session: Session, proposal: Proposal, seller: str,
         latest[voter] = buyer
     if own == seller and seller not in latest:
         raise DomainError(_("新业主与原业主是同一人，不是过户"))
-    if own != seller and own not in latest and session.scalar(select(FrozenVoter.id).where(
-            FrozenVoter.proposal_id == proposal.id, FrozenVoter.voter_key == own)):
+    if own != seller and own not in latest and _counted(session, proposal, own):
         raise DomainError(_("新业主在本次表决范围内已有房屋，按一人计，不能再代替原业主表决；"
                             "过户在下次表决的名册中生效"))
     decrypt = privacy.decryptor()
@@ -46,3 +47,13 @@ def refuse_counted_twice(session: Session, proposal: Proposal, seller: str,
            for voter, buyer in latest.items()):
         raise DomainError(_("新业主已作为另一套房屋的新业主在本次表决中表决，按一人计；"
                             "过户在下次表决的名册中生效"))
+
+
+def _counted(session: Session, proposal: Proposal, voter: str) -> bool:
+    """Whether `voter` votes in this vote: holds a unit of the scope that the rules count."""
+    query = select(FrozenUnit.id).where(FrozenUnit.proposal_id == proposal.id,
+                                        FrozenUnit.voter_key == voter)
+    excluded = Procedure.from_rules(proposal.rules).excluded_kinds
+    if excluded:
+        query = query.where(FrozenUnit.kind.not_in(excluded))
+    return session.scalar(query.limit(1)) is not None
