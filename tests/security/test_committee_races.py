@@ -220,3 +220,38 @@ def test_two_clerks_opening_a_vote_at_once_write_one_genesis(app, runner, tmp_pa
 
         assert db.session.scalar(select(func.count()).select_from(FrozenUnit).where(
             FrozenUnit.proposal_id == pid)) == 7
+
+
+def test_a_settlement_while_the_roll_is_replaced_waits_for_it(app, runner, tmp_path,
+                                                              monkeypatch):
+    """A settlement debits the units of the community's roll (locking them in id order)
+    while a clerk replaces that roll (deleting them in the table's order): the settlement
+    found every unit gone, or the two locked the units in two orders and PostgreSQL failed
+    one of them. It now waits for the replacement, as a freeze does (the community's shared
+    lock), and debits the new roll's units."""
+    from sqlalchemy import func, select
+
+    from tests.factories import make_roll_csv
+    from tests.money_world import passed_vote, works_done
+    from votes.services import roll_import
+    from votes.services.money.settlement import settle
+
+    vote = passed_vote(app, runner, tmp_path)
+    works_done(runner, tmp_path, vote["pid"])
+    new = make_roll_csv(tmp_path / "new.csv")  # the same flats, read again
+
+    def act(who):
+        if who == "A":
+            return _import(app, "SUN", new, replace=True)
+        return settle(vote["pid"], final_cost=640000, actor="clerk-b").state
+
+    # A has locked the community and deleted the old roll's units when B settles.
+    outcome = held_race(app, monkeypatch, roll_import, "_insert_plan", act)
+    assert outcome["A"] == "imported 7" and "crash" not in outcome["B"], outcome
+    assert "已不在当前业主名册中" not in outcome["B"], outcome
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import FundDebit
+
+        assert db.session.scalar(select(func.count()).select_from(FundDebit)) == 7
+        db.session.remove()

@@ -51,8 +51,10 @@ def get_community(code: str) -> Community:
 def lock_community(session: Session, community_id: int, *, share: bool = False) -> Community:
     """Serialise the writers of one community's own row and roll until the transaction ends,
     and read the row as it is now. A writer (its rules, its roll) takes an exclusive lock; a
-    freeze, which only reads the roll, takes a shared one (`share`), so two proposals of one
-    community still freeze at once but never while its roll is being replaced. PostgreSQL:
+    freeze, which only reads the roll, and a settlement, which debits its units (each under
+    its own row lock), take a shared one (`share`), always after their proposal's lock, so
+    two proposals of one community still freeze or settle at once but never while its roll
+    is being replaced. PostgreSQL:
     FOR NO KEY UPDATE / FOR SHARE (rows that merely reference the community, like a new
     proposal, are not held up); SQLite writes one transaction at a time: a no-op UPDATE
     takes the database's write lock (a shared lock needs none)."""

@@ -48,7 +48,13 @@ def settle(proposal_ref: str, *, final_cost: int, actor: str = "cli") -> Proposa
 
 
 def _debit(session, p: Proposal, shares) -> None:
+    from votes.services.communities import lock_community
+
     frozen = {u.unit_uid: u for u in frozen_units(p)}
+    # Never while the roll is being replaced (roll_import holds the community's row, then
+    # deletes its units in the table's order): the units would be gone, or locked in two
+    # orders. The shared lock, after the proposal's, in the order a freeze takes them.
+    lock_community(session, p.community_id, share=True)
     # The rows are locked (in one order, so two settlements never deadlock): another
     # proposal of the community settling at the same moment debits the balances this one
     # leaves, never the ones both read (a lost debit). SQLite holds its write lock already.
