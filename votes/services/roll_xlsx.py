@@ -1,11 +1,13 @@
 """The first sheet of an owner roll's XLSX, as Excel last computed its values.
 
 An ordinary sheet (every cell names its own position, all within bounds and about as many
-cells as its rectangle holds, no error values) is read by calamine, a compiled reader: a
-city's roll of 100,000 flats in under a second, where openpyxl took 13 s. Any other sheet is
-read by openpyxl, cell by cell within the bounds: calamine holds a sheet as one rectangle
-of cells, and a single cell claimed at XFD1048576 made it ask for 550 GB and abort the
-process. Both give the same values (tests/test_roll_xlsx.py).
+cells as its rectangle holds, no error values) is read by calamine, a compiled reader, in a
+child process: a city's roll of 100,000 flats in about a second, where openpyxl took 9-13 s.
+Any other sheet, or one calamine fails on, is read by openpyxl, cell by cell within the
+bounds. calamine holds a sheet as one rectangle of cells and believes the sizes a file
+states: a single cell claimed at XFD1048576, or a shared-strings count of two billion, made
+it ask for hundreds of GB and abort its process, which is why that process is a child with
+its memory capped. Both readers give the same values (tests/test_roll_xlsx.py).
 """
 
 from __future__ import annotations
@@ -101,16 +103,46 @@ def _openpyxl_rows(data: bytes) -> tuple[list[list], str]:
     return rows, member
 
 
-def _calamine_rows(data: bytes, name: str) -> list[list] | None:
-    """The sheet's values as _value makes openpyxl's (None for an empty cell, datetime for
-    a date), or None where calamine cannot say."""
-    from python_calamine import CalamineWorkbook
-
-    workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    if name not in workbook.sheet_names:
-        return None
+# calamine runs in a child process of its own, with its memory capped: it trusts sizes a
+# file states (a shared-strings count of two billion, a second r="XFD1048576" on a cell)
+# and a Rust allocation that fails aborts the whole process. A server worker would take
+# every owner's request in its threads down with it; the child only takes itself, and
+# openpyxl then reads the sheet.
+_CHILD = """
+import io, pickle, resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (%d, %d))
+from python_calamine import CalamineWorkbook
+workbook = CalamineWorkbook.from_filelike(io.BytesIO(sys.stdin.buffer.read()))
+name = sys.argv[1]
+table = None
+if name in workbook.sheet_names:
     # From A1, as openpyxl counts rows and columns: the roll's row numbers in messages.
     table = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+sys.stdout.buffer.write(pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL))
+"""
+CHILD_MEMORY = 3 * 1024 ** 3
+CHILD_SECONDS = 120
+
+
+def _calamine_rows(data: bytes, name: str) -> list[list] | None:
+    """The sheet's values as _value makes openpyxl's (None for an empty cell, datetime for
+    a date), read by calamine in a child process; None where it could not say (a file it
+    refuses or that makes it fail), and openpyxl reads the sheet."""
+    import pickle
+    import subprocess
+    import sys
+
+    try:
+        done = subprocess.run(
+            [sys.executable, "-I", "-c", _CHILD % (CHILD_MEMORY, CHILD_MEMORY), name],
+            input=data, capture_output=True, timeout=CHILD_SECONDS, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
+        return None
+    table = pickle.loads(done.stdout)  # made by the child above from plain values only
+    if table is None:
+        return None
     return [[None if v == "" else
              datetime.combine(v, time()) if type(v) is date else _value(v) for v in row]
             for row in table]
@@ -152,17 +184,21 @@ _CELL = re.compile(rb"<c[\s/>]")
 _PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s/>]")
 _PLACED_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"')
 _WIDE_COLUMN = re.compile(rb'<c r="([A-Z]{2,3})[0-9]')
+# Every attribute named r (a prefixed one too): each <c r="…"> and <row r="…"> holds one, and
+# one more anywhere (a second r="XFD1048576" on a cell, which calamine takes) is too many.
+_ANY_R = re.compile(rb"[\s:\"']r\s*=")
 _ERROR = re.compile(rb"\st\s*=\s*[\"']e[\"']")
 
 
 def _ordinary(archive: zipfile.ZipFile, member: str) -> bool:
     """Whether calamine may read the sheet: every cell tag is <c r="…"> with a well-formed
-    position (a tag anywhere that is not, a comment's too, and the sheet is not ordinary),
-    all within MAX_ROWS + 1 rows and MAX_COLUMNS columns, the rectangle from A1 to the
+    position and no other attribute named r (a tag anywhere that is not, a comment's too,
+    and the sheet is not ordinary: so is text holding " r=", read then by openpyxl), all
+    within MAX_ROWS + 1 rows and MAX_COLUMNS columns, the rectangle from A1 to the
     farthest cell not more than four times the cells there are, and no cell holds an error
     (#REF!, #N/A: calamine reads one as empty, openpyxl as its text, which the roll
     refuses). Regular expressions over the sheet's bytes: half a second for 100,000 flats."""
-    cells = placed = last_row = 0
+    cells = placed = last_row = positions = numbered_rows = 0
     wide: set[bytes] = set()
     with archive.open(member) as source:
         tail = b""
@@ -175,6 +211,8 @@ def _ordinary(archive: zipfile.ZipFile, member: str) -> bool:
             if _PREFIXED_CELL.search(text) or _ERROR.search(text):
                 return False
             cells += len(_CELL.findall(text))
+            positions += len(_ANY_R.findall(text))
+            numbered_rows += text.count(b'<row r="')
             rows = _PLACED_ROW.findall(text)
             placed += len(rows)
             if rows:
@@ -183,7 +221,9 @@ def _ordinary(archive: zipfile.ZipFile, member: str) -> bool:
             if not chunk:
                 break
     last_column = max((_column_number(letters) for letters in wide), default=26)
-    if cells != placed or last_row > MAX_ROWS + 1 or last_column > MAX_COLUMNS:
+    if cells != placed or positions != cells + numbered_rows:
+        return False
+    if last_row > MAX_ROWS + 1 or last_column > MAX_COLUMNS:
         return False
     return last_row * last_column <= 4 * cells + 1000
 
