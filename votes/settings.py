@@ -28,6 +28,7 @@ def load(app: Flask, test_config: dict | None) -> None:
                if isinstance(value, int) and not isinstance(value, bool)}
     app.config.from_prefixed_env("VOTES", loads=_plain)
     _whole_numbers(app, numbers)
+    ballot_import_max_bytes(app.config)  # a wrong value stops the start, not a clerk's import
     if test_config:
         app.config.update(test_config)
     from votes import instance

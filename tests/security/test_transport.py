@@ -147,3 +147,9 @@ def test_number_settings_from_the_environment_are_numbers(sqlite_template, tmp_p
     monkeypatch.setenv("VOTES_MAX_CONTENT_LENGTH", "32m")
     with pytest.raises(ValueError, match="VOTES_MAX_CONTENT_LENGTH must be a whole number"):
         _app(sqlite_template, tmp_path, "bad")
+
+
+def test_a_wrong_ballot_import_limit_stops_the_start(sqlite_template, tmp_path, monkeypatch):
+    monkeypatch.setenv("VOTES_BALLOT_IMPORT_MAX_BYTES", "lots")
+    with pytest.raises(ValueError):
+        _app(sqlite_template, tmp_path, "limit")
