@@ -36,11 +36,27 @@ def write_atomically(path: str | Path, content: bytes | Callable[[BinaryIO], T],
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, path)
+        _sync_folder(path.parent)
         return result
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def _sync_folder(folder: Path) -> None:
+    """The rename on disk too: after a power cut the folder could still name the old file
+    (or none) although the new one was reported written."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:  # a folder that cannot be opened for reading: the rename stands anyway
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some file systems refuse to sync a folder
+        pass
+    finally:
+        os.close(fd)
 
 
 def _create_beside(path: Path, permissions: int) -> tuple[int, Path]:
