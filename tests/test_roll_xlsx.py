@@ -199,3 +199,35 @@ def test_a_file_that_makes_calamine_abort_is_read_by_openpyxl_and_the_server_liv
     assert _path(lying, monkeypatch) == "calamine+openpyxl"
     assert _trimmed(roll_xlsx.sheet_rows(lying)) == _trimmed(roll_xlsx.sheet_rows(honest))
     assert [r.values["room"] for r in read_roll("r.xlsx", lying)] == ["101", "102", "201"]
+
+
+# The root element of a sheet as Excel saves it (WPS's too declares xmlns:r): a namespace
+# declaration, not a position, and the sheet is as ordinary as openpyxl's.
+EXCEL_ROOT = (
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+    'mc:Ignorable="x14ac xr xr2 xr3" '
+    'xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac" '
+    'xmlns:xr="http://schemas.microsoft.com/office/spreadsheetml/2014/revision" '
+    'xmlns:xr2="http://schemas.microsoft.com/office/spreadsheetml/2015/revision2" '
+    'xmlns:xr3="http://schemas.microsoft.com/office/spreadsheetml/2016/revision3" '
+    'xr:uid="{00000000-0001-0000-0000-000000000000}">')
+
+
+def _as_excel_saves_it(xml: str) -> str:
+    xml = re.sub(r"<worksheet [^>]*>", EXCEL_ROOT, xml, count=1)
+    xml = re.sub(r'<row r="(\d+)"', r'<row r="\1" spans="1:10" x14ac:dyDescent="0.25"', xml)
+    return xml.replace("</sheetData>", '</sheetData><pageMargins left="0.7" right="0.7" '
+                       'top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+                       '<pageSetup paperSize="9" orientation="portrait" r:id="rId1"/>')
+
+
+def test_a_sheet_as_excel_or_wps_saves_it_is_read_by_calamine(monkeypatch):
+    data = _edit_sheet(_workbook(ROLL), _as_excel_saves_it)
+    assert _path(data, monkeypatch) == "calamine"
+    assert _trimmed(roll_xlsx.sheet_rows(data)) == _trimmed(_by_openpyxl(data, monkeypatch))
+    # The declaration is let through only as itself: on a cell it is one r too many.
+    odd = _edit_sheet(data, lambda xml: xml.replace(
+        '<c r="B2"', '<c r="B2" xmlns:r="XFD1048576"', 1))
+    assert _path(odd, monkeypatch) == "openpyxl"

@@ -187,6 +187,9 @@ _WIDE_COLUMN = re.compile(rb'<c r="([A-Z]{2,3})[0-9]')
 # Every attribute named r (a prefixed one too): each <c r="…"> and <row r="…"> holds one, and
 # one more anywhere (a second r="XFD1048576" on a cell, which calamine takes) is too many.
 _ANY_R = re.compile(rb"[\s:\"']r\s*=")
+# ...but for the one namespace declaration Excel and WPS put on every sheet's root element
+# (xmlns:r, for r:id links), which _ANY_R counts too and calamine does not take for a position.
+_R_NAMESPACE = b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
 _ERROR = re.compile(rb"\st\s*=\s*[\"']e[\"']")
 
 
@@ -211,7 +214,7 @@ def _ordinary(archive: zipfile.ZipFile, member: str) -> bool:
             if _PREFIXED_CELL.search(text) or _ERROR.search(text):
                 return False
             cells += len(_CELL.findall(text))
-            positions += len(_ANY_R.findall(text))
+            positions += len(_ANY_R.findall(text)) - text.count(_R_NAMESPACE)
             numbered_rows += text.count(b'<row r="')
             rows = _PLACED_ROW.findall(text)
             placed += len(rows)
