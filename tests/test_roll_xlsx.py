@@ -231,3 +231,34 @@ def test_a_sheet_as_excel_or_wps_saves_it_is_read_by_calamine(monkeypatch):
     odd = _edit_sheet(data, lambda xml: xml.replace(
         '<c r="B2"', '<c r="B2" xmlns:r="XFD1048576"', 1))
     assert _path(odd, monkeypatch) == "openpyxl"
+
+
+def test_a_sheet_named_twice_in_the_workbooks_relations_is_checked_where_it_is_read(monkeypatch):
+    """Two relations with the first sheet's Id: calamine and openpyxl both read the second
+    one's part. The guard and the search for formulas without a value must look at that
+    part too, not at the first (a balance formula there was read as an empty cell)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    for sheet, balance in ((wb.active, 5000), (wb.create_sheet("B"), "=1000*5")):
+        for row in ROLL[:2]:
+            sheet.append(row)
+        sheet["J2"] = balance
+    out = io.BytesIO()
+    wb.save(out)
+    rels = "xl/_rels/workbook.xml.rels"
+    src = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == rels:
+                body = body.replace(b"</Relationships>", (
+                    b'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/'
+                    b'2006/relationships/worksheet" Target="/xl/worksheets/sheet2.xml" '
+                    b'Id="rId1" /></Relationships>'))
+            dst.writestr(info, body)
+    data = out.getvalue()
+    assert _path(data, monkeypatch) == "openpyxl"
+    rows, uncached = roll_xlsx.sheet_rows(data)
+    assert uncached == [(1, 9)] and rows[1][9] is roll_xlsx.UNCACHED

@@ -167,14 +167,15 @@ def _first_sheet(archive: zipfile.ZipFile) -> tuple[str, str] | None:
     if first is None:
         return None
     relations = fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    for relation in relations.iter(f"{_NS_PACKAGE}Relationship"):
-        if relation.get("Id") == first.get(f"{_NS_REL}id"):
-            if not relation.get("Type", "").endswith("/worksheet"):
-                return None
-            target = relation.get("Target", "")
-            part = target.lstrip("/") if target.startswith("/") else "xl/" + target
-            return (first.get("name", ""), part) if part in names else None
-    return None
+    # Every relation of that Id: a second one (a damaged or crafted file) is where calamine
+    # and openpyxl find the sheet, not the first, which the guard would then have checked.
+    found = [relation for relation in relations.iter(f"{_NS_PACKAGE}Relationship")
+             if relation.get("Id") == first.get(f"{_NS_REL}id")]
+    if len(found) != 1 or not found[0].get("Type", "").endswith("/worksheet"):
+        return None
+    target = found[0].get("Target", "")
+    part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return (first.get("name", ""), part) if part in names else None
 
 
 # What calamine is given: cells written as Excel, WPS, LibreOffice and openpyxl write them,
