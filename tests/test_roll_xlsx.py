@@ -262,3 +262,19 @@ def test_a_sheet_named_twice_in_the_workbooks_relations_is_checked_where_it_is_r
     assert _path(data, monkeypatch) == "openpyxl"
     rows, uncached = roll_xlsx.sheet_rows(data)
     assert uncached == [(1, 9)] and rows[1][9] is roll_xlsx.UNCACHED
+
+
+def test_escaped_characters_in_text_read_as_excel_shows_them(monkeypatch):
+    """Excel writes a carriage return in a cell's text as _x000D_ (a name pasted with its line
+    ending), in shared strings and inline ones alike; calamine reads the character, and so
+    must openpyxl's path: the roll's name is 张三, not 张三_x000D_."""
+    data = _with_shared_strings(_workbook(ROLL), 1)
+    data = _edit_sheet(data, lambda xml: xml.replace(
+        "<t>张三</t>", '<t xml:space="preserve">张三_x000D_\n</t>').replace(
+        "<t>李四</t>", "<t>_x005F_x000D_李_x000d_四_xD83D_</t>"))
+    for read in (roll_xlsx.sheet_rows(data), _by_openpyxl(data, monkeypatch)):
+        rows, _ = read
+        assert rows[1][5] == "张三\r\n"
+        assert rows[2][5] == "_x000D_李\r四_xD83D_"
+    assert [r.values["owner_name"] for r in read_roll("r.xlsx", data)] == [
+        "张三", "_x000D_李\r四_xD83D_", "某公司"]

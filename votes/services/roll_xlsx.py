@@ -64,7 +64,8 @@ def sheet_rows(data: bytes) -> tuple[list[list], list[tuple[int, int]]]:
                 rows = _calamine_rows(data, sheet[0])  # its values are final
             if rows is None:
                 rows, member = _openpyxl_rows(data)
-                rows = [[_value(v) for v in row] for row in rows]
+                rows = [[_unescaped(v) if type(v) is str else _value(v) for v in row]
+                        for row in rows]
             else:
                 member = sheet[1]
             missing = _uncached_formulas(archive, member)
@@ -295,6 +296,20 @@ def _uncached_formulas(archive: zipfile.ZipFile, member: str) -> list[tuple[int,
             elif name == "row":
                 element.clear()
     return found
+
+
+# A character XML cannot hold as itself (a carriage return, which XML reads as a line feed)
+# is written _x000D_ in a cell's text, and "_x005F_" is a "_" that begins such text. Excel,
+# WPS and calamine show the character; openpyxl keeps the escape (a name pasted with its line
+# ending read as "张三_x000D_"). As calamine reads them: a surrogate is left as written.
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescaped(text: str) -> str:
+    if "_x" not in text:
+        return text
+    return _ESCAPED.sub(lambda m: m.group(0) if 0xD800 <= int(m.group(1), 16) <= 0xDFFF
+                        else chr(int(m.group(1), 16)), text)
 
 
 def _value(value):
