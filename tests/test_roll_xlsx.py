@@ -278,3 +278,24 @@ def test_escaped_characters_in_text_read_as_excel_shows_them(monkeypatch):
         assert rows[2][5] == "_x000D_李\r四_xD83D_"
     assert [r.values["owner_name"] for r in read_roll("r.xlsx", data)] == [
         "张三", "_x000D_李\r四_xD83D_", "某公司"]
+
+
+def test_calamine_reads_under_a_memory_cap_lower_than_its_own(tmp_path):
+    """A server already capped below CHILD_MEMORY (a container's limit, systemd's LimitAS=):
+    the child may not raise its hard limit, and asking for it failed every time, each
+    roll then read by openpyxl. It takes the lower cap instead."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "roll.xlsx"
+    path.write_bytes(_workbook(ROLL))
+    script = (
+        "import resource, sys\n"
+        "cap = %d\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (cap, cap))\n"
+        "from votes.services import roll_xlsx\n"
+        "rows = roll_xlsx._calamine_rows(open(sys.argv[1], 'rb').read(), 'Sheet')\n"
+        "print(rows[1][5] if rows else rows)\n") % (roll_xlsx.CHILD_MEMORY - 2 ** 28)
+    done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True,
+                          text=True, check=True, timeout=60)
+    assert done.stdout.strip() == "张三", done.stderr

@@ -111,7 +111,11 @@ def _openpyxl_rows(data: bytes) -> tuple[list[list], str]:
 # openpyxl then reads the sheet.
 _CHILD = """
 import io, pickle, resource, sys
-resource.setrlimit(resource.RLIMIT_AS, (%d, %d))
+# Not above a cap the server already runs under (a container's, systemd's LimitAS=): asking
+# for more than that hard limit is refused, and the child would never read a sheet.
+hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+cap = %d if hard == resource.RLIM_INFINITY else min(%d, hard)
+resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 from python_calamine import CalamineWorkbook
 workbook = CalamineWorkbook.from_filelike(io.BytesIO(sys.stdin.buffer.read()))
 name = sys.argv[1]
