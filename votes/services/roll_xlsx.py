@@ -13,12 +13,15 @@ its memory capped. Both readers give the same values (tests/test_roll_xlsx.py).
 from __future__ import annotations
 
 import io
+import logging
 import re
 import zipfile
 from datetime import date, datetime, time
 
 from votes.i18n import _
 from votes.services.errors import DomainError
+
+log = logging.getLogger(__name__)
 
 # An owner roll is a few MB of sheet XML; a zip bomb is far more, or far more compressed.
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
@@ -141,9 +144,23 @@ def _calamine_rows(data: bytes, name: str) -> list[list] | None:
         done = subprocess.run(
             [sys.executable, "-I", "-c", _CHILD % (CHILD_MEMORY, CHILD_MEMORY), name],
             input=data, capture_output=True, timeout=CHILD_SECONDS, check=False)
-    except (OSError, subprocess.SubprocessError):
+    except subprocess.TimeoutExpired:
+        log.warning("roll XLSX: calamine took over %s s; openpyxl reads the sheet", CHILD_SECONDS)
+        return None
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.warning("roll XLSX: calamine could not start (%s); openpyxl reads the sheet",
+                    type(exc).__name__)
         return None
     if done.returncode != 0:
+        # The exit status (a negative one is the signal: -6, an abort), and Rust's words for
+        # a failed allocation or the error's name from the last line (MemoryError,
+        # ModuleNotFoundError), never an error's text: it may quote a cell.
+        stderr = done.stderr.decode(errors="replace")
+        said = re.search(r"memory allocation of \d+ bytes failed", stderr)
+        said = said.group(0) if said else (stderr.strip().splitlines() or [""])[-1].split(":")[0]
+        log.warning("roll XLSX: calamine's process failed (status %s, %s); openpyxl reads "
+                    "the sheet", done.returncode,
+                    said if re.fullmatch(r"[A-Za-z0-9_. ]{1,80}", said) else "no message")
         return None
     table = pickle.loads(done.stdout)  # made by the child above from plain values only
     if table is None:
