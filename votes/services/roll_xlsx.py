@@ -126,6 +126,10 @@ table = None
 if name in workbook.sheet_names:
     # From A1, as openpyxl counts rows and columns: the roll's row numbers in messages.
     table = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    # One text for all its cells (calamine gives each cell a copy: one shared string of
+    # 32,767 characters in 7,000 cells, a 16 KB file, was 700 MB for the server to read back).
+    seen = {}
+    table = [[seen.setdefault(v, v) if type(v) is str else v for v in row] for row in table]
 sys.stdout.buffer.write(pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL))
 """
 CHILD_MEMORY = 3 * 1024 ** 3
