@@ -265,13 +265,15 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-# How a formula element opens in sheet XML, with or without a namespace prefix (<f>, <x:f t=...>):
-# found by the bare "f" and a look at the byte before, the quickest scan of a city's sheet.
-_FORMULA_TAG = re.compile(rb"f[\s/>]")
+# How a formula element opens in sheet XML, with or without a namespace prefix (<f>, <x:f t=...>).
+# A sheet with neither "<f" nor ":f" (nearly every roll) is passed over at memchr's speed; the
+# regular expression, in C, looks at the rest. A look in Python at each "f " found took 15 s
+# of a worker's time for a 1 MB upload whose sheet was 200 MB of "f f f".
+_FORMULA_TAG = re.compile(rb"<f[\s/>]|:f[\s/>]")
 
 
 def _has_formula(text: bytes) -> bool:
-    return any(m.start() and text[m.start() - 1] in b"<:" for m in _FORMULA_TAG.finditer(text))
+    return (b"<f" in text or b":f" in text) and _FORMULA_TAG.search(text) is not None
 
 
 def _uncached_formulas(archive: zipfile.ZipFile, member: str) -> list[tuple[int, int]]:
