@@ -40,6 +40,34 @@ def check_archive(data: bytes) -> None:
     squeezed = max(sum(m.compress_size for m in members), 1)
     if total > MAX_UNCOMPRESSED or (total > 1024 * 1024 and total / squeezed > MAX_RATIO):
         raise DomainError(_("XLSX 文件解压后过大，拒绝读取；请另存为 CSV 后上传"))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for member in members:
+            if member.filename.lower().endswith((".xml", ".rels")) and \
+                    _longest_token_over(archive, member, MAX_TOKEN):
+                raise DomainError(_("XLSX 文件中有异常长的内容，拒绝读取；请另存为 CSV 后上传"))
+
+
+# The most bytes between two "<" in a part's XML. A cell holds at most 32,767 characters
+# (about 100 KB); the expat this Python has (2.5) takes quadratic time over one long token:
+# a 1 MB upload holding a 200 MB comment would keep a worker busy for 25 minutes.
+MAX_TOKEN = 1024 * 1024
+
+
+def _longest_token_over(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limit: int) -> bool:
+    """Whether the part holds more than `limit` bytes without a "<" anywhere."""
+    run = 0  # bytes since the last "<", carried from one chunk to the next
+    with archive.open(member) as source:
+        while chunk := source.read(1 << 20):
+            parts = chunk.split(b"<")
+            if len(parts) == 1:
+                run += len(chunk)
+            elif run + len(parts[0]) > limit or max(map(len, parts[1:-1]), default=0) > limit:
+                return True
+            else:
+                run = len(parts[-1])
+            if run > limit:
+                return True
+    return False
 
 
 class Number(str):
