@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from votes.services import roll_xlsx
+from votes.services import roll_calamine, roll_xlsx
 from votes.services.errors import DomainError
 from votes.services.roll_file import read_roll
 
@@ -43,7 +43,7 @@ def _edit_sheet(data: bytes, edit) -> bytes:
 
 def _by_openpyxl(data: bytes, monkeypatch):
     with monkeypatch.context() as m:
-        m.setattr(roll_xlsx, "_ordinary", lambda archive, member: False)
+        m.setattr(roll_calamine, "ordinary", lambda *a: False)
         return roll_xlsx.sheet_rows(data)
 
 
@@ -63,9 +63,9 @@ def _trimmed(read):
 def _path(data: bytes, monkeypatch) -> str:
     """Which reader read the sheet."""
     taken = []
-    real_fast, real_slow = roll_xlsx._calamine_rows, roll_xlsx._openpyxl_rows
+    real_fast, real_slow = roll_calamine.read, roll_xlsx._openpyxl_rows
     with monkeypatch.context() as m:
-        m.setattr(roll_xlsx, "_calamine_rows",
+        m.setattr(roll_calamine, "read",
                   lambda *a: taken.append("calamine") or real_fast(*a))
         m.setattr(roll_xlsx, "_openpyxl_rows",
                   lambda *a: taken.append("openpyxl") or real_slow(*a))
@@ -199,7 +199,7 @@ def test_a_file_that_makes_calamine_abort_is_read_by_openpyxl_and_the_server_liv
     honest = _with_shared_strings(_workbook(ROLL), 1)
     assert _path(honest, monkeypatch) == "calamine"
     lying = _with_shared_strings(_workbook(ROLL), 2_000_000_000)
-    with caplog.at_level("WARNING", logger="votes.services.roll_xlsx"):
+    with caplog.at_level("WARNING", logger="votes.services.roll_calamine"):
         assert _path(lying, monkeypatch) == "calamine+openpyxl"
     # An operator sees why a roll took the slow way (gunicorn's error log).
     assert "calamine's process failed (status -6, memory allocation of" in caplog.text
@@ -299,9 +299,9 @@ def test_calamine_reads_under_a_memory_cap_lower_than_its_own(tmp_path):
         "import resource, sys\n"
         "cap = %d\n"
         "resource.setrlimit(resource.RLIMIT_AS, (cap, cap))\n"
-        "from votes.services import roll_xlsx\n"
-        "rows = roll_xlsx._calamine_rows(open(sys.argv[1], 'rb').read(), 'Sheet')\n"
-        "print(rows[1][5] if rows else rows)\n") % (roll_xlsx.CHILD_MEMORY - 2 ** 28)
+        "from votes.services import roll_calamine\n"
+        "rows = roll_calamine.read(open(sys.argv[1], 'rb').read(), 'Sheet', str)\n"
+        "print(rows[1][5] if rows else rows)\n") % (roll_calamine.CHILD_MEMORY - 2 ** 28)
     done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True,
                           text=True, check=True, timeout=60)
     assert done.stdout.strip() == "张三", done.stderr
@@ -318,8 +318,8 @@ def test_a_text_in_many_cells_reaches_the_server_once():
         r'<c r="A(\d+)" t="inlineStr"><is><t>[^<]*</t></is></c>',
         r'<c r="A\1" t="s"><v>0</v></c>', xml))
     src = zipfile.ZipFile(io.BytesIO(data))
-    name = roll_xlsx._first_sheet(src)[0]
-    rows = roll_xlsx._calamine_rows(data, name)
+    name = roll_calamine.first_sheet(src)[0]
+    rows = roll_calamine.read(data, name, str)
     assert len(rows) == 50 and all(row[0] is rows[0][0] for row in rows)
 
 
