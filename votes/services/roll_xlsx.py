@@ -35,11 +35,15 @@ def check_archive(data: bytes) -> None:
     squeezed = max(sum(m.compress_size for m in members), 1)
     if total > MAX_UNCOMPRESSED or (total > 1024 * 1024 and total / squeezed > MAX_RATIO):
         raise DomainError(_("XLSX 文件解压后过大，拒绝读取；请另存为 CSV 后上传"))
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for member in members:
-            if member.filename.lower().endswith((".xml", ".rels")) and \
-                    _longest_token_over(archive, member, MAX_TOKEN):
-                raise DomainError(_("XLSX 文件中有异常长的内容，拒绝读取；请另存为 CSV 后上传"))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            long_token = any(_longest_token_over(archive, member, MAX_TOKEN)
+                             for member in members
+                             if member.filename.lower().endswith((".xml", ".rels")))
+    except Exception:  # a damaged member (bad header, bad deflate data, bad CRC)
+        raise DomainError(_("无法打开 XLSX 文件")) from None
+    if long_token:
+        raise DomainError(_("XLSX 文件中有异常长的内容，拒绝读取；请另存为 CSV 后上传"))
 
 
 # The most bytes between two "<" in a part's XML. A cell holds at most 32,767 characters
