@@ -230,3 +230,32 @@ def test_a_form_entered_on_the_wrong_flat_serves_its_signer_once_corrected(app, 
     page = _paper(_clerk(app, runner), vote, "202")  # only the check under the lock
     assert page.status_code == 400 and RULE in page.get_data(as_text=True)
     assert len(_ballots(app, vote)) == 4
+
+
+def test_the_sellers_form_is_not_the_buyers(app, runner, tmp_path):
+    """A flat sold during the vote: its buyer votes under the seller's voter, but never
+    signed the seller's form. The seller's scan on the buyer's ballot was accepted as the
+    same voter's own; the buyer's own form is."""
+    vote = make_open_proposal(app, runner, tmp_path)
+    seller_form = b"%PDF-1.4 ballot signed by 1-202's seller"
+    first = _import(runner, vote, tmp_path, [("1", "202", "seller.pdf")],
+                    files={"seller.pdf": seller_form})
+    assert first.exit_code == 0, first.output
+    (tmp_path / "deed.pdf").write_bytes(b"%PDF certificate 1-202")
+
+    def transfer(form: bytes):
+        (tmp_path / "buyer.pdf").write_bytes(form)
+        return runner.invoke(args=[
+            "ballots", "transfer", str(vote["id"]), "--building", "1", "--entrance", "1",
+            "--room", "202", "--choice", "agree", "--buyer-name", "周九",
+            "--buyer-id", resident_id(10), "--transfer-evidence", str(tmp_path / "deed.pdf"),
+            "--form", str(tmp_path / "buyer.pdf"), "--entered-by", "clerk"])
+
+    refused = transfer(seller_form)
+    assert refused.exit_code != 0 and RULE in refused.output, refused.output
+    assert "1号楼1单元202室（新业主）" in refused.output
+    assert len(_ballots(app, vote)) == 1
+    own = transfer(b"%PDF-1.4 ballot signed by 1-202's buyer")
+    assert own.exit_code == 0, own.output
+    again = transfer(b"%PDF-1.4 ballot signed by 1-202's buyer")  # the buyer's entry again
+    assert again.exit_code == 0, again.output

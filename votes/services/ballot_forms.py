@@ -1,13 +1,14 @@
-"""One signed ballot form, one voter.
+"""One signed ballot form, one signer.
 
 A clerk holding one real signed form could otherwise attach its scan to ballots for many
-owners and make up their votes. A form already attached to another voter's staff-entered
-ballot of the same proposal is refused; the same voter's form may come again (a correction,
-a change of ballot, a buyer's ballot in the seller's place). A ballot a correction replaced (§15: its entry
-was wrong, say the form typed against the wrong flat) no longer holds its form: the form's
-own signer may then use it. Proxies' written authorisations
-are not ballot forms: one letter may name several principals (§16), and a ballot keeps
-only its form's digest (`Ballot.evidence`), never the letter's.
+owners and make up their votes. A form already attached to another signer's staff-entered
+ballot of the same proposal is refused; the same signer's form may come again (a correction,
+a change of ballot). The buyer of a flat sold during the vote votes under the seller's voter
+but is another signer: the seller's form is not the buyer's. A ballot a correction replaced
+(§15: its entry was wrong, say the form typed against the wrong flat) no longer holds its
+form: the form's own signer may then use it. Proxies' written authorisations are not ballot
+forms: one letter may name several principals (§16), and a ballot keeps only its form's
+digest (`Ballot.evidence`), never the letter's.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
 
 from votes.i18n import _
-from votes.models import Ballot, FrozenUnit, Proposal
+from votes.models import Ballot, FrozenUnit, Proposal, Transfer
 from votes.services.errors import DomainError
 from votes.services.notices import delivery_key, unit_label
 
@@ -69,24 +70,38 @@ def shared_message(name: str, first: str, second: str) -> str:
 
 
 def refuse_shared(session: Session, proposal: Proposal,
-                  forms: list[tuple[str, str, str]]) -> None:
-    """forms: (voter, digest, file name) of the staff-entered ballots about to be added.
+                  forms: list[tuple[str, str, str, bool]]) -> None:
+    """forms: (voter, digest, file name, whether the buyer's) of the staff-entered ballots
+    about to be added. A form is its signer's: the voter's, or, for a flat sold during the
+    vote, its buyer's, who votes under the seller's voter but never signed the seller's form
+    (nor the seller the buyer's).
 
     Call it holding the proposal's lock, in the transaction that appends them: a ballot
     another clerk appended a moment ago is then seen, and none can be appended meanwhile."""
     if not forms:
         return
-    first: dict[str, tuple[str, str]] = {}
-    for voter, form, name in forms:
-        earlier = first.setdefault(form, (voter, name))
-        if earlier[0] != voter:
-            named = labels(session, proposal, {earlier[0], voter})
-            raise DomainError(shared_message(name, named.get(earlier[0], ""),
-                                             named.get(voter, "")))
-    for form, ballots in holders(session, proposal, first).items():
-        voter, name = first[form]
+    first: dict[str, tuple[tuple[str, bool], str]] = {}
+    for voter, form, name, buyer in forms:
+        earlier = first.setdefault(form, ((voter, buyer), name))
+        if earlier[0] != (voter, buyer):
+            named = _signers(session, proposal, [earlier[0], (voter, buyer)])
+            raise DomainError(shared_message(name, named[earlier[0]], named[voter, buyer]))
+    found = holders(session, proposal, first)
+    bought = set(session.scalars(select(Transfer.seq).where(
+        Transfer.proposal_id == proposal.id,
+        Transfer.voter_key.in_(sorted({b.voter_key for held in found.values() for b in held})))))
+    for form, ballots in found.items():
+        signer, name = first[form]
         for ballot in ballots:
-            if ballot.voter_key != voter:
-                named = labels(session, proposal, {ballot.voter_key, voter})
-                raise DomainError(used_message(named.get(voter, ""), name, ballot.seq,
-                                               named.get(ballot.voter_key, "")))
+            other = (ballot.voter_key, ballot.seq in bought)
+            if other != signer:
+                named = _signers(session, proposal, [signer, other])
+                raise DomainError(used_message(named[signer], name, ballot.seq, named[other]))
+
+
+def _signers(session: Session, proposal: Proposal,
+             signers: list[tuple[str, bool]]) -> dict[tuple[str, bool], str]:
+    """How a clerk names each signer: the voter's units, "(新业主)" after a buyer's."""
+    named = labels(session, proposal, {voter for voter, _buyer in signers})
+    return {(voter, buyer): named.get(voter, "") + (_("（新业主）") if buyer else "")
+            for voter, buyer in signers}

@@ -332,7 +332,8 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
             # Nor two clerks attach one signed form to two voters' ballots, nor enter two
             # sales to one buyer: each sees what the other appended.
             ballot_forms.refuse_shared(session, proposal, [
-                (p.req.voter_key, p.body["evidence"], p.req.evidence[0])
+                (p.req.voter_key, p.body["evidence"], p.req.evidence[0],
+                 p.req.transfer is not None)
                 for p in prepared if p.body["evidence"] is not None])
             for p in prepared:
                 if p.req.transfer is not None:
