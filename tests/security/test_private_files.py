@@ -127,3 +127,20 @@ def test_log_sms_sender_works_in_demo_mode_into_a_private_file(database_url, tmp
             from votes.extensions import db
 
             db.engine.dispose()
+
+
+def test_one_community_keeps_at_most_three_previews_waiting(app, world, client, tmp_path):
+    """Each preview is up to an upload's 32 MB for an hour: a member uploading again and again
+    could fill the server's disk. A community's fourth removes its oldest."""
+    uploads = tmp_path / "instance" / "uploads"
+    sign_in(client, "sun_committee")
+    tokens = []
+    for minute in range(5):
+        app.config["VOTES_NOW"] = app.config["VOTES_NOW"] + timedelta(minutes=1)
+        tokens.append(_preview(client, tmp_path))
+    stored = sorted(p.name for p in uploads.iterdir())
+    assert len(stored) == 3 and all(any(t in name for name in stored) for t in tokens[2:])
+    first = client.post("/committee/c/SUN/roll/confirm", data={"token": tokens[0]})
+    assert first.status_code == 400 and "失效" in first.get_data(as_text=True)
+    last = client.post("/committee/c/SUN/roll/confirm", data={"token": tokens[-1]})
+    assert last.status_code == 302

@@ -28,6 +28,10 @@ from votes.services.roll_import import ImportResult, import_roll, plan_roll
 
 _SUFFIXES = (".csv", ".xlsx", ".xlsm", ".txt")
 PREVIEW_SECONDS = 3600
+# Previews one community keeps waiting at once (two members at the same moment, and one
+# more): each is up to an upload's size, and without a bound one member's uploads within
+# the hour could fill the server's disk. A new one removes that community's oldest.
+PREVIEWS_PER_COMMUNITY = 3
 # community-token-created(epoch seconds).suffix.enc
 _NAME = re.compile(r"^(\d+)-([0-9a-f]{32})-(\d+)(\.[a-z]+)\.enc$")
 _EXPIRED = lazy("上传已失效，请重新上传")
@@ -62,6 +66,7 @@ def preview_upload(community: Community, filename: str, data: bytes) -> Preview:
                           developer=all(plan.owners[h].kind.value == "developer" for h in u.owners))
                for i, ((b, e, r), u) in enumerate(plan.units.items())]
     e = electorate(records, Scope("all"))
+    _make_room(community)
     token = secrets.token_hex(16)
     name = f"{community.id}-{token}-{int(clock.now().timestamp())}{suffix}.enc"
     fd = os.open(_folder() / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -69,6 +74,19 @@ def preview_upload(community: Community, filename: str, data: bytes) -> Preview:
         fh.write(privacy.encrypt_bytes(data, name.encode()))
     return Preview(token, filename, [], None, len(plan.units), len(plan.owners),
                    e.total_headcount, e.total_area)
+
+
+def _make_room(community: Community) -> None:
+    """Remove the community's oldest previews so that the new one is at most the
+    PREVIEWS_PER_COMMUNITY-th."""
+    waiting = []
+    for path in _folder().glob(f"{community.id}-*.enc"):
+        match = _NAME.match(path.name)
+        if match and match.group(1) == str(community.id):
+            waiting.append((int(match.group(3)), path.name, path))
+    waiting.sort()
+    for _created, _name, path in waiting[:max(0, len(waiting) - PREVIEWS_PER_COMMUNITY + 1)]:
+        path.unlink(missing_ok=True)
 
 
 def _find(community: Community, token: str) -> Path | None:
