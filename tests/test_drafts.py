@@ -282,8 +282,8 @@ def test_previewing_the_split_keeps_the_uploaded_documents(app, world, client):
     # Kept encrypted on the server, readable only by its owner.
     from pathlib import Path
 
-    stored = Path(app.instance_path) / "pending-docs" / f"{token}.bin"
-    assert stored.exists() and PDF not in stored.read_bytes()
+    [stored] = (Path(app.instance_path) / "pending-docs").glob(f"*-{token}.bin")
+    assert PDF not in stored.read_bytes()
     assert stored.stat().st_mode & 0o077 == 0
     # A second preview round trip adds a file and keeps the first.
     again = client.post("/committee/c/SUN/proposals/new", data={
@@ -293,7 +293,7 @@ def test_previewing_the_split_keeps_the_uploaded_documents(app, world, client):
     token = re.search(r'name="pending" value="([0-9a-f]{32})"', again).group(1)
     pid = _save(client, pending=token)
     assert [d.name for d in _proposal(app, pid).documents] == ["quote.pdf", "photo.png"]
-    assert not (Path(app.instance_path) / "pending-docs" / f"{token}.bin").exists()
+    assert not list((Path(app.instance_path) / "pending-docs").glob(f"*-{token}.bin"))
 
 
 def test_a_pending_upload_is_not_readable_by_another_user_and_expires(app, world, client):
@@ -312,9 +312,31 @@ def test_a_pending_upload_is_not_readable_by_another_user_and_expires(app, world
     pid = _save(client, pending=token)
     assert _proposal(app, pid).documents == []
     # An hour old: gone at the next use of the store.
-    stored = Path(app.instance_path) / "pending-docs" / f"{token}.bin"
+    [stored] = (Path(app.instance_path) / "pending-docs").glob(f"*-{token}.bin")
     old = time.time() - 3601
     os.utime(stored, (old, old))
     client.post("/committee/c/SUN/proposals/new", data={**FORM, "action": "preview",
                                                         "scope": "all"})
     assert not stored.exists()
+
+
+def test_one_member_keeps_at_most_five_uploads_waiting(app, world, client):
+    """Each waiting upload is up to 32 MB for an hour: a member previewing again and again
+    (a fresh form each time) could fill the server's disk. A sixth removes the oldest; other
+    members' uploads stay."""
+    from pathlib import Path
+
+    folder = Path(app.instance_path) / "pending-docs"
+    sign_in(client, "admin1")
+    client.post("/committee/c/SUN/proposals/new", data={
+        **FORM, "scope": "building:1", "action": "preview",
+        "documents": (io.BytesIO(PDF), "admin.pdf")})
+    [theirs] = folder.iterdir()
+    client.post("/staff/logout")
+    sign_in(client, "sun_committee")
+    for n in range(7):
+        client.post("/committee/c/SUN/proposals/new", data={
+            **FORM, "scope": "building:1", "action": "preview",
+            "documents": (io.BytesIO(PDF + str(n).encode()), f"quote{n}.pdf")})
+    mine = [p for p in folder.iterdir() if p != theirs]
+    assert len(mine) == 5 and theirs.exists()

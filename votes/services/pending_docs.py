@@ -17,6 +17,10 @@ from flask import current_app
 from votes.services.proposal_create import DocumentUpload
 
 MAX_AGE_SECONDS = 3600
+# Uploads one staff member keeps waiting at once: each is up to an upload's size for an
+# hour, and without a bound one member's previews could fill the server's disk. A new one
+# removes that member's oldest.
+PER_OWNER = 5
 _NONCE = 12
 
 
@@ -42,10 +46,29 @@ def _purge_expired(folder: Path) -> None:
             pass  # another request purged it first
 
 
-def _path(token: str) -> Path | None:
+def _prefix(owner: str) -> str:
+    """The owner's files begin with this (their login is not written in a file name)."""
+    import hashlib
+
+    return hashlib.sha256(owner.encode("utf-8")).hexdigest()[:16]
+
+
+def _path(token: str, owner: str) -> Path | None:
     if not token or not token.isalnum() or len(token) != 32:
         return None
-    return _folder() / f"{token}.bin"
+    return _folder() / f"{_prefix(owner)}-{token}.bin"
+
+
+def _make_room(folder: Path, owner: str) -> None:
+    waiting = []
+    for path in folder.glob(f"{_prefix(owner)}-*.bin"):
+        try:
+            waiting.append((path.stat().st_mtime, path.name, path))
+        except FileNotFoundError:
+            pass
+    waiting.sort()
+    for _mtime, _name, path in waiting[:max(0, len(waiting) - PER_OWNER + 1)]:
+        path.unlink(missing_ok=True)
 
 
 def put(documents: list[DocumentUpload], owner: str) -> str:
@@ -54,12 +77,13 @@ def put(documents: list[DocumentUpload], owner: str) -> str:
     _purge_expired(folder)
     if not documents:
         return ""
+    _make_room(folder, owner)
     token = secrets.token_hex(16)
     body = json.dumps({"owner": owner, "docs": [
         {"name": d.name, "content": base64.b64encode(d.content).decode("ascii")}
         for d in documents]}).encode("utf-8")
     nonce = os.urandom(_NONCE)
-    path = folder / f"{token}.bin"
+    path = _path(token, owner)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:
         out.write(nonce + AESGCM(_key()).encrypt(nonce, body, token.encode("ascii")))
@@ -69,7 +93,7 @@ def put(documents: list[DocumentUpload], owner: str) -> str:
 def take(token: str, owner: str) -> list[DocumentUpload]:
     """The documents kept under `token` for `owner`, removed from storage; [] when the token
     is unknown, expired or another user's (a form never reads someone else's upload)."""
-    path = _path(token)
+    path = _path(token, owner)
     if path is None:
         return []
     _purge_expired(path.parent)
