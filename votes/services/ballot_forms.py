@@ -55,8 +55,12 @@ def labels(session: Session, proposal: Proposal, voter_keys: Iterable[str]) -> d
             FrozenUnit.proposal_id == proposal.id,
             FrozenUnit.voter_key.in_(sorted(set(voter_keys))))):
         units.setdefault(u.voter_key, []).append(u)
-    return {key: "、".join(unit_label(u) for u in sorted(found, key=delivery_key))
-            for key, found in units.items()}
+    return {key: units_label(found) for key, found in units.items()}
+
+
+def units_label(units: Iterable[FrozenUnit]) -> str:
+    """One voter's units as a clerk reads them, in the notices' order."""
+    return "、".join(unit_label(u) for u in sorted(units, key=delivery_key))
 
 
 def used_message(units: str, name: str, seq: int, other: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +17,7 @@ from votes.i18n import _
 from votes.models import Ballot, Evidence, FrozenUnit, Proposal, Transfer
 from votes.services import (append_queue, audit, ballot_forms, buyers, choices, clock,
                             device_check, keys, pg_append, privacy, proxies)
+from votes.services.bulk import insert_or_nothing
 from votes.services.chain_store import Appender, lock_proposal
 from votes.services.proxies import ProxyRequest
 from votes.services.errors import DomainError
@@ -108,18 +108,13 @@ class _Prepared:
 def _keep(session: Session, proposal: Proposal, file: tuple[str, bytes]) -> str:
     """Store an evidence file once per proposal; its SHA-256 hex digest."""
     name, content = file
-    digest = hashlib.sha256(content).hexdigest()
+    digest = ballot_forms.digest(content)
     known = session.scalar(select(Evidence.id).where(
         Evidence.proposal_id == proposal.id, Evidence.sha256 == digest))
     if known is None:
         # Two clerks may store one scan at once (one proxy letter for several principals):
-        # the second insert then waits for the first and stores nothing, where a plain
-        # INSERT failed the unique constraint and lost that clerk's ballot.
-        if session.get_bind().dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        session.execute(insert(Evidence).values(
+        # the second stores nothing, where a plain INSERT lost that clerk's ballot.
+        session.execute(insert_or_nothing(session, Evidence).values(
             proposal_id=proposal.id, sha256=digest, name=name, content=content)
             .on_conflict_do_nothing(index_elements=["proposal_id", "sha256"]))
     return digest
@@ -277,12 +272,9 @@ def _procedure_details(prepared: list[_Prepared], accepted: list[Ballot]) -> dic
 def _check_counted(session: Session, proposal: Proposal, voter_keys: list[str]) -> None:
     """Where the rules leave kinds of unit out of the count, a voter holding only such
     units (a parking space, a storeroom) has no vote; they still pay their share."""
-    excluded = Procedure.from_rules(proposal.rules).excluded_kinds
-    if not excluded:
-        return
-    counted = set(session.scalars(select(FrozenUnit.voter_key).where(
-        FrozenUnit.proposal_id == proposal.id, FrozenUnit.voter_key.in_(voter_keys),
-        FrozenUnit.kind.not_in(excluded))))
+    if not Procedure.from_rules(proposal.rules).excluded_kinds:
+        return  # every unit of the scope counts, and the voters were found in its roll
+    counted = buyers.counted_voters(session, proposal, voter_keys)
     if any(key not in counted for key in voter_keys):
         raise DomainError(_("本小区议事规则规定车位、储藏室不计入表决，仅持有此类房屋的业主不参加本次表决"))
 

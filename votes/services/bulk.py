@@ -1,4 +1,5 @@
-"""Inserting many rows at once, inside the caller's transaction.
+"""Inserting many rows at once, inside the caller's transaction (and one row that a
+concurrent transaction may insert first: insert_or_nothing).
 
 A city's roll has 100,000 units: one ORM object per row costs a minute, a bulk statement
 seconds. PostgreSQL takes the rows through COPY (psycopg 3), SQLite through the driver's
@@ -50,3 +51,14 @@ def refresh_statistics(session: Session, *tables: Table) -> None:
     use opens for votes the moment it is frozen."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("ANALYZE " + ", ".join(f'"{t.name}"' for t in tables)))
+
+
+def insert_or_nothing(session: Session, target):
+    """An INSERT into `target` in the session's database's own dialect, which can end
+    `.on_conflict_do_nothing(...)`: a row another transaction inserts at the same moment then
+    makes this one wait and insert nothing, where a plain INSERT failed the constraint."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(target)

@@ -39,7 +39,7 @@ def refuse_counted_twice(session: Session, proposal: Proposal, seller: str,
         latest[voter] = buyer
     if own == seller and seller not in latest:
         raise DomainError(_("新业主与原业主是同一人，不是过户"))
-    if own != seller and own not in latest and _counted(session, proposal, own):
+    if own != seller and own not in latest and counted_voters(session, proposal, [own]):
         raise DomainError(_("新业主在本次表决范围内已有房屋，按一人计，不能再代替原业主表决；"
                             "过户在下次表决的名册中生效"))
     decrypt = privacy.decryptor()
@@ -49,11 +49,12 @@ def refuse_counted_twice(session: Session, proposal: Proposal, seller: str,
                             "过户在下次表决的名册中生效"))
 
 
-def _counted(session: Session, proposal: Proposal, voter: str) -> bool:
-    """Whether `voter` votes in this vote: holds a unit of the scope that the rules count."""
-    query = select(FrozenUnit.id).where(FrozenUnit.proposal_id == proposal.id,
-                                        FrozenUnit.voter_key == voter)
+def counted_voters(session: Session, proposal: Proposal, voter_keys: list[str]) -> set[str]:
+    """Those of `voter_keys` who vote in this vote: who hold a unit of its scope that the
+    rules count (not only a parking space or a storeroom they leave out)."""
+    query = select(FrozenUnit.voter_key).where(FrozenUnit.proposal_id == proposal.id,
+                                               FrozenUnit.voter_key.in_(voter_keys))
     excluded = Procedure.from_rules(proposal.rules).excluded_kinds
     if excluded:
         query = query.where(FrozenUnit.kind.not_in(excluded))
-    return session.scalar(query.limit(1)) is not None
+    return set(session.scalars(query.distinct()))

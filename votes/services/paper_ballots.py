@@ -21,7 +21,6 @@ from votes.services.ballots import (BallotRequest, StaffOverride, cast_ballots,
                                      voting_problem)
 from votes.services.errors import DomainError, Problem, WholeInputRefused
 from votes.services.lifecycle import get_proposal, refresh
-from votes.services.notices import delivery_key, unit_label
 from votes.services.roll_file import csv_rows
 from votes.services.tx import unit_of_work
 from votes.settings import ballot_import_max_bytes, upload_max_bytes
@@ -287,7 +286,7 @@ def _one_voter_per_form(scan: tuple[str, bytes], voter: str, number: int,
 
 
 def _named(voters: dict[str, list[FrozenUnit]], voter: str) -> str:
-    return "、".join(unit_label(u) for u in sorted(voters.get(voter, ()), key=delivery_key))
+    return ballot_forms.units_label(voters.get(voter, ()))
 
 
 def _count_principal(proposal, held: dict[str, set[str]], proxy: proxies.ProxyRequest,

@@ -50,6 +50,7 @@ from sqlalchemy.orm import Session
 from votes.i18n import _
 from votes.models import SignInThrottle
 from votes.services import clock, privacy
+from votes.services.bulk import insert_or_nothing
 from votes.services.errors import DomainError
 from votes.services.tx import unit_of_work
 
@@ -93,19 +94,11 @@ def name_key(name: str) -> str:
                     folded.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 
 
-def _insert(session: Session):
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(SignInThrottle)
-
-
 def _locked_row(session: Session, key: str, now: datetime) -> SignInThrottle:
     """The name's row, made if missing, locked for this transaction (on SQLite the INSERT
     takes the database's write lock, which serialises the same way)."""
     while True:
-        session.execute(_insert(session).values(name_key=key, failures=0, locks=0,
+        session.execute(insert_or_nothing(session, SignInThrottle).values(name_key=key, failures=0, locks=0,
                                                 last_failure=now)
                         .on_conflict_do_nothing(index_elements=["name_key"]))
         row = session.scalar(select(SignInThrottle).where(SignInThrottle.name_key == key)
