@@ -6,7 +6,7 @@ import sys
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from votes.commands import check_output, domain_errors, read_file, write_output
+from votes.commands import domain_errors, read_file
 from votes.core.numbers import format_area, format_yuan
 from votes.i18n import _
 
@@ -340,6 +340,7 @@ def tick() -> None:
 def notices(proposal: str, output: str) -> None:
     """Write the printable voting notices (A4 PDF, one per voter, with QR codes)."""
     from votes.services.notices import notices_pdf
+    from votes.services.output import check_output, write_output
 
     check_output(output)  # before drawing thousands of pages
     write_output(output, notices_pdf(proposal))

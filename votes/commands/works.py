@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from votes.commands import check_output, domain_errors, read_file, write_output
+from votes.commands import domain_errors, read_file
 
 works_cli = AppGroup("works", help="Works, payments, acceptance and settlement (工程与资金).")
 
@@ -129,6 +129,7 @@ def settlement_notice(proposal, output, balances):
     """Write the settlement notice (A4 PDF) for the board."""
     from votes.services.lifecycle import get_proposal
     from votes.services.money.settlement_pdf import settlement_notice_pdf
+    from votes.services.output import check_output, write_output
 
     check_output(output)
     write_output(output, settlement_notice_pdf(get_proposal(proposal), balances=balances))
@@ -143,6 +144,7 @@ def application(proposal, output):
     """Write the application package for the fund office (ZIP)."""
     from votes.services.lifecycle import get_proposal
     from votes.services.money.application import application_package
+    from votes.services.output import check_output, write_output
 
     check_output(output)  # before the package is made (and audited as made)
     write_output(output, application_package(get_proposal(proposal), actor="cli"))

@@ -7,9 +7,9 @@ from pathlib import Path
 from votes.core.bulk_gc import paused_gc
 from votes.core.bundle import write_bundle
 from votes.core.canonical import format_time
-from votes.core.files import write_atomically
 from votes.services import audit, clock, keys
 from votes.services.errors import DomainError
+from votes.services.output import check_output, write_output
 from votes.i18n import _
 from votes.services.lifecycle import get_proposal, refresh
 from votes.services.tx import unit_of_work
@@ -32,8 +32,7 @@ def export_bundle(proposal_ref: str, target, actor: str = "cli") -> str:
     key_id, private_key = keys.signing_key()
     if isinstance(target, (str, Path)):
         target = Path(target)
-        if target.parent and not target.parent.exists():
-            raise DomainError(_("目录不存在 %(dir)s", dir=str(target.parent)))
+        check_output(target)  # before the chain is read and signed
     with paused_gc():  # 100,000 entries, rows and lines
         chain = chain_entries(proposal)
         record = dict(proposal=proposal_record(proposal), roll=roll_record(proposal),
@@ -41,11 +40,7 @@ def export_bundle(proposal_ref: str, target, actor: str = "cli") -> str:
                       created_at=format_time(_created_at(proposal)),
                       witness=export_cosignatures(proposal, len(chain)))
         if isinstance(target, Path):  # a bundle half written over the last one is neither
-            try:
-                head = write_atomically(target, lambda out: write_bundle(out, **record))
-            except OSError as err:  # a full disk, a folder not ours: said, not a traceback
-                raise DomainError(_("无法写入文件 %(path)s：%(reason)s", path=str(target),
-                                    reason=err.strerror or str(err))) from None
+            head = write_output(target, lambda out: write_bundle(out, **record))
         else:
             head = write_bundle(target, **record)
     with unit_of_work() as session:
