@@ -34,6 +34,13 @@ def private_file(path: Path) -> Path:
     return path
 
 
+def keep_newest(waiting: list[tuple[float, Path]], keep: int) -> None:
+    """Delete the files of `waiting` (each with when it was made) but the `keep` newest: the
+    uploads one person or community leaves waiting in the instance folder are bounded."""
+    for _made, path in sorted(waiting)[:max(0, len(waiting) - keep)]:
+        path.unlink(missing_ok=True)
+
+
 def mode(app: Flask) -> str:
     if app.config.get("TESTING"):
         return "testing"

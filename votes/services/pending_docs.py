@@ -14,6 +14,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 
+from votes.instance import keep_newest
 from votes.services.proposal_create import DocumentUpload
 
 MAX_AGE_SECONDS = 3600
@@ -63,12 +64,10 @@ def _make_room(folder: Path, owner: str) -> None:
     waiting = []
     for path in folder.glob(f"{_prefix(owner)}-*.bin"):
         try:
-            waiting.append((path.stat().st_mtime, path.name, path))
+            waiting.append((path.stat().st_mtime, path))
         except FileNotFoundError:
             pass
-    waiting.sort()
-    for _mtime, _name, path in waiting[:max(0, len(waiting) - PER_OWNER + 1)]:
-        path.unlink(missing_ok=True)
+    keep_newest(waiting, PER_OWNER - 1)
 
 
 def put(documents: list[DocumentUpload], owner: str) -> str:

@@ -18,7 +18,7 @@ from flask import current_app
 
 from votes.core.counting import electorate
 from votes.core.roll import AreaBasis, Scope, UnitRecord
-from votes.instance import private_dir
+from votes.instance import keep_newest, private_dir
 from votes.i18n import _, lazy
 from votes.models import Community
 from votes.services import clock, privacy
@@ -83,10 +83,8 @@ def _make_room(community: Community) -> None:
     for path in _folder().glob(f"{community.id}-*.enc"):
         match = _NAME.match(path.name)
         if match and match.group(1) == str(community.id):
-            waiting.append((int(match.group(3)), path.name, path))
-    waiting.sort()
-    for _created, _name, path in waiting[:max(0, len(waiting) - PREVIEWS_PER_COMMUNITY + 1)]:
-        path.unlink(missing_ok=True)
+            waiting.append((int(match.group(3)), path))
+    keep_newest(waiting, PREVIEWS_PER_COMMUNITY - 1)
 
 
 def _find(community: Community, token: str) -> Path | None:
