@@ -30,3 +30,18 @@ def sign_in(client, login: str):
     r = client.post("/staff/login", data={"login": login, "password": PASSWORD})
     assert r.status_code == 302, r.get_data(as_text=True)
     return r
+
+
+def committee_clerk(runner, code: str = "SUN", login: str = "clerk") -> None:
+    """A committee member of `code`, with password PASSWORD."""
+    result = runner.invoke(args=["users", "create", login, "--role", "committee",
+                                 "--community", code, "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+
+
+def clerk_client(app, runner, code: str = "SUN", login: str = "clerk"):
+    """A browser signed in as a new committee member of `code`."""
+    committee_clerk(runner, code, login)
+    client = app.test_client()
+    sign_in(client, login)
+    return client

@@ -10,9 +10,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from tests.factories import make_open_proposal, make_row, resident_id, sample_rows, voter_token
+from tests.staff_world import clerk_client
 from tests.test_owner_http import cast, verified
 
-PASSWORD = "correct horse battery"
 PROXY_ID = "110101199003070011"  # 钱七, who holds proxies
 
 
@@ -129,10 +129,7 @@ def test_a_proxy_holds_at_most_three_principals_the_fourth_is_refused(app, runne
 
 def test_the_limit_holds_on_the_committee_form_too(app, runner, tmp_path):
     vote = make_open_proposal(app, runner, tmp_path, rules=["proxy_limit=1"])
-    runner.invoke(args=["users", "create", "clerk", "--role", "committee", "--community", "SUN",
-                        "--password", PASSWORD])
-    staff = app.test_client()
-    staff.post("/staff/login", data={"login": "clerk", "password": PASSWORD})
+    staff = clerk_client(app, runner)
 
     def enter(room, letter=True):
         data = {"building": "1", "entrance": "1", "room": room, "choice": "agree",
@@ -309,10 +306,7 @@ def test_after_the_transfer_the_seller_is_refused_and_plain_entries_still_cannot
 
 def test_the_committee_page_enters_a_transfer(app, runner, tmp_path):
     vote = make_open_proposal(app, runner, tmp_path)
-    runner.invoke(args=["users", "create", "clerk", "--role", "committee", "--community", "SUN",
-                        "--password", PASSWORD])
-    staff = app.test_client()
-    staff.post("/staff/login", data={"login": "clerk", "password": PASSWORD})
+    staff = clerk_client(app, runner)
     page = staff.get(f"/committee/p/{vote['id']}").get_data(as_text=True)
     assert "过户" in page
     data = {"building": "1", "entrance": "1", "room": "202", "choice": "agree",
@@ -330,10 +324,7 @@ def test_the_committee_page_enters_a_transfer(app, runner, tmp_path):
 
 def test_the_committee_sets_the_rules_of_procedure_on_the_community_page(app, runner):
     runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"])
-    runner.invoke(args=["users", "create", "clerk", "--role", "committee", "--community", "SUN",
-                        "--password", PASSWORD])
-    staff = app.test_client()
-    staff.post("/staff/login", data={"login": "clerk", "password": PASSWORD})
+    staff = clerk_client(app, runner)
     page = staff.get("/committee/c/SUN").get_data(as_text=True)
     assert "受托人代理户数不限" in page and 'name="excluded_kinds"' in page
     bad = staff.post("/committee/c/SUN/procedure", data={"proxy_limit": "three"},

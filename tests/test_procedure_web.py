@@ -6,13 +6,11 @@ import io
 from datetime import timedelta
 
 from tests.procedure_world import END, at, close_at_end, open_vote, show, vote
-from tests.staff_world import PASSWORD, sign_in
+from tests.staff_world import committee_clerk, sign_in
 
 
 def committee(runner, code="SUN"):
-    result = runner.invoke(args=["users", "create", "clerk", "--role", "committee",
-                                 "--community", code, "--password", PASSWORD])
-    assert result.exit_code == 0, result.output
+    committee_clerk(runner, code)
 
 
 def test_committee_records_deliveries_objections_and_answers(app, runner, tmp_path, client):

@@ -109,15 +109,9 @@ def _pdf_text(data: bytes, tmp_path, name: str) -> str:
 
 
 def _committee(app, runner, code="SUN"):
-    from tests.test_procedure import PASSWORD
+    from tests.staff_world import clerk_client
 
-    result = runner.invoke(args=["users", "create", f"clerk-{code.lower()}", "--role",
-                                 "committee", "--community", code, "--password", PASSWORD])
-    assert result.exit_code == 0, result.output
-    staff = app.test_client()
-    r = staff.post("/staff/login", data={"login": f"clerk-{code.lower()}", "password": PASSWORD})
-    assert r.status_code == 302
-    return staff
+    return clerk_client(app, runner, code, login=f"clerk-{code.lower()}")
 
 
 def test_the_result_notice_says_which_rules_of_procedure_applied(app, runner, tmp_path):

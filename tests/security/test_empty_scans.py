@@ -8,19 +8,14 @@ import io
 import pytest
 
 from tests.factories import make_open_proposal
+from tests.staff_world import clerk_client
 from tests.test_procedure import _chain
-
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
 def clerk(app, runner, tmp_path):
     vote = make_open_proposal(app, runner, tmp_path)
-    runner.invoke(args=["users", "create", "clerk", "--role", "committee", "--community", "SUN",
-                        "--password", PASSWORD])
-    staff = app.test_client()
-    staff.post("/staff/login", data={"login": "clerk", "password": PASSWORD})
-    return vote, staff
+    return vote, clerk_client(app, runner)
 
 
 def test_a_paper_ballot_on_an_empty_scan_is_refused(app, clerk):

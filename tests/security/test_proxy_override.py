@@ -8,17 +8,14 @@ import io
 import pytest
 
 from tests.factories import make_open_proposal
+from tests.staff_world import PASSWORD, committee_clerk
 from tests.test_owner_http import cast, verified
-
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
 def vote(app, runner, tmp_path):
     vote = make_open_proposal(app, runner, tmp_path, extra=["--allow-change"])
-    result = runner.invoke(args=["users", "create", "clerk", "--role", "committee",
-                                 "--community", "SUN", "--password", PASSWORD])
-    assert result.exit_code == 0, result.output
+    committee_clerk(runner)
     return vote
 
 
