@@ -4,14 +4,13 @@ every 15 minutes; the member's own browser, which signed in before, still gets i
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
 from itsdangerous import URLSafeSerializer
 
 from tests.security.test_signin_throttle import (PASSWORD, PAUSED, T0, WRONG,  # noqa: F401
-                                                 _attempt, _CountingHasher, _row, _text,
+                                                 _all_at_once, _attempt, _row, _text,
                                                  accounts, hasher)
 
 COOKIE = "votes_staff_device"
@@ -210,42 +209,17 @@ def test_guesses_sent_at_once_with_one_cookie_get_five_checks(accounts, hasher, 
     against the device before any password is checked, so five are checked."""
     from votes.services import signin_devices
 
-    app, guesses = accounts, 12
+    app = accounts
     cookie = _browser(app).get_cookie(COOKIE, path="/staff/login").value
     _pause(app)
     checks_before = hasher.checks
-    turns_taken = threading.Condition()
-    taken = []
-    real_take_turn = signin_devices.take_turn
-
-    def take_turn(entry):
-        try:
-            return real_take_turn(entry)
-        finally:
-            with turns_taken:
-                taken.append(entry)
-                turns_taken.notify_all()
-
-    def verify(hashed, password):
-        with turns_taken:
-            assert turns_taken.wait_for(lambda: len(taken) == guesses, timeout=30)
-        return _CountingHasher.verify(hasher, hashed, password)
-
-    monkeypatch.setattr(signin_devices, "take_turn", take_turn)
-    monkeypatch.setattr(hasher, "verify", verify)
-    statuses = []
 
     def guess(n):
         client = app.test_client()
         _set_cookie(client, cookie)
-        statuses.append(_post(client, "Clerk.Wang", "wrong password", f"198.51.100.{n}")
-                        .status_code)
+        return _post(client, "Clerk.Wang", "wrong password", f"198.51.100.{n}").status_code
 
-    threads = [threading.Thread(target=guess, args=(n,)) for n in range(guesses)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = _all_at_once(monkeypatch, hasher, signin_devices, 12, guess)
     assert hasher.checks - checks_before == 5
     assert sorted(statuses) == [200] * 5 + [429] * 7
 

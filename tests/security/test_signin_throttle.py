@@ -270,10 +270,19 @@ def test_guesses_sent_at_once_cannot_overtake_the_count(accounts, hasher, monkey
     before any password is checked, and still only five are checked."""
     from votes.services import signin_throttle
 
-    app, guesses = accounts, 12
+    app = accounts
+    statuses = _all_at_once(monkeypatch, hasher, signin_throttle, 12,
+                            lambda n: _attempt(app, "Clerk.Wang").status_code)
+    assert hasher.checks == 5
+    assert sorted(statuses) == [200] * 5 + [429] * 7
+
+
+def _all_at_once(monkeypatch, hasher, counter, guesses: int, guess) -> list:
+    """Run guess(n) for n < guesses in threads, each password check held until every guess
+    has taken its turn from `counter` (signin_throttle or signin_devices); their results."""
     turns_taken = threading.Condition()
     taken = []
-    real_take_turn = signin_throttle.take_turn
+    real_take_turn = counter.take_turn
 
     def take_turn(key):
         try:
@@ -288,20 +297,16 @@ def test_guesses_sent_at_once_cannot_overtake_the_count(accounts, hasher, monkey
             assert turns_taken.wait_for(lambda: len(taken) == guesses, timeout=30)
         return _CountingHasher.verify(hasher, hashed, password)
 
-    monkeypatch.setattr(signin_throttle, "take_turn", take_turn)
+    monkeypatch.setattr(counter, "take_turn", take_turn)
     monkeypatch.setattr(hasher, "verify", verify)
-    statuses = []
-
-    def guess():
-        statuses.append(_attempt(app, "Clerk.Wang").status_code)
-
-    threads = [threading.Thread(target=guess) for _ in range(guesses)]
+    results = []
+    threads = [threading.Thread(target=lambda n=n: results.append(guess(n)))
+               for n in range(guesses)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert hasher.checks == 5
-    assert sorted(statuses) == [200] * 5 + [429] * 7
+    return results
 
 
 def test_tick_forgets_names_a_day_after_their_last_failure(accounts, runner):
