@@ -84,3 +84,36 @@ def test_a_clerk_whose_click_closes_the_vote_is_logged_as_closing_it(app, runner
 
         assert lifecycle.close_voting(str(vote["id"]), actor="clerk").state == "closed"
     assert _closes(app, vote["id"]) == ["clerk"]
+
+
+def test_a_fault_in_one_proposal_does_not_stop_the_timer(app, runner, tmp_path, monkeypatch):
+    """Not a refusal but a fault (a database error, a bug that one proposal's data meets):
+    it was raised out of `votes tick` at the same proposal every minute, so no proposal after
+    it, in any community, was ever closed by the timer."""
+    first = make_open_proposal(app, runner, tmp_path, code="MOON")
+    second = make_open_proposal(app, runner, tmp_path, code="SUN")
+    assert first["id"] < second["id"]
+    from votes.services import lifecycle
+
+    real_close = lifecycle._close
+
+    def close(session, proposal, at):
+        if proposal.id == first["id"]:
+            raise RuntimeError("the database refused this proposal's close")
+        return real_close(session, proposal, at)
+
+    monkeypatch.setattr(lifecycle, "_close", close)
+    app.config["VOTES_NOW"] = datetime(2026, 12, 8, 2, 0, tzinfo=timezone.utc)  # both ended
+    result = runner.invoke(args=["tick"])
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import ChainEntry, Proposal
+
+        assert db.session.get(Proposal, second["id"]).state == "closed"
+        left = db.session.get(Proposal, first["id"])
+        assert left.state == "voting"  # as it was: nothing of its failed close was kept
+        assert "close" not in db.session.scalars(select(ChainEntry.kind).where(
+            ChainEntry.proposal_id == first["id"])).all()
+    assert result.exit_code == 1
+    assert f"{first['id']}: 内部错误（RuntimeError）" in result.stderr, result.stderr
+    assert "Traceback" not in result.output

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 from collections.abc import Callable
 from datetime import datetime
 
@@ -35,6 +36,8 @@ from votes.services.roll import OwnerRow, roll_records
 from votes.services.procedure.objections import final_due, refuse_manual_publish
 from votes.services.tally import closing_tally
 from votes.services.tx import unit_of_work
+
+log = logging.getLogger(__name__)
 
 STATE_ZH = {"draft": "草稿", "publicity": "公示中", "voting": "表决中", "closed": "已结束",
             "published": "结果已公布", "withdrawn": "已撤回"}
@@ -211,6 +214,18 @@ def tick(refused: list[tuple[int, str]] | None = None) -> list[tuple[Proposal, s
             if refused is None:
                 raise
             refused.append((proposal_id, err.message))
+            continue
+        except Exception as exc:
+            # A fault of this proposal's own (a database error, a bug its data meets) failed
+            # every run at the same place: no later proposal of any community was closed
+            # or opened by the timer. Its transaction is already rolled back; the operator
+            # gets the traceback in the log and the proposal on the list.
+            if refused is None:
+                raise
+            db.session.rollback()
+            log.exception("votes tick: proposal %s could not move", proposal_id)
+            refused.append((proposal_id, _("内部错误（%(kind)s），详见服务器日志",
+                                           kind=type(exc).__name__)))
             continue
         if proposal.state != before:
             moved.append((proposal, before, proposal.state))
