@@ -32,6 +32,12 @@ def device_sign(data: bytes) -> str:
     return base64.b64encode(r.to_bytes(32, "big") + s.to_bytes(32, "big")).decode()
 
 
+def form_of(voter: str, buyer: bool = False) -> str:
+    """The digest of the signed ballot form of this voter (or of the buyer voting for them
+    after a transfer): each signer's own, as step 6.12 asks."""
+    return digest_hex(f"form/{voter}{'/buyer' if buyer else ''}".encode())
+
+
 def base_roll() -> dict:
     # v-a owns two units; v-dev is the developer; everyone else one unit each.
     units = [("u1", "1", "1", "101", 8950, "v-a"), ("u2", "1", "1", "102", 12000, "v-b"),
@@ -80,7 +86,7 @@ class Story:
     def paper(self, voter: str, choice: str, time: str) -> "Story":
         committed, secret = self.commit(voter, choice, time)
         body = chain.ballot_body(voter=voter, units=self.units_of(voter), commitment=committed,
-                                 channel="paper", entered_by="clerk", evidence="cd" * 32)
+                                 channel="paper", entered_by="clerk", evidence=form_of(voter))
         self.entries.append({"kind": "ballot", "time": time, "body": body, "secret": secret})
         return self
 

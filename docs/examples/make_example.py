@@ -92,9 +92,15 @@ def device_ballot(voter: str, choice: str, nonce: str) -> dict:
                              channel="online", device=device)
 
 
+def form_of(voter: str) -> str:
+    """The digest of the voter's own signed form (a real one is the SHA-256 of its scan):
+    one signed form serves one signer (step 6.12)."""
+    return digest_hex(f"example-form/{voter}".encode())
+
+
 def paper_ballot(voter: str, choice: str) -> dict:
     return chain.ballot_body(voter=voter, units=units_of(voter), commitment=commit(voter, choice),
-                             channel="paper", entered_by="clerk1", evidence="cd" * 32)
+                             channel="paper", entered_by="clerk1", evidence=form_of(voter))
 
 
 def main() -> None:

@@ -368,6 +368,7 @@ def vectors() -> list[tuple]:
     add("resigned-by-another-key", "3.3: ballots flipped and re-signed with another key",
         zipped(flipped), steps=["3.3"])
     _sibling("correction_vectors").add_correction_vectors(add, SimpleNamespace(**globals()))
+    _sibling("form_vectors").add_form_vectors(add, SimpleNamespace(**globals()))
     v += _procedure_vectors()
     return v
 

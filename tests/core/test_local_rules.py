@@ -3,7 +3,7 @@ rule with its boundary, on bundles built with the core alone."""
 
 from __future__ import annotations
 
-from tests.bundles import Story
+from tests.bundles import Story, form_of
 from tests.core.tamper_tools import steps, verify
 from votes.core import chain
 from votes.core.apportion import apportion
@@ -18,7 +18,7 @@ def proxy(story: Story, voter: str, choice: str, time: str, holder: str = H1,
           staff: bool = False) -> Story:
     committed, secret = story.commit(voter, choice, time)
     body = chain.ballot_body(voter=voter, units=story.units_of(voter), commitment=committed,
-                             channel="proxy", entered_by="clerk", evidence="cd" * 32,
+                             channel="proxy", entered_by="clerk", evidence=form_of(voter),
                              proxy={"holder": holder, "authorisation": LETTER,
                                     "company_staff": staff})
     story.entries.append({"kind": "ballot", "time": time, "body": body, "secret": secret})
@@ -28,8 +28,8 @@ def proxy(story: Story, voter: str, choice: str, time: str, holder: str = H1,
 def transfer(story: Story, voter: str, choice: str, time: str) -> Story:
     committed, secret = story.commit(voter, choice, time)
     body = chain.ballot_body(voter=voter, units=story.units_of(voter), commitment=committed,
-                             channel="paper", entered_by="clerk", evidence="cd" * 32,
-                             transfer="f0" * 32)
+                             channel="paper", entered_by="clerk",
+                             evidence=form_of(voter, buyer=True), transfer="f0" * 32)
     story.entries.append({"kind": "ballot", "time": time, "body": body, "secret": secret})
     return story
 
