@@ -259,3 +259,67 @@ def test_the_sellers_form_is_not_the_buyers(app, runner, tmp_path):
     assert own.exit_code == 0, own.output
     again = transfer(b"%PDF-1.4 ballot signed by 1-202's buyer")  # the buyer's entry again
     assert again.exit_code == 0, again.output
+
+
+def test_the_bundle_of_every_legitimate_reuse_verifies_with_step_6_12(app, runner, tmp_path):
+    """What the server accepts, the offline verifier's 6.12 accepts (docs/verification.md
+    §3.2): one proxy letter for two principals, each on their own form; a correction on the
+    same form; a form first entered on the wrong flat, serving its signer once that entry
+    was corrected; a flat sold during the vote, seller and buyer each on their own form,
+    the buyer's entry again on the buyer's."""
+    from datetime import timedelta
+
+    from tests.test_procedure import _verify
+
+    vote = make_open_proposal(app, runner, tmp_path)
+    pid = str(vote["id"])
+    forms = {name: f"%PDF-1.4 ballot signed by {name}".encode()
+             for name in ("1-101", "1-102", "1-202", "2-101", "2-201", "buyer")}
+    files = {f"{name}.pdf": form for name, form in forms.items()}
+    files["letter.pdf"] = b"%PDF-1.4 one letter naming 1-101 and 1-102"
+    done = _import(runner, vote, tmp_path, [("1", "101", "1-101.pdf", "letter.pdf"),
+                                            ("1", "102", "1-102.pdf", "letter.pdf"),
+                                            ("1", "202", "1-202.pdf"),
+                                            ("2", "201", "2-101.pdf")], files=files)
+    assert done.exit_code == 0, done.output
+
+    def correct(seq, evidence=None):
+        args = ["ballots", "correct", pid, "--entry", str(seq), "--choice", "disagree",
+                "--reason", "录入有误", "--entered-by", "clerk"]
+        result = runner.invoke(args=args + (["--evidence", evidence] if evidence else []))
+        assert result.exit_code == 0, result.output
+
+    seq_of = {b["body"]["evidence"]: b["seq"] for b in _ballots(app, vote)}
+    correct(seq_of[_digest(forms["1-101"])])  # the same form again
+    correct(seq_of[_digest(forms["2-101"])], str(tmp_path / "2-201.pdf"))  # the wrong flat's
+    own = _import(runner, vote, tmp_path, [("2", "101", "2-101.pdf")], "developer.csv")
+    assert own.exit_code == 0, own.output
+    (tmp_path / "deed.pdf").write_bytes(b"%PDF certificate 1-202")
+    for _ in range(2):
+        sold = runner.invoke(args=[
+            "ballots", "transfer", pid, "--building", "1", "--entrance", "1", "--room", "202",
+            "--choice", "agree", "--buyer-name", "周九", "--buyer-id", resident_id(10),
+            "--transfer-evidence", str(tmp_path / "deed.pdf"),
+            "--form", str(tmp_path / "buyer.pdf"), "--entered-by", "clerk"])
+        assert sold.exit_code == 0, sold.output
+    ballots = _ballots(app, vote)
+    assert len(ballots) == 4 + 5
+    held: dict[str, set] = {}
+    for b in ballots:
+        held.setdefault(b["body"]["evidence"], set()).add(
+            (b["body"]["voter"], "transfer" in b["body"]))
+    assert len(held[_digest(forms["1-101"])]) == 1 and \
+        len([b for b in ballots if b["body"]["evidence"] == _digest(forms["1-101"])]) == 2
+    assert len(held[_digest(forms["2-101"])]) == 2  # the corrected entry, then its signer
+    assert {b["body"]["proxy"]["authorisation"] for b in ballots[:2]} == \
+        {_digest(files["letter.pdf"])}
+    app.config["VOTES_NOW"] = vote["t0"] + timedelta(days=8)
+    assert runner.invoke(args=["proposal", "close", pid]).exit_code == 0
+    report = _verify(runner, vote, tmp_path)
+    assert report.outcome == "verified" and not report.failures, report.render()
+
+
+def _digest(content: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(content).hexdigest()
