@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey 
 
 from votes.core import chain, commitment, signing  # noqa: E402
 from votes.core.apportion import apportion  # noqa: E402
+from votes.core.canonical import digest_hex  # noqa: E402
 from synthetic import close_and_write  # noqa: E402
 from votes.core.counting import electorate  # noqa: E402
 from votes.core.roll import AreaBasis, Scope, UnitRecord  # noqa: E402
@@ -68,7 +69,8 @@ def main(n: int) -> None:
         body = chain.ballot_body(voter=voter, units=list(e.voter(voter).unit_ids),
                                  commitment=commitment.commit("bench", voter, choice.value,
                                                               salt),
-                                 channel="paper", entered_by="c", evidence="ab" * 32)
+                                 channel="paper", entered_by="c",
+                                 evidence=digest_hex(f"form/{voter}".encode()))  # 6.12: own
         sealed.append(chain.seal(chain.next_entry(sealed[-1], proposal="bench", kind="ballot",
                                                   time="2026-01-03T00:00:00Z", key_id=kid,
                                                   body=body), key))

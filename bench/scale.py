@@ -120,6 +120,7 @@ def _put_ballots(proposal_id: int, count: int) -> int:
     import secrets
 
     from votes.core import chain, commitment
+    from votes.core.canonical import digest_hex
     from votes.core.tally import Choice
     from votes.models import Ballot, FrozenUnit
     from votes.services.chain_store import Appender, lock_proposal
@@ -141,13 +142,15 @@ def _put_ballots(proposal_id: int, count: int) -> int:
         for i, key in enumerate(list(units)[:count]):
             choice, salt = choices[i % 3], secrets.token_hex(32)
             committed = commitment.commit(proposal.uid, key, choice, salt)
+            form = digest_hex(f"form/{key}".encode())  # each voter's own (step 6.12)
             body = chain.ballot_body(voter=key, units=units[key], commitment=committed,
-                                     channel="paper", entered_by="bench", evidence="0" * 64)
+                                     channel="paper", entered_by="bench", evidence=form)
             sealed = appender.append("ballot", body, when)
             rows.append({"proposal_id": proposal_id, "voter_key": key, "revision": 0,
                          "seq": sealed.seq, "choice_enc": seal(choice, salt),
                          "commitment": committed, "channel": "paper",
-                         "receipt": sealed.digest, "entered_by": "bench", "cast_at": when})
+                         "receipt": sealed.digest, "entered_by": "bench", "cast_at": when,
+                         "evidence": form})
         session.flush()
         session.execute(insert(Ballot), rows)
     return len(rows)

@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (decode_dss_signatur
                                                              encode_dss_signature)
 
 from votes.core import chain, commitment, signing  # noqa: E402
+from votes.core.canonical import digest_hex  # noqa: E402
 from synthetic import close_and_write  # noqa: E402
 from votes.core.rules import Matter, default_rules  # noqa: E402
 from votes.core.verifier import verify_bundle  # noqa: E402
@@ -81,7 +82,8 @@ def build(n: int, online: float) -> tuple[bytes, str, list[chain.SealedEntry]]:
                                      channel="online", device=device)
         else:
             body = chain.ballot_body(voter=voter, units=[f"u{i}"], commitment=committed,
-                                     channel="paper", entered_by="c", evidence="ab" * 32)
+                                     channel="paper", entered_by="c",
+                                     evidence=digest_hex(f"form/{voter}".encode()))  # 6.12
         openings.append(commitment.Opening(len(sealed), choice, salt))
         sealed.append(chain.seal(chain.next_entry(sealed[-1], proposal="bench", kind="ballot",
                                                   time="2026-01-03T00:00:00Z", key_id=kid,
