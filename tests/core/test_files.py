@@ -73,3 +73,22 @@ def test_a_document_is_as_private_as_the_umask_asks(tmp_path, umask):
     write_atomically(key, b"key", mode=0o600)
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert sorted(p.name for p in tmp_path.iterdir()) == ["key.pem", "notices.pdf"]
+
+
+def test_a_file_written_again_keeps_its_own_permissions(tmp_path, umask):
+    """An operator who made the notices (every voter's link) readable by themselves alone,
+    `chmod 600 notices.pdf`, and writes them again under the usual umask 022: the shell's
+    `>` and Path.write_bytes keep the file's mode, and so must the rename over it, or the
+    links become readable by every user of the machine."""
+    umask(0o022)
+    notices = tmp_path / "notices.pdf"
+    notices.write_bytes(b"%PDF old")
+    notices.chmod(0o600)
+    write_atomically(notices, b"%PDF new")
+    assert notices.read_bytes() == b"%PDF new"
+    assert stat.S_IMODE(notices.stat().st_mode) == 0o600
+    shared = tmp_path / "board.pdf"  # and one the operator opened to the group stays so
+    shared.write_bytes(b"%PDF")
+    shared.chmod(0o664)
+    write_atomically(shared, b"%PDF again")
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o664
