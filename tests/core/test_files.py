@@ -66,13 +66,16 @@ def test_a_document_is_as_private_as_the_umask_asks(tmp_path, umask):
     write_atomically(notices, b"%PDF")
     assert stat.S_IMODE(notices.stat().st_mode) == 0o600
     umask(0o027)
-    write_atomically(notices, b"%PDF again")
-    assert stat.S_IMODE(notices.stat().st_mode) == 0o640
+    write_atomically(notices, b"%PDF again")  # written again: it keeps its own mode
+    assert stat.S_IMODE(notices.stat().st_mode) == 0o600
+    board = tmp_path / "board.pdf"
+    write_atomically(board, b"%PDF")
+    assert stat.S_IMODE(board.stat().st_mode) == 0o640
     umask(0o000)
     key = tmp_path / "key.pem"
     write_atomically(key, b"key", mode=0o600)
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["key.pem", "notices.pdf"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["board.pdf", "key.pem", "notices.pdf"]
 
 
 def test_a_file_written_again_keeps_its_own_permissions(tmp_path, umask):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import stat
 from pathlib import Path
 from typing import BinaryIO, Callable, TypeVar
 
@@ -19,10 +20,14 @@ def write_atomically(path: str | Path, content: bytes | Callable[[BinaryIO], T],
     was there before (or none), never the first half of a bundle or a PDF that a committee
     would hand on, and no temporary file after an error.
 
-    Permissions from its creation: exactly `mode` (a key: 0o600); without it, those of any
-    new file (0o666 less the umask), so an operator's `umask 077` or a unit's `UMask=0077`
-    keeps a notice's voting links from other users as it kept them before."""
+    Permissions from its creation: exactly `mode` (a key: 0o600); without it, those of the
+    file it replaces (as the shell's `>` and Path.write_bytes keep them: an operator's
+    `chmod 600 notices.pdf` keeps every voter's link from other users however often the
+    notices are written again), or for a new file those of any new file (0o666 less the
+    umask), so an operator's `umask 077` or a unit's `UMask=0077` keeps them private too."""
     path = Path(path)
+    if mode is None:
+        mode = _mode_of(path)
     fd, temporary = _create_beside(path, 0o666 if mode is None else mode)
     try:
         if mode is not None:
@@ -42,6 +47,16 @@ def write_atomically(path: str | Path, content: bytes | Callable[[BinaryIO], T],
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def _mode_of(path: Path) -> int | None:
+    """The permission bits of the regular file at `path` (through a symlink, as a write
+    through it kept them), or None where there is none."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return stat.S_IMODE(info.st_mode) & 0o777 if stat.S_ISREG(info.st_mode) else None
 
 
 def _sync_folder(folder: Path) -> None:
