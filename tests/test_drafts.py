@@ -7,7 +7,7 @@ import io
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.staff_world import build, sign_in
 
@@ -340,3 +340,32 @@ def test_one_member_keeps_at_most_five_uploads_waiting(app, world, client):
             "documents": (io.BytesIO(PDF + str(n).encode()), f"quote{n}.pdf")})
     mine = [p for p in folder.iterdir() if p != theirs]
     assert len(mine) == 5 and theirs.exists()
+
+
+def test_a_form_whose_kept_uploads_are_gone_is_not_saved_without_them(app, world, client):
+    """The form said "已上传、将随草稿保存的附件：quote.pdf"; the member then previewed five other
+    forms (or left it for an hour) and the waiting quote was removed. Saving it made a draft
+    without the quote and said only 已保存草稿: a plan could go to publicity without the
+    contractor's quote the committee had attached. It is refused, saying why."""
+    import re
+
+    from votes.extensions import db
+    from votes.models import Proposal
+
+    sign_in(client, "sun_committee")
+    page = client.post("/committee/c/SUN/proposals/new", data={
+        **FORM, "scope": "building:1", "action": "preview",
+        "documents": (io.BytesIO(PDF), "quote.pdf")}).get_data(as_text=True)
+    token = re.search(r'name="pending" value="([0-9a-f]{32})"', page).group(1)
+    for n in range(5):  # other forms, in other tabs
+        client.post("/committee/c/SUN/proposals/new", data={
+            **FORM, "scope": "building:1", "action": "preview",
+            "documents": (io.BytesIO(PDF + str(n).encode()), f"other{n}.pdf")})
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(Proposal))
+    saved = client.post("/committee/c/SUN/proposals/new", data={
+        **FORM, "scope": "building:1", "action": "create", "pending": token})
+    assert saved.status_code == 200
+    assert "之前上传的附件已失效" in saved.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Proposal)) == before
