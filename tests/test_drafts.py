@@ -309,8 +309,11 @@ def test_a_pending_upload_is_not_readable_by_another_user_and_expires(app, world
     token = re.search(r'name="pending" value="([0-9a-f]{32})"', page).group(1)
     client.post("/staff/logout")
     sign_in(client, "admin1")
-    pid = _save(client, pending=token)
-    assert _proposal(app, pid).documents == []
+    # Another member's token reads nothing: to this form its uploads are gone.
+    refused = client.post("/committee/c/SUN/proposals/new", data={
+        **FORM, "scope": "building:1", "action": "create", "pending": token})
+    assert refused.status_code == 200 and "之前上传的附件已失效" in refused.get_data(as_text=True)
+    assert "quote.pdf" not in refused.get_data(as_text=True)
     # An hour old: gone at the next use of the store.
     [stored] = (Path(app.instance_path) / "pending-docs").glob(f"*-{token}.bin")
     old = time.time() - 3601

@@ -90,8 +90,8 @@ def new_proposal(user, community):
     from votes.services.proposal_create import create_proposal
 
     form = request.form
-    documents = _documents_of_form(user)
-    if request.method == "POST" and form.get("action") == "create":
+    documents, lost = _documents_of_form(user)
+    if request.method == "POST" and form.get("action") == "create" and not lost:
         try:
             proposal = create_proposal(draft_from_form(community, form, documents),
                                        actor=user.login)
@@ -115,8 +115,8 @@ def edit_proposal(user, proposal):
         flash(_("只有草稿可以修改；公示开始后只能撤回。"), "error")
         return redirect(url_for("committee.proposal", pid=proposal.id))
     form = request.form
-    documents = _documents_of_form(user)
-    if request.method == "POST" and form.get("action") == "create":
+    documents, lost = _documents_of_form(user)
+    if request.method == "POST" and form.get("action") == "create" and not lost:
         removed = tuple(n for n in map(whole_number, form.getlist("remove_doc"))
                         if n is not None)
         try:
@@ -178,15 +178,24 @@ def withdraw(user, proposal):
     return redirect(url_for("committee.proposal", pid=proposal.id))
 
 
-def _documents_of_form(user):
-    """Documents kept from an earlier preview of this form plus the ones just uploaded."""
+def _documents_of_form(user) -> tuple[list, bool]:
+    """Documents kept from an earlier preview of this form plus the ones just uploaded, and
+    whether the kept ones are gone.
+
+    The form listed its kept ones as to be saved with the draft: if they are gone (an hour
+    passed, or newer previews of this member's removed them, pending_docs.PER_OWNER), that
+    is said, and the caller saves nothing, rather than a draft saved without them."""
     from votes.services import pending_docs
     from votes.services.committee_views import uploaded_documents
 
     if request.method != "POST":
-        return []
-    return pending_docs.take(request.form.get("pending", ""), user.login) + \
-        uploaded_documents(request.files)
+        return [], False
+    token = request.form.get("pending", "")
+    kept = pending_docs.take(token, user.login)
+    if token and not kept:  # a token is only ever given for documents (pending_docs.put)
+        flash(_("之前上传的附件已失效（超过一小时，或之后又在其他页面上传了附件），"
+                "请重新选择附件后再保存。"), "error")
+    return kept + uploaded_documents(request.files), bool(token) and not kept
 
 
 def _proposal_form(user, community, form, documents, editing=None):
