@@ -425,3 +425,24 @@ def test_notices_that_cannot_be_written_say_why(app, runner, tmp_path, monkeypat
     result = runner.invoke(args=["notices", pid, "-o", str(tmp_path / "n.pdf")])
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
     assert f"无法写入文件 {tmp_path / 'n.pdf'}：No space left on device" in result.output
+
+
+@pytest.mark.parametrize("error, reason", [
+    (OSError(28, "No space left on device"), "磁盘空间已满"),
+    (PermissionError(13, "Permission denied"), "没有写入权限"),
+    (OSError(30, "Read-only file system"), "文件系统只读"),
+])
+def test_why_a_file_cannot_be_written_is_said_in_chinese(app, runner, tmp_path, monkeypatch,
+                                                          error, reason):
+    """The clerk reads "无法写入文件 n.pdf：" and then the system's English words; the usual
+    reasons are said in the clerk's language, the others as the system says them."""
+    from votes.core import files
+
+    def fails(path, content, mode=None):
+        raise error
+
+    pid = open_vote(app, runner, tmp_path)
+    monkeypatch.setattr(files, "write_atomically", fails)
+    result = runner.invoke(args=["notices", pid, "-o", str(tmp_path / "n.pdf")])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert f"无法写入文件 {tmp_path / 'n.pdf'}：{reason}" in result.output, result.output
