@@ -424,7 +424,7 @@ def test_notices_that_cannot_be_written_say_why(app, runner, tmp_path, monkeypat
     monkeypatch.setattr(files, "write_atomically", full)
     result = runner.invoke(args=["notices", pid, "-o", str(tmp_path / "n.pdf")])
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
-    assert f"无法写入文件 {tmp_path / 'n.pdf'}：No space left on device" in result.output
+    assert f"无法写入文件 {tmp_path / 'n.pdf'}：磁盘空间已满" in result.output
 
 
 @pytest.mark.parametrize("error, reason", [

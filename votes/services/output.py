@@ -4,10 +4,11 @@ be written said in words, not as a traceback."""
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from typing import BinaryIO, Callable, TypeVar
 
-from votes.i18n import _
+from votes.i18n import _, lazy
 from votes.services.errors import DomainError
 
 T = TypeVar("T")
@@ -30,4 +31,17 @@ def write_output(path: str | Path, content: bytes | Callable[[BinaryIO], T]) -> 
         return write_atomically(path, content)
     except OSError as err:  # a full disk, a folder not ours
         raise DomainError(_("无法写入文件 %(path)s：%(reason)s", path=str(path),
-                            reason=err.strerror or str(err))) from None
+                            reason=_reason(err))) from None
+
+
+def _reason(err: OSError) -> str:
+    """Why, in the clerk's language for the usual reasons; the system's words (English
+    whatever the locale) for the rest."""
+    known = _REASONS.get(err.errno)
+    return str(known) if known is not None else err.strerror or str(err)
+
+
+_REASONS = {errno.ENOSPC: lazy("磁盘空间已满"), errno.EDQUOT: lazy("超出磁盘配额"),
+            errno.EACCES: lazy("没有写入权限"), errno.EPERM: lazy("没有写入权限"),
+            errno.EROFS: lazy("文件系统只读"), errno.EISDIR: lazy("同名的文件夹已存在"),
+            errno.ENAMETOOLONG: lazy("文件名过长")}
