@@ -26,8 +26,11 @@ def load(app: Flask, test_config: dict | None) -> None:
         app.config.from_pyfile(os.path.abspath(extra))
     numbers = {name: value for name, value in app.config.items()
                if isinstance(value, int) and not isinstance(value, bool)}
+    flags = {**EXTENSION_FLAGS, **{name: value for name, value in app.config.items()
+                                   if isinstance(value, bool)}}
     app.config.from_prefixed_env("VOTES", loads=_plain)
     _whole_numbers(app, numbers)
+    _yes_no(app, flags)
     ballot_import_max_bytes(app.config)  # a wrong value stops the start, not a clerk's import
     if test_config:
         app.config.update(test_config)
@@ -116,6 +119,30 @@ def _whole_numbers(app: Flask, defaults: dict[str, int]) -> None:
             app.config[name] = int(text)
         else:
             raise ValueError(f"VOTES_{name} must be a whole number, not {value!r}")
+
+
+# Yes/no settings the extensions read with a default of their own (not in app.config until
+# they do): by name, with that default.
+EXTENSION_FLAGS = {"WTF_CSRF_ENABLED": True, "WTF_CSRF_CHECK_DEFAULT": True,
+                   "RATELIMIT_ENABLED": True, "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": False,
+                   "RATELIMIT_SWALLOW_ERRORS": False, "SQLALCHEMY_ECHO": False,
+                   "SQLALCHEMY_RECORD_QUERIES": False}
+
+
+def _yes_no(app: Flask, defaults: dict[str, bool]) -> None:
+    """A yes/no setting given as text by the environment, as True or False: any text is
+    true to Flask and its extensions, so VOTES_WTF_CSRF_SSL_STRICT=false or
+    VOTES_RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=false turned the setting on. Empty text keeps
+    the default; anything but yes/no words stops the start."""
+    for name, default in defaults.items():
+        value = app.config.get(name)
+        if not isinstance(value, str):
+            continue
+        try:
+            app.config[name] = flag(value, default)
+        except ValueError:
+            raise ValueError(f"VOTES_{name} must be true or false (1/0, yes/no, on/off), "
+                             f"not {value!r}") from None
 
 
 def _plain(value: str) -> str:

@@ -153,3 +153,27 @@ def test_a_wrong_ballot_import_limit_stops_the_start(sqlite_template, tmp_path, 
     monkeypatch.setenv("VOTES_BALLOT_IMPORT_MAX_BYTES", "lots")
     with pytest.raises(ValueError):
         _app(sqlite_template, tmp_path, "limit")
+
+
+def test_yes_no_settings_from_the_environment_are_true_or_false(sqlite_template, tmp_path,
+                                                                monkeypatch):
+    """Any text is true to Flask and its extensions: VOTES_RATELIMIT_IN_MEMORY_FALLBACK_ENABLED
+    =false or VOTES_WTF_CSRF_SSL_STRICT=false turned on what the operator meant to keep
+    off, and VOTES_SESSION_COOKIE_HTTPONLY=0 left it on."""
+    monkeypatch.setenv("VOTES_RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", "false")
+    monkeypatch.setenv("VOTES_WTF_CSRF_SSL_STRICT", "FALSE")
+    monkeypatch.setenv("VOTES_SESSION_COOKIE_HTTPONLY", "0")
+    app = _app(sqlite_template, tmp_path, "flags")
+    assert app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is False
+    assert app.config["WTF_CSRF_SSL_STRICT"] is False
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is False
+    cookie = app.test_client().get("/?lang=en").headers.get("Set-Cookie", "")
+    assert "session=" in cookie and "HttpOnly" not in cookie, cookie
+    monkeypatch.setenv("VOTES_WTF_CSRF_SSL_STRICT", "yes")
+    monkeypatch.setenv("VOTES_SESSION_COOKIE_HTTPONLY", "")  # empty: the default
+    app = _app(sqlite_template, tmp_path, "flags-on")
+    assert app.config["WTF_CSRF_SSL_STRICT"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    monkeypatch.setenv("VOTES_WTF_CSRF_SSL_STRICT", "nein")
+    with pytest.raises(ValueError, match="VOTES_WTF_CSRF_SSL_STRICT must be true or false"):
+        _app(sqlite_template, tmp_path, "flags-bad")
