@@ -58,6 +58,8 @@ MAX_CONTENT_LENGTH = 32 * 1024 * 1024
 # the file's ballots are entered, all or none; a bigger batch is split into several files.
 # Empty: 8 × MAX_CONTENT_LENGTH (256 MiB).
 BALLOT_IMPORT_MAX_BYTES = ""
+# A proposal's documents in all, in bytes. Empty: 2 × MAX_CONTENT_LENGTH (64 MiB).
+PROPOSAL_DOCUMENTS_MAX_BYTES = ""
 PERMANENT_SESSION_LIFETIME = 8 * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

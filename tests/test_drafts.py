@@ -372,3 +372,49 @@ def test_a_form_whose_kept_uploads_are_gone_is_not_saved_without_them(app, world
     assert "之前上传的附件已失效" in saved.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Proposal)) == before
+
+
+def test_a_proposals_documents_stay_within_their_limit(app, world, client, runner, tmp_path):
+    """Each preview kept every document so far and read, decoded and stored them all again:
+    a member previewing on and on made one waiting file grow by an upload's size each time
+    (32 MB), held whole in a worker's memory, and a draft could gather documents without
+    end. A proposal's documents now stay within PROPOSAL_DOCUMENTS_MAX_BYTES (default two
+    uploads' worth)."""
+    import re
+
+    app.config["PROPOSAL_DOCUMENTS_MAX_BYTES"] = 3000
+    part = PDF + b"0" * (1200 - len(PDF))
+    sign_in(client, "sun_committee")
+    page = client.post("/committee/c/SUN/proposals/new", data={
+        **FORM, "scope": "building:1", "action": "preview",
+        "documents": [(io.BytesIO(part), "a.pdf"), (io.BytesIO(part), "b.pdf")]})
+    token = re.search(r'name="pending" value="([0-9a-f]{32})"', page.get_data(as_text=True))
+    page = client.post("/committee/c/SUN/proposals/new", data={
+        **FORM, "scope": "building:1", "action": "preview", "pending": token.group(1),
+        "documents": (io.BytesIO(part), "c.pdf")}).get_data(as_text=True)
+    assert "附件合计不能超过" in page
+    assert "a.pdf" in page and "b.pdf" in page and "c.pdf" not in page  # the third is dropped
+    token = re.search(r'name="pending" value="([0-9a-f]{32})"', page).group(1)
+    refused = client.post("/committee/c/SUN/proposals/new", data={
+        **FORM, "scope": "building:1", "action": "create", "pending": token,
+        "documents": (io.BytesIO(part), "c.pdf")})
+    assert refused.status_code == 200 and "附件合计不能超过" in refused.get_data(as_text=True)
+    token = re.search(r'name="pending" value="([0-9a-f]{32})"',
+                      refused.get_data(as_text=True)).group(1)
+    pid = _save(client, pending=token)  # the two within the limit
+    assert [d.name for d in _proposal(app, pid).documents] == ["a.pdf", "b.pdf"]
+    # Editing adds to what the draft holds: past the limit it is refused, nothing changed.
+    edited = client.post(f"/committee/p/{pid}/edit", data={
+        **FORM, "scope": "building:1", "action": "create",
+        "documents": (io.BytesIO(part), "c.pdf")})
+    assert "附件合计不能超过" in edited.get_data(as_text=True)
+    assert [d.name for d in _proposal(app, pid).documents] == ["a.pdf", "b.pdf"]
+    # The command line too.
+    doc = tmp_path / "big.pdf"
+    doc.write_bytes(PDF + b"0" * 3000)
+    result = runner.invoke(args=[
+        "proposal", "create", "--community", "SUN", "--title", "门禁", "--matter", "use_fund",
+        "--scope", "all", "--budget", "100", "--voting-start", "2026-12-09T12:00",
+        "--voting-end", "2026-12-15T12:00", "--doc", str(doc)])
+    assert result.exit_code == 1 and "附件合计不能超过 2 KB" in result.output
+    assert "附件合计不能超过" in result.output, result.output

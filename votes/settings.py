@@ -32,6 +32,7 @@ def load(app: Flask, test_config: dict | None) -> None:
     _whole_numbers(app, numbers)
     _yes_no(app, flags)
     ballot_import_max_bytes(app.config)  # a wrong value stops the start, not a clerk's import
+    documents_max_bytes(app.config)
     if test_config:
         app.config.update(test_config)
     from votes import instance
@@ -88,6 +89,19 @@ def keys_dir(app: Flask) -> Path:
 def upload_max_bytes(config) -> int:
     """The largest file one upload, or one scan a ballots file names, may be."""
     return int(config.get("MAX_CONTENT_LENGTH") or 32 * 1024 * 1024)
+
+
+def documents_max_bytes(config) -> int:
+    """How many bytes of documents one proposal may hold in all (PROPOSAL_DOCUMENTS_MAX_BYTES;
+    empty: two uploads' worth). Each is stored in the database and shown to every owner, and
+    a form being previewed keeps them all and reads them all again with every request."""
+    value = config.get("PROPOSAL_DOCUMENTS_MAX_BYTES")
+    if value in (None, ""):
+        return 2 * upload_max_bytes(config)
+    limit = int(value)
+    if limit <= 0:
+        raise ValueError(f"PROPOSAL_DOCUMENTS_MAX_BYTES must be positive: {value!r}")
+    return limit
 
 
 def ballot_import_max_bytes(config) -> int:

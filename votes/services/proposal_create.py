@@ -153,6 +153,7 @@ def check_draft(draft: ProposalDraft, now: datetime) -> CheckedDraft:
     except ValueError as exc:
         raise DomainError(str(exc)) from None
     items = _parse_items(draft.items)
+    refuse_too_many_bytes(draft.documents)
     documents = [accept(d.name, d.content) for d in draft.documents]
     if items and sum(a for _, a in items) != budget:
         raise DomainError(_("维修项目合计 %(items)s 元与预算 %(budget)s 元不一致",
@@ -184,6 +185,24 @@ def _tolerance(community) -> dict:
     (§18): raising it after the vote must not let a dearer contract through."""
     bp = int((community.rules or {}).get("budget_tolerance_bp", 0))
     return {"budget_tolerance_bp": bp} if bp else {}
+
+
+def refuse_too_many_bytes(documents, held: int = 0) -> None:
+    """A proposal's documents, with `held` bytes it keeps already, stay within the limit."""
+    from flask import current_app
+
+    from votes.settings import documents_max_bytes
+
+    limit = documents_max_bytes(current_app.config)
+    if held + sum(len(d.content) for d in documents) > limit:
+        raise DomainError(too_many_bytes_message(limit))
+
+
+def too_many_bytes_message(limit: int) -> str:
+    mb, kb = 1024 * 1024, 1024
+    size = f"{limit // mb} MB" if limit % mb == 0 else f"{limit / mb:.1f} MB" \
+        if limit >= mb else f"{max(1, limit // kb)} KB"
+    return _("一个议案的附件合计不能超过 %(size)s；请压缩或删去部分附件后再上传", size=size)
 
 
 def stored_documents(documents, first: int = 0) -> list[ProposalDocument]:

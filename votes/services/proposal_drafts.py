@@ -17,7 +17,8 @@ from votes.i18n import _
 from votes.services.chain_store import lock_proposal
 from votes.services.errors import DomainError
 from votes.services.lifecycle import STATE_ZH, get_proposal
-from votes.services.proposal_create import ProposalDraft, check_draft, stored_documents
+from votes.services.proposal_create import (ProposalDraft, check_draft, refuse_too_many_bytes,
+                                            stored_documents)
 from votes.services.tx import unit_of_work
 
 
@@ -62,6 +63,7 @@ def edit_draft(proposal_ref: str, draft: ProposalDraft, actor: str = "cli", *,
         p.items = [ProposalItem(position=i, title=t, amount=a)
                    for i, (t, a) in enumerate(checked.items)]
         kept = [d for d in p.documents if d.position not in set(remove_documents)]
+        refuse_too_many_bytes(checked.documents, sum(d.size for d in kept))
         first = max((d.position for d in p.documents), default=-1) + 1
         p.documents = kept + stored_documents(checked.documents, first)
         audit.record(session, actor, "proposal.edit", community_id=p.community_id,

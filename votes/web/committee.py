@@ -180,13 +180,18 @@ def withdraw(user, proposal):
 
 def _documents_of_form(user) -> tuple[list, bool]:
     """Documents kept from an earlier preview of this form plus the ones just uploaded, and
-    whether the kept ones are gone.
+    whether the form must not be saved: the kept ones are gone, or the new ones would take
+    the proposal's documents past their limit (they are dropped).
 
     The form listed its kept ones as to be saved with the draft: if they are gone (an hour
     passed, or newer previews of this member's removed them, pending_docs.PER_OWNER), that
     is said, and the caller saves nothing, rather than a draft saved without them."""
+    from flask import current_app
+
     from votes.services import pending_docs
     from votes.services.committee_views import uploaded_documents
+    from votes.services.proposal_create import too_many_bytes_message
+    from votes.settings import documents_max_bytes
 
     if request.method != "POST":
         return [], False
@@ -195,7 +200,15 @@ def _documents_of_form(user) -> tuple[list, bool]:
     if token and not kept:  # a token is only ever given for documents (pending_docs.put)
         flash(_("之前上传的附件已失效（超过一小时，或之后又在其他页面上传了附件），"
                 "请重新选择附件后再保存。"), "error")
-    return kept + uploaded_documents(request.files), bool(token) and not kept
+    new = uploaded_documents(request.files)
+    limit = documents_max_bytes(current_app.config)
+    over = sum(len(d.content) for d in kept + new) > limit
+    if over:
+        # Kept for the next preview they would be read and stored again with every request:
+        # the new ones are dropped, the form says so and saves nothing, what was kept stays.
+        flash(too_many_bytes_message(limit), "error")
+        new = []
+    return kept + new, (bool(token) and not kept) or over
 
 
 def _proposal_form(user, community, form, documents, editing=None):
