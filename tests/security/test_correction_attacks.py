@@ -139,3 +139,35 @@ def test_a_forged_correction_without_the_csrf_token_is_refused(app, runner, tmp_
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
     assert _entries(app, sun) == before + 1
+
+
+def test_a_buyers_ballot_is_entered_again_not_corrected(app, runner, tmp_path):
+    """A flat sold during the vote: the committee's list offered the buyer's ballot for
+    correction, and the correction was refused with 原业主不能再表决 (a correction is the
+    voter's own paper ballot, and the seller may no longer vote). The list no longer offers
+    it, the refusal says what to do, and doing it (the buyer's entry again) works."""
+    from tests.factories import make_open_proposal, resident_id
+    from tests.staff_world import clerk_client
+
+    vote = make_open_proposal(app, runner, tmp_path)
+    (tmp_path / "deed.pdf").write_bytes(b"%PDF certificate 1-202")
+    (tmp_path / "buyer.pdf").write_bytes(b"%PDF-1.4 ballot signed by 1-202's buyer")
+
+    def transfer(choice: str):
+        return runner.invoke(args=[
+            "ballots", "transfer", str(vote["id"]), "--building", "1", "--entrance", "1",
+            "--room", "202", "--choice", choice, "--buyer-name", "周九",
+            "--buyer-id", resident_id(10), "--transfer-evidence", str(tmp_path / "deed.pdf"),
+            "--form", str(tmp_path / "buyer.pdf"), "--entered-by", "clerk"])
+
+    assert transfer("agree").exit_code == 0
+    seq = _entries(app, vote["id"]) - 1  # the buyer's entry, the last on the chain
+    page = clerk_client(app, runner).get(f"/committee/p/{vote['id']}/paper-ballots")
+    assert f'id="correct-{seq}"' not in page.get_data(as_text=True)
+    refused = runner.invoke(args=["ballots", "correct", str(vote["id"]), "--entry", str(seq),
+                                  "--choice", "disagree", "--reason", "录入时勾错了意见",
+                                  "--entered-by", "clerk"])
+    assert refused.exit_code == 1 and "新业主的选票，不能更正" in refused.output, refused.output
+    assert _entries(app, vote["id"]) == seq + 1
+    assert transfer("disagree").exit_code == 0  # what the refusal says to do
+    _verify(app, runner, tmp_path, vote["id"])

@@ -20,7 +20,8 @@ from votes.core.roll import has_control
 from votes.core.tally import Choice
 from votes.extensions import db
 from votes.i18n import _
-from votes.models import Ballot, ChainEntry, Evidence, FrozenUnit, Proposal, ProxyRecord
+from votes.models import (Ballot, ChainEntry, Evidence, FrozenUnit, Proposal, ProxyRecord,
+                          Transfer)
 from votes.services import privacy
 from votes.services.ballots import BallotRequest, StaffOverride, cast_ballots, latest_ballots
 from votes.services.proxies import ProxyRequest
@@ -75,7 +76,7 @@ def staff_ballots(proposal: Proposal) -> list[StaffBallot]:
         out.append(StaffBallot(b.seq, b.voter_key, "、".join(unit_label(u) for u in units),
                                b.channel, b.entered_by or "", b.cast_at, body["evidence"],
                                fix.get("corrects"), fix.get("reason", ""), after,
-                               open_ and after is None))
+                               open_ and after is None and "transfer" not in body))
     return out
 
 
@@ -92,6 +93,12 @@ def correct_ballot(proposal_ref: str, seq: int, *, choice: str, reason: str, act
         raise DomainError(_("第 %(n)d 条记录不是本事项的选票", n=seq))
     if original.channel not in STAFF_CHANNELS:
         raise DomainError(_("第 %(n)d 条记录是业主本人的网上表决，业委会不能更正", n=seq))
+    if db.session.scalar(select(Transfer.id).where(Transfer.proposal_id == proposal.id,
+                                                   Transfer.seq == seq)) is not None:
+        # A correction is the voter's paper or proxy ballot, and the voter can no longer
+        # vote: the buyer's ballot is entered again (the buyer's own entry may come again).
+        raise DomainError(_("第 %(n)d 条记录是过户后新业主的选票，不能更正；如录入有误，请重新录入"
+                            "新业主的选票（过户表决），以最后一次为准", n=seq))
     current = latest_ballots(db.session, proposal, [original.voter_key])[original.voter_key]
     if current.seq != original.seq:
         if current.channel == "online":
