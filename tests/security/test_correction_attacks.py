@@ -170,4 +170,5 @@ def test_a_buyers_ballot_is_entered_again_not_corrected(app, runner, tmp_path):
     assert refused.exit_code == 1 and "新业主的选票，不能更正" in refused.output, refused.output
     assert _entries(app, vote["id"]) == seq + 1
     assert transfer("disagree").exit_code == 0  # what the refusal says to do
-    _verify(app, runner, tmp_path, vote["id"])
+    report = _verify(app, runner, tmp_path, vote["id"])
+    assert not report.failures, report.render()
