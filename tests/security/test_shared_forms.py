@@ -57,7 +57,7 @@ def test_one_form_on_two_voters_rows_of_one_file_refuses_the_whole_file(app, run
     result = _import(runner, vote, tmp_path, [
         ("1", "101", "a.pdf"), ("1", "202", "b.pdf"), ("2", "201", "a-again.pdf")],
         files={"a.pdf": FORM, "b.pdf": b"%PDF-1.4 ballot signed by 1-202", "a-again.pdf": FORM})
-    assert result.exit_code == 1
+    assert result.exit_code == 1 and "每张单独扫描成一个文件" in result.output
     assert "第 4 行：表决票扫描件 a-again.pdf 与第 2 行另一位业主的表决票是同一个文件" in result.output
     assert "第 2 行：" not in result.output and "第 3 行：" not in result.output
     assert "未录入任何选票" in result.output

@@ -70,7 +70,8 @@ def used_message(units: str, name: str, seq: int, other: str) -> str:
 
 def shared_message(name: str, first: str, second: str) -> str:
     return _("%(first)s 与 %(second)s 的表决票扫描件是同一个文件（%(name)s）；"
-             "一张表决票只能用于签字业主本人的选票", name=name, first=first, second=second)
+             "一张表决票只能用于签字业主本人的选票；几张表决票扫描在同一个文件里的，请每张单独扫描成一个文件",
+             name=name, first=first, second=second)
 
 
 def refuse_shared(session: Session, proposal: Proposal,

@@ -280,7 +280,8 @@ def _one_voter_per_form(scan: tuple[str, bytes], voter: str, number: int,
                                        _named(voters, earlier.voter_key)))
     elif form in forms_in_file and forms_in_file[form][1] != voter:
         fail(_("表决票扫描件 %(name)s 与第 %(row)s 行另一位业主的表决票是同一个文件；"
-               "一张表决票只能用于签字业主本人的选票", name=scan[0], row=forms_in_file[form][0]))
+               "一张表决票只能用于签字业主本人的选票；几张表决票扫描在同一个文件里的，"
+               "请每张单独扫描成一个文件", name=scan[0], row=forms_in_file[form][0]))
     else:
         forms_in_file.setdefault(form, (number, voter))
 
