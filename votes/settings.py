@@ -55,7 +55,7 @@ def load(app: Flask, test_config: dict | None) -> None:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", connections.engine_options(app.config))
 
 
-def flag(value, default: bool) -> bool:
+def flag(value, default: bool | None) -> bool | None:
     """A yes/no setting from a config file (bool) or the environment (text); empty: default."""
     if isinstance(value, bool):
         return value
@@ -136,14 +136,15 @@ def _whole_numbers(app: Flask, defaults: dict[str, int]) -> None:
 
 
 # Yes/no settings the extensions read with a default of their own (not in app.config until
-# they do): by name, with that default.
+# they do), and Flask's whose default is None (decided from DEBUG): by name, with that default.
 EXTENSION_FLAGS = {"WTF_CSRF_ENABLED": True, "WTF_CSRF_CHECK_DEFAULT": True,
                    "RATELIMIT_ENABLED": True, "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": False,
                    "RATELIMIT_SWALLOW_ERRORS": False, "SQLALCHEMY_ECHO": False,
-                   "SQLALCHEMY_RECORD_QUERIES": False}
+                   "SQLALCHEMY_RECORD_QUERIES": False, "PROPAGATE_EXCEPTIONS": None,
+                   "TRAP_BAD_REQUEST_ERRORS": None, "TEMPLATES_AUTO_RELOAD": None}
 
 
-def _yes_no(app: Flask, defaults: dict[str, bool]) -> None:
+def _yes_no(app: Flask, defaults: dict[str, bool | None]) -> None:
     """A yes/no setting given as text by the environment, as True or False: any text is
     true to Flask and its extensions, so VOTES_WTF_CSRF_SSL_STRICT=false or
     VOTES_RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=false turned the setting on. Empty text keeps

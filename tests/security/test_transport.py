@@ -163,7 +163,9 @@ def test_yes_no_settings_from_the_environment_are_true_or_false(sqlite_template,
     monkeypatch.setenv("VOTES_RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", "false")
     monkeypatch.setenv("VOTES_WTF_CSRF_SSL_STRICT", "FALSE")
     monkeypatch.setenv("VOTES_SESSION_COOKIE_HTTPONLY", "0")
+    monkeypatch.setenv("VOTES_PROPAGATE_EXCEPTIONS", "no")  # Flask's default: None
     app = _app(sqlite_template, tmp_path, "flags")
+    assert app.config["PROPAGATE_EXCEPTIONS"] is False
     assert app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is False
     assert app.config["WTF_CSRF_SSL_STRICT"] is False
     assert app.config["SESSION_COOKIE_HTTPONLY"] is False
