@@ -152,6 +152,9 @@ BODIES |= {
                "text": "hex64", "answered_by": "str"},
     "result": {"close": "uint", "preliminary_passed": "bool", "passed": "bool",
                "objections": ["uint"], "answers": ["uint"]}}
+# A staff ballot entered for the wrong unit, taken back before the close (§15.4).
+BODIES["withdrawal"] = {"voter": "str", "withdraws": "uint", "reason": "str",
+                        "entered_by": "str", "evidence": "hex64"}
 ENTRY = {"v": "uint", "proposal": "str", "seq": "uint", "prev": "hex64",
          "kind": Enum(tuple(BODIES)), "time": "time", "key_id": "str", "body": dict}
 SEALED = {"digest": "hex64", "entry": ENTRY, "sig": "str"}

@@ -21,6 +21,7 @@ VERSION = 1
 GENESIS_PREV = "0" * 64
 KINDS = ("genesis", "device", "ballot", "close") + ("works", "emergency")
 KINDS += ("delivery", "objection", "answer", "result")  # §19 从多, §17 objections
+KINDS += ("withdrawal",)  # §15.4: a staff ballot entered for the wrong unit, taken back
 # Kinds that may follow the close entry (what happens after the vote: objections, the final
 # result, the works and the money). Anything else after the close fails step 7.2. Each such
 # kind is appended here and to KINDS, its body typed in bundle_types.BODIES, and checked by
@@ -147,9 +148,12 @@ def close_body(tally: dict, counted: Sequence[int], openings: Iterable[Opening],
 
 
 def counted_ballots(entries: Iterable[SealedEntry]) -> dict[str, SealedEntry]:
-    """Each voter's last ballot entry: the one that counts (earlier ones are superseded)."""
-    counted: dict[str, SealedEntry] = {}
-    for sealed in entries:
-        if sealed.entry.get("kind") == "ballot":
-            counted[sealed.entry["body"]["voter"]] = sealed
-    return counted
+    """Each voter's last ballot entry: the one that counts (earlier ones are superseded),
+    unless a withdrawal after it took it back (§15.4: then the voter has none)."""
+    from votes.core.withdrawal import counted
+
+    listed = list(entries)  # in chain order; a withdrawal names a position (its seq)
+    found = counted((s.entry.get("seq"), s.entry) for s in listed
+                    if s.entry.get("kind") in ("ballot", "withdrawal"))
+    by_seq = {s.entry.get("seq"): s for s in listed}
+    return {voter: by_seq[n] for voter, (n, _e) in found.items()}

@@ -25,6 +25,7 @@ from votes.core.verifier_forms import check_forms
 from votes.core.verifier_objection import after_close_lines, check_objections
 from votes.core.verifier_local_rules import check_procedure
 from votes.core.verifier_vote import _check_ballots, _check_close, _check_genesis
+from votes.core.verifier_withdrawal import check_withdrawals
 from votes.core.verifier_witness import check_receipt, check_witness
 from votes.core.verifier_works import check_emergency, check_works, is_emergency
 
@@ -112,6 +113,7 @@ def _verify(source, head, anchor: Anchor, run: _Run, witness_keys, receipts,
 def _after_the_vote(b: _Bundle, genesis, tally, emergency: bool, run: _Run) -> None:
     """Steps 15–19 (version 3), in the order of §5."""
     run.guarded("15.1", check_corrections, b, run)
+    run.guarded("15.4", check_withdrawals, b, run)
     run.guarded("16.1", check_procedure, b, genesis, run)
     run.guarded("17.1", check_objections, b, genesis, run)
     run.guarded("18.1", check_works, b, genesis, run)

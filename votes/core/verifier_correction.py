@@ -11,12 +11,23 @@ def check_corrections(b: _Bundle, run: _Run) -> None:
     paper/proxy ballot of the same voter; 15.3 that ballot was the voter's last one."""
     entries = dict(b.entries())
     last: dict[str, int] = {}  # voter → position of their latest ballot so far
-    for n, e in b.entries("ballot"):
+    withdrawn: dict[int, int] = {}  # ballot position → a later withdrawal naming it (§15.4)
+    for n, e in b.entries():
+        if e["kind"] == "withdrawal":
+            withdrawn.setdefault(e["body"]["withdraws"], n)
+            continue
+        if e["kind"] != "ballot":
+            continue
         body = e["body"]
         voter = body["voter"]
         fix = body.get("correction")
         if fix is not None:
             _check_one(n, body, fix, entries, last.get(voter), run)
+            # A withdrawn ballot is not corrected back into the count: the voter has no
+            # counted ballot, and a correction always leaves one (§15.2).
+            if fix["corrects"] in withdrawn and last.get(voter) == fix["corrects"]:
+                run.fail("15.3", f"corrects entry {fix['corrects']}, which the withdrawal "
+                                 f"at entry {withdrawn[fix['corrects']]} took back", n)
         last[voter] = n
 
 

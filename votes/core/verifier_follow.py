@@ -9,6 +9,7 @@ from votes.core.procedure import follow_mode
 from votes.core.rules import Rules
 from votes.core.tally import Tally
 from votes.core.verifier_base import _Bundle, _Run
+from votes.core.withdrawal import counted
 
 
 def check_follow(b: _Bundle, genesis: dict | None, tally, run: _Run) -> None:
@@ -55,7 +56,8 @@ def check_follow(b: _Bundle, genesis: dict | None, tally, run: _Run) -> None:
     if not isinstance(tally, Tally) or voters is None:
         run.skip("19.3", "the tally could not be recomputed (7.4)")
         return
-    voted = {e["body"]["voter"] for m, e in b.entries("ballot") if m < n}
+    # Voters with a counted ballot: one whose ballot a withdrawal took back did not vote.
+    voted = set(counted((m, e) for m, e in b.entries() if m < n))
     expected = compute_follow(tally, Rules.from_dict(genesis["rules"]), mode, voters, voted,
                               delivered)
     if follow != expected.to_dict():

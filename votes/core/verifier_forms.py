@@ -14,7 +14,9 @@ bundle alone. It mirrors the server's rule, so that no bundle the server writes 
   buyer's entry again);
 - a ballot that a correction earlier on the chain replaced (§15) holds its form no more:
   the entry was wrong (say, the form typed against the wrong flat), and the form's own
-  signer may then use it. A ballot merely superseded by a later one still holds it.
+  signer may then use it. A ballot merely superseded by a later one still holds it;
+- nor does a ballot a withdrawal earlier on the chain took back (§15.4) hold its form: it
+  was entered for the wrong unit, and the form's own signer may use it.
 
 A proxy's written authorisation is `proxy.authorisation`, not `evidence`: one letter may
 name several principals (§16), each of whom signs a form of their own.
@@ -73,13 +75,21 @@ def _who(signer: Signer) -> str:
 
 def check_forms(b: _Bundle, run: _Run) -> None:
     """6.12: no ballot carries an `evidence` that an earlier ballot of another signer still
-    holds (one not replaced by an earlier correction); each such ballot fails, naming the
+    holds (one not replaced by an earlier correction nor taken back by an earlier
+    withdrawal); each such ballot fails, naming the
     earliest such holder."""
     # A form's one holder as (position, signer), a _Holders only once it has a second: in
     # a genuine chain of 100,000 ballots most forms are on one ballot each.
     forms: dict[str, tuple[int, Signer] | _Holders] = {}
     replaced: set[int] = set()  # positions of ballots a correction before here replaced
-    for n, e in b.entries("ballot"):
+    for n, e in b.entries():
+        kind = e["kind"]
+        if kind == "withdrawal":  # §15.4: taken back as entered wrongly, like a correction's
+            if e["body"]["withdraws"] < n:
+                replaced.add(e["body"]["withdraws"])
+            continue
+        if kind != "ballot":
+            continue
         body = e["body"]
         form = body["evidence"]
         if form is not None:

@@ -6,6 +6,7 @@ from collections import Counter
 
 from votes.core.local_rules import EXCLUDABLE, EXCLUDED_KINDS, Procedure
 from votes.core.verifier_base import _Bundle, _Run
+from votes.core.withdrawal import chain_of
 
 
 def check_procedure(b: _Bundle, genesis: dict | None, run: _Run) -> None:
@@ -24,20 +25,32 @@ def check_procedure(b: _Bundle, genesis: dict | None, run: _Run) -> None:
                           if u.get("kind", "dwelling") not in left_out}
     # voter → their units in the roll
     holdings = Counter(u["voter"] for u in b.roll["units"]) if b.roll is not None else None
-    principals: dict[str, set[str]] = {}  # proxy holder → voters they held a proxy for
+    # proxy holder → voter → how many of that voter's proxy ballots they held, less those
+    # a withdrawal took back (§15.4: entered for the wrong unit, never that voter's proxy)
+    principals: dict[str, Counter] = {}
     last_channel: dict[str, str] = {}  # voter → channel of their latest ballot so far
     transferred: set[str] = set()
-    for n, e in b.entries("ballot"):
+    ballots: dict[int, dict] = {}  # position → ballot body, for the withdrawals
+    last: dict[str, int] = {}  # voter → position of their latest ballot so far
+    withdrawn: set[int] = set()
+    for n, e in b.entries():
+        if e["kind"] == "withdrawal":
+            _withdraw(e["body"], ballots, last, withdrawn, principals)
+            continue
+        if e["kind"] != "ballot":
+            continue
         body = e["body"]
+        ballots[n] = body
+        last[body["voter"]] = n
         voter, channel, proxy = body["voter"], body["channel"], body.get("proxy")
         if channel == "proxy" and proxy is None:
             run.fail("16.2", "a proxy ballot without the proxy's authorisation (proxy)", n)
         elif channel != "proxy" and proxy is not None:
             run.fail("16.2", f"a {channel[:20]} ballot carries proxy details", n)
         if proxy is not None:
-            held = principals.setdefault(proxy["holder"], set())
-            if voter not in held:
-                held.add(voter)
+            held = principals.setdefault(proxy["holder"], Counter())
+            held[voter] += 1
+            if held[voter] == 1:
                 if procedure.proxy_limit and len(held) == procedure.proxy_limit + 1:
                     run.fail("16.3", f"proxy {proxy['holder'][:16]}… holds proxies for more "
                                      f"than {procedure.proxy_limit} voters", n)
@@ -65,6 +78,24 @@ def check_procedure(b: _Bundle, genesis: dict | None, run: _Run) -> None:
         if transfer is not None:
             transferred.add(voter)
         last_channel[voter] = channel
+
+
+def _withdraw(body: dict, ballots: dict[int, dict], last: dict[str, int], withdrawn: set[int],
+              principals: dict[str, Counter]) -> None:
+    """A withdrawal of the voter's latest ballot takes it (and the entries its corrections
+    replaced) off its proxies' counts; any other withdrawal fails 15.5–15.6 and takes
+    nothing back."""
+    target = body["withdraws"]
+    if last.get(body["voter"]) != target or target in withdrawn:
+        return
+    for m in chain_of(target, ballots):
+        proxy = ballots[m].get("proxy")
+        if m not in withdrawn and proxy is not None:
+            held = principals[proxy["holder"]]
+            held[ballots[m]["voter"]] -= 1
+            if held[ballots[m]["voter"]] <= 0:
+                del held[ballots[m]["voter"]]
+        withdrawn.add(m)
 
 
 def _check_settings(rules: dict, run: _Run) -> None:

@@ -6,7 +6,7 @@ import base64
 from collections import Counter
 from dataclasses import dataclass
 
-from votes.core import chain, commitment, signing
+from votes.core import chain, commitment, signing, withdrawal
 from votes.core.bidi import shown
 from votes.core.bundle import recompute_tally, recompute_turnout
 from votes.core.canonical import digest_hex, parse_time
@@ -125,13 +125,13 @@ def _check_ballots(b: _Bundle, run: _Run) -> None:
     p = b.proposal
     if p is None:
         run.skip("6.4, 6.5, 6.7", "proposal.json failed step 1.4 or 1.5")
-    per_voter: Counter = Counter()
     registered: dict[str, set[str]] = {}  # voter → device keys registered so far (§14)
     nonces: dict[tuple[str, str], int] = {}  # (voter, device nonce) → first ballot with it
     last_time = None
     # Times of well-typed entries and of a well-typed proposal passed 1.5: fixed-width
     # YYYY-MM-DDTHH:MM:SSZ in UTC, so comparing the text compares the times.
     start, end = (p["voting_start"], p["voting_end"]) if p is not None else (None, None)
+    changes = _Changes()
     for n, e in b.entries():
         when = e["time"]
         if n > 0 and last_time is not None and when < last_time:
@@ -140,10 +140,14 @@ def _check_ballots(b: _Bundle, run: _Run) -> None:
         if e["kind"] == "device":
             _check_registration(e, n, units_of, p, registered, run)
             continue
+        if e["kind"] == withdrawal.KIND:
+            changes.withdraw(e["body"])
+            continue
         if e["kind"] != "ballot":
             continue
         body = e["body"]
         voter = body["voter"]
+        changes.ballot(n, body)
         _check_bound_device(body, registered.get(voter, _NONE), n, run)
         _check_fresh_nonce(body, nonces, n, run)
         if units_of is not None:
@@ -160,10 +164,42 @@ def _check_ballots(b: _Bundle, run: _Run) -> None:
                 run.fail("6.4", f"ballot time {e['time']} is outside the voting window", n)
             _check_device(body, p["uid"], n, run)
             if "correction" not in body and "transfer" not in body:  # §15, §16: not changes
-                per_voter[voter] += 1
-                if per_voter[voter] == 2 + p["max_changes"]:
+                if changes.count(voter) == 2 + p["max_changes"]:
                     run.fail("6.7", f"voter {voter[:40]} has more ballots than the rules allow", n)
         _check_channel(body, n, run)
+
+
+class _Changes:
+    """6.7's count of each voter's ballots: those without `correction` or `transfer`
+    (§15, §16), less those a withdrawal took back (§15.4) — the entry it names and the
+    entries its corrections replaced, which were never the voter's either."""
+
+    def __init__(self) -> None:
+        self.ballots: dict[int, dict] = {}  # position → ballot body
+        self.last: dict[str, int] = {}  # voter → position of their latest ballot so far
+        self.per_voter: Counter = Counter()
+        self.withdrawn: set[int] = set()
+
+    def ballot(self, n: int, body: dict) -> None:
+        self.ballots[n] = body
+        self.last[body["voter"]] = n
+        if "correction" not in body and "transfer" not in body:
+            self.per_voter[body["voter"]] += 1
+
+    def count(self, voter: str) -> int:
+        return self.per_voter[voter]
+
+    def withdraw(self, body: dict) -> None:
+        """A withdrawal of the voter's latest ballot (any other fails 15.5–15.6 and takes
+        nothing back, as in the counting of withdrawal.counted)."""
+        target = body["withdraws"]
+        if self.last.get(body["voter"]) != target or target in self.withdrawn:
+            return
+        for m in withdrawal.chain_of(target, self.ballots):
+            old = self.ballots[m]
+            if m not in self.withdrawn and "correction" not in old and "transfer" not in old:
+                self.per_voter[old["voter"]] -= 1
+            self.withdrawn.add(m)
 
 
 def _check_registration(e: dict, n: int, units_of: dict | None, p: dict | None,
@@ -250,12 +286,9 @@ def _check_device(body: dict, uid: str, n: int, run: _Run) -> None:
 # -- steps 7 and 8: close and tally ---------------------------------------------------------
 
 def _counted(b: _Bundle, before: int) -> dict[str, tuple[int, dict]]:
-    """Each voter's last ballot entry before position `before`: the one that counts."""
-    counted: dict[str, tuple[int, dict]] = {}
-    for n, e in b.entries("ballot"):
-        if n < before:
-            counted[e["body"]["voter"]] = (n, e)
-    return counted
+    """Each voter's last ballot entry before position `before`: the one that counts, unless
+    a withdrawal before `before` took it back (§15.4)."""
+    return withdrawal.counted((n, e) for n, e in b.entries() if n < before)
 
 
 def _recompute(b: _Bundle, genesis: dict, before: int, run: _Run, step: str,
