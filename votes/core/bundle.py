@@ -133,6 +133,9 @@ def closing_entry(chain: Sequence[SealedEntry]) -> SealedEntry | None:
 def _ballots_csv(roll: dict, chain: Sequence[SealedEntry]) -> bytes:
     units = {u["unit_id"]: u for u in roll["units"]}
     counted = {s.digest for s in counted_ballots(chain).values()}
+    # Ballots taken back as entered for the wrong unit (§15), by the withdrawal's position.
+    withdrawn = {s.entry["body"]["withdraws"]: s.seq for s in chain
+                 if s.entry["kind"] == "withdrawal"}
     close = getattr(closing_entry(chain), "entry", {})
     revealed = {o["seq"]: as_choice(o["choice"]) for o in close.get("body", {}).get("openings", [])}
     out = io.StringIO()
@@ -151,7 +154,9 @@ def _ballots_csv(roll: dict, chain: Sequence[SealedEntry]) -> bytes:
                                   format_area(sum(u["area"] for u in covered)),
                                   f"{choice.label_zh} {choice.value}" if choice else "未公开 sealed",
                                   _channel_text(body),
-                                  "是 yes" if s.digest in counted else "否 no (superseded)",
+                                  "是 yes" if s.digest in counted else
+                                  f"否 no (撤回 withdrawn by #{withdrawn[s.seq]})"
+                                  if s.seq in withdrawn else "否 no (superseded)",
                                   s.digest]))
     # The BOM makes Excel read the file as UTF-8 so the Chinese shows.
     return ("\ufeff" + out.getvalue()).encode("utf-8")

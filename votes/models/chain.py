@@ -62,6 +62,12 @@ class Ballot(Base):
     # attaches it to another voter's ballot (votes.services.ballot_forms).
     evidence: Mapped[str | None] = mapped_column(String(64))
     cast_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A staff ballot entered for the wrong unit and taken back (docs/verification.md §15,
+    # withdrawals): the seq of the withdrawal entry. Set on the ballot it names and on the
+    # entries that ballot's corrections replaced (one staff entry, corrected): none of them
+    # counts toward max_changes, a proxy's limit or holds its form. A voter whose latest
+    # ballot has it set has no counted ballot.
+    withdrawn_by: Mapped[int | None] = mapped_column(Integer)
 
 
 class ServerKey(Base):

@@ -6,7 +6,8 @@ ballot of the same proposal is refused; the same signer's form may come again (a
 a change of ballot). The buyer of a flat sold during the vote votes under the seller's voter
 but is another signer: the seller's form is not the buyer's. A ballot a correction replaced
 (§15: its entry was wrong, say the form typed against the wrong flat) no longer holds its
-form: the form's own signer may then use it. Proxies' written authorisations are not ballot
+form: the form's own signer may then use it, nor does a ballot a withdrawal took back (§15:
+entered for the wrong unit). Proxies' written authorisations are not ballot
 forms: one letter may name several principals (§16), and a ballot keeps only its form's
 digest (`Ballot.evidence`), never the letter's.
 """
@@ -33,7 +34,8 @@ def digest(content: bytes) -> str:
 def holders(session: Session, proposal: Proposal,
             digests: Iterable[str]) -> dict[str, list[Ballot]]:
     """For each of these form digests, the proposal's ballots it is attached to (in chain
-    order; ballots entered before this rule may share one), but those a correction replaced."""
+    order; ballots entered before this rule may share one), but those a correction replaced
+    or a withdrawal took back."""
     found: dict[str, list[Ballot]] = {}
     wanted = sorted(set(digests))
     correction = aliased(Ballot)
@@ -42,7 +44,8 @@ def holders(session: Session, proposal: Proposal,
     for start in range(0, len(wanted), 500):  # one statement's parameters stay few
         for ballot in session.scalars(select(Ballot).where(
                 Ballot.proposal_id == proposal.id,
-                Ballot.evidence.in_(wanted[start:start + 500]), ~replaced)
+                Ballot.evidence.in_(wanted[start:start + 500]), ~replaced,
+                Ballot.withdrawn_by.is_(None))
                 .order_by(Ballot.seq)):
             found.setdefault(ballot.evidence, []).append(ballot)
     return found

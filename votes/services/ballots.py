@@ -120,6 +120,29 @@ def _keep(session: Session, proposal: Proposal, file: tuple[str, bytes]) -> str:
     return digest
 
 
+class WithdrawnNotCorrected(DomainError):
+    """A correction of a ballot staff withdrew: it would put the wrong entry back into the
+    count (docs/verification.md 15.3). The voter votes again instead."""
+
+    def __init__(self, ballot: Ballot):
+        super().__init__(_("第 %(n)d 条记录已被撤回（第 %(m)d 条记录），不能再更正；如该业主本人"
+                           "表决，请按新选票录入", n=ballot.seq, m=ballot.withdrawn_by))
+
+
+def _refuse_corrections_of_withdrawn(session: Session, proposal: Proposal,
+                                     prepared: list[_Prepared]) -> None:
+    """Under the lock: a withdrawal appended since the correction was prepared wins (the
+    ballot it names is no longer there to correct)."""
+    named = [p.req.correction[0] for p in prepared if p.req.correction is not None]
+    if not named:
+        return
+    withdrawn = session.scalar(select(Ballot).where(
+        Ballot.proposal_id == proposal.id, Ballot.seq.in_(named),
+        Ballot.withdrawn_by.is_not(None)).execution_options(populate_existing=True).limit(1))
+    if withdrawn is not None:
+        raise WithdrawnNotCorrected(withdrawn)
+
+
 class Transferred(DomainError):
     """A ballot for a voter whose unit was sold during the vote, other than a transfer."""
 
@@ -147,13 +170,16 @@ def _prepare(session: Session, proposal: Proposal, req: BallotRequest, units: li
         # one named, is what a correction would have to replace.
         raise DomainError(_("第 %(n)d 条记录已被第 %(m)d 条取代，只能更正该业主当前有效的选票",
                             n=req.correction[0], m=previous.seq if previous else 0))
+    if req.correction is not None and previous.withdrawn_by is not None:
+        raise WithdrawnNotCorrected(previous)
     if req.device is not None and previous is not None:  # a first ballot has no nonce before it
         device_check.refuse_nonce_used_before(session, proposal.id, req.voter_key,
                                               req.device["nonce"])
     revision = 0 if previous is None else previous.revision + 1
-    # Neither a transfer (§16) nor a staff correction (§15) is one of the owner's changes.
+    # Neither a transfer (§16), a staff correction (§15) nor a ballot staff withdrew (§15,
+    # entered for the wrong unit) is one of the owner's changes.
     if revision > proposal.max_changes and transfer is None and req.correction is None and \
-            revision - corrections_of(session, proposal, req.voter_key) > proposal.max_changes:
+            revision - not_changes_of(session, proposal, req.voter_key) > proposal.max_changes:
         raise AlreadyVoted(previous, proposal.max_changes)
     if (req.proxy is not None) != (req.channel == "proxy"):
         raise DomainError(_("委托表决须附受托人信息和书面授权委托书"))
@@ -317,6 +343,7 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
             signer = keys.signing_key()
             proposal, appender, now = lock_for_voting(session, proposal_id, signer)
             device_check.refuse_unsigned_after_registration(session, proposal_id, requests)
+            _refuse_corrections_of_withdrawn(session, proposal, prepared)
             # Under the lock: no concurrent entry can slip a proxy past the limit.
             proxies.check_limit(session, proposal, [
                 (p.body["proxy"]["holder"], p.req.voter_key, p.req.proxy.id_number)
@@ -369,11 +396,13 @@ def cast_ballot(proposal_id: int, request: BallotRequest, units: list[str] | Non
                         proposal=proposal)[0]
 
 
-def corrections_of(session: Session, proposal: Proposal, voter_key: str) -> int:
-    """How many of the voter's ballots are staff corrections (not the owner's changes)."""
+def not_changes_of(session: Session, proposal: Proposal, voter_key: str) -> int:
+    """How many of the voter's ballots are not the owner's changes of mind: staff
+    corrections, and ballots a withdrawal took back (with the entries their corrections
+    replaced: one wrong staff entry), as 6.7 counts (docs/verification.md §15)."""
     return session.scalar(select(func.count()).select_from(Ballot).where(
         Ballot.proposal_id == proposal.id, Ballot.voter_key == voter_key,
-        Ballot.corrects.is_not(None)))
+        Ballot.corrects.is_not(None) | Ballot.withdrawn_by.is_not(None)))
 
 
 def _audit_action(requests: list[BallotRequest]) -> str:

@@ -23,7 +23,8 @@ from votes.i18n import _
 from votes.models import (Ballot, ChainEntry, Evidence, FrozenUnit, Proposal, ProxyRecord,
                           Transfer)
 from votes.services import privacy
-from votes.services.ballots import BallotRequest, StaffOverride, cast_ballots, latest_ballots
+from votes.services.ballots import (BallotRequest, StaffOverride, WithdrawnNotCorrected,
+                                    cast_ballots, latest_ballots)
 from votes.services.proxies import ProxyRequest
 from votes.services.errors import DomainError
 from votes.services.lifecycle import get_proposal, refresh
@@ -43,6 +44,8 @@ class StaffBallot:
     reason: str
     superseded_by: int | None  # the voter's next ballot, when there is one
     correctable: bool
+    withdrawn_by: int | None = None  # the withdrawal entry that took it back (§15)
+    withdrawable: bool = False  # the voter's current ballot, not a buyer's after a sale
 
 
 def staff_ballots(proposal: Proposal) -> list[StaffBallot]:
@@ -73,10 +76,12 @@ def staff_ballots(proposal: Proposal) -> list[StaffBallot]:
         fix = body.get("correction") or {}
         after = later.get((b.voter_key, b.seq))
         units = sorted(labels.get(b.voter_key, []), key=delivery_key)
+        current = open_ and after is None and b.withdrawn_by is None
         out.append(StaffBallot(b.seq, b.voter_key, "、".join(unit_label(u) for u in units),
                                b.channel, b.entered_by or "", b.cast_at, body["evidence"],
                                fix.get("corrects"), fix.get("reason", ""), after,
-                               open_ and after is None and "transfer" not in body))
+                               current and "transfer" not in body, b.withdrawn_by,
+                               current and "transfer" not in body))
     return out
 
 
@@ -100,6 +105,8 @@ def correct_ballot(proposal_ref: str, seq: int, *, choice: str, reason: str, act
         raise DomainError(_("第 %(n)d 条记录是过户后新业主的选票，不能更正；如录入有误，请重新录入"
                             "新业主的选票（过户表决），以最后一次为准", n=seq))
     current = latest_ballots(db.session, proposal, [original.voter_key])[original.voter_key]
+    if current.seq == original.seq and current.withdrawn_by is not None:
+        raise WithdrawnNotCorrected(current)
     if current.seq != original.seq:
         if current.channel == "online":
             raise StaffOverride(current)

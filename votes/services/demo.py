@@ -109,12 +109,13 @@ def ensure_demo() -> Proposal:
 
 def demo_voters(proposal: Proposal, count: int = 2) -> list[tuple[str, str, str]]:
     """(unit label, voting link, ID suffix) of a few voters who have not voted yet."""
-    from votes.models import Ballot, FrozenUnit, VoterAccess
+    from votes.models import FrozenUnit, VoterAccess
     from votes.services.access import _owners, voter_link
     from votes.services.notices import unit_label
 
-    voted = set(db.session.scalars(select(Ballot.voter_key)
-                                   .where(Ballot.proposal_id == proposal.id)))
+    from votes.services.tally import voted_voters
+
+    voted = voted_voters(db.session, proposal)
     found = []
     for access in db.session.scalars(select(VoterAccess).where(
             VoterAccess.proposal_id == proposal.id).order_by(VoterAccess.id)):

@@ -21,11 +21,12 @@ from votes.core.identity import mask_name, mask_phone
 from votes.core.roll import OwnerKind
 from votes.extensions import db
 from votes.i18n import _, language, lazy
-from votes.models import Ballot, FrozenUnit, FrozenVoter, Proposal, Visit, VoterAccess
+from votes.models import FrozenUnit, FrozenVoter, Proposal, Visit, VoterAccess
 from votes.services import audit, clock, privacy
 from votes.services.errors import DomainError
 from votes.services.plain_text import check_plain
 from votes.services.notices import unit_label
+from votes.services.tally import voted_voters
 from votes.services.tx import unit_of_work
 
 # Shown in the visitor's language (str() of each); the Excel sheet keeps the Chinese msgid.
@@ -57,8 +58,7 @@ def masked_contacts(owners_enc: bytes) -> tuple[tuple[str, ...], tuple[str, ...]
 
 def non_voters(proposal: Proposal) -> dict[str, list[NonVoter]]:
     """Voters without a ballot, grouped by the building of their first unit."""
-    voted = set(db.session.scalars(select(Ballot.voter_key)
-                                   .where(Ballot.proposal_id == proposal.id)))
+    voted = voted_voters(db.session, proposal)  # a withdrawn ballot's voter has not voted
     units: dict[str, list[FrozenUnit]] = {}
     for u in db.session.scalars(select(FrozenUnit).where(FrozenUnit.proposal_id == proposal.id)
                                 .order_by(FrozenUnit.id)):

@@ -23,7 +23,7 @@ from votes.core.numbers import whole_number
 from votes.core.roll import Scope, unit_key
 from votes.extensions import db
 from votes.i18n import _
-from votes.models import Ballot, FrozenUnit, FrozenVoter, Proposal, VoterAccess
+from votes.models import FrozenUnit, FrozenVoter, Proposal, VoterAccess
 from votes.models.base import MAX_ID
 from votes.services import audit, clock, privacy
 from votes.services.access import PERSON, create_access
@@ -34,7 +34,7 @@ from votes.services.errors import DomainError, NotFound
 from votes.services.records import proposal_record, roll_record
 from votes.services.roll import OwnerRow, roll_records
 from votes.services.procedure.objections import final_due, refuse_manual_publish
-from votes.services.tally import closing_tally
+from votes.services.tally import closing_tally, voted_voters
 from votes.services.tx import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -138,8 +138,7 @@ def _close(session: Session, proposal: Proposal, when: datetime) -> None:
     from votes.services.procedure.deliveries import follow_at_close
 
     tally, counted, openings = closing_tally(session, proposal)  # reveals the choices
-    voted = set(session.scalars(select(Ballot.voter_key).distinct()
-                                .where(Ballot.proposal_id == proposal.id)))
+    voted = voted_voters(session, proposal)  # a withdrawn ballot's voter did not vote
     follow = follow_at_close(session, proposal, tally, voted)  # 从多, apart from the ballots
     sealed = Appender(session, proposal).append(
         "close", chain.close_body(tally.to_dict(), counted, openings, follow), when)
@@ -298,8 +297,7 @@ def close_voting(proposal_ref: str, actor: str = "cli") -> Proposal:
                                 state=_(STATE_ZH[p.state])))
         voters = session.scalar(select(func.count()).select_from(FrozenVoter)
                                 .where(FrozenVoter.proposal_id == p.id))
-        voted = session.scalar(select(func.count(func.distinct(Ballot.voter_key)))
-                               .where(Ballot.proposal_id == p.id))
+        voted = len(voted_voters(session, p))  # a withdrawn ballot's voter has not voted
         if voted < voters:
             raise DomainError(_("表决截止时间 %(time)s 未到，且尚有 %(left)s 位业主未表决，不能提前结束",
                                 time=clock.local_text(p.voting_end), left=voters - voted))

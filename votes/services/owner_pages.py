@@ -67,13 +67,16 @@ class VoterView:
     share: int
     balance: int | None
     covered: bool | None
-    ballot: Ballot | None  # the latest, the one that counts
+    ballot: Ballot | None  # the latest, the one that counts; None when staff withdrew it
     receipts: tuple[str, ...] = ()  # every ballot's receipt, earliest first
     voter: FrozenVoter | None = None
     ballots: tuple[Ballot, ...] = ()  # every ballot, earliest first
     votes: bool = True  # False: holds only units the rules leave out of the vote (§16)
     transfer: Transfer | None = None  # the unit was sold during the vote (§16): the first one
     devices: tuple[str, ...] | None = None  # registered device keys; None: not read
+    # The latest ballot even when withdrawn (docs/verification.md §15): the owner's next
+    # ballot follows it (its revision), though it does not count.
+    latest: Ballot | None = None
 
     def ballot_with(self, receipt: str) -> Ballot | None:
         """This voter's ballot with that receipt, if any."""
@@ -85,8 +88,10 @@ class VoterView:
 
     @property
     def changes_used(self) -> int:
-        """The owner's changes of mind so far; staff corrections (spec §15) are not theirs."""
-        return max(0, sum(1 for b in self.ballots if b.corrects is None) - 1)
+        """The owner's changes of mind so far; staff corrections and ballots staff withdrew
+        as entered for the wrong unit (spec §15) are not theirs."""
+        return max(0, sum(1 for b in self.ballots
+                          if b.corrects is None and b.withdrawn_by is None) - 1)
 
 
 def _voter_tables():
@@ -234,9 +239,11 @@ def _view_of(proposal, voter_key: str, rows, devices: tuple[str, ...] | None = N
         transfer = db.session.scalar(select(Transfer).where(
             Transfer.proposal_id == proposal.id, Transfer.voter_key == voter_key)
             .order_by(Transfer.seq).limit(1))
-    return VoterView(units, voter.share, balance, covered, ballots[-1] if ballots else None,
+    latest = ballots[-1] if ballots else None
+    counted = latest if latest is not None and latest.withdrawn_by is None else None
+    return VoterView(units, voter.share, balance, covered, counted,
                      tuple(b.receipt for b in ballots), voter, tuple(ballots),
-                     any(u.kind not in excluded for u in units), transfer, devices)
+                     any(u.kind not in excluded for u in units), transfer, devices, latest)
 
 
 def _is_p256_key(text: str) -> bool:
@@ -329,7 +336,7 @@ def cast_online(proposal: Proposal, view: VoterView, choice_text: str, nonce: st
                   "signature": signature, "nonce": nonce}
     return cast_ballot(proposal.id, BallotRequest(voter_key=voter_key, choice=choice,
                                                   channel="online", device=device, salt=salt),
-                       [u.unit_uid for u in view.units] or None, view.ballot, proposal)
+                       [u.unit_uid for u in view.units] or None, view.latest, proposal)
 
 
 @dataclass(frozen=True)
@@ -362,6 +369,7 @@ class ReceiptLookup:
     counted: bool = False
     superseded: bool = False
     ambiguous: bool = False  # two ballots share this short code: ask for the full receipt
+    withdrawn_by: int | None = None  # the withdrawal entry that took this ballot back
 
 
 def normalise_receipt(code: str) -> str:
@@ -397,5 +405,7 @@ def lookup_receipt(proposal: Proposal, code: str) -> ReceiptLookup:
         return ReceiptLookup(code, None, ambiguous=True)
     ballot = db.session.scalar(select(Ballot).where(Ballot.receipt == entries[0].digest))
     latest = latest_ballot(proposal, ballot.voter_key)
+    if ballot.withdrawn_by is not None:  # taken back as entered for the wrong unit (§15)
+        return ReceiptLookup(code, entries[0].seq, withdrawn_by=ballot.withdrawn_by)
     counted = latest.id == ballot.id
     return ReceiptLookup(code, entries[0].seq, counted, not counted)

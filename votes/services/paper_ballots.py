@@ -174,7 +174,8 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
     replaced = {b.corrects for b in ballots if b.corrects is not None}
     for b in ballots:
         voted[b.voter_key] = b
-        if b.evidence is not None and b.seq not in replaced:  # as ballot_forms.holders
+        if b.evidence is not None and b.seq not in replaced and b.withdrawn_by is None:
+            # as ballot_forms.holders: neither a replaced nor a withdrawn ballot holds it
             forms.setdefault(b.evidence, []).append(b)
     forms_in_file: dict[str, tuple[int, str]] = {}  # signed form → (row, voter)
     conflicts: list[dict] = []
@@ -234,7 +235,8 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
                 fail(StaffOverride(own).message)
                 conflicts.append({"row": number, "voter": unit.voter_key, "online_entry": own.seq,
                                   "channel": channel})
-            elif unit.voter_key in voted and not proposal.max_changes:
+            elif own is not None and own.withdrawn_by is None and not proposal.max_changes:
+                # (a withdrawn ballot, entered for the wrong unit, was not the owner's vote)
                 fail(_("该业主已经表决"))
             elif unit.voter_key in in_file:
                 fail(_("该业主在第 %(row)s 行已有选票", row=in_file[unit.voter_key]))

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from votes.extensions import db
 from votes.models import Ballot, FrozenVoter, Proposal
+from votes.services.tally import voted_voters
 
 
 @dataclass(frozen=True)
@@ -30,11 +31,12 @@ def turnout_chart(proposal: Proposal, quorum_num: int, quorum_den: int,
     start, end = proposal.voting_start, min(proposal.voting_end, max(now(), proposal.voting_start))
     span = max((proposal.voting_end - start).total_seconds(), 1)
     seen: set[str] = set()
+    voted = voted_voters(db.session, proposal)  # a voter whose ballot was withdrawn: not yet
     points = [(0.0, float(height))]
     for voter_key, cast_at in db.session.execute(
             select(Ballot.voter_key, Ballot.cast_at).where(Ballot.proposal_id == proposal.id)
             .order_by(Ballot.cast_at, Ballot.id)):
-        if voter_key in seen:
+        if voter_key in seen or voter_key not in voted:
             continue
         seen.add(voter_key)
         x = width * (cast_at - start).total_seconds() / span

@@ -16,7 +16,7 @@ from votes.core.identity import check_resident_id, looks_like_resident_id, mask_
 from votes.core.local_rules import Procedure
 from votes.core.roll import has_control
 from votes.i18n import _
-from votes.models import Proposal, ProxyRecord
+from votes.models import Ballot, Proposal, ProxyRecord
 from votes.services import privacy
 from votes.services.errors import DomainError, WholeInputRefused
 
@@ -113,13 +113,18 @@ def limit_message(limit: int, id_number: str) -> str:
 
 
 def principals(session: Session, proposal: Proposal, holders: set[str]) -> dict[str, set[str]]:
-    """For each of these holders, the voters they already hold a proxy for in this vote."""
+    """For each of these holders, the voters they already hold a proxy for in this vote: by
+    proxy ballots counted or superseded, not by those a withdrawal took back (entered for
+    the wrong unit, docs/verification.md 16.3)."""
     found: dict[str, set[str]] = {h: set() for h in holders}
     if holders:
         for holder, voter in session.execute(
-                select(ProxyRecord.holder, ProxyRecord.voter_key).where(
-                    ProxyRecord.proposal_id == proposal.id,
-                    ProxyRecord.holder.in_(sorted(holders)))):
+                select(ProxyRecord.holder, ProxyRecord.voter_key)
+                .join(Ballot, (Ballot.proposal_id == ProxyRecord.proposal_id)
+                      & (Ballot.seq == ProxyRecord.seq))
+                .where(ProxyRecord.proposal_id == proposal.id,
+                       ProxyRecord.holder.in_(sorted(holders)),
+                       Ballot.withdrawn_by.is_(None))):
             found[holder].add(voter)
     return found
 

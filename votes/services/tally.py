@@ -97,26 +97,34 @@ class _Kept:
 _electorates = _Kept(units=200_000)
 
 
-def _counted(proposal: Proposal, *columns):
-    """Each voter's ballot with the highest revision: the one that counts."""
+def _counted(proposal: Proposal | int, *columns):
+    """Each voter's ballot with the highest revision: the one that counts — unless a
+    withdrawal took it back (docs/verification.md §15): then the voter has none, and the
+    ballots it superseded stay superseded."""
+    proposal_id = proposal if isinstance(proposal, int) else proposal.id
     latest = (select(Ballot.voter_key, func.max(Ballot.revision).label("revision"))
-              .where(Ballot.proposal_id == proposal.id).group_by(Ballot.voter_key).subquery())
+              .where(Ballot.proposal_id == proposal_id).group_by(Ballot.voter_key).subquery())
     return (select(*columns).join(latest, (Ballot.voter_key == latest.c.voter_key)
                                   & (Ballot.revision == latest.c.revision))
-            .where(Ballot.proposal_id == proposal.id).order_by(Ballot.seq))
+            .where(Ballot.proposal_id == proposal_id, Ballot.withdrawn_by.is_(None))
+            .order_by(Ballot.seq))
 
 
 def counted_ballots(session: Session, proposal: Proposal) -> list[Ballot]:
-    """Each voter's ballot with the highest revision: the one that counts."""
+    """Each voter's counted ballot (see _counted)."""
     return list(session.scalars(_counted(proposal, Ballot)))
+
+
+def voted_voters(session: Session, proposal: Proposal | int) -> set[str]:
+    """The voters with a counted ballot: those who take part. A voter whose only ballot
+    was withdrawn (entered for the wrong unit) has not voted."""
+    return set(session.scalars(_counted(proposal, Ballot.voter_key)))
 
 
 def current_turnout(session: Session, proposal: Proposal) -> Turnout:
     """Who has voted, against the quorum; reads no choice."""
-    voters = session.scalars(select(Ballot.voter_key).distinct()
-                             .where(Ballot.proposal_id == proposal.id))
-    return compute_turnout(counting_electorate(session, proposal), voters,
-                           Rules.from_dict(proposal.rules))
+    return compute_turnout(counting_electorate(session, proposal),
+                           voted_voters(session, proposal), Rules.from_dict(proposal.rules))
 
 
 def closing_tally(session: Session, proposal: Proposal

@@ -255,7 +255,8 @@ def _transferred(proposal, view):
 
 
 def _next_revision(view) -> int:
-    return view.ballot.revision + 1 if view.ballot is not None else 0
+    # After the latest ballot, withdrawn or not (a withdrawn one still holds its revision).
+    return view.latest.revision + 1 if view.latest is not None else 0
 
 
 @bp.post("/p/<uid>/confirm")

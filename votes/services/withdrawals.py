@@ -1,0 +1,107 @@
+"""Withdrawing a staff-entered ballot that was entered for the wrong unit.
+
+A clerk who typed a paper ballot against the wrong flat made that flat's owner a
+participant, with the clerk's choice; a correction cannot undo it, since it leaves a
+counted ballot. A withdrawal is a chain entry naming the ballot (docs/verification.md §15):
+from then on the voter has no counted ballot, and may vote themselves. The rules are the
+verifier's steps 15.4–15.6, checked here under the proposal's lock, so that the server
+never writes a withdrawal the verifier fails and no ballot of the voter slips in between.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from votes.core.bidi import has_bidi_control
+from votes.core.correction import REASON_MAX, STAFF_CHANNELS
+from votes.core.roll import has_control
+from votes.core.withdrawal import KIND, withdrawal_body
+from votes.i18n import _
+from votes.models import Ballot, Transfer
+from votes.services import audit, keys
+from votes.services.ballots import _keep, latest_ballots, lock_for_voting
+from votes.services.errors import DomainError
+from votes.services.lifecycle import get_proposal, refresh
+from votes.services.tx import unit_of_work
+
+
+def _clean_reason(reason: str) -> str:
+    """The reason as it goes on the chain (15.4 asks what 15.1 asks of a correction's)."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise DomainError(_("请填写撤回原因"))
+    if len(reason) > REASON_MAX or has_control(reason):
+        raise DomainError(_("撤回原因最多 %(n)d 个字", n=REASON_MAX))
+    if has_bidi_control(reason):
+        raise DomainError(_("文字中不能包含改变文字显示方向的控制符。"))
+    return reason
+
+
+def withdraw_ballot(proposal_ref: str, seq: int, *, reason: str,
+                    evidence: tuple[str, bytes] | None, actor: str) -> int:
+    """Take back the staff-entered ballot at `seq` (audited); the withdrawal entry's seq.
+
+    `evidence`: (file name, content) of the scan that shows the mistake, e.g. the form
+    naming another flat. Refused unless the ballot is its voter's current one, paper or
+    proxy, not a buyer's after a sale, not withdrawn already, and voting is open."""
+    proposal = refresh(get_proposal(proposal_ref))
+    reason = _clean_reason(reason)
+    if not actor or len(actor) > 64 or has_control(actor):
+        raise DomainError(_("请填写录入人"))
+    if evidence is None or not evidence[1]:
+        raise DomainError(_("请上传能说明录入错误的扫描件（例如写明另一房号的表决票）"))
+    if not 0 <= seq < 2 ** 31:  # an INTEGER column
+        raise DomainError(_("第 %(n)d 条记录不是本事项的选票", n=seq))
+    with unit_of_work() as session:
+        digest = _keep(session, proposal, evidence)  # before the lock, as a ballot's scans
+        signer = keys.signing_key()
+        proposal, appender, now = lock_for_voting(session, proposal.id, signer)
+        # Read under the lock: a ballot, correction or withdrawal appended a moment ago by
+        # another clerk or the owner is seen, and none can be appended until this commits.
+        ballot = session.scalar(select(Ballot).where(
+            Ballot.proposal_id == proposal.id, Ballot.seq == seq)
+            .execution_options(populate_existing=True))
+        _refuse(session, proposal, ballot, seq)
+        body = withdrawal_body(voter=ballot.voter_key, withdraws=seq, reason=reason,
+                               entered_by=actor, evidence=digest)
+        sealed = appender.append(KIND, body, now)
+        taken = _entries_taken_back(session, proposal, ballot)
+        session.execute(update(Ballot).where(Ballot.proposal_id == proposal.id,
+                                             Ballot.seq.in_(taken))
+                        .values(withdrawn_by=sealed.entry["seq"])
+                        .execution_options(synchronize_session=False))
+        audit.record(session, actor, "ballots.withdraw", community_id=proposal.community_id,
+                     target=str(proposal.id),
+                     details={"entry": sealed.entry["seq"], "withdraws": seq,
+                              "taken_back": sorted(taken), "reason": reason,
+                              "evidence": digest})
+        return sealed.entry["seq"]
+
+
+def _refuse(session, proposal, ballot: Ballot | None, seq: int) -> None:
+    """Why the ballot at `seq` cannot be withdrawn now (15.5, 15.6), as a DomainError."""
+    if ballot is None:
+        raise DomainError(_("第 %(n)d 条记录不是本事项的选票", n=seq))
+    if ballot.channel not in STAFF_CHANNELS:
+        raise DomainError(_("第 %(n)d 条记录是业主本人的网上表决，业委会不能撤回", n=seq))
+    if session.scalar(select(Transfer.id).where(Transfer.proposal_id == proposal.id,
+                                                Transfer.seq == seq)):
+        raise DomainError(_("第 %(n)d 条记录是过户后新业主的表决，不能撤回；录入有误请更正",
+                            n=seq))
+    if ballot.withdrawn_by is not None:
+        raise DomainError(_("第 %(n)d 条记录已于第 %(m)d 条记录撤回", n=seq, m=ballot.withdrawn_by))
+    current = latest_ballots(session, proposal, [ballot.voter_key])[ballot.voter_key]
+    if current.seq != seq:
+        raise DomainError(_("第 %(n)d 条记录已被第 %(m)d 条取代，只能撤回该业主当前有效的选票",
+                            n=seq, m=current.seq))
+
+
+def _entries_taken_back(session, proposal, ballot: Ballot) -> list[int]:
+    """The ballot and the entries its corrections replaced, back to the first entry: one
+    staff entry, corrected (votes.core.withdrawal.chain_of reads the chain the same way)."""
+    mine = {b.seq: b for b in session.scalars(select(Ballot).where(
+        Ballot.proposal_id == proposal.id, Ballot.voter_key == ballot.voter_key))}
+    out = [ballot.seq]
+    while mine[out[-1]].corrects is not None and mine[out[-1]].corrects in mine:
+        out.append(mine[out[-1]].corrects)
+    return out
