@@ -67,6 +67,34 @@ def correct_ballot(user, proposal):
     return back
 
 
+@bp.post("/p/<int:pid>/paper-ballots/withdraw")
+@staff("committee", "admin", obj="proposal")
+def withdraw_ballot(user, proposal):
+    """Withdraw a ballot entered for the wrong unit (its voter then has not voted)."""
+    from votes.services.withdrawals import withdraw_ballot as withdraw
+
+    form = request.form
+    upload = request.files.get("evidence")
+    scan = (upload.filename, upload.read()) if upload is not None and upload.filename else None
+    entry = form.get("entry", "")
+    back = redirect(url_for("committee.staff_ballots", pid=proposal.id))
+    if whole_number(entry) is None:
+        flash(_("请选择要撤回的选票。"), "error")
+        return back
+    if not form.get("confirm"):
+        flash(_("请勾选确认后再撤回。"), "error")
+        return back
+    try:
+        seq = withdraw(str(proposal.id), int(entry), reason=form.get("reason", ""),
+                       evidence=scan, actor=user.login)
+    except DomainError as err:
+        flash(err.message, "error")
+    else:
+        flash(_("已撤回：第 %(m)d 条记录撤回第 %(n)s 条，该户现为未表决，业主可自行表决。",
+                m=seq, n=entry), "ok")
+    return back
+
+
 @bp.post("/c/<code>/contact")
 @staff("committee", "admin", obj="community")
 def contact(user, community):
