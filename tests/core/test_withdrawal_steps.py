@@ -1,0 +1,115 @@
+"""docs/verification.md §15, withdrawals (steps 15.4–15.6) and what they change in 6.7,
+6.12, 7.3–7.5 and 16.3 — on bundles built with the core alone."""
+
+from __future__ import annotations
+
+from tests.bundles import Story, form_of
+from tests.core.tamper_tools import steps, verify
+from tests.core.test_local_rules import H1, day, proxy, ruled
+from votes.core import chain
+from votes.core.canonical import digest_hex
+from votes.core.correction import correcting
+from votes.core.withdrawal import chain_of, counted, withdrawal_body
+
+SCAN = digest_hex(b"scan of the form naming another flat")
+
+
+def withdraw(story: Story, voter: str, withdraws: int, time: str) -> Story:
+    story.entries.append({"kind": "withdrawal", "time": time, "body": withdrawal_body(
+        voter=voter, withdraws=withdraws, reason="录错了房号", entered_by="clerk",
+        evidence=SCAN)})
+    return story
+
+
+def fix(story: Story, voter: str, choice: str, corrects: int, time: str) -> Story:
+    story.paper(voter, choice, time)
+    story.entries[-1]["body"] = correcting(story.entries[-1]["body"], corrects, "勾错了")
+    return story
+
+
+def test_counting_takes_back_only_the_last_ballot_it_names():
+    b = {"kind": "ballot", "body": {"voter": "v"}}
+    w = {"kind": "withdrawal", "body": {"voter": "v", "withdraws": 2}}
+    assert counted([(1, b), (2, b), (3, w)]) == {}  # entry 1 does not come back
+    assert counted([(1, b), (2, b), (3, w), (4, b)]) == {"v": (4, b)}
+    stale = {"kind": "withdrawal", "body": {"voter": "v", "withdraws": 1}}
+    assert counted([(1, b), (2, b), (3, stale)]) == {"v": (2, b)}
+    other = {"kind": "withdrawal", "body": {"voter": "x", "withdraws": 2}}
+    assert counted([(1, b), (2, b), (3, other)]) == {"v": (2, b)}
+    fixes = {1: {"voter": "v"}, 2: {"voter": "v", "correction": {"corrects": 1}},
+             3: {"voter": "v", "correction": {"corrects": 2}}}
+    assert chain_of(3, fixes) == [3, 2, 1] and chain_of(1, fixes) == [1]
+
+
+def test_a_withdrawn_correction_is_no_change_of_the_owner_6_7():
+    story = (Story().genesis().paper("v-c", "agree", day(1)))
+    fix(story, "v-c", "disagree", 1, day(2))
+    withdraw(story, "v-c", 2, day(3))
+    story.device("v-c", day(4)).online("v-c", "abstain", day(4, 3))  # max_changes 0
+    assert verify(story.close().bundle()).ok
+    # Without a withdrawal the paper ballot stays the owner's, and the online one is a
+    # change that max_changes 0 does not allow (6.7).
+    again = Story().genesis().paper("v-c", "agree", day(1))
+    again.device("v-c", day(4)).online("v-c", "abstain", day(4, 3))
+    assert "6.7" in steps(again.close().bundle())
+
+
+def test_a_withdrawn_ballot_is_not_counted_closed_or_opened():
+    story = Story().genesis().paper("v-a", "agree", day(1)).paper("v-c", "agree", day(2))
+    withdraw(story, "v-c", 2, day(3))
+    sealed = story.copy().close().seal()
+    close = sealed[-1].entry["body"]
+    assert close["counted"] == [1] and [o["seq"] for o in close["openings"]] == [1]
+    assert close["tally"]["participating_headcount"] == 1
+    assert verify(story.close().bundle()).ok
+    # A close that still counts the withdrawn ballot fails 7.3 (and its tally 7.4).
+    forged = Story().genesis().paper("v-a", "agree", day(1)).paper("v-c", "agree", day(2))
+    honest = forged.copy().close()
+    withdraw(forged, "v-c", 2, day(3))
+    forged.entries.append(dict(honest.entries[-1]))
+    assert {"7.3", "7.4", "7.6"} <= steps(forged.bundle())
+
+
+def test_an_early_close_needs_every_voter_with_a_counted_ballot_7_5():
+    story = Story().genesis()
+    for n, voter in enumerate(("v-a", "v-b", "v-c", "v-developer", "v-d"), start=1):
+        story.paper(voter, "agree", day(n))
+    assert verify(story.copy().close(day(6)).bundle()).ok  # everyone voted: early is fine
+    withdraw(story, "v-c", 3, day(6))
+    assert steps(story.close(day(7)).bundle()) == {"7.5"}
+
+
+def test_a_withdrawn_proxy_ballot_frees_its_place_under_the_limit_16_3():
+    story = ruled(proxy_limit=1).genesis()
+    proxy(story, "v-c", "agree", day(1))
+    withdraw(story, "v-c", 1, day(2))
+    proxy(story, "v-d", "agree", day(3))
+    assert verify(story.copy().close().bundle()).ok
+    kept = ruled(proxy_limit=1).genesis()
+    proxy(kept, "v-c", "agree", day(1))
+    proxy(kept, "v-d", "agree", day(3), holder=H1)
+    assert steps(kept.close().bundle()) == {"16.3"}
+
+
+def test_a_withdrawn_ballot_frees_the_form_for_its_signer_6_12():
+    story = Story().genesis().paper("v-c", "agree", day(1))
+    story.entries[-1]["body"]["evidence"] = form_of("v-d")  # v-d's form, on v-c's flat
+    withdraw(story, "v-c", 1, day(2))
+    story.paper("v-d", "disagree", day(3))
+    assert verify(story.copy().close().bundle()).ok
+    early = Story().genesis().paper("v-c", "agree", day(1))
+    early.entries[-1]["body"]["evidence"] = form_of("v-d")
+    early.paper("v-d", "disagree", day(2))
+    withdraw(early, "v-c", 1, day(3))  # too late: v-d's ballot carried it while held
+    assert steps(early.close().bundle()) == {"6.12"}
+
+
+def test_a_withdrawal_in_a_bundle_of_version_2_fails_1_5():
+    from votes.core.bundle_types_v2 import entry_type_errors_v2
+
+    entry = chain.next_entry(None, proposal="p", kind="withdrawal", time=day(1),
+                             key_id="k", body=withdrawal_body(
+                                 voter="v", withdraws=1, reason="r", entered_by="c",
+                                 evidence=SCAN))
+    sealed = {"digest": "0" * 64, "entry": entry, "sig": "s"}
+    assert entry_type_errors_v2(sealed)
