@@ -353,3 +353,25 @@ def test_a_correction_racing_a_withdrawal_of_the_same_entry_is_refused(
     report = verify(app, export(runner, tmp_path, pid))
     assert report.outcome == "in_progress" and not report.failures, report.render()
     assert show(runner, pid)["participating_headcount"] == 1
+
+
+def test_a_voter_whose_ballot_was_withdrawn_follows_the_majority_where_adopted(
+        app, runner, tmp_path):
+    """从多 (§19): a voter with a proved delivery and no counted ballot is a follower; a
+    withdrawn ballot is no ballot, on the server as in the verifier's 19.3."""
+    from tests.procedure_world import close_at_end, export_and_verify, open_vote, vote
+    from tests.test_follow_majority import close_body, deliver
+
+    pid = open_vote(app, runner, tmp_path, "follow_majority=full")
+    for voter in ("D", "E"):
+        assert deliver(runner, tmp_path, pid, voter).exit_code == 0
+    vote(runner, tmp_path, pid, {"A": "agree", "B": "agree", "C": "disagree", "D": "agree"})
+    assert show(runner, pid)["participating_headcount"] == 4
+    done = withdraw(runner, tmp_path, pid, 6)  # D's ballot, the last of the four
+    assert done.exit_code == 0, done.output
+    close_at_end(app, runner, pid)
+    data, report = export_and_verify(app, runner, tmp_path, pid)
+    assert report.outcome == "verified", report.render()
+    body = close_body(data)
+    assert body["tally"]["participating_headcount"] == 3
+    assert body["follow"]["headcount"] == 2  # D and E
