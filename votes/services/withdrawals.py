@@ -86,7 +86,8 @@ def _refuse(session, proposal, ballot: Ballot | None, seq: int) -> None:
         raise DomainError(_("第 %(n)d 条记录是业主本人的网上表决，业委会不能撤回", n=seq))
     if session.scalar(select(Transfer.id).where(Transfer.proposal_id == proposal.id,
                                                 Transfer.seq == seq)):
-        raise DomainError(_("第 %(n)d 条记录是过户后新业主的表决，不能撤回；录入有误请更正",
+        raise DomainError(_("第 %(n)d 条记录是过户后新业主的表决，不能撤回；录入有误请重新录入"
+                            "新业主的选票（过户表决），以最后一次为准",
                             n=seq))
     if ballot.withdrawn_by is not None:
         raise DomainError(_("第 %(n)d 条记录已于第 %(m)d 条记录撤回", n=seq, m=ballot.withdrawn_by))
