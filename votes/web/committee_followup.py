@@ -44,19 +44,12 @@ def staff_ballots(user, proposal):
 def correct_ballot(user, proposal):
     from votes.services.corrections import correct_ballot as correct
 
+    entry, scan, back = _entry_form(proposal, _("请选择要更正的选票。"), _("请勾选确认后再更正。"))
+    if entry is None:
+        return back
     form = request.form
-    upload = request.files.get("evidence")
-    scan = (upload.filename, upload.read()) if upload is not None and upload.filename else None
-    entry = form.get("entry", "")
-    back = redirect(url_for("committee.staff_ballots", pid=proposal.id))
-    if whole_number(entry) is None:
-        flash(_("请选择要更正的选票。"), "error")
-        return back
-    if not form.get("confirm"):
-        flash(_("请勾选确认后再更正。"), "error")
-        return back
     try:
-        ballot = correct(str(proposal.id), int(entry), choice=form.get("choice", ""),
+        ballot = correct(str(proposal.id), entry, choice=form.get("choice", ""),
                          reason=form.get("reason", ""), actor=user.login,
                          channel=form.get("channel") or None, evidence=scan)
     except DomainError as err:
@@ -73,19 +66,11 @@ def withdraw_ballot(user, proposal):
     """Withdraw a ballot entered for the wrong unit (its voter then has not voted)."""
     from votes.services.withdrawals import withdraw_ballot as withdraw
 
-    form = request.form
-    upload = request.files.get("evidence")
-    scan = (upload.filename, upload.read()) if upload is not None and upload.filename else None
-    entry = form.get("entry", "")
-    back = redirect(url_for("committee.staff_ballots", pid=proposal.id))
-    if whole_number(entry) is None:
-        flash(_("请选择要撤回的选票。"), "error")
-        return back
-    if not form.get("confirm"):
-        flash(_("请勾选确认后再撤回。"), "error")
+    entry, scan, back = _entry_form(proposal, _("请选择要撤回的选票。"), _("请勾选确认后再撤回。"))
+    if entry is None:
         return back
     try:
-        seq = withdraw(str(proposal.id), int(entry), reason=form.get("reason", ""),
+        seq = withdraw(str(proposal.id), entry, reason=request.form.get("reason", ""),
                        evidence=scan, actor=user.login)
     except DomainError as err:
         flash(err.message, "error")
@@ -93,6 +78,22 @@ def withdraw_ballot(user, proposal):
         flash(_("已撤回：第 %(m)d 条记录撤回第 %(n)s 条，该户现为未表决，业主可自行表决。",
                 m=seq, n=entry), "ok")
     return back
+
+
+def _entry_form(proposal, choose: str, unconfirmed: str):
+    """The staff-ballot list's correct or withdraw form: (the entry it names, or None when
+    it names none or was not confirmed, said in a flash; the uploaded scan, or None; the
+    redirect back to the list)."""
+    upload = request.files.get("evidence")
+    scan = (upload.filename, upload.read()) if upload is not None and upload.filename else None
+    back = redirect(url_for("committee.staff_ballots", pid=proposal.id))
+    entry = whole_number(request.form.get("entry", ""))
+    if entry is None:
+        flash(choose, "error")
+    elif not request.form.get("confirm"):
+        flash(unconfirmed, "error")
+        entry = None
+    return entry, scan, back
 
 
 @bp.post("/c/<code>/contact")
