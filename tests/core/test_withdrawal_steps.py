@@ -61,7 +61,9 @@ def test_a_withdrawn_ballot_is_not_counted_closed_or_opened():
     close = sealed[-1].entry["body"]
     assert close["counted"] == [1] and [o["seq"] for o in close["openings"]] == [1]
     assert close["tally"]["participating_headcount"] == 1
-    assert verify(story.close().bundle()).ok
+    report = verify(story.close().bundle())
+    assert report.ok
+    assert (report.ballots, report.counted) == (2, 1)  # the report's counted voters too
     # A close that still counts the withdrawn ballot fails 7.3 (and its tally 7.4).
     forged = Story().genesis().paper("v-a", "agree", day(1)).paper("v-c", "agree", day(2))
     honest = forged.copy().close()

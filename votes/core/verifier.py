@@ -27,6 +27,7 @@ from votes.core.verifier_local_rules import check_procedure
 from votes.core.verifier_vote import _check_ballots, _check_close, _check_genesis
 from votes.core.verifier_withdrawal import check_withdrawals
 from votes.core.verifier_witness import check_receipt, check_witness
+from votes.core.withdrawal import counted
 from votes.core.verifier_works import check_emergency, check_works, is_emergency
 
 
@@ -124,7 +125,8 @@ def _after_the_vote(b: _Bundle, genesis, tally, emergency: bool, run: _Run) -> N
 
 def _report(b: _Bundle, anchor: Anchor, run: _Run, tally, interim: bool) -> Report:
     ballots = b.entries("ballot")
-    voters = {e["body"]["voter"] for _, e in ballots}
+    # Voters with a counted ballot: one whose ballot a withdrawal took back has none (§15).
+    voters = counted(b.entries())
     if run.failures:
         outcome = FAILED
     elif not b.anchored:

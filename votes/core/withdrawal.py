@@ -47,7 +47,7 @@ def withdrawable_problem(ballot_body: dict) -> str | None:
     """Why this ballot body cannot be withdrawn by staff whatever its place, or None
     (English, for 15.5). The owner's own online ballot wins over staff, as with
     corrections; a new owner's ballot after a sale is not a mistyped flat: undoing a sale
-    is another matter, and a wrong one is corrected."""
+    is another matter, and a wrong one is entered again."""
     if ballot_body["channel"] not in STAFF_CHANNELS:
         return "an online ballot: only a ballot entered by staff can be withdrawn, never " \
                "the owner's own"
