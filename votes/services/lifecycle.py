@@ -176,14 +176,21 @@ def _advance_now(session: Session, proposal: Proposal, now: datetime) -> None:
 
 def refresh(proposal: Proposal) -> Proposal:
     """Bring one proposal up to date with the clock (called on every request)."""
+    return _refresh(proposal)[0]
+
+
+def _refresh(proposal: Proposal) -> tuple[Proposal, str]:
+    """refresh, and the state this call moved the proposal from: as read under the lock, so
+    that of two timers at once only the one that moved it says so."""
     now = clock.now()
     if not _due(proposal, now):
-        return proposal
+        return proposal, proposal.state
     with unit_of_work() as session:
         locked = lock_proposal(session, proposal.id)
+        before = locked.state
         # The clock is read again under the lock, so no entry predates the one before it.
         _advance(session, locked, clock.now())
-    return locked
+    return locked, before
 
 
 def _due(p: Proposal, now: datetime) -> bool:
@@ -206,9 +213,9 @@ def tick(refused: list[tuple[int, str]] | None = None) -> list[tuple[Proposal, s
         Proposal.state.in_(("draft", "publicity", "voting", "closed"))).order_by(Proposal.id))
     for proposal_id in list(ids):
         proposal = db.session.get(Proposal, proposal_id)
-        before = proposal.state
         try:
-            proposal = refresh(proposal)  # its own transaction, rolled back on a refusal
+            # Its own transaction, rolled back on a refusal.
+            proposal, before = _refresh(proposal)
         except DomainError as err:
             if refused is None:
                 raise
