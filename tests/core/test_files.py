@@ -95,3 +95,24 @@ def test_a_file_written_again_keeps_its_own_permissions(tmp_path, umask):
     shared.chmod(0o664)
     write_atomically(shared, b"%PDF again")
     assert stat.S_IMODE(shared.stat().st_mode) == 0o664
+
+
+def test_what_a_killed_writer_left_is_removed_by_the_next_write(tmp_path):
+    """kill -9 (or a power cut) in the middle of writing the notices left half a PDF of
+    voting links beside them, for good. The next write of the same file removes such
+    leftovers; one of a writer still writing (recent), or of another file, stays."""
+    import time
+
+    target = tmp_path / "notices.pdf"
+    stale = tmp_path / ".notices.pdf.0123456789ab.part"
+    stale.write_bytes(b"%PDF half of the links")
+    an_hour_ago = time.time() - 3700
+    os.utime(stale, (an_hour_ago, an_hour_ago))
+    writing = tmp_path / ".notices.pdf.fedcba987654.part"
+    writing.write_bytes(b"%PDF another writer, now")
+    other = tmp_path / ".bundle.zip.0123456789ab.part"
+    other.write_bytes(b"PK")
+    os.utime(other, (an_hour_ago, an_hour_ago))
+    write_atomically(target, b"%PDF whole")
+    assert target.read_bytes() == b"%PDF whole"
+    assert not stale.exists() and writing.exists() and other.exists()

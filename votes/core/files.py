@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import secrets
 import stat
+import time
 from pathlib import Path
 from typing import BinaryIO, Callable, TypeVar
 
@@ -42,11 +44,28 @@ def write_atomically(path: str | Path, content: bytes | Callable[[BinaryIO], T],
             os.fsync(out.fileno())
         os.replace(temporary, path)
         _sync_folder(path.parent)
+        _remove_stale_parts(path)
         return result
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+# A temporary file older than this beside its target was left by a writer that was killed
+# (kill -9, a power cut): no write of a bundle or of notices takes that long.
+STALE_SECONDS = 3600
+
+
+def _remove_stale_parts(path: Path) -> None:
+    """Remove what killed writers of `path` left beside it: half a notices PDF holds voting
+    links, and nothing else ever removes it. A younger one may be another writer's, still
+    writing, and is left alone."""
+    limit = time.time() - STALE_SECONDS
+    for part in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
+        with contextlib.suppress(OSError):  # gone meanwhile, or not ours to remove
+            if part.is_file() and not part.is_symlink() and part.lstat().st_mtime < limit:
+                part.unlink()
 
 
 def _mode_of(path: Path) -> int | None:
