@@ -375,3 +375,20 @@ def test_a_voter_whose_ballot_was_withdrawn_follows_the_majority_where_adopted(
     body = close_body(data)
     assert body["tally"]["participating_headcount"] == 3
     assert body["follow"]["headcount"] == 2  # D and E
+
+
+@pytest.mark.parametrize("clerk", ["   ", "\u3000", " \t"])
+def test_a_blank_clerk_is_refused_and_nothing_reaches_the_chain(app, runner, tmp_path, clerk):
+    """15.4 fails a withdrawal whose entered_by is blank (whitespace, U+3000 a Chinese input
+    method types included): the server refuses it rather than write, onto an append-only
+    chain, an entry that fails every export of the vote from then on."""
+    pid = open_with_paper(app, runner, tmp_path)
+    (tmp_path / "mistake.pdf").write_bytes(b"%PDF form naming 2-201")
+    done = runner.invoke(args=["ballots", "withdraw", pid, "1", "--reason", REASON,
+                               "--evidence", str(tmp_path / "mistake.pdf"),
+                               "--entered-by", clerk])
+    assert done.exit_code == 1 and "请填写录入人" in done.output, done.output
+    assert "Traceback" not in done.output
+    assert show(runner, pid)["participating_headcount"] == 2  # nothing withdrawn
+    report = verify(app, export(runner, tmp_path, pid))
+    assert report.outcome == "in_progress" and not report.failures, report.render()
