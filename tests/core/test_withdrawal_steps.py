@@ -115,3 +115,52 @@ def test_a_withdrawal_in_a_bundle_of_version_2_fails_1_5():
                                  evidence=SCAN))
     sealed = {"digest": "0" * 64, "entry": entry, "sig": "s"}
     assert entry_type_errors_v2(sealed)
+
+
+def test_the_report_counts_no_voter_whose_ballot_was_withdrawn():
+    """The report's "计入 counted" (and --json's `counted`) is the number of counted
+    ballots: a voter whose only ballot was withdrawn has none, as in the close's `counted`
+    and the participating headcount; it read 2 here, beside a participation of 1."""
+    story = Story().genesis().paper("v-a", "agree", day(1)).paper("v-c", "agree", day(2))
+    withdraw(story, "v-c", 2, day(3))
+    report = verify(story.close().bundle())
+    assert report.ok, report.render()
+    assert report.tally.participating_headcount == 1
+    assert (report.ballots, report.counted) == (2, 1)
+    assert "计入 counted: 1," in report.render()
+    # Voting still open: the interim report counts the same way.
+    interim = verify(story.bundle())
+    assert interim.counted == 1 and interim.tally.participating_headcount == 1
+
+
+def test_withdrawals_over_a_long_correction_chain_stay_linear(monkeypatch):
+    """6.7 and 16.3 take back, with a withdrawn ballot, the entries its corrections
+    replaced (chain_of). A forged chain — one paper ballot corrected L times, then M times
+    a correction of the last entry (failing 15.3) and its withdrawal — walked all L entries
+    again for each withdrawal: L·M steps in each of the two (about 8 s for a 1 MB bundle,
+    L = M = 2000, and days at the size limit). An entry already taken back ends the walk:
+    it and all it replaced were taken back with it."""
+    from votes.core import verifier_local_rules, withdrawal as module
+
+    walked: list[int] = []
+    real = module.chain_of
+
+    def counting(*args, **kwargs):
+        out = real(*args, **kwargs)
+        walked.append(len(out))
+        return out
+
+    monkeypatch.setattr(module, "chain_of", counting)
+    monkeypatch.setattr(verifier_local_rules, "chain_of", counting)
+    size = 150
+    story = Story().genesis().paper("v-c", "agree", day(1))
+    for k in range(2, size + 1):
+        fix(story, "v-c", "agree", k - 1, day(1))
+    last = size  # the position of the voter's last ballot
+    for _ in range(size):
+        fix(story, "v-c", "agree", last, day(1))
+        last = len(story.entries) - 1
+        withdraw(story, "v-c", last, day(1))
+    assert steps(story.bundle()) == {"15.3"}  # each correction of a withdrawn ballot
+    assert len(walked) == 2 * size  # each withdrawal, in 6.7 and in 16.3
+    assert sum(walked) <= 2 * (size + 2 * size), sum(walked)
