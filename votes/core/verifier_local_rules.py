@@ -88,7 +88,7 @@ def _withdraw(body: dict, ballots: dict[int, dict], last: dict[str, int], withdr
     target = body["withdraws"]
     if last.get(body["voter"]) != target or target in withdrawn:
         return
-    for m in chain_of(target, ballots):
+    for m in chain_of(target, ballots, withdrawn):
         proxy = ballots[m].get("proxy")
         if m not in withdrawn and proxy is not None:
             held = principals[proxy["holder"]]

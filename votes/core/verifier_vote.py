@@ -195,7 +195,7 @@ class _Changes:
         target = body["withdraws"]
         if self.last.get(body["voter"]) != target or target in self.withdrawn:
             return
-        for m in withdrawal.chain_of(target, self.ballots):
+        for m in withdrawal.chain_of(target, self.ballots, self.withdrawn):
             old = self.ballots[m]
             if m not in self.withdrawn and "correction" not in old and "transfer" not in old:
                 self.per_voter[old["voter"]] -= 1

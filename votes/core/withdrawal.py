@@ -19,7 +19,7 @@ more (6.12), and, with the entries its corrections replaced, counts neither towa
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Container, Iterable
 
 from votes.core.commitment import is_hex64
 from votes.core.correction import STAFF_CHANNELS, reason_problem
@@ -75,11 +75,15 @@ def counted(entries: Iterable[tuple[int, dict]]) -> dict[str, tuple[int, dict]]:
     return out
 
 
-def chain_of(n: int, ballots: dict[int, dict]) -> list[int]:
+def chain_of(n: int, ballots: dict[int, dict], taken: Container[int] = ()) -> list[int]:
     """The positions a withdrawal of the ballot at `n` takes back: that entry and, when it
     is a correction, the entries its corrections replaced (one staff entry, corrected;
     §15). `ballots`: position → ballot body, of ballots before n. Stops at anything that
-    is not an earlier ballot of the same voter (15.2 fails such a correction)."""
+    is not an earlier ballot of the same voter (15.2 fails such a correction), and before
+    an entry in `taken`, those earlier withdrawals took back: each took back the entries
+    its own ballot's corrections replaced as well, so nothing further is new. Without that
+    stop a forged chain — one ballot corrected L times, then corrections of withdrawn
+    ballots (failing 15.3) each withdrawn in turn — cost L steps a withdrawal."""
     out = [n]
     voter = ballots[n]["voter"]
     while True:
@@ -88,6 +92,6 @@ def chain_of(n: int, ballots: dict[int, dict]) -> list[int]:
             return out
         m = fix["corrects"]
         old = ballots.get(m)
-        if m >= out[-1] or old is None or old["voter"] != voter:
+        if m >= out[-1] or old is None or old["voter"] != voter or m in taken:
             return out
         out.append(m)
