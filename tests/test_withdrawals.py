@@ -392,3 +392,35 @@ def test_a_blank_clerk_is_refused_and_nothing_reaches_the_chain(app, runner, tmp
     assert show(runner, pid)["participating_headcount"] == 2  # nothing withdrawn
     report = verify(app, export(runner, tmp_path, pid))
     assert report.outcome == "in_progress" and not report.failures, report.render()
+
+
+def test_the_owners_receipt_of_a_withdrawn_ballot_says_it_no_longer_counts(
+        app, runner, tmp_path, client):
+    """张三 saw the clerk's paper ballot as his receipt (max_changes 0). Once it is
+    withdrawn, that page says so and offers the ballot — it was a 404 until he voted again,
+    then "您较早的一张选票，已被后来的选票替代", under "表决成功" and the clerk's choice."""
+    from tests.factories import voter_token
+    from tests.test_owner_http import ZHANG_SUFFIX
+
+    pid = open_with_paper(app, runner, tmp_path)
+    with app.app_context():
+        from votes.services.lifecycle import get_proposal
+
+        proposal = {"id": get_proposal(pid).id, "uid": get_proposal(pid).uid}
+    client.get(f"/v/{voter_token(app, proposal)}")
+    client.post(f"/p/{proposal['uid']}/verify", data={"answer": ZHANG_SUFFIX})
+    voted = client.get(f"/p/{proposal['uid']}/ballot")
+    receipt = voted.headers["Location"]
+    assert "已记入表决记录" in client.get(receipt).get_data(as_text=True)
+    assert withdraw(runner, tmp_path, pid, 1).exit_code == 0
+    page = client.get(receipt)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200, text
+    assert "已由第 3 条记录撤回" in text and "不计入" in text
+    assert "表决成功" not in text and "已记入表决记录" not in text
+    assert 'id="commitment"' not in text  # the wrong entry's salt and seal: not his
+    assert f'href="/p/{proposal["uid"]}/ballot"' in text  # he has not voted: he may
+    assert cast_online(app, pid, "101", "abstain") == 4
+    text = client.get(receipt).get_data(as_text=True)
+    assert "已由第 3 条记录撤回" in text and "已被后来的选票替代" not in text
+    assert f'href="/p/{proposal["uid"]}/ballot"' not in text  # max_changes 0: voted now
