@@ -335,7 +335,9 @@ def receipt(proposal, owner, view, digest: str):
     from votes.services.notices_pdf import receipt_qr_svg
 
     mine = receipt_details(view, digest)
-    if view.ballot is None or mine is None:
+    # Not view.ballot: the voter has no counted ballot once staff withdrew theirs (§15),
+    # and the page then says so, where it was a 404.
+    if mine is None:
         abort(404)
     if view.sold_ballot(mine.ballot):
         return _transferred(proposal, view)  # the buyer's choice is not the seller's to see
