@@ -164,3 +164,25 @@ def test_withdrawals_over_a_long_correction_chain_stay_linear(monkeypatch):
     assert steps(story.bundle()) == {"15.3"}  # each correction of a withdrawn ballot
     assert len(walked) == 2 * size  # each withdrawal, in 6.7 and in 16.3
     assert sum(walked) <= 2 * (size + 2 * size), sum(walked)
+
+
+def test_the_spec_types_every_kind_the_verifier_accepts_2_5():
+    """§2.5 is what an independent verifier types entries by: its kind enum and a body line
+    for each kind. It said "an entry of any other kind fails 1.5" without `withdrawal`, so a
+    verifier written from it failed every bundle holding one, and it gave no withdrawal
+    body's types."""
+    import re
+    from pathlib import Path
+
+    from votes.core.bundle_types import BODIES
+
+    spec = (Path(__file__).resolve().parents[2] / "docs" / "verification.md").read_text(
+        encoding="utf-8")
+    types = spec.split("### 2.5 Types of every field", 1)[1].split("\n## 3.", 1)[0]
+    listed = re.search(r"`kind` enum\(([^)]*)\)", types).group(1)
+    assert {k.strip() for k in listed.split(",")} == set(BODIES)
+    for kind in BODIES:
+        assert re.search(rf"\b{kind} body\b", types), kind
+    line = " ".join(types.split("withdrawal body", 1)[1].split("\n- ", 1)[0].split())
+    for field, kind in BODIES["withdrawal"].items():
+        assert f"`{field}` {'string' if kind == 'str' else kind}" in line, field
