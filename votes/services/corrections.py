@@ -85,6 +85,20 @@ def staff_ballots(proposal: Proposal) -> list[StaffBallot]:
     return out
 
 
+def clean_reason(reason: str | None, *, missing: str, too_long: str) -> str:
+    """A correction's or a withdrawal's reason as it goes on the chain: spaces collapsed,
+    not blank, at most REASON_MAX characters, no control or direction characters (what
+    verifier steps 15.1 and 15.4 ask). `missing` and `too_long` say which reason it is."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise DomainError(missing)
+    if len(reason) > REASON_MAX or has_control(reason):
+        raise DomainError(too_long)
+    if has_bidi_control(reason):
+        raise DomainError(_("文字中不能包含改变文字显示方向的控制符。"))
+    return reason
+
+
 def correct_ballot(proposal_ref: str, seq: int, *, choice: str, reason: str, actor: str,
                    channel: str | None = None,
                    evidence: tuple[str, bytes] | None = None) -> Ballot:
@@ -112,13 +126,8 @@ def correct_ballot(proposal_ref: str, seq: int, *, choice: str, reason: str, act
             raise StaffOverride(current)
         raise DomainError(_("第 %(n)d 条记录已被第 %(m)d 条取代，只能更正该业主当前有效的选票",
                             n=seq, m=current.seq))
-    reason = " ".join(reason.split())
-    if not reason:
-        raise DomainError(_("请填写更正原因"))
-    if len(reason) > REASON_MAX or has_control(reason):
-        raise DomainError(_("更正原因最多 %(n)d 个字", n=REASON_MAX))
-    if has_bidi_control(reason):
-        raise DomainError(_("文字中不能包含改变文字显示方向的控制符。"))
+    reason = clean_reason(reason, missing=_("请填写更正原因"),
+                          too_long=_("更正原因最多 %(n)d 个字", n=REASON_MAX))
     try:
         parsed = Choice.parse(choice)
     except ValueError:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from votes.core.bidi import has_bidi_control
 from votes.core.correction import REASON_MAX, STAFF_CHANNELS
 from votes.core.roll import has_control
 from votes.core.withdrawal import KIND, withdrawal_body
@@ -20,21 +19,10 @@ from votes.i18n import _
 from votes.models import Ballot, Transfer
 from votes.services import audit, keys
 from votes.services.ballots import _keep, latest_ballots, lock_for_voting
+from votes.services.corrections import clean_reason
 from votes.services.errors import DomainError
 from votes.services.lifecycle import get_proposal, refresh
 from votes.services.tx import unit_of_work
-
-
-def _clean_reason(reason: str) -> str:
-    """The reason as it goes on the chain (15.4 asks what 15.1 asks of a correction's)."""
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise DomainError(_("请填写撤回原因"))
-    if len(reason) > REASON_MAX or has_control(reason):
-        raise DomainError(_("撤回原因最多 %(n)d 个字", n=REASON_MAX))
-    if has_bidi_control(reason):
-        raise DomainError(_("文字中不能包含改变文字显示方向的控制符。"))
-    return reason
 
 
 def withdraw_ballot(proposal_ref: str, seq: int, *, reason: str,
@@ -45,7 +33,8 @@ def withdraw_ballot(proposal_ref: str, seq: int, *, reason: str,
     naming another flat. Refused unless the ballot is its voter's current one, paper or
     proxy, not a buyer's after a sale, not withdrawn already, and voting is open."""
     proposal = refresh(get_proposal(proposal_ref))
-    reason = _clean_reason(reason)
+    reason = clean_reason(reason, missing=_("请填写撤回原因"),
+                          too_long=_("撤回原因最多 %(n)d 个字", n=REASON_MAX))
     # Blank is whitespace as str.isspace has it (U+3000 included), as 15.4 reads it: a
     # withdrawal "by" nobody would fail every export of the vote from then on.
     if not actor or not actor.strip() or len(actor) > 64 or has_control(actor):
