@@ -60,6 +60,10 @@ MAX_CONTENT_LENGTH = 32 * 1024 * 1024
 BALLOT_IMPORT_MAX_BYTES = ""
 # A proposal's documents in all, in bytes. Empty: 2 × MAX_CONTENT_LENGTH (64 MiB).
 PROPOSAL_DOCUMENTS_MAX_BYTES = ""
+# The most notices the committee's page draws in one download: more take minutes, longer
+# than a proxy waits (nginx: 60 s), so a large vote is printed building by building on the
+# web, or whole with `votes notices`.
+NOTICES_PER_DOWNLOAD_MAX = 500
 PERMANENT_SESSION_LIFETIME = 8 * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

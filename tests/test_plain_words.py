@@ -186,6 +186,7 @@ def test_no_internal_word_on_any_page_of_any_role(app, client, states):
         walk.page(f"/committee/p/{pid}")
     walk.page(f"/committee/p/{ids['draft']}/edit")
     walk.page(f"/committee/p/{ids['open']}/non-voters")
+    walk.page(f"/committee/p/{ids['open']}/notices")
     walk.page(f"/committee/p/{ids['open']}/notices.pdf")  # printed documents too
     walk.page(f"/committee/p/{ids['open']}/poster.pdf")
     walk.page(f"/committee/p/{ids['closed']}/result-notice.pdf")

@@ -335,13 +335,22 @@ def tick() -> None:
 @click.command("notices")
 @click.argument("proposal")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.option("--building", default=None,
+              help="Only this building's notices, labelled as on the committee's page "
+                   "(e.g. 3号楼).")
 @with_appcontext
 @domain_errors
-def notices(proposal: str, output: str) -> None:
+def notices(proposal: str, output: str, building: str | None) -> None:
     """Write the printable voting notices (A4 PDF, one per voter, with QR codes)."""
     from votes.services.notices import notices_pdf
     from votes.services.output import check_output, write_output
 
     check_output(output)  # before drawing thousands of pages
-    write_output(output, notices_pdf(proposal))
+    # Thousands of notices take minutes: say how far it is (on a terminal only).
+    with click.progressbar(length=1, label=_("正在生成表决通知"), file=sys.stderr) as bar:
+        def drawn(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+        pdf = notices_pdf(proposal, building=building, progress=drawn)
+    write_output(output, pdf)
     click.echo(_("已生成表决通知 %(file)s", file=output))

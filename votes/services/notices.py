@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from votes.core.local_rules import EXCLUDABLE, Procedure, UnitKind
 from votes.core.numbers import format_area
@@ -140,30 +140,30 @@ def _balance(units: list[FrozenUnit]) -> str:
     return f"{money(sum(u.fund_balance for u in units))} 元"
 
 
-def notices_pdf(proposal_ref: str, voter_key: str | None = None) -> bytes:
-    """Every voter's notice, or only `voter_key`'s (a reprint: the same link and code)."""
+def notices_pdf(proposal_ref: str, voter_key: str | None = None, building: str | None = None,
+                progress=None) -> bytes:
+    """Every voter's notice, or only `voter_key`'s (a reprint: the same link and code), or
+    only those of one `building` (its label as `notice_buildings` gives it: each voter's
+    notice goes with the building of their first unit on the delivery round). `progress`,
+    if given, is called with (notices drawn, notices in all) while the PDF is drawn."""
     from votes.services.notices_pdf import Notice, render_notices
 
-    proposal = refresh(get_proposal(proposal_ref))
-    if proposal.state == "draft":
-        raise DomainError(_("请先开始公示，冻结表决范围后再打印通知"))
-    if proposal.state in ("closed", "published", "withdrawn", "emergency"):
-        raise DomainError(_("表决已结束或已撤回，不能再打印表决通知"))
-    public_base_url()  # refuse before any work when the deployment's address is unknown
-    frozen = sorted(db.session.scalars(select(FrozenUnit).where(
-        FrozenUnit.proposal_id == proposal.id)), key=delivery_key)
-    units: dict[str, list[FrozenUnit]] = {}
-    for u in frozen:
-        units.setdefault(u.voter_key, []).append(u)
+    proposal = printable(get_proposal(proposal_ref))
+    frozen = _frozen_units(proposal)
+    units = _by_voter(frozen)
+    if building is not None:
+        units = {key: held for key, held in units.items() if _building_of(held) == building}
+        if not units:
+            raise DomainError(_("本事项没有“%(b)s”的表决通知", b=building))
     voters = {v.voter_key: v for v in db.session.scalars(
         select(FrozenVoter).where(FrozenVoter.proposal_id == proposal.id))}
     accesses = {a.voter_key: a for a in db.session.scalars(
         select(VoterAccess).where(VoterAccess.proposal_id == proposal.id))}
     plan = notice_plan(proposal, frozen)
     excluded = set(Procedure.from_rules(proposal.rules).excluded_kinds)
-    # Voters in the order of their first unit on the delivery round. An owner holding only
-    # units the rules leave out of the vote (§16) still pays a share and must see it before
-    # the vote (shared/DESIGN.md): their page is a letter of that share, with no link.
+    # An owner holding only units the rules leave out of the vote (§16) still pays a share
+    # and must see it before the vote (shared/DESIGN.md): their page is a letter of that
+    # share, with no link.
     notices = [
         Notice(plan=plan,
                units=tuple((unit_label(u) + ("（不计入表决）" if u.kind in excluded else ""),
@@ -179,7 +179,57 @@ def notices_pdf(proposal_ref: str, voter_key: str | None = None) -> bytes:
     if voter_key is not None and not notices:
         raise DomainError(_("没有这位业主的表决通知"))
     return render_notices(notices, heading=HEADINGS.get(Matter(proposal.matter),
-                                                        "业主共同决定事项表决通知"))
+                                                        "业主共同决定事项表决通知"),
+                          progress=progress)
+
+
+def printable(proposal: Proposal) -> Proposal:
+    """The proposal, brought up to date, if its notices can be printed; else DomainError."""
+    proposal = refresh(proposal)
+    if proposal.state == "draft":
+        raise DomainError(_("请先开始公示，冻结表决范围后再打印通知"))
+    if proposal.state in ("closed", "published", "withdrawn", "emergency"):
+        raise DomainError(_("表决已结束或已撤回，不能再打印表决通知"))
+    public_base_url()  # refuse before any work when the deployment's address is unknown
+    return proposal
+
+
+def notice_buildings(proposal: Proposal) -> list[tuple[str, int]]:
+    """(building label, number of notices) in the order of delivery: what a committee can
+    print one building at a time when the whole file is too long for one download."""
+    proposal = printable(proposal)
+    counts: dict[str, int] = {}
+    accesses = set(db.session.scalars(select(VoterAccess.voter_key).where(
+        VoterAccess.proposal_id == proposal.id)))
+    for key, held in _by_voter(_frozen_units(proposal)).items():
+        if key in accesses:
+            label = _building_of(held)
+            counts[label] = counts.get(label, 0) + 1
+    return list(counts.items())
+
+
+def notice_count(proposal: Proposal) -> int:
+    """How many notices the whole file holds (one per voter given a link)."""
+    return db.session.scalar(select(func.count()).select_from(VoterAccess).where(
+        VoterAccess.proposal_id == proposal.id))
+
+
+def _frozen_units(proposal: Proposal) -> list[FrozenUnit]:
+    return sorted(db.session.scalars(select(FrozenUnit).where(
+        FrozenUnit.proposal_id == proposal.id)), key=delivery_key)
+
+
+def _by_voter(frozen: list[FrozenUnit]) -> dict[str, list[FrozenUnit]]:
+    """Each voter's units, voters in the order of their first unit on the delivery round
+    (building, entrance, room)."""
+    units: dict[str, list[FrozenUnit]] = {}
+    for u in frozen:
+        units.setdefault(u.voter_key, []).append(u)
+    return units
+
+
+def _building_of(units: list[FrozenUnit]) -> str:
+    return _suffixed(normalise_building(units[0].building), "号楼") or "—"
 
 
 def _no_vote(units: list[FrozenUnit], excluded: set[str]) -> str | None:

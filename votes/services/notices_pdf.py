@@ -211,8 +211,9 @@ LETTER_HEADING = "住宅专项维修资金费用分摊告知书"
 
 
 def render_notices(notices: Sequence[Notice], *,
-                   heading: str = "住宅专项维修资金使用表决通知") -> bytes:
-    """One A4 page per notice, in the order given (the order of delivery)."""
+                   heading: str = "住宅专项维修资金使用表决通知", progress=None) -> bytes:
+    """One A4 page per notice, in the order given (the order of delivery). `progress`, if
+    given, is called with (notices drawn, notices in all) as pages are finished."""
     styles = _styles()
     story: list = []
     for i, n in enumerate(notices):
@@ -222,9 +223,18 @@ def render_notices(notices: Sequence[Notice], *,
     if not story:
         story = [Spacer(1, 1)]
     out = io.BytesIO()
-    SimpleDocTemplate(out, pagesize=A4, title=heading, invariant=1, initialFontName=FONT,
-                      leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
-                      bottomMargin=MARGIN).build(story)
+    doc = SimpleDocTemplate(out, pagesize=A4, title=heading, invariant=1, initialFontName=FONT,
+                            leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
+                            bottomMargin=MARGIN)
+    if progress is not None:
+        total = len(notices)
+
+        def pages(kind: str, value: int) -> None:
+            # A notice is one page; a notice that runs over is counted once at most.
+            if kind == "PAGE":
+                progress(min(value, total), total)
+        doc.setProgressCallBack(pages)
+    doc.build(story)
     return out.getvalue()
 
 

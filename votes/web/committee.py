@@ -282,15 +282,6 @@ def move(user, proposal, move):
     return redirect(url_for("committee.proposal", pid=proposal.id))
 
 
-@bp.get("/p/<int:pid>/notices.pdf")
-@staff("committee", "admin", obj="proposal")
-def notices(user, proposal):
-    from votes.services.notices import notices_pdf
-
-    return _download(notices_pdf(str(proposal.id)), f"notices-{proposal.id}.pdf",
-                     "application/pdf")
-
-
 @bp.get("/p/<int:pid>/poster.pdf")
 @staff("committee", "admin", obj="proposal")
 def poster(user, proposal):

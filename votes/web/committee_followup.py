@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from votes.core.numbers import whole_number
@@ -13,6 +13,46 @@ from votes.services.errors import DomainError
 from votes.web.authz import staff
 from votes.web.committee import bp
 from votes.web.tables import paged
+
+
+@bp.get("/p/<int:pid>/notices")
+@staff("committee", "admin", obj="proposal")
+def notices_page(user, proposal):
+    from votes.services.notices import notice_buildings
+
+    try:
+        buildings = notice_buildings(proposal)
+    except DomainError as err:
+        flash(err.message, "error")
+        return redirect(url_for("committee.proposal", pid=proposal.id))
+    return render_template("committee/notices.html", proposal=proposal, buildings=buildings,
+                           total=sum(n for _b, n in buildings),
+                           limit=current_app.config["NOTICES_PER_DOWNLOAD_MAX"])
+
+
+@bp.get("/p/<int:pid>/notices.pdf")
+@staff("committee", "admin", obj="proposal")
+def notices(user, proposal):
+    from votes.services.notices import notice_count, notices_pdf
+
+    building = request.args.get("building")
+    # Thousands of notices take minutes to draw, longer than the proxy waits for an answer
+    # (nginx: 60 s) and all that time one worker's core: a large vote is printed building
+    # by building here, or whole with `votes notices`.
+    if building is None and notice_count(proposal) > current_app.config[
+            "NOTICES_PER_DOWNLOAD_MAX"]:
+        flash(_("表决通知较多，请按楼栋分别下载打印（或由管理员用命令 votes notices 一次生成）"),
+              "error")
+        return redirect(url_for("committee.notices_page", pid=proposal.id))
+    try:
+        pdf = notices_pdf(str(proposal.id), building=building)
+    except DomainError as err:
+        flash(err.message, "error")
+        return redirect(url_for("committee.notices_page" if building else "committee.proposal",
+                                pid=proposal.id))
+    suffix = "" if building is None else f"-{building}"
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"notices-{proposal.id}{suffix}.pdf")
 
 
 @bp.get("/p/<int:pid>/notice.pdf")
