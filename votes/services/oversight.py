@@ -36,18 +36,30 @@ class OverviewRow:
 
 def overview(communities: list[Community], state: str = "", since: datetime | None = None,
              until: datetime | None = None) -> list[OverviewRow]:
+    return overview_rows(overview_proposals(communities, state, since, until))
+
+
+def overview_proposals(communities: list[Community], state: str = "",
+                       since: datetime | None = None,
+                       until: datetime | None = None) -> list[Proposal]:
+    """The proposals of these communities the filters keep, latest voting end first: one
+    query, no figures (a district's years of votes are thousands)."""
     ids = [c.id for c in communities]
     query = select(Proposal).where(Proposal.community_id.in_(ids)).order_by(
-        Proposal.voting_end.desc())
+        Proposal.voting_end.desc(), Proposal.id.desc())
     if state:
         query = query.where(Proposal.state == state)
     if since:
         query = query.where(Proposal.voting_end >= since)
     if until:
         query = query.where(Proposal.voting_start <= until)
+    return list(db.session.scalars(query))
+
+
+def overview_rows(proposals: list[Proposal]) -> list[OverviewRow]:
+    """Each proposal's figures, verification and money: several queries a proposal."""
     from votes.services.money.works import money_summaries
 
-    proposals = list(db.session.scalars(query))
     money = money_summaries([p.id for p in proposals])
     return [OverviewRow(proposal_figures(str(p.id)), latest_verification(p), money[p.id])
             for p in proposals]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 from flask import Blueprint, render_template, request, send_file
@@ -9,16 +10,16 @@ from flask import Blueprint, render_template, request, send_file
 from votes.web.authz import staff
 from votes.web.tables import paged
 
-SORTS = {
-    "community": lambda r: r.figures.proposal.community.name,
-    "end": lambda r: r.figures.proposal.voting_end,
+# Sorts by what the proposal row holds: the page is cut before any figures are computed.
+PROPOSAL_SORTS = {
+    "community": lambda p: p.community.name,
+    "end": lambda p: p.voting_end,
+}
+# Sorts by a figure: every proposal's figures first.
+FIGURE_SORTS = {
     "turnout": lambda r: -r.figures.turnout.participating_headcount
     / max(r.figures.turnout.total_headcount, 1),
 }
-
-
-def sort_rows(rows, key: str):
-    return sorted(rows, key=SORTS[key]) if key in SORTS else rows
 
 bp = Blueprint("regulator", __name__, url_prefix="/regulator")
 
@@ -28,7 +29,7 @@ bp = Blueprint("regulator", __name__, url_prefix="/regulator")
 def overview(user):
     from votes.services.clock import parse_iso
     from votes.services.errors import DomainError
-    from votes.services.oversight import overview as rows_for, overview_csv
+    from votes.services.oversight import overview_csv, overview_proposals, overview_rows
     from votes.services.staff import visible_communities
 
     state = request.args.get("state", "")
@@ -38,11 +39,23 @@ def overview(user):
     except DomainError:
         since = until = None
     communities = visible_communities(user)
-    rows = sort_rows(rows_for(communities, state, since, until), request.args.get("sort", ""))
-    if request.args.get("format") == "csv":
-        return send_file(io.BytesIO(overview_csv(rows)), mimetype="text/csv",
-                         download_name="overview.csv", as_attachment=True)
-    return render_template("regulator/overview.html", rows=paged(rows, request.args),
+    proposals = overview_proposals(communities, state, since, until)
+    sort = request.args.get("sort", "")
+    if sort in PROPOSAL_SORTS:
+        proposals.sort(key=PROPOSAL_SORTS[sort])
+    if request.args.get("format") == "csv" or sort in FIGURE_SORTS:
+        rows = overview_rows(proposals)
+        if sort in FIGURE_SORTS:
+            rows.sort(key=FIGURE_SORTS[sort])
+        if request.args.get("format") == "csv":
+            return send_file(io.BytesIO(overview_csv(rows)), mimetype="text/csv",
+                             download_name="overview.csv", as_attachment=True)
+        page = paged(rows, request.args)
+    else:
+        # A district's years of votes: only the page shown is computed.
+        page = paged(proposals, request.args)
+        page = dataclasses.replace(page, items=overview_rows(list(page.items)))
+    return render_template("regulator/overview.html", rows=page,
                            communities=communities, state=state, args=request.args)
 
 

@@ -1,0 +1,81 @@
+"""The regulator's overview of a district with years of votes: the page shown is computed,
+not every proposal the district ever held (each costs several queries)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from tests.factories import make_roll_csv
+from tests.staff_world import PASSWORD, sign_in
+from votes.web.tables import PER_PAGE
+
+VOTES = PER_PAGE + 7
+
+
+def district(app, runner, tmp_path):
+    from datetime import datetime, timezone
+
+    app.config["VOTES_NOW"] = datetime(2026, 11, 19, 1, 0, tzinfo=timezone.utc)
+    assert runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"]).exit_code == 0
+    with app.app_context():
+        from votes.services.communities import get_community
+        from votes.services.tx import unit_of_work
+
+        with unit_of_work():
+            get_community("SUN").jurisdiction = "350502"
+    roll = make_roll_csv(tmp_path / "roll.csv")
+    assert runner.invoke(args=["roll", "import", "--community", "SUN", str(roll)]).exit_code == 0
+    for n in range(VOTES):  # one a week: the latest voting end is the last one made
+        day = 1 + n % 28
+        month = 1 + n // 28
+        result = runner.invoke(args=[
+            "proposal", "create", "--community", "SUN", "--title", f"事项{n:02d}",
+            "--matter", "use_fund", "--scope", "all", "--budget", "100", "--item", "修缮:100",
+            "--voting-start", f"2027-{month:02d}-{day:02d}T09:00",
+            "--voting-end", f"2027-{month:02d}-{day:02d}T18:00"])
+        assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["users", "create", "district", "--role", "regulator",
+                                 "--jurisdiction", "350502", "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    client = app.test_client()
+    sign_in(client, "district")
+    return client
+
+
+def titles(html: str) -> list[str]:
+    return re.findall(r"事项\d\d", html)
+
+
+def test_the_overview_computes_only_the_page_it_shows(app, runner, tmp_path, monkeypatch):
+    from votes.services import oversight
+
+    client = district(app, runner, tmp_path)
+    computed = []
+    real = oversight.proposal_figures
+    monkeypatch.setattr(oversight, "proposal_figures",
+                        lambda ref: computed.append(ref) or real(ref))
+
+    first = client.get("/regulator/").get_data(as_text=True)
+    assert len(computed) == PER_PAGE
+    shown = titles(first)
+    assert shown[0] == f"事项{VOTES - 1:02d}" and len(set(shown)) == PER_PAGE
+
+    computed.clear()
+    second = titles(client.get("/regulator/?page=2").get_data(as_text=True))
+    assert len(computed) == VOTES - PER_PAGE
+    assert sorted(second + shown) == sorted(f"事项{n:02d}" for n in range(VOTES))
+    assert second[-1] == "事项00"  # the earliest voting end last
+
+    computed.clear()
+    by_end = titles(client.get("/regulator/?sort=end").get_data(as_text=True))
+    assert len(computed) == PER_PAGE and by_end[0] == "事项00"
+
+    # A sort by a figure needs every proposal's; so does the CSV, which lists them all.
+    computed.clear()
+    assert client.get("/regulator/?sort=turnout").status_code == 200
+    assert len(computed) == VOTES
+    computed.clear()
+    table = client.get("/regulator/?format=csv").get_data(as_text=True).lstrip("\ufeff")
+    assert len(computed) == VOTES and len(list(csv.reader(io.StringIO(table)))) == VOTES + 1
