@@ -48,6 +48,31 @@ def test_non_voters_show_masked_owners_and_phones(app, runner, tmp_path, client)
     assert page.count("补打表决通知") == 5
 
 
+def test_a_large_list_is_shown_building_by_building(app, runner, tmp_path, client,
+                                                     monkeypatch):
+    from votes.web import committee
+
+    world, url = _signed_in(app, runner, tmp_path, client)
+    whole = client.get(f"{url}/non-voters").get_data(as_text=True)
+    assert 'id="buildings"' not in whole and "2号楼1单元101室" in whole
+
+    monkeypatch.setattr(committee, "NON_VOTERS_ON_ONE_PAGE", 3)  # 5 voters, none voted
+    first = client.get(f"{url}/non-voters").get_data(as_text=True)
+    assert 'id="buildings"' in first and "1号楼（3）" in first and "2号楼（2）" in first
+    assert "1号楼1单元101室" in first and "2号楼1单元101室" not in first
+    second = client.get(f"{url}/non-voters?building=2").get_data(as_text=True)
+    assert "2号楼1单元101室" in second and "1号楼1单元101室" not in second
+    unknown = client.get(f"{url}/non-voters?building=9").get_data(as_text=True)
+    assert "1号楼1单元101室" in unknown  # the first building, not an empty page
+
+    # A visit recorded while walking building 2 comes back to building 2.
+    voter = _voter_of(app, world, "201", "2")
+    r = client.post(f"{url}/visits", data={"voter": voter, "outcome": "not_home",
+                                           "building": "2"})
+    assert r.status_code == 302 and r.location.endswith("/non-voters?building=2")
+    assert "name=\"building\" value=\"2\"" in second
+
+
 def test_reprint_gives_the_same_link_and_is_audited(app, runner, tmp_path, client):
     need_tools("pdftotext")
     world, url = _signed_in(app, runner, tmp_path, client)
@@ -87,6 +112,7 @@ def test_excel_keeps_areas_as_numbers(app, runner, tmp_path, client):
     area = first[2]
     assert area.data_type == "n" and float(area.value) == 164.75
     assert area.number_format == "#,##0.00"
+    assert all(r[2].number_format == "#,##0.00" for r in rows.values())  # every row's
     assert sum(float(r[2].value) for r in rows.values()) == 654.75
 
 

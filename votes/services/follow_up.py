@@ -58,11 +58,50 @@ def masked_contacts(owners_enc: bytes) -> tuple[tuple[str, ...], tuple[str, ...]
 
 def non_voters(proposal: Proposal) -> dict[str, list[NonVoter]]:
     """Voters without a ballot, grouped by the building of their first unit."""
+    waiting = _waiting(proposal)
+    return _listed(proposal, waiting, set(waiting))
+
+
+def non_voters_page(proposal: Proposal, building: str | None, all_up_to: int
+                    ) -> tuple[dict[str, list[NonVoter]], dict[str, int], str | None]:
+    """What the door-to-door page shows: every building's non-voters when there are at most
+    `all_up_to` of them, else one building's (`building`, or the first in order) — 20,000
+    rows would be a page of 19 MB. Returns (groups shown, non-voters per building, the
+    building shown alone or None)."""
+    waiting = _waiting(proposal)
+    counts = {b: len(voters) for b, voters in waiting.items()}
+    if sum(counts.values()) <= all_up_to and building not in counts:
+        return _listed(proposal, waiting, set(waiting)), counts, None
+    if building not in counts:
+        building = next(iter(counts), None)
+    return _listed(proposal, waiting, {building}), counts, building
+
+
+def _waiting(proposal: Proposal) -> dict[str, list[tuple[FrozenVoter, list[FrozenUnit]]]]:
+    """Voters without a counted ballot with their units, by the building of their first unit,
+    buildings in natural order."""
+    from votes.core.roll import natural_key
+
     voted = voted_voters(db.session, proposal)  # a withdrawn ballot's voter has not voted
     units: dict[str, list[FrozenUnit]] = {}
     for u in db.session.scalars(select(FrozenUnit).where(FrozenUnit.proposal_id == proposal.id)
                                 .order_by(FrozenUnit.id)):
         units.setdefault(u.voter_key, []).append(u)
+    waiting: dict[str, list[tuple[FrozenVoter, list[FrozenUnit]]]] = {}
+    for voter in db.session.scalars(select(FrozenVoter).where(
+            FrozenVoter.proposal_id == proposal.id)):
+        if voter.voter_key not in voted:
+            mine = units[voter.voter_key]
+            waiting.setdefault(mine[0].building, []).append((voter, mine))
+    return {b: waiting[b] for b in sorted(waiting, key=natural_key)}
+
+
+def _listed(proposal: Proposal, waiting: dict, buildings: set[str | None]
+            ) -> dict[str, list[NonVoter]]:
+    """The non-voters of these buildings as the list shows them: visits, link locks and the
+    owners' masked contacts (decrypted for these voters only)."""
+    from votes.core.roll import natural_key
+
     visits: dict[str, Visit] = {}
     for v in db.session.scalars(select(Visit).where(Visit.proposal_id == proposal.id)
                                 .order_by(Visit.time, Visit.id)):
@@ -71,23 +110,20 @@ def non_voters(proposal: Proposal) -> dict[str, list[NonVoter]]:
         select(VoterAccess).where(VoterAccess.proposal_id == proposal.id))}
     now = clock.now()
     groups: dict[str, list[NonVoter]] = {}
-    for voter in db.session.scalars(select(FrozenVoter).where(
-            FrozenVoter.proposal_id == proposal.id)):
-        if voter.voter_key in voted:
+    for building, voters in waiting.items():
+        if building not in buildings:
             continue
-        mine = units[voter.voter_key]
-        link = access.get(voter.voter_key)
-        locked = link.locked_until if link and link.locked_until and link.locked_until > now \
-            else None
-        names, phones = masked_contacts(voter.owners_enc)
-        groups.setdefault(mine[0].building, []).append(NonVoter(
-            voter.voter_key, tuple(unit_label(u) for u in mine), voter.area,
-            visits.get(voter.voter_key), locked, link.failures if link else 0, names, phones,
-            tuple(unit_words(u) for u in mine)))
-    from votes.core.roll import natural_key
-
-    return {b: sorted(groups[b], key=lambda n: natural_key(n.units[0]))
-            for b in sorted(groups, key=natural_key)}
+        for voter, mine in voters:
+            link = access.get(voter.voter_key)
+            locked = link.locked_until if link and link.locked_until and \
+                link.locked_until > now else None
+            names, phones = masked_contacts(voter.owners_enc)
+            groups.setdefault(building, []).append(NonVoter(
+                voter.voter_key, tuple(unit_label(u) for u in mine), voter.area,
+                visits.get(voter.voter_key), locked, link.failures if link else 0, names,
+                phones, tuple(unit_words(u) for u in mine)))
+        groups[building].sort(key=lambda n: natural_key(n.units[0]))
+    return groups
 
 
 def unit_words(u: FrozenUnit) -> str:
@@ -147,15 +183,19 @@ def non_voters_xlsx(proposal: Proposal) -> bytes:
     ws = wb.active
     ws.title = "未表决业主"
     ws.append(["楼栋", "房屋", "面积(m²)", "业主", "电话", "最近走访", "走访时间", "备注"])
+    row = 1
     for building, voters in non_voters(proposal).items():
         for n in voters:
+            row += 1
             v = n.last_visit
             # The area as a number (m², two decimals shown), so the sheet can sum and sort it.
             ws.append(sheet_row([building, "、".join(n.units), Decimal(n.area).scaleb(-2),
                                 "、".join(n.owners), "、".join(n.phones),
                                 OUTCOMES[v.outcome].msgid if v else "",
                                 clock.local_text(v.time) if v else "", v.note if v else ""]))
-            ws.cell(ws.max_row, 3).number_format = "#,##0.00"
+            # Not ws.max_row: openpyxl computes it over every cell, each row (quadratic:
+            # 20,000 non-voters took over a minute, longer than a proxy waits).
+            ws.cell(row, 3).number_format = "#,##0.00"
     for column, width in zip("ABCDEFGH", (8, 40, 12, 16, 16, 14, 18, 30)):
         ws.column_dimensions[column].width = width
     out = io.BytesIO()
