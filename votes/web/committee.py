@@ -301,7 +301,7 @@ def result_notice(user, proposal):
 @bp.get("/p/<int:pid>/non-voters")
 @staff("committee", "admin", obj="proposal")
 def non_voters(user, proposal):
-    from votes.services.follow_up import OUTCOMES, non_voters as find, non_voters_xlsx
+    from votes.services.follow_up import OUTCOMES, non_voters_page, non_voters_xlsx
 
     if request.args.get("format") == "xlsx":
         return _download(non_voters_xlsx(proposal), f"non-voters-{proposal.id}.xlsx",
@@ -309,9 +309,15 @@ def non_voters(user, proposal):
     from votes.services.ballots import voting_problem
     from votes.services.clock import now
 
-    return render_template("committee/non_voters.html", proposal=proposal,
-                           groups=find(proposal), outcomes=OUTCOMES,
+    groups, counts, building = non_voters_page(proposal, request.args.get("building"),
+                                               NON_VOTERS_ON_ONE_PAGE)
+    return render_template("committee/non_voters.html", proposal=proposal, groups=groups,
+                           counts=counts, building=building, outcomes=OUTCOMES,
                            visits_open=voting_problem(proposal, now()) is None)
+
+
+# Non-voters listed on one page; beyond it the list is shown building by building.
+NON_VOTERS_ON_ONE_PAGE = 300
 
 
 @bp.post("/p/<int:pid>/visits")
@@ -322,7 +328,9 @@ def visit(user, proposal):
     record_visit(proposal, request.form.get("voter", ""), request.form.get("outcome", ""),
                  request.form.get("note", ""), user.login)
     flash(_("已记录走访结果。"), "ok")
-    return redirect(url_for("committee.non_voters", pid=proposal.id))
+    # Back to the building being walked (a large vote's list is one building a page).
+    return redirect(url_for("committee.non_voters", pid=proposal.id,
+                            building=request.form.get("building") or None))
 
 
 @bp.post("/p/<int:pid>/paper")
