@@ -17,13 +17,13 @@ from votes.services.communities import procedure_summary
 from votes.services.figures import proposal_figures
 from votes.services.progress import Chart, turnout_chart
 from votes.services.proposal_create import DocumentUpload, ProposalDraft
-from votes.services.roll import RollSummary, load_units, roll_summary, unit_record
+from votes.services.roll import RollSummary, community_records, roll_summary
 
 
 @dataclass(frozen=True)
 class CommunityPage:
     summary: RollSummary
-    units: list
+    units: list  # UnitRecords in the order asked; a page's rows are read with units_in_order
     proposals: list[Proposal]
     procedure: Procedure = Procedure()  # the community's proxies and unit-kind settings
 
@@ -44,10 +44,11 @@ def community_page(community: Community, sort: str) -> CommunityPage:
 
     from votes.extensions import db
 
-    units = sorted(load_units(community), key=SORTS.get(sort, SORTS["unit"]))
+    records = community_records(community)
+    units = sorted(records, key=SORTS.get(sort, SORTS["unit"]))
     proposals = list(db.session.scalars(select(Proposal).where(
         Proposal.community_id == community.id).order_by(Proposal.id.desc())))
-    return CommunityPage(roll_summary(community.code), units, proposals,
+    return CommunityPage(roll_summary(community.code, records), units, proposals,
                          Procedure.from_rules(community.rules))
 
 
@@ -83,11 +84,11 @@ def scope_preview(community: Community, scope_text: str, budget_text: str) -> Sc
     try:
         scope = Scope.parse(scope_text or "all")
         budget = parse_yuan(budget_text or "0")
-        units = load_units(community)
-        e = electorate([unit_record(u) for u in units], scope)
+        records = community_records(community)
+        e = electorate(records, scope)
         if not e.units:
             return ScopePreview(_("该范围内没有房屋"))
-        labels = {str(u.id): u for u in units}
+        labels = {r.unit_id: r for r in records}
         shares = tuple((labels[s.unit_id], s) for s in apportion(budget, e.units))
     except ValueError as exc:
         return ScopePreview(str(exc))
@@ -108,7 +109,7 @@ def scope_tree(community: Community) -> tuple[BuildingChoice, ...]:
     from votes.core.roll import normalise_building, normalise_entrance
 
     buildings: dict[str, dict[str, int]] = {}
-    for r in (unit_record(u) for u in load_units(community)):
+    for r in community_records(community):
         entrances = buildings.setdefault(normalise_building(r.building), {})
         key = normalise_entrance(r.entrance)
         entrances[key] = entrances.get(key, 0) + 1
@@ -137,7 +138,7 @@ def scope_from_choices(community: Community, buildings: list[str], entrances: li
             continue
         if sum(n for _, n in choice.entrances) != choice.units:
             # Some units of this building have no entrance: only a list of units says it.
-            records = [unit_record(u) for u in load_units(community)]
+            records = community_records(community)
             e_scope = Scope.parse("entrance:" + ",".join(sorted(chosen_e, key=natural_key)))
             b_scope = Scope.parse("building:" + ",".join(sorted(chosen_b, key=natural_key)))
             labels = [r.label for r in records if e_scope.contains(r) or b_scope.contains(r)]
@@ -154,7 +155,7 @@ def form_scope(community: Community, form) -> str:
     buildings, entrances = form.getlist("scope_building"), form.getlist("scope_entrance")
     if any(v.strip() for v in (*buildings, *entrances)):
         return scope_from_choices(community, buildings, entrances)
-    records = [unit_record(u) for u in load_units(community)]
+    records = community_records(community)
     return str(parse_scope_words(form.get("scope", ""), records))
 
 

@@ -18,7 +18,7 @@ from votes.extensions import db
 from votes.models import Proposal
 from votes.services.choices import revealed
 from votes.services.lifecycle import get_proposal, refresh
-from votes.services.roll import load_units, unit_record
+from votes.services.roll import community_records
 from votes.services.tally import current_turnout, final_tally
 
 
@@ -65,7 +65,7 @@ def proposal_figures(proposal_ref: str) -> ProposalFigures:
     session = db.session
     if proposal.state == "draft":
         # Not frozen yet: the figures the roll would give today, with nobody voting.
-        records = [unit_record(u) for u in load_units(proposal.community)]
+        records = community_records(proposal.community)
         e = counting_electorate(electorate(records, Scope.parse(proposal.scope)),
                                 Procedure.from_rules(proposal.rules).excluded_kinds)
         return ProposalFigures(proposal, compute_turnout(e, (), Rules.from_dict(proposal.rules)),

@@ -82,9 +82,22 @@ def roll_records(session: Session, community_id: int, unit_id: Callable[[int], s
     return records, owners
 
 
+def community_records(community: Community) -> list[UnitRecord]:
+    """The community's units as the core sees them, without ORM objects: the committee's
+    pages read the whole roll (thousands of units) on every view."""
+    return roll_records(db.session, community.id)[0]
+
+
+def units_in_order(ids: list[int]) -> list[Unit]:
+    """These units (with their owners), in the order given: the rows of one page."""
+    found = {u.id: u for u in db.session.scalars(
+        select(Unit).where(Unit.id.in_(ids))
+        .options(selectinload(Unit.ownerships).selectinload(Ownership.owner)))}
+    return [found[i] for i in ids if i in found]
+
+
 def community_electorate(community: Community, scope: Scope | None = None) -> Electorate:
-    records, _ = roll_records(db.session, community.id)
-    return electorate(records, scope or Scope("all"))
+    return electorate(community_records(community), scope or Scope("all"))
 
 
 @dataclass(frozen=True)
@@ -98,9 +111,10 @@ class RollSummary:
     developer_units: int
 
 
-def roll_summary(community_code: str) -> RollSummary:
+def roll_summary(community_code: str, records: list[UnitRecord] | None = None) -> RollSummary:
     community = get_community(community_code)
-    records = [unit_record(u) for u in load_units(community)]
+    if records is None:
+        records = community_records(community)
     owners = {k for r in records for k in r.owner_keys}
     if not records:
         return RollSummary(community, 0, 0, 0, 0, {b: 0 for b in AreaBasis}, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 from flask import (Blueprint, flash, jsonify, redirect, render_template, request, send_file,
@@ -33,9 +34,15 @@ def home(user):
 def community(user, community):
     from votes.services.committee_views import community_page
 
+    from votes.services.roll import units_in_order
+
     page = community_page(community, request.args.get("sort", "unit"))
+    units = paged(page.units, request.args)
+    # The rows shown, with their owners: not the whole roll's.
+    units = dataclasses.replace(units, items=units_in_order([int(r.unit_id)
+                                                             for r in units.items]))
     return render_template("committee/community.html", community=community, page=page,
-                           units=paged(page.units, request.args))
+                           units=units)
 
 
 @bp.post("/c/<code>/procedure")
