@@ -315,6 +315,27 @@ def test_result_notice_embeds_its_font_too(app, runner, tmp_path):
     assert_renders_without_system_fonts(pdf, tmp_path)
 
 
+def test_result_notice_lists_every_unit_once_in_tables_of_a_page_or_so(app, runner, tmp_path,
+                                                                       monkeypatch):
+    # One table of every unit was quadratic to lay out (20,000 units: 49 s); it is drawn in
+    # tables of result_notice.ROWS, each with its header. Three rows here: three tables.
+    need_tools("pdftotext")
+    from votes.services import result_notice
+
+    monkeypatch.setattr(result_notice, "ROWS", 3)
+    pid = open_vote(app, runner, tmp_path)
+    app.config["VOTES_NOW"] += timedelta(days=8)
+    assert runner.invoke(args=["proposal", "close", pid]).exit_code == 0
+    with app.app_context():
+        from votes.services.lifecycle import get_proposal
+
+        text = pdf_text(result_notice.result_notice_pdf(get_proposal(pid)), layout=False)
+    assert text.count("表决意见") == 3
+    units = re.findall(r"^(\d+) 1 (\d+) [\d.]+ 未表决$", text, re.M)
+    assert units == [("1", "101"), ("1", "102"), ("1", "201"), ("1", "202"), ("2", "101"),
+                     ("2", "102"), ("2", "201")]
+
+
 def test_cli_refuses_to_print_links_without_a_base_url(app, runner, tmp_path):
     pid = open_vote(app, runner, tmp_path)
     app.config["BASE_URL"] = ""
