@@ -318,11 +318,11 @@ def test_result_notice_embeds_its_font_too(app, runner, tmp_path):
 def test_result_notice_lists_every_unit_once_in_tables_of_a_page_or_so(app, runner, tmp_path,
                                                                        monkeypatch):
     # One table of every unit was quadratic to lay out (20,000 units: 49 s); it is drawn in
-    # tables of result_notice.ROWS, each with its header. Three rows here: three tables.
+    # tables of pdf_text.TABLE_ROWS, each with its header. Three rows here: three tables.
     need_tools("pdftotext")
-    from votes.services import result_notice
+    from votes.services import pdf_text as text_of_pdfs, result_notice
 
-    monkeypatch.setattr(result_notice, "ROWS", 3)
+    monkeypatch.setattr(text_of_pdfs, "TABLE_ROWS", 3)
     pid = open_vote(app, runner, tmp_path)
     app.config["VOTES_NOW"] += timedelta(days=8)
     assert runner.invoke(args=["proposal", "close", pid]).exit_code == 0

@@ -180,6 +180,20 @@ def test_the_public_board_shows_the_works_and_links_the_settlement_notice(app, r
     assert pdf.data.startswith(b"%PDF")
 
 
+def test_the_public_settlement_notice_is_limited_per_address(app, runner, tmp_path, client):
+    # Drawn anew for every request, a row per flat, and open to anyone.
+    vote = passed_vote(app, runner, tmp_path, rows=low_balance_rows())
+    works_done(runner, tmp_path, vote["pid"])
+    assert runner.invoke(args=["works", "settle", vote["pid"],
+                               "--final-cost", "6400.00"]).exit_code == 0
+    app.config["RATELIMIT_ENABLED"] = True
+    answers = [client.get(f"/p/{vote['uid']}/settlement.pdf").status_code for _ in range(11)]
+    assert answers == [200] * 10 + [429]
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "192.0.2.9"
+    assert other.get(f"/p/{vote['uid']}/settlement.pdf").status_code == 200
+
+
 def test_settlement_refused_when_a_unit_left_the_roll_and_nothing_is_debited(app, runner,
                                                                               tmp_path):
     from tests.factories import make_roll_csv

@@ -45,6 +45,9 @@ def _board_page(view, share=None, asked=None):
 
 
 @bp.get("/p/<uid>/settlement.pdf")
+# Drawn anew for every request, a row per flat (seconds of a worker's core for thousands),
+# and open to anyone: one address may not keep the workers drawing it.
+@limiter.limit("10 per minute")
 def settlement_notice(uid: str):
     """The settlement notice: the final cost, each unit's share and who must top up."""
     import io

@@ -49,7 +49,7 @@ def application_form_pdf(proposal: Proposal, *, tally, close_digest: str | None,
              ["施工单位", contractor],
              ["分户账不足合计", f"{format_yuan(total_shortfall)} 元（见分摊表）"]]
     story = [pdf.para("住宅专项维修资金使用申请表", s["title"]), Spacer(1, 0.3 * cm),
-             pdf.table(facts, [3.4, 14.2], s["body"]), Spacer(1, 0.3 * cm)]
+             *pdf.table(facts, [3.4, 14.2], s["body"]), Spacer(1, 0.3 * cm)]
     if emergency is not None:
         story += [pdf.para("应急使用：未经业主表决", s["strong"]),
                   pdf.para(f"情形：{emergency['category_zh']}；申请人：{emergency['applicant_zh']}；"
@@ -61,7 +61,7 @@ def application_form_pdf(proposal: Proposal, *, tally, close_digest: str | None,
         story += [pdf.para(f"业主表决：{local_text(proposal.voting_start)} 至 "
                            f"{local_text(proposal.voting_end)}（北京时间），结果："
                            f"{'通过' if passed else '未通过'}", s["h"]),
-                  pdf.table(_vote_rows(tally), [3.6, 3.0, 3.0, 2.0, 3.0, 3.0], s["cell"])]
+                  *pdf.table(_vote_rows(tally), [3.6, 3.0, 3.0, 2.0, 3.0, 3.0], s["cell"])]
         if outcome is not None:
             story += [pdf.para(line, s["cell"])
                       for line in follow_lines(outcome, tally.checks) + objection_lines(outcome)]

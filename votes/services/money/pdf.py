@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 from typing import Sequence
 
-from votes.services.pdf_text import markup, register_fonts
+from votes.services.pdf_text import markup, register_fonts, table_pieces
 
 
 def styles() -> dict:
@@ -31,21 +31,25 @@ def para(text: str, style) -> object:
     return Paragraph(markup(text), style)
 
 
-def table(rows: Sequence[Sequence[str]], widths_cm: Sequence[float], style) -> object:
-    """A gridded table, header row repeated on every page, each cell wrapped."""
+def table(rows: Sequence[Sequence[str]], widths_cm: Sequence[float], style) -> list:
+    """A gridded table, header row repeated on every page, each cell wrapped: the flowables
+    to add to the story (a long table is several, see pdf_text.table_pieces)."""
     from reportlab.lib import colors
     from reportlab.lib.units import cm
     from reportlab.platypus import Table, TableStyle
 
     font = register_fonts()
-    cells = [[para(str(v), style) for v in row] for row in rows]
-    t = Table(cells, repeatRows=1, colWidths=[w * cm for w in widths_cm])
-    commands = [("FONT", (0, 0), (-1, -1), font, 9.5),
-                ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey)]
-    t.setStyle(TableStyle(commands))
-    return t
+    commands = TableStyle([("FONT", (0, 0), (-1, -1), font, 9.5),
+                           ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+                           ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                           ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey)])
+    tables = []
+    for piece in table_pieces(list(rows)):
+        t = Table([[para(str(v), style) for v in row] for row in piece], repeatRows=1,
+                  colWidths=[w * cm for w in widths_cm])
+        t.setStyle(commands)
+        tables.append(t)
+    return tables
 
 
 def build(title: str, story: list) -> bytes:

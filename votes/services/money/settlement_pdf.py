@@ -78,12 +78,12 @@ def settlement_notice_pdf(proposal: Proposal, *, balances: bool = False) -> byte
         table += [[pdf.unit_label(d.building, d.entrance, d.room), format_area(d.area),
                    format_yuan(d.share), format_yuan(d.debited), _yuan(d.balance_after),
                    format_yuan(d.shortfall), "是" if d.low else ""] for d in rows]
-        story.append(pdf.table(table, [3.2, 2.0, 2.3, 2.3, 2.8, 2.2, 1.6], s["cell"]))
+        story += pdf.table(table, [3.2, 2.0, 2.3, 2.3, 2.8, 2.2, 1.6], s["cell"])
     else:
         table = [["房屋", "面积(m²)", "分摊(元)"]]
         table += [[pdf.unit_label(d.building, d.entrance, d.room), format_area(d.area),
                    format_yuan(d.share)] for d in rows]
-        story.append(pdf.table(table, [6.0, 4.0, 4.0], s["cell"]))
+        story += pdf.table(table, [6.0, 4.0, 4.0], s["cell"])
     story += [Spacer(1, 0.6 * cm),
               pdf.para(f"{proposal.community.committee_name or '业主委员会'}（盖章）", s["sign"]),
               pdf.para(f"日期：{local_text(rows[0].created_at if rows else now(), '%Y-%m-%d')}",
