@@ -280,7 +280,9 @@ def confirm(proposal, owner, view):
 @bp.post("/p/<uid>/device")
 @owner_required
 def device(proposal, owner):
-    key = (request.get_json(silent=True) or {}).get("public_key", "")
+    sent = request.get_json(silent=True)
+    # The body is the client's: a list, a string or a number is no key (not a server error).
+    key = sent.get("public_key", "") if isinstance(sent, dict) else ""
     try:
         register_device(proposal, owner.voter_key, key if isinstance(key, str) else "",
                         session.get("proof", ""))
