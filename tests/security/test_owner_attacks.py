@@ -22,3 +22,28 @@ def test_a_device_key_sent_as_json_other_than_an_object_is_refused(app, client, 
     r = client.post(f"/p/{vote['uid']}/device", json=body)
     assert r.status_code == 400
     assert r.get_json() == {"ok": False, "error": "设备公钥无效"}
+
+
+def test_an_objection_sent_twice_is_filed_once(app, runner, client, tmp_path):
+    """The objection page answers the POST itself: a refresh, or a second tap on a slow
+    network, sends the same objection again. Each one filed holds the final result back
+    until the committee answers it, so the same text from the same owner is the objection
+    already filed (the page names its entry again), not a second one."""
+    from tests.procedure_world import close_at_end, open_vote, show, vote as paper
+    from tests.security.test_objection_access import _filed, _verify
+
+    pid = open_vote(app, runner, tmp_path, "objection_days=3")
+    paper(runner, tmp_path, pid, {v: "agree" for v in "ABCDE"})
+    close_at_end(app, runner, pid)
+    closed = {"id": int(pid), "pid": pid, "uid": show(runner, pid)["uid"]}
+    token = _verify(app, client, closed, "202")
+    text = "表决票不是我签的"
+    first = client.post(f"/v/{token}/objection", data={"text": text})
+    again = client.post(f"/v/{token}/objection", data={"text": f" {text}\n"})
+    assert first.status_code == again.status_code == 200
+    said = "已收到您的异议（第 7 条记录）"
+    assert said in first.get_data(as_text=True) and said in again.get_data(as_text=True)
+    assert [t for _, t in _filed(app, runner, closed)] == [text]
+    other = client.post(f"/v/{token}/objection", data={"text": "面积登记有误"})
+    assert "已收到您的异议（第 8 条记录）" in other.get_data(as_text=True)
+    assert len(_filed(app, runner, closed)) == 2

@@ -113,6 +113,17 @@ def _file(proposal: Proposal, voter: str, text: str, channel: str, actor: str,
         now = clock.now()
         if not in_period(p, now):
             raise DomainError(period_problem(p, now))
+        if channel == "online":
+            # The owner's page answers the POST itself: a refresh or a second tap sends the
+            # same text again. Each objection holds the final result back until answered,
+            # so the same owner's same text is the one already filed (under the lock: two
+            # sends at once find each other), never a second entry.
+            same = session.scalar(select(Objection).where(
+                Objection.proposal_id == p.id, Objection.voter_key == voter,
+                Objection.channel == "online", Objection.text == text)
+                .order_by(Objection.seq).limit(1))
+            if same is not None:
+                return same
         digest = store_evidence(session, p, evidence) if channel == "staff" else None
         body = core.objection_body(voter=voter, text=text, channel=channel,
                                    entered_by=actor if channel == "staff" else None,
