@@ -47,3 +47,37 @@ def test_an_objection_sent_twice_is_filed_once(app, runner, client, tmp_path):
     other = client.post(f"/v/{token}/objection", data={"text": "面积登记有误"})
     assert "已收到您的异议（第 8 条记录）" in other.get_data(as_text=True)
     assert len(_filed(app, runner, closed)) == 2
+
+
+def _device_key() -> str:
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    public = ec.generate_private_key(ec.SECP256R1()).public_key()
+    return base64.b64encode(public.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).decode()
+
+
+def test_one_owner_cannot_flood_the_chain_with_device_keys(app, client, vote):
+    """Every new device key is an entry on the proposal's chain, kept, exported and checked
+    by every verifier, and each takes the proposal's lock that ballots wait for. An owner's
+    session posting fresh keys in a loop stops at the limit; the keys registered before
+    still work (the browser posts its key again on every page)."""
+    from sqlalchemy import func, select
+
+    from votes.extensions import db
+    from votes.models import ChainEntry
+    from votes.services.owner_pages import MAX_DEVICE_KEYS
+
+    verified(client, app, vote)
+    keys = [_device_key() for _ in range(MAX_DEVICE_KEYS)]
+    for key in keys:
+        assert client.post(f"/p/{vote['uid']}/device", json={"public_key": key}).status_code == 200
+    refused = client.post(f"/p/{vote['uid']}/device", json={"public_key": _device_key()})
+    assert refused.status_code == 400 and "已登记" in refused.get_json()["error"]
+    assert client.post(f"/p/{vote['uid']}/device", json={"public_key": keys[0]}).status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ChainEntry).where(
+            ChainEntry.kind == "device")) == MAX_DEVICE_KEYS

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from votes.core import commitment, signing
@@ -266,6 +266,13 @@ def latest_ballot(proposal: Proposal, voter_key: str) -> Ballot | None:
         .order_by(Ballot.revision.desc()).limit(1))
 
 
+# Device keys one voter may register in a proposal: a few co-owners' phones, each with
+# WeChat's browser and another, and a cleared browser now and then. Each key is a chain
+# entry (kept, exported, checked by every verifier) written under the lock ballots wait
+# for: a session posting fresh keys in a loop must not grow the chain without end.
+MAX_DEVICE_KEYS = 10
+
+
 def register_device(proposal: Proposal, voter_key: str, public_key: str, proof: str) -> None:
     """Record the browser's key and append a device entry to the chain (spec §14), once per
     key: the chain then says, before any ballot, which keys may sign this voter's ballots.
@@ -296,6 +303,11 @@ def register_device(proposal: Proposal, voter_key: str, public_key: str, proof: 
                 DeviceKey.proposal_id == proposal.id, DeviceKey.voter_key == voter_key,
                 DeviceKey.public_key == public_key)) is not None:
             return
+        if session.scalar(select(func.count()).select_from(DeviceKey).where(
+                DeviceKey.proposal_id == proposal.id,
+                DeviceKey.voter_key == voter_key)) >= MAX_DEVICE_KEYS:
+            raise DomainError(_("本户已登记 %(n)d 台设备，不能再登记新设备。请在已登记的设备上表决，"
+                                "或联系业主委员会申请纸质表决票。", n=MAX_DEVICE_KEYS))
         appender.append("device", body, now)
         session.add(DeviceKey(proposal_id=proposal.id, voter_key=voter_key,
                               public_key=public_key, created_at=now))
