@@ -81,3 +81,45 @@ def test_one_owner_cannot_flood_the_chain_with_device_keys(app, client, vote):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ChainEntry).where(
             ChainEntry.kind == "device")) == MAX_DEVICE_KEYS
+
+
+def test_one_owner_cannot_hold_the_final_result_back_with_endless_objections(
+        app, runner, client, tmp_path):
+    """Each objection holds the final result back until the committee answers it, and each
+    is a chain entry: one owner's session filing new texts in a loop stops at the limit
+    (the owner is pointed to one written objection through the committee); the owner's
+    objections so far stay filed, and another owner still files theirs."""
+    from tests.procedure_world import close_at_end, open_vote, show, vote as paper
+    from tests.security.test_objection_access import _verify
+    from votes.services.procedure.objections import MAX_ONLINE_OBJECTIONS
+
+    pid = open_vote(app, runner, tmp_path, "objection_days=3")
+    paper(runner, tmp_path, pid, {v: "agree" for v in "ABCDE"})
+    close_at_end(app, runner, pid)
+    closed = {"id": int(pid), "pid": pid, "uid": show(runner, pid)["uid"]}
+    token = _verify(app, client, closed, "202")
+    for n in range(MAX_ONLINE_OBJECTIONS):
+        filed = client.post(f"/v/{token}/objection", data={"text": f"第{n}点异议"})
+        assert "已收到您的异议" in filed.get_data(as_text=True)
+    refused = client.post(f"/v/{token}/objection", data={"text": "又一点异议"})
+    assert refused.status_code == 200
+    page = refused.get_data(as_text=True)
+    assert "已收到您的异议" not in page and "业主委员会" in page
+    assert _objections(app, closed) == MAX_ONLINE_OBJECTIONS
+    other = app.test_client()
+    own = _verify(app, other, closed, "102")
+    assert "已收到您的异议" in other.post(f"/v/{own}/objection",
+                                         data={"text": "又一点异议"}).get_data(as_text=True)
+
+
+def _objections(app, closed) -> int:
+    from sqlalchemy import func, select
+
+    from votes.extensions import db
+    from votes.models import Objection
+
+    with app.app_context():
+        count = db.session.scalar(select(func.count()).select_from(Objection).where(
+            Objection.proposal_id == closed["id"]))
+        db.session.remove()
+    return count

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from votes.core import objection as core
@@ -27,6 +27,10 @@ from votes.services.procedure.common import close_entry, store_evidence, voter_o
 from votes.services.tx import unit_of_work
 
 MAX_TEXT = 2000
+# Objections one voter may file online: each holds the final result back until answered and
+# is a chain entry, so a session filing new texts in a loop must stop somewhere. More points
+# go into one text, or to the committee in writing (entered by staff, with the scan).
+MAX_ONLINE_OBJECTIONS = 5
 
 
 def period_end(proposal: Proposal) -> datetime | None:
@@ -124,6 +128,11 @@ def _file(proposal: Proposal, voter: str, text: str, channel: str, actor: str,
                 .order_by(Objection.seq).limit(1))
             if same is not None:
                 return same
+            if session.scalar(select(func.count()).select_from(Objection).where(
+                    Objection.proposal_id == p.id, Objection.voter_key == voter,
+                    Objection.channel == "online")) >= MAX_ONLINE_OBJECTIONS:
+                raise DomainError(_("您已在网上提出 %(n)d 件异议，不能再提交。如有其他异议，请写在一份"
+                                    "书面异议中交业主委员会。", n=MAX_ONLINE_OBJECTIONS))
         digest = store_evidence(session, p, evidence) if channel == "staff" else None
         body = core.objection_body(voter=voter, text=text, channel=channel,
                                    entered_by=actor if channel == "staff" else None,
