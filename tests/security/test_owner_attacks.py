@@ -123,3 +123,17 @@ def _objections(app, closed) -> int:
             Objection.proposal_id == closed["id"]))
         db.session.remove()
     return count
+
+
+def test_back_to_the_second_factor_after_passing_it_leads_on_to_the_ballot(app, client, vote):
+    """On a phone, Back from the ballot page reloads the second-factor page (its address is
+    in the history), and a second tap on 验证 posts its form again after the first passed.
+    The session already passed it for this vote: the owner goes on to the ballot, where
+    the page was a bare 找不到页面 (404) that only a new scan of the notice got them out of."""
+    verified(client, app, vote)
+    back = client.get(f"/p/{vote['uid']}/verify")
+    assert back.status_code == 302 and back.location.endswith(f"/p/{vote['uid']}/ballot")
+    again = client.post(f"/p/{vote['uid']}/verify", data={"method": "id", "answer": "000000"})
+    assert again.status_code == 302 and again.location.endswith(f"/p/{vote['uid']}/ballot")
+    # A session that passed nothing still finds no second-factor page without a link.
+    assert app.test_client().get(f"/p/{vote['uid']}/verify").status_code == 404

@@ -150,6 +150,8 @@ def verify(uid: str):
     if request.method == "GET":
         read_only()
         proposal, access, view = pending_page(uid, session.get("pending_access") or 0)
+        if access is None and owner_of(proposal) is not None:
+            return _passed_already(proposal)
         return _verify_page(proposal, _pending(proposal, access), view)
     status = 200
     # While voting is open the answer is checked without reading the proposal first: the
@@ -170,7 +172,10 @@ def verify(uid: str):
         raise
     except access_service.NoPendingAccess:
         if proposal is None:  # a proposal past its voting says so, as before any answer
-            _check_stage(owner_proposal(uid))
+            proposal = owner_proposal(uid)
+            _check_stage(proposal)
+        if owner_of(proposal) is not None and not session.get("pending_access"):
+            return _passed_already(proposal)
         abort(404)
     except DomainError as err:
         attempt = None
@@ -195,6 +200,13 @@ def verify(uid: str):
     elif attempt is not None:
         flash(_("验证未通过，还可以再试 %(n)d 次。", n=attempt.remaining), "error")
     return _verify_page(proposal, _pending(proposal), status=status)
+
+
+def _passed_already(proposal):
+    """The second-factor page when this session passed it for this vote already and has
+    no other to prove: Back from the ballot page reloads it, a second tap on 验证 posts it
+    again. The owner goes on to the ballot rather than to a dead 404."""
+    return redirect(url_for("owner.ballot", uid=proposal.uid))
 
 
 def _answer(uid: str, stage_checked: bool):
