@@ -44,6 +44,10 @@ HSTS_MAX_AGE = 365 * 24 * 3600
 # Referrer-Policy: no-referrer (voting links must not leak), so browsers send none. The
 # CSRF token and SameSite cookies protect the forms.
 WTF_CSRF_SSL_STRICT = False
+# A form's CSRF token is bound to its session's secret, which another site cannot read;
+# it lasts as long as the session (Flask-WTF's default, one hour, refused the ballot of an
+# owner who read the plan for longer, and the device key that page posts, with a bare 400).
+WTF_CSRF_TIME_LIMIT = None
 
 BABEL_DEFAULT_LOCALE = "zh_CN"
 BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

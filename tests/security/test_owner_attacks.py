@@ -137,3 +137,33 @@ def test_back_to_the_second_factor_after_passing_it_leads_on_to_the_ballot(app, 
     assert again.status_code == 302 and again.location.endswith(f"/p/{vote['uid']}/ballot")
     # A session that passed nothing still finds no second-factor page without a link.
     assert app.test_client().get(f"/p/{vote['uid']}/verify").status_code == 404
+
+
+def test_an_owner_who_reads_the_plan_for_two_hours_can_still_vote(app, client, vote,
+                                                                   monkeypatch):
+    """The ballot page carries the plan and its documents; an elderly owner may read them
+    for an hour and more before choosing. The form's CSRF token is bound to the session
+    (which a stranger's page cannot read): it expired after an hour, and 同意 then led to
+    a bare 无法处理这个请求 (400), and the device key the page posts failed as well, leaving
+    the ballot unsigned. The token now lasts as long as the session."""
+    import re
+
+    from itsdangerous.timed import TimestampSigner
+
+    from tests.factories import voter_token
+    from tests.test_owner_http import ZHANG_SUFFIX
+
+    app.config["WTF_CSRF_ENABLED"] = True
+    opened = client.get(f"/v/{voter_token(app, vote)}")
+    page = client.get(opened.location).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    done = client.post(f"/p/{vote['uid']}/verify", data={
+        "method": "id", "answer": ZHANG_SUFFIX, "csrf_token": token})
+    assert done.location.endswith("/ballot")
+    ballot = client.get(done.location).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', ballot).group(1)
+    later = TimestampSigner.get_timestamp(TimestampSigner(b"k")) + 2 * 3600
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: later)
+    confirm = client.post(f"/p/{vote['uid']}/confirm", data={"choice": "agree",
+                                                              "csrf_token": token})
+    assert confirm.status_code == 200 and 'name="nonce"' in confirm.get_data(as_text=True)
