@@ -167,3 +167,21 @@ def test_an_owner_who_reads_the_plan_for_two_hours_can_still_vote(app, client, v
     confirm = client.post(f"/p/{vote['uid']}/confirm", data={"choice": "agree",
                                                               "csrf_token": token})
     assert confirm.status_code == 200 and 'name="nonce"' in confirm.get_data(as_text=True)
+
+
+def test_an_answer_typed_in_full_width_or_other_script_is_an_answer_not_a_server_error(
+        app, client, vote):
+    """A Chinese keyboard in full-width mode types １２３４５６: the owner's right suffix so
+    typed passes, as the roll's own digits would. Any other non-ASCII six characters is a
+    wrong answer like any other (counted, with the tries left) — it was a 500, raised by
+    comparing non-ASCII text in constant time."""
+    from tests.factories import voter_token
+    from tests.test_owner_http import ZHANG_SUFFIX
+
+    full_width = "".join(chr(ord(ch) + 0xFEE0) for ch in ZHANG_SUFFIX)
+    client.get(f"/v/{voter_token(app, vote)}")
+    for answer in ("一二三四五六", "12345é"):
+        wrong = client.post(f"/p/{vote['uid']}/verify", data={"method": "id", "answer": answer})
+        assert wrong.status_code == 200 and "验证未通过" in wrong.get_data(as_text=True)
+    right = client.post(f"/p/{vote['uid']}/verify", data={"method": "id", "answer": full_width})
+    assert right.status_code == 302 and right.location.endswith("/ballot")

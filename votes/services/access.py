@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -321,7 +322,8 @@ def verify_second_factor(access_id: int, answer: str, method: str = "id", *,
     access of another proposal (or none) raises NoPendingAccess. Without `stage_checked`
     (the caller has not read the proposal), StageUnsure is raised, with nothing written,
     unless the proposal is open for voting now."""
-    answer = answer.strip().upper()
+    # Folded (NFKC): a Chinese keyboard in full-width mode types １２３４５６ for 123456.
+    answer = unicodedata.normalize("NFKC", answer).strip().upper()
     now = clock.now()
     with unit_of_work() as session:
         # The access row, locked, and whether lobby failures are counted against it (read
@@ -354,8 +356,11 @@ def verify_second_factor(access_id: int, answer: str, method: str = "id", *,
             ok = allowed.notice_code and bool(access.notice_code_hash) and \
                 hmac.compare_digest(access.notice_code_hash, _code_hash(access, answer))
         else:
+            # As bytes: compare_digest refuses text with non-ASCII characters (a 500),
+            # whoever's they are, the owner's typing or an ID of another kind on the roll.
             ok = len(answer) == 6 and any(
-                hmac.compare_digest(privacy.normalise_id(o["id"])[-6:], answer)
+                hmac.compare_digest(privacy.normalise_id(o["id"])[-6:].encode(),
+                                    answer.encode())
                 for o in owners if o.get("kind", PERSON) == PERSON)
         if ok:
             if not via_lobby and access.lobbied:
