@@ -185,3 +185,20 @@ def test_an_answer_typed_in_full_width_or_other_script_is_an_answer_not_a_server
         assert wrong.status_code == 200 and "验证未通过" in wrong.get_data(as_text=True)
     right = client.post(f"/p/{vote['uid']}/verify", data={"method": "id", "answer": full_width})
     assert right.status_code == 302 and right.location.endswith("/ballot")
+
+
+def test_a_receipt_code_typed_full_width_is_found_on_the_board(app, client, vote):
+    """A Chinese keyboard in full-width mode types ＡＢＣＤ－２３４５: the board said 没有找到
+    of the owner's own receipt code (their ballot seemingly lost), where it reads the code
+    the owner copied off the receipt, full width or not."""
+    from votes.core.receipt_code import grouped, short_code
+    from tests.test_owner_http import cast
+
+    verified(client, app, vote)
+    r, _ = cast(client, vote, "agree")
+    digest = r.headers["Location"].rsplit("/", 1)[1]
+    board = app.test_client()
+    for typed in (grouped(short_code(digest)), digest[:20]):
+        wide = "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in typed)
+        page = board.get(f"/p/{vote['uid']}", query_string={"receipt": wide})
+        assert "已计入：第 1 条记录" in page.get_data(as_text=True), typed

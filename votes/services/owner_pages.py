@@ -393,8 +393,12 @@ def _entries_for(proposal: Proposal, code: str) -> list[ChainEntry] | None:
 
     A 10-character short code is compared in full (50 bits, see votes.core.receipt_code);
     anything else is read as the hex digest or a prefix of at least 16 digits of it."""
+    import unicodedata
+
     from votes.core import receipt_code
 
+    # Folded (NFKC): a Chinese keyboard in full-width mode types ＡＢＣＤ－２３４５.
+    code = unicodedata.normalize("NFKC", code)
     short = receipt_code.parse_short_code(code)
     query = select(ChainEntry).where(ChainEntry.proposal_id == proposal.id,
                                      ChainEntry.kind == "ballot")
