@@ -202,3 +202,14 @@ def test_a_receipt_code_typed_full_width_is_found_on_the_board(app, client, vote
         wide = "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in typed)
         page = board.get(f"/p/{vote['uid']}", query_string={"receipt": wide})
         assert "已计入：第 1 条记录" in page.get_data(as_text=True), typed
+
+
+def test_the_confirm_page_opened_again_by_its_address_leads_back_to_the_ballot(app, client,
+                                                                              vote):
+    """The confirm page is the answer to the ballot form's POST; a phone that reloads it by
+    its address (WeChat's 刷新, a tab restored, the address shared) sent a GET: 405, a bare
+    无法处理这个请求 whose only way on was the start page. It leads back to the ballot."""
+    verified(client, app, vote)
+    again = client.get(f"/p/{vote['uid']}/confirm")
+    assert again.status_code == 302 and again.location.endswith(f"/p/{vote['uid']}/ballot")
+    assert client.get(again.location).status_code == 200

@@ -289,6 +289,13 @@ def confirm(proposal, owner, view):
                            voter_key=owner.voter_key, commitment_domain=COMMITMENT_DOMAIN)
 
 
+@bp.get("/p/<uid>/confirm")
+def confirm_again(uid: str):
+    """The confirm page is the answer to the ballot form's POST: reloaded by its address (a
+    restored tab, WeChat's 刷新) it is a GET, which leads back to the ballot, not to a 405."""
+    return redirect(url_for("owner.ballot", uid=uid))
+
+
 @bp.post("/p/<uid>/device")
 @owner_required
 def device(proposal, owner):
