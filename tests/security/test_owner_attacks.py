@@ -213,3 +213,23 @@ def test_the_confirm_page_opened_again_by_its_address_leads_back_to_the_ballot(a
     again = client.get(f"/p/{vote['uid']}/confirm")
     assert again.status_code == 302 and again.location.endswith(f"/p/{vote['uid']}/ballot")
     assert client.get(again.location).status_code == 200
+
+
+def test_the_owner_pages_of_a_draft_show_nothing_of_it(app, runner, client, tmp_path):
+    """A draft is never public (its board, documents and share look-up are 没有这个表决事项):
+    the lobby poster's address of a draft showed its plan (title, budget, items) as a vote
+    "not open yet", ahead of the publicity the committee has not confirmed."""
+    from tests.factories import make_draft
+
+    pid = make_draft(app, runner, tmp_path, extra=())
+    with app.app_context():
+        from votes.services.lifecycle import get_proposal
+
+        proposal = get_proposal(str(pid))
+        uid, title = proposal.uid, proposal.title
+    assert client.get(f"/p/{uid}").status_code == 404
+    for r in (client.get(f"/p/{uid}/pick"), client.get(f"/p/{uid}/ballot"),
+              client.post(f"/p/{uid}/pick", data={"building": "1", "entrance": "1",
+                                                   "room": "101"})):
+        assert r.status_code == 404 and title not in r.get_data(as_text=True)
+        assert "6,547.50" not in r.get_data(as_text=True)

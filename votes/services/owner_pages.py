@@ -54,7 +54,10 @@ def owner_proposal(uid: str):
     proposal = proposal_values(uid)
     if proposal is None:
         raise NotFound(_("没有这个表决事项"))
-    return refresh(proposal)
+    proposal = refresh(proposal)
+    if proposal.state == "draft":  # never public, as on the board: no plan, no title
+        raise NotFound(_("没有这个表决事项"))
+    return proposal
 
 
 @dataclass(frozen=True)
