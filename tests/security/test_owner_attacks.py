@@ -233,3 +233,26 @@ def test_the_owner_pages_of_a_draft_show_nothing_of_it(app, runner, client, tmp_
                                                    "room": "101"})):
         assert r.status_code == 404 and title not in r.get_data(as_text=True)
         assert "6,547.50" not in r.get_data(as_text=True)
+
+
+def test_a_form_sent_after_the_phone_lost_its_cookie_says_what_to_do(app, client, vote):
+    """A phone's browser drops a session cookie when it is closed (iOS ends a WeChat kept in
+    the background): the ballot page it brings back then posts its form without the
+    session its CSRF token belongs to. That was a bare 无法处理这个请求 (400) with only the
+    start page to go to; the page now says the page expired and leads back to the ballot,
+    which asks for the notice's QR code if the owner is signed out."""
+    import re
+
+    from tests.factories import voter_token
+
+    app.config["WTF_CSRF_ENABLED"] = True
+    page = client.get(client.get(f"/v/{voter_token(app, vote)}").location)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+    client.delete_cookie("session")
+    lost = client.post(f"/p/{vote['uid']}/confirm", data={"choice": "agree",
+                                                          "csrf_token": token.group(1)})
+    assert lost.status_code == 400
+    html = lost.get_data(as_text=True)
+    assert "页面已过期" in html and f'href="/p/{vote["uid"]}/ballot"' in html
+    back = client.get(f"/p/{vote['uid']}/ballot")
+    assert back.status_code == 403 and "二维码" in back.get_data(as_text=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, render_template, request
 from flask_babel import get_locale, get_translations
+from flask_wtf.csrf import CSRFError
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 from sqlalchemy.exc import DataError
@@ -119,6 +120,24 @@ def register_blueprints(app: Flask) -> None:
 
         return render_template("error.html", code=err.code,
                                message=_("无法处理这个请求。")), err.code
+
+    @app.errorhandler(CSRFError)
+    def form_expired(err: CSRFError):
+        # A form whose session is gone (a phone's browser drops session cookies when it is
+        # closed, and brings the page back) cannot be checked: say so, and lead the owner
+        # back to the page to open again, rather than a bare 400 and the start page.
+        from flask import url_for
+        from flask_babel import gettext as _
+
+        args, again = request.view_args or {}, None
+        if request.endpoint == "owner.pick":
+            again = url_for("owner.pick", uid=args["uid"])
+        elif request.endpoint == "owner.objection":
+            again = url_for("owner.objection", token=args["token"])
+        elif request.blueprint == "owner" and "uid" in args:
+            again = url_for("owner.ballot", uid=args["uid"])
+        return render_template("error.html", code=400, again=again, message=_(
+            "页面已过期，刚才填写的内容没有提交。请重新打开页面后再操作。")), 400
 
     @app.errorhandler(413)
     def too_large(err):
