@@ -256,3 +256,27 @@ def test_a_form_sent_after_the_phone_lost_its_cookie_says_what_to_do(app, client
     assert "页面已过期" in html and f'href="/p/{vote["uid"]}/ballot"' in html
     back = client.get(f"/p/{vote['uid']}/ballot")
     assert back.status_code == 403 and "二维码" in back.get_data(as_text=True)
+
+
+def test_an_sms_code_that_never_arrived_can_be_sent_again(app, client, vote):
+    """Once a code was sent, the second-factor page showed only the box for it, for as long
+    as the session lasted (opening the notice's link again kept it so): an owner whose
+    message never came — a gateway's failure, a phone switched off — could not ask for
+    another, and a company owner without the notice at hand was stuck there. The page now
+    offers to send a new code (within the hourly allowance), and the new code works."""
+    import re
+
+    from tests.factories import voter_token
+
+    sent = []
+    app.config["SMS_SENDER"] = lambda phone, text: sent.append(text)
+    client.get(f"/v/{voter_token(app, vote)}")
+    client.post(f"/p/{vote['uid']}/code")
+    sent.clear()  # lost on its way
+    page = client.get(f"/p/{vote['uid']}/verify").get_data(as_text=True)
+    assert 'name="answer" inputmode="numeric"' in page
+    assert f'action="/p/{vote["uid"]}/code"' in page and "重新发送" in page
+    client.post(f"/p/{vote['uid']}/code")
+    code = re.search(r"(\d{6})", sent[-1]).group(1)
+    r = client.post(f"/p/{vote['uid']}/verify", data={"method": "sms", "answer": code})
+    assert r.status_code == 302 and r.location.endswith("/ballot")
