@@ -74,7 +74,9 @@ def _names_ok(infos, fail: Fail) -> bool:
     seen: set[str] = set()
     ok = True
     for info in infos:
-        name = info.filename
+        # The name as stored: zipfile's `filename` stops at a NUL byte, so "roll.json\0x"
+        # would pass for roll.json, which it is not (and other readers do not say it is).
+        name = info.orig_filename
         if name in seen:
             fail("1.2", f"member {name!r} appears more than once")
             ok = False
