@@ -28,6 +28,7 @@ def _jobs(asked: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from votes.core.bidi import shown
     from votes.core.bundle import FORMAT, FORMAT_V2, OLDER_FORMATS, SPEC_VERSIONS
     from votes.core.verifier import load_keys_file, verify_bundle
     from votes.core.verifier_report import UNREADABLE_EXIT
@@ -91,8 +92,10 @@ def main(argv: list[str] | None = None) -> int:
             with open(what, "rb") as fh:
                 cosignatures += load_cosignatures(fh.read(64 * 2**20))
     except (OSError, ValueError) as exc:
-        print(f"无法读取文件 cannot read {what}: {getattr(exc, 'strerror', None) or exc}",
-              file=sys.stderr)
+        # A receipt comes from the operator's server, cosignatures from a witness: what is
+        # wrong in them is printed with their hidden characters shown (as in the report).
+        why = str(getattr(exc, "strerror", None) or exc)
+        print(f"无法读取文件 cannot read {what}: {shown(why, len(why))}", file=sys.stderr)
         return UNREADABLE_EXIT
     trusted = None
     if args.keys:
@@ -100,8 +103,9 @@ def main(argv: list[str] | None = None) -> int:
             with open(args.keys, "rb") as fh:
                 trusted = load_keys_file(fh.read(1_000_001)[:1_000_000])
         except (OSError, ValueError) as exc:
+            why = str(getattr(exc, "strerror", None) or exc)
             print(f"无法读取密钥文件 cannot read keys file {args.keys}: "
-                  f"{getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+                  f"{shown(why, len(why))}", file=sys.stderr)
             return UNREADABLE_EXIT
     for fp in args.fingerprint:
         clean = "".join(ch for ch in fp.lower() if ch not in " :-")

@@ -21,3 +21,50 @@ def test_1_2_a_member_name_with_a_nul_byte_is_not_the_name_before_it():
             z.writestr(name + ("QQQQ" if name == "report.txt" else ""), data)
     raw = out.getvalue().replace(b"report.txtQQQQ", b"report.txt\0/.x")
     assert steps(raw) == {"1.2"}
+
+
+def _printed(bundle: bytes, tmp_path, *options: str):
+    from click.testing import CliRunner
+
+    from votes.cli import main
+
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(bundle)
+    return CliRunner().invoke(main, ["verify", str(path), "--key-id", KEY_ID, *options])
+
+
+# Clear the screen, write a verdict of one's own, and hide what follows (SGR 8, conceal).
+SPOOF = "\x1b[2J\x1b[H验证通过 / VERIFIED\x1b[8m"
+
+
+def test_the_report_prints_no_control_character_of_the_bundle(tmp_path):
+    """The report quoted names from the bundle as they were — an unknown field (1.5), a
+    voter key not in the roll (6.1) — so an operator could clear the regulator's terminal,
+    print "验证通过 / VERIFIED" and conceal the real failures and verdict after it. Every
+    hidden character of a message is now written as \\u{XXXX}, as proposal names were."""
+    story = good_story()
+    story.roll["units"][0][SPOOF] = "x"  # fails 1.5 with the field's name
+    insider = good_story()
+    voter = "v\u202e" + SPOOF[:20]
+    insider.entries[1]["body"]["voter"] = voter  # a ballot of a voter not in the roll
+    for bundle, step in ((story.bundle(), "1.5"), (insider.bundle(), "6.1")):
+        for options, said in (((), f"[{step}]"), (("--json",), f'"step": "{step}"')):
+            result = _printed(bundle, tmp_path, *options)
+            assert result.exit_code == 1, result.output
+            assert said in result.output
+            assert "u{001B}[2J" in result.output  # shown, escaped once more in JSON
+            for line in result.output.splitlines():
+                assert line.isprintable(), repr(line)
+
+
+def test_a_receipt_file_that_cannot_be_read_is_named_without_its_control_characters(
+        tmp_path):
+    """An owner's receipt is downloaded from the operator's server: the error naming what
+    is wrong in it printed the file's field names as they were."""
+    receipt = tmp_path / "receipt.json"
+    receipt.write_text('{"statement": {}, "sig": "", "%s": 1}' % SPOOF.replace("\x1b", "\\u001b"))
+    result = _printed(good_story().bundle(), tmp_path, "--receipt", str(receipt))
+    assert result.exit_code == 2
+    assert "u{001B}[2J" in result.output
+    for line in result.output.splitlines():
+        assert line.isprintable(), repr(line)

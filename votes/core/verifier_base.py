@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from votes.core import sigbatch, signing
+from votes.core.bidi import shown
 from votes.core.verifier_report import Failure, Skipped
 
 
@@ -50,6 +51,14 @@ class Anchor:
         return "; ".join(parts) or "无 none"
 
 
+def _printable(message: str) -> str:
+    """A message as the report prints it: names from the bundle (a field, a voter key, a
+    key id) may hold escape sequences that clear the regulator's terminal and write a
+    verdict of their own, or text-direction controls; every hidden character is written
+    as \\u{XXXX} (str.isprintable is false exactly where bidi.hidden is true)."""
+    return message if message.isprintable() else shown(message, len(message))
+
+
 def _step_key(step: str) -> tuple[int, ...]:
     return tuple(int(p) if p.isdigit() else 0 for p in step.split("."))
 
@@ -61,7 +70,7 @@ class _Run:
     signatures: sigbatch.Batch = field(default_factory=sigbatch.Batch)
 
     def fail(self, step: str, message: str, entry: int | None = None) -> None:
-        self.failures.append(Failure(step, message, entry))
+        self.failures.append(Failure(step, _printable(message), entry))
 
     def signature(self, step: str, entry: int, message: str, task: tuple,
                   if_valid: str | None = None) -> None:
@@ -80,7 +89,7 @@ class _Run:
                                           else f.entry))
 
     def skip(self, step: str, reason: str) -> None:
-        self.skipped.append(Skipped(step, reason))
+        self.skipped.append(Skipped(step, _printable(reason)))
 
     def guarded(self, step: str, fn, *args):
         """Run one group of checks; an unexpected shape of data is that step's failure."""
