@@ -28,13 +28,13 @@ def check_works(b: _Bundle, genesis: dict | None, run: _Run) -> None:
         return
     contract = None
     paid = 0
-    seen: list[str] = []
+    seen: set[str] = set()  # the stages so far (a set: a forged chain has many entries)
     for n, body in typed:
         stage, data = body["stage"], body["data"]
         problem = _order_problem(stage, seen)
         if problem:
             run.fail("18.3", problem, n)
-        seen.append(stage)
+        seen.add(stage)
         if stage == "contract":
             contract = data
             frozen = None if rules is None else rules.get("budget_tolerance_bp", 0)
@@ -141,7 +141,7 @@ def _check_after_decision(b: _Bundle, first: int, rules: dict | None, run: _Run)
             run.fail("18.2", "works recorded although the final result did not pass", first)
 
 
-def _order_problem(stage: str, seen: list[str]) -> str | None:
+def _order_problem(stage: str, seen: set[str]) -> str | None:
     if not seen and stage != "contract":
         return f"the first works entry is a {stage}, not the contract"
     if "settlement" in seen:
