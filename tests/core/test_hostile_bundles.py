@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import zipfile
 
+import pytest
+
 from tests.bundles import KEY_ID, files_of, good_story
 from tests.core.tamper_tools import steps
 
@@ -118,3 +120,19 @@ def test_18_3_many_works_entries_are_checked_in_linear_time():
     check_works(b, None, run)
     assert time.perf_counter() - started < 2.0
     assert {f.step for f in run.failures} == {"18.2"}  # no close: nothing else is wrong
+
+
+@pytest.mark.parametrize("line", [b"1", b"[]", b'"entry"', b"null", b"true"])
+def test_1_5_a_chain_line_that_is_no_object_fails_1_5_without_a_traceback(line):
+    """A line of chain.jsonl that is canonical JSON but no object (a number, an array, a
+    string) raised AttributeError out of verify_bundle: looking for an emergency entry
+    (§18.6) asked each parsed line for its entry with line.get. `votes verify` printed a
+    Python traceback instead of the failing step."""
+    from tests.bundles import rezip
+    from tests.core.tamper_tools import verify
+
+    files = files_of(good_story().bundle())
+    files["chain.jsonl"] += line + b"\n"
+    report = verify(rezip(files))
+    assert report.outcome == "failed"
+    assert "1.5" in {f.step for f in report.failures}

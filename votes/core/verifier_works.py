@@ -58,7 +58,9 @@ def check_works(b: _Bundle, genesis: dict | None, run: _Run) -> None:
 
 def is_emergency(b: _Bundle) -> bool:
     """Whether the chain records an emergency use decided without a vote (§18.6)."""
-    return any(line is not None and isinstance(line.get("entry"), dict)
+    # Every parsed line, typed or not (an emergency entry that failed 1.5 still counts):
+    # a line may be any JSON value, not only an object.
+    return any(isinstance(line, dict) and isinstance(line.get("entry"), dict)
                and line["entry"].get("kind") == works.EMERGENCY for line in b.lines)
 
 
