@@ -136,3 +136,46 @@ def test_1_5_a_chain_line_that_is_no_object_fails_1_5_without_a_traceback(line):
     report = verify(rezip(files))
     assert report.outcome == "failed"
     assert "1.5" in {f.step for f in report.failures}
+
+
+def _deflated(files: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return out.getvalue()
+
+
+def test_1_4_a_chain_of_countless_bad_lines_is_read_only_so_far():
+    """256 MiB of newlines deflate to a quarter of a megabyte, and each empty line was a
+    failure of its own: hundreds of millions of them, each kept with its line, its digest
+    and its message (1,000,000 took 30 s and 600 MB; the file at the size limit, hours and
+    far more memory than a regulator's computer has). After 1,000 lines that fail 1.4 or
+    1.5 the verifier now reads no further, says so, and runs no later step."""
+    from tests.core.tamper_tools import verify
+
+    files = files_of(good_story().bundle())
+    files["chain.jsonl"] += b"\n" * 300_000 + b"1\n" * 300_000
+    report = verify(_deflated(files))
+    assert report.outcome == "failed"
+    assert {f.step for f in report.failures} == {"1.4"}
+    assert len(report.failures) == 1_001
+    assert "not read further" in report.failures[-1].message
+    assert "2–19" in {s.step for s in report.skipped}
+
+
+def test_10_1_a_witness_file_of_countless_bad_lines_is_read_only_so_far():
+    """The same for witness.jsonl, each of whose empty lines failed 10.1."""
+    from tests.bundles import rezip
+    from tests.core.tamper_tools import verify
+    from tests.core.test_witness_receipts import WITNESSES, _bundle, _cosig
+
+    story = good_story()
+    sealed = story.seal()
+    files = files_of(_bundle(story, sealed, [_cosig(sealed, len(sealed))]))
+    files["witness.jsonl"] += b"\n" * 300_000
+    report = verify(rezip(files, resign=True), witness_keys=WITNESSES)
+    assert {f.step for f in report.failures} == {"10.1"}
+    assert len(report.failures) == 1_001
+    assert "not read further" in report.failures[-1].message
+    assert report.witnessed.length == len(sealed)  # the cosignature before them counts

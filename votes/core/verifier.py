@@ -69,12 +69,12 @@ def _verify(source, head, anchor: Anchor, run: _Run, witness_keys, receipts,
     if files is None:
         if not run.failures:
             run.fail("1.1", "not a readable ZIP file")
-        run.skip("2–19", "the bundle's files could not be read (step 1)")
-        return Report(FAILED, tuple(run.failures), None, None, 0, 0, 0, anchor=anchor.describe(),
-                      skipped=tuple(run.skipped))
+        return _unreadable(run, anchor, "the bundle's files could not be read (step 1)")
     run.signatures.expect(files.get("chain.jsonl", b"").count(b"\n"))
     b = _Bundle(files)
     run.guarded("1.4", _parse_files, b, run)
+    if b.unread:
+        return _unreadable(run, anchor, "chain.jsonl could not be read to its end (1.4)")
     run.guarded("2.1", _check_digests, b, run)
     run.guarded("3.1", _check_manifest, b, anchor, run, allow_formats)
     run.guarded("4.1", _check_links, b, run)
@@ -109,6 +109,13 @@ def _verify(source, head, anchor: Anchor, run: _Run, witness_keys, receipts,
     return dataclasses.replace(report, witnessed=witnessed, receipts=len(receipts),
                                procedure=procedure,
                                proposal=shown(b.uid, 80) if b.uid is not None else None)
+
+
+def _unreadable(run: _Run, anchor: Anchor, why: str) -> Report:
+    """The report of a bundle too damaged to check beyond step 1 (§5)."""
+    run.skip("2–19", why)
+    return Report(FAILED, tuple(run.failures), None, None, 0, 0, 0, anchor=anchor.describe(),
+                  skipped=tuple(run.skipped))
 
 
 def _after_the_vote(b: _Bundle, genesis, tally, emergency: bool, run: _Run) -> None:

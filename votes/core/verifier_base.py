@@ -117,6 +117,7 @@ class _Bundle:
     anchored: bool = False
     signer: str | None = None
     version: int = 3  # of the spec whose rules apply: 2 for format votes-bundle/1 (§9.1)
+    unread: bool = False  # chain.jsonl was not read to its end: too many bad lines (1.4)
 
     # entries() by kind, built once the lines are read (a chain has 100,000 entries and
     # the steps ask for them several times); rebuilt if lines were added since.

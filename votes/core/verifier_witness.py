@@ -19,6 +19,7 @@ from votes.core.canonical import (CanonicalError, _no_constant, _no_duplicates, 
                                   canonical_bytes, parse_canonical, parse_time)
 from votes.core.receipt import RECEIPT, RECEIPT_TYPE
 from votes.core.verifier_base import _Bundle, _Run, canonical_b64
+from votes.core.verifier_integrity import BAD_LINES, split_lines
 from votes.core.witness import CLOCK_SKEW, COSIGNATURE, COSIGNATURE_TYPE, too_late
 
 
@@ -135,21 +136,25 @@ def _parse_witness_file(data: bytes, run: _Run) -> list[tuple[int, dict]]:
     """Step 10.1: canonical lines, each a cosignature, the file ending with a newline."""
     if data and not data.endswith(b"\n"):
         run.fail("10.1", "witness.jsonl does not end with a newline")
-    raw_lines = data.split(b"\n")
-    if raw_lines and raw_lines[-1] == b"":
-        raw_lines.pop()
     out = []
-    for n, raw in enumerate(raw_lines):
+    bad = 0
+    for n, raw in enumerate(split_lines(data)):
         try:
             value = parse_canonical(raw)
         except CanonicalError as exc:
-            run.fail("10.1", f"witness.jsonl line {n + 1}: {exc}")
-            continue
-        errors = type_errors(value, COSIGNATURE, f"witness.jsonl line {n + 1}")
+            value, errors = None, [f"witness.jsonl line {n + 1}: {exc}"]
+        else:
+            errors = type_errors(value, COSIGNATURE, f"witness.jsonl line {n + 1}")
         if not errors and value["statement"]["type"] != COSIGNATURE_TYPE:
             errors = [f"witness.jsonl line {n + 1}: type is not {COSIGNATURE_TYPE}"]
         if not errors and value["statement"]["length"] < 1:
             errors = [f"witness.jsonl line {n + 1}: length must be at least 1"]
+        if errors:
+            bad += 1
+            if bad > BAD_LINES:  # as for chain.jsonl: a file of empty lines is countless
+                run.fail("10.1", f"more than {BAD_LINES} lines of witness.jsonl fail step "
+                                 f"10.1: it is not read further (from line {n + 1} on)")
+                break
         for error in errors:
             run.fail("10.1", error)
         if not errors:
