@@ -27,6 +27,21 @@ def _jobs(asked: int) -> int:
         return os.cpu_count() or 1
 
 
+# The largest files given beside the bundle (docs/verification.md §6, §10, §11).
+KEYS_LIMIT, RECEIPT_LIMIT, COSIGNATURES_LIMIT = 1_000_000, 100_000, 64 * 2**20
+
+
+def _read(path: str, limit: int) -> bytes:
+    """The file's bytes; ValueError when it is larger than limit. Read whole or refused:
+    cut at the limit, a file would be read as if it ended there (lines beyond it left out
+    unsaid)."""
+    with open(path, "rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"larger than {limit:,} bytes")
+    return data
+
+
 def main(argv: list[str] | None = None) -> int:
     from votes.core.bidi import shown
     from votes.core.bundle import FORMAT, FORMAT_V2, OLDER_FORMATS, SPEC_VERSIONS
@@ -83,14 +98,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.witness_keys:
             what = args.witness_keys
-            with open(what, "rb") as fh:
-                witness_keys = load_keys_file(fh.read(1_000_001)[:1_000_000])
+            witness_keys = load_keys_file(_read(what, KEYS_LIMIT))
         for what in args.receipt:
-            with open(what, "rb") as fh:
-                receipts.append(load_receipt(fh.read(100_001)[:100_000]))
+            receipts.append(load_receipt(_read(what, RECEIPT_LIMIT)))
         for what in args.cosignatures:
-            with open(what, "rb") as fh:
-                cosignatures += load_cosignatures(fh.read(64 * 2**20))
+            cosignatures += load_cosignatures(_read(what, COSIGNATURES_LIMIT))
     except (OSError, ValueError) as exc:
         # A receipt comes from the operator's server, cosignatures from a witness: what is
         # wrong in them is printed with their hidden characters shown (as in the report).
@@ -100,8 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     trusted = None
     if args.keys:
         try:
-            with open(args.keys, "rb") as fh:
-                trusted = load_keys_file(fh.read(1_000_001)[:1_000_000])
+            trusted = load_keys_file(_read(args.keys, KEYS_LIMIT))
         except (OSError, ValueError) as exc:
             why = str(getattr(exc, "strerror", None) or exc)
             print(f"无法读取密钥文件 cannot read keys file {args.keys}: "

@@ -179,3 +179,30 @@ def test_10_1_a_witness_file_of_countless_bad_lines_is_read_only_so_far():
     assert len(report.failures) == 1_001
     assert "not read further" in report.failures[-1].message
     assert report.witnessed.length == len(sealed)  # the cosignature before them counts
+
+
+def test_a_file_given_beside_the_bundle_over_its_limit_is_refused_not_cut(tmp_path):
+    """§6: a keys file is at most 1,000,000 bytes, §11: a receipt at most 100,000. Both
+    were read up to their limit and the rest dropped, so a file with more after that point
+    (here only spaces) was read as if it ended there; cosignatures likewise at 64 MiB, where
+    whole lines beyond were left out unsaid."""
+    import json
+
+    from tests.bundles import SERVER
+    from votes.core import signing
+
+    keys = json.dumps({"keys": [{"key_id": KEY_ID, "alg": "Ed25519",
+                                 "public_key": signing.public_key_b64(SERVER.public_key())}]})
+    path = tmp_path / "keys.json"
+    path.write_text(keys + " " * (1_000_001 - len(keys)))
+    bundle = tmp_path / "bundle.zip"
+    bundle.write_bytes(good_story().bundle())
+    from click.testing import CliRunner
+
+    from votes.cli import main
+
+    result = CliRunner().invoke(main, ["verify", str(bundle), "--keys", str(path)])
+    assert result.exit_code == 2, result.output
+    assert "1000000" in result.output.replace(",", "")
+    path.write_text(keys)
+    assert CliRunner().invoke(main, ["verify", str(bundle), "--keys", str(path)]).exit_code == 0
