@@ -235,3 +235,28 @@ def test_a_building_label_of_many_suffixes_is_read_in_linear_time():
     assert report.ok, report.render()
     assert normalise_building("第" * 3 + "1" + "号楼" * 3) == "1"
     assert normalise_entrance("1" + "单元" * 3) == "1"
+
+
+def test_labels_with_thousands_of_digits_are_sorted_not_refused():
+    """Unit ids and labels are any strings (§2.4), and the tally sorts the roll by them,
+    digit runs as numbers: int() refuses more than 4,300 digits (and takes time quadratic
+    in them below that), so a roll with such a unit id or room — or a building of as many
+    Chinese numerals, read as a number — failed "[7.1] cannot be completed: the data has an
+    unexpected shape (ValueError)" with 7.3–8.1 unchecked, where the spec says nothing is
+    wrong."""
+    from tests.bundles import Story
+    from tests.core.tamper_tools import verify
+    from votes.core.roll import natural_key, normalise_building
+
+    story = Story()
+    story.roll["units"][0]["unit_id"] = "u" + "7" * 5_000
+    story.roll["units"][1]["room"] = "1" * 5_000
+    story.roll["units"][2]["building"] = "一" * 5_000
+    story.genesis().paper("v-a", "agree", "2026-12-01T02:00:00Z").close()
+    report = verify(story.bundle())
+    assert report.ok, report.render()
+    assert normalise_building("一" * 5_000) == "1" * 5_000
+    assert normalise_building("〇〇一〇") == "10"
+    for a, b in (("2", "10"), ("02", "3"), ("9" * 5_000, "1" + "0" * 5_000), ("a٣", "a4")):
+        assert natural_key(a) < natural_key(b)
+    assert natural_key("01") == natural_key("1")

@@ -106,6 +106,10 @@ def chinese_number(text: str) -> int | None:
 
 
 def _number_part(value: str, chinese: bool) -> str:
+    if chinese and value and all(c in _CN_DIGITS for c in value):
+        # Digit by digit ('一〇一' is 101), written out without int(): a label may be
+        # thousands of numerals long, and int() refuses more than 4,300 digits.
+        return "".join(str(_CN_DIGITS[c]) for c in value).lstrip("0") or "0"
     if chinese:
         number = chinese_number(value)
         if number is not None:
@@ -185,9 +189,19 @@ _RUNS = re.compile(r"\d+|\D+")
 
 def natural_key(text: str) -> tuple:
     """Sort key comparing digit runs as numbers, so "2" sorts before "10"."""
-    # isdecimal, not isdigit: "²" is a digit that int() refuses, and \d does not match it.
-    return tuple((0, int(part), "") if part.isdecimal() else (1, 0, part)
+    # isdecimal, not isdigit: "²" is a digit that \d does not match.
+    return tuple(_number_key(part) if part.isdecimal() else (1, 0, part)
                  for part in _RUNS.findall(text))
+
+
+def _number_key(digits: str) -> tuple:
+    # A number's key without int(): its digits without leading zeros, by length and then
+    # digit by digit. Labels and unit ids are any strings, and int() refuses a run of more
+    # than 4,300 digits (the roll of a verified bundle may hold one).
+    if not digits.isascii():  # other scripts' decimal digits, e.g. '٣' or '３'
+        digits = "".join(str(unicodedata.decimal(c)) for c in digits)
+    digits = digits.lstrip("0")
+    return (0, len(digits), digits)
 
 
 # A roll of 100,000 units has a few hundred distinct buildings, entrances and rooms, and
