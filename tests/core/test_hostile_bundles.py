@@ -260,3 +260,28 @@ def test_labels_with_thousands_of_digits_are_sorted_not_refused():
     for a, b in (("2", "10"), ("02", "3"), ("9" * 5_000, "1" + "0" * 5_000), ("a٣", "a4")):
         assert natural_key(a) < natural_key(b)
     assert natural_key("01") == natural_key("1")
+
+
+def test_periods_that_end_after_the_year_9999_are_not_an_unexpected_shape():
+    """objection_days is any uint (§2.5) and a time may be as late as 9999-12-31: the end
+    of a period of 999,999,999 days, or a cosignature's time plus 300 s (10.4), lies past
+    what a datetime holds, and the steps failed with "cannot be completed ... (Overflow
+    Error)" instead of judging: the objection lies in its period; the cosignature covers
+    no entry dated after it."""
+    from tests.bundles import Story, SERVER
+    from tests.core.tamper_tools import verify
+    from tests.core.test_witness_receipts import WITNESSES, _bundle, _cosig
+    from votes.core.objection import objection_body
+
+    story = Story()
+    story.rules = dict(story.rules, objection_days=999_999_999)
+    story.genesis().paper("v-a", "agree", "2026-12-01T02:00:00Z").close()
+    story.entries.append({"kind": "objection", "time": "2026-12-08T01:30:00Z",
+                          "body": objection_body(voter="v-b", text="不同意", channel="online")})
+    report = verify(story.bundle())
+    assert report.ok, report.render()
+    sealed = story.seal()
+    late = _cosig(sealed, len(sealed), time="9999-12-31T23:59:59Z")
+    report = verify(_bundle(story, sealed, [late]), witness_keys=WITNESSES)
+    assert report.ok, report.render()
+    assert report.witnessed.length == len(sealed)

@@ -25,8 +25,12 @@ def text_digest(text: str) -> str:
 
 
 def period_end(close_time: datetime, days: int) -> datetime:
-    """The first instant after the objection period: the close's time plus N days."""
-    return close_time + timedelta(days=days)
+    """The first instant after the objection period: the close's time plus N days (the
+    latest datetime when that is after the year 9999: objection_days is any uint)."""
+    try:
+        return close_time + timedelta(days=days)
+    except OverflowError:
+        return datetime.max.replace(tzinfo=close_time.tzinfo)
 
 
 def objection_body(*, voter: str, text: str, channel: str, entered_by: str | None = None,

@@ -44,7 +44,9 @@ CLOCK_SKEW = 300
 def too_late(entry_time: str, witness_time: datetime) -> bool:
     """Whether an entry dated `entry_time` is later than a witness's clock reading
     `witness_time` plus CLOCK_SKEW (exactly that much later is still allowed)."""
-    return parse_time(entry_time) > witness_time + timedelta(seconds=CLOCK_SKEW)
+    # A difference, not witness_time + CLOCK_SKEW: that is past what a datetime holds for
+    # a witness time in the last 300 s of the year 9999.
+    return parse_time(entry_time) - witness_time > timedelta(seconds=CLOCK_SKEW)
 
 
 def statement(*, proposal: str, length: int, head: str, time: str, witness: str) -> dict:
