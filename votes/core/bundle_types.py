@@ -333,7 +333,9 @@ def _walk(value, spec, path: str, errors: list[str], limit: int) -> None:
     if missing:
         errors.append(f"{path} lacks {', '.join(missing)}")
     if extra:
-        errors.append(f"{path} has unknown fields {', '.join(sorted(extra)[:5])}")
+        # Named as _show names a value: a field name may be megabytes long.
+        names = ", ".join(_show(k) for k in sorted(extra)[:5])
+        errors.append(f"{path} has unknown fields {names}")
     for key, inner in spec.items():
         if key in value:
             _walk(value[key], inner, f"{path}.{key}", errors, limit)
