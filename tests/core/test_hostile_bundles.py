@@ -297,3 +297,21 @@ def test_an_unknown_field_is_named_in_a_few_characters():
     report = verify(story.bundle())
     assert {f.step for f in report.failures} >= {"1.5"}
     assert max(len(f.message) for f in report.failures) < 300
+
+
+def test_1_4_a_works_entry_nested_deeper_than_32_fails_1_4():
+    """§1.1: no value lies inside more than 32 arrays and objects, in every line of the
+    chain. The depth was checked only for lines that failed 1.5, a well-typed line's depth
+    being bounded by its type — but a works entry's `data` is any object (typed by its
+    stage in 18.1, §2.5), so a line nested 40 deep passed 1.4 (and failed 18.1 alone)."""
+    from tests.core.test_works_chain import EV, _add, passed_story, steps
+    from votes.core import works
+
+    story = passed_story()
+    body = works.contract_body(contractor="c", amount=600000, tolerance_bp=500, evidence=EV)
+    nested: list = []
+    for _ in range(40):
+        nested = [nested]
+    body["data"]["notes"] = nested
+    _add(story, body, "2026-12-10T01:00:00Z")
+    assert "1.4" in steps(story)
