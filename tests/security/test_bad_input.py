@@ -185,3 +185,31 @@ def test_non_ascii_digits_and_an_overlong_receipt_are_refused_not_a_500(app, cli
     _cast(app, vote, ["101"])
     page = client.get(f"/p/{vote['uid']}?receipt={'a' * 50_001}")
     assert page.status_code in (200, 404)
+
+
+# A year-1 time east of UTC, or a year-9999 one west of it, parses but has no UTC time
+# (datetime's range ends at years 1 and 9999).
+OFF_THE_CALENDAR = ("0001-01-01T00:00", "9999-12-31T23:59-14:00")
+
+
+@pytest.mark.parametrize("when", OFF_THE_CALENDAR)
+def test_a_time_past_the_calendars_ends_is_refused_not_a_500(app, runner, client, tmp_path,
+                                                             when):
+    build(app, runner, tmp_path)
+    sign_in(client, "sun_committee")
+    form = {"title": "外墙维修", "matter": "use_fund", "scope": "all", "budget": "10.00",
+            "item_title": "外墙", "item_amount": "10.00", "publicity_start": "2027-01-01T09:00",
+            "voting_start": "2027-01-10T09:00", "voting_end": "2027-01-17T09:00",
+            "action": "create"}
+    for field in ("publicity_start", "voting_start", "voting_end"):
+        r = client.post("/committee/c/SUN/proposals/new", data={**form, field: when})
+        page = r.get_data(as_text=True)
+        assert r.status_code == 200 and "不是有效时间" in page and when in page, field
+    assert "外墙维修" not in client.get("/committee/c/SUN").get_data(as_text=True)
+    sign_in(client, "district")
+    for name in ("since", "until"):
+        assert client.get("/regulator/", query_string={name: when}).status_code == 200
+    _refused(runner.invoke(args=[
+        "proposal", "create", "--community", "SUN", "--title", "t", "--matter", "use_fund",
+        "--scope", "all", "--budget", "1", "--voting-start", when,
+        "--voting-end", "2027-01-17T09:00"]), "不是有效时间")

@@ -24,13 +24,15 @@ def parse_iso(text: str, what: str) -> datetime:
 
     try:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+        # Chain times are whole seconds; keep stored times equal to what the chain binds.
+        return value.astimezone(timezone.utc).replace(microsecond=0)
+    except (ValueError, OverflowError):
+        # OverflowError: a time that parses but has no UTC time inside datetime's years
+        # 1-9999 (0001-01-01T00:00 in Beijing time, 9999-12-31T23:59-14:00) was a 500.
         raise DomainError(_("%(what)s“%(text)s”不是有效时间，例如 2026-12-01T09:00",
                             what=what, text=text)) from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
-    # Chain times are whole seconds; keep stored times equal to what the chain binds.
-    return value.astimezone(timezone.utc).replace(microsecond=0)
 
 
 def local_text(when: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
