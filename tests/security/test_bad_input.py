@@ -213,3 +213,17 @@ def test_a_time_past_the_calendars_ends_is_refused_not_a_500(app, runner, client
         "proposal", "create", "--community", "SUN", "--title", "t", "--matter", "use_fund",
         "--scope", "all", "--budget", "1", "--voting-start", when,
         "--voting-end", "2027-01-17T09:00"]), "不是有效时间")
+
+
+def test_an_answer_to_an_objection_past_the_chains_integers_is_not_found(app, runner,
+                                                                         tmp_path):
+    """`votes proposal answer ID SEQ` with a SEQ past the column's integers was SQLite's
+    OverflowError (a traceback), as `ballots correct --entry` and `withdraw` were before."""
+    from tests.procedure_world import close_at_end, open_vote, vote
+
+    pid = open_vote(app, runner, tmp_path, "objection_days=3")
+    vote(runner, tmp_path, pid, {"A": "agree"})
+    close_at_end(app, runner, pid)
+    for seq in (HUGE, str(2 ** 31)):
+        _refused(runner.invoke(args=["proposal", "answer", pid, seq, "--decision", "noted",
+                                     "--text", "已核实"]), f"没有第 {seq} 条异议")

@@ -205,8 +205,8 @@ def answer(proposal_ref: str, seq: int, decision: str, text: str, actor: str) ->
     text = _text(text, _("答复"))
     with unit_of_work() as session:
         p = lock_proposal(session, proposal.id)
-        row = session.scalar(select(Objection).where(Objection.proposal_id == p.id,
-                                                     Objection.seq == seq))
+        row = None if not 0 <= seq < 2 ** 31 else session.scalar(  # an INTEGER column
+            select(Objection).where(Objection.proposal_id == p.id, Objection.seq == seq))
         if row is None:
             raise DomainError(_("没有第 %(n)s 条异议。", n=seq))
         if row.answer_seq is not None:
