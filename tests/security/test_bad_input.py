@@ -227,3 +227,12 @@ def test_an_answer_to_an_objection_past_the_chains_integers_is_not_found(app, ru
     for seq in (HUGE, str(2 ** 31)):
         _refused(runner.invoke(args=["proposal", "answer", pid, seq, "--decision", "noted",
                                      "--text", "已核实"]), f"没有第 {seq} 条异议")
+
+
+def test_rules_of_an_unknown_matter_are_refused_not_a_traceback(app, runner):
+    """`votes community rules CODE --matter X` without --set shows the rules: an unknown
+    matter was Python's ValueError; with --set it was already refused in these words."""
+    _create(runner)
+    for args in ([], ["--set", "approval_area=>=3/4"]):
+        _refused(runner.invoke(args=["community", "rules", "SUN", "--matter", "fund",
+                                     *args]), "表决事项类型“fund”无效")

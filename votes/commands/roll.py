@@ -47,7 +47,12 @@ def community_rules(code: str, matter: str, settings: tuple[str, ...]) -> None:
     from votes.core.rules import Matter, community_rules as effective
     from votes.services.communities import procedure_summary
     from votes.services.communities import get_community, parse_settings, set_rules
+    from votes.services.errors import DomainError
 
+    try:  # showing the rules of an unknown matter was Python's ValueError, not a message
+        Matter(matter)
+    except ValueError:
+        raise DomainError(_("表决事项类型“%(matter)s”无效", matter=matter)) from None
     pairs = parse_settings(settings)
     rules = set_rules(code, matter, pairs) if pairs else (get_community(code).rules or {})
     from votes.services.labels import matter_label
