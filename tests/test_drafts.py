@@ -162,6 +162,30 @@ def test_cli_edit_and_delete_a_draft(app, world, runner, tmp_path):
                                               "proposal.delete"]
 
 
+def test_cli_edit_refuses_to_remove_a_document_it_does_not_have(app, world, runner, tmp_path):
+    """`--remove-doc N` names a position the clerk cannot see from the command line (and
+    positions are not renumbered after a removal): one that names no document said
+    已修改草稿 and removed nothing, the title edited beside it saved. Now the edit is
+    refused, nothing changed, and the message lists the positions there are."""
+    doc = tmp_path / "plan.pdf"
+    doc.write_bytes(PDF)
+    pid = runner.invoke(args=[
+        "proposal", "create", "--community", "SUN", "--title", "门禁", "--matter", "use_fund",
+        "--scope", "all", "--budget", "100", "--voting-start", "2026-12-09T12:00",
+        "--voting-end", "2026-12-15T12:00", "--doc", str(doc)]).output.strip()
+    for position in ("1", "-1", "99999999999999999999"):
+        result = runner.invoke(args=["proposal", "edit", pid, "--title", "门禁系统更换",
+                                     "--remove-doc", position])
+        assert result.exit_code == 1, (position, result.output)
+        assert f"没有位置为 {position} 的附件" in result.output and "0 plan.pdf" in result.output
+        assert "Traceback" not in result.output
+    p = _proposal(app, int(pid))
+    assert (p.title, [d.name for d in p.documents]) == ("门禁", ["plan.pdf"])
+    result = runner.invoke(args=["proposal", "edit", pid, "--remove-doc", "0"])
+    assert result.exit_code == 0, result.output
+    assert _proposal(app, int(pid)).documents == []
+
+
 def test_nothing_is_edited_or_deleted_after_publicity_starts(app, world, client, runner):
     sid = str(world["sun"]["id"])  # voting
     assert runner.invoke(args=["proposal", "edit", sid, "--title", "x"]).exit_code == 1

@@ -72,7 +72,18 @@ def edit(proposal, docs, remove_docs, items, **changes):
     from votes.services.proposal_drafts import draft_of, edit_draft
     from votes.services.lifecycle import get_proposal
 
-    current = draft_of(get_proposal(proposal))
+    found = get_proposal(proposal)
+    current = draft_of(found)
+    # Positions are not shown by the command line nor renumbered after a removal: one that
+    # names no document said 已修改草稿 and removed nothing. Refused, with those there are.
+    positions = {d.position: d.name for d in found.documents}
+    unknown = [n for n in remove_docs if n not in positions]
+    if unknown:
+        from votes.services.errors import DomainError
+
+        raise DomainError(_("没有位置为 %(n)s 的附件，未修改草稿；现有附件：%(docs)s", n=unknown[0],
+                            docs="、".join(f"{n} {name}" for n, name in sorted(positions.items()))
+                            or _("无")))
     given = {k: v for k, v in changes.items() if v is not None}
     if items:
         given["items"] = tuple(items)
