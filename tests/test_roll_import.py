@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from sqlalchemy import func, select
 
@@ -57,6 +59,36 @@ def test_csv_encodings_with_chinese_headers(app, runner, tmp_path, encoding):
     with app.app_context():
         names = {privacy.decrypt(o.name_enc) for o in db.session.scalars(select(Owner))}
     assert "阳光地产有限公司" in names and "张三" in names
+
+
+def test_excel_tab_separated_text_is_read_by_its_tabs(app, runner, client, tmp_path):
+    """Excel's and WPS's "文本文件(制表符分隔)(*.txt)" is the roll with tabs between the
+    cells, in GB18030: a .txt upload is accepted, but its header was read as one cell and
+    the roll refused as 缺少必填列 楼栋 … for a file whose first line names them all."""
+    from tests.factories import HEADER_EN
+    from tests.staff_world import build, sign_in
+
+    build(app, runner, tmp_path)  # SUN and MOON, each with the sample roll, and their staff
+    lines = ["\t".join(HEADER_ZH)] + ["\t".join(r[n] for n in HEADER_EN)
+                                      for r in sample_rows()]
+    data = ("\r\n".join(lines) + "\r\n").encode("gb18030")
+    path = tmp_path / "名册.txt"
+    path.write_bytes(data)
+    result = runner.invoke(args=["roll", "import", "--community", "MOON", "--replace",
+                                 str(path)])
+    assert result.exit_code == 0, result.output
+    assert "7 套房屋" in result.output and "5 位业主" in result.output
+    sign_in(client, "sun_committee")
+    page = client.post("/committee/c/SUN/roll/preview",
+                       data={"file": (io.BytesIO(data), "名册.txt")}).get_data(as_text=True)
+    assert "将导入 7 套房屋、5 位业主，按法定规则计 5 人" in page, page
+    # A cell may still hold a tab in a comma-separated file: the first line decides.
+    rows = sample_rows()
+    rows[4]["owner_name"] = "赵\t六"
+    path = make_roll_csv(tmp_path / "roll.csv", rows)
+    result = runner.invoke(args=["roll", "import", "--community", "MOON", "--replace",
+                                 str(path)])
+    assert result.exit_code == 0 and "7 套房屋" in result.output, result.output
 
 
 def test_xlsx_first_sheet(app, runner, tmp_path):

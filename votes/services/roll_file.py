@@ -148,7 +148,12 @@ def csv_rows(data: bytes) -> list[list[str]]:
             continue
     else:
         raise DomainError(_("无法识别文件编码：请保存为 UTF-8 或 GB18030"))
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # Excel's and WPS's "text (tab delimited)" (*.txt) separates the cells by tabs: its
+    # header read as one cell was refused as missing every column it names. The first line
+    # decides (a tab inside a cell of a comma-separated file leaves it comma-separated).
+    first = text.partition("\n")[0]
+    tabs = "\t" in first and "," not in first
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if tabs else ",")
     try:
         return list(reader)
     except csv.Error as exc:
