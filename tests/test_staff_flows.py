@@ -233,6 +233,27 @@ def test_admin_changes_accounts_and_districts_with_an_audit_trail(app, world, cl
     assert "修改账号" in log and "修改辖区" in log
 
 
+def test_a_district_code_typed_with_spaces_is_the_district(app, world, client, runner):
+    """A district code pasted with a space around it: a regulator created with "350502 "
+    saw nothing of district 350502, and a community created in " 350502" was out of its
+    regulator's sight, both without a word (moving a community already trimmed the code).
+    A district of spaces only is no district."""
+    sign_in(client, "admin1")
+    client.post("/admin/", data={"action": "user", "login": "district2", "role": "regulator",
+                                 "password": "correct horse battery",
+                                 "jurisdiction": "350502 "})
+    client.post("/admin/", data={"action": "community", "code": "STAR", "name": "星河湾",
+                                 "jurisdiction": " 350502"})
+    regulator = app.test_client()
+    sign_in(regulator, "district2")
+    assert regulator.get(f"/regulator/p/{world['sun']['id']}").status_code == 200
+    sign_in(regulator, "district")
+    assert "STAR" in regulator.get("/admin/audit").get_data(as_text=True)
+    blank = runner.invoke(args=["users", "create", "nobody", "--role", "regulator",
+                                "--jurisdiction", " ", "--password", "correct horse battery"])
+    assert blank.exit_code == 1 and "监管账号需要指定辖区" in blank.output
+
+
 def test_oversized_upload_gets_a_clear_page(app, world, client):
     sign_in(client, "sun_committee")
     app.config["MAX_CONTENT_LENGTH"] = 1000

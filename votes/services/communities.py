@@ -24,6 +24,8 @@ def create_community(code: str, name: str, jurisdiction: str | None = None,
                      actor: str = "cli") -> Community:
     code = code.strip()
     name = name.strip()
+    # Trimmed as set_jurisdiction trims it: " 350502" was out of its regulator's sight.
+    jurisdiction = (jurisdiction or "").strip() or None
     if not _CODE.match(code):
         raise DomainError(_("小区编码“%(code)s”无效：只能包含字母、数字、-、_ 和 .", code=code))
     if not name:
@@ -33,7 +35,7 @@ def create_community(code: str, name: str, jurisdiction: str | None = None,
     with unit_of_work() as session:
         if session.scalar(select(Community).where(Community.code == code)):
             raise DomainError(_("小区编码 %(code)s 已存在", code=code))
-        community = Community(code=code, name=name, jurisdiction=(jurisdiction or None), rules={})
+        community = Community(code=code, name=name, jurisdiction=jurisdiction, rules={})
         session.add(community)
         session.flush()
         audit.record(session, actor, "community.create", community_id=community.id,

@@ -35,6 +35,9 @@ def create_user(login: str, password: str, role: str, *, name: str = "",
         raise DomainError(_("角色必须是 管理员、业委会 或 监管部门"))
     if len(password) < 10:
         raise DomainError(_("密码至少 10 个字符"))
+    # A district code as communities.set_jurisdiction keeps it: "350502 " pasted with a
+    # space was another district, whose regulator saw nothing, and " " a district at all.
+    jurisdiction = (jurisdiction or "").strip() or None
     if role == "committee" and not communities:
         raise DomainError(_("业委会账号需要指定小区"))
     if role == "regulator" and not jurisdiction:
