@@ -254,6 +254,28 @@ def test_a_district_code_typed_with_spaces_is_the_district(app, world, client, r
     assert blank.exit_code == 1 and "监管账号需要指定辖区" in blank.output
 
 
+def test_a_committee_account_names_its_communities_as_typed(app, world, client, runner):
+    """A community named twice ("SUN,SUN", or --community SUN twice) was the database's
+    unique constraint: an HTTP 500 on the administrator's page, a traceback from `votes
+    users create`; "SUN, MOON" (a space after the comma) was 没有编码为 MOON 的小区."""
+    sign_in(client, "admin1")
+    for login, codes in (("twice", "SUN,SUN"), ("spaced", "SUN, MOON")):
+        r = client.post("/admin/", data={"action": "user", "login": login, "role": "committee",
+                                         "password": "correct horse battery",
+                                         "communities": codes}, follow_redirects=True)
+        assert r.status_code == 200 and "已创建账号" in r.get_data(as_text=True), login
+    result = runner.invoke(args=["users", "create", "twice2", "--role", "committee",
+                                 "--community", "SUN", "--community", "SUN",
+                                 "--password", "correct horse battery"])
+    assert result.exit_code == 0, result.output
+    member = app.test_client()
+    sign_in(member, "spaced")
+    for p in (world["sun"], world["moon"]):
+        assert member.get(f"/committee/p/{p['id']}").status_code == 200
+    sign_in(member, "twice")
+    assert member.get(f"/committee/p/{world['moon']['id']}").status_code == 404
+
+
 def test_oversized_upload_gets_a_clear_page(app, world, client):
     sign_in(client, "sun_committee")
     app.config["MAX_CONTENT_LENGTH"] = 1000

@@ -38,6 +38,9 @@ def create_user(login: str, password: str, role: str, *, name: str = "",
     # A district code as communities.set_jurisdiction keeps it: "350502 " pasted with a
     # space was another district, whose regulator saw nothing, and " " a district at all.
     jurisdiction = (jurisdiction or "").strip() or None
+    # Each code once and as the code reads: "SUN,SUN" was the unique constraint's error (an
+    # HTTP 500, a traceback), "SUN, MOON" a community " MOON" that does not exist.
+    communities = tuple(dict.fromkeys(c.strip() for c in communities if c.strip()))
     if role == "committee" and not communities:
         raise DomainError(_("业委会账号需要指定小区"))
     if role == "regulator" and not jurisdiction:
