@@ -236,3 +236,31 @@ def test_rules_of_an_unknown_matter_are_refused_not_a_traceback(app, runner):
     for args in ([], ["--set", "approval_area=>=3/4"]):
         _refused(runner.invoke(args=["community", "rules", "SUN", "--matter", "fund",
                                      *args]), "表决事项类型“fund”无效")
+
+
+def test_a_threshold_past_the_chains_integers_is_refused(app, runner, client, tmp_path):
+    """A threshold of ≥N/N (everyone must agree) with N past 2^53 was accepted, frozen into
+    the proposal's genesis, and every bundle of that vote then failed verification (1.4:
+    an integer out of range): the vote could never be proved."""
+    from tests.factories import make_open_proposal
+
+    huge = f">={HUGE}/{HUGE}"
+    make_open_proposal(app, runner, tmp_path)
+    _refused(runner.invoke(args=["community", "rules", "SUN", "--set",
+                                 f"approval_area={huge}"]), "门槛", "无效")
+    build_admin = runner.invoke(args=["users", "create", "root", "--role", "admin",
+                                      "--password", "correct horse battery"])
+    assert build_admin.exit_code == 0, build_admin.output
+    r = client.post("/staff/login", data={"login": "root", "password": "correct horse battery"})
+    assert r.status_code == 302
+    page = client.post("/admin/", data={"action": "rules", "code": "SUN", "matter": "use_fund",
+                                        "rule": "approval_headcount", "threshold": huge},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "门槛" in page and "无效" in page
+    with app.app_context():
+        from votes.services.communities import get_community
+
+        assert "use_fund" not in (get_community("SUN").rules or {})
+    # Everyone agreeing, written with the denominators people use, is still a rule.
+    ok = runner.invoke(args=["community", "rules", "SUN", "--set", "approval_area=>=100/100"])
+    assert ok.exit_code == 0, ok.output

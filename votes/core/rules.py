@@ -60,8 +60,10 @@ class Threshold:
 
     @classmethod
     def parse(cls, text: str) -> "Threshold":
-        """'>1/2', '>=2/3' or '≥3/4'."""
-        match = re.fullmatch(r"\s*(>=|≥|>)\s*(\d+)\s*/\s*(\d+)\s*", text)
+        """'>1/2', '>=2/3' or '≥3/4'. At most 6 digits each: the fraction is frozen into the
+        genesis, whose integers stop at 2^53 (a larger one made every bundle of the vote fail
+        step 1.4), and no rule of procedure needs a finer one."""
+        match = re.fullmatch(r"\s*(>=|≥|>)\s*(\d{1,6})\s*/\s*(\d{1,6})\s*", text)
         if not match:
             raise Refusal(_("门槛“%(text)s”无效，例如 >=2/3 或 >1/2"), text=text)
         op, num, den = match.groups()
