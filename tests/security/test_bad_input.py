@@ -264,3 +264,17 @@ def test_a_threshold_past_the_chains_integers_is_refused(app, runner, client, tm
     # Everyone agreeing, written with the denominators people use, is still a rule.
     ok = runner.invoke(args=["community", "rules", "SUN", "--set", "approval_area=>=100/100"])
     assert ok.exit_code == 0, ok.output
+
+
+def test_a_publicity_period_past_any_calendar_is_refused(app, runner, tmp_path):
+    """publicity_days=3000000 was accepted as a rule, and every proposal of the community
+    was then Python's OverflowError (a traceback from `votes proposal create`, a 500 on the
+    committee's form) while counting that many days back from the voting start."""
+    from tests.factories import make_draft
+
+    make_draft(app, runner, tmp_path)
+    for days in ("3000000", "366"):
+        _refused(runner.invoke(args=["community", "rules", "SUN", "--set",
+                                     f"publicity_days={days}"]), "公示期", "365")
+    ok = runner.invoke(args=["community", "rules", "SUN", "--set", "publicity_days=365"])
+    assert ok.exit_code == 0 and "公示期至少 365 天" in ok.output, ok.output

@@ -111,6 +111,10 @@ def set_rules(code: str, matter: str, settings: dict[str, str], actor: str = "cl
             days = whole_number(str(settings["publicity_days"]))
             if days is None or days < 7:
                 raise DomainError(_("公示期不能少于 7 天"))
+            if days > MAX_PUBLICITY_DAYS:
+                # 3,000,000 days was accepted, and counting them back from a voting start
+                # then failed every proposal of the community (OverflowError, a 500).
+                raise DomainError(_("公示期不能超过 %(n)d 天", n=MAX_PUBLICITY_DAYS))
             rules["publicity_days"] = days
         community.rules = rules
         audit.record(session, actor, "community.rules", community_id=community.id, target=code,
@@ -118,6 +122,8 @@ def set_rules(code: str, matter: str, settings: dict[str, str], actor: str = "cl
     return rules
 
 
+# A year: more than any rule of procedure asks for a plan's publicity.
+MAX_PUBLICITY_DAYS = 365
 # The objection period and 从多 (votes.core.procedure), beside local_rules.SETTINGS.
 PROCEDURE_SETTINGS = ("objection_days", "follow_majority")
 
