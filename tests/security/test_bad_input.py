@@ -278,3 +278,22 @@ def test_a_publicity_period_past_any_calendar_is_refused(app, runner, tmp_path):
                                      f"publicity_days={days}"]), "公示期", "365")
     ok = runner.invoke(args=["community", "rules", "SUN", "--set", "publicity_days=365"])
     assert ok.exit_code == 0 and "公示期至少 365 天" in ok.output, ok.output
+
+
+@pytest.mark.parametrize("setting", ["approval_area=>=3/2", "quorum_area=>=0/0",
+                                     "approval_base=all"])
+def test_a_rule_out_of_its_range_is_refused_in_chinese(app, runner, client, setting):
+    """A fraction above 1 or over 0, or an approval base other than the two, was refused in
+    Python's English ("threshold must be a fraction between 0 and 1: 3/2"), on the command
+    line and on the administrator's page alike."""
+    _create(runner)
+    result = runner.invoke(args=["community", "rules", "SUN", "--set", setting])
+    _refused(result)
+    assert "must be" not in result.output and "无效" in result.output, result.output
+    assert runner.invoke(args=["users", "create", "root", "--role", "admin", "--password",
+                               "correct horse battery"]).exit_code == 0
+    client.post("/staff/login", data={"login": "root", "password": "correct horse battery"})
+    page = client.post("/admin/", data={"action": "rules", "code": "SUN", "matter": "use_fund",
+                                        "settings": setting},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "must be" not in page and "无效" in page

@@ -64,10 +64,12 @@ class Threshold:
         genesis, whose integers stop at 2^53 (a larger one made every bundle of the vote fail
         step 1.4), and no rule of procedure needs a finer one."""
         match = re.fullmatch(r"\s*(>=|≥|>)\s*(\d{1,6})\s*/\s*(\d{1,6})\s*", text)
-        if not match:
-            raise Refusal(_("门槛“%(text)s”无效，例如 >=2/3 或 >1/2"), text=text)
-        op, num, den = match.groups()
-        return cls(int(num), int(den), op != ">")
+        if match:
+            op, num, den = match.groups()
+            # A fraction above 1 (3/2) or over 0 was refused in __post_init__'s English.
+            if 0 <= int(num) <= int(den) > 0:
+                return cls(int(num), int(den), op != ">")
+        raise Refusal(_("门槛“%(text)s”无效，例如 >=2/3 或 >1/2"), text=text)
 
 
 class Matter(str, Enum):
@@ -142,7 +144,8 @@ def community_rules(matter: Matter, overrides: Mapping | None = None) -> Rules:
     for name, raw in overrides.items():
         if name == "approval_base":
             if raw not in APPROVAL_BASES:
-                raise ValueError(f"approval_base must be one of {', '.join(APPROVAL_BASES)}")
+                raise Refusal(_("同意比例的计算基数“%(value)s”无效，应为 participating（参与表决的业主）"
+                                "或 total（全体业主）"), value=str(raw)[:40])
             continue
         if name not in values:
             raise Refusal(_("未知的议事规则项 %(name)s"), name=name)
