@@ -97,11 +97,14 @@ def test_corrections_are_not_the_owners_changes(app, runner, tmp_path):
     assert correct(runner, pid, 1).exit_code == 0
     assert correct(runner, pid, 3, "abstain", "扫描件附错了").exit_code == 0
     # 张三 still has the one change the rules allow, and only one.
-    change = write_ballots(tmp_path, [("1", "1", "101", "同意", "paper", "scan.pdf", "clerk1")],
-                           "change.csv")
+    # (each change on a new signed form: the form of the current ballot is no change)
+    change = write_ballots(tmp_path, [("1", "1", "101", "同意", "paper", "change.pdf",
+                                       "clerk1")], "change.csv")
     assert runner.invoke(args=["ballots", "import", pid, change]).exit_code == 0
-    twice = runner.invoke(args=["ballots", "import", pid, change])
-    assert twice.exit_code == 1
+    again = write_ballots(tmp_path, [("1", "1", "101", "反对", "paper", "change2.pdf",
+                                      "clerk1")], "again.csv")
+    twice = runner.invoke(args=["ballots", "import", pid, again])
+    assert twice.exit_code == 1 and "不能再次修改" in twice.output, twice.output
     bundle = tmp_path / "interim.zip"
     assert runner.invoke(args=["export", pid, "-o", str(bundle)]).exit_code == 0
     with app.app_context():

@@ -116,9 +116,10 @@ def test_the_mistakes_are_refused(app, runner, tmp_path):
     assert blank.exit_code == 1 and "请填写撤回原因" in blank.output
     empty = withdraw(runner, tmp_path, pid, 1, scan=b"")
     assert empty.exit_code == 1 and "扫描件" in empty.output
-    # 张三's paper ballot changed by another paper ballot: the first is superseded.
-    change = write_ballots(tmp_path, [("1", "1", "101", "反对", "paper", "scan.pdf", "clerk1")],
-                           "change.csv")
+    # 张三's paper ballot changed by another paper ballot (a new signed form): the first is
+    # superseded.
+    change = write_ballots(tmp_path, [("1", "1", "101", "反对", "paper", "change.pdf",
+                                       "clerk1")], "change.csv")
     assert runner.invoke(args=["ballots", "import", pid, change]).exit_code == 0
     superseded = withdraw(runner, tmp_path, pid, 1)
     assert superseded.exit_code == 1 and "已被第" in superseded.output

@@ -38,8 +38,8 @@ def test_a_correction_from_a_stale_view_never_breaks_the_chain(app, runner, tmp_
     changed paper ballot (#3). Clerk 2's correction of #1 would put a correction of a
     superseded ballot on the chain (step 15.3 fails for everyone). It is refused."""
     pid = open_with_paper(app, runner, tmp_path, "--allow-change")
-    change = write_ballots(tmp_path, [("1", "1", "101", "反对", "paper", "scan.pdf", "clerk1")],
-                           "change.csv")
+    change = write_ballots(tmp_path, [("1", "1", "101", "反对", "paper", "change.pdf",
+                                       "clerk1")], "change.csv")
     assert runner.invoke(args=["ballots", "import", pid, change]).exit_code == 0
     from votes.services import corrections
 

@@ -1,7 +1,8 @@
 """A dishonest clerk attaches one real signed ballot form to ballots for several owners, to
 make up their votes: a form is refused on another voter's ballot, by the CLI, the committee
 page, a correction and a transfer alike, and when two clerks try it at the same moment.
-The same voter's form may come again, and a proxy's one letter may serve its principals."""
+The same voter's form may come again in a correction (never as a change of ballot), and a
+proxy's one letter may serve its principals."""
 
 from __future__ import annotations
 
@@ -70,14 +71,15 @@ def test_one_form_on_two_voters_rows_of_one_file_refuses_the_whole_file(app, run
 
 
 def test_the_same_voter_may_bring_their_form_again(app, runner, tmp_path):
-    """A change of ballot on the same form, and corrections that keep it or take another
-    voter's (the correction goes through the check under the lock)."""
+    """A change of ballot on the owner's new form, and corrections that keep the form or
+    take another voter's (the correction goes through the check under the lock)."""
     vote = make_open_proposal(app, runner, tmp_path, extra=("--allow-change",))
-    files = {"a.pdf": FORM, "b.pdf": b"%PDF-1.4 ballot signed by 1-202"}
+    files = {"a.pdf": FORM, "b.pdf": b"%PDF-1.4 ballot signed by 1-202",
+             "a2.pdf": b"%PDF-1.4 second ballot signed by 1-101"}
     done = _import(runner, vote, tmp_path, [("1", "101", "a.pdf"), ("1", "202", "b.pdf")],
                    files=files)
     assert done.exit_code == 0, done.output
-    change = _import(runner, vote, tmp_path, [("1", "101", "a.pdf")], "change.csv")
+    change = _import(runner, vote, tmp_path, [("1", "101", "a2.pdf")], "change.csv")
     assert change.exit_code == 0, change.output
     latest = _ballots(app, vote)[-1]["seq"]
     kept = runner.invoke(args=["ballots", "correct", str(vote["id"]), "--entry", str(latest),
@@ -91,6 +93,40 @@ def test_the_same_voter_may_bring_their_form_again(app, runner, tmp_path):
     assert taken.exit_code == 1 and RULE in taken.output, taken.output
     assert "1号楼1单元202室" in taken.output and "Traceback" not in taken.output
     assert len(_ballots(app, vote)) == 4
+
+
+def test_the_form_of_the_voters_current_ballot_is_not_a_change_of_ballot(app, runner,
+                                                                          tmp_path):
+    """Where one change of ballot is allowed, the form already on the voter's ballot entered
+    again (a double click, a file imported twice) was accepted as the owner's change: a
+    change the owner never made, and their own change, online or on a new form, was then
+    refused as 您已修改过一次表决意见. The same form is refused; a correction still keeps it."""
+    vote = make_open_proposal(app, runner, tmp_path, extra=("--allow-change",))
+    files = {"a.pdf": FORM}
+    done = _import(runner, vote, tmp_path, [("1", "101", "a.pdf")], files=files)
+    assert done.exit_code == 0, done.output
+    again = _import(runner, vote, tmp_path, [("1", "101", "a.pdf")], "again.csv")
+    assert again.exit_code == 1 and "第 2 行" in again.output, again.output
+    assert "第 1 条记录" in again.output and "已录入" in again.output
+    sign_in_client = _clerk(app, runner)
+    twice = sign_in_client.post(f"/committee/p/{vote['id']}/paper", data={
+        "building": "1", "entrance": "1", "room": "101", "choice": "agree", "channel": "paper",
+        "evidence": (io.BytesIO(FORM), "form.jpg")})
+    assert twice.status_code == 400 and "已录入" in twice.get_data(as_text=True)
+    assert len(_ballots(app, vote)) == 1
+    # The owner's own change, on a new form, is still theirs to make.
+    change = _import(runner, vote, tmp_path, [("1", "101", "new.pdf")], "change.csv",
+                     files={"new.pdf": b"%PDF-1.4 second ballot signed by 1-101"})
+    assert change.exit_code == 0, change.output
+
+
+def _clerk(app, runner):
+    result = runner.invoke(args=["users", "create", "clerk2", "--role", "committee",
+                                 "--community", "SUN", "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    client = app.test_client()
+    sign_in(client, "clerk2")
+    return client
 
 
 def test_one_proxy_letter_serves_several_principals(app, runner, tmp_path):

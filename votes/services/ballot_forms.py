@@ -2,8 +2,9 @@
 
 A clerk holding one real signed form could otherwise attach its scan to ballots for many
 owners and make up their votes. A form already attached to another signer's staff-entered
-ballot of the same proposal is refused; the same signer's form may come again (a correction,
-a change of ballot). The buyer of a flat sold during the vote votes under the seller's voter
+ballot of the same proposal is refused; the same signer's form may come again in a
+correction, never as a change of ballot (the owner's change is on a new form: the form of
+their current ballot entered again is refused, votes.services.ballots._prepare). The buyer of a flat sold during the vote votes under the seller's voter
 but is another signer: the seller's form is not the buyer's. A ballot a correction replaced
 (§15: its entry was wrong, say the form typed against the wrong flat) no longer holds its
 form: the form's own signer may then use it, nor does a ballot a withdrawal took back (§15:
@@ -69,6 +70,12 @@ def units_label(units: Iterable[FrozenUnit]) -> str:
 def used_message(units: str, name: str, seq: int, other: str) -> str:
     return _("%(units)s 的表决票扫描件 %(name)s 已是第 %(seq)s 条记录（%(other)s）所附的表决票；"
              "一张表决票只能用于签字业主本人的选票", units=units, name=name, seq=seq, other=other)
+
+
+def entered_message(name: str, seq: int) -> str:
+    return _("表决票扫描件 %(name)s 已录入，是该业主当前选票（第 %(seq)s 条记录）所附的表决票；"
+             "同一张表决票不能再录入一次。业主改变意见须另签新的表决票；录入的意见有误的，"
+             "请更正第 %(seq)s 条记录", name=name, seq=seq)
 
 
 def shared_message(name: str, first: str, second: str) -> str:

@@ -181,6 +181,13 @@ def _prepare(session: Session, proposal: Proposal, req: BallotRequest, units: li
     if revision > proposal.max_changes and transfer is None and req.correction is None and \
             revision - not_changes_of(session, proposal, req.voter_key) > proposal.max_changes:
         raise AlreadyVoted(previous, proposal.max_changes)
+    if (previous is not None and transfer is None and req.correction is None
+            and req.evidence is not None and previous.withdrawn_by is None
+            and previous.evidence == ballot_forms.digest(req.evidence[1])):
+        # The form of the voter's current ballot entered again (a double click, a file
+        # imported twice) was taken, where a change is allowed, as the owner's change: one
+        # they never made, and their own was then refused. A correction keeps the form.
+        raise DomainError(ballot_forms.entered_message(req.evidence[0], previous.seq))
     if (req.proxy is not None) != (req.channel == "proxy"):
         raise DomainError(_("委托表决须附受托人信息和书面授权委托书"))
     if transfer is not None and req.channel == "online":

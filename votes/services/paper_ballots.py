@@ -238,6 +238,10 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
             elif own is not None and own.withdrawn_by is None and not proposal.max_changes:
                 # (a withdrawn ballot, entered for the wrong unit, was not the owner's vote)
                 fail(_("该业主已经表决"))
+            elif own is not None and own.withdrawn_by is None and scan is not None \
+                    and own.evidence == ballot_forms.digest(scan[1]):
+                # Its form entered again is no change of ballot (ballots._prepare says why).
+                fail(ballot_forms.entered_message(scan[0], own.seq))
             elif unit.voter_key in in_file:
                 fail(_("该业主在第 %(row)s 行已有选票", row=in_file[unit.voter_key]))
             else:
