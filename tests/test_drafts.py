@@ -186,6 +186,32 @@ def test_cli_edit_refuses_to_remove_a_document_it_does_not_have(app, world, runn
     assert _proposal(app, int(pid)).documents == []
 
 
+def test_a_scheduled_draft_that_cannot_start_can_still_be_opened_edited_deleted(app, runner,
+                                                                                tmp_path):
+    """A draft scheduled for publicity in building 2, the roll replaced without building 2:
+    at its hour every page of the draft tried to start it and was a 400 (表决范围 … 内没有
+    房屋) — its page, its edit form and its deletion alike, so the committee could neither
+    see nor mend nor drop it. The page is shown as it stands, saying why it did not start."""
+    from datetime import datetime, timezone
+
+    from tests.factories import make_draft, make_roll_csv, sample_rows
+    from tests.staff_world import clerk_client
+
+    pid = make_draft(app, runner, tmp_path, scope="building:2")
+    roll = make_roll_csv(tmp_path / "building-1.csv", sample_rows()[:5])
+    replaced = runner.invoke(args=["roll", "import", "--community", "SUN", "--replace",
+                                   str(roll)])
+    assert replaced.exit_code == 0, replaced.output
+    app.config["VOTES_NOW"] = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)  # past it
+    client = clerk_client(app, runner)
+    page = client.get(f"/committee/p/{pid}")
+    assert page.status_code == 200 and "内没有房屋" in page.get_data(as_text=True)
+    assert client.get(f"/committee/p/{pid}/edit").status_code == 200
+    assert _proposal(app, pid).state == "draft"
+    gone = client.post(f"/committee/p/{pid}/delete", data={"confirm": "1"})
+    assert gone.status_code == 302 and _proposal(app, pid) is None
+
+
 def test_nothing_is_edited_or_deleted_after_publicity_starts(app, world, client, runner):
     sid = str(world["sun"]["id"])  # voting
     assert runner.invoke(args=["proposal", "edit", sid, "--title", "x"]).exit_code == 1

@@ -61,7 +61,16 @@ def outcome_json(o) -> dict:
 def proposal_figures(proposal_ref: str) -> ProposalFigures:
     from votes.services.ballots import ballot_count
 
-    proposal = refresh(get_proposal(proposal_ref))
+    from votes.services.errors import DomainError
+
+    proposal = get_proposal(proposal_ref)
+    try:
+        proposal = refresh(proposal)
+    except DomainError:
+        # A move due by the clock that the proposal refuses (a scheduled draft whose scope
+        # has no flat left on a replaced roll): its figures are those of where it stands;
+        # the refusal is said by the move itself (the committee's page, `votes tick`).
+        pass
     session = db.session
     if proposal.state == "draft":
         # Not frozen yet: the figures the roll would give today, with nobody voting.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from votes.extensions import db
@@ -49,9 +49,17 @@ def staff(*roles: str, obj: str | None = None):
                 proposal = db.session.get(Proposal, pid)
                 if proposal is None or not may_see(user, proposal.community):
                     abort(404)
+                from votes.services.errors import DomainError
                 from votes.services.lifecycle import refresh
 
-                kwargs["proposal"] = refresh(proposal)
+                try:
+                    proposal = refresh(proposal)
+                except DomainError as err:
+                    # A move due by the clock that the proposal refuses (a scheduled draft
+                    # whose scope has no flat left on a replaced roll) made every page of it
+                    # a 400, its edit and deletion too: shown as it stands, saying why.
+                    flash(err.message, "error")
+                kwargs["proposal"] = proposal
             return view(user, *args, **kwargs)
 
         wrapper.allowed_roles = roles
