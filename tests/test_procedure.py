@@ -178,6 +178,30 @@ def parking_rows():
     return rows
 
 
+def test_the_scope_preview_counts_as_the_vote_will(app, runner, tmp_path):
+    """While drafting, the committee's live line under the scope ("全体业主：N 套房屋，H 人，
+    面积 A m²") counted the parking space and 孙八's storeroom that the community's rules
+    leave out: 6 heads and 675.25 m², where the saved draft and the vote count 5 and
+    654.75 m². The heads and area are now the counted ones; the units and each unit's share
+    of the cost still cover the whole scope."""
+    from tests.factories import make_draft
+    from tests.staff_world import clerk_client
+
+    pid = make_draft(app, runner, tmp_path, rows=parking_rows(),
+                     rules=["excluded_kinds=parking,storeroom"])
+    client = clerk_client(app, runner)
+    live = client.get("/committee/c/SUN/scope-preview",
+                      query_string={"scope": "", "budget": "6547.50"}).get_json()
+    assert (live["units"], live["headcount"], live["area"]) == (9, 5, "654.75"), live
+    shown = json.loads(runner.invoke(args=["proposal", "show", str(pid), "--json"]).output)
+    assert (shown["total_area"], shown["total_headcount"]) == (65475, 5)
+    page = client.post("/committee/c/SUN/proposals/new", data={
+        "title": "t", "scope": "", "budget": "6547.50", "action": "preview"})
+    text = page.get_data(as_text=True)
+    assert "9 套房屋，5 人，面积 654.75 m²" in text  # the shares: every unit
+    assert "001</td>" in text and "002</td>" in text
+
+
 def test_parking_left_out_of_the_thresholds_but_charged(app, runner, tmp_path):
     vote = make_open_proposal(app, runner, tmp_path, rows=parking_rows(),
                               rules=["excluded_kinds=parking,storeroom"])

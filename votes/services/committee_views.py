@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from votes.core.apportion import apportion
 from votes.core.counting import electorate
 from votes.core.numbers import format_area, parse_yuan
-from votes.core.local_rules import Procedure
+from votes.core.local_rules import Procedure, counting_electorate
 from votes.core.roll import Scope, natural_key
 from votes.i18n import _
 from votes.core.rules import Rules
@@ -92,7 +92,11 @@ def scope_preview(community: Community, scope_text: str, budget_text: str) -> Sc
         shares = tuple((labels[s.unit_id], s) for s in apportion(budget, e.units))
     except ValueError as exc:
         return ScopePreview(str(exc))
-    return ScopePreview(None, len(e.units), e.total_headcount, e.total_area, shares, str(scope))
+    # Heads and area as the vote will count them: the kinds the community's rules leave out
+    # (parking, storerooms) were counted here and not on the saved draft. They still pay.
+    counted = counting_electorate(e, Procedure.from_rules(community.rules).excluded_kinds)
+    return ScopePreview(None, len(e.units), counted.total_headcount, counted.total_area,
+                        shares, str(scope))
 
 
 @dataclass(frozen=True)
