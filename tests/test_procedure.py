@@ -202,6 +202,37 @@ def test_the_scope_preview_counts_as_the_vote_will(app, runner, tmp_path):
     assert "001</td>" in text and "002</td>" in text
 
 
+def test_the_non_voters_to_chase_are_those_who_have_a_vote(app, runner, tmp_path):
+    """孙八 owns only a storeroom, which the rules leave out: he has no vote (a paper ballot
+    for him is refused), yet the door-to-door list of non-voters and its Excel named him
+    to chase, and the list never said 所有业主都已表决 while he was on it."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.factories import make_open_proposal
+    from tests.staff_world import clerk_client
+
+    vote = make_open_proposal(app, runner, tmp_path, rows=parking_rows(),
+                              rules=["excluded_kinds=parking,storeroom"])
+    client = clerk_client(app, runner)
+    url = f"/committee/p/{vote['id']}/non-voters"
+    page = client.get(url).get_data(as_text=True)
+    assert "1号楼1单元101室" in page and "P座002室" not in page and "孙*" not in page
+    sheet = load_workbook(io.BytesIO(client.get(url + "?format=xlsx").data)).active
+    assert not any("P座002室" in str(c.value) for row in sheet.iter_rows() for c in row)
+    rows = [("1", "1", "101"), ("1", "1", "102"), ("1", "1", "202"), ("2", "1", "101"),
+            ("2", "1", "201")]
+    lines = ["building,entrance,room,choice,channel,evidence,entered_by"]
+    for i, (b, e, r) in enumerate(rows):
+        (tmp_path / f"f{i}.pdf").write_bytes(f"%PDF-1.4 form {b}-{e}-{r}".encode())
+        lines.append(f"{b},{e},{r},agree,paper,f{i}.pdf,clerk")
+    (tmp_path / "all.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    done = runner.invoke(args=["ballots", "import", str(vote["id"]), str(tmp_path / "all.csv")])
+    assert done.exit_code == 0, done.output
+    assert "所有业主都已表决" in client.get(url).get_data(as_text=True)
+
+
 def test_parking_left_out_of_the_thresholds_but_charged(app, runner, tmp_path):
     vote = make_open_proposal(app, runner, tmp_path, rows=parking_rows(),
                               rules=["excluded_kinds=parking,storeroom"])

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from votes.core.cells import sheet_row
 from votes.core.identity import mask_name, mask_phone
+from votes.core.local_rules import Procedure
 from votes.core.roll import OwnerKind
 from votes.extensions import db
 from votes.i18n import _, language, lazy
@@ -87,11 +88,14 @@ def _waiting(proposal: Proposal) -> dict[str, list[tuple[FrozenVoter, list[Froze
     for u in db.session.scalars(select(FrozenUnit).where(FrozenUnit.proposal_id == proposal.id)
                                 .order_by(FrozenUnit.id)):
         units.setdefault(u.voter_key, []).append(u)
+    # One who holds only units the rules leave out (a storeroom, a parking space) has no
+    # vote: listed, the visitor chased them for a ballot that is refused.
+    excluded = Procedure.from_rules(proposal.rules).excluded_kinds
     waiting: dict[str, list[tuple[FrozenVoter, list[FrozenUnit]]]] = {}
     for voter in db.session.scalars(select(FrozenVoter).where(
             FrozenVoter.proposal_id == proposal.id)):
-        if voter.voter_key not in voted:
-            mine = units[voter.voter_key]
+        mine = units[voter.voter_key]
+        if voter.voter_key not in voted and not all(u.kind in excluded for u in mine):
             waiting.setdefault(mine[0].building, []).append((voter, mine))
     return {b: waiting[b] for b in sorted(waiting, key=natural_key)}
 
