@@ -174,6 +174,37 @@ def test_committee_applies_for_an_emergency_use_on_the_web(app, runner, tmp_path
     assert "应急使用已公布在公示栏" in text and 'id="record-contract"' in text
 
 
+def test_the_emergency_form_reads_the_scope_in_words(app, runner, tmp_path, client):
+    """The proposal form reads "1号楼" or "1号楼1单元"; the emergency form refused them (表决
+    范围“1号楼”无效，应为 all、building:3,5 …) and asked for the internal syntax."""
+    from tests.money_world import staff_accounts
+    from tests.staff_world import sign_in
+
+    _community(app, runner, tmp_path)
+    staff_accounts(app, runner)
+    sign_in(client, "sun_committee")
+    form = {"title": "电梯抢修", "category": "elevator", "applicant": "committee",
+            "reason": "电梯困人，厂家要求立即更换主板", "budget": "9000.00", "confirm": "1"}
+    assert "building:" not in client.get("/committee/c/SUN/emergency").get_data(as_text=True)
+    for scope, report in (("1号楼1单元", b"board 1-1"), ("9号楼", b"board 9")):
+        r = client.post("/committee/c/SUN/emergency", data=dict(
+            form, scope=scope, evidence=[(io.BytesIO(report), "report.pdf")]),
+            content_type="multipart/form-data", follow_redirects=True)
+        text = r.get_data(as_text=True)
+        if scope == "9号楼":  # not on the roll: said in words, nothing published
+            assert "9号楼" in text and "应急使用已公布" not in text
+        else:
+            assert "应急使用已公布在公示栏" in text, text
+    with app.app_context():
+        from sqlalchemy import select
+
+        from votes.extensions import db
+        from votes.models import Proposal
+
+        assert db.session.scalars(select(Proposal.scope).where(
+            Proposal.state == "emergency")).all() == ["entrance:1-1"]
+
+
 def test_no_voting_notices_or_ballots_for_an_emergency_use(app, runner, tmp_path, client):
     _community(app, runner, tmp_path)
     pid = _apply(runner, tmp_path).output.strip()

@@ -129,19 +129,24 @@ def emergency(user, community):
     from votes.services.money.emergency import (APPLICANT_ZH, CATEGORY_ZH,
                                                 EmergencyApplication, apply_emergency)
 
+    from votes.services.committee_views import form_scope
+
     form = request.form
     if request.method == "POST":
         items = tuple(line for line in form.get("items", "").splitlines() if line.strip())
-        app = EmergencyApplication(
-            community=community.code, title=form.get("title", ""),
-            scope=form.get("scope", "all").strip() or "all", budget=form.get("budget", ""),
-            category=form.get("category", ""), applicant=form.get("applicant", ""),
-            reason=form.get("reason", ""), items=items,
-            description=form.get("description", ""))
         if not form.get("confirm"):
             flash(_("请勾选确认：应急使用不经业主表决，并立即在公示栏公布。"), "error")
         else:
             try:
+                try:  # in words, as on the proposal form ("1号楼1单元"); the syntax was refused
+                    scope = form_scope(community, form)
+                except ValueError as exc:
+                    raise DomainError(str(exc)) from None
+                app = EmergencyApplication(
+                    community=community.code, title=form.get("title", ""), scope=scope,
+                    budget=form.get("budget", ""), category=form.get("category", ""),
+                    applicant=form.get("applicant", ""), reason=form.get("reason", ""),
+                    items=items, description=form.get("description", ""))
                 p = apply_emergency(app, _evidence(), actor=user.login)
             except DomainError as err:
                 flash(err.message, "error")
