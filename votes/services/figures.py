@@ -60,7 +60,6 @@ def outcome_json(o) -> dict:
 
 def proposal_figures(proposal_ref: str) -> ProposalFigures:
     from votes.services.ballots import ballot_count
-
     from votes.services.errors import DomainError
 
     proposal = get_proposal(proposal_ref)
