@@ -199,7 +199,11 @@ def test_the_scope_preview_counts_as_the_vote_will(app, runner, tmp_path):
         "title": "t", "scope": "", "budget": "6547.50", "action": "preview"})
     text = page.get_data(as_text=True)
     assert "9 套房屋，5 人，面积 654.75 m²" in text  # the shares: every unit
-    assert "001</td>" in text and "002</td>" in text
+    # A unit without an entrance is P-001, as everywhere else (it read P--001 here and on
+    # the community's roll page).
+    assert "<td>P-001</td>" in text and "<td>P-002</td>" in text and "P--" not in text
+    roll = client.get("/committee/c/SUN", query_string={"sort": "area"}).get_data(as_text=True)
+    assert "<td>P-001</td>" in roll and "P--" not in roll and "<td>1-1-101</td>" in roll
 
 
 def test_the_non_voters_to_chase_are_those_who_have_a_vote(app, runner, tmp_path):
