@@ -359,3 +359,18 @@ def _digest(content: bytes) -> str:
     import hashlib
 
     return hashlib.sha256(content).hexdigest()
+
+
+def test_a_clerk_is_told_the_owner_has_changed_once_not_you(app, runner, tmp_path):
+    """A third staff-entered ballot for one owner where one change is allowed was refused in
+    the owner's words, 您已修改过一次表决意见 ("you have changed your vote once"), on the
+    clerk's screen and command line."""
+    vote = make_open_proposal(app, runner, tmp_path, extra=("--allow-change",))
+    for n in range(2):
+        done = _import(runner, vote, tmp_path, [("1", "101", f"form{n}.pdf")], f"b{n}.csv",
+                       files={f"form{n}.pdf": FORM + str(n).encode()})
+        assert done.exit_code == 0, done.output
+    third = _import(runner, vote, tmp_path, [("1", "101", "form2.pdf")], "b2.csv",
+                    files={"form2.pdf": FORM + b"2"})
+    assert third.exit_code == 1 and "该业主已修改过一次表决意见" in third.output, third.output
+    assert "您" not in third.output

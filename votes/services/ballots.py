@@ -54,8 +54,10 @@ class BallotRequest:
 
 
 class AlreadyVoted(DomainError):
-    def __init__(self, ballot: Ballot, max_changes: int):
-        if max_changes:
+    def __init__(self, ballot: Ballot, max_changes: int, staff: bool = False):
+        if max_changes and staff:  # a clerk entering a paper/proxy ballot is not the owner
+            text = _("该业主已修改过一次表决意见，不能再次修改")
+        elif max_changes:
             text = _("您已修改过一次表决意见，不能再次修改")
         else:
             text = _("该业主已经表决，首次提交的表决为最终结果")
@@ -180,7 +182,7 @@ def _prepare(session: Session, proposal: Proposal, req: BallotRequest, units: li
     # entered for the wrong unit) is one of the owner's changes.
     if revision > proposal.max_changes and transfer is None and req.correction is None and \
             revision - not_changes_of(session, proposal, req.voter_key) > proposal.max_changes:
-        raise AlreadyVoted(previous, proposal.max_changes)
+        raise AlreadyVoted(previous, proposal.max_changes, staff=req.channel != "online")
     if (previous is not None and transfer is None and req.correction is None
             and req.evidence is not None and previous.withdrawn_by is None
             and previous.evidence == ballot_forms.digest(req.evidence[1])):
