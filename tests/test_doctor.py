@@ -89,3 +89,28 @@ def test_postgresql_counts_as_production(sqlite_app):
         failed = [c.en for c in run_checks(sqlite_app) if not c.ok]
     assert any("rate limits are counted per process" in f for f in failed)
     assert any("SMS_SENDER" in f for f in failed)
+
+
+def test_commands_say_when_the_database_is_not_there(tmp_path):
+    """`votes community create` before `votes init` on a new machine, or any command with
+    the database down, printed a traceback of SQL (no such table: communities; connection
+    refused) where the operator needs the next step in words."""
+    from votes import create_app
+
+    fresh = create_app({**TEST_CONFIG, "DATABASE_URL": f"sqlite:///{tmp_path / 'new.sqlite3'}",
+                        "INSTANCE_PATH": str(tmp_path / "instance")})
+    runner = fresh.test_cli_runner()
+    for args in (["community", "create", "SUN", "--name", "阳光花园"], ["community", "list"],
+                 ["users", "list"], ["roll", "show", "--community", "SUN"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1 and "votes init" in result.output, (args, result.output)
+        assert isinstance(result.exception, SystemExit) and "Traceback" not in result.output
+    assert runner.invoke(args=["init"]).exit_code == 0
+    done = runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"])
+    assert done.exit_code == 0, done.output
+    down = create_app({**TEST_CONFIG, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+                       "INSTANCE_PATH": str(tmp_path / "instance2")})
+    for args in (["community", "list"], ["init"], ["proposal", "show", "1"]):
+        result = down.test_cli_runner().invoke(args=args)
+        assert result.exit_code == 1 and "无法访问数据库" in result.output, (args, result.output)
+        assert isinstance(result.exception, SystemExit)

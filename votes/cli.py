@@ -9,6 +9,8 @@ from __future__ import annotations
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
+from votes.commands import domain_errors
+
 
 def _create_app():
     from votes import create_app
@@ -36,6 +38,7 @@ def main() -> None:
 
 @click.command("init")
 @with_appcontext
+@domain_errors
 def init() -> None:
     """Create or upgrade the database to the latest schema (idempotent)."""
     from votes.i18n import _

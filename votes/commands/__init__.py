@@ -15,7 +15,8 @@ def domain_errors(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from sqlalchemy.exc import DataError  # here: `votes --help` must not load SQLAlchemy
+        # here: `votes --help` must not load SQLAlchemy
+        from sqlalchemy.exc import DataError, OperationalError, ProgrammingError
 
         try:
             return fn(*args, **kwargs)
@@ -27,8 +28,33 @@ def domain_errors(fn):
             # for its column, a NUL byte) that the database refused.
             click.echo(INVALID_INPUT, err=True)
             sys.exit(1)
+        except (OperationalError, ProgrammingError) as err:
+            # A database not created yet (a command before `votes init`) or not reachable
+            # was a traceback of SQL; the operator needs the next step in words.
+            problem = database_problem(err)
+            if problem is None:
+                raise
+            click.echo(problem, err=True)
+            sys.exit(1)
 
     return wrapper
+
+
+def database_problem(err) -> str | None:
+    """What an operator is to do about a database error of the environment, or None for
+    any other (a fault, whose traceback is wanted)."""
+    from sqlalchemy.exc import OperationalError
+
+    from votes.i18n import _
+
+    orig = getattr(err, "orig", None)
+    text = str(orig if orig is not None else err).strip()
+    if "no such table" in text or getattr(orig, "sqlstate", None) == "42P01":
+        return _("数据库尚未建立或不是最新结构，请先运行 votes init")
+    if isinstance(err, OperationalError):
+        reason = text.splitlines()[0][:200] if text else type(err).__name__
+        return _("无法访问数据库：%(reason)s（可运行 votes doctor 检查部署）", reason=reason)
+    return None
 
 
 def read_file(path: str) -> tuple[str, bytes]:

@@ -24,6 +24,7 @@ def community_create(code: str, name: str, jurisdiction: str | None) -> None:
 
 
 @community_cli.command("list")
+@domain_errors
 def community_list() -> None:
     from votes.services.communities import list_communities
 

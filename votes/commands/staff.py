@@ -30,6 +30,7 @@ def create(login, role, name, communities, jurisdiction, password):
 
 
 @users_cli.command("list")
+@domain_errors
 def list_users():
     from votes.services.staff import all_users
 
