@@ -108,6 +108,18 @@ def test_commands_say_when_the_database_is_not_there(tmp_path):
     assert runner.invoke(args=["init"]).exit_code == 0
     done = runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"])
     assert done.exit_code == 0, done.output
+    # New code on an older database (`votes init` not run after the upgrade): a column
+    # of the newer schema is missing.
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "new.sqlite3") as conn:
+        conn.execute("ALTER TABLE communities DROP COLUMN contact_phone")
+    with fresh.app_context():
+        from votes.extensions import db
+
+        db.engine.dispose()
+    old = runner.invoke(args=["community", "list"])
+    assert old.exit_code == 1 and "votes init" in old.output, old.output
     down = create_app({**TEST_CONFIG, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
                        "INSTANCE_PATH": str(tmp_path / "instance2")})
     for args in (["community", "list"], ["init"], ["proposal", "show", "1"]):
