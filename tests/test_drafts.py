@@ -140,6 +140,20 @@ def test_edit_refuses_bad_input_without_changing_anything(app, world, client):
     assert _proposal(app, pid).budget == 100000
 
 
+def test_an_item_amount_without_its_name_is_not_dropped(app, world, client):
+    """An item row with an amount and no name was left out without a word: the draft was
+    refused as 维修项目合计 600.00 元与预算 1,000.00 元不一致 although the rows typed add up,
+    or, where no other row was named, saved without its items."""
+    sign_in(client, "sun_committee")
+    for titles in (["防水", ""], ["", ""]):
+        r = client.post("/committee/c/SUN/proposals/new", data={
+            **FORM, "scope": "building:1", "action": "create", "item_title": titles,
+            "item_amount": ["600.00", "400.00"]})
+        page = r.get_data(as_text=True)
+        assert r.status_code == 200 and "请填写维修项目名称" in page and "不一致" not in page, titles
+    assert "屋面防水" not in client.get("/committee/c/SUN").get_data(as_text=True)
+
+
 def test_cli_edit_and_delete_a_draft(app, world, runner, tmp_path):
     pid = runner.invoke(args=[
         "proposal", "create", "--community", "SUN", "--title", "门禁", "--matter", "use_fund",

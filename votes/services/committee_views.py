@@ -207,8 +207,14 @@ def _scope_or_refusal(community: Community, form) -> str:
 
 
 def draft_from_form(community: Community, form, documents=()) -> ProposalDraft:
-    items = tuple(f"{t.strip()}:{a.strip()}" for t, a in
-                  zip(form.getlist("item_title"), form.getlist("item_amount")) if t.strip())
+    from votes.services.errors import DomainError
+
+    rows = list(zip(form.getlist("item_title"), form.getlist("item_amount")))
+    if any(a.strip() and not t.strip() for t, a in rows):
+        # Left out, its amount was missing from the items' sum without a word (or the draft
+        # saved without its items): the form names it.
+        raise DomainError(_("请填写维修项目名称：有一行只填了金额"))
+    items = tuple(f"{t.strip()}:{a.strip()}" for t, a in rows if t.strip())
     documents = tuple(documents)
     return ProposalDraft(
         community=community.code, title=form.get("title", ""),
