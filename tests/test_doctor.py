@@ -126,3 +126,18 @@ def test_commands_say_when_the_database_is_not_there(tmp_path):
         result = down.test_cli_runner().invoke(args=args)
         assert result.exit_code == 1 and "无法访问数据库" in result.output, (args, result.output)
         assert isinstance(result.exception, SystemExit)
+
+
+def test_a_production_host_without_an_sms_gateway_fails(tmp_path):
+    """Outside tests and the demo, SMS_SENDER = "log" is replaced at start by a sender that
+    refuses every code: the check must still see that no gateway is configured (it passed
+    with "SMS sender set" on every real production host left at the default)."""
+    from votes import create_app
+
+    config = {k: v for k, v in TEST_CONFIG.items() if k != "TESTING"}
+    app = create_app({**config, "BASE_URL": "https://votes.example.cn", "TRUSTED_PROXIES": 1,
+                      "INSTANCE_PATH": str(tmp_path / "instance")})
+    code, out = _doctor(app)
+    assert code == 1
+    assert any(line.startswith("✗") and "SMS_SENDER" in line for line in out.splitlines()), out
+

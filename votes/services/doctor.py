@@ -194,6 +194,13 @@ def _transport(app: Flask) -> list[Check]:
 
 
 def _sms(app: Flask) -> Check:
+    from votes.instance import refuse_log_sms
+
+    # Outside tests and the demo, "log" was replaced at start by a sender refusing every
+    # code (votes/instance.py): that is no gateway either, not "an SMS sender set".
+    if app.config.get("SMS_SENDER") is refuse_log_sms:
+        return Check(False, "未接入短信网关（SMS_SENDER 仍是 \"log\"），业主申请验证码都会被拒绝",
+                     "SMS_SENDER is \"log\": no SMS gateway, every one-time code is refused")
     if _production(app) and app.config.get("SMS_SENDER", "log") == "log":
         return Check(False, "短信发送方式（SMS_SENDER）仍是 \"log\"（验证码只写进日志文件），"
                             "生产环境须接入短信网关",
