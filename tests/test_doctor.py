@@ -141,3 +141,14 @@ def test_a_production_host_without_an_sms_gateway_fails(tmp_path):
     assert code == 1
     assert any(line.startswith("✗") and "SMS_SENDER" in line for line in out.splitlines()), out
 
+
+
+@pytest.mark.parametrize("name", ["SECRET_KEY", "KEY_PASSPHRASE"])
+def test_a_secret_left_at_the_example_placeholder_fails(tmp_path, name):
+    """deploy/votes.env.example says change-me for every secret: a session key everyone
+    can read in the source would let anyone forge a staff session."""
+    app = _production(INSTANCE_PATH=str(tmp_path / "instance"), **{name: "change-me"})
+    code, out = _doctor(app)
+    assert code == 1
+    assert any(line.startswith("✗") and f"VOTES_{name}" in line
+               for line in out.splitlines()), out

@@ -15,6 +15,7 @@ from flask import Flask
 
 from votes.core.numbers import whole_number
 
+PLACEHOLDER = "change-me"  # what deploy/votes.env.example gives every secret
 DEFAULT_BASE_URLS = ("http://127.0.0.1:5000", "http://localhost:5000", "")
 
 
@@ -62,6 +63,15 @@ def _secrets(app: Flask) -> Check:
                             f"密钥库中统一设置",
                      f"{', '.join(generated)} were generated in the instance folder; several "
                      f"processes or hosts must all get the same values from the environment")
+    # deploy/votes.env.example's placeholder, public in the source: a session key anyone
+    # can read lets anyone forge a staff session.
+    placeholders = [n for n in ("SECRET_KEY", "KEY_PASSPHRASE")
+                    if str(app.config.get(n) or "").strip().lower() == PLACEHOLDER]
+    if placeholders:
+        names = ", ".join(f"VOTES_{n}" for n in placeholders)
+        return Check(False, f"{names} 仍是示例文件中的 {PLACEHOLDER}，请从密钥库设置随机值",
+                     f"{names} still {PLACEHOLDER} as in the example file: set a random "
+                     f"value from the secret store")
     try:
         ok = len(base64.b64decode(app.config["DATA_KEY"], validate=True)) == 32
     except (binascii.Error, ValueError):
