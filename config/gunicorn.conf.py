@@ -2,11 +2,23 @@
 # Every value can be overridden by the environment (VOTES_GUNICORN_*) or the command line.
 import os
 
-bind = os.environ.get("VOTES_GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("VOTES_GUNICORN_WORKERS", "4"))
-threads = int(os.environ.get("VOTES_GUNICORN_THREADS", "8"))
+
+def _number(name, default):
+    # As the app's own settings (docs/deploy.md): empty keeps the default (a line of
+    # votes.env left blank), anything but digits stops the start naming the setting.
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    if not (text.isascii() and text.isdigit()):
+        raise ValueError(f"{name} must be a whole number, not {text!r}")
+    return int(text)
+
+
+bind = os.environ.get("VOTES_GUNICORN_BIND") or "127.0.0.1:8000"
+workers = _number("VOTES_GUNICORN_WORKERS", 4)
+threads = _number("VOTES_GUNICORN_THREADS", 8)
 worker_class = "gthread"
-timeout = int(os.environ.get("VOTES_GUNICORN_TIMEOUT", "30"))
+timeout = _number("VOTES_GUNICORN_TIMEOUT", 30)
 graceful_timeout = 10
 
 # Errors on stderr; the access log only when asked (VOTES_GUNICORN_ACCESSLOG=- for stdout,

@@ -39,6 +39,27 @@ def test_a_worker_freezes_what_it_loaded_out_of_the_collectors_reach():
         gc.unfreeze()
 
 
+def test_gunicorn_number_settings_take_empty_as_the_default_and_name_a_wrong_one(
+        monkeypatch):
+    """docs/deploy.md: empty keeps the default, anything else stops the start with the
+    setting's name. An empty VOTES_GUNICORN_WORKERS= (a line of votes.env left blank) failed
+    the start with int()'s "invalid literal ... ''", naming nothing."""
+    import runpy
+
+    from pathlib import Path
+
+    conf = str(Path(__file__).resolve().parent.parent / "config" / "gunicorn.conf.py")
+    for name in ("WORKERS", "THREADS", "TIMEOUT"):
+        monkeypatch.setenv(f"VOTES_GUNICORN_{name}", "")
+    settings = runpy.run_path(conf)
+    assert (settings["workers"], settings["threads"], settings["timeout"]) == (4, 8, 30)
+    monkeypatch.setenv("VOTES_GUNICORN_THREADS", " 16 ")
+    assert runpy.run_path(conf)["threads"] == 16
+    monkeypatch.setenv("VOTES_GUNICORN_THREADS", "eight")
+    with pytest.raises(ValueError, match="VOTES_GUNICORN_THREADS must be a whole number"):
+        runpy.run_path(conf)
+
+
 def test_the_server_entry_point_loads_pages_modules_and_templates_before_the_first_request(
         tmp_path):
     """wsgi.py, in a process of its own as a worker is: no owner waits while a worker
