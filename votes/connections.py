@@ -38,14 +38,28 @@ def engine_options(config: dict | None = None) -> dict:
         # (a new server process, its caches cold) for every few requests.
         import os
 
-        options["pool_size"] = int(config.get("DATABASE_POOL_SIZE")
-                                   or os.environ.get("VOTES_GUNICORN_THREADS") or 8)
+        options["pool_size"] = _pool_size(config.get("DATABASE_POOL_SIZE"),
+                                          os.environ.get("VOTES_GUNICORN_THREADS"))
         # The connection given back last is taken first: when fewer requests run than the
         # pool holds, they keep to a few server processes whose caches are warm. First in,
         # first out woke the longest-idle one every time (bench/load.py at 1 client: the
         # pages' p50 10-20 % slower; see docs/performance.md).
         options["pool_use_lifo"] = True
     return options
+
+
+def _pool_size(setting, threads) -> int:
+    """DATABASE_POOL_SIZE, else gunicorn's threads, else 8; a wrong value stops the start
+    naming the setting it came from (int() named none)."""
+    for name, value in (("VOTES_DATABASE_POOL_SIZE", setting),
+                        ("VOTES_GUNICORN_THREADS", threads)):
+        text = str(value if value is not None else "").strip()
+        if not text:
+            continue
+        if not (text.isascii() and text.isdigit()) or int(text) < 1:
+            raise ValueError(f"{name} must be a whole number above 0, not {value!r}")
+        return int(text)
+    return 8
 
 
 def install(engine, config: dict | None = None) -> None:

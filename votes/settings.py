@@ -71,13 +71,22 @@ def flag(value, default: bool | None) -> bool | None:
 
 def _transport_security(app: Flask) -> None:
     https = str(app.config.get("BASE_URL", "")).lower().startswith("https://")
-    secure = flag(app.config.get("SECURE_COOKIES"), https)
+    secure = _named_flag(app, "SECURE_COOKIES", https)
+    app.config["HSTS"] = _named_flag(app, "HSTS", https)
     app.config["SECURE_COOKIES"] = secure
     app.config["SESSION_COOKIE_SECURE"] = secure
     app.config["REMEMBER_COOKIE_SECURE"] = secure
-    app.config["HSTS"] = flag(app.config.get("HSTS"), https)
     app.config["HSTS_MAX_AGE"] = int(app.config.get("HSTS_MAX_AGE") or 0)
     app.config["TRUSTED_PROXIES"] = int(app.config.get("TRUSTED_PROXIES") or 0)
+
+
+def _named_flag(app: Flask, name: str, default: bool) -> bool:
+    """flag(), but a wrong value names the setting ("not a yes/no setting" alone did not)."""
+    try:
+        return flag(app.config.get(name), default)
+    except ValueError:
+        raise ValueError(f"VOTES_{name} must be true or false (1/0, yes/no, on/off; empty: "
+                         f"auto), not {app.config.get(name)!r}") from None
 
 
 def keys_dir(app: Flask) -> Path:

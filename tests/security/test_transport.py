@@ -179,3 +179,17 @@ def test_yes_no_settings_from_the_environment_are_true_or_false(sqlite_template,
     monkeypatch.setenv("VOTES_WTF_CSRF_SSL_STRICT", "nein")
     with pytest.raises(ValueError, match="VOTES_WTF_CSRF_SSL_STRICT must be true or false"):
         _app(sqlite_template, tmp_path, "flags-bad")
+
+
+@pytest.mark.parametrize("name, value", [("DATABASE_POOL_SIZE", "eight"),
+                                         ("GUNICORN_THREADS", "eight"),
+                                         ("HSTS", "maybe"), ("SECURE_COOKIES", "maybe")])
+def test_a_wrong_setting_stops_the_start_naming_it(sqlite_template, tmp_path, monkeypatch,
+                                                   name, value):
+    """docs/deploy.md: a wrong value stops the start with the setting's name. These four
+    stopped it with int()'s "invalid literal" or a bare "not a yes/no setting", naming
+    nothing an operator could look for in votes.env."""
+    monkeypatch.setenv(f"VOTES_{name}", value)
+    with pytest.raises(ValueError, match=f"VOTES_{name} must be"):
+        _app(sqlite_template, tmp_path, "bad",
+             DATABASE_URL="postgresql://votes@127.0.0.1:1/votes")
