@@ -282,3 +282,20 @@ def test_poll_never_makes_a_new_database_nor_reads_a_foreign_one(tmp_path):
     assert CliRunner().invoke(main, ["witness", "init", "--db", str(db)]).exit_code == 0
     assert CliRunner().invoke(main, ["witness", "init", "--db", str(db)]).exit_code == 1
     assert poll().exit_code == 3  # a real database: the round runs (nothing listens)
+
+
+def test_keygen_and_init_in_a_folder_not_made_yet_say_so(tmp_path):
+    """docs/deploy.md's first witness step names /etc/votes-witness/witness.pem, a folder a
+    fresh host does not have: keygen and init ended in a traceback
+    (FileNotFoundError, sqlite3.OperationalError) instead of a sentence."""
+    from click.testing import CliRunner
+
+    from votes.cli import main
+
+    missing = tmp_path / "not-made"
+    for args in (["witness", "keygen", "--key", str(missing / "w.pem")],
+                 ["witness", "init", "--db", str(missing / "w.sqlite3")]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 1, (args, result.output, result.exception)
+        assert str(missing) in result.output and "Traceback" not in result.output
+    assert not missing.exists()

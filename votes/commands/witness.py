@@ -59,7 +59,11 @@ def keygen(key_path: str) -> None:
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:  # a folder not made yet (a fresh host), or not ours
+        raise click.ClickException(_("无法写入 %(path)s：%(problem)s", path=str(path),
+                                     problem=exc.strerror or str(exc))) from None
     with os.fdopen(fd, "wb") as fh:
         fh.write(pem)
     click.echo(_public_json(key))
@@ -207,9 +211,15 @@ def init(db_path: str) -> None:
     """Make the witness's database, once (poll and serve use only an existing one)."""
     from votes.witness.store import Store
 
+    import sqlite3
+
     if Path(db_path).exists():
         raise click.ClickException(_("%(path)s 已存在，不覆盖", path=db_path))
-    Store(db_path).close()
+    try:
+        Store(db_path).close()
+    except (sqlite3.Error, OSError) as exc:  # a folder not made yet (a fresh host), or not ours
+        raise click.ClickException(_("无法创建见证人数据库 %(path)s：%(reason)s", path=db_path,
+                                     reason=str(exc))) from None
     click.echo(_("已创建见证人数据库 %(path)s", path=db_path))
 
 
