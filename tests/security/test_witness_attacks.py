@@ -485,3 +485,36 @@ def test_a_redirect_is_refused_never_followed(world):
         assert inside.requests == []
     finally:
         inside.stop()
+
+
+def test_headers_that_never_end_are_cut_off_at_the_deadline(world, monkeypatch):
+    """The deadline held only for the body: an app sending its status line and then one
+    header a byte every 19 s (each within the 20 s a read may wait) held the witness on that
+    request for as long as it liked (a header line may be 64 KiB: two weeks), and every
+    proposal and app after it. Here the scripted app moves the witness's clock on 19 s with
+    each byte it sends: the answer is given up at the deadline, its headers still coming."""
+    app, sealed, witness = world
+    now = [0]
+    monkeypatch.setattr(poller, "_clock", lambda: now[0], raising=False)
+    stop = threading.Event()
+
+    def slow_headers(h, q):
+        h.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+        while not stop.is_set():
+            try:
+                h.wfile.write(b"a")
+                h.wfile.flush()
+            except OSError:
+                break
+            now[0] += 19
+        return True
+
+    app.hooks["/api/heads"] = slow_headers
+    other = EvilApp({UID: sealed[:4]})
+    try:
+        result = witness().poll([other.base, app.base])
+    finally:
+        stop.set()
+        other.stop()
+    assert result.cosigned == [(UID, 4)]
+    assert len(result.problems) == 1 and "took longer than" in result.problems[0], result

@@ -3,7 +3,9 @@ head we cosigned, cosign the new head, post the cosignature back, keep proof of 
 
 from __future__ import annotations
 
+import contextvars
 import http.client
+import io
 import json
 import time
 import urllib.error
@@ -82,7 +84,64 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_OPENER = urllib.request.build_opener(_NoRedirect)
+# When the answer being read must be complete (a _clock() reading), None: no deadline.
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("deadline",
+                                                                        default=None)
+
+
+class _TimedRaw(io.RawIOBase):
+    """The socket of one answer, each read of which first checks the answer's deadline
+    and waits at most until then: the status line and headers too, which http.client reads
+    line by line (a line of up to 64 KiB, up to 100 of them) with no limit of time."""
+
+    def __init__(self, fp, sock, deadline: float):
+        self.fp, self.sock, self.deadline = fp, sock, deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int | None:
+        left = self.deadline - _clock()
+        if left <= 0:
+            raise TimeoutError(f"the answer took longer than {DEADLINE} s")
+        self.sock.settimeout(min(TIMEOUT, left))
+        return self.fp.raw.readinto(buffer)  # one read of the socket
+
+    def fileno(self) -> int:
+        return self.fp.fileno()
+
+    def close(self) -> None:
+        if not self.closed:
+            self.fp.close()
+        super().close()
+
+
+class _TimedResponse(http.client.HTTPResponse):
+    def __init__(self, sock, *args, **kwargs):
+        super().__init__(sock, *args, **kwargs)
+        deadline = _deadline.get()
+        if deadline is not None:  # nothing read yet: self.fp's buffer is empty
+            self.fp = io.BufferedReader(_TimedRaw(self.fp, sock, deadline))
+
+
+_TIMED = {cls: type(cls.__name__, (cls,), {"response_class": _TimedResponse})
+          for cls in (http.client.HTTPConnection, http.client.HTTPSConnection)}
+
+
+class _Timed:
+    def do_open(self, http_class, req, **kwargs):
+        return super().do_open(_TIMED.get(http_class, http_class), req, **kwargs)
+
+
+class _HTTPHandler(_Timed, urllib.request.HTTPHandler):
+    pass
+
+
+class _HTTPSHandler(_Timed, urllib.request.HTTPSHandler):
+    pass
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect, _HTTPHandler, _HTTPSHandler)
 
 
 # What a request may fail with: no answer, a garbled one (not HTTP), a bad URL.
@@ -100,6 +159,7 @@ def _get(url: str) -> bytes:
     if not url.startswith(("http://", "https://")):
         raise Unreachable(f"{url}: only http(s) URLs")
     deadline = _clock() + DEADLINE
+    token = _deadline.set(deadline)
     try:
         with _OPENER.open(url, timeout=TIMEOUT) as r:
             chunks, size = [], 0
@@ -114,6 +174,8 @@ def _get(url: str) -> bytes:
             return b"".join(chunks)[:MAX_RESPONSE]
     except _BROKEN as exc:
         raise _unreachable(url, exc) from None
+    finally:
+        _deadline.reset(token)
 
 
 def _json(data: bytes):
@@ -126,6 +188,7 @@ def _json(data: bytes):
 def _post(url: str, body: bytes) -> int:
     req = urllib.request.Request(url, data=body, method="POST",
                                  headers={"Content-Type": "application/json"})
+    token = _deadline.set(_clock() + DEADLINE)
     try:
         with _OPENER.open(req, timeout=TIMEOUT) as r:
             return r.status
@@ -133,6 +196,8 @@ def _post(url: str, body: bytes) -> int:
         return err.code
     except _BROKEN as exc:
         raise _unreachable(url, exc) from None
+    finally:
+        _deadline.reset(token)
 
 
 class Witness:
