@@ -4,6 +4,7 @@ with the app's settings."""
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
@@ -76,6 +77,34 @@ def test_restore_lays_out_a_cluster_for_archive_recovery(tmp_path):
     conf = (pgdata / "postgresql.auto.conf").read_text()
     assert f"restore_command = 'cp \"{archive}/%f\" \"%p\"'" in conf
     assert "recovery_target_time = '2026-11-25 10:00:00+08'" in conf
+
+
+def test_a_backup_taken_from_the_replica_is_restored_as_a_primary_not_a_standby(tmp_path):
+    """base-backup.sh runs against the replica (docs/deploy.md), and pg_basebackup copies a
+    standby's standby.signal and the primary_conninfo that -R wrote: standby.signal wins
+    over recovery.signal, so the restored cluster would never end its recovery but follow
+    the live primary as one more replica (as replica1, the synchronous standby's name,
+    even during a rehearsal on a spare machine)."""
+    backup, archive = _backup(tmp_path)
+    with tarfile.open(backup / "base.tar.gz", "r:gz") as tar:
+        members = {m.name: tar.extractfile(m).read() for m in tar.getmembers()}
+    members["standby.signal"] = b""
+    members["postgresql.auto.conf"] += (b"primary_conninfo = 'host=db-primary.internal "
+                                        b"application_name=replica1'\n"
+                                        b"primary_slot_name = 'replica1'\n")
+    with tarfile.open(backup / "base.tar.gz", "w:gz") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    pgdata = tmp_path / "restored"
+    result = _run(RESTORE, "--backup", backup, "--wal-archive", archive, "--pgdata", pgdata)
+    assert result.returncode == 0, result.stderr
+    assert (pgdata / "recovery.signal").exists()
+    assert not (pgdata / "standby.signal").exists()
+    dry = _run(RESTORE, "--backup", backup, "--wal-archive", archive, "--pgdata",
+               tmp_path / "dry", "--dry-run")
+    assert "standby.signal" in dry.stdout, dry.stdout
 
 
 def test_restore_refuses_to_overwrite_and_explains_its_usage(tmp_path):

@@ -54,6 +54,10 @@ if [ -f "$backup/pg_wal.tar.gz" ]; then
     run mkdir -p -m 700 "$pgdata/pg_wal"
     run tar -xzf "$backup/pg_wal.tar.gz" -C "$pgdata/pg_wal"
 fi
+# A backup taken from the replica (base-backup.sh's default) holds its standby.signal, which
+# wins over recovery.signal: the restored cluster would follow the live primary (with the
+# replica's primary_conninfo and name) as one more standby instead of ending its recovery.
+run rm -f "$pgdata/standby.signal"
 conf="$pgdata/postgresql.auto.conf"
 write "$conf" "restore_command = 'cp \"$archive/%f\" \"%p\"'"
 if [ -n "$target_time" ]; then
