@@ -299,3 +299,29 @@ def test_keygen_and_init_in_a_folder_not_made_yet_say_so(tmp_path):
         assert result.exit_code == 1, (args, result.output, result.exception)
         assert str(missing) in result.output and "Traceback" not in result.output
     assert not missing.exists()
+
+
+def test_poll_refuses_an_sqlite_file_that_holds_no_witness_tables(tmp_path):
+    """An empty file (a backup copy that failed, `touch`) or another program's SQLite
+    database is a valid database to SQLite: poll made the witness's tables in it and ran as
+    a witness that had forgotten every head it cosigned."""
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from votes.cli import main
+
+    key = tmp_path / "w.pem"
+    assert CliRunner().invoke(main, ["witness", "keygen", "--key", str(key)]).exit_code == 0
+    keys_file(tmp_path / "server-keys.json", SERVER)
+    other = tmp_path / "other.sqlite3"
+    sqlite3.connect(other).executescript("CREATE TABLE notes (text TEXT);").close()
+    (tmp_path / "empty.sqlite3").write_bytes(b"")
+    for db in (tmp_path / "empty.sqlite3", other):
+        result = CliRunner().invoke(main, ["witness", "poll", "--key", str(key), "--db",
+                                           str(db), "--server-keys",
+                                           str(tmp_path / "server-keys.json"),
+                                           "--app", "http://127.0.0.1:9"])
+        assert result.exit_code == 1 and "不是见证人数据库" in result.output, result.output
+    assert sqlite3.connect(other).execute("SELECT name FROM sqlite_master").fetchall() == [
+        ("notes",)]

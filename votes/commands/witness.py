@@ -190,7 +190,7 @@ def _open_store(db_path: str):
         raise click.ClickException(_("见证人数据库 %(path)s 不存在（首次使用请先运行 votes witness "
                                      "init --db %(path)s）", path=db_path))
     try:
-        return Store(db_path)
+        return Store(db_path, existing=True)
     except sqlite3.DatabaseError as exc:
         raise click.ClickException(_("%(path)s 不是见证人数据库：%(reason)s", path=db_path,
                                      reason=str(exc))) from None

@@ -60,8 +60,16 @@ class Store:
     """One SQLite file; every write is its own transaction, so a killed witness loses at
     most the round in progress and never holds a head it did not finish cosigning."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, existing: bool = False):
+        """`existing`: the file must already be a witness's database (poll, serve): an
+        empty file or another program's SQLite file is refused (DatabaseError), not made
+        into a witness that has forgotten every head it cosigned. Tables added since it
+        was made are still added."""
         self.db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+        if existing and self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                                        "AND name = 'heads'").fetchone() is None:
+            self.db.close()
+            raise sqlite3.DatabaseError("it holds no witness tables")
         self.db.executescript(SCHEMA)
 
     def close(self) -> None:
