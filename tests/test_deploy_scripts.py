@@ -167,3 +167,20 @@ def test_units_and_nginx_agree_with_the_app():
         assert leak not in log_format
     env = (DEPLOY / "votes.env.example").read_text()
     assert "VOTES_TRUSTED_PROXIES=1" in env and "VOTES_KEYS_DIR=" in env
+
+
+def test_the_app_host_recipe_makes_every_folder_the_units_need():
+    """docs/deploy.md's App hosts steps on a fresh host: `useradd --system` makes no home
+    folder and nothing made /etc/votes, so `install ... /etc/votes/votes.env` failed and
+    systemd refused to start the units (ReadWritePaths= of a missing folder)."""
+    doc = (ROOT / "docs" / "deploy.md").read_text()
+    recipe = doc.split("## App hosts", 1)[1].split("`votes.service` runs", 1)[0]
+    made = set(re.findall(r"install -d\b[^\n]*?((?:\s+/\S+)+)\s*$", recipe, re.M))
+    folders = {f for group in made for f in group.split()}
+    env_file = re.search(r"^EnvironmentFile=(\S+)$",
+                         (DEPLOY / "systemd" / "votes.service").read_text(), re.M).group(1)
+    needed = {str(Path(env_file).parent)}
+    for unit in ("votes.service", "votes-tick.service"):
+        needed |= set(re.findall(r"^ReadWritePaths=(.+)$",
+                                 (DEPLOY / "systemd" / unit).read_text(), re.M)[0].split())
+    assert needed <= folders, (needed, recipe)
