@@ -268,7 +268,7 @@ def test_periods_that_end_after_the_year_9999_are_not_an_unexpected_shape():
     what a datetime holds, and the steps failed with "cannot be completed ... (Overflow
     Error)" instead of judging: the objection lies in its period; the cosignature covers
     no entry dated after it."""
-    from tests.bundles import Story, SERVER
+    from tests.bundles import Story
     from tests.core.tamper_tools import verify
     from tests.core.test_witness_receipts import WITNESSES, _bundle, _cosig
     from votes.core.objection import objection_body
