@@ -60,13 +60,16 @@ def test_a_drafts_edited_items_show_while_it_is_a_draft(app, runner, tmp_path):
 
         uid = get_proposal(pid).uid
     client = app.test_client()
+    # An owner page of a draft says there is no such vote (nothing of the plan is shown).
     first = client.get(f"/p/{uid}/pick")
-    assert first.status_code == 403 and "电梯更换" in first.get_data(as_text=True)
+    assert first.status_code == 404 and "电梯更换" not in first.get_data(as_text=True)
     edited = runner.invoke(args=["proposal", "edit", pid, "--budget", "7000.00",
                                  "--item", "曳引机更换:7000.00"])
     assert edited.exit_code == 0, edited.output
+    started = runner.invoke(args=["proposal", "start-publicity", pid])
+    assert started.exit_code == 0, started.output
     page = client.get(f"/p/{uid}/pick").get_data(as_text=True)
-    assert "曳引机更换" in page and "7,000.00" in page
+    assert "曳引机更换" in page and "7,000.00" in page and "6,547.50" not in page
 
 
 def test_the_values_cannot_be_changed(app, vote):
