@@ -16,6 +16,7 @@ from votes.services.access import methods, notice_code, public_base_url, voter_l
 from votes.services.clock import local_text
 from votes.services.errors import DomainError
 from votes.services.lifecycle import get_proposal, refresh
+from votes.services.records import frozen_units
 
 HEADINGS = {Matter.USE_FUND: "住宅专项维修资金使用表决通知",
             Matter.RAISE_FUND: "住宅专项维修资金筹集表决通知"}
@@ -149,7 +150,7 @@ def notices_pdf(proposal_ref: str, voter_key: str | None = None, building: str |
     from votes.services.notices_pdf import Notice, render_notices
 
     proposal = printable(get_proposal(proposal_ref))
-    frozen = _frozen_units(proposal)
+    frozen = units_in_delivery_order(proposal)
     units = _by_voter(frozen)
     if building is not None:
         units = {key: held for key, held in units.items() if _building_of(held) == building}
@@ -201,7 +202,7 @@ def notice_buildings(proposal: Proposal) -> list[tuple[str, int]]:
     counts: dict[str, int] = {}
     accesses = set(db.session.scalars(select(VoterAccess.voter_key).where(
         VoterAccess.proposal_id == proposal.id)))
-    for key, held in _by_voter(_frozen_units(proposal)).items():
+    for key, held in _by_voter(units_in_delivery_order(proposal)).items():
         if key in accesses:
             label = _building_of(held)
             counts[label] = counts.get(label, 0) + 1
@@ -214,9 +215,9 @@ def notice_count(proposal: Proposal) -> int:
         VoterAccess.proposal_id == proposal.id))
 
 
-def _frozen_units(proposal: Proposal) -> list[FrozenUnit]:
-    return sorted(db.session.scalars(select(FrozenUnit).where(
-        FrozenUnit.proposal_id == proposal.id)), key=delivery_key)
+def units_in_delivery_order(proposal: Proposal) -> list[FrozenUnit]:
+    """The proposal's frozen units by building, entrance and room (the delivery round)."""
+    return sorted(frozen_units(proposal), key=delivery_key)
 
 
 def _by_voter(frozen: list[FrozenUnit]) -> dict[str, list[FrozenUnit]]:

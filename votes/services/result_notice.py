@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import io
 
-from sqlalchemy import select
-
 from votes.core.local_rules import Procedure
 from votes.core.numbers import format_area
 from votes.core.rules import Matter
 from votes.extensions import db
 from votes.i18n import _
-from votes.models import FrozenUnit, Proposal
+from votes.models import Proposal
 from votes.services.choices import unseal
 from votes.services.clock import local_text
 from votes.services.errors import DomainError
@@ -19,7 +17,7 @@ from votes.services.figures import proposal_figures
 from votes.services.procedure.notice_lines import (follow_lines, objection_lines,
                                                    procedure_lines)
 from votes.services.procedure.outcome import outcome
-from votes.services.notices import delivery_key
+from votes.services.notices import units_in_delivery_order
 from votes.services.tally import counted_ballots
 
 HEADER = ["楼栋", "单元", "房号", "面积(m²)", "表决意见"]
@@ -42,8 +40,7 @@ def result_notice_pdf(proposal: Proposal) -> bytes:
     t = proposal_figures(str(proposal.id)).tally
     choice_of = {b.voter_key: unseal(b.choice_enc)[0].label_zh
                  for b in counted_ballots(db.session, proposal)}
-    units = sorted(db.session.scalars(select(FrozenUnit).where(
-        FrozenUnit.proposal_id == proposal.id)), key=delivery_key)
+    units = units_in_delivery_order(proposal)
     title = ParagraphStyle("t", fontName=font, fontSize=18, leading=24, alignment=1,
                            wordWrap="CJK")
     body = ParagraphStyle("b", fontName=font, fontSize=11, leading=16, wordWrap="CJK")
