@@ -5,6 +5,8 @@ nothing."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tests.factories import resident_id, voter_token
@@ -99,3 +101,43 @@ def test_one_owners_session_files_only_on_their_own_link(app, runner, closed):
     filed = owner.post(f"/v/{own}/objection", data={"text": TEXT})
     assert filed.status_code == 200 and "已收到" in filed.get_data(as_text=True)
     assert _filed(app, runner, closed) == [(_voter_key(app, closed, "202"), TEXT)]
+
+
+def test_a_link_locked_by_a_stranger_leaves_the_owner_the_lobby(app, runner, closed):
+    """A photo of the notice lets anyone fail its second factor until the link locks, and
+    again each time it unlocks: the objection period would pass with the link locked. The
+    owner files through the lobby poster instead (building, room and the second factor),
+    as they vote through it while their link is locked; its own throttle bounds guessing."""
+    stranger, owner = app.test_client(), app.test_client()
+    token = voter_token(app, closed, room="202")
+    verify = stranger.get(f"/v/{token}/objection").location
+    for _ in range(5):
+        guessed = stranger.post(verify, data={"method": "id", "answer": "000000"})
+    assert guessed.status_code == 423
+    locked = owner.get(f"/v/{token}/objection")
+    assert locked.status_code == 423
+    assert f"/p/{closed['uid']}/pick" in locked.get_data(as_text=True)  # the way round
+    picked = owner.post(f"/p/{closed['uid']}/pick",
+                        data={"building": "1", "entrance": "1", "room": "202"})
+    assert picked.status_code == 302 and picked.location.endswith(f"/p/{closed['uid']}/verify")
+    page = owner.get(picked.location).get_data(as_text=True)
+    assert "可以对表决结果提出异议" in page
+    done = owner.post(picked.location, data={"method": "id", "answer": SUFFIX["202"]})
+    assert done.status_code == 302 and token not in done.location
+    filed = owner.post(done.location, data={"text": TEXT})
+    assert filed.status_code == 200 and "已收到" in filed.get_data(as_text=True)
+    assert _filed(app, runner, closed) == [(_voter_key(app, closed, "202"), TEXT)]
+    # The form is the verified session's alone.
+    assert stranger.get(done.location).status_code == 403
+    assert stranger.post(done.location, data={"text": "x"}).status_code == 403
+
+
+def test_the_lobby_leads_to_no_objection_outside_the_period(app, runner, closed):
+    from tests.procedure_world import END, at
+
+    at(app, END + timedelta(days=3))
+    owner = app.test_client()
+    picked = owner.post(f"/p/{closed['uid']}/pick",
+                        data={"building": "1", "entrance": "1", "room": "202"})
+    assert picked.status_code == 410
+    assert _filed(app, runner, closed) == []

@@ -196,11 +196,17 @@ def check_unlocked(access: VoterAccess, proposal: Proposal | None = None) -> Non
                       proposal, access.locked_until)
 
 
-def find_by_unit(proposal: Proposal, building: str, entrance: str,
-                 room: str) -> tuple[VoterAccess, int]:
+def find_by_unit(proposal: Proposal, building: str, entrance: str, room: str,
+                 objection: bool = False) -> tuple[VoterAccess, int]:
     """The poster path: an owner picks building and room instead of scanning a notice; the
-    voter's access and the picked unit's id."""
-    check_open(proposal)
+    voter's access and the picked unit's id. With `objection`, for filing one in the
+    objection period after the close (§17) rather than for voting."""
+    if objection:
+        from votes.services.procedure.objections import check_in_period
+
+        check_in_period(proposal)
+    else:
+        check_open(proposal)
     units = db.session.scalars(select(FrozenUnit).where(
         FrozenUnit.proposal_id == proposal.id,
         FrozenUnit.unit_key == unit_key(building, entrance, room))).all()

@@ -130,8 +130,8 @@ def register_blueprints(app: Flask) -> None:
         from flask_babel import gettext as _
 
         args, again = request.view_args or {}, None
-        if request.endpoint == "owner.pick":
-            again = url_for("owner.pick", uid=args["uid"])
+        if request.endpoint in ("owner.pick", "owner.signed_in_objection"):
+            again = url_for(request.endpoint, uid=args["uid"])
         elif request.endpoint == "owner.objection":
             again = url_for("owner.objection", token=args["token"])
         elif request.blueprint == "owner" and "uid" in args:

@@ -90,15 +90,31 @@ ADDRESS_PER_MINUTE = "120 per minute"
 @limiter.limit(ADDRESS_PER_MINUTE, methods=["POST"])
 def pick(uid: str):
     proposal = owner_proposal(uid)
-    access_service.check_open(proposal)
+    objection = _objection_stage(proposal)
     if request.method == "POST":
         access, unit_id = access_service.find_by_unit(
             proposal, request.form.get("building", ""), request.form.get("entrance", ""),
-            request.form.get("room", ""))
+            request.form.get("room", ""), objection=objection)
         # Reached by building and room: the lobby throttle, and only the picked flat shown.
-        _set_pending(access.id, lobby=True, unit=unit_id)
+        _set_pending(access.id, lobby=True, objection=objection, unit=unit_id)
         return redirect(url_for("owner.verify", uid=uid))
     return render_template("owner/pick.html", proposal=proposal)
+
+
+def _objection_stage(proposal) -> bool:
+    """Whether the poster leads to an objection rather than the ballot: in the objection
+    period (§17) the lobby is the owner's way round a link a stranger keeps locked, as it
+    is while voting. DeadEnd when it leads to neither."""
+    from votes.services.procedure.objections import in_period
+
+    try:
+        access_service.check_open(proposal)
+    except access_service.DeadEnd as err:
+        if err.kind == "closed" and err.proposal is not None and \
+                in_period(err.proposal, access_service.clock.now()):
+            return True
+        raise
+    return False
 
 
 def _set_pending(access_id: int, *, lobby: bool, objection: bool = False,
@@ -186,6 +202,8 @@ def verify(uid: str):
         # Named in the device entry the chain records for this session's key (§14).
         session["proof"] = request.form.get("method", "id")
         if session.pop("pending_objection", False):
+            if _lobby():  # building and room: the link's token is not theirs to be shown
+                return redirect(url_for("owner.signed_in_objection", uid=uid))
             return redirect(url_for("owner.objection",
                                     token=access_service.own_link_token(uid, access_id)))
         return redirect(url_for("owner.ballot", uid=uid))
@@ -436,6 +454,28 @@ def objection(token: str):
                                               owner.voter_key)
         except access_service.DeadEnd:
             raise
+        except DomainError as err:
+            flash(err.message, "error")
+    return render_template("owner/objection.html", proposal=proposal, filed=filed,
+                           end=objections.period_end(proposal))
+
+
+@bp.route("/p/<uid>/objection", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+@owner_required
+def signed_in_objection(proposal, owner):
+    """An objection by an owner who passed the second factor from the lobby poster."""
+    from votes.services.procedure import objections
+
+    now = objections.clock.now()
+    if not objections.in_period(proposal, now):
+        return render_template("owner/objection.html", proposal=proposal,
+                               problem=objections.period_problem(proposal, now))
+    filed = None
+    if request.method == "POST":
+        try:
+            filed = objections.file_signed_in(proposal, owner.voter_key,
+                                              request.form.get("text", ""))
         except DomainError as err:
             flash(err.message, "error")
     return render_template("owner/objection.html", proposal=proposal, filed=filed,

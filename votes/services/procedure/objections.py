@@ -172,6 +172,14 @@ def file_online(token: str, text: str, voter_key: str) -> tuple[Proposal, Object
     return proposal, _file(proposal, access.voter_key, text, "online", "owner")
 
 
+def file_signed_in(proposal: Proposal, voter_key: str, text: str) -> Objection:
+    """An owner's objection from a session that passed the second factor for `voter_key`
+    from the lobby poster (building and room). The link's lockout is not checked: it
+    belongs to the link, as for the ballot, and the lobby has its own throttle; else a
+    stranger with a photo of the notice could keep the owner from objecting at all."""
+    return _file(proposal, voter_key, text, "online", "owner")
+
+
 def proposal_of_link(token: str) -> tuple[Proposal, VoterAccess]:
     from votes.services.access import link_access
     from votes.services.lifecycle import refresh
