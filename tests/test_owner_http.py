@@ -176,6 +176,37 @@ def test_sms_code_path(app, client, vote):
     assert r.status_code == 302 and r.headers["Location"].endswith("/ballot")
 
 
+def test_a_second_tap_on_send_sends_no_second_code(app, client, vote):
+    """Two taps on 发送验证码 sent two messages, and the first code, the one the owner
+    read first, then failed: the second had replaced it. Within a minute of a code, another
+    request sends nothing, the code sent stands, and the page says it was sent."""
+    sent = []
+    app.config["SMS_SENDER"] = lambda phone, text: sent.append(text)
+    client.get(f"/v/{voter_token(app, vote)}")
+    client.post(f"/p/{vote['uid']}/code")
+    app.config["VOTES_NOW"] += timedelta(seconds=59)
+    again = client.post(f"/p/{vote['uid']}/code", follow_redirects=True)
+    assert len(sent) == 1
+    page = again.get_data(as_text=True)
+    assert "验证码已发送" in page and "139****5678" in page and "太频繁" not in page
+    first = re.search(r"(\d{6})", sent[0]).group(1)
+    r = client.post(f"/p/{vote['uid']}/verify", data={"method": "sms", "answer": first})
+    assert r.status_code == 302 and r.headers["Location"].endswith("/ballot")
+
+
+def test_a_code_can_be_sent_again_after_a_minute(app, client, vote):
+    sent = []
+    app.config["SMS_SENDER"] = lambda phone, text: sent.append(text)
+    client.get(f"/v/{voter_token(app, vote)}")
+    client.post(f"/p/{vote['uid']}/code")
+    app.config["VOTES_NOW"] += timedelta(seconds=60)
+    client.post(f"/p/{vote['uid']}/code")
+    assert len(sent) == 2
+    code = re.search(r"(\d{6})", sent[-1]).group(1)
+    r = client.post(f"/p/{vote['uid']}/verify", data={"method": "sms", "answer": code})
+    assert r.status_code == 302 and r.headers["Location"].endswith("/ballot")
+
+
 def test_poster_path_picks_building_and_room(app, client, vote):
     r = client.post(f"/p/{vote['uid']}/pick", data={"building": "1号楼", "entrance": "1",
                                                     "room": "201"})

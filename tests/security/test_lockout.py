@@ -157,6 +157,8 @@ def test_sms_codes_are_capped_per_voter_per_hour(app, vote):
     app.config["SMS_SENDER"] = lambda phone, text: sent.append(text)
     # Strangers at the lobby can use only part of the hour's codes ...
     for n in range(10):
+        # A minute apart: within RESEND_AFTER of a code none is sent, whoever asks.
+        app.config["VOTES_NOW"] = vote["t0"] + timedelta(hours=1, minutes=n)
         c = _stranger(app, n)
         c.post(f"/p/{vote['uid']}/pick", data={"building": "1", "entrance": "1", "room": "101"})
         c.post(f"/p/{vote['uid']}/code")
@@ -164,7 +166,8 @@ def test_sms_codes_are_capped_per_voter_per_hour(app, vote):
     # ... so the owner's link can still get a code, up to the hourly cap.
     owner = _client_at(app, "203.0.113.7")
     owner.get(f"/v/{voter_token(app, vote)}")
-    for _ in range(3):  # the third is refused (the per-address limiter allows 3 a minute)
+    for n in range(3):  # the third is refused: the hour's codes are used up
+        app.config["VOTES_NOW"] = vote["t0"] + timedelta(hours=1, minutes=10 + n)
         owner.post(f"/p/{vote['uid']}/code")
     assert len(sent) == SMS_PER_HOUR == 5
     page = owner.get(f"/p/{vote['uid']}/verify").get_data(as_text=True)

@@ -30,6 +30,10 @@ from votes.services.tx import unit_of_work
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 OTP_MINUTES = 10
+# A code asked for again within this time is not sent again: the one sent stands. Two taps
+# on the button sent two, and the code read first then failed (the second replaced it);
+# and each used up one of the hour's SMS_PER_HOUR.
+RESEND_AFTER = timedelta(seconds=60)
 # SMS codes per voter per hour; the lobby path may use only the first LOBBY_SMS of them,
 # so a stranger cannot use up the codes the owner's link needs.
 SMS_PER_HOUR = 5
@@ -395,12 +399,21 @@ def _otp_hash(access: VoterAccess, code: str) -> str:
                     hashlib.sha256).hexdigest()
 
 
+class CodeSentRecently(DomainError):
+    """A code went out less than RESEND_AFTER ago: it stands and no other is sent. `sent`
+    is what `send_code` returns (the masked number, or "")."""
+
+    def __init__(self, sent: str):
+        super().__init__(_("验证码已发送，请查收短信。如 1 分钟后仍未收到，可以重新发送。"))
+        self.sent = sent
+
+
 def send_code(access_id: int, *, via_lobby: bool = False) -> str:
     """Send a one-time code to the first phone on the roll; return the masked number ("" on
     the lobby path, which has proved nothing: not even its last digits are shown there).
 
     At most SMS_PER_HOUR codes per voter an hour, of which the lobby path may ask for
-    LOBBY_SMS."""
+    LOBBY_SMS; none within RESEND_AFTER of the last (CodeSentRecently)."""
     now = clock.now()
     with unit_of_work() as session:
         access = session.get(VoterAccess, access_id, with_for_update=True)
@@ -410,6 +423,9 @@ def send_code(access_id: int, *, via_lobby: bool = False) -> str:
         numbers = phones(proposal, access.voter_key)
         if not numbers:
             raise DomainError(_("名册中没有该房屋业主的手机号，请使用其他方式验证"))
+        if access.otp_hash and access.otp_expires and \
+                access.otp_expires - timedelta(minutes=OTP_MINUTES) + RESEND_AFTER > now:
+            raise CodeSentRecently("" if via_lobby else mask_phone(numbers[0]))
         if access.sms_window_start is None or access.sms_window_start <= now - SMS_WINDOW:
             access.sms_window_start, access.sms_sent = now, 0
         if access.sms_sent >= (LOBBY_SMS if via_lobby else SMS_PER_HOUR):

@@ -258,6 +258,9 @@ def send_code(uid: str):
     access = _pending(proposal)
     try:
         session["code_sent_to"] = access_service.send_code(access.id, via_lobby=_lobby())
+    except access_service.CodeSentRecently as err:  # a second tap: the code sent stands
+        session["code_sent_to"] = err.sent
+        flash(err.message, "ok")
     except DomainError as err:
         flash(err.message, "error")
     return redirect(url_for("owner.verify", uid=uid))
