@@ -90,3 +90,31 @@ def test_the_owners_own_link_still_shows_their_flats_and_masked_phone(app, clien
     # A lobby visit on the same browser for another voter does not show that number.
     page = _pick(client, vote, "1", "102")  # 李四 and 王五, a phone on the roll too
     assert "139****5678" not in page and 'autocomplete="one-time-code"' not in page
+
+
+def test_the_lobby_does_not_tell_whether_a_phone_is_on_the_roll(app, vote):
+    """Asking for an SMS code at the lobby said "no phone on the roll" for a flat without
+    one: whoever typed building and room learnt it. Both flats now get the same answers,
+    the hour's allowance included; only the one with a phone gets a message."""
+    from datetime import timedelta
+
+    from votes.services.access import LOBBY_SMS
+
+    sent = []
+    app.config["SMS_SENDER"] = lambda phone, text: sent.append(phone)
+    pages = {}
+    for flat, room in (("1号楼1单元102室", "102"), ("1号楼1单元202室", "202")):  # 李四: phone
+        client, start = app.test_client(), app.config["VOTES_NOW"]
+        client.environ_base["REMOTE_ADDR"] = f"198.51.100.{room[0]}"  # an address each
+        _pick(client, vote, "1", room)
+        answers = []
+        for n in range(LOBBY_SMS + 1):  # a minute apart, past the allowance
+            app.config["VOTES_NOW"] = start + timedelta(minutes=n)
+            page = client.post(f"/p/{vote['uid']}/code", follow_redirects=True)
+            answers.append(re.sub(r'name="csrf_token" value="[^"]*"', "", _body(
+                page.get_data(as_text=True))).replace(flat, "FLAT"))
+        pages[room] = answers
+        app.config["VOTES_NOW"] = start
+    assert pages["102"] == pages["202"]
+    assert "名册上登记的手机号" in pages["202"][0] and "太频繁" in pages["202"][-1]
+    assert len(sent) == LOBBY_SMS

@@ -421,9 +421,10 @@ def send_code(access_id: int, *, via_lobby: bool = False) -> str:
         if not via_lobby:
             check_unlocked(access, proposal)
         numbers = phones(proposal, access.voter_key)
-        if not numbers:
+        if not numbers and not via_lobby:
             raise DomainError(_("名册中没有该房屋业主的手机号，请使用其他方式验证"))
-        if access.otp_hash and access.otp_expires and \
+        # Without a phone (the lobby only) no code is made: otp_expires alone marks the send.
+        if (access.otp_hash or not numbers) and access.otp_expires and \
                 access.otp_expires - timedelta(minutes=OTP_MINUTES) + RESEND_AFTER > now:
             raise CodeSentRecently("" if via_lobby else mask_phone(numbers[0]))
         if access.sms_window_start is None or access.sms_window_start <= now - SMS_WINDOW:
@@ -433,9 +434,15 @@ def send_code(access_id: int, *, via_lobby: bool = False) -> str:
                 "验证码发送太频繁，请于 %(time)s（北京时间）后再试，或使用其他方式验证",
                 time=clock.local_text(access.sms_window_start + SMS_WINDOW)))
         access.sms_sent += 1
+        access.otp_expires = now + timedelta(minutes=OTP_MINUTES)
+        if not numbers:
+            # The lobby answers for a flat whose owners have no phone on the roll as for one
+            # that has (counted alike, the same page): whoever typed building and room must
+            # not learn which it is. Nothing is sent, and no code exists to be guessed.
+            access.otp_hash = None
+            return ""
         code = f"{secrets.randbelow(10 ** 6):06d}"
         access.otp_hash = _otp_hash(access, code)
-        access.otp_expires = now + timedelta(minutes=OTP_MINUTES)
         send_sms(numbers[0], f"【维修资金表决】您的验证码是 {code}，{OTP_MINUTES} 分钟内有效。")
     return "" if via_lobby else mask_phone(numbers[0])
 
