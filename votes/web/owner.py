@@ -84,6 +84,12 @@ def _address_and_voter() -> str:
 # factor together with the per-voter limit above: a meeting of a hundred owners on the
 # hall's Wi-Fi, yet a stranger walking the roll from one address is still slowed down.
 ADDRESS_PER_MINUTE = "120 per minute"
+# SMS codes one address may ask for a minute, across voters (each voter's own are limited
+# per address and voter, by the one-minute resend rule and the hourly caps in access.py).
+# Lower than the answers': a code is a paid message to someone's phone. A hall of a
+# hundred owners seldom asks them all in one minute; a stranger sending codes along the
+# roll from one address is held to this.
+SMS_ADDRESS_PER_MINUTE = "60 per minute"
 
 
 @bp.route("/p/<uid>/pick", methods=["GET", "POST"])
@@ -252,7 +258,8 @@ def _verify_page(proposal, access, view=None, status: int = 200):
 
 
 @bp.post("/p/<uid>/code")
-@limiter.limit("3 per minute")
+@limiter.limit("3 per minute", key_func=_address_and_voter)
+@limiter.limit(SMS_ADDRESS_PER_MINUTE)
 def send_code(uid: str):
     proposal = owner_proposal(uid)
     access = _pending(proposal)
