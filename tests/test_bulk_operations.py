@@ -191,3 +191,57 @@ def test_a_frozen_electorate_has_statistics_the_moment_it_is_frozen(pg_app, tmp_
         rows = {t: _count(m) for t, m in zip(tables, (FrozenUnit, FrozenVoter, VoterAccess))}
         assert min(rows.values()) > 0
         assert planner_rows() == {t: float(n) for t, n in rows.items()}
+
+
+@pytest.mark.postgresql_only
+def test_counting_ballots_stays_linear_whatever_plan_the_statistics_give(app, runner, tmp_path):
+    """Right after many ballots are entered, before autovacuum's ANALYZE, PostgreSQL may
+    take the ballots table for a handful of rows and join in nested loops: the count of the
+    latest ballot per voter then compared every ballot with every voter's latest (a close of
+    100,000 ballots ran for over 16 minutes). With nested loops forced, as such statistics
+    make the planner choose, no ballot may be compared with the others one by one."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import event, insert, text
+
+    from votes.extensions import db
+    from votes.models import Ballot, Proposal
+    from votes.services.tally import voted_voters
+
+    made = make_open_proposal(app, runner, tmp_path)
+    count = 1000
+    with app.app_context():
+        when = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)
+        db.session.execute(insert(Ballot), [
+            {"proposal_id": made["id"], "voter_key": f"v-{i // 2:06d}", "revision": i % 2,
+             "seq": 1000 + i, "choice_enc": b"", "commitment": "", "channel": "paper",
+             "receipt": f"r-{i:06d}", "entered_by": "t", "cast_at": when}
+            for i in range(count)])
+        db.session.commit()
+        proposal = db.session.get(Proposal, made["id"])
+        seen = []
+        engine = db.engine
+
+        def capture(conn, cursor, statement, parameters, context, executemany):
+            if "FROM ballots" in statement:
+                seen.append((statement, parameters))
+
+        event.listen(engine, "before_cursor_execute", capture)
+        try:
+            assert len(voted_voters(db.session, proposal)) == count // 2
+        finally:
+            event.remove(engine, "before_cursor_execute", capture)
+        statement, parameters = seen[-1]
+        raw = db.session.connection().connection.driver_connection
+        with raw.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_hashjoin = off")
+            cursor.execute("SET LOCAL enable_mergejoin = off")
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters)
+            plan = cursor.fetchone()[0][0]["Plan"]
+        db.session.rollback()
+
+    def removed(node) -> int:
+        return node.get("Rows Removed by Join Filter", 0) + sum(
+            removed(child) for child in node.get("Plans", ()))
+
+    assert removed(plan) <= count, plan
