@@ -202,7 +202,7 @@ def test_counting_ballots_stays_linear_whatever_plan_the_statistics_give(app, ru
     make the planner choose, no ballot may be compared with the others one by one."""
     from datetime import datetime, timezone
 
-    from sqlalchemy import event, insert, text
+    from sqlalchemy import event, insert
 
     from votes.extensions import db
     from votes.models import Ballot, Proposal
