@@ -252,3 +252,47 @@ def test_share_lookup_shows_the_settled_share_and_nothing_of_the_balance(app, ru
     assert "列支范围内没有这个房屋" in missing.get_data(as_text=True)
     english = result(lang="en")
     assert "share by the settled cost" in english and "share by the budget 752.50" in english
+
+
+def test_an_older_roll_never_restores_the_balances_a_settlement_debited(app, runner, client,
+                                                                          tmp_path):
+    import io
+
+    from tests.factories import make_roll_csv
+    from tests.money_world import staff_accounts
+    from tests.staff_world import sign_in
+
+    rows = low_balance_rows()
+    old = make_roll_csv(tmp_path / "last-year.csv", rows)
+    pid = passed_vote(app, runner, tmp_path, rows=rows)["pid"]
+    works_done(runner, tmp_path, pid)
+    assert runner.invoke(args=["works", "settle", pid, "--final-cost", "6400.00"]).exit_code == 0
+
+    def balances():
+        with app.app_context():
+            from votes.extensions import db
+            from votes.models import Unit
+
+            return {(u.building, u.room): u.fund_balance for u in db.session.scalars(select(Unit))}
+
+    settled = balances()
+    # Last year's file, uploaded again: its balances are the ones the settlement drew on.
+    refused = runner.invoke(args=["roll", "import", "--community", "SUN", "--replace", str(old)])
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert "结算" in refused.output and "1-1-202" in refused.output
+    assert balances() == settled
+    # The browser's preview says so before anyone confirms.
+    staff_accounts(app, runner)
+    sign_in(client, "sun_committee")
+    page = client.post("/committee/c/SUN/roll/preview", data={
+        "file": (io.BytesIO(old.read_bytes()), "last-year.csv")}).get_data(as_text=True)
+    assert "结算扣减前的余额" in page and "1-1-202" in page and "roll-confirm" not in page
+    # A roll carrying the balances after the settlement (or the fund office's newer ones)
+    # replaces the roll as before.
+    newer = [dict(r, fund_balance="" if settled[r["building"], r["room"]] is None else
+                  f"{settled[r['building'], r['room']] / 100:.2f}") for r in rows]
+    newer[0] = dict(newer[0], fund_balance="4321.00")
+    ok = runner.invoke(args=["roll", "import", "--community", "SUN", "--replace",
+                             str(make_roll_csv(tmp_path / "newer.csv", newer))])
+    assert ok.exit_code == 0, ok.output
+    assert balances()[("1", "101")] == 432100

@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from votes.core.bulk_gc import paused_gc
 from votes.core.identity import check_resident_id, valid_phone
-from votes.core.numbers import parse_area, parse_yuan
+from votes.core.numbers import format_yuan, parse_area, parse_yuan
 from votes.core.local_rules import UnitKind
 from votes.core.roll import AreaBasis, OwnerKind, has_control, unit_key
 from votes.i18n import _
-from votes.models import Owner, Ownership, Unit, utcnow
+from votes.models import FundDebit, Owner, Ownership, Proposal, Unit, utcnow
 from votes.services import audit, privacy
 from votes.services.bulk import insert_rows
 from votes.services.communities import get_community, lock_community
@@ -257,6 +257,7 @@ def _import(community, path, data, replace: bool, actor: str) -> ImportResult:
         if has_roll and not replace:
             raise DomainError(_("小区 %(code)s 已有业主名册；如需替换请使用 --replace"
                                 "（已公示的事项仍使用其冻结的名册）", code=community.code))
+        check_settled_balances(session, community.id, plan)
         if has_roll:
             unit_ids = select(Unit.id).where(Unit.community_id == community.id)
             session.execute(delete(Ownership).where(Ownership.unit_id.in_(unit_ids)))
@@ -269,6 +270,37 @@ def _import(community, path, data, replace: bool, actor: str) -> ImportResult:
                      details={"units": len(plan.units), "owners": len(plan.owners),
                               "file": Path(path).name})
     return ImportResult(units=len(plan.units), owners=len(plan.owners), replaced=bool(has_roll))
+
+
+def check_settled_balances(session: Session, community_id: int, plan: RollPlan) -> None:
+    """Refuse a roll whose balance for a flat is the one a settlement debited.
+
+    A settlement debits the sub-ledgers here (money/settlement.py), so after it the balances
+    in the database are newer than any file made before it; a roll file carries no date, but
+    one whose balance for a flat is exactly what a settlement found there before its debit
+    was made before that debit, and importing it would silently give the money back."""
+    drawn_on = {(k, b) for k, b in session.execute(
+        select(FundDebit.unit_key, FundDebit.balance_before).join(Proposal)
+        .where(Proposal.community_id == community_id, FundDebit.debited > 0))}
+    if not drawn_on:
+        return
+    current = dict(session.execute(select(Unit.unit_key, Unit.fund_balance)
+                                   .where(Unit.community_id == community_id)).all())
+    stale = [("-".join(x for x in key if x), u) for key, u in plan.units.items()
+             if (u.unit_key, u.balance) in drawn_on and current.get(u.unit_key) != u.balance]
+    if stale:
+        problems = [Problem(u.row, _(
+            "房屋 %(unit)s 的维修资金余额 %(old)s 元是结算扣减前的余额，当前余额为 %(now)s 元",
+            unit=flat, old=format_yuan(u.balance), now=_yuan_or_dash(current.get(u.unit_key))))
+            for flat, u in stale]
+        flats = "、".join(flat for flat, _u in stale[:5]) + ("…" if len(stale) > 5 else "")
+        raise DomainError(_("名册中 %(n)s 套房屋（%(flats)s）的维修资金余额早于已完成的结算，导入"
+                            "会恢复扣减前的余额；未导入任何数据。请使用结算之后的名册（余额按当前"
+                            "分户账填写）", n=len(stale), flats=flats), problems=problems)
+
+
+def _yuan_or_dash(fen: int | None) -> str:
+    return "-" if fen is None else format_yuan(fen)
 
 
 def _insert_plan(session: Session, community_id: int, plan: RollPlan) -> None:

@@ -17,6 +17,7 @@ from cryptography.exceptions import InvalidTag
 from flask import current_app
 
 from votes.core.counting import electorate
+from votes.extensions import db
 from votes.core.roll import AreaBasis, Scope, UnitRecord
 from votes.instance import keep_newest, private_dir
 from votes.i18n import _, lazy
@@ -24,7 +25,8 @@ from votes.models import Community
 from votes.services import clock, privacy
 from votes.services.errors import DomainError, Problem
 from votes.services.roll_file import read_roll
-from votes.services.roll_import import ImportResult, import_roll, plan_roll
+from votes.services.roll_import import (ImportResult, check_settled_balances, import_roll,
+                                        plan_roll)
 
 _SUFFIXES = (".csv", ".xlsx", ".xlsm", ".txt")
 PREVIEW_SECONDS = 3600
@@ -60,6 +62,8 @@ def preview_upload(community: Community, filename: str, data: bytes) -> Preview:
         if suffix not in _SUFFIXES:
             raise DomainError(_("请上传 CSV 或 XLSX 文件"))
         plan = plan_roll(read_roll(filename, data))
+        # Said before the committee confirms; the import checks it again under its lock.
+        check_settled_balances(db.session, community.id, plan)
     except DomainError as err:
         return Preview(None, filename, err.problems, err.message)
     records = [UnitRecord(str(i), b, e, r, u.area, AreaBasis(u.basis.value), frozenset(u.owners),
