@@ -310,3 +310,33 @@ def test_a_login_differing_only_in_letter_case_is_refused(app, runner):
     assert again.exit_code == 1 and "已存在" in again.output
     listed = runner.invoke(args=["users", "list"]).output
     assert "clerk.wang" in listed and "Clerk.Wang" not in listed
+
+
+def test_a_ballots_file_never_names_who_entered_it(app, world, client):
+    """The chain names the signed-in member as the clerk of each ballot of an uploaded file:
+    its 录入人 column is free text anyone can fill with another member's (or a stranger's)
+    name, and a file without the column is entered all the same."""
+    import json
+
+    from sqlalchemy import select
+
+    sign_in(client, "sun_committee")
+    url = f"/committee/p/{world['sun']['id']}"
+    forged = ("楼栋,单元,房号,意见,方式,凭证,录入人\n"
+              "1,1,101,同意,纸质,a.jpg,李主任\n")
+    r = client.post(f"{url}/paper", data={"csv": (io.BytesIO(forged.encode()), "b.csv"),
+                                          "evidence": [(io.BytesIO(b"a"), "a.jpg")]})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    plain = "楼栋,单元,房号,意见,方式,凭证\n1,1,202,反对,纸质,b.jpg\n"
+    r = client.post(f"{url}/paper", data={"csv": (io.BytesIO(plain.encode()), "c.csv"),
+                                          "evidence": [(io.BytesIO(b"b"), "b.jpg")]})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import ChainEntry
+
+        entries = [json.loads(line)["entry"] for line in db.session.scalars(
+            select(ChainEntry.line).where(ChainEntry.proposal_id == world["sun"]["id"])
+            .order_by(ChainEntry.seq))]
+    assert [e["body"]["entered_by"] for e in entries if e["kind"] == "ballot"] == \
+        ["sun_committee", "sun_committee"]

@@ -135,13 +135,18 @@ def _size(n: int) -> str:
     return f"{n} B"
 
 
-def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
-    """(row number, values) for each non-empty row of a ballots CSV."""
+def read_rows(data: bytes, entered_by: str | None = None) -> list[tuple[int, dict[str, str]]]:
+    """(row number, values) for each non-empty row of a ballots CSV. With entered_by (the
+    signed-in member in the browser), every row is theirs, whatever a 录入人 column says: the
+    chain names who entered a ballot, and a file's column is free text anyone can fill in."""
     table = csv_rows(data)
     if not table:
         raise DomainError(_("文件是空的"))
     header = {i: _ALIASES.get(h.strip().lower()) for i, h in enumerate(table[0])}
-    missing = [n for n in REQUIRED if n not in header.values()]
+    if entered_by is not None:
+        header = {i: None if name == "entered_by" else name for i, name in header.items()}
+    missing = [n for n in REQUIRED if n not in header.values()
+               and not (n == "entered_by" and entered_by is not None)]
     if missing:
         raise DomainError(_("缺少必填列：%(columns)s",
                             columns="、".join(COLUMNS[n][1] for n in missing)))
@@ -150,6 +155,8 @@ def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
         row = {name: (cells[i].strip() if i < len(cells) else "")
                for i, name in header.items() if name}
         if any(row.values()):
+            if entered_by is not None:
+                row["entered_by"] = entered_by
             rows.append((number, row))
     return rows
 

@@ -32,11 +32,12 @@ def _read(upload) -> tuple[str, bytes] | None:
 
 
 def enter_paper_file(proposal: Proposal, csv_upload, evidence_uploads, actor: str) -> list[Ballot]:
-    """A CSV plus the scanned forms (and proxies' authorisations) it names, by file name."""
+    """A CSV plus the scanned forms (and proxies' authorisations) it names, by file name;
+    the clerk of every row is the signed-in staff member, as for one form."""
     scans = {u.filename: u.read() for u in evidence_uploads if u and u.filename}
     if not scans:
         raise DomainError(_("请同时上传表决票扫描件"))
-    rows = read_rows(csv_upload.read())
+    rows = read_rows(csv_upload.read(), entered_by=actor)
 
     def evidence(name: str):
         base = name.replace("\\", "/").rsplit("/", 1)[-1]
