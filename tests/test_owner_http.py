@@ -368,3 +368,21 @@ def test_a_signed_in_owner_cannot_open_another_votes_pages(app, runner, client, 
         assert r.status_code == 403 and "请先" in r.get_data(as_text=True), page
         assert client.get(f"/p/no-such-vote/{page}").status_code == 404
     assert client.get(f"/p/{sun['uid']}/receipt/{digest}").status_code == 404  # not theirs
+
+
+def test_a_landline_on_the_roll_is_never_offered_an_sms_code(app, runner, client, tmp_path):
+    """A fixed-line number cannot receive a text: the owner whose only number on the roll
+    is one is not offered the SMS code, and a request for it sends nothing."""
+    from tests.factories import sample_rows
+
+    rows = sample_rows()
+    for i in (0, 3):  # 张三's two flats
+        rows[i] = dict(rows[i], phone="010-12345678")
+    vote = make_open_proposal(app, runner, tmp_path, rows=rows)
+    sent = []
+    app.config["SMS_SENDER"] = lambda phone, text: sent.append((phone, text))
+    client.get(f"/v/{voter_token(app, vote)}")
+    page = client.get(f"/p/{vote['uid']}/verify").get_data(as_text=True)
+    assert "发送短信验证码" not in page
+    page = client.post(f"/p/{vote['uid']}/code", follow_redirects=True).get_data(as_text=True)
+    assert not sent and "没有该房屋业主的手机号" in page

@@ -120,7 +120,33 @@ BAD_ROWS = {
     "unknown kind": ([make_row(owner_kind="租户")], 2, "业主类型"),
     "unknown area basis": ([make_row(area_basis="估算")], 2, "面积依据"),
     "bad phone": ([make_row(phone="12345")], 2, "手机号"),
+    "landline too short": ([make_row(phone="010-123456")], 2, "手机号"),
+    "landline without area code": ([make_row(phone="12345678")], 2, "手机号"),
+    "international prefix": ([make_row(phone="0086-12345678")], 2, "手机号"),
+    "letters in a phone": ([make_row(phone="010-1234abcd")], 2, "手机号"),
 }
+
+
+def test_landlines_are_accepted_and_the_import_says_they_get_no_sms(app, runner, client,
+                                                                    tmp_path):
+    from tests.staff_world import build, sign_in
+
+    build(app, runner, tmp_path)  # SUN and MOON, each with the sample roll, and their staff
+    rows = sample_rows()
+    rows[0] = dict(rows[0], phone="010-12345678")
+    rows[1] = dict(rows[1], phone="0755 1234 5678")
+    rows[2] = dict(rows[2], phone="021-1234567")
+    rows[7] = dict(rows[7], phone="（0591）87654321")
+    path = make_roll_csv(tmp_path / "r.csv", rows)
+    result = runner.invoke(args=["roll", "import", "--community", "MOON", "--replace",
+                                 str(path)])
+    assert result.exit_code == 0, result.output
+    # 李四 (rows 1 and 7) is one owner, with the number of the first row: three owners.
+    assert "3 位业主的联系电话是固定电话" in result.output and "短信" in result.output
+    sign_in(client, "sun_committee")
+    page = client.post("/committee/c/SUN/roll/preview", data={
+        "file": (io.BytesIO(path.read_bytes()), "r.csv")}).get_data(as_text=True)
+    assert "将导入 7 套房屋" in page and "3 位业主的联系电话是固定电话" in page
 
 
 @pytest.mark.parametrize("case", sorted(BAD_ROWS))

@@ -101,6 +101,9 @@ def roll_import(community_code: str, replace: bool, file: str) -> None:
     text = _("已替换业主名册：%(units)s 套房屋，%(owners)s 位业主") if result.replaced \
         else _("已导入业主名册：%(units)s 套房屋，%(owners)s 位业主")
     click.echo(text % {"units": result.units, "owners": result.owners})
+    if result.landlines:
+        click.echo(_("%(n)s 位业主的联系电话是固定电话，不能接收短信验证码；验证身份时不会向他们"
+                     "提供短信方式", n=result.landlines))
 
 
 @roll_cli.command("show")

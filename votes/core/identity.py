@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 _SHAPE = re.compile(r"^\d{17}[\dX]$")
 _PHONE = re.compile(r"1\d{10}")
+# A mainland fixed line: the area code (010, 02x, 0xxx; never 00, the international prefix),
+# in brackets or not, then a local number of 7 or 8 digits, spaces or hyphens anywhere.
+_LANDLINE = re.compile(r"(?:0[1-9]\d{1,2}|\(0[1-9]\d{1,2}\))[- ]?\d(?:[- ]?\d){6,7}")
 
 
 def looks_like_resident_id(text: str) -> bool:
@@ -53,5 +57,15 @@ def mask_name(text: str) -> str:
 
 
 def valid_phone(text: str) -> bool:
-    """A mainland mobile number: 11 digits starting with 1."""
+    """A mainland mobile number: 11 digits starting with 1 (the only kind an SMS reaches)."""
     return bool(_PHONE.fullmatch(text.strip()))
+
+
+def valid_landline(text: str) -> bool:
+    """A mainland fixed-line number with its area code: 010-12345678, 0755 1234 5678,
+    (021)1234567; full-width digits and brackets read as their ASCII forms."""
+    value = unicodedata.normalize("NFKC", text).strip()
+    if not _LANDLINE.fullmatch(value):
+        return False
+    digits = sum(c.isdigit() for c in value)
+    return 10 <= digits <= 12

@@ -17,7 +17,7 @@ from flask import current_app, has_request_context, request
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from votes.core.identity import mask_phone
+from votes.core.identity import mask_phone, valid_phone
 from votes.core.roll import unit_key
 from votes.extensions import db
 from votes.i18n import _, lazy
@@ -234,8 +234,10 @@ def _owners(proposal: Proposal, voter_key: str, voter: FrozenVoter | None = None
 
 
 def phones(proposal: Proposal, voter_key: str, voter: FrozenVoter | None = None) -> list[str]:
-    """The owners' phones; pass the voter's row when the page has it already."""
-    return [o["phone"] for o in _owners(proposal, voter_key, voter) if o.get("phone")]
+    """The owners' mobile phones (a landline on the roll gets no text); pass the voter's row
+    when the page has it already."""
+    return [o["phone"] for o in _owners(proposal, voter_key, voter)
+            if o.get("phone") and valid_phone(o["phone"])]
 
 
 @dataclass(frozen=True)
@@ -244,7 +246,7 @@ class Methods:
 
     id_suffix: bool  # a person among the owners: the last 6 characters of their ID number
     notice_code: bool  # a company or the developer among them: the code on the notice
-    sms: bool  # a phone on the roll
+    sms: bool  # a mobile phone on the roll
 
 
 # Offered on the lobby path whatever the voter's owners: the voter's own methods would tell
@@ -259,7 +261,7 @@ def methods(proposal: Proposal, voter_key: str, voter: FrozenVoter | None = None
 def _methods_of(owners: list[dict]) -> Methods:
     return Methods(id_suffix=any(o.get("kind", PERSON) == PERSON for o in owners),
                    notice_code=any(o.get("kind", PERSON) != PERSON for o in owners),
-                   sms=any(o.get("phone") for o in owners))
+                   sms=any(o.get("phone") and valid_phone(o["phone"]) for o in owners))
 
 
 NOT_FOR_COMPANIES = lazy(

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from votes.core.bulk_gc import paused_gc
-from votes.core.identity import check_resident_id, valid_phone
+from votes.core.identity import check_resident_id, valid_landline, valid_phone
 from votes.core.numbers import format_yuan, parse_area, parse_yuan
 from votes.core.local_rules import UnitKind
 from votes.core.roll import AreaBasis, OwnerKind, has_control, unit_key
@@ -58,12 +58,18 @@ class RollPlan:
     def unit_count(self) -> int:
         return len(self.units)
 
+    @property
+    def landlines(self) -> int:
+        """Owners whose number on the roll is a fixed line: no SMS code can reach them."""
+        return sum(1 for o in self.owners.values() if o.phone and not valid_phone(o.phone))
+
 
 @dataclass(frozen=True)
 class ImportResult:
     units: int
     owners: int
     replaced: bool
+    landlines: int = 0
 
 
 def plan_roll(rows: list[RollRow]) -> RollPlan:
@@ -188,8 +194,9 @@ class _RowParser:
             fail(_("房屋类型 “%(value)s” 无效，应为 住宅、商业、车位、储藏室 或 其他",
                    value=v.get("unit_kind", "")[:20]))
         phone = v.get("phone") or None
-        if phone and not valid_phone(phone):
-            fail(_("手机号“%(phone)s”无效，应为 11 位数字", phone=_masked_phone(phone)))
+        if phone and not valid_phone(phone) and not valid_landline(phone):
+            fail(_("手机号“%(phone)s”无效，应为 11 位手机号，或带区号的固定电话（如 010-12345678）",
+                   phone=_masked_phone(phone)))
         if v.get("fund_balance"):
             try:
                 balance = self.yuan(v["fund_balance"])
@@ -269,7 +276,8 @@ def _import(community, path, data, replace: bool, actor: str) -> ImportResult:
                      community_id=community.id, target=community.code,
                      details={"units": len(plan.units), "owners": len(plan.owners),
                               "file": Path(path).name})
-    return ImportResult(units=len(plan.units), owners=len(plan.owners), replaced=bool(has_roll))
+    return ImportResult(units=len(plan.units), owners=len(plan.owners), replaced=bool(has_roll),
+                        landlines=plan.landlines)
 
 
 def check_settled_balances(session: Session, community_id: int, plan: RollPlan) -> None:

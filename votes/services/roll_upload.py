@@ -49,6 +49,7 @@ class Preview:
     owners: int = 0
     headcount: int = 0
     area: int = 0
+    landlines: int = 0  # owners whose number is a fixed line: no SMS code for them
 
 
 def _folder() -> Path:
@@ -77,7 +78,7 @@ def preview_upload(community: Community, filename: str, data: bytes) -> Preview:
     with os.fdopen(fd, "wb") as fh:
         fh.write(privacy.encrypt_bytes(data, name.encode()))
     return Preview(token, filename, [], None, len(plan.units), len(plan.owners),
-                   e.total_headcount, e.total_area)
+                   e.total_headcount, e.total_area, plan.landlines)
 
 
 def _make_room(community: Community) -> None:
