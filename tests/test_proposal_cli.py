@@ -282,3 +282,38 @@ def test_community_rules_tighten_but_never_loosen(app, runner, tmp_path):
     fig = show(runner, pid)
     # 3 of 5 owners agree: a majority of participants, but less than 2/3 of all owners.
     assert fig["quorum_met"] and not fig["passed"]
+
+
+def test_the_voting_period_and_the_publicity_last_at_most_a_year(app, runner, tmp_path):
+    """An end in the year 9999 held the fund for ever (no works before the close); a start
+    years ahead did the same with a publicity nobody waits out."""
+    at(app, T0 - timedelta(days=12))
+    setup_roll(runner, tmp_path)
+
+    def attempt(start, end):
+        return runner.invoke(args=[
+            "proposal", "create", "--community", "SUN", "--title", "t", "--matter", "use_fund",
+            "--scope", "all", "--budget", "1", "--publicity-start", "2026-11-20T09:00",
+            "--voting-start", start, "--voting-end", end])
+
+    forever = attempt("2026-12-01T09:00", "9999-12-31T23:59")
+    assert forever.exit_code == 1 and "表决期不能超过 365 天" in forever.output
+    assert "Traceback" not in forever.output
+    assert attempt("2026-12-01T09:00", "2027-12-01T09:01").exit_code == 1
+    year = attempt("2026-12-01T09:00", "2027-12-01T09:00")  # 365 days exactly
+    assert year.exit_code == 0, year.output
+    later = attempt("9999-12-01T09:00", "9999-12-08T09:00")
+    assert later.exit_code == 1 and "公示期不能超过 365 天" in later.output
+    assert "Traceback" not in later.output
+
+
+def test_full_width_digits_are_read_as_days(app, runner, tmp_path):
+    """A Chinese keyboard in full-width mode types １２ for 12: it was refused as fewer
+    than 7 days."""
+    at(app, T0 - timedelta(days=12))
+    setup_roll(runner, tmp_path)
+    wide = runner.invoke(args=["community", "rules", "SUN", "--set", "publicity_days= １２ "])
+    assert wide.exit_code == 0, wide.output
+    assert "公示期至少 12 天" in wide.output
+    bad = runner.invoke(args=["community", "rules", "SUN", "--set", "publicity_days=１２天"])
+    assert bad.exit_code == 1 and "Traceback" not in bad.output

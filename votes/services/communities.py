@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -108,7 +109,9 @@ def set_rules(code: str, matter: str, settings: dict[str, str], actor: str = "cl
         if thresholds or matter_value in rules:
             rules[matter_value] = merged
         if "publicity_days" in settings:
-            days = whole_number(str(settings["publicity_days"]))
+            # Folded (NFKC): a Chinese keyboard in full-width mode types １２ for 12.
+            days = whole_number(unicodedata.normalize("NFKC", str(settings["publicity_days"]))
+                                .strip())
             if days is None or days < 7:
                 raise DomainError(_("公示期不能少于 7 天"))
             if days > MAX_PUBLICITY_DAYS:

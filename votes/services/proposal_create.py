@@ -16,7 +16,7 @@ from votes.i18n import _
 from votes.models import Proposal, ProposalDocument, ProposalItem
 from votes.services import audit, clock
 from votes.services.clock import parse_iso
-from votes.services.communities import get_community
+from votes.services.communities import MAX_PUBLICITY_DAYS, get_community
 from votes.services.documents import accept
 from votes.services.errors import DomainError
 from votes.services.plain_text import check_plain
@@ -90,12 +90,18 @@ def _parse_items(items: tuple[str, ...]) -> list[tuple[str, int]]:
 
 # A time typed to the minute may be a few seconds past by the time the form arrives.
 TYPING_GRACE = timedelta(minutes=1)
+# Neither the law nor the Ministry's rules set a longest voting period or publicity; a year
+# (as MAX_PUBLICITY_DAYS for the community's setting) is more than any vote needs, and
+# without a bound an end in 9999 kept the fund from the works for ever (none before a close).
+MAX_VOTING_DAYS = 365
 
 
 def _check_periods(publicity: datetime | None, start: datetime, end: datetime,
                    emergency: bool, publicity_days: int, now: datetime) -> datetime:
     if end <= start:
         raise DomainError(_("表决结束时间必须晚于开始时间"))
+    if end - start > timedelta(days=MAX_VOTING_DAYS):
+        raise DomainError(_("表决期不能超过 %(n)d 天", n=MAX_VOTING_DAYS))
     minimum = timedelta(days=0 if emergency else publicity_days)
     if publicity is None:
         publicity = start - minimum
@@ -112,6 +118,8 @@ def _check_periods(publicity: datetime | None, start: datetime, end: datetime,
         raise DomainError(_("公示开始时间不能晚于表决开始时间"))
     if start - publicity < minimum:
         raise DomainError(_("公示期至少 %(days)s 天（紧急情况可缩短）", days=publicity_days))
+    if start - publicity > timedelta(days=MAX_PUBLICITY_DAYS):
+        raise DomainError(_("公示期不能超过 %(n)d 天", n=MAX_PUBLICITY_DAYS))
     return publicity
 
 
