@@ -315,3 +315,41 @@ def test_1_4_a_works_entry_nested_deeper_than_32_fails_1_4():
     body["data"]["notes"] = nested
     _add(story, body, "2026-12-10T01:00:00Z")
     assert "1.4" in steps(story)
+
+
+def _with_extra_members(count: int) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, data in files_of(good_story().bundle()).items():
+            z.writestr(name, data)
+        for n in range(count):
+            z.writestr(f"x{n}", b"")
+    return out.getvalue()
+
+
+def test_1_2_a_zip_of_countless_members_is_refused_from_its_end_record():
+    """200,000 empty members are 17 MB of ZIP: zipfile read the whole central directory
+    (200 MB of memory), then 1.2 failed once for each member. A bundle has at most nine
+    members; the count in the ZIP's end record is checked before the directory is read,
+    and 1.2 fails once, saying how many it holds."""
+    from tests.core.tamper_tools import verify
+
+    report = verify(_with_extra_members(20_000))
+    assert [f.step for f in report.failures] == ["1.2"]
+    assert "20008" in report.failures[0].message
+    assert "2–19" in {s.step for s in report.skipped}
+
+
+def test_1_2_an_end_record_that_understates_the_members_does_not_hide_them():
+    """The end record's count can lie (zipfile reads the directory to its end whatever it
+    says): the members read are counted again, and the directory's size is bounded."""
+    import struct
+
+    from tests.core.tamper_tools import verify
+
+    raw = bytearray(_with_extra_members(20_000))
+    end = raw.rindex(b"PK\x05\x06")
+    raw[end + 8:end + 12] = struct.pack("<HH", 9, 9)  # members on this disk, in all
+    report = verify(bytes(raw))
+    assert [f.step for f in report.failures] == ["1.2"]
+    assert "20008" in report.failures[0].message

@@ -19,6 +19,10 @@ OPTIONAL = ("witness.jsonl",)
 MAX_BUNDLE = 512 * 2**20   # bytes of the ZIP file itself
 MAX_MEMBER = 256 * 2**20   # bytes of one member, uncompressed
 MAX_TOTAL = 512 * 2**20    # bytes of all members, uncompressed
+MAX_MEMBERS = len(MEMBERS) + len(OPTIONAL)
+# The most a central directory of that many members can hold: each entry's fixed 46 bytes
+# and a name, extra field and comment of at most 65,535 bytes each (the ZIP's own limits).
+MAX_DIRECTORY = MAX_MEMBERS * (46 + 3 * 0xFFFF)
 _CHUNK = 2**20
 
 Fail = Callable[[str, str], None]
@@ -31,8 +35,13 @@ def read_members(source, fail: Fail) -> dict[str, bytes] | None:
     if opened is None:
         return None
     try:
+        if not _directory_ok(opened, fail):
+            return None
         with zipfile.ZipFile(opened) as z:
             infos = z.infolist()
+            if len(infos) > MAX_MEMBERS:  # the end record understated them
+                fail("1.2", _too_many(len(infos)))
+                return None
             names_ok = _names_ok(infos, fail)
             if not _sizes_ok(infos, fail) or not names_ok:
                 return None
@@ -68,6 +77,29 @@ def _open(source, fail: Fail):
             fail("1.1", f"cannot read the file: {exc.strerror or exc}")
             return None
     return source
+
+
+def _directory_ok(fh, fail: Fail) -> bool:
+    """Step 1.2 from the ZIP's end record, before zipfile reads the central directory: a
+    ZIP of 200,000 empty members is 17 MB, and zipfile kept an object for each (200 MB),
+    then 1.2 failed once per member. The record is zipfile's own (the one it then reads
+    the directory by), so the two cannot disagree about which it is."""
+    end = zipfile._EndRecData(fh)
+    if not end:
+        return True  # not a ZIP: zipfile says why, at 1.1
+    count, size = end[zipfile._ECD_ENTRIES_TOTAL], end[zipfile._ECD_SIZE]
+    if count > MAX_MEMBERS:
+        fail("1.2", _too_many(count))
+        return False
+    if size > MAX_DIRECTORY:
+        fail("1.2", f"the ZIP's central directory is {size} bytes: more than "
+                    f"{MAX_MEMBERS} members can fill")
+        return False
+    return True
+
+
+def _too_many(count: int) -> str:
+    return f"the ZIP holds {count} members; a bundle has at most {MAX_MEMBERS}"
 
 
 def _names_ok(infos, fail: Fail) -> bool:
