@@ -133,8 +133,15 @@ def main(argv: list[str] | None = None) -> int:
                            key_ids=args.key_id, fingerprints=args.fingerprint,
                            trust_bundle_keys=args.trust_bundle_keys, jobs=_jobs(args.jobs),
                            witness_keys=witness_keys, receipts=receipts,
-                           cosignatures=cosignatures, allow_formats=args.allow_format)
-    rows = _participation(args.bundle, report) if args.participation else None
+                           cosignatures=cosignatures, allow_formats=args.allow_format,
+                           participation=args.participation)
+    rows = None
+    if args.participation:
+        if report.participation is None:
+            print("未列出各房屋参与情况：导出包未通过验证 / participation not listed: the bundle "
+                  "failed verification", file=sys.stderr)
+        else:
+            rows = list(report.participation)
     if args.json:
         data = report.to_json()
         if rows is not None:
@@ -147,24 +154,6 @@ def main(argv: list[str] | None = None) -> int:
 
             print(participation_csv(rows), end="")
     return report.exit_code
-
-
-def _participation(path: str, report) -> list[dict] | None:
-    """Per unit, counted or not and the channel, from roll.json and the chain (§12); only
-    for a bundle that passed every step."""
-    from votes.core.bundle_zip import read_members
-    from votes.core.chain import SealedEntry
-    from votes.core.participation import unit_participation
-    from votes.core.verifier_report import FAILED
-
-    if report.outcome == FAILED:
-        print("未列出各房屋参与情况：导出包未通过验证 / participation not listed: the bundle "
-              "failed verification", file=sys.stderr)
-        return None
-    files = read_members(path, lambda step, message: None)
-    roll = json.loads(files["roll.json"])
-    chain = [SealedEntry.from_line(line) for line in files["chain.jsonl"].splitlines()]
-    return unit_participation(roll, chain)
 
 
 if __name__ == "__main__":

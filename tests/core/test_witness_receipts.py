@@ -394,6 +394,34 @@ def test_cli_prints_participation_only_for_a_bundle_that_did_not_fail(tmp_path, 
     assert "building,entrance" not in captured.out and "not listed" in captured.err
 
 
+def test_participation_is_listed_from_the_bundle_verified_not_from_a_second_read(
+        tmp_path, capsys, monkeypatch):
+    """--participation opened and read the bundle again after verifying it, and listed
+    what it read then: an operator able to rewrite the file (a shared folder, a USB stick
+    left in their office) could swap it between the two reads and have the regulator
+    print, under a verified bundle's verdict, a list of another. The list is now derived
+    from the roll and chain the verifier read and checked, in the one read."""
+    import votes.core.verifier as verifier
+
+    story = good_story()
+    bundle = tmp_path / "b.zip"
+    bundle.write_bytes(story.bundle())
+    files = files_of(story.bundle())
+    files["roll.json"] = files["roll.json"].replace(b'"building":"1"', b'"building":"9"')
+    swapped = rezip(files, resign=True)
+    verify = verifier.verify_bundle
+
+    def then_swapped(*args, **kwargs):
+        report = verify(*args, **kwargs)
+        bundle.write_bytes(swapped)
+        return report
+
+    monkeypatch.setattr(verifier, "verify_bundle", then_swapped)
+    assert verify_main([str(bundle), "--key-id", KEY_ID, "--participation"]) == 0
+    out = capsys.readouterr().out
+    assert "1,1,101,yes,paper\n" in out and "\n9," not in out
+
+
 def test_participation_csv_cells_never_run_as_spreadsheet_formulas(tmp_path, capsys):
     import csv
 

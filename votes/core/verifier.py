@@ -13,6 +13,8 @@ from votes.core.bidi import shown
 from votes.core.bulk_gc import paused_gc
 from votes.core.bundle import OLDER_FORMATS
 from votes.core.bundle_zip import read_members
+from votes.core.chain import SealedEntry
+from votes.core.participation import unit_participation
 from votes.core.verifier_base import (Anchor, _Bundle, _Run, canonical_b64,  # noqa: F401
                                       fingerprint, normalise_fingerprint)
 from votes.core.verifier_integrity import (_check_digests, _check_links, _check_manifest,
@@ -35,7 +37,7 @@ def verify_bundle(source, *, head: str | None = None,
                   trusted_keys: signing.KeyRing | None = None, key_ids=(), fingerprints=(),
                   trust_bundle_keys: bool = False, jobs: int = 1,
                   witness_keys: signing.KeyRing | None = None, receipts=(),
-                  cosignatures=(), allow_formats=()) -> Report:
+                  cosignatures=(), allow_formats=(), participation: bool = False) -> Report:
     """Check a bundle (path, bytes or binary file) against a trust anchor; return the report.
 
     The anchor is the regulator's: trusted_keys (a --keys file), key ids or fingerprints
@@ -46,6 +48,9 @@ def verify_bundle(source, *, head: str | None = None,
     allow_formats: older bundle formats (bundle.OLDER_FORMATS) the caller expects, each then
     verified by the rules of its own version of the specification; a bundle of an older
     format not listed fails step 3.4. ValueError for a format that is not an older one.
+
+    participation: also list, per unit, whether a ballot counted and its channel (§12), in
+    the report's `participation`, for a bundle that did not fail.
     """
     allowed = tuple(allow_formats)
     unknown = [f for f in allowed if f not in OLDER_FORMATS]
@@ -58,13 +63,13 @@ def verify_bundle(source, *, head: str | None = None,
     try:
         with paused_gc():
             return _verify(source, head, anchor, run, witness_keys, receipts, cosignatures,
-                           allowed)
+                           allowed, participation)
     finally:
         run.signatures.close()
 
 
 def _verify(source, head, anchor: Anchor, run: _Run, witness_keys, receipts,
-            cosignatures, allow_formats: tuple[str, ...]) -> Report:
+            cosignatures, allow_formats: tuple[str, ...], participation: bool) -> Report:
     files = run.guarded("1.1", read_members, source, run.fail)
     if files is None:
         if not run.failures:
@@ -106,9 +111,18 @@ def _verify(source, head, anchor: Anchor, run: _Run, witness_keys, receipts,
     run.guarded("4.4", run.check_signatures)
     report = _report(b, anchor, run, tally, interim)
     procedure = run.guarded("17.1", after_close_lines, b) or ()
+    # From what was read and checked here: read again, the file may have been swapped.
+    rows = _participation(b) if participation and report.outcome != FAILED else None
     return dataclasses.replace(report, witnessed=witnessed, receipts=len(receipts),
                                procedure=procedure,
-                               proposal=shown(b.uid, 80) if b.uid is not None else None)
+                               proposal=shown(b.uid, 80) if b.uid is not None else None,
+                               participation=rows)
+
+
+def _participation(b: _Bundle) -> tuple[dict, ...]:
+    """§12's list, from a bundle that failed no step (its roll and every line typed)."""
+    chain = [SealedEntry(line["entry"], line["digest"], line["sig"]) for line in b.lines]
+    return tuple(unit_participation(b.roll, chain))
 
 
 def _unreadable(run: _Run, anchor: Anchor, why: str) -> Report:

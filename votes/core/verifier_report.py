@@ -51,6 +51,7 @@ class Report:
     receipts: int = 0          # receipts checked (step 11)
     procedure: tuple[str, ...] = ()  # 从多 figures, objections, final result (§17, §19)
     proposal: str | None = None  # proposal.json's uid, as shown (invisible characters escaped)
+    participation: tuple[dict, ...] | None = None  # §12's rows, when asked and not FAILED
 
     @property
     def ok(self) -> bool:
