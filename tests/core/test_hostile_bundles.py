@@ -353,3 +353,61 @@ def test_1_2_an_end_record_that_understates_the_members_does_not_hide_them():
     report = verify(bytes(raw))
     assert [f.step for f in report.failures] == ["1.2"]
     assert "20008" in report.failures[0].message
+
+
+def test_1_3_json_members_of_countless_values_are_refused_before_they_are_parsed():
+    """256 MiB of `[{},{},…]` deflate to a quarter of a megabyte and parse to 90 million
+    objects: 7 GB of memory, 27 s, before 1.5 said roll.json was no object. The JSON members
+    together may now hold 10,000,000 of the bytes `{`, `[` and `,` (the largest real bundle,
+    100,000 units and ballots, holds 4.2 million), counted before anything is parsed."""
+    from tests.core.tamper_tools import verify
+
+    files = files_of(good_story().bundle())
+    files["roll.json"] = b"[" + b"{}," * 5_000_000 + b"{}]"  # 10,000,001 of them
+    report = verify(_deflated(files))
+    assert [f.step for f in report.failures] == ["1.3"]
+    assert "10,000,000" in report.failures[0].message
+    assert "2–19" in {s.step for s in report.skipped}
+
+
+def test_1_3_a_json_file_over_64_mib_is_refused_from_the_central_directory():
+    """manifest.json, proposal.json, roll.json and tally.json were bounded only as any
+    member (256 MiB), and a JSON text is parsed whole: its text, value and re-encoding
+    held at once (one 256 MiB string with a character outside the BMP took 3.7 GB). Each
+    is at most 64 MiB now (a roll of 100,000 units is 12 MB), checked before inflating."""
+    from tests.core.tamper_tools import set_declared_size, verify, zip_members
+
+    files = files_of(good_story().bundle())
+    bundle = set_declared_size(zip_members(sorted(files.items())), "roll.json",
+                               64 * 2**20 + 1)
+    report = verify(bundle)
+    assert [f.step for f in report.failures] == ["1.3"]
+    assert "roll.json declares 67108865 bytes" in report.failures[0].message
+
+
+def test_1_4_a_chain_line_over_64_mib_fails_without_being_parsed():
+    """So is each line of chain.jsonl (its genesis, holding the roll, is the longest: 11 MB
+    at 100,000 units); a longer one fails 1.4 unread, as a line that is not canonical."""
+    from tests.core.tamper_tools import verify
+
+    files = files_of(good_story().bundle())
+    files["chain.jsonl"] += b'{"x":"' + b"a" * (64 * 2**20) + b'"}\n'
+    report = verify(_deflated(files))
+    bad = [f for f in report.failures if f.step == "1.4"]
+    assert len(bad) == 1 and "longer than 67,108,864 bytes" in bad[0].message
+    assert "1.5" not in {f.step for f in report.failures}
+
+
+def test_10_1_a_witness_line_over_64_mib_fails_without_being_parsed():
+    from tests.bundles import rezip
+    from tests.core.tamper_tools import verify
+    from tests.core.test_witness_receipts import WITNESSES, _bundle, _cosig
+
+    story = good_story()
+    sealed = story.seal()
+    files = files_of(_bundle(story, sealed, [_cosig(sealed, len(sealed))]))
+    files["witness.jsonl"] += b'{"x":"' + b"a" * (64 * 2**20) + b'"}\n'
+    report = verify(rezip(files, resign=True), witness_keys=WITNESSES)
+    assert [f.step for f in report.failures] == ["10.1"]
+    assert "longer than 67,108,864 bytes" in report.failures[0].message
+    assert report.witnessed.length == len(sealed)

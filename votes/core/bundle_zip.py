@@ -19,6 +19,18 @@ OPTIONAL = ("witness.jsonl",)
 MAX_BUNDLE = 512 * 2**20   # bytes of the ZIP file itself
 MAX_MEMBER = 256 * 2**20   # bytes of one member, uncompressed
 MAX_TOTAL = 512 * 2**20    # bytes of all members, uncompressed
+# A JSON text is parsed whole, its text, value and re-encoding held at once (4 bytes a
+# character where one is outside the BMP): a JSON file, or one line of chain.jsonl or
+# witness.jsonl, is at most 64 MiB. The longest of a bundle of 100,000 units and ballots
+# are roll.json (12 MB) and the genesis line holding the roll (11 MB).
+JSON_FILES = ("manifest.json", "proposal.json", "roll.json", "tally.json")
+MAX_JSON = 64 * 2**20
+# Parsed, each `{`, `[` and `,` is a Python object of 60-200 bytes, however short its JSON
+# (256 MiB of `[{},{},…]`: 90 million dicts, 7 GB). Counted in the JSON members before
+# anything is parsed, strings included (an upper bound, cheap to count): 4.2 million in a
+# bundle of 100,000 units and ballots, half of them online (1.2 GB to verify).
+JSON_MEMBERS = JSON_FILES + ("chain.jsonl", "witness.jsonl")
+MAX_JSON_ITEMS = 10_000_000
 MAX_MEMBERS = len(MEMBERS) + len(OPTIONAL)
 # The most a central directory of that many members can hold: each entry's fixed 46 bytes
 # and a name, extra field and comment of at most 65,535 bytes each (the ZIP's own limits).
@@ -51,7 +63,7 @@ def read_members(source, fail: Fail) -> dict[str, bytes] | None:
                 if data is None:
                     return None
                 files[info.filename] = data
-            return files
+            return files if _items_ok(files, fail) else None
     except Exception as exc:  # noqa: BLE001 - any damage to the ZIP is a numbered failure
         fail("1.1", f"not a readable ZIP file: {_why(exc)}")
         return None
@@ -141,9 +153,10 @@ def _special(info: zipfile.ZipInfo) -> bool:
 def _sizes_ok(infos, fail: Fail) -> bool:
     ok = True
     for info in infos:
-        if info.file_size > MAX_MEMBER:
+        limit = MAX_JSON if info.filename in JSON_FILES else MAX_MEMBER
+        if info.file_size > limit:
             fail("1.3", f"{info.filename} declares {info.file_size} bytes, over the limit "
-                        f"of {MAX_MEMBER}")
+                        f"of {limit}")
             ok = False
         if info.flag_bits & 0x1:
             fail("1.1", f"{info.filename} is encrypted")
@@ -157,6 +170,16 @@ def _sizes_ok(infos, fail: Fail) -> bool:
         fail("1.3", f"members declare {total} bytes together, over the limit of {MAX_TOTAL}")
         ok = False
     return ok
+
+
+def _items_ok(files: dict[str, bytes], fail: Fail) -> bool:
+    items = sum(len(data) - len(data.translate(None, b"{[,"))
+                for name, data in files.items() if name in JSON_MEMBERS)
+    if items > MAX_JSON_ITEMS:
+        fail("1.3", f"the JSON files hold {items:,} of the characters {{ [ and , together, "
+                    f"over the limit of {MAX_JSON_ITEMS:,}: too many values to read")
+        return False
+    return True
 
 
 def _read(z: zipfile.ZipFile, info: zipfile.ZipInfo, fail: Fail) -> bytes | None:

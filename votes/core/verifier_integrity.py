@@ -12,6 +12,7 @@ from votes.core.bundle_types import (KEYS_FILE, MANIFEST, MANIFEST_WITNESSED, PR
                                      ROLL, TALLY_FILE, entry_type_errors, tally_file_spec,
                                      type_errors)
 from votes.core.bundle_types_v2 import ROLL_V2, entry_type_errors_v2
+from votes.core.bundle_zip import MAX_JSON
 from votes.core.canonical import (CanonicalError, _no_constant, _no_duplicates, _no_float,
                                   check_depth, digest_hex, parse_canonical, parse_time)
 from votes.core.chain import GENESIS_PREV, VERSION, entry_digest
@@ -91,6 +92,9 @@ def _read_lines(raw_lines: Iterable[bytes], version: int) -> Iterator[tuple]:
     type errors, the entry's recomputed digest or None), one line at a time. Pure."""
     entry_errors = entry_type_errors_v2 if version == 2 else entry_type_errors
     for raw in raw_lines:
+        if len(raw) > MAX_JSON:
+            yield None, f"longer than {MAX_JSON:,} bytes: not read", [], None
+            continue
         try:
             line = parse_canonical(raw, check_depth=False)
             errors = entry_errors(line)

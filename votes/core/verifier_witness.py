@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from votes.core import signing
 from votes.core.bidi import shown
 from votes.core.bundle_types import type_errors
+from votes.core.bundle_zip import MAX_JSON
 from votes.core.canonical import (CanonicalError, _no_constant, _no_duplicates, _no_float,
                                   canonical_bytes, parse_canonical, parse_time)
 from votes.core.receipt import RECEIPT, RECEIPT_TYPE
@@ -140,6 +141,8 @@ def _parse_witness_file(data: bytes, run: _Run) -> list[tuple[int, dict]]:
     bad = 0
     for n, raw in enumerate(split_lines(data)):
         try:
+            if len(raw) > MAX_JSON:
+                raise CanonicalError(f"longer than {MAX_JSON:,} bytes: not read")
             value = parse_canonical(raw)
         except CanonicalError as exc:
             value, errors = None, [f"witness.jsonl line {n + 1}: {exc}"]
