@@ -370,6 +370,24 @@ def test_1_3_json_members_of_countless_values_are_refused_before_they_are_parsed
     assert "2–19" in {s.step for s in report.skipped}
 
 
+def test_1_3_a_large_honest_bundle_is_not_refused_for_its_values(monkeypatch):
+    """Above 10,000,000 the values may be one in 8 bytes of the JSON: a vote larger than
+    100,000 units, or one where many owners changed their ballot, passes 1.3, as honest
+    bundles of any size must. (The floor is lowered here so a small bundle is above it.)"""
+    from votes.core import bundle_zip
+    from tests.core.tamper_tools import verify
+
+    bundle = good_story().bundle()
+    files = files_of(bundle)
+    items = sum(sum(d.count(c) for c in b"{[,") for n, d in files.items()
+                if n in bundle_zip.JSON_MEMBERS)
+    monkeypatch.setattr(bundle_zip, "MAX_JSON_ITEMS", items // 2)
+    assert verify(bundle).ok
+    files["roll.json"] = b"[" + b"{}," * (items * 20) + b"{}]"  # one in 1.5 bytes
+    report = verify(_deflated(files))
+    assert [f.step for f in report.failures] == ["1.3"]
+
+
 def test_1_3_a_json_file_over_64_mib_is_refused_from_the_central_directory():
     """manifest.json, proposal.json, roll.json and tally.json were bounded only as any
     member (256 MiB), and a JSON text is parsed whole: its text, value and re-encoding
