@@ -126,7 +126,34 @@ def test_a_chain_cut_short_is_a_fork(parts):
     [fork] = store.forks()
     assert json.loads(fork.old_line)["entry"]["seq"] == 3
     assert json.loads(fork.new_line)["entry"]["seq"] == 1
-    assert store.held("p-example").length == 4
+    assert store.held(app.base, "p-example").length == 4
+
+
+def test_a_database_that_held_heads_by_uid_alone_keeps_them(parts, tmp_path):
+    """A witness's database made before heads were held per app (keyed by the uid alone)
+    is carried over when opened: what it cosigned is still held, and still checked."""
+    story, app, store, w = parts
+    w.poll([app.base])
+    store.db.executescript("""
+        CREATE TABLE old_heads (proposal TEXT PRIMARY KEY, length INTEGER NOT NULL,
+            head TEXT NOT NULL, line BLOB NOT NULL, cosignature BLOB NOT NULL,
+            app TEXT NOT NULL, time TEXT NOT NULL);
+        INSERT INTO old_heads SELECT proposal, length, head, line, cosignature, app, time
+            FROM heads;
+        DROP TABLE heads;
+        ALTER TABLE old_heads RENAME TO heads;
+    """)
+    store.close()
+    reopened = Store(tmp_path / "witness.sqlite3", existing=True)
+    try:
+        assert reopened.held(app.base, "p-example").length == 4
+        w = Witness(w.key, reopened, w.pins, clock=after_the_story)
+        app.sealed = story.seal()
+        assert w.poll([app.base]).cosigned == [("p-example", 7)]
+        app.sealed = app.sealed[:2]
+        assert [uid for uid, _ in w.poll([app.base]).forks] == ["p-example"]
+    finally:
+        reopened.close()
 
 
 def test_an_invalid_chain_is_refused_without_a_fork(parts):
@@ -165,7 +192,7 @@ def test_keys_other_than_the_pinned_ones_are_flagged_and_not_trusted(parts, tmp_
     w = Witness(Ed25519PrivateKey.generate(), store, keys_file(tmp_path / "pin.json", SERVER),
                 clock=after_the_story)
     result = w.poll([app.base])
-    assert result.cosigned == [] and app.posted == [] and store.held("p-example") is None
+    assert result.cosigned == [] and app.posted == [] and store.held(app.base, "p-example") is None
     assert result.unpinned == [(app.base, signing.key_id(impostor.public_key()),
                                 fingerprint(impostor.public_key()))]
     assert "entry 0: signed by key" in result.problems[0]
@@ -187,7 +214,7 @@ def test_a_rotation_is_accepted_only_once_the_new_key_is_pinned(parts, tmp_path)
     assert [(kid, fp) for _app, kid, fp in refused.unpinned] == \
         [(NEW_ID, fingerprint(NEW.public_key()))]
     assert "entry 4: signed by key " + NEW_ID in refused.problems[0]
-    assert store.held("p-example").length == 4
+    assert store.held(app.base, "p-example").length == 4
     # The witness's operator gets the new key from the district and adds it to the file:
     # the next round (no restart) accepts it.
     keys_file(pin_file, SERVER, NEW)

@@ -173,8 +173,9 @@ def test_witness_cosigns_across_a_restart_and_refuses_a_rewritten_chain(sqlite_a
         assert forked.returncode == 1, forked.stdout + forked.stderr
         assert f"FORK {proposal['uid']}" in forked.stdout
         assert not any(line.startswith("cosigned") for line in forked.stdout.splitlines())
-        with sqlite3.connect(witness_db) as held:  # still the last head it checked
-            assert held.execute("SELECT length FROM heads").fetchall() == [(4,)]
+        with sqlite3.connect(witness_db) as held:  # still the last head it checked, of
+            # each host (two URLs are two apps to the witness: it holds what each served)
+            assert held.execute("SELECT length FROM heads").fetchall() == [(4,), (4,)]
 
         listed = _witness("forks", "--db", str(witness_db), "--json")
         proofs = json.loads(listed.stdout)
@@ -219,8 +220,8 @@ def _posted(witness_db, length: int) -> int:
     if not witness_db.exists():
         return 0
     with sqlite3.connect(witness_db, timeout=10) as db:
-        return db.execute("SELECT count(*) FROM posted p JOIN heads h ON h.proposal = "
-                          "p.proposal AND h.length = p.length WHERE p.length = ?",
+        return db.execute("SELECT count(*) FROM posted p JOIN heads h ON h.app = p.app AND "
+                          "h.proposal = p.proposal AND h.length = p.length WHERE p.length = ?",
                           (length,)).fetchone()[0]
 
 

@@ -76,8 +76,6 @@ class EvilApp(LoopbackServer):
             def do_GET(self):
                 url = urlsplit(self.path)
                 path = unquote(url.path)
-                self.second = path.startswith("/second/")  # a second witness process
-                path = path.removeprefix("/second")
                 app.requests.append(self.path)
                 hook = app.hooks.get(path)
                 if hook is not None and hook(self, url.query) is not None:
@@ -145,7 +143,7 @@ def test_same_length_rewrite_is_a_fork_and_survives_a_restart(world):
     assert result.forks and not result.cosigned
     again = witness().poll([app.base])  # restarted: still holds the old head, still refuses
     assert again.forks and not again.cosigned
-    assert witness().store.held(UID).head == sealed[3].digest
+    assert witness().store.held(app.base, UID).head == sealed[3].digest
     assert len(witness().store.forks()) == 1
 
 
@@ -194,6 +192,50 @@ def test_another_proposals_chain_under_this_uid_is_refused(world):
         b"".join(s.to_line() + b"\n" for s in other)) or True
     result = witness().poll([app.base])
     assert not result.cosigned and "another proposal" in result.problems[0]
+
+
+def test_one_district_cannot_frame_another_by_publishing_its_uid_first(world, tmp_path):
+    """One witness watches two districts' apps, each signing with its own pinned key. The
+    first district's operator publishes, under a uid of the second's proposal, a chain of
+    its own: the witness held what it cosigned by uid alone, so it cosigned that copy, then
+    called the honest district's real chain a fork, refused it, and posted it the copy's
+    cosignature. What one app serves now never stands for what another serves."""
+    app, sealed, witness = world
+    framer_key = Ed25519PrivateKey.generate()
+    framer_id = signing.key_id(framer_key.public_key())
+    copy: list = []
+    for s in sealed[:4]:
+        copy.append(chain.seal(dict(s.entry, key_id=framer_id,
+                                    prev=copy[-1].digest if copy else s.entry["prev"]),
+                               framer_key))
+    (tmp_path / "server-keys.json").write_text(json.dumps(signing.KeyRing(
+        {signing.key_id(SERVER.public_key()): SERVER.public_key(),
+         framer_id: framer_key.public_key()}).to_json_obj()))
+    framer = EvilApp({UID: copy})
+    try:
+        first = witness().poll([framer.base, app.base])
+        assert first.forks == [] and witness().store.forks() == []
+        assert first.cosigned == [(UID, 4), (UID, 4)]
+        assert [c["statement"]["head"] for c in app.posted] == [sealed[3].digest]
+        assert [c["statement"]["head"] for c in framer.posted] == [copy[3].digest]
+        app.chains[UID] = sealed  # the honest district's vote goes on
+        second = witness().poll([framer.base, app.base])
+        assert second.cosigned == [(UID, 7)] and second.forks == [] and not second.problems
+        assert witness().store.held(app.base, UID).head == sealed[6].digest
+        assert witness().store.held(framer.base, UID).head == copy[3].digest
+        # What the witness gives the honest district's verifier is its app's only.
+        from click.testing import CliRunner
+
+        from votes.cli import main
+
+        printed = CliRunner().invoke(main, ["witness", "cosignatures", "--db",
+                                            str(tmp_path / "witness.sqlite3"),
+                                            "--app", app.base + "/"])
+        assert printed.exit_code == 0, printed.output
+        assert [json.loads(line)["statement"]["head"]
+                for line in printed.output.splitlines()] == [sealed[6].digest]
+    finally:
+        framer.stop()
 
 
 def test_malformed_json_and_partial_answers_are_problems(world):
@@ -314,26 +356,26 @@ def test_an_endless_chain_is_checked_page_by_page(world):
 def test_two_rounds_at_once_cannot_make_the_witness_forget_a_cosigned_head(world):
     """Two witness processes on one database (`serve`, and a `poll --once` by hand): the
     operator shows each a different history and lets the second finish last. The witness
-    must not cosign both nor end up holding only the second. (The second process polls
-    the app under /second only so that this scripted app can tell the two apart.)"""
+    must not cosign both nor end up holding only the second. (Both poll the same app URL,
+    as they would; the scripted app tells them apart by the order of their requests: the
+    second round starts only once the first has asked for the chain.)"""
     app, sealed, witness = world
     history_a, history_b = sealed[:4], rewritten(sealed, 1)[:4]
     first_posted = threading.Event()
     second: dict = {}
+    calls = {"heads": 0, "chain": 0}
     w1 = witness()
 
     def second_round():  # its own connection, made and closed in its own thread
         w2 = witness(keep=False)
         try:
-            second["r"] = w2.poll([app.base + "/second"])
+            second["r"] = w2.poll([app.base])
         finally:
             w2.store.close()
 
     def heads(h, q):
-        if not h.second and "t" not in second:  # the first round has begun: so does another
-            second["t"] = threading.Thread(target=second_round)
-            second["t"].start()
-        shown = history_b if h.second else history_a
+        calls["heads"] += 1
+        shown = history_a if calls["heads"] == 1 else history_b
         h.answer(json.dumps({"heads": [{"proposal": UID, "length": 4,
                                         "head": shown[-1].digest}]}).encode())
         return True
@@ -342,12 +384,16 @@ def test_two_rounds_at_once_cannot_make_the_witness_forget_a_cosigned_head(world
 
     def chain_lines(h, q):
         start = int(q.split("=")[1])
-        if h.second:  # it has read what it holds (nothing); held back until the first
-            second_checking.set()  # round has stored and posted A
-            first_posted.wait(30)
-        else:  # the first round: answered once the second has begun its check
+        calls["chain"] += 1
+        first = calls["chain"] == 1
+        if first:  # the first round's: answered once the second has begun its check
+            second["t"] = threading.Thread(target=second_round)
+            second["t"].start()
             second_checking.wait(30)
-        shown = history_b if h.second else history_a
+        elif "r" not in second:  # the second's: it has read what it holds (nothing); held
+            second_checking.set()  # back until the first round has stored and posted A
+            first_posted.wait(30)
+        shown = history_a if first else history_b
         h.answer(b"".join(s.to_line() + b"\n" for s in shown[start:]))
         return True
 
@@ -360,8 +406,8 @@ def test_two_rounds_at_once_cannot_make_the_witness_forget_a_cosigned_head(world
     assert r1.cosigned == [(UID, 4)]
     assert not r2.cosigned, "the witness cosigned two histories"
     assert {c["statement"]["head"] for c in app.posted} == {history_a[-1].digest}
-    assert witness().store.held(UID).head == history_a[-1].digest
-    again = witness().poll([app.base + "/second"])  # history B from now on: a fork
+    assert witness().store.held(app.base, UID).head == history_a[-1].digest
+    again = witness().poll([app.base])  # history B from now on: a fork
     assert [uid for uid, _ in again.forks] == [UID]
 
 
@@ -435,7 +481,7 @@ def test_a_close_dated_ahead_holds_back_every_new_entry_until_its_time(world):
         result = witness(clock=lambda: early).poll([app.base])
         assert not result.cosigned and "entry 6: dated 2026-12-08T01:00:00Z, in the future" \
             in result.problems[0], result.problems
-    assert witness().store.held(UID).length == 4
+    assert witness().store.held(app.base, UID).length == 4
     close = parse_time(sealed[-1].entry["time"])
     done = witness(clock=lambda: close - timedelta(seconds=CLOCK_SKEW)).poll([app.base])
     assert done.cosigned == [(UID, 7)] and not done.problems

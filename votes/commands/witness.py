@@ -226,10 +226,15 @@ def init(db_path: str) -> None:
 @witness_cli.command("cosignatures")
 @click.option("--db", "db_path", required=True, help=DB_HELP)
 @click.option("--proposal", default=None, help="only this proposal's (its uid)")
-def cosignatures(db_path: str, proposal: str | None) -> None:
+@click.option("--app", default=None,
+              help="only those of chains this app served (its URL as given to poll/serve)")
+def cosignatures(db_path: str, proposal: str | None, app: str | None) -> None:
     """Print the latest cosignature of each proposal, one JSON line each: give it to a
-    verifier (`votes verify --cosignatures FILE`) so the operator cannot leave it out."""
-    held = _read_store(db_path, lambda store: store.all_held())
+    verifier (`votes verify --cosignatures FILE`) so the operator cannot leave it out.
+    Give a district's verifier its app's (--app): another app may serve a chain under the
+    same uid, whose cosignature does not match the district's chain."""
+    held = _read_store(db_path, lambda store: store.all_held() if app is None
+                       else store.held_from(app.rstrip("/")))
     for h in held:
         if proposal is None or h.proposal == proposal:
             click.echo(h.cosignature.decode("utf-8"))

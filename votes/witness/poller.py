@@ -312,7 +312,7 @@ class Witness:
 
     def _check_one(self, app: str, uid: str, length: int, head: str, keys: signing.KeyRing,
                    result: RoundResult) -> None:
-        held = self.store.held(uid)
+        held = self.store.held(app, uid)
         if held is not None and (held.length, held.head) == (length, head):
             return
         if held is not None and length < held.length:
@@ -370,7 +370,7 @@ class Witness:
         result.forks.append((uid, reason))
 
     def _post_latest(self, app: str, uid: str, result: RoundResult) -> None:
-        held = self.store.held(uid)
+        held = self.store.held(app, uid)
         if held is None or self.store.was_posted(app, uid, held.length):
             return
         status = _post(app + "/api/witness/cosignatures", held.cosignature)

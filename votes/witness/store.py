@@ -10,13 +10,14 @@ from votes.core import signing
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS heads (
-    proposal TEXT PRIMARY KEY,      -- proposal uid
+    proposal TEXT NOT NULL,         -- proposal uid
     length INTEGER NOT NULL,        -- entries in the chain when cosigned
     head TEXT NOT NULL,             -- digest of entry length - 1
     line BLOB NOT NULL,             -- that entry as served: the server-signed sealed line
     cosignature BLOB NOT NULL,      -- our cosignature of it (canonical JSON)
-    app TEXT NOT NULL,              -- the app that served it
-    time TEXT NOT NULL
+    app TEXT NOT NULL,              -- the app that served it (its URL as given, no final /)
+    time TEXT NOT NULL,
+    PRIMARY KEY (app, proposal)
 );
 CREATE TABLE IF NOT EXISTS posted (
     app TEXT NOT NULL, proposal TEXT NOT NULL, length INTEGER NOT NULL,
@@ -33,6 +34,20 @@ CREATE TABLE IF NOT EXISTS forks (
 CREATE TABLE IF NOT EXISTS server_keys (
     key_id TEXT PRIMARY KEY, public_key TEXT NOT NULL, app TEXT NOT NULL, first_seen TEXT NOT NULL
 );
+"""
+
+# A database made before heads were held per app had `proposal` alone as the key: each row
+# is the head cosigned from the app named in it, which is what it stays.
+_HEADS_PER_APP = """
+CREATE TABLE heads_per_app (
+    proposal TEXT NOT NULL, length INTEGER NOT NULL, head TEXT NOT NULL, line BLOB NOT NULL,
+    cosignature BLOB NOT NULL, app TEXT NOT NULL, time TEXT NOT NULL,
+    PRIMARY KEY (app, proposal)
+);
+INSERT INTO heads_per_app SELECT proposal, length, head, line, cosignature, app, time
+    FROM heads;
+DROP TABLE heads;
+ALTER TABLE heads_per_app RENAME TO heads;
 """
 
 
@@ -71,13 +86,38 @@ class Store:
             self.db.close()
             raise sqlite3.DatabaseError("it holds no witness tables")
         self.db.executescript(SCHEMA)
+        self._hold_heads_per_app()
+
+    def _hold_heads_per_app(self) -> None:
+        """Held by uid alone, a head one app served stood for every app's chain of that
+        uid: one district could cosign a copy under another's uid and have the witness
+        refuse the real chain as a fork. One transaction, so another witness process on
+        this file sees the old table or the new one, never neither."""
+        def keyed_by_uid() -> bool:
+            pk = [row[1] for row in self.db.execute("PRAGMA table_info(heads)") if row[5]]
+            return pk == ["proposal"]
+
+        if not keyed_by_uid():
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            if keyed_by_uid():  # not already done by another process meanwhile
+                for statement in _HEADS_PER_APP.split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
 
     def close(self) -> None:
         self.db.close()
 
-    def held(self, proposal: str) -> Held | None:
+    def held(self, app: str, proposal: str) -> Held | None:
+        """The head last cosigned of `proposal` as `app` serves it: another app's chain of
+        the same uid is another chain."""
         row = self.db.execute("SELECT proposal, length, head, line, cosignature FROM heads "
-                              "WHERE proposal = ?", (proposal,)).fetchone()
+                              "WHERE app = ? AND proposal = ?", (app, proposal)).fetchone()
         return Held(row[0], row[1], row[2], bytes(row[3]), bytes(row[4])) if row else None
 
     def cosigned(self, *, proposal: str, length: int, head: str, line: bytes,
@@ -88,16 +128,16 @@ class Store:
         no longer that one (another process on this database cosigned meanwhile)."""
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            row = self.db.execute("SELECT length, head FROM heads WHERE proposal = ?",
-                                  (proposal,)).fetchone()
+            row = self.db.execute("SELECT length, head FROM heads WHERE app = ? AND "
+                                  "proposal = ?", (app, proposal)).fetchone()
             if (tuple(row) if row else None) != after:
                 self.db.execute("ROLLBACK")
                 return False
             self.db.execute("INSERT INTO heads (proposal, length, head, line, cosignature, "
-                            "app, time) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (proposal) "
+                            "app, time) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (app, proposal) "
                             "DO UPDATE SET length = excluded.length, head = excluded.head, "
                             "line = excluded.line, cosignature = excluded.cosignature, "
-                            "app = excluded.app, time = excluded.time",
+                            "time = excluded.time",
                             (proposal, length, head, line, cosignature, app, time))
         except BaseException:
             self.db.execute("ROLLBACK")
@@ -107,7 +147,7 @@ class Store:
 
     def all_held(self) -> list[Held]:
         rows = self.db.execute("SELECT proposal, length, head, line, cosignature FROM heads "
-                               "ORDER BY proposal").fetchall()
+                               "ORDER BY proposal, app").fetchall()
         return [Held(r[0], r[1], r[2], bytes(r[3]), bytes(r[4])) for r in rows]
 
     def held_from(self, app: str) -> list[Held]:
