@@ -564,3 +564,56 @@ def test_headers_that_never_end_are_cut_off_at_the_deadline(world, monkeypatch):
         other.stop()
     assert result.cosigned == [(UID, 4)]
     assert len(result.problems) == 1 and "took longer than" in result.problems[0], result
+
+
+def test_a_round_stops_at_its_time_budget_and_says_what_it_did_not_reach(world, monkeypatch,
+                                                                          tmp_path):
+    """Each request has its deadline, but a round went on over every proposal and app
+    however long the lot took: apps answering each request just inside its deadline held
+    the round (and every app after them) for as long as they had proposals. A round now
+    has a budget in all; what it did not reach by then is reported as such, and checked at
+    the next round. Here the scripted app moves the witness's clock on 60 s with each chain
+    it serves, against a budget of 100 s."""
+    app, sealed, witness = world
+    now = [0]
+    monkeypatch.setattr(poller, "_clock", lambda: now[0], raising=False)
+    app.chains = {uid: story_for(uid).seal()[:4] for uid in ("p-a", "p-b", "p-c")}
+    for uid in app.chains:
+        app.hooks[f"/api/proposals/{uid}/chain"] = lambda h, q: now.__setitem__(
+            0, now[0] + 60)  # then answered as usual
+    later = EvilApp({UID: sealed[:4]})
+    try:
+        w = witness()
+        w.round_budget = 100
+        result = w.poll([app.base, later.base])
+        assert result.cosigned == [("p-a", 4)]
+        assert result.not_reached == [(app.base, "p-b"), (app.base, "p-c"),
+                                      (later.base, None)]
+        assert later.requests == [] and not result.problems and not result.forks
+        lines = result.lines()
+        assert f"NOT REACHED {app.base} p-c: the round's time budget (100 s) ran out; " \
+               "checked next round" in lines, lines
+        assert f"NOT REACHED {later.base}: the round's time budget (100 s) ran out; " \
+               "checked next round" in lines, lines
+
+        # Run by `poll`, such a round exits 3 (not everything was checked).
+        from click.testing import CliRunner
+
+        from votes.cli import main
+
+        key = tmp_path / "w.pem"
+        assert CliRunner().invoke(main, ["witness", "keygen", "--key", str(key)]).exit_code == 0
+        polled = CliRunner().invoke(main, [
+            "witness", "poll", "--key", str(key), "--db", str(tmp_path / "witness.sqlite3"),
+            "--server-keys", str(tmp_path / "server-keys.json"), "--round-budget", "100",
+            "--app", later.base, "--app", app.base])
+        assert polled.exit_code == 3, polled.output
+        assert "NOT REACHED" in polled.output and "Traceback" not in polled.output
+
+        app.hooks.clear()  # the apps answer promptly again: the next round reaches all
+        again = w.poll([app.base, later.base])
+        assert again.not_reached == [] and not again.problems, again
+        assert [w.store.held(app.base, uid).length for uid in ("p-a", "p-b", "p-c")] == \
+            [4, 4, 4] and w.store.held(later.base, UID).length == 4
+    finally:
+        later.stop()

@@ -89,12 +89,13 @@ def _pins(server_keys: str | None, fingerprints: tuple[str, ...]):
     return pins
 
 
-def _round(key_path: str, db_path: str, apps: tuple[str, ...], pins):
+def _round(key_path: str, db_path: str, apps: tuple[str, ...], pins, round_budget: int):
     from votes.witness.poller import Witness
 
     store = _open_store(db_path)
     try:
-        result = Witness(_load_key(key_path), store, pins).poll(list(apps))
+        result = Witness(_load_key(key_path), store, pins,
+                         round_budget=round_budget).poll(list(apps))
     finally:
         store.close()
     for line in result.lines():
@@ -103,6 +104,12 @@ def _round(key_path: str, db_path: str, apps: tuple[str, ...], pins):
 
 
 def _options(fn):
+    from votes.witness import ROUND_BUDGET
+
+    fn = click.option("--round-budget", default=ROUND_BUDGET, type=click.IntRange(1, 86400),
+                      show_default=True,
+                      help="seconds a round may take in all; what it has not reached by "
+                           "then is reported (NOT REACHED) and checked next round")(fn)
     fn = click.option("--app", "apps", multiple=True, required=True,
                       help="an app's base URL, e.g. https://votes.example.gov.cn (repeatable)")(fn)
     fn = click.option("--db", "db_path", required=True, help=DB_HELP)(fn)
@@ -121,14 +128,15 @@ def _options(fn):
 @click.option("--once", is_flag=True, help="one round, then exit (what poll always does; "
                                            "`serve` keeps polling)")
 def poll(key_path: str, db_path: str, apps: tuple[str, ...], server_keys: str | None,
-         fingerprints: tuple[str, ...], once: bool) -> None:
+         fingerprints: tuple[str, ...], round_budget: int, once: bool) -> None:
     """One round: check and cosign every app's heads; exit 1 if a fork or a server key
     that is not pinned was seen, 3 if something could not be checked (an app not reached,
-    an answer refused), 0 only when every announced head was checked."""
-    result = _round(key_path, db_path, apps, _pins(server_keys, fingerprints))
+    an answer refused, the round's time budget ran out), 0 only when every announced head
+    was checked."""
+    result = _round(key_path, db_path, apps, _pins(server_keys, fingerprints), round_budget)
     if result.forks or result.unpinned:
         raise SystemExit(1)
-    if result.problems:
+    if result.problems or result.not_reached:
         # Run from cron, a round that refused a bad signature or never reached the app must
         # not look like a good one.
         raise SystemExit(3)
@@ -139,14 +147,14 @@ def poll(key_path: str, db_path: str, apps: tuple[str, ...], server_keys: str | 
 @click.option("--interval", default=60, type=click.IntRange(1, 86400), show_default=True,
               help="seconds between rounds")
 def serve(key_path: str, db_path: str, apps: tuple[str, ...], server_keys: str | None,
-          fingerprints: tuple[str, ...], interval: int) -> None:
+          fingerprints: tuple[str, ...], round_budget: int, interval: int) -> None:
     """Poll the apps every --interval seconds until stopped."""
     _load_key(key_path)  # refuse a bad key at start, not after the first interval
     _open_store(db_path).close()  # and a missing database
     pins = _pins(server_keys, fingerprints)
     while True:
         try:
-            _round(key_path, db_path, apps, pins)
+            _round(key_path, db_path, apps, pins, round_budget)
         except click.ClickException:
             raise
         except Exception as exc:  # noqa: BLE001 — one bad round must not end the witness

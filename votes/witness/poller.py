@@ -20,6 +20,7 @@ from votes.core import chain, signing, witness
 from votes.core.bidi import hidden
 from votes.core.canonical import canonical_bytes, format_time
 from votes.core.verifier_integrity import load_keys_file
+from votes.witness import ROUND_BUDGET
 from votes.witness.pins import PinError, Pins, unpinned
 from votes.witness.store import Store
 
@@ -35,12 +36,19 @@ class Unreachable(Exception):
     pass
 
 
+class OutOfTime(Unreachable):
+    """The round's budget ran out (before or during a request)."""
+
+
 @dataclass
 class RoundResult:
     cosigned: list[tuple[str, int]] = field(default_factory=list)   # (proposal, length)
     forks: list[tuple[str, str]] = field(default_factory=list)      # (proposal, reason)
     unpinned: list[tuple[str, str, str]] = field(default_factory=list)  # (app, key id, fp)
     problems: list[str] = field(default_factory=list)
+    # (app, proposal) left unchecked when the round's budget ran out; proposal None: the app
+    not_reached: list[tuple[str, str | None]] = field(default_factory=list)
+    budget: float = ROUND_BUDGET
     posted: int = 0
 
     def lines(self) -> list[str]:
@@ -48,6 +56,9 @@ class RoundResult:
         out += [f"FORK {uid}: {why} (refused; proof kept)" for uid, why in self.forks]
         out += [f"UNPINNED KEY {app} publishes {kid} (fingerprint {fp}), not pinned: entries "
                 "it signs are not cosigned" for app, kid, fp in self.unpinned]
+        out += [f"NOT REACHED {app}{'' if uid is None else ' ' + uid}: the round's time "
+                f"budget ({self.budget:g} s) ran out; checked next round"
+                for app, uid in self.not_reached]
         out += [f"problem: {p}" for p in self.problems]
         return [printable(line) for line in out]
 
@@ -87,6 +98,28 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 # When the answer being read must be complete (a _clock() reading), None: no deadline.
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("deadline",
                                                                         default=None)
+# When the round in progress must end (a _clock() reading), None: no round budget.
+_round_end: contextvars.ContextVar[float | None] = contextvars.ContextVar("round_end",
+                                                                         default=None)
+
+
+def _out_of_time() -> bool:
+    end = _round_end.get()
+    return end is not None and _clock() >= end
+
+
+def _request_deadline() -> tuple[float, bool]:
+    """A request's deadline: DEADLINE from now, or the round's end if that comes first;
+    and whether it is the round's end."""
+    end = _round_end.get()
+    deadline = _clock() + DEADLINE
+    return (deadline, False) if end is None or deadline <= end else (end, True)
+
+
+def _broken(url: str, exc: BaseException, by_round: bool) -> Unreachable:
+    if by_round and _out_of_time():  # the round's end, not the app, cut this answer short
+        return OutOfTime(f"{url}: the round's time budget ran out")
+    return _unreachable(url, exc)
 
 
 class _TimedRaw(io.RawIOBase):
@@ -158,13 +191,17 @@ def _get(url: str) -> bytes:
     garbled one (not HTTP), or one that takes longer than DEADLINE seconds in all."""
     if not url.startswith(("http://", "https://")):
         raise Unreachable(f"{url}: only http(s) URLs")
-    deadline = _clock() + DEADLINE
+    if _out_of_time():
+        raise OutOfTime(f"{url}: the round's time budget ran out")
+    deadline, by_round = _request_deadline()
     token = _deadline.set(deadline)
     try:
         with _OPENER.open(url, timeout=TIMEOUT) as r:
             chunks, size = [], 0
             while size <= MAX_RESPONSE:
                 if _clock() > deadline:
+                    if by_round:
+                        raise OutOfTime(f"{url}: the round's time budget ran out")
                     raise Unreachable(f"{url}: the answer took longer than {DEADLINE} s")
                 chunk = r.read1(65536)
                 if not chunk:
@@ -173,7 +210,7 @@ def _get(url: str) -> bytes:
                 size += len(chunk)
             return b"".join(chunks)[:MAX_RESPONSE]
     except _BROKEN as exc:
-        raise _unreachable(url, exc) from None
+        raise _broken(url, exc, by_round) from None
     finally:
         _deadline.reset(token)
 
@@ -188,28 +225,34 @@ def _json(data: bytes):
 def _post(url: str, body: bytes) -> int:
     req = urllib.request.Request(url, data=body, method="POST",
                                  headers={"Content-Type": "application/json"})
-    token = _deadline.set(_clock() + DEADLINE)
+    if _out_of_time():
+        raise OutOfTime(f"{url}: the round's time budget ran out")
+    deadline, by_round = _request_deadline()
+    token = _deadline.set(deadline)
     try:
         with _OPENER.open(req, timeout=TIMEOUT) as r:
             return r.status
     except urllib.error.HTTPError as err:
         return err.code
     except _BROKEN as exc:
-        raise _unreachable(url, exc) from None
+        raise _broken(url, exc, by_round) from None
     finally:
         _deadline.reset(token)
 
 
 class Witness:
     def __init__(self, key: Ed25519PrivateKey, store: Store, pins: Pins,
-                 clock: Callable[[], datetime] | None = None):
+                 clock: Callable[[], datetime] | None = None,
+                 round_budget: float = ROUND_BUDGET):
         """`clock` returns the witness's time, an aware datetime (the machine's clock by
-        default; tests pass one to run against an app whose clock they froze)."""
+        default; tests pass one to run against an app whose clock they froze).
+        `round_budget`: seconds a round may take in all (each request has DEADLINE too)."""
         self.key = key
         self.key_id = signing.key_id(key.public_key())
         self.store = store
         self.pins = pins
         self.clock = clock if clock is not None else _utcnow
+        self.round_budget = round_budget
 
     def now(self) -> datetime:
         """The witness's clock, in whole seconds (as chain times and statements are)."""
@@ -220,23 +263,37 @@ class Witness:
 
     def poll(self, apps: list[str]) -> RoundResult:
         """One round over every app; an unreachable app is reported, the others polled.
-        The pinned keys file is read afresh each round (a rotation its operator accepted)."""
-        result = RoundResult()
+        The pinned keys file is read afresh each round (a rotation its operator accepted).
+        The round ends after `round_budget` seconds, however slowly each app answers (each
+        within its deadline): what it did not reach by then is reported, not_reached."""
+        result = RoundResult(budget=self.round_budget)
         try:
             file_keys = self.pins.file_keys()
         except PinError as exc:
             result.problems.append(f"{exc}; nothing cosigned this round")
             return result
-        for app in apps:
-            app = app.rstrip("/")
-            try:
-                self._poll_app(app, file_keys, result)
-            except Unreachable as exc:
-                result.problems.append(str(exc))
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:  # malformed
-                result.problems.append(f"{app}: unexpected answer ({type(exc).__name__}: "
-                                       f"{str(exc)[:120]})")
+        token = _round_end.set(_clock() + self.round_budget)
+        try:
+            for app in apps:
+                self._poll_app_in_time(app.rstrip("/"), file_keys, result)
+        finally:
+            _round_end.reset(token)
         return result
+
+    def _poll_app_in_time(self, app: str, file_keys: signing.KeyRing,
+                          result: RoundResult) -> None:
+        if _out_of_time():
+            result.not_reached.append((app, None))
+            return
+        try:
+            self._poll_app(app, file_keys, result)
+        except OutOfTime:  # before its heads were read: none of its proposals was reached
+            result.not_reached.append((app, None))
+        except Unreachable as exc:
+            result.problems.append(str(exc))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:  # malformed
+            result.problems.append(f"{app}: unexpected answer ({type(exc).__name__}: "
+                                   f"{str(exc)[:120]})")
 
     def _poll_app(self, app: str, file_keys: signing.KeyRing, result: RoundResult) -> None:
         published = load_keys_file(_get(app + "/.well-known/votes-keys.json"))
@@ -265,9 +322,14 @@ class Witness:
                                        "not cosigned")
                 continue
             announced.add(uid)
+            if _out_of_time():
+                result.not_reached.append((app, uid))
+                continue
             try:
                 self._check_one(app, uid, length, head, keys, result)
                 self._post_latest(app, uid, result)
+            except OutOfTime:  # its check cut short: nothing of it was cosigned
+                result.not_reached.append((app, uid))
             except Unreachable as exc:
                 result.problems.append(f"{uid}: {exc}")
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -373,7 +435,13 @@ class Witness:
         held = self.store.held(app, uid)
         if held is None or self.store.was_posted(app, uid, held.length):
             return
-        status = _post(app + "/api/witness/cosignatures", held.cosignature)
+        try:
+            status = _post(app + "/api/witness/cosignatures", held.cosignature)
+        except OutOfTime:  # cosigned this round, but not reached to post
+            result.problems.append(f"{app}: our cosignature of {uid} length {held.length} not "
+                                   "posted: the round's time budget ran out (posted next "
+                                   "round)")
+            return
         if status in (200, 201):
             self.store.mark_posted(app, uid, held.length)
             result.posted += 1
