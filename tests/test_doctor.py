@@ -152,3 +152,28 @@ def test_a_secret_left_at_the_example_placeholder_fails(tmp_path, name):
     assert code == 1
     assert any(line.startswith("✗") and f"VOTES_{name}" in line
                for line in out.splitlines()), out
+
+
+@pytest.mark.parametrize("env, base_url, flagged", [
+    ("production", "http://vote.example.cn", True),
+    ("production", "HTTP://192.168.1.20:8000/", True),
+    ("production", "https://vote.example.cn", False),
+    ("production", "http://127.0.0.1:8000", False),
+    ("production", "http://localhost", False),
+    ("production", "http://[::1]:5000", False),
+    ("development", "http://vote.example.cn", False),
+])
+def test_a_plain_http_base_url_fails_in_production(tmp_path, env, base_url, flagged):
+    """The base URL is what owners' notices and QR codes link to: plain http there sends
+    their links, one-time codes and session cookies unencrypted. On one machine with SQLite
+    doctor counted it as no production at all, and passed it."""
+    from votes import create_app
+
+    config = {k: v for k, v in TEST_CONFIG.items() if k != "TESTING"}
+    app = create_app({**config, "ENV": env, "BASE_URL": base_url,
+                      "INSTANCE_PATH": str(tmp_path / "instance")})
+    for language, said in (("zh_CN", "不是 https"), ("en", "is plain http")):
+        code, out = _doctor(app, language)
+        failed = [line for line in out.splitlines() if line.startswith("✗") and said in line]
+        assert code == 1 if flagged else not failed, out
+        assert len(failed) == (1 if flagged else 0), out

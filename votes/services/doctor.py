@@ -83,10 +83,39 @@ def _secrets(app: Flask) -> Check:
 
 
 def _base_url(app: Flask) -> Check:
-    if _production(app) and app.config["BASE_URL"].rstrip("/") in DEFAULT_BASE_URLS:
+    from votes.instance import mode
+
+    base = app.config["BASE_URL"]
+    if _production(app) and base.rstrip("/") in DEFAULT_BASE_URLS:
         return Check(False, "未设置 VOTES_BASE_URL：通知和二维码会指向本机地址",
                      "VOTES_BASE_URL is not set: notices and QR codes would point at loopback")
-    return Check(True, f"对外地址 {app.config['BASE_URL']}", "base URL set")
+    # Whatever the database: owners open these links (and sign in, and get a session
+    # cookie) over the network, so only a development, demo or loopback address may be http.
+    if base.strip() and not base.strip().lower().startswith("https://") and \
+            mode(app) not in ("development", "demo", "testing") and not _loopback(base):
+        return Check(False, f"对外地址 {base} 不是 https：通知、二维码中的链接和业主的登录 Cookie "
+                            f"会以明文传输；请把 VOTES_BASE_URL 设为 https 地址（http 仅限本机地址或 "
+                            f"VOTES_ENV=development）",
+                     f"the base URL {base} is plain http: owners' links, QR codes and cookies "
+                     f"would travel unencrypted; set VOTES_BASE_URL to an https address (http "
+                     f"only for localhost or VOTES_ENV=development)")
+    return Check(True, f"对外地址 {base}", "base URL set")
+
+
+def _loopback(url: str) -> bool:
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url.strip()).hostname or ""
+    except ValueError:  # an unbalanced [ in the address
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _database(app: Flask) -> Check:
