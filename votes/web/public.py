@@ -105,6 +105,10 @@ def document(uid: str, position: int):
 
 
 @bp.get("/p/<uid>/units")
+# The whole frozen roll and chain read, and a row per flat drawn, on every request (about a
+# second of a worker's core for 20,000 flats), open to anyone. As loose as the share look-up:
+# the result is announced at a meeting, with dozens of phones behind the hall's one address.
+@limiter.limit("30 per minute")
 def units(uid: str):
     """After the close: per unit only whether a ballot counted and its channel, so an owner
     who did not vote can see no one voted in their name."""
