@@ -79,3 +79,25 @@ def test_the_overview_computes_only_the_page_it_shows(app, runner, tmp_path, mon
     computed.clear()
     table = client.get("/regulator/?format=csv").get_data(as_text=True).lstrip("\ufeff")
     assert len(computed) == VOTES and len(list(csv.reader(io.StringIO(table)))) == VOTES + 1
+
+
+def test_the_regulators_start_filter_keeps_votes_opening_that_day(app, runner, tmp_path):
+    """The overview's "开始不晚于" field is a date (what <input type=date> sends); it was read
+    as the first second of that day, so a vote opening at 09:00 on it was left out of the
+    page and of the CSV a regulator files as "every vote begun by then"."""
+    from tests.money_world import passed_vote, staff_accounts
+
+    passed_vote(app, runner, tmp_path)  # voting 2026-12-01 09:00 to 12-08 09:00 (Beijing)
+    staff_accounts(app, runner)
+    regulator = app.test_client()
+    sign_in(regulator, "district")
+
+    def rows(query: str) -> int:
+        r = regulator.get(f"/regulator/?{query}&format=csv")
+        assert r.status_code == 200
+        return len(list(csv.reader(io.StringIO(r.data.decode("utf-8-sig"))))) - 1
+
+    assert rows("until=2026-12-01") == 1
+    assert rows("until=2026-11-30") == 0
+    assert rows("until=2026-12-01T08:59") == 0  # a time given is taken as given
+    assert rows("since=2026-12-08") == 1 and rows("since=2026-12-09") == 0

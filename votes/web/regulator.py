@@ -35,7 +35,7 @@ def overview(user):
     state = request.args.get("state", "")
     try:
         since = parse_iso(request.args["since"], "since") if request.args.get("since") else None
-        until = parse_iso(request.args["until"], "until") if request.args.get("until") else None
+        until = _day_end(request.args["until"]) if request.args.get("until") else None
     except DomainError:
         since = until = None
     communities = visible_communities(user)
@@ -57,6 +57,21 @@ def overview(user):
         page = dataclasses.replace(page, items=overview_rows(list(page.items)))
     return render_template("regulator/overview.html", rows=page,
                            communities=communities, state=state, args=request.args)
+
+
+def _day_end(text: str):
+    """The "开始不晚于" bound: a date alone (what the form's date field sends) is the whole of
+    that day, not its first second, which left out a vote opening at 09:00 on it."""
+    from datetime import date, timedelta
+
+    from votes.services.clock import parse_iso
+
+    until = parse_iso(text, "until")
+    try:
+        date.fromisoformat(text.strip())
+    except ValueError:
+        return until  # a time was given
+    return until + timedelta(days=1, seconds=-1)  # chain times are whole seconds
 
 
 @bp.get("/p/<int:pid>")
