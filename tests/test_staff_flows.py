@@ -312,6 +312,24 @@ def test_a_login_differing_only_in_letter_case_is_refused(app, runner):
     assert "clerk.wang" in listed and "Clerk.Wang" not in listed
 
 
+def test_a_login_with_a_line_break_after_it_is_refused(app, world, client):
+    """The name pattern's "$" also matched before a final line break: "admin1\n" was made
+    beside admin1 and listed as admin1, could never sign in (the sign-in strips the name),
+    and the buttons of its row in the list disabled or reset admin1 instead."""
+    from sqlalchemy import select
+
+    from votes.extensions import db
+    from votes.models import StaffUser
+
+    sign_in(client, "admin1")
+    page = client.post("/admin/", data={"action": "user", "login": "admin1\n", "role": "admin",
+                                        "password": "long-enough-1"}, follow_redirects=True)
+    assert "登录名只能包含" in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(StaffUser.login)
+                                  .where(StaffUser.login.like("admin1%"))).all() == ["admin1"]
+
+
 def test_a_ballots_file_never_names_who_entered_it(app, world, client):
     """The chain names the signed-in member as the clerk of each ballot of an uploaded file:
     its 录入人 column is free text anyone can fill with another member's (or a stranger's)

@@ -29,7 +29,8 @@ _DUMMY = _hasher.hash("votes-dummy-password")
 def create_user(login: str, password: str, role: str, *, name: str = "",
                 communities: tuple[str, ...] = (), jurisdiction: str | None = None,
                 actor: str = "cli") -> StaffUser:
-    if not _LOGIN.match(login):
+    # fullmatch: the pattern's "$" also matches before a final line break.
+    if not _LOGIN.fullmatch(login):
         raise DomainError(_("登录名只能包含字母、数字和 _.@-"))
     if role not in ROLES:
         raise DomainError(_("角色必须是 管理员、业委会 或 监管部门"))
