@@ -58,3 +58,37 @@ def test_admin_reset_or_disable_ends_every_session(app, world, client, action):
         assert r.status_code == 302 and _signed_in(client) and not _signed_in(thief)
     # The admin's own session is untouched.
     assert admin.get("/admin/").status_code == 200
+
+
+def test_a_sign_in_checked_as_the_password_is_reset_gets_no_session(app, world, monkeypatch):
+    """Someone holding the old password signs in while an administrator resets it: their
+    password was right when argon2 checked it and wrong by the time the session was given.
+    The session used to be given, under the generation the reset had just bumped, so it
+    outlived the reset that was meant to end it."""
+    from votes.services import staff
+
+    admin = app.test_client()
+    sign_in(admin, "admin1")
+    real = staff._hasher
+
+    class ResetWhileChecking:
+        def verify(self, hashed, password):
+            right = real.verify(hashed, password)
+            monkeypatch.setattr(staff, "_hasher", real)  # the reset's own hash, unhooked
+            r = admin.post("/admin/", data={"action": "password", "login": "sun_committee",
+                                            "password": "a brand new passphrase"})
+            assert r.status_code == 302
+            return right
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+    monkeypatch.setattr(staff, "_hasher", ResetWhileChecking())
+    thief = app.test_client()
+    r = thief.post("/staff/login", data={"login": "sun_committee", "password": PASSWORD})
+    assert r.status_code == 200 and "登录名或密码错误" in r.get_data(as_text=True)
+    assert not _signed_in(thief)
+    member = app.test_client()
+    r = member.post("/staff/login", data={"login": "sun_committee",
+                                          "password": "a brand new passphrase"})
+    assert r.status_code == 302 and _signed_in(member)

@@ -100,7 +100,8 @@ def lookup_name(login: str) -> str:
 @dataclass(frozen=True)
 class SignIn:
     user: StaffUser
-    device_cookie: str | None  # for the browser: signin_devices.COOKIE, or keep its own
+    device_cookie: str  # for the browser: signin_devices.COOKIE
+    generation: int  # the account's session_generation when its password was still this one
 
 
 def authenticate(login: str, password: str, device_cookie: str | None = None) -> SignIn | None:
@@ -134,9 +135,21 @@ def authenticate(login: str, password: str, device_cookie: str | None = None) ->
         if turn is not None:
             signin_throttle.clear(session, turn)
         cookie = signin_devices.remember(session, user, checked_hash, entries, device_turn)
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = _hasher.hash(password)
-    return SignIn(user, cookie)
+        if cookie is None:
+            # Reset or disabled while argon2 checked the password: a session given now
+            # would carry the generation the reset bumped, and outlive the reset. The name
+            # keeps its turn, counted as the failure it now is.
+            session.rollback()
+        else:
+            # Read under remember's lock on the account: after the commit, a reset made
+            # meanwhile would be read instead.
+            generation = user.session_generation
+            if _hasher.check_needs_rehash(user.password_hash):
+                user.password_hash = _hasher.hash(password)
+    if cookie is None:
+        _failed(turn, device_turn, user)
+        return None
+    return SignIn(user, cookie, generation)
 
 
 def _failed(turn: signin_throttle.Turn | None, device_turn: signin_devices.DeviceTurn | None,

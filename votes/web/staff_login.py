@@ -88,13 +88,12 @@ def login():
             _fresh_session()
             session.permanent = True
             session["staff_since"] = datetime.now(timezone.utc).timestamp()
-            session["staff_gen"] = user.session_generation
+            session["staff_gen"] = signed_in.generation
             login_user(StaffPrincipal(user.id, user.login, user.role))
             from votes.web import ROLE_HOME
 
             response = redirect(url_for(ROLE_HOME.get(user.role, "committee.home")))
-            if signed_in.device_cookie:
-                _remember_device(response, signed_in.device_cookie)
+            _remember_device(response, signed_in.device_cookie)
             return response
         flash(_("登录名或密码错误。"), "error")
     return render_template("staff/login.html")
