@@ -330,6 +330,25 @@ def test_a_login_with_a_line_break_after_it_is_refused(app, world, client):
                                   .where(StaffUser.login.like("admin1%"))).all() == ["admin1"]
 
 
+@pytest.mark.parametrize("login", ["system", "CLI", "demo"])
+def test_a_login_cannot_take_a_name_the_audit_log_gives_the_machine(app, world, client, login):
+    """The audit log names the server itself "system" (the clock, the sign-in's pauses), the
+    command line "cli" and the demo's set-up "demo": an account of that name would have its
+    member's actions read as no one's."""
+    from sqlalchemy import func, select
+
+    from votes.extensions import db
+    from votes.models import StaffUser
+
+    sign_in(client, "admin1")
+    page = client.post("/admin/", data={"action": "user", "login": login, "role": "admin",
+                                        "password": "long-enough-1"}, follow_redirects=True)
+    assert "保留" in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StaffUser).where(
+            func.lower(StaffUser.login) == login.lower())) == 0
+
+
 def test_a_ballots_file_never_names_who_entered_it(app, world, client):
     """The chain names the signed-in member as the clerk of each ballot of an uploaded file:
     its 录入人 column is free text anyone can fill with another member's (or a stranger's)

@@ -22,6 +22,9 @@ from votes.services.tx import unit_of_work
 
 _hasher = PasswordHasher()
 _LOGIN = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
+# The audit log's actors that are no member: the server itself, the command line, the demo's
+# set-up. An account of one of these names would have its member's actions read as no one's.
+_MACHINE_ACTORS = ("system", "cli", "demo")
 # A real hash to verify against when the login is unknown, so both paths take as long.
 _DUMMY = _hasher.hash("votes-dummy-password")
 
@@ -32,6 +35,8 @@ def create_user(login: str, password: str, role: str, *, name: str = "",
     # fullmatch: the pattern's "$" also matches before a final line break.
     if not _LOGIN.fullmatch(login):
         raise DomainError(_("登录名只能包含字母、数字和 _.@-"))
+    if login.lower() in _MACHINE_ACTORS:
+        raise DomainError(_("登录名 %(login)s 为系统保留，请换一个", login=login))
     if role not in ROLES:
         raise DomainError(_("角色必须是 管理员、业委会 或 监管部门"))
     if len(password) < 10:
