@@ -101,3 +101,37 @@ def test_passwords_are_stored_at_argon2s_production_cost(app, runner, client):
     signed_in = client.post("/staff/login", data={"login": "root1",
                                                   "password": "correct horse battery"})
     assert signed_in.status_code == 302
+
+
+def test_a_link_on_another_site_writes_no_audit_entry_in_a_staff_members_name(app, runner,
+                                                                             tmp_path):
+    """Staff downloads are GETs that write the audit log (a bundle exported, a scan opened),
+    and the session cookie goes with a navigation another site starts: a link there made a
+    signed-in regulator's browser export a bundle under their name. Such a request gets a
+    page to open it again from here; from this app's own pages it downloads as before."""
+    from sqlalchemy import func, select
+
+    from tests.staff_world import build, sign_in
+    from votes.extensions import db
+    from votes.models import AuditEntry
+
+    world = build(app, runner, tmp_path)
+    client = app.test_client()
+    sign_in(client, "district")
+    url = f"/committee/p/{world['sun']['id']}/bundle.zip"
+
+    def entries() -> int:
+        with app.app_context():
+            return db.session.scalar(select(func.count()).select_from(AuditEntry))
+
+    before = entries()
+    for site in ("cross-site", "same-site"):
+        r = client.get(url, headers={"Sec-Fetch-Site": site})
+        page = r.get_data(as_text=True)
+        assert r.status_code == 200 and r.mimetype == "text/html", page
+        assert "其他网站" in page and f'href="{url}?' in page
+    assert entries() == before
+    r = client.get(url, headers={"Sec-Fetch-Site": "same-origin"})
+    assert r.mimetype == "application/zip" and entries() == before + 1
+    r = client.get(url, headers={"Sec-Fetch-Site": "none"})  # a bookmark, a typed address
+    assert r.mimetype == "application/zip"

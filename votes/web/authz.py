@@ -4,7 +4,8 @@
     @staff("regulator", "admin", obj="proposal")    # <pid>  → a Proposal the user may see
 
 Not signed in: redirect to sign-in. Wrong role: 403. Another community's or
-jurisdiction's object: 404, exactly as if it did not exist.
+jurisdiction's object: 404, exactly as if it did not exist. A page opened from another
+site's link: a page asking to open it again from here (see `_from_elsewhere`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,26 @@ def current_staff() -> StaffUser | None:
     return db.session.get(StaffUser, principal.user_id)
 
 
+def _from_elsewhere() -> bool:
+    """A navigation another site started: its link, image or redirect. The session cookie
+    (SameSite=Lax) goes with it, and some staff pages write the audit log as they are
+    read — a scan opened, a bundle or an application package downloaded — so a link on any
+    page a regulator visited put "opened an owner's scan" entries under their name. Browsers
+    say where a request comes from (Sec-Fetch-Site); a bookmark or a typed address is "none",
+    this app's own pages "same-origin"."""
+    return request.method == "GET" and \
+        request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site")
+
+
+def _open_again():
+    from flask import render_template
+    from flask_babel import gettext as _
+
+    return render_template("error.html", message=_(
+        "这个链接是从其他网站打开的。工作人员页面的查看和下载会以您的名义记入审计日志，"
+        "请确认是您本人要打开后再点击下面的按钮。"), again=request.full_path), 200
+
+
 def staff(*roles: str, obj: str | None = None):
     def decorate(view):
         @functools.wraps(view)
@@ -36,6 +57,8 @@ def staff(*roles: str, obj: str | None = None):
             user = current_staff()
             if user is None:
                 return redirect(url_for("staff_login.login", next=request.path))
+            if _from_elsewhere():
+                return _open_again()
             if user.role not in roles:
                 abort(403)
             if obj == "community":
