@@ -177,3 +177,29 @@ def test_a_plain_http_base_url_fails_in_production(tmp_path, env, base_url, flag
         failed = [line for line in out.splitlines() if line.startswith("✗") and said in line]
         assert code == 1 if flagged else not failed, out
         assert len(failed) == (1 if flagged else 0), out
+
+
+def test_demo_sign_ins_left_with_their_published_password_fail(database_url, tmp_path):
+    """`votes demo` run against the production database left demo-admin, demo-committee and
+    demo-regulator, whose password is in the source code: doctor said the deployment passed."""
+    redis_url = redis_or_skip(pytest)
+    app = _production(DATABASE_URL=database_url, INSTANCE_PATH=str(tmp_path / "instance"),
+                      KEYS_DIR=str(tmp_path / "shared-keys"), RATELIMIT_STORAGE_URI=redis_url)
+    code, out = _doctor(app)
+    assert code == 0 and "没有使用公开演示密码的账号" in out, out
+    with app.app_context():
+        from votes.services.communities import create_community
+        from votes.services.demo import DEMO_CODE, ensure_demo_staff
+        from votes.services.staff import change_user
+
+        create_community(DEMO_CODE, "演示小区", "350502")
+        ensure_demo_staff()
+        code, out = _doctor(app)
+        assert code == 1 and "demo-admin、demo-committee、demo-regulator" in out, out
+        change_user("demo-admin", actor="cli", active=False)
+        change_user("demo-committee", actor="cli", password="a new password of its own")
+        code, out = _doctor(app)
+        assert code == 1 and "演示账号 demo-regulator 可以" in out, out
+        change_user("demo-regulator", actor="cli", active=False)
+        code, out = _doctor(app)
+    assert code == 0, out

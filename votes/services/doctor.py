@@ -51,6 +51,8 @@ def run_checks(app: Flask) -> list[Check]:
         checks.append(_migrated(app))
         if checks[-1].ok:
             checks.append(_signing_keys(app))
+            if _production(app):
+                checks.append(_demo_staff())
     checks += [_rate_limits(app), *_transport(app), _sms(app)]
     return checks
 
@@ -153,6 +155,36 @@ def _migrated(app: Flask) -> Check:
                      f"the database is at {sorted(current) or 'no revision'}, not at "
                      f"{sorted(heads)}: run `votes init`")
     return Check(True, "数据库结构是最新版本", "database migrated to head")
+
+
+def _demo_staff() -> Check:
+    """`votes demo` run against this database left sign-ins whose password is in the
+    source code (an admin among them)."""
+    from argon2 import PasswordHasher
+    from argon2.exceptions import VerificationError
+    from sqlalchemy import select
+
+    from votes.extensions import db
+    from votes.models import StaffUser
+    from votes.services.demo import DEMO_PASSWORD, DEMO_STAFF
+
+    logins = [login for login, _role, _scope in DEMO_STAFF]
+    found = []
+    for user in db.session.scalars(select(StaffUser).where(StaffUser.login.in_(logins),
+                                                           StaffUser.active.is_(True))):
+        try:
+            PasswordHasher().verify(user.password_hash, DEMO_PASSWORD)
+        except VerificationError:
+            continue  # its password was changed
+        found.append(user.login)
+    if found:
+        names = "、".join(sorted(found))
+        return Check(False, f"演示账号 {names} 可以用源代码中公开的演示密码登录：请在管理员"
+                            f"页面（/admin）停用这些账号或重设密码",
+                     f"the demo sign-ins {', '.join(sorted(found))} accept the demo password "
+                     f"published in the source: disable them or reset their passwords on the "
+                     f"admin page (/admin)")
+    return Check(True, "没有使用公开演示密码的账号", "no account has the demo password")
 
 
 def _signing_keys(app: Flask) -> Check:
