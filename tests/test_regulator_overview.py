@@ -101,3 +101,22 @@ def test_the_regulators_start_filter_keeps_votes_opening_that_day(app, runner, t
     assert rows("until=2026-11-30") == 0
     assert rows("until=2026-12-01T08:59") == 0  # a time given is taken as given
     assert rows("since=2026-12-08") == 1 and rows("since=2026-12-09") == 0
+
+
+def test_a_date_filter_that_is_no_date_is_said_and_no_unfiltered_csv_is_given(app, runner,
+                                                                              tmp_path):
+    """An invalid "截止不早于" or "开始不晚于" silently turned both filters off while the page
+    still showed what was typed: a regulator exporting "every vote begun by then" got every
+    vote. The page now says which filter is not a date, keeps the other, and gives no CSV."""
+    from tests.money_world import passed_vote, staff_accounts
+
+    passed_vote(app, runner, tmp_path)  # voting 2026-12-01 09:00 to 12-08 09:00 (Beijing)
+    staff_accounts(app, runner)
+    regulator = app.test_client()
+    sign_in(regulator, "district")
+    r = regulator.get("/regulator/?since=2026-12-09&until=2026-13-45")
+    page = r.get_data(as_text=True)
+    assert "开始不晚于“2026-13-45”不是有效时间" in page
+    assert "/regulator/p/" not in page  # the valid filter still applies: no vote ends after
+    r = regulator.get("/regulator/?until=soon&format=csv")
+    assert r.mimetype == "text/html" and "开始不晚于“soon”不是有效时间" in r.get_data(as_text=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 
-from flask import Blueprint, render_template, request, send_file
+from flask import Blueprint, flash, render_template, request, send_file
 
 from votes.web.authz import staff
 from votes.web.tables import paged
@@ -33,11 +33,19 @@ def overview(user):
     from votes.services.staff import visible_communities
 
     state = request.args.get("state", "")
-    try:
-        since = parse_iso(request.args["since"], "since") if request.args.get("since") else None
-        until = _day_end(request.args["until"]) if request.args.get("until") else None
-    except DomainError:
-        since = until = None
+    bounds, refused = {}, False
+    from flask_babel import gettext as _
+
+    for name, read in (("since", lambda text: parse_iso(text, _("截止不早于"))),
+                       ("until", _day_end)):
+        try:
+            bounds[name] = read(request.args[name]) if request.args.get(name) else None
+        except DomainError as err:
+            # Said, and that filter alone left out: silently dropping both showed (and
+            # exported) every vote under a filter the page still displayed.
+            bounds[name], refused = None, True
+            flash(err.message, "error")
+    since, until = bounds["since"], bounds["until"]
     communities = visible_communities(user)
     proposals = overview_proposals(communities, state, since, until)
     sort = request.args.get("sort", "")
@@ -47,7 +55,7 @@ def overview(user):
         rows = overview_rows(proposals)
         if sort in FIGURE_SORTS:
             rows.sort(key=FIGURE_SORTS[sort])
-        if request.args.get("format") == "csv":
+        if request.args.get("format") == "csv" and not refused:
             return send_file(io.BytesIO(overview_csv(rows)), mimetype="text/csv",
                              download_name="overview.csv", as_attachment=True)
         page = paged(rows, request.args)
@@ -66,7 +74,9 @@ def _day_end(text: str):
 
     from votes.services.clock import parse_iso
 
-    until = parse_iso(text, "until")
+    from flask_babel import gettext as _
+
+    until = parse_iso(text, _("开始不晚于"))
     try:
         date.fromisoformat(text.strip())
     except ValueError:
