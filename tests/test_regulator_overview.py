@@ -118,5 +118,7 @@ def test_a_date_filter_that_is_no_date_is_said_and_no_unfiltered_csv_is_given(ap
     page = r.get_data(as_text=True)
     assert "开始不晚于“2026-13-45”不是有效时间" in page
     assert "/regulator/p/" not in page  # the valid filter still applies: no vote ends after
+    # Emergency uses (no vote) are a state of their own, as ?state=emergency always read.
+    assert '<option value="emergency" >应急使用（未经表决）</option>' in page
     r = regulator.get("/regulator/?until=soon&format=csv")
     assert r.mimetype == "text/html" and "开始不晚于“soon”不是有效时间" in r.get_data(as_text=True)
