@@ -108,6 +108,26 @@ def test_the_tolerance_frozen_with_the_proposal_applies(app, runner, tmp_path):
     assert ok.exit_code == 0, ok.output
 
 
+def test_owners_are_told_the_tolerance_before_they_vote(app, runner, tmp_path, client):
+    """A 5 % tolerance lets the committee contract and settle above the budget the owners
+    approve without asking them again: the notice and the board say so, or an owner who
+    voted for 6,547.50 yuan learns only from the settlement that up to 6,874.87 was meant."""
+    import re
+
+    from tests.factories import make_open_proposal
+
+    vote = make_open_proposal(app, runner, tmp_path, code="MOON", tolerance="5")
+    said = "合同金额或结算金额超出预算不超过5.00%的，无需重新表决；超出更多须重新表决。"
+    board = re.sub(r"\s+", "", client.get(f"/p/{vote['uid']}").get_data(as_text=True))
+    assert said in board
+    pdf = tmp_path / "notices.pdf"
+    result = runner.invoke(args=["notices", str(vote["id"]), "-o", str(pdf)])
+    assert result.exit_code == 0, result.output
+    assert said in re.sub(r"\s+", "", pdf_text(pdf, 1))
+    english = client.get(f"/p/{vote['uid']}?lang=en").get_data(as_text=True)
+    assert "5.00%" in re.search(r'<p id="plan-rule">(.*?)</p>', english, re.S).group(1)
+
+
 def test_payments_never_exceed_the_contract(app, runner, tmp_path):
     pid = passed_vote(app, runner, tmp_path)["pid"]
     assert runner.invoke(args=["works", "contract", pid, "--contractor", "甲", "--amount",

@@ -90,7 +90,8 @@ def rule_sentence(rules: dict, _=_printed) -> str:
 
 
 def procedure_sentence(rules: dict, _=_printed) -> str:
-    """What owners must be told before voting about 从多 and the objection period (§17, §19)."""
+    """What owners must be told before voting about 从多, the objection period and the
+    tolerance over the budget (§17, §18, §19)."""
     from votes.core.procedure import follow_mode, objection_days
 
     text = ""
@@ -104,6 +105,14 @@ def procedure_sentence(rules: dict, _=_printed) -> str:
     if days:
         text += _("表决结束后先公布初步结果，业主可在 %(days)s 日内提出异议，"
                   "异议期满并答复后公布最终结果。", days=days)
+    # The tolerance frozen with the proposal (§18) lets a contract and the final cost go
+    # above the budget the owners approve without a new vote: they vote knowing how far.
+    tolerance = int(rules.get("budget_tolerance_bp", 0))
+    if tolerance:
+        from votes.core.numbers import format_yuan
+
+        text += _("按本小区议事规则，合同金额或结算金额超出预算不超过%(pct)s%%的，无需重新表决；"
+                  "超出更多须重新表决。", pct=format_yuan(tolerance))
     return text
 
 
