@@ -235,3 +235,28 @@ def test_staff_pages_say_no_vote_was_held(app, runner, tmp_path, client):
     assert 'id="download-application"' in page
     overview = client.get("/regulator/").get_data(as_text=True)
     assert "应急使用（未经表决）" in overview
+
+
+def test_the_money_pages_never_call_an_emergency_budget_voted(app, runner, tmp_path, client):
+    """The board and the committee's works page of an emergency use name its budget as the
+    emergency's: no owner approved it, and "表决通过的预算" on the board said one had."""
+    from tests.money_world import staff_accounts
+    from tests.staff_world import sign_in
+
+    _community(app, runner, tmp_path)
+    staff_accounts(app, runner)
+    pid = _apply(runner, tmp_path).output.strip()
+    contract = runner.invoke(args=["works", "contract", pid, "--contractor", "福州电梯工程有限公司",
+                                   "--amount", "17000.00", "--evidence", evidence(tmp_path)])
+    assert contract.exit_code == 0, contract.output
+    with app.app_context():
+        from votes.services.lifecycle import get_proposal
+
+        uid = get_proposal(pid).uid
+    board = client.get(f"/p/{uid}").get_data(as_text=True)
+    assert "合同金额 17,000.00 元（应急使用预算 18,000.00 元，未经业主表决）" in board
+    sign_in(client, "sun_committee")
+    page = client.get(f"/committee/p/{pid}/works").get_data(as_text=True)
+    assert "应急使用预算" in page
+    for text in (board, page):
+        assert "表决通过的预算" not in text
