@@ -264,6 +264,43 @@ def test_the_application_package_after_the_settlement_counts_no_shortfall_twice(
     assert short_after == short_before
 
 
+def test_a_later_settlement_never_changes_a_settled_uses_package(app, runner, tmp_path):
+    """Once a use is settled its package shows the balance its settlement drew on. Another
+    use of the same flats settled later (an emergency repair) debited them again, and the
+    first use's package, downloaded again for the fund office, counted that second debit
+    against the first use: balances lower and shortfalls higher than the first settlement's
+    own."""
+    import csv
+    import zipfile
+
+    from tests.money_world import evidence, low_balance_rows, works_done
+
+    pid = passed_vote(app, runner, tmp_path, rows=low_balance_rows())["pid"]
+    works_done(runner, tmp_path, pid)
+    applied = runner.invoke(args=[
+        "works", "emergency", "--community", "SUN", "--title", "消防水泵抢修", "--scope", "all",
+        "--budget", "6547.50", "--category", "fire", "--applicant", "committee", "--reason",
+        "消防水泵失效，需立即抢修", "--evidence", evidence(tmp_path, "fire.pdf", b"%PDF fire")])
+    assert applied.exit_code == 0, applied.output
+    other = applied.output.strip()
+    works_done(runner, tmp_path, other)
+
+    def table(name):
+        out = tmp_path / name
+        result = runner.invoke(args=["works", "application", pid, "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        data = zipfile.ZipFile(out).read("apportionment.csv").decode("utf-8-sig")
+        return list(csv.reader(io.StringIO(data)))
+
+    for cost, proposal in (("6400.00", pid), ("6000.00", other)):
+        settled = runner.invoke(args=["works", "settle", proposal, "--final-cost", cost])
+        assert settled.exit_code == 0, settled.output
+        if proposal == pid:
+            first = table("first.zip")
+    assert table("again.zip") == first
+    assert ["1", "1", "102", "120.00", "1200.00", "5000.00", "0.00"] in first
+
+
 def test_the_application_form_states_the_decision_not_the_ballots_alone(app, runner, tmp_path,
                                                                         client):
     """Where the rules adopt 从多 (follow the majority) a vote can pass although the ballots

@@ -36,8 +36,9 @@ and 2 decimals; balance and shortfall are empty where the balance is unknown.
 COLUMN_NOTES = {"building": "楼栋 building", "entrance": "单元 entrance (may be empty)",
                 "room": "房号 room", "area_m2": "专有部分面积 area, m²",
                 "share_yuan": "按面积分摊的预算金额 share of the budget, yuan",
-                "balance_yuan": "分户账当前余额（不减本项结算已扣部分） sub-ledger balance today, "
-                                "this use's own settlement debit added back, yuan",
+                "balance_yuan": "分户账当前余额（本项已结算的，为结算扣减前的余额） sub-ledger "
+                                "balance today; once this use is settled, the balance its "
+                                "settlement drew on, yuan",
                 "shortfall_yuan": "分摊金额超出余额的部分 share not covered, yuan"}
 
 

@@ -38,18 +38,18 @@ class ApportionmentRow:
 
 def apportionment_rows(proposal: Proposal) -> list[ApportionmentRow]:
     """The frozen roll's units with their budget share and today's balance — before this
-    use's own settlement: once settled, what it took is added back, or its shortfall
-    would be counted against the balance it already paid out of (a flat that paid its
-    whole share shown short by the amount it paid)."""
+    use's own settlement: once settled, the balance its settlement drew on, or its
+    shortfall would be counted against the balance it already paid out of (a flat that
+    paid its whole share shown short by the amount it paid), and against what later
+    settlements of other uses took."""
     balances = dict(db.session.execute(select(Unit.unit_key, Unit.fund_balance).where(
         Unit.community_id == proposal.community_id)).all())
-    taken = dict(db.session.execute(select(FundDebit.unit_key, FundDebit.debited).where(
-        FundDebit.proposal_id == proposal.id)).all())
+    drawn_on = {key: before for key, before in db.session.execute(
+        select(FundDebit.unit_key, FundDebit.balance_before).where(
+            FundDebit.proposal_id == proposal.id)) if before is not None}
     rows = []
     for u in sorted(frozen_units(proposal), key=delivery_key):
-        balance = balances.get(u.unit_key)
-        if balance is not None:
-            balance += taken.get(u.unit_key, 0)
+        balance = drawn_on.get(u.unit_key, balances.get(u.unit_key))
         rows.append(ApportionmentRow(u.building, u.entrance, u.room, u.area, u.share, balance,
                                      None if balance is None else max(0, u.share - balance)))
     return rows
