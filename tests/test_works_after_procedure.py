@@ -46,3 +46,32 @@ def test_a_vote_passed_by_follow_the_majority_may_proceed_to_works(app, runner, 
     data, report = export_and_verify(app, runner, tmp_path, pid)
     assert report.outcome == "verified", report.render()
     assert [e["kind"] for e in chain_entries(data)].count("works") == 3
+
+
+def test_the_regulator_is_offered_the_package_where_the_decision_lets_money_out(
+        app, runner, tmp_path, client):
+    """The regulator's proposal page offered the application package on the ballots' tally
+    alone: not for a vote passed by 从多 (the package is made for it), and for a passed
+    vote on raising the fund (the package is refused for it, a page of refusal)."""
+    from tests.money_world import passed_vote, staff_accounts
+    from tests.staff_world import sign_in
+
+    raised = passed_vote(app, runner, tmp_path, code="MOON", matter="raise_fund")["pid"]
+    staff_accounts(app, runner, code="MOON")
+    pid = open_vote(app, runner, tmp_path, "follow_majority=full")
+    for voter in ("D", "E"):
+        assert deliver(runner, tmp_path, pid, voter).exit_code == 0
+    vote(runner, tmp_path, pid, {"A": "agree", "B": "agree", "C": "disagree"})
+    close_at_end(app, runner, pid)
+    with app.app_context():
+        from votes.services.communities import get_community
+        from votes.services.tx import unit_of_work
+
+        with unit_of_work():
+            get_community("SUN").jurisdiction = "350502"  # the district's, as MOON
+    sign_in(client, "district")
+    page = client.get(f"/regulator/p/{pid}").get_data(as_text=True)
+    assert 'id="download-application"' in page
+    assert client.get(f"/committee/p/{pid}/application.zip").status_code == 200
+    page = client.get(f"/regulator/p/{raised}").get_data(as_text=True)
+    assert 'id="download-application"' not in page
