@@ -85,6 +85,12 @@ def test_emergency_refusals(app, runner, tmp_path):
     assert no_reason.exit_code == 1 and "不能等待业主表决" in no_reason.output
     bad = _apply(runner, tmp_path, category="roof")
     assert bad.exit_code == 2  # not a category the Ministry's rules name
+    for budget in ("0", "0.00", "０"):  # nothing to spend: a board entry never withdrawn
+        nothing = runner.invoke(args=[
+            "works", "emergency", "--community", "SUN", "--title", "x", "--scope", "all",
+            "--budget", budget, "--category", "leak", "--applicant", "committee", "--reason",
+            "屋面渗漏", "--evidence", evidence(tmp_path)])
+        assert nothing.exit_code == 1 and "预算必须大于 0" in nothing.output, budget
     with app.app_context():
         from sqlalchemy import func, select
 

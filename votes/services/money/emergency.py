@@ -73,6 +73,10 @@ def apply_emergency(app: EmergencyApplication, evidence: Sequence[EvidenceFile],
         voting_end=(now + timedelta(days=1)).isoformat(), items=app.items,
         documents=app.documents, description=app.description, emergency=True)
     checked = check_draft(draft, now)
+    if checked.fields["budget"] <= 0:
+        # Nothing could ever be contracted or paid under it, and it would stand on the board
+        # for good: an emergency use is never withdrawn.
+        raise DomainError(_("应急使用的预算必须大于 0。"))
     with unit_of_work() as session:
         _refuse_repeat(session, checked, evidence)
         p = Proposal(uid=secrets.token_hex(8), community_id=checked.community.id,
