@@ -95,7 +95,7 @@ def _cast_together(app, vote, turns: _Turns, requests: list) -> list:
 
 
 def test_ballots_queued_behind_a_turn_are_appended_with_one_statement(
-        app, runner, tmp_path, pg_vote, monkeypatch):
+        app, runner, tmp_path, pg_vote, monkeypatch):  # noqa: F811
     from votes.core.tally import Choice
     from votes.services.ballots import BallotRequest
 
@@ -119,7 +119,7 @@ def test_ballots_queued_behind_a_turn_are_appended_with_one_statement(
     assert _verifies_clean(runner, pg_vote, tmp_path)
 
 
-def test_in_a_turn_only_the_ballot_at_fault_is_refused(app, runner, tmp_path, pg_vote,
+def test_in_a_turn_only_the_ballot_at_fault_is_refused(app, runner, tmp_path, pg_vote,  # noqa: F811
                                                          monkeypatch):
     """Behind the first turn: the same voter twice (both read "no ballot yet"), an unsigned
     ballot of a voter who registered a device key, and a plain one. The statement refused
@@ -157,7 +157,7 @@ def test_in_a_turn_only_the_ballot_at_fault_is_refused(app, runner, tmp_path, pg
 
 
 def test_a_window_that_ends_while_ballots_queue_refuses_them_all(
-        app, runner, tmp_path, pg_vote, monkeypatch):
+        app, runner, tmp_path, pg_vote, monkeypatch):  # noqa: F811
     """The locked row says the fast path does not apply: every ballot of the turn goes the
     general way, which refuses each after the end (the close is the clock's to write)."""
     from votes.core.tally import Choice

@@ -37,7 +37,7 @@ def test_the_owners_receipt_page_with_the_choice_is_never_stored(app, client, vo
     assert not _stored(client.post(f"/p/{uid}/confirm", data={"choice": "agree"}))
 
 
-def test_board_pages_and_documents_are_not_stored(client, plan):
+def test_board_pages_and_documents_are_not_stored(client, plan):  # noqa: F811
     uid = plan["uid"]
     for path in ("/", f"/p/{uid}", f"/p/{uid}/audit", f"/p/{uid}/share?building=1&room=101",
                  "/p/nope"):

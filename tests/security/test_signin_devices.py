@@ -59,7 +59,7 @@ def _audit(app, action: str) -> list[str]:
                                        .where(AuditEntry.action == action)))
 
 
-def test_the_cookie_is_signed_http_only_and_sent_to_the_sign_in_only(accounts):
+def test_the_cookie_is_signed_http_only_and_sent_to_the_sign_in_only(accounts):  # noqa: F811
     response = _post(accounts.test_client(), "Clerk.Wang", PASSWORD)
     header = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith(COOKIE))
     value = header.split(";")[0].split("=", 1)[1]
@@ -71,14 +71,14 @@ def test_the_cookie_is_signed_http_only_and_sent_to_the_sign_in_only(accounts):
     assert "secure" not in attributes  # http://votes.test: the session cookie is not either
 
 
-def test_the_cookie_is_secure_where_the_session_cookie_is(accounts):
+def test_the_cookie_is_secure_where_the_session_cookie_is(accounts):  # noqa: F811
     accounts.config["SESSION_COOKIE_SECURE"] = True
     response = _post(accounts.test_client(), "Clerk.Wang", PASSWORD)
     header = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith(COOKIE))
     assert "; Secure" in header
 
 
-def test_the_members_browser_signs_in_while_a_stranger_keeps_the_name_paused(accounts):
+def test_the_members_browser_signs_in_while_a_stranger_keeps_the_name_paused(accounts):  # noqa: F811
     app = accounts
     member = _browser(app)
     _pause(app)
@@ -99,7 +99,7 @@ def test_the_members_browser_signs_in_while_a_stranger_keeps_the_name_paused(acc
         assert _attempt(app, "Clerk.Wang", PASSWORD).status_code == 429
 
 
-def test_a_browsers_failures_count_against_it_not_the_name(accounts):
+def test_a_browsers_failures_count_against_it_not_the_name(accounts):  # noqa: F811
     app = accounts
     member = _browser(app)
     for _ in range(4):
@@ -112,7 +112,7 @@ def test_a_browsers_failures_count_against_it_not_the_name(accounts):
     assert _post(member, "Clerk.Wang", PASSWORD).status_code == 302
 
 
-def test_five_failures_end_the_browsers_exemption(accounts):
+def test_five_failures_end_the_browsers_exemption(accounts):  # noqa: F811
     app = accounts
     member = _browser(app)
     _pause(app)
@@ -132,7 +132,7 @@ def test_five_failures_end_the_browsers_exemption(accounts):
 
 
 @pytest.mark.parametrize("spoil", ["altered", "forged", "unknown device", "expired"])
-def test_a_spoiled_cookie_gives_no_exemption(accounts, spoil):
+def test_a_spoiled_cookie_gives_no_exemption(accounts, spoil):  # noqa: F811
     from votes.services.signin_throttle import name_key
 
     app = accounts
@@ -159,7 +159,7 @@ def test_a_spoiled_cookie_gives_no_exemption(accounts, spoil):
     assert r.status_code == 429 and PAUSED in _text(r)
 
 
-def test_another_accounts_cookie_gives_no_exemption(accounts):
+def test_another_accounts_cookie_gives_no_exemption(accounts):  # noqa: F811
     app = accounts
     browser = _browser(app, "admin1")
     _pause(app)
@@ -175,7 +175,7 @@ def test_another_accounts_cookie_gives_no_exemption(accounts):
 
 
 @pytest.mark.parametrize("change", ["password", "disabled and enabled"])
-def test_a_new_password_or_disabling_ends_every_devices_exemption(accounts, change):
+def test_a_new_password_or_disabling_ends_every_devices_exemption(accounts, change):  # noqa: F811
     app = accounts
     member, other = _browser(app), _browser(app)
     with app.app_context():
@@ -194,7 +194,7 @@ def test_a_new_password_or_disabling_ends_every_devices_exemption(accounts, chan
         assert r.status_code == 429 and PAUSED in _text(r)
 
 
-def test_a_shared_computer_is_known_to_several_accounts(accounts):
+def test_a_shared_computer_is_known_to_several_accounts(accounts):  # noqa: F811
     app = accounts
     office = _browser(app, "Clerk.Wang")
     assert _post(office, "admin1", PASSWORD).status_code == 302
@@ -204,7 +204,7 @@ def test_a_shared_computer_is_known_to_several_accounts(accounts):
     assert _post(office, "admin1", PASSWORD).status_code == 302
 
 
-def test_guesses_sent_at_once_with_one_cookie_get_five_checks(accounts, hasher, monkeypatch):
+def test_guesses_sent_at_once_with_one_cookie_get_five_checks(accounts, hasher, monkeypatch):  # noqa: F811
     """A copied cookie's guesses, sent together while the name is paused: each is counted
     against the device before any password is checked, so five are checked."""
     from votes.services import signin_devices
@@ -224,7 +224,7 @@ def test_guesses_sent_at_once_with_one_cookie_get_five_checks(accounts, hasher, 
     assert sorted(statuses) == [200] * 5 + [429] * 7
 
 
-def test_tick_forgets_devices_whose_cookie_has_expired(accounts, runner):
+def test_tick_forgets_devices_whose_cookie_has_expired(accounts, runner):  # noqa: F811
     from sqlalchemy import func, select
 
     from votes.extensions import db
