@@ -186,3 +186,37 @@ def test_board_warns_when_a_stored_text_no_longer_matches_the_chain(app, runner,
         db.session.commit()
     board = client.get(f"/p/{uid}").get_data(as_text=True)
     assert "与记录链上的摘要不符" in board
+
+
+def test_a_clock_behind_the_last_answer_files_no_objection_after_the_period(app, runner,
+                                                                             tmp_path):
+    """An answer given after the period's end dates the chain past it; a machine whose clock
+    is behind (or was stepped back) must not then accept an objection: its entry would take
+    the answer's time, after the period, and the bundle fail 17.1."""
+    pid = open_vote(app, runner, tmp_path, "objection_days=1")
+    vote(runner, tmp_path, pid, ALL_AGREE)
+    close_at_end(app, runner, pid)
+    seqs = []
+    for hour, voter in ((1, "B"), (2, "C")):
+        at(app, END + timedelta(hours=hour))
+        filed = runner.invoke(args=["proposal", "objection", pid, *unit_args(voter), "--text",
+                                    f"异议{voter}", "--evidence",
+                                    scan(tmp_path, f"o{voter}.pdf", voter.encode())])
+        assert filed.exit_code == 0, filed.output
+        seqs.append(int(filed.output.split("#")[1].split()[0]))
+    period_end = END + timedelta(days=1)
+    at(app, period_end + timedelta(hours=2))
+    answered = runner.invoke(args=["proposal", "answer", pid, str(seqs[0]), "--decision",
+                                   "rejected", "--text", "不成立"])
+    assert answered.exit_code == 0, answered.output
+    at(app, period_end - timedelta(hours=1))  # the clock stepped back
+    late = runner.invoke(args=["proposal", "objection", pid, *unit_args("D"), "--text", "晚了",
+                               "--evidence", scan(tmp_path, "oD.pdf", b"D")])
+    assert late.exit_code == 1 and "异议期已于" in late.output, late.output
+    at(app, period_end + timedelta(hours=3))
+    answered = runner.invoke(args=["proposal", "answer", pid, str(seqs[1]), "--decision",
+                                   "rejected", "--text", "不成立"])
+    assert answered.exit_code == 0, answered.output
+    assert show(runner, pid)["state"] == "published"
+    data, report = export_and_verify(app, runner, tmp_path, pid)
+    assert report.outcome == "verified", report.render()

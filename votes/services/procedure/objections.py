@@ -114,7 +114,10 @@ def _file(proposal: Proposal, voter: str, text: str, channel: str, actor: str,
     text = _text(text, _("异议"))
     with unit_of_work() as session:
         p = lock_proposal(session, proposal.id)
-        now = clock.now()
+        appender = Appender(session, p)
+        # Checked at the time the entry will carry: never before the last entry's, which an
+        # answer given after the period's end puts past it, whatever this machine's clock says.
+        now = appender.time(clock.now())
         if not in_period(p, now):
             raise DomainError(period_problem(p, now))
         if channel == "online":
@@ -137,7 +140,7 @@ def _file(proposal: Proposal, voter: str, text: str, channel: str, actor: str,
         body = core.objection_body(voter=voter, text=text, channel=channel,
                                    entered_by=actor if channel == "staff" else None,
                                    evidence=digest)
-        sealed = Appender(session, p).append("objection", body, now)
+        sealed = appender.append("objection", body, now)
         row = Objection(proposal_id=p.id, seq=sealed.seq, voter_key=voter, text=text,
                         channel=channel, entered_by=body["entered_by"], filed_at=now)
         session.add(row)
