@@ -220,3 +220,28 @@ def test_a_clock_behind_the_last_answer_files_no_objection_after_the_period(app,
     assert show(runner, pid)["state"] == "published"
     data, report = export_and_verify(app, runner, tmp_path, pid)
     assert report.outcome == "verified", report.render()
+
+
+def test_who_entered_an_objection_or_answer_is_checked_not_a_traceback(app, runner, tmp_path):
+    """--by is signed into the entry, where the verifier needs a name (17.1, 17.2): an empty
+    one was a ValueError out of the chain body, a traceback on the operator's terminal."""
+    pid = open_vote(app, runner, tmp_path, "objection_days=1")
+    vote(runner, tmp_path, pid, ALL_AGREE)
+    close_at_end(app, runner, pid)
+    at(app, END + timedelta(hours=1))
+    for by in ("", "x" * 65, "a\x07b"):
+        refused = runner.invoke(args=["proposal", "objection", pid, *unit_args("B"), "--text",
+                                      "异议", "--evidence", scan(tmp_path), "--by", by])
+        assert refused.exit_code == 1 and "录入人为空、过长或含有控制字符" in refused.output, \
+            (by, refused.output, refused.exception)
+    filed = runner.invoke(args=["proposal", "objection", pid, *unit_args("B"), "--text", "异议",
+                                "--evidence", scan(tmp_path)])
+    assert filed.exit_code == 0, filed.output
+    seq = int(filed.output.split("#")[1].split()[0])
+    for by in ("", "x" * 65, "a\x07b"):
+        refused = runner.invoke(args=["proposal", "answer", pid, str(seq), "--decision",
+                                      "rejected", "--text", "不成立", "--by", by])
+        assert refused.exit_code == 1 and "录入人为空、过长或含有控制字符" in refused.output, \
+            (by, refused.output, refused.exception)
+    assert [e["kind"] for e in chain_entries(export_and_verify(app, runner, tmp_path, pid)[0])
+            ][-2:] == ["close", "objection"]
