@@ -117,3 +117,29 @@ def test_a_fault_in_one_proposal_does_not_stop_the_timer(app, runner, tmp_path, 
     assert result.exit_code == 1
     assert f"{first['id']}: 内部错误（RuntimeError）" in result.stderr, result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_roll_replaced_after_a_missed_publicity_start_is_not_the_one_frozen(app, runner,
+                                                                              tmp_path):
+    """The timer did not run at the scheduled publicity start (a missed run, a host down)
+    and the roll was replaced the day after: the freeze, dated at the publicity's start,
+    bound the replacement, a roll that did not exist then. The replacement now first moves
+    the proposals whose time has come, so they freeze the roll as it stood."""
+    pid = make_draft(app, runner, tmp_path)  # publicity from 2026-11-20 09:00 Beijing
+    app.config["VOTES_NOW"] = datetime(2026, 11, 21, 1, 0, tzinfo=timezone.utc)
+    building_1 = make_roll_csv(tmp_path / "sun-1.csv",
+                               [r for r in sample_rows() if r["building"] == "1"])
+    replaced = runner.invoke(args=["roll", "import", "--community", "SUN", "--replace",
+                                   str(building_1)])
+    assert replaced.exit_code == 0, replaced.output
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import FrozenUnit, Proposal
+
+        proposal = db.session.get(Proposal, pid)
+        assert proposal.state == "publicity"
+        assert proposal.frozen_at == datetime(2026, 11, 20, 1, 0, tzinfo=timezone.utc)
+        buildings = set(db.session.scalars(select(FrozenUnit.building).where(
+            FrozenUnit.proposal_id == pid)))
+    assert buildings == {r["building"] for r in sample_rows()}

@@ -254,6 +254,8 @@ def import_roll(community_code: str, path: str | Path, *, replace: bool = False,
 
 def _import(community, path, data, replace: bool, actor: str) -> ImportResult:
     plan = plan_roll(read_roll(path, data))
+    if replace:
+        _move_due_drafts(community)
     with unit_of_work() as session:
         # One import of a community's roll at a time, and never while a proposal freezes
         # it (lifecycle._freeze takes the same row's shared lock): two first imports at once
@@ -278,6 +280,24 @@ def _import(community, path, data, replace: bool, actor: str) -> ImportResult:
                               "file": Path(path).name})
     return ImportResult(units=len(plan.units), owners=len(plan.owners), replaced=bool(has_roll),
                         landlines=plan.landlines)
+
+
+def _move_due_drafts(community) -> None:
+    """Freeze first the drafts whose scheduled publicity has begun: the freeze is dated at
+    the publicity's start, so it must bind the roll as it stood then. When the timer missed
+    its runs since (a host down), it would otherwise bind this replacement."""
+    from votes.extensions import db
+    from votes.services import clock
+    from votes.services.lifecycle import refresh
+
+    due = db.session.scalars(select(Proposal).where(
+        Proposal.community_id == community.id, Proposal.state == "draft",
+        Proposal.publicity_scheduled.is_(True), Proposal.publicity_start <= clock.now()))
+    for proposal in list(due):
+        try:
+            refresh(proposal)
+        except DomainError:
+            pass  # it cannot be frozen (say no flat in its scope): `votes tick` reports it
 
 
 def check_settled_balances(session: Session, community_id: int, plan: RollPlan) -> None:
