@@ -482,3 +482,24 @@ def test_a_proposals_documents_stay_within_their_limit(app, world, client, runne
         "--voting-end", "2026-12-15T12:00", "--doc", str(doc)])
     assert result.exit_code == 1 and "附件合计不能超过 2 KB" in result.output
     assert "附件合计不能超过" in result.output, result.output
+
+
+def test_the_cli_edits_and_deletes_no_draft_whose_publicity_has_begun(app, runner, tmp_path):
+    """The schedule says publicity began at 09:00; the timer had not run since. The web's
+    forms move a proposal first and then refuse, but `votes proposal edit|delete` changed
+    or dropped a plan that was to be on the board already (the edit unscheduled it)."""
+    from datetime import datetime, timezone
+
+    from tests.factories import make_draft
+
+    pid = str(make_draft(app, runner, tmp_path))
+    app.config["VOTES_NOW"] = datetime(2026, 11, 21, 1, 0, tzinfo=timezone.utc)  # a day late
+    edited = runner.invoke(args=["proposal", "edit", pid, "--title", "改过的标题",
+                                 "--publicity-start", "2026-11-22T09:00",
+                                 "--voting-start", "2026-12-03T09:00",
+                                 "--voting-end", "2026-12-10T09:00"])
+    assert edited.exit_code == 1 and "只有草稿可以修改或删除" in edited.output, edited.output
+    deleted = runner.invoke(args=["proposal", "delete", pid, "--yes"])
+    assert deleted.exit_code == 1 and "只有草稿可以修改或删除" in deleted.output, deleted.output
+    proposal = _proposal(app, int(pid))
+    assert (proposal.state, proposal.title) == ("publicity", "电梯更换")

@@ -16,7 +16,7 @@ from votes.services import audit, clock
 from votes.i18n import _
 from votes.services.chain_store import lock_proposal
 from votes.services.errors import DomainError
-from votes.services.lifecycle import STATE_ZH, get_proposal
+from votes.services.lifecycle import STATE_ZH, get_proposal, refresh
 from votes.services.proposal_create import (ProposalDraft, check_draft, refuse_too_many_bytes,
                                             stored_documents)
 from votes.services.tx import unit_of_work
@@ -45,12 +45,23 @@ def _refuse_unless_draft(p: Proposal) -> None:
                             state=_(STATE_ZH[p.state])))
 
 
+def _moved(proposal_ref: str) -> Proposal:
+    """The proposal as the clock has made it, as every web page of it is: a scheduled draft
+    whose publicity start has passed is in publicity even when the timer has not run since.
+    One that cannot start (a refusal) stays a draft, to be mended or deleted."""
+    proposal = get_proposal(proposal_ref)
+    try:
+        return refresh(proposal)
+    except DomainError:
+        return proposal
+
+
 def edit_draft(proposal_ref: str, draft: ProposalDraft, actor: str = "cli", *,
                remove_documents: tuple[int, ...] = ()) -> Proposal:
     """Replace a draft's fields; `draft.documents` are added, `remove_documents` (positions)
     dropped. An edit withdraws any confirmed publicity schedule: the committee confirms the
     changed plan again."""
-    proposal = get_proposal(proposal_ref)
+    proposal = _moved(proposal_ref)
     _refuse_unless_draft(proposal)
     draft = dataclasses.replace(draft, community=proposal.community.code)
     checked = check_draft(draft, clock.now())
@@ -75,7 +86,7 @@ def edit_draft(proposal_ref: str, draft: ProposalDraft, actor: str = "cli", *,
 
 def delete_draft(proposal_ref: str, actor: str = "cli") -> None:
     """Delete a draft that was never published; the audit log keeps what it was."""
-    proposal = get_proposal(proposal_ref)
+    proposal = _moved(proposal_ref)
     with unit_of_work() as session:
         p = lock_proposal(session, proposal.id)
         _refuse_unless_draft(p)
