@@ -467,3 +467,59 @@ def test_why_a_file_cannot_be_written_is_said_in_chinese(app, runner, tmp_path, 
     result = runner.invoke(args=["notices", pid, "-o", str(tmp_path / "n.pdf")])
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
     assert f"无法写入文件 {tmp_path / 'n.pdf'}：{reason}" in result.output, result.output
+
+
+def text_boxes(pdf) -> list[tuple[float, list[tuple[float, float, float, float, str]]]]:
+    """Each page's width and its words' boxes (x0, y0, x1, y1, text) as pdftotext finds them;
+    a character drawn outside the page is not among them."""
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    pages = []
+    for page in out.split("<page ")[1:]:
+        width = float(re.match(r'width="([\d.]+)"', page).group(1))
+        words = [(float(a), float(b), float(c), float(d), t) for a, b, c, d, t in re.findall(
+            r'<word xMin="([-\d.]+)" yMin="([-\d.]+)" xMax="([-\d.]+)" yMax="([-\d.]+)">'
+            r"([^<]*)</word>", page)]
+        pages.append((width, words))
+    return pages
+
+
+def overlapping_words(pdf) -> list[tuple[str, str]]:
+    """Pairs of words printed over each other (a table cell's text run into the next)."""
+    found = []
+    for _width, words in text_boxes(pdf):
+        for i, a in enumerate(words):
+            for b in words[i + 1:]:
+                across = min(a[2], b[2]) - max(a[0], b[0])
+                down = min(a[3], b[3]) - max(a[1], b[1])
+                if across > 1 and down > 0.5 * min(a[3] - a[1], b[3] - b[1]):
+                    found.append((a[4], b[4]))
+    return found
+
+
+def test_result_notice_wraps_long_unit_labels_inside_their_cells(app, runner, tmp_path):
+    """A building or room label longer than its column (the roll allows 64 characters) ran
+    over the next column's text, and 不计入表决（议事规则）, the choice of a parking space the
+    rules leave out, past the table's right edge: the posted notice was unreadable there."""
+    need_tools("pdftotext")
+    from tests.factories import make_open_proposal, sample_rows
+    from tests.staff_world import clerk_client
+
+    rows = [dict(r, unit_kind="住宅") for r in sample_rows()]
+    rows[4] = dict(rows[4], building="阳光花园二期东区12号楼", room="商铺101-103室（临街）")
+    rows.append(make_row(building="P", entrance="", room="001", area="12.50",
+                         owner_name="张三", owner_id=resident_id(1), unit_kind="车位"))
+    vote = make_open_proposal(app, runner, tmp_path, rows=rows, rules=["excluded_kinds=parking"])
+    app.config["VOTES_NOW"] += timedelta(days=8)
+    assert runner.invoke(args=["proposal", "close", str(vote["id"])]).exit_code == 0
+    client = clerk_client(app, runner)
+    pdf = tmp_path / "result.pdf"
+    pdf.write_bytes(client.get(f"/committee/p/{vote['id']}/result-notice.pdf").data)
+    assert overlapping_words(pdf) == []
+    text = re.sub(r"\s+", "", pdf_text(pdf, layout=False))
+    assert "阳光花园二期东区12号楼" in text and "商铺101-103室（临街）" in text
+    (width, words), = text_boxes(pdf)
+    # The table is centred: its text ends as far from the right edge as it starts from the left.
+    left = min(w[0] for w in words if w[4] == "楼栋")
+    assert max(w[2] for w in words if w[1] > next(w[1] for w in words if w[4] == "楼栋")) \
+        <= width - left + 1

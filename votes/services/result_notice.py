@@ -30,6 +30,7 @@ def result_notice_pdf(proposal: Proposal) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import cm
+    from reportlab.pdfbase import pdfmetrics
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     from votes.services.pdf_text import markup, register_fonts, table_pieces
@@ -71,10 +72,19 @@ def result_notice_pdf(proposal: Proposal) -> bytes:
                                       else "未表决")] for u in units]
     style = TableStyle([("FONT", (0, 0), (-1, -1), font, 10),
                         ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+                        ("VALIGN", (0, 0), (-1, -1), "TOP"),
                         ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey)])
+    widths = [2.5 * cm, 2.5 * cm, 3 * cm, 3 * cm, 3 * cm]
+    cell = ParagraphStyle("c", fontName=font, fontSize=10, leading=12, wordWrap="CJK")
+    # A plain string is drawn on one line whatever its length: a long building or room label
+    # (the roll allows 64 characters), or 不计入表决（议事规则）, ran over the next column or
+    # past the table. Only those become wrapped paragraphs: a paragraph in every cell would
+    # make a city's 20,000 rows several times slower to lay out.
+    rows = [[Paragraph(markup(v), cell)
+             if pdfmetrics.stringWidth(v, font, 10) > w - 12 else v
+             for v, w in zip(row, widths)] for row in rows]
     for piece in table_pieces(rows):
-        table = Table(piece, repeatRows=1,
-                      colWidths=[2.5 * cm, 2.5 * cm, 3 * cm, 3 * cm, 3 * cm])
+        table = Table(piece, repeatRows=1, colWidths=widths)
         table.setStyle(style)
         story.append(table)
     out = io.BytesIO()
