@@ -523,3 +523,19 @@ def test_result_notice_wraps_long_unit_labels_inside_their_cells(app, runner, tm
     left = min(w[0] for w in words if w[4] == "楼栋")
     assert max(w[2] for w in words if w[1] > next(w[1] for w in words if w[4] == "楼栋")) \
         <= width - left + 1
+
+
+def test_lobby_poster_prints_a_long_community_name_whole(app, runner, tmp_path):
+    """The poster's heading was one line of 26 pt: a community name of more than about 18
+    characters ran off both sides of the page, so the lobby read 街道阳光花园二期…业主大."""
+    need_tools("pdftotext")
+    from tests.staff_world import clerk_client
+
+    name = "福建省厦门市思明区莲前街道阳光花园二期（含商业裙楼及地下车库）业主大会"
+    pid = open_vote(app, runner, tmp_path, community=name)
+    pdf = tmp_path / "poster.pdf"
+    pdf.write_bytes(clerk_client(app, runner).get(f"/committee/p/{pid}/poster.pdf").data)
+    (width, words), = text_boxes(pdf)
+    assert all(0 <= w[0] and w[2] <= width for w in words)
+    assert f"{name}业主表决" in re.sub(r"\s+", "", pdf_text(pdf, layout=False))
+    assert overlapping_words(pdf) == []

@@ -256,8 +256,19 @@ def render_poster(community: str, title: str, voting_end: str, link: str) -> byt
     out = io.BytesIO()
     c = canvas.Canvas(out, pagesize=A4, invariant=1, initialFontName=font)
     c.setTitle("表决公告二维码")
-    c.setFont(font, 26)
-    c.drawCentredString(width / 2, height - 3.5 * cm, f"{community} 业主表决")
+    # One line of 26 pt holds about 18 characters: a longer community name ran off both
+    # sides of the page. It takes two lines, in a smaller size if need be, and is cut only
+    # past that (the names allow 200 characters).
+    for size in (26, 22, 18):
+        lines = _wrap(f"{community} 业主表决", font, size, width - 3 * cm)
+        if len(lines) <= 2:
+            break
+    if len(lines) > 2:
+        lines = [lines[0], lines[1][:-1] + "…"]
+    c.setFont(font, size)
+    for i, line in enumerate(lines):
+        c.drawCentredString(width / 2, height - 3.5 * cm + (len(lines) - 1 - i) * size * 1.25,
+                            line)
     c.setFont(font, 18)
     lines = _wrap(title, font, 18, width - 5 * cm)
     if len(lines) > 2:  # the poster points to the board, where the whole title is
