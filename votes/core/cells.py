@@ -13,12 +13,17 @@ _TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 _NOT_IN_SHEETS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
+def starts_formula(value) -> bool:
+    """Whether a spreadsheet would read this text as a formula."""
+    return isinstance(value, str) and value.startswith(_TRIGGERS)
+
+
 def safe_cell(value):
     """Text that a spreadsheet would read as a formula gets a leading apostrophe.
 
     '=HYPERLINK("http://x")' -> "'=HYPERLINK(\"http://x\")"; other text and every
     non-text value (numbers stay numbers) is returned unchanged."""
-    if isinstance(value, str) and value.startswith(_TRIGGERS):
+    if starts_formula(value):
         return "'" + value
     return value
 
@@ -28,8 +33,8 @@ def safe_row(values: Iterable) -> list:
     return [safe_cell(v) for v in values]
 
 
-def sheet_row(values: Iterable) -> list:
-    """safe_row for an XLSX sheet: also without the control characters a workbook cannot
-    store (a vertical tab pasted from Word in a title or a note would make the whole
-    export fail). Removed first, so that what is left is still checked for a formula."""
-    return safe_row(_NOT_IN_SHEETS.sub("", v) if isinstance(v, str) else v for v in values)
+def sheet_text(values: Iterable) -> list:
+    """The row without the control characters an XLSX sheet cannot store (a vertical tab
+    pasted from Word in a title or a note would make the whole export fail); other values
+    unchanged. A sheet needs no apostrophe: services.sheets stores text as text."""
+    return [_NOT_IN_SHEETS.sub("", v) if isinstance(v, str) else v for v in values]

@@ -16,7 +16,6 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from votes.core.cells import sheet_row
 from votes.core.identity import mask_name, mask_phone
 from votes.core.local_rules import Procedure
 from votes.core.roll import OwnerKind
@@ -27,6 +26,7 @@ from votes.services import audit, clock, privacy
 from votes.services.errors import DomainError
 from votes.services.plain_text import check_plain
 from votes.services.notices import unit_label
+from votes.services.sheets import sheet_row
 from votes.services.tally import voted_voters
 from votes.services.tx import unit_of_work
 
@@ -193,10 +193,10 @@ def non_voters_xlsx(proposal: Proposal) -> bytes:
             row += 1
             v = n.last_visit
             # The area as a number (m², two decimals shown), so the sheet can sum and sort it.
-            ws.append(sheet_row([building, "、".join(n.units), Decimal(n.area).scaleb(-2),
-                                "、".join(n.owners), "、".join(n.phones),
-                                OUTCOMES[v.outcome].msgid if v else "",
-                                clock.local_text(v.time) if v else "", v.note if v else ""]))
+            ws.append(sheet_row(ws, [building, "、".join(n.units), Decimal(n.area).scaleb(-2),
+                                    "、".join(n.owners), "、".join(n.phones),
+                                    OUTCOMES[v.outcome].msgid if v else "",
+                                    clock.local_text(v.time) if v else "", v.note if v else ""]))
             # Not ws.max_row: openpyxl computes it over every cell, each row (quadratic:
             # 20,000 non-voters took over a minute, longer than a proxy waits).
             ws.cell(row, 3).number_format = "#,##0.00"

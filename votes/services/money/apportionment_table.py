@@ -13,12 +13,13 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from votes.core.cells import safe_row, sheet_row
+from votes.core.cells import safe_row
 from votes.core.numbers import format_area, format_yuan_plain
 from votes.extensions import db
 from votes.models import FundDebit, Proposal, Unit
 from votes.services.notices import delivery_key
 from votes.services.records import frozen_units
+from votes.services.sheets import sheet_row
 
 CSV_COLUMNS = ("building", "entrance", "room", "area_m2", "share_yuan", "balance_yuan",
                "shortfall_yuan")
@@ -81,13 +82,13 @@ def apportionment_xlsx(rows: list[ApportionmentRow], title: str) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "分摊表"
-    ws.append(sheet_row([title]))
+    ws.append(sheet_row(ws, [title]))
     ws.append(list(XLSX_HEADER))
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for r in rows:
-        ws.append(sheet_row([r.building, r.entrance, r.room, _number(r.area), _number(r.share),
-                            _number(r.balance), _number(r.shortfall)]))
+        ws.append(sheet_row(ws, [r.building, r.entrance, r.room, _number(r.area),
+                                 _number(r.share), _number(r.balance), _number(r.shortfall)]))
     total = ["合计", "", "", _number(sum(r.area for r in rows)),
              _number(sum(r.share for r in rows)), None,
              _number(sum(r.shortfall or 0 for r in rows))]
