@@ -18,14 +18,18 @@ NAMES = ("张三", "李四", "王五", "赵六", "阳光地产")
 @pytest.fixture
 def plan(app, runner, tmp_path):
     """A proposal in publicity with a description, two items and an attached document."""
+    return _plan(app, runner, tmp_path)
+
+
+def _plan(app, runner, tmp_path, community="阳光花园", title="电梯更换"):
     app.config["VOTES_NOW"] = T0 - timedelta(days=21)
-    assert runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"]).exit_code == 0
+    assert runner.invoke(args=["community", "create", "SUN", "--name", community]).exit_code == 0
     roll = make_roll_csv(tmp_path / "roll.csv")
     assert runner.invoke(args=["roll", "import", "--community", "SUN", str(roll)]).exit_code == 0
     doc = tmp_path / "报价单.pdf"
     doc.write_bytes(b"%PDF-1.4\n% quotation\n")
     result = runner.invoke(args=[
-        "proposal", "create", "--community", "SUN", "--title", "电梯更换",
+        "proposal", "create", "--community", "SUN", "--title", title,
         "--description", "更换1号楼两部电梯的曳引机", "--matter", "use_fund", "--scope", "all",
         "--budget", "6547.50", "--item", "曳引机:6000.00", "--item", "检测费:547.50",
         "--doc", str(doc), "--publicity-start", "2026-11-20T09:00",
@@ -182,6 +186,30 @@ def test_card_qr_decodes_to_the_lookup(app, client, voted, tmp_path):
     out = subprocess.run([zbar, "--raw", "-q", str(png)], capture_output=True, text=True,
                          timeout=30)
     assert out.stdout.strip().endswith(f"/p/{voted['uid']}?receipt={voted['digest']}")
+
+
+def test_card_keeps_a_long_community_name_and_title_on_the_card(app, runner, client, tmp_path):
+    """The card draws each line as one SVG text, which never wraps: a community name of
+    more than 15 characters ran past the card's border and off the image an owner saves,
+    and a 22-character title to its edge. Measured in Chromium, as a phone shows it."""
+    from tests.browser import need_tools, phone_browser
+
+    need_tools("chromium")
+    community = "福建省厦门市思明区莲前街道阳光花园二期（含商业裙楼及地下车库）"
+    title = "1号楼、2号楼及地下车库电梯整体更换、消防喷淋管网改造和屋面防水"
+    plan = _plan(app, runner, tmp_path, community=community, title=title)
+    app.config["VOTES_NOW"] = T0 + timedelta(hours=1)
+    assert runner.invoke(args=["proposal", "open", plan["pid"]]).exit_code == 0
+    page = _text(client.get(_vote(app, client, plan)))
+    href = re.search(r'id="save-receipt-image" href="([^"]+)"', page).group(1)
+    svg = client.get(href).get_data(as_text=True)
+    with phone_browser() as browser:
+        browser.set_content(svg)
+        lines = browser.evaluate("[...document.querySelectorAll('text')].map(t => "
+                                 "[t.getBBox().x + t.getBBox().width, t.textContent])")
+    for right, text in lines:
+        assert right <= 360 - 16, text  # inside the card's border
+    assert lines[0][1].startswith("福建省厦门市") and lines[0][1].endswith("…")
 
 
 def test_board_finds_a_ballot_by_its_short_code(app, client, voted):

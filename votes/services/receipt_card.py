@@ -7,12 +7,30 @@ arrives only through reportlab), so no PNG rasteriser is relied on."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from xml.sax.saxutils import escape
 
 from votes.core.receipt_code import grouped, short_code
 from votes.services.notices_pdf import receipt_qr_svg
 
 WIDTH, HEIGHT = 360, 520  # px; a phone-screen-shaped card
+LINE = WIDTH - 80  # px a line may take, between the 40 px margins
+
+
+def _fit(text: str, size: int) -> str:
+    """The text, cut with "…" to what fits a line at `size` px: an SVG text never wraps,
+    so a long community name ran past the card's border and off the saved image. Chinese
+    characters are as wide as the size; others are taken at 0.6 of it, more than a
+    sans-serif letter usually takes."""
+    def width(chars: str) -> float:
+        return sum(size if unicodedata.east_asian_width(ch) in "WF" else 0.6 * size
+                   for ch in chars)
+
+    if width(text) <= LINE:
+        return text
+    while text and width(text) + size > LINE:
+        text = text[:-1]
+    return text + "…"
 
 
 def receipt_card_svg(*, community: str, title: str, digest: str, check_url: str,
@@ -24,8 +42,8 @@ def receipt_card_svg(*, community: str, title: str, digest: str, check_url: str,
     code = grouped(short_code(digest))
     halves = (digest[:32], digest[32:])
     text = [
-        (44, 40, 18, "bold", community),
-        (70, 40, 14, "normal", title[:22]),
+        (44, 40, 18, "bold", _fit(community, 18)),
+        (70, 40, 14, "normal", _fit(title, 14)),
         (110, 40, 14, "normal", heading),
         (160, 40, 40, "bold", code),
         (450, 40, 11, "normal", halves[0]),
