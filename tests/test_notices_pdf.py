@@ -539,3 +539,29 @@ def test_lobby_poster_prints_a_long_community_name_whole(app, runner, tmp_path):
     assert all(0 <= w[0] and w[2] <= width for w in words)
     assert f"{name}业主表决" in re.sub(r"\s+", "", pdf_text(pdf, layout=False))
     assert overlapping_words(pdf) == []
+
+
+def test_a_developer_with_many_flats_gets_a_notice_of_ordinary_size(app, runner, tmp_path):
+    """All the developer's unsold flats count as one voter with one notice, which listed
+    every flat twice: a page that holds about a dozen was shrunk to fit (60 flats: the
+    text at about 40 %, unreadable; 400: a QR code no phone reads). The notice lists the
+    first flats and the number; the owner's voting page lists them all."""
+    need_tools("pdftotext", "pdftoppm", "zbarimg")
+    from tests.factories import sample_rows
+
+    developer = dict(sample_rows()[5], building="9")
+    rows = sample_rows()[:5] + [dict(developer, room=f"{1000 + i}") for i in range(60)]
+    pid = open_vote(app, runner, tmp_path, roll=make_roll_csv(tmp_path / "roll.csv", rows))
+    pdf = tmp_path / "n.pdf"
+    assert runner.invoke(args=["notices", pid, "-o", str(pdf)]).exit_code == 0
+    page = next(i for i in range(1, page_count(pdf) + 1) if "9号楼" in pdf_text(pdf, i))
+    text = re.sub(r"\s+", "", pdf_text(pdf, page))
+    assert "9号楼1单元1000室" in text and "共60套" in text and "9号楼1单元1059室" not in text
+    _width, words = text_boxes(pdf)[page - 1]
+    heading = next(w for w in words if w[4] == "住宅专项维修资金使用表决通知")
+    assert heading[3] - heading[1] > 17  # 18 pt, not shrunk
+    subprocess.run(["pdftoppm", "-r", "100", "-png", "-f", str(page), "-l", str(page), str(pdf),
+                    str(tmp_path / "dev")], check=True)
+    decoded = subprocess.run(["zbarimg", "--raw", "-q", str(next(tmp_path.glob("dev*.png")))],
+                             capture_output=True, text=True).stdout.strip()
+    assert decoded.startswith("http://votes.test/v/")

@@ -22,6 +22,10 @@ from votes.services.pdf_text import FONT, MONO, markup, register_fonts
 
 BLANK = "＿＿＿＿＿＿＿＿＿＿"  # left for handwriting when the community stored nothing
 MAX_ITEMS = 8
+# All a developer's unsold flats are one voter with one notice: listed whole, hundreds of
+# them shrank the page until neither its text nor its QR code could be read. The owner's
+# voting page lists every flat.
+MAX_UNITS = 10
 MARGIN = 1.6 * cm
 # What the document's frame holds (its 6 pt paddings aside): a notice never spills over.
 PAGE_WIDTH, PAGE_HEIGHT = A4[0] - 2 * MARGIN - 12, A4[1] - 2 * MARGIN - 12
@@ -136,10 +140,23 @@ def _items(plan: NoticePlan) -> str:
     return "；".join(shown) or "—"
 
 
+def _more_units(n: Notice) -> str:
+    if len(n.units) <= MAX_UNITS:
+        return ""
+    # A letter (an owner who does not vote) has no voting page; the board has each share.
+    where = "表决网页" if n.no_vote is None else "公示栏"
+    return f"……共 {len(n.units)} 套（全部房屋见{where}）"
+
+
+def _unit_names(n: Notice) -> str:
+    return markup("、".join(u for u, _ in n.units[:MAX_UNITS]) + _more_units(n))
+
+
 def _story(n: Notice, heading: str, s: dict[str, ParagraphStyle]) -> list:
     p = n.plan
     rows = [("小区", markup(p.community)),
-            ("房屋", "、".join(f"{markup(u)}（{markup(a)} m²）" for u, a in n.units)),
+            ("房屋", "、".join(f"{markup(u)}（{markup(a)} m²）" for u, a in n.units[:MAX_UNITS])
+             + markup(_more_units(n))),
             ("表决事项", markup(p.title)),
             ("事项类型", markup(p.matter))]
     if p.description.strip():
@@ -177,7 +194,7 @@ def _story(n: Notice, heading: str, s: dict[str, ParagraphStyle]) -> list:
                               ("LEFTPADDING", (0, 0), (0, 0), 0)]))
     return [KeepInFrame(PAGE_WIDTH, PAGE_HEIGHT, mode="shrink", content=[
         Paragraph(markup(heading), s["title"]), Spacer(1, 0.25 * cm),
-        Paragraph(f"{markup('、'.join(u for u, _ in n.units))} 业主：", s["lead"]),
+        Paragraph(f"{_unit_names(n)} 业主：", s["lead"]),
         Paragraph(f"　　{markup(p.committee or p.community + '业主委员会')}就下列事项征求您的意见，"
                   "请在表决期内表决。"
                   "本通知上的二维码和网址只属于您的房屋，请勿转交他人。", s["step"]),
@@ -195,7 +212,7 @@ def _letter(n: Notice, rows_table: Table, s: dict[str, ParagraphStyle]) -> list:
     p = n.plan
     return [KeepInFrame(PAGE_WIDTH, PAGE_HEIGHT, mode="shrink", content=[
         Paragraph(markup(LETTER_HEADING), s["title"]), Spacer(1, 0.25 * cm),
-        Paragraph(f"{markup('、'.join(u for u, _ in n.units))} 业主：", s["lead"]),
+        Paragraph(f"{_unit_names(n)} 业主：", s["lead"]),
         Paragraph(f"　　{markup(p.committee or p.community + '业主委员会')}将就下列事项组织业主表决。"
                   f"{markup(n.no_vote)}", s["step"]),
         Spacer(1, 0.2 * cm), rows_table, Spacer(1, 0.25 * cm),
