@@ -130,3 +130,49 @@ def test_an_owner_of_only_a_storeroom_left_out_of_the_count_may_buy_a_flat(app, 
     # 张三's parking space is left out too, but he votes for his flats: still refused.
     again = _transfer(runner, vote, tmp_path, "2", "201", resident_id(1), name="张三")
     assert again.exit_code != 0 and "按一人计" in again.output, again.output
+
+
+FULL_WIDTH = str.maketrans({c: chr(ord(c) + 0xFEE0) for c in "0123456789X"})
+
+
+@pytest.mark.parametrize("spell", [
+    lambda i: i.translate(FULL_WIDTH),         # ０-９, as a Chinese input method types them
+    lambda i: i[:6] + "\u200b" + i[6:],        # a zero-width space pasted from a document
+    lambda i: i[:6] + "\u3000" + i[6:],        # an ideographic space
+    lambda i: i[:6] + "-" + i[6:14] + "-" + i[14:],  # grouped with hyphens
+])
+def test_another_spelling_of_the_buyers_id_is_still_one_person(app, runner, tmp_path, spell):
+    """The roll and the buyers already entered know an ID in one spelling; the buyer's, typed
+    another way, must still be found there, or one person counts twice."""
+    vote = make_open_proposal(app, runner, tmp_path)
+    # 张三 (1-101 and 1-201) already votes.
+    owner = _transfer(runner, vote, tmp_path, "1", "202", spell(resident_id(1)), name="张三")
+    assert owner.exit_code != 0 and "按一人计" in owner.output, owner.output
+    assert "Traceback" not in owner.output
+    # 周九 bought 1-202; buying 2-201 (李四's own) too would count him twice.
+    assert _transfer(runner, vote, tmp_path, "1", "202", resident_id(10)).exit_code == 0
+    second = _transfer(runner, vote, tmp_path, "2", "201", spell(resident_id(10)))
+    assert second.exit_code != 0 and "按一人计" in second.output, second.output
+    assert len(_ballots(app, vote)) == 1
+
+
+def test_a_buyers_id_in_look_alike_letters_is_refused(app, runner, tmp_path):
+    vote = make_open_proposal(app, runner, tmp_path)
+    cyrillic = "91350500MA2XXXXX1A".replace("X", "\u0425")  # Х, not X
+    result = _transfer(runner, vote, tmp_path, "1", "202", cyrillic, name="阳光地产有限公司")
+    assert result.exit_code != 0 and "拉丁字母" in result.output, result.output
+    assert _ballots(app, vote) == []
+
+
+def test_an_owner_whose_roll_id_has_a_hyphen_is_found_as_typed(app, runner, tmp_path):
+    """An organisation code kept in the roll as 12345678-9 is matched however the buyer's ID
+    is typed with its hyphen (full-width, or with a space, too)."""
+    from tests.factories import make_row, sample_rows
+
+    rows = sample_rows() + [make_row(building="2", room="301", owner_name="某单位",
+                                     owner_id="12345678-9", owner_kind="单位")]
+    vote = make_open_proposal(app, runner, tmp_path, rows=rows)
+    for spelling in ("12345678-9", "12345678 -9", "１２３４５６７８－９"):
+        result = _transfer(runner, vote, tmp_path, "1", "202", spelling, name="某单位")
+        assert result.exit_code != 0 and "按一人计" in result.output, (spelling, result.output)
+    assert _ballots(app, vote) == []

@@ -8,6 +8,8 @@ otherwise each find no other ballot of that buyer and both be accepted.
 
 from __future__ import annotations
 
+import unicodedata
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,6 +18,7 @@ from votes.i18n import _
 from votes.core.local_rules import Procedure
 from votes.models import FrozenUnit, Proposal, Transfer
 from votes.services import privacy
+from votes.services.proxies import canonical_id
 from votes.services.errors import DomainError
 
 
@@ -31,22 +34,33 @@ def refuse_counted_twice(session: Session, proposal: Proposal, seller: str,
     itself counts such a person once alone and once in each group, and a buyer recorded
     alone is such a group of one. One who holds only units the rules leave out of the count
     (a parking space, a storeroom) is no voter of this vote, and may buy a flat."""
-    own = voter_key_of([privacy.id_hash(id_number)])
+    # The roll keeps an ID as it was typed there (an organisation code with its hyphen):
+    # the buyer, alone, under either spelling.
+    owns = {voter_key_of([privacy.id_hash(s)]) for s in (id_number, canonical_id(id_number))}
     latest: dict[str, bytes] = {}
     for voter, buyer in session.execute(select(Transfer.voter_key, Transfer.buyer_id_enc)
                                         .where(Transfer.proposal_id == proposal.id)
                                         .order_by(Transfer.seq)):
         latest[voter] = buyer
-    if own == seller and seller not in latest:
+    if seller in owns and seller not in latest:
         raise DomainError(_("新业主与原业主是同一人，不是过户"))
-    if own != seller and own not in latest and counted_voters(session, proposal, [own]):
+    if any(own != seller and own not in latest
+           for own in counted_voters(session, proposal, sorted(owns))):
         raise DomainError(_("新业主在本次表决范围内已有房屋，按一人计，不能再代替原业主表决；"
                             "过户在下次表决的名册中生效"))
     decrypt = privacy.decryptor()
-    if any(voter != seller and privacy.normalise_id(decrypt(buyer)) == id_number
+    if any(voter != seller and canonical_id(decrypt(buyer)) == canonical_id(id_number)
            for voter, buyer in latest.items()):
         raise DomainError(_("新业主已作为另一套房屋的新业主在本次表决中表决，按一人计；"
                             "过户在下次表决的名册中生效"))
+
+
+def fold_id(id_number: str) -> str:
+    """A buyer's ID as typed, in the spelling the roll keeps: full-width forms folded (NFKC),
+    upper case, without spaces of any kind or invisible characters (a zero-width space),
+    its hyphens kept (canonical_id drops them too, for the other spelling)."""
+    folded = unicodedata.normalize("NFKC", id_number).upper()
+    return "".join(c for c in folded if not c.isspace() and unicodedata.category(c) != "Cf")
 
 
 def counted_voters(session: Session, proposal: Proposal, voter_keys: list[str]) -> set[str]:

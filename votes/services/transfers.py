@@ -18,11 +18,11 @@ from votes.core.tally import Choice
 from votes.extensions import db
 from votes.i18n import _
 from votes.models import Ballot, FrozenUnit, Proposal, Transfer
-from votes.services import clock, privacy
+from votes.services import buyers, clock, privacy
 from votes.services.ballots import BallotRequest, TransferRequest, cast_ballots, voting_problem
 from votes.services.errors import DomainError
 from votes.services.lifecycle import refresh
-from votes.services.proxies import ProxyRequest
+from votes.services.proxies import ProxyRequest, canonical_id
 
 
 @dataclass(frozen=True)
@@ -60,14 +60,20 @@ def enter_transfer(proposal: Proposal, entry: TransferEntry, entered_by: str,
     except ValueError:
         raise DomainError(_("表决意见应为 同意、反对 或 弃权")) from None
     name = " ".join(entry.buyer_name.split())
-    id_number = privacy.normalise_id(entry.buyer_id)
+    typed = privacy.normalise_id(entry.buyer_id)
+    # Whether the buyer already votes is looked up by this spelling (votes.services.buyers),
+    # so a zero-width space or full-width digits must not make an owner a stranger.
+    id_number = buyers.fold_id(typed)
     if not name or len(name) > 100 or has_control(name):
         raise DomainError(_("请填写新业主姓名（不超过 100 个字）"))
-    if not id_number or len(id_number) > 64 or has_control(id_number):
+    if not canonical_id(id_number) or len(typed) > 64 or has_control(typed):
         raise DomainError(_("请填写新业主证件号码"))
-    if len(id_number) == 18 and looks_like_resident_id(id_number) \
-            and not check_resident_id(id_number):
-        raise DomainError(_("新业主身份证号码 %(id)s 校验位错误", id=mask_id(id_number)))
+    if not id_number.isascii():  # a look-alike letter (Cyrillic Х for X) is another person
+        raise DomainError(_("新业主证件号码只能包含数字和拉丁字母"))
+    resident = canonical_id(id_number)
+    if len(resident) == 18 and looks_like_resident_id(resident) \
+            and not check_resident_id(resident):
+        raise DomainError(_("新业主身份证号码 %(id)s 校验位错误", id=mask_id(resident)))
     for file, missing in ((entry.transfer_evidence, _("请上传过户证明（不动产权证书、网签合同等）")),
                           (entry.ballot_form, _("请上传新业主签字的表决票扫描件"))):
         if file is None or not file[1]:
