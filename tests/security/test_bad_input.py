@@ -9,7 +9,7 @@ import zipfile
 import pytest
 
 from tests.factories import HEADER_EN, make_open_proposal, make_roll_csv, make_row
-from tests.staff_world import build, sign_in
+from tests.staff_world import build, clerk_client, sign_in
 
 HUGE = "99999999999999999999"  # 20 digits: more than a 64-bit integer holds
 
@@ -39,6 +39,31 @@ def test_csv_field_over_the_limit_is_refused(app, runner, tmp_path):
     ballots.write_text("building,entrance,room,choice,channel,evidence,entered_by\n\"1"
                        + "y" * 200_000, encoding="utf-8")
     _refused(runner.invoke(args=["ballots", "import", str(vote["id"]), str(ballots)]), "字符")
+
+
+@pytest.mark.parametrize("header, row", [
+    # 房号 twice (an English and a Chinese column): which flat is the ballot for?
+    ("building,entrance,room,choice,channel,evidence,entered_by,房号",
+     "1,1,101,agree,paper,a.pdf,clerk,202"),
+    ("楼栋,单元,房号,表决意见,意见,方式,凭证,录入人", "1,1,202,同意,反对,纸质,a.pdf,clerk"),
+])
+def test_a_ballots_file_naming_a_column_twice_is_refused(app, runner, tmp_path, header, row):
+    """The roll refuses a column named twice; a ballots file took the last one, silently
+    entering the ballot for another flat or with another choice than the first column."""
+    vote = make_open_proposal(app, runner, tmp_path)
+    (tmp_path / "a.pdf").write_bytes(b"%PDF-1.4 signed form")
+    ballots = tmp_path / "ballots.csv"
+    ballots.write_text(header + "\n" + row + "\n", encoding="utf-8")
+    _refused(runner.invoke(args=["ballots", "import", str(vote["id"]), str(ballots)]), "重复")
+    page = clerk_client(app, runner).post(f"/committee/p/{vote['id']}/paper", data={
+        "csv": (io.BytesIO(ballots.read_bytes()), "ballots.csv"),
+        "evidence": (io.BytesIO(b"%PDF-1.4 signed form"), "a.pdf")})
+    assert page.status_code == 400 and "重复" in page.get_data(as_text=True)
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import Ballot
+
+        assert db.session.query(Ballot).count() == 0
 
 
 @pytest.mark.parametrize("field", ["area", "fund_balance"])

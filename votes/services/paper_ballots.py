@@ -145,6 +145,14 @@ def read_rows(data: bytes, entered_by: str | None = None) -> list[tuple[int, dic
     header = {i: _ALIASES.get(h.strip().lower()) for i, h in enumerate(table[0])}
     if entered_by is not None:
         header = {i: None if name == "entered_by" else name for i, name in header.items()}
+    # As in a roll: a column named twice (房号 and room) is refused, not read from the last
+    # one, which entered the ballot for another flat or with another choice than the first.
+    seen: set[str] = set()
+    for i, name in header.items():
+        if name in seen:
+            raise DomainError(_("列 %(label)s 重复", label=table[0][i].strip()))
+        if name:
+            seen.add(name)
     missing = [n for n in REQUIRED if n not in header.values()
                and not (n == "entered_by" and entered_by is not None)]
     if missing:
