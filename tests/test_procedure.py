@@ -461,3 +461,31 @@ def test_a_transfer_through_a_proxy_from_the_command_line(app, runner, tmp_path)
     assert other not in json.dumps(last)
     report = _verify(runner, vote, tmp_path)
     assert not report.failures, report.render()
+
+
+def test_a_ballots_file_names_the_row_the_rules_refuse(app, runner, tmp_path):
+    """A voter who has used their change, whose flat was sold, or who holds only a storeroom
+    the rules leave out: the refusal names the row, as every other problem of the file,
+    rather than a bare sentence about "该业主" somewhere in a file of hundreds of rows."""
+    vote = make_open_proposal(app, runner, tmp_path, extra=["--allow-change"],
+                              rows=parking_rows(), rules=["excluded_kinds=parking,storeroom"])
+    head = "楼栋,单元,房号,意见,方式,凭证,录入人\n"
+
+    def enter(rows: str, name: str):
+        for row in rows.splitlines():
+            form = row.split(",")[5]
+            (tmp_path / form).write_bytes(b"%PDF-1.4 signed form " + form.encode())
+        (tmp_path / name).write_text(head + rows, encoding="utf-8")
+        return runner.invoke(args=["ballots", "import", str(vote["id"]), str(tmp_path / name)])
+
+    assert enter("1,1,101,同意,纸质,a.pdf,clerk\n", "a.csv").exit_code == 0
+    assert enter("1,1,101,反对,纸质,b.pdf,clerk\n", "b.csv").exit_code == 0  # the one change
+    assert _transfer(runner, vote, tmp_path).exit_code == 0  # 1-202 sold
+    result = enter("1,1,102,同意,纸质,c.pdf,clerk\n1,1,101,同意,纸质,d.pdf,clerk\n"
+                   "1,1,202,同意,纸质,e.pdf,clerk\nP,,002,同意,纸质,f.pdf,clerk\n", "c.csv")
+    assert result.exit_code != 0 and "未录入任何选票" in result.output, result.output
+    assert "第 3 行：该业主已修改过一次表决意见" in result.output, result.output
+    assert "第 4 行：该房屋已在表决期间过户" in result.output, result.output
+    assert "第 5 行：本小区议事规则规定车位、储藏室不计入表决" in result.output, result.output
+    assert "第 2 行" not in result.output
+    assert len([e for e in _chain(app, vote) if e["kind"] == "ballot"]) == 3

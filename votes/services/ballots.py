@@ -311,7 +311,11 @@ def _check_counted(session: Session, proposal: Proposal, voter_keys: list[str]) 
         return  # every unit of the scope counts, and the voters were found in its roll
     counted = buyers.counted_voters(session, proposal, voter_keys)
     if any(key not in counted for key in voter_keys):
-        raise DomainError(_("本小区议事规则规定车位、储藏室不计入表决，仅持有此类房屋的业主不参加本次表决"))
+        raise DomainError(not_counted_message())
+
+
+def not_counted_message() -> str:
+    return _("本小区议事规则规定车位、储藏室不计入表决，仅持有此类房屋的业主不参加本次表决")
 
 
 def cast_ballots(proposal_id: int, requests: list[BallotRequest],

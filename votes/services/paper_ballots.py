@@ -15,10 +15,10 @@ from votes.core.roll import has_control, unit_key
 from votes.core.tally import Choice
 from votes.extensions import db
 from votes.i18n import _
-from votes.models import Ballot, FrozenUnit, Unit
+from votes.models import Ballot, FrozenUnit, Transfer, Unit
 from votes.services import audit, ballot_forms, clock, proxies
-from votes.services.ballots import (BallotRequest, StaffOverride, cast_ballots,
-                                     voting_problem)
+from votes.services.ballots import (AlreadyVoted, BallotRequest, StaffOverride, Transferred,
+                                     cast_ballots, not_counted_message, voting_problem)
 from votes.services.errors import DomainError, Problem, WholeInputRefused
 from votes.services.lifecycle import get_proposal, refresh
 from votes.services.roll_file import csv_rows
@@ -187,8 +187,11 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
     ballots = list(db.session.scalars(select(Ballot).where(Ballot.proposal_id == proposal.id)
                                       .order_by(Ballot.revision, Ballot.seq)))
     replaced = {b.corrects for b in ballots if b.corrects is not None}
+    not_changes: dict[str, int] = {}  # as ballots.not_changes_of counts them
     for b in ballots:
         voted[b.voter_key] = b
+        if b.corrects is not None or b.withdrawn_by is not None:
+            not_changes[b.voter_key] = not_changes.get(b.voter_key, 0) + 1
         if b.evidence is not None and b.seq not in replaced and b.withdrawn_by is None:
             # as ballot_forms.holders: neither a replaced nor a withdrawn ballot holds it
             forms.setdefault(b.evidence, []).append(b)
@@ -198,6 +201,13 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
     requests: list[BallotRequest] = []
     in_file: dict[str, int] = {}
     procedure = Procedure.from_rules(proposal.rules)
+    # What cast_ballots would refuse for the whole file, said here on the row (and checked
+    # there again): a flat sold during the vote, a voter the rules leave out of the count.
+    transferred = set(db.session.scalars(select(Transfer.voter_key).where(
+        Transfer.proposal_id == proposal.id)))
+    counted = None if not procedure.excluded_kinds else {
+        key for key, units in voters.items()
+        if any(u.kind not in procedure.excluded_kinds for u in units)}
     held: dict[str, set[str]] = {}  # proxy holder → voters, in this vote and this file
     for number, row in rows:
         before = len(problems)
@@ -245,7 +255,11 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
                     fail(_("扫描件文件名过长或含有控制字符"))
         if unit is not None:
             own = voted.get(unit.voter_key)
-            if own is not None and own.channel == "online":
+            if counted is not None and unit.voter_key not in counted:
+                fail(not_counted_message())
+            if unit.voter_key in transferred:
+                fail(Transferred().message)
+            elif own is not None and own.channel == "online":
                 # The owner's own online ballot wins over anything staff enter for them.
                 fail(StaffOverride(own).message)
                 conflicts.append({"row": number, "voter": unit.voter_key, "online_entry": own.seq,
@@ -253,6 +267,9 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
             elif own is not None and own.withdrawn_by is None and not proposal.max_changes:
                 # (a withdrawn ballot, entered for the wrong unit, was not the owner's vote)
                 fail(_("该业主已经表决"))
+            elif own is not None and \
+                    own.revision + 1 - not_changes.get(unit.voter_key, 0) > proposal.max_changes:
+                fail(AlreadyVoted(own, proposal.max_changes, staff=True).message)
             elif own is not None and own.withdrawn_by is None and scan is not None \
                     and own.evidence == ballot_forms.digest(scan[1]):
                 # Its form entered again is no change of ballot (ballots._prepare says why).
