@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.staff_world import build, sign_in
@@ -87,6 +88,21 @@ def test_odd_entries_choices_channels_and_reasons_are_refused(app, runner, tmp_p
             assert expected in result.output, (extra, result.output)
     assert _entries(app, pid) == before
     assert correct(runner, pid, 1).exit_code == 0  # the honest one still works
+
+
+@pytest.mark.parametrize("clerk", ["", "   ", "\u3000", "x" * 65, "clerk\x1b[31m", "clerk\n2"])
+def test_a_correction_by_nobody_or_by_a_name_no_entry_may_carry_is_refused(
+        app, runner, tmp_path, clerk):
+    """Every other staff entry refuses a blank clerk, a name past 64 characters or one
+    with control characters; a correction took any: an empty one was a traceback, the
+    others went onto the chain for good (a terminal escape in every `ballots list`)."""
+    pid = open_with_paper(app, runner, tmp_path)
+    before = _entries(app, pid)
+    result = runner.invoke(args=["ballots", "correct", pid, "--entry", "1", "--choice",
+                                 "disagree", "--reason", REASON, "--entered-by", clerk])
+    assert result.exit_code == 1 and "录入人" in result.output, (result.output,
+                                                                 result.exception)
+    assert _entries(app, pid) == before
 
 
 def test_a_committee_member_cannot_correct_another_communitys_ballots(app, runner, tmp_path,

@@ -128,6 +128,10 @@ def correct_ballot(proposal_ref: str, seq: int, *, choice: str, reason: str, act
                             n=seq, m=current.seq))
     reason = clean_reason(reason, missing=_("请填写更正原因"),
                           too_long=_("更正原因最多 %(n)d 个字", n=REASON_MAX))
+    # The clerk goes onto the chain for good, as on a paper row, a transfer or a withdrawal:
+    # never blank (an empty one failed deep in the chain code), long or with control codes.
+    if not actor or not actor.strip() or len(actor) > 64 or has_control(actor):
+        raise DomainError(_("录入人为空、过长或含有控制字符"))
     try:
         parsed = Choice.parse(choice)
     except ValueError:
