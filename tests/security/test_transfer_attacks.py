@@ -176,3 +176,18 @@ def test_an_owner_whose_roll_id_has_a_hyphen_is_found_as_typed(app, runner, tmp_
         result = _transfer(runner, vote, tmp_path, "1", "202", spelling, name="某单位")
         assert result.exit_code != 0 and "按一人计" in result.output, (spelling, result.output)
     assert _ballots(app, vote) == []
+
+
+@pytest.mark.parametrize("clerk", ["   ", "\u3000"])
+def test_a_transfer_entered_by_nobody_is_refused(app, runner, tmp_path, clerk):
+    """A blank clerk would put on the chain a buyer's ballot that no one entered."""
+    vote = make_open_proposal(app, runner, tmp_path)
+    (tmp_path / "deed.pdf").write_bytes(b"%PDF certificate")
+    (tmp_path / "form.pdf").write_bytes(b"%PDF buyer's ballot")
+    result = runner.invoke(args=[
+        "ballots", "transfer", str(vote["id"]), "--building", "1", "--entrance", "1",
+        "--room", "202", "--choice", "agree", "--buyer-name", "周九", "--buyer-id",
+        resident_id(10), "--transfer-evidence", str(tmp_path / "deed.pdf"), "--form",
+        str(tmp_path / "form.pdf"), "--entered-by", clerk])
+    assert result.exit_code == 1 and "录入人" in result.output, result.output
+    assert _ballots(app, vote) == []

@@ -78,7 +78,8 @@ def enter_transfer(proposal: Proposal, entry: TransferEntry, entered_by: str,
                           (entry.ballot_form, _("请上传新业主签字的表决票扫描件"))):
         if file is None or not file[1]:
             raise DomainError(missing)
-    if not entered_by or len(entered_by) > 64 or has_control(entered_by):
+    if not entered_by or not entered_by.strip() or len(entered_by) > 64 \
+            or has_control(entered_by):
         raise DomainError(_("录入人为空、过长或含有控制字符"))
     request = BallotRequest(
         voter_key=unit.voter_key, choice=choice,
