@@ -66,6 +66,27 @@ def test_a_ballots_file_naming_a_column_twice_is_refused(app, runner, tmp_path, 
         assert db.session.query(Ballot).count() == 0
 
 
+@pytest.mark.parametrize("workbook", ["xlsx", "xls"])
+def test_an_excel_workbook_as_a_ballots_file_is_told_to_be_saved_as_csv(app, runner, tmp_path,
+                                                                       workbook):
+    """Committees keep their sheets in Excel/WPS; the ballots file is CSV only. An .xlsx
+    was refused as a file in an unknown text encoding, which sent the clerk after the
+    wrong fix."""
+    vote = make_open_proposal(app, runner, tmp_path)
+    data = _xlsx([["楼栋", "单元", "房号", "意见", "方式", "凭证"], ["1", "1", "101", "同意",
+                                                              "纸质", "a.pdf"]]) \
+        if workbook == "xlsx" else b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+    path = tmp_path / f"ballots.{workbook}"
+    path.write_bytes(data)
+    _refused(runner.invoke(args=["ballots", "import", str(vote["id"]), str(path)]),
+             "Excel", "CSV")
+    page = clerk_client(app, runner).post(f"/committee/p/{vote['id']}/paper", data={
+        "csv": (io.BytesIO(data), path.name),
+        "evidence": (io.BytesIO(b"%PDF-1.4 signed form"), "a.pdf")})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 400 and "Excel" in text and "编码" not in text
+
+
 @pytest.mark.parametrize("field", ["area", "fund_balance"])
 def test_numbers_beyond_64_bits_are_refused_in_the_roll(app, runner, tmp_path, field):
     _create(runner)

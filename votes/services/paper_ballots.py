@@ -135,10 +135,17 @@ def _size(n: int) -> str:
     return f"{n} B"
 
 
+_WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a ZIP); .xls and .et (OLE2)
+
+
 def read_rows(data: bytes, entered_by: str | None = None) -> list[tuple[int, dict[str, str]]]:
     """(row number, values) for each non-empty row of a ballots CSV. With entered_by (the
     signed-in member in the browser), every row is theirs, whatever a 录入人 column says: the
     chain names who entered a ballot, and a file's column is free text anyone can fill in."""
+    if data.startswith(_WORKBOOKS):
+        # Read as text it was "an unknown encoding", which sent the clerk after the wrong fix.
+        raise DomainError(_("选票文件须为 CSV，这是 Excel/WPS 表格文件；请在 Excel/WPS 中"
+                            "“另存为”CSV（UTF-8）后再导入"))
     table = csv_rows(data)
     if not table:
         raise DomainError(_("文件是空的"))
