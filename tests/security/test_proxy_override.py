@@ -108,3 +108,35 @@ def test_owner_may_replace_a_paper_ballot_entered_for_them(app, vote):
     assert "/receipt/" in r.headers["Location"]
     assert [(b[1], b[2], b[3]) for b in _state(app, vote)[0]] == [
         (0, "paper", "agree"), (1, "online", "disagree")]
+
+
+@pytest.mark.postgresql_only
+def test_an_owner_whose_cast_lost_to_a_clerks_entry_is_not_told_it_was_accepted(
+        app, runner, tmp_path, monkeypatch):
+    """The clerk's paper ballot for 赵六 is being appended (under the lock) when 赵六 casts
+    online: his ballot collides with it and is refused. He was told "该业主的表决已被受理，请勿
+    重复提交", as if his own choice had counted; it is the clerk's that does."""
+    from sqlalchemy import select
+
+    from tests.races import held_race
+    from votes.core.tally import Choice
+    from votes.extensions import db
+    from votes.models import FrozenUnit
+    from votes.services import ballots
+    from votes.services.ballots import BallotRequest, cast_ballot, cast_ballots
+
+    vote = make_open_proposal(app, runner, tmp_path)
+    with app.app_context():
+        voter = db.session.scalar(select(FrozenUnit.voter_key).where(
+            FrozenUnit.proposal_id == vote["id"], FrozenUnit.room == "202"))
+
+    def act(who):
+        if who == "A":
+            return cast_ballots(vote["id"], [BallotRequest(
+                voter, Choice.AGREE, "paper", entered_by="clerk",
+                evidence=("form.pdf", b"%PDF-1.4 signed form"))], actor="clerk")[0].channel
+        return cast_ballot(vote["id"], BallotRequest(voter, Choice.DISAGREE, "online")).channel
+
+    outcome = held_race(app, monkeypatch, ballots, "_append", act)
+    assert outcome["A"] == "paper", outcome
+    assert "已被受理" not in outcome["B"] and "纸质或委托" in outcome["B"], outcome

@@ -391,8 +391,23 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
             # clerk's was): what to do is to look, not to trust that it went in.
             raise DomainError(_("同一业主的另一张选票刚刚被受理，本次录入没有保存；请查看该业主的"
                                 "表决记录，确有需要再重新录入")) from None
+        winner = _latest_of(proposal_id, requests[0].voter_key)
+        if winner is not None and winner.channel != "online":
+            # A clerk's entry won, not the owner's own earlier click: "accepted" would tell
+            # the owner that their choice counts.
+            raise DomainError(_("工作人员刚刚为您录入了纸质或委托选票（第 %(seq)s 条记录），"
+                                "您这次的网上表决没有保存；请刷新页面查看表决记录",
+                                seq=winner.seq)) from None
         raise DomainError(_("该业主的表决已被受理，请勿重复提交")) from None
     return accepted
+
+
+def _latest_of(proposal_id: int, voter_key: str) -> Ballot | None:
+    """The voter's latest ballot, read afresh after a lost race."""
+    with unit_of_work() as session:
+        return session.scalar(select(Ballot).where(
+            Ballot.proposal_id == proposal_id, Ballot.voter_key == voter_key)
+            .order_by(Ballot.revision.desc()).limit(1))
 
 
 _UNREAD = object()
