@@ -73,11 +73,12 @@ class _Run:
         self.failures.append(Failure(step, _printable(message), entry))
 
     def signature(self, step: str, entry: int, message: str, task: tuple,
-                  if_valid: str | None = None) -> None:
+                  if_valid: str | None = None, ahead=None) -> None:
         """A signature (or key) to check later, in one batch (several cores with jobs > 1):
         `message` fails the step if it is bad; `if_valid`, if given, fails it if it is good
-        (a finding that only applies to a valid key)."""
-        self.signatures.add((step, entry, message, if_valid), task)
+        (a finding that only applies to a valid key). `ahead`: the key under which the
+        same task may have been sent early (sigbatch.Batch.ahead)."""
+        self.signatures.add((step, entry, message, if_valid), task, ahead)
 
     def check_signatures(self) -> None:
         for (step, entry, message, if_valid), ok in self.signatures.results():
