@@ -112,13 +112,21 @@ def check_depth(value, depth: int = 0) -> None:
 
 
 def _depth(value, depth: int = 0) -> None:
+    # A value at depth n is refused when n > MAX_DEPTH. Items are looked at here, not in a
+    # call each: a roll of 100,000 units has 800,000 strings and numbers, and a call per
+    # value was a tenth of reading it.
     if depth > MAX_DEPTH:
         raise CanonicalError(f"nested deeper than {MAX_DEPTH} levels")
     if isinstance(value, dict):
-        for item in value.values():
-            _depth(item, depth + 1)
+        items = value.values()
     elif isinstance(value, list):
-        for item in value:
+        items = value
+    else:
+        return
+    if items and depth >= MAX_DEPTH:
+        raise CanonicalError(f"nested deeper than {MAX_DEPTH} levels")
+    for item in items:
+        if isinstance(item, (dict, list)):
             _depth(item, depth + 1)
 
 
