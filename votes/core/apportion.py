@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from votes.core.roll import UnitRecord
+from votes.core.roll import UnitRecord, sorted_units
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ def apportion(budget: int, units: Sequence[UnitRecord], *,
     """
     if budget < 0:
         raise ValueError("budget must not be negative")
-    ordered = list(units) if presorted else sorted(units, key=lambda u: u.sort_key)
+    ordered = list(units) if presorted else sorted_units(units)
     total = sum(u.area for u in ordered)
     if not ordered or total <= 0:
         raise ValueError("apportionment needs units with a positive total area")

@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Iterable, Mapping
 
 from votes.core.refusal import Refusal, _
-from votes.core.roll import AreaBasis, Scope, UnitRecord
+from votes.core.roll import AreaBasis, Scope, UnitRecord, sorted_units
 
 DEVELOPER_KEY = "v-developer"
 
@@ -103,7 +103,7 @@ def electorate(units: Iterable[UnitRecord], scope: Scope) -> Electorate:
 def electorate_from_frozen(units: Iterable[UnitRecord],
                            voter_of_unit: Mapping[str, str]) -> Electorate:
     """Rebuild an electorate from a frozen roll that names each unit's voter key."""
-    ordered = tuple(sorted(units, key=lambda u: u.sort_key))
+    ordered = tuple(sorted_units(units))
     missing = [u.label for u in ordered if u.unit_id not in voter_of_unit]
     if missing:
         raise ValueError(f"units without a voter: {', '.join(missing)}")

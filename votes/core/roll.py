@@ -252,6 +252,27 @@ class UnitRecord:
                 _room_key(self.room), natural_key(self.unit_id))
 
 
+def sorted_units(units: Iterable[UnitRecord]) -> list[UnitRecord]:
+    """sorted(units, key=sort_key), the same list. The unit id's key, which no cache spares
+    (every id differs; about a tenth of verifying 100,000 ballots), is only computed where
+    units share a building, entrance and room: the sort is stable, so sorting each such
+    run by it gives what one sort by the whole key gives."""
+    placed = [(u, (_building_key(u.building), _entrance_key(u.entrance), _room_key(u.room)))
+              for u in units]
+    placed.sort(key=lambda p: p[1])
+    out, start = [], 0
+    while start < len(placed):
+        end = start + 1
+        while end < len(placed) and placed[end][1] == placed[start][1]:
+            end += 1
+        if end - start == 1:
+            out.append(placed[start][0])
+        else:
+            out += sorted((u for u, _ in placed[start:end]), key=lambda u: natural_key(u.unit_id))
+        start = end
+    return out
+
+
 SCOPE_KINDS = ("all", "building", "entrance", "unit")
 
 
@@ -309,4 +330,4 @@ class Scope:
 
     def select(self, units: Iterable[UnitRecord]) -> tuple[UnitRecord, ...]:
         """The units in scope, in stable natural order."""
-        return tuple(sorted((u for u in units if self.contains(u)), key=lambda u: u.sort_key))
+        return tuple(sorted_units(u for u in units if self.contains(u)))
