@@ -64,6 +64,18 @@ __all__ = ["passed_vote", "works_done", "evidence", "low_balance_rows", "make_ro
            "resident_id"]
 
 
+def fire_pump_emergency(runner, tmp_path, code="SUN") -> str:
+    """An emergency use (no vote) of all of `code`'s flats, its works done; its id."""
+    applied = runner.invoke(args=[
+        "works", "emergency", "--community", code, "--title", "消防水泵抢修", "--scope", "all",
+        "--budget", "6547.50", "--category", "fire", "--applicant", "committee", "--reason",
+        "消防水泵失效，需立即抢修", "--evidence", evidence(tmp_path, "fire.pdf", b"%PDF fire")])
+    assert applied.exit_code == 0, applied.output
+    other = applied.output.strip()
+    works_done(runner, tmp_path, other)
+    return other
+
+
 def staff_accounts(app, runner, code="SUN", jurisdiction="350502") -> None:
     """A committee member of the community and the district's regulator."""
     from tests.staff_world import PASSWORD

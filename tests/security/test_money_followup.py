@@ -273,17 +273,11 @@ def test_a_later_settlement_never_changes_a_settled_uses_package(app, runner, tm
     import csv
     import zipfile
 
-    from tests.money_world import evidence, low_balance_rows, works_done
+    from tests.money_world import fire_pump_emergency, low_balance_rows, works_done
 
     pid = passed_vote(app, runner, tmp_path, rows=low_balance_rows())["pid"]
     works_done(runner, tmp_path, pid)
-    applied = runner.invoke(args=[
-        "works", "emergency", "--community", "SUN", "--title", "消防水泵抢修", "--scope", "all",
-        "--budget", "6547.50", "--category", "fire", "--applicant", "committee", "--reason",
-        "消防水泵失效，需立即抢修", "--evidence", evidence(tmp_path, "fire.pdf", b"%PDF fire")])
-    assert applied.exit_code == 0, applied.output
-    other = applied.output.strip()
-    works_done(runner, tmp_path, other)
+    other = fire_pump_emergency(runner, tmp_path)
 
     def table(name):
         out = tmp_path / name

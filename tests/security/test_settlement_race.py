@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.money_world import evidence, passed_vote, works_done
+from tests.money_world import fire_pump_emergency, passed_vote, works_done
 from tests.races import held_race
 
 
@@ -65,13 +65,7 @@ def test_two_settlements_of_one_community_at_once_both_debit(app, runner, tmp_pa
     second must debit the balance the first left, not the one both read (a lost update)."""
     pid = passed_vote(app, runner, tmp_path)["pid"]
     works_done(runner, tmp_path, pid)
-    applied = runner.invoke(args=[
-        "works", "emergency", "--community", "SUN", "--title", "消防水泵抢修", "--scope", "all",
-        "--budget", "6547.50", "--category", "fire", "--applicant", "committee", "--reason",
-        "消防水泵失效，需立即抢修", "--evidence", evidence(tmp_path, "fire.pdf", b"%PDF fire")])
-    assert applied.exit_code == 0, applied.output
-    other = applied.output.strip()
-    works_done(runner, tmp_path, other)
+    other = fire_pump_emergency(runner, tmp_path)
     before = _balances(app)
     outcome = _race(app, monkeypatch, pid, other)
     assert outcome == {"A": "settled", "B": "settled"}, outcome
