@@ -1,0 +1,183 @@
+"""Upgrading a deployment that holds votes: a database taken down to an old revision with
+its votes in it comes back to head with every proposal still verifying and its pages
+working, and `votes doctor` refuses every revision short of head.
+
+The data are made by today's app and taken down by the migrations' downgrades (the app of
+each old revision is not kept): that exercises every downgrade and upgrade with rows in the
+tables, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.factories import make_open_proposal
+from tests.staff_world import PASSWORD, sign_in
+
+# Before sealed choices (e_0001): a vote still open with ballots must be closed first.
+BEFORE_SEALED = "w_0001_witness"
+# Before the ballots' form digests (forms_0001) and withdrawals: an open vote survives it.
+BEFORE_FORMS = "signin_0002"
+EARLIEST = "ced913fa8582"
+
+
+def _migrate(app, action, revision="head"):
+    from flask_migrate import downgrade, upgrade
+
+    from votes.extensions import db
+    from votes.paths import MIGRATIONS_DIR
+
+    with app.app_context():
+        db.session.remove()
+        (upgrade if action == "up" else downgrade)(directory=str(MIGRATIONS_DIR),
+                                                   revision=revision)
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def world(app, runner, tmp_path):
+    """SUN: a vote closed with three paper ballots; MOON: a vote open with two. On
+    PostgreSQL the schema is shared by the session: it is put back at head afterwards."""
+    closed = make_open_proposal(app, runner, tmp_path, code="SUN")
+    _paper_ballots(runner, tmp_path, closed, "SUN",
+                   [("1", "101", "agree"), ("1", "102", "agree"), ("2", "101", "disagree")])
+    app.config["VOTES_NOW"] = closed["t0"] + timedelta(days=7, hours=1)
+    assert runner.invoke(args=["proposal", "close", str(closed["id"])]).exit_code == 0
+    opened = make_open_proposal(app, runner, tmp_path, code="MOON")
+    _paper_ballots(runner, tmp_path, opened, "MOON",
+                   [("1", "101", "agree"), ("2", "201", "disagree")])
+    result = runner.invoke(args=["users", "create", "clerk", "--role", "committee",
+                                 "--community", "MOON", "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    yield {"closed": closed, "open": opened}
+    _migrate(app, "up")
+
+
+def _paper_ballots(runner, tmp_path, vote, code, rows):
+    lines = ["building,entrance,room,choice,channel,evidence,entered_by"]
+    for building, room, choice in rows:
+        # Each voter's own signed form: one scan may not stand for several voters.
+        name = f"scan-{code}-{building}-{room}.pdf"
+        (tmp_path / name).write_bytes(f"%PDF-1.4 form {code} {building}-{room}".encode())
+        lines.append(f"{building},1,{room},{choice},paper,{name},clerk")
+    path = tmp_path / f"ballots-{code}.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(args=["ballots", "import", str(vote["id"]), str(path)])
+    assert result.exit_code == 0, result.output
+
+
+def _failures(runner, tmp_path, vote):
+    from votes.core.verifier import verify_bundle
+
+    bundle = tmp_path / f"bundle-{vote['id']}.zip"
+    result = runner.invoke(args=["export", str(vote["id"]), "-o", str(bundle)])
+    assert result.exit_code == 0, result.output
+    return [(f.step, f.message) for f in verify_bundle(bundle.read_bytes()).failures]
+
+
+def _snapshot(app):
+    from sqlalchemy import text
+
+    from votes.extensions import db
+
+    with app.app_context(), db.engine.connect() as conn:
+        return {table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+                for table in ("communities", "units", "owners", "proposals", "frozen_units",
+                              "ballots", "chain_entries", "server_keys", "staff_users")}
+
+
+def _pages_work(app, world):
+    client = app.test_client()
+    for vote in world.values():
+        for page in ("", "/audit"):
+            response = client.get(f"/p/{vote['uid']}{page}")
+            assert response.status_code == 200, (vote, page, response.status_code)
+    sign_in(client, "clerk")
+    response = client.get(f"/committee/p/{world['open']['id']}")
+    assert response.status_code == 200 and "系统出错" not in response.get_data(as_text=True)
+
+
+def _doctor_says_migrated(app):
+    from votes.services.doctor import run_checks
+
+    with app.app_context():
+        found = [c for c in run_checks(app) if "migrated" in c.en or "run `votes init`" in c.en]
+    return [c.ok for c in found] == [True]
+
+
+def test_an_open_vote_survives_the_recent_migrations(app, runner, tmp_path, world):
+    before = _snapshot(app)
+    _migrate(app, "down", BEFORE_FORMS)
+    assert not _doctor_says_migrated(app)
+    _migrate(app, "up")
+    assert _doctor_says_migrated(app)
+    assert _snapshot(app) == before
+    for vote in world.values():
+        assert _failures(runner, tmp_path, vote) == [], vote
+    _pages_work(app, world)
+    # The upgraded open vote takes another ballot, and a form already used is still refused.
+    _paper_ballots(runner, tmp_path, world["open"], "MOON-2", [("1", "102", "agree")])
+    (tmp_path / "again.csv").write_text(
+        "building,entrance,room,choice,channel,evidence,entered_by\n"
+        "2,1,101,agree,paper,scan-MOON-1-101.pdf,clerk\n", encoding="utf-8")
+    again = runner.invoke(args=["ballots", "import", str(world["open"]["id"]),
+                                str(tmp_path / "again.csv")])
+    assert again.exit_code == 1 and "一张表决票只能用于签字业主本人的选票" in again.output
+    assert _failures(runner, tmp_path, world["open"]) == []
+
+
+def test_closed_votes_survive_every_migration_from_the_first(app, runner, tmp_path, world):
+    app.config["VOTES_NOW"] = world["open"]["t0"] + timedelta(days=7, hours=1)
+    assert runner.invoke(args=["proposal", "close", str(world["open"]["id"])]).exit_code == 0
+    before = _snapshot(app)
+    _migrate(app, "down", EARLIEST)
+    _migrate(app, "up")
+    assert _snapshot(app) == before
+    for vote in world.values():
+        assert _failures(runner, tmp_path, vote) == [], vote
+    _pages_work(app, world)
+
+
+def test_an_open_vote_with_ballots_stops_the_upgrade_to_sealed_choices(app, runner, world,
+                                                                      capfd):
+    """Its chain shows the choices and has no commitments to reveal at the close: the
+    upgrade refuses (as a whole), and the database stays where it was, doctor failing."""
+    from sqlalchemy import text
+
+    from votes.extensions import db
+
+    _migrate(app, "down", BEFORE_SEALED)
+    with pytest.raises(SystemExit):  # Flask-Migrate's way of failing
+        _migrate(app, "up")
+    assert "close these votes" in capfd.readouterr().err
+    with app.app_context(), db.engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() \
+            == BEFORE_SEALED
+        assert conn.execute(text("SELECT count(*) FROM ballots WHERE choice IS NOT NULL")) \
+            .scalar() == 5
+    assert not _doctor_says_migrated(app)
+    with app.app_context(), db.engine.begin() as conn:  # closed, it upgrades (teardown)
+        conn.execute(text("UPDATE proposals SET state = 'closed'"))
+
+
+def test_doctor_refuses_every_revision_short_of_head(tmp_path):
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from tests.conftest import TEST_CONFIG
+    from votes import create_app
+    from votes.paths import MIGRATIONS_DIR
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    revisions = [s.revision for s in ScriptDirectory.from_config(config).walk_revisions()]
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": f"sqlite:///{tmp_path / 'old.sqlite3'}",
+                      "INSTANCE_PATH": str(tmp_path / "instance")})
+    assert not _doctor_says_migrated(app)
+    for revision in reversed(revisions[1:]):
+        _migrate(app, "up", revision)
+        assert not _doctor_says_migrated(app), revision
+    _migrate(app, "up")
+    assert _doctor_says_migrated(app)
