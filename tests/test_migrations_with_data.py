@@ -181,3 +181,34 @@ def test_doctor_refuses_every_revision_short_of_head(tmp_path):
         assert not _doctor_says_migrated(app), revision
     _migrate(app, "up")
     assert _doctor_says_migrated(app)
+
+
+def test_the_form_digests_are_filled_in_one_statement(app, runner, tmp_path, world):
+    """forms_0001 read every staff-entered ballot's chain entry into the process (a city's
+    millions of paper ballots: gigabytes) and wrote each form's digest back in a parameter
+    set of its own, all under the ADD COLUMN's exclusive lock on ballots, which on
+    PostgreSQL stops every cast and owner page until the upgrade commits (8.5 s for 200,000
+    paper ballots; 4.7 s as one UPDATE that the database does on its own)."""
+    from sqlalchemy import event, select
+
+    from votes.extensions import db
+    from votes.models import Ballot
+
+    with app.app_context():
+        digests = dict(db.session.execute(select(Ballot.id, Ballot.evidence)).all())
+    assert len([d for d in digests.values() if d]) == 5
+    _migrate(app, "down", BEFORE_FORMS)
+    writes = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("UPDATE BALLOTS"):
+            writes.append(len(parameters) if executemany else 1)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            _migrate(app, "up")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        assert dict(db.session.execute(select(Ballot.id, Ballot.evidence)).all()) == digests
+    assert writes == [1]

@@ -10,7 +10,6 @@ Revision ID: forms_0001
 Revises: signin_0002
 Create Date: 2026-12-04 10:00:00
 """
-import json
 
 import sqlalchemy as sa
 from alembic import op
@@ -24,24 +23,15 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('ballots', schema=None) as batch_op:
         batch_op.add_column(sa.Column('evidence', sa.String(length=64), nullable=True))
-    conn = op.get_bind()
-    ballots = sa.table('ballots', sa.column('id', sa.Integer), sa.column('proposal_id', sa.Integer),
-                       sa.column('seq', sa.Integer), sa.column('channel', sa.String),
-                       sa.column('evidence', sa.String))
-    entries = sa.table('chain_entries', sa.column('proposal_id', sa.Integer),
-                       sa.column('seq', sa.Integer), sa.column('line', sa.Text))
-    rows = conn.execute(
-        sa.select(ballots.c.id, entries.c.line)
-        .join(entries, (entries.c.proposal_id == ballots.c.proposal_id)
-              & (entries.c.seq == ballots.c.seq))
-        .where(ballots.c.channel != 'online')).all()
-    found = [{"ballot_id": ballot_id,
-              "digest": json.loads(line)["entry"]["body"].get("evidence")}
-             for ballot_id, line in rows]
-    found = [f for f in found if f["digest"]]
-    if found:
-        conn.execute(ballots.update().where(ballots.c.id == sa.bindparam("ballot_id"))
-                     .values(evidence=sa.bindparam("digest")), found)
+    # One statement, not a round trip per ballot: on PostgreSQL the ADD COLUMN above holds
+    # ballots exclusively until the upgrade commits, so every cast waits for this fill.
+    if op.get_bind().dialect.name == "postgresql":
+        digest = "CAST(c.line AS json) #>> '{entry,body,evidence}'"
+    else:
+        digest = "json_extract(c.line, '$.entry.body.evidence')"
+    op.execute(f"UPDATE ballots SET evidence = (SELECT NULLIF({digest}, '') "
+               "FROM chain_entries c WHERE c.proposal_id = ballots.proposal_id "
+               "AND c.seq = ballots.seq) WHERE channel != 'online'")
     op.create_index('ix_ballots_proposal_evidence', 'ballots', ['proposal_id', 'evidence'],
                     unique=False, postgresql_where=sa.text('evidence IS NOT NULL'),
                     sqlite_where=sa.text('evidence IS NOT NULL'))
