@@ -212,3 +212,38 @@ def test_the_form_digests_are_filled_in_one_statement(app, runner, tmp_path, wor
             event.remove(db.engine, "before_cursor_execute", count)
         assert dict(db.session.execute(select(Ballot.id, Ballot.evidence)).all()) == digests
     assert writes == [1]
+
+
+def test_a_database_newer_than_the_code_is_named_so(tmp_path):
+    """The code put back to the previous release after `votes init` ran the new one's
+    migrations: doctor said to run `votes init`, and `votes init` then failed with
+    Alembic's English "Can't locate revision". Both now say the database is newer than
+    this version, and init leaves it alone."""
+    from sqlalchemy import text
+
+    from tests.conftest import TEST_CONFIG
+    from votes import create_app
+    from votes.extensions import db
+    from votes.services.doctor import run_checks
+
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": f"sqlite:///{tmp_path / 'new.sqlite3'}",
+                      "INSTANCE_PATH": str(tmp_path / "instance")})
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["init"]).exit_code == 0
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = 'zz_0001_future'"))
+        db.engine.dispose()
+        found = [c for c in run_checks(app) if "migrated" in c.en or "votes init" in c.en
+                 or "newer" in c.en]
+    assert [c.ok for c in found] == [False]
+    assert "比本程序新" in found[0].zh and "zz_0001_future" in found[0].en
+    assert "请运行 votes init" not in found[0].zh
+    result = runner.invoke(args=["init"])
+    assert result.exit_code == 1 and "比本程序新" in result.output, result.output
+    assert "Can't locate" not in result.output
+    with app.app_context():
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() \
+                == "zz_0001_future"
+        db.engine.dispose()

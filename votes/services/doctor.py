@@ -138,18 +138,14 @@ def _database(app: Flask) -> Check:
 
 
 def _migrated(app: Flask) -> Check:
-    from alembic.config import Config
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
+    from votes.services.schema import revisions
 
-    from votes.extensions import db
-    from votes.paths import MIGRATIONS_DIR
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    heads = set(ScriptDirectory.from_config(config).get_heads())
-    with db.engine.connect() as conn:
-        current = set(MigrationContext.configure(conn).get_current_heads())
+    current, heads, newer = revisions()
+    if newer:
+        return Check(False, f"数据库结构比本程序新（{', '.join(sorted(newer))}），请安装升级"
+                            "数据库的那个版本，不要用本版本运行 votes init",
+                     f"the database is at {sorted(newer)}, newer than this version knows: "
+                     "install the release that migrated it (not `votes init`)")
     if current != heads:
         return Check(False, "数据库结构不是最新版本，请运行 votes init",
                      f"the database is at {sorted(current) or 'no revision'}, not at "
