@@ -247,3 +247,28 @@ def test_a_database_newer_than_the_code_is_named_so(tmp_path):
             assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() \
                 == "zz_0001_future"
         db.engine.dispose()
+
+
+def test_sqlite_keeps_its_foreign_keys_after_an_upgrade_in_the_same_process(tmp_path):
+    """migrations/env.py turns SQLite's foreign keys off for batch mode's table copies on a
+    connection of the app's own pool, and gave it back that way: `votes demo` upgrades and
+    then serves from the same process, where a row pointing nowhere was accepted and ON
+    DELETE CASCADE did nothing."""
+    from sqlalchemy.exc import IntegrityError
+
+    from tests.conftest import TEST_CONFIG
+    from votes import create_app
+    from votes.extensions import db
+    from votes.models import Ballot
+    from votes.services.schema import upgrade_database
+
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+                      "INSTANCE_PATH": str(tmp_path / "instance")})
+    with app.app_context():
+        upgrade_database()
+        db.session.add(Ballot(proposal_id=999, voter_key="v-x", revision=0, seq=1,
+                              choice_enc=b"sealed", channel="paper", receipt="a" * 64))
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+        db.engine.dispose()
