@@ -6,6 +6,7 @@ told to expect that format, and fail 3.4 otherwise."""
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 import zipfile
 from pathlib import Path
@@ -111,3 +112,26 @@ def test_an_older_format_is_refused_unless_the_regulator_asks_for_it(tmp_path, c
     assert exit_.value.code == 2
     with pytest.raises(ValueError):
         verify_bundle(relabelled, key_ids=[KEY_ID], allow_formats=["votes-bundle/9"])
+
+
+def test_a_chain_written_by_version_2_is_exported_as_votes_bundle_1():
+    """A vote closed before the upgrade to version 3 keeps its chain as version 2 wrote it
+    (genesis rules without objection_days and follow_majority, a close without follow):
+    re-exported by the upgraded server it was labelled votes-bundle/2 and failed 1.5 and
+    5.1 whatever the verifier was told, so no vote from before the upgrade verified any
+    more. It is labelled with the format its chain was written in."""
+    from tests.bundles import KEY_ID as STORY_KEY, good_story
+
+    story = good_story()
+    for entry in story.entries:
+        if entry["kind"] == "genesis":
+            for name in ("objection_days", "follow_majority"):
+                entry["body"]["rules"].pop(name)
+        elif entry["kind"] == "close":
+            entry["body"].pop("follow")
+    data = story.bundle()
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert json.loads(z.read("manifest.json"))["format"] == FORMAT_V2
+    report = verify_bundle(data, key_ids=[STORY_KEY], allow_formats=(FORMAT_V2,))
+    assert not report.failures, report.render()
+    assert not verify_bundle(good_story().bundle(), key_ids=[STORY_KEY]).failures
