@@ -115,3 +115,49 @@ def test_owner_votes_from_a_phone(sqlite_app, tmp_path):
     # The device signed a commitment salted in the browser; the owner's salt opens it.
     assert opens(ballot["body"]["commitment"], ballot["proposal"], ballot["body"]["voter"],
                  "agree", salt)
+
+
+def _open_vote(app, tmp_path):
+    from tests.factories import make_open_proposal
+
+    app.config["WTF_CSRF_ENABLED"] = True
+    return make_open_proposal(app, app.test_cli_runner(), tmp_path)
+
+
+def _to_confirm(page, base, app, vote, choice="agree"):
+    from tests.factories import voter_token
+
+    page.goto(f"{base}/v/{voter_token(app, vote)}")
+    page.fill("#answer", resident_id(1)[-6:])  # 张三, 1-1-101
+    page.click("#verify-submit")
+    page.wait_for_url(re.compile(r".*/ballot$"))
+    page.check(f"input[value={choice}]")
+    page.click("#next")
+    page.wait_for_url(re.compile(r".*/confirm$"))
+
+
+def _chain_kinds(app, vote) -> list[str]:
+    from sqlalchemy import select
+
+    from votes.extensions import db
+    from votes.models import ChainEntry
+
+    with app.app_context():
+        return list(db.session.scalars(select(ChainEntry.kind).where(
+            ChainEntry.proposal_id == vote["id"]).order_by(ChainEntry.seq)))
+
+
+def test_owner_votes_where_indexeddb_refuses_the_key(sqlite_app, tmp_path):
+    """WebKit before 2021 and some WebViews cannot store a CryptoKey in IndexedDB: put
+    throws (DataCloneError). The owner still votes, with an unsigned ballot."""
+    need_tools("chromium")
+    app = sqlite_app
+    vote = _open_vote(app, tmp_path)
+    with live_server(app) as base, phone_browser() as page:
+        page.add_init_script("IDBObjectStore.prototype.put = function () {"
+                             " throw new DOMException('CryptoKey', 'DataCloneError'); };")
+        _to_confirm(page, base, app, vote)
+        page.click("#cast-submit")
+        page.wait_for_url(re.compile(r".*/receipt/[0-9a-f]{64}$"), timeout=10_000)
+        assert "表决成功" in page.content()
+    assert _chain_kinds(app, vote)[1:] == ["ballot"]  # after the genesis: no device entry

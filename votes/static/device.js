@@ -17,10 +17,15 @@
       open.onupgradeneeded = function () { open.result.createObjectStore("keys"); };
       open.onerror = function () { reject(open.error); };
       open.onsuccess = function () {
-        var tx = open.result.transaction("keys", mode);
-        var req = fn(tx.objectStore("keys"));
+        // Thrown in a handler, an error would leave the promise pending and the cast
+        // waiting for ever: a browser that cannot store a CryptoKey (DataCloneError) or
+        // has no room for it must still let the owner vote, unsigned.
+        try {
+          var tx = open.result.transaction("keys", mode);
+          var req = fn(tx.objectStore("keys"));
+        } catch (err) { reject(err); return; }
         tx.oncomplete = function () { resolve(req && req.result); };
-        tx.onerror = function () { reject(tx.error); };
+        tx.onerror = tx.onabort = function () { reject(tx.error); };
       };
     });
   }
