@@ -161,3 +161,18 @@ def test_owner_votes_where_indexeddb_refuses_the_key(sqlite_app, tmp_path):
         page.wait_for_url(re.compile(r".*/receipt/[0-9a-f]{64}$"), timeout=10_000)
         assert "表决成功" in page.content()
     assert _chain_kinds(app, vote)[1:] == ["ballot"]  # after the genesis: no device entry
+
+
+def test_owner_votes_where_indexeddb_never_answers(sqlite_app, tmp_path):
+    """Safari 14.1 (iOS 14.6 and its WeChat) left indexedDB.open unanswered on a page's
+    first load: neither success nor error. The owner still votes, with an unsigned ballot."""
+    need_tools("chromium")
+    app = sqlite_app
+    vote = _open_vote(app, tmp_path)
+    with live_server(app) as base, phone_browser() as page:
+        page.add_init_script("IDBFactory.prototype.open = function () { return {}; };")
+        _to_confirm(page, base, app, vote)
+        page.click("#cast-submit")
+        page.wait_for_url(re.compile(r".*/receipt/[0-9a-f]{64}$"), timeout=15_000)
+        assert "表决成功" in page.content()
+    assert _chain_kinds(app, vote)[1:] == ["ballot"]

@@ -10,9 +10,14 @@
   var subtle = window.crypto && window.crypto.subtle;
   if (!subtle || !window.indexedDB || !window.Promise) { return; }
   var ALG = { name: "ECDSA", namedCurve: "P-256" };
+  // Local storage answers in milliseconds. Safari 14.1 (iOS 14.6, WeChat's browser there)
+  // could leave indexedDB.open unanswered, and the cast waits for the key: after this
+  // long the store counts as unavailable and the ballot goes unsigned.
+  var IDB_WAIT_MS = 3000;
 
   function idb(mode, fn) {
     return new Promise(function (resolve, reject) {
+      setTimeout(function () { reject(new Error("IndexedDB did not answer")); }, IDB_WAIT_MS);
       var open = indexedDB.open("votes-device", 1);
       open.onupgradeneeded = function () { open.result.createObjectStore("keys"); };
       open.onerror = function () { reject(open.error); };
