@@ -106,6 +106,13 @@ def run_migrations_online():
 
         try:
             with context.begin_transaction():
+                if connection.dialect.name == "postgresql":
+                    # Two hosts' `votes init` at once: the second waits here until the first
+                    # commits, then reads the version it left (at head: nothing to do). It
+                    # used to run the same migrations and fail on "column already exists".
+                    from votes.services.schema import MIGRATION_LOCK
+
+                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
                 context.run_migrations()
         finally:
             if connection.dialect.name == "sqlite":

@@ -272,3 +272,57 @@ def test_sqlite_keeps_its_foreign_keys_after_an_upgrade_in_the_same_process(tmp_
             db.session.commit()
         db.session.rollback()
         db.engine.dispose()
+
+
+@pytest.mark.postgresql_only
+def test_two_hosts_upgrading_at_once_leave_one_upgrade_and_no_error(app, tmp_path):
+    """Deploying, each app host runs `votes init`. The second ran the same migrations as the
+    first, queued behind its ALTER, and failed on "column already exists" once the first
+    committed (a traceback on that host's deploy). Host A here is this test's transaction
+    doing withdraw_0001's work under the migrations' lock; host B a real `votes init`. B now
+    waits for A's commit and finds the schema at head."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from flask_migrate import downgrade
+    from sqlalchemy import create_engine, text
+
+    from tests.conftest import TEST_CONFIG
+    from votes.paths import MIGRATIONS_DIR
+    from votes.services.schema import MIGRATION_LOCK, revisions
+
+    with app.app_context():
+        downgrade(directory=str(MIGRATIONS_DIR), revision="forms_0001")
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    env = {**os.environ, "VOTES_DATABASE_URL": url, "VOTES_INSTANCE_PATH": app.instance_path,
+           "VOTES_ENV": "testing",
+           **{f"VOTES_{k}": TEST_CONFIG[k] for k in ("SECRET_KEY", "DATA_KEY",
+                                                      "KEY_PASSPHRASE")}}
+    engine = create_engine(url)
+    try:
+        with engine.connect() as host_a, engine.connect() as watch:
+            host_a.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+            host_a.execute(text("ALTER TABLE ballots ADD COLUMN withdrawn_by INTEGER"))
+            host_a.execute(text("UPDATE alembic_version SET version_num = 'withdraw_0001'"))
+            host_b = subprocess.Popen([sys.executable, "-c", "from votes.cli import main; main()",
+                                       "init"], cwd=Path(__file__).resolve().parent.parent,
+                                      env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            try:
+                # Until B waits on a lock A holds (PostgreSQL's own wait, seen in pg_locks).
+                while host_b.poll() is None and not watch.execute(text(
+                        "SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar():
+                    watch.rollback()
+                host_a.commit()
+                output = host_b.communicate(timeout=60)[0].decode()
+            finally:
+                if host_b.poll() is None:
+                    host_b.kill()
+                    host_b.wait(30)
+        assert host_b.returncode == 0, output
+    finally:
+        engine.dispose()
+    with app.app_context():
+        current, heads, _newer = revisions()
+    assert current == heads

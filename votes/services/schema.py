@@ -6,6 +6,9 @@ from flask import current_app
 
 from votes.paths import MIGRATIONS_DIR
 
+# PostgreSQL's advisory lock that migrations hold in their transaction (migrations/env.py).
+MIGRATION_LOCK = 0x766F746573  # "votes"
+
 
 def revisions() -> tuple[set[str], set[str], set[str]]:
     """The database's revisions, this code's heads, and the database's revisions this code
