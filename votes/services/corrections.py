@@ -26,6 +26,7 @@ from votes.services import privacy
 from votes.services.ballots import (BallotRequest, StaffOverride, WithdrawnNotCorrected,
                                     cast_ballots, latest_ballots)
 from votes.services.proxies import ProxyRequest
+from votes.services.clerks import check_clerk
 from votes.services.errors import DomainError
 from votes.services.lifecycle import get_proposal, refresh
 from votes.services.notices import delivery_key, unit_label
@@ -130,8 +131,7 @@ def correct_ballot(proposal_ref: str, seq: int, *, choice: str, reason: str, act
                           too_long=_("更正原因最多 %(n)d 个字", n=REASON_MAX))
     # The clerk goes onto the chain for good, as on a paper row, a transfer or a withdrawal:
     # never blank (an empty one failed deep in the chain code), long or with control codes.
-    if not actor or not actor.strip() or len(actor) > 64 or has_control(actor):
-        raise DomainError(_("录入人为空、过长或含有控制字符"))
+    check_clerk(actor)
     try:
         parsed = Choice.parse(choice)
     except ValueError:

@@ -20,6 +20,7 @@ from votes.i18n import _
 from votes.models import Ballot, FrozenUnit, Proposal, Transfer
 from votes.services import buyers, clock, privacy
 from votes.services.ballots import BallotRequest, TransferRequest, cast_ballots, voting_problem
+from votes.services.clerks import check_clerk
 from votes.services.errors import DomainError
 from votes.services.lifecycle import refresh
 from votes.services.proxies import ProxyRequest, canonical_id
@@ -78,9 +79,7 @@ def enter_transfer(proposal: Proposal, entry: TransferEntry, entered_by: str,
                           (entry.ballot_form, _("请上传新业主签字的表决票扫描件"))):
         if file is None or not file[1]:
             raise DomainError(missing)
-    if not entered_by or not entered_by.strip() or len(entered_by) > 64 \
-            or has_control(entered_by):
-        raise DomainError(_("录入人为空、过长或含有控制字符"))
+    check_clerk(entered_by)
     request = BallotRequest(
         voter_key=unit.voter_key, choice=choice,
         channel="proxy" if entry.proxy is not None else "paper", entered_by=entered_by,

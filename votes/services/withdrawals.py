@@ -13,13 +13,13 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from votes.core.correction import REASON_MAX, STAFF_CHANNELS
-from votes.core.roll import has_control
 from votes.core.withdrawal import KIND, withdrawal_body
 from votes.i18n import _
 from votes.models import Ballot, Transfer
 from votes.services import audit, keys
 from votes.services.ballots import _keep, latest_ballots, lock_for_voting
 from votes.services.corrections import clean_reason
+from votes.services.clerks import check_clerk
 from votes.services.errors import DomainError
 from votes.services.lifecycle import get_proposal, refresh
 from votes.services.tx import unit_of_work
@@ -37,8 +37,7 @@ def withdraw_ballot(proposal_ref: str, seq: int, *, reason: str,
                           too_long=_("撤回原因最多 %(n)d 个字", n=REASON_MAX))
     # Blank is whitespace as str.isspace has it (U+3000 included), as 15.4 reads it: a
     # withdrawal "by" nobody would fail every export of the vote from then on.
-    if not actor or not actor.strip() or len(actor) > 64 or has_control(actor):
-        raise DomainError(_("请填写录入人"))
+    check_clerk(actor, _("请填写录入人"))
     if evidence is None or not evidence[1]:
         raise DomainError(_("请上传能说明录入错误的扫描件（例如写明另一房号的表决票）"))
     if not 0 <= seq < 2 ** 31:  # an INTEGER column

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from votes.core.chain import SealedEntry
-from votes.core.roll import has_control, unit_key
+from votes.core.roll import unit_key
 from votes.extensions import db
 from votes.i18n import _
 from votes.models import ChainEntry, Evidence, FrozenUnit, Proposal
@@ -26,13 +26,6 @@ def voter_of_unit(proposal: Proposal, building: str, entrance: str, room: str) -
         raise DomainError(_("本次表决范围内没有该房屋：%(u)s。",
                             u="-".join(p for p in (building, entrance, room) if p)))
     return keys[0]
-
-
-def check_actor(actor: str) -> None:
-    """Who entered a record is signed into its chain entry, where the verifier requires it
-    (steps 17.1, 17.2, 19.1): the CLI's --by can be anything typed."""
-    if not actor or len(actor) > 64 or has_control(actor):
-        raise DomainError(_("录入人为空、过长或含有控制字符"))
 
 
 def store_evidence(session: Session, proposal: Proposal, evidence) -> str:

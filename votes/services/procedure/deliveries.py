@@ -24,7 +24,8 @@ from votes.models import FrozenUnit, FrozenVoter, Proposal
 from votes.services import audit, clock
 from votes.services.chain_store import Appender, lock_proposal
 from votes.services.errors import DomainError
-from votes.services.procedure.common import (check_actor, entries_of, store_evidence,
+from votes.services.clerks import check_clerk
+from votes.services.procedure.common import (entries_of, store_evidence,
                                               voter_of_unit)
 from votes.services.tx import unit_of_work
 
@@ -63,7 +64,7 @@ def record_delivery(proposal_ref: str, building: str, entrance: str, room: str, 
     if voter not in counted_voters(proposal, [voter]):
         raise DomainError(_("本小区议事规则规定车位、储藏室不计入表决，仅持有此类房屋的业主不参加"
                             "本次表决，也不适用“从多”，无需录入送达记录。"))
-    check_actor(actor)
+    check_clerk(actor)
     with unit_of_work() as session:
         p = lock_proposal(session, proposal.id)
         now = clock.now()

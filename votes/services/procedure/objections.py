@@ -23,7 +23,8 @@ from votes.services import audit, clock
 from votes.services.chain_store import Appender, lock_proposal
 from votes.services.errors import DomainError, NotFound
 from votes.services.plain_text import check_plain
-from votes.services.procedure.common import (check_actor, close_entry, store_evidence,
+from votes.services.clerks import check_clerk
+from votes.services.procedure.common import (close_entry, store_evidence,
                                               voter_of_unit)
 from votes.services.tx import unit_of_work
 
@@ -204,7 +205,7 @@ def file_by_staff(proposal_ref: str, building: str, entrance: str, room: str, te
     voter = voter_of_unit(proposal, building, entrance, room)
     if evidence is None or not evidence[1]:
         raise DomainError(_("请上传书面异议的扫描件。"))
-    check_actor(actor)
+    check_clerk(actor)
     return _file(proposal, voter, text, "staff", actor, evidence)
 
 
@@ -216,7 +217,7 @@ def answer(proposal_ref: str, seq: int, decision: str, text: str, actor: str) ->
     if decision not in core.DECISIONS:
         raise DomainError(_("答复结论应为：异议不成立、异议成立但不影响结果、异议成立且影响结果之一。"))
     text = _text(text, _("答复"))
-    check_actor(actor)
+    check_clerk(actor)
     with unit_of_work() as session:
         p = lock_proposal(session, proposal.id)
         row = None if not 0 <= seq < 2 ** 31 else session.scalar(  # an INTEGER column
