@@ -236,8 +236,12 @@ def _owners(proposal: Proposal, voter_key: str, voter: FrozenVoter | None = None
 def phones(proposal: Proposal, voter_key: str, voter: FrozenVoter | None = None) -> list[str]:
     """The owners' mobile phones (a landline on the roll gets no text); pass the voter's row
     when the page has it already."""
-    return [o["phone"] for o in _owners(proposal, voter_key, voter)
-            if o.get("phone") and valid_phone(o["phone"])]
+    return [o["phone"] for o in _owners(proposal, voter_key, voter) if _mobile(o)]
+
+
+def _mobile(owner: dict) -> bool:
+    """Whether the roll gives this owner a number an SMS reaches (not a landline)."""
+    return bool(owner.get("phone")) and valid_phone(owner["phone"])
 
 
 @dataclass(frozen=True)
@@ -261,7 +265,7 @@ def methods(proposal: Proposal, voter_key: str, voter: FrozenVoter | None = None
 def _methods_of(owners: list[dict]) -> Methods:
     return Methods(id_suffix=any(o.get("kind", PERSON) == PERSON for o in owners),
                    notice_code=any(o.get("kind", PERSON) != PERSON for o in owners),
-                   sms=any(o.get("phone") and valid_phone(o["phone"]) for o in owners))
+                   sms=any(map(_mobile, owners)))
 
 
 NOT_FOR_COMPANIES = lazy(
