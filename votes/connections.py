@@ -22,6 +22,8 @@ import select
 import time
 from collections.abc import Sequence
 
+from votes.core.numbers import whole_number
+
 IDLE_PING_SECONDS = 30
 RECYCLE_SECONDS = 1800
 
@@ -56,9 +58,10 @@ def _pool_size(setting, threads) -> int:
         text = str(value if value is not None else "").strip()
         if not text:
             continue
-        if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        number = whole_number(text)
+        if not number:  # None (not a number) or 0
             raise ValueError(f"{name} must be a whole number above 0, not {value!r}")
-        return int(text)
+        return number
     return 8
 
 
