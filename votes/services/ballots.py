@@ -405,9 +405,8 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
 def _latest_of(proposal_id: int, voter_key: str) -> Ballot | None:
     """The voter's latest ballot, read afresh after a lost race."""
     with unit_of_work() as session:
-        return session.scalar(select(Ballot).where(
-            Ballot.proposal_id == proposal_id, Ballot.voter_key == voter_key)
-            .order_by(Ballot.revision.desc()).limit(1))
+        return latest_ballots(session, session.get(Proposal, proposal_id),
+                              [voter_key]).get(voter_key)
 
 
 _UNREAD = object()
