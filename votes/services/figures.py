@@ -17,7 +17,7 @@ from votes.core.tally import Tally, Turnout, compute_turnout, turnout_of
 from votes.extensions import db
 from votes.models import Proposal
 from votes.services.choices import revealed
-from votes.services.lifecycle import get_proposal, refresh
+from votes.services.lifecycle import get_proposal, refresh_or_keep
 from votes.services.roll import community_records
 from votes.services.tally import current_turnout, final_tally
 
@@ -60,16 +60,9 @@ def outcome_json(o) -> dict:
 
 def proposal_figures(proposal_ref: str) -> ProposalFigures:
     from votes.services.ballots import ballot_count
-    from votes.services.errors import DomainError
 
-    proposal = get_proposal(proposal_ref)
-    try:
-        proposal = refresh(proposal)
-    except DomainError:
-        # A move due by the clock that the proposal refuses (a scheduled draft whose scope
-        # has no flat left on a replaced roll): its figures are those of where it stands;
-        # the refusal is said by the move itself (the committee's page, `votes tick`).
-        pass
+    # A move the proposal refuses leaves its figures those of where it stands.
+    proposal = refresh_or_keep(get_proposal(proposal_ref))
     session = db.session
     if proposal.state == "draft":
         # Not frozen yet: the figures the roll would give today, with nobody voting.

@@ -179,6 +179,17 @@ def refresh(proposal: Proposal) -> Proposal:
     return _refresh(proposal)[0]
 
 
+def refresh_or_keep(proposal: Proposal) -> Proposal:
+    """refresh, or the proposal where it stands when the move the clock makes due refuses
+    (a scheduled draft whose scope has no flat left on a replaced roll): the refusal is the
+    move's own to say (the committee's page, `votes tick`), not that of whatever reads or
+    edits the proposal meanwhile."""
+    try:
+        return refresh(proposal)
+    except DomainError:
+        return proposal
+
+
 def _refresh(proposal: Proposal) -> tuple[Proposal, str]:
     """refresh, and the state this call moved the proposal from: as read under the lock, so
     that of two timers at once only the one that moved it says so."""

@@ -16,7 +16,7 @@ from votes.services import audit, clock
 from votes.i18n import _
 from votes.services.chain_store import lock_proposal
 from votes.services.errors import DomainError
-from votes.services.lifecycle import STATE_ZH, get_proposal, refresh
+from votes.services.lifecycle import STATE_ZH, get_proposal, refresh_or_keep
 from votes.services.proposal_create import (ProposalDraft, check_draft, refuse_too_many_bytes,
                                             stored_documents)
 from votes.services.tx import unit_of_work
@@ -49,11 +49,7 @@ def _moved(proposal_ref: str) -> Proposal:
     """The proposal as the clock has made it, as every web page of it is: a scheduled draft
     whose publicity start has passed is in publicity even when the timer has not run since.
     One that cannot start (a refusal) stays a draft, to be mended or deleted."""
-    proposal = get_proposal(proposal_ref)
-    try:
-        return refresh(proposal)
-    except DomainError:
-        return proposal
+    return refresh_or_keep(get_proposal(proposal_ref))
 
 
 def edit_draft(proposal_ref: str, draft: ProposalDraft, actor: str = "cli", *,

@@ -288,16 +288,14 @@ def _move_due_drafts(community) -> None:
     its runs since (a host down), it would otherwise bind this replacement."""
     from votes.extensions import db
     from votes.services import clock
-    from votes.services.lifecycle import refresh
+    from votes.services.lifecycle import refresh_or_keep
 
     due = db.session.scalars(select(Proposal).where(
         Proposal.community_id == community.id, Proposal.state == "draft",
         Proposal.publicity_scheduled.is_(True), Proposal.publicity_start <= clock.now()))
     for proposal in list(due):
-        try:
-            refresh(proposal)
-        except DomainError:
-            pass  # it cannot be frozen (say no flat in its scope): `votes tick` reports it
+        # One that cannot be frozen (say no flat in its scope) stays: `votes tick` reports it.
+        refresh_or_keep(proposal)
 
 
 def check_settled_balances(session: Session, community_id: int, plan: RollPlan) -> None:
