@@ -3,6 +3,7 @@ head we cosigned, cosign the new head, post the cosignature back, keep proof of 
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import http.client
 import io
@@ -186,33 +187,44 @@ def _unreachable(url: str, exc: BaseException) -> Unreachable:
                        f"{str(exc)[:120]}")
 
 
-def _get(url: str) -> bytes:
-    """The answer's body, at most MAX_RESPONSE bytes; Unreachable when there is none, a
-    garbled one (not HTTP), or one that takes longer than DEADLINE seconds in all."""
-    if not url.startswith(("http://", "https://")):
-        raise Unreachable(f"{url}: only http(s) URLs")
+@contextlib.contextmanager
+def _answer_within(url: str):
+    """One request's time: refused if the round's budget has run out; else its deadline
+    (DEADLINE from now or the round's end, whichever comes first, also for the status line
+    and headers: _TimedResponse) and whether that is the round's end, for the request to
+    read by. A broken connection or answer comes out as Unreachable (OutOfTime where the
+    round's end cut it short)."""
     if _out_of_time():
         raise OutOfTime(f"{url}: the round's time budget ran out")
     deadline, by_round = _request_deadline()
     token = _deadline.set(deadline)
     try:
-        with _OPENER.open(url, timeout=TIMEOUT) as r:
-            chunks, size = [], 0
-            while size <= MAX_RESPONSE:
-                if _clock() > deadline:
-                    if by_round:
-                        raise OutOfTime(f"{url}: the round's time budget ran out")
-                    raise Unreachable(f"{url}: the answer took longer than {DEADLINE} s")
-                chunk = r.read1(65536)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                size += len(chunk)
-            return b"".join(chunks)[:MAX_RESPONSE]
+        yield deadline, by_round
     except _BROKEN as exc:
         raise _broken(url, exc, by_round) from None
     finally:
         _deadline.reset(token)
+
+
+def _get(url: str) -> bytes:
+    """The answer's body, at most MAX_RESPONSE bytes; Unreachable when there is none, a
+    garbled one (not HTTP), or one that takes longer than DEADLINE seconds in all."""
+    if not url.startswith(("http://", "https://")):
+        raise Unreachable(f"{url}: only http(s) URLs")
+    with _answer_within(url) as (deadline, by_round), \
+            _OPENER.open(url, timeout=TIMEOUT) as r:
+        chunks, size = [], 0
+        while size <= MAX_RESPONSE:
+            if _clock() > deadline:
+                if by_round:
+                    raise OutOfTime(f"{url}: the round's time budget ran out")
+                raise Unreachable(f"{url}: the answer took longer than {DEADLINE} s")
+            chunk = r.read1(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)[:MAX_RESPONSE]
 
 
 def _json(data: bytes):
@@ -225,19 +237,12 @@ def _json(data: bytes):
 def _post(url: str, body: bytes) -> int:
     req = urllib.request.Request(url, data=body, method="POST",
                                  headers={"Content-Type": "application/json"})
-    if _out_of_time():
-        raise OutOfTime(f"{url}: the round's time budget ran out")
-    deadline, by_round = _request_deadline()
-    token = _deadline.set(deadline)
-    try:
-        with _OPENER.open(req, timeout=TIMEOUT) as r:
-            return r.status
-    except urllib.error.HTTPError as err:
-        return err.code
-    except _BROKEN as exc:
-        raise _broken(url, exc, by_round) from None
-    finally:
-        _deadline.reset(token)
+    with _answer_within(url):
+        try:
+            with _OPENER.open(req, timeout=TIMEOUT) as r:
+                return r.status
+        except urllib.error.HTTPError as err:
+            return err.code
 
 
 class Witness:
