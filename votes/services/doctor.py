@@ -156,23 +156,17 @@ def _migrated(app: Flask) -> Check:
 def _demo_staff() -> Check:
     """`votes demo` run against this database left sign-ins whose password is in the
     source code (an admin among them)."""
-    from argon2 import PasswordHasher
-    from argon2.exceptions import VerificationError
     from sqlalchemy import select
 
     from votes.extensions import db
     from votes.models import StaffUser
     from votes.services.demo import DEMO_PASSWORD, DEMO_STAFF
+    from votes.services.staff import password_matches
 
     logins = [login for login, _role, _scope in DEMO_STAFF]
-    found = []
-    for user in db.session.scalars(select(StaffUser).where(StaffUser.login.in_(logins),
-                                                           StaffUser.active.is_(True))):
-        try:
-            PasswordHasher().verify(user.password_hash, DEMO_PASSWORD)
-        except VerificationError:
-            continue  # its password was changed
-        found.append(user.login)
+    found = [user.login for user in db.session.scalars(select(StaffUser).where(
+        StaffUser.login.in_(logins), StaffUser.active.is_(True)))
+        if password_matches(user.password_hash, DEMO_PASSWORD)]  # not one whose password was changed
     if found:
         names = "、".join(sorted(found))
         return Check(False, f"演示账号 {names} 可以用源代码中公开的演示密码登录：请在管理员"

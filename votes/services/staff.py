@@ -29,6 +29,15 @@ _MACHINE_ACTORS = ("system", "cli", "demo")
 _DUMMY = _hasher.hash("votes-dummy-password")
 
 
+def password_matches(stored_hash: str, password: str) -> bool:
+    """Whether the password is the one a stored argon2 hash was made of (False, not an
+    error, for a hash that does not read)."""
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def create_user(login: str, password: str, role: str, *, name: str = "",
                 communities: tuple[str, ...] = (), jurisdiction: str | None = None,
                 actor: str = "cli") -> StaffUser:
@@ -129,10 +138,7 @@ def authenticate(login: str, password: str, device_cookie: str | None = None) ->
     if device_turn is not None and user is not None and user.id != device_turn.user_id:
         user = None  # the device's account is another spelling's (an older database's)
     checked_hash = user.password_hash if user else _DUMMY
-    try:
-        right = _hasher.verify(checked_hash, password)
-    except (VerificationError, InvalidHashError):
-        right = False
+    right = password_matches(checked_hash, password)
     if not right or user is None or not user.active:
         _failed(turn, device_turn, user)
         return None
