@@ -34,14 +34,22 @@ def sign_in(client, login: str):
 
 def committee_clerk(runner, code: str = "SUN", login: str = "clerk") -> None:
     """A committee member of `code`, with password PASSWORD."""
-    result = runner.invoke(args=["users", "create", login, "--role", "committee",
-                                 "--community", code, "--password", PASSWORD])
+    _account(runner, login, "--role", "committee", "--community", code)
+
+
+def _account(runner, login: str, *role: str) -> None:
+    result = runner.invoke(args=["users", "create", login, *role, "--password", PASSWORD])
     assert result.exit_code == 0, result.output
+
+
+def staff_client(app, runner, login: str, *role: str):
+    """A browser signed in as a new account (`role`: the options of `votes users create`)."""
+    _account(runner, login, *role)
+    client = app.test_client()
+    sign_in(client, login)
+    return client
 
 
 def clerk_client(app, runner, code: str = "SUN", login: str = "clerk"):
     """A browser signed in as a new committee member of `code`."""
-    committee_clerk(runner, code, login)
-    client = app.test_client()
-    sign_in(client, login)
-    return client
+    return staff_client(app, runner, login, "--role", "committee", "--community", code)

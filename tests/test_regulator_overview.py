@@ -8,7 +8,7 @@ import io
 import re
 
 from tests.factories import make_roll_csv
-from tests.staff_world import PASSWORD, sign_in
+from tests.staff_world import sign_in, staff_client
 from votes.web.tables import PER_PAGE
 
 VOTES = PER_PAGE + 7
@@ -36,12 +36,8 @@ def district(app, runner, tmp_path):
             "--voting-start", f"2027-{month:02d}-{day:02d}T09:00",
             "--voting-end", f"2027-{month:02d}-{day:02d}T18:00"])
         assert result.exit_code == 0, result.output
-    result = runner.invoke(args=["users", "create", "district", "--role", "regulator",
-                                 "--jurisdiction", "350502", "--password", PASSWORD])
-    assert result.exit_code == 0, result.output
-    client = app.test_client()
-    sign_in(client, "district")
-    return client
+    return staff_client(app, runner, "district", "--role", "regulator",
+                        "--jurisdiction", "350502")
 
 
 def titles(html: str) -> list[str]:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from tests.factories import make_open_proposal, resident_id
 from tests.races import held_race
-from tests.staff_world import PASSWORD, sign_in
+from tests.staff_world import clerk_client
 from tests.test_procedure import _chain
 
 FORM = b"%PDF-1.4 ballot signed by 1-101"
@@ -108,7 +108,7 @@ def test_the_form_of_the_voters_current_ballot_is_not_a_change_of_ballot(app, ru
     again = _import(runner, vote, tmp_path, [("1", "101", "a.pdf")], "again.csv")
     assert again.exit_code == 1 and "第 2 行" in again.output, again.output
     assert "第 1 条记录" in again.output and "已录入" in again.output
-    sign_in_client = _clerk(app, runner)
+    sign_in_client = clerk_client(app, runner)
     twice = sign_in_client.post(f"/committee/p/{vote['id']}/paper", data={
         "building": "1", "entrance": "1", "room": "101", "choice": "agree", "channel": "paper",
         "evidence": (io.BytesIO(FORM), "form.jpg")})
@@ -118,15 +118,6 @@ def test_the_form_of_the_voters_current_ballot_is_not_a_change_of_ballot(app, ru
     change = _import(runner, vote, tmp_path, [("1", "101", "new.pdf")], "change.csv",
                      files={"new.pdf": b"%PDF-1.4 second ballot signed by 1-101"})
     assert change.exit_code == 0, change.output
-
-
-def _clerk(app, runner):
-    result = runner.invoke(args=["users", "create", "clerk2", "--role", "committee",
-                                 "--community", "SUN", "--password", PASSWORD])
-    assert result.exit_code == 0, result.output
-    client = app.test_client()
-    sign_in(client, "clerk2")
-    return client
 
 
 def test_one_proxy_letter_serves_several_principals(app, runner, tmp_path):
@@ -142,15 +133,6 @@ def test_one_proxy_letter_serves_several_principals(app, runner, tmp_path):
         ballots[1]["body"]["proxy"]["authorisation"]
 
 
-def _clerk(app, runner, login="clerk"):
-    result = runner.invoke(args=["users", "create", login, "--role", "committee",
-                                 "--community", "SUN", "--password", PASSWORD])
-    assert result.exit_code == 0, result.output
-    client = app.test_client()
-    sign_in(client, login)
-    return client
-
-
 def _paper(client, vote, room, content=FORM):
     return client.post(f"/committee/p/{vote['id']}/paper", data={
         "building": "1", "entrance": "1", "room": room, "choice": "agree", "channel": "paper",
@@ -159,7 +141,7 @@ def _paper(client, vote, room, content=FORM):
 
 def test_the_committee_page_refuses_another_owners_form(app, runner, tmp_path):
     vote = make_open_proposal(app, runner, tmp_path)
-    clerk = _clerk(app, runner)
+    clerk = clerk_client(app, runner)
     assert _paper(clerk, vote, "101").status_code == 302
     refused = _paper(clerk, vote, "202")
     assert refused.status_code == 400
@@ -193,7 +175,7 @@ def test_two_clerks_attaching_one_form_to_two_voters_at_once(app, runner, tmp_pa
     from votes.services import ballots
 
     vote = make_open_proposal(app, runner, tmp_path)
-    clerks = {"A": _clerk(app, runner, "clerkA"), "B": _clerk(app, runner, "clerkB")}
+    clerks = {"A": clerk_client(app, runner, login="clerkA"), "B": clerk_client(app, runner, login="clerkB")}
     rooms = {"A": "101", "B": "202"}
 
     def enter(who):
@@ -263,7 +245,7 @@ def test_a_form_entered_on_the_wrong_flat_serves_its_signer_once_corrected(app, 
     assert kept.exit_code == 0, kept.output
     again = _import(runner, vote, tmp_path, [("2", "201", "a.pdf")], "d.csv")
     assert again.exit_code == 1 and RULE in again.output, again.output
-    page = _paper(_clerk(app, runner), vote, "202")  # only the check under the lock
+    page = _paper(clerk_client(app, runner), vote, "202")  # only the check under the lock
     assert page.status_code == 400 and RULE in page.get_data(as_text=True)
     assert len(_ballots(app, vote)) == 4
 
