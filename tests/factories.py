@@ -142,3 +142,13 @@ def voter_token(app, proposal: dict, room: str = "101", building: str = "1") -> 
         access = db.session.scalar(select(VoterAccess).where(
             VoterAccess.proposal_id == p.id, VoterAccess.voter_key == unit.voter_key))
         return link_token(p, access.voter_key, access.issue)
+
+
+def assert_limited_per_address(app, client, url: str, per_minute: int) -> None:
+    """`url` answers one address `per_minute` times, then 429; another address still gets it."""
+    app.config["RATELIMIT_ENABLED"] = True
+    answers = [client.get(url).status_code for _ in range(per_minute + 1)]
+    assert answers == [200] * per_minute + [429]
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "192.0.2.9"
+    assert other.get(url).status_code == 200

@@ -3,6 +3,7 @@ address, and as many requests as they care to send."""
 
 from __future__ import annotations
 
+from tests.factories import assert_limited_per_address
 from tests.money_world import passed_vote
 
 
@@ -12,10 +13,5 @@ def test_the_per_unit_list_is_limited_per_address(app, runner, tmp_path, client)
     of a worker's core for 20,000 flats, against 50 ms for the board. Open to anyone, one
     address looping on it kept workers busy; it is limited like the share look-up."""
     vote = passed_vote(app, runner, tmp_path)
-    app.config["RATELIMIT_ENABLED"] = True
-    answers = [client.get(f"/p/{vote['uid']}/units").status_code for _ in range(31)]
-    assert answers == [200] * 30 + [429]
-    other = app.test_client()
-    other.environ_base["REMOTE_ADDR"] = "192.0.2.9"
-    assert other.get(f"/p/{vote['uid']}/units").status_code == 200
+    assert_limited_per_address(app, client, f"/p/{vote['uid']}/units", 30)
     assert client.get(f"/p/{vote['uid']}").status_code == 200  # the board itself is not
