@@ -458,3 +458,55 @@ def test_every_step_of_steps_10_and_11_is_in_the_spec():
     assert steps == {"10.1", "10.2", "10.3", "10.4", "11.1", "11.2", "11.3", "11.4"}
     for step in steps:
         assert re.search(rf"\b{re.escape(step)} ", spec), step
+
+
+def test_cli_cosignatures_of_countless_values_are_refused_before_they_are_parsed(
+        tmp_path, capsys, monkeypatch):
+    """--cosignatures reads up to 64 MiB, and parsed it with no bound on its values: 64 MiB
+    of `[{},{},…]` took 1.8 GB. It is bounded as the bundle's JSON is (1.3): more than
+    10,000,000 of `{`, `[` and `,` (or one in 8 of its bytes) are refused unparsed."""
+    from types import SimpleNamespace
+
+    from votes.core import verifier_witness
+
+    story = good_story()
+    sealed = story.seal()
+    bundle = tmp_path / "b.zip"
+    bundle.write_bytes(_bundle(story, sealed))
+    wkeys = tmp_path / "witnesses.json"
+    wkeys.write_text(json.dumps(WITNESSES.to_json_obj()))
+    args = [str(bundle), "--key-id", KEY_ID, "--witness-keys", str(wkeys), "--cosignatures"]
+    honest = tmp_path / "honest.jsonl"
+    honest.write_text(json.dumps(_cosig(sealed, 7, "2026-12-08T01:00:00Z")) + "\n")
+    assert verify_main(args + [str(honest)]) == 0
+    assert "7 of 7 entries cosigned" in capsys.readouterr().out
+
+    hostile = tmp_path / "hostile.jsonl"
+    hostile.write_bytes(b"[" + b"{}," * 5_000_000 + b"{}]\n")  # 10,000,001 of them
+
+    def parsed(*args, **kwargs):
+        raise AssertionError("the file was parsed")
+
+    monkeypatch.setattr(verifier_witness, "json", SimpleNamespace(loads=parsed))
+    assert verify_main(args + [str(hostile)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot read {hostile}" in err and "over the limit of 10,000,000" in err
+    assert "Traceback" not in err
+
+
+def test_cosignatures_of_countless_lines_are_read_one_at_a_time():
+    """Its lines were split all at once: 64 MiB of `ab` lines made a list of 22 million
+    strings (1.7 GB) before the first was found not to be JSON."""
+    import tracemalloc
+
+    from votes.core.verifier_witness import load_cosignatures
+
+    data = b"ab\n" * 2_000_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="line 1: not valid JSON"):
+            load_cosignatures(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < len(data) // 10, peak

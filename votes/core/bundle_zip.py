@@ -178,14 +178,25 @@ def _sizes_ok(infos, fail: Fail) -> bool:
 
 
 def _items_ok(files: dict[str, bytes], fail: Fail) -> bool:
-    json = [data for name, data in files.items() if name in JSON_MEMBERS]
-    items = sum(len(data) - len(data.translate(None, b"{[,")) for data in json)
-    limit = max(MAX_JSON_ITEMS, sum(map(len, json)) // ITEM_BYTES)
-    if items > limit:
-        fail("1.3", f"the JSON files hold {items:,} of the characters {{ [ and , together, "
-                    f"over the limit of {limit:,}: too many values to read")
+    problem = too_many_items([data for name, data in files.items() if name in JSON_MEMBERS])
+    if problem:
+        fail("1.3", f"the JSON files hold {problem}")
         return False
     return True
+
+
+def too_many_items(texts: list[bytes]) -> str | None:
+    """What is wrong when JSON texts hold more `{`, `[` and `,` than MAX_JSON_ITEMS or one
+    in ITEM_BYTES of their bytes, whichever is more; None when they do not. Counted in the
+    bytes, so that a text is refused before it is parsed. Any JSON a verifier is given
+    (the bundle's, a witness's cosignatures) is bounded by this one rule."""
+    # Counted in place: data.translate made a copy as long as the text (256 MiB at most).
+    items = sum(data.count(char) for data in texts for char in (b"{", b"[", b","))
+    limit = max(MAX_JSON_ITEMS, sum(map(len, texts)) // ITEM_BYTES)
+    if items > limit:
+        return (f"{items:,} of the characters {{ [ and , together, over the limit of "
+                f"{limit:,}: too many values to read")
+    return None
 
 
 def _read(z: zipfile.ZipFile, info: zipfile.ZipInfo, fail: Fail) -> bytes | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from votes.core import signing
 from votes.core.bidi import shown
 from votes.core.bundle_types import type_errors
-from votes.core.bundle_zip import MAX_JSON
+from votes.core.bundle_zip import MAX_JSON, too_many_items
 from votes.core.canonical import (CanonicalError, _no_constant, _no_duplicates, _no_float,
                                   canonical_bytes, parse_canonical, parse_time)
 from votes.core.receipt import RECEIPT, RECEIPT_TYPE
@@ -167,9 +167,15 @@ def _parse_witness_file(data: bytes, run: _Run) -> list[tuple[int, dict]]:
 
 def load_cosignatures(data: bytes) -> list[dict]:
     """A --cosignatures file: one cosignature per line, as `votes witness cosignatures`
-    prints them (any JSON layout per line; ValueError naming the first bad line)."""
+    prints them (any JSON layout per line; ValueError naming the first bad line). Bounded
+    as the bundle's JSON is (1.3): its values counted before any is parsed, and its lines
+    split one at a time (a list of all of 64 MiB of short lines took 1.7 GB)."""
+    problem = too_many_items([data])
+    if problem:
+        raise ValueError(f"it holds {problem}")
     out = []
-    for n, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+    for n, raw in enumerate(split_lines(data), 1):
+        line = raw.decode("utf-8", "replace")
         if not line.strip():
             continue
         try:
