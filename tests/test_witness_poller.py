@@ -54,6 +54,7 @@ class FakeApp(LoopbackServer):
         self.sealed = sealed
         self.published = [SERVER]   # the keys at /.well-known/votes-keys.json
         self.posted: list[dict] = []
+        self.answers: dict[str, bytes] = {}  # path: a body served instead of the API's
         app = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -62,7 +63,9 @@ class FakeApp(LoopbackServer):
 
             def do_GET(self):
                 url = urlsplit(self.path)
-                if url.path == "/.well-known/votes-keys.json":
+                if url.path in app.answers:
+                    body = app.answers[url.path]
+                elif url.path == "/.well-known/votes-keys.json":
                     body = json.dumps(signing.KeyRing(
                         {signing.key_id(k.public_key()): k.public_key()
                          for k in app.published}).to_json_obj()).encode()
@@ -175,6 +178,45 @@ def test_an_unreachable_app_is_reported_and_the_others_polled(parts):
     result = w.poll([f"http://127.0.0.1:{free_port()}", app.base])
     assert result.cosigned == [("p-example", 4)]
     assert len(result.problems) == 1
+
+
+def test_an_answer_of_countless_values_is_refused_before_it_is_parsed(parts, monkeypatch):
+    """The witness parsed what an app answered (up to 64 MiB) with no bound on its values:
+    64 MiB of `[{},{},…]` took 1.8 GB. It is bounded as a verifier bounds a bundle's JSON
+    (1.3), before parsing: the answer is refused and the round reports the app."""
+    from types import SimpleNamespace
+
+    from votes.witness import poller
+
+    story, app, store, w = parts
+    app.answers["/api/heads"] = b'{"heads":[' + b"{}," * 5_000_000 + b"{}]}"
+
+    def parsed(*args, **kwargs):
+        raise AssertionError("the answer was parsed")
+
+    monkeypatch.setattr(poller, "json", SimpleNamespace(loads=parsed))
+    result = w.poll([app.base])
+    assert result.cosigned == [] and app.posted == []
+    [problem] = result.problems
+    assert f"{app.base}/api/heads" in problem and "over the limit of 10,000,000" in problem
+
+
+def test_a_chain_page_of_countless_lines_is_not_split_all_at_once(parts):
+    """A page of chain lines was split whole into a list: 64 MiB of `ab` lines made 22
+    million bytes objects (about 1 GB) before the first was found not to be an entry."""
+    import tracemalloc
+
+    story, app, store, w = parts
+    page = b"ab\n" * 2_000_000
+    app.answers["/api/proposals/p-example/chain"] = page
+    tracemalloc.start()
+    try:
+        result = w.poll([app.base])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.cosigned == [] and "entry 0: not canonical JSON" in result.problems[0]
+    assert peak < 5 * len(page), peak  # the page as read, joined and served: not its lines
 
 
 def test_a_witness_must_pin_some_server_key():

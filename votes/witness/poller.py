@@ -7,6 +7,7 @@ import contextlib
 import contextvars
 import http.client
 import io
+import itertools
 import json
 import time
 import urllib.error
@@ -19,8 +20,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from votes.core import chain, signing, witness
 from votes.core.bidi import hidden
+from votes.core.bundle_zip import too_many_items
 from votes.core.canonical import canonical_bytes, format_time
-from votes.core.verifier_integrity import load_keys_file
+from votes.core.verifier_integrity import load_keys_file, split_lines
 from votes.witness import ROUND_BUDGET
 from votes.witness.pins import PinError, Pins, unpinned
 from votes.witness.store import Store
@@ -224,7 +226,14 @@ def _get(url: str) -> bytes:
                 break
             chunks.append(chunk)
             size += len(chunk)
-        return b"".join(chunks)[:MAX_RESPONSE]
+    body = b"".join(chunks)[:MAX_RESPONSE]
+    # Every answer is JSON parsed whole (a keys file, the heads) or line by line: bounded
+    # as a verifier bounds a bundle's before parsing it, or 64 MiB of `[{},{},…]` took
+    # 1.8 GB of the witness's memory.
+    problem = too_many_items([body])
+    if problem:
+        raise Unreachable(f"{url}: the answer holds {problem}; refused")
+    return body
 
 
 def _json(data: bytes):
@@ -346,12 +355,11 @@ class Witness:
                                        f"{held.length}, no longer announced (a chain shorter "
                                        "than the one cosigned); not cosigned")
 
-    def _page(self, app: str, uid: str, start: int) -> list[bytes]:
+    def _page(self, app: str, uid: str, start: int, count: int) -> list[bytes]:
+        """The first `count` lines served from `start`, split one at a time: a list of all
+        of 64 MiB of short lines took 1 GB."""
         url = f"{app}/api/proposals/{urllib.request.quote(uid, safe='')}/chain?from={start}"
-        return [line for line in _get(url).split(b"\n") if line]
-
-    def _lines(self, app: str, uid: str, start: int, count: int) -> list[bytes]:
-        return self._page(app, uid, start)[:count]
+        return list(itertools.islice(filter(None, split_lines(_get(url))), count))
 
     def _checked(self, app: str, uid: str, held, length: int, keys: signing.KeyRing,
                  now: datetime):
@@ -363,7 +371,7 @@ class Witness:
         want = length - start
         last, got = None, 0
         while got < want:
-            page = self._page(app, uid, start + got)[:want - got]
+            page = self._page(app, uid, start + got, want - got)
             if not page:
                 break
             new = page
@@ -384,7 +392,7 @@ class Witness:
             return
         if held is not None and length < held.length:
             # Cut short: the served head is a signed entry contradicting the cosigned one.
-            served = self._lines(app, uid, length - 1, 1)
+            served = self._page(app, uid, length - 1, 1)
             try:
                 witness.signed_line(served[0] if served else b"", uid, length - 1, keys)
             except witness.ChainProblem as exc:
