@@ -388,6 +388,28 @@ def test_1_3_a_large_honest_bundle_is_not_refused_for_its_values(monkeypatch):
     assert [f.step for f in report.failures] == ["1.3"]
 
 
+def test_1_3_a_member_is_held_once_while_it_is_read():
+    """Each member was read in 1 MiB chunks, then joined: for a moment both, twice its size
+    (512 MiB for a member at its 256 MiB limit). It is now gathered in one buffer."""
+    import tracemalloc
+
+    from votes.core.bundle_zip import read_members
+
+    files = files_of(good_story().bundle())
+    size = 32 * 2**20
+    files["ballots.csv"] = b"a" * size
+    bundle = _deflated(files)
+    del files
+    tracemalloc.start()
+    try:
+        read = read_members(bundle, lambda step, why: pytest.fail(f"{step}: {why}"))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(read["ballots.csv"]) == size
+    assert peak < 1.5 * size, peak
+
+
 def test_1_3_a_json_file_over_64_mib_is_refused_from_the_central_directory():
     """manifest.json, proposal.json, roll.json and tally.json were bounded only as any
     member (256 MiB), and a JSON text is parsed whole: its text, value and re-encoding

@@ -200,7 +200,9 @@ def too_many_items(texts: list[bytes]) -> str | None:
 
 
 def _read(z: zipfile.ZipFile, info: zipfile.ZipInfo, fail: Fail) -> bytes | None:
-    parts, size = [], 0
+    # One buffer, its bytes returned as they are: chunks joined at the end were held
+    # twice for a moment (512 MiB for a member at its limit).
+    out, size = io.BytesIO(), 0
     with z.open(info) as fh:
         while True:
             chunk = fh.read(_CHUNK)
@@ -211,11 +213,11 @@ def _read(z: zipfile.ZipFile, info: zipfile.ZipInfo, fail: Fail) -> bytes | None
                 fail("1.3", f"{info.filename} inflates to more than its declared "
                             f"{info.file_size} bytes")
                 return None
-            parts.append(chunk)
+            out.write(chunk)
     if size != info.file_size:
         fail("1.1", f"{info.filename} holds {size} bytes, not the declared {info.file_size}")
         return None
-    return b"".join(parts)
+    return out.getvalue()
 
 
 def _why(exc: Exception) -> str:
