@@ -100,3 +100,26 @@ def test_the_findings_are_those_of_one_process(case, sent):
     assert one == several and one[0] == "failed"
     steps = {step for step, _, _ in one[1]}
     assert "4.4" in steps and ({"3.3"} if case == "untrusted key" else set()) <= steps
+
+
+def test_each_signature_is_decoded_once_where_it_is_checked(sent, monkeypatch):
+    """Checked for canonical base64 and then decoded again, each chain signature was
+    decoded twice when sent ahead and twice more in step 4: once in each now. A device's
+    signature (6.5) was decoded twice too: once now."""
+    story = good_story()
+    lines = [json.loads(line) for line in files_of(story.bundle())["chain.jsonl"].splitlines()]
+    sigs = {line["sig"] for line in lines}
+    devices = [line["entry"]["body"]["device"]["signature"] for line in lines
+               if (line["entry"]["body"].get("device") or {}).get("signature")]
+    assert devices
+    decoded = []
+    real = base64.b64decode
+
+    def counting(text, *args, **kwargs):
+        decoded.append(text)
+        return real(text, *args, **kwargs)
+
+    monkeypatch.setattr(base64, "b64decode", counting)
+    assert verify(story.bundle(), jobs=2).ok
+    assert {sig: decoded.count(sig) for sig in sigs} == {sig: 2 for sig in sigs}
+    assert [decoded.count(sig) for sig in devices] == [1] * len(devices)

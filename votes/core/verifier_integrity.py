@@ -16,7 +16,8 @@ from votes.core.bundle_zip import MAX_JSON
 from votes.core.canonical import (CanonicalError, _no_constant, _no_duplicates, _no_float,
                                   check_depth, digest_hex, parse_canonical, parse_time)
 from votes.core.chain import GENESIS_PREV, VERSION, entry_digest
-from votes.core.verifier_base import Anchor, _Bundle, _Run, canonical_b64, fingerprint
+from votes.core.verifier_base import (Anchor, _Bundle, _Run, canonical_b64, canonical_b64_bytes,
+                                     fingerprint)
 
 SERVER_ALG = "Ed25519"
 # -- step 1.4 / 1.5: canonical bytes, types ------------------------------------------------
@@ -94,8 +95,9 @@ def _raw_keys(manifest: dict | None) -> dict[str, bytes]:
     only a guess of step 3's keyring (see _sign_ahead)."""
     if manifest is None:
         return {}
-    return {item["key_id"]: base64.b64decode(item["public_key"]) for item in manifest["keys"]
-            if item["alg"] == SERVER_ALG and canonical_b64(item["public_key"], 32)}
+    raw = {item["key_id"]: canonical_b64_bytes(item["public_key"], 32)
+           for item in manifest["keys"] if item["alg"] == SERVER_ALG}
+    return {kid: key for kid, key in raw.items() if key is not None}
 
 
 def _sign_ahead(run: _Run, keys: dict[str, bytes], n: int, line: dict, digest: str) -> None:
@@ -103,9 +105,10 @@ def _sign_ahead(run: _Run, keys: dict[str, bytes], n: int, line: dict, digest: s
     (with --jobs the other cores were idle until step 4): the task _check_links will bring,
     if the guessed key is the one step 3 trusts. It checks a task equal to this one or
     this one is not used, so a wrong guess costs time, never a verdict."""
-    raw, sig = keys.get(line["entry"]["key_id"]), line["sig"]
-    if raw is not None and canonical_b64(sig, 64):
-        run.signatures.ahead(n, ("ed25519", raw, base64.b64decode(sig), digest.encode("ascii")))
+    raw = keys.get(line["entry"]["key_id"])
+    sig = canonical_b64_bytes(line["sig"], 64) if raw is not None else None
+    if sig is not None:
+        run.signatures.ahead(n, ("ed25519", raw, sig, digest.encode("ascii")))
 
 
 def _read_lines(raw_lines: Iterable[bytes], version: int) -> Iterator[tuple]:
@@ -289,17 +292,17 @@ def _check_links(b: _Bundle, run: _Run) -> None:
             kid = entry.get("key_id")
             key = b.keyring.get(kid) if isinstance(kid, str) else None
             sig = line.get("sig")
+            sig = canonical_b64_bytes(sig, 64) if isinstance(sig, str) else None
             if key is None:
                 run.fail("4.4", f"signing key {str(kid)[:40]} is unknown or not trusted", n)
-            elif not isinstance(sig, str) or not canonical_b64(sig, 64):
+            elif sig is None:
                 run.fail("4.4", "server signature does not verify", n)
             else:
                 raw = raw_keys.get(kid)
                 if raw is None:
                     raw = raw_keys[kid] = base64.b64decode(signing.public_key_b64(key))
                 run.signature("4.4", n, "server signature does not verify", (
-                    "ed25519", raw, base64.b64decode(sig), b.digests[n].encode("ascii")),
-                    ahead=n)
+                    "ed25519", raw, sig, b.digests[n].encode("ascii")), ahead=n)
         if uid is not None and entry.get("proposal") != uid:
             run.fail("4.5", "entry belongs to another proposal", n)
         prev = b.digests[n]

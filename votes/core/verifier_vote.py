@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from collections import Counter
 from dataclasses import dataclass
 
@@ -15,7 +14,7 @@ from votes.core.local_rules import roll_totals
 from votes.core.refusal import Refusal
 from votes.core.roll import Scope
 from votes.core.rules import THRESHOLD_NAMES, Matter, Threshold, default_rules
-from votes.core.verifier_base import _Bundle, _Run, canonical_b64
+from votes.core.verifier_base import _Bundle, _Run, canonical_b64_bytes
 
 _NONE: frozenset[str] = frozenset()
 _P256_SPKI_SIZE = 91  # DER SubjectPublicKeyInfo of an uncompressed P-256 point
@@ -216,11 +215,12 @@ def _check_registration(e: dict, n: int, units_of: dict | None, p: dict | None,
     if body["proof"] not in PROOFS:
         run.fail("6.9", f"proof {body['proof'][:20]!r} is not one of {', '.join(PROOFS)}", n)
     not_p256 = "public_key is not a P-256 key (SPKI) in canonical base64"
-    if not canonical_b64(key, _P256_SPKI_SIZE):
+    spki = canonical_b64_bytes(key, _P256_SPKI_SIZE)
+    if spki is None:
         run.fail("6.9", not_p256, n)
     else:  # loading the key is left to the signature batch (other cores with --jobs)
         again = key in registered.get(voter, ())
-        run.signature("6.9", n, not_p256, ("p256key", base64.b64decode(key), b"", b""),
+        run.signature("6.9", n, not_p256, ("p256key", spki, b"", b""),
                       if_valid="this device key was already registered for this voter"
                       if again else None)
     registered.setdefault(voter, set()).add(key)
@@ -274,13 +274,12 @@ def _check_device(body: dict, uid: str, n: int, run: _Run) -> None:
         run.fail("6.5", f"device alg {device['alg'][:30]!r} is not exactly {DEVICE_ALG!r}", n)
         return
     payload = signing.device_payload(uid, body["voter"], body["commitment"], device["nonce"])
-    if not canonical_b64(device["signature"], 64) or \
-            not canonical_b64(device["public_key"], _P256_SPKI_SIZE):
+    sig = canonical_b64_bytes(device["signature"], 64)
+    spki = canonical_b64_bytes(device["public_key"], _P256_SPKI_SIZE)
+    if sig is None or spki is None:
         run.fail("6.5", "device signature does not verify", n)
     else:
-        run.signature("6.5", n, "device signature does not verify", (
-            "p256", base64.b64decode(device["public_key"]),
-            base64.b64decode(device["signature"]), payload))
+        run.signature("6.5", n, "device signature does not verify", ("p256", spki, sig, payload))
 
 
 # -- steps 7 and 8: close and tally ---------------------------------------------------------
