@@ -12,6 +12,10 @@ DATABASE_RECYCLE_SECONDS = 1800
 # Connections kept per process on PostgreSQL; empty: one per gunicorn thread
 # (VOTES_GUNICORN_THREADS, default 8). See votes/connections.py.
 DATABASE_POOL_SIZE = ""
+# How long `votes init` waits for a table lock on PostgreSQL before giving up (0: for ever).
+# Its ALTER TABLE queued behind a long read holds every cast and page of that table waiting
+# behind it; given up, the upgrade is rolled back as a whole and can be run again.
+MIGRATION_LOCK_TIMEOUT_SECONDS = 10
 
 # Empty means "generate once and keep in the instance folder" (fine for one machine;
 # a city deployment sets these through the environment so every process shares them).

@@ -113,6 +113,10 @@ def run_migrations_online():
                     from votes.services.schema import MIGRATION_LOCK
 
                     connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+                    # After the advisory lock (another host's upgrade may take longer): an
+                    # ALTER queued behind a long read would queue every cast behind itself.
+                    seconds = int(current_app.config["MIGRATION_LOCK_TIMEOUT_SECONDS"])
+                    connection.exec_driver_sql(f"SET LOCAL lock_timeout = {seconds * 1000}")
                 context.run_migrations()
         finally:
             if connection.dialect.name == "sqlite":

@@ -8,6 +8,7 @@ from votes.paths import MIGRATIONS_DIR
 
 # PostgreSQL's advisory lock that migrations hold in their transaction (migrations/env.py).
 MIGRATION_LOCK = 0x766F746573  # "votes"
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's lock_timeout
 
 
 def revisions() -> tuple[set[str], set[str], set[str]]:
@@ -31,6 +32,7 @@ def revisions() -> tuple[set[str], set[str], set[str]]:
 def upgrade_database() -> None:
     """Run Alembic migrations up to head; running it again changes nothing."""
     from flask_migrate import upgrade
+    from sqlalchemy.exc import OperationalError
 
     from votes.i18n import _
     from votes.services.errors import DomainError
@@ -42,6 +44,42 @@ def upgrade_database() -> None:
             raise DomainError(_("数据库结构比本程序新（%(revisions)s），请安装升级数据库的那个"
                                 "版本，不要用本版本运行 votes init",
                                 revisions=", ".join(sorted(newer))))
-        upgrade(directory=str(MIGRATIONS_DIR))
-    # Alembic's fileConfig would otherwise silence the app's loggers afterwards.
-    logging.getLogger("votes").disabled = False
+        try:
+            upgrade(directory=str(MIGRATIONS_DIR))
+        except OperationalError as err:
+            if getattr(err.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                raise
+            # The whole upgrade is one transaction, rolled back: nothing is half-applied.
+            raise DomainError(_(
+                "数据库升级已放弃：语句 %(statement)s 等待锁超过 %(seconds)s 秒，数据库结构未作"
+                "任何改动。占用数据表的是其他连接中未结束的事务：%(blockers)s。请在业务空闲时"
+                "（没有长时间运行的查询、报表或备份时）重新运行 votes init；等待时间可用 "
+                "VOTES_MIGRATION_LOCK_TIMEOUT_SECONDS 调整",
+                statement=_first_line(err.statement),
+                seconds=current_app.config["MIGRATION_LOCK_TIMEOUT_SECONDS"],
+                blockers="；".join(_open_transactions()) or "-")) from None
+        finally:
+            # Alembic's fileConfig would otherwise silence the app's loggers afterwards.
+            logging.getLogger("votes").disabled = False
+
+
+def _first_line(sql: str | None, limit: int = 120) -> str:
+    line = " ".join((sql or "").split())
+    return line if len(line) <= limit else line[:limit] + "…"
+
+
+def _open_transactions() -> list[str]:
+    """The other sessions in a transaction on this database, oldest first: the lock the
+    upgrade waited for is gone with it, and these are what held (or queued for) it."""
+    from sqlalchemy import text
+
+    from votes.extensions import db
+
+    with db.engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT pid, state, extract(epoch FROM now() - xact_start)::int, query "
+            "FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND xact_start IS NOT NULL "
+            "ORDER BY xact_start LIMIT 5")).all()
+    return [f"pid {pid} ({state}, {age} s): {_first_line(query, 80)}"
+            for pid, state, age, query in rows]

@@ -1,0 +1,82 @@
+"""Upgrading while the site serves: `votes init` against a database others are reading."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEST_CONFIG
+
+
+def _migrate(app, action, revision="head"):
+    from flask_migrate import downgrade, upgrade
+
+    from votes.extensions import db
+    from votes.paths import MIGRATIONS_DIR
+
+    with app.app_context():
+        db.session.remove()
+        (upgrade if action == "up" else downgrade)(directory=str(MIGRATIONS_DIR),
+                                                   revision=revision)
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _init_process(app, **settings):
+    env = {**os.environ, "VOTES_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+           "VOTES_INSTANCE_PATH": app.instance_path, "VOTES_ENV": "testing",
+           **{f"VOTES_{k}": TEST_CONFIG[k] for k in ("SECRET_KEY", "DATA_KEY",
+                                                      "KEY_PASSPHRASE")},
+           **{f"VOTES_{k}": v for k, v in settings.items()}}
+    return subprocess.Popen([sys.executable, "-c", "from votes.cli import main; main()", "init"],
+                            cwd=Path(__file__).resolve().parent.parent, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+@pytest.mark.postgresql_only
+def test_an_upgrade_queued_behind_a_long_read_gives_up_and_changes_nothing(app):
+    """withdraw_0001's ALTER TABLE ballots waited behind a report's open read with no limit,
+    and its ACCESS EXCLUSIVE request queued every owner's cast behind it: the site froze
+    for as long as the read lasted. The upgrade now waits VOTES_MIGRATION_LOCK_TIMEOUT_SECONDS
+    at most, then gives up as a whole, saying what held the table."""
+    from sqlalchemy import create_engine, text
+
+    from votes.services.schema import revisions
+
+    _migrate(app, "down", "forms_0001")
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        with engine.connect() as report:
+            report.execute(text("SELECT count(*) AS long_report FROM ballots")).scalar()
+            init = _init_process(app, MIGRATION_LOCK_TIMEOUT_SECONDS="1")
+            try:
+                output = init.communicate(timeout=60)[0].decode()
+            finally:
+                if init.poll() is None:
+                    init.kill()
+                    init.wait(30)
+            report.rollback()
+        assert init.returncode == 1, output
+        assert "等待锁超过 1 秒" in output and "数据库结构未作任何改动" in output, output
+        assert "long_report" in output and "重新运行 votes init" in output, output
+        assert "Traceback" not in output, output
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() \
+                == "forms_0001"
+            assert not conn.execute(text(
+                "SELECT count(*) FROM information_schema.columns "
+                "WHERE table_name = 'ballots' AND column_name = 'withdrawn_by'")).scalar()
+    finally:
+        engine.dispose()
+    # Once the read is over, the same upgrade goes through.
+    init = _init_process(app, MIGRATION_LOCK_TIMEOUT_SECONDS="1")
+    output = init.communicate(timeout=120)[0].decode()
+    assert init.returncode == 0, output
+    with app.app_context():
+        current, heads, _newer = revisions()
+    assert current == heads
+
