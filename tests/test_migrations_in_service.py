@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -24,6 +25,8 @@ def _migrate(app, action, revision="head"):
                                                    revision=revision)
         db.session.remove()
         db.engine.dispose()
+    # As upgrade_database does: Alembic's fileConfig silences the app's logger.
+    logging.getLogger("votes").disabled = False
 
 
 def _init_process(app, **settings):
@@ -80,3 +83,30 @@ def test_an_upgrade_queued_behind_a_long_read_gives_up_and_changes_nothing(app):
         current, heads, _newer = revisions()
     assert current == heads
 
+
+def test_pages_on_a_schema_behind_the_code_say_the_site_is_being_upgraded(app, runner, tmp_path,
+                                                                         caplog):
+    """The new code installed and restarted before `votes init` (or init failed): every
+    page reading a new column was the generic 500 "系统出错" with nothing telling the
+    operator why. It is now a 503 saying the site is being upgraded, and the log says to
+    run `votes init`. A page that the old schema still serves is untouched."""
+    from tests.factories import make_open_proposal
+
+    vote = make_open_proposal(app, runner, tmp_path)
+    _migrate(app, "down", "forms_0001")  # ballots.withdrawn_by is gone
+    # Alembic's fileConfig took caplog's handler off the root logger: hear the app's own.
+    app.logger.addHandler(caplog.handler)
+    try:
+        app.config["PROPAGATE_EXCEPTIONS"] = False
+        client = app.test_client()
+        response = client.get(f"/p/{vote['uid']}/audit")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 503, (response.status_code, page[:2000])
+        assert "系统正在升级" in page and "votes init" in page and "系统出错" not in page
+        assert any("votes init" in r.getMessage() and r.levelname == "ERROR"
+                   for r in caplog.records)
+        assert client.get("/").status_code == 200
+    finally:
+        app.logger.removeHandler(caplog.handler)
+        _migrate(app, "up")
+    assert client.get(f"/p/{vote['uid']}/audit").status_code == 200

@@ -46,12 +46,12 @@ def database_problem(err) -> str | None:
     from sqlalchemy.exc import OperationalError
 
     from votes.i18n import _
+    from votes.services.schema import missing_schema
 
     orig = getattr(err, "orig", None)
     text = str(orig if orig is not None else err).strip()
     # A table or a column of a newer schema missing (new code, `votes init` not run yet).
-    if any(words in text for words in ("no such table", "no such column")) or \
-            getattr(orig, "sqlstate", None) in ("42P01", "42703"):
+    if missing_schema(err):
         return _("数据库尚未建立或不是最新结构，请先运行 votes init")
     if isinstance(err, OperationalError):
         reason = text.splitlines()[0][:200] if text else type(err).__name__

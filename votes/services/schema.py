@@ -29,6 +29,25 @@ def revisions() -> tuple[set[str], set[str], set[str]]:
     return current, set(script.get_heads()), current - known
 
 
+def missing_schema(err: Exception) -> bool:
+    """A database error saying a table or column this code uses is not there: a database
+    not created yet, or one behind the code (`votes init` not run since the upgrade)."""
+    orig = getattr(err, "orig", None)
+    text = str(orig if orig is not None else err)
+    return any(words in text for words in ("no such table", "no such column")) or \
+        getattr(orig, "sqlstate", None) in ("42P01", "42703")
+
+
+def behind_code() -> bool:
+    """Whether the database is at a revision older than this code's head (not a newer one,
+    and not unreachable: both are other faults)."""
+    try:
+        current, heads, newer = revisions()
+    except Exception:  # noqa: BLE001  (the page then stays the generic error)
+        return False
+    return not newer and current != heads
+
+
 def upgrade_database() -> None:
     """Run Alembic migrations up to head; running it again changes nothing."""
     from flask_migrate import upgrade

@@ -149,6 +149,20 @@ def register_blueprints(app: Flask) -> None:
     def server_error(err):
         from flask_babel import gettext as _
 
+        from votes.services.schema import behind_code, missing_schema
+
+        # New code on a database not yet upgraded: only on this error path is the revision
+        # read, so a page in the normal case costs nothing more.
+        original = getattr(err, "original_exception", None)
+        if original is not None and missing_schema(original) and behind_code():
+            from votes.extensions import db
+
+            db.session.rollback()  # PostgreSQL refuses the page's queries in the failed one
+            app.logger.error("the database schema is behind this code: run `votes init` "
+                             "(数据库结构不是最新版本，请运行 votes init)")
+            return render_template("error.html", code=503, message=_(
+                "系统正在升级，请稍后再试。（管理员：数据库结构不是最新版本，请在服务器上运行 "
+                "votes init）")), 503, {"Retry-After": "60"}
         return render_template("error.html", code=500,
                                message=_("系统出错，您的操作没有完成，请稍后再试。")), 500
 
