@@ -326,3 +326,65 @@ def test_two_hosts_upgrading_at_once_leave_one_upgrade_and_no_error(app, tmp_pat
     with app.app_context():
         current, heads, _newer = revisions()
     assert current == heads
+
+
+def test_a_vote_from_before_version_3_verifies_in_the_app(app, runner, tmp_path, monkeypatch):
+    """A vote closed before the upgrade to version 3 of the spec is exported as
+    votes-bundle/1 (its chain is as version 2 wrote it). `votes verify --allow-format
+    votes-bundle/1` passed it, but the regulator's 验证 and the fund application package
+    verified it without allowing that format: step 3.4 failed it in the app. The app now
+    allows the one older format it has itself just written."""
+    import io
+    import json
+    import zipfile
+
+    from votes.core import chain
+    from votes.core.bundle import FORMAT_V2
+    from tests.money_world import passed_vote
+
+    genesis_body, close_body = chain.genesis_body, chain.close_body
+
+    def version_2_genesis(proposal, roll, rules):  # no rules of procedure yet
+        body = genesis_body(proposal, roll, rules)
+        body["rules"] = {k: v for k, v in body["rules"].items()
+                         if k not in ("objection_days", "follow_majority")}
+        return body
+
+    def version_2_close(*args, **kwargs):  # no 从多 figures yet
+        body = close_body(*args, **kwargs)
+        body.pop("follow")
+        return body
+
+    monkeypatch.setattr(chain, "genesis_body", version_2_genesis)
+    monkeypatch.setattr(chain, "close_body", version_2_close)
+    vote = passed_vote(app, runner, tmp_path)
+    monkeypatch.undo()
+    with app.app_context():
+        from votes.services.communities import get_community
+        from votes.services.tx import unit_of_work
+
+        with unit_of_work():
+            get_community("SUN").jurisdiction = "350502"
+    result = runner.invoke(args=["users", "create", "district", "--role", "regulator",
+                                 "--jurisdiction", "350502", "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    bundle = tmp_path / "old.zip"
+    assert runner.invoke(args=["export", vote["pid"], "-o", str(bundle)]).exit_code == 0
+    with zipfile.ZipFile(bundle) as z:
+        assert json.loads(z.read("manifest.json"))["format"] == FORMAT_V2
+
+    client = app.test_client()
+    sign_in(client, "district")
+    page = client.post(f"/regulator/p/{vote['pid']}/verify").get_data(as_text=True)
+    assert "验证通过 / VERIFIED" in page and "3.4" not in page, page
+    with app.app_context():
+        from votes.models import Proposal
+        from votes.extensions import db
+        from votes.services.oversight import latest_verification
+
+        assert latest_verification(db.session.get(Proposal, vote["id"])).outcome == "verified"
+    out = tmp_path / "application.zip"
+    result = runner.invoke(args=["works", "application", vote["pid"], "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as z, zipfile.ZipFile(io.BytesIO(z.read("bundle.zip"))) as inner:
+        assert json.loads(inner.read("manifest.json"))["format"] == FORMAT_V2

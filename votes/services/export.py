@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from pathlib import Path
 
 from votes.core.bulk_gc import paused_gc
-from votes.core.bundle import write_bundle
+from votes.core.bundle import OLDER_FORMATS, write_bundle
 from votes.core.canonical import format_time
+from votes.core.verifier import Report, verify_bundle
 from votes.services import audit, clock, keys
 from votes.services.errors import DomainError
 from votes.services.output import check_output, write_output
@@ -47,3 +51,18 @@ def export_bundle(proposal_ref: str, target, actor: str = "cli") -> str:
         audit.record(session, actor, "proposal.export", community_id=proposal.community_id,
                      target=str(proposal.id), details={"chain_head": head})
     return head
+
+
+def verify_exported(data: bytes) -> Report:
+    """The offline verifier's report on a bundle this server has just exported, with the
+    server's own key table as the trust anchor (not the keys the bundle carries).
+
+    A vote whose chain was written before version 3 of the specification is exported in
+    the older format its chain is in (write_bundle), which the verifier refuses unless
+    asked for (step 3.4): the app asks for the one format it has itself just written, so
+    such a vote verifies here as with `votes verify --allow-format`, and no other older
+    format is let through."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        written = json.loads(z.read("manifest.json"))["format"]
+    allowed = (written,) if written in OLDER_FORMATS else ()
+    return verify_bundle(data, trusted_keys=keys.keyring(), allow_formats=allowed)

@@ -11,14 +11,13 @@ from sqlalchemy import select
 
 from votes.core.cells import safe_row
 from votes.core.numbers import format_area, format_yuan_plain
-from votes.core.verifier import Report, verify_bundle
+from votes.core.verifier import Report
 from votes.extensions import db
 from votes.i18n import _
 from votes.models import Community, Proposal, Verification
 from votes.services import clock
-from votes.services.export import export_bundle
+from votes.services.export import export_bundle, verify_exported
 from votes.services.figures import ProposalFigures, proposal_figures
-from votes.services.keys import keyring
 from votes.services.tx import unit_of_work
 
 
@@ -125,8 +124,7 @@ def verify_now(proposal: Proposal, actor: str) -> Report:
     """Export a fresh bundle and run the offline verifier on it, as a regulator would."""
     buffer = io.BytesIO()
     export_bundle(str(proposal.id), buffer, actor=actor)
-    # The server's own key table is the trust anchor, not the keys the bundle carries.
-    report = verify_bundle(buffer.getvalue(), trusted_keys=keyring())
+    report = verify_exported(buffer.getvalue())
     with unit_of_work() as session:
         session.add(Verification(proposal_id=proposal.id, ok=report.ok, outcome=report.outcome,
                                  chain_head=report.chain_head or "", report=report.render(),

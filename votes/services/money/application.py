@@ -44,16 +44,14 @@ COLUMN_NOTES = {"building": "楼栋 building", "entrance": "单元 entrance (may
 
 def application_package(proposal: Proposal, actor: str) -> bytes:
     """The ZIP, for a passed vote (or an emergency use); its bundle is verified first."""
-    from votes.core.verifier import verify_bundle
-    from votes.services.export import export_bundle
+    from votes.services.export import export_bundle, verify_exported
     from votes.services.figures import proposal_figures
-    from votes.services.keys import keyring
     from votes.services.result_notice import result_notice_pdf
 
     how = decision(db.session, proposal)
     bundle = io.BytesIO()
     head = export_bundle(str(proposal.id), bundle, actor=actor)
-    report = verify_bundle(bundle.getvalue(), trusted_keys=keyring())
+    report = verify_exported(bundle.getvalue())
     if report.outcome != "verified":
         raise DomainError(_("导出包未通过验证，不能生成申请材料：%(why)s",
                             why=report.failures[0] if report.failures else report.outcome))
