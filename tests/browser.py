@@ -56,7 +56,7 @@ def live_server(app):
 
 
 @contextmanager
-def phone_browser():
+def phone_browser(javascript: bool = True):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -65,7 +65,8 @@ def phone_browser():
             "--disable-background-networking", "--disable-component-update", "--disable-sync"])
         context = browser.new_context(viewport={"width": 360, "height": 640},
                                       user_agent=PHONE_UA, locale="zh-CN", is_mobile=True,
-                                      has_touch=True, device_scale_factor=2)
+                                      has_touch=True, device_scale_factor=2,
+                                      java_script_enabled=javascript)
         try:
             yield context.new_page()
         finally:

@@ -176,3 +176,81 @@ def test_owner_votes_where_indexeddb_never_answers(sqlite_app, tmp_path):
         page.wait_for_url(re.compile(r".*/receipt/[0-9a-f]{64}$"), timeout=15_000)
         assert "表决成功" in page.content()
     assert _chain_kinds(app, vote)[1:] == ["ballot"]
+
+
+def _ballots(app, vote) -> list[dict]:
+    """The vote's ballot entries on the chain, as written."""
+    import json
+
+    from sqlalchemy import select
+
+    from votes.extensions import db
+    from votes.models import ChainEntry
+
+    with app.app_context():
+        lines = db.session.scalars(select(ChainEntry.line).where(
+            ChainEntry.proposal_id == vote["id"], ChainEntry.kind == "ballot"))
+        return [json.loads(line)["entry"] for line in lines]
+
+
+# How the page signs, or does not: a stored key; IndexedDB refusing to keep it (the unsigned
+# fallback of §13.2); no IndexedDB at all, where device.js signs nothing and the form goes as is.
+SIGNING = {"signed": None,
+           "unsigned": "IDBObjectStore.prototype.put = function () {"
+                       " throw new DOMException('CryptoKey', 'DataCloneError'); };",
+           "no-store": "Object.defineProperty(window, 'indexedDB', {value: undefined});"}
+
+
+@pytest.mark.parametrize("signing", SIGNING)
+def test_second_tap_while_the_ballot_is_on_its_way_sends_nothing(sqlite_app, tmp_path, signing):
+    """An owner taps 确认提交 again while the first tap's ballot is still being sent (a slow
+    network): the page sends one ballot, and the receipt does not say that another ballot was
+    already recorded (the server refusing a second send, in alarming words)."""
+    need_tools("chromium")
+    app = sqlite_app
+    vote = _open_vote(app, tmp_path)
+    casts, held = [], []
+
+    def slow_network(route):
+        casts.append(route.request)
+        if len(casts) == 1:
+            held.append(route)  # the first send is still on its way when the owner taps again
+        else:
+            route.continue_()
+
+    with live_server(app) as base, phone_browser() as page:
+        if SIGNING[signing]:
+            page.add_init_script(SIGNING[signing])
+        _to_confirm(page, base, app, vote)
+        page.route("**/cast", slow_network)
+        box = page.locator("#cast-submit").bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/cast")):
+            page.touchscreen.tap(x, y)
+        page.touchscreen.tap(x, y)  # the second tap: the page still shows the button
+        assert held, "the first send was not held"
+        held[0].continue_()
+        page.wait_for_url(re.compile(r".*/receipt/[0-9a-f]{64}$"), timeout=10_000)
+        page.wait_for_load_state()
+        assert "表决成功" in page.content()
+        assert "本户已有一张选票" not in page.content()
+        assert len(casts) == 1
+    ballots = _ballots(app, vote)
+    assert len(ballots) == 1
+    assert bool(ballots[0]["body"].get("device")) == (signing == "signed")
+
+
+def test_owner_votes_without_javascript(sqlite_app, tmp_path):
+    """A browser with JavaScript off (some WebViews, a reader mode): the plain forms still
+    verify, choose and cast; the ballot is unsigned and the server salts it (§13.2)."""
+    need_tools("chromium")
+    app = sqlite_app
+    vote = _open_vote(app, tmp_path)
+    with live_server(app) as base, phone_browser(javascript=False) as page:
+        _to_confirm(page, base, app, vote, choice="disagree")
+        page.click("#cast-submit")
+        page.wait_for_url(re.compile(r".*/receipt/[0-9a-f]{64}$"), timeout=10_000)
+        assert "表决成功" in page.content()
+    assert _chain_kinds(app, vote)[1:] == ["ballot"]
+    assert not _ballots(app, vote)[0]["body"].get("device")
+

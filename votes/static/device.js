@@ -8,6 +8,25 @@
   var csrf = me.getAttribute("data-csrf");
   var storeKey = me.getAttribute("data-store");
   var subtle = window.crypto && window.crypto.subtle;
+  var form = document.getElementById("cast-form");
+  var sign = null;  // set below where the browser can sign the ballot
+  if (form) {
+    // One tap, one ballot: a second tap while the first one's ballot is being signed or sent
+    // would send it again, and the server's refusal of the repeat is what the owner would
+    // then read above their receipt. Without this script the plain form submits as it is.
+    var button = document.getElementById("cast-submit");
+    var sending = false;
+    form.addEventListener("submit", function (event) {
+      if (sending) { event.preventDefault(); return; }
+      sending = true;
+      if (button) { button.disabled = true; }
+      if (sign) { event.preventDefault(); sign(); }
+    });
+    // Back on the page from the history cache, the owner has left it: the button works again.
+    window.addEventListener("pageshow", function (event) {
+      if (event.persisted) { sending = false; if (button) { button.disabled = false; } }
+    });
+  }
   if (!subtle || !window.indexedDB || !window.Promise) { return; }
   var ALG = { name: "ECDSA", namedCurve: "P-256" };
   // Local storage answers in milliseconds. Safari 14.1 (iOS 14.6, WeChat's browser there)
@@ -65,7 +84,6 @@
   var ready = deviceKey();
   ready.catch(function () { /* the ballot then carries only the server signature */ });
 
-  var form = document.getElementById("cast-form");
   if (!form) { return; }
   function hex(buffer) {
     var bytes = new Uint8Array(buffer), s = "";
@@ -83,8 +101,7 @@
     return subtle.digest("SHA-256", new TextEncoder().encode(text)).then(hex);
   }
 
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
+  sign = function () {
     var d = form.dataset;
     var salt = hex(window.crypto.getRandomValues(new Uint8Array(32)));
     ready.then(function (record) {
@@ -102,5 +119,5 @@
       form.elements.public_key.value = "";
       form.elements.signature.value = "";
     }).then(function () { form.submit(); });
-  });
+  };
 })();
