@@ -254,3 +254,31 @@ def test_owner_votes_without_javascript(sqlite_app, tmp_path):
     assert _chain_kinds(app, vote)[1:] == ["ballot"]
     assert not _ballots(app, vote)[0]["body"].get("device")
 
+
+def test_registered_key_signs_when_the_confirm_page_cannot_reach_the_server(sqlite_app,
+                                                                              tmp_path):
+    """The ballot page registered the device key; on the confirm page the network drops the
+    key's re-registration. The server would refuse an unsigned ballot now (§14.1), so the page
+    signs with the key the chain already holds, and the owner's ballot is recorded."""
+    from tests.factories import voter_token
+
+    need_tools("chromium")
+    app = sqlite_app
+    vote = _open_vote(app, tmp_path)
+    with live_server(app) as base, phone_browser() as page:
+        page.goto(f"{base}/v/{voter_token(app, vote)}")
+        page.fill("#answer", resident_id(1)[-6:])
+        with page.expect_response(lambda r: r.request.method == "POST"
+                                  and r.url.endswith("/device")) as registered:
+            page.click("#verify-submit")
+        assert registered.value.ok
+        page.wait_for_url(re.compile(r".*/ballot$"))
+        page.route("**/device", lambda route: route.abort("internetdisconnected"))
+        page.check("input[value=agree]")
+        page.click("#next")
+        page.wait_for_url(re.compile(r".*/confirm$"))
+        page.click("#cast-submit")
+        page.wait_for_url(re.compile(r".*/receipt/[0-9a-f]{64}$"), timeout=10_000)
+        assert "表决成功" in page.content()
+    assert _chain_kinds(app, vote)[1:] == ["device", "ballot"]
+    assert _ballots(app, vote)[0]["body"]["device"]["alg"] == "ECDSA-P256-SHA256"

@@ -7,6 +7,8 @@
   var registerUrl = me.getAttribute("data-register");
   var csrf = me.getAttribute("data-csrf");
   var storeKey = me.getAttribute("data-store");
+  // The voter's keys the chain already holds (the confirm page lists them).
+  var registered = (me.getAttribute("data-registered") || "").split(" ");
   var subtle = window.crypto && window.crypto.subtle;
   var form = document.getElementById("cast-form");
   var sign = null;  // set below where the browser can sign the ballot
@@ -70,6 +72,10 @@
 
   function deviceKey() {
     return idb("readonly", function (s) { return s.get(storeKey); }).then(function (record) {
+      // A key the chain holds needs no registering again: were the network to fail that
+      // request, the ballot would go unsigned, which the server refuses once the voter has a
+      // registered key (§14.1), though the owner did nothing wrong.
+      if (record && registered.indexOf(record.publicKey) >= 0) { return record; }
       if (record) { return register(record); }
       return subtle.generateKey(ALG, false, ["sign", "verify"]).then(function (pair) {
         return subtle.exportKey("spki", pair.publicKey).then(function (spki) {

@@ -301,7 +301,7 @@ def _next_revision(view) -> int:
 
 @bp.post("/p/<uid>/confirm")
 @reads_only
-@owner_view_required
+@owner_view_required(devices=True)
 def confirm(proposal, owner, view):
     access_service.check_open(proposal)
     choice = request.form.get("choice")
@@ -313,8 +313,12 @@ def confirm(proposal, owner, view):
     # again with the cookie from before its first send (a phone that lost the answer) finds
     # one more and is refused, signed or not (a signed one's nonce is on the chain too).
     session["ballot_revision"] = _next_revision(view)
+    # The voter's keys already on the chain (public there): the page signs with its key when
+    # it is one of them, without registering it again, so that a network failing now cannot
+    # turn the ballot unsigned, which the cast would refuse (§14.1).
     return render_template("owner/confirm.html", proposal=proposal, choice=choice, nonce=nonce,
-                           voter_key=owner.voter_key, commitment_domain=COMMITMENT_DOMAIN)
+                           voter_key=owner.voter_key, commitment_domain=COMMITMENT_DOMAIN,
+                           registered=view.devices or ())
 
 
 @bp.get("/p/<uid>/confirm")
