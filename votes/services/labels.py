@@ -67,6 +67,7 @@ def action_label(action: str) -> str:
             "account.signin_paused": _("登录失败过多，暂停登录"),
             "account.signin_device_dropped": _("常用浏览器登录失败过多，不再免于暂停"),
             "account.signin_unpaused": _("解除登录暂停"),
+            "account.signin": _("登录"), "account.signout": _("退出"),
             "community.create": _("新建小区"), "community.contact": _("修改联系方式"),
             "community.jurisdiction": _("修改辖区"), "community.rules": _("修改议事规则"),
             "roll.import": _("导入业主名册"), "roll.replace": _("替换业主名册"),

@@ -118,9 +118,11 @@ class SignIn:
     generation: int  # the account's session_generation when its password was still this one
 
 
-def authenticate(login: str, password: str, device_cookie: str | None = None) -> SignIn | None:
+def authenticate(login: str, password: str, device_cookie: str | None = None,
+                 address: str = "") -> SignIn | None:
     """The active account of this name and password (and the browser's new device cookie),
-    or None.
+    or None. A sign-in is audited with the client's `address`, in the transaction that
+    gives it.
 
     Raises signin_throttle.Paused while the name is paused (the password unchecked), and
     on the wrong password that pauses it: too many failures under one name, from whatever
@@ -157,6 +159,8 @@ def authenticate(login: str, password: str, device_cookie: str | None = None) ->
             generation = user.session_generation
             if _hasher.check_needs_rehash(user.password_hash):
                 user.password_hash = _hasher.hash(password)
+            audit.record(session, user.login, "account.signin", target=user.login,
+                         details={"address": address})
     if cookie is None:
         _failed(turn, device_turn, user)
         return None
@@ -253,12 +257,15 @@ def unpause(login: str, *, actor: str = "cli") -> tuple[str, datetime | None] | 
     return target, until
 
 
-def end_sessions(user_id: int) -> None:
-    """Sign the account out everywhere: every session cookie issued so far stops working."""
+def end_sessions(user_id: int, address: str = "") -> None:
+    """Sign the account out everywhere: every session cookie issued so far stops working.
+    Audited as the member's sign-out, from the client's `address`."""
     with unit_of_work() as session:
         user = session.get(StaffUser, user_id, with_for_update=True)
         if user is not None:
             user.session_generation += 1
+            audit.record(session, user.login, "account.signout", target=user.login,
+                         details={"address": address})
 
 
 def set_jurisdiction(code: str, jurisdiction: str | None, actor: str) -> Community:

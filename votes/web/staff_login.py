@@ -77,7 +77,10 @@ def login():
         try:
             signed_in = authenticate(request.form.get("login", ""),
                                      request.form.get("password", ""),
-                                     request.cookies.get(signin_devices.COOKIE))
+                                     request.cookies.get(signin_devices.COOKIE),
+                                     # as ProxyFix left it (TRUSTED_PROXIES), never the /64
+                                     # the rate limits count: the log names the one address
+                                     request.remote_addr or "")
         except Paused as paused:  # too many failures under this name, from any address
             if paused.failed:
                 flash(_("登录名或密码错误。"), "error")
@@ -106,7 +109,7 @@ def logout():
     from votes.services.staff import end_sessions
 
     if isinstance(current_user._get_current_object(), StaffPrincipal):
-        end_sessions(current_user.user_id)
+        end_sessions(current_user.user_id, request.remote_addr or "")
     logout_user()
     _fresh_session()
     return redirect(url_for("staff_login.login"))
