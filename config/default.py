@@ -73,6 +73,12 @@ PROPOSAL_DOCUMENTS_MAX_BYTES = ""
 # web, or whole with `votes notices`.
 NOTICES_PER_DOWNLOAD_MAX = 500
 PERMANENT_SESSION_LIFETIME = 8 * 3600
+# Seconds a staff session may go without a request before staff pages ask to sign in again
+# (a browser left signed in on a shared office PC); 0: only PERMANENT_SESSION_LIFETIME.
+STAFF_IDLE_TIMEOUT = 30 * 60
+# A staff session's cookie is written when it changes (its last use, at most once a minute:
+# votes/web/staff_login.py), not again with every page.
+SESSION_REFRESH_EACH_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

@@ -15,6 +15,17 @@ def now() -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
 
 
+def wall_now() -> datetime:
+    """The real time, for what ages by the wall clock whatever proposal time a test set with
+    VOTES_NOW (a staff session's age and idleness: tests move VOTES_NOW by days with one
+    browser signed in); tests set app.config["VOTES_WALL_NOW"]."""
+    if has_app_context():
+        fixed = current_app.config.get("VOTES_WALL_NOW")
+        if fixed is not None:
+            return fixed
+    return datetime.now(timezone.utc)
+
+
 def parse_iso(text: str, what: str) -> datetime:
     """Parse an ISO 8601 time; without an offset it is Beijing time (what people type)."""
     from zoneinfo import ZoneInfo

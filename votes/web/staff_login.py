@@ -4,7 +4,7 @@ sessions that expire."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
                    url_for)
@@ -29,21 +29,43 @@ class StaffPrincipal(UserMixin):
         return f"s:{self.user_id}"
 
 
+# How stale the session's last use may be before it is written again: a signed cookie sent
+# with every page for a time that only needs to be right to the minute.
+_SEEN_EVERY = 60
+
+
 def load_staff(rest: str):
     from votes.models import StaffUser
+    from votes.services.clock import wall_now
 
     signed_in = session.get("staff_since")
     lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"]
     if not isinstance(lifetime, timedelta):
         lifetime = timedelta(seconds=int(lifetime))
     staff_id = whole_number(rest, digits=18)
-    if staff_id is None or signed_in is None or \
-            datetime.now(timezone.utc) - datetime.fromtimestamp(signed_in, timezone.utc) > lifetime:
+    now = wall_now().timestamp()
+    if staff_id is None or signed_in is None or now - signed_in > lifetime.total_seconds():
+        return None
+    # A session from before the idle time was kept counts from its sign-in.
+    seen = session.get("staff_seen", signed_in)
+    idle = int(current_app.config.get("STAFF_IDLE_TIMEOUT") or 0)
+    if idle > 0 and now - seen > idle:
+        _idle_out()
         return None
     user = db.session.get(StaffUser, staff_id)
     if user is None or not user.active or session.get("staff_gen") != user.session_generation:
         return None
+    if now - seen >= _SEEN_EVERY:
+        session["staff_seen"] = now
     return StaffPrincipal(user.id, user.login, user.role)
+
+
+def _idle_out() -> None:
+    """Sign the idle session out (not logout_user: it loads the user, which called this) and
+    say why on the sign-in page the staff page sends them to; once, as it is then gone."""
+    for key in ("_user_id", "_fresh", "_id", "staff_since", "staff_seen", "staff_gen"):
+        session.pop(key, None)
+    flash(_("您长时间没有操作，已自动退出登录，请重新登录。"), "error")
 
 
 def _fresh_session() -> None:
@@ -70,6 +92,7 @@ def _remember_device(response, cookie: str) -> None:
 @limiter.limit("10 per minute", methods=["POST"])
 def login():
     from votes.services import signin_devices
+    from votes.services.clock import wall_now
     from votes.services.signin_throttle import Paused
     from votes.services.staff import authenticate
 
@@ -90,7 +113,7 @@ def login():
             user = signed_in.user
             _fresh_session()
             session.permanent = True
-            session["staff_since"] = datetime.now(timezone.utc).timestamp()
+            session["staff_since"] = session["staff_seen"] = wall_now().timestamp()
             session["staff_gen"] = signed_in.generation
             login_user(StaffPrincipal(user.id, user.login, user.role))
             from votes.web import ROLE_HOME
