@@ -15,3 +15,31 @@ def test_the_per_unit_list_is_limited_per_address(app, runner, tmp_path, client)
     vote = passed_vote(app, runner, tmp_path)
     assert_limited_per_address(app, client, f"/p/{vote['uid']}/units", 30)
     assert client.get(f"/p/{vote['uid']}").status_code == 200  # the board itself is not
+
+
+def _with_document(app, runner, tmp_path) -> tuple[dict, str, bytes]:
+    import hashlib
+
+    from tests.factories import make_open_proposal
+
+    vote = make_open_proposal(app, runner, tmp_path)
+    content = b"%PDF-1.4\n" + b"0" * 100_000 + b"\n%%EOF\n"
+    digest = hashlib.sha256(content).hexdigest()
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import Proposal, ProposalDocument
+
+        proposal = db.session.get(Proposal, vote["id"])
+        proposal.documents.append(ProposalDocument(
+            position=0, name="quote.pdf", sha256=digest, size=len(content),
+            media_type="application/pdf", content=content))
+        db.session.commit()
+    return vote, digest, content
+
+
+def test_a_public_document_is_limited_per_address(app, runner, tmp_path, client):
+    """A document (up to 32 MB) is read from the database and sent whole to anyone who asks:
+    one address looping on it kept a worker streaming and the database reading."""
+    vote, _digest, _content = _with_document(app, runner, tmp_path)
+    assert_limited_per_address(app, client, f"/p/{vote['uid']}/doc/0", 30)
+

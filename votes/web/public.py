@@ -85,6 +85,9 @@ def audit(uid: str):
 
 
 @bp.get("/p/<uid>/doc/<int:position>")
+# Up to 32 MB read from the database and sent, to anyone: one address may not loop on it.
+# As loose as the units list (a meeting hall's phones behind one address).
+@limiter.limit("30 per minute")
 def document(uid: str, position: int):
     import io
 
