@@ -1,6 +1,7 @@
 """No page may be kept by a shared cache or a shared phone: before the close an owner's
 receipt page names their choice and the salt that opens its public commitment; committee
-pages list owners. Only static files and the server keys are cacheable."""
+pages list owners. Only static files, the server keys and a proposal's public documents
+are cacheable."""
 
 from __future__ import annotations
 
@@ -42,11 +43,14 @@ def test_board_pages_and_documents_are_not_stored(client, plan):  # noqa: F811
     for path in ("/", f"/p/{uid}", f"/p/{uid}/audit", f"/p/{uid}/share?building=1&room=101",
                  "/p/nope"):
         assert not _stored(client.get(path)), path
-    # A document goes out through send_file, whose own "no-cache" lets a cache store it.
+    # A document is the one public download that may be kept: the same bytes for everyone,
+    # never changed once public, and asked for again by its ETag (test_public_pages.py).
+    # It names no one and is no page of anyone's: it is marked public, not stored by
+    # accident through send_file's own "no-cache".
     link = re.search(rf'href="(/p/{uid}/doc/\d+)"', client.get(f"/p/{uid}").get_data(as_text=True))
     doc = client.get(link.group(1))
     assert doc.status_code == 200 and doc.data.startswith(b"%PDF")
-    assert not _stored(doc), doc.headers.get("Cache-Control")
+    assert doc.cache_control.public and doc.cache_control.no_cache and doc.headers["ETag"]
 
 
 def test_static_files_and_the_server_keys_stay_cacheable(client):

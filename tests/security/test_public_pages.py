@@ -43,3 +43,23 @@ def test_a_public_document_is_limited_per_address(app, runner, tmp_path, client)
     vote, _digest, _content = _with_document(app, runner, tmp_path)
     assert_limited_per_address(app, client, f"/p/{vote['uid']}/doc/0", 30)
 
+
+def test_a_public_document_is_cached_and_revalidated_by_its_digest(app, runner, tmp_path,
+                                                                   client):
+    """A stored document never changes (a draft's are not public): its digest is its ETag,
+    a browser or proxy may keep it, and one asking again with it gets 304 and no bytes,
+    which does not count against the address's limit (nor do the bytes stream again)."""
+    vote, digest, content = _with_document(app, runner, tmp_path)
+    url = f"/p/{vote['uid']}/doc/0"
+    r = client.get(url)
+    assert r.status_code == 200 and r.data == content
+    assert r.headers["ETag"] == f'"{digest}"'
+    assert r.cache_control.public and r.cache_control.no_cache and not r.cache_control.no_store
+    app.config["RATELIMIT_ENABLED"] = True
+    for _ in range(40):  # more than the limit
+        again = client.get(url, headers={"If-None-Match": f'"{digest}"'})
+        assert again.status_code == 304 and again.data == b""
+        assert again.headers["ETag"] == f'"{digest}"'
+    assert client.get(url).status_code == 200
+    other = client.get(url, headers={"If-None-Match": '"' + "0" * 64 + '"'})
+    assert other.status_code == 200 and other.data == content

@@ -84,12 +84,21 @@ def audit(uid: str):
     return render_template("public/audit.html", view=view, proposal=view.proposal)
 
 
+# A public (not draft) proposal's document never changes and is the same for everyone: a
+# browser or proxy may keep it, and asks again with its ETag each time it is opened (a 304,
+# the bytes not read), so one taken down is gone at once.
+_DOCUMENT_CACHE = "public, no-cache"
+
+
 @bp.get("/p/<uid>/doc/<int:position>")
 # Up to 32 MB read from the database and sent, to anyone: one address may not loop on it.
-# As loose as the units list (a meeting hall's phones behind one address).
-@limiter.limit("30 per minute")
+# As loose as the units list (a meeting hall's phones behind one address); a browser asking
+# again with the ETag it holds costs a row's digest, and is not counted.
+@limiter.limit("30 per minute", deduct_when=lambda response: response.status_code != 304)
 def document(uid: str, position: int):
     import io
+
+    from flask import Response
 
     from votes.services.documents import download_headers
     from votes.services.owner_pages import proposal_by_uid
@@ -100,10 +109,15 @@ def document(uid: str, position: int):
     doc = next((d for d in proposal.documents if d.position == position), None)
     if doc is None:
         abort(404)
-    media_type, name, headers = download_headers(doc.name, doc.content)
-    response = send_file(io.BytesIO(doc.content), mimetype=media_type, download_name=name,
-                         as_attachment=True)
-    response.headers.update(headers)
+    if request.if_none_match.contains_weak(doc.sha256):  # before the content is loaded
+        response = Response(status=304)
+    else:
+        media_type, name, headers = download_headers(doc.name, doc.content)
+        response = send_file(io.BytesIO(doc.content), mimetype=media_type,
+                             download_name=name, as_attachment=True)
+        response.headers.update(headers)
+    response.set_etag(doc.sha256)
+    response.headers["Cache-Control"] = _DOCUMENT_CACHE
     return response
 
 
