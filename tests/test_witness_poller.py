@@ -394,3 +394,60 @@ def test_poll_refuses_an_sqlite_file_that_holds_no_witness_tables(tmp_path):
         assert result.exit_code == 1 and "不是见证人数据库" in result.output, result.output
     assert sqlite3.connect(other).execute("SELECT name FROM sqlite_master").fetchall() == [
         ("notes",)]
+
+
+class PagedApp(FakeApp):
+    """FakeApp announcing its one head on a second page, after `first` (a page of no heads
+    whose cursor is `cursor`); `again` repeats that page's cursor forever."""
+
+    def __init__(self, sealed, again: bool = False):
+        super().__init__(sealed)
+        self.asked: list[str] = []
+        inner = self.server.RequestHandlerClass
+        app = self
+
+        class Handler(inner):
+            def do_GET(self):
+                url = urlsplit(self.path)
+                if url.path != "/api/heads":
+                    return super().do_GET()
+                app.asked.append(url.query)
+                if url.query and not again:
+                    return super().do_GET()  # the page with the head, and no "next"
+                body = json.dumps({"heads": [], "next": "page 2"}).encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server.RequestHandlerClass = Handler
+
+
+def test_the_heads_are_read_page_after_page(tmp_path):
+    story = good_story()
+    app = PagedApp(story.seal()[:4])
+    store = Store(tmp_path / "witness.sqlite3")
+    try:
+        w = Witness(Ed25519PrivateKey.generate(), store,
+                    keys_file(tmp_path / "server-keys.json", SERVER), clock=after_the_story)
+        result = w.poll([app.base])
+        assert result.cosigned == [("p-example", 4)] and result.problems == []
+        assert app.asked == ["", "after=page%202"]
+    finally:
+        app.stop()
+        store.close()
+
+
+def test_a_cursor_going_round_in_circles_ends_the_apps_round(tmp_path):
+    story = good_story()
+    app = PagedApp(story.seal()[:4], again=True)
+    store = Store(tmp_path / "witness.sqlite3")
+    try:
+        w = Witness(Ed25519PrivateKey.generate(), store,
+                    keys_file(tmp_path / "server-keys.json", SERVER), clock=after_the_story)
+        result = w.poll([app.base])
+        assert not result.cosigned and len(app.asked) == 2
+        assert any("cursor is not a new one" in p for p in result.problems)
+    finally:
+        app.stop()
+        store.close()

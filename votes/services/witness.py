@@ -43,11 +43,29 @@ def witness_keys() -> signing.KeyRing:
         raise DomainError(_("见证人密钥未配置好，暂不能接收见证签名")) from None
 
 
-def heads() -> list[dict]:
-    """Every proposal's current chain head: the starting point of a witness's poll."""
-    rows = db.session.execute(select(Proposal.uid, Proposal.chain_length, Proposal.chain_head)
-                              .where(Proposal.chain_length > 0).order_by(Proposal.id))
-    return [{"proposal": uid, "length": length, "head": head} for uid, length, head in rows]
+# Chain heads per GET /api/heads answer, unless the witness asks for fewer (?limit=), and
+# the most it may ask for: a city's every head in one answer grew with every vote held.
+HEADS_PAGE = 1000
+HEADS_PAGE_MAX = 5000
+
+
+def heads(limit: int | None = None, after: str | None = None) -> tuple[list[dict], str | None]:
+    """The proposals' current chain heads, the starting point of a witness's poll: a page of
+    at most `limit` (HEADS_PAGE, at most HEADS_PAGE_MAX) in the order of the proposals'
+    creation, from the one after the proposal `after` names; and the cursor of the next
+    page (the uid of this page's last proposal), None on the last. A proposal is never
+    deleted once its chain has an entry, so a cursor stays good; one that holds a chain
+    first while a witness pages is read in its next round. NotFound for an `after` that
+    names no chain."""
+    limit = min(HEADS_PAGE if limit is None else limit, HEADS_PAGE_MAX)
+    query = select(Proposal.uid, Proposal.chain_length, Proposal.chain_head) \
+        .where(Proposal.chain_length > 0).order_by(Proposal.id).limit(limit + 1)
+    if after is not None:
+        query = query.where(Proposal.id > _proposal(after).id)
+    rows = db.session.execute(query).all()
+    page = [{"proposal": uid, "length": length, "head": head}
+            for uid, length, head in rows[:limit]]
+    return page, page[-1]["proposal"] if len(rows) > limit else None
 
 
 def chain_lines(uid: str, start: int) -> list[str]:

@@ -16,9 +16,21 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 @bp.get("/heads")
 def heads():
+    """A page of the chain heads (?limit=, a default and a maximum: services.witness) and
+    the cursor of the next, `next`, given back as ?after= (null on the last page)."""
+    from votes.services.errors import NotFound
     from votes.services.witness import heads as current_heads
 
-    response = jsonify({"heads": current_heads()})
+    limit = request.args.get("limit")
+    if limit is not None:
+        limit = whole_number(limit)
+        if not limit:
+            return jsonify({"error": "limit must be a positive integer"}), 400
+    try:
+        page, after = current_heads(limit, request.args.get("after"))
+    except NotFound:
+        return jsonify({"error": "after must be the next cursor of a page"}), 400
+    response = jsonify({"heads": page, "next": after})
     response.headers["Cache-Control"] = "no-store"
     return response
 

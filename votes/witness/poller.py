@@ -316,9 +316,7 @@ class Witness:
         keys = self.pins.trusted(file_keys, signing.KeyRing(
             {**self.store.remembered_keys().keys, **pinned_published.keys}))
         result.unpinned += [(app, kid, fp) for kid, fp in unpinned(published, keys)]
-        heads = _json(_get(app + "/api/heads"))["heads"]
-        if not isinstance(heads, list):
-            raise ValueError("heads is not a list")
+        heads = self._heads(app)
         announced = set()
         # Each proposal on its own: one the app will not serve, or serves garbled, must not
         # stop the witness checking the others (a decoy would hide a rewrite).
@@ -354,6 +352,26 @@ class Witness:
                 result.problems.append(f"{app} {held.proposal}: cosigned at length "
                                        f"{held.length}, no longer announced (a chain shorter "
                                        "than the one cosigned); not cosigned")
+
+    def _heads(self, app: str) -> list:
+        """Every head the app announces, page after page (GET /api/heads gives a page and
+        the cursor of the next): read only in part, the chains past the first page went
+        uncosigned and any held among them read as no longer announced. A cursor given
+        twice is an app going round in circles; the round's budget ends any other."""
+        heads, cursors, url = [], set(), app + "/api/heads"
+        while True:
+            answer = _json(_get(url))
+            page = answer["heads"]
+            if not isinstance(page, list):
+                raise ValueError("heads is not a list")
+            heads += page
+            cursor = answer.get("next")  # absent from an app that answers in one page
+            if cursor is None:
+                return heads
+            if not isinstance(cursor, str) or cursor in cursors:
+                raise ValueError("heads: the next page's cursor is not a new one")
+            cursors.add(cursor)
+            url = f"{app}/api/heads?after={urllib.request.quote(cursor, safe='')}"
 
     def _page(self, app: str, uid: str, start: int, count: int) -> list[bytes]:
         """The first `count` lines served from `start`, split one at a time: a list of all
