@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import subprocess
 import sys
@@ -11,22 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEST_CONFIG
-
-
-def _migrate(app, action, revision="head"):
-    from flask_migrate import downgrade, upgrade
-
-    from votes.extensions import db
-    from votes.paths import MIGRATIONS_DIR
-
-    with app.app_context():
-        db.session.remove()
-        (upgrade if action == "up" else downgrade)(directory=str(MIGRATIONS_DIR),
-                                                   revision=revision)
-        db.session.remove()
-        db.engine.dispose()
-    # As upgrade_database does: Alembic's fileConfig silences the app's logger.
-    logging.getLogger("votes").disabled = False
+from tests.test_migrations_with_data import _migrate
 
 
 def _init_process(app, **settings):

@@ -8,6 +8,7 @@ tables, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -34,6 +35,8 @@ def _migrate(app, action, revision="head"):
                                                    revision=revision)
         db.session.remove()
         db.engine.dispose()
+    # As upgrade_database does: Alembic's fileConfig silences the app's logger.
+    logging.getLogger("votes").disabled = False
 
 
 @pytest.fixture
