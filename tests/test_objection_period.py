@@ -15,7 +15,7 @@ def test_objection_days_setting_default_refusals_and_audit(app, runner):
     assert runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"]).exit_code == 0
     shown = runner.invoke(args=["community", "rules", "SUN"])
     assert "异议期 0 天" in shown.output and "从多：不采用" in shown.output
-    for bad in ("31", "-1", "three", "1.5", "３"):
+    for bad in ("31", "-1", "three", "1.5", "３１"):  # full width folds (NFKC) to 31
         result = runner.invoke(args=["community", "rules", "SUN", "--set",
                                      f"objection_days={bad}"])
         assert result.exit_code == 1 and "异议期天数" in result.output, bad

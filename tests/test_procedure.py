@@ -82,6 +82,19 @@ def test_rules_of_procedure_default_to_the_civil_code_and_refuse_bad_values(app,
     assert "受托人代理户数不限" in result.output
 
 
+def test_full_width_digits_are_read_in_objection_days_and_proxy_limit(app, runner):
+    """A Chinese keyboard in full-width mode types １５ for 15: publicity_days folded it
+    (NFKC), objection_days and proxy_limit refused it as no number."""
+    assert runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"]).exit_code == 0
+    wide = runner.invoke(args=["community", "rules", "SUN", "--set", "objection_days= １５ ",
+                               "--set", "proxy_limit=１５"])
+    assert wide.exit_code == 0, wide.output
+    assert "异议期 15 天" in wide.output and "最多代理 15 户" in wide.output
+    for bad in ("objection_days=３１", "objection_days=１５天", "proxy_limit=１５户"):
+        refused = runner.invoke(args=["community", "rules", "SUN", "--set", bad])
+        assert refused.exit_code == 1 and "Traceback" not in refused.output, bad
+
+
 # -- proxies --------------------------------------------------------------------------------
 
 def test_a_proxy_holds_at_most_three_principals_the_fourth_is_refused(app, runner, tmp_path):

@@ -143,7 +143,9 @@ def _procedure_settings(settings: dict[str, str]) -> dict:
             continue
         check = parse_setting if name in SETTINGS else check_setting
         try:
-            out[name] = check(name, settings[name])
+            # Folded (NFKC) as publicity_days is: a Chinese keyboard in full-width mode
+            # types １５ for 15.
+            out[name] = check(name, unicodedata.normalize("NFKC", str(settings[name])))
         except ValueError:
             raise DomainError(_setting_error(name, str(settings[name])[:40])) from None
     return out
