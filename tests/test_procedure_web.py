@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
-from tests.procedure_world import END, at, close_at_end, open_vote, show, vote
-from tests.staff_world import committee_clerk, sign_in
+from tests.procedure_world import (END, at, close_at_end, export_and_verify, open_vote, show,
+                                   vote)
+from tests.staff_world import committee_clerk, sign_in, staff_client
 
 
 def committee(runner, code="SUN"):
@@ -61,3 +62,81 @@ def test_committee_records_deliveries_objections_and_answers(app, runner, tmp_pa
     for action in ("proposal.delivery", "proposal.objection", "proposal.answer",
                    "proposal.final_result"):
         assert action in actions
+
+
+def test_committee_withdraws_a_text_from_publication_and_the_bundle_still_verifies(
+        app, runner, tmp_path, client):
+    """An objection may name a person or give a phone number: the committee takes its text
+    (and the answer's) off the board and the result notice, with a reason, audited; the
+    entry, its digest and the chain stay, and the bundle verifies (§17)."""
+    from tests.browser import pdf_text
+
+    pid = open_vote(app, runner, tmp_path, "objection_days=2")
+    committee(runner)
+    sign_in(client, "clerk")
+    vote(runner, tmp_path, pid, {"A": "agree", "B": "agree", "C": "agree"})
+    close_at_end(app, runner, pid)
+    at(app, END + timedelta(hours=1))
+    filed = client.post(f"/committee/p/{pid}/objection", follow_redirects=True,
+                        data={"building": "1", "entrance": "1", "room": "202",
+                              "text": "张三（13800138000）代签了表决票",
+                              "evidence": (io.BytesIO(b"letter"), "o.pdf")},
+                        content_type="multipart/form-data")
+    seq = int(filed.get_data(as_text=True).split('id="c-objection-')[1].split('"')[0])
+    answered = client.post(f"/committee/p/{pid}/answer", follow_redirects=True,
+                           data={"objection": seq, "decision": "rejected",
+                                 "text": "已联系张三（13800138000），签名属实"})
+    assert "已答复异议" in answered.get_data(as_text=True)
+    uid = show(runner, pid)["uid"]
+    assert "13800138000" in client.get(f"/p/{uid}").get_data(as_text=True)
+
+    # Someone without the committee's role, or the committee of another community: refused.
+    assert runner.invoke(args=["community", "create", "SUN2", "--name", "月亮湾"]).exit_code == 0
+    regulator = staff_client(app, runner, "district", "--role", "regulator",
+                             "--jurisdiction", "350502")
+    assert regulator.post(f"/committee/p/{pid}/withdraw-text",
+                          data={"seq": seq, "reason": "个人信息"}).status_code == 403
+    other = staff_client(app, runner, "moonclerk", "--role", "committee", "--community", "SUN2")
+    assert other.post(f"/committee/p/{pid}/withdraw-text",
+                      data={"seq": seq, "reason": "个人信息"}).status_code == 404
+    empty = client.post(f"/committee/p/{pid}/withdraw-text", follow_redirects=True,
+                        data={"seq": seq, "reason": "　 "})
+    assert "请填写撤下公示的理由" in empty.get_data(as_text=True)
+    assert "13800138000" in client.get(f"/p/{uid}").get_data(as_text=True)
+
+    for n in (seq, seq + 1):
+        done = client.post(f"/committee/p/{pid}/withdraw-text", follow_redirects=True,
+                           data={"seq": n, "reason": "含他人姓名和电话"})
+        assert f"已撤下第 {n} 条记录的内容" in done.get_data(as_text=True)
+    again = client.post(f"/committee/p/{pid}/withdraw-text", follow_redirects=True,
+                        data={"seq": seq, "reason": "再撤一次"})
+    assert "已经撤下公示" in again.get_data(as_text=True)
+
+    board = client.get(f"/p/{uid}").get_data(as_text=True)
+    assert "13800138000" not in board and "张三" not in board
+    data, report = export_and_verify(app, runner, tmp_path, pid)
+    assert report.outcome == "verified", report.render()
+    from tests.procedure_world import chain_entries
+
+    digests = {e["seq"]: e["body"]["text"] for e in chain_entries(data)
+               if e["kind"] in ("objection", "answer")}
+    for n in (seq, seq + 1):
+        assert f"第 {n} 条记录所载摘要 SHA-256：{digests[n]}" in board
+    assert "异议不成立" in board  # how it was answered stays public
+    notice = client.get(f"/committee/p/{pid}/result-notice.pdf")
+    assert notice.status_code == 200
+    text = "".join(pdf_text(notice.data).split())
+    assert "13800138000" not in text and "内容已撤下公示" in text
+    # The committee still has the texts (to answer, to hand to a regulator).
+    assert "13800138000" in client.get(f"/committee/p/{pid}").get_data(as_text=True)
+    with app.app_context():
+        from sqlalchemy import select
+
+        from votes.extensions import db
+        from votes.models import AuditEntry
+
+        withdrawn = [a for a in db.session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "proposal.text_withdrawn"))]
+    assert [(a.actor, a.details["seq"], a.details["part"]) for a in withdrawn] == \
+        [("clerk", seq, "objection"), ("clerk", seq + 1, "answer")]
+    assert withdrawn[0].details["reason"] == "含他人姓名和电话"

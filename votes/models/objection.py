@@ -30,3 +30,7 @@ class Objection(Base):
     answer_text: Mapped[str | None] = mapped_column(Text)
     answered_by: Mapped[str | None] = mapped_column(String(64))
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why the text (or the answer's) was withdrawn from publication, e.g. it names a person;
+    # None while published. The text stays here for the committee, the digest on the chain.
+    text_withdrawn: Mapped[str | None] = mapped_column(Text)
+    answer_withdrawn: Mapped[str | None] = mapped_column(Text)

@@ -69,6 +69,24 @@ def answer(user, proposal):
     return _back(proposal)
 
 
+@bp.post("/p/<int:pid>/withdraw-text")
+@staff("committee", "admin", obj="proposal")
+def withdraw_text(user, proposal):
+    """Take an objection's or answer's text off the board and the result notice (§17)."""
+    from votes.services.procedure.objections import withdraw_text as withdraw
+
+    seq = request.form.get("seq", "")
+    try:
+        number = whole_number(seq)
+        if number is None:
+            raise DomainError(_("没有第 %(n)s 条异议或答复。", n=seq[:20]))
+        withdraw(str(proposal.id), number, request.form.get("reason", ""), user.login)
+        flash(_("已撤下第 %(n)s 条记录的内容，不再公示。", n=number), "ok")
+    except DomainError as err:
+        flash(err.message, "error")
+    return _back(proposal)
+
+
 def scans_page(proposal, actor: str, endpoint: str):
     """The list of a proposal's delivery and written-objection scans, or with ?file=<digest>
     one of them as an attachment (§17, §19); any other file is 404."""

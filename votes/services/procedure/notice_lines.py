@@ -47,11 +47,19 @@ def objection_lines(o) -> list[str]:
         lines = [f"异议期已于 {local_text(o.period_end)} 结束。最终结果："
                  f"{'通过' if o.final['passed'] else '未通过'}。"]
     for x in o.objections:
-        lines.append(f"异议（第 {x.seq} 条记录，{local_text(x.filed_at)}）：{x.text}")
+        text = x.text if x.text_withdrawn is None else withdrawn(o, x.seq)
+        lines.append(f"异议（第 {x.seq} 条记录，{local_text(x.filed_at)}）：{text}")
         if x.answer_seq is not None:
+            text = x.answer_text if x.answer_withdrawn is None else withdrawn(o, x.answer_seq)
             lines.append(f"　答复（第 {x.answer_seq} 条记录）：{DECISION_LABELS[x.decision]}。"
-                         f"{x.answer_text}")
+                         f"{text}")
     return lines
+
+
+def withdrawn(o, seq: int) -> str:
+    """In place of a text withdrawn from publication: the entry still binds its digest."""
+    return (f"（内容已撤下公示（如含个人信息）。第 {seq} 条记录所载摘要 SHA-256："
+            f"{o.digests.get(seq, '')}）")
 
 
 def procedure_lines(rules) -> list[str]:

@@ -238,3 +238,40 @@ def answer(proposal_ref: str, seq: int, decision: str, text: str, actor: str) ->
                                                 "decision": decision})
         publish_final_if_due(session, p, now)  # the last answer after the period's end
     return row
+
+
+MAX_REASON = 500
+
+
+def withdraw_text(proposal_ref: str, seq: int, reason: str, actor: str) -> Objection:
+    """Take the text of the objection or answer at chain position `seq` off the board and
+    the result notice (it names a person, gives a phone number...), with the reason. The
+    chain keeps the digest and the entry, so the bundle still verifies and the board still
+    shows that an objection was filed and how it was answered (docs §17)."""
+    from votes.services.lifecycle import get_proposal
+
+    proposal = get_proposal(proposal_ref)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("请填写撤下公示的理由。"))
+    if len(reason) > MAX_REASON:
+        raise DomainError(_("理由不能超过 %(n)d 字。", n=MAX_REASON))
+    check_plain(reason, lines=True)
+    check_clerk(actor)
+    with unit_of_work() as session:
+        p = lock_proposal(session, proposal.id)
+        row = None if not 0 <= seq < 2 ** 31 else session.scalar(  # INTEGER columns
+            select(Objection).where(Objection.proposal_id == p.id,
+                                    (Objection.seq == seq) | (Objection.answer_seq == seq)))
+        if row is None:
+            raise DomainError(_("没有第 %(n)s 条异议或答复。", n=seq))
+        part = "objection" if row.seq == seq else "answer"
+        if (row.text_withdrawn if part == "objection" else row.answer_withdrawn) is not None:
+            raise DomainError(_("第 %(n)s 条记录的内容已经撤下公示。", n=seq))
+        if part == "objection":
+            row.text_withdrawn = reason
+        else:
+            row.answer_withdrawn = reason
+        audit.record(session, actor, "proposal.text_withdrawn", community_id=p.community_id,
+                     target=str(p.id), details={"seq": seq, "part": part, "reason": reason})
+    return row

@@ -3,7 +3,7 @@ result, the 从多 judgement apart from it, and the objection period's prelimina
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from votes.core.follow import decided
@@ -25,6 +25,9 @@ class Outcome:
     period_open: bool = False  # objections can be filed now
     # Entry positions whose stored text no longer hashes to the digest on the chain.
     mismatched: frozenset = frozenset()
+    # Entry position → the text digest on the chain (objections and answers): shown where a
+    # text was withdrawn from publication, so the entry still says what it bound.
+    digests: dict = field(default_factory=dict)
 
     @property
     def preliminary(self) -> bool:
@@ -54,13 +57,14 @@ def outcome(proposal: Proposal) -> Outcome | None:
     return Outcome(bool(body["tally"]["passed"]), body.get("follow"), decided(body),
                    objection_days(proposal.rules or {}), period_end(proposal),
                    results[0].entry["body"] if results else None,
-                   rows, in_period(proposal, clock.now()), _mismatched(proposal, rows))
+                   rows, in_period(proposal, clock.now()), *_digests(proposal, rows))
 
 
-def _mismatched(proposal: Proposal, rows) -> frozenset:
-    """Texts that differ from what the chain bound (the database was altered)."""
+def _digests(proposal: Proposal, rows) -> tuple[frozenset, dict]:
+    """Texts that differ from what the chain bound (the database was altered), and the
+    chain's digests."""
     if not rows:
-        return frozenset()
+        return frozenset(), {}
     on_chain = {s.seq: s.entry["body"]["text"]
                 for s in entries_of(proposal, "objection", "answer")}
     bad = set()
@@ -70,4 +74,4 @@ def _mismatched(proposal: Proposal, rows) -> frozenset:
         if row.answer_seq is not None and \
                 on_chain.get(row.answer_seq) != text_digest(row.answer_text or ""):
             bad.add(row.answer_seq)
-    return frozenset(bad)
+    return frozenset(bad), on_chain
