@@ -7,7 +7,7 @@ withdrawn. Existing texts were never withdrawn: the columns start empty.
 
 Revision ID: rulesb_0002
 Revises: withdraw_0001
-Create Date: 2026-12-06 10:00:00
+Create Date: 2026-11-27 02:20:00
 """
 import sqlalchemy as sa
 from alembic import op
