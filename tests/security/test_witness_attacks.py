@@ -617,3 +617,35 @@ def test_a_round_stops_at_its_time_budget_and_says_what_it_did_not_reach(world, 
             [4, 4, 4] and w.store.held(later.base, UID).length == 4
     finally:
         later.stop()
+
+
+def test_connecting_to_an_app_cannot_overrun_the_round_budget(world, monkeypatch):
+    """Each read waited at most what was left of the round, but connecting did not: the
+    connect timeout was the full 20 s, so an app whose address took SYNs without answering
+    held a round with 5 s left for 20 s more. Here the connection hangs until its timeout
+    (moving the witness's clock on by that much): the round ends on its budget."""
+    import socket
+
+    app, sealed, witness = world
+    now = [0.0]
+    monkeypatch.setattr(poller, "_clock", lambda: now[0], raising=False)
+    real_connect = socket.create_connection
+    port = app.server.server_address[1]
+
+    def hanging(address, timeout=None, *args, **kwargs):
+        if address[1] != port:
+            return real_connect(address, timeout, *args, **kwargs)
+        now[0] += timeout
+        raise TimeoutError("timed out")
+
+    monkeypatch.setattr(socket, "create_connection", hanging)
+    later = EvilApp({UID: sealed[:4]})
+    try:
+        w = witness()
+        w.round_budget = 5
+        result = w.poll([app.base, later.base])
+    finally:
+        later.stop()
+    assert now[0] <= 5, f"the round took {now[0]} s of its 5"
+    assert result.not_reached == [(app.base, None), (later.base, None)], result
+    assert later.requests == [] and not result.problems

@@ -119,6 +119,13 @@ def _request_deadline() -> tuple[float, bool]:
     return (deadline, False) if end is None or deadline <= end else (end, True)
 
 
+def _connect_timeout(deadline: float) -> float:
+    """What connecting (and sending the request) may wait: TIMEOUT, or less if the
+    request's deadline comes first. Reads are bounded by _TimedRaw; without this an app
+    whose address never answers held a round TIMEOUT past its budget."""
+    return max(min(TIMEOUT, deadline - _clock()), 0.001)
+
+
 def _broken(url: str, exc: BaseException, by_round: bool) -> Unreachable:
     if by_round and _out_of_time():  # the round's end, not the app, cut this answer short
         return OutOfTime(f"{url}: the round's time budget ran out")
@@ -214,7 +221,7 @@ def _get(url: str) -> bytes:
     if not url.startswith(("http://", "https://")):
         raise Unreachable(f"{url}: only http(s) URLs")
     with _answer_within(url) as (deadline, by_round), \
-            _OPENER.open(url, timeout=TIMEOUT) as r:
+            _OPENER.open(url, timeout=_connect_timeout(deadline)) as r:
         chunks, size = [], 0
         while size <= MAX_RESPONSE:
             if _clock() > deadline:
@@ -246,9 +253,9 @@ def _json(data: bytes):
 def _post(url: str, body: bytes) -> int:
     req = urllib.request.Request(url, data=body, method="POST",
                                  headers={"Content-Type": "application/json"})
-    with _answer_within(url):
+    with _answer_within(url) as (deadline, _by_round):
         try:
-            with _OPENER.open(req, timeout=TIMEOUT) as r:
+            with _OPENER.open(req, timeout=_connect_timeout(deadline)) as r:
                 return r.status
         except urllib.error.HTTPError as err:
             return err.code
