@@ -649,3 +649,112 @@ def test_connecting_to_an_app_cannot_overrun_the_round_budget(world, monkeypatch
     assert now[0] <= 5, f"the round took {now[0]} s of its 5"
     assert result.not_reached == [(app.base, None), (later.base, None)], result
     assert later.requests == [] and not result.problems
+
+
+def _slow_pages(app, now, lines_of, seconds: int = 40, size: int = 2) -> None:
+    """The app serves chain pages of `size` lines, each moving the witness's clock on by
+    `seconds`: a chain that takes longer than a round's budget to check."""
+    def slow(h, q):
+        now[0] += seconds
+        start = int(q.split("=")[1])
+        h.answer(b"".join(s.to_line() + b"\n" for s in lines_of()[start:start + size]))
+        return True
+
+    app.hooks[f"/api/proposals/{UID}/chain"] = slow
+
+
+def test_a_chain_longer_than_one_round_is_cosigned_over_several(world, monkeypatch):
+    """A check that did not finish within the round's budget started again from the last
+    cosigned head at the next round, and ran out of time at the same place: a long chain
+    (or a slow app) was never cosigned. The verified prefix is kept in the witness's
+    database and the next round goes on from it; only the whole chain is cosigned. Here
+    each page of 2 lines takes 40 s against a budget of 100 s: 7 entries take two rounds."""
+    app, sealed, witness = world
+    now = [0]
+    monkeypatch.setattr(poller, "_clock", lambda: now[0], raising=False)
+    app.chains = {UID: sealed}
+    _slow_pages(app, now, lambda: app.chains[UID])
+    w = witness()
+    w.round_budget = 100
+    first = w.poll([app.base])
+    assert first.cosigned == [] and first.not_reached == [(app.base, UID)], first
+    assert w.store.held(app.base, UID) is None and app.posted == []
+    second = witness()  # a fresh process: the progress is in its database
+    second.round_budget = 100
+    result = second.poll([app.base])
+    assert result.cosigned == [(UID, 7)] and not result.problems, result
+    assert app.posted[0]["statement"]["head"] == sealed[6].digest
+    assert [r for r in app.requests if "/chain" in r][-2:] == [
+        f"/api/proposals/{UID}/chain?from=3", f"/api/proposals/{UID}/chain?from=5"]
+
+
+def test_a_prefix_checked_in_an_earlier_round_then_rewritten_is_a_fork(world, monkeypatch):
+    """The operator rewrites an entry the witness checked in an earlier round (not yet
+    cosigned) and re-signs every later one: the round that goes on finds the entry it
+    checked last replaced by another signed one, keeps both, and cosigns nothing."""
+    app, sealed, witness = world
+    now = [0]
+    monkeypatch.setattr(poller, "_clock", lambda: now[0], raising=False)
+    assert witness().poll([app.base]).cosigned == [(UID, 4)]
+    app.chains = {UID: sealed}
+    _slow_pages(app, now, lambda: app.chains[UID], size=1)
+    w = witness()
+    w.round_budget = 100
+    assert w.poll([app.base]).not_reached == [(app.base, UID)]  # checked up to entry 4
+    app.chains = {UID: rewritten(sealed, 4)}
+    result = w.poll([app.base])
+    assert result.cosigned == [] and [uid for uid, _ in result.forks] == [UID], result
+    [fork] = w.store.forks()
+    assert fork.old_line == sealed[4].to_line() and fork.new_line == app.chains[UID][4].to_line()
+    assert w.store.held(app.base, UID).length == 4 and len(app.posted) == 1
+
+
+def test_a_prefix_checked_with_a_key_since_unpinned_is_checked_again(world, monkeypatch,
+                                                                     tmp_path):
+    """The witness's operator unpins a server key (its compromise was announced) between
+    two rounds of one check: what that key signed in the part already checked is not
+    gone on from, but checked again from the cosigned head, and refused."""
+    app, sealed, witness = world
+    now = [0]
+    monkeypatch.setattr(poller, "_clock", lambda: now[0], raising=False)
+    assert witness().poll([app.base]).cosigned == [(UID, 4)]
+    other = Ed25519PrivateKey.from_private_bytes(bytes(range(1, 33)))
+    chained = list(sealed[:4])
+    for s in sealed[4:]:  # entry 4 signed by the other key, 5 and 6 by the server's again
+        entry = dict(s.entry, prev=chained[-1].digest,
+                     key_id=signing.key_id((other if s.seq == 4 else SERVER).public_key()))
+        chained.append(chain.seal(entry, other if s.seq == 4 else SERVER))
+    app.chains = {UID: chained}
+    pin_file = tmp_path / "server-keys.json"
+    pin_file.write_text(json.dumps(signing.KeyRing(
+        {signing.key_id(k.public_key()): k.public_key() for k in (SERVER, other)})
+        .to_json_obj()))
+    _slow_pages(app, now, lambda: app.chains[UID], seconds=30, size=1)
+    w = witness()
+    w.round_budget = 100
+    assert w.poll([app.base]).not_reached == [(app.base, UID)]  # checked up to entry 5
+    pin_file.write_text(json.dumps(signing.KeyRing(
+        {signing.key_id(SERVER.public_key()): SERVER.public_key()}).to_json_obj()))
+    result = w.poll([app.base])
+    assert result.cosigned == [] and "entry 4: signed by key" in result.problems[0], result
+    assert w.store.held(app.base, UID).length == 4
+
+
+def test_a_prefix_checked_against_a_clock_since_set_back_is_checked_again(world, monkeypatch):
+    """The witness's clock is set back between two rounds of one check: the entries checked
+    against the later reading may be dated after the new one (more than CLOCK_SKEW), and a
+    statement at the new time would cover them (failing the verifier's 10.4). The check
+    starts again instead, against the clock as it is now."""
+    app, sealed, witness = world
+    now = [0]
+    monkeypatch.setattr(poller, "_clock", lambda: now[0], raising=False)
+    app.chains = {UID: sealed}
+    _slow_pages(app, now, lambda: app.chains[UID], seconds=30)
+    w = witness()
+    w.round_budget = 100
+    assert w.poll([app.base]).not_reached == [(app.base, UID)]  # checked up to entry 5
+    app.chains = {UID: sealed[:6]}
+    behind = witness(clock=lambda: datetime(2026, 12, 2, tzinfo=timezone.utc))
+    behind.round_budget = 100
+    result = behind.poll([app.base])
+    assert result.cosigned == [] and "entry 2: dated" in result.problems[0], result

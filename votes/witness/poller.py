@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import hashlib
 import http.client
 import io
 import itertools
@@ -21,11 +22,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from votes.core import chain, signing, witness
 from votes.core.bidi import hidden
 from votes.core.bundle_zip import too_many_items
-from votes.core.canonical import canonical_bytes, format_time
+from votes.core.canonical import canonical_bytes, format_time, parse_time
 from votes.core.verifier_integrity import load_keys_file, split_lines
 from votes.witness import ROUND_BUDGET
 from votes.witness.pins import PinError, Pins, unpinned
-from votes.witness.store import Store
+from votes.witness.store import Progress, Store
 
 TIMEOUT = 20             # seconds one read may wait
 DEADLINE = 120           # seconds one whole response may take (a trickle is cut off)
@@ -81,6 +82,14 @@ def uid_problem(uid: str) -> str | None:
     if printable(uid) != uid or " " in uid:
         return "a proposal uid has no spaces, control or formatting (bidi) characters"
     return None
+
+
+def _keys_tag(keys: signing.KeyRing) -> str:
+    """The server keys a check was made with, in short: a check made with a key since
+    unpinned is not gone on from."""
+    text = "\n".join(f"{kid} {signing.public_key_b64(key)}"
+                     for kid, key in sorted(keys.keys.items()))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _utcnow() -> datetime:
@@ -386,28 +395,35 @@ class Witness:
         url = f"{app}/api/proposals/{urllib.request.quote(uid, safe='')}/chain?from={start}"
         return list(itertools.islice(filter(None, split_lines(_get(url))), count))
 
-    def _checked(self, app: str, uid: str, held, length: int, keys: signing.KeyRing,
-                 now: datetime):
-        """The served chain from the held head (or from 0) to `length` entries, checked
-        page by page as it arrives: the first bad page ends it; a new entry dated later
-        than `now` + CLOCK_SKEW is a bad one. The last entry, or None if nothing was
-        served. Fork, ChainProblem as witness.extend."""
-        start = held.length - 1 if held is not None else 0
+    def _checked(self, app: str, uid: str, start_line: bytes | None, start_length: int,
+                 length: int, keys: signing.KeyRing, now: datetime,
+                 save: Callable[[chain.SealedEntry], None]):
+        """The served chain from entry `start_length` - 1, the line `start_line` (or from 0
+        when None), to `length` entries, checked page by page as it arrives: the first bad
+        page ends it; a new entry dated later than `now` + CLOCK_SKEW is a bad one. The last
+        entry, or None if nothing was served. Fork, ChainProblem as witness.extend. Cut
+        short (the round's budget, the app gone), what was checked is given to `save`."""
+        start = start_length - 1 if start_line is not None else 0
         want = length - start
         last, got = None, 0
-        while got < want:
-            page = self._page(app, uid, start + got, want - got)
-            if not page:
-                break
-            new = page
-            if got == 0 and held is not None:
-                last = witness.extend(uid, held.line, page[:1], keys, now)
-                new = page[1:]
-            for raw in new:
-                last = witness.check_line(raw, uid, last.seq + 1 if last else 0,
-                                          last.digest if last else chain.GENESIS_PREV, keys,
-                                          now)
-            got += len(page)
+        try:
+            while got < want:
+                page = self._page(app, uid, start + got, want - got)
+                if not page:
+                    break
+                new = page
+                if got == 0 and start_line is not None:
+                    last = witness.extend(uid, start_line, page[:1], keys, now)
+                    new = page[1:]
+                for raw in new:
+                    last = witness.check_line(raw, uid, last.seq + 1 if last else 0,
+                                              last.digest if last else chain.GENESIS_PREV,
+                                              keys, now)
+                got += len(page)
+        except Unreachable:
+            if last is not None and last.seq + 1 > start_length:
+                save(last)
+            raise
         return last
 
     def _check_one(self, app: str, uid: str, length: int, head: str, keys: signing.KeyRing,
@@ -437,10 +453,35 @@ class Witness:
         # less CLOCK_SKEW: each passes the verifier's step 10.4. (The head was announced
         # before this reading: the chain existed at that time.)
         now = self.now()
+        # A check the round's budget cut short goes on where it stopped (or a chain that
+        # takes longer than a round to check would never be cosigned): from the last entry
+        # it checked, if that check began from the head held now, with the keys trusted now,
+        # against a clock not later than now (its entries are not dated after this
+        # statement's time less CLOCK_SKEW). The entry served there must be the one checked.
+        after = (held.length, held.head) if held else None
+        tag = _keys_tag(keys)
+        start_line, start_length = (held.line, held.length) if held else (None, 0)
+        progress = self.store.progress(app, uid)
+        going_on = progress is not None and progress.after == after and \
+            progress.keys == tag and start_length < progress.length <= length and \
+            parse_time(progress.time) <= now
+        if going_on:
+            start_line, start_length = progress.line, progress.length
+
+        def save(last: chain.SealedEntry) -> None:
+            self.store.remember_progress(app, uid, Progress(
+                after, last.seq + 1, last.to_line(), tag, format_time(now)))
+
         try:
-            last = self._checked(app, uid, held, length, keys, now)
+            last = self._checked(app, uid, start_line, start_length, length, keys, now, save)
         except witness.Fork as fork:
-            self._fork(app, uid, fork.reason, fork.old, fork.new, result)
+            # Two signed entries at one position: a proof even if the one checked before
+            # was not cosigned yet. Its progress is kept: refused at every round, as a fork
+            # of a cosigned head is.
+            reason = fork.reason if not going_on else (
+                f"entry {start_length - 1} differs from the one checked in an earlier round "
+                "(not yet cosigned)")
+            self._fork(app, uid, reason, fork.old, fork.new, result)
             return
         except witness.ChainProblem as exc:
             result.problems.append(f"{app} {uid}: {exc}; not cosigned")

@@ -1,4 +1,5 @@
-"""The witness's own SQLite database: heads it cosigned, where it posted them, forks seen."""
+"""The witness's own SQLite database: heads it cosigned, where it posted them, forks seen,
+how far a check cut short by a round's budget got."""
 
 from __future__ import annotations
 
@@ -31,6 +32,16 @@ CREATE TABLE IF NOT EXISTS forks (
     time TEXT NOT NULL,
     UNIQUE (proposal, app, old_line, new_line)
 );
+CREATE TABLE IF NOT EXISTS progress (  -- a check the round's budget cut short, not cosigned
+    app TEXT NOT NULL, proposal TEXT NOT NULL,
+    after_length INTEGER,           -- the head held when it began (NULL: none)
+    after_head TEXT,
+    length INTEGER NOT NULL,        -- entries checked, from 0, through that head, to here
+    line BLOB NOT NULL,             -- entry length - 1 as served: where the next round goes on
+    keys TEXT NOT NULL,             -- the server keys it was checked with (Witness._keys_tag)
+    time TEXT NOT NULL,             -- the witness's clock the entries were checked against
+    PRIMARY KEY (app, proposal)
+);
 CREATE TABLE IF NOT EXISTS server_keys (
     key_id TEXT PRIMARY KEY, public_key TEXT NOT NULL, app TEXT NOT NULL, first_seen TEXT NOT NULL
 );
@@ -58,6 +69,15 @@ class Held:
     head: str
     line: bytes
     cosignature: bytes
+
+
+@dataclass(frozen=True)
+class Progress:
+    after: tuple[int, str] | None
+    length: int
+    line: bytes
+    keys: str
+    time: str
 
 
 @dataclass(frozen=True)
@@ -139,11 +159,34 @@ class Store:
                             "line = excluded.line, cosignature = excluded.cosignature, "
                             "time = excluded.time",
                             (proposal, length, head, line, cosignature, app, time))
+            self.db.execute("DELETE FROM progress WHERE app = ? AND proposal = ?",
+                            (app, proposal))
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
         return True
+
+    def progress(self, app: str, proposal: str) -> Progress | None:
+        """How far a check of `proposal` from `app` got in an earlier round that ran out of
+        time: checked, never cosigned."""
+        row = self.db.execute("SELECT after_length, after_head, length, line, keys, time "
+                              "FROM progress WHERE app = ? AND proposal = ?",
+                              (app, proposal)).fetchone()
+        if row is None:
+            return None
+        after = (row[0], row[1]) if row[0] is not None else None
+        return Progress(after, row[2], bytes(row[3]), row[4], row[5])
+
+    def remember_progress(self, app: str, proposal: str, progress: Progress) -> None:
+        after = progress.after or (None, None)
+        self.db.execute("INSERT OR REPLACE INTO progress (app, proposal, after_length, "
+                        "after_head, length, line, keys, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (app, proposal, after[0], after[1], progress.length, progress.line,
+                         progress.keys, progress.time))
+
+    def forget_progress(self, app: str, proposal: str) -> None:
+        self.db.execute("DELETE FROM progress WHERE app = ? AND proposal = ?", (app, proposal))
 
     def all_held(self) -> list[Held]:
         rows = self.db.execute("SELECT proposal, length, head, line, cosignature FROM heads "
