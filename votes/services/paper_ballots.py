@@ -8,20 +8,20 @@ from pathlib import Path
 from typing import Callable
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from votes.core.local_rules import Procedure
 from votes.core.roll import has_control, unit_key
 from votes.core.tally import Choice
 from votes.extensions import db
 from votes.i18n import _
-from votes.models import Ballot, FrozenUnit, Transfer, Unit
+from votes.models import Ballot, FrozenUnit, FrozenVoter, Transfer, Unit
 from votes.services import audit, ballot_forms, clock, proxies
 from votes.services.ballots import (AlreadyVoted, BallotRequest, StaffOverride, Transferred,
                                      cast_ballots, not_counted_message, voting_problem)
 from votes.services.errors import DomainError, Problem, WholeInputRefused
 from votes.services.lifecycle import get_proposal, refresh
-from votes.services.roll_file import csv_rows
+from votes.services.roll_file import iter_csv_rows
 from votes.services.tx import unit_of_work
 from votes.settings import ballot_import_max_bytes, upload_max_bytes
 
@@ -37,6 +37,9 @@ COLUMNS = {
 }
 REQUIRED = ("building", "room", "choice", "channel", "evidence", "entered_by")
 _ALIASES = {a.lower(): name for name, aliases in COLUMNS.items() for a in aliases}
+# Problems listed of a refused file: a clerk corrects a few rows and imports again; a list
+# of every row of a wrong file was a page of 100 MB.
+MAX_PROBLEMS_LISTED = 100
 
 
 class EvidenceRefused(DomainError):
@@ -58,7 +61,7 @@ def import_paper_ballots(proposal_ref: str, path: str, actor: str = "cli",
     reader = EvidenceReader(base, Path(current_app.instance_path),
                             upload_max_bytes(current_app.config),
                             ballot_import_max_bytes(current_app.config))
-    return accept_rows(proposal, read_rows(data), reader.read, actor)
+    return accept_rows(proposal, read_rows(data, limit=max_rows(proposal)), reader.read, actor)
 
 
 class EvidenceReader:
@@ -138,18 +141,31 @@ def _size(n: int) -> str:
 _WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a ZIP); .xls and .et (OLE2)
 
 
-def read_rows(data: bytes, entered_by: str | None = None) -> list[tuple[int, dict[str, str]]]:
+def max_rows(proposal) -> int:
+    """The most ballot rows a file for this vote may have. A voter has at most one row (a
+    second is refused), so a file past the voters is wrong anyway; twice as many and some
+    leave a file with a few repeated rows its row-by-row report, while a file of another
+    size altogether (a wrong export, 32 MB) is refused before it is read to its end."""
+    voters = db.session.scalar(select(func.count()).select_from(FrozenVoter).where(
+        FrozenVoter.proposal_id == proposal.id)) or 0
+    return 2 * voters + 100
+
+
+def read_rows(data: bytes, entered_by: str | None = None,
+              limit: int | None = None) -> list[tuple[int, dict[str, str]]]:
     """(row number, values) for each non-empty row of a ballots CSV. With entered_by (the
     signed-in member in the browser), every row is theirs, whatever a 录入人 column says: the
-    chain names who entered a ballot, and a file's column is free text anyone can fill in."""
+    chain names who entered a ballot, and a file's column is free text anyone can fill in.
+    Past `limit` rows (max_rows) the whole file is refused, without reading the rest."""
     if data.startswith(_WORKBOOKS):
         # Read as text it was "an unknown encoding", which sent the clerk after the wrong fix.
         raise DomainError(_("选票文件须为 CSV，这是 Excel/WPS 表格文件；请在 Excel/WPS 中"
                             "“另存为”CSV（UTF-8）后再导入"))
-    table = csv_rows(data)
-    if not table:
+    table = iter_csv_rows(data)
+    first = next(table, None)
+    if first is None:
         raise DomainError(_("文件是空的"))
-    header = {i: _ALIASES.get(h.strip().lower()) for i, h in enumerate(table[0])}
+    header = {i: _ALIASES.get(h.strip().lower()) for i, h in enumerate(first)}
     if entered_by is not None:
         header = {i: None if name == "entered_by" else name for i, name in header.items()}
     # As in a roll: a column named twice (房号 and room) is refused, not read from the last
@@ -157,7 +173,7 @@ def read_rows(data: bytes, entered_by: str | None = None) -> list[tuple[int, dic
     seen: set[str] = set()
     for i, name in header.items():
         if name in seen:
-            raise DomainError(_("列 %(label)s 重复", label=table[0][i].strip()))
+            raise DomainError(_("列 %(label)s 重复", label=first[i].strip()))
         if name:
             seen.add(name)
     missing = [n for n in REQUIRED if n not in header.values()
@@ -166,10 +182,13 @@ def read_rows(data: bytes, entered_by: str | None = None) -> list[tuple[int, dic
         raise DomainError(_("缺少必填列：%(columns)s",
                             columns="、".join(COLUMNS[n][1] for n in missing)))
     rows = []
-    for number, cells in enumerate(table[1:], start=2):
+    for number, cells in enumerate(table, start=2):
         row = {name: (cells[i].strip() if i < len(cells) else "")
                for i, name in header.items() if name}
         if any(row.values()):
+            if limit is not None and len(rows) >= limit:
+                raise DomainError(_("选票文件行数超过 %(n)s 行，远多于本次表决的业主人数，"
+                                    "未录入任何选票；请检查是否选错了文件", n=limit))
             if entered_by is not None:
                 row["entered_by"] = entered_by
             rows.append((number, row))
@@ -299,8 +318,12 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
                                           evidence=scan, proxy=proxy))
     if problems:
         _record_conflicts(proposal, actor, conflicts)
+        listed = problems[:MAX_PROBLEMS_LISTED]
+        if len(problems) > MAX_PROBLEMS_LISTED:
+            listed.append(Problem(None, _("另有 %(n)s 个问题未列出；请先改正以上各行",
+                                          n=len(problems) - MAX_PROBLEMS_LISTED)))
         raise DomainError(_("有 %(n)s 行被拒绝，未录入任何选票", n=len(problems)),
-                          problems=problems)
+                          problems=listed)
     if not requests:
         raise DomainError(_("文件中没有选票"))
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from votes.models import Ballot, Proposal
 from votes.services.errors import DomainError
 from votes.i18n import _
-from votes.services.paper_ballots import accept_rows, read_rows
+from votes.services.paper_ballots import accept_rows, max_rows, read_rows
 
 
 def enter_paper_ballot(proposal: Proposal, form, upload, actor: str,
@@ -37,7 +37,7 @@ def enter_paper_file(proposal: Proposal, csv_upload, evidence_uploads, actor: st
     scans = {u.filename: u.read() for u in evidence_uploads if u and u.filename}
     if not scans:
         raise DomainError(_("请同时上传表决票扫描件"))
-    rows = read_rows(csv_upload.read(), entered_by=actor)
+    rows = read_rows(csv_upload.read(), entered_by=actor, limit=max_rows(proposal))
 
     def evidence(name: str):
         base = name.replace("\\", "/").rsplit("/", 1)[-1]

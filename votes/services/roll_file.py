@@ -6,6 +6,7 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from votes.i18n import _
 from votes.services.errors import DomainError, Problem
@@ -140,6 +141,11 @@ def _cell(value) -> str:
 
 
 def csv_rows(data: bytes) -> list[list[str]]:
+    return list(iter_csv_rows(data))
+
+
+def iter_csv_rows(data: bytes) -> Iterator[list[str]]:
+    """csv_rows one row at a time, for a reader that may stop early (a ballots file)."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -155,7 +161,7 @@ def csv_rows(data: bytes) -> list[list[str]]:
     tabs = "\t" in first and "," not in first
     reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if tabs else ",")
     try:
-        return list(reader)
+        yield from reader
     except csv.Error as exc:
         if "field larger" in str(exc):
             raise DomainError(_("第 %(line)s 行附近有超过 %(limit)s 个字符的单元格，可能是引号未闭合",
