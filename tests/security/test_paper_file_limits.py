@@ -1,5 +1,5 @@
-"""A ballots file out of all proportion to the vote: the committee page and the CLI must
-answer quickly and plainly, not after a minute with a page of 100 MB."""
+"""A ballots file out of all proportion to the vote, and scans that share a file name: the
+committee page must answer quickly and plainly, and never enter a ballot on the wrong scan."""
 
 from __future__ import annotations
 
@@ -58,3 +58,20 @@ def test_the_cli_refuses_a_file_with_far_more_rows_than_voters(app, runner, tmp_
     result = runner.invoke(args=["ballots", "import", str(vote["id"]), str(tmp_path / "b.csv")])
     assert result.exit_code != 0 and "行数超过" in result.output, result.output[:2000]
     assert len(result.output) < 20_000
+
+
+def test_two_scans_with_one_file_name_are_refused_not_one_kept(app, runner, tmp_path):
+    """Rows name scans by file name: with two uploads of one name, the row's ballot would
+    carry whichever came last, perhaps another owner's form."""
+    vote = make_open_proposal(app, runner, tmp_path)
+    staff = clerk_client(app, runner)
+    page = _post(staff, vote, HEADER + "1,1,101,同意,纸质,scan.jpg,clerk\n",
+                 [("scan.jpg", b"form of 1-101"), ("scan.jpg", b"form of 2-201")])
+    assert page.status_code == 400
+    assert "scan.jpg" in page.get_data(as_text=True) and "同名" in page.get_data(as_text=True)
+    assert _ballots(app, vote) == []
+    # The same file chosen twice is one scan, and enters.
+    again = _post(staff, vote, HEADER + "1,1,101,同意,纸质,scan.jpg,clerk\n",
+                  [("scan.jpg", b"form of 1-101"), ("scan.jpg", b"form of 1-101")])
+    assert again.status_code == 302, again.get_data(as_text=True)
+    assert len(_ballots(app, vote)) == 1

@@ -34,13 +34,26 @@ def _read(upload) -> tuple[str, bytes] | None:
 def enter_paper_file(proposal: Proposal, csv_upload, evidence_uploads, actor: str) -> list[Ballot]:
     """A CSV plus the scanned forms (and proxies' authorisations) it names, by file name;
     the clerk of every row is the signed-in staff member, as for one form."""
-    scans = {u.filename: u.read() for u in evidence_uploads if u and u.filename}
+    scans: dict[str, bytes] = {}
+    for upload in evidence_uploads:
+        if upload and upload.filename:
+            name, content = _base(upload.filename), upload.read()
+            # A row names its scan by file name: of two different files of one name (two
+            # folders' scan.jpg), the row's ballot carried the last, perhaps another's form.
+            if scans.get(name, content) != content:
+                raise DomainError(_("上传了两个同名但内容不同的扫描件 %(name)s，未录入任何选票；"
+                                    "请改名后在文件中分别填写", name=name))
+            scans[name] = content
     if not scans:
         raise DomainError(_("请同时上传表决票扫描件"))
     rows = read_rows(csv_upload.read(), entered_by=actor, limit=max_rows(proposal))
 
     def evidence(name: str):
-        base = name.replace("\\", "/").rsplit("/", 1)[-1]
+        base = _base(name)
         return (base, scans[base]) if base in scans else None
 
     return accept_rows(proposal, rows, evidence, actor)
+
+
+def _base(name: str) -> str:
+    return name.replace("\\", "/").rsplit("/", 1)[-1]
