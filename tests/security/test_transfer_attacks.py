@@ -178,6 +178,23 @@ def test_an_owner_whose_roll_id_has_a_hyphen_is_found_as_typed(app, runner, tmp_
     assert _ballots(app, vote) == []
 
 
+@pytest.mark.parametrize("on_roll", ["12345678-9", "12345678\u30009", "1234-5678 9"])
+def test_an_owner_whose_roll_id_has_a_hyphen_or_a_space_is_found_typed_without(app, runner,
+                                                                                 tmp_path,
+                                                                                 on_roll):
+    """The roll keeps an ID as it was typed there; the clerk types the buyer's from the
+    certificate, plainly: folded on both sides, as buyers already entered are compared."""
+    from tests.factories import make_row, sample_rows
+
+    rows = sample_rows() + [make_row(building="2", room="301", owner_name="某单位",
+                                     owner_id=on_roll, owner_kind="单位")]
+    vote = make_open_proposal(app, runner, tmp_path, rows=rows)
+    for spelling in ("123456789", "１２３４５６７８９", "12345678-9"):
+        result = _transfer(runner, vote, tmp_path, "1", "202", spelling, name="某单位")
+        assert result.exit_code != 0 and "按一人计" in result.output, (spelling, result.output)
+    assert _ballots(app, vote) == []
+
+
 @pytest.mark.parametrize("clerk", ["   ", "\u3000"])
 def test_a_transfer_entered_by_nobody_is_refused(app, runner, tmp_path, clerk):
     """A blank clerk would put on the chain a buyer's ballot that no one entered."""

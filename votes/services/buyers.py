@@ -8,6 +8,7 @@ otherwise each find no other ballot of that buyer and both be accepted.
 
 from __future__ import annotations
 
+import json
 import unicodedata
 
 from sqlalchemy import select
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from votes.core.counting import voter_key as voter_key_of
 from votes.i18n import _
 from votes.core.local_rules import Procedure
-from votes.models import FrozenUnit, Proposal, Transfer
+from votes.models import FrozenUnit, FrozenVoter, Proposal, Transfer
 from votes.services import privacy
 from votes.services.proxies import canonical_id
 from votes.services.errors import DomainError
@@ -34,9 +35,12 @@ def refuse_counted_twice(session: Session, proposal: Proposal, seller: str,
     itself counts such a person once alone and once in each group, and a buyer recorded
     alone is such a group of one. One who holds only units the rules leave out of the count
     (a parking space, a storeroom) is no voter of this vote, and may buy a flat."""
-    # The roll keeps an ID as it was typed there (an organisation code with its hyphen):
-    # the buyer, alone, under either spelling.
+    # The roll keeps an ID as it was typed there (an organisation code with its hyphen, an
+    # ideographic space) and hashed so: the buyer, alone, under either spelling, and the
+    # frozen roll's owners folded as the buyers below are, which finds the spellings the
+    # hash cannot (one decryption per voter, for a rare staff entry).
     owns = {voter_key_of([privacy.id_hash(s)]) for s in (id_number, canonical_id(id_number))}
+    owns |= sole_owner_voters(session, proposal, id_number)
     latest: dict[str, bytes] = {}
     for voter, buyer in session.execute(select(Transfer.voter_key, Transfer.buyer_id_enc)
                                         .where(Transfer.proposal_id == proposal.id)
@@ -61,6 +65,18 @@ def fold_id(id_number: str) -> str:
     its hyphens kept (canonical_id drops them too, for the other spelling)."""
     folded = unicodedata.normalize("NFKC", id_number).upper()
     return "".join(c for c in folded if not c.isspace() and unicodedata.category(c) != "Cf")
+
+
+def sole_owner_voters(session: Session, proposal: Proposal, id_number: str) -> set[str]:
+    """The frozen roll's voters whose only owner has this ID, however either is spelled."""
+    wanted, decrypt = canonical_id(id_number), privacy.decryptor()
+    found = set()
+    for voter, owners_enc in session.execute(select(FrozenVoter.voter_key, FrozenVoter.owners_enc)
+                                             .where(FrozenVoter.proposal_id == proposal.id)):
+        owners = json.loads(decrypt(owners_enc))
+        if len(owners) == 1 and canonical_id(owners[0]["id"] or "") == wanted:
+            found.add(voter)
+    return found
 
 
 def counted_voters(session: Session, proposal: Proposal, voter_keys: list[str]) -> set[str]:
