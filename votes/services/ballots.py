@@ -353,6 +353,10 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
                 ballot = _append_pg(session, proposal, prepared[0])
                 if ballot is not None:
                     return [ballot]
+            # The frozen roll's owners each buyer is, however the roll spells their ID: one
+            # decryption per voter, read before the lock (the frozen roll does not change).
+            roll_owners = {i: buyers.sole_owner_voters(session, proposal, p.req.transfer.buyer_id)
+                           for i, p in enumerate(prepared) if p.req.transfer is not None}
             signer = keys.signing_key()
             proposal, appender, now = lock_for_voting(session, proposal_id, signer)
             device_check.refuse_unsigned_after_registration(session, proposal_id, requests)
@@ -367,10 +371,10 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
                 (p.req.voter_key, p.body["evidence"], p.req.evidence[0],
                  p.req.transfer is not None)
                 for p in prepared if p.body["evidence"] is not None])
-            for p in prepared:
+            for i, p in enumerate(prepared):
                 if p.req.transfer is not None:
                     buyers.refuse_counted_twice(session, proposal, p.req.voter_key,
-                                                p.req.transfer.buyer_id)
+                                                p.req.transfer.buyer_id, roll_owners[i])
             accepted = [_append(session, appender, proposal, p, now) for p in prepared]
             if actor is not None:  # staff entering paper/proxy ballots; owners stay unlogged
                 session.flush()
