@@ -75,3 +75,29 @@ def test_the_regulator_is_offered_the_package_where_the_decision_lets_money_out(
     assert client.get(f"/committee/p/{pid}/application.zip").status_code == 200
     page = client.get(f"/regulator/p/{raised}").get_data(as_text=True)
     assert 'id="download-application"' not in page
+
+
+def _contract(runner, tmp_path, pid):
+    return runner.invoke(args=["works", "contract", pid, "--contractor", "福州电梯工程有限公司",
+                               "--amount", "6000.00", "--evidence", scan(tmp_path)])
+
+
+def test_works_commands_see_the_proposal_as_the_clock_has_made_it(app, runner, tmp_path):
+    """Voting ended by the clock, the timer (`votes tick`) not run since: the works pages
+    take the proposal as closed, `votes works` refused it as still voting."""
+    pid = open_vote(app, runner, tmp_path)
+    vote(runner, tmp_path, pid, ALL_AGREE)
+    at(app, END + timedelta(hours=1))
+    result = _contract(runner, tmp_path, pid)
+    assert result.exit_code == 0, result.output
+    assert show(runner, pid)["state"] == "closed"
+
+
+def test_works_commands_see_the_final_result_the_clock_has_published(app, runner, tmp_path):
+    pid = open_vote(app, runner, tmp_path, "objection_days=2")
+    vote(runner, tmp_path, pid, ALL_AGREE)
+    close_at_end(app, runner, pid)
+    at(app, END + timedelta(days=2, hours=1))  # the period over, the timer not run since
+    result = _contract(runner, tmp_path, pid)
+    assert result.exit_code == 0, result.output
+    assert show(runner, pid)["state"] == "published"
