@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from tests.procedure_world import (END, at, chain_entries, close_at_end, export_and_verify,
                                    open_vote, scan, show, unit_args, vote)
 
@@ -245,3 +247,40 @@ def test_who_entered_an_objection_or_answer_is_checked_not_a_traceback(app, runn
             (by, refused.output, refused.exception)
     assert [e["kind"] for e in chain_entries(export_and_verify(app, runner, tmp_path, pid)[0])
             ][-2:] == ["close", "objection"]
+
+
+def test_an_answer_is_stored_at_the_time_its_chain_entry_carries(app, runner, tmp_path):
+    """The answer's stored time is the app's clock, and where the entry before it is later
+    (a machine whose clock is behind), the time the chain gives the answer, not the clock's."""
+    from votes.core.canonical import format_time
+    from votes.extensions import db
+    from votes.models import Objection
+
+    pid = open_vote(app, runner, tmp_path, "objection_days=2")
+    vote(runner, tmp_path, pid, ALL_AGREE)
+    close_at_end(app, runner, pid)
+    seqs = []
+    for hour, voter in ((3, "B"), (4, "C")):
+        at(app, END + timedelta(hours=hour))
+        filed = runner.invoke(args=["proposal", "objection", pid, *unit_args(voter), "--text",
+                                    f"异议{voter}", "--evidence",
+                                    scan(tmp_path, f"o{voter}.pdf", voter.encode())])
+        assert filed.exit_code == 0, filed.output
+        seqs.append(int(filed.output.split("#")[1].split()[0]))
+    at(app, END + timedelta(hours=5))
+    answered = runner.invoke(args=["proposal", "answer", pid, str(seqs[0]), "--decision",
+                                   "rejected", "--text", "不成立"])
+    assert answered.exit_code == 0, answered.output
+    at(app, END + timedelta(hours=1))  # the clock stepped back, behind the first answer
+    answered = runner.invoke(args=["proposal", "answer", pid, str(seqs[1]), "--decision",
+                                   "rejected", "--text", "不成立"])
+    assert answered.exit_code == 0, answered.output
+    times = {e["seq"]: e["time"] for e in chain_entries(
+        export_and_verify(app, runner, tmp_path, pid)[0])}
+    with app.app_context():
+        rows = db.session.scalars(select(Objection).where(Objection.seq.in_(seqs))
+                                  .order_by(Objection.seq)).all()
+        assert rows[0].answered_at == END + timedelta(hours=5)
+        assert [format_time(o.answered_at) for o in rows] == \
+            [times[o.answer_seq] for o in rows]
+        assert rows[1].answered_at == END + timedelta(hours=5)  # not 1h: the answer before

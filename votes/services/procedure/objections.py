@@ -228,9 +228,12 @@ def answer(proposal_ref: str, seq: int, decision: str, text: str, actor: str) ->
             raise DomainError(_("第 %(n)s 条异议已经答复。", n=seq))
         if p.state != "closed":
             raise DomainError(_("最终结果已公布，不能再答复。"))
-        now = clock.now()
+        # The time the entry carries (never before the entry ahead of it, whatever this
+        # machine's clock says) is the answer's stored time too.
+        appender = Appender(session, p)
+        now = appender.time(clock.now())
         body = core.answer_body(objection=seq, decision=decision, text=text, answered_by=actor)
-        sealed = Appender(session, p).append("answer", body, now)
+        sealed = appender.append("answer", body, now)
         row.answer_seq, row.decision, row.answer_text = sealed.seq, decision, text
         row.answered_by, row.answered_at = actor, now
         audit.record(session, actor, "proposal.answer", community_id=p.community_id,
