@@ -312,3 +312,30 @@ def test_an_older_roll_never_restores_the_balances_a_settlement_debited(app, run
                              str(make_roll_csv(tmp_path / "newer.csv", newer))])
     assert ok.exit_code == 0, ok.output
     assert balances()[("1", "101")] == 432100
+
+
+def test_the_settlement_is_dated_as_its_chain_entry(app, runner, tmp_path):
+    """The debits (and the notice's date, read from them) carry the settlement entry's time:
+    with a clock behind the acceptance entry (another machine, a clock stepped back) the
+    chain dates the settlement at the acceptance, and the notice said the day before."""
+    from datetime import timedelta
+
+    vote = passed_vote(app, runner, tmp_path)
+    pid = vote["pid"]
+    accepted = vote["t0"] + timedelta(days=9, hours=2)  # 10:00 Beijing
+    app.config["VOTES_NOW"] = accepted
+    works_done(runner, tmp_path, pid)
+    app.config["VOTES_NOW"] = accepted - timedelta(days=1)
+    assert runner.invoke(args=["works", "settle", pid, "--final-cost", "6400.00"]).exit_code == 0
+    settled = _kinds(app, pid)[-1]
+    assert settled["body"]["stage"] == "settlement"
+    with app.app_context():
+        from votes.core.canonical import format_time
+        from votes.extensions import db
+        from votes.models import FundDebit
+
+        times = set(db.session.scalars(select(FundDebit.created_at)))
+        assert {format_time(t) for t in times} == {settled["time"]}
+    out = tmp_path / "settlement.pdf"
+    assert runner.invoke(args=["works", "settlement-notice", pid, "-o", str(out)]).exit_code == 0
+    assert f"日期：{(accepted + timedelta(hours=8)).date().isoformat()}" in pdf_text(out)

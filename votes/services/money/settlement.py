@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from votes.core import works
@@ -9,7 +11,6 @@ from votes.core.numbers import format_yuan
 from votes.extensions import db
 from votes.i18n import _
 from votes.models import FundDebit, Proposal, Unit
-from votes.services import clock
 from votes.services.errors import DomainError
 from votes.services.money.works import append_stage
 from votes.services.records import frozen_units, roll_record
@@ -27,7 +28,7 @@ def is_low(balance: int | None, first_deposit: int | None) -> bool:
 def settle(proposal_ref: str, *, final_cost: int, actor: str = "cli") -> Proposal:
     """Append the settlement entry and debit every unit of the frozen roll, all or nothing."""
 
-    def build(session, p, bodies):
+    def build(session, p, bodies, when):
         summary = works.money_stage(bodies)
         if final_cost <= 0:
             raise DomainError(_("金额必须大于 0。"))
@@ -41,13 +42,13 @@ def settle(proposal_ref: str, *, final_cost: int, actor: str = "cli") -> Proposa
                 "允许的幅度：需要重新表决。", cost=format_yuan(final_cost),
                 budget=format_yuan(p.budget)))
         roll = roll_record(p)
-        _debit(session, p, works.settlement_shares(roll, final_cost))
+        _debit(session, p, works.settlement_shares(roll, final_cost), when)
         return works.settlement_body(final_cost=final_cost, paid=summary["paid"], roll=roll)
 
     return append_stage(proposal_ref, "settlement", actor, build)
 
 
-def _debit(session, p: Proposal, shares) -> None:
+def _debit(session, p: Proposal, shares, when: datetime) -> None:
     from votes.services.communities import lock_community
 
     frozen = {u.unit_uid: u for u in frozen_units(p)}
@@ -77,7 +78,7 @@ def _debit(session, p: Proposal, shares) -> None:
             proposal_id=p.id, unit_key=f.unit_key, building=f.building, entrance=f.entrance,
             room=f.room, area=f.area, share=share.amount, debited=debited,
             balance_before=before, balance_after=after, shortfall=share.amount - debited,
-            low=is_low(after, unit.first_deposit), created_at=clock.now()))
+            low=is_low(after, unit.first_deposit), created_at=when))
 
 
 def debits(proposal: Proposal) -> list[FundDebit]:

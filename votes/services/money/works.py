@@ -138,7 +138,8 @@ def store_evidence(session: Session, proposal: Proposal,
 
 def append_stage(proposal_ref: str, stage: str, actor: str, build) -> Proposal:
     """Under the proposal's lock: check the decision and the order, let build(session, p,
-    bodies) make the body (or refuse), append it, audit it — all in one commit."""
+    bodies, when) make the body (or refuse), append it at `when`, audit it — all in one
+    commit. `when` is the time the entry carries, for what build stores beside it."""
     proposal = get_proposal(proposal_ref)
     with unit_of_work() as session:
         p = lock_proposal(session, proposal.id)
@@ -147,8 +148,10 @@ def append_stage(proposal_ref: str, stage: str, actor: str, build) -> Proposal:
         refusal = order_refusal(stage, [b["stage"] for b in bodies])
         if refusal:
             raise DomainError(refusal)
-        body = build(session, p, bodies)
-        sealed = Appender(session, p).append(works.KIND, body, clock.now())
+        appender = Appender(session, p)
+        when = appender.time(clock.now())
+        body = build(session, p, bodies, when)
+        sealed = appender.append(works.KIND, body, when)
         details = {k: v for k, v in body["data"].items() if k != "evidence"}
         audit.record(session, actor, f"works.{stage}", community_id=p.community_id,
                      target=str(p.id), details={"entry": sealed.digest, **details})
@@ -175,7 +178,7 @@ def record_contract(proposal_ref: str, *, contractor: str, amount: int,
         raise DomainError(_("请填写施工单位名称（不超过 200 字）。"))
     _plain(contractor)
 
-    def build(session, p, bodies):
+    def build(session, p, bodies, when):
         tolerance = tolerance_bp(p)
         if not works.within_tolerance(_positive(amount), p.budget, tolerance):
             raise DomainError(_(
@@ -193,7 +196,7 @@ def record_payment(proposal_ref: str, *, amount: int, note: str,
     note = " ".join((note or "").split())[:200]
     _plain(note)
 
-    def build(session, p, bodies):
+    def build(session, p, bodies, when):
         summary = works.money_stage(bodies)
         if summary["paid"] + _positive(amount) > summary["contract"]:
             raise DomainError(_(
@@ -224,7 +227,7 @@ def record_acceptance(proposal_ref: str, *, date: str, participants: Sequence[st
         raise DomainError(_("参加验收的人员或单位最多 %(n)d 个。", n=MAX_PARTICIPANTS))
     _plain(*names)
 
-    def build(session, p, bodies):
+    def build(session, p, bodies, when):
         return works.acceptance_body(date=date.strip(), participants=names,
                                      evidence=store_evidence(session, p, evidence))
 
