@@ -502,3 +502,25 @@ def test_a_ballots_file_names_the_row_the_rules_refuse(app, runner, tmp_path):
     assert "第 5 行：本小区议事规则规定车位、储藏室不计入表决" in result.output, result.output
     assert "第 2 行" not in result.output
     assert len([e for e in _chain(app, vote) if e["kind"] == "ballot"]) == 3
+
+
+def test_proxy_and_transfer_records_are_dated_by_the_app_clock_as_their_ballots(
+        app, runner, tmp_path):
+    """They took the host's clock (the model's default), not the ballot entry's time."""
+    vote = make_open_proposal(app, runner, tmp_path)
+    app.config["VOTES_NOW"] += timedelta(days=2, minutes=7)
+    result = runner.invoke(args=["ballots", "import", str(vote["id"]), _ballots_file(
+        tmp_path, [_proxy_row("1", "101")])])
+    assert result.exit_code == 0, result.output
+    app.config["VOTES_NOW"] += timedelta(hours=3)
+    result = _transfer(runner, vote, tmp_path)
+    assert result.exit_code == 0, result.output
+    times = {e["seq"]: e["time"] for e in _chain(app, vote)}
+    with app.app_context():
+        from votes.core.canonical import format_time
+        from votes.extensions import db
+        from votes.models import ProxyRecord, Transfer
+
+        for model in (ProxyRecord, Transfer):
+            row = db.session.scalar(select(model))
+            assert format_time(row.created_at) == times[row.seq], model

@@ -232,14 +232,15 @@ def _append(session: Session, appender: Appender, proposal: Proposal, prepared: 
     seq, body = sealed.entry["seq"], prepared.body
     if req.proxy is not None:
         proxies.record(session, proposal, seq, req.voter_key, req.proxy,
-                       body["proxy"]["holder"], body["proxy"]["authorisation"], req.entered_by)
+                       body["proxy"]["holder"], body["proxy"]["authorisation"], req.entered_by,
+                       now)
     if req.transfer is not None:
         encrypt = privacy.encryptor()
         session.add(Transfer(proposal_id=proposal.id, seq=seq, voter_key=req.voter_key,
                              buyer_name_enc=encrypt(req.transfer.buyer_name),
                              buyer_id_enc=encrypt(req.transfer.buyer_id),
                              evidence=body["transfer"], superseded_seq=prepared.superseded,
-                             entered_by=req.entered_by))
+                             entered_by=req.entered_by, created_at=now))
     return ballot
 
 

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Callable
 
 from sqlalchemy import select
@@ -144,9 +145,10 @@ def check_limit(session: Session, proposal: Proposal,
 
 
 def record(session: Session, proposal: Proposal, seq: int, voter_key: str, req: ProxyRequest,
-           holder: str, authorisation: str, entered_by: str) -> None:
+           holder: str, authorisation: str, entered_by: str, when: datetime) -> None:
+    """`when`: the ballot entry's time (the app's clock, as the chain has it)."""
     encrypt = privacy.encryptor()
     session.add(ProxyRecord(proposal_id=proposal.id, seq=seq, voter_key=voter_key,
                             holder=holder, name_enc=encrypt(req.name),
                             id_enc=encrypt(req.id_number), company_staff=req.company_staff,
-                            authorisation=authorisation, entered_by=entered_by))
+                            authorisation=authorisation, entered_by=entered_by, created_at=when))
