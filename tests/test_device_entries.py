@@ -11,7 +11,7 @@ import zipfile
 import pytest
 
 from tests.factories import make_open_proposal, voter_token
-from tests.test_owner_http import cast, verified
+from tests.test_owner_http import cast, post_device, verified
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def test_registering_a_key_appends_one_device_entry_and_binds_later_ballots(app,
     verified(client, app, vote)
     _, spki = _key()
     for _ in range(2):  # the page registers the key again on each load: one entry only
-        assert client.post(f"/p/{vote['uid']}/device", json={"public_key": spki}).status_code == 200
+        assert post_device(client, vote, {"public_key": spki}).status_code == 200
     devices = [e for e in _chain(app, vote) if e["kind"] == "device"]
     assert len(devices) == 1
     body = devices[0]["body"]
@@ -57,9 +57,9 @@ def test_a_key_cannot_be_registered_without_the_second_factor(app, client, vote)
     _, spki = _key()
     r = client.get(f"/v/{voter_token(app, vote, '101')}")
     assert r.status_code == 302
-    assert client.post(f"/p/{vote['uid']}/device", json={"public_key": spki}).status_code != 200
+    assert post_device(client, vote, {"public_key": spki}).status_code != 200
     assert not [e for e in _chain(app, vote) if e["kind"] == "device"]
-    assert client.post(f"/p/{vote['uid']}/device", json={"public_key": {"x": 1}}).status_code \
+    assert post_device(client, vote, {"public_key": {"x": 1}}).status_code \
         != 200
 
 
@@ -101,7 +101,7 @@ def test_signed_ballot_after_its_device_entry_exports_a_bundle_that_verifies(
 
     verified(client, app, vote)
     key, spki = _key()
-    assert client.post(f"/p/{vote['uid']}/device", json={"public_key": spki}).status_code == 200
+    assert post_device(client, vote, {"public_key": spki}).status_code == 200
     ok = _signed_cast(client, vote, key, spki)
     assert "/receipt/" in ok.headers["Location"]
     kinds = [e["kind"] for e in _chain(app, vote)]
@@ -133,10 +133,10 @@ def test_a_ballot_is_signed_by_one_of_the_voters_own_keys_and_no_one_elses(app, 
     verified(li, app, vote, room="102", suffix=resident_id(2)[-6:])
     phones = [_key(), _key()]
     for _key_pair, spki in phones:
-        assert zhang.post(f"/p/{vote['uid']}/device", json={"public_key": spki}).status_code \
+        assert post_device(zhang, vote, {"public_key": spki}).status_code \
             == 200
     li_key, li_spki = _key()
-    assert li.post(f"/p/{vote['uid']}/device", json={"public_key": li_spki}).status_code == 200
+    assert post_device(li, vote, {"public_key": li_spki}).status_code == 200
 
     refused = _signed_cast(zhang, vote, li_key, li_spki)
     assert refused.headers["Location"].endswith("/ballot")
@@ -161,7 +161,7 @@ def test_a_signed_ballot_sent_again_with_its_old_session_is_not_appended_twice(
     client = app.test_client()
     verified(client, app, vote)
     key, spki = _key()
-    assert client.post(f"/p/{vote['uid']}/device", json={"public_key": spki}).status_code == 200
+    assert post_device(client, vote, {"public_key": spki}).status_code == 200
     form = _signed_form(client, vote, key, spki, "agree")
     before = client.get_cookie("session").value
     first = client.post(f"/p/{vote['uid']}/cast", data=form)
@@ -213,3 +213,25 @@ def test_an_unsigned_ballot_sent_again_with_its_old_session_is_not_appended_twic
     assert "/receipt/" in changed.headers["Location"]
     assert changed.headers["Location"] != first.headers["Location"]
     assert [e["kind"] for e in _chain(app, vote)] == ["genesis", "ballot", "ballot"]
+
+
+def test_a_page_left_open_cannot_register_its_key_for_the_next_owner_on_the_phone(app, client,
+                                                                                   vote):
+    """A shared phone: 张三's confirm page is left open, then 李四 signs in on the same
+    browser. 张三's page registering its key (a reload of the store, a retry) must not
+    bind 张三's key to 李四, whose ballots it could then sign."""
+    from tests.factories import resident_id
+
+    verified(client, app, vote)
+    page = client.post(f"/p/{vote['uid']}/confirm", data={"choice": "agree"}).get_data(
+        as_text=True)
+    zhang = re.search(r'data-voter="([^"]+)"', page).group(1)
+    verified(client, app, vote, room="102", suffix=resident_id(2)[-6:])  # 李四, same phone
+    _, spki = _key()
+    r = post_device(client, vote, {"public_key": spki, "voter": zhang})
+    assert r.status_code == 409 and not r.get_json()["ok"]
+    assert not [e for e in _chain(app, vote) if e["kind"] == "device"]
+    # Nor without saying whose page sent it: only the page knows who it was shown to.
+    r = client.post(f"/p/{vote['uid']}/device", json={"public_key": spki})
+    assert r.status_code == 409
+    assert not [e for e in _chain(app, vote) if e["kind"] == "device"]

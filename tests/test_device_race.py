@@ -13,7 +13,7 @@ import pytest
 
 from tests.factories import make_open_proposal, resident_id
 from tests.test_device_entries import _chain, _key
-from tests.test_owner_http import ZHANG_SUFFIX, cast, verified
+from tests.test_owner_http import ZHANG_SUFFIX, cast, post_device, verified
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def _register_before_the_ballots_lock(monkeypatch, app, vote, room: str,
         if not statuses:
             statuses.append(0)  # the registration's own lock goes straight through
             thread = threading.Thread(target=lambda: statuses.__setitem__(
-                0, other.post(f"/p/{vote['uid']}/device", json={"public_key": spki})
+                0, post_device(other, vote, {"public_key": spki})
                 .status_code))
             thread.start()
             thread.join(timeout=60)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import make_open_proposal
-from tests.test_owner_http import verified
+from tests.test_owner_http import post_device, verified
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def test_a_device_key_sent_as_json_other_than_an_object_is_refused(app, client, 
     """The browser posts {"public_key": …}; any other JSON value (a list, a string, a
     number) is refused like a bad key, with the page's message, not a server error."""
     verified(client, app, vote)
-    r = client.post(f"/p/{vote['uid']}/device", json=body)
+    r = post_device(client, vote, body)
     assert r.status_code == 400
     assert r.get_json() == {"ok": False, "error": "设备公钥无效"}
 
@@ -74,10 +74,10 @@ def test_one_owner_cannot_flood_the_chain_with_device_keys(app, client, vote):
     verified(client, app, vote)
     keys = [_device_key() for _ in range(MAX_DEVICE_KEYS)]
     for key in keys:
-        assert client.post(f"/p/{vote['uid']}/device", json={"public_key": key}).status_code == 200
-    refused = client.post(f"/p/{vote['uid']}/device", json={"public_key": _device_key()})
+        assert post_device(client, vote, {"public_key": key}).status_code == 200
+    refused = post_device(client, vote, {"public_key": _device_key()})
     assert refused.status_code == 400 and "已登记" in refused.get_json()["error"]
-    assert client.post(f"/p/{vote['uid']}/device", json={"public_key": keys[0]}).status_code == 200
+    assert post_device(client, vote, {"public_key": keys[0]}).status_code == 200
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ChainEntry).where(
             ChainEntry.kind == "device")) == MAX_DEVICE_KEYS

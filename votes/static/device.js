@@ -7,6 +7,8 @@
   var registerUrl = me.getAttribute("data-register");
   var csrf = me.getAttribute("data-csrf");
   var storeKey = me.getAttribute("data-store");
+  // The voter the page was shown to: the server binds the key to no one else.
+  var voter = me.getAttribute("data-voter");
   // The voter's keys the chain already holds (the confirm page lists them).
   var registered = (me.getAttribute("data-registered") || "").split(" ");
   var subtle = window.crypto && window.crypto.subtle;
@@ -66,7 +68,7 @@
     return fetch(registerUrl, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
-      body: JSON.stringify({ public_key: record.publicKey })
+      body: JSON.stringify({ public_key: record.publicKey, voter: voter })
     }).then(function (r) { if (!r.ok) { throw new Error("register " + r.status); } return record; });
   }
 

@@ -332,6 +332,10 @@ def confirm_again(uid: str):
 @owner_required
 def device(proposal, owner):
     sent = request.get_json(silent=True)
+    # The page says whose it is: on a shared phone a page left open by one owner, after
+    # another signed in, would otherwise bind its key to the other owner's voter.
+    if isinstance(sent, dict) and sent.get("voter") != owner.voter_key:
+        return {"ok": False, "error": _("此页面是为另一位业主打开的，请刷新页面")}, 409
     # The body is the client's: a list, a string or a number is no key (not a server error).
     key = sent.get("public_key", "") if isinstance(sent, dict) else ""
     try:
