@@ -282,3 +282,42 @@ def test_registered_key_signs_when_the_confirm_page_cannot_reach_the_server(sqli
         assert "表决成功" in page.content()
     assert _chain_kinds(app, vote)[1:] == ["device", "ballot"]
     assert _ballots(app, vote)[0]["body"]["device"]["alg"] == "ECDSA-P256-SHA256"
+
+
+def test_a_registration_whose_answer_is_lost_still_signs_the_ballot(sqlite_app, tmp_path):
+    """The confirm page registers the device key (the ballot page's request never left the
+    phone); the server records it but its answer is lost. The voter now has a registered
+    key, so an unsigned ballot would be refused (§14.1): the page asks again, finds the key
+    registered, and the owner's ballot is recorded, signed, on the first tap."""
+    from tests.factories import voter_token
+
+    need_tools("chromium")
+    app = sqlite_app
+    vote = _open_vote(app, tmp_path)
+    posts = []
+
+    def flaky_network(route):
+        posts.append(route.request)
+        if len(posts) == 1:  # the ballot page's: never reaches the server
+            route.abort("internetdisconnected")
+        elif len(posts) == 2:  # the confirm page's: reaches it, the answer is lost
+            route.fetch()
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    with live_server(app) as base, phone_browser() as page:
+        page.route("**/device", flaky_network)
+        page.goto(f"{base}/v/{voter_token(app, vote)}")
+        page.fill("#answer", resident_id(1)[-6:])
+        with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/device")):
+            page.click("#verify-submit")
+        page.wait_for_url(re.compile(r".*/ballot$"))
+        page.check("input[value=agree]")
+        page.click("#next")
+        page.wait_for_url(re.compile(r".*/confirm$"))
+        page.click("#cast-submit")
+        page.wait_for_url(re.compile(r".*/receipt/[0-9a-f]{64}$"), timeout=10_000)
+        assert "表决成功" in page.content()
+    assert _chain_kinds(app, vote)[1:] == ["device", "ballot"]
+    assert _ballots(app, vote)[0]["body"]["device"]["alg"] == "ECDSA-P256-SHA256"

@@ -64,12 +64,22 @@
     return btoa(s);
   }
 
-  function register(record) {
+  function send(record) {
     return fetch(registerUrl, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
       body: JSON.stringify({ public_key: record.publicKey, voter: voter })
     }).then(function (r) { if (!r.ok) { throw new Error("register " + r.status); } return record; });
+  }
+
+  // A request whose answer was lost may still have registered the key, and the server then
+  // refuses an unsigned ballot of this voter (§14.1). Sent once more, it is answered "ok"
+  // for a key already registered; a refusal of the key itself (4xx) is not asked again.
+  function register(record) {
+    return send(record).catch(function (err) {
+      if (/^register 4/.test(err.message)) { throw err; }
+      return send(record);
+    });
   }
 
   function deviceKey() {
