@@ -49,7 +49,7 @@ def test_registering_a_key_appends_one_device_entry_and_binds_later_ballots(app,
     assert set(body) == {"voter", "alg", "public_key", "proof"}  # no name, phone or ID
     # With a key on the chain, an unsigned online ballot would fail step 6.10: refused.
     r, _ = cast(client, vote)
-    assert r.status_code == 302 and r.headers["Location"].endswith("/ballot")
+    assert r.status_code == 302 and r.headers["Location"].endswith("/confirm")  # to try again
     assert not [e for e in _chain(app, vote) if e["kind"] == "ballot"]
 
 
@@ -235,3 +235,41 @@ def test_a_page_left_open_cannot_register_its_key_for_the_next_owner_on_the_phon
     r = client.post(f"/p/{vote['uid']}/device", json={"public_key": spki})
     assert r.status_code == 409
     assert not [e for e in _chain(app, vote) if e["kind"] == "device"]
+
+
+def test_an_unsigned_ballot_after_registration_keeps_the_choice_for_one_more_tap(app, client,
+                                                                               vote):
+    """The phone registered its key but lost the answer, or its key store did not answer in
+    time: the ballot went unsigned and is refused (§14.1). The owner did nothing wrong: the
+    page says plainly what happened and shows their choice again, one tap from casting."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+    from votes.core.commitment import commit
+    from votes.core.signing import device_payload
+
+    verified(client, app, vote)
+    key, spki = _key()
+    assert post_device(client, vote, {"public_key": spki}).status_code == 200
+    r, _ = cast(client, vote, "disagree")
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/p/{vote['uid']}/confirm")
+    assert not [e for e in _chain(app, vote) if e["kind"] == "ballot"]
+    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "已登记" in page and "没有记入" in page and "再点一次" in page
+    assert re.search(r'<input type="hidden" name="choice" value="disagree">', page)
+    nonce = re.search(r'data-nonce="([0-9a-f]+)"', page).group(1)
+    voter = re.search(r'data-voter="([^"]+)"', page).group(1)
+    salt = "5a" * 32
+    der = key.sign(device_payload(vote["uid"], voter, commit(vote["uid"], voter, "disagree",
+                                                             salt), nonce),
+                   ec.ECDSA(hashes.SHA256()))
+    rs = decode_dss_signature(der)
+    signature = base64.b64encode(b"".join(n.to_bytes(32, "big") for n in rs)).decode()
+    ok = client.post(f"/p/{vote['uid']}/cast", data={
+        "choice": "disagree", "nonce": nonce, "public_key": spki, "signature": signature,
+        "salt": salt})
+    assert "/receipt/" in ok.headers["Location"]
+    # The kept choice is shown once: the confirm page's address leads to the ballot again.
+    again = client.get(f"/p/{vote['uid']}/confirm")
+    assert again.headers["Location"].endswith(f"/p/{vote['uid']}/ballot")

@@ -66,7 +66,7 @@ def test_an_unsigned_ballot_racing_a_registration_is_refused_not_chained(
     statuses = _register_before_the_ballots_lock(monkeypatch, app, vote, "101")
     r, _ = cast(client, vote)
     assert statuses == [200]  # the registration ran, between the check and the lock
-    assert r.status_code == 302 and r.headers["Location"].endswith("/ballot")
+    assert r.status_code == 302 and r.headers["Location"].endswith("/confirm")  # the choice kept
     assert "登记过的设备" in client.get(r.headers["Location"]).get_data(as_text=True)
     assert [e["kind"] for e in _chain(app, vote)] == ["genesis", "device"]
     target = tmp_path / "interim.zip"

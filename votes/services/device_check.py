@@ -21,9 +21,20 @@ from votes.models import Ballot, ChainEntry, DeviceKey
 from votes.services.errors import DomainError
 
 
+class UnsignedButRegistered(DomainError):
+    """An unsigned online ballot of a voter with a registered device key. Most often the
+    owner's own phone: its registration reached the server but the answer was lost, or its
+    key store did not answer in time. The page offers the same choice again."""
+
+    def __init__(self):
+        super().__init__(_("您的手机已登记设备密钥，但这次提交没有带上设备签名，没有记入表决。"
+                           "您的选择已保留，请再点一次“确认提交”；仍不成功请稍后再试，"
+                           "或在登记过的设备上表决，或联系业主委员会领取纸质表决票。"))
+
+
 def unsigned_but_registered() -> DomainError:
     """The refusal of an unsigned online ballot whose voter registered a device key."""
-    return DomainError(_("本设备的签名无法验证，请刷新页面后重试，或在登记过的设备上表决"))
+    return UnsignedButRegistered()
 
 
 def refuse_unsigned_after_registration(session: Session, proposal_id: int, requests) -> None:

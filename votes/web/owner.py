@@ -15,6 +15,7 @@ from votes.core.receipt_code import grouped, short_code
 from votes.extensions import client_address, limiter
 from votes.services import access as access_service
 from votes.services.clock import local_text
+from votes.services.device_check import UnsignedButRegistered
 from votes.services.errors import DomainError
 from votes.services.owner_pages import (cast_online, owner_proposal, pending_page,
                                         receipt_details, register_device, voter_view)
@@ -308,6 +309,10 @@ def confirm(proposal, owner, view):
     if choice not in CHOICES:
         flash(_("请选择一项：同意、反对或弃权。"), "error")
         return redirect(url_for("owner.ballot", uid=proposal.uid))
+    return _confirm_page(proposal, owner, view, choice)
+
+
+def _confirm_page(proposal, owner, view, choice: str):
     session["ballot_nonce"] = nonce = secrets.token_hex(16)
     # The ballot this page leads to follows the voter's ballots as they are now. A cast sent
     # again with the cookie from before its first send (a phone that lost the answer) finds
@@ -324,8 +329,20 @@ def confirm(proposal, owner, view):
 @bp.get("/p/<uid>/confirm")
 def confirm_again(uid: str):
     """The confirm page is the answer to the ballot form's POST: reloaded by its address (a
-    restored tab, WeChat's 刷新) it is a GET, which leads back to the ballot, not to a 405."""
-    return redirect(url_for("owner.ballot", uid=uid))
+    restored tab, WeChat's 刷新) it is a GET, which leads back to the ballot, not to a 405.
+    After a cast refused only for lacking the device signature it shows the same choice
+    again, once: a new tap signs it on a fresh page (see cast)."""
+    if session.get("retry_choice") not in CHOICES:
+        return redirect(url_for("owner.ballot", uid=uid))
+    return _confirm_retry(uid)
+
+
+@reads_only
+@owner_view_required(devices=True)
+def _confirm_retry(proposal, owner, view):
+    choice = session.pop("retry_choice")
+    access_service.check_open(proposal)
+    return _confirm_page(proposal, owner, view, choice)
 
 
 @bp.post("/p/<uid>/device")
@@ -369,6 +386,13 @@ def cast(proposal, owner, view):
         if view.transfer is not None:  # the buyer's receipt is not the seller's to be sent to
             flash(err.message, "error")
             return redirect(url_for("owner.ballot", uid=uid))
+        if isinstance(err, UnsignedButRegistered) and request.form.get("choice") in CHOICES:
+            # The owner's own phone, most often: its registration reached the server but the
+            # answer was lost, or its key store did not answer in time. The refusal stands;
+            # the confirm page again, with the choice kept, is one tap from a signed retry.
+            session["retry_choice"] = request.form["choice"]
+            flash(err.message, "error")
+            return redirect(url_for("owner.confirm_again", uid=uid))
         if view.ballot is not None:
             flash(err.message, "error")
             return redirect(url_for("owner.receipt", uid=uid, digest=view.ballot.receipt))
