@@ -190,6 +190,19 @@ def test_board_warns_when_a_stored_text_no_longer_matches_the_chain(app, runner,
     assert "与记录链上的摘要不符" in board
 
 
+def _file_objections(app, runner, tmp_path, pid, filings) -> list[int]:
+    """An objection by each (hours after the end of voting, voter); their entry numbers."""
+    seqs = []
+    for hour, voter in filings:
+        at(app, END + timedelta(hours=hour))
+        filed = runner.invoke(args=["proposal", "objection", pid, *unit_args(voter), "--text",
+                                    f"异议{voter}", "--evidence",
+                                    scan(tmp_path, f"o{voter}.pdf", voter.encode())])
+        assert filed.exit_code == 0, filed.output
+        seqs.append(int(filed.output.split("#")[1].split()[0]))
+    return seqs
+
+
 def test_a_clock_behind_the_last_answer_files_no_objection_after_the_period(app, runner,
                                                                              tmp_path):
     """An answer given after the period's end dates the chain past it; a machine whose clock
@@ -198,14 +211,7 @@ def test_a_clock_behind_the_last_answer_files_no_objection_after_the_period(app,
     pid = open_vote(app, runner, tmp_path, "objection_days=1")
     vote(runner, tmp_path, pid, ALL_AGREE)
     close_at_end(app, runner, pid)
-    seqs = []
-    for hour, voter in ((1, "B"), (2, "C")):
-        at(app, END + timedelta(hours=hour))
-        filed = runner.invoke(args=["proposal", "objection", pid, *unit_args(voter), "--text",
-                                    f"异议{voter}", "--evidence",
-                                    scan(tmp_path, f"o{voter}.pdf", voter.encode())])
-        assert filed.exit_code == 0, filed.output
-        seqs.append(int(filed.output.split("#")[1].split()[0]))
+    seqs = _file_objections(app, runner, tmp_path, pid, ((1, "B"), (2, "C")))
     period_end = END + timedelta(days=1)
     at(app, period_end + timedelta(hours=2))
     answered = runner.invoke(args=["proposal", "answer", pid, str(seqs[0]), "--decision",
@@ -259,14 +265,7 @@ def test_an_answer_is_stored_at_the_time_its_chain_entry_carries(app, runner, tm
     pid = open_vote(app, runner, tmp_path, "objection_days=2")
     vote(runner, tmp_path, pid, ALL_AGREE)
     close_at_end(app, runner, pid)
-    seqs = []
-    for hour, voter in ((3, "B"), (4, "C")):
-        at(app, END + timedelta(hours=hour))
-        filed = runner.invoke(args=["proposal", "objection", pid, *unit_args(voter), "--text",
-                                    f"异议{voter}", "--evidence",
-                                    scan(tmp_path, f"o{voter}.pdf", voter.encode())])
-        assert filed.exit_code == 0, filed.output
-        seqs.append(int(filed.output.split("#")[1].split()[0]))
+    seqs = _file_objections(app, runner, tmp_path, pid, ((3, "B"), (4, "C")))
     at(app, END + timedelta(hours=5))
     answered = runner.invoke(args=["proposal", "answer", pid, str(seqs[0]), "--decision",
                                    "rejected", "--text", "不成立"])

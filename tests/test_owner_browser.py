@@ -274,14 +274,8 @@ def test_registered_key_signs_when_the_confirm_page_cannot_reach_the_server(sqli
         assert registered.value.ok
         page.wait_for_url(re.compile(r".*/ballot$"))
         page.route("**/device", lambda route: route.abort("internetdisconnected"))
-        page.check("input[value=agree]")
-        page.click("#next")
-        page.wait_for_url(re.compile(r".*/confirm$"))
-        page.click("#cast-submit")
-        page.wait_for_url(re.compile(r".*/receipt/[0-9a-f]{64}$"), timeout=10_000)
-        assert "表决成功" in page.content()
-    assert _chain_kinds(app, vote)[1:] == ["device", "ballot"]
-    assert _ballots(app, vote)[0]["body"]["device"]["alg"] == "ECDSA-P256-SHA256"
+        _agree_and_cast(page)
+    _assert_signed_ballot(app, vote)
 
 
 def test_a_registration_whose_answer_is_lost_still_signs_the_ballot(sqlite_app, tmp_path):
@@ -313,11 +307,21 @@ def test_a_registration_whose_answer_is_lost_still_signs_the_ballot(sqlite_app, 
         with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/device")):
             page.click("#verify-submit")
         page.wait_for_url(re.compile(r".*/ballot$"))
-        page.check("input[value=agree]")
-        page.click("#next")
-        page.wait_for_url(re.compile(r".*/confirm$"))
-        page.click("#cast-submit")
-        page.wait_for_url(re.compile(r".*/receipt/[0-9a-f]{64}$"), timeout=10_000)
-        assert "表决成功" in page.content()
+        _agree_and_cast(page)
+    _assert_signed_ballot(app, vote)
+
+
+def _agree_and_cast(page):
+    """From the ballot page: agree, confirm, and wait for the receipt."""
+    page.check("input[value=agree]")
+    page.click("#next")
+    page.wait_for_url(re.compile(r".*/confirm$"))
+    page.click("#cast-submit")
+    page.wait_for_url(re.compile(r".*/receipt/[0-9a-f]{64}$"), timeout=10_000)
+    assert "表决成功" in page.content()
+
+
+def _assert_signed_ballot(app, vote):
+    """The chain holds the device's registration, then its ballot, signed by the device."""
     assert _chain_kinds(app, vote)[1:] == ["device", "ballot"]
     assert _ballots(app, vote)[0]["body"]["device"]["alg"] == "ECDSA-P256-SHA256"

@@ -16,6 +16,15 @@ def _upload(name: str):
     return (upload.filename, upload.read()) if upload is not None and upload.filename else None
 
 
+def _entry_number(text: str, missing: str) -> int:
+    """The chain position a form names; DomainError with `missing` (its %(n)s the text
+    given) for anything but a whole number."""
+    number = whole_number(text)
+    if number is None:
+        raise DomainError(missing % {"n": text[:20]})
+    return number
+
+
 def _back(proposal):
     return redirect(url_for("committee.proposal", pid=proposal.id) + "#procedure")
 
@@ -56,11 +65,8 @@ def objection(user, proposal):
 def answer(user, proposal):
     from votes.services.procedure.objections import answer as give_answer
 
-    seq = request.form.get("objection", "")
     try:
-        number = whole_number(seq)
-        if number is None:
-            raise DomainError(_("没有第 %(n)s 条异议。", n=seq[:20]))
+        number = _entry_number(request.form.get("objection", ""), _("没有第 %(n)s 条异议。"))
         give_answer(str(proposal.id), number, request.form.get("decision", ""),
                     request.form.get("text", ""), user.login)
         flash(_("已答复异议。"), "ok")
@@ -75,11 +81,8 @@ def withdraw_text(user, proposal):
     """Take an objection's or answer's text off the board and the result notice (§17)."""
     from votes.services.procedure.objections import withdraw_text as withdraw
 
-    seq = request.form.get("seq", "")
     try:
-        number = whole_number(seq)
-        if number is None:
-            raise DomainError(_("没有第 %(n)s 条异议或答复。", n=seq[:20]))
+        number = _entry_number(request.form.get("seq", ""), _("没有第 %(n)s 条异议或答复。"))
         withdraw(str(proposal.id), number, request.form.get("reason", ""), user.login)
         flash(_("已撤下第 %(n)s 条记录的内容，不再公示。", n=number), "ok")
     except DomainError as err:
