@@ -26,15 +26,6 @@ def _files(paths) -> list:
     return [EvidenceFile(*read_file(p)) for p in paths]
 
 
-def _moved(proposal_ref: str):
-    """The proposal as the clock has made it, as the works pages take it: voting ended by
-    the clock (or an objection period over) is closed (published) whether or not `votes
-    tick` has run since; a move the proposal refuses leaves it where it stands."""
-    from votes.services.lifecycle import get_proposal, refresh_or_keep
-
-    return refresh_or_keep(get_proposal(proposal_ref))
-
-
 _evidence = click.option("--evidence", "evidence", multiple=True, required=True,
                          type=click.Path(exists=True, dir_okay=False),
                          help="Scan, voucher, photo or report (repeatable)")
@@ -62,7 +53,6 @@ def contract(proposal, contractor, amount, evidence):
     """Record the works contract on the proposal's chain."""
     from votes.services.money.works import record_contract
 
-    _moved(proposal)
     p = record_contract(proposal, contractor=contractor, amount=_amount(amount),
                         evidence=_files(evidence))
     click.echo(p.chain_head)
@@ -78,7 +68,6 @@ def payment(proposal, amount, note, evidence):
     """Record an advance payment out of the fund."""
     from votes.services.money.works import record_payment
 
-    _moved(proposal)
     click.echo(record_payment(proposal, amount=_amount(amount), note=note,
                               evidence=_files(evidence)).chain_head)
 
@@ -93,7 +82,6 @@ def acceptance(proposal, date, participants, evidence):
     """Record the acceptance (验收) with its photos and report."""
     from votes.services.money.works import record_acceptance
 
-    _moved(proposal)
     click.echo(record_acceptance(proposal, date=date, participants=participants,
                                  evidence=_files(evidence)).chain_head)
 
@@ -107,7 +95,6 @@ def settle(proposal, final_cost):
     from votes.core.numbers import format_yuan
     from votes.services.money.settlement import debits, settle as run
 
-    _moved(proposal)
     p = run(proposal, final_cost=_amount(final_cost))
     rows = debits(p)
     low = sum(1 for d in rows if d.low)
@@ -121,9 +108,10 @@ def settle(proposal, final_cost):
 def show(proposal):
     """The money stage and amounts of a proposal."""
     from votes.core.numbers import format_yuan
+    from votes.services.lifecycle import proposal_now
     from votes.services.money.works import money_summary
 
-    s = money_summary(_moved(proposal))
+    s = money_summary(proposal_now(proposal))
     fmt = lambda v: "" if v is None else format_yuan(v)  # noqa: E731
     click.echo(f"stage: {s['stage'] or '-'}\nbudget: {fmt(s['budget'])}\n"
                f"contractor: {s['contractor']}\ncontract: {fmt(s['contract'])}\n"
@@ -139,11 +127,12 @@ def show(proposal):
 @domain_errors
 def settlement_notice(proposal, output, balances):
     """Write the settlement notice (A4 PDF) for the board."""
+    from votes.services.lifecycle import proposal_now
     from votes.services.money.settlement_pdf import settlement_notice_pdf
     from votes.services.output import check_output, write_output
 
     check_output(output)
-    write_output(output, settlement_notice_pdf(_moved(proposal), balances=balances))
+    write_output(output, settlement_notice_pdf(proposal_now(proposal), balances=balances))
     click.echo(output)
 
 
@@ -153,11 +142,12 @@ def settlement_notice(proposal, output, balances):
 @domain_errors
 def application(proposal, output):
     """Write the application package for the fund office (ZIP)."""
+    from votes.services.lifecycle import proposal_now
     from votes.services.money.application import application_package
     from votes.services.output import check_output, write_output
 
     check_output(output)  # before the package is made (and audited as made)
-    write_output(output, application_package(_moved(proposal), actor="cli"))
+    write_output(output, application_package(proposal_now(proposal), actor="cli"))
     click.echo(output)
 
 

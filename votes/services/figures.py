@@ -17,7 +17,7 @@ from votes.core.tally import Tally, Turnout, compute_turnout, turnout_of
 from votes.extensions import db
 from votes.models import Proposal
 from votes.services.choices import revealed
-from votes.services.lifecycle import get_proposal, refresh_or_keep
+from votes.services.lifecycle import proposal_now
 from votes.services.roll import community_records
 from votes.services.tally import current_turnout, final_tally
 
@@ -62,7 +62,7 @@ def proposal_figures(proposal_ref: str) -> ProposalFigures:
     from votes.services.ballots import ballot_count
 
     # A move the proposal refuses leaves its figures those of where it stands.
-    proposal = refresh_or_keep(get_proposal(proposal_ref))
+    proposal = proposal_now(proposal_ref)
     session = db.session
     if proposal.state == "draft":
         # Not frozen yet: the figures the roll would give today, with nobody voting.

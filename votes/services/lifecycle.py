@@ -190,6 +190,12 @@ def refresh_or_keep(proposal: Proposal) -> Proposal:
         return proposal
 
 
+def proposal_now(proposal_ref: str | int) -> Proposal:
+    """get_proposal, as the clock has made it (refresh_or_keep): what every page of a
+    proposal reads, and the commands and services that act on one by its reference."""
+    return refresh_or_keep(get_proposal(proposal_ref))
+
+
 def _refresh(proposal: Proposal) -> tuple[Proposal, str]:
     """refresh, and the state this call moved the proposal from: as read under the lock, so
     that of two timers at once only the one that moved it says so."""

@@ -16,7 +16,7 @@ from votes.services import audit, clock
 from votes.i18n import _
 from votes.services.chain_store import lock_proposal
 from votes.services.errors import DomainError
-from votes.services.lifecycle import STATE_ZH, get_proposal, refresh_or_keep
+from votes.services.lifecycle import STATE_ZH, proposal_now
 from votes.services.proposal_create import (ProposalDraft, check_draft, refuse_too_many_bytes,
                                             stored_documents)
 from votes.services.tx import unit_of_work
@@ -45,19 +45,14 @@ def _refuse_unless_draft(p: Proposal) -> None:
                             state=_(STATE_ZH[p.state])))
 
 
-def _moved(proposal_ref: str) -> Proposal:
-    """The proposal as the clock has made it, as every web page of it is: a scheduled draft
-    whose publicity start has passed is in publicity even when the timer has not run since.
-    One that cannot start (a refusal) stays a draft, to be mended or deleted."""
-    return refresh_or_keep(get_proposal(proposal_ref))
-
-
 def edit_draft(proposal_ref: str, draft: ProposalDraft, actor: str = "cli", *,
                remove_documents: tuple[int, ...] = ()) -> Proposal:
     """Replace a draft's fields; `draft.documents` are added, `remove_documents` (positions)
     dropped. An edit withdraws any confirmed publicity schedule: the committee confirms the
     changed plan again."""
-    proposal = _moved(proposal_ref)
+    # As the clock has made it: a scheduled draft whose publicity start has passed is in
+    # publicity even when the timer has not run since (one that cannot start stays a draft).
+    proposal = proposal_now(proposal_ref)
     _refuse_unless_draft(proposal)
     draft = dataclasses.replace(draft, community=proposal.community.code)
     checked = check_draft(draft, clock.now())
@@ -82,7 +77,7 @@ def edit_draft(proposal_ref: str, draft: ProposalDraft, actor: str = "cli", *,
 
 def delete_draft(proposal_ref: str, actor: str = "cli") -> None:
     """Delete a draft that was never published; the audit log keeps what it was."""
-    proposal = _moved(proposal_ref)
+    proposal = proposal_now(proposal_ref)
     with unit_of_work() as session:
         p = lock_proposal(session, proposal.id)
         _refuse_unless_draft(p)

@@ -18,7 +18,7 @@ from votes.models import ChainEntry, Evidence, Proposal
 from votes.services import audit, clock
 from votes.services.chain_store import Appender, lock_proposal
 from votes.services.errors import DomainError
-from votes.services.lifecycle import get_proposal
+from votes.services.lifecycle import proposal_now
 from votes.services.tx import unit_of_work
 
 MAX_EVIDENCE = 20 * 1024 * 1024
@@ -140,7 +140,9 @@ def append_stage(proposal_ref: str, stage: str, actor: str, build) -> Proposal:
     """Under the proposal's lock: check the decision and the order, let build(session, p,
     bodies, when) make the body (or refuse), append it at `when`, audit it — all in one
     commit. `when` is the time the entry carries, for what build stores beside it."""
-    proposal = get_proposal(proposal_ref)
+    # As the clock has made it, from the CLI as from the works pages: a vote ended by the
+    # clock is closed whether or not `votes tick` has run since.
+    proposal = proposal_now(proposal_ref)
     with unit_of_work() as session:
         p = lock_proposal(session, proposal.id)
         decision(session, p)
