@@ -185,9 +185,6 @@ class Store:
                         (app, proposal, after[0], after[1], progress.length, progress.line,
                          progress.keys, progress.time))
 
-    def forget_progress(self, app: str, proposal: str) -> None:
-        self.db.execute("DELETE FROM progress WHERE app = ? AND proposal = ?", (app, proposal))
-
     def all_held(self) -> list[Held]:
         rows = self.db.execute("SELECT proposal, length, head, line, cosignature FROM heads "
                                "ORDER BY proposal, app").fetchall()
