@@ -24,7 +24,7 @@ from votes.services.errors import DomainError
 
 
 def refuse_counted_twice(session: Session, proposal: Proposal, seller: str,
-                         id_number: str, roll_owners: set[str] | None = None) -> None:
+                         id_number: str, roll_owners: set[str]) -> None:
     """One who already votes in this vote, on a unit of their own or as the buyer of another
     unit sold during it, cannot also take the seller's place; nor can the seller "buy" their
     own unit, which would only let staff supersede the owner's own online ballot.
@@ -38,11 +38,10 @@ def refuse_counted_twice(session: Session, proposal: Proposal, seller: str,
     # The roll keeps an ID as it was typed there (an organisation code with its hyphen, an
     # ideographic space) and hashed so: the buyer, alone, under either spelling, and the
     # frozen roll's owners folded as the buyers below are, which finds the spellings the
-    # hash cannot (`roll_owners`: sole_owner_voters, which the caller may read before it
-    # takes the proposal's lock, since it decrypts every voter).
+    # hash cannot (`roll_owners`: sole_owner_voters, which the caller reads before it takes
+    # the proposal's lock, since it decrypts every voter).
     owns = {voter_key_of([privacy.id_hash(s)]) for s in (id_number, canonical_id(id_number))}
-    owns |= sole_owner_voters(session, proposal, id_number) if roll_owners is None \
-        else roll_owners
+    owns |= roll_owners
     latest: dict[str, bytes] = {}
     for voter, buyer in session.execute(select(Transfer.voter_key, Transfer.buyer_id_enc)
                                         .where(Transfer.proposal_id == proposal.id)
