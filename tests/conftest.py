@@ -98,11 +98,31 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
+def _worker_database(url: str) -> str:
+    """The configured database, or under pytest-xdist one of its own per worker (named
+    after it, made on the same server when missing): each worker wipes and truncates its
+    database, which another worker's tests must not see."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                       {"name": name}) is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def pg_schema(tmp_path_factory):
     if not PG_URL:
         pytest.skip("PostgreSQL not configured: set VOTES_TEST_DATABASE_URL to run these")
-    url = normalise_database_url(PG_URL)
+    url = _worker_database(normalise_database_url(PG_URL))
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
