@@ -38,6 +38,31 @@ def passed_vote(app, runner, tmp_path, code="SUN", rows=None, tolerance=None,
     return {**proposal, "pid": pid}
 
 
+def passed_vote_before_version_3(app, runner, tmp_path, monkeypatch, **kwargs) -> dict:
+    """passed_vote, its chain written as a release before version 3 of the spec wrote it
+    (exported as votes-bundle/1, docs/verification.md §9.1): genesis rules without the rules
+    of procedure, a close without the 从多 figures."""
+    from votes.core import chain
+
+    genesis_body, close_body = chain.genesis_body, chain.close_body
+
+    def version_2_genesis(proposal, roll, rules):
+        body = genesis_body(proposal, roll, rules)
+        body["rules"] = {k: v for k, v in body["rules"].items()
+                         if k not in ("objection_days", "follow_majority")}
+        return body
+
+    def version_2_close(*args, **kw):
+        body = close_body(*args, **kw)
+        body.pop("follow")
+        return body
+
+    with monkeypatch.context() as m:
+        m.setattr(chain, "genesis_body", version_2_genesis)
+        m.setattr(chain, "close_body", version_2_close)
+        return passed_vote(app, runner, tmp_path, **kwargs)
+
+
 def evidence(tmp_path, name="contract.pdf", content=b"%PDF-1.4 signed contract") -> str:
     path = tmp_path / name
     path.write_bytes(content)
@@ -60,8 +85,8 @@ def works_done(runner, tmp_path, pid: str, *, contract="6000.00", payments=("200
         assert result.exit_code == 0, (args, result.output)
 
 
-__all__ = ["passed_vote", "works_done", "evidence", "low_balance_rows", "make_row",
-           "resident_id"]
+__all__ = ["passed_vote", "passed_vote_before_version_3", "works_done", "evidence",
+           "low_balance_rows", "make_row", "resident_id"]
 
 
 def fire_pump_emergency(runner, tmp_path, code="SUN") -> str:

@@ -341,27 +341,10 @@ def test_a_vote_from_before_version_3_verifies_in_the_app(app, runner, tmp_path,
     import json
     import zipfile
 
-    from votes.core import chain
     from votes.core.bundle import FORMAT_V2
-    from tests.money_world import passed_vote
+    from tests.money_world import passed_vote_before_version_3
 
-    genesis_body, close_body = chain.genesis_body, chain.close_body
-
-    def version_2_genesis(proposal, roll, rules):  # no rules of procedure yet
-        body = genesis_body(proposal, roll, rules)
-        body["rules"] = {k: v for k, v in body["rules"].items()
-                         if k not in ("objection_days", "follow_majority")}
-        return body
-
-    def version_2_close(*args, **kwargs):  # no 从多 figures yet
-        body = close_body(*args, **kwargs)
-        body.pop("follow")
-        return body
-
-    monkeypatch.setattr(chain, "genesis_body", version_2_genesis)
-    monkeypatch.setattr(chain, "close_body", version_2_close)
-    vote = passed_vote(app, runner, tmp_path)
-    monkeypatch.undo()
+    vote = passed_vote_before_version_3(app, runner, tmp_path, monkeypatch)
     with app.app_context():
         from votes.services.communities import get_community
         from votes.services.tx import unit_of_work

@@ -110,11 +110,8 @@ def write_bundle(target, *, proposal: dict, roll: dict, chain: Sequence[SealedEn
     if witness:
         files["witness.jsonl"] = b"".join(canonical_bytes(c) + b"\n" for c in witness)
     signer = signing.key_id(private_key.public_key())
-    # A vote keeps the version its chain was written in: one closed before the upgrade to
-    # version 3 has genesis rules without objection_days, which only votes-bundle/1 types
-    # (docs/verification.md §9.1); labelled votes-bundle/2 it could never verify again.
-    fmt = FORMAT if "objection_days" in chain[0].entry["body"]["rules"] else FORMAT_V2
-    manifest = {"format": fmt, "proposal": proposal["uid"], "created_at": created_at,
+    manifest = {"format": chain_format(chain[0].entry["body"]), "proposal": proposal["uid"],
+                "created_at": created_at,
                 "files": {name: digest_hex(data) for name, data in files.items()},
                 "chain_head": last.digest, "chain_length": len(chain),
                 "keys": keyring.to_json_obj()["keys"], "key_id": signer}
@@ -127,6 +124,16 @@ def write_bundle(target, *, proposal: dict, roll: dict, chain: Sequence[SealedEn
             info.compress_type = zipfile.ZIP_DEFLATED
             z.writestr(info, files[name], compresslevel=_ZIP_LEVEL)
     return last.digest
+
+
+def chain_format(genesis: dict) -> str:
+    """The bundle format a chain with this genesis body is exported in.
+
+    A vote keeps the version its chain was written in: one started before the upgrade to
+    version 3 has genesis rules without objection_days, which only votes-bundle/1 types
+    (docs/verification.md §9.1); labelled votes-bundle/2 it could never verify again. So
+    it can hold only the kinds of that format, never an entry version 3 added."""
+    return FORMAT if "objection_days" in genesis["rules"] else FORMAT_V2
 
 
 def closing_entry(chain: Sequence[SealedEntry]) -> SealedEntry | None:

@@ -19,11 +19,14 @@ bp = Blueprint("works", __name__)
 def page(user, proposal):
     from votes.services.money.board import money_view
     from votes.services.money.settlement import debits
-    from votes.services.money.works import tolerance_bp
+    from votes.extensions import db
+    from votes.services.money.works import older_format_refusal, tolerance_bp
 
+    # Said before the committee fills in a form and uploads its scans, not only after.
     return render_template("committee/works.html", proposal=proposal,
                            money=money_view(proposal), debits=debits(proposal),
-                           tolerance=tolerance_bp(proposal))
+                           tolerance=tolerance_bp(proposal),
+                           closed_to_works=older_format_refusal(db.session, proposal))
 
 
 def _amount(name: str) -> int:

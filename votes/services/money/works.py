@@ -102,6 +102,23 @@ def _spends_fund(proposal: Proposal) -> None:
                             matter=matter_label(proposal.matter)))
 
 
+def older_format_refusal(session: Session, proposal: Proposal) -> str | None:
+    """Why no works can be recorded on this vote: its chain was started before version 3
+    of the spec, and its bundle's format (votes-bundle/1) has no works entry — one appended
+    would fail step 1.5 of every later export, and the chain cannot take it back."""
+    from votes.core.bundle import FORMAT, chain_format
+
+    line = session.scalar(select(ChainEntry.line).where(
+        ChainEntry.proposal_id == proposal.id, ChainEntry.seq == 0))
+    written = FORMAT if line is None else chain_format(json.loads(line)["entry"]["body"])
+    if written == FORMAT:
+        return None
+    return _("本表决由升级前的旧版本系统开始，记录链是旧格式（%(format)s），不能记载工程和资金："
+             "记上后，本表决的导出包将再也无法通过验证，所以不能在本表决上登记工程和资金。本表决"
+             "的导出包和申请材料仍可照常生成；工程和资金请按原有方式向维修资金管理部门办理，或"
+             "重新发起表决，待其通过后在新表决上登记。", format=written)
+
+
 def order_refusal(stage: str, seen: Sequence[str]) -> str | None:
     """Why this stage cannot be recorded now (the same order step 18.3 checks)."""
     if "settlement" in seen:
@@ -146,6 +163,9 @@ def append_stage(proposal_ref: str, stage: str, actor: str, build) -> Proposal:
     with unit_of_work() as session:
         p = lock_proposal(session, proposal.id)
         decision(session, p)
+        refusal = older_format_refusal(session, p)
+        if refusal:
+            raise DomainError(refusal)
         bodies = works_bodies(session, p)
         refusal = order_refusal(stage, [b["stage"] for b in bodies])
         if refusal:
