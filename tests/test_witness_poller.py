@@ -451,3 +451,71 @@ def test_a_cursor_going_round_in_circles_ends_the_apps_round(tmp_path):
     finally:
         app.stop()
         store.close()
+
+
+def _round_against_a_hung_resolver(parts, tmp_path, monkeypatch, budget: float):
+    """A round over an app named by a host whose lookup never answers (the resolver waits
+    on an Event that is set only once the test is over), then the good app; run in a
+    thread so that a round that hangs fails the test instead of the suite. The result, the
+    round's seconds, and the hung app's URL."""
+    import socket
+    import threading
+    import time
+
+    story, app, store, w = parts
+    host = f"hung-resolver-{budget:g}.invalid"  # one per test: a lookup may outlive its test
+    never = threading.Event()
+    real_getaddrinfo = socket.getaddrinfo
+
+    def hung(name, *args, **kwargs):
+        if name == host:
+            never.wait()
+            raise socket.gaierror(socket.EAI_AGAIN, "gave up")
+        return real_getaddrinfo(name, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", hung)
+    hung_app = f"http://{host}:{app.server.server_address[1]}"
+    out: dict = {}
+
+    def one_round():  # a store of its own: SQLite connections stay in their thread
+        own = Store(tmp_path / "witness.sqlite3")
+        try:
+            out["result"] = Witness(w.key, own, w.pins, clock=after_the_story,
+                                    round_budget=budget).poll([hung_app, app.base])
+        finally:
+            own.close()
+
+    started = time.monotonic()
+    runner = threading.Thread(target=one_round, daemon=True)
+    runner.start()
+    runner.join(10)
+    took = time.monotonic() - started
+    try:
+        assert not runner.is_alive(), "the round is still waiting for the name's lookup"
+    finally:
+        never.set()
+        runner.join(10)
+    return out["result"], took, hung_app
+
+
+def test_a_name_lookup_that_never_answers_ends_with_the_round(parts, tmp_path, monkeypatch):
+    """Connecting waited at most what was left of the round, but looking up the app's name
+    before it did not: a resolver that never answered held the round (and `serve`) for
+    ever. Here it never answers and the round has 1 s: the round ends on its budget and
+    says what it did not reach."""
+    result, took, hung_app = _round_against_a_hung_resolver(parts, tmp_path, monkeypatch, 1)
+    assert took < 5, f"the round took {took:.1f} s of its 1"
+    assert result.not_reached == [(hung_app, None), (parts[1].base, None)], result
+    assert not result.cosigned and not result.problems
+
+
+def test_a_name_lookup_that_never_answers_is_that_apps_problem(parts, tmp_path, monkeypatch):
+    """With time left in the round, the lookup waits as connecting does (TIMEOUT, here
+    0.3 s), is reported as that app's problem, and the round goes on to the next app."""
+    from votes.witness import poller
+
+    monkeypatch.setattr(poller, "TIMEOUT", 0.3)
+    result, took, hung_app = _round_against_a_hung_resolver(parts, tmp_path, monkeypatch, 60)
+    assert result.cosigned == [("p-example", 4)] and not result.not_reached, result
+    [problem] = result.problems
+    assert problem.startswith(hung_app) and "looking up" in problem, problem

@@ -3,6 +3,7 @@ head we cosigned, cosign the new head, post the cosignature back, keep proof of 
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import contextvars
 import hashlib
@@ -10,6 +11,8 @@ import http.client
 import io
 import itertools
 import json
+import socket
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -176,7 +179,68 @@ class _TimedResponse(http.client.HTTPResponse):
             self.fp = io.BufferedReader(_TimedRaw(self.fp, sock, deadline))
 
 
-_TIMED = {cls: type(cls.__name__, (cls,), {"response_class": _TimedResponse})
+# Lookups still going, by (host, port): a resolver that never answers holds one thread
+# per name, not one per request of every round `serve` runs.
+_lookups: dict[tuple[str, int], concurrent.futures.Future] = {}
+_lookups_lock = threading.Lock()
+
+
+def _look_up(host: str, port: int, wait: float) -> list:
+    """getaddrinfo's answer for connecting to (host, port), waited for at most `wait`
+    seconds (TimeoutError past that). getaddrinfo itself cannot be given a time: it runs in
+    a daemon thread, left to finish (or not) on its own when given up on."""
+    key = (host, port)
+    with _lookups_lock:
+        future = _lookups.get(key)
+        if future is None:
+            future = _lookups[key] = concurrent.futures.Future()
+
+            def resolve() -> None:
+                try:
+                    future.set_result(socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM))
+                except BaseException as exc:
+                    future.set_exception(exc)
+                finally:
+                    with _lookups_lock:
+                        _lookups.pop(key, None)
+
+            threading.Thread(target=resolve, name=f"witness lookup {host}",
+                             daemon=True).start()
+    try:
+        return future.result(timeout=wait)
+    except concurrent.futures.TimeoutError:  # TimeoutError itself (3.11): not the lookup's
+        if not future.done():
+            raise TimeoutError(f"looking up {host} took longer than {wait:.3g} s") from None
+        raise
+
+
+def _create_connection(address, timeout, source_address=None):
+    """socket.create_connection with the name's lookup bounded too: connecting and looking
+    up together wait at most `timeout` (what the request may wait to connect, which is
+    never past the round's end). Unbounded, a resolver that never answered held the round,
+    and the witness, for ever."""
+    host, port = address
+    end = _clock() + timeout
+    infos = _look_up(host, port, timeout)
+    error: OSError | None = None
+    for _family, _type, _proto, _name, sockaddr in infos:
+        left = end - _clock()
+        if left <= 0:
+            break
+        try:  # a numeric address: no lookup again
+            return socket.create_connection(sockaddr[:2], left, source_address)
+        except OSError as exc:
+            error = exc
+    raise error or TimeoutError(f"connecting to {host} took longer than {timeout:.3g} s")
+
+
+class _Connecting:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = _create_connection
+
+
+_TIMED = {cls: type(cls.__name__, (_Connecting, cls), {"response_class": _TimedResponse})
           for cls in (http.client.HTTPConnection, http.client.HTTPSConnection)}
 
 
