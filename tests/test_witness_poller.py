@@ -519,3 +519,83 @@ def test_a_name_lookup_that_never_answers_is_that_apps_problem(parts, tmp_path, 
     assert result.cosigned == [("p-example", 4)] and not result.not_reached, result
     [problem] = result.problems
     assert problem.startswith(hung_app) and "looking up" in problem, problem
+
+
+class Killed(BaseException):
+    """The witness's process dying mid-round (kill -9, OOM, a reboot): nothing of the round
+    runs after it, not even its `except Exception`."""
+
+
+def _killed_after_two_pages(parts, monkeypatch, tmp_path):
+    """A round over the 7-entry chain (2 entries a page) that dies fetching its third page,
+    having checked entries 0–3; then `again`, a fresh witness process on the same database,
+    and the chain pages each round fetched (`from=N`)."""
+    from votes.witness import poller
+
+    story, app, store, w = parts
+    app.sealed = story.seal()
+    real_get = poller._get
+    fetched: list[str] = []
+    die_at = {"from=4"}
+
+    def get(url):
+        if "/chain?" in url:
+            fetched.append(url.rsplit("?", 1)[1])
+            if fetched[-1] in die_at:
+                raise Killed()
+        return real_get(url)
+
+    monkeypatch.setattr(poller, "_get", get)
+    with pytest.raises(Killed):
+        w.poll([app.base])
+    assert fetched == ["from=0", "from=2", "from=4"] and app.posted == []
+    fetched.clear()
+    die_at.clear()
+    again = Witness(w.key, Store(tmp_path / "witness.sqlite3"), w.pins, clock=after_the_story)
+    return again, fetched
+
+
+def test_a_witness_killed_mid_check_goes_on_from_the_last_page_it_checked(parts, monkeypatch,
+                                                                          tmp_path):
+    """The progress of a check was stored only when the round's budget cut it short: a
+    witness killed mid-check started again from the last cosigned head, and a chain longer
+    than one process lifetime could check was never cosigned. It is stored after each page
+    checked: the next process asks only for the pages after it, and cosigns the chain."""
+    story, app, store, w = parts
+    again, fetched = _killed_after_two_pages(parts, monkeypatch, tmp_path)
+    try:
+        result = again.poll([app.base])
+        assert result.cosigned == [("p-example", 7)] and not result.problems, result
+        assert fetched == ["from=3", "from=5"]  # entry 3, checked, and the entries after it
+        assert app.posted[0]["statement"]["head"] == app.sealed[6].digest
+        assert again.store.progress(app.base, "p-example") is None  # cleared by the cosignature
+    finally:
+        again.store.close()
+
+
+def test_a_prefix_checked_before_the_witness_was_killed_then_rewritten_is_a_fork(
+        parts, monkeypatch, tmp_path):
+    """The operator rewrites entry 2 (checked by the process that was killed, not cosigned)
+    and re-signs every later one: the next process finds entry 3, where it goes on from,
+    replaced by another signed entry, keeps both, and cosigns nothing."""
+    story, app, store, w = parts
+    checked = story.seal()
+    again, fetched = _killed_after_two_pages(parts, monkeypatch, tmp_path)
+    rewritten = list(checked[:2])
+    for s in checked[2:]:
+        entry = dict(s.entry, prev=rewritten[-1].digest)
+        if s.seq == 2:
+            entry["time"] = entry["time"][:-3] + "59Z"
+        rewritten.append(chain.seal(entry, SERVER))
+    app.sealed = rewritten
+    try:
+        result = again.poll([app.base])
+        assert result.cosigned == [] and app.posted == [], result
+        assert result.forks == [("p-example", "entry 3 differs from the one checked in an "
+                                 "earlier round (not yet cosigned)")], result
+        [fork] = again.store.forks()
+        assert (fork.old_line, fork.new_line) == (checked[3].to_line(), rewritten[3].to_line())
+        assert again.store.held(app.base, "p-example") is None
+        assert again.poll([app.base]).forks == result.forks  # refused at every round
+    finally:
+        again.store.close()

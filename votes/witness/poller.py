@@ -465,29 +465,29 @@ class Witness:
         """The served chain from entry `start_length` - 1, the line `start_line` (or from 0
         when None), to `length` entries, checked page by page as it arrives: the first bad
         page ends it; a new entry dated later than `now` + CLOCK_SKEW is a bad one. The last
-        entry, or None if nothing was served. Fork, ChainProblem as witness.extend. Cut
-        short (the round's budget, the app gone), what was checked is given to `save`."""
+        entry, or None if nothing was served. Fork, ChainProblem as witness.extend. After
+        each page but the last, the last entry checked is given to `save`: a check cut short
+        by the round's budget, the app, or the witness's process dying (kill -9, OOM, a
+        reboot: no `except` runs) goes on from there. (After the last the check is over:
+        cosigned, which clears it, or refused.)"""
         start = start_length - 1 if start_line is not None else 0
         want = length - start
         last, got = None, 0
-        try:
-            while got < want:
-                page = self._page(app, uid, start + got, want - got)
-                if not page:
-                    break
-                new = page
-                if got == 0 and start_line is not None:
-                    last = witness.extend(uid, start_line, page[:1], keys, now)
-                    new = page[1:]
-                for raw in new:
-                    last = witness.check_line(raw, uid, last.seq + 1 if last else 0,
-                                              last.digest if last else chain.GENESIS_PREV,
-                                              keys, now)
-                got += len(page)
-        except Unreachable:
-            if last is not None and last.seq + 1 > start_length:
+        while got < want:
+            page = self._page(app, uid, start + got, want - got)
+            if not page:
+                break
+            new = page
+            if got == 0 and start_line is not None:
+                last = witness.extend(uid, start_line, page[:1], keys, now)
+                new = page[1:]
+            for raw in new:
+                last = witness.check_line(raw, uid, last.seq + 1 if last else 0,
+                                          last.digest if last else chain.GENESIS_PREV,
+                                          keys, now)
+            got += len(page)
+            if got < want and last is not None and last.seq + 1 > start_length:
                 save(last)
-            raise
         return last
 
     def _check_one(self, app: str, uid: str, length: int, head: str, keys: signing.KeyRing,
@@ -517,11 +517,12 @@ class Witness:
         # less CLOCK_SKEW: each passes the verifier's step 10.4. (The head was announced
         # before this reading: the chain existed at that time.)
         now = self.now()
-        # A check the round's budget cut short goes on where it stopped (or a chain that
-        # takes longer than a round to check would never be cosigned): from the last entry
-        # it checked, if that check began from the head held now, with the keys trusted now,
-        # against a clock not later than now (its entries are not dated after this
-        # statement's time less CLOCK_SKEW). The entry served there must be the one checked.
+        # A check cut short (the round's budget, the app, the witness killed) goes on where
+        # it stopped (or a chain that takes longer than a round, or than one process lives,
+        # to check would never be cosigned): from the last entry it stored as checked, if
+        # that check began from the head held now, with the keys trusted now, against a
+        # clock not later than now (its entries are not dated after this statement's time
+        # less CLOCK_SKEW). The entry served there must be the one checked.
         after = (held.length, held.head) if held else None
         tag = _keys_tag(keys)
         start_line, start_length = (held.line, held.length) if held else (None, 0)

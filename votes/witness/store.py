@@ -1,5 +1,5 @@
 """The witness's own SQLite database: heads it cosigned, where it posted them, forks seen,
-how far a check cut short by a round's budget got."""
+how far a check not yet cosigned got."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS forks (
     time TEXT NOT NULL,
     UNIQUE (proposal, app, old_line, new_line)
 );
-CREATE TABLE IF NOT EXISTS progress (  -- a check the round's budget cut short, not cosigned
+CREATE TABLE IF NOT EXISTS progress (  -- a check under way or cut short, not cosigned
     app TEXT NOT NULL, proposal TEXT NOT NULL,
     after_length INTEGER,           -- the head held when it began (NULL: none)
     after_head TEXT,
@@ -93,7 +93,8 @@ class ForkRecord:
 
 class Store:
     """One SQLite file; every write is its own transaction, so a killed witness loses at
-    most the round in progress and never holds a head it did not finish cosigning."""
+    most the page of entries it was checking and never holds a head it did not finish
+    cosigning."""
 
     def __init__(self, path: str | Path, *, existing: bool = False):
         """`existing`: the file must already be a witness's database (poll, serve): an
@@ -168,8 +169,9 @@ class Store:
         return True
 
     def progress(self, app: str, proposal: str) -> Progress | None:
-        """How far a check of `proposal` from `app` got in an earlier round that ran out of
-        time: checked, never cosigned."""
+        """How far a check of `proposal` from `app` got (stored after each page it checked,
+        so also in a round that ran out of time or a process that was killed): checked,
+        never cosigned."""
         row = self.db.execute("SELECT after_length, after_head, length, line, keys, time "
                               "FROM progress WHERE app = ? AND proposal = ?",
                               (app, proposal)).fetchone()
