@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from votes.core import chain
+from votes.core import bundle, chain
 from votes.core.canonical import format_time
 from votes.models import ChainEntry, Proposal
 from votes.services import keys
@@ -30,6 +31,16 @@ def lock_proposal(session: Session, proposal_id: int) -> Proposal:
     return session.scalar(select(Proposal).where(Proposal.id == proposal_id)
                           .with_for_update(key_share=True)
                           .execution_options(populate_existing=True))
+
+
+def written_format(session: Session, proposal: Proposal) -> str:
+    """The bundle format this proposal's chain is exported in, decided by its genesis
+    (bundle.chain_format): the current one for a chain not started yet. One read."""
+    line = session.scalar(select(ChainEntry.line).where(
+        ChainEntry.proposal_id == proposal.id, ChainEntry.seq == 0))
+    if line is None:
+        return bundle.FORMAT
+    return bundle.chain_format(json.loads(line)["entry"]["body"])
 
 
 class Head:

@@ -106,11 +106,10 @@ def older_format_refusal(session: Session, proposal: Proposal) -> str | None:
     """Why no works can be recorded on this vote: its chain was started before version 3
     of the spec, and its bundle's format (votes-bundle/1) has no works entry — one appended
     would fail step 1.5 of every later export, and the chain cannot take it back."""
-    from votes.core.bundle import FORMAT, chain_format
+    from votes.core.bundle import FORMAT
+    from votes.services.chain_store import written_format
 
-    line = session.scalar(select(ChainEntry.line).where(
-        ChainEntry.proposal_id == proposal.id, ChainEntry.seq == 0))
-    written = FORMAT if line is None else chain_format(json.loads(line)["entry"]["body"])
+    written = written_format(session, proposal)
     if written == FORMAT:
         return None
     return _("本表决由升级前的旧版本系统开始，记录链是旧格式（%(format)s），不能记载工程和资金："

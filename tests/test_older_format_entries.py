@@ -1,0 +1,131 @@
+"""Entries appended after the upgrade to a vote whose chain a release before version 3 of
+the spec started, and so exported as votes-bundle/1 (docs/verification.md §9.1): a chain of
+only genesis, device, ballot and close entries, the ballots without `proxy`, `transfer` or
+`correction`, the close without `follow`. Each entry is made through a public entry point
+(the CLI, the committee's and the owner's pages), then the vote is exported and verified
+with `--allow-format votes-bundle/1`, as a regulator checking such a vote does."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import zipfile
+from datetime import timedelta
+
+from tests.factories import make_open_proposal
+from tests.test_device_entries import _key, _signed_cast
+from tests.test_owner_http import post_device, verified
+
+def open_vote_before_version_3(app, runner, tmp_path, monkeypatch) -> dict:
+    """A vote open for voting whose genesis a release before version 3 wrote, as the
+    upgrade finds it: genesis rules without the rules of procedure, and the proposal's own
+    rules the same (that release stored no rules of procedure either)."""
+    from votes.core import chain
+
+    genesis_body = chain.genesis_body
+
+    def version_2_genesis(proposal, roll, rules):
+        body = genesis_body(proposal, roll, rules)
+        body["rules"] = {k: v for k, v in body["rules"].items()
+                         if k not in ("objection_days", "follow_majority")}
+        return body
+
+    with monkeypatch.context() as m:
+        m.setattr(chain, "genesis_body", version_2_genesis)
+        vote = make_open_proposal(app, runner, tmp_path)
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import Proposal
+
+        p = db.session.get(Proposal, vote["id"])
+        p.rules = {k: v for k, v in p.rules.items()
+                   if k not in ("objection_days", "follow_majority")}
+        db.session.commit()
+    return {**vote, "pid": str(vote["id"])}
+
+
+def verdict(app, runner, tmp_path, pid) -> tuple[list[str], int, str]:
+    """The kinds of the exported chain, `votes verify`'s exit status on the bundle (the
+    server's keys as the anchor, the older format allowed) and what it printed."""
+    from votes.core.bundle import FORMAT_V2
+    from votes.verify import main as verify_main
+
+    bundle = tmp_path / "bundle.zip"
+    result = runner.invoke(args=["export", pid, "-o", str(bundle)])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(bundle) as z:
+        assert json.loads(z.read("manifest.json"))["format"] == FORMAT_V2
+        kinds = [json.loads(line)["entry"]["kind"]
+                 for line in z.read("chain.jsonl").decode().splitlines()]
+    keys = tmp_path / "votes-keys.json"
+    with app.app_context():
+        from votes.services.keys import keyring
+
+        keys.write_text(json.dumps(keyring().to_json_obj()))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        status = verify_main([str(bundle), "--keys", str(keys), "--allow-format", FORMAT_V2])
+    return kinds, status, out.getvalue()
+
+
+def _evidence_count(app) -> int:
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import Evidence
+
+        return db.session.query(Evidence).count()
+
+
+def paper_rows(tmp_path, rows, name="ballots.csv") -> str:
+    """A ballots file: (building, room, choice, channel, proxy columns...)."""
+    lines = ["楼栋,单元,房号,意见,方式,凭证,录入人,受托人,受托人证件号码,授权委托书,受托人为物业员工"]
+    (tmp_path / "letter.pdf").write_bytes(b"%PDF-1.4 written authorisation")
+    for building, room, choice, channel, *proxy in rows:
+        form = f"form-{building}-{room}.pdf"
+        (tmp_path / form).write_bytes(b"%PDF-1.4 signed ballot " + form.encode())
+        lines.append(",".join([building, "1", room, choice, channel, form, "clerk",
+                               *(proxy or ["", "", "", ""])]))
+    (tmp_path / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(tmp_path / name)
+
+
+IN_PROGRESS = 3  # `votes verify`: intact, an interim bundle (spec §7)
+
+
+def paper(runner, tmp_path, pid, rows, name="ballots.csv"):
+    return runner.invoke(args=["ballots", "import", pid, paper_rows(tmp_path, rows, name)])
+
+
+def close(app, runner, vote) -> None:
+    app.config["VOTES_NOW"] = vote["t0"] + timedelta(days=7, hours=1)
+    result = runner.invoke(args=["tick"])
+    assert result.exit_code == 0, result.output
+
+
+def test_online_and_paper_ballots_and_the_close_after_the_upgrade_verify(
+        app, runner, tmp_path, monkeypatch, client):
+    """What the older format holds goes on as before: the owner's online ballot (with the
+    device key its page registers), paper ballots, and the close at the end of voting,
+    which had a `follow` (null) that version 2's close has not: every later export failed
+    1.5 on it, with or without --allow-format votes-bundle/1."""
+    vote = open_vote_before_version_3(app, runner, tmp_path, monkeypatch)
+    pid = vote["pid"]
+    verified(client, app, vote)  # 张三, 1-101 and 1-201
+    key, spki = _key()
+    assert post_device(client, vote, {"public_key": spki}).status_code == 200
+    r = _signed_cast(client, vote, key, spki)
+    assert r.status_code == 302 and "/receipt/" in r.headers["Location"], r.get_data(as_text=True)
+    result = paper(runner, tmp_path, pid, [("1", "102", "同意", "纸质"),
+                                           ("2", "101", "反对", "纸质"),
+                                           ("2", "201", "同意", "纸质")])
+    assert result.exit_code == 0, result.output
+    kinds, status, out = verdict(app, runner, tmp_path, pid)
+    assert kinds == ["genesis", "device", "ballot", "ballot", "ballot", "ballot"], kinds
+    assert status == IN_PROGRESS, out
+
+    close(app, runner, vote)
+    kinds, status, out = verdict(app, runner, tmp_path, pid)
+    assert kinds[-1] == "close" and status == 0, out
+    shown = runner.invoke(args=["proposal", "show", pid, "--json"])
+    assert json.loads(shown.output)["passed"] is True, shown.output
