@@ -13,9 +13,13 @@ import json
 import zipfile
 from datetime import timedelta
 
-from tests.factories import make_open_proposal
+from tests.factories import make_open_proposal, resident_id
+from tests.staff_world import clerk_client
 from tests.test_device_entries import _key, _signed_cast
 from tests.test_owner_http import post_device, verified
+
+OLD = "旧格式"
+
 
 def open_vote_before_version_3(app, runner, tmp_path, monkeypatch) -> dict:
     """A vote open for voting whose genesis a release before version 3 wrote, as the
@@ -90,7 +94,16 @@ def paper_rows(tmp_path, rows, name="ballots.csv") -> str:
     return str(tmp_path / name)
 
 
+PROXY = ["钱七", "110101199003070011", "letter.pdf", "否"]
+
+
 IN_PROGRESS = 3  # `votes verify`: intact, an interim bundle (spec §7)
+
+
+def refused(result) -> None:
+    assert result.exit_code == 1, result.output
+    assert OLD in result.output and "votes-bundle/1" in result.output, result.output
+    assert "Traceback" not in result.output
 
 
 def paper(runner, tmp_path, pid, rows, name="ballots.csv"):
@@ -129,3 +142,95 @@ def test_online_and_paper_ballots_and_the_close_after_the_upgrade_verify(
     assert kinds[-1] == "close" and status == 0, out
     shown = runner.invoke(args=["proposal", "show", pid, "--json"])
     assert json.loads(shown.output)["passed"] is True, shown.output
+
+
+def test_a_proxy_ballot_is_refused_with_the_others_of_its_file(app, runner, tmp_path,
+                                                                monkeypatch):
+    """A proxy ballot carries `proxy` (§16), which a ballot of version 2 has not: accepted,
+    it failed 1.5 at every later export. The file is all or none, so its paper ballot is
+    not entered either."""
+    vote = open_vote_before_version_3(app, runner, tmp_path, monkeypatch)
+    pid = vote["pid"]
+    refused(paper(runner, tmp_path, pid, [("1", "101", "同意", "纸质"),
+                                          ("1", "102", "同意", "委托", *PROXY)]))
+    kinds, status, out = verdict(app, runner, tmp_path, pid)
+    assert kinds == ["genesis"] and status == IN_PROGRESS, out
+    assert paper(runner, tmp_path, pid, [("1", "101", "同意", "纸质")],
+                 "plain.csv").exit_code == 0
+
+
+def test_a_transfer_is_refused(app, runner, tmp_path, monkeypatch):
+    """A new owner's ballot carries `transfer` (§16)."""
+    vote = open_vote_before_version_3(app, runner, tmp_path, monkeypatch)
+    pid = vote["pid"]
+    (tmp_path / "deed.pdf").write_bytes(b"%PDF new certificate")
+    (tmp_path / "buyer.pdf").write_bytes(b"%PDF buyer's ballot")
+    refused(runner.invoke(args=[
+        "ballots", "transfer", pid, "--building", "1", "--entrance", "1", "--room", "202",
+        "--choice", "agree", "--buyer-name", "周九", "--buyer-id", resident_id(10),
+        "--transfer-evidence", str(tmp_path / "deed.pdf"), "--form", str(tmp_path / "buyer.pdf"),
+        "--entered-by", "clerk"]))
+    kinds, status, out = verdict(app, runner, tmp_path, pid)
+    assert kinds == ["genesis"] and status == IN_PROGRESS, out
+    assert _evidence_count(app) == 0  # no scan kept for a refused entry
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import Transfer
+
+        assert db.session.query(Transfer).count() == 0
+
+
+def test_a_correction_is_refused(app, runner, tmp_path, monkeypatch):
+    """A correcting ballot carries `correction` (§15)."""
+    vote = open_vote_before_version_3(app, runner, tmp_path, monkeypatch)
+    pid = vote["pid"]
+    assert paper(runner, tmp_path, pid, [("1", "101", "同意", "纸质")]).exit_code == 0
+    refused(runner.invoke(args=["ballots", "correct", pid, "--entry", "1", "--choice",
+                                "disagree", "--reason", "录入时勾错了意见",
+                                "--entered-by", "clerk2"]))
+    kinds, status, out = verdict(app, runner, tmp_path, pid)
+    assert kinds == ["genesis", "ballot"] and status == IN_PROGRESS, out
+
+
+def test_a_withdrawal_is_refused_on_the_cli_and_on_the_committee_page(app, runner, tmp_path,
+                                                                      monkeypatch):
+    """A withdrawal (§15.4) is a kind version 2 has not."""
+    vote = open_vote_before_version_3(app, runner, tmp_path, monkeypatch)
+    pid = vote["pid"]
+    assert paper(runner, tmp_path, pid, [("1", "101", "同意", "纸质")]).exit_code == 0
+    scans = _evidence_count(app)
+    (tmp_path / "mistake.pdf").write_bytes(b"%PDF form naming 2-201")
+    refused(runner.invoke(args=["ballots", "withdraw", pid, "1", "--reason",
+                                "表决票签名为2号楼住户，录入时错选了房号", "--evidence",
+                                str(tmp_path / "mistake.pdf"), "--entered-by", "clerk2"]))
+    clerk = clerk_client(app, runner)
+    page = clerk.post(f"/committee/p/{pid}/paper-ballots/withdraw", data={
+        "entry": "1", "reason": "表决票签名为2号楼住户，录入时错选了房号", "confirm": "1",
+        "evidence": (io.BytesIO(b"form of 2-201"), "form.jpg")}, follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and OLD in text and "已撤回" not in text, text
+    assert _evidence_count(app) == scans  # neither scan of the mistake kept
+    kinds, status, out = verdict(app, runner, tmp_path, pid)
+    assert kinds == ["genesis", "ballot"] and status == IN_PROGRESS, out
+
+
+def test_deliveries_and_objections_are_refused_by_the_rules_the_vote_froze(
+        app, runner, tmp_path, monkeypatch):
+    """The objection period and 从多 are off on such a vote (the rules it froze have
+    neither, nor have the proposal's own): no delivery, objection or result is appended."""
+    vote = open_vote_before_version_3(app, runner, tmp_path, monkeypatch)
+    pid = vote["pid"]
+    (tmp_path / "notice.pdf").write_bytes(b"%PDF signed delivery")
+    result = runner.invoke(args=["proposal", "delivery", pid, "--building", "1", "--room",
+                                 "101", "--entrance", "1", "--method", "hand", "--at",
+                                 "2026-12-01T10:00", "--evidence",
+                                 str(tmp_path / "notice.pdf")])
+    assert result.exit_code == 1 and "从多" in result.output, result.output
+    assert paper(runner, tmp_path, pid, [("1", "101", "同意", "纸质")]).exit_code == 0
+    close(app, runner, vote)
+    result = runner.invoke(args=["proposal", "objection", pid, "--building", "1", "--room",
+                                 "102", "--entrance", "1", "--text", "不同意",
+                                 "--evidence", str(tmp_path / "notice.pdf")])
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    kinds, status, out = verdict(app, runner, tmp_path, pid)
+    assert kinds == ["genesis", "ballot", "close"] and status == 0, out

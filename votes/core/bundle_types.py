@@ -343,11 +343,12 @@ def _walk(value, spec, path: str, errors: list[str], limit: int) -> None:
 
 def entry_type_errors(sealed) -> list[str]:
     """A sealed chain line's type errors, the body typed by the entry's kind."""
-    errors = type_errors(sealed, SEALED)
-    if not errors:
-        errors = type_errors(sealed["entry"]["body"], body_spec(sealed["entry"]),
-                             "$.entry.body")
-    return errors
+    return type_errors(sealed, SEALED) or body_type_errors(sealed["entry"])
+
+
+def body_type_errors(entry: dict) -> list[str]:
+    """The type errors of an entry's body, typed by its kind (a kind of BODIES)."""
+    return type_errors(entry["body"], body_spec(entry), "$.entry.body")
 
 
 def body_spec(entry: dict):

@@ -25,8 +25,10 @@ SEALED_V2 = {"digest": "hex64", "entry": ENTRY_V2, "sig": "str"}
 
 def entry_type_errors_v2(sealed) -> list[str]:
     """A sealed chain line's type errors by version 2, the body typed by the entry's kind."""
-    errors = type_errors(sealed, SEALED_V2)
-    if not errors:
-        errors = type_errors(sealed["entry"]["body"], BODIES_V2[sealed["entry"]["kind"]],
-                             "$.entry.body")
-    return errors
+    return type_errors(sealed, SEALED_V2) or body_type_errors_v2(sealed["entry"])
+
+
+def body_type_errors_v2(entry: dict) -> list[str]:
+    """The type errors of an entry's body by version 2, typed by its kind (a kind of
+    BODIES_V2)."""
+    return type_errors(entry["body"], BODIES_V2[entry["kind"]], "$.entry.body")

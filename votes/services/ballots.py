@@ -350,7 +350,8 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
                     raise DomainError(_("该房屋不在本次表决范围内"))
                 prepared.append(_prepare(session, proposal, req, units[req.voter_key],
                                          latest.get(req.voter_key)))
-            if pg_append.applies(session, len(prepared), actor, requests[0].evidence):
+            if pg_append.applies(session, len(prepared), actor, requests[0].evidence,
+                                 prepared[0].body):
                 ballot = _append_pg(session, proposal, prepared[0])
                 if ballot is not None:
                     return [ballot]

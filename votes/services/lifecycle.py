@@ -30,7 +30,7 @@ from votes.services import audit, clock, privacy
 from votes.services.access import PERSON, create_access
 from votes.services.labels import scope_label
 from votes.services.bulk import insert_rows, refresh_statistics
-from votes.services.chain_store import Appender, lock_proposal, written_format
+from votes.services.chain_store import Appender, lock_proposal
 from votes.services.errors import DomainError, NotFound
 from votes.services.records import proposal_record, roll_record
 from votes.services.roll import OwnerRow, roll_records
@@ -139,15 +139,16 @@ def _close(session: Session, proposal: Proposal, when: datetime) -> None:
     from votes.services.procedure.deliveries import follow_at_close
 
     tally, counted, openings = closing_tally(session, proposal)  # reveals the choices
+    appender = Appender(session, proposal)  # its read of the format serves its check too
     body = chain.close_body(tally.to_dict(), counted, openings)
-    if written_format(session, proposal) == FORMAT_V2:
+    if appender.format() == FORMAT_V2:
         # A chain started before version 3: its genesis froze no 从多 and its close has no
         # `follow` (docs/verification.md §9.1); with one it failed 1.5 at every export.
         del body["follow"]
     else:
         voted = voted_voters(session, proposal)  # a withdrawn ballot's voter did not vote
         body["follow"] = follow_at_close(session, proposal, tally, voted)  # apart (§19)
-    sealed = Appender(session, proposal).append("close", body, when)
+    sealed = appender.append("close", body, when)
     proposal.state = "closed"
     proposal.closed_at = parse_time(sealed.entry["time"])  # whole seconds, as the chain has it
 

@@ -26,6 +26,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from votes.core import bundle
 from votes.models import Proposal
 from votes.services import rows
 
@@ -62,10 +63,14 @@ RETURNING id, seq
 """
 
 
-def applies(session: Session, count: int, actor: str | None, evidence) -> bool:
-    """One ballot, no staff actor, no evidence file, on PostgreSQL with psycopg."""
+def applies(session: Session, count: int, actor: str | None, evidence, body: dict) -> bool:
+    """One ballot, no staff actor, no evidence file, on PostgreSQL with psycopg, whose body
+    every bundle format holds (an owner's online ballot has no proxy, transfer or
+    correction): this path never reads which format the chain is in, so any other ballot
+    goes the general way, where chain_store.Appender refuses what the chain cannot hold."""
     return count == 1 and actor is None and evidence is None \
-        and session.get_bind().dialect.name == "postgresql"
+        and session.get_bind().dialect.name == "postgresql" \
+        and bundle.fits_every_format("ballot", body)
 
 
 def lock_head(session: Session, proposal_id: int, unsigned_voters: list[str] = ()):
