@@ -104,12 +104,12 @@ class Appender:
 
     def refuse_unfit(self, kind: str, body: dict) -> None:
         """OlderFormat for an entry the chain's format cannot hold, before anything of it
-        is built. Most entries (every online ballot) are well-typed in every format, so
-        the format is read only for the others."""
-        if kind == "genesis" or bundle.fits_every_format(kind, body):
+        is built. Most entries (every online ballot) fit the older format too, so the
+        format is read only for the others."""
+        if kind == "genesis" or bundle.older_format_holds(kind, body):
             return  # a genesis decides the format
         fmt = self.format()
-        if bundle.entry_errors(fmt, kind, body):
+        if fmt == bundle.FORMAT_V2:
             raise OlderFormat(fmt, kind, body)
 
     def time(self, when: datetime) -> datetime:

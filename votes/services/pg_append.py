@@ -70,7 +70,7 @@ def applies(session: Session, count: int, actor: str | None, evidence, body: dic
     goes the general way, where chain_store.Appender refuses what the chain cannot hold."""
     return count == 1 and actor is None and evidence is None \
         and session.get_bind().dialect.name == "postgresql" \
-        and bundle.fits_every_format("ballot", body)
+        and bundle.older_format_holds("ballot", body)
 
 
 def lock_head(session: Session, proposal_id: int, unsigned_voters: list[str] = ()):
