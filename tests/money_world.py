@@ -42,18 +42,9 @@ def passed_vote_before_version_3(app, runner, tmp_path, monkeypatch, **kwargs) -
     """passed_vote, its chain started as a release before version 3 of the spec started it
     (exported as votes-bundle/1, docs/verification.md §9.1): genesis rules without the rules
     of procedure. The close, without the 从多 figures, is the server's own for such a vote."""
-    from votes.core import chain
+    from tests.older_format import genesis_before_version_3
 
-    genesis_body = chain.genesis_body
-
-    def version_2_genesis(proposal, roll, rules):
-        body = genesis_body(proposal, roll, rules)
-        body["rules"] = {k: v for k, v in body["rules"].items()
-                         if k not in ("objection_days", "follow_majority")}
-        return body
-
-    with monkeypatch.context() as m:
-        m.setattr(chain, "genesis_body", version_2_genesis)
+    with genesis_before_version_3(monkeypatch):
         return passed_vote(app, runner, tmp_path, **kwargs)
 
 

@@ -7,13 +7,12 @@ with `--allow-format votes-bundle/1`, as a regulator checking such a vote does."
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
-import zipfile
 from datetime import timedelta
 
 from tests.factories import make_open_proposal, resident_id
+from tests.older_format import genesis_before_version_3, verdict
 from tests.staff_world import clerk_client
 from tests.test_device_entries import _key, _signed_cast
 from tests.test_owner_http import post_device, verified
@@ -25,18 +24,7 @@ def open_vote_before_version_3(app, runner, tmp_path, monkeypatch) -> dict:
     """A vote open for voting whose genesis a release before version 3 wrote, as the
     upgrade finds it: genesis rules without the rules of procedure, and the proposal's own
     rules the same (that release stored no rules of procedure either)."""
-    from votes.core import chain
-
-    genesis_body = chain.genesis_body
-
-    def version_2_genesis(proposal, roll, rules):
-        body = genesis_body(proposal, roll, rules)
-        body["rules"] = {k: v for k, v in body["rules"].items()
-                         if k not in ("objection_days", "follow_majority")}
-        return body
-
-    with monkeypatch.context() as m:
-        m.setattr(chain, "genesis_body", version_2_genesis)
+    with genesis_before_version_3(monkeypatch):
         vote = make_open_proposal(app, runner, tmp_path)
     with app.app_context():
         from votes.extensions import db
@@ -47,30 +35,6 @@ def open_vote_before_version_3(app, runner, tmp_path, monkeypatch) -> dict:
                    if k not in ("objection_days", "follow_majority")}
         db.session.commit()
     return {**vote, "pid": str(vote["id"])}
-
-
-def verdict(app, runner, tmp_path, pid) -> tuple[list[str], int, str]:
-    """The kinds of the exported chain, `votes verify`'s exit status on the bundle (the
-    server's keys as the anchor, the older format allowed) and what it printed."""
-    from votes.core.bundle import FORMAT_V2
-    from votes.verify import main as verify_main
-
-    bundle = tmp_path / "bundle.zip"
-    result = runner.invoke(args=["export", pid, "-o", str(bundle)])
-    assert result.exit_code == 0, result.output
-    with zipfile.ZipFile(bundle) as z:
-        assert json.loads(z.read("manifest.json"))["format"] == FORMAT_V2
-        kinds = [json.loads(line)["entry"]["kind"]
-                 for line in z.read("chain.jsonl").decode().splitlines()]
-    keys = tmp_path / "votes-keys.json"
-    with app.app_context():
-        from votes.services.keys import keyring
-
-        keys.write_text(json.dumps(keyring().to_json_obj()))
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        status = verify_main([str(bundle), "--keys", str(keys), "--allow-format", FORMAT_V2])
-    return kinds, status, out.getvalue()
 
 
 def _evidence_count(app) -> int:

@@ -10,36 +10,12 @@ now refused on such a vote, on the CLI and on the web, and nothing is written.""
 from __future__ import annotations
 
 import io
-import json
-import zipfile
 
 from tests.money_world import evidence, passed_vote_before_version_3, staff_accounts
+from tests.older_format import verdict
 from tests.staff_world import sign_in
 
 WHY = "旧格式"
-
-
-def _export_and_verify(app, runner, tmp_path, pid) -> tuple[list[str], int]:
-    """The kinds of the exported chain, and `votes verify`'s exit status on the bundle (the
-    server's keys as the anchor; the older format expected, as a regulator checking such a
-    vote says)."""
-    from votes.core.bundle import FORMAT_V2
-    from votes.verify import main as verify_main
-
-    bundle = tmp_path / "bundle.zip"
-    result = runner.invoke(args=["export", pid, "-o", str(bundle)])
-    assert result.exit_code == 0, result.output
-    with zipfile.ZipFile(bundle) as z:
-        assert json.loads(z.read("manifest.json"))["format"] == FORMAT_V2
-        kinds = [json.loads(line)["entry"]["kind"]
-                 for line in z.read("chain.jsonl").decode().splitlines()]
-    keys = tmp_path / "votes-keys.json"
-    with app.app_context():
-        from votes.services.keys import keyring
-
-        keys.write_text(json.dumps(keyring().to_json_obj()))
-    return kinds, verify_main([str(bundle), "--keys", str(keys),
-                               "--allow-format", FORMAT_V2])
 
 
 def _evidence_count(app) -> int:
@@ -69,7 +45,7 @@ def test_works_are_refused_on_the_cli_and_the_bundle_still_verifies(app, runner,
     assert shown.exit_code == 0 and "stage: -" in shown.output, shown.output
     assert _evidence_count(app) == before  # no upload kept for a refused step
 
-    kinds, status = _export_and_verify(app, runner, tmp_path, pid)
+    kinds, status, _out = verdict(app, runner, tmp_path, pid)
     assert kinds == ["genesis", "ballot", "ballot", "ballot", "ballot", "close"]
     assert status == 0
     out = tmp_path / "application.zip"  # the package is still made, its bundle verified
@@ -92,5 +68,5 @@ def test_the_works_page_says_so_and_a_posted_step_is_refused(app, runner, tmp_pa
     assert posted.status_code == 200
     body = posted.get_data(as_text=True)
     assert WHY in body and "合同已登记" not in body, body
-    kinds, status = _export_and_verify(app, runner, tmp_path, pid)
+    kinds, status, _out = verdict(app, runner, tmp_path, pid)
     assert "works" not in kinds and status == 0
