@@ -266,3 +266,13 @@ def test_the_money_pages_never_call_an_emergency_budget_voted(app, runner, tmp_p
     assert "应急使用预算" in page
     for text in (board, page):
         assert "表决通过的预算" not in text
+
+
+def test_the_emergency_confirmation_is_no_payment_voucher(app, runner, tmp_path):
+    _community(app, runner, tmp_path)
+    pid = _apply(runner, tmp_path).output.strip()
+    assert runner.invoke(args=["works", "contract", pid, "--contractor", "甲", "--amount",
+                               "17000.00", "--evidence", evidence(tmp_path)]).exit_code == 0
+    pay = runner.invoke(args=["works", "payment", pid, "--amount", "1000.00", "--evidence",
+                              str(tmp_path / "inspection.pdf")])
+    assert pay.exit_code == 1 and "与已登记的应急使用证明材料是同一文件" in pay.output, pay.output

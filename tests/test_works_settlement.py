@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.browser import pdf_text
 from tests.factories import assert_limited_per_address
@@ -339,3 +339,38 @@ def test_the_settlement_is_dated_as_its_chain_entry(app, runner, tmp_path):
     out = tmp_path / "settlement.pdf"
     assert runner.invoke(args=["works", "settlement-notice", pid, "-o", str(out)]).exit_code == 0
     assert f"日期：{(accepted + timedelta(hours=8)).date().isoformat()}" in pdf_text(out)
+
+
+def test_the_contracts_scan_is_no_payment_voucher(app, runner, tmp_path):
+    """A payment's evidence is its own voucher (§18.1): the contract's PDF uploaded again,
+    or the acceptance's report, names no payment, and the payment was recorded without one."""
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    contract = evidence(tmp_path)
+    assert runner.invoke(args=["works", "contract", pid, "--contractor", "甲", "--amount",
+                               "6000.00", "--evidence", contract]).exit_code == 0
+    before = len(_kinds(app, pid))
+    # The same bytes under another name: the digest is what the chain compares.
+    copy = evidence(tmp_path, "付款凭证.pdf", (tmp_path / "contract.pdf").read_bytes())
+    for scan in (contract, copy):
+        pay = runner.invoke(args=["works", "payment", pid, "--amount", "1000.00", "--evidence",
+                                  scan])
+        assert pay.exit_code == 1 and "Traceback" not in pay.output
+        assert "与已登记的合同是同一文件" in pay.output, pay.output
+    assert len(_kinds(app, pid)) == before
+    # With a voucher of its own, the contract may go along with it.
+    voucher = evidence(tmp_path, "voucher.pdf", b"%PDF-1.4 bank slip")
+    ok = runner.invoke(args=["works", "payment", pid, "--amount", "1000.00", "--evidence",
+                             voucher, "--evidence", contract])
+    assert ok.exit_code == 0, ok.output
+    assert runner.invoke(args=["works", "acceptance", pid, "--date", "2026-12-30",
+                               "--participant", "业委会", "--evidence",
+                               evidence(tmp_path, "report.pdf", b"%PDF report")]).exit_code == 0
+    late = runner.invoke(args=["works", "payment", pid, "--amount", "500.00", "--evidence",
+                               str(tmp_path / "report.pdf")])
+    assert late.exit_code == 1 and "与已登记的验收材料是同一文件" in late.output, late.output
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import AuditEntry
+
+        assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "works.payment")) == 1

@@ -80,3 +80,18 @@ def test_regulator_sees_money_stage_and_downloads_the_package(app, runner, tmp_p
     zipped = client.get(f"/committee/p/{pid}/application.zip")
     assert zipped.status_code == 200
     assert client.post(f"/committee/p/{pid}/works/settle").status_code == 403
+
+
+def test_the_contracts_scan_uploaded_as_a_payment_voucher_is_refused(app, runner, tmp_path,
+                                                                     client):
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    staff_accounts(app, runner)
+    sign_in(client, "sun_committee")
+    scan = ("contract.pdf", b"%PDF-1.4 signed contract")
+    assert "合同已登记" in _post(client, pid, "contract", {"contractor": "甲公司",
+                                                         "amount": "6000"},
+                                 files=(scan,)).get_data(as_text=True)
+    refused = _post(client, pid, "payment", {"amount": "2000", "note": "预付款"},
+                    files=(("凭证.pdf", scan[1]),)).get_data(as_text=True)
+    assert "与已登记的合同是同一文件" in refused and "付款已登记" not in refused
+    assert "预付款</td>" not in refused  # nothing recorded: no payment row on the page

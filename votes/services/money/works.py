@@ -232,9 +232,37 @@ def record_payment(proposal_ref: str, *, amount: int, note: str,
             raise DomainError(_(
                 "这些付款凭证已登记过一笔付款：同一笔付款不能登记两次。如确为另一笔付款，"
                 "请上传它自己的付款凭证。"))
+        _refuse_borrowed_voucher(session, p, bodies, evidence, digests)
         return works.payment_body(amount=amount, note=note, evidence=digests)
 
     return append_stage(proposal_ref, "payment", actor, build)
+
+
+def _refuse_borrowed_voucher(session: Session, p: Proposal, bodies: Sequence[dict],
+                            files: Sequence[EvidenceFile], digests: Sequence[str]) -> None:
+    """A payment whose every file is already on the chain as the contract, the acceptance's
+    photos and report or the emergency's confirmation (or an earlier payment's voucher) has
+    no voucher of its own: the chain would say the money went out on the strength of the
+    contract. One file of its own, with the contract alongside, is a voucher."""
+    earlier: dict[str, str] = {}
+    line = session.scalar(select(ChainEntry.line).where(
+        ChainEntry.proposal_id == p.id, ChainEntry.kind == works.EMERGENCY))
+    scans = [] if line is None else [("emergency", json.loads(line)["entry"]["body"])]
+    for stage, body in scans + [(b["stage"], b["data"]) for b in bodies]:
+        for d in body["evidence"]:
+            earlier.setdefault(d, stage)
+    if not all(d in earlier for d in digests):
+        return
+    name, stage = next((f.name[:100], earlier[d]) for f, d in zip(files, digests)
+                       if earlier[d] != "payment")
+    if stage == "contract":
+        said = _("付款凭证“%(name)s”与已登记的合同是同一文件。", name=name)
+    elif stage == "acceptance":
+        said = _("付款凭证“%(name)s”与已登记的验收材料是同一文件。", name=name)
+    else:
+        said = _("付款凭证“%(name)s”与已登记的应急使用证明材料是同一文件。", name=name)
+    raise DomainError(_("%(said)s合同、验收或证明材料不能作为付款凭证：每笔付款须上传它自己的"
+                        "付款凭证（如银行回单、收款收据）。", said=said))
 
 
 def record_acceptance(proposal_ref: str, *, date: str, participants: Sequence[str],
