@@ -276,3 +276,59 @@ def test_the_emergency_confirmation_is_no_payment_voucher(app, runner, tmp_path)
     pay = runner.invoke(args=["works", "payment", pid, "--amount", "1000.00", "--evidence",
                               str(tmp_path / "inspection.pdf")])
     assert pay.exit_code == 1 and "与已登记的应急使用证明材料是同一文件" in pay.output, pay.output
+
+
+def test_beyond_the_tolerance_an_emergency_use_is_not_told_to_vote_again(app, runner, tmp_path,
+                                                                         client):
+    """No vote was held, so none can be held "again": the excess cannot be spent as this
+    emergency use, and only an owner vote on using the fund can let it out (§18.6). The
+    emergency's budget was never approved by anyone, and the message said it was."""
+    from tests.money_world import staff_accounts
+    from tests.staff_world import sign_in
+
+    _community(app, runner, tmp_path)
+    staff_accounts(app, runner)
+    pid = _apply(runner, tmp_path).output.strip()
+    told = "超出部分不能作为应急使用列支"
+    over = runner.invoke(args=["works", "contract", pid, "--contractor", "甲", "--amount",
+                               "18000.01", "--evidence", evidence(tmp_path)])
+    assert over.exit_code == 1 and told in over.output, over.output
+    assert "应急使用预算 18,000.00 元" in over.output
+    for wrong in ("重新表决", "表决通过的预算"):
+        assert wrong not in over.output
+    sign_in(client, "sun_committee")
+    page = client.post(f"/committee/p/{pid}/works/contract", data={
+        "contractor": "甲", "amount": "18000.01",
+        "evidence": [(io.BytesIO(b"%PDF contract"), "contract.pdf")]},
+        content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    assert told in page and "重新表决" not in page and 'id="record-contract"' in page
+
+    works_done(runner, tmp_path, pid, contract="17000.00", payments=("5000.00",))
+    settled = runner.invoke(args=["works", "settle", pid, "--final-cost", "18000.01"])
+    assert settled.exit_code == 1 and told in settled.output, settled.output
+    for wrong in ("重新表决", "表决通过的预算"):
+        assert wrong not in settled.output
+    english = client.post(f"/committee/p/{pid}/works/settle?lang=en", data={
+        "final_cost": "18000.01", "confirm": "1"}, follow_redirects=True).get_data(as_text=True)
+    assert "the excess cannot be paid as an emergency use" in english
+    assert "vote again" not in english
+
+
+def test_the_verifier_tells_no_emergency_use_to_vote_again():
+    from tests.bundles import Story
+    from tests.core.test_works_chain import EV, bundle
+    from tests.core.tamper_tools import verify
+    from votes.core import works
+
+    story = Story()
+    story.proposal = dict(story.proposal, emergency=True)
+    story.genesis()
+    story.entries.append({"kind": "emergency", "time": "2026-12-01T01:00:00Z",
+                          "body": works.emergency_body(category="fire", applicant="committee",
+                                                       reason="消防泵损坏", evidence=EV)})
+    story.entries.append({"kind": "works", "time": "2026-12-02T01:00:00Z", "body":
+                          works.contract_body(contractor="甲", amount=654751, tolerance_bp=0,
+                                              evidence=EV)})
+    report = verify(bundle(story))
+    said = [str(f) for f in report.failures if f.step == "18.4"]
+    assert said and "emergency use's budget" in said[0] and "new vote" not in said[0], said

@@ -26,6 +26,11 @@ def check_works(b: _Bundle, genesis: dict | None, run: _Run) -> None:
     if len(typed) < len(bodies):
         run.skip("18.3–18.7", "some works entries failed 18.1")
         return
+    # No vote was held for an emergency use (§18.6): there is none to hold again, and its
+    # budget is the one published with it, approved by no one.
+    over = (("the emergency use's budget", "an emergency use cannot be paid beyond it; the "
+             "excess needs an owner vote") if is_emergency(b)
+            else ("the approved budget", "it needs a new vote"))
     contract = None
     paid = 0
     seen: set[str] = set()  # the stages so far (a set: a forged chain has many entries)
@@ -43,17 +48,16 @@ def check_works(b: _Bundle, genesis: dict | None, run: _Run) -> None:
                                  f"the {frozen} the genesis rules froze", n)
             if budget is not None and \
                     not works.within_tolerance(data["amount"], budget, data["tolerance_bp"]):
-                run.fail("18.4", f"contract amount {data['amount']} fen exceeds the approved "
-                                 f"budget {budget} fen by more than the tolerance "
-                                 f"({data['tolerance_bp']} basis points): it needs a new vote",
-                         n)
+                run.fail("18.4", f"contract amount {data['amount']} fen exceeds {over[0]} "
+                                 f"{budget} fen by more than the tolerance "
+                                 f"({data['tolerance_bp']} basis points): {over[1]}", n)
         elif stage == "payment":
             paid += data["amount"]
             if contract is not None and paid > contract["amount"]:
                 run.fail("18.5", f"payments reach {paid} fen, more than the contract's "
                                  f"{contract['amount']} fen", n)
         elif stage == "settlement" and contract is not None:
-            _check_settlement(b, data, paid, budget, contract, n, run)
+            _check_settlement(b, data, paid, budget, contract, n, run, over)
 
 
 def is_emergency(b: _Bundle) -> bool:
@@ -160,7 +164,7 @@ def _order_problem(stage: str, seen: set[str]) -> str | None:
 
 
 def _check_settlement(b: _Bundle, data: dict, paid: int, budget: int | None, contract: dict,
-                      n: int, run: _Run) -> None:
+                      n: int, run: _Run, over: tuple[str, str]) -> None:
     if data["paid"] != paid:
         run.fail("18.6", f"settlement says {data['paid']} fen were paid in advance, the "
                          f"payment entries sum to {paid}", n)
@@ -169,8 +173,8 @@ def _check_settlement(b: _Bundle, data: dict, paid: int, budget: int | None, con
                          f"{paid} fen already paid", n)
     if budget is not None and not works.within_tolerance(data["final_cost"], budget,
                                                          contract["tolerance_bp"]):
-        run.fail("18.6", f"final cost {data['final_cost']} fen exceeds the approved budget "
-                         f"{budget} fen by more than the tolerance: it needs a new vote", n)
+        run.fail("18.6", f"final cost {data['final_cost']} fen exceeds {over[0]} "
+                         f"{budget} fen by more than the tolerance: {over[1]}", n)
     if b.roll is None:
         run.skip("18.7", "roll.json failed step 1.4 or 1.5")
         return

@@ -12,7 +12,7 @@ from votes.extensions import db
 from votes.i18n import _
 from votes.models import FundDebit, Proposal, Unit
 from votes.services.errors import DomainError
-from votes.services.money.works import append_stage
+from votes.services.money.works import append_stage, beyond_emergency
 from votes.services.records import frozen_units, roll_record
 
 LOW_NUM, LOW_DEN = 3, 10  # a balance below 30% of the first deposit calls for 续筹
@@ -37,10 +37,14 @@ def settle(proposal_ref: str, *, final_cost: int, actor: str = "cli") -> Proposa
                                 cost=format_yuan(final_cost), paid=format_yuan(summary["paid"])))
         contract = next(b["data"] for b in bodies if b["stage"] == "contract")
         if not works.within_tolerance(final_cost, p.budget, contract["tolerance_bp"]):
+            figures = dict(cost=format_yuan(final_cost), budget=format_yuan(p.budget))
+            if p.state == "emergency":
+                raise DomainError(_(
+                    "结算金额 %(cost)s 元超过应急使用预算 %(budget)s 元，且超出幅度大于议事规则"
+                    "允许的幅度：%(why)s", why=beyond_emergency(), **figures))
             raise DomainError(_(
                 "结算金额 %(cost)s 元超过表决通过的预算 %(budget)s 元，且超出幅度大于议事规则"
-                "允许的幅度：需要重新表决。", cost=format_yuan(final_cost),
-                budget=format_yuan(p.budget)))
+                "允许的幅度：需要重新表决。", **figures))
         roll = roll_record(p)
         _debit(session, p, works.settlement_shares(roll, final_cost), when)
         return works.settlement_body(final_cost=final_cost, paid=summary["paid"], roll=roll)

@@ -192,6 +192,14 @@ def _positive(amount: int) -> int:
     return amount
 
 
+def beyond_emergency() -> str:
+    """What is true past the tolerance for an emergency use: there was no vote to hold again,
+    its budget cannot be raised once published (§18.6), and only the owners can let more of
+    the fund out, by a vote on using it."""
+    return _("超出部分不能作为应急使用列支。应急使用未经业主表决，其预算公布后不能提高；超出的费用"
+             "须另行发起“使用维修资金”的业主表决，通过后在该表决上登记。")
+
+
 def record_contract(proposal_ref: str, *, contractor: str, amount: int,
                     evidence: Sequence[EvidenceFile], actor: str = "cli") -> Proposal:
     contractor = " ".join((contractor or "").split())
@@ -202,10 +210,15 @@ def record_contract(proposal_ref: str, *, contractor: str, amount: int,
     def build(session, p, bodies, when):
         tolerance = tolerance_bp(p)
         if not works.within_tolerance(_positive(amount), p.budget, tolerance):
+            figures = dict(amount=format_yuan(amount), budget=format_yuan(p.budget),
+                           pct=format_yuan(tolerance))
+            if p.state == "emergency":
+                raise DomainError(_(
+                    "合同金额 %(amount)s 元超过应急使用预算 %(budget)s 元，且超出幅度大于本小区"
+                    "议事规则允许的 %(pct)s%%：%(why)s", why=beyond_emergency(), **figures))
             raise DomainError(_(
                 "合同金额 %(amount)s 元超过表决通过的预算 %(budget)s 元，且超出幅度大于本小区"
-                "议事规则允许的 %(pct)s%%：需要重新表决。", amount=format_yuan(amount),
-                budget=format_yuan(p.budget), pct=format_yuan(tolerance)))
+                "议事规则允许的 %(pct)s%%：需要重新表决。", **figures))
         return works.contract_body(contractor=contractor, amount=amount, tolerance_bp=tolerance,
                                    evidence=store_evidence(session, p, evidence))
 
