@@ -95,3 +95,43 @@ def test_the_contracts_scan_uploaded_as_a_payment_voucher_is_refused(app, runner
                     files=(("凭证.pdf", scan[1]),)).get_data(as_text=True)
     assert "与已登记的合同是同一文件" in refused and "付款已登记" not in refused
     assert "预付款</td>" not in refused  # nothing recorded: no payment row on the page
+
+
+def test_a_first_deposit_of_zero_is_shown_as_unknown_not_as_no_top_up(app, runner, tmp_path,
+                                                                       client):
+    """30 % of a first deposit of 0 is 0: no balance is below it, so 1-202 (700.00, most of
+    it taken) was shown as needing no top-up. Whether it needs one cannot be said: the
+    committee, the board and both notices say so, and nothing invents its first deposit."""
+    import re
+
+    from tests.browser import pdf_text
+    from tests.money_world import works_done
+
+    rows = low_balance_rows()
+    rows[4] = dict(rows[4], first_deposit="0")  # 1-202
+    for i in (5, 6):  # the developer's flats: balance unknown, first deposit known
+        rows[i] = dict(rows[i], first_deposit="3000.00")
+    vote = passed_vote(app, runner, tmp_path, rows=rows)
+    pid, uid = vote["pid"], vote["uid"]
+    works_done(runner, tmp_path, pid)
+    settled = runner.invoke(args=["works", "settle", pid, "--final-cost", "6400.00"])
+    assert settled.exit_code == 0, settled.output
+    unknown = "1 户首次交存额未知，无法判断是否需续筹"
+    assert "需续筹 1 户" in settled.output and unknown in settled.output, settled.output
+
+    staff_accounts(app, runner)
+    sign_in(client, "sun_committee")
+    page = client.get(f"/committee/p/{pid}/works").get_data(as_text=True)
+    assert "1 户需续筹" in page and unknown in page
+    cells = dict(re.findall(r"<tr><td>([\d-]+)</td>.*?<td>([^<]*)</td></tr>", page))
+    assert cells["1-1-202"] == "首次交存额未知，无法判断" and cells["1-1-201"] == "是"
+    assert cells["2-1-101"] == ""
+    board = client.get(f"/p/{uid}").get_data(as_text=True)
+    assert "1 户分户账余额低于首期交存额的 30%，应当续筹" in board and unknown in board
+
+    public = pdf_text(client.get(f"/p/{uid}/settlement.pdf").data)
+    committee = pdf_text(client.get(f"/committee/p/{pid}/settlement.pdf").data, layout=False)
+    for text in (public, committee):
+        assert "共 1 户" in text and unknown.replace(" ", "") in re.sub(r"\s+", "", text), text
+    row = next(line for line in committee.splitlines() if line.startswith("1-1-202"))
+    assert "无法判断" in row, committee

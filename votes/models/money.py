@@ -33,5 +33,6 @@ class FundDebit(Base):
     balance_after: Mapped[int | None] = mapped_column(BigInteger)
     shortfall: Mapped[int] = mapped_column(BigInteger)  # share - debited: to be raised (续筹)
     # Balance after the debit below 30% of the unit's first deposit: a 续筹 notice is due.
-    low: Mapped[bool] = mapped_column(Boolean, default=False)
+    # None: the first deposit is unknown (0 or never recorded), so no one can say.
+    low: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

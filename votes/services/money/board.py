@@ -18,6 +18,7 @@ class MoneyView:
     acceptance: dict | None
     settlement: dict | None
     low_units: int  # units below 30% of their first deposit after the settlement
+    unknown_units: int = 0  # units whose first deposit is unknown: no one can say
 
     @property
     def paid(self) -> int:
@@ -31,12 +32,14 @@ def money_view(proposal: Proposal) -> MoneyView | None:
         return None
     by = {stage: [b["data"] for b in bodies if b["stage"] == stage]
           for stage in ("contract", "payment", "acceptance", "settlement")}
-    low = 0
+    low = unknown = 0
     if by["settlement"]:
         # Counted in the database: the board and every share look-up show this, and a city's
         # settlement has a debit row per flat.
-        low = db.session.scalar(select(func.count()).select_from(FundDebit).where(
-            FundDebit.proposal_id == proposal.id, FundDebit.low.is_(True)))
+        low, unknown = db.session.execute(select(
+            func.count().filter(FundDebit.low.is_(True)),
+            func.count().filter(FundDebit.low.is_(None))).where(
+            FundDebit.proposal_id == proposal.id)).one()
     first = lambda stage: by[stage][0] if by[stage] else None  # noqa: E731
     return MoneyView(first("contract"), tuple(by["payment"]), first("acceptance"),
-                     first("settlement"), low)
+                     first("settlement"), low, unknown)

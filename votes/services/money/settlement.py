@@ -18,9 +18,14 @@ from votes.services.records import frozen_units, roll_record
 LOW_NUM, LOW_DEN = 3, 10  # a balance below 30% of the first deposit calls for 续筹
 
 
-def is_low(balance: int | None, first_deposit: int | None) -> bool:
-    """balance < 30% of the first deposit, in integers; unknown figures are never low."""
-    if balance is None or not first_deposit:
+def is_low(balance: int | None, first_deposit: int | None) -> bool | None:
+    """balance < 30% of the first deposit, in integers. None when the first deposit is
+    unknown: a 0 (or none) makes 30 % of it 0, below which no balance falls, and the unit
+    was shown as needing no top-up when no one can say. An unknown balance is not low (its
+    whole share is its shortfall, shown as such)."""
+    if not first_deposit:
+        return None
+    if balance is None:
         return False
     return balance * LOW_DEN < first_deposit * LOW_NUM
 

@@ -51,6 +51,7 @@ def settlement_notice_pdf(proposal: Proposal, *, balances: bool = False) -> byte
     accepted = next((b["data"] for b in bodies if b["stage"] == "acceptance"), None)
     rows = debits(proposal)
     low = [d for d in rows if d.low]
+    unknown = sum(1 for d in rows if d.low is None)
     how = decision(db.session, proposal)
     story = [pdf.para("住宅专项维修资金使用结算公告", s["title"]), Spacer(1, 0.3 * cm),
              pdf.para(f"小区：{proposal.community.name}　事项：{proposal.title}", s["body"]),
@@ -70,15 +71,20 @@ def settlement_notice_pdf(proposal: Proposal, *, balances: bool = False) -> byte
                        s["body"]),
               pdf.para(f"分户账余额低于首期交存额 30% 的房屋共 {len(low)} 户，应当续筹维修资金"
                        + ("（表中“需续筹”一栏）。" if balances else
-                          "，业主委员会将分别通知。"), s["strong" if low else "body"]),
-              Spacer(1, 0.3 * cm)]
+                          "，业主委员会将分别通知。"), s["strong" if low else "body"])]
+    if unknown:
+        # Never counted as needing no top-up: 30 % of an unknown first deposit is no figure.
+        story.append(pdf.para(f"另有 {unknown} 户首次交存额未知，无法判断是否需续筹"
+                              + ("（表中“需续筹”一栏注明）" if balances else "")
+                              + "，请向维修资金管理机构核实其首次交存额。", s["strong"]))
+    story.append(Spacer(1, 0.3 * cm))
     if balances:
         table = [["房屋", "面积(m²)", "分摊(元)", "已扣减(元)", "扣减后余额(元)", "不足(元)",
                   "需续筹"]]
         table += [[pdf.unit_label(d.building, d.entrance, d.room), format_area(d.area),
                    format_yuan(d.share), format_yuan(d.debited), _yuan(d.balance_after),
-                   format_yuan(d.shortfall), "是" if d.low else ""] for d in rows]
-        story += pdf.table(table, [3.2, 2.0, 2.3, 2.3, 2.8, 2.2, 1.6], s["cell"])
+                   format_yuan(d.shortfall), _top_up(d.low)] for d in rows]
+        story += pdf.table(table, [3.2, 2.0, 2.3, 2.3, 2.8, 2.2, 2.2], s["cell"])
     else:
         table = [["房屋", "面积(m²)", "分摊(元)"]]
         table += [[pdf.unit_label(d.building, d.entrance, d.room), format_area(d.area),
@@ -89,6 +95,10 @@ def settlement_notice_pdf(proposal: Proposal, *, balances: bool = False) -> byte
               pdf.para(f"日期：{local_text(rows[0].created_at if rows else now(), '%Y-%m-%d')}",
                        s["sign"])]
     return pdf.build("维修资金使用结算公告", story)
+
+
+def _top_up(low: bool | None) -> str:
+    return "无法判断" if low is None else "是" if low else ""
 
 
 def _no_settlement() -> str:
