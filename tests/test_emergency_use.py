@@ -123,12 +123,11 @@ def test_an_emergency_use_takes_no_delivery_and_no_objection(app, runner, tmp_pa
         assert get_proposal(pid).chain_length == 2  # genesis and the emergency entry only
 
 
-def test_emergency_chain_rules_in_the_verifier():
-    from tests.core.test_works_chain import EV, bundle
-    from tests.core.tamper_tools import steps as failed_steps
-    from tests.core.tamper_tools import verify
+def _emergency_with_contract(amount: int):
+    """A story of an emergency use (fire) and its contract of `amount` fen, no tolerance."""
     from tests.bundles import Story
-    from votes.core import follow, works
+    from tests.core.test_works_chain import EV
+    from votes.core import works
 
     story = Story()
     story.proposal = dict(story.proposal, emergency=True)
@@ -137,8 +136,18 @@ def test_emergency_chain_rules_in_the_verifier():
                           "body": works.emergency_body(category="fire", applicant="committee",
                                                        reason="消防泵损坏", evidence=EV)})
     story.entries.append({"kind": "works", "time": "2026-12-02T01:00:00Z", "body":
-                          works.contract_body(contractor="甲", amount=600000, tolerance_bp=0,
+                          works.contract_body(contractor="甲", amount=amount, tolerance_bp=0,
                                               evidence=EV)})
+    return story
+
+
+def test_emergency_chain_rules_in_the_verifier():
+    from tests.core.test_works_chain import EV, bundle
+    from tests.core.tamper_tools import steps as failed_steps
+    from tests.core.tamper_tools import verify
+    from votes.core import follow
+
+    story = _emergency_with_contract(600000)
     assert verify(bundle(story)).outcome == "verified"
     with_ballot = story.copy().paper("v-a", "agree", "2026-12-03T01:00:00Z")
     assert failed_steps(bundle(with_ballot)) >= {"18.8"}
@@ -315,20 +324,9 @@ def test_beyond_the_tolerance_an_emergency_use_is_not_told_to_vote_again(app, ru
 
 
 def test_the_verifier_tells_no_emergency_use_to_vote_again():
-    from tests.bundles import Story
-    from tests.core.test_works_chain import EV, bundle
+    from tests.core.test_works_chain import bundle
     from tests.core.tamper_tools import verify
-    from votes.core import works
 
-    story = Story()
-    story.proposal = dict(story.proposal, emergency=True)
-    story.genesis()
-    story.entries.append({"kind": "emergency", "time": "2026-12-01T01:00:00Z",
-                          "body": works.emergency_body(category="fire", applicant="committee",
-                                                       reason="消防泵损坏", evidence=EV)})
-    story.entries.append({"kind": "works", "time": "2026-12-02T01:00:00Z", "body":
-                          works.contract_body(contractor="甲", amount=654751, tolerance_bp=0,
-                                              evidence=EV)})
-    report = verify(bundle(story))
+    report = verify(bundle(_emergency_with_contract(654751)))
     said = [str(f) for f in report.failures if f.step == "18.4"]
     assert said and "emergency use's budget" in said[0] and "new vote" not in said[0], said
