@@ -27,6 +27,14 @@ def need_tools(*tools: str) -> None:
         pytest.skip("needs the playwright Python package (pip install -e '.[test]')")
 
 
+def page_html(page) -> str:
+    """The page's HTML once its document has loaded. Right after a click that navigates,
+    content() can catch the new document before it has any (seen as '' on a loaded
+    machine, with another test process beside it)."""
+    page.wait_for_load_state()
+    return page.content()
+
+
 def pdf_text(pdf: Path | bytes, *pages: int, layout: bool = True) -> str:
     """The text of a PDF (a file or its bytes): laid out as a reader sees it, or with
     layout=False in the order it was drawn (a table cell's lines together). Never

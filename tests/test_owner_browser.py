@@ -9,7 +9,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.browser import ARTIFACTS, live_server, need_tools, phone_browser, shot
+from tests.browser import (ARTIFACTS, live_server, need_tools, page_html, phone_browser,
+                           shot)
 from tests.factories import make_roll_csv, resident_id
 
 pytestmark = pytest.mark.browser
@@ -56,22 +57,22 @@ def test_owner_votes_from_a_phone(sqlite_app, tmp_path):
         # Notices are ordered by unit: the first is 张三's (1-1-101 and 1-1-201).
         with phone_browser() as page:
             page.goto(links[0])
-            assert "验证业主身份" in page.content()
+            assert "验证业主身份" in page_html(page)
             shot(page, "owner-1-verify")
             page.fill("#answer", "000000")
             page.click("#verify-submit")
             page.wait_for_load_state()
-            assert "还可以再试 4 次" in page.content()
+            assert "还可以再试 4 次" in page_html(page)
             shot(page, "owner-2-wrong-answer")
             page.fill("#answer", resident_id(1)[-6:])
             page.click("#verify-submit")
             page.wait_for_url(re.compile(r".*/ballot$"))
-            assert "您应分摊的费用" in page.content()
+            assert "您应分摊的费用" in page_html(page)
             shot(page, "owner-3-ballot")
             page.check("input[value=agree]")
             page.click("#next")
             page.wait_for_url(re.compile(r".*/confirm$"))
-            assert "您选择了" in page.content()
+            assert "您选择了" in page_html(page)
             shot(page, "owner-4-confirm")
             page.click("#cast-submit")
             page.wait_for_url(re.compile(r".*/receipt/[0-9a-f]{64}$"))
@@ -80,7 +81,7 @@ def test_owner_votes_from_a_phone(sqlite_app, tmp_path):
             shot(page, "owner-5-receipt")
             page.click("#check-receipt")
             page.wait_for_load_state()
-            assert "已计入：第 2 条记录" in page.content()  # entry 1 registered the device
+            assert "已计入：第 2 条记录" in page_html(page)  # entry 1 registered the device
             shot(page, "owner-6-board")
 
         app.config["VOTES_NOW"] = now + timedelta(days=7, minutes=1)
@@ -159,7 +160,7 @@ def test_owner_votes_where_indexeddb_refuses_the_key(sqlite_app, tmp_path):
         _to_confirm(page, base, app, vote)
         page.click("#cast-submit")
         page.wait_for_url(re.compile(r".*/receipt/[0-9a-f]{64}$"), timeout=10_000)
-        assert "表决成功" in page.content()
+        assert "表决成功" in page_html(page)
     assert _chain_kinds(app, vote)[1:] == ["ballot"]  # after the genesis: no device entry
 
 
@@ -174,7 +175,7 @@ def test_owner_votes_where_indexeddb_never_answers(sqlite_app, tmp_path):
         _to_confirm(page, base, app, vote)
         page.click("#cast-submit")
         page.wait_for_url(re.compile(r".*/receipt/[0-9a-f]{64}$"), timeout=15_000)
-        assert "表决成功" in page.content()
+        assert "表决成功" in page_html(page)
     assert _chain_kinds(app, vote)[1:] == ["ballot"]
 
 
@@ -232,8 +233,8 @@ def test_second_tap_while_the_ballot_is_on_its_way_sends_nothing(sqlite_app, tmp
         held[0].continue_()
         page.wait_for_url(re.compile(r".*/receipt/[0-9a-f]{64}$"), timeout=10_000)
         page.wait_for_load_state()
-        assert "表决成功" in page.content()
-        assert "本户已有一张选票" not in page.content()
+        assert "表决成功" in page_html(page)
+        assert "本户已有一张选票" not in page_html(page)
         assert len(casts) == 1
     ballots = _ballots(app, vote)
     assert len(ballots) == 1
@@ -250,7 +251,7 @@ def test_owner_votes_without_javascript(sqlite_app, tmp_path):
         _to_confirm(page, base, app, vote, choice="disagree")
         page.click("#cast-submit")
         page.wait_for_url(re.compile(r".*/receipt/[0-9a-f]{64}$"), timeout=10_000)
-        assert "表决成功" in page.content()
+        assert "表决成功" in page_html(page)
     assert _chain_kinds(app, vote)[1:] == ["ballot"]
     assert not _ballots(app, vote)[0]["body"].get("device")
 
@@ -318,7 +319,7 @@ def _agree_and_cast(page):
     page.wait_for_url(re.compile(r".*/confirm$"))
     page.click("#cast-submit")
     page.wait_for_url(re.compile(r".*/receipt/[0-9a-f]{64}$"), timeout=10_000)
-    assert "表决成功" in page.content()
+    assert "表决成功" in page_html(page)
 
 
 def _assert_signed_ballot(app, vote):

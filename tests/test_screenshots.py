@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.browser import ARTIFACTS, live_server, need_tools, phone_browser
+from tests.browser import ARTIFACTS, live_server, need_tools, page_html, phone_browser
 from tests.factories import make_roll_csv, resident_id
 
 pytestmark = pytest.mark.browser
@@ -81,11 +81,11 @@ def test_phone_screenshots(sqlite_app, tmp_path):
             page.screenshot(path=str(SHOTS / "notice-page1.png"))  # the phone's first screen
 
             page.goto(f"{base}/p/{uid}")
-            assert "1号楼电梯更换" in page.content() and "公示" in page.content()
+            assert "1号楼电梯更换" in page_html(page) and "公示" in page_html(page)
             save(page, "board-publicity")
             readable_on_a_phone(page, "the board")
             assert page.evaluate(UNBROKEN_SCRIPT), "a time on the board breaks across lines"
-            assert "表决尚未开始" in page.content()  # no turnout "not reached" before voting
+            assert "表决尚未开始" in page_html(page)  # no turnout "not reached" before voting
 
             app.config["VOTES_NOW"] = now + timedelta(days=7, minutes=1)
             assert runner.invoke(args=["proposal", "open", pid]).exit_code == 0

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser import ARTIFACTS, CHROMIUM, live_server, need_tools, shot
+from tests.browser import ARTIFACTS, CHROMIUM, live_server, need_tools, page_html, shot
 from tests.factories import make_roll_csv
 
 pytestmark = pytest.mark.browser
@@ -52,10 +52,10 @@ def test_committee_and_regulator_in_the_browser(sqlite_app, tmp_path):
         page.click("a:text-is(\"SUN\")")
         page.set_input_files("input[name=file]", str(roll))
         page.click("#roll-preview")
-        assert "将导入 7 套房屋" in page.content()
+        assert "将导入 7 套房屋" in page_html(page)
         shot(page, "committee-1-roll-preview")
         page.click("#roll-confirm")
-        assert "<strong>7</strong>" in page.content()
+        assert "<strong>7</strong>" in page_html(page)
 
         page.click("#new-proposal")
         page.fill("#title", "水泵抢修")
@@ -71,7 +71,7 @@ def test_committee_and_regulator_in_the_browser(sqlite_app, tmp_path):
         page.fill("#voting_start", local(now + timedelta(hours=1)))
         page.fill("#voting_end", local(now + timedelta(days=3)))
         page.click("#preview-shares")
-        assert "费用分摊预览" in page.content()
+        assert "费用分摊预览" in page_html(page)
         shot(page, "committee-2-wizard")
         page.click("#create-proposal")
         page.wait_for_url(re.compile(r".*/committee/p/\d+$"))
@@ -87,7 +87,7 @@ def test_committee_and_regulator_in_the_browser(sqlite_app, tmp_path):
         (tmp_path / "scan.jpg").write_bytes(b"scanned form")
         page.set_input_files("#p-evidence", str(tmp_path / "scan.jpg"))
         page.click("#paper-submit")
-        assert "已录入 1 张选票" in page.content()
+        assert "已录入 1 张选票" in page_html(page)
         shot(page, "committee-3-voting")
         app.config["VOTES_NOW"] = now + timedelta(days=3, minutes=1)
         page.reload()
@@ -100,7 +100,7 @@ def test_committee_and_regulator_in_the_browser(sqlite_app, tmp_path):
         page.fill("#login", "district")
         page.fill("#password", PASSWORD)
         page.click("#login-submit")
-        assert "水泵抢修" in page.content()
+        assert "水泵抢修" in page_html(page)
         shot(page, "regulator-1-overview")
         page.goto(f"{base}/regulator/p/{pid}")
         with page.expect_download() as info:
