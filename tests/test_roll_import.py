@@ -267,3 +267,60 @@ def test_xlsx_ids_stored_as_numbers_are_explained(app, runner, tmp_path):
     result = runner.invoke(args=["roll", "import", "--community", "SUN", str(path)])
     assert result.exit_code == 1
     assert "第 2 行" in result.output and "文本" in result.output
+
+
+def test_a_first_deposit_of_0_is_imported_with_a_warning(app, runner, client, tmp_path):
+    """A first deposit of 0 leaves settlement unable to judge 需续筹 (30 % of 0 is 0): it
+    was stored with no word. The file is still accepted, and the CLI, the browser's preview
+    and the page after confirming name the units (at most ten)."""
+    from tests.staff_world import build, sign_in
+    from votes.models import Unit
+
+    build(app, runner, tmp_path)  # SUN and MOON, each with the sample roll, and their staff
+    rows = [dict(r, first_deposit="0") for r in sample_rows()]
+    rows[0] = dict(rows[0], first_deposit="5000.00")  # 1-1-101: a deposit on record
+    rows[5] = dict(rows[5], first_deposit="0.00")
+    path = make_roll_csv(tmp_path / "r.csv", rows)
+    result = runner.invoke(args=["roll", "import", "--community", "MOON", "--replace",
+                                 str(path)])
+    assert result.exit_code == 0, result.output
+    assert "7 套房屋" in result.output
+    assert "6 户首次交存金额为 0" in result.output and "需续筹" in result.output, result.output
+    assert "1-1-102" in result.output and "1-1-101" not in result.output, result.output
+    with app.app_context():
+        from votes.extensions import db
+
+        from votes.models import Community
+
+        assert sorted(db.session.scalars(select(Unit.first_deposit).join(
+            Community, Community.id == Unit.community_id).where(Community.code == "MOON"))) \
+            == [0] * 6 + [500000]
+    english = runner.invoke(args=["roll", "import", "--community", "MOON", "--replace",
+                                  str(path)], env={"VOTES_LANG": "en"})
+    assert english.exit_code == 0 and "首次交存" not in english.output, english.output
+    assert "first deposit" in english.output.lower(), english.output
+
+    sign_in(client, "sun_committee")
+    page = client.post("/committee/c/SUN/roll/preview", data={
+        "file": (io.BytesIO(path.read_bytes()), "r.csv")}).get_data(as_text=True)
+    assert "6 户首次交存金额为 0" in page and "1-1-102" in page and "roll-confirm" in page, page
+    token = page.split('name="token" value="')[1].split('"')[0]
+    page = client.post("/committee/c/SUN/roll/confirm", data={"token": token},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "已导入业主名册" in page and "6 户首次交存金额为 0" in page, page
+    assert "1-1-102" in page and "需续筹" in page, page
+    # An import with no zero deposit says nothing of it.
+    plain = runner.invoke(args=["roll", "import", "--community", "MOON", "--replace",
+                                str(make_roll_csv(tmp_path / "plain.csv"))])
+    assert plain.exit_code == 0 and "首次交存" not in plain.output, plain.output
+
+
+def test_at_most_ten_units_with_a_first_deposit_of_0_are_named(app, runner, tmp_path):
+    _create(runner)
+    rows = [make_row(room=f"{100 + i}", owner_id=resident_id(1), first_deposit="0")
+            for i in range(1, 13)]
+    result = runner.invoke(args=["roll", "import", "--community", "SUN",
+                                 str(make_roll_csv(tmp_path / "r.csv", rows))])
+    assert result.exit_code == 0, result.output
+    assert "12 户首次交存金额为 0" in result.output, result.output
+    assert "1-1-110" in result.output and "1-1-111" not in result.output, result.output

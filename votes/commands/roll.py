@@ -95,7 +95,7 @@ def community_contact(code: str, committee: str | None, phone: str | None) -> No
 @domain_errors
 def roll_import(community_code: str, replace: bool, file: str) -> None:
     """Import an owner roll from CSV or XLSX: every row or none."""
-    from votes.services.roll_import import import_roll
+    from votes.services.roll_import import import_roll, zero_deposit_warning
 
     result = import_roll(community_code, file, replace=replace)
     text = _("已替换业主名册：%(units)s 套房屋，%(owners)s 位业主") if result.replaced \
@@ -104,6 +104,9 @@ def roll_import(community_code: str, replace: bool, file: str) -> None:
     if result.landlines:
         click.echo(_("%(n)s 位业主的联系电话是固定电话，不能接收短信验证码；验证身份时不会向他们"
                      "提供短信方式", n=result.landlines))
+    warning = zero_deposit_warning(result.zero_deposits)
+    if warning:
+        click.echo(warning)
 
 
 @roll_cli.command("show")

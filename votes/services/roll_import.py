@@ -13,7 +13,7 @@ from votes.core.bulk_gc import paused_gc
 from votes.core.identity import check_resident_id, valid_landline, valid_phone
 from votes.core.numbers import format_yuan, parse_area, parse_yuan
 from votes.core.local_rules import UnitKind
-from votes.core.roll import AreaBasis, OwnerKind, has_control, unit_key
+from votes.core.roll import AreaBasis, OwnerKind, has_control, unit_key, unit_label
 from votes.i18n import _
 from votes.models import FundDebit, Owner, Ownership, Proposal, Unit, utcnow
 from votes.services import audit, privacy
@@ -26,6 +26,7 @@ from votes.services.tx import unit_of_work
 
 LABEL_MAX = 64  # the units table's column widths
 KEY_MAX = 255
+ZERO_DEPOSITS_NAMED = 10
 
 
 @dataclass(slots=True)
@@ -63,6 +64,12 @@ class RollPlan:
         """Owners whose number on the roll is a fixed line: no SMS code can reach them."""
         return sum(1 for o in self.owners.values() if o.phone and not valid_phone(o.phone))
 
+    @property
+    def zero_deposits(self) -> tuple[str, ...]:
+        """Labels of the units whose first deposit is 0: settlement can judge no 需续筹 for
+        them (30 % of 0 is 0), so it shows them as unknown."""
+        return tuple(unit_label(*key) for key, u in self.units.items() if u.first_deposit == 0)
+
 
 @dataclass(frozen=True)
 class ImportResult:
@@ -70,6 +77,20 @@ class ImportResult:
     owners: int
     replaced: bool
     landlines: int = 0
+    zero_deposits: tuple[str, ...] = ()  # labels of the units whose first deposit is 0
+
+
+def zero_deposit_warning(labels) -> str | None:
+    """What the CLI and the committee's pages say of units whose first deposit is 0: the
+    roll is accepted (a unit may truly have none on record), but settlement will not judge
+    whether they must top up."""
+    if not labels:
+        return None
+    named = _("、").join(labels[:ZERO_DEPOSITS_NAMED])
+    if len(labels) > ZERO_DEPOSITS_NAMED:
+        named = _("%(units)s 等", units=named)
+    return _("%(n)s 户首次交存金额为 0（%(units)s）：结算时将无法判断这些房屋是否需续筹，"
+             "如有首次交存记录请补充后重新导入", n=len(labels), units=named)
 
 
 def plan_roll(rows: list[RollRow]) -> RollPlan:
@@ -279,7 +300,7 @@ def _import(community, path, data, replace: bool, actor: str) -> ImportResult:
                      details={"units": len(plan.units), "owners": len(plan.owners),
                               "file": Path(path).name})
     return ImportResult(units=len(plan.units), owners=len(plan.owners), replaced=bool(has_roll),
-                        landlines=plan.landlines)
+                        landlines=plan.landlines, zero_deposits=plan.zero_deposits)
 
 
 def _move_due_drafts(community) -> None:

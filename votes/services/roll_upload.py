@@ -26,7 +26,7 @@ from votes.services import clock, privacy
 from votes.services.errors import DomainError, Problem
 from votes.services.roll_file import read_roll
 from votes.services.roll_import import (ImportResult, check_settled_balances, import_roll,
-                                        plan_roll)
+                                        plan_roll, zero_deposit_warning)
 
 _SUFFIXES = (".csv", ".xlsx", ".xlsm", ".txt")
 PREVIEW_SECONDS = 3600
@@ -50,6 +50,11 @@ class Preview:
     headcount: int = 0
     area: int = 0
     landlines: int = 0  # owners whose number is a fixed line: no SMS code for them
+    zero_deposits: tuple[str, ...] = ()  # labels of the units whose first deposit is 0
+
+    @property
+    def zero_deposit_warning(self) -> str | None:
+        return zero_deposit_warning(self.zero_deposits)
 
 
 def _folder() -> Path:
@@ -78,7 +83,7 @@ def preview_upload(community: Community, filename: str, data: bytes) -> Preview:
     with os.fdopen(fd, "wb") as fh:
         fh.write(privacy.encrypt_bytes(data, name.encode()))
     return Preview(token, filename, [], None, len(plan.units), len(plan.owners),
-                   e.total_headcount, e.total_area, plan.landlines)
+                   e.total_headcount, e.total_area, plan.landlines, plan.zero_deposits)
 
 
 def _make_room(community: Community) -> None:
