@@ -198,3 +198,47 @@ def test_deliveries_and_objections_are_refused_by_the_rules_the_vote_froze(
     assert result.exit_code == 1 and "Traceback" not in result.output, result.output
     kinds, status, out = verdict(app, runner, tmp_path, pid)
     assert kinds == ["genesis", "ballot", "close"] and status == 0, out
+
+
+FORMS_CLOSED = "不能在本表决上录入委托表决、过户后新业主的表决、选票更正和撤回"
+ENTRY_FORMS = ('id="transfer-submit"', 'name="proxy_name"', 'name="authorisation"',
+               '<option value="proxy">', "受托人、受托人证件号码")
+
+
+def _pages(app, runner, tmp_path, pid) -> tuple[str, str]:
+    """The committee's page of the vote and its page of entered ballots, after one paper
+    ballot (record #1) is entered."""
+    assert paper(runner, tmp_path, pid, [("1", "101", "同意", "纸质")]).exit_code == 0
+    clerk = clerk_client(app, runner)
+    proposal = clerk.get(f"/committee/p/{pid}")
+    ballots = clerk.get(f"/committee/p/{pid}/paper-ballots")
+    assert proposal.status_code == 200 and ballots.status_code == 200
+    return proposal.get_data(as_text=True), ballots.get_data(as_text=True)
+
+
+def test_the_committee_pages_of_an_older_vote_say_what_it_cannot_take_in_place_of_the_forms(
+        app, runner, tmp_path, monkeypatch):
+    """The proxy, transfer, correction and withdrawal forms were shown on such a vote: a
+    clerk filled one in and uploaded its scans to learn only then that it is refused. The
+    paper ballot (single and by file, without proxy columns) is still offered."""
+    vote = open_vote_before_version_3(app, runner, tmp_path, monkeypatch)
+    proposal, ballots = _pages(app, runner, tmp_path, vote["pid"])
+    for page in (proposal, ballots):
+        assert FORMS_CLOSED in page and "votes-bundle/1" in page, page
+    for form in ENTRY_FORMS:
+        assert form not in proposal, form
+    assert 'id="paper-submit"' in proposal and 'name="csv"' in proposal, proposal
+    assert "#1" in ballots and 'id="correct-1"' not in ballots, ballots
+    assert 'id="withdraw-1"' not in ballots and "paper-ballots/withdraw" not in ballots
+
+
+def test_the_committee_pages_of_a_current_vote_still_offer_the_forms(app, runner, tmp_path):
+    from tests.factories import make_open_proposal
+
+    vote = make_open_proposal(app, runner, tmp_path)
+    proposal, ballots = _pages(app, runner, tmp_path, str(vote["id"]))
+    for page in (proposal, ballots):
+        assert FORMS_CLOSED not in page
+    for form in ENTRY_FORMS + ('id="paper-submit"', 'name="csv"'):
+        assert form in proposal, form
+    assert 'id="correct-1"' in ballots and 'id="withdraw-1"' in ballots, ballots

@@ -45,6 +45,14 @@ def written_format(session: Session, proposal: Proposal) -> str:
     return bundle.chain_format(json.loads(line)["entry"]["body"])
 
 
+def older_format(session: Session, proposal: Proposal) -> str | None:
+    """The older format this proposal's chain is written in (votes-bundle/1, a chain a
+    release before version 3 started), or None for the current one: what decides whether
+    the committee's pages offer the entries only the current format holds. One read."""
+    written = written_format(session, proposal)
+    return None if written == bundle.FORMAT else written
+
+
 # What a chain of the older format cannot hold, as a clerk calls it: by kind, and for a
 # ballot by the field version 3 added to it (docs/verification.md §9.1).
 _NOT_IN_OLDER = {"withdrawal": lazy("撤回选票"), "objection": lazy("异议"),

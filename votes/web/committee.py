@@ -269,11 +269,16 @@ def scope_preview_json(user, community):
 @bp.get("/p/<int:pid>")
 @staff("committee", "admin", obj="proposal")
 def proposal(user, proposal):
+    from votes.extensions import db
+    from votes.services.chain_store import older_format
     from votes.services.committee_views import proposal_page
     from votes.services.procedure.panel import procedure_panel
 
+    # Only while voting are entry forms shown, so only then is the genesis read.
+    older = older_format(db.session, proposal) if proposal.state == "voting" else None
     return render_template("committee/proposal.html", proposal=proposal,
-                           page=proposal_page(proposal), procedure=procedure_panel(proposal))
+                           page=proposal_page(proposal), procedure=procedure_panel(proposal),
+                           older_format=older)
 
 
 @bp.post("/p/<int:pid>/move/<move>")

@@ -73,10 +73,13 @@ def reprint_notice(user, proposal):
 @bp.get("/p/<int:pid>/paper-ballots")
 @staff("committee", "admin", obj="proposal")
 def staff_ballots(user, proposal):
+    from votes.extensions import db
+    from votes.services.chain_store import older_format
     from votes.services.corrections import staff_ballots as listing
 
     return render_template("committee/staff_ballots.html", proposal=proposal,
-                           ballots=paged(listing(proposal), request.args))
+                           ballots=paged(listing(proposal), request.args),
+                           older_format=older_format(db.session, proposal))
 
 
 @bp.post("/p/<int:pid>/paper-ballots/correct")

@@ -106,11 +106,10 @@ def older_format_refusal(session: Session, proposal: Proposal) -> str | None:
     """Why no works can be recorded on this vote: its chain was started before version 3
     of the spec, and its bundle's format (votes-bundle/1) has no works entry — one appended
     would fail step 1.5 of every later export, and the chain cannot take it back."""
-    from votes.core.bundle import FORMAT
-    from votes.services.chain_store import written_format
+    from votes.services.chain_store import older_format
 
-    written = written_format(session, proposal)
-    if written == FORMAT:
+    written = older_format(session, proposal)
+    if written is None:
         return None
     return _("本表决由升级前的旧版本系统开始，记录链是旧格式（%(format)s），不能记载工程和资金："
              "记上后，本表决的导出包将再也无法通过验证，所以不能在本表决上登记工程和资金。本表决"
