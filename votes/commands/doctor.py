@@ -24,4 +24,8 @@ def doctor() -> None:
     if failed:
         click.echo(_("部署检查未通过：%(n)s 项问题", n=len(failed)), err=True)
         sys.exit(1)
-    click.echo(_("部署检查通过"))
+    warned = sum(c.warning for c in checks)
+    if warned:
+        click.echo(_("部署检查通过（另有 %(n)s 项提醒，见上）", n=warned))
+    else:
+        click.echo(_("部署检查通过"))
