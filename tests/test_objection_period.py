@@ -283,3 +283,43 @@ def test_an_answer_is_stored_at_the_time_its_chain_entry_carries(app, runner, tm
         assert [format_time(o.answered_at) for o in rows] == \
             [times[o.answer_seq] for o in rows]
         assert rows[1].answered_at == END + timedelta(hours=5)  # not 1h: the answer before
+
+
+def test_a_text_withdrawn_from_publication_is_marked_in_the_cli_listing(app, runner, tmp_path,
+                                                                       client):
+    """The committee took an objection's and an answer's text off the board (they named a
+    person and a phone number); `proposal objections` still printed both as if nothing had
+    happened. Each is now marked with its reason, and printed only with --show-withdrawn."""
+    from tests.staff_world import committee_clerk, sign_in
+
+    pid = open_vote(app, runner, tmp_path, "objection_days=2")
+    vote(runner, tmp_path, pid, ALL_AGREE)
+    close_at_end(app, runner, pid)
+    seq, kept = _file_objections(app, runner, tmp_path, pid, [(1, "C"), (2, "D")])
+    for n, text in ((seq, "已联系张三（13800138000），签名属实"), (kept, "已复核，不影响结果")):
+        answered = runner.invoke(args=["proposal", "answer", pid, str(n), "--decision",
+                                       "rejected", "--text", text])
+        assert answered.exit_code == 0, answered.output
+    committee_clerk(runner, "SUN")
+    sign_in(client, "clerk")
+    listing = runner.invoke(args=["proposal", "objections", pid]).output
+    answer_seq = int(listing.split("答复 第 ")[1].split(" 条")[0])
+    for n, reason in ((seq, "含他人姓名"), (answer_seq, "含他人姓名和电话")):
+        done = client.post(f"/committee/p/{pid}/withdraw-text", follow_redirects=True,
+                           data={"seq": n, "reason": reason})
+        assert f"已撤下第 {n} 条记录的内容" in done.get_data(as_text=True)
+
+    listing = runner.invoke(args=["proposal", "objections", pid])
+    assert listing.exit_code == 0, listing.output
+    out = listing.output
+    assert "13800138000" not in out and "异议C" not in out, out
+    assert f"异议 第 {seq} 条（工作人员录入）：〔已撤下公示：含他人姓名〕" in out, out
+    assert f"答复 第 {answer_seq} 条（异议不成立）：〔已撤下公示：含他人姓名和电话〕" in out, out
+    assert "异议D" in out and "已复核，不影响结果" in out  # what was not withdrawn, as before
+
+    shown = runner.invoke(args=["proposal", "objections", pid, "--show-withdrawn"])
+    assert shown.exit_code == 0, shown.output
+    assert "〔已撤下公示：含他人姓名〕异议C" in shown.output, shown.output
+    assert "〔已撤下公示：含他人姓名和电话〕已联系张三（13800138000）" in shown.output
+    helped = runner.invoke(args=["proposal", "objections", "--help"]).output
+    assert "--show-withdrawn" in helped

@@ -68,9 +68,15 @@ def answer(proposal, seq, decision, text, answered_by):
 
 @proposal_cli.command("objections")
 @click.argument("proposal")
+@click.option("--show-withdrawn", is_flag=True,
+              help="Also print the texts the committee withdrew from publication (they may "
+                   "name people or give phone numbers); each stays marked as withdrawn")
 @domain_errors
-def objections(proposal):
-    """List the objections, their answers, deliveries, and when the period ends."""
+def objections(proposal, show_withdrawn):
+    """List the objections, their answers, deliveries, and when the period ends.
+
+    A text the committee withdrew from publication is shown as withdrawn, with the reason,
+    and printed only with --show-withdrawn."""
     from votes.services.lifecycle import get_proposal, refresh
     from votes.services.procedure.deliveries import deliveries
     from votes.services.procedure.objections import objections as rows, period_end
@@ -86,13 +92,26 @@ def objections(proposal):
     if end is not None:
         click.echo(f"异议期至 objection period ends {local_text(end)} (北京时间)")
     for o in rows(p):
-        click.echo(_("异议 第 %(n)s 条（%(channel)s）：%(text)s", n=o.seq, text=o.text,
+        click.echo(_("异议 第 %(n)s 条（%(channel)s）：%(text)s", n=o.seq,
+                     text=_published(o.text, o.text_withdrawn, show_withdrawn),
                      channel=_("网上") if o.channel == "online" else _("工作人员录入")))
         if o.answer_seq is not None:
             click.echo("  " + _("答复 第 %(n)s 条（%(decision)s）：%(text)s", n=o.answer_seq,
-                                text=o.answer_text, decision=DECISION_LABELS.get(o.decision, o.decision)))
+                                text=_published(o.answer_text, o.answer_withdrawn,
+                                                show_withdrawn),
+                                decision=DECISION_LABELS.get(o.decision, o.decision)))
         else:
             click.echo("  " + _("尚未答复"))
+
+
+def _published(text: str, withdrawn: str | None, show: bool) -> str:
+    """A text as the listing prints it: one the committee withdrew from publication is
+    marked so, and left out unless asked for, as the board and the result notice leave it
+    out (a terminal's output is pasted and forwarded)."""
+    if withdrawn is None:
+        return text
+    mark = _("〔已撤下公示：%(reason)s〕", reason=withdrawn)
+    return mark + text if show else mark
 
 
 def _objection_line(p) -> str:
