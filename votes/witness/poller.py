@@ -223,13 +223,21 @@ def _create_connection(address, timeout, source_address=None):
     end = _clock() + timeout
     infos = _look_up(host, port, timeout)
     error: OSError | None = None
-    for _family, _type, _proto, _name, sockaddr in infos:
+    for family, type_, proto, _name, sockaddr in infos:
         left = end - _clock()
         if left <= 0:
             break
-        try:  # a numeric address: no lookup again
-            return socket.create_connection(sockaddr[:2], left, source_address)
+        # The address as found, whole: an IPv6 link-local one is an address only with its
+        # scope (sockaddr[3]), which a host-and-port pair loses (EINVAL on connecting).
+        sock = socket.socket(family, type_, proto)
+        try:
+            sock.settimeout(left)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(sockaddr)
+            return sock
         except OSError as exc:
+            sock.close()
             error = exc
     raise error or TimeoutError(f"connecting to {host} took longer than {timeout:.3g} s")
 
