@@ -653,3 +653,31 @@ def test_an_app_at_a_link_local_ipv6_address_is_reached(tmp_path):
     finally:
         app.stop()
         store.close()
+
+
+def test_a_lookup_thread_that_cannot_start_is_that_rounds_problem_only(parts, monkeypatch):
+    """Out of threads (ulimit -u, memory), the lookup's thread did not start: the error left
+    the round as a RuntimeError, and the name's pending lookup stayed registered with no
+    thread to finish it, so every later round waited it out and never reached the app
+    again until the witness restarted. Now that round reports the app, the next one
+    cosigns."""
+    import threading
+
+    from votes.witness import poller
+
+    story, app, store, w = parts
+    monkeypatch.setattr(poller, "TIMEOUT", 0.3)
+    start = threading.Thread.start
+    failed = []
+
+    def start_or_fail(thread):
+        if thread.name.startswith("witness lookup") and not failed:
+            failed.append(thread.name)
+            raise RuntimeError("can't start new thread")
+        return start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", start_or_fail)
+    first = w.poll([app.base])
+    assert failed and not first.cosigned and len(first.problems) == 1, first
+    assert first.problems[0].startswith(app.base), first
+    assert w.poll([app.base]).cosigned == [("p-example", 4)]

@@ -204,8 +204,16 @@ def _look_up(host: str, port: int, wait: float) -> list:
                     with _lookups_lock:
                         _lookups.pop(key, None)
 
-            threading.Thread(target=resolve, name=f"witness lookup {host}",
-                             daemon=True).start()
+            try:
+                threading.Thread(target=resolve, name=f"witness lookup {host}",
+                                 daemon=True).start()
+            except RuntimeError as exc:
+                # No thread (out of them, or of memory): left registered, the lookup would
+                # be waited on by every later request for the name, and never finish.
+                del _lookups[key]
+                failed = OSError(f"looking up {host}: {exc}")
+                future.set_exception(failed)
+                raise failed from None
     try:
         return future.result(timeout=wait)
     except concurrent.futures.TimeoutError:  # TimeoutError itself (3.11): not the lookup's
