@@ -113,7 +113,10 @@ def _worker_database(url: str) -> str:
     with engine.connect() as conn:
         if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
                        {"name": name}) is None:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            # Quoted as an identifier (a `"` in it ended a bare "…" early) and sent as it
+            # is: text() read a `:x` in it as a parameter and doubled a `%`.
+            quoted = engine.dialect.identifier_preparer.quote_identifier(name)
+            conn.exec_driver_sql(f"CREATE DATABASE {quoted}")
     engine.dispose()
     return base.set(database=name).render_as_string(hide_password=False)
 
