@@ -601,59 +601,6 @@ def test_a_prefix_checked_before_the_witness_was_killed_then_rewritten_is_a_fork
         again.store.close()
 
 
-def _link_local_address() -> tuple[str, str, int] | None:
-    """An IPv6 link-local address of this machine's (address, interface, its index), or
-    None (not Linux, or no interface has one)."""
-    import ipaddress
-
-    try:
-        with open("/proc/net/if_inet6") as fh:
-            lines = fh.read().splitlines()
-    except OSError:
-        return None
-    for line in lines:
-        hexed, index, _prefix, scope, _flags, name = line.split()
-        if int(scope, 16) == 0x20 and name != "lo":
-            return str(ipaddress.IPv6Address(bytes.fromhex(hexed))), name, int(index, 16)
-    return None
-
-
-def test_an_app_at_a_link_local_ipv6_address_is_reached(tmp_path):
-    """A link-local address is an address only with its interface (fe80::1%eth0). The
-    lookup bounded in time kept the address and port of what it found and dropped the
-    scope: every connection to such an app failed with EINVAL, where urllib reached it."""
-    import socket
-
-    from tests.loopback import _QuietOnHangUp
-
-    found = _link_local_address()
-    if found is None:
-        pytest.skip("no IPv6 link-local address on this machine")
-    address, interface, index = found
-
-    class Server(_QuietOnHangUp):
-        address_family = socket.AF_INET6
-
-    class LinkLocalApp(FakeApp):
-        def serve(self, handler) -> None:
-            import threading
-
-            self.server = Server((address, 0, 0, index), handler)
-            self.server.daemon_threads = True
-            threading.Thread(target=self.server.serve_forever, daemon=True).start()
-            self.base = f"http://[{address}%{interface}]:{self.server.server_address[1]}"
-
-    app = LinkLocalApp(good_story().seal()[:4])
-    store = Store(tmp_path / "witness.sqlite3")
-    try:
-        w = Witness(Ed25519PrivateKey.generate(), store,
-                    keys_file(tmp_path / "server-keys.json", SERVER), clock=after_the_story)
-        result = w.poll([app.base])
-        assert result.cosigned == [("p-example", 4)] and not result.problems, result
-    finally:
-        app.stop()
-        store.close()
-
 
 def test_a_lookup_thread_that_cannot_start_is_that_rounds_problem_only(parts, monkeypatch):
     """Out of threads (ulimit -u, memory), the lookup's thread did not start: the error left

@@ -231,21 +231,17 @@ def _create_connection(address, timeout, source_address=None):
     end = _clock() + timeout
     infos = _look_up(host, port, timeout)
     error: OSError | None = None
-    for family, type_, proto, _name, sockaddr in infos:
+    for _family, _type, _proto, _name, sockaddr in infos:
         left = end - _clock()
         if left <= 0:
             break
-        # The address as found, whole: an IPv6 link-local one is an address only with its
-        # scope (sockaddr[3]), which a host-and-port pair loses (EINVAL on connecting).
-        sock = socket.socket(family, type_, proto)
+        # By number, so that connecting looks nothing up again; with the scope an IPv6
+        # link-local address needs (fe80::1%eth0: sockaddr[3]), which the address alone
+        # loses (EINVAL on connecting). getnameinfo with NUMERICHOST asks no resolver.
+        numeric, _ = socket.getnameinfo(sockaddr, socket.NI_NUMERICHOST | socket.NI_NUMERICSERV)
         try:
-            sock.settimeout(left)
-            if source_address:
-                sock.bind(source_address)
-            sock.connect(sockaddr)
-            return sock
+            return socket.create_connection((numeric, port), left, source_address)
         except OSError as exc:
-            sock.close()
             error = exc
     raise error or TimeoutError(f"connecting to {host} took longer than {timeout:.3g} s")
 
