@@ -111,3 +111,27 @@ def test_states_are_labelled_not_judged_before_the_close(app, world, runner, cli
     app.config["VOTES_NOW"] = world["t0"] + timedelta(days=8)
     shown = runner.invoke(args=["proposal", "show", sid]).output
     assert "结果：未通过" in shown and "表决中" not in shown
+
+
+def _luminance(hex_colour: str) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(int(hex_colour[i:i + 2], 16) / 255) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+@pytest.mark.parametrize("sheet", ["/static/staff.css", "/static/votes.css"])
+def test_a_warning_notice_has_an_amber_colour_of_its_own(client, sheet):
+    """A flash of class `warning` (the roll import's zero-deposit notice) showed in the default
+    blue, like a plain note: it has its own light amber, with dark text readable on it."""
+    import re
+
+    css = client.get(sheet).get_data(as_text=True)
+    rule = re.search(r"\.flash\.warning\{([^}]*)\}", css)
+    assert rule, css
+    colours = dict(re.findall(r"(background|color):(#[0-9a-fA-F]{6})", rule.group(1)))
+    background, text = colours["background"], colours["color"]
+    red, green, blue = (int(background[i:i + 2], 16) for i in (1, 3, 5))
+    assert red > green > blue and _luminance(background) > 0.8  # light amber
+    ratio = (_luminance(background) + 0.05) / (_luminance(text) + 0.05)
+    assert ratio >= 4.5, ratio  # WCAG AA for body text
