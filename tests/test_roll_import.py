@@ -147,6 +147,13 @@ def test_landlines_are_accepted_and_the_import_says_they_get_no_sms(app, runner,
     page = client.post("/committee/c/SUN/roll/preview", data={
         "file": (io.BytesIO(path.read_bytes()), "r.csv")}).get_data(as_text=True)
     assert "将导入 7 套房屋" in page and "3 位业主的联系电话是固定电话" in page
+    # The page after confirming says it too, as the CLI does; it said only 已导入业主名册.
+    token = page.split('name="token" value="')[1].split('"')[0]
+    page = client.post("/committee/c/SUN/roll/confirm", data={"token": token},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "已导入业主名册" in page and "3 位业主的联系电话是固定电话" in page, page
+    english = client.get("/committee/c/SUN?lang=en")  # the flash was shown once, and is gone
+    assert "固定电话" not in english.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("case", sorted(BAD_ROWS))

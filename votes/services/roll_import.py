@@ -80,6 +80,14 @@ class ImportResult:
     zero_deposits: tuple[str, ...] = ()  # labels of the units whose first deposit is 0
 
 
+def landline_note(landlines: int) -> str | None:
+    """What the CLI and the committee's pages say of owners whose number is a fixed line."""
+    if not landlines:
+        return None
+    return _("%(n)s 位业主的联系电话是固定电话，不能接收短信验证码；验证身份时不会向他们"
+             "提供短信方式", n=landlines)
+
+
 def zero_deposit_warning(labels) -> str | None:
     """What the CLI and the committee's pages say of units whose first deposit is 0: the
     roll is accepted (a unit may truly have none on record), but settlement will not judge

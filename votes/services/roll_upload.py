@@ -26,7 +26,7 @@ from votes.services import clock, privacy
 from votes.services.errors import DomainError, Problem
 from votes.services.roll_file import read_roll
 from votes.services.roll_import import (ImportResult, check_settled_balances, import_roll,
-                                        plan_roll, zero_deposit_warning)
+                                        landline_note, plan_roll, zero_deposit_warning)
 
 _SUFFIXES = (".csv", ".xlsx", ".xlsm", ".txt")
 PREVIEW_SECONDS = 3600
@@ -51,6 +51,10 @@ class Preview:
     area: int = 0
     landlines: int = 0  # owners whose number is a fixed line: no SMS code for them
     zero_deposits: tuple[str, ...] = ()  # labels of the units whose first deposit is 0
+
+    @property
+    def landline_note(self) -> str | None:
+        return landline_note(self.landlines)
 
     @property
     def zero_deposit_warning(self) -> str | None:

@@ -74,11 +74,14 @@ def roll_preview(user, community):
 @bp.post("/c/<code>/roll/confirm")
 @staff("committee", "admin", obj="community")
 def roll_confirm(user, community):
-    from votes.services.roll_import import zero_deposit_warning
+    from votes.services.roll_import import landline_note, zero_deposit_warning
     from votes.services.roll_upload import confirm_upload
 
     result = confirm_upload(community, request.form.get("token", ""), actor=user.login)
     flash(_("已导入业主名册：%(u)d 套房屋，%(o)d 位业主。", u=result.units, o=result.owners), "ok")
+    note = landline_note(result.landlines)
+    if note:
+        flash(note, "info")
     warning = zero_deposit_warning(result.zero_deposits)
     if warning:
         flash(warning, "warning")
