@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 
 import pytest
 from sqlalchemy import func, select
@@ -331,3 +332,40 @@ def test_at_most_ten_units_with_a_first_deposit_of_0_are_named(app, runner, tmp_
     assert result.exit_code == 0, result.output
     assert "12 户首次交存金额为 0" in result.output, result.output
     assert "1-1-110" in result.output and "1-1-111" not in result.output, result.output
+
+
+def test_the_zero_deposit_warning_stays_small_whatever_the_labels(app, runner, client,
+                                                                 tmp_path):
+    """The warning after confirming is flashed, so it travels in the signed session cookie;
+    ten labels of 64 + 64 + 64 CJK characters made it about 7 KB, past the browser's 4 KB, and
+    the browser dropped the cookie (and the warning with it). Each named label is shortened,
+    keeping its start and its room."""
+    from tests.staff_world import build, sign_in
+
+    build(app, runner, tmp_path)  # SUN and MOON, each with the sample roll, and their staff
+    # Varied characters: the session cookie is compressed, and "东" * 64 would shrink to nothing.
+    pick = random.Random(8).choice
+    plain = [chr(c) for c in range(0x4E00, 0x9FA5) if chr(c) not in "第号楼栋幢座单元室"
+             "零〇一二三四五六七八九十百千万两"]
+
+    def text(n: int) -> str:
+        return "东" + "".join(pick(plain) for _ in range(n - 1))
+
+    rows = [make_row(building=text(64), entrance=text(64), room=text(61) + f"{i:03d}",
+                     owner_id=resident_id(1), first_deposit="0") for i in range(1, 13)]
+    path = make_roll_csv(tmp_path / "long.csv", rows)
+    sign_in(client, "sun_committee")
+    page = client.post("/committee/c/SUN/roll/preview", data={
+        "file": (io.BytesIO(path.read_bytes()), "long.csv")}).get_data(as_text=True)
+    assert "12 户首次交存金额为 0" in page and "roll-confirm" in page, page
+    token = page.split('name="token" value="')[1].split('"')[0]
+    confirmed = client.post("/committee/c/SUN/roll/confirm", data={"token": token})
+    assert confirmed.status_code == 302, confirmed.get_data(as_text=True)
+    cookies = confirmed.headers.getlist("Set-Cookie")
+    assert cookies and all(len(c.encode()) < 4000 for c in cookies), \
+        [len(c.encode()) for c in cookies]
+    page = client.get(confirmed.headers["Location"]).get_data(as_text=True)
+    assert "已导入业主名册" in page and "12 户首次交存金额为 0" in page, page
+    said = page.split("12 户首次交存金额为 0")[1].split("</p>")[0]
+    assert rows[0]["building"][:10] in said and "…" in said and "010 等" in said, said
+    assert rows[0]["building"] not in said and "011" not in said, said

@@ -27,6 +27,7 @@ from votes.services.tx import unit_of_work
 LABEL_MAX = 64  # the units table's column widths
 KEY_MAX = 255
 ZERO_DEPOSITS_NAMED = 10
+NAMED_LABEL_MAX = 24  # characters of a label the zero-deposit warning names
 
 
 @dataclass(slots=True)
@@ -88,13 +89,23 @@ def landline_note(landlines: int) -> str | None:
              "提供短信方式", n=landlines)
 
 
+def _shortened(label: str) -> str:
+    """A label cut to NAMED_LABEL_MAX characters, keeping its start and its end (the room):
+    the warning after a web upload is flashed into the signed session cookie, and ten labels
+    of 64 + 64 + 64 characters took it past the browser's 4 KB, which then drops it."""
+    if len(label) <= NAMED_LABEL_MAX:
+        return label
+    tail = (NAMED_LABEL_MAX - 1) // 2
+    return label[:NAMED_LABEL_MAX - 1 - tail] + "…" + label[-tail:]
+
+
 def zero_deposit_warning(labels) -> str | None:
     """What the CLI and the committee's pages say of units whose first deposit is 0: the
     roll is accepted (a unit may truly have none on record), but settlement will not judge
     whether they must top up."""
     if not labels:
         return None
-    named = _("、").join(labels[:ZERO_DEPOSITS_NAMED])
+    named = _("、").join(_shortened(label) for label in labels[:ZERO_DEPOSITS_NAMED])
     if len(labels) > ZERO_DEPOSITS_NAMED:
         named = _("%(units)s 等", units=named)
     return _("%(n)s 户首次交存金额为 0（%(units)s）：结算时将无法判断这些房屋是否需续筹，"
