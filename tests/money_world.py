@@ -16,10 +16,10 @@ def low_balance_rows() -> list[dict]:
 
 
 def passed_vote(app, runner, tmp_path, code="SUN", rows=None, tolerance=None,
-                matter="use_fund") -> dict:
+                matter="use_fund", extra=()) -> dict:
     """Budget 6547.50; 4 of 5 voters take part, 3 agree: passed and closed."""
     proposal = make_open_proposal(app, runner, tmp_path, code=code, rows=rows,
-                                  tolerance=tolerance, matter=matter)
+                                  tolerance=tolerance, matter=matter, extra=extra)
     pid = str(proposal["id"])
     lines = ["building,entrance,room,choice,channel,evidence,entered_by"]
     for building, room, choice in (("1", "101", "agree"), ("1", "102", "agree"),

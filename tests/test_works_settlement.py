@@ -376,3 +376,33 @@ def test_the_contracts_scan_is_no_payment_voucher(app, runner, tmp_path):
 
         assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
             AuditEntry.action == "works.payment")) == 1
+
+
+def test_a_file_recorded_for_another_purpose_is_no_payment_voucher(app, runner, tmp_path):
+    """A ballot's scan, or one of the proposal's published documents, uploaded as a payment's
+    only voucher was accepted: only the works' own files and the emergency's were compared.
+    Every file already on record for the proposal is now, and such a payment is refused."""
+    plan = evidence(tmp_path, "plan.pdf", b"%PDF-1.4 published repair plan")
+    pid = passed_vote(app, runner, tmp_path, extra=("--doc", plan))["pid"]
+    assert runner.invoke(args=["works", "contract", pid, "--contractor", "甲", "--amount",
+                               "6000.00", "--evidence", evidence(tmp_path)]).exit_code == 0
+    before = len(_kinds(app, pid))
+    ballot = str(tmp_path / "scan-1-101.pdf")  # 1-1-101's paper ballot, imported by passed_vote
+    document = evidence(tmp_path, "付款凭证.pdf", (tmp_path / "plan.pdf").read_bytes())
+    for scan, said in ((ballot, "与本表决已登记的其他材料是同一文件"),
+                       (document, "与本议案公布的附件“plan.pdf”是同一文件")):
+        pay = runner.invoke(args=["works", "payment", pid, "--amount", "1000.00", "--evidence",
+                                  scan])
+        assert pay.exit_code == 1 and "Traceback" not in pay.output, pay.output
+        assert said in pay.output and "付款凭证" in pay.output, pay.output
+    english = runner.invoke(args=["works", "payment", pid, "--amount", "1000.00", "--evidence",
+                                  ballot, "--evidence", document], env={"VOTES_LANG": "en"})
+    assert english.exit_code == 1 and "voucher" in english.output, english.output
+    assert "付款" not in english.output, english.output
+    assert len(_kinds(app, pid)) == before
+    # A voucher of its own, with the ballot's scan alongside, is a voucher.
+    ok = runner.invoke(args=["works", "payment", pid, "--amount", "1000.00", "--evidence",
+                             evidence(tmp_path, "slip.pdf", b"%PDF-1.4 bank slip"), "--evidence",
+                             ballot])
+    assert ok.exit_code == 0, ok.output
+    assert len(_kinds(app, pid)) == before + 1

@@ -14,7 +14,7 @@ from votes.core import works
 from votes.core.numbers import format_yuan
 from votes.extensions import db
 from votes.i18n import _
-from votes.models import ChainEntry, Evidence, Proposal
+from votes.models import ChainEntry, Evidence, Proposal, ProposalDocument
 from votes.services import audit, clock
 from votes.services.chain_store import Appender, lock_proposal
 from votes.services.errors import DomainError
@@ -236,6 +236,8 @@ def record_payment(proposal_ref: str, *, amount: int, note: str,
                 "付款合计将达到 %(total)s 元，超过合同金额 %(contract)s 元。",
                 total=format_yuan(summary["paid"] + amount),
                 contract=format_yuan(summary["contract"])))
+        # Read before store_evidence adds this payment's own files to the session.
+        on_record = _on_record(session, p, evidence)
         digests = store_evidence(session, p, evidence)
         used = {d for b in bodies if b["stage"] == "payment" for d in b["data"]["evidence"]}
         if used.issuperset(digests):
@@ -244,18 +246,34 @@ def record_payment(proposal_ref: str, *, amount: int, note: str,
             raise DomainError(_(
                 "这些付款凭证已登记过一笔付款：同一笔付款不能登记两次。如确为另一笔付款，"
                 "请上传它自己的付款凭证。"))
-        _refuse_borrowed_voucher(session, p, bodies, evidence, digests)
+        _refuse_borrowed_voucher(session, p, bodies, evidence, digests, on_record)
         return works.payment_body(amount=amount, note=note, evidence=digests)
 
     return append_stage(proposal_ref, "payment", actor, build)
 
 
+def _on_record(session: Session, p: Proposal, files: Sequence[EvidenceFile]) -> dict[str, str]:
+    """Which of these files the proposal already holds, by digest: its published documents
+    (by their name) and every scan kept with it — ballots, proxies, deliveries, withdrawals,
+    the works' files (an empty name: what they were recorded as is not kept beside them)."""
+    wanted = {hashlib.sha256(f.content).hexdigest() for f in files}
+    held = dict.fromkeys(session.scalars(select(Evidence.sha256).where(
+        Evidence.proposal_id == p.id, Evidence.sha256.in_(wanted))), "")
+    for digest, name in session.execute(select(ProposalDocument.sha256, ProposalDocument.name)
+                                        .where(ProposalDocument.proposal_id == p.id,
+                                               ProposalDocument.sha256.in_(wanted))):
+        held[digest] = name  # a document's own name says more than a scan's
+    return held
+
+
 def _refuse_borrowed_voucher(session: Session, p: Proposal, bodies: Sequence[dict],
-                            files: Sequence[EvidenceFile], digests: Sequence[str]) -> None:
-    """A payment whose every file is already on the chain as the contract, the acceptance's
-    photos and report or the emergency's confirmation (or an earlier payment's voucher) has
-    no voucher of its own: the chain would say the money went out on the strength of the
-    contract. One file of its own, with the contract alongside, is a voucher."""
+                            files: Sequence[EvidenceFile], digests: Sequence[str],
+                            on_record: dict[str, str]) -> None:
+    """A payment whose every file the proposal already holds — as the contract, the
+    acceptance's photos and report, the emergency's confirmation, an earlier payment's
+    voucher, a published document, a ballot's or a delivery's scan — has no voucher of its
+    own: the chain would say the money went out on the strength of the contract, or of an
+    owner's ballot. One file of its own, with the contract alongside, is a voucher."""
     earlier: dict[str, str] = {}
     line = session.scalar(select(ChainEntry.line).where(
         ChainEntry.proposal_id == p.id, ChainEntry.kind == works.EMERGENCY))
@@ -263,17 +281,28 @@ def _refuse_borrowed_voucher(session: Session, p: Proposal, bodies: Sequence[dic
     for stage, body in scans + [(b["stage"], b["data"]) for b in bodies]:
         for d in body["evidence"]:
             earlier.setdefault(d, stage)
+    for d, document in on_record.items():
+        earlier.setdefault(d, "document" if document else "other")
     if not all(d in earlier for d in digests):
         return
-    name, stage = next((f.name[:100], earlier[d]) for f, d in zip(files, digests)
-                       if earlier[d] != "payment")
+    name, stage, d = next((f.name[:100], earlier[d], d) for f, d in zip(files, digests)
+                          if earlier[d] != "payment")
     if stage == "contract":
         said = _("付款凭证“%(name)s”与已登记的合同是同一文件。", name=name)
     elif stage == "acceptance":
         said = _("付款凭证“%(name)s”与已登记的验收材料是同一文件。", name=name)
-    else:
+    elif stage == "emergency":
         said = _("付款凭证“%(name)s”与已登记的应急使用证明材料是同一文件。", name=name)
-    raise DomainError(_("%(said)s合同、验收或证明材料不能作为付款凭证：每笔付款须上传它自己的"
+    elif stage == "document":
+        said = _("付款凭证“%(name)s”与本议案公布的附件“%(document)s”是同一文件。", name=name,
+                 document=on_record[d][:100])
+    else:
+        said = _("付款凭证“%(name)s”与本表决已登记的其他材料是同一文件（如纸质表决票、委托书或"
+                 "送达凭证的扫描件）。", name=name)
+    if stage in ("contract", "acceptance", "emergency"):
+        raise DomainError(_("%(said)s合同、验收或证明材料不能作为付款凭证：每笔付款须上传它自己的"
+                            "付款凭证（如银行回单、收款收据）。", said=said))
+    raise DomainError(_("%(said)s已为其他用途登记的文件不能作为付款凭证：每笔付款须上传它自己的"
                         "付款凭证（如银行回单、收款收据）。", said=said))
 
 
