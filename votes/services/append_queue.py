@@ -34,7 +34,7 @@ from votes.core import chain
 from votes.core.canonical import format_time
 from votes.services import clock, keys, pg_append
 from votes.services.chain_store import Head
-from votes.services.device_check import unsigned_but_registered
+from votes.services.device_check import UnsignedButRegistered
 
 MAX_TURN = 64  # ballots in one statement; more wait for the next turn
 
@@ -164,7 +164,7 @@ def _together(session: Session, proposal, batch: list[_Pending]) -> None:
     for pending in batch:
         req = pending.prepared.req
         if req.device is None and req.voter_key in registered:
-            pending.fail(unsigned_but_registered())
+            pending.fail(UnsignedButRegistered())
         else:
             appended.append(pending)
     if not appended:

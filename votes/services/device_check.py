@@ -32,11 +32,6 @@ class UnsignedButRegistered(DomainError):
                            "或在登记过的设备上表决，或联系业主委员会领取纸质表决票。"))
 
 
-def unsigned_but_registered() -> DomainError:
-    """The refusal of an unsigned online ballot whose voter registered a device key."""
-    return UnsignedButRegistered()
-
-
 def refuse_unsigned_after_registration(session: Session, proposal_id: int, requests) -> None:
     """Call with the proposal locked: DomainError if an online ballot without a device
     signature is for a voter who has a registered device key. One query, and none when
@@ -45,7 +40,7 @@ def refuse_unsigned_after_registration(session: Session, proposal_id: int, reque
     if not unsigned:
         return
     if any(voter in unsigned for voter in session.scalars(registered(proposal_id, unsigned))):
-        raise unsigned_but_registered()
+        raise UnsignedButRegistered()
 
 
 def registered(proposal_id: int, voter_keys) -> Select:

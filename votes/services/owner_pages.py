@@ -17,7 +17,7 @@ from votes.models import (Ballot, ChainEntry, DeviceKey, FrozenUnit, FrozenVoter
                           ProposalDocument, Transfer, VoterAccess)
 from votes.services import rows as reads
 from votes.services.ballots import BallotRequest, cast_ballot
-from votes.services.device_check import unsigned_but_registered
+from votes.services.device_check import UnsignedButRegistered
 from votes.services.errors import DomainError, NotFound
 from votes.services.rows import Values
 from votes.services.tx import unit_of_work
@@ -339,7 +339,7 @@ def cast_online(proposal: Proposal, view: VoterView, choice_text: str, nonce: st
     registered = set(view.devices)
     if registered and not (public_key and signature):
         # The chain holds this voter's device key: an unsigned ballot would fail step 6.10.
-        raise unsigned_but_registered()
+        raise UnsignedButRegistered()
     if public_key and signature:
         committed = commitment.commit(proposal.uid, voter_key, choice.value, salt) if salt \
             else ""
