@@ -15,6 +15,8 @@ import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -106,6 +108,33 @@ class Response:
     seconds: float
 
 
+def set_cookie(header: str) -> tuple[str, str, bool]:
+    """(name, value, whether the header removes the cookie) of one Set-Cookie header.
+
+    A removal is told by its attributes (an expiry in the past, Max-Age=0) or an empty
+    value, never by the value's text: a signed session cookie's value is random base64,
+    which now and then contains "1970", and a client that read that as a removal sent the
+    next request without its session (a cast refused as an expired form, about one run of
+    the load bench in ten)."""
+    first, *attributes = header.split(";")
+    name, _, value = first.partition("=")
+    removed = not value
+    for attribute in attributes:
+        key, _, given = attribute.strip().partition("=")
+        key = key.lower()
+        if key == "max-age":
+            removed = removed or given.strip().lstrip("-").isdigit() and int(given) <= 0
+        elif key == "expires":
+            try:
+                expires = parsedate_to_datetime(given)
+            except (TypeError, ValueError):
+                continue
+            if expires.tzinfo is None:
+                expires = expires.replace(tzinfo=timezone.utc)
+            removed = removed or expires < datetime.now(timezone.utc)
+    return name.strip(), value.strip(), removed
+
+
 @dataclass
 class Owner:
     """One phone: its own cookie jar and keep-alive connection."""
@@ -140,12 +169,11 @@ class Owner:
         seconds = time.perf_counter() - started
         self.timings.append((step, seconds))
         for cookie in resp.headers.get_all("Set-Cookie") or []:
-            name, _, rest = cookie.partition("=")
-            value = rest.split(";", 1)[0]
-            if value and "1970" not in cookie:
-                self.cookies[name.strip()] = value
+            name, value, removed = set_cookie(cookie)
+            if removed:
+                self.cookies.pop(name, None)
             else:
-                self.cookies.pop(name.strip(), None)
+                self.cookies[name] = value
         location = urlsplit(resp.headers.get("Location", "")).path
         return Response(resp.status, location, data.decode("utf-8", "replace"), seconds)
 
