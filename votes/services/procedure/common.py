@@ -12,6 +12,7 @@ from votes.core.roll import unit_key
 from votes.extensions import db
 from votes.i18n import _
 from votes.models import ChainEntry, Evidence, FrozenUnit, Proposal
+from votes.services.bulk import insert_or_nothing
 from votes.services.errors import DomainError
 
 MAX_EVIDENCE = 20 * 1024 * 1024
@@ -38,8 +39,12 @@ def store_evidence(session: Session, proposal: Proposal, evidence) -> str:
     digest = hashlib.sha256(content).hexdigest()
     if session.scalar(select(Evidence.id).where(Evidence.proposal_id == proposal.id,
                                                 Evidence.sha256 == digest)) is None:
-        session.add(Evidence(proposal_id=proposal.id, sha256=digest, name=name[:255],
-                             content=content))
+        # Stored at once, and nothing when another transaction stores the same file at the
+        # same moment: a delivery stores its proof before the proposal's lock, as a ballot
+        # does its scan (votes.services.ballots._keep), and two at once may bring one file.
+        session.execute(insert_or_nothing(session, Evidence).values(
+            proposal_id=proposal.id, sha256=digest, name=name[:255], content=content)
+            .on_conflict_do_nothing(index_elements=["proposal_id", "sha256"]))
     return digest
 
 

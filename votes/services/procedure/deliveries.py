@@ -66,6 +66,11 @@ def record_delivery(proposal_ref: str, building: str, entrance: str, room: str, 
                             "本次表决，也不适用“从多”，无需录入送达记录。"))
     check_clerk(actor)
     with unit_of_work() as session:
+        # The proof is stored before the lock, as a clerk's ballot stores its scan: stored
+        # under it, a delivery waited for the row of a ballot that brought the same file
+        # (a scanned packet, receipt and form) while that ballot waited for the lock, and
+        # PostgreSQL failed one of them as a deadlock.
+        digest = store_evidence(session, proposal, evidence)
         p = lock_proposal(session, proposal.id)
         now = clock.now()
         if p.state != "voting" or not p.voting_start <= now < p.voting_end:
@@ -76,7 +81,6 @@ def record_delivery(proposal_ref: str, building: str, entrance: str, room: str, 
             raise DomainError(_("送达时间早于方案公示，不能作为本次表决通知的送达。"))
         if any(d.voter_key == voter for d in deliveries(p)):
             raise DomainError(_("该业主的送达记录已录入。"))
-        digest = store_evidence(session, p, evidence)
         body = delivery_body(voter=voter, method=method, delivered_at=format_time(when),
                              evidence=digest, entered_by=actor)
         sealed = Appender(session, p).append("delivery", body, now)
