@@ -122,6 +122,24 @@ def _keep(session: Session, proposal: Proposal, file: tuple[str, bytes]) -> str:
     return digest
 
 
+def _keep_all(session: Session, proposal: Proposal, requests: list[BallotRequest]) -> None:
+    """Store every file of a batch, each once, in the order of their digests, before any is
+    stored one by one as its ballot is prepared (which then finds it). Stored in the file's
+    row order, two clerks whose files share scans in another order (the written
+    authorisations of two proxy holders, each for several owners) each held the row of one
+    and waited for the other's, and PostgreSQL failed one file as a deadlock; in one order,
+    the second waits for the first and then stores nothing."""
+    files: dict[str, tuple[str, bytes]] = {}
+    for req in requests:
+        for file in (req.evidence, req.proxy and req.proxy.authorisation,
+                     req.transfer and req.transfer.evidence):
+            if file is not None:
+                files.setdefault(ballot_forms.digest(file[1]), file)
+    if len(files) > 1:
+        for digest in sorted(files):
+            _keep(session, proposal, files[digest])
+
+
 class WithdrawnNotCorrected(DomainError):
     """A correction of a ballot staff withdrew: it would put the wrong entry back into the
     count (docs/verification.md 15.3). The voter votes again instead."""
@@ -344,6 +362,7 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
             if latest is None:  # the online ballot read them already, with the units
                 latest = latest_ballots(session, proposal, keys_wanted)
             _check_counted(session, proposal, keys_wanted)
+            _keep_all(session, proposal, requests)
             prepared = []
             for req in requests:
                 if req.voter_key not in units:
