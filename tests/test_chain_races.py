@@ -307,3 +307,39 @@ def test_two_clerks_files_sharing_proxy_letters_in_another_order_both_go_in(
         t.join(60)
     assert all(isinstance(o, list) for o in outcome.values()), outcome
     _check_chain(app, runner, tmp_path, pid)
+
+
+def test_two_members_answering_one_objection_after_the_period_give_one_answer(
+        app, runner, tmp_path, monkeypatch):
+    """After the period's end, a request first asks whether the final result is due, which
+    reads the objections into its session; the answer then read its objection under the
+    lock from that session, as it was before another member's answer committed."""
+    from datetime import timedelta
+
+    from tests.procedure_world import END, at, close_at_end, open_vote, vote
+    from tests.races import held_race
+    from votes.services.procedure import objections
+    from votes.services.procedure.objections import answer, file_by_staff
+
+    pid = open_vote(app, runner, tmp_path, "objection_days=3")
+    vote(runner, tmp_path, pid, {v: "agree" for v in "ABCDE"})
+    close_at_end(app, runner, pid)
+    at(app, END + timedelta(days=1))
+    with app.app_context():
+        first = file_by_staff(pid, "1", "1", "101", "面积有误", ("o1.pdf", b"o1"), "clerk").seq
+        file_by_staff(pid, "1", "1", "102", "票数有误", ("o2.pdf", b"o2"), "clerk")
+    at(app, END + timedelta(days=4))  # the period is over; both wait for their answers
+
+    def act(who):
+        return answer(pid, first, "rejected", f"{who} 核实无误", f"member{who}").answer_seq
+
+    outcome = held_race(app, monkeypatch, objections, "lock_proposal", act)
+    assert sorted(map(str, outcome.values())) == sorted(
+        [str(outcome["B"]), f"第 {first} 条异议已经答复。"]), outcome
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import ChainEntry
+
+        answers = db.session.scalars(select(ChainEntry.seq).where(
+            ChainEntry.proposal_id == int(pid), ChainEntry.kind == "answer")).all()
+    assert len(answers) == 1
