@@ -220,8 +220,12 @@ def answer(proposal_ref: str, seq: int, decision: str, text: str, actor: str) ->
     check_clerk(actor)
     with unit_of_work() as session:
         p = lock_proposal(session, proposal.id)
+        # Read afresh under the lock (populate_existing): a row this session loaded before
+        # it would keep the answer_seq of then, and a second member's answer, waiting on the
+        # lock while the first was appended, would pass the check below.
         row = None if not 0 <= seq < 2 ** 31 else session.scalar(  # an INTEGER column
-            select(Objection).where(Objection.proposal_id == p.id, Objection.seq == seq))
+            select(Objection).where(Objection.proposal_id == p.id, Objection.seq == seq)
+            .execution_options(populate_existing=True))
         if row is None:
             raise DomainError(_("没有第 %(n)s 条异议。", n=seq))
         if row.answer_seq is not None:
@@ -265,7 +269,8 @@ def withdraw_text(proposal_ref: str, seq: int, reason: str, actor: str) -> Objec
         p = lock_proposal(session, proposal.id)
         row = None if not 0 <= seq < 2 ** 31 else session.scalar(  # INTEGER columns
             select(Objection).where(Objection.proposal_id == p.id,
-                                    (Objection.seq == seq) | (Objection.answer_seq == seq)))
+                                    (Objection.seq == seq) | (Objection.answer_seq == seq))
+            .execution_options(populate_existing=True))  # afresh, as answer() reads it
         if row is None:
             raise DomainError(_("没有第 %(n)s 条异议或答复。", n=seq))
         part = "objection" if row.seq == seq else "answer"
