@@ -11,6 +11,12 @@ from collections.abc import Callable
 
 from sqlalchemy import create_engine, text
 
+# A lock some backend of this test's own database waits for. pg_locks is the whole
+# server's: unfiltered, a wait in another pytest-xdist worker's database released A early,
+# and the race ran in the other order (now and then, under `-n auto`).
+WAITING = ("SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+           "WHERE NOT l.granted AND a.datname = current_database()")
+
 
 def held_race(app, monkeypatch, module, name: str, act: Callable[[str], str]) -> dict:
     """Run act("A") and act("B") at once, A held on entering `module.name`; each outcome
@@ -51,7 +57,7 @@ def held_race(app, monkeypatch, module, name: str, act: Callable[[str], str]) ->
     try:
         with watcher.connect() as conn:
             while b.is_alive():  # until B is done or waits on a lock A holds
-                if conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar():
+                if conn.execute(text(WAITING)).scalar():
                     break
                 b.join(0.01)
     finally:

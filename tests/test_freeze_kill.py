@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from tests.conftest import TEST_CONFIG
 from tests.factories import make_draft
+from tests.races import WAITING
 
 pytestmark = pytest.mark.postgresql_only
 
@@ -64,8 +65,7 @@ def test_kill_9_mid_freeze_leaves_a_draft_that_starts_again(app, runner, tmp_pat
                 # Until the freeze has copied its rows and waits for our lock (no sleeps:
                 # the wait is PostgreSQL's own, seen in pg_locks).
                 while process.poll() is None and not watch.execute(text(
-                        "SELECT count(*) FROM pg_locks WHERE NOT granted "
-                        "AND relation = 'voter_access'::regclass")).scalar():
+                        WAITING + " AND l.relation = 'voter_access'::regclass")).scalar():
                     watch.rollback()
                 assert process.poll() is None, process.stdout.read().decode()
                 os.killpg(process.pid, signal.SIGKILL)

@@ -14,6 +14,7 @@ from datetime import timedelta
 import pytest
 
 from tests.factories import make_open_proposal
+from tests.races import WAITING
 from tests.staff_world import PASSWORD, sign_in
 
 # Before sealed choices (e_0001): a vote still open with ballots must be closed first.
@@ -314,8 +315,7 @@ def test_two_hosts_upgrading_at_once_leave_one_upgrade_and_no_error(app, tmp_pat
                                       env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
             try:
                 # Until B waits on a lock A holds (PostgreSQL's own wait, seen in pg_locks).
-                while host_b.poll() is None and not watch.execute(text(
-                        "SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar():
+                while host_b.poll() is None and not watch.execute(text(WAITING)).scalar():
                     watch.rollback()
                 host_a.commit()
                 output = host_b.communicate(timeout=60)[0].decode()
