@@ -177,3 +177,17 @@ def test_sheet_xml_without_cell_references_or_with_a_prefix(app, runner, tmp_pat
     result = _import(runner, tmp_path, out.getvalue())
     assert result.exit_code == 1, result.output
     assert "第 3 行：“维修资金余额”（单元格 J3）是公式" in result.output
+
+
+def test_a_computed_value_is_read_as_excel_shows_it(app, runner, tmp_path):
+    """Excel stores a formula's result as the binary double (30.1+45.17 is
+    75.27000000000001) and shows it to 15 significant digits (75.27): a roll whose areas
+    add 套内 and 公摊 was refused as having more than two decimals, quoting a number the
+    committee never sees in its sheet."""
+    _create(runner)
+    data = _workbook([_row(area="=30.1+45.17", balance="=0.1+0.2"),
+                      _row("102", 2, area=89.99999999999999, name="李四")])
+    data = _cache(data, {"D2": (None, "75.27000000000001"), "J2": (None, "0.30000000000000004")})
+    result = _import(runner, tmp_path, data)
+    assert result.exit_code == 0, result.output
+    assert _units(app) == {"101": (7527, 30), "102": (9000, 500000)}

@@ -211,8 +211,11 @@ def _unescaped(text: str) -> str:
 
 def _value(value):
     # Excel stores 89.5 as a float; keep its shortest decimal text so "at most 2 decimals"
-    # is judged on what the user typed, not on binary noise.
+    # is judged on what the user typed, not on binary noise. A formula's result is stored
+    # as the exact double (30.1+45.17 is 75.27000000000001); Excel shows, and lets one type,
+    # 15 significant digits, so the value is first cut to those: 75.27, as the sheet shows.
     if isinstance(value, float):
+        value = float(f"{value:.15g}")
         return Number(repr(value) if not value.is_integer() else str(int(value)))
     if isinstance(value, int) and not isinstance(value, bool):
         return Number(str(value))
