@@ -369,3 +369,32 @@ def test_the_zero_deposit_warning_stays_small_whatever_the_labels(app, runner, c
     said = page.split("12 户首次交存金额为 0")[1].split("</p>")[0]
     assert rows[0]["building"][:10] in said and "…" in said and "010 等" in said, said
     assert rows[0]["building"] not in said and "011" not in said, said
+
+
+@pytest.mark.parametrize("spelling", [
+    "\u00a0",  # a no-break space, pasted from a web page or a Word table
+    "\u3000",  # an ideographic space, typed with a Chinese input method
+    "\u200b",  # a zero-width space: invisible in every sheet
+    "fullwidth",  # the digits typed with the input method in full-width mode
+])
+def test_one_id_however_spaced_or_typed_is_one_owner(app, runner, tmp_path, spelling):
+    """The roll hashed an ID as typed, less ASCII spaces: 张三's two flats, his ID written
+    once with a no-break space in it, were two owners, and the headcount of the double
+    majority counted him twice. A full-width ID was refused as a wrong check digit."""
+    _create(runner)
+    plain = resident_id(1)
+    if spelling == "fullwidth":
+        other = "".join(chr(ord(c) + 0xFEE0) for c in plain)
+    else:
+        other = plain[:6] + spelling + plain[6:14] + spelling + plain[14:]
+    company = "91350500MA2XXXXX1A"
+    rows = [make_row(room="101"), make_row(room="102", owner_id=other),
+            make_row(room="201", owner_name="阳光物业", owner_kind="单位", owner_id=company),
+            make_row(room="202", owner_name="阳光物业", owner_kind="单位",
+                     owner_id=company.lower().replace("ma", "ｍａ"))]
+    path = make_roll_csv(tmp_path / "roll.csv", rows)
+    result = runner.invoke(args=["roll", "import", "--community", "SUN", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "4 套房屋" in result.output and "2 位业主" in result.output, result.output
+    shown = runner.invoke(args=["roll", "show", "--community", "SUN"]).output
+    assert "业主人数（表决人数）：2" in shown, shown

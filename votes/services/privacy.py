@@ -7,6 +7,7 @@ import functools
 import hashlib
 import hmac
 import os
+import unicodedata
 from typing import Callable
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -74,7 +75,15 @@ def decrypt_bytes(blob: bytes, context: bytes) -> bytes:
 
 
 def normalise_id(id_number: str) -> str:
-    return id_number.strip().upper().replace(" ", "")
+    """An ID number as the roll keeps and hashes it: full-width forms folded (NFKC), upper
+    case, without spaces of any kind or invisible characters. Only ASCII spaces were
+    dropped: one owner's ID written once with a no-break or ideographic space (pasted from
+    a web page, typed with an input method) hashed as two owners, and counted twice in the
+    headcount of the double majority."""
+    if id_number.isascii():  # nearly every ID: no form to fold, no invisible character
+        return "".join(id_number.upper().split())
+    folded = unicodedata.normalize("NFKC", id_number).upper()
+    return "".join(c for c in folded if not c.isspace() and unicodedata.category(c) != "Cf")
 
 
 def id_hash(id_number: str) -> str:
