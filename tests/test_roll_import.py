@@ -398,3 +398,30 @@ def test_one_id_however_spaced_or_typed_is_one_owner(app, runner, tmp_path, spel
     assert "4 套房屋" in result.output and "2 位业主" in result.output, result.output
     shown = runner.invoke(args=["roll", "show", "--community", "SUN"]).output
     assert "业主人数（表决人数）：2" in shown, shown
+
+
+def test_a_mobile_written_with_spaces_or_full_width_digits_is_kept_as_its_digits(app, runner,
+                                                                                tmp_path):
+    """A mobile number written 139 1234 5678 or 139-1234-5678, as rolls often group it, or
+    typed in full-width digits, was refused row by row (a landline may be written so), the
+    full-width one quoted back as “１３９****５６７８”, which looks right; and one whose
+    first digit alone was half-width passed, to be sent to the SMS gateway in full width."""
+    from votes.extensions import db
+    from votes.models import Owner
+    from votes.services import privacy
+
+    _create(runner)
+    rows = [make_row(room="101", owner_id=resident_id(1), phone="139 1234 5678"),
+            make_row(room="102", owner_id=resident_id(2), owner_name="李四",
+                     phone="139-1234-5679"),
+            make_row(room="103", owner_id=resident_id(3), owner_name="王五",
+                     phone="１３９１２３４５６８０"),
+            make_row(room="104", owner_id=resident_id(4), owner_name="赵六",
+                     phone="1３９１２３４５６８１")]
+    path = make_roll_csv(tmp_path / "roll.csv", rows)
+    result = runner.invoke(args=["roll", "import", "--community", "SUN", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "固定电话" not in result.output, result.output
+    with app.app_context():
+        phones = sorted(privacy.decrypt(o.phone_enc) for o in db.session.scalars(select(Owner)))
+    assert phones == ["13912345678", "13912345679", "13912345680", "13912345681"]

@@ -8,7 +8,7 @@ import unicodedata
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 _SHAPE = re.compile(r"^\d{17}[\dX]$")
-_PHONE = re.compile(r"1\d{10}")
+_PHONE = re.compile(r"1\d{10}", re.ASCII)  # what an SMS gateway takes: no full-width digit
 # A mainland fixed line: the area code (010, 02x, 0xxx; never 00, the international prefix),
 # in brackets or not, then a local number of 7 or 8 digits, spaces or hyphens anywhere.
 _LANDLINE = re.compile(r"(?:0[1-9]\d{1,2}|\(0[1-9]\d{1,2}\))[- ]?\d(?:[- ]?\d){6,7}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -233,7 +234,7 @@ class _RowParser:
         except ValueError:
             fail(_("房屋类型 “%(value)s” 无效，应为 住宅、商业、车位、储藏室 或 其他",
                    value=v.get("unit_kind", "")[:20]))
-        phone = v.get("phone") or None
+        phone = _mobile_digits(v.get("phone", "")) or None
         if phone and not valid_phone(phone) and not valid_landline(phone):
             fail(_("手机号“%(phone)s”无效，应为 11 位手机号，或带区号的固定电话（如 010-12345678）",
                    phone=_masked_phone(phone)))
@@ -257,6 +258,17 @@ class _RowParser:
             return None
         owner = _OwnerPlan(row.number, v["owner_name"], id_number, kind, phone)
         return key, canonical, area, basis, balance, owner, unit_kind, deposit
+
+
+def _mobile_digits(text: str) -> str:
+    """A mobile number as its 11 ASCII digits when that is what the cell holds, written as
+    rolls often group it (139 1234 5678, 139-1234-5678) or in full-width digits: the SMS
+    gateway is given the stored text. Anything else is kept as written (a landline keeps
+    its separators; a wrong number is quoted back as the committee typed it)."""
+    if text.isascii() and valid_phone(text):
+        return text
+    digits = "".join(c for c in unicodedata.normalize("NFKC", text) if c not in " -")
+    return digits if digits.isascii() and valid_phone(digits) else text
 
 
 def _spelled(key: tuple[str, str, str]) -> str:
