@@ -8,7 +8,7 @@ import random
 import pytest
 from sqlalchemy import func, select
 
-from tests.factories import HEADER_ZH, make_roll_csv, make_roll_xlsx, make_row, resident_id, sample_rows
+from tests.factories import HEADER_EN, HEADER_ZH, make_roll_csv, make_roll_xlsx, make_row, resident_id, sample_rows
 
 
 def _create(runner, code="SUN"):
@@ -425,3 +425,31 @@ def test_a_mobile_written_with_spaces_or_full_width_digits_is_kept_as_its_digits
     with app.app_context():
         phones = sorted(privacy.decrypt(o.phone_enc) for o in db.session.scalars(select(Owner)))
     assert phones == ["13912345678", "13912345679", "13912345680", "13912345681"]
+
+
+@pytest.mark.parametrize("first", ["empty", "hidden"])
+def test_a_roll_on_another_sheet_than_the_first_is_said_so(app, runner, tmp_path, first):
+    """The roll is read from the workbook's first sheet. A workbook whose first sheet is
+    empty (an instructions tab left blank) was refused as 文件是空的, with the roll in plain
+    sight on the next tab; one whose first sheet is hidden (a lookup table) was refused as
+    missing every column, or, had it held a roll, imported rows the committee never saw."""
+    from openpyxl import Workbook
+
+    _create(runner)
+    wb = Workbook()
+    cover = wb.active
+    cover.title = "说明"
+    if first == "hidden":
+        cover.append(["楼栋", "房号"])
+        cover.sheet_state = "hidden"
+    roll = wb.create_sheet("名册")
+    roll.append(HEADER_ZH)
+    roll.append([make_row()[name] for name in HEADER_EN])
+    wb.active = 1
+    path = tmp_path / "roll.xlsx"
+    wb.save(path)
+    result = runner.invoke(args=["roll", "import", "--community", "SUN", str(path)])
+    assert result.exit_code == 1
+    assert "第一个工作表“说明”" in result.output and "文件是空的" not in result.output, \
+        result.output
+    assert "缺少必填列" not in result.output

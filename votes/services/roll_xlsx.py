@@ -100,6 +100,7 @@ def sheet_rows(data: bytes) -> tuple[list[list], list[tuple[int, int]]]:
             else:
                 member = sheet[1]
             missing = _uncached_formulas(archive, member)
+            sheets = _sheets(archive)
     except DomainError:
         raise
     except Exception:  # the readers raise many types for a damaged file
@@ -116,9 +117,41 @@ def sheet_rows(data: bytes) -> tuple[list[list], list[tuple[int, int]]]:
             uncached.append((row, column))
     while rows and all(v is None or v == "" for v in rows[-1]):
         rows.pop()
+    _refuse_unseen_first_sheet(sheets, bool(rows))
     if len(rows) > MAX_ROWS:
         raise DomainError(_("XLSX 文件超过 %(n)s 行", n=MAX_ROWS))
     return rows, uncached
+
+
+def _sheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(name, state) of the workbook's sheets in order, as xl/workbook.xml lists them;
+    empty when it cannot be read (the readers found the sheet their own way)."""
+    from openpyxl.xml.functions import fromstring
+
+    try:
+        listed = fromstring(archive.read("xl/workbook.xml")).find(
+            f"{roll_calamine._NS_MAIN}sheets")
+    except Exception:  # no such part, or not XML: nothing to say of the sheets
+        return []
+    return [(sheet.get("name", ""), sheet.get("state", "visible")) for sheet in listed or ()]
+
+
+def _refuse_unseen_first_sheet(sheets: list[tuple[str, str]], has_rows: bool) -> None:
+    """The roll is the first sheet. Said so when the committee cannot see that it is: a
+    first sheet that is hidden (its rows would be imported unseen, or refused as missing
+    every column), or an empty first sheet before others (refused as 文件是空的, with the
+    roll in plain sight on the next tab)."""
+    if not sheets:
+        return
+    name, state = sheets[0]
+    if state != "visible":
+        raise DomainError(_("名册从第一个工作表读取，而第一个工作表“%(name)s”是隐藏的：请在 "
+                            "Excel/WPS 中把名册所在的工作表移到最前面后保存，再导入",
+                            name=name[:40]))
+    if not has_rows and len(sheets) > 1:
+        raise DomainError(_("名册从第一个工作表读取，而第一个工作表“%(name)s”是空的：请在 "
+                            "Excel/WPS 中把名册所在的工作表移到最前面后保存，再导入",
+                            name=name[:40]))
 
 
 def _openpyxl_rows(data: bytes) -> tuple[list[list], str]:
