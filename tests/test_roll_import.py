@@ -453,3 +453,23 @@ def test_a_roll_on_another_sheet_than_the_first_is_said_so(app, runner, tmp_path
     assert "第一个工作表“说明”" in result.output and "文件是空的" not in result.output, \
         result.output
     assert "缺少必填列" not in result.output
+
+
+def test_the_preview_of_a_wrong_file_lists_its_first_problems_not_all(app, runner, client,
+                                                                      tmp_path):
+    """A file of another kind uploaded as the roll (columns shifted, a whole city's export)
+    has problems on every row: the preview listed them all, a page of tens of MB for a
+    city's 100,000 rows, as the ballots file's did before it listed the first 100."""
+    from tests.staff_world import build, sign_in
+
+    build(app, runner, tmp_path)
+    rows = [make_row(room=str(1000 + i), owner_id=resident_id(i), owner_name=f"业主{i}",
+                     area="x" * 200) for i in range(300)]
+    path = make_roll_csv(tmp_path / "roll.csv", rows)
+    sign_in(client, "sun_committee")
+    page = client.post("/committee/c/SUN/roll/preview", data={
+        "file": (io.BytesIO(path.read_bytes()), "roll.csv")}).get_data(as_text=True)
+    assert "名册有 300 处错误，未导入任何数据" in page
+    assert page.count("x" * 200) == 100  # each problem quotes the row's area
+    assert "另有 200 个问题未列出；请先改正以上各行" in page, page[-2000:]
+    assert 'name="token"' not in page

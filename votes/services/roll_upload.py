@@ -34,6 +34,7 @@ PREVIEW_SECONDS = 3600
 # more): each is up to an upload's size, and without a bound one member's uploads within
 # the hour could fill the server's disk. A new one removes that community's oldest.
 PREVIEWS_PER_COMMUNITY = 3
+MAX_PROBLEMS_LISTED = 100  # as of a ballots file (votes.services.paper_ballots)
 # community-token-created(epoch seconds).suffix.enc
 _NAME = re.compile(r"^(\d+)-([0-9a-f]{32})-(\d+)(\.[a-z]+)\.enc$")
 _EXPIRED = lazy("上传已失效，请重新上传")
@@ -75,7 +76,7 @@ def preview_upload(community: Community, filename: str, data: bytes) -> Preview:
         # Said before the committee confirms; the import checks it again under its lock.
         check_settled_balances(db.session, community.id, plan)
     except DomainError as err:
-        return Preview(None, filename, err.problems, err.message)
+        return Preview(None, filename, _first_problems(err.problems), err.message)
     records = [UnitRecord(str(i), b, e, r, u.area, AreaBasis(u.basis.value), frozenset(u.owners),
                           developer=all(plan.owners[h].kind.value == "developer" for h in u.owners))
                for i, ((b, e, r), u) in enumerate(plan.units.items())]
@@ -88,6 +89,17 @@ def preview_upload(community: Community, filename: str, data: bytes) -> Preview:
         fh.write(privacy.encrypt_bytes(data, name.encode()))
     return Preview(token, filename, [], None, len(plan.units), len(plan.owners),
                    e.total_headcount, e.total_area, plan.landlines, plan.zero_deposits)
+
+
+def _first_problems(problems: list[Problem]) -> list[Problem]:
+    """The first problems of a refused roll, and how many more: a file of another kind
+    (columns shifted, a city's export) has some on every row, and the page listing them
+    all was tens of MB. The committee corrects the first ones and uploads again; the
+    heading still says how many there are."""
+    if len(problems) <= MAX_PROBLEMS_LISTED:
+        return problems
+    return problems[:MAX_PROBLEMS_LISTED] + [Problem(None, _(
+        "另有 %(n)s 个问题未列出；请先改正以上各行", n=len(problems) - MAX_PROBLEMS_LISTED))]
 
 
 def _make_room(community: Community) -> None:
