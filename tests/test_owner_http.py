@@ -396,3 +396,29 @@ def test_a_landline_on_the_roll_is_never_offered_an_sms_code(app, runner, client
     assert "发送短信验证码" not in page
     page = client.post(f"/p/{vote['uid']}/code", follow_redirects=True).get_data(as_text=True)
     assert not sent and "没有该房屋业主的手机号" in page
+
+
+def test_a_confirm_page_opened_before_another_owner_signed_in_casts_nothing_for_them(
+        app, client, vote):
+    """A shared phone: 张三 opens the confirm page, 赵六 then passes the second factor in
+    another tab. 张三's page, submitted after, was recorded as 赵六's ballot with 张三's
+    choice (the form's nonce was the session's, whoever was signed in); a page without the
+    device signature (no WebCrypto, or a key store that did not answer) went through.
+    Signing in ends the confirm page opened before it."""
+    uid = vote["uid"]
+    verified(client, app, vote)  # 张三
+    page = client.post(f"/p/{uid}/confirm", data={"choice": "disagree"}).get_data(as_text=True)
+    nonce = re.search(r'name="nonce" value="([0-9a-f]+)"', page).group(1)
+    verified(client, app, vote, room="202", suffix=resident_id(4)[-6:])  # 赵六
+    r = client.post(f"/p/{uid}/cast", data={"choice": "disagree", "nonce": nonce})
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/p/{uid}/ballot")
+    with app.app_context():
+        from votes.services.figures import proposal_figures
+
+        assert proposal_figures(str(vote["id"])).ballots == 0
+    # Nor is 张三's choice kept for 赵六's confirm page after a refused unsigned cast.
+    with client.session_transaction() as state:
+        state["retry_choice"] = "disagree"  # as a refused cast of 张三's left it
+    verified(client, app, vote, room="202", suffix=resident_id(4)[-6:])
+    again = client.get(f"/p/{uid}/confirm")
+    assert again.status_code == 302 and again.headers["Location"].endswith(f"/p/{uid}/ballot")

@@ -205,6 +205,11 @@ def verify(uid: str):
         flash(err.message, "error")
     if attempt is not None and attempt.ok:
         login_user(OwnerUser(attempt.proposal_id, attempt.voter_key))
+        # A confirm page opened before this sign-in was another sign-in's, perhaps another
+        # owner's on a shared phone: its nonce (and a refused cast's choice) must not cast
+        # a ballot for the voter signed in now.
+        for name in ("ballot_nonce", "ballot_revision", "retry_choice"):
+            session.pop(name, None)
         access_id = session.pop("pending_access", None)
         # Named in the device entry the chain records for this session's key (§14).
         session["proof"] = request.form.get("method", "id")
