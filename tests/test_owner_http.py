@@ -63,8 +63,16 @@ def test_owner_votes_and_finds_the_receipt_on_the_board(app, client, vote):
     # Voting again shows the existing receipt and the rule, never a second ballot.
     again = client.get(f"/p/{vote['uid']}/ballot")
     assert again.status_code == 302 and digest in again.headers["Location"]
-    r2, _ = cast(client, vote, "disagree")
-    assert digest in r2.headers["Location"]
+    # The ballot form sent again (Back, then resubmit) leads there too, with the rule: not
+    # to a confirm page saying the choice will be recorded.
+    r2 = client.post(f"/p/{vote['uid']}/confirm", data={"choice": "disagree"})
+    assert r2.status_code == 302 and digest in r2.headers["Location"]
+    assert "请勿重复提交" in client.get(r2.headers["Location"]).get_data(as_text=True)
+    # A cast sent anyway, with a nonce of this session's, is refused by the ballot's rules.
+    with client.session_transaction() as state:
+        state["ballot_nonce"] = "ab" * 16
+    r3 = client.post(f"/p/{vote['uid']}/cast", data={"choice": "disagree", "nonce": "ab" * 16})
+    assert r3.status_code == 302 and digest in r3.headers["Location"]
     with app.app_context():
         from votes.services.figures import proposal_figures
 

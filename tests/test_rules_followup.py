@@ -5,6 +5,8 @@ staff, the regulator's quorum column."""
 
 from __future__ import annotations
 
+import re
+
 from tests.factories import make_open_proposal, resident_id
 from tests.test_owner_http import cast, verified
 from tests.test_procedure import _transfer
@@ -17,6 +19,9 @@ def test_the_sellers_page_says_the_unit_was_transferred_and_hides_the_buyers_cho
     verified(seller, app, vote, room="202", suffix=resident_id(4)[-6:])
     r, _ = cast(seller, vote, "disagree")
     own = r.headers["Location"]
+    # A change is still allowed: a confirm page opened now stays open over the transfer.
+    kept = seller.post(f"/p/{vote['uid']}/confirm", data={"choice": "abstain"})
+    nonce = re.search(r'name="nonce" value="([0-9a-f]+)"', kept.get_data(as_text=True)).group(1)
     assert _transfer(runner, vote, tmp_path, choice="agree").exit_code == 0
     # The seller comes back with their link: told, not offered a ballot.
     again = app.test_client()
@@ -26,9 +31,14 @@ def test_the_sellers_page_says_the_unit_was_transferred_and_hides_the_buyers_cho
     assert page.status_code == 200 and 'id="transferred"' in html
     assert "已在表决期间过户" in html and "新业主的表决" in html and "已被新业主的表决取代" in html
     assert 'name="choice"' not in html
-    # Trying anyway (a form kept open): refused, and the page after never shows the buyer's
-    # choice — the buyer's receipt is not the seller's to open.
-    r, _ = cast(seller, vote, "abstain")
+    # The ballot form sent again (a tab kept open) shows the same page, not a confirm page
+    # saying the choice will be recorded.
+    again_form = again.post(f"/p/{vote['uid']}/confirm", data={"choice": "abstain"})
+    assert again_form.status_code == 200 and 'id="transferred"' in again_form.get_data(
+        as_text=True) and 'name="nonce"' not in again_form.get_data(as_text=True)
+    # The confirm page kept open from before: refused, and the page after never shows the
+    # buyer's choice — the buyer's receipt is not the seller's to open.
+    r = seller.post(f"/p/{vote['uid']}/cast", data={"choice": "abstain", "nonce": nonce})
     follow = seller.get(r.headers["Location"]).get_data(as_text=True)
     assert "已在表决期间过户" in follow and "同意" not in follow.split('id="transferred"')[1]
     # The seller's own, superseded receipt still opens.

@@ -283,14 +283,24 @@ def send_code(uid: str):
 @reads_only
 @owner_view_required
 def ballot(proposal, owner, view):
+    done = _no_ballot_to_cast(proposal, view)
+    if done is not None:
+        return done
+    access_service.check_open(proposal)
+    return render_template("owner/ballot.html", proposal=proposal, view=view,
+                           voter_key=owner.voter_key)
+
+
+def _no_ballot_to_cast(proposal, view):
+    """The page instead of the ballot form when the voter has no ballot left to cast: the
+    seller's after a transfer, or the receipt once their ballot (and any change the vote
+    allows) is in. None: they may vote."""
     if view.transfer is not None:
         return _transferred(proposal, view)
     if view.ballot is not None and (view.changes_used >= proposal.max_changes
                                     or proposal.state != "voting"):
         return redirect(url_for("owner.receipt", uid=proposal.uid, digest=view.ballot.receipt))
-    access_service.check_open(proposal)
-    return render_template("owner/ballot.html", proposal=proposal, view=view,
-                           voter_key=owner.voter_key)
+    return None
 
 
 def _transferred(proposal, view):
@@ -309,7 +319,17 @@ def _next_revision(view) -> int:
 @reads_only
 @owner_view_required(devices=True)
 def confirm(proposal, owner, view):
+    # The ballot form sent again (Back, then 重新提交; a form left open in another tab) after
+    # the voter's last ballot is in, or after a transfer: the confirm page said the choice
+    # "will be recorded" and the cast then refused it.
+    done = _no_ballot_to_cast(proposal, view)
+    if done is not None:
+        if view.transfer is None:
+            flash(_("该业主的表决已被受理，请勿重复提交"), "error")
+        return done
     access_service.check_open(proposal)
+    if not view.votes:  # the ballot page says why they do not vote, and shows no form
+        return redirect(url_for("owner.ballot", uid=proposal.uid))
     choice = request.form.get("choice")
     if choice not in CHOICES:
         flash(_("请选择一项：同意、反对或弃权。"), "error")
