@@ -326,3 +326,29 @@ def _assert_signed_ballot(app, vote):
     """The chain holds the device's registration, then its ballot, signed by the device."""
     assert _chain_kinds(app, vote)[1:] == ["device", "ballot"]
     assert _ballots(app, vote)[0]["body"]["device"]["alg"] == "ECDSA-P256-SHA256"
+
+
+# How far each .facts label's text runs past the start of its value's text (px; > 0: the
+# two overlap on screen).
+LABEL_OVERLAP_SCRIPT = """() => [...document.querySelectorAll('.facts dt')].map(dt => {
+  const text = e => { const r = document.createRange(); r.selectNodeContents(e);
+                      return r.getBoundingClientRect(); };
+  return text(dt).right - text(dt.nextElementSibling).left; })"""
+
+
+def test_the_units_labels_stay_clear_of_their_values_in_english(sqlite_app, tmp_path):
+    """The labels of the community and units beside their values had a fixed 3.5em column,
+    room for 小区 and 房屋: on a phone in English, "Community" ran into the community's
+    name (on the second-factor page and the ballot)."""
+    from tests.factories import voter_token
+
+    need_tools("chromium")
+    app = sqlite_app
+    vote = _open_vote(app, tmp_path)
+    with live_server(app) as base, phone_browser() as page:
+        page.goto(f"{base}/v/{voter_token(app, vote)}")
+        for lang in ("en", "zh_CN"):
+            page.goto(f"{base}/p/{vote['uid']}/verify?lang={lang}")
+            page.wait_for_load_state()
+            overlaps = page.evaluate(LABEL_OVERLAP_SCRIPT)
+            assert len(overlaps) == 2 and max(overlaps) <= 0, (lang, overlaps)
