@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.factories import make_open_proposal, resident_id
 from tests.test_owner_http import cast, verified
 from tests.test_procedure import _transfer
@@ -380,3 +382,20 @@ def test_the_buyers_receipt_card_and_signed_statement_are_not_the_sellers(app, r
         assert shown.status_code == 404 or "已在表决期间过户" in shown.get_data(as_text=True), tail
     assert seller.get(buyer + "/card.svg").status_code == 404
     assert seller.get(buyer + "/signed.json").status_code == 404
+
+
+@pytest.mark.parametrize("extra", [[], ["--allow-change"]])
+def test_the_sellers_own_receipt_after_a_transfer_says_the_buyers_ballot_counts(
+        app, runner, tmp_path, extra):
+    """The seller's receipt, opened after the transfer, said 这是您较早的一张选票，已被后来的
+    选票替代 and then 每户只计一票，首次提交的表决为最终结果 (or 您已使用修改机会): the first
+    ballot is not what counts, the seller used no change, and cannot vote again."""
+    vote = make_open_proposal(app, runner, tmp_path, extra=extra)
+    seller = app.test_client()
+    verified(seller, app, vote, room="202", suffix=resident_id(4)[-6:])
+    r, _ = cast(seller, vote, "disagree")
+    assert _transfer(runner, vote, tmp_path, choice="agree").exit_code == 0
+    html = seller.get(r.headers["Location"]).get_data(as_text=True)
+    assert 'id="transferred"' in html and "以新业主的表决为准" in html
+    assert "首次提交的表决为最终结果" not in html and "您已使用修改机会" not in html
+    assert "截止前可修改" not in html and "已被后来的选票替代" not in html
