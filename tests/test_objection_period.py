@@ -323,3 +323,38 @@ def test_a_text_withdrawn_from_publication_is_marked_in_the_cli_listing(app, run
     assert "〔已撤下公示：含他人姓名和电话〕已联系张三（13800138000）" in shown.output
     helped = runner.invoke(args=["proposal", "objections", "--help"]).output
     assert "--show-withdrawn" in helped
+
+
+def test_a_closed_page_in_the_objection_period_leads_to_the_objection_form(
+        app, runner, tmp_path, client):
+    """After the close, in the objection period, the owner's pages that end in 表决已结束
+    said 链接已失效 and no more: the link, and the owner's session, still lead to the
+    objection form (§17). An owner signed in while voting who opens the ballot, and one who
+    opened the link while voting and answers the second factor after the close, are told
+    of the period and led to the form."""
+    from tests.factories import resident_id, voter_token
+
+    pid = open_vote(app, runner, tmp_path, "objection_days=3")
+    with app.app_context():
+        from votes.services.lifecycle import get_proposal
+
+        uid = get_proposal(pid).uid
+    signed_in = app.test_client()
+    signed_in.get(f"/v/{voter_token(app, {'id': int(pid)}, room='101')}")
+    assert signed_in.post(f"/p/{uid}/verify", data={
+        "method": "id", "answer": resident_id(1)[-6:]}).status_code == 302
+    pending = app.test_client()
+    pending.get(f"/v/{voter_token(app, {'id': int(pid)}, room='202')}")
+    close_at_end(app, runner, pid)
+    page = signed_in.get(f"/p/{uid}/ballot")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 410 and "链接已失效" not in html and "异议期至" in html
+    assert f'href="/p/{uid}/objection"' in html
+    assert signed_in.get(f"/p/{uid}/objection").status_code == 200
+    page = pending.post(f"/p/{uid}/verify", data={"method": "id", "answer": resident_id(4)[-6:]})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 410 and "链接已失效" not in html and "异议期至" in html
+    assert f'href="/p/{uid}/pick"' in html
+    # After the period the link is spent indeed.
+    at(app, END + timedelta(days=3))
+    assert "链接已失效" in signed_in.get(f"/p/{uid}/ballot").get_data(as_text=True)

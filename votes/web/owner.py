@@ -36,8 +36,18 @@ def dead_end(err: access_service.DeadEnd):
         from votes.services.plan import plan_view
 
         plan = plan_view(err.proposal)
+    objection_end = None
+    if err.kind == "closed" and err.proposal is not None:
+        # Closed for voting, yet in the objection period the link and the owner's session
+        # still lead to the objection form (§17): not a link that has expired.
+        from votes.services.procedure import objections
+
+        if objections.in_period(err.proposal, access_service.clock.now()):
+            objection_end = objections.period_end(err.proposal)
+    signed_in = err.proposal is not None and owner_of(err.proposal) is not None
     return render_template("owner/dead_end.html", kind=err.kind, proposal=err.proposal,
-                           until=err.until, plan=plan), status
+                           until=err.until, plan=plan, objection_end=objection_end,
+                           signed_in=signed_in), status
 
 
 @bp.get("/v/<token>")
