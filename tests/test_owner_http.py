@@ -430,3 +430,18 @@ def test_a_confirm_page_opened_before_another_owner_signed_in_casts_nothing_for_
     verified(client, app, vote, room="202", suffix=resident_id(4)[-6:])
     again = client.get(f"/p/{uid}/confirm")
     assert again.status_code == 302 and again.headers["Location"].endswith(f"/p/{uid}/ballot")
+
+
+def test_a_second_factor_without_the_links_cookie_says_to_open_the_link_again(
+        app, client, vote):
+    """The session the link wrote was lost before the answer (an in-app browser that cleared
+    it, a tab restored after the browser closed): the owner's answer, or a reload of the
+    form, got a bare 找不到该页面 with nowhere to go. Still a 404, and the page says what to do."""
+    uid = vote["uid"]
+    assert client.get(f"/v/{voter_token(app, vote)}").status_code == 302
+    client.delete_cookie("session")
+    for r in (client.get(f"/p/{uid}/verify"),
+              client.post(f"/p/{uid}/verify", data={"method": "id", "answer": ZHANG_SUFFIX}),
+              client.post(f"/p/{uid}/code")):
+        html = r.get_data(as_text=True)
+        assert r.status_code == 404 and "请扫描表决通知上的二维码" in html, html

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import secrets
 
-from flask import (Blueprint, abort, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import (Blueprint, abort, flash, make_response, redirect, render_template, request,
+                   session, url_for)
 from flask_babel import gettext as _
 from flask_login import login_user
 from flask_wtf.csrf import generate_csrf
@@ -154,11 +154,20 @@ def _pending(proposal, access=_UNREAD):
     if access is _UNREAD:
         access = access_service.pending_access(session.get("pending_access") or 0)
     if access is None or access.proposal_id != proposal.id:
-        abort(404)
+        _no_pending(proposal)
     _check_stage(proposal)
     if not _lobby():
         access_service.check_unlocked(access, proposal)
     return access
+
+
+def _no_pending(proposal):
+    """No second factor pending in this session for this vote: the cookie the link wrote was
+    lost (an in-app browser that cleared it, a tab restored after the browser closed) or
+    belongs to another vote. Still a 404, but not a bare 找不到该页面: the owner is told to
+    open their link again."""
+    abort(make_response(render_template("owner/dead_end.html", kind="signin",
+                                        proposal=proposal), 404))
 
 
 def _lobby() -> bool:
@@ -209,7 +218,7 @@ def verify(uid: str):
             _check_stage(proposal)
         if owner_of(proposal) is not None and not session.get("pending_access"):
             return _passed_already(proposal)
-        abort(404)
+        _no_pending(proposal)
     except DomainError as err:
         attempt = None
         flash(err.message, "error")
