@@ -15,6 +15,8 @@ from votes.core.bundle import OLDER_FORMATS
 from votes.core.bundle_zip import read_members
 from votes.core.chain import SealedEntry
 from votes.core.participation import unit_participation
+from votes.core.procedure import objection_days
+from votes.core.tally import Tally
 from votes.core.verifier_base import (Anchor, _Bundle, _Run, canonical_b64,  # noqa: F401
                                       fingerprint, normalise_fingerprint)
 from votes.core.verifier_integrity import (_check_digests, _check_links, _check_manifest,
@@ -114,9 +116,18 @@ def _verify(source, head, anchor: Anchor, run: _Run, witness_keys, receipts,
     # From what was read and checked here: read again, the file may have been swapped.
     rows = _participation(b) if participation and report.outcome != FAILED else None
     return dataclasses.replace(report, witnessed=witnessed, receipts=len(receipts),
-                               procedure=procedure,
+                               procedure=procedure, preliminary=_preliminary(b, genesis, tally),
                                proposal=shown(b.uid, 80) if b.uid is not None else None,
                                participation=rows)
+
+
+def _preliminary(b: _Bundle, genesis, tally) -> bool | None:
+    """Whether the close is a preliminary result still awaiting its final one (True), or
+    one whose final result the bundle holds (False); None where the close is the result
+    (no objection period, §17) or nothing was counted."""
+    if genesis is None or not isinstance(tally, Tally) or not objection_days(genesis["rules"]):
+        return None
+    return not b.entries("result")
 
 
 def _participation(b: _Bundle) -> tuple[dict, ...]:

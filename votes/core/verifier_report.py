@@ -52,6 +52,9 @@ class Report:
     procedure: tuple[str, ...] = ()  # 从多 figures, objections, final result (§17, §19)
     proposal: str | None = None  # proposal.json's uid, as shown (invisible characters escaped)
     participation: tuple[dict, ...] | None = None  # §12's rows, when asked and not FAILED
+    # With an objection period (§17) the close is only the preliminary result: True while
+    # the bundle holds no final result yet, False once it does, None without a period.
+    preliminary: bool | None = None
 
     @property
     def ok(self) -> bool:
@@ -114,8 +117,13 @@ class Report:
                 lines.append("结果 result: 无法确认 / cannot be confirmed (verification failed)")
             else:
                 alone = "（仅计选票 ballots alone）" if self.procedure else ""
-                lines.append(f"结果{alone} result: "
-                             f"{'通过 PASSED' if t.passed else '未通过 NOT PASSED'}")
+                decided = '通过 PASSED' if t.passed else '未通过 NOT PASSED'
+                if self.preliminary is None:
+                    lines.append(f"结果{alone} result: {decided}")
+                else:  # a regulator must not release money on it (§17)
+                    pending = ("（异议期，尚无最终结果 / objection period: no final result "
+                               "yet）") if self.preliminary else ""
+                    lines.append(f"初步结果{alone} preliminary result: {decided}{pending}")
         lines += [line for line in self.procedure if line]
         lines += [str(f) for f in self.failures]
         lines += [str(s) for s in self.skipped]
@@ -134,4 +142,4 @@ class Report:
                 "skipped": [{"step": s.step, "reason": s.reason} for s in self.skipped],
                 "witnessed": self.witnessed.to_json() if self.witnessed is not None else None,
                 "receipts": self.receipts, "procedure": list(self.procedure),
-                "proposal": self.proposal}
+                "proposal": self.proposal, "preliminary": self.preliminary}

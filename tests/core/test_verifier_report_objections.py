@@ -1,0 +1,98 @@
+"""The verifier's report of a vote with an objection period (§17), as the regulator reads it.
+
+With objection_days > 0 the close is only the preliminary result; a bundle exported during
+the period verifies, and its report must not read as a final decision the regulator can
+release money on.
+"""
+
+from __future__ import annotations
+
+import io
+
+from tests.bundles import KEY_ID, SERVER, Story
+from tests.core.tamper_tools import verify
+from votes.core import objection, signing
+from votes.core.bundle import write_bundle
+from votes.verify import main
+
+OBJECTION_AT, ANSWER_AT, RESULT_AT = ("2026-12-09T01:00:00Z", "2026-12-10T01:00:00Z",
+                                      "2026-12-11T01:00:00Z")
+
+
+def _passing(objection_days: int = 3) -> Story:
+    """Four of five voters agree: the vote passes on the ballots."""
+    story = Story()
+    story.rules["objection_days"] = objection_days
+    return (story.genesis()
+            .paper("v-a", "agree", "2026-12-01T02:00:00Z")
+            .paper("v-b", "agree", "2026-12-02T02:00:00Z")
+            .paper("v-developer", "agree", "2026-12-03T02:00:00Z")
+            .paper("v-d", "agree", "2026-12-04T02:00:00Z")
+            .close())
+
+
+def _objected(story: Story) -> Story:
+    close_at = len(story.entries) - 1
+    story.entries.append({"kind": "objection", "time": OBJECTION_AT,
+                          "body": objection.objection_body(voter="v-c", text="我没有投票",
+                                                           channel="online")})
+    story.entries.append({"kind": "answer", "time": ANSWER_AT, "body": objection.answer_body(
+        objection=close_at + 1, decision="rejected", text="已核实", answered_by="chair")})
+    return story
+
+
+def _result(story: Story) -> Story:
+    close_at = next(n for n, e in enumerate(story.entries) if e["kind"] == "close")
+    preliminary = story.entries[close_at]["body"]["tally"]["passed"]
+    story.entries.append({"kind": "result", "time": RESULT_AT, "body": objection.result_body(
+        close=close_at, preliminary=preliminary, objections=[close_at + 1],
+        answers={close_at + 1: (close_at + 2, "rejected")})})
+    return story
+
+
+def _bundle(story: Story) -> bytes:
+    out = io.BytesIO()
+    write_bundle(out, proposal=story.proposal, roll=story.roll, chain=story.seal(),
+                 private_key=SERVER, keyring=signing.KeyRing({KEY_ID: SERVER.public_key()}),
+                 created_at="2026-12-12T02:00:00Z")
+    return out.getvalue()
+
+
+def test_without_an_objection_period_the_close_is_the_result():
+    report = verify(_bundle(_passing(objection_days=0)))
+    assert report.ok, report.render()
+    assert "结果 result: 通过 PASSED" in report.render().splitlines()
+    assert "初步" not in report.render() and "preliminary" not in report.render()
+
+
+def test_during_the_objection_period_the_report_says_the_result_is_preliminary():
+    """Exported after the close, before the period ends (§17): VERIFIED, but the ballots'
+    result is the preliminary one; it said "结果 result: 通过 PASSED" as a final vote would."""
+    for story in (_passing(), _objected(_passing())):
+        report = verify(_bundle(story))
+        assert report.ok, report.render()
+        text = report.render()
+        result = [line for line in text.splitlines() if "result" in line]
+        assert result and all("初步结果" in line and "preliminary" in line for line in result), text
+        assert "尚无最终结果" in text and "no final result yet" in text, text
+        assert report.to_json()["preliminary"] is True
+
+
+def test_after_the_final_result_the_close_reads_as_preliminary_and_the_final_follows():
+    report = verify(_bundle(_result(_objected(_passing()))))
+    assert report.ok, report.render()
+    lines = report.render().splitlines()
+    first = next(n for n, line in enumerate(lines) if "result" in line.lower())
+    assert "初步结果" in lines[first] and "通过 PASSED" in lines[first], lines
+    assert any(line.startswith("最终结果 Final result") and "通过 PASSED" in line
+               for line in lines[first + 1:]), lines
+    assert "尚无最终结果" not in "\n".join(lines)
+    assert report.to_json()["preliminary"] is False
+
+
+def test_the_command_says_preliminary(tmp_path, capsys):
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(_bundle(_objected(_passing())))
+    assert main([str(path), "--key-id", KEY_ID]) == 0
+    out = capsys.readouterr().out
+    assert "初步结果" in out and "尚无最终结果" in out
