@@ -2,7 +2,8 @@
 
 With objection_days > 0 the close is only the preliminary result; a bundle exported during
 the period verifies, and its report must not read as a final decision the regulator can
-release money on.
+release money on. And a report that FAILED must not print the bundle's own claims of a
+final result as if they had been checked.
 """
 
 from __future__ import annotations
@@ -88,6 +89,28 @@ def test_after_the_final_result_the_close_reads_as_preliminary_and_the_final_fol
                for line in lines[first + 1:]), lines
     assert "尚无最终结果" not in "\n".join(lines)
     assert report.to_json()["preliminary"] is False
+
+
+def test_a_failed_report_does_not_show_the_bundles_final_result_as_checked():
+    """The close's tally says passed while its ballots do not pass, and the result entry
+    repeats it: the report FAILED, yet it printed "最终结果 Final result: 通过 PASSED" from
+    the bundle, unmarked, after "结果 result: 无法确认"."""
+    story = _passing()
+    close = story.entries[-1]["body"]
+    # v-b and v-developer disagree in truth; the close keeps the passing tally.
+    for n, voter in ((2, "v-b"), (3, "v-developer")):
+        committed, secret = story.commit(voter, "disagree", story.entries[n]["time"])
+        story.entries[n]["body"] = dict(story.entries[n]["body"], commitment=committed)
+        story.entries[n]["secret"] = secret
+    close["openings"] = [o.to_dict() for o in story.openings(story.seal()[:-1])]
+    story = _result(_objected(story))
+    report = verify(_bundle(story))
+    assert report.outcome == "failed" and "7.4" in {f.step for f in report.failures}
+    lines = report.render().splitlines()
+    final = next(n for n, line in enumerate(lines) if line.startswith("最终结果"))
+    assert any("未经验证" in line and "NOT verified" in line for line in lines[:final]
+               if "recomputed" not in line), lines
+    assert lines[-1].startswith("结论 verdict: 验证失败")
 
 
 def test_the_command_says_preliminary(tmp_path, capsys):

@@ -124,7 +124,13 @@ class Report:
                     pending = ("（异议期，尚无最终结果 / objection period: no final result "
                                "yet）") if self.preliminary else ""
                     lines.append(f"初步结果{alone} preliminary result: {decided}{pending}")
-        lines += [line for line in self.procedure if line]
+        procedure = [line for line in self.procedure if line]
+        if procedure and self.outcome == FAILED:
+            # The bundle's own 从多 figures, objections and final result, which a failed
+            # bundle does not vouch for: printed bare, "最终结果 … 通过 PASSED" read as checked.
+            lines.append("以下从多、异议及最终结果为导出包所载，未经验证 / 从多, objections and "
+                         "final result as the bundle states them, NOT verified:")
+        lines += procedure
         lines += [str(f) for f in self.failures]
         lines += [str(s) for s in self.skipped]
         lines.append(f"结论 verdict: {self.verdict()}")
