@@ -37,6 +37,11 @@ class ProposalFigures:
             return None
         return self.outcome.result_passed if self.outcome is not None else self.tally.passed
 
+    @property
+    def preliminary(self) -> bool:
+        """The decision is the close's, still open to objections or awaiting answers (§17)."""
+        return self.outcome is not None and self.outcome.preliminary
+
     def to_json(self) -> dict:
         p = self.proposal
         figures = (self.tally or self.turnout).to_dict()

@@ -93,11 +93,19 @@ def overview_csv(rows: list[OverviewRow]) -> bytes:
                              format_area(final.agree_area) if final else "",
                              final.agree_headcount if final else "",
                              yes if r.quorum_met else no,
-                             (_("通过") if f.passed else _("未通过")) if final else "",
+                             _result_text(f) if final else "",
                              p.chain_head or "",
                              "" if r.verification is None else _outcome(r.verification.outcome),
                              *_money_cells(p, r.money)]))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _result_text(f: ProposalFigures) -> str:
+    """通过 or 未通过, marked preliminary while the result is open to objections (§17): a
+    regulator reading the column must not take it for the final decision."""
+    if f.preliminary:
+        return _("通过（初步结果）") if f.passed else _("未通过（初步结果）")
+    return _("通过") if f.passed else _("未通过")
 
 
 def _quorum_met(f) -> bool:
