@@ -42,6 +42,17 @@ def test_thousands_separators_still_parse(text, fen):
     assert parse_yuan(text) == fen
 
 
+@pytest.mark.parametrize("text", ["¥1,000", "￥6,547.50", "1,000元", "约1,000", "1,000 元"])
+def test_an_amount_with_a_currency_sign_and_thousands_is_not_blamed_on_its_commas(text):
+    """"¥1,000" was refused with 金额中的逗号只能用作千位分隔符: its comma is one, and the
+    committee member was sent looking for a decimal comma that is not there."""
+    from votes.core.numbers import parse_yuan
+
+    with pytest.raises(ValueError) as refused:
+        parse_yuan(text)
+    assert "千位分隔符" not in str(refused.value) and "数字" in str(refused.value)
+
+
 def test_a_tolerance_with_a_decimal_comma_is_not_fifty_five_percent(app, runner):
     assert runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"]).exit_code == 0
     result = runner.invoke(args=["works", "tolerance", "SUN", "5,5"])

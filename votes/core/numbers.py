@@ -59,9 +59,12 @@ def parse_yuan(text: str) -> int:
     text = unicodedata.normalize("NFKC", str(text)).strip()  # "，" is a comma too
     if "," in text:
         whole, _point, fraction = text.partition(".")
-        if not _GROUPED.fullmatch(whole) or "," in fraction:  # none after the point
-            raise Refusal(_("金额中的逗号只能用作千位分隔符（如 1,000.50），小数请用小数点"))
+        misplaced = not _GROUPED.fullmatch(whole) or "," in fraction  # none after the point
         text = text.replace(",", "")
+        # Blamed on the comma only when the comma is what is wrong: in "¥1,000" or "1,000元"
+        # it separates thousands, and the amount is refused below for what else it holds.
+        if misplaced and _parse_2dp(text) is not None:
+            raise Refusal(_("金额中的逗号只能用作千位分隔符（如 1,000.50），小数请用小数点"))
     value = _parse_2dp(text)
     if value is None:
         raise Refusal(_("金额必须是不小于0且最多两位小数的数字"))
