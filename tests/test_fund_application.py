@@ -86,3 +86,15 @@ def test_a_formula_in_a_room_label_stays_text(app, runner, tmp_path):
     pid = passed_vote(app, runner, tmp_path, rows=rows)["pid"]
     files = _package(runner, tmp_path, pid)
     assert "'=1+1" in files["apportionment.csv"].decode("utf-8-sig")
+
+
+def test_the_forms_shortfall_says_how_many_balances_are_unknown(app, runner, tmp_path):
+    """The developer's two flats (2-1-101, 2-1-102: 2,000.00 of the budget) have no known
+    balance: the table leaves their shortfall empty, and the form's 分户账不足合计 read
+    652.50 元 as if all the rest were covered. The office is told the total leaves them out."""
+    import re
+
+    pid = passed_vote(app, runner, tmp_path, rows=low_balance_rows())["pid"]
+    form = re.sub(r"\s+", "", pdf_text(_package(runner, tmp_path, pid)["application-form.pdf"]))
+    assert "652.50元" in form
+    assert "另有2户分户账余额未知，未计入" in form, form

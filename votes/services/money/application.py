@@ -68,7 +68,8 @@ def application_package(proposal: Proposal, actor: str) -> bytes:
         "application-form.pdf": application_form_pdf(
             proposal, tally=figures.tally, close_digest=close, emergency=emergency,
             bundle_head=head, total_shortfall=sum(r.shortfall or 0 for r in rows),
-            outcome=figures.outcome),
+            outcome=figures.outcome,
+            unknown_balances=sum(1 for r in rows if r.balance is None)),
         "apportionment.xlsx": apportionment_xlsx(rows, f"{proposal.community.name} "
                                                        f"{proposal.title} 分摊表"),
         "apportionment.csv": apportionment_csv(rows),

@@ -26,7 +26,7 @@ def _vote_rows(tally) -> list[list[str]]:
 
 def application_form_pdf(proposal: Proposal, *, tally, close_digest: str | None,
                          emergency: dict | None, bundle_head: str, total_shortfall: int,
-                         outcome=None) -> bytes:
+                         outcome=None, unknown_balances: int = 0) -> bytes:
     """outcome: the decision (votes.services.procedure.outcome) — by 从多 where adopted, the
     final result after an objection period — which the form states, not the ballots' tally
     alone (a vote passed by 从多 read "未通过" on the very form applying for its money)."""
@@ -47,7 +47,11 @@ def application_form_pdf(proposal: Proposal, *, tally, close_digest: str | None,
              ["维修项目", items],
              ["预算金额", f"{format_yuan(proposal.budget)} 元，按各户专有部分面积分摊"],
              ["施工单位", contractor],
-             ["分户账不足合计", f"{format_yuan(total_shortfall)} 元（见分摊表）"]]
+             # A unit whose balance is unknown has no shortfall to add (its cell is empty):
+             # said, or the office reads the total as all that is not covered.
+             ["分户账不足合计", f"{format_yuan(total_shortfall)} 元"
+                           + (f"（另有 {unknown_balances} 户分户账余额未知，未计入；见分摊表）"
+                              if unknown_balances else "（见分摊表）")]]
     story = [pdf.para("住宅专项维修资金使用申请表", s["title"]), Spacer(1, 0.3 * cm),
              *pdf.table(facts, [3.4, 14.2], s["body"]), Spacer(1, 0.3 * cm)]
     if emergency is not None:
