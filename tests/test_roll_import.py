@@ -473,3 +473,25 @@ def test_the_preview_of_a_wrong_file_lists_its_first_problems_not_all(app, runne
     assert page.count("x" * 200) == 100  # each problem quotes the row's area
     assert "另有 200 个问题未列出；请先改正以上各行" in page, page[-2000:]
     assert 'name="token"' not in page
+
+
+@pytest.mark.parametrize("name, words", [
+    ("张" * 40_000, "业主姓名超过 100 个字"),
+    ("张三\x07", "业主姓名含有控制字符"),
+    ("张三\n李四", "业主姓名含有换行：共有人请每人填写一行"),
+    ("张三\r\n李四", "业主姓名含有换行"),
+])
+def test_an_owner_name_is_held_to_what_a_proxys_name_is(app, runner, tmp_path, name, words):
+    """A proxy's or buyer's name is at most 100 characters without control characters; the
+    roll took any owner name: a 40,000-character cell, or one with a bell or line break,
+    went into the frozen roll, the notices and the lobby poster. Two co-owners typed into
+    one cell on two lines were imported as one owner named "张三\\n李四"."""
+    from votes.models import Owner
+
+    _create(runner)
+    path = make_roll_csv(tmp_path / "r.csv", [make_row(owner_name=name)])
+    result = runner.invoke(args=["roll", "import", "--community", "SUN", str(path)])
+    assert result.exit_code == 1, result.output
+    assert f"第 2 行：{words}" in result.output, result.output[:2000]
+    assert len(result.output) < 2000
+    assert _count(app, Owner) == 0

@@ -21,6 +21,7 @@ from votes.services import audit, privacy
 from votes.services.bulk import insert_rows
 from votes.services.communities import get_community, lock_community
 from votes.services.errors import DomainError, Problem
+from votes.services.proxies import NAME_MAX
 from votes.services.roll_file import RollRow, read_roll
 from votes.services.tx import unit_of_work
 
@@ -206,6 +207,19 @@ class _RowParser:
                 fail(_("%(column)s超过 %(n)s 个字", column=zh, n=LABEL_MAX))
             elif self.control(v.get(name, "")):
                 fail(_("%(column)s含有控制字符", column=zh))
+        # Held to what a proxy's or a buyer's name is (proxies.parse_proxy: spaces and tabs
+        # folded, at most NAME_MAX characters, no control character): the name goes into the
+        # frozen roll, the notices and the poster. A line break is most often two co-owners
+        # typed into one cell (Alt+Enter), which would import as one owner: say how to
+        # enter them.
+        raw_name = v.get("owner_name", "")
+        owner_name = " ".join(raw_name.split())
+        if "\n" in raw_name or "\r" in raw_name:
+            fail(_("业主姓名含有换行：共有人请每人填写一行，写明各自的证件号码，房屋写法和面积相同"))
+        elif len(owner_name) > NAME_MAX:
+            fail(_("%(column)s超过 %(n)s 个字", column=_("业主姓名"), n=NAME_MAX))
+        elif has_control(owner_name):  # not cached: names, unlike labels, rarely repeat
+            fail(_("%(column)s含有控制字符", column=_("业主姓名")))
         area = basis = kind = balance = unit_kind = deposit = None
         try:
             area = self.area(v.get("area", ""))
@@ -256,7 +270,7 @@ class _RowParser:
             fail(_("房屋写法过长"))
         if len(problems) > before:
             return None
-        owner = _OwnerPlan(row.number, v["owner_name"], id_number, kind, phone)
+        owner = _OwnerPlan(row.number, owner_name, id_number, kind, phone)
         return key, canonical, area, basis, balance, owner, unit_kind, deposit
 
 
