@@ -495,3 +495,42 @@ def test_an_owner_name_is_held_to_what_a_proxys_name_is(app, runner, tmp_path, n
     assert f"第 2 行：{words}" in result.output, result.output[:2000]
     assert len(result.output) < 2000
     assert _count(app, Owner) == 0
+
+
+@pytest.mark.parametrize("made, named", [("xlsx", "roll.csv"), ("xlsx", "roll.txt"),
+                                         ("csv", "roll.xlsx"), ("csv", "roll.xlsm")])
+def test_a_roll_is_read_by_what_it_holds_not_by_its_name(app, runner, client, tmp_path, made,
+                                                         named):
+    """A workbook saved under a .csv name was refused as 无法识别文件编码 (an encoding the
+    committee had not chosen), and a CSV under a .xlsx name as 无法打开 XLSX 文件: both
+    sent the committee after the wrong fix, for a file the app can read."""
+    from tests.staff_world import build, sign_in
+
+    build(app, runner, tmp_path)  # SUN and MOON, each with the sample roll, and their staff
+    source = (make_roll_xlsx(tmp_path / "made.xlsx") if made == "xlsx"
+              else make_roll_csv(tmp_path / "made.csv"))
+    path = tmp_path / named
+    path.write_bytes(source.read_bytes())
+    result = runner.invoke(args=["roll", "import", "--community", "MOON", "--replace",
+                                 str(path)])
+    assert result.exit_code == 0 and "7 套房屋" in result.output, result.output
+    sign_in(client, "sun_committee")
+    page = client.post("/committee/c/SUN/roll/preview", data={
+        "file": (io.BytesIO(path.read_bytes()), named)}).get_data(as_text=True)
+    assert "将导入 7 套房屋" in page, page[-3000:]
+    token = page.split('name="token" value="')[1].split('"')[0]
+    page = client.post("/committee/c/SUN/roll/confirm", data={"token": token},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "已导入业主名册" in page
+
+
+@pytest.mark.parametrize("named", ["roll.csv", "roll.xlsx"])
+def test_an_old_excel_or_wps_workbook_is_told_to_be_saved_as_xlsx_or_csv(app, runner, tmp_path,
+                                                                        named):
+    _create(runner)
+    path = tmp_path / named
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))  # .xls / .et (OLE2)
+    result = runner.invoke(args=["roll", "import", "--community", "SUN", str(path)])
+    assert result.exit_code == 1
+    assert "Excel" in result.output and "另存为" in result.output, result.output
+    assert "编码" not in result.output and "无法打开" not in result.output

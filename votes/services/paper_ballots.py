@@ -21,7 +21,7 @@ from votes.services.ballots import (AlreadyVoted, BallotRequest, StaffOverride, 
                                      cast_ballots, not_counted_message, voting_problem)
 from votes.services.errors import DomainError, Problem, WholeInputRefused
 from votes.services.lifecycle import get_proposal, refresh
-from votes.services.roll_file import iter_csv_rows
+from votes.services.roll_file import OLE2, ZIP, iter_csv_rows
 from votes.services.tx import unit_of_work
 from votes.settings import ballot_import_max_bytes, upload_max_bytes
 
@@ -138,7 +138,7 @@ def _size(n: int) -> str:
     return f"{n} B"
 
 
-_WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a ZIP); .xls and .et (OLE2)
+_WORKBOOKS = (ZIP, OLE2)  # .xlsx; .xls and .et
 
 
 def max_rows(proposal) -> int:

@@ -47,12 +47,13 @@ def read_roll(path: str | Path, data: bytes | None = None) -> list[RollRow]:
             raise DomainError(_("无法读取文件 %(path)s：%(reason)s", path=str(path),
                                 reason=exc.strerror)) from None
     uncached: list[tuple[int, int]] = []
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        table, uncached = sheet_rows(data)
-    elif path.suffix.lower() in (".csv", ".txt", ""):
-        table = csv_rows(data)
-    else:
+    if path.suffix.lower() not in (".xlsx", ".xlsm", ".csv", ".txt", ""):
         raise DomainError(_("不支持的文件类型 %(suffix)s：请使用 CSV 或 XLSX", suffix=path.suffix))
+    spreadsheet = _is_workbook(path.suffix.lower(), data)
+    if spreadsheet:
+        table, uncached = sheet_rows(data)
+    else:
+        table = csv_rows(data)
     if not table:
         raise DomainError(_("文件是空的"))
     header, problems = _map_header(table[0])
@@ -61,7 +62,6 @@ def read_roll(path: str | Path, data: bytes | None = None) -> list[RollRow]:
     if uncached:
         _refuse_uncached(uncached, header, table[0])
     rows = []
-    spreadsheet = path.suffix.lower() in (".xlsx", ".xlsm")
     none: frozenset[str] = frozenset()
     columns = list(header.items())
     width = max(header) + 1
@@ -83,6 +83,36 @@ def read_roll(path: str | Path, data: bytes | None = None) -> list[RollRow]:
     if not rows:
         raise DomainError(_("名册没有数据行"))
     return rows
+
+
+ZIP = b"PK\x03\x04"  # an .xlsx is a ZIP
+OLE2 = b"\xd0\xcf\x11\xe0"  # an .xls (Excel 97-2003) or an .et (WPS)
+
+
+def _is_workbook(suffix: str, data: bytes) -> bool:
+    """Whether to read the file as XLSX: by what it holds, not by its name. A workbook
+    saved under a .csv name was refused as in an unknown text encoding, and a CSV under a
+    .xlsx name as an XLSX that would not open, for files that read as what they are."""
+    if data.startswith(OLE2):
+        raise DomainError(_("这是旧版 Excel（.xls）或 WPS（.et）表格文件，无法读取：请在 Excel/WPS "
+                            "中“另存为” XLSX 或 CSV（UTF-8）后再导入"))
+    if data.startswith(ZIP):
+        return True
+    # Not a ZIP under an XLSX name: read it as a CSV if it is text, else it stays a
+    # damaged XLSX (无法打开 XLSX 文件) rather than a binary file in "an unknown encoding".
+    return suffix in (".xlsx", ".xlsm") and not _is_text(data)
+
+
+def _is_text(data: bytes) -> bool:
+    if b"\x00" in data:
+        return False
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            data.decode(encoding)
+            return True
+        except UnicodeDecodeError:
+            continue
+    return False
 
 
 def _map_header(cells: list) -> tuple[dict[int, str], list[Problem]]:
