@@ -470,7 +470,8 @@ def test_the_preview_of_a_wrong_file_lists_its_first_problems_not_all(app, runne
     page = client.post("/committee/c/SUN/roll/preview", data={
         "file": (io.BytesIO(path.read_bytes()), "roll.csv")}).get_data(as_text=True)
     assert "名册有 300 处错误，未导入任何数据" in page
-    assert page.count("x" * 200) == 100  # each problem quotes the row's area
+    assert page.count("x" * 20 + "…") == 100  # each problem quotes the row's area, cut
+    assert "x" * 21 not in page
     assert "另有 200 个问题未列出；请先改正以上各行" in page, page[-2000:]
     assert 'name="token"' not in page
 
@@ -534,3 +535,22 @@ def test_an_old_excel_or_wps_workbook_is_told_to_be_saved_as_xlsx_or_csv(app, ru
     assert result.exit_code == 1
     assert "Excel" in result.output and "另存为" in result.output, result.output
     assert "编码" not in result.output and "无法打开" not in result.output
+
+
+@pytest.mark.parametrize("field, words", [
+    ("area", "面积"), ("area_basis", "面积依据"), ("owner_kind", "业主类型"),
+    ("fund_balance", "维修资金余额"), ("first_deposit", "首次交存金额"), ("unit_kind", "房屋类型"),
+    ("phone", "手机号")])
+def test_a_bad_value_is_quoted_cut_short(app, runner, tmp_path, field, words):
+    """A cell holds up to 32,767 characters: a wrong area, basis, kind or balance was
+    quoted whole in its message, and a wrong phone masked whole (the type and the deposit
+    were cut at 20), so one bad cell made a page, or a CLI output, of 32 KB per row."""
+    _create(runner)
+    cell = "八" * 32_767
+    path = make_roll_csv(tmp_path / "r.csv", [make_row(**{field: cell})])
+    result = runner.invoke(args=["roll", "import", "--community", "SUN", str(path)])
+    assert result.exit_code == 1
+    assert "第 2 行" in result.output and words in result.output, result.output[:500]
+    cut = "八" * 20 if field != "phone" else "八八八" + "*" * 17
+    assert cut + "…" in result.output and "八" * 21 not in result.output
+    assert len(result.output) < 500

@@ -29,6 +29,7 @@ from votes.services.tx import unit_of_work
 LABEL_MAX = 64  # the units table's column widths
 KEY_MAX = 255
 ZERO_DEPOSITS_NAMED = 10
+QUOTED_MAX = 20  # characters of a wrong cell a message quotes
 NAMED_LABEL_MAX = 24  # characters of a label the zero-deposit warning names
 
 
@@ -224,16 +225,18 @@ class _RowParser:
         try:
             area = self.area(v.get("area", ""))
         except ValueError as exc:
-            fail(_("面积“%(value)s”无效：%(problem)s", value=v.get("area", ""), problem=str(exc)))
+            fail(_("面积“%(value)s”无效：%(problem)s", value=_quoted(v.get("area", "")),
+                   problem=str(exc)))
         try:
             basis = self.basis(v.get("area_basis", ""))
         except ValueError:
-            fail(_("面积依据“%(value)s”无效，应为 登记、实测 或 合同", value=v.get("area_basis", "")))
+            fail(_("面积依据“%(value)s”无效，应为 登记、实测 或 合同",
+                   value=_quoted(v.get("area_basis", ""))))
         try:
             kind = self.kind(v.get("owner_kind", ""))
         except ValueError:
             fail(_("业主类型“%(value)s”无效，应为 个人、单位 或 开发建设单位",
-                   value=v.get("owner_kind", "")))
+                   value=_quoted(v.get("owner_kind", ""))))
         id_number = privacy.normalise_id(v.get("owner_id", ""))
         if "owner_id" in row.numeric and len(id_number) >= 12:
             # Excel keeps 15 significant digits: an 18-digit ID typed into a number cell is
@@ -247,22 +250,22 @@ class _RowParser:
             unit_kind = self.unit_kind(v.get("unit_kind") or "dwelling")
         except ValueError:
             fail(_("房屋类型 “%(value)s” 无效，应为 住宅、商业、车位、储藏室 或 其他",
-                   value=v.get("unit_kind", "")[:20]))
+                   value=_quoted(v.get("unit_kind", ""))))
         phone = _mobile_digits(v.get("phone", "")) or None
         if phone and not valid_phone(phone) and not valid_landline(phone):
             fail(_("手机号“%(phone)s”无效，应为 11 位手机号，或带区号的固定电话（如 010-12345678）",
-                   phone=_masked_phone(phone)))
+                   phone=_quoted(_masked_phone(phone))))
         if v.get("fund_balance"):
             try:
                 balance = self.yuan(v["fund_balance"])
             except ValueError as exc:
-                fail(_("维修资金余额“%(value)s”无效：%(problem)s", value=v["fund_balance"],
-                       problem=str(exc)))
+                fail(_("维修资金余额“%(value)s”无效：%(problem)s",
+                       value=_quoted(v["fund_balance"]), problem=str(exc)))
         if v.get("first_deposit"):
             try:
                 deposit = self.yuan(v["first_deposit"])
             except ValueError as exc:
-                fail(_("首次交存金额 “%(value)s” 无效：%(why)s", value=v["first_deposit"][:20],
+                fail(_("首次交存金额 “%(value)s” 无效：%(why)s", value=_quoted(v["first_deposit"]),
                        why=str(exc)))
         key = (v.get("building", ""), v.get("entrance", ""), v.get("room", ""))
         canonical = unit_key(*key)
@@ -272,6 +275,12 @@ class _RowParser:
             return None
         owner = _OwnerPlan(row.number, owner_name, id_number, kind, phone)
         return key, canonical, area, basis, balance, owner, unit_kind, deposit
+
+
+def _quoted(value: str) -> str:
+    """A cell's value as a message quotes it: a cell holds up to 32,767 characters, and a
+    wrong one quoted whole made the message (and the preview page, one per row) that long."""
+    return value if len(value) <= QUOTED_MAX else value[:QUOTED_MAX] + "…"
 
 
 def _mobile_digits(text: str) -> str:
