@@ -554,3 +554,36 @@ def test_a_bad_value_is_quoted_cut_short(app, runner, tmp_path, field, words):
     cut = "八" * 20 if field != "phone" else "八八八" + "*" * 17
     assert cut + "…" in result.output and "八" * 21 not in result.output
     assert len(result.output) < 500
+
+
+def test_merged_cells_are_said_to_be_merged_not_empty(app, runner, client, tmp_path):
+    """A roll kept in Excel often merges a building's cell over its rooms' rows. The file
+    holds the value in the first row only: the rows below were refused as 楼栋为空, for
+    cells the committee sees filled in. (Filling them down is not done: see roll_file.)"""
+    from openpyxl import Workbook
+
+    from tests.staff_world import build, sign_in
+
+    build(app, runner, tmp_path)  # SUN and MOON, each with the sample roll, and their staff
+    wb = Workbook()
+    ws = wb.active
+    ws.append(HEADER_ZH + ["备注"])
+    for i, room in enumerate(("101", "102", "103")):
+        ws.append([make_row(room=room, owner_id=resident_id(60 + i), owner_name=f"业主{i}")[n]
+                   for n in HEADER_EN] + [""])
+    ws.merge_cells("A2:A4")  # 楼栋
+    ws.merge_cells("B3:C3")  # 单元 over 房号 in one row
+    ws.merge_cells("K2:K4")  # 备注, a column the roll does not read
+    path = tmp_path / "roll.xlsx"
+    wb.save(path)
+    result = runner.invoke(args=["roll", "import", "--community", "MOON", "--replace",
+                                 str(path)])
+    assert result.exit_code == 1
+    out = result.output
+    assert "为空" not in out, out
+    assert "A2:A4" in out and "B3:C3" in out and "K2" not in out, out
+    assert "取消合并" in out
+    sign_in(client, "sun_committee")
+    page = client.post("/committee/c/SUN/roll/preview", data={
+        "file": (io.BytesIO(path.read_bytes()), "roll.xlsx")}).get_data(as_text=True)
+    assert "A2:A4" in page and "取消合并" in page and "为空" not in page

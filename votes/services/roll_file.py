@@ -10,7 +10,7 @@ from typing import Iterator
 
 from votes.i18n import _
 from votes.services.errors import DomainError, Problem
-from votes.services.roll_xlsx import UNCACHED, Number, sheet_rows
+from votes.services.roll_xlsx import UNCACHED, Number, read_sheet
 
 COLUMNS = {
     "building": ("building", "楼栋", "楼号", "楼栋号"),
@@ -47,11 +47,12 @@ def read_roll(path: str | Path, data: bytes | None = None) -> list[RollRow]:
             raise DomainError(_("无法读取文件 %(path)s：%(reason)s", path=str(path),
                                 reason=exc.strerror)) from None
     uncached: list[tuple[int, int]] = []
+    merged: list[tuple[str, int, int, int, int]] = []
     if path.suffix.lower() not in (".xlsx", ".xlsm", ".csv", ".txt", ""):
         raise DomainError(_("不支持的文件类型 %(suffix)s：请使用 CSV 或 XLSX", suffix=path.suffix))
     spreadsheet = _is_workbook(path.suffix.lower(), data)
     if spreadsheet:
-        table, uncached = sheet_rows(data)
+        table, uncached, merged = read_sheet(data)
     else:
         table = csv_rows(data)
     if not table:
@@ -61,6 +62,8 @@ def read_roll(path: str | Path, data: bytes | None = None) -> list[RollRow]:
         raise DomainError(_("名册表头有误，未导入任何数据"), problems=problems)
     if uncached:
         _refuse_uncached(uncached, header, table[0])
+    if merged:
+        _refuse_merged(merged, header, table[0])
     rows = []
     none: frozenset[str] = frozenset()
     columns = list(header.items())
@@ -154,6 +157,34 @@ def _refuse_uncached(cells: list[tuple[int, int]], header: dict[int, str], label
     if problems:
         raise DomainError(_("名册有 %(n)s 个公式单元格没有保存计算结果，未导入任何数据",
                             n=len(problems)), problems=problems)
+
+
+def _refuse_merged(ranges: list[tuple[str, int, int, int, int]], header: dict[int, str],
+                   labels: list) -> None:
+    """A merged range holds its value in its first cell only: the rows below a building's
+    merged cell read as 楼栋为空, for cells the committee sees filled in. A roll whose
+    merged ranges cover a cell of a column we read, below the header, is refused, every
+    such range named, with how to fix it.
+
+    The cells are not filled down from the first: what a merge meant is a guess, and the
+    roll decides who votes and with what area. A merged balance or area over several flats
+    may be their total, not each one's; a merged building may reach over a blank row or
+    another block's rows; and only the first cell has the value in the file, as any other
+    reader of it (a CSV saved from it) finds. Unmerging and filling is a minute in Excel/WPS,
+    and the roll imported is then what the file says."""
+    problems = []
+    for ref, first_row, first_col, last_row, last_col in ranges:
+        columns = [_cell(labels[column]) for column in range(first_col, last_col + 1)
+                   if column in header and last_row >= 1
+                   and (column != first_col or last_row > max(first_row, 0))]
+        if columns:
+            problems.append(Problem(max(first_row, 1) + 1, _(
+                "单元格 %(cells)s 是合并单元格（“%(columns)s”列）：合并后只有第一个单元格有值，"
+                "其余单元格读作空白。请在 Excel/WPS 中取消合并，把值填入每个单元格后再导入",
+                cells=ref, columns=_("、").join(columns))))
+    if problems:
+        raise DomainError(_("名册有 %(n)s 处合并单元格，未导入任何数据", n=len(problems)),
+                          problems=problems)
 
 
 def _cell_name(row: int, index: int) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from typing import NamedTuple
 
 from votes.i18n import _
 from votes.services import roll_calamine
@@ -81,10 +82,22 @@ class _Uncached:
 UNCACHED = _Uncached()  # a formula cell the file holds no computed value for
 
 
+class Sheet(NamedTuple):
+    rows: list[list]
+    uncached: list[tuple[int, int]]
+    merged: list[tuple[str, int, int, int, int]]  # see _scan
+
+
 def sheet_rows(data: bytes) -> tuple[list[list], list[tuple[int, int]]]:
     """The first sheet's values (as Excel last computed them; numbers as Number, empty
     cells None), and where (0-based row and column) a formula's result is missing: such a
     cell holds UNCACHED instead of None."""
+    sheet = read_sheet(data)
+    return sheet.rows, sheet.uncached
+
+
+def read_sheet(data: bytes) -> Sheet:
+    """sheet_rows, and the sheet's merged ranges."""
     check_archive(data)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -99,7 +112,8 @@ def sheet_rows(data: bytes) -> tuple[list[list], list[tuple[int, int]]]:
                         for row in rows]
             else:
                 member = sheet[1]
-            missing = _uncached_formulas(archive, member)
+            has_formula, merged = _scan(archive, member)
+            missing = _uncached_formulas(archive, member, has_formula)
             sheets = _sheets(archive)
     except DomainError:
         raise
@@ -120,7 +134,7 @@ def sheet_rows(data: bytes) -> tuple[list[list], list[tuple[int, int]]]:
     _refuse_unseen_first_sheet(sheets, bool(rows))
     if len(rows) > MAX_ROWS:
         raise DomainError(_("XLSX 文件超过 %(n)s 行", n=MAX_ROWS))
-    return rows, uncached
+    return Sheet(rows, uncached, merged)
 
 
 def _sheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
@@ -179,7 +193,8 @@ def _has_formula(text: bytes) -> bool:
     return (b"<f" in text or b":f" in text) and _FORMULA_TAG.search(text) is not None
 
 
-def _uncached_formulas(archive: zipfile.ZipFile, member: str) -> list[tuple[int, int]]:
+def _uncached_formulas(archive: zipfile.ZipFile, member: str,
+                       has_formula: bool | None = None) -> list[tuple[int, int]]:
     """Cells (0-based row, column; within the bounds read) of the sheet part `member` that
     hold a formula but no computed value: no <v>, or an empty one that is not a formula's
     empty text (t="str"). A file Excel or WPS saved has values throughout; openpyxl and
@@ -188,14 +203,10 @@ def _uncached_formulas(archive: zipfile.ZipFile, member: str) -> list[tuple[int,
     from openpyxl.utils.cell import coordinate_to_tuple
     from openpyxl.xml.functions import iterparse
 
-    with archive.open(member) as source:
-        tail = b""
-        while chunk := source.read(1 << 20):
-            if _has_formula(tail + chunk):
-                break
-            tail = chunk[-2:]
-        else:
-            return []
+    if has_formula is None:
+        has_formula = _scan(archive, member)[0]
+    if not has_formula:
+        return []
     found = []
     row = column = 0
     with archive.open(member) as source:
@@ -226,6 +237,40 @@ def _uncached_formulas(archive: zipfile.ZipFile, member: str) -> list[tuple[int,
             elif name == "row":
                 element.clear()
     return found
+
+
+# <mergeCell ref="A2:A5"/>, with or without a namespace prefix. The attributes' length is
+# bounded so that a part full of "<mergeCell " is searched in linear time.
+_MERGE = re.compile(rb'<(?:[A-Za-z_][-.\w]{0,30}:)?mergeCell\s[^>]{0,200}?\bref='
+                    rb'["\']([A-Za-z]{1,3}[0-9]{1,7}(?::[A-Za-z]{1,3}[0-9]{1,7})?)["\']')
+
+
+def _scan(archive: zipfile.ZipFile, member: str
+          ) -> tuple[bool, list[tuple[str, int, int, int, int]]]:
+    """One pass over the sheet part `member`'s decompressed bytes (its decompression is
+    most of a pass's time): whether it may hold a formula, and its merged ranges in sheet
+    order as (reference, first row, first column, last row, last column), 0-based. Only a
+    range's first cell holds its value in the file; the others read as empty, where Excel
+    shows them filled."""
+    from openpyxl.utils.cell import range_boundaries
+
+    formula = False
+    found: dict[bytes, None] = {}
+    with archive.open(member) as source:
+        tail = b""
+        while chunk := source.read(1 << 20):
+            text = tail + chunk
+            formula = formula or _has_formula(text)
+            if b"mergeCell" in text:
+                found.update(dict.fromkeys(_MERGE.findall(text)))
+            tail = text[-256:]  # more than a tag or a <mergeCell> element spans
+    ranges = []
+    for ref in found:
+        text = ref.decode().upper()
+        col_a, row_a, col_b, row_b = range_boundaries(text)
+        ranges.append((text, min(row_a, row_b) - 1, min(col_a, col_b) - 1,
+                       max(row_a, row_b) - 1, max(col_a, col_b) - 1))
+    return formula, ranges
 
 
 # A character XML cannot hold as itself (a carriage return, which XML reads as a line feed)
