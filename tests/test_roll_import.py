@@ -498,6 +498,26 @@ def test_an_owner_name_is_held_to_what_a_proxys_name_is(app, runner, tmp_path, n
     assert _count(app, Owner) == 0
 
 
+@pytest.mark.parametrize("id_number, words", [
+    ("1" * 40_000, "证件号码超过 64 个字"),
+    ("91110000MA00\x07X1234", "证件号码含有控制字符"),
+])
+def test_an_owner_id_is_held_to_what_a_proxys_id_is(app, runner, tmp_path, id_number, words):
+    """The roll took any ID: a 40,000-character cell, or one with a control character, went
+    encrypted into the frozen roll (and its mask into every message naming it), where a
+    proxy's or buyer's ID is refused past 64 characters or with a control character."""
+    from votes.models import Owner
+
+    _create(runner)
+    path = make_roll_csv(tmp_path / "r.csv", [make_row(owner_id=id_number,
+                                                       owner_kind="单位")])
+    result = runner.invoke(args=["roll", "import", "--community", "SUN", str(path)])
+    assert result.exit_code == 1, result.output
+    assert f"第 2 行：{words}" in result.output, result.output[:2000]
+    assert len(result.output) < 2000
+    assert _count(app, Owner) == 0
+
+
 @pytest.mark.parametrize("made, named", [("xlsx", "roll.csv"), ("xlsx", "roll.txt"),
                                          ("csv", "roll.xlsx"), ("csv", "roll.xlsm")])
 def test_a_roll_is_read_by_what_it_holds_not_by_its_name(app, runner, client, tmp_path, made,

@@ -21,7 +21,7 @@ from votes.services import audit, privacy
 from votes.services.bulk import insert_rows
 from votes.services.communities import get_community, lock_community
 from votes.services.errors import DomainError, Problem
-from votes.services.proxies import NAME_MAX
+from votes.services.proxies import ID_MAX, NAME_MAX
 from votes.services.roll_file import RollRow, read_roll
 from votes.services.tx import unit_of_work
 
@@ -242,6 +242,10 @@ class _RowParser:
             # Excel keeps 15 significant digits: an 18-digit ID typed into a number cell is
             # already damaged in the file, so say so rather than report a bad checksum.
             fail(_("证件号码在 Excel 中被存成了数字，末几位已丢失；请把该列设为“文本”后重新录入"))
+        elif len(id_number) > ID_MAX:  # as a proxy's or a buyer's (proxies.parse_proxy)
+            fail(_("%(column)s超过 %(n)s 个字", column=_("证件号码"), n=ID_MAX))
+        elif has_control(id_number):
+            fail(_("%(column)s含有控制字符", column=_("证件号码")))
         elif id_number and kind is OwnerKind.PERSON and len(id_number) == 18:
             # check_resident_id also checks the shape (looks_like_resident_id).
             if not check_resident_id(id_number):
