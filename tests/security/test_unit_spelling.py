@@ -180,3 +180,34 @@ def test_lobby_pick_in_another_spelling_finds_the_unit(app, runner, client, tmp_
     other = client.post(f"/p/{vote['uid']}/pick",
                         data={"building": "1", "entrance": "1", "room": "2010"})
     assert other.status_code == 404
+
+
+def test_a_roll_holding_a_flat_twice_from_an_older_import_is_not_frozen(app, runner, tmp_path):
+    """Before the import refused a second spelling, a roll could hold '1/1/101' and
+    '1号楼/1单元/101' as two units; the migration to unit keys kept both (the later one with
+    a key nobody types) until the roll is replaced. Frozen as they are, the vote's bundle
+    would list one flat twice, two voters and two areas for one flat, and fail step 5.4 of
+    the verifier (docs/verification.md): opening the vote is refused instead."""
+    from datetime import datetime, timezone
+
+    from tests.factories import make_draft
+    from votes.extensions import db
+    from votes.models import Unit
+
+    rows = [make_row(room="101"), make_row(room="102", owner_id=resident_id(9),
+                                           owner_name="钱七")]
+    pid = make_draft(app, runner, tmp_path, rows=rows)
+    with app.app_context():  # as c2_0001_unit_key left an older roll
+        later = db.session.scalars(select(Unit).where(Unit.room == "102")).one()
+        later.building, later.entrance, later.room = "1号楼", "1单元", "101"
+        later.unit_key = f"1/1/101#{later.id}"
+        db.session.commit()
+    app.config["VOTES_NOW"] = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)
+    result = runner.invoke(args=["proposal", "open", str(pid)])
+    assert result.exit_code == 1, result.output
+    assert "1号楼 / 1单元 / 101" in result.output and "重新导入" in result.output, result.output
+    # Replacing the roll with one spelling of each flat lets the vote open.
+    result = runner.invoke(args=["roll", "import", "--community", "SUN", "--replace",
+                                 str(make_roll_csv(tmp_path / "fixed.csv", rows))])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=["proposal", "open", str(pid)]).exit_code == 0
