@@ -12,7 +12,8 @@ from votes.core.canonical import digest_hex, parse_time
 from votes.core.chain import CHANNELS, DEVICE_ALG, PROOFS
 from votes.core.local_rules import roll_totals
 from votes.core.refusal import Refusal
-from votes.core.roll import Scope
+from votes.core.roll import (Scope, normalise_building, normalise_entrance,
+                             normalise_room, unit_key)
 from votes.core.rules import THRESHOLD_NAMES, Matter, Threshold, default_rules
 from votes.core.verifier_base import _Bundle, _Run, canonical_b64_bytes
 
@@ -50,6 +51,8 @@ def _check_genesis(b: _Bundle, run: _Run) -> dict | None:
         twice = sorted(k for k, c in ids.items() if c > 1)
         if twice:
             run.fail("5.4", f"unit id {twice[0][:40]} appears more than once in the roll", 0)
+        if b.version == 3:  # version 2's import kept two spellings of a flat as two units
+            _check_flats(units, run)
         if (area, heads) != (roll["total_area"], roll["total_headcount"]) or \
                 (area, heads) != (body["total_area"], body["total_headcount"]):
             run.fail("5.4", f"roll totals do not recompute: {area} centi-m², {heads} voters", 0)
@@ -72,6 +75,30 @@ def _check_genesis(b: _Bundle, run: _Run) -> dict | None:
     if p["items"] and sum(i["amount"] for i in p["items"]) != p["budget"]:
         run.fail("5.8", "budget differs from the sum of the items", 0)
     return body
+
+
+def _check_flats(units: list[dict], run: _Run) -> None:
+    """5.4: no flat twice. The import refuses a second spelling of a flat ('1/1/102' and
+    '1号楼/1单元/102'), so a roll that lists one twice gives the flat a second voter key and
+    area: an operator's own voter, whose ballot counts. Compared as the import compares
+    them: building, entrance and room in canonical form (unit_key)."""
+    first: dict[str, str] = {}
+    twice: list[tuple[str, str, dict]] = []
+    for u in units:
+        key = unit_key(u["building"], u["entrance"], u["room"])
+        seen = first.setdefault(key, u["unit_id"])
+        if seen != u["unit_id"]:
+            twice.append((seen, u["unit_id"], u))
+    if twice:
+        a, b_, u = twice[0]
+        flat = "-".join(p for p in (normalise_building(u["building"]),
+                                    normalise_entrance(u["entrance"]),
+                                    normalise_room(u["room"])) if p)
+        run.fail("5.4", f"units {shown(a, 40)} and {shown(b_, 40)} are one flat, "
+                        f"{shown(flat, 60)} ({shown(b_, 40)}: building "
+                        f"{shown(u['building'], 20)}, entrance {shown(u['entrance'], 20)}, "
+                        f"room {shown(u['room'], 20)}): the roll lists it twice; "
+                        f"{len(twice)} unit(s) of the roll repeat a flat listed before", 0)
 
 
 def _check_scope(units: list[dict], scope: str, run: _Run) -> None:
