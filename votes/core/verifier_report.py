@@ -11,6 +11,12 @@ VERIFIED, FAILED, IN_PROGRESS, UNANCHORED = "verified", "failed", "in_progress",
 # Exit status of `votes verify`; 2 is "the bundle or the keys file could not be read".
 EXIT_CODES = {VERIFIED: 0, FAILED: 1, IN_PROGRESS: 3, UNANCHORED: 4}
 UNREADABLE_EXIT = 2
+# The bundle's report.txt and ballots.csv (§2.1) are not checked against the chain: not a
+# failing step, since older bundles' were rendered by older code, but a reader holding the
+# bundle must not take a doctored report.txt's 通过 over the figures recomputed here.
+INFORMATIVE = ("导出包中的 report.txt 和 ballots.csv 是服务器自行生成的摘要，未经本验证核对，"
+               "以本报告的数字为准 / report.txt and ballots.csv are the server's own summaries "
+               "and were not checked: the figures of this report are what count")
 
 
 @dataclass(frozen=True)
@@ -133,6 +139,7 @@ class Report:
         lines += procedure
         lines += [str(f) for f in self.failures]
         lines += [str(s) for s in self.skipped]
+        lines.append(INFORMATIVE)
         lines.append(f"结论 verdict: {self.verdict()}")
         return "\n".join(lines)
 
