@@ -54,15 +54,25 @@ def evidence(tmp_path, name="contract.pdf", content=b"%PDF-1.4 signed contract")
     return str(path)
 
 
+def today(app) -> str:
+    """The app clock's day in Beijing time, YYYY-MM-DD: a date an acceptance may carry."""
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    now = app.config.get("VOTES_NOW") or datetime.now(timezone.utc)
+    return now.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+
+
 def works_done(runner, tmp_path, pid: str, *, contract="6000.00", payments=("2000.00",)):
-    """Contract, payments and acceptance through the CLI (each must succeed)."""
+    """Contract, payments and acceptance through the CLI (each must succeed). The works are
+    accepted today by the app's clock: an acceptance after today is refused."""
     steps = [["works", "contract", pid, "--contractor", "福州电梯工程有限公司",
               "--amount", contract, "--evidence", evidence(tmp_path)]]
     steps += [["works", "payment", pid, "--amount", a, "--note", f"预付款{i + 1}",
                "--evidence", evidence(tmp_path, f"voucher{i}.pdf", f"voucher {i}".encode())]
               for i, a in enumerate(payments)]
-    steps.append(["works", "acceptance", pid, "--date", "2026-12-30", "--participant", "业委会",
-                  "--participant", "物业服务中心", "--evidence",
+    steps.append(["works", "acceptance", pid, "--date", today(runner.app), "--participant",
+                  "业委会", "--participant", "物业服务中心", "--evidence",
                   evidence(tmp_path, "photo.jpg", b"\xff\xd8 photo"), "--evidence",
                   evidence(tmp_path, "report.pdf", b"%PDF-1.4 report")])
     for args in steps:
@@ -70,7 +80,7 @@ def works_done(runner, tmp_path, pid: str, *, contract="6000.00", payments=("200
         assert result.exit_code == 0, (args, result.output)
 
 
-__all__ = ["passed_vote", "passed_vote_before_version_3", "works_done", "evidence",
+__all__ = ["passed_vote", "passed_vote_before_version_3", "works_done", "today", "evidence",
            "low_balance_rows", "make_row", "resident_id"]
 
 

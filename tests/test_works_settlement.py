@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from tests.browser import pdf_text
 from tests.factories import assert_limited_per_address
-from tests.money_world import evidence, low_balance_rows, passed_vote, works_done
+from tests.money_world import evidence, low_balance_rows, passed_vote, today, works_done
 
 
 def _bundle_report(app, runner, tmp_path, pid):
@@ -193,7 +193,7 @@ def test_the_public_board_shows_the_works_and_links_the_settlement_notice(app, r
     assert client.get(f"/p/{uid}/settlement.pdf").status_code == 404
     works_done(runner, tmp_path, pid)
     page = client.get(f"/p/{uid}").get_data(as_text=True)
-    assert "福州电梯工程有限公司" in page and "6,000.00" in page and "2026-12-30" in page
+    assert "福州电梯工程有限公司" in page and "6,000.00" in page and today(app) in page
     assert 'id="settlement"' not in page
     assert runner.invoke(args=["works", "settle", pid, "--final-cost", "6400.00"]).exit_code == 0
     page = client.get(f"/p/{uid}").get_data(as_text=True)
@@ -364,7 +364,7 @@ def test_the_contracts_scan_is_no_payment_voucher(app, runner, tmp_path):
     ok = runner.invoke(args=["works", "payment", pid, "--amount", "1000.00", "--evidence",
                              voucher, "--evidence", contract])
     assert ok.exit_code == 0, ok.output
-    assert runner.invoke(args=["works", "acceptance", pid, "--date", "2026-12-30",
+    assert runner.invoke(args=["works", "acceptance", pid, "--date", today(app),
                                "--participant", "业委会", "--evidence",
                                evidence(tmp_path, "report.pdf", b"%PDF report")]).exit_code == 0
     late = runner.invoke(args=["works", "payment", pid, "--amount", "500.00", "--evidence",

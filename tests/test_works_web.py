@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from tests.money_world import low_balance_rows, passed_vote, staff_accounts
+from tests.money_world import low_balance_rows, passed_vote, staff_accounts, today
 from tests.staff_world import sign_in
 
 
@@ -37,7 +37,7 @@ def test_committee_records_each_step_and_settles(app, runner, tmp_path, client):
     assert "合同已登记" in ok.get_data(as_text=True)
     _post(client, pid, "payment", {"amount": "2000", "note": "预付款"},
           files=(("v.pdf", b"voucher"),))
-    _post(client, pid, "acceptance", {"date": "2026-12-30", "participants": "业委会\n物业"},
+    _post(client, pid, "acceptance", {"date": today(app), "participants": "业委会\n物业"},
           files=(("photo.jpg", b"jpeg"),))
     unconfirmed = _post(client, pid, "settle", {"final_cost": "6400.00"}, files=())
     assert "请勾选确认" in unconfirmed.get_data(as_text=True)

@@ -341,3 +341,41 @@ def test_the_application_form_states_the_decision_not_the_ballots_alone(app, run
     staff_accounts(app, runner)
     sign_in(client, "sun_committee")
     assert 'id="works-link"' in client.get(f"/committee/p/{pid}").get_data(as_text=True)
+
+
+def _works_entries(app, pid) -> list[dict]:
+    import json
+
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import ChainEntry
+
+        return [json.loads(line)["entry"]["body"] for line in db.session.scalars(
+            select(ChainEntry.line).where(ChainEntry.proposal_id == int(pid),
+                                          ChainEntry.kind == "works").order_by(ChainEntry.seq))]
+
+
+def test_an_acceptance_is_dated_between_the_votes_start_and_today(app, runner, tmp_path):
+    """"9999-12-31" went on the chain for good, and the settlement notice then showed an
+    acceptance after its own date. Today is Beijing's: at 01:00 there it is already the
+    next day in China, the day before in UTC."""
+    from datetime import datetime, timezone
+
+    from tests.money_world import evidence
+
+    vote = passed_vote(app, runner, tmp_path)  # voting started 2026-12-01 09:00 Beijing
+    pid = vote["pid"]
+    assert runner.invoke(args=["works", "contract", pid, "--contractor", "甲", "--amount",
+                               "6000.00", "--evidence", evidence(tmp_path)]).exit_code == 0
+    app.config["VOTES_NOW"] = datetime(2026, 12, 8, 17, 0, tzinfo=timezone.utc)
+    proof = ["--participant", "业委会", "--evidence",
+             evidence(tmp_path, "report.pdf", b"%PDF-1.4 report")]
+    for date, said in (("9999-12-31", "2026-12-09"), ("2026-12-10", "2026-12-09"),
+                       ("2026-11-30", "2026-12-01")):
+        refused = runner.invoke(args=["works", "acceptance", pid, "--date", date, *proof])
+        assert refused.exit_code == 1 and "Traceback" not in refused.output, refused.output
+        assert said in refused.output, (date, refused.output)
+    assert [b["stage"] for b in _works_entries(app, pid)] == ["contract"]
+    ok = runner.invoke(args=["works", "acceptance", pid, "--date", "2026-12-09", *proof])
+    assert ok.exit_code == 0, ok.output
+    assert _works_entries(app, pid)[-1]["data"]["date"] == "2026-12-09"

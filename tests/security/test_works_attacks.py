@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.browser import pdf_text
-from tests.money_world import evidence, passed_vote, staff_accounts, works_done
+from tests.money_world import evidence, passed_vote, staff_accounts, today, works_done
 from tests.staff_world import sign_in
 
 AMOUNTS = ["-1", "-0.01", "0", "0.00", "0.001", "1e5", "NaN", "inf", "",
@@ -86,7 +86,7 @@ def test_markup_and_formulas_in_works_text_print_literally(app, runner, tmp_path
     pid = vote["pid"]
     steps = [["contract", pid, "--contractor", HOSTILE, "--amount", "6000.00"],
              ["payment", pid, "--amount", "100.00", "--note", "<b>=1+1</b>"],
-             ["acceptance", pid, "--date", "2026-12-30", "--participant", "<i>@SUM(A1)</i>"]]
+             ["acceptance", pid, "--date", today(app), "--participant", "<i>@SUM(A1)</i>"]]
     for i, args in enumerate(steps):
         result = runner.invoke(args=["works", *args, "--evidence",
                                      evidence(tmp_path, f"e{i}.pdf", f"e{i}".encode())])
@@ -194,6 +194,8 @@ def test_emergency_of_another_community_or_by_a_regulator(app, runner, tmp_path)
 
 
 def test_impossible_acceptance_dates_and_endless_participant_lists(app, runner, tmp_path):
+    from datetime import datetime, timezone
+
     pid = passed_vote(app, runner, tmp_path)["pid"]
     assert runner.invoke(args=["works", "contract", pid, "--contractor", "X", "--amount",
                                "6000.00", "--evidence", evidence(tmp_path)]).exit_code == 0
@@ -209,6 +211,7 @@ def test_impossible_acceptance_dates_and_endless_participant_lists(app, runner, 
                                  *proof])
     assert result.exit_code == 1 and "最多 50 个" in result.output
     assert _chain(app, pid) == before
+    app.config["VOTES_NOW"] = datetime(2028, 3, 1, 1, 0, tzinfo=timezone.utc)  # after it
     leap = runner.invoke(args=["works", "acceptance", pid, "--date", "2028-02-29",
                                *many[:100], *proof])
     assert leap.exit_code == 0, leap.output

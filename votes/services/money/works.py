@@ -318,10 +318,35 @@ def record_acceptance(proposal_ref: str, *, date: str, participants: Sequence[st
     _plain(*names)
 
     def build(session, p, bodies, when):
+        refusal = _acceptance_date_refusal(p, date.strip(), when)
+        if refusal:
+            raise DomainError(refusal)
         return works.acceptance_body(date=date.strip(), participants=names,
                                      evidence=store_evidence(session, p, evidence))
 
     return append_stage(proposal_ref, "acceptance", actor, build)
+
+
+def _acceptance_date_refusal(p: Proposal, text: str, when) -> str | None:
+    """An acceptance is recorded once it took place, so never after today, and the chain
+    keeps its date for good: "9999-12-31" made the settlement notice show an acceptance
+    after its own date. Today is the entry's own day in Beijing time (the chain's time,
+    not a clock stepped back behind it). Nor before the decision: voting opened (for an
+    emergency use, its application published) before any works the fund pays for."""
+    from votes.services.clock import local_text
+
+    today = local_text(when, "%Y-%m-%d")
+    if text > today:  # YYYY-MM-DD strings order as the dates do
+        return _("验收日期 %(date)s 晚于今天（%(today)s）：请在验收完成后登记，填写实际验收的日期。",
+                 date=text, today=today)
+    start = local_text(p.voting_start, "%Y-%m-%d")
+    if text < start:
+        if p.emergency:
+            return _("验收日期 %(date)s 早于本应急使用申请公布的日期 %(start)s：请填写实际验收的"
+                     "日期。", date=text, start=start)
+        return _("验收日期 %(date)s 早于本表决开始投票的日期 %(start)s：表决通过后才能动用维修"
+                 "资金施工，请填写实际验收的日期。", date=text, start=start)
+    return None
 
 
 def _real_date(text: str) -> bool:
