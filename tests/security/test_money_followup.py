@@ -379,3 +379,38 @@ def test_an_acceptance_is_dated_between_the_votes_start_and_today(app, runner, t
     ok = runner.invoke(args=["works", "acceptance", pid, "--date", "2026-12-09", *proof])
     assert ok.exit_code == 0, ok.output
     assert _works_entries(app, pid)[-1]["data"]["date"] == "2026-12-09"
+
+
+def test_settlement_refusals_say_what_the_committee_can_do(app, runner, tmp_path):
+    """Each refusal named the problem and stopped there: a flat gone from the roll (which
+    flat, and no word on bringing it back), a final cost over the tolerance (not the most
+    it may be), a final cost below what was paid (no word on the money paid too much,
+    which nothing here can record)."""
+    from tests.factories import make_roll_csv, sample_rows
+    from tests.money_world import works_done
+
+    vote = passed_vote(app, runner, tmp_path, tolerance="5")  # budget 6547.50
+    pid = vote["pid"]
+    works_done(runner, tmp_path, pid, payments=("2000.00",))
+    before = _works_entries(app, pid)
+
+    over = runner.invoke(args=["works", "settle", pid, "--final-cost", "7000.00"])
+    assert over.exit_code == 1 and "需要重新表决" in over.output, over.output
+    assert "6,874.87" in over.output, over.output  # 6547.50 × 1.05 = 6874.875
+
+    below = runner.invoke(args=["works", "settle", pid, "--final-cost", "1500.00"])
+    assert below.exit_code == 1 and "少于已付款" in below.output, below.output
+    assert "500.00" in below.output and "维修资金管理部门" in below.output, below.output
+    assert "退款" in below.output, below.output
+
+    # The roll replaced by one without 1-1-202 and 2-1-201.
+    rows = [r for r in sample_rows() if (r["building"], r["room"]) not in
+            (("1", "202"), ("2", "201"))]
+    replaced = runner.invoke(args=["roll", "import", "--community", "SUN", "--replace",
+                                   str(make_roll_csv(tmp_path / "new.csv", rows))])
+    assert replaced.exit_code == 0, replaced.output
+    gone = runner.invoke(args=["works", "settle", pid, "--final-cost", "6400.00"])
+    assert gone.exit_code == 1 and "Traceback" not in gone.output, gone.output
+    assert "1-1-202" in gone.output and "2-1-201" in gone.output, gone.output
+    assert "名册" in gone.output and "--replace" in gone.output, gone.output
+    assert _works_entries(app, pid) == before

@@ -36,6 +36,11 @@ def within_tolerance(amount: int, budget: int, tolerance_bp: int) -> bool:
     return amount * BASIS_POINTS <= budget * (BASIS_POINTS + tolerance_bp)
 
 
+def most_within_tolerance(budget: int, tolerance_bp: int) -> int:
+    """The largest amount (fen) within_tolerance lets through: what a refusal offers."""
+    return budget * (BASIS_POINTS + tolerance_bp) // BASIS_POINTS
+
+
 def _evidence(evidence: Sequence[str]) -> list[str]:
     digests = list(evidence)
     if not digests:

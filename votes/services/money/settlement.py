@@ -38,18 +38,28 @@ def settle(proposal_ref: str, *, final_cost: int, actor: str = "cli") -> Proposa
         if final_cost <= 0:
             raise DomainError(_("金额必须大于 0。"))
         if final_cost < summary["paid"]:
-            raise DomainError(_("结算金额 %(cost)s 元少于已付款 %(paid)s 元。",
-                                cost=format_yuan(final_cost), paid=format_yuan(summary["paid"])))
+            # The payments are on the chain for good and no entry records a refund: the
+            # money paid too much comes back through the fund office, not through here.
+            raise DomainError(_(
+                "结算金额 %(cost)s 元少于已付款 %(paid)s 元。如结算金额填错了，请按实际结算金额"
+                "重新填写。如确实少于已付款，多付的 %(over)s 元须由施工单位退回维修资金专户：本系统"
+                "没有退款记录，已登记的付款不能撤回或减少，也不能登记低于已付款的结算，请与维修资金"
+                "管理部门联系办理退款和结算。", cost=format_yuan(final_cost),
+                paid=format_yuan(summary["paid"]), over=format_yuan(summary["paid"] - final_cost)))
         contract = next(b["data"] for b in bodies if b["stage"] == "contract")
         if not works.within_tolerance(final_cost, p.budget, contract["tolerance_bp"]):
-            figures = dict(cost=format_yuan(final_cost), budget=format_yuan(p.budget))
+            # The most it may be, so the committee need not work out budget × (1 + tolerance).
+            most = works.most_within_tolerance(p.budget, contract["tolerance_bp"])
+            figures = dict(cost=format_yuan(final_cost), budget=format_yuan(p.budget),
+                           pct=format_yuan(contract["tolerance_bp"]), most=format_yuan(most))
             if p.state == "emergency":
                 raise DomainError(_(
                     "结算金额 %(cost)s 元超过应急使用预算 %(budget)s 元，且超出幅度大于议事规则"
-                    "允许的幅度：%(why)s", why=beyond_emergency(), **figures))
+                    "允许的 %(pct)s%%（结算金额最高 %(most)s 元）：%(why)s",
+                    why=beyond_emergency(), **figures))
             raise DomainError(_(
                 "结算金额 %(cost)s 元超过表决通过的预算 %(budget)s 元，且超出幅度大于议事规则"
-                "允许的幅度：需要重新表决。", **figures))
+                "允许的 %(pct)s%%：结算金额最高 %(most)s 元，超出的费用需要重新表决。", **figures))
         roll = roll_record(p)
         _debit(session, p, works.settlement_shares(roll, final_cost), when)
         return works.settlement_body(final_cost=final_cost, paid=summary["paid"], roll=roll)
@@ -71,12 +81,19 @@ def _debit(session, p: Proposal, shares, when: datetime) -> None:
     current = {u.unit_key: u for u in session.scalars(
         select(Unit).where(Unit.community_id == p.community_id).order_by(Unit.id)
         .with_for_update().execution_options(populate_existing=True))}
+    # Every flat gone is named at once: the committee brings them all back in one import.
+    gone = ["-".join(x for x in (f.building, f.entrance, f.room) if x)
+            for f in frozen.values() if f.unit_key not in current]
+    if gone:
+        raise DomainError(_(
+            "房屋 %(units)s 已不在当前业主名册中（共 %(n)d 户），无法扣减其维修资金分户账，结算未"
+            "登记。结算按表决时冻结的名册分摊到每一户，每户都须扣减：请把这些房屋按原房号补回"
+            "业主名册（分户账余额按维修资金管理部门的数据填写，未知可留空），在小区页面“导入业主"
+            "名册”重新导入（命令行：votes roll import --replace），然后再结算。",
+            units="、".join(gone[:20]) + ("等" if len(gone) > 20 else ""), n=len(gone)))
     for share in shares:
         f = frozen[share.unit_id]
-        unit = current.get(f.unit_key)
-        if unit is None:
-            raise DomainError(_("房屋 %(unit)s 已不在当前业主名册中，无法扣减其维修资金分户账。",
-                                unit="-".join(x for x in (f.building, f.entrance, f.room) if x)))
+        unit = current[f.unit_key]
         before = unit.fund_balance
         if unit.first_deposit is None and before is not None:
             unit.first_deposit = before  # the first balance seen stands for the first deposit
