@@ -7,6 +7,7 @@ import io
 import zipfile
 
 from tests.browser import pdf_text
+from tests.factories import sample_rows
 from tests.money_world import low_balance_rows, passed_vote, works_done
 
 MEMBERS = {"application-form.pdf", "result-notice.pdf", "apportionment.xlsx",
@@ -98,3 +99,21 @@ def test_the_forms_shortfall_says_how_many_balances_are_unknown(app, runner, tmp
     form = re.sub(r"\s+", "", pdf_text(_package(runner, tmp_path, pid)["application-form.pdf"]))
     assert "652.50元" in form
     assert "另有2户分户账余额未知，未计入" in form, form
+
+
+def test_the_tables_total_says_how_many_balances_are_unknown(app, runner, tmp_path):
+    """The XLSX's total row added up the known shortfalls only (652.50) and said nothing of
+    the developer's two flats whose balance is unknown, as the form did before: the fund
+    office read it as all of the budget not covered. The total row says so, as the form."""
+    from openpyxl import load_workbook
+
+    pid = passed_vote(app, runner, tmp_path, rows=low_balance_rows())["pid"]
+    ws = load_workbook(io.BytesIO(_package(runner, tmp_path, pid)["apportionment.xlsx"])).active
+    total = [c.value for c in ws[ws.max_row]]
+    assert total[0] == "合计" and round(total[6] * 100) == 65250
+    assert "另有 2 户分户账余额未知，未计入" in " ".join(str(v) for v in total if v), total
+
+    rows = [dict(r, fund_balance=r["fund_balance"] or "5000.00") for r in sample_rows()]
+    known = passed_vote(app, runner, tmp_path, code="MOON", rows=rows)["pid"]  # all known
+    ws = load_workbook(io.BytesIO(_package(runner, tmp_path, known)["apportionment.xlsx"])).active
+    assert not any("未知" in str(c.value) for row in ws.iter_rows() for c in row if c.value)

@@ -75,7 +75,8 @@ def _number(value: int | None) -> Decimal | None:
 
 
 def apportionment_xlsx(rows: list[ApportionmentRow], title: str) -> bytes:
-    """The same table as numbers (not text), with a total row."""
+    """The same table as numbers (not text), with a total row (and beside it, how many
+    units' balances are unknown and left out of its shortfall)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -92,11 +93,16 @@ def apportionment_xlsx(rows: list[ApportionmentRow], title: str) -> bytes:
     total = ["合计", "", "", _number(sum(r.area for r in rows)),
              _number(sum(r.share for r in rows)), None,
              _number(sum(r.shortfall or 0 for r in rows))]
+    unknown = sum(1 for r in rows if r.balance is None)
+    if unknown:
+        # Their shortfall cells are empty, so the sum leaves them out: said beside it, as
+        # the application form says, or the office reads it as all the budget not covered.
+        total.append(f"另有 {unknown} 户分户账余额未知，未计入不足金额合计")
     ws.append(total)
     for row in ws.iter_rows(min_row=3, min_col=4, max_col=7):
         for cell in row:
             cell.number_format = "0.00"
-    for column, width in zip("ABCDEFG", (10, 8, 10, 12, 16, 16, 16)):
+    for column, width in zip("ABCDEFGH", (10, 8, 10, 12, 16, 16, 16, 40)):
         ws.column_dimensions[column].width = width
     ws.freeze_panes = "A3"
     out = io.BytesIO()
