@@ -414,3 +414,18 @@ def test_settlement_refusals_say_what_the_committee_can_do(app, runner, tmp_path
     assert "1-1-202" in gone.output and "2-1-201" in gone.output, gone.output
     assert "名册" in gone.output and "--replace" in gone.output, gone.output
     assert _works_entries(app, pid) == before
+
+
+def test_an_acceptance_date_in_full_width_digits_is_read_as_amounts_are(app, runner, tmp_path):
+    """"２０２６－１２－０８" (a Chinese input method's digits) was refused as not YYYY-MM-DD,
+    while the amounts on the same forms read full-width digits; the chain keeps it in ASCII."""
+    from tests.money_world import evidence
+
+    pid = passed_vote(app, runner, tmp_path)["pid"]  # the clock: 2026-12-08 in Beijing
+    assert runner.invoke(args=["works", "contract", pid, "--contractor", "甲", "--amount",
+                               "６０００．００", "--evidence", evidence(tmp_path)]).exit_code == 0
+    ok = runner.invoke(args=["works", "acceptance", pid, "--date", " ２０２６－１２－０８ ",
+                             "--participant", "业委会", "--evidence",
+                             evidence(tmp_path, "report.pdf", b"%PDF-1.4 report")])
+    assert ok.exit_code == 0, ok.output
+    assert _works_entries(app, pid)[-1]["data"]["date"] == "2026-12-08"

@@ -202,7 +202,7 @@ def test_impossible_acceptance_dates_and_endless_participant_lists(app, runner, 
     before = _chain(app, pid)
     proof = ["--evidence", evidence(tmp_path, "p.jpg", b"photo")]
     for date in ("2026-02-31", "2026-02-30", "2025-02-29", "2026-13-01", "26-12-30",
-                 "2026-12-30T00:00", "２０２６-１２-３０"):
+                 "2026-12-30T00:00", "２０２６-０２-３１"):  # read as 2026-02-31
         result = runner.invoke(args=["works", "acceptance", pid, "--date", date,
                                      "--participant", "业委会", *proof])
         assert result.exit_code == 1 and "YYYY-MM-DD" in result.output, date

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -309,7 +310,10 @@ def _refuse_borrowed_voucher(session: Session, p: Proposal, bodies: Sequence[dic
 def record_acceptance(proposal_ref: str, *, date: str, participants: Sequence[str],
                       evidence: Sequence[EvidenceFile], actor: str = "cli") -> Proposal:
     names = [" ".join(n.split())[:100] for n in participants if n and n.strip()]
-    if not works.is_date((date or "").strip()) or not _real_date(date.strip()):
+    # Full-width digits and dashes (a Chinese input method's) read as amounts' do; the
+    # chain keeps the date in ASCII, as §18.1 has it.
+    date = unicodedata.normalize("NFKC", date or "").strip()
+    if not works.is_date(date) or not _real_date(date):
         raise DomainError(_("验收日期应写作 YYYY-MM-DD。"))
     if not names:
         raise DomainError(_("请填写参加验收的人员或单位。"))
@@ -318,10 +322,10 @@ def record_acceptance(proposal_ref: str, *, date: str, participants: Sequence[st
     _plain(*names)
 
     def build(session, p, bodies, when):
-        refusal = _acceptance_date_refusal(p, date.strip(), when)
+        refusal = _acceptance_date_refusal(p, date, when)
         if refusal:
             raise DomainError(refusal)
-        return works.acceptance_body(date=date.strip(), participants=names,
+        return works.acceptance_body(date=date, participants=names,
                                      evidence=store_evidence(session, p, evidence))
 
     return append_stage(proposal_ref, "acceptance", actor, build)
