@@ -445,3 +445,27 @@ def test_a_second_factor_without_the_links_cookie_says_to_open_the_link_again(
               client.post(f"/p/{uid}/code")):
         html = r.get_data(as_text=True)
         assert r.status_code == 404 and "请扫描表决通知上的二维码" in html, html
+
+
+def test_a_second_factor_names_only_a_known_proof(app, client, vote):
+    """The posted `method` became the session's proof unchecked, and an unknown one was
+    checked as the ID suffix: the right suffix with method "x" (or a 3000-character one)
+    signed the owner in, and then the device registration was refused (not a proof the
+    chain knows) or the cookie outgrew what browsers keep. Only the proofs the chain names
+    pass; anything else is refused as a form is, with nothing stored and nothing counted."""
+    uid = vote["uid"]
+    client.get(f"/v/{voter_token(app, vote)}")
+    for odd in ("x", "ID", "id " * 1000):
+        r = client.post(f"/p/{uid}/verify", data={"method": odd, "answer": ZHANG_SUFFIX})
+        html = r.get_data(as_text=True)
+        assert r.status_code == 200 and "验证方式无效" in html, html
+        assert "还可以再试" not in html  # not a wrong answer: the link's count is untouched
+        with client.session_transaction() as state:
+            assert "_user_id" not in state and "proof" not in state
+            assert state.get("pending_access")  # the owner may still answer
+    assert client.get(f"/p/{uid}/ballot").status_code != 200
+    r = client.post(f"/p/{uid}/verify", data={"method": "id", "answer": "000000"})
+    assert "还可以再试 4 次" in r.get_data(as_text=True)
+    verified(client, app, vote)
+    with client.session_transaction() as state:
+        assert state["proof"] == "id"

@@ -17,6 +17,7 @@ from flask import current_app, has_request_context, request
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from votes.core.chain import PROOFS
 from votes.core.identity import mask_phone, valid_phone
 from votes.core.roll import unit_key
 from votes.extensions import db
@@ -268,6 +269,7 @@ def _methods_of(owners: list[dict]) -> Methods:
                    sms=any(map(_mobile, owners)))
 
 
+BAD_METHOD = lazy("验证方式无效，请在本页重新选择验证方式。")
 NOT_FOR_COMPANIES = lazy(
     "单位和开发建设单位的统一社会信用代码是公开的，不能用其后6位验证身份。请输入表决通知上印的"
     "单位验证码，或用名册登记的联系电话接收短信验证码；也可以向业主委员会申请纸质表决票或委托表决")
@@ -338,6 +340,11 @@ def verify_second_factor(access_id: int, answer: str, method: str = "id", *,
     access of another proposal (or none) raises NoPendingAccess. Without `stage_checked`
     (the caller has not read the proposal), StageUnsure is raised, with nothing written,
     unless the proposal is open for voting now."""
+    if method not in PROOFS:
+        # Not an answer of any kind: the session would keep it as the owner's proof (the
+        # chain's device entry names one of PROOFS only), and an unknown one was checked as
+        # the ID suffix. Refused as a malformed form is, before anything is read or counted.
+        raise DomainError(BAD_METHOD)
     # Folded (NFKC): a Chinese keyboard in full-width mode types １２３４５６ for 123456.
     answer = unicodedata.normalize("NFKC", answer).strip().upper()
     now = clock.now()
