@@ -469,3 +469,44 @@ def test_a_second_factor_names_only_a_known_proof(app, client, vote):
     verified(client, app, vote)
     with client.session_transaction() as state:
         assert state["proof"] == "id"
+
+
+def test_a_stale_confirm_tab_leaves_the_current_one_valid_and_a_nonce_casts_once(
+        app, runner, client, tmp_path):
+    """Two confirm pages (two tabs, or Back and a second choice): the cast took the session's
+    nonce before comparing it, so the stale tab's submit, refused, also spent the current
+    tab's, and both said 页面已过期. The stale one is refused and the current one still
+    casts; a nonce, once it has cast, never casts again (this vote allows a change, so a
+    second ballot would otherwise be taken), not even with the cookie from before the cast."""
+    vote = make_open_proposal(app, runner, tmp_path, extra=("--allow-change",))
+    uid = vote["uid"]
+    verified(client, app, vote)
+
+    def confirm_page(choice):
+        html = client.post(f"/p/{uid}/confirm", data={"choice": choice}).get_data(as_text=True)
+        return re.search(r'name="nonce" value="([0-9a-f]+)"', html).group(1)
+
+    stale, current = confirm_page("disagree"), confirm_page("agree")
+    odd = client.post(f"/p/{uid}/cast", data={"choice": "agree", "nonce": "过期"})
+    assert odd.status_code == 302 and odd.headers["Location"].endswith(f"/p/{uid}/ballot")
+    r = client.post(f"/p/{uid}/cast", data={"choice": "disagree", "nonce": stale})
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/p/{uid}/ballot")
+    assert "页面已过期" in client.get(r.headers["Location"]).get_data(as_text=True)
+    with client.session_transaction() as state:
+        before_cast = dict(state)
+    r = client.post(f"/p/{uid}/cast", data={"choice": "agree", "nonce": current})
+    assert r.status_code == 302 and "/receipt/" in r.headers["Location"], r.headers["Location"]
+    again = client.post(f"/p/{uid}/cast", data={"choice": "disagree", "nonce": current})
+    assert again.status_code == 302 and "/receipt/" not in again.headers["Location"]
+    with client.session_transaction() as state:  # the cookie as it was before the cast
+        state.clear()
+        state.update(before_cast)
+    replay = client.post(f"/p/{uid}/cast", data={"choice": "disagree", "nonce": current})
+    assert replay.status_code == 302
+    with app.app_context():
+        from votes.services.figures import proposal_figures
+
+        assert proposal_figures(str(vote["id"])).ballots == 1
+    # The change the vote allows is still there, through a confirm page of its own.
+    r, _ = cast(client, vote, "disagree")
+    assert "/receipt/" in r.headers["Location"]

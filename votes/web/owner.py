@@ -411,11 +411,19 @@ def device(proposal, owner):
 @owner_view_required(devices=True)
 def cast(proposal, owner, view):
     uid = proposal.uid  # read now: the commit below expires the loaded proposal
-    nonce = session.pop("ballot_nonce", None)
-    revision = session.pop("ballot_revision", None)
-    if not nonce or request.form.get("nonce") != nonce:
+    nonce = session.get("ballot_nonce")
+    if not nonce or not secrets.compare_digest(
+            request.form.get("nonce", "").encode(), nonce.encode()):  # bytes: any text sent
+        # A stale page (another tab, or one the latest confirm page replaced) is refused and
+        # leaves the session's nonce alone: taken first, it was spent by the stale send, and
+        # the current page, submitted after, was refused as expired too.
         flash(_("页面已过期，请重新选择。"), "error")
         return redirect(url_for("owner.ballot", uid=proposal.uid))
+    # Spent by the send that matches it, whatever the cast's outcome: a nonce casts once.
+    # (The cookie from before this send still holds it; the revision below, and the chain's
+    # own record of a signed ballot's nonce, refuse that resend.)
+    session.pop("ballot_nonce")
+    revision = session.pop("ballot_revision", None)
     if revision is not None and revision != _next_revision(view) and _own_send(view.ballot):
         flash(_("您打开确认页面之后，本户已有一张选票记入表决记录（可能就是您刚才的提交），"
                 "本次提交没有再记入。请核对下面的回执。"), "error")
