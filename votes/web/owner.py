@@ -550,7 +550,20 @@ def objection(token: str):
             raise
         except DomainError as err:
             flash(err.message, "error")
-    return render_template("owner/objection.html", proposal=proposal, filed=filed,
+    return _objection_page(proposal, owner.voter_key, filed)
+
+
+def _objection_page(proposal, voter_key: str, filed):
+    """The objection form, under the objections this voter has filed: the page reloaded, or
+    in the other language (a GET of its address), showed the empty form alone after a filing,
+    and the owner, seeing no trace of it, would file again."""
+    from votes.services.procedure import objections
+
+    mine = objections.filed_by(proposal, voter_key)
+    online = sum(1 for o in mine if o.channel == "online")
+    return render_template("owner/objection.html", proposal=proposal, filed=filed, mine=mine,
+                           more=online < objections.MAX_ONLINE_OBJECTIONS,
+                           limit=objections.MAX_ONLINE_OBJECTIONS,
                            end=objections.period_end(proposal))
 
 
@@ -572,5 +585,4 @@ def signed_in_objection(proposal, owner):
                                               request.form.get("text", ""))
         except DomainError as err:
             flash(err.message, "error")
-    return render_template("owner/objection.html", proposal=proposal, filed=filed,
-                           end=objections.period_end(proposal))
+    return _objection_page(proposal, owner.voter_key, filed)

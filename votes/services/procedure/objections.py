@@ -70,6 +70,16 @@ def objections(proposal: Proposal) -> list[Objection]:
         Objection.proposal_id == proposal.id).order_by(Objection.seq)))
 
 
+def filed_by(proposal: Proposal, voter_key: str) -> list[Objection]:
+    """The objections of one voter (online or entered by staff), in the order filed: shown
+    to that owner on their objection page."""
+    from votes.extensions import db
+
+    return list(db.session.scalars(select(Objection).where(
+        Objection.proposal_id == proposal.id, Objection.voter_key == voter_key)
+        .order_by(Objection.seq)))
+
+
 def final_due(proposal: Proposal, now: datetime) -> bool:
     """The final result can be written: the period is over and every objection answered."""
     end = period_end(proposal)

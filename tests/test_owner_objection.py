@@ -1,0 +1,64 @@
+"""The owner's objection pages (§17) over HTTP, as an owner goes through them: filed, then
+the page again (reloaded, in another language)."""
+
+from __future__ import annotations
+
+from tests.security.test_objection_access import SUFFIX, _filed, _verify, closed  # noqa: F401
+
+TEXT = "表决票不是我签的"
+
+
+def test_the_objection_page_shows_what_the_owner_filed_in_any_language(
+        app, runner, client, closed):  # noqa: F811
+    """After filing, the page's 中文/English link (a GET of the same address), or opening
+    the page again, showed the empty form as if nothing were filed: an owner would file
+    again, perhaps a different text, each holding the final result back. The page now
+    shows the owner's objections, with their record numbers, before any new form."""
+    token = _verify(app, client, closed, "202")
+    filed = client.post(f"/v/{token}/objection", data={"text": TEXT})
+    assert "已收到您的异议" in filed.get_data(as_text=True)
+    seq = _seq(app, closed)
+    for url in (f"/v/{token}/objection", f"/v/{token}/objection?lang=en",
+                f"/v/{token}/objection?lang=zh_CN"):
+        page = client.get(url)
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and TEXT in html, html
+        assert f'id="my-objection-{seq}"' in html
+        # A form for another objection is there, folded under the ones filed.
+        assert html.index(TEXT) < html.index('name="text"')
+        assert "<details" in html
+    assert "You have filed" in client.get(f"/v/{token}/objection?lang=en").get_data(as_text=True)
+    client.get(f"/v/{token}/objection?lang=zh_CN")
+    # Another owner's page shows none of it.
+    other = app.test_client()
+    own = _verify(app, other, closed, "102")
+    html = other.get(f"/v/{own}/objection").get_data(as_text=True)
+    assert TEXT not in html and "<details" not in html and 'name="text"' in html
+    assert len(_filed(app, runner, closed)) == 1
+
+
+def test_the_lobby_objection_page_shows_what_the_owner_filed(app, runner, client,
+                                                              closed):  # noqa: F811
+    uid = closed["uid"]
+    picked = client.post(f"/p/{uid}/pick", data={"building": "1", "entrance": "1",
+                                                  "room": "202"})
+    assert picked.status_code == 302, picked.get_data(as_text=True)
+    done = client.post(f"/p/{uid}/verify", data={"method": "id", "answer": SUFFIX["202"]})
+    assert done.status_code == 302 and done.location.endswith(f"/p/{uid}/objection")
+    assert "已收到您的异议" in client.post(f"/p/{uid}/objection",
+                                          data={"text": TEXT}).get_data(as_text=True)
+    html = client.get(f"/p/{uid}/objection?lang=en").get_data(as_text=True)
+    assert TEXT in html and "You have filed" in html
+
+
+def _seq(app, proposal) -> int:
+    from sqlalchemy import select
+
+    from votes.extensions import db
+    from votes.models import Objection
+
+    with app.app_context():
+        seq = db.session.scalar(select(Objection.seq).where(
+            Objection.proposal_id == proposal["id"]))
+        db.session.remove()
+    return seq
