@@ -510,3 +510,29 @@ def test_a_stale_confirm_tab_leaves_the_current_one_valid_and_a_nonce_casts_once
     # The change the vote allows is still there, through a confirm page of its own.
     r, _ = cast(client, vote, "disagree")
     assert "/receipt/" in r.headers["Location"]
+
+
+def test_the_confirm_page_reloaded_or_in_english_says_the_choice_was_not_recorded(
+        app, client, vote):
+    """The confirm page's English link (a GET of /confirm?lang=en), or a reload, led back to
+    the ballot page with nothing said: the owner, who had chosen, could take the vote as
+    recorded. The ballot page now says the choice was not submitted (in the language
+    asked for); the confirm page left open elsewhere still casts."""
+    uid = vote["uid"]
+    verified(client, app, vote)
+    page = client.post(f"/p/{uid}/confirm", data={"choice": "disagree"}).get_data(as_text=True)
+    nonce = re.search(r'name="nonce" value="([0-9a-f]+)"', page).group(1)
+    r = client.get(f"/p/{uid}/confirm?lang=en")
+    assert r.status_code == 302
+    assert r.headers["Location"].split("?")[0].endswith(f"/p/{uid}/ballot")
+    html = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "not been submitted" in html and '<html lang="en">' in html, html
+    assert '<html lang="en">' in client.get(f"/p/{uid}/ballot").get_data(as_text=True)
+    r = client.get(f"/p/{uid}/confirm?lang=zh_CN")
+    assert "尚未提交" in client.get(r.headers["Location"]).get_data(as_text=True)
+    cast_ = client.post(f"/p/{uid}/cast", data={"choice": "disagree", "nonce": nonce})
+    assert "/receipt/" in cast_.headers["Location"]
+    # After the cast there is nothing pending to speak of: the receipt, without the note.
+    r = client.get(f"/p/{uid}/confirm")
+    receipt = client.get(client.get(r.headers["Location"]).headers["Location"])
+    assert "尚未提交" not in receipt.get_data(as_text=True)

@@ -377,7 +377,14 @@ def confirm_again(uid: str):
     After a cast refused only for lacking the device signature it shows the same choice
     again, once: a new tap signs it on a fresh page (see cast)."""
     if session.get("retry_choice") not in CHOICES:
-        return redirect(url_for("owner.ballot", uid=uid))
+        if session.get("ballot_nonce"):
+            # A confirm page is open and its choice not sent: reloaded, or its language link
+            # (?lang=), which led to the ballot page with nothing said, as if it were
+            # recorded. The choice itself is not kept in the cookie to show it again: the
+            # chain holds only its commitment, and the cookie stays on the phone.
+            flash(_("您的选择尚未提交，请重新选择并确认。"), "error")
+        # The language asked for goes along: this answer renders nothing that would store it.
+        return redirect(url_for("owner.ballot", uid=uid, lang=request.args.get("lang")))
     return _confirm_retry(uid)
 
 
