@@ -3,6 +3,9 @@ the page again (reloaded, in another language)."""
 
 from __future__ import annotations
 
+import re
+from html import unescape
+
 from tests.security.test_objection_access import SUFFIX, _filed, _verify, closed  # noqa: F401
 
 TEXT = "表决票不是我签的"
@@ -62,3 +65,28 @@ def _seq(app, proposal) -> int:
             Objection.proposal_id == proposal["id"]))
         db.session.remove()
     return seq
+
+
+def test_a_refused_objection_keeps_the_owners_text_in_the_form(app, runner, client,
+                                                                closed):  # noqa: F811
+    """An objection refused (too long, or pasted from Word with a control character in it)
+    came back as an empty form: the owner's text, perhaps a long one, was gone, to be typed
+    again. The form comes back with it, to be corrected and sent."""
+    token = _verify(app, client, closed, "202")
+    pasted = "第一点：公示时间不足。\x0b第二点：面积有误。"
+    long_text = "面积登记有误。" * 300
+    for text in (pasted, long_text):
+        page = client.post(f"/v/{token}/objection", data={"text": text})
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and "已收到您的异议" not in html
+        assert "面积有误" in html or "面积登记有误。" * 10 in html, html
+    assert _filed(app, runner, closed) == []
+    # Refused after one was filed: the folded form is opened, with the text.
+    client.post(f"/v/{token}/objection", data={"text": TEXT})
+    html = client.post(f"/v/{token}/objection", data={"text": pasted}).get_data(as_text=True)
+    assert '<details id="another-objection" open>' in html and "面积有误" in html
+    # Without the invisible character it was refused for: sent again as shown, it is filed.
+    shown = re.search(r'name="text"[^>]*>([^<]*)</textarea>', html).group(1)
+    assert "\x0b" not in shown and "面积有误" in shown
+    again = client.post(f"/v/{token}/objection", data={"text": unescape(shown)})
+    assert "已收到您的异议" in again.get_data(as_text=True)

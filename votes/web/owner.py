@@ -548,7 +548,7 @@ def objection(token: str):
     owner = owner_of(proposal)
     if owner is None or owner.voter_key != access.voter_key:
         return _verify_link(proposal, access, objection=True)
-    filed = None
+    filed = text = None
     if request.method == "POST":
         try:
             _, filed = objections.file_online(token, request.form.get("text", ""),
@@ -557,10 +557,23 @@ def objection(token: str):
             raise
         except DomainError as err:
             flash(err.message, "error")
-    return _objection_page(proposal, owner.voter_key, filed)
+            text = _refill(request.form.get("text", ""))
+    return _objection_page(proposal, owner.voter_key, filed, text)
 
 
-def _objection_page(proposal, voter_key: str, filed):
+def _refill(text: str) -> str:
+    """A refused objection's text for the form again: the owner corrects it rather than
+    typing it anew. Without the invisible characters the filing refuses (a control pasted
+    from Word, a direction control), which the owner could neither see nor remove."""
+    import unicodedata
+
+    from votes.core.bidi import BIDI_CONTROLS
+
+    return "".join(c for c in text if c in "\n\r\t" or (
+        unicodedata.category(c) != "Cc" and c not in BIDI_CONTROLS))
+
+
+def _objection_page(proposal, voter_key: str, filed, text: str | None = None):
     """The objection form, under the objections this voter has filed: the page reloaded, or
     in the other language (a GET of its address), showed the empty form alone after a filing,
     and the owner, seeing no trace of it, would file again."""
@@ -569,6 +582,7 @@ def _objection_page(proposal, voter_key: str, filed):
     mine = objections.filed_by(proposal, voter_key)
     online = sum(1 for o in mine if o.channel == "online")
     return render_template("owner/objection.html", proposal=proposal, filed=filed, mine=mine,
+                           text=text,
                            more=online < objections.MAX_ONLINE_OBJECTIONS,
                            limit=objections.MAX_ONLINE_OBJECTIONS,
                            end=objections.period_end(proposal))
@@ -585,11 +599,12 @@ def signed_in_objection(proposal, owner):
     if not objections.in_period(proposal, now):
         return render_template("owner/objection.html", proposal=proposal,
                                problem=objections.period_problem(proposal, now))
-    filed = None
+    filed = text = None
     if request.method == "POST":
         try:
             filed = objections.file_signed_in(proposal, owner.voter_key,
                                               request.form.get("text", ""))
         except DomainError as err:
             flash(err.message, "error")
-    return _objection_page(proposal, owner.voter_key, filed)
+            text = _refill(request.form.get("text", ""))
+    return _objection_page(proposal, owner.voter_key, filed, text)
