@@ -112,7 +112,9 @@ def publish_final_if_due(session: Session, proposal: Proposal, now: datetime) ->
 
 
 def _text(text: str, what: str) -> str:
-    text = (text or "").strip()
+    # A browser sends a text box's line breaks as CR LF, which the box itself counts as one
+    # character (its maxlength): one line feed, as stored and digested, whoever sends it.
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
         raise DomainError(_("请填写%(w)s内容。", w=what))
     if len(text) > MAX_TEXT:
