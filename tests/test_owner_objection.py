@@ -134,3 +134,18 @@ def _texts(app, proposal) -> list[str]:
             Objection.proposal_id == proposal["id"]).order_by(Objection.seq)))
         db.session.remove()
     return texts
+
+
+def test_back_to_the_second_factor_in_the_objection_period_leads_to_the_form(
+        app, client, closed):  # noqa: F811
+    """On a phone, Back from the objection form reloads the second-factor page, and a second
+    tap on 验证 posts it again: both led on to the ballot, which answered 表决已结束 (410).
+    In the objection period they lead on to the signed-in owner's objection form."""
+    uid = closed["uid"]
+    _verify(app, client, closed, "202")
+    for again in (client.get(f"/p/{uid}/verify"),
+                  client.post(f"/p/{uid}/verify", data={"method": "id",
+                                                         "answer": SUFFIX["202"]})):
+        assert again.status_code == 302 and again.location.endswith(f"/p/{uid}/objection")
+    page = client.get(f"/p/{uid}/objection")
+    assert page.status_code == 200 and 'name="text"' in page.get_data(as_text=True)

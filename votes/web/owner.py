@@ -213,11 +213,16 @@ def verify(uid: str):
     except access_service.DeadEnd:
         raise
     except access_service.NoPendingAccess:
-        if proposal is None:  # a proposal past its voting says so, as before any answer
+        checked = proposal is not None
+        if proposal is None:
             proposal = owner_proposal(uid)
-            _check_stage(proposal)
         if owner_of(proposal) is not None and not session.get("pending_access"):
+            # Before the stage check: passed for an objection, the session's stage is no
+            # longer pending, and the check would take the proposal for voting (表决已结束).
+            # The page it leads to checks the stage itself.
             return _passed_already(proposal)
+        if not checked:  # a proposal past its voting says so, as before any answer
+            _check_stage(proposal)
         _no_pending(proposal)
     except DomainError as err:
         attempt = None
@@ -254,7 +259,12 @@ def verify(uid: str):
 def _passed_already(proposal):
     """The second-factor page when this session passed it for this vote already and has
     no other to prove: Back from the ballot page reloads it, a second tap on 验证 posts it
-    again. The owner goes on to the ballot rather than to a dead 404."""
+    again. The owner goes on to the ballot rather than to a dead 404; in the objection
+    period (§17), where the ballot answers 表决已结束, to the objection form."""
+    from votes.services.procedure.objections import in_period
+
+    if in_period(proposal, access_service.clock.now()):
+        return redirect(url_for("owner.signed_in_objection", uid=proposal.uid))
     return redirect(url_for("owner.ballot", uid=proposal.uid))
 
 
