@@ -149,3 +149,20 @@ def test_back_to_the_second_factor_in_the_objection_period_leads_to_the_form(
         assert again.status_code == 302 and again.location.endswith(f"/p/{uid}/objection")
     page = client.get(f"/p/{uid}/objection")
     assert page.status_code == 200 and 'name="text"' in page.get_data(as_text=True)
+
+
+def test_the_objection_form_without_a_session_says_how_to_object(app, client,
+                                                                 closed):  # noqa: F811
+    """The signed-in owner's objection form opened without the session (a browser that lost
+    its cookie, the address saved) said 验证业主身份后再表决 (to vote, after the vote) and
+    nothing else; it says how to verify for an objection, by the notice's QR code or
+    building and room, and leads to the latter."""
+    uid = closed["uid"]
+    page = client.get(f"/p/{uid}/objection")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 403 and "再表决" not in html and "提出异议" in html, html
+    assert f'href="/p/{uid}/pick"' in html
+    # So do the owner's other pages (the ballot, a receipt) opened without the session.
+    for url in (f"/p/{uid}/ballot", f"/p/{uid}/receipt/ab"):
+        html = client.get(url).get_data(as_text=True)
+        assert "再表决" not in html and f'href="/p/{uid}/pick"' in html

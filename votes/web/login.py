@@ -87,4 +87,12 @@ def owner_view_required(page=None, *, devices: bool = False):
 def _sign_in_first(proposal):
     from flask import render_template
 
-    return render_template("owner/dead_end.html", kind="signin", proposal=proposal), 403
+    from votes.services import clock
+    from votes.services.procedure.objections import in_period, period_end
+
+    # After the close, in the objection period, an owner page without the session (a
+    # browser that lost the cookie) is not to be signed in to vote: it says how to verify
+    # for an objection, and leads to building and room.
+    objection_end = period_end(proposal) if in_period(proposal, clock.now()) else None
+    return render_template("owner/dead_end.html", kind="signin", proposal=proposal,
+                           objection_end=objection_end), 403
