@@ -166,3 +166,39 @@ def test_the_objection_form_without_a_session_says_how_to_object(app, client,
     for url in (f"/p/{uid}/ballot", f"/p/{uid}/receipt/ab"):
         html = client.get(url).get_data(as_text=True)
         assert "再表决" not in html and f'href="/p/{uid}/pick"' in html
+
+
+def test_owners_behind_one_address_each_file_their_objections(app, closed):  # noqa: F811
+    """The objection form allowed 10 filings a minute per client address, all owners (of
+    every vote) together: at an owners' meeting on the hall's Wi-Fi, or behind a carrier's
+    NAT, the eleventh filing in a minute was refused (操作太频繁) with the owner's text gone.
+    The limit is per address and owner, as the second factor's is; one session still stops
+    at it."""
+    from tests.factories import resident_id
+
+    app.config["RATELIMIT_ENABLED"] = True
+    owners = {"101": resident_id(1)[-6:], "102": SUFFIX["102"], "202": SUFFIX["202"]}
+    clients = {}
+    for room, suffix in owners.items():
+        clients[room] = app.test_client()
+        token = _verify_room(app, clients[room], closed, room, suffix)
+        clients[room] = (clients[room], token)
+    for n in range(4):
+        for room, (owner, token) in clients.items():
+            r = owner.post(f"/v/{token}/objection", data={"text": f"{room} 第{n}点异议"})
+            assert r.status_code == 200 and "已收到您的异议" in r.get_data(as_text=True), (room, n)
+    assert len(_texts(app, closed)) == 12
+    owner, token = clients["101"]
+    codes = [owner.post(f"/v/{token}/objection", data={"text": "再一点"}).status_code
+             for _ in range(10)]
+    assert codes[-1] == 429
+
+
+def _verify_room(app, client, closed, room, suffix) -> str:  # noqa: F811
+    from tests.factories import voter_token
+
+    token = voter_token(app, closed, room=room)
+    start = client.get(f"/v/{token}/objection")
+    done = client.post(start.location, data={"method": "id", "answer": suffix})
+    assert done.status_code == 302 and done.location.endswith(f"/v/{token}/objection")
+    return token

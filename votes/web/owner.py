@@ -541,8 +541,19 @@ def signed_receipt(proposal, owner, view, digest: str):
         "Cache-Control": "no-store"})
 
 
+def _address_and_owner() -> str:
+    """The objection form's limit is per client address and signed-in owner, as the second
+    factor's is per address and voter: owners filing at a meeting on the hall's Wi-Fi, or
+    behind a carrier's NAT, each have theirs to file (ADDRESS_PER_MINUTE still bounds the
+    address)."""
+    from flask_login import current_user
+
+    return f"{client_address()}|{current_user.get_id() or ''}"
+
+
 @bp.route("/v/<token>/objection", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit("10 per minute", methods=["POST"], key_func=_address_and_owner)
+@limiter.limit(ADDRESS_PER_MINUTE, methods=["POST"])
 def objection(token: str):
     """An owner's objection in the objection period, with their own voting link (§17)."""
     from votes.services.procedure import objections
@@ -599,7 +610,8 @@ def _objection_page(proposal, voter_key: str, filed, text: str | None = None):
 
 
 @bp.route("/p/<uid>/objection", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit("10 per minute", methods=["POST"], key_func=_address_and_owner)
+@limiter.limit(ADDRESS_PER_MINUTE, methods=["POST"])
 @owner_required
 def signed_in_objection(proposal, owner):
     """An objection by an owner who passed the second factor from the lobby poster."""
