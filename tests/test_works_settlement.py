@@ -104,6 +104,8 @@ def test_the_tolerance_frozen_with_the_proposal_applies(app, runner, tmp_path):
     over = runner.invoke(args=["works", "contract", pid, "--contractor", "甲", "--amount",
                                "6874.88", "--evidence", evidence(tmp_path)])
     assert over.exit_code == 1 and "需要重新表决" in over.output
+    # The most it may be, as the settlement's refusal says it: no budget × 1.05 by hand.
+    assert "合同金额最高 6,874.87 元" in over.output, over.output
     ok = runner.invoke(args=["works", "contract", pid, "--contractor", "甲", "--amount",
                              "6874.87", "--evidence", evidence(tmp_path)])
     assert ok.exit_code == 0, ok.output

@@ -210,15 +210,20 @@ def record_contract(proposal_ref: str, *, contractor: str, amount: int,
     def build(session, p, bodies, when):
         tolerance = tolerance_bp(p)
         if not works.within_tolerance(_positive(amount), p.budget, tolerance):
+            # The most it may be, as the settlement's refusal says it: no budget × (1 +
+            # tolerance) worked out by hand.
             figures = dict(amount=format_yuan(amount), budget=format_yuan(p.budget),
-                           pct=format_yuan(tolerance))
+                           pct=format_yuan(tolerance),
+                           most=format_yuan(works.most_within_tolerance(p.budget, tolerance)))
             if p.state == "emergency":
                 raise DomainError(_(
                     "合同金额 %(amount)s 元超过应急使用预算 %(budget)s 元，且超出幅度大于本小区"
-                    "议事规则允许的 %(pct)s%%：%(why)s", why=beyond_emergency(), **figures))
+                    "议事规则允许的 %(pct)s%%（合同金额最高 %(most)s 元）：%(why)s",
+                    why=beyond_emergency(), **figures))
             raise DomainError(_(
                 "合同金额 %(amount)s 元超过表决通过的预算 %(budget)s 元，且超出幅度大于本小区"
-                "议事规则允许的 %(pct)s%%：需要重新表决。", **figures))
+                "议事规则允许的 %(pct)s%%：合同金额最高 %(most)s 元，超出的费用需要重新表决。",
+                **figures))
         return works.contract_body(contractor=contractor, amount=amount, tolerance_bp=tolerance,
                                    evidence=store_evidence(session, p, evidence))
 
