@@ -202,3 +202,18 @@ def _verify_room(app, client, closed, room, suffix) -> str:  # noqa: F811
     done = client.post(start.location, data={"method": "id", "answer": suffix})
     assert done.status_code == 302 and done.location.endswith(f"/v/{token}/objection")
     return token
+
+
+def test_an_objections_paragraphs_keep_their_breaks_where_it_is_shown(
+        app, runner, client, closed):  # noqa: F811
+    """An objection of two paragraphs was shown as one run-on line (a text's line feeds in
+    a plain <p>) on the owner's page and on the public board."""
+    token = _verify(app, client, closed, "202")
+    text = "第一，表决票不是我签的。\n第二，请核对签名。"
+    assert "已收到您的异议" in client.post(f"/v/{token}/objection",
+                                           data={"text": text}).get_data(as_text=True)
+    kept = f'<span class="kept-lines">{text}</span>'
+    assert kept in client.get(f"/v/{token}/objection").get_data(as_text=True)
+    assert kept in app.test_client().get(f"/p/{closed['uid']}").get_data(as_text=True)
+    assert ".kept-lines { white-space: pre-line; }" in client.get(
+        "/static/votes.css").get_data(as_text=True)
