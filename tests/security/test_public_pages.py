@@ -63,3 +63,31 @@ def test_a_public_document_is_cached_and_revalidated_by_its_digest(app, runner, 
     assert client.get(url).status_code == 200
     other = client.get(url, headers={"If-None-Match": '"' + "0" * 64 + '"'})
     assert other.status_code == 200 and other.data == content
+
+
+RLO = "\u202e"  # right-to-left override
+
+
+def test_a_roll_label_with_a_direction_control_never_reaches_the_public_board(app, runner,
+                                                                              tmp_path):
+    """A flat's building, entrance and room are shown to anyone: the share look-up's answer
+    ("1号楼1单元101室：专有面积 89.50 m²，分摊 … 元。", one paragraph) and the per-unit list,
+    as well as the notices and the frozen roll. A room typed "101" + U+202E reversed the
+    rest of that paragraph, the area and the share with it: owners read other figures than
+    those computed. Like a title or a contractor's name, the roll refuses such a label."""
+    from sqlalchemy import func, select
+
+    from tests.factories import make_roll_csv, make_row, sample_rows
+    from votes.extensions import db
+    from votes.models import Unit
+
+    assert runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"]).exit_code == 0
+    for column in ("building", "entrance", "room"):
+        rows = sample_rows()
+        rows[0] = make_row(**{**rows[0], column: rows[0][column] + RLO})
+        path = make_roll_csv(tmp_path / f"roll-{column}.csv", rows)
+        result = runner.invoke(args=["roll", "import", "--community", "SUN", str(path)])
+        assert result.exit_code != 0, (column, result.output)
+        assert "控制字符" in result.output, result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Unit)) == 0

@@ -14,6 +14,7 @@ from votes.core.bulk_gc import paused_gc
 from votes.core.identity import check_resident_id, valid_landline, valid_phone
 from votes.core.numbers import format_yuan, parse_area, parse_yuan
 from votes.core.local_rules import UnitKind
+from votes.core.bidi import has_bidi_control
 from votes.core.roll import AreaBasis, OwnerKind, has_control, unit_key, unit_label
 from votes.i18n import _
 from votes.models import FundDebit, Owner, Ownership, Proposal, Unit, utcnow
@@ -191,7 +192,10 @@ class _RowParser:
         self.kind = functools.cache(OwnerKind.parse)
         self.unit_kind = functools.cache(lambda text: UnitKind.parse(text).value)
         self.yuan = functools.cache(parse_yuan)
-        self.control = functools.cache(has_control)
+        # A label is shown to anyone (the board's share look-up and per-unit list) and on
+        # the notices: a direction control there reorders the figures printed after it.
+        self.control = functools.cache(lambda text: has_control(text)
+                                       or has_bidi_control(text))
 
     def __call__(self, row: RollRow, problems: list[Problem]):
         v = row.values
