@@ -91,3 +91,28 @@ def test_a_roll_label_with_a_direction_control_never_reaches_the_public_board(ap
         assert "控制字符" in result.output, result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Unit)) == 0
+
+
+def test_a_community_name_with_a_direction_control_is_refused(app, runner, client):
+    """The community's name heads every board ("阳光花园 · 表决中 · 表决时间 … 至 …", one
+    line), the start page's list and the notices: U+202E in it reversed the voting times
+    printed after it. The name refuses it, as a committee's name on the notices does."""
+    result = runner.invoke(args=["community", "create", "SUN", "--name", f"阳光花园{RLO}"])
+    assert result.exit_code != 0 and "显示方向" in result.output, result.output
+    from tests.staff_world import PASSWORD
+
+    assert runner.invoke(args=["users", "create", "root", "--role", "admin",
+                               "--password", PASSWORD]).exit_code == 0
+    assert client.post("/staff/login", data={"login": "root", "password": PASSWORD}
+                       ).status_code == 302
+    page = client.post("/admin/", data={"action": "community", "code": "MOON",
+                                       "name": f"明月{RLO}小区"},
+                       follow_redirects=True)
+    assert "显示方向" in page.get_data(as_text=True)
+    with app.app_context():
+        from sqlalchemy import func, select
+
+        from votes.extensions import db
+        from votes.models import Community
+
+        assert db.session.scalar(select(func.count()).select_from(Community)) == 0
