@@ -116,3 +116,23 @@ def test_a_community_name_with_a_direction_control_is_refused(app, runner, clien
         from votes.models import Community
 
         assert db.session.scalar(select(func.count()).select_from(Community)) == 0
+
+
+def test_no_public_page_is_offered_to_search_engines(app, runner, tmp_path, client):
+    """The board, its per-unit list (whether 3号楼1单元502 voted, and how), the objections'
+    texts and the documents are open to anyone who has the address, for the owners; a
+    crawler that found the start page followed every link and a search for a flat's
+    address or an owner's words found them for anyone, for as long as the vote is kept.
+    Every response says noindex, documents and error pages included."""
+    from datetime import timedelta
+
+    vote, _digest, _content = _with_document(app, runner, tmp_path)
+    uid = vote["uid"]
+    app.config["VOTES_NOW"] = vote["t0"] + timedelta(days=7, hours=1)
+    assert runner.invoke(args=["proposal", "close", str(vote["id"])]).exit_code == 0
+    for path in ("/", f"/p/{uid}", f"/p/{uid}/units", f"/p/{uid}/audit", f"/p/{uid}/doc/0",
+                 f"/p/{uid}/share?building=1&room=101", f"/api/proposals/{uid}/chain",
+                 "/.well-known/votes-keys.json", "/p/nope", "/staff/login"):
+        r = client.get(path)
+        assert r.status_code in (200, 404), (path, r.status_code)
+        assert "noindex" in r.headers.get("X-Robots-Tag", ""), (path, r.status_code)

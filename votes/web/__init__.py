@@ -184,6 +184,10 @@ def register_blueprints(app: Flask) -> None:
             headers.add("X-Content-Type-Options", "nosniff")
         if "referrer-policy" not in present:
             headers.add("Referrer-Policy", "no-referrer")
+        # Public is for the owners who have the address, not for search engines: the board's
+        # per-unit list says whether a flat voted, objections and documents may name people.
+        if "x-robots-tag" not in present:
+            headers.add("X-Robots-Tag", "noindex, nofollow")
         if app.config["HSTS"] and "strict-transport-security" not in present:
             headers.add("Strict-Transport-Security", f"max-age={app.config['HSTS_MAX_AGE']}")
         # Pages are made per request and many are one person's (an owner's receipt names
