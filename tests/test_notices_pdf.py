@@ -565,3 +565,39 @@ def test_a_developer_with_many_flats_gets_a_notice_of_ordinary_size(app, runner,
     decoded = subprocess.run(["zbarimg", "--raw", "-q", str(next(tmp_path.glob("dev*.png")))],
                              capture_output=True, text=True).stdout.strip()
     assert decoded.startswith("http://votes.test/v/")
+
+
+def test_a_scope_of_many_flats_leaves_the_notice_readable(app, runner, tmp_path):
+    """A scope of single flats (a riser: the 01 flats of every floor of ten buildings) was
+    printed whole in the 列支范围 row: 250 flats, some 3,000 characters, shrank the page to
+    half size (the heading 9 pt, the text about 5 pt), unreadable on a lobby board or by
+    an elderly owner. The notice names the first of them; the board has the whole scope."""
+    need_tools("pdftotext")
+    from datetime import datetime, timezone
+
+    rows = [make_row(building=str(b), room=f"{f}0{r}", owner_name=f"业主{b}-{f}-{r}",
+                     owner_id=resident_id(b * 100 + f * 4 + r))
+            for b in range(1, 11) for f in range(1, 26) for r in (1, 2)]
+    app.config["VOTES_NOW"] = datetime(2026, 11, 19, 1, 0, tzinfo=timezone.utc)
+    assert runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"]).exit_code == 0
+    roll = make_roll_csv(tmp_path / "roll.csv", rows)
+    assert runner.invoke(args=["roll", "import", "--community", "SUN", str(roll)]).exit_code == 0
+    scope = "unit:" + ",".join(f"{b}-1-{f}01" for b in range(1, 11) for f in range(1, 26))
+    result = runner.invoke(args=[
+        "proposal", "create", "--community", "SUN", "--title", "01户型排水立管更换",
+        "--matter", "use_fund", "--scope", scope, "--budget", "6547.50",
+        "--publicity-start", "2026-11-20T09:00", "--voting-start", "2026-12-01T09:00",
+        "--voting-end", "2026-12-08T09:00", "--schedule"])
+    assert result.exit_code == 0, result.output
+    pid = result.output.strip()
+    app.config["VOTES_NOW"] = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)
+    assert runner.invoke(args=["proposal", "open", pid]).exit_code == 0
+    pdf = tmp_path / "n.pdf"
+    result = runner.invoke(args=["notices", pid, "-o", str(pdf), "--building", "1号楼"])
+    assert result.exit_code == 0, result.output
+    _width, words = text_boxes(pdf)[0]
+    heading = next(w for w in words if w[4] == "住宅专项维修资金使用表决通知")
+    assert heading[3] - heading[1] > 17  # 18 pt, not shrunk
+    text = re.sub(r"\s+", "", pdf_text(pdf, 1))
+    assert "1号楼1单元101室、1号楼1单元201室" in text and "10号楼1单元2501室" not in text
+    assert "共250户" in text and "见公示栏" in text

@@ -54,15 +54,34 @@ def money(fen: int) -> str:
 
 def scope_text(scope: str) -> str:
     """The scope (列支范围) as owners read it: "3号楼、5号楼", "3号楼1单元", "全小区"."""
+    return "、".join(_scope_labels(Scope.parse(scope))) or "全小区"
+
+
+# A scope of single flats (a riser: the 01 flats of every floor of ten buildings, 250 of
+# them) printed whole shrank the notice to half size, unreadable; the board lists it all.
+MAX_SCOPE_ON_NOTICE = 12
+_SCOPE_COUNTED = {"unit": "户", "entrance": "个单元", "building": "栋楼"}
+
+
+def notice_scope_text(scope: str) -> str:
+    """scope_text, its first MAX_SCOPE_ON_NOTICE places only, for the printed notice."""
     s = Scope.parse(scope)
+    labels = _scope_labels(s)
+    if len(labels) <= MAX_SCOPE_ON_NOTICE:
+        return "、".join(labels) or "全小区"
+    return ("、".join(labels[:MAX_SCOPE_ON_NOTICE])
+            + f"……共 {len(labels)} {_SCOPE_COUNTED[s.kind]}（全部范围见公示栏）")
+
+
+def _scope_labels(s: Scope) -> list[str]:
     if s.kind == "all":
-        return "全小区"
+        return []
     labels = []
     for value in s.values:
         parts = value.split("-", 2) if s.kind != "building" else [value]
         suffixes = ("号楼", "室") if s.kind == "unit" and len(parts) == 2 else ("号楼", "单元", "室")
         labels.append("".join(_suffixed(p, suffixes[i]) for i, p in enumerate(parts)))
-    return "、".join(labels)
+    return labels
 
 
 def _printed(msgid: str, **variables) -> str:
@@ -133,7 +152,7 @@ def notice_plan(proposal: Proposal, units: list[FrozenUnit]):
         budget=money(proposal.budget),
         items=tuple((i.title, money(i.amount)) for i in sorted(proposal.items,
                                                                 key=lambda i: i.position)),
-        scope=scope_text(proposal.scope),
+        scope=notice_scope_text(proposal.scope),
         split=(f"按各户房屋专有面积占列支范围内总面积（{format_area(total)} m²，"
                f"{len(units)} 套）的比例分摊"),
         publicity=_period(proposal.publicity_start or proposal.frozen_at, proposal.voting_start),
