@@ -105,3 +105,23 @@ def test_the_drawing_reports_its_progress(app, runner, tmp_path):
     with app.app_context():
         notices_pdf(str(vote["id"]), progress=lambda done, total: seen.append((done, total)))
     assert seen and seen[-1] == (5, 5) and [d for d, _t in seen] == sorted(d for d, _t in seen)
+
+
+def test_the_command_takes_a_building_as_the_roll_spells_it(app, runner, tmp_path):
+    """`--building` matched only the label of the committee's page (3号楼): a building the
+    roll calls 3栋, or (商住) typed with Chinese brackets as in the roll, was refused as
+    having no notices, though the command line shows no page to copy the label from."""
+    rows = sample_rows() + [
+        make_row(building="3栋", room="101", owner_name="孙七", owner_id=resident_id(7)),
+        make_row(building="阳光花园东区12号楼（商住）", room="商铺101", owner_name="周八",
+                 owner_id=resident_id(8))]
+    vote = make_open_proposal(app, runner, tmp_path, rows=rows)
+    for building in ("3栋", "3", "3号楼", "阳光花园东区12号楼（商住）"):
+        out = tmp_path / "b.pdf"
+        result = runner.invoke(args=["notices", str(vote["id"]), "-o", str(out),
+                                     "--building", building])
+        assert result.exit_code == 0, (building, result.output)
+        assert pages(out.read_bytes()) == 1
+    missing = runner.invoke(args=["notices", str(vote["id"]), "-o", str(tmp_path / "x.pdf"),
+                                  "--building", "9栋"])
+    assert missing.exit_code == 1 and "没有“9栋”的表决通知" in missing.output

@@ -348,7 +348,7 @@ def tick() -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
 @click.option("--building", default=None,
               help="Only this building's notices, labelled as on the committee's page "
-                   "(e.g. 3号楼).")
+                   "(e.g. 3号楼) or as the roll spells it (3栋).")
 @with_appcontext
 @domain_errors
 def notices(proposal: str, output: str, building: str | None) -> None:

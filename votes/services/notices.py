@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 
 from votes.core.local_rules import EXCLUDABLE, Procedure, UnitKind
 from votes.core.numbers import format_area
-from votes.core.roll import Scope, natural_key, normalise_building, normalise_entrance
+from votes.core.roll import (Scope, has_control, natural_key, normalise_building,
+                             normalise_entrance)
 from votes.core.rules import Matter, Rules, Threshold
 from votes.extensions import db
 from votes.i18n import _
@@ -181,7 +182,12 @@ def notices_pdf(proposal_ref: str, voter_key: str | None = None, building: str |
     frozen = units_in_delivery_order(proposal)
     units = _by_voter(frozen)
     if building is not None:
-        units = {key: held for key, held in units.items() if _building_of(held) == building}
+        # The page's label (3号楼), or the building as the roll spells it (3栋, 3, a name in
+        # Chinese brackets): the command line has no page to copy the label from.
+        # Text with control characters is no building of a roll (and is not cleaned into one).
+        wanted = {building} if has_control(building) else \
+            {building, _suffixed(normalise_building(building), "号楼")}
+        units = {key: held for key, held in units.items() if _building_of(held) in wanted}
         if not units:
             raise DomainError(_("本事项没有“%(b)s”的表决通知", b=building))
     voters = {v.voter_key: v for v in db.session.scalars(
