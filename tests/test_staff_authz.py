@@ -135,3 +135,30 @@ def test_a_link_on_another_site_writes_no_audit_entry_in_a_staff_members_name(ap
     assert r.mimetype == "application/zip" and entries() == before + 1
     r = client.get(url, headers={"Sec-Fetch-Site": "none"})  # a bookmark, a typed address
     assert r.mimetype == "application/zip"
+
+
+def test_a_head_request_from_another_site_writes_no_audit_entry_either(app, runner, tmp_path):
+    """HEAD runs the same view as GET (Flask answers it with the GET view's response), so a
+    bundle was exported and audited under the signed-in member's name for a HEAD request
+    that another page of the same site (a sibling host: SameSite cookies go with it) sent
+    with fetch(); only GET was asked to come from this app's own pages."""
+    from sqlalchemy import func, select
+
+    from tests.staff_world import build, sign_in
+    from votes.extensions import db
+    from votes.models import AuditEntry
+
+    world = build(app, runner, tmp_path)
+    client = app.test_client()
+    sign_in(client, "district")
+    url = f"/committee/p/{world['sun']['id']}/bundle.zip"
+
+    def entries() -> int:
+        with app.app_context():
+            return db.session.scalar(select(func.count()).select_from(AuditEntry))
+
+    before = entries()
+    for site in ("cross-site", "same-site"):
+        r = client.head(url, headers={"Sec-Fetch-Site": site})
+        assert r.status_code == 200 and r.mimetype == "text/html"
+    assert entries() == before

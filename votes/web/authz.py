@@ -34,8 +34,10 @@ def _from_elsewhere() -> bool:
     read — a scan opened, a bundle or an application package downloaded — so a link on any
     page a regulator visited put "opened an owner's scan" entries under their name. Browsers
     say where a request comes from (Sec-Fetch-Site); a bookmark or a typed address is "none",
-    this app's own pages "same-origin"."""
-    return request.method == "GET" and \
+    this app's own pages "same-origin". HEAD as well: Flask answers it with the GET view
+    (the bundle exported, the audit entry written), and a page of a sibling host may send
+    one with fetch(), the cookie going with it."""
+    return request.method in ("GET", "HEAD") and \
         request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site")
 
 
