@@ -176,6 +176,27 @@ def test_per_client_rate_limit(app, client, vote):
     assert 429 in codes
 
 
+def test_a_head_request_answers_nothing(app, client, vote):
+    """HEAD runs a route's view as GET does, and the second-factor page took every method
+    but GET for an answer: a HEAD carrying the right suffix signed the session in, past
+    the CSRF check and the per-minute limits (both kept for POST only), and a wrong one
+    was counted towards the link's lockout."""
+    client.get(f"/v/{voter_token(app, vote)}")
+    for answer in ("111111", ZHANG_SUFFIX):
+        r = client.open(f"/p/{vote['uid']}/verify", method="HEAD",
+                        data={"method": "id", "answer": answer})
+        assert r.status_code == 200
+    assert client.get(f"/p/{vote['uid']}/ballot").status_code == 403  # not signed in
+    with app.app_context():
+        from sqlalchemy import select
+
+        from votes.extensions import db
+        from votes.models import VoterAccess
+
+        assert db.session.scalar(select(VoterAccess.failures).where(
+            VoterAccess.proposal_id == vote["id"], VoterAccess.failures > 0)) is None
+
+
 def test_sms_code_path(app, client, vote):
     sent = []
     app.config["SMS_SENDER"] = lambda phone, text: sent.append((phone, text))

@@ -189,7 +189,9 @@ def _check_stage(proposal) -> None:
 @limiter.limit("10 per minute", methods=["POST"], key_func=_address_and_voter)
 @limiter.limit(ADDRESS_PER_MINUTE, methods=["POST"])
 def verify(uid: str):
-    if request.method == "GET":
+    # HEAD is answered by this view too (Flask adds it to GET): it shows the page, never
+    # checks an answer, which only a POST (CSRF-checked and rate limited) may carry.
+    if request.method != "POST":
         read_only()
         proposal, access, view = pending_page(uid, session.get("pending_access") or 0)
         if access is None and owner_of(proposal) is not None:
