@@ -1,5 +1,4 @@
-"""fund_debits.low may be null: the first deposit was unknown, so whether the unit must top
-up (续筹) cannot be said
+"""fund_debits.low may be null: a unit's top-up (续筹) is unknown without its first deposit
 
 A first deposit of 0 made 30 % of it 0, and such a unit was stored as needing no top-up.
 Rows already stored keep what they say: the first deposit their settlement read is not
