@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -66,3 +67,55 @@ def test_page_gettext_is_the_i18n_extensions(app):
         assert ours == theirs
         assert words in ours and "&lt;b&gt;&amp;" in ours and "|100%|" in ours
         assert ours.endswith("|<i>")
+
+
+def test_labels_of_stored_values_are_english_on_english_pages(app, runner, tmp_path):
+    """Words for values kept in code (a works stage, a delivery's method, an emergency's
+    category and applicant, a unit kind) are translated where they are shown, not looked up
+    in a Chinese table: an English page or CSV showed 验收, 当面签收, 消防设施失效 …"""
+    from tests import procedure_world as pw
+    from tests.money_world import fire_pump_emergency, passed_vote, staff_accounts, works_done
+    from tests.staff_world import PASSWORD, sign_in
+
+    vote = passed_vote(app, runner, tmp_path)
+    works_done(runner, tmp_path, vote["pid"])
+    emergency = fire_pump_emergency(runner, tmp_path)
+    staff_accounts(app, runner)
+    star = pw.open_vote(app, runner, tmp_path, "follow_majority=full",
+                        "excluded_kinds=parking,storeroom", code="STAR")
+    result = runner.invoke(args=["users", "create", "star_committee", "--role", "committee",
+                                 "--community", "STAR", "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["proposal", "delivery", star, *pw.unit_args("B"), "--method",
+                                 "hand", "--at", "2026-12-01T10:00", "--evidence",
+                                 pw.scan(tmp_path, "delivery.pdf")])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        from votes.services.lifecycle import get_proposal
+
+        board = f"/p/{get_proposal(emergency).uid}"
+    chinese = ("验收", "当面签收", "挂号邮寄", "电子送达", "消防设施失效", "电梯故障危及人身安全",
+               "业主委员会", "物业服务企业", "车位", "储藏室")
+
+    def english(client, url, *words):
+        page = client.get(url + ("&" if "?" in url else "?") + "lang=en")
+        assert page.status_code == 200, url
+        text = html.unescape(page.get_data(as_text=True)) if page.mimetype != "text/csv" \
+            else page.data.decode("utf-8-sig")
+        assert [w for w in chinese if w in text] == [], url
+        for word in words:
+            assert word in text, (url, word)
+
+    english(app.test_client(), board, "Fire-fighting", "Owners' committee")
+    committee = app.test_client()
+    sign_in(committee, "sun_committee")
+    english(committee, "/committee/c/SUN/emergency", "Property management company")
+    star_committee = app.test_client()
+    sign_in(star_committee, "star_committee")
+    english(star_committee, f"/committee/p/{star}", "Registered mail")
+    english(star_committee, "/committee/c/STAR", "Parking space")
+    regulator = app.test_client()
+    sign_in(regulator, "district")
+    english(regulator, f"/regulator/p/{vote['pid']}", "Acceptance")
+    english(regulator, "/regulator/", "Acceptance")
+    english(regulator, "/regulator/?format=csv", "Acceptance")

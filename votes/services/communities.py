@@ -10,12 +10,13 @@ from votes.core.bidi import has_bidi_control
 from votes.core.numbers import whole_number
 from votes.core.roll import has_control
 from votes.core.local_rules import (EXCLUDED_KINDS, PROXY_LIMIT, SETTINGS, STAFF_BARRED,
-                                   Procedure, UnitKind, parse_setting)
+                                   Procedure, parse_setting)
 from votes.extensions import db
 from votes.i18n import _
 from votes.models import Community
 from votes.services import audit
 from votes.services.errors import DomainError, NotFound
+from votes.services.labels import unit_kind_label
 from votes.services.plain_text import check_plain
 from votes.services.tx import unit_of_work
 
@@ -191,7 +192,7 @@ def procedure_summary(p: Procedure) -> str:
     staff = _("物业服务企业工作人员不得作为受托人") if p.proxy_staff_barred \
         else _("不限制受托人身份")
     kinds = _("不计入表决面积和人数：%(kinds)s",
-              kinds="、".join(UnitKind(k).label_zh for k in p.excluded_kinds)) \
+              kinds=_("、").join(unit_kind_label(k) for k in p.excluded_kinds)) \
         if p.excluded_kinds else _("车位、储藏室计入表决面积和人数")
     return "；".join((limit, staff, kinds))
 

@@ -47,6 +47,37 @@ def kind_label(kind: str) -> str:
             "developer": _("开发建设单位")}.get(kind, kind)
 
 
+def stage_label(stage: str) -> str:
+    """A works stage (votes.services.money.works.STAGE_ZH) in words."""
+    return {"contract": _("合同"), "payment": _("预付款"), "acceptance": _("验收"),
+            "settlement": _("结算")}.get(stage, stage)
+
+
+def delivery_method_label(method: str) -> str:
+    """A proved notice delivery's method (votes.core.follow.METHOD_LABELS) in words."""
+    return {"hand": _("当面签收"), "registered_mail": _("挂号邮寄"),
+            "electronic": _("电子送达")}.get(method, method)
+
+
+def emergency_category_label(category: str) -> str:
+    """Why an emergency use cannot wait (votes.services.money.emergency.CATEGORY_ZH)."""
+    return {"elevator": _("电梯故障危及人身安全"), "fire": _("消防设施失效"),
+            "leak": _("屋面、外墙渗漏或管道爆裂"),
+            "facade": _("外墙、附属物脱落危及安全")}.get(category, category)
+
+
+def applicant_label(applicant: str) -> str:
+    """Who applied for an emergency use (votes.services.money.emergency.APPLICANT_ZH)."""
+    return {"committee": _("业主委员会"),
+            "property_company": _("物业服务企业")}.get(applicant, applicant)
+
+
+def unit_kind_label(kind: str) -> str:
+    """What a unit is (votes.core.local_rules.UnitKind) in words."""
+    return {"dwelling": _("住宅"), "commercial": _("商业"), "parking": _("车位"),
+            "storeroom": _("储藏室"), "other": _("其他")}.get(kind, kind)
+
+
 def scope_label(scope: str) -> str:
     """'building:3,5' -> '3号楼、5号楼'; 'all' -> '全体业主'."""
     kind, _sep, values = scope.partition(":")

@@ -133,6 +133,7 @@ def emergency(user, community):
                                                 EmergencyApplication, apply_emergency)
 
     from votes.services.committee_views import form_scope
+    from votes.services.labels import applicant_label, emergency_category_label
 
     form = request.form
     if request.method == "POST":
@@ -157,4 +158,5 @@ def emergency(user, community):
                 flash(_("应急使用已公布在公示栏。"), "ok")
                 return redirect(url_for("works.page", pid=p.id))
     return render_template("committee/emergency.html", community=community, form=form,
-                           categories=CATEGORY_ZH, applicants=APPLICANT_ZH)
+                           categories={k: emergency_category_label(k) for k in CATEGORY_ZH},
+                           applicants={k: applicant_label(k) for k in APPLICANT_ZH})

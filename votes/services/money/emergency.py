@@ -131,5 +131,10 @@ def emergency_facts(proposal: Proposal) -> dict | None:
     if line is None:
         return None
     body = json.loads(line)["entry"]["body"]
+    from votes.services.labels import applicant_label, emergency_category_label
+
+    # Labels in the visitor's language (the _ZH tables are the printed, Chinese ones).
     return {**body, "category_zh": CATEGORY_ZH[body["category"]],
-            "applicant_zh": APPLICANT_ZH[body["applicant"]]}
+            "applicant_zh": APPLICANT_ZH[body["applicant"]],
+            "category_label": emergency_category_label(body["category"]),
+            "applicant_label": applicant_label(body["applicant"])}

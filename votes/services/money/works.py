@@ -19,6 +19,7 @@ from votes.models import ChainEntry, Evidence, Proposal, ProposalDocument
 from votes.services import audit, clock
 from votes.services.chain_store import Appender, lock_proposal
 from votes.services.errors import DomainError
+from votes.services.labels import stage_label
 from votes.services.lifecycle import proposal_now
 from votes.services.tx import unit_of_work
 
@@ -59,6 +60,7 @@ def money_summaries(proposal_ids: Sequence[int]) -> dict[int, dict]:
     for pid, items in bodies.items():
         summary = works.money_stage(items)
         summary["stage_zh"] = STAGE_ZH.get(summary["stage"], "")
+        summary["stage_label"] = stage_label(summary["stage"]) if summary["stage"] else ""
         out[pid] = summary
     return out
 
@@ -67,6 +69,7 @@ def money_summary(proposal: Proposal) -> dict:
     """Stage reached and amounts (fen) for the committee's and the regulator's pages."""
     summary = works.money_stage(works_bodies(db.session, proposal))
     summary["stage_zh"] = STAGE_ZH.get(summary["stage"], "")
+    summary["stage_label"] = stage_label(summary["stage"]) if summary["stage"] else ""
     summary["budget"] = proposal.budget
     return summary
 

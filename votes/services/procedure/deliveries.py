@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from votes.core.canonical import format_time, parse_time
-from votes.core.follow import (DELIVERY_METHODS, METHOD_LABELS, compute_follow,
+from votes.core.follow import (DELIVERY_METHODS, compute_follow,
                                counted_areas, delivery_body)
 from votes.core.local_rules import Procedure
 from votes.core.procedure import follow_mode
@@ -24,6 +24,7 @@ from votes.models import FrozenUnit, FrozenVoter, Proposal
 from votes.services import audit, clock
 from votes.services.chain_store import Appender, lock_proposal
 from votes.services.errors import DomainError
+from votes.services.labels import delivery_method_label
 from votes.services.clerks import check_clerk
 from votes.services.procedure.common import (entries_of, store_evidence,
                                               voter_of_unit)
@@ -41,7 +42,7 @@ class Delivery:
 
     @property
     def method_label(self) -> str:
-        return _(METHOD_LABELS[self.method])
+        return delivery_method_label(self.method)
 
 
 def record_delivery(proposal_ref: str, building: str, entrance: str, room: str, method: str,

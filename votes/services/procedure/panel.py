@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from votes.core.follow import DELIVERY_METHODS, METHOD_LABELS
+from votes.core.follow import DELIVERY_METHODS
 from votes.core.procedure import follow_mode, objection_days
 from votes.models import Proposal
 from votes.services import clock
@@ -20,7 +20,7 @@ class ProcedurePanel:
     can_deliver: bool
     can_object: bool
     period_end: datetime | None
-    methods: tuple = tuple((m, METHOD_LABELS[m]) for m in DELIVERY_METHODS)
+    methods: tuple = ()  # (value, label in the visitor's language) per delivery method
     scans: tuple = ()  # deliveries' and written objections' stored scans, for staff
 
 
@@ -28,6 +28,7 @@ def procedure_panel(proposal: Proposal) -> ProcedurePanel:
     from votes.services.procedure.deliveries import deliveries
     from votes.services.procedure.objections import in_period, period_end
     from votes.services.procedure.outcome import outcome
+    from votes.services.labels import delivery_method_label
     from votes.services.procedure.scans import procedure_scans
 
     rules = proposal.rules or {}
@@ -38,4 +39,5 @@ def procedure_panel(proposal: Proposal) -> ProcedurePanel:
         outcome(proposal) if proposal.state in ("closed", "published") else None,
         mode != "off" and proposal.state == "voting" and now < proposal.voting_end,
         in_period(proposal, now), period_end(proposal),
-        scans=tuple(procedure_scans(proposal)) if mode != "off" or days else ())
+        scans=tuple(procedure_scans(proposal)) if mode != "off" or days else (),
+        methods=tuple((m, delivery_method_label(m)) for m in DELIVERY_METHODS))

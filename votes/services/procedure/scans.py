@@ -12,12 +12,12 @@ from datetime import datetime
 from sqlalchemy import select
 
 from votes.core.canonical import parse_time
-from votes.core.follow import METHOD_LABELS
 from votes.extensions import db
 from votes.i18n import _
 from votes.models import Evidence, FrozenUnit, Proposal
 from votes.services import audit
 from votes.services.errors import NotFound
+from votes.services.labels import delivery_method_label
 from votes.services.procedure.common import entries_of
 from votes.services.tx import unit_of_work
 
@@ -55,8 +55,7 @@ def procedure_scans(proposal: Proposal) -> list[Scan]:
     for s in entries:
         body = s.entry["body"]
         if s.entry["kind"] == "delivery":
-            label = METHOD_LABELS[body["method"]]
-            detail = _(label)
+            detail = delivery_method_label(body["method"])
             when = parse_time(body["delivered_at"])
         else:
             detail, when = _("书面异议"), parse_time(s.entry["time"])
