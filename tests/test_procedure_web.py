@@ -45,6 +45,11 @@ def test_committee_records_deliveries_objections_and_answers(app, runner, tmp_pa
                            data={"objection": seq, "decision": "rejected",
                                  "text": "已复核，计票无误"})
     assert "已答复异议" in answered.get_data(as_text=True)
+    # The answer's decision in words, as on the board: not its internal name.
+    assert "：异议不成立 — " in answered.get_data(as_text=True)
+    english = client.get(f"/committee/p/{pid}?lang=en").get_data(as_text=True)
+    assert "rejected —" not in english and "Objection not founded — " in english
+    client.get(f"/committee/p/{pid}?lang=zh_CN")
     bad = client.post(f"/committee/p/{pid}/answer", follow_redirects=True,
                       data={"objection": seq, "decision": "rejected", "text": "再答一次"})
     assert "已经答复" in bad.get_data(as_text=True)
