@@ -109,4 +109,12 @@ def action_label(action: str) -> str:
             "proposal.close": _("结束表决"), "proposal.publish": _("公布结果"),
             "proposal.export": _("导出记录"), "ballots.enter": _("录入纸质或委托选票"),
             "ballots.override_refused": _("拒绝录入：业主已网上表决"),
-            "visit.record": _("记录走访")}.get(action, action)
+            "visit.record": _("记录走访"), "notice.reprint": _("补打表决通知"),
+            "ballots.correct": _("更正纸质或委托选票"), "ballots.withdraw": _("撤回纸质或委托选票"),
+            "community.tolerance": _("修改允许超出预算的幅度"),
+            "proposal.delivery": _("录入送达记录"), "proposal.objection": _("录入书面异议"),
+            "proposal.answer": _("答复异议"), "proposal.final_result": _("公布最终结果"),
+            "proposal.text_withdrawn": _("撤下公示的文字"), "proposal.scan.open": _("查看扫描件"),
+            "proposal.emergency": _("公布应急使用"), "proposal.application": _("下载使用申请材料"),
+            "works.contract": _("登记合同"), "works.payment": _("登记付款"),
+            "works.acceptance": _("登记验收"), "works.settlement": _("登记结算")}.get(action, action)
