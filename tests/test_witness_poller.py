@@ -628,3 +628,57 @@ def test_a_lookup_thread_that_cannot_start_is_that_rounds_problem_only(parts, mo
     assert failed and not first.cosigned and len(first.problems) == 1, first
     assert first.problems[0].startswith(app.base), first
     assert w.poll([app.base]).cosigned == [("p-example", 4)]
+
+
+class EndlessHeadsApp(FakeApp):
+    """FakeApp whose heads come in pages without end, each under every bound an answer has
+    (`page` as its list of heads) and each with a new cursor."""
+
+    def __init__(self, sealed, page: bytes):
+        super().__init__(sealed)
+        self.asked = 0
+        inner = self.server.RequestHandlerClass
+        app = self
+
+        class Handler(inner):
+            def do_GET(self):
+                if urlsplit(self.path).path != "/api/heads":
+                    return super().do_GET()
+                app.asked += 1
+                body = b'{"heads":[' + page + b'],"next":"c%d"}' % app.asked
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server.RequestHandlerClass = Handler
+
+
+@pytest.mark.parametrize("bound", ["bytes", "values"])
+def test_heads_pages_without_end_are_bounded_as_one_answer(tmp_path, monkeypatch, bound):
+    """Each page of heads was bounded (64 MiB, the values of 1.3) but not the pages
+    together: an app serving pages of `{}` with ever-new cursors had the witness hold every
+    page's heads until the round's budget ran out — 1.4 GB within 4 s, 16 pages of 4 MB.
+    The pages of one round are bounded together as one answer is; past that, the app's
+    round ends with a problem (its other heads are not read), before the budget runs out."""
+    from votes.core import bundle_zip
+    from votes.witness import poller
+
+    if bound == "bytes":
+        monkeypatch.setattr(poller, "MAX_RESPONSE", 100_000)
+    else:
+        monkeypatch.setattr(bundle_zip, "MAX_JSON_ITEMS", 50_000)
+    app = EndlessHeadsApp(good_story().seal()[:4], b",".join([b"{}"] * 10_000))
+    store = Store(tmp_path / "witness.sqlite3")
+    try:
+        w = Witness(Ed25519PrivateKey.generate(), store,
+                    keys_file(tmp_path / "server-keys.json", SERVER), clock=after_the_story,
+                    round_budget=5)
+        result = w.poll([app.base])
+        assert result.not_reached == [] and result.cosigned == []
+        assert app.asked <= 5, app.asked
+        [problem] = result.problems
+        assert f"{app.base}" in problem and "pages of heads" in problem, problem
+    finally:
+        app.stop()
+        store.close()
