@@ -36,6 +36,7 @@ DEADLINE = 120           # seconds one whole response may take (a trickle is cut
 MAX_RESPONSE = 64 * 2**20
 MAX_NEW_ENTRIES = 1_000_000  # entries checked for one proposal in one round
 MAX_UID = 128
+MAX_DECOYS_LISTED = 100  # malformed or refused heads of one app reported each, per round
 _clock = time.monotonic
 
 
@@ -410,6 +411,16 @@ class Witness:
         result.unpinned += [(app, kid, fp) for kid, fp in unpinned(published, keys)]
         heads = self._heads(app)
         announced = set()
+        # Decoys past the first MAX_DECOYS_LISTED are counted, not each reported: one
+        # answer may hold millions of `{}`, and a line each was 1.7 GB and a flooded log.
+        decoys = 0
+
+        def decoy(problem: str) -> None:
+            nonlocal decoys
+            decoys += 1
+            if decoys <= MAX_DECOYS_LISTED:
+                result.problems.append(problem)
+
         # Each proposal on its own: one the app will not serve, or serves garbled, must not
         # stop the witness checking the others (a decoy would hide a rewrite).
         for item in heads:
@@ -418,12 +429,11 @@ class Witness:
             head = item.get("head") if isinstance(item, dict) else None
             if not isinstance(uid, str) or type(length) is not int or length < 1 or \
                     not isinstance(head, str):
-                result.problems.append(f"{app}: malformed head {str(item)[:80]}")
+                decoy(f"{app}: malformed head {str(item)[:80]}")
                 continue
             refused = uid_problem(uid)
             if refused:
-                result.problems.append(f"{app}: proposal {uid[:80]!r}: {refused}; "
-                                       "not cosigned")
+                decoy(f"{app}: proposal {uid[:80]!r}: {refused}; not cosigned")
                 continue
             announced.add(uid)
             if _out_of_time():
@@ -439,6 +449,9 @@ class Witness:
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
                 result.problems.append(f"{app} {uid}: unexpected answer "
                                        f"({type(exc).__name__}: {str(exc)[:120]})")
+        if decoys > MAX_DECOYS_LISTED:
+            result.problems.append(f"{app}: {decoys - MAX_DECOYS_LISTED:,} more malformed or "
+                                   "refused heads, not listed; not cosigned")
         for held in self.store.held_from(app):
             if held.proposal not in announced:
                 result.problems.append(f"{app} {held.proposal}: cosigned at length "
