@@ -13,9 +13,22 @@ from votes.commands import domain_errors
 
 
 def _create_app():
+    import sys
+
     from votes import create_app
 
-    return create_app()
+    try:
+        return create_app()
+    except (ValueError, OSError, SyntaxError) as err:
+        # A wrong setting (a VOTES_* value, the database URL), an instance folder that
+        # cannot be made, a VOTES_CONFIG file missing or broken: the deployment's mistake,
+        # which the operator fixes from its name, not a fault whose traceback is wanted.
+        # `votes doctor` runs before every start and printed only a traceback.
+        from votes.i18n import _
+
+        reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        click.echo(_("设置有误，无法启动：%(reason)s", reason=reason), err=True)
+        sys.exit(1)
 
 
 class VotesGroup(FlaskGroup):

@@ -47,7 +47,7 @@ def load(app: Flask, test_config: dict | None) -> None:
     app.config["SECRETS_FROM_INSTANCE"] = generated
     _transport_security(app)
     url = app.config.get("DATABASE_URL") or _sqlite_url(app)
-    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+    app.config["SQLALCHEMY_DATABASE_URI"] = _usable_database_url(normalise_database_url(url))
     instance.prepare(app, _sqlite_file(url))
     from votes import connections
 
@@ -190,6 +190,21 @@ def normalise_database_url(url: str) -> str:
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _usable_database_url(url: str) -> str:
+    """url, if it parses and names a database whose driver is installed: otherwise the
+    engine made later failed with SQLAlchemy's words, which do not name the setting."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        make_url(url).get_dialect().import_dbapi()
+    except (ArgumentError, NoSuchModuleError, ImportError) as err:
+        # The error's own text never holds the URL (nor so its password).
+        raise ValueError(f"VOTES_DATABASE_URL is not a database URL this installation can "
+                         f"use ({err})") from None
     return url
 
 

@@ -1,0 +1,39 @@
+"""A `votes` command on a deployment whose settings are wrong (a VOTES_* value that is not a
+number or yes/no, a database URL that does not parse or names no installed driver, an
+instance folder that cannot be made, a VOTES_CONFIG file missing or broken) says what is
+wrong and exits 1: `votes doctor` runs before every start, and a traceback there was all
+the operator saw."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def _votes(tmp_path, *args, **env):
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("VOTES_")}
+    environ.update({"VOTES_INSTANCE_PATH": str(tmp_path / "instance"), **env})
+    return subprocess.run([sys.executable, "-c", "from votes.cli import main; main()", *args], env=environ,
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+
+
+@pytest.mark.parametrize("env, named", [
+    ({"VOTES_MAX_CONTENT_LENGTH": "32MB"}, "VOTES_MAX_CONTENT_LENGTH"),
+    ({"VOTES_HSTS": "maybe"}, "VOTES_HSTS"),
+    ({"VOTES_DATABASE_URL": "db.internal:5432/votes"}, "VOTES_DATABASE_URL"),
+    ({"VOTES_DATABASE_URL": "mysql://votes@db/votes"}, "VOTES_DATABASE_URL"),
+    ({"VOTES_CONFIG": "/nonexistent/votes.py"}, "/nonexistent/votes.py"),
+    ({"VOTES_CONFIG": "broken.py"}, "broken.py"),
+    ({"VOTES_INSTANCE_PATH": "/proc/votes-instance"}, "/proc/votes-instance"),
+])
+@pytest.mark.parametrize("command", [["doctor"], ["proposal", "show", "1"]])
+def test_wrong_settings_are_a_message_not_a_traceback(tmp_path, env, named, command):
+    (tmp_path / "broken.py").write_text("SMS_SENDER = = 'log'\n")
+    done = _votes(tmp_path, *command, **env)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.startswith("设置有误，无法启动"), done.stderr
+    assert named in done.stderr
