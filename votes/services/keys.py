@@ -57,10 +57,19 @@ def _new_key(session, actor: str) -> str:
     private = Ed25519PrivateKey.generate()
     public = private.public_key()
     key_id = signing.key_id(public)
-    path = _key_dir() / f"{key_id.replace(':', '_')}.pem"
-    # Readable by the server's user alone from its creation (never world-readable for a
-    # moment), and whole: a crash part-way leaves no truncated key under the key's name.
-    write_atomically(path, signing.encrypt_private_key(private, _passphrase()), mode=0o600)
+    try:
+        path = _key_dir() / f"{key_id.replace(':', '_')}.pem"
+        # Readable by the server's user alone from its creation (never world-readable for a
+        # moment), and whole: a crash part-way leaves no truncated key under the key's name.
+        write_atomically(path, signing.encrypt_private_key(private, _passphrase()), mode=0o600)
+    except OSError as err:
+        # KEYS_DIR a file, or a folder this user may not make or write: a deployment's
+        # mistake, told as one (a traceback from `keys generate` or the first opening),
+        # before anything is recorded. The reason without the path: a committee member
+        # opening the first vote reads it too.
+        raise DomainError(_("签名密钥目录不可写（%(reason)s），未生成新密钥；请系统管理员运行 "
+                            "votes doctor 检查", reason=err.strerror or type(err).__name__)) \
+            from None
     _decrypted.clear()  # a rotation is the moment to forget the old key's private half
     session.execute(update(ServerKey).values(active=False))
     session.add(ServerKey(key_id=key_id, public_key=signing.public_key_b64(public), active=True))
