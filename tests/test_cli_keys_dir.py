@@ -45,3 +45,4 @@ def test_the_first_opening_without_a_writable_keys_dir_is_a_message(app, runner,
     assert "签名密钥目录不可写" in result.output
     assert _active_keys(app) == []
     assert show(runner, pid)["state"] == "publicity"
+

@@ -42,6 +42,10 @@ def create_user(login: str, password: str, role: str, *, name: str = "",
                 communities: tuple[str, ...] = (), jurisdiction: str | None = None,
                 actor: str = "cli") -> StaffUser:
     # fullmatch: the pattern's "$" also matches before a final line break.
+    if not 2 <= len(login) <= 64:
+        # The pattern refuses these too, but its message names only the characters: "x",
+        # all letters, was told it may use letters only.
+        raise DomainError(_("登录名须为 2 至 64 个字符（字母、数字和 _.@-）"))
     if not _LOGIN.fullmatch(login):
         raise DomainError(_("登录名只能包含字母、数字和 _.@-"))
     if login.lower() in _MACHINE_ACTORS:
