@@ -50,7 +50,7 @@ def _several_processes(app: Flask) -> bool:
 
 def run_checks(app: Flask) -> list[Check]:
     """Every check, passed or failed, in the order an operator would fix them."""
-    checks = [_secrets(app), _base_url(app), _database(app)]
+    checks = [*_secrets(app), _base_url(app), _database(app)]
     if checks[-1].ok:
         checks.append(_migrated(app))
         if checks[-1].ok:
@@ -62,31 +62,35 @@ def run_checks(app: Flask) -> list[Check]:
     return checks
 
 
-def _secrets(app: Flask) -> Check:
+def _secrets(app: Flask) -> list[Check]:
+    # Each problem its own line: stopping at the first, an operator who fixed a generated
+    # passphrase learnt only from the next run that the session key was still change-me.
+    checks = []
     generated = app.config.get("SECRETS_FROM_INSTANCE") or []
     names = "、".join(f"VOTES_{n}" for n in generated)
     if generated and _several_processes(app):
-        return Check(False, f"{names} 是在实例目录自动生成的；多进程、多台服务器必须在环境变量或"
-                            f"密钥库中统一设置",
-                     f"{', '.join(generated)} were generated in the instance folder; several "
-                     f"processes or hosts must all get the same values from the environment")
+        checks.append(Check(False, f"{names} 是在实例目录自动生成的；多进程、多台服务器必须在环境变量或"
+                                   f"密钥库中统一设置",
+                            f"{', '.join(generated)} were generated in the instance folder; "
+                            f"several processes or hosts must all get the same values from the "
+                            f"environment"))
     # deploy/votes.env.example's placeholder, public in the source: a session key anyone
     # can read lets anyone forge a staff session.
     placeholders = [n for n in ("SECRET_KEY", "KEY_PASSPHRASE")
                     if str(app.config.get(n) or "").strip().lower() == PLACEHOLDER]
     if placeholders:
         names = ", ".join(f"VOTES_{n}" for n in placeholders)
-        return Check(False, f"{names} 仍是示例文件中的 {PLACEHOLDER}，请从密钥库设置随机值",
-                     f"{names} still {PLACEHOLDER} as in the example file: set a random "
-                     f"value from the secret store")
+        checks.append(Check(False, f"{names} 仍是示例文件中的 {PLACEHOLDER}，请从密钥库设置随机值",
+                            f"{names} still {PLACEHOLDER} as in the example file: set a random "
+                            f"value from the secret store"))
     try:
         ok = len(base64.b64decode(app.config["DATA_KEY"], validate=True)) == 32
     except (binascii.Error, ValueError):
         ok = False
     if not ok:
-        return Check(False, "VOTES_DATA_KEY 必须是 32 字节的 base64 编码",
-                     "VOTES_DATA_KEY must be 32 bytes, base64-encoded")
-    return Check(True, "密钥已设置", "secrets are set")
+        checks.append(Check(False, "VOTES_DATA_KEY 必须是 32 字节的 base64 编码",
+                            "VOTES_DATA_KEY must be 32 bytes, base64-encoded"))
+    return checks or [Check(True, "密钥已设置", "secrets are set")]
 
 
 def _base_url(app: Flask) -> Check:
