@@ -28,6 +28,8 @@ def _votes(tmp_path, *args, **env):
     ({"VOTES_CONFIG": "/nonexistent/votes.py"}, "/nonexistent/votes.py"),
     ({"VOTES_CONFIG": "broken.py"}, "broken.py"),
     ({"VOTES_INSTANCE_PATH": "/proc/votes-instance"}, "/proc/votes-instance"),
+    ({"VOTES_RATELIMIT_STORAGE_URI": "rediss+x://:s3cret@cache:6379/0"},
+     "VOTES_RATELIMIT_STORAGE_URI"),
 ])
 @pytest.mark.parametrize("command", [["doctor"], ["proposal", "show", "1"]])
 def test_wrong_settings_are_a_message_not_a_traceback(tmp_path, env, named, command):
@@ -37,3 +39,4 @@ def test_wrong_settings_are_a_message_not_a_traceback(tmp_path, env, named, comm
     assert "Traceback" not in done.stderr, done.stderr
     assert done.stderr.startswith("设置有误，无法启动"), done.stderr
     assert named in done.stderr
+    assert "s3cret" not in done.stderr  # a password in a URL is not printed

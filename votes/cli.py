@@ -15,10 +15,23 @@ from votes.commands import domain_errors
 def _create_app():
     import sys
 
+    from limits.errors import ConfigurationError
+
     from votes import create_app
 
     try:
         return create_app()
+    except ConfigurationError as err:
+        # The rate limits' storage (an unknown scheme, its client library missing): named,
+        # and without a password its URL may hold.
+        import re
+
+        from votes.i18n import _
+
+        reason = re.sub(r"://[^@/\s]*@", "://***@", str(err).strip() or type(err).__name__)
+        click.echo(_("设置有误，无法启动：%(reason)s",
+                     reason=f"VOTES_RATELIMIT_STORAGE_URI ({reason})"), err=True)
+        sys.exit(1)
     except (ValueError, OSError, SyntaxError) as err:
         # A wrong setting (a VOTES_* value, the database URL), an instance folder that
         # cannot be made, a VOTES_CONFIG file missing or broken: the deployment's mistake,
