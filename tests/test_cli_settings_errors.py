@@ -40,3 +40,12 @@ def test_wrong_settings_are_a_message_not_a_traceback(tmp_path, env, named, comm
     assert done.stderr.startswith("设置有误，无法启动"), done.stderr
     assert named in done.stderr
     assert "s3cret" not in done.stderr  # a password in a URL is not printed
+
+
+def test_demo_on_an_unreachable_database_is_a_message(tmp_path):
+    # Every other command said 无法访问数据库; `votes demo` printed SQLAlchemy's traceback.
+    done = _votes(tmp_path, "demo", "--no-run",
+                  VOTES_DATABASE_URL="postgresql://votes@127.0.0.1:1/votes")
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.startswith("无法访问数据库"), done.stderr

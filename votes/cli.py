@@ -96,6 +96,7 @@ main.add_command(witness_cli)
 @click.option("--port", default=5000, type=int)
 @click.option("--no-run", is_flag=True, help="Prepare the demo data but do not start the server")
 @with_appcontext
+@domain_errors
 def demo(host: str, port: int, no_run: bool) -> None:
     """Create the database and a demo community with an open vote, then serve the app."""
     from flask import current_app
