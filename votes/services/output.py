@@ -15,10 +15,24 @@ T = TypeVar("T")
 
 
 def check_output(path: str | Path) -> None:
-    """Before a long piece of work whose result goes to `path`: its folder must exist."""
-    folder = Path(path).parent
+    """Before a long piece of work whose result goes to `path`: its folder must exist, and
+    what is there already must be a regular file."""
+    path = Path(path)  # a link's target is what is.exists() and is_file() look at
+    folder = path.parent
     if not folder.is_dir():
         raise DomainError(_("目录不存在 %(dir)s", dir=str(folder)))
+    # The file is written beside it and renamed over it: a device (-o /dev/stdout, as root)
+    # or a named pipe would be replaced by a regular file, not written to.
+    if path.exists() and not path.is_file():
+        raise DomainError(_("%(path)s 不是普通文件（例如设备或管道），未写入；请指定一个文件名",
+                            path=str(path)))
+
+
+def _target(path: str | Path) -> Path:
+    """The file a symbolic link points at (the rename would replace the link itself with
+    a copy, and the file an operator keeps it pointing at would stay as it was)."""
+    path = Path(path)
+    return path.resolve() if path.is_symlink() else path
 
 
 def write_output(path: str | Path, content: bytes | Callable[[BinaryIO], T]) -> T | None:
@@ -28,7 +42,7 @@ def write_output(path: str | Path, content: bytes | Callable[[BinaryIO], T]) -> 
 
     check_output(path)
     try:
-        return write_atomically(path, content)
+        return write_atomically(_target(path), content)
     except OSError as err:  # a full disk, a folder not ours
         raise DomainError(_("无法写入文件 %(path)s：%(reason)s", path=str(path),
                             reason=_reason(err))) from None
