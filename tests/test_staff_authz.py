@@ -103,12 +103,8 @@ def test_passwords_are_stored_at_argon2s_production_cost(app, runner, client):
     assert signed_in.status_code == 302
 
 
-def test_a_link_on_another_site_writes_no_audit_entry_in_a_staff_members_name(app, runner,
-                                                                             tmp_path):
-    """Staff downloads are GETs that write the audit log (a bundle exported, a scan opened),
-    and the session cookie goes with a navigation another site starts: a link there made a
-    signed-in regulator's browser export a bundle under their name. Such a request gets a
-    page to open it again from here; from this app's own pages it downloads as before."""
+def _bundle_download(app, runner, tmp_path):
+    """A signed-in regulator's client, the bundle's address, and the audit log's length."""
     from sqlalchemy import func, select
 
     from tests.staff_world import build, sign_in
@@ -118,12 +114,21 @@ def test_a_link_on_another_site_writes_no_audit_entry_in_a_staff_members_name(ap
     world = build(app, runner, tmp_path)
     client = app.test_client()
     sign_in(client, "district")
-    url = f"/committee/p/{world['sun']['id']}/bundle.zip"
 
     def entries() -> int:
         with app.app_context():
             return db.session.scalar(select(func.count()).select_from(AuditEntry))
 
+    return client, f"/committee/p/{world['sun']['id']}/bundle.zip", entries
+
+
+def test_a_link_on_another_site_writes_no_audit_entry_in_a_staff_members_name(app, runner,
+                                                                             tmp_path):
+    """Staff downloads are GETs that write the audit log (a bundle exported, a scan opened),
+    and the session cookie goes with a navigation another site starts: a link there made a
+    signed-in regulator's browser export a bundle under their name. Such a request gets a
+    page to open it again from here; from this app's own pages it downloads as before."""
+    client, url, entries = _bundle_download(app, runner, tmp_path)
     before = entries()
     for site in ("cross-site", "same-site"):
         r = client.get(url, headers={"Sec-Fetch-Site": site})
@@ -142,21 +147,7 @@ def test_a_head_request_from_another_site_writes_no_audit_entry_either(app, runn
     bundle was exported and audited under the signed-in member's name for a HEAD request
     that another page of the same site (a sibling host: SameSite cookies go with it) sent
     with fetch(); only GET was asked to come from this app's own pages."""
-    from sqlalchemy import func, select
-
-    from tests.staff_world import build, sign_in
-    from votes.extensions import db
-    from votes.models import AuditEntry
-
-    world = build(app, runner, tmp_path)
-    client = app.test_client()
-    sign_in(client, "district")
-    url = f"/committee/p/{world['sun']['id']}/bundle.zip"
-
-    def entries() -> int:
-        with app.app_context():
-            return db.session.scalar(select(func.count()).select_from(AuditEntry))
-
+    client, url, entries = _bundle_download(app, runner, tmp_path)
     before = entries()
     for site in ("cross-site", "same-site"):
         r = client.head(url, headers={"Sec-Fetch-Site": site})
