@@ -123,19 +123,6 @@ def test_an_objection_the_form_allowed_is_not_refused_for_its_line_breaks(
     assert len(_texts(app, closed)) == 1
 
 
-def _texts(app, proposal) -> list[str]:
-    from sqlalchemy import select
-
-    from votes.extensions import db
-    from votes.models import Objection
-
-    with app.app_context():
-        texts = list(db.session.scalars(select(Objection.text).where(
-            Objection.proposal_id == proposal["id"]).order_by(Objection.seq)))
-        db.session.remove()
-    return texts
-
-
 def test_back_to_the_second_factor_in_the_objection_period_leads_to_the_form(
         app, client, closed):  # noqa: F811
     """On a phone, Back from the objection form reloads the second-factor page, and a second
