@@ -1,12 +1,14 @@
-"""`votes export -o`, like every file the command writes, goes to a regular file: a file
-is written beside the target and renamed over it, which, given a device, a named pipe or a
-symbolic link, replaced that with a regular file (`-o /dev/stdout` run as root replaced
-/dev/stdout; a link an operator keeps to the current bundle became a copy)."""
+"""`votes export -o`, like every file the command writes: a file is written beside the
+target and renamed over it, which, given a device, a named pipe or a symbolic link,
+replaced that with a regular file (`-o /dev/full` run as root replaced the device with the
+bundle; a link an operator keeps to the current bundle became a copy). A device or a pipe
+is now written to as it is, a link's file is written, and a folder is refused."""
 
 from __future__ import annotations
 
 import os
 import stat
+import threading
 from datetime import timedelta
 
 from tests.test_proposal_cli import T0, at, create, setup_roll
@@ -21,16 +23,37 @@ def _voting(app, runner, tmp_path) -> str:
     return pid
 
 
-def test_export_to_a_named_pipe_is_refused_and_leaves_it(app, runner, tmp_path):
+def test_export_into_a_named_pipe_writes_to_it_and_leaves_it(app, runner, tmp_path):
     pid = _voting(app, runner, tmp_path)
     pipe = tmp_path / "pipe"
     os.mkfifo(pipe)
+    read: list[bytes] = []
+    reader = threading.Thread(target=lambda: read.append(pipe.read_bytes()))
+    reader.start()
     result = runner.invoke(args=["export", pid, "-o", str(pipe)])
-    assert result.exit_code == 1, result.output
-    assert isinstance(result.exception, SystemExit)
-    assert "不是普通文件" in result.output
+    reader.join(30)
+    assert result.exit_code == 0, result.output
+    assert read and read[0].startswith(b"PK")  # the bundle went through the pipe
     assert stat.S_ISFIFO(os.lstat(pipe).st_mode)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("pipe")) == ["pipe"]
+
+
+def test_export_to_a_device_writes_to_it_and_a_full_one_is_said(app, runner, tmp_path):
+    pid = _voting(app, runner, tmp_path)
+    assert runner.invoke(args=["export", pid, "-o", "/dev/null"]).exit_code == 0
+    assert stat.S_ISCHR(os.lstat("/dev/null").st_mode)
+    if os.path.exists("/dev/full"):
+        full = runner.invoke(args=["export", pid, "-o", "/dev/full"])
+        assert full.exit_code == 1 and "磁盘空间已满" in full.output, full.output
+        assert stat.S_ISCHR(os.lstat("/dev/full").st_mode)
+
+
+def test_export_to_a_folder_is_refused(app, runner, tmp_path):
+    pid = _voting(app, runner, tmp_path)
+    (tmp_path / "out").mkdir()
+    result = runner.invoke(args=["export", pid, "-o", str(tmp_path / "out")])
+    assert result.exit_code != 0 and "directory" in result.output, result.output  # click's
+    assert (tmp_path / "out").is_dir() and not any((tmp_path / "out").iterdir())
 
 
 def test_export_through_a_link_writes_the_file_it_points_at(app, runner, tmp_path):

@@ -16,16 +16,22 @@ T = TypeVar("T")
 
 def check_output(path: str | Path) -> None:
     """Before a long piece of work whose result goes to `path`: its folder must exist, and
-    what is there already must be a regular file."""
+    what is there already must be a file, a character device or a pipe."""
     path = Path(path)  # a link's target is what is.exists() and is_file() look at
     folder = path.parent
     if not folder.is_dir():
         raise DomainError(_("目录不存在 %(dir)s", dir=str(folder)))
-    # The file is written beside it and renamed over it: a device (-o /dev/stdout, as root)
-    # or a named pipe would be replaced by a regular file, not written to.
-    if path.exists() and not path.is_file():
+    # A folder, a disk (-o /dev/sda, as root) or a socket is no place for a file.
+    if path.exists() and not (path.is_file() or _stream(path)):
         raise DomainError(_("%(path)s 不是普通文件（例如设备或管道），未写入；请指定一个文件名",
                             path=str(path)))
+
+
+def _stream(path: Path) -> bool:
+    """A character device or a pipe (-o /dev/null, -o /dev/stdout into a pipe): written to
+    as it is. Written beside it and renamed over it, as a file is, it was replaced by a
+    regular file (`-o /dev/full` as root replaced the device with the bundle)."""
+    return path.is_char_device() or path.is_fifo()
 
 
 def _target(path: str | Path) -> Path:
@@ -37,12 +43,20 @@ def _target(path: str | Path) -> Path:
 
 def write_output(path: str | Path, content: bytes | Callable[[BinaryIO], T]) -> T | None:
     """Write `content` (bytes, or a function writing to a binary file, whose result is
-    returned) to `path` as votes.core.files.write_atomically does."""
+    returned) to `path` as votes.core.files.write_atomically does; to a device or a pipe
+    as it is."""
     from votes.core.files import write_atomically
 
     check_output(path)
+    target = _target(path)
     try:
-        return write_atomically(_target(path), content)
+        if not _stream(target):
+            return write_atomically(target, content)
+        with open(target, "wb") as stream:
+            if callable(content):
+                return content(stream)
+            stream.write(content)
+            return None
     except OSError as err:  # a full disk, a folder not ours
         raise DomainError(_("无法写入文件 %(path)s：%(reason)s", path=str(path),
                             reason=_reason(err))) from None
