@@ -16,15 +16,16 @@ import sys
 
 
 def _jobs(asked: int) -> int:
-    """--jobs N as given; 0 (or less) for one process per core."""
-    if asked > 0:
-        return asked
+    """--jobs N, at most one process per core; 0 (or less) for one per core. More processes
+    than cores check nothing sooner, and a typo (--jobs 100000) started that many on the
+    regulator's machine."""
     import os
 
     try:  # the cores this process may run on (a container's share), not the machine's
-        return len(os.sched_getaffinity(0)) or 1
+        cores = len(os.sched_getaffinity(0)) or 1
     except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    return cores if asked <= 0 else min(asked, cores)
 
 
 # The largest files given beside the bundle (docs/verification.md §6, §10, §11).
@@ -65,8 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     # One process per core by default: a city's 100,000 ballots take about 11 s in one
     # process and under 9 s on two cores; a small bundle stays in one (sigbatch.MIN_PARALLEL).
     parser.add_argument("--jobs", type=int, default=0,
-                        help="processes that check the chain's signatures; 0 (the default): "
-                             "one per core of this machine; 1: this process only")
+                        help="processes that check the chain's signatures, at most one per core; "
+                             "0 (the default): one per core of this machine; 1: this "
+                             "process only")
     parser.add_argument("--witness-keys", help="the witnesses' public keys (a keys file): "
                                                "check their cosigned heads (step 10)")
     parser.add_argument("--cosignatures", action="append", default=[],

@@ -37,7 +37,9 @@ def _damaged(tmp_path):
     return path
 
 
-def test_jobs_give_the_same_report_as_one_process(tmp_path, capsys, parallel_even_when_small):
+def test_jobs_give_the_same_report_as_one_process(tmp_path, capsys, parallel_even_when_small,
+                                                  monkeypatch):
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
     bundle = _damaged(tmp_path)
     assert main([str(bundle), "--key-id", KEY_ID, "--jobs", "1"]) == 1
     one = capsys.readouterr().out
@@ -57,6 +59,8 @@ def test_jobs_zero_means_every_core(monkeypatch):
     monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1, 2, 3, 4, 5}, raising=False)
     monkeypatch.setattr("os.cpu_count", lambda: 64)
     assert (_jobs(0), _jobs(-1), _jobs(1), _jobs(4)) == (6, 6, 1, 4)
+    # More than the cores check nothing sooner; a typo must not start 100,000 processes.
+    assert (_jobs(7), _jobs(100_000)) == (6, 6)
     monkeypatch.delattr("os.sched_getaffinity", raising=False)  # not on Linux
     assert _jobs(0) == 64
     monkeypatch.setattr("os.cpu_count", lambda: None)
