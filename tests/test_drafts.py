@@ -200,6 +200,22 @@ def test_cli_edit_refuses_to_remove_a_document_it_does_not_have(app, world, runn
     assert _proposal(app, int(pid)).documents == []
 
 
+def test_cli_edit_of_a_proposal_past_its_draft_says_so_before_any_position(app, world,
+                                                                          runner, tmp_path):
+    """A position named on a proposal in publicity was refused as unknown (没有位置为 5 的
+    附件), sending the clerk to look for a document, when no edit at all is possible."""
+    doc = tmp_path / "plan.pdf"
+    doc.write_bytes(PDF)
+    pid = runner.invoke(args=[
+        "proposal", "create", "--community", "SUN", "--title", "门禁", "--matter", "use_fund",
+        "--scope", "all", "--budget", "100", "--voting-start", "2026-12-09T12:00",
+        "--voting-end", "2026-12-15T12:00", "--doc", str(doc)]).output.strip()
+    assert runner.invoke(args=["proposal", "start-publicity", pid]).exit_code == 0
+    result = runner.invoke(args=["proposal", "edit", pid, "--remove-doc", "5"])
+    assert result.exit_code == 1 and "只有草稿可以修改或删除" in result.output, result.output
+    assert "没有位置为" not in result.output
+
+
 def test_a_scheduled_draft_that_cannot_start_can_still_be_opened_edited_deleted(app, runner,
                                                                                 tmp_path):
     """A draft scheduled for publicity in building 2, the roll replaced without building 2:

@@ -69,10 +69,12 @@ def edit(proposal, docs, remove_docs, items, **changes):
     import dataclasses
 
     from votes.services.proposal_create import DocumentUpload
-    from votes.services.proposal_drafts import draft_of, edit_draft
-    from votes.services.lifecycle import get_proposal
+    from votes.services.lifecycle import proposal_now
+    from votes.services.proposal_drafts import draft_of, edit_draft, refuse_unless_draft
 
-    found = get_proposal(proposal)
+    found = proposal_now(proposal)
+    # Said first: positions named on a proposal past its draft were refused as unknown.
+    refuse_unless_draft(found)
     current = draft_of(found)
     # Positions are not shown by the command line nor renumbered after a removal: one that
     # names no document said 已修改草稿 and removed nothing. Refused, with those there are.

@@ -39,7 +39,8 @@ def draft_of(proposal: Proposal) -> ProposalDraft:
         allow_change=proposal.max_changes > 0, emergency=proposal.emergency)
 
 
-def _refuse_unless_draft(p: Proposal) -> None:
+def refuse_unless_draft(p: Proposal) -> None:
+    """DomainError unless `p` is a draft, the only state whose fields may change."""
     if p.state != "draft":
         raise DomainError(_("只有草稿可以修改或删除，当前状态：%(state)s；公示开始后只能撤回",
                             state=_(STATE_ZH[p.state])))
@@ -53,12 +54,12 @@ def edit_draft(proposal_ref: str, draft: ProposalDraft, actor: str = "cli", *,
     # As the clock has made it: a scheduled draft whose publicity start has passed is in
     # publicity even when the timer has not run since (one that cannot start stays a draft).
     proposal = proposal_now(proposal_ref)
-    _refuse_unless_draft(proposal)
+    refuse_unless_draft(proposal)
     draft = dataclasses.replace(draft, community=proposal.community.code)
     checked = check_draft(draft, clock.now())
     with unit_of_work() as session:
         p = lock_proposal(session, proposal.id)
-        _refuse_unless_draft(p)  # again under the lock: publicity may have just started
+        refuse_unless_draft(p)  # again under the lock: publicity may have just started
         for name, value in checked.fields.items():
             setattr(p, name, value)
         p.publicity_scheduled = False
@@ -80,7 +81,7 @@ def delete_draft(proposal_ref: str, actor: str = "cli") -> None:
     proposal = proposal_now(proposal_ref)
     with unit_of_work() as session:
         p = lock_proposal(session, proposal.id)
-        _refuse_unless_draft(p)
+        refuse_unless_draft(p)
         audit.record(session, actor, "proposal.delete", community_id=p.community_id,
                      target=str(p.id), details={"title": p.title, "budget": p.budget})
         # Core deletes: a draft has no frozen rows, and the ORM would try to load them.
