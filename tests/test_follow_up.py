@@ -96,6 +96,10 @@ def test_reprint_of_a_company_carries_the_same_code(app, runner, tmp_path, clien
         text = pdf_text(client.get(f"{url}/{path}").data)
         codes.append(re.findall(r"单位验证码：?\s*([0-9A-Z]{4}-[0-9A-Z]+)", text))
     assert len(codes[0]) == 1 and codes[0] == codes[1]  # the developer's code, unchanged
+    # The whole print is audited too, as the reprint is: it carries every voter's link
+    # and every company's one-time code.
+    [printed] = _audit(app, "notices.print")
+    assert printed.actor == "sun_committee" and printed.details == {"building": None}
 
 
 def test_excel_keeps_areas_as_numbers(app, runner, tmp_path, client):

@@ -180,6 +180,18 @@ def reprint_notice(proposal: Proposal, voter_key: str, actor: str) -> bytes:
     return pdf
 
 
+def print_notices(proposal: Proposal, building: str | None, actor: str) -> bytes:
+    """Every voter's notice, or one building's, for a staff member (audited, as a reprint
+    is: each notice opens its voter's ballot, and a company's carries its one-time code)."""
+    from votes.services.notices import notices_pdf
+
+    pdf = notices_pdf(str(proposal.id), building=building)
+    with unit_of_work() as session:
+        audit.record(session, actor, "notices.print", community_id=proposal.community_id,
+                     target=str(proposal.id), details={"building": building})
+    return pdf
+
+
 def non_voters_xlsx(proposal: Proposal) -> bytes:
     from openpyxl import Workbook
 

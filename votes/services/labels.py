@@ -110,6 +110,7 @@ def action_label(action: str) -> str:
             "proposal.export": _("导出记录"), "ballots.enter": _("录入纸质或委托选票"),
             "ballots.override_refused": _("拒绝录入：业主已网上表决"),
             "visit.record": _("记录走访"), "notice.reprint": _("补打表决通知"),
+            "notices.print": _("下载表决通知"),
             "ballots.correct": _("更正纸质或委托选票"), "ballots.withdraw": _("撤回纸质或委托选票"),
             "community.tolerance": _("修改允许超出预算的幅度"),
             "proposal.delivery": _("录入送达记录"), "proposal.objection": _("录入书面异议"),

@@ -33,7 +33,8 @@ def notices_page(user, proposal):
 @bp.get("/p/<int:pid>/notices.pdf")
 @staff("committee", "admin", obj="proposal")
 def notices(user, proposal):
-    from votes.services.notices import notice_count, notices_pdf
+    from votes.services.follow_up import print_notices
+    from votes.services.notices import notice_count
 
     building = request.args.get("building")
     # Thousands of notices take minutes to draw, longer than the proxy waits for an answer
@@ -45,7 +46,7 @@ def notices(user, proposal):
               "error")
         return redirect(url_for("committee.notices_page", pid=proposal.id))
     try:
-        pdf = notices_pdf(str(proposal.id), building=building)
+        pdf = print_notices(proposal, building, user.login)
     except DomainError as err:
         flash(err.message, "error")
         return redirect(url_for("committee.notices_page" if building else "committee.proposal",
