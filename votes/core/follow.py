@@ -25,7 +25,6 @@ from votes.core.rules import Rules
 from votes.core.tally import Tally, check
 
 DELIVERY_METHODS = ("hand", "registered_mail", "electronic")
-METHOD_LABELS = {"hand": "当面签收", "registered_mail": "挂号邮寄", "electronic": "电子送达"}
 
 
 def delivery_body(*, voter: str, method: str, delivered_at: str, evidence: str,

@@ -54,7 +54,7 @@ def stage_label(stage: str) -> str:
 
 
 def delivery_method_label(method: str) -> str:
-    """A proved notice delivery's method (votes.core.follow.METHOD_LABELS) in words."""
+    """A proved notice delivery's method (votes.core.follow.DELIVERY_METHODS) in words."""
     return {"hand": _("当面签收"), "registered_mail": _("挂号邮寄"),
             "electronic": _("电子送达")}.get(method, method)
 
