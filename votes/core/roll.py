@@ -6,10 +6,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Iterable
+from typing import Callable, Iterable, TypeVar
 
 from votes.core.labels import Labelled
 from votes.core.refusal import Refusal, _
+
+T = TypeVar("T")
 
 
 class AreaBasis(Labelled):
@@ -219,6 +221,26 @@ def _entrance_key(text: str) -> tuple:
 @lru_cache(maxsize=8192)
 def _room_key(text: str) -> tuple:
     return natural_key(text)
+
+
+def spelled(building: str, entrance: str, room: str) -> str:
+    """A unit as the roll spells it, for a message: '1号楼 / 1单元 / 102'."""
+    return " / ".join(part for part in (building, entrance, room) if part)
+
+
+def repeated_flats(units: Iterable[T], parts: Callable[[T], tuple[str, str, str]]
+                   ) -> list[tuple[T, T]]:
+    """(first, repeat) for every unit naming a flat an earlier one names: two spellings of
+    it ('1/1/102' and '1号楼/1单元/102'), compared by unit_key. `parts` gives a unit's
+    (building, entrance, room). The roll import refuses such a roll; the freeze and the
+    verifier's step 5.4 look again, for rolls imported before it did."""
+    first: dict[str, T] = {}
+    repeats = []
+    for unit in units:
+        seen = first.setdefault(unit_key(*parts(unit)), unit)
+        if seen is not unit:
+            repeats.append((seen, unit))
+    return repeats
 
 
 def unit_label(building: str, entrance: str, room: str) -> str:

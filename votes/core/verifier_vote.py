@@ -13,7 +13,7 @@ from votes.core.chain import CHANNELS, DEVICE_ALG, PROOFS
 from votes.core.local_rules import roll_totals
 from votes.core.refusal import Refusal
 from votes.core.roll import (Scope, normalise_building, normalise_entrance,
-                             normalise_room, unit_key)
+                             normalise_room, repeated_flats)
 from votes.core.rules import THRESHOLD_NAMES, Matter, Threshold, default_rules
 from votes.core.verifier_base import _Bundle, _Run, canonical_b64_bytes
 
@@ -82,15 +82,13 @@ def _check_flats(units: list[dict], run: _Run) -> None:
     '1号楼/1单元/102'), so a roll that lists one twice gives the flat a second voter key and
     area: an operator's own voter, whose ballot counts. Compared as the import compares
     them: building, entrance and room in canonical form (unit_key)."""
-    first: dict[str, str] = {}
-    twice: list[tuple[str, str, dict]] = []
-    for u in units:
-        key = unit_key(u["building"], u["entrance"], u["room"])
-        seen = first.setdefault(key, u["unit_id"])
-        if seen != u["unit_id"]:
-            twice.append((seen, u["unit_id"], u))
+    # A unit id listed twice is that failure already (above), not a second spelling.
+    twice = [(first, u) for first, u in repeated_flats(
+        units, lambda u: (u["building"], u["entrance"], u["room"]))
+        if first["unit_id"] != u["unit_id"]]
     if twice:
-        a, b_, u = twice[0]
+        first, u = twice[0]
+        a, b_ = first["unit_id"], u["unit_id"]
         flat = "-".join(p for p in (normalise_building(u["building"]),
                                     normalise_entrance(u["entrance"]),
                                     normalise_room(u["room"])) if p)

@@ -21,7 +21,7 @@ from votes.core.canonical import parse_time
 from votes.core.apportion import apportion
 from votes.core.bulk_gc import paused_gc
 from votes.core.numbers import whole_number
-from votes.core.roll import Scope, UnitRecord, unit_key
+from votes.core.roll import Scope, UnitRecord, repeated_flats, spelled, unit_key
 from votes.extensions import db
 from votes.i18n import _
 from votes.models import FrozenUnit, FrozenVoter, Proposal, VoterAccess
@@ -73,8 +73,8 @@ def _unit_ids(uid: str) -> Callable[[int], str]:
     return unit_id
 
 
-def _spelled(record: UnitRecord) -> str:
-    return " / ".join(p for p in (record.building, record.entrance, record.room) if p)
+def _parts(record: UnitRecord) -> tuple[str, str, str]:
+    return record.building, record.entrance, record.room
 
 
 def _freeze(session: Session, proposal: Proposal, when: datetime) -> None:
@@ -93,16 +93,16 @@ def _freeze(session: Session, proposal: Proposal, when: datetime) -> None:
     e = electorate(records, scope)
     if not e.units:
         raise DomainError(_("表决范围 %(scope)s 内没有房屋", scope=scope_label(str(scope))))
-    keys: dict[str, UnitRecord] = {}
-    for record in e.units:
-        first = keys.setdefault(unit_key(record.building, record.entrance, record.room), record)
-        if first is not record:
-            # A roll imported before the import refused a second spelling of a flat may
-            # hold one twice (migration c2_0001_unit_key kept both): frozen, the flat would
-            # have two voters and two areas, and the bundle would fail step 5.4.
-            raise DomainError(_(
-                "名册中的“%(unit)s”与“%(first)s”是同一套房屋的不同写法（较早导入的名册），"
-                "请统一写法后重新导入名册", unit=_spelled(record), first=_spelled(first)))
+    twice = repeated_flats(e.units, _parts)
+    if twice:
+        # A roll imported before the import refused a second spelling of a flat may hold
+        # one twice (migration c2_0001_unit_key kept both): frozen, the flat would have two
+        # voters and two areas, and the bundle would fail step 5.4.
+        first, record = twice[0]
+        raise DomainError(_(
+            "名册中的“%(unit)s”与“%(first)s”是同一套房屋的不同写法（较早导入的名册），"
+            "请统一写法后重新导入名册", unit=spelled(*_parts(record)),
+            first=spelled(*_parts(first))))
     shares = {s.unit_id: s.amount
               for s in apportion(proposal.budget, e.units, presorted=True)}
     proposal_id = proposal.id  # an ORM attribute: read it once, not per row

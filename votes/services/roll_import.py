@@ -15,7 +15,8 @@ from votes.core.identity import check_resident_id, valid_landline, valid_phone
 from votes.core.numbers import format_yuan, parse_area, parse_yuan
 from votes.core.local_rules import UnitKind
 from votes.core.bidi import has_bidi_control
-from votes.core.roll import AreaBasis, OwnerKind, has_control, unit_key, unit_label
+from votes.core.roll import (AreaBasis, OwnerKind, has_control, spelled, unit_key,
+                             unit_label)
 from votes.i18n import _
 from votes.models import FundDebit, Owner, Ownership, Proposal, Unit, utcnow
 from votes.services import audit, privacy
@@ -149,7 +150,7 @@ def plan_roll(rows: list[RollRow]) -> RollPlan:
         if unit is not None and first != key:
             problems.append(Problem(row.number, (
                 _("房屋“%(unit)s”与第 %(row)s 行的“%(first)s”是同一套房屋的不同写法，请统一写法",
-                  unit=_spelled(key), row=unit.row, first=_spelled(first)))))
+                  unit=spelled(*key), row=unit.row, first=spelled(*first)))))
             _check_same_unit(row.number, unit, area, basis, balance, problems)
             continue
         if unit is None:
@@ -300,10 +301,6 @@ def _mobile_digits(text: str) -> str:
         return text
     digits = "".join(c for c in unicodedata.normalize("NFKC", text) if c not in " -")
     return digits if digits.isascii() and valid_phone(digits) else text
-
-
-def _spelled(key: tuple[str, str, str]) -> str:
-    return " / ".join(part for part in key if part)
 
 
 def _check_same_unit(number, unit, area, basis, balance, problems) -> None:
