@@ -190,9 +190,19 @@ def too_many_items(texts: list[bytes]) -> str | None:
     in ITEM_BYTES of their bytes, whichever is more; None when they do not. Counted in the
     bytes, so that a text is refused before it is parsed. Any JSON a verifier is given
     (the bundle's, a witness's cosignatures) is bounded by this one rule."""
+    return items_over_limit(sum(map(json_items, texts)), sum(map(len, texts)))
+
+
+def json_items(data: bytes) -> int:
+    """The `{`, `[` and `,` of a JSON text, which too_many_items bounds."""
     # Counted in place: data.translate made a copy as long as the text (256 MiB at most).
-    items = sum(data.count(char) for data in texts for char in (b"{", b"[", b","))
-    limit = max(MAX_JSON_ITEMS, sum(map(len, texts)) // ITEM_BYTES)
+    return sum(data.count(char) for char in (b"{", b"[", b","))
+
+
+def items_over_limit(items: int, size: int) -> str | None:
+    """too_many_items's rule for `items` counted (json_items) in `size` bytes of JSON: for
+    texts read one after another and held together (a witness's pages of heads)."""
+    limit = max(MAX_JSON_ITEMS, size // ITEM_BYTES)
     if items > limit:
         return (f"{items:,} of the characters {{ [ and , together, over the limit of "
                 f"{limit:,}: too many values to read")

@@ -471,9 +471,8 @@ class Witness:
         while True:
             body = _get(url)
             size += len(body)
-            items += sum(body.count(char) for char in (b"{", b"[", b","))
-            if size > MAX_RESPONSE or \
-                    items > max(bundle_zip.MAX_JSON_ITEMS, size // bundle_zip.ITEM_BYTES):
+            items += bundle_zip.json_items(body)
+            if size > MAX_RESPONSE or bundle_zip.items_over_limit(items, size):
                 raise ValueError(f"the pages of heads hold more than one answer may ({size:,} "
                                  f"bytes, {items:,} of the characters {{ [ and ,); refused")
             answer = _json(body)
