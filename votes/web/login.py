@@ -88,11 +88,10 @@ def _sign_in_first(proposal):
     from flask import render_template
 
     from votes.services import clock
-    from votes.services.procedure.objections import in_period, period_end
+    from votes.services.procedure.objections import open_period_end
 
     # After the close, in the objection period, an owner page without the session (a
     # browser that lost the cookie) is not to be signed in to vote: it says how to verify
     # for an objection, and leads to building and room.
-    objection_end = period_end(proposal) if in_period(proposal, clock.now()) else None
     return render_template("owner/dead_end.html", kind="signin", proposal=proposal,
-                           objection_end=objection_end), 403
+                           objection_end=open_period_end(proposal, clock.now())), 403

@@ -40,10 +40,9 @@ def dead_end(err: access_service.DeadEnd):
     if err.kind == "closed" and err.proposal is not None:
         # Closed for voting, yet in the objection period the link and the owner's session
         # still lead to the objection form (§17): not a link that has expired.
-        from votes.services.procedure import objections
+        from votes.services.procedure.objections import open_period_end
 
-        if objections.in_period(err.proposal, access_service.clock.now()):
-            objection_end = objections.period_end(err.proposal)
+        objection_end = open_period_end(err.proposal, access_service.clock.now())
     signed_in = err.proposal is not None and owner_of(err.proposal) is not None
     return render_template("owner/dead_end.html", kind=err.kind, proposal=err.proposal,
                            until=err.until, plan=plan, objection_end=objection_end,

@@ -58,19 +58,22 @@ def money_summaries(proposal_ids: Sequence[int]) -> dict[int, dict]:
             bodies[pid].append(json.loads(line)["entry"]["body"])
     out = {}
     for pid, items in bodies.items():
-        summary = works.money_stage(items)
-        summary["stage_zh"] = STAGE_ZH.get(summary["stage"], "")
-        summary["stage_label"] = stage_label(summary["stage"]) if summary["stage"] else ""
-        out[pid] = summary
+        out[pid] = _with_stage_words(works.money_stage(items))
     return out
 
 
 def money_summary(proposal: Proposal) -> dict:
     """Stage reached and amounts (fen) for the committee's and the regulator's pages."""
-    summary = works.money_stage(works_bodies(db.session, proposal))
+    summary = _with_stage_words(works.money_stage(works_bodies(db.session, proposal)))
+    summary["budget"] = proposal.budget
+    return summary
+
+
+def _with_stage_words(summary: dict) -> dict:
+    """The stage reached in words: Chinese for the printed documents (stage_zh), the
+    visitor's language for pages (stage_label); empty before any works entry."""
     summary["stage_zh"] = STAGE_ZH.get(summary["stage"], "")
     summary["stage_label"] = stage_label(summary["stage"]) if summary["stage"] else ""
-    summary["budget"] = proposal.budget
     return summary
 
 

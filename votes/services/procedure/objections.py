@@ -49,6 +49,12 @@ def in_period(proposal: Proposal, now: datetime) -> bool:
     return proposal.state == "closed" and end is not None and proposal.closed_at <= now < end
 
 
+def open_period_end(proposal: Proposal, now: datetime) -> datetime | None:
+    """period_end while the period is running at `now` (objections may be filed), else
+    None: what an owner's page past the close says instead of "the link has expired"."""
+    return period_end(proposal) if in_period(proposal, now) else None
+
+
 def period_problem(proposal: Proposal, now: datetime) -> str:
     """Why no objection can be filed now (for a proposal outside its objection period)."""
     if proposal.emergency:  # decided without a vote: no result to object to (§18.6)
