@@ -22,3 +22,12 @@ def check_plain(*texts: str, lines: bool = False) -> None:
             raise DomainError(_("文字中不能包含改变文字显示方向的控制符。"))
         if has_control(text.translate(_NO_LINE_BREAKS) if lines else text):
             raise DomainError(_("文字中不能包含控制字符。"))
+
+
+def plain(text: str, lines: bool = False) -> str:
+    """The text without what check_plain refuses in it (direction and other control
+    characters; line feed, carriage return and tab kept where `lines`): a refused text
+    offered back for correcting, without the invisible characters its writer could
+    neither see nor remove."""
+    kept = "\n\r\t" if lines else ""
+    return "".join(c for c in text if c in kept or not (has_control(c) or has_bidi_control(c)))

@@ -585,14 +585,10 @@ def objection(token: str):
 
 def _refill(text: str) -> str:
     """A refused objection's text for the form again: the owner corrects it rather than
-    typing it anew. Without the invisible characters the filing refuses (a control pasted
-    from Word, a direction control), which the owner could neither see nor remove."""
-    import unicodedata
+    typing it anew, without the invisible characters the filing refuses."""
+    from votes.services.plain_text import plain
 
-    from votes.core.bidi import BIDI_CONTROLS
-
-    return "".join(c for c in text if c in "\n\r\t" or (
-        unicodedata.category(c) != "Cc" and c not in BIDI_CONTROLS))
+    return plain(text, lines=True)
 
 
 def _objection_page(proposal, voter_key: str, filed, text: str | None = None):
