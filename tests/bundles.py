@@ -175,3 +175,14 @@ def rezip(files: dict[str, bytes], *, resign: bool = False) -> bytes:
         for name, data in files.items():
             z.writestr(name, data)
     return out.getvalue()
+
+
+def verify_json(data: bytes, tmp_path, capsys, *options: str) -> tuple[int, dict]:
+    """`votes verify --key-id KEY_ID --json` on the bundle `data`, as the regulator runs it:
+    the exit code and the report."""
+    from votes.verify import main
+
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(data)
+    code = main([str(path), "--key-id", KEY_ID, "--json", *options])
+    return code, json.loads(capsys.readouterr().out)

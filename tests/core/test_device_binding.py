@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from tests.bundles import DEVICE_SPKI, KEY_ID, Story, good_story
+from tests.bundles import DEVICE_SPKI, Story, good_story, verify_json
 from tests.core.tamper_tools import steps, verify
 from votes.core import chain, signing
 
@@ -129,20 +129,9 @@ def _changed_twice_then_replayed() -> tuple[Story, int]:
     return story, len(story.entries) - 1
 
 
-def _cli(bundle: bytes, tmp_path, capsys) -> tuple[int, dict]:
-    import json
-
-    from votes.verify import main
-
-    path = tmp_path / "bundle.zip"
-    path.write_bytes(bundle)
-    code = main([str(path), "--key-id", KEY_ID, "--json"])
-    return code, json.loads(capsys.readouterr().out)
-
-
 def test_6_11_an_owner_s_earlier_signed_ballot_appended_again_is_refused(tmp_path, capsys):
     story, replay = _changed_twice_then_replayed()
-    code, report = _cli(story.close().bundle(), tmp_path, capsys)
+    code, report = verify_json(story.close().bundle(), tmp_path, capsys)
     assert code == 1 and report["outcome"] == "failed"
     # Only the nonce gives it away: the signature verifies (6.5), the key was registered
     # (6.10), and a third ballot is within max_changes 2 (6.7).
@@ -155,5 +144,5 @@ def test_6_11_an_owner_s_earlier_signed_ballot_appended_again_is_refused(tmp_pat
     # Another voter's ballot may carry the same nonce: it is the voter's own that must differ.
     honest.device("v-d", "2026-12-04T01:00:00Z").online("v-d", "agree", "2026-12-04T02:00:00Z",
                                                        nonce="n1")
-    code, report = _cli(honest.close().bundle(), tmp_path, capsys)
+    code, report = verify_json(honest.close().bundle(), tmp_path, capsys)
     assert code == 0 and report["outcome"] == "verified", report["failures"]

@@ -5,9 +5,8 @@ imported before the import refused it could hold such a flat (docs/verification.
 
 from __future__ import annotations
 
-import json
 
-from tests.bundles import KEY_ID, Story
+from tests.bundles import KEY_ID, Story, verify_json
 from votes.core.bundle import FORMAT_V2
 from votes.core.verifier import verify_bundle
 
@@ -41,17 +40,8 @@ def _unit(unit_id: str, building: str, entrance: str, room: str, voter: str) -> 
 FAKE = _unit("u8", "1号楼", "1单元", "102", "v-fake")  # u2 is 1/1/102
 
 
-def _cli(data: bytes, tmp_path, capsys, *options: str) -> tuple[int, dict]:
-    from votes.verify import main
-
-    path = tmp_path / "bundle.zip"
-    path.write_bytes(data)
-    code = main([str(path), "--key-id", KEY_ID, "--json", *options])
-    return code, json.loads(capsys.readouterr().out)
-
-
 def test_a_flat_listed_twice_fails_5_4(tmp_path, capsys):
-    code, report = _cli(_story([FAKE]).bundle(), tmp_path, capsys)
+    code, report = verify_json(_story([FAKE]).bundle(), tmp_path, capsys)
     assert code == 1 and report["outcome"] == "failed"
     failures = report["failures"]
     assert [f["step"] for f in failures] == ["5.4"], failures
@@ -71,7 +61,7 @@ def test_other_spellings_of_the_same_flat_fail_5_4():
 def test_neighbouring_flats_still_verify(tmp_path, capsys):
     others = [_unit("u8", "1号楼", "2单元", "102", "v-e"), _unit("u9", "1", "1", "1020", "v-f"),
               _unit("u10", "3", "", "102", "v-g")]
-    code, report = _cli(_story(others).bundle(), tmp_path, capsys)
+    code, report = verify_json(_story(others).bundle(), tmp_path, capsys)
     assert code == 0 and report["outcome"] == "verified", report
 
 
@@ -79,5 +69,5 @@ def test_an_older_format_roll_may_list_a_flat_twice(tmp_path, capsys):
     """Version 2's import kept '1/1/102' and '1号楼/1单元/102' as two units: a bundle of
     votes-bundle/1 is not failed for it."""
     data = _story([FAKE], older=True).bundle()
-    code, report = _cli(data, tmp_path, capsys, "--allow-format", FORMAT_V2)
+    code, report = verify_json(data, tmp_path, capsys, "--allow-format", FORMAT_V2)
     assert code == 0 and report["outcome"] == "verified", report
