@@ -176,17 +176,22 @@ def test_cli_edit_and_delete_a_draft(app, world, runner, tmp_path):
                                               "proposal.delete"]
 
 
+def _draft_with_a_document(runner, tmp_path) -> str:
+    """A draft of SUN made on the command line, with plan.pdf at position 0; its id."""
+    doc = tmp_path / "plan.pdf"
+    doc.write_bytes(PDF)
+    return runner.invoke(args=[
+        "proposal", "create", "--community", "SUN", "--title", "门禁", "--matter", "use_fund",
+        "--scope", "all", "--budget", "100", "--voting-start", "2026-12-09T12:00",
+        "--voting-end", "2026-12-15T12:00", "--doc", str(doc)]).output.strip()
+
+
 def test_cli_edit_refuses_to_remove_a_document_it_does_not_have(app, world, runner, tmp_path):
     """`--remove-doc N` names a position the clerk cannot see from the command line (and
     positions are not renumbered after a removal): one that names no document said
     已修改草稿 and removed nothing, the title edited beside it saved. Now the edit is
     refused, nothing changed, and the message lists the positions there are."""
-    doc = tmp_path / "plan.pdf"
-    doc.write_bytes(PDF)
-    pid = runner.invoke(args=[
-        "proposal", "create", "--community", "SUN", "--title", "门禁", "--matter", "use_fund",
-        "--scope", "all", "--budget", "100", "--voting-start", "2026-12-09T12:00",
-        "--voting-end", "2026-12-15T12:00", "--doc", str(doc)]).output.strip()
+    pid = _draft_with_a_document(runner, tmp_path)
     for position in ("1", "-1", "99999999999999999999"):
         result = runner.invoke(args=["proposal", "edit", pid, "--title", "门禁系统更换",
                                      "--remove-doc", position])
@@ -204,12 +209,7 @@ def test_cli_edit_of_a_proposal_past_its_draft_says_so_before_any_position(app, 
                                                                           runner, tmp_path):
     """A position named on a proposal in publicity was refused as unknown (没有位置为 5 的
     附件), sending the clerk to look for a document, when no edit at all is possible."""
-    doc = tmp_path / "plan.pdf"
-    doc.write_bytes(PDF)
-    pid = runner.invoke(args=[
-        "proposal", "create", "--community", "SUN", "--title", "门禁", "--matter", "use_fund",
-        "--scope", "all", "--budget", "100", "--voting-start", "2026-12-09T12:00",
-        "--voting-end", "2026-12-15T12:00", "--doc", str(doc)]).output.strip()
+    pid = _draft_with_a_document(runner, tmp_path)
     assert runner.invoke(args=["proposal", "start-publicity", pid]).exit_code == 0
     result = runner.invoke(args=["proposal", "edit", pid, "--remove-doc", "5"])
     assert result.exit_code == 1 and "只有草稿可以修改或删除" in result.output, result.output
