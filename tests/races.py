@@ -21,7 +21,6 @@ WAITING = ("SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l
 def held_race(app, monkeypatch, module, name: str, act: Callable[[str], str]) -> dict:
     """Run act("A") and act("B") at once, A held on entering `module.name`; each outcome
     ({"A": …, "B": …}) is what act returned, a refusal's message, or "crash …"."""
-    from votes.services.errors import DomainError
 
     held, go = threading.Event(), threading.Event()
     real = getattr(module, name)
@@ -36,17 +35,7 @@ def held_race(app, monkeypatch, module, name: str, act: Callable[[str], str]) ->
     outcome: dict[str, str] = {}
 
     def run(who):
-        with app.app_context():
-            from votes.extensions import db
-
-            try:
-                outcome[who] = act(who)
-            except DomainError as err:
-                outcome[who] = err.message
-            except Exception as exc:  # noqa: BLE001 - the test reports it
-                outcome[who] = f"crash {type(exc).__name__}: {exc}"
-            finally:
-                db.session.remove()
+        outcome[who] = outcome_of(app, lambda: act(who))
 
     a = threading.Thread(target=run, args=("A",), name="A")
     a.start()
@@ -66,3 +55,23 @@ def held_race(app, monkeypatch, module, name: str, act: Callable[[str], str]) ->
     a.join(30)
     b.join(30)
     return outcome
+
+
+def outcome_of(app, call: Callable[[], object], ready: Callable[[], object] | None = None):
+    """call() in an app context of its own (its own session and connection), after ready()
+    if given: what it returned, a refusal's message, or "crash …"."""
+    from votes.services.errors import DomainError
+
+    with app.app_context():
+        from votes.extensions import db
+
+        if ready is not None:
+            ready()
+        try:
+            return call()
+        except DomainError as err:
+            return err.message
+        except Exception as exc:  # noqa: BLE001 - the test reports it
+            return f"crash {type(exc).__name__}: {exc}"
+        finally:
+            db.session.remove()

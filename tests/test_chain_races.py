@@ -63,24 +63,13 @@ def _all_at_once(app, calls: list) -> list:
     outcome: what it returned, a refusal's message, or "crash …"."""
     import threading
 
-    from votes.services.errors import DomainError
+    from tests.races import outcome_of
 
     barrier = threading.Barrier(len(calls))
     out: list = [None] * len(calls)
 
     def run(i):
-        with app.app_context():
-            from votes.extensions import db
-
-            barrier.wait(30)
-            try:
-                out[i] = calls[i]()
-            except DomainError as err:
-                out[i] = err.message
-            except Exception as exc:  # noqa: BLE001 - the test reports it
-                out[i] = f"crash {type(exc).__name__}: {exc}"
-            finally:
-                db.session.remove()
+        out[i] = outcome_of(app, calls[i], ready=lambda: barrier.wait(30))
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
     for t in threads:
