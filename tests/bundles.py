@@ -142,6 +142,17 @@ class Story:
     def copy(self) -> "Story":
         return deepcopy(self)
 
+    def as_version_2(self) -> "Story":
+        """The chain as version 2 wrote it (a vote closed before the upgrade to version 3):
+        genesis rules without objection_days and follow_majority, a close without follow."""
+        for entry in self.entries:
+            if entry["kind"] == "genesis":
+                for name in ("objection_days", "follow_majority"):
+                    entry["body"]["rules"].pop(name)
+            elif entry["kind"] == "close":
+                entry["body"].pop("follow")
+        return self
+
 
 def good_story() -> Story:
     return (Story().genesis()

@@ -22,14 +22,7 @@ def _story(extra: list[dict], *, older: bool = False) -> Story:
     for u in extra:
         story.paper(u["voter"], "agree", "2026-12-03T02:00:00Z")
     story.close()
-    if older:  # as version 2 wrote it (tests/core/test_bundle_versions.py)
-        for entry in story.entries:
-            if entry["kind"] == "genesis":
-                for name in ("objection_days", "follow_majority"):
-                    entry["body"]["rules"].pop(name)
-            elif entry["kind"] == "close":
-                entry["body"].pop("follow")
-    return story
+    return story.as_version_2() if older else story
 
 
 def _unit(unit_id: str, building: str, entrance: str, room: str, voter: str) -> dict:
