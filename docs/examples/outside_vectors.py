@@ -106,6 +106,20 @@ def vectors(mv) -> list[dict]:
         "contradicts the witness's own cosignature", bundle(rewritten), steps=["10.3"],
         cosignatures=[_lines(mid)])
 
+    # An interim bundle exported on 2 December (4 entries), checked against everything the
+    # witness cosigned, its last cosignature made after the close included: that one is of
+    # a later chain than the bundle's and neither vouches for it nor contradicts it.
+    add("witness-older-bundle", "§10: a cosignature of more entries than the bundle holds "
+        "is not checked when the bundle may be older (10.3)",
+        bundle(mv.seal(items[:4], close=None)), "in_progress",
+        cosignatures=[_lines(early, late)], witnessed_before_close=3)
+    # The insider drops v-b's and v-developer's ballots and closes again at the voting end: 5
+    # entries, the last dated four days after the witness cosigned 6.
+    dropped = mv.seal(items[:3] + items[5:])
+    add("witness-cut-short", "10.3: a shorter chain whose last entry is dated after a "
+        "cosignature of a longer one is another history, not an older bundle",
+        bundle(dropped), steps=["10.3"], cosignatures=[_lines(mid)])
+
     # The operator closed the vote early, on 4 December, dating the close at the voting end
     # (8 December): the witness that cosigned all 7 entries on 4 December would vouch for a
     # close dated four days after its own clock. (This witness did not refuse it: an old

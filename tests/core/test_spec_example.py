@@ -106,7 +106,7 @@ def test_witness_and_receipt_vectors_through_the_command_line(capsys):
         report = json.loads(capsys.readouterr().out)
         found = {f["step"] for f in report["failures"]}
         assert report["outcome"] == v["outcome"] and set(v["steps"]) <= found, (v, found)
-        assert code == {"verified": 0, "failed": 1}[v["outcome"]], v
+        assert code == {"verified": 0, "failed": 1, "in_progress": 3}[v["outcome"]], v
         assert not found - set(v["steps"]), (v, found)  # these vectors fail nothing else
         if "11.2" in found:  # a receipt of another proposal: 11.3 and 11.4 say not run
             assert any(k["step"] == "11.3–11.4" for k in report["skipped"]), report

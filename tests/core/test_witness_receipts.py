@@ -510,3 +510,41 @@ def test_cosignatures_of_countless_lines_are_read_one_at_a_time():
     finally:
         tracemalloc.stop()
     assert peak < len(data) // 10, peak
+
+
+# -- step 10.3: a bundle older than a cosignature ---------------------------------------------
+
+def test_step_10_3_an_honest_older_bundle_is_not_accused_by_a_later_cosignature():
+    """An interim bundle (or a final one exported before objections were appended) holds
+    fewer entries than the witness has cosigned since: that cosignature cannot vouch for
+    it, nor contradict it. Not checked, said so, and the earlier cosignatures still are."""
+    story = good_story()
+    sealed = story.seal()
+    early, later = _cosig(sealed, 3), _cosig(sealed, 7, "2026-12-08T01:02:00Z")
+    older = _bundle(story, sealed[:5])
+    report = verify_bundle(older, key_ids=[KEY_ID], witness_keys=WITNESSES,
+                           cosignatures=[early, later])
+    assert report.outcome == IN_PROGRESS and not report.failures, report.render()
+    assert (report.witnessed.length, report.witnessed.newer) == (3, 7)
+    text = report.render()
+    assert "1 cosignature(s) of more entries than this bundle holds" in text, text
+    assert "7 entries cosigned at 2026-12-08T01:02:00Z" in text, text
+    assert "this bundle lacks entries 5 to 6" in text, text
+    assert report.to_json()["witnessed"]["newer"] == 7
+
+
+def test_step_10_3_a_shorter_chain_whose_last_entry_is_dated_after_the_cosignature_fails():
+    """When this chain's last entry was written the witness had already seen a longer chain
+    (beyond what two clocks may disagree): not an older bundle but another history — two
+    ballots dropped and the vote closed again."""
+    story = good_story()
+    witnessed = _cosig(story.seal(), 6, "2026-12-05T00:00:00Z")
+    forged = Story().genesis().paper("v-a", "agree", "2026-12-01T02:00:00Z") \
+        .paper("v-developer", "disagree", "2026-12-03T02:00:00Z") \
+        .paper("v-d", "abstain", "2026-12-04T02:00:00Z").close()
+    report = verify_bundle(_bundle(forged), key_ids=[KEY_ID], witness_keys=WITNESSES,
+                           cosignatures=[witnessed])
+    assert report.outcome == FAILED and _steps(report) == {"10.3"}, report.render()
+    [failure] = report.failures
+    assert "cosigned 6 entries at 2026-12-05T00:00:00Z; this chain holds 5, and its entry 4 " \
+           "is dated 2026-12-08T01:00:00Z" in failure.message, failure.message

@@ -8,6 +8,7 @@ is wrong, keep the proof of a fork, and neither crash, hang nor forget what it c
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler
@@ -223,7 +224,8 @@ def test_one_district_cannot_frame_another_by_publishing_its_uid_first(world, tm
         assert second.cosigned == [(UID, 7)] and second.forks == [] and not second.problems
         assert witness().store.held(app.base, UID).head == sealed[6].digest
         assert witness().store.held(framer.base, UID).head == copy[3].digest
-        # What the witness gives the honest district's verifier is its app's only.
+        # What the witness gives the honest district's verifier is its app's only, every
+        # cosignature it made of it: a bundle exported at 4 entries is checked by the first.
         from click.testing import CliRunner
 
         from votes.cli import main
@@ -233,7 +235,8 @@ def test_one_district_cannot_frame_another_by_publishing_its_uid_first(world, tm
                                             "--app", app.base + "/"])
         assert printed.exit_code == 0, printed.output
         assert [json.loads(line)["statement"]["head"]
-                for line in printed.output.splitlines()] == [sealed[6].digest]
+                for line in printed.output.splitlines()] == [sealed[3].digest,
+                                                             sealed[6].digest]
     finally:
         framer.stop()
 
@@ -758,3 +761,27 @@ def test_a_prefix_checked_against_a_clock_since_set_back_is_checked_again(world,
     behind.round_budget = 100
     result = behind.poll([app.base])
     assert result.cosigned == [] and "entry 2: dated" in result.problems[0], result
+
+
+def test_a_witness_database_of_an_earlier_release_prints_the_heads_it_held(world, tmp_path):
+    """Made before the witness kept every cosignature: what it held (its latest of each
+    chain) is what it can still give; from then on it keeps every one it makes."""
+    from click.testing import CliRunner
+
+    from votes.cli import main
+
+    app, sealed, witness = world
+    assert witness().poll([app.base]).cosigned == [(UID, 4)]
+    path = tmp_path / "witness.sqlite3"
+    with sqlite3.connect(path) as db:  # as the earlier release left it
+        db.execute("DROP TABLE cosignatures")
+
+    def printed() -> list[int]:
+        out = CliRunner().invoke(main, ["witness", "cosignatures", "--db", str(path)])
+        assert out.exit_code == 0, out.output
+        return [json.loads(line)["statement"]["length"] for line in out.output.splitlines()]
+
+    assert printed() == [4]
+    app.chains[UID] = sealed
+    assert witness().poll([app.base]).cosigned == [(UID, 7)]
+    assert printed() == [4, 7]

@@ -237,12 +237,12 @@ def init(db_path: str) -> None:
 @click.option("--app", default=None,
               help="only those of chains this app served (its URL as given to poll/serve)")
 def cosignatures(db_path: str, proposal: str | None, app: str | None) -> None:
-    """Print the latest cosignature of each proposal, one JSON line each: give it to a
-    verifier (`votes verify --cosignatures FILE`) so the operator cannot leave it out.
-    Give a district's verifier its app's (--app): another app may serve a chain under the
-    same uid, whose cosignature does not match the district's chain."""
-    held = _read_store(db_path, lambda store: store.all_held() if app is None
-                       else store.held_from(app.rstrip("/")))
-    for h in held:
-        if proposal is None or h.proposal == proposal:
-            click.echo(h.cosignature.decode("utf-8"))
+    """Print every cosignature made, one JSON line each, in order of length: give them to a
+    verifier (`votes verify --cosignatures FILE`) so the operator cannot leave them out; a
+    bundle of any age is checked by those of no more entries than it holds. Give a
+    district's verifier its app's (--app): another app may serve a chain under the same
+    uid, whose cosignatures do not match the district's chain."""
+    made = _read_store(db_path, lambda store: store.made(
+        app.rstrip("/") if app is not None else None, proposal))
+    for line in made:
+        click.echo(line.decode("utf-8"))

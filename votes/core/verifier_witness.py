@@ -32,17 +32,25 @@ class Witnessed:
     length: int                    # longest prefix cosigned (entries), at any time
     before_close: int              # longest prefix cosigned no later than the close entry
     entries: int                   # entries in the chain
+    newer: int = 0                 # longest chain cosigned beyond this one's end (0: none)
 
     def describe(self) -> str:
         if not self.witnesses:
-            return ("见证 witnessed: 没有有效的见证签名 no valid cosignature by the witnesses "
+            line = ("见证 witnessed: 没有有效的见证签名 no valid cosignature by the witnesses "
                     "you named")
-        return (f"见证 witnessed: {self.before_close} of {self.entries} entries cosigned "
-                f"before the close ({self.length} in all) by {', '.join(self.witnesses)}")
+        else:
+            line = (f"见证 witnessed: {self.before_close} of {self.entries} entries cosigned "
+                    f"before the close ({self.length} in all) by {', '.join(self.witnesses)}")
+        if self.newer:
+            line += (f"\n  见证人已见更长的链 the witnesses have since cosigned {self.newer} "
+                     f"entries: this bundle is older (or cut short) and lacks entries "
+                     f"{self.entries} to {self.newer - 1}")
+        return line
 
     def to_json(self) -> dict:
         return {"witnesses": list(self.witnesses), "length": self.length,
-                "before_close": self.before_close, "entries": self.entries}
+                "before_close": self.before_close, "entries": self.entries,
+                "newer": self.newer}
 
 
 def _consistent(b: _Bundle, length: int, head: str) -> bool:
@@ -95,6 +103,7 @@ def check_witness(b: _Bundle, witnesses: signing.KeyRing | None, run: _Run,
     close = closes[0][1] if closes else None
     names, longest, before = set(), 0, 0
     unknown = 0
+    newer: list[dict] = []  # valid statements of more entries than this chain holds
     latest = None  # _latest_dated(b), made when a cosignature first reaches 10.4
     for where, cosig in cosigs:
         stmt = cosig["statement"]
@@ -106,6 +115,21 @@ def check_witness(b: _Bundle, witnesses: signing.KeyRing | None, run: _Run,
                 not signing.verify(key, canonical_bytes(stmt), cosig["sig"]):
             run.fail("10.2", f"{where}: the signature of witness "
                              f"{stmt['witness'][:40]} does not verify")
+            continue
+        if stmt["proposal"] == uid and stmt["length"] > len(b.digests):
+            if latest is None:
+                latest = _latest_dated(b)
+            last = latest[-1]
+            if last is not None and too_late(last[1], parse_time(stmt["time"])):
+                # An honest chain only grows: when its entry was written, the chain the
+                # witness had already seen longer held it at a later position, not this one.
+                run.fail("10.3", f"{where}: witness {stmt['witness'][:40]} cosigned "
+                                 f"{stmt['length']} entries at {stmt['time']}; this chain "
+                                 f"holds {len(b.digests)}, and its entry {last[0]} is dated "
+                                 f"{last[1]}, more than {CLOCK_SKEW} s later: it is not the "
+                                 "chain the witness saw")
+            else:
+                newer.append(stmt)
             continue
         if stmt["proposal"] != uid or not _consistent(b, stmt["length"], stmt["head"]):
             run.fail("10.3", f"{where}: witness {stmt['witness'][:40]} "
@@ -130,7 +154,20 @@ def check_witness(b: _Bundle, witnesses: signing.KeyRing | None, run: _Run,
             before = max(before, stmt["length"])
     if unknown:
         run.skip("10.2–10.4", f"{unknown} cosignature(s) by witnesses you did not name")
-    return Witnessed(tuple(sorted(names)), longest, before, len(b.lines))
+    if newer:
+        # A bundle exported before the witness's last round (an interim one, a final one
+        # before objections were appended) or cut short: such a cosignature neither vouches
+        # for it nor contradicts it. The witness's earlier cosignatures do.
+        top = max(newer, key=lambda s: (s["length"], s["time"]))
+        run.skip("10.3", f"{len(newer)} cosignature(s) of more entries than this bundle "
+                         f"holds (the longest: {top['length']} entries cosigned at "
+                         f"{top['time']}): this bundle lacks entries {len(b.lines)} to "
+                         f"{top['length'] - 1}; it is older than them, or cut short. They "
+                         "count for nothing here: check the latest bundle against them, and "
+                         "this one against the witness's earlier cosignatures (`votes "
+                         "witness cosignatures` prints all it made)")
+    return Witnessed(tuple(sorted(names)), longest, before, len(b.lines),
+                     max((s["length"] for s in newer), default=0))
 
 
 def _parse_witness_file(data: bytes, run: _Run) -> list[tuple[int, dict]]:

@@ -20,6 +20,11 @@ CREATE TABLE IF NOT EXISTS heads (
     time TEXT NOT NULL,
     PRIMARY KEY (app, proposal)
 );
+CREATE TABLE IF NOT EXISTS cosignatures (  -- every cosignature made, not only the latest
+    app TEXT NOT NULL, proposal TEXT NOT NULL, length INTEGER NOT NULL,
+    cosignature BLOB NOT NULL,
+    PRIMARY KEY (app, proposal, length)
+);
 CREATE TABLE IF NOT EXISTS posted (
     app TEXT NOT NULL, proposal TEXT NOT NULL, length INTEGER NOT NULL,
     PRIMARY KEY (app, proposal, length)
@@ -102,12 +107,20 @@ class Store:
         into a witness that has forgotten every head it cosigned. Tables added since it
         was made are still added."""
         self.db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
-        if existing and self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
-                                        "AND name = 'heads'").fetchone() is None:
+        if existing and not self._has_table("heads"):
             self.db.close()
             raise sqlite3.DatabaseError("it holds no witness tables")
+        kept_all = self._has_table("cosignatures")
         self.db.executescript(SCHEMA)
         self._hold_heads_per_app()
+        if not kept_all:
+            # A database of a release that kept only the latest: that one is what it has.
+            self.db.execute("INSERT OR IGNORE INTO cosignatures (app, proposal, length, "
+                            "cosignature) SELECT app, proposal, length, cosignature FROM heads")
+
+    def _has_table(self, name: str) -> bool:
+        return self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                               "name = ?", (name,)).fetchone() is not None
 
     def _hold_heads_per_app(self) -> None:
         """Held by uid alone, a head one app served stood for every app's chain of that
@@ -160,6 +173,9 @@ class Store:
                             "line = excluded.line, cosignature = excluded.cosignature, "
                             "time = excluded.time",
                             (proposal, length, head, line, cosignature, app, time))
+            self.db.execute("INSERT OR IGNORE INTO cosignatures (app, proposal, length, "
+                            "cosignature) VALUES (?, ?, ?, ?)",
+                            (app, proposal, length, cosignature))
             self.db.execute("DELETE FROM progress WHERE app = ? AND proposal = ?",
                             (app, proposal))
         except BaseException:
@@ -187,10 +203,15 @@ class Store:
                         (app, proposal, after[0], after[1], progress.length, progress.line,
                          progress.keys, progress.time))
 
-    def all_held(self) -> list[Held]:
-        rows = self.db.execute("SELECT proposal, length, head, line, cosignature FROM heads "
-                               "ORDER BY proposal, app").fetchall()
-        return [Held(r[0], r[1], r[2], bytes(r[3]), bytes(r[4])) for r in rows]
+    def made(self, app: str | None = None, proposal: str | None = None) -> list[bytes]:
+        """Every cosignature made (of chains `app` served, of `proposal`, if given), by
+        proposal, then server, then length: a verifier checks a bundle of any age against
+        those of no more entries than it holds."""
+        rows = self.db.execute(
+            "SELECT cosignature FROM cosignatures WHERE (? IS NULL OR app = ?) AND "
+            "(? IS NULL OR proposal = ?) ORDER BY proposal, app, length",
+            (app, app, proposal, proposal)).fetchall()
+        return [bytes(r[0]) for r in rows]
 
     def held_from(self, app: str) -> list[Held]:
         """The heads last cosigned from what `app` served."""
