@@ -65,3 +65,32 @@ def test_a_forged_withdrawal_without_the_csrf_token_is_refused(app, runner, tmp_
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
     assert show(runner, str(world["sun"]["id"]))["participating_headcount"] == 1
+
+
+def test_a_scan_with_a_long_file_name_is_kept(app, runner, tmp_path, client):
+    """A scan's file name as the clerk's computer has it (a phone's long export name) was
+    a 400 "输入的内容过长" on PostgreSQL for a correction, a withdrawal or a sale, with the
+    typed reason lost; SQLite kept it. The name is only a label: it is kept shortened."""
+    from tests.staff_world import build, sign_in
+
+    world = build(app, runner, tmp_path)
+    sign_in(client, "sun_committee")
+    url = f"/committee/p/{world['sun']['id']}"
+    long = "扫描" * 200 + ".jpg"
+    assert client.post(f"{url}/paper", data={
+        "building": "1", "entrance": "1", "room": "101", "choice": "agree", "channel": "paper",
+        "evidence": (io.BytesIO(b"scan"), "scan.jpg")}).status_code == 302
+    corrected = client.post(f"{url}/paper-ballots/correct", data={
+        "entry": "1", "choice": "disagree", "reason": REASON, "confirm": "1",
+        "evidence": (io.BytesIO(b"form again"), long)}, follow_redirects=True)
+    assert "第 2 条记录取代第 1 条" in corrected.get_data(as_text=True)
+    withdrawn = client.post(f"{url}/paper-ballots/withdraw", data={
+        "entry": "2", "reason": REASON, "confirm": "1",
+        "evidence": (io.BytesIO(b"form of 2-201"), "撤回" + long)}, follow_redirects=True)
+    assert "第 3 条记录撤回第 2 条" in withdrawn.get_data(as_text=True)
+    sold = client.post(f"{url}/transfer", data={
+        "building": "1", "entrance": "1", "room": "202", "choice": "agree",
+        "buyer_name": "钱七", "buyer_id": "110101199003074477", "confirm": "1",
+        "transfer_evidence": (io.BytesIO(b"certificate"), "证书" + long),
+        "ballot_form": (io.BytesIO(b"buyer form"), "表决票" + long)}, follow_redirects=True)
+    assert "已录入过户后新业主的选票" in sold.get_data(as_text=True)
