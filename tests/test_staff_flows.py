@@ -425,3 +425,36 @@ def test_every_audited_action_is_named_in_words_on_the_audit_page(app, runner, t
         page = client.get(f"/admin/audit?lang={lang}").get_data(as_text=True)
         shown = set(re.findall(r"<td>([a-z_]+\.[a-z_.]+)</td>", page))
         assert shown == set(), (lang, shown)
+
+
+def test_a_refused_entry_keeps_what_the_clerk_typed(app, world, client):
+    """A refused paper/proxy or transfer entry sent the clerk to a page whose 返回 opened an
+    empty form: the flat, the choice, the proxy's name and the buyer's name typed again.
+    The refusal is now said above the same form, filled in (ID numbers excepted)."""
+    sign_in(client, "sun_committee")
+    url = f"/committee/p/{world['sun']['id']}"
+    assert client.post(f"{url}/paper", data={
+        "building": "1", "entrance": "1", "room": "202", "choice": "agree", "channel": "paper",
+        "evidence": (io.BytesIO(b"scan"), "scan.jpg")}).status_code == 302
+    again = client.post(f"{url}/paper", data={
+        "building": "1", "entrance": "1", "room": "202", "choice": "abstain", "channel": "proxy",
+        "proxy_name": "孙八", "proxy_id": resident_id(9), "company_staff": "否",
+        "evidence": (io.BytesIO(b"another"), "form.jpg"),
+        "authorisation": (io.BytesIO(b"letter"), "letter.jpg")})
+    page = again.get_data(as_text=True)
+    assert again.status_code == 400
+    assert "该业主已经表决" in page
+    assert 'id="p-room" name="room" value="202"' in page
+    assert '<option value="abstain" selected>' in page
+    assert '<option value="proxy" selected>' in page
+    assert 'value="孙八"' in page and '<option value="否" selected>' in page
+    assert resident_id(9) not in page  # an ID number is typed again, never echoed
+    sold = client.post(f"{url}/transfer", data={
+        "building": "1", "entrance": "1", "room": "101", "choice": "disagree",
+        "buyer_name": "钱七", "buyer_id": resident_id(9), "confirm": "1",
+        "transfer_evidence": (io.BytesIO(b"certificate"), "cert.pdf"),
+        "ballot_form": (io.BytesIO(b"buyer form"), "form.jpg")})
+    page = sold.get_data(as_text=True)
+    assert sold.status_code == 400 and "计为一人" in page
+    assert 'id="t-room" name="room" value="101"' in page and 'value="钱七"' in page
+    assert 'id="p-room" name="room" required>' in page  # the other form stays empty

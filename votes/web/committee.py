@@ -272,6 +272,12 @@ def scope_preview_json(user, community):
 @bp.get("/p/<int:pid>")
 @staff("committee", "admin", obj="proposal")
 def proposal(user, proposal):
+    return _proposal_page(proposal)
+
+
+def _proposal_page(proposal, refused: dict | None = None):
+    """The proposal's page; `refused`: the entry form ("paper" or "transfer") whose entry
+    was refused, with the error and what the clerk typed, shown again on that form."""
     from votes.extensions import db
     from votes.services.chain_store import older_format
     from votes.services.committee_views import proposal_page
@@ -281,7 +287,17 @@ def proposal(user, proposal):
     older = older_format(db.session, proposal) if proposal.state == "voting" else None
     return render_template("committee/proposal.html", proposal=proposal,
                            page=proposal_page(proposal), procedure=procedure_panel(proposal),
-                           older_format=older)
+                           older_format=older, refused=refused or {})
+
+
+# Typed values shown again on a refused entry form: never an ID number (typed again).
+_KEPT_FIELDS = ("building", "entrance", "room", "choice", "channel", "proxy_name",
+                "company_staff", "buyer_name")
+
+
+def _refused_entry(proposal, form_name: str, err: DomainError):
+    typed = {k: request.form.get(k, "") for k in _KEPT_FIELDS}
+    return _proposal_page(proposal, {"form": form_name, "error": err, "typed": typed}), 400
 
 
 @bp.post("/p/<int:pid>/move/<move>")
@@ -357,15 +373,19 @@ def visit(user, proposal):
 def paper(user, proposal):
     from votes.services.paper_entry import enter_paper_ballot, enter_paper_file
 
-    try:
-        if request.files.get("csv") and request.files["csv"].filename:
+    if request.files.get("csv") and request.files["csv"].filename:
+        try:
             ballots = enter_paper_file(proposal, request.files["csv"],
                                        request.files.getlist("evidence"), user.login)
-        else:
+        except DomainError as err:
+            return render_template("committee/paper_errors.html", proposal=proposal,
+                                   error=err), 400
+    else:
+        try:
             ballots = [enter_paper_ballot(proposal, request.form, request.files.get("evidence"),
                                           user.login, request.files.get("authorisation"))]
-    except DomainError as err:
-        return render_template("committee/paper_errors.html", proposal=proposal, error=err), 400
+        except DomainError as err:
+            return _refused_entry(proposal, "paper", err)
     flash(_("已录入 %(n)d 张选票。", n=len(ballots)), "ok")
     return redirect(url_for("committee.proposal", pid=proposal.id))
 
@@ -379,7 +399,7 @@ def transfer(user, proposal):
         ballot = enter_transfer(proposal, entry_from_form(request.form, request.files),
                                 user.login, actor=user.login)
     except DomainError as err:
-        return render_template("committee/paper_errors.html", proposal=proposal, error=err), 400
+        return _refused_entry(proposal, "transfer", err)
     flash(_("已录入过户后新业主的选票（第 %(n)d 条记录），原业主的选票已被取代。", n=ballot.seq), "ok")
     return redirect(url_for("committee.proposal", pid=proposal.id))
 
