@@ -374,3 +374,40 @@ def test_a_vote_from_before_version_3_verifies_in_the_app(app, runner, tmp_path,
     assert result.exit_code == 0, result.output
     with zipfile.ZipFile(out) as z, zipfile.ZipFile(io.BytesIO(z.read("bundle.zip"))) as inner:
         assert json.loads(inner.read("manifest.json"))["format"] == FORMAT_V2
+
+
+def test_a_downgrade_keeps_withdrawn_objection_texts_off_the_board(app, runner, tmp_path,
+                                                                   client, capfd):
+    """The committee took an objection's text off the board because it named a person and
+    a phone number. `votes db downgrade` below rulesb_0002 dropped the reason columns, so the
+    release before it, which knows no withdrawal, showed the text on the board and the
+    result notice again. The downgrade now refuses as a whole, naming the votes."""
+    from sqlalchemy import text
+
+    from tests.procedure_world import close_at_end, open_vote, vote
+    from tests.staff_world import committee_clerk
+    from tests.test_objection_period import ALL_AGREE, _file_objections
+    from votes.extensions import db
+
+    pid = open_vote(app, runner, tmp_path, "objection_days=2")
+    vote(runner, tmp_path, pid, ALL_AGREE)
+    close_at_end(app, runner, pid)
+    seq, _kept = _file_objections(app, runner, tmp_path, pid, [(1, "C"), (2, "D")])
+    committee_clerk(runner, "SUN")
+    sign_in(client, "clerk")
+    done = client.post(f"/committee/p/{pid}/withdraw-text", follow_redirects=True,
+                       data={"seq": seq, "reason": "含他人姓名和电话"})
+    assert f"已撤下第 {seq} 条记录的内容" in done.get_data(as_text=True)
+    try:
+        with pytest.raises(SystemExit):  # Flask-Migrate's way of failing
+            _migrate(app, "down", "withdraw_0001")
+        assert "含他人姓名和电话" not in capfd.readouterr().err
+        with app.app_context(), db.engine.connect() as conn:
+            # PostgreSQL undoes the whole downgrade; SQLite keeps the steps before the refusal
+            # (its DDL commits), each a revision of its own.
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() \
+                in ("money_0002", "rulesb_0002")
+            assert conn.execute(text("SELECT count(*) FROM objections "
+                                     "WHERE text_withdrawn IS NOT NULL")).scalar() == 1
+    finally:
+        _migrate(app, "up")

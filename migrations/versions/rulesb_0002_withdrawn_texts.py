@@ -25,6 +25,16 @@ def upgrade():
 
 
 def downgrade():
+    # The release before this one knows no withdrawal: it would publish every text again,
+    # personal data the committee took off the board included. Refuse as a whole.
+    withdrawn = op.get_bind().execute(sa.text(
+        "SELECT DISTINCT p.uid FROM objections o JOIN proposals p ON p.id = o.proposal_id "
+        "WHERE o.text_withdrawn IS NOT NULL OR o.answer_withdrawn IS NOT NULL "
+        "ORDER BY p.uid")).scalars().all()
+    if withdrawn:
+        raise RuntimeError("texts withdrawn from publication would be published again by "
+                           "the previous release; not downgrading. Votes: "
+                           + ", ".join(withdrawn))
     with op.batch_alter_table('objections', schema=None) as batch_op:
         batch_op.drop_column('answer_withdrawn')
         batch_op.drop_column('text_withdrawn')
