@@ -411,3 +411,25 @@ def test_a_downgrade_keeps_withdrawn_objection_texts_off_the_board(app, runner, 
                                      "WHERE text_withdrawn IS NOT NULL")).scalar() == 1
     finally:
         _migrate(app, "up")
+
+
+def test_a_downgrade_does_not_count_a_withdrawn_ballot_again(app, runner, tmp_path):
+    """A paper ballot typed against the wrong flat was withdrawn (withdraw_0001). Dropping
+    ballots.withdrawn_by let the release before it count that ballot again: an open vote
+    closed with a tally its own chain contradicts. The downgrade refuses, naming the votes."""
+    from sqlalchemy import text
+
+    from tests.test_corrections import open_with_paper
+    from tests.test_withdrawals import withdraw
+    from votes.extensions import db
+
+    pid = open_with_paper(app, runner, tmp_path)
+    assert withdraw(runner, tmp_path, pid, 1).exit_code == 0
+    try:
+        with pytest.raises(SystemExit):
+            _migrate(app, "down", "forms_0001")
+        with app.app_context(), db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM ballots "
+                                     "WHERE withdrawn_by IS NOT NULL")).scalar() == 1
+    finally:
+        _migrate(app, "up")

@@ -25,5 +25,14 @@ def upgrade():
 
 
 def downgrade():
+    # The release before this one knows no withdrawal: it would count a withdrawn ballot
+    # again, and close an open vote with a tally its own chain contradicts. Refuse as a whole.
+    withdrawn = op.get_bind().execute(sa.text(
+        "SELECT DISTINCT p.uid FROM ballots b JOIN proposals p ON p.id = b.proposal_id "
+        "WHERE b.withdrawn_by IS NOT NULL ORDER BY p.uid")).scalars().all()
+    if withdrawn:
+        raise RuntimeError("ballots withdrawn by a withdrawal entry would be counted again by "
+                           "the previous release; not downgrading. Votes: "
+                           + ", ".join(withdrawn))
     with op.batch_alter_table('ballots', schema=None) as batch_op:
         batch_op.drop_column('withdrawn_by')
