@@ -5,6 +5,7 @@ with the app's settings."""
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -77,6 +78,7 @@ def test_restore_lays_out_a_cluster_for_archive_recovery(tmp_path):
     conf = (pgdata / "postgresql.auto.conf").read_text()
     assert f"restore_command = 'cp \"{archive}/%f\" \"%p\"'" in conf
     assert "recovery_target_time = '2026-11-25 10:00:00+08'" in conf
+    assert "archive_mode = off" in conf
 
 
 def test_a_backup_taken_from_the_replica_is_restored_as_a_primary_not_a_standby(tmp_path):
@@ -184,3 +186,151 @@ def test_the_app_host_recipe_makes_every_folder_the_units_need():
         needed |= set(re.findall(r"^ReadWritePaths=(.+)$",
                                  (DEPLOY / "systemd" / unit).read_text(), re.M)[0].split())
     assert needed <= folders, (needed, recipe)
+
+
+def _pg_bindir() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+                   key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0)
+    if found:
+        return found[-1].parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+class _Clusters:
+    """Throw-away PostgreSQL clusters in one folder, reached over a Unix socket in it (no
+    TCP port, so nothing clashes with the machine's own clusters). As root, every
+    PostgreSQL command runs as the postgres user, the way an operator runs them."""
+
+    def __init__(self, bindir: Path, root: Path):
+        import pwd
+
+        self.bindir, self.root = bindir, root
+        self.as_postgres = []
+        if os.geteuid() == 0:
+            try:
+                pw = pwd.getpwnam("postgres")
+            except KeyError:
+                pytest.skip("running as root and there is no postgres user to run PostgreSQL")
+            os.chown(root, pw.pw_uid, pw.pw_gid)
+            self.as_postgres = ["runuser", "-u", "postgres", "--"]
+        self.running: list[Path] = []
+
+    def pg(self, tool: str, *args, check=True, env=None) -> subprocess.CompletedProcess:
+        result = subprocess.run([*self.as_postgres, str(self.bindir / tool), *map(str, args)],
+                                capture_output=True, text=True, env=env)
+        if check:
+            assert result.returncode == 0, (tool, args, result.stdout, result.stderr)
+        return result
+
+    def own(self, path: Path) -> None:
+        if self.as_postgres:
+            subprocess.run(["chown", "-R", "postgres:postgres", str(path)], check=True)
+
+    def start(self, pgdata: Path) -> None:
+        self.pg("pg_ctl", "-D", pgdata, "-l", f"{pgdata}.log", "-w", "-t", "60", "start")
+        self.running.append(pgdata)
+
+    def stop(self, pgdata: Path) -> None:
+        self.pg("pg_ctl", "-D", pgdata, "-m", "fast", "-w", "stop")
+        self.running.remove(pgdata)
+
+    def recovered(self) -> None:
+        """Wait (at most a minute) for the started cluster to end its archive recovery."""
+        import time
+
+        deadline = time.monotonic() + 60
+        while self.sql("SELECT pg_is_in_recovery()") != "f":
+            assert time.monotonic() < deadline, "archive recovery did not end"
+            time.sleep(0.05)
+
+    def sql(self, query: str) -> str:
+        return self.pg("psql", "-h", self.root, "-p", "5239", "-U", "postgres", "-d",
+                       "postgres", "-XAtqc", query).stdout.strip()
+
+
+@pytest.fixture
+def clusters():
+    import tempfile
+
+    bindir = _pg_bindir()
+    if bindir is None or not all((bindir / t).exists()
+                                 for t in ("initdb", "pg_ctl", "pg_basebackup", "psql")):
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup) are not installed")
+    root = Path(tempfile.mkdtemp(prefix="votes-deploy-"))
+    root.chmod(0o755)
+    made = _Clusters(bindir, root)
+    try:
+        yield made
+    finally:
+        for pgdata in list(made.running):
+            made.pg("pg_ctl", "-D", pgdata, "-m", "immediate", "-w", "stop", check=False)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _primary(clusters: _Clusters, archive: Path) -> Path:
+    pgdata = clusters.root / "primary"
+    clusters.pg("initdb", "-D", pgdata, "-U", "postgres", "--auth=trust")
+    script = DEPLOY / "postgresql" / "archive-wal.sh"
+    with open(pgdata / "postgresql.conf", "a") as conf:
+        conf.write(f"port = 5239\nlisten_addresses = ''\nunix_socket_directories = '{clusters.root}'\n"
+                   "wal_level = replica\nmax_wal_senders = 5\narchive_mode = on\n"
+                   f"archive_command = 'VOTES_WAL_ARCHIVE={archive} {script} %p %f'\n")
+    with open(pgdata / "pg_hba.conf", "a") as hba:
+        hba.write("local replication all trust\n")
+    return pgdata
+
+
+def _restore(clusters: _Clusters, backup: Path, archive: Path, name: str) -> Path:
+    pgdata = clusters.root / name
+    result = _run(RESTORE, "--backup", backup, "--wal-archive", archive, "--pgdata", pgdata)
+    assert result.returncode == 0, result.stderr
+    clusters.own(pgdata)
+    return pgdata
+
+
+def test_a_restore_rehearsal_never_changes_what_the_next_restore_recovers(clusters):
+    """docs/deploy.md says to rehearse the restore every quarter on a spare machine with
+    the archive. The restored cluster, once recovered, took a new timeline and archived its
+    history file (and its WAL) into the very archive it restored from, with the primary's
+    archive_command (postgresql.conf is in the backup, or copied from the primary). The
+    next real restore then followed that newest timeline (PostgreSQL's default, 'latest')
+    and silently lost every ballot the primary wrote after the rehearsal."""
+    archive = clusters.root / "wal"
+    archive.mkdir()
+    clusters.own(archive)
+    primary = _primary(clusters, archive)
+    clusters.start(primary)
+    clusters.sql("CREATE TABLE ballots (n int)")
+    clusters.sql("INSERT INTO ballots VALUES (1)")
+    base = clusters.root / "base"
+    base.mkdir()
+    clusters.own(base)
+    backup = subprocess.run(
+        [*clusters.as_postgres, "env", f"PATH={clusters.bindir}:/usr/bin:/bin", "PGPORT=5239",
+         "bash", DEPLOY / "postgresql" / "base-backup.sh", "--host", clusters.root,
+         "--user", "postgres", "--dir", base], capture_output=True, text=True)
+    assert backup.returncode == 0, backup.stderr
+    (taken,) = base.iterdir()
+    clusters.sql("INSERT INTO ballots VALUES (2)")
+    clusters.sql("SELECT pg_switch_wal()")
+    clusters.stop(primary)  # a clean stop archives every finished segment
+
+    rehearsal = _restore(clusters, taken, archive, "rehearsal")
+    before = sorted(p.name for p in archive.iterdir())
+    clusters.start(rehearsal)
+    clusters.recovered()
+    assert clusters.sql("SELECT count(*) FROM ballots") == "2"
+    clusters.sql("CHECKPOINT")
+    clusters.sql("SELECT pg_switch_wal()")
+    clusters.stop(rehearsal)
+    assert sorted(p.name for p in archive.iterdir()) == before
+
+    clusters.start(primary)
+    clusters.sql("INSERT INTO ballots VALUES (3)")
+    clusters.sql("SELECT pg_switch_wal()")
+    clusters.stop(primary)
+    real = _restore(clusters, taken, archive, "real")
+    clusters.start(real)
+    clusters.recovered()
+    assert clusters.sql("SELECT array_agg(n ORDER BY n) FROM ballots") == "{1,2,3}"

@@ -60,6 +60,11 @@ fi
 run rm -f "$pgdata/standby.signal"
 conf="$pgdata/postgresql.auto.conf"
 write "$conf" "restore_command = 'cp \"$archive/%f\" \"%p\"'"
+# Not into the archive it restores from: at the end of recovery the cluster takes a new
+# timeline, and the next restore follows the newest timeline in the archive. A rehearsal
+# (or a restore that is then abandoned) archiving there would make every later restore
+# follow it and drop what the primary wrote since. Turned on again in step 3 below.
+write "$conf" "archive_mode = off"
 if [ -n "$target_time" ]; then
     write "$conf" "recovery_target_time = '$target_time'"
     write "$conf" "recovery_target_action = 'promote'"
@@ -72,5 +77,8 @@ Next:
      until "archive recovery complete" (or the target time) appears.
   2. On an app host: votes doctor; then for each vote open or closed since the backup,
      votes export ID -o bundle.zip && votes verify bundle.zip --keys votes-keys.json
-  3. Only then point VOTES_DATABASE_URL (or the primary's DNS name) at it and start the app.
+  3. Only if it is to replace the primary (never after a rehearsal): turn WAL archiving
+     on again, restart it, and take a new base backup (base-backup.sh):
+       psql -c 'ALTER SYSTEM RESET archive_mode'   # restore.sh turned it off
+     Then point VOTES_DATABASE_URL (or the primary's DNS name) at it and start the app.
 NEXT
