@@ -334,3 +334,28 @@ def test_a_restore_rehearsal_never_changes_what_the_next_restore_recovers(cluste
     clusters.start(real)
     clusters.recovered()
     assert clusters.sql("SELECT array_agg(n ORDER BY n) FROM ballots") == "{1,2,3}"
+
+
+def test_the_nginx_config_passes_nginx_t(tmp_path):
+    """`http2 on;` exists only from nginx 1.25.1: Debian 12 (1.22) and Ubuntu 24.04 (1.24)
+    refused the whole file ("unknown directive"), so the site never came up."""
+    nginx = shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.path.exists(p)), None)
+    if nginx is None:
+        pytest.skip("nginx is not installed (apt-get install nginx)")
+    key, crt = tmp_path / "votes.key", tmp_path / "votes.crt"
+    made = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                           "-subj", "/CN=votes.example.gov.cn", "-days", "1",
+                           "-keyout", key, "-out", crt], capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    site = (DEPLOY / "nginx" / "votes.conf").read_text()
+    site = (site.replace("/etc/nginx/tls/votes.example.gov.cn.crt", str(crt))
+                .replace("/etc/nginx/tls/votes.example.gov.cn.key", str(key))
+                .replace("/var/log/nginx", str(tmp_path)))
+    (tmp_path / "votes.conf").write_text(site)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{ include {tmp_path}/votes.conf; }}\n")
+    result = subprocess.run([nginx, "-t", "-p", f"{tmp_path}/", "-c", tmp_path / "nginx.conf"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
