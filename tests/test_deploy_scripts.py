@@ -359,3 +359,15 @@ def test_the_nginx_config_passes_nginx_t(tmp_path):
     result = subprocess.run([nginx, "-t", "-p", f"{tmp_path}/", "-c", tmp_path / "nginx.conf"],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_postgresql_recipe_makes_the_wal_archive_the_script_writes_to():
+    """docs/deploy.md set archive_command to archive-wal.sh but nothing made its folder:
+    every archive attempt failed ("cp: cannot create regular file"), PostgreSQL kept each
+    segment in pg_wal until the primary's disk filled, and there was no archive to restore."""
+    doc = (ROOT / "docs" / "deploy.md").read_text()
+    section = doc.split("## PostgreSQL", 1)[1].split("## Redis", 1)[0]
+    default = re.search(r"VOTES_WAL_ARCHIVE:-([^}]+)\}",
+                        (DEPLOY / "postgresql" / "archive-wal.sh").read_text()).group(1)
+    made = re.findall(r"install -d\b([^\n]*)", section)
+    assert any(default in line.split() and "-o postgres" in line for line in made), made
