@@ -371,3 +371,14 @@ def test_the_postgresql_recipe_makes_the_wal_archive_the_script_writes_to():
                         (DEPLOY / "postgresql" / "archive-wal.sh").read_text()).group(1)
     made = re.findall(r"install -d\b([^\n]*)", section)
     assert any(default in line.split() and "-o postgres" in line for line in made), made
+
+
+def test_the_failover_steps_keep_commits_from_waiting_for_a_standby_that_is_gone():
+    """Promoted with the primary's settings (synchronous_standby_names = 'ANY 1 (replica1,
+    replica2)'), the new primary had no standby: replica2 still followed the dead primary
+    and its slot existed only there. Every cast then waited for ever after the documented
+    failover (checked by hand on PostgreSQL 15: `votes ballots import` hung)."""
+    doc = (ROOT / "docs" / "deploy.md").read_text()
+    failover = doc.split("### Failover", 1)[1].split("### Backups", 1)[0]
+    assert "synchronous_standby_names" in failover
+    assert "pg_create_physical_replication_slot" in failover
