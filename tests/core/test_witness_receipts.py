@@ -548,3 +548,28 @@ def test_step_10_3_a_shorter_chain_whose_last_entry_is_dated_after_the_cosignatu
     [failure] = report.failures
     assert "cosigned 6 entries at 2026-12-05T00:00:00Z; this chain holds 5, and its entry 4 " \
            "is dated 2026-12-08T01:00:00Z" in failure.message, failure.message
+
+
+def test_step_11_4_a_receipt_issued_under_a_later_chain_than_an_older_bundle():
+    """The receipt page signs the chain's head as it is when the owner opens it: one
+    downloaded after the close (objections appended since) names more entries than a bundle
+    exported earlier. The owner's entry is there (11.3); 11.4 cannot be checked, and the
+    bundle is not accused of cutting history — unless its last entry is dated after the
+    receipt, when the server itself had already signed a longer chain."""
+    story = good_story()
+    sealed = story.seal()
+    late = make_receipt(SERVER, proposal="p-example", seq=3, digest=sealed[3].digest,
+                        length=7, head=sealed[6].digest, time="2026-12-08T01:05:00Z")
+    report = verify_bundle(story.bundle(sealed[:5]), key_ids=[KEY_ID], receipts=[late])
+    assert report.outcome == IN_PROGRESS and not report.failures, report.render()
+    assert "receipt 1: issued under 7 entries at 2026-12-08T01:05:00Z; this bundle holds 5" \
+        in report.render()
+    early = make_receipt(SERVER, proposal="p-example", seq=1, digest=sealed[1].digest,
+                         length=6, head=sealed[5].digest, time="2026-12-05T00:00:00Z")
+    forged = Story().genesis().paper("v-a", "agree", "2026-12-01T02:00:00Z") \
+        .paper("v-developer", "disagree", "2026-12-03T02:00:00Z") \
+        .paper("v-d", "abstain", "2026-12-04T02:00:00Z").close()
+    cut = verify_bundle(forged.bundle(), key_ids=[KEY_ID], receipts=[early])
+    assert _steps(cut) == {"11.4"}, cut.render()
+    assert "issued under 6 entries at 2026-12-05T00:00:00Z; this chain holds 5, and its " \
+           "entry 4 is dated 2026-12-08T01:00:00Z" in cut.render()

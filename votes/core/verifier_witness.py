@@ -267,6 +267,20 @@ def check_receipt(b: _Bundle, number: int, receipt: dict, run: _Run) -> None:
     if seq >= len(b.digests) or b.digests[seq] != stmt["digest"]:
         run.fail("11.3", f"{label}: entry {seq} of this chain is not the owner's entry "
                          f"{stmt['digest'][:16]}… (dropped or replaced)")
+    if seq < stmt["length"] and stmt["length"] > len(b.digests):
+        # Issued under the head as it was when the owner opened the receipt page: a later
+        # chain than a bundle exported before (objections appended since the close).
+        last = _latest_dated(b)[-1]
+        if last is not None and too_late(last[1], parse_time(stmt["time"])):
+            run.fail("11.4", f"{label}: issued under {stmt['length']} entries at "
+                             f"{stmt['time']}; this chain holds {len(b.digests)}, and its "
+                             f"entry {last[0]} is dated {last[1]}, more than {CLOCK_SKEW} s "
+                             "later: the server had already signed a longer chain")
+        else:
+            run.skip("11.4", f"{label}: issued under {stmt['length']} entries at "
+                             f"{stmt['time']}; this bundle holds {len(b.digests)}: it is "
+                             "older than the receipt (or cut short), whose head is not checked")
+        return
     if stmt["length"] <= seq or not _consistent(b, stmt["length"], stmt["head"]):
         run.fail("11.4", f"{label}: this chain does not extend the head "
                          f"{stmt['head'][:16]}… (entry {stmt['length'] - 1}) the receipt "
