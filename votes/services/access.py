@@ -201,6 +201,11 @@ def check_unlocked(access: VoterAccess, proposal: Proposal | None = None) -> Non
                       proposal, access.locked_until)
 
 
+# The longest building, entrance or room the poster looks up: the roll's labels are at most
+# roll_import.LABEL_MAX (64) characters, and an owner may type spaces and suffixes around one.
+TYPED_LABEL_MAX = 256
+
+
 def find_by_unit(proposal: Proposal, building: str, entrance: str, room: str,
                  objection: bool = False) -> tuple[VoterAccess, int]:
     """The poster path: an owner picks building and room instead of scanning a notice; the
@@ -212,6 +217,10 @@ def find_by_unit(proposal: Proposal, building: str, entrance: str, room: str,
         check_in_period(proposal)
     else:
         check_open(proposal)
+    if max(len(building), len(entrance), len(room)) > TYPED_LABEL_MAX:
+        # No flat: not normalised either, whose memoised functions would keep it (and its
+        # copy) in every worker for anyone who sends one.
+        raise DeadEnd("not_in_scope", _("该房屋不在本次表决范围内"), proposal)
     units = db.session.scalars(select(FrozenUnit).where(
         FrozenUnit.proposal_id == proposal.id,
         FrozenUnit.unit_key == unit_key(building, entrance, room))).all()
