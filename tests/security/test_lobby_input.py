@@ -43,3 +43,43 @@ def test_a_huge_label_on_the_poster_is_not_kept_by_the_server(app, client, vote)
     r = client.post(f"/p/{vote['uid']}/pick",
                     data={"building": " １ 号楼 ", "entrance": "1", "room": " 0101 室"})
     assert r.status_code == 302
+
+
+@pytest.fixture
+def stairwells(app, runner, tmp_path):
+    """Building 1 with two stairwells (101 in each, 301 in the first only); building 3
+    without stairwells."""
+    from tests.factories import make_row, resident_id
+
+    rows = [make_row(entrance="1", room="101", owner_id=resident_id(1)),
+            make_row(entrance="2", room="101", owner_id=resident_id(2)),
+            make_row(entrance="1", room="301", owner_id=resident_id(3)),
+            make_row(building="3", entrance="", room="501", owner_id=resident_id(4))]
+    return make_open_proposal(app, runner, tmp_path, rows=rows)
+
+
+def _pick(client, vote, building: str, entrance: str, room: str):
+    return client.post(f"/p/{vote['uid']}/pick",
+                       data={"building": building, "entrance": entrance, "room": room})
+
+
+def test_an_owner_who_leaves_the_stairwell_out_is_not_told_they_need_not_vote(
+        app, client, stairwells):
+    """The poster says 单元（没有可不填）: an owner of 1号楼1单元301 who left it empty was told
+    "您填写的房屋不在本次表决的费用分摊范围内，无需参加本次表决" and went away without voting.
+    A building and room that one flat of the vote has, whatever its stairwell, is that flat;
+    where two stairwells have that room the owner is asked which, the form kept filled."""
+    picked = _pick(client, stairwells, "1", "", "301")
+    assert picked.status_code == 302 and picked.location.endswith("/verify")
+    page = client.get(f"/p/{stairwells['uid']}/verify").get_data(as_text=True)
+    assert "1号楼1单元301室" in page
+    # 101 is in both stairwells: which one is the owner's to say, not a dead end.
+    both = _pick(client, stairwells, "1", "", "101")
+    text = both.get_data(as_text=True)
+    assert both.status_code == 200 and "请填写单元" in text and "无需参加" not in text
+    assert 'value="101"' in text and 'name="entrance"' in text
+    # A stairwell typed for a building that has none is that building's flat.
+    assert _pick(client, stairwells, "3", "1", "501").status_code == 302
+    # A stairwell typed that the building has, without that room, is still no flat.
+    assert _pick(client, stairwells, "1", "2", "301").status_code == 404
+    assert _pick(client, stairwells, "1", "", "401").status_code == 404

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from votes.core.chain import PROOFS
 from votes.core.identity import mask_phone, valid_phone
-from votes.core.roll import unit_key
+from votes.core.roll import normalise_entrance, unit_key
 from votes.extensions import db
 from votes.i18n import _, lazy
 from votes.models import FrozenUnit, FrozenVoter, LobbyFailure, Proposal, VoterAccess
@@ -224,6 +224,10 @@ def find_by_unit(proposal: Proposal, building: str, entrance: str, room: str,
     units = db.session.scalars(select(FrozenUnit).where(
         FrozenUnit.proposal_id == proposal.id,
         FrozenUnit.unit_key == unit_key(building, entrance, room))).all()
+    if not units:
+        units = _any_stairwell(proposal, building, entrance, room)
+        if len(units) > 1:
+            raise EntranceNeeded(_("该楼栋有多个单元有此房号，请填写单元。"))
     # Two frozen units under one key (a roll frozen before spellings were checked) cannot
     # be told apart: send the owner to the notice's own link rather than guess.
     if len(units) == 1:
@@ -234,6 +238,23 @@ def find_by_unit(proposal: Proposal, building: str, entrance: str, room: str,
         return access, units[0].id
     raise DeadEnd("not_in_scope", _("该房屋不在本次表决范围内"),
                   proposal)
+
+
+class EntranceNeeded(DomainError):
+    """Building and room typed without a stairwell, and more than one stairwell has it."""
+
+
+def _any_stairwell(proposal: Proposal, building: str, entrance: str,
+                   room: str) -> list[FrozenUnit]:
+    """The units of the building with that room where the owner typed no stairwell (the
+    poster says 没有可不填), or typed one for a building whose units have none."""
+    typed = normalise_entrance(entrance)
+    prefix = unit_key(building, "", "")[:-1]  # the building's part and its separator
+    candidates = db.session.scalars(select(FrozenUnit).where(
+        FrozenUnit.proposal_id == proposal.id,
+        FrozenUnit.unit_key.startswith(prefix, autoescape=True))).all()
+    return [u for u in candidates if (not typed or not normalise_entrance(u.entrance))
+            and unit_key(building, u.entrance, room) == u.unit_key]
 
 
 def _owners(proposal: Proposal, voter_key: str, voter: FrozenVoter | None = None) -> list[dict]:

@@ -107,14 +107,18 @@ SMS_ADDRESS_PER_MINUTE = "60 per minute"
 def pick(uid: str):
     proposal = owner_proposal(uid)
     objection = _objection_stage(proposal)
+    typed = {name: request.form.get(name, "") for name in ("building", "entrance", "room")}
     if request.method == "POST":
-        access, unit_id = access_service.find_by_unit(
-            proposal, request.form.get("building", ""), request.form.get("entrance", ""),
-            request.form.get("room", ""), objection=objection)
+        try:
+            access, unit_id = access_service.find_by_unit(proposal, **typed,
+                                                          objection=objection)
+        except access_service.EntranceNeeded as err:  # the form again, as it was typed
+            flash(err.message, "error")
+            return render_template("owner/pick.html", proposal=proposal, typed=typed)
         # Reached by building and room: the lobby throttle, and only the picked flat shown.
         _set_pending(access.id, lobby=True, objection=objection, unit=unit_id)
         return redirect(url_for("owner.verify", uid=uid))
-    return render_template("owner/pick.html", proposal=proposal)
+    return render_template("owner/pick.html", proposal=proposal, typed=typed)
 
 
 def _objection_stage(proposal) -> bool:
