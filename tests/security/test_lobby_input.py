@@ -83,3 +83,20 @@ def test_an_owner_who_leaves_the_stairwell_out_is_not_told_they_need_not_vote(
     # A stairwell typed that the building has, without that room, is still no flat.
     assert _pick(client, stairwells, "1", "2", "301").status_code == 404
     assert _pick(client, stairwells, "1", "", "401").status_code == 404
+
+
+def test_a_flat_mistyped_on_the_poster_can_be_corrected_there(app, client, vote):
+    """A typo (room 1010 for 101) led to a page that said, with no way back but the
+    browser's, 您填写的房屋不在本次表决的费用分摊范围内，无需参加本次表决: an elderly owner
+    who did not see the typo took it at its word and did not vote. The form comes back with
+    what was typed, asking to check it; not being in the vote is said only as the case
+    where what was typed is right."""
+    r = client.post(f"/p/{vote['uid']}/pick",
+                    data={"building": "1", "entrance": "1", "room": "1010"})
+    text = r.get_data(as_text=True)
+    assert r.status_code == 404 and "不在表决范围" in text
+    assert "请核对" in text and 'value="1010"' in text and 'name="room"' in text
+    # What no owner types is not sent back.
+    r = client.post(f"/p/{vote['uid']}/pick",
+                    data={"building": "1", "entrance": "1", "room": "9" * 10_000})
+    assert r.status_code == 404 and "9" * 300 not in r.get_data(as_text=True)

@@ -115,6 +115,17 @@ def pick(uid: str):
         except access_service.EntranceNeeded as err:  # the form again, as it was typed
             flash(err.message, "error")
             return render_template("owner/pick.html", proposal=proposal, typed=typed)
+        except access_service.DeadEnd as err:
+            if err.kind != "not_in_scope":
+                raise
+            # Most often a typo: the form again to check, not a page saying the owner
+            # need not vote. What no owner types (too long to be a flat) is not sent back.
+            flash(_("本次表决范围内没有您填写的房屋（不在表决范围内）。请核对楼栋、单元和房号后"
+                    "重新填写；如填写无误，该房屋无需参加本次表决，如有疑问请联系业主委员会。"),
+                  "error")
+            typed = {k: v if len(v) <= access_service.TYPED_LABEL_MAX else ""
+                     for k, v in typed.items()}
+            return render_template("owner/pick.html", proposal=proposal, typed=typed), 404
         # Reached by building and room: the lobby throttle, and only the picked flat shown.
         _set_pending(access.id, lobby=True, objection=objection, unit=unit_id)
         return redirect(url_for("owner.verify", uid=uid))
