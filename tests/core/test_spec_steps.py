@@ -145,3 +145,11 @@ def test_the_checker_sees_both_sides():
     universe = {"7.6", "7.7", "8.1", "9.1", "15.1"}
     assert expand("7.6–8.1", universe) == {"7.6", "7.7", "8.1"}
     assert expand("8–15", universe) == {"8.1", "9.1", "15.1"}
+
+
+def test_every_step_of_the_index_has_a_chinese_title():
+    """The regulator reads which checks failed in Chinese; the details stay in English."""
+    from votes.core.step_titles import STEP_TITLES
+
+    assert list(STEP_TITLES) == spec_index()
+    assert all(re.search(r"[\u4e00-\u9fff]", t) for t in STEP_TITLES.values())

@@ -573,3 +573,20 @@ def test_step_11_4_a_receipt_issued_under_a_later_chain_than_an_older_bundle():
     assert _steps(cut) == {"11.4"}, cut.render()
     assert "issued under 6 entries at 2026-12-05T00:00:00Z; this chain holds 5, and its " \
            "entry 4 is dated 2026-12-08T01:00:00Z" in cut.render()
+
+
+def test_a_failed_report_names_the_failed_checks_in_chinese():
+    story = good_story()
+    witnessed = _cosig(story.seal(), 5)
+    forged = story.copy()
+    forged.entries[4]["time"] = "2026-12-03T02:00:01Z"
+    forged.entries.pop()
+    forged.close()
+    report = verify_bundle(_bundle(forged, None, [witnessed]), key_ids=[KEY_ID],
+                           witness_keys=WITNESSES)
+    text = report.render()
+    assert "未通过的检查 failed checks:\n  10.3 链延续见证人签署的链头；--cosignatures 针对本事项" \
+        in text, text
+    assert report.to_json()["failures"][0]["title"] == \
+        "链延续见证人签署的链头；--cosignatures 针对本事项"
+    assert "未通过的检查" not in verify_bundle(story.bundle(), key_ids=[KEY_ID]).render()

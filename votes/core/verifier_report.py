@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from votes.core.numbers import format_area
+from votes.core.step_titles import title
 from votes.core.tally import Tally, Turnout
 
 VERIFIED, FAILED, IN_PROGRESS, UNANCHORED = "verified", "failed", "in_progress", "unanchored"
@@ -137,6 +138,14 @@ class Report:
             lines.append("以下从多、异议及最终结果为导出包所载，未经验证 / 从多, objections and "
                          "final result as the bundle states them, NOT verified:")
         lines += procedure
+        if self.failures:
+            # Which checks failed, in the regulator's language; the details follow in English.
+            counts: dict[str, int] = {}
+            for f in self.failures:
+                counts[f.step] = counts.get(f.step, 0) + 1
+            lines.append("未通过的检查 failed checks:")
+            lines += [f"  {step} {title(step)}" + (f"（{n} 处）" if n > 1 else "")
+                      for step, n in counts.items()]
         lines += [str(f) for f in self.failures]
         lines += [str(s) for s in self.skipped]
         lines.append(INFORMATIVE)
@@ -150,8 +159,8 @@ class Report:
                 "keys": [{"key_id": k, "fingerprint": f} for k, f in self.fingerprints],
                 "anchor": self.anchor,
                 "tally": self.tally.to_dict() if self.tally else None,
-                "failures": [{"step": f.step, "entry": f.entry, "message": f.message}
-                             for f in self.failures],
+                "failures": [{"step": f.step, "title": title(f.step), "entry": f.entry,
+                              "message": f.message} for f in self.failures],
                 "skipped": [{"step": s.step, "reason": s.reason} for s in self.skipped],
                 "witnessed": self.witnessed.to_json() if self.witnessed is not None else None,
                 "receipts": self.receipts, "procedure": list(self.procedure),
