@@ -590,3 +590,17 @@ def test_a_failed_report_names_the_failed_checks_in_chinese():
     assert report.to_json()["failures"][0]["title"] == \
         "链延续见证人签署的链头；--cosignatures 针对本事项"
     assert "未通过的检查" not in verify_bundle(story.bundle(), key_ids=[KEY_ID]).render()
+
+
+def test_a_witness_key_that_is_a_server_key_vouches_for_nothing():
+    """A --witness-keys file holding the server's own key (the operator handed it over as a
+    witness's): its cosignatures are the operator vouching for itself."""
+    story = good_story()
+    sealed = story.seal()
+    both = signing.KeyRing({WITNESS_ID: WITNESS.public_key(), KEY_ID: SERVER.public_key()})
+    own = _cosig(sealed, 7, "2026-12-08T00:59:00Z", key=SERVER)
+    report = verify_bundle(_bundle(story, sealed, [_cosig(sealed, 3), own]), key_ids=[KEY_ID],
+                           witness_keys=both)
+    assert report.outcome == VERIFIED, report.render()
+    assert (report.witnessed.before_close, report.witnessed.witnesses) == (3, (WITNESS_ID,))
+    assert f"witness key {KEY_ID} is a key of this bundle's server" in report.render()
