@@ -15,7 +15,7 @@ from votes.core.refusal import Refusal, _
 from votes.core.roll import (SCOPE_KINDS, Scope, UnitRecord, natural_key, normalise_building,
                              normalise_entrance, normalise_room)
 
-EVERYONE = frozenset({"all", "全体", "全体业主", "全部", "全小区", "所有业主"})
+EVERYONE = frozenset({"all", "all owners", "全体", "全体业主", "全部", "全小区", "所有业主"})
 _SEPARATORS = re.compile(r"[、,，;；\s]+")
 _BUILDING = r"(.+?(?:号楼|栋|幢|座|#))"
 _CN_UNIT = re.compile(_BUILDING + r"(.+?单元)(.+)$")

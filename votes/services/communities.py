@@ -194,7 +194,7 @@ def procedure_summary(p: Procedure) -> str:
     kinds = _("不计入表决面积和人数：%(kinds)s",
               kinds=_("、").join(unit_kind_label(k) for k in p.excluded_kinds)) \
         if p.excluded_kinds else _("车位、储藏室计入表决面积和人数")
-    return "；".join((limit, staff, kinds))
+    return _("；").join((limit, staff, kinds))
 
 
 def parse_settings(items) -> dict[str, str]:

@@ -19,7 +19,7 @@ from votes.core.correction import REASON_MAX, STAFF_CHANNELS
 from votes.core.roll import has_control
 from votes.core.tally import Choice
 from votes.extensions import db
-from votes.i18n import _
+from votes.i18n import _, language
 from votes.models import (Ballot, ChainEntry, Evidence, FrozenUnit, Proposal, ProxyRecord,
                           Transfer)
 from votes.services import privacy
@@ -71,6 +71,9 @@ def staff_ballots(proposal: Proposal) -> list[StaffBallot]:
     for u in db.session.scalars(select(FrozenUnit).where(FrozenUnit.proposal_id == proposal.id)):
         labels.setdefault(u.voter_key, []).append(u)
     open_ = proposal.state == "voting"
+    # Chinese reads 1号楼1单元101室 as the notices print it; other languages 1-1-101.
+    label = unit_label if language() == "zh_CN" else \
+        (lambda u: "-".join(x for x in (u.building, u.entrance, u.room) if x))
     out = []
     for b in rows:
         body = bodies[b.seq]
@@ -78,7 +81,7 @@ def staff_ballots(proposal: Proposal) -> list[StaffBallot]:
         after = later.get((b.voter_key, b.seq))
         units = sorted(labels.get(b.voter_key, []), key=delivery_key)
         current = open_ and after is None and b.withdrawn_by is None
-        out.append(StaffBallot(b.seq, b.voter_key, "、".join(unit_label(u) for u in units),
+        out.append(StaffBallot(b.seq, b.voter_key, _("、").join(label(u) for u in units),
                                b.channel, b.entered_by or "", b.cast_at, body["evidence"],
                                fix.get("corrects"), fix.get("reason", ""), after,
                                current and "transfer" not in body, b.withdrawn_by,

@@ -323,10 +323,10 @@ def scope_label(scope: str) -> str:
     kind, _sep, values = scope.partition(":")
     parts = [v for v in values.split(",") if v]
     if kind == "building":
-        return "、".join(_("%(b)s号楼", b=v) for v in parts)
+        return _("、").join(_("%(b)s号楼", b=v) for v in parts)
     if kind == "entrance":
-        return "、".join(_("%(b)s号楼%(e)s单元", b=v.split("-")[0], e=v.split("-", 1)[-1])
-                        for v in parts)
+        return _("、").join(_("%(b)s号楼%(e)s单元", b=v.split("-")[0], e=v.split("-", 1)[-1])
+                           for v in parts)
     if kind == "unit":
         return _("指定的 %(n)d 套房屋", n=len(parts))
     return _("全体业主")
@@ -334,7 +334,10 @@ def scope_label(scope: str) -> str:
 
 def owner_masked(owner) -> str:
     """An owner as staff screens show one: name and ID number masked."""
+    from flask_babel import gettext as _
+
     from votes.core.identity import mask_id, mask_name
     from votes.services.privacy import decrypt
 
-    return f"{mask_name(decrypt(owner.name_enc))}（{mask_id(decrypt(owner.id_enc))}）"
+    return _("%(name)s（%(id)s）", name=mask_name(decrypt(owner.name_enc)),
+             id=mask_id(decrypt(owner.id_enc)))

@@ -59,8 +59,8 @@ def procedure_scans(proposal: Proposal) -> list[Scan]:
             when = parse_time(body["delivered_at"])
         else:
             detail, when = _("书面异议"), parse_time(s.entry["time"])
-        out.append(Scan(s.entry["kind"], s.seq, "、".join(units.get(body["voter"], [])), detail,
-                        when, body.get("entered_by") or "", body["evidence"]))
+        out.append(Scan(s.entry["kind"], s.seq, _("、").join(units.get(body["voter"], [])),
+                        detail, when, body.get("entered_by") or "", body["evidence"]))
     return out
 
 
