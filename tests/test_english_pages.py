@@ -108,3 +108,22 @@ def test_english_emergency_form_prefills_a_scope_it_reads_back():
     from votes.core.scope_words import parse_scope_words
 
     assert parse_scope_words("all owners", []) == Scope("all")
+
+
+def test_english_delivery_with_a_bad_time_is_refused_in_english(app, runner, tmp_path, client):
+    """The refusal read "送达时间 delivered at “soon” is not a valid time" in English."""
+    import io
+
+    from tests.procedure_world import open_vote
+    from tests.staff_world import committee_clerk, sign_in
+
+    pid = open_vote(app, runner, tmp_path, "follow_majority=full")
+    committee_clerk(runner)
+    sign_in(client, "clerk")
+    refused = client.post(f"/committee/p/{pid}/delivery?lang=en", follow_redirects=True,
+                          data={"building": "2", "entrance": "1", "room": "201",
+                                "method": "registered_mail", "delivered_at": "soon",
+                                "evidence": (io.BytesIO(b"receipt"), "ems.jpg")},
+                          content_type="multipart/form-data")
+    text = html.unescape(refused.get_data(as_text=True))
+    assert "Delivered at" in text and "送达时间" not in text

@@ -90,7 +90,8 @@ def _debit(session, p: Proposal, shares, when: datetime) -> None:
             "登记。结算按表决时冻结的名册分摊到每一户，每户都须扣减：请把这些房屋按原房号补回"
             "业主名册（分户账余额按维修资金管理部门的数据填写，未知可留空），在小区页面“导入业主"
             "名册”重新导入（命令行：votes roll import --replace），然后再结算。",
-            units="、".join(gone[:20]) + ("等" if len(gone) > 20 else ""), n=len(gone)))
+            units=_("%(units)s等", units=_("、").join(gone[:20])) if len(gone) > 20
+            else _("、").join(gone), n=len(gone)))
     for share in shares:
         f = frozen[share.unit_id]
         unit = current[f.unit_key]

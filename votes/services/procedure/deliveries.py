@@ -60,7 +60,7 @@ def record_delivery(proposal_ref: str, building: str, entrance: str, room: str, 
               "电子送达": "electronic"}.get(method.strip(), method.strip())
     if method not in DELIVERY_METHODS:
         raise DomainError(_("送达方式应为当面签收、挂号邮寄或电子送达。"))
-    when = clock.parse_iso(delivered_at, "送达时间 delivered at")
+    when = clock.parse_iso(delivered_at, _("送达时间"))
     voter = voter_of_unit(proposal, building, entrance, room)
     if voter not in counted_voters(proposal, [voter]):
         raise DomainError(_("本小区议事规则规定车位、储藏室不计入表决，仅持有此类房屋的业主不参加"
