@@ -127,3 +127,22 @@ def test_english_delivery_with_a_bad_time_is_refused_in_english(app, runner, tmp
                           content_type="multipart/form-data")
     text = html.unescape(refused.get_data(as_text=True))
     assert "Delivered at" in text and "送达时间" not in text
+
+
+def test_committee_page_of_an_emergency_shows_no_voting_period(app, runner, tmp_path):
+    """An emergency use has no vote, yet its committee page said "表决 … 至 …"."""
+    from tests.money_world import fire_pump_emergency, staff_accounts
+    from tests.factories import make_roll_csv
+    from tests.staff_world import sign_in
+
+    roll = make_roll_csv(tmp_path / "roll.csv")
+    assert runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"]).exit_code == 0
+    assert runner.invoke(args=["roll", "import", "--community", "SUN", str(roll)]).exit_code == 0
+    emergency = fire_pump_emergency(runner, tmp_path)
+    staff_accounts(app, runner)
+    committee = app.test_client()
+    sign_in(committee, "sun_committee")
+    chinese = committee.get(f"/committee/p/{emergency}?lang=zh_CN").get_data(as_text=True)
+    assert "未经业主表决" in chinese and "表决 " not in chinese.split("id=\"procedure\"")[1][:600]
+    english = committee.get(f"/committee/p/{emergency}?lang=en").get_data(as_text=True)
+    assert "Voting " not in english.split("id=\"procedure\"")[1][:600]
