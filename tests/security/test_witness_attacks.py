@@ -104,8 +104,8 @@ class EvilApp(LoopbackServer):
                 data = self.rfile.read(int(self.headers["Content-Length"]))
                 app.posted.append(json.loads(data))
                 hook = app.hooks.get("POST")
-                if hook is not None:
-                    hook(self, json.loads(data))
+                if hook is not None and hook(self, json.loads(data)) is not None:
+                    return
                 self.answer(b"{}", 201)
 
         self.serve(Handler)
@@ -785,3 +785,18 @@ def test_a_witness_database_of_an_earlier_release_prints_the_heads_it_held(world
     app.chains[UID] = sealed
     assert witness().poll([app.base]).cosigned == [(UID, 7)]
     assert printed() == [4, 7]
+
+
+def test_a_cosignature_the_app_refuses_as_another_history_is_a_conflict(world):
+    """409: the app's own entry at that position is not the one it served the witness (a
+    restore that lost entries and appended others in their place, two databases behind one
+    address, a rewrite). Not an ordinary problem: the round says CONFLICT and fails like a
+    fork, and the next round's check keeps the proof if the chain served differs."""
+    app, sealed, witness = world
+    app.hooks["POST"] = lambda h, data: h.answer(b'{"error": "conflict"}', 409) or True
+    result = witness().poll([app.base])
+    assert result.cosigned == [(UID, 4)] and result.conflicts == [(app.base, UID, 4)]
+    lines = result.lines()
+    assert any(line.startswith(f"CONFLICT {app.base} {UID}: the app refused our cosignature "
+                               "of 4 entries (HTTP 409)") for line in lines), lines
+    assert not any(line.startswith("problem:") for line in lines), lines

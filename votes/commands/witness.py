@@ -129,12 +129,12 @@ def _options(fn):
                                            "`serve` keeps polling)")
 def poll(key_path: str, db_path: str, apps: tuple[str, ...], server_keys: str | None,
          fingerprints: tuple[str, ...], round_budget: int, once: bool) -> None:
-    """One round: check and cosign every app's heads; exit 1 if a fork or a server key
-    that is not pinned was seen, 3 if something could not be checked (an app not reached,
+    """One round: check and cosign every app's heads; exit 1 if a fork, a server key
+    that is not pinned or a cosignature refused as another history (409) was seen, 3 if something could not be checked (an app not reached,
     an answer refused, the round's time budget ran out), 0 only when every announced head
     was checked."""
     result = _round(key_path, db_path, apps, _pins(server_keys, fingerprints), round_budget)
-    if result.forks or result.unpinned:
+    if result.forks or result.unpinned or result.conflicts:
         raise SystemExit(1)
     if result.problems or result.not_reached:
         # Run from cron, a round that refused a bad signature or never reached the app must

@@ -53,6 +53,8 @@ class RoundResult:
     cosigned: list[tuple[str, int]] = field(default_factory=list)   # (proposal, length)
     forks: list[tuple[str, str]] = field(default_factory=list)      # (proposal, reason)
     unpinned: list[tuple[str, str, str]] = field(default_factory=list)  # (app, key id, fp)
+    # (app, proposal, length) whose cosignature the app refused as not matching its chain
+    conflicts: list[tuple[str, str, int]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     # (app, proposal) left unchecked when the round's budget ran out; proposal None: the app
     not_reached: list[tuple[str, str | None]] = field(default_factory=list)
@@ -64,6 +66,11 @@ class RoundResult:
         out += [f"FORK {uid}: {why} (refused; proof kept)" for uid, why in self.forks]
         out += [f"UNPINNED KEY {app} publishes {kid} (fingerprint {fp}), not pinned: entries "
                 "it signs are not cosigned" for app, kid, fp in self.unpinned]
+        out += [f"CONFLICT {app} {uid}: the app refused our cosignature of {n} entries (HTTP "
+                "409): its chain no longer holds, at that position, the entry it served us "
+                "(entries lost and others appended in their place, two databases behind one "
+                "address, or a rewrite); the next round checks it and keeps proof of a fork"
+                for app, uid, n in self.conflicts]
         out += [f"NOT REACHED {app}{'' if uid is None else ' ' + uid}: the round's time "
                 f"budget ({self.budget:g} s) ran out; checked next round"
                 for app, uid in self.not_reached]
@@ -624,6 +631,8 @@ class Witness:
         if status in (200, 201):
             self.store.mark_posted(app, uid, held.length)
             result.posted += 1
+        elif status == 409:
+            result.conflicts.append((app, uid, held.length))
         else:
             result.problems.append(f"{app} refused our cosignature of {uid} length "
                                    f"{held.length} (HTTP {status})")
