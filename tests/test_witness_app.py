@@ -187,3 +187,17 @@ def test_a_misconfigured_witness_keys_file_refuses_without_telling_the_path(app,
                     content_type="application/json")
     assert r.status_code == 400 and "missing-keys" not in r.get_data(as_text=True)
     assert "missing-keys.json" in caplog.text
+
+
+def test_api_errors_are_json_for_the_programs_that_read_them(app, client, vote):
+    """Witnesses and third parties read /api/...: an unknown proposal, path or method came
+    back as the owners' HTML error page."""
+    for response, status in ((client.get("/api/proposals/nope/chain?from=0"), 404),
+                             (client.get("/api/no-such-thing"), 404),
+                             (client.delete("/api/heads"), 405),
+                             (client.get("/api/heads?limit=x"), 400)):
+        assert response.status_code == status
+        assert response.mimetype == "application/json", response.get_data(as_text=True)[:200]
+        assert response.get_json()["error"]
+    # The owners' pages keep theirs.
+    assert client.get("/no-such-page").mimetype == "text/html"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_babel import get_locale, get_translations
 from flask_wtf.csrf import CSRFError
 from jinja2 import pass_eval_context
@@ -87,10 +87,14 @@ def register_blueprints(app: Flask) -> None:
 
     @app.errorhandler(NotFound)
     def not_found(err: NotFound):
+        if _for_a_program():
+            return jsonify({"error": err.message}), 404
         return render_template("error.html", message=err.message), 404
 
     @app.errorhandler(DomainError)
     def refused(err: DomainError):
+        if _for_a_program():
+            return jsonify({"error": err.message}), 400
         return render_template("error.html", message=err.message), 400
 
     @app.errorhandler(DataError)
@@ -104,6 +108,8 @@ def register_blueprints(app: Flask) -> None:
 
     @app.errorhandler(404)
     def http_404(err):
+        if _for_a_program():
+            return jsonify({"error": "not found"}), 404
         return render_template("error.html", message=None, code=404), 404
 
     @app.errorhandler(403)
@@ -117,6 +123,9 @@ def register_blueprints(app: Flask) -> None:
     def http_other(err: HTTPException):
         # Any other status (405, 400 …) gets the same styled page, never Werkzeug's.
         from flask_babel import gettext as _
+
+        if _for_a_program():
+            return jsonify({"error": err.description or err.name}), err.code
 
         return render_template("error.html", code=err.code,
                                message=_("无法处理这个请求。")), err.code
@@ -163,11 +172,15 @@ def register_blueprints(app: Flask) -> None:
             return render_template("error.html", code=503, message=_(
                 "系统正在升级，请稍后再试。（管理员：数据库结构不是最新版本，请在服务器上运行 "
                 "votes init）")), 503, {"Retry-After": "60"}
+        if _for_a_program():
+            return jsonify({"error": "internal error"}), 500
         return render_template("error.html", code=500,
                                message=_("系统出错，您的操作没有完成，请稍后再试。")), 500
 
     @app.errorhandler(429)
     def too_many(err):
+        if _for_a_program():
+            return jsonify({"error": "too many requests"}), 429
         return render_template("owner/dead_end.html", kind="rate_limited", proposal=None), 429
 
     csp_by_host: dict = {}
@@ -341,3 +354,9 @@ def owner_masked(owner) -> str:
 
     return _("%(name)s（%(id)s）", name=mask_name(decrypt(owner.name_enc)),
              id=mask_id(decrypt(owner.id_enc)))
+
+
+def _for_a_program() -> bool:
+    """A request to /api/... (witnesses, third-party checkers): errors in JSON, as its
+    answers are, not the owners' HTML page."""
+    return request.path.startswith("/api/")
