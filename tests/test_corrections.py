@@ -201,3 +201,40 @@ def _voter_101(proposal) -> str:
     return db.session.scalar(select(FrozenUnit.voter_key).where(
         FrozenUnit.proposal_id == proposal.id, FrozenUnit.room == "101",
         FrozenUnit.building == "1"))
+
+
+def test_a_refused_correction_or_withdrawal_keeps_what_the_clerk_typed(app, runner, tmp_path,
+                                                                      client):
+    """A refused correction or withdrawal was a flash after a redirect to the list: the
+    clerk's typed reason and choice were lost, to be typed again for every mistake. The
+    refusal is now said on the same form, opened, with what was typed kept (files chosen
+    again)."""
+    world = build(app, runner, tmp_path)
+    sign_in(client, "sun_committee")
+    url = f"/committee/p/{world['sun']['id']}"
+    assert client.post(f"{url}/paper", data={
+        "building": "1", "entrance": "1", "room": "202", "choice": "agree", "channel": "paper",
+        "evidence": (io.BytesIO(b"scan"), "scan.jpg")}).status_code == 302
+    as_proxy = client.post(f"{url}/paper-ballots/correct", data={
+        "entry": "1", "choice": "abstain", "channel": "proxy", "reason": REASON, "confirm": "1",
+        "evidence": (io.BytesIO(b"form again"), "form.jpg")})
+    page = as_proxy.get_data(as_text=True)
+    assert as_proxy.status_code == 400 and "纸质票不能更正为委托票" in page
+    assert 'id="entry-refused"' in page and "扫描件请重新选择上传" in page
+    assert f'id="c-reason-1" name="reason" value="{REASON}"' in page
+    assert '<option value="abstain" selected>' in page
+    assert '<option value="proxy" selected>' in page
+    assert '<details open><summary>更正</summary>' in page
+    unconfirmed = client.post(f"{url}/paper-ballots/correct", data={
+        "entry": "1", "choice": "disagree", "channel": "paper", "reason": REASON})
+    page = unconfirmed.get_data(as_text=True)
+    assert unconfirmed.status_code == 400 and "请勾选确认后再更正" in page
+    assert f'value="{REASON}"' in page and '<option value="disagree" selected>' in page
+    no_scan = client.post(f"{url}/paper-ballots/withdraw", data={
+        "entry": "1", "reason": "录错了房号", "confirm": "1"})
+    page = no_scan.get_data(as_text=True)
+    assert no_scan.status_code == 400 and "请上传能说明录入错误的扫描件" in page
+    assert 'id="w-reason-1" name="reason" value="录错了房号"' in page
+    assert '<details open><summary>撤回（录错房屋）</summary>' in page
+    assert 'id="c-reason-1" name="reason" maxlength' in page  # the other form stays empty
+    assert show(runner, str(world["sun"]["id"]))["participating_headcount"] == 1

@@ -295,9 +295,15 @@ _KEPT_FIELDS = ("building", "entrance", "room", "choice", "channel", "proxy_name
                 "company_staff", "buyer_name")
 
 
+def refused_form(form_name: str, err: DomainError, fields=_KEPT_FIELDS, **more) -> dict:
+    """A refused staff form shown again (committee/_entry_refused.html): which form, the
+    error, and the values of `fields` the clerk typed (never an ID number or a file)."""
+    typed = {k: request.form.get(k, "") for k in fields}
+    return {"form": form_name, "error": err, "typed": typed, **more}
+
+
 def _refused_entry(proposal, form_name: str, err: DomainError):
-    typed = {k: request.form.get(k, "") for k in _KEPT_FIELDS}
-    return _proposal_page(proposal, {"form": form_name, "error": err, "typed": typed}), 400
+    return _proposal_page(proposal, refused_form(form_name, err)), 400
 
 
 @bp.post("/p/<int:pid>/move/<move>")

@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from votes.core.numbers import whole_number
 from votes.services.errors import DomainError
 from votes.web.authz import staff
-from votes.web.committee import bp
-from votes.web.tables import paged
+from votes.web.committee import bp, refused_form
+from votes.web.tables import PER_PAGE, paged
 
 
 @bp.get("/p/<int:pid>/notices")
@@ -74,13 +74,30 @@ def reprint_notice(user, proposal):
 @bp.get("/p/<int:pid>/paper-ballots")
 @staff("committee", "admin", obj="proposal")
 def staff_ballots(user, proposal):
+    return _staff_ballots_page(proposal, request.args)
+
+
+def _staff_ballots_page(proposal, args, refused: dict | None = None):
+    """The staff-ballot list; `refused`: a refused correction or withdrawal, said on its
+    entry's form (opened, filled in again) on the page that lists that entry."""
     from votes.extensions import db
     from votes.services.chain_store import older_format
     from votes.services.corrections import staff_ballots as listing
 
+    ballots = listing(proposal)
+    if refused:
+        seqs = [b.seq for b in ballots]
+        listed = refused["entry"] in seqs
+        if listed:
+            args = {"page": seqs.index(refused["entry"]) // PER_PAGE + 1}
+        refused = {**refused, "listed": listed}
     return render_template("committee/staff_ballots.html", proposal=proposal,
-                           ballots=paged(listing(proposal), request.args),
+                           ballots=paged(ballots, args), refused=refused or {},
                            older_format=older_format(db.session, proposal))
+
+
+# What a refused correction or withdrawal shows again: never a file (chosen again).
+_KEPT = ("choice", "channel", "reason")
 
 
 @bp.post("/p/<int:pid>/paper-ballots/correct")
@@ -88,20 +105,20 @@ def staff_ballots(user, proposal):
 def correct_ballot(user, proposal):
     from votes.services.corrections import correct_ballot as correct
 
-    entry, scan, back = _entry_form(proposal, _("请选择要更正的选票。"), _("请勾选确认后再更正。"))
-    if entry is None:
-        return back
+    entry, scan, refused = _entry_form(proposal, "correct", _("请选择要更正的选票。"),
+                                       _("请勾选确认后再更正。"))
+    if refused is not None:
+        return refused
     form = request.form
     try:
         ballot = correct(str(proposal.id), entry, choice=form.get("choice", ""),
                          reason=form.get("reason", ""), actor=user.login,
                          channel=form.get("channel") or None, evidence=scan)
     except DomainError as err:
-        flash(err.message, "error")
-    else:
-        flash(_("已更正：第 %(m)d 条记录取代第 %(n)s 条，原记录保留在链上。", m=ballot.seq,
-                n=entry), "ok")
-    return back
+        return _refused(proposal, "correct", entry, err)
+    flash(_("已更正：第 %(m)d 条记录取代第 %(n)s 条，原记录保留在链上。", m=ballot.seq, n=entry),
+          "ok")
+    return redirect(url_for("committee.staff_ballots", pid=proposal.id))
 
 
 @bp.post("/p/<int:pid>/paper-ballots/withdraw")
@@ -110,34 +127,41 @@ def withdraw_ballot(user, proposal):
     """Withdraw a ballot entered for the wrong unit (its voter then has not voted)."""
     from votes.services.withdrawals import withdraw_ballot as withdraw
 
-    entry, scan, back = _entry_form(proposal, _("请选择要撤回的选票。"), _("请勾选确认后再撤回。"))
-    if entry is None:
-        return back
+    entry, scan, refused = _entry_form(proposal, "withdraw", _("请选择要撤回的选票。"),
+                                       _("请勾选确认后再撤回。"))
+    if refused is not None:
+        return refused
     try:
         seq = withdraw(str(proposal.id), entry, reason=request.form.get("reason", ""),
                        evidence=scan, actor=user.login)
     except DomainError as err:
-        flash(err.message, "error")
-    else:
-        flash(_("已撤回：第 %(m)d 条记录撤回第 %(n)s 条，该户现为未表决，业主可自行表决。",
-                m=seq, n=entry), "ok")
-    return back
+        return _refused(proposal, "withdraw", entry, err)
+    flash(_("已撤回：第 %(m)d 条记录撤回第 %(n)s 条，该户现为未表决，业主可自行表决。",
+            m=seq, n=entry), "ok")
+    return redirect(url_for("committee.staff_ballots", pid=proposal.id))
 
 
-def _entry_form(proposal, choose: str, unconfirmed: str):
-    """The staff-ballot list's correct or withdraw form: (the entry it names, or None when
-    it names none or was not confirmed, said in a flash; the uploaded scan, or None; the
-    redirect back to the list)."""
+def _entry_form(proposal, form_name: str, choose: str, unconfirmed: str):
+    """The staff-ballot list's correct or withdraw form: (the entry it names; the uploaded
+    scan, or None; the response when refused before the service is asked, else None). A
+    form naming no entry goes back to the list with a flash (there is no form to fill
+    again); one not confirmed is shown again with what was typed."""
     upload = request.files.get("evidence")
     scan = (upload.filename, upload.read()) if upload is not None and upload.filename else None
-    back = redirect(url_for("committee.staff_ballots", pid=proposal.id))
     entry = whole_number(request.form.get("entry", ""))
     if entry is None:
         flash(choose, "error")
-    elif not request.form.get("confirm"):
-        flash(unconfirmed, "error")
-        entry = None
-    return entry, scan, back
+        return None, None, redirect(url_for("committee.staff_ballots", pid=proposal.id))
+    if not request.form.get("confirm"):
+        return entry, None, _refused(proposal, form_name, entry, DomainError(unconfirmed))
+    return entry, scan, None
+
+
+def _refused(proposal, form_name: str, entry: int, err: DomainError):
+    headline = _("未更正") if form_name == "correct" else _("未撤回")
+    return _staff_ballots_page(proposal, {}, refused_form(
+        form_name, err, _KEPT, entry=entry, headline=headline,
+        kept=_("已填写的内容保留在下面；扫描件请重新选择上传。"))), 400
 
 
 @bp.post("/c/<code>/contact")
