@@ -94,3 +94,52 @@ def test_a_scan_with_a_long_file_name_is_kept(app, runner, tmp_path, client):
         "transfer_evidence": (io.BytesIO(b"certificate"), "证书" + long),
         "ballot_form": (io.BytesIO(b"buyer form"), "表决票" + long)}, follow_redirects=True)
     assert "已录入过户后新业主的选票" in sold.get_data(as_text=True)
+
+
+def test_a_scan_name_never_reads_differently_from_its_bytes(app, runner, tmp_path, client):
+    """An uploaded scan's name with a direction control (U+202E turns "scan<RLO>gpj.exe"
+    into what reads "scanexe.jpg") or a control character was stored as it came, as the
+    label and download name a clerk or owner sees, for a paper or proxy ballot, a
+    correction, a withdrawal or a sale (paper ballots refused control characters, the
+    others did not). Every such name is now kept without them, in one place."""
+    from sqlalchemy import select
+
+    from tests.factories import resident_id
+    from tests.staff_world import build, sign_in
+    from votes.core.bidi import has_bidi_control
+    from votes.core.roll import has_control
+    from votes.extensions import db
+    from votes.models import Evidence
+
+    world = build(app, runner, tmp_path)
+    sign_in(client, "sun_committee")
+    url = f"/committee/p/{world['sun']['id']}"
+    assert client.post(f"{url}/paper", data={
+        "building": "1", "entrance": "1", "room": "101", "choice": "agree", "channel": "paper",
+        "evidence": (io.BytesIO(b"scan"), "scan\u202egpj.exe")}).status_code == 302
+    assert client.post(f"{url}/paper", data={
+        "building": "1", "entrance": "1", "room": "102", "choice": "agree", "channel": "proxy",
+        "proxy_name": "孙八", "proxy_id": resident_id(9), "company_staff": "否",
+        "evidence": (io.BytesIO(b"proxy form"), "proxy\u2067form\x07.jpg"),
+        "authorisation": (io.BytesIO(b"letter"), "\u202eletter.jpg")}).status_code == 302
+    corrected = client.post(f"{url}/paper-ballots/correct", data={
+        "entry": "1", "choice": "disagree", "reason": REASON, "confirm": "1",
+        "evidence": (io.BytesIO(b"form again"), "again\x1b\u202e.jpg")}, follow_redirects=True)
+    assert "第 3 条记录取代第 1 条" in corrected.get_data(as_text=True)
+    withdrawn = client.post(f"{url}/paper-ballots/withdraw", data={
+        "entry": "3", "reason": REASON, "confirm": "1",
+        "evidence": (io.BytesIO(b"form of 2-201"), "wrong\x07flat\u200f.jpg")},
+        follow_redirects=True)
+    assert "第 4 条记录撤回第 3 条" in withdrawn.get_data(as_text=True)
+    sold = client.post(f"{url}/transfer", data={
+        "building": "1", "entrance": "1", "room": "202", "choice": "agree",
+        "buyer_name": "钱七", "buyer_id": "110101199003074477", "confirm": "1",
+        "transfer_evidence": (io.BytesIO(b"certificate"), "cert\x08\u202e.pdf"),
+        "ballot_form": (io.BytesIO(b"buyer form"), "\u2066\u202e")}, follow_redirects=True)
+    assert "已录入过户后新业主的选票" in sold.get_data(as_text=True)
+    with app.app_context():
+        names = set(db.session.scalars(select(Evidence.name)))
+    assert not [n for n in names if has_bidi_control(n) or has_control(n)], names
+    assert {"scangpj.exe", "proxyform.jpg", "letter.jpg", "again.jpg", "wrongflat.jpg",
+            "cert.pdf"} <= names
+    assert "" not in names  # a name of nothing but controls is still a label

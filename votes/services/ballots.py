@@ -22,6 +22,7 @@ from votes.services.chain_store import Appender, lock_proposal
 from votes.services.proxies import ProxyRequest
 from votes.services.errors import DomainError
 from votes.services.lifecycle import _advance
+from votes.services.plain_text import file_label
 from votes.services.tx import unit_of_work
 
 CHANNELS = ("online", "paper", "proxy")
@@ -110,7 +111,7 @@ class _Prepared:
 def _keep(session: Session, proposal: Proposal, file: tuple[str, bytes]) -> str:
     """Store an evidence file once per proposal; its SHA-256 hex digest."""
     name, content = file
-    name = _stored_name(name)
+    name = file_label(name)
     digest = ballot_forms.digest(content)
     known = session.scalar(select(Evidence.id).where(
         Evidence.proposal_id == proposal.id, Evidence.sha256 == digest))
@@ -121,18 +122,6 @@ def _keep(session: Session, proposal: Proposal, file: tuple[str, bytes]) -> str:
             proposal_id=proposal.id, sha256=digest, name=name, content=content)
             .on_conflict_do_nothing(index_elements=["proposal_id", "sha256"]))
     return digest
-
-
-def _stored_name(name: str, limit: int = 255) -> str:
-    """An uploaded file's name as Evidence.name keeps it (at most `limit` characters, its
-    extension kept): the name is a label, and a long one from the clerk's computer failed
-    a correction, a withdrawal or a sale on PostgreSQL with nothing said of why."""
-    if len(name) <= limit:
-        return name
-    stem, dot, suffix = name.rpartition(".")
-    if not dot or not stem or len(suffix) > 16:
-        return name[:limit]
-    return stem[:limit - len(suffix) - 1] + "." + suffix
 
 
 def _keep_all(session: Session, proposal: Proposal, requests: list[BallotRequest]) -> None:

@@ -21,6 +21,7 @@ from votes.services.ballots import (AlreadyVoted, BallotRequest, StaffOverride, 
                                      cast_ballots, not_counted_message, voting_problem)
 from votes.services.errors import DomainError, Problem, WholeInputRefused
 from votes.services.lifecycle import get_proposal, refresh
+from votes.services.plain_text import file_label
 from votes.services.roll_file import OLE2, ZIP, iter_csv_rows
 from votes.services.tx import unit_of_work
 from votes.settings import ballot_import_max_bytes, upload_max_bytes
@@ -277,8 +278,8 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
                     fail(_("找不到扫描件 %(name)s", name=row["evidence"]))
                 elif not scan[1]:  # a ballot needs the signed form, not an empty upload
                     fail(_("表决票扫描件是空文件"))
-                elif len(scan[0]) > 255 or has_control(scan[0]):
-                    fail(_("扫描件文件名过长或含有控制字符"))
+                else:  # named in messages below as it is kept
+                    scan = (file_label(scan[0]), scan[1])
         if unit is not None:
             own = voted.get(unit.voter_key)
             if counted is not None and unit.voter_key not in counted:

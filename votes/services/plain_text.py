@@ -31,3 +31,21 @@ def plain(text: str, lines: bool = False) -> str:
     neither see nor remove."""
     kept = "\n\r\t" if lines else ""
     return "".join(c for c in text if c in kept or not (has_control(c) or has_bidi_control(c)))
+
+
+FILE_LABEL_MAX = 255  # Evidence.name
+
+
+def file_label(name: str, limit: int = FILE_LABEL_MAX) -> str:
+    """An uploaded file's name as it is kept (Evidence.name) and later shown or offered as a
+    download name: without direction and other control characters (a clerk cannot see, let
+    alone remove them, and "scan<U+202E>gpj.exe" reads as "scanexe.jpg"), at most `limit`
+    characters with its extension kept (a long name from a phone failed an entry on
+    PostgreSQL). The name is only a label: the file is known by its digest."""
+    name = plain(name).strip() or "file"
+    if len(name) <= limit:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or not stem or len(suffix) > 16:
+        return name[:limit]
+    return stem[:limit - len(suffix) - 1] + "." + suffix

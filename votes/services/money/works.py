@@ -21,6 +21,7 @@ from votes.services.chain_store import Appender, lock_proposal
 from votes.services.errors import DomainError
 from votes.services.labels import stage_label
 from votes.services.lifecycle import proposal_now
+from votes.services.plain_text import file_label
 from votes.services.tx import unit_of_work
 
 MAX_EVIDENCE = 20 * 1024 * 1024
@@ -152,7 +153,7 @@ def store_evidence(session: Session, proposal: Proposal,
         known = session.scalar(select(Evidence.id).where(
             Evidence.proposal_id == proposal.id, Evidence.sha256 == digest))
         if known is None and digest not in digests:
-            session.add(Evidence(proposal_id=proposal.id, sha256=digest, name=f.name[:255],
+            session.add(Evidence(proposal_id=proposal.id, sha256=digest, name=file_label(f.name),
                                  content=f.content))
         digests.append(digest)
     return digests

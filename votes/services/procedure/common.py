@@ -14,6 +14,7 @@ from votes.i18n import _
 from votes.models import ChainEntry, Evidence, FrozenUnit, Proposal
 from votes.services.bulk import insert_or_nothing
 from votes.services.errors import DomainError
+from votes.services.plain_text import file_label
 
 MAX_EVIDENCE = 20 * 1024 * 1024
 
@@ -43,7 +44,7 @@ def store_evidence(session: Session, proposal: Proposal, evidence) -> str:
         # same moment: a delivery stores its proof before the proposal's lock, as a ballot
         # does its scan (votes.services.ballots._keep), and two at once may bring one file.
         session.execute(insert_or_nothing(session, Evidence).values(
-            proposal_id=proposal.id, sha256=digest, name=name[:255], content=content)
+            proposal_id=proposal.id, sha256=digest, name=file_label(name), content=content)
             .on_conflict_do_nothing(index_elements=["proposal_id", "sha256"]))
     return digest
 
