@@ -143,3 +143,91 @@ def test_a_roll_replaced_after_a_missed_publicity_start_is_not_the_one_frozen(ap
         buildings = set(db.session.scalars(select(FrozenUnit.building).where(
             FrozenUnit.proposal_id == pid)))
     assert buildings == {r["building"] for r in sample_rows()}
+
+
+def _lost(message: str):
+    from sqlalchemy.exc import OperationalError
+
+    return OperationalError("SELECT 1", {}, Exception(message))
+
+
+def test_a_database_error_on_one_proposal_is_said_plainly_and_the_timer_goes_on(
+        app, runner, tmp_path, monkeypatch, caplog):
+    """Reading one proposal (outside the per-proposal guard) lost the connection: the whole
+    tick ended there, no later proposal of any community moving. A lost connection or lock
+    timeout in a move was said as 内部错误（OperationalError）, as if a bug, not what the
+    operator is to do. And the journal said only "12: 表决中 → 已结束": which vote?"""
+    first = make_open_proposal(app, runner, tmp_path, code="MOON")
+    second = make_open_proposal(app, runner, tmp_path, code="SUN")
+    third = make_open_proposal(app, runner, tmp_path, code="STAR")
+    long_title = "二号楼电梯更换及井道消防设施整改工程（含监理、检测与验收）"
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import Proposal
+
+        db.session.get(Proposal, third["id"]).title = long_title
+        db.session.commit()
+        db.session.remove()
+    from votes.extensions import db
+    from votes.services import lifecycle
+
+    real_get, real_refresh = db.session.get, lifecycle._refresh
+
+    def get(model, ident, *args, **kwargs):
+        if ident == first["id"]:
+            raise _lost("server closed the connection unexpectedly")
+        return real_get(model, ident, *args, **kwargs)
+
+    def refresh(proposal):
+        if proposal.id == second["id"]:
+            raise _lost("canceling statement due to lock timeout")
+        return real_refresh(proposal)
+
+    monkeypatch.setattr(db.session, "get", get)
+    monkeypatch.setattr(lifecycle, "_refresh", refresh)
+    app.config["VOTES_NOW"] = datetime(2026, 12, 8, 2, 0, tzinfo=timezone.utc)  # all ended
+    result = runner.invoke(args=["tick"])
+    monkeypatch.undo()
+    with app.app_context():
+        from votes.models import Proposal
+
+        assert db.session.get(Proposal, third["id"]).state == "closed"
+    assert result.exit_code == 1, result.output
+    assert (f"{first['id']}: 无法访问数据库：server closed the connection unexpectedly"
+            in result.stderr), result.stderr
+    assert f"{second['id']}: 无法访问数据库：canceling statement due to lock timeout" \
+        in result.stderr
+    assert "内部错误" not in result.stderr and "Traceback" not in result.output
+    line = next(x for x in result.stdout.splitlines() if x.startswith(f"{third['id']}: "))
+    assert line.startswith(f"{third['id']}: 表决中 → 已结束") and "STAR" in line, line
+    assert long_title[:12] in line and long_title not in line and "…" in line
+
+
+def test_the_stuck_proposals_are_listed_even_when_a_sweep_fails(app, runner, tmp_path,
+                                                               monkeypatch, caplog):
+    """The list of proposals that could not move was printed after the sweeps: a sweep
+    that raised lost it, the operator seeing only the sweep's fault. Both are told now, the
+    fault's traceback kept in the log."""
+    first = make_open_proposal(app, runner, tmp_path, code="MOON")
+    from votes.services import lifecycle, lobby
+
+    real_close = lifecycle._close
+
+    def close(session, proposal, at):
+        if proposal.id == first["id"]:
+            raise RuntimeError("a bug this proposal's data meets")
+        return real_close(session, proposal, at)
+
+    def sweep():
+        raise RuntimeError("the lobby sweep broke")
+
+    monkeypatch.setattr(lifecycle, "_close", close)
+    monkeypatch.setattr(lobby, "sweep", sweep)
+    app.config["VOTES_NOW"] = datetime(2026, 12, 8, 2, 0, tzinfo=timezone.utc)
+    with caplog.at_level("ERROR"):
+        result = runner.invoke(args=["tick"])
+    assert result.exit_code != 0
+    assert f"{first['id']}: 内部错误（RuntimeError）" in result.stderr, result.stderr
+    assert isinstance(result.exception, RuntimeError)  # the sweep's fault is not hidden
+    faults = [r for r in caplog.records if r.exc_info]
+    assert any("a bug this proposal's data meets" in str(r.exc_info[1]) for r in faults)

@@ -42,21 +42,10 @@ def domain_errors(fn):
 
 def database_problem(err) -> str | None:
     """What an operator is to do about a database error of the environment, or None for
-    any other (a fault, whose traceback is wanted)."""
-    from sqlalchemy.exc import OperationalError
+    any other (a fault, whose traceback is wanted): votes.services.schema.database_problem."""
+    from votes.services.schema import database_problem as problem
 
-    from votes.i18n import _
-    from votes.services.schema import missing_schema
-
-    orig = getattr(err, "orig", None)
-    text = str(orig if orig is not None else err).strip()
-    # A table or a column of a newer schema missing (new code, `votes init` not run yet).
-    if missing_schema(err):
-        return _("数据库尚未建立或不是最新结构，请先运行 votes init")
-    if isinstance(err, OperationalError):
-        reason = text.splitlines()[0][:200] if text else type(err).__name__
-        return _("无法访问数据库：%(reason)s（可运行 votes doctor 检查部署）", reason=reason)
-    return None
+    return problem(err)
 
 
 def read_file(path: str) -> tuple[str, bytes]:

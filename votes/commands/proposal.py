@@ -324,23 +324,28 @@ def export(proposal: str, output: str) -> None:
 def tick() -> None:
     """Move every proposal whose time has come (run from cron; no scheduler needed)."""
     from votes.services.labels import state_label
-    from votes.services.lifecycle import tick as run_tick
+    from votes.services.lifecycle import journal_name, tick as run_tick
     from votes.services.lobby import sweep as sweep_lobby
     from votes.services.roll_upload import sweep_expired
     from votes.services.signin_devices import sweep as sweep_devices
     from votes.services.signin_throttle import sweep as sweep_signins
 
     refused: list[tuple[int, str]] = []
-    for proposal, before, after in run_tick(refused):
-        click.echo(f"{proposal.id}: {state_label(before)} → {state_label(after)}")
-    removed = sweep_expired()
-    if removed:
-        click.echo(_("已删除 %(n)s 个过期的名册预览", n=removed))
-    sweep_lobby()
-    sweep_signins()
-    sweep_devices()
-    for proposal_id, message in refused:  # after everything else has been done
-        click.echo(f"{proposal_id}: {message}", err=True)
+    try:
+        for proposal, before, after in run_tick(refused):
+            click.echo(f"{proposal.id}: {state_label(before)} → {state_label(after)}"
+                       f"（{journal_name(proposal)}）")
+        removed = sweep_expired()
+        if removed:
+            click.echo(_("已删除 %(n)s 个过期的名册预览", n=removed))
+        sweep_lobby()
+        sweep_signins()
+        sweep_devices()
+    finally:
+        # After everything else has been done, and also when a sweep failed: the operator
+        # is told which proposals did not move either way.
+        for proposal_id, message in refused:
+            click.echo(f"{proposal_id}: {message}", err=True)
     if refused:
         sys.exit(1)
 

@@ -33,6 +33,7 @@ from votes.services.bulk import insert_rows, refresh_statistics
 from votes.services.chain_store import Appender, lock_proposal
 from votes.services.errors import DomainError, NotFound
 from votes.services.records import proposal_record, roll_record
+from votes.services.schema import database_problem
 from votes.services.roll import OwnerRow, roll_records
 from votes.services.procedure.objections import final_due, refuse_manual_publish
 from votes.services.tally import closing_tally, voted_voters
@@ -250,8 +251,9 @@ def tick(refused: list[tuple[int, str]] | None = None) -> list[tuple[Proposal, s
     ids = db.session.scalars(select(Proposal.id).where(
         Proposal.state.in_(("draft", "publicity", "voting", "closed"))).order_by(Proposal.id))
     for proposal_id in list(ids):
-        proposal = db.session.get(Proposal, proposal_id)
         try:
+            # Read inside the guard: a connection lost here ended the whole run.
+            proposal = db.session.get(Proposal, proposal_id)
             # Its own transaction, rolled back on a refusal.
             proposal, before = _refresh(proposal)
         except DomainError as err:
@@ -263,17 +265,39 @@ def tick(refused: list[tuple[int, str]] | None = None) -> list[tuple[Proposal, s
             # A fault of this proposal's own (a database error, a bug its data meets) failed
             # every run at the same place: no later proposal of any community was closed
             # or opened by the timer. Its transaction is already rolled back; the operator
-            # gets the traceback in the log and the proposal on the list.
+            # gets the proposal on the list, and the traceback of a fault in the log. A
+            # database the environment let down (unreachable, a lock timeout) is said as
+            # such, as every other command says it, not as a bug.
             if refused is None:
                 raise
-            db.session.rollback()
-            log.exception("votes tick: proposal %s could not move", proposal_id)
-            refused.append((proposal_id, _("内部错误（%(kind)s），详见服务器日志",
-                                           kind=type(exc).__name__)))
+            _forget()
+            problem = database_problem(exc)
+            if problem is None:
+                log.exception("votes tick: proposal %s could not move", proposal_id)
+                problem = _("内部错误（%(kind)s），详见服务器日志", kind=type(exc).__name__)
+            else:
+                log.warning("votes tick: proposal %s could not move: %s", proposal_id, problem)
+            refused.append((proposal_id, problem))
             continue
         if proposal.state != before:
             moved.append((proposal, before, proposal.state))
     return moved
+
+
+def _forget() -> None:
+    """Roll the session back after a failed move; a lost connection may fail that too, and
+    then the session is dropped, the next proposal starting on a new one."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001  (the connection is gone: nothing to roll back)
+        db.session.remove()
+
+
+def journal_name(proposal: Proposal, limit: int = 16) -> str:
+    """A proposal as the timer's journal names it beside its id: the community's code and
+    its title, shortened ("SUN 二号楼电梯更换及井道消防设…")."""
+    title = proposal.title if len(proposal.title) <= limit else proposal.title[:limit] + "…"
+    return f"{proposal.community.code} {title}"
 
 
 def _committee_move(proposal_ref: str, actor: str, action: str, act,

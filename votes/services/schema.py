@@ -38,6 +38,25 @@ def missing_schema(err: Exception) -> bool:
         getattr(orig, "sqlstate", None) in ("42P01", "42703")
 
 
+def database_problem(err: Exception) -> str | None:
+    """What an operator is to do about a database error of the environment (not created
+    or behind the code, unreachable, a lost connection, a lock timeout), or None for any
+    other (a fault, whose traceback is wanted)."""
+    from sqlalchemy.exc import OperationalError
+
+    from votes.i18n import _
+
+    orig = getattr(err, "orig", None)
+    text = str(orig if orig is not None else err).strip()
+    # A table or a column of a newer schema missing (new code, `votes init` not run yet).
+    if missing_schema(err):
+        return _("数据库尚未建立或不是最新结构，请先运行 votes init")
+    if isinstance(err, OperationalError):
+        reason = text.splitlines()[0][:200] if text else type(err).__name__
+        return _("无法访问数据库：%(reason)s（可运行 votes doctor 检查部署）", reason=reason)
+    return None
+
+
 def behind_code() -> bool:
     """Whether the database is at a revision older than this code's head (not a newer one,
     and not unreachable: both are other faults)."""
