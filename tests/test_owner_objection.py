@@ -204,3 +204,31 @@ def test_an_objections_paragraphs_keep_their_breaks_where_it_is_shown(
     assert kept in app.test_client().get(f"/p/{closed['uid']}").get_data(as_text=True)
     assert ".kept-lines { white-space: pre-line; }" in client.get(
         "/static/votes.css").get_data(as_text=True)
+
+
+def test_an_objection_sent_to_a_link_a_stranger_locked_keeps_the_owners_text(
+        app, runner, closed):  # noqa: F811
+    """An owner signed in through their link types an objection; meanwhile a stranger with a
+    photo of the notice fails its second factor until the link locks. The owner's send was
+    answered with the bare 423 page (链接已暂时锁定) and the typed text, perhaps a long one,
+    was gone. The page still files nothing through the locked link, but shows the text to
+    copy, and leads to building and room, where the owner files it."""
+    owner, stranger = app.test_client(), app.test_client()
+    token = _verify(app, owner, closed, "202")
+    verify = stranger.get(f"/v/{token}/objection").location
+    for _ in range(5):
+        guessed = stranger.post(verify, data={"method": "id", "answer": "000000"})
+    assert guessed.status_code == 423
+    typed = "第一点：公示时间不足。\r\n第二点：面积登记有误<b>"
+    for lang in ("", "?lang=en", "?lang=zh_CN"):
+        posted = owner.post(f"/v/{token}/objection{lang}", data={"text": typed})
+        html = posted.get_data(as_text=True)
+        assert posted.status_code == 423, html
+        assert "第一点：公示时间不足。" in html and "第二点：面积登记有误&lt;b&gt;" in html, html
+        assert 'id="kept-objection"' in html and "readonly" in html
+        assert f"/p/{closed['uid']}/pick" in html
+        assert ("has not been filed" if lang == "?lang=en" else "尚未提交") in html
+    assert _filed(app, runner, closed) == []
+    # A GET of the locked link has nothing typed to keep.
+    assert 'id="kept-objection"' not in owner.get(f"/v/{token}/objection").get_data(
+        as_text=True)

@@ -46,7 +46,8 @@ def dead_end(err: access_service.DeadEnd):
     signed_in = err.proposal is not None and owner_of(err.proposal) is not None
     return render_template("owner/dead_end.html", kind=err.kind, proposal=err.proposal,
                            until=err.until, plan=plan, objection_end=objection_end,
-                           signed_in=signed_in), status
+                           signed_in=signed_in, kept_text=getattr(err, "kept_text", None)), \
+        status
 
 
 @bp.get("/v/<token>")
@@ -579,22 +580,29 @@ def objection(token: str):
     if not objections.in_period(proposal, now):
         return render_template("owner/objection.html", proposal=proposal,
                                problem=objections.period_problem(proposal, now))
-    # An objection holds the final result back: the link alone (a photographed notice)
-    # may not file one in the owner's name. The owner verifies as for the ballot.
-    access_service.check_unlocked(access, proposal)
-    owner = owner_of(proposal)
-    if owner is None or owner.voter_key != access.voter_key:
-        return _verify_link(proposal, access, objection=True)
-    filed = text = None
-    if request.method == "POST":
-        try:
-            _, filed = objections.file_online(token, request.form.get("text", ""),
-                                              owner.voter_key)
-        except access_service.DeadEnd:
-            raise
-        except DomainError as err:
-            flash(err.message, "error")
-            text = _refill(request.form.get("text", ""))
+    try:
+        # An objection holds the final result back: the link alone (a photographed notice)
+        # may not file one in the owner's name. The owner verifies as for the ballot.
+        access_service.check_unlocked(access, proposal)
+        owner = owner_of(proposal)
+        if owner is None or owner.voter_key != access.voter_key:
+            return _verify_link(proposal, access, objection=True)
+        filed = text = None
+        if request.method == "POST":
+            try:
+                _, filed = objections.file_online(token, request.form.get("text", ""),
+                                                  owner.voter_key)
+            except access_service.DeadEnd:
+                raise
+            except DomainError as err:
+                flash(err.message, "error")
+                text = _refill(request.form.get("text", ""))
+    except access_service.DeadEnd as err:
+        # A link a stranger locked while the owner typed: nothing is filed through it, but
+        # the text sent comes back on the locked page to be copied, never lost.
+        if request.method == "POST":
+            err.kept_text = _refill(request.form.get("text", ""))
+        raise
     return _objection_page(proposal, owner.voter_key, filed, text)
 
 
