@@ -232,3 +232,40 @@ def test_an_objection_sent_to_a_link_a_stranger_locked_keeps_the_owners_text(
     # A GET of the locked link has nothing typed to keep.
     assert 'id="kept-objection"' not in owner.get(f"/v/{token}/objection").get_data(
         as_text=True)
+
+
+def test_after_the_period_the_owner_still_sees_their_objections_and_the_answers(
+        app, runner, client, closed):  # noqa: F811
+    """Once the objection period was over, the owner's objection page (by the link or from
+    the lobby) said only 异议期已结束: what the owner had filed, and the committee's answer
+    to it, were on the public board alone, among everyone's. The page shows them, read-only
+    (no form), to the owner who filed them, and to no one else."""
+    from datetime import timedelta
+
+    from tests.procedure_world import END, at
+
+    token = _verify(app, client, closed, "202")
+    other = app.test_client()
+    _verify(app, other, closed, "102")
+    assert "已收到您的异议" in client.post(f"/v/{token}/objection",
+                                          data={"text": TEXT}).get_data(as_text=True)
+    seq = _seq(app, closed)
+    at(app, END + timedelta(days=3, hours=1))  # the period is over
+    answered = runner.invoke(args=["proposal", "answer", closed["pid"], str(seq), "--decision",
+                                   "rejected", "--text", "经核对签名，系本人所签"])
+    assert answered.exit_code == 0, answered.output
+    for url in (f"/v/{token}/objection", f"/p/{closed['uid']}/objection"):
+        page = client.get(url)
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and "异议期已于" in html, html
+        assert f'id="my-objection-{seq}"' in html and TEXT in html
+        assert "经核对签名，系本人所签" in html and "异议不成立" in html
+        assert 'name="text"' not in html and "<form" not in html.split("<main")[-1]
+    assert "经核对签名" in client.get(f"/p/{closed['uid']}/objection?lang=en").get_data(
+        as_text=True)
+    client.get(f"/p/{closed['uid']}/objection?lang=zh_CN")
+    # Another owner's session, and a visitor with the link alone, see none of it there.
+    for who in (other, app.test_client()):
+        for url in (f"/v/{token}/objection", f"/p/{closed['uid']}/objection"):
+            html = who.get(url).get_data(as_text=True)
+            assert TEXT not in html and "经核对签名" not in html, (url, html)

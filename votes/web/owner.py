@@ -578,8 +578,9 @@ def objection(token: str):
     proposal, access = objections.proposal_of_link(token)
     now = objections.clock.now()
     if not objections.in_period(proposal, now):
-        return render_template("owner/objection.html", proposal=proposal,
-                               problem=objections.period_problem(proposal, now))
+        owner = owner_of(proposal)
+        own = owner is not None and owner.voter_key == access.voter_key
+        return _closed_objection_page(proposal, access.voter_key if own else None, now)
     try:
         # An objection holds the final result back: the link alone (a photographed notice)
         # may not file one in the owner's name. The owner verifies as for the ballot.
@@ -629,6 +630,17 @@ def _objection_page(proposal, voter_key: str, filed, text: str | None = None):
                            end=objections.period_end(proposal))
 
 
+def _closed_objection_page(proposal, voter_key: str | None, now):
+    """The objection page outside the period: why nothing can be filed, and to the owner
+    signed in for `voter_key` (None: anyone else) what they filed and the committee's
+    answers, read-only. After the period they were on the public board alone."""
+    from votes.services.procedure import objections
+
+    mine = objections.filed_by(proposal, voter_key) if voter_key is not None else ()
+    return render_template("owner/objection.html", proposal=proposal, mine=mine,
+                           problem=objections.period_problem(proposal, now))
+
+
 @bp.route("/p/<uid>/objection", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"], key_func=_address_and_owner)
 @limiter.limit(ADDRESS_PER_MINUTE, methods=["POST"])
@@ -639,8 +651,7 @@ def signed_in_objection(proposal, owner):
 
     now = objections.clock.now()
     if not objections.in_period(proposal, now):
-        return render_template("owner/objection.html", proposal=proposal,
-                               problem=objections.period_problem(proposal, now))
+        return _closed_objection_page(proposal, owner.voter_key, now)
     filed = text = None
     if request.method == "POST":
         try:
