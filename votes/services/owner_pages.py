@@ -428,3 +428,35 @@ def lookup_receipt(proposal: Proposal, code: str) -> ReceiptLookup:
         return ReceiptLookup(code, entries[0].seq, withdrawn_by=ballot.withdrawn_by)
     counted = latest.id == ballot.id
     return ReceiptLookup(code, entries[0].seq, counted, not counted)
+
+
+@dataclass(frozen=True)
+class FlatDebit:
+    """One of the owner's flats after the settlement (§18): the share of the budget they
+    were shown when voting, and what the settlement took from its maintenance-fund account
+    (`debit`, a FundDebit; None where the settlement holds no row for the flat)."""
+
+    unit: FrozenUnit
+    estimate: int  # fen: the flat's share of the budget, as frozen when voting opened
+    debit: object | None
+
+    @property
+    def known(self) -> bool:
+        """Whether the money records know what was taken: not where the flat's balance was
+        never given (nothing could be taken, and no one can say what the account holds)."""
+        return self.debit is not None and self.debit.balance_before is not None
+
+
+def flat_debits(proposal, view: VoterView) -> list[FlatDebit] | None:
+    """The settlement's debits of the voter's own flats (view.units), or None before the
+    works are settled. Read by the flats' keys: never another flat's row."""
+    from votes.models import FundDebit
+
+    keys = [u.unit_key for u in view.units]
+    if not keys or proposal.state not in ("closed", "published"):
+        return None
+    found = {d.unit_key: d for d in db.session.scalars(select(FundDebit).where(
+        FundDebit.proposal_id == proposal.id, FundDebit.unit_key.in_(keys)))}
+    if not found:  # a settlement debits every flat of the frozen roll at once, or none
+        return None
+    return [FlatDebit(u, u.share, found.get(u.unit_key)) for u in view.units]

@@ -514,6 +514,22 @@ def receipt(proposal, owner, view, digest: str):
                            short=grouped(short_code(digest)))
 
 
+@bp.get("/p/<uid>/fund")
+@reads_only
+@owner_view_required
+def fund(proposal, owner, view):
+    """What the settlement took from the signed-in owner's own flats' maintenance-fund
+    accounts, beside the estimate they were shown when voting (§18): theirs alone."""
+    from votes.services.owner_pages import flat_debits
+
+    if view.transfer is not None:  # sold during the vote: the flat's account is the buyer's
+        return _transferred(proposal, view)
+    response = make_response(render_template("owner/fund.html", proposal=proposal, view=view,
+                                             flats=flat_debits(proposal, view)))
+    response.headers["Cache-Control"] = "no-store"  # one owner's money, on a shared phone too
+    return response
+
+
 def _own_receipt(view, digest: str) -> bool:
     """A receipt of this link's ballots, and not a buyer's after a transfer (§16): the
     seller's link keeps the seller's own receipts, never the new owner's."""
