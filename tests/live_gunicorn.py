@@ -5,6 +5,7 @@ one request at a time, redirects read from the Location header."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.client
 import os
 import re
@@ -29,6 +30,29 @@ def app_config(database_url: str, instance: Path) -> dict:
     """The in-process app that prepares and inspects what the server serves."""
     return {**SECRETS, "DATABASE_URL": database_url, "INSTANCE_PATH": str(instance),
             "BASE_URL": "http://127.0.0.1"}
+
+
+@contextlib.contextmanager
+def empty_app(database_url: str, instance: Path):
+    """The in-process app on the test's PostgreSQL schema, every table emptied first (the
+    schema is the worker's, shared by the tests before), its engine disposed after."""
+    from sqlalchemy import create_engine, text
+
+    from votes import create_app
+    from votes.extensions import db
+    from votes.models import Base
+
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    app = create_app(app_config(database_url, instance))
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
 
 
 def free_port() -> int:

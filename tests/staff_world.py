@@ -53,3 +53,14 @@ def staff_client(app, runner, login: str, *role: str):
 def clerk_client(app, runner, code: str = "SUN", login: str = "clerk"):
     """A browser signed in as a new committee member of `code`."""
     return staff_client(app, runner, login, "--role", "committee", "--community", code)
+
+
+def enter_paper(client, url: str, room: str, *, choice: str = "agree", scan=(b"scan", "scan.jpg"),
+                **fields):
+    """The committee's paper entry form for building 1, entrance 1, `room`, sent with one
+    scan (bytes, file name); `fields` add or replace form fields (a proxy's, say)."""
+    import io
+
+    return client.post(f"{url}/paper", data={
+        "building": "1", "entrance": "1", "room": room, "choice": choice, "channel": "paper",
+        "evidence": (io.BytesIO(scan[0]), scan[1]), **fields})

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from tests.staff_world import build, sign_in
+from tests.staff_world import build, enter_paper, sign_in
 from tests.test_proposal_cli import T0, at, create, setup_roll, show, write_ballots
 
 REASON = "录入时勾错了意见"
@@ -212,9 +212,7 @@ def test_a_refused_correction_or_withdrawal_keeps_what_the_clerk_typed(app, runn
     world = build(app, runner, tmp_path)
     sign_in(client, "sun_committee")
     url = f"/committee/p/{world['sun']['id']}"
-    assert client.post(f"{url}/paper", data={
-        "building": "1", "entrance": "1", "room": "202", "choice": "agree", "channel": "paper",
-        "evidence": (io.BytesIO(b"scan"), "scan.jpg")}).status_code == 302
+    assert enter_paper(client, url, "202").status_code == 302
     as_proxy = client.post(f"{url}/paper-ballots/correct", data={
         "entry": "1", "choice": "abstain", "channel": "proxy", "reason": REASON, "confirm": "1",
         "evidence": (io.BytesIO(b"form again"), "form.jpg")})

@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from tests.live_gunicorn import Owner, app_config, csrf, expect, gunicorn
+from tests.live_gunicorn import Owner, csrf, empty_app, expect, gunicorn
 
 pytestmark = pytest.mark.live
 PG_URL = os.environ.get("VOTES_TEST_DATABASE_URL", "")
@@ -87,22 +87,9 @@ def _pick(phone: Phone, uid: str, flat: dict):
 def world(request, tmp_path):
     if not PG_URL:
         pytest.skip("PostgreSQL not configured: set VOTES_TEST_DATABASE_URL")
-    from sqlalchemy import create_engine, text
-
-    from votes import create_app
-    from votes.extensions import db
-    from votes.models import Base
-
     url = request.getfixturevalue("pg_schema")
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    engine.dispose()
-    app = create_app(app_config(url, tmp_path / "instance"))
-    yield app, url, tmp_path / "instance"
-    with app.app_context():
-        db.engine.dispose()
+    with empty_app(url, tmp_path / "instance") as app:
+        yield app, url, tmp_path / "instance"
 
 
 def test_32_owners_pick_their_flats_at_once_while_strangers_guess_one(world, tmp_path):

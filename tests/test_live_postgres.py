@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from tests.live_gunicorn import (Owner, app_config, cast, confirm, expect, gunicorn,
+from tests.live_gunicorn import (Owner, empty_app, cast, confirm, expect, gunicorn,
                                  owner_flow, sign_in)
 
 pytestmark = pytest.mark.live
@@ -102,21 +101,10 @@ def world(request, tmp_path_factory):
     if not PG_URL:
         pytest.skip("PostgreSQL not configured: set VOTES_TEST_DATABASE_URL to run gunicorn "
                     "against it")
-    from votes import create_app
-    from votes.extensions import db
-    from votes.models import Base
-
     url = request.getfixturevalue("pg_schema")
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    engine.dispose()
     instance = tmp_path_factory.mktemp("live-instance")
-    app = create_app(app_config(url, instance))
-    yield World(app, url, instance, "", 0)
-    with app.app_context():
-        db.engine.dispose()
+    with empty_app(url, instance) as app:
+        yield World(app, url, instance, "", 0)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from html import unescape
 
-from tests.security.test_objection_access import SUFFIX, _filed, _verify, closed  # noqa: F401
+from tests.security.test_objection_access import (SUFFIX, _filed, _verify, closed,  # noqa: F401
+                                                lock_by_guessing)
 
 TEXT = "表决票不是我签的"
 
@@ -215,10 +216,7 @@ def test_an_objection_sent_to_a_link_a_stranger_locked_keeps_the_owners_text(
     copy, and leads to building and room, where the owner files it."""
     owner, stranger = app.test_client(), app.test_client()
     token = _verify(app, owner, closed, "202")
-    verify = stranger.get(f"/v/{token}/objection").location
-    for _ in range(5):
-        guessed = stranger.post(verify, data={"method": "id", "answer": "000000"})
-    assert guessed.status_code == 423
+    lock_by_guessing(stranger, token)
     typed = "第一点：公示时间不足。\r\n第二点：面积登记有误<b>"
     for lang in ("", "?lang=en", "?lang=zh_CN"):
         posted = owner.post(f"/v/{token}/objection{lang}", data={"text": typed})

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from tests.factories import make_roll_csv, make_row, resident_id, sample_rows
-from tests.staff_world import build, sign_in
+from tests.staff_world import build, enter_paper, sign_in
 
 
 @pytest.fixture
@@ -433,9 +433,7 @@ def test_a_refused_entry_keeps_what_the_clerk_typed(app, world, client):
     The refusal is now said above the same form, filled in (ID numbers excepted)."""
     sign_in(client, "sun_committee")
     url = f"/committee/p/{world['sun']['id']}"
-    assert client.post(f"{url}/paper", data={
-        "building": "1", "entrance": "1", "room": "202", "choice": "agree", "channel": "paper",
-        "evidence": (io.BytesIO(b"scan"), "scan.jpg")}).status_code == 302
+    assert enter_paper(client, url, "202").status_code == 302
     again = client.post(f"{url}/paper", data={
         "building": "1", "entrance": "1", "room": "202", "choice": "abstain", "channel": "proxy",
         "proxy_name": "孙八", "proxy_id": resident_id(9), "company_staff": "否",

@@ -105,7 +105,7 @@ def test_a_scan_name_never_reads_differently_from_its_bytes(app, runner, tmp_pat
     from sqlalchemy import select
 
     from tests.factories import resident_id
-    from tests.staff_world import build, sign_in
+    from tests.staff_world import build, enter_paper, sign_in
     from votes.core.bidi import has_bidi_control
     from votes.core.roll import has_control
     from votes.extensions import db
@@ -114,9 +114,7 @@ def test_a_scan_name_never_reads_differently_from_its_bytes(app, runner, tmp_pat
     world = build(app, runner, tmp_path)
     sign_in(client, "sun_committee")
     url = f"/committee/p/{world['sun']['id']}"
-    assert client.post(f"{url}/paper", data={
-        "building": "1", "entrance": "1", "room": "101", "choice": "agree", "channel": "paper",
-        "evidence": (io.BytesIO(b"scan"), "scan\u202egpj.exe")}).status_code == 302
+    assert enter_paper(client, url, "101", scan=(b"scan", "scan\u202egpj.exe")).status_code == 302
     assert client.post(f"{url}/paper", data={
         "building": "1", "entrance": "1", "room": "102", "choice": "agree", "channel": "proxy",
         "proxy_name": "孙八", "proxy_id": resident_id(9), "company_staff": "否",

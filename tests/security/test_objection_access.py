@@ -76,14 +76,18 @@ def test_the_link_alone_files_no_objection(app, runner, client, closed):
     assert "可以对表决结果提出异议" in page and 'name="text"' not in page
 
 
-def test_a_locked_link_files_nothing(app, runner, closed):
-    owner, stranger = app.test_client(), app.test_client()
-    token = _verify(app, owner, closed, "202")
-    # Someone else holding the link guesses its second factor until the link locks.
+def lock_by_guessing(stranger, token: str) -> None:
+    """Someone else holding the link guesses its second factor until the link locks."""
     verify = stranger.get(f"/v/{token}/objection").location
     for _ in range(5):
         guessed = stranger.post(verify, data={"method": "id", "answer": "000000"})
     assert guessed.status_code == 423
+
+
+def test_a_locked_link_files_nothing(app, runner, closed):
+    owner, stranger = app.test_client(), app.test_client()
+    token = _verify(app, owner, closed, "202")
+    lock_by_guessing(stranger, token)
     assert stranger.post(f"/v/{token}/objection", data={"text": TEXT}).status_code == 423
     # While it is locked, not even the session verified before files through it.
     posted = owner.post(f"/v/{token}/objection", data={"text": TEXT})
