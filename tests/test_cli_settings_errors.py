@@ -49,3 +49,12 @@ def test_demo_on_an_unreachable_database_is_a_message(tmp_path):
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr, done.stderr
     assert done.stderr.startswith("无法访问数据库"), done.stderr
+
+
+@pytest.mark.parametrize("command", [["db", "current"], ["db", "upgrade"]])
+def test_db_commands_on_an_unreachable_database_are_a_message(tmp_path, command):
+    # `votes db …` (Flask-Migrate's) printed SQLAlchemy's traceback.
+    done = _votes(tmp_path, *command, VOTES_DATABASE_URL="postgresql://votes@127.0.0.1:1/votes")
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert "无法访问数据库" in done.stderr, done.stderr

@@ -53,7 +53,28 @@ class VotesGroup(FlaskGroup):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         # Our own commands first: FlaskGroup would import every installed extension's
         # plugin commands (flask-limiter's pulls in asyncio) before looking.
-        return self.commands.get(name) or super().get_command(ctx, name)
+        command = self.commands.get(name) or super().get_command(ctx, name)
+        if name == "db" and command is not None and not getattr(command, "_votes", False):
+            command.invoke = _database_problems_said(command.invoke)
+            command._votes = True
+        return command
+
+
+def _database_problems_said(invoke):
+    """Flask-Migrate's `votes db …` on a database it cannot reach printed SQLAlchemy's
+    traceback: say what is wrong, as every other command does."""
+    def said(ctx: click.Context):
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            return invoke(ctx)
+        except OperationalError as err:
+            from votes.services.schema import database_problem
+
+            click.echo(database_problem(err), err=True)
+            raise SystemExit(1) from None
+
+    return said
 
 
 @click.group(cls=VotesGroup, create_app=_create_app, add_default_commands=False,
