@@ -146,3 +146,127 @@ def test_committee_page_of_an_emergency_shows_no_voting_period(app, runner, tmp_
     assert "未经业主表决" in chinese and "表决 " not in chinese.split("id=\"procedure\"")[1][:600]
     english = committee.get(f"/committee/p/{emergency}?lang=en").get_data(as_text=True)
     assert "Voting " not in english.split("id=\"procedure\"")[1][:600]
+
+
+def test_english_owner_pages_show_no_chinese_around_the_data(app, runner, tmp_path):
+    """The owner's own pages, from the notice's link to the receipt and the objection form,
+    the dead ends and the public board, for a vote in each stage: in English they spoke
+    English only around the plan's title and the owners' masked names."""
+    import re as _re
+    from datetime import timedelta
+
+    from tests.factories import make_draft, resident_id, voter_token
+    from tests.money_world import fire_pump_emergency, passed_vote, works_done
+
+    pages: list[tuple[str, int, str]] = []  # (what, status, text)
+
+    def page(what, response, status=200):
+        assert response.status_code == status, (what, response.status_code)
+        pages.append((what, response.status_code, _text(response)))
+        return response
+
+    def en(url):
+        return url + ("&" if "?" in url else "?") + "lang=en"
+
+    # Published (a passed vote, its works done) and an emergency use, in community SUN.
+    passed = passed_vote(app, runner, tmp_path)
+    works_done(runner, tmp_path, passed["pid"])
+    emergency = fire_pump_emergency(runner, tmp_path)
+    with app.app_context():
+        from votes.services.lifecycle import get_proposal
+
+        emergency_uid = get_proposal(emergency).uid
+    public = app.test_client()
+    for uid, tails in ((passed["uid"], ("", "/units", "/audit")),
+                       (emergency_uid, ("", "/audit"))):  # units: after a vote's close
+        for tail in tails:
+            page(f"board{tail} {uid}", public.get(en(f"/p/{uid}{tail}")))
+    page("closed link", public.get(en(f"/v/{voter_token(app, passed)}")), 410)
+
+    # A vote of building 1 in community MOON, with an objection period: publicity first.
+    pid = make_draft(app, runner, tmp_path, code="MOON", scope="building:1",
+                     rules=("objection_days=3",))
+    moon = {"id": pid}
+    with app.app_context():
+        uid = get_proposal(str(pid)).uid
+    t0 = app.config["VOTES_NOW"] + timedelta(days=2)
+    app.config["VOTES_NOW"] = t0
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    owner = app.test_client()
+    for tail in ("", "/audit"):
+        page(f"publicity{tail}", owner.get(en(f"/p/{uid}{tail}")))
+    page("publicity/pick", owner.get(en(f"/p/{uid}/pick")), 403)
+    page("not open yet", owner.get(en(f"/v/{voter_token(app, moon)}")), 403)
+
+    # Voting.
+    from tests.procedure_world import T0, END
+    app.config["VOTES_NOW"] = T0 + timedelta(hours=1)
+    assert runner.invoke(args=["proposal", "open", str(pid)]).exit_code == 0
+    for tail in ("", "/audit", "/pick"):
+        page(f"voting{tail}", owner.get(en(f"/p/{uid}{tail}")))
+    page("not in scope", owner.post(en(f"/p/{uid}/pick"), data={
+        "building": "2", "entrance": "1", "room": "101"}), 404)
+    sent = []
+    app.config["SMS_SENDER"] = lambda phone, text: sent.append(text)
+    assert owner.get(en(f"/v/{voter_token(app, moon)}")).status_code == 302
+    page("verify", owner.get(en(f"/p/{uid}/verify")))
+    owner.post(en(f"/p/{uid}/code"))
+    page("code sent", owner.get(en(f"/p/{uid}/verify")))
+    page("wrong answer", owner.post(en(f"/p/{uid}/verify"),
+                                    data={"method": "id", "answer": "000000"}))
+    assert owner.post(en(f"/p/{uid}/verify"), data={
+        "method": "id", "answer": resident_id(1)[-6:]}).status_code == 302
+    page("ballot", owner.get(en(f"/p/{uid}/ballot")))
+    confirm = page("confirm", owner.post(en(f"/p/{uid}/confirm"), data={"choice": "agree"}))
+    nonce = _re.search(r'name="nonce" value="([0-9a-f]+)"',
+                       confirm.get_data(as_text=True)).group(1)
+    cast = owner.post(en(f"/p/{uid}/cast"), data={"choice": "agree", "nonce": nonce})
+    assert cast.status_code == 302, cast.get_data(as_text=True)
+    receipt = page("receipt", owner.get(en(cast.headers["Location"])))
+    digest = cast.headers["Location"].rsplit("/", 1)[1]
+    page("board with receipt", owner.get(en(f"/p/{uid}?receipt={digest[:20]}")))
+    page("ballot again", owner.get(en(f"/p/{uid}/ballot"), follow_redirects=True))
+    assert receipt
+    locked = app.test_client()
+    locked.get(en(f"/v/{voter_token(app, moon, '202')}"))
+    for _ in range(4):
+        page("wrong answers", locked.post(en(f"/p/{uid}/verify"),
+                                          data={"method": "id", "answer": "000000"}))
+    page("locked", locked.post(en(f"/p/{uid}/verify"),
+                               data={"method": "id", "answer": "000000"}), 423)
+
+    # Closed, in the objection period.
+    app.config["VOTES_NOW"] = END
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    for tail in ("", "/units", "/audit"):
+        page(f"objection period{tail}", owner.get(en(f"/p/{uid}{tail}")))
+    page("closed, signed in", owner.get(en(f"/p/{uid}/ballot"), follow_redirects=True))
+    objector = app.test_client()
+    start = objector.get(en(f"/v/{voter_token(app, moon, '102')}/objection"))
+    assert start.status_code == 302
+    page("objection verify", objector.get(en(start.location)))
+    done = objector.post(en(start.location), data={"method": "id",
+                                                   "answer": resident_id(2)[-6:]})
+    assert done.status_code == 302
+    page("objection form", objector.get(en(done.location)))
+    page("objection filed", objector.post(en(done.location), data={"text": "电梯更换"}))
+    page("objection page again", objector.get(en(done.location)))
+    page("board with objection", owner.get(en(f"/p/{uid}")))
+
+    app.config["RATELIMIT_ENABLED"] = True
+    for _ in range(10):
+        public.get(en(f"/p/{uid}/units"))
+    limited = public.get(en(f"/p/{uid}/units"))
+    for _ in range(30):
+        if limited.status_code == 429:
+            break
+        limited = public.get(en(f"/p/{uid}/units"))
+    page("rate limited", limited, 429)
+
+    leaks = {}
+    for what, _status, text in pages:
+        # Sentences joined as Chinese joins them ran on: "… agree.After the vote …".
+        found = _leaks(text) + _re.findall(r"[a-z][.;,:][A-Z][a-z]+", _re.sub(r"<[^>]*>", "", text))
+        if found:
+            leaks[what] = found
+    assert leaks == {}

@@ -106,7 +106,13 @@ def rule_sentence(rules: dict, _=_printed) -> str:
              "并经%(base)s专有面积%(aa)s且%(base)s人数%(ah)s的业主同意，方为通过。",
              qa=_fraction(r.quorum_area, _), qh=_fraction(r.quorum_headcount, _), base=base,
              aa=_fraction(r.approval_area, _), ah=_fraction(r.approval_headcount, _)) \
-        + procedure_sentence(rules, _)
+        + _gap(procedure_sentence(rules, _))
+
+
+def _gap(sentence: str) -> str:
+    """A sentence that follows another: Chinese runs on after its 。, English takes a
+    space ("… agree. After the vote …", not "agree.After")."""
+    return " " + sentence if sentence[:1].isascii() and sentence[:1].isalpha() else sentence
 
 
 def procedure_sentence(rules: dict, _=_printed) -> str:
@@ -123,17 +129,17 @@ def procedure_sentence(rules: dict, _=_printed) -> str:
                   "该部分在结果中另行统计，不计为选票。", joined=joined)
     days = objection_days(rules)
     if days:
-        text += _("表决结束后先公布初步结果，业主可在 %(days)s 日内提出异议，"
-                  "异议期满并答复后公布最终结果。", days=days)
+        text += _gap(_("表决结束后先公布初步结果，业主可在 %(days)s 日内提出异议，"
+                       "异议期满并答复后公布最终结果。", days=days))
     # The tolerance frozen with the proposal (§18) lets a contract and the final cost go
     # above the budget the owners approve without a new vote: they vote knowing how far.
     tolerance = int(rules.get("budget_tolerance_bp", 0))
     if tolerance:
         from votes.core.numbers import format_yuan
 
-        text += _("按本小区议事规则，合同金额或结算金额超出预算不超过%(pct)s%%的，无需重新表决；"
-                  "超出更多须重新表决。", pct=format_yuan(tolerance))
-    return text
+        text += _gap(_("按本小区议事规则，合同金额或结算金额超出预算不超过%(pct)s%%的，"
+                       "无需重新表决；超出更多须重新表决。", pct=format_yuan(tolerance)))
+    return text.lstrip(" ")
 
 
 def _period(start, end) -> str:
