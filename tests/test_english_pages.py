@@ -270,3 +270,40 @@ def test_english_owner_pages_show_no_chinese_around_the_data(app, runner, tmp_pa
         if found:
             leaks[what] = found
     assert leaks == {}
+
+
+def test_english_command_output_joins_lists_in_english(app, runner, tmp_path):
+    """Lists a service joined itself reached English command output in Chinese: the roll's
+    owners as 张*（3505…）、李*（…）, a ballot file's missing columns as 表决意见、凭证, a
+    roll's stale flats as 1-1-201、1-1-202."""
+    from tests.factories import make_roll_csv
+    from tests.money_world import low_balance_rows, passed_vote, works_done
+
+    english = {"VOTES_LANG": "en"}
+    rows = low_balance_rows()
+    old = make_roll_csv(tmp_path / "last-year.csv", rows)
+    pid = passed_vote(app, runner, tmp_path, rows=rows)["pid"]
+    shown = runner.invoke(args=["roll", "show", "--community", "SUN", "--units"], env=english)
+    assert shown.exit_code == 0 and "1-1-101" in shown.output
+    assert PUNCTUATION.findall(shown.output) == []
+    assert runner.invoke(args=["roll", "show", "--community", "SUN", "--units"]).output \
+        .count("、") == 1  # 1-1-102's two owners, in Chinese as before
+
+    ballots = tmp_path / "ballots.csv"
+    ballots.write_text("building,room\n1,101\n", encoding="utf-8")
+    refused = runner.invoke(args=["ballots", "import", pid, str(ballots)], env=english)
+    assert refused.exit_code != 0 and "Missing required columns" in refused.output
+    assert CHINESE.findall(refused.output) == [], refused.output
+    missing = tmp_path / "roll-missing.csv"
+    missing.write_text("building,room,area\n1,101,89.50\n", encoding="utf-8")
+    refused = runner.invoke(args=["roll", "import", "--community", "SUN", "--replace",
+                                  str(missing)], env=english)
+    assert refused.exit_code != 0 and "Missing required column" in refused.output
+    assert CHINESE.findall(refused.output) == [], refused.output
+
+    works_done(runner, tmp_path, pid)
+    assert runner.invoke(args=["works", "settle", pid, "--final-cost", "6400.00"]).exit_code == 0
+    refused = runner.invoke(args=["roll", "import", "--community", "SUN", "--replace", str(old)],
+                            env=english)
+    assert refused.exit_code == 1 and "1-1-202" in refused.output
+    assert PUNCTUATION.findall(refused.output) == [], refused.output

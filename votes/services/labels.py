@@ -42,6 +42,14 @@ def basis_label(basis: str) -> str:
     return {"registered": _("登记"), "surveyed": _("实测"), "contract": _("合同")}.get(basis, basis)
 
 
+def column_label(aliases: tuple[str, ...]) -> str:
+    """A file's column by the name its header may carry in the current language: the
+    English alias on English pages and output (building), the Chinese one otherwise (楼栋)."""
+    from votes.i18n import language
+
+    return aliases[0] if language() == "en" else aliases[1]
+
+
 def kind_label(kind: str) -> str:
     return {"person": _("个人"), "company": _("单位"),
             "developer": _("开发建设单位")}.get(kind, kind)

@@ -180,8 +180,10 @@ def read_rows(data: bytes, entered_by: str | None = None,
     missing = [n for n in REQUIRED if n not in header.values()
                and not (n == "entered_by" and entered_by is not None)]
     if missing:
+        from votes.services.labels import column_label
+
         raise DomainError(_("缺少必填列：%(columns)s",
-                            columns="、".join(COLUMNS[n][1] for n in missing)))
+                            columns=_("、").join(column_label(COLUMNS[n]) for n in missing)))
     rows = []
     for number, cells in enumerate(table, start=2):
         row = {name: (cells[i].strip() if i < len(cells) else "")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from votes.core.counting import Electorate, electorate
 from votes.core.roll import AreaBasis, OwnerKind, Scope, UnitRecord
 from votes.extensions import db
+from votes.i18n import _
 from votes.models import Community, Owner, Ownership, Unit
 from votes.services.communities import get_community
 from votes.services.labels import basis_label
@@ -143,9 +144,9 @@ def unit_lines(community: Community) -> list[tuple[str, ...]]:
     by_id = {str(u.id): u for u in units}
     lines = []
     for r in e.units:
-        owners = "、".join(f"{mask_name(decrypt(o.owner.name_enc))}"
-                          f"（{mask_id(decrypt(o.owner.id_enc))}）"
-                          for o in by_id[r.unit_id].ownerships)
+        owners = _("、").join(_("%(name)s（%(id)s）", name=mask_name(decrypt(o.owner.name_enc)),
+                                id=mask_id(decrypt(o.owner.id_enc)))
+                              for o in by_id[r.unit_id].ownerships)
         lines.append((r.label, format_area(r.area), basis_label(r.area_basis.value),
                       f"#{number[e.voter_of(r.unit_id).key]}", owners))
     return lines

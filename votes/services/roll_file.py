@@ -140,8 +140,10 @@ def _map_header(cells: list) -> tuple[dict[int, str], list[Problem]]:
         header[index] = name
     for name in REQUIRED:
         if name not in seen:
-            zh = COLUMNS[name][1]
-            problems.append(Problem(1, _("缺少必填列 %(column)s", column=zh)))
+            from votes.services.labels import column_label
+
+            problems.append(Problem(1, _("缺少必填列 %(column)s",
+                                         column=column_label(COLUMNS[name]))))
     return header, problems
 
 

@@ -399,7 +399,7 @@ def check_settled_balances(session: Session, community_id: int, plan: RollPlan) 
             "房屋 %(unit)s 的维修资金余额 %(old)s 元是结算扣减前的余额，当前余额为 %(now)s 元",
             unit=flat, old=format_yuan(u.balance), now=_yuan_or_dash(current.get(u.unit_key))))
             for flat, u in stale]
-        flats = "、".join(flat for flat, _u in stale[:5]) + ("…" if len(stale) > 5 else "")
+        flats = _("、").join(flat for flat, _u in stale[:5]) + ("…" if len(stale) > 5 else "")
         raise DomainError(_("名册中 %(n)s 套房屋（%(flats)s）的维修资金余额早于已完成的结算，导入"
                             "会恢复扣减前的余额；未导入任何数据。请使用结算之后的名册（余额按当前"
                             "分户账填写）", n=len(stale), flats=flats), problems=problems)
