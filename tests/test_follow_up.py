@@ -140,3 +140,24 @@ def test_committee_sets_contact_on_the_web(app, runner, tmp_path, client):
     assert [a.actor for a in _audit(app, "community.contact")] == ["sun_committee"]
     flat = re.sub(r"\s+", "", pdf_text(client.get(f"{url}/notices.pdf").data, 1))
     assert "阳光花园业主委员会（盖章）" in flat and "(0595)2288-1234转8" in flat
+
+
+def test_buildings_named_with_their_suffix_are_not_doubled(app, runner, tmp_path, client,
+                                                            monkeypatch):
+    """A roll whose 楼栋 column says "2号楼" (as most exported rolls do): the door-to-door
+    list's building headings said "2号楼号楼"."""
+    from tests.factories import sample_rows
+    from tests.staff_world import committee_clerk, sign_in
+    from tests.factories import make_open_proposal
+    from votes.web import committee
+
+    rows = [dict(r, building=f"{r['building']}号楼") for r in sample_rows()]
+    proposal = make_open_proposal(app, runner, tmp_path, rows=rows)
+    committee_clerk(runner)
+    sign_in(client, "clerk")
+    url = f"/committee/p/{proposal['id']}/non-voters"
+    whole = client.get(url).get_data(as_text=True)
+    assert "号楼号楼" not in whole and "2号楼（2）" in whole
+    monkeypatch.setattr(committee, "NON_VOTERS_ON_ONE_PAGE", 3)
+    paged = client.get(url).get_data(as_text=True)
+    assert "号楼号楼" not in paged and "1号楼（3）" in paged and "2号楼（2）" in paged

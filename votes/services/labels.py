@@ -86,6 +86,13 @@ def unit_kind_label(kind: str) -> str:
             "storeroom": _("储藏室"), "other": _("其他")}.get(kind, kind)
 
 
+def building_label(building: str | None) -> str:
+    """A building as a heading names it: "2号楼" whether the roll says "2", "2号楼" or "2栋"."""
+    from votes.core.roll import normalise_building
+
+    return _("%(b)s号楼", b=normalise_building(building or "") or (building or ""))
+
+
 def scope_label(scope: str) -> str:
     """'building:3,5' -> '3号楼、5号楼'; 'all' -> '全体业主'."""
     kind, _sep, values = scope.partition(":")
