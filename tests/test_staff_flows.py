@@ -456,3 +456,29 @@ def test_a_refused_entry_keeps_what_the_clerk_typed(app, world, client):
     assert sold.status_code == 400 and "计为一人" in page
     assert 'id="t-room" name="room" value="101"' in page and 'value="钱七"' in page
     assert 'id="p-room" name="room" required>' in page  # the other form stays empty
+
+
+def test_refusal_counts_rows_not_problems(app, runner, tmp_path, client):
+    """One proxy ballot missing both the proxy's ID and the written authorisation was
+    "有 2 行被拒绝": the clerk entered one form and looked for a second row that was never
+    there. A CSV row with two faults is likewise one refused row."""
+    world = build(app, runner, tmp_path)
+    sign_in(client, "sun_committee")
+    url = f"/committee/p/{world['sun']['id']}"
+    one = client.post(f"{url}/paper", data={"building": "1", "entrance": "1", "room": "101",
+                                            "choice": "agree", "channel": "proxy",
+                                            "proxy_name": "陈明",
+                                            "evidence": (io.BytesIO(b"scan"), "scan.jpg")})
+    page = one.get_data(as_text=True)
+    assert one.status_code == 400
+    assert "委托表决须填写受托人证件号码" in page and "委托表决须附书面授权委托书" in page
+    assert "有 1 行被拒绝" in page and "有 2 行被拒绝" not in page
+    csv_text = ("楼栋,单元,房号,意见,方式,凭证\n"
+                "1,1,101,随便,纸质,missing.jpg\n"
+                "1,1,202,同意,纸质,b.jpg\n"
+                "1,1,999,同意,纸质,b2.jpg\n")
+    batch = client.post(f"{url}/paper", data={
+        "csv": (io.BytesIO(csv_text.encode()), "b.csv"),
+        "evidence": [(io.BytesIO(b"b"), "b.jpg"), (io.BytesIO(b"b2"), "b2.jpg")]})
+    text = batch.get_data(as_text=True)
+    assert batch.status_code == 400 and "有 2 行被拒绝" in text, text

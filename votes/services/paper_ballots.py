@@ -325,7 +325,9 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
         if len(problems) > MAX_PROBLEMS_LISTED:
             listed.append(Problem(None, _("另有 %(n)s 个问题未列出；请先改正以上各行",
                                           n=len(problems) - MAX_PROBLEMS_LISTED)))
-        raise DomainError(_("有 %(n)s 行被拒绝，未录入任何选票", n=len(problems)),
+        # A row with two faults is one refused row (a form's proxy without ID and letter).
+        refused = len({p.row for p in problems})
+        raise DomainError(_("有 %(n)s 行被拒绝，未录入任何选票", n=refused),
                           problems=listed)
     if not requests:
         raise DomainError(_("文件中没有选票"))
