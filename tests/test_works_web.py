@@ -135,3 +135,27 @@ def test_a_first_deposit_of_zero_is_shown_as_unknown_not_as_no_top_up(app, runne
         assert "共 1 户" in text and unknown.replace(" ", "") in re.sub(r"\s+", "", text), text
     row = next(line for line in committee.splitlines() if line.startswith("1-1-202"))
     assert "无法判断" in row, committee
+
+
+def test_a_refused_step_keeps_what_the_clerk_typed(app, runner, tmp_path, client):
+    """A refused contract, payment or acceptance (the contract reused as the payment's
+    voucher, a date in the future) came back with every field empty: the clerk typed the
+    contractor's name, the amount, the note and the list of people again."""
+    pid = passed_vote(app, runner, tmp_path, rows=low_balance_rows())["pid"]
+    staff_accounts(app, runner)
+    sign_in(client, "sun_committee")
+    over = _post(client, pid, "contract", {"contractor": "泉州安达电梯", "amount": "6547.51"})
+    page = over.get_data(as_text=True)
+    assert over.status_code == 400 and "需要重新表决" in page
+    assert 'value="泉州安达电梯"' in page and 'value="6547.51"' in page
+    _post(client, pid, "contract", {"contractor": "甲公司", "amount": "6000"})
+    reused = _post(client, pid, "payment", {"amount": "1800", "note": "预付款30%"})
+    page = reused.get_data(as_text=True)
+    assert reused.status_code == 400 and "同一文件" in page
+    assert 'value="1800"' in page and 'value="预付款30%"' in page
+    future = _post(client, pid, "acceptance", {"date": "2099-01-20",
+                                               "participants": "业委会\n电梯公司"},
+                   files=(("photo.jpg", b"jpeg"),))
+    page = future.get_data(as_text=True)
+    assert future.status_code == 400 and "晚于今天" in page
+    assert 'value="2099-01-20"' in page and ">业委会\n电梯公司</textarea>" in page

@@ -17,6 +17,12 @@ bp = Blueprint("works", __name__)
 @bp.get("/committee/p/<int:pid>/works")
 @staff("committee", "admin", obj="proposal")
 def page(user, proposal):
+    return _page(proposal)
+
+
+def _page(proposal, typed=None, status: int = 200):
+    """The works page; after a refused step, its form filled in again with what was typed
+    (`typed`: the posted fields; files must be chosen again)."""
     from votes.services.money.board import money_view
     from votes.services.money.settlement import debits
     from votes.extensions import db
@@ -26,7 +32,8 @@ def page(user, proposal):
     return render_template("committee/works.html", proposal=proposal,
                            money=money_view(proposal), debits=debits(proposal),
                            tolerance=tolerance_bp(proposal),
-                           closed_to_works=older_format_refusal(db.session, proposal))
+                           closed_to_works=older_format_refusal(db.session, proposal),
+                           typed=typed or {}), status
 
 
 def _amount(name: str) -> int:
@@ -50,8 +57,8 @@ def _record(proposal, act, done: str):
         act()
     except DomainError as err:
         flash(err.message, "error")
-    else:
-        flash(done, "ok")
+        return _page(proposal, typed=request.form.to_dict(), status=400)
+    flash(done, "ok")
     return redirect(url_for("works.page", pid=proposal.id))
 
 
