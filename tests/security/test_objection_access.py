@@ -143,5 +143,11 @@ def test_the_lobby_leads_to_no_objection_outside_the_period(app, runner, closed)
     owner = app.test_client()
     picked = owner.post(f"/p/{closed['uid']}/pick",
                         data={"building": "1", "entrance": "1", "room": "202"})
-    assert picked.status_code == 410
+    # After the period the poster leads to the read-only sign-in (the owner's records),
+    # never to a form that files an objection.
+    assert picked.status_code == 302 and picked.location.endswith("/verify")
+    done = owner.post(picked.location, data={"method": "id", "answer": SUFFIX["202"]})
+    assert done.status_code == 302 and done.location.endswith(f"/p/{closed['uid']}/mine")
+    refused = owner.post(f"/p/{closed['uid']}/objection", data={"text": TEXT})
+    assert refused.status_code == 403 and "只读" in refused.get_data(as_text=True)
     assert _filed(app, runner, closed) == []

@@ -172,6 +172,56 @@ def check_open(proposal: Proposal) -> None:
                       proposal)
 
 
+# An owner may sign in READ-ONLY after the vote (closed or published, past any objection
+# period) with the same link or lobby poster, the same second factor, lockout and throttle,
+# to see their ballot as counted, their objections with the answers and what the settlement
+# took from their flats. Settlement comes months after the vote, and an owner session ends
+# when the phone's browser closes, so the way in has to stay open after the close. It
+# stays open until READ_ONLY_DAYS after the proposal's last chain entry: the close, the
+# final result, an answer, or a works stage (contract, payment, acceptance, settlement,
+# §18), so settled works can be checked for a year after the settlement, the year within
+# which an owner may sue to revoke a decision (Civil Code art. 280). A vote whose works
+# never start closes its read-only way a year after its last entry too; a later works
+# stage opens it again for a year. Past it, the link and the poster say so (DeadEnd
+# "expired", 410); the public board and the committee keep the records.
+# docs/deploy.md, "Owners after the vote".
+READ_ONLY_DAYS = 365
+READ_ONLY_STATES = ("closed", "published")
+
+
+def read_only_until(proposal: Proposal) -> datetime | None:
+    """The first instant the read-only sign-in is refused, or None for a proposal that has
+    none (not closed yet, withdrawn, an emergency use without owner pages)."""
+    if proposal.state not in READ_ONLY_STATES:
+        return None
+    last = proposal.chain_time or proposal.closed_at or proposal.voting_end
+    return last + timedelta(days=READ_ONLY_DAYS)
+
+
+def read_only_stage(proposal: Proposal) -> bool:
+    """Whether a second factor for `proposal` now signs in read-only: past the vote and
+    any objection period (within it the link leads to the objection form instead)."""
+    from votes.services.procedure.objections import in_period
+
+    return proposal.state in READ_ONLY_STATES and not in_period(proposal, clock.now())
+
+
+def check_read_only(proposal: Proposal) -> None:
+    """DeadEnd unless a read-only sign-in is open now (see READ_ONLY_DAYS)."""
+    from votes.services.lifecycle import refresh
+
+    proposal = refresh(proposal)
+    if not read_only_stage(proposal):
+        raise DeadEnd("closed", _("表决已结束，链接已失效"), proposal)
+    until = read_only_until(proposal)
+    if clock.now() >= until:
+        raise DeadEnd("expired", _("查询期限已过，不能再登录查看本户的表决记录"), proposal, until)
+
+
+READ_ONLY_REFUSED = lazy("表决已结束，您现在是只读登录：只能查看本户的表决记录，不能表决、"
+                         "提出异议或登记设备，本次提交没有记录。")
+
+
 @functools.cache
 def _pending_values():
     return select(VoterAccess.__table__).where(VoterAccess.id == bindparam("access_id"))
@@ -207,14 +257,17 @@ TYPED_LABEL_MAX = 256
 
 
 def find_by_unit(proposal: Proposal, building: str, entrance: str, room: str,
-                 objection: bool = False) -> tuple[VoterAccess, int]:
+                 objection: bool = False, read_only: bool = False) -> tuple[VoterAccess, int]:
     """The poster path: an owner picks building and room instead of scanning a notice; the
     voter's access and the picked unit's id. With `objection`, for filing one in the
-    objection period after the close (§17) rather than for voting."""
+    objection period after the close (§17) rather than for voting; with `read_only`, for
+    the read-only sign-in after the vote (READ_ONLY_DAYS)."""
     if objection:
         from votes.services.procedure.objections import check_in_period
 
         check_in_period(proposal)
+    elif read_only:
+        check_read_only(proposal)
     else:
         check_open(proposal)
     if max(len(building), len(entrance), len(room)) > TYPED_LABEL_MAX:

@@ -93,5 +93,9 @@ def _sign_in_first(proposal):
     # After the close, in the objection period, an owner page without the session (a
     # browser that lost the cookie) is not to be signed in to vote: it says how to verify
     # for an objection, and leads to building and room.
+    from votes.services.access import read_only_stage
+
+    # After the vote and any objection period, it says how to sign in read-only.
     return render_template("owner/dead_end.html", kind="signin", proposal=proposal,
-                           objection_end=open_period_end(proposal, clock.now())), 403
+                           objection_end=open_period_end(proposal, clock.now()),
+                           read_only=read_only_stage(proposal)), 403

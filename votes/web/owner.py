@@ -26,9 +26,30 @@ bp = Blueprint("owner", __name__)
 CHOICES = ("agree", "disagree", "abstain")
 
 
+# The sign-in steps: a read-only session may still start another sign-in (another flat,
+# another vote), which replaces it.
+_SIGN_IN_STEPS = frozenset({"owner.pick", "owner.verify", "owner.send_code"})
+
+
+@bp.before_request
+def _refuse_writes_read_only():
+    """A session signed in read-only after the vote changes nothing: no cast, no objection
+    after the period, no device registered. Refused here, before any view reads or locks
+    anything, whatever the stage checks further on would say."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint in _SIGN_IN_STEPS \
+            or not session.get("owner_read_only"):
+        return None
+    message = str(access_service.READ_ONLY_REFUSED)
+    if request.endpoint == "owner.device":
+        return {"ok": False, "error": message}, 403
+    return render_template("owner/dead_end.html", kind="read_only", message=message,
+                           mine_uid=(request.view_args or {}).get("uid")), 403
+
+
 @bp.errorhandler(access_service.DeadEnd)
 def dead_end(err: access_service.DeadEnd):
-    status = 423 if err.kind == "locked" else 410 if err.kind in ("closed", "withdrawn") else 404 \
+    status = 423 if err.kind == "locked" else 410 if err.kind in ("closed", "withdrawn",
+                                                                  "expired") else 404 \
         if err.kind in ("invalid", "not_in_scope") else 403
     plan = None
     if err.kind == "not_open" and err.proposal is not None:
@@ -61,11 +82,19 @@ def link(token: str):
         if err.kind == "closed" and err.proposal is not None and \
                 in_period(err.proposal, access_service.clock.now()):
             return redirect(url_for("owner.objection", token=token))  # the same link (§17)
+        if err.kind == "closed" and err.proposal is not None and \
+                access_service.read_only_stage(err.proposal):
+            # After the vote (and any objection period) the same link and second factor
+            # sign in read-only, until READ_ONLY_DAYS after the last chain entry.
+            access_service.check_read_only(err.proposal)
+            found = access_service.link_access(token)
+            access_service.check_unlocked(found[0], err.proposal)
+            return _verify_link(err.proposal, found[0], read_only=True)
         raise
     return _verify_link(proposal, access)
 
 
-def _verify_link(proposal, access, objection: bool = False):
+def _verify_link(proposal, access, objection: bool = False, read_only: bool = False):
     """On to the second factor for the voter of a voting link; with `objection`, for filing
     one in the objection period, and back to the objection page after it.
 
@@ -74,7 +103,7 @@ def _verify_link(proposal, access, objection: bool = False):
     global history, and in iOS WeChat, whose sharing, copying and "open in browser" use the
     landing URL whatever history.replaceState says. Redirected, the landing URL is the
     form's own."""
-    _set_pending(access.id, lobby=False, objection=objection)
+    _set_pending(access.id, lobby=False, objection=objection, read_only=read_only)
     # The second-factor form's CSRF secret goes out with this cookie, which is written
     # anyway: the form page then changes nothing in the session and sends no cookie.
     generate_csrf()
@@ -107,12 +136,14 @@ SMS_ADDRESS_PER_MINUTE = "60 per minute"
 @limiter.limit(ADDRESS_PER_MINUTE, methods=["POST"])
 def pick(uid: str):
     proposal = owner_proposal(uid)
-    objection = _objection_stage(proposal)
+    stage = _pick_stage(proposal)
+    objection, read_only = stage == "objection", stage == "read_only"
     typed = {name: request.form.get(name, "") for name in ("building", "entrance", "room")}
     if request.method == "POST":
         try:
             access, unit_id = access_service.find_by_unit(proposal, **typed,
-                                                          objection=objection)
+                                                          objection=objection,
+                                                          read_only=read_only)
         except access_service.EntranceNeeded as err:  # the form again, as it was typed
             flash(err.message, "error")
             return render_template("owner/pick.html", proposal=proposal, typed=typed)
@@ -128,15 +159,17 @@ def pick(uid: str):
                      for k, v in typed.items()}
             return render_template("owner/pick.html", proposal=proposal, typed=typed), 404
         # Reached by building and room: the lobby throttle, and only the picked flat shown.
-        _set_pending(access.id, lobby=True, objection=objection, unit=unit_id)
+        _set_pending(access.id, lobby=True, objection=objection, unit=unit_id,
+                     read_only=read_only)
         return redirect(url_for("owner.verify", uid=uid))
     return render_template("owner/pick.html", proposal=proposal, typed=typed)
 
 
-def _objection_stage(proposal) -> bool:
-    """Whether the poster leads to an objection rather than the ballot: in the objection
-    period (§17) the lobby is the owner's way round a link a stranger keeps locked, as it
-    is while voting. DeadEnd when it leads to neither."""
+def _pick_stage(proposal) -> str:
+    """Where the poster leads: "vote" (the ballot), "objection" (in the objection period,
+    §17, the lobby is the owner's way round a link a stranger keeps locked, as it is while
+    voting) or "read_only" (after the vote: the owner's own records, see READ_ONLY_DAYS in
+    votes/services/access.py). DeadEnd when it leads to none."""
     from votes.services.procedure.objections import in_period
 
     try:
@@ -144,19 +177,24 @@ def _objection_stage(proposal) -> bool:
     except access_service.DeadEnd as err:
         if err.kind == "closed" and err.proposal is not None and \
                 in_period(err.proposal, access_service.clock.now()):
-            return True
+            return "objection"
+        if err.kind == "closed" and err.proposal is not None and \
+                access_service.read_only_stage(err.proposal):
+            access_service.check_read_only(err.proposal)  # "expired" past its end
+            return "read_only"
         raise
-    return False
+    return "vote"
 
 
 def _set_pending(access_id: int, *, lobby: bool, objection: bool = False,
-                 unit: int | None = None) -> None:
+                 unit: int | None = None, read_only: bool = False) -> None:
     """The access this browser is to prove next; a code sent for another one is forgotten."""
     if session.get("pending_access") != access_id:
         session.pop("code_sent_to", None)
     session["pending_access"] = access_id
     session["pending_lobby"] = lobby
     session["pending_objection"] = objection
+    session["pending_read_only"] = read_only
     session["pending_unit"] = unit
 
 
@@ -191,8 +229,11 @@ def _lobby() -> bool:
 
 def _check_stage(proposal) -> None:
     """The second factor is for voting, or, reached from the objection page, for filing an
-    objection in the objection period after the close (§17)."""
-    if session.get("pending_objection"):
+    objection in the objection period after the close (§17), or, after the vote, for the
+    read-only sign-in (READ_ONLY_DAYS in votes/services/access.py: refused past its end)."""
+    if session.get("pending_read_only"):
+        access_service.check_read_only(proposal)
+    elif session.get("pending_objection"):
         from votes.services.procedure.objections import check_in_period
 
         check_in_period(proposal)
@@ -254,6 +295,13 @@ def verify(uid: str):
         access_id = session.pop("pending_access", None)
         # Named in the device entry the chain records for this session's key (§14).
         session["proof"] = request.form.get("method", "id")
+        # Signed in read-only after the vote: every page that writes refuses this session
+        # (_refuse_writes_read_only), whatever the proposal's stage would allow.
+        if session.pop("pending_read_only", False):
+            session.pop("pending_objection", None)
+            session["owner_read_only"] = True
+            return redirect(url_for("owner.mine", uid=uid))
+        session.pop("owner_read_only", None)
         if session.pop("pending_objection", False):
             if _lobby():  # building and room: the link's token is not theirs to be shown
                 return redirect(url_for("owner.signed_in_objection", uid=uid))
@@ -282,6 +330,8 @@ def _passed_already(proposal):
 
     if in_period(proposal, access_service.clock.now()):
         return redirect(url_for("owner.signed_in_objection", uid=proposal.uid))
+    if session.get("owner_read_only") or access_service.read_only_stage(proposal):
+        return redirect(url_for("owner.mine", uid=proposal.uid))
     return redirect(url_for("owner.ballot", uid=proposal.uid))
 
 
@@ -306,7 +356,8 @@ def _verify_page(proposal, access, view=None, status: int = 200):
         methods = access_service.methods(proposal, access.voter_key, view.voter)
     return render_template("owner/verify.html", proposal=proposal, units=units,
                            methods=methods, sent=sent, lobby=_lobby(),
-                           objection=session.get("pending_objection", False)), status
+                           objection=session.get("pending_objection", False),
+                           read_only=session.get("pending_read_only", False)), status
 
 
 @bp.post("/p/<uid>/code")
@@ -512,6 +563,29 @@ def receipt(proposal, owner, view, digest: str):
     return render_template("owner/receipt.html", proposal=proposal, digest=digest, view=view,
                            mine=mine, qr=receipt_qr_svg(check_url), check_url=check_url,
                            short=grouped(short_code(digest)))
+
+
+@bp.get("/p/<uid>/mine")
+@reads_only
+@owner_view_required
+def mine(proposal, owner, view):
+    """The owner's own records after the vote, where the read-only sign-in lands: their
+    ballot as counted (or not) with its receipt, their objections with the committee's
+    answers, and what the settlement took from their flats once the works are settled."""
+    from votes.services.owner_pages import flat_debits
+    from votes.services.procedure import objections
+
+    if proposal.state not in access_service.READ_ONLY_STATES:
+        return redirect(url_for("owner.ballot", uid=proposal.uid))
+    if view.transfer is not None:  # sold during the vote: the buyer's records, not theirs
+        return _transferred(proposal, view)
+    response = make_response(render_template(
+        "owner/mine.html", proposal=proposal, view=view,
+        mine=objections.filed_by(proposal, owner.voter_key),
+        settled=flat_debits(proposal, view) is not None,
+        read_only=bool(session.get("owner_read_only"))))
+    response.headers["Cache-Control"] = "no-store"  # one owner's records, on a shared phone
+    return response
 
 
 @bp.get("/p/<uid>/fund")
