@@ -74,7 +74,12 @@ def test_an_owner_signs_in_months_after_the_close_and_sees_their_fund_page(
     html = lobby.get(f"/p/{uid}/mine").get_data(as_text=True)
     assert f"/p/{uid}/receipt/" in html and "已计入" in html  # 1-102's paper ballot counted
     assert f"{theirs['debited']} 元" in lobby.get(f"/p/{uid}/fund").get_data(as_text=True)
-    assert "Read-only" in lobby.get(f"/p/{uid}/mine?lang=en").get_data(as_text=True)
+    from tests.test_english_pages import _leaks, _text
+
+    english = lobby.get(f"/p/{uid}/mine?lang=en")
+    assert "Read-only" in english.get_data(as_text=True)
+    assert _leaks(_text(english)) == [] and _leaks(_text(
+        lobby.get(f"/p/{uid}/fund?lang=en"))) == []
 
 
 def test_a_stranger_with_the_link_and_a_wrong_answer_gets_nothing_and_is_counted(
