@@ -382,3 +382,38 @@ def test_the_failover_steps_keep_commits_from_waiting_for_a_standby_that_is_gone
     failover = doc.split("### Failover", 1)[1].split("### Backups", 1)[0]
     assert "synchronous_standby_names" in failover
     assert "pg_create_physical_replication_slot" in failover
+
+
+def test_the_nightly_base_backup_has_a_timer_that_runs_the_script():
+    """docs/deploy.md said base backups run nightly from a timer on the backup host, but
+    deploy/systemd had no such unit: an operator following the recipe had WAL and no base
+    backup to replay it onto, or took one by hand when they remembered."""
+    script = DEPLOY / "postgresql" / "base-backup.sh"
+    service_path = DEPLOY / "systemd" / "votes-base-backup.service"
+    timer_path = DEPLOY / "systemd" / "votes-base-backup.timer"
+    assert service_path.exists() and timer_path.exists()
+    service, timer = service_path.read_text(), timer_path.read_text()
+    assert re.search(r"^ExecStart=\S+/deploy/postgresql/base-backup\.sh$", service, re.M)
+    assert "Unit=votes-base-backup.service" in timer and "OnCalendar=" in timer
+    assert "Persistent=true" in timer and "WantedBy=timers.target" in timer
+    # The folder the script writes to by default is the one the sandbox lets it write.
+    default = re.search(r"VOTES_BASE_BACKUPS:-([^}]+)\}", script.read_text()).group(1)
+    writable = re.findall(r"^ReadWritePaths=(.+)$", service, re.M)[0].split()
+    assert default in writable
+    # Every variable the script reads is one the unit's environment file may set.
+    env_file = re.search(r"^EnvironmentFile=-?(\S+)$", service, re.M).group(1)
+    for name in set(re.findall(r"\$\{(\w+):-", script.read_text())):
+        assert name in service, name
+    doc = (ROOT / "docs" / "deploy.md").read_text()
+    backups = doc.split("### Backups", 1)[1].split("## Redis", 1)[0]
+    assert "votes-base-backup.timer" in backups and env_file in backups
+    made = re.findall(r"install -d\b([^\n]*)", backups)
+    assert any(default in line.split() for line in made), made
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        return
+    result = subprocess.run([analyze, "verify", service_path, timer_path],
+                            capture_output=True, text=True)
+    problems = [line for line in (result.stdout + result.stderr).splitlines()
+                if line.strip() and "/opt/" not in line]
+    assert not problems, result.stdout + result.stderr

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# A base backup of the votes cluster (run nightly from a timer on the backup host, against
-# the replica so the primary is spared). With WAL archiving it allows point-in-time
-# recovery to any moment after the backup's end.
+# A base backup of the votes cluster (run nightly by deploy/systemd/votes-base-backup.timer
+# on the backup host, against the replica so the primary is spared). With WAL archiving it
+# allows point-in-time recovery to any moment after the backup's end.
 #   base-backup.sh [--host HOST] [--user USER] [--dir DIR] [--dry-run]
+# Defaults: PGHOST, PGUSER and VOTES_BASE_BACKUPS, else db-replica.internal, replicator and
+# /var/backups/votes/base. pg_basebackup reads the rest from libpq's variables: PGPORT (a
+# replica not on 5432), PGPASSFILE (else ~/.pgpass), PGSSLMODE.
 set -euo pipefail
 
 host=${PGHOST:-db-replica.internal}
