@@ -417,3 +417,26 @@ def test_the_nightly_base_backup_has_a_timer_that_runs_the_script():
     problems = [line for line in (result.stdout + result.stderr).splitlines()
                 if line.strip() and "/opt/" not in line]
     assert not problems, result.stdout + result.stderr
+
+
+def test_the_restore_checks_the_restored_cluster_not_the_database_the_app_hosts_name(tmp_path):
+    """restore.sh said to run `votes doctor` (and export and verify each vote) "on an app
+    host", whose VOTES_DATABASE_URL still named the old database until step 3: after a
+    rehearsal on a spare machine the checks passed against the live primary and proved
+    nothing about the restored cluster."""
+    backup, archive = _backup(tmp_path)
+    result = _run(RESTORE, "--backup", backup, "--wal-archive", archive, "--pgdata",
+                  tmp_path / "restored", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    after = result.stdout.split("Next:", 1)[1]
+    commands = re.sub(r"\\\n\s*", " ", after).splitlines()
+    for step in ("votes doctor", "votes export"):
+        using = [c for c in commands if step in c]
+        assert using and all(re.search(r"VOTES_DATABASE_URL=\S+.*" + step, c) for c in using), \
+            (step, after)
+    # ...with the app's settings, as the service runs it
+    assert all("EnvironmentFile=/etc/votes/votes.env" in c for c in commands if "votes doctor" in c)
+    doc = (ROOT / "docs" / "deploy.md").read_text()
+    restore = doc.split("- Restore (and rehearse", 1)[1].split("Every ballot is also", 1)[0]
+    joined = re.sub(r"\\\n\s*", " ", restore)
+    assert re.search(r"VOTES_DATABASE_URL=\S+.*votes doctor", joined), restore

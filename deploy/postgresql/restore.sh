@@ -75,8 +75,19 @@ cat <<NEXT
 Next:
   1. chown -R postgres:postgres $pgdata, then start PostgreSQL on it and watch its log
      until "archive recovery complete" (or the target time) appears.
-  2. On an app host: votes doctor; then for each vote open or closed since the backup,
-     votes export ID -o bundle.zip && votes verify bundle.zip --keys votes-keys.json
+  2. Check the restored cluster, not the database the app hosts' VOTES_DATABASE_URL still
+     names (the old one, until step 3): on an app host, with the app's settings and the
+     restored cluster's URL given inline (the app's URL with this host and port):
+       systemd-run --pipe --wait -p EnvironmentFile=/etc/votes/votes.env -p User=votes \\
+         -p WorkingDirectory=/opt/votes /usr/bin/env \\
+         VOTES_DATABASE_URL=postgresql://votes:PASSWORD@RESTORED-HOST:5432/votes \\
+         /opt/votes/.venv/bin/votes doctor
+     then, the same way, export each vote open or closed since the backup:
+       systemd-run --pipe --wait -p EnvironmentFile=/etc/votes/votes.env -p User=votes \\
+         -p WorkingDirectory=/opt/votes /usr/bin/env \\
+         VOTES_DATABASE_URL=postgresql://votes:PASSWORD@RESTORED-HOST:5432/votes \\
+         /opt/votes/.venv/bin/votes export ID -o /var/lib/votes/ID.zip
+     and verify it (anywhere): votes verify ID.zip --keys votes-keys.json
   3. Only if it is to replace the primary (never after a rehearsal): turn WAL archiving
      on again, restart it, and take a new base backup (base-backup.sh):
        psql -c 'ALTER SYSTEM RESET archive_mode'   # restore.sh turned it off
