@@ -440,3 +440,13 @@ def test_the_restore_checks_the_restored_cluster_not_the_database_the_app_hosts_
     restore = doc.split("- Restore (and rehearse", 1)[1].split("Every ballot is also", 1)[0]
     joined = re.sub(r"\\\n\s*", " ", restore)
     assert re.search(r"VOTES_DATABASE_URL=\S+.*votes doctor", joined), restore
+
+
+def test_the_replica_recipe_lets_replication_connect_to_the_replica():
+    """The replica section never said a replica needs the `replicator` line in its own
+    pg_hba.conf (on Debian it lives in /etc/postgresql, which pg_basebackup does not copy):
+    the nightly base backup (taken from the replica) was refused, and after a failover the
+    other replica could not follow the promoted one, so every cast hung."""
+    doc = (ROOT / "docs" / "deploy.md").read_text()
+    replica = doc.split("Make the replica:", 1)[1].split("### Failover", 1)[0]
+    assert "pg_hba.conf" in replica and "replication replicator" in replica, replica
