@@ -317,3 +317,27 @@ def test_full_width_digits_are_read_as_days(app, runner, tmp_path):
     assert "公示期至少 12 天" in wide.output
     bad = runner.invoke(args=["community", "rules", "SUN", "--set", "publicity_days=１２天"])
     assert bad.exit_code == 1 and "Traceback" not in bad.output
+
+
+def test_a_missing_file_is_named_without_its_direction_controls(app, runner, tmp_path):
+    """A file name typed in the CSV with U+202E (right-to-left override) was put into the
+    message as it was: "找不到扫描件 scan‮fdp.exe" reads as "…scanexe.pdf" on the clerk's
+    screen, another name than the one the file has to carry."""
+    at(app, T0 - timedelta(days=12))
+    setup_roll(runner, tmp_path)
+    pid = create(runner, scope="building:1")
+    at(app, T0 + timedelta(hours=1))
+    assert runner.invoke(args=["proposal", "open", pid]).exit_code == 0
+    path = write_ballots(tmp_path, [
+        ("1", "1", "101", "agree", "paper", "scan\u202efdp.exe", "clerk"),
+        ("1", "1", "102", "agree", "proxy", "scan-102.pdf", "clerk"),
+    ], absent=("scan\u202efdp.exe",))
+    text = open(path, encoding="utf-8").read().replace("letter.pdf", "letter\u202efdp.exe")
+    open(path, "w", encoding="utf-8").write(text)
+    result = runner.invoke(args=["ballots", "import", pid, path])
+    assert result.exit_code == 1
+    out = result.output
+    assert "\u202e" not in out, out
+    assert "第 2 行：找不到扫描件 scan\\u{202E}fdp.exe" in out, out
+    assert "第 3 行：找不到授权委托书 letter\\u{202E}fdp.exe" in out, out
+    assert show(runner, pid)["ballots"] == 0

@@ -482,3 +482,18 @@ def test_refusal_counts_rows_not_problems(app, runner, tmp_path, client):
         "evidence": [(io.BytesIO(b"b"), "b.jpg"), (io.BytesIO(b"b2"), "b2.jpg")]})
     text = batch.get_data(as_text=True)
     assert batch.status_code == 400 and "有 2 行被拒绝" in text, text
+
+
+def test_two_scans_of_one_name_are_named_without_direction_controls(app, world, client):
+    """Two different uploads of one file name holding U+202E were refused with the raw name:
+    "scan‮gpj.exe" reads as "scanexe.jpg" on the page, not the name the clerk must change."""
+    sign_in(client, "sun_committee")
+    url = f"/committee/p/{world['sun']['id']}"
+    rows = "楼栋,单元,房号,意见,方式,凭证\n1,1,101,同意,纸质,scan\u202egpj.exe\n"
+    r = client.post(f"{url}/paper", data={
+        "csv": (io.BytesIO(rows.encode()), "b.csv"),
+        "evidence": [(io.BytesIO(b"one"), "a/scan\u202egpj.exe"),
+                     (io.BytesIO(b"two"), "b/scan\u202egpj.exe")]})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400 and "同名但内容不同的扫描件" in page, page
+    assert "\u202e" not in page and "scangpj.exe" in page

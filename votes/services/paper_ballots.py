@@ -21,6 +21,7 @@ from votes.services.ballots import (AlreadyVoted, BallotRequest, StaffOverride, 
                                      cast_ballots, not_counted_message, voting_problem)
 from votes.services.errors import DomainError, Problem, WholeInputRefused
 from votes.services.lifecycle import get_proposal, refresh
+from votes.core.bidi import shown
 from votes.services.plain_text import file_label
 from votes.services.roll_file import OLE2, ZIP, iter_csv_rows
 from votes.services.tx import unit_of_work
@@ -93,32 +94,32 @@ class EvidenceReader:
         except FileNotFoundError:
             return None
         except (OSError, RuntimeError, ValueError):  # a loop, a name too long, a NUL byte
-            raise EvidenceRefused(_("扫描件 %(name)s 无法读取", name=name))
+            raise EvidenceRefused(_("扫描件 %(name)s 无法读取", name=shown(name)))
         if target in self._read:
             return Path(name).name, self._read[target]
         if not target.is_relative_to(self.base):
             raise EvidenceRefused(_("扫描件 %(name)s 不在扫描件目录 %(dir)s 内（见 --evidence-dir）",
-                                    name=name, dir=str(self.base)))
+                                    name=shown(name), dir=str(self.base)))
         if any(target.is_relative_to(p) for p in (self.instance, *self._PSEUDO)):
-            raise EvidenceRefused(_("扫描件 %(name)s 位于系统目录，不能作为扫描件", name=name))
+            raise EvidenceRefused(_("扫描件 %(name)s 位于系统目录，不能作为扫描件", name=shown(name)))
         try:
             fd = os.open(target, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
                          | getattr(os, "O_NONBLOCK", 0))
         except OSError:
-            raise EvidenceRefused(_("扫描件 %(name)s 无法读取", name=name))
+            raise EvidenceRefused(_("扫描件 %(name)s 无法读取", name=shown(name)))
         try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
-                raise EvidenceRefused(_("扫描件 %(name)s 不是普通文件", name=name))
+                raise EvidenceRefused(_("扫描件 %(name)s 不是普通文件", name=shown(name)))
             if info.st_size > self.max_bytes:
-                raise EvidenceRefused(_("扫描件 %(name)s 太大", name=name))
+                raise EvidenceRefused(_("扫描件 %(name)s 太大", name=shown(name)))
             self._refuse_past_total(name, info.st_size)
             with os.fdopen(os.dup(fd), "rb") as fh:
                 content = fh.read(self.max_bytes + 1)
         finally:
             os.close(fd)
         if len(content) > self.max_bytes:  # it grew after fstat
-            raise EvidenceRefused(_("扫描件 %(name)s 太大", name=name))
+            raise EvidenceRefused(_("扫描件 %(name)s 太大", name=shown(name)))
         self._refuse_past_total(name, len(content))
         self.total += len(content)
         self._read[target] = content
@@ -129,7 +130,7 @@ class EvidenceReader:
             raise WholeInputRefused(_(
                 "本文件所列扫描件合计超过 %(limit)s（读到 %(name)s 时），未录入任何选票；"
                 "请把选票分成几个文件分别导入（上限见设置 BALLOT_IMPORT_MAX_BYTES）",
-                limit=_size(self.max_total), name=name))
+                limit=_size(self.max_total), name=shown(name)))
 
 
 def _size(n: int) -> str:
@@ -277,7 +278,7 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
                 fail(refused.message)
             else:
                 if scan is None:
-                    fail(_("找不到扫描件 %(name)s", name=row["evidence"]))
+                    fail(_("找不到扫描件 %(name)s", name=shown(row["evidence"])))
                 elif not scan[1]:  # a ballot needs the signed form, not an empty upload
                     fail(_("表决票扫描件是空文件"))
                 else:  # named in messages below as it is kept

@@ -6,6 +6,7 @@ from votes.models import Ballot, Proposal
 from votes.services.errors import DomainError
 from votes.i18n import _
 from votes.services.paper_ballots import accept_rows, max_rows, read_rows
+from votes.services.plain_text import file_label
 
 
 def enter_paper_ballot(proposal: Proposal, form, upload, actor: str,
@@ -42,7 +43,7 @@ def enter_paper_file(proposal: Proposal, csv_upload, evidence_uploads, actor: st
             # folders' scan.jpg), the row's ballot carried the last, perhaps another's form.
             if scans.get(name, content) != content:
                 raise DomainError(_("上传了两个同名但内容不同的扫描件 %(name)s，未录入任何选票；"
-                                    "请改名后在文件中分别填写", name=name))
+                                    "请改名后在文件中分别填写", name=file_label(name, 100)))
             scans[name] = content
     if not scans:
         raise DomainError(_("请同时上传表决票扫描件"))

@@ -13,6 +13,7 @@ from typing import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from votes.core.bidi import shown
 from votes.core.identity import check_resident_id, looks_like_resident_id, mask_id
 from votes.core.local_rules import Procedure
 from votes.core.roll import has_control
@@ -94,7 +95,7 @@ def parse_proxy(row: dict, read_file: Callable[[str], tuple[str, bytes] | None],
             problems.append(refused.message)
         else:
             if authorisation is None:
-                problems.append(_("找不到授权委托书 %(name)s", name=row["authorisation"][:80]))
+                problems.append(_("找不到授权委托书 %(name)s", name=shown(row["authorisation"])))
             elif not authorisation[1]:
                 problems.append(_("授权委托书是空文件"))
     for problem in problems:

@@ -14,6 +14,7 @@ import re
 import zipfile
 from typing import NamedTuple
 
+from votes.core.bidi import shown
 from votes.i18n import _
 from votes.services import roll_calamine
 from votes.services.errors import DomainError
@@ -161,11 +162,11 @@ def _refuse_unseen_first_sheet(sheets: list[tuple[str, str]], has_rows: bool) ->
     if state != "visible":
         raise DomainError(_("名册从第一个工作表读取，而第一个工作表“%(name)s”是隐藏的：请在 "
                             "Excel/WPS 中把名册所在的工作表移到最前面后保存，再导入",
-                            name=name[:40]))
+                            name=shown(name, 40)))
     if not has_rows and len(sheets) > 1:
         raise DomainError(_("名册从第一个工作表读取，而第一个工作表“%(name)s”是空的：请在 "
                             "Excel/WPS 中把名册所在的工作表移到最前面后保存，再导入",
-                            name=name[:40]))
+                            name=shown(name, 40)))
 
 
 def _openpyxl_rows(data: bytes) -> tuple[list[list], str]:

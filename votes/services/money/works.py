@@ -148,7 +148,7 @@ def store_evidence(session: Session, proposal: Proposal,
     digests = []
     for f in files:
         if not f.content or len(f.content) > MAX_EVIDENCE:
-            raise DomainError(_("证明材料 %(name)s 为空或超过 20 MB。", name=f.name))
+            raise DomainError(_("证明材料 %(name)s 为空或超过 20 MB。", name=file_label(f.name, 100)))
         digest = hashlib.sha256(f.content).hexdigest()
         known = session.scalar(select(Evidence.id).where(
             Evidence.proposal_id == proposal.id, Evidence.sha256 == digest))
@@ -298,7 +298,7 @@ def _refuse_borrowed_voucher(session: Session, p: Proposal, bodies: Sequence[dic
         earlier.setdefault(d, "document" if document else "other")
     if not all(d in earlier for d in digests):
         return
-    name, stage, d = next((f.name[:100], earlier[d], d) for f, d in zip(files, digests)
+    name, stage, d = next((file_label(f.name, 100), earlier[d], d) for f, d in zip(files, digests)
                           if earlier[d] != "payment")
     if stage == "contract":
         said = _("付款凭证“%(name)s”与已登记的合同是同一文件。", name=name)
