@@ -74,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
     app.add_template_filter(beijing_text, "beijing")
     app.add_template_filter(_groups, "groups")
     app.add_template_filter(_percent, "percent")
+    app.add_template_filter(_file_size, "file_size")
     app.add_template_filter(scope_label, "scope_label")
     app.add_template_filter(owner_masked, "owner_masked")
     app.add_template_filter(state_label, "state_label")
@@ -323,6 +324,14 @@ ROLE_HOME = {"committee": "committee.home", "regulator": "regulator.overview",
 
 def _groups(digest: str, size: int = 4) -> str:
     return " ".join(digest[i:i + size] for i in range(0, len(digest), size))
+
+
+def _file_size(size: int) -> str:
+    """A file's size as a clerk checks it against the file they meant: 3.0 KB, 1.2 MB."""
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} B"
 
 
 def _percent(part: int, whole: int) -> float:

@@ -1,0 +1,51 @@
+"""A committee clerk's walkthrough of the proposal and works pages: what a draft holds before
+it is made public, confirmations of the steps that cannot be undone, the works link only
+once the decision is final, and payments labelled by what they are."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+
+from tests.staff_world import build, sign_in
+
+FORM = {"title": "屋面防水", "matter": "use_fund", "budget": "1500.00",
+        "item_title": ["防水", "排水沟"], "item_amount": ["1000.00", "500.00"],
+        "publicity_start": "2026-12-01T12:00", "voting_start": "2026-12-08T12:00",
+        "voting_end": "2026-12-15T12:00"}
+PDF = b"%PDF-1.4 quote for the roof" + b"x" * 3000
+
+
+@pytest.fixture
+def world(app, runner, tmp_path):
+    return build(app, runner, tmp_path)  # clock: 2026-12-01 02:00 UTC (10:00 Beijing)
+
+
+def _draft(client) -> int:
+    r = client.post("/committee/c/SUN/proposals/new",
+                    data={**FORM, "scope": "building:1", "action": "create",
+                          "documents": (io.BytesIO(PDF), "quote.pdf")})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    return int(r.headers["Location"].rsplit("/", 1)[1])
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_draft_page_shows_what_will_be_made_public_and_when(app, world, client):
+    sign_in(client, "sun_committee")
+    pid = _draft(client)
+    html = client.get(f"/committee/p/{pid}").get_data(as_text=True)
+    plan = html.split('id="draft-plan"', 1)[1].split("</section>", 1)[0]
+    text = _text(plan)
+    assert "防水" in text and "1,000.00 元" in text
+    assert "排水沟" in text and "500.00 元" in text
+    assert "quote.pdf" in text and "3.0 KB" in text
+    assert "2026-12-01 12:00（北京时间）" in text  # the planned publicity start
+    assert "2026-12-08 12:00" in text and "2026-12-15 12:00（北京时间）" in text
+    confirm = html.split('id="confirm-schedule-publicity"', 1)[1].split("</label>", 1)[0]
+    assert "2026-12-01 12:00（北京时间）" in confirm
+
