@@ -49,3 +49,19 @@ def test_the_draft_page_shows_what_will_be_made_public_and_when(app, world, clie
     confirm = html.split('id="confirm-schedule-publicity"', 1)[1].split("</label>", 1)[0]
     assert "2026-12-01 12:00（北京时间）" in confirm
 
+def test_publishing_the_result_needs_a_confirmation_and_says_it_was_done(
+        app, runner, tmp_path, client):
+    from tests.money_world import passed_vote, staff_accounts
+
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    staff_accounts(app, runner)
+    sign_in(client, "sun_committee")
+    page = client.get(f"/committee/p/{pid}").get_data(as_text=True)
+    assert 'id="confirm-publish-result"' in page
+    refused = client.post(f"/committee/p/{pid}/move/publish-result", follow_redirects=True)
+    assert "请勾选确认" in refused.get_data(as_text=True)
+    assert ">已结束<" in refused.get_data(as_text=True)
+    done = client.post(f"/committee/p/{pid}/move/publish-result", data={"confirm": "1"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert ">结果已公布<" in done and "已公布表决结果" in done
+

@@ -100,7 +100,7 @@ def test_wizard_creates_and_runs_a_vote(app, world, client):
     pdf = client.get(f"{url}/result-notice.pdf")
     assert pdf.data.startswith(b"%PDF")
     assert "张三".encode("utf-16-be") not in pdf.data and b"\xe5\xbc\xa0\xe4\xb8\x89" not in pdf.data
-    assert client.post(f"{url}/move/publish-result").status_code == 302
+    assert client.post(f"{url}/move/publish-result", data={"confirm": "1"}).status_code == 302
     assert ">结果已公布<" in client.get(url).get_data(as_text=True)
 
 

@@ -17,8 +17,9 @@ from votes.web.tables import paged
 bp = Blueprint("committee", __name__, url_prefix="/committee")
 MOVES = {"start-publicity": "start_publicity", "schedule-publicity": "schedule_publicity",
          "open": "open_voting", "close": "close_voting", "publish-result": "publish_result"}
-# Moves that make a plan public or start a vote need a ticked confirmation on the form.
-CONFIRMED_MOVES = ("start-publicity", "schedule-publicity", "open")
+# Moves that cannot be undone need a ticked confirmation on the form: making a plan public,
+# starting a vote, publishing its result.
+CONFIRMED_MOVES = ("start-publicity", "schedule-publicity", "open", "publish-result")
 
 
 @bp.get("/")
@@ -314,12 +315,16 @@ def move(user, proposal, move):
     if move not in MOVES:
         return redirect(url_for("committee.proposal", pid=proposal.id))
     if move in CONFIRMED_MOVES and not request.form.get("confirm"):
-        flash(_("请勾选确认：公示或表决一经开始，业主即可看到，不能再修改。"), "error")
+        flash(_("请勾选确认：结果一经公布，不能撤回。") if move == "publish-result" else
+              _("请勾选确认：公示或表决一经开始，业主即可看到，不能再修改。"), "error")
         return redirect(url_for("committee.proposal", pid=proposal.id))
     try:
         getattr(lifecycle, MOVES[move])(str(proposal.id), actor=user.login)
     except DomainError as err:
         flash(err.message, "error")
+    else:
+        if move == "publish-result":
+            flash(_("已公布表决结果，公示栏显示为“结果已公布”。"), "ok")
     return redirect(url_for("committee.proposal", pid=proposal.id))
 
 
