@@ -65,3 +65,28 @@ def test_publishing_the_result_needs_a_confirmation_and_says_it_was_done(
                        follow_redirects=True).get_data(as_text=True)
     assert ">结果已公布<" in done and "已公布表决结果" in done
 
+def test_no_works_link_or_form_while_the_objection_period_runs(app, runner, tmp_path, client):
+    from tests.money_world import staff_accounts
+    from datetime import timedelta
+
+    from tests.procedure_world import END, at, close_at_end, open_vote, vote
+
+    pid = open_vote(app, runner, tmp_path, "objection_days=2")
+    vote(runner, tmp_path, pid, {v: "agree" for v in "ABCDE"})
+    close_at_end(app, runner, pid)
+    staff_accounts(app, runner)
+    sign_in(client, "sun_committee")
+    at(app, END + timedelta(days=1))
+    page = client.get(f"/committee/p/{pid}").get_data(as_text=True)
+    assert 'id="works-link"' not in page
+    assert 'id="works-waiting"' in page and "异议期结束" in page
+    works = client.get(f"/committee/p/{pid}/works").get_data(as_text=True)
+    assert 'id="record-contract"' not in works and "异议期结束并公布最终结果" in works
+    posted = client.post(f"/committee/p/{pid}/works/contract", data={
+        "contractor": "甲公司", "amount": "6000", "evidence": (io.BytesIO(b"%PDF c"), "c.pdf")},
+        content_type="multipart/form-data")
+    assert posted.status_code == 400 and "异议期结束并公布最终结果" in posted.get_data(as_text=True)
+    at(app, END + timedelta(days=2, hours=1))
+    page = client.get(f"/committee/p/{pid}").get_data(as_text=True)
+    assert 'id="works-link"' in page
+

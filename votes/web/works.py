@@ -26,13 +26,14 @@ def _page(proposal, typed=None, status: int = 200):
     from votes.services.money.board import money_view
     from votes.services.money.settlement import debits
     from votes.extensions import db
-    from votes.services.money.works import older_format_refusal, tolerance_bp
+    from votes.services.money.works import tolerance_bp, works_refusal
 
-    # Said before the committee fills in a form and uploads its scans, not only after.
+    # Said before the committee fills in a form and uploads its scans, not only after: the
+    # chain's format, or a decision not final yet (the objection period runs) or not to spend.
     return render_template("committee/works.html", proposal=proposal,
                            money=money_view(proposal), debits=debits(proposal),
                            tolerance=tolerance_bp(proposal),
-                           closed_to_works=older_format_refusal(db.session, proposal),
+                           closed_to_works=works_refusal(db.session, proposal),
                            typed=typed or {}), status
 
 

@@ -125,6 +125,17 @@ def older_format_refusal(session: Session, proposal: Proposal) -> str | None:
              "重新发起表决，待其通过后在新表决上登记。", format=written)
 
 
+def works_refusal(session: Session, proposal: Proposal) -> str | None:
+    """Why no works can be recorded on this proposal now, None when they can: what
+    append_stage would refuse (the decision, the chain's format), said on the works page
+    before the committee fills in a form and uploads its scans."""
+    try:
+        decision(session, proposal)
+    except DomainError as err:
+        return err.message
+    return older_format_refusal(session, proposal)
+
+
 def order_refusal(stage: str, seen: Sequence[str]) -> str | None:
     """Why this stage cannot be recorded now (the same order step 18.3 checks)."""
     if "settlement" in seen:
