@@ -90,3 +90,21 @@ def test_no_works_link_or_form_while_the_objection_period_runs(app, runner, tmp_
     page = client.get(f"/committee/p/{pid}").get_data(as_text=True)
     assert 'id="works-link"' in page
 
+def test_payments_are_labelled_by_their_number_not_all_as_advance(app, runner, tmp_path, client):
+    from tests.money_world import passed_vote, staff_accounts, works_done
+
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    works_done(runner, tmp_path, pid, payments=("2000.00", "3000.00"))
+    staff_accounts(app, runner)
+    sign_in(client, "sun_committee")
+    html = client.get(f"/committee/p/{pid}/works").get_data(as_text=True)
+    table = html.split('id="money-stage"', 1)[1].split("</table>", 1)[0]
+    assert "预付款</td>" not in table
+    assert "付款 1</td>" in table and "付款 2</td>" in table
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import Proposal
+
+        uid = db.session.get(Proposal, int(pid)).uid
+    board = client.get(f"/p/{uid}").get_data(as_text=True)
+    assert "已预付" not in board and "已付款 2 笔，共 5,000.00 元" in board

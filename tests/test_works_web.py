@@ -94,7 +94,7 @@ def test_the_contracts_scan_uploaded_as_a_payment_voucher_is_refused(app, runner
     refused = _post(client, pid, "payment", {"amount": "2000", "note": "预付款"},
                     files=(("凭证.pdf", scan[1]),)).get_data(as_text=True)
     assert "与已登记的合同是同一文件" in refused and "付款已登记" not in refused
-    assert "预付款</td>" not in refused  # nothing recorded: no payment row on the page
+    assert "付款 1</td>" not in refused  # nothing recorded: no payment row on the page
 
 
 def test_a_first_deposit_of_zero_is_shown_as_unknown_not_as_no_top_up(app, runner, tmp_path,

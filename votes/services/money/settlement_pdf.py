@@ -61,7 +61,7 @@ def settlement_notice_pdf(proposal: Proposal, *, balances: bool = False) -> byte
              pdf.para(decision_line(proposal, how), s["strong" if how == "emergency" else "body"]),
              pdf.para(f"施工单位：{contract['contractor']}　合同金额：{format_yuan(contract['amount'])} 元",
                       s["body"]),
-             pdf.para(f"已预付：{format_yuan(data['paid'])} 元　结算金额：{format_yuan(data['final_cost'])} 元",
+             pdf.para(f"已付款：{format_yuan(data['paid'])} 元　结算金额：{format_yuan(data['final_cost'])} 元",
                       s["body"])]
     if accepted:
         story.append(pdf.para(f"验收日期：{accepted['date']}　参加验收："
