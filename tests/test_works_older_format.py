@@ -65,7 +65,7 @@ def test_the_works_page_says_so_and_a_posted_step_is_refused(app, runner, tmp_pa
         "contractor": "甲公司", "amount": "6000",
         "evidence": [(io.BytesIO(b"%PDF-1.4 c"), "contract.pdf")]},
         content_type="multipart/form-data", follow_redirects=True)
-    assert posted.status_code == 200
+    assert posted.status_code == 400  # refused, on the works page with what was typed
     body = posted.get_data(as_text=True)
     assert WHY in body and "合同已登记" not in body, body
     kinds, status, _out = verdict(app, runner, tmp_path, pid)
