@@ -472,7 +472,7 @@ def test_refusal_counts_rows_not_problems(app, runner, tmp_path, client):
     page = one.get_data(as_text=True)
     assert one.status_code == 400
     assert "委托表决须填写受托人证件号码" in page and "委托表决须附书面授权委托书" in page
-    assert "有 1 行被拒绝" in page and "有 2 行被拒绝" not in page
+    assert "这张表决票有 2 处需要改正" in page and "行被拒绝" not in page
     csv_text = ("楼栋,单元,房号,意见,方式,凭证\n"
                 "1,1,101,随便,纸质,missing.jpg\n"
                 "1,1,202,同意,纸质,b.jpg\n"

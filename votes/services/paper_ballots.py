@@ -200,10 +200,14 @@ def read_rows(data: bytes, entered_by: str | None = None,
 
 
 def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | None],
-                actor: str) -> list[Ballot]:
-    """Check every row, then enter all of them as chain entries, or none."""
+                actor: str, *, one_form: bool = False) -> list[Ballot]:
+    """Check every row, then enter all of them as chain entries, or none. `one_form`: the
+    one row is a form the clerk typed (paper_entry.enter_paper_ballot), whose page already
+    says 未录入任何选票: a refusal then names its faults, not rows."""
     problem = voting_problem(proposal, clock.now())
     if problem:
+        if one_form:
+            raise DomainError(problem)
         raise DomainError(_("%(problem)s；未录入任何选票", problem=problem))
     frozen: dict[str, list[FrozenUnit]] = {}
     voters: dict[str, list[FrozenUnit]] = {}  # to name a voter by their units
@@ -322,6 +326,11 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
                                           evidence=scan, proxy=proxy))
     if problems:
         _record_conflicts(proposal, actor, conflicts)
+        if one_form:  # one fault said as it is; several listed under one line
+            if len(problems) == 1:
+                raise DomainError(problems[0].message)
+            raise DomainError(_("这张表决票有 %(n)s 处需要改正", n=len(problems)),
+                              problems=problems)
         listed = problems[:MAX_PROBLEMS_LISTED]
         if len(problems) > MAX_PROBLEMS_LISTED:
             listed.append(Problem(None, _("另有 %(n)s 个问题未列出；请先改正以上各行",

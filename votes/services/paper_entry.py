@@ -25,7 +25,7 @@ def enter_paper_ballot(proposal: Proposal, form, upload, actor: str,
                    company_staff=form.get("company_staff", ""),
                    authorisation="authorisation" if letter else "")
     files = {"scan": scan, "authorisation": letter}
-    return accept_rows(proposal, [(1, row)], files.get, actor)[0]
+    return accept_rows(proposal, [(1, row)], files.get, actor, one_form=True)[0]
 
 
 def _read(upload) -> tuple[str, bytes] | None:
