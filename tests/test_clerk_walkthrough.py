@@ -48,3 +48,65 @@ def test_a_refused_paper_form_says_what_is_wrong_once(app, world, client):
         "evidence": [(io.BytesIO(b"b"), "b.jpg")]})
     assert "有 1 行被拒绝" in batch.get_data(as_text=True)
 
+
+def test_a_refused_paper_form_after_voting_closed_says_so_once(app, world, client):
+    from datetime import timedelta
+
+    sign_in(client, "sun_committee")
+    url = f"/committee/p/{world['sun']['id']}"
+    app.config["VOTES_NOW"] = world["t0"] + timedelta(days=7, hours=2)  # after the end
+    r = enter_paper(client, url, "101")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400 and "表决已结束" in page, page
+    assert page.count("未录入") == 1, page
+
+
+def _entries(app) -> int:
+    from sqlalchemy import func, select
+
+    from votes.extensions import db
+    from votes.models.chain import ChainEntry
+
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(ChainEntry))
+
+
+def _twice(client, url: str, data) -> list:
+    """A refused form sent, then sent again as a browser's reload sends it (same fields,
+    same files: the browser keeps the request, not the emptied form)."""
+    return [client.post(url, data=data(), content_type="multipart/form-data")
+            for _ in range(2)]
+
+
+def test_reloading_a_refused_entry_enters_nothing_and_says_the_same(app, world, client):
+    """A refused entry's page stays at the POST address; a reload sends the same refused
+    request again. It must enter nothing, twice, and say the same refusal again."""
+    sign_in(client, "sun_committee")
+    url = f"/committee/p/{world['sun']['id']}"
+    assert enter_paper(client, url, "101", scan=(b"form 101", "a.jpg")).status_code == 302
+    before = _entries(app)
+    cases = {
+        "paper": (lambda: {"building": "1", "entrance": "1", "room": "101", "choice": "agree",
+                           "channel": "paper", "evidence": (io.BytesIO(b"other"), "b.jpg")},
+                  "该业主已经表决"),
+        "transfer": (lambda: {"building": "1", "entrance": "1", "room": "999",
+                              "choice": "agree", "buyer_name": "钱七", "confirm": "1",
+                              "buyer_id": "110101199003074477",
+                              "transfer_evidence": (io.BytesIO(b"certificate"), "c.pdf"),
+                              "ballot_form": (io.BytesIO(b"buyer form"), "f.jpg")},
+                     None),
+        "paper-ballots/correct": (lambda: {"entry": "1", "choice": "disagree", "reason": "",
+                                           "confirm": "1",
+                                           "evidence": (io.BytesIO(b"x"), "x.jpg")}, None),
+        "paper-ballots/withdraw": (lambda: {"entry": "1", "reason": "", "confirm": "1",
+                                            "evidence": (io.BytesIO(b"form 101"), "a.jpg")},
+                                   None),
+    }
+    for path, (data, words) in cases.items():
+        first, again = _twice(client, f"{url}/{path}", data)
+        assert first.status_code == again.status_code == 400, (path, again.status_code)
+        one, two = (r.get_data(as_text=True) for r in (first, again))
+        assert 'id="entry-refused"' in one and 'id="entry-refused"' in two, path
+        if words:
+            assert words in one and words in two, path
+        assert _entries(app) == before, path

@@ -304,6 +304,9 @@ def refused_form(form_name: str, err: DomainError, fields=_KEPT_FIELDS, **more) 
 
 
 def _refused_entry(proposal, form_name: str, err: DomainError):
+    if proposal.state != "voting":  # the entry forms are gone (the vote ended meanwhile):
+        flash(_("未录入任何选票：%(reason)s", reason=err.message), "error")  # said above all
+        return _proposal_page(proposal), 400
     return _proposal_page(proposal, refused_form(form_name, err)), 400
 
 
