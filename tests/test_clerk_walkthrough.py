@@ -110,3 +110,30 @@ def test_reloading_a_refused_entry_enters_nothing_and_says_the_same(app, world, 
         if words:
             assert words in one and words in two, path
         assert _entries(app) == before, path
+
+
+def test_the_proposal_form_says_its_times_are_beijing_time(app, world, client):
+    """公示开始 / 表决开始 / 表决截止 did not say which clock: a committee member abroad,
+    or a laptop set to UTC, could not tell that 2026-12-08T10:00 means 10:00 in Beijing
+    (02:00 UTC, as stored)."""
+    from sqlalchemy import select
+
+    from votes.extensions import db
+    from votes.models import Proposal
+
+    sign_in(client, "sun_committee")
+    page = client.get("/committee/c/SUN/proposals/new").get_data(as_text=True)
+    for field, words in (("publicity_start", "公示开始（北京时间）"),
+                         ("voting_start", "表决开始（北京时间）"),
+                         ("voting_end", "表决截止（北京时间）")):
+        assert f'<label for="{field}">{words}</label>' in page, field
+    english = client.get("/committee/c/SUN/proposals/new?lang=en").get_data(as_text=True)
+    assert english.count("(Beijing time)</label>") == 3
+    form = {"title": "北京时间", "matter": "use_fund", "scope": "building:1", "budget": "100",
+            "item_title": ["防水"], "item_amount": ["100"], "action": "create",
+            "publicity_start": "2026-12-20T10:00", "voting_start": "2026-12-28T10:00",
+            "voting_end": "2027-01-05T10:00"}
+    assert client.post("/committee/c/SUN/proposals/new", data=form).status_code == 302
+    with app.app_context():
+        p = db.session.scalar(select(Proposal).where(Proposal.title == "北京时间"))
+        assert (p.voting_start.hour, p.voting_start.day) == (2, 28)  # 10:00 in Beijing, UTC
