@@ -137,3 +137,29 @@ def test_the_proposal_form_says_its_times_are_beijing_time(app, world, client):
     with app.app_context():
         p = db.session.scalar(select(Proposal).where(Proposal.title == "北京时间"))
         assert (p.voting_start.hour, p.voting_start.day) == (2, 28)  # 10:00 in Beijing, UTC
+
+
+def test_the_roll_preview_counts_flats_owners_and_voters_by_name(app, world, client, tmp_path):
+    """"将导入 7 套房屋、5 位业主，按法定规则计 5 人" (on a larger roll "60 位业主，按法定规则
+    计 57 人") read as 60 people counted as 57: it did not say that the owners are the
+    ID numbers on the roll (co-owners each, a company once) and the 57 the voters the law
+    counts. Each number now says what it counts, in both languages, and so does the
+    import's message."""
+    from tests.factories import make_roll_csv, make_row, resident_id, sample_rows
+
+    sign_in(client, "sun_committee")
+    rows = sample_rows() + [make_row(building="2", room="202", owner_name="钱七",
+                                     owner_id=resident_id(7))]
+    data = make_roll_csv(tmp_path / "r.csv", rows).read_bytes()
+    page = client.post("/committee/c/SUN/roll/preview",
+                       data={"file": (io.BytesIO(data), "r.csv")}).get_data(as_text=True)
+    assert "将导入 8 套房屋；名册登记业主 6 名（按证件号码计）；表决人数按法定规则计 6 人" in page
+    english = client.post("/committee/c/SUN/roll/preview?lang=en",
+                          data={"file": (io.BytesIO(data), "r.csv")}).get_data(as_text=True)
+    assert "8 units; the roll names 6 owners (by ID number); the law counts 6 voters" \
+        in english, english
+    token = english.split('name="token" value="')[1].split('"')[0]
+    client.get("/committee/?lang=zh_CN")
+    done = client.post("/committee/c/SUN/roll/confirm", data={"token": token},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "已导入业主名册：8 套房屋，名册登记业主 6 名（按证件号码计）" in done, done

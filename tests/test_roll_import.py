@@ -82,7 +82,7 @@ def test_excel_tab_separated_text_is_read_by_its_tabs(app, runner, client, tmp_p
     sign_in(client, "sun_committee")
     page = client.post("/committee/c/SUN/roll/preview",
                        data={"file": (io.BytesIO(data), "名册.txt")}).get_data(as_text=True)
-    assert "将导入 7 套房屋、5 位业主，按法定规则计 5 人" in page, page
+    assert "将导入 7 套房屋；名册登记业主 5 名（按证件号码计）；表决人数按法定规则计 5 人" in page, page
     # A cell may still hold a tab in a comma-separated file: the first line decides.
     rows = sample_rows()
     rows[4]["owner_name"] = "赵\t六"

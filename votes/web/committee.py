@@ -79,7 +79,7 @@ def roll_confirm(user, community):
     from votes.services.roll_upload import confirm_upload
 
     result = confirm_upload(community, request.form.get("token", ""), actor=user.login)
-    flash(_("已导入业主名册：%(u)d 套房屋，%(o)d 位业主。", u=result.units, o=result.owners), "ok")
+    flash(_("已导入业主名册：%(u)d 套房屋，名册登记业主 %(o)d 名（按证件号码计）。", u=result.units, o=result.owners), "ok")
     note = landline_note(result.landlines)
     if note:
         flash(note, "info")
