@@ -163,3 +163,19 @@ def test_the_roll_preview_counts_flats_owners_and_voters_by_name(app, world, cli
     done = client.post("/committee/c/SUN/roll/confirm", data={"token": token},
                        follow_redirects=True).get_data(as_text=True)
     assert "已导入业主名册：8 套房屋，名册登记业主 6 名（按证件号码计）" in done, done
+
+
+def test_the_share_preview_says_a_flat_without_a_balance_is_unknown(app, world, client):
+    """The developer's flats have no fund balance on the roll: the share preview left their
+    是否足额 blank, which reads as neither covered nor short, or as a slip of the page."""
+    sign_in(client, "sun_committee")
+    form = {"title": "外墙", "matter": "use_fund", "scope": "all", "budget": "1000.00",
+            "item_title": ["外墙"], "item_amount": ["1000.00"], "action": "preview",
+            "voting_start": "2026-12-08T10:00", "voting_end": "2026-12-15T10:00"}
+    for lang, words in (("zh_CN", "余额未知"), ("en", "balance unknown")):
+        page = client.post(f"/committee/c/SUN/proposals/new?lang={lang}",
+                           data=form).get_data(as_text=True)
+        rows = re.findall(r"<tr><td>(2-1-10[12])</td>(.*?)</tr>", page)
+        assert len(rows) == 2, page
+        for flat, cells in rows:
+            assert cells.endswith(f'<td><span class="muted">{words}</span></td>'), (flat, cells)
