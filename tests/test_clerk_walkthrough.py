@@ -179,3 +179,37 @@ def test_the_share_preview_says_a_flat_without_a_balance_is_unknown(app, world, 
         assert len(rows) == 2, page
         for flat, cells in rows:
             assert cells.endswith(f'<td><span class="muted">{words}</span></td>'), (flat, cells)
+
+
+def _bar_labels(page: str) -> list[str]:
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", m)).strip()
+            for m in re.findall(r'<div class="bar-label">(.*?)</div>', page)]
+
+
+def test_a_drafts_bars_end_without_a_stray_dot(app, world, client):
+    """A draft's bars read "参与人数：0 / 5人 · 需 ≥2/3 ·": nothing follows the last dot."""
+    sign_in(client, "sun_committee")
+    form = {"title": "草稿", "matter": "use_fund", "scope": "all", "budget": "100",
+            "item_title": ["防水"], "item_amount": ["100"], "action": "create",
+            "voting_start": "2026-12-28T10:00", "voting_end": "2027-01-05T10:00"}
+    created = client.post("/committee/c/SUN/proposals/new", data=form)
+    assert created.status_code == 302
+    labels = _bar_labels(client.get(created.headers["Location"]).get_data(as_text=True))
+    assert labels and all(not label.endswith("·") for label in labels), labels
+
+
+def test_a_count_of_one_voter_reads_as_one(app, world, client):
+    """In English the bars said "1 voters to go": the unit word was the plural whatever
+    the count."""
+    sign_in(client, "sun_committee")
+    url = f"/committee/p/{world['sun']['id']}"
+    for room in ("101", "102", "202"):  # three of the five voters; 2/3 of 5 needs four
+        assert enter_paper(client, url, room, scan=(room.encode(), f"{room}.jpg")).status_code \
+            == 302
+    uid = world["sun"]["uid"]
+    for page_url in (f"{url}?lang=en", f"/p/{uid}?lang=en"):
+        labels = " | ".join(_bar_labels(client.get(page_url).get_data(as_text=True)))
+        assert "1 voter to go" in labels and "1 voters" not in labels, labels
+        assert "3 / 5 voters" in labels, labels
+    labels = " | ".join(_bar_labels(client.get(f"{url}?lang=zh_CN").get_data(as_text=True)))
+    assert "还差 1人" in labels, labels
