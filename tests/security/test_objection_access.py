@@ -151,3 +151,42 @@ def test_the_lobby_leads_to_no_objection_outside_the_period(app, runner, closed)
     refused = owner.post(f"/p/{closed['uid']}/objection", data={"text": TEXT})
     assert refused.status_code == 403 and "只读" in refused.get_data(as_text=True)
     assert _filed(app, runner, closed) == []
+
+
+def test_mine_shows_the_owners_objections_and_answers_after_the_period(app, runner, closed):
+    """/p/<uid>/mine lists what the owner filed and the committee's answer, read months
+    later through the read-only sign-in; another owner's objection is not on it."""
+    from tests.procedure_world import END, at
+
+    owner, other = app.test_client(), app.test_client()
+    own = _verify(app, owner, closed, "202")
+    assert owner.post(f"/v/{own}/objection", data={"text": TEXT}).status_code == 200
+    theirs = _verify(app, other, closed, "102")
+    assert other.post(f"/v/{theirs}/objection", data={"text": "别人的异议"}).status_code == 200
+    at(app, END + timedelta(days=3, hours=2))
+    for voter, text in ((_voter_key(app, closed, "202"), "已核实，签名属实"),
+                        (_voter_key(app, closed, "102"), "别人的答复")):
+        from sqlalchemy import select
+
+        from votes.extensions import db
+        from votes.models import Objection
+
+        with app.app_context():
+            seq = db.session.scalar(select(Objection.seq).where(
+                Objection.proposal_id == closed["id"], Objection.voter_key == voter))
+            db.session.remove()
+        answered = runner.invoke(args=["proposal", "answer", closed["pid"], str(seq),
+                                       "--decision", "rejected", "--text", text])
+        assert answered.exit_code == 0, answered.output
+    at(app, END + timedelta(days=150))  # months later, a new browser
+    later = app.test_client()
+    start = later.get(f"/v/{own}")
+    assert start.status_code == 302 and start.location.endswith(f"/p/{closed['uid']}/verify")
+    done = later.post(start.location, data={"method": "id", "answer": SUFFIX["202"]})
+    assert done.status_code == 302 and done.location.endswith(f"/p/{closed['uid']}/mine")
+    for lang, decided in (("zh_CN", "异议不成立"), ("en", "Objection not founded")):
+        page = later.get(f"{done.location}?lang={lang}")
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and 'id="my-objections"' in html
+        assert TEXT in html and "已核实，签名属实" in html and decided in html, html
+        assert "别人的异议" not in html and "别人的答复" not in html
