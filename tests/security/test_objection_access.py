@@ -153,6 +153,32 @@ def test_the_lobby_leads_to_no_objection_outside_the_period(app, runner, closed)
     assert _filed(app, runner, closed) == []
 
 
+def test_after_the_period_the_objection_link_points_to_the_read_only_sign_in(
+        app, runner, closed):
+    """/v/<token>/objection after the period said 异议期已结束 and no more: an owner who kept
+    that address (or whose session ended) was not told that the same link and second factor
+    still sign in read-only to their objections and the committee's answers."""
+    from tests.procedure_world import END, at
+
+    token = voter_token(app, closed, room="202")
+    at(app, END + timedelta(days=3))
+    for lang in ("zh_CN", "en"):
+        page = app.test_client().get(f"/v/{token}/objection?lang={lang}")
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and 'id="objection-closed"' in html
+        assert f'id="sign-in-read-only" href="/v/{token}"' in html, html
+    # Followed, it is the read-only sign-in, and it ends on the owner's records.
+    owner = app.test_client()
+    start = owner.get(f"/v/{token}")
+    assert start.status_code == 302 and start.location.endswith(f"/p/{closed['uid']}/verify")
+    done = owner.post(start.location, data={"method": "id", "answer": SUFFIX["202"]})
+    assert done.location.endswith(f"/p/{closed['uid']}/mine")
+    # Signed in, the same page leads to the records themselves.
+    html = owner.get(f"/v/{token}/objection").get_data(as_text=True)
+    assert f'id="mine-link" href="/p/{closed["uid"]}/mine"' in html
+    assert 'id="sign-in-read-only"' not in html
+
+
 def test_mine_shows_the_owners_objections_and_answers_after_the_period(app, runner, closed):
     """/p/<uid>/mine lists what the owner filed and the committee's answer, read months
     later through the read-only sign-in; another owner's objection is not on it."""

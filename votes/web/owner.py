@@ -670,7 +670,8 @@ def objection(token: str):
     if not objections.in_period(proposal, now):
         owner = owner_of(proposal)
         own = owner is not None and owner.voter_key == access.voter_key
-        return _closed_objection_page(proposal, access.voter_key if own else None, now)
+        return _closed_objection_page(proposal, access.voter_key if own else None, now,
+                                      token=token)
     try:
         # An objection holds the final result back: the link alone (a photographed notice)
         # may not file one in the owner's name. The owner verifies as for the ballot.
@@ -720,15 +721,23 @@ def _objection_page(proposal, voter_key: str, filed, text: str | None = None):
                            end=objections.period_end(proposal))
 
 
-def _closed_objection_page(proposal, voter_key: str | None, now):
+def _closed_objection_page(proposal, voter_key: str | None, now, token: str | None = None):
     """The objection page outside the period: why nothing can be filed, and to the owner
     signed in for `voter_key` (None: anyone else) what they filed and the committee's
-    answers, read-only. After the period they were on the public board alone."""
+    answers, read-only. After the period they were on the public board alone.
+
+    After the vote the page leads on to the owner's records: signed in, to /p/<uid>/mine;
+    otherwise, on the link's own page, to the read-only sign-in by the same link
+    (READ_ONLY_DAYS), which said 异议期已结束 and no more."""
     from votes.services.procedure import objections
 
     mine = objections.filed_by(proposal, voter_key) if voter_key is not None else ()
+    until = access_service.read_only_until(proposal)
+    records = access_service.read_only_stage(proposal) and until is not None and now < until
     return render_template("owner/objection.html", proposal=proposal, mine=mine,
-                           problem=objections.period_problem(proposal, now))
+                           problem=objections.period_problem(proposal, now),
+                           mine_link=records and voter_key is not None,
+                           sign_in_token=token if records and voter_key is None else None)
 
 
 @bp.route("/p/<uid>/objection", methods=["GET", "POST"])
