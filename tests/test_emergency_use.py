@@ -330,3 +330,21 @@ def test_the_verifier_tells_no_emergency_use_to_vote_again():
     report = verify(bundle(_emergency_with_contract(654751)))
     said = [str(f) for f in report.failures if f.step == "18.4"]
     assert said and "emergency use's budget" in said[0] and "new vote" not in said[0], said
+
+
+def test_an_emergency_uses_owner_pages_do_not_speak_of_a_vote(app, runner, tmp_path, client):
+    """The lobby poster's address of an emergency use said 表决已结束 … 截止，链接已失效:
+    no vote was held, so none ended, and no link was ever handed out."""
+    from votes.services.lifecycle import get_proposal
+
+    _community(app, runner, tmp_path)
+    pid = _apply(runner, tmp_path).output.strip()
+    with app.app_context():
+        uid = get_proposal(pid).uid
+    for lang, words, untrue in (("zh_CN", "不经业主表决", ("表决已结束", "链接已失效", "截止")),
+                                ("en", "without an owner vote", ("ended", "expired"))):
+        page = client.get(f"/p/{uid}/pick?lang={lang}")
+        html = page.get_data(as_text=True)
+        assert page.status_code == 410 and words in html, html
+        assert not [w for w in untrue if w in html], html
+        assert f'href="/p/{uid}"' in html  # the public board, where the use is published

@@ -355,6 +355,18 @@ def test_a_closed_page_in_the_objection_period_leads_to_the_objection_form(
     html = page.get_data(as_text=True)
     assert page.status_code == 410 and "链接已失效" not in html and "异议期至" in html
     assert f'href="/p/{uid}/pick"' in html
-    # After the period the link is spent indeed.
+    # After the period no ballot is cast any more, yet the link is not spent: it, the
+    # poster and the owner's session lead to the read-only records (the page said
+    # 链接已失效, which was untrue).
     at(app, END + timedelta(days=3))
-    assert "链接已失效" in signed_in.get(f"/p/{uid}/ballot").get_data(as_text=True)
+    for lang, said, spent in (("zh_CN", "不能再表决", "链接已失效"),
+                              ("en", "no more ballots", "expired")):
+        html = signed_in.get(f"/p/{uid}/ballot?lang={lang}").get_data(as_text=True)
+        assert said in html and spent not in html, html
+        assert f'id="mine-link" href="/p/{uid}/mine"' in html
+    # The owner who opened the link while voting and answers only now is led to the
+    # read-only sign-in.
+    page = pending.post(f"/p/{uid}/verify", data={"method": "id", "answer": resident_id(4)[-6:]})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 410 and "链接已失效" not in html, html
+    assert "只读查看本户的表决记录" in html and f'href="/p/{uid}/pick"' in html

@@ -168,7 +168,7 @@ def check_open(proposal: Proposal) -> None:
     if proposal.state in ("draft", "publicity") or now < proposal.voting_start:
         raise DeadEnd("not_open", _("表决尚未开始"), proposal)
     if proposal.state != "voting" or now >= proposal.voting_end:
-        raise DeadEnd("closed", _("表决已结束，链接已失效"),
+        raise DeadEnd("closed", _("表决已结束，不能再表决"),
                       proposal)
 
 
@@ -212,7 +212,7 @@ def check_read_only(proposal: Proposal) -> None:
 
     proposal = refresh(proposal)
     if not read_only_stage(proposal):
-        raise DeadEnd("closed", _("表决已结束，链接已失效"), proposal)
+        raise DeadEnd("closed", _("表决已结束，不能再表决"), proposal)
     until = read_only_until(proposal)
     if clock.now() >= until:
         raise DeadEnd("expired", _("查询期限已过，不能再登录查看本户的表决记录"), proposal, until)

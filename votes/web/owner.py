@@ -65,9 +65,16 @@ def dead_end(err: access_service.DeadEnd):
 
         objection_end = open_period_end(err.proposal, access_service.clock.now())
     signed_in = err.proposal is not None and owner_of(err.proposal) is not None
+    read_only_open = False
+    if err.kind == "closed" and err.proposal is not None and objection_end is None:
+        # After the vote the same link and poster still sign in read-only (READ_ONLY_DAYS):
+        # the page says so, and leads there, rather than that the link is spent.
+        until = access_service.read_only_until(err.proposal)
+        read_only_open = access_service.read_only_stage(err.proposal) and \
+            until is not None and access_service.clock.now() < until
     return render_template("owner/dead_end.html", kind=err.kind, proposal=err.proposal,
                            until=err.until, plan=plan, objection_end=objection_end,
-                           signed_in=signed_in, kept_text=getattr(err, "kept_text", None)), \
+                           signed_in=signed_in, read_only_open=read_only_open, kept_text=getattr(err, "kept_text", None)), \
         status
 
 

@@ -177,7 +177,7 @@ def check_in_period(proposal: Proposal) -> None:
 
     proposal = refresh(proposal)
     if not in_period(proposal, clock.now()):
-        raise DeadEnd("closed", _("表决已结束，链接已失效"), proposal)
+        raise DeadEnd("closed", _("表决已结束，不能再表决"), proposal)
 
 
 def file_online(token: str, text: str, voter_key: str) -> tuple[Proposal, Objection]:
