@@ -313,3 +313,22 @@ def test_english_command_output_joins_lists_in_english(app, runner, tmp_path):
                             env=english)
     assert refused.exit_code == 1 and "1-1-202" in refused.output
     assert PUNCTUATION.findall(refused.output) == [], refused.output
+
+
+def test_an_owners_flats_stay_apart_in_english(app, runner, tmp_path):
+    """An owner of two flats read, in English, "building 1, entrance 1, room 101, building 1,
+    entrance 1, room 201": one separator inside a flat and between flats, so neither the
+    number of flats nor where one ends could be told. The Chinese list is unchanged."""
+    from tests.factories import make_open_proposal, resident_id, voter_token
+
+    proposal = make_open_proposal(app, runner, tmp_path)
+    client = app.test_client()
+    start = client.get(f"/v/{voter_token(app, proposal, room='101')}")
+    done = client.post(start.location, data={"method": "id", "answer": resident_id(1)[-6:]})
+    assert done.status_code == 302, done.get_data(as_text=True)
+    uid = proposal["uid"]
+    chinese = client.get(f"/p/{uid}/ballot?lang=zh_CN").get_data(as_text=True)
+    assert "1号楼1单元101室、1号楼1单元201室" in chinese
+    english = client.get(f"/p/{uid}/ballot?lang=en").get_data(as_text=True)
+    assert "building 1, entrance 1, room 101; building 1, entrance 1, room 201" in english, \
+        english
