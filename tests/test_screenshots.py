@@ -16,8 +16,11 @@ from tests.factories import make_roll_csv, resident_id
 
 pytestmark = pytest.mark.browser
 SHOTS = ARTIFACTS / "screenshots"
-# Wider than the viewport by this much means the page scrolls sideways.
-OVERFLOW_SCRIPT = "() => document.documentElement.scrollWidth - window.innerWidth"
+# Wider than the viewport by this much means the page scrolls sideways. A phone browser
+# (is_mobile) widens its layout viewport to a page wider than the screen and zooms out, so
+# window.innerWidth grows with the page: the screen's own width is the measure too.
+OVERFLOW_SCRIPT = """() => Math.max(document.documentElement.scrollWidth, window.innerWidth)
+  - Math.min(window.innerWidth, screen.width)"""
 # Times and the receipt code are copied as a whole: they must not break across lines.
 UNBROKEN_SCRIPT = """() => [...document.querySelectorAll('.nowrap')].every(
   e => e.getClientRects().length === 1)"""
