@@ -332,3 +332,17 @@ def test_an_owners_flats_stay_apart_in_english(app, runner, tmp_path):
     english = client.get(f"/p/{uid}/ballot?lang=en").get_data(as_text=True)
     assert "building 1, entrance 1, room 101; building 1, entrance 1, room 201" in english, \
         english
+
+
+def test_a_language_asked_on_a_redirecting_address_is_kept(app, runner, tmp_path):
+    """?lang=en on an address that only redirects (the voting link, its objection page)
+    was dropped: the locale is chosen when something is first translated, and a redirect
+    translates nothing, so the second-factor form came up in Chinese."""
+    from tests.factories import make_open_proposal, voter_token
+
+    proposal = make_open_proposal(app, runner, tmp_path)
+    client = app.test_client()
+    start = client.get(f"/v/{voter_token(app, proposal, room='101')}?lang=en")
+    assert start.status_code == 302
+    page = client.get(start.location).get_data(as_text=True)
+    assert '<html lang="en">' in page, page

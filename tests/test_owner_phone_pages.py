@@ -23,6 +23,7 @@ OWNERS = {"zh_CN": ("101", 1), "en": ("102", 2)}  # room of building 1, resident
 
 def _look(page, name: str, lang: str, seen: dict) -> None:
     page.wait_for_load_state()
+    assert ('<html lang="en">' in page_html(page)) == (lang == "en"), f"{name} not in {lang}"
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"phone-{name}-{lang}.png"), full_page=True)
     # A button wider than the screen, or a long word, widens the document itself.

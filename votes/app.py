@@ -42,6 +42,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: "Asia/Shanghai")
+
+    @app.before_request
+    def _keep_asked_language():
+        # The locale is chosen (and a ?lang= stored) when something is first translated; an
+        # address that only redirects (the voting link) translates nothing and lost it.
+        if "lang" in request.args:
+            from flask_babel import get_locale
+
+            get_locale()
     csrf.init_app(app)
     limiter.init_app(app)
 
