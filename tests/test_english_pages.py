@@ -36,7 +36,8 @@ def test_templates_keep_chinese_punctuation_inside_translated_strings():
             for literal in re.finditer(r"""(["'])((?:(?!\1).)*)\1""", block.group()):
                 before = block.group()[:literal.start()].rstrip()
                 if CHINESE.search(literal.group(2)) and not re.search(
-                        r"""\b_\($|\bpgettext\((["'])[^"']*\1,$""", before) \
+                        r"""\b_\($|\bpgettext\((["'])[^"']*\1,$|\bngettext\($"""
+                        r"""|\bngettext\((["'])[^"']*\2,$""", before) \
                         and literal.group(2) not in ("是", "否"):  # option values
                     number = source[:block.start()].count("\n") + 1
                     found.append(f"{path.relative_to(ROOT)}:{number} {literal.group(0)}")

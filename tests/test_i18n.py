@@ -31,9 +31,13 @@ def test_every_message_has_an_english_translation():
 
 
 def test_compiled_catalog_is_current():
+    def hashable(value):  # a plural message's id and strings are lists
+        return tuple(value) if isinstance(value, (list, tuple)) else value
+
     with (CATALOGUE / "messages.mo").open("rb") as fh:
-        compiled = {m.id: m.string for m in read_mo(fh) if m.id}
-    source = {m.id: m.string for m in _po() if m.id and m.string and not m.fuzzy}
+        compiled = {hashable(m.id): hashable(m.string) for m in read_mo(fh) if m.id}
+    source = {hashable(m.id): hashable(m.string) for m in _po()
+              if m.id and m.string and not m.fuzzy}
     assert compiled == source, "run pybabel compile -d votes/translations"
 
 
