@@ -521,8 +521,9 @@ def test_result_notice_wraps_long_unit_labels_inside_their_cells(app, runner, tm
     (width, words), = text_boxes(pdf)
     # The table is centred: its text ends as far from the right edge as it starts from the left.
     left = min(w[0] for w in words if w[4] == "楼栋")
-    assert max(w[2] for w in words if w[1] > next(w[1] for w in words if w[4] == "楼栋")) \
-        <= width - left + 1
+    top = next(w[1] for w in words if w[4] == "楼栋")
+    seal = next(w[1] for w in words if "盖章" in w[4])  # the issuer, under the table
+    assert max(w[2] for w in words if top < w[1] < seal - 1) <= width - left + 1
 
 
 def test_lobby_poster_prints_a_long_community_name_whole(app, runner, tmp_path):
@@ -601,3 +602,35 @@ def test_a_scope_of_many_flats_leaves_the_notice_readable(app, runner, tmp_path)
     text = re.sub(r"\s+", "", pdf_text(pdf, 1))
     assert "1号楼1单元101室、1号楼1单元201室" in text and "10号楼1单元2501室" not in text
     assert "共250户" in text and "见公示栏" in text
+
+
+def test_result_notice_names_its_issuer_date_seal_and_how_to_object(app, runner, tmp_path):
+    """The result notice (公示) had no issuer, no date and no place for the seal, unlike the
+    voting notice: a lobby sheet nobody signed, which owners could not tell from a forgery,
+    and which did not say until when and how they may object where the rules set a period."""
+    need_tools("pdftotext")
+    from tests.procedure_world import close_at_end, open_vote as open_with_rules, vote
+
+    pid = open_with_rules(app, runner, tmp_path, "objection_days=3")
+    assert runner.invoke(args=["community", "contact", "SUN", "--committee",
+                               "阳光花园业主委员会", "--phone", "0595-22881234"]).exit_code == 0
+    vote(runner, tmp_path, pid, {"A": "agree", "B": "agree", "C": "agree", "D": "agree"})
+    close_at_end(app, runner, pid)  # 2026-12-08 09:00 Beijing
+    with app.app_context():
+        from votes.services.lifecycle import get_proposal
+        from votes.services.result_notice import result_notice_pdf
+
+        pdf = result_notice_pdf(get_proposal(pid))
+    import os
+    if os.environ.get("NOTICE_KEEP"):
+        (__import__("pathlib").Path(os.environ["NOTICE_KEEP"]) / "result.pdf").write_bytes(pdf)
+    flat = re.sub(r"\s+", "", pdf_text(pdf))
+    for expected in ("阳光花园业主委员会（盖章）", "0595-22881234", "日期：2026年12月08日",
+                     "异议期至2026-12-1109:00（北京时间）", "书面异议"):
+        assert expected in flat, expected
+    # The seal and date come after the table of units: the last page, as on any notice.
+    pages = tmp_path / "result.pdf"
+    pages.write_bytes(pdf)
+    last = re.sub(r"\s+", "", pdf_text(pdf, page_count(pages)))
+    assert "（盖章）" in last and "日期：" in last
+

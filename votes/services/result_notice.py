@@ -11,6 +11,7 @@ from votes.extensions import db
 from votes.i18n import _
 from votes.models import Proposal
 from votes.services.choices import unseal
+from votes.services import clock
 from votes.services.clock import local_text
 from votes.services.errors import DomainError
 from votes.services.figures import proposal_figures
@@ -31,7 +32,8 @@ def result_notice_pdf(proposal: Proposal) -> bytes:
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import cm
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import (KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table,
+                                    TableStyle)
 
     from votes.services.pdf_text import markup, register_fonts, table_pieces
 
@@ -87,6 +89,16 @@ def result_notice_pdf(proposal: Proposal) -> bytes:
         table = Table(piece, repeatRows=1, colWidths=widths)
         table.setStyle(style)
         story.append(table)
+    # Who publishes it, when, and room for the seal, as on the voting notice: a lobby sheet
+    # nobody signed could not be told from a forgery, and owners did not know whom to ask.
+    c = proposal.community
+    blank = "＿＿＿＿＿＿＿＿＿＿"
+    sign = ParagraphStyle("s", fontName=font, fontSize=11, leading=18, alignment=2,
+                          wordWrap="CJK")
+    story.append(KeepTogether([Spacer(1, 0.6 * cm), Paragraph(
+        f"{markup(c.committee_name or blank)}（盖章）<br/>"
+        f"联系电话：{markup(c.contact_phone or blank)}<br/>"
+        f"日期：{local_text(clock.now(), '%Y年%m月%d日')}", sign)]))
     out = io.BytesIO()
     SimpleDocTemplate(out, pagesize=A4, title="表决结果公告", invariant=1,
                       initialFontName=font).build(story)
