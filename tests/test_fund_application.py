@@ -117,3 +117,41 @@ def test_the_tables_total_says_how_many_balances_are_unknown(app, runner, tmp_pa
     known = passed_vote(app, runner, tmp_path, code="MOON", rows=rows)["pid"]  # all known
     ws = load_workbook(io.BytesIO(_package(runner, tmp_path, known)["apportionment.xlsx"])).active
     assert not any("未知" in str(c.value) for row in ws.iter_rows() for c in row if c.value)
+
+
+def test_the_forms_signatures_never_stand_alone_on_a_page(app, runner, tmp_path):
+    """A form of some length (a long emergency reason, many items, objections and their
+    answers) broke just before 申请单位（盖章）: the committee's seal and signatures stood
+    alone on page 2, detached from what they sign, and a page that can be swapped under a
+    signature is no signature at the fund office. The signatures stay with the text above."""
+    import os
+    import re
+    from pathlib import Path
+
+    from tests.browser import pdf_text as text_of
+
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    with app.app_context():
+        from votes.services.figures import proposal_figures
+        from votes.services.lifecycle import get_proposal
+        from votes.services.money.application_pdf import application_form_pdf
+
+        proposal = get_proposal(pid)
+        tally = proposal_figures(pid).tally
+        broke = 0
+        for n in range(1, 2400, 40):
+            pdf = application_form_pdf(
+                proposal, tally=tally, close_digest="0" * 64, bundle_head="0" * 64,
+                total_shortfall=0, emergency={"category_zh": "电梯故障", "applicant_zh": "业主委员会",
+                                              "reason": "电梯停运" * n})
+            pages = len(re.findall(rb"/Type\s*/Page\b", pdf))
+            if os.environ.get("MONEY_KEEP") and n in (241, 321):
+                (Path(os.environ["MONEY_KEEP"]) / f"form-{n}.pdf").write_bytes(pdf)
+            for page in range(1, pages + 1):
+                text = re.sub(r"\s+", "", text_of(pdf, page))
+                if "申请单位" in text:
+                    broke += page > 1
+                    # What they sign, its attachments, comes with them.
+                    assert "附件" in text, (n, page)
+                    assert "主任（签字）" in text and "审核人（签字）" in text, (n, page)
+        assert broke  # the sweep did reach forms of two pages

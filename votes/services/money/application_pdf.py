@@ -31,7 +31,7 @@ def application_form_pdf(proposal: Proposal, *, tally, close_digest: str | None,
     final result after an objection period — which the form states, not the ballots' tally
     alone (a vote passed by 从多 read "未通过" on the very form applying for its money)."""
     from reportlab.lib.units import cm
-    from reportlab.platypus import Spacer
+    from reportlab.platypus import KeepTogether, Spacer
 
     s = pdf.styles()
     c = proposal.community
@@ -70,7 +70,10 @@ def application_form_pdf(proposal: Proposal, *, tally, close_digest: str | None,
             story += [pdf.para(line, s["cell"])
                       for line in follow_lines(outcome, tally.checks) + objection_lines(outcome)]
         story.append(pdf.para(f"表决结束记录摘要：{close_digest}", s["cell"]))
-    story += [Spacer(1, 0.3 * cm),
+    # The attachments, the signatures and the office's opinion on one page: a form that broke
+    # before 申请单位（盖章） left the seal and signatures alone on page 2, apart from what
+    # they sign (a page that can be swapped under a signature).
+    story += [Spacer(1, 0.3 * cm), KeepTogether([
               pdf.para(("附件：分摊表（XLSX、CSV）；经验证的记录导出包" if emergency is not None
                         else "附件：表决结果公告（PDF）；分摊表（XLSX、CSV）；经验证的表决导出包")
                        + f"（链头 {bundle_head}）。", s["body"]),
@@ -82,5 +85,5 @@ def application_form_pdf(proposal: Proposal, *, tally, close_digest: str | None,
               pdf.para(f"日期：{BLANK}", s["sign"]),
               Spacer(1, 0.6 * cm),
               pdf.para(f"维修资金管理机构审核意见：{BLANK}{BLANK}", s["body"]),
-              pdf.para(f"审核人（签字）：{BLANK}　日期：{BLANK}", s["sign"])]
+              pdf.para(f"审核人（签字）：{BLANK}　日期：{BLANK}", s["sign"])])]
     return pdf.build("住宅专项维修资金使用申请表", story)
