@@ -3,6 +3,7 @@ code a phone can read, pages in the order of delivery."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from datetime import timedelta
@@ -634,3 +635,71 @@ def test_result_notice_names_its_issuer_date_seal_and_how_to_object(app, runner,
     last = re.sub(r"\s+", "", pdf_text(pdf, page_count(pages)))
     assert "（盖章）" in last and "日期：" in last
 
+
+
+def _heavy_plan(**overrides) -> NoticePlan:
+    """A real community's worst case: long names, twelve items, every rule of procedure."""
+    from votes.core.rules import Matter, default_rules
+    from votes.services.notices import HOW_TO_VERIFY, PAPER, rule_sentence
+
+    rules = {**default_rules(Matter.USE_FUND).to_dict(), "follow_majority": "full",
+             "objection_days": 7, "budget_tolerance_bp": 1000}
+    name = "福建省泉州市丰泽区东海街道阳光花园二期东区"
+    return NoticePlan(**{**PLAN.__dict__, "community": name, "committee": name + "业主委员会",
+                         "phone": "0595-22881234", "description": "说明文字" * 60,
+                         "title": "1号楼、2号楼、3号楼电梯整体更换及井道、机房配套改造工程",
+                         "items": tuple((f"第{i}项设备采购、运输、安装及调试费用", "10,000.00")
+                                        for i in range(12)),
+                         "rule": rule_sentence(rules), "how_to_verify": HOW_TO_VERIFY,
+                         "paper": PAPER, **overrides})
+
+
+def _word_sizes(pdf) -> list[tuple[float, str]]:
+    """Each word's height on its page, in points (pdftotext's box: the font's ascent to
+    descent, times the size the word is drawn at, any scaling included)."""
+    return [(w[3] - w[1], w[4]) for _width, words in text_boxes(pdf) for w in words]
+
+
+@pytest.mark.parametrize("case", ["realistic", "field limits"])
+def test_a_heavy_notice_continues_on_a_second_page_rather_than_shrinking(tmp_path, case):
+    """With long names, twelve items and every rule, the notice was shrunk to fit one page
+    (to about 70 %; at the field limits to under half): 11 pt text printed at 5 pt, which
+    the elderly owners it is for cannot read. No text is drawn under 9 pt: a notice that
+    does not fit at that size continues on a second page, which says whose notice it
+    continues, and the next voter's notice starts on a page of its own."""
+    need_tools("pdftotext", "pdfinfo")
+    plain = tmp_path / "plain.pdf"
+    plain.write_bytes(render_notices([notice(1)]))
+    # The size of an 11 pt word drawn unscaled: the labels of the facts table.
+    eleven = min(h for h, w in _word_sizes(plain) if w == "小区")
+    plan = _heavy_plan() if case == "realistic" else _heavy_plan(
+        community="阳" * 200, committee="委" * 200, title="题" * 200,
+        items=tuple(("项" * 100, "999,999,999.99") for _ in range(12)))
+    units = tuple((f"1号楼1单元{n}01室", "89.50") for n in range(1, 5))
+    pdf = tmp_path / "heavy.pdf"
+    pdf.write_bytes(render_notices([notice(1, plan, units=units,
+                                           extra=(("一次性验证码", "K7Q2-9XPM"),)),
+                                    notice(2, plan)]))
+    if os.environ.get("NOTICE_KEEP"):
+        (__import__("pathlib").Path(os.environ["NOTICE_KEEP"]) / f"heavy-{case}.pdf"
+         ).write_bytes(pdf.read_bytes())
+    smallest = min(h for h, _w in _word_sizes(pdf))
+    assert smallest >= eleven * 9 / 11 - 0.05, (smallest, eleven)
+    pages = page_count(pdf)
+    text = [re.sub(r"\s+", "", pdf_text(pdf, p)) for p in range(1, pages + 1)]
+    starts = [i for i, t in enumerate(text) if t.startswith("住宅专项维修资金使用表决通知")]
+    assert len(starts) == 2 and starts[0] == 0
+    first, second = text[:starts[1]], text[starts[1]:]
+    # Four units, a code: the first voter's notice runs over (at the field limits, to a
+    # third page: 200-character names and title, eight items of 100 characters).
+    assert 2 <= len(first) <= (2 if case == "realistic" else 3)
+    assert first[0].startswith("住宅专项维修资金使用表决通知1号楼1单元101室")
+    for page in first[:-1]:
+        assert "转下页" in page
+    for n, page in enumerate(first[1:], start=2):
+        assert f"（接上页）1号楼1单元101室等业主的通知，第{n}页" in page
+    assert "（盖章）" in first[-1] and "http://votes.test/v/token1xyzABC" in first[-1]
+    assert "K7Q2-9XPM" in "".join(first)
+    assert second[0].startswith("住宅专项维修资金使用表决通知1号楼1单元201室")
+    assert "http://votes.test/v/token2xyzABC" in "".join(second) and "（盖章）" in second[-1]
+    assert "1号楼1单元101室" not in "".join(second)

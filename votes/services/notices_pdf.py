@@ -15,8 +15,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
-from reportlab.platypus import (Flowable, KeepInFrame, PageBreak, Paragraph, SimpleDocTemplate,
-                                Spacer, Table, TableStyle)
+from reportlab.platypus import (Flowable, KeepInFrame, KeepTogether, PageBreak, Paragraph,
+                                SimpleDocTemplate, Spacer, Table, TableStyle)
 
 from votes.services.pdf_text import FONT, MONO, markup, register_fonts
 
@@ -30,6 +30,12 @@ MARGIN = 1.6 * cm
 # What the document's frame holds (its 6 pt paddings aside): a notice never spills over.
 PAGE_WIDTH, PAGE_HEIGHT = A4[0] - 2 * MARGIN - 12, A4[1] - 2 * MARGIN - 12
 MAX_DESCRIPTION = 120
+# No text of a notice is printed under 9 pt, the smallest size its elderly readers can read:
+# a notice shrunk to fit one page (long names, twelve items, every rule: to 70 %, at the
+# field limits to under half) continues on a second page instead (FitOrFlow).
+MIN_TEXT = 9
+SMALLEST_STYLE = 10.5  # the "small" style below, the smallest text of a notice
+MIN_SCALE = MIN_TEXT / SMALLEST_STYLE
 
 
 @dataclass(frozen=True)
@@ -87,7 +93,7 @@ def _styles() -> dict[str, ParagraphStyle]:
         "step": _style("step", fontName=font, fontSize=11, leading=16),
         # Typed letter by letter by owners who cannot scan the QR code: not small print.
         "link": _style("link", fontName=MONO, fontSize=11.5, leading=15),
-        "small": _style("small", fontName=font, fontSize=9, leading=12),
+        "small": _style("small", fontName=font, fontSize=SMALLEST_STYLE, leading=14),
         "sign": _style("sign", fontName=font, fontSize=11, leading=18, alignment=2),
     }
 
@@ -125,6 +131,65 @@ class QrCode(Flowable):
                     col += 1
                 path.rect(x + start * step, top, (col - start) * step, step)
         c.drawPath(path, stroke=0, fill=1)
+        c.restoreState()
+
+
+class FitOrFlow(KeepInFrame):
+    """One notice: shrunk to fit its page as far as MIN_SCALE, and past that laid out at its
+    own size over as many pages as it takes, the pages after the first headed with whose
+    notice they continue (see NoticeDoc)."""
+
+    def __init__(self, label: str, content: list, tail: list):
+        # The tail (the QR code, its link, the seal) is kept together on a notice that runs
+        # over; KeepTogether is not in what is shrunk (it reports no fit at a smaller size).
+        super().__init__(PAGE_WIDTH, PAGE_HEIGHT, mode="shrink", content=content + tail)
+        self.label, self.flow = label, [*content, KeepTogether(tail)]
+
+    def wrap(self, availWidth, availHeight):
+        width, height = super().wrap(availWidth, availHeight)
+        if getattr(self, "_scale", 1.0) > 1 / MIN_SCALE:
+            # Too large for the frame: the frame asks split() for the pieces.
+            return width, availHeight + 1
+        return width, height
+
+    def split(self, availWidth, availHeight):
+        if getattr(self, "_scale", 1.0) <= 1 / MIN_SCALE:
+            return []
+        return [_Spill(self.label, start=True), *self.flow, _Spill(self.label, start=False)]
+
+
+class _Spill(Flowable):
+    """A mark, of no size, where a notice that runs over begins and ends (read by NoticeDoc)."""
+
+    def __init__(self, label: str, start: bool):
+        super().__init__()
+        self.label, self.start = label, start
+        self.width = self.height = 0
+
+    def draw(self) -> None:
+        page = self.canv.getPageNumber()
+        if self.start:
+            self.canv._votes_spill = {"label": self.label, "page": page, "done": False}
+        elif getattr(self.canv, "_votes_spill", None):
+            self.canv._votes_spill["done"] = True
+
+
+class NoticeDoc(SimpleDocTemplate):
+    def afterPage(self) -> None:
+        c = self.canv
+        spill = getattr(c, "_votes_spill", None)
+        if not spill:
+            return
+        page = c.getPageNumber()
+        c.saveState()
+        c.setFont(FONT, 10.5)
+        if page > spill["page"]:
+            c.drawString(MARGIN, A4[1] - MARGIN + 6,
+                         f"（接上页）{spill['label']} 业主的通知，第 {page - spill['page'] + 1} 页")
+        if not spill["done"]:
+            c.drawRightString(A4[0] - MARGIN, MARGIN - 14, "（转下页）")
+        else:
+            c._votes_spill = None
         c.restoreState()
 
 
@@ -172,7 +237,10 @@ def _story(n: Notice, heading: str, s: dict[str, ParagraphStyle]) -> list:
              ("通过条件", markup(p.rule))]
     rows += [(markup(label), markup(value)) for label, value in n.extra]
     facts = Table([[Paragraph(label, s["label"]), Paragraph(value, s["cell"])]
-                   for label, value in rows], colWidths=[2.6 * cm, 14.8 * cm])
+                   for label, value in rows], colWidths=[2.6 * cm, 14.8 * cm],
+                  # On a notice that runs over, a tall row (eight long items) is continued on
+                  # the next page rather than moved whole, leaving half a page blank.
+                  splitInRow=1)
     facts.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 10.5),
                                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                                ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke),
@@ -192,14 +260,15 @@ def _story(n: Notice, heading: str, s: dict[str, ParagraphStyle]) -> list:
     vote.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 10.5),
                               ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                               ("LEFTPADDING", (0, 0), (0, 0), 0)]))
-    return [KeepInFrame(PAGE_WIDTH, PAGE_HEIGHT, mode="shrink", content=[
+    return [FitOrFlow(_label(n), content=[
         Paragraph(markup(heading), s["title"]), Spacer(1, 0.25 * cm),
         Paragraph(f"{_unit_names(n)} 业主：", s["lead"]),
         Paragraph(f"　　{markup(p.committee or p.community + '业主委员会')}就下列事项征求您的意见，"
                   "请在表决期内表决。"
                   "本通知上的二维码和网址只属于您的房屋，请勿转交他人。", s["step"]),
-        Spacer(1, 0.2 * cm), facts, Spacer(1, 0.25 * cm), vote,
-        Paragraph("您的表决网址：", s["small"]), Paragraph(markup(n.link), s["link"]),
+        Spacer(1, 0.2 * cm), facts, Spacer(1, 0.25 * cm),
+    ], tail=[
+        vote, Paragraph("您的表决网址：", s["small"]), Paragraph(markup(n.link), s["link"]),
         Paragraph(f"公示栏（方案全文、附件、回执核验）：{markup(p.board)}", s["small"]),
         Spacer(1, 0.3 * cm),
         Paragraph(f"{markup(p.committee or BLANK)}（盖章）<br/>"
@@ -210,18 +279,25 @@ def _story(n: Notice, heading: str, s: dict[str, ParagraphStyle]) -> list:
 def _letter(n: Notice, rows_table: Table, s: dict[str, ParagraphStyle]) -> list:
     """The page of an owner who pays their share but does not vote (§16): no QR, no link."""
     p = n.plan
-    return [KeepInFrame(PAGE_WIDTH, PAGE_HEIGHT, mode="shrink", content=[
+    return [FitOrFlow(_label(n), content=[
         Paragraph(markup(LETTER_HEADING), s["title"]), Spacer(1, 0.25 * cm),
         Paragraph(f"{_unit_names(n)} 业主：", s["lead"]),
         Paragraph(f"　　{markup(p.committee or p.community + '业主委员会')}将就下列事项组织业主表决。"
                   f"{markup(n.no_vote)}", s["step"]),
         Spacer(1, 0.2 * cm), rows_table, Spacer(1, 0.25 * cm),
+    ], tail=[
         Paragraph("您无需表决，也不会收到表决链接。表决结果和费用结算将在公示栏公布。", s["step"]),
         Paragraph(f"公示栏（方案全文、附件、表决结果）：{markup(p.board)}", s["small"]),
         Spacer(1, 0.3 * cm),
         Paragraph(f"{markup(p.committee or BLANK)}（盖章）<br/>"
                   f"联系电话：{markup(p.phone or BLANK)}<br/>日期：{markup(p.date)}", s["sign"]),
     ])]
+
+
+def _label(n: Notice) -> str:
+    """Whose notice a continued page belongs to: the first of the voter's units."""
+    first = n.units[0][0] if n.units else ""
+    return first + ("等" if len(n.units) > 1 else "")
 
 
 LETTER_HEADING = "住宅专项维修资金费用分摊告知书"
@@ -240,7 +316,7 @@ def render_notices(notices: Sequence[Notice], *,
     if not story:
         story = [Spacer(1, 1)]
     out = io.BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=A4, title=heading, invariant=1, initialFontName=FONT,
+    doc = NoticeDoc(out, pagesize=A4, title=heading, invariant=1, initialFontName=FONT,
                             leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
                             bottomMargin=MARGIN)
     if progress is not None:
