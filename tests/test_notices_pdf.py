@@ -703,3 +703,28 @@ def test_a_heavy_notice_continues_on_a_second_page_rather_than_shrinking(tmp_pat
     assert second[0].startswith("住宅专项维修资金使用表决通知1号楼1单元201室")
     assert "http://votes.test/v/token2xyzABC" in "".join(second) and "（盖章）" in second[-1]
     assert "1号楼1单元101室" not in "".join(second)
+
+
+def test_a_name_or_title_the_printed_font_cannot_draw_is_refused_at_entry(app, runner, tmp_path):
+    """The embedded font has no CJK Extension A/B characters and few symbols (䶮, 𠮷, ☐):
+    a community named 𠮷祥花园 or a title with 䶮 printed as empty boxes on every notice, the
+    poster and the result notice, found only at the print shop. Such text is refused where
+    it is typed, saying which character cannot be printed."""
+    result = runner.invoke(args=["community", "create", "SUN", "--name", "𠮷祥花园"])
+    assert result.exit_code == 1 and "𠮷" in result.output and "打印" in result.output, \
+        result.output
+    assert runner.invoke(args=["community", "create", "SUN", "--name", "吉祥花园"]).exit_code == 0
+    result = runner.invoke(args=["community", "contact", "SUN", "--committee", "吉祥花园☐业委会"])
+    assert result.exit_code == 1 and "☐" in result.output and "打印" in result.output
+    assert runner.invoke(args=["roll", "import", "--community", "SUN",
+                               str(make_roll_csv(tmp_path / "roll.csv"))]).exit_code == 0
+    base = ["proposal", "create", "--community", "SUN", "--matter", "use_fund", "--scope",
+            "all", "--budget", "100.00", "--voting-start", "2030-12-01T09:00",
+            "--voting-end", "2030-12-08T09:00"]
+    for extra in (["--title", "䶮字楼电梯更换"],
+                  ["--title", "电梯更换", "--item", "𠮷号电梯:100.00"],
+                  ["--title", "电梯更换", "--description", "第一行\n☐ 第二行"]):
+        result = runner.invoke(args=base + extra)
+        assert result.exit_code == 1 and "打印" in result.output, (extra, result.output)
+    result = runner.invoke(args=base + ["--title", "电梯更换", "--description", "第一行\n第二行"])
+    assert result.exit_code == 0, result.output

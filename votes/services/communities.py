@@ -17,7 +17,7 @@ from votes.models import Community
 from votes.services import audit
 from votes.services.errors import DomainError, NotFound
 from votes.services.labels import unit_kind_label
-from votes.services.plain_text import check_plain
+from votes.services.plain_text import check_plain, check_printable
 from votes.services.tx import unit_of_work
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -38,6 +38,7 @@ def create_community(code: str, name: str, jurisdiction: str | None = None,
     # The name heads every board, the start page's list and the notices, on the line of the
     # voting times: a direction control there reorders what follows it.
     check_plain(name)
+    check_printable(name)
     with unit_of_work() as session:
         if session.scalar(select(Community).where(Community.code == code)):
             raise DomainError(_("小区编码 %(code)s 已存在", code=code))
@@ -221,6 +222,11 @@ def contact_problem(committee: str | None, phone: str | None) -> str | None:
         return _("业委会名称最多 200 个字")
     if committee is not None and has_bidi_control(committee):
         return _("文字中不能包含改变文字显示方向的控制符。")
+    if committee:
+        try:
+            check_printable(committee)
+        except DomainError as e:
+            return str(e)
     if phone:
         digits = sum(c.isdigit() for c in phone)
         if len(phone) > 64 or not _PHONE.fullmatch(phone) or not 5 <= digits <= 20:

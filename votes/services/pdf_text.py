@@ -34,6 +34,20 @@ def register_fonts() -> str:
     return FONT
 
 
+_GLYPHS: set[int] = set()
+
+
+def unprintable(text: str) -> str:
+    """The characters of `text` the embedded font has no glyph for (they print as empty
+    boxes: CJK Extension A and B, many symbols), each once, in order; "" if none. Line
+    breaks and tabs are not drawn and are not counted."""
+    if not _GLYPHS:
+        register_fonts()
+        _GLYPHS.update(pdfmetrics.getFont(FONT).face.charToGlyph)
+    missing = dict.fromkeys(c for c in text if ord(c) not in _GLYPHS and c not in "\n\r\t")
+    return "".join(missing)
+
+
 def markup(value: object) -> str:
     """Text for reportlab's Paragraph markup: every user string goes through here, so a
     title like '<img src="/etc/passwd"/>' or '<a href=...>' prints literally instead of

@@ -24,6 +24,19 @@ def check_plain(*texts: str, lines: bool = False) -> None:
             raise DomainError(_("文字中不能包含控制字符。"))
 
 
+def check_printable(*texts: str) -> None:
+    """DomainError for a name or title with a character the printed documents' font cannot
+    draw (䶮, 𠮷, ☐): it would print as an empty box on every notice, poster and result
+    notice. Refused where it is typed, naming the characters."""
+    from votes.services.pdf_text import unprintable
+
+    missing = unprintable("".join(texts))
+    if missing:
+        raise DomainError(_("“%(chars)s”无法打印：通知和公告所用的字体中没有这个字，印出来是空白方框。"
+                            "请改用常用字，或用文字说明（如“吉（上为土）”）。",
+                            chars="、".join(missing)))
+
+
 def plain(text: str, lines: bool = False) -> str:
     """The text without what check_plain refuses in it (direction and other control
     characters; line feed, carriage return and tab kept where `lines`): a refused text

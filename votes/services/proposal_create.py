@@ -19,7 +19,7 @@ from votes.services.clock import parse_iso
 from votes.services.communities import MAX_PUBLICITY_DAYS, get_community
 from votes.services.documents import accept
 from votes.services.errors import DomainError
-from votes.services.plain_text import check_plain
+from votes.services.plain_text import check_plain, check_printable
 from votes.services.labels import scope_label
 from votes.services.communities import procedure_of
 from votes.services.roll import community_electorate
@@ -153,6 +153,8 @@ def check_draft(draft: ProposalDraft, now: datetime) -> CheckedDraft:
         raise DomainError(_("标题不能超过 200 个字"))
     check_plain(title, *(item.rpartition(":")[0] for item in draft.items))
     check_plain(draft.description, lines=True)
+    # All three are printed on every voter's notice.
+    check_printable(title, *(item.rpartition(":")[0] for item in draft.items), draft.description)
     matter = _parse_matter(draft.matter)
     try:
         rules = community_rules(matter, (community.rules or {}).get(matter.value))
