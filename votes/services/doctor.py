@@ -55,6 +55,7 @@ def run_checks(app: Flask) -> list[Check]:
         checks.append(_migrated(app))
         if checks[-1].ok:
             checks.append(_signing_keys(app))
+            checks += _data_key()
             if _production(app):
                 checks.append(_demo_staff())
             checks += _damaged_older_chains()
@@ -236,6 +237,25 @@ def _damaged_older_chains() -> list[Check]:
                   f"and the chain cannot be repaired; explain it to the regulator in writing "
                   f"and hold the vote again if need be", warning=True)
             for pid, (seq, kind) in sorted(first.items())]
+
+
+def _data_key() -> list[Check]:
+    from votes.services.privacy import stored_data_opens
+
+    try:
+        opens = stored_data_opens()
+    except (RuntimeError, ValueError, binascii.Error):
+        return []  # not a key at all: the secrets' check says so
+    if opens is False:
+        return [Check(False, "VOTES_DATA_KEY 打不开数据库中已加密的业主资料和密封的选票（密钥被更换或"
+                             "丢失？）；请恢复原来的数据密钥，否则无法计票、无法核对业主身份",
+                      "VOTES_DATA_KEY does not open the owners' data and sealed choices already "
+                      "in the database (changed or lost?): restore the original data key, or no "
+                      "vote can be counted and no owner recognised")]
+    if opens is None:
+        return [Check(True, "数据库中尚无加密数据，数据密钥待首次导入名册时使用",
+                      "no encrypted data yet; the data key is first used by a roll import")]
+    return [Check(True, "数据密钥能打开已存的业主资料", "the data key opens the stored data")]
 
 
 def _signing_keys(app: Flask) -> Check:

@@ -100,6 +100,31 @@ def id_hasher() -> Callable[[str], str]:
     return id_hash_one
 
 
+def stored_data_opens() -> bool | None:
+    """Whether DATA_KEY opens what is already encrypted in the database: one owner's name
+    on a roll, one frozen voter list, one sealed choice (whichever exist). None while
+    nothing is stored. A changed or lost key opened nothing and said nothing: the roll
+    page still counted owners, `votes doctor` passed, and only the close failed."""
+    from cryptography.exceptions import InvalidTag
+    from sqlalchemy import select
+
+    from votes.extensions import db
+    from votes.models import Ballot, FrozenVoter, Owner
+
+    decrypt, seen = decryptor(), False
+    with db.session.no_autoflush:
+        for column in (Owner.name_enc, FrozenVoter.owners_enc, Ballot.choice_enc):
+            blob = db.session.scalar(select(column).limit(1))
+            if blob is None:
+                continue
+            try:
+                decrypt(blob)
+            except (InvalidTag, ValueError):
+                return False
+            seen = True
+    return True if seen else None
+
+
 def derived_key(label: str) -> bytes:
     """A purpose-bound key from DATA_KEY (links, one-time codes), never the key itself."""
     return _derived(current_app.config["DATA_KEY"], label)

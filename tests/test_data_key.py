@@ -1,0 +1,34 @@
+"""VOTES_DATA_KEY changed or lost: the owners' names, ID numbers, phones and the sealed
+choices no longer open. Every command says so plainly, `votes doctor` fails, and nothing is
+written under the other key (a roll re-imported with it would mix two keys for good)."""
+
+from __future__ import annotations
+
+import base64
+
+from tests.factories import make_open_proposal
+from tests.test_chain_times import _voter
+
+OTHER_KEY = base64.b64encode(b"z" * 32).decode()
+
+
+def _with_a_ballot(app, runner, tmp_path):
+    from votes.core.tally import Choice
+    from votes.services.ballots import BallotRequest, cast_ballot
+
+    vote = make_open_proposal(app, runner, tmp_path)
+    with app.app_context():
+        cast_ballot(vote["id"], BallotRequest(_voter(app, vote, "101"), Choice.AGREE, "online"))
+    return vote
+
+
+def test_doctor_fails_on_a_data_key_that_does_not_open_the_data(app, runner, tmp_path):
+    _with_a_ballot(app, runner, tmp_path)
+    result = runner.invoke(args=["doctor"])
+    assert "✓ 数据密钥能打开已存的业主资料" in result.output, result.output
+    app.config["DATA_KEY"] = OTHER_KEY
+    result = runner.invoke(args=["doctor"])
+    assert result.exit_code == 1, result.output
+    assert "✗ VOTES_DATA_KEY" in result.output and "打不开" in result.output
+    english = runner.invoke(args=["doctor"], env={"VOTES_LANG": "en"})
+    assert "does not open" in english.output
