@@ -5,8 +5,9 @@ written under the other key (a roll re-imported with it would mix two keys for g
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 
-from tests.factories import make_open_proposal
+from tests.factories import make_open_proposal, make_roll_csv, sample_rows
 from tests.test_chain_times import _voter
 
 OTHER_KEY = base64.b64encode(b"z" * 32).decode()
@@ -32,3 +33,35 @@ def test_doctor_fails_on_a_data_key_that_does_not_open_the_data(app, runner, tmp
     assert "✗ VOTES_DATA_KEY" in result.output and "打不开" in result.output
     english = runner.invoke(args=["doctor"], env={"VOTES_LANG": "en"})
     assert "does not open" in english.output
+
+
+def test_a_wrong_data_key_refuses_to_write_and_says_why(app, runner, tmp_path):
+    from sqlalchemy import select
+
+    from votes.extensions import db
+    from votes.models import Owner
+
+    vote = _with_a_ballot(app, runner, tmp_path)
+    with app.app_context():
+        before = sorted(db.session.scalars(select(Owner.id_hash)))
+    app.config["DATA_KEY"] = OTHER_KEY
+    roll = make_roll_csv(tmp_path / "again.csv", sample_rows())
+    result = runner.invoke(args=["roll", "import", "--community", "SUN", "--replace", str(roll)])
+    assert result.exit_code == 1 and "VOTES_DATA_KEY" in result.output, result.output
+    with app.app_context():
+        assert sorted(db.session.scalars(select(Owner.id_hash))) == before
+    app.config["VOTES_NOW"] = vote["t0"] + timedelta(days=8)
+    result = runner.invoke(args=["proposal", "close", str(vote["id"])])
+    assert result.exit_code == 1 and "VOTES_DATA_KEY" in result.output, result.output
+    assert "Traceback" not in result.output and "InvalidTag" not in result.output
+    result = runner.invoke(args=["tick"])
+    assert "VOTES_DATA_KEY" in result.output and "InvalidTag" not in result.output
+    english = runner.invoke(args=["roll", "show", "--community", "SUN", "--units"],
+                            env={"VOTES_LANG": "en"})
+    assert "does not match the owners' data" in english.output, english.output
+    # The right key back: nothing was lost, the vote closes.
+    from tests.conftest import TEST_CONFIG
+
+    app.config["DATA_KEY"] = TEST_CONFIG["DATA_KEY"]
+    result = runner.invoke(args=["proposal", "close", str(vote["id"])])
+    assert result.exit_code == 0, result.output

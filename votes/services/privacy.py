@@ -10,8 +10,12 @@ import os
 import unicodedata
 from typing import Callable
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
+
+from votes.i18n import _
+from votes.services.errors import DomainError
 
 _NONCE = 12
 
@@ -31,6 +35,33 @@ def _sub_keys(data_key: str) -> tuple[bytes, bytes]:
     return enc, mac
 
 
+class DataKeyMismatch(DomainError):
+    """DATA_KEY is not the key the stored data was encrypted with."""
+
+    def __init__(self):
+        super().__init__(_("VOTES_DATA_KEY 与数据库中已加密的业主资料不符（数据密钥被更换或丢失？），"
+                           "未做任何改动；请系统管理员恢复原来的数据密钥，并运行 votes doctor 检查"))
+
+
+# (data key, database) pairs seen to open the stored data, so the check costs one query
+# per process, not one per value.
+_fitting: set[tuple[str, str]] = set()
+
+
+def _refuse_a_foreign_key() -> None:
+    """Before anything is encrypted or hashed: a key other than the stored data's (changed,
+    or lost and regenerated) wrote names, ID hashes and sealed choices no later key could
+    all open, and a re-imported roll's owners no longer matched their own earlier rows."""
+    pair = (current_app.config["DATA_KEY"], current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if pair in _fitting:
+        return
+    opens = stored_data_opens()
+    if opens is False:
+        raise DataKeyMismatch()
+    if opens:
+        _fitting.add(pair)
+
+
 def encrypt(text: str | None) -> bytes | None:
     return encryptor()(text)
 
@@ -42,6 +73,7 @@ def decrypt(blob: bytes | None) -> str | None:
 def encryptor() -> Callable[[str | None], bytes | None]:
     """encrypt() for many values: the key schedule is set up once, not per value."""
     aead = AESGCM(_keys()[0])
+    _refuse_a_foreign_key()
 
     def encrypt_one(text: str | None) -> bytes | None:
         if text is None:
@@ -59,7 +91,10 @@ def decryptor() -> Callable[[bytes | None], str | None]:
     def decrypt_one(blob: bytes | None) -> str | None:
         if blob is None:
             return None
-        return aead.decrypt(blob[:_NONCE], blob[_NONCE:], None).decode("utf-8")
+        try:
+            return aead.decrypt(blob[:_NONCE], blob[_NONCE:], None).decode("utf-8")
+        except InvalidTag:
+            raise DataKeyMismatch() from None
 
     return decrypt_one
 
@@ -93,6 +128,7 @@ def id_hash(id_number: str) -> str:
 def id_hasher() -> Callable[[str], str]:
     """id_hash() for many values: the key is looked up once, not per value."""
     mac_key = _keys()[1]
+    _refuse_a_foreign_key()
 
     def id_hash_one(id_number: str) -> str:
         return hmac.digest(mac_key, normalise_id(id_number).encode(), "sha256").hex()
@@ -105,7 +141,6 @@ def stored_data_opens() -> bool | None:
     on a roll, one frozen voter list, one sealed choice (whichever exist). None while
     nothing is stored. A changed or lost key opened nothing and said nothing: the roll
     page still counted owners, `votes doctor` passed, and only the close failed."""
-    from cryptography.exceptions import InvalidTag
     from sqlalchemy import select
 
     from votes.extensions import db
@@ -119,7 +154,7 @@ def stored_data_opens() -> bool | None:
                 continue
             try:
                 decrypt(blob)
-            except (InvalidTag, ValueError):
+            except (DataKeyMismatch, ValueError):
                 return False
             seen = True
     return True if seen else None
