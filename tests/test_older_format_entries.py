@@ -172,7 +172,8 @@ def test_a_withdrawal_is_refused_on_the_cli_and_on_the_committee_page(app, runne
         "entry": "1", "reason": "表决票签名为2号楼住户，录入时错选了房号", "confirm": "1",
         "evidence": (io.BytesIO(b"form of 2-201"), "form.jpg")}, follow_redirects=True)
     text = page.get_data(as_text=True)
-    assert page.status_code == 200 and OLD in text and "已撤回" not in text, text
+    # Refused on the withdrawal's own form, what was typed kept.
+    assert page.status_code == 400 and OLD in text and "已撤回" not in text, text
     assert _evidence_count(app) == scans  # neither scan of the mistake kept
     kinds, status, out = verdict(app, runner, tmp_path, pid)
     assert kinds == ["genesis", "ballot"] and status == IN_PROGRESS, out
