@@ -162,7 +162,7 @@ def test_the_roll_preview_counts_flats_owners_and_voters_by_name(app, world, cli
     client.get("/committee/?lang=zh_CN")
     done = client.post("/committee/c/SUN/roll/confirm", data={"token": token},
                        follow_redirects=True).get_data(as_text=True)
-    assert "已导入业主名册：8 套房屋，名册登记业主 6 名（按证件号码计）" in done, done
+    assert "已替换业主名册：8 套房屋；名册登记业主 6 名（按证件号码计）；表决人数按法定规则计 6 人" in done, done
 
 
 def test_the_share_preview_says_a_flat_without_a_balance_is_unknown(app, world, client):

@@ -30,7 +30,16 @@ def test_import_and_show_counts_as_the_law_counts(app, runner, tmp_path):
     path = make_roll_csv(tmp_path / "roll.csv")
     result = runner.invoke(args=["roll", "import", "--community", "SUN", str(path)])
     assert result.exit_code == 0, result.output
-    assert "7 套房屋" in result.output and "5 位业主" in result.output
+    # Said as the web preview says it: owners on the roll (by ID number) and the voters the
+    # law counts are two numbers; "5 位业主" said neither.
+    assert ("已导入业主名册：7 套房屋；名册登记业主 5 名（按证件号码计）；表决人数按法定规则计 5 人"
+            in result.output), result.output
+    assert "总面积 654.75 m²" in result.output and "位业主" not in result.output
+    again = runner.invoke(args=["roll", "import", "--community", "SUN", "--replace", str(path)],
+                          env={"VOTES_LANG": "en"})
+    assert again.exit_code == 0, again.output
+    assert "Owner roll replaced: 7 units; the roll names 5 owners (by ID number)" in again.output
+    assert "the law counts 5 voters" in again.output, again.output
 
     shown = runner.invoke(args=["roll", "show", "--community", "SUN"])
     assert shown.exit_code == 0, shown.output
@@ -78,7 +87,7 @@ def test_excel_tab_separated_text_is_read_by_its_tabs(app, runner, client, tmp_p
     result = runner.invoke(args=["roll", "import", "--community", "MOON", "--replace",
                                  str(path)])
     assert result.exit_code == 0, result.output
-    assert "7 套房屋" in result.output and "5 位业主" in result.output
+    assert "7 套房屋；名册登记业主 5 名（按证件号码计）；表决人数按法定规则计 5 人" in result.output
     sign_in(client, "sun_committee")
     page = client.post("/committee/c/SUN/roll/preview",
                        data={"file": (io.BytesIO(data), "名册.txt")}).get_data(as_text=True)
@@ -152,7 +161,7 @@ def test_landlines_are_accepted_and_the_import_says_they_get_no_sms(app, runner,
     token = page.split('name="token" value="')[1].split('"')[0]
     page = client.post("/committee/c/SUN/roll/confirm", data={"token": token},
                        follow_redirects=True).get_data(as_text=True)
-    assert "已导入业主名册" in page and "3 位业主的联系电话是固定电话" in page, page
+    assert "已替换业主名册" in page and "3 位业主的联系电话是固定电话" in page, page
     english = client.get("/committee/c/SUN?lang=en")  # the flash was shown once, and is gone
     assert "固定电话" not in english.get_data(as_text=True)
 
@@ -315,7 +324,7 @@ def test_a_first_deposit_of_0_is_imported_with_a_warning(app, runner, client, tm
     token = page.split('name="token" value="')[1].split('"')[0]
     page = client.post("/committee/c/SUN/roll/confirm", data={"token": token},
                        follow_redirects=True).get_data(as_text=True)
-    assert "已导入业主名册" in page and "6 户首次交存金额为 0" in page, page
+    assert "已替换业主名册" in page and "6 户首次交存金额为 0" in page, page
     assert "1-1-102" in page and "需续筹" in page, page
     # An import with no zero deposit says nothing of it.
     plain = runner.invoke(args=["roll", "import", "--community", "MOON", "--replace",
@@ -365,7 +374,7 @@ def test_the_zero_deposit_warning_stays_small_whatever_the_labels(app, runner, c
     assert cookies and all(len(c.encode()) < 4000 for c in cookies), \
         [len(c.encode()) for c in cookies]
     page = client.get(confirmed.headers["Location"]).get_data(as_text=True)
-    assert "已导入业主名册" in page and "12 户首次交存金额为 0" in page, page
+    assert "已替换业主名册" in page and "12 户首次交存金额为 0" in page, page
     said = page.split("12 户首次交存金额为 0")[1].split("</p>")[0]
     assert rows[0]["building"][:10] in said and "…" in said and "010 等" in said, said
     assert rows[0]["building"] not in said and "011" not in said, said
@@ -395,7 +404,7 @@ def test_one_id_however_spaced_or_typed_is_one_owner(app, runner, tmp_path, spel
     path = make_roll_csv(tmp_path / "roll.csv", rows)
     result = runner.invoke(args=["roll", "import", "--community", "SUN", str(path)])
     assert result.exit_code == 0, result.output
-    assert "4 套房屋" in result.output and "2 位业主" in result.output, result.output
+    assert "4 套房屋；名册登记业主 2 名" in result.output, result.output
     shown = runner.invoke(args=["roll", "show", "--community", "SUN"]).output
     assert "业主人数（表决人数）：2" in shown, shown
 
@@ -542,7 +551,7 @@ def test_a_roll_is_read_by_what_it_holds_not_by_its_name(app, runner, client, tm
     token = page.split('name="token" value="')[1].split('"')[0]
     page = client.post("/committee/c/SUN/roll/confirm", data={"token": token},
                        follow_redirects=True).get_data(as_text=True)
-    assert "已导入业主名册" in page
+    assert "已替换业主名册" in page
 
 
 @pytest.mark.parametrize("named", ["roll.csv", "roll.xlsx"])

@@ -95,12 +95,11 @@ def community_contact(code: str, committee: str | None, phone: str | None) -> No
 @domain_errors
 def roll_import(community_code: str, replace: bool, file: str) -> None:
     """Import an owner roll from CSV or XLSX: every row or none."""
-    from votes.services.roll_import import import_roll, landline_note, zero_deposit_warning
+    from votes.services.roll_import import (import_message, import_roll, landline_note,
+                                            zero_deposit_warning)
 
     result = import_roll(community_code, file, replace=replace)
-    text = _("已替换业主名册：%(units)s 套房屋，%(owners)s 位业主") if result.replaced \
-        else _("已导入业主名册：%(units)s 套房屋，%(owners)s 位业主")
-    click.echo(text % {"units": result.units, "owners": result.owners})
+    click.echo(import_message(result))
     for said in (landline_note(result.landlines), zero_deposit_warning(result.zero_deposits)):
         if said:
             click.echo(said)

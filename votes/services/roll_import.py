@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 
 from votes.core.bulk_gc import paused_gc
 from votes.core.identity import check_resident_id, valid_landline, valid_phone
-from votes.core.numbers import format_yuan, parse_area, parse_yuan
+from votes.core.counting import electorate
+from votes.core.numbers import format_area, format_yuan, parse_area, parse_yuan
 from votes.core.local_rules import UnitKind
 from votes.core.bidi import has_bidi_control
-from votes.core.roll import (AreaBasis, OwnerKind, has_control, spelled, unit_key,
-                             unit_label)
+from votes.core.roll import (AreaBasis, OwnerKind, Scope, UnitRecord, has_control, spelled,
+                             unit_key, unit_label)
 from votes.i18n import _
 from votes.models import FundDebit, Owner, Ownership, Proposal, Unit, utcnow
 from votes.services import audit, privacy
@@ -76,6 +77,17 @@ class RollPlan:
         them (30 % of 0 is 0), so it shows them as unknown."""
         return tuple(unit_label(*key) for key, u in self.units.items() if u.first_deposit == 0)
 
+    def electorate(self):
+        """The voters and the area the law counts on this roll (votes.core.counting): an
+        owner of several units, the co-owners of one unit and all the developer's units
+        each count as one."""
+        records = [UnitRecord(str(i), b, e, r, u.area, AreaBasis(u.basis.value),
+                              frozenset(u.owners),
+                              developer=all(self.owners[h].kind.value == "developer"
+                                            for h in u.owners))
+                   for i, ((b, e, r), u) in enumerate(self.units.items())]
+        return electorate(records, Scope("all"))
+
 
 @dataclass(frozen=True)
 class ImportResult:
@@ -84,6 +96,24 @@ class ImportResult:
     replaced: bool
     landlines: int = 0
     zero_deposits: tuple[str, ...] = ()  # labels of the units whose first deposit is 0
+    headcount: int = 0  # voters as the law counts them
+    area: int = 0  # total area, in centi-m²
+
+
+def roll_counts(units: int, owners: int, headcount: int, area: int) -> str:
+    """What a roll holds, each number saying what it counts: the web preview, the page
+    after confirming and the CLI's import all say it."""
+    return _("%(u)d 套房屋；名册登记业主 %(o)d 名（按证件号码计）；表决人数按法定规则计 %(h)d 人"
+             "（一人多套、一套房屋的共有人、开发建设单位的全部房屋，各计一人）；总面积 %(a)s m²",
+             u=units, o=owners, h=headcount, a=format_area(area))
+
+
+def import_message(result: ImportResult) -> str:
+    """What the CLI and the committee's page say once a roll is imported or replaced."""
+    counts = roll_counts(result.units, result.owners, result.headcount, result.area)
+    if result.replaced:
+        return _("已替换业主名册：%(counts)s。", counts=counts)
+    return _("已导入业主名册：%(counts)s。", counts=counts)
 
 
 def landline_note(landlines: int) -> str | None:
@@ -358,8 +388,10 @@ def _import(community, path, data, replace: bool, actor: str) -> ImportResult:
                      community_id=community.id, target=community.code,
                      details={"units": len(plan.units), "owners": len(plan.owners),
                               "file": Path(path).name})
+    counted = plan.electorate()
     return ImportResult(units=len(plan.units), owners=len(plan.owners), replaced=bool(has_roll),
-                        landlines=plan.landlines, zero_deposits=plan.zero_deposits)
+                        landlines=plan.landlines, zero_deposits=plan.zero_deposits,
+                        headcount=counted.total_headcount, area=counted.total_area)
 
 
 def _move_due_drafts(community) -> None:

@@ -16,9 +16,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from flask import current_app
 
-from votes.core.counting import electorate
 from votes.extensions import db
-from votes.core.roll import AreaBasis, Scope, UnitRecord
 from votes.instance import keep_newest, private_dir
 from votes.i18n import _, lazy
 from votes.models import Community
@@ -26,7 +24,8 @@ from votes.services import clock, privacy
 from votes.services.errors import DomainError, Problem
 from votes.services.roll_file import read_roll
 from votes.services.roll_import import (ImportResult, check_settled_balances, import_roll,
-                                        landline_note, plan_roll, zero_deposit_warning)
+                                        landline_note, plan_roll, roll_counts,
+                                        zero_deposit_warning)
 
 _SUFFIXES = (".csv", ".xlsx", ".xlsm", ".txt")
 PREVIEW_SECONDS = 3600
@@ -54,6 +53,11 @@ class Preview:
     zero_deposits: tuple[str, ...] = ()  # labels of the units whose first deposit is 0
 
     @property
+    def counts(self) -> str:
+        return _("将导入 %(counts)s。", counts=roll_counts(self.units, self.owners,
+                                                          self.headcount, self.area))
+
+    @property
     def landline_note(self) -> str | None:
         return landline_note(self.landlines)
 
@@ -77,10 +81,7 @@ def preview_upload(community: Community, filename: str, data: bytes) -> Preview:
         check_settled_balances(db.session, community.id, plan)
     except DomainError as err:
         return Preview(None, filename, _first_problems(err.problems), err.message)
-    records = [UnitRecord(str(i), b, e, r, u.area, AreaBasis(u.basis.value), frozenset(u.owners),
-                          developer=all(plan.owners[h].kind.value == "developer" for h in u.owners))
-               for i, ((b, e, r), u) in enumerate(plan.units.items())]
-    e = electorate(records, Scope("all"))
+    e = plan.electorate()
     _make_room(community)
     token = secrets.token_hex(16)
     name = f"{community.id}-{token}-{int(clock.now().timestamp())}{suffix}.enc"

@@ -75,11 +75,11 @@ def roll_preview(user, community):
 @bp.post("/c/<code>/roll/confirm")
 @staff("committee", "admin", obj="community")
 def roll_confirm(user, community):
-    from votes.services.roll_import import landline_note, zero_deposit_warning
+    from votes.services.roll_import import import_message, landline_note, zero_deposit_warning
     from votes.services.roll_upload import confirm_upload
 
     result = confirm_upload(community, request.form.get("token", ""), actor=user.login)
-    flash(_("已导入业主名册：%(u)d 套房屋，名册登记业主 %(o)d 名（按证件号码计）。", u=result.units, o=result.owners), "ok")
+    flash(import_message(result), "ok")
     note = landline_note(result.landlines)
     if note:
         flash(note, "info")
