@@ -49,6 +49,29 @@ def test_a_refused_paper_form_says_what_is_wrong_once(app, world, client):
     assert "有 1 行被拒绝" in batch.get_data(as_text=True)
 
 
+def test_a_refused_ballots_file_says_nothing_was_entered_once_and_counts_rows_in_english(
+        app, world, client):
+    """The refused CSV's page had the heading 未录入任何选票 above 有 1 行被拒绝，未录入任何选票,
+    and English said "1 rows were rejected"."""
+    sign_in(client, "sun_committee")
+    url = f"/committee/p/{world['sun']['id']}"
+
+    def refused(rows: int, lang: str = "zh_CN") -> str:
+        csv_text = "楼栋,单元,房号,意见,方式,凭证\n" + "".join(
+            f"1,1,99{i},同意,纸质,b.jpg\n" for i in range(rows))
+        page = client.post(f"{url}/paper?lang={lang}", data={
+            "csv": (io.BytesIO(csv_text.encode()), "b.csv"),
+            "evidence": [(io.BytesIO(b"b"), "b.jpg")]})
+        assert page.status_code == 400
+        return page.get_data(as_text=True).split("<main", 1)[1]
+
+    chinese = refused(1)
+    assert "有 1 行被拒绝，未录入任何选票" in chinese
+    assert chinese.count("未录入任何选票") == 1, chinese
+    assert "1 row was rejected; no ballot was entered" in refused(1, "en")
+    assert "2 rows were rejected; no ballot was entered" in refused(2, "en")
+
+
 def test_a_refused_paper_form_after_voting_closed_says_so_once(app, world, client):
     from datetime import timedelta
 

@@ -51,6 +51,19 @@ def _catalogue(language: str):
 gettext = _
 
 
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    """The singular or plural msgid for num, translated, with %(num)s and the other
+    variables filled in (Chinese has one form; English says "1 row", "2 rows")."""
+    from flask import has_app_context
+
+    if has_app_context():
+        from flask_babel import ngettext as babel_ngettext
+
+        return babel_ngettext(singular, plural, num, **variables)  # sets %(num)s itself
+    variables.setdefault("num", num)
+    return _catalogue(os.environ.get("VOTES_LANG", "")).ngettext(singular, plural, num) % variables
+
+
 def language() -> str:
     """The current language: "en" or "zh_CN"."""
     from flask import has_app_context

@@ -14,7 +14,7 @@ from votes.core.local_rules import Procedure
 from votes.core.roll import has_control, unit_key
 from votes.core.tally import Choice
 from votes.extensions import db
-from votes.i18n import _
+from votes.i18n import _, ngettext
 from votes.models import Ballot, FrozenUnit, FrozenVoter, Transfer, Unit
 from votes.services import audit, ballot_forms, clock, proxies
 from votes.services.ballots import (AlreadyVoted, BallotRequest, StaffOverride, Transferred,
@@ -337,7 +337,8 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
                                           n=len(problems) - MAX_PROBLEMS_LISTED)))
         # A row with two faults is one refused row (a form's proxy without ID and letter).
         refused = len({p.row for p in problems})
-        raise DomainError(_("有 %(n)s 行被拒绝，未录入任何选票", n=refused),
+        raise DomainError(ngettext("有 %(num)s 行被拒绝，未录入任何选票",
+                                   "有 %(num)s 行被拒绝，未录入任何选票", refused),
                           problems=listed)
     if not requests:
         raise DomainError(_("文件中没有选票"))
