@@ -140,3 +140,45 @@ def test_an_owner_whose_cast_lost_to_a_clerks_entry_is_not_told_it_was_accepted(
     outcome = held_race(app, monkeypatch, ballots, "_append", act)
     assert outcome["A"] == "paper", outcome
     assert "已被受理" not in outcome["B"] and "纸质或委托" in outcome["B"], outcome
+
+
+def test_a_refused_entry_reloaded_is_recorded_once(app, vote):
+    """Reloading the refused page (the browser re-posts the form) wrote one more
+    ballots.override_refused entry each time: an auditor reading the log saw ten attempts to
+    override the owner where the clerk made one. The same attempt (clerk, owner, the online
+    ballot it would override, channel) is recorded once within the hour; another channel,
+    another clerk, or the same attempt later, is a new record."""
+    from datetime import timedelta
+
+    owner = app.test_client()
+    verified(owner, app, vote)
+    cast(owner, vote, "disagree")
+    staff = app.test_client()
+    staff.post("/staff/login", data={"login": "clerk", "password": PASSWORD})
+
+    def attempt(channel: str, client=staff) -> None:
+        r = client.post(f"/committee/p/{vote['id']}/paper", data={
+            "building": "1", "entrance": "1", "room": "201", "choice": "agree",
+            "channel": channel, "proxy_name": "陈明", "proxy_id": "350500198001011234",
+            "company_staff": "否",
+            "evidence": (io.BytesIO(b"form"), "form.jpg"),
+            "authorisation": (io.BytesIO(b"letter"), "letter.jpg")})
+        assert r.status_code == 400 and "网上亲自表决" in r.get_data(as_text=True)
+
+    for _ in range(3):
+        attempt("paper")
+    refused = _state(app, vote)[2]
+    assert len(refused) == 1, refused
+    attempt("proxy")  # another attempt: a proxy's form rather than the owner's own
+    attempt("proxy")
+    assert [r["conflicts"][0]["channel"] for r in _state(app, vote)[2]] == ["paper", "proxy"]
+    # The same file of ballots re-posted is the same attempt as the form's.
+    csv_text = "楼栋,单元,房号,意见,方式,凭证\n1,1,201,同意,纸质,a.jpg\n"
+    for _ in range(2):
+        staff.post(f"/committee/p/{vote['id']}/paper", data={
+            "csv": (io.BytesIO(csv_text.encode()), "b.csv"),
+            "evidence": [(io.BytesIO(b"a"), "a.jpg")]})
+    assert len(_state(app, vote)[2]) == 2
+    app.config["VOTES_NOW"] += timedelta(hours=2)  # tried again later: a new attempt
+    attempt("paper")
+    assert len(_state(app, vote)[2]) == 3

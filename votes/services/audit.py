@@ -23,11 +23,18 @@ def _fields(e: AuditEntry) -> dict:
             "details": e.details}
 
 
+def lock(session: Session) -> None:
+    """Hold the log for appending until the transaction ends (one writer at a time: each
+    entry links to the one before); a caller that reads the log to decide what to append
+    takes it first."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE audit_entries IN SHARE ROW EXCLUSIVE MODE"))
+
+
 def record(session: Session, actor: str, action: str, *, community_id: int | None = None,
            target: str = "", details: dict | None = None) -> AuditEntry:
     """Append within the caller's transaction, so the action and its record land together."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("LOCK TABLE audit_entries IN SHARE ROW EXCLUSIVE MODE"))
+    lock(session)
     last = session.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
     entry = AuditEntry(seq=0 if last is None else last.seq + 1,
                        prev=GENESIS if last is None else last.digest, time=clock.now(),

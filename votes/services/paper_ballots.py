@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from datetime import timedelta
 from pathlib import Path
 from typing import Callable
 
@@ -15,7 +16,7 @@ from votes.core.roll import has_control, unit_key
 from votes.core.tally import Choice
 from votes.extensions import db
 from votes.i18n import _, ngettext
-from votes.models import Ballot, FrozenUnit, FrozenVoter, Transfer, Unit
+from votes.models import AuditEntry, Ballot, FrozenUnit, FrozenVoter, Transfer, Unit
 from votes.services import audit, ballot_forms, clock, proxies
 from votes.services.ballots import (AlreadyVoted, BallotRequest, StaffOverride, Transferred,
                                      cast_ballots, not_counted_message, voting_problem)
@@ -42,6 +43,8 @@ _ALIASES = {a.lower(): name for name, aliases in COLUMNS.items() for a in aliase
 # Problems listed of a refused file: a clerk corrects a few rows and imports again; a list
 # of every row of a wrong file was a page of 100 MB.
 MAX_PROBLEMS_LISTED = 100
+# A refused override attempt repeated within this time is the same attempt (a reload).
+SAME_ATTEMPT_WINDOW = timedelta(hours=1)
 
 
 class EvidenceRefused(DomainError):
@@ -388,12 +391,33 @@ def _count_principal(proposal, held: dict[str, set[str]], proxy: proxies.ProxyRe
         fail(proxies.limit_message(procedure.proxy_limit, proxy.id_number))
 
 
+def _conflict_key(conflict: dict) -> tuple:
+    """What an attempt to override an owner's online ballot is, for the auditor: the owner,
+    the online ballot it would have overridden, and the channel (a row number is where the
+    clerk typed it, not a different attempt)."""
+    return conflict["voter"], conflict["online_entry"], conflict.get("channel")
+
+
 def _record_conflicts(proposal, actor: str, conflicts: list[dict]) -> None:
     """Refused paper/proxy entries for owners who voted online go to the audit log (the
-    committee's record of the attempt), committed on their own since the entry is refused."""
+    committee's record of the attempt), committed on their own since the entry is refused.
+
+    The same attempt by the same clerk within SAME_ATTEMPT_WINDOW is recorded once: a reload
+    of the refused page re-posts the form, and ten records of one attempt read as ten
+    attempts. Tried again later, it is recorded again (an auditor sees the persistence)."""
     if not conflicts:
         return
     with unit_of_work() as session:
+        audit.lock(session)  # so two reloads at once do not both find no earlier record
+        since = clock.now() - SAME_ATTEMPT_WINDOW
+        recorded = {_conflict_key(c) for e in session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "ballots.override_refused",
+                                     AuditEntry.target == str(proposal.id),
+                                     AuditEntry.actor == actor, AuditEntry.time >= since))
+            for c in e.details.get("conflicts", ())}
+        conflicts = [c for c in conflicts if _conflict_key(c) not in recorded]
+        if not conflicts:
+            return
         audit.record(session, actor, "ballots.override_refused",
                      community_id=proposal.community_id, target=str(proposal.id),
                      details={"conflicts": conflicts})
