@@ -70,11 +70,11 @@ def test_regulator_sees_money_stage_and_downloads_the_package(app, runner, tmp_p
                                str(tmp_path / "v.pdf")]).exit_code == 0
     sign_in(client, "district")
     overview = client.get("/regulator/").get_data(as_text=True)
-    assert "预付款" in overview and "6,000.00" in overview and "1,500.00" in overview
+    assert "付款中" in overview and "6,000.00" in overview and "1,500.00" in overview
     csv_text = client.get("/regulator/?format=csv").data.decode("utf-8-sig")
     header, row = csv_text.splitlines()[:2]
     assert header.endswith("资金阶段,预算（元）,合同金额（元）,已付（元）,结算金额（元）")
-    assert row.endswith("预付款,6547.50,6000.00,1500.00,")  # numbers a spreadsheet reads
+    assert row.endswith("付款中,6547.50,6000.00,1500.00,")  # numbers a spreadsheet reads
     page = client.get(f"/regulator/p/{pid}").get_data(as_text=True)
     assert 'id="money"' in page and 'id="download-application"' in page
     zipped = client.get(f"/committee/p/{pid}/application.zip")
@@ -159,3 +159,26 @@ def test_a_refused_step_keeps_what_the_clerk_typed(app, runner, tmp_path, client
     page = future.get_data(as_text=True)
     assert future.status_code == 400 and "晚于今天" in page
     assert 'value="2099-01-20"' in page and ">业委会\n电梯公司</textarea>" in page
+
+
+def test_a_payment_after_the_acceptance_is_not_called_an_advance(app, runner, tmp_path,
+                                                                  client):
+    """The overview, its CSV and the proposal's page named the stage by the last works
+    entry: a payment made after the acceptance read 预付款 (advance payment), telling the
+    regulator the works were not yet accepted. The stage now says what happened."""
+    from tests.money_world import evidence, works_done
+
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    staff_accounts(app, runner)
+    works_done(runner, tmp_path, pid, payments=("2000.00",))
+    assert runner.invoke(args=["works", "payment", pid, "--amount", "3000.00", "--evidence",
+                               evidence(tmp_path, "final.pdf", b"final voucher")]).exit_code == 0
+    sign_in(client, "district")
+    overview = client.get("/regulator/").get_data(as_text=True)
+    assert "已验收，付款中" in overview and "预付款" not in overview, overview
+    row = client.get("/regulator/?format=csv").data.decode("utf-8-sig").splitlines()[1]
+    assert row.endswith("已验收，付款中,6547.50,6000.00,5000.00,"), row
+    assert "阶段：已验收，付款中" in client.get(f"/regulator/p/{pid}").get_data(as_text=True)
+    english = client.get("/regulator/?format=csv&lang=en").data.decode("utf-8-sig")
+    assert "Accepted; payments continuing,6547.50" in english, english
+    assert "Advance" not in client.get("/regulator/?lang=en").get_data(as_text=True)

@@ -104,12 +104,17 @@ def shares_digest(final_cost: int, shares: Sequence[Share]) -> str:
 
 
 def money_stage(bodies: Sequence[dict]) -> dict:
-    """A summary of a chain's works bodies: stage reached and the amounts, for overviews."""
-    summary = {"stage": "", "contractor": "", "contract": None, "paid": 0, "final_cost": None}
+    """A summary of a chain's works bodies: stage reached and the amounts, for overviews.
+    `stage` is the last entry's; `accepted` says whether the works were accepted (a payment
+    may come after the acceptance: it is then no advance)."""
+    summary = {"stage": "", "contractor": "", "contract": None, "paid": 0, "final_cost": None,
+               "accepted": False}
     for body in bodies:
         data = body["data"]
         summary["stage"] = body["stage"]
-        if body["stage"] == "contract":
+        if body["stage"] == "acceptance":
+            summary["accepted"] = True
+        elif body["stage"] == "contract":
             summary.update(contractor=data["contractor"], contract=data["amount"])
         elif body["stage"] == "payment":
             summary["paid"] += data["amount"]

@@ -55,9 +55,13 @@ def kind_label(kind: str) -> str:
             "developer": _("开发建设单位")}.get(kind, kind)
 
 
-def stage_label(stage: str) -> str:
-    """A works stage (votes.services.money.works.STAGE_ZH) in words."""
-    return {"contract": _("合同"), "payment": _("预付款"), "acceptance": _("验收"),
+def stage_label(stage: str, accepted: bool = False) -> str:
+    """The works stage reached (votes.services.money.works.STAGE_ZH) in words, by what
+    happened: payments before the acceptance are 付款中, a payment after it does not make
+    the works look unaccepted (it read 预付款, an advance)."""
+    if stage == "payment" and accepted:
+        return _("已验收，付款中")
+    return {"contract": _("合同"), "payment": _("付款中"), "acceptance": _("验收"),
             "settlement": _("结算")}.get(stage, stage)
 
 

@@ -117,13 +117,13 @@ def _quorum_met(f) -> bool:
 
 
 def _money_cells(proposal: Proposal, money: dict | None) -> list:
-    """Stage (合同, 预付款, 验收, 结算 or blank) and amounts in yuan."""
+    """Stage (合同, 付款中, 验收, 已验收，付款中, 结算 or blank) and amounts in yuan."""
     from votes.services.labels import stage_label
 
     budget = "" if proposal.budget is None else format_yuan_plain(proposal.budget)
     if not money or not money["stage"]:
         return ["", budget, "", "", ""]
-    return [stage_label(money["stage"]), budget, format_yuan_plain(money["contract"]),
+    return [stage_label(money["stage"], money["accepted"]), budget, format_yuan_plain(money["contract"]),
             format_yuan_plain(money["paid"]),
             "" if money["final_cost"] is None else format_yuan_plain(money["final_cost"])]
 

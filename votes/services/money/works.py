@@ -26,7 +26,8 @@ from votes.services.tx import unit_of_work
 
 MAX_EVIDENCE = 20 * 1024 * 1024
 MAX_PARTICIPANTS = 50
-STAGE_ZH = {"contract": "合同", "payment": "预付款", "acceptance": "验收", "settlement": "结算"}
+STAGE_ZH = {"contract": "合同", "payment": "付款中", "acceptance": "验收", "settlement": "结算"}
+ACCEPTED_PAYMENT_ZH = "已验收，付款中"  # a payment after the acceptance (labels.stage_label)
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,10 @@ def money_summary(proposal: Proposal) -> dict:
 def _with_stage_words(summary: dict) -> dict:
     """The stage reached in words: Chinese for the printed documents (stage_zh), the
     visitor's language for pages (stage_label); empty before any works entry."""
-    summary["stage_zh"] = STAGE_ZH.get(summary["stage"], "")
-    summary["stage_label"] = stage_label(summary["stage"]) if summary["stage"] else ""
+    accepted = summary["accepted"]
+    summary["stage_zh"] = ACCEPTED_PAYMENT_ZH if summary["stage"] == "payment" and accepted \
+        else STAGE_ZH.get(summary["stage"], "")
+    summary["stage_label"] = stage_label(summary["stage"], accepted) if summary["stage"] else ""
     return summary
 
 
