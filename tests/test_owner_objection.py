@@ -257,6 +257,9 @@ def test_after_the_period_the_owner_still_sees_their_objections_and_the_answers(
         html = page.get_data(as_text=True)
         assert page.status_code == 200 and "异议期已于" in html, html
         assert f'id="my-objection-{seq}"' in html and TEXT in html
+        # The time filed stays on one line on a phone: it broke at its date's hyphen.
+        mine = html.split(f'id="my-objection-{seq}"', 1)[1].split("</strong>", 1)[0]
+        assert re.search(r'<span class="nowrap">\d{4}-\d{2}-\d{2} [^<]*</span>', mine), mine
         assert "经核对签名，系本人所签" in html and "异议不成立" in html
         assert 'name="text"' not in html and "<form" not in html.split("<main")[-1]
     assert "经核对签名" in client.get(f"/p/{closed['uid']}/objection?lang=en").get_data(
