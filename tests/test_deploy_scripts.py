@@ -450,3 +450,74 @@ def test_the_replica_recipe_lets_replication_connect_to_the_replica():
     doc = (ROOT / "docs" / "deploy.md").read_text()
     replica = doc.split("Make the replica:", 1)[1].split("### Failover", 1)[0]
     assert "pg_hba.conf" in replica and "replication replicator" in replica, replica
+
+
+def _dated_backups(base: Path, start, days: int) -> list[str]:
+    """One fake nightly backup (a dated folder with its base.tar.gz) a day from start."""
+    from datetime import timedelta
+
+    names = []
+    for n in range(days):
+        name = (start + timedelta(days=n)).strftime("%Y%m%dT%H%M%SZ")
+        (base / name).mkdir(parents=True)
+        (base / name / "base.tar.gz").write_bytes(b"backup")
+        names.append(name)
+    return names
+
+
+def test_base_backups_are_pruned_to_what_the_recovery_promise_needs(tmp_path):
+    """base-backup.sh kept every nightly backup forever and the backup disk filled. It now
+    keeps what docs/deploy.md promises: every backup of the last 35 days, the first of each
+    month for 13 months and the last one before them (so any moment of the last 13 months
+    has a backup before it), the newest, and the first backup after the WAL archive's
+    oldest segment; --dry-run lists and removes nothing."""
+    from datetime import datetime, timezone
+
+    script = DEPLOY / "postgresql" / "base-backup.sh"
+    base, wal = tmp_path / "base", tmp_path / "wal"
+    wal.mkdir()
+    names = _dated_backups(base, datetime(2025, 9, 1, 2, tzinfo=timezone.utc), 835)
+    (base / "lost+found").mkdir()  # not a backup: left alone
+    (base / "20260101T020000Z.partial").mkdir()
+    # The archive was pruned up to mid-March 2026: the backup of 2026-03-16 is where it
+    # replays from, though no other rule keeps it.
+    segment = wal / "000000010000002A00000013"
+    segment.write_bytes(b"wal")
+    since = datetime(2026, 3, 15, 2, 30, tzinfo=timezone.utc).timestamp()
+    os.utime(segment, (since, since))
+    (wal / "000000020000002B00000001.history").write_bytes(b"")
+    args = [script, "--prune-only", "--dir", base, "--wal-archive", wal,
+            "--now", "2027-12-15T03:00:00Z"]
+
+    dry = _run(*args, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert sorted(p.name for p in base.iterdir()) == sorted(
+        names + ["lost+found", "20260101T020000Z.partial"])
+    would = [line.rsplit("/", 1)[1] for line in dry.stdout.splitlines()]
+    assert all(line.startswith("would remove ") for line in dry.stdout.splitlines())
+
+    done = _run(*args)
+    assert done.returncode == 0, done.stderr
+    kept = sorted(p.name for p in base.iterdir() if p.name.endswith("Z"))
+    assert sorted(set(names) - set(kept)) == sorted(would)
+    assert names[-1] == "20271214T020000Z"
+    expected = {n for n in names if n >= "20271111"}  # the last 35 days
+    expected |= {min(n for n in names if n.startswith(month)) for month in
+                 {n[:6] for n in names if n >= "202611"}}  # the first of each month
+    expected |= {"20261031T020000Z"}  # the last before November 2026, 13 months back
+    expected |= {"20260316T020000Z"}  # where the WAL archive replays from
+    assert kept == sorted(expected), sorted(set(kept) ^ expected)
+    assert names[-1] in kept and (base / "lost+found").is_dir()
+    assert (base / "20260101T020000Z.partial").is_dir()
+
+    # The newest is kept however old; without a readable WAL archive nothing is removed.
+    for name in kept[:-1]:
+        shutil.rmtree(base / name)
+    assert _run(*args[:-2], "--now", "2035-01-01T00:00:00Z").returncode == 0
+    assert sorted(p.name for p in base.iterdir() if p.name.endswith("Z")) == [names[-1]]
+    _dated_backups(base, datetime(2040, 1, 1, 2, tzinfo=timezone.utc), 3)
+    shutil.rmtree(wal)
+    blind = _run(*args[:-2], "--now", "2045-01-01T00:00:00Z")
+    assert blind.returncode == 0 and "not pruning" in blind.stderr
+    assert len([p for p in base.iterdir() if p.name.endswith("Z")]) == 4
+    assert _run(script, "--prune-only", "--dir", base, "--keep-days", "0").returncode == 2
