@@ -123,3 +123,14 @@ def test_labels_of_stored_values_are_english_on_english_pages(app, runner, tmp_p
     english(regulator, f"/regulator/p/{vote['pid']}", "Acceptance")
     english(regulator, "/regulator/", "Acceptance")
     english(regulator, "/regulator/?format=csv", "Acceptance")
+
+
+def test_every_plural_message_has_its_english_forms():
+    """ngettext's messages (Python and templates) are pairs: the catalogue holds each with
+    its two English forms."""
+    found = {msg for _f, _l, msg, _c, _x in extract_from_dir(
+        str(ROOT), METHODS, keywords={"ngettext": (1, 2)}) if isinstance(msg, tuple)}
+    assert found, "no ngettext message found: the extraction is broken"
+    plurals = {tuple(m.id): m.string for m in _po() if isinstance(m.id, (list, tuple))}
+    missing = [ids for ids in found if ids not in plurals or not all(plurals[ids])]
+    assert missing == [], "add msgid_plural and msgstr[0]/[1] to messages.po"
