@@ -258,3 +258,12 @@ def test_votes_an_older_release_damaged_are_listed_as_a_warning(app, runner, tmp
     assert "entry 2 (ballot)" in english and damaged["uid"] in english, english
     if code == 0:
         assert "Deployment check passed (with 1 warning" in english, english
+
+
+def test_an_sms_sender_that_is_no_function_fails(tmp_path):
+    """VOTES_SMS_SENDER=aliyun is no sender (docs/deploy.md asks for a function in the
+    VOTES_CONFIG file): the check said "SMS sender set" while every code went to a file."""
+    app = _production(INSTANCE_PATH=str(tmp_path / "instance"), SMS_SENDER="aliyun")
+    code, out = _doctor(app)
+    assert code == 1
+    assert any(line.startswith("✗") and "SMS_SENDER" in line for line in out.splitlines()), out

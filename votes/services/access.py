@@ -549,6 +549,12 @@ def send_sms(phone: str, text: str) -> None:
     if callable(sender):
         sender(phone, text)
         return
+    if sender != "log":
+        # A gateway's name (VOTES_SMS_SENDER=aliyun) is no sender: a live code must not land
+        # in the file instead, with the owner waiting for a text that never comes.
+        from votes.instance import refuse_log_sms
+
+        refuse_log_sms(phone, text)
     path = Path(current_app.instance_path) / "sms.log"
     with path.open("a", encoding="utf-8") as fh:
         fh.write(f"{clock.now().isoformat()} to {mask_phone(phone)}: {text}\n")

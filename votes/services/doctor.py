@@ -343,6 +343,12 @@ def _sms(app: Flask) -> Check:
     if app.config.get("SMS_SENDER") is refuse_log_sms:
         return Check(False, "未接入短信网关（SMS_SENDER 仍是 \"log\"），业主申请验证码都会被拒绝",
                      "SMS_SENDER is \"log\": no SMS gateway, every one-time code is refused")
+    sender = app.config.get("SMS_SENDER", "log")
+    if not callable(sender) and sender != "log":
+        return Check(False, f"短信发送方式（SMS_SENDER = {sender!r}）不是发送函数，业主申请验证码都会"
+                            "被拒绝；请在 VOTES_CONFIG 文件中定义 sender(phone, text) 调用短信网关",
+                     f"SMS_SENDER = {sender!r} is no function: every one-time code is refused; "
+                     "define sender(phone, text) calling the SMS gateway in the VOTES_CONFIG file")
     if _production(app) and app.config.get("SMS_SENDER", "log") == "log":
         return Check(False, "短信发送方式（SMS_SENDER）仍是 \"log\"（验证码只写进日志文件），"
                             "生产环境须接入短信网关",
