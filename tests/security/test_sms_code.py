@@ -32,3 +32,37 @@ def test_an_sms_sender_that_is_no_function_never_writes_codes_to_a_file(app, vot
     assert not log.exists() or "验证码" not in log.read_text(encoding="utf-8")
     page = owner.get(f"/p/{vote['uid']}/verify").get_data(as_text=True)
     assert "短信发送未配置" in page
+
+
+def _access_row(app, vote, room="101"):
+    from sqlalchemy import select
+
+    from votes.extensions import db
+    from votes.models import FrozenUnit, VoterAccess
+
+    with app.app_context():
+        unit = db.session.scalar(select(FrozenUnit).where(
+            FrozenUnit.proposal_id == vote["id"], FrozenUnit.room == room))
+        return db.session.scalar(select(VoterAccess).where(
+            VoterAccess.proposal_id == vote["id"], VoterAccess.voter_key == unit.voter_key))
+
+
+def test_a_failing_gateway_tells_the_owner_and_counts_nothing(app, vote):
+    """The gateway timing out (the operator's sender raising) was a 500 page: the owner
+    learnt nothing, and could not tell whether a code was on its way."""
+    sent = []
+
+    def down(phone, text):
+        raise TimeoutError("gateway did not answer")
+
+    app.config["SMS_SENDER"] = down
+    owner, r = _ask_code(app, vote)
+    assert r.status_code == 302
+    page = owner.get(f"/p/{vote['uid']}/verify").get_data(as_text=True)
+    assert "短信发送失败" in page and "gateway" not in page
+    row = _access_row(app, vote)
+    assert row.sms_sent == 0 and row.otp_hash is None and row.otp_expires is None
+    # The gateway back: the owner asks again at once (no "sent recently") and gets one.
+    app.config["SMS_SENDER"] = lambda phone, text: sent.append(text)
+    owner.post(f"/p/{vote['uid']}/code")
+    assert len(sent) == 1

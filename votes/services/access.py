@@ -7,6 +7,7 @@ import functools
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from votes.services import clock, lobby, privacy, rows
 from votes.services.bulk import insert_rows
 from votes.services.errors import DomainError
 from votes.services.tx import unit_of_work
+
+log = logging.getLogger(__name__)
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -495,6 +498,9 @@ def _otp_hash(access: VoterAccess, code: str) -> str:
                     hashlib.sha256).hexdigest()
 
 
+SMS_FAILED = lazy("短信发送失败，没有发出验证码。请稍后再试，或使用其他方式验证。")
+
+
 class CodeSentRecently(DomainError):
     """A code went out less than RESEND_AFTER ago: it stands and no other is sent. `sent`
     is what `send_code` returns (the masked number, or "")."""
@@ -539,7 +545,16 @@ def send_code(access_id: int, *, via_lobby: bool = False) -> str:
             return ""
         code = f"{secrets.randbelow(10 ** 6):06d}"
         access.otp_hash = _otp_hash(access, code)
-        send_sms(numbers[0], f"【维修资金表决】您的验证码是 {code}，{OTP_MINUTES} 分钟内有效。")
+        try:
+            send_sms(numbers[0], f"【维修资金表决】您的验证码是 {code}，{OTP_MINUTES} 分钟内有效。")
+        except DomainError:
+            raise
+        except Exception:
+            # The gateway down, slow past the sender's timeout, or refusing: nothing is
+            # kept (the transaction is rolled back, no code and no count), and the owner
+            # is told rather than shown an error page, and may ask again at once.
+            log.exception("SMS sender failed")
+            raise DomainError(SMS_FAILED) from None
     return "" if via_lobby else mask_phone(numbers[0])
 
 
