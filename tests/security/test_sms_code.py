@@ -66,3 +66,16 @@ def test_a_failing_gateway_tells_the_owner_and_counts_nothing(app, vote):
     app.config["SMS_SENDER"] = lambda phone, text: sent.append(text)
     owner.post(f"/p/{vote['uid']}/code")
     assert len(sent) == 1
+
+
+def test_the_code_message_warns_against_telling_anyone_and_fits_one_sms(app, vote):
+    """Anyone at the lobby poster can have a code sent to any owner's phone, then call them
+    as "the committee" asking for it: the message said only 您的验证码是 …, nothing that it
+    is the owner's alone, nor what to do with a code they never asked for."""
+    sent = []
+    app.config["SMS_SENDER"] = lambda phone, text: sent.append(text)
+    _ask_code(app, vote)
+    (text,) = sent
+    assert "请勿告诉任何人" in text and "工作人员" in text and "非本人操作请忽略" in text
+    assert len(text) <= 70, len(text)  # one SMS: 70 characters of Chinese, signature included
+    assert "http" not in text and "/" not in text  # no link to copy a phishing text from

@@ -546,7 +546,7 @@ def send_code(access_id: int, *, via_lobby: bool = False) -> str:
         code = f"{secrets.randbelow(10 ** 6):06d}"
         access.otp_hash = _otp_hash(access, code)
         try:
-            send_sms(numbers[0], f"【维修资金表决】您的验证码是 {code}，{OTP_MINUTES} 分钟内有效。")
+            send_sms(numbers[0], code_message(code))
         except DomainError:
             raise
         except Exception:
@@ -556,6 +556,14 @@ def send_code(access_id: int, *, via_lobby: bool = False) -> str:
             log.exception("SMS sender failed")
             raise DomainError(SMS_FAILED) from None
     return "" if via_lobby else mask_phone(numbers[0])
+
+
+def code_message(code: str) -> str:
+    """The text of a one-time code: one SMS (at most 70 characters, signature included),
+    no link, and a warning against the caller who says they are the committee and asks for
+    it (anyone at the lobby poster can have a code sent to any owner's phone)."""
+    return (f"【维修资金表决】验证码 {code}，{OTP_MINUTES} 分钟内有效，仅用于业主本人登录表决。"
+            "请勿告诉任何人（包括自称工作人员者），非本人操作请忽略。")
 
 
 def send_sms(phone: str, text: str) -> None:
