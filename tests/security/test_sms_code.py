@@ -79,3 +79,32 @@ def test_the_code_message_warns_against_telling_anyone_and_fits_one_sms(app, vot
     assert "请勿告诉任何人" in text and "工作人员" in text and "非本人操作请忽略" in text
     assert len(text) <= 70, len(text)  # one SMS: 70 characters of Chinese, signature included
     assert "http" not in text and "/" not in text  # no link to copy a phishing text from
+
+
+def test_strangers_at_the_poster_send_an_owner_few_codes_a_day(app, vote):
+    """The poster path (building and room, which prove nothing) was held to 3 codes an hour
+    per flat and nothing more: 72 texts a day to one owner's phone, night included, and as
+    many paid messages for the district per flat on the roll, from rotating addresses."""
+    from datetime import timedelta
+
+    from votes.services.access import LOBBY_SMS_DAILY
+
+    sent = []
+    app.config["SMS_SENDER"] = lambda phone, text: sent.append(text)
+    n = 0
+    for hour in range(24):
+        for minute in (0, 2, 4):
+            app.config["VOTES_NOW"] = vote["t0"] + timedelta(hours=1 + hour, minutes=minute)
+            stranger = app.test_client()
+            stranger.environ_base["REMOTE_ADDR"] = f"198.51.100.{n % 250 + 1}"
+            n += 1
+            stranger.post(f"/p/{vote['uid']}/pick",
+                          data={"building": "1", "entrance": "1", "room": "101"})
+            stranger.post(f"/p/{vote['uid']}/code")
+    assert len(sent) == LOBBY_SMS_DAILY
+    page = stranger.get(f"/p/{vote['uid']}/verify").get_data(as_text=True)
+    assert "太频繁" in page
+    # The owner's own link still gets a code.
+    app.config["VOTES_NOW"] = vote["t0"] + timedelta(hours=24, minutes=10)
+    _ask_code(app, vote)
+    assert len(sent) == LOBBY_SMS_DAILY + 1

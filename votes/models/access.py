@@ -38,6 +38,9 @@ class VoterAccess(Base):
     # SMS codes sent in the current hour, capped per voter.
     sms_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     sms_window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Codes the lobby poster path asked for in the current day, capped per voter.
+    lobby_sms_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    lobby_sms_day_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class LobbyFailure(Base):
