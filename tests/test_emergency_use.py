@@ -348,3 +348,23 @@ def test_an_emergency_uses_owner_pages_do_not_speak_of_a_vote(app, runner, tmp_p
         assert page.status_code == 410 and words in html, html
         assert not [w for w in untrue if w in html], html
         assert f'href="/p/{uid}"' in html  # the public board, where the use is published
+
+
+def test_the_regulators_csv_and_the_cli_name_the_emergency_state_in_words(app, runner, tmp_path,
+                                                                           client):
+    """The regulator's CSV and `votes proposal show` printed the internal name "emergency"
+    where the overview reads 应急使用（未经表决）: a spreadsheet filtered on the state column
+    missed every emergency use."""
+    from tests.money_world import staff_accounts
+    from tests.staff_world import sign_in
+
+    _community(app, runner, tmp_path)
+    staff_accounts(app, runner)
+    pid = _apply(runner, tmp_path).output.strip()
+    sign_in(client, "district")
+    row = client.get("/regulator/?format=csv").get_data(as_text=True).splitlines()[1]
+    assert row.split(",")[2] == "应急使用（未经表决）", row
+    english = client.get("/regulator/?format=csv&lang=en").get_data(as_text=True)
+    assert "Emergency use (no vote)" in english.splitlines()[1]
+    shown = runner.invoke(args=["proposal", "show", pid])
+    assert "状态：应急使用（未经表决）" in shown.output, shown.output

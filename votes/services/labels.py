@@ -9,7 +9,7 @@ from votes.i18n import _
 def state_label(state: str) -> str:
     return {"draft": _("草稿"), "publicity": _("公示中"), "voting": _("表决中"),
             "closed": _("已结束"), "published": _("结果已公布"),
-            "withdrawn": _("已撤回")}.get(state, state)
+            "withdrawn": _("已撤回"), "emergency": _("应急使用（未经表决）")}.get(state, state)
 
 
 def matter_label(matter: str) -> str:

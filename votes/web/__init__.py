@@ -288,12 +288,11 @@ def beijing_text(when, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 def state_label(state: str) -> str:
-    """A proposal's state in words for screens (never the internal name)."""
-    from flask_babel import gettext as _
+    """A proposal's state in words for screens (never the internal name): the same words as
+    the CSV and the CLI (votes.services.labels)."""
+    from votes.services import labels
 
-    return {"draft": _("草稿"), "publicity": _("公示中"), "voting": _("表决中"),
-            "closed": _("已结束"), "published": _("结果已公布"),
-            "withdrawn": _("已撤回"), "emergency": _("应急使用（未经表决）")}.get(state, state)
+    return labels.state_label(state)
 
 
 def _favicon():
