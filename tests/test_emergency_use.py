@@ -368,3 +368,25 @@ def test_the_regulators_csv_and_the_cli_name_the_emergency_state_in_words(app, r
     assert "Emergency use (no vote)" in english.splitlines()[1]
     shown = runner.invoke(args=["proposal", "show", pid])
     assert "状态：应急使用（未经表决）" in shown.output, shown.output
+
+
+def test_the_regulators_overview_gives_an_emergency_use_no_vote_figures(app, runner, tmp_path,
+                                                                        client):
+    """No vote was held, yet the regulator's CSV gave an emergency use a 表决截止 (the
+    genesis's technical window, a day after publication), 0 participants and 达到法定人数
+    否, as if a vote had failed its quorum; the screen showed the same deadline."""
+    from tests.money_world import staff_accounts
+    from tests.staff_world import sign_in
+
+    _community(app, runner, tmp_path)
+    staff_accounts(app, runner)
+    _apply(runner, tmp_path)
+    sign_in(client, "district")
+    lines = client.get("/regulator/?format=csv").get_data(as_text=True).splitlines()
+    head, row = lines[0].lstrip("\ufeff").split(","), lines[1].split(",")
+    cells = dict(zip(head, row))
+    for column in ("表决截止（北京时间）", "参与表决面积（m²）", "参与表决人数", "达到法定人数"):
+        assert cells[column] == "", (column, cells)
+    assert cells["专有部分总面积（m²）"] == "344.75" and cells["预算（元）"] == "18000.00"
+    html = client.get("/regulator/").get_data(as_text=True)
+    assert "2026-12-02 09:00" not in html and "0/3" not in html

@@ -85,14 +85,17 @@ def overview_csv(rows: list[OverviewRow]) -> bytes:
     for r in rows:
         f, t, final = r.figures, r.figures.turnout, r.figures.tally
         p = f.proposal
-        # Agreement is blank until the close: while voting, choices are sealed.
+        # Agreement is blank until the close: while voting, choices are sealed. An emergency
+        # use held no vote (§18.6): no deadline, no participation, no quorum to miss.
+        voted = p.state != "emergency"
         w.writerow(safe_row([p.community.name, p.title, state_label(p.state),
-                             clock.local_text(p.voting_end),
+                             clock.local_text(p.voting_end) if voted else "",
                              format_area(t.total_area), t.total_headcount,
-                             format_area(t.participating_area), t.participating_headcount,
+                             format_area(t.participating_area) if voted else "",
+                             t.participating_headcount if voted else "",
                              format_area(final.agree_area) if final else "",
                              final.agree_headcount if final else "",
-                             yes if r.quorum_met else no,
+                             (yes if r.quorum_met else no) if voted else "",
                              _result_text(f) if final else "",
                              p.chain_head or "",
                              "" if r.verification is None else _outcome(r.verification.outcome),
