@@ -390,3 +390,28 @@ def test_the_regulators_overview_gives_an_emergency_use_no_vote_figures(app, run
     assert cells["专有部分总面积（m²）"] == "344.75" and cells["预算（元）"] == "18000.00"
     html = client.get("/regulator/").get_data(as_text=True)
     assert "2026-12-02 09:00" not in html and "0/3" not in html
+
+
+def test_the_regulator_and_the_committee_see_why_no_vote_was_held(app, runner, tmp_path, client):
+    """The regulator's page of an emergency use said only 未经业主表决: not the danger, the
+    applicant, the reason nor the evidence digests it must match against the files of the
+    application package; only the public board named them."""
+    import hashlib
+
+    from tests.money_world import staff_accounts
+    from tests.staff_world import sign_in
+
+    _community(app, runner, tmp_path)
+    staff_accounts(app, runner)
+    pid = _apply(runner, tmp_path).output.strip()
+    digest = hashlib.sha256(b"%PDF special equipment report").hexdigest()
+    for login, path in (("district", f"/regulator/p/{pid}"), ("sun_committee", f"/committee/p/{pid}")):
+        sign_in(client, login)
+        page = client.get(path).get_data(as_text=True)
+        note = page[page.index('id="emergency-note"'):]
+        note = note[:note.index("</section>")]
+        for words in ("电梯故障", "物业服务企业", "1号楼电梯曳引机故障，困人两次", digest):
+            assert words in note, (login, words, note)
+    sign_in(client, "district")
+    english = client.get(f"/regulator/p/{pid}?lang=en").get_data(as_text=True)
+    assert "Evidence (SHA-256)" in english and "Applicant: " in english

@@ -288,7 +288,15 @@ def _proposal_page(proposal, refused: dict | None = None):
     older = older_format(db.session, proposal) if proposal.state == "voting" else None
     return render_template("committee/proposal.html", proposal=proposal,
                            page=proposal_page(proposal), procedure=procedure_panel(proposal),
-                           older_format=older, refused=refused or {})
+                           older_format=older, refused=refused or {},
+                           emergency=_emergency_facts(proposal))
+
+
+def _emergency_facts(proposal):
+    """An emergency use's danger, applicant, reason and evidence digests (§18.6), else None."""
+    from votes.services.money.emergency import emergency_facts
+
+    return emergency_facts(proposal) if proposal.state == "emergency" else None
 
 
 # Typed values shown again on a refused entry form: never an ID number (typed again).

@@ -97,7 +97,8 @@ def proposal(user, proposal):
     return render_template("regulator/proposal.html", proposal=proposal,
                            figures=proposal_figures(str(proposal.id)),
                            verification=latest_verification(proposal), report=None,
-                           money=money_summary(proposal), scans=procedure_scans(proposal))
+                           money=money_summary(proposal), scans=procedure_scans(proposal),
+                           emergency=_emergency(proposal))
 
 
 @bp.post("/p/<int:pid>/verify")
@@ -114,7 +115,15 @@ def verify(user, proposal):
     return render_template("regulator/proposal.html", proposal=proposal,
                            figures=proposal_figures(str(proposal.id)),
                            verification=latest_verification(proposal), report=report,
-                           money=money_summary(proposal), scans=procedure_scans(proposal))
+                           money=money_summary(proposal), scans=procedure_scans(proposal),
+                           emergency=_emergency(proposal))
+
+
+def _emergency(proposal):
+    """An emergency use's danger, applicant, reason and evidence digests (§18.6), else None."""
+    from votes.services.money.emergency import emergency_facts
+
+    return emergency_facts(proposal) if proposal.state == "emergency" else None
 
 
 @bp.get("/p/<int:pid>/scans")
