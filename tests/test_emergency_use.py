@@ -415,3 +415,17 @@ def test_the_regulator_and_the_committee_see_why_no_vote_was_held(app, runner, t
     sign_in(client, "district")
     english = client.get(f"/regulator/p/{pid}?lang=en").get_data(as_text=True)
     assert "Evidence (SHA-256)" in english and "Applicant: " in english
+
+
+def test_proposal_show_says_no_vote_was_held(app, runner, tmp_path):
+    """`votes proposal show` of an emergency use listed the thresholds as 尚未达到 and
+    法定人数：尚未达到, as if a vote were still to be counted; it says no vote was held,
+    and why."""
+    _community(app, runner, tmp_path)
+    pid = _apply(runner, tmp_path).output.strip()
+    shown = runner.invoke(args=["proposal", "show", pid])
+    assert shown.exit_code == 0, shown.output
+    for untrue in ("门槛", "法定人数", "参与表决："):
+        assert untrue not in shown.output, shown.output
+    for words in ("未经业主表决", "电梯故障", "物业服务企业", "1号楼电梯曳引机故障"):
+        assert words in shown.output, shown.output

@@ -164,6 +164,9 @@ def show(proposal: str, as_json: bool) -> None:
                  budget=format_yuan(p.budget)))
     click.echo(_("专有部分总面积：%(area)s m²   总人数：%(n)s", area=format_area(t.total_area),
                  n=t.total_headcount))
+    if p.state == "emergency":  # no vote was held (§18.6): no thresholds, no quorum
+        _show_emergency(p)
+        return
     click.echo(_("参与表决：%(area)s m²，%(n)s 人", area=format_area(t.participating_area),
                  n=t.participating_headcount))
     _show_procedure(p)
@@ -193,6 +196,22 @@ def show(proposal: str, as_json: bool) -> None:
         click.echo(line)
     if p.state == "withdrawn" and p.withdraw_reason:
         click.echo(_("撤回原因：%(reason)s", reason=p.withdraw_reason))
+    if p.chain_head:
+        click.echo(_("链头：%(head)s（%(n)s 条记录）", head=p.chain_head, n=p.chain_length))
+
+
+def _show_emergency(p) -> None:
+    """What the board says of an emergency use: no vote, the danger, who applied and why."""
+    from votes.services.money.emergency import emergency_facts
+
+    facts = emergency_facts(p)
+    click.echo(_("应急使用维修资金：未经业主表决"))
+    if facts is not None:
+        click.echo(_("情形：") + facts["category_label"] + _("　") + _("申请人：")
+                   + facts["applicant_label"])
+        click.echo(_("为何不能等待表决：") + facts["reason"])
+        for digest in facts["evidence"]:
+            click.echo(_("证明材料摘要（SHA-256）：") + digest)
     if p.chain_head:
         click.echo(_("链头：%(head)s（%(n)s 条记录）", head=p.chain_head, n=p.chain_length))
 
