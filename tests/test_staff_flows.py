@@ -497,3 +497,31 @@ def test_two_scans_of_one_name_are_named_without_direction_controls(app, world, 
     page = r.get_data(as_text=True)
     assert r.status_code == 400 and "同名但内容不同的扫描件" in page, page
     assert "\u202e" not in page and "scangpj.exe" in page
+
+
+def test_the_regulator_reads_what_was_done_to_its_districts_committee_accounts(app, world,
+                                                                               client, runner):
+    """An administrator who resets a committee member's password and signs in as them acts
+    under the member's name; the account's creation, reset and sign-ins carry no community, so
+    the district's regulator, reading the audit log, saw the member's acts and not the reset
+    that came just before them. It sees them now, for its district's accounts only."""
+    runner.invoke(args=["users", "create", "moon_committee", "--role", "committee",
+                        "--community", "MOON", "--password", "correct horse battery"])
+    sign_in(client, "admin1")
+    for login in ("sun_committee", "moon_committee"):
+        client.post("/admin/", data={"action": "password", "login": login,
+                                     "password": "admin-knows-it-1"})
+        member = app.test_client()
+        r = member.post("/staff/login", data={"login": login, "password": "admin-knows-it-1"})
+        assert r.status_code == 302
+    regulator = app.test_client()
+    sign_in(regulator, "district")
+    csv_data = regulator.get("/admin/audit?format=csv").data.decode("utf-8-sig")
+    rows = [row for row in csv.DictReader(io.StringIO(csv_data))]
+    sun = [(r["actor"], r["action"]) for r in rows if r["target"] == "sun_committee"]
+    assert ("admin1", "account.change") in sun
+    assert ("sun_committee", "account.signin") in sun
+    assert ("cli", "account.create") in sun
+    assert not [r for r in rows if r["target"] == "moon_committee"]
+    page = regulator.get("/admin/audit").get_data(as_text=True)
+    assert "sun_committee" in page and "moon_committee" not in page

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from sqlalchemy import select, text
+from sqlalchemy import and_, or_, select, text
 from sqlalchemy.orm import Session
 
 from votes.core.canonical import canonical_digest, format_time
@@ -60,21 +60,29 @@ def verify_log() -> list[str]:
     return problems
 
 
-def entries(community_ids: list[int] | None = None, limit: int | None = None) -> list[AuditEntry]:
+def entries(community_ids: list[int] | None = None, limit: int | None = None,
+            accounts: list[str] = ()) -> list[AuditEntry]:
+    """The log, newest first: all of it (community_ids None), or the entries of these
+    communities and the account entries (account.*: created, changed, signed in...) whose
+    target is one of `accounts`, which carry no community."""
     query = select(AuditEntry).order_by(AuditEntry.seq.desc())
     if community_ids is not None:
-        query = query.where(AuditEntry.community_id.in_(community_ids))
+        seen = AuditEntry.community_id.in_(community_ids)
+        if accounts:
+            seen = or_(seen, and_(AuditEntry.action.startswith("account.", autoescape=True),
+                                  AuditEntry.target.in_(list(accounts))))
+        query = query.where(seen)
     if limit:
         query = query.limit(limit)
     return list(db.session.scalars(query))
 
 
-def export_csv(community_ids: list[int] | None = None) -> bytes:
+def export_csv(community_ids: list[int] | None = None, accounts: list[str] = ()) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["seq", "time", "actor", "action", "community", "target", "details",
                      "prev", "digest"])
-    for e in reversed(entries(community_ids)):
+    for e in reversed(entries(community_ids, accounts=accounts)):
         writer.writerow(safe_row([e.seq, format_time(e.time), e.actor, e.action,
                                   e.community_id or "", e.target, e.details, e.prev, e.digest]))
     return ("\ufeff" + out.getvalue()).encode("utf-8")

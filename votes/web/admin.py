@@ -70,11 +70,15 @@ def home(user):
 @staff("admin", "regulator")
 def audit_log(user):
     from votes.services import audit
-    from votes.services.staff import visible_communities
+    from votes.services.staff import audit_accounts, visible_communities
 
-    ids = None if user.role == "admin" else [c.id for c in visible_communities(user)]
+    ids, accounts = None, []
+    if user.role != "admin":
+        communities = visible_communities(user)
+        ids, accounts = [c.id for c in communities], audit_accounts(communities)
     if request.args.get("format") == "csv":
-        return send_file(io.BytesIO(audit.export_csv(ids)), mimetype="text/csv",
+        return send_file(io.BytesIO(audit.export_csv(ids, accounts)), mimetype="text/csv",
                          download_name="audit.csv", as_attachment=True)
-    return render_template("admin/audit.html", entries=audit.entries(ids, limit=500),
+    return render_template("admin/audit.html",
+                           entries=audit.entries(ids, limit=500, accounts=accounts),
                            problems=audit.verify_log() if user.role == "admin" else [])
