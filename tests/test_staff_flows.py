@@ -525,3 +525,28 @@ def test_the_regulator_reads_what_was_done_to_its_districts_committee_accounts(a
     assert not [r for r in rows if r["target"] == "moon_committee"]
     page = regulator.get("/admin/audit").get_data(as_text=True)
     assert "sun_committee" in page and "moon_committee" not in page
+
+
+def test_the_audit_page_says_what_an_account_change_was_and_where_a_sign_in_came_from(
+        app, world, client):
+    """Every account change read 修改账号 on the audit page: a password reset, a disabling and
+    an enabling alike (the CSV's details alone told them apart), and a sign-in did not say
+    from where. A reader looking for an administrator who reset a member's password and
+    signed in as them could not see the reset, nor that the member's sign-in came from the
+    administrator's address."""
+    sign_in(client, "admin1")
+    client.post("/admin/", data={"action": "disable", "login": "district"})
+    client.post("/admin/", data={"action": "enable", "login": "district"})
+    client.post("/admin/", data={"action": "password", "login": "sun_committee",
+                                 "password": "admin-knows-it-1"})
+    member = app.test_client()
+    member.post("/staff/login", data={"login": "sun_committee", "password": "admin-knows-it-1"},
+                environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    page = client.get("/admin/audit").get_data(as_text=True)
+    for words in ("修改账号（密码已重设）", "修改账号（账号已停用）", "修改账号（账号已启用）",
+                  "登录（来自 198.51.100.7）"):
+        assert words in page, words
+    english = client.get("/admin/audit?lang=en").get_data(as_text=True)
+    for words in ("Account changed (password reset)", "Account changed (disabled)",
+                  "Account changed (enabled)", "Sign in (from 198.51.100.7)"):
+        assert words in english, words

@@ -111,6 +111,27 @@ def scope_label(scope: str) -> str:
     return _("全体业主")
 
 
+def audit_label(entry) -> str:
+    """An audit entry's action in words, with what an account entry's details say that its
+    action does not: what a change changed (a password reset is not an enabling), and the
+    address a sign-in or sign-out came from."""
+    details = entry.details if isinstance(entry.details, dict) else {}
+    said = []
+    if entry.action == "account.change":
+        if details.get("password") == "reset":
+            said.append(_("密码已重设"))
+        if details.get("active") is True:
+            said.append(_("账号已启用"))
+        elif details.get("active") is False:
+            said.append(_("账号已停用"))
+    elif entry.action in ("account.signin", "account.signout") and details.get("address"):
+        said.append(_("来自 %(address)s", address=details["address"]))
+    if not said:
+        return action_label(entry.action)
+    return _("%(action)s（%(detail)s）", action=action_label(entry.action),
+             detail=_("、").join(said))
+
+
 def action_label(action: str) -> str:
     """An audited staff action in words (the log keeps the code; the CSV export too)."""
     return {"account.create": _("新建账号"), "account.change": _("修改账号"),

@@ -81,7 +81,8 @@ def register_blueprints(app: Flask) -> None:
     from votes.services import labels
 
     for name in ("threshold_label", "matter_label", "basis_label", "role_label",
-                 "channel_label", "kind_label", "action_label", "building_label"):
+                 "channel_label", "kind_label", "action_label", "audit_label",
+                 "building_label"):
         app.add_template_filter(getattr(labels, name), name)
     app.add_url_rule("/favicon.ico", "favicon", _favicon)
     app.context_processor(_page_context)
