@@ -550,3 +550,20 @@ def test_the_audit_page_says_what_an_account_change_was_and_where_a_sign_in_came
     for words in ("Account changed (password reset)", "Account changed (disabled)",
                   "Account changed (enabled)", "Sign in (from 198.51.100.7)"):
         assert words in english, words
+
+
+def test_the_regulator_is_told_when_the_audit_log_was_altered(app, world, client):
+    """The audit page checked the log's chain for an administrator only: a regulator, who
+    reads the log to check on the administrator and the committee, was shown an altered
+    entry as if the log were intact."""
+    sign_in(client, "district")
+    assert "校验失败" not in client.get("/admin/audit").get_data(as_text=True)
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import AuditEntry
+
+        entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.seq == 1))
+        entry.actor = "someone-else"
+        db.session.commit()
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "审计日志校验失败" in page and "entry 1" in page
