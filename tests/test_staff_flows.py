@@ -567,3 +567,43 @@ def test_the_regulator_is_told_when_the_audit_log_was_altered(app, world, client
         db.session.commit()
     page = client.get("/admin/audit").get_data(as_text=True)
     assert "审计日志校验失败" in page and "entry 1" in page
+
+
+def test_a_member_sets_their_own_password_which_the_administrator_does_not_know(
+        app, world, client):
+    """A member could not change their password: the administrator chose it and knew it for
+    good, and could sign in as the member, untraceably, at any time. A member now sets their
+    own (the one they had, then the new one twice); it ends their sessions elsewhere (the
+    old password's), not the one they changed it in, and is audited as theirs."""
+    sign_in(client, "sun_committee")
+    elsewhere = app.test_client()
+    sign_in(elsewhere, "sun_committee")
+    wrong = client.post("/staff/password", data={"current": "not the password",
+                                                 "password": "mine-alone-123",
+                                                 "again": "mine-alone-123"})
+    assert wrong.status_code == 200 and "当前密码不正确" in wrong.get_data(as_text=True)
+    differ = client.post("/staff/password", data={"current": "correct horse battery",
+                                                  "password": "mine-alone-123",
+                                                  "again": "mine-alone-124"})
+    assert "两次输入的新密码不一致" in differ.get_data(as_text=True)
+    short = client.post("/staff/password", data={"current": "correct horse battery",
+                                                  "password": "short", "again": "short"})
+    assert "至少 10 个字符" in short.get_data(as_text=True)
+    done = client.post("/staff/password", data={"current": "correct horse battery",
+                                                 "password": "mine-alone-123",
+                                                 "again": "mine-alone-123"})
+    assert done.status_code == 302
+    assert client.get("/committee/").status_code == 200  # still signed in here
+    assert elsewhere.get("/committee/").status_code == 302  # not there
+    old = app.test_client().post("/staff/login", data={"login": "sun_committee",
+                                                       "password": "correct horse battery"})
+    assert old.status_code == 200
+    new = app.test_client().post("/staff/login", data={"login": "sun_committee",
+                                                       "password": "mine-alone-123"})
+    assert new.status_code == 302
+    admin = app.test_client()
+    sign_in(admin, "admin1")
+    csv_data = admin.get("/admin/audit?format=csv").data.decode("utf-8-sig")
+    assert any(r["actor"] == "sun_committee" and r["action"] == "account.change"
+               and "changed" in r["details"] for r in csv.DictReader(io.StringIO(csv_data)))
+    assert "修改账号（密码已由本人修改）" in admin.get("/admin/audit").get_data(as_text=True)

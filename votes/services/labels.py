@@ -120,6 +120,8 @@ def audit_label(entry) -> str:
     if entry.action == "account.change":
         if details.get("password") == "reset":
             said.append(_("密码已重设"))
+        elif details.get("password") == "changed":
+            said.append(_("密码已由本人修改"))
         if details.get("active") is True:
             said.append(_("账号已启用"))
         elif details.get("active") is False:

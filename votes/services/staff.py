@@ -254,6 +254,30 @@ def change_user(login: str, *, actor: str, active: bool | None = None,
     return user
 
 
+def change_own_password(user_id: int, current: str, password: str, again: str) -> int:
+    """A member's own new password, set with the one they had: the administrator, who chose
+    the first, then no longer knows it. Ends the account's other sessions and forgets its
+    browsers, as a reset does; audited as the member's. The account's new session
+    generation, for the session the member changed it in."""
+    with unit_of_work() as session:
+        user = session.get(StaffUser, user_id, with_for_update=True)
+        if user is None or not user.active:
+            raise DomainError(_("账号不存在或已停用"))
+        if not password_matches(user.password_hash, current):
+            raise DomainError(_("当前密码不正确"))
+        if password != again:
+            raise DomainError(_("两次输入的新密码不一致"))
+        if len(password) < 10:
+            raise DomainError(_("密码至少 10 个字符"))
+        user.session_generation += 1
+        session.flush()  # the account's row is locked before its devices go
+        signin_devices.forget(session, user.id)
+        user.password_hash = _hasher.hash(password)
+        audit.record(session, user.login, "account.change", target=user.login,
+                     details={"password": "changed"})
+        return user.session_generation
+
+
 def unpause(login: str, *, actor: str = "cli") -> tuple[str, datetime | None] | None:
     """Forget the failed sign-ins counted under a name, and so end its pause now (an
     administrator's way out when a stranger keeps a member's name paused and the member has

@@ -13,6 +13,7 @@ from flask_login import UserMixin, login_user, logout_user
 
 from votes.core.numbers import whole_number
 from votes.extensions import db, limiter
+from votes.web.authz import staff
 
 bp = Blueprint("staff_login", __name__, url_prefix="/staff")
 
@@ -136,3 +137,25 @@ def logout():
     logout_user()
     _fresh_session()
     return redirect(url_for("staff_login.login"))
+
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@staff("admin", "committee", "regulator")
+def password(user):
+    """The signed-in member's own new password (votes.services.staff.change_own_password)."""
+    from votes.services.errors import DomainError
+    from votes.services.staff import change_own_password
+    from votes.web import ROLE_HOME
+
+    if request.method == "POST":
+        try:
+            session["staff_gen"] = change_own_password(
+                user.id, request.form.get("current", ""), request.form.get("password", ""),
+                request.form.get("again", ""))
+        except DomainError as err:
+            flash(err.message, "error")
+        else:
+            flash(_("密码已修改，其他设备上的登录已退出。"), "ok")
+            return redirect(url_for(ROLE_HOME.get(user.role, "committee.home")))
+    return render_template("staff/password.html")
