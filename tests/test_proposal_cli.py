@@ -33,6 +33,16 @@ def create(runner, *extra, scope="all", budget="6547.50", code="SUN"):
     return result.output.strip()
 
 
+def _open_building_1(app, runner, tmp_path) -> str:
+    """A vote on building 1 of the roll, opened an hour after T0."""
+    at(app, T0 - timedelta(days=12))
+    setup_roll(runner, tmp_path)
+    pid = create(runner, scope="building:1")
+    at(app, T0 + timedelta(hours=1))
+    assert runner.invoke(args=["proposal", "open", pid]).exit_code == 0
+    return pid
+
+
 def write_ballots(tmp_path, rows, name="ballots.csv", absent=("missing.pdf",)):
     """Each scan a row names is a file of its own (but those `absent`): one signed form is
     one voter's."""
@@ -115,11 +125,7 @@ def test_whole_vote_end_to_end(app, runner, tmp_path):
 
 
 def test_paper_ballot_rows_all_or_none(app, runner, tmp_path):
-    at(app, T0 - timedelta(days=12))
-    setup_roll(runner, tmp_path)
-    pid = create(runner, scope="building:1")
-    at(app, T0 + timedelta(hours=1))
-    assert runner.invoke(args=["proposal", "open", pid]).exit_code == 0
+    pid = _open_building_1(app, runner, tmp_path)
     path = write_ballots(tmp_path, [
         ("1", "1", "101", "agree", "paper", "scan.pdf", "clerk"),   # fine
         ("9", "1", "901", "agree", "paper", "scan.pdf", "clerk"),   # unknown unit
@@ -323,11 +329,7 @@ def test_a_missing_file_is_named_without_its_direction_controls(app, runner, tmp
     """A file name typed in the CSV with U+202E (right-to-left override) was put into the
     message as it was: "找不到扫描件 scan‮fdp.exe" reads as "…scanexe.pdf" on the clerk's
     screen, another name than the one the file has to carry."""
-    at(app, T0 - timedelta(days=12))
-    setup_roll(runner, tmp_path)
-    pid = create(runner, scope="building:1")
-    at(app, T0 + timedelta(hours=1))
-    assert runner.invoke(args=["proposal", "open", pid]).exit_code == 0
+    pid = _open_building_1(app, runner, tmp_path)
     path = write_ballots(tmp_path, [
         ("1", "1", "101", "agree", "paper", "scan\u202efdp.exe", "clerk"),
         ("1", "1", "102", "agree", "proxy", "scan-102.pdf", "clerk"),
