@@ -429,3 +429,64 @@ def test_proposal_show_says_no_vote_was_held(app, runner, tmp_path):
         assert untrue not in shown.output, shown.output
     for words in ("未经业主表决", "电梯故障", "物业服务企业", "1号楼电梯曳引机故障"):
         assert words in shown.output, shown.output
+
+
+def _count_emergencies(app) -> int:
+    with app.app_context():
+        from sqlalchemy import func, select
+
+        from votes.extensions import db
+        from votes.models import Proposal
+
+        return db.session.scalar(select(func.count()).select_from(Proposal).where(
+            Proposal.state == "emergency"))
+
+
+def test_a_community_may_cap_the_budget_of_an_emergency_use(app, runner, tmp_path, client):
+    """Nothing bounded what the committee could spend without a vote by calling it an
+    emergency: a community's rules may now set emergency_max_budget (empty: no cap, as
+    before). Above it the emergency use is refused, saying the cap; the board and the
+    committee's rules page show it."""
+    from tests.money_world import staff_accounts
+    from tests.staff_world import sign_in
+
+    _community(app, runner, tmp_path)
+    staff_accounts(app, runner)
+    capped = runner.invoke(args=["community", "rules", "SUN", "--set",
+                                 "emergency_max_budget=10000"])
+    assert capped.exit_code == 0, capped.output
+    assert "应急使用预算上限 10,000.00 元" in capped.output, capped.output
+    over = _apply(runner, tmp_path)
+    assert over.exit_code == 1 and "10,000.00 元" in over.output, over.output
+    assert "18,000.00 元" in over.output and _count_emergencies(app) == 0
+    bad = runner.invoke(args=["community", "rules", "SUN", "--set", "emergency_max_budget=-5"])
+    assert bad.exit_code == 1 and "应急使用预算上限" in bad.output, bad.output
+
+    sign_in(client, "sun_committee")
+    page = client.get("/committee/c/SUN").get_data(as_text=True)
+    assert 'name="emergency_max_budget"' in page and 'value="10000.00"' in page
+    assert "应急使用预算上限 10,000.00 元" in client.get(
+        "/committee/c/SUN/emergency").get_data(as_text=True)
+    saved = client.post("/committee/c/SUN/procedure", data={"emergency_max_budget": "20000"},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "应急使用预算上限 20,000.00 元" in saved, saved
+    applied = _apply(runner, tmp_path)
+    assert applied.exit_code == 0, applied.output
+    with app.app_context():
+        from votes.services.lifecycle import get_proposal
+
+        p = get_proposal(applied.output.strip())
+        uid, rules = p.uid, p.rules
+    assert "emergency_max_budget" not in rules  # the server's rule: not in the genesis
+    board = client.get(f"/p/{uid}").get_data(as_text=True)
+    assert "应急使用（不经业主表决）的预算不得超过 20,000.00 元" in board, board
+    english = client.get(f"/p/{uid}?lang=en").get_data(as_text=True)
+    assert "may budget at most 20,000.00 yuan" in english, english
+    cleared = client.post("/committee/c/SUN/procedure?lang=zh_CN", data={"emergency_max_budget": ""},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "应急使用预算不设上限" in cleared
+    with app.app_context():
+        from votes.services.communities import get_community
+
+        assert "emergency_max_budget" not in get_community("SUN").rules
+

@@ -40,7 +40,8 @@ def community_list() -> None:
                    "(e.g. '>=2/3'), approval_base (participating|total), publicity_days, "
                    "objection_days (0-30, 0 = none), follow_majority (off|quorum|full); "
                    "for every matter: proxy_limit (N or none), proxy_staff_barred (on|off), "
-                   "excluded_kinds (parking,storeroom or none)")
+                   "excluded_kinds (parking,storeroom or none), emergency_max_budget (yuan or none: the "
+                   "most an emergency use without a vote may budget)")
 @domain_errors
 def community_rules(code: str, matter: str, settings: tuple[str, ...]) -> None:
     """Show or tighten a community's rules of procedure (never below the Civil Code)."""
@@ -69,6 +70,9 @@ def community_rules(code: str, matter: str, settings: tuple[str, ...]) -> None:
                  mode={"off": _("不采用"), "quorum": _("只计入参与"),
                        "full": _("计入参与并随多数意见")}.get(rules.get("follow_majority", "off"))))
     click.echo(procedure_summary(Procedure.from_rules(rules)))
+    from votes.services.communities import emergency_cap_text
+
+    click.echo(emergency_cap_text(rules))
 
 
 @community_cli.command("contact")

@@ -43,6 +43,26 @@ PROXY_LIMIT = "proxy_limit"
 STAFF_BARRED = "proxy_staff_barred"
 EXCLUDED_KINDS = "excluded_kinds"
 SETTINGS = (PROXY_LIMIT, STAFF_BARRED, EXCLUDED_KINDS)
+# The most an emergency use (应急使用, without an owner vote) may budget, in fen; absent: no
+# cap. A community-only rule the server applies when the use is applied for: it is never
+# frozen into a proposal's rules, so never in a genesis (docs/verification.md §18.6).
+EMERGENCY_MAX_BUDGET = "emergency_max_budget"
+
+
+def parse_emergency_cap(raw) -> int:
+    """The cap in fen from yuan text (empty, none, 无 or 0: no cap, returned as 0);
+    ValueError if bad."""
+    from votes.core.numbers import parse_yuan
+
+    text = str(raw).strip()
+    if text.lower() in ("", "none", "无"):
+        return 0
+    return parse_yuan(text)  # a Refusal (a ValueError) for anything but an amount
+
+
+def emergency_cap(rules: Mapping | None) -> int:
+    """A community's cap on an emergency use's budget in fen, 0 for none."""
+    return int((rules or {}).get(EMERGENCY_MAX_BUDGET, 0))
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,25 @@ class CommunityPage:
     units: list  # UnitRecords in the order asked; a page's rows are read with units_in_order
     proposals: list[Proposal]
     procedure: Procedure = Procedure()  # the community's proxies and unit-kind settings
+    emergency_cap: int = 0  # fen; 0: an emergency use's budget has no cap
 
     @property
     def procedure_text(self) -> str:
         return procedure_summary(self.procedure)
+
+    @property
+    def emergency_cap_text(self) -> str:
+        from votes.core.local_rules import EMERGENCY_MAX_BUDGET
+        from votes.services.communities import emergency_cap_text
+
+        return emergency_cap_text({EMERGENCY_MAX_BUDGET: self.emergency_cap})
+
+    @property
+    def emergency_cap_input(self) -> str:
+        """The cap as the form's field shows it (yuan, no separators), empty for none."""
+        from votes.core.numbers import format_yuan_plain
+
+        return format_yuan_plain(self.emergency_cap) if self.emergency_cap else ""
 
 
 SORTS = {
@@ -48,8 +63,10 @@ def community_page(community: Community, sort: str) -> CommunityPage:
     units = sorted(records, key=SORTS.get(sort, SORTS["unit"]))
     proposals = list(db.session.scalars(select(Proposal).where(
         Proposal.community_id == community.id).order_by(Proposal.id.desc())))
+    from votes.core.local_rules import emergency_cap
+
     return CommunityPage(roll_summary(community.code, records), units, proposals,
-                         Procedure.from_rules(community.rules))
+                         Procedure.from_rules(community.rules), emergency_cap(community.rules))
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 from votes.core.bidi import has_bidi_control
 from votes.core.numbers import whole_number
 from votes.core.roll import has_control
-from votes.core.local_rules import (EXCLUDED_KINDS, PROXY_LIMIT, SETTINGS, STAFF_BARRED,
-                                   Procedure, parse_setting)
+from votes.core.local_rules import (EMERGENCY_MAX_BUDGET, EXCLUDED_KINDS, PROXY_LIMIT,
+                                   SETTINGS, STAFF_BARRED, Procedure, emergency_cap,
+                                   parse_emergency_cap, parse_setting)
 from votes.extensions import db
 from votes.i18n import _
 from votes.models import Community
@@ -104,9 +105,21 @@ def set_rules(code: str, matter: str, settings: dict[str, str], actor: str = "cl
         community = lock_community(session, community.id)
         rules = dict(community.rules or {})
         rules.update(_procedure_settings(settings))
+        if EMERGENCY_MAX_BUDGET in settings:
+            try:
+                cap = parse_emergency_cap(unicodedata.normalize(
+                    "NFKC", str(settings[EMERGENCY_MAX_BUDGET])))
+            except ValueError:
+                raise DomainError(_("应急使用预算上限“%(value)s”无效，应为金额（元，最多两位小数），"
+                                    "留空或 none 表示不设上限。",
+                                    value=str(settings[EMERGENCY_MAX_BUDGET])[:40])) from None
+            # Kept only when set: rules without it mean no cap, as before.
+            rules.pop(EMERGENCY_MAX_BUDGET, None)
+            if cap:
+                rules[EMERGENCY_MAX_BUDGET] = cap
         thresholds = {k: v for k, v in settings.items()
                       if k != "publicity_days" and k not in SETTINGS
-                      and k not in PROCEDURE_SETTINGS}
+                      and k not in PROCEDURE_SETTINGS and k != EMERGENCY_MAX_BUDGET}
         try:
             merged = {**rules.get(matter_value, {}), **thresholds}
             community_rules(Matter(matter_value), merged)
@@ -178,7 +191,8 @@ def procedure_form(form) -> dict[str, str]:
     """The committee page's three settings as set_rules() takes them."""
     return {PROXY_LIMIT: form.get(PROXY_LIMIT, "").strip() or "none",
             STAFF_BARRED: "on" if form.get(STAFF_BARRED) else "off",
-            EXCLUDED_KINDS: ",".join(form.getlist(EXCLUDED_KINDS)) or "none"}
+            EXCLUDED_KINDS: ",".join(form.getlist(EXCLUDED_KINDS)) or "none",
+            EMERGENCY_MAX_BUDGET: form.get(EMERGENCY_MAX_BUDGET, "").strip() or "none"}
 
 
 def procedure_of(community: Community) -> Procedure:
@@ -196,6 +210,15 @@ def procedure_summary(p: Procedure) -> str:
               kinds=_("、").join(unit_kind_label(k) for k in p.excluded_kinds)) \
         if p.excluded_kinds else _("车位、储藏室计入表决面积和人数")
     return _("；").join((limit, staff, kinds))
+
+
+def emergency_cap_text(rules) -> str:
+    """The community's cap on an emergency use's budget, in one phrase (CLI, rules page)."""
+    from votes.core.numbers import format_yuan
+
+    cap = emergency_cap(rules)
+    return _("应急使用预算上限 %(cap)s 元", cap=format_yuan(cap)) if cap \
+        else _("应急使用预算不设上限")
 
 
 def parse_settings(items) -> dict[str, str]:

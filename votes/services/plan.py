@@ -22,12 +22,16 @@ class PlanView:
     total_area: int  # centi-m² of the frozen units in scope
     units: int
     publicity_start: datetime | None
+    # The community's current cap on an emergency use's budget (fen, 0: none), shown with
+    # its other rules; the server's rule, not frozen with the proposal's (§18.6).
+    emergency_cap: int = 0
 
 
 def plan_view(proposal: Proposal) -> PlanView:
     units, area = db.session.execute(select(func.count(FrozenUnit.id),
                                             func.coalesce(func.sum(FrozenUnit.area), 0))
                                      .where(FrozenUnit.proposal_id == proposal.id)).one()
+    from votes.core.local_rules import emergency_cap
     from votes.i18n import _, language
     from votes.services.labels import scope_label
 
@@ -35,7 +39,8 @@ def plan_view(proposal: Proposal) -> PlanView:
     scope = scope_text(proposal.scope) if language() == "zh_CN" else scope_label(proposal.scope)
     return PlanView(proposal, scope,
                     rule_sentence(proposal.rules, _) if proposal.rules else "", int(area),
-                    int(units), proposal.publicity_start or proposal.frozen_at)
+                    int(units), proposal.publicity_start or proposal.frozen_at,
+                    emergency_cap(proposal.community.rules))
 
 
 @dataclass(frozen=True)

@@ -165,6 +165,8 @@ def emergency(user, community):
             else:
                 flash(_("应急使用已公布在公示栏。"), "ok")
                 return redirect(url_for("works.page", pid=p.id))
+    from votes.services.communities import emergency_cap_text
+
     return render_template("committee/emergency.html", community=community, form=form,
-                           categories={k: emergency_category_label(k) for k in CATEGORY_ZH},
+                           cap=emergency_cap_text(community.rules), categories={k: emergency_category_label(k) for k in CATEGORY_ZH},
                            applicants={k: applicant_label(k) for k in APPLICANT_ZH})

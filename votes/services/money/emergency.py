@@ -78,6 +78,7 @@ def apply_emergency(app: EmergencyApplication, evidence: Sequence[EvidenceFile],
         # for good: an emergency use is never withdrawn.
         raise DomainError(_("应急使用的预算必须大于 0。"))
     with unit_of_work() as session:
+        cap = _refuse_above_cap(session, checked)
         _refuse_repeat(session, checked, evidence)
         p = Proposal(uid=secrets.token_hex(8), community_id=checked.community.id,
                      state="draft", chain_length=0, created_at=now, **checked.fields)
@@ -93,11 +94,33 @@ def apply_emergency(app: EmergencyApplication, evidence: Sequence[EvidenceFile],
                                     reason=reason, evidence=store_evidence(session, p, evidence))
         sealed = Appender(session, p).append(works.EMERGENCY, body, now)
         p.state = "emergency"
+        # The cap in force when it was published (0: none): the community may change it later.
         audit.record(session, actor, "proposal.emergency", community_id=p.community_id,
                      target=str(p.id), details={"category": app.category,
                                                 "applicant": app.applicant,
-                                                "entry": sealed.digest})
+                                                "entry": sealed.digest,
+                                                "emergency_max_budget": cap})
     return p
+
+
+def _refuse_above_cap(session, checked) -> int:
+    """The community's rules may cap what an emergency use, decided without the owners, may
+    budget (emergency_max_budget): above it the works need an owner vote. Read under the
+    community's lock, so a change of the rule made at the same moment is judged before or
+    after, never half. The server's rule only: the cap is not in the genesis, and a
+    verifier does not check it (docs/verification.md §18.6)."""
+    from votes.core.local_rules import emergency_cap
+    from votes.core.numbers import format_yuan
+    from votes.services.communities import lock_community
+
+    community = lock_community(session, checked.community.id)
+    cap = emergency_cap(community.rules)
+    budget = checked.fields["budget"]
+    if cap and budget > cap:
+        raise DomainError(_("本小区议事规则规定，应急使用（不经业主表决）的预算不得超过 %(cap)s 元，"
+                            "本次预算 %(budget)s 元；超过上限的维修须经业主表决。",
+                            cap=format_yuan(cap), budget=format_yuan(budget)))
+    return cap
 
 
 def _refuse_repeat(session, checked, evidence: Sequence[EvidenceFile]) -> None:
