@@ -490,3 +490,92 @@ def test_a_community_may_cap_the_budget_of_an_emergency_use(app, runner, tmp_pat
 
         assert "emergency_max_budget" not in get_community("SUN").rules
 
+
+def test_an_emergency_use_waits_for_a_vote_on_the_same_buildings(app, runner, tmp_path):
+    """A vote on the same buildings in publicity or voting: the emergency use is refused,
+    naming it (withdraw it in publicity; in voting it cannot be withdrawn). Another
+    building's vote does not stand in the way."""
+
+    from tests.factories import make_draft
+
+    draft = make_draft(app, runner, tmp_path, scope="building:1", extra=())
+    assert runner.invoke(args=["proposal", "start-publicity", str(draft)]).exit_code == 0
+    refused = _apply(runner, tmp_path)
+    assert refused.exit_code == 1 and "电梯更换" in refused.output, refused.output
+    assert "撤回" in refused.output and _count_emergencies(app) == 0
+    whole = runner.invoke(args=[
+        "works", "emergency", "--community", "SUN", "--title", "屋面渗漏抢修", "--scope", "all",
+        "--budget", "900.00", "--category", "leak", "--applicant", "committee", "--reason",
+        "屋面渗漏", "--evidence", evidence(tmp_path, "leak.pdf", b"leak report")])
+    assert whole.exit_code == 1 and "电梯更换" in whole.output, whole.output
+    other = runner.invoke(args=[
+        "works", "emergency", "--community", "SUN", "--title", "2号楼渗漏抢修", "--scope",
+        "building:2", "--budget", "900.00", "--category", "leak", "--applicant", "committee",
+        "--reason", "屋面渗漏", "--evidence", evidence(tmp_path, "leak2.pdf", b"leak 2")])
+    assert other.exit_code == 0, other.output
+
+
+def test_a_vote_in_progress_refuses_an_emergency_use_of_the_whole_community(app, runner,
+                                                                           tmp_path):
+    from tests.factories import make_open_proposal
+
+    make_open_proposal(app, runner, tmp_path, scope="building:2", code="SUN")
+    refused = _apply(runner, tmp_path, "--scope", "all")
+    assert refused.exit_code == 1 and "电梯更换" in refused.output, refused.output
+    assert "表决中" in refused.output or "表决结束" in refused.output
+
+
+def test_an_emergency_use_after_a_failed_vote_must_acknowledge_it(app, runner, tmp_path,
+                                                                  client):
+    """The owners voted the repair down; the committee then called the same works an
+    emergency. It must now tick that it knows of the failed vote (named), the tick is
+    audited, and the board and the regulator's page say so."""
+    from datetime import timedelta
+
+    from tests.factories import make_open_proposal
+    from tests.money_world import staff_accounts
+    from tests.staff_world import sign_in
+
+    opened = make_open_proposal(app, runner, tmp_path, scope="building:1")
+    pid = str(opened["id"])
+    app.config["VOTES_NOW"] = opened["t0"] + timedelta(days=7, hours=1)
+    closed = runner.invoke(args=["proposal", "close", pid])  # no ballot: quorum missed
+    assert closed.exit_code == 0, closed.output
+    app.config["VOTES_NOW"] = opened["t0"] + timedelta(days=60)
+    staff_accounts(app, runner)
+    asked = _apply(runner, tmp_path)
+    assert asked.exit_code == 1 and "电梯更换" in asked.output, asked.output
+    assert "--acknowledge-failed" in asked.output and _count_emergencies(app) == 0
+    sign_in(client, "sun_committee")
+    form = {"title": "电梯抢修", "category": "elevator", "applicant": "committee",
+            "reason": "电梯困人，厂家要求立即更换主板", "budget": "9000.00", "confirm": "1",
+            "scope": "1号楼"}
+    page = client.post("/committee/c/SUN/emergency", data=dict(
+        form, evidence=[(io.BytesIO(b"board 1"), "report.pdf")]),
+        content_type="multipart/form-data").get_data(as_text=True)
+    assert f'name="acknowledge_failed" value="{pid}"' in page and "电梯更换" in page, page
+    assert _count_emergencies(app) == 0
+    done = client.post("/committee/c/SUN/emergency", data=dict(
+        form, acknowledge_failed=pid, evidence=[(io.BytesIO(b"board 1"), "report.pdf")]),
+        content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    assert "应急使用已公布在公示栏" in done, done
+    with app.app_context():
+        from sqlalchemy import select
+
+        from votes.extensions import db
+        from votes.models import AuditEntry, Proposal
+
+        p = db.session.scalar(select(Proposal).where(Proposal.state == "emergency"))
+        uid, eid = p.uid, p.id
+        entry = db.session.scalar(select(AuditEntry).where(
+            AuditEntry.action == "proposal.emergency"))
+        assert entry.details["acknowledged_failed"] == [int(pid)], entry.details
+    said = "本小区 2 个月内曾表决未通过：电梯更换"
+    assert said in client.get(f"/p/{uid}").get_data(as_text=True)
+    english = client.get(f"/p/{uid}?lang=en").get_data(as_text=True)
+    assert "A vote in this community failed within 2 months: 电梯更换" in english, english
+    sign_in(client, "district")
+    assert said in client.get(f"/regulator/p/{eid}?lang=zh_CN").get_data(as_text=True)
+    # From the command line, naming the vote.
+    cli = _apply(runner, tmp_path, "--acknowledge-failed", pid)
+    assert cli.exit_code == 0, cli.output

@@ -167,10 +167,13 @@ def application(proposal, output):
                                                                "property_company"]))
 @click.option("--reason", required=True, help="Why it cannot wait for a vote (on the board)")
 @click.option("--doc", "docs", multiple=True, type=click.Path(dir_okay=False))
+@click.option("--acknowledge-failed", "acknowledged", multiple=True, type=int,
+              help="Id of a failed vote on the same buildings in the last 12 months, "
+                   "acknowledged as known (audited, shown on the board)")
 @_evidence
 @domain_errors
 def emergency(community, title, scope, budget, items, category, applicant, reason, docs,
-              evidence):
+              acknowledged, evidence):
     """Emergency use without an owner vote (应急使用): published at once; print its id."""
     from votes.services.money.emergency import EmergencyApplication, apply_emergency
     from votes.services.proposal_create import DocumentUpload
@@ -178,5 +181,14 @@ def emergency(community, title, scope, budget, items, category, applicant, reaso
     app = EmergencyApplication(community=community, title=title, scope=scope, budget=budget,
                                category=category, applicant=applicant, reason=reason,
                                items=tuple(items),
-                               documents=tuple(DocumentUpload.from_path(d) for d in docs))
-    click.echo(apply_emergency(app, _files(evidence)).id)
+                               documents=tuple(DocumentUpload.from_path(d) for d in docs),
+                               acknowledged_failed=tuple(acknowledged))
+    from votes.i18n import _
+    from votes.services.money.emergency import FailedVotesUnacknowledged
+
+    try:
+        click.echo(apply_emergency(app, _files(evidence)).id)
+    except FailedVotesUnacknowledged as err:
+        err.message += " " + _("（命令行：%(opts)s）", opts=" ".join(
+            f"--acknowledge-failed {f.id}" for f in err.failed))
+        raise

@@ -8,6 +8,7 @@ import io
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
+from votes.core.numbers import whole_number
 from votes.services.errors import DomainError
 from votes.web.authz import staff
 
@@ -138,12 +139,14 @@ def application(user, proposal):
 def emergency(user, community):
     """Emergency use without an owner vote: the plan is published at once on the board."""
     from votes.services.money.emergency import (APPLICANT_ZH, CATEGORY_ZH,
-                                                EmergencyApplication, apply_emergency)
+                                                EmergencyApplication,
+                                                FailedVotesUnacknowledged, apply_emergency)
 
     from votes.services.committee_views import form_scope
     from votes.services.labels import applicant_label, emergency_category_label
 
     form = request.form
+    failed = ()  # failed votes on the same buildings, each to be acknowledged by a tick
     if request.method == "POST":
         items = tuple(line for line in form.get("items", "").splitlines() if line.strip())
         if not form.get("confirm"):
@@ -158,8 +161,13 @@ def emergency(user, community):
                     community=community.code, title=form.get("title", ""), scope=scope,
                     budget=form.get("budget", ""), category=form.get("category", ""),
                     applicant=form.get("applicant", ""), reason=form.get("reason", ""),
-                    items=items, description=form.get("description", ""))
+                    items=items, description=form.get("description", ""),
+                    acknowledged_failed=tuple(whole_number(v) or 0 for v in
+                                              form.getlist("acknowledge_failed")))
                 p = apply_emergency(app, _evidence(), actor=user.login)
+            except FailedVotesUnacknowledged as err:
+                flash(err.message, "error")
+                failed = err.failed
             except DomainError as err:
                 flash(err.message, "error")
             else:
@@ -168,5 +176,6 @@ def emergency(user, community):
     from votes.services.communities import emergency_cap_text
 
     return render_template("committee/emergency.html", community=community, form=form,
-                           cap=emergency_cap_text(community.rules), categories={k: emergency_category_label(k) for k in CATEGORY_ZH},
+                           cap=emergency_cap_text(community.rules), failed=failed,
+                           categories={k: emergency_category_label(k) for k in CATEGORY_ZH},
                            applicants={k: applicant_label(k) for k in APPLICANT_ZH})

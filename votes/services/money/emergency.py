@@ -47,6 +47,33 @@ class EmergencyApplication:
     items: tuple[str, ...] = ()
     documents: tuple[DocumentUpload, ...] = ()
     description: str = ""
+    # Ids of the failed votes on an overlapping scope the applicant acknowledges knowing of.
+    acknowledged_failed: tuple[int, ...] = ()
+
+
+# How far back a failed vote on the same buildings must be acknowledged.
+FAILED_VOTE_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class FailedVote:
+    """A vote on using the fund that failed, on buildings an emergency use also covers."""
+
+    id: int
+    title: str
+    months: int  # how many months before the emergency use it was closed (1..12)
+
+
+class FailedVotesUnacknowledged(DomainError):
+    """Refused until the applicant ticks that they know of each of these failed votes."""
+
+    def __init__(self, failed: Sequence[FailedVote]):
+        super().__init__(_("本小区近 %(n)d 个月内列支范围与本次重叠的维修资金使用表决未通过：%(votes)s。"
+                           "如仍按应急使用办理，请确认已知晓该表决结果；确认将记入操作日志，"
+                           "并在公示栏和监管页面注明。", n=FAILED_VOTE_MONTHS,
+                           votes=_("；").join(_("“%(title)s”（编号 %(id)s）", title=f.title,
+                                                 id=f.id) for f in failed)))
+        self.failed = tuple(failed)
 
 
 def _check(app: EmergencyApplication) -> str:
@@ -73,6 +100,7 @@ def apply_emergency(app: EmergencyApplication, evidence: Sequence[EvidenceFile],
         voting_end=(now + timedelta(days=1)).isoformat(), items=app.items,
         documents=app.documents, description=app.description, emergency=True)
     checked = check_draft(draft, now)
+    _bring_votes_up_to_date(checked.community.id)
     if checked.fields["budget"] <= 0:
         # Nothing could ever be contracted or paid under it, and it would stand on the board
         # for good: an emergency use is never withdrawn.
@@ -90,6 +118,7 @@ def apply_emergency(app: EmergencyApplication, evidence: Sequence[EvidenceFile],
         from votes.services.lifecycle import open_without_vote
 
         open_without_vote(session, p, now)
+        acknowledged = _refuse_over_owners(session, p, now, app.acknowledged_failed)
         body = works.emergency_body(category=app.category, applicant=app.applicant,
                                     reason=reason, evidence=store_evidence(session, p, evidence))
         sealed = Appender(session, p).append(works.EMERGENCY, body, now)
@@ -99,8 +128,100 @@ def apply_emergency(app: EmergencyApplication, evidence: Sequence[EvidenceFile],
                      target=str(p.id), details={"category": app.category,
                                                 "applicant": app.applicant,
                                                 "entry": sealed.digest,
-                                                "emergency_max_budget": cap})
+                                                "emergency_max_budget": cap,
+                                                "acknowledged_failed": acknowledged})
     return p
+
+
+def _bring_votes_up_to_date(community_id: int) -> None:
+    """The community's votes moved as the clock says (a publicity whose voting has begun, a
+    vote past its end closed), as any page that reads them does: what stands in an
+    emergency use's way is judged on where they are now."""
+    from votes.services.lifecycle import refresh_or_keep
+
+    for p in db.session.scalars(select(Proposal).where(
+            Proposal.community_id == community_id,
+            Proposal.state.in_(("draft", "publicity", "voting", "closed")))).all():
+        if p.state != "draft" or p.publicity_scheduled:
+            refresh_or_keep(p)
+
+
+def _buildings(session, proposal: Proposal) -> set[str]:
+    from votes.core.roll import normalise_building
+    from votes.models import FrozenUnit
+
+    return {normalise_building(b) for b in session.scalars(
+        select(FrozenUnit.building).where(FrozenUnit.proposal_id == proposal.id).distinct())}
+
+
+def overlapping_votes(session, emergency: Proposal, since) -> list[Proposal]:
+    """The community's votes on using the fund whose scope overlaps the emergency use's:
+    either covers the whole community, or they share a building (of their frozen rolls).
+    Those in publicity or voting, and those closed at or after `since`."""
+    from sqlalchemy import or_
+
+    mine = _buildings(session, emergency)
+    candidates = session.scalars(select(Proposal).where(
+        Proposal.community_id == emergency.community_id, Proposal.id != emergency.id,
+        # An emergency use's state is "emergency": these states are votes only (a vote may
+        # still be flagged emergency, for its shorter publicity).
+        Proposal.matter == "use_fund",
+        or_(Proposal.state.in_(("publicity", "voting")),
+            Proposal.state.in_(("closed", "published")) & (Proposal.closed_at >= since)))
+        .order_by(Proposal.id)).all()
+    return [p for p in candidates
+            if "all" in (emergency.scope, p.scope) or mine & _buildings(session, p)]
+
+
+def _year_before(now):
+    try:
+        return now.replace(year=now.year - FAILED_VOTE_MONTHS // 12)
+    except ValueError:  # 29 February
+        return now.replace(year=now.year - FAILED_VOTE_MONTHS // 12, day=28)
+
+
+def months_between(earlier, later) -> int:
+    """Whole calendar months from `earlier` to `later`, a part month counted as one (≥ 1)."""
+    months = (later.year - earlier.year) * 12 + later.month - earlier.month
+    if (later.day, later.time()) > (earlier.day, earlier.time()):
+        months += 1
+    return max(months, 1)
+
+
+def failed_votes(session, emergency: Proposal, now) -> list[FailedVote]:
+    """The votes on using the same buildings (or the whole community) that failed within the
+    FAILED_VOTE_MONTHS before `now`: closed, and not passed as the result stands (the final
+    one after an objection period, else the decision at the close)."""
+    from votes.services.procedure.outcome import outcome
+
+    out = []
+    for p in overlapping_votes(session, emergency, _year_before(now)):
+        if p.state in ("closed", "published") and p.closed_at <= now:
+            decided = outcome(p)
+            if decided is not None and not decided.result_passed:
+                out.append(FailedVote(p.id, p.title, months_between(p.closed_at, now)))
+    return out
+
+
+def _refuse_over_owners(session, emergency: Proposal, now,
+                        acknowledged: Sequence[int]) -> list[int]:
+    """An emergency use must not take the decision from owners who are deciding it, or who
+    have just decided against it. A vote on the same buildings (or the whole community) in
+    publicity or voting refuses it, naming the vote; a failed one of the last 12 months
+    must be acknowledged by its id. Returns the ids acknowledged (to the audit log)."""
+    for p in overlapping_votes(session, emergency, now):
+        if p.state == "publicity":
+            raise DomainError(_("表决事项“%(title)s”（编号 %(id)s）正在公示，列支范围与本次应急使用重叠；"
+                                "请先撤回该事项，再申请应急使用。", title=p.title, id=p.id))
+        if p.state == "voting":
+            raise DomainError(_("表决事项“%(title)s”（编号 %(id)s）正在表决中，列支范围与本次应急使用重叠；"
+                                "表决已开始不能撤回，须待表决结束后再申请应急使用。",
+                                title=p.title, id=p.id))
+    failed = failed_votes(session, emergency, now)
+    missing = [f for f in failed if f.id not in set(acknowledged)]
+    if missing:
+        raise FailedVotesUnacknowledged(failed)
+    return [f.id for f in failed]
 
 
 def _refuse_above_cap(session, checked) -> int:
@@ -147,6 +268,15 @@ def _refuse_repeat(session, checked, evidence: Sequence[EvidenceFile]) -> None:
                                 "如确为另一次险情，请上传它自己的证明材料。", title=title))
 
 
+def failed_before(proposal: Proposal) -> list[FailedVote]:
+    """For an emergency use, the failed votes on its buildings in the 12 months before it
+    was published (those its applicant had to acknowledge), for the board and the
+    regulator."""
+    if proposal.state != "emergency" or proposal.opened_at is None:
+        return []
+    return failed_votes(db.session, proposal, proposal.opened_at)
+
+
 def emergency_facts(proposal: Proposal) -> dict | None:
     """The emergency entry's body with its labels, or None for a voted proposal."""
     line = db.session.scalar(select(ChainEntry.line).where(
@@ -160,4 +290,5 @@ def emergency_facts(proposal: Proposal) -> dict | None:
     return {**body, "category_zh": CATEGORY_ZH[body["category"]],
             "applicant_zh": APPLICANT_ZH[body["applicant"]],
             "category_label": emergency_category_label(body["category"]),
-            "applicant_label": applicant_label(body["applicant"])}
+            "applicant_label": applicant_label(body["applicant"]),
+            "failed_before": failed_before(proposal)}
