@@ -168,8 +168,8 @@ def application(proposal, output):
 @click.option("--reason", required=True, help="Why it cannot wait for a vote (on the board)")
 @click.option("--doc", "docs", multiple=True, type=click.Path(dir_okay=False))
 @click.option("--acknowledge-failed", "acknowledged", multiple=True, type=int,
-              help="Id of a failed vote on the same buildings in the last 12 months, "
-                   "acknowledged as known (audited, shown on the board)")
+              help="Id of a vote on the same buildings running now or failed in the last "
+                   "12 months, acknowledged as known (audited, shown on the board)")
 @_evidence
 @domain_errors
 def emergency(community, title, scope, budget, items, category, applicant, reason, docs,

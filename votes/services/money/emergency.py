@@ -62,17 +62,28 @@ class FailedVote:
     id: int
     title: str
     months: int  # how many months before the emergency use it was closed (1..12)
+    running: bool = False  # in publicity or voting when the emergency use was published
 
 
 class FailedVotesUnacknowledged(DomainError):
     """Refused until the applicant ticks that they know of each of these failed votes."""
 
     def __init__(self, failed: Sequence[FailedVote]):
-        super().__init__(_("本小区近 %(n)d 个月内列支范围与本次重叠的维修资金使用表决未通过：%(votes)s。"
-                           "如仍按应急使用办理，请确认已知晓该表决结果；确认将记入操作日志，"
-                           "并在公示栏和监管页面注明。", n=FAILED_VOTE_MONTHS,
-                           votes=_("；").join(_("“%(title)s”（编号 %(id)s）", title=f.title,
-                                                 id=f.id) for f in failed)))
+        def named(votes):
+            return _("；").join(_("“%(title)s”（编号 %(id)s）", title=f.title, id=f.id)
+                               for f in votes)
+
+        running = [f for f in failed if f.running]
+        done = [f for f in failed if not f.running]
+        parts = []
+        if running:
+            parts.append(_("本小区列支范围与本次重叠的维修资金使用表决正在公示或表决中：%(votes)s。",
+                           votes=named(running)))
+        if done:
+            parts.append(_("本小区近 %(n)d 个月内列支范围与本次重叠的维修资金使用表决未通过：%(votes)s。",
+                           n=FAILED_VOTE_MONTHS, votes=named(done)))
+        super().__init__("".join(str(p) for p in parts) + str(_(
+            "如仍按应急使用办理，请确认已知晓；确认将记入操作日志，并在公示栏和监管页面注明。")))
         self.failed = tuple(failed)
 
 
@@ -206,22 +217,33 @@ def failed_votes(session, emergency: Proposal, now) -> list[FailedVote]:
 def _refuse_over_owners(session, emergency: Proposal, now,
                         acknowledged: Sequence[int]) -> list[int]:
     """An emergency use must not take the decision from owners who are deciding it, or who
-    have just decided against it. A vote on the same buildings (or the whole community) in
-    publicity or voting refuses it, naming the vote; a failed one of the last 12 months
-    must be acknowledged by its id. Returns the ids acknowledged (to the audit log)."""
-    for p in overlapping_votes(session, emergency, now):
-        if p.state == "publicity":
-            raise DomainError(_("表决事项“%(title)s”（编号 %(id)s）正在公示，列支范围与本次应急使用重叠；"
-                                "请先撤回该事项，再申请应急使用。", title=p.title, id=p.id))
-        if p.state == "voting":
-            raise DomainError(_("表决事项“%(title)s”（编号 %(id)s）正在表决中，列支范围与本次应急使用重叠；"
-                                "表决已开始不能撤回，须待表决结束后再申请应急使用。",
-                                title=p.title, id=p.id))
-    failed = failed_votes(session, emergency, now)
-    missing = [f for f in failed if f.id not in set(acknowledged)]
+    have just decided against it, without saying so. A vote on the same buildings (or the
+    whole community) in publicity or voting, and one that failed in the last 12 months,
+    must each be acknowledged by its id, and are shown with the use. Not refused: a real
+    danger (a lift that traps people) cannot wait for the end of another vote, which once
+    begun cannot be withdrawn. Returns the ids acknowledged (to the audit log)."""
+    named = running_votes(session, emergency, now) + failed_votes(session, emergency, now)
+    missing = [f for f in named if f.id not in set(acknowledged)]
     if missing:
-        raise FailedVotesUnacknowledged(failed)
-    return [f.id for f in failed]
+        raise FailedVotesUnacknowledged(named)
+    return [f.id for f in named]
+
+
+def running_votes(session, emergency: Proposal, at) -> list[FailedVote]:
+    """The votes on using the same buildings (or the whole community) in publicity or voting
+    at `at`: their publicity begun, and neither closed nor withdrawn by then."""
+    from sqlalchemy import or_
+
+    mine = _buildings(session, emergency)
+    candidates = session.scalars(select(Proposal).where(
+        Proposal.community_id == emergency.community_id, Proposal.id != emergency.id,
+        Proposal.matter == "use_fund", Proposal.state != "emergency",
+        Proposal.frozen_at <= at,  # its publicity begun (the roll frozen) by then
+        or_(Proposal.closed_at.is_(None), Proposal.closed_at > at),
+        or_(Proposal.withdrawn_at.is_(None), Proposal.withdrawn_at > at))
+        .order_by(Proposal.id)).all()
+    return [FailedVote(p.id, p.title, 0, running=True) for p in candidates
+            if "all" in (emergency.scope, p.scope) or mine & _buildings(session, p)]
 
 
 def _refuse_above_cap(session, checked) -> int:
@@ -269,12 +291,13 @@ def _refuse_repeat(session, checked, evidence: Sequence[EvidenceFile]) -> None:
 
 
 def failed_before(proposal: Proposal) -> list[FailedVote]:
-    """For an emergency use, the failed votes on its buildings in the 12 months before it
-    was published (those its applicant had to acknowledge), for the board and the
-    regulator."""
+    """For an emergency use, the votes on its buildings running when it was published and
+    those failed in the 12 months before (those its applicant had to acknowledge), for the
+    board and the regulator."""
     if proposal.state != "emergency" or proposal.opened_at is None:
         return []
-    return failed_votes(db.session, proposal, proposal.opened_at)
+    return running_votes(db.session, proposal, proposal.opened_at) + \
+        failed_votes(db.session, proposal, proposal.opened_at)
 
 
 def emergency_facts(proposal: Proposal) -> dict | None:
