@@ -44,8 +44,8 @@ def test_a_sign_in_and_a_sign_out_are_in_the_audit_log(app, world, client):
     sign_in(admin, "admin1")
     assert _entries(app, "account.signin")[-1][0] == "admin1"
     page = admin.get("/admin/audit").get_data(as_text=True)
-    assert "<td>sun_committee</td><td>登录</td>" in page
-    assert "<td>sun_committee</td><td>退出</td>" in page
+    assert "<td>sun_committee</td><td>登录（来自 198.51.100.7）</td>" in page
+    assert "<td>sun_committee</td><td>退出（来自 10.0.0.2）</td>" in page
     exported = admin.get("/admin/audit?format=csv").data.decode("utf-8-sig")
     assert "account.signin" in exported and "198.51.100.7" in exported
     with app.app_context():
