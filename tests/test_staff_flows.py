@@ -173,7 +173,7 @@ def _quorum_shown(client) -> str:
 
 def test_audit_log_is_chained_and_visible(app, world, client):
     sign_in(client, "admin1")
-    client.post("/admin/", data={"action": "user", "login": "clerk2", "password": "0123456789ab",
+    client.post("/admin/", data={"action": "user", "login": "clerk2", "password": "fresh-start-pass",
                                  "role": "committee", "communities": "SUN"})
     page = client.get("/admin/audit").get_data(as_text=True)
     for action in ("新建账号", "导入业主名册", "新建表决事项", "开始表决"):  # in words

@@ -29,6 +29,66 @@ _MACHINE_ACTORS = ("system", "cli", "demo")
 _DUMMY = _hasher.hash("votes-dummy-password")
 
 
+# Runs a person types without thinking: digits, the alphabet, the keyboard's rows (forwards
+# and backwards, "1234567890" wrapping on to "1234..."). A password that is one of these with
+# at most two characters more is refused.
+_RUNS = ("12345678901234567890", "abcdefghijklmnopqrstuvwxyz", "qwertyuiopqwertyuiop",
+         "asdfghjklasdfghjkl", "zxcvbnmzxcvbnm", "1qaz2wsx3edc4rfv5tgb", "qazwsxedcrfvtgbyhn",
+         "1q2w3e4r5t6y7u8i9o0p", "147258369147258369")
+# The most common passwords of 10 characters or more (shorter ones are refused anyway), in
+# leaked lists from Chinese sites above all; lower case, compared letter case aside.
+_COMMON = frozenset((
+    "123456789a", "a123456789", "1234567890a", "a1234567890",
+    "123456789q", "q123456789", "qq123456789", "qq1234567890", "aa123456789",
+    "abc123456789", "abc1234567", "abcd123456", "ab12345678", "12345678910", "1234567899",
+    "1111111111a", "1122334455", "1231231231", "123123123123", "111222333444",
+    "1314521314", "5201314520", "5201314521", "1314520520", "woaini1314", "woaini5201314",
+    "woaini520520", "woaiwojia123", "iloveyou1314", "iloveyou123", "5211314521",
+    "1qaz2wsx3edc", "1q2w3e4r5t", "1q2w3e4r5t6y", "qazwsxedcrfv", "qweasdzxc123",
+    "123qweasdzxc", "zxcvbnm123", "qwerty123456", "asdfghjkl1", "147258369a",
+    "password123", "password1234", "passw0rd123", "admin123456", "admin12345",
+    "administrator", "zhang123456", "wang123456", "chen123456", "liu1234567",
+    "huang123456", "li123456789"))
+
+
+def password_problem(login: str, password: str) -> str | None:
+    """Why `password` may not be the password of `login` (in words), or None: shorter than
+    10, holding the login name, all one character, a run (1234567890, abcdefghij,
+    qwertyuiop), or one of the most common passwords. Every place a password is set asks."""
+    if len(password) < 10:
+        return _("密码至少 10 个字符")
+    folded = password.lower()
+    if login and login.strip().lower() in folded:
+        return _("密码不能包含登录名")
+    if len(set(password)) == 1:
+        return _("密码不能全是同一个字符")
+    if folded in _COMMON:
+        return _("这个密码是最常用密码之一，很容易被猜中，请换一个")
+    if len(folded) - _longest_run(folded) <= 2:
+        return _("密码不能是连续的数字、字母或键盘上相邻的键（如 1234567890、abcdefghij、"
+                 "qwertyuiop）")
+    return None
+
+
+def _longest_run(text: str) -> int:
+    """The length of the longest part of `text` found in one of _RUNS, forwards or back."""
+    runs = _RUNS + tuple(run[::-1] for run in _RUNS)
+    best = 0
+    for start in range(len(text)):
+        # No run is longer than 20: a long password costs no more than a short one.
+        for end in range(min(len(text), start + 20), start + best, -1):
+            if any(text[start:end] in run for run in runs):
+                best = end - start
+                break
+    return best
+
+
+def _check_password(login: str, password: str) -> None:
+    problem = password_problem(login, password)
+    if problem is not None:
+        raise DomainError(problem)
+
+
 def password_matches(stored_hash: str, password: str) -> bool:
     """Whether the password is the one a stored argon2 hash was made of (False, not an
     error, for a hash that does not read)."""
@@ -52,8 +112,7 @@ def create_user(login: str, password: str, role: str, *, name: str = "",
         raise DomainError(_("登录名 %(login)s 为系统保留，请换一个", login=login))
     if role not in ROLES:
         raise DomainError(_("角色必须是 管理员、业委会 或 监管部门"))
-    if len(password) < 10:
-        raise DomainError(_("密码至少 10 个字符"))
+    _check_password(login, password)
     # A district code as communities.set_jurisdiction keeps it: "350502 " pasted with a
     # space was another district, whose regulator saw nothing, and " " a district at all.
     jurisdiction = (jurisdiction or "").strip() or None
@@ -246,8 +305,7 @@ def change_user(login: str, *, actor: str, active: bool | None = None,
             user.active = active
             details["active"] = active
         if password is not None:
-            if len(password) < 10:
-                raise DomainError(_("密码至少 10 个字符"))
+            _check_password(user.login, password)
             user.password_hash = _hasher.hash(password)
             details["password"] = "reset"
         audit.record(session, actor, "account.change", target=user.login, details=details)
@@ -267,8 +325,7 @@ def change_own_password(user_id: int, current: str, password: str, again: str) -
             raise DomainError(_("当前密码不正确"))
         if password != again:
             raise DomainError(_("两次输入的新密码不一致"))
-        if len(password) < 10:
-            raise DomainError(_("密码至少 10 个字符"))
+        _check_password(user.login, password)
         user.session_generation += 1
         session.flush()  # the account's row is locked before its devices go
         signin_devices.forget(session, user.id)

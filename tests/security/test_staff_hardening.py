@@ -1,0 +1,58 @@
+"""Staff account hardening: weak passwords refused, an administrator's password replaced at
+the next sign-in, the last sign-in shown, and guesses at the current password counted."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.staff_world import PASSWORD, build, sign_in
+
+
+@pytest.fixture
+def world(app, runner, tmp_path):
+    return build(app, runner, tmp_path)
+
+
+WEAK = [
+    ("sun_committee-2026", "密码不能包含登录名"),  # the login name inside
+    ("SUN_COMMITTEE!!", "密码不能包含登录名"),  # letter case aside
+    ("xxxxxxxxxxxx", "密码不能全是同一个字符"),
+    ("1234567890", "密码不能是连续的"),
+    ("abcdefghij", "密码不能是连续的"),
+    ("QWERTYUIOP", "密码不能是连续的"),
+    ("0987654321", "密码不能是连续的"),
+    ("woaini1314", "常用密码"),
+    ("a123456789", "常用密码"),
+    ("qq123456789", "常用密码"),
+]
+
+
+@pytest.mark.parametrize("password,rule", WEAK)
+def test_weak_passwords_are_refused_wherever_a_password_is_set(app, world, client, runner,
+                                                               password, rule):
+    """An administrator, a member or the operator could set "1234567890", "woaini1314" or a
+    password holding the login name: the first ones tried by anyone guessing."""
+    login = "sun_committee"
+    sign_in(client, "admin1")
+    created = client.post("/admin/", data={
+        "action": "user", "login": "new_clerk", "role": "committee", "communities": "SUN",
+        "password": password.replace("sun_committee", "new_clerk")
+        .replace("SUN_COMMITTEE", "NEW_CLERK")}, follow_redirects=True)
+    assert rule in created.get_data(as_text=True)
+    reset = client.post("/admin/", data={"action": "password", "login": login,
+                                         "password": password}, follow_redirects=True)
+    assert rule in reset.get_data(as_text=True)
+    member = app.test_client()
+    sign_in(member, login)  # the old password still works: nothing was changed
+    own = member.post("/staff/password", data={"current": PASSWORD, "password": password,
+                                               "again": password})
+    assert own.status_code == 200 and rule in own.get_data(as_text=True)
+    cli = runner.invoke(args=["users", "create", "cli_clerk", "--role", "committee",
+                              "--community", "SUN", "--password",
+                              password.replace("sun_committee", "cli_clerk")
+                              .replace("SUN_COMMITTEE", "CLI_CLERK")])
+    assert cli.exit_code != 0 and rule in cli.output
+    with app.app_context():
+        from votes.services.staff import all_users
+
+        assert {u.login for u in all_users()} == {"admin1", "sun_committee", "district"}
