@@ -56,3 +56,42 @@ def test_weak_passwords_are_refused_wherever_a_password_is_set(app, world, clien
         from votes.services.staff import all_users
 
         assert {u.login for u in all_users()} == {"admin1", "sun_committee", "district"}
+
+
+def test_guesses_at_the_current_password_count_like_failed_sign_ins(app, world, client):
+    """At a shared PC left signed in, a stranger could try passwords on /staff/password
+    without limit (its "current password" was checked, and told right or wrong, every
+    time), learning the member's password and then signing in anywhere. Those guesses now
+    count under the account's name as failed sign-ins do, with the same pauses."""
+    from datetime import timedelta
+
+    from tests.security.test_signin_throttle import T0
+
+    app.config["VOTES_NOW"] = T0
+    sign_in(client, "sun_committee")
+    form = {"password": "mine-alone-123", "again": "mine-alone-123"}
+    for n in range(4):
+        r = client.post("/staff/password", data={**form, "current": f"guess number {n}"})
+        assert "当前密码不正确" in r.get_data(as_text=True) and "已暂停" not in r.get_data(
+            as_text=True)
+    fifth = client.post("/staff/password", data={**form, "current": "guess number 5"})
+    assert "当前密码不正确" in fifth.get_data(as_text=True)
+    assert "已暂停" in fifth.get_data(as_text=True)
+    # Paused: the right password is refused unchecked, here and at the sign-in.
+    right = client.post("/staff/password", data={**form, "current": PASSWORD})
+    assert right.status_code != 302 and "已暂停" in right.get_data(as_text=True)
+    elsewhere = app.test_client().post("/staff/login", data={"login": "sun_committee",
+                                                            "password": PASSWORD})
+    assert elsewhere.status_code != 302
+    admin = app.test_client()
+    sign_in(admin, "admin1")
+    assert "account.signin_paused" in admin.get("/admin/audit?format=csv").data.decode(
+        "utf-8-sig")
+    # After the pause the member changes it, and the count starts afresh.
+    app.config["VOTES_NOW"] = T0 + timedelta(minutes=2)
+    assert client.post("/staff/password", data={**form, "current": PASSWORD}).status_code == 302
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import SignInThrottle
+
+        assert db.session.scalar(db.select(db.func.count()).select_from(SignInThrottle)) == 0

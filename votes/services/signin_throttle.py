@@ -27,6 +27,10 @@ more. A stranger failing on purpose pauses the name for at most 15 minutes per f
 never for good (they can renew it with one request every 15 minutes, as with any
 per-account limit; the member then signs in right after a pause ends).
 
+A wrong current password on /staff/password (a member changing their own) counts the same
+way under the account's name (staff.change_own_password): a stranger at a shared PC left
+signed in must not get unlimited guesses there.
+
 A name is counted whether an account has it or not: an unknown name is paused by the same
 count and refused in the same words, so the pause does not tell which names exist.
 

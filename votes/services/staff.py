@@ -316,23 +316,34 @@ def change_own_password(user_id: int, current: str, password: str, again: str) -
     """A member's own new password, set with the one they had: the administrator, who chose
     the first, then no longer knows it. Ends the account's other sessions and forgets its
     browsers, as a reset does; audited as the member's. The account's new session
-    generation, for the session the member changed it in."""
+    generation, for the session the member changed it in.
+
+    The current password is checked as a sign-in checks one, its guesses counted under the
+    account's name (signin_throttle: the same count and pauses, known browsers not exempt):
+    at a shared PC left signed in, a stranger could otherwise try passwords here without
+    limit. Raises Paused as authenticate does."""
+    account = db.session.get(StaffUser, user_id)
+    if account is None or not account.active:
+        raise DomainError(_("账号不存在或已停用"))
+    if password != again:
+        raise DomainError(_("两次输入的新密码不一致"))
+    _check_password(account.login, password)
+    turn = signin_throttle.take_turn(signin_throttle.name_key(account.login))
     with unit_of_work() as session:
-        user = session.get(StaffUser, user_id, with_for_update=True)
+        user = session.get(StaffUser, user_id, with_for_update=True, populate_existing=True)
         if user is None or not user.active:
             raise DomainError(_("账号不存在或已停用"))
-        if not password_matches(user.password_hash, current):
-            raise DomainError(_("当前密码不正确"))
-        if password != again:
-            raise DomainError(_("两次输入的新密码不一致"))
-        _check_password(user.login, password)
-        user.session_generation += 1
-        session.flush()  # the account's row is locked before its devices go
-        signin_devices.forget(session, user.id)
-        user.password_hash = _hasher.hash(password)
-        audit.record(session, user.login, "account.change", target=user.login,
-                     details={"password": "changed"})
-        return user.session_generation
+        if password_matches(user.password_hash, current):
+            signin_throttle.clear(session, turn)
+            user.session_generation += 1
+            session.flush()  # the account's row is locked before its devices go
+            signin_devices.forget(session, user.id)
+            user.password_hash = _hasher.hash(password)
+            audit.record(session, user.login, "account.change", target=user.login,
+                         details={"password": "changed"})
+            return user.session_generation
+    _failed(turn, None, user)  # raises Paused if this guess paused the name
+    raise DomainError(_("当前密码不正确"))
 
 
 def unpause(login: str, *, actor: str = "cli") -> tuple[str, datetime | None] | None:

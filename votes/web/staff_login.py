@@ -145,6 +145,7 @@ def logout():
 def password(user):
     """The signed-in member's own new password (votes.services.staff.change_own_password)."""
     from votes.services.errors import DomainError
+    from votes.services.signin_throttle import Paused
     from votes.services.staff import change_own_password
     from votes.web import ROLE_HOME
 
@@ -154,6 +155,8 @@ def password(user):
                 user.id, request.form.get("current", ""), request.form.get("password", ""),
                 request.form.get("again", ""))
         except DomainError as err:
+            if isinstance(err, Paused) and err.failed:
+                flash(_("当前密码不正确"), "error")
             flash(err.message, "error")
         else:
             flash(_("密码已修改，其他设备上的登录已退出。"), "ok")
