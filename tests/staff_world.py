@@ -32,6 +32,15 @@ def sign_in(client, login: str):
     return r
 
 
+def own_password(client, current: str = PASSWORD, new: str = "mine-alone-123"):
+    """The signed-in member replaces the password an administrator set for them (which
+    they must before any other staff page opens)."""
+    r = client.post("/staff/password", data={"current": current, "password": new,
+                                             "again": new})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    return r
+
+
 def committee_clerk(runner, code: str = "SUN", login: str = "clerk") -> None:
     """A committee member of `code`, with password PASSWORD."""
     _account(runner, login, "--role", "committee", "--community", code)

@@ -95,3 +95,45 @@ def test_guesses_at_the_current_password_count_like_failed_sign_ins(app, world, 
         from votes.models import SignInThrottle
 
         assert db.session.scalar(db.select(db.func.count()).select_from(SignInThrottle)) == 0
+
+
+@pytest.mark.parametrize("how", ["reset", "create"])
+def test_a_password_the_administrator_chose_must_be_replaced_at_the_next_sign_in(
+        app, world, client, how):
+    """A password an administrator set (a new account, a reset) stayed in use: the
+    administrator knew it for good and could sign in as the member at any time. The member
+    must now choose their own before any other staff page opens."""
+    sign_in(client, "admin1")
+    if how == "reset":
+        client.post("/admin/", data={"action": "password", "login": "sun_committee",
+                                     "password": "admin-knows-it-1"})
+        login = "sun_committee"
+    else:
+        client.post("/admin/", data={"action": "user", "login": "new_clerk",
+                                     "password": "admin-knows-it-1", "role": "committee",
+                                     "communities": "SUN"})
+        login = "new_clerk"
+    member = app.test_client()
+    r = member.post("/staff/login", data={"login": login, "password": "admin-knows-it-1"})
+    assert r.status_code == 302 and r.headers["Location"].endswith("/staff/password")
+    for page in ("/committee/", "/committee/c/SUN", f"/committee/p/{world['sun']['id']}"):
+        r = member.get(page)
+        assert r.status_code == 302 and r.headers["Location"].endswith("/staff/password"), page
+    assert member.post("/committee/c/SUN/roll/confirm", data={"token": "x"}).headers[
+        "Location"].endswith("/staff/password")
+    page = member.get("/staff/password").get_data(as_text=True)
+    assert "管理员设置的密码" in page
+    done = member.post("/staff/password", data={"current": "admin-knows-it-1",
+                                                 "password": "mine-alone-123",
+                                                 "again": "mine-alone-123"})
+    assert done.status_code == 302
+    assert member.get("/committee/c/SUN").status_code == 200
+    again = app.test_client()
+    assert again.post("/staff/login", data={"login": login, "password": "mine-alone-123"}
+                      ).headers["Location"].endswith("/committee/")
+    # The administrator's own reset of their own password is theirs: nothing to replace.
+    client.post("/admin/", data={"action": "password", "login": "admin1",
+                                 "password": "admin-own-pass-1"})
+    own = app.test_client().post("/staff/login", data={"login": "admin1",
+                                                        "password": "admin-own-pass-1"})
+    assert own.headers["Location"].endswith("/admin/")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from votes.models.base import Base, UTCDateTime, utcnow
@@ -26,6 +26,10 @@ class StaffUser(Base):
     # Every session carries the generation it was signed in under; bumping it (logout,
     # password reset, disabling) ends all of the account's sessions at once.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The password was set by someone else (an administrator's new account or reset): the
+    # member must choose their own before any other staff page opens.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     communities: Mapped[list["StaffCommunity"]] = relationship(

@@ -132,6 +132,9 @@ def create_user(login: str, password: str, role: str, *, name: str = "",
             raise DomainError(_("登录名 %(login)s 已存在", login=login))
         user = StaffUser(login=login, name=name or login, role=role,
                          password_hash=_hasher.hash(password),
+                         # An administrator chose it (the command line's and the demo's
+                         # accounts are the operator's own set-up): the member replaces it.
+                         must_change_password=actor not in _MACHINE_ACTORS,
                          jurisdiction=jurisdiction if role == "regulator" else None)
         user.communities = [StaffCommunity(community_id=c.id) for c in found]
         session.add(user)
@@ -307,6 +310,8 @@ def change_user(login: str, *, actor: str, active: bool | None = None,
         if password is not None:
             _check_password(user.login, password)
             user.password_hash = _hasher.hash(password)
+            # Someone else's choice: the member replaces it at their next sign-in.
+            user.must_change_password = actor != user.login
             details["password"] = "reset"
         audit.record(session, actor, "account.change", target=user.login, details=details)
     return user
@@ -339,6 +344,7 @@ def change_own_password(user_id: int, current: str, password: str, again: str) -
             session.flush()  # the account's row is locked before its devices go
             signin_devices.forget(session, user.id)
             user.password_hash = _hasher.hash(password)
+            user.must_change_password = False
             audit.record(session, user.login, "account.change", target=user.login,
                          details={"password": "changed"})
             return user.session_generation

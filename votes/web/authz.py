@@ -63,6 +63,9 @@ def staff(*roles: str, obj: str | None = None):
                 return _open_again()
             if user.role not in roles:
                 abort(403)
+            if user.must_change_password and request.endpoint != "staff_login.password":
+                # A password an administrator set: the member's own first, then the rest.
+                return redirect(url_for("staff_login.password"))
             if obj == "community":
                 community = db.session.scalar(
                     db.select(Community).where(Community.code == kwargs.pop("code")))

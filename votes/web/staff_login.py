@@ -119,7 +119,8 @@ def login():
             login_user(StaffPrincipal(user.id, user.login, user.role))
             from votes.web import ROLE_HOME
 
-            response = redirect(url_for(ROLE_HOME.get(user.role, "committee.home")))
+            response = redirect(url_for("staff_login.password") if user.must_change_password
+                                else url_for(ROLE_HOME.get(user.role, "committee.home")))
             _remember_device(response, signed_in.device_cookie)
             return response
         flash(_("登录名或密码错误。"), "error")
@@ -161,4 +162,4 @@ def password(user):
         else:
             flash(_("密码已修改，其他设备上的登录已退出。"), "ok")
             return redirect(url_for(ROLE_HOME.get(user.role, "committee.home")))
-    return render_template("staff/password.html")
+    return render_template("staff/password.html", must_change=user.must_change_password)
