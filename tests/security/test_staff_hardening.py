@@ -137,3 +137,49 @@ def test_a_password_the_administrator_chose_must_be_replaced_at_the_next_sign_in
     own = app.test_client().post("/staff/login", data={"login": "admin1",
                                                         "password": "admin-own-pass-1"})
     assert own.headers["Location"].endswith("/admin/")
+
+
+def test_the_home_page_shows_the_last_sign_in_and_resets_by_someone_else(app, world, client):
+    """An administrator who reset a member's password and signed in as them left no trace
+    the member would ever see: the staff pages said nothing of the account's last sign-in.
+    The home page (and /staff/password) now shows the sign-in before this one, its time in
+    Beijing time and its address, and any password reset by someone else since then."""
+    from datetime import timedelta
+
+    from tests.security.test_signin_throttle import T0  # 10:00 Beijing time
+
+    def at(minutes):
+        app.config["VOTES_NOW"] = T0 + timedelta(minutes=minutes)
+
+    def member_signs_in(address, password=PASSWORD):
+        c = app.test_client()
+        r = c.post("/staff/login", data={"login": "sun_committee", "password": password},
+                   environ_base={"REMOTE_ADDR": address})
+        assert r.status_code == 302
+        return c
+
+    at(0)
+    first = member_signs_in("198.51.100.7").get("/committee/").get_data(as_text=True)
+    assert "首次登录" in first
+    at(30)
+    home = member_signs_in("192.0.2.1").get("/committee/").get_data(as_text=True)
+    assert "上次登录" in home and "2026-12-01 10:00" in home and "198.51.100.7" in home
+    assert "重设" not in home
+    # The administrator resets it and signs in as the member, from their own desk.
+    at(60)
+    sign_in(client, "admin1")
+    client.post("/admin/", data={"action": "password", "login": "sun_committee",
+                                 "password": "admin-knows-it-1"})
+    at(65)
+    member_signs_in("203.0.113.9", "admin-knows-it-1")
+    at(120)
+    client.post("/admin/", data={"action": "password", "login": "sun_committee",
+                                 "password": "admin-knows-it-2"})
+    at(180)
+    member = member_signs_in("192.0.2.1", "admin-knows-it-2")
+    page = member.get("/staff/password").get_data(as_text=True)
+    assert "2026-12-01 11:05" in page and "203.0.113.9" in page  # the administrator's
+    assert "admin1" in page and "2026-12-01 12:00" in page  # the reset since then
+    assert "2026-12-01 11:00" not in page  # the one before that sign-in is not "since"
+    english = member.get("/staff/password?lang=en").get_data(as_text=True)
+    assert "Last sign-in" in english and "reset" in english

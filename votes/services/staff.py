@@ -178,10 +178,43 @@ def lookup_name(login: str) -> str:
 
 
 @dataclass(frozen=True)
+class LastSignIn:
+    """What the account's member is shown after signing in, to notice someone else using
+    it: the sign-in before this one (None for the first) and the password resets by someone
+    else since then (at most the last RESETS_SHOWN, as (time, who))."""
+
+    time: datetime | None
+    address: str
+    resets: tuple[tuple[datetime, str], ...]
+
+
+RESETS_SHOWN = 5
+
+
+def _last_signin(session, login: str) -> LastSignIn:
+    """Read from the audit log before this sign-in is appended to it."""
+    from votes.models import AuditEntry
+
+    mine = (AuditEntry.target == login)
+    before = session.scalar(select(AuditEntry).where(mine, AuditEntry.action == "account.signin")
+                            .order_by(AuditEntry.seq.desc()).limit(1))
+    changes = select(AuditEntry).where(mine, AuditEntry.action == "account.change",
+                                       AuditEntry.actor != login)
+    if before is not None:
+        changes = changes.where(AuditEntry.seq > before.seq)
+    resets = [(e.time, e.actor) for e in session.scalars(changes.order_by(AuditEntry.seq))
+              if (e.details or {}).get("password") == "reset"]
+    return LastSignIn(before.time if before else None,
+                      str((before.details or {}).get("address", "")) if before else "",
+                      tuple(resets[-RESETS_SHOWN:]))
+
+
+@dataclass(frozen=True)
 class SignIn:
     user: StaffUser
     device_cookie: str  # for the browser: signin_devices.COOKIE
     generation: int  # the account's session_generation when its password was still this one
+    last: LastSignIn | None = None  # the account's sign-in before this one
 
 
 def authenticate(login: str, password: str, device_cookie: str | None = None,
@@ -225,12 +258,14 @@ def authenticate(login: str, password: str, device_cookie: str | None = None,
             generation = user.session_generation
             if _hasher.check_needs_rehash(user.password_hash):
                 user.password_hash = _hasher.hash(password)
+            audit.lock(session)  # no sign-in appended between the read and this one
+            last = _last_signin(session, user.login)
             audit.record(session, user.login, "account.signin", target=user.login,
                          details={"address": address})
     if cookie is None:
         _failed(turn, device_turn, user)
         return None
-    return SignIn(user, cookie, generation)
+    return SignIn(user, cookie, generation, last)
 
 
 def _failed(turn: signin_throttle.Turn | None, device_turn: signin_devices.DeviceTurn | None,

@@ -89,6 +89,38 @@ def _remember_device(response, cookie: str) -> None:
                         secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
 
 
+def _last_for_session(last) -> dict | None:
+    """The account's sign-in before this one, kept in the session for the pages that show
+    it (read once, at sign-in, not from the audit log on every page)."""
+    if last is None:
+        return None
+    return {"time": last.time.timestamp() if last.time else None, "address": last.address,
+            "resets": [[when.timestamp(), who] for when, who in last.resets]}
+
+
+@bp.app_context_processor
+def _last_signin_context():
+    """last_signin(): the signed-in member's sign-in before this one, for
+    templates/staff/_last_signin.html; None for a session signed in before it was kept."""
+    def last_signin():
+        from datetime import datetime, timezone
+
+        from votes.services.clock import local_text
+
+        kept = session.get("staff_last")
+        if not isinstance(kept, dict):
+            return None
+
+        def when(stamp):
+            return local_text(datetime.fromtimestamp(stamp, timezone.utc))
+
+        return {"time": when(kept["time"]) if kept.get("time") else None,
+                "address": kept.get("address") or "",
+                "resets": [(when(t), who) for t, who in kept.get("resets") or []]}
+
+    return {"last_signin": last_signin}
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
 def login():
@@ -116,6 +148,7 @@ def login():
             session.permanent = True
             session["staff_since"] = session["staff_seen"] = wall_now().timestamp()
             session["staff_gen"] = signed_in.generation
+            session["staff_last"] = _last_for_session(signed_in.last)
             login_user(StaffPrincipal(user.id, user.login, user.role))
             from votes.web import ROLE_HOME
 
