@@ -201,3 +201,33 @@ def test_api_errors_are_json_for_the_programs_that_read_them(app, client, vote):
         assert response.get_json()["error"]
     # The owners' pages keep theirs.
     assert client.get("/no-such-page").mimetype == "text/html"
+
+
+def test_chain_api_answers_304_until_a_new_entry(app, client, vote, monkeypatch):
+    """A witness polling a chain that has not moved gets a 304 for the ETag it holds, not the
+    same 2,000 lines again; a new entry (or another page) is never answered 304."""
+    from votes.services import witness as witness_service
+
+    url = f"/api/proposals/{vote['uid']}/chain?from=0"
+    first = client.get(url)
+    assert first.status_code == 200 and first.headers["ETag"]
+    assert "no-store" not in first.headers["Cache-Control"]
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.get_data() == b""
+    other = client.get(f"/api/proposals/{vote['uid']}/chain?from=1",
+                       headers={"If-None-Match": first.headers["ETag"]})
+    assert other.status_code == 200 and other.headers["ETag"] != first.headers["ETag"]
+
+    _cast(app, vote, ["101"])
+    moved = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert moved.status_code == 200 and len(moved.get_data().splitlines()) == 2
+    assert moved.headers["ETag"] != first.headers["ETag"]
+
+    # A full page (MAX_LINES lines) stays the same whatever comes after it: still a 304.
+    monkeypatch.setattr(witness_service, "MAX_LINES", 1)
+    page = client.get(url)
+    assert page.get_data() == first.get_data()
+    _cast(app, vote, ["102"])
+    assert client.get(url, headers={"If-None-Match": page.headers["ETag"]}).status_code == 304
+    assert client.get(f"/api/proposals/{vote['uid']}/chain?from=2",
+                      headers={"If-None-Match": page.headers["ETag"]}).status_code == 200

@@ -70,11 +70,33 @@ def heads(limit: int | None = None, after: str | None = None) -> tuple[list[dict
 
 def chain_lines(uid: str, start: int) -> list[str]:
     """Sealed chain lines from position `start` (at most MAX_LINES)."""
+    return chain_page(uid, start)[1]()
+
+
+def chain_page(uid: str, start: int):
+    """(tag, lines): a validator of the page from position `start`, and a function that
+    reads its lines (at most MAX_LINES) — not called for a client that holds the page.
+
+    The page is the entries start … end-1 (end: the chain's length, at most MAX_LINES on);
+    the digest of entry end-1 covers every entry before it, so (start, end, that digest)
+    names the page's bytes: it changes with a new entry while the page is not full, and a
+    full page keeps it for good. No entry past `end` is read, even one committed since the
+    proposal's row was."""
     proposal = _proposal(uid)
-    return list(db.session.scalars(
-        select(ChainEntry.line).where(ChainEntry.proposal_id == proposal.id,
-                                      ChainEntry.seq >= max(0, start))
-        .order_by(ChainEntry.seq).limit(MAX_LINES)))
+    start = max(0, start)
+    end = max(start, min(proposal.chain_length, start + MAX_LINES))
+    last = proposal.chain_head if end == proposal.chain_length else db.session.scalar(
+        select(ChainEntry.digest).where(ChainEntry.proposal_id == proposal.id,
+                                        ChainEntry.seq == end - 1))
+    proposal_id = proposal.id
+
+    def lines() -> list[str]:
+        return list(db.session.scalars(
+            select(ChainEntry.line).where(ChainEntry.proposal_id == proposal_id,
+                                          ChainEntry.seq >= start, ChainEntry.seq < end)
+            .order_by(ChainEntry.seq)))
+
+    return f"{start}-{end}-{last}", lines
 
 
 def _proposal(uid: str) -> Proposal:

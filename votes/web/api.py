@@ -37,15 +37,24 @@ def heads():
 
 @bp.get("/proposals/<uid>/chain")
 def chain(uid: str):
-    from votes.services.witness import chain_lines
+    from votes.services.witness import chain_page
 
     start = whole_number(request.args.get("from", "0"))
     if start is None:
         return jsonify({"error": "from must be a non-negative integer"}), 400
-    lines = chain_lines(uid, start)
-    body = "".join(line + "\n" for line in lines)
-    return Response(body, mimetype="application/x-ndjson",
-                    headers={"Cache-Control": "no-store"})
+    tag, lines = chain_page(uid, start)
+    # A witness polling a chain that has not moved asks again with the ETag it holds: a
+    # 304, the proposal's row read and no line (up to MAX_LINES, a megabyte or more).
+    # Public and no-cache, as a document: a proxy or client may keep the page but must ask
+    # each time (the app turns a plain no-cache into no-store).
+    if request.if_none_match.contains(tag):
+        response = Response(status=304)
+    else:
+        response = Response("".join(line + "\n" for line in lines()),
+                            mimetype="application/x-ndjson")
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = "public, no-cache"
+    return response
 
 
 @bp.post("/witness/cosignatures")
