@@ -7,6 +7,9 @@ close, taken from the close entry that revealed the choices.
 
 from __future__ import annotations
 
+import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from votes.core.counting import electorate
@@ -82,5 +85,36 @@ def proposal_figures(proposal_ref: str) -> ProposalFigures:
         tally = final_tally(session, proposal)
         return ProposalFigures(proposal, turnout_of(tally), tally, ballot_count(session, proposal),
                                outcome(proposal))
-    return ProposalFigures(proposal, current_turnout(session, proposal), None,
-                           ballot_count(session, proposal))
+    turnout, ballots = _open_figures(session, proposal)
+    return ProposalFigures(proposal, turnout, None, ballots)
+
+
+def _open_figures(session, proposal: Proposal) -> tuple[Turnout, int]:
+    """The turnout and the ballot count of a vote not yet revealed, kept per process by the
+    chain's length. Every public board view showed them, and each counted the proposal's
+    ballots anew (a window over all of them, then a COUNT): the work of a view grew with
+    every ballot cast, at the peak when a notice is delivered and hundreds open the board.
+    A ballot row is only ever written, or withdrawn, with an entry on the chain, in the
+    same transaction: the same length means the same ballots. The length is read with the
+    proposal's row before the ballots, so a figure kept under it holds at least its
+    entries and a new entry is a new key: never a figure older than the page's head."""
+    from votes.services.ballots import ballot_count
+
+    key = (str(session.get_bind().url), proposal.uid, proposal.frozen_at, proposal.state,
+           proposal.chain_length, json.dumps(proposal.rules, sort_keys=True, default=str))
+    with _kept_lock:
+        found = _kept.get(key)
+        if found is not None:
+            _kept.move_to_end(key)
+            return found
+    figures = current_turnout(session, proposal), ballot_count(session, proposal)
+    with _kept_lock:
+        _kept[key] = figures
+        while len(_kept) > _KEPT:
+            _kept.popitem(last=False)
+    return figures
+
+
+_KEPT = 1024  # (turnout, count) pairs: a few hundred bytes each
+_kept: OrderedDict = OrderedDict()
+_kept_lock = threading.Lock()
