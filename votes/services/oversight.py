@@ -28,6 +28,10 @@ class OverviewRow:
     money: dict | None = None  # money stage and amounts (votes.core.works.money_stage)
 
     @property
+    def verification_outcome(self) -> str | None:
+        return verification_outcome(self.figures.proposal, self.verification)
+
+    @property
     def quorum_met(self) -> bool:
         """Whether the quorum is reached, judged as the CSV's column judges it."""
         return _quorum_met(self.figures)
@@ -64,9 +68,20 @@ def overview_rows(proposals: list[Proposal]) -> list[OverviewRow]:
             for p in proposals]
 
 
+def verification_outcome(proposal: Proposal, v: Verification | None) -> str | None:
+    """The last verification's outcome, or "stale" when it passed (or found the chain intact
+    so far) at a chain head that is no longer the proposal's: the entries since (the close, a
+    contract, a payment) were never checked, and 已验证 must not vouch for them."""
+    if v is None:
+        return None
+    if v.outcome in ("verified", "in_progress") and v.chain_head != (proposal.chain_head or ""):
+        return "stale"
+    return v.outcome
+
+
 def _outcome(outcome: str) -> str:
-    return {"verified": _("已验证"), "in_progress": _("链完整，表决进行中")}.get(
-        outcome, _("验证失败"))
+    return {"verified": _("已验证"), "in_progress": _("链完整，表决进行中"),
+            "stale": _("验证后有新记录，需重新验证")}.get(outcome, _("验证失败"))
 
 
 def overview_csv(rows: list[OverviewRow]) -> bytes:
@@ -98,7 +113,7 @@ def overview_csv(rows: list[OverviewRow]) -> bytes:
                              (yes if r.quorum_met else no) if voted else "",
                              _result_text(f) if final else "",
                              p.chain_head or "",
-                             "" if r.verification is None else _outcome(r.verification.outcome),
+                             "" if r.verification is None else _outcome(r.verification_outcome),
                              *_money_cells(p, r.money)]))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 

@@ -87,36 +87,30 @@ def _day_end(text: str):
 @bp.get("/p/<int:pid>")
 @staff("regulator", "admin", obj="proposal")
 def proposal(user, proposal):
-    from votes.services.figures import proposal_figures
-    from votes.services.oversight import latest_verification
-
-    from votes.services.money.works import money_summary
-
-    from votes.services.procedure.scans import procedure_scans
-
-    return render_template("regulator/proposal.html", proposal=proposal,
-                           figures=proposal_figures(str(proposal.id)),
-                           verification=latest_verification(proposal), report=None,
-                           money=money_summary(proposal), scans=procedure_scans(proposal),
-                           emergency=_emergency(proposal))
+    return _proposal_page(proposal, report=None)
 
 
 @bp.post("/p/<int:pid>/verify")
 @staff("regulator", "admin", obj="proposal")
 def verify(user, proposal):
+    from votes.services.oversight import verify_now
+
+    return _proposal_page(proposal, report=verify_now(proposal, user.login))
+
+
+def _proposal_page(proposal, report):
     from votes.services.figures import proposal_figures
-    from votes.services.oversight import latest_verification, verify_now
-
     from votes.services.money.works import money_summary
-
-    report = verify_now(proposal, user.login)
+    from votes.services.oversight import latest_verification, verification_outcome
     from votes.services.procedure.scans import procedure_scans
 
+    verification = latest_verification(proposal)
     return render_template("regulator/proposal.html", proposal=proposal,
                            figures=proposal_figures(str(proposal.id)),
-                           verification=latest_verification(proposal), report=report,
-                           money=money_summary(proposal), scans=procedure_scans(proposal),
-                           emergency=_emergency(proposal))
+                           verification=verification,
+                           verification_outcome=verification_outcome(proposal, verification),
+                           report=report, money=money_summary(proposal),
+                           scans=procedure_scans(proposal), emergency=_emergency(proposal))
 
 
 def _emergency(proposal):

@@ -1,0 +1,45 @@
+"""A district regulator's walk through the regulator pages: what each says and where it leads."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from tests.money_world import evidence, passed_vote, staff_accounts
+from tests.staff_world import sign_in
+
+
+def _badge(client, title: str) -> str:
+    page = client.get("/regulator/").get_data(as_text=True)
+    row = re.search(rf"<tr><td>[^<]*</td><td><a [^>]*>{title}</a>.*?</tr>", page, re.S).group(0)
+    return re.findall(r'<span class="badge[^"]*">([^<]+)</span>', row)[-1]
+
+
+def _csv_verification(client) -> str:
+    data = client.get("/regulator/?format=csv").get_data().decode("utf-8-sig")
+    return next(csv.DictReader(io.StringIO(data)))["验证"]
+
+
+def test_a_verification_of_an_older_chain_head_is_not_shown_as_verified(app, runner,
+                                                                        tmp_path, client):
+    """The regulator verifies a passed vote; the committee then records the contract (a new
+    chain entry nobody has verified). The overview, the CSV and the proposal page kept
+    saying 已验证 of a chain that has grown since."""
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    staff_accounts(app, runner)
+    sign_in(client, "district")
+    verified = client.post(f"/regulator/p/{pid}/verify").get_data(as_text=True)
+    assert "验证通过 / VERIFIED" in verified
+    assert _badge(client, "电梯更换") == "已验证" and _csv_verification(client) == "已验证"
+
+    contract = runner.invoke(args=["works", "contract", pid, "--contractor", "甲公司",
+                                   "--amount", "6000.00", "--evidence", evidence(tmp_path)])
+    assert contract.exit_code == 0, contract.output
+    assert _badge(client, "电梯更换") == "验证后有新记录，需重新验证"
+    assert _csv_verification(client) == "验证后有新记录，需重新验证"
+    page = client.get(f"/regulator/p/{pid}").get_data(as_text=True)
+    assert "验证后有新记录，需重新验证" in page and ">已验证<" not in page
+
+    client.post(f"/regulator/p/{pid}/verify")
+    assert _badge(client, "电梯更换") == "已验证"
