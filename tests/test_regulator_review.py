@@ -43,3 +43,18 @@ def test_a_verification_of_an_older_chain_head_is_not_shown_as_verified(app, run
 
     client.post(f"/regulator/p/{pid}/verify")
     assert _badge(client, "电梯更换") == "已验证"
+
+
+def test_the_verify_address_opened_again_leads_back_to_the_proposal(app, runner, tmp_path,
+                                                                   client):
+    """After 验证导出包 the browser shows /regulator/p/N/verify; opening it again (reload
+    refused, back/forward, the address copied to a colleague, history) answered 405 无法处理
+    这个请求, a dead end."""
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    staff_accounts(app, runner)
+    sign_in(client, "district")
+    client.post(f"/regulator/p/{pid}/verify")
+    again = client.get(f"/regulator/p/{pid}/verify")
+    assert again.status_code == 302 and again.location.endswith(f"/regulator/p/{pid}")
+    page = client.get(again.location).get_data(as_text=True)
+    assert "最近一次验证：" in page and "已验证" in page

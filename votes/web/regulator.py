@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 
-from flask import Blueprint, flash, render_template, request, send_file
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 
 from votes.web.authz import staff
 from votes.web.tables import paged
@@ -96,6 +96,14 @@ def verify(user, proposal):
     from votes.services.oversight import verify_now
 
     return _proposal_page(proposal, report=verify_now(proposal, user.login))
+
+
+@bp.get("/p/<int:pid>/verify")
+@staff("regulator", "admin", obj="proposal")
+def verify_again(user, proposal):
+    """The address the verification's report is shown at, opened again (history, a reload,
+    a copied link): the proposal page with the last verification, not a 405 dead end."""
+    return redirect(url_for("regulator.proposal", pid=proposal.id))
 
 
 def _proposal_page(proposal, report):
