@@ -58,3 +58,25 @@ def test_the_verify_address_opened_again_leads_back_to_the_proposal(app, runner,
     assert again.status_code == 302 and again.location.endswith(f"/regulator/p/{pid}")
     page = client.get(again.location).get_data(as_text=True)
     assert "最近一次验证：" in page and "已验证" in page
+
+
+def test_the_regulator_sees_when_a_preliminary_result_becomes_final(app, runner, tmp_path):
+    """A vote in its objection period: the regulator's page said 初步结果：表决通过 and no
+    more — not until when objections run, not the objections filed nor whether they were
+    answered, so the regulator could not tell when to expect the final result (and the
+    application package it would then release money on)."""
+    from tests.procedure_world import close_at_end, open_vote, scan, unit_args, vote
+    from tests.staff_world import staff_client
+
+    pid = open_vote(app, runner, tmp_path, "objection_days=3")
+    vote(runner, tmp_path, pid, {v: "agree" for v in "ABCDE"})
+    close_at_end(app, runner, pid)
+    filed = runner.invoke(args=["proposal", "objection", pid, *unit_args("C"), "--text",
+                                "我家面积登记有误", "--evidence", scan(tmp_path, "o.pdf", b"o")])
+    assert filed.exit_code == 0, filed.output
+    client = staff_client(app, runner, "district", "--role", "admin")
+    page = client.get(f"/regulator/p/{pid}").get_data(as_text=True)
+    assert "初步结果：表决通过" in page
+    assert "异议期至 2026-12-11 09:00（北京时间）" in page
+    assert "我家面积登记有误" in page and "业主委员会尚未答复" in page
+    assert 'id="download-application"' not in page
