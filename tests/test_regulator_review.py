@@ -80,3 +80,22 @@ def test_the_regulator_sees_when_a_preliminary_result_becomes_final(app, runner,
     assert "异议期至 2026-12-11 09:00（北京时间）" in page
     assert "我家面积登记有误" in page and "业主委员会尚未答复" in page
     assert 'id="download-application"' not in page
+
+
+def test_the_regulator_reaches_the_settlement_details_from_its_page(app, runner, tmp_path,
+                                                                   client):
+    """docs/fund-application.md: 结算明细 (each flat's balance and shortfall) is open to the
+    district's regulator, and the route lets it in, but its page had no link to it: only
+    the committee's works page, which the regulator cannot open."""
+    from tests.money_world import works_done
+
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    works_done(runner, tmp_path, pid)
+    assert runner.invoke(args=["works", "settle", pid, "--final-cost", "6000.00"]).exit_code == 0
+    staff_accounts(app, runner)
+    sign_in(client, "district")
+    page = client.get(f"/regulator/p/{pid}").get_data(as_text=True)
+    link = re.search(r'id="settlement-balances-pdf" href="([^"]+)"', page)
+    assert link, "no link to the settlement details"
+    pdf = client.get(link.group(1))
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
