@@ -99,3 +99,23 @@ def test_the_regulator_reaches_the_settlement_details_from_its_page(app, runner,
     assert link, "no link to the settlement details"
     pdf = client.get(link.group(1))
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+
+
+def test_the_servers_own_check_says_what_it_trusts(app, runner, tmp_path, client):
+    """验证导出包 checks the bundle with the server's own keys: an insider holding the key
+    would get the same VERIFIED. The page says so and how to check independently; the
+    application package's README says the outcome in words, not 'verified'."""
+    import zipfile
+
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    staff_accounts(app, runner)
+    sign_in(client, "district")
+    page = client.get(f"/regulator/p/{pid}").get_data(as_text=True)
+    assert "服务器用自己的密钥验证" in page and "votes verify bundle.zip --keys" in page, page
+    english = client.get(f"/regulator/p/{pid}?lang=en").get_data(as_text=True)
+    assert "with its own keys" in english
+    package = client.get(f"/committee/p/{pid}/application.zip")
+    assert package.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(package.data)) as z:
+        readme = z.read("README.txt").decode("utf-8")
+    assert "验证结果：验证通过（服务器自检）" in readme and "：verified" not in readme, readme

@@ -33,6 +33,11 @@ apportionment.csv columns / 列：
 面积与金额均为两位小数（小数点），余额未知时为空。Areas and amounts have a decimal point
 and 2 decimals; balance and shortfall are empty where the balance is unknown.
 """
+# The server checked the bundle with its own keys when it made the package: not proof
+# against whoever holds them (README tells the fund office how to check independently).
+SELF_CHECK = {"verified": "验证通过（服务器自检）verified by the server itself",
+              "failed": "验证失败 FAILED", "in_progress": "表决进行中 in progress",
+              "unanchored": "签名者未确认 signer not confirmed"}
 COLUMN_NOTES = {"building": "楼栋 building", "entrance": "单元 entrance (may be empty)",
                 "room": "房号 room", "area_m2": "专有部分面积 area, m²",
                 "share_yuan": "按面积分摊的预算金额 share of the budget, yuan",
@@ -74,7 +79,8 @@ def application_package(proposal: Proposal, actor: str) -> bytes:
                                                        f"{proposal.title} 分摊表"),
         "apportionment.csv": apportionment_csv(rows),
         "bundle.zip": bundle.getvalue(),
-        "README.txt": README.format(outcome=report.outcome, head=head, columns="\n".join(
+        "README.txt": README.format(outcome=SELF_CHECK.get(report.outcome, report.outcome),
+                                    head=head, columns="\n".join(
             f"  {name:15} {COLUMN_NOTES[name]}" for name in CSV_COLUMNS)).encode("utf-8"),
     }
     if how == "vote":
