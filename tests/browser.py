@@ -64,7 +64,7 @@ def live_server(app):
 
 
 @contextmanager
-def phone_browser(javascript: bool = True):
+def phone_browser(javascript: bool = True, bypass_csp: bool = False):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -74,7 +74,8 @@ def phone_browser(javascript: bool = True):
         context = browser.new_context(viewport={"width": 360, "height": 640},
                                       user_agent=PHONE_UA, locale="zh-CN", is_mobile=True,
                                       has_touch=True, device_scale_factor=2,
-                                      java_script_enabled=javascript)
+                                      java_script_enabled=javascript,
+                                      bypass_csp=bypass_csp)
         try:
             yield context.new_page()
         finally:
