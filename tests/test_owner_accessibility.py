@@ -35,6 +35,24 @@ AXE_RUN = """async () => {
       nodes: v.nodes.map(n => n.target.join(' ') + ' :: ' + n.failureSummary)}));
 }"""
 
+# The main actions an owner taps: buttons, button-looking links, the choices of a ballot,
+# the header's links (home, the other language).
+SMALL_TARGETS = """() => [...document.querySelectorAll(
+    'button, .button, input[type=submit], label.choice, .list a, header a')]
+  .filter(e => e.offsetParent !== null)
+  .map(e => [e, e.getBoundingClientRect()])
+  .filter(([e, r]) => r.width < 44 || r.height < 44)
+  .map(([e, r]) => `${e.tagName.toLowerCase()}#${e.id}.${e.className} "${e.textContent.trim()}"`
+                   + ` ${Math.round(r.width)}x${Math.round(r.height)}`)"""
+
+# What axe cannot judge: the link to the other language must say its own language, or a
+# screen reader reads "English" with a Chinese voice.
+UNNAMED = """() => [
+  ...[...document.querySelectorAll('header .lang a')]
+    .filter(a => !a.lang || a.lang === document.documentElement.lang)
+    .map(a => 'language link without its own lang: ' + a.textContent)]"""
+
+
 def _axe_file() -> Path:
     for place in AXE_PLACES:
         if place.is_file():
@@ -51,8 +69,10 @@ def _check(page, axe: Path, name: str, lang: str, found: dict) -> None:
     if os.environ.get("VOTES_AXE_ALL"):
         print(name, lang, json.dumps(violations, ensure_ascii=False, indent=1))
     bad = [v for v in violations if v["impact"] in ("serious", "critical")]
-    if bad:
-        found[f"{name}-{lang}"] = {"axe": bad}
+    small = page.evaluate(SMALL_TARGETS)
+    unnamed = page.evaluate(UNNAMED)
+    if bad or small or unnamed:
+        found[f"{name}-{lang}"] = {"axe": bad, "small targets": small, "unnamed": unnamed}
 
 
 def _answer(page, serial: int, lands: str) -> None:
