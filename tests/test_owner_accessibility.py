@@ -45,9 +45,15 @@ SMALL_TARGETS = """() => [...document.querySelectorAll(
   .map(([e, r]) => `${e.tagName.toLowerCase()}#${e.id}.${e.className} "${e.textContent.trim()}"`
                    + ` ${Math.round(r.width)}x${Math.round(r.height)}`)"""
 
-# What axe cannot judge: the link to the other language must say its own language, or a
-# screen reader reads "English" with a Chinese voice.
+# What axe cannot judge: a QR code or chart drawn as inline SVG must be named (role=img and
+# a label, on it or on its box) or hidden; and the link to the other language must say its
+# own language, or a screen reader reads "English" with a Chinese voice.
 UNNAMED = """() => [
+  ...[...document.querySelectorAll('svg')]
+    .filter(s => !s.closest('[aria-hidden=true]'))
+    .filter(s => ![s, s.parentElement].some(e => e.getAttribute('role') === 'img'
+                                                 && e.getAttribute('aria-label')))
+    .map(s => 'unnamed svg in ' + s.parentElement.className),
   ...[...document.querySelectorAll('header .lang a')]
     .filter(a => !a.lang || a.lang === document.documentElement.lang)
     .map(a => 'language link without its own lang: ' + a.textContent)]"""
