@@ -36,10 +36,13 @@ AXE_RUN = """async () => {
 }"""
 
 # The main actions an owner taps: buttons, button-looking links, the choices of a ballot,
-# the header's links (home, the other language).
+# the header's links (home, the other language) and a link standing alone in its paragraph
+# (not one inside a sentence, which WCAG exempts).
 SMALL_TARGETS = """() => [...document.querySelectorAll(
-    'button, .button, input[type=submit], label.choice, .list a, header a')]
+    'button, .button, input[type=submit], label.choice, .list a, header a, p > a')]
   .filter(e => e.offsetParent !== null)
+  .filter(e => e.tagName !== 'A' || e.closest('header, .list') || e.classList.contains('button')
+               || e.parentElement.textContent.trim() === e.textContent.trim())
   .map(e => [e, e.getBoundingClientRect()])
   .filter(([e, r]) => r.width < 44 || r.height < 44)
   .map(([e, r]) => `${e.tagName.toLowerCase()}#${e.id}.${e.className} "${e.textContent.trim()}"`
