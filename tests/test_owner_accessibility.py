@@ -62,6 +62,16 @@ UNNAMED = """() => [
     .map(a => 'language link without its own lang: ' + a.textContent)]"""
 
 
+# The focus ring of each button and link as the keyboard reaches it: the browser's own is a
+# 1 px dark line hugging the dark blue buttons, lost to a low-vision owner.
+WEAK_FOCUS = """() => [...document.querySelectorAll('main button, main a, header a')]
+  .filter(e => e.offsetParent !== null)
+  .filter(e => { e.focus({focusVisible: true}); const c = getComputedStyle(e);
+                 return e.matches(':focus-visible') && (c.outlineStyle === 'none'
+                   || parseFloat(c.outlineWidth) < 3 || parseFloat(c.outlineOffset) < 2); })
+  .map(e => `weak focus ring: ${e.tagName.toLowerCase()} "${e.textContent.trim()}"`)"""
+
+
 def _axe_file() -> Path:
     for place in AXE_PLACES:
         if place.is_file():
@@ -80,6 +90,8 @@ def _check(page, axe: Path, name: str, lang: str, found: dict) -> None:
     bad = [v for v in violations if v["impact"] in ("serious", "critical")]
     small = page.evaluate(SMALL_TARGETS)
     unnamed = page.evaluate(UNNAMED)
+    page.keyboard.press("Tab")  # the keyboard in use: focus() then shows :focus-visible
+    unnamed += page.evaluate(WEAK_FOCUS)
     if bad or small or unnamed:
         found[f"{name}-{lang}"] = {"axe": bad, "small targets": small, "unnamed": unnamed}
 
