@@ -1,5 +1,5 @@
 """The owner's pages as an elderly owner on a phone, or a screen-reader user, meets them:
-axe-core (tests/axe/axe.min.js, MPL-2.0, vendored unmodified) runs inside each page, in
+axe-core (from the npm registry: `npm install axe-core`, which .ci/run does) runs inside each page, in
 Chinese and in English, over the link and the second factor, the poster's pick, the
 ballot, its confirmation, the receipt, the objection form, the owner's records, the fund
 debit and the public board. No serious or critical violation may be left; and every main
@@ -23,8 +23,7 @@ from tests.procedure_world import END, at, close_at_end, open_vote, show, vote
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
-AXE_PLACES = (Path(__file__).resolve().parent / "axe" / "axe.min.js",
-              ROOT / "node_modules" / "axe-core" / "axe.min.js")
+AXE_PLACES = (ROOT / "node_modules" / "axe-core" / "axe.min.js",)
 OWNERS = {"zh_CN": ("101", 1), "en": ("102", 2)}  # room of building 1, resident serial
 
 AXE_RUN = """async () => {
@@ -76,8 +75,8 @@ def _axe_file() -> Path:
     for place in AXE_PLACES:
         if place.is_file():
             return place
-    pytest.skip("needs axe-core: tests/axe/axe.min.js (vendored) or "
-                "`npm install axe-core` into the repository's node_modules/")
+    pytest.skip("needs axe-core: `npm install --no-save axe-core` in the repository "
+                "(.ci/run does)")
 
 
 def _check(page, axe: Path, name: str, lang: str, found: dict) -> None:
