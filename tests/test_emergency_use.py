@@ -528,8 +528,8 @@ def test_an_emergency_use_over_a_running_vote_on_the_same_buildings_names_it(
                                "改为应急维修"]).exit_code == 0
     board = client.get(f"/p/{uid}").get_data(as_text=True)
     assert "公布时本小区范围重叠的表决正在进行：电梯更换" in board, board
-    assert "A vote on an overlapping scope was running when this was published: 电梯更换" \
-        in client.get(f"/p/{uid}?lang=en").get_data(as_text=True)
+    assert "A vote on an overlapping scope was running when this was published: " \
+        '<span lang="zh-CN">电梯更换</span>' in client.get(f"/p/{uid}?lang=en").get_data(as_text=True)
 
 
 def test_a_vote_in_progress_is_named_for_an_emergency_use_of_the_whole_community(
@@ -592,7 +592,8 @@ def test_an_emergency_use_after_a_failed_vote_must_acknowledge_it(app, runner, t
     said = "本小区 2 个月内曾表决未通过：电梯更换"
     assert said in client.get(f"/p/{uid}").get_data(as_text=True)
     english = client.get(f"/p/{uid}?lang=en").get_data(as_text=True)
-    assert "A vote in this community failed within 2 months: 电梯更换" in english, english
+    assert "A vote in this community failed within 2 months: " \
+        '<span lang="zh-CN">电梯更换</span>' in english, english
     sign_in(client, "district")
     assert said in client.get(f"/regulator/p/{eid}?lang=zh_CN").get_data(as_text=True)
     # From the command line, naming the vote.

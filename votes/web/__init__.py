@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask, jsonify, render_template, request
 from flask_babel import get_locale, get_translations
 from flask_wtf.csrf import CSRFError
@@ -78,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
     app.add_template_filter(scope_label, "scope_label")
     app.add_template_filter(owner_masked, "owner_masked")
     app.add_template_filter(state_label, "state_label")
+    app.add_template_filter(zh_text, "zh")
     from votes.services import labels
 
     for name in ("threshold_label", "matter_label", "basis_label", "role_label",
@@ -286,6 +289,21 @@ def beijing_text(when, fmt: str = "%Y-%m-%d %H:%M") -> str:
     from flask_babel import gettext as _
 
     return _("%(t)s（北京时间）", t=local_text(when, fmt)) if when else ""
+
+
+# Han characters and the CJK punctuation and full-width forms typed with them.
+_CHINESE = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def zh_text(value):
+    """Text committees and owners typed (a proposal's title, an item, a community's name,
+    an objection, a document's name): Chinese. On an English page it is put inside
+    <span lang="zh-CN"> so that a screen reader reads it with a Chinese voice, not as
+    English letters (WCAG 3.1.2). A Chinese page, and a value with no Chinese in it (a room
+    number 1502, an owner's English), get nothing: the value is returned as it is."""
+    if value is None or not _CHINESE.search(str(value)) or str(get_locale()) != "en":
+        return value
+    return Markup('<span lang="zh-CN">%s</span>') % value
 
 
 def state_label(state: str) -> str:
