@@ -169,6 +169,29 @@ def test_wrong_answers_lock_the_link(app, client, vote):
     verified(fresh, app, vote)
 
 
+def test_a_wrong_answer_marks_its_box_and_names_why(app, client, vote):
+    """After a wrong answer the reason (还可以再试 n 次) stood only in a notice at the top
+    of the page: a blind owner back on the answer box heard neither that it was refused
+    nor why. The box of the answer refused is now aria-invalid and described by the error;
+    the other boxes, and the page before any answer, are not."""
+    sent = []
+    app.config["SMS_SENDER"] = lambda phone, text: sent.append(text)
+    verify = f"/p/{vote['uid']}/verify"
+    client.get(f"/v/{voter_token(app, vote)}")
+    client.post(f"/p/{vote['uid']}/code")
+    assert "aria-invalid" not in client.get(verify).get_data(as_text=True)
+    code = re.search(r"(\d{6})", sent[0]).group(1)
+    for method, box in (("id", "answer"), ("sms", "code")):
+        page = client.post(verify, data={"method": method, "answer": "000000" if code !=
+                                         "000000" else "111111"}).get_data(as_text=True)
+        tag = re.search(rf'<input id="{box}"[^>]*>', page).group()
+        assert 'aria-invalid="true"' in tag and 'aria-describedby="verify-error"' in tag, tag
+        assert page.count("aria-invalid") == 1, page
+        error = re.search(r'<p [^>]*id="verify-error"[^>]*>(.*?)</p>', page, re.S)
+        assert error and "验证未通过，还可以再试" in error.group(1), page
+        assert page.count("还可以再试") == 1  # said once, not also in the notice on top
+
+
 def test_per_client_rate_limit(app, client, vote):
     client.get(f"/v/{voter_token(app, vote, '202')}")
     codes = [client.post(f"/p/{vote['uid']}/verify", data={"answer": "111111"}).status_code

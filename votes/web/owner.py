@@ -260,7 +260,7 @@ def verify(uid: str):
         if access is None and owner_of(proposal) is not None:
             return _passed_already(proposal)
         return _verify_page(proposal, _pending(proposal, access), view)
-    status = 200
+    status, error = 200, None
     # While voting is open the answer is checked without reading the proposal first: the
     # pending access's statement says whether it is (one round trip less for every owner).
     # Otherwise (before the start, after the end, the objection period) the proposal is
@@ -290,8 +290,7 @@ def verify(uid: str):
             _check_stage(proposal)
         _no_pending(proposal)
     except DomainError as err:
-        attempt = None
-        flash(err.message, "error")
+        attempt, error = None, err.message
     if attempt is not None and attempt.ok:
         login_user(OwnerUser(attempt.proposal_id, attempt.voter_key))
         # A confirm page opened before this sign-in was another sign-in's, perhaps another
@@ -321,11 +320,14 @@ def verify(uid: str):
         raise access_service.DeadEnd("locked", "locked", proposal, attempt.locked_until)
     if attempt is not None and attempt.wait_until:
         status = 429
-        flash(_("通过楼栋房号验证失败次数过多，请于 %(t)s（北京时间）后再试；也可以扫描表决通知上的"
-                "二维码验证，或联系业主委员会。", t=local_text(attempt.wait_until)), "error")
+        error = _("通过楼栋房号验证失败次数过多，请于 %(t)s（北京时间）后再试；也可以扫描表决通知上的"
+                  "二维码验证，或联系业主委员会。", t=local_text(attempt.wait_until))
     elif attempt is not None:
-        flash(_("验证未通过，还可以再试 %(n)d 次。", n=attempt.remaining), "error")
-    return _verify_page(proposal, _pending(proposal), status=status)
+        error = _("验证未通过，还可以再试 %(n)d 次。", n=attempt.remaining)
+    # The refusal is shown with the box it refused (aria-invalid, described by the error):
+    # a screen reader on that box says it was refused and why.
+    return _verify_page(proposal, _pending(proposal), status=status, error=error,
+                        refused=request.form.get("method", "id"))
 
 
 def _passed_already(proposal):
@@ -349,7 +351,7 @@ def _answer(uid: str, stage_checked: bool):
         proposal_uid=uid, stage_checked=stage_checked)
 
 
-def _verify_page(proposal, access, view=None, status: int = 200):
+def _verify_page(proposal, access, view=None, status: int = 200, error=None, refused=None):
     if view is None:
         view = voter_view(proposal, access.voter_key)
     units, sent = view.units, session.get("code_sent_to")
@@ -364,7 +366,8 @@ def _verify_page(proposal, access, view=None, status: int = 200):
     return render_template("owner/verify.html", proposal=proposal, units=units,
                            methods=methods, sent=sent, lobby=_lobby(),
                            objection=session.get("pending_objection", False),
-                           read_only=session.get("pending_read_only", False)), status
+                           read_only=session.get("pending_read_only", False), error=error,
+                           refused=refused if error else None), status
 
 
 @bp.post("/p/<uid>/code")
