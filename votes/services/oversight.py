@@ -110,12 +110,23 @@ def overview_csv(rows: list[OverviewRow]) -> bytes:
                              t.participating_headcount if voted else "",
                              format_area(final.agree_area) if final else "",
                              final.agree_headcount if final else "",
-                             (yes if r.quorum_met else no) if voted else "",
+                             _quorum_text(p.state, r.quorum_met, yes, no),
                              _result_text(f) if final else "",
                              p.chain_head or "",
                              "" if r.verification is None else _outcome(r.verification_outcome),
                              *_money_cells(p, r.money)]))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _quorum_text(state: str, met: bool, yes: str, no: str) -> str:
+    """What the overview's 法定人数 cell says: blank before voting (draft, publicity), for a
+    withdrawn vote and an emergency use (no vote held), 尚未达到 while voting and short of
+    it, else 是 or 否."""
+    if state not in ("voting", "closed", "published"):
+        return ""
+    if met:
+        return yes
+    return _("尚未达到") if state == "voting" else no
 
 
 def _result_text(f: ProposalFigures) -> str:
