@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from votes.core.canonical import canonical_digest, format_time
 from votes.core.cells import safe_row
 from votes.extensions import db
-from votes.models import AuditEntry
+from votes.models import AuditEntry, Proposal
 from votes.services import clock
 
 GENESIS = "0" * 64
@@ -61,11 +61,14 @@ def verify_log() -> list[str]:
 
 
 def entries(community_ids: list[int] | None = None, limit: int | None = None,
-            accounts: list[str] = ()) -> list[AuditEntry]:
+            accounts: list[str] = (), before: int | None = None) -> list[AuditEntry]:
     """The log, newest first: all of it (community_ids None), or the entries of these
     communities and the account entries (account.*: created, changed, signed in...) whose
-    target is one of `accounts`, which carry no community."""
+    target is one of `accounts`, which carry no community; only those older than the entry
+    numbered `before`, if given."""
     query = select(AuditEntry).order_by(AuditEntry.seq.desc())
+    if before is not None:
+        query = query.where(AuditEntry.seq < before)
     if community_ids is not None:
         seen = AuditEntry.community_id.in_(community_ids)
         if accounts:
@@ -75,6 +78,27 @@ def entries(community_ids: list[int] | None = None, limit: int | None = None,
     if limit:
         query = query.limit(limit)
     return list(db.session.scalars(query))
+
+
+# The actions whose target is a proposal's id (an account's login, a community's code or a
+# key's id otherwise).
+_ON_PROPOSALS = ("proposal.", "works.", "ballots.", "notice.", "notices.", "visit.")
+
+
+def proposal_titles(shown: list[AuditEntry]) -> dict[str, str]:
+    """The title of each proposal these entries were done to, by the entry's target; a
+    deleted draft's from its delete entry's details, else none."""
+    ids = {int(e.target) for e in shown
+           if e.action.startswith(_ON_PROPOSALS) and e.target.isdigit()}
+    if not ids:
+        return {}
+    titles = {str(pid): title for pid, title in db.session.execute(
+        select(Proposal.id, Proposal.title).where(Proposal.id.in_(ids)))}
+    for e in shown:
+        if e.action == "proposal.delete" and isinstance(e.details, dict) \
+                and e.details.get("title") and e.target not in titles:
+            titles[e.target] = e.details["title"]
+    return titles
 
 
 def export_csv(community_ids: list[int] | None = None, accounts: list[str] = ()) -> bytes:

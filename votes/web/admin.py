@@ -11,6 +11,7 @@ from votes.services.errors import DomainError
 from votes.web.authz import staff
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+AUDIT_PAGE = 500  # entries a page of the audit log shows
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -79,6 +80,13 @@ def audit_log(user):
     if request.args.get("format") == "csv":
         return send_file(io.BytesIO(audit.export_csv(ids, accounts)), mimetype="text/csv",
                          download_name="audit.csv", as_attachment=True)
-    return render_template("admin/audit.html",
-                           entries=audit.entries(ids, limit=500, accounts=accounts),
-                           problems=audit.verify_log())
+    before = request.args.get("before", "")
+    before = int(before) if before.isdigit() else None
+    shown = audit.entries(ids, limit=AUDIT_PAGE + 1, accounts=accounts, before=before)
+    older = shown[AUDIT_PAGE:]  # one more than shown: whether there are older entries
+    shown = shown[:AUDIT_PAGE]
+    # Said on the page: stopping at the latest entries without a word, a reader looking for
+    # an older one concluded it did not exist.
+    return render_template("admin/audit.html", entries=shown, page_size=AUDIT_PAGE,
+                           older=shown[-1].seq if older else None, before=before,
+                           titles=audit.proposal_titles(shown), problems=audit.verify_log())
