@@ -74,3 +74,35 @@ def test_the_audit_page_says_it_shows_the_latest_entries_and_pages_to_older_ones
     everything = client.get("/admin/audit?before=abc")  # a hand-typed bound: the latest
     assert everything.status_code == 200 and list(_rows(everything.get_data(as_text=True))) == \
         seen[:3]
+
+
+def test_the_audit_csv_lets_a_reader_recompute_every_digest(app, world, client):
+    """The CSV's details were a Python dict printout ({'units': 6, ...}): no program could
+    read them, nor recompute an entry's digest from its row; its times were UTC without
+    saying so, and a community was a bare database number."""
+    import csv
+    import hashlib
+    import io
+    import json
+
+    sign_in(client, "admin1")
+    text = client.get("/admin/audit?format=csv").data.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert list(rows[0])[:6] == ["seq", "time_utc", "actor", "action", "community",
+                                 "community_code"]
+    prev = "0" * 64
+    for row in rows:
+        details = json.loads(row["details"])
+        assert isinstance(details, dict)
+        assert row["time_utc"].endswith("Z")
+        fields = {"seq": int(row["seq"]), "prev": row["prev"], "time": row["time_utc"],
+                  "actor": row["actor"], "action": row["action"],
+                  "community": int(row["community"]) if row["community"] else None,
+                  "target": row["target"], "details": details}
+        body = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        assert hashlib.sha256(body.encode("utf-8")).hexdigest() == row["digest"], row
+        assert row["prev"] == prev
+        prev = row["digest"]
+    imported = [r for r in rows if r["action"] == "roll.import"]
+    assert {r["community_code"] for r in imported} == {"SUN", "MOON"}
+    assert all(r["community_code"] == "" for r in rows if not r["community"])

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from votes.core.canonical import canonical_digest, format_time
 from votes.core.cells import safe_row
 from votes.extensions import db
-from votes.models import AuditEntry, Proposal
+from votes.models import AuditEntry, Community, Proposal
 from votes.services import clock
 
 GENESIS = "0" * 64
@@ -101,12 +101,28 @@ def proposal_titles(shown: list[AuditEntry]) -> dict[str, str]:
     return titles
 
 
+CSV_COLUMNS = ("seq", "time_utc", "actor", "action", "community", "community_code", "target",
+               "details", "prev", "digest")
+
+
 def export_csv(community_ids: list[int] | None = None, accounts: list[str] = ()) -> bytes:
+    """The log, oldest first, one entry a row (columns: CSV_COLUMNS; README.md says how to
+    recompute each digest from its row). `details` is the canonical JSON the digest covers
+    and `time_utc` the digest's own time text, so every digest can be recomputed from the
+    file; `community_code` is for people and is not covered by the digest."""
+    from votes.core.canonical import canonical_bytes
+
+    shown = list(reversed(entries(community_ids, accounts=accounts)))
+    ids = {e.community_id for e in shown if e.community_id is not None}
+    codes = {cid: code for cid, code in db.session.execute(
+        select(Community.id, Community.code).where(Community.id.in_(ids)))} if ids else {}
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["seq", "time", "actor", "action", "community", "target", "details",
-                     "prev", "digest"])
-    for e in reversed(entries(community_ids, accounts=accounts)):
+    writer.writerow(CSV_COLUMNS)
+    for e in shown:
         writer.writerow(safe_row([e.seq, format_time(e.time), e.actor, e.action,
-                                  e.community_id or "", e.target, e.details, e.prev, e.digest]))
+                                  "" if e.community_id is None else e.community_id,
+                                  codes.get(e.community_id, ""), e.target,
+                                  canonical_bytes(e.details).decode("utf-8"), e.prev,
+                                  e.digest]))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
