@@ -68,6 +68,11 @@ def test_emergency_use_end_to_end(app, runner, tmp_path, client):
     assert result.exit_code == 0, result.output
     names = zipfile.ZipFile(package).namelist()
     assert "result-notice.pdf" not in names and "application-form.pdf" in names
+    # Its README listed result-notice.pdf (表决结果公告), a file an emergency use has not: the
+    # fund office looked for a vote's result that was never held.
+    readme = zipfile.ZipFile(package).read("README.txt").decode("utf-8")
+    assert "result-notice.pdf" not in readme and "表决结果公告" not in readme
+    assert "未经业主表决" in readme and "no owners' vote" in readme
     notice = client.get(f"/p/{uid}/settlement.pdf")
     assert notice.status_code == 200
     assert "未经业主表决" in pdf_text(notice.data)

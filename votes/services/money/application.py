@@ -22,7 +22,7 @@ from votes.services.tx import unit_of_work
 README = """维修资金使用申请材料 / Maintenance-fund application package
 
 application-form.pdf   申请表（需业主委员会签字盖章）
-result-notice.pdf      表决结果公告
+{notice}
 apportionment.xlsx     分摊表（数字为数值格式）
 apportionment.csv      分摊表（UTF-8，逗号分隔，首行为列名）
 bundle.zip             表决导出包：votes verify bundle.zip --keys <辖区公布的密钥文件>
@@ -33,6 +33,10 @@ apportionment.csv columns / 列：
 面积与金额均为两位小数（小数点），余额未知时为空。Areas and amounts have a decimal point
 and 2 decimals; balance and shortfall are empty where the balance is unknown.
 """
+# The line for the vote's result notice; an emergency use held no vote (§18.6) and has none.
+NOTICE = {"vote": "result-notice.pdf      表决结果公告",
+          "emergency": "（应急使用，未经业主表决，没有表决结果 / emergency use: no owners' vote "
+                       "was held, so there is no result to publish）"}
 # The server checked the bundle with its own keys when it made the package: not proof
 # against whoever holds them (README tells the fund office how to check independently).
 SELF_CHECK = {"verified": "验证通过（服务器自检）verified by the server itself",
@@ -80,6 +84,7 @@ def application_package(proposal: Proposal, actor: str) -> bytes:
         "apportionment.csv": apportionment_csv(rows),
         "bundle.zip": bundle.getvalue(),
         "README.txt": README.format(outcome=SELF_CHECK.get(report.outcome, report.outcome),
+                                    notice=NOTICE["emergency" if how == "emergency" else "vote"],
                                     head=head, columns="\n".join(
             f"  {name:15} {COLUMN_NOTES[name]}" for name in CSV_COLUMNS)).encode("utf-8"),
     }
