@@ -92,7 +92,8 @@ def _verify(source, head, anchor: Anchor, run: _Run, witness_keys, receipts,
     run.signatures.flush()  # the device signatures too, while the close is checked
     emergency = b.version == 3 and is_emergency(b)
     if emergency:  # no vote: nothing to close or count (§18.6; 18.8 runs instead)
-        run.skip("7.1–8.1", "an emergency use (§18.6): no vote was held, so there is no "
+        run.skip("7.1–8.1", "应急使用（§18.6）：未经业主表决，没有表决结束记录，也不计票 / "
+                            "an emergency use (§18.6): no vote was held, so there is no "
                             "close and no tally")
         tally, interim = None, False
     else:
