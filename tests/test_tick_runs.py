@@ -231,3 +231,75 @@ def test_the_stuck_proposals_are_listed_even_when_a_sweep_fails(app, runner, tmp
     assert isinstance(result.exception, RuntimeError)  # the sweep's fault is not hidden
     faults = [r for r in caplog.records if r.exc_info]
     assert any("a bug this proposal's data meets" in str(r.exc_info[1]) for r in faults)
+
+
+def _moves(app, pid: int) -> list[tuple[str, str]]:
+    """(actor, action) of the audit log's entries that moved the proposal, oldest first."""
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import AuditEntry
+
+        rows = db.session.execute(select(AuditEntry.actor, AuditEntry.action).where(
+            AuditEntry.target == str(pid),
+            AuditEntry.action.in_(("proposal.publicity", "proposal.open", "proposal.close",
+                                   "proposal.publish", "proposal.final_result")))
+            .order_by(AuditEntry.seq)).all()
+        db.session.remove()
+        return [tuple(r) for r in rows]
+
+
+def test_the_clocks_moves_are_in_the_audit_log_once_each(app, runner, tmp_path):
+    """A regulator reading the audit log saw 开始表决 for a vote a member opened and nothing
+    for one the clock opened (`votes tick`, or a page finding the deadline passed). Each
+    move the clock makes is now audited as the machine's ("system"), in the move's own
+    transaction: a second tick, or a page that read the proposal before a tick moved it,
+    writes no second record."""
+
+    from tests.staff_world import PASSWORD, sign_in
+
+    pid = make_draft(app, runner, tmp_path)  # scheduled: publicity 11-20, voting 12-01..12-08
+    app.config["VOTES_NOW"] = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    assert _moves(app, pid) == [("system", "proposal.publicity")]
+
+    with app.app_context():  # a page opens it lazily
+        from votes.services import lifecycle
+
+        uid = lifecycle.get_proposal(pid).uid
+    app.config["VOTES_NOW"] = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)
+    assert app.test_client().get(f"/p/{uid}").status_code == 200
+    assert _moves(app, pid)[-1] == ("system", "proposal.open")
+
+    app.config["VOTES_NOW"] = datetime(2026, 12, 8, 2, 0, tzinfo=timezone.utc)
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import Proposal
+        from votes.services import lifecycle
+
+        stale = db.session.get(Proposal, pid)  # a page read it, still voting ...
+        assert stale.state == "voting"
+        assert runner.invoke(args=["tick"]).exit_code == 0  # ... the timer closed it ...
+        assert lifecycle.refresh(stale).state == "closed"  # ... and the page moves nothing
+        db.session.remove()
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    assert _moves(app, pid) == [("system", "proposal.publicity"), ("system", "proposal.open"),
+                                ("system", "proposal.close")]
+
+    result = runner.invoke(args=["users", "create", "admin1", "--role", "admin", "--password",
+                                 PASSWORD])
+    assert result.exit_code == 0, result.output
+    client = app.test_client()
+    sign_in(client, "admin1")
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "结束表决（到时自动）" in page and "开始表决（到时自动）" in page, page
+    assert "开始公示（到时自动）" in page
+    page = client.get("/admin/audit?lang=en").get_data(as_text=True)
+    assert "automatically, when its time came" in page
+
+
+def test_a_members_move_is_his_and_the_clocks_before_it_the_clocks(app, runner, tmp_path):
+    """A member's "open voting" on a scheduled draft whose publicity the timer never ran:
+    the publicity the clock started is the machine's, the opening the member's."""
+    vote = make_open_proposal(app, runner, tmp_path)  # `proposal open` by the CLI
+    assert _moves(app, vote["id"]) == [("system", "proposal.publicity"), ("cli", "proposal.open")]

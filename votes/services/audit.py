@@ -15,6 +15,10 @@ from votes.models import AuditEntry, Community, Proposal
 from votes.services import clock
 
 GENESIS = "0" * 64
+# The actor of what the server does by itself: the clock's moves of a proposal (publicity,
+# opening, closing, the final result), the sign-in's pauses. No account may take the name
+# (votes.services.staff._MACHINE_ACTORS).
+CLOCK = "system"
 
 
 def _fields(e: AuditEntry) -> dict:

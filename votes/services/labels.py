@@ -128,6 +128,8 @@ def audit_label(entry) -> str:
             said.append(_("账号已停用"))
     elif entry.action in ("account.signin", "account.signout") and details.get("address"):
         said.append(_("来自 %(address)s", address=details["address"]))
+    elif details.get("by") == "clock":  # a move the clock made (lifecycle._advance)
+        said.append(_("到时自动"))
     if not said:
         return action_label(entry.action)
     return _("%(action)s（%(detail)s）", action=action_label(entry.action),

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from votes.core import chain
 from votes.core.bundle import FORMAT_V2
-from votes.core.canonical import parse_time
+from votes.core.canonical import format_time, parse_time
 from votes.core.apportion import apportion
 from votes.core.bulk_gc import paused_gc
 from votes.core.numbers import whole_number
@@ -175,21 +175,33 @@ def open_without_vote(session: Session, proposal: Proposal, when: datetime) -> N
     _open(session, proposal, when)
 
 
-def _advance(session: Session, proposal: Proposal, now: datetime) -> None:
-    """Apply every move whose time has come, in order, each at its own time."""
+def _advance(session: Session, proposal: Proposal, now: datetime, mine: str = "") -> None:
+    """Apply every move whose time has come, in order, each at its own time, and audit each
+    as the clock's (actor "system") in the same transaction, under the caller's lock on the
+    proposal: of two timers or pages at once, only the one that moves it records the move.
+    `mine` is the action a committee member's move audits under the member's name (the
+    click that opened or closed a vote whose time had come): not the clock's as well."""
     with paused_gc():  # freezing, opening and closing handle a whole electorate
-        _advance_now(session, proposal, now)
+        _advance_now(session, proposal, now, mine)
 
 
-def _advance_now(session: Session, proposal: Proposal, now: datetime) -> None:
+def _advance_now(session: Session, proposal: Proposal, now: datetime, mine: str) -> None:
+    def moved(action: str, when: datetime) -> None:
+        if action != mine:
+            _audit(session, audit.CLOCK, action, proposal,
+                   {"by": "clock", "at": format_time(when)})
+
     if proposal.state == "draft" and proposal.publicity_scheduled \
             and proposal.publicity_start <= now \
             and proposal.publicity_start >= proposal.created_at:  # never back-dated
         _freeze(session, proposal, proposal.publicity_start)
+        moved("proposal.publicity", proposal.frozen_at)
     if proposal.state == "publicity" and proposal.voting_start <= now:
         _open(session, proposal, max(proposal.voting_start, proposal.frozen_at))
+        moved("proposal.open", proposal.opened_at)
     if proposal.state == "voting" and proposal.voting_end <= now:
         _close(session, proposal, proposal.voting_end)
+        moved("proposal.close", proposal.closed_at)
     if proposal.state == "closed":
         from votes.services.procedure.objections import publish_final_if_due
 
@@ -347,7 +359,7 @@ def open_voting(proposal_ref: str, actor: str = "cli") -> Proposal:
         if now < p.voting_start:
             raise DomainError(_("表决开始时间 %(time)s 未到，公示期内不能提前开始",
                                 time=clock.local_text(p.voting_start)))
-        _advance(session, p, now)
+        _advance(session, p, now, mine="proposal.open")
 
     return _committee_move(proposal_ref, actor, "proposal.open", act)
 
@@ -358,7 +370,7 @@ def close_voting(proposal_ref: str, actor: str = "cli") -> Proposal:
     def act(session: Session, p: Proposal, now: datetime):
         if p.state in ("closed", "published"):
             return NOTHING_DONE  # the timer, or another member, closed it first
-        _advance(session, p, now)
+        _advance(session, p, now, mine="proposal.close")
         if p.state in ("closed", "published"):
             return  # the end had come: this click is what closed it
         if p.state != "voting":

@@ -112,9 +112,9 @@ def publish_final_if_due(session: Session, proposal: Proposal, now: datetime) ->
     sealed = Appender(session, proposal).append("result", body, period_end(proposal))
     proposal.state = "published"
     proposal.published_at = parse_time(sealed.entry["time"])
-    audit.record(session, "system", "proposal.final_result", community_id=proposal.community_id,
-                 target=str(proposal.id), details={"seq": sealed.seq, "passed": body["passed"],
-                                                   "objections": len(rows)})
+    audit.record(session, audit.CLOCK, "proposal.final_result",
+                 community_id=proposal.community_id, target=str(proposal.id),
+                 details={"seq": sealed.seq, "passed": body["passed"], "objections": len(rows)})
 
 
 def _text(text: str, what: str) -> str:
