@@ -54,3 +54,62 @@ def test_a_board_view_of_an_unmoved_chain_reads_no_ballot(app, client, vote):
     assert "选票 2 张" in page
     page, reads = _ballot_reads(app, client, board)
     assert "参与表决人数：2 /" in page
+
+
+def test_a_view_after_the_close_parses_the_close_entry_once_and_shows_what_came_after(
+        app, runner, tmp_path, monkeypatch):
+    """The close entry holds an opening per counted ballot (megabytes for 100,000 ballots);
+    each board view after the close read and parsed it twice (the tally, then the outcome),
+    anew at every view although it never changes. It is now parsed once per process (kept
+    by its digest); objections, answers and the final result written after it still show on
+    the next view."""
+    from datetime import timedelta
+
+    from tests.procedure_world import END, at, close_at_end, open_vote, unit_args
+    from tests.procedure_world import scan, vote as cast
+    from votes.core.chain import SealedEntry
+    from votes.services.procedure import common
+
+    pid = open_vote(app, runner, tmp_path, "objection_days=2")
+    cast(runner, tmp_path, pid, {"A": "agree", "B": "agree", "C": "agree", "D": "disagree"})
+    close_at_end(app, runner, pid)
+    at(app, END + timedelta(hours=1))
+    with app.app_context():
+        from votes.services.lifecycle import get_proposal
+
+        uid = get_proposal(pid).uid
+    parsed = []
+    for name in ("from_line", "from_stored"):
+        real = getattr(SealedEntry, name).__func__
+
+        def counting(cls, line, real=real):
+            sealed = real(cls, line)
+            if sealed.entry.get("kind") == "close":
+                parsed.append(name)
+            return sealed
+
+        monkeypatch.setattr(SealedEntry, name, classmethod(counting))
+    common.forget_closes()
+    client = app.test_client()
+    page = client.get(f"/p/{uid}").get_data(as_text=True)
+    assert "初步结果：表决通过" in page and "没有收到异议" in page
+    assert len(parsed) == 1, parsed  # the tally and the outcome: one read, one parse
+    assert client.get(f"/p/{uid}").status_code == 200
+    assert len(parsed) == 1, parsed  # kept: not read again
+
+    result = runner.invoke(args=["proposal", "objection", pid, *unit_args("E"), "--text",
+                                 "计票有误", "--evidence", scan(tmp_path, "objection.pdf")])
+    assert result.exit_code == 0, result.output
+    page = client.get(f"/p/{uid}").get_data(as_text=True)
+    assert "计票有误" in page and "业主委员会尚未答复" in page
+    seq = result.output.split("#")[1].split(",")[0].strip()
+    result = runner.invoke(args=["proposal", "answer", pid, seq, "--decision", "rejected",
+                                 "--text", "已复核"])
+    assert result.exit_code == 0, result.output
+    page = client.get(f"/p/{uid}").get_data(as_text=True)
+    assert "已复核" in page and "异议不成立" in page
+    at(app, END + timedelta(days=3))
+    page = client.get(f"/p/{uid}").get_data(as_text=True)  # the final result, by the clock
+    assert "最终结果：表决通过" in page and 'id="result">表决通过' in page
+    assert len(parsed) == 1, parsed
+

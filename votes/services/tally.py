@@ -166,7 +166,8 @@ def _closing_tally(session: Session, proposal: Proposal
 
 
 def final_tally(session: Session, proposal: Proposal) -> Tally:
-    """The tally the close entry published (for a closed vote)."""
-    line = session.scalar(select(ChainEntry.line).where(
-        ChainEntry.proposal_id == proposal.id, ChainEntry.kind == "close"))
-    return Tally.from_dict(SealedEntry.from_line(line).entry["body"]["tally"])
+    """The tally the close entry published (for a closed vote): the entry as
+    procedure.common.close_entry keeps it, read once per process."""
+    from votes.services.procedure.common import close_entry
+
+    return Tally.from_dict(close_entry(proposal).entry["body"]["tally"])

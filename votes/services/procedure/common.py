@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -58,5 +60,39 @@ def entries_of(proposal: Proposal, *kinds: str) -> list[SealedEntry]:
 
 
 def close_entry(proposal: Proposal) -> SealedEntry | None:
-    entries = entries_of(proposal, "close")
-    return entries[0] if entries else None
+    """The proposal's close entry as the board, the notices and the decision read it: its
+    tally and 从多 figures, without the counted list and the openings (one per counted
+    ballot: megabytes for 100,000 ballots, which every board view after the close read and
+    parsed, twice). A sealed entry never changes: what it says is kept per process by its
+    digest, so a view reads the entry's digest only; whatever is appended after it (an
+    objection, an answer, the result) is read anew."""
+    row = db.session.execute(select(ChainEntry.id, ChainEntry.digest).where(
+        ChainEntry.proposal_id == proposal.id, ChainEntry.kind == "close")).first()
+    if row is None:
+        return None
+    with _closes_lock:
+        found = _closes.get(row.digest)
+        if found is not None:
+            _closes.move_to_end(row.digest)
+            return found
+    sealed = SealedEntry.from_line(db.session.scalar(
+        select(ChainEntry.line).where(ChainEntry.id == row.id)))
+    entry = dict(sealed.entry)
+    entry["body"] = {k: v for k, v in entry["body"].items() if k not in ("counted", "openings")}
+    kept = SealedEntry(entry, sealed.digest, sealed.sig)
+    with _closes_lock:
+        _closes[row.digest] = kept
+        while len(_closes) > _CLOSES:
+            _closes.popitem(last=False)
+    return kept
+
+
+def forget_closes() -> None:
+    """Drop the kept close entries (tests)."""
+    with _closes_lock:
+        _closes.clear()
+
+
+_CLOSES = 256  # close entries without their openings: a few kilobytes each
+_closes: OrderedDict = OrderedDict()
+_closes_lock = threading.Lock()
