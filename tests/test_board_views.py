@@ -113,3 +113,17 @@ def test_a_view_after_the_close_parses_the_close_entry_once_and_shows_what_came_
     assert "最终结果：表决通过" in page and 'id="result">表决通过' in page
     assert len(parsed) == 1, parsed
 
+
+def test_the_units_list_while_voting_is_open_counts_nothing_before_its_404(
+        app, client, vote, monkeypatch):
+    """/p/<uid>/units, open to anyone, worked out the board's whole figures (the turnout,
+    the ballot count) before answering 404 because voting was still open: a loop on it
+    cost the workers a board view per request. It now looks at the state first."""
+    from votes.services import board
+
+    counted = []
+    monkeypatch.setattr(board, "proposal_figures",
+                        lambda ref: counted.append(ref) or pytest.fail("figures computed"))
+    assert client.get(f"/p/{vote['uid']}/units").status_code == 404
+    assert client.get("/p/nosuchproposal/units").status_code == 404
+    assert counted == []

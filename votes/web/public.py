@@ -129,13 +129,15 @@ def document(uid: str, position: int):
 def units(uid: str):
     """After the close: per unit only whether a ballot counted and its channel, so an owner
     who did not vote can see no one voted in their name."""
-    from votes.services.board import board_view
+    from votes.services.owner_pages import proposal_by_uid
     from votes.services.participation import participation_page
 
-    view = board_view(uid)
-    page = participation_page(view.proposal)
+    # The proposal alone, not the board's figures (the turnout, the ballot count): the page
+    # shows none of them, and while voting is open it is a 404 (participation_page).
+    proposal = proposal_by_uid(uid)
+    page = participation_page(proposal)
     if page is None:
         abort(404)
     rows, transferred = page
-    return render_template("public/units.html", proposal=view.proposal, rows=rows,
+    return render_template("public/units.html", proposal=proposal, rows=rows,
                            counted=sum(r["counted"] for r in rows), transferred=transferred)
