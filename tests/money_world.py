@@ -63,18 +63,21 @@ def today(app) -> str:
     return now.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
 
 
-def works_done(runner, tmp_path, pid: str, *, contract="6000.00", payments=("2000.00",)):
-    """Contract, payments and acceptance through the CLI (each must succeed). The works are
-    accepted today by the app's clock: an acceptance after today is refused."""
+def works_done(runner, tmp_path, pid: str, *, contract="6000.00", payments=("2000.00",),
+               accepted=True):
+    """Contract, payments and (unless `accepted` is false) acceptance through the CLI (each
+    must succeed). The works are accepted today by the app's clock: an acceptance after
+    today is refused."""
     steps = [["works", "contract", pid, "--contractor", "福州电梯工程有限公司",
               "--amount", contract, "--evidence", evidence(tmp_path)]]
     steps += [["works", "payment", pid, "--amount", a, "--note", f"预付款{i + 1}",
                "--evidence", evidence(tmp_path, f"voucher{i}.pdf", f"voucher {i}".encode())]
               for i, a in enumerate(payments)]
-    steps.append(["works", "acceptance", pid, "--date", today(runner.app), "--participant",
-                  "业委会", "--participant", "物业服务中心", "--evidence",
-                  evidence(tmp_path, "photo.jpg", b"\xff\xd8 photo"), "--evidence",
-                  evidence(tmp_path, "report.pdf", b"%PDF-1.4 report")])
+    if accepted:
+        steps.append(["works", "acceptance", pid, "--date", today(runner.app), "--participant",
+                      "业委会", "--participant", "物业服务中心", "--evidence",
+                      evidence(tmp_path, "photo.jpg", b"\xff\xd8 photo"), "--evidence",
+                      evidence(tmp_path, "report.pdf", b"%PDF-1.4 report")])
     for args in steps:
         result = runner.invoke(args=args)
         assert result.exit_code == 0, (args, result.output)

@@ -9,22 +9,17 @@ from __future__ import annotations
 
 import json
 import os
-import re
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.browser import live_server, need_tools, phone_browser
-from tests.factories import resident_id, voter_token
-from tests.money_world import works_done
-from tests.procedure_world import END, at, close_at_end, open_vote, show, vote
+from tests.owner_walk import PAGES, walk
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE_PLACES = (ROOT / "node_modules" / "axe-core" / "axe.min.js",)
-OWNERS = {"zh_CN": ("101", 1), "en": ("102", 2)}  # room of building 1, resident serial
 
 AXE_RUN = """async () => {
   const r = await axe.run(document, {runOnly: {type: 'tag', values:
@@ -95,12 +90,6 @@ def _check(page, axe: Path, name: str, lang: str, found: dict) -> None:
         found[f"{name}-{lang}"] = {"axe": bad, "small targets": small, "unnamed": unnamed}
 
 
-def _answer(page, serial: int, lands: str) -> None:
-    page.fill("#answer", resident_id(serial)[-6:])
-    page.click("#verify-submit")
-    page.wait_for_url(re.compile(rf".*/{lands}$"))
-
-
 def test_owner_pages_pass_axe_on_a_phone_in_both_languages(sqlite_app, tmp_path):
     need_tools("chromium")
     axe = _axe_file()
@@ -114,70 +103,7 @@ def test_owner_pages_pass_axe_on_a_phone_in_both_languages(sqlite_app, tmp_path)
         checked.append(f"{name}-{lang}")
         _check(page, axe, name, lang, found)
 
-    with live_server(app) as base:
-        pid = open_vote(app, runner, tmp_path, "objection_days=3")
-        uid = show(runner, pid)["uid"]
-        proposal = {"id": int(pid)}
-        vote(runner, tmp_path, pid, {v: "agree" for v in "CDE"})
-        with phone_browser(bypass_csp=True) as page:  # to inject axe
-            page.set_viewport_size({"width": 360, "height": 740})
-            for lang, (room, serial) in OWNERS.items():
-                page.context.clear_cookies()
-                page.goto(f"{base}/p/{uid}?lang={lang}")
-                check(page, "board-open", lang)
-                page.goto(f"{base}/p/{uid}/pick")
-                check(page, "pick", lang)
-                page.goto(f"{base}/p/{uid}/verify")
-                check(page, "pick-verify", lang)
-                page.goto(f"{base}/v/{voter_token(app, proposal, room=room)}")
-                page.wait_for_url(re.compile(r".*/verify$"))
-                check(page, "link-verify", lang)
-                page.fill("#answer", "000000")  # wrong: the page again, with its error
-                page.click("#verify-submit")
-                page.wait_for_load_state()
-                check(page, "verify-error", lang)
-                _answer(page, serial, "ballot")
-                check(page, "ballot", lang)
-                page.check("input[value=agree]")
-                page.click("#next")
-                page.wait_for_url(re.compile(r".*/confirm$"))
-                check(page, "confirm", lang)
-                page.click("#cast-submit")
-                page.wait_for_url(re.compile(r".*/receipt/[0-9a-f]{64}$"))
-                check(page, "receipt", lang)
-            close_at_end(app, runner, pid)
-            for lang, (room, serial) in OWNERS.items():
-                page.context.clear_cookies()
-                token = voter_token(app, proposal, room=room)
-                page.goto(f"{base}/v/{token}/objection?lang={lang}")
-                page.wait_for_url(re.compile(r".*/verify$"))
-                _answer(page, serial, "objection")
-                check(page, "objection", lang)
-                page.fill("#objection-text", "电梯报价偏高，请公开比价记录")
-                page.click("#objection-submit")
-                page.wait_for_load_state()
-                check(page, "objection-filed", lang)
-                page.goto(f"{base}/p/{uid}")
-                check(page, "board-objections", lang)
-            at(app, END + timedelta(days=3, hours=1))
-            listing = runner.invoke(args=["proposal", "objections", pid]).output
-            for seq in sorted(set(re.findall(r"第 (\d+) 条", listing))):
-                answered = runner.invoke(args=[
-                    "proposal", "answer", pid, seq, "--decision", "rejected",
-                    "--text", "报价已经三家比价，比价记录见公示栏附件"])
-                assert answered.exit_code == 0, (listing, answered.output)
-            works_done(runner, tmp_path, pid, payments=("2000.00",))
-            assert runner.invoke(args=["works", "settle", pid, "--final-cost",
-                                       "6400.00"]).exit_code == 0
-            for lang, (room, serial) in OWNERS.items():
-                page.context.clear_cookies()
-                page.goto(f"{base}/v/{voter_token(app, proposal, room=room)}?lang={lang}")
-                page.wait_for_url(re.compile(r".*/verify$"))
-                _answer(page, serial, "mine")
-                check(page, "mine", lang)
-                page.goto(f"{base}/p/{uid}/fund")
-                check(page, "fund", lang)
-                page.goto(f"{base}/p/{uid}")
-                check(page, "board-settled", lang)
-    assert len(checked) == 28, checked
+    with live_server(app) as base, phone_browser(bypass_csp=True) as page:  # to inject axe
+        walk(app, runner, tmp_path, base, page, check)
+    assert len(checked) == 2 * PAGES, checked
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)

@@ -9,7 +9,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 from tests.factories import make_draft
-from tests.money_world import passed_vote, staff_accounts
+from tests.money_world import passed_vote, staff_accounts, works_done
 from tests.staff_world import sign_in, staff_client
 
 
@@ -27,12 +27,7 @@ def test_the_regulator_reads_areas_in_m2_and_amounts_in_yuan(app, runner, tmp_pa
     could not tell square metres from headcounts, nor yuan from anything."""
     pid = passed_vote(app, runner, tmp_path)["pid"]
     staff_accounts(app, runner)
-    (tmp_path / "c.pdf").write_bytes(b"contract")
-    assert runner.invoke(args=["works", "contract", pid, "--contractor", "甲公司", "--amount",
-                               "6000.00", "--evidence", str(tmp_path / "c.pdf")]).exit_code == 0
-    (tmp_path / "v.pdf").write_bytes(b"voucher")
-    assert runner.invoke(args=["works", "payment", pid, "--amount", "1500.00", "--evidence",
-                               str(tmp_path / "v.pdf")]).exit_code == 0
+    works_done(runner, tmp_path, pid, payments=("1500.00",), accepted=False)
     sign_in(client, "district")
     for lang, yuan in (("zh_CN", "元"), ("en", "yuan")):
         overview = client.get(f"/regulator/?lang={lang}").get_data(as_text=True)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import io
 import zipfile
 
-from tests.money_world import low_balance_rows, passed_vote, staff_accounts, today
+from tests.money_world import (low_balance_rows, passed_vote, staff_accounts, today,
+                               works_done)
 from tests.staff_world import sign_in
 
 
@@ -62,12 +63,7 @@ def test_committee_records_each_step_and_settles(app, runner, tmp_path, client):
 def test_regulator_sees_money_stage_and_downloads_the_package(app, runner, tmp_path, client):
     pid = passed_vote(app, runner, tmp_path)["pid"]
     staff_accounts(app, runner)
-    (tmp_path / "c.pdf").write_bytes(b"contract")
-    assert runner.invoke(args=["works", "contract", pid, "--contractor", "甲公司", "--amount",
-                               "6000.00", "--evidence", str(tmp_path / "c.pdf")]).exit_code == 0
-    (tmp_path / "v.pdf").write_bytes(b"voucher")
-    assert runner.invoke(args=["works", "payment", pid, "--amount", "1500.00", "--evidence",
-                               str(tmp_path / "v.pdf")]).exit_code == 0
+    works_done(runner, tmp_path, pid, payments=("1500.00",), accepted=False)
     sign_in(client, "district")
     overview = client.get("/regulator/").get_data(as_text=True)
     assert "付款中" in overview and "6,000.00" in overview and "1,500.00" in overview
