@@ -109,8 +109,9 @@ def _verify(source, head, anchor: Anchor, run: _Run, witness_keys, receipts,
     if b.version == 2:  # format votes-bundle/1: the rules of version 2, which end at 11
         run.skip("15–19", "a bundle of format votes-bundle/1 is verified by the rules of "
                           "version 2 of the specification, which has no steps 15–19")
+        works = None
     else:
-        _after_the_vote(b, genesis, tally, emergency, run)
+        works = _after_the_vote(b, genesis, tally, emergency, run)
     run.guarded("4.4", run.check_signatures)
     report = _report(b, anchor, run, tally, interim)
     procedure = run.guarded("17.1", after_close_lines, b) or ()
@@ -119,7 +120,7 @@ def _verify(source, head, anchor: Anchor, run: _Run, witness_keys, receipts,
     return dataclasses.replace(report, witnessed=witnessed, receipts=len(receipts),
                                procedure=procedure, preliminary=_preliminary(b, genesis, tally),
                                proposal=shown(b.uid, 80) if b.uid is not None else None,
-                               participation=rows)
+                               participation=rows, works=works)
 
 
 def _preliminary(b: _Bundle, genesis, tally) -> bool | None:
@@ -144,16 +145,17 @@ def _unreadable(run: _Run, anchor: Anchor, why: str) -> Report:
                   skipped=tuple(run.skipped))
 
 
-def _after_the_vote(b: _Bundle, genesis, tally, emergency: bool, run: _Run) -> None:
-    """Steps 15–19 (version 3), in the order of §5."""
+def _after_the_vote(b: _Bundle, genesis, tally, emergency: bool, run: _Run):
+    """Steps 15–19 (version 3), in the order of §5; the works figures step 18 checked."""
     run.guarded("15.1", check_corrections, b, run)
     run.guarded("15.4", check_withdrawals, b, run)
     run.guarded("16.1", check_procedure, b, genesis, run)
     run.guarded("17.1", check_objections, b, genesis, run)
-    run.guarded("18.1", check_works, b, genesis, run)
+    works = run.guarded("18.1", check_works, b, genesis, run)
     if emergency:
         run.guarded("18.8", check_emergency, b, run)
     run.guarded("19.1", check_follow, b, genesis, tally, run)
+    return works
 
 
 def _report(b: _Bundle, anchor: Anchor, run: _Run, tally, interim: bool) -> Report:

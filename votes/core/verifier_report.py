@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from votes.core.numbers import format_area
 from votes.core.step_titles import title
 from votes.core.tally import Tally, Turnout
+from votes.core.verifier_works_figures import WorksFigures
 
 VERIFIED, FAILED, IN_PROGRESS, UNANCHORED = "verified", "failed", "in_progress", "unanchored"
 # Exit status of `votes verify`; 2 is "the bundle or the keys file could not be read".
@@ -62,6 +63,7 @@ class Report:
     # With an objection period (§17) the close is only the preliminary result: True while
     # the bundle holds no final result yet, False once it does, None without a period.
     preliminary: bool | None = None
+    works: WorksFigures | None = None  # the works entries step 18 checked (§18), if any
 
     @property
     def ok(self) -> bool:
@@ -138,6 +140,8 @@ class Report:
             lines.append("以下从多、异议及最终结果为导出包所载，未经验证 / 从多, objections and "
                          "final result as the bundle states them, NOT verified:")
         lines += procedure
+        if self.works is not None:  # amounts as step 18 checked them on the chain
+            lines += self.works.lines(failed=self.outcome == FAILED)
         if self.failures:
             # Which checks failed, in the regulator's language; the details follow in English.
             counts: dict[str, int] = {}
@@ -164,4 +168,6 @@ class Report:
                 "skipped": [{"step": s.step, "reason": s.reason} for s in self.skipped],
                 "witnessed": self.witnessed.to_json() if self.witnessed is not None else None,
                 "receipts": self.receipts, "procedure": list(self.procedure),
-                "proposal": self.proposal, "preliminary": self.preliminary}
+                "proposal": self.proposal, "preliminary": self.preliminary,
+                "works": (self.works.to_json(failed=self.outcome == FAILED)
+                          if self.works is not None else None)}

@@ -3,21 +3,35 @@
 from __future__ import annotations
 
 from votes.core import follow, works
+from votes.core.bidi import shown
 from votes.core.bundle_types import WORKS_DATA, type_errors
 from votes.core.verifier_base import _Bundle, _Run
+from votes.core.verifier_works_figures import Settlement, WorksFigures
 
 
-def check_works(b: _Bundle, genesis: dict | None, run: _Run) -> None:
+def check_works(b: _Bundle, genesis: dict | None, run: _Run) -> WorksFigures | None:
     """Step 18; genesis is the checked genesis body (None when step 5 failed: the rules it
-    froze are then unknown, and the checks that need them do not run)."""
+    froze are then unknown, and the checks that need them do not run). Returns the figures
+    of the entries it checked, for the report (None for a chain without works or an
+    emergency entry)."""
     entries = b.entries(works.KIND)
+    emergencies = b.entries(works.EMERGENCY)
+    if not entries and not emergencies:
+        return None
+    figures = WorksFigures()
+    if emergencies:
+        n, body = emergencies[0][0], emergencies[0][1]["body"]
+        figures.emergency = {"entry": n, "category": body["category"],
+                             "applicant": body["applicant"], "reason": shown(body["reason"], 200)}
     if not entries:
-        return
+        return figures
     bodies = [(n, e["body"]) for n, e in entries]
     typed = []
     for n, body in bodies:
         if _typed(body, n, run):
             typed.append((n, body))
+    _gather(figures, typed)
+    figures.left_out = len(bodies) - len(typed)
     rules = None if genesis is None else genesis["rules"]
     _check_after_decision(b, entries[0][0], rules, run)
     budget = b.proposal["budget"] if b.proposal is not None else None
@@ -25,7 +39,7 @@ def check_works(b: _Bundle, genesis: dict | None, run: _Run) -> None:
         run.skip("18.4, 18.6", "proposal.json failed step 1.4 or 1.5")
     if len(typed) < len(bodies):
         run.skip("18.3–18.7", "some works entries failed 18.1")
-        return
+        return figures
     # No vote was held for an emergency use (§18.6): there is none to hold again, and its
     # budget is the one published with it, approved by no one.
     over = (("the emergency use's budget", "an emergency use cannot be paid beyond it; the "
@@ -57,7 +71,27 @@ def check_works(b: _Bundle, genesis: dict | None, run: _Run) -> None:
                 run.fail("18.5", f"payments reach {paid} fen, more than the contract's "
                                  f"{contract['amount']} fen", n)
         elif stage == "settlement" and contract is not None:
-            _check_settlement(b, data, paid, budget, contract, n, run, over)
+            shares_total = _check_settlement(b, data, paid, budget, contract, n, run, over)
+            if figures.settlement is not None and figures.settlement.entry == n:
+                figures.settlement.shares_total = shares_total
+    return figures
+
+
+def _gather(figures: WorksFigures, typed: list[tuple[int, dict]]) -> None:
+    """The report's figures from the well-typed works entries, in chain order (the first
+    contract, acceptance and settlement: a second one fails 18.3)."""
+    for n, body in typed:
+        stage, data = body["stage"], body["data"]
+        if stage == "contract" and figures.contract is None:
+            figures.contract = {"entry": n, "contractor": shown(data["contractor"]),
+                                "amount": data["amount"], "tolerance_bp": data["tolerance_bp"]}
+        elif stage == "payment":
+            figures.payments.append((n, data["amount"], shown(data["note"], 40)))
+        elif stage == "acceptance" and figures.acceptance is None:
+            figures.acceptance = {"entry": n, "date": data["date"],
+                                  "participants": [shown(p, 40) for p in data["participants"]]}
+        elif stage == "settlement" and figures.settlement is None:
+            figures.settlement = Settlement(n, data["final_cost"], data["paid"], data["units"])
 
 
 def is_emergency(b: _Bundle) -> bool:
@@ -164,7 +198,9 @@ def _order_problem(stage: str, seen: set[str]) -> str | None:
 
 
 def _check_settlement(b: _Bundle, data: dict, paid: int, budget: int | None, contract: dict,
-                      n: int, run: _Run, over: tuple[str, str]) -> None:
+                      n: int, run: _Run, over: tuple[str, str]) -> int | None:
+    """18.6 and 18.7; the sum of the shares recomputed from roll.json when they are the
+    settlement's (what the units' sub-ledgers must be charged in all), else None."""
     if data["paid"] != paid:
         run.fail("18.6", f"settlement says {data['paid']} fen were paid in advance, the "
                          f"payment entries sum to {paid}", n)
@@ -177,13 +213,15 @@ def _check_settlement(b: _Bundle, data: dict, paid: int, budget: int | None, con
                          f"{budget} fen by more than the tolerance: {over[1]}", n)
     if b.roll is None:
         run.skip("18.7", "roll.json failed step 1.4 or 1.5")
-        return
+        return None
     try:
         shares = works.settlement_shares(b.roll, data["final_cost"])
     except ValueError as exc:  # roll.json's areas sum to zero: nothing to split by
         run.fail("18.7", f"the settlement cannot be apportioned over roll.json: {exc}", n)
-        return
+        return None
     if data["units"] != len(shares) or \
             data["shares_digest"] != works.shares_digest(data["final_cost"], shares):
         run.fail("18.7", "the settlement's apportionment does not recompute from roll.json "
                          "by area (largest remainder)", n)
+        return None
+    return sum(s.amount for s in shares)
