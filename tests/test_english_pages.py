@@ -348,3 +348,23 @@ def test_a_language_asked_on_a_redirecting_address_is_kept(app, runner, tmp_path
     assert start.status_code == 302
     page = client.get(start.location).get_data(as_text=True)
     assert '<html lang="en">' in page, page
+
+
+def test_english_bulk_entry_names_the_proxy_columns_in_english(app, runner, tmp_path):
+    """The English committee page told a clerk to add the columns 受托人, 受托人证件号码,
+    授权委托书 and 受托人为物业员工 (是/否) to a CSV whose other columns it named in English,
+    though the file takes proxy_name, proxy_id, authorisation and company_staff (yes/no);
+    and its proxy form offered "No" and "yes"."""
+    from tests.factories import make_open_proposal
+    from tests.staff_world import clerk_client
+
+    proposal = make_open_proposal(app, runner, tmp_path)
+    client = clerk_client(app, runner)
+    page = _text(client.get(f"/committee/p/{proposal['id']}?lang=en"))
+    page = re.sub(r'value="[是否]"', "", page)  # the options' values, sent not shown
+    for column in ("proxy_name (", "proxy_id (", "authorisation (", "company_staff ("):
+        assert column in page, column
+    assert _leaks(page) == [], _leaks(page)
+    assert ">Yes</option>" in page and ">No</option>" in page
+    chinese = _text(client.get(f"/committee/p/{proposal['id']}?lang=zh_CN"))
+    assert "受托人为物业员工（是/否）" in chinese
