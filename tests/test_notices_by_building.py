@@ -125,3 +125,20 @@ def test_the_command_takes_a_building_as_the_roll_spells_it(app, runner, tmp_pat
     missing = runner.invoke(args=["notices", str(vote["id"]), "-o", str(tmp_path / "x.pdf"),
                                   "--building", "9栋"])
     assert missing.exit_code == 1 and "没有“9栋”的表决通知" in missing.output
+
+
+def test_english_page_names_the_buildings_in_english(app, runner, tmp_path):
+    """The English page listed the buildings as 1号楼 and 2号楼 (the printed notices' label);
+    it now says building 1, and its download link still takes the label."""
+    rows = sample_rows() + [make_row(building="A", room="101", owner_name="孙七",
+                                     owner_id=resident_id(7), area="50.00")]
+    vote = make_open_proposal(app, runner, tmp_path, rows=rows)
+    client = committee(app, runner)
+    page = client.get(f"/committee/p/{vote['id']}/notices?lang=en").get_data(as_text=True)
+    table = page[page.index('id="buildings"'):]
+    shown = re.findall(r'<td data-label="Building">([^<]+)</td>', table)
+    assert shown == ["building 1", "building 2", "building A"], shown
+    link = re.search(r'href="([^"]*notices.pdf\?building=[^"]*)"', table).group(1)
+    assert link.endswith("building=1%E5%8F%B7%E6%A5%BC")  # 1号楼, as the notices print it
+    assert buildings(client.get(f"/committee/p/{vote['id']}/notices?lang=zh_CN")
+                     .get_data(as_text=True)) == {"1号楼": 3, "2号楼": 2, "A座": 1}

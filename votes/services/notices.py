@@ -235,18 +235,30 @@ def printable(proposal: Proposal) -> Proposal:
     return proposal
 
 
-def notice_buildings(proposal: Proposal) -> list[tuple[str, int]]:
-    """(building label, number of notices) in the order of delivery: what a committee can
-    print one building at a time when the whole file is too long for one download."""
+def notice_buildings(proposal: Proposal) -> list[tuple[str, str, int]]:
+    """(building label, the building in the page's language, number of notices) in the
+    order of delivery: what a committee can print one building at a time when the whole
+    file is too long for one download. The label ("3号楼", as the printed notices say it)
+    is what notices_pdf(building=…) takes."""
     proposal = printable(proposal)
-    counts: dict[str, int] = {}
+    counts: dict[str, list] = {}
     accesses = set(db.session.scalars(select(VoterAccess.voter_key).where(
         VoterAccess.proposal_id == proposal.id)))
     for key, held in _by_voter(units_in_delivery_order(proposal)).items():
         if key in accesses:
             label = _building_of(held)
-            counts[label] = counts.get(label, 0) + 1
-    return list(counts.items())
+            counts.setdefault(label, [_building_shown(held), 0])[1] += 1
+    return [(label, shown, n) for label, (shown, n) in counts.items()]
+
+
+def _building_shown(units: list[FrozenUnit]) -> str:
+    """_building_of in the page's language: "building 3" in English; a building the roll
+    names in words (综合楼) as the roll names it."""
+    building = normalise_building(units[0].building)
+    label = _suffixed(building, "号楼")
+    if label == building:
+        return label or "—"
+    return _("%(b)s座", b=building) if label.endswith("座") else _("%(b)s号楼", b=building)
 
 
 def notice_count(proposal: Proposal) -> int:

@@ -26,7 +26,7 @@ def notices_page(user, proposal):
         flash(err.message, "error")
         return redirect(url_for("committee.proposal", pid=proposal.id))
     return render_template("committee/notices.html", proposal=proposal, buildings=buildings,
-                           total=sum(n for _b, n in buildings),
+                           total=sum(n for _b, _shown, n in buildings),
                            limit=current_app.config["NOTICES_PER_DOWNLOAD_MAX"])
 
 
