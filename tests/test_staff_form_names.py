@@ -53,3 +53,17 @@ def test_the_roll_upload_field_is_named(app, runner, tmp_path):
     for lang in ("zh_CN", "en"):
         page = client.get(f"/committee/c/SUN?lang={lang}").get_data(as_text=True)
         assert unnamed_fields(page) == []
+
+
+def test_the_visit_record_fields_are_named(app, runner, tmp_path):
+    """Each non-voter's visit form had a choice of outcome with no name at all (and its
+    note only a placeholder): a screen reader said "combo box, not at home"."""
+    from tests.factories import make_open_proposal
+    from tests.staff_world import clerk_client
+
+    proposal = make_open_proposal(app, runner, tmp_path)
+    client = clerk_client(app, runner)
+    for lang in ("zh_CN", "en"):
+        page = client.get(f"/committee/p/{proposal['id']}/non-voters?lang={lang}") \
+            .get_data(as_text=True)
+        assert 'name="outcome"' in page and unnamed_fields(page) == []
