@@ -67,3 +67,16 @@ def test_the_visit_record_fields_are_named(app, runner, tmp_path):
         page = client.get(f"/committee/p/{proposal['id']}/non-voters?lang={lang}") \
             .get_data(as_text=True)
         assert 'name="outcome"' in page and unnamed_fields(page) == []
+
+
+def test_the_accounts_page_names_every_field(app, runner, tmp_path):
+    """The administrator's page had each community's district code field without any
+    name, and each account's new-password field named by its placeholder alone."""
+    from tests.factories import make_draft
+    from tests.staff_world import staff_client
+
+    make_draft(app, runner, tmp_path)
+    client = staff_client(app, runner, "admin1", "--role", "admin")
+    for lang in ("zh_CN", "en"):
+        page = client.get(f"/admin/?lang={lang}").get_data(as_text=True)
+        assert 'value="jurisdiction"' in page and unnamed_fields(page) == []
