@@ -1,0 +1,130 @@
+"""The staff pages as a committee member, a regulator or an administrator at a desk meets
+them, keyboard or screen reader in hand: axe-core (from the npm registry: `npm install
+axe-core`, which .ci/run does) runs inside the main committee, regulator and admin pages, in
+Chinese and in English, and no serious or critical violation may be left (a form field
+without a name, a button without words, text too faint to read, a table without headers)."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import timedelta
+
+import pytest
+
+from tests.browser import CHROMIUM, live_server, need_tools
+from tests.test_owner_accessibility import AXE_RUN, _axe_file
+
+pytestmark = pytest.mark.browser
+
+
+def _world(app, runner, tmp_path) -> tuple[int, str]:
+    """A draft in SUN, an emergency use already published, the staff accounts."""
+    from tests.factories import make_draft
+    from tests.money_world import fire_pump_emergency, staff_accounts
+    from tests.staff_world import PASSWORD
+
+    pid = make_draft(app, runner, tmp_path, extra=())
+    emergency = fire_pump_emergency(runner, tmp_path)
+    staff_accounts(app, runner)
+    result = runner.invoke(args=["users", "create", "admin1", "--role", "admin",
+                                 "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    return pid, emergency
+
+
+def _sign_in(page, base: str, login: str) -> None:
+    from tests.staff_world import PASSWORD
+
+    page.context.clear_cookies()
+    page.goto(base + "/staff/login")
+    page.fill("#login", login)
+    page.fill("#password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_load_state()
+    assert "/staff/login" not in page.url, page.url
+
+
+def test_staff_pages_pass_axe_at_a_desk_in_both_languages(sqlite_app, tmp_path):
+    need_tools("chromium")
+    axe = _axe_file()
+    from playwright.sync_api import sync_playwright
+
+    from tests.factories import make_roll_csv
+    from tests.procedure_world import END, T0
+    from tests.staff_world import enter_paper, sign_in
+
+    app = sqlite_app
+    app.config["WTF_CSRF_ENABLED"] = True
+    runner = app.test_cli_runner()
+    pid, emergency = _world(app, runner, tmp_path)
+    mover = app.test_client()  # moves the vote along between the looks
+    app.config["WTF_CSRF_ENABLED"] = False
+    sign_in(mover, "sun_committee")
+    app.config["WTF_CSRF_ENABLED"] = True
+    roll = make_roll_csv(tmp_path / "again.csv")
+    found: dict[str, list] = {}
+    checked: list[str] = []
+
+    def check(page, name: str) -> None:
+        for lang in ("zh_CN", "en"):
+            url = page.url.split("?")[0] if name != "roll preview" else None
+            if url:
+                page.goto(f"{url}?lang={lang}")
+            else:  # a POST's answer: its form sent again in each language
+                page.goto(f"{base}/committee/c/SUN?lang={lang}")
+                page.set_input_files("input[name=file]", str(roll))
+                page.click("#roll-preview")
+            page.wait_for_load_state()
+            page.add_script_tag(path=str(axe))
+            violations = page.evaluate(AXE_RUN)
+            if os.environ.get("VOTES_AXE_ALL"):
+                print(name, lang, json.dumps(violations, ensure_ascii=False, indent=1))
+            bad = [v for v in violations if v["impact"] in ("serious", "critical")]
+            checked.append(f"{name}-{lang}")
+            if bad:
+                found[f"{name}-{lang}"] = bad
+
+    def look(page, path: str, name: str) -> None:
+        page.goto(base + path)
+        check(page, name)
+
+    with live_server(app) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN",
+                                   bypass_csp=True).new_page()  # to inject axe
+        _sign_in(page, base, "sun_committee")
+        c = f"/committee/p/{pid}"
+        look(page, "/committee/c/SUN", "community")
+        check(page, "roll preview")
+        look(page, "/committee/c/SUN/proposals/new", "new proposal")
+        look(page, c, "draft")
+        look(page, "/committee/c/SUN/emergency", "emergency form")
+        app.config["WTF_CSRF_ENABLED"] = False
+        assert mover.post(f"{c}/move/schedule-publicity",
+                          data={"confirm": "1"}).status_code == 302
+        app.config["VOTES_NOW"] = T0 + timedelta(hours=1)
+        assert runner.invoke(args=["tick"]).exit_code == 0
+        for room in ("101", "202"):
+            assert enter_paper(mover, c, room, scan=(room.encode(), "s.jpg")).status_code == 302
+        app.config["WTF_CSRF_ENABLED"] = True
+        look(page, c, "voting")
+        look(page, f"{c}/paper-ballots", "corrections")
+        look(page, f"{c}/non-voters", "non-voters")
+        app.config["VOTES_NOW"] = END + timedelta(hours=1)
+        assert runner.invoke(args=["tick"]).exit_code == 0
+        look(page, c, "closed")
+        look(page, f"/committee/p/{emergency}/works", "works")
+
+        _sign_in(page, base, "district")
+        look(page, "/regulator/", "regulator overview")
+        look(page, f"/regulator/p/{pid}", "regulator vote")
+        look(page, "/admin/audit", "audit log")
+
+        _sign_in(page, base, "admin1")
+        look(page, "/admin/", "accounts")
+        browser.close()
+    assert len(checked) == 2 * 14, checked
+    assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)
