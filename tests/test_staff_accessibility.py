@@ -128,3 +128,25 @@ def test_staff_pages_pass_axe_at_a_desk_in_both_languages(sqlite_app, tmp_path):
         browser.close()
     assert len(checked) == 2 * 14, checked
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)
+
+
+def test_a_phone_cards_column_names_end_in_the_pages_language(sqlite_app, tmp_path):
+    """On a phone the non-voters and staff-ballot lists become cards whose cells carry
+    their column's name, written by the style sheet as "Building：" on English pages too."""
+    need_tools("chromium")
+    from tests.browser import phone_browser
+    from tests.factories import make_open_proposal
+    from tests.staff_world import committee_clerk
+
+    app = sqlite_app
+    runner = app.test_cli_runner()
+    proposal = make_open_proposal(app, runner, tmp_path)
+    committee_clerk(runner)
+    before = """() => [...document.querySelectorAll('table.stack td[data-label]')]
+        .map(td => getComputedStyle(td, '::before').content)"""
+    with live_server(app) as base, phone_browser() as page:
+        _sign_in(page, base, "clerk")
+        for lang, colon in (("en", ": "), ("zh_CN", "：")):
+            page.goto(f"{base}/committee/p/{proposal['id']}/non-voters?lang={lang}")
+            contents = page.evaluate(before)
+            assert contents and all(c.endswith(f'{colon}"') for c in contents), contents
