@@ -161,3 +161,19 @@ def test_buildings_named_with_their_suffix_are_not_doubled(app, runner, tmp_path
     monkeypatch.setattr(committee, "NON_VOTERS_ON_ONE_PAGE", 3)
     paged = client.get(url).get_data(as_text=True)
     assert "号楼号楼" not in paged and "1号楼（3）" in paged and "2号楼（2）" in paged
+
+
+def test_buildings_named_in_words_keep_their_names(app, runner, tmp_path, client):
+    """A roll whose buildings are named, not numbered (综合楼, A座): the headings said
+    综合号楼 and A号楼, names the building does not have."""
+    from tests.factories import make_open_proposal, sample_rows
+    from tests.staff_world import committee_clerk, sign_in
+
+    names = {"1": "综合楼", "2": "A座"}
+    rows = [dict(r, building=names[r["building"]]) for r in sample_rows()]
+    proposal = make_open_proposal(app, runner, tmp_path, rows=rows)
+    committee_clerk(runner)
+    sign_in(client, "clerk")
+    page = client.get(f"/committee/p/{proposal['id']}/non-voters").get_data(as_text=True)
+    assert "综合楼（" in page and "A座（" in page, page
+    assert "综合号楼" not in page and "A号楼" not in page

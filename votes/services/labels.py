@@ -91,10 +91,14 @@ def unit_kind_label(kind: str) -> str:
 
 
 def building_label(building: str | None) -> str:
-    """A building as a heading names it: "2号楼" whether the roll says "2", "2号楼" or "2栋"."""
+    """A building as a heading names it: "2号楼" whether the roll says "2", "2号楼" or "2栋";
+    a building named in words ("综合楼", "A座") by the roll's own name."""
     from votes.core.roll import normalise_building
 
-    return _("%(b)s号楼", b=normalise_building(building or "") or (building or ""))
+    number = normalise_building(building or "")
+    if number.isdigit():
+        return _("%(b)s号楼", b=number)
+    return building or number
 
 
 def scope_label(scope: str) -> str:
