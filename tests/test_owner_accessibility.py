@@ -74,14 +74,20 @@ def _axe_file() -> Path:
                 "(.ci/run does)")
 
 
-def _check(page, axe: Path, name: str, lang: str, found: dict) -> None:
-    page.wait_for_load_state()
-    assert page.evaluate("document.documentElement.lang") == ("en" if lang == "en" else "zh-CN")
+def serious_violations(page, axe: Path, name: str, lang: str) -> list:
+    """axe-core run in the page: its serious and critical violations (all of them printed
+    with VOTES_AXE_ALL set)."""
     page.add_script_tag(path=str(axe))
     violations = page.evaluate(AXE_RUN)
     if os.environ.get("VOTES_AXE_ALL"):
         print(name, lang, json.dumps(violations, ensure_ascii=False, indent=1))
-    bad = [v for v in violations if v["impact"] in ("serious", "critical")]
+    return [v for v in violations if v["impact"] in ("serious", "critical")]
+
+
+def _check(page, axe: Path, name: str, lang: str, found: dict) -> None:
+    page.wait_for_load_state()
+    assert page.evaluate("document.documentElement.lang") == ("en" if lang == "en" else "zh-CN")
+    bad = serious_violations(page, axe, name, lang)
     small = page.evaluate(SMALL_TARGETS)
     unnamed = page.evaluate(UNNAMED)
     page.keyboard.press("Tab")  # the keyboard in use: focus() then shows :focus-visible

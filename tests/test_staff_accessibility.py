@@ -7,13 +7,12 @@ without a name, a button without words, text too faint to read, a table without 
 from __future__ import annotations
 
 import json
-import os
 from datetime import timedelta
 
 import pytest
 
 from tests.browser import CHROMIUM, live_server, need_tools
-from tests.test_owner_accessibility import AXE_RUN, _axe_file
+from tests.test_owner_accessibility import _axe_file, serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -76,11 +75,7 @@ def test_staff_pages_pass_axe_at_a_desk_in_both_languages(sqlite_app, tmp_path):
                 page.set_input_files("input[name=file]", str(roll))
                 page.click("#roll-preview")
             page.wait_for_load_state()
-            page.add_script_tag(path=str(axe))
-            violations = page.evaluate(AXE_RUN)
-            if os.environ.get("VOTES_AXE_ALL"):
-                print(name, lang, json.dumps(violations, ensure_ascii=False, indent=1))
-            bad = [v for v in violations if v["impact"] in ("serious", "critical")]
+            bad = serious_violations(page, axe, name, lang)
             checked.append(f"{name}-{lang}")
             if bad:
                 found[f"{name}-{lang}"] = bad
