@@ -79,11 +79,10 @@ def register_blueprints(app: Flask) -> None:
     app.add_template_filter(_file_size, "file_size")
     app.add_template_filter(scope_label, "scope_label")
     app.add_template_filter(owner_masked, "owner_masked")
-    app.add_template_filter(state_label, "state_label")
     app.add_template_filter(zh_text, "zh")
     from votes.services import labels
 
-    for name in ("threshold_label", "matter_label", "basis_label", "role_label",
+    for name in ("state_label", "threshold_label", "matter_label", "basis_label", "role_label",
                  "channel_label", "kind_label", "action_label", "audit_label",
                  "building_label"):
         app.add_template_filter(getattr(labels, name), name)
@@ -304,14 +303,6 @@ def zh_text(value):
     if value is None or not _CHINESE.search(str(value)) or str(get_locale()) != "en":
         return value
     return Markup('<span lang="zh-CN">%s</span>') % value
-
-
-def state_label(state: str) -> str:
-    """A proposal's state in words for screens (never the internal name): the same words as
-    the CSV and the CLI (votes.services.labels)."""
-    from votes.services import labels
-
-    return labels.state_label(state)
 
 
 def _favicon():
