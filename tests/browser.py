@@ -64,23 +64,37 @@ def live_server(app):
 
 
 @contextmanager
-def phone_browser(javascript: bool = True, bypass_csp: bool = False):
+def _browser_page(**context_options):
+    """A page of a fresh headless Chromium (the machine's, no downloads) with these context
+    options, closed after."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        context = browser.new_context(viewport={"width": 360, "height": 640},
-                                      user_agent=PHONE_UA, locale="zh-CN", is_mobile=True,
-                                      has_touch=True, device_scale_factor=2,
-                                      java_script_enabled=javascript,
-                                      bypass_csp=bypass_csp)
+        context = browser.new_context(locale="zh-CN", **context_options)
         try:
             yield context.new_page()
         finally:
             context.close()
             browser.close()
+
+
+@contextmanager
+def phone_browser(javascript: bool = True, bypass_csp: bool = False):
+    with _browser_page(viewport={"width": 360, "height": 640}, user_agent=PHONE_UA,
+                       is_mobile=True, has_touch=True, device_scale_factor=2,
+                       java_script_enabled=javascript, bypass_csp=bypass_csp) as page:
+        yield page
+
+
+@contextmanager
+def desk_browser(bypass_csp: bool = False):
+    """A page at a staff member's desk: 1280×900, downloads accepted."""
+    with _browser_page(viewport={"width": 1280, "height": 900}, accept_downloads=True,
+                       bypass_csp=bypass_csp) as page:
+        yield page
 
 
 def shot(page, name: str) -> None:

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.browser import CHROMIUM, live_server, need_tools
+from tests.browser import desk_browser, live_server, need_tools
 from tests.test_owner_accessibility import _axe_file, serious_violations
 
 pytestmark = pytest.mark.browser
@@ -47,8 +47,6 @@ def _sign_in(page, base: str, login: str) -> None:
 def test_staff_pages_pass_axe_at_a_desk_in_both_languages(sqlite_app, tmp_path):
     need_tools("chromium")
     axe = _axe_file()
-    from playwright.sync_api import sync_playwright
-
     from tests.factories import make_roll_csv
     from tests.procedure_world import END, T0
     from tests.staff_world import enter_paper, sign_in
@@ -84,12 +82,7 @@ def test_staff_pages_pass_axe_at_a_desk_in_both_languages(sqlite_app, tmp_path):
         page.goto(base + path)
         check(page, name)
 
-    with live_server(app) as base, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN",
-                                   bypass_csp=True).new_page()  # to inject axe
+    with live_server(app) as base, desk_browser(bypass_csp=True) as page:  # to inject axe
         _sign_in(page, base, "sun_committee")
         c = f"/committee/p/{pid}"
         look(page, "/committee/c/SUN", "community")
@@ -120,7 +113,6 @@ def test_staff_pages_pass_axe_at_a_desk_in_both_languages(sqlite_app, tmp_path):
 
         _sign_in(page, base, "admin1")
         look(page, "/admin/", "accounts")
-        browser.close()
     assert len(checked) == 2 * 14, checked
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser import ARTIFACTS, CHROMIUM, live_server, need_tools, page_html, shot
+from tests.browser import ARTIFACTS, desk_browser, live_server, need_tools, page_html, shot
 from tests.factories import make_roll_csv
 
 pytestmark = pytest.mark.browser
@@ -18,12 +18,6 @@ PASSWORD = "correct horse battery"
 
 def local(dt: datetime) -> str:
     return dt.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")
-
-
-def desktop():
-    from playwright.sync_api import sync_playwright
-
-    return sync_playwright()
 
 
 def test_committee_and_regulator_in_the_browser(sqlite_app, tmp_path):
@@ -39,12 +33,7 @@ def test_committee_and_regulator_in_the_browser(sqlite_app, tmp_path):
     roll = make_roll_csv(tmp_path / "roll.csv")
     now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
 
-    with live_server(app) as base, desktop() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN",
-                                   accept_downloads=True).new_page()
+    with live_server(app) as base, desk_browser() as page:
         page.goto(base + "/staff/login")
         page.fill("#login", "sun")
         page.fill("#password", PASSWORD)
@@ -112,7 +101,6 @@ def test_committee_and_regulator_in_the_browser(sqlite_app, tmp_path):
         report = page.inner_text("#verify-report")
         assert report.startswith("验证通过 / VERIFIED")
         shot(page, "regulator-2-verified")
-        browser.close()
 
     from votes.core.verifier import verify_bundle
 
