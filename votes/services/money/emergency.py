@@ -165,20 +165,15 @@ def _buildings(session, proposal: Proposal) -> set[str]:
         select(FrozenUnit.building).where(FrozenUnit.proposal_id == proposal.id).distinct())}
 
 
-def overlapping_votes(session, emergency: Proposal, since) -> list[Proposal]:
-    """The community's votes on using the fund whose scope overlaps the emergency use's:
-    either covers the whole community, or they share a building (of their frozen rolls).
-    Those in publicity or voting, and those closed at or after `since`."""
-    from sqlalchemy import or_
-
+def _overlapping(session, emergency: Proposal, *where) -> list[Proposal]:
+    """The community's votes on using the fund (`where` narrowing them) whose scope overlaps
+    the emergency use's: either covers the whole community, or they share a building (of
+    their frozen rolls). An emergency use's state is "emergency": it is no vote (a vote may
+    still be flagged emergency, for its shorter publicity)."""
     mine = _buildings(session, emergency)
     candidates = session.scalars(select(Proposal).where(
         Proposal.community_id == emergency.community_id, Proposal.id != emergency.id,
-        # An emergency use's state is "emergency": these states are votes only (a vote may
-        # still be flagged emergency, for its shorter publicity).
-        Proposal.matter == "use_fund",
-        or_(Proposal.state.in_(("publicity", "voting")),
-            Proposal.state.in_(("closed", "published")) & (Proposal.closed_at >= since)))
+        Proposal.matter == "use_fund", Proposal.state != "emergency", *where)
         .order_by(Proposal.id)).all()
     return [p for p in candidates
             if "all" in (emergency.scope, p.scope) or mine & _buildings(session, p)]
@@ -206,11 +201,11 @@ def failed_votes(session, emergency: Proposal, now) -> list[FailedVote]:
     from votes.services.procedure.outcome import outcome
 
     out = []
-    for p in overlapping_votes(session, emergency, _year_before(now)):
-        if p.state in ("closed", "published") and p.closed_at <= now:
-            decided = outcome(p)
-            if decided is not None and not decided.result_passed:
-                out.append(FailedVote(p.id, p.title, months_between(p.closed_at, now)))
+    for p in _overlapping(session, emergency, Proposal.state.in_(("closed", "published")),
+                          Proposal.closed_at >= _year_before(now), Proposal.closed_at <= now):
+        decided = outcome(p)
+        if decided is not None and not decided.result_passed:
+            out.append(FailedVote(p.id, p.title, months_between(p.closed_at, now)))
     return out
 
 
@@ -222,7 +217,7 @@ def _refuse_over_owners(session, emergency: Proposal, now,
     must each be acknowledged by its id, and are shown with the use. Not refused: a real
     danger (a lift that traps people) cannot wait for the end of another vote, which once
     begun cannot be withdrawn. Returns the ids acknowledged (to the audit log)."""
-    named = running_votes(session, emergency, now) + failed_votes(session, emergency, now)
+    named = votes_named(session, emergency, now)
     missing = [f for f in named if f.id not in set(acknowledged)]
     if missing:
         raise FailedVotesUnacknowledged(named)
@@ -234,16 +229,17 @@ def running_votes(session, emergency: Proposal, at) -> list[FailedVote]:
     at `at`: their publicity begun, and neither closed nor withdrawn by then."""
     from sqlalchemy import or_
 
-    mine = _buildings(session, emergency)
-    candidates = session.scalars(select(Proposal).where(
-        Proposal.community_id == emergency.community_id, Proposal.id != emergency.id,
-        Proposal.matter == "use_fund", Proposal.state != "emergency",
+    return [FailedVote(p.id, p.title, 0, running=True) for p in _overlapping(
+        session, emergency,
         Proposal.frozen_at <= at,  # its publicity begun (the roll frozen) by then
         or_(Proposal.closed_at.is_(None), Proposal.closed_at > at),
-        or_(Proposal.withdrawn_at.is_(None), Proposal.withdrawn_at > at))
-        .order_by(Proposal.id)).all()
-    return [FailedVote(p.id, p.title, 0, running=True) for p in candidates
-            if "all" in (emergency.scope, p.scope) or mine & _buildings(session, p)]
+        or_(Proposal.withdrawn_at.is_(None), Proposal.withdrawn_at > at))]
+
+
+def votes_named(session, emergency: Proposal, at) -> list[FailedVote]:
+    """The votes an emergency use published at `at` names (its applicant acknowledges each):
+    those running then, and those failed in the 12 months before."""
+    return running_votes(session, emergency, at) + failed_votes(session, emergency, at)
 
 
 def _refuse_above_cap(session, checked) -> int:
@@ -296,8 +292,7 @@ def failed_before(proposal: Proposal) -> list[FailedVote]:
     board and the regulator."""
     if proposal.state != "emergency" or proposal.opened_at is None:
         return []
-    return running_votes(db.session, proposal, proposal.opened_at) + \
-        failed_votes(db.session, proposal, proposal.opened_at)
+    return votes_named(db.session, proposal, proposal.opened_at)
 
 
 def emergency_facts(proposal: Proposal) -> dict | None:
