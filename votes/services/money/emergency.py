@@ -117,7 +117,12 @@ def apply_emergency(app: EmergencyApplication, evidence: Sequence[EvidenceFile],
         # for good: an emergency use is never withdrawn.
         raise DomainError(_("应急使用的预算必须大于 0。"))
     with unit_of_work() as session:
-        cap = _refuse_above_cap(session, checked)
+        from votes.services.communities import lock_community
+
+        # Two applications at once, or a change of the rules meanwhile, are judged one after
+        # the other: the cap and the repeat are read under the community's lock.
+        community = lock_community(session, checked.community.id)
+        cap = _refuse_above_cap(community, checked)
         _refuse_repeat(session, checked, evidence)
         p = Proposal(uid=secrets.token_hex(8), community_id=checked.community.id,
                      state="draft", chain_length=0, created_at=now, **checked.fields)
@@ -242,17 +247,15 @@ def votes_named(session, emergency: Proposal, at) -> list[FailedVote]:
     return running_votes(session, emergency, at) + failed_votes(session, emergency, at)
 
 
-def _refuse_above_cap(session, checked) -> int:
+def _refuse_above_cap(community, checked) -> int:
     """The community's rules may cap what an emergency use, decided without the owners, may
-    budget (emergency_max_budget): above it the works need an owner vote. Read under the
-    community's lock, so a change of the rule made at the same moment is judged before or
+    budget (emergency_max_budget): above it the works need an owner vote. `community` read
+    under its lock, so a change of the rule made at the same moment is judged before or
     after, never half. The server's rule only: the cap is not in the genesis, and a
     verifier does not check it (docs/verification.md §18.6)."""
     from votes.core.local_rules import emergency_cap
     from votes.core.numbers import format_yuan
-    from votes.services.communities import lock_community
 
-    community = lock_community(session, checked.community.id)
     cap = emergency_cap(community.rules)
     budget = checked.fields["budget"]
     if cap and budget > cap:
@@ -266,16 +269,13 @@ def _refuse_repeat(session, checked, evidence: Sequence[EvidenceFile]) -> None:
     """The same application sent again (a double click, a reload, two members at once) would
     publish a second emergency use, never to be withdrawn, and a second apportionment of the
     same danger: refused when an emergency use of the same scope already carries every
-    evidence file this one brings. The community's row is locked first, so two at once
-    are judged one after the other."""
+    evidence file this one brings. Called under the community's lock, so two at once are
+    judged one after the other."""
     import hashlib
-
-    from votes.services.communities import lock_community
 
     digests = {hashlib.sha256(f.content).hexdigest() for f in evidence if f.content}
     if not digests:
         return  # store_evidence refuses it with its own message
-    lock_community(session, checked.community.id)
     rows = session.execute(select(Proposal.title, ChainEntry.line).join(
         ChainEntry, ChainEntry.proposal_id == Proposal.id).where(
         Proposal.community_id == checked.community.id,
