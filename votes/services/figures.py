@@ -8,8 +8,6 @@ close, taken from the close entry that revealed the choices.
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from votes.core.counting import electorate
@@ -21,6 +19,7 @@ from votes.extensions import db
 from votes.models import Proposal
 from votes.services.choices import revealed
 from votes.services.lifecycle import proposal_now
+from votes.services.kept import Kept
 from votes.services.roll import community_records
 from votes.services.tally import current_turnout, final_tally
 
@@ -102,19 +101,12 @@ def _open_figures(session, proposal: Proposal) -> tuple[Turnout, int]:
 
     key = (str(session.get_bind().url), proposal.uid, proposal.frozen_at, proposal.state,
            proposal.chain_length, json.dumps(proposal.rules, sort_keys=True, default=str))
-    with _kept_lock:
-        found = _kept.get(key)
-        if found is not None:
-            _kept.move_to_end(key)
-            return found
+    found = _kept.get(key)
+    if found is not None:
+        return found
     figures = current_turnout(session, proposal), ballot_count(session, proposal)
-    with _kept_lock:
-        _kept[key] = figures
-        while len(_kept) > _KEPT:
-            _kept.popitem(last=False)
+    _kept.put(key, figures)
     return figures
 
 
-_KEPT = 1024  # (turnout, count) pairs: a few hundred bytes each
-_kept: OrderedDict = OrderedDict()
-_kept_lock = threading.Lock()
+_kept = Kept(size=1024)  # (turnout, count) pairs: a few hundred bytes each

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
@@ -21,6 +19,7 @@ from votes.core.tally import Tally, Turnout, compute_tally, compute_turnout
 from votes.models import Ballot, ChainEntry, FrozenUnit, Proposal
 from votes.services import choices
 from votes.services.errors import DomainError
+from votes.services.kept import Kept
 
 
 def frozen_electorate(session: Session, proposal: Proposal) -> Electorate:
@@ -64,37 +63,8 @@ def counting_electorate(session: Session, proposal: Proposal) -> Electorate:
 _FROZEN = ("publicity", "voting", "closed", "published")
 
 
-class _Kept:
-    """Electorates by key, the least recently used dropped first beyond a number of units
-    in all (an electorate of 20,000 units holds about 10 MB)."""
-
-    def __init__(self, units: int) -> None:
-        self.units, self.held = units, 0
-        self.entries: OrderedDict = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            found = self.entries.get(key)
-            if found is not None:
-                self.entries.move_to_end(key)
-                return found[0]
-            return None
-
-    def put(self, key, value, units: int) -> None:
-        if units > self.units:
-            return
-        with self.lock:
-            if key in self.entries:
-                return
-            self.entries[key] = (value, units)
-            self.held += units
-            while self.held > self.units:
-                _key, (_value, dropped) = self.entries.popitem(last=False)
-                self.held -= dropped
-
-
-_electorates = _Kept(units=200_000)
+# An electorate of 20,000 units holds about 10 MB: kept by units, 200,000 in all.
+_electorates = Kept(size=200_000)
 
 
 def _counted(proposal: Proposal | int, *columns):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +14,7 @@ from votes.i18n import _
 from votes.models import ChainEntry, Evidence, FrozenUnit, Proposal
 from votes.services.bulk import insert_or_nothing
 from votes.services.errors import DomainError
+from votes.services.kept import Kept
 from votes.services.plain_text import file_label
 
 MAX_EVIDENCE = 20 * 1024 * 1024
@@ -70,29 +69,21 @@ def close_entry(proposal: Proposal) -> SealedEntry | None:
         ChainEntry.proposal_id == proposal.id, ChainEntry.kind == "close")).first()
     if row is None:
         return None
-    with _closes_lock:
-        found = _closes.get(row.digest)
-        if found is not None:
-            _closes.move_to_end(row.digest)
-            return found
+    found = _closes.get(row.digest)
+    if found is not None:
+        return found
     sealed = SealedEntry.from_line(db.session.scalar(
         select(ChainEntry.line).where(ChainEntry.id == row.id)))
     entry = dict(sealed.entry)
     entry["body"] = {k: v for k, v in entry["body"].items() if k not in ("counted", "openings")}
     kept = SealedEntry(entry, sealed.digest, sealed.sig)
-    with _closes_lock:
-        _closes[row.digest] = kept
-        while len(_closes) > _CLOSES:
-            _closes.popitem(last=False)
+    _closes.put(row.digest, kept)
     return kept
 
 
 def forget_closes() -> None:
     """Drop the kept close entries (tests)."""
-    with _closes_lock:
-        _closes.clear()
+    _closes.clear()
 
 
-_CLOSES = 256  # close entries without their openings: a few kilobytes each
-_closes: OrderedDict = OrderedDict()
-_closes_lock = threading.Lock()
+_closes = Kept(size=256)  # close entries without their openings: a few kilobytes each
