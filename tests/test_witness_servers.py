@@ -212,7 +212,8 @@ def test_witness_cosigns_across_a_restart_and_refuses_a_rewritten_chain(sqlite_a
     held.write_text(_witness("cosignatures", "--db", str(witness_db)).stdout)
     code, report = _export_and_verify(app, proposal, tmp_path, witness_keys,
                                       "--cosignatures", str(held))
-    assert code == 1 and "[10.3] --cosignatures line 1" in report, report
+    assert code == 1 and "[10.3] --cosignatures 第 1 行：见证人" in report, report
+    assert "/ --cosignatures line 1: witness" in report, report
 
 
 def _posted(witness_db, length: int) -> int:

@@ -50,6 +50,22 @@ def test_changed_choice_naive():
     assert {"2.1", "4.3"} <= steps(rezip(files))
 
 
+def test_votes_verify_explains_a_tampered_bundle_in_chinese(tmp_path, capsys):
+    """The regulator reads Chinese: each failure's detail is Chinese first, then the
+    English the specification words it in."""
+    from votes.verify import main
+
+    files = edit_line(good_story().bundle(), 1, lambda e: e["body"].update(choice="disagree"))
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(rezip(files))
+    assert main([str(path), "--key-id", KEY_ID]) == 1
+    out = capsys.readouterr().out
+    assert "[2.1] chain.jsonl 的 SHA-256 摘要与清单不符 / chain.jsonl: SHA-256 does not " \
+           "match the manifest" in out, out
+    assert "[4.3] entry 1: digest 与记录内容不符 / digest does not match the entry's " \
+           "content" in out, out
+
+
 def test_changed_choice_insider():
     story = good_story()
     # Re-committed to "disagree" and re-sealed; the close keeps the old opening and tally.

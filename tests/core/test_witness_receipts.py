@@ -163,6 +163,7 @@ def test_step_10_3_a_cosigned_head_the_chain_does_not_extend():
     direct = verify_bundle(_bundle(forged), key_ids=[KEY_ID], witness_keys=WITNESSES,
                            cosignatures=[witnessed, other])
     assert _steps(direct) == {"10.3"} and "--cosignatures line 1" in direct.render()
+    assert "[10.3] --cosignatures 第 1 行：见证人" in direct.render()
 
 
 def test_step_10_3_a_renamed_proposal_does_not_escape_the_regulators_cosignatures():

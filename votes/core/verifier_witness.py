@@ -79,25 +79,31 @@ def check_witness(b: _Bundle, witnesses: signing.KeyRing | None, run: _Run,
     --witness-keys). `extra`: cosignatures the regulator got from the witnesses themselves
     (--cosignatures), checked the same way; those for other proposals are left aside."""
     data = b.files.get("witness.jsonl")
-    cosigs = [(f"witness.jsonl line {n + 1}", c)
+    cosigs = [(f"witness.jsonl 第 {n + 1} 行", f"witness.jsonl line {n + 1}", c)
               for n, c in (_parse_witness_file(data, run) if data is not None else [])]
     uid = b.uid
-    mine = [(f"--cosignatures line {n}", c) for n, c in enumerate(extra, 1)
+    mine = [(f"--cosignatures 第 {n} 行", f"--cosignatures line {n}", c)
+            for n, c in enumerate(extra, 1)
             if c["statement"]["proposal"] == uid]
     others = sorted({c["statement"]["proposal"] for c in extra} - {uid})
     if extra and not mine and uid is not None:
         # The regulator asked for this bundle to be checked against these cosignatures:
         # a bundle whose uid differs from theirs (however alike the two print) escapes them.
-        run.fail("10.3", f"none of the {len(extra)} --cosignatures lines is for this bundle's "
-                         f"proposal {shown(uid, 40)}; they are for "
-                         f"{', '.join(shown(o, 40) for o in others[:3])}")
+        theirs = ', '.join(shown(o, 40) for o in others[:3])
+        run.fail("10.3", f"--cosignatures 的 {len(extra)} 行都不是本导出包的事项 "
+                         f"{shown(uid, 40)} 的见证签名，而是 {theirs} 的 / none of the "
+                         f"{len(extra)} --cosignatures lines is for this bundle's proposal "
+                         f"{shown(uid, 40)}; they are for {theirs}")
     elif others:
-        run.skip("10.2–10.4", f"{len(extra) - len(mine)} --cosignatures line(s) for other "
-                              f"proposals ({', '.join(shown(o, 40) for o in others[:3])})")
+        theirs = ', '.join(shown(o, 40) for o in others[:3])
+        run.skip("10.2–10.4", f"--cosignatures 中有 {len(extra) - len(mine)} 行属于其他事项"
+                              f"（{theirs}）/ {len(extra) - len(mine)} --cosignatures line(s) "
+                              f"for other proposals ({theirs})")
     cosigs += mine
     if witnesses is None:
         if cosigs:
-            run.skip("10.2–10.4", "no --witness-keys given: cosignatures not checked")
+            run.skip("10.2–10.4", "未给出 --witness-keys，见证签名未核对 / no --witness-keys "
+                                  "given: cosignatures not checked")
         return None
     closes = b.entries("close")  # entries may follow it (objections, §17)
     close = closes[0][1] if closes else None
@@ -108,9 +114,11 @@ def check_witness(b: _Bundle, witnesses: signing.KeyRing | None, run: _Run,
     own = sorted(kid for kid in witnesses.keys if kid in b.keyring.keys)
     for kid in own:
         # Handed over as a witness's, it is the operator vouching for itself.
-        run.skip("10.2–10.4", f"witness key {kid} is a key of this bundle's server: its "
-                              "cosignatures are the operator's own and count for nothing")
-    for where, cosig in cosigs:
+        run.skip("10.2–10.4", f"见证人密钥 {kid} 是本导出包服务器自己的密钥：其见证签名是"
+                              f"运营方自证，不予采信 / witness key {kid} is a key of this "
+                              "bundle's server: its cosignatures are the operator's own and "
+                              "count for nothing")
+    for where_zh, where, cosig in cosigs:
         stmt = cosig["statement"]
         key = witnesses.get(stmt["witness"])
         if stmt["witness"] in own:
@@ -120,8 +128,9 @@ def check_witness(b: _Bundle, witnesses: signing.KeyRing | None, run: _Run,
             continue
         if not canonical_b64(cosig["sig"], 64) or \
                 not signing.verify(key, canonical_bytes(stmt), cosig["sig"]):
-            run.fail("10.2", f"{where}: the signature of witness "
-                             f"{stmt['witness'][:40]} does not verify")
+            run.fail("10.2", f"{where_zh}：见证人 {stmt['witness'][:40]} 的签名验证失败 / "
+                             f"{where}: the signature of witness {stmt['witness'][:40]} does "
+                             "not verify")
             continue
         if stmt["proposal"] == uid and stmt["length"] > len(b.digests):
             if latest is None:
@@ -130,7 +139,12 @@ def check_witness(b: _Bundle, witnesses: signing.KeyRing | None, run: _Run,
             if last is not None and too_late(last[1], parse_time(stmt["time"])):
                 # An honest chain only grows: when its entry was written, the chain the
                 # witness had already seen longer held it at a later position, not this one.
-                run.fail("10.3", f"{where}: witness {stmt['witness'][:40]} cosigned "
+                run.fail("10.3", f"{where_zh}：见证人 {stmt['witness'][:40]} 于 "
+                                 f"{stmt['time']} 签署了 {stmt['length']} 条记录；本链只有 "
+                                 f"{len(b.digests)} 条，其第 {last[0]} 条记录的时间为 "
+                                 f"{last[1]}，晚于见证时间 {CLOCK_SKEW} 秒以上：这不是见证人"
+                                 "所见的链 / "
+                                 f"{where}: witness {stmt['witness'][:40]} cosigned "
                                  f"{stmt['length']} entries at {stmt['time']}; this chain "
                                  f"holds {len(b.digests)}, and its entry {last[0]} is dated "
                                  f"{last[1]}, more than {CLOCK_SKEW} s later: it is not the "
@@ -139,7 +153,10 @@ def check_witness(b: _Bundle, witnesses: signing.KeyRing | None, run: _Run,
                 newer.append(stmt)
             continue
         if stmt["proposal"] != uid or not _consistent(b, stmt["length"], stmt["head"]):
-            run.fail("10.3", f"{where}: witness {stmt['witness'][:40]} "
+            run.fail("10.3", f"{where_zh}：见证人 {stmt['witness'][:40]} 签署的链头 "
+                             f"{stmt['head'][:16]}… 为事项 {shown(stmt['proposal'], 40)} 的"
+                             f"第 {stmt['length'] - 1} 条记录，本链并不延续该链头 / "
+                             f"{where}: witness {stmt['witness'][:40]} "
                              f"cosigned head {stmt['head'][:16]}… as entry "
                              f"{stmt['length'] - 1} of proposal {shown(stmt['proposal'], 40)}; "
                              "this chain does not extend it")
@@ -150,7 +167,11 @@ def check_witness(b: _Bundle, witnesses: signing.KeyRing | None, run: _Run,
         if late is not None and too_late(late[1], parse_time(stmt["time"])):
             # Closed early, the close dated at the end of the vote: a witness that saw it
             # would vouch for a time that had not come (its clock, or itself, is wrong).
-            run.fail("10.4", f"{where}: witness {stmt['witness'][:40]} cosigned "
+            run.fail("10.4", f"{where_zh}：见证人 {stmt['witness'][:40]} 于 {stmt['time']} "
+                             f"签署了 {stmt['length']} 条记录，但第 {late[0]} 条记录的时间为 "
+                             f"{late[1]}，晚于见证时间 {CLOCK_SKEW} 秒以上（记录时间超前于见证人的"
+                             "时钟）/ "
+                             f"{where}: witness {stmt['witness'][:40]} cosigned "
                              f"{stmt['length']} entries at {stmt['time']}, but entry "
                              f"{late[0]} is dated {late[1]}, more than {CLOCK_SKEW} s later "
                              "(dated ahead of the witness's clock)")
@@ -160,13 +181,19 @@ def check_witness(b: _Bundle, witnesses: signing.KeyRing | None, run: _Run,
         if close is None or parse_time(stmt["time"]) <= parse_time(close["time"]):
             before = max(before, stmt["length"])
     if unknown:
-        run.skip("10.2–10.4", f"{unknown} cosignature(s) by witnesses you did not name")
+        run.skip("10.2–10.4", f"{unknown} 个见证签名来自您未指定的见证人 / {unknown} "
+                              "cosignature(s) by witnesses you did not name")
     if newer:
         # A bundle exported before the witness's last round (an interim one, a final one
         # before objections were appended) or cut short: such a cosignature neither vouches
         # for it nor contradicts it. The witness's earlier cosignatures do.
         top = max(newer, key=lambda s: (s["length"], s["time"]))
-        run.skip("10.3", f"{len(newer)} cosignature(s) of more entries than this bundle "
+        run.skip("10.3", f"{len(newer)} 个见证签名涵盖的记录多于本导出包（最多的一个于 "
+                         f"{top['time']} 签署了 {top['length']} 条记录）：本导出包缺少第 "
+                         f"{len(b.lines)} 至 {top['length'] - 1} 条记录，比这些见证签名旧，或被"
+                         "截短。这些见证签名在此不作数：请用最新的导出包核对它们，并用见证人"
+                         "较早的见证签名核对本导出包（`votes witness cosignatures` 列出全部见证"
+                         f"签名）/ {len(newer)} cosignature(s) of more entries than this bundle "
                          f"holds (the longest: {top['length']} entries cosigned at "
                          f"{top['time']}): this bundle lacks entries {len(b.lines)} to "
                          f"{top['length'] - 1}; it is older than them, or cut short. They "
@@ -180,7 +207,8 @@ def check_witness(b: _Bundle, witnesses: signing.KeyRing | None, run: _Run,
 def _parse_witness_file(data: bytes, run: _Run) -> list[tuple[int, dict]]:
     """Step 10.1: canonical lines, each a cosignature, the file ending with a newline."""
     if data and not data.endswith(b"\n"):
-        run.fail("10.1", "witness.jsonl does not end with a newline")
+        run.fail("10.1", "witness.jsonl 未以换行结尾 / witness.jsonl does not end with a "
+                         "newline")
     out = []
     bad = 0
     for n, raw in enumerate(split_lines(data)):
@@ -189,18 +217,24 @@ def _parse_witness_file(data: bytes, run: _Run) -> list[tuple[int, dict]]:
                 raise CanonicalError(f"longer than {MAX_JSON:,} bytes: not read")
             value = parse_canonical(raw)
         except CanonicalError as exc:
-            value, errors = None, [f"witness.jsonl line {n + 1}: {exc}"]
+            value, errors = None, [f"witness.jsonl 第 {n + 1} 行不是规范 JSON / "
+                                   f"witness.jsonl line {n + 1}: {exc}"]
         else:
-            errors = type_errors(value, COSIGNATURE, f"witness.jsonl line {n + 1}")
+            errors = [f"witness.jsonl 第 {n + 1} 行字段类型不符 / {error}" for error in
+                      type_errors(value, COSIGNATURE, f"witness.jsonl line {n + 1}")]
         if not errors and value["statement"]["type"] != COSIGNATURE_TYPE:
-            errors = [f"witness.jsonl line {n + 1}: type is not {COSIGNATURE_TYPE}"]
+            errors = [f"witness.jsonl 第 {n + 1} 行的 type 不是 {COSIGNATURE_TYPE} / "
+                      f"witness.jsonl line {n + 1}: type is not {COSIGNATURE_TYPE}"]
         if not errors and value["statement"]["length"] < 1:
-            errors = [f"witness.jsonl line {n + 1}: length must be at least 1"]
+            errors = [f"witness.jsonl 第 {n + 1} 行的 length 应至少为 1 / witness.jsonl line "
+                      f"{n + 1}: length must be at least 1"]
         if errors:
             bad += 1
             if bad > BAD_LINES:  # as for chain.jsonl: a file of empty lines is countless
-                run.fail("10.1", f"more than {BAD_LINES} lines of witness.jsonl fail step "
-                                 f"10.1: it is not read further (from line {n + 1} on)")
+                run.fail("10.1", f"witness.jsonl 有超过 {BAD_LINES} 行未通过第 10.1 步，自第 "
+                                 f"{n + 1} 行起不再读取 / more than {BAD_LINES} lines of "
+                                 f"witness.jsonl fail step 10.1: it is not read further (from "
+                                 f"line {n + 1} on)")
                 break
         for error in errors:
             run.fail("10.1", error)
@@ -257,38 +291,50 @@ def check_receipt(b: _Bundle, number: int, receipt: dict, run: _Run) -> None:
     """Step 11 for one receipt: signed by a trusted server key, naming this proposal, and
     the chain holds its entry at its position under a chain that extends its head."""
     stmt, label = receipt["statement"], f"receipt {number}"
+    zh = f"第 {number} 份回执"
     key = b.keyring.get(stmt["key_id"])
     if key is None:
-        run.fail("11.1", f"{label}: signing key {stmt['key_id'][:40]} is unknown or not "
-                         "trusted")
+        run.fail("11.1", f"{zh}：签名密钥 {stmt['key_id'][:40]} 未知或不受信任 / {label}: "
+                         f"signing key {stmt['key_id'][:40]} is unknown or not trusted")
     elif not canonical_b64(receipt["sig"], 64) or \
             not signing.verify(key, canonical_bytes(stmt), receipt["sig"]):
-        run.fail("11.1", f"{label}: the server signature does not verify")
+        run.fail("11.1", f"{zh}：服务器签名验证失败 / {label}: the server signature does "
+                         "not verify")
     uid = b.uid
     if stmt["proposal"] != uid:
-        run.fail("11.2", f"{label}: it is for proposal {shown(stmt['proposal'], 40)}, not this one")
-        run.skip("11.3–11.4", f"{label}: a receipt of another proposal says nothing of "
-                              "this chain")
+        other = shown(stmt['proposal'], 40)
+        run.fail("11.2", f"{zh}属于事项 {other}，不是本事项 / {label}: it is for proposal "
+                         f"{other}, not this one")
+        run.skip("11.3–11.4", f"{zh}属于其他事项，与本链无关 / {label}: a receipt of another "
+                              "proposal says nothing of this chain")
         return
     seq = stmt["seq"]
     if seq >= len(b.digests) or b.digests[seq] != stmt["digest"]:
-        run.fail("11.3", f"{label}: entry {seq} of this chain is not the owner's entry "
-                         f"{stmt['digest'][:16]}… (dropped or replaced)")
+        run.fail("11.3", f"{zh}：本链第 {seq} 条记录不是业主的记录 {stmt['digest'][:16]}…"
+                         f"（已被删除或替换）/ {label}: entry {seq} of this chain is not the "
+                         f"owner's entry {stmt['digest'][:16]}… (dropped or replaced)")
     if seq < stmt["length"] and stmt["length"] > len(b.digests):
         # Issued under the head as it was when the owner opened the receipt page: a later
         # chain than a bundle exported before (objections appended since the close).
         last = _latest_dated(b)[-1]
         if last is not None and too_late(last[1], parse_time(stmt["time"])):
-            run.fail("11.4", f"{label}: issued under {stmt['length']} entries at "
+            run.fail("11.4", f"{zh}于 {stmt['time']} 在 {stmt['length']} 条记录的链上签发；"
+                             f"本链只有 {len(b.digests)} 条，其第 {last[0]} 条记录的时间为 "
+                             f"{last[1]}，晚于回执时间 {CLOCK_SKEW} 秒以上：服务器当时已签署过"
+                             f"更长的链 / {label}: issued under {stmt['length']} entries at "
                              f"{stmt['time']}; this chain holds {len(b.digests)}, and its "
                              f"entry {last[0]} is dated {last[1]}, more than {CLOCK_SKEW} s "
                              "later: the server had already signed a longer chain")
         else:
-            run.skip("11.4", f"{label}: issued under {stmt['length']} entries at "
+            run.skip("11.4", f"{zh}于 {stmt['time']} 在 {stmt['length']} 条记录的链上签发；"
+                             f"本导出包只有 {len(b.digests)} 条：它比回执旧（或被截短），回执"
+                             f"的链头未核对 / {label}: issued under {stmt['length']} entries at "
                              f"{stmt['time']}; this bundle holds {len(b.digests)}: it is "
                              "older than the receipt (or cut short), whose head is not checked")
         return
     if stmt["length"] <= seq or not _consistent(b, stmt["length"], stmt["head"]):
-        run.fail("11.4", f"{label}: this chain does not extend the head "
+        run.fail("11.4", f"{zh}：本链并不延续回执签发时的链头 {stmt['head'][:16]}…（第 "
+                         f"{stmt['length'] - 1} 条记录）/ "
+                         f"{label}: this chain does not extend the head "
                          f"{stmt['head'][:16]}… (entry {stmt['length'] - 1}) the receipt "
                          "was issued under")

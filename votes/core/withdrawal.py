@@ -43,17 +43,19 @@ def withdrawal_body(*, voter: str, withdraws: int, reason: str, entered_by: str,
             "entered_by": entered_by, "evidence": evidence}
 
 
-def withdrawable_problem(ballot_body: dict) -> str | None:
-    """Why this ballot body cannot be withdrawn by staff whatever its place, or None
-    (English, for 15.5). The owner's own online ballot wins over staff, as with
-    corrections; a new owner's ballot after a sale is not a mistyped flat: undoing a sale
-    is another matter, and a wrong one is entered again."""
+def withdrawable_problem(ballot_body: dict) -> tuple[str, str] | None:
+    """Why this ballot body cannot be withdrawn by staff whatever its place, as (Chinese,
+    English) for the regulator's report (15.5), or None. The owner's own online ballot wins
+    over staff, as with corrections; a new owner's ballot after a sale is not a mistyped
+    flat: undoing a sale is another matter, and a wrong one is entered again."""
     if ballot_body["channel"] not in STAFF_CHANNELS:
-        return "an online ballot: only a ballot entered by staff can be withdrawn, never " \
-               "the owner's own"
+        return ("网上选票：只有工作人员录入的选票可以撤回，业主本人的选票不能撤回",
+                "an online ballot: only a ballot entered by staff can be withdrawn, never "
+                "the owner's own")
     if "transfer" in ballot_body:
-        return "a ballot carrying transfer (§16): a sale is not undone by a withdrawal; " \
-               "a wrong entry is corrected"
+        return ("带有过户证明的选票（§16）：撤回不能撤销过户，录错的应予更正",
+                "a ballot carrying transfer (§16): a sale is not undone by a withdrawal; "
+                "a wrong entry is corrected")
     return None
 
 
