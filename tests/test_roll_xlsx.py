@@ -348,9 +348,9 @@ def test_a_sheet_full_of_fs_is_searched_for_formulas_quickly():
         assert roll_xlsx._has_formula(text)
     for text in (b"f f", b"<fa>", b"if>", b"<x:filter>"):
         assert not roll_xlsx._has_formula(text)
-    start = time.perf_counter()
+    start = time.process_time()
     assert roll_xlsx._uncached_formulas(archive, SHEET) == []
-    assert time.perf_counter() - start < 1
+    assert time.process_time() - start < 1
 
 
 def test_a_part_with_one_overlong_token_is_refused_at_once(tmp_path):

@@ -182,7 +182,7 @@ def test_one_form_on_many_ballots_is_checked_in_linear_time():
     another's, each of the latter failing: the step stays far from quadratic."""
     bodies = [{"voter": "A", "evidence": "f"} for _ in range(20_000)]
     bodies += [{"voter": "B", "evidence": "f"} for _ in range(20_000)]
-    started = time.perf_counter()
+    started = time.process_time()
     found = _found(bodies)
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0
     assert len(found) == 20_000 and set(m for _, m in found) == {0}

@@ -89,11 +89,11 @@ def test_5_9_a_scope_of_many_units_is_checked_in_linear_time():
     story.proposal["scope"] = "unit:" + ",".join(f"1-1-{i}" for i in range(size))
     story.genesis().paper("v7", "agree", "2026-12-01T02:00:00Z").close()
     bundle = story.bundle()
-    started = time.perf_counter()
+    started = time.process_time()
     from tests.core.tamper_tools import verify
 
     report = verify(bundle)
-    assert time.perf_counter() - started < 4.0
+    assert time.process_time() - started < 4.0
     assert report.ok, report.render()
 
 
@@ -116,9 +116,9 @@ def test_18_3_many_works_entries_are_checked_in_linear_time():
                for body in bodies]
     b.typed = [True] * len(b.lines)
     run = _Run()
-    started = time.perf_counter()
+    started = time.process_time()
     check_works(b, None, run)
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0
     assert {f.step for f in run.failures} == {"18.2"}  # no close: nothing else is wrong
 
 
@@ -229,9 +229,9 @@ def test_a_building_label_of_many_suffixes_is_read_in_linear_time():
     for cached in (roll.normalise_building, roll.normalise_entrance, roll._building_key,
                    roll._entrance_key):  # as in the regulator's own process: read anew
         cached.cache_clear()
-    started = time.perf_counter()
+    started = time.process_time()
     report = verify(bundle)
-    assert time.perf_counter() - started < 3.0
+    assert time.process_time() - started < 3.0
     assert report.ok, report.render()
     assert normalise_building("第" * 3 + "1" + "号楼" * 3) == "1"
     assert normalise_entrance("1" + "单元" * 3) == "1"

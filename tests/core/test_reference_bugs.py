@@ -163,12 +163,12 @@ class _nothing:
 def test_1_3_a_4_gib_entry_is_refused_from_the_directory_without_reading_it():
     files = good_files()
     bundle = zip_members(sorted(files.items()) + [("padding", b"\0" * 1000)])
-    started = time.perf_counter()
+    started = time.process_time()
     found = steps(set_declared_size(bundle, "padding", 2**32 - 2))
     assert {"1.2", "1.3"} <= found
     huge = set_declared_size(zip_members(sorted(files.items())), "report.txt", 2**32 - 2)
     assert "1.3" in steps(huge)
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2
 
 
 def test_1_3_a_directory_that_understates_a_size_is_caught_while_reading():

@@ -22,9 +22,9 @@ ORIGINALS = originals()
 def test_mutated_bundles_fail_with_a_step_and_never_verify(seed, which):
     original = ORIGINALS[which]
     mutant = mutate(random.Random(seed), original)
-    started = time.perf_counter()
+    started = time.process_time()
     report = verify_bundle(mutant, key_ids=[KEY_ID])  # must not raise
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 5
     for failure in report.failures:
         assert failure.step[0].isdigit() and "cannot be completed" not in failure.message, \
             failure
