@@ -88,3 +88,8 @@ SMS_SENDER = "log"
 # Independent witnesses of the chains (docs/verification.md §10): a keys file in the format
 # of /.well-known/votes-keys.json listing the witnesses' public keys. Empty: none accepted.
 WITNESS_KEYS = ""
+# The witnesses' client addresses, as the app sees them (behind a proxy: the forwarded
+# address, so only with TRUSTED_PROXIES set): IPv4/IPv6 addresses or CIDR blocks,
+# separated by commas or spaces. They are exempt from the public board's and the chain
+# API's per-address limits (docs/deploy.md, public limits). Empty: none.
+WITNESS_ADDRESSES = ""

@@ -44,6 +44,29 @@ def client_address() -> str:
     return str(ipaddress.ip_network(f"{ip}/64", strict=False))
 
 
+def witness_client() -> bool:
+    """Whether the request comes from a configured witness (WITNESS_ADDRESSES, parsed by
+    votes.settings.witness_networks), by the same address the limits count (ProxyFix's, so
+    a forwarded address only behind TRUSTED_PROXIES): exempt from the public board's and
+    the chain API's limits, which a witness polling a city's chains from one address would
+    otherwise run into. The full address, not client_address's /64: a witness named by one
+    IPv6 address must not exempt its whole subnet's neighbours."""
+    import ipaddress
+
+    from flask import current_app, request
+
+    networks = current_app.config.get("WITNESS_NETWORKS")
+    if not networks or not request.remote_addr:
+        return False
+    try:
+        ip = ipaddress.ip_address(request.remote_addr)
+    except ValueError:
+        return False
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return any(ip in network for network in networks)
+
+
 limiter = Limiter(key_func=client_address)
 
 

@@ -35,6 +35,7 @@ def load(app: Flask, test_config: dict | None) -> None:
     documents_max_bytes(app.config)
     if test_config:
         app.config.update(test_config)
+    app.config["WITNESS_NETWORKS"] = witness_networks(app.config.get("WITNESS_ADDRESSES"))
     from votes import instance
 
     instance.private_dir(Path(app.instance_path))
@@ -124,6 +125,33 @@ def ballot_import_max_bytes(config) -> int:
     if limit <= 0:
         raise ValueError(f"BALLOT_IMPORT_MAX_BYTES must be positive: {value!r}")
     return limit
+
+
+def witness_networks(value) -> tuple:
+    """WITNESS_ADDRESSES as networks: IPv4 or IPv6 addresses and CIDR blocks, separated by
+    commas or spaces (or a list, in a VOTES_CONFIG file); empty: none. A wrong entry stops
+    the start, named: a typo would otherwise leave a witness held to the public limits
+    until a round of its polling was refused, or (a block wider than meant) exempt strangers."""
+    import ipaddress
+
+    if value is None or value == "":
+        return ()
+    entries = value.replace(",", " ").split() if isinstance(value, str) else list(value)
+    networks = []
+    for entry in entries:
+        try:
+            # strict: 203.0.113.7/24 (host bits under the prefix) is more likely a typo for
+            # one address than a wish to exempt the whole block.
+            network = ipaddress.ip_network(str(entry).strip(), strict=True)
+        except ValueError as err:
+            raise ValueError(f"VOTES_WITNESS_ADDRESSES: {entry!r} is not an IP address or "
+                             f"network ({err})") from None
+        if network.prefixlen == 0:
+            # Every client exempt is the public limits switched off, not a witness.
+            raise ValueError(f"VOTES_WITNESS_ADDRESSES: {entry!r} is every address; name "
+                             f"the witnesses' addresses") from None
+        networks.append(network)
+    return tuple(networks)
 
 
 def _whole_numbers(app: Flask, defaults: dict[str, int]) -> None:

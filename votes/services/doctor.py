@@ -59,7 +59,7 @@ def run_checks(app: Flask) -> list[Check]:
             if _production(app):
                 checks.append(_demo_staff())
             checks += _damaged_older_chains()
-    checks += [_rate_limits(app), *_transport(app), _sms(app)]
+    checks += [_rate_limits(app), _witness_addresses(app), *_transport(app), _sms(app)]
     return checks
 
 
@@ -312,6 +312,22 @@ def _rate_limits(app: Flask) -> Check:
     if not reachable:
         return Check(False, f"无法连接限流存储 {shown}", f"rate-limit storage {shown} not reachable")
     return Check(True, f"限流存储可连接 {shown}", "rate-limit storage reachable")
+
+
+def _witness_addresses(app: Flask) -> Check:
+    # Told, never failing: a wrong value already stopped the start (votes.settings), and
+    # none set is a deployment without witnesses, or whose witnesses poll within the limits.
+    networks = app.config.get("WITNESS_NETWORKS") or ()
+    if not networks:
+        return Check(True, "未设置见证人地址（VOTES_WITNESS_ADDRESSES）：见证人与其他访问者一样"
+                           "受公示栏和链接口的限流",
+                     "no witness addresses (VOTES_WITNESS_ADDRESSES): witnesses are held to the "
+                     "public board's and the chain API's limits like anyone")
+    shown = ", ".join(str(n.network_address) if n.num_addresses == 1 else str(n)
+                      for n in networks)
+    return Check(True, f"见证人地址不受公示栏和链接口限流：{shown}",
+                 f"witness addresses exempt from the public board's and the chain API's "
+                 f"limits: {shown}")
 
 
 def _transport(app: Flask) -> list[Check]:

@@ -375,6 +375,6 @@ def owner_masked(owner) -> str:
 
 
 def _for_a_program() -> bool:
-    """A request to /api/... (witnesses, third-party checkers): errors in JSON, as its
-    answers are, not the owners' HTML page."""
-    return request.path.startswith("/api/")
+    """A request to /api/... or for the server keys file (witnesses, third-party checkers):
+    errors in JSON, as its answers are, not the owners' HTML page."""
+    return request.path.startswith("/api/") or request.path == "/.well-known/votes-keys.json"

@@ -9,12 +9,39 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from votes.core.numbers import whole_number
-from votes.extensions import csrf
+from votes.extensions import csrf, limiter, witness_client
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
+# Per client address, shared by every endpoint a witness polls (these and the server keys
+# file), none for a configured witness (WITNESS_ADDRESSES). Without a limit one address
+# looping on a 2,000-line chain page (1.3 MB, drawn anew each time) kept both cores busy
+# and owners' casts queued (docs/performance.md, the public board under load).
+#
+# A 304 (a poller that holds the chain page asking with its ETag) reads the proposal's row
+# and sends nothing: it counts only against the looser bound, so polling every few seconds
+# with ETags spends none of the full answers' budget; yet a loop of 304s, each still a
+# request parsed and a row read, is bounded. (Once either bound is spent the address waits
+# out its minute, 304s too: the full bound is tested before the view knows its answer.)
+# 300 full answers a minute: a witness not listed, polling every few seconds with dozens
+# of chains moving, or an auditor paging a chain of 600,000 entries in a minute.
+FULL_ANSWERS_PER_MINUTE = "300 per minute"
+ANSWERS_PER_MINUTE = "1200 per minute"
+chain_api_limits = [
+    limiter.shared_limit(FULL_ANSWERS_PER_MINUTE, scope="chain-api", exempt_when=witness_client,
+                         deduct_when=lambda response: response.status_code != 304),
+    limiter.shared_limit(ANSWERS_PER_MINUTE, scope="chain-api-any", exempt_when=witness_client),
+]
+
+
+def chain_api_limited(view):
+    for limit in chain_api_limits:
+        view = limit(view)
+    return view
+
 
 @bp.get("/heads")
+@chain_api_limited
 def heads():
     """A page of the chain heads (?limit=, a default and a maximum: services.witness) and
     the cursor of the next, `next`, given back as ?after= (null on the last page)."""
@@ -36,6 +63,7 @@ def heads():
 
 
 @bp.get("/proposals/<uid>/chain")
+@chain_api_limited
 def chain(uid: str):
     from votes.services.witness import chain_page
 
@@ -59,6 +87,7 @@ def chain(uid: str):
 
 @bp.post("/witness/cosignatures")
 @csrf.exempt
+@chain_api_limited
 def cosignature():
     from votes.services.errors import DomainError, NotFound
     from votes.services.witness import Conflict, accept_cosignature

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, render_template, request, send_file
 
-from votes.extensions import limiter
+from votes.extensions import limiter, witness_client
+from votes.web.api import chain_api_limited
 
 bp = Blueprint("public", __name__)
 
+# The start page, the board and its audit page, per client address together (none for a
+# configured witness): about 5 ms of a worker's core and 2 of the database's a view, open
+# to anyone, and without a limit one stranger looping on them filled every thread and
+# queued owners' casts (docs/performance.md, the public board under load). Generous: a
+# hundred owners behind one NAT (a carrier's, the meeting hall's Wi-Fi) each looking again
+# every ten seconds as the result is awaited after the close, while one address alone is
+# held to a tenth of what the two cores serve.
+BOARD_PER_MINUTE = "600 per minute"
+board_limit = limiter.shared_limit(BOARD_PER_MINUTE, scope="board", exempt_when=witness_client)
+
 
 @bp.get("/")
+@board_limit
 def index():
     from votes.services.board import open_boards
 
@@ -17,6 +29,7 @@ def index():
 
 
 @bp.get("/.well-known/votes-keys.json")
+@chain_api_limited  # a witness reads it every round, with the heads
 def server_keys():
     from votes.services.keys import keyring
 
@@ -26,6 +39,7 @@ def server_keys():
 
 
 @bp.get("/p/<uid>")
+@board_limit
 def board(uid: str):
     from votes.services.board import board_view
 
@@ -76,6 +90,7 @@ def share(uid: str):
 
 
 @bp.get("/p/<uid>/audit")
+@board_limit
 def audit(uid: str):
     """For auditors: the chain head, the witnesses and how to check them with the CLI."""
     from votes.services.board import board_view

@@ -1,0 +1,158 @@
+"""The public board's pages and the chain API, polled by a stranger from one address: open to
+anyone, each view a few milliseconds of a worker's core (a chain page up to 1.3 MB), so one
+address looping on them filled every thread and owners' casts queued behind it
+(docs/performance.md, the public board under load). Each is limited per client address; a
+configured witness (VOTES_WITNESS_ADDRESSES) is not."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import _sqlite_copy, _test_app
+from tests.factories import make_open_proposal
+from votes.web.api import ANSWERS_PER_MINUTE, FULL_ANSWERS_PER_MINUTE
+from votes.web.public import BOARD_PER_MINUTE
+
+BOARD = int(BOARD_PER_MINUTE.split()[0])
+FULL = int(FULL_ANSWERS_PER_MINUTE.split()[0])
+ANY = int(ANSWERS_PER_MINUTE.split()[0])
+
+
+@pytest.fixture
+def make_app(sqlite_template, tmp_path):
+    """An app on a copy of the migrated SQLite template with settings of the test's own
+    (how the limits count does not depend on the database)."""
+    made = []
+
+    def make(**config):
+        app = _test_app({"DATABASE_URL": _sqlite_copy(sqlite_template, tmp_path),
+                         "INSTANCE_PATH": str(tmp_path / "instance"),
+                         "RATELIMIT_ENABLED": True, **config})
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        with app.app_context():
+            from votes.extensions import db
+
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _from(app, address: str, **headers):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    if headers:
+        client.environ_base.update({f"HTTP_{k.upper().replace('-', '_')}": v
+                                    for k, v in headers.items()})
+    return client
+
+
+def test_the_board_pages_are_limited_per_address_together(make_app, tmp_path):
+    app = make_app()
+    vote = make_open_proposal(app, app.test_cli_runner(), tmp_path)
+    stranger = _from(app, "198.51.100.7")
+    pages = ["/", f"/p/{vote['uid']}", f"/p/{vote['uid']}/audit"]
+    answers = [stranger.get(pages[i % 3]).status_code for i in range(BOARD)]
+    assert answers == [200] * BOARD
+    for page in pages:
+        refused = stranger.get(page, headers={"Accept-Language": "en"})
+        assert refused.status_code == 429
+        assert refused.mimetype == "text/html"
+        assert "操作太频繁" in refused.get_data(as_text=True)  # Chinese first, whatever asked
+        assert int(refused.headers["Retry-After"]) <= 60
+    # Another address, and an owner's own pages, are not held by the stranger's count.
+    assert _from(app, "198.51.100.8").get(pages[1]).status_code == 200
+
+
+def test_the_chain_api_is_limited_per_address_in_json(make_app, tmp_path):
+    app = make_app()
+    vote = make_open_proposal(app, app.test_cli_runner(), tmp_path)
+    stranger = _from(app, "198.51.100.7")
+    assert [stranger.get("/api/heads").status_code for _ in range(FULL)] == [200] * FULL
+    chain = f"/api/proposals/{vote['uid']}/chain?from=0"
+    for refused in (stranger.get("/api/heads"), stranger.get(chain),
+                    stranger.get("/.well-known/votes-keys.json"),
+                    stranger.post("/api/witness/cosignatures", data=b"{}",
+                                  content_type="application/json")):
+        assert refused.status_code == 429
+        assert refused.is_json and refused.get_json() == {"error": "too many requests"}
+    assert _from(app, "198.51.100.8").get(chain).status_code == 200
+
+
+def test_a_304_spends_only_the_looser_bound(make_app, tmp_path):
+    """A witness polling a chain that has not moved asks with the ETag it holds: a 304 reads
+    the proposal's row and sends nothing, so it does not spend the full answers' budget;
+    a loop of them is still bounded."""
+    app = make_app()
+    vote = make_open_proposal(app, app.test_cli_runner(), tmp_path)
+    poller = _from(app, "198.51.100.7")
+    chain = f"/api/proposals/{vote['uid']}/chain?from=0"
+    tag = poller.get(chain).headers["ETag"]
+    held = {"If-None-Match": tag}
+    answers = [poller.get(chain, headers=held).status_code for _ in range(FULL + 10)]
+    assert answers == [304] * (FULL + 10)
+    assert poller.get(chain).status_code == 200  # full answers are still to be had
+    asked = 1 + FULL + 10 + 1
+    answers = [poller.get(chain, headers=held).status_code for _ in range(ANY - asked)]
+    assert answers == [304] * (ANY - asked)
+    refused = poller.get(chain, headers=held)
+    assert refused.status_code == 429 and refused.is_json
+
+
+def test_a_witness_address_is_not_limited(make_app, tmp_path):
+    app = make_app(WITNESS_ADDRESSES="192.0.2.0/28, 2001:db8::7")
+    vote = make_open_proposal(app, app.test_cli_runner(), tmp_path)
+    for address in ("192.0.2.9", "2001:db8::7", "::ffff:192.0.2.9"):
+        witness = _from(app, address)
+        assert all(witness.get("/api/heads").status_code == 200 for _ in range(FULL + 1))
+    witness = _from(app, "192.0.2.9")
+    assert all(witness.get("/").status_code == 200
+               for _ in range(BOARD + 1))
+    # Its neighbours are not: outside the block, and another address of the witness's /64
+    # (an IPv6 client is counted as its /64, but only the address named is exempt).
+    for address in ("192.0.2.16", "2001:db8::8"):
+        neighbour = _from(app, address)
+        answers = [neighbour.get("/api/heads").status_code for _ in range(FULL + 1)]
+        assert answers[-1] == 429, address
+
+
+@pytest.mark.parametrize("trusted, exempt", [(1, True), (0, False)])
+def test_behind_a_proxy_the_forwarded_address_counts_only_when_trusted(make_app, trusted,
+                                                                       exempt):
+    """nginx forwards every client from its own address with X-Forwarded-For: with
+    TRUSTED_PROXIES=1 the witness's forwarded address is exempt and each client counted on
+    its own; with 0 the header is the client's to write, so it names nothing, and everyone
+    behind the proxy shares the proxy's count."""
+    app = make_app(WITNESS_ADDRESSES="203.0.113.7", TRUSTED_PROXIES=trusted)
+    claimed = _from(app, "127.0.0.1", **{"X-Forwarded-For": "203.0.113.7"})
+    answers = [claimed.get("/api/heads").status_code for _ in range(FULL + 1)]
+    assert (answers[-1] == 200) is exempt
+    other = _from(app, "127.0.0.1", **{"X-Forwarded-For": "198.51.100.7"})
+    assert other.get("/api/heads").status_code == (200 if trusted else 429)
+
+
+@pytest.mark.parametrize("value, said", [
+    ("10.0.0.300", "'10.0.0.300' is not an IP address or network"),
+    ("203.0.113.7/24", "has host bits set"),
+    ("192.0.2.1 nginx", "'nginx' is not an IP address"),
+    ("0.0.0.0/0", "is every address"),
+    ("::/0", "is every address"),
+])
+def test_a_wrong_witness_address_refuses_to_start(sqlite_template, tmp_path, value, said):
+    with pytest.raises(ValueError) as refused:
+        _test_app({"DATABASE_URL": _sqlite_copy(sqlite_template, tmp_path),
+                   "INSTANCE_PATH": str(tmp_path / "instance"), "WITNESS_ADDRESSES": value})
+    assert "VOTES_WITNESS_ADDRESSES" in str(refused.value) and said in str(refused.value)
+
+
+def test_doctor_names_the_witness_addresses(make_app):
+    from votes.services.doctor import run_checks
+
+    app = make_app(WITNESS_ADDRESSES="192.0.2.0/28,2001:db8::7")
+    lines = [c.en for c in run_checks(app) if "witness addresses" in c.en]
+    assert lines == ["witness addresses exempt from the public board's and the chain API's "
+                     "limits: 192.0.2.0/28, 2001:db8::7"]
+    app = make_app()
+    assert any("no witness addresses (VOTES_WITNESS_ADDRESSES)" in c.en for c in run_checks(app))
