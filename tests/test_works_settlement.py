@@ -408,3 +408,31 @@ def test_a_file_recorded_for_another_purpose_is_no_payment_voucher(app, runner, 
                              ballot])
     assert ok.exit_code == 0, ok.output
     assert len(_kinds(app, pid)) == before + 1
+
+
+def test_works_texts_the_printed_font_cannot_draw_are_refused_at_entry(app, runner, tmp_path):
+    """The contractor, a payment's note, the acceptance's participants and an emergency
+    use's reason are printed on the settlement notice and the application form: a 䶮 or a
+    𠮷 in them printed as an empty box on a notice posted to every owner. Refused where
+    they are typed, naming the character, as a community's name or a title is."""
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    refused = runner.invoke(args=["works", "contract", pid, "--contractor", "福州𠮷祥电梯有限公司",
+                                  "--amount", "6000.00", "--evidence", evidence(tmp_path)])
+    assert refused.exit_code == 1 and "𠮷" in refused.output and "打印" in refused.output, \
+        refused.output
+    works_done(runner, tmp_path, pid, accepted=False)
+    refused = runner.invoke(args=["works", "payment", pid, "--amount", "1.00", "--note",
+                                  "☐ 进度款", "--evidence",
+                                  evidence(tmp_path, "v9.pdf", b"voucher 9")])
+    assert refused.exit_code == 1 and "☐" in refused.output and "打印" in refused.output
+    refused = runner.invoke(args=["works", "acceptance", pid, "--date", today(app),
+                                  "--participant", "䶮监理公司", "--evidence",
+                                  evidence(tmp_path, "photo.jpg", b"\xff\xd8 photo")])
+    assert refused.exit_code == 1 and "䶮" in refused.output and "打印" in refused.output
+    refused = runner.invoke(args=[
+        "works", "emergency", "--community", "SUN", "--title", "消防水泵抢修", "--scope", "all",
+        "--budget", "100.00", "--category", "fire", "--applicant", "committee", "--reason",
+        "𠮷祥路一侧消防水泵失效", "--evidence", evidence(tmp_path, "fire.pdf", b"%PDF fire")])
+    assert refused.exit_code == 1 and "𠮷" in refused.output and "打印" in refused.output
+    kinds = [e["body"]["stage"] for e in _kinds(app, pid) if e["kind"] == "works"]
+    assert kinds == ["contract", "payment"]

@@ -23,7 +23,7 @@ from votes.models import ChainEntry, Proposal, ProposalItem
 from votes.services import audit, clock
 from votes.services.chain_store import Appender
 from votes.services.errors import DomainError
-from votes.services.plain_text import check_plain
+from votes.services.plain_text import check_plain, check_printable
 from votes.services.money.works import EvidenceFile, store_evidence
 from votes.services.proposal_create import (DocumentUpload, ProposalDraft, check_draft,
                                             stored_documents)
@@ -96,6 +96,7 @@ def _check(app: EmergencyApplication) -> str:
     if not reason or len(reason) > MAX_REASON:
         raise DomainError(_("请说明为何不能等待业主表决（不超过 2000 字），它将显示在公示栏。"))
     check_plain(reason)
+    check_printable(reason)  # printed on the application form
     return reason
 
 

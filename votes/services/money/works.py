@@ -201,10 +201,13 @@ def append_stage(proposal_ref: str, stage: str, actor: str, build) -> Proposal:
 
 
 def _plain(*texts: str) -> None:
-    """Contractor, notes and names go on the chain and the public board as typed."""
-    from votes.services.plain_text import check_plain
+    """Contractor, notes and names go on the chain and the public board as typed, and on
+    the settlement notice and the application form: a character their font lacks would
+    print as an empty box on a notice posted to every owner."""
+    from votes.services.plain_text import check_plain, check_printable
 
     check_plain(*texts, lines=True)
+    check_printable(*texts)
 
 
 def _positive(amount: int) -> int:
