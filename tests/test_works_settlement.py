@@ -4,6 +4,7 @@ clear and all-or-nothing, each unit's sub-ledger debited, the bundle verifying (
 from __future__ import annotations
 
 import json
+import re
 
 from sqlalchemy import func, select
 
@@ -436,3 +437,27 @@ def test_works_texts_the_printed_font_cannot_draw_are_refused_at_entry(app, runn
     assert refused.exit_code == 1 and "𠮷" in refused.output and "打印" in refused.output
     kinds = [e["body"]["stage"] for e in _kinds(app, pid) if e["kind"] == "works"]
     assert kinds == ["contract", "payment"]
+
+
+def test_the_posted_settlement_notice_says_how_each_share_was_worked_out_and_whom_to_ask(
+        app, runner, tmp_path, client):
+    """The notice posted to every owner gave each flat's share but not the figures it was
+    worked out from (the total area over which the cost was spread), no total to check the
+    column against, and no one to ask: unlike the result notice, it carried no telephone."""
+    vote = passed_vote(app, runner, tmp_path, rows=low_balance_rows())
+    assert runner.invoke(args=["community", "contact", "SUN", "--committee", "阳光花园业主委员会",
+                               "--phone", "0591-83000000"]).exit_code == 0
+    works_done(runner, tmp_path, vote["pid"])
+    assert runner.invoke(args=["works", "settle", vote["pid"],
+                               "--final-cost", "6400.00"]).exit_code == 0
+    text = re.sub(r"\s+", "", pdf_text(client.get(f"/p/{vote['uid']}/settlement.pdf").data))
+    # 1-1-101: 6,400.00 × 89.50 ÷ 654.75 = 874.84
+    assert "本户分摊=结算金额6,400.00元×本户面积÷总面积654.75m²" in text, text
+    assert "合计（7户）654.756,400.00" in text, text
+    assert "联系电话：0591-83000000" in text and "阳光花园业主委员会（盖章）" in text
+    assert "如对本户分摊有疑问" in text, text
+    committee = runner.invoke(args=["works", "settlement-notice", vote["pid"], "--balances",
+                                    "-o", str(tmp_path / "c.pdf")])
+    assert committee.exit_code == 0, committee.output
+    text = re.sub(r"\s+", "", pdf_text(tmp_path / "c.pdf"))
+    assert "合计（7户）654.756,400.00" in text and "联系电话：0591-83000000" in text, text

@@ -66,8 +66,13 @@ def settlement_notice_pdf(proposal: Proposal, *, balances: bool = False) -> byte
     if accepted:
         story.append(pdf.para(f"验收日期：{accepted['date']}　参加验收："
                               f"{'、'.join(accepted['participants'])}", s["body"]))
-    story += [pdf.para(f"结算金额按各户专有部分面积分摊（最大余数法，合计与结算金额分毫不差），"
-                       f"从各户维修资金分户账中扣减。分摊记录摘要：{data['shares_digest']}",
+    area = sum(d.area for d in rows)
+    # The figures each share comes from, so an owner can check their own with a calculator:
+    # a share alone, with no total area, could be checked by nobody.
+    story += [pdf.para(f"结算金额按各户专有部分面积分摊，从各户维修资金分户账中扣减：本户分摊 = "
+                       f"结算金额 {format_yuan(data['final_cost'])} 元 × 本户面积 ÷ 总面积 "
+                       f"{format_area(area)} m²（共 {len(rows)} 户），按最大余数法取整到分，各户"
+                       f"合计与结算金额分毫不差。分摊记录摘要：{data['shares_digest']}",
                        s["body"]),
               pdf.para(f"分户账余额低于首期交存额 30% 的房屋共 {len(low)} 户，应当续筹维修资金"
                        + ("（表中“需续筹”一栏）。" if balances else
@@ -84,14 +89,28 @@ def settlement_notice_pdf(proposal: Proposal, *, balances: bool = False) -> byte
         table += [[pdf.unit_label(d.building, d.entrance, d.room), format_area(d.area),
                    format_yuan(d.share), format_yuan(d.debited), _yuan(d.balance_after),
                    format_yuan(d.shortfall), _top_up(d.low)] for d in rows]
+        table.append([f"合计（{len(rows)} 户）", format_area(area),
+                      format_yuan(sum(d.share for d in rows)),
+                      format_yuan(sum(d.debited for d in rows)), "",
+                      format_yuan(sum(d.shortfall for d in rows)), ""])
         story += pdf.table(table, [3.2, 2.0, 2.3, 2.3, 2.8, 2.2, 2.2], s["cell"])
     else:
         table = [["房屋", "面积(m²)", "分摊(元)"]]
         table += [[pdf.unit_label(d.building, d.entrance, d.room), format_area(d.area),
                    format_yuan(d.share)] for d in rows]
+        table.append([f"合计（{len(rows)} 户）", format_area(area),
+                      format_yuan(sum(d.share for d in rows))])
         story += pdf.table(table, [6.0, 4.0, 4.0], s["cell"])
-    story += [Spacer(1, 0.6 * cm),
-              pdf.para(f"{proposal.community.committee_name or '业主委员会'}（盖章）", s["sign"]),
+    # Whom to ask, and room for the seal, as on the result notice: a posted notice with no
+    # telephone left an owner who found their share wrong no one to turn to.
+    c = proposal.community
+    blank = "＿＿＿＿＿＿＿＿＿＿"
+    story += [Spacer(1, 0.4 * cm),
+              pdf.para("如对本户分摊有疑问，请向业主委员会查询；分户账余额和扣减以维修资金管理机构的"
+                       "账目为准。", s["body"]),
+              Spacer(1, 0.4 * cm),
+              pdf.para(f"{c.committee_name or blank}（盖章）", s["sign"]),
+              pdf.para(f"联系电话：{c.contact_phone or blank}", s["sign"]),
               pdf.para(f"日期：{local_text(rows[0].created_at if rows else now(), '%Y-%m-%d')}",
                        s["sign"])]
     return pdf.build("维修资金使用结算公告", story)
