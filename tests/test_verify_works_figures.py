@@ -17,10 +17,10 @@ from tests.money_world import passed_vote, staff_accounts, today, works_done
 from tests.staff_world import sign_in
 from votes.cli import main as votes_command
 
-FIGURES = ("承包方 contractor 福州电梯工程有限公司, 金额 amount 6,000.00 元 yuan",
+FIGURES = ("施工单位 contractor 福州电梯工程有限公司, 金额 amount 6,000.00 元 yuan",
            "付款 payment", "2,000.00 元 yuan（预付款1）", "3,000.00 元 yuan（预付款2）",
-           "已付合计 total paid: 5,000.00 元 yuan（2 笔 payments）",
-           "最终费用 final cost 6,200.00 元 yuan, 已预付 paid in advance 5,000.00 元 yuan, "
+           "已付款合计 total paid: 5,000.00 元 yuan（2 笔 payments）",
+           "结算金额 final cost 6,200.00 元 yuan, 已付款 paid 5,000.00 元 yuan, "
            "尚需支付 still to pay 1,200.00 元 yuan",
            "各户应摊合计 the units' shares total 6,200.00 元 yuan")
 

@@ -38,11 +38,11 @@ def test_a_settled_vote_s_report_states_each_checked_figure():
     works = _works_lines(report.render())
     text = "\n".join(works)
     assert works[0].startswith("工程与资金") and "NOT verified" not in text, text
-    assert "承包方 contractor 福州电梯有限公司" in text and "6,000.00 元" in text, text
+    assert "施工单位 contractor 福州电梯有限公司" in text and "6,000.00 元" in text, text
     assert "2,000.00 元" in text and "1,000.00 元" in text, text
-    assert "已付合计 total paid: 3,000.00 元 yuan（2 笔 payments）" in text, text
+    assert "已付款合计 total paid: 3,000.00 元 yuan（2 笔 payments）" in text, text
     assert "验收 acceptance" in text and "2026-12-20" in text, text
-    assert "最终费用 final cost 6,400.00 元 yuan" in text, text
+    assert "结算金额 final cost 6,400.00 元 yuan" in text, text
     assert "尚需支付 still to pay 3,400.00 元 yuan" in text, text
     units = len(story.roll["units"])
     assert f"{units} 户 units" in text and "各户应摊合计 the units' shares total " \
@@ -88,7 +88,7 @@ def test_a_failed_bundle_s_works_figures_are_marked_not_verified():
     assert report.outcome == "failed" and "18.5" in {f.step for f in report.failures}
     lines = report.render().splitlines()
     at = lines.index(NOT_VERIFIED)
-    assert "已付合计 total paid: 7,000.00 元" in "\n".join(lines[at:]), report.render()
+    assert "已付款合计 total paid: 7,000.00 元" in "\n".join(lines[at:]), report.render()
     assert report.to_json()["works"]["not_verified"] is True
     assert report.render().splitlines()[-1].startswith("结论 verdict: 验证失败")
 
@@ -124,8 +124,8 @@ def test_the_emergency_vector_s_report_states_the_use_and_its_money():
     text = "\n".join(_works_lines(report.render()))
     assert "应急使用 emergency use" in text and "电梯 elevator" in text, text
     assert "物业服务企业 property company" in text and "电梯曳引机故障" in text, text
-    assert "承包方 contractor 福州电梯工程有限公司" in text and "6,000.00 元" in text, text
-    assert "最终费用 final cost 6,400.00 元 yuan" in text, text
+    assert "施工单位 contractor 福州电梯工程有限公司" in text and "6,000.00 元" in text, text
+    assert "结算金额 final cost 6,400.00 元 yuan" in text, text
     emergency = report.to_json()["works"]["emergency"]
     assert emergency["category"] == "elevator" and emergency["applicant"] == "property_company"
     assert emergency["reason"].startswith("电梯曳引机故障")

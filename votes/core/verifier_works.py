@@ -231,16 +231,16 @@ def _check_settlement(b: _Bundle, data: dict, paid: int, budget: int | None, con
     """18.6 and 18.7; the sum of the shares recomputed from roll.json when they are the
     settlement's (what the units' sub-ledgers must be charged in all), else None."""
     if data["paid"] != paid:
-        run.fail("18.6", f"决算所载预付 {data['paid']} 分，付款记录合计 {paid} 分 / "
-                         f"settlement says {data['paid']} fen were paid in advance, the "
+        run.fail("18.6", f"结算所载已付款 {data['paid']} 分，付款记录合计 {paid} 分 / "
+                         f"settlement says {data['paid']} fen were paid, the "
                          f"payment entries sum to {paid}", n)
     if data["final_cost"] < paid:
-        run.fail("18.6", f"决算金额 {data['final_cost']} 分少于已付的 {paid} 分 / final "
+        run.fail("18.6", f"结算金额 {data['final_cost']} 分少于已付的 {paid} 分 / final "
                          f"cost {data['final_cost']} fen is less than the {paid} fen already "
                          "paid", n)
     if budget is not None and not works.within_tolerance(data["final_cost"], budget,
                                                          contract["tolerance_bp"]):
-        run.fail("18.6", f"决算金额 {data['final_cost']} 分超出{over[0]} {budget} 分，超过"
+        run.fail("18.6", f"结算金额 {data['final_cost']} 分超出{over[0]} {budget} 分，超过"
                          f"允许的浮动幅度：{over[1]} / final cost {data['final_cost']} fen "
                          f"exceeds {over[2]} {budget} fen by more than the tolerance: "
                          f"{over[3]}", n)

@@ -63,13 +63,13 @@ class WorksFigures:
         if c is None:
             out.append(f"  合同 contract: {NONE_YET}")
         else:
-            out.append(f"  合同 contract（第 {c['entry']} 条 entry {c['entry']}）: 承包方 "
+            out.append(f"  合同 contract（第 {c['entry']} 条 entry {c['entry']}）: 施工单位 "
                        f"contractor {c['contractor']}, 金额 amount {_yuan(c['amount'])}")
         for entry, amount, note in self.payments:
             out.append(f"  付款 payment（第 {entry} 条 entry {entry}）: {_yuan(amount)}"
                        + (f"（{note}）" if note else ""))
         if c is not None or self.payments:
-            out.append(f"  已付合计 total paid: {_yuan(self.paid)}（{len(self.payments)} 笔 "
+            out.append(f"  已付款合计 total paid: {_yuan(self.paid)}（{len(self.payments)} 笔 "
                        "payments）")
         a = self.acceptance
         if a is not None:
@@ -79,8 +79,8 @@ class WorksFigures:
             out.append(f"  验收 acceptance: {NONE_YET}")
         s = self.settlement
         if s is not None:
-            out.append(f"  结算 settlement（第 {s.entry} 条 entry {s.entry}）: 最终费用 final "
-                       f"cost {_yuan(s.final_cost)}, 已预付 paid in advance {_yuan(s.paid)}, "
+            out.append(f"  结算 settlement（第 {s.entry} 条 entry {s.entry}）: 结算金额 final "
+                       f"cost {_yuan(s.final_cost)}, 已付款 paid {_yuan(s.paid)}, "
                        f"尚需支付 still to pay {_yuan(s.final_cost - s.paid)}")
             if s.shares_total is None:
                 out.append(f"  分摊 apportioned over {s.units} 户 units: 未经 roll.json 核对 / "

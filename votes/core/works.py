@@ -72,7 +72,7 @@ def acceptance_body(*, date: str, participants: Sequence[str],
 
 
 def settlement_body(*, final_cost: int, paid: int, roll: dict) -> dict:
-    """The final cost, what was paid in advance, and the digest of its apportionment."""
+    """The final cost, what was paid before it, and the digest of its apportionment."""
     shares = settlement_shares(roll, final_cost)
     return {"stage": "settlement", "data": {
         "final_cost": final_cost, "paid": paid, "units": len(shares),
