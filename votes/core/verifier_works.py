@@ -10,7 +10,7 @@ from votes.core.verifier_integrity import unread
 from votes.core.verifier_works_figures import Settlement, WorksFigures
 
 STAGE_WORDS = {"contract": "合同", "payment": "付款", "acceptance": "验收",
-               "settlement": "决算"}
+               "settlement": "结算"}
 # An entry's kind named where step 18.8 finds it in an emergency use.
 KIND_WORDS = {"device": "设备登记", "ballot": "选票", "delivery": "送达", "close": "表决结束"}
 
@@ -214,7 +214,7 @@ def _order_problem(stage: str, seen: set[str]) -> tuple[str, str] | None:
         return (f"第一条工程记录是{word}，不是合同",
                 f"the first works entry is a {stage}, not the contract")
     if "settlement" in seen:
-        return f"决算之后又有{word}记录", f"a {stage} entry after the settlement"
+        return f"结算之后又有{word}记录", f"a {stage} entry after the settlement"
     if stage == "contract" and "contract" in seen:
         return "第二条合同记录", "a second contract entry"
     if stage == "contract" and seen:
@@ -222,7 +222,7 @@ def _order_problem(stage: str, seen: set[str]) -> tuple[str, str] | None:
     if stage == "acceptance" and "acceptance" in seen:
         return "第二条验收记录", "a second acceptance entry"
     if stage == "settlement" and "acceptance" not in seen:
-        return "决算在验收之前", "a settlement before the acceptance"
+        return "结算在验收之前", "a settlement before the acceptance"
     return None
 
 
@@ -250,12 +250,12 @@ def _check_settlement(b: _Bundle, data: dict, paid: int, budget: int | None, con
     try:
         shares = works.settlement_shares(b.roll, data["final_cost"])
     except ValueError as exc:  # roll.json's areas sum to zero: nothing to split by
-        run.fail("18.7", f"决算无法按 roll.json 分摊（名册房屋面积合计不为正）/ the "
+        run.fail("18.7", f"结算无法按 roll.json 分摊（名册房屋面积合计不为正）/ the "
                          f"settlement cannot be apportioned over roll.json: {exc}", n)
         return None
     if data["units"] != len(shares) or \
             data["shares_digest"] != works.shares_digest(data["final_cost"], shares):
-        run.fail("18.7", "决算分摊不能按 roll.json 的房屋面积（最大余数法）重算得出 / the "
+        run.fail("18.7", "结算分摊不能按 roll.json 的房屋面积（最大余数法）重算得出 / the "
                          "settlement's apportionment does not recompute from roll.json by "
                          "area (largest remainder)", n)
         return None
