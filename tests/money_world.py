@@ -111,5 +111,5 @@ def staff_accounts(app, runner, code="SUN", jurisdiction="350502") -> None:
             get_community(code).jurisdiction = jurisdiction
     for args in ([f"{code.lower()}_committee", "--role", "committee", "--community", code],
                  ["district", "--role", "regulator", "--jurisdiction", jurisdiction]):
-        result = runner.invoke(args=["users", "create", *args, "--password", PASSWORD])
+        result = runner.invoke(args=["users", "create", "--no-must-change", *args, "--password", PASSWORD])
         assert result.exit_code == 0, result.output

@@ -21,7 +21,7 @@ def build(app, runner, tmp_path) -> dict:
     for args in (["admin1", "--role", "admin"],
                  ["sun_committee", "--role", "committee", "--community", "SUN"],
                  ["district", "--role", "regulator", "--jurisdiction", "350502"]):
-        result = runner.invoke(args=["users", "create", *args, "--password", PASSWORD])
+        result = runner.invoke(args=["users", "create", "--no-must-change", *args, "--password", PASSWORD])
         assert result.exit_code == 0, result.output
     return {"sun": sun, "moon": moon, "t0": sun["t0"]}
 
@@ -47,7 +47,7 @@ def committee_clerk(runner, code: str = "SUN", login: str = "clerk") -> None:
 
 
 def _account(runner, login: str, *role: str) -> None:
-    result = runner.invoke(args=["users", "create", login, *role, "--password", PASSWORD])
+    result = runner.invoke(args=["users", "create", "--no-must-change", login, *role, "--password", PASSWORD])
     assert result.exit_code == 0, result.output
 
 

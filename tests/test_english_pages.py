@@ -407,7 +407,7 @@ def test_english_staff_pages_in_every_stage_show_no_chinese_around_the_data(app,
     for args in (["admin1", "--role", "admin"],):
         from tests.staff_world import PASSWORD
 
-        assert runner.invoke(args=["users", "create", *args, "--password",
+        assert runner.invoke(args=["users", "create", "--no-must-change", *args, "--password",
                                    PASSWORD]).exit_code == 0
     committee, regulator, admin = app.test_client(), app.test_client(), app.test_client()
     sign_in(committee, "sun_committee")

@@ -87,7 +87,7 @@ def test_labels_of_stored_values_are_english_on_english_pages(app, runner, tmp_p
     staff_accounts(app, runner)
     star = pw.open_vote(app, runner, tmp_path, "follow_majority=full",
                         "excluded_kinds=parking,storeroom", code="STAR")
-    result = runner.invoke(args=["users", "create", "star_committee", "--role", "committee",
+    result = runner.invoke(args=["users", "create", "--no-must-change", "star_committee", "--role", "committee",
                                  "--community", "STAR", "--password", PASSWORD])
     assert result.exit_code == 0, result.output
     result = runner.invoke(args=["proposal", "delivery", star, *pw.unit_args("B"), "--method",

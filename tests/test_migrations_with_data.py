@@ -52,7 +52,7 @@ def world(app, runner, tmp_path):
     opened = make_open_proposal(app, runner, tmp_path, code="MOON")
     _paper_ballots(runner, tmp_path, opened, "MOON",
                    [("1", "101", "agree"), ("2", "201", "disagree")])
-    result = runner.invoke(args=["users", "create", "clerk", "--role", "committee",
+    result = runner.invoke(args=["users", "create", "--no-must-change", "clerk", "--role", "committee",
                                  "--community", "MOON", "--password", PASSWORD])
     assert result.exit_code == 0, result.output
     yield {"closed": closed, "open": opened}
@@ -351,7 +351,7 @@ def test_a_vote_from_before_version_3_verifies_in_the_app(app, runner, tmp_path,
 
         with unit_of_work():
             get_community("SUN").jurisdiction = "350502"
-    result = runner.invoke(args=["users", "create", "district", "--role", "regulator",
+    result = runner.invoke(args=["users", "create", "--no-must-change", "district", "--role", "regulator",
                                  "--jurisdiction", "350502", "--password", PASSWORD])
     assert result.exit_code == 0, result.output
     bundle = tmp_path / "old.zip"

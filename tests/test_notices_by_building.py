@@ -13,7 +13,7 @@ from tests.staff_world import PASSWORD
 
 
 def committee(app, runner):
-    runner.invoke(args=["users", "create", "c1", "--role", "committee", "--community", "SUN",
+    runner.invoke(args=["users", "create", "--no-must-change", "c1", "--role", "committee", "--community", "SUN",
                         "--password", PASSWORD])
     client = app.test_client()
     client.post("/staff/login", data={"login": "c1", "password": PASSWORD})

@@ -362,7 +362,7 @@ def test_web_button_uses_the_request_host_when_no_base_url_is_set(app, runner, t
     from tests.staff_world import PASSWORD
 
     pid = open_vote(app, runner, tmp_path)
-    runner.invoke(args=["users", "create", "c1", "--role", "committee", "--community", "SUN",
+    runner.invoke(args=["users", "create", "--no-must-change", "c1", "--role", "committee", "--community", "SUN",
                         "--password", PASSWORD])
     app.config["BASE_URL"] = ""
     client = app.test_client()
@@ -386,7 +386,7 @@ def test_lobby_poster_leads_to_the_unit_picker(app, runner, tmp_path):
     from tests.staff_world import PASSWORD
 
     vote = make_open_proposal(app, runner, tmp_path)
-    runner.invoke(args=["users", "create", "c1", "--role", "committee", "--community", "SUN",
+    runner.invoke(args=["users", "create", "--no-must-change", "c1", "--role", "committee", "--community", "SUN",
                         "--password", PASSWORD])
     client = app.test_client()
     client.post("/staff/login", data={"login": "c1", "password": PASSWORD})

@@ -247,7 +247,7 @@ def test_staff_open_the_scans_of_deliveries_and_objections_and_no_one_else(
                  ["far", "--role", "regulator", "--jurisdiction", "350503"]):
         from tests.staff_world import PASSWORD
 
-        assert runner.invoke(args=["users", "create", *args, "--password",
+        assert runner.invoke(args=["users", "create", "--no-must-change", *args, "--password",
                                    PASSWORD]).exit_code == 0
 
     committee = app.test_client()

@@ -26,7 +26,7 @@ def _world(app, runner, tmp_path) -> tuple[int, str]:
     pid = make_draft(app, runner, tmp_path, extra=())
     emergency = fire_pump_emergency(runner, tmp_path)
     staff_accounts(app, runner)
-    result = runner.invoke(args=["users", "create", "admin1", "--role", "admin",
+    result = runner.invoke(args=["users", "create", "--no-must-change", "admin1", "--role", "admin",
                                  "--password", PASSWORD])
     assert result.exit_code == 0, result.output
     return pid, emergency

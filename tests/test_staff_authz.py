@@ -91,7 +91,7 @@ def test_passwords_are_stored_at_argon2s_production_cost(app, runner, client):
     from votes.extensions import db
     from votes.models import StaffUser
 
-    result = runner.invoke(args=["users", "create", "root1", "--role", "admin",
+    result = runner.invoke(args=["users", "create", "--no-must-change", "root1", "--role", "admin",
                                  "--password", "correct horse battery"])
     assert result.exit_code == 0, result.output
     with app.app_context():

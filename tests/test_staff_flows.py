@@ -250,7 +250,7 @@ def test_a_district_code_typed_with_spaces_is_the_district(app, world, client, r
     assert regulator.get(f"/regulator/p/{world['sun']['id']}").status_code == 200
     sign_in(regulator, "district")
     assert "STAR" in regulator.get("/admin/audit").get_data(as_text=True)
-    blank = runner.invoke(args=["users", "create", "nobody", "--role", "regulator",
+    blank = runner.invoke(args=["users", "create", "--no-must-change", "nobody", "--role", "regulator",
                                 "--jurisdiction", " ", "--password", "correct horse battery"])
     assert blank.exit_code == 1 and "监管账号需要指定辖区" in blank.output
 
@@ -265,7 +265,7 @@ def test_a_committee_account_names_its_communities_as_typed(app, world, client, 
                                          "password": "correct horse battery",
                                          "communities": codes}, follow_redirects=True)
         assert r.status_code == 200 and "已创建账号" in r.get_data(as_text=True), login
-    result = runner.invoke(args=["users", "create", "twice2", "--role", "committee",
+    result = runner.invoke(args=["users", "create", "--no-must-change", "twice2", "--role", "committee",
                                  "--community", "SUN", "--community", "SUN",
                                  "--password", "correct horse battery"])
     assert result.exit_code == 0, result.output
@@ -305,10 +305,10 @@ def test_admin_sets_stricter_rules_and_never_looser(app, world, client):
 
 def test_a_login_differing_only_in_letter_case_is_refused(app, runner):
     """"Admin" beside "admin" would read as one person in the audit log and on the chain."""
-    made = runner.invoke(args=["users", "create", "clerk.wang", "--role", "admin",
+    made = runner.invoke(args=["users", "create", "--no-must-change", "clerk.wang", "--role", "admin",
                                "--password", "long-enough-1"])
     assert made.exit_code == 0, made.output
-    again = runner.invoke(args=["users", "create", "Clerk.Wang", "--role", "admin",
+    again = runner.invoke(args=["users", "create", "--no-must-change", "Clerk.Wang", "--role", "admin",
                                 "--password", "long-enough-1"])
     assert again.exit_code == 1 and "已存在" in again.output
     listed = runner.invoke(args=["users", "list"]).output
@@ -415,7 +415,7 @@ def test_every_audited_action_is_named_in_words_on_the_audit_page(app, runner, t
     result = runner.invoke(args=["proposal", "answer", pid, seq, "--decision", "rejected",
                                  "--text", "已复核"])
     assert result.exit_code == 0, result.output
-    result = runner.invoke(args=["users", "create", "admin1", "--role", "admin", "--password",
+    result = runner.invoke(args=["users", "create", "--no-must-change", "admin1", "--role", "admin", "--password",
                                  PASSWORD])
     assert result.exit_code == 0, result.output
     client = app.test_client()
@@ -508,7 +508,7 @@ def test_the_regulator_reads_what_was_done_to_its_districts_committee_accounts(a
     under the member's name; the account's creation, reset and sign-ins carry no community, so
     the district's regulator, reading the audit log, saw the member's acts and not the reset
     that came just before them. It sees them now, for its district's accounts only."""
-    runner.invoke(args=["users", "create", "moon_committee", "--role", "committee",
+    runner.invoke(args=["users", "create", "--no-must-change", "moon_committee", "--role", "committee",
                         "--community", "MOON", "--password", "correct horse battery"])
     sign_in(client, "admin1")
     for login in ("sun_committee", "moon_committee"):

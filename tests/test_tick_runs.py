@@ -286,7 +286,7 @@ def test_the_clocks_moves_are_in_the_audit_log_once_each(app, runner, tmp_path):
     assert _moves(app, pid) == [("system", "proposal.publicity"), ("system", "proposal.open"),
                                 ("system", "proposal.close")]
 
-    result = runner.invoke(args=["users", "create", "admin1", "--role", "admin", "--password",
+    result = runner.invoke(args=["users", "create", "--no-must-change", "admin1", "--role", "admin", "--password",
                                  PASSWORD])
     assert result.exit_code == 0, result.output
     client = app.test_client()

@@ -295,7 +295,7 @@ def test_a_threshold_past_the_chains_integers_is_refused(app, runner, client, tm
     make_open_proposal(app, runner, tmp_path)
     _refused(runner.invoke(args=["community", "rules", "SUN", "--set",
                                  f"approval_area={huge}"]), "门槛", "无效")
-    build_admin = runner.invoke(args=["users", "create", "root", "--role", "admin",
+    build_admin = runner.invoke(args=["users", "create", "--no-must-change", "root", "--role", "admin",
                                       "--password", "correct horse battery"])
     assert build_admin.exit_code == 0, build_admin.output
     r = client.post("/staff/login", data={"login": "root", "password": "correct horse battery"})
@@ -337,7 +337,7 @@ def test_a_rule_out_of_its_range_is_refused_in_chinese(app, runner, client, sett
     result = runner.invoke(args=["community", "rules", "SUN", "--set", setting])
     _refused(result)
     assert "must be" not in result.output and "无效" in result.output, result.output
-    assert runner.invoke(args=["users", "create", "root", "--role", "admin", "--password",
+    assert runner.invoke(args=["users", "create", "--no-must-change", "root", "--role", "admin", "--password",
                                "correct horse battery"]).exit_code == 0
     client.post("/staff/login", data={"login": "root", "password": "correct horse battery"})
     page = client.post("/admin/", data={"action": "rules", "code": "SUN", "matter": "use_fund",

@@ -31,7 +31,7 @@ def _world(app, runner, tmp_path):
     sun = make_open_proposal(app, runner, tmp_path, code="SUN", rows=_rows())
     moon = make_open_proposal(app, runner, tmp_path, code="MOON")
     for args in (["sun_committee", "--role", "committee", "--community", "SUN"],):
-        assert runner.invoke(args=["users", "create", *args, "--password",
+        assert runner.invoke(args=["users", "create", "--no-must-change", *args, "--password",
                                    PASSWORD]).exit_code == 0
     return sun, moon
 

@@ -51,7 +51,7 @@ def _world(app, runner, tmp_path):
     assert result.exit_code == 0, result.output
     for args in (["sun_committee", "--role", "committee", "--community", "SUN"],
                  ["district", "--role", "regulator", "--jurisdiction", "350502"]):
-        assert runner.invoke(args=["users", "create", *args, "--password", PASSWORD]).exit_code == 0
+        assert runner.invoke(args=["users", "create", "--no-must-change", *args, "--password", PASSWORD]).exit_code == 0
     return pid
 
 

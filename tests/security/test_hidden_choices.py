@@ -181,7 +181,7 @@ def _normalised(files: dict[str, bytes], uid: str) -> dict[str, str]:
 def test_agree_and_disagree_give_live_exports_identical_but_for_salts(app, runner, tmp_path):
     first, second = _two_votes(app, runner, tmp_path)
     staff, owner = app.test_client(), app.test_client()
-    runner.invoke(args=["users", "create", "c1", "--role", "committee", "--community", "SUN",
+    runner.invoke(args=["users", "create", "--no-must-change", "c1", "--role", "committee", "--community", "SUN",
                         "--password", "correct horse battery"])
     sign_in(staff, "c1")
     # The same voters, at the same moments, in both votes; only 张三's choice differs.

@@ -37,7 +37,7 @@ def _outsiders(app, runner, tmp_path) -> None:
     make_open_proposal(app, runner, tmp_path, code="MOON")
     for args in (["moon_committee", "--role", "committee", "--community", "MOON"],
                  ["other_district", "--role", "regulator", "--jurisdiction", "350503"]):
-        result = runner.invoke(args=["users", "create", *args, "--password", PASSWORD])
+        result = runner.invoke(args=["users", "create", "--no-must-change", *args, "--password", PASSWORD])
         assert result.exit_code == 0, result.output
 
 

@@ -76,7 +76,7 @@ def test_titles_names_and_items_print_literally(app, runner, tmp_path, fetches):
     assert result.exit_code == 0, result.output
     app.config["VOTES_NOW"] += timedelta(days=8)
     assert runner.invoke(args=["proposal", "close", pid]).exit_code == 0
-    runner.invoke(args=["users", "create", "c1", "--role", "committee", "--community", "SUN",
+    runner.invoke(args=["users", "create", "--no-must-change", "c1", "--role", "committee", "--community", "SUN",
                         "--password", PASSWORD])
     client = app.test_client()
     client.post("/staff/login", data={"login": "c1", "password": PASSWORD})

@@ -101,7 +101,7 @@ def test_a_community_name_with_a_direction_control_is_refused(app, runner, clien
     assert result.exit_code != 0 and "显示方向" in result.output, result.output
     from tests.staff_world import PASSWORD
 
-    assert runner.invoke(args=["users", "create", "root", "--role", "admin",
+    assert runner.invoke(args=["users", "create", "--no-must-change", "root", "--role", "admin",
                                "--password", PASSWORD]).exit_code == 0
     assert client.post("/staff/login", data={"login": "root", "password": PASSWORD}
                        ).status_code == 302

@@ -24,7 +24,7 @@ def accounts(app, runner):
     app.config["VOTES_NOW"] = T0
     for args in (["Clerk.Wang", "--role", "regulator", "--jurisdiction", "350502"],
                  ["admin1", "--role", "admin"]):
-        result = runner.invoke(args=["users", "create", *args, "--password", PASSWORD])
+        result = runner.invoke(args=["users", "create", "--no-must-change", *args, "--password", PASSWORD])
         assert result.exit_code == 0, result.output
     return app
 
@@ -220,7 +220,7 @@ def test_the_pause_is_told_in_english_too(accounts):
 
 def test_a_disabled_account_is_counted_like_any_other_name(accounts, runner):
     app = accounts
-    result = runner.invoke(args=["users", "create", "gone", "--role", "admin",
+    result = runner.invoke(args=["users", "create", "--no-must-change", "gone", "--role", "admin",
                                  "--password", PASSWORD])
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -239,7 +239,7 @@ def two_hosts(database_url, tmp_path):
                         "TRUSTED_PROXIES": 1, "RATELIMIT_ENABLED": True, "VOTES_NOW": T0})
              for name in ("host-a", "host-b")]
     result = hosts[0].test_cli_runner().invoke(
-        args=["users", "create", "clerk", "--role", "admin", "--password", PASSWORD])
+        args=["users", "create", "--no-must-change", "clerk", "--role", "admin", "--password", PASSWORD])
     assert result.exit_code == 0, result.output
     yield hosts
     for host in hosts:

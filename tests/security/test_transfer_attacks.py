@@ -91,7 +91,7 @@ def test_two_clerks_entering_two_sales_to_one_buyer_at_once_count_the_buyer_once
     vote = make_open_proposal(app, runner, tmp_path)
     clerks = {}
     for who in ("A", "B"):
-        result = runner.invoke(args=["users", "create", f"clerk{who}", "--role", "committee",
+        result = runner.invoke(args=["users", "create", "--no-must-change", f"clerk{who}", "--role", "committee",
                                      "--community", "SUN", "--password", PASSWORD])
         assert result.exit_code == 0, result.output
         clerks[who] = app.test_client()

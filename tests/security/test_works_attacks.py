@@ -183,7 +183,7 @@ def test_emergency_of_another_community_or_by_a_regulator(app, runner, tmp_path)
     make_open_proposal(app, runner, tmp_path, code="SUN")
     make_open_proposal(app, runner, tmp_path, code="MOON")
     staff_accounts(app, runner)
-    assert runner.invoke(args=["users", "create", "moon_committee", "--role", "committee",
+    assert runner.invoke(args=["users", "create", "--no-must-change", "moon_committee", "--role", "committee",
                                "--community", "MOON", "--password", PASSWORD]).exit_code == 0
     form = {"title": "x", "scope": "all", "budget": "1.00", "category": "fire",
             "applicant": "committee", "reason": "r", "confirm": "1"}

@@ -17,16 +17,22 @@ users_cli = AppGroup("users", help="Staff accounts (工作人员账号).")
 @click.option("--jurisdiction", default=None, help="District code (regulator)")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
               help="At least 10 characters; asked for when not given")
+@click.option("--no-must-change", "keep", is_flag=True,
+              help="Do not make the member replace this password at the first sign-in "
+                   "(for automation that signs in with it); by default they must, as "
+                   "whoever typed or generated it knows it.")
 @domain_errors
-def create(login, role, name, communities, jurisdiction, password):
-    """Create a staff account."""
+def create(login, role, name, communities, jurisdiction, password, keep):
+    """Create a staff account; its member must change the password at the first sign-in."""
     from votes.services.staff import create_user
 
     user = create_user(login, password, role, name=name, communities=tuple(communities),
-                       jurisdiction=jurisdiction)
+                       jurisdiction=jurisdiction, must_change=not keep)
     from votes.services.labels import role_label
 
     click.echo(_("已创建账号 %(login)s（%(role)s）", login=user.login, role=role_label(user.role)))
+    if user.must_change_password:
+        click.echo(_("该账号首次登录时必须修改密码：请把密码交给本人，由本人登录后设置自己的密码。"))
 
 
 @users_cli.command("list")

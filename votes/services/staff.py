@@ -100,7 +100,10 @@ def password_matches(stored_hash: str, password: str) -> bool:
 
 def create_user(login: str, password: str, role: str, *, name: str = "",
                 communities: tuple[str, ...] = (), jurisdiction: str | None = None,
-                actor: str = "cli") -> StaffUser:
+                actor: str = "cli", must_change: bool | None = None) -> StaffUser:
+    """A new account; audited. Its member must replace the password at the first sign-in
+    (`must_change`) unless told otherwise: by default whenever a person chose it, the
+    demo's set-up aside."""
     # fullmatch: the pattern's "$" also matches before a final line break.
     if not 2 <= len(login) <= 64:
         # The pattern refuses these too, but its message names only the characters: "x",
@@ -132,9 +135,9 @@ def create_user(login: str, password: str, role: str, *, name: str = "",
             raise DomainError(_("登录名 %(login)s 已存在", login=login))
         user = StaffUser(login=login, name=name or login, role=role,
                          password_hash=_hasher.hash(password),
-                         # An administrator chose it (the command line's and the demo's
-                         # accounts are the operator's own set-up): the member replaces it.
-                         must_change_password=actor not in _MACHINE_ACTORS,
+                         # Whoever chose it knows it: the member replaces it.
+                         must_change_password=actor != "demo" if must_change is None
+                         else must_change,
                          jurisdiction=jurisdiction if role == "regulator" else None)
         user.communities = [StaffCommunity(community_id=c.id) for c in found]
         session.add(user)
