@@ -43,3 +43,46 @@ def test_an_account_the_operator_created_must_change_its_password(app, world, ru
     r = app.test_client().post("/staff/login", data={"login": "robot", "password": PASSWORD})
     assert r.headers["Location"].endswith("/committee/")
     assert "--no-must-change" in runner.invoke(args=["users", "create", "--help"]).output
+
+
+def test_the_operator_disables_enables_and_resets_an_account_from_the_command_line(
+        app, world, runner):
+    """Without an administrator account that works (its password lost, its member gone),
+    the operator could neither stop an account nor give it a new password. The command line
+    now does both, as the accounts page does: audited under "cli", ending the account's
+    sessions, a new password shown once and replaced by the member at the next sign-in."""
+    member = app.test_client()
+    sign_in(member, "sun_committee")
+    assert member.get("/committee/").status_code == 200
+    off = runner.invoke(args=["users", "disable", "sun_committee"])
+    assert off.exit_code == 0 and "已停用" in off.output, off.output
+    assert member.get("/committee/").status_code == 302  # the live session ends
+    refused = app.test_client().post("/staff/login", data={"login": "sun_committee",
+                                                           "password": PASSWORD})
+    assert refused.status_code == 200
+    on = runner.invoke(args=["users", "enable", "SUN_committee"])  # letter case aside
+    assert on.exit_code == 0 and "已启用" in on.output, on.output
+    sign_in(member, "sun_committee")
+    reset = runner.invoke(args=["users", "reset-password", "sun_committee"])
+    assert reset.exit_code == 0, reset.output
+    new = [line for line in reset.output.splitlines() if "新密码" in line][0].split()[-1]
+    assert len(new) >= 10 and "首次登录时必须修改密码" in reset.output
+    assert member.get("/committee/").status_code == 302  # signed out by the reset
+    assert app.test_client().post("/staff/login", data={
+        "login": "sun_committee", "password": PASSWORD}).status_code == 200
+    r = app.test_client().post("/staff/login", data={"login": "sun_committee",
+                                                     "password": new})
+    assert r.headers["Location"].endswith("/staff/password")
+    mine = [r for r in _audit_rows(app)
+            if r["target"] == "sun_committee" and r["action"] == "account.change"]
+    assert [(r["actor"], r["details"]) for r in mine] == [
+        ("cli", '{"active":false}'), ("cli", '{"active":true}'),
+        ("cli", '{"password":"reset"}')]
+
+
+@pytest.mark.parametrize("command", ["disable", "enable", "reset-password"])
+def test_an_unknown_login_is_told_and_changes_nothing(app, world, runner, command):
+    result = runner.invoke(args=["users", command, "nobody"])
+    assert result.exit_code == 1 and "没有登录名为 nobody 的账号" in result.output, \
+        result.output
+    assert not [r for r in _audit_rows(app) if r["action"] == "account.change"]

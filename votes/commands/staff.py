@@ -61,3 +61,42 @@ def unpause(login):
     else:
         click.echo(_("已解除 %(login)s 的登录暂停（原定暂停至 %(time)s，北京时间）。",
                      login=cleared[0], time=clock.local_text(cleared[1], "%H:%M:%S")))
+
+
+def _change(login: str, **change):
+    from votes.services.staff import change_user
+
+    return change_user(login, actor="cli", **change)
+
+
+@users_cli.command("disable")
+@click.argument("login")
+@domain_errors
+def disable(login):
+    """Disable an account: it cannot sign in, and its sessions end now (audited)."""
+    user = _change(login, active=False)
+    click.echo(_("已停用账号 %(login)s，其登录已全部退出。", login=user.login))
+
+
+@users_cli.command("enable")
+@click.argument("login")
+@domain_errors
+def enable(login):
+    """Enable a disabled account again (audited)."""
+    user = _change(login, active=True)
+    click.echo(_("已启用账号 %(login)s。", login=user.login))
+
+
+@users_cli.command("reset-password")
+@click.argument("login")
+@domain_errors
+def reset_password(login):
+    """Give an account a new generated password, printed once here; its sessions end and
+    its member must change it at the next sign-in (audited)."""
+    from votes.services.staff import generated_password
+
+    password = generated_password(login.strip())
+    user = _change(login, password=password)
+    click.echo(_("已重设 %(login)s 的密码，其登录已全部退出。", login=user.login))
+    click.echo(_("新密码（只显示这一次）： %(password)s", password=password))
+    click.echo(_("该账号首次登录时必须修改密码：请把密码交给本人，由本人登录后设置自己的密码。"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -353,6 +354,19 @@ def change_user(login: str, *, actor: str, active: bool | None = None,
             details["password"] = "reset"
         audit.record(session, actor, "account.change", target=user.login, details=details)
     return user
+
+
+# No 0/o, 1/l/i: a password read out over the phone or copied from a screen by hand.
+_GENERATED = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def generated_password(login: str) -> str:
+    """A random password for `login` (16 characters, about 79 bits) that password_problem
+    accepts: a login of two letters may occur in a draw, which is then drawn again."""
+    while True:
+        password = "".join(secrets.choice(_GENERATED) for _n in range(16))
+        if password_problem(login, password) is None:
+            return password
 
 
 def change_own_password(user_id: int, current: str, password: str, again: str) -> int:
