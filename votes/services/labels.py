@@ -130,6 +130,9 @@ def audit_label(entry) -> str:
             said.append(_("账号已启用"))
         elif details.get("active") is False:
             said.append(_("账号已停用"))
+        if isinstance(details.get("communities"), list):
+            said.append(_("小区改为 %(codes)s",
+                          codes=_("、").join(str(c) for c in details["communities"])))
     elif entry.action in ("account.signin", "account.signout") and details.get("address"):
         said.append(_("来自 %(address)s", address=details["address"]))
     elif details.get("by") == "clock":  # a move the clock made (lifecycle._advance)

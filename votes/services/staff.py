@@ -356,6 +356,38 @@ def change_user(login: str, *, actor: str, active: bool | None = None,
     return user
 
 
+def set_communities(login: str, community_ids, *, actor: str) -> StaffUser:
+    """The communities a committee account serves, replaced by those of `community_ids`
+    (as a form sends them: text); audited with their codes. None is refused, as at
+    creation, and so is an id of no community. Read afresh on every request (may_see): a
+    member removed from a community loses it at their next one."""
+    ids = set()
+    for raw in community_ids:
+        text = str(raw).strip()
+        if not text.isdigit() or len(text) > 18:
+            raise DomainError(_("没有这个小区"))
+        ids.add(int(text))
+    with unit_of_work() as session:
+        user = find_account(session, login.strip())
+        if user is None:
+            raise DomainError(_("没有登录名为 %(login)s 的账号", login=login))
+        # Locked: two administrators saving at once would each add the same row.
+        user = session.get(StaffUser, user.id, with_for_update=True, populate_existing=True)
+        if user.role != "committee":
+            raise DomainError(_("只有业委会账号属于小区"))
+        if not ids:
+            raise DomainError(_("业委会账号需要指定小区"))
+        found = list(session.scalars(select(Community).where(Community.id.in_(ids))
+                                     .order_by(Community.code)))
+        if len(found) != len(ids):
+            raise DomainError(_("没有这个小区"))
+        kept = {c.community_id: c for c in user.communities}
+        user.communities = [kept.get(c.id) or StaffCommunity(community_id=c.id) for c in found]
+        audit.record(session, actor, "account.change", target=user.login,
+                     details={"communities": [c.code for c in found]})
+    return user
+
+
 # No 0/o, 1/l/i: a password read out over the phone or copied from a screen by hand.
 _GENERATED = "abcdefghjkmnpqrstuvwxyz23456789"
 

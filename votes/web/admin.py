@@ -43,6 +43,10 @@ def home(user):
             accounts.change_user(form.get("login", ""), actor=user.login,
                                  password=form.get("password", ""))
             flash(_("已重设密码。"), "ok")
+        elif request.method == "POST" and form.get("action") == "communities":
+            accounts.set_communities(form.get("login", ""), form.getlist("community"),
+                                     actor=user.login)
+            flash(_("已更新小区。"), "ok")
         elif request.method == "POST" and form.get("action") == "jurisdiction":
             accounts.set_jurisdiction(form.get("code", ""), form.get("jurisdiction"), user.login)
             flash(_("已更新辖区。"), "ok")
