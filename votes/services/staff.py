@@ -416,6 +416,9 @@ def change_own_password(user_id: int, current: str, password: str, again: str) -
         raise DomainError(_("账号不存在或已停用"))
     if password != again:
         raise DomainError(_("两次输入的新密码不一致"))
+    if password == current:
+        # The password an administrator chose, typed again: they would still know it.
+        raise DomainError(_("新密码不能与当前密码相同"))
     _check_password(account.login, password)
     turn = signin_throttle.take_turn(signin_throttle.name_key(account.login))
     with unit_of_work() as session:
