@@ -342,6 +342,7 @@ def export(proposal: str, output: str) -> None:
 @domain_errors
 def tick() -> None:
     """Move every proposal whose time has come (run from cron; no scheduler needed)."""
+    from votes.services.access import sweep_phone_counts
     from votes.services.labels import state_label
     from votes.services.lifecycle import journal_name, tick as run_tick
     from votes.services.lobby import sweep as sweep_lobby
@@ -360,6 +361,7 @@ def tick() -> None:
         sweep_lobby()
         sweep_signins()
         sweep_devices()
+        sweep_phone_counts()
     finally:
         # After everything else has been done, and also when a sweep failed: the operator
         # is told which proposals did not move either way.

@@ -1,6 +1,6 @@
 """SQLAlchemy 2.x typed mappings. Importing this package registers every table."""
 
-from votes.models.access import DeviceKey, LobbyFailure, VoterAccess
+from votes.models.access import DeviceKey, LobbyFailure, SmsPhoneCount, VoterAccess
 from votes.models.base import Base, utcnow
 from votes.models.chain import Ballot, ChainEntry, Evidence, ServerKey, Verification
 from votes.models.community import Community
@@ -16,6 +16,6 @@ from votes.models.witness import WitnessCosignature
 
 __all__ = ["AuditEntry", "Ballot", "Base", "ChainEntry", "Community", "DeviceKey", "Evidence", "FrozenUnit", "FundDebit",
            "FrozenVoter", "Owner", "Ownership", "Proposal", "ProposalDocument", "ProposalItem",
-           "ProxyRecord", "ServerKey", "SignInDevice", "SignInThrottle", "StaffCommunity", "StaffUser", "Unit", "Verification", "Transfer", "Visit",
+           "ProxyRecord", "ServerKey", "SignInDevice", "SignInThrottle", "SmsPhoneCount", "StaffCommunity", "StaffUser", "Unit", "Verification", "Transfer", "Visit",
            "VoterAccess", "LobbyFailure", "WitnessCosignature", "Objection",
            "utcnow"]

@@ -43,6 +43,18 @@ class VoterAccess(Base):
     lobby_sms_day_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class SmsPhoneCount(Base):
+    """SMS codes sent to one phone number in its current day, whatever flats and proposals
+    the number is the contact of (votes/services/access.py, PHONE_DAILY). Keyed by a keyed
+    hash of the number, never the number; `votes tick` deletes a row once its day is over."""
+
+    __tablename__ = "sms_phone_counts"
+
+    phone_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    day_start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class LobbyFailure(Base):
     """A wrong answer given on the lobby path, which knows only building and room.
 

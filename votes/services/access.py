@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from votes.core.chain import PROOFS
@@ -23,9 +23,10 @@ from votes.core.identity import mask_phone, valid_phone
 from votes.core.roll import normalise_entrance, unit_key
 from votes.extensions import db
 from votes.i18n import _, lazy
-from votes.models import FrozenUnit, FrozenVoter, LobbyFailure, Proposal, VoterAccess
+from votes.models import (FrozenUnit, FrozenVoter, LobbyFailure, Proposal, SmsPhoneCount,
+                          VoterAccess)
 from votes.services import clock, lobby, privacy, rows
-from votes.services.bulk import insert_rows
+from votes.services.bulk import insert_or_nothing, insert_rows
 from votes.services.errors import DomainError
 from votes.services.tx import unit_of_work
 
@@ -47,6 +48,19 @@ SMS_WINDOW = timedelta(hours=1)
 # owner's phone 72 texts a day, night included, each a message the district pays for.
 LOBBY_SMS_DAILY = 6
 LOBBY_SMS_WINDOW = timedelta(days=1)
+# Per phone number a day, across every flat and proposal it is the contact of: the caps
+# above are per voter, and one number is on each of its owner's flats and on every proposal
+# of the community, so strangers at the poster reached it 6 times a day per voter and per
+# proposal. Kept in the database (every worker shares it) under a keyed hash of the number.
+# The poster may use PHONE_LOBBY_DAILY of the day's PHONE_DAILY, so strangers cannot use up
+# what the owner's own links need. A real owner reaches neither: a code is asked for once a
+# sign-in (the session lasts until the browser closes), and one holding 4 flats with
+# different co-owners (4 voters) in 3 proposals open at once, signing in to each once a day
+# and asking twice each time, asks 24 from the poster; by the links, 50 is twice that. A
+# number on far more rows is an office's or an agent's, for the committee to correct.
+PHONE_DAILY = 50
+PHONE_LOBBY_DAILY = 25
+PHONE_WINDOW = timedelta(days=1)
 # The notice code of company and developer voters: 8 characters of a 32-letter alphabet
 # without look-alikes (40 bits).
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -529,10 +543,22 @@ def send_code(access_id: int, *, via_lobby: bool = False) -> str:
         numbers = phones(proposal, access.voter_key)
         if not numbers and not via_lobby:
             raise DomainError(_("名册中没有该房屋业主的手机号，请使用其他方式验证"))
+        # The phone's count is locked after the voter's row, always in that order (two
+        # voters sharing a number wait for each other's count, never deadlock).
+        phone = _phone_count(session, numbers[0], now) if numbers else None
+        if via_lobby and phone is not None and phone.sent >= PHONE_LOBBY_DAILY:
+            # The poster answers as for a flat without a phone (below): a refusal of its own
+            # would tell whoever typed building and room that the flat has a phone, and one
+            # shared with the flats they tried before. The page says what the cap is.
+            numbers, phone = [], None
         # Without a phone (the lobby only) no code is made: otp_expires alone marks the send.
         if (access.otp_hash or not numbers) and access.otp_expires and \
                 access.otp_expires - timedelta(minutes=OTP_MINUTES) + RESEND_AFTER > now:
             raise CodeSentRecently("" if via_lobby else mask_phone(numbers[0]))
+        if phone is not None and phone.sent >= PHONE_DAILY:
+            raise DomainError(_(
+                "该手机号今天接收的验证码已达上限，请于 %(time)s（北京时间）后再试，"
+                "或使用其他方式验证", time=clock.local_text(phone.day_start + PHONE_WINDOW)))
         if access.sms_window_start is None or access.sms_window_start <= now - SMS_WINDOW:
             access.sms_window_start, access.sms_sent = now, 0
         if access.sms_sent >= (LOBBY_SMS if via_lobby else SMS_PER_HOUR):
@@ -549,6 +575,8 @@ def send_code(access_id: int, *, via_lobby: bool = False) -> str:
                     time=clock.local_text(access.lobby_sms_day_start + LOBBY_SMS_WINDOW)))
             access.lobby_sms_sent += 1
         access.sms_sent += 1
+        if phone is not None:
+            phone.sent += 1
         access.otp_expires = now + timedelta(minutes=OTP_MINUTES)
         if not numbers:
             # The lobby answers for a flat whose owners have no phone on the roll as for one
@@ -569,6 +597,37 @@ def send_code(access_id: int, *, via_lobby: bool = False) -> str:
             log.exception("SMS sender failed")
             raise DomainError(SMS_FAILED) from None
     return "" if via_lobby else mask_phone(numbers[0])
+
+
+def _phone_key(phone: str) -> str:
+    # A keyed hash: the table of counts must not be a list of the owners' numbers.
+    return hmac.new(privacy.derived_key("sms-phone"), phone.strip().encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def _phone_count(session: Session, phone: str, now: datetime) -> SmsPhoneCount:
+    """The number's count for its current day, made if missing, locked for this
+    transaction (on SQLite the INSERT takes the database's write lock, as serialising)."""
+    key = _phone_key(phone)
+    while True:
+        session.execute(insert_or_nothing(session, SmsPhoneCount)
+                        .values(phone_key=key, sent=0, day_start=now)
+                        .on_conflict_do_nothing(index_elements=["phone_key"]))
+        row = session.scalar(select(SmsPhoneCount).where(SmsPhoneCount.phone_key == key)
+                             .with_for_update().execution_options(populate_existing=True))
+        if row is not None:  # else `sweep_phone_counts` deleted it as we came: make it again
+            break
+    if row.day_start <= now - PHONE_WINDOW:
+        row.day_start, row.sent = now, 0
+    return row
+
+
+def sweep_phone_counts(now: datetime | None = None) -> int:
+    """Delete the counts of numbers whose day is over (`votes tick`); how many."""
+    cutoff = (now or clock.now()) - PHONE_WINDOW
+    with unit_of_work() as session:
+        return session.execute(delete(SmsPhoneCount)
+                               .where(SmsPhoneCount.day_start <= cutoff)).rowcount
 
 
 def code_message(code: str) -> str:

@@ -367,7 +367,8 @@ def _verify_page(proposal, access, view=None, status: int = 200, error=None, ref
                            methods=methods, sent=sent, lobby=_lobby(),
                            objection=session.get("pending_objection", False),
                            read_only=session.get("pending_read_only", False), error=error,
-                           refused=refused if error else None), status
+                           refused=refused if error else None,
+                           phone_lobby_daily=access_service.PHONE_LOBBY_DAILY), status
 
 
 @bp.post("/p/<uid>/code")
