@@ -533,10 +533,49 @@ def send_code(access_id: int, *, via_lobby: bool = False) -> str:
     the lobby path, which has proved nothing: not even its last digits are shown there).
 
     At most SMS_PER_HOUR codes per voter an hour, of which the lobby path may ask for
-    LOBBY_SMS; none within RESEND_AFTER of the last (CodeSentRecently)."""
+    LOBBY_SMS; none within RESEND_AFTER of the last (CodeSentRecently).
+
+    The send is decided and counted in a transaction of its own, and the gateway called
+    after its commit: called under the voter's row lock, a gateway slow up to its timeout
+    held every other request on that voter (the resend button, the answer) behind it. A
+    send that fails is given back (`_release`)."""
+    sending = _reserve(access_id, via_lobby)
+    if sending.phone is None:
+        return ""
+    try:
+        send_sms(sending.phone, code_message(sending.code))
+    except BaseException as exc:
+        # The gateway down, slow past the sender's timeout, or refusing: the count and the
+        # code are given back, and the owner is told rather than shown an error page, and
+        # may ask again at once.
+        _release(sending)
+        if isinstance(exc, DomainError) or not isinstance(exc, Exception):
+            raise
+        log.exception("SMS sender failed")
+        raise DomainError(SMS_FAILED) from None
+    return "" if via_lobby else mask_phone(sending.phone)
+
+
+@dataclass(frozen=True)
+class _Sending:
+    """A send counted and committed, the gateway not yet called: what `_release` needs to
+    give it back exactly once, and only what is still its own."""
+
+    access_id: int
+    phone: str | None  # None: nothing to send (the lobby, a flat without a reachable phone)
+    code: str = ""
+    otp_hash: str | None = None  # the new code's
+    before: tuple[str | None, datetime | None] = (None, None)  # the code state it replaced
+    window_start: datetime | None = None  # the windows it was counted in
+    lobby_day_start: datetime | None = None
+    phone_day_start: datetime | None = None
+
+
+def _reserve(access_id: int, via_lobby: bool) -> _Sending:
     now = clock.now()
     with unit_of_work() as session:
-        access = session.get(VoterAccess, access_id, with_for_update=True)
+        access = session.get(VoterAccess, access_id, with_for_update=True,
+                             populate_existing=True)
         proposal = session.get(Proposal, access.proposal_id)
         if not via_lobby:
             check_unlocked(access, proposal)
@@ -575,28 +614,41 @@ def send_code(access_id: int, *, via_lobby: bool = False) -> str:
                     time=clock.local_text(access.lobby_sms_day_start + LOBBY_SMS_WINDOW)))
             access.lobby_sms_sent += 1
         access.sms_sent += 1
-        if phone is not None:
-            phone.sent += 1
+        before = (access.otp_hash, access.otp_expires)
         access.otp_expires = now + timedelta(minutes=OTP_MINUTES)
         if not numbers:
             # The lobby answers for a flat whose owners have no phone on the roll as for one
             # that has (counted alike, the same page): whoever typed building and room must
             # not learn which it is. Nothing is sent, and no code exists to be guessed.
             access.otp_hash = None
-            return ""
+            return _Sending(access_id, None)
+        phone.sent += 1
         code = f"{secrets.randbelow(10 ** 6):06d}"
         access.otp_hash = _otp_hash(access, code)
-        try:
-            send_sms(numbers[0], code_message(code))
-        except DomainError:
-            raise
-        except Exception:
-            # The gateway down, slow past the sender's timeout, or refusing: nothing is
-            # kept (the transaction is rolled back, no code and no count), and the owner
-            # is told rather than shown an error page, and may ask again at once.
-            log.exception("SMS sender failed")
-            raise DomainError(SMS_FAILED) from None
-    return "" if via_lobby else mask_phone(numbers[0])
+        return _Sending(access_id, numbers[0], code, access.otp_hash, before,
+                        access.sms_window_start,
+                        access.lobby_sms_day_start if via_lobby else None, phone.day_start)
+
+
+def _release(sending: _Sending) -> None:
+    """Give back a send the gateway did not make: its counts, in the windows it was
+    counted in (one that has started afresh since owes it nothing), and the code state it
+    replaced, unless a later send or an answer has replaced its code in turn."""
+    with unit_of_work() as session:
+        access = session.get(VoterAccess, sending.access_id, with_for_update=True,
+                             populate_existing=True)
+        phone = session.scalar(select(SmsPhoneCount).where(
+            SmsPhoneCount.phone_key == _phone_key(sending.phone)).with_for_update()
+            .execution_options(populate_existing=True))
+        if access.sms_window_start == sending.window_start and access.sms_sent > 0:
+            access.sms_sent -= 1
+        if sending.lobby_day_start is not None and access.lobby_sms_sent > 0 and \
+                access.lobby_sms_day_start == sending.lobby_day_start:
+            access.lobby_sms_sent -= 1
+        if phone is not None and phone.day_start == sending.phone_day_start and phone.sent > 0:
+            phone.sent -= 1
+        if access.otp_hash == sending.otp_hash:
+            access.otp_hash, access.otp_expires = sending.before
 
 
 def _phone_key(phone: str) -> str:
