@@ -118,3 +118,28 @@ def test_the_lobby_does_not_tell_whether_a_phone_is_on_the_roll(app, vote):
     assert pages["102"] == pages["202"]
     assert "名册上登记的手机号" in pages["202"][0] and "太频繁" in pages["202"][-1]
     assert len(sent) == LOBBY_SMS
+
+
+def test_the_lobby_answers_a_flat_with_a_phone_and_one_without_alike_whole(app, vote):
+    """Not only the page's main part: every response of the lobby's steps, the redirects
+    and their targets, each page's status and its size, for 1-1-102 (a phone) and 1-1-202
+    (none), labels of the same length. Only the CSRF token differs, and only in value."""
+    sent = []
+    app.config["SMS_SENDER"] = lambda phone, text: sent.append(phone)
+    seen = {}
+    for room in ("102", "202"):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"198.51.100.{room[0]}"
+        steps = [client.post(f"/p/{vote['uid']}/pick",
+                             data={"building": "1", "entrance": "1", "room": room}),
+                 client.get(f"/p/{vote['uid']}/verify"),
+                 client.post(f"/p/{vote['uid']}/code"),
+                 client.get(f"/p/{vote['uid']}/verify"),
+                 client.post(f"/p/{vote['uid']}/code"),  # a second tap: "sent recently"
+                 client.get(f"/p/{vote['uid']}/verify")]
+        seen[room] = [(r.status_code, r.headers.get("Location"), len(r.get_data()),
+                       re.sub(r'name="csrf_token" value="[^"]*"', "",
+                              r.get_data(as_text=True)).replace(f"单元{room}室", "单元FLAT室"))
+                      for r in steps]
+    assert seen["102"] == seen["202"]
+    assert len(sent) == 1
