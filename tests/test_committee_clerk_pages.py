@@ -108,3 +108,19 @@ def test_payments_are_labelled_by_their_number_not_all_as_advance(app, runner, t
         uid = db.session.get(Proposal, int(pid)).uid
     board = client.get(f"/p/{uid}").get_data(as_text=True)
     assert "已预付" not in board and "已付款 2 笔，共 5,000.00 元" in board
+
+
+def test_closing_the_vote_needs_a_confirmation_saying_what_it_does(app, world, client):
+    """结束表决 was the one irreversible move without a confirmation: a member tidying the
+    page could end the vote with one click. It now asks, like the others, and says what it
+    does and when it is possible."""
+    sign_in(client, "sun_committee")
+    url = f"/committee/p/{world['sun']['id']}"
+    page = client.get(url).get_data(as_text=True)
+    confirm = _text(page.split('id="confirm-close"', 1)[1].split("</label>", 1)[0])
+    assert "不能再投票" in confirm and "表决截止后" in confirm and "都已表决" in confirm
+    refused = client.post(f"{url}/move/close", follow_redirects=True).get_data(as_text=True)
+    assert "请勾选确认：表决一经结束" in refused and ">表决中<" in refused
+    early = client.post(f"{url}/move/close", data={"confirm": "1"},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "不能提前结束" in early and ">表决中<" in early  # confirmed, but not yet possible

@@ -93,7 +93,7 @@ def test_wizard_creates_and_runs_a_vote(app, world, client):
     xlsx = client.get(f"/committee/p/{pid}/non-voters?format=xlsx")
     assert xlsx.data[:2] == b"PK"
 
-    closed = client.post(f"{url}/move/close")  # every voter voted: early close allowed
+    closed = client.post(f"{url}/move/close", data={"confirm": "1"})  # all voted: early close
     assert closed.status_code == 302
     page = client.get(url).get_data(as_text=True)
     assert ">已结束<" in page and "表决通过" in page

@@ -18,8 +18,8 @@ bp = Blueprint("committee", __name__, url_prefix="/committee")
 MOVES = {"start-publicity": "start_publicity", "schedule-publicity": "schedule_publicity",
          "open": "open_voting", "close": "close_voting", "publish-result": "publish_result"}
 # Moves that cannot be undone need a ticked confirmation on the form: making a plan public,
-# starting a vote, publishing its result.
-CONFIRMED_MOVES = ("start-publicity", "schedule-publicity", "open", "publish-result")
+# starting a vote, ending it, publishing its result.
+CONFIRMED_MOVES = ("start-publicity", "schedule-publicity", "open", "close", "publish-result")
 
 
 @bp.get("/")
@@ -327,6 +327,7 @@ def move(user, proposal, move):
         return redirect(url_for("committee.proposal", pid=proposal.id))
     if move in CONFIRMED_MOVES and not request.form.get("confirm"):
         flash(_("请勾选确认：结果一经公布，不能撤回。") if move == "publish-result" else
+              _("请勾选确认：表决一经结束，业主不能再投票。") if move == "close" else
               _("请勾选确认：公示或表决一经开始，业主即可看到，不能再修改。"), "error")
         return redirect(url_for("committee.proposal", pid=proposal.id))
     try:
