@@ -181,6 +181,43 @@ def test_company_staff_may_not_hold_a_proxy_where_the_rules_bar_it(app, runner, 
 
 # -- parking spaces and storerooms ----------------------------------------------------------
 
+def test_an_owner_cannot_be_their_own_proxy(app, runner, tmp_path):
+    """A proxy ballot whose proxy's ID number is the owner's own was accepted: the owner's
+    vote recorded as a proxy's, counted against the "proxy"'s limit, with a letter in which
+    the owner authorised themself. The owner signs their own form: it is a paper ballot.
+    A co-owner signs for the unit as an owner too; a buyer of a flat sold during the vote
+    likewise is no proxy of themself."""
+    vote = make_open_proposal(app, runner, tmp_path)
+    spelled = resident_id(4)[:6] + " " + resident_id(4)[6:].lower()  # 赵六 owns 1-202
+    rows = [_proxy_row("1", "202", proxy_id=spelled),
+            _proxy_row("1", "102", proxy_id=resident_id(3))]  # 王五, with 李四
+    result = runner.invoke(args=["ballots", "import", str(vote["id"]),
+                                 _ballots_file(tmp_path, rows)])
+    assert result.exit_code != 0
+    assert "第 2 行" in result.output and "第 3 行" in result.output
+    assert result.output.count("受托人就是该户业主本人") == 2, result.output
+    staff = clerk_client(app, runner)
+    form = staff.post(f"/committee/p/{vote['id']}/paper", data={
+        "building": "1", "entrance": "1", "room": "202", "choice": "agree",
+        "channel": "proxy", "proxy_name": "赵六", "proxy_id": resident_id(4),
+        "company_staff": "否", "evidence": (io.BytesIO(b"form"), "f.jpg"),
+        "authorisation": (io.BytesIO(b"letter"), "letter.jpg")})
+    page = form.get_data(as_text=True)
+    assert form.status_code == 400 and "受托人就是该户业主本人" in page and "纸质" in page
+    (tmp_path / "deed.pdf").write_bytes(b"%PDF new certificate")
+    (tmp_path / "buyer.pdf").write_bytes(b"%PDF buyer's ballot")
+    (tmp_path / "letter.pdf").write_bytes(b"%PDF-1.4 written authorisation")
+    sold = runner.invoke(args=[
+        "ballots", "transfer", str(vote["id"]), "--building", "1", "--entrance", "1",
+        "--room", "202", "--choice", "agree", "--buyer-name", "周九",
+        "--buyer-id", resident_id(10), "--transfer-evidence", str(tmp_path / "deed.pdf"),
+        "--form", str(tmp_path / "buyer.pdf"), "--entered-by", "clerk",
+        "--proxy-name", "周九", "--proxy-id", resident_id(10),
+        "--authorisation", str(tmp_path / "letter.pdf"), "--proxy-company-staff", "no"])
+    assert sold.exit_code != 0 and "受托人就是新业主本人" in sold.output, sold.output
+    assert len(_chain(app, vote)) == 1  # nothing entered
+
+
 def parking_rows():
     """The sample roll plus 张三's parking space and 孙八, who owns only a storeroom."""
     rows = [dict(r, unit_kind="住宅") for r in sample_rows()]

@@ -322,6 +322,8 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
         if channel == "proxy":
             proxy = proxies.parse_proxy(row, evidence, procedure, fail)
             if proxy is not None and unit is not None:
+                if proxies.is_an_owner(db.session, proposal, unit.voter_key, proxy):
+                    fail(proxies.own_proxy_message())
                 _count_principal(proposal, held, proxy, unit.voter_key, procedure, fail)
         if len(problems) == before:
             requests.append(BallotRequest(voter_key=unit.voter_key, choice=choice,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +19,7 @@ from votes.core.identity import check_resident_id, looks_like_resident_id, mask_
 from votes.core.local_rules import Procedure
 from votes.core.roll import has_control
 from votes.i18n import _
-from votes.models import Ballot, Proposal, ProxyRecord
+from votes.models import Ballot, FrozenVoter, Proposal, ProxyRecord
 from votes.services import privacy
 from votes.services.errors import DomainError, WholeInputRefused
 
@@ -103,6 +104,24 @@ def parse_proxy(row: dict, read_file: Callable[[str], tuple[str, bytes] | None],
     if problems:
         return None
     return ProxyRequest(name, id_number, staff, authorisation)
+
+
+def is_an_owner(session: Session, proposal: Proposal, voter_key: str,
+                proxy: ProxyRequest) -> bool:
+    """Whether the proxy is one of the voter's own owners (a co-owner included), however the
+    roll spelled the ID: an owner signs their own form, which is a paper ballot, and a
+    proxy "authorised" by themself would count against a proxy's limit in their place."""
+    owners = session.scalar(select(FrozenVoter.owners_enc).where(
+        FrozenVoter.proposal_id == proposal.id, FrozenVoter.voter_key == voter_key))
+    if owners is None:
+        return False
+    return any(canonical_id(o.get("id") or "") == proxy.id_number
+               for o in json.loads(privacy.decrypt(owners)))
+
+
+def own_proxy_message() -> str:
+    return _("受托人就是该户业主本人（证件号码相同），本人表决不需要委托；"
+             "请按纸质票录入（方式选“纸质”），不填受托人")
 
 
 def staff_barred_message() -> str:

@@ -75,6 +75,9 @@ def enter_transfer(proposal: Proposal, entry: TransferEntry, entered_by: str,
     if len(resident) == 18 and looks_like_resident_id(resident) \
             and not check_resident_id(resident):
         raise DomainError(_("新业主身份证号码 %(id)s 校验位错误", id=mask_id(resident)))
+    if entry.proxy is not None and entry.proxy.id_number == resident:
+        raise DomainError(_("受托人就是新业主本人（证件号码相同），本人表决不需要委托；"
+                            "请不填受托人信息"))
     for file, missing in ((entry.transfer_evidence, _("请上传过户证明（不动产权证书、网签合同等）")),
                           (entry.ballot_form, _("请上传新业主签字的表决票扫描件"))):
         if file is None or not file[1]:
