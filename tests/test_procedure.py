@@ -431,6 +431,44 @@ def test_the_committee_page_enters_a_transfer(app, runner, tmp_path):
     assert _chain(app, vote)[-1]["body"].get("transfer")
 
 
+def test_the_committee_page_enters_a_transfer_through_a_proxy(app, runner, tmp_path):
+    """A buyer who voted through a proxy could be entered only from the command line, which
+    a committee clerk does not have: from the page the clerk entered such a ballot as the
+    buyer's own, with no proxy on the chain and the proxy limit never counting it."""
+    vote = make_open_proposal(app, runner, tmp_path, rules=["proxy_limit=1"])
+    staff = clerk_client(app, runner)
+    url = f"/committee/p/{vote['id']}"
+    page = staff.get(url).get_data(as_text=True)
+    assert 'id="t-proxy-name"' in page and 'id="t-authorisation"' in page
+
+    def sold(room, **proxy):
+        return staff.post(f"{url}/transfer", data={
+            "building": "1", "entrance": "1", "room": room, "choice": "agree",
+            "buyer_name": "周九", "buyer_id": resident_id(10 + int(room)), "confirm": "1",
+            "transfer_evidence": (io.BytesIO(b"deed " + room.encode()), "deed.jpg"),
+            "ballot_form": (io.BytesIO(b"form " + room.encode()), "form.jpg"), **proxy})
+
+    half = sold("202", proxy_name="钱七")
+    text = half.get_data(as_text=True)
+    assert half.status_code == 400 and "受托人证件号码" in text and "授权委托书" in text
+    assert 'id="t-proxy-name" name="proxy_name" value="钱七"' in text
+    letter = {"proxy_name": "钱七", "proxy_id": PROXY_ID, "company_staff": "否"}
+    done = sold("202", **letter, authorisation=(io.BytesIO(b"letter"), "letter.jpg"))
+    assert done.status_code == 302, done.get_data(as_text=True)
+    last = _chain(app, vote)[-1]["body"]
+    assert last["channel"] == "proxy" and "transfer" in last and "proxy" in last
+    assert PROXY_ID not in json.dumps(last)
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import ProxyRecord
+        from votes.services.privacy import decrypt
+
+        record = db.session.scalar(select(ProxyRecord))
+        assert decrypt(record.id_enc) == PROXY_ID and record.entered_by == "clerk"
+    report = _verify(runner, vote, tmp_path)
+    assert not report.failures, report.render()
+
+
 def test_the_committee_sets_the_rules_of_procedure_on_the_community_page(app, runner):
     runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"])
     staff = clerk_client(app, runner)

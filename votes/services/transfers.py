@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from votes.core.local_rules import Procedure
 from votes.core.identity import check_resident_id, looks_like_resident_id, mask_id
 from votes.core.roll import has_control, unit_key
 from votes.core.tally import Choice
@@ -21,9 +22,9 @@ from votes.models import Ballot, FrozenUnit, Proposal, Transfer
 from votes.services import buyers, clock, privacy
 from votes.services.ballots import BallotRequest, TransferRequest, cast_ballots, voting_problem
 from votes.services.clerks import check_clerk
-from votes.services.errors import DomainError
+from votes.services.errors import DomainError, Problem
 from votes.services.lifecycle import refresh
-from votes.services.proxies import ProxyRequest, canonical_id
+from votes.services.proxies import ProxyRequest, canonical_id, parse_proxy
 
 
 @dataclass(frozen=True)
@@ -93,8 +94,9 @@ def enter_transfer(proposal: Proposal, entry: TransferEntry, entered_by: str,
     return cast_ballots(proposal.id, [request], actor=actor)[0]
 
 
-def entry_from_form(form, files) -> TransferEntry:
-    """The committee page's transfer form and its two uploads."""
+def entry_from_form(form, files, proposal: Proposal) -> TransferEntry:
+    """The committee page's transfer form and its uploads; with any of the proxy's fields
+    filled in, the buyer voted through that proxy (as `votes ballots transfer --proxy-*`)."""
     if not form.get("confirm"):
         raise DomainError(_("请勾选确认：已核对过户证明，以新业主的选票取代原业主的选票"))
 
@@ -102,10 +104,25 @@ def entry_from_form(form, files) -> TransferEntry:
         f = files.get(name)
         return (f.filename, f.read()) if f is not None and f.filename else None
 
+    letter = upload("authorisation")
+    proxy = None
+    if form.get("proxy_name", "").strip() or form.get("proxy_id", "").strip() or letter:
+        problems: list[Problem] = []
+        proxy = parse_proxy({"proxy_name": form.get("proxy_name", ""),
+                             "proxy_id": form.get("proxy_id", ""),
+                             "company_staff": form.get("company_staff", ""),
+                             "authorisation": "authorisation" if letter else ""},
+                            lambda _name: letter, Procedure.from_rules(proposal.rules),
+                            lambda message: problems.append(Problem(None, message)))
+        if proxy is None:
+            if len(problems) == 1:
+                raise DomainError(problems[0].message)
+            raise DomainError(_("委托信息有 %(n)s 处需要改正", n=len(problems)),
+                              problems=problems)
     return TransferEntry(form.get("building", ""), form.get("entrance", ""),
                          form.get("room", ""), form.get("choice", ""),
                          form.get("buyer_name", ""), form.get("buyer_id", ""),
-                         upload("transfer_evidence"), upload("ballot_form"))
+                         upload("transfer_evidence"), upload("ballot_form"), proxy)
 
 
 def transfers_of(proposal: Proposal) -> list[Transfer]:

@@ -419,7 +419,7 @@ def transfer(user, proposal):
     from votes.services.transfers import enter_transfer, entry_from_form
 
     try:
-        ballot = enter_transfer(proposal, entry_from_form(request.form, request.files),
+        ballot = enter_transfer(proposal, entry_from_form(request.form, request.files, proposal),
                                 user.login, actor=user.login)
     except DomainError as err:
         return _refused_entry(proposal, "transfer", err)
