@@ -469,6 +469,29 @@ def test_the_committee_page_enters_a_transfer_through_a_proxy(app, runner, tmp_p
     assert not report.failures, report.render()
 
 
+def test_one_file_cannot_be_both_the_transfer_certificate_and_the_buyers_form(
+        app, runner, tmp_path):
+    """The same scan chosen twice (the certificate uploaded as the signed form, or the
+    reverse) was accepted: a ballot with no signature of the buyer's behind it."""
+    vote = make_open_proposal(app, runner, tmp_path)
+    (tmp_path / "deed.pdf").write_bytes(b"%PDF new certificate")
+    (tmp_path / "copy.pdf").write_bytes(b"%PDF new certificate")  # the same file, renamed
+    twice = runner.invoke(args=[
+        "ballots", "transfer", str(vote["id"]), "--building", "1", "--entrance", "1",
+        "--room", "202", "--choice", "agree", "--buyer-name", "周九", "--buyer-id",
+        resident_id(10), "--transfer-evidence", str(tmp_path / "deed.pdf"), "--form",
+        str(tmp_path / "copy.pdf"), "--entered-by", "clerk"])
+    assert twice.exit_code != 0 and "同一个文件" in twice.output, twice.output
+    staff = clerk_client(app, runner)
+    page = staff.post(f"/committee/p/{vote['id']}/transfer", data={
+        "building": "1", "entrance": "1", "room": "202", "choice": "agree",
+        "buyer_name": "周九", "buyer_id": resident_id(10), "confirm": "1",
+        "transfer_evidence": (io.BytesIO(b"one scan"), "deed.jpg"),
+        "ballot_form": (io.BytesIO(b"one scan"), "form.jpg")})
+    assert page.status_code == 400 and "同一个文件" in page.get_data(as_text=True)
+    assert len(_chain(app, vote)) == 1  # nothing entered
+
+
 def test_the_committee_sets_the_rules_of_procedure_on_the_community_page(app, runner):
     runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"])
     staff = clerk_client(app, runner)

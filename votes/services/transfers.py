@@ -83,6 +83,10 @@ def enter_transfer(proposal: Proposal, entry: TransferEntry, entered_by: str,
                           (entry.ballot_form, _("请上传新业主签字的表决票扫描件"))):
         if file is None or not file[1]:
             raise DomainError(missing)
+    if entry.transfer_evidence[1] == entry.ballot_form[1]:
+        # One scan chosen twice: the ballot would have no signature of the buyer's behind it.
+        raise DomainError(_("过户证明与新业主签字的表决票是同一个文件；请分别上传过户证明和"
+                            "新业主签字的表决票"))
     check_clerk(entered_by)
     request = BallotRequest(
         voter_key=unit.voter_key, choice=choice,
