@@ -492,6 +492,32 @@ def test_one_file_cannot_be_both_the_transfer_certificate_and_the_buyers_form(
     assert len(_chain(app, vote)) == 1  # nothing entered
 
 
+def test_a_transfer_sent_twice_is_entered_once(app, runner, tmp_path):
+    """The transfer form sent again (a double click, the back button) was a second transfer
+    to the same buyer, superseding the first: the buyer's ballot on the chain twice. The same
+    buyer, form and choice again changes nothing and is refused; with another choice it puts
+    a mistyped entry right, as a buyer's entry is corrected (it cannot be corrected as such)."""
+    vote = make_open_proposal(app, runner, tmp_path)
+    staff = clerk_client(app, runner)
+    url = f"/committee/p/{vote['id']}"
+
+    def sold(choice="agree", form=b"buyer form"):
+        return staff.post(f"{url}/transfer", data={
+            "building": "1", "entrance": "1", "room": "202", "choice": choice,
+            "buyer_name": "周九", "buyer_id": resident_id(10), "confirm": "1",
+            "transfer_evidence": (io.BytesIO(b"deed"), "deed.jpg"),
+            "ballot_form": (io.BytesIO(form), "form.jpg")})
+
+    assert sold().status_code == 302
+    again = sold()
+    assert again.status_code == 400 and "已录入" in again.get_data(as_text=True)
+    assert [e["kind"] for e in _chain(app, vote)] == ["genesis", "ballot"]
+    # Entered again to put a mistyped choice right: the way a buyer's entry is corrected.
+    fixed = sold("disagree")
+    assert fixed.status_code == 302, fixed.get_data(as_text=True)
+    assert [e["kind"] for e in _chain(app, vote)] == ["genesis", "ballot", "ballot"]
+
+
 def test_the_committee_sets_the_rules_of_procedure_on_the_community_page(app, runner):
     runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"])
     staff = clerk_client(app, runner)

@@ -19,7 +19,7 @@ from votes.services import (append_queue, audit, ballot_forms, buyers, choices, 
                             device_check, keys, pg_append, privacy, proxies)
 from votes.services.bulk import insert_or_nothing
 from votes.services.chain_store import Appender, lock_proposal
-from votes.services.proxies import ProxyRequest
+from votes.services.proxies import ProxyRequest, canonical_id
 from votes.services.errors import DomainError
 from votes.services.lifecycle import _advance
 from votes.services.plain_text import file_label
@@ -210,6 +210,13 @@ def _prepare(session: Session, proposal: Proposal, req: BallotRequest, units: li
         # imported twice) was taken, where a change is allowed, as the owner's change: one
         # they never made, and their own was then refused. A correction keeps the form.
         raise DomainError(ballot_forms.entered_message(req.evidence[0], previous.seq))
+    if transfer is not None and previous is not None and _same_transfer(session, proposal,
+                                                                         req, previous):
+        # The transfer form sent again (a double click, the back button): re-entering the
+        # buyer's ballot is how an entry is put right (corrections.py), so it was taken as
+        # one, the chain holding the same ballot twice; a repeat changing nothing is refused.
+        raise DomainError(_("这位新业主的这张表决票已按相同意见录入（第 %(seq)s 条记录），"
+                            "未再次录入", seq=previous.seq))
     if (req.proxy is not None) != (req.channel == "proxy"):
         raise DomainError(_("委托表决须附受托人信息和书面授权委托书"))
     if transfer is not None and req.channel == "online":
@@ -234,6 +241,20 @@ def _prepare(session: Session, proposal: Proposal, req: BallotRequest, units: li
     # covers only the clock, the signature and the writes.
     return _Prepared(req, revision, body, committed, choices.seal(req.choice, salt),
                      None if transfer is None or previous is None else previous.seq)
+
+
+def _same_transfer(session: Session, proposal: Proposal, req: BallotRequest,
+                   previous: Ballot) -> bool:
+    """Whether the voter's current ballot is this buyer's, on this form, with this choice
+    and channel: the transfer entered already."""
+    if previous.withdrawn_by is not None or previous.channel != req.channel or \
+            req.evidence is None or previous.evidence != ballot_forms.digest(req.evidence[1]):
+        return False
+    buyer = session.scalar(select(Transfer.buyer_id_enc).where(
+        Transfer.proposal_id == proposal.id, Transfer.seq == previous.seq))
+    return buyer is not None and \
+        canonical_id(privacy.decrypt(buyer)) == canonical_id(req.transfer.buyer_id) and \
+        choices.unseal(previous.choice_enc)[0] == req.choice
 
 
 def _append(session: Session, appender: Appender, proposal: Proposal, prepared: _Prepared,
