@@ -432,14 +432,14 @@ def test_the_restore_checks_the_restored_cluster_not_the_database_the_app_hosts_
     commands = re.sub(r"\\\n\s*", " ", after).splitlines()
     for step in ("votes doctor", "votes export"):
         using = [c for c in commands if step in c]
-        assert using and all(re.search(r"VOTES_DATABASE_URL=\S+.*" + step, c) for c in using), \
-            (step, after)
+        assert using and all(re.search(r"EnvironmentFile=/etc/votes/restored\.env .*" + step, c)
+                             for c in using), (step, after)
     # ...with the app's settings, as the service runs it
     assert all("EnvironmentFile=/etc/votes/votes.env" in c for c in commands if "votes doctor" in c)
     doc = (ROOT / "docs" / "deploy.md").read_text()
     restore = doc.split("- Restore (and rehearse", 1)[1].split("Every ballot is also", 1)[0]
     joined = re.sub(r"\\\n\s*", " ", restore)
-    assert re.search(r"VOTES_DATABASE_URL=\S+.*votes doctor", joined), restore
+    assert re.search(r"EnvironmentFile=/etc/votes/restored\.env .*votes doctor", joined), restore
 
 
 def test_the_replica_recipe_lets_replication_connect_to_the_replica():
@@ -521,3 +521,53 @@ def test_base_backups_are_pruned_to_what_the_recovery_promise_needs(tmp_path):
     assert blind.returncode == 0 and "not pruning" in blind.stderr
     assert len([p for p in base.iterdir() if p.name.endswith("Z")]) == 4
     assert _run(script, "--prune-only", "--dir", base, "--keep-days", "0").returncode == 2
+
+
+def _commands(text: str) -> list[str]:
+    """The lines of text with each backslash-continued command joined into one."""
+    return re.sub(r"\\\n\s*", " ", text).splitlines()
+
+
+_URL_WITH_PASSWORD = re.compile(r"[a-z+]+://[^\s/@:]*:(?!\*+@)[^\s/@]+@")  # *** masks
+
+
+def test_the_restored_clusters_password_is_on_no_command_line(tmp_path):
+    """restore.sh's next steps and docs/deploy.md gave the restored cluster's URL, password
+    and all, as an argument of /usr/bin/env under systemd-run: every user of the app host
+    read it in `ps` while the check ran, and root's shell history kept it. The URL is now
+    made from the app's own in /etc/votes/votes.env (the host changed) into a file only root
+    reads, which the checks name as a second EnvironmentFile=, after the app's."""
+    backup, archive = _backup(tmp_path)
+    result = _run(RESTORE, "--backup", backup, "--wal-archive", archive, "--pgdata",
+                  tmp_path / "restored", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    steps = _commands(result.stdout.split("Next:", 1)[1])
+    doc = (ROOT / "docs" / "deploy.md").read_text()
+    documented = _commands(doc.split("- Restore (and rehearse", 1)[1]
+                           .split("Every ballot is also", 1)[0])
+    for commands in (steps, documented):
+        assert not [c for c in commands if _URL_WITH_PASSWORD.search(c)], commands
+        checks = [c for c in commands if "systemd-run" in c]
+        assert any("votes doctor" in c for c in checks), commands
+        for check in checks:
+            assert re.search(r"EnvironmentFile=/etc/votes/votes\.env .*"
+                             r"EnvironmentFile=/etc/votes/restored\.env ", check), check
+        (make,) = [c for c in commands if "> /etc/votes/restored.env" in c]
+        assert any("rm /etc/votes/restored.env" in c for c in commands), commands
+        # The command as printed, run against a copy of the app's settings.
+        for url, restored in (
+                ("postgresql://votes:s3cr%40t@db-primary.internal:5432/votes?sslmode=require",
+                 "postgresql://votes:s3cr%40t@RESTORED-HOST:5432/votes?sslmode=require"),
+                ("postgres://db-primary.internal/votes", "postgres://RESTORED-HOST:5432/votes")):
+            etc = tmp_path / "etc"
+            shutil.rmtree(etc, ignore_errors=True)
+            etc.mkdir()
+            (etc / "votes.env").write_text(f"VOTES_SECRET_KEY=x\nVOTES_DATABASE_URL={url}\n"
+                                           "VOTES_BASE_URL=https://votes.example.gov.cn\n")
+            line = make.strip().replace("/etc/votes/", f"{etc}/")
+            made = subprocess.run(["bash", "-c", f"umask 022; {line}"], capture_output=True,
+                                  text=True)
+            assert made.returncode == 0, made.stderr
+            written = etc / "restored.env"
+            assert written.read_text() == f"VOTES_DATABASE_URL={restored}\n"
+            assert written.stat().st_mode & 0o777 == 0o600

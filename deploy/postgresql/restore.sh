@@ -76,18 +76,22 @@ Next:
   1. chown -R postgres:postgres $pgdata, then start PostgreSQL on it and watch its log
      until "archive recovery complete" (or the target time) appears.
   2. Check the restored cluster, not the database the app hosts' VOTES_DATABASE_URL still
-     names (the old one, until step 3): on an app host, with the app's settings and the
-     restored cluster's URL given inline (the app's URL with this host and port):
-       systemd-run --pipe --wait -p EnvironmentFile=/etc/votes/votes.env -p User=votes \\
-         -p WorkingDirectory=/opt/votes /usr/bin/env \\
-         VOTES_DATABASE_URL=postgresql://votes:PASSWORD@RESTORED-HOST:5432/votes \\
-         /opt/votes/.venv/bin/votes doctor
-     then, the same way, export each vote open or closed since the backup:
-       systemd-run --pipe --wait -p EnvironmentFile=/etc/votes/votes.env -p User=votes \\
-         -p WorkingDirectory=/opt/votes /usr/bin/env \\
-         VOTES_DATABASE_URL=postgresql://votes:PASSWORD@RESTORED-HOST:5432/votes \\
-         /opt/votes/.venv/bin/votes export ID -o /var/lib/votes/ID.zip
-     and verify it (anywhere): votes verify ID.zip --keys votes-keys.json
+     names (the old one, until step 3). On an app host, as root, write the restored
+     cluster's URL (the app's, with the restored cluster's host and port) into a file only
+     root reads, so that its password is on no command line (ps, shell history):
+       (umask 077; sed -n 's|^VOTES_DATABASE_URL=\([a-z+]*://\([^@/]*@\)\{0,1\}\)[^/]*|VOTES_DATABASE_URL=\1RESTORED-HOST:5432|p' \\
+         /etc/votes/votes.env > /etc/votes/restored.env)
+     and run the checks with the app's settings, that file after them (its URL wins):
+       systemd-run --pipe --wait -p EnvironmentFile=/etc/votes/votes.env \\
+         -p EnvironmentFile=/etc/votes/restored.env -p User=votes \\
+         -p WorkingDirectory=/opt/votes /opt/votes/.venv/bin/votes doctor
+     Its line "数据库可连接 …" must name RESTORED-HOST (the old host: restored.env is empty).
+     Then, the same way, export each vote open or closed since the backup:
+       systemd-run --pipe --wait -p EnvironmentFile=/etc/votes/votes.env \\
+         -p EnvironmentFile=/etc/votes/restored.env -p User=votes \\
+         -p WorkingDirectory=/opt/votes /opt/votes/.venv/bin/votes export ID -o /var/lib/votes/ID.zip
+     verify it (anywhere): votes verify ID.zip --keys votes-keys.json
+     and remove the file: rm /etc/votes/restored.env
   3. Only if it is to replace the primary (never after a rehearsal): turn WAL archiving
      on again, restart it, and take a new base backup (base-backup.sh):
        psql -c 'ALTER SYSTEM RESET archive_mode'   # restore.sh turned it off
