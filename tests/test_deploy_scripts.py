@@ -400,6 +400,9 @@ def test_the_nightly_base_backup_has_a_timer_that_runs_the_script():
     default = re.search(r"VOTES_BASE_BACKUPS:-([^}]+)\}", script.read_text()).group(1)
     writable = re.findall(r"^ReadWritePaths=(.+)$", service, re.M)[0].split()
     assert default in writable
+    # ...and the WAL archive it prunes (ProtectSystem=strict: every rm failed, read-only).
+    wal = re.search(r"VOTES_WAL_ARCHIVE:-([^}]+)\}", script.read_text()).group(1)
+    assert wal in writable
     # Every variable the script reads is one the unit's environment file may set.
     env_file = re.search(r"^EnvironmentFile=-?(\S+)$", service, re.M).group(1)
     for name in set(re.findall(r"\$\{(\w+):-", script.read_text())):
@@ -469,8 +472,9 @@ def test_base_backups_are_pruned_to_what_the_recovery_promise_needs(tmp_path):
     """base-backup.sh kept every nightly backup forever and the backup disk filled. It now
     keeps what docs/deploy.md promises: every backup of the last 35 days, the first of each
     month for 13 months and the last one before them (so any moment of the last 13 months
-    has a backup before it), the newest, and the first backup after the WAL archive's
-    oldest segment; --dry-run lists and removes nothing."""
+    has a backup before it), the newest, and, when the WAL archive no longer reaches back to
+    the oldest of those, the first backup after the archive's oldest segment; --dry-run
+    lists and removes nothing."""
     from datetime import datetime, timezone
 
     script = DEPLOY / "postgresql" / "base-backup.sh"
@@ -479,11 +483,12 @@ def test_base_backups_are_pruned_to_what_the_recovery_promise_needs(tmp_path):
     names = _dated_backups(base, datetime(2025, 9, 1, 2, tzinfo=timezone.utc), 835)
     (base / "lost+found").mkdir()  # not a backup: left alone
     (base / "20260101T020000Z.partial").mkdir()
-    # The archive was pruned up to mid-March 2026: the backup of 2026-03-16 is where it
-    # replays from, though no other rule keeps it.
+    # The archive was pruned by hand up to mid-December 2026, after the last backup before
+    # the 13 months (31 October): the backup of 2026-12-16 is the first it replays from,
+    # though no other rule keeps it.
     segment = wal / "000000010000002A00000013"
     segment.write_bytes(b"wal")
-    since = datetime(2026, 3, 15, 2, 30, tzinfo=timezone.utc).timestamp()
+    since = datetime(2026, 12, 15, 2, 30, tzinfo=timezone.utc).timestamp()
     os.utime(segment, (since, since))
     (wal / "000000020000002B00000001.history").write_bytes(b"")
     args = [script, "--prune-only", "--dir", base, "--wal-archive", wal,
@@ -505,10 +510,14 @@ def test_base_backups_are_pruned_to_what_the_recovery_promise_needs(tmp_path):
     expected |= {min(n for n in names if n.startswith(month)) for month in
                  {n[:6] for n in names if n >= "202611"}}  # the first of each month
     expected |= {"20261031T020000Z"}  # the last before November 2026, 13 months back
-    expected |= {"20260316T020000Z"}  # where the WAL archive replays from
+    expected |= {"20261216T020000Z"}  # where the WAL archive replays from
     assert kept == sorted(expected), sorted(set(kept) ^ expected)
     assert names[-1] in kept and (base / "lost+found").is_dir()
     assert (base / "20260101T020000Z.partial").is_dir()
+    # These backups have no backup_label to say where they start: no WAL is removed.
+    assert "not pruning WAL" in done.stderr
+    assert sorted(p.name for p in wal.iterdir()) == [segment.name,
+                                                    "000000020000002B00000001.history"]
 
     # The newest is kept however old; without a readable WAL archive nothing is removed.
     for name in kept[:-1]:
@@ -571,3 +580,131 @@ def test_the_restored_clusters_password_is_on_no_command_line(tmp_path):
             written = etc / "restored.env"
             assert written.read_text() == f"VOTES_DATABASE_URL={restored}\n"
             assert written.stat().st_mode & 0o777 == 0o600
+
+
+def _take_backup(clusters: _Clusters, base: Path, name: str) -> Path:
+    """A base backup of the running primary by base-backup.sh (no pruning: no WAL archive
+    at its default place), its folder then renamed to the time it stands for."""
+    taken = subprocess.run(
+        [*clusters.as_postgres, "env", f"PATH={clusters.bindir}:/usr/bin:/bin", "PGPORT=5239",
+         "VOTES_WAL_ARCHIVE=/nonexistent", "bash", DEPLOY / "postgresql" / "base-backup.sh",
+         "--host", clusters.root, "--user", "postgres", "--dir", base],
+        capture_output=True, text=True)
+    assert taken.returncode == 0, taken.stderr
+    (new,) = [p for p in base.iterdir() if not re.fullmatch(r"20[23]9\d{4}T\d{6}Z", p.name)]
+    return new.rename(base / name)
+
+
+def _start_segment(backup: Path) -> str:
+    with tarfile.open(backup / "base.tar.gz", "r:gz") as tar:
+        label = tar.extractfile("backup_label").read().decode()
+    return re.search(r"^START WAL LOCATION: .* \(file ([0-9A-F]{24})\)$", label, re.M).group(1)
+
+
+def test_pruning_removes_the_wal_no_kept_backup_needs_and_keeps_what_it_does(clusters):
+    """The WAL archive was never pruned (docs/deploy.md said so): after the base backups
+    were pruned to 13 months, every segment since the first backup stayed, and the backup
+    disk filled all the same. Pruning now also removes the segments before the start of the
+    oldest kept backup; that backup still restores to the last commit from what is left."""
+    archive = clusters.root / "wal"
+    archive.mkdir()
+    clusters.own(archive)
+    primary = _primary(clusters, archive)
+    clusters.start(primary)
+    clusters.sql("CREATE TABLE ballots (n int)")
+    base = clusters.root / "base"
+    base.mkdir()
+    clusters.own(base)
+    # Two old backups before the 13 months (the later one kept, the earlier one not) and a
+    # recent one, a switched segment between each.
+    taken = []
+    for n, name in enumerate(("20290101T020000Z", "20290102T020000Z", "20300614T020000Z")):
+        clusters.sql(f"INSERT INTO ballots VALUES ({n + 1})")
+        clusters.sql("SELECT pg_switch_wal()")
+        taken.append(_take_backup(clusters, base, name))
+    clusters.sql("INSERT INTO ballots VALUES (4)")
+    clusters.sql("SELECT pg_switch_wal()")
+    clusters.stop(primary)
+    dropped, oldest_kept, newest = taken
+    first, start = _start_segment(dropped), _start_segment(oldest_kept)
+    assert first[8:] < start[8:]
+    before = sorted(p.name for p in archive.iterdir())
+    assert first in before and start in before
+
+    prune = [*clusters.as_postgres, "bash", DEPLOY / "postgresql" / "base-backup.sh",
+             "--prune-only", "--dir", base, "--wal-archive", archive,
+             "--now", "2030-06-15T03:00:00Z"]
+    dry = subprocess.run([*prune, "--dry-run"], capture_output=True, text=True)
+    assert dry.returncode == 0, dry.stderr
+    assert sorted(p.name for p in archive.iterdir()) == before
+    assert sorted(p.name for p in base.iterdir()) == [p.name for p in taken]
+    assert f"would remove {dropped}" in dry.stdout and str(archive) in dry.stdout, dry.stdout
+
+    done = subprocess.run(prune, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in base.iterdir()) == [oldest_kept.name, newest.name]
+    after = sorted(p.name for p in archive.iterdir())
+    gone = set(before) - set(after)
+    assert first in gone and start in after, (before, after)
+    assert all(name[8:24] < start[8:] for name in gone), gone
+    assert all(name[8:24] >= start[8:] for name in after if not name.endswith(".history"))
+
+    restored = _restore(clusters, oldest_kept, archive, "restored")
+    clusters.start(restored)
+    clusters.recovered()
+    assert clusters.sql("SELECT array_agg(n ORDER BY n) FROM ballots") == "{1,2,3,4}"
+
+
+def test_wal_pruning_goes_by_position_and_keeps_a_backup_the_archive_still_replays(tmp_path):
+    """Backups whose labels say where they start (as pg_basebackup writes them): the WAL
+    before the earliest start of a kept backup goes, whatever its timeline, and the history
+    files stay. When the archive no longer reaches the oldest kept backup's start (pruned
+    by hand), the first backup it does reach is kept, and its WAL with it."""
+    base, wal = tmp_path / "base", tmp_path / "wal"
+    wal.mkdir()
+
+    def backup(name: str, segment: str) -> None:
+        label = f"START WAL LOCATION: 0/0 (file {segment})\nCHECKPOINT LOCATION: 0/0\n".encode()
+        (base / name).mkdir(parents=True)
+        with tarfile.open(base / name / "base.tar.gz", "w:gz") as tar:
+            info = tarfile.TarInfo("backup_label")
+            info.size = len(label)
+            tar.addfile(info, io.BytesIO(label))
+
+    backup("20290101T020000Z", "000000010000000000000010")  # before the 13 months: goes
+    backup("20290102T020000Z", "000000010000000000000020")  # the last before: kept
+    backup("20300614T020000Z", "000000020000000000000030")  # the newest
+    files = ["000000010000000000000008", "000000010000000000000010",
+             "000000010000000000000010.00000028.backup", "00000001000000000000001F",
+             "000000010000000000000020", "000000010000000000000021", "00000002.history",
+             "000000020000000000000018.partial", "000000020000000000000030"]
+    for name in files:
+        (wal / name).write_bytes(b"")
+    args = [DEPLOY / "postgresql" / "base-backup.sh", "--prune-only", "--dir", base,
+            "--wal-archive", wal, "--now", "2030-06-15T03:00:00Z"]
+    done = _run(*args)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in base.iterdir()) == ["20290102T020000Z", "20300614T020000Z"]
+    assert sorted(p.name for p in wal.iterdir()) == [
+        "000000010000000000000020", "000000010000000000000021", "00000002.history",
+        "000000020000000000000030"]
+    assert "removed 5 WAL files" in done.stdout, done.stdout
+
+    # Pruned by hand past the start of the last backup before the 13 months, and of the
+    # first of June 2029: the next one the archive reaches is kept, though no date keeps it.
+    shutil.rmtree(base)
+    for path in wal.iterdir():
+        path.unlink()
+    backup("20290102T020000Z", "000000010000000000000020")
+    backup("20290601T020000Z", "000000010000000000000025")
+    backup("20290615T020000Z", "000000010000000000000028")
+    backup("20290616T020000Z", "000000010000000000000029")
+    backup("20300614T020000Z", "000000020000000000000030")
+    for name in ("000000010000000000000026", "000000010000000000000028",
+                 "000000010000000000000029", "000000020000000000000030"):
+        (wal / name).write_bytes(b"")
+    done = _run(*args)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in base.iterdir()) == [
+        "20290102T020000Z", "20290601T020000Z", "20290615T020000Z", "20300614T020000Z"]
+    assert len(list(wal.iterdir())) == 4, done.stdout

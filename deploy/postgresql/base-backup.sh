@@ -13,10 +13,13 @@
 # backup of the last N days (--keep-days, VOTES_BASE_BACKUP_KEEP_DAYS, default 35), the
 # first backup of each month from the month 13 months ago on, the last backup before that
 # month (so every moment of the last 13 months has a backup before it), the newest backup,
-# and the oldest backup taken after the WAL archive's oldest segment (the one the archive
-# replays from). Without a readable WAL archive nothing is removed. --prune-only prunes
-# without taking a backup; --dry-run prints the command and what would be removed, and
-# changes nothing; --now (e.g. 2027-12-15T02:00:00Z) is the time pruning counts from.
+# and, if the WAL archive no longer reaches back to the oldest of those, the first backup
+# it does reach. Then the WAL segments before the start of every kept backup are removed
+# from the archive (none of them can be replayed); timeline history files stay. Without a
+# readable WAL archive nothing is removed, and no WAL while any kept backup's start cannot
+# be read. --prune-only prunes without taking a backup; --dry-run prints the command and
+# what would be removed, and changes nothing; --now (e.g. 2027-12-15T02:00:00Z) is the time
+# pruning counts from.
 set -euo pipefail
 
 host=${PGHOST:-db-replica.internal}
@@ -66,6 +69,27 @@ backups() {
     done | LC_ALL=C sort
 }
 
+# Where a backup's replay starts: the WAL segment its backup_label names. pg_basebackup
+# writes that file first into base.tar.gz, so tar stops after a few blocks however large
+# the backup. Empty when it cannot be read.
+start_segment() {
+    tar -xzOf "$dir/$1/base.tar.gz" --occurrence=1 backup_label 2>/dev/null |
+        sed -n 's/^START WAL LOCATION: .* (file \([0-9A-F]\{24\}\))$/\1/p' || true
+}
+
+# covered NAME: the archive holds the WAL from the backup's start on. Segments compare by
+# position (the name after its 8 timeline digits): a restore follows the timelines from
+# the backup's own. A backup whose label cannot be read is judged by when the archive's
+# oldest segment was archived.
+covered() {
+    local seg=${starts[$1]}
+    if [ -n "$seg" ]; then
+        [[ ! ${seg:8} < ${oldest:8} ]]
+    else
+        [[ ! $1 < $(stamp "${oldest_at%.*}") ]]
+    fi
+}
+
 prune() {
     [ -d "$dir" ] || return 0
     if [ ! -d "$wal" ] || [ ! -r "$wal" ]; then
@@ -76,22 +100,16 @@ prune() {
     local names=() name
     mapfile -t names < <(backups)
     [ ${#names[@]} -gt 0 ] || return 0
-    local -A keep=() month_seen=()
+    local -A keep=() month_seen=() starts=()
     keep[${names[-1]}]=1  # the newest
-    local recent year month m cut anchor="" wal_from="" oldest
+    local recent year month m cut anchor="" oldest="" oldest_at="" first_kept=""
     recent=$(stamp $((now_epoch - keep_days * 86400)))
     year=$(date -u -d "@$now_epoch" +%Y)
     month=$(date -u -d "@$now_epoch" +%m)
     m=$((10#$year * 12 + 10#$month - 1 - 13))
     cut=$(printf '%04d%02d01T000000Z' $((m / 12)) $((m % 12 + 1)))
-    # The archive's oldest segment (names sort by timeline, then position) and when it was
-    # archived: the first backup taken after it is where the archive's replay starts.
-    oldest=$(find "$wal" -maxdepth 1 -type f -regextype posix-extended \
-                  -regex '.*/[0-9A-F]{24}' -printf '%f %T@\n' | LC_ALL=C sort | awk 'NR == 1')
-    if [ -n "$oldest" ]; then
-        wal_from=$(stamp "${oldest#* }")
-    fi
     for name in "${names[@]}"; do
+        starts[$name]=$(start_segment "$name")
         if [[ ! $name < $recent ]]; then
             keep[$name]=1
         fi
@@ -101,13 +119,28 @@ prune() {
             month_seen[${name:0:6}]=1
             keep[$name]=1
         fi
-        if [ -n "$wal_from" ] && [[ ! $name < $wal_from ]]; then
-            keep[$name]=1
-            wal_from=""
-        fi
     done
     if [ -n "$anchor" ]; then
         keep[$anchor]=1
+    fi
+    # If the archive no longer reaches back to the oldest backup kept (pruned by hand, or
+    # lost), that backup cannot be replayed: keep the first one the archive does reach.
+    read -r oldest oldest_at < <(find "$wal" -maxdepth 1 -type f -regextype posix-extended \
+        -regex '.*/[0-9A-F]{24}' -printf '%f %T@\n' | LC_ALL=C sort -k1.9,1 | awk 'NR == 1') \
+        || true
+    for name in "${names[@]}"; do
+        if [ -n "${keep[$name]:-}" ]; then
+            first_kept=$name
+            break
+        fi
+    done
+    if [ -n "$oldest" ] && ! covered "$first_kept"; then
+        for name in "${names[@]}"; do
+            if [[ $name > $first_kept ]] && covered "$name"; then
+                keep[$name]=1
+                break
+            fi
+        done
     fi
     for name in "${names[@]}"; do
         if [ -n "${keep[$name]:-}" ]; then
@@ -119,6 +152,44 @@ prune() {
             echo "removed $dir/$name"
         fi
     done
+    prune_wal
+}
+
+# The WAL before the start of every kept backup is replayed by none of them: remove it
+# (what pg_archivecleanup does with a .backup file, but a backup of the replica leaves no
+# .backup file in the archive, and pg_archivecleanup is not in the client package).
+# Timeline history files stay: a restore reads them to follow the timelines.
+prune_wal() {
+    local name seg from="" file count=0
+    for name in "${!keep[@]}"; do
+        seg=${starts[$name]}
+        if [ -z "$seg" ]; then
+            echo "base-backup: not pruning WAL: cannot read where $dir/$name starts" \
+                 "(backup_label in its base.tar.gz)" >&2
+            return 0
+        fi
+        if [ -z "$from" ] || [[ ${seg:8} < ${from:8} ]]; then
+            from=$seg
+        fi
+    done
+    while IFS= read -r file; do
+        if [[ ${file:8:16} < ${from:8} ]]; then
+            count=$((count + 1))
+            if [ "$dry" = 0 ]; then
+                rm -f -- "${wal:?}/$file"
+            fi
+        fi
+    done < <(find "$wal" -maxdepth 1 -type f -regextype posix-extended \
+                  -regex '.*/[0-9A-F]{24}(\.partial|\.[0-9A-F]{8}\.backup)?' -printf '%f\n')
+    if [ "$count" -gt 0 ]; then
+        if [ "$dry" = 1 ]; then
+            echo "would remove $count WAL files from $wal (those before $from," \
+                 "where the oldest kept backup starts)"
+        else
+            echo "removed $count WAL files from $wal (those before $from," \
+                 "where the oldest kept backup starts)"
+        fi
+    fi
 }
 
 if [ "$backup" = 1 ]; then
