@@ -35,6 +35,15 @@ def test_scripts_parse(script):
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_scripts_pass_shellcheck(script):
+    shellcheck = shutil.which("shellcheck")
+    if shellcheck is None:
+        pytest.skip("shellcheck is not installed (apt-get install shellcheck)")
+    result = subprocess.run([shellcheck, script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def _backup(tmp_path: Path) -> tuple[Path, Path]:
     cluster = tmp_path / "cluster"
     cluster.mkdir()

@@ -199,7 +199,7 @@ if [ "$backup" = 1 ]; then
     if [ "$dry" = 1 ]; then
         printf '+ %q' "${cmd[0]}"; printf ' %q' "${cmd[@]:1}"; printf '\n'
     else
-        mkdir -p -m 700 "$dir"
+        (umask 077 && mkdir -p "$dir")  # -m would apply to the last folder only
         "${cmd[@]}"
         echo "base backup written to $target"
     fi

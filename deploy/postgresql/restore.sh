@@ -26,7 +26,9 @@ while [ $# -gt 0 ]; do
         *) usage ;;
     esac
 done
-[ -n "$backup" ] && [ -n "$archive" ] && [ -n "$pgdata" ] || usage
+if [ -z "$backup" ] || [ -z "$archive" ] || [ -z "$pgdata" ]; then
+    usage
+fi
 
 fail() { echo "restore: $*" >&2; exit 1; }
 run() {
