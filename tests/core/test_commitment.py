@@ -88,7 +88,8 @@ def test_openings_are_checked_against_the_counted_ballots():
     assert [f[0] for f in check_openings("p", bodies, [1, 2], good[::-1])] == ["7.6"]
     flipped = [dict(good[0], choice="disagree"), good[1]]
     assert check_openings("p", bodies, [1, 2], flipped) == [
-        ("7.7", "the revealed choice and salt do not open the ballot's commitment", 1)]
+        ("7.7", "开示的意见与盐值（salt）与该选票的意见承诺不符 / "
+                "the revealed choice and salt do not open the ballot's commitment", 1)]
     extra = [dict(good[0], note="x"), good[1]]
     assert {f[0] for f in check_openings("p", bodies, [1, 2], extra)} == {"7.6"}
     as_bool = [dict(good[0], seq=True), good[1]]

@@ -11,8 +11,9 @@ from tests.bundles import DEVICE_SPKI, good_story
 from tests.core.tamper_tools import verify
 from votes.core import sigbatch
 
-NOT_P256 = "public_key is not a P-256 key (SPKI) in canonical base64"
-TWICE = "this device key was already registered for this voter"
+NOT_P256 = ("public_key 不是以规范 base64 表示的 P-256 公钥（SPKI） / "
+            "public_key is not a P-256 key (SPKI) in canonical base64")
+TWICE = "此设备公钥已为该投票人登记过 / this device key was already registered for this voter"
 
 
 def _off_curve() -> str:

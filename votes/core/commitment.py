@@ -107,9 +107,10 @@ def openings_list(openings: Iterable[Opening]) -> list[dict]:
 def ballot_problem(body: Mapping) -> str | None:
     """Why a ballot body does not carry a well-formed commitment (and no clear choice)."""
     if "choice" in body:
-        return "ballot shows its choice in the clear; it must carry only a commitment"
+        return ("选票以明文显示了意见，只应带有意见承诺 / ballot shows its choice in the clear; "
+                "it must carry only a commitment")
     if not is_hex64(body.get("commitment")):
-        return "commitment is not 64 lowercase hex characters"
+        return "意见承诺不是 64 位小写十六进制字符 / commitment is not 64 lowercase hex characters"
     return None
 
 
@@ -122,13 +123,14 @@ def check_openings(proposal: str, ballots: Mapping[int, Mapping], counted: Seque
     object per counted ballot, sorted by seq (superseded ballots stay sealed).
     7.7: each opening's (choice, salt) opens that ballot's commitment."""
     if not isinstance(openings, list):
-        return [("7.6", "the close entry has no list of openings", None)]
+        return [("7.6", "结束记录没有开示列表 / the close entry has no list of openings", None)]
     failures: list[tuple[str, str, int | None]] = []
     seqs = []
     for item in openings:
         if not isinstance(item, dict) or set(item) != OPENING_KEYS or \
                 type(item["seq"]) is not int:
-            failures.append(("7.6", f"malformed opening {item!r}", None))
+            # The opening, which may be long, once: after the English.
+            failures.append(("7.6", f"开示格式不正确 / malformed opening {item!r}", None))
             continue
         seqs.append(item["seq"])
         body = ballots.get(item["seq"])
@@ -136,11 +138,14 @@ def check_openings(proposal: str, ballots: Mapping[int, Mapping], counted: Seque
             continue
         if not opens(body.get("commitment", ""), proposal, body.get("voter", ""),
                      item["choice"], item["salt"]):
-            failures.append(("7.7", "the revealed choice and salt do not open the ballot's "
+            failures.append(("7.7", "开示的意见与盐值（salt）与该选票的意见承诺不符 / the "
+                                    "revealed choice and salt do not open the ballot's "
                                     "commitment", item["seq"]))
     if seqs != list(counted):
-        failures.append(("7.6", f"openings are given for ballots {seqs[:10]}; the counted "
-                                f"ballots are {list(counted)[:10]}", None))
+        failures.append(("7.6", f"开示所对应的选票为 {seqs[:10]}，而计入的选票为 "
+                                f"{list(counted)[:10]} / openings are given for ballots "
+                                f"{seqs[:10]}; the counted ballots are {list(counted)[:10]}",
+                         None))
     return failures
 
 

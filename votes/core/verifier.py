@@ -75,13 +75,15 @@ def _verify(source, head, anchor: Anchor, run: _Run, witness_keys, receipts,
     files = run.guarded("1.1", read_members, source, run.fail)
     if files is None:
         if not run.failures:
-            run.fail("1.1", "not a readable ZIP file")
-        return _unreadable(run, anchor, "the bundle's files could not be read (step 1)")
+            run.fail("1.1", "不是可读取的 ZIP 压缩包 / not a readable ZIP file")
+        return _unreadable(run, anchor, "导出包的文件无法读取（第 1 步） / the bundle's files "
+                                        "could not be read (step 1)")
     run.signatures.expect(files.get("chain.jsonl", b"").count(b"\n"))
     b = _Bundle(files)
     run.guarded("1.4", _parse_files, b, run)
     if b.unread:
-        return _unreadable(run, anchor, "chain.jsonl could not be read to its end (1.4)")
+        return _unreadable(run, anchor, "chain.jsonl 未能读到末尾（1.4） / chain.jsonl could "
+                                        "not be read to its end (1.4)")
     run.guarded("2.1", _check_digests, b, run)
     run.guarded("3.1", _check_manifest, b, anchor, run, allow_formats)
     run.guarded("4.1", _check_links, b, run)
@@ -101,13 +103,15 @@ def _verify(source, head, anchor: Anchor, run: _Run, witness_keys, receipts,
     if head is not None:
         wanted = head.strip().lower()
         if wanted not in b.digests:
-            run.fail("9.1", f"digest {head[:70]} is not an entry of this chain: the chain does "
+            run.fail("9.1", f"本链中没有摘要为 {head[:70]} 的记录：本链并未延续您记下的链头 / "
+                            f"digest {head[:70]} is not an entry of this chain: the chain does "
                             "not extend the head you noted")
     witnessed = run.guarded("10.1", check_witness, b, witness_keys, run, cosignatures)
     for number, receipt in enumerate(receipts, 1):
         run.guarded("11.1", check_receipt, b, number, receipt, run)
     if b.version == 2:  # format votes-bundle/1: the rules of version 2, which end at 11
-        run.skip("15–19", "a bundle of format votes-bundle/1 is verified by the rules of "
+        run.skip("15–19", "votes-bundle/1 格式的导出包按规范第 2 版核对，该版没有第 15–19 步 "
+                          "/ a bundle of format votes-bundle/1 is verified by the rules of "
                           "version 2 of the specification, which has no steps 15–19")
         works = None
     else:

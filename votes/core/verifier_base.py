@@ -97,7 +97,8 @@ class _Run:
         try:
             return fn(*args)
         except Exception as exc:  # noqa: BLE001 - never a traceback, always a step
-            self.fail(step, f"cannot be completed: the data has an unexpected shape "
+            self.fail(step, f"无法完成：数据结构与规定不符（{type(exc).__name__}） / cannot be "
+                            f"completed: the data has an unexpected shape "
                             f"({type(exc).__name__})")
             return None
 

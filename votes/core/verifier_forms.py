@@ -68,9 +68,13 @@ def signer_of(body: dict) -> Signer:
     return body["voter"], "transfer" in body
 
 
-def _who(signer: Signer) -> str:
+def _who(signer: Signer) -> tuple[str, str]:
+    """The signer in Chinese (a voter key then spaced from the text after it) and English."""
     voter, buyer = signer
-    return f"the buyer voting for {shown(voter, 40)}" if buyer else f"voter {shown(voter, 40)}"
+    voter = shown(voter, 40)
+    if buyer:
+        return f"代 {voter} 表决的新业主", f"the buyer voting for {voter}"
+    return f"投票人 {voter} ", f"voter {voter}"
 
 
 def check_forms(b: _Bundle, run: _Run) -> None:
@@ -110,7 +114,9 @@ def _attach(holders: _Holders, form: str, n: int, signer: Signer, replaced: set[
     found = holders.earliest_other(signer, replaced)
     if found is not None:
         m, other = found
-        run.fail("6.12", f"ballot form {shown(form, 64)} (evidence) of {_who(signer)} is "
-                         f"already the form of entry {m}, signed by {_who(other)}: one "
-                         "signed form serves one signer", n)
+        (who_zh, who), (other_zh, other_en), form = _who(signer), _who(other), shown(form, 64)
+        run.fail("6.12", f"{who_zh}的签字表决票 {form}（evidence）已是第 {m} 条记录的表决票，"
+                         f"由{other_zh}签字：一份签字表决票只对应一位签字人 / ballot form "
+                         f"{form} (evidence) of {who} is already the form of entry {m}, signed "
+                         f"by {other_en}: one signed form serves one signer", n)
     holders.ballots.append((n, signer))
