@@ -131,8 +131,10 @@ def poll(key_path: str, db_path: str, apps: tuple[str, ...], server_keys: str | 
          fingerprints: tuple[str, ...], round_budget: int, once: bool) -> None:
     """One round: check and cosign every app's heads; exit 1 if a fork, a server key
     that is not pinned or a cosignature refused as another history (409) was seen, 3 if something could not be checked (an app not reached,
-    an answer refused, the round's time budget ran out), 0 only when every announced head
-    was checked."""
+    an answer refused, the round's time budget ran out), 4 if nothing but an app's rate
+    limit (429) held the round back (LIMITED lines: polled again once its Retry-After has
+    passed; its operator should list the witness's address), 0 only when every announced
+    head was checked."""
     result = _round(key_path, db_path, apps, _pins(server_keys, fingerprints), round_budget)
     if result.forks or result.unpinned or result.conflicts:
         raise SystemExit(1)
@@ -140,6 +142,11 @@ def poll(key_path: str, db_path: str, apps: tuple[str, ...], server_keys: str | 
         # Run from cron, a round that refused a bad signature or never reached the app must
         # not look like a good one.
         raise SystemExit(3)
+    if result.limited:
+        # Neither a fault of the witness nor a sign of another history, but not a round
+        # that checked everything either: a status of its own, for monitoring to tell a
+        # witness the city forgot to list (LIMITED at every round) from one that saw harm.
+        raise SystemExit(4)
 
 
 @witness_cli.command("serve")

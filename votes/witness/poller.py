@@ -6,6 +6,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import contextvars
+import email.utils
 import hashlib
 import http.client
 import io
@@ -17,7 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -37,6 +38,12 @@ MAX_RESPONSE = 64 * 2**20
 MAX_NEW_ENTRIES = 1_000_000  # entries checked for one proposal in one round
 MAX_UID = 128
 MAX_DECOYS_LISTED = 100  # malformed or refused heads of one app reported each, per round
+# An app that refuses the witness with 429 is not asked again before its Retry-After has
+# passed: at most MAX_RETRY_AFTER seconds (an app, or a clock set back, cannot silence the
+# witness for long), DEFAULT_RETRY_AFTER when the header is missing or not understood (the
+# app's limits count by the minute).
+MAX_RETRY_AFTER = 600
+DEFAULT_RETRY_AFTER = 60
 _clock = time.monotonic
 
 
@@ -46,6 +53,35 @@ class Unreachable(Exception):
 
 class OutOfTime(Unreachable):
     """The round's budget ran out (before or during a request)."""
+
+
+class Limited(Exception):
+    """The app refused a request with 429 Too Many Requests: over its per-address limit, the
+    witness's address not among those it exempts. Neither an app not reached nor another
+    history: the app asks to be polled later, `retry_after` (the header as sent, or None)."""
+
+    def __init__(self, url: str, retry_after: str | None):
+        super().__init__(f"{url}: 429 Too Many Requests")
+        self.retry_after = retry_after
+
+
+def retry_after_seconds(value: str | None, now: datetime) -> int:
+    """Seconds to wait by a Retry-After header (delta-seconds, or an HTTP date read against
+    the witness's clock `now`): 1 to MAX_RETRY_AFTER, DEFAULT_RETRY_AFTER if missing or
+    not understood."""
+    value = (value or "").strip()
+    if value.isascii() and value.isdigit():
+        # Compared as text first: int() of thousands of digits is slow, then refused.
+        seconds = int(value) if len(value) <= 9 else MAX_RETRY_AFTER
+    else:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return DEFAULT_RETRY_AFTER
+        if when.tzinfo is None:  # "-0000": UTC, of unknown origin
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = -int((now - when).total_seconds() // 1)  # rounded up
+    return min(max(seconds, 1), MAX_RETRY_AFTER)
 
 
 @dataclass
@@ -58,6 +94,9 @@ class RoundResult:
     problems: list[str] = field(default_factory=list)
     # (app, proposal) left unchecked when the round's budget ran out; proposal None: the app
     not_reached: list[tuple[str, str | None]] = field(default_factory=list)
+    # (app, seconds to wait, whether this round was refused): an app that answered 429,
+    # skipped until its Retry-After has passed
+    limited: list[tuple[str, int, bool]] = field(default_factory=list)
     budget: float = ROUND_BUDGET
     posted: int = 0
 
@@ -74,6 +113,12 @@ class RoundResult:
         out += [f"NOT REACHED {app}{'' if uid is None else ' ' + uid}: the round's time "
                 f"budget ({self.budget:g} s) ran out; checked next round"
                 for app, uid in self.not_reached]
+        out += [f"LIMITED {app}: retry after {seconds} s (" + (
+                    "HTTP 429 Too Many Requests: over the app's per-address limit, so the rest "
+                    "of this app is checked in a later round; ask its operator to list this "
+                    "witness's address in VOTES_WITNESS_ADDRESSES)" if new else
+                    "it answered 429 Too Many Requests in an earlier round; not polled this "
+                    "round)") for app, seconds, new in self.limited]
         out += [f"problem: {p}" for p in self.problems]
         return [printable(line) for line in out]
 
@@ -314,7 +359,7 @@ def _get(url: str) -> bytes:
     if not url.startswith(("http://", "https://")):
         raise Unreachable(f"{url}: only http(s) URLs")
     with _answer_within(url) as (deadline, by_round), \
-            _OPENER.open(url, timeout=_connect_timeout(deadline)) as r:
+            _opened(url, _connect_timeout(deadline)) as r:
         chunks, size = [], 0
         while size <= MAX_RESPONSE:
             if _clock() > deadline:
@@ -336,6 +381,24 @@ def _get(url: str) -> bytes:
     return body
 
 
+def _limited(url: str, err: urllib.error.HTTPError) -> Limited:
+    retry_after = err.headers.get("Retry-After") if err.headers is not None else None
+    err.close()
+    return Limited(url, retry_after)
+
+
+@contextlib.contextmanager
+def _opened(url: str, timeout: float):
+    try:
+        r = _OPENER.open(url, timeout=timeout)
+    except urllib.error.HTTPError as err:
+        if err.code == 429:
+            raise _limited(url, err) from None
+        raise
+    with r:
+        yield r
+
+
 def _json(data: bytes):
     try:
         return json.loads(data)
@@ -351,6 +414,9 @@ def _post(url: str, body: bytes) -> int:
             with _OPENER.open(req, timeout=_connect_timeout(deadline)) as r:
                 return r.status
         except urllib.error.HTTPError as err:
+            if err.code == 429:
+                raise _limited(url, err) from None
+            err.close()
             return err.code
 
 
@@ -399,8 +465,21 @@ class Witness:
         if _out_of_time():
             result.not_reached.append((app, None))
             return
+        until = self.store.limited_until(app)
+        if until is not None:
+            # Bounded again here: a clock set back since must not hold the app longer.
+            wait = min((parse_time(until) - self.now()).total_seconds(), MAX_RETRY_AFTER)
+            if wait > 0:
+                result.limited.append((app, int(-(-wait // 1)), False))
+                return
         try:
             self._poll_app(app, file_keys, result)
+        except Limited as exc:
+            # Whatever of the app was checked before stays done (cosigned, or its progress
+            # kept); the rest waits, the app's other limits (its 304s) spared too.
+            seconds = retry_after_seconds(exc.retry_after, self.now())
+            self.store.limit(app, format_time(self.now() + timedelta(seconds=seconds)))
+            result.limited.append((app, seconds, True))
         except OutOfTime:  # before its heads were read: none of its proposals was reached
             result.not_reached.append((app, None))
         except Unreachable as exc:

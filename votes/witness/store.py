@@ -47,6 +47,9 @@ CREATE TABLE IF NOT EXISTS progress (  -- a check under way or cut short, not co
     time TEXT NOT NULL,             -- the witness's clock the entries were checked against
     PRIMARY KEY (app, proposal)
 );
+CREATE TABLE IF NOT EXISTS limited (  -- an app that answered 429: not polled before `until`
+    app TEXT PRIMARY KEY, until TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS server_keys (
     key_id TEXT PRIMARY KEY, public_key TEXT NOT NULL, app TEXT NOT NULL, first_seen TEXT NOT NULL
 );
@@ -239,6 +242,15 @@ class Store:
                                "FROM forks ORDER BY id").fetchall()
         return [ForkRecord(r[0], r[1], r[2], r[3], bytes(r[4]), bytes(r[5]), r[6])
                 for r in rows]
+
+    def limit(self, app: str, until: str) -> None:
+        """`app` refused the witness (429): not to be polled before `until`. Kept here, not
+        in the process: `poll --once` from cron waits as `serve` does."""
+        self.db.execute("INSERT OR REPLACE INTO limited VALUES (?, ?)", (app, until))
+
+    def limited_until(self, app: str) -> str | None:
+        row = self.db.execute("SELECT until FROM limited WHERE app = ?", (app,)).fetchone()
+        return row[0] if row else None
 
     def remember_keys(self, app: str, keys: signing.KeyRing, time: str) -> None:
         """Keep the bytes of keys pinned by fingerprint as the app published them, so a key
