@@ -86,3 +86,22 @@ def test_an_unknown_login_is_told_and_changes_nothing(app, world, runner, comman
     assert result.exit_code == 1 and "没有登录名为 nobody 的账号" in result.output, \
         result.output
     assert not [r for r in _audit_rows(app) if r["action"] == "account.change"]
+
+
+def test_users_list_names_a_committee_accounts_communities_by_code(app, world, runner):
+    """The list printed a committee account's communities as internal ids (`1,2`), which
+    the operator can match to nothing they see; it gives their codes, with the name when
+    short, as the accounts page does."""
+    long_name = "阳光花园" * 10
+    assert runner.invoke(args=["community", "create", "LONG", "--name", long_name]
+                         ).exit_code == 0
+    made = runner.invoke(args=["users", "create", "--no-must-change", "two_estates", "--role",
+                               "committee", "--community", "SUN", "--community", "MOON",
+                               "--community", "LONG", "--password", PASSWORD])
+    assert made.exit_code == 0, made.output
+    listed = runner.invoke(args=["users", "list"])
+    assert listed.exit_code == 0, listed.output
+    rows = {line.split("\t")[0]: line.split("\t") for line in listed.output.splitlines()}
+    assert rows["sun_committee"][2] == "SUN 阳光花园"
+    assert rows["two_estates"][2] == "LONG 阳光花园阳光花园阳光花园阳光花园…, MOON 阳光花园, SUN 阳光花园"
+    assert rows["district"][2] == "350502" and rows["admin1"][2] == "-"

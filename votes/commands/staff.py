@@ -38,11 +38,27 @@ def create(login, role, name, communities, jurisdiction, password, keep):
 @users_cli.command("list")
 @domain_errors
 def list_users():
-    from votes.services.staff import all_users
+    """Every account: login, role, what it sees (a regulator's district code; a committee
+    member's communities by code, with the name when short) and whether it is active."""
+    from votes.services.staff import all_users, visible_communities
 
     for u in all_users():
-        scope = u.jurisdiction or ",".join(str(c.community_id) for c in u.communities) or "-"
-        click.echo(f"{u.login}\t{u.role}\t{scope}\t{'active' if u.active else 'disabled'}")
+        scope = ", ".join(_community_label(c) for c in visible_communities(u)) \
+            if u.role == "committee" else u.jurisdiction
+        click.echo(f"{u.login}\t{u.role}\t{scope or '-'}\t"
+                   f"{'active' if u.active else 'disabled'}")
+
+
+NAME_SHOWN = 16  # characters of a community's name the list gives; a longer one is cut
+
+
+def _community_label(community) -> str:
+    # Codes are what the operator types (--community) and the pages show; the ids were
+    # the database's own. One line per account: the name's whitespace is made spaces.
+    name = " ".join((community.name or "").split())
+    if len(name) > NAME_SHOWN:
+        name = name[:NAME_SHOWN] + "…"
+    return f"{community.code} {name}".rstrip()
 
 
 @users_cli.command("unpause")
