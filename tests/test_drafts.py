@@ -519,3 +519,39 @@ def test_the_cli_edits_and_deletes_no_draft_whose_publicity_has_begun(app, runne
     assert deleted.exit_code == 1 and "只有草稿可以修改或删除" in deleted.output, deleted.output
     proposal = _proposal(app, int(pid))
     assert (proposal.state, proposal.title) == ("publicity", "电梯更换")
+
+
+def _form_token(html: str) -> str:
+    return html.split('name="once" value="')[1].split('"')[0]
+
+
+def test_a_new_draft_form_sent_twice_saves_one_draft(app, world, client):
+    """保存草稿 sent again (a double click, the back button) with no attachment was a second,
+    identical draft. The form carries a token drawn with the page: sent again with it, it
+    leads to the draft already saved and says so; a page drawn anew makes a new draft."""
+    from votes.extensions import db
+    from votes.models import Proposal
+
+    def count():
+        with app.app_context():
+            return db.session.scalar(select(func.count()).select_from(Proposal))
+
+    sign_in(client, "sun_committee")
+    before = count()
+    token = _form_token(client.get("/committee/c/SUN/proposals/new").get_data(as_text=True))
+    pid = _save(client, once=token)
+    again = client.post("/committee/c/SUN/proposals/new",
+                        data={**FORM, "scope": "building:1", "action": "create", "once": token})
+    assert again.status_code == 302 and again.headers["Location"].endswith(f"/committee/p/{pid}")
+    page = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "这份表单已经提交过，没有再次保存" in page
+    assert count() == before + 1
+    # A refused send makes nothing and keeps the token: the page shown again carries it.
+    fresh = _form_token(client.get("/committee/c/SUN/proposals/new").get_data(as_text=True))
+    assert fresh != token
+    refused = client.post("/committee/c/SUN/proposals/new",
+                          data={**FORM, "title": "", "scope": "building:1", "action": "create",
+                                "once": fresh})
+    assert refused.status_code == 200 and _form_token(refused.get_data(as_text=True)) == fresh
+    assert _save(client, once=fresh) != pid
+    assert count() == before + 2

@@ -145,3 +145,29 @@ def test_committee_withdraws_a_text_from_publication_and_the_bundle_still_verifi
     assert [(a.actor, a.details["seq"], a.details["part"]) for a in withdrawn] == \
         [("clerk", seq, "objection"), ("clerk", seq + 1, "answer")]
     assert withdrawn[0].details["reason"] == "含他人姓名和电话"
+
+
+def test_a_written_objection_sent_twice_is_entered_once(app, runner, tmp_path, client):
+    """The objection form sent again (a double click, a reload) entered the same written
+    objection twice: two entries on the chain, each holding the final result back until it
+    is answered. Sent again with the same page's token, it is entered once."""
+    pid = open_vote(app, runner, tmp_path, "objection_days=2")
+    committee(runner)
+    sign_in(client, "clerk")
+    vote(runner, tmp_path, pid, {"A": "agree", "B": "agree", "C": "agree"})
+    close_at_end(app, runner, pid)
+    at(app, END + timedelta(hours=1))
+    page = client.get(f"/committee/p/{pid}").get_data(as_text=True)
+    token = page.split('id="objection-form"')[1].split('name="once" value="')[1].split('"')[0]
+
+    def send():
+        return client.post(f"/committee/p/{pid}/objection", follow_redirects=True,
+                           data={"building": "1", "entrance": "1", "room": "202",
+                                 "text": "计票有误", "once": token,
+                                 "evidence": (io.BytesIO(b"letter"), "o.pdf")},
+                           content_type="multipart/form-data")
+
+    assert "已录入书面异议" in send().get_data(as_text=True)
+    again = send().get_data(as_text=True)
+    assert "这份表单已经提交过，没有再次保存" in again and "已录入书面异议" not in again
+    assert again.count('id="c-objection-') == 1

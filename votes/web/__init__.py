@@ -70,6 +70,9 @@ def register_blueprints(app: Flask) -> None:
     logs.install()
 
     app.jinja_env.globals["get_locale"] = get_locale
+    from votes.web.once import new_token
+
+    app.jinja_env.globals["once_token"] = new_token
     app.add_template_filter(lambda fen: format_yuan(fen), "yuan")
     app.add_template_filter(lambda centi: format_area(centi), "area")
     app.add_template_filter(local_text, "local")

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from votes.core.numbers import whole_number
 from votes.services.errors import DomainError
 from votes.web.authz import staff
+from votes.web.once import once
 from votes.web.tables import paged
 
 bp = Blueprint("committee", __name__, url_prefix="/committee")
@@ -101,21 +102,32 @@ def roll_cancel(user, community):
 @bp.route("/c/<code>/proposals/new", methods=["GET", "POST"])
 @staff("committee", "admin", obj="community")
 def new_proposal(user, community):
+    form = request.form
+    if request.method == "POST" and form.get("action") == "create":
+        # Before the kept uploads are taken: sent again, they are gone, and the form said so
+        # rather than leading to the draft that holds them.
+        return once("proposal.new", user.login, lambda: _create_draft(user, community))
+    documents, _lost = _documents_of_form(user)
+    return _proposal_form(user, community, form, documents)
+
+
+def _create_draft(user, community):
+    """The new-proposal form's save: (response, the draft's address or None)."""
     from votes.services.committee_views import draft_from_form
     from votes.services.proposal_create import create_proposal
 
-    form = request.form
     documents, lost = _documents_of_form(user)
-    if request.method == "POST" and form.get("action") == "create" and not lost:
+    if not lost:
         try:
-            proposal = create_proposal(draft_from_form(community, form, documents),
+            proposal = create_proposal(draft_from_form(community, request.form, documents),
                                        actor=user.login)
         except DomainError as err:
             flash(err.message, "error")
         else:
             flash(_("已保存草稿。草稿不会自动公示或开始表决。"), "ok")
-            return redirect(url_for("committee.proposal", pid=proposal.id))
-    return _proposal_form(user, community, form, documents)
+            address = url_for("committee.proposal", pid=proposal.id)
+            return redirect(address), address
+    return _proposal_form(user, community, request.form, documents), None
 
 
 @bp.route("/p/<int:pid>/edit", methods=["GET", "POST"])

@@ -9,6 +9,7 @@ from votes.core.numbers import whole_number
 from votes.services.errors import DomainError
 from votes.web.authz import staff
 from votes.web.committee import bp
+from votes.web.once import once
 
 
 def _upload(name: str):
@@ -50,14 +51,20 @@ def delivery(user, proposal):
 def objection(user, proposal):
     from votes.services.procedure.objections import file_by_staff
 
-    f = request.form
-    try:
-        file_by_staff(str(proposal.id), f.get("building", ""), f.get("entrance", ""),
-                      f.get("room", ""), f.get("text", ""), _upload("evidence"), user.login)
+    def enter():
+        f = request.form
+        try:
+            file_by_staff(str(proposal.id), f.get("building", ""), f.get("entrance", ""),
+                          f.get("room", ""), f.get("text", ""), _upload("evidence"), user.login)
+        except DomainError as err:
+            flash(err.message, "error")
+            return _back(proposal), None
         flash(_("已录入书面异议。"), "ok")
-    except DomainError as err:
-        flash(err.message, "error")
-    return _back(proposal)
+        return _back(proposal), _back(proposal).location
+
+    # The same scan and text sent again was a second objection on the chain, each holding
+    # the final result back until answered.
+    return once("proposal.objection", user.login, enter)
 
 
 @bp.post("/p/<int:pid>/answer")
