@@ -332,3 +332,47 @@ def test_two_members_answering_one_objection_after_the_period_give_one_answer(
         answers = db.session.scalars(select(ChainEntry.seq).where(
             ChainEntry.proposal_id == int(pid), ChainEntry.kind == "answer")).all()
     assert len(answers) == 1
+
+
+def test_one_transfer_sent_twice_at_once_is_entered_once_and_said_so(app, runner, tmp_path,
+                                                                      monkeypatch):
+    """The transfer form sent twice at once (a double click): the check that the buyer's
+    ballot is already entered ran before the proposal's lock, so both sends passed it, and
+    the second lost only on the ballot's revision, told that another ballot had just been
+    accepted. Under the lock, the second finds the first and says it is already entered."""
+    import threading
+
+    from tests.factories import make_open_proposal, resident_id
+    from tests.races import outcome_of
+    from votes.services import ballots
+    from votes.services.transfers import TransferEntry, enter_transfer
+    from votes.services.lifecycle import get_proposal
+
+    vote = make_open_proposal(app, runner, tmp_path)
+    both_read = threading.Barrier(2, timeout=30)
+    real = ballots._keep_all
+
+    def after_both(*args, **kwargs):
+        # Both sends have read the voter's latest ballot (neither has stored a file yet: the
+        # second's store of the same scan waits for the first's transaction).
+        both_read.wait()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ballots, "_keep_all", after_both)
+    entry = TransferEntry("1", "1", "202", "agree", "周九", resident_id(10),
+                          ("deed.jpg", b"deed"), ("form.jpg", b"buyer form"))
+    outcome: dict[str, object] = {}
+
+    def send(who):
+        outcome[who] = outcome_of(app, lambda: enter_transfer(
+            get_proposal(vote["id"]), entry, "clerk", actor="clerk").seq)
+
+    threads = [threading.Thread(target=send, args=(who,)) for who in "AB"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    entered = [v for v in outcome.values() if isinstance(v, int)]
+    refused = [v for v in outcome.values() if not isinstance(v, int)]
+    assert len(entered) == 1 and len(refused) == 1, outcome
+    assert f"已按相同意见录入（第 {entered[0]} 条记录）" in refused[0], outcome

@@ -518,6 +518,32 @@ def test_a_transfer_sent_twice_is_entered_once(app, runner, tmp_path):
     assert [e["kind"] for e in _chain(app, vote)] == ["genesis", "ballot", "ballot"]
 
 
+def test_a_transfer_entered_again_with_another_proxy_is_not_a_repeat(app, runner, tmp_path):
+    """The repeat check compared the buyer, form, channel and choice only: a buyer's proxy
+    ballot entered again to put the proxy right (a mistyped name, the wrong person, another
+    written authorisation) was refused as already entered, and could not be fixed. A
+    repeat is the same in the proxy's details too."""
+    vote = make_open_proposal(app, runner, tmp_path)
+    staff = clerk_client(app, runner)
+
+    def sold(name="钱七", letter=b"letter", buyer="周九"):
+        return staff.post(f"/committee/p/{vote['id']}/transfer", data={
+            "building": "1", "entrance": "1", "room": "202", "choice": "agree",
+            "buyer_name": buyer, "buyer_id": resident_id(10), "confirm": "1",
+            "proxy_name": name, "proxy_id": PROXY_ID, "company_staff": "否",
+            "authorisation": (io.BytesIO(letter), "letter.jpg"),
+            "transfer_evidence": (io.BytesIO(b"deed"), "deed.jpg"),
+            "ballot_form": (io.BytesIO(b"buyer form"), "form.jpg")})
+
+    assert sold().status_code == 302
+    again = sold()
+    assert again.status_code == 400 and "已录入" in again.get_data(as_text=True)
+    for fixed in (sold(name="钱七七"), sold(name="钱七七", letter=b"another letter"),
+                  sold(name="钱七七", letter=b"another letter", buyer="周玖")):
+        assert fixed.status_code == 302, fixed.get_data(as_text=True)
+    assert [e["kind"] for e in _chain(app, vote)] == ["genesis"] + ["ballot"] * 4
+
+
 def test_the_committee_sets_the_rules_of_procedure_on_the_community_page(app, runner):
     runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"])
     staff = clerk_client(app, runner)

@@ -14,7 +14,7 @@ from votes.core.correction import correcting
 from votes.core.local_rules import Procedure
 from votes.core.tally import Choice
 from votes.i18n import _
-from votes.models import Ballot, Evidence, FrozenUnit, Proposal, Transfer
+from votes.models import Ballot, Evidence, FrozenUnit, Proposal, ProxyRecord, Transfer
 from votes.services import (append_queue, audit, ballot_forms, buyers, choices, clock,
                             device_check, keys, pg_append, privacy, proxies)
 from votes.services.bulk import insert_or_nothing
@@ -210,13 +210,6 @@ def _prepare(session: Session, proposal: Proposal, req: BallotRequest, units: li
         # imported twice) was taken, where a change is allowed, as the owner's change: one
         # they never made, and their own was then refused. A correction keeps the form.
         raise DomainError(ballot_forms.entered_message(req.evidence[0], previous.seq))
-    if transfer is not None and previous is not None and _same_transfer(session, proposal,
-                                                                         req, previous):
-        # The transfer form sent again (a double click, the back button): re-entering the
-        # buyer's ballot is how an entry is put right (corrections.py), so it was taken as
-        # one, the chain holding the same ballot twice; a repeat changing nothing is refused.
-        raise DomainError(_("这位新业主的这张表决票已按相同意见录入（第 %(seq)s 条记录），"
-                            "未再次录入", seq=previous.seq))
     if (req.proxy is not None) != (req.channel == "proxy"):
         raise DomainError(_("委托表决须附受托人信息和书面授权委托书"))
     if transfer is not None and req.channel == "online":
@@ -243,18 +236,50 @@ def _prepare(session: Session, proposal: Proposal, req: BallotRequest, units: li
                      None if transfer is None or previous is None else previous.seq)
 
 
-def _same_transfer(session: Session, proposal: Proposal, req: BallotRequest,
-                   previous: Ballot) -> bool:
-    """Whether the voter's current ballot is this buyer's, on this form, with this choice
-    and channel: the transfer entered already."""
-    if previous.withdrawn_by is not None or previous.channel != req.channel or \
-            req.evidence is None or previous.evidence != ballot_forms.digest(req.evidence[1]):
+def _refuse_repeated_transfers(session: Session, proposal: Proposal,
+                               prepared: list[_Prepared]) -> None:
+    """Under the lock: a transfer whose voter's current ballot is this very entry (the
+    transfer form sent again: a double click, the back button) is refused. Re-entering the
+    buyer's ballot is how an entry is put right (corrections.py), so it was taken as one,
+    the chain holding the same ballot twice. Read before the lock, two sends at once both
+    found no such ballot, and the second lost only on the ballot's revision."""
+    for p in prepared:
+        if p.req.transfer is None:
+            continue
+        current = session.scalar(select(Ballot).where(
+            Ballot.proposal_id == proposal.id, Ballot.voter_key == p.req.voter_key)
+            .order_by(Ballot.revision.desc()).limit(1)
+            .execution_options(populate_existing=True))
+        if current is not None and _same_transfer(session, proposal, p, current):
+            raise DomainError(_("这位新业主的这张表决票已按相同意见录入（第 %(seq)s 条记录），"
+                                "未再次录入", seq=current.seq))
+
+
+def _same_transfer(session: Session, proposal: Proposal, prepared: _Prepared,
+                   current: Ballot) -> bool:
+    """Whether the voter's current ballot is this buyer's, on this form, with this choice,
+    channel and proxy: the transfer entered already. Anything else differing is the clerk
+    putting the entry right."""
+    req, body = prepared.req, prepared.body
+    if current.withdrawn_by is not None or current.channel != req.channel or \
+            body["evidence"] is None or current.evidence != body["evidence"]:
         return False
-    buyer = session.scalar(select(Transfer.buyer_id_enc).where(
-        Transfer.proposal_id == proposal.id, Transfer.seq == previous.seq))
-    return buyer is not None and \
-        canonical_id(privacy.decrypt(buyer)) == canonical_id(req.transfer.buyer_id) and \
-        choices.unseal(previous.choice_enc)[0] == req.choice
+    sale = session.scalar(select(Transfer).where(Transfer.proposal_id == proposal.id,
+                                                 Transfer.seq == current.seq))
+    if sale is None or sale.evidence != body["transfer"] or \
+            privacy.decrypt(sale.buyer_name_enc) != req.transfer.buyer_name or \
+            canonical_id(privacy.decrypt(sale.buyer_id_enc)) != \
+            canonical_id(req.transfer.buyer_id) or \
+            choices.unseal(current.choice_enc)[0] != req.choice:
+        return False
+    if req.proxy is None:
+        return True
+    held = session.scalar(select(ProxyRecord).where(ProxyRecord.proposal_id == proposal.id,
+                                                    ProxyRecord.seq == current.seq))
+    return held is not None and held.holder == body["proxy"]["holder"] and \
+        held.authorisation == body["proxy"]["authorisation"] and \
+        held.company_staff == req.proxy.company_staff and \
+        privacy.decrypt(held.name_enc) == req.proxy.name
 
 
 def _append(session: Session, appender: Appender, proposal: Proposal, prepared: _Prepared,
@@ -405,6 +430,7 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
             proposal, appender, now = lock_for_voting(session, proposal_id, signer)
             device_check.refuse_unsigned_after_registration(session, proposal_id, requests)
             _refuse_corrections_of_withdrawn(session, proposal, prepared)
+            _refuse_repeated_transfers(session, proposal, prepared)
             # Under the lock: no concurrent entry can slip a proxy past the limit.
             proxies.check_limit(session, proposal, [
                 (p.body["proxy"]["holder"], p.req.voter_key, p.req.proxy.id_number)
