@@ -124,3 +124,40 @@ def test_closing_the_vote_needs_a_confirmation_saying_what_it_does(app, world, c
     early = client.post(f"{url}/move/close", data={"confirm": "1"},
                         follow_redirects=True).get_data(as_text=True)
     assert "不能提前结束" in early and ">表决中<" in early  # confirmed, but not yet possible
+
+
+def test_a_move_the_clock_made_already_says_so_when_clicked(app, world, client, runner,
+                                                            tmp_path):
+    """结束表决 clicked after the voting end showed nothing: opening the page had already
+    closed the vote (the clock's move), and the click did nothing, silently. It now says the
+    vote ended by itself at its end time; 开始表决 after a vote opened on schedule likewise."""
+    import json
+    from datetime import timedelta
+
+    from datetime import datetime
+
+    from tests.factories import make_draft
+
+    # A scheduled plan whose voting start has come: the page's request opens it.
+    star = make_draft(app, runner, tmp_path, code="STAR", extra=("--schedule",))
+    app.config["VOTES_NOW"] = world["t0"] + timedelta(hours=1)
+    sign_in(client, "admin1")
+    opened = client.post(f"/committee/p/{star}/move/open", data={"confirm": "1"},
+                         follow_redirects=True).get_data(as_text=True)
+    assert "表决已于开始时间" in opened and "按计划自动开始" in opened, opened
+    assert ">表决中<" in opened
+    client.post("/staff/logout")
+
+    sign_in(client, "sun_committee")
+    pid = world["sun"]["id"]
+    url = f"/committee/p/{pid}"
+    shown = json.loads(runner.invoke(args=["proposal", "show", str(pid), "--json"]).output)
+    app.config["VOTES_NOW"] = datetime.fromisoformat(shown["voting_end"]) + timedelta(minutes=5)
+    for data in ({"confirm": "1"}, {}):  # ticked or not: nothing is left to confirm
+        page = client.post(f"{url}/move/close", data=data,
+                           follow_redirects=True).get_data(as_text=True)
+        assert "表决已于结束时间" in page and "自动结束" in page, page
+        assert "请勾选确认" not in page
+    english = client.post(f"{url}/move/close?lang=en", data={"confirm": "1"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "ended by itself" in english

@@ -402,6 +402,37 @@ def publish_result(proposal_ref: str, actor: str = "cli") -> Proposal:
     return _committee_move(proposal_ref, actor, "proposal.publish", act)
 
 
+def made_already(p: Proposal, move: str) -> str | None:
+    """What to tell a committee member whose move was made already: by the clock (the
+    page's own request moves a proposal whose time has come, before the click is read), or,
+    for a close, by another member. The click has nothing left to do, which must be said,
+    not passed over in silence. None when the move's own refusal says where it stands."""
+    from votes.models import AuditEntry
+
+    if move == "close" and p.state in ("closed", "published"):
+        action, when = "proposal.close", p.closed_at
+    elif move == "open" and p.state in ("voting", "closed", "published"):
+        action, when = "proposal.open", p.opened_at
+    elif move in ("start-publicity", "schedule-publicity") and p.state != "draft" \
+            and p.frozen_at is not None:
+        action, when = "proposal.publicity", p.frozen_at
+    else:
+        return None
+    actor = db.session.scalar(select(AuditEntry.actor).where(
+        AuditEntry.target == str(p.id), AuditEntry.action == action)
+        .order_by(AuditEntry.seq).limit(1))
+    time = clock.local_text(when)
+    if actor != audit.CLOCK:
+        if action != "proposal.close" or actor is None:
+            return None
+        return _("表决已于 %(time)s 由 %(who)s 结束，无需再结束表决。", time=time, who=actor)
+    if action == "proposal.close":
+        return _("表决已于结束时间 %(time)s 自动结束，无需再结束表决。", time=time)
+    if action == "proposal.open":
+        return _("表决已于开始时间 %(time)s 按计划自动开始，无需再开始表决。", time=time)
+    return _("公示已于计划时间 %(time)s 自动开始，无需再开始公示。", time=time)
+
+
 def _audit(session: Session, actor: str, action: str, p: Proposal,
            details: dict | None = None) -> None:
     audit.record(session, actor, action, community_id=p.community_id, target=str(p.id),

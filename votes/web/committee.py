@@ -337,6 +337,12 @@ def move(user, proposal, move):
 
     if move not in MOVES:
         return redirect(url_for("committee.proposal", pid=proposal.id))
+    # The proposal as this request's clock left it: a vote past its end was closed before
+    # the click was read, and the click, with or without its tick, has nothing to do.
+    moot = lifecycle.made_already(proposal, move)
+    if moot:
+        flash(moot, "info")
+        return redirect(url_for("committee.proposal", pid=proposal.id))
     if move in CONFIRMED_MOVES and not request.form.get("confirm"):
         flash(_("请勾选确认：结果一经公布，不能撤回。") if move == "publish-result" else
               _("请勾选确认：表决一经结束，业主不能再投票。") if move == "close" else
