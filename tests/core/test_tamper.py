@@ -62,7 +62,7 @@ def test_votes_verify_explains_a_tampered_bundle_in_chinese(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "[2.1] chain.jsonl 的 SHA-256 摘要与清单不符 / chain.jsonl: SHA-256 does not " \
            "match the manifest" in out, out
-    assert "[4.3] entry 1: digest 与记录内容不符 / digest does not match the entry's " \
+    assert "[4.3] 第 1 条记录 entry 1: digest 与记录内容不符 / digest does not match the entry's " \
            "content" in out, out
 
 

@@ -42,7 +42,7 @@ def test_votes_verify_prints_a_tampered_ballot_s_failure_in_chinese_first(tmp_pa
         (VECTORS / "vectors.json").read_text("utf-8"))["anchor"]["key_id"]])
     out = capsys.readouterr().out
     assert code == 1, out
-    assert ("[6.6] entry 1: 纸质或委托选票没有录入人（entered_by）或书面凭证的 SHA-256 摘要 / "
+    assert ("[6.6] 第 1 条记录 entry 1: 纸质或委托选票没有录入人（entered_by）或书面凭证的 SHA-256 摘要 / "
             "paper/proxy ballot without entered_by and a SHA-256 hex evidence digest") in out, out
 
 

@@ -103,7 +103,7 @@ def test_a_304_spends_only_the_looser_bound(make_app, tmp_path):
 
 def test_a_witness_address_is_not_limited(make_app, tmp_path):
     app = make_app(WITNESS_ADDRESSES="192.0.2.0/28, 2001:db8::7")
-    vote = make_open_proposal(app, app.test_cli_runner(), tmp_path)
+    make_open_proposal(app, app.test_cli_runner(), tmp_path)
     for address in ("192.0.2.9", "2001:db8::7", "::ffff:192.0.2.9"):
         witness = _from(app, address)
         assert all(witness.get("/api/heads").status_code == 200 for _ in range(FULL + 1))

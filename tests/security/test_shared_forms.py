@@ -261,11 +261,11 @@ def test_the_sellers_form_is_not_the_buyers(app, runner, tmp_path):
     assert first.exit_code == 0, first.output
     (tmp_path / "deed.pdf").write_bytes(b"%PDF certificate 1-202")
 
-    def transfer(form: bytes):
+    def transfer(form: bytes, choice: str = "agree"):
         (tmp_path / "buyer.pdf").write_bytes(form)
         return runner.invoke(args=[
             "ballots", "transfer", str(vote["id"]), "--building", "1", "--entrance", "1",
-            "--room", "202", "--choice", "agree", "--buyer-name", "周九",
+            "--room", "202", "--choice", choice, "--buyer-name", "周九",
             "--buyer-id", resident_id(10), "--transfer-evidence", str(tmp_path / "deed.pdf"),
             "--form", str(tmp_path / "buyer.pdf"), "--entered-by", "clerk"])
 
@@ -275,8 +275,12 @@ def test_the_sellers_form_is_not_the_buyers(app, runner, tmp_path):
     assert len(_ballots(app, vote)) == 1
     own = transfer(b"%PDF-1.4 ballot signed by 1-202's buyer")
     assert own.exit_code == 0, own.output
-    again = transfer(b"%PDF-1.4 ballot signed by 1-202's buyer")  # the buyer's entry again
+    # The buyer's entry again on the buyer's form, another choice (a mistyped entry put
+    # right); the same choice again is a repeat, refused as already entered.
+    again = transfer(b"%PDF-1.4 ballot signed by 1-202's buyer", "disagree")
     assert again.exit_code == 0, again.output
+    repeat = transfer(b"%PDF-1.4 ballot signed by 1-202's buyer", "disagree")
+    assert repeat.exit_code != 0 and "已按相同意见录入" in repeat.output, repeat.output
 
 
 def test_the_bundle_of_every_legitimate_reuse_verifies_with_step_6_12(app, runner, tmp_path):
@@ -313,10 +317,10 @@ def test_the_bundle_of_every_legitimate_reuse_verifies_with_step_6_12(app, runne
     own = _import(runner, vote, tmp_path, [("2", "101", "2-101.pdf")], "developer.csv")
     assert own.exit_code == 0, own.output
     (tmp_path / "deed.pdf").write_bytes(b"%PDF certificate 1-202")
-    for _ in range(2):
+    for choice in ("agree", "disagree"):  # the buyer's entry, then put right
         sold = runner.invoke(args=[
             "ballots", "transfer", pid, "--building", "1", "--entrance", "1", "--room", "202",
-            "--choice", "agree", "--buyer-name", "周九", "--buyer-id", resident_id(10),
+            "--choice", choice, "--buyer-name", "周九", "--buyer-id", resident_id(10),
             "--transfer-evidence", str(tmp_path / "deed.pdf"),
             "--form", str(tmp_path / "buyer.pdf"), "--entered-by", "clerk"])
         assert sold.exit_code == 0, sold.output

@@ -37,8 +37,11 @@ def test_one_buyer_of_two_units_is_not_counted_twice(app, runner, tmp_path):
     second = _transfer(runner, vote, tmp_path, "2", "201", buyer)
     assert second.exit_code != 0 and "按一人计" in second.output, second.output
     assert len(_ballots(app, vote)) == 1
-    # The same unit's transfer entered again (a corrected buyer) is still possible.
-    again = _transfer(runner, vote, tmp_path, "1", "202", resident_id(10))
+    # The same unit's transfer entered again (the buyer's name put right) is still
+    # possible; the same entry again is a repeat, refused.
+    repeat = _transfer(runner, vote, tmp_path, "1", "202", resident_id(10))
+    assert repeat.exit_code != 0 and "已按相同意见录入" in repeat.output, repeat.output
+    again = _transfer(runner, vote, tmp_path, "1", "202", resident_id(10), name="周玖")
     assert again.exit_code == 0, again.output
 
 

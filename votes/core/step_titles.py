@@ -1,7 +1,7 @@
 """What each verification step checks, in Chinese, for the regulator who reads the report:
-the failure messages say exactly what is wrong in English (docs/verification.md is the
-English specification); these titles say, in the reader's own language, which check
-failed (the step index of docs/verification.md §5)."""
+each failure message says what is wrong in Chinese and then in English (docs/verification.md
+is the English specification); these titles name, in the reader's own language, which
+check failed (the step index of docs/verification.md §5)."""
 
 from __future__ import annotations
 

@@ -23,6 +23,15 @@ def normalise_fingerprint(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch not in " :-")
 
 
+
+# Why a step is not checked, where several steps give the same reason (Chinese / English).
+NO_GENESIS = "没有有效的创始记录（5.1） / there is no valid genesis (5.1)"
+
+
+def unread(name: str) -> str:
+    """Why a step did not run: the file it reads failed 1.4 or 1.5."""
+    return f"{name} 未通过第 1.4 或 1.5 步 / {name} failed step 1.4 or 1.5"
+
 @dataclass(frozen=True)
 class Anchor:
     """What the regulator trusts, from outside the bundle."""

@@ -8,13 +8,13 @@ from votes.core.local_rules import Procedure
 from votes.core.procedure import follow_mode
 from votes.core.rules import Rules
 from votes.core.tally import Tally
-from votes.core.verifier_base import _Bundle, _Run
+from votes.core.verifier_base import NO_GENESIS, _Bundle, _Run
 from votes.core.withdrawal import counted
 
 
 def check_follow(b: _Bundle, genesis: dict | None, tally, run: _Run) -> None:
     if genesis is None:
-        run.skip("19.1–19.3", "没有有效的创始记录（5.1） / there is no valid genesis (5.1)")
+        run.skip("19.1–19.3", NO_GENESIS)
         return
     closes = b.entries("close")
     close_at = closes[0][0] if closes else len(b.lines)

@@ -17,7 +17,7 @@ from votes.core.canonical import (CanonicalError, _no_constant, _no_duplicates, 
                                   check_depth, digest_hex, parse_canonical, parse_time)
 from votes.core.chain import GENESIS_PREV, VERSION, entry_digest
 from votes.core.verifier_base import (Anchor, _Bundle, _Run, canonical_b64, canonical_b64_bytes,
-                                     fingerprint)
+                                     fingerprint, unread)
 
 SERVER_ALG = "Ed25519"
 # -- step 1.4 / 1.5: canonical bytes, types ------------------------------------------------
@@ -27,14 +27,6 @@ SERVER_ALG = "Ed25519"
 # quarter of a megabyte, and as many failures, each kept with its line, would take hours
 # and more memory than the regulator's computer has. An honest chain has none.
 BAD_LINES = 1000
-
-
-def unread(name: str) -> str:
-    """Why a step that needs `name` is not checked (each message: Chinese / English)."""
-    return f"{name} 未通过第 1.4 或 1.5 步 / {name} failed step 1.4 or 1.5"
-
-
-NO_GENESIS = "没有有效的创始记录（5.1）/ there is no valid genesis (5.1)"
 
 
 def split_lines(data: bytes):

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from votes.core.local_rules import EXCLUDABLE, EXCLUDED_KINDS, Procedure
-from votes.core.verifier_base import _Bundle, _Run
-from votes.core.verifier_integrity import NO_GENESIS, unread
+from votes.core.verifier_base import NO_GENESIS, _Bundle, _Run, unread
 from votes.core.withdrawal import chain_of
 
 

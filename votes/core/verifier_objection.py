@@ -6,8 +6,7 @@ from votes.core.canonical import parse_time
 from votes.core.follow import decided
 from votes.core.objection import final_passed, period_end
 from votes.core.procedure import objection_days
-from votes.core.verifier_base import _Bundle, _Run
-from votes.core.verifier_integrity import NO_GENESIS
+from votes.core.verifier_base import NO_GENESIS, _Bundle, _Run
 
 KINDS = ("objection", "answer", "result")
 KIND_WORDS = {"objection": "异议", "answer": "异议答复", "result": "最终结果"}

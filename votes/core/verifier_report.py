@@ -28,7 +28,7 @@ class Failure:
     entry: int | None = None
 
     def __str__(self) -> str:
-        where = f" entry {self.entry}:" if self.entry is not None else ""
+        where = f" 第 {self.entry} 条记录 entry {self.entry}:" if self.entry is not None else ""
         return f"[{self.step}]{where} {self.message}"
 
 
@@ -143,7 +143,7 @@ class Report:
         if self.works is not None:  # amounts as step 18 checked them on the chain
             lines += self.works.lines(failed=self.outcome == FAILED)
         if self.failures:
-            # Which checks failed, in the regulator's language; the details follow in English.
+            # Which checks failed, by their Chinese titles; each detail below is Chinese / English.
             counts: dict[str, int] = {}
             for f in self.failures:
                 counts[f.step] = counts.get(f.step, 0) + 1

@@ -15,19 +15,13 @@ from votes.core.refusal import Refusal
 from votes.core.roll import (Scope, normalise_building, normalise_entrance,
                              normalise_room, repeated_flats)
 from votes.core.rules import THRESHOLD_NAMES, Matter, Threshold, default_rules
-from votes.core.verifier_base import _Bundle, _Run, canonical_b64_bytes
+from votes.core.verifier_base import NO_GENESIS, _Bundle, _Run, canonical_b64_bytes, unread
 
 _NONE: frozenset[str] = frozenset()
 # Reasons several steps give for not running.
 _UNTYPED = ("部分链上记录未通过第 1.4 或 1.5 步，选票并非全部已知 / some chain entries failed "
             "step 1.4 or 1.5, so the ballots are not all known")
-_NO_GENESIS = "没有有效的创始记录（5.1） / there is no valid genesis (5.1)"
 _P256_SPKI_SIZE = 91  # DER SubjectPublicKeyInfo of an uncompressed P-256 point
-
-
-def unread(name: str) -> str:
-    """Why a step did not run: the file it reads failed 1.4 or 1.5."""
-    return f"{name} 未通过第 1.4 或 1.5 步 / {name} failed step 1.4 or 1.5"
 
 
 def _check_genesis(b: _Bundle, run: _Run) -> dict | None:
@@ -401,7 +395,7 @@ def _check_close(b: _Bundle, genesis: dict | None, run: _Run):
     closes = b.entries("close")
     final = b.tally_file["final"] if b.tally_file is not None else None
     if genesis is None:
-        run.skip("7.1–7.7, 8.1", _NO_GENESIS)
+        run.skip("7.1–7.7, 8.1", NO_GENESIS)
         return None, False
     untyped = [m for m, ok in enumerate(b.typed) if not ok]
     if untyped and (not closes or untyped[-1] > closes[-1][0]):

@@ -5,8 +5,7 @@ from __future__ import annotations
 from votes.core import follow, works
 from votes.core.bidi import shown
 from votes.core.bundle_types import WORKS_DATA, type_errors
-from votes.core.verifier_base import _Bundle, _Run
-from votes.core.verifier_integrity import unread
+from votes.core.verifier_base import _Bundle, _Run, unread
 from votes.core.verifier_works_figures import Settlement, WorksFigures
 
 STAGE_WORDS = {"contract": "合同", "payment": "付款", "acceptance": "验收",
