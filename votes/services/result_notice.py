@@ -15,15 +15,13 @@ from votes.services import clock
 from votes.services.clock import local_text
 from votes.services.errors import DomainError
 from votes.services.figures import proposal_figures
-from votes.services.procedure.notice_lines import (follow_lines, objection_lines,
-                                                   procedure_lines)
+from votes.services.procedure.notice_lines import (NAMES, figure, follow_lines,
+                                                   objection_lines, procedure_lines)
 from votes.services.procedure.outcome import outcome
 from votes.services.notices import units_in_delivery_order
 from votes.services.tally import counted_ballots
 
 HEADER = ["楼栋", "单元", "房号", "面积(m²)", "表决意见"]
-NAMES = {"quorum_area": "参与表决专有面积", "quorum_headcount": "参与表决人数",
-         "approval_area": "同意的专有面积", "approval_headcount": "同意的人数"}
 
 
 def result_notice_pdf(proposal: Proposal) -> bytes:
@@ -54,10 +52,10 @@ def result_notice_pdf(proposal: Proposal) -> bytes:
                        f"{local_text(proposal.voting_end)}（北京时间）", body)]
     story += [Paragraph(markup(line), body) for line in procedure_lines(proposal.rules)]
     for c in t.checks:
-        fmt = format_area if "area" in c.name else str
         story.append(Paragraph(markup(
-            f"{NAMES[c.name]}：{fmt(c.part)} / {fmt(c.whole)}，门槛 {c.threshold}，"
-            f"需 {fmt(c.needed)}，{'达到' if c.met else '未达到'}"), body))
+            f"{NAMES[c.name]}：{figure(c.name, c.part)} / {figure(c.name, c.whole)}，"
+            f"门槛 {c.threshold}，需 {figure(c.name, c.needed)}，"
+            f"{'达到' if c.met else '未达到'}"), body))
     o = outcome(proposal)
     story += [Paragraph(markup(line), body) for line in follow_lines(o, t.checks)]
     label = "初步结果" if o.preliminary else "表决结果"

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from votes.core.numbers import format_area, format_yuan
+from votes.core.numbers import format_yuan
 from votes.core.rules import Matter
 from votes.models import Proposal
 from votes.services.clock import local_text
 from votes.services.money import pdf
 from votes.services.money.works import money_summary
 from votes.services.notices import scope_text
-from votes.services.result_notice import NAMES
+from votes.services.procedure.notice_lines import NAMES, figure
 
 BLANK = "＿＿＿＿＿＿＿＿"
 
@@ -17,10 +17,8 @@ BLANK = "＿＿＿＿＿＿＿＿"
 def _vote_rows(tally) -> list[list[str]]:
     rows = [["指标", "实际", "基数", "门槛", "需要", "是否达到"]]
     for c in tally.checks:
-        fmt = (lambda v: f"{format_area(v)} m²") if "area" in c.name else \
-            (lambda v: f"{v} 人")
-        rows.append([NAMES[c.name], fmt(c.part), fmt(c.whole), str(c.threshold),
-                     fmt(c.needed), "达到" if c.met else "未达到"])
+        rows.append([NAMES[c.name], figure(c.name, c.part), figure(c.name, c.whole),
+                     str(c.threshold), figure(c.name, c.needed), "达到" if c.met else "未达到"])
     return rows
 
 

@@ -11,6 +11,12 @@ NAMES = {"quorum_area": "参与表决专有面积", "quorum_headcount": "参与�
 CHOICES = {"agree": "同意", "disagree": "反对", "abstain": "弃权"}
 
 
+def figure(name: str, value: int) -> str:
+    """A threshold's figure with its unit: "594.75 m²" or "4 人". Bare, an area and a
+    headcount side by side on a notice could not be told apart."""
+    return f"{format_area(value)} m²" if "area" in name else f"{value} 人"
+
+
 def follow_lines(o, real_checks) -> list[str]:
     """The 从多 figures beside the ballots' own, each threshold judged on both."""
     f = o.follow
@@ -23,11 +29,11 @@ def follow_lines(o, real_checks) -> list[str]:
              "另行统计，不计入选票。"]
     real = {c.name: c for c in real_checks}
     for c in f["checks"]:
-        fmt = format_area if "area" in c["name"] else str
-        r = real[c["name"]]
-        lines.append(f"{NAMES[c['name']]}：按选票计 {fmt(r.part)} / {fmt(r.whole)}"
-                     f"（{'达到' if r.met else '未达到'}），含从多 {fmt(c['part'])} / "
-                     f"{fmt(c['whole'])}（{'达到' if c['met'] else '未达到'}）")
+        name = c["name"]
+        r = real[name]
+        lines.append(f"{NAMES[name]}：按选票计 {figure(name, r.part)} / {figure(name, r.whole)}"
+                     f"（{'达到' if r.met else '未达到'}），含从多 {figure(name, c['part'])} / "
+                     f"{figure(name, c['whole'])}（{'达到' if c['met'] else '未达到'}）")
     lines.append(f"按选票计：{'通过' if o.ballots_passed else '未通过'}；含从多："
                  f"{'通过' if f['passed'] else '未通过'}（以含从多的结果为准）")
     return lines
