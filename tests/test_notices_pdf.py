@@ -275,11 +275,11 @@ def test_notice_carries_what_owners_and_a_court_need(app, runner, tmp_path):
                      "164.75m²", "1号楼电梯更换", "使用维修资金", "两部电梯已运行二十年",
                      "6,547.50元", "电梯设备：5,000.00元", "安装调试：1,547.50元", "全小区",
                      "按各户房屋专有面积", "10,000.00元",
-                     "2026-11-2009:00至2026-12-0109:00（北京时间）",
-                     "2026-12-0109:00至2026-12-0809:00（北京时间）",
+                     "2026年11月20日09:00至2026年12月1日09:00（北京时间）",
+                     "2026年12月1日09:00至2026年12月8日09:00（北京时间）",
                      "2/3以上", "过半数", "身份证号码的后6位", "短信验证码", "纸质表决票",
                      "http://votes.test/v/", "http://votes.test/p/", "阳光花园业主委员会（盖章）",
-                     "0595-22881234", "日期：2026年12月01日"]:
+                     "0595-22881234", "日期：2026年12月1日"]:
         assert expected in flat, expected
     share = re.search(r"您应分摊([\d,.]+)元", flat).group(1)
     assert float(share.replace(",", "")) > 0
@@ -626,8 +626,8 @@ def test_result_notice_names_its_issuer_date_seal_and_how_to_object(app, runner,
     if os.environ.get("NOTICE_KEEP"):
         (__import__("pathlib").Path(os.environ["NOTICE_KEEP"]) / "result.pdf").write_bytes(pdf)
     flat = re.sub(r"\s+", "", pdf_text(pdf))
-    for expected in ("阳光花园业主委员会（盖章）", "0595-22881234", "日期：2026年12月08日",
-                     "异议期至2026-12-1109:00（北京时间）", "书面异议"):
+    for expected in ("阳光花园业主委员会（盖章）", "0595-22881234", "日期：2026年12月8日",
+                     "异议期至2026年12月11日09:00（北京时间）", "书面异议"):
         assert expected in flat, expected
     # The seal and date come after the table of units: the last page, as on any notice.
     pages = tmp_path / "result.pdf"

@@ -343,7 +343,8 @@ def test_the_settlement_is_dated_as_its_chain_entry(app, runner, tmp_path):
         assert {format_time(t) for t in times} == {settled["time"]}
     out = tmp_path / "settlement.pdf"
     assert runner.invoke(args=["works", "settlement-notice", pid, "-o", str(out)]).exit_code == 0
-    assert f"日期：{(accepted + timedelta(hours=8)).date().isoformat()}" in pdf_text(out)
+    day = (accepted + timedelta(hours=8)).date()
+    assert f"日期：{day.year}年{day.month}月{day.day}日" in pdf_text(out)
 
 
 def test_the_contracts_scan_is_no_payment_voucher(app, runner, tmp_path):

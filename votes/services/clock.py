@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from flask import current_app, has_app_context
 
@@ -51,3 +51,26 @@ def local_text(when: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     from zoneinfo import ZoneInfo
 
     return when.astimezone(ZoneInfo("Asia/Shanghai")).strftime(fmt) if when else ""
+
+
+def printed_date(when: date | datetime | str | None) -> str:
+    """A day as a printed Chinese document writes it, the way a posted notice is dated:
+    2026年12月8日. A stored time is taken in Beijing; a "YYYY-MM-DD" day (an acceptance's)
+    as it is. The screens keep 2026-12-08; on paper the result notice, the settlement
+    notice and the application form each wrote the day another way (2026年12月08日,
+    2026-12-08), on papers the fund office reads side by side."""
+    if not when:
+        return ""
+    if isinstance(when, str):
+        when = date.fromisoformat(when)
+    if isinstance(when, datetime):
+        from zoneinfo import ZoneInfo
+
+        when = when.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    return f"{when.year}年{when.month}月{when.day}日"
+
+
+def printed_time(when: datetime | None) -> str:
+    """A time on a printed document: printed_date's day, then the Beijing clock time
+    (2026年12月8日 09:00)."""
+    return f"{printed_date(when)} {local_text(when, '%H:%M')}" if when else ""

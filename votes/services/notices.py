@@ -14,7 +14,7 @@ from votes.i18n import _
 from votes.models import FrozenUnit, FrozenVoter, Proposal, VoterAccess
 from votes.services import clock
 from votes.services.access import methods, notice_code, public_base_url, voter_link
-from votes.services.clock import local_text
+from votes.services.clock import printed_date, printed_time
 from votes.services.errors import DomainError
 from votes.services.lifecycle import get_proposal, refresh
 from votes.services.records import frozen_units
@@ -145,7 +145,7 @@ def procedure_sentence(rules: dict, _=_printed) -> str:
 def _period(start, end) -> str:
     if start is None or end is None:
         return "—"
-    return f"{local_text(start)} 至 {local_text(end)}（北京时间）"
+    return f"{printed_time(start)} 至 {printed_time(end)}（北京时间）"
 
 
 def notice_plan(proposal: Proposal, units: list[FrozenUnit]):
@@ -167,7 +167,7 @@ def notice_plan(proposal: Proposal, units: list[FrozenUnit]):
         rule=rule_sentence(proposal.rules), how_to_verify=HOW_TO_VERIFY, paper=PAPER,
         board=f"{public_base_url()}/p/{proposal.uid}",
         committee=community.committee_name or "", phone=community.contact_phone or "",
-        date=local_text(clock.now(), "%Y年%m月%d日"))
+        date=printed_date(clock.now()))
 
 
 def _balance(units: list[FrozenUnit]) -> str:
@@ -311,4 +311,4 @@ def poster_pdf(proposal_ref: str) -> bytes:
         raise DomainError(_("只有公示中或表决中的事项可以打印海报"))
     link = f"{public_base_url()}/p/{proposal.uid}/pick"
     return render_poster(proposal.community.name, proposal.title,
-                         local_text(proposal.voting_end), link)
+                         printed_time(proposal.voting_end), link)

@@ -12,7 +12,7 @@ from votes.i18n import _
 from votes.models import Proposal
 from votes.services.choices import unseal
 from votes.services import clock
-from votes.services.clock import local_text
+from votes.services.clock import printed_date, printed_time
 from votes.services.errors import DomainError
 from votes.services.figures import proposal_figures
 from votes.services.procedure.notice_lines import (NAMES, figure, follow_lines,
@@ -48,8 +48,8 @@ def result_notice_pdf(proposal: Proposal) -> bytes:
     story = [Paragraph("业主共同决定事项表决结果公告", title), Spacer(1, 0.4 * cm),
              Paragraph(f"小区：{markup(proposal.community.name)}　事项：{markup(proposal.title)}"
                        f"（{markup(Matter(proposal.matter).label_zh)}）", body),
-             Paragraph(f"表决时间：{local_text(proposal.voting_start)} 至 "
-                       f"{local_text(proposal.voting_end)}（北京时间）", body)]
+             Paragraph(f"表决时间：{printed_time(proposal.voting_start)} 至 "
+                       f"{printed_time(proposal.voting_end)}（北京时间）", body)]
     story += [Paragraph(markup(line), body) for line in procedure_lines(proposal.rules)]
     for c in t.checks:
         story.append(Paragraph(markup(
@@ -96,7 +96,7 @@ def result_notice_pdf(proposal: Proposal) -> bytes:
     story.append(KeepTogether([Spacer(1, 0.6 * cm), Paragraph(
         f"{markup(c.committee_name or blank)}（盖章）<br/>"
         f"联系电话：{markup(c.contact_phone or blank)}<br/>"
-        f"日期：{local_text(clock.now(), '%Y年%m月%d日')}", sign)]))
+        f"日期：{printed_date(clock.now())}", sign)]))
     out = io.BytesIO()
     SimpleDocTemplate(out, pagesize=A4, title="表决结果公告", invariant=1,
                       initialFontName=font).build(story)

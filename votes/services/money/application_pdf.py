@@ -5,7 +5,7 @@ from __future__ import annotations
 from votes.core.numbers import format_yuan
 from votes.core.rules import Matter
 from votes.models import Proposal
-from votes.services.clock import local_text
+from votes.services.clock import printed_time
 from votes.services.money import pdf
 from votes.services.money.works import money_summary
 from votes.services.notices import scope_text
@@ -60,8 +60,8 @@ def application_form_pdf(proposal: Proposal, *, tally, close_digest: str | None,
         from votes.services.procedure.notice_lines import follow_lines, objection_lines
 
         passed = outcome.result_passed if outcome is not None else tally.passed
-        story += [pdf.para(f"业主表决：{local_text(proposal.voting_start)} 至 "
-                           f"{local_text(proposal.voting_end)}（北京时间），结果："
+        story += [pdf.para(f"业主表决：{printed_time(proposal.voting_start)} 至 "
+                           f"{printed_time(proposal.voting_end)}（北京时间），结果："
                            f"{'通过' if passed else '未通过'}", s["h"]),
                   *pdf.table(_vote_rows(tally), [3.6, 3.0, 3.0, 2.0, 3.0, 3.0], s["cell"])]
         if outcome is not None:

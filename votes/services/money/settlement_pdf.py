@@ -11,7 +11,7 @@ from __future__ import annotations
 from votes.core.numbers import format_area, format_yuan
 from votes.extensions import db
 from votes.models import Proposal
-from votes.services.clock import local_text, now
+from votes.services.clock import now, printed_date
 from votes.services.errors import NotFound
 from votes.services.money import pdf
 from votes.services.money.settlement import debits
@@ -64,7 +64,7 @@ def settlement_notice_pdf(proposal: Proposal, *, balances: bool = False) -> byte
              pdf.para(f"已付款：{format_yuan(data['paid'])} 元　结算金额：{format_yuan(data['final_cost'])} 元",
                       s["body"])]
     if accepted:
-        story.append(pdf.para(f"验收日期：{accepted['date']}　参加验收："
+        story.append(pdf.para(f"验收日期：{printed_date(accepted['date'])}　参加验收："
                               f"{'、'.join(accepted['participants'])}", s["body"]))
     area = sum(d.area for d in rows)
     # The figures each share comes from, so an owner can check their own with a calculator:
@@ -111,7 +111,7 @@ def settlement_notice_pdf(proposal: Proposal, *, balances: bool = False) -> byte
               Spacer(1, 0.4 * cm),
               pdf.para(f"{c.committee_name or blank}（盖章）", s["sign"]),
               pdf.para(f"联系电话：{c.contact_phone or blank}", s["sign"]),
-              pdf.para(f"日期：{local_text(rows[0].created_at if rows else now(), '%Y-%m-%d')}",
+              pdf.para(f"日期：{printed_date(rows[0].created_at if rows else now())}",
                        s["sign"])]
     return pdf.build("维修资金使用结算公告", story)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from votes.core.numbers import format_area
 from votes.core.objection import DECISION_LABELS
-from votes.services.clock import local_text
+from votes.services.clock import printed_time
 
 NAMES = {"quorum_area": "参与表决专有面积", "quorum_headcount": "参与表决人数",
          "approval_area": "同意的专有面积", "approval_headcount": "同意的人数"}
@@ -44,17 +44,17 @@ def objection_lines(o) -> list[str]:
     if not o.objection_days:
         return []
     if o.period_open:
-        lines = [f"本公告为初步结果。异议期至 {local_text(o.period_end)}（北京时间）；业主可用表决"
+        lines = [f"本公告为初步结果。异议期至 {printed_time(o.period_end)}（北京时间）；业主可用表决"
                  "通知上的链接提出异议，或向业主委员会提交书面异议。"]
     elif o.preliminary:
-        lines = [f"本公告为初步结果。异议期已于 {local_text(o.period_end)} 结束，业主委员会答复"
+        lines = [f"本公告为初步结果。异议期已于 {printed_time(o.period_end)} 结束，业主委员会答复"
                  "全部异议后公布最终结果。"]
     else:
-        lines = [f"异议期已于 {local_text(o.period_end)} 结束。最终结果："
+        lines = [f"异议期已于 {printed_time(o.period_end)} 结束。最终结果："
                  f"{'通过' if o.final['passed'] else '未通过'}。"]
     for x in o.objections:
         text = x.text if x.text_withdrawn is None else withdrawn(o, x.seq)
-        lines.append(f"异议（第 {x.seq} 条记录，{local_text(x.filed_at)}）：{text}")
+        lines.append(f"异议（第 {x.seq} 条记录，{printed_time(x.filed_at)}）：{text}")
         if x.answer_seq is not None:
             text = x.answer_text if x.answer_withdrawn is None else withdrawn(o, x.answer_seq)
             lines.append(f"　答复（第 {x.answer_seq} 条记录）：{DECISION_LABELS[x.decision]}。"
