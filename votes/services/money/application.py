@@ -13,8 +13,10 @@ from votes.i18n import _
 from votes.models import ChainEntry, Proposal
 from votes.services import audit
 from votes.services.errors import DomainError
-from votes.services.money.apportionment_table import (CSV_COLUMNS, apportionment_csv,
-                                                      apportionment_rows, apportionment_xlsx)
+from votes.core.numbers import format_yuan
+from votes.services.money.apportionment_table import (CSV_COLUMNS, SETTLED_COLUMNS,
+                                                      apportionment_csv, apportionment_rows,
+                                                      apportionment_xlsx, is_settled)
 from votes.services.money.application_pdf import application_form_pdf
 from votes.services.money.works import decision
 from votes.services.tx import unit_of_work
@@ -28,10 +30,22 @@ apportionment.csv      分摊表（UTF-8，逗号分隔，首行为列名）
 bundle.zip             表决导出包：votes verify bundle.zip --keys <辖区公布的密钥文件>
                        验证结果：{outcome}；链头 chain head {head}
 
-apportionment.csv columns / 列：
+{settled}apportionment.csv columns / 列：
 {columns}
 面积与金额均为两位小数（小数点），余额未知时为空。Areas and amounts have a decimal point
 and 2 decimals; balance and shortfall are empty where the balance is unknown.
+"""
+# Once settled the package carries two sums, the one applied for and the one spent: said
+# which is which, or the office holding the settlement notice beside it sees two shares
+# for one flat.
+SETTLED = """本项已结算 / this use is settled:
+  申请时的金额：{budget_label} {budget} 元，按面积分摊见 share_yuan（申请表“预算金额”）。
+  结算金额 {final_cost} 元（{date}），按面积分摊见 settled_share_yuan，从分户账扣减见
+  debited_yuan，未能扣减的见 settled_shortfall_yuan（申请表“结算金额”“结算分摊不足合计”），
+  与结算公告所列相同。
+  The budget applied for ({budget} yuan) is split in share_yuan; the final cost
+  ({final_cost} yuan) in settled_share_yuan, as on the settlement notice.
+
 """
 # The line for the vote's result notice; an emergency use held no vote (§18.6) and has none.
 NOTICE = {"vote": "result-notice.pdf      表决结果公告",
@@ -49,6 +63,13 @@ COLUMN_NOTES = {"building": "楼栋 building", "entrance": "单元 entrance (may
                                 "balance today; once this use is settled, the balance its "
                                 "settlement drew on, yuan",
                 "shortfall_yuan": "分摊金额超出余额的部分 share not covered, yuan"}
+SETTLED_NOTES = {"shortfall_yuan": "预算分摊超出结算前余额的部分 share of the budget not covered, "
+                                   "yuan",
+                 "settled_share_yuan": "按面积分摊的结算金额 share of the final cost, yuan",
+                 "debited_yuan": "结算时从分户账扣减的金额 debited from the sub-ledger, yuan",
+                 "settled_shortfall_yuan": "结算分摊未能扣减的部分（余额未知的为其全部结算分摊，"
+                                           "不为空） share of the final cost not debited (the "
+                                           "whole share where the balance is unknown), yuan"}
 
 
 def application_package(proposal: Proposal, actor: str) -> bytes:
@@ -73,11 +94,13 @@ def application_package(proposal: Proposal, actor: str) -> bytes:
 
         emergency = emergency_facts(proposal)
     figures = proposal_figures(str(proposal.id))
+    settlement = _settlement(proposal, rows) if is_settled(rows) else None
+    notes = COLUMN_NOTES | (SETTLED_NOTES if settlement else {})
     files = {
         "application-form.pdf": application_form_pdf(
             proposal, tally=figures.tally, close_digest=close, emergency=emergency,
             bundle_head=head, total_shortfall=sum(r.shortfall or 0 for r in rows),
-            outcome=figures.outcome,
+            outcome=figures.outcome, settlement=settlement,
             unknown_balances=sum(1 for r in rows if r.balance is None)),
         "apportionment.xlsx": apportionment_xlsx(rows, f"{proposal.community.name} "
                                                        f"{proposal.title} 分摊表"),
@@ -85,8 +108,10 @@ def application_package(proposal: Proposal, actor: str) -> bytes:
         "bundle.zip": bundle.getvalue(),
         "README.txt": README.format(outcome=SELF_CHECK.get(report.outcome, report.outcome),
                                     notice=NOTICE["emergency" if how == "emergency" else "vote"],
-                                    head=head, columns="\n".join(
-            f"  {name:15} {COLUMN_NOTES[name]}" for name in CSV_COLUMNS)).encode("utf-8"),
+                                    head=head, settled=_settled_text(how, proposal, settlement),
+                                    columns="\n".join(
+            f"  {name:{22 if settlement else 15}} {notes[name]}"
+            for name in CSV_COLUMNS + (SETTLED_COLUMNS if settlement else ()))).encode("utf-8"),
     }
     if how == "vote":
         files["result-notice.pdf"] = result_notice_pdf(proposal)
@@ -98,3 +123,28 @@ def application_package(proposal: Proposal, actor: str) -> bytes:
         audit.record(session, actor, "proposal.application", community_id=proposal.community_id,
                      target=str(proposal.id), details={"chain_head": head})
     return out.getvalue()
+
+
+def _settlement(proposal: Proposal, rows) -> dict:
+    """The settlement's figures for the form and README: from the chain's settlement entry
+    and the debits the settlement notice prints (through the table's rows)."""
+    from votes.services.money.settlement import debits
+    from votes.services.money.works import money_summary
+
+    money = money_summary(proposal)
+    return {"final_cost": money["final_cost"], "paid": money["paid"],
+            "when": debits(proposal)[0].created_at,
+            "debited": sum(r.debited for r in rows),
+            "shortfall": sum(r.settled_shortfall for r in rows),
+            "unknown": sum(1 for r in rows if r.balance is None)}
+
+
+def _settled_text(how: str, proposal: Proposal, settlement: dict | None) -> str:
+    from votes.services.clock import printed_date
+
+    if settlement is None:
+        return ""
+    return SETTLED.format(budget_label="应急使用预算" if how == "emergency" else "表决通过的预算",
+                          budget=format_yuan(proposal.budget),
+                          final_cost=format_yuan(settlement["final_cost"]),
+                          date=f"{printed_date(settlement['when'])}结算")

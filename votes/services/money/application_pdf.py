@@ -5,7 +5,7 @@ from __future__ import annotations
 from votes.core.numbers import format_yuan
 from votes.core.rules import Matter
 from votes.models import Proposal
-from votes.services.clock import printed_time
+from votes.services.clock import printed_date, printed_time
 from votes.services.money import pdf
 from votes.services.money.works import money_summary
 from votes.services.notices import scope_text
@@ -24,10 +24,13 @@ def _vote_rows(tally) -> list[list[str]]:
 
 def application_form_pdf(proposal: Proposal, *, tally, close_digest: str | None,
                          emergency: dict | None, bundle_head: str, total_shortfall: int,
-                         outcome=None, unknown_balances: int = 0) -> bytes:
+                         outcome=None, unknown_balances: int = 0,
+                         settlement: dict | None = None) -> bytes:
     """outcome: the decision (votes.services.procedure.outcome) — by 从多 where adopted, the
     final result after an objection period — which the form states, not the ballots' tally
-    alone (a vote passed by 从多 read "未通过" on the very form applying for its money)."""
+    alone (a vote passed by 从多 read "未通过" on the very form applying for its money).
+    settlement: once the works are settled (application._settlement), the final cost and
+    the shortfall of its apportionment, given beside the budget applied for."""
     from reportlab.lib.units import cm
     from reportlab.platypus import KeepTogether, Spacer
 
@@ -36,6 +39,11 @@ def application_form_pdf(proposal: Proposal, *, tally, close_digest: str | None,
     money = money_summary(proposal)
     items = "；".join(f"{i.title} {format_yuan(i.amount)} 元" for i in proposal.items) or \
         proposal.title
+    budget = f"{format_yuan(proposal.budget)} 元，按各户专有部分面积分摊"
+    if settlement is not None:
+        decided = "应急使用预算" if emergency is not None else "表决通过的预算"
+        budget = (f"{format_yuan(proposal.budget)} 元（{decided}，本申请所依据的金额），"
+                  "按各户专有部分面积分摊，见分摊表“预算分摊”栏")
     contractor = (f"{money['contractor']}，合同金额 {format_yuan(money['contract'])} 元"
                   if money["contract"] is not None else "尚未选定")
     facts = [["申请事项", f"{proposal.title}（{Matter(proposal.matter).label_zh}）"],
@@ -43,13 +51,25 @@ def application_form_pdf(proposal: Proposal, *, tally, close_digest: str | None,
              ["所属辖区", c.jurisdiction or BLANK],
              ["列支范围", scope_text(proposal.scope)],
              ["维修项目", items],
-             ["预算金额", f"{format_yuan(proposal.budget)} 元，按各户专有部分面积分摊"],
-             ["施工单位", contractor],
-             # A unit whose balance is unknown has no shortfall to add (its cell is empty):
-             # said, or the office reads the total as all that is not covered.
-             ["分户账不足合计", f"{format_yuan(total_shortfall)} 元"
-                           + (f"（另有 {unknown_balances} 户分户账余额未知，未计入；见分摊表）"
-                              if unknown_balances else "（见分摊表）")]]
+             ["预算金额", budget],
+             ["施工单位", contractor]]
+    if settlement is None:
+        # A unit whose balance is unknown has no shortfall to add (its cell is empty):
+        # said, or the office reads the total as all that is not covered.
+        facts.append(["分户账不足合计", f"{format_yuan(total_shortfall)} 元"
+                      + (f"（另有 {unknown_balances} 户分户账余额未知，未计入；见分摊表）"
+                         if unknown_balances else "（见分摊表）")])
+    else:
+        # Settled: the budget's shortfall is no longer what the office must cover; the
+        # settlement's is, as the settlement notice totals it.
+        facts += [["结算金额", f"{format_yuan(settlement['final_cost'])} 元"
+                               f"（{printed_date(settlement['when'])}结算，已付款 "
+                               f"{format_yuan(settlement['paid'])} 元），按各户专有部分面积分摊，"
+                               f"从各户分户账扣减合计 {format_yuan(settlement['debited'])} 元，"
+                               "见分摊表“结算分摊”栏"],
+                  ["结算分摊不足合计", f"{format_yuan(settlement['shortfall'])} 元"
+                   + (f"（其中 {settlement['unknown']} 户分户账余额未知，未扣减，其结算分摊全部计入；"
+                      "见分摊表）" if settlement["unknown"] else "（见分摊表）")]]
     story = [pdf.para("住宅专项维修资金使用申请表", s["title"]), Spacer(1, 0.3 * cm),
              *pdf.table(facts, [3.4, 14.2], s["body"]), Spacer(1, 0.3 * cm)]
     if emergency is not None:
