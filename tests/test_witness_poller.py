@@ -342,14 +342,14 @@ def test_poll_never_makes_a_new_database_nor_reads_a_foreign_one(tmp_path):
                                          "--app", "http://127.0.0.1:9"])
 
     missing = poll()
-    assert missing.exit_code == 1 and "witness init" in missing.output and not db.exists()
+    assert missing.exit_code == 2 and "witness init" in missing.output and not db.exists()
     db.write_bytes(b"not a database, but some other file" * 100)
     foreign = poll()
-    assert foreign.exit_code == 1 and "不是见证人数据库" in foreign.output
+    assert foreign.exit_code == 2 and "不是见证人数据库" in foreign.output
     assert "Traceback" not in foreign.output
     db.unlink()
     assert CliRunner().invoke(main, ["witness", "init", "--db", str(db)]).exit_code == 0
-    assert CliRunner().invoke(main, ["witness", "init", "--db", str(db)]).exit_code == 1
+    assert CliRunner().invoke(main, ["witness", "init", "--db", str(db)]).exit_code == 2
     assert poll().exit_code == 3  # a real database: the round runs (nothing listens)
 
 
@@ -365,7 +365,7 @@ def test_keygen_and_init_in_a_folder_not_made_yet_say_so(tmp_path):
     for args in (["witness", "keygen", "--key", str(missing / "w.pem")],
                  ["witness", "init", "--db", str(missing / "w.sqlite3")]):
         result = CliRunner().invoke(main, args)
-        assert result.exit_code == 1, (args, result.output, result.exception)
+        assert result.exit_code == 2, (args, result.output, result.exception)
         assert str(missing) in result.output and "Traceback" not in result.output
     assert not missing.exists()
 
@@ -391,7 +391,7 @@ def test_poll_refuses_an_sqlite_file_that_holds_no_witness_tables(tmp_path):
                                            str(db), "--server-keys",
                                            str(tmp_path / "server-keys.json"),
                                            "--app", "http://127.0.0.1:9"])
-        assert result.exit_code == 1 and "不是见证人数据库" in result.output, result.output
+        assert result.exit_code == 2 and "不是见证人数据库" in result.output, result.output
     assert sqlite3.connect(other).execute("SELECT name FROM sqlite_master").fetchall() == [
         ("notes",)]
 
@@ -698,3 +698,97 @@ def test_countless_malformed_heads_are_counted_not_each_reported(parts):
     assert len(result.problems) <= 101, len(result.problems)
     assert "malformed head {}" in result.problems[0]
     assert "9,900 more" in result.problems[-1] and "not listed" in result.problems[-1]
+
+
+def test_a_witness_that_cannot_run_never_exits_as_if_it_saw_another_history(tmp_path,
+                                                                            monkeypatch):
+    """Monitoring reads `poll --once` exiting 1 as a fork, but a missing database, an
+    unreadable or garbled key and a mistyped --app also exited 1 (Click's status for its
+    errors), and a round that failed on the witness's own side (its database locked by
+    `serve`) ended in a traceback, 1 too: each now exits 2 (could not run: nothing was
+    checked) or 3 (the round failed), with a sentence, and no witness command says 1 for
+    anything but another history."""
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from votes.cli import main
+
+    key, db = tmp_path / "w.pem", tmp_path / "w.sqlite3"
+    pins = tmp_path / "server-keys.json"
+    keys_file(pins, SERVER)
+
+    def run(*args):
+        return CliRunner().invoke(main, ["witness", *map(str, args)])
+
+    def poll(key_path=key, db_path=db, app="http://127.0.0.1:9", *extra):
+        return run("poll", "--key", key_path, "--db", db_path, "--server-keys", pins,
+                   "--app", app, *extra)
+
+    assert run("keygen", "--key", key).exit_code == 0
+
+    def refused(result, said):
+        assert result.exit_code == 2, (result.exit_code, result.output, result.exception)
+        assert said in result.output and "Traceback" not in result.output, result.output
+
+    refused(poll(), "witness init")                             # no database yet
+    refused(run("forks", "--db", db), "witness init")
+    refused(run("cosignatures", "--db", db), "witness init")
+    db.write_bytes(b"garbled" * 200)
+    refused(poll(), "不是见证人数据库")
+    db.unlink()
+    assert run("init", "--db", db).exit_code == 0
+    refused(run("init", "--db", db), "已存在")
+    refused(run("keygen", "--key", key), "已存在")
+    refused(run("keygen", "--key", tmp_path / "not-made" / "w.pem"), "not-made")
+
+    refused(poll(key_path=tmp_path / "missing.pem"), "无法读取见证人密钥")
+    garbled = tmp_path / "garbled.pem"
+    garbled.write_text("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n")
+    refused(poll(key_path=garbled), "无法读取见证人密钥")
+    refused(run("pubkey", "--key", garbled), "无法读取见证人密钥")
+    refused(run("serve", "--key", garbled, "--db", db, "--server-keys", pins,
+                "--app", "http://127.0.0.1:9"), "无法读取见证人密钥")
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ec import SECP256R1, generate_private_key
+
+    other = tmp_path / "ec.pem"
+    other.write_bytes(generate_private_key(SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    refused(poll(key_path=other), "不是 Ed25519 私钥")
+
+    # A mistyped app URL was a `problem:` line (exit 3) every round, for ever.
+    for app in ("votes.example.cn", "ftp://votes.example.cn", "https://", "http://host:port",
+                "https://votes.example.cn/?x=1"):
+        refused(poll(app=app), app)
+    refused(poll(key, db, "http://127.0.0.1:9", "--round-budget", "0"), "--round-budget")
+
+    # The witness's own database failing mid-round (locked by `serve`): the round failed.
+    def locked(self, apps):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(Witness, "poll", locked)
+    failed = poll()
+    assert failed.exit_code == 3, (failed.output, failed.exception)
+    assert "problem: the round failed" in failed.output and "database is locked" in failed.output
+
+    help_text = run("poll", "--help").output
+    assert "exit 2" in help_text.replace("\n", " ") or "2 if" in help_text, help_text
+
+    # Stopped by hand (Ctrl-C): Click's "Aborted!" was 1 too; 130, as a shell says of it.
+    def interrupted(self, apps):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Witness, "poll", interrupted)
+    assert poll().exit_code == 130
+
+    # Any other command failing on the witness's side: said, and 2, not a traceback's 1.
+    from votes.witness.store import Store as WitnessStore
+
+    def unreadable(self, *args):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(WitnessStore, "forks", unreadable)
+    listed = run("forks", "--db", db)
+    assert listed.exit_code == 2 and "database is locked" in listed.output, listed.output

@@ -17,9 +17,40 @@ from votes.i18n import _
 
 KEY_HELP = "the witness's private key file (PEM; made by `votes witness keygen`)"
 DB_HELP = "the witness's own SQLite database file (made once by `votes witness init`)"
+EXIT_HELP = ("Exit status: 2 when the command could not run (an option, the key, the database "
+             "or an --app URL unusable: nothing was checked), never 1, which poll keeps for "
+             "another history seen.")
 
 
-@click.group("witness")
+class WitnessError(click.ClickException):
+    """A witness command that cannot run: the key, the database, a path. Click says 1 of
+    its errors, which `poll` means as a fork seen (monitoring's alarm): a witness mistyped
+    into its unit must not raise that alarm, nor one that saw another history be taken
+    for a misconfigured one."""
+
+    exit_code = 2
+
+
+class _WitnessGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            # Click turns it into "Aborted!" and 1, the status poll keeps for a fork.
+            click.echo(_("已中断"), err=True)
+            raise SystemExit(130) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 — a traceback's status, 1, is a fork's
+            import traceback
+
+            traceback.print_exc()
+            click.echo(_("见证人命令未能完成：%(problem)s",
+                         problem=f"{type(exc).__name__}: {str(exc)[:200]}"), err=True)
+            raise SystemExit(2) from None
+
+
+@click.group("witness", cls=_WitnessGroup, epilog=EXIT_HELP)
 def witness_cli() -> None:
     """见证人：独立核对并会签表决记录链 (an independent witness that cosigns chain heads)."""
 
@@ -31,10 +62,10 @@ def _load_key(path: str):
     try:
         key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
     except (OSError, ValueError, TypeError) as exc:
-        raise click.ClickException(_("无法读取见证人密钥 %(path)s：%(problem)s", path=path,
+        raise WitnessError(_("无法读取见证人密钥 %(path)s：%(problem)s", path=path,
                                                    problem=str(exc)))
     if not isinstance(key, Ed25519PrivateKey):
-        raise click.ClickException(_("%(path)s 不是 Ed25519 私钥", path=path))
+        raise WitnessError(_("%(path)s 不是 Ed25519 私钥", path=path))
     return key
 
 
@@ -55,14 +86,14 @@ def keygen(key_path: str) -> None:
 
     path = Path(key_path)
     if path.exists():
-        raise click.ClickException(_("%(path)s 已存在，不覆盖", path=str(path)))
+        raise WitnessError(_("%(path)s 已存在，不覆盖", path=str(path)))
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as exc:  # a folder not made yet (a fresh host), or not ours
-        raise click.ClickException(_("无法写入 %(path)s：%(problem)s", path=str(path),
+        raise WitnessError(_("无法写入 %(path)s：%(problem)s", path=str(path),
                                      problem=exc.strerror or str(exc))) from None
     with os.fdopen(fd, "wb") as fh:
         fh.write(pem)
@@ -103,6 +134,25 @@ def _round(key_path: str, db_path: str, apps: tuple[str, ...], pins, round_budge
     return result
 
 
+def _app_urls(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]):
+    """Refused at start: a URL the witness cannot ask (no scheme, another scheme, no host, a
+    port that is no number) was a `problem:` line every round, for ever, as an app down
+    is; a query or fragment would be cut into every address asked."""
+    from urllib.parse import urlsplit
+
+    for url in values:
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 — raises ValueError for a port that is not a number
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname \
+                or parts.query or parts.fragment or "?" in url or "#" in url:
+            raise click.BadParameter(_("%(url)s 不是应用的网址，应形如 "
+                                       "https://votes.example.gov.cn", url=url))
+    return values
+
+
 def _options(fn):
     from votes.witness import ROUND_BUDGET
 
@@ -110,7 +160,7 @@ def _options(fn):
                       show_default=True,
                       help="seconds a round may take in all; what it has not reached by "
                            "then is reported (NOT REACHED) and checked next round")(fn)
-    fn = click.option("--app", "apps", multiple=True, required=True,
+    fn = click.option("--app", "apps", multiple=True, required=True, callback=_app_urls,
                       help="an app's base URL, e.g. https://votes.example.gov.cn (repeatable)")(fn)
     fn = click.option("--db", "db_path", required=True, help=DB_HELP)(fn)
     fn = click.option("--server-fingerprint", "fingerprints", multiple=True,
@@ -130,12 +180,21 @@ def _options(fn):
 def poll(key_path: str, db_path: str, apps: tuple[str, ...], server_keys: str | None,
          fingerprints: tuple[str, ...], round_budget: int, once: bool) -> None:
     """One round: check and cosign every app's heads; exit 1 if a fork, a server key
-    that is not pinned or a cosignature refused as another history (409) was seen, 3 if something could not be checked (an app not reached,
-    an answer refused, the round's time budget ran out), 4 if nothing but an app's rate
-    limit (429) held the round back (LIMITED lines: polled again once its Retry-After has
-    passed; its operator should list the witness's address), 0 only when every announced
-    head was checked."""
-    result = _round(key_path, db_path, apps, _pins(server_keys, fingerprints), round_budget)
+    that is not pinned or a cosignature refused as another history (409) was seen, and for
+    nothing else; 2 if it could not run (an option, the key, the database or an --app URL
+    unusable: nothing was checked); 3 if something could not be checked (an app not
+    reached, an answer refused, the round's time budget ran out, the round failed), 4 if
+    nothing but an app's rate limit (429) held the round back (LIMITED lines: polled again
+    once its Retry-After has passed; its operator should list the witness's address), 0
+    only when every announced head was checked."""
+    pins = _pins(server_keys, fingerprints)
+    try:
+        result = _round(key_path, db_path, apps, pins, round_budget)
+    except click.ClickException:
+        raise
+    except Exception as exc:  # noqa: BLE001 — a traceback's status is 1: a fork, to cron
+        click.echo(f"problem: the round failed ({type(exc).__name__}: {str(exc)[:200]})")
+        raise SystemExit(3) from None
     if result.forks or result.unpinned or result.conflicts:
         raise SystemExit(1)
     if result.problems or result.not_reached:
@@ -202,12 +261,12 @@ def _open_store(db_path: str):
     from votes.witness.store import Store
 
     if not Path(db_path).is_file():
-        raise click.ClickException(_("见证人数据库 %(path)s 不存在（首次使用请先运行 votes witness "
+        raise WitnessError(_("见证人数据库 %(path)s 不存在（首次使用请先运行 votes witness "
                                      "init --db %(path)s）", path=db_path))
     try:
         return Store(db_path, existing=True)
     except sqlite3.DatabaseError as exc:
-        raise click.ClickException(_("%(path)s 不是见证人数据库：%(reason)s", path=db_path,
+        raise WitnessError(_("%(path)s 不是见证人数据库：%(reason)s", path=db_path,
                                      reason=str(exc))) from None
 
 
@@ -229,11 +288,11 @@ def init(db_path: str) -> None:
     import sqlite3
 
     if Path(db_path).exists():
-        raise click.ClickException(_("%(path)s 已存在，不覆盖", path=db_path))
+        raise WitnessError(_("%(path)s 已存在，不覆盖", path=db_path))
     try:
         Store(db_path).close()
     except (sqlite3.Error, OSError) as exc:  # a folder not made yet (a fresh host), or not ours
-        raise click.ClickException(_("无法创建见证人数据库 %(path)s：%(reason)s", path=db_path,
+        raise WitnessError(_("无法创建见证人数据库 %(path)s：%(reason)s", path=db_path,
                                      reason=str(exc))) from None
     click.echo(_("已创建见证人数据库 %(path)s", path=db_path))
 
