@@ -473,6 +473,7 @@ def _dated_backups(base: Path, start, days: int) -> list[str]:
         name = (start + timedelta(days=n)).strftime("%Y%m%dT%H%M%SZ")
         (base / name).mkdir(parents=True)
         (base / name / "base.tar.gz").write_bytes(b"backup")
+        (base / name / "backup_manifest").write_bytes(b"{}")  # pg_basebackup's last file
         names.append(name)
     return names
 
@@ -679,6 +680,7 @@ def test_wal_pruning_goes_by_position_and_keeps_a_backup_the_archive_still_repla
             info = tarfile.TarInfo("backup_label")
             info.size = len(label)
             tar.addfile(info, io.BytesIO(label))
+        (base / name / "backup_manifest").write_bytes(b"{}")
 
     backup("20290101T020000Z", "000000010000000000000010")  # before the 13 months: goes
     backup("20290102T020000Z", "000000010000000000000020")  # the last before: kept
@@ -717,3 +719,67 @@ def test_wal_pruning_goes_by_position_and_keeps_a_backup_the_archive_still_repla
     assert sorted(p.name for p in base.iterdir()) == [
         "20290102T020000Z", "20290601T020000Z", "20290615T020000Z", "20300614T020000Z"]
     assert len(list(wal.iterdir())) == 4, done.stdout
+
+
+def test_a_backup_still_being_written_is_not_counted_nor_pruned_under_it(tmp_path):
+    """`--prune-only` run while the nightly backup was being written counted the unfinished
+    folder (its base.tar.gz already there) as the newest backup, and removed the backup
+    that was the newest until then: had the one being written then failed, the latest
+    moment any backup replays from went back weeks. A folder without the backup_manifest
+    pg_basebackup writes last is not a backup yet (nor one whose run was stopped), and a
+    backup holds the backup folder's lock while it writes and prunes: --prune-only then
+    waits for nothing and removes nothing, it says so."""
+    import fcntl
+    from datetime import datetime, timezone
+
+    script = DEPLOY / "postgresql" / "base-backup.sh"
+    base, wal = tmp_path / "base", tmp_path / "wal"
+    wal.mkdir()
+    old, newest = _dated_backups(base, datetime(2020, 1, 10, 2, tzinfo=timezone.utc), 11)[::10]
+    for name in os.listdir(base):
+        if name not in (old, newest):
+            shutil.rmtree(base / name)
+    writing = base / "20200125T020000Z"
+    writing.mkdir()
+    (writing / "base.tar.gz").write_bytes(b"half a backup")
+    args = [script, "--prune-only", "--dir", base, "--wal-archive", wal, "--keep-days", "1",
+            "--now", "2020-03-20T03:00:00Z"]
+
+    done = _run(*args)
+    assert done.returncode == 0, done.stderr
+    assert sorted(os.listdir(base)) == [old, newest, writing.name]
+    assert "backup_manifest" in done.stderr and writing.name in done.stderr
+
+    # A backup being written holds the folder's lock: a prune run meanwhile removes nothing.
+    (writing / "backup_manifest").write_bytes(b"{}")
+    held = os.open(base, os.O_RDONLY)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        busy = _run(*args)
+    finally:
+        os.close(held)
+    assert busy.returncode == 1 and "being taken or pruned" in busy.stderr, busy.stderr
+    assert sorted(os.listdir(base)) == [old, newest, writing.name]
+    assert _run(*args).returncode == 0
+    assert sorted(os.listdir(base)) == [old, writing.name]  # its lock released: pruned
+
+    # The nightly run holds the lock from before pg_basebackup starts until it has pruned.
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "pg_basebackup").write_text(f"""#!/usr/bin/env bash
+while [ "$1" != --pgdata ]; do shift; done
+mkdir -p "$2" && echo half > "$2/base.tar.gz"
+bash {script} --prune-only --dir {base} --wal-archive {wal} --keep-days 1 \\
+    --now 2020-03-20T03:00:00Z > {tmp_path}/during.out 2>&1
+echo "$?" > {tmp_path}/during.rc
+echo '{{}}' > "$2/backup_manifest"
+""")
+    (fake / "pg_basebackup").chmod(0o755)
+    nightly = _run(script, "--dir", base, "--wal-archive", wal, "--keep-days", "1",
+                   env={**os.environ, "PATH": f"{fake}:{os.environ['PATH']}"})
+    assert nightly.returncode == 0, nightly.stderr
+    assert (tmp_path / "during.rc").read_text() == "1\n"
+    assert "being taken or pruned" in (tmp_path / "during.out").read_text()
+    # The new one; and the last before the 13 months, which the one it kept was.
+    (new,) = set(os.listdir(base)) - {writing.name}
+    assert new > writing.name and (base / new / "backup_manifest").is_file()

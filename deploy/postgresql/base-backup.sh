@@ -17,9 +17,12 @@
 # it does reach. Then the WAL segments before the start of every kept backup are removed
 # from the archive (none of them can be replayed); timeline history files stay. Without a
 # readable WAL archive nothing is removed, and no WAL while any kept backup's start cannot
-# be read. --prune-only prunes without taking a backup; --dry-run prints the command and
-# what would be removed, and changes nothing; --now (e.g. 2027-12-15T02:00:00Z) is the time
-# pruning counts from.
+# be read. A backup folder without its backup_manifest (being written, or its run stopped)
+# is neither counted nor removed, and a run holds the backup folder's flock while it writes
+# and prunes. --prune-only prunes without taking a backup (and exits 1, removing nothing,
+# while another run holds the lock); --dry-run prints the command and what would be
+# removed, and changes nothing; --now (e.g. 2027-12-15T02:00:00Z) is the time pruning
+# counts from.
 set -euo pipefail
 
 host=${PGHOST:-db-replica.internal}
@@ -58,15 +61,41 @@ fi
 stamp() { date -u -d "@$1" +%Y%m%dT%H%M%SZ; }
 
 # The backups in $dir, oldest first: folders named by the time they were taken that hold a
-# base.tar.gz (anything else there is left alone).
+# base.tar.gz and the backup_manifest pg_basebackup writes last, once the backup is whole
+# (anything else there is left alone). A folder with no manifest yet is a backup still
+# being written, or one whose run was stopped: counted, it would be the newest, and the
+# backup newest until then could go.
 backups() {
     local path name
     for path in "$dir"/*/; do
         name=$(basename "$path")
         if [[ $name =~ ^[0-9]{8}T[0-9]{6}Z$ ]] && [ -f "$path/base.tar.gz" ]; then
-            printf '%s\n' "$name"
+            if [ -f "$path/backup_manifest" ]; then
+                printf '%s\n' "$name"
+            else
+                echo "base-backup: $dir/$name is not counted: it has no backup_manifest" \
+                     "(still being written, or its run was stopped); left alone" >&2
+            fi
         fi
     done | LC_ALL=C sort
+}
+
+# A backup holds the backup folder's lock from before pg_basebackup starts until it has
+# pruned, and a prune holds it while it removes: --prune-only (by hand, in a second
+# shell) must not prune around a backup being written, nor two prunes interleave. A
+# second backup waits its turn; --prune-only says so and removes nothing.
+lock() {
+    exec 9<"$dir"
+    if flock -n 9; then
+        return 0
+    fi
+    if [ "$backup" = 0 ]; then
+        echo "base-backup: not pruning: a backup of $dir is being taken or pruned (its lock" \
+             "is held); that run prunes when it ends" >&2
+        exit 1
+    fi
+    echo "base-backup: another backup of $dir is being taken or pruned; waiting for it" >&2
+    flock 9
 }
 
 # Where a backup's replay starts: the WAL segment its backup_label names. pg_basebackup
@@ -192,14 +221,22 @@ prune_wal() {
     fi
 }
 
+if [ "$dry" = 0 ]; then
+    if [ "$backup" = 1 ]; then
+        (umask 077 && mkdir -p "$dir")  # -m would apply to the last folder only
+    fi
+    if [ -d "$dir" ]; then
+        lock
+    fi
+fi
 if [ "$backup" = 1 ]; then
+    # Named once the lock is held: a run that waited is named by when it starts writing.
     target="$dir/$(date -u +%Y%m%dT%H%M%SZ)"
     cmd=(pg_basebackup --host "$host" --username "$user" --pgdata "$target" --format tar
          --gzip --wal-method stream --checkpoint fast --progress --verbose)
     if [ "$dry" = 1 ]; then
         printf '+ %q' "${cmd[0]}"; printf ' %q' "${cmd[@]:1}"; printf '\n'
     else
-        (umask 077 && mkdir -p "$dir")  # -m would apply to the last folder only
         "${cmd[@]}"
         echo "base backup written to $target"
     fi
