@@ -119,3 +119,50 @@ def test_the_servers_own_check_says_what_it_trusts(app, runner, tmp_path, client
     with zipfile.ZipFile(io.BytesIO(package.data)) as z:
         readme = z.read("README.txt").decode("utf-8")
     assert "验证结果：验证通过（服务器自检）" in readme and "：verified" not in readme, readme
+
+
+def test_the_last_verification_is_shown_when_the_regulator_comes_back(app, runner, tmp_path,
+                                                                     client):
+    """After 验证导出包 the report was shown once, on the page the button answered; a
+    regulator coming back later saw only a badge, a time and a login: not what failed, and
+    no way to read or keep the report the server had stored. The page now says what failed
+    (the checks, in Chinese) and offers the stored report's full text to download."""
+    from sqlalchemy import select
+
+    from votes.extensions import db
+    from votes.models import ChainEntry
+
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    staff_accounts(app, runner)
+    sign_in(client, "district")
+    page = client.get(f"/regulator/p/{pid}").get_data(as_text=True)
+    assert 'id="verification-report"' not in page
+    assert client.get(f"/regulator/p/{pid}/verification.txt").status_code == 404
+
+    client.post(f"/regulator/p/{pid}/verify")
+    page = client.get(f"/regulator/p/{pid}").get_data(as_text=True)
+    last = re.search(r'<div id="last-verification">.*?</div>', page, re.S).group(0)
+    assert "已验证" in last and "district" in last and "未通过的检查" not in last, last
+    link = re.search(r'id="verification-report" href="([^"]+)"', last).group(1)
+    assert "下载验证报告全文" in last
+    text = client.get(link)
+    assert text.status_code == 200 and text.mimetype == "text/plain"
+    assert "attachment" in text.headers["Content-Disposition"]
+    body = text.get_data(as_text=True)
+    assert "验证人：district" in body and "验证通过 / VERIFIED" in body, body
+
+    # The chain altered behind the app's back: the next verification fails, and the page
+    # says which checks did, when the regulator comes back to it.
+    with app.app_context():
+        entry = db.session.scalars(select(ChainEntry).where(
+            ChainEntry.proposal_id == int(pid)).order_by(ChainEntry.seq)).all()[1]
+        entry.line = entry.line.replace('"time":"', '"time":"1', 1)
+        db.session.commit()
+    client.post(f"/regulator/p/{pid}/verify")
+    page = client.get(f"/regulator/p/{pid}").get_data(as_text=True)
+    last = re.search(r'<div id="last-verification">.*?</div>', page, re.S).group(0)
+    assert "验证失败" in last and "未通过的检查" in last, last
+    failed = re.findall(r'<li class="failed-check">([^<]+)</li>', last)
+    assert failed and all(re.match(r"\d", f) for f in failed), failed
+    body = client.get(link).get_data(as_text=True)
+    assert "验证失败 / FAILED" in body and all(f.split()[0] in body for f in failed)

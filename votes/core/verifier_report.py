@@ -32,6 +32,19 @@ class Failure:
         return f"[{self.step}]{where} {self.message}"
 
 
+def failed_steps(rendered: str) -> list[tuple[str, int]]:
+    """The steps a rendered report's failures are under, in the report's order, each with
+    how many: read back from its failure lines (Failure.__str__), the report being kept as
+    text only. A step not checked ([step] 未检查) is no failure."""
+    counts: dict[str, int] = {}
+    for line in rendered.splitlines():
+        if line.startswith("[") and "]" in line:
+            step, rest = line[1:].split("]", 1)
+            if not rest.startswith(" 未检查 not checked:"):
+                counts[step] = counts.get(step, 0) + 1
+    return list(counts.items())
+
+
 @dataclass(frozen=True)
 class Skipped:
     step: str

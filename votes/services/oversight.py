@@ -169,6 +169,25 @@ def verify_now(proposal: Proposal, actor: str) -> Report:
     return report
 
 
+def verification_failures(v: Verification | None) -> list[str]:
+    """A failed verification's failed checks, as its report lists them: step, its Chinese
+    title, and how many (the regulator coming back sees what failed without the text)."""
+    from votes.core.step_titles import title
+    from votes.core.verifier_report import failed_steps
+
+    if v is None or v.outcome != "failed":
+        return []
+    return [" ".join(filter(None, (step, title(step))))
+            + (_("（%(n)s 处）", n=n) if n > 1 else "") for step, n in failed_steps(v.report)]
+
+
+def verification_text(v: Verification) -> bytes:
+    """The stored report as the regulator downloads it: when and by whom, then the report
+    as the verifier rendered it."""
+    return "\n".join([_("验证时间：%(t)s（北京时间）", t=clock.local_text(v.time)),
+                      _("验证人：%(who)s", who=v.verified_by), "", v.report, ""]).encode("utf-8")
+
+
 def latest_verification(proposal: Proposal) -> Verification | None:
     return db.session.scalar(select(Verification).where(Verification.proposal_id == proposal.id)
                              .order_by(Verification.id.desc()).limit(1))

@@ -106,10 +106,28 @@ def verify_again(user, proposal):
     return redirect(url_for("regulator.proposal", pid=proposal.id))
 
 
+@bp.get("/p/<int:pid>/verification.txt")
+@staff("regulator", "admin", obj="proposal")
+def verification_report(user, proposal):
+    """The last verification's full report, as stored when it ran: to read again or keep."""
+    from flask import abort
+
+    from votes.services.oversight import latest_verification, verification_text
+
+    verification = latest_verification(proposal)
+    if verification is None:
+        abort(404)
+    stamp = verification.time.strftime("%Y%m%dT%H%M%SZ")
+    return send_file(io.BytesIO(verification_text(verification)),
+                     mimetype="text/plain", as_attachment=True,
+                     download_name=f"verification-{proposal.id}-{stamp}.txt")
+
+
 def _proposal_page(proposal, report):
     from votes.services.figures import proposal_figures
     from votes.services.money.works import money_summary
-    from votes.services.oversight import latest_verification, verification_outcome
+    from votes.services.oversight import (latest_verification, verification_failures,
+                                          verification_outcome)
     from votes.services.procedure.scans import procedure_scans
 
     verification = latest_verification(proposal)
@@ -117,6 +135,7 @@ def _proposal_page(proposal, report):
                            figures=proposal_figures(str(proposal.id)),
                            verification=verification,
                            verification_outcome=verification_outcome(proposal, verification),
+                           verification_failures=verification_failures(verification),
                            report=report, money=money_summary(proposal),
                            scans=procedure_scans(proposal), emergency=_emergency(proposal))
 
