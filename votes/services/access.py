@@ -538,13 +538,22 @@ def send_code(access_id: int, *, via_lobby: bool = False) -> str:
     The send is decided and counted in a transaction of its own, and the gateway called
     after its commit: called under the voter's row lock, a gateway slow up to its timeout
     held every other request on that voter (the resend button, the answer) behind it. A
-    send that fails is given back (`_release`)."""
+    send that fails is given back (`_release`); on the lobby path it is answered as sent."""
     sending = _reserve(access_id, via_lobby)
     if sending.phone is None:
         return ""
     try:
         send_sms(sending.phone, code_message(sending.code))
     except BaseException as exc:
+        if via_lobby and isinstance(exc, Exception):
+            # Told on the poster's path, a failure is a send that a flat without a phone
+            # never fails: during an outage whoever typed building and room would learn
+            # which flats have one. It is answered as that flat's send is: the voter's
+            # counts and the unsent code stand (a second tap is "sent recently", the hour's
+            # allowance runs out alike); only the number's own day count is given back.
+            _release(sending, phone_only=True)
+            log.exception("SMS sender failed (lobby: answered as sent)")
+            return ""
         # The gateway down, slow past the sender's timeout, or refusing: the count and the
         # code are given back, and the owner is told rather than shown an error page, and
         # may ask again at once.
@@ -630,16 +639,22 @@ def _reserve(access_id: int, via_lobby: bool) -> _Sending:
                         access.lobby_sms_day_start if via_lobby else None, phone.day_start)
 
 
-def _release(sending: _Sending) -> None:
+def _release(sending: _Sending, phone_only: bool = False) -> None:
     """Give back a send the gateway did not make: its counts, in the windows it was
     counted in (one that has started afresh since owes it nothing), and the code state it
-    replaced, unless a later send or an answer has replaced its code in turn."""
+    replaced, unless a later send or an answer has replaced its code in turn. With
+    `phone_only`, the number's day count alone (the lobby's failure, see send_code)."""
     with unit_of_work() as session:
         access = session.get(VoterAccess, sending.access_id, with_for_update=True,
                              populate_existing=True)
         phone = session.scalar(select(SmsPhoneCount).where(
             SmsPhoneCount.phone_key == _phone_key(sending.phone)).with_for_update()
             .execution_options(populate_existing=True))
+        if phone_only:
+            if phone is not None and phone.day_start == sending.phone_day_start \
+                    and phone.sent > 0:
+                phone.sent -= 1
+            return
         if access.sms_window_start == sending.window_start and access.sms_sent > 0:
             access.sms_sent -= 1
         if sending.lobby_day_start is not None and access.lobby_sms_sent > 0 and \
