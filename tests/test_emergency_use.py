@@ -343,7 +343,8 @@ def test_the_verifier_tells_no_emergency_use_to_vote_again():
 
 def test_an_emergency_uses_owner_pages_do_not_speak_of_a_vote(app, runner, tmp_path, client):
     """The lobby poster's address of an emergency use said 表决已结束 … 截止，链接已失效:
-    no vote was held, so none ended, and no link was ever handed out."""
+    no vote was held, so none ended, and no link was ever handed out. It is the owners'
+    read-only sign-in to what the use takes from their flats (tests/test_emergency_owner.py)."""
     from votes.services.lifecycle import get_proposal
 
     _community(app, runner, tmp_path)
@@ -354,9 +355,8 @@ def test_an_emergency_uses_owner_pages_do_not_speak_of_a_vote(app, runner, tmp_p
                                 ("en", "without an owner vote", ("ended", "expired"))):
         page = client.get(f"/p/{uid}/pick?lang={lang}")
         html = page.get_data(as_text=True)
-        assert page.status_code == 410 and words in html, html
+        assert page.status_code == 200 and words in html, html
         assert not [w for w in untrue if w in html], html
-        assert f'href="/p/{uid}"' in html  # the public board, where the use is published
 
 
 def test_the_regulators_csv_and_the_cli_name_the_emergency_state_in_words(app, runner, tmp_path,

@@ -208,12 +208,16 @@ def check_open(proposal: Proposal) -> None:
 # docs/deploy.md, "Owners after the vote".
 READ_ONLY_DAYS = 365
 READ_ONLY_STATES = ("closed", "published")
+# An emergency use (§18.6) debits every flat of its scope without a vote: its owners sign in
+# read-only the same way, by building and room (no notice is handed out for one; the board
+# leads there), from its publication to a year after its last entry, to see what was taken.
+RECORD_STATES = READ_ONLY_STATES + ("emergency",)
 
 
 def read_only_until(proposal: Proposal) -> datetime | None:
     """The first instant the read-only sign-in is refused, or None for a proposal that has
-    none (not closed yet, withdrawn, an emergency use without owner pages)."""
-    if proposal.state not in READ_ONLY_STATES:
+    none (not closed yet, withdrawn)."""
+    if proposal.state not in RECORD_STATES:
         return None
     last = proposal.chain_time or proposal.closed_at or proposal.voting_end
     return last + timedelta(days=READ_ONLY_DAYS)
@@ -224,7 +228,7 @@ def read_only_stage(proposal: Proposal) -> bool:
     any objection period (within it the link leads to the objection form instead)."""
     from votes.services.procedure.objections import in_period
 
-    return proposal.state in READ_ONLY_STATES and not in_period(proposal, clock.now())
+    return proposal.state in RECORD_STATES and not in_period(proposal, clock.now())
 
 
 def check_read_only(proposal: Proposal) -> None:

@@ -453,10 +453,42 @@ def flat_debits(proposal, view: VoterView) -> list[FlatDebit] | None:
     from votes.models import FundDebit
 
     keys = [u.unit_key for u in view.units]
-    if not keys or proposal.state not in ("closed", "published"):
+    if not keys or proposal.state not in ("closed", "published", "emergency"):
         return None
     found = {d.unit_key: d for d in db.session.scalars(select(FundDebit).where(
         FundDebit.proposal_id == proposal.id, FundDebit.unit_key.in_(keys)))}
     if not found:  # a settlement debits every flat of the frozen roll at once, or none
         return None
     return [FlatDebit(u, u.share, found.get(u.unit_key)) for u in view.units]
+
+
+@dataclass(frozen=True)
+class EmergencyAccount:
+    """An emergency use (§18.6) as one owner sees it: what was decided without them, and
+    what it takes from their own flats. Amounts in fen, areas in centi-m²."""
+
+    facts: dict  # the emergency entry's body with its labels (emergency_facts)
+    flats: list[FlatDebit]  # the voter's flats: the estimate, and the debit once settled
+    settled: bool
+    budget: int
+    final_cost: int | None  # the settlement's, None before it
+    total_area: int  # the scope's frozen area, over which every share is apportioned
+
+
+def emergency_account(proposal, view: VoterView) -> EmergencyAccount:
+    """The owner's page of an emergency use. The settled final cost is the sum of the
+    settlement's shares (they add up to it exactly, §18.2): a total, no other flat's row."""
+    from votes.models import FundDebit
+    from votes.services.money.emergency import emergency_facts
+
+    debits = flat_debits(proposal, view)
+    final_cost = None
+    if debits is not None:
+        # int(): PostgreSQL sums integers as numeric (a Decimal).
+        final_cost = int(db.session.scalar(select(func.sum(FundDebit.share)).where(
+            FundDebit.proposal_id == proposal.id)) or 0)
+    total_area = int(db.session.scalar(select(func.sum(FrozenUnit.area)).where(
+        FrozenUnit.proposal_id == proposal.id)) or 0)
+    flats = debits if debits is not None else [FlatDebit(u, u.share, None) for u in view.units]
+    return EmergencyAccount(emergency_facts(proposal), flats, debits is not None,
+                            proposal.budget, final_cost, total_area)

@@ -361,6 +361,10 @@ def _verify_page(proposal, access, view=None, status: int = 200, error=None, ref
         # nor any digit of the phone.
         units = [u for u in units if u.id == session.get("pending_unit")]
         methods, sent = access_service.ANY_METHOD, None if sent is None else ""
+        if proposal.state == "emergency":
+            # No notice was handed out for an emergency use, so no notice code either: the
+            # same two ways for every flat, which tells nothing of its owners.
+            methods = access_service.Methods(id_suffix=True, notice_code=False, sms=True)
     else:
         methods = access_service.methods(proposal, access.voter_key, view.voter)
     return render_template("owner/verify.html", proposal=proposal, units=units,
@@ -586,6 +590,8 @@ def mine(proposal, owner, view):
     from votes.services.owner_pages import flat_debits
     from votes.services.procedure import objections
 
+    if proposal.state == "emergency":  # no vote held: what it took is the owner's record
+        return redirect(url_for("owner.emergency_use", uid=proposal.uid))
     if proposal.state not in access_service.READ_ONLY_STATES:
         return redirect(url_for("owner.ballot", uid=proposal.uid))
     if view.transfer is not None:  # sold during the vote: the buyer's records, not theirs
@@ -607,10 +613,30 @@ def fund(proposal, owner, view):
     accounts, beside the estimate they were shown when voting (§18): theirs alone."""
     from votes.services.owner_pages import flat_debits
 
+    if proposal.state == "emergency":
+        return redirect(url_for("owner.emergency_use", uid=proposal.uid))
     if view.transfer is not None:  # sold during the vote: the flat's account is the buyer's
         return _transferred(proposal, view)
     response = make_response(render_template("owner/fund.html", proposal=proposal, view=view,
                                              flats=flat_debits(proposal, view)))
+    response.headers["Cache-Control"] = "no-store"  # one owner's money, on a shared phone too
+    return response
+
+
+@bp.get("/p/<uid>/emergency")
+@reads_only
+@owner_view_required
+def emergency_use(proposal, owner, view):
+    """An emergency use (§18.6), to an owner of its scope signed in read-only: the danger,
+    who applied and why, the evidence's digests, and what it takes from their own flats'
+    accounts, computed as shown; no vote was held, so this is all the owner has to see."""
+    from votes.services.owner_pages import emergency_account
+
+    if proposal.state != "emergency":
+        return redirect(url_for("owner.mine", uid=proposal.uid))
+    response = make_response(render_template(
+        "owner/emergency.html", proposal=proposal, view=view,
+        account=emergency_account(proposal, view)))
     response.headers["Cache-Control"] = "no-store"  # one owner's money, on a shared phone too
     return response
 
