@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 from click.testing import CliRunner
