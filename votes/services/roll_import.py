@@ -19,8 +19,8 @@ from votes.core.bidi import has_bidi_control
 from votes.core.roll import (AreaBasis, OwnerKind, Scope, UnitRecord, has_control, spelled,
                              unit_key, unit_label)
 from votes.i18n import _
-from votes.models import FundDebit, Owner, Ownership, Proposal, Unit, utcnow
-from votes.services import audit, privacy
+from votes.models import AuditEntry, FundDebit, Owner, Ownership, Proposal, Unit, utcnow
+from votes.services import audit, clock, privacy
 from votes.services.bulk import insert_rows
 from votes.services.communities import get_community, lock_community
 from votes.services.errors import DomainError, Problem
@@ -98,6 +98,25 @@ class ImportResult:
     zero_deposits: tuple[str, ...] = ()  # labels of the units whose first deposit is 0
     headcount: int = 0  # voters as the law counts them
     area: int = 0  # total area, in centi-m²
+
+
+class AlreadyImported(DomainError):
+    """The preview was imported already (a second click, or two at the same moment): when,
+    and by whom, for the page to say so instead of calling it expired."""
+
+    def __init__(self, when, actor: str):
+        super().__init__(_("这份名册已于 %(time)s 由 %(who)s 导入，没有再次导入；下面是现在的名册。",
+                           time=clock.local_text(when), who=actor))
+        self.when, self.actor = when, actor
+
+
+def imported_upload(session: Session, community_id: int, upload: str) -> AuditEntry | None:
+    """The log's entry of the import of this preview (its token's digest), if any."""
+    entries = session.scalars(select(AuditEntry).where(
+        AuditEntry.community_id == community_id,
+        AuditEntry.action.in_(("roll.import", "roll.replace"))).order_by(AuditEntry.seq.desc()))
+    # A community's roll is imported a few times in its life: its entries are few.
+    return next((e for e in entries if (e.details or {}).get("upload") == upload), None)
 
 
 def roll_counts(units: int, owners: int, headcount: int, area: int) -> str:
@@ -355,14 +374,18 @@ def _masked_phone(phone: str) -> str:
 
 
 def import_roll(community_code: str, path: str | Path, *, replace: bool = False,
-                data: bytes | None = None, actor: str = "cli") -> ImportResult:
-    """Import (or, with replace=True, replace) a community's roll, all rows or none."""
+                data: bytes | None = None, actor: str = "cli",
+                upload: str | None = None) -> ImportResult:
+    """Import (or, with replace=True, replace) a community's roll, all rows or none.
+    `upload` names a web preview (its token's digest): it is imported once, and a second
+    import of it raises AlreadyImported."""
     community = get_community(community_code)
     with paused_gc():  # a city's roll: 100,000 rows read, checked and inserted
-        return _import(community, path, data, replace, actor)
+        return _import(community, path, data, replace, actor, upload)
 
 
-def _import(community, path, data, replace: bool, actor: str) -> ImportResult:
+def _import(community, path, data, replace: bool, actor: str,
+            upload: str | None) -> ImportResult:
     plan = plan_roll(read_roll(path, data))
     if replace:
         _move_due_drafts(community)
@@ -372,6 +395,12 @@ def _import(community, path, data, replace: bool, actor: str) -> ImportResult:
         # both found no roll and the second failed on the units' unique key, and a freeze
         # could read the owners of the old roll and the units of the new one.
         community = lock_community(session, community.id)
+        # Claimed here, under the community's lock and in the transaction that replaces the
+        # roll: two confirms of one preview at the same moment (any worker, any host) both
+        # read its file, and the second finds the first's entry once the first commits.
+        done = upload and imported_upload(session, community.id, upload)
+        if done:
+            raise AlreadyImported(done.time, done.actor)
         has_roll = session.scalar(select(Unit.id).where(Unit.community_id == community.id).limit(1))
         if has_roll and not replace:
             raise DomainError(_("小区 %(code)s 已有业主名册；如需替换请使用 --replace"
@@ -387,7 +416,7 @@ def _import(community, path, data, replace: bool, actor: str) -> ImportResult:
         audit.record(session, actor, "roll.replace" if has_roll else "roll.import",
                      community_id=community.id, target=community.code,
                      details={"units": len(plan.units), "owners": len(plan.owners),
-                              "file": Path(path).name})
+                              "file": Path(path).name, **({"upload": upload} if upload else {})})
     counted = plan.electorate()
     return ImportResult(units=len(plan.units), owners=len(plan.owners), replaced=bool(has_roll),
                         landlines=plan.landlines, zero_deposits=plan.zero_deposits,

@@ -6,6 +6,7 @@ expired ones are removed on the next upload and by `votes tick`."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import secrets
@@ -23,9 +24,9 @@ from votes.models import Community
 from votes.services import clock, privacy
 from votes.services.errors import DomainError, Problem
 from votes.services.roll_file import read_roll
-from votes.services.roll_import import (ImportResult, check_settled_balances, import_roll,
-                                        landline_note, plan_roll, roll_counts,
-                                        zero_deposit_warning)
+from votes.services.roll_import import (AlreadyImported, ImportResult, check_settled_balances,
+                                        import_roll, imported_upload, landline_note, plan_roll,
+                                        roll_counts, zero_deposit_warning)
 
 _SUFFIXES = (".csv", ".xlsx", ".xlsm", ".txt")
 PREVIEW_SECONDS = 3600
@@ -121,10 +122,21 @@ def _find(community: Community, token: str) -> Path | None:
     return matches[0] if matches else None
 
 
+def _upload_id(token: str) -> str:
+    """How the log names a preview: its token's digest (the token itself confirms it)."""
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
 def confirm_upload(community: Community, token: str, actor: str) -> ImportResult:
+    """Replace the roll with the preview's file, once: a second confirm (a double click, the
+    back button, two at the same moment) raises AlreadyImported, saying when and by whom."""
     sweep_expired()
     path = _find(community, token)
     if path is None:
+        done = re.fullmatch(r"[0-9a-f]{32}", token or "") and imported_upload(
+            db.session, community.id, _upload_id(token))
+        if done:
+            raise AlreadyImported(done.time, done.actor)
         raise DomainError(_EXPIRED)
     try:
         suffix = _NAME.match(path.name).group(4)
@@ -133,7 +145,7 @@ def confirm_upload(community: Community, token: str, actor: str) -> ImportResult
         except (InvalidTag, OSError, ValueError):
             raise DomainError(_EXPIRED) from None
         return import_roll(community.code, f"roll-upload{suffix}", replace=True, data=data,
-                           actor=actor)
+                           actor=actor, upload=_upload_id(token))
     finally:
         path.unlink(missing_ok=True)
 

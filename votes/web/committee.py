@@ -76,10 +76,15 @@ def roll_preview(user, community):
 @bp.post("/c/<code>/roll/confirm")
 @staff("committee", "admin", obj="community")
 def roll_confirm(user, community):
-    from votes.services.roll_import import import_message, landline_note, zero_deposit_warning
+    from votes.services.roll_import import (AlreadyImported, import_message, landline_note,
+                                            zero_deposit_warning)
     from votes.services.roll_upload import confirm_upload
 
-    result = confirm_upload(community, request.form.get("token", ""), actor=user.login)
+    try:
+        result = confirm_upload(community, request.form.get("token", ""), actor=user.login)
+    except AlreadyImported as done:
+        flash(done.message, "info")
+        return redirect(url_for("committee.community", code=community.code, _anchor="roll"))
     flash(import_message(result), "ok")
     note = landline_note(result.landlines)
     if note:
