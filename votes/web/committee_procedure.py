@@ -35,15 +35,20 @@ def _back(proposal):
 def delivery(user, proposal):
     from votes.services.procedure.deliveries import record_delivery
 
-    f = request.form
-    try:
-        record_delivery(str(proposal.id), f.get("building", ""), f.get("entrance", ""),
-                        f.get("room", ""), f.get("method", ""), f.get("delivered_at", ""),
-                        _upload("evidence"), user.login)
+    def enter():
+        f = request.form
+        try:
+            record_delivery(str(proposal.id), f.get("building", ""), f.get("entrance", ""),
+                            f.get("room", ""), f.get("method", ""), f.get("delivered_at", ""),
+                            _upload("evidence"), user.login)
+        except DomainError as err:
+            flash(err.message, "error")
+            return _back(proposal), None
         flash(_("已记录送达。"), "ok")
-    except DomainError as err:
-        flash(err.message, "error")
-    return _back(proposal)
+        return _back(proposal), _back(proposal).location
+
+    # Sent again, the flat's delivery was refused as entered already: an error for a click.
+    return once("proposal.delivery", user.login, enter)
 
 
 @bp.post("/p/<int:pid>/objection")
@@ -72,14 +77,20 @@ def objection(user, proposal):
 def answer(user, proposal):
     from votes.services.procedure.objections import answer as give_answer
 
-    try:
-        number = _entry_number(request.form.get("objection", ""), _("没有第 %(n)s 条异议。"))
-        give_answer(str(proposal.id), number, request.form.get("decision", ""),
-                    request.form.get("text", ""), user.login)
+    def give():
+        try:
+            number = _entry_number(request.form.get("objection", ""), _("没有第 %(n)s 条异议。"))
+            give_answer(str(proposal.id), number, request.form.get("decision", ""),
+                        request.form.get("text", ""), user.login)
+        except DomainError as err:
+            flash(err.message, "error")
+            return _back(proposal), None
         flash(_("已答复异议。"), "ok")
-    except DomainError as err:
-        flash(err.message, "error")
-    return _back(proposal)
+        return _back(proposal), _back(proposal).location
+
+    # Sent again, the objection was refused as answered already (or, the last answer having
+    # published the final result, as too late): an error for a click.
+    return once("proposal.answer", user.login, give)
 
 
 @bp.post("/p/<int:pid>/withdraw-text")

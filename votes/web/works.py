@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from votes.core.numbers import whole_number
 from votes.services.errors import DomainError
 from votes.web.authz import staff
+from votes.web.once import once
 
 bp = Blueprint("works", __name__)
 
@@ -54,14 +55,22 @@ def _evidence():
             if f and f.filename]
 
 
-def _record(proposal, act, done: str):
-    try:
-        act()
-    except DomainError as err:
-        flash(err.message, "error")
-        return _page(proposal, typed=request.form.to_dict(), status=400)
-    flash(done, "ok")
-    return redirect(url_for("works.page", pid=proposal.id))
+def _record(user, proposal, step: str, act, done: str):
+    """A step's form: sent again with the same page (a double click, a reload), it leads
+    back to the works page saying so, rather than to the refusal of a second contract,
+    payment, acceptance or settlement."""
+
+    def make():
+        try:
+            act()
+        except DomainError as err:
+            flash(err.message, "error")
+            return _page(proposal, typed=request.form.to_dict(), status=400), None
+        flash(done, "ok")
+        address = url_for("works.page", pid=proposal.id)
+        return redirect(address), address
+
+    return once(f"works.{step}", user.login, make)
 
 
 @bp.post("/committee/p/<int:pid>/works/contract")
@@ -69,7 +78,7 @@ def _record(proposal, act, done: str):
 def contract(user, proposal):
     from votes.services.money.works import record_contract
 
-    return _record(proposal, lambda: record_contract(
+    return _record(user, proposal, "contract", lambda: record_contract(
         str(proposal.id), contractor=request.form.get("contractor", ""),
         amount=_amount("amount"), evidence=_evidence(), actor=user.login), _("合同已登记。"))
 
@@ -79,7 +88,7 @@ def contract(user, proposal):
 def payment(user, proposal):
     from votes.services.money.works import record_payment
 
-    return _record(proposal, lambda: record_payment(
+    return _record(user, proposal, "payment", lambda: record_payment(
         str(proposal.id), amount=_amount("amount"), note=request.form.get("note", ""),
         evidence=_evidence(), actor=user.login), _("付款已登记。"))
 
@@ -90,7 +99,7 @@ def acceptance(user, proposal):
     from votes.services.money.works import record_acceptance
 
     participants = request.form.get("participants", "").replace("、", "\n").splitlines()
-    return _record(proposal, lambda: record_acceptance(
+    return _record(user, proposal, "acceptance", lambda: record_acceptance(
         str(proposal.id), date=request.form.get("date", ""), participants=participants,
         evidence=_evidence(), actor=user.login), _("验收已登记。"))
 
@@ -103,8 +112,9 @@ def settle(user, proposal):
     if not request.form.get("confirm"):
         flash(_("请勾选确认后再结算。"), "error")
         return redirect(url_for("works.page", pid=proposal.id))
-    return _record(proposal, lambda: run(str(proposal.id), final_cost=_amount("final_cost"),
-                                         actor=user.login), _("已结算，结算公告已发布在公示栏。"))
+    return _record(user, proposal, "settle",
+                   lambda: run(str(proposal.id), final_cost=_amount("final_cost"),
+                               actor=user.login), _("已结算，结算公告已发布在公示栏。"))
 
 
 @bp.get("/committee/p/<int:pid>/settlement.pdf")
@@ -138,42 +148,57 @@ def application(user, proposal):
 @staff("committee", "admin", obj="community")
 def emergency(user, community):
     """Emergency use without an owner vote: the plan is published at once on the board."""
-    from votes.services.money.emergency import (APPLICANT_ZH, CATEGORY_ZH,
-                                                EmergencyApplication,
+    from votes.services.committee_views import form_scope
+    from votes.services.money.emergency import (EmergencyApplication,
                                                 FailedVotesUnacknowledged, apply_emergency)
 
-    from votes.services.committee_views import form_scope
-    from votes.services.labels import applicant_label, emergency_category_label
-
     form = request.form
-    failed = ()  # failed votes on the same buildings, each to be acknowledged by a tick
-    if request.method == "POST":
+    failed = []  # failed votes on the same buildings, each to be acknowledged by a tick
+
+    def publish():
         items = tuple(line for line in form.get("items", "").splitlines() if line.strip())
         if not form.get("confirm"):
             flash(_("请勾选确认：应急使用不经业主表决，并立即在公示栏公布。"), "error")
+            return None
+        try:
+            try:  # in words, as on the proposal form ("1号楼1单元"); the syntax was refused
+                scope = form_scope(community, form)
+            except ValueError as exc:
+                raise DomainError(str(exc)) from None
+            app = EmergencyApplication(
+                community=community.code, title=form.get("title", ""), scope=scope,
+                budget=form.get("budget", ""), category=form.get("category", ""),
+                applicant=form.get("applicant", ""), reason=form.get("reason", ""),
+                items=items, description=form.get("description", ""),
+                acknowledged_failed=tuple(whole_number(v) or 0 for v in
+                                          form.getlist("acknowledge_failed")))
+            p = apply_emergency(app, _evidence(), actor=user.login)
+        except FailedVotesUnacknowledged as err:
+            flash(err.message, "error")
+            failed.extend(err.failed)
+        except DomainError as err:
+            flash(err.message, "error")
         else:
-            try:
-                try:  # in words, as on the proposal form ("1号楼1单元"); the syntax was refused
-                    scope = form_scope(community, form)
-                except ValueError as exc:
-                    raise DomainError(str(exc)) from None
-                app = EmergencyApplication(
-                    community=community.code, title=form.get("title", ""), scope=scope,
-                    budget=form.get("budget", ""), category=form.get("category", ""),
-                    applicant=form.get("applicant", ""), reason=form.get("reason", ""),
-                    items=items, description=form.get("description", ""),
-                    acknowledged_failed=tuple(whole_number(v) or 0 for v in
-                                              form.getlist("acknowledge_failed")))
-                p = apply_emergency(app, _evidence(), actor=user.login)
-            except FailedVotesUnacknowledged as err:
-                flash(err.message, "error")
-                failed = err.failed
-            except DomainError as err:
-                flash(err.message, "error")
-            else:
-                flash(_("应急使用已公布在公示栏。"), "ok")
-                return redirect(url_for("works.page", pid=p.id))
+            flash(_("应急使用已公布在公示栏。"), "ok")
+            return url_for("works.page", pid=p.id)
+        return None
+
+    def make():
+        address = publish()
+        return (redirect(address) if address else _emergency_form(community, form, failed)), \
+            address
+
+    if request.method == "POST":
+        # Published at once and never withdrawn: sent again, the page leads to the one
+        # published rather than saying that it was.
+        return once("works.emergency", user.login, make)
+    return _emergency_form(community, form, failed)
+
+
+def _emergency_form(community, form, failed):
     from votes.services.communities import emergency_cap_text
+    from votes.services.labels import applicant_label, emergency_category_label
+    from votes.services.money.emergency import APPLICANT_ZH, CATEGORY_ZH
 
     return render_template("committee/emergency.html", community=community, form=form,
                            cap=emergency_cap_text(community.rules), failed=failed,
