@@ -598,7 +598,8 @@ def _reserve(access_id: int, via_lobby: bool) -> _Sending:
         # The phone's count is locked after the voter's row, always in that order (two
         # voters sharing a number wait for each other's count, never deadlock).
         phone = _phone_count(session, numbers[0], now) if numbers else None
-        if via_lobby and phone is not None and phone.sent >= PHONE_LOBBY_DAILY:
+        capped = via_lobby and phone is not None and phone.sent >= PHONE_LOBBY_DAILY
+        if capped:
             # The poster answers as for a flat without a phone (below): a refusal of its own
             # would tell whoever typed building and room that the flat has a phone, and one
             # shared with the flats they tried before. The page says what the cap is.
@@ -633,7 +634,12 @@ def _reserve(access_id: int, via_lobby: bool) -> _Sending:
             # The lobby answers for a flat whose owners have no phone on the roll as for one
             # that has (counted alike, the same page): whoever typed building and room must
             # not learn which it is. Nothing is sent, and no code exists to be guessed.
-            access.otp_hash = None
+            # A capped number's flat keeps a code still valid (its owner's link sent it a
+            # moment ago, most often): wiped, a stranger tapping 发送 here left the owner a
+            # dead code and none on its way. It lives OTP_MINUTES from now, as the page's
+            # answer (a second tap "sent recently") must be a phoneless flat's.
+            if not (capped and before[0] and before[1] and before[1] > now):
+                access.otp_hash = None
             return _Sending(access_id, None)
         phone.sent += 1
         code = f"{secrets.randbelow(10 ** 6):06d}"
