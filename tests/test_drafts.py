@@ -555,3 +555,20 @@ def test_a_new_draft_form_sent_twice_saves_one_draft(app, world, client):
     assert refused.status_code == 200 and _form_token(refused.get_data(as_text=True)) == fresh
     assert _save(client, once=fresh) != pid
     assert count() == before + 2
+
+
+def test_another_members_form_token_makes_their_own_draft(app, runner, world, client):
+    """A token copied from another member's page (or one the member used elsewhere) names
+    nothing of theirs: the send makes a draft of its own, never leads to the other's."""
+    from tests.staff_world import clerk_client
+
+    sign_in(client, "sun_committee")
+    token = _form_token(client.get("/committee/c/SUN/proposals/new").get_data(as_text=True))
+    first = _save(client, once=token)
+    other = clerk_client(app, runner)
+    sent = other.post("/committee/c/SUN/proposals/new",
+                      data={**FORM, "scope": "building:1", "action": "create", "once": token})
+    assert sent.status_code == 302
+    made = sent.headers["Location"]
+    assert "/committee/p/" in made and not made.endswith(f"/committee/p/{first}")
+    assert "已经提交过" not in other.get(sent.headers["Location"]).get_data(as_text=True)
