@@ -184,3 +184,25 @@ def test_a_stranger_at_the_poster_cannot_void_the_code_the_owners_link_sent(app,
     strangers.ask(uid, "1", "102")
     answer = owner.post(f"/p/{uid}/verify", data={"method": "sms", "answer": code})
     assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/p/{uid}/ballot")
+
+
+def test_a_stranger_at_the_poster_during_an_outage_cannot_void_the_owners_code(app, votes):
+    """The gateway fails after the owner's link sent a code: the poster answers a stranger's
+    tap as sent (e482d00: a failure told there would show which flats have a phone), and
+    its unsent code replaced the owner's, which was still valid and on the phone."""
+    sent = []
+    app.config["SMS_SENDER"] = lambda phone, text: sent.append(text)
+    uid = votes[1]["uid"]
+    owner = app.test_client()
+    owner.get(f"/v/{voter_token(app, votes[1], room='102')}")
+    owner.post(f"/p/{uid}/code")
+    code = re.search(r"验证码 (\d{6})", sent[-1]).group(1)
+
+    def down(phone, text):
+        raise OSError("gateway unreachable")
+
+    app.config["SMS_SENDER"] = down
+    app.config["VOTES_NOW"] += timedelta(minutes=2)
+    Strangers(app).ask(uid, "1", "102")
+    answer = owner.post(f"/p/{uid}/verify", data={"method": "sms", "answer": code})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/p/{uid}/ballot")

@@ -664,6 +664,13 @@ def _release(sending: _Sending, phone_only: bool = False) -> None:
             if phone is not None and phone.day_start == sending.phone_day_start \
                     and phone.sent > 0:
                 phone.sent -= 1
+            # The code the owner already holds, still valid, stays theirs (as a capped tap
+            # keeps it): the unsent one would leave them typing a dead code. Nothing of it
+            # shows on the poster's page.
+            old_hash, old_expires = sending.before
+            if access.otp_hash == sending.otp_hash and old_hash is not None and \
+                    old_expires is not None and old_expires > clock.now():
+                access.otp_hash = old_hash
             return
         if access.sms_window_start == sending.window_start and access.sms_sent > 0:
             access.sms_sent -= 1
