@@ -54,12 +54,27 @@ def _backup(tmp_path: Path) -> tuple[Path, Path]:
     with tarfile.open(backup / "base.tar.gz", "w:gz") as tar:
         for path in cluster.iterdir():
             tar.add(path, arcname=path.name)
+    (backup / "backup_manifest").write_text("{}\n")  # written last, once the backup is whole
     archive = tmp_path / "wal"
     archive.mkdir()
     return backup, archive
 
 
 RESTORE = DEPLOY / "postgresql" / "restore.sh"
+
+
+def _verifier(tmp_path: Path, status: int = 0) -> dict:
+    """An environment whose pg_verifybackup (found first on PATH) writes its arguments and
+    what it saw in the data folder to tmp_path/verified, and exits with status."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir(exist_ok=True)
+    stub = bindir / "pg_verifybackup"
+    stub.write_text(f"""#!/usr/bin/env bash
+{{ echo "$@"; ls "${{@: -1}}"; }} > {tmp_path}/verified
+exit {status}
+""")
+    stub.chmod(0o755)
+    return {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}"}
 
 
 def test_restore_dry_run_prints_every_step_and_changes_nothing(tmp_path):
@@ -79,7 +94,7 @@ def test_restore_lays_out_a_cluster_for_archive_recovery(tmp_path):
     backup, archive = _backup(tmp_path)
     pgdata = tmp_path / "restored"
     result = _run(RESTORE, "--backup", backup, "--wal-archive", archive, "--pgdata", pgdata,
-                  "--target-time", "2026-11-25 10:00:00+08")
+                  "--target-time", "2026-11-25 10:00:00+08", env=_verifier(tmp_path))
     assert result.returncode == 0, result.stderr
     assert (pgdata / "PG_VERSION").read_text() == "15\n"
     assert (pgdata / "recovery.signal").exists()
@@ -109,7 +124,8 @@ def test_a_backup_taken_from_the_replica_is_restored_as_a_primary_not_a_standby(
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
     pgdata = tmp_path / "restored"
-    result = _run(RESTORE, "--backup", backup, "--wal-archive", archive, "--pgdata", pgdata)
+    result = _run(RESTORE, "--backup", backup, "--wal-archive", archive, "--pgdata", pgdata,
+                  env=_verifier(tmp_path))
     assert result.returncode == 0, result.stderr
     assert (pgdata / "recovery.signal").exists()
     assert not (pgdata / "standby.signal").exists()
@@ -130,6 +146,62 @@ def test_restore_refuses_to_overwrite_and_explains_its_usage(tmp_path):
     bad_time = _run(RESTORE, "--backup", backup, "--wal-archive", archive, "--pgdata",
                     tmp_path / "x", "--target-time", "next tuesday-ish")
     assert bad_time.returncode == 1 and "not a time" in bad_time.stderr
+
+
+def test_restore_refuses_a_backup_folder_pg_basebackup_has_not_finished(tmp_path):
+    """base-backup.sh no longer counts a folder without the backup_manifest pg_basebackup
+    writes last (a backup being written, or a run that was stopped), but restore.sh took
+    it: its base.tar.gz was there, and the restore either failed at the first missing
+    segment or, worse, unpacked a half-written cluster. It is refused, naming the folder
+    and the newest finished backup beside it, before the data folder is made."""
+    backup, archive = _backup(tmp_path)
+    base = backup.parent
+    older = base / "20261124T020000Z"
+    shutil.copytree(backup, older)
+    writing = base / "20261126T020000Z"
+    writing.mkdir()
+    (writing / "base.tar.gz").write_bytes(b"half a backup")
+    (base / "20261127T020000Z").mkdir()  # not a backup at all: no base.tar.gz
+    pgdata = tmp_path / "restored"
+    for dry in ((), ("--dry-run",)):
+        refused = _run(RESTORE, "--backup", writing, "--wal-archive", archive, "--pgdata",
+                       pgdata, *dry, env=_verifier(tmp_path))
+        assert refused.returncode == 1, refused.stdout
+        assert str(writing) in refused.stderr and "backup_manifest" in refused.stderr
+        assert f"newest finished backup is {backup}." in refused.stderr, refused.stderr
+        assert not pgdata.exists() and not (tmp_path / "verified").exists()
+    for finished in (backup, older):
+        shutil.rmtree(finished)
+    alone = _run(RESTORE, "--backup", writing, "--wal-archive", archive, "--pgdata", pgdata)
+    assert alone.returncode == 1 and "no finished backup" in alone.stderr, alone.stderr
+
+
+def test_restore_verifies_the_unpacked_backup_against_its_manifest_first(tmp_path):
+    """pg_verifybackup (PostgreSQL 15's reads a plain backup: the one unpacked) runs before
+    anything of the restore's own is written; a damaged backup leaves the data folder as it
+    was found, absent or empty, and no recovery.signal anywhere."""
+    backup, archive = _backup(tmp_path)
+    pgdata = tmp_path / "restored"
+    args = [RESTORE, "--backup", backup, "--wal-archive", archive, "--pgdata", pgdata]
+    dry = _run(*args, "--dry-run", env=_verifier(tmp_path))
+    assert re.search(r"pg_verifybackup --manifest-path \S*backup_manifest \S*restored\n",
+                     dry.stdout), dry.stdout
+    assert not (tmp_path / "verified").exists()
+
+    damaged = _run(*args, env=_verifier(tmp_path, status=1))
+    assert damaged.returncode == 1, damaged.stdout
+    assert f"{backup} does not match its backup_manifest" in damaged.stderr, damaged.stderr
+    assert "PG_VERSION" in (tmp_path / "verified").read_text()  # it saw the unpacked backup
+    assert not pgdata.exists()
+    pgdata.mkdir()  # a mount point, say: it stays, empty
+    again = _run(*args, env=_verifier(tmp_path, status=1))
+    assert again.returncode == 1 and pgdata.is_dir() and not list(pgdata.iterdir())
+
+    sound = _run(*args, env=_verifier(tmp_path))
+    assert sound.returncode == 0, sound.stderr
+    called, *seen = (tmp_path / "verified").read_text().splitlines()
+    assert called == f"--manifest-path {backup}/backup_manifest {pgdata}"
+    assert "recovery.signal" not in seen and (pgdata / "recovery.signal").exists()
 
 
 def test_wal_archiving_is_idempotent_and_never_overwrites(tmp_path):
@@ -783,3 +855,44 @@ echo '{{}}' > "$2/backup_manifest"
     # The new one; and the last before the 13 months, which the one it kept was.
     (new,) = set(os.listdir(base)) - {writing.name}
     assert new > writing.name and (base / new / "backup_manifest").is_file()
+
+
+def test_a_damaged_base_backup_is_refused_before_recovery_is_set_up(clusters):
+    """A real backup whose base.tar.gz no longer holds what its backup_manifest lists (one
+    relation file changed, the archive still a valid tar) is caught by the host's
+    pg_verifybackup, and the data folder is left empty; the sound backup verifies."""
+    archive = clusters.root / "wal"
+    archive.mkdir()
+    clusters.own(archive)
+    primary = _primary(clusters, archive)
+    clusters.start(primary)
+    clusters.sql("CREATE TABLE ballots (n int)")
+    clusters.sql("INSERT INTO ballots VALUES (1)")
+    base = clusters.root / "base"
+    base.mkdir()
+    clusters.own(base)
+    sound = _take_backup(clusters, base, "20261125T020000Z")
+    clusters.stop(primary)
+    if not any(Path("/usr/lib/postgresql").glob("*/bin/pg_verifybackup")) \
+            and shutil.which("pg_verifybackup") is None:
+        pytest.skip("pg_verifybackup is not installed")
+
+    restored = _restore(clusters, sound, archive, "sound")
+    assert (restored / "recovery.signal").exists()
+
+    damaged = base / "20261126T020000Z"
+    shutil.copytree(sound, damaged)
+    with tarfile.open(sound / "base.tar.gz", "r:gz") as tar:
+        members = [(m, tar.extractfile(m).read() if m.isfile() else None)
+                   for m in tar.getmembers()]
+    with tarfile.open(damaged / "base.tar.gz", "w:gz") as tar:
+        for member, data in members:
+            if member.name == "global/pg_control":
+                data = bytes([data[0] ^ 0xFF]) + data[1:]
+            tar.addfile(member, io.BytesIO(data) if data is not None else None)
+    clusters.own(damaged)
+    pgdata = clusters.root / "damaged"
+    result = _run(RESTORE, "--backup", damaged, "--wal-archive", archive, "--pgdata", pgdata)
+    assert result.returncode == 1, result.stdout
+    assert "global/pg_control" in result.stderr and "does not match" in result.stderr
+    assert not pgdata.exists()

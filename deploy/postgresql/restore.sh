@@ -5,8 +5,12 @@
 #   restore.sh --backup DIR --wal-archive DIR --pgdata DIR [--target-time TIME] [--dry-run]
 #
 # It refuses a non-empty --pgdata: move the damaged cluster aside first (keep it until the
-# restored one is verified). It does not start PostgreSQL; it prints what to do next.
-# --dry-run prints every step and changes nothing.
+# restored one is verified). It refuses a backup folder without the backup_manifest
+# pg_basebackup writes last (a backup still being written, or one whose run was stopped),
+# naming the newest finished one beside it. With pg_verifybackup (on PATH, or in a
+# /usr/lib/postgresql/*/bin) it checks the unpacked backup against its manifest, and on a
+# mismatch empties --pgdata again and exits 1. It does not start PostgreSQL; it prints what
+# to do next. --dry-run prints every step and changes nothing.
 set -euo pipefail
 
 usage() {
@@ -41,6 +45,25 @@ write() {  # write FILE TEXT: append a line to a file (shown in a dry run)
 }
 
 [ -f "$backup/base.tar.gz" ] || fail "$backup/base.tar.gz not found (a base-backup.sh folder?)"
+# The newest folder beside the chosen one that base-backup.sh counts as a backup.
+newest_finished() {
+    local path name found=""
+    for path in "$(dirname "$backup")"/*/; do
+        name=$(basename "$path")
+        if [[ $name =~ ^[0-9]{8}T[0-9]{6}Z$ ]] && [ -f "$path/base.tar.gz" ] \
+           && [ -f "$path/backup_manifest" ] && [[ $name > $found ]]; then
+            found=$name
+        fi
+    done
+    [ -z "$found" ] || printf '%s\n' "$(dirname "$backup")/$found"
+}
+if [ ! -f "$backup/backup_manifest" ]; then
+    finished=$(newest_finished)
+    fail "$backup has no backup_manifest, which pg_basebackup writes last: it is a backup" \
+         "still being written, or one whose run was stopped, and may be missing files." \
+         "${finished:+The newest finished backup is $finished.}" \
+         "${finished:-There is no finished backup beside it.}"
+fi
 [ -d "$archive" ] || fail "WAL archive $archive not found"
 if [ -e "$pgdata" ] && [ -n "$(ls -A "$pgdata" 2>/dev/null)" ]; then
     fail "$pgdata is not empty: move the old cluster aside first (mv $pgdata $pgdata.broken)"
@@ -49,6 +72,26 @@ if [ -n "$target_time" ] && ! date -d "$target_time" >/dev/null 2>&1; then
     fail "--target-time '$target_time' is not a time"
 fi
 
+# pg_verifybackup of PostgreSQL 15 reads plain backups only: the backup is checked once
+# unpacked, before anything of the restore's own is written there.
+verifier=$(command -v pg_verifybackup || true)
+if [ -z "$verifier" ]; then
+    verifier=$(find /usr/lib/postgresql -path '*/bin/pg_verifybackup' 2>/dev/null \
+               | sort -V | tail -n 1)
+fi
+
+# Until the backup has been unpacked and verified, a failure leaves --pgdata as it was
+# found (empty, or absent): the next try, from another backup, must not be refused for it.
+made=0
+[ -e "$pgdata" ] || made=1
+unwind() {
+    if [ "$dry" = 0 ] && [ -d "$pgdata" ]; then
+        find "$pgdata" -mindepth 1 -delete
+        if [ "$made" = 1 ]; then rmdir "$pgdata"; fi
+        echo "restore: $pgdata emptied again" >&2
+    fi
+}
+trap unwind EXIT
 run mkdir -p -m 700 "$pgdata"
 run chmod 700 "$pgdata"
 run tar -xzf "$backup/base.tar.gz" -C "$pgdata"
@@ -56,6 +99,16 @@ if [ -f "$backup/pg_wal.tar.gz" ]; then
     run mkdir -p -m 700 "$pgdata/pg_wal"
     run tar -xzf "$backup/pg_wal.tar.gz" -C "$pgdata/pg_wal"
 fi
+if [ -n "$verifier" ]; then
+    if ! run "$verifier" --manifest-path "$backup/backup_manifest" "$pgdata"; then
+        fail "$backup does not match its backup_manifest (pg_verifybackup, above): it is" \
+             "damaged; restore from the backup before it"
+    fi
+else
+    echo "restore: pg_verifybackup not found (it is in the PostgreSQL server package's bin):" \
+         "$backup is restored unverified" >&2
+fi
+trap - EXIT
 # A backup taken from the replica (base-backup.sh's default) holds its standby.signal, which
 # wins over recovery.signal: the restored cluster would follow the live primary (with the
 # replica's primary_conninfo and name) as one more standby instead of ending its recovery.
