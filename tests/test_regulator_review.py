@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 
@@ -166,3 +167,16 @@ def test_the_last_verification_is_shown_when_the_regulator_comes_back(app, runne
     assert failed and all(re.match(r"\d", f) for f in failed), failed
     body = client.get(link).get_data(as_text=True)
     assert "验证失败 / FAILED" in body and all(f.split()[0] in body for f in failed)
+
+    # In English the same checks, by the English titles of the spec's step index; the
+    # stored report (the verifier's own, bilingual) is not rewritten.
+    from tests.test_english_pages import _leaks
+    from votes.core.step_titles import STEP_TITLES_EN
+
+    page = client.get(f"/regulator/p/{pid}?lang=en").get_data(as_text=True)
+    last = re.search(r'<div id="last-verification">.*?</div>', page, re.S).group(0)
+    english = re.findall(r'<li class="failed-check">([^<]+)</li>', last)
+    assert [f.split()[0] for f in english] == [f.split()[0] for f in failed], english
+    assert all(STEP_TITLES_EN[f.split()[0]] in html.unescape(f) for f in english), english
+    assert _leaks(html.unescape(last)) == [], last
+    assert "验证失败 / FAILED" in client.get(f"{link}?lang=en").get_data(as_text=True)

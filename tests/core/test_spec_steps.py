@@ -90,6 +90,14 @@ def spec_index() -> list[str]:
     return re.findall(rf"^\| ({STEP}) \|", section, re.M)
 
 
+def spec_index_titles() -> dict[str, str]:
+    """§5's index table: step id → what it checks, as written there (code spans unmarked)."""
+    text = SPEC.read_text("utf-8")
+    section = text[text.index("\n## 5. The steps"):text.index("\n## 6. ")]
+    return {step: checks.replace("`", "")
+            for step, checks in re.findall(rf"^\| ({STEP}) \| (.+?) \| [^|]* \|$", section, re.M)}
+
+
 def spec_mentions() -> dict[str, set[str]]:
     """Every step number the text mentions outside headings and code blocks (and not a
     section number: those are written with §), each → the lines it is on."""
@@ -153,3 +161,15 @@ def test_every_step_of_the_index_has_a_chinese_title():
 
     assert list(STEP_TITLES) == spec_index()
     assert all(re.search(r"[\u4e00-\u9fff]", t) for t in STEP_TITLES.values())
+
+
+def test_every_step_of_the_index_has_its_english_title_from_the_spec():
+    """The regulator's page in English names the failed checks by the spec's own words:
+    the table is the index's second column, so the two cannot drift apart."""
+    from votes.core.step_titles import STEP_TITLES_EN, title
+
+    assert list(spec_index_titles()) == spec_index()
+    assert STEP_TITLES_EN == spec_index_titles()
+    assert not [t for t in STEP_TITLES_EN.values() if re.search(r"[\u3000-\u303f\u4e00-\u9fff]", t)]
+    assert title("10.2–10.4", english=True) == STEP_TITLES_EN["10.2"]
+    assert title("4.3") == "记录摘要可重算" and title("99.1", english=True) == ""

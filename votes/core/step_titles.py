@@ -1,7 +1,7 @@
-"""What each verification step checks, in Chinese, for the regulator who reads the report:
-each failure message says what is wrong in Chinese and then in English (docs/verification.md
-is the English specification); these titles name, in the reader's own language, which
-check failed (the step index of docs/verification.md §5)."""
+"""What each verification step checks, for the regulator who reads the report: each failure
+message says what is wrong in Chinese and then in English (docs/verification.md is the
+English specification); these titles name, in the reader's own language, which check failed
+(the step index of docs/verification.md §5), in Chinese, or in English on English pages."""
 
 from __future__ import annotations
 
@@ -89,7 +89,94 @@ STEP_TITLES: dict[str, str] = {
 }
 
 
-def title(step: str) -> str:
-    """The Chinese title of a step ("10.3"), or of the first step of a range ("10.2–10.4");
-    empty for a step this table does not know."""
-    return STEP_TITLES.get(step.split("–")[0], "")
+# What each step checks in English: the "checks" column of the same index, word for word
+# (code spans unmarked), for pages shown in English (tests/core/test_spec_steps.py holds
+# the two equal). The verifier's own report stays Chinese, each detail followed by English.
+STEP_TITLES_EN: dict[str, str] = {
+    "1.1": "the file is a readable ZIP",
+    "1.2": "exactly the bundle's members, each once, each a regular file",
+    "1.3": "size limits",
+    "1.4": "canonical JSON, final newline",
+    "1.5": "every field typed, known kinds",
+    "2.1": "file digests",
+    "3.1": "the manifest's keys",
+    "3.2": "the manifest's signature",
+    "3.3": "keys vouched for by the trust anchor",
+    "3.4": "format (an older one only when asked for), proposal, created_at",
+    "4.1": "seq is the position",
+    "4.2": "prev is the recomputed digest before it",
+    "4.3": "digest recomputes",
+    "4.4": "server signatures",
+    "4.5": "every entry of this proposal",
+    "4.6": "head and length as in the manifest",
+    "5.1": "the genesis, once, at position 0",
+    "5.2": "the proposal's digest",
+    "5.3": "the roll's digest",
+    "5.4": "unit ids unique, no flat twice, totals recompute",
+    "5.5": "the genesis copies the proposal's window, scope, max_changes",
+    "5.6": "the times of the proposal and the genesis",
+    "5.7": "the rules: matter and art. 278",
+    "5.8": "budget = sum of the items",
+    "5.9": "every unit of the roll lies in the scope",
+    "6.1": "the ballot's voter is in the roll",
+    "6.2": "the voter's units in roll order",
+    "6.3": "the commitment's form",
+    "6.4": "the ballot lies in the voting window",
+    "6.5": "the device signature",
+    "6.6": "channel, entered_by, evidence",
+    "6.7": "at most 1 + max_changes ballots",
+    "6.8": "times never go backwards",
+    "6.9": "device entries",
+    "6.10": "device signatures by registered keys",
+    "6.11": "no device nonce twice for one voter",
+    "6.12": "one signed form, one signer",
+    "7.1": "a close, or an interim tally",
+    "7.2": "one close; only allowed kinds after it",
+    "7.3": "the counted ballots",
+    "7.4": "the tally recomputes",
+    "7.5": "no early close unless everyone voted",
+    "7.6": "one opening per counted ballot",
+    "7.7": "each opening opens its commitment",
+    "8.1": "tally.json",
+    "9.1": "--head is an entry of the chain",
+    "10.1": "witness.jsonl well-formed",
+    "10.2": "a cosignature's signature",
+    "10.3": "the chain extends a cosigned head; --cosignatures name this proposal",
+    "10.4": "no cosigned entry dated more than 300 s after the cosignature's time",
+    "11.1": "a receipt's signature",
+    "11.2": "a receipt of this proposal",
+    "11.3": "the receipt's entry at its position",
+    "11.4": "the chain extends the receipt's head",
+    "15.1": "a correction is a staff entry with a reason",
+    "15.2": "it corrects an earlier staff ballot of its voter",
+    "15.3": "that ballot was the voter's last, not withdrawn",
+    "15.4": "a withdrawal is a clerk's, with a reason, in the voting window",
+    "15.5": "it withdraws an earlier staff ballot of its voter, without transfer",
+    "15.6": "that ballot was the voter's last, not withdrawn already",
+    "16.1": "the settings of the rules of procedure",
+    "16.2": "proxy details on proxy ballots only",
+    "16.3": "the proxy limit (withdrawn ballots left out)",
+    "16.4": "no company staff as proxies, where barred",
+    "16.5": "no ballot of a voter holding only excluded units",
+    "16.6": "transfers",
+    "17.1": "objections",
+    "17.2": "answers",
+    "17.3": "the final result",
+    "18.1": "works data typed by stage",
+    "18.2": "works only after the decision",
+    "18.3": "the order of the stages",
+    "18.4": "the contract within the budget's tolerance",
+    "18.5": "payments within the contract",
+    "18.6": "the settlement's figures",
+    "18.7": "the settlement's apportionment",
+    "18.8": "an emergency use",
+    "19.1": "delivery entries",
+    "19.2": "follow present exactly when the rules follow the majority",
+    "19.3": "the follow-the-majority figures recompute",
+}
+
+
+def title(step: str, english: bool = False) -> str:
+    """The title of a step ("10.3"), or of the first step of a range ("10.2–10.4"), in
+    Chinese or (english) the spec's words; empty for a step these tables do not know."""
+    return (STEP_TITLES_EN if english else STEP_TITLES).get(step.split("–")[0], "")

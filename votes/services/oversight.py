@@ -170,14 +170,17 @@ def verify_now(proposal: Proposal, actor: str) -> Report:
 
 
 def verification_failures(v: Verification | None) -> list[str]:
-    """A failed verification's failed checks, as its report lists them: step, its Chinese
-    title, and how many (the regulator coming back sees what failed without the text)."""
+    """A failed verification's failed checks, as its report lists them: step, its title in
+    the page's language, and how many (the regulator coming back sees what failed without
+    the text)."""
     from votes.core.step_titles import title
     from votes.core.verifier_report import failed_steps
+    from votes.i18n import language
 
     if v is None or v.outcome != "failed":
         return []
-    return [" ".join(filter(None, (step, title(step))))
+    english = language() == "en"
+    return [" ".join(filter(None, (step, title(step, english=english))))
             + (_("（%(n)s 处）", n=n) if n > 1 else "") for step, n in failed_steps(v.report)]
 
 
