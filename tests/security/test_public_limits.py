@@ -156,3 +156,17 @@ def test_doctor_names_the_witness_addresses(make_app):
                      "limits: 192.0.2.0/28, 2001:db8::7"]
     app = make_app()
     assert any("no witness addresses (VOTES_WITNESS_ADDRESSES)" in c.en for c in run_checks(app))
+
+
+def test_doctor_fails_a_loopback_witness_while_no_proxy_is_trusted(make_app):
+    """With VOTES_TRUSTED_PROXIES=0 every visitor coming through nginx on this host has
+    nginx's address, 127.0.0.1: a witness listed by that address exempts them all, and the
+    public limits are off without a word."""
+    from votes.services.doctor import run_checks
+
+    app = make_app(WITNESS_ADDRESSES="127.0.0.1", TRUSTED_PROXIES=0)
+    [check] = [c for c in run_checks(app) if "witness" in c.en]
+    assert not check.ok and "VOTES_TRUSTED_PROXIES=0" in check.en and "every visitor" in check.en
+    app = make_app(WITNESS_ADDRESSES="127.0.0.1", TRUSTED_PROXIES=1)
+    [check] = [c for c in run_checks(app) if "witness" in c.en]
+    assert check.ok

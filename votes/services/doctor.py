@@ -325,6 +325,15 @@ def _witness_addresses(app: Flask) -> Check:
                      "public board's and the chain API's limits like anyone")
     shown = ", ".join(str(n.network_address) if n.num_addresses == 1 else str(n)
                       for n in networks)
+    if app.config["TRUSTED_PROXIES"] < 1 and any(n.network_address.is_loopback
+                                                 for n in networks):
+        # Without a trusted proxy the address a request comes from is the proxy's own, and
+        # nginx on this host is 127.0.0.1: every visitor would pass as the witness.
+        return Check(False, f"见证人地址含本机地址（{shown}），而 VOTES_TRUSTED_PROXIES=0：经本机"
+                            "反向代理访问的每个人都会被当作见证人，公示栏和链接口的限流形同关闭",
+                     f"a witness address is this host's loopback ({shown}) while "
+                     "VOTES_TRUSTED_PROXIES=0: every visitor coming through a proxy on this "
+                     "host passes as the witness, and the public limits are off")
     return Check(True, f"见证人地址不受公示栏和链接口限流：{shown}",
                  f"witness addresses exempt from the public board's and the chain API's "
                  f"limits: {shown}")
