@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from votes.core.numbers import whole_number
 from votes.services.errors import DomainError
 from votes.web.authz import staff
-from votes.web.once import once
+from votes.web.once import FIELD, once
 from votes.web.tables import paged
 
 bp = Blueprint("committee", __name__, url_prefix="/committee")
@@ -323,8 +323,10 @@ _KEPT_FIELDS = ("building", "entrance", "room", "choice", "channel", "proxy_name
 
 def refused_form(form_name: str, err: DomainError, fields=_KEPT_FIELDS, **more) -> dict:
     """A refused staff form shown again (committee/_entry_refused.html): which form, the
-    error, and the values of `fields` the clerk typed (never an ID number or a file)."""
-    typed = {k: request.form.get(k, "") for k in fields}
+    error, and the values of `fields` the clerk typed (never an ID number or a file), and
+    the form's once token: nothing was made with it, so the form corrected and sent again is
+    entered, and only a send after that is a repeat."""
+    typed = {k: request.form.get(k, "") for k in (*fields, FIELD)}
     return {"form": form_name, "error": err, "typed": typed, **more}
 
 
@@ -417,23 +419,31 @@ def visit(user, proposal):
 @bp.post("/p/<int:pid>/paper")
 @staff("committee", "admin", obj="proposal")
 def paper(user, proposal):
+    """One ballot, or a file of them. Sent twice with one page (a double click, a reload),
+    the second send leads back to the proposal saying so, not to the refusal of a ballot
+    entered already."""
     from votes.services.paper_entry import enter_paper_ballot, enter_paper_file
 
-    if request.files.get("csv") and request.files["csv"].filename:
-        try:
-            ballots = enter_paper_file(proposal, request.files["csv"],
-                                       request.files.getlist("evidence"), user.login)
-        except DomainError as err:
-            return render_template("committee/paper_errors.html", proposal=proposal,
-                                   error=err), 400
-    else:
-        try:
-            ballots = [enter_paper_ballot(proposal, request.form, request.files.get("evidence"),
-                                          user.login, request.files.get("authorisation"))]
-        except DomainError as err:
-            return _refused_entry(proposal, "paper", err)
-    flash(_("已录入 %(n)d 张选票。", n=len(ballots)), "ok")
-    return redirect(url_for("committee.proposal", pid=proposal.id))
+    def make():
+        if request.files.get("csv") and request.files["csv"].filename:
+            try:
+                ballots = enter_paper_file(proposal, request.files["csv"],
+                                           request.files.getlist("evidence"), user.login)
+            except DomainError as err:
+                return (render_template("committee/paper_errors.html", proposal=proposal,
+                                        error=err), 400), None
+        else:
+            try:
+                ballots = [enter_paper_ballot(proposal, request.form,
+                                              request.files.get("evidence"), user.login,
+                                              request.files.get("authorisation"))]
+            except DomainError as err:
+                return _refused_entry(proposal, "paper", err), None
+        flash(_("已录入 %(n)d 张选票。", n=len(ballots)), "ok")
+        address = url_for("committee.proposal", pid=proposal.id)
+        return redirect(address), address
+
+    return once("committee.paper", user.login, make)
 
 
 @bp.post("/p/<int:pid>/transfer")
@@ -441,13 +451,19 @@ def paper(user, proposal):
 def transfer(user, proposal):
     from votes.services.transfers import enter_transfer, entry_from_form
 
-    try:
-        ballot = enter_transfer(proposal, entry_from_form(request.form, request.files, proposal),
-                                user.login, actor=user.login)
-    except DomainError as err:
-        return _refused_entry(proposal, "transfer", err)
-    flash(_("已录入过户后新业主的选票（第 %(n)d 条记录），原业主的选票已被取代。", n=ballot.seq), "ok")
-    return redirect(url_for("committee.proposal", pid=proposal.id))
+    def make():
+        try:
+            ballot = enter_transfer(proposal,
+                                    entry_from_form(request.form, request.files, proposal),
+                                    user.login, actor=user.login)
+        except DomainError as err:
+            return _refused_entry(proposal, "transfer", err), None
+        flash(_("已录入过户后新业主的选票（第 %(n)d 条记录），原业主的选票已被取代。", n=ballot.seq),
+              "ok")
+        address = url_for("committee.proposal", pid=proposal.id)
+        return redirect(address), address
+
+    return once("committee.transfer", user.login, make)
 
 
 @bp.get("/p/<int:pid>/bundle.zip")

@@ -12,6 +12,7 @@ from votes.core.numbers import whole_number
 from votes.services.errors import DomainError
 from votes.web.authz import staff
 from votes.web.committee import bp, refused_form
+from votes.web.once import once
 from votes.web.tables import PER_PAGE, paged
 
 
@@ -105,20 +106,24 @@ _KEPT = ("choice", "channel", "reason")
 def correct_ballot(user, proposal):
     from votes.services.corrections import correct_ballot as correct
 
-    entry, scan, refused = _entry_form(proposal, "correct", _("请选择要更正的选票。"),
-                                       _("请勾选确认后再更正。"))
-    if refused is not None:
-        return refused
-    form = request.form
-    try:
-        ballot = correct(str(proposal.id), entry, choice=form.get("choice", ""),
-                         reason=form.get("reason", ""), actor=user.login,
-                         channel=form.get("channel") or None, evidence=scan)
-    except DomainError as err:
-        return _refused(proposal, "correct", entry, err)
-    flash(_("已更正：第 %(m)d 条记录取代第 %(n)s 条，原记录保留在链上。", m=ballot.seq, n=entry),
-          "ok")
-    return redirect(url_for("committee.staff_ballots", pid=proposal.id))
+    def make():
+        entry, scan, refused = _entry_form(proposal, "correct", _("请选择要更正的选票。"),
+                                           _("请勾选确认后再更正。"))
+        if refused is not None:
+            return refused, None
+        form = request.form
+        try:
+            ballot = correct(str(proposal.id), entry, choice=form.get("choice", ""),
+                             reason=form.get("reason", ""), actor=user.login,
+                             channel=form.get("channel") or None, evidence=scan)
+        except DomainError as err:
+            return _refused(proposal, "correct", entry, err), None
+        flash(_("已更正：第 %(m)d 条记录取代第 %(n)s 条，原记录保留在链上。", m=ballot.seq,
+                n=entry), "ok")
+        address = _listed_at(proposal, ballot.seq)
+        return redirect(address), address
+
+    return once("committee.correct", user.login, make)
 
 
 @bp.post("/p/<int:pid>/paper-ballots/withdraw")
@@ -127,18 +132,32 @@ def withdraw_ballot(user, proposal):
     """Withdraw a ballot entered for the wrong unit (its voter then has not voted)."""
     from votes.services.withdrawals import withdraw_ballot as withdraw
 
-    entry, scan, refused = _entry_form(proposal, "withdraw", _("请选择要撤回的选票。"),
-                                       _("请勾选确认后再撤回。"))
-    if refused is not None:
-        return refused
-    try:
-        seq = withdraw(str(proposal.id), entry, reason=request.form.get("reason", ""),
-                       evidence=scan, actor=user.login)
-    except DomainError as err:
-        return _refused(proposal, "withdraw", entry, err)
-    flash(_("已撤回：第 %(m)d 条记录撤回第 %(n)s 条，该户现为未表决，业主可自行表决。",
-            m=seq, n=entry), "ok")
-    return redirect(url_for("committee.staff_ballots", pid=proposal.id))
+    def make():
+        entry, scan, refused = _entry_form(proposal, "withdraw", _("请选择要撤回的选票。"),
+                                           _("请勾选确认后再撤回。"))
+        if refused is not None:
+            return refused, None
+        try:
+            seq = withdraw(str(proposal.id), entry, reason=request.form.get("reason", ""),
+                           evidence=scan, actor=user.login)
+        except DomainError as err:
+            return _refused(proposal, "withdraw", entry, err), None
+        flash(_("已撤回：第 %(m)d 条记录撤回第 %(n)s 条，该户现为未表决，业主可自行表决。",
+                m=seq, n=entry), "ok")
+        address = _listed_at(proposal, entry)  # the withdrawn ballot's row says by which
+        return redirect(address), address
+
+    return once("committee.withdraw", user.login, make)
+
+
+def _listed_at(proposal, seq: int) -> str:
+    """The staff-ballot list where it shows entry `seq`: its page, at its row."""
+    from votes.services.corrections import staff_ballots as listing
+
+    seqs = [b.seq for b in listing(proposal)]
+    page = seqs.index(seq) // PER_PAGE + 1 if seq in seqs else 1
+    return url_for("committee.staff_ballots", pid=proposal.id, page=page if page > 1 else None,
+                   _anchor=f"entry-{seq}")
 
 
 def _entry_form(proposal, form_name: str, choose: str, unconfirmed: str):
