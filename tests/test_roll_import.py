@@ -302,7 +302,7 @@ def test_a_first_deposit_of_0_is_imported_with_a_warning(app, runner, client, tm
                                  str(path)])
     assert result.exit_code == 0, result.output
     assert "7 套房屋" in result.output
-    assert "6 户首次交存金额为 0" in result.output and "需续筹" in result.output, result.output
+    assert "6 户首期交存额为 0" in result.output and "需续筹" in result.output, result.output
     assert "1-1-102" in result.output and "1-1-101" not in result.output, result.output
     with app.app_context():
         from votes.extensions import db
@@ -314,22 +314,22 @@ def test_a_first_deposit_of_0_is_imported_with_a_warning(app, runner, client, tm
             == [0] * 6 + [500000]
     english = runner.invoke(args=["roll", "import", "--community", "MOON", "--replace",
                                   str(path)], env={"VOTES_LANG": "en"})
-    assert english.exit_code == 0 and "首次交存" not in english.output, english.output
+    assert english.exit_code == 0 and "首期交存" not in english.output, english.output
     assert "first deposit" in english.output.lower(), english.output
 
     sign_in(client, "sun_committee")
     page = client.post("/committee/c/SUN/roll/preview", data={
         "file": (io.BytesIO(path.read_bytes()), "r.csv")}).get_data(as_text=True)
-    assert "6 户首次交存金额为 0" in page and "1-1-102" in page and "roll-confirm" in page, page
+    assert "6 户首期交存额为 0" in page and "1-1-102" in page and "roll-confirm" in page, page
     token = page.split('name="token" value="')[1].split('"')[0]
     page = client.post("/committee/c/SUN/roll/confirm", data={"token": token},
                        follow_redirects=True).get_data(as_text=True)
-    assert "已替换业主名册" in page and "6 户首次交存金额为 0" in page, page
+    assert "已替换业主名册" in page and "6 户首期交存额为 0" in page, page
     assert "1-1-102" in page and "需续筹" in page, page
     # An import with no zero deposit says nothing of it.
     plain = runner.invoke(args=["roll", "import", "--community", "MOON", "--replace",
                                 str(make_roll_csv(tmp_path / "plain.csv"))])
-    assert plain.exit_code == 0 and "首次交存" not in plain.output, plain.output
+    assert plain.exit_code == 0 and "首期交存" not in plain.output, plain.output
 
 
 def test_at_most_ten_units_with_a_first_deposit_of_0_are_named(app, runner, tmp_path):
@@ -339,7 +339,7 @@ def test_at_most_ten_units_with_a_first_deposit_of_0_are_named(app, runner, tmp_
     result = runner.invoke(args=["roll", "import", "--community", "SUN",
                                  str(make_roll_csv(tmp_path / "r.csv", rows))])
     assert result.exit_code == 0, result.output
-    assert "12 户首次交存金额为 0" in result.output, result.output
+    assert "12 户首期交存额为 0" in result.output, result.output
     assert "1-1-110" in result.output and "1-1-111" not in result.output, result.output
 
 
@@ -366,7 +366,7 @@ def test_the_zero_deposit_warning_stays_small_whatever_the_labels(app, runner, c
     sign_in(client, "sun_committee")
     page = client.post("/committee/c/SUN/roll/preview", data={
         "file": (io.BytesIO(path.read_bytes()), "long.csv")}).get_data(as_text=True)
-    assert "12 户首次交存金额为 0" in page and "roll-confirm" in page, page
+    assert "12 户首期交存额为 0" in page and "roll-confirm" in page, page
     token = page.split('name="token" value="')[1].split('"')[0]
     confirmed = client.post("/committee/c/SUN/roll/confirm", data={"token": token})
     assert confirmed.status_code == 302, confirmed.get_data(as_text=True)
@@ -374,8 +374,8 @@ def test_the_zero_deposit_warning_stays_small_whatever_the_labels(app, runner, c
     assert cookies and all(len(c.encode()) < 4000 for c in cookies), \
         [len(c.encode()) for c in cookies]
     page = client.get(confirmed.headers["Location"]).get_data(as_text=True)
-    assert "已替换业主名册" in page and "12 户首次交存金额为 0" in page, page
-    said = page.split("12 户首次交存金额为 0")[1].split("</p>")[0]
+    assert "已替换业主名册" in page and "12 户首期交存额为 0" in page, page
+    said = page.split("12 户首期交存额为 0")[1].split("</p>")[0]
     assert rows[0]["building"][:10] in said and "…" in said and "010 等" in said, said
     assert rows[0]["building"] not in said and "011" not in said, said
 
@@ -568,7 +568,7 @@ def test_an_old_excel_or_wps_workbook_is_told_to_be_saved_as_xlsx_or_csv(app, ru
 
 @pytest.mark.parametrize("field, words", [
     ("area", "面积"), ("area_basis", "面积依据"), ("owner_kind", "业主类型"),
-    ("fund_balance", "维修资金余额"), ("first_deposit", "首次交存金额"), ("unit_kind", "房屋类型"),
+    ("fund_balance", "维修资金余额"), ("first_deposit", "首期交存额"), ("unit_kind", "房屋类型"),
     ("phone", "手机号")])
 def test_a_bad_value_is_quoted_cut_short(app, runner, tmp_path, field, words):
     """A cell holds up to 32,767 characters: a wrong area, basis, kind or balance was

@@ -169,14 +169,14 @@ def test_the_rolls_first_deposit_is_what_the_settlement_judges_30_percent_agains
     result = runner.invoke(args=["community", "create", "BAD", "--name", "坏名册"])
     result = runner.invoke(args=["roll", "import", "--community", "BAD",
                                  str(make_roll_csv(tmp_path / "bad.csv", bad))])
-    assert result.exit_code != 0 and "第 4 行" in result.output and "首次交存金额" in result.output
+    assert result.exit_code != 0 and "第 4 行" in result.output and "首期交存额" in result.output
     # Co-owners' rows of one unit must agree on it.
     clash = [dict(r) for r in rows]
     clash[1], clash[2] = dict(clash[1], first_deposit="100.00"), dict(clash[2],
                                                                       first_deposit="200.00")
     result = runner.invoke(args=["roll", "import", "--community", "BAD",
                                  str(make_roll_csv(tmp_path / "clash.csv", clash))])
-    assert result.exit_code != 0 and "首次交存金额不同" in result.output
+    assert result.exit_code != 0 and "首期交存额不同" in result.output
 
     vote = passed_vote(app, runner, tmp_path, rows=rows)
     with app.app_context():

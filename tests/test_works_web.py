@@ -112,7 +112,7 @@ def test_a_first_deposit_of_zero_is_shown_as_unknown_not_as_no_top_up(app, runne
     works_done(runner, tmp_path, pid)
     settled = runner.invoke(args=["works", "settle", pid, "--final-cost", "6400.00"])
     assert settled.exit_code == 0, settled.output
-    unknown = "1 户首次交存额未知，无法判断是否需续筹"
+    unknown = "1 户首期交存额未知，无法判断是否需续筹"
     assert "需续筹 1 户" in settled.output and unknown in settled.output, settled.output
 
     staff_accounts(app, runner)
@@ -120,7 +120,7 @@ def test_a_first_deposit_of_zero_is_shown_as_unknown_not_as_no_top_up(app, runne
     page = client.get(f"/committee/p/{pid}/works").get_data(as_text=True)
     assert "1 户需续筹" in page and unknown in page
     cells = dict(re.findall(r"<tr><td>([\d-]+)</td>.*?<td>([^<]*)</td></tr>", page))
-    assert cells["1-1-202"] == "首次交存额未知，无法判断" and cells["1-1-201"] == "是"
+    assert cells["1-1-202"] == "首期交存额未知，无法判断" and cells["1-1-201"] == "是"
     assert cells["2-1-101"] == ""
     board = client.get(f"/p/{uid}").get_data(as_text=True)
     assert "1 户分户账余额低于首期交存额的 30%，应当续筹" in board and unknown in board

@@ -99,7 +99,7 @@ def settle(proposal, final_cost):
     rows = debits(p)
     low = sum(1 for d in rows if d.low)
     unknown = sum(1 for d in rows if d.low is None)
-    said = f"；{unknown} 户首次交存额未知，无法判断是否需续筹" if unknown else ""
+    said = f"；{unknown} 户首期交存额未知，无法判断是否需续筹" if unknown else ""
     known = f"; {unknown} with an unknown first deposit, not judged" if unknown else ""
     click.echo(f"已结算 {format_yuan(sum(d.share for d in rows))} 元，{len(rows)} 户；"
                f"需续筹 {low} 户{said} (settled; {low} units below 30% of their first "

@@ -29,7 +29,7 @@ def demo_roll_csv() -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["楼栋", "单元", "房号", "面积", "面积依据", "业主姓名", "证件号码",
-                     "业主类型", "手机号", "维修资金余额"])
+                     "业主类型", "手机号", "维修资金余额", "首期交存额"])
     n = 0
     for building in (1, 2, 3):
         for entrance in (1, 2):
@@ -39,22 +39,22 @@ def demo_roll_csv() -> bytes:
                     room = f"{floor}{side:02d}"
                     area = 8950 + (side * 2100) + (building * 37)
                     basis = "登记" if n % 10 else ("实测" if n % 20 else "合同")
-                    balance = area * 45  # about 45 yuan per m² paid in
+                    balance = area * 45  # about 45 yuan per m² paid in, none spent yet: its first deposit
                     a, b = area // 100, area % 100
                     unit = [building, entrance, room, f"{a}.{b:02d}", basis]
                     if building == 3 and entrance == 2 and floor >= 10:
                         writer.writerow(unit + ["阳光置业有限公司", "91350500MA31DEMO0X", "开发建设单位",
-                                                "", ""])
+                                                "", "", ""])
                         continue
                     owner = n if n % 17 else n - 1  # every 17th unit's owner also owns the last
                     name = _SURNAMES[owner % 20] + _GIVEN[(owner * 7) % 20]
                     money = f"{balance // 100}.{balance % 100:02d}"
                     writer.writerow(unit + [name, _resident_id(owner), "个人",
-                                            f"139{owner:08d}", money])
+                                            f"139{owner:08d}", money, money])
                     if n % 9 == 0:  # co-owned by a spouse
                         spouse = 500 + n
                         writer.writerow(unit + [_SURNAMES[spouse % 20] + _GIVEN[spouse % 20],
-                                                _resident_id(spouse), "个人", "", money])
+                                                _resident_id(spouse), "个人", "", money, money])
     return out.getvalue().encode("utf-8")
 
 

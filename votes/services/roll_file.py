@@ -23,7 +23,8 @@ COLUMNS = {
     "owner_kind": ("owner_kind", "业主类型"),
     "phone": ("phone", "手机号", "手机", "联系电话"),
     "fund_balance": ("fund_balance", "维修资金余额"),
-    "first_deposit": ("first_deposit", "首次交存金额"),
+    # 首期交存额 is the 30 % rule's own term; committees' older sheets say 首次交存金额.
+    "first_deposit": ("first_deposit", "首期交存额", "首次交存金额", "首次交存额"),
     "unit_kind": ("unit_kind", "房屋类型", "房屋用途", "用途"),
 }
 REQUIRED = ("building", "room", "area", "area_basis", "owner_name", "owner_id", "owner_kind")

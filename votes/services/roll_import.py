@@ -162,8 +162,8 @@ def zero_deposit_warning(labels) -> str | None:
     named = _("、").join(_shortened(label) for label in labels[:ZERO_DEPOSITS_NAMED])
     if len(labels) > ZERO_DEPOSITS_NAMED:
         named = _("%(units)s 等", units=named)
-    return _("%(n)s 户首次交存金额为 0（%(units)s）：结算时将无法判断这些房屋是否需续筹，"
-             "如有首次交存记录请补充后重新导入", n=len(labels), units=named)
+    return _("%(n)s 户首期交存额为 0（%(units)s）：结算时将无法判断这些房屋是否需续筹，"
+             "如有首期交存记录请补充后重新导入", n=len(labels), units=named)
 
 
 def plan_roll(rows: list[RollRow]) -> RollPlan:
@@ -209,7 +209,7 @@ def plan_roll(rows: list[RollRow]) -> RollPlan:
             _check_same_unit(row.number, unit, area, basis, balance, problems)
             if deposit is not None and unit.first_deposit not in (None, deposit):
                 problems.append(Problem(row.number, _(
-                    "同一房屋在第 %(row)s 行的首次交存金额不同", row=unit.row)))
+                    "同一房屋在第 %(row)s 行的首期交存额不同", row=unit.row)))
             elif unit.first_deposit is None:
                 unit.first_deposit = deposit
             if unit.kind != unit_kind:
@@ -323,7 +323,7 @@ class _RowParser:
             try:
                 deposit = self.yuan(v["first_deposit"])
             except ValueError as exc:
-                fail(_("首次交存金额 “%(value)s” 无效：%(why)s", value=_quoted(v["first_deposit"]),
+                fail(_("首期交存额 “%(value)s” 无效：%(why)s", value=_quoted(v["first_deposit"]),
                        why=str(exc)))
         key = (v.get("building", ""), v.get("entrance", ""), v.get("room", ""))
         canonical = unit_key(*key)
