@@ -72,7 +72,7 @@ def roll_csv(units: int) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["楼栋", "单元", "房号", "面积", "面积依据", "业主姓名", "证件号码", "业主类型",
-                     "手机号", "维修资金余额"])
+                     "手机号", "分户账余额"])
     for n in range(units):
         building, rest = divmod(n, 96)
         entrance, rest = divmod(rest, 48)

@@ -82,3 +82,41 @@ def test_the_demo_roll_names_the_first_deposit_column_shouqi():
 
     header = demo_roll_csv().decode("utf-8").splitlines()[0].split(",")
     assert "首期交存额" in header and not [h for h in header if "首次" in h]
+
+
+def test_the_flats_fund_balance_is_its_fenhuzhang_balance_everywhere(app, runner, tmp_path,
+                                                                     client, settled):
+    """The voting notice said 维修资金账户余额, the ballot and the committee's tables
+    维修资金余额, the settlement notice and the package 分户账余额: one balance, one word."""
+    from tests.browser import pdf_text
+    from tests.factories import make_open_proposal
+    from tests.test_owner_http import verified
+
+    texts = dict(settled["texts"])
+    vote = make_open_proposal(app, runner, tmp_path, code="MOON")
+    notices = tmp_path / "notices.pdf"
+    made = runner.invoke(args=["notices", str(vote["id"]), "-o", str(notices)])
+    assert made.exit_code == 0, made.output
+    texts["voting notice"] = pdf_text(notices)
+    owner = app.test_client()
+    verified(owner, app, vote)
+    texts["ballot"] = owner.get(f"/p/{vote['uid']}/ballot").get_data(as_text=True)
+    for where in ("voting notice", "ballot", "committee community"):
+        assert "分户账余额" in re.sub(r"\s+", "", texts[where]), where
+    assert _said(texts, "维修资金(账户)?余额") == {}
+
+
+@pytest.mark.parametrize("header", ["分户账余额", "维修资金余额"])
+def test_the_roll_reads_the_balance_under_its_new_and_old_headers(app, runner, tmp_path,
+                                                                  header):
+    from votes.extensions import db
+    from votes.models import Unit
+
+    assert runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"]).exit_code == 0
+    zh = [header if h == "维修资金余额" else h for h in HEADER_ZH]
+    rows = [dict(r, fund_balance="321.00") for r in sample_rows()]
+    result = runner.invoke(args=["roll", "import", "--community", "SUN",
+                                 str(make_roll_csv(tmp_path / "r.csv", rows, header=zh))])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert set(db.session.scalars(select(Unit.fund_balance))) == {32100}

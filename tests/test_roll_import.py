@@ -568,7 +568,7 @@ def test_an_old_excel_or_wps_workbook_is_told_to_be_saved_as_xlsx_or_csv(app, ru
 
 @pytest.mark.parametrize("field, words", [
     ("area", "面积"), ("area_basis", "面积依据"), ("owner_kind", "业主类型"),
-    ("fund_balance", "维修资金余额"), ("first_deposit", "首期交存额"), ("unit_kind", "房屋类型"),
+    ("fund_balance", "分户账余额"), ("first_deposit", "首期交存额"), ("unit_kind", "房屋类型"),
     ("phone", "手机号")])
 def test_a_bad_value_is_quoted_cut_short(app, runner, tmp_path, field, words):
     """A cell holds up to 32,767 characters: a wrong area, basis, kind or balance was

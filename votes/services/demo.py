@@ -29,7 +29,7 @@ def demo_roll_csv() -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["楼栋", "单元", "房号", "面积", "面积依据", "业主姓名", "证件号码",
-                     "业主类型", "手机号", "维修资金余额", "首期交存额"])
+                     "业主类型", "手机号", "分户账余额", "首期交存额"])
     n = 0
     for building in (1, 2, 3):
         for entrance in (1, 2):

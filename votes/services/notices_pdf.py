@@ -231,7 +231,7 @@ def _story(n: Notice, heading: str, s: dict[str, ParagraphStyle]) -> list:
              ("列支范围", markup(p.scope)),
              ("分摊方式", markup(p.split)),
              ("您应分摊", f"<font size=13>{markup(n.share)} 元</font>（您的房屋面积 "
-                      f"{markup(n.area)} m²；维修资金账户余额 {markup(n.fund_balance)}）"),
+                      f"{markup(n.area)} m²；维修资金分户账余额 {markup(n.fund_balance)}）"),
              ("公示期", markup(p.publicity)),
              ("表决期", f"<font size=13>{markup(p.voting)}</font>"),
              ("通过条件", markup(p.rule))]

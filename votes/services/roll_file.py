@@ -22,7 +22,9 @@ COLUMNS = {
     "owner_id": ("owner_id", "证件号码", "身份证号", "身份证号码"),
     "owner_kind": ("owner_kind", "业主类型"),
     "phone": ("phone", "手机号", "手机", "联系电话"),
-    "fund_balance": ("fund_balance", "维修资金余额"),
+    # 分户账余额 is what the fund office's books and the notices call it; older sheets say
+    # 维修资金余额.
+    "fund_balance": ("fund_balance", "分户账余额", "维修资金余额"),
     # 首期交存额 is the 30 % rule's own term; committees' older sheets say 首次交存金额.
     "first_deposit": ("first_deposit", "首期交存额", "首次交存金额", "首次交存额"),
     "unit_kind": ("unit_kind", "房屋类型", "房屋用途", "用途"),

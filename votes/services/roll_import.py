@@ -317,7 +317,7 @@ class _RowParser:
             try:
                 balance = self.yuan(v["fund_balance"])
             except ValueError as exc:
-                fail(_("维修资金余额“%(value)s”无效：%(problem)s",
+                fail(_("分户账余额“%(value)s”无效：%(problem)s",
                        value=_quoted(v["fund_balance"]), problem=str(exc)))
         if v.get("first_deposit"):
             try:
@@ -358,7 +358,7 @@ def _check_same_unit(number, unit, area, basis, balance, problems) -> None:
             _("同一房屋在第 %(row)s 行的面积或面积依据不同", row=unit.row))))
     elif balance is not None and unit.balance is not None and balance != unit.balance:
         problems.append(Problem(number, (
-            _("同一房屋在第 %(row)s 行的维修资金余额不同", row=unit.row))))
+            _("同一房屋在第 %(row)s 行的分户账余额不同", row=unit.row))))
     elif unit.balance is None:
         unit.balance = balance
 
@@ -457,11 +457,11 @@ def check_settled_balances(session: Session, community_id: int, plan: RollPlan) 
              if (u.unit_key, u.balance) in drawn_on and current.get(u.unit_key) != u.balance]
     if stale:
         problems = [Problem(u.row, _(
-            "房屋 %(unit)s 的维修资金余额 %(old)s 元是结算扣减前的余额，当前余额为 %(now)s 元",
+            "房屋 %(unit)s 的分户账余额 %(old)s 元是结算扣减前的余额，当前余额为 %(now)s 元",
             unit=flat, old=format_yuan(u.balance), now=_yuan_or_dash(current.get(u.unit_key))))
             for flat, u in stale]
         flats = _("、").join(flat for flat, _u in stale[:5]) + ("…" if len(stale) > 5 else "")
-        raise DomainError(_("名册中 %(n)s 套房屋（%(flats)s）的维修资金余额早于已完成的结算，导入"
+        raise DomainError(_("名册中 %(n)s 套房屋（%(flats)s）的分户账余额早于已完成的结算，导入"
                             "会恢复扣减前的余额；未导入任何数据。请使用结算之后的名册（余额按当前"
                             "分户账填写）", n=len(stale), flats=flats), problems=problems)
 
