@@ -56,7 +56,7 @@ def assert_plan(page: str, uid: str):
     assert "曳引机" in page and "6,000.00" in page and "检测费" in page and "547.50" in page
     assert "6,547.50" in page  # the budget, with thousands separators
     assert "全小区" in page  # scope, as owners read it
-    assert "654.75 m²" in page and "7 套" in page  # the split: by area over 7 flats
+    assert "654.75 m²" in page and "7 户" in page  # the split: by area over 7 flats
     assert f'href="/p/{uid}/doc/' in page and "报价单.pdf" in page
     # Timetable in Beijing time: publicity 2026-11-20 09:00, voting 12-01 09:00 to 12-08 09:00.
     assert "2026-11-20 09:00" in page and "2026-12-01 09:00" in page

@@ -176,7 +176,7 @@ def test_the_roll_preview_counts_flats_owners_and_voters_by_name(app, world, cli
     data = make_roll_csv(tmp_path / "r.csv", rows).read_bytes()
     page = client.post("/committee/c/SUN/roll/preview",
                        data={"file": (io.BytesIO(data), "r.csv")}).get_data(as_text=True)
-    assert "将导入 8 套房屋；名册登记业主 6 名（按证件号码计）；表决人数按法定规则计 6 人" in page
+    assert "将导入 8 户；名册登记业主 6 名（按证件号码计）；表决人数按法定规则计 6 人" in page
     english = client.post("/committee/c/SUN/roll/preview?lang=en",
                           data={"file": (io.BytesIO(data), "r.csv")}).get_data(as_text=True)
     assert "8 units; the roll names 6 owners (by ID number); the law counts 6 voters" \
@@ -185,7 +185,7 @@ def test_the_roll_preview_counts_flats_owners_and_voters_by_name(app, world, cli
     client.get("/committee/?lang=zh_CN")
     done = client.post("/committee/c/SUN/roll/confirm", data={"token": token},
                        follow_redirects=True).get_data(as_text=True)
-    assert "已替换业主名册：8 套房屋；名册登记业主 6 名（按证件号码计）；表决人数按法定规则计 6 人" in done, done
+    assert "已替换业主名册：8 户；名册登记业主 6 名（按证件号码计）；表决人数按法定规则计 6 人" in done, done
 
 
 def test_the_share_preview_says_a_flat_without_a_balance_is_unknown(app, world, client):

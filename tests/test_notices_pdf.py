@@ -19,7 +19,7 @@ PLAN = NoticePlan(
     community="阳光花园", title="1号楼电梯更换", matter="使用维修资金",
     description="两部电梯已运行二十年，经检测建议整体更换。", budget="356,000.00",
     items=(("电梯设备", "300,000.00"), ("安装", "56,000.00")), scope="1号楼",
-    split="按各户房屋专有面积占列支范围内总面积（5,230.50 m²，60 套）的比例分摊",
+    split="按各户房屋专有面积占列支范围内总面积（5,230.50 m²，60 户）的比例分摊",
     publicity="2026-11-24 09:00 至 2026-12-01 09:00（北京时间）",
     voting="2026-12-01 09:00 至 2026-12-08 09:00（北京时间）",
     rule="须有专有面积占范围内总面积2/3以上的业主参与表决。", how_to_verify="验证身份。",
@@ -558,7 +558,7 @@ def test_a_developer_with_many_flats_gets_a_notice_of_ordinary_size(app, runner,
     assert runner.invoke(args=["notices", pid, "-o", str(pdf)]).exit_code == 0
     page = next(i for i in range(1, page_count(pdf) + 1) if "9号楼" in pdf_text(pdf, i))
     text = re.sub(r"\s+", "", pdf_text(pdf, page))
-    assert "9号楼1单元1000室" in text and "共60套" in text and "9号楼1单元1059室" not in text
+    assert "9号楼1单元1000室" in text and "共60户" in text and "9号楼1单元1059室" not in text
     _width, words = text_boxes(pdf)[page - 1]
     heading = next(w for w in words if w[4] == "住宅专项维修资金使用表决通知")
     assert heading[3] - heading[1] > 17  # 18 pt, not shrunk

@@ -120,3 +120,23 @@ def test_the_roll_reads_the_balance_under_its_new_and_old_headers(app, runner, t
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert set(db.session.scalars(select(Unit.fund_balance))) == {32100}
+
+
+def test_flats_are_counted_in_hu_everywhere(app, runner, tmp_path, client, settled):
+    """The board's split and the voting notice counted flats in 套 (7 套), the roll, the
+    proposal form and the CLI partly in 套 and the top-up lines in 户: flats are counted in
+    户, as the law's 户数 is. (同一套房屋, naming one flat, counts nothing.)"""
+    from tests.browser import pdf_text
+    from tests.factories import make_open_proposal
+
+    texts = dict(settled["texts"])
+    texts["roll show"] = runner.invoke(args=["roll", "show", "--community", "SUN"]).output
+    texts["new proposal"] = client.get("/committee/c/SUN/proposals/new").get_data(as_text=True)
+    vote = make_open_proposal(app, runner, tmp_path, code="MOON")
+    notices = tmp_path / "notices.pdf"
+    assert runner.invoke(args=["notices", str(vote["id"]), "-o", str(notices)]).exit_code == 0
+    texts["voting notice"] = pdf_text(notices)
+    assert "7户）的比例分摊" in re.sub(r"\s+", "", texts["board"]), texts["board"]
+    assert "户）的比例分摊" in re.sub(r"\s+", "", texts["voting notice"])
+    assert "房屋：7 户" in texts["roll show"] and "户）" in texts["new proposal"]
+    assert _said(texts, r"\d+套|每套") == {}

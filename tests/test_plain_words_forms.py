@@ -51,7 +51,7 @@ def test_the_form_offers_buildings_and_words_never_the_syntax(app, world, client
     page = client.get("/committee/c/SUN/proposals/new?lang=zh_CN").get_data(as_text=True)
     text = visible_text(page)
     assert "表决与分摊范围" in text and "即为全体业主" in text
-    assert "全体业主：7 套房屋" in text  # live figures of the whole roll before any choice
+    assert "全体业主：7 户" in text  # live figures of the whole roll before any choice
 
 
 @pytest.mark.parametrize("words, scope", [
@@ -88,7 +88,7 @@ def test_live_figures_follow_boxes_and_words(app, world, client):
     sign_in(client, "sun_committee")
     live = client.get("/committee/c/SUN/scope-preview?lang=zh_CN&scope=2号楼").get_json()
     assert (live["units"], live["area"]) == (3, "310.00")
-    assert live["summary"] == "2号楼：3 套房屋，2 人，面积 310.00 m²"  # the developer counts once, live["summary"]
+    assert live["summary"] == "2号楼：3 户，2 人，面积 310.00 m²"  # the developer counts once, live["summary"]
     boxes = client.get("/committee/c/SUN/scope-preview?building=1&entrance=2-1").get_json()
     assert boxes["units"] == 7 and boxes["words"] == "1号楼1单元、2号楼1单元"
     english = client.get("/committee/c/SUN/scope-preview?lang=en&scope=2").get_json()

@@ -229,7 +229,7 @@ def parking_rows():
 
 
 def test_the_scope_preview_counts_as_the_vote_will(app, runner, tmp_path):
-    """While drafting, the committee's live line under the scope ("全体业主：N 套房屋，H 人，
+    """While drafting, the committee's live line under the scope ("全体业主：N 户，H 人，
     面积 A m²") counted the parking space and 孙八's storeroom that the community's rules
     leave out: 6 heads and 675.25 m², where the saved draft and the vote count 5 and
     654.75 m². The heads and area are now the counted ones; the units and each unit's share
@@ -248,7 +248,7 @@ def test_the_scope_preview_counts_as_the_vote_will(app, runner, tmp_path):
     page = client.post("/committee/c/SUN/proposals/new", data={
         "title": "t", "scope": "", "budget": "6547.50", "action": "preview"})
     text = page.get_data(as_text=True)
-    assert "9 套房屋，5 人，面积 654.75 m²" in text  # the shares: every unit
+    assert "9 户，5 人，面积 654.75 m²" in text  # the shares: every unit
     # A unit without an entrance is P-001, as everywhere else (it read P--001 here and on
     # the community's roll page).
     assert "<td>P-001</td>" in text and "<td>P-002</td>" in text and "P--" not in text
@@ -407,7 +407,7 @@ def test_after_the_transfer_the_seller_is_refused_and_plain_entries_still_cannot
             raise AssertionError("the seller voted after the transfer")
     # A multi-unit voter (张三: 1-101 and 1-201) cannot be split on a frozen roll.
     result = _transfer(runner, vote, tmp_path, room="101")
-    assert result.exit_code != 0 and "2 套房屋" in result.output
+    assert result.exit_code != 0 and "2 户" in result.output
     # Outside the frozen roll, or with a bad ID: clear refusals.
     result = _transfer(runner, vote, tmp_path, room="909")
     assert result.exit_code != 0 and "冻结的名册" in result.output

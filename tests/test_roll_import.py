@@ -32,7 +32,7 @@ def test_import_and_show_counts_as_the_law_counts(app, runner, tmp_path):
     assert result.exit_code == 0, result.output
     # Said as the web preview says it: owners on the roll (by ID number) and the voters the
     # law counts are two numbers; "5 位业主" said neither.
-    assert ("已导入业主名册：7 套房屋；名册登记业主 5 名（按证件号码计）；表决人数按法定规则计 5 人"
+    assert ("已导入业主名册：7 户；名册登记业主 5 名（按证件号码计）；表决人数按法定规则计 5 人"
             in result.output), result.output
     assert "总面积 654.75 m²" in result.output and "位业主" not in result.output
     again = runner.invoke(args=["roll", "import", "--community", "SUN", "--replace", str(path)],
@@ -44,7 +44,7 @@ def test_import_and_show_counts_as_the_law_counts(app, runner, tmp_path):
     shown = runner.invoke(args=["roll", "show", "--community", "SUN"])
     assert shown.exit_code == 0, shown.output
     out = shown.output
-    assert "房屋：7 套" in out
+    assert "房屋：7 户" in out
     assert "专有部分总面积：654.75 m²" in out
     # 张三's two units are one voter; 李四+王五 co-own one; the developer's units are one;
     # 李四's own unit is a voter apart from the co-owned one.
@@ -87,18 +87,18 @@ def test_excel_tab_separated_text_is_read_by_its_tabs(app, runner, client, tmp_p
     result = runner.invoke(args=["roll", "import", "--community", "MOON", "--replace",
                                  str(path)])
     assert result.exit_code == 0, result.output
-    assert "7 套房屋；名册登记业主 5 名（按证件号码计）；表决人数按法定规则计 5 人" in result.output
+    assert "7 户；名册登记业主 5 名（按证件号码计）；表决人数按法定规则计 5 人" in result.output
     sign_in(client, "sun_committee")
     page = client.post("/committee/c/SUN/roll/preview",
                        data={"file": (io.BytesIO(data), "名册.txt")}).get_data(as_text=True)
-    assert "将导入 7 套房屋；名册登记业主 5 名（按证件号码计）；表决人数按法定规则计 5 人" in page, page
+    assert "将导入 7 户；名册登记业主 5 名（按证件号码计）；表决人数按法定规则计 5 人" in page, page
     # A cell may still hold a tab in a comma-separated file: the first line decides.
     rows = sample_rows()
     rows[4]["owner_name"] = "赵\t六"
     path = make_roll_csv(tmp_path / "roll.csv", rows)
     result = runner.invoke(args=["roll", "import", "--community", "MOON", "--replace",
                                  str(path)])
-    assert result.exit_code == 0 and "7 套房屋" in result.output, result.output
+    assert result.exit_code == 0 and "7 户" in result.output, result.output
 
 
 def test_xlsx_first_sheet(app, runner, tmp_path):
@@ -156,7 +156,7 @@ def test_landlines_are_accepted_and_the_import_says_they_get_no_sms(app, runner,
     sign_in(client, "sun_committee")
     page = client.post("/committee/c/SUN/roll/preview", data={
         "file": (io.BytesIO(path.read_bytes()), "r.csv")}).get_data(as_text=True)
-    assert "将导入 7 套房屋" in page and "3 位业主的联系电话是固定电话" in page
+    assert "将导入 7 户" in page and "3 位业主的联系电话是固定电话" in page
     # The page after confirming says it too, as the CLI does; it said only 已导入业主名册.
     token = page.split('name="token" value="')[1].split('"')[0]
     page = client.post("/committee/c/SUN/roll/confirm", data={"token": token},
@@ -218,7 +218,7 @@ def test_reimport_needs_explicit_replace(app, runner, tmp_path):
                                    str(smaller)])
     assert replaced.exit_code == 0, replaced.output
     shown = runner.invoke(args=["roll", "show", "--community", "SUN"])
-    assert "房屋：2 套" in shown.output
+    assert "房屋：2 户" in shown.output
 
 
 def test_personal_data_is_encrypted_at_rest_and_matched_by_keyed_hash(app, runner, tmp_path):
@@ -301,7 +301,7 @@ def test_a_first_deposit_of_0_is_imported_with_a_warning(app, runner, client, tm
     result = runner.invoke(args=["roll", "import", "--community", "MOON", "--replace",
                                  str(path)])
     assert result.exit_code == 0, result.output
-    assert "7 套房屋" in result.output
+    assert "7 户" in result.output
     assert "6 户首期交存额为 0" in result.output and "需续筹" in result.output, result.output
     assert "1-1-102" in result.output and "1-1-101" not in result.output, result.output
     with app.app_context():
@@ -404,7 +404,7 @@ def test_one_id_however_spaced_or_typed_is_one_owner(app, runner, tmp_path, spel
     path = make_roll_csv(tmp_path / "roll.csv", rows)
     result = runner.invoke(args=["roll", "import", "--community", "SUN", str(path)])
     assert result.exit_code == 0, result.output
-    assert "4 套房屋；名册登记业主 2 名" in result.output, result.output
+    assert "4 户；名册登记业主 2 名" in result.output, result.output
     shown = runner.invoke(args=["roll", "show", "--community", "SUN"]).output
     assert "业主人数（表决人数）：2" in shown, shown
 
@@ -543,11 +543,11 @@ def test_a_roll_is_read_by_what_it_holds_not_by_its_name(app, runner, client, tm
     path.write_bytes(source.read_bytes())
     result = runner.invoke(args=["roll", "import", "--community", "MOON", "--replace",
                                  str(path)])
-    assert result.exit_code == 0 and "7 套房屋" in result.output, result.output
+    assert result.exit_code == 0 and "7 户" in result.output, result.output
     sign_in(client, "sun_committee")
     page = client.post("/committee/c/SUN/roll/preview", data={
         "file": (io.BytesIO(path.read_bytes()), named)}).get_data(as_text=True)
-    assert "将导入 7 套房屋" in page, page[-3000:]
+    assert "将导入 7 户" in page, page[-3000:]
     token = page.split('name="token" value="')[1].split('"')[0]
     page = client.post("/committee/c/SUN/roll/confirm", data={"token": token},
                        follow_redirects=True).get_data(as_text=True)

@@ -41,7 +41,7 @@ def test_committee_and_regulator_in_the_browser(sqlite_app, tmp_path):
         page.click("a:text-is(\"SUN\")")
         page.set_input_files("input[name=file]", str(roll))
         page.click("#roll-preview")
-        assert "将导入 7 套房屋" in page_html(page)
+        assert "将导入 7 户" in page_html(page)
         shot(page, "committee-1-roll-preview")
         page.click("#roll-confirm")
         assert "<strong>7</strong>" in page_html(page)

@@ -30,7 +30,7 @@ def test_roll_upload_previews_then_replaces(app, world, client, tmp_path):
     r = client.post("/committee/c/SUN/roll/preview",
                     data={"file": (io.BytesIO(good.read_bytes()), "good.csv")})
     page = r.get_data(as_text=True)
-    assert "将导入 2 套房屋" in page
+    assert "将导入 2 户" in page
     # Nothing replaced yet.
     assert "<strong>7</strong>" in client.get("/committee/c/SUN").get_data(as_text=True)
     token = page.split('name="token" value="')[1].split('"')[0]
@@ -49,7 +49,7 @@ def test_wizard_creates_and_runs_a_vote(app, world, client):
     live = client.get("/committee/c/SUN/scope-preview?scope=building:1&budget=100").get_json()
     assert live == {"ok": True, "error": None, "units": 4, "headcount": 3, "area": "344.75",
                     "scope": "building:1", "words": "1号楼",
-                    "summary": "1号楼：4 套房屋，3 人，面积 344.75 m²"}
+                    "summary": "1号楼：4 户，3 人，面积 344.75 m²"}
     assert client.get("/committee/c/SUN/scope-preview?scope=floor:1").get_json()["ok"] is False
     form = {"title": "屋面防水", "matter": "use_fund", "scope": "building:1", "budget": "1000.00",
             "item_title": ["防水", ""], "item_amount": ["1000.00", ""],

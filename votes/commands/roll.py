@@ -122,11 +122,11 @@ def roll_show(community_code: str, list_units: bool) -> None:
     from votes.services.labels import basis_label
 
     click.echo(_("小区：%(code)s %(name)s", code=s.community.code, name=s.community.name))
-    click.echo(_("房屋：%(n)s 套", n=s.units))
+    click.echo(_("房屋：%(n)s 户", n=s.units))
     click.echo(_("专有部分总面积：%(area)s m²", area=format_area(s.total_area)))
     click.echo(_("业主人数（表决人数）：%(n)s", n=s.headcount))
     click.echo(_("名册上的业主：%(n)s", n=s.owners))
-    click.echo(_("开发建设单位的房屋（合计为一位业主）：%(n)s 套", n=s.developer_units))
+    click.echo(_("开发建设单位的房屋（合计为一位业主）：%(n)s 户", n=s.developer_units))
     click.echo(_("面积依据："))
     for basis, count in s.by_basis.items():
         click.echo("  " + _("%(label)s：%(n)s", label=basis_label(basis.value), n=count))

@@ -81,8 +81,8 @@ def check_procedure(b: _Bundle, genesis: dict | None, run: _Run) -> None:
             # A voter of several units counts as one person, and the frozen roll cannot
             # give one of them to a buyer: such a "transfer" replaces a ballot that no
             # sale can have ended, past the owner's device signature.
-            run.fail("16.6", f"过户选票的投票人在名册中持有 {holdings[voter]} 套房屋，过户"
-                             f"只能针对一套 / a transfer ballot for a voter holding "
+            run.fail("16.6", f"过户选票的投票人在名册中持有 {holdings[voter]} 户，过户"
+                             f"只能针对一户 / a transfer ballot for a voter holding "
                              f"{holdings[voter]} units of the roll; a transfer takes "
                              "exactly one", n)
         if transfer is not None:

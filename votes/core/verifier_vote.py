@@ -126,8 +126,8 @@ def _check_scope(units: list[dict], scope: str, run: _Run) -> None:
     outside = [u for u in units if not parsed.holds(u["building"], u["entrance"], u["room"])]
     if outside:
         u = outside[0]
-        run.fail("5.9", f"名册中有 {len(outside)} 套房屋不在表决范围 {shown(scope, 60)} "
-                        f"之内，第一套为 {shown(u['unit_id'], 40)}（楼栋 "
+        run.fail("5.9", f"名册中有 {len(outside)} 户不在表决范围 {shown(scope, 60)} "
+                        f"之内，第一户为 {shown(u['unit_id'], 40)}（楼栋 "
                         f"{shown(u['building'], 20)}，单元 {shown(u['entrance'], 20)}，房号 "
                         f"{shown(u['room'], 20)}） / "
                         f"{len(outside)} unit(s) of the roll lie outside the scope "

@@ -92,7 +92,7 @@ class ScopePreview:
     def summary(self) -> str:
         if self.error:
             return self.error
-        return _("%(scope)s：%(u)d 套房屋，%(h)d 人，面积 %(a)s m²", scope=self.words,
+        return _("%(scope)s：%(u)d 户，%(h)d 人，面积 %(a)s m²", scope=self.words,
                  u=self.units, h=self.headcount, a=self.area_text)
 
 

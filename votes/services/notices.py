@@ -161,7 +161,7 @@ def notice_plan(proposal: Proposal, units: list[FrozenUnit]):
                                                                 key=lambda i: i.position)),
         scope=notice_scope_text(proposal.scope),
         split=(f"按各户房屋专有面积占列支范围内总面积（{format_area(total)} m²，"
-               f"{len(units)} 套）的比例分摊"),
+               f"{len(units)} 户）的比例分摊"),
         publicity=_period(proposal.publicity_start or proposal.frozen_at, proposal.voting_start),
         voting=_period(proposal.voting_start, proposal.voting_end),
         rule=rule_sentence(proposal.rules), how_to_verify=HOW_TO_VERIFY, paper=PAPER,

@@ -210,7 +210,7 @@ def _more_units(n: Notice) -> str:
         return ""
     # A letter (an owner who does not vote) has no voting page; the board has each share.
     where = "表决网页" if n.no_vote is None else "公示栏"
-    return f"……共 {len(n.units)} 套（全部房屋见{where}）"
+    return f"……共 {len(n.units)} 户（全部房屋见{where}）"
 
 
 def _unit_names(n: Notice) -> str:

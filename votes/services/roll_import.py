@@ -122,7 +122,7 @@ def imported_upload(session: Session, community_id: int, upload: str) -> AuditEn
 def roll_counts(units: int, owners: int, headcount: int, area: int) -> str:
     """What a roll holds, each number saying what it counts: the web preview, the page
     after confirming and the CLI's import all say it."""
-    return _("%(u)d 套房屋；名册登记业主 %(o)d 名（按证件号码计）；表决人数按法定规则计 %(h)d 人"
+    return _("%(u)d 户；名册登记业主 %(o)d 名（按证件号码计）；表决人数按法定规则计 %(h)d 人"
              "（一人多套、一套房屋的共有人、开发建设单位的全部房屋，各计一人）；总面积 %(a)s m²",
              u=units, o=owners, h=headcount, a=format_area(area))
 
@@ -461,7 +461,7 @@ def check_settled_balances(session: Session, community_id: int, plan: RollPlan) 
             unit=flat, old=format_yuan(u.balance), now=_yuan_or_dash(current.get(u.unit_key))))
             for flat, u in stale]
         flats = _("、").join(flat for flat, _u in stale[:5]) + ("…" if len(stale) > 5 else "")
-        raise DomainError(_("名册中 %(n)s 套房屋（%(flats)s）的分户账余额早于已完成的结算，导入"
+        raise DomainError(_("名册中 %(n)s 户（%(flats)s）的分户账余额早于已完成的结算，导入"
                             "会恢复扣减前的余额；未导入任何数据。请使用结算之后的名册（余额按当前"
                             "分户账填写）", n=len(stale), flats=flats), problems=problems)
 

@@ -55,7 +55,7 @@ def enter_transfer(proposal: Proposal, entry: TransferEntry, entered_by: str,
     holdings = db.session.scalar(select(func.count()).select_from(FrozenUnit).where(
         FrozenUnit.proposal_id == proposal.id, FrozenUnit.voter_key == unit.voter_key))
     if holdings != 1:
-        raise DomainError(_("原业主在本次表决范围内有 %(n)s 套房屋，计为一人；冻结的名册不能只把其中一套"
+        raise DomainError(_("原业主在本次表决范围内有 %(n)s 户，计为一人；冻结的名册不能只把其中一户"
                             "转给新业主，请由原业主表决，过户在下次表决的名册中生效", n=holdings))
     try:
         choice = Choice.parse(entry.choice)

@@ -362,7 +362,7 @@ def scope_label(scope: str) -> str:
         return _("、").join(_("%(b)s号楼%(e)s单元", b=v.split("-")[0], e=v.split("-", 1)[-1])
                            for v in parts)
     if kind == "unit":
-        return _("指定的 %(n)d 套房屋", n=len(parts))
+        return _("指定的 %(n)d 户", n=len(parts))
     return _("全体业主")
 
 
