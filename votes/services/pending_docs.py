@@ -37,9 +37,11 @@ def _key() -> bytes:
     return _keys()[0]
 
 
-def _purge_expired(folder: Path) -> None:
-    limit = time.time() - MAX_AGE_SECONDS
-    for path in folder.glob("*.bin"):
+def purge_older(folder: Path, pattern: str, max_age_seconds: int) -> None:
+    """Remove the files of `folder` matching `pattern` last written longer ago than
+    `max_age_seconds` (what a form kept for its next send and never came back for)."""
+    limit = time.time() - max_age_seconds
+    for path in folder.glob(pattern):
         try:
             if path.stat().st_mtime < limit:
                 path.unlink()
@@ -73,7 +75,7 @@ def _make_room(folder: Path, owner: str) -> None:
 def put(documents: list[DocumentUpload], owner: str) -> str:
     """Keep `documents` for `owner`; return the token the form carries ('' if none)."""
     folder = _folder()
-    _purge_expired(folder)
+    purge_older(folder, "*.bin", MAX_AGE_SECONDS)
     if not documents:
         return ""
     _make_room(folder, owner)
@@ -95,7 +97,7 @@ def take(token: str, owner: str) -> list[DocumentUpload]:
     path = _path(token, owner)
     if path is None:
         return []
-    _purge_expired(path.parent)
+    purge_older(path.parent, "*.bin", MAX_AGE_SECONDS)
     try:
         blob = path.read_bytes()
     except FileNotFoundError:

@@ -18,13 +18,13 @@ import fcntl
 import hashlib
 import os
 import secrets
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from flask import current_app, flash, redirect, request
 
 from votes.i18n import _
+from votes.services.pending_docs import purge_older
 
 FIELD = "once"
 # A page left open longer than this and sent again makes its thing again.
@@ -42,16 +42,6 @@ def _folder() -> Path:
     return path
 
 
-def _purge_expired(folder: Path) -> None:
-    limit = time.time() - MAX_AGE_SECONDS
-    for path in folder.glob("*.once"):
-        try:
-            if path.stat().st_mtime < limit:
-                path.unlink()
-        except FileNotFoundError:
-            pass  # another request purged it first
-
-
 def _path(kind: str, owner: str, token: str) -> Path | None:
     if len(token) != 32 or not token.isascii() or not token.isalnum():
         return None  # no token (an older page, a script): the form is served as it was
@@ -66,7 +56,7 @@ def once(kind: str, owner: str, make: Callable[[], tuple[object, str | None]]):
     path = _path(kind, owner, request.form.get(FIELD, ""))
     if path is None:
         return make()[0]
-    _purge_expired(path.parent)
+    purge_older(path.parent, "*.once", MAX_AGE_SECONDS)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)  # released when fd is closed
