@@ -134,6 +134,12 @@ def public_base_url() -> str:
                         "例如 VOTES_BASE_URL=https://vote.example.cn"))
 
 
+def lobby_link(proposal: Proposal) -> str:
+    """The poster's address: building and room, then the second factor (every owner's own
+    way in, a public paper may carry it, unlike a voter's link)."""
+    return f"{public_base_url()}/p/{proposal.uid}/pick"
+
+
 def voter_link(proposal: Proposal, access: VoterAccess) -> str:
     return f"{public_base_url()}/v/{link_token(proposal, access.voter_key, access.issue)}"
 

@@ -13,7 +13,7 @@ from votes.extensions import db
 from votes.i18n import _
 from votes.models import FrozenUnit, FrozenVoter, Proposal, VoterAccess
 from votes.services import clock
-from votes.services.access import methods, notice_code, public_base_url, voter_link
+from votes.services.access import lobby_link, methods, notice_code, public_base_url, voter_link
 from votes.services.clock import printed_date, printed_time
 from votes.services.errors import DomainError
 from votes.services.lifecycle import get_proposal, refresh
@@ -309,6 +309,5 @@ def poster_pdf(proposal_ref: str) -> bytes:
     proposal = refresh(get_proposal(proposal_ref))
     if proposal.state in ("draft", "closed", "published", "withdrawn", "emergency"):
         raise DomainError(_("只有公示中或表决中的事项可以打印海报"))
-    link = f"{public_base_url()}/p/{proposal.uid}/pick"
     return render_poster(proposal.community.name, proposal.title,
-                         printed_time(proposal.voting_end), link)
+                         printed_time(proposal.voting_end), lobby_link(proposal))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 from typing import Sequence
 
-from votes.services.pdf_text import markup, register_fonts, table_pieces
+from votes.services.pdf_text import MONO, markup, register_fonts, table_pieces
 
 
 def styles() -> dict:
@@ -21,7 +21,10 @@ def styles() -> dict:
             "cell": ParagraphStyle("c", fontSize=9.5, leading=12, **base),
             "strong": ParagraphStyle("s", fontSize=12, leading=17, textColor="#a00000",
                                      **base),
-            "sign": ParagraphStyle("g", fontSize=11, leading=22, alignment=2, **base)}
+            "sign": ParagraphStyle("g", fontSize=11, leading=22, alignment=2, **base),
+            # Typed letter by letter by owners who cannot scan the QR code: not small print.
+            "link": ParagraphStyle("l", fontSize=11.5, leading=15,
+                                   **(base | {"fontName": MONO}))}
 
 
 def para(text: str, style) -> object:

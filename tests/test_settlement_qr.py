@@ -1,0 +1,110 @@
+"""The posted settlement notice leads owners to check their own flat online: a QR code and the
+printed address of the poster's entry (building and room, the second factor, read-only),
+never a voter's own link; the committee's copy, never posted, has none."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from datetime import datetime, timezone
+
+from tests.browser import ARTIFACTS, need_tools, pdf_text
+from tests.factories import make_roll_csv, make_row, resident_id
+from tests.money_world import evidence, low_balance_rows, passed_vote, works_done
+
+
+def _pages(pdf: bytes, tmp_path, name: str) -> list:
+    path = tmp_path / f"{name}.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "100", "-png", str(path), str(tmp_path / name)],
+                   check=True)
+    return sorted(tmp_path.glob(f"{name}-*.png"))
+
+
+def _decoded(page) -> list[str]:
+    out = subprocess.run(["zbarimg", "--raw", "-q", str(page)], capture_output=True,
+                         text=True)
+    return out.stdout.split()
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def test_the_posted_settlement_notice_leads_to_the_owners_sign_in(app, runner, tmp_path,
+                                                                    client):
+    need_tools("pdftoppm", "zbarimg", "pdftotext")
+    vote = passed_vote(app, runner, tmp_path, rows=low_balance_rows())
+    works_done(runner, tmp_path, vote["pid"])
+    assert runner.invoke(args=["works", "settle", vote["pid"],
+                               "--final-cost", "6400.00"]).exit_code == 0
+    link = f"http://votes.test/p/{vote['uid']}/pick"
+    posted = client.get(f"/p/{vote['uid']}/settlement.pdf").data
+    pages = _pages(posted, tmp_path, "posted")
+    assert [_decoded(p) for p in pages] == [[link]]
+    text = _flat(pdf_text(posted))
+    assert link in text and "本户分摊、扣减和余额" in text, text
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "settlement-notice.png").write_bytes(pages[0].read_bytes())
+    # The address leads where the poster does: after the vote, the read-only sign-in.
+    page = client.get(f"/p/{vote['uid']}/pick")
+    assert page.status_code == 200 and 'name="room"' in page.get_data(as_text=True)
+    # The committee's copy (each flat's balance) is not posted: no QR code, no address.
+    committee = runner.invoke(args=["works", "settlement-notice", vote["pid"], "--balances",
+                                    "-o", str(tmp_path / "c.pdf")])
+    assert committee.exit_code == 0, committee.output
+    assert all(not _decoded(p)
+               for p in _pages((tmp_path / "c.pdf").read_bytes(), tmp_path, "committee"))
+    assert link not in _flat(pdf_text(tmp_path / "c.pdf"))
+
+
+def _many_flats(n: int) -> list[dict]:
+    return [make_row(building=str(1 + i // 200), room=f"{1 + i % 200 // 4:02d}0{1 + i % 4}",
+                     owner_name=f"业主{i}", owner_id=resident_id(i + 1), area="89.50",
+                     fund_balance="5000.00") for i in range(n)]
+
+
+def test_an_emergency_uses_notice_at_the_field_limits_keeps_the_qr_with_the_seal(
+        app, runner, tmp_path, client):
+    """Hundreds of flats and a committee name as long as it may be: the QR code, its address
+    and line, the question line and the seal block stay together on the last page, below the
+    table's end."""
+    need_tools("pdftoppm", "zbarimg", "pdftotext")
+    app.config["VOTES_NOW"] = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
+    committee = "阳光花园" * 50  # 200 characters, the column's limit
+    assert runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"]).exit_code == 0
+    assert runner.invoke(args=["community", "contact", "SUN", "--committee", committee,
+                               "--phone", "0591-83000000"]).exit_code == 0
+    roll = make_roll_csv(tmp_path / "roll.csv", _many_flats(400))
+    assert runner.invoke(args=["roll", "import", "--community", "SUN",
+                               str(roll)]).exit_code == 0
+    applied = runner.invoke(args=[
+        "works", "emergency", "--community", "SUN", "--title", "消防水泵抢修" * 10,
+        "--scope", "all", "--budget", "36000.00", "--category", "fire", "--applicant",
+        "committee", "--reason", "消防水泵失效，需立即抢修",
+        "--evidence", evidence(tmp_path, "fire.pdf", b"%PDF fire")])
+    assert applied.exit_code == 0, applied.output
+    pid = applied.output.strip()
+    works_done(runner, tmp_path, pid, contract="35000.00", payments=("5000.00",))
+    assert runner.invoke(args=["works", "settle", pid,
+                               "--final-cost", "35800.00"]).exit_code == 0
+    with app.app_context():
+        from votes.services.lifecycle import get_proposal
+
+        uid = get_proposal(pid).uid
+    link = f"http://votes.test/p/{uid}/pick"
+    posted = client.get(f"/p/{uid}/settlement.pdf").data
+    pages = _pages(posted, tmp_path, "many")
+    assert len(pages) > 2
+    decoded = [_decoded(p) for p in pages]
+    assert decoded[:-1] == [[]] * (len(pages) - 1) and decoded[-1] == [link], decoded
+    last = _flat(pdf_text(posted, len(pages)))
+    for piece in (link, "本户分摊、扣减和余额", "如对本户分摊有疑问",
+                  f"{committee}（盖章）", "联系电话：0591-83000000", "日期："):
+        assert piece in last, piece
+    if "合计（400户）" in last:  # the table ended on this page: above the QR code
+        assert last.index("合计（400户）") < last.index("业主网上查询本户结算")
+    (ARTIFACTS / "settlement-notice-many-last.png").write_bytes(pages[-1].read_bytes())
+    # The entry an emergency use's owners sign in by, as from its board.
+    page = client.get(f"/p/{uid}/pick").get_data(as_text=True)
+    assert 'id="pick-emergency"' in page
