@@ -8,11 +8,11 @@ import re
 from datetime import timedelta
 
 from tests.factories import resident_id, voter_token
-from tests.money_world import works_done
+from tests.money_world import evidence, works_done
 from tests.procedure_world import END, at, close_at_end, open_vote, show, vote
 
 OWNERS = {"zh_CN": ("101", 1), "en": ("102", 2)}  # room of building 1, resident serial
-PAGES = 15  # looked at per language
+PAGES = 19  # looked at per language
 
 
 def answer(page, serial: int, lands: str) -> None:
@@ -27,7 +27,8 @@ def walk(app, runner, tmp_path, base: str, page, look) -> None:
     the poster's pick, the second factor (from the poster without a session, from the
     link, after a wrong answer), ballot, confirmation, receipt; after the close the
     objection form, filed, the board with objections; after the settlement the read-only
-    sign-in, the owner's records, their fund debit and the settled board."""
+    sign-in, the owner's records, their fund debit and the settled board; then an emergency
+    use's board, the poster's pick for it, its second factor and the owner's own page."""
     pid = open_vote(app, runner, tmp_path, "objection_days=3")
     uid = show(runner, pid)["uid"]
     proposal = {"id": int(pid)}
@@ -93,3 +94,26 @@ def walk(app, runner, tmp_path, base: str, page, look) -> None:
         look(page, "fund", lang)
         page.goto(f"{base}/p/{uid}")
         look(page, "board-settled", lang)
+    emergency = runner.invoke(args=[
+        "works", "emergency", "--community", "SUN", "--title", "1号楼电梯抢修",
+        "--scope", "building:1", "--budget", "18000.00", "--category", "elevator",
+        "--applicant", "property_company", "--reason", "1号楼电梯曳引机故障，困人两次，需立即停用抢修",
+        "--evidence", evidence(tmp_path, "inspection.pdf", b"%PDF special equipment report")])
+    assert emergency.exit_code == 0, emergency.output
+    euid = show(runner, emergency.output.strip())["uid"]
+    for lang, (room, serial) in OWNERS.items():
+        page.context.clear_cookies()
+        page.goto(f"{base}/p/{euid}?lang={lang}")
+        look(page, "board-emergency", lang)
+        page.click("#emergency-sign-in")
+        page.wait_for_url(re.compile(r".*/pick$"))
+        look(page, "emergency-pick", lang)
+        page.fill("#building", "1")
+        page.fill("#entrance", "1")
+        page.fill("#room", room)
+        page.click("button[type=submit]")
+        page.wait_for_url(re.compile(r".*/verify$"))
+        look(page, "emergency-verify", lang)
+        answer(page, serial, "emergency")
+        look(page, "emergency", lang)
+
