@@ -370,3 +370,26 @@ def test_a_closed_page_in_the_objection_period_leads_to_the_objection_form(
     html = page.get_data(as_text=True)
     assert page.status_code == 410 and "链接已失效" not in html, html
     assert "只读查看本户的表决记录" in html and f'href="/p/{uid}/pick"' in html
+
+
+def test_an_objection_or_answer_the_printed_font_cannot_draw_is_refused(app, runner, tmp_path):
+    """Objections and answers are printed on the result notice and the application form: a
+    𠮷 or a ☐ in them printed as an empty box. Refused where they are entered, naming the
+    character, as a community's name or a title is."""
+    pid = open_vote(app, runner, tmp_path, "objection_days=1")
+    vote(runner, tmp_path, pid, ALL_AGREE)
+    close_at_end(app, runner, pid)
+    at(app, END + timedelta(hours=1))
+    refused = runner.invoke(args=["proposal", "objection", pid, *unit_args("B"), "--text",
+                                  "表决票上的签名不是𠮷某的", "--evidence", scan(tmp_path)])
+    assert refused.exit_code == 1 and "𠮷" in refused.output and "打印" in refused.output, \
+        refused.output
+    filed = runner.invoke(args=["proposal", "objection", pid, *unit_args("B"), "--text",
+                                "表决票上的签名不是我的", "--evidence", scan(tmp_path)])
+    assert filed.exit_code == 0, filed.output
+    seq = int(filed.output.split("#")[1].split()[0])
+    refused = runner.invoke(args=["proposal", "answer", pid, str(seq), "--decision", "rejected",
+                                  "--text", "☐ 经核实签名属实"])
+    assert refused.exit_code == 1 and "☐" in refused.output and "打印" in refused.output
+    assert [e["kind"] for e in chain_entries(export_and_verify(app, runner, tmp_path, pid)[0])
+            ][-2:] == ["close", "objection"]

@@ -22,7 +22,7 @@ from votes.models import Objection, Proposal, VoterAccess
 from votes.services import audit, clock
 from votes.services.chain_store import Appender, lock_proposal
 from votes.services.errors import DomainError, NotFound
-from votes.services.plain_text import check_plain
+from votes.services.plain_text import check_plain, check_printable
 from votes.services.clerks import check_clerk
 from votes.services.procedure.common import (close_entry, store_evidence,
                                               voter_of_unit)
@@ -126,6 +126,7 @@ def _text(text: str, what: str) -> str:
     if len(text) > MAX_TEXT:
         raise DomainError(_("%(w)s不能超过 %(n)d 字。", w=what, n=MAX_TEXT))
     check_plain(text, lines=True)
+    check_printable(text)  # printed on the result notice and the application form
     return text
 
 
