@@ -616,3 +616,22 @@ def test_merged_cells_are_said_to_be_merged_not_empty(app, runner, client, tmp_p
     page = client.post("/committee/c/SUN/roll/preview", data={
         "file": (io.BytesIO(path.read_bytes()), "roll.xlsx")}).get_data(as_text=True)
     assert "A2:A4" in page and "取消合并" in page and "为空" not in page
+
+
+@pytest.mark.parametrize("column, value, words", [
+    ("building", "䶮园1号楼", "楼栋含有印不出的字“䶮”"),
+    ("room", "1☐01", "房号含有印不出的字“☐”"),
+])
+def test_a_unit_label_the_printed_font_cannot_draw_is_refused(app, runner, tmp_path, column,
+                                                             value, words):
+    """A building, entrance or room is printed on every notice, the result notice and the
+    settlement notice: a 䶮 or ☐ in it printed as an empty box, so the lobby sheet could not
+    say which flat a line was. Refused at the import, naming the row and the character."""
+    from votes.models import Unit
+
+    _create(runner)
+    path = make_roll_csv(tmp_path / "r.csv", [make_row(**{column: value})])
+    result = runner.invoke(args=["roll", "import", "--community", "SUN", str(path)])
+    assert result.exit_code == 1, result.output
+    assert f"第 2 行：{words}" in result.output, result.output[:2000]
+    assert _count(app, Unit) == 0

@@ -246,6 +246,8 @@ class _RowParser:
         # the notices: a direction control there reorders the figures printed after it.
         self.control = functools.cache(lambda text: has_control(text)
                                        or has_bidi_control(text))
+        # Printed on every notice, the result notice and the settlement notice.
+        self.unprintable = functools.cache(_unprintable)
 
     def __call__(self, row: RollRow, problems: list[Problem]):
         v = row.values
@@ -262,6 +264,10 @@ class _RowParser:
                 fail(_("%(column)s超过 %(n)s 个字", column=zh, n=LABEL_MAX))
             elif self.control(v.get(name, "")):
                 fail(_("%(column)s含有控制字符", column=zh))
+            elif self.unprintable(v.get(name, "")):
+                fail(_("%(column)s含有印不出的字“%(chars)s”：通知和公告所用的字体中没有这个字，印出来是"
+                       "空白方框。请改用常用字", column=zh,
+                       chars="、".join(self.unprintable(v.get(name, "")))))
         # Held to what a proxy's or a buyer's name is (proxies.parse_proxy: spaces and tabs
         # folded, at most NAME_MAX characters, no control character): the name goes into the
         # frozen roll, the notices and the poster. A line break is most often two co-owners
@@ -333,6 +339,12 @@ class _RowParser:
             return None
         owner = _OwnerPlan(row.number, owner_name, id_number, kind, phone)
         return key, canonical, area, basis, balance, owner, unit_kind, deposit
+
+
+def _unprintable(text: str) -> str:
+    from votes.services.pdf_text import unprintable  # reportlab, only once a roll is read
+
+    return unprintable(text)
 
 
 def _quoted(value: str) -> str:
