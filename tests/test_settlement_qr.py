@@ -64,18 +64,13 @@ def _many_flats(n: int) -> list[dict]:
                      fund_balance="5000.00") for i in range(n)]
 
 
-def test_an_emergency_uses_notice_at_the_field_limits_keeps_the_qr_with_the_seal(
-        app, runner, tmp_path, client):
-    """Hundreds of flats and a committee name as long as it may be: the QR code, its address
-    and line, the question line and the seal block stay together on the last page, below the
-    table's end."""
-    need_tools("pdftoppm", "zbarimg", "pdftotext")
+def _emergency_settled(app, runner, tmp_path, committee: str, flats: int) -> tuple[str, str]:
+    """The id and uid of an emergency use of every one of `flats` flats, settled."""
     app.config["VOTES_NOW"] = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
-    committee = "阳光花园" * 50  # 200 characters, the column's limit
     assert runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"]).exit_code == 0
     assert runner.invoke(args=["community", "contact", "SUN", "--committee", committee,
                                "--phone", "0591-83000000"]).exit_code == 0
-    roll = make_roll_csv(tmp_path / "roll.csv", _many_flats(400))
+    roll = make_roll_csv(tmp_path / "roll.csv", _many_flats(flats))
     assert runner.invoke(args=["roll", "import", "--community", "SUN",
                                str(roll)]).exit_code == 0
     applied = runner.invoke(args=[
@@ -92,6 +87,17 @@ def test_an_emergency_uses_notice_at_the_field_limits_keeps_the_qr_with_the_seal
         from votes.services.lifecycle import get_proposal
 
         uid = get_proposal(pid).uid
+    return pid, uid
+
+
+def test_an_emergency_uses_notice_at_the_field_limits_keeps_the_qr_with_the_seal(
+        app, runner, tmp_path, client):
+    """Hundreds of flats and a committee name as long as it may be: the QR code, its address
+    and line, the question line and the seal block stay together on the last page, below the
+    table's end."""
+    need_tools("pdftoppm", "zbarimg", "pdftotext")
+    committee = "阳光花园" * 50  # 200 characters, the column's limit
+    _, uid = _emergency_settled(app, runner, tmp_path, committee, 400)
     link = f"http://votes.test/p/{uid}/pick"
     posted = client.get(f"/p/{uid}/settlement.pdf").data
     pages = _pages(posted, tmp_path, "many")
@@ -108,3 +114,30 @@ def test_an_emergency_uses_notice_at_the_field_limits_keeps_the_qr_with_the_seal
     # The entry an emergency use's owners sign in by, as from its board.
     page = client.get(f"/p/{uid}/pick").get_data(as_text=True)
     assert 'id="pick-emergency"' in page
+
+
+def test_a_long_settlement_table_has_its_header_once_at_the_top_of_each_page(
+        app, runner, tmp_path, client):
+    """The table is laid out in pieces (pdf_text); where one piece ended mid-page the next
+    printed its header there again, a stray 房屋 / 面积 / 分摊 row among the flats (with 400
+    flats, just above 合计). Each page holding rows of the table starts with the header,
+    once, and 合计 follows the last flat."""
+    need_tools("pdftotext")
+    pid, uid = _emergency_settled(app, runner, tmp_path, "阳光花园业主委员会", 400)
+    posted = client.get(f"/p/{uid}/settlement.pdf").data
+    committee = tmp_path / "c.pdf"
+    assert runner.invoke(args=["works", "settlement-notice", pid, "--balances",
+                               "-o", str(committee)]).exit_code == 0
+    for pdf in (posted, committee.read_bytes()):
+        pages = pdf_text(pdf).split("\f")
+        flats = [re.findall(r"^\s*\d+-1-\d{4}\s", page, re.M) for page in pages]
+        headers = [re.findall(r"^\s*房屋\s+面积\(m²\)\s+分摊\(元\)", page, re.M)
+                   for page in pages]
+        assert sum(map(len, flats)) == 400
+        assert [len(h) for h, f in zip(headers, flats) if f] == [1] * sum(map(bool, flats))
+        for page, rows in zip(pages, flats):
+            if rows:
+                assert page.index("房屋") < page.index(rows[0].strip())
+        rows = [line.split() for line in pdf_text(pdf).splitlines()
+                if re.match(r"^\s*(\d+-1-\d{4}|合计)", line)]
+        assert rows[-1][0] == "合计（400" and rows[-2][0] == "2-1-5004", rows[-3:]

@@ -11,10 +11,12 @@ text (reportlab's default Helvetica is not embedded either).
 from __future__ import annotations
 
 from importlib import resources
+from typing import Any, Callable
 from xml.sax.saxutils import escape
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Flowable
 
 FONT = "WenQuanYiMicroHei"
 MONO = "WenQuanYiMicroHeiMono"  # the second face of the same collection, for web addresses
@@ -55,17 +57,64 @@ def markup(value: object) -> str:
     return escape(str(value))
 
 
-# Body rows of one table. reportlab measures the rest of a table again at every page where
-# it splits it, so one table of every unit is quadratic in the units (20,000 rows: 49 s
-# plain, about 90 s with wrapped cells, longer than a proxy waits); in tables of 200 rows
-# each with its header the time is linear (9 s). A page where one table ends and the next
-# begins shows the header twice.
-TABLE_ROWS = 200
+# Body rows measured at a time, at first (then as many as the last page held, and a few):
+# reportlab measures the rest of a table again at every page where it splits it, so one table
+# of every unit is quadratic in the units (20,000 rows: 49 s plain, about 90 s with wrapped
+# cells, longer than a proxy waits). long_table measures a page's worth and a little more.
+TABLE_ROWS = 64
 
 
-def table_pieces(rows: list) -> list[list]:
-    """`rows` (a header row, then the body) as the rows of tables of at most TABLE_ROWS body
-    rows, each starting with the header."""
-    header, body = rows[0], rows[1:]
-    return [[header] + body[start:start + TABLE_ROWS]
-            for start in range(0, max(len(body), 1), TABLE_ROWS)]
+def long_table(rows: list, make: Callable[[list], Any]) -> Any:
+    """One flowable drawing `rows` (a header row, then the body) as the tables `make(rows)`
+    builds (a reportlab Table with repeatRows=1, no spanned cells), one a page, the header
+    once at the top of each. Tables of a fixed number of rows each printed their header
+    wherever one began, mid-page too: a stray header row among the flats, or above 合计."""
+    return _LongTable(rows[0], rows[1:], make, TABLE_ROWS)
+
+
+class _LongTable(Flowable):
+    def __init__(self, header: list, body: list, make: Callable[[list], Any], count: int):
+        super().__init__()
+        self.header, self.body, self.make, self.count = header, body, make, max(count, 1)
+        self._laid: tuple | None = None
+
+    def _window(self, width: float, height: float):
+        """The table of the header and the body's first rows, more than fill `height` (or
+        all of them), wrapped at this size, with the rows' heights."""
+        if self._laid and self._laid[0] == (width, height):
+            return self._laid[1]
+        count = self.count
+        while True:
+            table = self.make([self.header] + self.body[:count])
+            size = table.wrap(width, height)
+            if count >= len(self.body) or size[1] > height:
+                break
+            count *= 2
+        self.hAlign = table.hAlign
+        self._laid = ((width, height), (table, size))
+        return table, size
+
+    def wrap(self, availWidth, availHeight):
+        # Taller than the page whenever the window holds only part of the body: the frame
+        # then asks for a split.
+        return self._window(availWidth, availHeight)[1]
+
+    def split(self, availWidth, availHeight):
+        table, (_, height) = self._window(availWidth, availHeight)
+        if height <= availHeight:
+            return [table]
+        # The rows that fit, from the heights just measured: Table.split would measure the
+        # whole window again. Our tables span no cells, so any row boundary will do.
+        heights = table._rowHeights
+        used, fit = heights[0], 0
+        for h in heights[1:]:
+            if used + h > availHeight:
+                break
+            used, fit = used + h, fit + 1
+        if not fit:
+            return []
+        return [self.make([self.header] + self.body[:fit]),
+                _LongTable(self.header, self.body[fit:], self.make, fit + 8)]
+
+    def draw(self):
+        self._laid[1][0].drawOn(self.canv, 0, 0)

@@ -33,7 +33,7 @@ def result_notice_pdf(proposal: Proposal) -> bytes:
     from reportlab.platypus import (KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table,
                                     TableStyle)
 
-    from votes.services.pdf_text import markup, register_fonts, table_pieces
+    from votes.services.pdf_text import long_table, markup, register_fonts
 
     if proposal.state not in ("closed", "published"):
         raise DomainError(_("表决结束后才能生成结果公告"))
@@ -83,10 +83,13 @@ def result_notice_pdf(proposal: Proposal) -> bytes:
     rows = [[Paragraph(markup(v), cell)
              if pdfmetrics.stringWidth(v, font, 10) > w - 12 else v
              for v, w in zip(row, widths)] for row in rows]
-    for piece in table_pieces(rows):
+
+    def make(piece: list) -> Table:
         table = Table(piece, repeatRows=1, colWidths=widths)
         table.setStyle(style)
-        story.append(table)
+        return table
+
+    story.append(long_table(rows, make))
     # Who publishes it, when, and room for the seal, as on the voting notice: a lobby sheet
     # nobody signed could not be told from a forgery, and owners did not know whom to ask.
     c = proposal.community

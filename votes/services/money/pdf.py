@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 from typing import Sequence
 
-from votes.services.pdf_text import MONO, markup, register_fonts, table_pieces
+from votes.services.pdf_text import MONO, long_table, markup, register_fonts
 
 
 def styles() -> dict:
@@ -35,8 +35,8 @@ def para(text: str, style) -> object:
 
 
 def table(rows: Sequence[Sequence[str]], widths_cm: Sequence[float], style) -> list:
-    """A gridded table, header row repeated on every page, each cell wrapped: the flowables
-    to add to the story (a long table is several, see pdf_text.table_pieces)."""
+    """A gridded table, its header row at the top of every page, each cell wrapped: the
+    flowables to add to the story (one, see pdf_text.long_table)."""
     from reportlab.lib import colors
     from reportlab.lib.units import cm
     from reportlab.platypus import Table, TableStyle
@@ -46,13 +46,13 @@ def table(rows: Sequence[Sequence[str]], widths_cm: Sequence[float], style) -> l
                            ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
                            ("VALIGN", (0, 0), (-1, -1), "TOP"),
                            ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey)])
-    tables = []
-    for piece in table_pieces(list(rows)):
-        t = Table([[para(str(v), style) for v in row] for row in piece], repeatRows=1,
-                  colWidths=[w * cm for w in widths_cm])
+
+    def make(piece: list) -> Table:
+        t = Table(piece, repeatRows=1, colWidths=[w * cm for w in widths_cm])
         t.setStyle(commands)
-        tables.append(t)
-    return tables
+        return t
+
+    return [long_table([[para(str(v), style) for v in row] for row in rows], make)]
 
 
 def build(title: str, story: list) -> bytes:
