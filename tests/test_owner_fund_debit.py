@@ -91,7 +91,7 @@ def test_the_owner_sees_what_was_debited_from_their_flat_and_no_one_else_does(
     body = anonymous.get_data(as_text=True)
     assert mine["debited"] not in body and theirs["debited"] not in body
     en = owners["202"].get(f"/p/{uid}/fund?lang=en").get_data(as_text=True)
-    assert "Actually debited from the flat's fund account" in en and mine["debited"] in en
+    assert "Actually debited from the flat's fund sub-ledger" in en and mine["debited"] in en
     assert "Estimated share shown at voting" in en and "Settlement date" in en
 
 
