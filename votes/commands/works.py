@@ -140,6 +140,21 @@ def settlement_notice(proposal, output, balances):
     click.echo(output)
 
 
+@works_cli.command("emergency-notice")
+@click.argument("proposal")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@domain_errors
+def emergency_notice(proposal, output):
+    """Write an emergency use's announcement for the lobby (应急使用公告, A4 PDF)."""
+    from votes.services.lifecycle import proposal_now
+    from votes.services.money.emergency_pdf import emergency_notice_pdf
+    from votes.services.output import check_output, write_output
+
+    check_output(output)
+    write_output(output, emergency_notice_pdf(proposal_now(proposal)))
+    click.echo(output)
+
+
 @works_cli.command("application")
 @click.argument("proposal")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))

@@ -373,6 +373,20 @@ def poster(user, proposal):
     return _download(poster_pdf(str(proposal.id)), f"poster-{proposal.id}.pdf", "application/pdf")
 
 
+@bp.get("/p/<int:pid>/emergency-notice.pdf")
+@staff("committee", "admin", obj="proposal")
+def emergency_notice(user, proposal):
+    """The emergency use's announcement for the lobby (应急使用公告)."""
+    from votes.services.money.emergency_pdf import emergency_notice_pdf
+
+    try:
+        pdf = emergency_notice_pdf(proposal)
+    except DomainError as err:  # a voted proposal: its notices are the voting ones
+        flash(err.message, "error")
+        return redirect(url_for("committee.proposal", pid=proposal.id))
+    return _download(pdf, f"emergency-notice-{proposal.id}.pdf", "application/pdf")
+
+
 @bp.get("/p/<int:pid>/result-notice.pdf")
 @staff("committee", "admin", obj="proposal")
 def result_notice(user, proposal):

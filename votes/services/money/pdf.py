@@ -67,5 +67,42 @@ def build(title: str, story: list) -> bytes:
     return out.getvalue()
 
 
+BLANK_LINE = "＿＿＿＿＿＿＿＿＿＿"
+
+
+def signature(community, day, s: dict) -> list:
+    """Who publishes a posted notice, room for the seal, the telephone and the date: a
+    sheet nobody signed could not be told from a forgery, and owners did not know whom to
+    ask. The caller keeps it together with what precedes it."""
+    from votes.services.clock import printed_date
+
+    return [para(f"{community.committee_name or BLANK_LINE}（盖章）", s["sign"]),
+            para(f"联系电话：{community.contact_phone or BLANK_LINE}", s["sign"]),
+            para(f"日期：{printed_date(day)}", s["sign"])]
+
+
+def online_check(proposal, s: dict, heading: str, what: str):
+    """The QR code and printed address of the poster's way in (building and room, the second
+    factor, read-only: docs/deploy.md, "Owners after the vote"), `what` saying what an owner
+    sees there that the posted paper cannot print. Never a voter's own link, on a paper
+    anyone reads."""
+    from reportlab.lib.units import cm
+    from reportlab.platypus import Table, TableStyle
+
+    from votes.services.access import lobby_link
+    from votes.services.notices_pdf import QrCode
+
+    link = lobby_link(proposal)
+    size = 4.0 * cm
+    text = [para(heading, s["h"]),
+            para(f"用手机扫描左侧二维码，或在浏览器中输入下方网址，选择楼栋和房号并验证业主"
+                 f"身份后，{what}", s["body"]),
+            para("查询网址：", s["body"]), para(link, s["link"])]
+    block = Table([[QrCode(link, size), text]], colWidths=[size + 0.4 * cm, 12.6 * cm])
+    block.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                               ("LEFTPADDING", (0, 0), (0, 0), 0)]))
+    return block
+
+
 def unit_label(building: str, entrance: str, room: str) -> str:
     return "-".join(x for x in (building, entrance, room) if x)

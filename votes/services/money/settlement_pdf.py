@@ -103,46 +103,20 @@ def settlement_notice_pdf(proposal: Proposal, *, balances: bool = False) -> byte
         story += pdf.table(table, [6.0, 4.0, 4.0], s["cell"])
     # Whom to ask, and room for the seal, as on the result notice: a posted notice with no
     # telephone left an owner who found their share wrong no one to turn to.
-    c = proposal.community
-    blank = "＿＿＿＿＿＿＿＿＿＿"
     tail = [Spacer(1, 0.4 * cm)]
     if not balances:
-        tail += [_check_online(proposal, s), Spacer(1, 0.3 * cm)]
+        tail += [pdf.online_check(proposal, s, "业主网上查询本户结算",
+                                  "可只读查看本户分摊、扣减和余额（结算后一年内可查询）。"),
+                 Spacer(1, 0.3 * cm)]
     tail += [pdf.para("如对本户分摊有疑问，请向业主委员会查询；分户账余额和扣减以维修资金管理机构的"
                       "账目为准。", s["body"]),
              Spacer(1, 0.4 * cm),
-             pdf.para(f"{c.committee_name or blank}（盖章）", s["sign"]),
-             pdf.para(f"联系电话：{c.contact_phone or blank}", s["sign"]),
-             pdf.para(f"日期：{printed_date(rows[0].created_at if rows else now())}",
-                      s["sign"])]
+             *pdf.signature(proposal.community, rows[0].created_at if rows else now(), s)]
     # After hundreds of flats' rows the seal, whom to ask and the QR code are one block on
     # one page, below the table's end: never a seal split from its date, nor a QR code
     # alone at a page's foot.
     story.append(KeepTogether(tail))
     return pdf.build("维修资金使用结算公告", story)
-
-
-def _check_online(proposal: Proposal, s: dict):
-    """The QR code and printed address of the poster's way in (building and room, the second
-    factor, read-only after the works: docs/deploy.md, "Owners after the vote"), where each
-    owner sees what the notice cannot print: their own flat's debit and balance. Never a
-    voter's own link, on a paper anyone reads."""
-    from reportlab.lib.units import cm
-    from reportlab.platypus import Table, TableStyle
-
-    from votes.services.access import lobby_link
-    from votes.services.notices_pdf import QrCode
-
-    link = lobby_link(proposal)
-    size = 4.0 * cm
-    text = [pdf.para("业主网上查询本户结算", s["h"]),
-            pdf.para("用手机扫描左侧二维码，或在浏览器中输入下方网址，选择楼栋和房号并验证业主"
-                     "身份后，可只读查看本户分摊、扣减和余额（结算后一年内可查询）。", s["body"]),
-            pdf.para("查询网址：", s["body"]), pdf.para(link, s["link"])]
-    block = Table([[QrCode(link, size), text]], colWidths=[size + 0.4 * cm, 12.6 * cm])
-    block.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                               ("LEFTPADDING", (0, 0), (0, 0), 0)]))
-    return block
 
 
 def _top_up(low: bool | None) -> str:
