@@ -45,6 +45,8 @@ def test_committee_records_each_step_and_settles(app, runner, tmp_path, client):
     done = _post(client, pid, "settle", {"final_cost": "6400.00", "confirm": "1"}, files=())
     text = done.get_data(as_text=True)
     assert 'id="final-cost">6,400.00' in text and 'id="debits"' in text
+    # The total paid, as the verifier's report and the regulator's page state it.
+    assert "已付款合计" in text and 'id="paid-total">2,000.00' in text
     assert 'id="record-settlement"' not in text
     assert "2 户需续筹" in text  # 1-201 and 1-202 fall below 30% of their first deposit
     with app.app_context():
