@@ -5,6 +5,7 @@ from __future__ import annotations
 from votes.core import follow, works
 from votes.core.bidi import shown
 from votes.core.bundle_types import WORKS_DATA, type_errors
+from votes.core.numbers import format_yuan
 from votes.core.verifier_base import _Bundle, _Run, unread
 from votes.core.verifier_works_figures import Settlement, WorksFigures
 
@@ -12,6 +13,12 @@ STAGE_WORDS = {"contract": "合同", "payment": "付款", "acceptance": "验收"
                "settlement": "结算"}
 # An entry's kind named where step 18.8 finds it in an emergency use.
 KIND_WORDS = {"device": "设备登记", "ballot": "选票", "delivery": "送达", "close": "表决结束"}
+
+
+def _yuan(fen) -> str:
+    # The report's works figures are in 元 (verifier_works_figures): its failures' Chinese
+    # says the same amounts the same way; the English keeps the bundle's fen.
+    return f"{format_yuan(fen)} 元（{fen} 分）" if isinstance(fen, int) else f"{fen} 分"
 
 
 def check_works(b: _Bundle, genesis: dict | None, run: _Run) -> WorksFigures | None:
@@ -71,7 +78,7 @@ def check_works(b: _Bundle, genesis: dict | None, run: _Run) -> WorksFigures | N
                                  "rules froze", n)
             if budget is not None and \
                     not works.within_tolerance(data["amount"], budget, data["tolerance_bp"]):
-                run.fail("18.4", f"合同金额 {data['amount']} 分超出{over[0]} {budget} 分，"
+                run.fail("18.4", f"合同金额 {_yuan(data['amount'])}超出{over[0]} {_yuan(budget)}，"
                                  f"超过允许的浮动幅度（{data['tolerance_bp']} 个基点）：{over[1]}"
                                  f" / contract amount {data['amount']} fen exceeds {over[2]} "
                                  f"{budget} fen by more than the tolerance "
@@ -79,7 +86,7 @@ def check_works(b: _Bundle, genesis: dict | None, run: _Run) -> WorksFigures | N
         elif stage == "payment":
             paid += data["amount"]
             if contract is not None and paid > contract["amount"]:
-                run.fail("18.5", f"付款累计 {paid} 分，超过合同金额 {contract['amount']} 分 / "
+                run.fail("18.5", f"付款累计 {_yuan(paid)}，超过合同金额 {_yuan(contract['amount'])} / "
                                  f"payments reach {paid} fen, more than the contract's "
                                  f"{contract['amount']} fen", n)
         elif stage == "settlement" and contract is not None:
@@ -230,16 +237,16 @@ def _check_settlement(b: _Bundle, data: dict, paid: int, budget: int | None, con
     """18.6 and 18.7; the sum of the shares recomputed from roll.json when they are the
     settlement's (what the units' sub-ledgers must be charged in all), else None."""
     if data["paid"] != paid:
-        run.fail("18.6", f"结算所载已付款 {data['paid']} 分，付款记录合计 {paid} 分 / "
+        run.fail("18.6", f"结算所载已付款 {_yuan(data['paid'])}，付款记录合计 {_yuan(paid)} / "
                          f"settlement says {data['paid']} fen were paid, the "
                          f"payment entries sum to {paid}", n)
     if data["final_cost"] < paid:
-        run.fail("18.6", f"结算金额 {data['final_cost']} 分少于已付的 {paid} 分 / final "
+        run.fail("18.6", f"结算金额 {_yuan(data['final_cost'])}少于已付的 {_yuan(paid)} / final "
                          f"cost {data['final_cost']} fen is less than the {paid} fen already "
                          "paid", n)
     if budget is not None and not works.within_tolerance(data["final_cost"], budget,
                                                          contract["tolerance_bp"]):
-        run.fail("18.6", f"结算金额 {data['final_cost']} 分超出{over[0]} {budget} 分，超过"
+        run.fail("18.6", f"结算金额 {_yuan(data['final_cost'])}超出{over[0]} {_yuan(budget)}，超过"
                          f"允许的浮动幅度：{over[1]} / final cost {data['final_cost']} fen "
                          f"exceeds {over[2]} {budget} fen by more than the tolerance: "
                          f"{over[3]}", n)
