@@ -462,3 +462,37 @@ def test_the_posted_settlement_notice_says_how_each_share_was_worked_out_and_who
     assert committee.exit_code == 0, committee.output
     text = re.sub(r"\s+", "", pdf_text(tmp_path / "c.pdf"))
     assert "合计（7户）654.756,400.00" in text and "联系电话：0591-83000000" in text, text
+
+
+def test_areas_people_read_are_grouped_like_money_and_machine_files_stay_plain(
+        app, runner, tmp_path, client):
+    import csv
+    import io
+    import zipfile
+
+    rows = low_balance_rows()
+    rows[7] = dict(rows[7], area="12000.00")  # 2-1-201, a shop: 12,544.75 m² in all
+    vote = passed_vote(app, runner, tmp_path, rows=rows)
+    pid, uid = vote["pid"], vote["uid"]
+    works_done(runner, tmp_path, pid)
+    assert runner.invoke(args=["works", "settle", pid, "--final-cost", "6400.00"]).exit_code == 0
+
+    out = tmp_path / "settlement.pdf"
+    assert runner.invoke(args=["works", "settlement-notice", pid, "-o", str(out)]).exit_code == 0
+    notice = re.sub(r"\s+", "", pdf_text(out))
+    assert "12,000.00" in notice and "12,544.75" in notice, notice  # the flat, and 合计
+    assert "12544.75" not in notice and "12000.00" not in notice
+    board = client.get(f"/p/{uid}").get_data(as_text=True)
+    assert "12,544.75" in board and "12544.75" not in board
+
+    package = tmp_path / "application.zip"
+    assert runner.invoke(args=["works", "application", pid, "-o", str(package)]).exit_code == 0
+    with zipfile.ZipFile(package) as z:
+        table = z.read("apportionment.csv").decode("utf-8-sig")
+        bundle = zipfile.ZipFile(io.BytesIO(z.read("bundle.zip")))
+    shop = next(r for r in csv.reader(io.StringIO(table)) if r[:3] == ["2", "1", "201"])
+    assert shop[3] == "12000.00"  # a number a spreadsheet reads
+    report = bundle.read(next(n for n in bundle.namelist() if n.endswith("report.txt")))
+    assert "12544.75 m²" in report.decode("utf-8") and "12,544.75" not in report.decode("utf-8")
+    verified = _bundle_report(app, runner, tmp_path, pid).render()
+    assert "12544.75 m²" in verified and "12,544.75" not in verified

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from tests.factories import resident_id
 from votes.core.identity import (check_resident_id, mask_id, mask_name, mask_phone,
                                  valid_phone)
-from votes.core.numbers import (format_area, format_percent, format_yuan, parse_area, parse_yuan,
-                                whole_number)
+from votes.core.numbers import (format_area, format_area_grouped, format_percent, format_yuan,
+                                parse_area, parse_yuan, whole_number)
 
 
 @pytest.mark.parametrize("text, centi", [("89", 8900), ("89.5", 8950), ("89.50", 8950),
@@ -50,7 +50,8 @@ def test_money():
     assert format_yuan(35_600_000) == "356,000.00"
     assert format_yuan(-123_456_789) == "-1,234,567.89" and format_yuan(99) == "0.99"
     assert parse_yuan(format_yuan(123_456_789)) == 123_456_789
-    assert format_area(8950) == "89.50"
+    assert format_area(8950) == "89.50" and format_area(3_580_000) == "35800.00"  # machines
+    assert format_area_grouped(3_580_000) == "35,800.00" and format_area_grouped(8950) == "89.50"
     assert format_percent(2, 3) == "66.67%"
     with pytest.raises(ValueError):
         parse_yuan("1.234")

@@ -7,7 +7,7 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from votes.commands import domain_errors, read_file
-from votes.core.numbers import format_area, format_yuan
+from votes.core.numbers import format_area_grouped, format_yuan
 from votes.i18n import _
 
 proposal_cli = AppGroup("proposal", help="Draft, open, close and show proposals (表决事项).")
@@ -162,16 +162,16 @@ def show(proposal: str, as_json: bool) -> None:
                f"{scope_label(p.scope)})")
     click.echo(_("状态：%(state)s   预算：%(budget)s 元", state=state_label(p.state),
                  budget=format_yuan(p.budget)))
-    click.echo(_("专有部分总面积：%(area)s m²   总人数：%(n)s", area=format_area(t.total_area),
+    click.echo(_("专有部分总面积：%(area)s m²   总人数：%(n)s", area=format_area_grouped(t.total_area),
                  n=t.total_headcount))
     if p.state == "emergency":  # no vote was held (§18.6): no thresholds, no quorum
         _show_emergency(p)
         return
-    click.echo(_("参与表决：%(area)s m²，%(n)s 人", area=format_area(t.participating_area),
+    click.echo(_("参与表决：%(area)s m²，%(n)s 人", area=format_area_grouped(t.participating_area),
                  n=t.participating_headcount))
     _show_procedure(p)
     if f.tally is not None:
-        click.echo(_("同意：%(area)s m²，%(n)s 人", area=format_area(t.agree_area),
+        click.echo(_("同意：%(area)s m²，%(n)s 人", area=format_area_grouped(t.agree_area),
                      n=t.agree_headcount))
     if p.state == "draft":
         # Nothing is counted for a draft: no thresholds to miss yet.
@@ -180,7 +180,7 @@ def show(proposal: str, as_json: bool) -> None:
         final = p.state in ("closed", "published")
         for c in t.checks:
             mark = _("达到") if c.met else (_("未达到") if final else _("尚未达到"))
-            amount = (lambda v: f"{format_area(v)} m²") if "area" in c.name else str
+            amount = (lambda v: f"{format_area_grouped(v)} m²") if "area" in c.name else str
             click.echo("  " + _("%(name)s：%(part)s / %(whole)s，门槛 %(threshold)s，"
                                 "需要 %(needed)s → %(mark)s", name=threshold_label(c.name),
                                 part=amount(c.part), whole=amount(c.whole),

@@ -4,7 +4,7 @@ import click
 from flask.cli import AppGroup
 
 from votes.commands import domain_errors
-from votes.core.numbers import format_area
+from votes.core.numbers import format_area_grouped
 from votes.i18n import _
 
 community_cli = AppGroup("community", help="Register and list communities (小区).")
@@ -123,7 +123,7 @@ def roll_show(community_code: str, list_units: bool) -> None:
 
     click.echo(_("小区：%(code)s %(name)s", code=s.community.code, name=s.community.name))
     click.echo(_("房屋：%(n)s 户", n=s.units))
-    click.echo(_("专有部分总面积：%(area)s m²", area=format_area(s.total_area)))
+    click.echo(_("专有部分总面积：%(area)s m²", area=format_area_grouped(s.total_area)))
     click.echo(_("业主人数（表决人数）：%(n)s", n=s.headcount))
     click.echo(_("名册上的业主：%(n)s", n=s.owners))
     click.echo(_("开发建设单位的房屋（合计为一位业主）：%(n)s 户", n=s.developer_units))

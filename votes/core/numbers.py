@@ -49,7 +49,7 @@ def parse_area(text: str) -> int:
     if value is None or value <= 0:
         raise Refusal(_("面积必须是大于0且最多两位小数的数字"))
     if value > MAX_AREA:
-        raise Refusal(_("面积超过上限 %(limit)s m²"), limit=format_area(MAX_AREA))
+        raise Refusal(_("面积超过上限 %(limit)s m²"), limit=format_area_grouped(MAX_AREA))
     return value
 
 
@@ -79,16 +79,29 @@ def _format_2dp(value: int) -> str:
     return f"{sign}{value // 100}.{value % 100:02d}"
 
 
+def _format_grouped(value: int) -> str:
+    sign = "-" if value < 0 else ""
+    return f"{sign}{abs(value) // 100:,}.{abs(value) % 100:02d}"
+
+
 def format_area(centi: int) -> str:
-    """Centi-m² as m² with 2 decimals: 8950 -> "89.50"."""
+    """Centi-m² as m² with 2 decimals and no separators: 8950 -> "89.50". What machines
+    read (CSV and XLSX cells, the bundle, the verifier's report) is written this way and
+    must stay so; what people read uses format_area_grouped."""
     return _format_2dp(centi)
+
+
+def format_area_grouped(centi: int) -> str:
+    """Centi-m² as m² grouped like money, for notices, pages and the command line's
+    messages: 3580000 -> "35,800.00", so that an area and an amount on one line or in one
+    table row are written alike."""
+    return _format_grouped(centi)
 
 
 def format_yuan(fen: int) -> str:
     """Fen as yuan with thousands separators and 2 decimals: 35600000 -> "356,000.00"
     (parse_yuan reads it back)."""
-    sign = "-" if fen < 0 else ""
-    return f"{sign}{abs(fen) // 100:,}.{abs(fen) % 100:02d}"
+    return _format_grouped(fen)
 
 
 def format_yuan_plain(fen: int) -> str:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from votes.core.apportion import apportion
 from votes.core.counting import electorate
-from votes.core.numbers import format_area, parse_yuan
+from votes.core.numbers import format_area_grouped, parse_yuan
 from votes.core.local_rules import Procedure, counting_electorate
 from votes.core.roll import Scope, natural_key
 from votes.i18n import _
@@ -80,7 +80,7 @@ class ScopePreview:
 
     @property
     def area_text(self) -> str:
-        return format_area(self.area)
+        return format_area_grouped(self.area)
 
     @property
     def words(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from votes.core.local_rules import EXCLUDABLE, Procedure, UnitKind
-from votes.core.numbers import format_area
+from votes.core.numbers import format_area_grouped
 from votes.core.roll import (Scope, has_control, natural_key, normalise_building,
                              normalise_entrance)
 from votes.core.rules import Matter, Rules, Threshold
@@ -160,7 +160,7 @@ def notice_plan(proposal: Proposal, units: list[FrozenUnit]):
         items=tuple((i.title, money(i.amount)) for i in sorted(proposal.items,
                                                                 key=lambda i: i.position)),
         scope=notice_scope_text(proposal.scope),
-        split=(f"按各户房屋专有面积占列支范围内总面积（{format_area(total)} m²，"
+        split=(f"按各户房屋专有面积占列支范围内总面积（{format_area_grouped(total)} m²，"
                f"{len(units)} 户）的比例分摊"),
         publicity=_period(proposal.publicity_start or proposal.frozen_at, proposal.voting_start),
         voting=_period(proposal.voting_start, proposal.voting_end),
@@ -208,8 +208,8 @@ def notices_pdf(proposal_ref: str, voter_key: str | None = None, building: str |
     notices = [
         Notice(plan=plan,
                units=tuple((unit_label(u) + ("（不计入表决）" if u.kind in excluded else ""),
-                            format_area(u.area)) for u in units[key]),
-               area=format_area(sum(u.area for u in units[key])),
+                            format_area_grouped(u.area)) for u in units[key]),
+               area=format_area_grouped(sum(u.area for u in units[key])),
                share=money(voters[key].share),
                fund_balance=_balance(units[key]),
                link=voter_link(proposal, accesses[key]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from votes.core.local_rules import Procedure
-from votes.core.numbers import format_area
+from votes.core.numbers import format_area_grouped
 from votes.core.rules import Matter
 from votes.extensions import db
 from votes.i18n import _
@@ -66,7 +66,7 @@ def result_notice_pdf(proposal: Proposal) -> bytes:
     followers = set(o.follow["voters"]) if o.follow else set()
     # Units of a kind the rules leave out (§16) count for nobody, whatever their owner did.
     excluded = set(Procedure.from_rules(proposal.rules).excluded_kinds)
-    rows = [HEADER] + [[u.building, u.entrance, u.room, format_area(u.area),
+    rows = [HEADER] + [[u.building, u.entrance, u.room, format_area_grouped(u.area),
                         "不计入表决（议事规则）" if u.kind in excluded else
                         choice_of.get(u.voter_key, "未表决（从多）" if u.voter_key in followers
                                       else "未表决")] for u in units]

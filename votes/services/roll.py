@@ -134,7 +134,7 @@ def roll_summary(community_code: str, records: list[UnitRecord] | None = None) -
 def unit_lines(community: Community) -> list[tuple[str, ...]]:
     """Each unit with its area, area basis, voter number and masked owners, in label order."""
     from votes.core.identity import mask_id, mask_name
-    from votes.core.numbers import format_area
+    from votes.core.numbers import format_area_grouped
     from votes.services.privacy import decrypt
 
     units = load_units(community)
@@ -147,6 +147,6 @@ def unit_lines(community: Community) -> list[tuple[str, ...]]:
         owners = _("、").join(_("%(name)s（%(id)s）", name=mask_name(decrypt(o.owner.name_enc)),
                                 id=mask_id(decrypt(o.owner.id_enc)))
                               for o in by_id[r.unit_id].ownerships)
-        lines.append((r.label, format_area(r.area), basis_label(r.area_basis.value),
+        lines.append((r.label, format_area_grouped(r.area), basis_label(r.area_basis.value),
                       f"#{number[e.voter_of(r.unit_id).key]}", owners))
     return lines

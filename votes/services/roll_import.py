@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from votes.core.bulk_gc import paused_gc
 from votes.core.identity import check_resident_id, valid_landline, valid_phone
 from votes.core.counting import electorate
-from votes.core.numbers import format_area, format_yuan, parse_area, parse_yuan
+from votes.core.numbers import format_area_grouped, format_yuan, parse_area, parse_yuan
 from votes.core.local_rules import UnitKind
 from votes.core.bidi import has_bidi_control
 from votes.core.roll import (AreaBasis, OwnerKind, Scope, UnitRecord, has_control, spelled,
@@ -124,7 +124,7 @@ def roll_counts(units: int, owners: int, headcount: int, area: int) -> str:
     after confirming and the CLI's import all say it."""
     return _("%(u)d 户；名册登记业主 %(o)d 名（按证件号码计）；表决人数按法定规则计 %(h)d 人"
              "（一人多套、一套房屋的共有人、开发建设单位的全部房屋，各计一人）；总面积 %(a)s m²",
-             u=units, o=owners, h=headcount, a=format_area(area))
+             u=units, o=owners, h=headcount, a=format_area_grouped(area))
 
 
 def import_message(result: ImportResult) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DataError
 from werkzeug.routing import IntegerConverter
 from werkzeug.exceptions import HTTPException
 
-from votes.core.numbers import format_area, format_yuan
+from votes.core.numbers import format_area_grouped, format_yuan
 from votes.models.base import MAX_ID
 from votes.services.clock import local_text
 from votes.services.errors import INVALID_INPUT, DomainError, NotFound
@@ -74,7 +74,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.jinja_env.globals["once_token"] = new_token
     app.add_template_filter(lambda fen: format_yuan(fen), "yuan")
-    app.add_template_filter(lambda centi: format_area(centi), "area")
+    app.add_template_filter(lambda centi: format_area_grouped(centi), "area")
     app.add_template_filter(local_text, "local")
     app.add_template_filter(beijing_text, "beijing")
     app.add_template_filter(_groups, "groups")

@@ -8,7 +8,7 @@ are in the committee's copy only (DESIGN.md, Privacy; docs/fund-application.md).
 
 from __future__ import annotations
 
-from votes.core.numbers import format_area, format_yuan
+from votes.core.numbers import format_area_grouped, format_yuan
 from votes.extensions import db
 from votes.models import Proposal
 from votes.services.clock import now, printed_date
@@ -71,7 +71,7 @@ def settlement_notice_pdf(proposal: Proposal, *, balances: bool = False) -> byte
     # a share alone, with no total area, could be checked by nobody.
     story += [pdf.para(f"结算金额按各户专有部分面积分摊，从各户维修资金分户账中扣减：本户分摊 = "
                        f"结算金额 {format_yuan(data['final_cost'])} 元 × 本户面积 ÷ 总面积 "
-                       f"{format_area(area)} m²（共 {len(rows)} 户），按最大余数法取整到分，各户"
+                       f"{format_area_grouped(area)} m²（共 {len(rows)} 户），按最大余数法取整到分，各户"
                        f"合计与结算金额分毫不差。分摊记录摘要：{data['shares_digest']}",
                        s["body"]),
               pdf.para(f"分户账余额低于首期交存额 30% 的房屋共 {len(low)} 户，应当续筹维修资金"
@@ -86,19 +86,19 @@ def settlement_notice_pdf(proposal: Proposal, *, balances: bool = False) -> byte
     if balances:
         table = [["房屋", "面积(m²)", "分摊(元)", "已扣减(元)", "扣减后余额(元)", "不足(元)",
                   "需续筹"]]
-        table += [[pdf.unit_label(d.building, d.entrance, d.room), format_area(d.area),
+        table += [[pdf.unit_label(d.building, d.entrance, d.room), format_area_grouped(d.area),
                    format_yuan(d.share), format_yuan(d.debited), _yuan(d.balance_after),
                    format_yuan(d.shortfall), _top_up(d.low)] for d in rows]
-        table.append([f"合计（{len(rows)} 户）", format_area(area),
+        table.append([f"合计（{len(rows)} 户）", format_area_grouped(area),
                       format_yuan(sum(d.share for d in rows)),
                       format_yuan(sum(d.debited for d in rows)), "",
                       format_yuan(sum(d.shortfall for d in rows)), ""])
         story += pdf.table(table, [3.2, 2.0, 2.3, 2.3, 2.8, 2.2, 2.2], s["cell"])
     else:
         table = [["房屋", "面积(m²)", "分摊(元)"]]
-        table += [[pdf.unit_label(d.building, d.entrance, d.room), format_area(d.area),
+        table += [[pdf.unit_label(d.building, d.entrance, d.room), format_area_grouped(d.area),
                    format_yuan(d.share)] for d in rows]
-        table.append([f"合计（{len(rows)} 户）", format_area(area),
+        table.append([f"合计（{len(rows)} 户）", format_area_grouped(area),
                       format_yuan(sum(d.share for d in rows))])
         story += pdf.table(table, [6.0, 4.0, 4.0], s["cell"])
     # Whom to ask, and room for the seal, as on the result notice: a posted notice with no

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from votes.core.numbers import format_area
+from votes.core.numbers import format_area_grouped
 from votes.core.objection import DECISION_LABELS
 from votes.services.clock import printed_time
 
@@ -14,7 +14,7 @@ CHOICES = {"agree": "同意", "disagree": "反对", "abstain": "弃权"}
 def figure(name: str, value: int) -> str:
     """A threshold's figure with its unit: "594.75 m²" or "4 人". Bare, an area and a
     headcount side by side on a notice could not be told apart."""
-    return f"{format_area(value)} m²" if "area" in name else f"{value} 人"
+    return f"{format_area_grouped(value)} m²" if "area" in name else f"{value} 人"
 
 
 def follow_lines(o, real_checks) -> list[str]:
@@ -25,7 +25,7 @@ def follow_lines(o, real_checks) -> list[str]:
     joined = (f"并随已表决业主的多数意见（{CHOICES[f['majority']]}）" if f["majority"]
               else "只计入参与表决（无须随从或无明确多数）")
     lines = [f"从多：未表决但表决通知送达已证实的业主 {f['headcount']} 人、专有面积 "
-             f"{format_area(f['area'])} m²，按本小区议事规则计入参与表决，{joined}；"
+             f"{format_area_grouped(f['area'])} m²，按本小区议事规则计入参与表决，{joined}；"
              "另行统计，不计入选票。"]
     real = {c.name: c for c in real_checks}
     for c in f["checks"]:
