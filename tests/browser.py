@@ -47,6 +47,19 @@ def pdf_text(pdf: Path | bytes, *pages: int, layout: bool = True) -> str:
                           capture_output=True, check=True).stdout.decode("utf-8")
 
 
+def qr_codes_per_page(pdf: bytes, folder: Path, name: str,
+                      dpi: int = 80) -> list[tuple[Path, list[str]]]:
+    """Each page of a PDF rendered at `dpi` (its PNG) and what zbarimg reads on it: a
+    printed notice's QR codes as a phone would read the paper, [] where it finds none."""
+    path = folder / f"{name}.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(path), str(folder / name)],
+                   check=True)
+    return [(page, subprocess.run(["zbarimg", "--raw", "-q", str(page)], capture_output=True,
+                                  text=True).stdout.split())
+            for page in sorted(folder.glob(f"{name}-*.png"))]
+
+
 @contextmanager
 def live_server(app):
     from werkzeug.serving import make_server

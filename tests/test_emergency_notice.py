@@ -6,28 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-import subprocess
 from datetime import datetime, timezone
 
-from tests.browser import ARTIFACTS, need_tools, pdf_text
+from tests.browser import ARTIFACTS, need_tools, pdf_text, qr_codes_per_page
 from tests.factories import make_roll_csv
 from tests.money_world import evidence, passed_vote, staff_accounts
 
 REASON = "1号楼电梯曳引机故障，困人两次，需立即停用抢修"
 REPORT = b"%PDF special equipment report"
-
-
-def _pages(pdf: bytes, tmp_path, name: str) -> list:
-    path = tmp_path / f"{name}.pdf"
-    path.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-r", "80", "-png", str(path), str(tmp_path / name)],
-                   check=True)
-    return sorted(tmp_path.glob(f"{name}-*.png"))
-
-
-def _decoded(page) -> list[str]:
-    out = subprocess.run(["zbarimg", "--raw", "-q", str(page)], capture_output=True, text=True)
-    return out.stdout.split()
 
 
 def _flat(text: str) -> str:
@@ -79,10 +65,10 @@ def test_the_emergency_notice_tells_the_lobby_what_the_board_says(app, runner, t
                  "日期：2026年12月1日", f"http://votes.test/p/{uid}/pick"):
         assert fact in text, fact
     assert digest not in text  # labelled as its first 16 digits, never passed off as whole
-    pages = _pages(out.read_bytes(), tmp_path, "notice")
-    assert [_decoded(p) for p in pages] == [[f"http://votes.test/p/{uid}/pick"]]
+    pages = qr_codes_per_page(out.read_bytes(), tmp_path, "notice")
+    assert [codes for _png, codes in pages] == [[f"http://votes.test/p/{uid}/pick"]]
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "emergency-notice.png").write_bytes(pages[0].read_bytes())
+    (ARTIFACTS / "emergency-notice.png").write_bytes(pages[0][0].read_bytes())
 
     # The committee prints it from the emergency use's page.
     from tests.staff_world import sign_in
@@ -103,10 +89,10 @@ def test_a_long_reason_and_title_keep_the_qr_with_the_seal(app, runner, tmp_path
     pid, uid = _emergency(app, runner, tmp_path, title=title, reason=reason)
     out = tmp_path / "long.pdf"
     assert runner.invoke(args=["works", "emergency-notice", pid, "-o", str(out)]).exit_code == 0
-    pages = _pages(out.read_bytes(), tmp_path, "long")
+    pages = qr_codes_per_page(out.read_bytes(), tmp_path, "long")
     assert len(pages) >= 2
     link = f"http://votes.test/p/{uid}/pick"
-    decoded = [_decoded(p) for p in pages]
+    decoded = [codes for _png, codes in pages]
     assert decoded[:-1] == [[]] * (len(pages) - 1) and decoded[-1] == [link], decoded
     last = _flat(pdf_text(out, len(pages)))
     for piece in (link, "业主网上查看本户分摊", "向业主委员会询问", "阳光花园业主委员会（盖章）",
@@ -114,7 +100,7 @@ def test_a_long_reason_and_title_keep_the_qr_with_the_seal(app, runner, tmp_path
         assert piece in last, piece
     whole = _flat(pdf_text(out))
     assert _flat(reason) in whole and _flat(title) in whole
-    (ARTIFACTS / "emergency-notice-long-last.png").write_bytes(pages[-1].read_bytes())
+    (ARTIFACTS / "emergency-notice-long-last.png").write_bytes(pages[-1][0].read_bytes())
 
 
 def test_a_voted_proposal_has_no_emergency_notice(app, runner, tmp_path, client):

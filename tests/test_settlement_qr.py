@@ -5,26 +5,11 @@ never a voter's own link; the committee's copy, never posted, has none."""
 from __future__ import annotations
 
 import re
-import subprocess
 from datetime import datetime, timezone
 
-from tests.browser import ARTIFACTS, need_tools, pdf_text
+from tests.browser import ARTIFACTS, need_tools, pdf_text, qr_codes_per_page
 from tests.factories import make_roll_csv, make_row, resident_id
 from tests.money_world import evidence, low_balance_rows, passed_vote, works_done
-
-
-def _pages(pdf: bytes, tmp_path, name: str) -> list:
-    path = tmp_path / f"{name}.pdf"
-    path.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-r", "100", "-png", str(path), str(tmp_path / name)],
-                   check=True)
-    return sorted(tmp_path.glob(f"{name}-*.png"))
-
-
-def _decoded(page) -> list[str]:
-    out = subprocess.run(["zbarimg", "--raw", "-q", str(page)], capture_output=True,
-                         text=True)
-    return out.stdout.split()
 
 
 def _flat(text: str) -> str:
@@ -40,12 +25,12 @@ def test_the_posted_settlement_notice_leads_to_the_owners_sign_in(app, runner, t
                                "--final-cost", "6400.00"]).exit_code == 0
     link = f"http://votes.test/p/{vote['uid']}/pick"
     posted = client.get(f"/p/{vote['uid']}/settlement.pdf").data
-    pages = _pages(posted, tmp_path, "posted")
-    assert [_decoded(p) for p in pages] == [[link]]
+    pages = qr_codes_per_page(posted, tmp_path, "posted", dpi=100)
+    assert [codes for _png, codes in pages] == [[link]]
     text = _flat(pdf_text(posted))
     assert link in text and "本户分摊、扣减和余额" in text, text
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "settlement-notice.png").write_bytes(pages[0].read_bytes())
+    (ARTIFACTS / "settlement-notice.png").write_bytes(pages[0][0].read_bytes())
     # The address leads where the poster does: after the vote, the read-only sign-in.
     page = client.get(f"/p/{vote['uid']}/pick")
     assert page.status_code == 200 and 'name="room"' in page.get_data(as_text=True)
@@ -53,8 +38,9 @@ def test_the_posted_settlement_notice_leads_to_the_owners_sign_in(app, runner, t
     committee = runner.invoke(args=["works", "settlement-notice", vote["pid"], "--balances",
                                     "-o", str(tmp_path / "c.pdf")])
     assert committee.exit_code == 0, committee.output
-    assert all(not _decoded(p)
-               for p in _pages((tmp_path / "c.pdf").read_bytes(), tmp_path, "committee"))
+    assert all(not codes
+               for _png, codes in qr_codes_per_page((tmp_path / "c.pdf").read_bytes(), tmp_path,
+                                                    "committee", dpi=100))
     assert link not in _flat(pdf_text(tmp_path / "c.pdf"))
 
 
@@ -100,9 +86,9 @@ def test_an_emergency_uses_notice_at_the_field_limits_keeps_the_qr_with_the_seal
     _, uid = _emergency_settled(app, runner, tmp_path, committee, 400)
     link = f"http://votes.test/p/{uid}/pick"
     posted = client.get(f"/p/{uid}/settlement.pdf").data
-    pages = _pages(posted, tmp_path, "many")
+    pages = qr_codes_per_page(posted, tmp_path, "many", dpi=100)
     assert len(pages) > 2
-    decoded = [_decoded(p) for p in pages]
+    decoded = [codes for _png, codes in pages]
     assert decoded[:-1] == [[]] * (len(pages) - 1) and decoded[-1] == [link], decoded
     last = _flat(pdf_text(posted, len(pages)))
     for piece in (link, "本户分摊、扣减和余额", "如对本户分摊有疑问",
@@ -110,7 +96,7 @@ def test_an_emergency_uses_notice_at_the_field_limits_keeps_the_qr_with_the_seal
         assert piece in last, piece
     if "合计（400户）" in last:  # the table ended on this page: above the QR code
         assert last.index("合计（400户）") < last.index("业主网上查询本户结算")
-    (ARTIFACTS / "settlement-notice-many-last.png").write_bytes(pages[-1].read_bytes())
+    (ARTIFACTS / "settlement-notice-many-last.png").write_bytes(pages[-1][0].read_bytes())
     # The entry an emergency use's owners sign in by, as from its board.
     page = client.get(f"/p/{uid}/pick").get_data(as_text=True)
     assert 'id="pick-emergency"' in page
