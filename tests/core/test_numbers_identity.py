@@ -88,3 +88,17 @@ def test_a_masked_name_never_shows_more_than_its_first_character_nor_a_whole_nam
     assert masked[1:] == "*" * (len(masked) - 1)
     # Only a name whose every character after the first is already "*" masks to itself.
     assert masked != name.strip() or set(name.strip()[1:]) <= {"*"}
+
+
+@given(st.integers(1, 10_000_000_00))
+def test_an_area_as_screens_write_it_reads_back(centi):
+    """Screens and notices write areas grouped (format_area_grouped); a committee member who
+    copies one into a form or a roll file must not be refused for the commas."""
+    assert parse_area(format_area_grouped(centi)) == centi
+
+
+@pytest.mark.parametrize("text", ["89,50", "1,23.00", "12,000,0", "1,000.5,0"])
+def test_a_comma_in_an_area_only_separates_thousands(text):
+    with pytest.raises(ValueError) as refused:
+        parse_area(text)
+    assert "逗号" in str(refused.value)

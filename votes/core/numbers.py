@@ -42,10 +42,26 @@ def _parse_2dp(text: str) -> int | None:
     return int(whole) * 100 + int((frac or "").ljust(2, "0"))
 
 
+def _ungrouped(text: str, misplaced_comma: str) -> str:
+    """`text` normalised, its thousands separators taken out ("，" is a comma too); refused
+    with `misplaced_comma` when a comma is what keeps it from being a number ("6,4")."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    if "," in text:
+        whole, _point, fraction = text.partition(".")
+        misplaced = not _GROUPED.fullmatch(whole) or "," in fraction  # none after the point
+        text = text.replace(",", "")
+        # Blamed on the comma only when the comma is what is wrong: in "¥1,000" or "1,000元"
+        # it separates thousands, and the number is refused after for what else it holds.
+        if misplaced and _parse_2dp(text) is not None:
+            raise Refusal(misplaced_comma)
+    return text
+
+
 def parse_area(text: str) -> int:
-    """Parse an area in m² (> 0, at most 2 decimals, at most MAX_AREA) into centi-m²;
-    ValueError otherwise."""
-    value = _parse_2dp(str(text))
+    """Parse an area in m² (> 0, at most 2 decimals, commas allowed between groups of three
+    digits as screens write areas, at most MAX_AREA) into centi-m²; ValueError otherwise."""
+    text = _ungrouped(str(text), _("面积中的逗号只能用作千位分隔符（如 1,234.50），小数请用小数点"))
+    value = _parse_2dp(text)
     if value is None or value <= 0:
         raise Refusal(_("面积必须是大于0且最多两位小数的数字"))
     if value > MAX_AREA:
@@ -56,15 +72,7 @@ def parse_area(text: str) -> int:
 def parse_yuan(text: str) -> int:
     """Parse an amount in yuan (>= 0, at most 2 decimals, commas allowed between groups of
     three digits, at most MAX_YUAN) into fen; ValueError otherwise."""
-    text = unicodedata.normalize("NFKC", str(text)).strip()  # "，" is a comma too
-    if "," in text:
-        whole, _point, fraction = text.partition(".")
-        misplaced = not _GROUPED.fullmatch(whole) or "," in fraction  # none after the point
-        text = text.replace(",", "")
-        # Blamed on the comma only when the comma is what is wrong: in "¥1,000" or "1,000元"
-        # it separates thousands, and the amount is refused below for what else it holds.
-        if misplaced and _parse_2dp(text) is not None:
-            raise Refusal(_("金额中的逗号只能用作千位分隔符（如 1,000.50），小数请用小数点"))
+    text = _ungrouped(str(text), _("金额中的逗号只能用作千位分隔符（如 1,000.50），小数请用小数点"))
     value = _parse_2dp(text)
     if value is None:
         raise Refusal(_("金额必须是不小于0且最多两位小数的数字"))
