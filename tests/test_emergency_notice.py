@@ -117,3 +117,34 @@ def test_a_voted_proposal_has_no_emergency_notice(app, runner, tmp_path, client)
     assert 'id="emergency-notice"' not in page
     got = client.get(f"/committee/p/{vote['pid']}/emergency-notice.pdf", follow_redirects=True)
     assert "只有应急使用（未经业主表决）的事项有应急使用公告" in got.get_data(as_text=True)
+
+
+def test_the_board_links_the_public_emergency_notice(app, runner, tmp_path, client):
+    """The board's emergency card linked owners to their sign-in but not to the notice the
+    lobby posts, whereas a settled vote's board links its settlement notice."""
+    need_tools("pdftotext")
+    from tests.factories import sample_rows
+
+    _pid, uid = _emergency(app, runner, tmp_path)
+    board = client.get(f"/p/{uid}").get_data(as_text=True)
+    assert f'id="emergency-notice" href="/p/{uid}/emergency-notice.pdf"' in board
+    assert "下载应急使用公告（PDF）" in board
+    got = client.get(f"/p/{uid}/emergency-notice.pdf")
+    assert got.status_code == 200 and got.mimetype == "application/pdf"
+    text = _flat(pdf_text(got.data))
+    for fact in ("住宅专项维修资金应急使用公告", "事项：1号楼电梯抢修", REASON, "18,000.00元",
+                 "未经业主表决", "inspection.pdf", f"http://votes.test/p/{uid}/pick"):
+        assert fact in text, fact
+    # Open to anyone: nothing of the roll but the flats' count and total area.
+    rows = sample_rows()
+    for row in rows:
+        for private in (row["owner_name"], row["owner_id"], row["phone"]):
+            assert not private or private not in text, private
+    assert "139****5678" not in text and "5,000.00" not in text and "5000.00" not in text
+
+
+def test_a_voted_proposal_has_no_public_emergency_notice(app, runner, tmp_path, client):
+    vote = passed_vote(app, runner, tmp_path)
+    assert client.get(f"/p/{vote['uid']}/emergency-notice.pdf").status_code == 404
+    assert client.get("/p/no-such-uid/emergency-notice.pdf").status_code == 404
+    assert "emergency-notice" not in client.get(f"/p/{vote['uid']}").get_data(as_text=True)

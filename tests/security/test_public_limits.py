@@ -170,3 +170,19 @@ def test_doctor_fails_a_loopback_witness_while_no_proxy_is_trusted(make_app):
     app = make_app(WITNESS_ADDRESSES="127.0.0.1", TRUSTED_PROXIES=1)
     [check] = [c for c in run_checks(app) if "witness" in c.en]
     assert check.ok
+
+
+def test_the_emergency_notice_counts_with_the_board(make_app, tmp_path):
+    """Open to anyone and drawn anew each time, as the board is: one address may not loop on
+    it beyond the board's own bound."""
+    from tests.test_emergency_notice import _emergency
+
+    app = make_app()
+    _pid, uid = _emergency(app, app.test_cli_runner(), tmp_path)
+    stranger = _from(app, "198.51.100.7")
+    answers = [stranger.get(f"/p/{uid}").status_code for _ in range(BOARD - 1)]
+    assert answers == [200] * (BOARD - 1)
+    assert stranger.get(f"/p/{uid}/emergency-notice.pdf").status_code == 200
+    assert stranger.get(f"/p/{uid}/emergency-notice.pdf").status_code == 429
+    assert stranger.get(f"/p/{uid}").status_code == 429
+    assert _from(app, "198.51.100.8").get(f"/p/{uid}/emergency-notice.pdf").status_code == 200

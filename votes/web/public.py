@@ -74,6 +74,30 @@ def settlement_notice(uid: str):
                      download_name="settlement.pdf", as_attachment=False)
 
 
+@bp.get("/p/<uid>/emergency-notice.pdf")
+# Drawn anew for every request, and dated the day it is drawn (as the settlement notice, no
+# Cache-Control): one page, measured at about a board view's cost (the scope's frozen roll is
+# read only for its total area), so it counts against the board's per-address limit, not a
+# tighter one of its own.
+@board_limit
+def emergency_notice(uid: str):
+    """The emergency use's announcement the lobby posts (应急使用公告): nothing of the roll
+    but the scope's flats and total area, so anyone may read it as the lobby does."""
+    import io
+
+    from votes.services.errors import DomainError, NotFound
+    from votes.services.money.emergency_pdf import emergency_notice_pdf
+    from votes.services.owner_pages import proposal_by_uid
+
+    proposal = proposal_by_uid(uid)
+    try:
+        pdf = emergency_notice_pdf(proposal)
+    except DomainError as err:  # a voted proposal: its notices are the voting ones
+        raise NotFound(err.message) from err
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf",
+                     download_name="emergency-notice.pdf", as_attachment=False)
+
+
 @bp.get("/p/<uid>/share")
 @limiter.limit("30 per minute")
 def share(uid: str):
