@@ -133,8 +133,11 @@ def test_the_board_links_the_public_emergency_notice(app, runner, tmp_path, clie
     assert got.status_code == 200 and got.mimetype == "application/pdf"
     text = _flat(pdf_text(got.data))
     for fact in ("住宅专项维修资金应急使用公告", "事项：1号楼电梯抢修", REASON, "18,000.00元",
-                 "未经业主表决", "inspection.pdf", f"http://votes.test/p/{uid}/pick"):
+                 "未经业主表决", "证明材料1", f"http://votes.test/p/{uid}/pick"):
         assert fact in text, fact
+    # The files' names are the uploader's words ("张三家漏水照片.jpg"): the board shows how
+    # many there are, and the copy anyone downloads numbers them; the lobby's paper names them.
+    assert "inspection.pdf" not in text and "photo.jpg" not in text
     # Open to anyone: nothing of the roll but the flats' count and total area.
     rows = sample_rows()
     for row in rows:

@@ -91,7 +91,7 @@ def emergency_notice(uid: str):
 
     proposal = proposal_by_uid(uid)
     try:
-        pdf = emergency_notice_pdf(proposal)
+        pdf = emergency_notice_pdf(proposal, file_names=False)
     except DomainError as err:  # a voted proposal: its notices are the voting ones
         raise NotFound(err.message) from err
     return send_file(io.BytesIO(pdf), mimetype="application/pdf",

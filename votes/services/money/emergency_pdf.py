@@ -23,7 +23,10 @@ from votes.services.records import frozen_units
 DIGEST_SHOWN = 16
 
 
-def emergency_notice_pdf(proposal: Proposal) -> bytes:
+def emergency_notice_pdf(proposal: Proposal, file_names: bool = True) -> bytes:
+    """The announcement the lobby posts. file_names=False (the copy anyone downloads from the
+    board) numbers the evidence files instead of naming them: a name is the uploader's own
+    words ("张三家漏水照片.jpg"), and the board itself shows only how many there are."""
     from reportlab.lib.units import cm
     from reportlab.platypus import KeepTogether, Spacer
 
@@ -67,8 +70,10 @@ def emergency_notice_pdf(proposal: Proposal) -> bytes:
                        f"列出摘要的前 {DIGEST_SHOWN} 位，可请申请人出示原件核对。", s["body"]),
               Spacer(1, 0.2 * cm)]
     story += pdf.table([["证明材料", f"SHA-256 摘要（前 {DIGEST_SHOWN} 位）"]]
-                       + [[name, digest[:DIGEST_SHOWN]] for name, digest
-                          in _evidence(proposal, facts["evidence"])], [10.0, 7.0], s["cell"])
+                       + [[name if file_names else f"证明材料 {n}", digest[:DIGEST_SHOWN]]
+                          for n, (name, digest)
+                          in enumerate(_evidence(proposal, facts["evidence"]), start=1)],
+                       [10.0, 7.0], s["cell"])
     tail = [Spacer(1, 0.4 * cm),
             pdf.online_check(proposal, s, "业主网上查看本户分摊",
                              "可只读查看本事项的情况和本户预计分摊（结算后为实际扣减）。"),
