@@ -644,7 +644,7 @@ def _reserve(access_id: int, via_lobby: bool) -> _Sending:
             # moment ago, most often): wiped, a stranger tapping 发送 here left the owner a
             # dead code and none on its way. It lives OTP_MINUTES from now, as the page's
             # answer (a second tap "sent recently") must be a phoneless flat's.
-            if not (capped and before[0] and before[1] and before[1] > now):
+            if not (capped and _still_valid(before, now)):
                 access.otp_hash = None
             return _Sending(access_id, None)
         phone.sent += 1
@@ -666,27 +666,29 @@ def _release(sending: _Sending, phone_only: bool = False) -> None:
         phone = session.scalar(select(SmsPhoneCount).where(
             SmsPhoneCount.phone_key == _phone_key(sending.phone)).with_for_update()
             .execution_options(populate_existing=True))
+        if phone is not None and phone.day_start == sending.phone_day_start and phone.sent > 0:
+            phone.sent -= 1
         if phone_only:
-            if phone is not None and phone.day_start == sending.phone_day_start \
-                    and phone.sent > 0:
-                phone.sent -= 1
             # The code the owner already holds, still valid, stays theirs (as a capped tap
             # keeps it): the unsent one would leave them typing a dead code. Nothing of it
             # shows on the poster's page.
-            old_hash, old_expires = sending.before
-            if access.otp_hash == sending.otp_hash and old_hash is not None and \
-                    old_expires is not None and old_expires > clock.now():
-                access.otp_hash = old_hash
+            if access.otp_hash == sending.otp_hash and _still_valid(sending.before,
+                                                                    clock.now()):
+                access.otp_hash = sending.before[0]
             return
         if access.sms_window_start == sending.window_start and access.sms_sent > 0:
             access.sms_sent -= 1
         if sending.lobby_day_start is not None and access.lobby_sms_sent > 0 and \
                 access.lobby_sms_day_start == sending.lobby_day_start:
             access.lobby_sms_sent -= 1
-        if phone is not None and phone.day_start == sending.phone_day_start and phone.sent > 0:
-            phone.sent -= 1
         if access.otp_hash == sending.otp_hash:
             access.otp_hash, access.otp_expires = sending.before
+
+
+def _still_valid(code_state: tuple[str | None, datetime | None], now: datetime) -> bool:
+    """Whether a (code hash, expiry) the voter held is a code they can still type."""
+    otp_hash, expires = code_state
+    return otp_hash is not None and expires is not None and expires > now
 
 
 def _phone_key(phone: str) -> str:

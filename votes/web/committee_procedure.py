@@ -30,25 +30,34 @@ def _back(proposal):
     return redirect(url_for("committee.proposal", pid=proposal.id) + "#procedure")
 
 
+def _entered(user, proposal, kind: str, act, done: str):
+    """A procedure form that enters something: refused, its reason shown on the proposal;
+    sent again with the same page (once), back there saying it was sent already."""
+
+    def make():
+        try:
+            act()
+        except DomainError as err:
+            flash(err.message, "error")
+            return _back(proposal), None
+        flash(done, "ok")
+        back = _back(proposal)
+        return back, back.location
+
+    return once(kind, user.login, make)
+
+
 @bp.post("/p/<int:pid>/delivery")
 @staff("committee", "admin", obj="proposal")
 def delivery(user, proposal):
     from votes.services.procedure.deliveries import record_delivery
 
-    def enter():
-        f = request.form
-        try:
-            record_delivery(str(proposal.id), f.get("building", ""), f.get("entrance", ""),
-                            f.get("room", ""), f.get("method", ""), f.get("delivered_at", ""),
-                            _upload("evidence"), user.login)
-        except DomainError as err:
-            flash(err.message, "error")
-            return _back(proposal), None
-        flash(_("已记录送达。"), "ok")
-        return _back(proposal), _back(proposal).location
-
+    f = request.form
     # Sent again, the flat's delivery was refused as entered already: an error for a click.
-    return once("proposal.delivery", user.login, enter)
+    return _entered(user, proposal, "proposal.delivery", lambda: record_delivery(
+        str(proposal.id), f.get("building", ""), f.get("entrance", ""), f.get("room", ""),
+        f.get("method", ""), f.get("delivered_at", ""), _upload("evidence"), user.login),
+        _("已记录送达。"))
 
 
 @bp.post("/p/<int:pid>/objection")
@@ -56,20 +65,12 @@ def delivery(user, proposal):
 def objection(user, proposal):
     from votes.services.procedure.objections import file_by_staff
 
-    def enter():
-        f = request.form
-        try:
-            file_by_staff(str(proposal.id), f.get("building", ""), f.get("entrance", ""),
-                          f.get("room", ""), f.get("text", ""), _upload("evidence"), user.login)
-        except DomainError as err:
-            flash(err.message, "error")
-            return _back(proposal), None
-        flash(_("已录入书面异议。"), "ok")
-        return _back(proposal), _back(proposal).location
-
+    f = request.form
     # The same scan and text sent again was a second objection on the chain, each holding
     # the final result back until answered.
-    return once("proposal.objection", user.login, enter)
+    return _entered(user, proposal, "proposal.objection", lambda: file_by_staff(
+        str(proposal.id), f.get("building", ""), f.get("entrance", ""), f.get("room", ""),
+        f.get("text", ""), _upload("evidence"), user.login), _("已录入书面异议。"))
 
 
 @bp.post("/p/<int:pid>/answer")
@@ -78,19 +79,13 @@ def answer(user, proposal):
     from votes.services.procedure.objections import answer as give_answer
 
     def give():
-        try:
-            number = _entry_number(request.form.get("objection", ""), _("没有第 %(n)s 条异议。"))
-            give_answer(str(proposal.id), number, request.form.get("decision", ""),
-                        request.form.get("text", ""), user.login)
-        except DomainError as err:
-            flash(err.message, "error")
-            return _back(proposal), None
-        flash(_("已答复异议。"), "ok")
-        return _back(proposal), _back(proposal).location
+        number = _entry_number(request.form.get("objection", ""), _("没有第 %(n)s 条异议。"))
+        give_answer(str(proposal.id), number, request.form.get("decision", ""),
+                    request.form.get("text", ""), user.login)
 
     # Sent again, the objection was refused as answered already (or, the last answer having
     # published the final result, as too late): an error for a click.
-    return once("proposal.answer", user.login, give)
+    return _entered(user, proposal, "proposal.answer", give, _("已答复异议。"))
 
 
 @bp.post("/p/<int:pid>/withdraw-text")
