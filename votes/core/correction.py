@@ -27,6 +27,14 @@ def reason_problem(reason: str) -> str | None:
     return None
 
 
+def reason_problem_zh(reason, act: str) -> str:
+    """reason_problem's answer in Chinese for a reason it refused (the verifier's report gives
+    both); `act` names the entry, 更正 or 撤回."""
+    if not isinstance(reason, str) or not reason.strip():
+        return f"{act}没有写明原因"
+    return f"原因超过 {REASON_MAX} 个字符，或含有控制字符或文字方向控制字符"
+
+
 def correcting(ballot_body: dict, corrects: int, reason: str) -> dict:
     """A paper/proxy ballot body that supersedes the staff-entered ballot at `corrects`."""
     if ballot_body["channel"] not in STAFF_CHANNELS:

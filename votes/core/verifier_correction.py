@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from votes.core.correction import REASON_MAX, STAFF_CHANNELS, reason_problem
+from votes.core.correction import STAFF_CHANNELS, reason_problem, reason_problem_zh
 from votes.core.verifier_base import _Bundle, _Run
 
 
@@ -40,7 +40,7 @@ def _check_one(n: int, body: dict, fix: dict, entries: dict[int, dict], latest: 
                          "paper or proxy ballot entered by staff", n)
     problem = reason_problem(fix["reason"])
     if problem:
-        run.fail("15.1", f"{_reason_problem_zh(fix['reason'])} / {problem}", n)
+        run.fail("15.1", f"{reason_problem_zh(fix['reason'], '更正')} / {problem}", n)
     target = fix["corrects"]
     old = entries.get(target) if target < n else None
     if old is None or old["kind"] != "ballot":
@@ -59,11 +59,3 @@ def _check_one(n: int, body: dict, fix: dict, entries: dict[int, dict], latest: 
             f"该投票人此前最后一张选票是第 {latest} 条记录"
         run.fail("15.3", f"更正第 {target} 条记录，但{last} / corrects entry {target}, but the "
                          f"voter's last ballot before it is entry {latest}", n)
-
-
-def _reason_problem_zh(reason) -> str:
-    """The Chinese of reason_problem's answer for a reason it refused, which the server's
-    own refusals (correction.py, withdrawal.py) give in English."""
-    if not isinstance(reason, str) or not reason.strip():
-        return "更正没有写明原因"
-    return f"原因超过 {REASON_MAX} 个字符，或含有控制字符或文字方向控制字符"

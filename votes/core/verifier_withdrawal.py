@@ -10,7 +10,7 @@ staff ballot, never the owner's online ballot nor a buyer's after a sale.
 from __future__ import annotations
 
 from votes.core.bidi import shown
-from votes.core.correction import REASON_MAX, reason_problem
+from votes.core.correction import reason_problem, reason_problem_zh
 from votes.core.verifier_base import _Bundle, _Run
 from votes.core.withdrawal import KIND, withdrawable_problem
 
@@ -35,10 +35,8 @@ def check_withdrawals(b: _Bundle, run: _Run) -> None:
         body = e["body"]
         problem = reason_problem(body["reason"])
         if problem:
-            # reason_problem's two cases: no reason, or one too long or with hidden characters
-            zh = ("撤回没有写明原因" if not body["reason"].strip() else
-                  f"原因超过 {REASON_MAX} 字，或含有控制字符或文字方向控制字符")
-            run.fail("15.4", f"{zh} / {problem.replace('correction', 'withdrawal')}", n)
+            run.fail("15.4", f"{reason_problem_zh(body['reason'], '撤回')} / "
+                             f"{problem.replace('correction', 'withdrawal')}", n)
         if not body["entered_by"].strip():
             run.fail("15.4", "撤回没有写明录入的工作人员（entered_by）/ a withdrawal without "
                              "entered_by (the clerk who entered it)", n)
