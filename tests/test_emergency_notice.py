@@ -50,12 +50,12 @@ def test_the_emergency_notice_tells_the_lobby_what_the_board_says(app, runner, t
     assert made.exit_code == 0, made.output
     text = _flat(pdf_text(out))
     with app.app_context():
-        from votes.core.numbers import format_area
+        from votes.core.numbers import format_area_grouped
         from votes.services.records import frozen_units
         from votes.services.lifecycle import get_proposal
 
         units = frozen_units(get_proposal(pid))
-        area = format_area(sum(u.area for u in units))
+        area = format_area_grouped(sum(u.area for u in units))
     digest = hashlib.sha256(REPORT).hexdigest()
     for fact in ("住宅专项维修资金应急使用公告", "小区：阳光花园", "事项：1号楼电梯抢修",
                  "电梯故障危及人身安全", "物业服务企业", REASON, "1号楼", "18,000.00元",

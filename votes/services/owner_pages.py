@@ -20,6 +20,7 @@ from votes.services.ballots import BallotRequest, cast_ballot
 from votes.services.device_check import UnsignedButRegistered
 from votes.services.errors import DomainError, NotFound
 from votes.services.rows import Values
+from votes.services.records import scope_totals
 from votes.services.tx import unit_of_work
 
 
@@ -487,8 +488,7 @@ def emergency_account(proposal, view: VoterView) -> EmergencyAccount:
         # int(): PostgreSQL sums integers as numeric (a Decimal).
         final_cost = int(db.session.scalar(select(func.sum(FundDebit.share)).where(
             FundDebit.proposal_id == proposal.id)) or 0)
-    total_area = int(db.session.scalar(select(func.sum(FrozenUnit.area)).where(
-        FrozenUnit.proposal_id == proposal.id)) or 0)
+    _units, total_area = scope_totals(proposal)
     flats = debits if debits is not None else [FlatDebit(u, u.share, None) for u in view.units]
     return EmergencyAccount(emergency_facts(proposal), flats, debits is not None,
                             proposal.budget, final_cost, total_area)

@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from votes.core.roll import unit_key
 from votes.extensions import db
 from votes.models import FrozenUnit, FundDebit, Proposal
 from votes.services.notices import rule_sentence, scope_text, unit_label
+from votes.services.records import scope_totals
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,7 @@ class PlanView:
 
 
 def plan_view(proposal: Proposal) -> PlanView:
-    units, area = db.session.execute(select(func.count(FrozenUnit.id),
-                                            func.coalesce(func.sum(FrozenUnit.area), 0))
-                                     .where(FrozenUnit.proposal_id == proposal.id)).one()
+    units, area = scope_totals(proposal)
     from votes.core.local_rules import emergency_cap
     from votes.i18n import _, language
     from votes.services.labels import scope_label

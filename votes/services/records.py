@@ -5,7 +5,7 @@ Both are pseudonymous: unit labels, areas and voter keys, never names, IDs or ph
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from votes.core.canonical import format_time
 from votes.core.chain import SealedEntry
@@ -42,6 +42,15 @@ def proposal_record(proposal: Proposal) -> dict:
 def frozen_units(proposal: Proposal) -> list[FrozenUnit]:
     return list(db.session.scalars(
         select(FrozenUnit).where(FrozenUnit.proposal_id == proposal.id).order_by(FrozenUnit.id)))
+
+
+def scope_totals(proposal: Proposal) -> tuple[int, int]:
+    """The frozen scope's number of units and total area (centi-m²), counted by the database:
+    pages and notices that print only these need not read a city's roll."""
+    units, area = db.session.execute(select(func.count(FrozenUnit.id),
+                                            func.coalesce(func.sum(FrozenUnit.area), 0))
+                                     .where(FrozenUnit.proposal_id == proposal.id)).one()
+    return int(units), int(area)  # PostgreSQL sums integers as numeric (a Decimal)
 
 
 def roll_record(proposal: Proposal) -> dict:

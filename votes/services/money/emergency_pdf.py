@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from votes.core.numbers import format_area, format_yuan
+from votes.core.numbers import format_area_grouped, format_yuan
 from votes.extensions import db
 from votes.models import Evidence, Proposal
 from votes.services.clock import now, printed_time
 from votes.services.errors import DomainError
 from votes.services.money import pdf
 from votes.services.notices import notice_scope_text
-from votes.services.records import frozen_units
+from votes.services.records import scope_totals
 
 # A digest's first 16 hex digits, labelled as such: enough for an owner to match the paper
 # against the original the applicant shows; the whole digest is on the board and the chain.
@@ -36,8 +36,7 @@ def emergency_notice_pdf(proposal: Proposal, file_names: bool = True) -> bytes:
     if facts is None:
         raise DomainError(_not_emergency())
     s = pdf.styles()
-    units = frozen_units(proposal)
-    area = sum(u.area for u in units)
+    units, area = scope_totals(proposal)
     budget = format_yuan(proposal.budget)
     story = [pdf.para("住宅专项维修资金应急使用公告", s["title"]), Spacer(1, 0.3 * cm),
              pdf.para(f"小区：{proposal.community.name}", s["body"]),
@@ -62,8 +61,8 @@ def emergency_notice_pdf(proposal: Proposal, file_names: bool = True) -> bytes:
     # as the settlement notice gives them for the final cost.
     story += [pdf.para("费用分摊", s["h"]),
               pdf.para(f"费用按各户专有部分面积分摊，从各户维修资金分户账中扣减：本户预计分摊 = "
-                       f"预算 {budget} 元 × 本户面积 ÷ 列支范围总面积 {format_area(area)} m²"
-                       f"（共 {len(units)} 户）。工程结算后按实际结算金额重新分摊，各户实际"
+                       f"预算 {budget} 元 × 本户面积 ÷ 列支范围总面积 {format_area_grouped(area)} m²"
+                       f"（共 {units} 户）。工程结算后按实际结算金额重新分摊，各户实际"
                        f"扣减的金额以结算公告为准。", s["body"]),
               pdf.para("证明材料", s["h"]),
               pdf.para(f"申请人提交的险情证明材料，每份的 SHA-256 摘要已记入本事项的记录链；下表"
