@@ -76,9 +76,9 @@ def settlement_notice(uid: str):
 
 @bp.get("/p/<uid>/emergency-notice.pdf")
 # Drawn anew for every request, and dated the day it is drawn (as the settlement notice, no
-# Cache-Control): one page, measured at about a board view's cost (the scope's frozen roll is
-# read only for its total area), so it counts against the board's per-address limit, not a
-# tighter one of its own.
+# Cache-Control): one page, measured at about a board view's cost (of the roll only the
+# scope's count and total area, summed by the database), so it counts against the board's
+# per-address limit, not a tighter one of its own.
 @board_limit
 def emergency_notice(uid: str):
     """The emergency use's announcement the lobby posts (应急使用公告): nothing of the roll
