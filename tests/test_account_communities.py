@@ -60,6 +60,7 @@ def test_an_administrator_changes_a_committee_accounts_communities(app, world, c
     ([], "业委会账号需要指定小区"),
     (["999999"], "没有这个小区"),
     (["x1"], "没有这个小区"),
+    (["²"], "没有这个小区"),  # a digit to str.isdigit(), which int() refuses
 ])
 def test_an_empty_or_unknown_choice_is_refused_and_changes_nothing(app, world, client,
                                                                    chosen, says):

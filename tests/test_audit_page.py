@@ -74,6 +74,8 @@ def test_the_audit_page_says_it_shows_the_latest_entries_and_pages_to_older_ones
     everything = client.get("/admin/audit?before=abc")  # a hand-typed bound: the latest
     assert everything.status_code == 200 and list(_rows(everything.get_data(as_text=True))) == \
         seen[:3]
+    for odd in ("²", "9" * 5000):  # digits to str.isdigit(), which int() refuses
+        assert client.get(f"/admin/audit?before={odd}").status_code == 200
 
 
 def test_the_audit_csv_lets_a_reader_recompute_every_digest(app, world, client):

@@ -361,12 +361,14 @@ def set_communities(login: str, community_ids, *, actor: str) -> StaffUser:
     (as a form sends them: text); audited with their codes. None is refused, as at
     creation, and so is an id of no community. Read afresh on every request (may_see): a
     member removed from a community loses it at their next one."""
+    from votes.core.numbers import whole_number
+
     ids = set()
     for raw in community_ids:
-        text = str(raw).strip()
-        if not text.isdigit() or len(text) > 18:
+        number = whole_number(str(raw).strip(), digits=18)
+        if number is None:
             raise DomainError(_("没有这个小区"))
-        ids.add(int(text))
+        ids.add(number)
     with unit_of_work() as session:
         user = find_account(session, login.strip())
         if user is None:

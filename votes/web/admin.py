@@ -7,6 +7,7 @@ import io
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
+from votes.core.numbers import whole_number
 from votes.services.errors import DomainError
 from votes.web.authz import staff
 
@@ -84,8 +85,7 @@ def audit_log(user):
     if request.args.get("format") == "csv":
         return send_file(io.BytesIO(audit.export_csv(ids, accounts)), mimetype="text/csv",
                          download_name="audit.csv", as_attachment=True)
-    before = request.args.get("before", "")
-    before = int(before) if before.isdigit() else None
+    before = whole_number(request.args.get("before", ""), digits=18)
     shown = audit.entries(ids, limit=AUDIT_PAGE + 1, accounts=accounts, before=before)
     older = shown[AUDIT_PAGE:]  # one more than shown: whether there are older entries
     shown = shown[:AUDIT_PAGE]
