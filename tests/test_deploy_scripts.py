@@ -362,6 +362,21 @@ def _primary(clusters: _Clusters, archive: Path) -> Path:
     return pgdata
 
 
+def _running_primary(clusters: _Clusters) -> tuple[Path, Path, Path]:
+    """A primary archiving into its own WAL archive, started, with an empty ballots table,
+    and a folder for base backups: (archive, primary's data folder, backups folder)."""
+    archive = clusters.root / "wal"
+    archive.mkdir()
+    clusters.own(archive)
+    primary = _primary(clusters, archive)
+    clusters.start(primary)
+    clusters.sql("CREATE TABLE ballots (n int)")
+    base = clusters.root / "base"
+    base.mkdir()
+    clusters.own(base)
+    return archive, primary, base
+
+
 def _restore(clusters: _Clusters, backup: Path, archive: Path, name: str) -> Path:
     pgdata = clusters.root / name
     result = _run(RESTORE, "--backup", backup, "--wal-archive", archive, "--pgdata", pgdata)
@@ -377,16 +392,8 @@ def test_a_restore_rehearsal_never_changes_what_the_next_restore_recovers(cluste
     archive_command (postgresql.conf is in the backup, or copied from the primary). The
     next real restore then followed that newest timeline (PostgreSQL's default, 'latest')
     and silently lost every ballot the primary wrote after the rehearsal."""
-    archive = clusters.root / "wal"
-    archive.mkdir()
-    clusters.own(archive)
-    primary = _primary(clusters, archive)
-    clusters.start(primary)
-    clusters.sql("CREATE TABLE ballots (n int)")
+    archive, primary, base = _running_primary(clusters)
     clusters.sql("INSERT INTO ballots VALUES (1)")
-    base = clusters.root / "base"
-    base.mkdir()
-    clusters.own(base)
     backup = subprocess.run(
         [*clusters.as_postgres, "env", f"PATH={clusters.bindir}:/usr/bin:/bin", "PGPORT=5239",
          "bash", DEPLOY / "postgresql" / "base-backup.sh", "--host", clusters.root,
@@ -688,15 +695,7 @@ def test_pruning_removes_the_wal_no_kept_backup_needs_and_keeps_what_it_does(clu
     were pruned to 13 months, every segment since the first backup stayed, and the backup
     disk filled all the same. Pruning now also removes the segments before the start of the
     oldest kept backup; that backup still restores to the last commit from what is left."""
-    archive = clusters.root / "wal"
-    archive.mkdir()
-    clusters.own(archive)
-    primary = _primary(clusters, archive)
-    clusters.start(primary)
-    clusters.sql("CREATE TABLE ballots (n int)")
-    base = clusters.root / "base"
-    base.mkdir()
-    clusters.own(base)
+    archive, primary, base = _running_primary(clusters)
     # Two old backups before the 13 months (the later one kept, the earlier one not) and a
     # recent one, a switched segment between each.
     taken = []
@@ -861,16 +860,8 @@ def test_a_damaged_base_backup_is_refused_before_recovery_is_set_up(clusters):
     """A real backup whose base.tar.gz no longer holds what its backup_manifest lists (one
     relation file changed, the archive still a valid tar) is caught by the host's
     pg_verifybackup, and the data folder is left empty; the sound backup verifies."""
-    archive = clusters.root / "wal"
-    archive.mkdir()
-    clusters.own(archive)
-    primary = _primary(clusters, archive)
-    clusters.start(primary)
-    clusters.sql("CREATE TABLE ballots (n int)")
+    archive, primary, base = _running_primary(clusters)
     clusters.sql("INSERT INTO ballots VALUES (1)")
-    base = clusters.root / "base"
-    base.mkdir()
-    clusters.own(base)
     sound = _take_backup(clusters, base, "20261125T020000Z")
     clusters.stop(primary)
     if not any(Path("/usr/lib/postgresql").glob("*/bin/pg_verifybackup")) \
