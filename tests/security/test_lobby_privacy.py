@@ -120,6 +120,27 @@ def test_the_lobby_does_not_tell_whether_a_phone_is_on_the_roll(app, vote):
     assert len(sent) == LOBBY_SMS
 
 
+def _tap_twice(client, vote, room: str) -> list:
+    """The poster's path for flat 1-1-`room`: pick, verify page, 发送, verify page, 发送 again
+    (a second tap: "sent recently"), verify page."""
+    return [client.post(f"/p/{vote['uid']}/pick",
+                        data={"building": "1", "entrance": "1", "room": room}),
+            client.get(f"/p/{vote['uid']}/verify"),
+            client.post(f"/p/{vote['uid']}/code"),
+            client.get(f"/p/{vote['uid']}/verify"),
+            client.post(f"/p/{vote['uid']}/code"),
+            client.get(f"/p/{vote['uid']}/verify")]
+
+
+def _whole(responses, room: str) -> list[tuple]:
+    """Each response as a stranger sees it: status, redirect, size and page, the CSRF token's
+    value and the flat's own room (typed by the stranger) taken out."""
+    return [(r.status_code, r.headers.get("Location"), len(r.get_data()),
+             re.sub(r'name="csrf_token" value="[^"]*"', "",
+                    r.get_data(as_text=True)).replace(f"单元{room}室", "单元FLAT室"))
+            for r in responses]
+
+
 def test_the_lobby_answers_a_flat_with_a_phone_and_one_without_alike_whole(app, vote):
     """Not only the page's main part: every response of the lobby's steps, the redirects
     and their targets, each page's status and its size, for 1-1-102 (a phone) and 1-1-202
@@ -130,17 +151,8 @@ def test_the_lobby_answers_a_flat_with_a_phone_and_one_without_alike_whole(app, 
     for room in ("102", "202"):
         client = app.test_client()
         client.environ_base["REMOTE_ADDR"] = f"198.51.100.{room[0]}"
-        steps = [client.post(f"/p/{vote['uid']}/pick",
-                             data={"building": "1", "entrance": "1", "room": room}),
-                 client.get(f"/p/{vote['uid']}/verify"),
-                 client.post(f"/p/{vote['uid']}/code"),
-                 client.get(f"/p/{vote['uid']}/verify"),
-                 client.post(f"/p/{vote['uid']}/code"),  # a second tap: "sent recently"
-                 client.get(f"/p/{vote['uid']}/verify")]
-        seen[room] = [(r.status_code, r.headers.get("Location"), len(r.get_data()),
-                       re.sub(r'name="csrf_token" value="[^"]*"', "",
-                              r.get_data(as_text=True)).replace(f"单元{room}室", "单元FLAT室"))
-                      for r in steps]
+        steps = _tap_twice(client, vote, room)
+        seen[room] = _whole(steps, room)
     assert seen["102"] == seen["202"]
     assert len(sent) == 1
 
@@ -169,13 +181,7 @@ def test_the_lobby_answers_a_failing_gateway_as_a_flat_without_a_phone(app, vote
     for room in ("102", "202"):  # 李四 has a phone on the roll; 赵六 none
         client, start = app.test_client(), app.config["VOTES_NOW"]
         client.environ_base["REMOTE_ADDR"] = f"198.51.100.{room[0]}"
-        steps = [client.post(f"/p/{vote['uid']}/pick",
-                             data={"building": "1", "entrance": "1", "room": room}),
-                 client.get(f"/p/{vote['uid']}/verify"),
-                 client.post(f"/p/{vote['uid']}/code"),
-                 client.get(f"/p/{vote['uid']}/verify"),
-                 client.post(f"/p/{vote['uid']}/code"),  # a second tap: "sent recently"
-                 client.get(f"/p/{vote['uid']}/verify")]
+        steps = _tap_twice(client, vote, room)
         for n in range(1, LOBBY_SMS + 1):  # a minute apart, past the hour's allowance
             app.config["VOTES_NOW"] = start + timedelta(minutes=n)
             # From another address each (the limiter's minute is the wall clock's).
@@ -183,10 +189,7 @@ def test_the_lobby_answers_a_failing_gateway_as_a_flat_without_a_phone(app, vote
             steps += [client.post(f"/p/{vote['uid']}/code"),
                       client.get(f"/p/{vote['uid']}/verify")]
         app.config["VOTES_NOW"] = start
-        seen[room] = [(r.status_code, r.headers.get("Location"), len(r.get_data()),
-                       re.sub(r'name="csrf_token" value="[^"]*"', "",
-                              r.get_data(as_text=True)).replace(f"单元{room}室", "单元FLAT室"))
-                      for r in steps]
+        seen[room] = _whole(steps, room)
     assert seen["102"] == seen["202"]
     page = seen["102"][3][3]
     assert "短信发送失败" not in page and "名册上登记的手机号" in page
