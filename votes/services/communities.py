@@ -22,6 +22,24 @@ from votes.services.plain_text import check_plain, check_printable
 from votes.services.tx import unit_of_work
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+DISTRICT_MAX = 64  # Community.jurisdiction, StaffUser.jurisdiction
+
+
+def district_code(text: str | None) -> str | None:
+    """A district code as typed (a community's jurisdiction, a regulator's), or None for
+    none: without the spaces around it, and refused (DomainError) holding a character that
+    does not show (a zero-width space or a direction mark pasted with "350502" made another
+    district printed as 350502, out of its regulator's sight without a word), or longer
+    than the database keeps."""
+    from votes.core.bidi import hidden
+
+    code = (text or "").strip()
+    if any(hidden(c) for c in code):
+        raise DomainError(_("辖区代码“%(code)s”含有看不见的字符（如零宽空格、方向控制符），"
+                            "请重新输入", code="".join(c for c in code if not hidden(c))))
+    if len(code) > DISTRICT_MAX:
+        raise DomainError(_("辖区代码过长（最多 %(n)s 个字符）", n=DISTRICT_MAX))
+    return code or None
 
 
 def create_community(code: str, name: str, jurisdiction: str | None = None,
@@ -29,7 +47,7 @@ def create_community(code: str, name: str, jurisdiction: str | None = None,
     code = code.strip()
     name = name.strip()
     # Trimmed as set_jurisdiction trims it: " 350502" was out of its regulator's sight.
-    jurisdiction = (jurisdiction or "").strip() or None
+    jurisdiction = district_code(jurisdiction)
     if not _CODE.match(code):
         raise DomainError(_("小区编码“%(code)s”无效：只能包含字母、数字、-、_ 和 .", code=code))
     if not name:

@@ -17,7 +17,7 @@ from votes.models import Community, StaffCommunity, StaffUser
 from votes.models.staff import ROLES
 from votes.services import audit, clock, signin_devices, signin_throttle
 from votes.i18n import _
-from votes.services.communities import get_community
+from votes.services.communities import district_code, get_community
 from votes.services.errors import DomainError
 from votes.services.tx import unit_of_work
 
@@ -119,7 +119,7 @@ def create_user(login: str, password: str, role: str, *, name: str = "",
     _check_password(login, password)
     # A district code as communities.set_jurisdiction keeps it: "350502 " pasted with a
     # space was another district, whose regulator saw nothing, and " " a district at all.
-    jurisdiction = (jurisdiction or "").strip() or None
+    jurisdiction = district_code(jurisdiction)
     # Each code once and as the code reads: "SUN,SUN" was the unique constraint's error (an
     # HTTP 500, a traceback), "SUN, MOON" a community " MOON" that does not exist.
     communities = tuple(dict.fromkeys(c.strip() for c in communities if c.strip()))
@@ -473,8 +473,9 @@ def end_sessions(user_id: int, address: str = "") -> None:
 def set_jurisdiction(code: str, jurisdiction: str | None, actor: str) -> Community:
     """Move a community to another district (its regulator changes with it); audited."""
     community = get_community(code)
+    jurisdiction = district_code(jurisdiction)
     with unit_of_work() as session:
-        community.jurisdiction = (jurisdiction or "").strip() or None
+        community.jurisdiction = jurisdiction
         audit.record(session, actor, "community.jurisdiction", community_id=community.id,
                      target=code, details={"jurisdiction": community.jurisdiction or ""})
     return community

@@ -1,0 +1,77 @@
+"""District codes (a community's jurisdiction, a regulator's) as an administrator pastes them:
+an invisible character copied with "350502" (a zero-width space from a web page, a direction
+mark from a document) made another district that prints as 350502 on every page, so a
+community created or moved into it was out of its regulator's sight without a word, and a
+regulator created with it saw nothing. A code longer than the column was an HTTP 500 on
+PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.staff_world import PASSWORD, build, sign_in
+
+HIDDEN = ["350502\u200b", "\u200e350502", "3505\u202e02", "350\u00a0502", "350\u3000502",
+          "350502\u2060"]
+
+
+@pytest.fixture
+def world(app, runner, tmp_path):
+    return build(app, runner, tmp_path)
+
+
+def _jurisdictions(app) -> dict:
+    from sqlalchemy import select
+
+    from votes.extensions import db
+    from votes.models import Community, StaffUser
+
+    with app.app_context():
+        found = {c.code: c.jurisdiction for c in db.session.scalars(select(Community))}
+        found.update({u.login: u.jurisdiction for u in db.session.scalars(select(StaffUser))})
+        return found
+
+
+@pytest.mark.parametrize("code", HIDDEN)
+def test_a_district_code_with_a_hidden_character_is_refused(app, world, client, runner, code):
+    sign_in(client, "admin1")
+    created = client.post("/admin/", data={"action": "community", "code": "STAR",
+                                           "name": "星河湾", "jurisdiction": code},
+                          follow_redirects=True)
+    assert created.status_code == 200 and "辖区代码" in created.get_data(as_text=True)
+    moved = client.post("/admin/", data={"action": "jurisdiction", "code": "MOON",
+                                         "jurisdiction": code}, follow_redirects=True)
+    assert moved.status_code == 200 and "辖区代码" in moved.get_data(as_text=True)
+    account = client.post("/admin/", data={"action": "user", "login": "district2",
+                                           "role": "regulator", "password": PASSWORD,
+                                           "jurisdiction": code}, follow_redirects=True)
+    assert account.status_code == 200 and "辖区代码" in account.get_data(as_text=True)
+    for args in (["community", "create", "STAR2", "--name", "星河湾", "--jurisdiction", code],
+                 ["users", "create", "district3", "--role", "regulator", "--jurisdiction", code,
+                  "--password", PASSWORD]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1 and "辖区代码" in result.output, result.output
+        assert "Traceback" not in result.output
+    held = _jurisdictions(app)
+    assert "STAR" not in held and "STAR2" not in held and "district2" not in held
+    assert held["MOON"] == "350503" and "district3" not in held
+
+
+def test_a_district_code_too_long_is_refused_not_a_500(app, world, client, runner):
+    sign_in(client, "admin1")
+    long = "3" * 65
+    for data in ({"action": "community", "code": "STAR", "name": "星河湾", "jurisdiction": long},
+                 {"action": "jurisdiction", "code": "MOON", "jurisdiction": long},
+                 {"action": "user", "login": "district2", "role": "regulator",
+                  "password": PASSWORD, "jurisdiction": long}):
+        page = client.post("/admin/", data=data, follow_redirects=True)
+        assert page.status_code == 200 and "辖区代码" in page.get_data(as_text=True), data
+    held = _jurisdictions(app)
+    assert "STAR" not in held and "district2" not in held and held["MOON"] == "350503"
+
+
+def test_a_plain_district_code_still_works(app, world, client):
+    sign_in(client, "admin1")
+    client.post("/admin/", data={"action": "jurisdiction", "code": "MOON",
+                                 "jurisdiction": " 350502 "})
+    assert _jurisdictions(app)["MOON"] == "350502"
