@@ -180,3 +180,27 @@ def test_the_last_verification_is_shown_when_the_regulator_comes_back(app, runne
     assert all(STEP_TITLES_EN[f.split()[0]] in html.unescape(f) for f in english), english
     assert _leaks(html.unescape(last)) == [], last
     assert "验证失败 / FAILED" in client.get(f"{link}?lang=en").get_data(as_text=True)
+
+
+def test_another_districts_regulator_reads_no_verification(app, runner, tmp_path, client):
+    """The stored report and the page's failed checks belong to the proposal's district: a
+    regulator of another district (or a committee member) gets the 404 of a proposal that
+    does not exist, not the report nor its time and verifier."""
+    from tests.staff_world import PASSWORD
+
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    staff_accounts(app, runner)
+    sign_in(client, "district")
+    client.post(f"/regulator/p/{pid}/verify")
+    assert client.get(f"/regulator/p/{pid}/verification.txt").status_code == 200
+    result = runner.invoke(args=["users", "create", "--no-must-change", "other_district",
+                                 "--role", "regulator", "--jurisdiction", "350503",
+                                 "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    for login, status in (("other_district", 404), ("sun_committee", 403)):
+        other = app.test_client()
+        sign_in(other, login)
+        for path in (f"/regulator/p/{pid}/verification.txt", f"/regulator/p/{pid}"):
+            answer = other.get(path)
+            assert answer.status_code == status, (login, path)
+            assert "验证人" not in answer.get_data(as_text=True)
