@@ -136,7 +136,13 @@ def witness_networks(value) -> tuple:
 
     if value is None or value == "":
         return ()
-    entries = value.replace(",", " ").split() if isinstance(value, str) else list(value)
+    if isinstance(value, str):
+        entries = value.replace(",", " ").split()
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        entries = list(value)
+    else:
+        raise ValueError(f"VOTES_WITNESS_ADDRESSES: {value!r} is neither text nor a list of "
+                         f"addresses")
     networks = []
     for entry in entries:
         try:

@@ -172,6 +172,28 @@ def test_doctor_fails_a_loopback_witness_while_no_proxy_is_trusted(make_app):
     assert check.ok
 
 
+@pytest.mark.parametrize("value", ["::/1", "64.0.0.0/2", "::ffff:127.0.0.1", "::1"])
+def test_doctor_fails_a_block_that_holds_loopback_without_starting_there(make_app, value):
+    """A block is as wide as it says: ::/1 holds ::1 and 64.0.0.0/2 holds 127.0.0.1 though
+    neither starts there, and nginx may hand the app an IPv4 loopback written as IPv6."""
+    from votes.services.doctor import run_checks
+
+    app = make_app(WITNESS_ADDRESSES=value, TRUSTED_PROXIES=0)
+    [check] = [c for c in run_checks(app) if "witness" in c.en]
+    assert not check.ok and "every visitor" in check.en
+
+
+@pytest.mark.parametrize("value", [7, 3.5, {"a": 1}])
+def test_a_witness_address_setting_of_another_type_refuses_to_start_by_name(
+        sqlite_template, tmp_path, value):
+    """A VOTES_CONFIG file can give any type: a number is refused by name, not a TypeError's
+    traceback."""
+    with pytest.raises(ValueError) as refused:
+        _test_app({"DATABASE_URL": _sqlite_copy(sqlite_template, tmp_path),
+                   "INSTANCE_PATH": str(tmp_path / "instance"), "WITNESS_ADDRESSES": value})
+    assert "VOTES_WITNESS_ADDRESSES" in str(refused.value)
+
+
 def test_the_emergency_notice_counts_with_the_board(make_app, tmp_path):
     """Open to anyone and drawn anew each time, as the board is: one address may not loop on
     it beyond the board's own bound."""

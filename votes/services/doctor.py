@@ -314,6 +314,16 @@ def _rate_limits(app: Flask) -> Check:
     return Check(True, f"限流存储可连接 {shown}", "rate-limit storage reachable")
 
 
+def _holds_loopback(network) -> bool:
+    """Whether any address of the block is loopback: ::/1 holds ::1 and 64.0.0.0/2 holds
+    127.0.0.1 without starting there, and ::ffff:127.0.0.1 is IPv4's loopback written as IPv6."""
+    import ipaddress
+
+    loopbacks = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"),
+                 ipaddress.ip_network("::ffff:127.0.0.0/104"))
+    return any(network.version == lo.version and network.overlaps(lo) for lo in loopbacks)
+
+
 def _witness_addresses(app: Flask) -> Check:
     # Told, never failing: a wrong value already stopped the start (votes.settings), and
     # none set is a deployment without witnesses, or whose witnesses poll within the limits.
@@ -325,8 +335,7 @@ def _witness_addresses(app: Flask) -> Check:
                      "public board's and the chain API's limits like anyone")
     shown = ", ".join(str(n.network_address) if n.num_addresses == 1 else str(n)
                       for n in networks)
-    if app.config["TRUSTED_PROXIES"] < 1 and any(n.network_address.is_loopback
-                                                 for n in networks):
+    if app.config["TRUSTED_PROXIES"] < 1 and any(_holds_loopback(n) for n in networks):
         # Without a trusted proxy the address a request comes from is the proxy's own, and
         # nginx on this host is 127.0.0.1: every visitor would pass as the witness.
         return Check(False, f"见证人地址含本机地址（{shown}），而 VOTES_TRUSTED_PROXIES=0：经本机"
