@@ -10,10 +10,12 @@ import shutil
 import pytest
 from sqlalchemy import create_engine, text
 
+from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
 from jinja2 import BytecodeCache
 
 from votes import create_app
+from votes.services import sms_outbox
 from votes.settings import normalise_database_url
 
 # Property tests judge correctness, not speed: a loaded CI machine must not fail them on
@@ -26,6 +28,7 @@ settings.register_profile("votes", deadline=None,
 settings.load_profile("votes")
 
 PG_URL = os.environ.get("VOTES_TEST_DATABASE_URL", "")
+SMS_WAIT = 30  # seconds: a background send still running after it is a test's hang
 TEST_CONFIG = {
     "TESTING": True,
     "SECRET_KEY": "test-secret",
@@ -55,9 +58,24 @@ class _CompiledTemplates(BytecodeCache):
 _COMPILED_TEMPLATES = _CompiledTemplates()
 
 
+class _Client(FlaskClient):
+    """The test client, which after each request waits for the SMS codes it queued on the
+    lobby path (votes/services/sms_outbox.py): a test reads the code just after the tap, as
+    a phone would a moment later. A test of the queue itself sets waits_for_sms = False."""
+
+    waits_for_sms = True
+
+    def open(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        if self.waits_for_sms:
+            assert sms_outbox.wait_idle(SMS_WAIT), "the SMS sender is still busy"
+        return response
+
+
 def _test_app(config: dict):
     app = create_app({**TEST_CONFIG, **config})
     app.jinja_env.bytecode_cache = _COMPILED_TEMPLATES
+    app.test_client_class = _Client
     return app
 
 
@@ -167,6 +185,8 @@ def database_url(request, tmp_path):
 def _app_on(url: str, tmp_path):
     app = _test_app({"DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path / "instance")})
     yield app
+    # No send of this test's may run on into the next one's database.
+    assert sms_outbox.wait_idle(SMS_WAIT), "the SMS sender is still busy"
     with app.app_context():
         from votes.extensions import db
 

@@ -25,7 +25,7 @@ from votes.extensions import db
 from votes.i18n import _, lazy
 from votes.models import (FrozenUnit, FrozenVoter, LobbyFailure, Proposal, SmsPhoneCount,
                           VoterAccess)
-from votes.services import clock, lobby, privacy, rows
+from votes.services import clock, lobby, privacy, rows, sms_outbox
 from votes.services.bulk import insert_or_nothing, insert_rows
 from votes.services.errors import DomainError
 from votes.services.tx import unit_of_work
@@ -547,23 +547,26 @@ def send_code(access_id: int, *, via_lobby: bool = False) -> str:
 
     The send is decided and counted in a transaction of its own, and the gateway called
     after its commit: called under the voter's row lock, a gateway slow up to its timeout
-    held every other request on that voter (the resend button, the answer) behind it. A
-    send that fails is given back (`_release`); on the lobby path it is answered as sent."""
+    held every other request on that voter (the resend button, the answer) behind it. On
+    the owner's link a send that fails is given back (`_release`) and the owner told
+    (SMS_FAILED). On the lobby path the gateway is called after the request has answered,
+    by the process's background sender (votes/services/sms_outbox.py), and a failure there
+    is never told (`_lobby_send`)."""
     sending = _reserve(access_id, via_lobby)
     if sending.phone is None:
+        return ""
+    if via_lobby:
+        # Waited for here, the gateway's hundreds of milliseconds were what a flat without
+        # a phone never takes: the answer's timing told whoever typed building and room
+        # which flats have one. Queued, every flat is answered as fast. A full queue (the
+        # gateway hung) is a failed send, never one made here instead.
+        if not sms_outbox.submit(functools.partial(_lobby_send, sending)):
+            _release(sending, phone_only=True)
+            log.error("SMS sender queue full (lobby: answered as sent, not sent)")
         return ""
     try:
         send_sms(sending.phone, code_message(sending.code))
     except BaseException as exc:
-        if via_lobby and isinstance(exc, Exception):
-            # Told on the poster's path, a failure is a send that a flat without a phone
-            # never fails: during an outage whoever typed building and room would learn
-            # which flats have one. It is answered as that flat's send is: the voter's
-            # counts and the unsent code stand (a second tap is "sent recently", the hour's
-            # allowance runs out alike); only the number's own day count is given back.
-            _release(sending, phone_only=True)
-            log.exception("SMS sender failed (lobby: answered as sent)")
-            return ""
         # The gateway down, slow past the sender's timeout, or refusing: the count and the
         # code are given back, and the owner is told rather than shown an error page, and
         # may ask again at once.
@@ -572,7 +575,21 @@ def send_code(access_id: int, *, via_lobby: bool = False) -> str:
             raise
         log.exception("SMS sender failed")
         raise DomainError(SMS_FAILED) from None
-    return "" if via_lobby else mask_phone(sending.phone)
+    return mask_phone(sending.phone)
+
+
+def _lobby_send(sending: _Sending) -> None:
+    """The lobby's send, on the background sender's thread, the page already answered.
+    A failure was never told there: the page was a flat's without a phone, whose send never
+    fails, so during an outage whoever typed building and room would have learnt which
+    flats have one. The voter's counts and the unsent code stand (a second tap is "sent
+    recently", the hour's allowance runs out alike); only the number's own day count is
+    given back, and the failure logged for the operator."""
+    try:
+        send_sms(sending.phone, code_message(sending.code))
+    except BaseException:  # noqa: BLE001 - nobody is waiting to be told
+        _release(sending, phone_only=True)
+        log.exception("SMS sender failed (lobby: answered as sent)")
 
 
 @dataclass(frozen=True)
@@ -659,7 +676,7 @@ def _release(sending: _Sending, phone_only: bool = False) -> None:
     """Give back a send the gateway did not make: its counts, in the windows it was
     counted in (one that has started afresh since owes it nothing), and the code state it
     replaced, unless a later send or an answer has replaced its code in turn. With
-    `phone_only`, the number's day count alone (the lobby's failure, see send_code)."""
+    `phone_only`, the number's day count alone (the lobby's failure, see _lobby_send)."""
     with unit_of_work() as session:
         access = session.get(VoterAccess, sending.access_id, with_for_update=True,
                              populate_existing=True)
