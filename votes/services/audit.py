@@ -64,6 +64,26 @@ def verify_log() -> list[str]:
     return problems
 
 
+def head() -> dict | None:
+    """The log's last entry as witnesses see it (GET /api/audit/head): its seq, digest and
+    time, nothing of what was done; None for an empty log."""
+    last = db.session.execute(select(AuditEntry.seq, AuditEntry.digest, AuditEntry.time)
+                              .order_by(AuditEntry.seq.desc()).limit(1)).first()
+    return None if last is None else {"seq": last.seq, "digest": last.digest,
+                                      "time": format_time(last.time)}
+
+
+def digest_at(seq: int) -> str:
+    """The digest of entry `seq` (GET /api/audit/digests/<seq>); NotFound if there is none."""
+    from votes.i18n import _
+    from votes.services.errors import NotFound
+
+    digest = db.session.scalar(select(AuditEntry.digest).where(AuditEntry.seq == seq))
+    if digest is None:
+        raise NotFound(_("审计日志没有第 %(seq)s 条", seq=seq))
+    return digest
+
+
 def entries(community_ids: list[int] | None = None, limit: int | None = None,
             accounts: list[str] = (), before: int | None = None) -> list[AuditEntry]:
     """The log, newest first: all of it (community_ids None), or the entries of these

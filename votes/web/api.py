@@ -1,4 +1,5 @@
-"""Public JSON for witnesses: chain heads, chain lines, and their cosignatures back.
+"""Public JSON for witnesses: chain heads, chain lines, and their cosignatures back; the
+staff audit log's head and digests (never its contents).
 
 No session, no cookies: a cosignature is authenticated by its own signature (a configured
 witness key), so the POST is exempt from the CSRF token forms need.
@@ -82,6 +83,35 @@ def chain(uid: str):
                             mimetype="application/x-ndjson")
     response.set_etag(tag)
     response.headers["Cache-Control"] = "public, no-cache"
+    return response
+
+
+# The staff audit log's progress, witnessed as the chains' heads are (votes.witness.audit):
+# its digests only. Who did what (actor, action, target, details) stays with the staff and
+# the regulators who may read the log.
+@bp.get("/audit/head")
+@chain_api_limited
+def audit_head():
+    """The audit log's last entry: {"head": {"seq", "digest", "time"}}, {"head": null} for
+    an empty log."""
+    from votes.services.audit import head
+
+    response = jsonify({"head": head()})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/audit/digests/<seq>")
+@chain_api_limited
+def audit_digest(seq: str):
+    """The digest of audit entry `seq`: {"seq", "digest"}; 404 (JSON) for one not in the log."""
+    from votes.services.audit import digest_at
+
+    number = whole_number(seq)
+    if number is None:
+        return jsonify({"error": "seq must be a non-negative integer"}), 400
+    response = jsonify({"seq": number, "digest": digest_at(number)})
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
