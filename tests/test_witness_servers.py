@@ -6,6 +6,8 @@ chain the operator rewrote and re-signed with the server key, keeping the proof.
 from __future__ import annotations
 
 import json
+import os
+import selectors
 import sqlite3
 import subprocess
 import sys
@@ -152,16 +154,26 @@ def test_witness_cosigns_across_a_restart_and_refuses_a_rewritten_chain(sqlite_a
         serving = subprocess.Popen(
             [*_command(now), "serve", "--interval", "1", *common], stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True)
+        # A round prints its lines when it ends: waited for there, not on its database (the
+        # posting to the second server is not the round's end: the audit log is checked
+        # after, and a round stopped before it prints says nothing).
+        cosigned = f"cosigned {proposal['uid']} length 4"
+        fd, seen, deadline = serving.stdout.fileno(), b"", time.monotonic() + 30
+        waiting = selectors.DefaultSelector()
+        waiting.register(fd, selectors.EVENT_READ)
         try:
-            deadline = time.monotonic() + 30
-            while _posted(witness_db, 4) < 2:  # cosigned, and posted to both servers
-                assert serving.poll() is None, serving.stdout.read()
-                assert time.monotonic() < deadline, "the witness did not cosign in 30 s"
-                time.sleep(0.05)  # bounded poll on the witness's own database
+            while seen.count(cosigned.encode()) < 2:  # one line per server
+                ready = waiting.select(max(deadline - time.monotonic(), 0))
+                assert ready, f"the witness did not cosign in 30 s: {seen!r}"
+                chunk = os.read(fd, 65536)
+                assert chunk, seen  # the witness ended
+                seen += chunk
         finally:
+            waiting.close()
             serving.terminate()
-            output = serving.communicate(timeout=10)[0]
-        assert f"cosigned {proposal['uid']} length 4" in output and "problem" not in output
+            output = seen.decode() + serving.communicate(timeout=10)[0]
+        assert _posted(witness_db, 4) == 2  # cosigned, and posted to both servers
+        assert cosigned in output and "problem" not in output, output
 
         code, report = _export_and_verify(app, proposal, tmp_path, witness_keys)
         assert code == 3, report  # interim: the vote is still open

@@ -180,7 +180,8 @@ def _options(fn):
 def poll(key_path: str, db_path: str, apps: tuple[str, ...], server_keys: str | None,
          fingerprints: tuple[str, ...], round_budget: int, once: bool) -> None:
     """One round: check and cosign every app's heads; exit 1 if a fork, a server key
-    that is not pinned or a cosignature refused as another history (409) was seen, and for
+    that is not pinned, a cosignature refused as another history (409) or a staff audit log
+    shorter than, or not holding a digest as, recorded (AUDIT FORK) was seen, and for
     nothing else; 2 if it could not run (an option, the key, the database or an --app URL
     unusable: nothing was checked); 3 if something could not be checked (an app not
     reached, an answer refused, the round's time budget ran out, the round failed), 4 if
@@ -195,7 +196,7 @@ def poll(key_path: str, db_path: str, apps: tuple[str, ...], server_keys: str | 
     except Exception as exc:  # noqa: BLE001 — a traceback's status is 1: a fork, to cron
         click.echo(f"problem: the round failed ({type(exc).__name__}: {str(exc)[:200]})")
         raise SystemExit(3) from None
-    if result.forks or result.unpinned or result.conflicts:
+    if result.forks or result.unpinned or result.conflicts or result.audit_forks:
         raise SystemExit(1)
     if result.problems or result.not_reached:
         # Run from cron, a round that refused a bad signature or never reached the app must
@@ -232,7 +233,9 @@ def serve(key_path: str, db_path: str, apps: tuple[str, ...], server_keys: str |
 @click.option("--db", "db_path", required=True, help=DB_HELP)
 @click.option("--json", "as_json", is_flag=True, help="print the proofs as JSON")
 def forks(db_path: str, as_json: bool) -> None:
-    """List the forks seen: for each, the two server-signed entries that contradict."""
+    """List the forks seen: for each, the two server-signed entries that contradict; and
+    each staff audit log digest recorded that an app no longer served (AUDIT FORK; not in
+    --json, which lists the chains' proofs)."""
     records = _read_store(db_path, lambda store: store.forks())
     if as_json:
         click.echo(json.dumps([{"proposal": f.proposal, "app": f.app, "reason": f.reason,
@@ -240,9 +243,13 @@ def forks(db_path: str, as_json: bool) -> None:
                                 "served": f.new_line.decode("utf-8")} for f in records],
                               ensure_ascii=False, indent=2))
         return
-    if not records:
+    audit_forks = _read_store(db_path, lambda store: store.audit_forks())
+    if not records and not audit_forks:
         click.echo(_("未发现分叉"))
     from votes.witness.poller import printable
+
+    for fork in audit_forks:  # digests only: the witness never saw the entries themselves
+        click.echo(printable(fork.line()))
 
     for f in records:  # what the app chose (uid, lines) escaped: it cannot fake or hide a line
         click.echo(printable(f"{f.time} {f.proposal} at {f.app}: {f.reason}"))

@@ -28,7 +28,7 @@ from votes.core.bidi import hidden
 from votes.core.bundle_zip import too_many_items
 from votes.core.canonical import canonical_bytes, format_time, parse_time
 from votes.core.verifier_integrity import load_keys_file, split_lines
-from votes.witness import ROUND_BUDGET
+from votes.witness import ROUND_BUDGET, audit
 from votes.witness.pins import PinError, Pins, unpinned
 from votes.witness.store import Progress, Store
 
@@ -49,6 +49,10 @@ _clock = time.monotonic
 
 class Unreachable(Exception):
     pass
+
+
+class NotServed(Unreachable):
+    """The app answered 404 Not Found."""
 
 
 class OutOfTime(Unreachable):
@@ -99,10 +103,13 @@ class RoundResult:
     limited: list[tuple[str, int, bool]] = field(default_factory=list)
     budget: float = ROUND_BUDGET
     posted: int = 0
+    # an app's staff audit log that no longer holds a digest recorded earlier (a fork's peer)
+    audit_forks: list[audit.Fork] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [f"cosigned {uid} length {n}" for uid, n in self.cosigned]
         out += [f"FORK {uid}: {why} (refused; proof kept)" for uid, why in self.forks]
+        out += [fork.line() for fork in self.audit_forks]
         out += [f"UNPINNED KEY {app} publishes {kid} (fingerprint {fp}), not pinned: entries "
                 "it signs are not cosigned" for app, kid, fp in self.unpinned]
         out += [f"CONFLICT {app} {uid}: the app refused our cosignature of {n} entries (HTTP "
@@ -394,6 +401,9 @@ def _opened(url: str, timeout: float):
     except urllib.error.HTTPError as err:
         if err.code == 429:
             raise _limited(url, err) from None
+        if err.code == 404:
+            err.close()
+            raise NotServed(str(_unreachable(url, err))) from None
         raise
     with r:
         yield r
@@ -404,6 +414,14 @@ def _json(data: bytes):
         return json.loads(data)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
+
+
+def _json_or_none(url: str):
+    """The JSON answer at `url`; None if the app answered 404."""
+    try:
+        return _json(_get(url))
+    except NotServed:
+        return None
 
 
 def _post(url: str, body: bytes) -> int:
@@ -543,6 +561,26 @@ class Witness:
                 result.problems.append(f"{app} {held.proposal}: cosigned at length "
                                        f"{held.length}, no longer announced (a chain shorter "
                                        "than the one cosigned); not cosigned")
+        self._check_audit(app, result)
+
+    def _check_audit(self, app: str, result: RoundResult) -> None:
+        """The app's staff audit log, after its chains (votes.witness.audit): on its own, as
+        each proposal is; a 429 still ends the app's round."""
+        try:
+            forks, problems = audit.check(self.store, app, _json_or_none,
+                                          format_time(self.now()))
+        except OutOfTime:
+            result.not_reached.append((app, "audit log"))
+            return
+        except Unreachable as exc:
+            result.problems.append(f"audit log: {exc}")
+            return
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            result.problems.append(f"{app} audit log: unexpected answer "
+                                   f"({type(exc).__name__}: {str(exc)[:120]})")
+            return
+        result.audit_forks += forks
+        result.problems += problems
 
     def _heads(self, app: str) -> list:
         """Every head the app announces, page after page (GET /api/heads gives a page and

@@ -1,5 +1,5 @@
 """The witness's own SQLite database: heads it cosigned, where it posted them, forks seen,
-how far a check not yet cosigned got."""
+how far a check not yet cosigned got; the audit log heads seen, and digests changed."""
 
 from __future__ import annotations
 
@@ -49,6 +49,21 @@ CREATE TABLE IF NOT EXISTS progress (  -- a check under way or cut short, not co
 );
 CREATE TABLE IF NOT EXISTS limited (  -- an app that answered 429: not polled before `until`
     app TEXT PRIMARY KEY, until TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_heads (  -- the staff audit log heads seen (votes.witness.audit)
+    app TEXT NOT NULL, seq INTEGER NOT NULL,
+    digest TEXT NOT NULL,           -- of entry seq, as the app served it: held for good
+    time TEXT NOT NULL,             -- that entry's time, as served
+    seen TEXT NOT NULL,             -- the witness's clock when it was first seen
+    checked TEXT NOT NULL,          -- when last found still served (the oldest checked first)
+    PRIMARY KEY (app, seq)
+);
+CREATE TABLE IF NOT EXISTS audit_forks (  -- a recorded digest no longer served at its seq
+    id INTEGER PRIMARY KEY, app TEXT NOT NULL, seq INTEGER NOT NULL,
+    recorded TEXT NOT NULL, served TEXT,  -- served NULL: no entry there (a shorter log)
+    head_seq INTEGER, head_digest TEXT,   -- the head served then (NULL: an empty log)
+    time TEXT NOT NULL,
+    UNIQUE (app, seq, recorded, served)
 );
 CREATE TABLE IF NOT EXISTS server_keys (
     key_id TEXT PRIMARY KEY, public_key TEXT NOT NULL, app TEXT NOT NULL, first_seen TEXT NOT NULL
@@ -264,3 +279,41 @@ class Store:
         from before pinning may hold keys first seen on trust)."""
         rows = self.db.execute("SELECT key_id, public_key FROM server_keys").fetchall()
         return signing.KeyRing({kid: signing.load_public_key_b64(pub) for kid, pub in rows})
+
+    def audit_recorded(self, app: str) -> list[tuple[int, str]]:
+        """The audit log heads seen from `app`, (seq, digest), by seq."""
+        return [tuple(r) for r in self.db.execute(
+            "SELECT seq, digest FROM audit_heads WHERE app = ? ORDER BY seq", (app,))]
+
+    def audit_to_check(self, app: str, count: int) -> list[tuple[int, str]]:
+        """The latest audit head recorded from `app` and, of the others, the `count` checked
+        longest ago: every one is checked again, `count` a round."""
+        return [tuple(r) for r in self.db.execute(
+            "SELECT seq, digest FROM (SELECT seq, digest FROM audit_heads WHERE app = ? "
+            "ORDER BY seq DESC LIMIT 1) UNION SELECT seq, digest FROM (SELECT seq, digest "
+            "FROM audit_heads WHERE app = ? ORDER BY checked, seq LIMIT ?) ORDER BY seq DESC",
+            (app, app, count))]
+
+    def audit_record(self, app: str, seq: int, digest: str, time: str, now: str) -> None:
+        self.db.execute("INSERT OR IGNORE INTO audit_heads VALUES (?, ?, ?, ?, ?, ?)",
+                        (app, seq, digest, time, now, now))
+
+    def audit_checked(self, app: str, seq: int, now: str) -> None:
+        self.db.execute("UPDATE audit_heads SET checked = ? WHERE app = ? AND seq = ?",
+                        (now, app, seq))
+
+    def audit_fork(self, fork, now: str) -> None:
+        """Keep what was recorded and what was served instead (a votes.witness.audit.Fork)."""
+        head = fork.head or (None, None)
+        self.db.execute("INSERT OR IGNORE INTO audit_forks (app, seq, recorded, served, "
+                        "head_seq, head_digest, time) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (fork.app, fork.seq, fork.recorded, fork.served, head[0], head[1], now))
+
+    def audit_forks(self, app: str | None = None) -> list:
+        from votes.witness.audit import Fork
+
+        rows = self.db.execute("SELECT app, seq, recorded, served, head_seq, head_digest "
+                               "FROM audit_forks WHERE ? IS NULL OR app = ? ORDER BY id",
+                               (app, app)).fetchall()
+        return [Fork(r[0], r[1], r[2], r[3], (r[4], r[5]) if r[4] is not None else None)
+                for r in rows]
