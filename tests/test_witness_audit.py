@@ -212,3 +212,21 @@ def test_an_app_that_does_not_publish_its_audit_log_is_no_problem_until_it_stops
     assert result.audit_forks == []
     [problem] = result.problems
     assert "audit" in problem and str(_log(app)[-1][0]) in problem
+
+
+def test_a_witness_database_made_before_the_audit_tables_gets_them(tmp_path):
+    """A witness's database of an earlier release is opened as poll and serve open it
+    (existing): the audit tables are added, what it held is kept."""
+    path = tmp_path / "older.sqlite3"
+    store = Store(path)
+    store.db.executescript("DROP TABLE audit_heads; DROP TABLE audit_forks;")
+    store.mark_posted("http://app", "p", 3)
+    store.close()
+    reopened = Store(path, existing=True)
+    try:
+        assert reopened.was_posted("http://app", "p", 3)
+        assert reopened.audit_recorded("http://app") == [] and reopened.audit_forks() == []
+        reopened.audit_record("http://app", 4, "a" * 64, "2026-12-01T00:00:00Z", "now")
+        assert reopened.audit_recorded("http://app") == [(4, "a" * 64)]
+    finally:
+        reopened.close()
