@@ -155,6 +155,25 @@ def emergency_notice(proposal, output):
     click.echo(output)
 
 
+@works_cli.command("emergency-letters")
+@click.argument("proposal")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.option("--building", default=None,
+              help="Only this building's letters, labelled as on the committee's page "
+                   "(e.g. 3号楼) or as the roll spells it (3栋).")
+@domain_errors
+def emergency_letters(proposal, output, building):
+    """Write an emergency use's letters to its company and developer owners (应急使用告知书,
+    A4 PDF): each owner's link, QR code and notice code for its read-only page."""
+    from votes.services.lifecycle import proposal_now
+    from votes.services.money.emergency_letters import emergency_letters_pdf
+    from votes.services.output import check_output, write_output
+
+    check_output(output)
+    write_output(output, emergency_letters_pdf(proposal_now(proposal), building=building))
+    click.echo(output)
+
+
 @works_cli.command("application")
 @click.argument("proposal")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))

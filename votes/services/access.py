@@ -215,8 +215,10 @@ def check_open(proposal: Proposal) -> None:
 READ_ONLY_DAYS = 365
 READ_ONLY_STATES = ("closed", "published")
 # An emergency use (§18.6) debits every flat of its scope without a vote: its owners sign in
-# read-only the same way, by building and room (no notice is handed out for one; the board
-# leads there), from its publication to a year after its last entry, to see what was taken.
+# read-only the same way, by building and room (no voting notice is handed out for one; the
+# board leads there), or a company or the developer by the link and notice code of its
+# letter (money/emergency_letters.py), from its publication to a year after its last entry,
+# to see what was taken.
 RECORD_STATES = READ_ONLY_STATES + ("emergency",)
 
 

@@ -188,12 +188,7 @@ def notices_pdf(proposal_ref: str, voter_key: str | None = None, building: str |
     frozen = units_in_delivery_order(proposal)
     units = _by_voter(frozen)
     if building is not None:
-        # The page's label (3号楼), or the building as the roll spells it (3栋, 3, a name in
-        # Chinese brackets): the command line has no page to copy the label from.
-        # Text with control characters is no building of a roll (and is not cleaned into one).
-        wanted = {building} if has_control(building) else \
-            {building, _suffixed(normalise_building(building), "号楼")}
-        units = {key: held for key, held in units.items() if _building_of(held) in wanted}
+        units = in_building(units, building)
         if not units:
             raise DomainError(_("本事项没有“%(b)s”的表决通知", b=building))
     voters = {v.voter_key: v for v in db.session.scalars(
@@ -279,6 +274,18 @@ def _by_voter(frozen: list[FrozenUnit]) -> dict[str, list[FrozenUnit]]:
     for u in frozen:
         units.setdefault(u.voter_key, []).append(u)
     return units
+
+
+def in_building(units: dict[str, list[FrozenUnit]],
+                building: str) -> dict[str, list[FrozenUnit]]:
+    """The voters (of _by_voter) whose notice goes with `building`: the building of their
+    first unit on the delivery round. `building` is the page's label (3号楼), or the building
+    as the roll spells it (3栋, 3, a name in Chinese brackets): the command line has no page
+    to copy the label from."""
+    # Text with control characters is no building of a roll (and is not cleaned into one).
+    wanted = {building} if has_control(building) else \
+        {building, _suffixed(normalise_building(building), "号楼")}
+    return {key: held for key, held in units.items() if _building_of(held) in wanted}
 
 
 def _building_of(units: list[FrozenUnit]) -> str:

@@ -217,6 +217,22 @@ def _unit_names(n: Notice) -> str:
     return markup("、".join(u for u, _ in n.units[:MAX_UNITS]) + _more_units(n))
 
 
+def facts_table(rows: list[tuple[str, str]], s: dict[str, ParagraphStyle]) -> Table:
+    """A notice's table of labelled facts (label and value as markup)."""
+    facts = Table([[Paragraph(label, s["label"]), Paragraph(value, s["cell"])]
+                   for label, value in rows], colWidths=[2.6 * cm, 14.8 * cm],
+                  # On a notice that runs over, a tall row (eight long items) is continued on
+                  # the next page rather than moved whole, leaving half a page blank.
+                  splitInRow=1)
+    facts.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 10.5),
+                               ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                               ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke),
+                               ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                               ("TOPPADDING", (0, 0), (-1, -1), 2),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
+    return facts
+
+
 def _story(n: Notice, heading: str, s: dict[str, ParagraphStyle]) -> list:
     p = n.plan
     rows = [("小区", markup(p.community)),
@@ -236,17 +252,7 @@ def _story(n: Notice, heading: str, s: dict[str, ParagraphStyle]) -> list:
              ("表决期", f"<font size=13>{markup(p.voting)}</font>"),
              ("通过条件", markup(p.rule))]
     rows += [(markup(label), markup(value)) for label, value in n.extra]
-    facts = Table([[Paragraph(label, s["label"]), Paragraph(value, s["cell"])]
-                   for label, value in rows], colWidths=[2.6 * cm, 14.8 * cm],
-                  # On a notice that runs over, a tall row (eight long items) is continued on
-                  # the next page rather than moved whole, leaving half a page blank.
-                  splitInRow=1)
-    facts.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 10.5),
-                               ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                               ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke),
-                               ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                               ("TOPPADDING", (0, 0), (-1, -1), 2),
-                               ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
+    facts = facts_table(rows, s)
     if n.no_vote is not None:
         return _letter(n, rows_table=facts, s=s)
     steps = Paragraph(
@@ -304,15 +310,18 @@ LETTER_HEADING = "住宅专项维修资金费用分摊告知书"
 
 
 def render_notices(notices: Sequence[Notice], *,
-                   heading: str = "住宅专项维修资金使用表决通知", progress=None) -> bytes:
+                   heading: str = "住宅专项维修资金使用表决通知", progress=None,
+                   page=None) -> bytes:
     """One A4 page per notice, in the order given (the order of delivery). `progress`, if
-    given, is called with (notices drawn, notices in all) as pages are finished."""
+    given, is called with (notices drawn, notices in all) as pages are finished. `page`
+    draws one notice (notice, heading, styles) -> flowables, when not a voting notice
+    (the emergency use's letter, votes/services/money/emergency_letters.py)."""
     styles = _styles()
     story: list = []
     for i, n in enumerate(notices):
         if i:
             story.append(PageBreak())
-        story += _story(n, heading, styles)
+        story += (page or _story)(n, heading, styles)
     if not story:
         story = [Spacer(1, 1)]
     out = io.BytesIO()

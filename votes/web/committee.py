@@ -312,8 +312,11 @@ def _proposal_page(proposal, refused: dict | None = None):
 def _emergency_facts(proposal):
     """An emergency use's danger, applicant, reason and evidence digests (§18.6), else None."""
     from votes.services.money.emergency import emergency_facts
+    from votes.services.money.emergency_letters import letter_count
 
-    return emergency_facts(proposal) if proposal.state == "emergency" else None
+    facts = emergency_facts(proposal) if proposal.state == "emergency" else None
+    # With the letters its company and developer owners need to sign in (none: no button).
+    return None if facts is None else {**facts, "letters": letter_count(proposal)}
 
 
 # Typed values shown again on a refused entry form: never an ID number (typed again).

@@ -362,8 +362,10 @@ def _verify_page(proposal, access, view=None, status: int = 200, error=None, ref
         units = [u for u in units if u.id == session.get("pending_unit")]
         methods, sent = access_service.ANY_METHOD, None if sent is None else ""
         if proposal.state == "emergency":
-            # No notice was handed out for an emergency use, so no notice code either: the
-            # same two ways for every flat, which tells nothing of its owners.
+            # No voting notice is handed out for an emergency use: the same two ways for
+            # every flat, which tells nothing of its owners. A company's or the developer's
+            # notice code is printed on its letter (money/emergency_letters.py) and used
+            # with the letter's own link, never here.
             methods = access_service.Methods(id_suffix=True, notice_code=False, sms=True)
     else:
         methods = access_service.methods(proposal, access.voter_key, view.voter)

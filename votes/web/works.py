@@ -134,6 +134,25 @@ def settlement_notice(user, proposal):
                      download_name=f"settlement-{proposal.id}-committee.pdf")
 
 
+@bp.get("/committee/p/<int:pid>/emergency-letters.pdf")
+@staff("committee", "admin", obj="proposal")
+def emergency_letters(user, proposal):
+    """An emergency use's letters to its company and developer owners (应急使用告知书):
+    each one's link, QR code and notice code for its read-only page; ?building= for one
+    building's, as the voting notices."""
+    from votes.services.money.emergency_letters import emergency_letters_pdf
+
+    building = request.args.get("building")
+    try:
+        pdf = emergency_letters_pdf(proposal, building=building, actor=user.login)
+    except DomainError as err:  # a voted proposal, or no company owner in the scope
+        flash(err.message, "error")
+        return redirect(url_for("committee.proposal", pid=proposal.id))
+    suffix = "" if building is None else f"-{building}"
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"emergency-letters-{proposal.id}{suffix}.pdf")
+
+
 @bp.get("/committee/p/<int:pid>/application.zip")
 @staff("committee", "regulator", "admin", obj="proposal")
 def application(user, proposal):
