@@ -15,7 +15,7 @@ from tests.test_emergency_use import _apply, _community
 
 ZHANG = resident_id(1)[-6:]  # 张三: 1-1-101 (89.50 m²) and 1-1-201 (75.25 m²)
 EVIDENCE = b"%PDF special equipment report"  # what _apply sends as the inspection report
-VOTE_WORDS = ("表决已结束", "截止", "选票", "表决记录")
+VOTE_WORDS = ("表决已结束", "截止", "选票", "表决记录", "表决通知")
 
 
 def _emergency(app, runner, tmp_path) -> tuple[str, str]:
@@ -111,3 +111,17 @@ def test_the_emergency_page_in_english(app, runner, tmp_path, client):
     _sign_in(client, uid)
     html = client.get(f"/p/{uid}/emergency?lang=en").get_data(as_text=True)
     assert "without an owner vote" in html and "fund management" in html, html
+
+
+def test_after_a_code_is_sent_the_emergency_page_names_no_voting_notice(app, runner, tmp_path,
+                                                                         client):
+    """No notice was handed out for an emergency use: whoever waits for a code at the poster
+    is pointed to what they have (the ID number, a company's letter), not to a notice."""
+    pid, uid = _emergency(app, runner, tmp_path)
+    assert client.post(f"/p/{uid}/pick", data={"building": "1", "entrance": "1",
+                                                "room": "101"}).status_code == 302
+    assert client.post(f"/p/{uid}/code").status_code in (200, 302)
+    page = client.get(f"/p/{uid}/verify").get_data(as_text=True)
+    assert 'id="phone-daily-cap"' in page
+    assert not [w for w in VOTE_WORDS if w in page], page
+    assert "应急使用告知书" in page
