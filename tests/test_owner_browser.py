@@ -352,3 +352,20 @@ def test_the_units_labels_stay_clear_of_their_values_in_english(sqlite_app, tmp_
             page.wait_for_load_state()
             overlaps = page.evaluate(LABEL_OVERLAP_SCRIPT)
             assert len(overlaps) == 2 and max(overlaps) <= 0, (lang, overlaps)
+
+
+def test_an_id_suffix_typed_in_full_width_digits_passes(sqlite_app, tmp_path):
+    """A Chinese keyboard in full-width mode types １２３４５６: the server folds it (NFKC),
+    but the box's pattern allowed ASCII only, so the browser refused the answer itself
+    ("请匹配要求的格式") and the owner never reached the ballot."""
+    need_tools("chromium")
+    vote = _open_vote(sqlite_app, tmp_path)
+    wide = resident_id(1)[-6:].translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+    with live_server(sqlite_app) as base, phone_browser() as page:
+        from tests.factories import voter_token
+
+        page.goto(f"{base}/v/{voter_token(sqlite_app, vote)}")
+        page.fill("#answer", wide)
+        page.click("#verify-submit")
+        page.wait_for_url(re.compile(r".*/ballot$"), timeout=5000)
+        assert "您应分摊的费用" in page_html(page)
