@@ -213,7 +213,8 @@ def withdraw(user, proposal):
 def _documents_of_form(user) -> tuple[list, bool]:
     """Documents kept from an earlier preview of this form plus the ones just uploaded, and
     whether the form must not be saved: the kept ones are gone, or the new ones would take
-    the proposal's documents past their limit (they are dropped).
+    the proposal's documents past their limit (they are dropped), or one of them is of a type
+    never stored (it is dropped, the others kept).
 
     The form listed its kept ones as to be saved with the draft: if they are gone (an hour
     passed, or newer previews of this member's removed them, pending_docs.PER_OWNER), that
@@ -222,6 +223,7 @@ def _documents_of_form(user) -> tuple[list, bool]:
 
     from votes.services import pending_docs
     from votes.services.committee_views import uploaded_documents
+    from votes.services.documents import accept
     from votes.services.proposal_create import too_many_bytes_message
     from votes.settings import documents_max_bytes
 
@@ -232,7 +234,15 @@ def _documents_of_form(user) -> tuple[list, bool]:
     if token and not kept:  # a token is only ever given for documents (pending_docs.put)
         flash(_("之前上传的附件已失效（超过一小时，或之后又在其他页面上传了附件），"
                 "请重新选择附件后再保存。"), "error")
-    new = uploaded_documents(request.files)
+    new, refused = [], False
+    for doc in uploaded_documents(request.files):
+        try:  # a file of a type never stored is said now and not kept for the next save:
+            accept(doc.name, doc.content)  # kept, it refused every save after, for good
+        except DomainError as err:
+            flash(err.message, "error")
+            refused = True
+        else:
+            new.append(doc)
     limit = documents_max_bytes(current_app.config)
     over = sum(len(d.content) for d in kept + new) > limit
     if over:
@@ -240,7 +250,7 @@ def _documents_of_form(user) -> tuple[list, bool]:
         # the new ones are dropped, the form says so and saves nothing, what was kept stays.
         flash(too_many_bytes_message(limit), "error")
         new = []
-    return kept + new, (bool(token) and not kept) or over
+    return kept + new, (bool(token) and not kept) or over or refused
 
 
 def _proposal_form(user, community, form, documents, editing=None):
