@@ -43,3 +43,21 @@ def test_a_refused_attachment_is_not_kept_for_the_next_save(app, world, client):
     assert saved.status_code == 302, saved.get_data(as_text=True)
     page = client.get(saved.headers["Location"]).get_data(as_text=True)
     assert "quote.pdf" in page and "notes.docx" not in page
+
+
+def test_a_voting_start_too_soon_names_the_voting_start_not_a_derived_publicity(app, world,
+                                                                               client):
+    """Publicity left empty, a voting start three days away was refused with "公示开始时间
+    2026-11-27 12:00 已过去": a time the member never typed, and advice about a button. It
+    now says the voting start is too soon for the publicity, and from when it may be."""
+    sign_in(client, "sun_committee")
+    page = client.post("/committee/c/SUN/proposals/new", data={
+        **FORM, "action": "create", "publicity_start": "",
+        "voting_start": "2026-12-04T12:00"}).get_data(as_text=True)
+    assert "公示开始时间 2026-11-27" not in page
+    assert "表决开始时间 2026-12-04 12:00 太早" in page
+    assert "2026-12-08 10:00" in page  # now (10:00 Beijing) + 7 days of publicity
+    emergency = client.post("/committee/c/SUN/proposals/new", data={
+        **FORM, "action": "create", "publicity_start": "", "emergency": "1",
+        "voting_start": "2026-11-30T12:00"}).get_data(as_text=True)
+    assert "表决开始时间 2026-11-30 12:00 已过去" in emergency

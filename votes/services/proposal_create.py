@@ -105,6 +105,14 @@ def _check_periods(publicity: datetime | None, start: datetime, end: datetime,
     minimum = timedelta(days=0 if emergency else publicity_days)
     if publicity is None:
         publicity = start - minimum
+        # Said of the time the member typed, never of the start derived from it.
+        if publicity < now - TYPING_GRACE and not minimum:
+            raise DomainError(_("表决开始时间 %(time)s 已过去", time=clock.local_text(start)))
+        if publicity < now - TYPING_GRACE:
+            raise DomainError(_(
+                "表决开始时间 %(time)s 太早：公示期至少 %(days)s 天，表决最早于 %(earliest)s "
+                "开始（紧急情况可缩短公示期）", time=clock.local_text(start),
+                days=publicity_days, earliest=clock.local_text(now + minimum)))
     # Publicity starts no earlier than the proposal exists: a back-dated start would let
     # the scheduled move count days nobody could see the plan (also with --emergency).
     if publicity < now:
