@@ -61,3 +61,27 @@ def test_a_voting_start_too_soon_names_the_voting_start_not_a_derived_publicity(
         **FORM, "action": "create", "publicity_start": "", "emergency": "1",
         "voting_start": "2026-11-30T12:00"}).get_data(as_text=True)
     assert "表决开始时间 2026-11-30 12:00 已过去" in emergency
+
+
+def test_the_description_is_on_the_draft_page_and_keeps_its_lines(app, world, client):
+    """The draft's page, "草稿内容（公示时业主将看到）", left out the description, the one
+    text the member wrote at length; and on the board and the ballot its line breaks were
+    run together into one paragraph."""
+    sign_in(client, "sun_committee")
+    text = "屋面多处渗漏，拟翻新防水层。\n施工单位：某某防水工程有限公司。"
+    saved = client.post("/committee/c/SUN/proposals/new",
+                        data={**FORM, "action": "create", "description": text})
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    pid = saved.headers["Location"].rsplit("/", 1)[1]
+    draft = client.get(f"/committee/p/{pid}").get_data(as_text=True)
+    assert re.search(r'<p id="draft-description" class="kept-lines">屋面多处渗漏', draft)
+    for sheet in ("staff.css", "votes.css"):  # the staff pages' own sheet kept none
+        assert ".kept-lines" in client.get(f"/static/{sheet}").get_data(as_text=True)
+    client.post(f"/committee/p/{pid}/move/start-publicity", data={"confirm": "1"})
+    from votes.extensions import db
+    from votes.models import Proposal
+
+    with app.app_context():
+        uid = db.session.get(Proposal, int(pid)).uid
+    board = client.get(f"/p/{uid}").get_data(as_text=True)
+    assert re.search(r'<p id="plan-description" class="kept-lines">屋面多处渗漏', board)
