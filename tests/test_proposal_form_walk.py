@@ -85,3 +85,22 @@ def test_the_description_is_on_the_draft_page_and_keeps_its_lines(app, world, cl
         uid = db.session.get(Proposal, int(pid)).uid
     board = client.get(f"/p/{uid}").get_data(as_text=True)
     assert re.search(r'<p id="plan-description" class="kept-lines">屋面多处渗漏', board)
+
+
+def test_a_form_too_large_says_the_real_limit_and_leads_back_to_the_form(app, world, client):
+    """A 40 MB quote on the proposal form gave "请上传不超过 32 MB 的文件" whatever the
+    deployment's limit was, and only 返回首页: the member did not learn that nothing typed
+    was saved, nor had a way back to the form."""
+    app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
+    sign_in(client, "sun_committee")
+    form = "http://localhost/committee/c/SUN/proposals/new"
+    r = client.post("/committee/c/SUN/proposals/new", headers={"Referer": form}, data={
+        **FORM, "action": "create",
+        "documents": (io.BytesIO(PDF + b"0" * 3 * 1024 * 1024), "big.pdf")})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 413 and "2 MB" in page and "32 MB" not in page
+    assert "没有保存" in page and 'href="/committee/c/SUN/proposals/new"' in page
+    # A referrer of another site is never offered as the way back.
+    r = client.post("/committee/c/SUN/proposals/new", headers={"Referer": "https://evil.example/x"},
+                    data={**FORM, "documents": (io.BytesIO(b"0" * 3 * 1024 * 1024), "b.pdf")})
+    assert "evil.example" not in r.get_data(as_text=True)

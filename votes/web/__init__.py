@@ -157,9 +157,24 @@ def register_blueprints(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(err):
+        from urllib.parse import urlsplit
+
         from flask_babel import gettext as _
 
-        return render_template("error.html", message=_("文件太大，请上传不超过 32 MB 的文件。")), 413
+        from votes.settings import upload_max_bytes
+
+        limit, mb = upload_max_bytes(app.config), 1024 * 1024
+        size = f"{limit // mb} MB" if limit % mb == 0 else _file_size(limit)
+        # Back to the form it came from (this site's only): the browser's Back keeps what
+        # was typed, and the member learns nothing was saved.
+        back = urlsplit(request.referrer or "")
+        again = None
+        if back.netloc == request.host and back.path.startswith("/") \
+                and not back.path.startswith("//"):
+            again = back.path + (f"?{back.query}" if back.query else "")
+        return render_template("error.html", again=again, message=_(
+            "文件太大：一次提交的文件合计不能超过 %(size)s。刚才填写的内容没有保存，"
+            "请返回上一页，换用较小的文件后再提交。", size=size)), 413
 
     @app.errorhandler(500)
     def server_error(err):
