@@ -583,3 +583,16 @@ def test_the_confirm_page_reloaded_or_in_english_says_the_choice_was_not_recorde
     r = client.get(f"/p/{uid}/confirm")
     receipt = client.get(client.get(r.headers["Location"]).headers["Location"])
     assert "尚未提交" not in receipt.get_data(as_text=True)
+
+
+def test_a_blank_answer_is_asked_for_and_costs_no_try(app, client, vote):
+    """An empty box sent (a WebView that ignores `required`, a double tap on 验证) was
+    counted as a wrong answer: "验证未通过，还可以再试 4 次", one of five tries gone for
+    nothing typed. It now asks for the answer and counts nothing."""
+    client.get(f"/v/{voter_token(app, vote)}")
+    for blank in ("", "   ", "\u3000"):
+        r = client.post(f"/p/{vote['uid']}/verify", data={"method": "id", "answer": blank})
+        page = r.get_data(as_text=True)
+        assert r.status_code == 200 and "验证未通过" not in page and "请先填写" in page
+    r = client.post(f"/p/{vote['uid']}/verify", data={"method": "id", "answer": "000000"})
+    assert "还可以再试 4 次" in r.get_data(as_text=True)

@@ -476,6 +476,8 @@ def verify_second_factor(access_id: int, answer: str, method: str = "id", *,
         access = found[0]  # its columns, with `lobbied`, `owners_enc` and the proposal's
         if not stage_checked and not _plainly_open(access, now):
             raise StageUnsure()
+        if not answer:  # nothing typed is no guess: asked for, never counted as a failure
+            raise DomainError(_("请先填写，再点“验证”。"))
         owners = json.loads(privacy.decrypt(access.owners_enc))
         allowed = _methods_of(owners)
         if method == "id" and not allowed.id_suffix and not via_lobby:
