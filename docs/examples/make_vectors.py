@@ -322,6 +322,11 @@ def vectors() -> list[tuple]:
         items[3][2]["evidence"] = "CD" * 32
     add("evidence-not-hex64", "6.6: evidence is a lower-case SHA-256 hex digest",
         zipped(files_of(seal(_edited_plan(upper_evidence)))), steps=["6.6"])
+    def blank_clerk(items):
+        items[3][2]["entered_by"] = "\u3000"
+    add("paper-blank-clerk", "6.6: a paper ballot names its clerk: whitespace alone (here "
+        "U+3000) names no one", zipped(files_of(seal(_edited_plan(blank_clerk)))),
+        steps=["6.6"])
     twice = plan() + [["ballot", "2026-12-05T00:00:00Z", ex.paper_ballot("v-b", "disagree")]]
     add("beyond-max-changes", "6.7: at most 1 + max_changes ballots",
         zipped(files_of(seal(twice))), steps=["6.7"])

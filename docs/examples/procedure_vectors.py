@@ -15,10 +15,12 @@ def _genesis(mv, **settings):
     return chain.genesis_body(mv.ex.PROPOSAL, mv.ex.ROLL, {**mv.ex.RULES, **settings})
 
 
-def _delivery(time="2026-12-01T01:10:00Z", voter="v-c"):
-    return ["delivery", time, follow.delivery_body(
+def _delivery(time="2026-12-01T01:10:00Z", voter="v-c", entered_by="clerk1"):
+    body = follow.delivery_body(
         voter=voter, method="hand", delivered_at="2026-11-28T02:00:00Z",
-        evidence=objection.text_digest("签收单 " + voter), entered_by="clerk1")]
+        evidence=objection.text_digest("签收单 " + voter), entered_by="clerk1")
+    body["entered_by"] = entered_by  # as written, where a vector breaks the builder's rule
+    return ["delivery", time, body]
 
 
 def _plan(mv, deliveries=(), **settings) -> list[list]:
@@ -124,6 +126,9 @@ def procedure_vectors(mv) -> list[tuple[str, str, bytes, str, list[str]]]:
     late = _plan(mv, follow_majority="full") + [_delivery("2026-12-08T01:00:00Z")]
     add("delivery-after-end", "19.1: deliveries are recorded in the voting window", late,
         steps=["19.1"], edit=_with_follow(mv, "full"))
+    add("delivery-blank-clerk", "19.1: a delivery names its clerk: whitespace alone names no "
+        "one", _plan(mv, [_delivery(entered_by=" ")], follow_majority="full"), steps=["19.1"],
+        edit=_with_follow(mv, "full"))
     _excluded_kind_vectors(mv, add)
 
     period = _plan(mv, [_delivery()], objection_days=3)
@@ -131,6 +136,17 @@ def procedure_vectors(mv) -> list[tuple[str, str, bytes, str, list[str]]]:
         period + _after_close(period), "verified", close=None)
     add("objection-too-late", "17.1: the period ends exactly at its hour",
         period + _after_close(period, objection_time=PERIOD_END), steps=["17.1"], close=None)
+    staff = period + _after_close(period)
+    staff[len(period) + 1][2] = objection.objection_body(
+        voter="v-c", text="送达记录不实", channel="staff", entered_by="clerk1",
+        evidence=objection.text_digest("书面异议 v-c"))
+    staff[len(period) + 1][2]["entered_by"] = "\t"
+    add("objection-blank-clerk", "17.1: an objection entered by staff names its clerk: "
+        "whitespace alone names no one", staff, steps=["17.1"], close=None)
+    unsigned = period + _after_close(period)
+    unsigned[len(period) + 2][2]["answered_by"] = "  "
+    add("answer-blank-answerer", "17.2: an answer names who gave it: whitespace alone names "
+        "no one", unsigned, steps=["17.2"], close=None)
     add("result-before-period-end", "17.3: the final result waits for the period's end",
         period + _after_close(period, result_time="2026-12-11T00:59:59Z"), steps=["17.3"],
         close=None)

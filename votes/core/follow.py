@@ -33,7 +33,7 @@ def delivery_body(*, voter: str, method: str, delivered_at: str, evidence: str,
     entered it. No personal data: the voter key only."""
     if method not in DELIVERY_METHODS:
         raise ValueError(f"unknown delivery method {method}")
-    if not entered_by:
+    if not entered_by.strip():
         raise ValueError("a delivery names who entered it")
     return {"voter": voter, "method": method, "delivered_at": delivered_at,
             "evidence": evidence, "entered_by": entered_by}

@@ -39,7 +39,7 @@ def objection_body(*, voter: str, text: str, channel: str, entered_by: str | Non
     digest of the written objection they received."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel}")
-    if channel == "staff" and (not entered_by or not evidence):
+    if channel == "staff" and (not (entered_by or "").strip() or not evidence):
         raise ValueError("an objection entered by staff names who entered it and its evidence")
     if channel == "online" and (entered_by or evidence):
         raise ValueError("an online objection carries no entered_by or evidence")
@@ -51,7 +51,7 @@ def answer_body(*, objection: int, decision: str, text: str, answered_by: str) -
     """The committee's answer to the objection at position `objection`."""
     if decision not in DECISIONS:
         raise ValueError(f"unknown decision {decision}")
-    if not answered_by:
+    if not answered_by.strip():
         raise ValueError("an answer names who gave it")
     return {"objection": objection, "decision": decision, "text": text_digest(text),
             "answered_by": answered_by}

@@ -43,7 +43,7 @@ def check_follow(b: _Bundle, genesis: dict | None, tally, run: _Run) -> None:
         if parse_time(body["delivered_at"]) > parse_time(e["time"]):
             run.fail("19.1", "送达时间（delivered_at）晚于记载它的记录 / delivered_at is "
                              "later than the entry that records it", n)
-        if not body["entered_by"]:
+        if not body["entered_by"].strip():
             run.fail("19.1", "送达记录没有录入人（entered_by） / a delivery entry without "
                              "entered_by", n)
         if n < close_at:

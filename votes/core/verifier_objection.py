@@ -55,7 +55,7 @@ def check_objections(b: _Bundle, genesis: dict | None, run: _Run) -> None:
                                  "was already answered", n)
             else:
                 objections[target], answer_at[target] = body["decision"], n
-            if not body["answered_by"]:
+            if not body["answered_by"].strip():
                 run.fail("17.2", "异议答复没有写明答复人（answered_by）/ an answer without "
                                  "answered_by", n)
         elif result is not None:
@@ -79,7 +79,8 @@ def _check_objection(body: dict, n: int, in_period: bool, voters, run: _Run) -> 
                                          or body["evidence"] is not None):
         run.fail("17.1", "网上提出的异议带有录入人（entered_by）或书面凭证（evidence）/ an "
                          "online objection carries entered_by or evidence", n)
-    if body["channel"] == "staff" and (not body["entered_by"] or body["evidence"] is None):
+    if body["channel"] == "staff" and (not (body["entered_by"] or "").strip()
+                                         or body["evidence"] is None):
         run.fail("17.1", "工作人员录入的异议缺少录入人（entered_by）或书面凭证（evidence）/ "
                          "an objection entered by staff without entered_by and evidence", n)
 

@@ -327,7 +327,7 @@ def _check_channel(body: dict, n: int, run: _Run) -> None:
         if body["entered_by"] is not None or body["evidence"] is not None:
             run.fail("6.6", "网上选票带有录入人（entered_by）或书面凭证（evidence） / an "
                             "online ballot carries entered_by or evidence", n)
-    elif not body["entered_by"] or not commitment.is_hex64(body["evidence"]):
+    elif not (body["entered_by"] or "").strip() or not commitment.is_hex64(body["evidence"]):
         run.fail("6.6", "纸质或委托选票没有录入人（entered_by）或书面凭证的 SHA-256 摘要 / "
                         "paper/proxy ballot without entered_by and a SHA-256 hex evidence "
                         "digest", n)
