@@ -572,3 +572,15 @@ def test_another_members_form_token_makes_their_own_draft(app, runner, world, cl
     made = sent.headers["Location"]
     assert "/committee/p/" in made and not made.endswith(f"/committee/p/{first}")
     assert "已经提交过" not in other.get(sent.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_wrong_item_amount_names_the_item_and_the_amount_as_typed(app, world, client):
+    """The web form has a box for the name and one for the amount: the refusal names each,
+    not the command line's 名称:金额 that the two were joined into."""
+    sign_in(client, "sun_committee")
+    r = client.post("/committee/c/SUN/proposals/new", data={
+        **FORM, "scope": "building:1", "action": "create", "item_title": ["防水"],
+        "item_amount": ["-20"]})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and "维修项目“防水”的金额“-20”无效" in page, page
+    assert "防水:-20" not in page

@@ -83,7 +83,8 @@ def _parse_items(items: tuple[str, ...]) -> list[tuple[str, int]]:
         try:
             parsed.append((title.strip(), parse_yuan(amount)))
         except ValueError as exc:
-            raise DomainError(_("维修项目“%(item)s”金额无效：%(problem)s", item=raw,
+            raise DomainError(_("维修项目“%(item)s”的金额“%(amount)s”无效：%(problem)s",
+                                item=title.strip(), amount=amount.strip(),
                                 problem=str(exc))) from None
     return parsed
 
