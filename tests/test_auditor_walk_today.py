@@ -220,6 +220,7 @@ def _walk_the_vote(app, runner, tmp_path, client) -> dict:
     assert _state(app, pid) == "closed", _flashes(closed.get_data(as_text=True))
     closed_page = closed.get_data(as_text=True)
     assert "表决通过" in closed_page
+    assert any("已结束表决" in f for f in _flashes(closed_page)), "the move said nothing"
 
     # The objection period: the publish button waits for it; an owner's objection, answered.
     filed = client.post(f"{page}/objection", follow_redirects=True, data=_files({

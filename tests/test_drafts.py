@@ -96,6 +96,7 @@ def test_web_moves_need_a_ticked_confirmation_and_are_audited(app, world, client
     r = client.post(f"/committee/p/{pid}/move/schedule-publicity", data={"confirm": "1"},
                     follow_redirects=True)
     assert "自动开始公示" in r.get_data(as_text=True)
+    assert 'class="flash ok"' in r.get_data(as_text=True), "the move said nothing"
     assert _proposal(app, pid).publicity_scheduled
     assert _audit_actions(app, pid) == ["proposal.create", "proposal.schedule"]
     app.config["VOTES_NOW"] = world["t0"] + timedelta(hours=3)  # past 12:00 Beijing
@@ -584,3 +585,14 @@ def test_a_wrong_item_amount_names_the_item_and_the_amount_as_typed(app, world, 
     page = r.get_data(as_text=True)
     assert r.status_code == 200 and "维修项目“防水”的金额“-20”无效" in page, page
     assert "防水:-20" not in page
+
+
+def test_starting_the_publicity_says_what_it_did(app, world, client):
+    """立即开始公示 changed only the status badge: a member could not tell the click took."""
+    sign_in(client, "sun_committee")
+    pid = _save(client, publicity_start="")
+    r = client.post(f"/committee/p/{pid}/move/start-publicity", data={"confirm": "1"},
+                    follow_redirects=True)
+    page = r.get_data(as_text=True)
+    assert _proposal(app, pid).state == "publicity", page
+    assert "已开始公示" in page and "自动开始表决" in page

@@ -373,9 +373,22 @@ def move(user, proposal, move):
     except DomainError as err:
         flash(err.message, "error")
     else:
-        if move == "publish-result":
-            flash(_("已公布表决结果，公示栏显示为“结果已公布”。"), "ok")
+        flash(_move_done(move), "ok")
     return redirect(url_for("committee.proposal", pid=proposal.id))
+
+
+def _move_done(move: str) -> str:
+    """What a move did, said where the member clicked: the status badge alone changing
+    left them unsure the click took."""
+    if move == "start-publicity":
+        return _("已开始公示：业主现在可以在公示栏看到本事项，到表决开始时间自动开始表决。")
+    if move == "schedule-publicity":
+        return _("已确认按计划公示：到公示开始时间自动开始公示，到表决开始时间自动开始表决。")
+    if move == "open":
+        return _("已开始表决：业主现在可以投票。")
+    if move == "close":
+        return _("已结束表决：业主不能再投票，统计结果见下方。")
+    return _("已公布表决结果，公示栏显示为“结果已公布”。")
 
 
 @bp.get("/p/<int:pid>/poster.pdf")
