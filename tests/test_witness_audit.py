@@ -230,3 +230,23 @@ def test_a_witness_database_made_before_the_audit_tables_gets_them(tmp_path):
         assert reopened.audit_recorded("http://app") == [(4, "a" * 64)]
     finally:
         reopened.close()
+
+
+@pytest.mark.parametrize("seq", [2 ** 63, 10 ** 30])
+def test_a_head_past_any_seq_is_refused_and_the_round_goes_on(watched, seq):
+    """A head whose seq no database holds (SQLite's integers end at 2**63 - 1) was taken,
+    and recording it raised OverflowError out of the round: every app after it went
+    unchecked, and `poll --once` said only that the round failed. It is an unexpected
+    answer of that app's now, nothing recorded."""
+    app, base, store, w = watched
+    _clean(w.poll([base]))
+    recorded = store.audit_recorded(base)
+    app.view_functions["api.audit_head"] = lambda: {"head": {
+        "seq": seq, "digest": "a" * 64, "time": "2026-12-01T00:00:00Z"}}
+    result = w.poll([base, base + "/other"])
+    assert result.audit_forks == []
+    assert any(f"{base} audit log: unexpected answer" in p for p in result.problems), \
+        result.problems
+    assert any(p.startswith(f"{base}/other") for p in result.problems), \
+        "the next app was polled"
+    assert store.audit_recorded(base) == recorded

@@ -19,6 +19,9 @@ from typing import Callable
 AUDIT_CHECKS = 20
 
 _DIGEST = re.compile(r"[0-9a-f]{64}")
+# The largest seq the witness's SQLite can record (its INTEGER); the app's own column ends
+# far sooner. One past it raised OverflowError out of the whole round.
+MAX_SEQ = 2 ** 63 - 1
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ def _head(answer) -> tuple[int, str, str] | None:
     if head is None:
         return None
     seq, digest, time = head["seq"], head["digest"], head["time"]
-    if type(seq) is not int or seq < 0 or not isinstance(digest, str) or \
+    if type(seq) is not int or not 0 <= seq <= MAX_SEQ or not isinstance(digest, str) or \
             not _DIGEST.fullmatch(digest) or not isinstance(time, str) or len(time) > 40:
         raise ValueError(f"malformed audit head {str(head)[:120]}")
     return seq, digest, time
