@@ -218,3 +218,28 @@ def test_a_voted_proposal_has_no_emergency_letters(app, runner, tmp_path):
     refused = runner.invoke(args=["works", "emergency-letters", vote["pid"], "-o", str(out)])
     assert refused.exit_code == 1 and not out.exists()
     assert "只有应急使用" in refused.output, refused.output
+
+
+def test_more_letters_than_one_download_draws_are_refused_whole(app, runner, tmp_path,
+                                                                 client, monkeypatch):
+    """Thousands of company owners' letters took minutes of a worker's core, past the
+    proxy's wait (then asked again), as the voting notices did before their limit: the
+    whole download is refused past NOTICES_PER_DOWNLOAD_MAX, nothing drawn; one building's
+    and the command line's still are."""
+    from tests.staff_world import sign_in
+    from votes.services import notices_pdf
+
+    pid, _uid = _emergency(app, runner, tmp_path)
+    staff_accounts(app, runner)
+    sign_in(client, "sun_committee")
+    app.config["NOTICES_PER_DOWNLOAD_MAX"] = 0
+    drawn = []
+    real = notices_pdf.render_notices
+    monkeypatch.setattr(notices_pdf, "render_notices",
+                        lambda *a, **k: drawn.append(1) or real(*a, **k))
+    got = client.get(f"/committee/p/{pid}/emergency-letters.pdf")
+    assert got.status_code == 302 and drawn == []
+    page = client.get(got.location).get_data(as_text=True)
+    assert "votes works emergency-letters" in page
+    one = client.get(f"/committee/p/{pid}/emergency-letters.pdf?building=2号楼")
+    assert one.status_code == 200 and one.mimetype == "application/pdf"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import (Blueprint, current_app, flash, redirect, render_template, request, send_file,
+                   url_for)
 from flask_babel import gettext as _
 
 from votes.core.numbers import whole_number
@@ -142,7 +143,16 @@ def emergency_letters(user, proposal):
     building's, as the voting notices."""
     from votes.services.money.emergency_letters import emergency_letters_pdf
 
+    from votes.services.money.emergency_letters import letter_count
+
     building = request.args.get("building")
+    # As the voting notices (committee_followup.notices): thousands of letters take minutes
+    # of a worker's core, past the proxy's wait.
+    if building is None and letter_count(proposal) > current_app.config[
+            "NOTICES_PER_DOWNLOAD_MAX"]:
+        flash(_("单位业主告知书较多，请由管理员用命令 votes works emergency-letters 生成"
+                "（可用 --building 按楼栋分别生成）"), "error")
+        return redirect(url_for("committee.proposal", pid=proposal.id))
     try:
         pdf = emergency_letters_pdf(proposal, building=building, actor=user.login)
     except DomainError as err:  # a voted proposal, or no company owner in the scope
