@@ -590,8 +590,9 @@ def test_a_round_stops_at_its_time_budget_and_says_what_it_did_not_reach(world, 
         w.round_budget = 100
         result = w.poll([app.base, later.base])
         assert result.cosigned == [("p-a", 4)]
+        # The audit log's check comes after the proposals: not reached either.
         assert result.not_reached == [(app.base, "p-b"), (app.base, "p-c"),
-                                      (later.base, None)]
+                                      (app.base, "audit log"), (later.base, None)]
         assert later.requests == [] and not result.problems and not result.forks
         lines = result.lines()
         assert f"NOT REACHED {app.base} p-c: the round's time budget (100 s) ran out; " \
@@ -680,7 +681,8 @@ def test_a_chain_longer_than_one_round_is_cosigned_over_several(world, monkeypat
     w = witness()
     w.round_budget = 100
     first = w.poll([app.base])
-    assert first.cosigned == [] and first.not_reached == [(app.base, UID)], first
+    assert first.cosigned == [] and \
+        first.not_reached == [(app.base, UID), (app.base, "audit log")], first
     assert w.store.held(app.base, UID) is None and app.posted == []
     second = witness()  # a fresh process: the progress is in its database
     second.round_budget = 100
@@ -703,7 +705,8 @@ def test_a_prefix_checked_in_an_earlier_round_then_rewritten_is_a_fork(world, mo
     _slow_pages(app, now, lambda: app.chains[UID], size=1)
     w = witness()
     w.round_budget = 100
-    assert w.poll([app.base]).not_reached == [(app.base, UID)]  # checked up to entry 4
+    # checked up to entry 4; the audit log after it, not reached
+    assert w.poll([app.base]).not_reached == [(app.base, UID), (app.base, "audit log")]
     app.chains = {UID: rewritten(sealed, 4)}
     result = w.poll([app.base])
     assert result.cosigned == [] and [uid for uid, _ in result.forks] == [UID], result
@@ -735,7 +738,8 @@ def test_a_prefix_checked_with_a_key_since_unpinned_is_checked_again(world, monk
     _slow_pages(app, now, lambda: app.chains[UID], seconds=30, size=1)
     w = witness()
     w.round_budget = 100
-    assert w.poll([app.base]).not_reached == [(app.base, UID)]  # checked up to entry 5
+    # checked up to entry 5; the audit log after it, not reached
+    assert w.poll([app.base]).not_reached == [(app.base, UID), (app.base, "audit log")]
     pin_file.write_text(json.dumps(signing.KeyRing(
         {signing.key_id(SERVER.public_key()): SERVER.public_key()}).to_json_obj()))
     result = w.poll([app.base])
@@ -755,7 +759,8 @@ def test_a_prefix_checked_against_a_clock_since_set_back_is_checked_again(world,
     _slow_pages(app, now, lambda: app.chains[UID], seconds=30)
     w = witness()
     w.round_budget = 100
-    assert w.poll([app.base]).not_reached == [(app.base, UID)]  # checked up to entry 5
+    # checked up to entry 5; the audit log after it, not reached
+    assert w.poll([app.base]).not_reached == [(app.base, UID), (app.base, "audit log")]
     app.chains = {UID: sealed[:6]}
     behind = witness(clock=lambda: datetime(2026, 12, 2, tzinfo=timezone.utc))
     behind.round_budget = 100
