@@ -15,13 +15,34 @@ from votes.core.canonical import format_time
 
 
 def _log(app):
+    """Each entry as (seq, the digest served for it, time, actor, action, target, details)."""
+    from votes.extensions import db
+    from votes.models import AuditEntry
+    from votes.services import audit
+
+    with app.app_context():
+        return [(e.seq, audit.published(e.digest), format_time(e.time), e.actor, e.action,
+                 e.target, json.dumps(e.details, ensure_ascii=False))
+                for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq))]
+
+
+def test_a_served_digest_cannot_be_recomputed_from_a_guess(app, client, runner, tmp_path):
+    """An entry's own digest is a plain hash of the previous digest, its time, actor, action,
+    target and details: served as it is, anyone could confirm a guess of an entry (a login
+    and account.signout, a visit's outcome) against it, the previous digest being public
+    too. The witness needs only a value that changes when the log does: it is served keyed
+    (HMAC under a key of the deployment's), the same for the same entry every time."""
     from votes.extensions import db
     from votes.models import AuditEntry
 
+    make_open_proposal(app, runner, tmp_path)
     with app.app_context():
-        return [(e.seq, e.digest, format_time(e.time), e.actor, e.action, e.target,
-                 json.dumps(e.details, ensure_ascii=False))
-                for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq))]
+        own = [(e.seq, e.digest) for e in db.session.scalars(select(AuditEntry))]
+    for seq, digest in own:
+        served = client.get(f"/api/audit/digests/{seq}").get_json()["digest"]
+        assert served != digest and len(served) == 64
+        assert client.get(f"/api/audit/digests/{seq}").get_json()["digest"] == served
+    assert client.get("/api/audit/head").get_json()["head"]["digest"] != own[-1][1]
 
 
 def test_the_head_and_each_digest_and_nothing_of_the_contents(app, client, runner, tmp_path):

@@ -105,6 +105,10 @@ def test_the_audit_csv_lets_a_reader_recompute_every_digest(app, world, client):
         assert hashlib.sha256(body.encode("utf-8")).hexdigest() == row["digest"], row
         assert row["prev"] == prev
         prev = row["digest"]
+        # What witnesses were served for it (/api/audit/digests), to compare with their
+        # records: keyed, never the digest itself.
+        served = client.get(f"/api/audit/digests/{row['seq']}").get_json()["digest"]
+        assert row["published"] == served != row["digest"]
     imported = [r for r in rows if r["action"] == "roll.import"]
     assert {r["community_code"] for r in imported} == {"SUN", "MOON"}
     assert all(r["community_code"] == "" for r in rows if not r["community"])

@@ -34,11 +34,13 @@ def _audited(app, n: int, who: str = "clerk") -> None:
 
 
 def _log(app) -> list[tuple[int, str]]:
+    """(seq, the digest witnesses are served for it) of each entry."""
     from votes.extensions import db
     from votes.models import AuditEntry
+    from votes.services import audit
 
     with app.app_context():
-        return [(e.seq, e.digest) for e in db.session.scalars(
+        return [(e.seq, audit.published(e.digest)) for e in db.session.scalars(
             select(AuditEntry).order_by(AuditEntry.seq))]
 
 

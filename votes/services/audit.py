@@ -64,24 +64,40 @@ def verify_log() -> list[str]:
     return problems
 
 
+def published(digest: str) -> str:
+    """What witnesses are served for an entry's digest: HMAC-SHA256 of it under a key of
+    this deployment's (derived from VOTES_DATA_KEY). The digest itself is a plain hash of the
+    previous digest and the entry's time, actor, action, target and details, so served as
+    it is it would confirm anyone's guess of an entry (a login and account.signout); keyed,
+    it still changes whenever the log does, which is all a witness compares."""
+    import hashlib
+    import hmac
+
+    from votes.services import privacy
+
+    return hmac.new(privacy.derived_key("audit-publication"), digest.encode(),
+                    hashlib.sha256).hexdigest()
+
+
 def head() -> dict | None:
-    """The log's last entry as witnesses see it (GET /api/audit/head): its seq, digest and
-    time, nothing of what was done; None for an empty log."""
+    """The log's last entry as witnesses see it (GET /api/audit/head): its seq, published
+    digest and time, nothing of what was done; None for an empty log."""
     last = db.session.execute(select(AuditEntry.seq, AuditEntry.digest, AuditEntry.time)
                               .order_by(AuditEntry.seq.desc()).limit(1)).first()
-    return None if last is None else {"seq": last.seq, "digest": last.digest,
+    return None if last is None else {"seq": last.seq, "digest": published(last.digest),
                                       "time": format_time(last.time)}
 
 
 def digest_at(seq: int) -> str:
-    """The digest of entry `seq` (GET /api/audit/digests/<seq>); NotFound if there is none."""
+    """The published digest of entry `seq` (GET /api/audit/digests/<seq>); NotFound if there
+    is none."""
     from votes.i18n import _
     from votes.services.errors import NotFound
 
     digest = db.session.scalar(select(AuditEntry.digest).where(AuditEntry.seq == seq))
     if digest is None:
         raise NotFound(_("审计日志没有第 %(seq)s 条", seq=seq))
-    return digest
+    return published(digest)
 
 
 def entries(community_ids: list[int] | None = None, limit: int | None = None,
@@ -126,14 +142,15 @@ def proposal_titles(shown: list[AuditEntry]) -> dict[str, str]:
 
 
 CSV_COLUMNS = ("seq", "time_utc", "actor", "action", "community", "community_code", "target",
-               "details", "prev", "digest")
+               "details", "prev", "digest", "published")
 
 
 def export_csv(community_ids: list[int] | None = None, accounts: list[str] = ()) -> bytes:
     """The log, oldest first, one entry a row (columns: CSV_COLUMNS; README.md says how to
     recompute each digest from its row). `details` is the canonical JSON the digest covers
     and `time_utc` the digest's own time text, so every digest can be recomputed from the
-    file; `community_code` is for people and is not covered by the digest."""
+    file; `community_code` is for people and is not covered by the digest, and `published`
+    is what witnesses were served for the entry (`published`), to compare with theirs."""
     from votes.core.canonical import canonical_bytes
 
     shown = list(reversed(entries(community_ids, accounts=accounts)))
@@ -148,5 +165,5 @@ def export_csv(community_ids: list[int] | None = None, accounts: list[str] = ())
                                   "" if e.community_id is None else e.community_id,
                                   codes.get(e.community_id, ""), e.target,
                                   canonical_bytes(e.details).decode("utf-8"), e.prev,
-                                  e.digest]))
+                                  e.digest, published(e.digest)]))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
