@@ -211,3 +211,16 @@ def test_18_2_works_need_a_decision_to_use_the_fund():
             .paper("v-d", "agree", "2026-12-04T02:00:00Z").close()
         assert verify(story).ok, (matter, verify(story).render())  # the vote itself
         assert steps(settled(story)) == {"18.2"}, matter
+
+
+def test_18_1_an_acceptance_date_is_a_real_calendar_date():
+    """2026-02-30 has the shape YYYY-MM-DD but names no day; the server refuses it
+    (money.works.record_acceptance, by core works.is_date), so a chain carrying one was not written by it: 18.1 fails,
+    as §1.2's times name a real date and time."""
+    for date in ("2026-02-30", "2026-04-31", "2027-02-29", "0000-01-01"):
+        story = settled()
+        story.entries[-2]["body"]["data"]["date"] = date
+        assert steps(story) == {"18.1"}, date
+    story = settled()
+    story.entries[-2]["body"]["data"]["date"] = "2028-02-29"  # a leap day is a day
+    assert verify(story).ok

@@ -158,8 +158,8 @@ def _typed(body: dict, n: int, run: _Run) -> bool:
         return False
     if stage == "acceptance":
         if not works.is_date(data["date"]):
-            run.fail("18.1", "验收日期不是 YYYY-MM-DD 格式 / acceptance date is not "
-                             "YYYY-MM-DD", n)
+            run.fail("18.1", "验收日期不是 YYYY-MM-DD 格式的真实日期 / acceptance date is not a "
+                             "real date written YYYY-MM-DD", n)
             return False
         if not data["participants"] or not all(p.strip() for p in data["participants"]):
             run.fail("18.1", "验收没有列出参加人员 / acceptance without participants", n)

@@ -9,6 +9,7 @@ roll by area (largest remainder), and carries the digest of that apportionment.
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Sequence
 
@@ -28,7 +29,14 @@ _DATE = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])")
 
 
 def is_date(text: object) -> bool:
-    return isinstance(text, str) and _DATE.fullmatch(text) is not None
+    """YYYY-MM-DD in ASCII digits, naming a day of the calendar (2026-02-30 names none)."""
+    if not isinstance(text, str) or _DATE.fullmatch(text) is None:
+        return False
+    try:
+        datetime.date(int(text[:4]), int(text[5:7]), int(text[8:]))
+    except ValueError:  # a day past the month's end, or year 0
+        return False
+    return True
 
 
 def within_tolerance(amount: int, budget: int, tolerance_bp: int) -> bool:

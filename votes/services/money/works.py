@@ -342,7 +342,7 @@ def record_acceptance(proposal_ref: str, *, date: str, participants: Sequence[st
     # Full-width digits and dashes (a Chinese input method's) read as amounts' do; the
     # chain keeps the date in ASCII, as §18.1 has it.
     date = unicodedata.normalize("NFKC", date or "").strip()
-    if not works.is_date(date) or not _real_date(date):
+    if not works.is_date(date):  # the shape, and a day of the calendar
         raise DomainError(_("验收日期应写作 YYYY-MM-DD。"))
     if not names:
         raise DomainError(_("请填写参加验收的人员或单位。"))
@@ -380,17 +380,6 @@ def _acceptance_date_refusal(p: Proposal, text: str, when) -> str | None:
         return _("验收日期 %(date)s 早于本表决开始投票的日期 %(start)s：表决通过后才能动用维修"
                  "资金施工，请填写实际验收的日期。", date=text, start=start)
     return None
-
-
-def _real_date(text: str) -> bool:
-    """2026-02-31 has the shape of a date but is none."""
-    from datetime import date
-
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 def set_tolerance(code: str, percent: str, actor: str = "cli") -> int:
