@@ -224,3 +224,28 @@ def test_18_1_an_acceptance_date_is_a_real_calendar_date():
     story = settled()
     story.entries[-2]["body"]["data"]["date"] = "2028-02-29"  # a leap day is a day
     assert verify(story).ok
+
+
+def emergency_story() -> Story:
+    story = Story()
+    story.proposal = {**story.proposal, "emergency": True}
+    story.genesis()
+    _add(story, works.emergency_body(category="elevator", applicant="committee",
+                                     reason="电梯困人", evidence=EV),
+         story.entries[0]["time"], kind="emergency")
+    return settled(story)
+
+
+def test_18_2_and_18_8_see_an_emergency_entry_that_failed_1_5():
+    """§5: an emergency entry counts even when it failed 1.5. 18.2 took the chain for a
+    vote (and said the works came before its close), 18.8 did not see where it stood."""
+    story = emergency_story()
+    assert verify(story).ok
+    story.entries[1]["body"]["category"] = "flood"  # not a category: 1.5
+    assert steps(story) == {"1.5"}
+    story = emergency_story()
+    story.entries[1], story.entries[2] = story.entries[2], story.entries[1]
+    story.entries[1]["time"] = story.entries[2]["time"]
+    assert steps(story) == {"18.2", "18.8"}  # well typed: works before it, not entry 1
+    story.entries[2]["body"]["category"] = "flood"
+    assert steps(story) == {"1.5", "18.2", "18.8"}

@@ -113,21 +113,27 @@ def _gather(figures: WorksFigures, typed: list[tuple[int, dict]]) -> None:
             figures.settlement = Settlement(n, data["final_cost"], data["paid"], data["units"])
 
 
-def is_emergency(b: _Bundle) -> bool:
-    """Whether the chain records an emergency use decided without a vote (§18.6)."""
+def emergency_positions(b: _Bundle) -> list[int]:
+    """Where the chain records an emergency use decided without a vote (§18.6)."""
     # Every parsed line, typed or not (an emergency entry that failed 1.5 still counts):
     # a line may be any JSON value, not only an object.
-    return any(isinstance(line, dict) and isinstance(line.get("entry"), dict)
-               and line["entry"].get("kind") == works.EMERGENCY for line in b.lines)
+    return [n for n, line in enumerate(b.lines)
+            if isinstance(line, dict) and isinstance(line.get("entry"), dict)
+            and line["entry"].get("kind") == works.EMERGENCY]
+
+
+def is_emergency(b: _Bundle) -> bool:
+    return bool(emergency_positions(b))
 
 
 def check_emergency(b: _Bundle, run: _Run) -> None:
     """18.8: genesis, then the emergency entry, then works only; tally.json is the empty
     turnout; proposal.json says emergency. (The verifier skips 7.1–8.1 for such a chain.)"""
-    for n, e in b.entries(works.EMERGENCY):
+    for n in emergency_positions(b):  # where it stands, typed or not (§5)
         if n != 1:
             run.fail("18.8", "应急使用记录不是紧接创始记录的第 1 条记录 / the emergency entry "
                              "is not the entry right after the genesis", n)
+    for n, e in b.entries(works.EMERGENCY):  # what it says, once 1.5 typed it
         body = e["body"]
         if not body["reason"].strip() or not body["evidence"]:
             run.fail("18.8", "应急使用记录缺少原因或证明材料的摘要 / emergency entry without "
@@ -177,10 +183,9 @@ def _typed(body: dict, n: int, run: _Run) -> bool:
 def _check_after_decision(b: _Bundle, first: int, rules: dict | None, run: _Run) -> None:
     """18.2: works follow a close whose tally passed on using the fund (and any final
     result entry), or the emergency entry of a chain decided without a vote."""
-    kinds = [e["kind"] for _, e in b.entries()]
-    if works.EMERGENCY in kinds:
-        n = kinds.index(works.EMERGENCY)
-        if first < n:
+    emergencies = emergency_positions(b)  # typed or not (§5)
+    if emergencies:
+        if first < emergencies[0]:
             run.fail("18.2", "工程记录在应急使用记录之前 / a works entry comes before the "
                              "emergency entry", first)
         return
