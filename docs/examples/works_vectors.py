@@ -106,6 +106,11 @@ def add_works_vectors(add, mv) -> None:
             e[3][2]["data"]["date"] = "2026/12/30"
         add("works-bad-date", "18.1: an acceptance date is YYYY-MM-DD", settled(bad_date),
             steps=["18.1"])
+
+        def no_such_day(e):
+            e[3][2]["data"]["date"] = "2026-02-30"
+        add("works-no-such-day", "18.1: an acceptance date names a day of the calendar",
+            settled(no_such_day), steps=["18.1"])
         add_emergency_vectors(add, mv, bundle)
     finally:
         _restore(ex)
@@ -134,6 +139,11 @@ def add_emergency_vectors(add, mv, bundle) -> None:
         entered_by="clerk1")]] + items[2:]
     add("emergency-with-delivery", "18.8: an emergency use has no notice of a vote to deliver",
         bundle(mv.seal(delivered, proposal=proposal, close=None), proposal), steps=["18.8"])
+    mistyped = [list(e) for e in items]
+    mistyped[1] = ["emergency", start, dict(items[1][2], evidence="not a list")]
+    add("emergency-mistyped", "1.5, §5: an emergency entry that fails 1.5 still makes the "
+        "chain an emergency use (no 7.1–8.1, no 18.2 'works before the close')",
+        bundle(mv.seal(mistyped, proposal=proposal, close=None), proposal), steps=["1.5"])
 
 
 def _restore(ex) -> None:
