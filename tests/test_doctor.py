@@ -267,3 +267,36 @@ def test_an_sms_sender_that_is_no_function_fails(tmp_path):
     code, out = _doctor(app)
     assert code == 1
     assert any(line.startswith("✗") and "SMS_SENDER" in line for line in out.splitlines()), out
+
+
+@pytest.mark.parametrize("content", [None, b"{not json", b'{"keys": []}'])
+def test_a_witness_keys_file_the_app_cannot_use_fails(tmp_path, content):
+    """docs/deploy.md: the city names its witnesses' keys file by VOTES_WITNESS_KEYS. One
+    the app could not read (mode 0600 root beside votes.env, a mistyped path) or load passed
+    the check, and every witness's cosignature was then refused (400), told only in the log."""
+    keys = tmp_path / "witness-keys.json"
+    if content is not None:
+        keys.write_bytes(content)
+    app = _production(INSTANCE_PATH=str(tmp_path / "instance"), WITNESS_KEYS=str(keys))
+    code, out = _doctor(app)
+    assert code == 1, out
+    failed = [line for line in out.splitlines() if line.startswith("✗")]
+    assert any("VOTES_WITNESS_KEYS" in line and str(keys) in line for line in failed), out
+    _code, english = _doctor(app, "en")
+    assert any("VOTES_WITNESS_KEYS" in line and "cosignature" in line
+               for line in english.splitlines() if line.startswith("✗")), english
+
+
+def test_a_readable_witness_keys_file_is_told(tmp_path):
+    import json
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from votes.core import signing
+
+    public = Ed25519PrivateKey.generate().public_key()
+    keys = tmp_path / "witness-keys.json"
+    keys.write_text(json.dumps(signing.KeyRing({signing.key_id(public): public}).to_json_obj()))
+    app = _production(INSTANCE_PATH=str(tmp_path / "instance"), WITNESS_KEYS=str(keys))
+    _code, out = _doctor(app)
+    assert any(line.startswith("✓") and "见证人公钥" in line for line in out.splitlines()), out

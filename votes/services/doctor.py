@@ -59,7 +59,8 @@ def run_checks(app: Flask) -> list[Check]:
             if _production(app):
                 checks.append(_demo_staff())
             checks += _damaged_older_chains()
-    checks += [_rate_limits(app), _witness_addresses(app), *_transport(app), _sms(app)]
+    checks += [_rate_limits(app), _witness_addresses(app), *_witness_keys(app), *_transport(app),
+               _sms(app)]
     return checks
 
 
@@ -346,6 +347,33 @@ def _witness_addresses(app: Flask) -> Check:
     return Check(True, f"见证人地址不受公示栏和链接口限流：{shown}",
                  f"witness addresses exempt from the public board's and the chain API's "
                  f"limits: {shown}")
+
+
+def _witness_keys(app: Flask) -> list[Check]:
+    # The app reads the file at each cosignature, as the service's user: one it cannot read
+    # or load refused every witness's cosignature (400), told only in the log.
+    from pathlib import Path
+
+    from votes.core.verifier_integrity import load_keys_file
+
+    path = str(app.config.get("WITNESS_KEYS") or "").strip()
+    if not path:
+        return []
+    try:
+        ring = load_keys_file(Path(path).read_bytes())
+        reason = "" if ring.keys else "no key in it"
+    except OSError as err:
+        reason = err.strerror or type(err).__name__
+    except ValueError as err:
+        reason = str(err)[:120]
+    if reason:
+        return [Check(False, f"见证人公钥文件 VOTES_WITNESS_KEYS={path} 无法使用（{reason}）：见证人的"
+                             f"会签都会被拒绝；文件须能被本服务的用户读取，格式为 {{\"keys\": [...]}}",
+                      f"the witnesses' keys file VOTES_WITNESS_KEYS={path} cannot be used "
+                      f"({reason}): every witness's cosignature would be refused; the service's "
+                      f"user must be able to read it, as {{\"keys\": [...]}}")]
+    return [Check(True, f"见证人公钥 {len(ring.keys)} 把（{path}）",
+                  f"{len(ring.keys)} witness key(s) ({path})")]
 
 
 def _transport(app: Flask) -> list[Check]:
