@@ -424,6 +424,34 @@ def test_a_restore_rehearsal_never_changes_what_the_next_restore_recovers(cluste
     assert clusters.sql("SELECT array_agg(n ORDER BY n) FROM ballots") == "{1,2,3}"
 
 
+def test_a_restored_cluster_does_not_wait_for_the_old_clusters_standbys(clusters):
+    """docs/deploy.md gives the primary (and so the replica the nightly backup is taken
+    from) synchronous_standby_names = 'ANY 1 (replica1, replica2)'. The backup carries it:
+    the restored cluster, once out of recovery, waited for a standby that follows it, and
+    none does, so every commit (every cast, once the app pointed at it) hung."""
+    archive, primary, base = _running_primary(clusters)
+    clusters.sql("INSERT INTO ballots VALUES (1)")
+    with open(primary / "postgresql.conf", "a") as conf:
+        conf.write("synchronous_standby_names = 'ANY 1 (replica1, replica2)'\n")
+    backup = subprocess.run(
+        [*clusters.as_postgres, "env", f"PATH={clusters.bindir}:/usr/bin:/bin", "PGPORT=5239",
+         "bash", DEPLOY / "postgresql" / "base-backup.sh", "--host", clusters.root,
+         "--user", "postgres", "--dir", base], capture_output=True, text=True)
+    assert backup.returncode == 0, backup.stderr
+    (taken,) = base.iterdir()
+    clusters.stop(primary)
+    restored = _restore(clusters, taken, archive, "restored")
+    clusters.start(restored)
+    clusters.recovered()
+    assert clusters.sql("SHOW synchronous_standby_names") == ""
+    insert = subprocess.run(
+        [*clusters.as_postgres, str(clusters.bindir / "psql"), "-h", str(clusters.root), "-p",
+         "5239", "-U", "postgres", "-d", "postgres", "-XAtqc", "INSERT INTO ballots VALUES (2)"],
+        capture_output=True, text=True, timeout=60)
+    assert insert.returncode == 0, insert.stderr
+    assert clusters.sql("SELECT count(*) FROM ballots") == "2"
+
+
 def test_the_nginx_config_passes_nginx_t(tmp_path):
     """`http2 on;` exists only from nginx 1.25.1: Debian 12 (1.22) and Ubuntu 24.04 (1.24)
     refused the whole file ("unknown directive"), so the site never came up."""

@@ -120,6 +120,10 @@ write "$conf" "restore_command = 'cp \"$archive/%f\" \"%p\"'"
 # (or a restore that is then abandoned) archiving there would make every later restore
 # follow it and drop what the primary wrote since. Turned on again in step 3 below.
 write "$conf" "archive_mode = off"
+# The backup's postgresql.conf names the old cluster's synchronous standbys (docs/deploy.md):
+# none follows the restored cluster, so every commit would wait for ever once it is out of
+# recovery. Asynchronous until a replica follows it (step 3 below).
+write "$conf" "synchronous_standby_names = ''"
 if [ -n "$target_time" ]; then
     write "$conf" "recovery_target_time = '$target_time'"
     write "$conf" "recovery_target_action = 'promote'"
@@ -151,4 +155,7 @@ Next:
      on again, restart it, and take a new base backup (base-backup.sh):
        psql -c 'ALTER SYSTEM RESET archive_mode'   # restore.sh turned it off
      Then point VOTES_DATABASE_URL (or the primary's DNS name) at it and start the app.
+     It commits without waiting for a standby (restore.sh set synchronous_standby_names
+     to ''): make its replicas (pg_basebackup, docs/deploy.md) and, once one follows it,
+       psql -c 'ALTER SYSTEM RESET synchronous_standby_names' -c 'SELECT pg_reload_conf()'
 NEXT
