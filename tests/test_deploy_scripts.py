@@ -269,6 +269,21 @@ def test_the_app_host_recipe_makes_every_folder_the_units_need():
     assert needed <= folders, (needed, recipe)
 
 
+def test_the_app_host_recipe_installs_the_source_tree_it_runs():
+    """docs/deploy.md installed with `pip install /opt/votes`: a copy of the votes package
+    into the venv, without config/, templates/ and migrations/, which votes.paths reads
+    beside the package. Every `votes` command then stopped with "Unable to load
+    configuration file (No such file or directory): …/site-packages/config/default.py"."""
+    from votes import paths
+
+    package = Path(paths.__file__).resolve().parent
+    for folder in (paths.CONFIG_DIR, paths.TEMPLATES_DIR, paths.MIGRATIONS_DIR):
+        assert package not in folder.parents  # so only an editable install finds them
+    doc = (ROOT / "docs" / "deploy.md").read_text()
+    installs = re.findall(r"pip install ([^`\n]*/opt/votes\b[^`\n]*)", doc)
+    assert installs and all(i.split()[0] == "-e" for i in installs), installs
+
+
 def _pg_bindir() -> Path | None:
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
                    key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0)
