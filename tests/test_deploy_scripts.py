@@ -284,6 +284,27 @@ def test_the_app_host_recipe_installs_the_source_tree_it_runs():
     assert installs and all(i.split()[0] == "-e" for i in installs), installs
 
 
+def test_the_app_can_read_the_config_file_the_example_names():
+    """deploy/votes.env.example names VOTES_CONFIG=/etc/votes/production.py (where the SMS
+    sender goes, without which `votes doctor` fails in production), but the recipe made
+    /etc/votes mode 0700 for root and never made the file: the app, running as votes,
+    stopped with "Unable to load configuration file (Permission denied)"."""
+    env = (DEPLOY / "votes.env.example").read_text()
+    config = Path(re.search(r"^VOTES_CONFIG=(\S+)$", env, re.M).group(1))
+    user = re.search(r"^User=(\S+)$", (DEPLOY / "systemd" / "votes.service").read_text(),
+                     re.M).group(1)
+    doc = (ROOT / "docs" / "deploy.md").read_text()
+    recipe = doc.split("## App hosts", 1)[1].split("`votes.service` runs", 1)[0]
+    folder = re.search(rf"^\s*install -d (.*) {re.escape(str(config.parent))}\s*$", recipe, re.M)
+    assert folder, recipe
+    mode = re.search(r"-m (\d+)", folder.group(1)).group(1)
+    assert f"-g {user}" in folder.group(1) and int(mode[-2], 8) & 0o5 == 0o5, folder.group(0)
+    made = re.search(rf"^\s*install (.*) {re.escape(str(config))}\b", recipe, re.M)
+    assert made and f"-g {user}" in made.group(1), recipe
+    assert int(re.search(r"-m (\d+)", made.group(1)).group(1)[-2], 8) & 0o4, made.group(0)
+    assert "SMS_SENDER" in recipe, recipe
+
+
 def _pg_bindir() -> Path | None:
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
                    key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0)
