@@ -305,6 +305,18 @@ def test_the_app_can_read_the_config_file_the_example_names():
     assert "SMS_SENDER" in recipe, recipe
 
 
+def test_the_first_start_has_a_schema_and_someone_to_sign_in():
+    """docs/deploy.md's App hosts steps went from the environment file to `systemctl enable
+    --now votes`, whose `votes doctor` fails on a new database ("数据库结构不是最新版本，请运行
+    votes init"), and no step made a staff account: nobody could sign in to the new site."""
+    doc = (ROOT / "docs" / "deploy.md").read_text()
+    recipe = doc.split("## App hosts", 1)[1].split("`votes.service` runs", 1)[0]
+    start = recipe.index("systemctl enable --now votes")
+    init = re.search(r"/bin/votes init\s*$", recipe, re.M)
+    admin = re.search(r"/bin/votes users create \S+ --role admin\b", recipe)
+    assert init and admin and init.start() < start and admin.start() < start, recipe
+
+
 def _pg_bindir() -> Path | None:
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
                    key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0)
