@@ -317,6 +317,23 @@ def test_the_first_start_has_a_schema_and_someone_to_sign_in():
     assert init and admin and init.start() < start and admin.start() < start, recipe
 
 
+def test_the_primary_recipe_makes_its_roles_before_commits_wait_for_a_replica():
+    """docs/deploy.md's pg_hba.conf lines name the roles replicator and votes, but nothing
+    made them (nor the database votes); and postgresql.conf set synchronous_standby_names
+    before the replica existed, so from the primary's restart every commit waited for a
+    standby, the CREATE ROLE replicator that pg_basebackup needs included."""
+    doc = (ROOT / "docs" / "deploy.md").read_text()
+    primary = doc.split("### Primary and streaming replica", 1)[1].split("### Failover", 1)[0]
+    replicator = re.search(r"createuser --replication\b.* replicator$", primary, re.M)
+    app = re.search(r"createuser\b.* votes$", primary, re.M)
+    database = re.search(r"createdb -O votes votes$", primary, re.M)
+    assert replicator and app and database, primary
+    replica = primary.index("pg_basebackup -h")
+    waits = primary.index("synchronous_standby_names = 'ANY 1")
+    assert max(replicator.start(), app.start(), database.start()) < replica < waits, primary
+    assert "pg_reload_conf()" in primary[replica:], primary
+
+
 def _pg_bindir() -> Path | None:
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
                    key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0)
