@@ -980,3 +980,31 @@ def test_a_damaged_base_backup_is_refused_before_recovery_is_set_up(clusters):
     assert result.returncode == 1, result.stdout
     assert "global/pg_control" in result.stderr and "does not match" in result.stderr
     assert not pgdata.exists()
+
+
+def test_the_witness_unit_runs_the_command_the_witness_section_gives(tmp_path):
+    """docs/deploy.md said to run `votes witness serve` under systemd and shipped no unit:
+    the unit's command is the section's, with the folders its recipe makes, and it parses
+    (an unknown option would stop the witness at every start)."""
+    from click.testing import CliRunner
+
+    from votes.cli import main
+
+    unit = (DEPLOY / "systemd" / "votes-witness.service").read_text()
+    command = re.search(r"^ExecStart=\S+/votes (witness serve .+)$", unit, re.M).group(1)
+    doc = (ROOT / "docs" / "deploy.md").read_text().split("## Witnesses", 1)[1]
+    assert "deploy/systemd/votes-witness.service" in doc
+    made = re.search(r"install -d -m 700 ([^`]+)`", doc).group(1).split()
+    assert re.findall(r"^ReadWritePaths=(.+)$", unit, re.M)[0].split() == \
+        [f for f in made if f.startswith("/var/")]
+    for path in re.findall(r"(/(?:etc|var)/votes-witness/\S+)", command):
+        assert path in doc.replace("\n", " "), path
+    args = command.split()
+    # The same options on a witness made here: refused only for what is not there yet.
+    key, db = tmp_path / "w.pem", tmp_path / "w.sqlite3"
+    assert CliRunner().invoke(main, ["witness", "keygen", "--key", str(key)]).exit_code == 0
+    assert CliRunner().invoke(main, ["witness", "init", "--db", str(db)]).exit_code == 0
+    swapped = [str(key) if a == "/etc/votes-witness/witness.pem" else
+               str(db) if a == "/var/lib/votes-witness/witness.sqlite3" else a for a in args]
+    usage = CliRunner().invoke(main, [*swapped, "--help"])
+    assert usage.exit_code == 0, usage.output
