@@ -115,6 +115,11 @@ def test_the_servers_own_check_says_what_it_trusts(app, runner, tmp_path, client
     assert "服务器用自己的密钥验证" in page and "votes verify bundle.zip --keys" in page, page
     english = client.get(f"/regulator/p/{pid}?lang=en").get_data(as_text=True)
     assert "with its own keys" in english
+    # The command's placeholders are text: in English "<the keys file …>" was sent as a
+    # tag, which the browser dropped ("--keys (or --fingerprint ) on your own computer").
+    assert "--keys &lt;the keys file the district publishes outside this system&gt;" in english
+    assert "--fingerprint &lt;key fingerprint&gt;" in english
+    assert "--keys &lt;辖区在本系统之外公布的密钥文件&gt;" in page
     package = client.get(f"/committee/p/{pid}/application.zip")
     assert package.status_code == 200
     with zipfile.ZipFile(io.BytesIO(package.data)) as z:
