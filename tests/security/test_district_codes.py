@@ -75,3 +75,35 @@ def test_a_plain_district_code_still_works(app, world, client):
     client.post("/admin/", data={"action": "jurisdiction", "code": "MOON",
                                  "jurisdiction": " 350502 "})
     assert _jurisdictions(app)["MOON"] == "350502"
+
+
+@pytest.mark.parametrize("code", ["350 502", "350502 350503"])
+def test_a_district_code_with_a_space_inside_is_refused(app, world, client, runner, code):
+    """"350 502" (typed with a space, or copied from a document that groups digits) made a
+    district of its own, printed almost as 350502: a community created or moved into it was
+    out of its regulator's sight, a regulator created with it saw nothing, without a word."""
+    sign_in(client, "admin1")
+    for data in ({"action": "community", "code": "STAR", "name": "星河湾", "jurisdiction": code},
+                 {"action": "jurisdiction", "code": "MOON", "jurisdiction": code},
+                 {"action": "user", "login": "district2", "role": "regulator",
+                  "password": PASSWORD, "jurisdiction": code}):
+        page = client.post("/admin/", data=data, follow_redirects=True).get_data(as_text=True)
+        assert "辖区代码“" in page and "空格" in page, data
+    result = runner.invoke(args=["community", "create", "STAR2", "--name", "星河湾",
+                                 "--jurisdiction", code])
+    assert result.exit_code == 1 and "空格" in result.output, result.output
+    held = _jurisdictions(app)
+    assert "STAR" not in held and "STAR2" not in held and "district2" not in held
+    assert held["MOON"] == "350503"
+
+
+def test_a_district_code_in_full_width_digits_is_the_district(app, world, client):
+    """A Chinese input method types ３５０５０２ in full-width digits: it is district 350502,
+    not another one that its regulator never sees."""
+    sign_in(client, "admin1")
+    client.post("/admin/", data={"action": "community", "code": "STAR", "name": "星河湾",
+                                 "jurisdiction": "３５０５０２"})
+    client.post("/admin/", data={"action": "jurisdiction", "code": "MOON",
+                                 "jurisdiction": "３５０５０２"})
+    held = _jurisdictions(app)
+    assert held["STAR"] == "350502" and held["MOON"] == "350502"

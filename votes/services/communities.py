@@ -29,14 +29,21 @@ def district_code(text: str | None) -> str | None:
     """A district code as typed (a community's jurisdiction, a regulator's), or None for
     none: without the spaces around it, and refused (DomainError) holding a character that
     does not show (a zero-width space or a direction mark pasted with "350502" made another
-    district printed as 350502, out of its regulator's sight without a word), or longer
-    than the database keeps."""
+    district printed as 350502, out of its regulator's sight without a word) or a space
+    inside, or longer than the database keeps; full-width digits and letters are read as
+    the ASCII ones."""
     from votes.core.bidi import hidden
 
     code = (text or "").strip()
     if any(hidden(c) for c in code):
         raise DomainError(_("辖区代码“%(code)s”含有看不见的字符（如零宽空格、方向控制符），"
                             "请重新输入", code="".join(c for c in code if not hidden(c))))
+    # A Chinese input method's full-width digits and letters (３５０５０２) are the same code:
+    # kept as typed, they made another district its regulator never saw.
+    code = "".join(chr(ord(c) - 0xFEE0) if "\uff01" <= c <= "\uff5e" else c for c in code)
+    if any(c.isspace() for c in code):
+        # "350 502" was a district of its own, printed almost as 350502.
+        raise DomainError(_("辖区代码“%(code)s”中间有空格，请去掉空格后重新输入", code=code))
     if len(code) > DISTRICT_MAX:
         raise DomainError(_("辖区代码过长（最多 %(n)s 个字符）", n=DISTRICT_MAX))
     return code or None
