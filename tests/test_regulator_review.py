@@ -209,3 +209,44 @@ def test_another_districts_regulator_reads_no_verification(app, runner, tmp_path
             answer = other.get(path)
             assert answer.status_code == status, (login, path)
             assert "验证人" not in answer.get_data(as_text=True)
+
+
+def _outside_raw_report(page: str) -> str:
+    """The page's text without the verifier's own report (bilingual as `votes verify`
+    prints it, kept folded under the summary) and without tags."""
+    page = re.sub(r'<details id="verify-raw">.*?</details>', "", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]*>", " ", page))
+
+
+def test_the_verification_reads_in_the_pages_language(app, runner, tmp_path, client):
+    """After 验证导出包 the page showed the command-line verifier's report: Chinese and
+    English on every line, and its figures in the program's words (quorum_area ≥2/3:
+    59475/65475 needed 43650 → met, 通过 PASSED). A district official reads the verdict, the
+    key, the thresholds and the result in the page's language; the report itself stays,
+    folded, and as the download."""
+    from tests.money_world import works_done
+
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    works_done(runner, tmp_path, pid)
+    staff_accounts(app, runner)
+    sign_in(client, "district")
+    page = client.post(f"/regulator/p/{pid}/verify").get_data(as_text=True)
+    assert '<details id="verify-raw">' in page and "验证通过 / VERIFIED" in page
+    text = _outside_raw_report(page)
+    for english in ("quorum_area", "approval_headcount", "needed", " met", "VERIFIED", "PASSED",
+                    "verdict", "signed by", "trust anchor", "contractor", "yuan"):
+        assert english not in text, english
+    summary = _outside_raw_report(page.split('id="verify-summary"', 1)[1])
+    for chinese in ("验证通过", "参与表决专有面积", "436.50 m²", "达到", "表决通过", "签名密钥", "（签署本导出包）",
+                    "ed25519:", "福州电梯工程有限公司", "6,000.00 元", "2,000.00 元"):
+        assert chinese in summary, chinese
+
+    english_page = client.post(f"/regulator/p/{pid}/verify?lang=en").get_data(as_text=True)
+    summary = _outside_raw_report(english_page.split('id="verify-summary"', 1)[1])
+    assert not re.findall(r"[\u3000-\u9fff\uff00-\uffef]+",
+                          summary.replace("福州电梯工程有限公司", "")
+                          .replace("电梯更换", "").replace("业委会", "")
+                          .replace("物业服务中心", "")), summary
+    for words in ("Verified", "Area of participating owners", "met", "Passed", "Signing key",
+                  "6,000.00 yuan"):
+        assert words in summary, words

@@ -98,6 +98,8 @@ def test_committee_and_regulator_in_the_browser(sqlite_app, tmp_path):
         info.value.save_as(bundle)
         assert "chain.jsonl" in zipfile.ZipFile(bundle).namelist()
         page.click("#verify-bundle")
+        assert page.inner_text("#verify-verdict").startswith("验证通过")
+        page.click("#verify-raw summary")  # the verifier's own report, folded under the summary
         report = page.inner_text("#verify-report")
         assert report.startswith("验证通过 / VERIFIED")
         shot(page, "regulator-2-verified")

@@ -130,8 +130,12 @@ def _proposal_page(proposal, report):
                                           verification_outcome)
     from votes.services.procedure.scans import procedure_scans
 
+    from votes.core.step_titles import title
+    from votes.i18n import language
+
     verification = latest_verification(proposal)
     return render_template("regulator/proposal.html", proposal=proposal,
+                           step_title=lambda step: title(step, english=language() == "en"),
                            figures=proposal_figures(str(proposal.id)),
                            verification=verification,
                            verification_outcome=verification_outcome(proposal, verification),
