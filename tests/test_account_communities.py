@@ -106,3 +106,29 @@ def test_a_committee_member_cannot_change_their_own_communities(app, world, clie
                                      "community": [str(ids["MOON"])]})
     assert r.status_code == 403
     assert client.get("/committee/c/MOON").status_code == 404
+
+
+def _account_rows(page: str) -> dict[str, list[str]]:
+    import html
+    import re
+
+    rows = {}
+    for row in re.findall(r"<tr><td>(.*?)</tr>", page, re.S):
+        cells = [html.unescape(re.sub(r"<[^>]*>", "", c)).strip()
+                 for c in re.findall(r"<td>(.*?)</td>", "<td>" + row, re.S)]
+        rows[cells[0]] = cells
+    return rows
+
+
+def test_the_accounts_table_says_each_accounts_scope_and_state(app, world, client, runner):
+    """In English a working account's state read "Enable" (the button's word: 启用 is
+    both), a member of one committee "1 communities", and an administrator, who sees every
+    community, "0 communities" (in Chinese 0 个小区)."""
+    sign_in(client, "admin1")
+    client.post("/admin/", data={"action": "disable", "login": "district"})
+    rows = _account_rows(client.get("/admin/").get_data(as_text=True))
+    assert rows["admin1"][1:4] == ["管理员", "全部", "已启用"], rows["admin1"]
+    assert rows["sun_committee"][2] == "1 个小区" and rows["district"][3] == "已停用"
+    rows = _account_rows(client.get("/admin/?lang=en").get_data(as_text=True))
+    assert rows["admin1"][1:4] == ["Administrator", "All", "Enabled"], rows["admin1"]
+    assert rows["sun_committee"][2] == "1 community" and rows["district"][3] == "Disabled"
