@@ -191,6 +191,15 @@ def test_poll_once_exits_1_as_for_a_fork(watched, tmp_path, monkeypatch):
     first = poll()
     assert first.exit_code == 0 and "AUDIT" not in first.output, first.output
     seq, digest = _log(app)[-1]
+    # What it recorded, for an auditor to hold against the audit CSV's published column.
+    heads = CliRunner().invoke(main, ["witness", "audit-heads", "--db", str(db), "--app", base])
+    assert heads.exit_code == 0, heads.output
+    [line] = [json.loads(x) for x in heads.output.splitlines()]
+    assert (line["app"], line["seq"], line["digest"]) == (base, seq, digest)
+    assert set(line) == {"app", "seq", "digest", "time", "seen"}
+    elsewhere = CliRunner().invoke(main, ["witness", "audit-heads", "--db", str(db), "--app",
+                                          "https://other.example"])
+    assert elsewhere.exit_code == 0 and elsewhere.output == ""
     _truncate(app, seq)
     forked = poll()
     assert forked.exit_code == 1, forked.output

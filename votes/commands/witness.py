@@ -304,6 +304,19 @@ def init(db_path: str) -> None:
     click.echo(_("已创建见证人数据库 %(path)s", path=db_path))
 
 
+@witness_cli.command("audit-heads")
+@click.option("--db", "db_path", required=True, help=DB_HELP)
+@click.option("--app", default=None, help="only this app's (its URL as given to poll/serve)")
+def audit_heads(db_path: str, app: str | None) -> None:
+    """Print every staff audit log head recorded, one JSON line each (app, seq, digest as
+    served, the entry's time, when first seen): an auditor holds each against the `published`
+    column of the app's audit CSV at that seq (docs/deploy.md, Witnesses)."""
+    heads = _read_store(db_path, lambda store: store.audit_heads(
+        app.rstrip("/") if app is not None else None))
+    for head in heads:
+        click.echo(json.dumps(head, ensure_ascii=False, sort_keys=True))
+
+
 @witness_cli.command("cosignatures")
 @click.option("--db", "db_path", required=True, help=DB_HELP)
 @click.option("--proposal", default=None, help="only this proposal's (its uid)")

@@ -285,6 +285,14 @@ class Store:
         return [tuple(r) for r in self.db.execute(
             "SELECT seq, digest FROM audit_heads WHERE app = ? ORDER BY seq", (app,))]
 
+    def audit_heads(self, app: str | None = None) -> list[dict]:
+        """Every audit log head recorded (of `app` only, if given), by app and seq."""
+        where, args = ("WHERE app = ?", (app,)) if app is not None else ("", ())
+        return [{"app": r[0], "seq": r[1], "digest": r[2], "time": r[3], "seen": r[4]}
+                for r in self.db.execute(
+                    f"SELECT app, seq, digest, time, seen FROM audit_heads {where} "
+                    "ORDER BY app, seq", args)]
+
     def audit_to_check(self, app: str, count: int) -> list[tuple[int, str]]:
         """The latest audit head recorded from `app` and, of the others, the `count` checked
         longest ago: every one is checked again, `count` a round."""
