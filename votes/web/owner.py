@@ -159,9 +159,7 @@ def pick(uid: str):
                 raise
             # Most often a typo: the form again to check, not a page saying the owner
             # need not vote. What no owner types (too long to be a flat) is not sent back.
-            flash(_("本次表决范围内没有您填写的房屋（不在表决范围内）。请核对楼栋、单元和房号后"
-                    "重新填写；如填写无误，该房屋无需参加本次表决，如有疑问请联系业主委员会。"),
-                  "error")
+            flash(_not_in_scope_message(proposal, stage), "error")
             typed = {k: v if len(v) <= access_service.TYPED_LABEL_MAX else ""
                      for k, v in typed.items()}
             return render_template("owner/pick.html", proposal=proposal, typed=typed), 404
@@ -170,6 +168,16 @@ def pick(uid: str):
                      read_only=read_only)
         return redirect(url_for("owner.verify", uid=uid))
     return render_template("owner/pick.html", proposal=proposal, typed=typed)
+
+
+def _not_in_scope_message(proposal, stage: str) -> str:
+    """Why the poster's form found no flat, in the words of what the proposal is: an
+    emergency use held no vote, and its owner was told so on the form above."""
+    if proposal.state == "emergency":
+        return _("本次应急使用的分摊范围内没有您填写的房屋。请核对楼栋、单元和房号后重新填写；"
+                 "如填写无误，该房屋不分摊本次费用，如有疑问请联系业主委员会。")
+    return _("本次表决范围内没有您填写的房屋（不在表决范围内）。请核对楼栋、单元和房号后"
+             "重新填写；如填写无误，该房屋无需参加本次表决，如有疑问请联系业主委员会。")
 
 
 def _pick_stage(proposal) -> str:
