@@ -4,6 +4,7 @@ receipt looked up on the board after the close."""
 
 from __future__ import annotations
 
+from tests.money_world import passed_vote
 from tests.test_emergency_owner import _emergency
 
 
@@ -23,3 +24,17 @@ def test_a_flat_outside_an_emergency_use_is_not_called_outside_a_vote(app, runne
     english = client.post(f"/p/{uid}/pick?lang=en", data={"building": "2", "entrance": "1",
                                                           "room": "201"})
     assert "emergency use" in english.get_data(as_text=True)
+
+
+def test_the_poster_form_after_the_vote_says_what_signing_in_shows(app, runner, tmp_path,
+                                                                   client):
+    """The settlement notice's QR code leads to /p/<uid>/pick: the bare flat form, nothing
+    saying that the vote is over and that the owner will see their own records, read-only
+    (an elderly owner takes a form after a vote for a second ballot)."""
+    vote = passed_vote(app, runner, tmp_path)
+    page = client.get(f"/p/{vote['uid']}/pick").get_data(as_text=True)
+    assert "表决已结束" in page and "只读" in page, page
+    wrong = client.post(f"/p/{vote['uid']}/pick", data={"building": "1", "entrance": "1",
+                                                        "room": "909"})
+    html = wrong.get_data(as_text=True)
+    assert "本次表决范围内没有您填写的房屋" in html and "无需参加本次表决" not in html, html

@@ -153,7 +153,8 @@ def pick(uid: str):
                                                           read_only=read_only)
         except access_service.EntranceNeeded as err:  # the form again, as it was typed
             flash(err.message, "error")
-            return render_template("owner/pick.html", proposal=proposal, typed=typed)
+            return render_template("owner/pick.html", proposal=proposal, typed=typed,
+                                   stage=stage)
         except access_service.DeadEnd as err:
             if err.kind != "not_in_scope":
                 raise
@@ -162,12 +163,13 @@ def pick(uid: str):
             flash(_not_in_scope_message(proposal, stage), "error")
             typed = {k: v if len(v) <= access_service.TYPED_LABEL_MAX else ""
                      for k, v in typed.items()}
-            return render_template("owner/pick.html", proposal=proposal, typed=typed), 404
+            return render_template("owner/pick.html", proposal=proposal, typed=typed,
+                                   stage=stage), 404
         # Reached by building and room: the lobby throttle, and only the picked flat shown.
         _set_pending(access.id, lobby=True, objection=objection, unit=unit_id,
                      read_only=read_only)
         return redirect(url_for("owner.verify", uid=uid))
-    return render_template("owner/pick.html", proposal=proposal, typed=typed)
+    return render_template("owner/pick.html", proposal=proposal, typed=typed, stage=stage)
 
 
 def _not_in_scope_message(proposal, stage: str) -> str:
@@ -176,6 +178,10 @@ def _not_in_scope_message(proposal, stage: str) -> str:
     if proposal.state == "emergency":
         return _("本次应急使用的分摊范围内没有您填写的房屋。请核对楼栋、单元和房号后重新填写；"
                  "如填写无误，该房屋不分摊本次费用，如有疑问请联系业主委员会。")
+    if stage != "vote":  # after the vote: the flat took no part, and pays no share
+        return _("本次表决范围内没有您填写的房屋（不在表决范围内）。请核对楼栋、单元和房号后"
+                 "重新填写；如填写无误，该房屋没有参加本次表决，也不分摊本次费用，如有疑问请联系"
+                 "业主委员会。")
     return _("本次表决范围内没有您填写的房屋（不在表决范围内）。请核对楼栋、单元和房号后"
              "重新填写；如填写无误，该房屋无需参加本次表决，如有疑问请联系业主委员会。")
 
