@@ -4,6 +4,8 @@ receipt looked up on the board after the close."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from tests.money_world import passed_vote
 from tests.test_emergency_owner import _emergency
 
@@ -38,3 +40,26 @@ def test_the_poster_form_after_the_vote_says_what_signing_in_shows(app, runner, 
                                                         "room": "909"})
     html = wrong.get_data(as_text=True)
     assert "本次表决范围内没有您填写的房屋" in html and "无需参加本次表决" not in html, html
+
+
+def test_a_receipt_looked_up_after_the_close_says_it_counted_in_the_result(app, runner,
+                                                                          tmp_path, client):
+    """After the close the board answered a receipt with "已计入：第 2 条记录。" alone: not
+    that the vote is over and this ballot is in the result shown above, nor how it was
+    cast and when (the owner's way to tell it is theirs). Never the choice."""
+    from votes.extensions import db
+    from votes.models import Ballot
+
+    vote = passed_vote(app, runner, tmp_path)
+    with app.app_context():
+        ballot = db.session.scalars(select(Ballot).where(
+            Ballot.proposal_id == vote["id"]).order_by(Ballot.seq)).first()
+        digest = ballot.receipt
+    html = client.get(f"/p/{vote['uid']}?receipt={digest}").get_data(as_text=True)
+    assert "已计入：第" in html
+    assert "表决已结束，这张选票已计入上面的表决结果" in html, html
+    assert "纸质" in html and "2026-12-01 10:00" in html, html
+    english = client.get(f"/p/{vote['uid']}?receipt={digest}&lang=en").get_data(as_text=True)
+    assert "counted in the result above" in english, english
+
+

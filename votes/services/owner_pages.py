@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 from dataclasses import dataclass
 
 from sqlalchemy import and_, bindparam, func, select
@@ -386,6 +387,8 @@ class ReceiptLookup:
     superseded: bool = False
     ambiguous: bool = False  # two ballots share this short code: ask for the full receipt
     withdrawn_by: int | None = None  # the withdrawal entry that took this ballot back
+    channel: str | None = None  # how it was cast (online, paper, proxy): never its choice
+    cast_at: datetime | None = None
 
 
 def normalise_receipt(code: str) -> str:
@@ -428,7 +431,8 @@ def lookup_receipt(proposal: Proposal, code: str) -> ReceiptLookup:
     if ballot.withdrawn_by is not None:  # taken back as entered for the wrong unit (§15)
         return ReceiptLookup(code, entries[0].seq, withdrawn_by=ballot.withdrawn_by)
     counted = latest.id == ballot.id
-    return ReceiptLookup(code, entries[0].seq, counted, not counted)
+    return ReceiptLookup(code, entries[0].seq, counted, not counted, channel=ballot.channel,
+                         cast_at=ballot.cast_at)
 
 
 @dataclass(frozen=True)
