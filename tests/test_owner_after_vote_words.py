@@ -63,3 +63,28 @@ def test_a_receipt_looked_up_after_the_close_says_it_counted_in_the_result(app, 
     assert "counted in the result above" in english, english
 
 
+
+
+def test_the_objection_form_says_where_a_photo_goes(app, runner, tmp_path, client):
+    """An owner with a photo to show (the notice never delivered, a damaged part) found a
+    text box and nothing else: a photo sent with the form was dropped without a word. The
+    chain holds no evidence for an online objection (docs/verification.md 17.1): the form
+    says so, and that photos and papers go with a written objection to the committee."""
+    from datetime import timedelta
+
+    from tests.factories import resident_id, voter_token
+    from tests.procedure_world import END, at, close_at_end, open_vote, show, vote
+
+    pid = open_vote(app, runner, tmp_path, "objection_days=3")
+    uid = show(runner, pid)["uid"]
+    vote(runner, tmp_path, pid, {v: "agree" for v in "CDE"})
+    close_at_end(app, runner, pid)
+    at(app, END + timedelta(hours=2))
+    token = voter_token(app, {"id": int(pid)}, room="101")
+    client.get(f"/v/{token}/objection")
+    client.post(f"/p/{uid}/verify", data={"method": "id", "answer": resident_id(1)[-6:]})
+    page = client.get(f"/v/{token}/objection").get_data(as_text=True)
+    assert 'id="objection-text"' in page
+    assert "不能上传照片" in page and "书面异议" in page, page
+    english = client.get(f"/v/{token}/objection?lang=en").get_data(as_text=True)
+    assert "cannot upload photos" in english, english
