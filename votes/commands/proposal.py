@@ -324,6 +324,21 @@ def keys_generate() -> None:
     click.echo(generate_key())
 
 
+@keys_cli.command("list")
+@with_appcontext
+def keys_list() -> None:
+    """Each key's id, SHA-256 fingerprint (for votes verify --fingerprint) and which one signs."""
+    from votes.services.clock import local_text
+    from votes.services.keys import listed_keys
+
+    keys = listed_keys()
+    if not keys:
+        click.echo(_("没有签名密钥（第一次开始表决时自动生成，或运行 votes keys generate）"))
+    for k in keys:
+        mark = "  " + _("当前签名密钥") if k.active else ""
+        click.echo(f"{k.key_id}  {k.fingerprint}  {local_text(k.created_at)}{mark}")
+
+
 @click.command("export")
 @click.argument("proposal")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))

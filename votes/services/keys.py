@@ -129,6 +129,23 @@ def _load(key_id: str) -> Ed25519PrivateKey:
         raise DomainError(_("签名私钥无法解密，请系统管理员运行 votes doctor 检查")) from None
 
 
+class ListedKey(NamedTuple):
+    key_id: str
+    fingerprint: str  # what `votes verify --fingerprint` takes and the regulator page shows
+    active: bool  # signs new entries
+    created_at: object
+
+
+def listed_keys() -> list[ListedKey]:
+    """Every key on record, oldest first, with its fingerprint and whether it is the signer:
+    the administrator publishes the active key's fingerprint for regulators and witnesses."""
+    from votes.core.verifier_base import fingerprint
+
+    rows = db.session.scalars(select(ServerKey).order_by(ServerKey.created_at, ServerKey.key_id))
+    return [ListedKey(r.key_id, fingerprint(signing.load_public_key_b64(r.public_key)),
+                      bool(r.active), r.created_at) for r in rows]
+
+
 def keyring() -> signing.KeyRing:
     rows = db.session.scalars(select(ServerKey).order_by(ServerKey.created_at))
     return signing.KeyRing({r.key_id: signing.load_public_key_b64(r.public_key) for r in rows})

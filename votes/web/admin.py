@@ -20,7 +20,7 @@ AUDIT_PAGE = 500  # entries a page of the audit log shows
 def home(user):
     from votes.services import staff as accounts
     from votes.services.communities import create_community, list_communities
-    from votes.services.keys import generate_key, keyring
+    from votes.services.keys import generate_key, listed_keys
 
     form = request.form
     try:
@@ -69,7 +69,7 @@ def home(user):
     except DomainError as err:
         flash(err.message, "error")
     return render_template("admin/home.html", users=accounts.all_users(),
-                           communities=list_communities(), keys=keyring().to_json_obj()["keys"])
+                           communities=list_communities(), keys=listed_keys())
 
 
 @bp.get("/audit")
