@@ -250,3 +250,23 @@ def test_the_verification_reads_in_the_pages_language(app, runner, tmp_path, cli
     for words in ("Verified", "Area of participating owners", "met", "Passed", "Signing key",
                   "6,000.00 yuan"):
         assert words in summary, words
+
+
+def test_a_verification_is_audited_as_a_check_not_a_download(app, runner, tmp_path, client):
+    """验证导出包 was written to the audit log as 导出记录, the same as a download of the
+    bundle: a reader could not tell who checked a vote from who took its records away. It is
+    now its own action, with the verifier's outcome, in words in both languages."""
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    staff_accounts(app, runner)
+    sign_in(client, "district")
+    client.post(f"/regulator/p/{pid}/verify")
+    assert client.get(f"/committee/p/{pid}/bundle.zip").status_code == 200
+    rows = [r for r in csv.DictReader(io.StringIO(
+        client.get("/admin/audit?format=csv").data.decode("utf-8-sig")))
+        if r["actor"] == "district" and r["target"] == pid]
+    assert [r["action"] for r in rows] == ["proposal.verify", "proposal.export"], rows
+    assert '"outcome":"verified"' in rows[0]["details"] and "chain_head" in rows[0]["details"]
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "验证记录（验证通过）" in page and "导出记录" in page
+    english = client.get("/admin/audit?lang=en").get_data(as_text=True)
+    assert "Records verified (passed)" in english and "Records exported" in english

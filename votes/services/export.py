@@ -28,8 +28,10 @@ def _created_at(proposal):
     return max(now, proposal.chain_time) if proposal.chain_time else now
 
 
-def export_bundle(proposal_ref: str, target, actor: str = "cli") -> str:
-    """Write the bundle to a path or binary file; return the chain head it carries."""
+def export_bundle(proposal_ref: str, target, actor: str = "cli", *, audited: bool = True) -> str:
+    """Write the bundle to a path or binary file; return the chain head it carries. Recorded
+    as an export unless the caller records what it did with it (audited=False: the
+    regulator page's 验证导出包, audited as a check with its outcome)."""
     proposal = refresh(get_proposal(proposal_ref))
     if proposal.state in ("draft", "publicity", "withdrawn"):
         raise DomainError(_("表决尚未开始，还没有可导出的记录"))
@@ -47,6 +49,8 @@ def export_bundle(proposal_ref: str, target, actor: str = "cli") -> str:
             head = write_output(target, lambda out: write_bundle(out, **record))
         else:
             head = write_bundle(target, **record)
+    if not audited:
+        return head
     with unit_of_work() as session:
         audit.record(session, actor, "proposal.export", community_id=proposal.community_id,
                      target=str(proposal.id), details={"chain_head": head})

@@ -135,6 +135,10 @@ def audit_label(entry) -> str:
                           codes=_("、").join(str(c) for c in details["communities"])))
     elif entry.action in ("account.signin", "account.signout") and details.get("address"):
         said.append(_("来自 %(address)s", address=details["address"]))
+    elif entry.action == "proposal.verify" and details.get("outcome"):
+        outcome = str(details["outcome"])
+        said.append({"verified": _("验证通过"), "in_progress": _("链完整，表决进行中"),
+                     "failed": _("验证失败")}.get(outcome, outcome))
     elif details.get("by") == "clock":  # a move the clock made (lifecycle._advance)
         said.append(_("到时自动"))
     if not said:
@@ -158,7 +162,8 @@ def action_label(action: str) -> str:
             "proposal.schedule": _("确认按计划公示"), "proposal.publicity": _("开始公示"),
             "proposal.withdraw": _("撤回"), "proposal.open": _("开始表决"),
             "proposal.close": _("结束表决"), "proposal.publish": _("公布结果"),
-            "proposal.export": _("导出记录"), "ballots.enter": _("录入纸质或委托选票"),
+            "proposal.export": _("导出记录"),
+            "proposal.verify": _("验证记录"), "ballots.enter": _("录入纸质或委托选票"),
             "ballots.override_refused": _("拒绝录入：业主已网上表决"),
             "visit.record": _("记录走访"), "notice.reprint": _("补打表决通知"),
             "notices.print": _("下载表决通知"),

@@ -15,7 +15,7 @@ from votes.core.verifier import Report
 from votes.extensions import db
 from votes.i18n import _
 from votes.models import Community, Proposal, Verification
-from votes.services import clock
+from votes.services import audit, clock
 from votes.services.export import export_bundle, verify_exported
 from votes.services.figures import ProposalFigures, proposal_figures
 from votes.services.tx import unit_of_work
@@ -160,9 +160,13 @@ def _money_cells(proposal: Proposal, money: dict | None) -> list:
 def verify_now(proposal: Proposal, actor: str) -> Report:
     """Export a fresh bundle and run the offline verifier on it, as a regulator would."""
     buffer = io.BytesIO()
-    export_bundle(str(proposal.id), buffer, actor=actor)
+    head = export_bundle(str(proposal.id), buffer, actor=actor, audited=False)
     report = verify_exported(buffer.getvalue())
     with unit_of_work() as session:
+        # A check, not a download: its own action, so the log tells the two apart.
+        audit.record(session, actor, "proposal.verify", community_id=proposal.community_id,
+                     target=str(proposal.id),
+                     details={"chain_head": head, "outcome": report.outcome})
         session.add(Verification(proposal_id=proposal.id, ok=report.ok, outcome=report.outcome,
                                  chain_head=report.chain_head or "", report=report.render(),
                                  verified_by=actor, time=clock.now()))
