@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from votes.core.bidi import has_bidi_control
@@ -66,8 +66,17 @@ def create_community(code: str, name: str, jurisdiction: str | None = None,
     check_plain(name)
     check_printable(name)
     with unit_of_work() as session:
-        if session.scalar(select(Community).where(Community.code == code)):
+        audit.lock(session)  # two creators of MOON and moon at once: one sees the other's
+        # Codes are typed by hand and in addresses: moon beside MOON were two estates no
+        # reader could tell apart. Refused, not folded: existing codes stay as they are.
+        same = session.scalars(select(Community).where(
+            func.lower(Community.code) == code.lower()).order_by(Community.id)).all()
+        if any(c.code == code for c in same):
             raise DomainError(_("小区编码 %(code)s 已存在", code=code))
+        if same:
+            raise DomainError(_("小区编码 %(code)s 与已有的小区 %(existing)s（%(name)s）只有"
+                                "大小写不同，请换一个编码", code=code, existing=same[0].code,
+                                name=same[0].name))
         community = Community(code=code, name=name, jurisdiction=jurisdiction, rules={})
         session.add(community)
         session.flush()

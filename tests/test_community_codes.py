@@ -1,0 +1,45 @@
+"""Community codes are typed by hand (votes community create, the administrator's form,
+the committee's addresses /committee/c/CODE): `moon` beside `MOON` were two estates a clerk
+or a regulator could not tell apart. A new code equal to an existing one but for case is
+refused, naming the community that has it; nothing is created."""
+
+from __future__ import annotations
+
+from tests.staff_world import staff_client
+
+
+def _codes(app) -> list[str]:
+    with app.app_context():
+        from votes.services.communities import list_communities
+
+        return [c.code for c in list_communities()]
+
+
+def test_the_cli_refuses_a_code_differing_only_in_case(app, runner):
+    made = runner.invoke(args=["community", "create", "MOON", "--name", "月亮花园"])
+    assert made.exit_code == 0, made.output
+    result = runner.invoke(args=["community", "create", "moon", "--name", "月光小区"])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "MOON" in result.output and "月亮花园" in result.output, result.output
+    assert "大小写" in result.output
+    assert _codes(app) == ["MOON"]
+    again = runner.invoke(args=["community", "create", "MOON", "--name", "月光小区"])
+    assert again.exit_code == 1 and "已存在" in again.output
+    assert runner.invoke(args=["community", "create", "MOON-2", "--name", "月光小区"]) \
+        .exit_code == 0
+
+
+def test_the_admin_form_refuses_a_code_differing_only_in_case(app, runner):
+    assert runner.invoke(args=["community", "create", "Sun", "--name", "阳光花园"]).exit_code == 0
+    client = staff_client(app, runner, "admin1", "--role", "admin")
+    page = client.post("/admin/", data={"action": "community", "code": "SUN", "name": "阳光二期"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Sun" in page and "阳光花园" in page and "大小写" in page
+    assert "已创建小区" not in page
+    assert _codes(app) == ["Sun"]
+    english = client.post("/admin/?lang=en", data={"action": "community", "code": "sun",
+                                                   "name": "阳光二期"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "differs only in case" in english and "Sun" in english
+    assert _codes(app) == ["Sun"]
