@@ -155,3 +155,27 @@ def test_the_forms_signatures_never_stand_alone_on_a_page(app, runner, tmp_path)
                     assert "附件" in text, (n, page)
                     assert "主任（签字）" in text and "审核人（签字）" in text, (n, page)
         assert broke  # the sweep did reach forms of two pages
+
+
+def test_the_packages_members_are_dated_in_beijing_time(app, runner, tmp_path):
+    """A ZIP's member times have no time zone and zip tools show them as local time: written
+    in UTC (or the server's zone), a package made at 00:09 Beijing time showed 16:09 the day
+    before. They are Beijing time, the time every page and paper of the app shows. The
+    bundle inside keeps its fixed member times (the same records give the same bytes)."""
+    from datetime import datetime, timedelta, timezone
+
+    world = passed_vote(app, runner, tmp_path)
+    day = (world["t0"] + timedelta(days=8)).date()
+    app.config["VOTES_NOW"] = datetime(day.year, day.month, day.day, 16, 9, 30,
+                                       tzinfo=timezone.utc)
+    out = tmp_path / "application.zip"
+    result = runner.invoke(args=["works", "application", world["pid"], "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    beijing = day + timedelta(days=1)
+    with zipfile.ZipFile(out) as z:
+        assert {i.date_time for i in z.infolist()} == \
+            {(beijing.year, beijing.month, beijing.day, 0, 9, 30)}
+        assert all(i.compress_type == zipfile.ZIP_DEFLATED for i in z.infolist())
+        bundle = z.read("bundle.zip")
+    with zipfile.ZipFile(io.BytesIO(bundle)) as inner:
+        assert {i.date_time for i in inner.infolist()} == {(2000, 1, 1, 0, 0, 0)}

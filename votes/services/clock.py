@@ -46,11 +46,17 @@ def parse_iso(text: str, what: str) -> datetime:
                             what=what, text=text)) from None
 
 
-def local_text(when: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored UTC time as people read it: Beijing time."""
+def local_time(when: datetime) -> datetime:
+    """A stored UTC time in Beijing time, where a time is written without its zone (a ZIP
+    member's date) and read as the reader's local time."""
     from zoneinfo import ZoneInfo
 
-    return when.astimezone(ZoneInfo("Asia/Shanghai")).strftime(fmt) if when else ""
+    return when.astimezone(ZoneInfo("Asia/Shanghai"))
+
+
+def local_text(when: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time as people read it: Beijing time."""
+    return local_time(when).strftime(fmt) if when else ""
 
 
 def printed_date(when: date | datetime | str | None) -> str:

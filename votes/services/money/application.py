@@ -11,7 +11,7 @@ from sqlalchemy import select
 from votes.extensions import db
 from votes.i18n import _
 from votes.models import ChainEntry, Proposal
-from votes.services import audit
+from votes.services import audit, clock
 from votes.services.errors import DomainError
 from votes.core.numbers import format_yuan
 from votes.services.money.apportionment_table import (CSV_COLUMNS, SETTLED_COLUMNS,
@@ -116,9 +116,15 @@ def application_package(proposal: Proposal, actor: str) -> bytes:
     if how == "vote":
         files["result-notice.pdf"] = result_notice_pdf(proposal)
     out = io.BytesIO()
+    # A member's time has no zone and zip tools show it as local time: Beijing time, the
+    # time the form and every page show (in UTC, 00:09 read as 16:09 the day before).
+    made = clock.local_time(clock.now()).timetuple()[:6]
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for name in sorted(files):
-            z.writestr(name, files[name])
+            info = zipfile.ZipInfo(name, made)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16  # as writestr gives a member named by a string
+            z.writestr(info, files[name])
     with unit_of_work() as session:
         audit.record(session, actor, "proposal.application", community_id=proposal.community_id,
                      target=str(proposal.id), details={"chain_head": head})
