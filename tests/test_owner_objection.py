@@ -270,3 +270,23 @@ def test_after_the_period_the_owner_still_sees_their_objections_and_the_answers(
         for url in (f"/v/{token}/objection", f"/p/{closed['uid']}/objection"):
             html = who.get(url).get_data(as_text=True)
             assert TEXT not in html and "经核对签名" not in html, (url, html)
+
+
+def test_an_objection_sent_after_the_period_ended_comes_back_to_be_copied(
+        app, runner, client, closed):  # noqa: F811
+    """An owner who began typing before the period's end and sent after it was told 异议期已于…
+    结束 and the text was gone, not even to keep. It comes back, read-only, to be copied, by
+    the link and from the lobby; nothing is filed."""
+    from datetime import timedelta
+
+    from tests.procedure_world import END, at
+
+    token = _verify(app, client, closed, "202")
+    at(app, END + timedelta(days=3, hours=1))  # the period ended while the owner typed
+    for url in (f"/v/{token}/objection", f"/p/{closed['uid']}/objection"):
+        page = client.post(url, data={"text": TEXT})
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and "异议期已于" in html, html
+        assert 'id="kept-objection"' in html and TEXT in html and "readonly" in html
+        assert 'name="text"' not in html
+    assert _texts(app, closed) == []

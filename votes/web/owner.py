@@ -724,7 +724,7 @@ def objection(token: str):
         owner = owner_of(proposal)
         own = owner is not None and owner.voter_key == access.voter_key
         return _closed_objection_page(proposal, access.voter_key if own else None, now,
-                                      token=token)
+                                      token=token, kept=_sent_text())
     try:
         # An objection holds the final result back: the link alone (a photographed notice)
         # may not file one in the owner's name. The owner verifies as for the ballot.
@@ -759,6 +759,14 @@ def _refill(text: str) -> str:
     return plain(text, lines=True)
 
 
+def _sent_text() -> str | None:
+    """An objection's text sent when it could no longer be filed (the period ended while
+    the owner typed): shown back to be copied and kept, never lost without a word."""
+    if request.method != "POST":
+        return None
+    return _refill(request.form.get("text", "")).strip() or None
+
+
 def _objection_page(proposal, voter_key: str, filed, text: str | None = None):
     """The objection form, under the objections this voter has filed: the page reloaded, or
     in the other language (a GET of its address), showed the empty form alone after a filing,
@@ -774,7 +782,8 @@ def _objection_page(proposal, voter_key: str, filed, text: str | None = None):
                            end=objections.period_end(proposal))
 
 
-def _closed_objection_page(proposal, voter_key: str | None, now, token: str | None = None):
+def _closed_objection_page(proposal, voter_key: str | None, now, token: str | None = None,
+                           kept: str | None = None):
     """The objection page outside the period: why nothing can be filed, and to the owner
     signed in for `voter_key` (None: anyone else) what they filed and the committee's
     answers, read-only. After the period they were on the public board alone.
@@ -790,7 +799,8 @@ def _closed_objection_page(proposal, voter_key: str | None, now, token: str | No
     return render_template("owner/objection.html", proposal=proposal, mine=mine,
                            problem=objections.period_problem(proposal, now),
                            mine_link=records and voter_key is not None,
-                           sign_in_token=token if records and voter_key is None else None)
+                           sign_in_token=token if records and voter_key is None else None,
+                           kept_text=kept)
 
 
 @bp.route("/p/<uid>/objection", methods=["GET", "POST"])
@@ -803,7 +813,7 @@ def signed_in_objection(proposal, owner):
 
     now = objections.clock.now()
     if not objections.in_period(proposal, now):
-        return _closed_objection_page(proposal, owner.voter_key, now)
+        return _closed_objection_page(proposal, owner.voter_key, now, kept=_sent_text())
     filed = text = None
     if request.method == "POST":
         try:
