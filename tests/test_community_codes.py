@@ -43,3 +43,33 @@ def test_the_admin_form_refuses_a_code_differing_only_in_case(app, runner):
                           follow_redirects=True).get_data(as_text=True)
     assert "differs only in case" in english and "Sun" in english
     assert _codes(app) == ["Sun"]
+
+
+def test_a_code_typed_in_another_case_finds_the_one_community(app, runner):
+    """`--community moon` for MOON said 没有编码为 moon 的小区; the code names one community
+    whatever its case (new codes can no longer differ by case alone). Where an older
+    database holds both spellings, the one typed exactly is taken."""
+    from votes.services.communities import get_community
+
+    assert runner.invoke(args=["community", "create", "MOON", "--name", "月亮花园"]).exit_code == 0
+    with app.app_context():
+        assert get_community("moon").code == "MOON"
+        assert get_community("MOON").code == "MOON"
+    shown = runner.invoke(args=["roll", "show", "--community", "moon"])
+    assert "没有编码为" not in shown.output, shown.output
+    with app.app_context():  # an older database's two spellings, made before the refusal
+        from votes.extensions import db
+        from votes.models import Community
+
+        db.session.add(Community(code="moon", name="月光小区", rules={}))
+        db.session.commit()
+        assert get_community("moon").name == "月光小区"
+        assert get_community("MOON").name == "月亮花园"
+        from votes.services.errors import NotFound
+
+        try:
+            get_community("Moon")
+        except NotFound as refused:
+            assert "MOON、moon" in refused.message
+        else:
+            raise AssertionError("Moon fits both spellings: it must not pick one")

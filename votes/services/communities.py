@@ -86,10 +86,20 @@ def create_community(code: str, name: str, jurisdiction: str | None = None,
 
 
 def get_community(code: str) -> Community:
+    """The community with this code, as typed or in another case (codes no longer differ
+    by case alone; where an older database holds two spellings, the exact one is taken, and
+    another case that fits both is refused, naming them)."""
     community = db.session.scalar(select(Community).where(Community.code == code))
-    if community is None:
+    if community is not None:
+        return community
+    alike = list(db.session.scalars(select(Community).where(
+        func.lower(Community.code) == code.lower()).order_by(Community.code)))
+    if len(alike) > 1:
+        raise NotFound(_("有多个小区的编码与 %(code)s 只有大小写不同（%(codes)s），请按原样输入",
+                         code=code, codes="、".join(c.code for c in alike)))
+    if not alike:
         raise NotFound(_("没有编码为 %(code)s 的小区", code=code))
-    return community
+    return alike[0]
 
 
 def lock_community(session: Session, community_id: int, *, share: bool = False) -> Community:
