@@ -73,3 +73,23 @@ def test_a_code_typed_in_another_case_finds_the_one_community(app, runner):
             assert "MOON、moon" in refused.message
         else:
             raise AssertionError("Moon fits both spellings: it must not pick one")
+
+
+def test_one_community_named_twice_in_two_cases_makes_one_membership(app, runner):
+    """`users create … --community moon --community MOON`: both spellings name MOON since
+    codes are read whatever their case, and the account was refused with the database's
+    IntegrityError (a traceback) for a membership added twice. It serves MOON once."""
+    from tests.staff_world import PASSWORD
+
+    assert runner.invoke(args=["community", "create", "MOON", "--name", "月亮花园"]).exit_code == 0
+    made = runner.invoke(args=["users", "create", "--no-must-change", "moon_member", "--role",
+                               "committee", "--community", "moon", "--community", "MOON",
+                               "--password", PASSWORD])
+    assert made.exit_code == 0 and made.exception is None, (made.output, made.exception)
+    with app.app_context():
+        from votes.services.staff import all_users
+
+        from votes.services.communities import get_community
+
+        member = next(u for u in all_users() if u.login == "moon_member")
+        assert [c.community_id for c in member.communities] == [get_community("MOON").id]

@@ -127,7 +127,9 @@ def create_user(login: str, password: str, role: str, *, name: str = "",
         raise DomainError(_("业委会账号需要指定小区"))
     if role == "regulator" and not jurisdiction:
         raise DomainError(_("监管账号需要指定辖区"))
-    found = [get_community(code) for code in communities]
+    # Two spellings of one code (moon, MOON) name one community since codes are read
+    # whatever their case: one membership, not the same row added twice.
+    found = list({c.id: c for c in map(get_community, communities)}.values())
     with unit_of_work() as session:
         # Letter case apart too: "Admin" beside "admin" would read as one person in the
         # audit log and on the chain's entries.
@@ -144,7 +146,7 @@ def create_user(login: str, password: str, role: str, *, name: str = "",
         session.add(user)
         session.flush()
         audit.record(session, actor, "account.create", target=login,
-                     details={"role": role, "communities": list(communities),
+                     details={"role": role, "communities": [c.code for c in found],
                               "jurisdiction": jurisdiction or ""})
     return user
 
