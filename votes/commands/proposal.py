@@ -337,6 +337,9 @@ def keys_list() -> None:
     for k in keys:
         mark = "  " + _("当前签名密钥") if k.active else ""
         click.echo(f"{k.key_id}  {k.fingerprint}  {local_text(k.created_at)}{mark}")
+    if len(keys) > 1:  # every bundle lists them all, and `votes verify` wants each vouched for
+        click.echo(_("每个导出包都列出以上全部密钥：监管部门核对时须给出全部密钥的指纹（每个指纹一个 "
+                     "--fingerprint），密钥轮换后旧密钥的指纹仍然需要。"))
 
 
 @click.command("export")
