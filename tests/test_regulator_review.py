@@ -270,3 +270,24 @@ def test_a_verification_is_audited_as_a_check_not_a_download(app, runner, tmp_pa
     assert "验证记录（验证通过）" in page and "导出记录" in page
     english = client.get("/admin/audit?lang=en").get_data(as_text=True)
     assert "Records verified (passed)" in english and "Records exported" in english
+
+
+def test_an_interim_check_says_a_quorum_is_not_reached_yet(app, runner, tmp_path, client):
+    """验证导出包 while voting: the summary's thresholds said 未达到 / not met, in the
+    warning's colour, of a quorum the vote may still reach — a failed check to a regulator
+    skimming the table. While the vote is in progress a quorum short of it is 尚未达到."""
+    from tests.factories import make_open_proposal
+
+    pid = str(make_open_proposal(app, runner, tmp_path)["id"])
+    (tmp_path / "s.pdf").write_bytes(b"%PDF-1.4 scanned form 1-101")
+    (tmp_path / "b.csv").write_text("building,entrance,room,choice,channel,evidence,entered_by\n"
+                                    "1,1,101,agree,paper,s.pdf,clerk\n", encoding="utf-8")
+    assert runner.invoke(args=["ballots", "import", pid, str(tmp_path / "b.csv")]).exit_code == 0
+    staff_accounts(app, runner)
+    sign_in(client, "district")
+    for lang, short, failed in (("zh", "尚未达到", "未达到"), ("en", "Not reached yet", "not met")):
+        page = client.post(f"/regulator/p/{pid}/verify?lang={lang}").get_data(as_text=True)
+        summary = page.split('id="verify-summary"', 1)[1].split('id="verify-raw"', 1)[0]
+        cells = re.findall(r'<span class="(ok|warn|muted)">([^<]+)</span></td></tr>', summary)
+        assert cells and all(cell == ("muted", short) for cell in cells), (lang, cells)
+        assert f">{failed}<" not in summary
