@@ -291,3 +291,40 @@ def test_an_interim_check_says_a_quorum_is_not_reached_yet(app, runner, tmp_path
         cells = re.findall(r'<span class="(ok|warn|muted)">([^<]+)</span></td></tr>', summary)
         assert cells and all(cell == ("muted", short) for cell in cells), (lang, cells)
         assert f">{failed}<" not in summary
+
+
+def test_a_failed_verification_vouches_for_no_signature_nor_checked_works(app, runner, tmp_path,
+                                                                          client, monkeypatch):
+    """The bundle's manifest signature does not verify (3.2): the summary still marked the
+    key （签署本导出包）/ (signed this bundle), and headed the works figures 工程与资金（已核对
+    的链上记录）/ (from the chain entries checked) beside 未经验证 — two statements of a check
+    that passed, on a page whose verdict is that it failed."""
+    import zipfile
+
+    from tests.money_world import works_done
+    from votes.services import oversight
+
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    works_done(runner, tmp_path, pid)
+    real = oversight.verify_exported
+
+    def bad_manifest_signature(data: bytes):
+        out = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(data)) as old, zipfile.ZipFile(out, "w") as new:
+            for info in old.infolist():
+                body = old.read(info)
+                if info.filename == "manifest.sig":
+                    body = (b"B" if body[:1] != b"B" else b"C") + body[1:]
+                new.writestr(info, body)
+        return real(out.getvalue())
+
+    monkeypatch.setattr(oversight, "verify_exported", bad_manifest_signature)
+    staff_accounts(app, runner)
+    sign_in(client, "district")
+    for lang, signed, checked in (("zh", "签署本导出包", "已核对"), ("en", "signed this bundle",
+                                                                 "entries checked")):
+        page = client.post(f"/regulator/p/{pid}/verify?lang={lang}").get_data(as_text=True)
+        assert "[3.2]" in page, page
+        summary = _outside_raw_report(page.split('id="verify-summary"', 1)[1])
+        assert "福州电梯工程有限公司" in summary
+        assert signed not in summary and checked not in summary, (lang, summary)
