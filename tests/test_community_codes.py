@@ -55,6 +55,18 @@ def test_a_code_typed_in_another_case_finds_the_one_community(app, runner):
     with app.app_context():
         assert get_community("moon").code == "MOON"
         assert get_community("MOON").code == "MOON"
+        from votes.services.errors import NotFound
+
+    assert runner.invoke(args=["community", "create", "PARK", "--name", "公园小区"]).exit_code == 0
+    with app.app_context():
+        from votes.services.errors import NotFound
+
+        try:  # the Kelvin sign: str.lower() makes it k, but it is no letter of a code
+            get_community("PAR\u212a")
+        except NotFound:
+            pass
+        else:
+            raise AssertionError("PAR + Kelvin sign found PARK")
     shown = runner.invoke(args=["roll", "show", "--community", "moon"])
     assert "没有编码为" not in shown.output, shown.output
     with app.app_context():  # an older database's two spellings, made before the refusal

@@ -92,6 +92,8 @@ def get_community(code: str) -> Community:
     community = db.session.scalar(select(Community).where(Community.code == code))
     if community is not None:
         return community
+    if not code.isascii():  # codes are ASCII; str.lower() folds the Kelvin sign K into k
+        raise NotFound(_("没有编码为 %(code)s 的小区", code=code))
     alike = list(db.session.scalars(select(Community).where(
         func.lower(Community.code) == code.lower()).order_by(Community.code)))
     if len(alike) > 1:
