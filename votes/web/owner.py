@@ -602,7 +602,10 @@ def receipt(proposal, owner, view, digest: str):
 def mine(proposal, owner, view):
     """The owner's own records after the vote, where the read-only sign-in lands: their
     ballot as counted (or not) with its receipt, their objections with the committee's
-    answers, and what the settlement took from their flats once the works are settled."""
+    answers, and what the settlement took from their flats once the works are settled.
+    At the top, the outcome as the public board states it now (preliminary in an
+    objection period, then final), from the figures the board is drawn from."""
+    from votes.services.figures import proposal_figures
     from votes.services.owner_pages import flat_debits
     from votes.services.procedure import objections
 
@@ -614,6 +617,7 @@ def mine(proposal, owner, view):
         return _transferred(proposal, view)
     response = make_response(render_template(
         "owner/mine.html", proposal=proposal, view=view,
+        figures=proposal_figures(str(proposal.id)),
         mine=objections.filed_by(proposal, owner.voter_key),
         settled=flat_debits(proposal, view) is not None,
         read_only=bool(session.get("owner_read_only"))))
