@@ -128,3 +128,20 @@ def test_while_voting_mine_leads_to_the_ballot_and_says_no_result(app, runner, t
     html = client.get(page.location).get_data(as_text=True)
     assert "表决通过" not in html and "表决未通过" not in html and "初步结果" not in html
 
+
+
+def test_a_withdrawn_proposal_says_withdrawn_at_mine(app, runner, tmp_path, client):
+    """/mine of a proposal withdrawn in its publicity (a link kept, a page reopened) said
+    请先验证身份 … 验证业主身份后再表决: to verify for a vote that will never be held."""
+    from tests.factories import make_draft
+
+    pid = str(make_draft(app, runner, tmp_path))
+    assert runner.invoke(args=["proposal", "start-publicity", pid]).exit_code == 0
+    ok = runner.invoke(args=["proposal", "withdraw", pid, "--reason", "报价单有误"])
+    assert ok.exit_code == 0, ok.output
+    uid = show_uid(app, pid)
+    page = client.get(f"/p/{uid}/mine")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 410 and "已撤回" in html, html
+    assert "再表决" not in html and "表决通过" not in html, html
+    assert f'href="/p/{uid}"' in html

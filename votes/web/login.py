@@ -95,6 +95,8 @@ def _sign_in_first(proposal):
     # for an objection, and leads to building and room.
     from votes.services.access import read_only_stage
 
+    if proposal.state == "withdrawn":  # no vote will be held: nothing to sign in for
+        return render_template("owner/dead_end.html", kind="withdrawn", proposal=proposal), 410
     # After the vote and any objection period, it says how to sign in read-only.
     return render_template("owner/dead_end.html", kind="signin", proposal=proposal,
                            objection_end=open_period_end(proposal, clock.now()),
