@@ -17,9 +17,11 @@ FIGURES = ("同意 5 人", "同意 3 人", "反对", "弃权")  # the board's fi
 
 
 def _outcome(html: str) -> str:
-    """The outcome card, and what the page says before the owner's own ballot."""
+    """The outcome card's words (a time kept on one line is a span), up to the owner's
+    own ballot."""
     assert 'id="outcome"' in html, html
-    return html.split('id="outcome"')[1].split('id="my-ballot"')[0]
+    card = html.split('id="outcome"')[1].split('id="my-ballot"')[0]
+    return card.replace('<span class="nowrap">', "").replace("</span>", "")
 
 
 def _read_only(app, client, pid, room="101", serial=1) -> str:
@@ -60,6 +62,13 @@ def test_in_the_objection_period_mine_gives_the_preliminary_result_and_the_perio
     assert f'href="/p/{uid}#result"' in top
     html = page.get_data(as_text=True)
     assert not [w for w in FIGURES if w in html], html
+    # Seen at 360 px: the result comes first, then when it becomes final; the period's
+    # end was split 2026-12-|11 across lines (on the board too).
+    assert html.index('id="result"') < html.index('id="preliminary"')
+    board = client.get(f"/p/{uid}").get_data(as_text=True)
+    for page_html in (html, board):
+        line = page_html.split('id="preliminary"')[1].split("</p>")[0]
+        assert '<span class="nowrap">2026-12-11 09:00</span>' in line, line
     english = client.get(f"/p/{uid}/mine?lang=en").get_data(as_text=True)
     top = _outcome(english)
     assert "Preliminary result: passed" in top and "2026-12-11 09:00" in top, top
