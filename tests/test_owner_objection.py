@@ -290,3 +290,35 @@ def test_an_objection_sent_after_the_period_ended_comes_back_to_be_copied(
         assert 'id="kept-objection"' in html and TEXT in html and "readonly" in html
         assert 'name="text"' not in html
     assert _texts(app, closed) == []
+
+
+def test_an_objection_and_its_answer_are_named_by_when_not_by_record_number(
+        app, runner, client, closed):  # noqa: F811
+    """The owner's records and the board labelled each objection 异议（第 7 条记录，…）
+    and each answer 答复（第 8 条记录）: to an owner, the seventh record of something, or
+    a seventh objection. They lead with when it was filed and who answered; the record
+    number stays beside them, for whoever checks the chain."""
+    from datetime import timedelta
+
+    from tests.procedure_world import END, at
+
+    token = _verify(app, client, closed, "202")
+    client.post(f"/v/{token}/objection", data={"text": TEXT})
+    seq = _seq(app, closed)
+    at(app, END + timedelta(days=3, hours=1))
+    answered = runner.invoke(args=["proposal", "answer", closed["pid"], str(seq), "--decision",
+                                   "rejected", "--text", "经核对签名，系本人所签"])
+    assert answered.exit_code == 0, answered.output
+    for url in (f"/p/{closed['uid']}/mine", f"/p/{closed['uid']}"):
+        html = client.get(f"{url}?lang=zh_CN").get_data(as_text=True)
+        text = re.sub(r"<[^>]+>", "", html)
+        assert "条记录，" not in text and not re.search(r"(?<!的)答复（第", text), text
+        assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} 提出的异议（第 %d 条记录）：" % seq,
+                         text), text
+        assert f"业主委员会的答复（第 {seq + 1} 条记录）：异议不成立" in text, text
+        # The record number is an aside for an auditor, kept on one line on a phone.
+        assert f'<span class="muted record nowrap">（第 {seq} 条记录）</span>' in html, html
+        english = re.sub(r"<[^>]+>", "", client.get(f"{url}?lang=en").get_data(as_text=True))
+        assert re.search(r"Objection filed \d{4}-\d{2}-\d{2} \d{2}:\d{2} \(entry %d\)" % seq,
+                         english), english
+        assert f"The committee's answer (entry {seq + 1})" in unescape(english), english
