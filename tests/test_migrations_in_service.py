@@ -94,3 +94,20 @@ def test_pages_on_a_schema_behind_the_code_say_the_site_is_being_upgraded(app, r
         app.logger.removeHandler(caplog.handler)
         _migrate(app, "up")
     assert client.get(f"/p/{vote['uid']}/audit").status_code == 200
+
+
+def test_a_fresh_database_upgrades_with_nothing_but_alembic_lines(tmp_path):
+    """Alembic logs the first line of each migration's summary: a summary wrapped onto a
+    second line printed that line bare, and `votes demo` on a fresh machine began with a
+    stray "member's own at their next sign-in" (staff_0001; money_0002 before it)."""
+    env = {**os.environ, "VOTES_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
+           "VOTES_INSTANCE_PATH": str(tmp_path / "instance"), "VOTES_ENV": "testing",
+           **{f"VOTES_{k}": TEST_CONFIG[k] for k in ("SECRET_KEY", "DATA_KEY",
+                                                      "KEY_PASSPHRASE")}}
+    done = subprocess.run([sys.executable, "-c", "from votes.cli import main; main()", "init"],
+                          cwd=Path(__file__).resolve().parent.parent, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+    stray = [line for line in lines if not line.startswith(("INFO ", "数据库已是最新结构"))]
+    assert stray == [], stray

@@ -1,5 +1,6 @@
-"""staff_users.must_change_password: a password an administrator set is replaced by the
-member's own at their next sign-in
+"""staff_users.must_change_password: an administrator's password replaced at next sign-in
+
+A password an administrator set is replaced by the member's own at their next sign-in.
 
 Revision ID: staff_0001
 Revises: sms_0001
