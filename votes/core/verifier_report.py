@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from votes.core.numbers import format_area
@@ -32,17 +33,26 @@ class Failure:
         return f"[{self.step}]{where} {self.message}"
 
 
-def failed_steps(rendered: str) -> list[tuple[str, int]]:
+def failed_steps(rendered: str) -> list[tuple[str, int, list[int]]]:
     """The steps a rendered report's failures are under, in the report's order, each with
-    how many: read back from its failure lines (Failure.__str__), the report being kept as
-    text only. A step not checked ([step] 未检查) is no failure."""
+    how many and the entries they name (in order, each once): read back from its failure
+    lines (Failure.__str__), the report being kept as text only. A step not checked
+    ([step] 未检查) is no failure."""
     counts: dict[str, int] = {}
+    entries: dict[str, list[int]] = {}
     for line in rendered.splitlines():
         if line.startswith("[") and "]" in line:
             step, rest = line[1:].split("]", 1)
             if not rest.startswith(" 未检查 not checked:"):
                 counts[step] = counts.get(step, 0) + 1
-    return list(counts.items())
+                named = entries.setdefault(step, [])
+                where = _ENTRY.match(rest)
+                if where and int(where.group(1)) not in named:
+                    named.append(int(where.group(1)))
+    return [(step, n, entries[step]) for step, n in counts.items()]
+
+
+_ENTRY = re.compile(r" 第 (\d+) 条记录 entry \1:")
 
 
 @dataclass(frozen=True)

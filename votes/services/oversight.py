@@ -12,12 +12,14 @@ from sqlalchemy import select
 from votes.core.cells import safe_row
 from votes.core.numbers import format_area, format_yuan_plain
 from votes.core.verifier import Report
+from votes.core.verifier_report import FAILED
 from votes.extensions import db
 from votes.i18n import _
 from votes.models import Community, Proposal, Verification
 from votes.services import audit, clock
 from votes.services.export import export_bundle, verify_exported
 from votes.services.figures import ProposalFigures, proposal_figures
+from votes.services.records import ChainDamaged
 from votes.services.tx import unit_of_work
 
 
@@ -158,10 +160,18 @@ def _money_cells(proposal: Proposal, money: dict | None) -> list:
 
 
 def verify_now(proposal: Proposal, actor: str) -> Report:
-    """Export a fresh bundle and run the offline verifier on it, as a regulator would."""
+    """Export a fresh bundle and run the offline verifier on it, as a regulator would. A
+    chain the database no longer holds as written (ChainDamaged) makes no bundle: that is a
+    failed verification, with the entries at fault."""
     buffer = io.BytesIO()
-    head = export_bundle(str(proposal.id), buffer, actor=actor, audited=False)
-    report = verify_exported(buffer.getvalue())
+    try:
+        head = export_bundle(str(proposal.id), buffer, actor=actor, audited=False)
+        report = verify_exported(buffer.getvalue())
+    except ChainDamaged as damaged:
+        head = proposal.chain_head or ""
+        report = Report(outcome=FAILED, failures=tuple(damaged.failures), tally=None,
+                        chain_head=proposal.chain_head, entries=damaged.entries,
+                        ballots=damaged.ballots, counted=0, proposal=proposal.uid)
     with unit_of_work() as session:
         # A check, not a download: its own action, so the log tells the two apart.
         audit.record(session, actor, "proposal.verify", community_id=proposal.community_id,
@@ -175,17 +185,31 @@ def verify_now(proposal: Proposal, actor: str) -> Report:
 
 def verification_failures(v: Verification | None) -> list[str]:
     """A failed verification's failed checks, as its report lists them: step, its title in
-    the page's language, and how many (the regulator coming back sees what failed without
-    the text)."""
+    the page's language, and the entries at fault, else how many (the regulator coming back
+    sees what failed, and where, without the text)."""
     from votes.core.step_titles import title
     from votes.core.verifier_report import failed_steps
-    from votes.i18n import language
+    from votes.i18n import language, ngettext
 
     if v is None or v.outcome != "failed":
         return []
     english = language() == "en"
-    return [" ".join(filter(None, (step, title(step, english=english))))
-            + (_("（%(n)s 处）", n=n) if n > 1 else "") for step, n in failed_steps(v.report)]
+    checks = []
+    for step, n, entries in failed_steps(v.report):
+        where = ""
+        if entries:
+            shown = _("、").join(str(e) for e in entries[:MAX_ENTRIES_SHOWN])
+            if len(entries) > MAX_ENTRIES_SHOWN:
+                shown += "…"
+            where = ngettext("（第 %(entries)s 条记录）", "（第 %(entries)s 条记录）", len(entries),
+                             entries=shown)
+        elif n > 1:
+            where = _("（%(n)s 处）", n=n)
+        checks.append(" ".join(filter(None, (step, title(step, english=english)))) + where)
+    return checks
+
+
+MAX_ENTRIES_SHOWN = 5
 
 
 def verification_text(v: Verification) -> bytes:

@@ -10,8 +10,13 @@ from sqlalchemy import func, select
 from votes.core.canonical import format_time
 from votes.core.chain import SealedEntry
 from votes.core.local_rules import roll_totals
+from votes.core.verifier_report import Failure
 from votes.extensions import db
+from votes.i18n import _
 from votes.models import ChainEntry, FrozenUnit, Proposal
+from votes.services.errors import DomainError
+
+MAX_DAMAGE = 20  # problems named one by one; a chain rewritten wholesale is not listed whole
 
 
 def proposal_record(proposal: Proposal) -> dict:
@@ -73,7 +78,65 @@ def roll_record(proposal: Proposal) -> dict:
     return roll
 
 
+class ChainDamaged(DomainError):
+    """The chain in the database is not as the server wrote it (a row that is no entry, a
+    row missing, a head the proposal does not carry): no bundle or figure is made of it.
+
+    `failures` say it as the verifier's report would (step of docs/verification.md §5, the
+    entry, Chinese / English), for the regulator's stored verification; the message says it
+    in the reader's language."""
+
+    def __init__(self, failures: list[Failure], problems: list[str], entries: int,
+                 ballots: int):  # entries and ballots: the rows the database still holds
+        super().__init__(_("数据库中本事项的表决记录已被改动或损坏（%(problems)s），不能导出或核对。"
+                           "请联系系统管理员核查。", problems=_("；").join(problems)))
+        self.failures, self.entries, self.ballots = failures, entries, ballots
+
+
 def chain_entries(proposal: Proposal) -> list[SealedEntry]:
-    rows = db.session.scalars(select(ChainEntry.line).where(ChainEntry.proposal_id == proposal.id)
-                              .order_by(ChainEntry.seq))
-    return [SealedEntry.from_stored(line) for line in rows]
+    """The proposal's chain up to the head its row carries (an entry appended since the row
+    was read is the next reader's), each row checked to be there and to be an entry, the
+    last one the head: ChainDamaged otherwise."""
+    rows = db.session.execute(
+        select(ChainEntry.seq, ChainEntry.line, ChainEntry.kind)
+        .where(ChainEntry.proposal_id == proposal.id, ChainEntry.seq < proposal.chain_length)
+        .order_by(ChainEntry.seq))
+    entries: list[SealedEntry] = []
+    damage: list[tuple[Failure, str]] = []
+    expected = ballots = present = 0
+    for seq, line, kind in rows:
+        if seq != expected:
+            damage.append(_missing(expected, seq - 1))
+        expected = seq + 1
+        present += 1
+        ballots += kind == "ballot"
+        try:
+            sealed = SealedEntry.from_stored(line)
+        except (ValueError, KeyError, TypeError):  # JSONDecodeError is a ValueError
+            damage.append((Failure("1.4", "数据库中的这条记录不是可读取的记录 / this row in the "
+                                   "database is not a readable entry", seq),
+                           _("第 %(n)s 条记录无法读取", n=seq)))
+            continue
+        entries.append(sealed)
+    if expected < proposal.chain_length:
+        damage.append(_missing(expected, proposal.chain_length - 1))
+    if not damage and entries and entries[-1].digest != proposal.chain_head:
+        last = proposal.chain_length - 1
+        damage.append((Failure("4.6", "数据库中事项的链头不是这条最后记录的摘要 / the proposal's "
+                               "head in the database is not this last entry's digest", last),
+                       _("事项的链头与第 %(n)s 条记录（最后一条）不一致", n=last)))
+    if damage:
+        failures, problems = (list(x) for x in zip(*damage[:MAX_DAMAGE]))
+        if len(damage) > MAX_DAMAGE:
+            problems.append(_("另有 %(n)s 处", n=len(damage) - MAX_DAMAGE))
+        raise ChainDamaged(failures, problems, present, ballots)
+    return entries
+
+
+def _missing(first: int, last: int) -> tuple[Failure, str]:
+    span = str(first) if first == last else f"{first}–{last}"
+    english = f"entry {span} is" if first == last else f"entries {span} are"
+    return (Failure("4.1", f"数据库中缺少第 {span} 条记录 / {english} missing from the database",
+                    first),
+            _("缺少第 %(n)s 条记录", n=first) if first == last
+            else _("缺少第 %(first)s–%(last)s 条记录", first=first, last=last))
