@@ -152,3 +152,25 @@ def test_an_untouched_chain_still_exports_and_verifies(app, runner, tmp_path, cl
     sign_in(client, "district")
     page = client.post(f"/regulator/p/{pid}/verify").get_data(as_text=True)
     assert "验证通过 / VERIFIED" in page
+
+
+def test_a_deleted_close_is_said_on_the_pages_that_show_the_result(app, runner, tmp_path,
+                                                                   client):
+    """The close row taken out of the database: the regulator's page, the committee's and
+    the public board read the result from it, and each was a 500 (the close entry None)."""
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    staff_accounts(app, runner)
+    _tamper(app, pid, "last_missing")
+    sign_in(client, "district")
+    page = client.get(f"/regulator/p/{pid}")
+    assert page.status_code != 500
+    assert "表决结束记录缺失" in html.unescape(page.get_data(as_text=True))
+    verified = client.post(f"/regulator/p/{pid}/verify")
+    assert verified.status_code != 500
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import Proposal
+
+        uid = db.session.get(Proposal, int(pid)).uid
+    board = app.test_client().get(f"/p/{uid}")
+    assert board.status_code != 500 and "表决结束记录缺失" in board.get_data(as_text=True)

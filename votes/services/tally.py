@@ -138,6 +138,12 @@ def _closing_tally(session: Session, proposal: Proposal
 def final_tally(session: Session, proposal: Proposal) -> Tally:
     """The tally the close entry published (for a closed vote): the entry as
     procedure.common.close_entry keeps it, read once per process."""
+    from votes.i18n import _
+    from votes.services.errors import DomainError
     from votes.services.procedure.common import close_entry
 
-    return Tally.from_dict(close_entry(proposal).entry["body"]["tally"])
+    close = close_entry(proposal)
+    if close is None:  # only a database altered behind the app's back: it writes one at close
+        raise DomainError(_("数据库中本事项的表决结束记录缺失，表决记录已被改动或损坏，不能显示表决结果。"
+                            "请联系系统管理员核查。"))
+    return Tally.from_dict(close.entry["body"]["tally"])
