@@ -69,6 +69,23 @@ def test_leading_choice_needs_a_strict_lead_in_both_measures():
                                         rules)) == "agree"
 
 
+def test_to_lead_is_a_plurality_in_both_measures_not_more_than_half():
+    # §19: agree 4, disagree 3, abstain 3 heads of equal area: agree leads with 4 of 10.
+    e = _electorate({k: 100 for k in "abcdefghijkl"})
+    rules = default_rules(Matter.USE_FUND)
+    votes = dict(zip("abcdefghij", ["agree"] * 4 + ["disagree"] * 3 + ["abstain"] * 3))
+    tally = compute_tally(e, votes, rules)
+    assert leading_choice(tally) == "agree"
+    f = compute_follow(tally, rules, "full", {k: 100 for k in "abcdefghijkl"}, votes, "kl")
+    assert (f.majority, f.agree_headcount, f.participating_headcount) == ("agree", 6, 12)
+    # abstain can lead: its followers take part without agreeing
+    votes = dict(zip("abcdefghij", ["abstain"] * 4 + ["disagree"] * 3 + ["agree"] * 3))
+    f = compute_follow(compute_tally(e, votes, rules), rules, "full",
+                       {k: 100 for k in "abcdefghijkl"}, votes, "kl")
+    assert (f.majority, f.agree_headcount, f.participating_headcount) == ("abstain", 3, 12)
+    assert f.quorum_met and not f.passed
+
+
 AREAS = st.dictionaries(st.sampled_from("abcdefgh"), st.integers(1, 10_000), min_size=1)
 
 
