@@ -265,6 +265,14 @@ def test_community_rules_tighten_but_never_loosen(app, runner, tmp_path):
     assert "同意须参与表决的业主专有面积 >1/2" in shown.output
     loose = runner.invoke(args=["community", "rules", "SUN", "--set", "quorum_area=>=1/2"])
     assert loose.exit_code == 1 and "低于法定的" in loose.output
+    # More than the whole: no vote could ever pass; refused rather than set without a word.
+    for never in ("approval_area=>1/1", "quorum_headcount=>3/3"):
+        refused = runner.invoke(args=["community", "rules", "SUN", "--set", never])
+        assert refused.exit_code == 1 and "任何表决都不可能达到" in refused.output, refused.output
+    assert runner.invoke(args=["community", "rules", "SUN", "--set",
+                               "approval_area=>=1/1"]).exit_code == 0  # all: strict, possible
+    assert runner.invoke(args=["community", "rules", "SUN", "--set",
+                               "approval_area=>1/2"]).exit_code == 0
     strict = runner.invoke(args=["community", "rules", "SUN", "--set", "approval_area=>=2/3",
                                  "--set", "approval_headcount=>=2/3", "--set",
                                  "approval_base=total", "--set", "publicity_days=10"])

@@ -136,7 +136,7 @@ def set_rules(code: str, matter: str, settings: dict[str, str], actor: str = "cl
     looser); publicity_days sets the minimum publicity period; proxy_limit,
     proxy_staff_barred, excluded_kinds, objection_days and follow_majority set its rules
     of procedure for every matter. Proposals already created keep the rules they froze."""
-    from votes.core.rules import Matter, community_rules
+    from votes.core.rules import Matter, Threshold, community_rules
 
     community = get_community(code)
     try:
@@ -168,9 +168,16 @@ def set_rules(code: str, matter: str, settings: dict[str, str], actor: str = "cl
                       and k not in PROCEDURE_SETTINGS and k != EMERGENCY_MAX_BUDGET}
         try:
             merged = {**rules.get(matter_value, {}), **thresholds}
-            community_rules(Matter(matter_value), merged)
+            effective = community_rules(Matter(matter_value), merged)
         except ValueError as exc:
             raise DomainError(str(exc)) from None
+        for name in thresholds:
+            wanted = getattr(effective, name, None)
+            if isinstance(wanted, Threshold) and not wanted.inclusive and wanted.num == wanted.den:
+                # "More than all" is a fraction the law's form allows (0 ≤ num ≤ den) and no
+                # vote can meet: every proposal of the community would fail, unsaid.
+                raise DomainError(_("门槛 %(wanted)s 要求超过全部，任何表决都不可能达到；"
+                                    "如要求全体一致，请写 >=1/1", wanted=str(wanted)))
         if thresholds or matter_value in rules:
             rules[matter_value] = merged
         if "publicity_days" in settings:
