@@ -180,3 +180,50 @@ def test_the_lobby_asks_the_database_alike_for_a_flat_with_a_phone_and_one_witho
     finally:
         event.remove(engine, "before_cursor_execute", record)
     assert seen["102"] == seen["202"]
+
+
+def test_a_capped_number_asks_the_database_as_a_flat_without_a_phone(app, vote, monkeypatch):
+    """A number that received PHONE_LOBBY_DAILY codes from the poster is answered as a flat
+    without a phone: its count was locked and left as it was, one UPDATE fewer than the
+    stand-in a phoneless flat counts, so the capped flat (which has a phone) still told
+    itself apart by its statements."""
+    from sqlalchemy import event, update
+
+    from votes.extensions import db
+    from votes.models import SmsPhoneCount
+    from votes.services.access import PHONE_LOBBY_DAILY, _phone_key
+
+    monkeypatch.setitem(app.config, "SMS_SENDER", lambda phone, text: None)
+    clients = {room: _stranger(app, room) for room in ("102", "202")}
+    for room, client in clients.items():
+        client.post(f"/p/{vote['uid']}/pick", data={"building": "1", "entrance": "1",
+                                                     "room": room})
+    with app.app_context():
+        engine = db.engine
+        # The number's first code through another flat's tap makes its row; then its cap.
+        from votes.services.access import _phone_count
+        from votes.services.tx import unit_of_work
+
+        with unit_of_work() as session:
+            _phone_count(session, "13912345678", app.config["VOTES_NOW"])
+        with unit_of_work() as session:
+            session.execute(update(SmsPhoneCount).where(
+                SmsPhoneCount.phone_key == _phone_key("13912345678"))
+                .values(sent=PHONE_LOBBY_DAILY))
+    seen: dict[str, list] = {}
+    asked: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        asked.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for room, client in clients.items():
+            asked.clear()
+            client.post(f"/p/{vote['uid']}/code", environ_base={"REMOTE_ADDR": "203.0.113.9"})
+            assert sms_outbox.wait_idle(WAIT)
+            seen[room] = list(asked)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert seen["102"] == seen["202"]
+    assert _counts(app)[0] == PHONE_LOBBY_DAILY  # the cap's count left as it was

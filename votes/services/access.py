@@ -641,7 +641,7 @@ def _reserve(access_id: int, via_lobby: bool) -> _Sending:
             # The poster answers as for a flat without a phone (below): a refusal of its own
             # would tell whoever typed building and room that the flat has a phone, and one
             # shared with the flats they tried before. The page says what the cap is.
-            numbers, phone = [], None
+            numbers, phone, capped_count = [], None, phone
         # Without a phone (the lobby only) no code is made: otp_expires alone marks the send.
         if (access.otp_hash or not numbers) and access.otp_expires and \
                 access.otp_expires - timedelta(minutes=OTP_MINUTES) + RESEND_AFTER > now:
@@ -671,6 +671,11 @@ def _reserve(access_id: int, via_lobby: bool) -> _Sending:
         if not numbers:
             if stand_in is not None:
                 stand_in.sent += 1  # its UPDATE, as a number's count has (below)
+            elif capped:
+                # Written unchanged, the same UPDATE as the stand-in's: a capped number's
+                # count must not grow (its owner's links share it), nor its flat tell itself
+                # apart from one without a phone by a statement fewer.
+                flag_modified(capped_count, "sent")
             # The lobby answers for a flat whose owners have no phone on the roll as for one
             # that has (counted alike, the same page): whoever typed building and room must
             # not learn which it is. Nothing is sent, and no code exists to be guessed.
