@@ -18,7 +18,7 @@ from votes.models import Community
 from votes.services import audit
 from votes.services.errors import DomainError, NotFound
 from votes.services.labels import unit_kind_label
-from votes.services.plain_text import check_plain, check_printable
+from votes.services.plain_text import ascii_forms, check_plain, check_printable
 from votes.services.tx import unit_of_work
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -40,7 +40,7 @@ def district_code(text: str | None) -> str | None:
                             "请重新输入", code="".join(c for c in code if not hidden(c))))
     # A Chinese input method's full-width digits and letters (３５０５０２) are the same code:
     # kept as typed, they made another district its regulator never saw.
-    code = "".join(chr(ord(c) - 0xFEE0) if "\uff01" <= c <= "\uff5e" else c for c in code)
+    code = ascii_forms(code)
     if any(c.isspace() for c in code):
         # "350 502" was a district of its own, printed almost as 350502.
         raise DomainError(_("辖区代码“%(code)s”中间有空格，请去掉空格后重新输入", code=code))
@@ -53,7 +53,6 @@ def create_community(code: str, name: str, jurisdiction: str | None = None,
                      actor: str = "cli") -> Community:
     code = code.strip()
     name = name.strip()
-    # Trimmed as set_jurisdiction trims it: " 350502" was out of its regulator's sight.
     jurisdiction = district_code(jurisdiction)
     if not _CODE.match(code):
         raise DomainError(_("小区编码“%(code)s”无效：只能包含字母、数字、-、_ 和 .", code=code))

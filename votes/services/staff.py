@@ -19,6 +19,7 @@ from votes.services import audit, clock, signin_devices, signin_throttle
 from votes.i18n import _
 from votes.services.communities import district_code, get_community
 from votes.services.errors import DomainError
+from votes.services.plain_text import ascii_forms
 from votes.services.tx import unit_of_work
 
 _hasher = PasswordHasher()
@@ -117,8 +118,6 @@ def create_user(login: str, password: str, role: str, *, name: str = "",
     if role not in ROLES:
         raise DomainError(_("角色必须是 管理员、业委会 或 监管部门"))
     _check_password(login, password)
-    # A district code as communities.set_jurisdiction keeps it: "350502 " pasted with a
-    # space was another district, whose regulator saw nothing, and " " a district at all.
     jurisdiction = district_code(jurisdiction)
     # Each code once and as the code reads: "SUN,SUN" was the unique constraint's error (an
     # HTTP 500, a traceback), "SUN, MOON" a community " MOON" that does not exist.
@@ -169,18 +168,13 @@ def find_account(session, name: str) -> StaffUser | None:
     return found[0] if found else None
 
 
-# A Chinese input method left in full-width mode types "ｃｌｅｒｋ．ｗａｎｇ" for clerk.wang:
-# its forms of the ASCII characters (U+FF01-FF5E) are read as those characters.
-_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
-
-
 def lookup_name(login: str) -> str:
     """The name the sign-in looks for (find_account): as typed, full-width forms read as
     ASCII, without the spaces around it (an input method's full-width space too). The
     sign-in's count keys on this very string, folded further than this and find_account
     fold it (signin_throttle.name_key: NFKC folds full-width forms too), so no spelling
     reaches an account past its count."""
-    return login.translate(_FULL_WIDTH).strip()
+    return ascii_forms(login).strip()
 
 
 @dataclass(frozen=True)
