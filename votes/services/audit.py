@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import hmac
 import io
 
 from sqlalchemy import and_, or_, select, text
@@ -12,7 +14,7 @@ from votes.core.canonical import canonical_digest, format_time
 from votes.core.cells import safe_row
 from votes.extensions import db
 from votes.models import AuditEntry, Community, Proposal
-from votes.services import clock
+from votes.services import clock, privacy
 
 GENESIS = "0" * 64
 # The actor of what the server does by itself: the clock's moves of a proposal (publicity,
@@ -70,11 +72,6 @@ def published(digest: str) -> str:
     previous digest and the entry's time, actor, action, target and details, so served as
     it is it would confirm anyone's guess of an entry (a login and account.signout); keyed,
     it still changes whenever the log does, which is all a witness compares."""
-    import hashlib
-    import hmac
-
-    from votes.services import privacy
-
     return hmac.new(privacy.derived_key("audit-publication"), digest.encode(),
                     hashlib.sha256).hexdigest()
 
