@@ -261,11 +261,6 @@ def _story(n: Notice, heading: str, s: dict[str, ParagraphStyle]) -> list:
         f"2. {markup(p.how_to_verify)}<br/>"
         "3. 选择“同意”“反对”或“弃权”并确认，保存页面上的回执编号。<br/>"
         f"不便网上表决的：{markup(p.paper)}", s["step"])
-    size = 4.6 * cm
-    vote = Table([[QrCode(n.link, size), steps]], colWidths=[size + 0.4 * cm, 12.4 * cm])
-    vote.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 10.5),
-                              ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                              ("LEFTPADDING", (0, 0), (0, 0), 0)]))
     return [FitOrFlow(_label(n), content=[
         Paragraph(markup(heading), s["title"]), Spacer(1, 0.25 * cm),
         Paragraph(f"{_unit_names(n)} 业主：", s["lead"]),
@@ -274,12 +269,27 @@ def _story(n: Notice, heading: str, s: dict[str, ParagraphStyle]) -> list:
                   "本通知上的二维码和网址只属于您的房屋，请勿转交他人。", s["step"]),
         Spacer(1, 0.2 * cm), facts, Spacer(1, 0.25 * cm),
     ], tail=[
-        vote, Paragraph("您的表决网址：", s["small"]), Paragraph(markup(n.link), s["link"]),
+        qr_beside(n.link, steps), Paragraph("您的表决网址：", s["small"]),
+        Paragraph(markup(n.link), s["link"]),
         Paragraph(f"公示栏（方案全文、附件、回执核验）：{markup(p.board)}", s["small"]),
-        Spacer(1, 0.3 * cm),
-        Paragraph(f"{markup(p.committee or BLANK)}（盖章）<br/>"
-                  f"联系电话：{markup(p.phone or BLANK)}<br/>日期：{markup(p.date)}", s["sign"]),
+        Spacer(1, 0.3 * cm), seal(p, s),
     ])]
+
+
+def qr_beside(link: str, steps: Paragraph) -> Table:
+    """A notice's QR code of `link` with the steps that use it on its right."""
+    size = 4.6 * cm
+    table = Table([[QrCode(link, size), steps]], colWidths=[size + 0.4 * cm, 12.4 * cm])
+    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 10.5),
+                               ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                               ("LEFTPADDING", (0, 0), (0, 0), 0)]))
+    return table
+
+
+def seal(p: NoticePlan, s: dict[str, ParagraphStyle]) -> Paragraph:
+    """The committee's seal, telephone and date at a notice's foot."""
+    return Paragraph(f"{markup(p.committee or BLANK)}（盖章）<br/>"
+                     f"联系电话：{markup(p.phone or BLANK)}<br/>日期：{markup(p.date)}", s["sign"])
 
 
 def _letter(n: Notice, rows_table: Table, s: dict[str, ParagraphStyle]) -> list:
@@ -294,9 +304,7 @@ def _letter(n: Notice, rows_table: Table, s: dict[str, ParagraphStyle]) -> list:
     ], tail=[
         Paragraph("您无需表决，也不会收到表决链接。表决结果和费用结算将在公示栏公布。", s["step"]),
         Paragraph(f"公示栏（方案全文、附件、表决结果）：{markup(p.board)}", s["small"]),
-        Spacer(1, 0.3 * cm),
-        Paragraph(f"{markup(p.committee or BLANK)}（盖章）<br/>"
-                  f"联系电话：{markup(p.phone or BLANK)}<br/>日期：{markup(p.date)}", s["sign"]),
+        Spacer(1, 0.3 * cm), seal(p, s),
     ])]
 
 

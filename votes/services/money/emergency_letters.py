@@ -95,11 +95,11 @@ def _letter(n, heading: str, s: dict) -> list:
     """One owner's letter: what was decided without them, their flats and share, and the
     QR code and address of their read-only page, on one page as a voting notice is."""
     from reportlab.lib.units import cm
-    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, Spacer
 
-    from votes.services.notices_pdf import (BLANK, MAX_DESCRIPTION, MAX_UNITS, FitOrFlow,
-                                            QrCode, _items, _label, _short, facts_table)
-    from votes.services.pdf_text import FONT, markup
+    from votes.services.notices_pdf import (MAX_DESCRIPTION, MAX_UNITS, FitOrFlow, _items,
+                                            _label, _short, facts_table, qr_beside, seal)
+    from votes.services.pdf_text import markup
 
     p = n.plan
     more = f"……共 {len(n.units)} 户（全部房屋见查看网页）" if len(n.units) > MAX_UNITS else ""
@@ -129,11 +129,6 @@ def _letter(n, heading: str, s: dict) -> list:
         f"2. {markup(p.how_to_verify)}<br/>"
         "3. 在网页上只读查看本事项的险情、申请理由、证明材料摘要和本户分摊（结算后为实际扣减），"
         "不能也无需表决。", s["step"])
-    size = 4.6 * cm
-    qr = Table([[QrCode(n.link, size), steps]], colWidths=[size + 0.4 * cm, 12.4 * cm])
-    qr.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 10.5),
-                            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                            ("LEFTPADDING", (0, 0), (0, 0), 0)]))
     return [FitOrFlow(_label(n), content=[
         Paragraph(markup(heading), s["title"]), Spacer(1, 0.25 * cm),
         Paragraph(f"{names} 业主：", s["lead"]),
@@ -143,11 +138,10 @@ def _letter(n, heading: str, s: dict) -> list:
                   "本告知书上的二维码、网址和单位验证码只属于您的房屋，请勿转交他人。", s["step"]),
         Spacer(1, 0.2 * cm), facts_table(rows, s), Spacer(1, 0.25 * cm),
     ], tail=[
-        qr, Paragraph("您的查看网址：", s["small"]), Paragraph(markup(n.link), s["link"]),
+        qr_beside(n.link, steps), Paragraph("您的查看网址：", s["small"]),
+        Paragraph(markup(n.link), s["link"]),
         Paragraph(f"公示栏（应急使用公告、证明材料摘要）：{markup(p.board)}", s["small"]),
         Paragraph("对险情、费用或本户的分摊有疑问的，请向业主委员会询问，或向维修资金管理部门"
                   "反映。", s["small"]),
-        Spacer(1, 0.3 * cm),
-        Paragraph(f"{markup(p.committee or BLANK)}（盖章）<br/>"
-                  f"联系电话：{markup(p.phone or BLANK)}<br/>日期：{markup(p.date)}", s["sign"]),
+        Spacer(1, 0.3 * cm), seal(p, s),
     ])]
