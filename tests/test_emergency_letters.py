@@ -12,26 +12,16 @@ from __future__ import annotations
 import re
 
 from tests.browser import ARTIFACTS, need_tools, pdf_text, qr_codes_per_page
-from tests.factories import make_roll_csv, resident_id
+from tests.factories import resident_id
 from tests.money_world import evidence, passed_vote, staff_accounts
+from tests.test_emergency_notice import flat, sun_with_its_roll
 
 REASON = "2号楼屋面防水层破损，雨水渗入配电间，需立即抢修"
 CODE = re.compile(r"单位验证码([2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4})")
 
 
-def _flat(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
 def _emergency(app, runner, tmp_path, scope: str = "all") -> tuple[str, str]:
-    from datetime import datetime, timezone
-
-    app.config["VOTES_NOW"] = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
-    assert runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"]).exit_code == 0
-    assert runner.invoke(args=["community", "contact", "SUN", "--committee", "阳光花园业主委员会",
-                               "--phone", "0591-83000000"]).exit_code == 0
-    roll = make_roll_csv(tmp_path / "roll.csv")
-    assert runner.invoke(args=["roll", "import", "--community", "SUN", str(roll)]).exit_code == 0
+    sun_with_its_roll(app, runner, tmp_path)
     applied = runner.invoke(args=[
         "works", "emergency", "--community", "SUN", "--title", "屋面渗漏抢修",
         "--scope", scope, "--budget", "18000.00", "--category", "leak",
@@ -49,7 +39,7 @@ def _letters(runner, tmp_path, pid: str, *extra) -> tuple[bytes, str]:
     out = tmp_path / f"letters{len(extra)}.pdf"
     made = runner.invoke(args=["works", "emergency-letters", pid, "-o", str(out), *extra])
     assert made.exit_code == 0, made.output
-    return out.read_bytes(), _flat(pdf_text(out))
+    return out.read_bytes(), flat(pdf_text(out))
 
 
 def _share(app, pid: str, building: str, room: str) -> int:
@@ -178,7 +168,7 @@ def test_the_committee_prints_the_letters_from_the_emergency_page(app, runner, t
     assert 'id="emergency-letters"' in page and "打印单位业主告知书（1 份）" in page
     got = client.get(f"/committee/p/{pid}/emergency-letters.pdf")
     assert got.status_code == 200 and got.mimetype == "application/pdf"
-    text = _flat(pdf_text(got.data))
+    text = flat(pdf_text(got.data))
     assert "住宅专项维修资金应急使用告知书" in text and "2号楼1单元101室" in text
     # One building at a time, as the vote notices: the developer's letter goes with 2号楼.
     _data, one = _letters(runner, tmp_path, pid, "--building", "2号楼")

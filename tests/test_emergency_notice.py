@@ -16,17 +16,22 @@ REASON = "1号楼电梯曳引机故障，困人两次，需立即停用抢修"
 REPORT = b"%PDF special equipment report"
 
 
-def _flat(text: str) -> str:
+def flat(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def _emergency(app, runner, tmp_path, *, title="1号楼电梯抢修", reason=REASON) -> tuple[str, str]:
+def sun_with_its_roll(app, runner, tmp_path) -> None:
+    """Community SUN with its committee's contact and roll, on 2026-12-01 09:00 Beijing."""
     app.config["VOTES_NOW"] = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
     assert runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"]).exit_code == 0
     assert runner.invoke(args=["community", "contact", "SUN", "--committee", "阳光花园业主委员会",
                                "--phone", "0591-83000000"]).exit_code == 0
     roll = make_roll_csv(tmp_path / "roll.csv")
     assert runner.invoke(args=["roll", "import", "--community", "SUN", str(roll)]).exit_code == 0
+
+
+def _emergency(app, runner, tmp_path, *, title="1号楼电梯抢修", reason=REASON) -> tuple[str, str]:
+    sun_with_its_roll(app, runner, tmp_path)
     applied = runner.invoke(args=[
         "works", "emergency", "--community", "SUN", "--title", title,
         "--scope", "building:1", "--budget", "18000.00", "--category", "elevator",
@@ -48,7 +53,7 @@ def test_the_emergency_notice_tells_the_lobby_what_the_board_says(app, runner, t
     out = tmp_path / "e.pdf"
     made = runner.invoke(args=["works", "emergency-notice", pid, "-o", str(out)])
     assert made.exit_code == 0, made.output
-    text = _flat(pdf_text(out))
+    text = flat(pdf_text(out))
     with app.app_context():
         from votes.core.numbers import format_area_grouped
         from votes.services.records import frozen_units
@@ -79,7 +84,7 @@ def test_the_emergency_notice_tells_the_lobby_what_the_board_says(app, runner, t
     assert 'id="emergency-notice"' in page and "打印应急使用公告" in page
     got = client.get(f"/committee/p/{pid}/emergency-notice.pdf")
     assert got.status_code == 200 and got.mimetype == "application/pdf"
-    assert REASON in _flat(pdf_text(got.data))
+    assert REASON in flat(pdf_text(got.data))
 
 
 def test_a_long_reason_and_title_keep_the_qr_with_the_seal(app, runner, tmp_path):
@@ -94,12 +99,12 @@ def test_a_long_reason_and_title_keep_the_qr_with_the_seal(app, runner, tmp_path
     link = f"http://votes.test/p/{uid}/pick"
     decoded = [codes for _png, codes in pages]
     assert decoded[:-1] == [[]] * (len(pages) - 1) and decoded[-1] == [link], decoded
-    last = _flat(pdf_text(out, len(pages)))
+    last = flat(pdf_text(out, len(pages)))
     for piece in (link, "业主网上查看本户分摊", "向业主委员会询问", "阳光花园业主委员会（盖章）",
                   "联系电话：0591-83000000", "日期："):
         assert piece in last, piece
-    whole = _flat(pdf_text(out))
-    assert _flat(reason) in whole and _flat(title) in whole
+    whole = flat(pdf_text(out))
+    assert flat(reason) in whole and flat(title) in whole
     (ARTIFACTS / "emergency-notice-long-last.png").write_bytes(pages[-1][0].read_bytes())
 
 
@@ -131,7 +136,7 @@ def test_the_board_links_the_public_emergency_notice(app, runner, tmp_path, clie
     assert "下载应急使用公告（PDF）" in board
     got = client.get(f"/p/{uid}/emergency-notice.pdf")
     assert got.status_code == 200 and got.mimetype == "application/pdf"
-    text = _flat(pdf_text(got.data))
+    text = flat(pdf_text(got.data))
     for fact in ("住宅专项维修资金应急使用公告", "事项：1号楼电梯抢修", REASON, "18,000.00元",
                  "未经业主表决", "证明材料1", f"http://votes.test/p/{uid}/pick"):
         assert fact in text, fact
