@@ -70,9 +70,7 @@ def printed_date(when: date | datetime | str | None) -> str:
     if isinstance(when, str):
         when = date.fromisoformat(when)
     if isinstance(when, datetime):
-        from zoneinfo import ZoneInfo
-
-        when = when.astimezone(ZoneInfo("Asia/Shanghai")).date()
+        when = local_time(when).date()
     return f"{when.year}年{when.month}月{when.day}日"
 
 

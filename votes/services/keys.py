@@ -138,7 +138,8 @@ class ListedKey(NamedTuple):
 
 def listed_keys() -> list[ListedKey]:
     """Every key on record, oldest first, with its fingerprint and whether it is the signer:
-    the administrator publishes the active key's fingerprint for regulators and witnesses."""
+    the administrator gives regulators and witnesses every key's fingerprint (a bundle lists
+    every key the server has had, and each must be trusted)."""
     from votes.core.verifier_base import fingerprint
 
     rows = db.session.scalars(select(ServerKey).order_by(ServerKey.created_at, ServerKey.key_id))
