@@ -189,6 +189,8 @@ def _proposal_with(pending: bool, params: dict, devices: bool = False):
     lead = keys + (len(_access_names()) if pending else 0)
     width = lead + sum(len(names) for names in _voter_view_names())
     proposal = refresh(proposal_from_row(done.names[width:], found[0][width:]))
+    if proposal.state == "draft":  # never public (owner_proposal): as if it did not exist,
+        raise NotFound(_("没有这个表决事项"))  # to an owner signed in for another vote too
     first = found[0]
     access = None
     if pending and first[keys + _access_names().index("id")] is not None:
