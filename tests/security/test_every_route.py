@@ -424,3 +424,54 @@ def test_owner_pages_of_another_vote_are_not_the_owners(app, runner, world):
             holes.append(f"{method} {url} wrote {sorted(changed)}")
     assert holes == [], "\n".join(holes)
 
+
+
+def test_another_votes_ids_sent_in_a_form_under_ones_own_vote(app, runner, world):
+    """A committee member of SUN, on SUN's own pages, sends in a form field or a query an
+    id of MOON's vote (a voter, a ballot entry, a scan): refused as unknown, nothing of
+    MOON's shown or changed, never a 500."""
+    import hashlib
+
+    from tests.staff_world import enter_paper
+    from votes.extensions import db
+    from votes.models import Ballot, FrozenVoter
+
+    moon = app.test_client()
+    sign_in(moon, "moon_committee")
+    moon_url = f"/committee/p/{world['moon']['id']}"
+    assert enter_paper(moon, moon_url, "202").status_code == 302
+    with app.app_context():
+        entry = db.session.scalar(select(Ballot.seq).where(
+            Ballot.proposal_id == world["moon"]["id"], Ballot.channel == "paper"))
+        moon_voter = db.session.scalar(select(FrozenVoter.voter_key).where(
+            FrozenVoter.proposal_id == world["moon"]["id"]))
+        assert db.session.scalar(select(Ballot.id).where(
+            Ballot.proposal_id == world["sun"]["id"], Ballot.seq == entry)) is None
+    sun = app.test_client()
+    sign_in(sun, "sun_committee")
+    url = f"/committee/p/{world['sun']['id']}"
+    # One roll in both communities: every voter key of MOON's is SUN's too (a person's key
+    # does not depend on the community), so a voter key is probed as one MOON's alone has.
+    moon_voter = "v-" + "0" * 24 if moon_voter else moon_voter
+    probes = [
+        ("POST", f"{url}/visits", {"voter": moon_voter, "outcome": "not_home", "note": "x"}),
+        ("GET", f"{url}/notice.pdf?voter={moon_voter}", {}),
+        ("GET", f"{url}/scans?file={hashlib.sha256(b'scan').hexdigest()}", {}),
+        ("POST", f"{url}/paper-ballots/correct", {"entry": str(entry), "choice": "disagree",
+                                                  "reason": "录入错误", "confirm": "1"}),
+        ("POST", f"{url}/paper-ballots/withdraw", {"entry": str(entry), "reason": "录入错误",
+                                                   "confirm": "1"}),
+        ("POST", f"{url}/answer", {"objection": str(entry), "decision": "rejected",
+                                   "text": "已复核"}),
+        ("POST", f"{url}/withdraw-text", {"seq": str(entry), "reason": "含个人信息"}),
+    ]
+    holes = []
+    for method, address, form in probes:
+        before = counts(app)
+        r = sun.open(address, method=method, data=form)
+        after = counts(app)
+        changed = {t for t in after if after[t] != before[t]} - {"audit_entries"}
+        if r.status_code >= 500 or r.mimetype == "application/pdf" or changed \
+                or after["audit_entries"] != before["audit_entries"]:
+            holes.append(f"{method} {address} → {r.status_code} {r.mimetype} {changed}")
+    assert holes == [], "\n".join(holes)
