@@ -55,6 +55,19 @@ def failed_steps(rendered: str) -> list[tuple[str, int, list[int]]]:
 _ENTRY = re.compile(r" 第 (\d+) 条记录 entry \1:")
 
 
+def unlisted_line(n: int) -> str:
+    return f"另有 {n} 处问题未逐条列出 / {n} more problems not listed"
+
+
+def unlisted_in(rendered: str) -> int:
+    """How many problems a rendered report counted without listing them (unlisted_line)."""
+    found = _UNLISTED.search(rendered)
+    return int(found.group(1)) if found else 0
+
+
+_UNLISTED = re.compile(r"^另有 (\d+) 处问题未逐条列出 / ", re.M)
+
+
 @dataclass(frozen=True)
 class Skipped:
     step: str
@@ -87,6 +100,10 @@ class Report:
     # the bundle holds no final result yet, False once it does, None without a period.
     preliminary: bool | None = None
     works: WorksFigures | None = None  # the works entries step 18 checked (§18), if any
+    # Problems found beyond those listed one by one (a chain rewritten wholesale), and
+    # whether a bundle was read at all: a chain the database holds damaged makes none.
+    unlisted: int = 0
+    bundle: bool = True
 
     @property
     def ok(self) -> bool:
@@ -106,7 +123,7 @@ class Report:
         if self.outcome == UNANCHORED:
             return ("各步检查通过，但签名密钥未经确认 / CHECKS PASSED, SIGNER NOT CONFIRMED: "
                     "give --keys, --key-id or --fingerprint, or --trust-bundle-keys")
-        return f"验证失败 / FAILED ({len(self.failures)} problems)"
+        return f"验证失败 / FAILED ({len(self.failures) + self.unlisted} problems)"
 
     def render(self) -> str:
         """The verdict, the signer, the figures, every failure and skip, the verdict again."""
@@ -174,8 +191,11 @@ class Report:
             lines += [f"  {step} {title(step)}" + (f"（{n} 处）" if n > 1 else "")
                       for step, n in counts.items()]
         lines += [str(f) for f in self.failures]
+        if self.unlisted:
+            lines.append(unlisted_line(self.unlisted))
         lines += [str(s) for s in self.skipped]
-        lines.append(INFORMATIVE)
+        if self.bundle:
+            lines.append(INFORMATIVE)
         lines.append(f"结论 verdict: {self.verdict()}")
         return "\n".join(lines)
 

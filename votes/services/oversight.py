@@ -171,7 +171,8 @@ def verify_now(proposal: Proposal, actor: str) -> Report:
         head = proposal.chain_head or ""
         report = Report(outcome=FAILED, failures=tuple(damaged.failures), tally=None,
                         chain_head=proposal.chain_head, entries=damaged.entries,
-                        ballots=damaged.ballots, counted=0, proposal=proposal.uid)
+                        ballots=damaged.ballots, counted=0, proposal=proposal.uid,
+                        unlisted=damaged.unlisted, bundle=False)
     with unit_of_work() as session:
         # A check, not a download: its own action, so the log tells the two apart.
         audit.record(session, actor, "proposal.verify", community_id=proposal.community_id,
@@ -188,7 +189,7 @@ def verification_failures(v: Verification | None) -> list[str]:
     the page's language, and the entries at fault, else how many (the regulator coming back
     sees what failed, and where, without the text)."""
     from votes.core.step_titles import title
-    from votes.core.verifier_report import failed_steps
+    from votes.core.verifier_report import failed_steps, unlisted_in
     from votes.i18n import language, ngettext
 
     if v is None or v.outcome != "failed":
@@ -206,6 +207,9 @@ def verification_failures(v: Verification | None) -> list[str]:
         elif n > 1:
             where = _("（%(n)s 处）", n=n)
         checks.append(" ".join(filter(None, (step, title(step, english=english)))) + where)
+    unlisted = unlisted_in(v.report)
+    if unlisted:
+        checks.append(_("另有 %(n)s 处问题未逐条列出", n=unlisted))
     return checks
 
 

@@ -87,10 +87,13 @@ class ChainDamaged(DomainError):
     in the reader's language."""
 
     def __init__(self, failures: list[Failure], problems: list[str], entries: int,
-                 ballots: int):  # entries and ballots: the rows the database still holds
+                 ballots: int, unlisted: int = 0):
+        # entries and ballots: the rows the database still holds; unlisted: the problems
+        # past the MAX_DAMAGE failures named one by one
         super().__init__(_("数据库中本事项的表决记录已被改动或损坏（%(problems)s），不能导出或核对。"
                            "请联系系统管理员核查。", problems=_("；").join(problems)))
         self.failures, self.entries, self.ballots = failures, entries, ballots
+        self.unlisted = unlisted
 
 
 def chain_entries(proposal: Proposal) -> list[SealedEntry]:
@@ -127,9 +130,10 @@ def chain_entries(proposal: Proposal) -> list[SealedEntry]:
                        _("事项的链头与第 %(n)s 条记录（最后一条）不一致", n=last)))
     if damage:
         failures, problems = (list(x) for x in zip(*damage[:MAX_DAMAGE]))
-        if len(damage) > MAX_DAMAGE:
-            problems.append(_("另有 %(n)s 处", n=len(damage) - MAX_DAMAGE))
-        raise ChainDamaged(failures, problems, present, ballots)
+        unlisted = max(0, len(damage) - MAX_DAMAGE)
+        if unlisted:
+            problems.append(_("另有 %(n)s 处", n=unlisted))
+        raise ChainDamaged(failures, problems, present, ballots, unlisted)
     return entries
 
 
