@@ -31,6 +31,7 @@ class ProposalFigures:
     tally: Tally | None  # None until the close: choices stay sealed while voting is open
     ballots: int
     outcome: object = None  # procedure.outcome.Outcome once revealed: 从多, objection period
+    damaged: str | None = None  # why no result is shown: the chain is damaged in the database
 
     @property
     def passed(self) -> bool | None:
@@ -86,6 +87,20 @@ def proposal_figures(proposal_ref: str) -> ProposalFigures:
                                outcome(proposal))
     turnout, ballots = _open_figures(session, proposal)
     return ProposalFigures(proposal, turnout, None, ballots)
+
+
+def figures_or_damage(proposal_ref: str, compute=None) -> ProposalFigures:
+    """proposal_figures, or for a chain damaged in the database (tally.ResultUnshown) no
+    tally, with the words saying why: the regulator's pages still list it and offer the
+    verification that names the entries at fault."""
+    from votes.services.tally import ResultUnshown
+
+    try:
+        return (compute or proposal_figures)(proposal_ref)
+    except ResultUnshown as unshown:
+        proposal = proposal_now(proposal_ref)
+        turnout, ballots = _open_figures(db.session, proposal)
+        return ProposalFigures(proposal, turnout, None, ballots, damaged=str(unshown))
 
 
 def _open_figures(session, proposal: Proposal) -> tuple[Turnout, int]:

@@ -18,7 +18,7 @@ from votes.i18n import _
 from votes.models import Community, Proposal, Verification
 from votes.services import audit, clock
 from votes.services.export import export_bundle, verify_exported
-from votes.services.figures import ProposalFigures, proposal_figures
+from votes.services.figures import ProposalFigures, figures_or_damage, proposal_figures
 from votes.services.records import ChainDamaged
 from votes.services.tx import unit_of_work
 
@@ -66,7 +66,7 @@ def overview_rows(proposals: list[Proposal]) -> list[OverviewRow]:
     from votes.services.money.works import money_summaries
 
     money = money_summaries([p.id for p in proposals])
-    return [OverviewRow(proposal_figures(str(p.id)), latest_verification(p), money[p.id])
+    return [OverviewRow(figures_or_damage(str(p.id), proposal_figures), latest_verification(p), money[p.id])
             for p in proposals]
 
 

@@ -142,8 +142,24 @@ def final_tally(session: Session, proposal: Proposal) -> Tally:
     from votes.services.errors import DomainError
     from votes.services.procedure.common import close_entry
 
+    from votes.services.records import ChainDamaged, check_chain
+
     close = close_entry(proposal)
     if close is None:  # only a database altered behind the app's back: it writes one at close
         raise DomainError(_("数据库中本事项的表决结束记录缺失，表决记录已被改动或损坏，不能显示表决结果。"
                             "请联系系统管理员核查。"))
+    try:  # the close's tally is shown as the result only of a chain still as it was written
+        check_chain(proposal)
+    except ChainDamaged as damaged:
+        raise ResultUnshown(damaged) from damaged
     return Tally.from_dict(close.entry["body"]["tally"])
+
+
+class ResultUnshown(DomainError):
+    """The chain is damaged in the database (records.ChainDamaged): no result is shown."""
+
+    def __init__(self, damaged):
+        super().__init__(_("本事项的表决记录在数据库中已被改动或损坏（%(problems)s），不能显示表决结果。"
+                           "请告知业主委员会和维修资金管理部门（监管部门）核查。",
+                           problems=_("；").join(damaged.problems)))
+        self.damaged = damaged

@@ -124,7 +124,7 @@ def verification_report(user, proposal):
 
 
 def _proposal_page(proposal, report):
-    from votes.services.figures import proposal_figures
+    from votes.services.figures import figures_or_damage
     from votes.services.money.works import money_summary
     from votes.services.oversight import (latest_verification, verification_failures,
                                           verification_outcome)
@@ -136,7 +136,7 @@ def _proposal_page(proposal, report):
     verification = latest_verification(proposal)
     return render_template("regulator/proposal.html", proposal=proposal,
                            step_title=lambda step: title(step, english=language() == "en"),
-                           figures=proposal_figures(str(proposal.id)),
+                           figures=figures_or_damage(str(proposal.id)),
                            verification=verification,
                            verification_outcome=verification_outcome(proposal, verification),
                            verification_failures=verification_failures(verification),
