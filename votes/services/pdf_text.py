@@ -62,6 +62,10 @@ def markup(value: object) -> str:
 # of every unit is quadratic in the units (20,000 rows: 49 s plain, about 90 s with wrapped
 # cells, longer than a proxy waits). long_table measures a page's worth and a little more.
 TABLE_ROWS = 64
+# A row this tall (a fund application's fifteen long repair items in one cell) is split
+# inside when it does not fit: moved whole it could be taller than any page (LayoutError,
+# nothing printed). Shorter rows move whole, fitting on any fresh page.
+TALL_ROW = 210  # points, a quarter of A4
 
 
 def long_table(rows: list, make: Callable[[list], Any]) -> Any:
@@ -112,9 +116,23 @@ class _LongTable(Flowable):
                 break
             used, fit = used + h, fit + 1
         if not fit:
-            return []
+            return self._split_in_row(availWidth, availHeight) if heights[1] > TALL_ROW else []
         return [self.make([self.header] + self.body[:fit]),
                 _LongTable(self.header, self.body[fit:], self.make, fit + 8)]
+
+    def _split_in_row(self, width: float, height: float) -> list:
+        """The first body row, too tall to move whole, cut where the space ends; then the
+        rest of it and the rows after it."""
+        table = self.make([self.header] + self.body[:1])
+        table.splitInRow = 1
+        table.wrap(width, height)
+        parts = table.split(width, height)
+        if len(parts) != 2:
+            return []
+        # The rest of the row (the second piece's row under its repeated header) goes on
+        # with the rows after it, under one header.
+        rest = [list(parts[1]._cellvalues[1]), *self.body[1:]]
+        return [parts[0], _LongTable(self.header, rest, self.make, self.count)]
 
     def draw(self):
         self._laid[1][0].drawOn(self.canv, 0, 0)
