@@ -31,3 +31,22 @@ def test_a_table_row_taller_than_a_page_continues_on_the_next_page():
     text = _flat(out).replace("申请事项电梯更换", "")
     assert re.sub(r"\s+", "", items) in text
     assert "预算金额1.00元" in text
+
+
+def test_an_amount_is_never_broken_across_lines_in_a_table():
+    """The settlement notice's committee copy printed a share of 12,499,914.95 元 in a
+    column narrower than the figure: "12,499,914." on one line, "95" under it, read as two
+    numbers. An amount or area in a money-stage table is printed on one line, in a
+    smaller size where its column is too narrow, up to the largest amount a form accepts."""
+    from votes.core.numbers import MAX_YUAN, format_yuan
+    from votes.services.money import pdf
+
+    figures = ["12,499,914.95", "99,999,999.99", "10,000,000.00", format_yuan(MAX_YUAN),
+               "13,827,160.17 m²", "1,234,567 人"]
+    s = pdf.styles()
+    rows = [["房屋", "面积(m²)", "分摊(元)", "已扣减(元)", "扣减后余额(元)", "不足(元)", "需续筹"]]
+    rows += [["1号楼-3单元-2808室", f, f, f, f, f, "无法判断"] for f in figures]
+    out = pdf.build("结算公告", pdf.table(rows, [3.2, 2.0, 2.3, 2.3, 2.8, 2.2, 2.2], s["cell"]))
+    text = pdf_text(out, layout=False)  # a figure cut in two has a line break inside
+    for f in figures:
+        assert text.count(f) == 5, (f, text)

@@ -5,6 +5,7 @@ Every user string goes through pdf_text.markup(); the embedded CJK font is the o
 from __future__ import annotations
 
 import io
+import re
 from typing import Sequence
 
 from votes.services.pdf_text import MONO, long_table, markup, register_fonts
@@ -52,7 +53,30 @@ def table(rows: Sequence[Sequence[str]], widths_cm: Sequence[float], style) -> l
         t.setStyle(commands)
         return t
 
-    return [long_table([[para(str(v), style) for v in row] for row in rows], make)]
+    widths = [w * cm for w in widths_cm]
+    return [long_table([[_cell(str(v), style, w) for v, w in zip(row, widths)]
+                        for row in rows], make)]
+
+
+# An amount, an area or a count, with its unit if any: "12,499,914.95", "594.75 m²", "4 人".
+FIGURE = re.compile(r"-?\d[\d,]*(\.\d+)?( ?(m²|人|元|户))?")
+PADDING = 12  # a table cell's left and right padding, 6 pt each
+
+
+def _cell(text: str, style, width: float):
+    """A cell's paragraph; a figure on one line, in a smaller size if its column is too
+    narrow for it (wrapped, 12,499,914.95 read as "12,499,914." and "95")."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    if FIGURE.fullmatch(text):
+        wide = stringWidth(text, style.fontName, style.fontSize)
+        if wide > width - PADDING:
+            size = style.fontSize * (width - PADDING) / wide * 0.98
+            style = ParagraphStyle(f"{style.name}-fit", parent=style, fontSize=size,
+                                   leading=max(size * 1.25, style.leading * 0.8),
+                                   wordWrap=None)
+    return para(text, style)
 
 
 def build(title: str, story: list) -> bytes:

@@ -93,7 +93,8 @@ def settlement_notice_pdf(proposal: Proposal, *, balances: bool = False) -> byte
                       format_yuan(sum(d.share for d in rows)),
                       format_yuan(sum(d.debited for d in rows)), "",
                       format_yuan(sum(d.shortfall for d in rows)), ""])
-        story += pdf.table(table, [3.2, 2.0, 2.3, 2.3, 2.8, 2.2, 2.2], s["cell"])
+        # 2.55 cm holds 99,999,999.99 at the cells' size; a larger figure is printed smaller.
+        story += pdf.table(table, [2.6, 2.55, 2.55, 2.55, 2.55, 2.55, 1.9], s["cell"])
     else:
         table = [["房屋", "面积(m²)", "分摊(元)"]]
         table += [[pdf.unit_label(d.building, d.entrance, d.room), format_area_grouped(d.area),
