@@ -50,3 +50,32 @@ def test_an_amount_is_never_broken_across_lines_in_a_table():
     text = pdf_text(out, layout=False)  # a figure cut in two has a line break inside
     for f in figures:
         assert text.count(f) == 5, (f, text)
+
+
+def test_a_notice_at_the_field_limits_takes_two_pages_not_three():
+    """Eight repair items of 200 characters each (the form's limit) printed whole made each
+    voter's notice three pages, the last holding only the QR code and the seal: 9,000 pages
+    for 3,000 voters. The notice names each item in its first 60 characters and sends the
+    reader to the board for the rest, as it does for a long description; two pages."""
+    from tests.test_notices_pdf import _heavy_plan, notice
+    from votes.services.notices_pdf import MAX_ITEM, render_notices
+
+    items = tuple((f"第{i}项" + "电梯曳引机控制柜钢丝绳更换及井道照明改造" * 10, "99,999,999.99")
+                  for i in range(8))
+    plan = _heavy_plan(community="阳" * 200, committee="委" * 200, title="题" * 200, items=items)
+    pdf = render_notices([notice(1, plan)])
+    # The items' row may run over the page: its text read in the order drawn (its label
+    # beside it apart), without the pages' marks.
+    text = re.sub(r"（转下页）|（接上页）1号楼1单元101室业主的通知，第2页|费用明细", "",
+                  re.sub(r"\s+", "", pdf_text(pdf, layout=False)))
+    assert pdf_pages(pdf) == 2
+    for name, amount in items:
+        assert f"{name[:MAX_ITEM]}……：{amount}元" in text
+    assert "项目全称见公示栏" in text
+
+
+def pdf_pages(pdf: bytes) -> int:
+    import subprocess
+
+    info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout
+    return int(re.search(rb"Pages:\s+(\d+)", info).group(1))

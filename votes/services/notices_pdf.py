@@ -30,6 +30,9 @@ MARGIN = 1.6 * cm
 # What the document's frame holds (its 6 pt paddings aside): a notice never spills over.
 PAGE_WIDTH, PAGE_HEIGHT = A4[0] - 2 * MARGIN - 12, A4[1] - 2 * MARGIN - 12
 MAX_DESCRIPTION = 120
+# Each repair item's name is printed to this many characters (the form allows 200): eight
+# whole names made a notice three pages, the last one holding only its QR code and seal.
+MAX_ITEM = 60
 # No text of a notice is printed under 9 pt, the smallest size its elderly readers can read:
 # a notice shrunk to fit one page (long names, twelve items, every rule: to 70 %, at the
 # field limits to under half) continues on a second page instead (FitOrFlow).
@@ -198,10 +201,17 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + "……（全文见公示栏）"
 
 
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + "……"
+
+
 def _items(plan: NoticePlan) -> str:
-    shown = [f"{markup(name)}：{markup(amount)} 元" for name, amount in plan.items[:MAX_ITEMS]]
+    shown = [f"{markup(_cut(name, MAX_ITEM))}：{markup(amount)} 元"
+             for name, amount in plan.items[:MAX_ITEMS]]
     if len(plan.items) > MAX_ITEMS:
         shown.append(f"……共 {len(plan.items)} 项，明细见公示栏")
+    elif any(len(name) > MAX_ITEM for name, _amount in plan.items):
+        shown.append("项目全称见公示栏")
     return "；".join(shown) or "—"
 
 
