@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,28 @@ def test_strangers_at_the_poster_send_an_owner_few_codes_a_day(app, vote):
     app.config["VOTES_NOW"] = vote["t0"] + timedelta(hours=24, minutes=10)
     _ask_code(app, vote)
     assert len(sent) == LOBBY_SMS_DAILY + 1
+
+
+def test_a_gateways_error_never_writes_the_phone_or_the_code_to_the_log(app, vote, caplog):
+    """A gateway's client commonly names the request it failed ("400 for url
+    ...?mobile=13912345678&content=...验证码 123456..."): the sender's failure was logged
+    with that message and its traceback, and the owner's phone number and live code were
+    in the operator's log (docs: phones are kept out of logs). The log now says the
+    gateway failed and how, with the number masked and the code left out."""
+    import logging
+
+    def refusing(phone, text):
+        raise RuntimeError(f"400 Bad Request for url https://sms.example/send?mobile={phone}"
+                           f"&content={text}")
+
+    app.config["SMS_SENDER"] = refusing
+    caplog.set_level(logging.INFO)
+    _owner, r = _ask_code(app, vote)
+    assert r.status_code == 302
+    logged = "\n".join(record.getMessage() + "\n" + (record.exc_text or "")
+                       + "\n" + logging.Formatter().formatException(record.exc_info)
+                       if record.exc_info else record.getMessage()
+                       for record in caplog.records)
+    assert "SMS sender failed" in logged and "RuntimeError" in logged
+    assert "13912345678" not in logged and "验证码" not in logged
+    assert not re.search(r"验证码|\b\d{6}\b", logged), logged

@@ -580,7 +580,7 @@ def send_code(access_id: int, *, via_lobby: bool = False) -> str:
         _release(sending)
         if isinstance(exc, DomainError) or not isinstance(exc, Exception):
             raise
-        log.exception("SMS sender failed")
+        log.error("SMS sender failed: %s", gateway_failure(exc, sending))
         raise DomainError(SMS_FAILED) from None
     return mask_phone(sending.phone)
 
@@ -594,9 +594,30 @@ def _lobby_send(sending: _Sending) -> None:
     given back, and the failure logged for the operator."""
     try:
         send_sms(sending.phone, code_message(sending.code))
-    except BaseException:  # noqa: BLE001 - nobody is waiting to be told
+    except BaseException as exc:  # noqa: BLE001 - nobody is waiting to be told
         _release(sending, phone_only=True)
-        log.exception("SMS sender failed (lobby: answered as sent)")
+        log.error("SMS sender failed (lobby: answered as sent): %s",
+                  gateway_failure(exc, sending))
+
+
+def gateway_failure(exc: BaseException, sending: "_Sending") -> str:
+    """The sender's failure for the operator's log, without what it was sending: a
+    gateway's client commonly names the request it failed (its URL or body, with the
+    owner's phone number and the message with its live code), and a traceback logged with
+    it put both in the log. Each exception of the chain by type and message, the number
+    masked, the message and the code left out; no traceback."""
+    parts, seen = [], set()
+    while exc is not None and id(exc) not in seen and len(parts) < 5:
+        seen.add(id(exc))
+        words = str(exc)
+        for secret, shown in ((code_message(sending.code), "<message>"),
+                              (sending.code, "******"),
+                              (sending.phone or "", mask_phone(sending.phone or ""))):
+            if secret:
+                words = words.replace(secret, shown)
+        parts.append(f"{type(exc).__name__}: {words}" if words else type(exc).__name__)
+        exc = exc.__cause__ or exc.__context__
+    return " <- ".join(parts)
 
 
 @dataclass(frozen=True)
