@@ -606,6 +606,7 @@ def mine(proposal, owner, view):
     At the top, the outcome as the public board states it now (preliminary in an
     objection period, then final), from the figures the board is drawn from."""
     from votes.services.figures import proposal_figures
+    from votes.services.money.works import spends_no_fund
     from votes.services.owner_pages import flat_debits
     from votes.services.procedure import objections
 
@@ -619,7 +620,7 @@ def mine(proposal, owner, view):
         "owner/mine.html", proposal=proposal, view=view,
         figures=proposal_figures(str(proposal.id)),
         mine=objections.filed_by(proposal, owner.voter_key),
-        settled=flat_debits(proposal, view) is not None,
+        settled=flat_debits(proposal, view) is not None, no_fund=spends_no_fund(proposal),
         read_only=bool(session.get("owner_read_only"))))
     response.headers["Cache-Control"] = "no-store"  # one owner's records, on a shared phone
     return response
@@ -631,6 +632,7 @@ def mine(proposal, owner, view):
 def fund(proposal, owner, view):
     """What the settlement took from the signed-in owner's own flats' maintenance-fund
     accounts, beside the estimate they were shown when voting (§18): theirs alone."""
+    from votes.services.money.works import spends_no_fund
     from votes.services.owner_pages import flat_debits
 
     if proposal.state == "emergency":
@@ -638,7 +640,8 @@ def fund(proposal, owner, view):
     if view.transfer is not None:  # sold during the vote: the flat's account is the buyer's
         return _transferred(proposal, view)
     response = make_response(render_template("owner/fund.html", proposal=proposal, view=view,
-                                             flats=flat_debits(proposal, view)))
+                                             flats=flat_debits(proposal, view),
+                                             no_fund=spends_no_fund(proposal)))
     response.headers["Cache-Control"] = "no-store"  # one owner's money, on a shared phone too
     return response
 

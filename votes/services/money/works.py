@@ -101,6 +101,21 @@ def decision(session: Session, proposal: Proposal) -> str:
     return "vote"
 
 
+def spends_no_fund(proposal: Proposal) -> bool:
+    """True once the decision is final and lets no money out of the fund: the vote failed
+    (by its final result where there is an objection period), or it decided another matter
+    than using the fund. An owner of such a vote is told so, never that a settlement is
+    still to come; False while the result may still change, and for a passed use."""
+    if proposal.state not in ("closed", "published"):
+        return False
+    from votes.services.procedure.outcome import outcome
+
+    decided = outcome(proposal)
+    if decided is None or decided.preliminary:
+        return False
+    return not decided.result_passed or proposal.matter != "use_fund"
+
+
 def _spends_fund(proposal: Proposal) -> None:
     """Only a decision to use the fund (使用维修资金, or an emergency use, which is one) lets
     money out of it. A passed vote on another matter — "other" with a budget, or raising

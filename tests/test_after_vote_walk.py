@@ -1,0 +1,47 @@
+"""After the vote, as a committee member and an owner who never saw the product walk it:
+a failed vote, the works page's forms refused, the settlement's figures on a phone."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.factories import make_open_proposal, resident_id, voter_token
+
+
+def _sign_in(app, client, proposal, room: str, serial: int) -> None:
+    token = voter_token(app, proposal, room=room)
+    start = client.get(f"/v/{token}")
+    assert start.status_code == 302, start.get_data(as_text=True)
+    done = client.post(start.location, data={"method": "id", "answer": resident_id(serial)[-6:]})
+    assert done.status_code == 302, done.location
+
+
+def _closed(app, runner, tmp_path, choice: str):
+    """The sample vote, the owner of 1-202 signed in while it was open, 4 of 5 voters
+    voting `choice` on paper, then closed."""
+    proposal = make_open_proposal(app, runner, tmp_path)
+    pid = str(proposal["id"])
+    owner = app.test_client()
+    _sign_in(app, owner, proposal, "202", 4)
+    lines = ["building,entrance,room,choice,channel,evidence,entered_by"]
+    for building, room in (("1", "101"), ("1", "102"), ("2", "101"), ("2", "201")):
+        name = f"scan-{building}-{room}.pdf"
+        (tmp_path / name).write_bytes(f"%PDF-1.4 scanned form {building}-{room}".encode())
+        lines.append(f"{building},1,{room},{choice},paper,{name},clerk")
+    (tmp_path / "ballots.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert runner.invoke(args=["ballots", "import", pid, str(tmp_path / "ballots.csv")]) \
+        .exit_code == 0
+    app.config["VOTES_NOW"] = proposal["t0"] + timedelta(days=7, hours=1)
+    assert runner.invoke(args=["proposal", "close", pid]).exit_code == 0
+    return proposal, pid, owner
+
+
+def test_an_owner_of_a_failed_vote_is_told_the_fund_is_not_used(app, runner, tmp_path):
+    proposal, _, owner = _closed(app, runner, tmp_path, "disagree")
+    uid = proposal["uid"]
+    for page in (f"/p/{uid}/mine", f"/p/{uid}/fund"):
+        html = owner.get(page).get_data(as_text=True)
+        assert "表决未通过" in html and "不动用维修资金" in html, page
+        assert "尚未结算" not in html, page  # no settlement is ever coming
+    en = owner.get(f"/p/{uid}/mine?lang=en").get_data(as_text=True)
+    assert "not used" in en
