@@ -45,3 +45,23 @@ def test_an_owner_of_a_failed_vote_is_told_the_fund_is_not_used(app, runner, tmp
         assert "尚未结算" not in html, page  # no settlement is ever coming
     en = owner.get(f"/p/{uid}/mine?lang=en").get_data(as_text=True)
     assert "not used" in en
+
+
+def _committee(app, runner, client):
+    from tests.money_world import staff_accounts
+    from tests.staff_world import sign_in
+
+    staff_accounts(app, runner)
+    sign_in(client, "sun_committee")
+
+
+def test_the_works_page_of_a_failed_vote_offers_no_application_nor_an_approved_budget(
+        app, runner, tmp_path, client):
+    _, pid, _ = _closed(app, runner, tmp_path, "disagree")
+    _committee(app, runner, client)
+    page = client.get(f"/committee/p/{pid}/works").get_data(as_text=True)
+    assert "表决未通过，不能动用维修资金" in page
+    assert "表决通过的预算" not in page  # the budget was not approved
+    # The package is refused for it: no button leading to an error page.
+    assert f"/committee/p/{pid}/application.zip" not in page
+    assert client.get(f"/committee/p/{pid}/application.zip").status_code == 400

@@ -29,15 +29,20 @@ def _page(proposal, typed=None, status: int = 200):
     from votes.services.money.board import money_view
     from votes.services.money.settlement import debits
     from votes.extensions import db
-    from votes.services.money.works import tolerance_bp, works_refusal
+    from votes.services.money.works import decision, tolerance_bp, works_refusal
 
+    try:  # a decision to spend: its budget was approved, its application package is made
+        decision(db.session, proposal)
+        undecided = False
+    except DomainError:  # failed, not final yet, another matter: the package is refused too
+        undecided = True
     # Said before the committee fills in a form and uploads its scans, not only after: the
     # chain's format, or a decision not final yet (the objection period runs) or not to spend.
     return render_template("committee/works.html", proposal=proposal,
                            money=money_view(proposal), debits=debits(proposal),
                            tolerance=tolerance_bp(proposal),
                            closed_to_works=works_refusal(db.session, proposal),
-                           typed=typed or {}), status
+                           undecided=undecided, typed=typed or {}), status
 
 
 def _amount(name: str) -> int:
