@@ -65,3 +65,23 @@ def test_the_works_page_of_a_failed_vote_offers_no_application_nor_an_approved_b
     # The package is refused for it: no button leading to an error page.
     assert f"/committee/p/{pid}/application.zip" not in page
     assert client.get(f"/committee/p/{pid}/application.zip").status_code == 400
+
+
+def test_a_settlement_without_its_tick_keeps_the_final_cost_typed(app, runner, tmp_path, client):
+    from tests.money_world import passed_vote, works_done
+
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    works_done(runner, tmp_path, pid, payments=("2000.00",))
+    _committee(app, runner, client)
+    page = client.get(f"/committee/p/{pid}/works").get_data(as_text=True)
+    once = page.split('action="/committee/p/%s/works/settle"' % pid)[1] \
+        .split('name="once" value="')[1].split('"')[0]
+    refused = client.post(f"/committee/p/{pid}/works/settle",
+                          data={"final_cost": "6399.99", "once": once})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400, refused.status_code
+    assert "请勾选确认后再结算" in html and 'value="6399.99"' in html
+    # Ticked the second time, the same form settles.
+    done = client.post(f"/committee/p/{pid}/works/settle", follow_redirects=True,
+                       data={"final_cost": "6399.99", "confirm": "1", "once": once})
+    assert 'id="final-cost">6,399.99' in done.get_data(as_text=True)

@@ -117,7 +117,8 @@ def settle(user, proposal):
 
     if not request.form.get("confirm"):
         flash(_("请勾选确认后再结算。"), "error")
-        return redirect(url_for("works.page", pid=proposal.id))
+        # The form again with the final cost as typed, as after any other refusal.
+        return _page(proposal, typed=request.form.to_dict(), status=400)
     return _record(user, proposal, "settle",
                    lambda: run(str(proposal.id), final_cost=_amount("final_cost"),
                                actor=user.login), _("已结算，结算公告已发布在公示栏。"))
