@@ -85,3 +85,32 @@ def test_a_settlement_without_its_tick_keeps_the_final_cost_typed(app, runner, t
     done = client.post(f"/committee/p/{pid}/works/settle", follow_redirects=True,
                        data={"final_cost": "6399.99", "confirm": "1", "once": once})
     assert 'id="final-cost">6,399.99' in done.get_data(as_text=True)
+
+
+def test_an_acceptance_dated_while_the_vote_was_still_open_is_refused(app, runner, tmp_path,
+                                                                     client):
+    """The works follow the decision: an acceptance dated during the voting (after its
+    first day, before the close) is refused, the form keeping what was typed."""
+    import io
+
+    from tests.money_world import passed_vote, works_done
+
+    proposal = passed_vote(app, runner, tmp_path)
+    pid = proposal["pid"]
+    works_done(runner, tmp_path, pid, payments=("2000.00",), accepted=False)
+    app.config["VOTES_NOW"] = proposal["t0"] + timedelta(days=20)
+    _committee(app, runner, client)
+    during = (proposal["t0"] + timedelta(days=3)).date().isoformat()  # voting ran 7 days
+    refused = client.post(f"/committee/p/{pid}/works/acceptance", data={
+        "date": during, "participants": "业委会",
+        "evidence": [(io.BytesIO(b"\xff\xd8 photo"), "photo.jpg")]},
+        content_type="multipart/form-data")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "表决结束" in html, html[-2000:]
+    assert f'value="{during}"' in html and 'id="record-acceptance"' in html
+    closed = (proposal["t0"] + timedelta(days=7, hours=1)).date().isoformat()
+    ok = client.post(f"/committee/p/{pid}/works/acceptance", follow_redirects=True, data={
+        "date": closed, "participants": "业委会",
+        "evidence": [(io.BytesIO(b"\xff\xd8 photo"), "photo.jpg")]},
+        content_type="multipart/form-data")
+    assert "验收已登记" in ok.get_data(as_text=True)

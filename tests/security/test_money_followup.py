@@ -360,15 +360,16 @@ def _works_entries(app, pid) -> list[dict]:
                                           ChainEntry.kind == "works").order_by(ChainEntry.seq))]
 
 
-def test_an_acceptance_is_dated_between_the_votes_start_and_today(app, runner, tmp_path):
+def test_an_acceptance_is_dated_between_the_votes_close_and_today(app, runner, tmp_path):
     """"9999-12-31" went on the chain for good, and the settlement notice then showed an
     acceptance after its own date. Today is Beijing's: at 01:00 there it is already the
-    next day in China, the day before in UTC."""
+    next day in China, the day before in UTC. Nor before the day the vote closed: a date
+    while it was open was taken, before any decision to spend."""
     from datetime import datetime, timezone
 
     from tests.money_world import evidence
 
-    vote = passed_vote(app, runner, tmp_path)  # voting started 2026-12-01 09:00 Beijing
+    vote = passed_vote(app, runner, tmp_path)  # voting 2026-12-01 09:00 to the 8th, Beijing
     pid = vote["pid"]
     assert runner.invoke(args=["works", "contract", pid, "--contractor", "甲", "--amount",
                                "6000.00", "--evidence", evidence(tmp_path)]).exit_code == 0
@@ -376,7 +377,7 @@ def test_an_acceptance_is_dated_between_the_votes_start_and_today(app, runner, t
     proof = ["--participant", "业委会", "--evidence",
              evidence(tmp_path, "report.pdf", b"%PDF-1.4 report")]
     for date, said in (("9999-12-31", "2026-12-09"), ("2026-12-10", "2026-12-09"),
-                       ("2026-11-30", "2026-12-01")):
+                       ("2026-11-30", "2026-12-08"), ("2026-12-07", "2026-12-08")):
         refused = runner.invoke(args=["works", "acceptance", pid, "--date", date, *proof])
         assert refused.exit_code == 1 and "Traceback" not in refused.output, refused.output
         assert said in refused.output, (date, refused.output)

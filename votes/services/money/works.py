@@ -387,13 +387,20 @@ def _acceptance_date_refusal(p: Proposal, text: str, when) -> str | None:
     if text > today:  # YYYY-MM-DD strings order as the dates do
         return _("验收日期 %(date)s 晚于今天（%(today)s）：请在验收完成后登记，填写实际验收的日期。",
                  date=text, today=today)
-    start = local_text(p.voting_start, "%Y-%m-%d")
-    if text < start:
-        if p.emergency:
+    if p.emergency:
+        start = local_text(p.voting_start, "%Y-%m-%d")
+        if text < start:
             return _("验收日期 %(date)s 早于本应急使用申请公布的日期 %(start)s：请填写实际验收的"
                      "日期。", date=text, start=start)
-        return _("验收日期 %(date)s 早于本表决开始投票的日期 %(start)s：表决通过后才能动用维修"
-                 "资金施工，请填写实际验收的日期。", date=text, start=start)
+        return None
+    # A vote decided at its close: a date while it was still open (its first days included)
+    # is before any decision to spend, as much as one before it opened.
+    from votes.services.procedure.common import close_entry
+
+    closed = local_text(clock.parse_iso(close_entry(p).entry["time"], "close"), "%Y-%m-%d")
+    if text < closed:
+        return _("验收日期 %(date)s 早于本表决结束的日期 %(closed)s：表决通过后才能动用维修"
+                 "资金施工，请填写实际验收的日期。", date=text, closed=closed)
     return None
 
 
