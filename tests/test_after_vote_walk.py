@@ -114,3 +114,21 @@ def test_an_acceptance_dated_while_the_vote_was_still_open_is_refused(app, runne
         "evidence": [(io.BytesIO(b"\xff\xd8 photo"), "photo.jpg")]},
         content_type="multipart/form-data")
     assert "验收已登记" in ok.get_data(as_text=True)
+
+
+def test_the_debits_table_fits_a_phone(app, runner, tmp_path, client):
+    """Seven columns ran 100 px past a 390 px phone, the whole page scrolling sideways:
+    the table is a stacked list there, each cell naming its column."""
+    import re
+
+    from tests.money_world import passed_vote, works_done
+
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    works_done(runner, tmp_path, pid, payments=("2000.00",))
+    assert runner.invoke(args=["works", "settle", pid, "--final-cost", "6400.00"]).exit_code == 0
+    _committee(app, runner, client)
+    html = client.get(f"/committee/p/{pid}/works").get_data(as_text=True)
+    table = html.split('id="debits"')[1].split("</table>")[0]
+    assert '<table class="stack">' in table
+    cells = re.findall(r"<td[^>]*>", table)
+    assert cells and all("data-label=" in c for c in cells), cells[:7]
