@@ -132,3 +132,23 @@ def test_the_debits_table_fits_a_phone(app, runner, tmp_path, client):
     assert '<table class="stack">' in table
     cells = re.findall(r"<td[^>]*>", table)
     assert cells and all("data-label=" in c for c in cells), cells[:7]
+
+
+def test_the_committee_sees_how_the_objection_period_ended(app, runner, tmp_path, client):
+    """The final result published, no objection filed: the committee's card 异议与答复 was
+    an empty heading, where the public board says the period ended and the final result."""
+    from tests.money_world import staff_accounts
+    from tests.procedure_world import END, at, close_at_end, open_vote, show, vote
+    from tests.staff_world import sign_in
+
+    pid = open_vote(app, runner, tmp_path, "objection_days=2")
+    vote(runner, tmp_path, pid, {v: "agree" for v in "ABCDE"})
+    close_at_end(app, runner, pid)
+    at(app, END + timedelta(days=2))
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    assert show(runner, pid)["state"] == "published"
+    staff_accounts(app, runner)
+    sign_in(client, "sun_committee")
+    page = client.get(f"/committee/p/{pid}").get_data(as_text=True)
+    card = page.split('id="objection-period"')[1].split("</section>")[0]
+    assert "异议期已结束。最终结果：表决通过。" in card and "没有收到异议。" in card, card
