@@ -18,6 +18,11 @@ def domain_errors(fn):
         # here: `votes --help` must not load SQLAlchemy
         from sqlalchemy.exc import DataError, OperationalError, ProgrammingError
 
+        ctx = click.get_current_context(silent=True)
+        said = ctx is not None and undecodable_argument(ctx)
+        if said:
+            click.echo(said, err=True)
+            sys.exit(1)
         try:
             return fn(*args, **kwargs)
         except DomainError as err:
@@ -38,6 +43,26 @@ def domain_errors(fn):
             sys.exit(1)
 
     return wrapper
+
+
+def undecodable_argument(ctx: click.Context) -> str | None:
+    """What to say of a text argument holding bytes that are not UTF-8, or None. A terminal
+    set to GBK sends what is typed so, and Python hands the command lone surrogates that no
+    database, file or page can hold (a UnicodeEncodeError traceback from the driver). A
+    file's path is left alone: a file may well be named so, and it still opens."""
+    from votes.i18n import _
+
+    for param in ctx.command.params:
+        if isinstance(param.type, click.Path):
+            continue
+        value = ctx.params.get(param.name)
+        for text in value if isinstance(value, (tuple, list)) else (value,):
+            if isinstance(text, str) and any("\udc80" <= ch <= "\udcff" for ch in text):
+                name = param.opts[0] if param.opts and param.opts[0].startswith("-") \
+                    else param.human_readable_name
+                return _("%(name)s 含有不是 UTF-8 编码的文字（终端的字符编码可能是 GBK）：请把"
+                         "终端的字符编码设为 UTF-8 后重新输入", name=name)
+    return None
 
 
 def database_problem(err) -> str | None:

@@ -31,7 +31,19 @@ class WitnessError(click.ClickException):
     exit_code = 2
 
 
+class _WitnessCommand(click.Command):
+    def invoke(self, ctx: click.Context):
+        from votes.commands import undecodable_argument
+
+        said = undecodable_argument(ctx)
+        if said:
+            raise WitnessError(said)
+        return super().invoke(ctx)
+
+
 class _WitnessGroup(click.Group):
+    command_class = _WitnessCommand
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -77,7 +89,8 @@ def _public_json(key) -> str:
 
 
 @witness_cli.command("keygen")
-@click.option("--key", "key_path", required=True, help="where to write the new private key")
+@click.option("--key", "key_path", required=True, type=click.Path(),
+              help="where to write the new private key")
 def keygen(key_path: str) -> None:
     """Make the witness's key; print its public keys file (give it to the app operator for
     WITNESS_KEYS and to verifiers for --witness-keys)."""
@@ -101,7 +114,7 @@ def keygen(key_path: str) -> None:
 
 
 @witness_cli.command("pubkey")
-@click.option("--key", "key_path", required=True, help=KEY_HELP)
+@click.option("--key", "key_path", required=True, type=click.Path(), help=KEY_HELP)
 def pubkey(key_path: str) -> None:
     """Print the witness's public keys file."""
     click.echo(_public_json(_load_key(key_path)))
@@ -162,15 +175,15 @@ def _options(fn):
                            "then is reported (NOT REACHED) and checked next round")(fn)
     fn = click.option("--app", "apps", multiple=True, required=True, callback=_app_urls,
                       help="an app's base URL, e.g. https://votes.example.gov.cn (repeatable)")(fn)
-    fn = click.option("--db", "db_path", required=True, help=DB_HELP)(fn)
+    fn = click.option("--db", "db_path", required=True, type=click.Path(), help=DB_HELP)(fn)
     fn = click.option("--server-fingerprint", "fingerprints", multiple=True,
                       help="pin a server key by its SHA-256 fingerprint, 64 hex digits "
                            "(repeatable)")(fn)
-    fn = click.option("--server-keys", "server_keys", default=None,
+    fn = click.option("--server-keys", "server_keys", default=None, type=click.Path(),
                       help="pin the server keys in this keys file (the district's "
                            "/.well-known/votes-keys.json, obtained outside the app; re-read "
                            "every round: add a rotated key to it)")(fn)
-    return click.option("--key", "key_path", required=True, help=KEY_HELP)(fn)
+    return click.option("--key", "key_path", required=True, type=click.Path(), help=KEY_HELP)(fn)
 
 
 @witness_cli.command("poll")
@@ -230,7 +243,7 @@ def serve(key_path: str, db_path: str, apps: tuple[str, ...], server_keys: str |
 
 
 @witness_cli.command("forks")
-@click.option("--db", "db_path", required=True, help=DB_HELP)
+@click.option("--db", "db_path", required=True, type=click.Path(), help=DB_HELP)
 @click.option("--json", "as_json", is_flag=True, help="print the proofs as JSON")
 def forks(db_path: str, as_json: bool) -> None:
     """List the forks seen: for each, the two server-signed entries that contradict; and
@@ -287,7 +300,8 @@ def _read_store(db_path: str, read):
 
 
 @witness_cli.command("init")
-@click.option("--db", "db_path", required=True, help="where to make the witness's database")
+@click.option("--db", "db_path", required=True, type=click.Path(),
+              help="where to make the witness's database")
 def init(db_path: str) -> None:
     """Make the witness's database, once (poll and serve use only an existing one)."""
     from votes.witness.store import Store
@@ -305,7 +319,7 @@ def init(db_path: str) -> None:
 
 
 @witness_cli.command("audit-heads")
-@click.option("--db", "db_path", required=True, help=DB_HELP)
+@click.option("--db", "db_path", required=True, type=click.Path(), help=DB_HELP)
 @click.option("--app", default=None, help="only this app's (its URL as given to poll/serve)")
 def audit_heads(db_path: str, app: str | None) -> None:
     """Print every staff audit log head recorded, one JSON line each (app, seq, digest as
@@ -318,7 +332,7 @@ def audit_heads(db_path: str, app: str | None) -> None:
 
 
 @witness_cli.command("cosignatures")
-@click.option("--db", "db_path", required=True, help=DB_HELP)
+@click.option("--db", "db_path", required=True, type=click.Path(), help=DB_HELP)
 @click.option("--proposal", default=None, help="only this proposal's (its uid)")
 @click.option("--app", default=None,
               help="only those of chains this app served (its URL as given to poll/serve)")

@@ -58,12 +58,27 @@ def plain(text: str, lines: bool = False) -> str:
 FILE_LABEL_MAX = 255  # Evidence.name
 
 
+def readable_name(name: str) -> str:
+    """A file's name as Python gives it (a byte that is not UTF-8 as a lone surrogate,
+    which no database, JSON or page can hold), each such byte as U+FFFD."""
+    import os
+
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", "replace")
+    return name
+
+
 def file_label(name: str, limit: int = FILE_LABEL_MAX) -> str:
     """An uploaded file's name as it is kept (Evidence.name) and later shown or offered as a
     download name: without direction and other control characters (a clerk cannot see, let
     alone remove them, and "scan<U+202E>gpj.exe" reads as "scanexe.jpg"), at most `limit`
     characters with its extension kept (a long name from a phone failed an entry on
-    PostgreSQL). The name is only a label: the file is known by its digest."""
+    PostgreSQL), a byte of a name in another encoding than UTF-8 (a file from a Windows
+    machine named in GBK, given on the command line) as U+FFFD. The name is only a label:
+    the file is known by its digest."""
+    name = readable_name(name)
     name = plain(name).strip() or "file"
     if len(name) <= limit:
         return name

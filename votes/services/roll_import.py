@@ -24,6 +24,7 @@ from votes.services import audit, clock, privacy
 from votes.services.bulk import insert_rows
 from votes.services.communities import get_community, lock_community
 from votes.services.errors import DomainError, Problem
+from votes.services.plain_text import file_label
 from votes.services.proxies import ID_MAX, NAME_MAX
 from votes.services.roll_file import RollRow, read_roll
 from votes.services.tx import unit_of_work
@@ -428,7 +429,7 @@ def _import(community, path, data, replace: bool, actor: str,
         audit.record(session, actor, "roll.replace" if has_roll else "roll.import",
                      community_id=community.id, target=community.code,
                      details={"units": len(plan.units), "owners": len(plan.owners),
-                              "file": Path(path).name, **({"upload": upload} if upload else {})})
+                              "file": file_label(Path(path).name), **({"upload": upload} if upload else {})})
     counted = plan.electorate()
     return ImportResult(units=len(plan.units), owners=len(plan.owners), replaced=bool(has_roll),
                         landlines=plan.landlines, zero_deposits=plan.zero_deposits,
