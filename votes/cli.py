@@ -64,14 +64,17 @@ def _database_problems_said(invoke):
     """Flask-Migrate's `votes db …` on a database it cannot reach printed SQLAlchemy's
     traceback: say what is wrong, as every other command does."""
     def said(ctx: click.Context):
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import DatabaseError
 
         try:
             return invoke(ctx)
-        except OperationalError as err:
+        except DatabaseError as err:
             from votes.services.schema import database_problem
 
-            click.echo(database_problem(err), err=True)
+            problem = database_problem(err)
+            if problem is None:
+                raise
+            click.echo(problem, err=True)
             raise SystemExit(1) from None
 
     return said

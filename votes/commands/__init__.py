@@ -16,7 +16,7 @@ def domain_errors(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         # here: `votes --help` must not load SQLAlchemy
-        from sqlalchemy.exc import DataError, OperationalError, ProgrammingError
+        from sqlalchemy.exc import DatabaseError, DataError
 
         ctx = click.get_current_context(silent=True)
         said = ctx is not None and undecodable_argument(ctx)
@@ -33,9 +33,10 @@ def domain_errors(fn):
             # for its column, a NUL byte) that the database refused.
             click.echo(INVALID_INPUT, err=True)
             sys.exit(1)
-        except (OperationalError, ProgrammingError) as err:
-            # A database not created yet (a command before `votes init`) or not reachable
-            # was a traceback of SQL; the operator needs the next step in words.
+        except DatabaseError as err:
+            # A database not created yet (a command before `votes init`), not reachable, or
+            # a file that is no database was a traceback of SQL; the operator needs the next
+            # step in words.
             problem = database_problem(err)
             if problem is None:
                 raise

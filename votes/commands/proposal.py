@@ -326,6 +326,7 @@ def keys_generate() -> None:
 
 @keys_cli.command("list")
 @with_appcontext
+@domain_errors
 def keys_list() -> None:
     """Each key's id, SHA-256 fingerprint (for votes verify --fingerprint) and which one signs."""
     from votes.services.clock import local_text

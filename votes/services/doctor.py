@@ -132,7 +132,7 @@ def _loopback(url: str) -> bool:
 
 
 def _database(app: Flask) -> Check:
-    from sqlalchemy import text
+    from sqlalchemy import inspect, text
     from sqlalchemy.engine import make_url
 
     from votes.extensions import db
@@ -141,6 +141,9 @@ def _database(app: Flask) -> Check:
     try:
         with db.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
+            # Reads the schema: SQLite opens any file for SELECT 1, even one that is no
+            # database (the next check then failed with a traceback).
+            inspect(conn).has_table("alembic_version")
     except Exception as err:  # noqa: BLE001  (any driver error means "not reachable")
         reason = str(err).strip().splitlines()[0][:200] if str(err).strip() else type(err).__name__
         return Check(False, f"无法连接数据库 {shown}：{reason}",

@@ -42,7 +42,7 @@ def database_problem(err: Exception) -> str | None:
     """What an operator is to do about a database error of the environment (not created
     or behind the code, unreachable, a lost connection, a lock timeout), or None for any
     other (a fault, whose traceback is wanted)."""
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DatabaseError, OperationalError
 
     from votes.i18n import _
 
@@ -51,7 +51,11 @@ def database_problem(err: Exception) -> str | None:
     # A table or a column of a newer schema missing (new code, `votes init` not run yet).
     if missing_schema(err):
         return _("数据库尚未建立或不是最新结构，请先运行 votes init")
-    if isinstance(err, OperationalError):
+    # SQLite's own DatabaseError (not one of its kinds, as IntegrityError) is a file that
+    # is not a database, or a damaged one: the file the URL names is the mistake.
+    if isinstance(err, OperationalError) or (
+            isinstance(err, DatabaseError) and type(orig).__name__ == "DatabaseError"
+            and type(orig).__module__ == "sqlite3"):
         reason = text.splitlines()[0][:200] if text else type(err).__name__
         return _("无法访问数据库：%(reason)s（可运行 votes doctor 检查部署）", reason=reason)
     return None
