@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 from datetime import timedelta
 
+import pytest
+
 from tests.factories import make_open_proposal, make_roll_csv, sample_rows
 from tests.test_chain_times import _voter
 
@@ -65,3 +67,23 @@ def test_a_wrong_data_key_refuses_to_write_and_says_why(app, runner, tmp_path):
     app.config["DATA_KEY"] = TEST_CONFIG["DATA_KEY"]
     result = runner.invoke(args=["proposal", "close", str(vote["id"])])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("key", ["not-base64!", base64.b64encode(b"short").decode()])
+def test_a_data_key_that_is_no_key_at_all_is_said_not_a_traceback(app, runner, tmp_path, key):
+    """VOTES_DATA_KEY mistyped (not base64, or fewer than 32 bytes): `votes doctor` said so,
+    but a roll import, or any command that encrypts or makes a link, was binascii's or a
+    RuntimeError's traceback."""
+    assert runner.invoke(args=["community", "create", "SUN", "--name", "阳光花园"]).exit_code == 0
+    app.config["DATA_KEY"] = key
+    result = runner.invoke(args=["roll", "import", "--community", "SUN",
+                                 str(make_roll_csv(tmp_path / "roll.csv"))])
+    assert result.exit_code == 1, result.output
+    assert not isinstance(result.exception, (RuntimeError, ValueError)), result.exception
+    assert result.output.startswith("VOTES_DATA_KEY") and "32" in result.output, result.output
+    with app.app_context():
+        from votes.services.privacy import derived_key
+        from votes.services.errors import DomainError
+
+        with pytest.raises(DomainError):
+            derived_key("links")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import functools
 import hashlib
 import hmac
@@ -24,11 +25,28 @@ def _keys() -> tuple[bytes, bytes]:
     return _sub_keys(current_app.config["DATA_KEY"])
 
 
+class DataKeyUnusable(DomainError, RuntimeError):
+    """DATA_KEY is no key at all (not base64, or too short): what `votes doctor` says of
+    it, said by the command that needed it rather than binascii's traceback."""
+
+    def __init__(self):
+        super().__init__(_("VOTES_DATA_KEY 必须是 32 字节的 base64 编码，现在的设置不是，未做任何改动；"
+                           "请系统管理员恢复原来的数据密钥，并运行 votes doctor 检查"))
+
+
+def _raw(data_key: str) -> bytes:
+    try:
+        raw = base64.b64decode(data_key)
+    except (binascii.Error, ValueError):
+        raise DataKeyUnusable() from None
+    if len(raw) < 32:
+        raise DataKeyUnusable()
+    return raw
+
+
 @functools.lru_cache(maxsize=8)
 def _sub_keys(data_key: str) -> tuple[bytes, bytes]:
-    raw = base64.b64decode(data_key)
-    if len(raw) < 32:
-        raise RuntimeError("DATA_KEY must be 32 bytes of base64")
+    raw = _raw(data_key)
     # Separate sub-keys so the hash key never doubles as the encryption key.
     enc = hmac.new(raw, b"votes/encrypt", hashlib.sha256).digest()
     mac = hmac.new(raw, b"votes/id-hash", hashlib.sha256).digest()
@@ -167,5 +185,5 @@ def derived_key(label: str) -> bytes:
 
 @functools.lru_cache(maxsize=32)
 def _derived(data_key: str, label: str) -> bytes:
-    raw = base64.b64decode(data_key)
+    raw = _raw(data_key)
     return hmac.new(raw, b"votes/" + label.encode(), hashlib.sha256).digest()
