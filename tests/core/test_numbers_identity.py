@@ -102,3 +102,17 @@ def test_a_comma_in_an_area_only_separates_thousands(text):
     with pytest.raises(ValueError) as refused:
         parse_area(text)
     assert "逗号" in str(refused.value)
+
+
+@pytest.mark.parametrize("typed", ["2²", "²", "1⁰⁰", "₅0", "١٢", "Ⅻ", "½", "12.5\u00b2"])
+def test_superscripts_and_other_numerals_are_not_read_as_digits(typed):
+    # NFKC reads "2²" as 22: an amount or an area of what was not typed.
+    with pytest.raises(ValueError):
+        parse_yuan(typed)
+    with pytest.raises(ValueError):
+        parse_area(typed)
+
+
+def test_full_width_digits_point_and_comma_are_still_the_same_number():
+    assert parse_yuan("１，２３４．５０") == 123450
+    assert parse_area("\u3000８９．５\u3000") == 8950

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
+from votes.core.full_width import ascii_forms
 from votes.core.refusal import Refusal, _
 
 _DECIMAL = re.compile(r"^([0-9]+)(?:\.([0-9]{1,2}))?$", re.ASCII)
@@ -32,7 +32,7 @@ def whole_number(text: str, digits: int = 9) -> int | None:
 
 def _parse_2dp(text: str) -> int | None:
     # Full-width digits (typed with a Chinese input method) are the same digits.
-    match = _DECIMAL.match(unicodedata.normalize("NFKC", text).strip())
+    match = _DECIMAL.match(ascii_forms(text).strip())
     if not match:
         return None
     whole, frac = match.groups()
@@ -45,7 +45,7 @@ def _parse_2dp(text: str) -> int | None:
 def _ungrouped(text: str, misplaced_comma: str) -> str:
     """`text` normalised, its thousands separators taken out ("，" is a comma too); refused
     with `misplaced_comma` when a comma is what keeps it from being a number ("6,4")."""
-    text = unicodedata.normalize("NFKC", text).strip()
+    text = ascii_forms(text).strip()
     if "," in text:
         whole, _point, fraction = text.partition(".")
         misplaced = not _GROUPED.fullmatch(whole) or "," in fraction  # none after the point

@@ -18,7 +18,8 @@ from votes.models import Community
 from votes.services import audit
 from votes.services.errors import DomainError, NotFound
 from votes.services.labels import unit_kind_label
-from votes.services.plain_text import ascii_forms, check_plain, check_printable
+from votes.core.full_width import ascii_forms
+from votes.services.plain_text import check_plain, check_printable
 from votes.services.tx import unit_of_work
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")

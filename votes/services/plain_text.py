@@ -12,15 +12,6 @@ from votes.i18n import _
 from votes.services.errors import DomainError
 
 _NO_LINE_BREAKS = str.maketrans("", "", "\n\r\t")
-# A Chinese input method left in full-width mode types "ｃｌｅｒｋ．ｗａｎｇ" for clerk.wang and
-# "３５０５０２" for 350502: its forms of the ASCII characters (U+FF01-FF5E) are those
-# characters. Only these: NFKC would fold far more (² to 2, ﬁ to fi).
-_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
-
-
-def ascii_forms(text: str) -> str:
-    """The text with the full-width forms of ASCII characters read as ASCII."""
-    return text.translate(_FULL_WIDTH)
 
 
 def check_plain(*texts: str, lines: bool = False) -> None:

@@ -19,7 +19,7 @@ from votes.services import audit, clock, signin_devices, signin_throttle
 from votes.i18n import _
 from votes.services.communities import district_code, get_community
 from votes.services.errors import DomainError
-from votes.services.plain_text import ascii_forms
+from votes.core.full_width import ascii_forms
 from votes.services.tx import unit_of_work
 
 _hasher = PasswordHasher()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import unicodedata
 from dataclasses import dataclass
 from typing import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from votes.core.full_width import ascii_forms
 from votes.core import works
 from votes.core.numbers import format_yuan
 from votes.extensions import db
@@ -356,7 +356,7 @@ def record_acceptance(proposal_ref: str, *, date: str, participants: Sequence[st
     names = [" ".join(n.split())[:100] for n in participants if n and n.strip()]
     # Full-width digits and dashes (a Chinese input method's) read as amounts' do; the
     # chain keeps the date in ASCII, as §18.1 has it.
-    date = unicodedata.normalize("NFKC", date or "").strip()
+    date = ascii_forms(date or "").strip()
     if not works.is_date(date):  # the shape, and a day of the calendar
         raise DomainError(_("验收日期应写作 YYYY-MM-DD。"))
     if not names:
