@@ -26,7 +26,7 @@ from votes.services import audit, clock, privacy
 from votes.services.errors import DomainError
 from votes.services.plain_text import check_plain
 from votes.services.notices import unit_label
-from votes.services.sheets import sheet_row
+from votes.services.sheets import fit_columns, sheet_row
 from votes.services.tally import voted_voters
 from votes.services.tx import unit_of_work
 
@@ -212,8 +212,7 @@ def non_voters_xlsx(proposal: Proposal) -> bytes:
             # Not ws.max_row: openpyxl computes it over every cell, each row (quadratic:
             # 20,000 non-voters took over a minute, longer than a proxy waits).
             ws.cell(row, 3).number_format = "#,##0.00"
-    for column, width in zip("ABCDEFGH", (8, 40, 12, 16, 16, 14, 18, 30)):
-        ws.column_dimensions[column].width = width
+    fit_columns(ws)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

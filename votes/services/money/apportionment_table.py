@@ -22,7 +22,7 @@ from votes.models import Proposal, Unit
 from votes.services.money.settlement import debits
 from votes.services.notices import delivery_key
 from votes.services.records import frozen_units
-from votes.services.sheets import sheet_row
+from votes.services.sheets import fit_columns, sheet_row
 
 CSV_COLUMNS = ("building", "entrance", "room", "area_m2", "share_yuan", "balance_yuan",
                "shortfall_yuan")
@@ -137,10 +137,7 @@ def apportionment_xlsx(rows: list[ApportionmentRow], title: str) -> bytes:
     for row in ws.iter_rows(min_row=3, min_col=4, max_col=last):
         for cell in row:
             cell.number_format = "0.00"
-    widths = (10, 8, 10, 12, 16, 20, 16, 16, 16, 16, 40) if settled else \
-        (10, 8, 10, 12, 16, 16, 16, 40)
-    for column, width in zip("ABCDEFGHIJK", widths):
-        ws.column_dimensions[column].width = width
+    fit_columns(ws, header_row=2)
     ws.freeze_panes = "A3"
     out = io.BytesIO()
     wb.save(out)
