@@ -79,3 +79,31 @@ def pdf_pages(pdf: bytes) -> int:
 
     info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout
     return int(re.search(rb"Pages:\s+(\d+)", info).group(1))
+
+
+def test_the_application_forms_facts_repeat_no_row_on_the_next_page(app, runner, tmp_path):
+    """The fund application's facts table (申请事项, 小区, 维修项目…) was drawn as a table
+    with a header row: fifteen repair items of 200 characters ran it onto page 2, and its
+    first row (申请事项 and the vote's title of up to 200 characters) was printed again at
+    the top of that page, read as a second application. Each fact is printed once."""
+    import zipfile
+
+    from tests.money_world import passed_vote, works_done
+
+    title = "第一期电梯更换" + "题" * 193
+    items = [f"第{i:02d}项" + "电梯曳引机控制柜钢丝绳更换及井道照明改造" * 9 + "工程量清单" + ":100.00"
+             for i in range(15)]
+    extra = ("--title", title, "--budget", "8047.50",
+             *[arg for item in items for arg in ("--item", item)])
+    pid = passed_vote(app, runner, tmp_path, extra=extra)["pid"]
+    works_done(runner, tmp_path, pid)
+    out = tmp_path / "application.zip"
+    result = runner.invoke(args=["works", "application", pid, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as z:
+        form = z.read("application-form.pdf")
+    assert pdf_pages(form) >= 2
+    text = _flat(form)
+    assert text.count("申请事项") == 1
+    assert text.count(title) == 1
+    assert "业主表决" in text and "主任（签字）" in text

@@ -71,7 +71,7 @@ def application_form_pdf(proposal: Proposal, *, tally, close_digest: str | None,
                    + (f"（其中 {settlement['unknown']} 户分户账余额未知，未扣减，其结算分摊全部计入；"
                       "见分摊表）" if settlement["unknown"] else "（见分摊表）")]]
     story = [pdf.para("住宅专项维修资金使用申请表", s["title"]), Spacer(1, 0.3 * cm),
-             *pdf.table(facts, [3.4, 14.2], s["body"]), Spacer(1, 0.3 * cm)]
+             *pdf.table(facts, [3.4, 14.2], s["body"], header=False), Spacer(1, 0.3 * cm)]
     if emergency is not None:
         story += [pdf.para("应急使用：未经业主表决", s["strong"]),
                   pdf.para(f"情形：{emergency['category_zh']}；申请人：{emergency['applicant_zh']}；"

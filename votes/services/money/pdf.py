@@ -35,9 +35,13 @@ def para(text: str, style) -> object:
     return Paragraph(markup(text), style)
 
 
-def table(rows: Sequence[Sequence[str]], widths_cm: Sequence[float], style) -> list:
+def table(rows: Sequence[Sequence[str]], widths_cm: Sequence[float], style,
+          header: bool = True) -> list:
     """A gridded table, its header row at the top of every page, each cell wrapped: the
-    flowables to add to the story (one, see pdf_text.long_table)."""
+    flowables to add to the story (one, see pdf_text.long_table). Without `header`, a
+    table of labelled facts (label, value): its labels shaded, no row repeated on the next
+    page (a form's first fact printed again there read as a second form), a row too tall
+    for the rest of a page continued on the next."""
     from reportlab.lib import colors
     from reportlab.lib.units import cm
     from reportlab.platypus import Table, TableStyle
@@ -48,12 +52,21 @@ def table(rows: Sequence[Sequence[str]], widths_cm: Sequence[float], style) -> l
                            ("VALIGN", (0, 0), (-1, -1), "TOP"),
                            ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey)])
 
+    widths = [w * cm for w in widths_cm]
+    if not header:
+        facts = Table([[_cell(str(v), style, w) for v, w in zip(row, widths)] for row in rows],
+                      colWidths=widths, splitInRow=1)
+        facts.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), font, 9.5),
+                                   ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+                                   ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                   ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke)]))
+        return [facts]
+
     def make(piece: list) -> Table:
         t = Table(piece, repeatRows=1, colWidths=[w * cm for w in widths_cm])
         t.setStyle(commands)
         return t
 
-    widths = [w * cm for w in widths_cm]
     return [long_table([[_cell(str(v), style, w) for v, w in zip(row, widths)]
                         for row in rows], make)]
 
