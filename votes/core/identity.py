@@ -69,3 +69,28 @@ def valid_landline(text: str) -> bool:
         return False
     digits = sum(c.isdigit() for c in value)
     return 10 <= digits <= 12
+
+
+# Digits as a person types them: ASCII or full-width; groups split by one space or hyphen
+# (ASCII or full-width), the same one throughout a number.
+_D = "[0-9０-９]"
+_SEP = "[ \u3000\\-－]?"
+_ID_IN_TEXT = re.compile(rf"(?<![0-9０-９])({_D}{{6}}(?P<s>{_SEP}){_D}{{8}}(?P=s){_D}{{3}}"
+                         r"[0-9０-９XxＸｘ])(?![0-9０-９XxＸｘ])")
+_PHONE_IN_TEXT = re.compile(rf"(?<![0-9０-９])((?:[+＋]?(?:86|８６){_SEP})?)"
+                            rf"([1１][3-9３-９]{_D}(?P<s>{_SEP}){_D}{{4}}(?P=s){_D}{{4}})"
+                            r"(?![0-9０-９])")
+
+
+def _plain(text: str) -> str:
+    """The digits (and an ID number's X) of a match, in ASCII, without separators."""
+    return "".join(c for c in unicodedata.normalize("NFKC", text) if c.isalnum()).upper()
+
+
+def mask_in_text(text: str) -> str:
+    """Free text with every resident ID number (17 digits and a digit or X) and mainland
+    mobile number (1[3-9] and 9 digits, after +86 or not) masked as screens mask them
+    (mask_id, mask_phone): typed with full-width digits, or in groups split by spaces or
+    hyphens (138 1234 5678, 350502 19900101 1234), too. Other numbers are left alone."""
+    text = _ID_IN_TEXT.sub(lambda m: mask_id(_plain(m.group(1))), text)
+    return _PHONE_IN_TEXT.sub(lambda m: m.group(1) + mask_phone(_plain(m.group(2))), text)

@@ -1,8 +1,14 @@
-"""Keep voting-link tokens and cookies out of logs: both are credentials.
+"""Keep voting-link tokens, one-time codes and cookies (credentials) and phone and ID
+numbers (personal data) out of logs.
 
-Werkzeug's access log passes its values as a tuple, gunicorn's as one dict of "atoms"
-(request line, path, headers as ``{name}i``, environ as ``{name}e``); both are masked in
-place so each server's own formatting still works."""
+Every record the process creates is masked as it is made (`install` wraps the log record
+factory): a logger's filter runs only for records logged on that logger itself, never for
+those its children pass up, and a handler's only for what reaches it, so filters on
+"votes" left `votes.services.access` unmasked, and Python's last resort (a logger with no
+handler) has none. Werkzeug's access log passes its values as a tuple, gunicorn's as one
+dict of "atoms" (request line, path, headers as ``{name}i``, environ as ``{name}e``):
+cookie atoms are blanked, then the message is formatted and masked as a whole (an
+argument that is no string, an exception, is masked as it prints)."""
 
 from __future__ import annotations
 
@@ -10,15 +16,23 @@ import logging
 import re
 from collections.abc import MutableMapping
 
+from votes.core.identity import mask_in_text
+
 MASK = "/v/***"
 # The path segment after /v/, also when a referer or query string carries it URL-encoded.
 _TOKEN = re.compile(r"(?:/|%2[fF])v(?:/|%2[fF])[A-Za-z0-9_~.=-]{8,}")
 # Atoms never written at all, whatever access-log format an operator configures.
 _SECRET_ATOM = re.compile(r"cookie|authorization|csrf", re.IGNORECASE)
+# A one-time code named as one: the SMS code (6 digits) or a notice code (XXXX-XXXX).
+_CODE = re.compile(r"((?:验证码|校验码|动态码|(?<![A-Za-z])(?i:code|otp|pin)(?![A-Za-z]))"
+                   r"[ \t:：=]{0,3})(?:\d{6}|[2-9A-HJ-NP-Z]{4}-?[2-9A-HJ-NP-Z]{4})"
+                   r"(?![0-9A-Za-z])")
 
 
 def mask(text: str) -> str:
-    return _TOKEN.sub(MASK, text)
+    """Tokens of voting links, one-time codes, ID and mobile numbers masked; other
+    numbers (durations, ids, sizes) as they were."""
+    return _CODE.sub(r"\1******", mask_in_text(_TOKEN.sub(MASK, text)))
 
 
 def scrub_atoms(atoms: MutableMapping) -> MutableMapping:
@@ -33,17 +47,18 @@ def scrub_atoms(atoms: MutableMapping) -> MutableMapping:
 
 
 def _scrub_record(record: logging.LogRecord) -> None:
-    if isinstance(record.msg, str):
-        record.msg = mask(record.msg)
-    args = record.args
-    if isinstance(args, MutableMapping):
-        scrub_atoms(args)
-    elif isinstance(args, tuple):
-        record.args = tuple(mask(a) if isinstance(a, str) else a for a in args)
+    if getattr(record, "_votes_masked", False):
+        return
+    if isinstance(record.args, MutableMapping):
+        scrub_atoms(record.args)
+    record.msg, record.args = mask(record.getMessage()), None
     if record.exc_info and not record.exc_text:
         record.exc_text = logging.Formatter().formatException(record.exc_info)
     if record.exc_text:
         record.exc_text = mask(record.exc_text)
+    if record.stack_info:
+        record.stack_info = mask(record.stack_info)
+    record._votes_masked = True
 
 
 class TokenFilter(logging.Filter):
@@ -58,10 +73,26 @@ class TokenFilter(logging.Filter):
 
 # "votes" is the app logger: Flask logs "Exception on <path>" there on a 500.
 LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "votes")
+_FILTER = TokenFilter()
+
+
+def _masking_factory(made):
+    def factory(*args, **kwargs) -> logging.LogRecord:
+        record = made(*args, **kwargs)
+        _FILTER.filter(record)
+        return record
+
+    factory.votes_masking = True
+    return factory
 
 
 def install() -> None:
-    """Attach the filter to the access and error loggers of werkzeug and gunicorn (once)."""
+    """Mask every record of the process as it is made, whichever logger makes it and
+    whichever handler writes it (once); the filter stays on the access and error loggers
+    of werkzeug and gunicorn as well, for records made before (a masked one is left)."""
+    made = logging.getLogRecordFactory()
+    if not getattr(made, "votes_masking", False):
+        logging.setLogRecordFactory(_masking_factory(made))
     for name in LOGGERS:
         logger = logging.getLogger(name)
         if not any(isinstance(f, TokenFilter) for f in logger.filters):
