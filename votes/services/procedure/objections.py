@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from votes.core import objection as core
 from votes.core.canonical import parse_time
 from votes.core.follow import decided
+from votes.core.identity import mask_in_text
 from votes.core.procedure import objection_days
 from votes.i18n import _
 from votes.models import Objection, Proposal, VoterAccess
@@ -127,7 +128,10 @@ def _text(text: str, what: str) -> str:
         raise DomainError(_("%(w)s不能超过 %(n)d 字。", w=what, n=MAX_TEXT))
     check_plain(text, lines=True)
     check_printable(text)  # printed on the result notice and the application form
-    return text
+    # Published word for word and digested into the chain (the published text must hash
+    # to the entry's digest): a phone or ID number typed into it is masked before either,
+    # as screens mask them (the form tells the owner so before they send).
+    return mask_in_text(text)
 
 
 def _file(proposal: Proposal, voter: str, text: str, channel: str, actor: str,
