@@ -102,7 +102,10 @@ def roll_import(community_code: str, replace: bool, file: str) -> None:
     from votes.services.roll_import import (import_message, import_roll, landline_note,
                                             zero_deposit_warning)
 
-    result = import_roll(community_code, file, replace=replace)
+    # A city's roll takes seconds to read and to write: each stage is said as it starts,
+    # on stderr (stdout is the result alone).
+    result = import_roll(community_code, file, replace=replace,
+                         progress=lambda said: click.echo(said, err=True))
     click.echo(import_message(result))
     for said in (landline_note(result.landlines), zero_deposit_warning(result.zero_deposits)):
         if said:

@@ -6,6 +6,7 @@ import functools
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -388,18 +389,24 @@ def _masked_phone(phone: str) -> str:
 
 def import_roll(community_code: str, path: str | Path, *, replace: bool = False,
                 data: bytes | None = None, actor: str = "cli",
-                upload: str | None = None) -> ImportResult:
+                upload: str | None = None,
+                progress: Callable[[str], None] | None = None) -> ImportResult:
     """Import (or, with replace=True, replace) a community's roll, all rows or none.
     `upload` names a web preview (its token's digest): it is imported once, and a second
-    import of it raises AlreadyImported."""
+    import of it raises AlreadyImported. `progress` is told, in words, each stage before
+    it starts (a city's roll takes seconds to read and as many to write)."""
     community = get_community(community_code)
     with paused_gc():  # a city's roll: 100,000 rows read, checked and inserted
-        return _import(community, path, data, replace, actor, upload)
+        return _import(community, path, data, replace, actor, upload,
+                       progress or (lambda said: None))
 
 
 def _import(community, path, data, replace: bool, actor: str,
-            upload: str | None) -> ImportResult:
+            upload: str | None, progress: Callable[[str], None]) -> ImportResult:
+    progress(_("正在读取名册 %(file)s …", file=Path(path).name))
     plan = plan_roll(read_roll(path, data))
+    progress(_("正在写入名册：%(units)s 户；名册登记业主 %(owners)s 名 …", units=len(plan.units),
+               owners=len(plan.owners)))
     if replace:
         _move_due_drafts(community)
     with unit_of_work() as session:
