@@ -18,3 +18,28 @@ def test_roll_import_says_each_stage_before_it_is_done(runner, tmp_path):
     assert said[0] == "正在读取名册 roll.csv …"
     assert said[1].startswith("正在写入名册：") and "户" in said[1]
     assert "正在" not in result.stdout  # the result alone on stdout
+
+
+def test_freeze_close_and_export_say_what_they_are_doing(app, runner, tmp_path):
+    from tests.factories import make_draft
+
+    pid = make_draft(app, runner, tmp_path, extra=())
+    started = runner.invoke(args=["proposal", "start-publicity", str(pid)])
+    assert started.exit_code == 0, started.output
+    assert started.stderr.splitlines()[0] == f"正在冻结表决名册并开始公示（事项 {pid}）…"
+    assert "正在" not in started.stdout
+
+    bundle = tmp_path / "bundle.zip"
+    refused = runner.invoke(args=["export", str(pid), "-o", str(bundle)])  # not open yet
+    assert refused.exit_code != 0 and "正在导出" not in refused.output
+
+
+def test_export_says_it_is_exporting(app, runner, tmp_path):
+    from tests.factories import make_open_proposal
+
+    made = make_open_proposal(app, runner, tmp_path)
+    bundle = tmp_path / "bundle.zip"
+    done = runner.invoke(args=["export", str(made["id"]), "-o", str(bundle)])
+    assert done.exit_code == 0, done.output
+    assert done.stderr.splitlines()[0] == f"正在导出事项 {made['id']} 的记录 …"
+    assert bundle.is_file() and "正在" not in done.stdout

@@ -122,7 +122,9 @@ def withdraw(proposal, reason):
     click.echo(f"{p.id}: {state_label(p.state)}")
 
 
-def _move(name: str, service: str, help_text: str):
+def _move(name: str, service: str, help_text: str, doing=None):
+    """`doing`: what a move over a whole electorate (seconds for a city's roll) says on
+    stderr as it starts, given the proposal as typed."""
     @proposal_cli.command(name, help=help_text)
     @click.argument("proposal")
     @domain_errors
@@ -130,17 +132,21 @@ def _move(name: str, service: str, help_text: str):
         from votes.services import lifecycle
         from votes.services.labels import state_label
 
+        if doing is not None:
+            click.echo(doing(proposal), err=True)
         p = getattr(lifecycle, service)(proposal)
         click.echo(f"{p.id}: {state_label(p.state)}")
 
     return command
 
 
-_move("start-publicity", "start_publicity", "Publish the plan now and freeze the electorate.")
+_move("start-publicity", "start_publicity", "Publish the plan now and freeze the electorate.",
+      lambda p: _("正在冻结表决名册并开始公示（事项 %(p)s）…", p=p))
 _move("schedule-publicity", "schedule_publicity",
       "Confirm the draft's planned publicity start: it then starts by itself at that time.")
 _move("open", "open_voting", "Open voting (at or after its start time).")
-_move("close", "close_voting", "Close voting (after the end, or once everyone has voted).")
+_move("close", "close_voting", "Close voting (after the end, or once everyone has voted).",
+      lambda p: _("正在结束表决并计票（事项 %(p)s）…", p=p))
 _move("publish-result", "publish_result", "Publish the result of a closed vote.")
 
 
@@ -352,7 +358,8 @@ def export(proposal: str, output: str) -> None:
     """Write the signed export bundle (ZIP) of a proposal."""
     from votes.services.export import export_bundle
 
-    head = export_bundle(proposal, output)
+    head = export_bundle(proposal, output,
+                         doing=lambda p: click.echo(_("正在导出事项 %(p)s 的记录 …", p=p), err=True))
     click.echo(_("已导出 %(file)s，链头 %(head)s", file=output, head=head))
 
 

@@ -28,7 +28,8 @@ def _created_at(proposal):
     return max(now, proposal.chain_time) if proposal.chain_time else now
 
 
-def export_bundle(proposal_ref: str, target, actor: str = "cli", *, audited: bool = True) -> str:
+def export_bundle(proposal_ref: str, target, actor: str = "cli", *, audited: bool = True,
+                  doing=None) -> str:
     """Write the bundle to a path or binary file; return the chain head it carries. Recorded
     as an export unless the caller records what it did with it (audited=False: the
     regulator page's 验证导出包, audited as a check with its outcome)."""
@@ -39,6 +40,8 @@ def export_bundle(proposal_ref: str, target, actor: str = "cli", *, audited: boo
     if isinstance(target, (str, Path)):
         target = Path(target)
         check_output(target)  # before the chain is read and signed
+    if doing is not None:  # seconds for a city's vote: told once it will be done
+        doing(proposal.id)
     with paused_gc():  # 100,000 entries, rows and lines
         chain = chain_entries(proposal)
         record = dict(proposal=proposal_record(proposal), roll=roll_record(proposal),
