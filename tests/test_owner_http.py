@@ -375,7 +375,7 @@ def test_one_change_allowed_supersedes_the_first_ballot(app, runner, client, tmp
     third = client.get(f"/p/{vote['uid']}/ballot")
     assert third.status_code == 302 and second_digest in third.headers["Location"]
     board = client.get(f"/p/{vote['uid']}?receipt={first_digest}").get_data(as_text=True)
-    assert "已被同一业主后来的选票替代" in board
+    assert "已被同一业主后来的选票替代：第 2 条记录" in board
     with app.app_context():
         from votes.services.figures import proposal_figures
 

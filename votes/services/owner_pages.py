@@ -391,6 +391,13 @@ class ReceiptLookup:
     withdrawn_by: int | None = None  # the withdrawal entry that took this ballot back
     channel: str | None = None  # how it was cast (online, paper, proxy): never its choice
     cast_at: datetime | None = None
+    # A superseded ballot: the entry that replaced it, and how — "transfer" (the new owner's
+    # after a sale, §16), "correction" (a clerk's, §15) or "change" (a later ballot for the
+    # same voter) — with its channel and time, the owner's way to tell whether it was them;
+    # and the voter's entry that counts now (None: a withdrawal took it back).
+    replaced_by: object = None  # the replacing Ballot
+    replaced_how: str | None = None
+    counts_now: int | None = None
 
 
 def normalise_receipt(code: str) -> str:
@@ -433,8 +440,29 @@ def lookup_receipt(proposal: Proposal, code: str) -> ReceiptLookup:
     if ballot.withdrawn_by is not None:  # taken back as entered for the wrong unit (§15)
         return ReceiptLookup(code, entries[0].seq, withdrawn_by=ballot.withdrawn_by)
     counted = latest.id == ballot.id
-    return ReceiptLookup(code, entries[0].seq, counted, not counted, channel=ballot.channel,
-                         cast_at=ballot.cast_at)
+    if counted:
+        return ReceiptLookup(code, entries[0].seq, True, channel=ballot.channel,
+                             cast_at=ballot.cast_at)
+    return _superseded(proposal, code, ballot, latest)
+
+
+def _superseded(proposal: Proposal, code: str, ballot: Ballot, latest: Ballot) -> ReceiptLookup:
+    """What replaced a ballot that no longer counts: the voter's next ballot."""
+    from votes.models import Transfer
+
+    following = db.session.scalar(select(Ballot).where(
+        Ballot.proposal_id == proposal.id, Ballot.voter_key == ballot.voter_key,
+        Ballot.revision == ballot.revision + 1))
+    if db.session.scalar(select(Transfer.id).where(Transfer.proposal_id == proposal.id,
+                                                   Transfer.seq == following.seq)):
+        how = "transfer"
+    elif following.corrects == ballot.seq:
+        how = "correction"
+    else:
+        how = "change"
+    return ReceiptLookup(code, ballot.seq, False, True, channel=ballot.channel,
+                         cast_at=ballot.cast_at, replaced_by=following, replaced_how=how,
+                         counts_now=latest.seq if latest.withdrawn_by is None else None)
 
 
 @dataclass(frozen=True)
