@@ -1,5 +1,5 @@
 """`python -m votes.verify FILE.zip [--keys F | --key-id ID | --fingerprint FP |
---trust-bundle-keys] [--head DIGEST] [--witness-keys F] [--receipt F ...]
+--trust-bundle-keys] [--head DIGEST] [--witness-keys F] [--receipt F ...] [--find-receipt CODE ...]
 [--allow-format votes-bundle/1] [--json]`.
 
 Runs offline on the core alone: no database, no app config, no network.
@@ -77,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--receipt", action="append", default=[],
                         help="an owner's signed receipt (JSON from the receipt page): prove "
                              "the bundle holds that entry (step 11; repeatable)")
+    parser.add_argument("--find-receipt", action="append", default=[], metavar="CODE",
+                        help="a receipt code as the owner wrote it down (10-character short "
+                             "code, or the full digest): say whether this chain holds that "
+                             "ballot and whether it counts (§11.2; repeatable)")
     parser.add_argument("--participation", action="store_true",
                         help="also print, per unit, whether a ballot counted and its channel "
                              "(derived from roll.json and the chain; §12)")
@@ -136,7 +140,10 @@ def main(argv: list[str] | None = None) -> int:
                            trust_bundle_keys=args.trust_bundle_keys, jobs=_jobs(args.jobs),
                            witness_keys=witness_keys, receipts=receipts,
                            cosignatures=cosignatures, allow_formats=args.allow_format,
-                           participation=args.participation)
+                           participation=args.participation, find_receipts=args.find_receipt)
+    if args.find_receipt and report.receipt_lookups is None:
+        print("未查找回执：导出包未通过验证 / receipts not looked up: the bundle failed "
+              "verification", file=sys.stderr)
     rows = None
     if args.participation:
         if report.participation is None:
@@ -148,9 +155,16 @@ def main(argv: list[str] | None = None) -> int:
         data = report.to_json()
         if rows is not None:
             data["participation"] = rows
+        if report.receipt_lookups is not None:
+            data["receipt_lookups"] = list(report.receipt_lookups)
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         print(report.render())
+        if report.receipt_lookups is not None:
+            from votes.core.receipt_find import render
+
+            for row in report.receipt_lookups:
+                print(render(row))
         if rows is not None:
             from votes.core.participation import participation_csv
 

@@ -39,7 +39,8 @@ def verify_bundle(source, *, head: str | None = None,
                   trusted_keys: signing.KeyRing | None = None, key_ids=(), fingerprints=(),
                   trust_bundle_keys: bool = False, jobs: int = 1,
                   witness_keys: signing.KeyRing | None = None, receipts=(),
-                  cosignatures=(), allow_formats=(), participation: bool = False) -> Report:
+                  cosignatures=(), allow_formats=(), participation: bool = False,
+                  find_receipts=()) -> Report:
     """Check a bundle (path, bytes or binary file) against a trust anchor; return the report.
 
     The anchor is the regulator's: trusted_keys (a --keys file), key ids or fingerprints
@@ -53,6 +54,9 @@ def verify_bundle(source, *, head: str | None = None,
 
     participation: also list, per unit, whether a ballot counted and its channel (§12), in
     the report's `participation`, for a bundle that did not fail.
+
+    find_receipts: receipt codes as an owner wrote them down, each looked up in the chain
+    checked here (§11.2), in the report's `receipt_lookups`, for a bundle that did not fail.
     """
     allowed = tuple(allow_formats)
     unknown = [f for f in allowed if f not in OLDER_FORMATS]
@@ -65,13 +69,14 @@ def verify_bundle(source, *, head: str | None = None,
     try:
         with paused_gc():
             return _verify(source, head, anchor, run, witness_keys, receipts, cosignatures,
-                           allowed, participation)
+                           allowed, participation, tuple(find_receipts))
     finally:
         run.signatures.close()
 
 
 def _verify(source, head, anchor: Anchor, run: _Run, witness_keys, receipts,
-            cosignatures, allow_formats: tuple[str, ...], participation: bool) -> Report:
+            cosignatures, allow_formats: tuple[str, ...], participation: bool,
+            find: tuple[str, ...] = ()) -> Report:
     files = run.guarded("1.1", read_members, source, run.fail)
     if files is None:
         if not run.failures:
@@ -121,10 +126,11 @@ def _verify(source, head, anchor: Anchor, run: _Run, witness_keys, receipts,
     procedure = run.guarded("17.1", after_close_lines, b) or ()
     # From what was read and checked here: read again, the file may have been swapped.
     rows = _participation(b) if participation and report.outcome != FAILED else None
+    lookups = _lookups(b, find) if find and report.outcome != FAILED else None
     return dataclasses.replace(report, witnessed=witnessed, receipts=len(receipts),
                                procedure=procedure, preliminary=_preliminary(b, genesis, tally),
                                proposal=shown(b.uid, 80) if b.uid is not None else None,
-                               participation=rows, works=works)
+                               participation=rows, works=works, receipt_lookups=lookups)
 
 
 def _preliminary(b: _Bundle, genesis, tally) -> bool | None:
@@ -140,6 +146,14 @@ def _participation(b: _Bundle) -> tuple[dict, ...]:
     """§12's list, from a bundle that failed no step (its roll and every line typed)."""
     chain = [SealedEntry(line["entry"], line["digest"], line["sig"]) for line in b.lines]
     return tuple(unit_participation(b.roll, chain))
+
+
+def _lookups(b: _Bundle, codes: tuple[str, ...]) -> tuple[dict, ...]:
+    """§11.2: each receipt code looked up in the chain of a bundle that failed no step."""
+    from votes.core.receipt_find import find_receipts
+
+    chain = [SealedEntry(line["entry"], line["digest"], line["sig"]) for line in b.lines]
+    return find_receipts(chain, codes)
 
 
 def _unreadable(run: _Run, anchor: Anchor, why: str) -> Report:

@@ -96,6 +96,7 @@ class Report:
     procedure: tuple[str, ...] = ()  # 从多 figures, objections, final result (§17, §19)
     proposal: str | None = None  # proposal.json's uid, as shown (invisible characters escaped)
     participation: tuple[dict, ...] | None = None  # §12's rows, when asked and not FAILED
+    receipt_lookups: tuple[dict, ...] | None = None  # §11.2, when asked and not FAILED
     # With an objection period (§17) the close is only the preliminary result: True while
     # the bundle holds no final result yet, False once it does, None without a period.
     preliminary: bool | None = None

@@ -1,0 +1,61 @@
+"""A receipt code someone shows you, looked up in a verified bundle offline: `votes verify
+--find-receipt CODE`. The board answers from the server's database; a neighbour holding the
+owner's hand-written code, with the bundle the regulator verifies, had no way to find the
+ballot in it (the signed receipt file is on the owner's phone, if it was saved at all)."""
+
+from __future__ import annotations
+
+import json
+
+from tests.bundles import KEY_ID, Story, files_of, rezip
+from votes.core.receipt_code import grouped, short_code
+from votes.verify import main as verify_main
+
+
+def _story() -> Story:
+    story = Story()
+    story.proposal["max_changes"] = 1
+    return (story.genesis()
+            .paper("v-a", "agree", "2026-12-01T02:00:00Z")
+            .paper("v-a", "disagree", "2026-12-02T02:00:00Z")  # the owner's change
+            .paper("v-developer", "disagree", "2026-12-03T02:00:00Z")
+            .close())
+
+
+def test_a_hand_written_code_is_found_in_the_verified_chain(tmp_path, capsys):
+    story = _story()
+    sealed = story.seal()
+    bundle = tmp_path / "b.zip"
+    bundle.write_bytes(story.bundle(sealed))
+    first, second = sealed[1].digest, sealed[2].digest
+    # As copied by hand: lower case, spaces, O for 0 and l for 1, full-width.
+    typed = grouped(short_code(second)).lower().replace("-", " ")
+    typed = typed.replace("0", "o").replace("1", "l")
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) if c.isalnum() else "－"
+                        for c in grouped(short_code(first)))
+    assert verify_main([str(bundle), "--key-id", KEY_ID, "--find-receipt", typed,
+                        "--find-receipt", fullwidth, "--find-receipt", "ZZZZ-ZZZZ-ZZ",
+                        "--find-receipt", "not a code"]) == 0
+    out = capsys.readouterr().out
+    assert f"{grouped(short_code(second))}：第 2 条记录，已计入表决结果（纸质）" in out, out
+    assert f"{grouped(short_code(first))}：第 1 条记录，已被第 2 条记录取代，不计入表决结果" in out
+    assert "ZZZZ-ZZZZ-ZZ：本导出包中没有这张选票" in out
+    assert "不是回执码" in out
+    assert verify_main([str(bundle), "--key-id", KEY_ID, "--find-receipt", second,
+                        "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)["receipt_lookups"]
+    assert found == [{"code": second, "seq": 2, "status": "counted", "channel": "paper",
+                      "replaced_by": None}], found
+
+
+def test_nothing_is_looked_up_in_a_bundle_that_failed(tmp_path, capsys):
+    story = _story()
+    sealed = story.seal()
+    files = files_of(story.bundle(sealed))
+    files["roll.json"] = files["roll.json"].replace(b'"v-a"', b'"v-x"', 1)
+    bundle = tmp_path / "b.zip"
+    bundle.write_bytes(rezip(files, resign=True))
+    assert verify_main([str(bundle), "--key-id", KEY_ID, "--find-receipt",
+                        sealed[2].digest]) == 1
+    captured = capsys.readouterr()
+    assert "已计入" not in captured.out and "not looked up" in captured.err

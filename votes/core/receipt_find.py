@@ -1,0 +1,91 @@
+"""A receipt code looked up in a verified chain (`votes verify --find-receipt`,
+docs/verification.md §11.2): what the board answers from the server's database, answered
+offline from the bundle the regulator verified.
+
+The code is read as the board reads it (votes.core.receipt_code: the short code, forgiving
+case, hyphens, spaces and the look-alikes; or the full digest, or a prefix of at least 16
+hex digits), after folding full-width characters (NFKC)."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Sequence
+
+from votes.core import receipt_code
+from votes.core.chain import SealedEntry, counted_ballots
+
+HEX = "0123456789abcdef"
+
+
+def _matches(text: str, ballots: Sequence[SealedEntry]) -> tuple[str, list[SealedEntry]] | None:
+    """The code as it is shown back, and the ballot entries it may mean (None: not a code)."""
+    text = unicodedata.normalize("NFKC", text)
+    short = receipt_code.parse_short_code(text)
+    if short is not None:
+        return (receipt_code.grouped(short),
+                [s for s in ballots if receipt_code.short_code(s.digest) == short])
+    digest = "".join(c for c in text.lower() if c not in " -\t")
+    if not 16 <= len(digest) <= 64 or any(c not in HEX for c in digest):
+        return None
+    return digest, [s for s in ballots if s.digest.startswith(digest)]
+
+
+def find_receipts(chain: Sequence[SealedEntry], codes: Sequence[str]) -> tuple[dict, ...]:
+    """For each code: {"code", "seq", "status", "channel", "replaced_by"}. status is
+    `counted` (the voter's ballot that counts: in the close's count, or while the vote is in
+    progress the voter's current one, `current`), `superseded` (a later ballot of the same
+    voter replaced it: `replaced_by` names the next), `withdrawn` (a withdrawal took it
+    back, §15), `not_found`, `ambiguous` (two ballots share a short code: give the full
+    digest) or `invalid` (not a receipt code)."""
+    ballots = [s for s in chain if s.entry.get("kind") == "ballot"]
+    counting = counted_ballots(chain)
+    closed = any(s.entry.get("kind") == "close" for s in chain)
+    found = []
+    for text in codes:
+        match = _matches(text, ballots)
+        row = {"code": text, "seq": None, "status": "invalid", "channel": None,
+               "replaced_by": None}
+        if match is not None:
+            row["code"], entries = match
+            row["status"] = {0: "not_found", 1: None}.get(len(entries), "ambiguous")
+            if len(entries) == 1:
+                row.update(_status(entries[0], ballots, counting, closed))
+        found.append(row)
+    return tuple(found)
+
+
+def _status(entry: SealedEntry, ballots, counting, closed: bool) -> dict:
+    body = entry.entry["body"]
+    voter = body.get("voter")
+    row = {"seq": entry.seq, "channel": body.get("channel")}
+    if counting.get(voter) is entry:
+        return row | {"status": "counted" if closed else "current"}
+    later = [s.seq for s in ballots if s.entry["body"].get("voter") == voter and s.seq > entry.seq]
+    if later:
+        return row | {"status": "superseded", "replaced_by": later[0]}
+    return row | {"status": "withdrawn"}
+
+
+_CHANNELS = {"online": ("网上", "online"), "paper": ("纸质", "paper"),
+             "proxy": ("委托", "proxy")}
+
+
+def render(row: dict) -> str:
+    """One line, in Chinese then English."""
+    code, seq, nxt = row["code"], row["seq"], row["replaced_by"]
+    zh, en = _CHANNELS.get(row["channel"], (row["channel"], row["channel"]))
+    return {
+        "counted": f"回执 {code}：第 {seq} 条记录，已计入表决结果（{zh}） / receipt {code}: "
+                   f"entry {seq}, counted in the result ({en})",
+        "current": f"回执 {code}：第 {seq} 条记录，是该业主目前有效的选票（表决尚未结束） / "
+                   f"receipt {code}: entry {seq}, the voter's current ballot (vote in progress)",
+        "superseded": f"回执 {code}：第 {seq} 条记录，已被第 {nxt} 条记录取代，不计入表决结果 / "
+                      f"receipt {code}: entry {seq}, superseded by entry {nxt}: not counted",
+        "withdrawn": f"回执 {code}：第 {seq} 条记录，已被撤回（录错房屋），不计入表决结果 / "
+                     f"receipt {code}: entry {seq}, withdrawn (entered for the wrong unit): "
+                     "not counted",
+        "not_found": f"回执 {code}：本导出包中没有这张选票 / receipt {code}: no ballot of this "
+                     "bundle has this receipt",
+        "ambiguous": f"回执 {code}：有两张选票的短码相同，请输入完整回执码 / receipt {code}: "
+                     "two ballots share this short code, give the full receipt",
+    }.get(row["status"], f"回执 {code!r}：不是回执码 / not a receipt code")
