@@ -389,6 +389,7 @@ class ReceiptLookup:
     superseded: bool = False
     ambiguous: bool = False  # two ballots share this short code: ask for the full receipt
     withdrawn_by: int | None = None  # the withdrawal entry that took this ballot back
+    malformed: bool = False  # not a receipt code at all (a character short, a U, …)
     channel: str | None = None  # how it was cast (online, paper, proxy): never its choice
     cast_at: datetime | None = None
     # A superseded ballot: the entry that replaced it, and how — "transfer" (the new owner's
@@ -430,6 +431,8 @@ def _entries_for(proposal: Proposal, code: str) -> list[ChainEntry] | None:
 
 def lookup_receipt(proposal: Proposal, code: str) -> ReceiptLookup:
     entries = _entries_for(proposal, code)
+    if entries is None:
+        return ReceiptLookup(code, None, malformed=True)
     if not entries:
         return ReceiptLookup(code, None)
     if len(entries) > 1:
