@@ -106,3 +106,29 @@ def test_a_debit_the_money_records_do_not_know_is_said_to_be_unknown(app, runner
     html = owners["202"].get(f"/p/{proposal['uid']}/fund").get_data(as_text=True)
     assert "未知" in html and f"{mine['estimate']} 元" in html and 'id="fund-unknown-' in html
     assert ">0.00 元" not in html  # never "0.00 taken" for a debit no one knows
+
+
+def test_the_owner_sees_the_balance_before_the_debit_as_well_as_after_it(app, runner, tmp_path):
+    """The page gave the balance after the debit alone: the owner could not check that
+    before − debit = after. Both are said, in yuan from integer fen, in that order."""
+    from votes.core.numbers import format_yuan
+    from votes.extensions import db
+    from votes.models import FundDebit
+
+    proposal, pid, owners = _settled(app, runner, tmp_path, low_balance_rows())
+    works_done(runner, tmp_path, pid, payments=("2000.00",))
+    assert runner.invoke(args=["works", "settle", pid, "--final-cost", "6400.00"]).exit_code == 0
+    with app.app_context():
+        debit = next(d for d in db.session.scalars(select(FundDebit).where(
+            FundDebit.proposal_id == proposal["id"])) if d.balance_before == 70000)  # 1-202
+        before, taken, after = debit.balance_before, debit.debited, debit.balance_after
+        db.session.remove()
+    assert before - taken == after
+    html = owners["202"].get(f"/p/{proposal['uid']}/fund").get_data(as_text=True)
+    card = html.split('id="fund-debit-')[1]
+    assert "扣减前余额" in card and "扣减后余额" in card
+    told = card[card.index("扣减前余额"):]  # before, then what was taken, then after
+    positions = [told.index(f"{format_yuan(v)} 元") for v in (before, taken, after)]
+    assert positions == sorted(positions) and told.index("扣减后余额") < positions[2], positions
+    en = owners["202"].get(f"/p/{proposal['uid']}/fund?lang=en").get_data(as_text=True)
+    assert "Balance before the debit" in en
