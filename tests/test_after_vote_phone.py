@@ -91,3 +91,5 @@ def test_the_after_vote_screens_fit_a_phone(sqlite_app, tmp_path):
     for name in ("community", "works", "proposal"):
         assert phone[name] <= 0, f"{name} runs {phone[name]} px past a 390 px phone"
         assert desk[name] <= 0, f"{name} runs {desk[name]} px past a 1280 px screen"
+    # The works' 进度 table with its contract alone: 步/骤, 合/同 one character a line.
+    assert phone["headers"] == [] and desk["headers"] == [], phone["headers"]
