@@ -93,3 +93,8 @@ def test_the_after_vote_screens_fit_a_phone(sqlite_app, tmp_path):
         assert desk[name] <= 0, f"{name} runs {desk[name]} px past a 1280 px screen"
     # The works' 进度 table with its contract alone: 步/骤, 合/同 one character a line.
     assert phone["headers"] == [] and desk["headers"] == [], phone["headers"]
+    # The turnout chart: axes and a legend, no date cut off at the right edge, readable.
+    for chart in (phone["chart"], desk["chart"]):
+        assert chart["cut"] == [], f"chart labels cut off: {chart['cut']}"
+        assert chart["legend"] >= 2 and chart["axis"] >= 2, chart
+    assert phone["chart"]["smallest"] >= 10, phone["chart"]

@@ -18,6 +18,8 @@ class Chart:
     points: str          # SVG polyline points of participating headcount
     quorum_y: float      # the 2/3 (or stricter) line
     labels: tuple[tuple[float, str], ...]  # x position and date text
+    total: int = 0       # voters in the scope: the top of the headcount axis
+    quorum: str = "2/3"  # the participation threshold the dashed line marks
 
 
 def turnout_chart(proposal: Proposal, quorum_num: int, quorum_den: int,
@@ -44,7 +46,14 @@ def turnout_chart(proposal: Proposal, quorum_num: int, quorum_den: int,
         points.append((x, height - height * len(seen) / total))
     points.append((width * (end - start).total_seconds() / span, points[-1][1]))
     days = max(1, int(span // 86400))
+    # At most about 7 dates along the axis, the first and the last always: a month-long vote's
+    # 31 labels ran into each other, more so on a phone, where the chart's text is larger.
+    step = -(-days // 6)
+    shown = sorted(set(range(0, days, step)) | {days})
+    if len(shown) > 2 and days - shown[-2] < step:  # too close to the last one
+        shown.pop(-2)
     labels = tuple((width * i / days, local_text(start + (proposal.voting_end - start) * i / days,
-                                                 "%m-%d")) for i in range(days + 1))
+                                                 "%m-%d")) for i in shown)
     return Chart(width, height, " ".join(f"{x:.1f},{y:.1f}" for x, y in points),
-                 height - height * quorum_num / quorum_den, labels)
+                 height - height * quorum_num / quorum_den, labels, total,
+                 f"{quorum_num}/{quorum_den}")
