@@ -152,3 +152,35 @@ def test_the_committee_sees_how_the_objection_period_ended(app, runner, tmp_path
     page = client.get(f"/committee/p/{pid}").get_data(as_text=True)
     card = page.split('id="objection-period"')[1].split("</section>")[0]
     assert "异议期已结束。最终结果：表决通过。" in card and "没有收到异议。" in card, card
+
+
+def test_the_works_page_says_the_steps_in_order_and_which_one_is_now(app, runner, tmp_path,
+                                                                    client):
+    """A first-time member saw a form and nothing of what came after it: the page lists
+    合同 → 付款 → 验收 → 结算 → 申请材料 in order, each done, now or later for this
+    proposal, says what the package is for and to whom it goes, and keeps the form."""
+    import re
+
+    from tests.money_world import passed_vote, works_done
+
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    _committee(app, runner, client)
+
+    def steps():
+        html = client.get(f"/committee/p/{pid}/works").get_data(as_text=True)
+        assert 'id="works-steps"' in html, html[:3000]
+        listed = html.split('id="works-steps"')[1].split("</ol>")[0]
+        found = re.findall(r'<li class="step (done|now|later)"[^>]*>\s*<strong>([^<]+)</strong>',
+                           listed)
+        return html, listed, found
+
+    html, listed, found = steps()
+    assert [name for _s, name in found] == ["合同", "付款", "验收", "结算", "申请材料"]
+    assert [s for s, _n in found] == ["now", "later", "later", "later", "later"]
+    assert "维修资金管理部门" in listed and 'id="record-contract"' in html
+    works_done(runner, tmp_path, pid, payments=("2000.00",), accepted=False)
+    html, _l, found = steps()
+    assert [s for s, _n in found] == ["done", "done", "now", "later", "later"]
+    assert 'id="record-acceptance"' in html and 'id="record-payment"' in html
+    en = client.get(f"/committee/p/{pid}/works?lang=en").get_data(as_text=True)
+    assert "Contract" in en.split('id="works-steps"')[1].split("</ol>")[0]
