@@ -184,3 +184,30 @@ def test_the_works_page_says_the_steps_in_order_and_which_one_is_now(app, runner
     assert 'id="record-acceptance"' in html and 'id="record-payment"' in html
     en = client.get(f"/committee/p/{pid}/works?lang=en").get_data(as_text=True)
     assert "Contract" in en.split('id="works-steps"')[1].split("</ol>")[0]
+
+
+def test_the_works_page_lists_the_files_each_step_carries(app, runner, tmp_path, client):
+    """The chain binds each step's files by digest, but the page never said which files the
+    committee had uploaded: each recorded step's files are listed with their size and the
+    start of their SHA-256, as the chain and the package carry it."""
+    import hashlib
+    import re
+
+    from tests.money_world import passed_vote, works_done
+
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    works_done(runner, tmp_path, pid, payments=("2000.00",))
+    _committee(app, runner, client)
+    html = client.get(f"/committee/p/{pid}/works").get_data(as_text=True)
+    assert 'id="works-files"' in html, html[-3000:]
+    listed = html.split('id="works-files"')[1].split("</table>")[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", listed, re.S)
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", r, re.S) for r in rows]
+    cells = [[re.sub(r"<[^>]+>", "", c).strip() for c in row] for row in cells if row]
+    expected = [("合同", "contract.pdf", b"%PDF-1.4 signed contract"),
+                ("付款 1", "voucher0.pdf", b"voucher 0"),
+                ("验收", "photo.jpg", b"\xff\xd8 photo"), ("验收", "report.pdf", b"%PDF-1.4 report")]
+    assert [(c[0], c[1]) for c in cells] == [(s, n) for s, n, _c in expected], cells
+    for row, (_s, _n, content) in zip(cells, expected):
+        assert row[2] == f"{len(content)} B", row
+        assert row[3].startswith(hashlib.sha256(content).hexdigest()[:12]), row

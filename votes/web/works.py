@@ -26,7 +26,7 @@ def page(user, proposal):
 def _page(proposal, typed=None, status: int = 200):
     """The works page; after a refused step, its form filled in again with what was typed
     (`typed`: the posted fields; files must be chosen again)."""
-    from votes.services.money.board import money_view
+    from votes.services.money.board import money_view, works_files
     from votes.services.money.settlement import debits
     from votes.extensions import db
     from votes.services.money.works import decision, tolerance_bp, works_refusal
@@ -40,6 +40,7 @@ def _page(proposal, typed=None, status: int = 200):
     # chain's format, or a decision not final yet (the objection period runs) or not to spend.
     return render_template("committee/works.html", proposal=proposal,
                            money=money_view(proposal), debits=debits(proposal),
+                           files=works_files(proposal),
                            tolerance=tolerance_bp(proposal),
                            closed_to_works=works_refusal(db.session, proposal),
                            undecided=undecided, typed=typed or {}), status

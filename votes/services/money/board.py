@@ -43,3 +43,53 @@ def money_view(proposal: Proposal) -> MoneyView | None:
     first = lambda stage: by[stage][0] if by[stage] else None  # noqa: E731
     return MoneyView(first("contract"), tuple(by["payment"]), first("acceptance"),
                      first("settlement"), low, unknown)
+
+
+@dataclass(frozen=True)
+class WorksFile:
+    """A file a recorded works step carries (the chain binds its SHA-256)."""
+
+    step: str      # the step in words: 合同, 付款 2, 验收, 应急使用
+    name: str
+    size: int      # bytes
+    digest: str
+
+    @property
+    def size_text(self) -> str:
+        if self.size < 1024:
+            return f"{self.size} B"
+        if self.size < 1024 * 1024:
+            return f"{self.size / 1024:.1f} KB"
+        return f"{self.size / 1024 / 1024:.1f} MB"
+
+
+def works_files(proposal: Proposal) -> list[WorksFile]:
+    """Each recorded step's files in the order of the chain: the emergency use's evidence,
+    the contract, each payment, the acceptance (a settlement carries none). Sizes read in the
+    database, the files' bytes left there."""
+    import json
+
+    from votes.core import works
+    from votes.i18n import _
+    from votes.models import ChainEntry, Evidence
+
+    steps: list[tuple[str, list[str]]] = []
+    line = db.session.scalar(select(ChainEntry.line).where(
+        ChainEntry.proposal_id == proposal.id, ChainEntry.kind == works.EMERGENCY))
+    if line is not None:
+        steps.append((_("应急使用"), json.loads(line)["entry"]["body"]["evidence"]))
+    paid = 0
+    for body in works_bodies(db.session, proposal):
+        stage = body["stage"]
+        if stage == "payment":
+            paid += 1
+            steps.append((_("付款 %(n)s", n=paid), body["data"]["evidence"]))
+        elif stage in ("contract", "acceptance"):
+            steps.append((_("合同") if stage == "contract" else _("验收"),
+                          body["data"]["evidence"]))
+    wanted = {d for _s, digests in steps for d in digests}
+    stored = {digest: (name, size) for digest, name, size in db.session.execute(
+        select(Evidence.sha256, Evidence.name, func.length(Evidence.content)).where(
+            Evidence.proposal_id == proposal.id, Evidence.sha256.in_(wanted)))} if wanted else {}
+    return [WorksFile(step, *stored.get(d, (_("（文件未保存）"), 0)), d)
+            for step, digests in steps for d in digests]
