@@ -284,6 +284,9 @@ def test_the_money_pages_never_call_an_emergency_budget_voted(app, runner, tmp_p
     assert "应急使用预算" in page
     for text in (board, page):
         assert "表决通过的预算" not in text
+    # The steps' word on the application package: no vote passed, no result notice in it.
+    steps = page.split('id="works-steps"')[1].split("</ol>")[0]
+    assert "表决通过后" not in steps and "表决结果公告" not in steps and "公告后" in steps
 
 
 def test_the_emergency_confirmation_is_no_payment_voucher(app, runner, tmp_path):
