@@ -406,7 +406,7 @@ def test_a_downgrade_keeps_withdrawn_objection_texts_off_the_board(app, runner, 
             # PostgreSQL undoes the whole downgrade; SQLite keeps the steps before the refusal
             # (its DDL commits), each a revision of its own.
             assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() \
-                in ("sms_0002", "staff_0001", "sms_0001", "money_0002", "rulesb_0002")
+                in ("pseud_0001", "sms_0002", "staff_0001", "sms_0001", "money_0002", "rulesb_0002")
             assert conn.execute(text("SELECT count(*) FROM objections "
                                      "WHERE text_withdrawn IS NOT NULL")).scalar() == 1
     finally:
@@ -433,3 +433,49 @@ def test_a_downgrade_does_not_count_a_withdrawn_ballot_again(app, runner, tmp_pa
                                      "WHERE withdrawn_by IS NOT NULL")).scalar() == 1
     finally:
         _migrate(app, "up")
+
+
+def test_votes_frozen_before_keep_their_voter_keys(app, runner, tmp_path, monkeypatch):
+    """pseud_0001: voter keys became per proposal. A vote frozen before it named its voters
+    by the owners' deployment-wide hashes, and its chain carries those keys: the upgrade
+    marks it so (voter_keying 1), and every look-up from an owner to a voter of it (the
+    buyer check's, here) keeps using them; a vote frozen after uses its own (2)."""
+    from sqlalchemy import select, text
+
+    from votes.core.counting import voter_key
+    from votes.extensions import db
+    from votes.models import FrozenUnit, Proposal
+    from votes.services import buyers, privacy, pseudonyms
+    from votes.services.errors import DomainError
+    from tests.factories import resident_id
+
+    monkeypatch.setattr(pseudonyms, "FREEZE_SCHEME", pseudonyms.LEGACY)
+    old = make_open_proposal(app, runner, tmp_path, code="SUN")
+    monkeypatch.undo()
+
+    def keys():
+        with app.app_context():
+            return dict(db.session.execute(select(FrozenUnit.room, FrozenUnit.voter_key).where(
+                FrozenUnit.proposal_id == old["id"], FrozenUnit.building == "1")).all())
+
+    before = keys()
+    try:
+        _migrate(app, "down", "sms_0002")
+        with app.app_context(), db.engine.connect() as conn:
+            assert "voter_keying" not in conn.execute(text("SELECT * FROM proposals")).keys()
+    finally:
+        _migrate(app, "up")
+    assert keys() == before
+    with app.app_context():
+        assert before["101"] == voter_key([privacy.id_hash(resident_id(1))])
+        proposal = db.session.get(Proposal, old["id"])
+        assert proposal.voter_keying == pseudonyms.LEGACY
+        with pytest.raises(DomainError, match="同一人"):  # 赵六 owns 1-202 alone
+            buyers.refuse_counted_twice(db.session, proposal, before["202"], resident_id(4),
+                                        set())
+    assert _failures(runner, tmp_path, old) == []
+    _paper_ballots(runner, tmp_path, old, "SUN", [("1", "101", "agree")])
+    assert _failures(runner, tmp_path, old) == []
+    new = make_open_proposal(app, runner, tmp_path, code="MOON")
+    with app.app_context():
+        assert db.session.get(Proposal, new["id"]).voter_keying == pseudonyms.PER_PROPOSAL

@@ -8,9 +8,10 @@ the developer still holds count as one person together.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from votes.core.refusal import Refusal, _
 from votes.core.roll import AreaBasis, Scope, UnitRecord, sorted_units
@@ -71,6 +72,19 @@ def voter_key(owner_keys: Iterable[str]) -> str:
     return "v-" + hashlib.sha256(joined.encode("utf-8")).hexdigest()[:24]
 
 
+def keyed_voter_key(secret: bytes) -> Callable[[Iterable[str]], str]:
+    """voter_key under a secret of one proposal: HMAC-SHA256 of the same joined owner keys.
+    The owners' keys are keyed once for a whole deployment, so voter_key gave one owner the
+    same pseudonym in every vote; under a proposal's own secret, the same owners are one
+    voter within the vote (the grouping is unchanged) and unrelated keys across votes."""
+
+    def keyed(owner_keys: Iterable[str]) -> str:
+        joined = "\n".join(sorted(owner_keys)).encode("utf-8")
+        return "v-" + hmac.digest(secret, joined, "sha256").hex()[:24]
+
+    return keyed
+
+
 def _build(units: tuple[UnitRecord, ...], key_of: Mapping[str, str],
            developer_of: Mapping[str, bool]) -> Electorate:
     groups: dict[str, list[UnitRecord]] = {}
@@ -89,14 +103,16 @@ def _build(units: tuple[UnitRecord, ...], key_of: Mapping[str, str],
     return Electorate(units=units, voters=tuple(voters))
 
 
-def electorate(units: Iterable[UnitRecord], scope: Scope) -> Electorate:
-    """Group the scope's units into voters per the Supreme People's Court rule."""
+def electorate(units: Iterable[UnitRecord], scope: Scope,
+               key_of_owners: Callable[[Iterable[str]], str] = voter_key) -> Electorate:
+    """Group the scope's units into voters per the Supreme People's Court rule, each named
+    by `key_of_owners` of its owners' keys (the developer's units by DEVELOPER_KEY)."""
     selected = scope.select(units)
     key_of = {}
     for u in selected:
         if not u.owner_keys and not u.developer:
             raise Refusal(_("房屋 %(unit)s 没有业主"), unit=u.label)
-        key_of[u.unit_id] = DEVELOPER_KEY if u.developer else voter_key(u.owner_keys)
+        key_of[u.unit_id] = DEVELOPER_KEY if u.developer else key_of_owners(u.owner_keys)
     return _build(selected, key_of, {u.unit_id: u.developer for u in selected})
 
 

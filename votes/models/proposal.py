@@ -53,6 +53,9 @@ class Proposal(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdraw_reason: Mapped[str | None] = mapped_column(Text)
+    # How its freeze named the voters (services/pseudonyms.py): 1, the owners' keyed hashes
+    # alone (every proposal frozen before this column); 2, under the proposal's own secret.
+    voter_keying: Mapped[int] = mapped_column(Integer, default=2, server_default="1")
 
     community: Mapped["Community"] = relationship()  # noqa: F821
     items: Mapped[list["ProposalItem"]] = relationship(

@@ -14,11 +14,10 @@ import unicodedata
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from votes.core.counting import voter_key as voter_key_of
 from votes.i18n import _
 from votes.core.local_rules import Procedure
 from votes.models import FrozenUnit, FrozenVoter, Proposal, Transfer
-from votes.services import privacy
+from votes.services import privacy, pseudonyms
 from votes.services.proxies import canonical_id
 from votes.services.errors import DomainError
 
@@ -40,6 +39,9 @@ def refuse_counted_twice(session: Session, proposal: Proposal, seller: str,
     # frozen roll's owners folded as the buyers below are, which finds the spellings the
     # hash cannot (`roll_owners`: sole_owner_voters, which the caller reads before it takes
     # the proposal's lock, since it decrypts every voter).
+    # Named as this proposal's freeze named its voters (pseudonyms.py): per proposal now,
+    # by the owners' hashes alone for a proposal frozen before.
+    voter_key_of = pseudonyms.voter_key_of(proposal)
     owns = {voter_key_of([privacy.id_hash(s)]) for s in (id_number, canonical_id(id_number))}
     owns |= roll_owners
     latest: dict[str, bytes] = {}

@@ -83,6 +83,7 @@ def _freeze(session: Session, proposal: Proposal, when: datetime) -> None:
 
     Rows go in as bulk inserts (COPY or executemany), not ORM objects: 100,000 units."""
     from votes.core.counting import electorate
+    from votes.services import pseudonyms
     from votes.services.communities import lock_community
 
     # The roll is read in two statements (owners, then units): a roll replaced between them
@@ -91,7 +92,10 @@ def _freeze(session: Session, proposal: Proposal, when: datetime) -> None:
     lock_community(session, proposal.community_id, share=True)
     records, owners_of = roll_records(session, proposal.community_id, _unit_ids(proposal.uid))
     scope = Scope.parse(proposal.scope)
-    e = electorate(records, scope)
+    # Voter keys of this proposal's own (pseudonyms.py), as its unit ids are: the same
+    # owners are one voter here and unrelated pseudonyms in every other vote.
+    scheme = pseudonyms.FREEZE_SCHEME
+    e = electorate(records, scope, pseudonyms.voter_key_of(proposal, scheme))
     if not e.units:
         raise DomainError(_("表决范围 %(scope)s 内没有房屋", scope=scope_label(str(scope))))
     twice = repeated_flats(e.units, _parts)
@@ -106,6 +110,7 @@ def _freeze(session: Session, proposal: Proposal, when: datetime) -> None:
             first=spelled(*_parts(first))))
     shares = {s.unit_id: s.amount
               for s in apportion(proposal.budget, e.units, presorted=True)}
+    proposal.voter_keying = scheme
     proposal_id = proposal.id  # an ORM attribute: read it once, not per row
     insert_rows(session, FrozenUnit.__table__, [
         {"proposal_id": proposal_id, "unit_uid": record.unit_id, "building": record.building,
