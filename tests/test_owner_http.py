@@ -31,10 +31,20 @@ def post_device(client, vote, body):
     """A device key posted as the owner's page posts it: naming the voter the page was shown
     to, here the one the client's session is signed in as."""
     if isinstance(body, dict) and "voter" not in body:
-        with client.session_transaction() as state:
-            signed_in = state.get("_user_id") or ""
-        body = {**body, "voter": signed_in.split(":", 2)[2] if signed_in.startswith("o:") else ""}
+        body = {**body, "voter": signed_in_voter(client)}
     return client.post(f"/p/{vote['uid']}/device", json=body)
+
+
+def signed_in_voter(client) -> str:
+    """The voter key the client's session is signed in as ("" if none): the cookie holds
+    it sealed (votes/web/login.py), the app opens it."""
+    from votes.web.login import OwnerUser, load_user
+
+    with client.session_transaction() as state:
+        signed_in = state.get("_user_id") or ""
+    with client.application.test_request_context():
+        user = load_user(signed_in) if signed_in else None
+    return user.voter_key if isinstance(user, OwnerUser) else ""
 
 
 def cast(client, vote, choice="agree", **signed):

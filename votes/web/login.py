@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import functools
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 
+from flask import session
 from flask_login import UserMixin, current_user
 
 from votes.core.numbers import whole_number
@@ -15,19 +18,55 @@ from votes.extensions import login_manager
 class OwnerUser(UserMixin):
     proposal_id: int
     voter_key: str
+    # What the session cookie holds: the voter key sealed (AES-GCM under a key of its own,
+    # bound to the proposal), never the key itself. The voter key is the voter's public
+    # pseudonym on the chain: a cookie read on a shared phone led to the owner's ballot.
+    sealed: str = field(default="", compare=False)
 
     def get_id(self) -> str:
-        return f"o:{self.proposal_id}:{self.voter_key}"
+        return f"o:{self.proposal_id}:{self.sealed or _seal(self.proposal_id, self.voter_key)}"
+
+
+def _aead():
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from votes.services.privacy import derived_key
+
+    return AESGCM(derived_key("owner-session"))
+
+
+def _seal(proposal_id: int, voter_key: str) -> str:
+    nonce = os.urandom(12)
+    blob = nonce + _aead().encrypt(nonce, voter_key.encode(), str(proposal_id).encode())
+    return base64.urlsafe_b64encode(blob).decode().rstrip("=")
+
+
+def _unseal(proposal_id: int, sealed: str) -> str | None:
+    from cryptography.exceptions import InvalidTag
+
+    try:
+        blob = base64.urlsafe_b64decode(sealed + "=" * (-len(sealed) % 4))
+        return _aead().decrypt(blob[:12], blob[12:], str(proposal_id).encode()).decode()
+    except (InvalidTag, ValueError):
+        return None
 
 
 @login_manager.user_loader
 def load_user(user_id: str):
     kind, _, rest = user_id.partition(":")
     if kind == "o":
-        proposal_id, _, voter_key = rest.partition(":")
+        proposal_id, _, sealed = rest.partition(":")
         number = whole_number(proposal_id, digits=18)
-        if number is not None and voter_key:
-            return OwnerUser(number, voter_key)
+        if number is None or not sealed:
+            return None
+        if sealed.startswith("v-"):
+            # A session signed in before the keys were sealed (`o:<id>:v-…`, signed by the
+            # app's secret, so not forged): still signed in, and written anew sealed.
+            user = OwnerUser(number, sealed)
+            session["_user_id"] = user.get_id()
+            return user
+        voter_key = _unseal(number, sealed)
+        return OwnerUser(number, voter_key, sealed) if voter_key else None
     if kind == "s":
         from votes.web.staff_login import load_staff
 

@@ -1,0 +1,59 @@
+"""The owner's session cookie named the voter by the public pseudonym (`o:<id>:v-…`, the
+voter key of the public chain): Flask signs its cookie, it does not encrypt it, so anyone
+reading the cookie on a shared phone could find the owner's ballot. It now holds the key
+sealed (votes/web/login.py)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import zlib
+
+from tests.factories import make_open_proposal, voter_token
+from tests.security.test_voter_pseudonym_linkage import ZHANG_SUFFIX, _roll_voters
+
+
+def _session_of(client) -> dict:
+    """The session cookie's payload, as anyone holding the phone can read it (Flask signs
+    the cookie, it does not encrypt it)."""
+    cookie = client.get_cookie("session")
+    payload = cookie.value.split(".")[0] if not cookie.value.startswith(".") \
+        else cookie.value[1:].split(".")[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    if cookie.value.startswith("."):
+        raw = zlib.decompress(raw)
+    return json.loads(raw)
+
+
+def test_the_owners_cookie_does_not_hold_the_public_pseudonym(app, runner, tmp_path, client):
+    vote = make_open_proposal(app, runner, tmp_path)
+    key = _roll_voters(runner, tmp_path, vote)["1-1-101"]
+    client.get(f"/v/{voter_token(app, vote)}")
+    r = client.post(f"/p/{vote['uid']}/verify", data={"method": "id", "answer": ZHANG_SUFFIX})
+    assert r.headers["Location"].endswith(f"/p/{vote['uid']}/ballot")
+    cookie = client.get_cookie("session").value
+    state = _session_of(client)
+    assert state["_user_id"].startswith("o:")
+    assert key not in cookie and key[2:] not in json.dumps(state) and "v-" not in state["_user_id"]
+    # Still signed in as that voter.
+    ballot = client.get(f"/p/{vote['uid']}/ballot")
+    assert ballot.status_code == 200 and "1,647.50" in ballot.get_data(as_text=True)
+
+
+def test_a_session_signed_in_before_still_works_and_loses_the_pseudonym(app, runner,
+                                                                        tmp_path, client):
+    """A cookie written before the change (`o:<proposal id>:v-…`) stays signed in, and is
+    written anew without the key on its first use."""
+    vote = make_open_proposal(app, runner, tmp_path)
+    key = _roll_voters(runner, tmp_path, vote)["1-1-101"]
+    client.get(f"/p/{vote['uid']}")  # a session of its own
+    with client.session_transaction() as state:
+        state["_user_id"] = f"o:{vote['id']}:{key}"
+        state["_fresh"] = True
+    assert client.get(f"/p/{vote['uid']}/ballot").status_code == 200
+    assert key not in client.get_cookie("session").value
+    assert client.get(f"/p/{vote['uid']}/ballot").status_code == 200
+    with client.session_transaction() as state:  # a forged id is no one
+        state["_user_id"] = f"o:{vote['id']}:xyz"
+    assert client.get(f"/p/{vote['uid']}/ballot").status_code == 403
+
