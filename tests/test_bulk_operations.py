@@ -27,7 +27,7 @@ def test_the_frozen_electorate_is_what_the_law_and_the_roll_give(app, runner, tm
     from votes.core.roll import Scope
     from votes.extensions import db
     from votes.models import FrozenUnit, FrozenVoter, Proposal, VoterAccess
-    from votes.services import privacy
+    from votes.services import privacy, pseudonyms
     from votes.services.access import _hash, link_token
     from votes.services.lifecycle import _unit_ids
     from votes.services.records import chain_entries
@@ -38,11 +38,12 @@ def test_the_frozen_electorate_is_what_the_law_and_the_roll_give(app, runner, tm
         proposal = db.session.get(Proposal, made["id"])
         # The reference: the roll read through the ORM, one object per unit and owner.
         units = load_units(proposal.community)
-        # Under the proposal's own unit ids (the freeze's keyed hash of each row id).
+        # Under the proposal's own unit ids (the freeze's keyed hash of each row id) and
+        # voter keys (pseudonyms.py).
         unit_id = _unit_ids(proposal.uid)
         id_of = {str(u.id): unit_id(u.id) for u in units}
         e = electorate([dataclasses.replace(unit_record(u), unit_id=id_of[str(u.id)])
-                        for u in units], Scope("all"))
+                        for u in units], Scope("all"), pseudonyms.voter_key_of(proposal))
         shares = {s.unit_id: s.amount for s in apportion(proposal.budget, e.units)}
         frozen = list(db.session.scalars(select(FrozenUnit).where(
             FrozenUnit.proposal_id == proposal.id).order_by(FrozenUnit.id)))
