@@ -78,9 +78,12 @@ def keyed_voter_key(secret: bytes) -> Callable[[Iterable[str]], str]:
     same pseudonym in every vote; under a proposal's own secret, the same owners are one
     voter within the vote (the grouping is unchanged) and unrelated keys across votes."""
 
+    mac = hmac.new(secret, digestmod=hashlib.sha256)  # keyed once: each voter copies it
+
     def keyed(owner_keys: Iterable[str]) -> str:
-        joined = "\n".join(sorted(owner_keys)).encode("utf-8")
-        return "v-" + hmac.digest(secret, joined, "sha256").hex()[:24]
+        one = mac.copy()
+        one.update("\n".join(sorted(owner_keys)).encode("utf-8"))
+        return "v-" + one.hexdigest()[:24]
 
     return keyed
 

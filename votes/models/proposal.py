@@ -55,7 +55,10 @@ class Proposal(Base):
     withdraw_reason: Mapped[str | None] = mapped_column(Text)
     # How its freeze named the voters (services/pseudonyms.py): 1, the owners' keyed hashes
     # alone (every proposal frozen before this column); 2, under the proposal's own secret.
-    voter_keying: Mapped[int] = mapped_column(Integer, default=2, server_default="1")
+    # Deferred: read only by the look-ups from an owner's ID to a voter (buyers.py), and not
+    # by every page (a page that an older schema still serves keeps serving it).
+    voter_keying: Mapped[int] = mapped_column(Integer, default=2, server_default="1",
+                                              deferred=True)
 
     community: Mapped["Community"] = relationship()  # noqa: F821
     items: Mapped[list["ProposalItem"]] = relationship(
