@@ -152,3 +152,31 @@ def assert_limited_per_address(app, client, url: str, per_minute: int) -> None:
     other = app.test_client()
     other.environ_base["REMOTE_ADDR"] = "192.0.2.9"
     assert other.get(url).status_code == 200
+
+
+def sign_in_owner(app, client, proposal: dict, room: str, serial: int) -> None:
+    """The owner of 1-`room` (ID number resident_id(serial)) signed in on `client` by the
+    ID number's last six characters."""
+    token = voter_token(app, proposal, room=room)
+    start = client.get(f"/v/{token}")
+    assert start.status_code == 302, start.get_data(as_text=True)
+    done = client.post(start.location, data={"method": "id", "answer": resident_id(serial)[-6:]})
+    assert done.status_code == 302 and done.location.endswith("/ballot"), done.location
+
+
+def paper_then_close(app, runner, tmp_path, proposal: dict, choice: str) -> None:
+    """The sample roll's 1-101, 1-102, 2-101 and 2-201 voting `choice` on paper, then the
+    vote closed at its end."""
+    from datetime import timedelta
+
+    pid = str(proposal["id"])
+    lines = ["building,entrance,room,choice,channel,evidence,entered_by"]
+    for building, room in (("1", "101"), ("1", "102"), ("2", "101"), ("2", "201")):
+        name = f"scan-{building}-{room}.pdf"
+        (tmp_path / name).write_bytes(f"%PDF-1.4 scanned form {building}-{room}".encode())
+        lines.append(f"{building},1,{room},{choice},paper,{name},clerk")
+    (tmp_path / "ballots.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert runner.invoke(args=["ballots", "import", pid, str(tmp_path / "ballots.csv")]) \
+        .exit_code == 0
+    app.config["VOTES_NOW"] = proposal["t0"] + timedelta(days=7, hours=1)
+    assert runner.invoke(args=["proposal", "close", pid]).exit_code == 0

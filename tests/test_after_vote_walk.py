@@ -5,15 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.factories import make_open_proposal, resident_id, voter_token
-
-
-def _sign_in(app, client, proposal, room: str, serial: int) -> None:
-    token = voter_token(app, proposal, room=room)
-    start = client.get(f"/v/{token}")
-    assert start.status_code == 302, start.get_data(as_text=True)
-    done = client.post(start.location, data={"method": "id", "answer": resident_id(serial)[-6:]})
-    assert done.status_code == 302, done.location
+from tests.factories import make_open_proposal, paper_then_close, sign_in_owner
 
 
 def _closed(app, runner, tmp_path, choice: str):
@@ -22,17 +14,8 @@ def _closed(app, runner, tmp_path, choice: str):
     proposal = make_open_proposal(app, runner, tmp_path)
     pid = str(proposal["id"])
     owner = app.test_client()
-    _sign_in(app, owner, proposal, "202", 4)
-    lines = ["building,entrance,room,choice,channel,evidence,entered_by"]
-    for building, room in (("1", "101"), ("1", "102"), ("2", "101"), ("2", "201")):
-        name = f"scan-{building}-{room}.pdf"
-        (tmp_path / name).write_bytes(f"%PDF-1.4 scanned form {building}-{room}".encode())
-        lines.append(f"{building},1,{room},{choice},paper,{name},clerk")
-    (tmp_path / "ballots.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert runner.invoke(args=["ballots", "import", pid, str(tmp_path / "ballots.csv")]) \
-        .exit_code == 0
-    app.config["VOTES_NOW"] = proposal["t0"] + timedelta(days=7, hours=1)
-    assert runner.invoke(args=["proposal", "close", pid]).exit_code == 0
+    sign_in_owner(app, owner, proposal, "202", 4)
+    paper_then_close(app, runner, tmp_path, proposal, choice)
     return proposal, pid, owner
 
 
