@@ -368,15 +368,30 @@ class ReceiptDetails:
     salt: str | None
 
 
-def receipt_details(view: VoterView, digest: str) -> ReceiptDetails | None:
+def receipt_details(proposal: Proposal, view: VoterView, digest: str
+                    ) -> ReceiptDetails | None:
     """The owner's ballot with this receipt, unsealed for them alone (None if not theirs).
 
-    Reads the ballots voter_view already loaded: the receipt page stays within its budget."""
+    Reads the ballots voter_view already loaded: the receipt page stays within its budget.
+    After the close, where the page says the ballot is in the result, only of a chain still
+    as written (records.check_chain: the chain no longer moves, so a process reads it once;
+    tally.ResultUnshown otherwise). Not while voting is open: each cast moves the head, and
+    the page every owner lands on after casting would read the whole chain each time (one
+    statement past its budget, tests/test_owner_sql_budget.py, and the chain's every row);
+    the page then says only that the ballot was recorded, and the board's lookup, which
+    says "counted", checks the chain."""
     from votes.services.choices import unseal
+    from votes.services.records import ChainDamaged, check_chain
+    from votes.services.tally import ResultUnshown
 
     ballot = view.ballot_with(digest)
     if ballot is None:
         return None
+    if proposal.state in ("closed", "published"):
+        try:
+            check_chain(proposal)
+        except ChainDamaged as damaged:
+            raise ResultUnshown(damaged, what=_("不能确认您的选票是否计入表决结果")) from damaged
     choice, salt = unseal(ballot.choice_enc)
     return ReceiptDetails(ballot, choice, salt)
 
@@ -399,6 +414,7 @@ class ReceiptLookup:
     replaced_by: object = None  # the replacing Ballot
     replaced_how: str | None = None
     counts_now: int | None = None
+    damaged: str | None = None  # the chain is damaged in the database: nothing is said of it
 
 
 def normalise_receipt(code: str) -> str:
@@ -430,6 +446,17 @@ def _entries_for(proposal: Proposal, code: str) -> list[ChainEntry] | None:
 
 
 def lookup_receipt(proposal: Proposal, code: str) -> ReceiptLookup:
+    """What the board says of a receipt: counted, superseded, withdrawn, not found. Never of
+    a chain damaged in the database (records.check_chain, remembered per process by length
+    and head): neither "counted" nor "not found" (the owner's row may be the one deleted)."""
+    from votes.services.records import ChainDamaged, check_chain
+    from votes.services.tally import ResultUnshown
+
+    try:
+        check_chain(proposal)
+    except ChainDamaged as damaged:
+        return ReceiptLookup(code, None, damaged=ResultUnshown(
+            damaged, what=_("现在不能核验回执")).message)
     entries = _entries_for(proposal, code)
     if entries is None:
         return ReceiptLookup(code, None, malformed=True)

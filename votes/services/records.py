@@ -97,6 +97,28 @@ class ChainDamaged(DomainError):
         self.unlisted, self.problems = unlisted, problems
 
 
+OWNERS, COMMITTEE, REGULATOR = "owners", "committee", "regulator"  # who reads the words
+
+
+def whom_to_tell(audience: str) -> str:
+    """What a reader of a damaged chain's refusal is to do: the owners tell the committee and
+    the maintenance-fund office (the regulator); the committee, who cannot mend the database,
+    calls that office and the system administrator; the regulator, who is that office, finds
+    the damaged entries with its own verification."""
+    if audience == REGULATOR:
+        return _("请用“验证导出包”查看损坏的位置，并通知系统管理员核查。")
+    if audience == COMMITTEE:
+        return _("请联系维修资金管理部门和系统管理员核查。")
+    return _("请告知业主委员会和维修资金管理部门（监管部门）核查。")
+
+
+def damage_words(problems: list[str], what: str, audience: str) -> str:
+    """A refusal for a chain damaged in the database: the damage, what cannot be done of
+    it (`what`), whom to tell (whom_to_tell)."""
+    return _("本事项的表决记录在数据库中已被改动或损坏（%(problems)s），%(what)s。",
+             problems=_("；").join(problems), what=what) + whom_to_tell(audience)
+
+
 def chain_entries(proposal: Proposal) -> list[SealedEntry]:
     """The proposal's chain up to the head its row carries (an entry appended since the row
     was read is the next reader's), each row checked to be there and to be an entry, the

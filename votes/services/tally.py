@@ -156,10 +156,20 @@ def final_tally(session: Session, proposal: Proposal) -> Tally:
 
 
 class ResultUnshown(DomainError):
-    """The chain is damaged in the database (records.ChainDamaged): no result is shown."""
+    """The chain is damaged in the database (records.ChainDamaged): no result is shown.
 
-    def __init__(self, damaged):
-        super().__init__(_("本事项的表决记录在数据库中已被改动或损坏（%(problems)s），不能显示表决结果。"
-                           "请告知业主委员会和维修资金管理部门（监管部门）核查。",
-                           problems=_("；").join(damaged.problems)))
-        self.damaged = damaged
+    The words end with whom to tell, for the reader (records.whom_to_tell): an owner is
+    asked to tell the committee and the maintenance-fund office, the committee to call the
+    office and the system administrator, the regulator pointed to its verification. `what`
+    says what cannot be shown (the result, the owner's ballot, the objections …)."""
+
+    def __init__(self, damaged, audience: str = "owners", what: str | None = None):
+        from votes.services.records import damage_words
+
+        super().__init__(damage_words(damaged.problems, what or _("不能显示表决结果"),
+                                      audience))
+        self.damaged, self.what = damaged, what
+
+    def words(self, audience: str) -> str:
+        """The same refusal in the words for another reader."""
+        return ResultUnshown(self.damaged, audience, self.what).message

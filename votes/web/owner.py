@@ -583,7 +583,7 @@ def _own_send(ballot) -> bool:
 def receipt(proposal, owner, view, digest: str):
     from votes.services.notices_pdf import receipt_qr_svg
 
-    mine = receipt_details(view, digest)
+    mine = receipt_details(proposal, view, digest)
     # Not view.ballot: the voter has no counted ballot once staff withdrew theirs (§15),
     # and the page then says so, where it was a 404.
     if mine is None:

@@ -1,0 +1,92 @@
+"""An owner's pages that say their ballot was counted, when the chain in the database was
+altered behind the app's back (a row not JSON, a row deleted, the head column changed): the
+public board's receipt lookup said "已计入" during the vote, and the owner's receipt page
+after the close said "表决成功 … 已记入表决记录" and "核验您的选票已被计入" of a chain no
+bundle can be made of. Now each says in words that the record is damaged and whom to tell
+(the committee and the maintenance-fund office), and makes no claim of a count."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+from sqlalchemy import select
+
+from tests.factories import make_open_proposal, resident_id, voter_token
+from tests.money_world import passed_vote
+from tests.test_tampered_chain_store import TAMPERINGS, _tamper
+
+OWNERS = "请告知业主委员会和维修资金管理部门"
+
+
+def _damage_open_chain(app, pid, how: str) -> None:
+    """_tamper's alterations on a chain still open: genesis (0) and four ballots (1–4)."""
+    from votes.extensions import db
+    from votes.models import ChainEntry, Proposal
+
+    with app.app_context():
+        rows = db.session.scalars(select(ChainEntry).where(
+            ChainEntry.proposal_id == int(pid)).order_by(ChainEntry.seq)).all()
+        assert len(rows) == 5
+        if how == "unreadable":
+            rows[2].line = rows[2].line[:-7]
+        elif how == "missing":
+            db.session.delete(rows[2])
+        else:
+            db.session.get(Proposal, int(pid)).chain_head = "ab" * 32
+        db.session.commit()
+
+
+def _paper_ballots(runner, tmp_path, pid) -> None:
+    lines = ["building,entrance,room,choice,channel,evidence,entered_by"]
+    for building, room in (("1", "101"), ("1", "102"), ("2", "101"), ("2", "201")):
+        name = f"scan-{building}-{room}.pdf"
+        (tmp_path / name).write_bytes(f"%PDF-1.4 scanned form {building}-{room}".encode())
+        lines.append(f"{building},1,{room},agree,paper,{name},clerk")
+    path = tmp_path / "ballots.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert runner.invoke(args=["ballots", "import", str(pid), str(path)]).exit_code == 0
+
+
+def _receipt_of(app, pid, seq: int) -> str:
+    from votes.extensions import db
+    from votes.models import ChainEntry
+
+    with app.app_context():
+        return db.session.scalar(select(ChainEntry.digest).where(
+            ChainEntry.proposal_id == int(pid), ChainEntry.seq == seq))
+
+
+@pytest.mark.parametrize("how", sorted(TAMPERINGS))
+def test_the_boards_lookup_does_not_say_counted_of_a_damaged_chain(app, runner, tmp_path,
+                                                                    how):
+    vote = make_open_proposal(app, runner, tmp_path)
+    _paper_ballots(runner, tmp_path, vote["id"])
+    receipt = _receipt_of(app, vote["id"], 1)
+    _damage_open_chain(app, vote["id"], how)
+    page = app.test_client().get(f"/p/{vote['uid']}?receipt={receipt}")
+    text = html.unescape(page.get_data(as_text=True))
+    assert page.status_code == 200 and "Traceback" not in text, text
+    assert "已计入" not in text and 'id="lookup-damaged"' in text, text
+    assert "不能核验回执" in text and OWNERS in text, text
+    english = app.test_client().get(f"/p/{vote['uid']}?receipt={receipt}&lang=en")
+    assert "cannot be checked" in english.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("how", sorted(TAMPERINGS))
+def test_the_owners_own_pages_say_nothing_counted_of_a_damaged_chain(app, runner, tmp_path,
+                                                                      how):
+    vote = passed_vote(app, runner, tmp_path)
+    pid, uid = vote["pid"], vote["uid"]
+    receipt = _receipt_of(app, pid, 1)  # 1-101's paper ballot
+    _tamper(app, pid, how)
+    phone = app.test_client()
+    start = phone.get(f"/v/{voter_token(app, vote, room='101')}")
+    assert start.status_code == 302, start.get_data(as_text=True)
+    done = phone.post(f"/p/{uid}/verify", data={"method": "id", "answer": resident_id(1)[-6:]})
+    assert done.status_code == 302 and done.location.endswith("/mine"), done.location
+    for path in (f"/p/{uid}/mine", f"/p/{uid}/receipt/{receipt}"):
+        page = phone.get(path)
+        text = html.unescape(page.get_data(as_text=True))
+        assert page.status_code == 400 and "Traceback" not in text, (path, text)
+        assert "已计入" not in text and "表决成功" not in text and OWNERS in text, (path, text)
