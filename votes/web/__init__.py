@@ -100,9 +100,10 @@ def register_blueprints(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def refused(err: DomainError):
+        message = _damage_words(err)
         if _for_a_program():
-            return jsonify({"error": err.message}), 400
-        return render_template("error.html", message=err.message), 400
+            return jsonify({"error": message}), 400
+        return render_template("error.html", message=message), 400
 
     @app.errorhandler(DataError)
     def database_refused(err: DataError):
@@ -390,6 +391,24 @@ def owner_masked(owner) -> str:
 
     return _("%(name)s（%(id)s）", name=mask_name(decrypt(owner.name_enc)),
              id=mask_id(decrypt(owner.id_enc)))
+
+
+def _damage_words(err) -> str:
+    """A refusal's message; for a chain damaged in the database (tally.ResultUnshown) in the
+    words of who reads it: a staff member is told whom to call as their role may (the
+    committee: the maintenance-fund office and the administrator; the regulator, who is that
+    office: its verification), an owner or a visitor whom to tell."""
+    from votes.services.records import COMMITTEE, REGULATOR
+    from votes.services.tally import ResultUnshown
+
+    if not isinstance(err, ResultUnshown) or request.blueprint in ("public", "owner", "api"):
+        return err.message
+    from votes.web.authz import current_staff
+
+    user = current_staff()
+    if user is None:
+        return err.message
+    return err.words(REGULATOR if user.role == "regulator" else COMMITTEE)
 
 
 def _for_a_program() -> bool:

@@ -128,8 +128,6 @@ def _proposal_page(proposal, report):
     from votes.services.money.works import money_summary
     from votes.services.oversight import (latest_verification, verification_failures,
                                           verification_outcome)
-    from votes.services.procedure.scans import procedure_scans
-
     from votes.core.step_titles import title
     from votes.i18n import language
 
@@ -141,7 +139,19 @@ def _proposal_page(proposal, report):
                            verification_outcome=verification_outcome(proposal, verification),
                            verification_failures=verification_failures(verification),
                            report=report, money=money_summary(proposal),
-                           scans=procedure_scans(proposal), emergency=_emergency(proposal))
+                           scans=_scans(proposal), emergency=_emergency(proposal))
+
+
+def _scans(proposal):
+    """The delivery and objection scans the chain names; none of a chain damaged in the
+    database (the page says so beside the result, and the verification names the entries)."""
+    from votes.services.procedure.scans import procedure_scans
+    from votes.services.tally import ResultUnshown
+
+    try:
+        return procedure_scans(proposal)
+    except ResultUnshown:
+        return ()
 
 
 def _emergency(proposal):

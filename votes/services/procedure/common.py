@@ -50,8 +50,22 @@ def store_evidence(session: Session, proposal: Proposal, evidence) -> str:
     return digest
 
 
+def checked(proposal: Proposal, what: str | None = None) -> None:
+    """Refuse (tally.ResultUnshown, saying `what` cannot be shown) for a chain damaged in
+    the database: records.check_chain, remembered per process by length and head."""
+    from votes.services.records import ChainDamaged, check_chain
+    from votes.services.tally import ResultUnshown
+
+    try:
+        check_chain(proposal)
+    except ChainDamaged as damaged:
+        raise ResultUnshown(damaged, what=what) from damaged
+
+
 def entries_of(proposal: Proposal, *kinds: str) -> list[SealedEntry]:
-    """The proposal's chain entries of these kinds, in chain order."""
+    """The proposal's chain entries of these kinds, in chain order: only of a chain still as
+    written (checked): a row not JSON was a 500, a deleted or altered one read as if whole."""
+    checked(proposal, _("不能显示本事项的送达、异议和结果记录"))
     lines = db.session.scalars(select(ChainEntry.line).where(
         ChainEntry.proposal_id == proposal.id, ChainEntry.kind.in_(kinds))
         .order_by(ChainEntry.seq))
@@ -69,6 +83,7 @@ def close_entry(proposal: Proposal) -> SealedEntry | None:
         ChainEntry.proposal_id == proposal.id, ChainEntry.kind == "close")).first()
     if row is None:
         return None
+    checked(proposal)  # the close's tally and 从多 figures: only of a chain as written
     found = _closes.get(row.digest)
     if found is not None:
         return found
