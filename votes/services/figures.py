@@ -89,7 +89,8 @@ def proposal_figures(proposal_ref: str) -> ProposalFigures:
     return ProposalFigures(proposal, turnout, None, ballots)
 
 
-def figures_or_damage(proposal_ref: str, compute=None) -> ProposalFigures:
+def figures_or_damage(proposal_ref: str, compute=None, audience: str = "regulator"
+                      ) -> ProposalFigures:
     """proposal_figures, or for a chain damaged in the database (tally.ResultUnshown) no
     tally, with the words saying why: the regulator's pages still list it and offer the
     verification that names the entries at fault."""
@@ -100,7 +101,8 @@ def figures_or_damage(proposal_ref: str, compute=None) -> ProposalFigures:
     except ResultUnshown as unshown:
         proposal = proposal_now(proposal_ref)
         turnout, ballots = _open_figures(db.session, proposal)
-        return ProposalFigures(proposal, turnout, None, ballots, damaged=str(unshown))
+        return ProposalFigures(proposal, turnout, None, ballots,
+                               damaged=unshown.words(audience))
 
 
 def _open_figures(session, proposal: Proposal) -> tuple[Turnout, int]:

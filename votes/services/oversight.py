@@ -19,7 +19,7 @@ from votes.models import Community, Proposal, Verification
 from votes.services import audit, clock
 from votes.services.export import export_bundle, verify_exported
 from votes.services.figures import ProposalFigures, figures_or_damage, proposal_figures
-from votes.services.records import ChainDamaged
+from votes.services.records import REGULATOR, ChainDamaged
 from votes.services.tx import unit_of_work
 
 
@@ -35,8 +35,9 @@ class OverviewRow:
 
     @property
     def quorum_met(self) -> bool:
-        """Whether the quorum is reached, judged as the CSV's column judges it."""
-        return _quorum_met(self.figures)
+        """Whether the quorum is reached, judged as the CSV's column judges it; never of a
+        chain damaged in the database (the ballots table's count is not what it recorded)."""
+        return not self.figures.damaged and _quorum_met(self.figures)
 
 
 def overview(communities: list[Community], state: str = "", since: datetime | None = None,
@@ -66,7 +67,7 @@ def overview_rows(proposals: list[Proposal]) -> list[OverviewRow]:
     from votes.services.money.works import money_summaries
 
     money = money_summaries([p.id for p in proposals])
-    return [OverviewRow(figures_or_damage(str(p.id), proposal_figures), latest_verification(p), money[p.id])
+    return [OverviewRow(figures_or_damage(str(p.id), proposal_figures, REGULATOR), latest_verification(p), money[p.id])
             for p in proposals]
 
 
@@ -104,7 +105,9 @@ def overview_csv(rows: list[OverviewRow]) -> bytes:
         p = f.proposal
         # Agreement is blank until the close: while voting, choices are sealed. An emergency
         # use held no vote (§18.6): no deadline, no participation, no quorum to miss.
-        voted = p.state != "emergency"
+        # Of a chain damaged in the database no figure either: the ballots table may count
+        # what the chain no longer holds (a row deleted) or holds unreadable.
+        voted = p.state != "emergency" and not f.damaged
         w.writerow(safe_row([p.community.name, p.title, state_label(p.state),
                              clock.local_text(p.voting_end) if voted else "",
                              format_area(t.total_area), t.total_headcount,
@@ -112,8 +115,9 @@ def overview_csv(rows: list[OverviewRow]) -> bytes:
                              t.participating_headcount if voted else "",
                              format_area(final.agree_area) if final else "",
                              final.agree_headcount if final else "",
-                             _quorum_text(p.state, r.quorum_met, yes, no),
-                             _result_text(f) if final else "",
+                             _quorum_text(p.state, r.quorum_met, yes, no) if voted else "",
+                             _("表决记录已损坏") if f.damaged
+                             else _result_text(f) if final else "",
                              p.chain_head or "",
                              "" if r.verification is None else _outcome(r.verification_outcome),
                              *_money_cells(p, r.money)]))

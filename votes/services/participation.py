@@ -5,7 +5,21 @@ from __future__ import annotations
 from votes.core.chain import counted_ballots
 from votes.core.participation import unit_participation
 from votes.models import Proposal
-from votes.services.records import chain_entries, roll_record
+from votes.i18n import _
+from votes.services.records import ChainDamaged, roll_record
+from votes.services.records import chain_entries as _entries
+
+
+def chain_entries(proposal: Proposal):
+    """records.chain_entries, refused for a chain damaged in the database in the words of
+    the page's readers, the owners (tally.ResultUnshown): whom to tell, not the server's
+    administrator."""
+    from votes.services.tally import ResultUnshown
+
+    try:
+        return _entries(proposal)
+    except ChainDamaged as damaged:
+        raise ResultUnshown(damaged, what=_("不能显示各房屋是否计入表决")) from damaged
 
 
 def participation(proposal: Proposal) -> list[dict] | None:

@@ -100,7 +100,7 @@ def register_blueprints(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def refused(err: DomainError):
-        message = _damage_words(err)
+        message = refusal_words(err)
         if _for_a_program():
             return jsonify({"error": message}), 400
         return render_template("error.html", message=message), 400
@@ -393,7 +393,7 @@ def owner_masked(owner) -> str:
              id=mask_id(decrypt(owner.id_enc)))
 
 
-def _damage_words(err) -> str:
+def refusal_words(err) -> str:
     """A refusal's message; for a chain damaged in the database (tally.ResultUnshown) in the
     words of who reads it: a staff member is told whom to call as their role may (the
     committee: the maintenance-fund office and the administrator; the regulator, who is that

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from votes.core.numbers import whole_number
 from votes.services.errors import DomainError
+from votes.web import refusal_words
 from votes.web.authz import staff
 from votes.web.committee import bp
 from votes.web.once import once
@@ -38,7 +39,7 @@ def _entered(user, proposal, kind: str, act, done: str):
         try:
             act()
         except DomainError as err:
-            flash(err.message, "error")
+            flash(refusal_words(err), "error")
             return _back(proposal), None
         flash(done, "ok")
         back = _back(proposal)
@@ -99,7 +100,7 @@ def withdraw_text(user, proposal):
         withdraw(str(proposal.id), number, request.form.get("reason", ""), user.login)
         flash(_("已撤下第 %(n)s 条记录的内容，不再公示。", n=number), "ok")
     except DomainError as err:
-        flash(err.message, "error")
+        flash(refusal_words(err), "error")
     return _back(proposal)
 
 

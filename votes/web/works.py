@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from votes.core.numbers import whole_number
 from votes.services.errors import DomainError
+from votes.web import refusal_words
 from votes.web.authz import staff
 from votes.web.once import once
 
@@ -71,7 +72,7 @@ def _record(user, proposal, step: str, act, done: str):
         try:
             act()
         except DomainError as err:
-            flash(err.message, "error")
+            flash(refusal_words(err), "error")
             return _page(proposal, typed=request.form.to_dict(), status=400), None
         flash(done, "ok")
         address = url_for("works.page", pid=proposal.id)
@@ -135,7 +136,7 @@ def settlement_notice(user, proposal):
     try:
         pdf = settlement_notice_pdf(proposal, balances=True)
     except NotFound as err:  # not settled yet
-        flash(err.message, "error")
+        flash(refusal_words(err), "error")
         back = "regulator.proposal" if user.role == "regulator" else "works.page"
         return redirect(url_for(back, pid=proposal.id))
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
@@ -163,7 +164,7 @@ def emergency_letters(user, proposal):
     try:
         pdf = emergency_letters_pdf(proposal, building=building, actor=user.login)
     except DomainError as err:  # a voted proposal, or no company owner in the scope
-        flash(err.message, "error")
+        flash(refusal_words(err), "error")
         return redirect(url_for("committee.proposal", pid=proposal.id))
     suffix = "" if building is None else f"-{building}"
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
@@ -210,10 +211,10 @@ def emergency(user, community):
                                           form.getlist("acknowledge_failed")))
             p = apply_emergency(app, _evidence(), actor=user.login)
         except FailedVotesUnacknowledged as err:
-            flash(err.message, "error")
+            flash(refusal_words(err), "error")
             failed.extend(err.failed)
         except DomainError as err:
-            flash(err.message, "error")
+            flash(refusal_words(err), "error")
         else:
             flash(_("应急使用已公布在公示栏。"), "ok")
             return url_for("works.page", pid=p.id)

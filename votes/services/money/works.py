@@ -147,8 +147,13 @@ def works_refusal(session: Session, proposal: Proposal) -> str | None:
     """Why no works can be recorded on this proposal now, None when they can: what
     append_stage would refuse (the decision, the chain's format), said on the works page
     before the committee fills in a form and uploads its scans."""
+    from votes.services.records import COMMITTEE
+    from votes.services.tally import ResultUnshown
+
     try:
         decision(session, proposal)
+    except ResultUnshown as damaged:  # the works page is the committee's: its words
+        return damaged.words(COMMITTEE)
     except DomainError as err:
         return err.message
     return older_format_refusal(session, proposal)
