@@ -26,12 +26,12 @@ def domain_errors(fn):
         try:
             return fn(*args, **kwargs)
         except DomainError as err:
-            from votes.services.records import COMMITTEE
-            from votes.services.tally import ResultUnshown
+            from votes.services.records import COMMITTEE, ChainDamaged
+            from votes.services.tally import CloseMissing, ResultUnshown
 
             # The command line is the office's and the administrator's: their words.
-            click.echo(err.words(COMMITTEE) if isinstance(err, ResultUnshown) else str(err),
-                       err=True)
+            damaged = isinstance(err, (ResultUnshown, ChainDamaged, CloseMissing))
+            click.echo(err.words(COMMITTEE) if damaged else str(err), err=True)
             sys.exit(1)
         except DataError:
             # The last line of defence: input the services did not check (a text too long

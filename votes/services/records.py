@@ -91,10 +91,17 @@ class ChainDamaged(DomainError):
                  ballots: int, unlisted: int = 0):
         # entries and ballots: the rows the database still holds; unlisted: the problems
         # past the MAX_DAMAGE failures named one by one
-        super().__init__(_("数据库中本事项的表决记录已被改动或损坏（%(problems)s），不能导出或核对。"
-                           "请联系系统管理员核查。", problems=_("；").join(problems)))
+        # Said to the committee (their download, the command line); the regulator's
+        # verification stores the failures, and other readers ask for their words.
+        super().__init__(damage_words(problems, _("不能导出或核对"), COMMITTEE))
         self.failures, self.entries, self.ballots = failures, entries, ballots
         self.unlisted, self.problems = unlisted, problems
+
+    def __str__(self) -> str:  # DomainError's would list `problems` again under the message
+        return self.message
+
+    def words(self, audience: str) -> str:
+        return damage_words(self.problems, _("不能导出或核对"), audience)
 
 
 OWNERS, COMMITTEE, REGULATOR = "owners", "committee", "regulator"  # who reads the words

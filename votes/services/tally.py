@@ -138,16 +138,13 @@ def _closing_tally(session: Session, proposal: Proposal
 def final_tally(session: Session, proposal: Proposal) -> Tally:
     """The tally the close entry published (for a closed vote): the entry as
     procedure.common.close_entry keeps it, read once per process."""
-    from votes.i18n import _
-    from votes.services.errors import DomainError
     from votes.services.procedure.common import close_entry
 
     from votes.services.records import ChainDamaged, check_chain
 
     close = close_entry(proposal)
     if close is None:  # only a database altered behind the app's back: it writes one at close
-        raise DomainError(_("数据库中本事项的表决结束记录缺失，表决记录已被改动或损坏，不能显示表决结果。"
-                            "请联系系统管理员核查。"))
+        raise CloseMissing()
     try:  # the close's tally is shown as the result only of a chain still as it was written
         check_chain(proposal)
     except ChainDamaged as damaged:
@@ -173,3 +170,16 @@ class ResultUnshown(DomainError):
     def words(self, audience: str) -> str:
         """The same refusal in the words for another reader."""
         return ResultUnshown(self.damaged, audience, self.what).message
+
+
+class CloseMissing(DomainError):
+    """The close entry is not in the database (a closed vote always has one): no result."""
+
+    def __init__(self, audience: str = "owners"):
+        from votes.services.records import whom_to_tell
+
+        super().__init__(_("数据库中本事项的表决结束记录缺失，表决记录已被改动或损坏，不能显示表决结果。")
+                         + whom_to_tell(audience))
+
+    def words(self, audience: str) -> str:
+        return CloseMissing(audience).message

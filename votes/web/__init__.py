@@ -398,16 +398,18 @@ def refusal_words(err) -> str:
     words of who reads it: a staff member is told whom to call as their role may (the
     committee: the maintenance-fund office and the administrator; the regulator, who is that
     office: its verification), an owner or a visitor whom to tell."""
-    from votes.services.records import COMMITTEE, REGULATOR
-    from votes.services.tally import ResultUnshown
+    from votes.services.records import COMMITTEE, OWNERS, REGULATOR, ChainDamaged
+    from votes.services.tally import CloseMissing, ResultUnshown
 
-    if not isinstance(err, ResultUnshown) or request.blueprint in ("public", "owner", "api"):
+    if not isinstance(err, (ResultUnshown, ChainDamaged, CloseMissing)):
         return err.message
+    if request.blueprint in ("public", "owner", "api"):
+        return err.words(OWNERS)
     from votes.web.authz import current_staff
 
     user = current_staff()
     if user is None:
-        return err.message
+        return err.words(OWNERS)
     return err.words(REGULATOR if user.role == "regulator" else COMMITTEE)
 
 
