@@ -25,12 +25,14 @@ class Kept:
                 return found[0]
             return None
 
-    def put(self, key, value, weight: int = 1) -> None:
+    def put(self, key, value, weight: int = 1, replace: bool = False) -> None:
         if weight > self.size:
             return
         with self.lock:
             if key in self.entries:
-                return
+                if not replace:
+                    return
+                self.held -= self.entries.pop(key)[1]
             self.entries[key] = (value, weight)
             self.held += weight
             while self.held > self.size:

@@ -5,6 +5,8 @@ Both are pseudonymous: unit labels, areas and voter keys, never names, IDs or ph
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import func, select
 
 from votes.core.canonical import format_time
@@ -130,13 +132,19 @@ def chain_entries(proposal: Proposal) -> list[SealedEntry]:
     """The proposal's chain up to the head its row carries (an entry appended since the row
     was read is the next reader's), each row checked to be there and to be an entry, the
     last one the head: ChainDamaged otherwise."""
+    return _read_checked(proposal, 0)
+
+
+def _read_checked(proposal: Proposal, start: int) -> list[SealedEntry]:
+    """chain_entries from entry `start` on (the entries before it found sound already)."""
     rows = db.session.execute(
         select(ChainEntry.seq, ChainEntry.line, ChainEntry.kind)
-        .where(ChainEntry.proposal_id == proposal.id, ChainEntry.seq < proposal.chain_length)
+        .where(ChainEntry.proposal_id == proposal.id, ChainEntry.seq >= start,
+               ChainEntry.seq < proposal.chain_length)
         .order_by(ChainEntry.seq))
     entries: list[SealedEntry] = []
     damage: list[tuple[Failure, str]] = []
-    expected = ballots = present = 0
+    expected, ballots, present = start, 0, 0
     for seq, line, kind in rows:
         if seq != expected:
             damage.append(_missing(expected, seq - 1))
@@ -159,6 +167,8 @@ def chain_entries(proposal: Proposal) -> list[SealedEntry]:
                                "head in the database is not this last entry's digest", last),
                        _("事项的链头与第 %(n)s 条记录（最后一条）不一致", n=last)))
     if damage:
+        if start:  # said of the whole chain: what it holds, every damage in it
+            return _read_checked(proposal, 0)
         failures, problems = (list(x) for x in zip(*damage[:MAX_DAMAGE]))
         unlisted = max(0, len(damage) - MAX_DAMAGE)
         if unlisted:
@@ -167,19 +177,34 @@ def chain_entries(proposal: Proposal) -> list[SealedEntry]:
     return entries
 
 
+# A chain found sound is read whole again after this long, in every process that shows
+# what it decided: a row altered behind the app's back among those already checked.
+WHOLE_AGAIN_SECONDS = 60
+
+
 def check_chain(proposal: Proposal) -> None:
     """chain_entries' check for a reader that shows what the chain decided (the close's
-    tally, the result) without needing the entries: ChainDamaged as it raises it. A chain
-    found sound is remembered per process by its length and head, so the pages that show
-    a result read the whole chain once per change of it, not on every view.
+    tally, the result, a receipt's count) without needing the entries: ChainDamaged as it
+    raises it. A chain found sound is remembered per process by its length and head: the
+    pages that show it read only the entries appended since (during the vote, the board's
+    lookup, open to anyone, would otherwise read the whole chain at every cast), and the
+    whole chain again once a minute.
 
-    Not seen until the chain moves on or the process restarts: a row altered behind the
-    app's back after this process found the chain sound at the same length and head."""
-    key = (str(db.session.get_bind().url), proposal.uid, proposal.chain_length,
-           proposal.chain_head)
-    if _sound.get(key) is None:
-        chain_entries(proposal)
-        _sound.put(key, True)
+    Not seen until then: a row altered behind the app's back among the entries this
+    process had already found sound."""
+    key = (str(db.session.get_bind().url), proposal.uid)
+    known = _sound.get(key)
+    now = time.monotonic()
+    if known is not None and now - known[2] < WHOLE_AGAIN_SECONDS:
+        length, head, whole_at = known
+        if (length, head) == (proposal.chain_length, proposal.chain_head):
+            return
+        if 0 < length < proposal.chain_length:
+            _read_checked(proposal, length)
+            _sound.put(key, (proposal.chain_length, proposal.chain_head, whole_at), replace=True)
+            return
+    chain_entries(proposal)
+    _sound.put(key, (proposal.chain_length, proposal.chain_head, now), replace=True)
 
 
 def forget_checked() -> None:
