@@ -36,6 +36,9 @@ TEST_CONFIG = {
     "KEY_PASSPHRASE": "test-passphrase",
     "WTF_CSRF_ENABLED": False,
     "BASE_URL": "http://votes.test",
+    # 验证导出包 in the request (votes/services/verify_jobs.py): the POST's redirect then
+    # shows the result; tests/test_regulator_verify_jobs.py runs the real thread.
+    "VERIFY_IN_REQUEST": True,
 }
 
 

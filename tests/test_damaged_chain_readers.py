@@ -61,5 +61,5 @@ def test_no_result_is_shown_of_a_damaged_chain(app, runner, tmp_path, client, ho
     text = overview.get_data(as_text=True)
     assert overview.status_code == 200 and "表决记录已损坏" in text, text
     assert ">通过<" not in text
-    verified = client.post(f"/regulator/p/{pid}/verify")
+    verified = client.post(f"/regulator/p/{pid}/verify", follow_redirects=True)
     assert verified.status_code == 200 and "验证失败" in verified.get_data(as_text=True)

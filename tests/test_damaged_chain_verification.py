@@ -21,10 +21,10 @@ def test_a_verification_of_a_damaged_chain_says_nothing_of_a_bundles_files(app, 
     pid = passed_vote(app, runner, tmp_path)["pid"]
     staff_accounts(app, runner)
     sign_in(client, "district")
-    sound = client.post(f"/regulator/p/{pid}/verify").get_data(as_text=True)
+    sound = client.post(f"/regulator/p/{pid}/verify", follow_redirects=True).get_data(as_text=True)
     assert "验证通过" in sound and NOTE in sound  # a bundle was made and verified
     _tamper(app, pid, "unreadable")
-    page = client.post(f"/regulator/p/{pid}/verify").get_data(as_text=True)
+    page = client.post(f"/regulator/p/{pid}/verify", follow_redirects=True).get_data(as_text=True)
     summary = re.search(r'<div id="verify-summary">.*?</div>', page, re.S).group(0)
     assert "验证失败" in summary and NOTE not in summary, summary
     report = client.get(f"/regulator/p/{pid}/verification.txt").get_data(as_text=True)
@@ -45,7 +45,7 @@ def test_damage_past_what_is_listed_is_counted(app, runner, tmp_path, client, mo
             row.line = row.line[:-7]
         db.session.commit()
     sign_in(client, "district")
-    page = client.post(f"/regulator/p/{pid}/verify").get_data(as_text=True)
+    page = client.post(f"/regulator/p/{pid}/verify", follow_redirects=True).get_data(as_text=True)
     assert "另有 2 处问题未逐条列出" in page, page
     last = _last_verification(client.get(f"/regulator/p/{pid}").get_data(as_text=True))
     assert "另有 2 处问题未逐条列出" in last, last

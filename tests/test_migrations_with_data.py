@@ -361,7 +361,7 @@ def test_a_vote_from_before_version_3_verifies_in_the_app(app, runner, tmp_path,
 
     client = app.test_client()
     sign_in(client, "district")
-    page = client.post(f"/regulator/p/{vote['pid']}/verify").get_data(as_text=True)
+    page = client.post(f"/regulator/p/{vote['pid']}/verify", follow_redirects=True).get_data(as_text=True)
     assert "验证通过 / VERIFIED" in page and "3.4" not in page, page
     with app.app_context():
         from votes.models import Proposal
@@ -406,7 +406,8 @@ def test_a_downgrade_keeps_withdrawn_objection_texts_off_the_board(app, runner, 
             # PostgreSQL undoes the whole downgrade; SQLite keeps the steps before the refusal
             # (its DDL commits), each a revision of its own.
             assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() \
-                in ("pseud_0001", "sms_0002", "staff_0001", "sms_0001", "money_0002", "rulesb_0002")
+                in ("verify_0001", "pseud_0001", "sms_0002", "staff_0001", "sms_0001", "money_0002",
+                    "rulesb_0002")
             assert conn.execute(text("SELECT count(*) FROM objections "
                                      "WHERE text_withdrawn IS NOT NULL")).scalar() == 1
     finally:

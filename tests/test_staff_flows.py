@@ -150,14 +150,14 @@ def test_regulator_overview_download_and_verify(app, world, client):
     bundle = client.get(f"/committee/p/{pid}/bundle.zip")
     assert bundle.status_code == 200 and zipfile.ZipFile(io.BytesIO(bundle.data)).namelist()
     # During voting the bundle is interim: intact so far, never "failed".
-    r = client.post(f"/regulator/p/{pid}/verify")
+    r = client.post(f"/regulator/p/{pid}/verify", follow_redirects=True)
     text = r.get_data(as_text=True)
     assert "vote in progress" in text and "验证失败" not in text and "FAILED" not in text
     overview = client.get("/regulator/").get_data(as_text=True)
     assert "链完整，表决进行中" in overview and "验证失败" not in overview
     assert "链完整，表决进行中" in client.get("/regulator/?format=csv").data.decode("utf-8-sig")
     app.config["VOTES_NOW"] = world["t0"] + timedelta(days=8)
-    r = client.post(f"/regulator/p/{pid}/verify")
+    r = client.post(f"/regulator/p/{pid}/verify", follow_redirects=True)
     assert "验证通过 / VERIFIED" in r.get_data(as_text=True)
     assert "已验证" in client.get("/regulator/").get_data(as_text=True)
     assert _quorum_shown(client) == "未达到"  # closed

@@ -57,7 +57,7 @@ def test_a_tampered_chain_fails_verification_naming_the_entry(app, runner, tmp_p
     _tamper(app, pid, how)
     sign_in(client, "district")
 
-    answer = client.post(f"/regulator/p/{pid}/verify")
+    answer = client.post(f"/regulator/p/{pid}/verify", follow_redirects=True)
     assert answer.status_code == 200, answer.get_data(as_text=True)
     page = answer.get_data(as_text=True)
     assert "验证失败" in re.search(r'id="verify-verdict">(.*?)</strong>', page, re.S).group(1)
@@ -150,7 +150,7 @@ def test_an_untouched_chain_still_exports_and_verifies(app, runner, tmp_path, cl
         assert len(z.read("chain.jsonl").splitlines()) == 6
     assert verify_bundle(target.read_bytes(), trust_bundle_keys=True).outcome == "verified"
     sign_in(client, "district")
-    page = client.post(f"/regulator/p/{pid}/verify").get_data(as_text=True)
+    page = client.post(f"/regulator/p/{pid}/verify", follow_redirects=True).get_data(as_text=True)
     assert "验证通过 / VERIFIED" in page
 
 
@@ -165,7 +165,7 @@ def test_a_deleted_close_is_said_on_the_pages_that_show_the_result(app, runner, 
     page = client.get(f"/regulator/p/{pid}")
     assert page.status_code != 500
     assert "表决结束记录缺失" in html.unescape(page.get_data(as_text=True))
-    verified = client.post(f"/regulator/p/{pid}/verify")
+    verified = client.post(f"/regulator/p/{pid}/verify", follow_redirects=True)
     assert verified.status_code != 500
     with app.app_context():
         from votes.extensions import db

@@ -77,7 +77,7 @@ def test_the_regulator_s_verification_shows_the_same_figures(app, runner, tmp_pa
     pid = _settled(app, runner, tmp_path)
     staff_accounts(app, runner)
     sign_in(client, "district")
-    page = client.post(f"/regulator/p/{pid}/verify").get_data(as_text=True)
+    page = client.post(f"/regulator/p/{pid}/verify", follow_redirects=True).get_data(as_text=True)
     report = html.unescape(page.split('id="verify-report">', 1)[1].split("</pre>", 1)[0])
     assert "验证通过 / VERIFIED" in report
     for figure in FIGURES:

@@ -98,7 +98,7 @@ def test_regulator_and_public_see_turnout_but_no_choice_while_voting(app, world,
     assert "参与表决人数" in page and 'id="choices-sealed"' in page
     for mark in AGREE_MARKS + ("表决通过", "表决未通过"):
         assert mark not in page
-    report = client.post(f"/regulator/p/{pid}/verify").get_data(as_text=True)
+    report = client.post(f"/regulator/p/{pid}/verify", follow_redirects=True).get_data(as_text=True)
     assert "同意 agree" not in report and "agree" not in report.split("verify-report")[-1]
     board = app.test_client().get(f"/p/{world['sun']['uid']}").get_data(as_text=True)
     assert "参与表决人数" in board

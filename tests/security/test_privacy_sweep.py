@@ -238,7 +238,7 @@ def test_no_audience_but_staff_gets_a_name_id_or_phone(app, runner, tmp_path, ca
                 f"/regulator/p/{pid}/verification.txt", f"/regulator/p/{pid}/verify",
                 f"/committee/p/{pid}/bundle.zip"):
         get(rg, "regulator", url)
-    post(rg, "regulator", f"/regulator/p/{pid}/verify")
+    post(rg, "regulator", f"/regulator/p/{pid}/verify", follow_redirects=True)
     ad = app.test_client()
     sign_in(ad, "admin1")
     get(ad, "admin", "/admin/")

@@ -7,6 +7,7 @@ step that cannot run says why. Nothing in a bundle, however malformed, raises ou
 from __future__ import annotations
 
 import dataclasses
+from typing import Callable
 
 from votes.core import sigbatch, signing
 from votes.core.bidi import shown
@@ -40,7 +41,7 @@ def verify_bundle(source, *, head: str | None = None,
                   trust_bundle_keys: bool = False, jobs: int = 1,
                   witness_keys: signing.KeyRing | None = None, receipts=(),
                   cosignatures=(), allow_formats=(), participation: bool = False,
-                  find_receipts=()) -> Report:
+                  find_receipts=(), progress: Callable[[str], None] | None = None) -> Report:
     """Check a bundle (path, bytes or binary file) against a trust anchor; return the report.
 
     The anchor is the regulator's: trusted_keys (a --keys file), key ids or fingerprints
@@ -57,6 +58,8 @@ def verify_bundle(source, *, head: str | None = None,
 
     find_receipts: receipt codes as an owner wrote them down, each looked up in the chain
     checked here (§11.2), in the report's `receipt_lookups`, for a bundle that did not fail.
+    progress: called with a step's number (§5) as the check of it begins, for a caller that
+    shows how far it is; nothing it raises is caught.
     """
     allowed = tuple(allow_formats)
     unknown = [f for f in allowed if f not in OLDER_FORMATS]
@@ -69,14 +72,19 @@ def verify_bundle(source, *, head: str | None = None,
     try:
         with paused_gc():
             return _verify(source, head, anchor, run, witness_keys, receipts, cosignatures,
-                           allowed, participation, tuple(find_receipts))
+                           allowed, participation, tuple(find_receipts), progress or _quiet)
     finally:
         run.signatures.close()
 
 
+def _quiet(step: str) -> None:
+    pass
+
+
 def _verify(source, head, anchor: Anchor, run: _Run, witness_keys, receipts,
             cosignatures, allow_formats: tuple[str, ...], participation: bool,
-            find: tuple[str, ...] = ()) -> Report:
+            find: tuple[str, ...] = (), progress: Callable[[str], None] = _quiet) -> Report:
+    progress("1")
     files = run.guarded("1.1", read_members, source, run.fail)
     if files is None:
         if not run.failures:
@@ -89,11 +97,16 @@ def _verify(source, head, anchor: Anchor, run: _Run, witness_keys, receipts,
     if b.unread:
         return _unreadable(run, anchor, "chain.jsonl 未能读到末尾（1.4） / chain.jsonl could "
                                         "not be read to its end (1.4)")
+    progress("2")
     run.guarded("2.1", _check_digests, b, run)
+    progress("3")
     run.guarded("3.1", _check_manifest, b, anchor, run, allow_formats)
+    progress("4")
     run.guarded("4.1", _check_links, b, run)
     run.signatures.flush()  # other cores check the chain's signatures from here on
+    progress("5")
     genesis = run.guarded("5.1", _check_genesis, b, run)
+    progress("6")
     run.guarded("6.1", _check_ballots, b, run)
     run.guarded("6.12", check_forms, b, run)
     run.signatures.flush()  # the device signatures too, while the close is checked
@@ -104,6 +117,7 @@ def _verify(source, head, anchor: Anchor, run: _Run, witness_keys, receipts,
                             "close and no tally")
         tally, interim = None, False
     else:
+        progress("7")
         tally, interim = (run.guarded("7.1", _check_close, b, genesis, run) or (None, False))
     if head is not None:
         wanted = head.strip().lower()
@@ -111,6 +125,7 @@ def _verify(source, head, anchor: Anchor, run: _Run, witness_keys, receipts,
             run.fail("9.1", f"本链中没有摘要为 {head[:70]} 的记录：本链并未延续您记下的链头 / "
                             f"digest {head[:70]} is not an entry of this chain: the chain does "
                             "not extend the head you noted")
+    progress("10")
     witnessed = run.guarded("10.1", check_witness, b, witness_keys, run, cosignatures)
     for number, receipt in enumerate(receipts, 1):
         run.guarded("11.1", check_receipt, b, number, receipt, run)
@@ -120,7 +135,9 @@ def _verify(source, head, anchor: Anchor, run: _Run, witness_keys, receipts,
                           "version 2 of the specification, which has no steps 15–19")
         works = None
     else:
+        progress("15")
         works = _after_the_vote(b, genesis, tally, emergency, run)
+    progress("4")  # the signatures gathered on the way (4.4), checked together
     run.guarded("4.4", run.check_signatures)
     report = _report(b, anchor, run, tally, interim)
     procedure = run.guarded("17.1", after_close_lines, b) or ()

@@ -215,3 +215,46 @@ class Report:
                 "proposal": self.proposal, "preliminary": self.preliminary,
                 "works": (self.works.to_json(failed=self.outcome == FAILED)
                           if self.works is not None else None)}
+
+
+def stored_json(report: Report) -> dict:
+    """What a stored verification keeps of its report to show it again (report_from_json):
+    to_json with the problems not listed one by one and whether a bundle was read."""
+    return {**report.to_json(), "unlisted": report.unlisted, "bundle": report.bundle}
+
+
+def report_from_json(data: dict) -> Report:
+    """The report stored_json kept, made again for the page that shows it. The witnesses'
+    cosignatures and the per-unit participation are not kept (the app asks for neither)."""
+    from votes.core.tally import Turnout
+    from votes.core.verifier_works_figures import Settlement
+
+    t = data.get("tally")
+    tally = None if t is None else (Tally.from_dict(t) if "agree_area" in t else Turnout.from_dict(t))
+    w = data.get("works")
+    works = None
+    if w is not None:
+        c, s = w["contract"], w["settlement"]
+        works = WorksFigures(
+            emergency=w["emergency"],
+            contract=None if c is None else {"entry": c["entry"], "contractor": c["contractor"],
+                                             "amount": c["amount_fen"],
+                                             "tolerance_bp": c["tolerance_bp"]},
+            payments=[(p["entry"], p["amount_fen"], p["note"]) for p in w["payments"]],
+            acceptance=w["acceptance"],
+            settlement=None if s is None else Settlement(s["entry"], s["final_cost_fen"],
+                                                         s["paid_fen"], s["units"],
+                                                         s["shares_total_fen"]),
+            left_out=w["left_out"])
+    return Report(
+        outcome=data["outcome"],
+        failures=tuple(Failure(f["step"], f["message"], f["entry"]) for f in data["failures"]),
+        tally=tally, chain_head=data["chain_head"], entries=data["entries"],
+        ballots=data["ballots"], counted=data["counted"],
+        key_ids=tuple(k["key_id"] for k in data["keys"]), signer=data["signer"],
+        fingerprints=tuple((k["key_id"], k["fingerprint"]) for k in data["keys"]),
+        anchor=data["anchor"],
+        skipped=tuple(Skipped(s["step"], s["reason"]) for s in data["skipped"]),
+        receipts=data["receipts"], procedure=tuple(data["procedure"]),
+        proposal=data["proposal"], preliminary=data["preliminary"], works=works,
+        unlisted=data.get("unlisted", 0), bundle=data.get("bundle", True))

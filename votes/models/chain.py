@@ -100,9 +100,16 @@ class Evidence(Base):
 
 
 class Verification(Base):
-    """A run of the offline verifier on a freshly made bundle (the regulator's badge)."""
+    """A run of the offline verifier on a freshly made bundle (the regulator's badge), and
+    the job that makes it (votes/services/verify_jobs.py): `running` from the click, with
+    its stage and a heartbeat, until `done` (outcome, report) or `failed_to_run` (the job
+    itself broke, or its worker died and someone started again). The database holds at most
+    one running job a proposal, whichever worker or host took the click."""
 
     __tablename__ = "verifications"
+    __table_args__ = (Index("uq_verifications_one_running", "proposal_id", unique=True,
+                            postgresql_where=text("state = 'running'"),
+                            sqlite_where=text("state = 'running'")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"),
@@ -115,3 +122,11 @@ class Verification(Base):
     report: Mapped[str] = mapped_column(Text)
     verified_by: Mapped[str] = mapped_column(String(64))
     time: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # running / done / failed_to_run; rows from before the jobs are done.
+    state: Mapped[str] = mapped_column(String(16), default="done", server_default="done")
+    stage: Mapped[str | None] = mapped_column(String(16))  # export, or the verifier's step
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The verifier's report as JSON (Report.to_json, plus unlisted and bundle): the page
+    # shows it again as the request that ran the verifier used to.
+    summary: Mapped[str | None] = mapped_column(Text)

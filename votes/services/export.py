@@ -60,7 +60,7 @@ def export_bundle(proposal_ref: str, target, actor: str = "cli", *, audited: boo
     return head
 
 
-def verify_exported(data: bytes) -> Report:
+def verify_exported(data: bytes, progress=None) -> Report:
     """The offline verifier's report on a bundle this server has just exported, with the
     server's own key table as the trust anchor (not the keys the bundle carries).
 
@@ -68,8 +68,9 @@ def verify_exported(data: bytes) -> Report:
     the older format its chain is in (write_bundle), which the verifier refuses unless
     asked for (step 3.4): the app asks for the one format it has itself just written, so
     such a vote verifies here as with `votes verify --allow-format`, and no other older
-    format is let through."""
+    format is let through. `progress` is the verifier's (verify_bundle)."""
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         written = json.loads(z.read("manifest.json"))["format"]
     allowed = (written,) if written in OLDER_FORMATS else ()
-    return verify_bundle(data, trusted_keys=keys.keyring(), allow_formats=allowed)
+    return verify_bundle(data, trusted_keys=keys.keyring(), allow_formats=allowed,
+                         progress=progress)

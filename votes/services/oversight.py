@@ -11,16 +11,12 @@ from sqlalchemy import select
 
 from votes.core.cells import safe_row
 from votes.core.numbers import format_area, format_yuan_plain
-from votes.core.verifier import Report
-from votes.core.verifier_report import FAILED
 from votes.extensions import db
 from votes.i18n import _
 from votes.models import Community, Proposal, Verification
-from votes.services import audit, clock
-from votes.services.export import export_bundle, verify_exported
+from votes.services import clock
 from votes.services.figures import ProposalFigures, figures_or_damage, proposal_figures
-from votes.services.records import REGULATOR, ChainDamaged
-from votes.services.tx import unit_of_work
+from votes.services.records import REGULATOR
 
 
 @dataclass(frozen=True)
@@ -163,31 +159,6 @@ def _money_cells(proposal: Proposal, money: dict | None) -> list:
             "" if money["final_cost"] is None else format_yuan_plain(money["final_cost"])]
 
 
-def verify_now(proposal: Proposal, actor: str) -> Report:
-    """Export a fresh bundle and run the offline verifier on it, as a regulator would. A
-    chain the database no longer holds as written (ChainDamaged) makes no bundle: that is a
-    failed verification, with the entries at fault."""
-    buffer = io.BytesIO()
-    try:
-        head = export_bundle(str(proposal.id), buffer, actor=actor, audited=False)
-        report = verify_exported(buffer.getvalue())
-    except ChainDamaged as damaged:
-        head = proposal.chain_head or ""
-        report = Report(outcome=FAILED, failures=tuple(damaged.failures), tally=None,
-                        chain_head=proposal.chain_head, entries=damaged.entries,
-                        ballots=damaged.ballots, counted=0, proposal=proposal.uid,
-                        unlisted=damaged.unlisted, bundle=False)
-    with unit_of_work() as session:
-        # A check, not a download: its own action, so the log tells the two apart.
-        audit.record(session, actor, "proposal.verify", community_id=proposal.community_id,
-                     target=str(proposal.id),
-                     details={"chain_head": head, "outcome": report.outcome})
-        session.add(Verification(proposal_id=proposal.id, ok=report.ok, outcome=report.outcome,
-                                 chain_head=report.chain_head or "", report=report.render(),
-                                 verified_by=actor, time=clock.now()))
-    return report
-
-
 def verification_failures(v: Verification | None) -> list[str]:
     """A failed verification's failed checks, as its report lists them: step, its title in
     the page's language, and the entries at fault, else how many (the regulator coming back
@@ -228,5 +199,8 @@ def verification_text(v: Verification) -> bytes:
 
 
 def latest_verification(proposal: Proposal) -> Verification | None:
-    return db.session.scalar(select(Verification).where(Verification.proposal_id == proposal.id)
+    """The last finished verification (a job still running or that failed to run is none:
+    votes/services/verify_jobs.py)."""
+    return db.session.scalar(select(Verification).where(Verification.proposal_id == proposal.id,
+                                                        Verification.state == "done")
                              .order_by(Verification.id.desc()).limit(1))

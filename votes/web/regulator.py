@@ -87,15 +87,24 @@ def _day_end(text: str):
 @bp.get("/p/<int:pid>")
 @staff("regulator", "admin", obj="proposal")
 def proposal(user, proposal):
-    return _proposal_page(proposal, report=None)
+    """The proposal; with ?job=N, that verification as it runs (正在验证…, refreshing
+    itself), then its result as the verifier reported it."""
+    from votes.services.verify_jobs import job_of
+
+    return _proposal_page(proposal, job=job_of(proposal, request.args.get("job", type=int)))
 
 
 @bp.post("/p/<int:pid>/verify")
 @staff("regulator", "admin", obj="proposal")
 def verify(user, proposal):
-    from votes.services.oversight import verify_now
+    """Starts the verification off the request (votes/services/verify_jobs.py), or finds the
+    one running, and sends the browser to follow it: the export and the verifier of a
+    city's vote take longer than the proxy waits for a page."""
+    from votes.services.verify_jobs import start
 
-    return _proposal_page(proposal, report=verify_now(proposal, user.login))
+    job, _started = start(proposal, user.login)
+    return redirect(url_for("regulator.proposal", pid=proposal.id, job=job.id,
+                            lang=request.args.get("lang")), code=303)
 
 
 @bp.get("/p/<int:pid>/verify")
@@ -123,8 +132,9 @@ def verification_report(user, proposal):
                      download_name=f"verification-{proposal.id}-{stamp}.txt")
 
 
-def _proposal_page(proposal, report):
+def _proposal_page(proposal, job=None):
     from votes.services.figures import figures_or_damage
+    from votes.services.verify_jobs import is_stale, stored_report
     from votes.services.money.works import money_summary
     from votes.services.oversight import (latest_verification, verification_failures,
                                           verification_outcome)
@@ -132,13 +142,18 @@ def _proposal_page(proposal, report):
     from votes.i18n import language
 
     verification = latest_verification(proposal)
-    return render_template("regulator/proposal.html", proposal=proposal,
+    report = stored_report(job) if job is not None else None
+    if job is not None and report is not None and job.id != verification.id:
+        report = None  # a later verification finished since: the page shows the last one
+    return render_template("regulator/proposal.html", proposal=proposal, job=job,
+                           job_stale=job is not None and is_stale(job),
                            step_title=lambda step: title(step, english=language() == "en"),
                            figures=figures_or_damage(str(proposal.id)),
                            verification=verification,
                            verification_outcome=verification_outcome(proposal, verification),
                            verification_failures=verification_failures(verification),
-                           report=report, money=money_summary(proposal),
+                           report=report, report_text=job.report if report else "",
+                           money=money_summary(proposal),
                            scans=_scans(proposal), emergency=_emergency(proposal))
 
 

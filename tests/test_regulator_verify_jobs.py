@@ -1,0 +1,217 @@
+"""验证导出包 off the request: the click records a verification job and answers at once (303)
+to a page that follows it; a thread of the worker exports and verifies. A second click
+while it runs shows the same job (the database refuses a second), a job whose worker died is
+shown as interrupted with a button to start again, a job that broke says so, and the audit
+log has proposal.verify once a job (votes/services/verify_jobs.py).
+
+The tests run the job in the request (VERIFY_IN_REQUEST, tests/conftest.py) except the first,
+which runs the real thread and holds it on an Event: nothing here waits on time."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from tests.money_world import passed_vote, staff_accounts, works_done
+from tests.staff_world import sign_in
+
+WAIT = 60  # seconds: a safety net for a broken test, never a timing
+
+
+def _jobs(app, pid) -> list:
+    from votes.extensions import db
+    from votes.models import Verification
+
+    with app.app_context():
+        return [(v.id, v.state, v.outcome) for v in db.session.scalars(
+            select(Verification).where(Verification.proposal_id == int(pid))
+            .order_by(Verification.id))]
+
+
+def _audited(client, pid) -> int:
+    rows = csv.DictReader(io.StringIO(client.get("/admin/audit?format=csv").data
+                                      .decode("utf-8-sig")))
+    return sum(1 for r in rows if r["action"] == "proposal.verify" and r["target"] == pid)
+
+
+def _regulator(app, runner, tmp_path, client):
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    staff_accounts(app, runner)
+    sign_in(client, "district")
+    return pid
+
+
+def _running_job(app, pid, beat_minutes_ago: int = 0) -> int:
+    """A running job as another worker left it, beating `beat_minutes_ago` minutes ago."""
+    from votes.extensions import db
+    from votes.models import Verification
+    from votes.services import clock
+
+    with app.app_context():
+        then = clock.wall_now() - timedelta(minutes=beat_minutes_ago)
+        job = Verification(proposal_id=int(pid), ok=False, outcome="failed", state="running",
+                           stage="export", chain_head="", report="", verified_by="district",
+                           started_at=then, heartbeat_at=then)
+        db.session.add(job)
+        db.session.commit()
+        return job.id
+
+
+def test_the_click_answers_at_once_and_the_page_follows_the_job(app, runner, tmp_path, client,
+                                                                 monkeypatch):
+    from votes.services import verify_jobs
+
+    pid = _regulator(app, runner, tmp_path, client)
+    app.config["VERIFY_IN_REQUEST"] = False  # the real thread
+    real = verify_jobs.verify_exported
+    entered, release = threading.Event(), threading.Event()
+
+    def held(data: bytes, progress=None):
+        progress("6")
+        entered.set()
+        assert release.wait(WAIT), "the test never let the verifier go on"
+        return real(data, progress)
+
+    monkeypatch.setattr(verify_jobs, "verify_exported", held)
+    try:
+        r = client.post(f"/regulator/p/{pid}/verify")
+        assert r.status_code == 303 and f"/regulator/p/{pid}?job=" in r.headers["Location"]
+        assert entered.wait(WAIT)
+        running = client.get(r.headers["Location"]).get_data(as_text=True)
+        assert "正在验证…" in running and "正在核对第 6 步（共 19 步）" in running
+        assert '<meta http-equiv="refresh" content="3">' in running
+        assert 'id="verify-bundle"' not in running and 'id="verify-summary"' not in running
+        english = client.get(r.headers["Location"] + "&lang=en").get_data(as_text=True)
+        assert "Verifying…" in english and "checking step 6 (of 19)" in english
+        client.get(f"/regulator/p/{pid}?lang=zh_CN")
+        # A second click (a double click, another worker) shows the job running.
+        again = client.post(f"/regulator/p/{pid}/verify")
+        assert again.status_code == 303 and again.headers["Location"] == r.headers["Location"]
+        assert [state for _, state, _ in _jobs(app, pid)] == ["running"]
+    finally:
+        release.set()
+        assert verify_jobs.wait_idle(WAIT)
+    done = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "验证通过：各项检查均已通过" in done and "验证通过 / VERIFIED" in done
+    assert "refresh" not in done and "正在验证" not in done
+    assert [(state, outcome) for _, state, outcome in _jobs(app, pid)] == [("done", "verified")]
+    assert _audited(client, pid) == 1
+    # The same verdict, figures and report as the verifier's in the request.
+    app.config["VERIFY_IN_REQUEST"] = True
+    inline = client.post(f"/regulator/p/{pid}/verify", follow_redirects=True).get_data(as_text=True)
+
+    def summary(page):
+        return page.split('id="verify-summary"', 1)[1].split("</details>", 1)[0]
+
+    assert summary(inline).replace("验证时间", "") == summary(done).replace("验证时间", "")
+
+
+def test_a_second_click_starts_no_second_job_even_when_it_does_not_see_the_first(
+        app, runner, tmp_path, client, monkeypatch):
+    """The one-running-job rule is the database's (a partial unique index): a worker that
+    did not see the other's job (two at once) finds its insert refused and shows that one."""
+    from votes.services import verify_jobs
+
+    pid = _regulator(app, runner, tmp_path, client)
+    first = _running_job(app, pid)
+    r = client.post(f"/regulator/p/{pid}/verify")
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"?job={first}")
+    real, calls = verify_jobs._running, []
+
+    def blind_first(pid):
+        calls.append(pid)
+        return None if len(calls) == 1 else real(pid)
+
+    monkeypatch.setattr(verify_jobs, "_running", blind_first)
+    r = client.post(f"/regulator/p/{pid}/verify")
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"?job={first}")
+    assert _jobs(app, pid) == [(first, "running", "failed")]
+    assert _audited(client, pid) == 0  # nothing started
+
+
+def test_a_job_whose_worker_died_is_shown_interrupted_and_can_be_started_again(
+        app, runner, tmp_path, client):
+    pid = _regulator(app, runner, tmp_path, client)
+    dead = _running_job(app, pid, beat_minutes_ago=4)
+    page = client.get(f"/regulator/p/{pid}?job={dead}").get_data(as_text=True)
+    assert "验证中断" in page and "正在验证" not in page and "refresh" not in page
+    assert ">重新验证</button>" in page
+    english = client.get(f"/regulator/p/{pid}?job={dead}&lang=en").get_data(as_text=True)
+    assert "Verification interrupted" in english and ">Verify again</button>" in english
+    done = client.post(f"/regulator/p/{pid}/verify?lang=zh_CN", follow_redirects=True).get_data(as_text=True)
+    assert "验证通过：各项检查均已通过" in done
+    jobs = _jobs(app, pid)
+    assert [(state, outcome) for _, state, outcome in jobs] == [("failed_to_run", "failed"),
+                                                                ("done", "verified")]
+    assert _audited(client, pid) == 1
+    # The interrupted job's page now says it did not finish, with the last result below.
+    old = client.get(f"/regulator/p/{pid}?job={dead}").get_data(as_text=True)
+    assert "验证未能完成" in old and 'id="last-verification"' in old
+
+
+def test_a_job_that_breaks_says_so_and_keeps_the_last_result(app, runner, tmp_path, client,
+                                                              monkeypatch, caplog):
+    from votes.services import verify_jobs
+
+    pid = _regulator(app, runner, tmp_path, client)
+    client.post(f"/regulator/p/{pid}/verify")
+
+    def broken(data, progress=None):
+        raise MemoryError("out of memory")
+
+    monkeypatch.setattr(verify_jobs, "verify_exported", broken)
+    page = client.post(f"/regulator/p/{pid}/verify", follow_redirects=True).get_data(as_text=True)
+    assert "验证未能完成，没有得出结果" in page and ">重新验证</button>" in page
+    assert 'id="verify-summary"' not in page
+    assert "已验证" in page  # the last verification that finished, still shown
+    assert [s for _, s, _ in _jobs(app, pid)] == ["done", "failed_to_run"]
+    assert _audited(client, pid) == 2
+
+
+def test_a_damaged_chain_is_a_failed_verification_stored_by_the_job(app, runner, tmp_path,
+                                                                     client):
+    from tests.test_tampered_chain_store import _tamper
+
+    pid = _regulator(app, runner, tmp_path, client)
+    _tamper(app, pid, "ballot")
+    page = client.post(f"/regulator/p/{pid}/verify", follow_redirects=True).get_data(as_text=True)
+    assert "验证失败" in page and "验证未能完成" not in page
+    assert [(s, o) for _, s, o in _jobs(app, pid)] == [("done", "failed")]
+
+
+def test_the_stored_report_shows_again_as_the_verifier_wrote_it(app, runner, tmp_path):
+    """The page of a finished job shows the report made again from what was stored: it
+    renders word for word as the verifier's own, works figures and all."""
+    from votes.core.verifier import verify_bundle
+    from votes.core.verifier_report import report_from_json, stored_json
+
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    works_done(runner, tmp_path, pid)
+    bundle = tmp_path / "bundle.zip"
+    assert runner.invoke(args=["export", pid, "-o", str(bundle)]).exit_code == 0
+    for data in (bundle.read_bytes(), bundle.read_bytes()[:-200]):
+        report = verify_bundle(data, trust_bundle_keys=True)
+        again = report_from_json(json.loads(json.dumps(stored_json(report))))
+        assert again.render() == report.render()
+        assert again == report or report.outcome == "failed"
+
+
+def test_one_running_job_a_proposal_is_the_databases_rule(app, runner, tmp_path):
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from votes.extensions import db
+    from votes.models import Verification
+
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    _running_job(app, pid)
+    with pytest.raises(IntegrityError):
+        _running_job(app, pid)
+    with app.app_context():
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(Verification)) == 1

@@ -1,0 +1,201 @@
+"""The regulator's 验证导出包, run off the request.
+
+Exporting and verifying a city's vote takes longer than the proxy waits for a page (60 s,
+docs/deploy.md; 14-22 s at 50,000 units, more at 100,000), so the click only records a
+running verification (`start`) and a thread of this worker carries it out (`run`): it
+exports the bundle, runs the offline verifier on it and stores the result as the request
+used to. On the way it writes its stage (export, then the verifier's step) and a heartbeat,
+which the page shows. The database holds at most one running job a proposal (a partial
+unique index), whichever worker or host took the click: a second click shows the first.
+A job whose heartbeat is older than STALE_AFTER lost its worker (a restart, a crash): it is
+shown as interrupted, and starting again marks it failed_to_run.
+
+The audit action proposal.verify is written once per job, as it starts, with the chain head
+it set out to check; the outcome is the verification's.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import threading
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from votes.core.verifier_report import FAILED, Report, report_from_json, stored_json
+from votes.extensions import db
+from votes.i18n import _
+from votes.models import Proposal, Verification
+from votes.services import audit, clock
+from votes.services.background import Pool
+from votes.services.errors import DomainError
+from votes.services.export import export_bundle, verify_exported
+from votes.services.records import ChainDamaged
+from votes.services.tx import unit_of_work
+
+log = logging.getLogger(__name__)
+
+RUNNING, DONE, FAILED_TO_RUN = "running", "done", "failed_to_run"
+HEARTBEAT = 20  # seconds between a running job's heartbeats
+STALE_AFTER = timedelta(minutes=3)  # a heartbeat older than this: the worker is gone
+# One verifier at a time a process: it is CPU work, and a worker's other threads serve pages.
+WORKERS, QUEUE_SIZE = 1, 8
+EXIT_WAIT = 5  # seconds a worker's exit waits; a job cut off then is shown as interrupted
+INTERRUPTED = ("验证中断（处理验证的进程已停止），未得出结果 / verification interrupted (the "
+               "process running it stopped), no result")
+
+_pool = Pool("verify", WORKERS, EXIT_WAIT)
+
+
+def start(proposal: Proposal, actor: str) -> tuple[Verification, bool]:
+    """The proposal's running job, or a new one queued: (job, whether it was started now).
+    A job left by a dead worker is marked failed_to_run and a new one started."""
+    if proposal.state in ("draft", "publicity", "withdrawn"):
+        raise DomainError(_("表决尚未开始，还没有可导出的记录"))
+    pid = proposal.id
+    try:
+        with unit_of_work() as session:
+            job = _running(pid)
+            if job is not None and not is_stale(job):
+                return job, False
+            if job is not None:
+                _give_up(job, INTERRUPTED)
+                session.flush()  # the index frees the proposal before the new row
+            now = clock.wall_now()
+            job = Verification(proposal_id=pid, ok=False, outcome=FAILED, state=RUNNING,
+                               stage="queued", chain_head=proposal.chain_head or "", report="",
+                               verified_by=actor, time=clock.now(), started_at=now,
+                               heartbeat_at=now)
+            session.add(job)
+            session.flush()
+            # A check, not a download: its own action, so the log tells the two apart.
+            audit.record(session, actor, "proposal.verify", community_id=proposal.community_id,
+                         target=str(pid),
+                         details={"chain_head": proposal.chain_head or "", "job": job.id})
+    except IntegrityError:
+        # Another worker's click got its running job in first: that one is shown.
+        job = _running(pid)
+        if job is None:
+            raise
+        return job, False
+    job_id = job.id
+    app = current_app._get_current_object()
+    if current_app.config.get("VERIFY_IN_REQUEST"):
+        # Tests (and a single-user install that wants it): the job runs here, in an app
+        # context of its own as on a thread.
+        with app.app_context():
+            run(job_id)
+    elif not _pool.submit(app, lambda: run(job_id), QUEUE_SIZE):
+        with unit_of_work():
+            _give_up(db.session.get(Verification, job_id),
+                     "服务器忙，验证未开始，请稍后再试 / server busy, verification not started")
+    return db.session.get(Verification, job_id), True
+
+
+def _running(pid: int) -> Verification | None:
+    return db.session.scalar(select(Verification).where(Verification.proposal_id == pid,
+                                                        Verification.state == RUNNING))
+
+
+def _give_up(job: Verification, why: str) -> None:
+    job.state, job.report = FAILED_TO_RUN, why
+
+
+def is_stale(job: Verification) -> bool:
+    beat = job.heartbeat_at or job.started_at
+    return job.state == RUNNING and (beat is None or clock.wall_now() - beat > STALE_AFTER)
+
+
+def run(job_id: int) -> None:
+    """Carry out a job queued by `start`: export, verify, store (in this app context)."""
+    job = db.session.get(Verification, job_id)
+    proposal = db.session.get(Proposal, job.proposal_id)
+    actor = job.verified_by
+    beating = _Heartbeat(current_app._get_current_object(), job_id)
+    try:
+        _stage(job_id, "export")
+        buffer = io.BytesIO()
+        try:
+            export_bundle(str(proposal.id), buffer, actor=actor, audited=False)
+            db.session.rollback()  # no transaction held open while the verifier works
+            report = verify_exported(buffer.getvalue(),
+                                     progress=lambda step: _stage(job_id, step))
+        except ChainDamaged as damaged:
+            report = Report(outcome=FAILED, failures=tuple(damaged.failures), tally=None,
+                            chain_head=proposal.chain_head, entries=damaged.entries,
+                            ballots=damaged.ballots, counted=0, proposal=proposal.uid,
+                            unlisted=damaged.unlisted, bundle=False)
+        db.session.rollback()
+        with unit_of_work():
+            job = db.session.get(Verification, job_id)
+            job.ok, job.outcome, job.chain_head = report.ok, report.outcome, report.chain_head or ""
+            job.report, job.summary = report.render(), json.dumps(stored_json(report),
+                                                                  ensure_ascii=False)
+            job.state, job.stage, job.time = DONE, None, clock.now()
+    except Exception as err:  # noqa: BLE001 - the page says so; the log has the trace
+        log.exception("verification job %s failed", job_id)
+        db.session.rollback()
+        with unit_of_work():
+            said = err.message if isinstance(err, DomainError) else type(err).__name__
+            _give_up(db.session.get(Verification, job_id),
+                     f"验证未能完成 / verification could not be completed: {said}")
+    finally:
+        beating.stop()
+
+
+def _stage(job_id: int, stage: str) -> None:
+    """Write the job's stage and heartbeat on a connection of its own (the job's session may
+    be in the middle of reading the chain)."""
+    with db.engine.begin() as connection:
+        connection.execute(update(Verification).where(Verification.id == job_id)
+                           .values(stage=stage, heartbeat_at=clock.wall_now()))
+
+
+class _Heartbeat:
+    """Beats a running job's heartbeat every HEARTBEAT seconds while the verifier, which
+    reports its steps, is inside one long step."""
+
+    def __init__(self, app, job_id: int) -> None:
+        self.app, self.job_id, self.done = app, job_id, threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"verify-heartbeat-{job_id}",
+                                       daemon=True)
+        self.thread.start()
+
+    def _beat(self) -> None:
+        while not self.done.wait(HEARTBEAT):
+            try:
+                with self.app.app_context(), db.engine.begin() as connection:
+                    connection.execute(update(Verification)
+                                       .where(Verification.id == self.job_id,
+                                              Verification.state == RUNNING)
+                                       .values(heartbeat_at=clock.wall_now()))
+            except Exception:  # noqa: BLE001 - a missed beat; the next one tries again
+                log.exception("verification job %s: heartbeat not written", self.job_id)
+
+    def stop(self) -> None:
+        self.done.set()
+        self.thread.join()
+
+
+def job_of(proposal: Proposal, job_id: int | None) -> Verification | None:
+    """The proposal's job of that id, or None (another proposal's is none of this page's)."""
+    if job_id is None:
+        return None
+    job = db.session.get(Verification, job_id)
+    return job if job is not None and job.proposal_id == proposal.id else None
+
+
+def stored_report(job: Verification) -> Report | None:
+    """The finished job's report, made again from what was stored (None before the jobs)."""
+    if job.state != DONE or not job.summary:
+        return None
+    return report_from_json(json.loads(job.summary))
+
+
+def wait_idle(timeout: float | None = None) -> bool:
+    """Wait until this process's verification jobs have run (tests)."""
+    return _pool.wait_idle(timeout)
