@@ -84,9 +84,10 @@ def test_the_click_answers_at_once_and_the_page_follows_the_job(app, runner, tmp
         assert entered.wait(WAIT)
         running = client.get(r.headers["Location"]).get_data(as_text=True)
         assert "正在验证…" in running and "正在核对第 6 步（共 19 步）" in running
-        assert '<meta http-equiv="refresh" content="3">' in running
+        assert (f'<meta http-equiv="refresh" content="3; url=/regulator/p/{pid}?job='
+                in running and '#verification">' in running)
         assert 'id="verify-bundle"' not in running and 'id="verify-summary"' not in running
-        english = client.get(r.headers["Location"] + "&lang=en").get_data(as_text=True)
+        english = client.get(r.headers["Location"].split("#")[0] + "&lang=en").get_data(as_text=True)
         assert "Verifying…" in english and "checking step 6 (of 19)" in english
         client.get(f"/regulator/p/{pid}?lang=zh_CN")
         # A second click (a double click, another worker) shows the job running.
@@ -120,7 +121,7 @@ def test_a_second_click_starts_no_second_job_even_when_it_does_not_see_the_first
     pid = _regulator(app, runner, tmp_path, client)
     first = _running_job(app, pid)
     r = client.post(f"/regulator/p/{pid}/verify")
-    assert r.status_code == 303 and r.headers["Location"].endswith(f"?job={first}")
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"?job={first}#verification")
     real, calls = verify_jobs._running, []
 
     def blind_first(pid):
@@ -129,7 +130,7 @@ def test_a_second_click_starts_no_second_job_even_when_it_does_not_see_the_first
 
     monkeypatch.setattr(verify_jobs, "_running", blind_first)
     r = client.post(f"/regulator/p/{pid}/verify")
-    assert r.status_code == 303 and r.headers["Location"].endswith(f"?job={first}")
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"?job={first}#verification")
     assert _jobs(app, pid) == [(first, "running", "failed")]
     assert _audited(client, pid) == 0  # nothing started
 

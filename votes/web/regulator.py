@@ -103,8 +103,9 @@ def verify(user, proposal):
     from votes.services.verify_jobs import start
 
     job, _started = start(proposal, user.login)
+    # To the verification's card: on a phone it is below a screen or two of figures.
     return redirect(url_for("regulator.proposal", pid=proposal.id, job=job.id,
-                            lang=request.args.get("lang")), code=303)
+                            lang=request.args.get("lang"), _anchor="verification"), code=303)
 
 
 @bp.get("/p/<int:pid>/verify")
