@@ -18,6 +18,7 @@ from votes.core.counting import electorate_from_frozen
 from votes.core.procedure_report import after_close_report
 from votes.core.numbers import format_area
 from votes.core.local_rules import Procedure, counting_electorate
+from votes.core.report_text import ZONE_ZH, beijing_text
 from votes.core.roll import AreaBasis, UnitRecord
 from votes.core.rules import Matter, Rules
 from votes.core.commitment import revealed_choices
@@ -219,7 +220,9 @@ def render_report(proposal: dict, tally: dict, head: str, length: int) -> str:
         f"类型 Matter: {matter.label_zh} ({matter.value})",
         f"范围 Scope: {proposal['scope']}",
         f"预算 Budget: {proposal['budget'] // 100}.{proposal['budget'] % 100:02d} 元",
-        f"表决时间 Voting (UTC): {proposal['voting_start']} — {proposal['voting_end']}",
+        f"表决时间 Voting: {beijing_text(proposal['voting_start'])} 至 to "
+        f"{beijing_text(proposal['voting_end'])}（{ZONE_ZH} Beijing time, UTC+8）",
+        f"    UTC: {proposal['voting_start']} — {proposal['voting_end']}",
         "" if final else "（表决尚未结束，以下为当前参与情况；各户意见在表决结束时公开 / "
                          "not final: turnout only, choices are revealed at the close）",
         f"专有部分总面积 Total area: {format_area(t.total_area)} m²",

@@ -6,6 +6,7 @@ from typing import Sequence
 
 from votes.core.numbers import format_area
 from votes.core.objection import DECISION_LABELS
+from votes.core.report_text import ZONE_ZH, beijing_text
 
 MODE_LABELS = {"quorum": "计入参与人数和面积 counted toward the quorum only",
                "full": "计入参与并随多数意见 counted toward the quorum and with the majority"}
@@ -43,7 +44,8 @@ def after_close_report(chain: Sequence) -> str:
         if kind == "close":
             lines += follow_lines(body.get("follow"))
         elif kind == "objection":
-            lines.append(f"异议 Objection #{s.seq} ({s.entry['time']}, {body['channel']}), "
+            lines.append(f"异议 Objection #{s.seq} ({beijing_text(s.entry['time'])} {ZONE_ZH}, "
+                         f"{body['channel']}), "
                          f"text sha256 {body['text']}")
         elif kind == "answer":
             answers[body["objection"]] = body["decision"]
@@ -51,7 +53,7 @@ def after_close_report(chain: Sequence) -> str:
                          f"{DECISION_LABELS[body['decision']]} ({body['decision']}), "
                          f"text sha256 {body['text']}")
         elif kind == "result":
-            lines += [f"最终结果 Final result ({s.entry['time']}): "
+            lines += [f"最终结果 Final result ({beijing_text(s.entry['time'])} {ZONE_ZH}): "
                       f"{'通过 PASSED' if body['passed'] else '未通过 NOT PASSED'}"
                       f"（初步结果 preliminary: "
                       f"{'通过' if body['preliminary_passed'] else '未通过'}，"
