@@ -197,3 +197,13 @@ def verify_json(data: bytes, tmp_path, capsys, *options: str) -> tuple[int, dict
     path.write_bytes(data)
     code = main([str(path), "--key-id", KEY_ID, "--json", *options])
     return code, json.loads(capsys.readouterr().out)
+
+
+def ballot_rows(sheet: bytes) -> dict[int, list[dict]]:
+    """ballots.csv read as a spreadsheet reads it: its rows by ballot (seq), one per unit."""
+    import csv
+
+    rows: dict[int, list[dict]] = {}
+    for row in csv.DictReader(io.StringIO(sheet.decode("utf-8-sig"), newline="")):
+        rows.setdefault(int(row["序号 seq"]), []).append(row)
+    return rows

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from tests.bundles import ballot_rows
 from tests.staff_world import build, enter_paper, sign_in
 from tests.test_proposal_cli import T0, at, create, setup_roll, show, write_ballots
 
@@ -76,10 +77,10 @@ def test_a_correction_supersedes_the_entry_and_the_bundle_verifies(app, runner, 
     assert bodies[3]["correction"] == {"corrects": 1, "reason": REASON}
     assert bodies[3]["entered_by"] == "clerk2" and bodies[3]["evidence"] == bodies[1]["evidence"]
     with zipfile.ZipFile(bundle) as z:
-        rows = z.read("ballots.csv").decode("utf-8-sig").splitlines()
-    assert rows[1].startswith("1,") and rows[1].endswith(",否 no (superseded)," +
-                                                         rows[1].rsplit(",", 1)[1])
-    assert "paper 更正第1条 corrects #1,是 yes" in rows[3]
+        rows = ballot_rows(z.read("ballots.csv"))
+    assert {r["计入 counted"] for r in rows[1]} == {"否 no (superseded)"}
+    assert {(r["方式 channel"], r["计入 counted"]) for r in rows[3]} == \
+        {("paper 更正第1条 corrects #1", "是 yes")}
     with app.app_context():
         from votes.core.verifier import verify_bundle
         from votes.models import AuditEntry

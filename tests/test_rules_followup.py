@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from tests.bundles import ballot_rows
 from tests.factories import make_open_proposal, resident_id
 from tests.test_owner_http import cast, verified
 from tests.test_procedure import _transfer
@@ -63,10 +64,12 @@ def test_ballots_csv_and_the_units_page_mark_proxies_and_transfers_without_names
     assert runner.invoke(args=["proposal", "close", str(vote["id"])]).exit_code == 0
     bundle = tmp_path / "bundle.zip"
     assert runner.invoke(args=["export", str(vote["id"]), "-o", str(bundle)]).exit_code == 0
-    sheet = zipfile.ZipFile(bundle).read("ballots.csv").decode("utf-8-sig")
-    rows = {line.split(",")[2]: line for line in sheet.splitlines()[1:]}
-    assert ",proxy 委托," in rows["1-1-102"]
-    assert ",paper 过户 transfer," in rows["1-1-202"]
+    data = zipfile.ZipFile(bundle).read("ballots.csv")
+    sheet = data.decode("utf-8-sig")
+    rows = {(r["楼栋 building"], r["单元 entrance"], r["房号 room"]): r
+            for ballot in ballot_rows(data).values() for r in ballot}
+    assert rows[("1", "1", "102")]["方式 channel"] == "proxy 委托"
+    assert rows[("1", "1", "202")]["方式 channel"] == "paper 过户 transfer"
     for secret in ("钱七", PROXY_ID, "周九", resident_id(10)):
         assert secret not in sheet
     page = app.test_client().get(f"/p/{vote['uid']}/units").get_data(as_text=True)

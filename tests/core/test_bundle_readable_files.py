@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from tests.bundles import files_of, good_story
+from tests.bundles import Story, base_roll, files_of, good_story
 from votes.core.procedure_report import after_close_report
 
 
@@ -34,3 +34,41 @@ def test_objections_and_the_final_result_are_dated_in_beijing_time():
               {"passed": True, "preliminary_passed": True, "objections": [9]})])
     assert "2026-12-09 00:30 北京时间" in text and "2026-12-15 10:00 北京时间" in text, text
     assert "T16:30:00Z" not in text
+
+
+def _sheet(story=None) -> list[dict]:
+    import csv
+    import io
+
+    data = files_of((story or good_story()).bundle())["ballots.csv"]
+    assert data.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def _labelled(labels: dict) -> Story:
+    """good_story with the roll's units relabelled: unit id -> (building, entrance, room)."""
+    roll = base_roll()
+    for u in roll["units"]:
+        u["building"], u["entrance"], u["room"] = labels.get(u["unit_id"], (
+            u["building"], u["entrance"], u["room"]))
+    story = Story(roll=roll).genesis()
+    return (story.paper("v-a", "agree", "2026-12-01T02:00:00Z")
+            .paper("v-b", "agree", "2026-12-02T02:00:00Z")
+            .paper("v-c", "disagree", "2026-12-03T02:00:00Z").close())
+
+
+def test_ballots_csv_names_each_unit_by_building_entrance_and_room_unambiguously():
+    """A ballot's units were written `building-entrance-room`, several joined by spaces,
+    but labels are free text: A-3 / (none) / 1-101 and A / 3-1 / 101 both read A-3-1-101,
+    and a two-unit ballot of 12号楼 东 … read as more units. Each part has its own column,
+    and a ballot of several units has one row per unit with its area, under one seq."""
+    long = ("A-3栋 东 " + "阳光花园东区第一期高层住宅" * 5)[:64]
+    rows = _sheet(_labelled({"u1": ("12号楼 东", "1", "101"), "u3": ("12号楼", "东-1", "101"),
+                             "u2": ("A-3", "", "1-101"), "u4": (long, "单元 1", "室-1")}))
+    assert "房屋 units" not in rows[0]
+    units = [(r["序号 seq"], r["楼栋 building"], r["单元 entrance"], r["房号 room"],
+              r["面积 area (m²)"], r["意见 choice"]) for r in rows]
+    assert units == [("1", "12号楼 东", "1", "101", "89.50", "同意 agree"),
+                     ("1", "12号楼", "东-1", "101", "75.25", "同意 agree"),
+                     ("2", "A-3", "", "1-101", "120.00", "同意 agree"),
+                     ("3", long, "单元 1", "室-1", "60.00", "反对 disagree")]

@@ -157,6 +157,9 @@ def closing_entry(chain: Sequence[SealedEntry]) -> SealedEntry | None:
     return next((s for s in reversed(chain) if s.entry["kind"] == "close"), None)
 
 
+_NO_UNIT = {"building": "", "entrance": "", "room": "", "area": 0}
+
+
 def _ballots_csv(roll: dict, chain: Sequence[SealedEntry]) -> bytes:
     units = {u["unit_id"]: u for u in roll["units"]}
     counted = {s.digest for s in counted_ballots(chain).values()}
@@ -167,24 +170,25 @@ def _ballots_csv(roll: dict, chain: Sequence[SealedEntry]) -> bytes:
     revealed = {o["seq"]: as_choice(o["choice"]) for o in close.get("body", {}).get("openings", [])}
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["序号 seq", "时间 time (UTC)", "房屋 units", "面积 area (m²)",
-                     "意见 choice", "方式 channel", "计入 counted", "记录摘要 entry digest"])
+    writer.writerow(["序号 seq", "时间 time (UTC)", "楼栋 building", "单元 entrance",
+                     "房号 room", "面积 area (m²)", "意见 choice", "方式 channel",
+                     "计入 counted", "记录摘要 entry digest"])
     for s in chain:
         if s.entry["kind"] != "ballot":
             continue
         body = s.entry["body"]
-        covered = [units[u] for u in body["units"] if u in units]
-        labels = " ".join("-".join(p for p in (u["building"], u["entrance"], u["room"]) if p)
-                          for u in covered)
         choice = revealed.get(s.seq)
-        writer.writerow(safe_row([s.seq, s.entry["time"], labels,
-                                  format_area(sum(u["area"] for u in covered)),
-                                  f"{choice.label_zh} {choice.value}" if choice else "未公开 sealed",
-                                  _channel_text(body),
-                                  "是 yes" if s.digest in counted else
-                                  f"否 no (撤回 withdrawn by #{withdrawn[s.seq]})"
-                                  if s.seq in withdrawn else "否 no (superseded)",
-                                  s.digest]))
+        facts = [f"{choice.label_zh} {choice.value}" if choice else "未公开 sealed",
+                 _channel_text(body),
+                 "是 yes" if s.digest in counted else
+                 f"否 no (撤回 withdrawn by #{withdrawn[s.seq]})"
+                 if s.seq in withdrawn else "否 no (superseded)", s.digest]
+        # Labels are free text ("A-3", "12号楼 东"): joined into one cell, A-3 / 1-101 and
+        # A / 3-1 / 101 both read A-3-1-101. Each part has its column, and a ballot of
+        # several units one row per unit (the same seq), so a sheet filters and sums them.
+        for u in [units[u] for u in body["units"] if u in units] or [_NO_UNIT]:
+            writer.writerow(safe_row([s.seq, s.entry["time"], u["building"], u["entrance"],
+                                      u["room"], format_area(u["area"]), *facts]))
     # The BOM makes Excel read the file as UTF-8 so the Chinese shows.
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
