@@ -72,3 +72,11 @@ def test_ballots_csv_names_each_unit_by_building_entrance_and_room_unambiguously
                      ("1", "12号楼", "东-1", "101", "75.25", "同意 agree"),
                      ("2", "A-3", "", "1-101", "120.00", "同意 agree"),
                      ("3", long, "单元 1", "室-1", "60.00", "反对 disagree")]
+
+
+def test_ballots_csv_gives_each_ballot_s_time_in_beijing_time_beside_utc():
+    """The sheet had only the chain's UTC time: a ballot cast at 10:00 in Beijing read
+    02:00. A column in Beijing time now comes beside it; the UTC column stays as it was."""
+    rows = _sheet()
+    assert rows[0]["时间 time (UTC)"] == "2026-12-01T02:00:00Z"
+    assert rows[0]["时间 time (北京时间 Beijing time)"] == "2026-12-01 10:00"

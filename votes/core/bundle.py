@@ -170,9 +170,10 @@ def _ballots_csv(roll: dict, chain: Sequence[SealedEntry]) -> bytes:
     revealed = {o["seq"]: as_choice(o["choice"]) for o in close.get("body", {}).get("openings", [])}
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["序号 seq", "时间 time (UTC)", "楼栋 building", "单元 entrance",
-                     "房号 room", "面积 area (m²)", "意见 choice", "方式 channel",
-                     "计入 counted", "记录摘要 entry digest"])
+    # The chain's UTC time stays for tools; people read the Beijing time beside it.
+    writer.writerow(["序号 seq", "时间 time (UTC)", f"时间 time ({ZONE_ZH} Beijing time)",
+                     "楼栋 building", "单元 entrance", "房号 room", "面积 area (m²)",
+                     "意见 choice", "方式 channel", "计入 counted", "记录摘要 entry digest"])
     for s in chain:
         if s.entry["kind"] != "ballot":
             continue
@@ -187,8 +188,9 @@ def _ballots_csv(roll: dict, chain: Sequence[SealedEntry]) -> bytes:
         # A / 3-1 / 101 both read A-3-1-101. Each part has its column, and a ballot of
         # several units one row per unit (the same seq), so a sheet filters and sums them.
         for u in [units[u] for u in body["units"] if u in units] or [_NO_UNIT]:
-            writer.writerow(safe_row([s.seq, s.entry["time"], u["building"], u["entrance"],
-                                      u["room"], format_area(u["area"]), *facts]))
+            writer.writerow(safe_row([s.seq, s.entry["time"], beijing_text(s.entry["time"]),
+                                      u["building"], u["entrance"], u["room"],
+                                      format_area(u["area"]), *facts]))
     # The BOM makes Excel read the file as UTF-8 so the Chinese shows.
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
