@@ -80,3 +80,47 @@ def test_ballots_csv_gives_each_ballot_s_time_in_beijing_time_beside_utc():
     rows = _sheet()
     assert rows[0]["时间 time (UTC)"] == "2026-12-01T02:00:00Z"
     assert rows[0]["时间 time (北京时间 Beijing time)"] == "2026-12-01 10:00"
+
+
+def _columns(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def test_report_txt_lines_fit_a_text_editor_and_the_values_line_up():
+    """A 200-character community name and title were one line each (about 400 columns: a
+    text editor without word wrap shows the first few words, the rest off to the right), a
+    threshold line ran past 100 columns, and each "中文 English: value" started its value
+    wherever its label ended. Lines now fit 80 columns (a CJK character is two), a long
+    value continues under itself, and the labels' values start in one column."""
+    story = Story(proposal=dict(base_proposal_with(
+        community="阳光花园" + "东区第一期高层住宅小区" * 18, title="第一期电梯更换" + "题" * 193,
+        scope="building:A-3栋 东,12号楼 东"))).genesis()
+    story.paper("v-a", "agree", "2026-12-01T02:00:00Z").paper("v-b", "disagree",
+                                                              "2026-12-02T02:00:00Z").close()
+    report = _report(story)
+    lines = report.splitlines()
+    assert max(_columns(line) for line in lines) <= 80, report
+    name = story.proposal["community"]["name"][:200]
+    flat = "".join(line.strip() for line in lines)
+    assert name in flat and story.proposal["title"] in flat
+    labelled = [line for line in lines if line.startswith(("小区", "事项", "类型", "范围",
+                                                            "预算", "表决时间", "专有部分总面积",
+                                                            "总人数", "参与 ", "同意 ", "反对 "))]
+    starts = {_columns(line[:line.index(": ") + 2]) + len(line[line.index(": ") + 2:]) -
+              len(line[line.index(": ") + 2:].lstrip()) for line in labelled}
+    assert len(labelled) >= 11 and len(starts) == 1, labelled
+    continued = lines[lines.index(next(x for x in lines if x.startswith("小区"))) + 1]
+    assert _columns(continued) - _columns(continued.lstrip()) == starts.pop()
+    # Nothing a reader copies whole is broken: the chain head stays on one line.
+    head = next(x for x in lines if "记录链" in x or "head" in x)
+    assert any(len(w) == 64 for w in " ".join(lines[lines.index(head):]).split()), report
+
+
+def base_proposal_with(*, community: str, title: str, scope: str) -> dict:
+    from tests.bundles import base_proposal
+
+    p = base_proposal()
+    p["community"] = dict(p["community"], name=community[:200])
+    return dict(p, title=title, scope=scope)

@@ -18,7 +18,7 @@ from votes.core.counting import electorate_from_frozen
 from votes.core.procedure_report import after_close_report
 from votes.core.numbers import format_area
 from votes.core.local_rules import Procedure, counting_electorate
-from votes.core.report_text import ZONE_ZH, beijing_text
+from votes.core.report_text import ZONE_ZH, beijing_text, fields, wrap, wrap_lines
 from votes.core.roll import AreaBasis, UnitRecord
 from votes.core.rules import Matter, Rules
 from votes.core.commitment import revealed_choices
@@ -107,7 +107,7 @@ def write_bundle(target, *, proposal: dict, roll: dict, chain: Sequence[SealedEn
         "tally.json": canonical_bytes(tally),
         "ballots.csv": _ballots_csv(roll, chain),
         "report.txt": (render_report(proposal, tally, last.digest, len(chain))
-                       + after_close_report(chain)).encode("utf-8"),
+                       + wrap_lines(after_close_report(chain))).encode("utf-8"),
     }
     if witness:
         files["witness.jsonl"] = b"".join(canonical_bytes(c) + b"\n" for c in witness)
@@ -218,40 +218,43 @@ def render_report(proposal: dict, tally: dict, head: str, length: int) -> str:
     final = tally.get("final", True)
     t = Tally.from_dict(tally) if final else Turnout.from_dict(tally)
     matter = Matter(proposal["matter"])
-    lines = [
-        "业主共同决定事项表决结果报告 / Result report",
-        "",
-        f"小区 Community: {proposal['community']['name']} ({proposal['community']['code']})",
-        f"事项 Proposal: {proposal['title']}",
-        f"类型 Matter: {matter.label_zh} ({matter.value})",
-        f"范围 Scope: {proposal['scope']}",
-        f"预算 Budget: {proposal['budget'] // 100}.{proposal['budget'] % 100:02d} 元",
-        f"表决时间 Voting: {beijing_text(proposal['voting_start'])} 至 to "
-        f"{beijing_text(proposal['voting_end'])}（{ZONE_ZH} Beijing time, UTC+8）",
-        f"    UTC: {proposal['voting_start']} — {proposal['voting_end']}",
-        "" if final else "（表决尚未结束，以下为当前参与情况；各户意见在表决结束时公开 / "
-                         "not final: turnout only, choices are revealed at the close）",
-        f"专有部分总面积 Total area: {format_area(t.total_area)} m²",
-        f"总人数 Total headcount: {t.total_headcount}",
-        f"参与 Participating: {format_area(t.participating_area)} m², {t.participating_headcount}",
-    ]
+    facts = [
+        ("小区 Community", f"{proposal['community']['name']} ({proposal['community']['code']})"),
+        ("事项 Proposal", proposal["title"]),
+        ("类型 Matter", f"{matter.label_zh} ({matter.value})"),
+        ("范围 Scope", proposal["scope"]),
+        ("预算 Budget", f"{proposal['budget'] // 100}.{proposal['budget'] % 100:02d} 元"),
+        ("表决时间 Voting", f"{beijing_text(proposal['voting_start'])} — "
+                        f"{beijing_text(proposal['voting_end'])} {ZONE_ZH} UTC+8"),
+        ("UTC", f"{proposal['voting_start']} — {proposal['voting_end']}")]
+    figures = [
+        ("专有部分总面积 Total area", f"{format_area(t.total_area)} m²"),
+        ("总人数 Total headcount", str(t.total_headcount)),
+        ("参与 Participating", f"{format_area(t.participating_area)} m², {t.participating_headcount}")]
     if final:
-        lines += [f"同意 Agree: {format_area(t.agree_area)} m², {t.agree_headcount}",
-                  f"反对 Disagree: {format_area(t.disagree_area)} m², {t.disagree_headcount}",
-                  f"弃权 Abstain: {format_area(t.abstain_area)} m², {t.abstain_headcount}"]
+        figures += [("同意 Agree", f"{format_area(t.agree_area)} m², {t.agree_headcount}"),
+                    ("反对 Disagree", f"{format_area(t.disagree_area)} m², {t.disagree_headcount}"),
+                    ("弃权 Abstain", f"{format_area(t.abstain_area)} m², {t.abstain_headcount}")]
+    # One column for the values of both blocks, a long name or title continuing under itself.
+    aligned = fields(facts + figures)
+    lines = ["业主共同决定事项表决结果报告 / Result report", "", *aligned[:-len(figures)]]
+    lines += [""] if final else wrap("（表决尚未结束，以下为当前参与情况；各户意见在表决结束时公开 / "
+                                     "not final: turnout only, choices are revealed at the close）")
+    lines += aligned[-len(figures):]
     lines.append("")
     for c in t.checks:
         area = "area" in c.name
         fmt = format_area if area else str
         unit = " m²" if area else ""
         verdict = "达到 met" if c.met else "未达到 not met"
-        lines.append(f"{NAMES_ZH[c.name]} {c.name}: {fmt(c.part)}{unit} / {fmt(c.whole)}{unit}, "
-                     f"门槛 {c.threshold}, 需要 needed {fmt(c.needed)}{unit}, "
-                     f"差额 margin {fmt(c.margin)}{unit} → {verdict}")
+        lines += wrap(f"{NAMES_ZH[c.name]} {c.name}: {fmt(c.part)}{unit} / {fmt(c.whole)}{unit}, "
+                      f"门槛 {c.threshold}")
+        lines += wrap(f"    需要 needed {fmt(c.needed)}{unit}, 差额 margin {fmt(c.margin)}{unit} "
+                      f"→ {verdict}")
     if final:
         lines += ["", f"结果 Result: {'通过 PASSED' if t.passed else '未通过 NOT PASSED'}"
                   f"（法定人数{'达到' if t.quorum_met else '未达到'}）"]
     else:
         lines += ["", f"表决中 Voting in progress（法定人数{'已达到' if t.quorum_met else '尚未达到'}）"]
-    lines += [f"记录链 Chain: {length} entries, head {head}", ""]
+    lines += [f"记录链 Chain: {length} entries, head", f"    {head}", ""]
     return "\n".join(lines)
