@@ -179,3 +179,22 @@ def test_the_packages_members_are_dated_in_beijing_time(app, runner, tmp_path):
         bundle = z.read("bundle.zip")
     with zipfile.ZipFile(io.BytesIO(bundle)) as inner:
         assert {i.date_time for i in inner.infolist()} == {(2000, 1, 1, 0, 0, 0)}
+
+
+def test_readme_lines_fit_a_text_editor(app, runner, tmp_path):
+    """README.txt's verification line ran to about 150 columns (the outcome, then the chain
+    head), and so did the note on balance_yuan and the emergency line: in a text editor
+    without word wrap the chain head and the notes' ends were off to the right. Every line
+    now fits 80 columns (a CJK character two), the chain head whole on a line of its own."""
+    import unicodedata
+
+    from tests.money_world import fire_pump_emergency
+
+    passed_vote(app, runner, tmp_path, rows=low_balance_rows())
+    pid = fire_pump_emergency(runner, tmp_path)
+    assert runner.invoke(args=["works", "settle", pid, "--final-cost", "6000.00"]).exit_code == 0
+    readme = _package(runner, tmp_path, pid)["README.txt"].decode("utf-8")
+    width = {line: sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+             for line in readme.splitlines()}
+    assert max(width.values()) <= 80, [line for line, w in width.items() if w > 80]
+    assert any(len(word) == 64 for line in width for word in line.split()), readme

@@ -14,6 +14,7 @@ from votes.models import ChainEntry, Proposal
 from votes.services import audit, clock
 from votes.services.errors import DomainError
 from votes.core.numbers import format_yuan
+from votes.core.report_text import WIDTH, columns, wrap
 from votes.services.money.apportionment_table import (CSV_COLUMNS, SETTLED_COLUMNS,
                                                       apportionment_csv, apportionment_rows,
                                                       apportionment_xlsx, is_settled)
@@ -27,13 +28,17 @@ application-form.pdf   申请表（需业主委员会签字盖章）
 {notice}
 apportionment.xlsx     分摊表（数字为数值格式）
 apportionment.csv      分摊表（UTF-8，逗号分隔，首行为列名）
-bundle.zip             表决导出包：votes verify bundle.zip --keys <辖区公布的密钥文件>
-                       验证结果：{outcome}；链头 chain head {head}
+bundle.zip             表决导出包，核对方法 how to check it:
+                       votes verify bundle.zip --keys <辖区公布的密钥文件>
+                       验证结果：{outcome}
+                       链头 chain head:
+  {head}
 
 {settled}apportionment.csv columns / 列：
 {columns}
-面积与金额均为两位小数（小数点），余额未知时为空。Areas and amounts have a decimal point
-and 2 decimals; balance and shortfall are empty where the balance is unknown.
+面积与金额均为两位小数（小数点），余额未知时为空。
+Areas and amounts have a decimal point and 2 decimals; balance and shortfall are
+empty where the balance is unknown.
 """
 # Once settled the package carries two sums, the one applied for and the one spent: said
 # which is which, or the office holding the settlement notice beside it sees two shares
@@ -106,12 +111,14 @@ def application_package(proposal: Proposal, actor: str) -> bytes:
                                                        f"{proposal.title} 分摊表"),
         "apportionment.csv": apportionment_csv(rows),
         "bundle.zip": bundle.getvalue(),
-        "README.txt": README.format(outcome=SELF_CHECK.get(report.outcome, report.outcome),
-                                    notice=NOTICE["emergency" if how == "emergency" else "vote"],
-                                    head=head, settled=_settled_text(how, proposal, settlement),
-                                    columns="\n".join(
-            f"  {name:{22 if settlement else 15}} {notes[name]}"
-            for name in CSV_COLUMNS + (SETTLED_COLUMNS if settlement else ()))).encode("utf-8"),
+        "README.txt": _fit(README.format(
+            outcome=SELF_CHECK.get(report.outcome, report.outcome),
+            notice=NOTICE["emergency" if how == "emergency" else "vote"],
+            head=head, settled=_settled_text(how, proposal, settlement),
+            columns="\n".join(line for name in CSV_COLUMNS + (SETTLED_COLUMNS if settlement else ())
+                              for line in wrap(notes[name], indent=3 + (22 if settlement else 15),
+                                               head=f"  {name:{22 if settlement else 15}} ")))
+                           ).encode("utf-8"),
     }
     if how == "vote":
         files["result-notice.pdf"] = result_notice_pdf(proposal)
@@ -129,6 +136,17 @@ def application_package(proposal: Proposal, actor: str) -> bytes:
         audit.record(session, actor, "proposal.application", community_id=proposal.community_id,
                      target=str(proposal.id), details={"chain_head": head})
     return out.getvalue()
+
+
+def _fit(text: str) -> str:
+    """Each line of README.txt that is wider than a text editor shows (80 columns, a CJK
+    character two) wrapped, its continuation under its start (or indented, at the margin)."""
+    out = []
+    for line in text.split("\n"):
+        lead = len(line) - len(line.lstrip(" "))
+        out += [line] if columns(line) <= WIDTH else wrap(line.lstrip(" "), indent=lead or 2,
+                                                          head=" " * lead)
+    return "\n".join(out)
 
 
 def _settlement(proposal: Proposal, rows) -> dict:
