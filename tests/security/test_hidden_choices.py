@@ -166,15 +166,18 @@ def _two_votes(app, runner, tmp_path):
 
 
 def _normalised(files: dict[str, bytes], uid: str) -> dict[str, str]:
-    """Mask what differs by design: the uid, each proposal's own unit ids (numbered in the
-    order they first appear), every SHA-256 hex (salted commitments and the digests that
-    cover them) and every Ed25519 signature over those."""
+    """Mask what differs by design: the uid, each proposal's own unit ids and voter keys
+    (numbered in the order they first appear), every SHA-256 hex (salted commitments and
+    the digests that cover them) and every Ed25519 signature over those."""
     out = {}
     for name, data in files.items():
         text = data.decode("utf-8-sig").replace(uid, "UID")
         units: dict[str, str] = {}
         text = re.sub(r"\bu[0-9a-f]{20}\b",
                       lambda m: units.setdefault(m.group(0), f"UNIT{len(units)}"), text)
+        voters: dict[str, str] = {}
+        text = re.sub(r"\bv-[0-9a-f]{24}\b",
+                      lambda m: voters.setdefault(m.group(0), f"VOTER{len(voters)}"), text)
         text = re.sub(r"[0-9a-f]{64}", "H" * 8, text)
         out[name] = re.sub(r"[A-Za-z0-9+/]{86}==", "SIG", text)
     return out
