@@ -272,10 +272,9 @@ def _judged(path, args, result) -> str | None:
     if result.exit_code == 0:
         return "succeeded"
     first = next((line for line in out.splitlines() if line.strip()), "")
-    if result.exit_code == 2 and ("Usage:" in out or "usage:" in out):
-        return None  # the option parser's own refusal (click's, argparse's for verify)
-    if path == ("verify",):
-        return None if "验证失败" in out or "无法读取" in out else f"said {first!r}"
+    if path == ("verify",):  # the option parser's refusal (argparse's) is Chinese first too
+        return None if "验证失败" in out or "无法读取" in out or "命令行有误" in first \
+            else f"said {first!r}"
     if not _CJK.search(first):
         return f"said first {first[:120]!r}"
     return None
@@ -329,7 +328,7 @@ def test_ctrl_c_in_the_middle_leaves_nothing_half_done(sqlite_app, tmp_path, mon
         patch.setattr(zipfile.ZipFile, "writestr", interrupted)
         result = runner.invoke(args=["export", str(vote["id"]), "-o", str(out / "b.zip")])
     assert result.exit_code != 0 and "Traceback" not in result.output, result.output
-    assert isinstance(result.exception, SystemExit) and "Aborted" in result.output
+    assert isinstance(result.exception, SystemExit) and "已放弃" in result.output
     assert list(out.iterdir()) == []
 
     before = runner.invoke(args=["roll", "show", "--community", "SUN", "--units"]).output
@@ -347,6 +346,6 @@ def test_ctrl_c_in_the_middle_leaves_nothing_half_done(sqlite_app, tmp_path, mon
         result = runner.invoke(args=["roll", "import", "--community", "MOON", "--replace",
                                      str(make_roll_csv(tmp_path / "b.csv", sample_rows()[:2]))])
     assert result.exit_code != 0 and "Traceback" not in result.output, result.output
-    assert "Aborted" in result.output  # interrupted, not refused
+    assert "已放弃" in result.output  # interrupted, not refused
     assert runner.invoke(args=["roll", "show", "--community", "MOON", "--units"]).output == moon
     assert runner.invoke(args=["roll", "show", "--community", "SUN", "--units"]).output == before

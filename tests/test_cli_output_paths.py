@@ -52,7 +52,7 @@ def test_export_to_a_folder_is_refused(app, runner, tmp_path):
     pid = _voting(app, runner, tmp_path)
     (tmp_path / "out").mkdir()
     result = runner.invoke(args=["export", pid, "-o", str(tmp_path / "out")])
-    assert result.exit_code != 0 and "directory" in result.output, result.output  # click's
+    assert result.exit_code != 0 and "是文件夹" in result.output, result.output  # click's
     assert (tmp_path / "out").is_dir() and not any((tmp_path / "out").iterdir())
 
 

@@ -220,7 +220,7 @@ def test_a_chain_page_of_countless_lines_is_not_split_all_at_once(parts):
 
 
 def test_a_witness_must_pin_some_server_key():
-    with pytest.raises(PinError, match="no server key pinned"):
+    with pytest.raises(PinError, match="没有固定服务器的公钥"):
         Pins()
 
 
@@ -295,10 +295,10 @@ def test_the_command_refuses_to_start_without_a_usable_pin(tmp_path):
 
     base = ["witness", "poll", "--key", str(tmp_path / "w.pem"), "--db",
             str(tmp_path / "w.sqlite3"), "--app", "http://127.0.0.1:9"]
-    for extra, said in (([], "no server key pinned"),
-                        (["--server-fingerprint", "ab:cd"], "64 hex digits"),
+    for extra, said in (([], "没有固定服务器的公钥"),
+                        (["--server-fingerprint", "ab:cd"], "64 位十六进制数字"),
                         (["--server-keys", str(tmp_path / "missing.json")],
-                         "cannot read pinned keys file")):
+                         "无法读取固定的公钥文件")):
         result = CliRunner().invoke(main, base + extra)
         assert result.exit_code == 2 and said in result.output, result.output
     assert not (tmp_path / "w.sqlite3").exists()

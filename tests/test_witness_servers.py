@@ -138,7 +138,7 @@ def test_witness_cosigns_across_a_restart_and_refuses_a_rewritten_chain(sqlite_a
         now = app.config["VOTES_NOW"]  # the app's clock, which dated the entries
         unpinned = _witness("poll", "--once", "--key", str(key_file), "--db",
                             str(witness_db), *apps)
-        assert unpinned.returncode == 2 and "no server key pinned" in unpinned.stderr
+        assert unpinned.returncode == 2 and "没有固定服务器的公钥" in unpinned.stderr
         common = ["--key", str(key_file), "--db", str(witness_db), "--server-keys",
                   str(server_keys), *apps]
 

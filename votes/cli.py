@@ -9,7 +9,9 @@ from __future__ import annotations
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
-from votes.commands import domain_errors
+from votes.commands import click_messages, domain_errors
+
+click_messages.install()  # click's usage errors and prompts in our language
 
 
 def _create_app():

@@ -43,13 +43,24 @@ def _read(path: str, limit: int) -> bytes:
     return data
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's refusal of the command line, Chinese first as every line of the verifier
+    (argparse's own words after it, in English: it has no catalogue)."""
+
+    def error(self, message: str):
+        print(f"{self.prog}: 命令行有误 error: {message}\n"
+              f"（用 {self.prog} --help 查看用法 see {self.prog} --help）", file=sys.stderr)
+        self.print_usage(sys.stderr)
+        self.exit(2)
+
+
 def main(argv: list[str] | None = None) -> int:
     from votes.core.bidi import shown
     from votes.core.bundle import FORMAT, FORMAT_V2, OLDER_FORMATS, SPEC_VERSIONS
     from votes.core.verifier import load_keys_file, verify_bundle
     from votes.core.verifier_report import UNREADABLE_EXIT
 
-    parser = argparse.ArgumentParser(prog="votes verify", description=(
+    parser = _Parser(prog="votes verify", description=(
         "Verify an export bundle offline (离线验证导出包). Steps: docs/verification.md. "
         "Say whose key you trust: --keys, --key-id, --fingerprint or --trust-bundle-keys."))
     parser.add_argument("bundle", help="the bundle ZIP")

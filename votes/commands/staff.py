@@ -4,7 +4,7 @@ import click
 from flask.cli import AppGroup
 
 from votes.commands import domain_errors
-from votes.i18n import _
+from votes.i18n import _, lazy
 
 users_cli = AppGroup("users", help="Staff accounts (工作人员账号).")
 
@@ -15,7 +15,7 @@ users_cli = AppGroup("users", help="Staff accounts (工作人员账号).")
 @click.option("--name", default="")
 @click.option("--community", "communities", multiple=True, help="Community code (committee)")
 @click.option("--jurisdiction", default=None, help="District code (regulator)")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+@click.option("--password", prompt=lazy("密码"), hide_input=True, confirmation_prompt=True,
               help="At least 10 characters; asked for when not given")
 @click.option("--no-must-change", "keep", is_flag=True,
               help="Do not make the member replace this password at the first sign-in "

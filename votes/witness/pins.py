@@ -15,6 +15,7 @@ from pathlib import Path
 from votes.core import signing
 from votes.core.verifier_base import fingerprint, normalise_fingerprint
 from votes.core.verifier_integrity import load_keys_file
+from votes.i18n import _
 
 MAX_KEYS_FILE = 1_000_000
 
@@ -27,7 +28,7 @@ def parse_fingerprint(text: str) -> str:
     """A fingerprint as typed (either case, spaces and colons allowed) → 64 lower-case hex."""
     clean = normalise_fingerprint(text)
     if len(clean) != 64 or any(ch not in "0123456789abcdef" for ch in clean):
-        raise PinError(f"a fingerprint is 64 hex digits: {text[:80]}")
+        raise PinError(_("指纹应是 64 位十六进制数字：%(text)s", text=text[:80]))
     return clean
 
 
@@ -38,7 +39,8 @@ class Pins:
 
     def __post_init__(self):
         if self.keys_file is None and not self.fingerprints:
-            raise PinError("no server key pinned: give --server-keys or --server-fingerprint")
+            raise PinError(_("没有固定服务器的公钥：请给出 --server-keys 或 "
+                             "--server-fingerprint"))
 
     def file_keys(self) -> signing.KeyRing:
         if self.keys_file is None:
@@ -47,10 +49,11 @@ class Pins:
             with open(self.keys_file, "rb") as fh:
                 return load_keys_file(fh.read(MAX_KEYS_FILE + 1)[:MAX_KEYS_FILE])
         except OSError as exc:
-            raise PinError(f"cannot read pinned keys file {self.keys_file}: "
-                           f"{exc.strerror or exc}") from None
+            raise PinError(_("无法读取固定的公钥文件 %(path)s：%(problem)s",
+                             path=str(self.keys_file), problem=exc.strerror or exc)) from None
         except ValueError as exc:
-            raise PinError(f"pinned keys file {self.keys_file}: {exc}") from None
+            raise PinError(_("固定的公钥文件 %(path)s 有误：%(problem)s",
+                             path=str(self.keys_file), problem=exc)) from None
 
     def trusted(self, file_keys: signing.KeyRing, candidates: signing.KeyRing) -> signing.KeyRing:
         """The keys the witness verifies with: those of the pinned file, and of the

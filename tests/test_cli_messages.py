@@ -1,0 +1,106 @@
+"""Click's and argparse's own messages (usage errors, prompts) speak the `votes` command's
+language as its refusals do: Chinese first, English with VOTES_LANG=en."""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+from pathlib import Path
+
+import click
+from click.testing import CliRunner
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+USAGE_ERRORS = (  # real mistakes an operator makes, each one of click's usage errors
+    (["users", "create"], "缺少参数 'LOGIN'"),
+    (["users", "create", "x", "--password", "correct horse battery"], "缺少选项 '--role'"),
+    (["users", "create", "x", "--role", "god"], "'--role' 的取值无效：'god' 不在可选值"),
+    (["users", "list", "--bogus"], "没有选项 '--bogus'"),
+    (["users", "crate"], "没有命令 'crate'"),
+    (["doctor", "extra"], "多出了一个参数（extra）"),
+    (["roll", "show", "--community"], "选项 '--community' 后面要给一个值"),
+    (["demo", "--port", "x"], "'x' 不是有效的数（integer）"),
+    (["users"], None),  # a group without its command: its help, in Chinese headings
+)
+
+
+def _first(text: str) -> str:
+    return next((line for line in text.splitlines() if line.strip()), "")
+
+
+def test_click_usage_errors_are_chinese_first():
+    from votes.cli import main
+
+    for args, said in USAGE_ERRORS:
+        result = CliRunner().invoke(main, args)
+        out = result.output
+        assert result.exit_code == 2, (args, out)
+        assert _CJK.search(_first(out)), (args, out)
+        assert "Usage:" not in out and "Error:" not in out and "Try '" not in out, (args, out)
+        if said:
+            assert "错误：" in out and said in out, (args, out)
+
+
+def test_click_usage_errors_in_english_with_votes_lang_en(monkeypatch):
+    from votes.cli import main
+
+    monkeypatch.setenv("VOTES_LANG", "en")
+    result = CliRunner().invoke(main, ["users", "create", "x", "--role", "god"],
+                                prog_name="votes")
+    assert result.exit_code == 2
+    assert result.output.startswith("Usage: votes users create [OPTIONS] LOGIN\n"
+                                    "Try 'votes users create --help' for help.\n")
+    assert "Error: Invalid value for '--role': 'god' is not one of 'admin', 'committee', " \
+           "'regulator'." in result.output
+    assert not _CJK.search(result.output)
+
+
+def test_password_prompts_are_chinese(sqlite_app):
+    runner = sqlite_app.test_cli_runner()
+    result = runner.invoke(args=["users", "create", "a1", "--role", "admin"],
+                           input="correct horse battery\nsomething else\n")
+    out = result.output
+    assert "密码: " in out and "再输入一次以确认: " in out and "错误：两次输入的不一致。" in out
+    assert "Password" not in out and "Repeat" not in out and "Error" not in out, out
+    assert result.exit_code != 0
+
+
+def _click_messages(modules) -> set[str]:
+    """Every message these modules of click word through gettext (the others: Windows'
+    console, pagers, shell completion scripts)."""
+    found = set()
+    folder = Path(click.__file__).parent
+    for path in (folder / f"{name}.py" for name in modules):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                    and node.func.id in ("_", "ngettext"):
+                found |= {a.value for a in node.args
+                          if isinstance(a, ast.Constant) and isinstance(a.value, str)}
+    return found
+
+
+def test_every_click_message_is_translated_or_never_met():
+    from votes.commands.click_messages import CLICK, MODULES, NOT_FOR_OPERATORS
+
+    messages = _click_messages(MODULES)
+    assert len(messages) > 50
+    left = messages - set(CLICK) - set(NOT_FOR_OPERATORS)
+    assert not left, f"click messages neither translated nor listed as not for operators: {left}"
+    fields = string.Formatter()
+    for english, chinese in CLICK.items():
+        assert {f[1] for f in fields.parse(english) if f[1]} == \
+            {f[1] for f in fields.parse(chinese.msgid) if f[1]}, english
+    assert all(hasattr(__import__(f"click.{m}", fromlist=["_"]), "_") for m in MODULES)
+
+
+def test_verify_command_line_mistakes_are_chinese_first():
+    from votes.cli import main
+
+    for args in (["verify", "--jobs", "x", "b.zip"], ["verify"], ["verify", "b.zip", "--nope"]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2, result.output
+        first = _first(result.output)
+        assert first.startswith("votes verify: 命令行有误 error: "), result.output
+        assert "usage: votes verify" in result.output

@@ -1,0 +1,135 @@
+"""Click's own messages (usage errors, prompts, "Aborted!", the help page's headings) in the
+`votes` command's language: Chinese, or English with `VOTES_LANG=en`, as every message of
+ours (votes/i18n.py).
+
+Click words them through Python's gettext (`from gettext import gettext as _` and
+`ngettext` in each of its modules), with no catalogue of its own. `install()` gives those
+modules a translator that looks click's English up in CLICK below, whose values are our
+Chinese msgids (their English, in messages.po, is click's text again); a message not listed
+stays click's. The Chinese keeps click's `{placeholders}`, which click fills in afterwards.
+tests/test_cli_messages.py lists every message in click's source and fails on one that is
+neither here nor in NOT_FOR_OPERATORS.
+"""
+
+from __future__ import annotations
+
+from votes.i18n import lazy
+
+CLICK = {
+    # exceptions.py: every usage error
+    "Error: {message}": lazy("错误：{message}"),
+    "Try '{command} {option}' for help.": lazy("用 '{command} {option}' 查看用法。"),
+    "Invalid value: {message}": lazy("取值无效：{message}"),
+    "Invalid value for {param_hint}: {message}": lazy("{param_hint} 的取值无效：{message}"),
+    "Missing argument": lazy("缺少参数"),
+    "Missing option": lazy("缺少选项"),
+    "Missing parameter": lazy("缺少参数或选项"),
+    "Missing {param_type}": lazy("缺少{param_type}"),
+    "Missing parameter: {param_name}": lazy("缺少参数或选项：{param_name}"),
+    "No such option {name!r}.": lazy("没有选项 {name!r}。"),
+    "No such command {name!r}.": lazy("没有命令 {name!r}。"),
+    "Did you mean {possibility}?": lazy("是不是 {possibility}？"),
+    "(Did you mean one of: {possibilities}?)": lazy("（是不是其中之一：{possibilities}？）"),
+    "unknown error": lazy("未知错误"),
+    "Could not open file {filename!r}: {message}": lazy("无法打开文件 {filename!r}：{message}"),
+    # core.py
+    "Aborted!": lazy("已放弃。"),
+    "Got unexpected extra argument ({args})": lazy("多出了一个参数（{args}）"),
+    "Got unexpected extra arguments ({args})": lazy("多出了几个参数（{args}）"),
+    "Missing command.": lazy("缺少子命令。"),
+    "Value must be an iterable.": lazy("取值应是一组值。"),
+    "Takes {nargs} values but 1 was given.": lazy("需要 {nargs} 个值，只给了 1 个。"),
+    "Takes {nargs} values but {len} were given.": lazy("需要 {nargs} 个值，给了 {len} 个。"),
+    "Options": lazy("选项"),
+    "Commands": lazy("命令"),
+    "Positional arguments": lazy("参数"),
+    "env var: {var}": lazy("环境变量：{var}"),
+    "default: {default}": lazy("默认：{default}"),
+    "required": lazy("必填"),
+    "(dynamic)": lazy("（运行时决定）"),
+    "deprecated": lazy("已弃用"),
+    # parser.py
+    "Argument {name!r} takes {nargs} values.": lazy("参数 {name!r} 需要 {nargs} 个值。"),
+    "Option {name!r} does not take a value.": lazy("选项 {name!r} 后面不带值。"),
+    "Option {name!r} requires an argument.": lazy("选项 {name!r} 后面要给一个值。"),
+    "Option {name!r} requires {nargs} arguments.": lazy("选项 {name!r} 后面要给 {nargs} 个值。"),
+    # types.py
+    "Choose from:\n\t{choices}": lazy("可选：\n\t{choices}"),
+    "{value!r} is not {choice}.": lazy("{value!r} 不是 {choice}。"),
+    "{value!r} is not one of {choices}.": lazy("{value!r} 不在可选值 {choices} 之中。"),
+    "{value!r} does not match the format {format}.": lazy("{value!r} 不符合格式 {format}。"),
+    "{value!r} does not match the formats {formats}.":
+        lazy("{value!r} 不符合任何一种格式：{formats}。"),
+    "{value!r} is not a valid {number_type}.": lazy("{value!r} 不是有效的数（{number_type}）。"),
+    "{value} is not in the range {range}.": lazy("{value} 不在范围 {range} 之内。"),
+    "{value!r} is not a valid boolean. Recognized values: {states}":
+        lazy("{value!r} 不是有效的是非值，可用：{states}"),
+    "{value!r} is not a valid UUID.": lazy("{value!r} 不是有效的 UUID。"),
+    "file": lazy("文件"),
+    "directory": lazy("文件夹"),
+    "path": lazy("路径"),
+    "{name} {filename!r} does not exist.": lazy("{name} {filename!r} 不存在。"),
+    "{name} {filename!r} is a file.": lazy("{name} {filename!r} 是文件。"),
+    "{name} {filename!r} is a directory.": lazy("{name} {filename!r} 是文件夹。"),
+    "{name} {filename!r} is not readable.": lazy("{name} {filename!r} 不可读。"),
+    "{name} {filename!r} is not writable.": lazy("{name} {filename!r} 不可写。"),
+    "{name} {filename!r} is not executable.": lazy("{name} {filename!r} 不可执行。"),
+    "{len_type} values are required, but {len_value} was given.":
+        lazy("需要 {len_type} 个值，只给了 {len_value} 个。"),
+    "{len_type} values are required, but {len_value} were given.":
+        lazy("需要 {len_type} 个值，给了 {len_value} 个。"),
+    # termui.py: prompts
+    "Repeat for confirmation": lazy("再输入一次以确认"),
+    "Error: The two entered values do not match.": lazy("错误：两次输入的不一致。"),
+    "Error: invalid input": lazy("错误：输入无效"),
+    "Press any key to continue...": lazy("按任意键继续……"),
+    # formatting.py, decorators.py: the help page
+    "Usage:": lazy("用法："),
+    "Do you want to continue?": lazy("要继续吗？"),
+    "Confirm the action without prompting.": lazy("不再询问，直接确认。"),
+    "Show this message and exit.": lazy("显示本说明后退出。"),
+    "Show the version and exit.": lazy("显示版本后退出。"),
+}
+
+# Click's messages that no operator of ours meets: a programmer's mistake declaring a
+# command (raised as TypeError/ValueError at import), deprecation of a command or option
+# (we declare none), shell completion, Windows' console, colours and version options.
+NOT_FOR_OPERATORS = (
+    "Name '{name}' defined twice",
+    "Boolean option {decl!r} cannot use the same flag for true/false.",
+    "Could not determine name for option with declarations {decls!r}",
+    "No options defined but a name was passed ({name}). Did you mean to declare an argument "
+    "instead? Did you mean to pass '--{name}'?",
+    "Arguments take exactly one parameter declaration, got {length}: {decls}.",
+    "Invalid start character for option ({option})",
+    "DeprecationWarning: The command {name!r} is deprecated.{extra_message}",
+    "DeprecationWarning: The {param_type} {name!r} is deprecated.{extra_message}",
+    "Choice({choices})",
+    "Unknown color {colour!r}",
+    "Unknown standard stream '{name}'",
+    "%(prog)s, version %(version)s",
+)
+
+MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "termui", "types",
+           "utils")
+
+
+def gettext(message: str) -> str:
+    said = CLICK.get(message)
+    return message if said is None else str(said)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return gettext(singular if n == 1 else plural)
+
+
+def install() -> None:
+    """Make click's modules say their messages through CLICK (idempotent)."""
+    import importlib
+
+    for name in MODULES:
+        module = importlib.import_module(f"click.{name}")
+        if hasattr(module, "_"):
+            module._ = gettext
+        if hasattr(module, "ngettext"):
+            module.ngettext = ngettext
