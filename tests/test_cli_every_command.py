@@ -307,10 +307,14 @@ def test_no_hostile_input_is_a_traceback(sqlite_app, tmp_path):
 
 def test_ctrl_c_in_the_middle_leaves_nothing_half_done(sqlite_app, tmp_path, monkeypatch):
     """Ctrl-C while a bundle is being written leaves no bundle and no temporary file; while
-    a roll is being replaced, the roll as it was. Neither prints a traceback."""
+    a roll is being replaced, the roll as it was; at the password prompt, no account. None
+    prints a traceback; each says 已中断 and exits 130, as a shell says of Ctrl-C (a
+    refusal's 1 would read as the command having refused)."""
+    import io
     import zipfile
 
     from tests.factories import make_open_proposal, make_roll_csv, sample_rows
+    from votes.cli import main
     from votes.services import audit
 
     app = sqlite_app
@@ -326,9 +330,9 @@ def test_ctrl_c_in_the_middle_leaves_nothing_half_done(sqlite_app, tmp_path, mon
 
     with monkeypatch.context() as patch:
         patch.setattr(zipfile.ZipFile, "writestr", interrupted)
-        result = runner.invoke(args=["export", str(vote["id"]), "-o", str(out / "b.zip")])
-    assert result.exit_code != 0 and "Traceback" not in result.output, result.output
-    assert isinstance(result.exception, SystemExit) and "已放弃" in result.output
+        result = runner.invoke(main, ["export", str(vote["id"]), "-o", str(out / "b.zip")])
+    assert result.exit_code == 130 and "Traceback" not in result.output, result.output
+    assert isinstance(result.exception, SystemExit) and "已中断" in result.output
     assert list(out.iterdir()) == []
 
     before = runner.invoke(args=["roll", "show", "--community", "SUN", "--units"]).output
@@ -343,9 +347,22 @@ def test_ctrl_c_in_the_middle_leaves_nothing_half_done(sqlite_app, tmp_path, mon
 
     with monkeypatch.context() as patch:
         patch.setattr(audit, "record", stop)
-        result = runner.invoke(args=["roll", "import", "--community", "MOON", "--replace",
-                                     str(make_roll_csv(tmp_path / "b.csv", sample_rows()[:2]))])
-    assert result.exit_code != 0 and "Traceback" not in result.output, result.output
-    assert "已放弃" in result.output  # interrupted, not refused
+        result = runner.invoke(main, ["roll", "import", "--community", "MOON", "--replace",
+                                      str(make_roll_csv(tmp_path / "b.csv", sample_rows()[:2]))])
+    assert result.exit_code == 130 and "Traceback" not in result.output, result.output
+    assert "已中断" in result.output  # interrupted, not refused
     assert runner.invoke(args=["roll", "show", "--community", "MOON", "--units"]).output == moon
     assert runner.invoke(args=["roll", "show", "--community", "SUN", "--units"]).output == before
+
+
+    class CtrlC(io.BytesIO):  # the operator presses Ctrl-C at the password prompt
+        def read(self, size=-1):
+            if size == 0:  # the test runner's look at what the stream is
+                return b""
+            raise KeyboardInterrupt
+
+        read1 = readline = readinto = readinto1 = read
+
+    result = runner.invoke(main, ["users", "create", "late", "--role", "admin"], input=CtrlC())
+    assert result.exit_code == 130 and "已中断" in result.output, result.output
+    assert "late" not in runner.invoke(args=["users", "list"]).output

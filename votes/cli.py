@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
-from votes.commands import click_messages, domain_errors
+from votes.commands import click_messages, domain_errors, interrupted
 
 click_messages.install()  # click's usage errors and prompts in our language
 
@@ -47,6 +47,19 @@ def _create_app():
 
 
 class VotesGroup(FlaskGroup):
+    def invoke(self, ctx: click.Context):
+        # Ctrl-C, in a command or at its prompt: click said "Aborted!" and 1, the status of
+        # a refusal; a shell's 130, as the witness's. What a command writes it writes whole
+        # or not at all (a temporary file renamed, one transaction), so nothing is left.
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            interrupted()
+        except click.Abort as exc:  # a prompt's Ctrl-C, raised again as Abort
+            if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
+                interrupted()
+            raise
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         # FlaskGroup would build the app to list the commands extensions add to app.cli
         # (flask-migrate's db, limiter); they still run by name through get_command.

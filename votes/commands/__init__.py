@@ -51,6 +51,17 @@ def domain_errors(fn):
     return wrapper
 
 
+INTERRUPTED_EXIT = 130  # what a shell reports of a command stopped by Ctrl-C (128 + SIGINT)
+
+
+def interrupted():
+    """Say that the command was stopped (Ctrl-C) and exit 130, not a refusal's 1."""
+    from votes.i18n import _
+
+    click.echo(_("已中断"), err=True)
+    raise SystemExit(INTERRUPTED_EXIT) from None
+
+
 def undecodable_argument(ctx: click.Context) -> str | None:
     """What to say of a text argument holding bytes that are not UTF-8, or None. A terminal
     set to GBK sends what is typed so, and Python hands the command lone surrogates that no

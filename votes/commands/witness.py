@@ -49,8 +49,9 @@ class _WitnessGroup(click.Group):
             return super().invoke(ctx)
         except KeyboardInterrupt:
             # Click turns it into "Aborted!" and 1, the status poll keeps for a fork.
-            click.echo(_("已中断"), err=True)
-            raise SystemExit(130) from None
+            from votes.commands import interrupted
+
+            interrupted()
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:  # noqa: BLE001 — a traceback's status, 1, is a fork's
