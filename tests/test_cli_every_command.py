@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 HUGE = "99999999999999999999"  # more than a 64-bit integer holds
 GBK = "阳光".encode("gbk").decode("utf-8", "surrogateescape")  # typed in a GBK terminal
+ESC = "\x1b[31m"  # a terminal's escape sequence, typed or pasted
 P = "{closed}"  # the proposal most commands are given: voted, passed and closed
 
 # (command path) -> argument lists, each refused.
@@ -118,8 +119,8 @@ HOSTILE: dict[tuple[str, ...], list[list[str]]] = {
                            "--password", "correct horse battery"],
                           ["r1", "--role", "regulator", "--password", "short"],
                           [GBK, "--role", "admin", "--password", "correct horse battery"]],
-    ("users", "disable"): [["nobody"], [GBK]],
-    ("users", "enable"): [["nobody"], ["x" * 5000]],
+    ("users", "disable"): [["nobody"], [GBK], [ESC + "nobody"]],
+    ("users", "enable"): [["nobody"], ["x" * 5000], [ESC + "x" * 300]],
     ("users", "list"): [["extra"]],
     ("users", "reset-password"): [["nobody"]],
     ("users", "unpause"): [[GBK]],
@@ -277,6 +278,10 @@ def _judged(path, args, result) -> str | None:
             else f"said {first!r}"
     if not _CJK.search(first):
         return f"said first {first[:120]!r}"
+    if "\x1b" in out:
+        return "played a typed escape sequence on the terminal"
+    if any(len(line) > 400 for line in out.splitlines()):
+        return "repeated a long typed value whole"
     return None
 
 

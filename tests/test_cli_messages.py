@@ -104,3 +104,24 @@ def test_verify_command_line_mistakes_are_chinese_first():
         first = _first(result.output)
         assert first.startswith("votes verify: 命令行有误 error: "), result.output
         assert "usage: votes verify" in result.output
+
+
+def test_typed_values_are_repeated_escaped_and_shortened():
+    from votes.cli import main
+
+    for args in (["demo", "--port", "x" * 5000], ["users", "list", "--" + "y" * 5000],
+                 ["demo", "--port", "\x1b[31m" + "9" * 3000]):
+        out = CliRunner().invoke(main, args).output
+        assert "\x1b" not in out and max(map(len, out.splitlines())) < 300, out[:500]
+        assert "…" in out
+    out = CliRunner().invoke(main, ["demo", "--port", "\x1b[2J"]).output
+    assert "\x1b" not in out and "'\\u{001B}[2J'" in out  # as the verifier shows it
+
+
+def test_unpause_repeats_a_typed_name_safely(sqlite_app):
+    from votes.cli import main
+
+    runner = sqlite_app.test_cli_runner()
+    for typed in ("\x1b[31m", "x" * 5000):
+        out = runner.invoke(main, ["users", "unpause", typed]).output
+        assert "\x1b" not in out and len(out) < 300, out[:300]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
-from votes.commands import click_messages, domain_errors, interrupted
+from votes.commands import click_messages, domain_errors, interrupted, said
 
 click_messages.install()  # click's usage errors and prompts in our language
 
@@ -47,6 +47,16 @@ def _create_app():
 
 
 class VotesGroup(FlaskGroup):
+    def make_context(self, info_name, args, parent=None, **extra):
+        typed = tuple(args)
+        try:
+            ctx = super().make_context(info_name, args, parent=parent, **extra)
+        except click.ClickException as exc:
+            exc.message = said(exc.message, typed)
+            raise
+        ctx.meta["votes.typed"] = typed  # what the operator typed, for votes.commands.said
+        return ctx
+
     def invoke(self, ctx: click.Context):
         # Ctrl-C, in a command or at its prompt: click said "Aborted!" and 1, the status of
         # a refusal; a shell's 130, as the witness's. What a command writes it writes whole
@@ -55,6 +65,9 @@ class VotesGroup(FlaskGroup):
             return super().invoke(ctx)
         except KeyboardInterrupt:
             interrupted()
+        except click.ClickException as exc:  # a usage error repeats what was typed: safely
+            exc.message = said(exc.message, _typed_in(ctx))
+            raise
         except click.Abort as exc:  # a prompt's Ctrl-C, raised again as Abort
             if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
                 interrupted()
@@ -73,6 +86,12 @@ class VotesGroup(FlaskGroup):
             command.invoke = _database_problems_said(command.invoke)
             command._votes = True
         return command
+
+
+def _typed_in(ctx: click.Context) -> list[str]:
+    from votes.commands import _typed
+
+    return _typed(ctx)
 
 
 def _database_problems_said(invoke):

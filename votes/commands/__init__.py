@@ -19,9 +19,9 @@ def domain_errors(fn):
         from sqlalchemy.exc import DatabaseError, DataError
 
         ctx = click.get_current_context(silent=True)
-        said = ctx is not None and undecodable_argument(ctx)
-        if said:
-            click.echo(said, err=True)
+        undecodable = ctx is not None and undecodable_argument(ctx)
+        if undecodable:
+            click.echo(undecodable, err=True)
             sys.exit(1)
         try:
             return fn(*args, **kwargs)
@@ -31,7 +31,7 @@ def domain_errors(fn):
 
             # The command line is the office's and the administrator's: their words.
             damaged = isinstance(err, (ResultUnshown, ChainDamaged, CloseMissing))
-            click.echo(err.words(COMMITTEE) if damaged else str(err), err=True)
+            click.echo(said(err.words(COMMITTEE) if damaged else str(err)), err=True)
             sys.exit(1)
         except DataError:
             # The last line of defence: input the services did not check (a text too long
@@ -49,6 +49,39 @@ def domain_errors(fn):
             sys.exit(1)
 
     return wrapper
+
+
+TYPED_SHOWN = 80  # characters of a typed value a message repeats; a longer one is cut (…)
+
+
+def said(message: str, typed=None) -> str:
+    """A message as the CLI prints it: every value the operator typed in it (typed, by
+    default the current command's arguments) at most TYPED_SHOWN characters, its control
+    and other hidden characters written as \\u{XXXX} (core.bidi.shown, as the verifier's
+    report), so a 5,000-character argument is not repeated whole and an escape sequence
+    typed is not played on the terminal; control characters left (a value trimmed before
+    it was repeated) are escaped too."""
+    from votes.core.bidi import hidden, shown
+
+    if typed is None:
+        ctx = click.get_current_context(silent=True)
+        typed = _typed(ctx) if ctx is not None else ()
+    for value in sorted({v.strip() for v in typed if isinstance(v, str)}, key=len,
+                        reverse=True):
+        if len(value) > TYPED_SHOWN or any(hidden(c) and c != "\n" for c in value):
+            safe = shown(value, TYPED_SHOWN)
+            message = message.replace(value, safe).replace(repr(value)[1:-1], safe)
+    return "".join(shown(c) if hidden(c) and c not in "\n\t" and ord(c) < 0x20 or c == "\x7f"
+                   else c for c in message)
+
+
+def _typed(ctx: click.Context) -> list[str]:
+    values = list(ctx.meta.get("votes.typed", ()))
+    while ctx is not None:
+        for value in ctx.params.values():
+            values += value if isinstance(value, (tuple, list)) else [value]
+        ctx = ctx.parent
+    return [v for v in values if isinstance(v, str)]
 
 
 INTERRUPTED_EXIT = 130  # what a shell reports of a command stopped by Ctrl-C (128 + SIGINT)

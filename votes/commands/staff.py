@@ -3,7 +3,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from votes.commands import domain_errors
+from votes.commands import domain_errors, said
 from votes.i18n import _, lazy
 
 users_cli = AppGroup("users", help="Staff accounts (工作人员账号).")
@@ -71,7 +71,7 @@ def unpause(login):
 
     cleared = unpause_name(login)
     if cleared is None:
-        click.echo(_("登录名 %(login)s 没有登录失败记录，无需解除。", login=login.strip()))
+        click.echo(said(_("登录名 %(login)s 没有登录失败记录，无需解除。", login=login.strip())))
     elif cleared[1] is None:
         click.echo(_("已清除 %(login)s 的登录失败次数（未在暂停中）。", login=cleared[0]))
     else:
