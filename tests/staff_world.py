@@ -64,7 +64,7 @@ def clerk_client(app, runner, code: str = "SUN", login: str = "clerk"):
     return staff_client(app, runner, login, "--role", "committee", "--community", code)
 
 
-def enter_paper(client, url: str, room: str, *, choice: str = "agree", scan=(b"scan", "scan.jpg"),
+def enter_paper(client, url: str, room: str, *, choice: str = "agree", scan=(b"\xff\xd8\xff scan", "scan.jpg"),
                 **fields):
     """The committee's paper entry form for building 1, entrance 1, `room`, sent with one
     scan (bytes, file name); `fields` add or replace form fields (a proxy's, say)."""

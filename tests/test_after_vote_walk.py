@@ -86,7 +86,7 @@ def test_an_acceptance_dated_while_the_vote_was_still_open_is_refused(app, runne
     during = (proposal["t0"] + timedelta(days=3)).date().isoformat()  # voting ran 7 days
     refused = client.post(f"/committee/p/{pid}/works/acceptance", data={
         "date": during, "participants": "业委会",
-        "evidence": [(io.BytesIO(b"\xff\xd8 photo"), "photo.jpg")]},
+        "evidence": [(io.BytesIO(b"\xff\xd8\xff \xff\xd8 photo"), "photo.jpg")]},
         content_type="multipart/form-data")
     html = refused.get_data(as_text=True)
     assert refused.status_code == 400 and "表决结束" in html, html[-2000:]
@@ -94,7 +94,7 @@ def test_an_acceptance_dated_while_the_vote_was_still_open_is_refused(app, runne
     closed = (proposal["t0"] + timedelta(days=7, hours=1)).date().isoformat()
     ok = client.post(f"/committee/p/{pid}/works/acceptance", follow_redirects=True, data={
         "date": closed, "participants": "业委会",
-        "evidence": [(io.BytesIO(b"\xff\xd8 photo"), "photo.jpg")]},
+        "evidence": [(io.BytesIO(b"\xff\xd8\xff \xff\xd8 photo"), "photo.jpg")]},
         content_type="multipart/form-data")
     assert "验收已登记" in ok.get_data(as_text=True)
 

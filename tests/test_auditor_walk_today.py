@@ -104,10 +104,10 @@ def _works(app, client, pid) -> dict:
     works = f"/committee/p/{pid}/works"
     steps = [
         ("contract", {"contractor": "福州电梯工程有限公司", "amount": "6000",
-                      "evidence": ("contract.pdf", b"%PDF contract " + pid.encode())},
+                      "evidence": ("contract.pdf", b"%PDF-1.4 contract " + pid.encode())},
          "合同已登记"),
         ("payment", {"amount": "2000", "note": "预付款",
-                     "evidence": ("voucher.pdf", b"%PDF voucher " + pid.encode())},
+                     "evidence": ("voucher.pdf", b"%PDF-1.4 voucher " + pid.encode())},
          "付款已登记"),
     ]
     for step, data, done in steps:
@@ -117,9 +117,9 @@ def _works(app, client, pid) -> dict:
         assert _entries(app, pid) == before + 1, step
     for step, data in (
             ("payment", {"amount": "3000", "note": "进度款",
-                         "evidence": ("voucher2.pdf", b"%PDF voucher 2 " + pid.encode())}),
+                         "evidence": ("voucher2.pdf", b"%PDF-1.4 voucher 2 " + pid.encode())}),
             ("acceptance", {"date": today(app), "participants": "业委会\n物业服务中心",
-                            "evidence": ("report.pdf", b"%PDF report " + pid.encode())}),
+                            "evidence": ("report.pdf", b"%PDF-1.4 report " + pid.encode())}),
             ("settle", {"final_cost": "6200", "confirm": "1"})):
         token = _token(client.get(works).get_data(as_text=True), f"{works}/{step}")
         r = client.post(f"{works}/{step}", data={**_files(data), "once": token},
@@ -155,13 +155,13 @@ def _download(client, pid, tmp_path, name) -> bytes:
 
 
 PAPER = {"building": "1", "entrance": "1", "room": "102", "choice": "disagree",
-         "channel": "paper", "evidence": ("b.jpg", b"signed form of 1-102")}
+         "channel": "paper", "evidence": ("b.jpg", b"\xff\xd8\xff signed form of 1-102")}
 SALE = {"building": "1", "entrance": "1", "room": "202", "choice": "agree",
         "buyer_name": "周九", "buyer_id": resident_id(10), "confirm": "1",
         "proxy_name": "钱七", "proxy_id": PROXY_ID, "company_staff": "否",
-        "authorisation": ("letter.jpg", b"written authorisation of 1-202's buyer"),
-        "transfer_evidence": ("deed.pdf", b"certificate of 1-202"),
-        "ballot_form": ("buyer.jpg", b"buyer's signed form of 1-202")}
+        "authorisation": ("letter.jpg", b"\xff\xd8\xff written authorisation of 1-202's buyer"),
+        "transfer_evidence": ("deed.pdf", b"%PDF-1.4 certificate of 1-202"),
+        "ballot_form": ("buyer.jpg", b"\xff\xd8\xff buyer's signed form of 1-202")}
 
 
 def _walk_the_vote(app, runner, tmp_path, client) -> dict:
@@ -185,13 +185,13 @@ def _walk_the_vote(app, runner, tmp_path, client) -> dict:
     own = client.post(f"{page}/paper", data=_files({
         "building": "2", "entrance": "1", "room": "201", "choice": "agree", "channel": "proxy",
         "proxy_name": "李四", "proxy_id": resident_id(2), "company_staff": "否",
-        "evidence": ("e.jpg", b"form of 2-201"), "authorisation": ("l.jpg", b"letter")}),
+        "evidence": ("e.jpg", b"\xff\xd8\xff form of 2-201"), "authorisation": ("l.jpg", b"\xff\xd8\xff letter")}),
         content_type="multipart/form-data")
     refused = html.unescape(own.get_data(as_text=True))
     assert own.status_code == 400 and "受托人就是该户业主本人" in refused, refused[:2000]
     assert _ballots(app, pid) == 3
 
-    for room, b, form in (("201", "2", b"form of 2-201"), ("101", "2", b"developer's form")):
+    for room, b, form in (("201", "2", b"\xff\xd8\xff form of 2-201"), ("101", "2", b"\xff\xd8\xff developer's form")):
         r = client.post(f"{page}/paper", data=_files({
             "building": b, "entrance": "1", "room": room, "choice": "agree", "channel": "paper",
             "evidence": ("f.jpg", form)}), content_type="multipart/form-data")
@@ -205,11 +205,11 @@ def _walk_the_vote(app, runner, tmp_path, client) -> dict:
     assert any("取代" in s for s in _flashes(first)), _flashes(first)
     first = _twice(client, f"{listing}/withdraw", {
         "entry": str(seqs["2-1-201"]), "reason": "表决票签名为另一户", "confirm": "1",
-        "evidence": ("w.jpg", b"the form signed by another flat")}, listing)
+        "evidence": ("w.jpg", b"\xff\xd8\xff the form signed by another flat")}, listing)
     assert any("撤回" in s for s in _flashes(first)), _flashes(first)
     r = client.post(f"{page}/paper", data=_files({
         "building": "2", "entrance": "1", "room": "201", "choice": "agree", "channel": "paper",
-        "evidence": ("f2.jpg", b"2-201's own signed form")}), content_type="multipart/form-data")
+        "evidence": ("f2.jpg", b"\xff\xd8\xff 2-201's own signed form")}), content_type="multipart/form-data")
     assert r.status_code == 302, r.get_data(as_text=True)
 
     # Everyone has voted: the close before the end, first without its tick.
@@ -225,7 +225,7 @@ def _walk_the_vote(app, runner, tmp_path, client) -> dict:
     # The objection period: the publish button waits for it; an owner's objection, answered.
     filed = client.post(f"{page}/objection", follow_redirects=True, data=_files({
         "building": "1", "entrance": "1", "room": "101", "text": "计票有误",
-        "evidence": ("o.pdf", b"letter of objection")}), content_type="multipart/form-data")
+        "evidence": ("o.pdf", b"%PDF-1.4 letter of objection")}), content_type="multipart/form-data")
     text = filed.get_data(as_text=True)
     assert "已录入书面异议" in text, _flashes(text)
     seq = int(text.split('id="c-objection-')[1].split('"')[0])
@@ -394,7 +394,7 @@ def test_an_emergency_use_with_its_settlement_verifies_with_the_figures_shown(
         "title": "1号楼电梯抢修", "scope": "building:1", "budget": "6547.50",
         "category": "elevator", "applicant": "property_company",
         "reason": "曳引机故障，困人两次", "confirm": "1",
-        "evidence": ("inspection.pdf", b"%PDF inspection")}, form)
+        "evidence": ("inspection.pdf", b"%PDF-1.4 inspection")}, form)
     assert any("应急使用已公布在公示栏" in s for s in _flashes(first)), _flashes(first)
     with app.app_context():
         from votes.extensions import db

@@ -28,7 +28,7 @@ def test_a_refused_paper_form_says_what_is_wrong_once(app, world, client):
     url = f"/committee/p/{world['sun']['id']}"
     one = client.post(f"{url}/paper", data={"building": "1", "entrance": "1", "room": "999",
                                             "choice": "agree", "channel": "paper",
-                                            "evidence": (io.BytesIO(b"scan"), "scan.jpg")})
+                                            "evidence": (io.BytesIO(b"\xff\xd8\xff scan"), "scan.jpg")})
     alert = _alert(one.get_data(as_text=True))
     assert one.status_code == 400
     assert "名册中没有该房屋" in alert, alert
@@ -37,7 +37,7 @@ def test_a_refused_paper_form_says_what_is_wrong_once(app, world, client):
     two = client.post(f"{url}/paper", data={"building": "1", "entrance": "1", "room": "101",
                                             "choice": "agree", "channel": "proxy",
                                             "proxy_name": "陈明",
-                                            "evidence": (io.BytesIO(b"scan"), "scan.jpg")})
+                                            "evidence": (io.BytesIO(b"\xff\xd8\xff scan"), "scan.jpg")})
     alert = _alert(two.get_data(as_text=True))
     assert "委托表决须填写受托人证件号码" in alert and "委托表决须附书面授权委托书" in alert
     assert "行" not in alert and alert.count("未录入") == 1, alert
@@ -45,7 +45,7 @@ def test_a_refused_paper_form_says_what_is_wrong_once(app, world, client):
     csv_text = "楼栋,单元,房号,意见,方式,凭证\n1,1,999,同意,纸质,b.jpg\n"
     batch = client.post(f"{url}/paper", data={
         "csv": (io.BytesIO(csv_text.encode()), "b.csv"),
-        "evidence": [(io.BytesIO(b"b"), "b.jpg")]})
+        "evidence": [(io.BytesIO(b"\xff\xd8\xff b"), "b.jpg")]})
     assert "有 1 行被拒绝" in batch.get_data(as_text=True)
 
 
@@ -61,7 +61,7 @@ def test_a_refused_ballots_file_says_nothing_was_entered_once_and_counts_rows_in
             f"1,1,99{i},同意,纸质,b.jpg\n" for i in range(rows))
         page = client.post(f"{url}/paper?lang={lang}", data={
             "csv": (io.BytesIO(csv_text.encode()), "b.csv"),
-            "evidence": [(io.BytesIO(b"b"), "b.jpg")]})
+            "evidence": [(io.BytesIO(b"\xff\xd8\xff b"), "b.jpg")]})
         assert page.status_code == 400
         return page.get_data(as_text=True).split("<main", 1)[1]
 
@@ -106,23 +106,23 @@ def test_reloading_a_refused_entry_enters_nothing_and_says_the_same(app, world, 
     request again. It must enter nothing, twice, and say the same refusal again."""
     sign_in(client, "sun_committee")
     url = f"/committee/p/{world['sun']['id']}"
-    assert enter_paper(client, url, "101", scan=(b"form 101", "a.jpg")).status_code == 302
+    assert enter_paper(client, url, "101", scan=(b"\xff\xd8\xff form 101", "a.jpg")).status_code == 302
     before = _entries(app)
     cases = {
         "paper": (lambda: {"building": "1", "entrance": "1", "room": "101", "choice": "agree",
-                           "channel": "paper", "evidence": (io.BytesIO(b"other"), "b.jpg")},
+                           "channel": "paper", "evidence": (io.BytesIO(b"\xff\xd8\xff other"), "b.jpg")},
                   "该业主已经表决"),
         "transfer": (lambda: {"building": "1", "entrance": "1", "room": "999",
                               "choice": "agree", "buyer_name": "钱七", "confirm": "1",
                               "buyer_id": "110101199003074477",
-                              "transfer_evidence": (io.BytesIO(b"certificate"), "c.pdf"),
-                              "ballot_form": (io.BytesIO(b"buyer form"), "f.jpg")},
+                              "transfer_evidence": (io.BytesIO(b"%PDF-1.4 certificate"), "c.pdf"),
+                              "ballot_form": (io.BytesIO(b"\xff\xd8\xff buyer form"), "f.jpg")},
                      None),
         "paper-ballots/correct": (lambda: {"entry": "1", "choice": "disagree", "reason": "",
                                            "confirm": "1",
-                                           "evidence": (io.BytesIO(b"x"), "x.jpg")}, None),
+                                           "evidence": (io.BytesIO(b"\xff\xd8\xff x"), "x.jpg")}, None),
         "paper-ballots/withdraw": (lambda: {"entry": "1", "reason": "", "confirm": "1",
-                                            "evidence": (io.BytesIO(b"form 101"), "a.jpg")},
+                                            "evidence": (io.BytesIO(b"\xff\xd8\xff form 101"), "a.jpg")},
                                    None),
     }
     for path, (data, words) in cases.items():
@@ -227,7 +227,7 @@ def test_a_count_of_one_voter_reads_as_one(app, world, client):
     sign_in(client, "sun_committee")
     url = f"/committee/p/{world['sun']['id']}"
     for room in ("101", "102", "202"):  # three of the five voters; 2/3 of 5 needs four
-        assert enter_paper(client, url, room, scan=(room.encode(), f"{room}.jpg")).status_code \
+        assert enter_paper(client, url, room, scan=(b"\xff\xd8\xff " + room.encode(), f"{room}.jpg")).status_code \
             == 302
     uid = world["sun"]["uid"]
     for page_url in (f"{url}?lang=en", f"/p/{uid}?lang=en"):

@@ -83,7 +83,7 @@ def test_no_works_link_or_form_while_the_objection_period_runs(app, runner, tmp_
     works = client.get(f"/committee/p/{pid}/works").get_data(as_text=True)
     assert 'id="record-contract"' not in works and "异议期结束并公布最终结果" in works
     posted = client.post(f"/committee/p/{pid}/works/contract", data={
-        "contractor": "甲公司", "amount": "6000", "evidence": (io.BytesIO(b"%PDF c"), "c.pdf")},
+        "contractor": "甲公司", "amount": "6000", "evidence": (io.BytesIO(b"%PDF-1.4 c"), "c.pdf")},
         content_type="multipart/form-data")
     assert posted.status_code == 400 and "异议期结束并公布最终结果" in posted.get_data(as_text=True)
     at(app, END + timedelta(days=2, hours=1))

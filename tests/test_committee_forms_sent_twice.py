@@ -66,11 +66,11 @@ def test_the_works_forms_sent_twice_record_each_step_once(app, runner, tmp_path,
     works = f"/committee/p/{pid}/works"
     steps = [
         ("contract", {"contractor": "甲公司", "amount": "6000",
-                      "evidence": [("contract.pdf", b"%PDF contract")]}, "合同已登记"),
+                      "evidence": [("contract.pdf", b"%PDF-1.4 contract")]}, "合同已登记"),
         ("payment", {"amount": "2000", "note": "预付款",
-                     "evidence": [("voucher.pdf", b"%PDF voucher")]}, "付款已登记"),
+                     "evidence": [("voucher.pdf", b"%PDF-1.4 voucher")]}, "付款已登记"),
         ("acceptance", {"date": today(app), "participants": "业委会\n物业",
-                        "evidence": [("report.pdf", b"%PDF report")]}, "验收已登记"),
+                        "evidence": [("report.pdf", b"%PDF-1.4 report")]}, "验收已登记"),
         ("settle", {"final_cost": "6000", "confirm": "1"}, "已结算"),
     ]
     for step, data, done in steps:
@@ -92,7 +92,7 @@ def test_an_emergency_use_sent_twice_leads_to_the_one_published(app, runner, tmp
     form = {"title": "1号楼电梯抢修", "scope": "building:1", "budget": "18000.00",
             "category": "elevator", "applicant": "property_company",
             "reason": "曳引机故障，困人两次", "confirm": "1",
-            "evidence": [("inspection.pdf", b"%PDF inspection")]}
+            "evidence": [("inspection.pdf", b"%PDF-1.4 inspection")]}
     page = "/committee/c/SUN/emergency"
     first, _again = _twice(client, page, form, page)
     assert "应急使用已公布在公示栏" in first
@@ -114,7 +114,7 @@ def test_a_delivery_and_an_answer_sent_twice_are_entered_once(app, runner, tmp_p
     before = _entries(app, pid)
     first, _again = _twice(client, f"{page}/delivery", {
         "building": "2", "entrance": "1", "room": "201", "method": "registered_mail",
-        "delivered_at": "2026-11-28T10:00", "evidence": [("ems.jpg", b"receipt")]}, page)
+        "delivered_at": "2026-11-28T10:00", "evidence": [("ems.jpg", b"\xff\xd8\xff receipt")]}, page)
     assert "已记录送达" in first and _entries(app, pid) == before + 1
 
     vote(runner, tmp_path, pid, {"A": "agree", "B": "agree", "C": "agree", "D": "disagree"})
@@ -122,7 +122,7 @@ def test_a_delivery_and_an_answer_sent_twice_are_entered_once(app, runner, tmp_p
     at(app, END + timedelta(hours=1))
     filed = client.post(f"{page}/objection", follow_redirects=True, data={
         "building": "1", "entrance": "1", "room": "202", "text": "计票有误",
-        "evidence": (io.BytesIO(b"letter"), "o.pdf")}, content_type="multipart/form-data")
+        "evidence": (io.BytesIO(b"%PDF-1.4 letter"), "o.pdf")}, content_type="multipart/form-data")
     seq = int(filed.get_data(as_text=True).split('id="c-objection-')[1].split('"')[0])
     before = _entries(app, pid)
     first, _again = _twice(client, f"{page}/answer", {
@@ -164,11 +164,11 @@ def _refused_then_sent(client, action: str, page_url: str, bad: dict, good: dict
 
 
 PAPER = {"building": "1", "entrance": "1", "room": "101", "choice": "agree",
-         "channel": "paper", "evidence": [("scan.jpg", b"scan of 1-101")]}
+         "channel": "paper", "evidence": [("scan.jpg", b"\xff\xd8\xff scan of 1-101")]}
 SALE = {"building": "1", "entrance": "1", "room": "202", "choice": "disagree",
         "buyer_name": "钱七", "buyer_id": "110101199003074477", "confirm": "1",
-        "transfer_evidence": [("deed.pdf", b"certificate")],
-        "ballot_form": [("buyer.jpg", b"buyer form")]}
+        "transfer_evidence": [("deed.pdf", b"%PDF-1.4 certificate")],
+        "ballot_form": [("buyer.jpg", b"\xff\xd8\xff buyer form")]}
 
 
 def _files(data: dict) -> dict:
@@ -213,14 +213,14 @@ def test_a_correction_and_a_withdrawal_sent_twice_are_entered_once(app, runner, 
     sign_in(client, "sun_committee")
     url = f"/committee/p/{pid}"
     assert enter_paper(client, url, "202").status_code == 302
-    assert enter_paper(client, url, "101", scan=(b"scan of 101", "101.jpg")).status_code == 302
+    assert enter_paper(client, url, "101", scan=(b"\xff\xd8\xff scan of 101", "101.jpg")).status_code == 302
     listing = f"{url}/paper-ballots"
     correction = {"entry": "1", "choice": "disagree", "reason": "录入时勾错了意见",
                   "confirm": "1"}
     first, _again = _twice(client, f"{listing}/correct", correction, listing)
     assert "第 3 条记录取代第 1 条" in first and _ballots(app, pid) == 3
     withdrawal = {"entry": "2", "reason": "表决票签名为另一户", "confirm": "1",
-                  "evidence": [("form.jpg", b"form of 2-201")]}
+                  "evidence": [("form.jpg", b"\xff\xd8\xff form of 2-201")]}
     first, _again = _twice(client, f"{listing}/withdraw", withdrawal, listing)
     assert "第 4 条记录撤回第 2 条" in first and "已由第 4 条撤回" in first
 
@@ -239,7 +239,7 @@ def test_a_refused_correction_or_withdrawal_is_sent_again_with_its_token(app, ru
                               good)
     assert "第 2 条记录取代第 1 条" in done
     good = {"entry": "2", "reason": "表决票签名为另一户", "confirm": "1",
-            "evidence": ("form.jpg", b"form of 2-201")}
+            "evidence": ("form.jpg", b"\xff\xd8\xff form of 2-201")}
     done = _refused_then_sent(client, f"{listing}/withdraw", listing,
                               {**good, "evidence": ""}, good)
     assert "第 3 条记录撤回第 2 条" in done
@@ -317,7 +317,7 @@ def test_a_file_of_paper_ballots_sent_twice_is_entered_once(app, runner, tmp_pat
     def send(**more):
         return client.post(f"{page}/paper", data={
             "csv": (io.BytesIO(rows.encode()), "b.csv"),
-            "evidence": [(io.BytesIO(b"form a"), "a.jpg"), (io.BytesIO(b"form b"), "b.jpg")],
+            "evidence": [(io.BytesIO(b"\xff\xd8\xff form a"), "a.jpg"), (io.BytesIO(b"\xff\xd8\xff form b"), "b.jpg")],
             **more}, content_type="multipart/form-data")
 
     first, again = send(once=token), send(once=token)

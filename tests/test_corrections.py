@@ -139,7 +139,7 @@ def test_committee_lists_and_corrects_on_the_web(app, runner, tmp_path, client):
     url = f"/committee/p/{world['sun']['id']}"
     entered = client.post(f"{url}/paper", data={
         "building": "1", "entrance": "1", "room": "202", "choice": "agree", "channel": "paper",
-        "evidence": (io.BytesIO(b"scan"), "scan.jpg")})
+        "evidence": (io.BytesIO(b"\xff\xd8\xff scan"), "scan.jpg")})
     assert entered.status_code == 302
     assert 'id="staff-ballots"' in client.get(url).get_data(as_text=True)
     page = client.get(f"{url}/paper-ballots").get_data(as_text=True)
@@ -216,7 +216,7 @@ def test_a_refused_correction_or_withdrawal_keeps_what_the_clerk_typed(app, runn
     assert enter_paper(client, url, "202").status_code == 302
     as_proxy = client.post(f"{url}/paper-ballots/correct", data={
         "entry": "1", "choice": "abstain", "channel": "proxy", "reason": REASON, "confirm": "1",
-        "evidence": (io.BytesIO(b"form again"), "form.jpg")})
+        "evidence": (io.BytesIO(b"\xff\xd8\xff form again"), "form.jpg")})
     page = as_proxy.get_data(as_text=True)
     assert as_proxy.status_code == 400 and "纸质票不能更正为委托票" in page
     assert 'id="entry-refused"' in page and "扫描件请重新选择上传" in page

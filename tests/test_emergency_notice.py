@@ -13,7 +13,7 @@ from tests.factories import make_roll_csv
 from tests.money_world import evidence, passed_vote, staff_accounts
 
 REASON = "1号楼电梯曳引机故障，困人两次，需立即停用抢修"
-REPORT = b"%PDF special equipment report"
+REPORT = b"%PDF-1.4 special equipment report"
 
 
 def flat(text: str) -> str:

@@ -26,7 +26,7 @@ def _apply(runner, tmp_path, *extra, category="elevator"):
         "works", "emergency", "--community", "SUN", "--title", "1号楼电梯抢修",
         "--scope", "building:1", "--budget", "18000.00", "--category", category,
         "--applicant", "property_company", "--reason", "1号楼电梯曳引机故障，困人两次，需立即停用抢修",
-        "--evidence", evidence(tmp_path, "inspection.pdf", b"%PDF special equipment report"),
+        "--evidence", evidence(tmp_path, "inspection.pdf", b"%PDF-1.4 special equipment report"),
         *extra])
 
 
@@ -188,11 +188,11 @@ def test_committee_applies_for_an_emergency_use_on_the_web(app, runner, tmp_path
     form = {"title": "消防泵更换", "category": "fire", "applicant": "committee",
             "reason": "消防泵无法启动，消防检查责令立即整改", "scope": "all", "budget": "9000.00"}
     unconfirmed = client.post("/committee/c/SUN/emergency", data=dict(
-        form, evidence=[(io.BytesIO(b"fire report"), "fire.pdf")]),
+        form, evidence=[(io.BytesIO(b"%PDF-1.4 fire report"), "fire.pdf")]),
         content_type="multipart/form-data")
     assert "请勾选确认" in unconfirmed.get_data(as_text=True)
     done = client.post("/committee/c/SUN/emergency", data=dict(
-        form, confirm="1", evidence=[(io.BytesIO(b"fire report"), "fire.pdf")]),
+        form, confirm="1", evidence=[(io.BytesIO(b"%PDF-1.4 fire report"), "fire.pdf")]),
         content_type="multipart/form-data", follow_redirects=True)
     text = done.get_data(as_text=True)
     assert "应急使用已公布在公示栏" in text and 'id="record-contract"' in text
@@ -210,7 +210,7 @@ def test_the_emergency_form_reads_the_scope_in_words(app, runner, tmp_path, clie
     form = {"title": "电梯抢修", "category": "elevator", "applicant": "committee",
             "reason": "电梯困人，厂家要求立即更换主板", "budget": "9000.00", "confirm": "1"}
     assert "building:" not in client.get("/committee/c/SUN/emergency").get_data(as_text=True)
-    for scope, report in (("1号楼1单元", b"board 1-1"), ("9号楼", b"board 9")):
+    for scope, report in (("1号楼1单元", b"%PDF-1.4 board 1-1"), ("9号楼", b"%PDF-1.4 board 9")):
         r = client.post("/committee/c/SUN/emergency", data=dict(
             form, scope=scope, evidence=[(io.BytesIO(report), "report.pdf")]),
             content_type="multipart/form-data", follow_redirects=True)
@@ -234,7 +234,7 @@ def test_no_voting_notices_or_ballots_for_an_emergency_use(app, runner, tmp_path
     pid = _apply(runner, tmp_path).output.strip()
     notices = runner.invoke(args=["notices", pid, "-o", str(tmp_path / "n.pdf")])
     assert notices.exit_code == 1 and not (tmp_path / "n.pdf").exists()
-    (tmp_path / "scan.pdf").write_bytes(b"%PDF scan")
+    (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.4 scan")
     path = tmp_path / "ballots.csv"
     path.write_text("building,entrance,room,choice,channel,evidence,entered_by\n"
                     "1,1,101,agree,paper,scan.pdf,clerk\n", encoding="utf-8")
@@ -320,7 +320,7 @@ def test_beyond_the_tolerance_an_emergency_use_is_not_told_to_vote_again(app, ru
     sign_in(client, "sun_committee")
     page = client.post(f"/committee/p/{pid}/works/contract", data={
         "contractor": "甲", "amount": "18000.01",
-        "evidence": [(io.BytesIO(b"%PDF contract"), "contract.pdf")]},
+        "evidence": [(io.BytesIO(b"%PDF-1.4 contract"), "contract.pdf")]},
         content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
     assert told in page and "重新表决" not in page and 'id="record-contract"' in page
 
@@ -416,7 +416,7 @@ def test_the_regulator_and_the_committee_see_why_no_vote_was_held(app, runner, t
     _community(app, runner, tmp_path)
     staff_accounts(app, runner)
     pid = _apply(runner, tmp_path).output.strip()
-    digest = hashlib.sha256(b"%PDF special equipment report").hexdigest()
+    digest = hashlib.sha256(b"%PDF-1.4 special equipment report").hexdigest()
     for login, path in (("district", f"/regulator/p/{pid}"), ("sun_committee", f"/committee/p/{pid}")):
         sign_in(client, login)
         page = client.get(path).get_data(as_text=True)
@@ -582,12 +582,12 @@ def test_an_emergency_use_after_a_failed_vote_must_acknowledge_it(app, runner, t
             "reason": "电梯困人，厂家要求立即更换主板", "budget": "9000.00", "confirm": "1",
             "scope": "1号楼"}
     page = client.post("/committee/c/SUN/emergency", data=dict(
-        form, evidence=[(io.BytesIO(b"board 1"), "report.pdf")]),
+        form, evidence=[(io.BytesIO(b"%PDF-1.4 board 1"), "report.pdf")]),
         content_type="multipart/form-data").get_data(as_text=True)
     assert f'name="acknowledge_failed" value="{pid}"' in page and "电梯更换" in page, page
     assert _count_emergencies(app) == 0
     done = client.post("/committee/c/SUN/emergency", data=dict(
-        form, acknowledge_failed=pid, evidence=[(io.BytesIO(b"board 1"), "report.pdf")]),
+        form, acknowledge_failed=pid, evidence=[(io.BytesIO(b"%PDF-1.4 board 1"), "report.pdf")]),
         content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
     assert "应急使用已公布在公示栏" in done, done
     with app.app_context():

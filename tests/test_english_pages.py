@@ -126,7 +126,7 @@ def test_english_delivery_with_a_bad_time_is_refused_in_english(app, runner, tmp
     refused = client.post(f"/committee/p/{pid}/delivery?lang=en", follow_redirects=True,
                           data={"building": "2", "entrance": "1", "room": "201",
                                 "method": "registered_mail", "delivered_at": "soon",
-                                "evidence": (io.BytesIO(b"receipt"), "ems.jpg")},
+                                "evidence": (io.BytesIO(b"\xff\xd8\xff receipt"), "ems.jpg")},
                           content_type="multipart/form-data")
     text = html.unescape(refused.get_data(as_text=True))
     assert "Delivered at" in text and "送达时间" not in text
@@ -450,9 +450,9 @@ def test_english_staff_pages_in_every_stage_show_no_chinese_around_the_data(app,
     assert runner.invoke(args=["tick"]).exit_code == 0
     get(committee, c)
     for room in ("101", "202"):
-        r = enter_paper(committee, c, room, scan=(room.encode(), "scan.jpg"))
+        r = enter_paper(committee, c, room, scan=(b"\xff\xd8\xff " + room.encode(), "scan.jpg"))
         assert r.status_code == 302, _text(r)[-3000:]
-    refused = enter_paper(committee, c, "999", scan=(b"999", "scan.jpg"))
+    refused = enter_paper(committee, c, "999", scan=(b"\xff\xd8\xff 999", "scan.jpg"))
     assert refused.status_code == 400
     pages.append(("refused paper entry", _text(refused)))
     post(committee, f"{c}/paper", {"csv": (io.BytesIO(b"building\n1\n"), "b.csv")},

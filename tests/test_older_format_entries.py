@@ -127,8 +127,8 @@ def test_a_transfer_is_refused(app, runner, tmp_path, monkeypatch):
     """A new owner's ballot carries `transfer` (§16)."""
     vote = open_vote_before_version_3(app, runner, tmp_path, monkeypatch)
     pid = vote["pid"]
-    (tmp_path / "deed.pdf").write_bytes(b"%PDF new certificate")
-    (tmp_path / "buyer.pdf").write_bytes(b"%PDF buyer's ballot")
+    (tmp_path / "deed.pdf").write_bytes(b"%PDF-1.4 new certificate")
+    (tmp_path / "buyer.pdf").write_bytes(b"%PDF-1.4 buyer's ballot")
     refused(runner.invoke(args=[
         "ballots", "transfer", pid, "--building", "1", "--entrance", "1", "--room", "202",
         "--choice", "agree", "--buyer-name", "周九", "--buyer-id", resident_id(10),
@@ -163,14 +163,14 @@ def test_a_withdrawal_is_refused_on_the_cli_and_on_the_committee_page(app, runne
     pid = vote["pid"]
     assert paper(runner, tmp_path, pid, [("1", "101", "同意", "纸质")]).exit_code == 0
     scans = _evidence_count(app)
-    (tmp_path / "mistake.pdf").write_bytes(b"%PDF form naming 2-201")
+    (tmp_path / "mistake.pdf").write_bytes(b"%PDF-1.4 form naming 2-201")
     refused(runner.invoke(args=["ballots", "withdraw", pid, "1", "--reason",
                                 "表决票签名为2号楼住户，录入时错选了房号", "--evidence",
                                 str(tmp_path / "mistake.pdf"), "--entered-by", "clerk2"]))
     clerk = clerk_client(app, runner)
     page = clerk.post(f"/committee/p/{pid}/paper-ballots/withdraw", data={
         "entry": "1", "reason": "表决票签名为2号楼住户，录入时错选了房号", "confirm": "1",
-        "evidence": (io.BytesIO(b"form of 2-201"), "form.jpg")}, follow_redirects=True)
+        "evidence": (io.BytesIO(b"\xff\xd8\xff form of 2-201"), "form.jpg")}, follow_redirects=True)
     text = page.get_data(as_text=True)
     # Refused on the withdrawal's own form, what was typed kept.
     assert page.status_code == 400 and OLD in text and "已撤回" not in text, text
@@ -185,7 +185,7 @@ def test_deliveries_and_objections_are_refused_by_the_rules_the_vote_froze(
     neither, nor have the proposal's own): no delivery, objection or result is appended."""
     vote = open_vote_before_version_3(app, runner, tmp_path, monkeypatch)
     pid = vote["pid"]
-    (tmp_path / "notice.pdf").write_bytes(b"%PDF signed delivery")
+    (tmp_path / "notice.pdf").write_bytes(b"%PDF-1.4 signed delivery")
     result = runner.invoke(args=["proposal", "delivery", pid, "--building", "1", "--room",
                                  "101", "--entrance", "1", "--method", "hand", "--at",
                                  "2026-12-01T10:00", "--evidence",

@@ -147,9 +147,9 @@ def test_the_limit_holds_on_the_committee_form_too(app, runner, tmp_path):
     def enter(room, letter=True):
         data = {"building": "1", "entrance": "1", "room": room, "choice": "agree",
                 "channel": "proxy", "proxy_name": "钱七", "proxy_id": PROXY_ID,
-                "company_staff": "否", "evidence": (io.BytesIO(b"form " + room.encode()), "f.jpg")}
+                "company_staff": "否", "evidence": (io.BytesIO(b"\xff\xd8\xff form " + room.encode()), "f.jpg")}
         if letter:
-            data["authorisation"] = (io.BytesIO(b"letter"), "letter.jpg")
+            data["authorisation"] = (io.BytesIO(b"\xff\xd8\xff letter"), "letter.jpg")
         return staff.post(f"/committee/p/{vote['id']}/paper", data=data)
 
     missing = enter("101", letter=False)
@@ -200,12 +200,12 @@ def test_an_owner_cannot_be_their_own_proxy(app, runner, tmp_path):
     form = staff.post(f"/committee/p/{vote['id']}/paper", data={
         "building": "1", "entrance": "1", "room": "202", "choice": "agree",
         "channel": "proxy", "proxy_name": "赵六", "proxy_id": resident_id(4),
-        "company_staff": "否", "evidence": (io.BytesIO(b"form"), "f.jpg"),
-        "authorisation": (io.BytesIO(b"letter"), "letter.jpg")})
+        "company_staff": "否", "evidence": (io.BytesIO(b"\xff\xd8\xff form"), "f.jpg"),
+        "authorisation": (io.BytesIO(b"\xff\xd8\xff letter"), "letter.jpg")})
     page = form.get_data(as_text=True)
     assert form.status_code == 400 and "受托人就是该户业主本人" in page and "纸质" in page
-    (tmp_path / "deed.pdf").write_bytes(b"%PDF new certificate")
-    (tmp_path / "buyer.pdf").write_bytes(b"%PDF buyer's ballot")
+    (tmp_path / "deed.pdf").write_bytes(b"%PDF-1.4 new certificate")
+    (tmp_path / "buyer.pdf").write_bytes(b"%PDF-1.4 buyer's ballot")
     (tmp_path / "letter.pdf").write_bytes(b"%PDF-1.4 written authorisation")
     sold = runner.invoke(args=[
         "ballots", "transfer", str(vote["id"]), "--building", "1", "--entrance", "1",
@@ -344,8 +344,8 @@ def test_a_unit_kind_the_roll_cannot_read_is_refused(app, runner, tmp_path):
 # -- ownership transfers --------------------------------------------------------------------
 
 def _transfer(runner, vote, tmp_path, room="202", choice="agree"):
-    (tmp_path / "deed.pdf").write_bytes(b"%PDF new certificate")
-    (tmp_path / "buyer.pdf").write_bytes(b"%PDF buyer's ballot " + room.encode())
+    (tmp_path / "deed.pdf").write_bytes(b"%PDF-1.4 new certificate")
+    (tmp_path / "buyer.pdf").write_bytes(b"%PDF-1.4 buyer's ballot " + room.encode())
     return runner.invoke(args=[
         "ballots", "transfer", str(vote["id"]), "--building", "1", "--entrance", "1",
         "--room", room, "--choice", choice, "--buyer-name", "周九", "--buyer-id", resident_id(10),
@@ -420,12 +420,12 @@ def test_the_committee_page_enters_a_transfer(app, runner, tmp_path):
     assert "过户" in page
     data = {"building": "1", "entrance": "1", "room": "202", "choice": "agree",
             "buyer_name": "周九", "buyer_id": resident_id(10),
-            "transfer_evidence": (io.BytesIO(b"deed"), "deed.jpg"),
-            "ballot_form": (io.BytesIO(b"form"), "form.jpg"), "confirm": "1"}
+            "transfer_evidence": (io.BytesIO(b"\xff\xd8\xff deed"), "deed.jpg"),
+            "ballot_form": (io.BytesIO(b"\xff\xd8\xff form"), "form.jpg"), "confirm": "1"}
     missing = staff.post(f"/committee/p/{vote['id']}/transfer",
                          data={k: v for k, v in data.items() if k != "transfer_evidence"})
     assert missing.status_code == 400 and "过户证明" in missing.get_data(as_text=True)
-    data["ballot_form"] = (io.BytesIO(b"form"), "form.jpg")
+    data["ballot_form"] = (io.BytesIO(b"\xff\xd8\xff form"), "form.jpg")
     done = staff.post(f"/committee/p/{vote['id']}/transfer", data=data)
     assert done.status_code == 302, done.get_data(as_text=True)
     assert _chain(app, vote)[-1]["body"].get("transfer")
@@ -445,15 +445,15 @@ def test_the_committee_page_enters_a_transfer_through_a_proxy(app, runner, tmp_p
         return staff.post(f"{url}/transfer", data={
             "building": "1", "entrance": "1", "room": room, "choice": "agree",
             "buyer_name": "周九", "buyer_id": resident_id(10 + int(room)), "confirm": "1",
-            "transfer_evidence": (io.BytesIO(b"deed " + room.encode()), "deed.jpg"),
-            "ballot_form": (io.BytesIO(b"form " + room.encode()), "form.jpg"), **proxy})
+            "transfer_evidence": (io.BytesIO(b"\xff\xd8\xff deed " + room.encode()), "deed.jpg"),
+            "ballot_form": (io.BytesIO(b"\xff\xd8\xff form " + room.encode()), "form.jpg"), **proxy})
 
     half = sold("202", proxy_name="钱七")
     text = half.get_data(as_text=True)
     assert half.status_code == 400 and "受托人证件号码" in text and "授权委托书" in text
     assert 'id="t-proxy-name" name="proxy_name" value="钱七"' in text
     letter = {"proxy_name": "钱七", "proxy_id": PROXY_ID, "company_staff": "否"}
-    done = sold("202", **letter, authorisation=(io.BytesIO(b"letter"), "letter.jpg"))
+    done = sold("202", **letter, authorisation=(io.BytesIO(b"\xff\xd8\xff letter"), "letter.jpg"))
     assert done.status_code == 302, done.get_data(as_text=True)
     last = _chain(app, vote)[-1]["body"]
     assert last["channel"] == "proxy" and "transfer" in last and "proxy" in last
@@ -474,8 +474,8 @@ def test_one_file_cannot_be_both_the_transfer_certificate_and_the_buyers_form(
     """The same scan chosen twice (the certificate uploaded as the signed form, or the
     reverse) was accepted: a ballot with no signature of the buyer's behind it."""
     vote = make_open_proposal(app, runner, tmp_path)
-    (tmp_path / "deed.pdf").write_bytes(b"%PDF new certificate")
-    (tmp_path / "copy.pdf").write_bytes(b"%PDF new certificate")  # the same file, renamed
+    (tmp_path / "deed.pdf").write_bytes(b"%PDF-1.4 new certificate")
+    (tmp_path / "copy.pdf").write_bytes(b"%PDF-1.4 new certificate")  # the same file, renamed
     twice = runner.invoke(args=[
         "ballots", "transfer", str(vote["id"]), "--building", "1", "--entrance", "1",
         "--room", "202", "--choice", "agree", "--buyer-name", "周九", "--buyer-id",
@@ -486,8 +486,8 @@ def test_one_file_cannot_be_both_the_transfer_certificate_and_the_buyers_form(
     page = staff.post(f"/committee/p/{vote['id']}/transfer", data={
         "building": "1", "entrance": "1", "room": "202", "choice": "agree",
         "buyer_name": "周九", "buyer_id": resident_id(10), "confirm": "1",
-        "transfer_evidence": (io.BytesIO(b"one scan"), "deed.jpg"),
-        "ballot_form": (io.BytesIO(b"one scan"), "form.jpg")})
+        "transfer_evidence": (io.BytesIO(b"\xff\xd8\xff one scan"), "deed.jpg"),
+        "ballot_form": (io.BytesIO(b"\xff\xd8\xff one scan"), "form.jpg")})
     assert page.status_code == 400 and "同一个文件" in page.get_data(as_text=True)
     assert len(_chain(app, vote)) == 1  # nothing entered
 
@@ -501,11 +501,11 @@ def test_a_transfer_sent_twice_is_entered_once(app, runner, tmp_path):
     staff = clerk_client(app, runner)
     url = f"/committee/p/{vote['id']}"
 
-    def sold(choice="agree", form=b"buyer form"):
+    def sold(choice="agree", form=b"\xff\xd8\xff buyer form"):
         return staff.post(f"{url}/transfer", data={
             "building": "1", "entrance": "1", "room": "202", "choice": choice,
             "buyer_name": "周九", "buyer_id": resident_id(10), "confirm": "1",
-            "transfer_evidence": (io.BytesIO(b"deed"), "deed.jpg"),
+            "transfer_evidence": (io.BytesIO(b"\xff\xd8\xff deed"), "deed.jpg"),
             "ballot_form": (io.BytesIO(form), "form.jpg")})
 
     assert sold().status_code == 302
@@ -526,20 +526,20 @@ def test_a_transfer_entered_again_with_another_proxy_is_not_a_repeat(app, runner
     vote = make_open_proposal(app, runner, tmp_path)
     staff = clerk_client(app, runner)
 
-    def sold(name="钱七", letter=b"letter", buyer="周九"):
+    def sold(name="钱七", letter=b"\xff\xd8\xff letter", buyer="周九"):
         return staff.post(f"/committee/p/{vote['id']}/transfer", data={
             "building": "1", "entrance": "1", "room": "202", "choice": "agree",
             "buyer_name": buyer, "buyer_id": resident_id(10), "confirm": "1",
             "proxy_name": name, "proxy_id": PROXY_ID, "company_staff": "否",
             "authorisation": (io.BytesIO(letter), "letter.jpg"),
-            "transfer_evidence": (io.BytesIO(b"deed"), "deed.jpg"),
-            "ballot_form": (io.BytesIO(b"buyer form"), "form.jpg")})
+            "transfer_evidence": (io.BytesIO(b"\xff\xd8\xff deed"), "deed.jpg"),
+            "ballot_form": (io.BytesIO(b"\xff\xd8\xff buyer form"), "form.jpg")})
 
     assert sold().status_code == 302
     again = sold()
     assert again.status_code == 400 and "已录入" in again.get_data(as_text=True)
-    for fixed in (sold(name="钱七七"), sold(name="钱七七", letter=b"another letter"),
-                  sold(name="钱七七", letter=b"another letter", buyer="周玖")):
+    for fixed in (sold(name="钱七七"), sold(name="钱七七", letter=b"\xff\xd8\xff another letter"),
+                  sold(name="钱七七", letter=b"\xff\xd8\xff another letter", buyer="周玖")):
         assert fixed.status_code == 302, fixed.get_data(as_text=True)
     assert [e["kind"] for e in _chain(app, vote)] == ["genesis"] + ["ballot"] * 4
 
@@ -602,8 +602,8 @@ def test_a_transfer_through_a_proxy_from_the_command_line(app, runner, tmp_path)
     result = runner.invoke(args=["ballots", "import", str(vote["id"]), _ballots_file(
         tmp_path, [_proxy_row("1", "101")])])
     assert result.exit_code == 0, result.output
-    (tmp_path / "deed.pdf").write_bytes(b"%PDF new certificate")
-    (tmp_path / "buyer.pdf").write_bytes(b"%PDF buyer's ballot")
+    (tmp_path / "deed.pdf").write_bytes(b"%PDF-1.4 new certificate")
+    (tmp_path / "buyer.pdf").write_bytes(b"%PDF-1.4 buyer's ballot")
     base = ["ballots", "transfer", str(vote["id"]), "--building", "1", "--entrance", "1",
             "--room", "202", "--choice", "agree", "--buyer-name", "周九", "--buyer-id",
             resident_id(10), "--transfer-evidence", str(tmp_path / "deed.pdf"), "--form",

@@ -26,7 +26,7 @@ def test_committee_records_deliveries_objections_and_answers(app, runner, tmp_pa
     no_proof = client.post(f"/committee/p/{pid}/delivery", data=form, follow_redirects=True)
     assert "请上传凭证文件" in no_proof.get_data(as_text=True)
     ok = client.post(f"/committee/p/{pid}/delivery", follow_redirects=True,
-                     data={**form, "evidence": (io.BytesIO(b"receipt"), "ems.jpg")},
+                     data={**form, "evidence": (io.BytesIO(b"\xff\xd8\xff receipt"), "ems.jpg")},
                      content_type="multipart/form-data")
     assert "已记录送达" in ok.get_data(as_text=True)
     assert "已录入送达记录 1 户" in ok.get_data(as_text=True)
@@ -36,7 +36,7 @@ def test_committee_records_deliveries_objections_and_answers(app, runner, tmp_pa
     at(app, END + timedelta(hours=1))
     filed = client.post(f"/committee/p/{pid}/objection", follow_redirects=True,
                         data={"building": "1", "entrance": "1", "room": "202",
-                              "text": "计票有误", "evidence": (io.BytesIO(b"letter"), "o.pdf")},
+                              "text": "计票有误", "evidence": (io.BytesIO(b"%PDF-1.4 letter"), "o.pdf")},
                         content_type="multipart/form-data")
     page = filed.get_data(as_text=True)
     assert "已录入书面异议" in page and "计票有误" in page and "初步结果：表决通过" in page
@@ -85,7 +85,7 @@ def test_committee_withdraws_a_text_from_publication_and_the_bundle_still_verifi
     filed = client.post(f"/committee/p/{pid}/objection", follow_redirects=True,
                         data={"building": "1", "entrance": "1", "room": "202",
                               "text": "张三（13800138000）代签了表决票",
-                              "evidence": (io.BytesIO(b"letter"), "o.pdf")},
+                              "evidence": (io.BytesIO(b"%PDF-1.4 letter"), "o.pdf")},
                         content_type="multipart/form-data")
     seq = int(filed.get_data(as_text=True).split('id="c-objection-')[1].split('"')[0])
     answered = client.post(f"/committee/p/{pid}/answer", follow_redirects=True,
@@ -166,7 +166,7 @@ def test_a_written_objection_sent_twice_is_entered_once(app, runner, tmp_path, c
         return client.post(f"/committee/p/{pid}/objection", follow_redirects=True,
                            data={"building": "1", "entrance": "1", "room": "202",
                                  "text": "计票有误", "once": token,
-                                 "evidence": (io.BytesIO(b"letter"), "o.pdf")},
+                                 "evidence": (io.BytesIO(b"%PDF-1.4 letter"), "o.pdf")},
                            content_type="multipart/form-data")
 
     assert "已录入书面异议" in send().get_data(as_text=True)

@@ -96,7 +96,7 @@ def test_staff_pages_pass_axe_at_a_desk_in_both_languages(sqlite_app, tmp_path):
         app.config["VOTES_NOW"] = T0 + timedelta(hours=1)
         assert runner.invoke(args=["tick"]).exit_code == 0
         for room in ("101", "202"):
-            assert enter_paper(mover, c, room, scan=(room.encode(), "s.jpg")).status_code == 302
+            assert enter_paper(mover, c, room, scan=(b"\xff\xd8\xff " + room.encode(), "s.jpg")).status_code == 302
         app.config["WTF_CSRF_ENABLED"] = True
         look(page, c, "voting")
         look(page, f"{c}/paper-ballots", "corrections")

@@ -74,19 +74,19 @@ def test_wizard_creates_and_runs_a_vote(app, world, client):
 
     one = client.post(f"{url}/paper", data={"building": "1", "entrance": "1", "room": "101",
                                             "choice": "agree", "channel": "paper",
-                                            "evidence": (io.BytesIO(b"scan"), "scan.jpg")})
+                                            "evidence": (io.BytesIO(b"\xff\xd8\xff scan"), "scan.jpg")})
     assert one.status_code == 302
     again = client.post(f"{url}/paper", data={"building": "1", "entrance": "1", "room": "201",
                                               "choice": "agree", "channel": "paper",
-                                              "evidence": (io.BytesIO(b"scan2"), "s2.jpg")})
+                                              "evidence": (io.BytesIO(b"\xff\xd8\xff scan2"), "s2.jpg")})
     assert again.status_code == 400 and "该业主已经表决" in again.get_data(as_text=True)
     csv_text = ("楼栋,单元,房号,意见,方式,凭证,录入人,受托人,受托人证件号码,授权委托书\n"
                 "1,1,102,反对,委托,a.jpg,clerk,钱七,110101199003070011,letter.jpg\n"
                 "1,1,202,同意,纸质,b.jpg,clerk,,,\n")
     batch = client.post(f"{url}/paper", data={
         "csv": (io.BytesIO(csv_text.encode()), "b.csv"),
-        "evidence": [(io.BytesIO(b"a"), "a.jpg"), (io.BytesIO(b"b"), "b.jpg"),
-                     (io.BytesIO(b"letter"), "letter.jpg")]})
+        "evidence": [(io.BytesIO(b"\xff\xd8\xff a"), "a.jpg"), (io.BytesIO(b"\xff\xd8\xff b"), "b.jpg"),
+                     (io.BytesIO(b"\xff\xd8\xff letter"), "letter.jpg")]})
     assert batch.status_code == 302
 
     nonvoters = client.get(f"/committee/p/{pid}/non-voters").get_data(as_text=True)
@@ -367,11 +367,11 @@ def test_a_ballots_file_never_names_who_entered_it(app, world, client):
     forged = ("楼栋,单元,房号,意见,方式,凭证,录入人\n"
               "1,1,101,同意,纸质,a.jpg,李主任\n")
     r = client.post(f"{url}/paper", data={"csv": (io.BytesIO(forged.encode()), "b.csv"),
-                                          "evidence": [(io.BytesIO(b"a"), "a.jpg")]})
+                                          "evidence": [(io.BytesIO(b"\xff\xd8\xff a"), "a.jpg")]})
     assert r.status_code == 302, r.get_data(as_text=True)
     plain = "楼栋,单元,房号,意见,方式,凭证\n1,1,202,反对,纸质,b.jpg\n"
     r = client.post(f"{url}/paper", data={"csv": (io.BytesIO(plain.encode()), "c.csv"),
-                                          "evidence": [(io.BytesIO(b"b"), "b.jpg")]})
+                                          "evidence": [(io.BytesIO(b"\xff\xd8\xff b"), "b.jpg")]})
     assert r.status_code == 302, r.get_data(as_text=True)
     with app.app_context():
         from votes.extensions import db
@@ -442,8 +442,8 @@ def test_a_refused_entry_keeps_what_the_clerk_typed(app, world, client):
     again = client.post(f"{url}/paper", data={
         "building": "1", "entrance": "1", "room": "202", "choice": "abstain", "channel": "proxy",
         "proxy_name": "孙八", "proxy_id": resident_id(9), "company_staff": "否",
-        "evidence": (io.BytesIO(b"another"), "form.jpg"),
-        "authorisation": (io.BytesIO(b"letter"), "letter.jpg")})
+        "evidence": (io.BytesIO(b"\xff\xd8\xff another"), "form.jpg"),
+        "authorisation": (io.BytesIO(b"\xff\xd8\xff letter"), "letter.jpg")})
     page = again.get_data(as_text=True)
     assert again.status_code == 400
     assert "该业主已经表决" in page
@@ -455,8 +455,8 @@ def test_a_refused_entry_keeps_what_the_clerk_typed(app, world, client):
     sold = client.post(f"{url}/transfer", data={
         "building": "1", "entrance": "1", "room": "101", "choice": "disagree",
         "buyer_name": "钱七", "buyer_id": resident_id(9), "confirm": "1",
-        "transfer_evidence": (io.BytesIO(b"certificate"), "cert.pdf"),
-        "ballot_form": (io.BytesIO(b"buyer form"), "form.jpg")})
+        "transfer_evidence": (io.BytesIO(b"%PDF-1.4 certificate"), "cert.pdf"),
+        "ballot_form": (io.BytesIO(b"\xff\xd8\xff buyer form"), "form.jpg")})
     page = sold.get_data(as_text=True)
     assert sold.status_code == 400 and "计为一人" in page
     assert 'id="t-room" name="room" value="101"' in page and 'value="钱七"' in page
@@ -473,7 +473,7 @@ def test_refusal_counts_rows_not_problems(app, runner, tmp_path, client):
     one = client.post(f"{url}/paper", data={"building": "1", "entrance": "1", "room": "101",
                                             "choice": "agree", "channel": "proxy",
                                             "proxy_name": "陈明",
-                                            "evidence": (io.BytesIO(b"scan"), "scan.jpg")})
+                                            "evidence": (io.BytesIO(b"\xff\xd8\xff scan"), "scan.jpg")})
     page = one.get_data(as_text=True)
     assert one.status_code == 400
     assert "委托表决须填写受托人证件号码" in page and "委托表决须附书面授权委托书" in page
@@ -484,7 +484,7 @@ def test_refusal_counts_rows_not_problems(app, runner, tmp_path, client):
                 "1,1,999,同意,纸质,b2.jpg\n")
     batch = client.post(f"{url}/paper", data={
         "csv": (io.BytesIO(csv_text.encode()), "b.csv"),
-        "evidence": [(io.BytesIO(b"b"), "b.jpg"), (io.BytesIO(b"b2"), "b2.jpg")]})
+        "evidence": [(io.BytesIO(b"\xff\xd8\xff b"), "b.jpg"), (io.BytesIO(b"\xff\xd8\xff b2"), "b2.jpg")]})
     text = batch.get_data(as_text=True)
     assert batch.status_code == 400 and "有 2 行被拒绝" in text, text
 
@@ -494,14 +494,20 @@ def test_two_scans_of_one_name_are_named_without_direction_controls(app, world, 
     "scan‮gpj.exe" reads as "scanexe.jpg" on the page, not the name the clerk must change."""
     sign_in(client, "sun_committee")
     url = f"/committee/p/{world['sun']['id']}"
-    rows = "楼栋,单元,房号,意见,方式,凭证\n1,1,101,同意,纸质,scan\u202egpj.exe\n"
+    rows = "楼栋,单元,房号,意见,方式,凭证\n1,1,101,同意,纸质,scan\u202egpj.jpg\n"
     r = client.post(f"{url}/paper", data={
         "csv": (io.BytesIO(rows.encode()), "b.csv"),
-        "evidence": [(io.BytesIO(b"one"), "a/scan\u202egpj.exe"),
-                     (io.BytesIO(b"two"), "b/scan\u202egpj.exe")]})
+        "evidence": [(io.BytesIO(b"\xff\xd8\xff one"), "a/scan\u202egpj.jpg"),
+                     (io.BytesIO(b"\xff\xd8\xff two"), "b/scan\u202egpj.jpg")]})
     page = r.get_data(as_text=True)
     assert r.status_code == 400 and "同名但内容不同的扫描件" in page, page
-    assert "\u202e" not in page and "scangpj.exe" in page
+    assert "\u202e" not in page and "scangpj.jpg" in page
+    # The name that reads "scanexe.jpg" is an .exe: not a scan, said with its real name.
+    r = client.post(f"{url}/paper", data={
+        "csv": (io.BytesIO(rows.encode()), "b.csv"),
+        "evidence": [(io.BytesIO(b"\xff\xd8\xff one"), "a/scan\u202egpj.exe")]})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400 and "\u202e" not in page and "scangpj.exe" in page, page
 
 
 def test_the_regulator_reads_what_was_done_to_its_districts_committee_accounts(app, world,

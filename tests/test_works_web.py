@@ -37,9 +37,9 @@ def test_committee_records_each_step_and_settles(app, runner, tmp_path, client):
     ok = _post(client, pid, "contract", {"contractor": "甲公司", "amount": "6000"})
     assert "合同已登记" in ok.get_data(as_text=True)
     _post(client, pid, "payment", {"amount": "2000", "note": "预付款"},
-          files=(("v.pdf", b"voucher"),))
+          files=(("v.pdf", b"%PDF-1.4 voucher"),))
     _post(client, pid, "acceptance", {"date": today(app), "participants": "业委会\n物业"},
-          files=(("photo.jpg", b"jpeg"),))
+          files=(("photo.jpg", b"\xff\xd8\xff jpeg"),))
     unconfirmed = _post(client, pid, "settle", {"final_cost": "6400.00"}, files=())
     assert "请勾选确认" in unconfirmed.get_data(as_text=True)
     done = _post(client, pid, "settle", {"final_cost": "6400.00", "confirm": "1"}, files=())
@@ -154,7 +154,7 @@ def test_a_refused_step_keeps_what_the_clerk_typed(app, runner, tmp_path, client
     assert 'value="1800"' in page and 'value="预付款30%"' in page
     future = _post(client, pid, "acceptance", {"date": "2099-01-20",
                                                "participants": "业委会\n电梯公司"},
-                   files=(("photo.jpg", b"jpeg"),))
+                   files=(("photo.jpg", b"\xff\xd8\xff jpeg"),))
     page = future.get_data(as_text=True)
     assert future.status_code == 400 and "晚于今天" in page
     assert 'value="2099-01-20"' in page and ">业委会\n电梯公司</textarea>" in page

@@ -127,7 +127,7 @@ def test_overlong_text_is_refused_not_a_database_error(app, runner, client, tmp_
     sign_in(client, "sun_committee")
     r = client.post(f"/committee/p/{world['sun']['id']}/paper", data={
         "building": "1", "entrance": "1", "room": "101", "choice": "agree", "channel": "paper",
-        "evidence": (io.BytesIO(b"scan"), "s" * 300 + ".jpg")})
+        "evidence": (io.BytesIO(b"\xff\xd8\xff scan"), "s" * 300 + ".jpg")})
     # A scan's name is only a label: kept shortened, as for a correction (plain_text.file_label)
     assert r.status_code == 302
     _refused(runner.invoke(args=["community", "create", "X", "--name", "名" * 201]))

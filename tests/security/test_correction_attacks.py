@@ -137,7 +137,7 @@ def test_a_forged_correction_without_the_csrf_token_is_refused(app, runner, tmp_
     sign_in(client, "sun_committee")
     entered = client.post(f"/committee/p/{sun}/paper", data={
         "building": "1", "entrance": "1", "room": "202", "choice": "agree", "channel": "paper",
-        "evidence": (io.BytesIO(b"scan"), "../../../etc/passwd")})
+        "evidence": (io.BytesIO(b"\xff\xd8\xff scan"), "../../../etc/passwd")})
     assert entered.status_code == 302
     before = _entries(app, sun)
     app.config["WTF_CSRF_ENABLED"] = True
@@ -150,7 +150,7 @@ def test_a_forged_correction_without_the_csrf_token_is_refused(app, runner, tmp_
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
         honest = client.post(f"/committee/p/{sun}/paper-ballots/correct", data={
             "csrf_token": token, "entry": "1", "choice": "disagree", "reason": REASON,
-            "confirm": "1", "evidence": (io.BytesIO(b"new scan"), "..\\..\\boot.ini")})
+            "confirm": "1", "evidence": (io.BytesIO(b"\xff\xd8\xff new scan"), "..\\..\\boot.jpg")})
         assert honest.status_code == 302
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
@@ -166,7 +166,7 @@ def test_a_buyers_ballot_is_entered_again_not_corrected(app, runner, tmp_path):
     from tests.staff_world import clerk_client
 
     vote = make_open_proposal(app, runner, tmp_path)
-    (tmp_path / "deed.pdf").write_bytes(b"%PDF certificate 1-202")
+    (tmp_path / "deed.pdf").write_bytes(b"%PDF-1.4 certificate 1-202")
     (tmp_path / "buyer.pdf").write_bytes(b"%PDF-1.4 ballot signed by 1-202's buyer")
 
     def transfer(choice: str):

@@ -36,7 +36,7 @@ def test_a_correction_on_an_empty_scan_is_refused(app, clerk):
     vote, staff = clerk
     ok = staff.post(f"/committee/p/{vote['id']}/paper", data={
         "building": "1", "entrance": "1", "room": "101", "choice": "agree", "channel": "paper",
-        "evidence": (io.BytesIO(b"signed form"), "scan.jpg")})
+        "evidence": (io.BytesIO(b"\xff\xd8\xff signed form"), "scan.jpg")})
     assert ok.status_code == 302
     seq = [e["seq"] for e in _chain(app, vote) if e["kind"] == "ballot"][0]
     staff.post(f"/committee/p/{vote['id']}/paper-ballots/correct", data={

@@ -30,7 +30,7 @@ AGREE_MARKS = ("同意面积", "同意人数", "approval_area", "approval_headco
 def paper(client, pid, room, choice, building="1"):
     r = client.post(f"/committee/p/{pid}/paper", data={
         "building": building, "entrance": "1", "room": room, "choice": choice,
-        "channel": "paper", "evidence": (io.BytesIO(f"scan {room}".encode()), "scan.jpg")})
+        "channel": "paper", "evidence": (io.BytesIO(b"\xff\xd8\xff " + f"scan {room}".encode()), "scan.jpg")})
     assert r.status_code == 302, r.get_data(as_text=True)
 
 

@@ -74,7 +74,7 @@ def test_a_contract_amount_with_a_decimal_comma_is_refused_on_the_web(app, runne
     before = _count(app, ChainEntry, proposal_id=vote["id"])
     page = client.post(f"/committee/p/{vote['id']}/works/contract", data={
         "contractor": "福州电梯工程有限公司", "amount": "6547,5",
-        "evidence": (io.BytesIO(b"%PDF contract"), "contract.pdf")}, follow_redirects=True)
+        "evidence": (io.BytesIO(b"%PDF-1.4 contract"), "contract.pdf")}, follow_redirects=True)
     assert page.status_code == 400  # the works page again, what was typed kept
     assert "千位分隔符" in page.get_data(as_text=True)
     assert _count(app, ChainEntry, proposal_id=vote["id"]) == before
@@ -108,7 +108,7 @@ def test_a_passed_vote_on_another_matter_never_lets_money_out(app, runner, tmp_p
     assert 'id="works-link"' not in client.get(f"/committee/p/{pid}").get_data(as_text=True)
     page = client.post(f"/committee/p/{pid}/works/contract", data={
         "contractor": "甲公司", "amount": "6000",
-        "evidence": (io.BytesIO(b"%PDF contract"), "contract.pdf")}, follow_redirects=True)
+        "evidence": (io.BytesIO(b"%PDF-1.4 contract"), "contract.pdf")}, follow_redirects=True)
     assert page.status_code == 400 and "使用维修资金" in page.get_data(as_text=True)
     zipped = client.get(f"/committee/p/{pid}/application.zip")
     assert zipped.status_code == 400 and "使用维修资金" in zipped.get_data(as_text=True)
@@ -149,16 +149,16 @@ def test_a_payment_sent_twice_is_recorded_once(app, runner, tmp_path, client):
             "evidence": [(io.BytesIO(voucher), "voucher.pdf")]},
             content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
 
-    assert "付款已登记" in pay(b"%PDF voucher 1")
-    again = pay(b"%PDF voucher 1")
+    assert "付款已登记" in pay(b"%PDF-1.4 voucher 1")
+    again = pay(b"%PDF-1.4 voucher 1")
     assert "不能登记两次" in again and "Traceback" not in again
     assert _paid(app, pid) == 200000
-    assert "付款已登记" in pay(b"%PDF voucher 2", "1000")  # another payment, its own voucher
+    assert "付款已登记" in pay(b"%PDF-1.4 voucher 2", "1000")  # another payment, its own voucher
     assert _paid(app, pid) == 300000
     from tests.money_world import evidence
 
     cli = runner.invoke(args=["works", "payment", pid, "--amount", "2000.00", "--evidence",
-                              evidence(tmp_path, "v.pdf", b"%PDF voucher 1")])
+                              evidence(tmp_path, "v.pdf", b"%PDF-1.4 voucher 1")])
     assert cli.exit_code == 1 and "不能登记两次" in cli.output
     assert _paid(app, pid) == 300000
 
@@ -175,7 +175,7 @@ def test_a_payment_sent_twice_at_once_is_recorded_once(app, runner, tmp_path, mo
     def pay(who):
         money_works.record_payment(pid, amount=200000, note="预付款", actor=who,
                                    evidence=[money_works.EvidenceFile("voucher.pdf",
-                                                                      b"%PDF voucher 1")])
+                                                                      b"%PDF-1.4 voucher 1")])
         return "paid"
 
     outcome = held_race(app, monkeypatch, core_works, "payment_body", pay)
@@ -215,12 +215,12 @@ def test_an_emergency_use_sent_twice_is_published_once(app, runner, tmp_path, cl
             "evidence": [(io.BytesIO(report), "inspection.pdf")]},
             content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
 
-    assert "应急使用已公布在公示栏" in apply(b"%PDF inspection 1")
-    again = apply(b"%PDF inspection 1")
+    assert "应急使用已公布在公示栏" in apply(b"%PDF-1.4 inspection 1")
+    again = apply(b"%PDF-1.4 inspection 1")
     assert "不能重复申请" in again and "Traceback" not in again
     assert _emergencies(app) == 1
-    assert "应急使用已公布在公示栏" in apply(b"%PDF inspection 2")  # another danger
-    assert "应急使用已公布在公示栏" in apply(b"%PDF inspection 1", "building:2")
+    assert "应急使用已公布在公示栏" in apply(b"%PDF-1.4 inspection 2")  # another danger
+    assert "应急使用已公布在公示栏" in apply(b"%PDF-1.4 inspection 1", "building:2")
     assert _emergencies(app) == 3
 
 
@@ -236,7 +236,7 @@ def test_an_emergency_use_sent_twice_at_once_is_published_once(app, runner, tmp_
         em.apply_emergency(em.EmergencyApplication(
             community="SUN", title="1号楼电梯抢修", scope="building:1", budget="18000.00",
             category="elevator", applicant="committee", reason="曳引机故障"),
-            [EvidenceFile("r.pdf", b"%PDF inspection")], actor=who)
+            [EvidenceFile("r.pdf", b"%PDF-1.4 inspection")], actor=who)
         return "applied"
 
     outcome = held_race(app, monkeypatch, core_works, "emergency_body", apply)

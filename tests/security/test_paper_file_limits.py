@@ -28,7 +28,7 @@ def test_a_file_with_far_more_rows_than_voters_is_refused_before_it_is_read(app,
     staff = clerk_client(app, runner)
     rows = "".join(f"9,1,{n},同意,纸质,a.jpg,clerk\n" for n in range(20_000))
     # A broken row at the very end: a file read to its end would be refused for that.
-    page = _post(staff, vote, HEADER + rows + '1,1,"101\n', [("a.jpg", b"form")])
+    page = _post(staff, vote, HEADER + rows + '1,1,"101\n', [("a.jpg", b"\xff\xd8\xff form")])
     assert page.status_code == 400
     text = page.get_data(as_text=True)
     assert "行数超过" in text and "格式错误" not in text, text[:2000]
@@ -42,7 +42,7 @@ def test_only_the_first_problems_of_a_file_are_listed_with_a_count_of_the_rest(a
     staff = clerk_client(app, runner)
     # Within the cap, every row refused twice (no such flat, no such choice).
     rows = "".join(f"9,1,{n},也许,纸质,a.jpg,clerk\n" for n in range(100))
-    page = _post(staff, vote, HEADER + rows, [("a.jpg", b"form")])
+    page = _post(staff, vote, HEADER + rows, [("a.jpg", b"\xff\xd8\xff form")])
     assert page.status_code == 400
     text = page.get_data(as_text=True)
     assert text.count("<tr><td>") == 101, text.count("<tr><td>")  # 100 and the rest's count
@@ -52,7 +52,7 @@ def test_only_the_first_problems_of_a_file_are_listed_with_a_count_of_the_rest(a
 
 def test_the_cli_refuses_a_file_with_far_more_rows_than_voters(app, runner, tmp_path):
     vote = make_open_proposal(app, runner, tmp_path)
-    (tmp_path / "a.jpg").write_bytes(b"form")
+    (tmp_path / "a.jpg").write_bytes(b"\xff\xd8\xff form")
     rows = "".join(f"9,1,{n},同意,纸质,a.jpg,clerk\n" for n in range(20_000))
     (tmp_path / "b.csv").write_text(HEADER + rows, encoding="utf-8")
     result = runner.invoke(args=["ballots", "import", str(vote["id"]), str(tmp_path / "b.csv")])
@@ -66,12 +66,12 @@ def test_two_scans_with_one_file_name_are_refused_not_one_kept(app, runner, tmp_
     vote = make_open_proposal(app, runner, tmp_path)
     staff = clerk_client(app, runner)
     page = _post(staff, vote, HEADER + "1,1,101,同意,纸质,scan.jpg,clerk\n",
-                 [("scan.jpg", b"form of 1-101"), ("scan.jpg", b"form of 2-201")])
+                 [("scan.jpg", b"\xff\xd8\xff form of 1-101"), ("scan.jpg", b"\xff\xd8\xff form of 2-201")])
     assert page.status_code == 400
     assert "scan.jpg" in page.get_data(as_text=True) and "同名" in page.get_data(as_text=True)
     assert _ballots(app, vote) == []
     # The same file chosen twice is one scan, and enters.
     again = _post(staff, vote, HEADER + "1,1,101,同意,纸质,scan.jpg,clerk\n",
-                  [("scan.jpg", b"form of 1-101"), ("scan.jpg", b"form of 1-101")])
+                  [("scan.jpg", b"\xff\xd8\xff form of 1-101"), ("scan.jpg", b"\xff\xd8\xff form of 1-101")])
     assert again.status_code == 302, again.get_data(as_text=True)
     assert len(_ballots(app, vote)) == 1

@@ -172,16 +172,16 @@ def test_no_audience_but_staff_gets_a_name_id_or_phone(app, runner, tmp_path, ca
     post(cm, "committee", f"{base}/paper", data={
         "building": "1", "entrance": "1", "room": "201", "choice": "disagree", "channel": "proxy",
         "proxy_name": "令狐代标", "proxy_id": IDS["PROXY"], "company_staff": "否",
-        "evidence": (io.BytesIO(b"%PDF form C"), "formC.pdf"),
-        "authorisation": (io.BytesIO(b"%PDF letter C"), "letterC.pdf")})
+        "evidence": (io.BytesIO(b"%PDF-1.4 form C"), "formC.pdf"),
+        "authorisation": (io.BytesIO(b"%PDF-1.4 letter C"), "letterC.pdf")})
     post(cm, "committee", f"{base}/paper", data={
         "building": "1", "entrance": "1", "room": "102", "choice": "agree", "channel": "paper",
-        "evidence": (io.BytesIO(b"%PDF form B"), "formB.pdf")})
+        "evidence": (io.BytesIO(b"%PDF-1.4 form B"), "formB.pdf")})
     post(cm, "committee", f"{base}/paper", data={
         "building": "1", "entrance": "1", "room": "202", "choice": "agree", "channel": "paper",
-        "evidence": (io.BytesIO(b"%PDF form CO"), "formCO.pdf")})
+        "evidence": (io.BytesIO(b"%PDF-1.4 form CO"), "formCO.pdf")})
     # transfer transfer of 2/102 (E holds 2 units)
-    ev = evidence(tmp_path, "transfer.pdf", b"%PDF transfer"); fm = evidence(tmp_path, "tform.pdf", b"%PDF tform")
+    ev = evidence(tmp_path, "transfer.pdf", b"%PDF-1.4 transfer"); fm = evidence(tmp_path, "tform.pdf", b"%PDF-1.4 tform")
     r = runner.invoke(args=["ballots", "transfer", pid, "--building", "2", "--entrance", "1",
                             "--room", "102", "--choice", "agree", "--buyer-name", "东方买标",
                             "--buyer-id", IDS["BUYER"], "--transfer-evidence", ev, "--form", fm,
@@ -189,7 +189,7 @@ def test_no_audience_but_staff_gets_a_name_id_or_phone(app, runner, tmp_path, ca
     dump("cli/transfer.txt", r.output)
     r = runner.invoke(args=["proposal", "delivery", pid, "--building", "2", "--entrance", "1", "--room", "101",
                             "--method", "hand", "--at", "2026-12-01T09:30", "--evidence",
-                            evidence(tmp_path, "deliv.pdf", b"%PDF deliv")])
+                            evidence(tmp_path, "deliv.pdf", b"%PDF-1.4 deliv")])
     dump("cli/delivery.txt", r.output)
     for url in (base, f"{base}/non-voters", f"{base}/non-voters?format=csv",
                 f"{base}/non-voters?format=xlsx", f"{base}/paper-ballots", f"{base}/notices",
@@ -254,7 +254,7 @@ def test_no_audience_but_staff_gets_a_name_id_or_phone(app, runner, tmp_path, ca
         "works", "emergency", "--community", "SUN", "--title", "1号楼电梯抢修",
         "--scope", "building:1", "--budget", "18000.00", "--category", "elevator",
         "--applicant", "property_company", "--reason", "电梯故障",
-        "--evidence", evidence(tmp_path, "inspection.pdf", b"%PDF report")])
+        "--evidence", evidence(tmp_path, "inspection.pdf", b"%PDF-1.4 report")])
     dump("cli/emergency.txt", r.output)
     euid = show(runner, r.output.strip())["uid"]
     epid = r.output.strip()

@@ -48,7 +48,7 @@ def test_staff_proxy_entry_cannot_supersede_the_owners_online_ballot(app, vote):
                       ).status_code == 302
     attack = staff.post(f"/committee/p/{vote['id']}/paper", data={
         "building": "1", "entrance": "1", "room": "201", "choice": "agree", "channel": "proxy",
-        "evidence": (io.BytesIO(b"forged proxy form"), "proxy.jpg")})
+        "evidence": (io.BytesIO(b"\xff\xd8\xff forged proxy form"), "proxy.jpg")})
     page = attack.get_data(as_text=True)
     assert attack.status_code == 400
     assert "网上亲自表决（第 1 条记录）" in page  # names the owner's own entry
@@ -61,7 +61,7 @@ def test_staff_proxy_entry_cannot_supersede_the_owners_online_ballot(app, vote):
     csv_text = "楼栋,单元,房号,意见,方式,凭证,录入人\n1,1,101,同意,委托,a.jpg,clerk\n"
     batch = staff.post(f"/committee/p/{vote['id']}/paper", data={
         "csv": (io.BytesIO(csv_text.encode()), "b.csv"),
-        "evidence": [(io.BytesIO(b"a"), "a.jpg")]})
+        "evidence": [(io.BytesIO(b"\xff\xd8\xff a"), "a.jpg")]})
     assert batch.status_code == 400 and "网上亲自表决" in batch.get_data(as_text=True)
     assert _state(app, vote)[1] == 2
 
@@ -100,7 +100,7 @@ def test_owner_may_replace_a_paper_ballot_entered_for_them(app, vote):
     staff.post("/staff/login", data={"login": "clerk", "password": PASSWORD})
     entered = staff.post(f"/committee/p/{vote['id']}/paper", data={
         "building": "1", "entrance": "1", "room": "101", "choice": "agree", "channel": "paper",
-        "evidence": (io.BytesIO(b"paper form"), "paper.jpg")})
+        "evidence": (io.BytesIO(b"\xff\xd8\xff paper form"), "paper.jpg")})
     assert entered.status_code == 302
     owner = app.test_client()
     verified(owner, app, vote)
@@ -161,8 +161,8 @@ def test_a_refused_entry_reloaded_is_recorded_once(app, vote):
             "building": "1", "entrance": "1", "room": "201", "choice": "agree",
             "channel": channel, "proxy_name": "陈明", "proxy_id": "350500198001011234",
             "company_staff": "否",
-            "evidence": (io.BytesIO(b"form"), "form.jpg"),
-            "authorisation": (io.BytesIO(b"letter"), "letter.jpg")})
+            "evidence": (io.BytesIO(b"\xff\xd8\xff form"), "form.jpg"),
+            "authorisation": (io.BytesIO(b"\xff\xd8\xff letter"), "letter.jpg")})
         assert r.status_code == 400 and "网上亲自表决" in r.get_data(as_text=True)
 
     for _ in range(3):
@@ -177,7 +177,7 @@ def test_a_refused_entry_reloaded_is_recorded_once(app, vote):
     for _ in range(2):
         staff.post(f"/committee/p/{vote['id']}/paper", data={
             "csv": (io.BytesIO(csv_text.encode()), "b.csv"),
-            "evidence": [(io.BytesIO(b"a"), "a.jpg")]})
+            "evidence": [(io.BytesIO(b"\xff\xd8\xff a"), "a.jpg")]})
     assert len(_state(app, vote)[2]) == 2
     app.config["VOTES_NOW"] += timedelta(hours=2)  # tried again later: a new attempt
     attempt("paper")

@@ -136,7 +136,7 @@ def test_one_proxy_letter_serves_several_principals(app, runner, tmp_path):
 def _paper(client, vote, room, content=FORM):
     return client.post(f"/committee/p/{vote['id']}/paper", data={
         "building": "1", "entrance": "1", "room": room, "choice": "agree", "channel": "paper",
-        "evidence": (io.BytesIO(content), "scan.jpg")})
+        "evidence": (io.BytesIO(content), "scan.pdf")})
 
 
 def test_the_committee_page_refuses_another_owners_form(app, runner, tmp_path):
@@ -154,7 +154,7 @@ def test_a_buyers_ballot_form_cannot_be_another_voters(app, runner, tmp_path):
     vote = make_open_proposal(app, runner, tmp_path)
     assert _import(runner, vote, tmp_path, [("1", "101", "a.pdf")],
                    files={"a.pdf": FORM}).exit_code == 0
-    (tmp_path / "deed.pdf").write_bytes(b"%PDF certificate 1-202")
+    (tmp_path / "deed.pdf").write_bytes(b"%PDF-1.4 certificate 1-202")
     (tmp_path / "buyer.pdf").write_bytes(FORM)
     result = runner.invoke(args=[
         "ballots", "transfer", str(vote["id"]), "--building", "1", "--entrance", "1",
@@ -259,7 +259,7 @@ def test_the_sellers_form_is_not_the_buyers(app, runner, tmp_path):
     first = _import(runner, vote, tmp_path, [("1", "202", "seller.pdf")],
                     files={"seller.pdf": seller_form})
     assert first.exit_code == 0, first.output
-    (tmp_path / "deed.pdf").write_bytes(b"%PDF certificate 1-202")
+    (tmp_path / "deed.pdf").write_bytes(b"%PDF-1.4 certificate 1-202")
 
     def transfer(form: bytes, choice: str = "agree"):
         (tmp_path / "buyer.pdf").write_bytes(form)
@@ -316,7 +316,7 @@ def test_the_bundle_of_every_legitimate_reuse_verifies_with_step_6_12(app, runne
     correct(seq_of[_digest(forms["2-101"])], str(tmp_path / "2-201.pdf"))  # the wrong flat's
     own = _import(runner, vote, tmp_path, [("2", "101", "2-101.pdf")], "developer.csv")
     assert own.exit_code == 0, own.output
-    (tmp_path / "deed.pdf").write_bytes(b"%PDF certificate 1-202")
+    (tmp_path / "deed.pdf").write_bytes(b"%PDF-1.4 certificate 1-202")
     for choice in ("agree", "disagree"):  # the buyer's entry, then put right
         sold = runner.invoke(args=[
             "ballots", "transfer", pid, "--building", "1", "--entrance", "1", "--room", "202",

@@ -159,12 +159,12 @@ def test_an_answer_to_an_objection_refuses_hidden_characters(app, runner, tmp_pa
     at(app, END + timedelta(hours=1))
     bad = client.post(f"/committee/p/{pid}/objection", follow_redirects=True,
                       data={"building": "1", "entrance": "1", "room": "202",
-                            "text": f"计票有误{RLO}", "evidence": (io.BytesIO(b"letter"), "o.pdf")},
+                            "text": f"计票有误{RLO}", "evidence": (io.BytesIO(b"%PDF-1.4 letter"), "o.pdf")},
                       content_type="multipart/form-data")
     assert _refused(bad, BIDI)
     filed = client.post(f"/committee/p/{pid}/objection", follow_redirects=True,
                         data={"building": "1", "entrance": "1", "room": "202",
-                              "text": "计票有误", "evidence": (io.BytesIO(b"letter"), "o.pdf")},
+                              "text": "计票有误", "evidence": (io.BytesIO(b"%PDF-1.4 letter"), "o.pdf")},
                         content_type="multipart/form-data")
     seq = int(filed.get_data(as_text=True).split('id="c-objection-')[1].split('"')[0])
     for text, refusal in ((f"已复核{RLO}误无票计", BIDI), ("已复\x0c核", CONTROL)):

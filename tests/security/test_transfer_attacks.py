@@ -15,8 +15,8 @@ from tests.test_procedure import _chain
 
 
 def _transfer(runner, vote, tmp_path, building, room, buyer_id, name="周九"):
-    (tmp_path / "deed.pdf").write_bytes(b"%PDF certificate " + room.encode())
-    (tmp_path / "form.pdf").write_bytes(b"%PDF buyer's ballot " + building.encode() + room.encode())
+    (tmp_path / "deed.pdf").write_bytes(b"%PDF-1.4 certificate " + room.encode())
+    (tmp_path / "form.pdf").write_bytes(b"%PDF-1.4 buyer's ballot " + building.encode() + room.encode())
     return runner.invoke(args=[
         "ballots", "transfer", str(vote["id"]), "--building", building, "--entrance", "1",
         "--room", room, "--choice", "agree", "--buyer-name", name, "--buyer-id", buyer_id,
@@ -74,8 +74,8 @@ def test_a_co_owner_elsewhere_is_another_voter_and_may_buy(app, runner, tmp_path
 def _transfer_form(room: str, buyer_id: str) -> dict:
     return {"building": {"202": "1", "201": "2"}[room], "entrance": "1", "room": room,
             "choice": "agree", "buyer_name": "周九", "buyer_id": buyer_id,
-            "transfer_evidence": (io.BytesIO(b"%PDF certificate " + room.encode()), "deed.pdf"),
-            "ballot_form": (io.BytesIO(b"%PDF buyer's ballot " + room.encode()), "form.pdf"),
+            "transfer_evidence": (io.BytesIO(b"%PDF-1.4 certificate " + room.encode()), "deed.pdf"),
+            "ballot_form": (io.BytesIO(b"%PDF-1.4 buyer's ballot " + room.encode()), "form.pdf"),
             "confirm": "1"}
 
 
@@ -202,8 +202,8 @@ def test_an_owner_whose_roll_id_has_a_hyphen_or_a_space_is_found_typed_without(a
 def test_a_transfer_entered_by_nobody_is_refused(app, runner, tmp_path, clerk):
     """A blank clerk would put on the chain a buyer's ballot that no one entered."""
     vote = make_open_proposal(app, runner, tmp_path)
-    (tmp_path / "deed.pdf").write_bytes(b"%PDF certificate")
-    (tmp_path / "form.pdf").write_bytes(b"%PDF buyer's ballot")
+    (tmp_path / "deed.pdf").write_bytes(b"%PDF-1.4 certificate")
+    (tmp_path / "form.pdf").write_bytes(b"%PDF-1.4 buyer's ballot")
     result = runner.invoke(args=[
         "ballots", "transfer", str(vote["id"]), "--building", "1", "--entrance", "1",
         "--room", "202", "--choice", "agree", "--buyer-name", "周九", "--buyer-id",

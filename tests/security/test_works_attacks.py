@@ -39,7 +39,7 @@ def test_odd_amounts_are_refused_on_the_web_and_nothing_is_recorded(app, runner,
     before = _chain(app, vote["pid"])
     page = client.post(f"/committee/p/{vote['id']}/works/contract", data={
         "contractor": "福州电梯工程有限公司", "amount": amount,
-        "evidence": (io.BytesIO(b"%PDF contract"), "contract.pdf")}, follow_redirects=True)
+        "evidence": (io.BytesIO(b"%PDF-1.4 contract"), "contract.pdf")}, follow_redirects=True)
     assert page.status_code == 400  # the works page again, what was typed kept
     text = page.get_data(as_text=True)
     assert "请填写金额" in text or "金额必须大于 0" in text, amount
@@ -144,7 +144,7 @@ def test_an_emergency_use_never_carries_a_vote(app, runner, tmp_path, client):
     sign_in(client, "sun_committee")
     entered = client.post(f"/committee/p/{pid}/paper", data={
         "building": "1", "entrance": "1", "room": "101", "choice": "agree", "channel": "paper",
-        "evidence": (io.BytesIO(b"scan"), "scan.jpg")}, follow_redirects=True)
+        "evidence": (io.BytesIO(b"\xff\xd8\xff scan"), "scan.jpg")}, follow_redirects=True)
     assert entered.status_code in (200, 400, 404)  # a clear refusal, never a 500
     assert _chain(app, pid) == before
 
@@ -162,7 +162,7 @@ def test_emergency_refusals_on_the_web_leave_nothing_behind(app, runner, tmp_pat
     sign_in(client, "sun_committee")
     form = {"title": "电梯抢修", "scope": "all", "budget": "1000.00", "category": "elevator",
             "applicant": "committee", "reason": "困人", "confirm": "1",
-            "evidence": (io.BytesIO(b"%PDF report"), "report.pdf")}
+            "evidence": (io.BytesIO(b"%PDF-1.4 report"), "report.pdf")}
     form.update(change)
     form = {k: v for k, v in form.items() if v is not None}
     page = client.post("/committee/c/SUN/emergency", data=form)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from votes.models import Ballot, Proposal
+from votes.services.documents import check_scan, scan_upload
 from votes.services.errors import DomainError
 from votes.i18n import _
 from votes.services.paper_ballots import accept_rows, max_rows, read_rows
@@ -29,7 +30,7 @@ def enter_paper_ballot(proposal: Proposal, form, upload, actor: str,
 
 
 def _read(upload) -> tuple[str, bytes] | None:
-    return (upload.filename, upload.read()) if upload is not None and upload.filename else None
+    return scan_upload(upload)
 
 
 def enter_paper_file(proposal: Proposal, csv_upload, evidence_uploads, actor: str) -> list[Ballot]:
@@ -39,6 +40,7 @@ def enter_paper_file(proposal: Proposal, csv_upload, evidence_uploads, actor: st
     for upload in evidence_uploads:
         if upload and upload.filename:
             name, content = _base(upload.filename), upload.read()
+            check_scan(name, content)
             # A row names its scan by file name: of two different files of one name (two
             # folders' scan.jpg), the row's ballot carried the last, perhaps another's form.
             if scans.get(name, content) != content:

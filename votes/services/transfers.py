@@ -105,8 +105,9 @@ def entry_from_form(form, files, proposal: Proposal) -> TransferEntry:
         raise DomainError(_("请勾选确认：已核对过户证明，以新业主的选票取代原业主的选票"))
 
     def upload(name):
-        f = files.get(name)
-        return (f.filename, f.read()) if f is not None and f.filename else None
+        from votes.services.documents import scan_upload
+
+        return scan_upload(files.get(name))
 
     letter = upload("authorisation")
     proxy = None

@@ -73,6 +73,9 @@ def register_blueprints(app: Flask) -> None:
     from votes.web.once import new_token
 
     app.jinja_env.globals["once_token"] = new_token
+    from votes.services.documents import ACCEPT
+
+    app.jinja_env.globals["scan_types"] = ACCEPT  # a scan's file input: accept="{{ scan_types }}"
     app.add_template_filter(lambda fen: format_yuan(fen), "yuan")
     app.add_template_filter(lambda centi: format_area_grouped(centi), "area")
     app.add_template_filter(local_text, "local")

@@ -165,14 +165,18 @@ def _entry_form(proposal, form_name: str, choose: str, unconfirmed: str):
     scan, or None; the response when refused before the service is asked, else None). A
     form naming no entry goes back to the list with a flash (there is no form to fill
     again); one not confirmed is shown again with what was typed."""
-    upload = request.files.get("evidence")
-    scan = (upload.filename, upload.read()) if upload is not None and upload.filename else None
+    from votes.services.documents import scan_upload
+
     entry = whole_number(request.form.get("entry", ""))
     if entry is None:
         flash(choose, "error")
         return None, None, redirect(url_for("committee.staff_ballots", pid=proposal.id))
     if not request.form.get("confirm"):
         return entry, None, _refused(proposal, form_name, entry, DomainError(unconfirmed))
+    try:
+        scan = scan_upload(request.files.get("evidence"))
+    except DomainError as err:  # not a PDF, JPEG or PNG: said on the form, as typed
+        return entry, None, _refused(proposal, form_name, entry, err)
     return entry, scan, None
 
 

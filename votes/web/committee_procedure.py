@@ -14,8 +14,9 @@ from votes.web.once import once
 
 
 def _upload(name: str):
-    upload = request.files.get(name)
-    return (upload.filename, upload.read()) if upload is not None and upload.filename else None
+    from votes.services.documents import scan_upload
+
+    return scan_upload(request.files.get(name))
 
 
 def _entry_number(text: str, missing: str) -> int:

@@ -57,10 +57,13 @@ def _amount(name: str) -> int:
 
 
 def _evidence():
+    """The step's evidence files, each a PDF, JPEG or PNG (DomainError naming the first that
+    is not, or is named as another type)."""
+    from votes.services.documents import scan_upload
     from votes.services.money.works import EvidenceFile
 
-    return [EvidenceFile(f.filename, f.read()) for f in request.files.getlist("evidence")
-            if f and f.filename]
+    return [EvidenceFile(*scan) for scan in map(scan_upload, request.files.getlist("evidence"))
+            if scan is not None]
 
 
 def _record(user, proposal, step: str, act, done: str):
