@@ -17,6 +17,8 @@ from votes.core.counting import electorate
 from votes.core.numbers import format_area_grouped, format_yuan, parse_area, parse_yuan
 from votes.core.local_rules import UnitKind
 from votes.core.bidi import has_bidi_control
+from votes.core.roll_labels import (building_separator, entrance_separator, room_separator,
+                                    same_labels)
 from votes.core.roll import (AreaBasis, OwnerKind, Scope, UnitRecord, has_control, spelled,
                              unit_key, unit_label)
 from votes.i18n import _
@@ -222,10 +224,22 @@ def plan_roll(rows: list[RollRow]) -> RollPlan:
                 _("该业主在第 %(row)s 行已登记为此房屋的业主", row=unit.row))))
         else:
             unit.owners.append(owner_hash)
+    _check_labels(units, problems)
     if problems:
         raise DomainError(_("名册有 %(n)s 处错误，未导入任何数据", n=len(problems)),
                           problems=problems)
     return RollPlan(units, owners)
+
+
+def _check_labels(units: dict[tuple[str, str, str], _UnitPlan], problems: list[Problem]) -> None:
+    """Two flats printing one label ('3' / '' / '1-101' and '3' / '1' / '101' both print
+    3-1-101): a `unit:` scope would hold both, and a paper ballot, a proxy or the board
+    naming it could be either."""
+    for first, key in same_labels(units, lambda key: key):
+        problems.append(Problem(units[key].row, _(
+            "房屋“%(unit)s”与第 %(row)s 行的“%(first)s”的房屋编号都是“%(label)s”，选票、委托和公告"
+            "无法区分。请改写其中一套的楼栋、单元或房号", unit=spelled(*key), row=units[first].row,
+            first=spelled(*first), label=unit_label(*key))))
 
 
 class _RowParser:
@@ -239,6 +253,8 @@ class _RowParser:
         self.required = (("building", _("楼栋")), ("room", _("房号")),
                          ("owner_name", _("业主姓名")), ("owner_id", _("证件号码")))
         self.labels = (("building", _("楼栋")), ("entrance", _("单元")), ("room", _("房号")))
+        self.separator = {"building": building_separator, "entrance": entrance_separator,
+                          "room": room_separator}
         self.area = functools.cache(parse_area)
         self.basis = functools.cache(AreaBasis.parse)
         self.kind = functools.cache(OwnerKind.parse)
@@ -270,6 +286,13 @@ class _RowParser:
                 fail(_("%(column)s含有印不出的字“%(chars)s”：通知和公告所用的字体中没有这个字，印出来是"
                        "空白方框。请改用常用字", column=zh,
                        chars="、".join(self.unprintable(v.get(name, "")))))
+            elif self.separator[name](v.get(name, "")):
+                # A scope is text cut at these (entrance:3-1, building:3,5) and a unit's
+                # label joins its parts with "-": "A-3栋" and "A" / "3-1单元" were one text.
+                fail(_("%(column)s“%(value)s”含有“%(char)s”：表决范围和房屋编号用 - , : 分隔楼栋、单元"
+                       "和房号，楼栋和单元不能含有这些符号（房号不能含有逗号）。请改用其他写法，如 A3栋、"
+                       "A座3单元", column=zh, value=_quoted(v.get(name, "")),
+                       char=self.separator[name](v.get(name, ""))))
         # Held to what a proxy's or a buyer's name is (proxies.parse_proxy: spaces and tabs
         # folded, at most NAME_MAX characters, no control character): the name goes into the
         # frozen roll, the notices and the poster. A line break is most often two co-owners
