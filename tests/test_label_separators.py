@@ -9,7 +9,8 @@ a vote frozen before keeps its units and still verifies."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import json
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -111,3 +112,151 @@ def test_the_import_refuses_two_flats_printing_one_label(app, runner, tmp_path):
     assert "“3-1-101”" in result.output, result.output
     fine = _import(runner, tmp_path, _rows(("3", "1", "101"), ("3", "", "1-102")))
     assert fine.exit_code == 0, fine.output
+
+
+def _relabel(app, changes: dict[tuple[str, str, str], tuple[str, str, str]],
+             frozen: bool = False) -> None:
+    """What an import before the check (or a freeze before it) left: units labelled as
+    `changes` says, each with its key as the import computes it."""
+    from votes.core.roll import unit_key
+    from votes.extensions import db
+    from votes.models import FrozenUnit, Unit
+
+    with app.app_context():
+        for model in (Unit, FrozenUnit) if frozen else (Unit,):
+            for row in db.session.scalars(select(model)):
+                new = changes.get((row.building, row.entrance, row.room))
+                if new:
+                    row.building, row.entrance, row.room = new
+                    row.unit_key = unit_key(*new)
+        db.session.commit()
+
+
+OLD = {("A3", "1", "101"): ("A-3", "1", "101"), ("A", "31", "101"): ("A", "3-1", "101"),
+       ("A", "31", "102"): ("A", "3-1", "102")}
+
+
+def _old_roll(app, runner, tmp_path) -> None:
+    app.config["VOTES_NOW"] = T0 - timedelta(days=12)
+    _community(runner)
+    result = _import(runner, tmp_path, _rows(("A3", "1", "101"), ("A", "31", "101"),
+                                             ("A", "31", "102"), ("B", "1", "101")))
+    assert result.exit_code == 0, result.output
+
+
+def _create(runner, scope: str):
+    return runner.invoke(args=[
+        "proposal", "create", "--community", "SUN", "--title", "电梯更换", "--matter",
+        "use_fund", "--scope", scope, "--budget", "1000.00", "--publicity-start",
+        "2026-11-20T09:00", "--voting-start", "2026-12-01T09:00", "--voting-end",
+        "2026-12-08T09:00", "--schedule"])
+
+
+@pytest.mark.parametrize("scope", ["entrance:A-3-1", "unit:A-3-1-101", "building:B", "all"])
+def test_a_roll_imported_before_the_check_takes_no_new_scope(app, runner, tmp_path, scope):
+    """On such a roll the electorate of entrance:A-3-1 would be A-3's entrance 1 and A's
+    entrance 3-1 both: no scope is taken until the roll is imported again."""
+    _old_roll(app, runner, tmp_path)
+    _relabel(app, OLD)
+    result = _create(runner, scope)
+    assert result.exit_code == 1, result.output
+    assert "重新导入名册" in result.output, result.output
+    if scope != "all":  # everyone is everyone: only two flats printing one label refuse it
+        assert "A-3" in result.output and "“-”" in result.output, result.output
+    else:
+        assert "A-3-1-101" in result.output, result.output
+
+
+def test_the_scope_preview_says_so_too(app, runner, tmp_path):
+    _old_roll(app, runner, tmp_path)
+    _relabel(app, OLD)
+    with app.test_request_context():
+        from votes.services.committee_views import scope_preview
+        from votes.services.communities import get_community
+
+        preview = scope_preview(get_community("SUN"), "entrance:A-3-1", "100")
+        assert preview.error and "重新导入名册" in preview.error, preview
+
+
+def test_a_new_freeze_on_such_a_roll_is_refused_and_says_how_to_mend_it(app, runner,
+                                                                        tmp_path):
+    """A draft saved before the roll was found ambiguous: its freeze refuses, the draft
+    stays a draft; once the roll is imported again with plain labels, it freezes exactly
+    the flats the scope says."""
+    _old_roll(app, runner, tmp_path)
+    result = _create(runner, "entrance:A-31")
+    assert result.exit_code == 0, result.output
+    pid = result.output.strip()
+    _relabel(app, OLD)
+    app.config["VOTES_NOW"] = T0 + timedelta(hours=1)
+    opened = runner.invoke(args=["proposal", "open", pid])
+    assert opened.exit_code == 1, opened.output
+    assert "重新导入名册" in opened.output and "A-3" in opened.output, opened.output
+    shown = json.loads(runner.invoke(args=["proposal", "show", pid, "--json"]).output)
+    assert shown["state"] == "draft"
+
+    again = _import(runner, tmp_path, _rows(("A3", "1", "101"), ("A", "31", "101"),
+                                            ("A", "31", "102"), ("B", "1", "101")),
+                    replace=True)
+    assert again.exit_code == 0, again.output
+    opened = runner.invoke(args=["proposal", "open", pid])
+    assert opened.exit_code == 0, opened.output
+    from votes.extensions import db
+    from votes.models import FrozenUnit
+
+    with app.app_context():
+        frozen = {(u.building, u.entrance, u.room)
+                  for u in db.session.scalars(select(FrozenUnit))}
+    assert frozen == {("A", "31", "101"), ("A", "31", "102")}
+
+
+def test_a_vote_frozen_before_keeps_its_flats_and_verifies(app, runner, tmp_path):
+    """A vote frozen on such a roll before the check: its frozen units stay; a paper ballot,
+    a proxy and the share look-up name a flat by its three fields (unit_key), so each
+    finds the one flat it names though both print A-3-1-101; its bundle verifies."""
+    _old_roll(app, runner, tmp_path)
+    pid = _create(runner, "all").output.strip()
+    app.config["VOTES_NOW"] = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
+    assert runner.invoke(args=["tick"]).exit_code == 0  # publicity: the roll is frozen
+    _relabel(app, OLD, frozen=True)  # as an older freeze of an older import left it
+    app.config["VOTES_NOW"] = T0 + timedelta(hours=1)
+    assert runner.invoke(args=["proposal", "open", pid]).exit_code == 0
+
+    for name in ("scan-a3.pdf", "scan-a.pdf", "letter.pdf"):
+        (tmp_path / name).write_bytes(b"%PDF-1.4 " + name.encode())
+    (tmp_path / "ballots.csv").write_text(
+        "building,entrance,room,choice,channel,evidence,entered_by,proxy_name,proxy_id,"
+        "authorisation\n"
+        "A-3,1,101,agree,paper,scan-a3.pdf,clerk,,,\n"
+        "A,3-1,101,disagree,proxy,scan-a.pdf,clerk,钱七,110101199003070011,letter.pdf\n",
+        encoding="utf-8")
+    result = runner.invoke(args=["ballots", "import", pid, str(tmp_path / "ballots.csv")])
+    assert result.exit_code == 0, result.output
+
+    from votes.extensions import db
+    from votes.models import Ballot, FrozenUnit
+    from votes.services.lifecycle import get_proposal
+    from votes.services.plan import share_of
+
+    with app.app_context():
+        by_flat = {(u.building, u.entrance): u.voter_key
+                   for u in db.session.scalars(select(FrozenUnit).where(FrozenUnit.room == "101"))}
+        channels = {b.voter_key: b.channel for b in db.session.scalars(select(Ballot))}
+        assert channels == {by_flat[("A-3", "1")]: "paper", by_flat[("A", "3-1")]: "proxy"}
+        proposal = get_proposal(pid)
+        for building, entrance in (("A-3", "1"), ("A", "3-1")):
+            assert share_of(proposal, building, entrance, "101").found
+
+    app.config["VOTES_NOW"] = T0 + timedelta(days=7, hours=1)
+    assert runner.invoke(args=["proposal", "close", pid]).exit_code == 0
+    bundle = tmp_path / "bundle.zip"
+    exported = runner.invoke(args=["export", pid, "-o", str(bundle)])
+    assert exported.exit_code == 0, exported.output
+    from votes.verify import main as verify_main
+
+    keys = tmp_path / "votes-keys.json"
+    with app.app_context():
+        from votes.services.keys import keyring
+
+        keys.write_text(json.dumps(keyring().to_json_obj()))
+    assert verify_main([str(bundle), "--keys", str(keys)]) == 0

@@ -9,6 +9,7 @@ from votes.core.counting import electorate
 from votes.core.numbers import format_area_grouped, parse_yuan
 from votes.core.local_rules import Procedure, counting_electorate
 from votes.core.roll import Scope, natural_key
+from votes.core.roll_labels import refuse_ambiguous
 from votes.i18n import _
 from votes.core.rules import Rules
 from votes.core.tally import Tally, Turnout
@@ -105,6 +106,7 @@ def scope_preview(community: Community, scope_text: str, budget_text: str) -> Sc
         e = electorate(records, scope)
         if not e.units:
             return ScopePreview(_("该范围内没有房屋"))
+        refuse_ambiguous(scope, records)  # a roll imported before its labels were checked
         labels = {r.unit_id: r for r in records}
         shares = tuple((labels[s.unit_id], s) for s in apportion(budget, e.units))
     except ValueError as exc:

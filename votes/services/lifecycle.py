@@ -22,6 +22,7 @@ from votes.core.apportion import apportion
 from votes.core.bulk_gc import paused_gc
 from votes.core.numbers import whole_number
 from votes.core.roll import Scope, UnitRecord, repeated_flats, spelled, unit_key
+from votes.core.roll_labels import refuse_ambiguous
 from votes.extensions import db
 from votes.i18n import _
 from votes.models import FrozenUnit, FrozenVoter, Proposal, VoterAccess
@@ -96,6 +97,12 @@ def _freeze(session: Session, proposal: Proposal, when: datetime) -> None:
     # owners are one voter here and unrelated pseudonyms in every other vote.
     scheme = pseudonyms.FREEZE_SCHEME
     e = electorate(records, scope, pseudonyms.voter_key_of(proposal, scheme))
+    try:
+        # A roll imported before the import refused "A-3栋" beside "A" / "3-1单元": the
+        # scope's text would hold flats of both, and two flats print one label.
+        refuse_ambiguous(scope, records)
+    except ValueError as exc:
+        raise DomainError(str(exc)) from None
     if not e.units:
         raise DomainError(_("表决范围 %(scope)s 内没有房屋", scope=scope_label(str(scope))))
     twice = repeated_flats(e.units, _parts)

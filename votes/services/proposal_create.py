@@ -9,7 +9,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from votes.core.numbers import format_yuan, parse_yuan
+from votes.core.counting import electorate as counted_electorate
 from votes.core.roll import Scope
+from votes.core.roll_labels import refuse_ambiguous
 from votes.core.procedure import procedure_rules
 from votes.core.rules import Matter, community_rules
 from votes.i18n import _
@@ -22,7 +24,7 @@ from votes.services.errors import DomainError
 from votes.services.plain_text import check_plain, check_printable
 from votes.services.labels import scope_label
 from votes.services.communities import procedure_of
-from votes.services.roll import community_electorate
+from votes.services.roll import community_records
 from votes.services.tx import unit_of_work
 
 DEFAULT_PUBLICITY_DAYS = 7
@@ -185,7 +187,11 @@ def check_draft(draft: ProposalDraft, now: datetime) -> CheckedDraft:
     days = publicity_days(community)
     publicity = _check_periods(publicity, start, end, draft.emergency, days, now)
     try:
-        electorate = community_electorate(community, scope)
+        records = community_records(community)
+        electorate = counted_electorate(records, scope)
+        # A roll imported before the import refused "A-3栋" beside "A" / "3-1单元": the
+        # scope's text would hold flats of both.
+        refuse_ambiguous(scope, records)
     except ValueError as exc:
         raise DomainError(str(exc)) from None
     if not electorate.units:
