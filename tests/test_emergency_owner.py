@@ -14,7 +14,7 @@ from tests.money_world import works_done
 from tests.test_emergency_use import _apply, _community
 
 ZHANG = resident_id(1)[-6:]  # 张三: 1-1-101 (89.50 m²) and 1-1-201 (75.25 m²)
-EVIDENCE = b"%PDF special equipment report"  # what _apply sends as the inspection report
+EVIDENCE = b"%PDF-1.4 special equipment report"  # what _apply sends as the inspection report
 VOTE_WORDS = ("表决已结束", "截止", "选票", "表决记录", "表决通知")
 
 

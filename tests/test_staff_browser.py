@@ -73,7 +73,7 @@ def test_committee_and_regulator_in_the_browser(sqlite_app, tmp_path):
         page.fill("#p-building", "1")
         page.fill("#p-entrance", "1")
         page.fill("#p-room", "101")
-        (tmp_path / "scan.jpg").write_bytes(b"scanned form")
+        (tmp_path / "scan.jpg").write_bytes(b"\xff\xd8\xff\xe0 scanned form")  # a JPEG by its bytes
         page.set_input_files("#p-evidence", str(tmp_path / "scan.jpg"))
         page.click("#paper-submit")
         assert "已录入 1 张选票" in page_html(page)

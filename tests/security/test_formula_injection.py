@@ -95,7 +95,8 @@ def test_spreadsheets_keep_honest_text_as_typed_and_evil_text_as_text(app, runne
                                                                       client):
     """The XLSX exports put an apostrophe in front of any text starting with = + - @: a
     basement flat -1号楼 -1室 read '-1 in the apportionment table and the non-voters list,
-    and a room typed "=1+1" read '=1+1. A workbook cell can say "text" itself, so each
+    and a room typed "=1+1" read '=1+1. (A building label may no longer hold "-", the scopes'
+    separator: the building here is +1, the room still -1.) A workbook cell can say "text" itself, so each
     such cell is now stored as text (and marked so a spreadsheet keeps it text when it is
     edited): it reads as typed and never runs."""
     from openpyxl import load_workbook
@@ -103,7 +104,7 @@ def test_spreadsheets_keep_honest_text_as_typed_and_evil_text_as_text(app, runne
     from tests.money_world import passed_vote, staff_accounts
 
     rows = sample_rows()
-    rows[4] = dict(rows[4], building="-1", room="-1")  # 赵六's flat; he does not vote
+    rows[4] = dict(rows[4], building="+1", room="-1")  # 赵六's flat; he does not vote
     rows[3] = dict(rows[3], room="=1+1")
     vote = passed_vote(app, runner, tmp_path, rows=rows)
     staff_accounts(app, runner)
@@ -112,13 +113,13 @@ def test_spreadsheets_keep_honest_text_as_typed_and_evil_text_as_text(app, runne
         client.get(f"/committee/p/{vote['pid']}/application.zip").data))
     table = load_workbook(io.BytesIO(package.read("apportionment.xlsx"))).active
     units = {tuple(c.value for c in row[:3]): row for row in table.iter_rows(min_row=3)}
-    basement, evil = units[("-1", "1", "-1")], units[("1", "1", "=1+1")]
+    basement, evil = units[("+1", "1", "-1")], units[("1", "1", "=1+1")]
     assert all(c.data_type == "s" for c in (*basement[:3], *evil[:3]))
     assert basement[0].quotePrefix and evil[2].quotePrefix and not evil[0].quotePrefix
     assert isinstance(basement[3].value, (int, float)) and basement[3].number_format == "0.00"
     sheet = load_workbook(io.BytesIO(
         client.get(f"/committee/p/{vote['pid']}/non-voters?format=xlsx").data)).active
-    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "-1")
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "+1")
     assert row[0].data_type == "s" and row[0].quotePrefix
-    assert row[1].value == "-1号楼1单元-1室" and row[1].quotePrefix
+    assert row[1].value == "+1号楼1单元-1室" and row[1].quotePrefix
     assert isinstance(row[2].value, (int, float)) and row[2].data_type == "n"

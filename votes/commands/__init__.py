@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 
 import click
@@ -68,8 +69,10 @@ def said(message: str, typed=None) -> str:
         typed = _typed(ctx) if ctx is not None else ()
     for value in sorted({v.strip() for v in typed if isinstance(v, str)}, key=len,
                         reverse=True):
-        if len(value) > TYPED_SHOWN or any(hidden(c) and c != "\n" for c in value):
-            safe = shown(value, TYPED_SHOWN)
+        # A path is never cut: the operator must see which file or folder is meant.
+        limit = len(value) if os.sep in value else TYPED_SHOWN
+        if len(value) > limit or any(hidden(c) and c != "\n" for c in value):
+            safe = shown(value, limit)
             message = message.replace(value, safe).replace(repr(value)[1:-1], safe)
     return "".join(shown(c) if hidden(c) and c not in "\n\t" and ord(c) < 0x20 or c == "\x7f"
                    else c for c in message)
