@@ -32,14 +32,17 @@ def _back(proposal):
     return redirect(url_for("committee.proposal", pid=proposal.id) + "#procedure")
 
 
-def _entered(user, proposal, kind: str, act, done: str):
-    """A procedure form that enters something: refused, its reason shown on the proposal;
-    sent again with the same page (once), back there saying it was sent already."""
+def _entered(user, proposal, kind: str, act, done: str, refused=None):
+    """A procedure form that enters something: refused, its reason shown on the proposal
+    (with `refused(err)`, the page itself, 400: the form filled in again); sent again with
+    the same page (once), back there saying it was sent already."""
 
     def make():
         try:
             act()
         except DomainError as err:
+            if refused is not None:
+                return refused(err), None
             flash(refusal_words(err), "error")
             return _back(proposal), None
         flash(done, "ok")
@@ -47,6 +50,23 @@ def _entered(user, proposal, kind: str, act, done: str):
         return back, back.location
 
     return once(kind, user.login, make)
+
+
+def _refused_page(proposal, form_name: str, err: DomainError, fields: tuple[str, ...],
+                  headline: str, shown: str):
+    """The proposal's page, 400, with the refused form (`form_name`) filled in again with
+    what was typed and the reason beside it; when the form is no longer on the page (the
+    vote or the objection period ended meanwhile, `shown` the panel's flag), the reason
+    above all."""
+    from votes.services.procedure.panel import procedure_panel
+    from votes.web.committee import _proposal_page, refused_form
+
+    if not getattr(procedure_panel(proposal), shown):
+        flash(_("%(what)s：%(reason)s", what=headline, reason=refusal_words(err)), "error")
+        return _proposal_page(proposal), 400
+    return _proposal_page(proposal, refused_form(
+        form_name, err, fields, headline=headline, reason=refusal_words(err),
+        kept=_("已填写的内容保留在下面；扫描件请重新选择（浏览器不会保留已选的文件）。"))), 400
 
 
 @bp.post("/p/<int:pid>/delivery")
@@ -59,7 +79,9 @@ def delivery(user, proposal):
     return _entered(user, proposal, "proposal.delivery", lambda: record_delivery(
         str(proposal.id), f.get("building", ""), f.get("entrance", ""), f.get("room", ""),
         f.get("method", ""), f.get("delivered_at", ""), _upload("evidence"), user.login),
-        _("已记录送达。"))
+        _("已记录送达。"), lambda err: _refused_page(
+            proposal, "delivery", err, ("building", "entrance", "room", "method",
+                                        "delivered_at"), _("未录入送达记录"), "can_deliver"))
 
 
 @bp.post("/p/<int:pid>/objection")
@@ -72,7 +94,10 @@ def objection(user, proposal):
     # the final result back until answered.
     return _entered(user, proposal, "proposal.objection", lambda: file_by_staff(
         str(proposal.id), f.get("building", ""), f.get("entrance", ""), f.get("room", ""),
-        f.get("text", ""), _upload("evidence"), user.login), _("已录入书面异议。"))
+        f.get("text", ""), _upload("evidence"), user.login), _("已录入书面异议。"),
+        lambda err: _refused_page(proposal, "objection", err,
+                                  ("building", "entrance", "room", "text"),
+                                  _("未录入书面异议"), "can_object"))
 
 
 @bp.post("/p/<int:pid>/answer")
