@@ -83,12 +83,12 @@ def test_the_click_answers_at_once_and_the_page_follows_the_job(app, runner, tmp
         assert r.status_code == 303 and f"/regulator/p/{pid}?job=" in r.headers["Location"]
         assert entered.wait(WAIT)
         running = client.get(r.headers["Location"]).get_data(as_text=True)
-        assert "正在验证…" in running and "正在核对第 6 步（共 19 步）" in running
+        assert "正在验证…" in running and "正在核对记录：第 1 项检查（共 10 项）" in running
         assert (f'<meta http-equiv="refresh" content="3; url=/regulator/p/{pid}?job='
                 in running and '#verification">' in running)
         assert 'id="verify-bundle"' not in running and 'id="verify-summary"' not in running
         english = client.get(r.headers["Location"].split("#")[0] + "&lang=en").get_data(as_text=True)
-        assert "Verifying…" in english and "checking step 6 (of 19)" in english
+        assert "Verifying…" in english and "checking the records: check 1 of 10" in english
         client.get(f"/regulator/p/{pid}?lang=zh_CN")
         # A second click (a double click, another worker) shows the job running.
         again = client.post(f"/regulator/p/{pid}/verify")
@@ -216,3 +216,97 @@ def test_one_running_job_a_proposal_is_the_databases_rule(app, runner, tmp_path)
     with app.app_context():
         db.session.rollback()
         assert db.session.scalar(select(func.count()).select_from(Verification)) == 1
+
+
+def _verification_cells(client) -> tuple[str, str]:
+    """The overview's 验证 cell (the first row: the one proposal) and its CSV's."""
+    page = client.get("/regulator/").get_data(as_text=True)
+    row = page.split("<tr><td>", 1)[1].split("</tr>", 1)[0]
+    cell = row.rsplit("<td>", 1)[1]
+    rows = list(csv.DictReader(io.StringIO(client.get("/regulator/?format=csv").data
+                                           .decode("utf-8-sig"))))
+    return cell, rows[0]["验证"]
+
+
+def test_the_overview_and_its_csv_show_a_verification_running(app, runner, tmp_path, client):
+    pid = _regulator(app, runner, tmp_path, client)
+    cell, csv_cell = _verification_cells(client)
+    assert "未验证" in cell and "正在验证" not in cell and csv_cell == ""
+    job = _running_job(app, pid)
+    cell, csv_cell = _verification_cells(client)
+    assert 'id="overview-verifying-' in cell and "正在验证…" in cell and "未验证" not in cell
+    assert csv_cell == "正在验证…"
+    # Finished, it is the result; a later one running is said beside the last result.
+    from votes.extensions import db
+    from votes.models import Verification
+
+    with app.app_context():
+        db.session.get(Verification, job).state = "failed_to_run"
+        db.session.commit()
+    client.post(f"/regulator/p/{pid}/verify")
+    cell, csv_cell = _verification_cells(client)
+    assert "已验证" in cell and "正在验证" not in cell and csv_cell == "已验证"
+    _running_job(app, pid)
+    cell, csv_cell = _verification_cells(client)
+    assert "正在验证…" in cell and "已验证" in cell
+    assert csv_cell == "正在验证…（上次结果：已验证）"
+    english = client.get("/regulator/?lang=en").get_data(as_text=True)
+    assert "Verifying…" in english
+    client.get("/regulator/?lang=zh_CN")
+    # A running job whose worker died is no verification running.
+    with app.app_context():
+        for v in db.session.scalars(select(Verification).where(Verification.state == "running")):
+            v.state = "failed_to_run"
+        db.session.commit()
+    _running_job(app, pid, beat_minutes_ago=4)
+    cell, csv_cell = _verification_cells(client)
+    assert "正在验证" not in cell and csv_cell == "已验证"
+
+
+def test_the_running_pages_progress_only_moves_forward(app, runner, tmp_path, client,
+                                                       monkeypatch):
+    """The verifier reports the steps it begins as §5 numbers them (1–7, 10, 15, then 4
+    again for the signatures gathered on the way): the page counts the checks begun, of all
+    of them, and never goes back."""
+    import queue
+    import re
+
+    from votes.services import verify_jobs
+
+    pid = _regulator(app, runner, tmp_path, client)
+    app.config["VERIFY_IN_REQUEST"] = False  # the real thread, held after each step
+    real = verify_jobs.verify_exported
+    reported, go, let_go = queue.Queue(), threading.Event(), threading.Event()
+
+    def stepping(data: bytes, progress=None):
+        def each(step):
+            progress(step)
+            if let_go.is_set():  # the test failed: run to the end
+                return
+            go.clear()
+            reported.put(step)
+            assert go.wait(WAIT), "the test never let the verifier go on"
+
+        report = real(data, each)
+        reported.put(None)
+        return report
+
+    monkeypatch.setattr(verify_jobs, "verify_exported", stepping)
+    shown = []
+    try:
+        r = client.post(f"/regulator/p/{pid}/verify")
+        location = r.headers["Location"].split("#")[0]
+        while (step := reported.get(timeout=WAIT)) is not None:
+            stage = client.get(location).get_data(as_text=True).split(
+                'id="verify-stage">', 1)[1].split("</span>", 1)[0]
+            found = re.search(r"正在核对记录：第 (\d+) 项检查（共 (\d+) 项）", stage)
+            assert found, stage
+            shown.append((step, int(found[1]), int(found[2])))
+            go.set()
+    finally:
+        let_go.set()
+        go.set()
+        assert verify_jobs.wait_idle(WAIT)
+    assert [s for s, _, _ in shown] == ["1", "2", "3", "4", "5", "6", "7", "10", "15", "4"]
+    counts = [n for _, n, _ in shown]
+    assert counts == sorted(counts) and counts[-1] == shown[-1][2] == len(shown)

@@ -24,6 +24,7 @@ class OverviewRow:
     figures: ProposalFigures
     verification: Verification | None
     money: dict | None = None  # money stage and amounts (votes.core.works.money_stage)
+    running: Verification | None = None  # a verification running now (its worker alive)
 
     @property
     def verification_outcome(self) -> str | None:
@@ -61,9 +62,12 @@ def overview_proposals(communities: list[Community], state: str = "",
 def overview_rows(proposals: list[Proposal]) -> list[OverviewRow]:
     """Each proposal's figures, verification and money: several queries a proposal."""
     from votes.services.money.works import money_summaries
+    from votes.services.verify_jobs import running_jobs
 
     money = money_summaries([p.id for p in proposals])
-    return [OverviewRow(figures_or_damage(str(p.id), proposal_figures, REGULATOR), latest_verification(p), money[p.id])
+    running = running_jobs([p.id for p in proposals])
+    return [OverviewRow(figures_or_damage(str(p.id), proposal_figures, REGULATOR),
+                        latest_verification(p), money[p.id], running.get(p.id))
             for p in proposals]
 
 
@@ -81,6 +85,14 @@ def verification_outcome(proposal: Proposal, v: Verification | None) -> str | No
 def _outcome(outcome: str) -> str:
     return {"verified": _("已验证"), "in_progress": _("链完整，表决进行中"),
             "stale": _("验证后有新记录，需重新验证")}.get(outcome, _("验证失败"))
+
+
+def _verification_text(r: OverviewRow) -> str:
+    """The CSV's 验证 cell: the last finished verification's outcome, and one running."""
+    last = None if r.verification is None else _outcome(r.verification_outcome)
+    if r.running is None:
+        return last or ""
+    return _("正在验证…（上次结果：%(r)s）", r=last) if last else _("正在验证…")
 
 
 def overview_csv(rows: list[OverviewRow]) -> bytes:
@@ -115,7 +127,7 @@ def overview_csv(rows: list[OverviewRow]) -> bytes:
                              _("表决记录已损坏") if f.damaged
                              else _result_text(f) if final else "",
                              p.chain_head or "",
-                             "" if r.verification is None else _outcome(r.verification_outcome),
+                             _verification_text(r),
                              *_money_cells(p, r.money)]))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 

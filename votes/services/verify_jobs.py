@@ -17,6 +17,7 @@ it set out to check; the outcome is the verification's.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import logging
 import threading
@@ -47,6 +48,13 @@ WORKERS, QUEUE_SIZE = 1, 8
 EXIT_WAIT = 5  # seconds a worker's exit waits; a job cut off then is shown as interrupted
 INTERRUPTED = ("验证中断（处理验证的进程已停止），未得出结果 / verification interrupted (the "
                "process running it stopped), no result")
+
+# The checks the verifier reports as it begins each (votes.core.verifier._verify): steps 1–7,
+# 10, 15, then 4 again for the signatures gathered on the way; one fewer for an emergency use
+# (no 7) or a votes-bundle/1 bundle (no 15). The page counts the checks begun, of these, so
+# that what it shows only moves forward ("check:<n>" in the stage column).
+CHECKS = 10
+CHECK = "check:"
 
 _pool = Pool("verify", WORKERS, EXIT_WAIT)
 
@@ -118,12 +126,14 @@ def run(job_id: int) -> None:
     beating = _Heartbeat(current_app._get_current_object(), job_id)
     try:
         _stage(job_id, "export")
+        begun = itertools.count(1)
         buffer = io.BytesIO()
         try:
             export_bundle(str(proposal.id), buffer, actor=actor, audited=False)
             db.session.rollback()  # no transaction held open while the verifier works
             report = verify_exported(buffer.getvalue(),
-                                     progress=lambda step: _stage(job_id, step))
+                                     progress=lambda _step: _stage(
+                                         job_id, f"{CHECK}{min(next(begun), CHECKS)}"))
         except ChainDamaged as damaged:
             report = Report(outcome=FAILED, failures=tuple(damaged.failures), tally=None,
                             chain_head=proposal.chain_head, entries=damaged.entries,
@@ -179,6 +189,24 @@ class _Heartbeat:
     def stop(self) -> None:
         self.done.set()
         self.thread.join()
+
+
+def checks_begun(job: Verification | None) -> int | None:
+    """How many of the verifier's CHECKS a running job has begun; None while queued or
+    exporting (or a stage written by an older worker: the verifier's step number)."""
+    stage = (job.stage or "") if job is not None else ""
+    if not stage.startswith(CHECK) or not stage[len(CHECK):].isdigit():
+        return None
+    return min(int(stage[len(CHECK):]), CHECKS)
+
+
+def running_jobs(proposal_ids: list[int]) -> dict[int, Verification]:
+    """The proposals' running jobs whose worker is alive, by proposal id (one query)."""
+    if not proposal_ids:
+        return {}
+    jobs = db.session.scalars(select(Verification).where(
+        Verification.proposal_id.in_(proposal_ids), Verification.state == RUNNING))
+    return {job.proposal_id: job for job in jobs if not is_stale(job)}
 
 
 def job_of(proposal: Proposal, job_id: int | None) -> Verification | None:

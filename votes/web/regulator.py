@@ -135,7 +135,7 @@ def verification_report(user, proposal):
 
 def _proposal_page(proposal, job=None):
     from votes.services.figures import figures_or_damage
-    from votes.services.verify_jobs import is_stale, stored_report
+    from votes.services.verify_jobs import CHECKS, checks_begun, is_stale, stored_report
     from votes.services.money.works import money_summary
     from votes.services.oversight import (latest_verification, verification_failures,
                                           verification_outcome)
@@ -148,6 +148,7 @@ def _proposal_page(proposal, job=None):
         report = None  # a later verification finished since: the page shows the last one
     return render_template("regulator/proposal.html", proposal=proposal, job=job,
                            job_stale=job is not None and is_stale(job),
+                           checks_begun=checks_begun(job), checks=CHECKS,
                            step_title=lambda step: title(step, english=language() == "en"),
                            figures=figures_or_damage(str(proposal.id)),
                            verification=verification,
