@@ -207,7 +207,9 @@ def scope_fields(community: Community, scope: str) -> ScopeFields:
             set(parsed.values) <= {e for c in tree for e, _n in c.entrances}:
         return ScopeFields(entrances=parsed.values)
     if language() == "zh_CN":
-        return ScopeFields(words=scope_text(str(parsed)))
+        # A unit prints by its flat's own labels (a room may hold "-"), read back by them.
+        flats = community_records(community) if parsed.kind == "unit" else ()
+        return ScopeFields(words=scope_text(str(parsed), flats))
     return ScopeFields(words=", ".join(parsed.values))
 
 

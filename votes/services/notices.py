@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Iterable
+
 from sqlalchemy import func, select
 
 from votes.core.local_rules import EXCLUDABLE, Procedure, UnitKind
 from votes.core.numbers import format_area_grouped
 from votes.core.roll import (Scope, has_control, natural_key, normalise_building,
                              normalise_entrance)
+from votes.core.roll import unit_label as roll_unit_label
 from votes.core.rules import Matter, Rules, Threshold
 from votes.extensions import db
 from votes.i18n import _
@@ -53,9 +56,29 @@ def money(fen: int) -> str:
     return f"{sign}{abs(fen) // 100:,}.{abs(fen) % 100:02d}"
 
 
-def scope_text(scope: str) -> str:
-    """The scope (列支范围) as owners read it: "3号楼、5号楼", "3号楼1单元", "全小区"."""
-    return "、".join(_scope_labels(Scope.parse(scope))) or "全小区"
+def scope_text(scope: str, flats: Iterable = ()) -> str:
+    """The scope (列支范围) as owners read it: "3号楼、5号楼", "3号楼1单元", "全小区".
+
+    `flats` (frozen units, the roll's records, or rows: anything with building, entrance and
+    room) are the flats a `unit:` scope may name: each unit prints by its own labels. A
+    unit's label joins them with "-" and a room may hold one (building 3, no entrance, room
+    1-101 is 3-1-101, read 3号楼1-101室, not 3号楼1单元101室); scope_flats gives them."""
+    return "、".join(_scope_labels(Scope.parse(scope), flats)) or "全小区"
+
+
+def scope_flats(proposal: Proposal) -> list:
+    """The flats a proposal's `unit:` scope names, as scope_text wants them: its frozen units
+    once frozen, else the community's roll; none for other scopes (they name no room)."""
+    if Scope.parse(proposal.scope).kind != "unit":
+        return []
+    t = FrozenUnit.__table__.c
+    rows = db.session.execute(select(t.building, t.entrance, t.room)
+                              .where(t.proposal_id == proposal.id)).all()
+    if rows:
+        return list(rows)
+    from votes.services.roll import community_records
+
+    return community_records(proposal.community)
 
 
 # A scope of single flats (a riser: the 01 flats of every floor of ten buildings, 250 of
@@ -64,25 +87,40 @@ MAX_SCOPE_ON_NOTICE = 12
 _SCOPE_COUNTED = {"unit": "户", "entrance": "个单元", "building": "栋楼"}
 
 
-def notice_scope_text(scope: str) -> str:
+def notice_scope_text(scope: str, flats: Iterable = ()) -> str:
     """scope_text, its first MAX_SCOPE_ON_NOTICE places only, for the printed notice."""
     s = Scope.parse(scope)
-    labels = _scope_labels(s)
+    labels = _scope_labels(s, flats)
     if len(labels) <= MAX_SCOPE_ON_NOTICE:
         return "、".join(labels) or "全小区"
     return ("、".join(labels[:MAX_SCOPE_ON_NOTICE])
             + f"……共 {len(labels)} {_SCOPE_COUNTED[s.kind]}（全部范围见公示栏）")
 
 
-def _scope_labels(s: Scope) -> list[str]:
+def _scope_labels(s: Scope, flats: Iterable = ()) -> list[str]:
     if s.kind == "all":
         return []
-    labels = []
-    for value in s.values:
-        parts = value.split("-", 2) if s.kind != "building" else [value]
-        suffixes = ("号楼", "室") if s.kind == "unit" and len(parts) == 2 else ("号楼", "单元", "室")
-        labels.append("".join(_suffixed(p, suffixes[i]) for i, p in enumerate(parts)))
-    return labels
+    if s.kind == "building":
+        return [_suffixed(value, "号楼") for value in s.values]
+    if s.kind == "entrance":  # neither a building nor an entrance holds "-" (roll_labels)
+        return ["".join(_suffixed(p, suffix) for p, suffix in zip(value.split("-", 1),
+                                                                  ("号楼", "单元")))
+                for value in s.values]
+    named = set(s.values)
+    words: dict[str, str] = {}
+    for flat in flats:
+        label = roll_unit_label(flat.building, flat.entrance, flat.room)
+        if label in named:
+            words.setdefault(label, unit_label(flat))
+    return [words.get(value) or _label_words(value) for value in s.values]
+
+
+def _label_words(value: str) -> str:
+    """A unit's label read without its flat (none given, or not on the roll): building,
+    entrance and room as "-" cuts them; a room holding a dash reads wrong."""
+    parts = value.split("-", 2)
+    suffixes = ("号楼", "室") if len(parts) == 2 else ("号楼", "单元", "室")
+    return "".join(_suffixed(p, suffixes[i]) for i, p in enumerate(parts))
 
 
 def _printed(msgid: str, **variables) -> str:
@@ -159,7 +197,7 @@ def notice_plan(proposal: Proposal, units: list[FrozenUnit]):
         budget=money(proposal.budget),
         items=tuple((i.title, money(i.amount)) for i in sorted(proposal.items,
                                                                 key=lambda i: i.position)),
-        scope=notice_scope_text(proposal.scope),
+        scope=notice_scope_text(proposal.scope, units),
         split=(f"按各户房屋专有面积占列支范围内总面积（{format_area_grouped(total)} m²，"
                f"{len(units)} 户）的比例分摊"),
         publicity=_period(proposal.publicity_start or proposal.frozen_at, proposal.voting_start),

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from votes.core.roll import unit_key
 from votes.extensions import db
 from votes.models import FrozenUnit, FundDebit, Proposal
-from votes.services.notices import rule_sentence, scope_text, unit_label
+from votes.services.notices import rule_sentence, scope_flats, scope_text, unit_label
 from votes.services.records import scope_totals
 
 
@@ -35,7 +35,8 @@ def plan_view(proposal: Proposal) -> PlanView:
     from votes.services.labels import scope_label
 
     # Chinese as printed on the notices; other languages through the catalogue.
-    scope = scope_text(proposal.scope) if language() == "zh_CN" else scope_label(proposal.scope)
+    scope = scope_text(proposal.scope, scope_flats(proposal)) if language() == "zh_CN" \
+        else scope_label(proposal.scope)
     return PlanView(proposal, scope,
                     rule_sentence(proposal.rules, _) if proposal.rules else "", int(area),
                     int(units), proposal.publicity_start or proposal.frozen_at,

@@ -8,7 +8,7 @@ from votes.models import Proposal
 from votes.services.clock import printed_date, printed_time
 from votes.services.money import pdf
 from votes.services.money.works import money_summary
-from votes.services.notices import scope_text
+from votes.services.notices import scope_flats, scope_text
 from votes.services.procedure.notice_lines import NAMES, figure
 
 BLANK = "＿＿＿＿＿＿＿＿"
@@ -49,7 +49,7 @@ def application_form_pdf(proposal: Proposal, *, tally, close_digest: str | None,
     facts = [["申请事项", f"{proposal.title}（{Matter(proposal.matter).label_zh}）"],
              ["小区", f"{c.name}（编号 {c.code}）"],
              ["所属辖区", c.jurisdiction or BLANK],
-             ["列支范围", scope_text(proposal.scope)],
+             ["列支范围", scope_text(proposal.scope, scope_flats(proposal))],
              ["维修项目", items],
              ["预算金额", budget],
              ["施工单位", contractor]]

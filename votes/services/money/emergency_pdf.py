@@ -15,7 +15,7 @@ from votes.models import Evidence, Proposal
 from votes.services.clock import now, printed_time
 from votes.services.errors import DomainError
 from votes.services.money import pdf
-from votes.services.notices import notice_scope_text
+from votes.services.notices import notice_scope_text, scope_flats
 from votes.services.records import scope_totals
 
 # A digest's first 16 hex digits, labelled as such: enough for an owner to match the paper
@@ -43,7 +43,7 @@ def emergency_notice_pdf(proposal: Proposal, file_names: bool = True) -> bytes:
              pdf.para(f"事项：{proposal.title}", s["body"]),
              pdf.para(f"情形：{facts['category_zh']}　申请人：{facts['applicant_zh']}　"
                       f"公布时间：{printed_time(proposal.opened_at)}（北京时间）", s["body"]),
-             pdf.para(f"列支范围：{notice_scope_text(proposal.scope)}　应急使用预算："
+             pdf.para(f"列支范围：{notice_scope_text(proposal.scope, scope_flats(proposal))}　应急使用预算："
                       f"{budget} 元", s["body"]),
              pdf.para("本项为危及房屋使用安全的紧急情况，按规定应急使用维修资金，未经业主表决；"
                       "不设表决和异议期。", s["strong"]),

@@ -16,7 +16,7 @@ from votes.services.errors import NotFound
 from votes.services.money import pdf
 from votes.services.money.settlement import debits
 from votes.services.money.works import works_bodies
-from votes.services.notices import scope_text
+from votes.services.notices import scope_flats, scope_text
 
 
 def _yuan(fen: int | None) -> str:
@@ -55,7 +55,7 @@ def settlement_notice_pdf(proposal: Proposal, *, balances: bool = False) -> byte
     how = decision(db.session, proposal)
     story = [pdf.para("住宅专项维修资金使用结算公告", s["title"]), Spacer(1, 0.3 * cm),
              pdf.para(f"小区：{proposal.community.name}　事项：{proposal.title}", s["body"]),
-             pdf.para(f"列支范围：{scope_text(proposal.scope)}　"
+             pdf.para(f"列支范围：{scope_text(proposal.scope, scope_flats(proposal))}　"
                       f"{'应急使用预算' if how == 'emergency' else '表决通过的预算'}："
                       f"{format_yuan(proposal.budget)} 元", s["body"]),
              pdf.para(decision_line(proposal, how), s["strong" if how == "emergency" else "body"]),
