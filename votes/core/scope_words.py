@@ -3,7 +3,8 @@
 The committee names buildings, entrances and units in words: "3号楼、5号楼", "3", "3号楼1单元",
 "3-1", "3号楼1单元1502室", "3-1-1502" (several separated by 、 , ; or spaces); nothing, "全体业主"
 or "全小区" means everyone. "3号楼" and "3" are building 3 where the roll says so: every name
-must be found on the roll, else the refusal names it. The internal form (`building:3,5`)
+must be found on the roll, else the refusal names it; a unit is found by its flat's own
+building, entrance and room, so a room holding "-" ("3号楼1-101室") is too. The internal form (`building:3,5`)
 is still read, for the command line. The result is a `Scope`."""
 
 from __future__ import annotations
@@ -48,19 +49,21 @@ class _Roll:
         self.buildings = {normalise_building(r.building) for r in records}
         self.entrances = {f"{normalise_building(r.building)}-{normalise_entrance(r.entrance)}"
                           for r in records if normalise_entrance(r.entrance)}
-        self.units = {self._unit_key(*r.label.split("-")): r.label for r in records}
+        # Each flat by its own building, entrance and room, never its label cut at "-": a
+        # room may hold one (building 3, no entrance, room 1-101 has the label 3-1-101).
+        self.units: dict[tuple[str, str, str], str] = {}
+        for r in records:
+            self.units.setdefault(self._unit_key(r.building, r.entrance, r.room), r.label)
 
     @staticmethod
-    def _unit_key(*parts: str) -> str:
-        *head, room = parts
-        return "-".join([normalise_building(head[0]), *map(normalise_entrance, head[1:]),
-                         normalise_room(room)])
+    def _unit_key(building: str, entrance: str, room: str) -> tuple[str, str, str]:
+        return normalise_building(building), normalise_entrance(entrance), normalise_room(room)
 
     def find(self, token: str) -> tuple[str, str]:
         """(kind, canonical value) of one name, or a refusal naming it."""
         match = _CN_UNIT.match(token) or _CN_ENTRANCE.match(token) or _CN_ROOM.match(token)
         parts = list(match.groups()) if match else token.split("-")
-        if any(not p.strip() for p in parts) or len(parts) > 3:
+        if any(not p.strip() for p in parts):
             raise Refusal(_("看不懂“%(value)s”：请写楼栋、单元或房号，例如 3号楼、3号楼1单元、"
                             "3号楼1单元1502室"), value=token)
         if len(parts) == 1:
@@ -72,10 +75,28 @@ class _Roll:
             if entrance in self.entrances:
                 return "entrance", entrance
         if len(parts) >= 2 and (match is None or match.re is not _CN_ENTRANCE):
-            label = self.units.get(self._unit_key(*parts))
+            label = self._unit(parts, typed_dashes=match is None)
             if label is not None:
                 return "unit", label
         raise Refusal(_("业主名册中没有“%(value)s”"), value=token)
+
+    def _unit(self, parts: list[str], typed_dashes: bool) -> str | None:
+        """The label of the flat the parts name, else None. In words they are building,
+        entrance and room, or building and room; typed with "-" ("3-1-101") the first is the
+        building (no building or entrance holds "-": votes.core.roll_labels), then an
+        entrance and the room, or the room alone, which may hold "-" (3号楼1-101室). The
+        import refuses two flats printing one label, so at most one reading is a flat."""
+        if not typed_dashes:
+            readings = [tuple(parts) if len(parts) == 3 else (parts[0], "", parts[1])]
+        else:
+            building, rest = parts[0], parts[1:]
+            readings = [(building, rest[0], "-".join(rest[1:]))] if len(rest) > 1 else []
+            readings.append((building, "", "-".join(rest)))
+        for reading in readings:
+            label = self.units.get(self._unit_key(*reading))
+            if label is not None:
+                return label
+        return None
 
     def combine(self, buildings: list[str], entrances: list[str], units: list[str]) -> Scope:
         def ordered(values) -> tuple[str, ...]:
