@@ -17,6 +17,7 @@ from votes.core.numbers import format_area_grouped, format_yuan
 from votes.models.base import MAX_ID
 from votes.services.clock import local_text
 from votes.services.errors import INVALID_INPUT, DomainError, NotFound
+from votes.services.labels import scope_label
 
 # Scripts only from /static/: an uploaded document (served under /p/<uid>/doc/) is outside
 # the one path the pages trust for scripts, whatever its bytes.
@@ -368,21 +369,6 @@ def _file_size(size: int) -> str:
 def _percent(part: int, whole: int) -> float:
     # For bar widths only; decisions never use this.
     return 0 if not whole else min(100, round(100 * part / whole, 1))
-
-
-def scope_label(scope: str) -> str:
-    from flask_babel import gettext as _
-
-    kind, _sep, values = scope.partition(":")
-    parts = [v for v in values.split(",") if v]
-    if kind == "building":
-        return _("、").join(_("%(b)s号楼", b=v) for v in parts)
-    if kind == "entrance":
-        return _("、").join(_("%(b)s号楼%(e)s单元", b=v.split("-")[0], e=v.split("-", 1)[-1])
-                           for v in parts)
-    if kind == "unit":
-        return _("指定的 %(n)d 户", n=len(parts))
-    return _("全体业主")
 
 
 def owner_masked(owner) -> str:
