@@ -249,14 +249,7 @@ def test_a_vote_frozen_before_keeps_its_flats_and_verifies(app, runner, tmp_path
 
     app.config["VOTES_NOW"] = T0 + timedelta(days=7, hours=1)
     assert runner.invoke(args=["proposal", "close", pid]).exit_code == 0
-    bundle = tmp_path / "bundle.zip"
-    exported = runner.invoke(args=["export", pid, "-o", str(bundle)])
-    assert exported.exit_code == 0, exported.output
-    from votes.verify import main as verify_main
+    from tests.procedure_world import export_and_verify
 
-    keys = tmp_path / "votes-keys.json"
-    with app.app_context():
-        from votes.services.keys import keyring
-
-        keys.write_text(json.dumps(keyring().to_json_obj()))
-    assert verify_main([str(bundle), "--keys", str(keys)]) == 0
+    _data, report = export_and_verify(app, runner, tmp_path, pid)
+    assert report.outcome == "verified", report.render()
