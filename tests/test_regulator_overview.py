@@ -49,8 +49,8 @@ def test_the_overview_computes_only_the_page_it_shows(app, runner, tmp_path, mon
 
     client = district(app, runner, tmp_path)
     computed = []
-    real = oversight.proposal_figures
-    monkeypatch.setattr(oversight, "proposal_figures",
+    real = oversight.figures_or_damage
+    monkeypatch.setattr(oversight, "figures_or_damage",
                         lambda ref: computed.append(ref) or real(ref))
 
     first = client.get("/regulator/").get_data(as_text=True)

@@ -89,20 +89,20 @@ def proposal_figures(proposal_ref: str) -> ProposalFigures:
     return ProposalFigures(proposal, turnout, None, ballots)
 
 
-def figures_or_damage(proposal_ref: str, compute=None, audience: str = "regulator"
-                      ) -> ProposalFigures:
+def figures_or_damage(proposal_ref: str) -> ProposalFigures:
     """proposal_figures, or for a chain damaged in the database (tally.ResultUnshown) no
-    tally, with the words saying why: the regulator's pages still list it and offer the
-    verification that names the entries at fault."""
+    tally, with the words saying why, to the regulator: its pages still list the proposal
+    and offer the verification that names the entries at fault."""
+    from votes.services.records import REGULATOR
     from votes.services.tally import ResultUnshown
 
     try:
-        return (compute or proposal_figures)(proposal_ref)
+        return proposal_figures(proposal_ref)
     except ResultUnshown as unshown:
         proposal = proposal_now(proposal_ref)
         turnout, ballots = _open_figures(db.session, proposal)
         return ProposalFigures(proposal, turnout, None, ballots,
-                               damaged=unshown.words(audience))
+                               damaged=unshown.words(REGULATOR))
 
 
 def _open_figures(session, proposal: Proposal) -> tuple[Turnout, int]:

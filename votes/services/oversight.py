@@ -15,8 +15,7 @@ from votes.extensions import db
 from votes.i18n import _
 from votes.models import Community, Proposal, Verification
 from votes.services import clock
-from votes.services.figures import ProposalFigures, figures_or_damage, proposal_figures
-from votes.services.records import REGULATOR
+from votes.services.figures import ProposalFigures, figures_or_damage
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,7 @@ def overview_rows(proposals: list[Proposal]) -> list[OverviewRow]:
 
     money = money_summaries([p.id for p in proposals])
     running = running_jobs([p.id for p in proposals])
-    return [OverviewRow(figures_or_damage(str(p.id), proposal_figures, REGULATOR),
+    return [OverviewRow(figures_or_damage(str(p.id)),
                         latest_verification(p), money[p.id], running.get(p.id))
             for p in proposals]
 

@@ -381,17 +381,13 @@ def receipt_details(proposal: Proposal, view: VoterView, digest: str
     the page then says only that the ballot was recorded, and the board's lookup, which
     says "counted", checks the chain."""
     from votes.services.choices import unseal
-    from votes.services.records import ChainDamaged, check_chain
-    from votes.services.tally import ResultUnshown
+    from votes.services.procedure.common import checked
 
     ballot = view.ballot_with(digest)
     if ballot is None:
         return None
     if proposal.state in ("closed", "published"):
-        try:
-            check_chain(proposal)
-        except ChainDamaged as damaged:
-            raise ResultUnshown(damaged, what=_("不能确认您的选票是否计入表决结果")) from damaged
+        checked(proposal, _("不能确认您的选票是否计入表决结果"))
     choice, salt = unseal(ballot.choice_enc)
     return ReceiptDetails(ballot, choice, salt)
 
@@ -449,14 +445,13 @@ def lookup_receipt(proposal: Proposal, code: str) -> ReceiptLookup:
     """What the board says of a receipt: counted, superseded, withdrawn, not found. Never of
     a chain damaged in the database (records.check_chain, remembered per process by length
     and head): neither "counted" nor "not found" (the owner's row may be the one deleted)."""
-    from votes.services.records import ChainDamaged, check_chain
+    from votes.services.procedure.common import checked
     from votes.services.tally import ResultUnshown
 
     try:
-        check_chain(proposal)
-    except ChainDamaged as damaged:
-        return ReceiptLookup(code, None, damaged=ResultUnshown(
-            damaged, what=_("现在不能核验回执")).message)
+        checked(proposal, _("现在不能核验回执"))
+    except ResultUnshown as unshown:
+        return ReceiptLookup(code, None, damaged=unshown.message)
     entries = _entries_for(proposal, code)
     if entries is None:
         return ReceiptLookup(code, None, malformed=True)
