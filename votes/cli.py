@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
-from votes.commands import click_messages, domain_errors, interrupted, said
+from votes.commands import click_messages, domain_errors, interrupted, said, typed_values
 
 click_messages.install()  # click's usage errors and prompts in our language
 
@@ -66,7 +66,7 @@ class VotesGroup(FlaskGroup):
         except KeyboardInterrupt:
             interrupted()
         except click.ClickException as exc:  # a usage error repeats what was typed: safely
-            exc.message = said(exc.message, _typed_in(ctx))
+            exc.message = said(exc.message, typed_values(ctx))
             raise
         except click.Abort as exc:  # a prompt's Ctrl-C, raised again as Abort
             if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
@@ -86,12 +86,6 @@ class VotesGroup(FlaskGroup):
             command.invoke = _database_problems_said(command.invoke)
             command._votes = True
         return command
-
-
-def _typed_in(ctx: click.Context) -> list[str]:
-    from votes.commands import _typed
-
-    return _typed(ctx)
 
 
 def _database_problems_said(invoke):

@@ -66,7 +66,7 @@ def said(message: str, typed=None) -> str:
 
     if typed is None:
         ctx = click.get_current_context(silent=True)
-        typed = _typed(ctx) if ctx is not None else ()
+        typed = typed_values(ctx) if ctx is not None else ()
     for value in sorted({v.strip() for v in typed if isinstance(v, str)}, key=len,
                         reverse=True):
         # A path is never cut: the operator must see which file or folder is meant.
@@ -78,7 +78,8 @@ def said(message: str, typed=None) -> str:
                    else c for c in message)
 
 
-def _typed(ctx: click.Context) -> list[str]:
+def typed_values(ctx: click.Context) -> list[str]:
+    """The text values of the command's (and its groups') arguments, and what was typed."""
     values = list(ctx.meta.get("votes.typed", ()))
     while ctx is not None:
         for value in ctx.params.values():
