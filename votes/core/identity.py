@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from votes.core.full_width import ascii_forms
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 _SHAPE = re.compile(r"^\d{17}[\dX]$")
@@ -84,7 +86,7 @@ _PHONE_IN_TEXT = re.compile(rf"(?<![0-9０-９])((?:[+＋]?(?:86|８６){_SEP})?
 
 def _plain(text: str) -> str:
     """The digits (and an ID number's X) of a match, in ASCII, without separators."""
-    return "".join(c for c in unicodedata.normalize("NFKC", text) if c.isalnum()).upper()
+    return "".join(c for c in ascii_forms(text) if c.isalnum()).upper()
 
 
 def mask_in_text(text: str) -> str:
