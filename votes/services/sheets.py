@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Iterable
-from unicodedata import east_asian_width
 
 from votes.core.cells import sheet_text, starts_formula
+from votes.core.report_text import columns
 
 
 def sheet_row(ws, values: Iterable) -> list:
@@ -47,9 +47,7 @@ def shown_width(value, number_format: str = "General") -> int:
         text = f"{value:,.2f}"
     else:
         text = str(value)
-    if text.isascii():
-        return len(text)
-    return sum(2 if east_asian_width(ch) in "WF" else 1 for ch in text)
+    return len(text) if text.isascii() else columns(text)
 
 
 def fit_columns(ws, header_row: int = 1) -> None:
