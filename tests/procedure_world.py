@@ -78,6 +78,17 @@ def unit_args(voter: str) -> list[str]:
     return ["--building", b, "--entrance", e, "--room", r]
 
 
+ALL_AGREE = {v: "agree" for v in "ABCDE"}
+
+
+def file_objection(runner, tmp_path, pid, voter: str = "B", text: str = "表决票不是我签的") -> int:
+    """A written objection by `voter`'s flat, entered by the committee: its entry's seq."""
+    filed = runner.invoke(args=["proposal", "objection", pid, *unit_args(voter), "--text", text,
+                                "--evidence", scan(tmp_path)])
+    assert filed.exit_code == 0, filed.output
+    return int(filed.output.split("#")[1].split()[0])
+
+
 def show(runner, pid) -> dict:
     result = runner.invoke(args=["proposal", "show", pid, "--json"])
     assert result.exit_code == 0, result.output

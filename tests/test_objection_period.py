@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from tests.procedure_world import (END, at, chain_entries, close_at_end, export_and_verify,
-                                   open_vote, scan, show, unit_args, vote)
+from tests.procedure_world import (ALL_AGREE, END, at, chain_entries, close_at_end,
+                                   export_and_verify, file_objection, open_vote, scan, show,
+                                   unit_args, vote)
 
-ALL_AGREE = {v: "agree" for v in "ABCDE"}
 
 
 def test_objection_days_setting_default_refusals_and_audit(app, runner):
@@ -115,10 +115,7 @@ def test_upheld_objection_means_the_decision_is_not_confirmed(app, runner, tmp_p
     vote(runner, tmp_path, pid, ALL_AGREE)
     close_at_end(app, runner, pid)
     at(app, END + timedelta(hours=3))
-    filed = runner.invoke(args=["proposal", "objection", pid, *unit_args("B"), "--text",
-                                "表决票不是我签的", "--evidence", scan(tmp_path)])
-    assert filed.exit_code == 0, filed.output
-    seq = int(filed.output.split("#")[1].split()[0])
+    seq = file_objection(runner, tmp_path, pid)
     bad = runner.invoke(args=["proposal", "answer", pid, str(seq + 5), "--decision", "rejected",
                               "--text", "x"])
     assert bad.exit_code == 1

@@ -9,10 +9,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.factories import resident_id, voter_token
-from tests.procedure_world import (END, at, chain_entries, close_at_end, export_and_verify,
-                                   open_vote, scan, show, unit_args, vote)
+from tests.procedure_world import (ALL_AGREE, END, at, chain_entries, close_at_end,
+                                   export_and_verify, file_objection, open_vote, show, vote)
 
-ALL_AGREE = {v: "agree" for v in "ABCDE"}
 FIGURES = ("同意 5 人", "同意 3 人", "反对", "弃权")  # the board's figures: not on /mine
 
 
@@ -80,9 +79,7 @@ def test_after_the_period_mine_waits_for_the_answers_then_gives_the_final_result
     vote(runner, tmp_path, pid, ALL_AGREE)
     close_at_end(app, runner, pid)
     at(app, END + timedelta(hours=3))
-    filed = runner.invoke(args=["proposal", "objection", pid, *unit_args("B"), "--text",
-                                "表决票不是我签的", "--evidence", scan(tmp_path)])
-    assert filed.exit_code == 0, filed.output
+    file_objection(runner, tmp_path, pid)
     at(app, END + timedelta(days=1, hours=1))  # the period is over, the objection unanswered
     assert runner.invoke(args=["tick"]).exit_code == 0 and show(runner, pid)["state"] == "closed"
     client = app.test_client()

@@ -9,10 +9,9 @@ import io
 import re
 from datetime import timedelta
 
-from tests.procedure_world import END, at, close_at_end, open_vote, show, vote
+from tests.procedure_world import ALL_AGREE, END, at, close_at_end, open_vote, show, vote
 from tests.staff_world import staff_client
 
-ALL_AGREE = {v: "agree" for v in "ABCDE"}
 
 
 def _result_cell(html: str) -> str:

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from tests.money_world import staff_accounts
 from tests.procedure_world import (END, at, chain_entries, close_at_end, export_and_verify,
-                                   open_vote, scan, show, unit_args, vote)
+                                   file_objection, open_vote, show, vote)
 from tests.staff_world import sign_in
 
 
@@ -76,9 +76,7 @@ def test_the_three_pages_state_the_same_preliminary_then_final_result(app, runne
     for name in ("board", "regulator"):  # the board's line, the end kept on one line
         line = pages[name].split('id="preliminary"')[1].split("</p>")[0]
         assert '<span class="nowrap">2026-12-09 09:00</span>' in line, (name, line)
-    filed = runner.invoke(args=["proposal", "objection", pid, *unit_args("B"), "--text",
-                                "表决票不是我签的", "--evidence", scan(tmp_path)])
-    assert filed.exit_code == 0, filed.output
+    file_objection(runner, tmp_path, pid)
 
     at(app, END + timedelta(days=1, hours=1))  # over, the objection not yet answered
     assert runner.invoke(args=["tick"]).exit_code == 0 and show(runner, pid)["state"] == "closed"

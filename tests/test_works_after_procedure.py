@@ -7,11 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.money_world import works_done
-from tests.procedure_world import (END, at, chain_entries, close_at_end, export_and_verify,
-                                   open_vote, scan, show, vote)
+from tests.procedure_world import (ALL_AGREE, END, at, chain_entries, close_at_end,
+                                   export_and_verify, open_vote, scan, show, vote)
 from tests.test_follow_majority import deliver
 
-ALL_AGREE = {v: "agree" for v in "ABCDE"}
 
 
 def test_works_wait_for_the_final_result_of_the_objection_period(app, runner, tmp_path):
