@@ -64,12 +64,18 @@ class AcceptedDocument:
     content: bytes
 
 
-def accept(name: str, content: bytes) -> AcceptedDocument:
-    """Check an upload: only PDF, JPEG and PNG files, recognised by their bytes."""
+def _allowed_type(label: str, content: bytes) -> str:
+    """The media type of a PDF, JPEG or PNG by its bytes; DomainError naming `label` else."""
     media_type = sniff(content)
     if media_type is None:
         raise DomainError(_("文件 %(name)s 不是允许的类型：只能上传 %(allowed)s 文件",
-                            name=_clean(name), allowed=ALLOWED_TEXT))
+                            name=label, allowed=ALLOWED_TEXT))
+    return media_type
+
+
+def accept(name: str, content: bytes) -> AcceptedDocument:
+    """Check an upload: only PDF, JPEG and PNG files, recognised by their bytes."""
+    media_type = _allowed_type(_clean(name), content)
     return AcceptedDocument(safe_name(name, media_type), media_type, content)
 
 
@@ -82,10 +88,7 @@ def check_scan(name: str, content: bytes) -> str:
     label = _clean(name)
     if not content:
         raise DomainError(_("文件 %(name)s 是空文件，请重新选择扫描件或照片。", name=label))
-    media_type = sniff(content)
-    if media_type is None:
-        raise DomainError(_("文件 %(name)s 不是允许的类型：只能上传 %(allowed)s 文件",
-                            name=label, allowed=ALLOWED_TEXT))
+    media_type = _allowed_type(label, content)
     suffix = PurePosixPath(label).suffix.lower()
     # Only what reads as an extension ("x.html", not "签收单 2024.11.25 上午") is compared.
     if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix) and EXTENSIONS.get(suffix) != media_type:
