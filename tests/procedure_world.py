@@ -89,6 +89,15 @@ def file_objection(runner, tmp_path, pid, voter: str = "B", text: str = "表决�
     return int(filed.output.split("#")[1].split()[0])
 
 
+def uphold_objection(runner, pid, seq: int) -> None:
+    """The committee upholds objection `seq`: the decision is not confirmed, the final
+    result (not passed) published."""
+    upheld = runner.invoke(args=["proposal", "answer", pid, str(seq), "--decision", "upheld",
+                                 "--text", "经核实属实，需重新表决"])
+    assert upheld.exit_code == 0, upheld.output
+    assert show(runner, pid)["state"] == "published"
+
+
 def show(runner, pid) -> dict:
     result = runner.invoke(args=["proposal", "show", pid, "--json"])
     assert result.exit_code == 0, result.output

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.factories import resident_id, voter_token
-from tests.procedure_world import (ALL_AGREE, END, at, chain_entries, close_at_end,
-                                   export_and_verify, file_objection, open_vote, show, vote)
+from tests.procedure_world import (ALL_AGREE, END, at, close_at_end, file_objection, open_vote,
+                                   show, uphold_objection, vote)
 
 FIGURES = ("同意 5 人", "同意 3 人", "反对", "弃权")  # the board's figures: not on /mine
 
@@ -79,7 +79,7 @@ def test_after_the_period_mine_waits_for_the_answers_then_gives_the_final_result
     vote(runner, tmp_path, pid, ALL_AGREE)
     close_at_end(app, runner, pid)
     at(app, END + timedelta(hours=3))
-    file_objection(runner, tmp_path, pid)
+    seq = file_objection(runner, tmp_path, pid)
     at(app, END + timedelta(days=1, hours=1))  # the period is over, the objection unanswered
     assert runner.invoke(args=["tick"]).exit_code == 0 and show(runner, pid)["state"] == "closed"
     client = app.test_client()
@@ -89,12 +89,7 @@ def test_after_the_period_mine_waits_for_the_answers_then_gives_the_final_result
     assert "异议期已结束：业主委员会答复全部异议后公布最终结果。" in top, top
     assert "异议期至" not in top  # the period's line is the board's only while it runs
 
-    seq = next(e["seq"] for e in chain_entries(export_and_verify(app, runner, tmp_path, pid)[0])
-               if e["kind"] == "objection")
-    upheld = runner.invoke(args=["proposal", "answer", pid, str(seq), "--decision", "upheld",
-                                 "--text", "经核实属实，需重新表决"])
-    assert upheld.exit_code == 0, upheld.output
-    assert show(runner, pid)["state"] == "published"
+    uphold_objection(runner, pid, seq)
     html = client.get(f"/p/{uid}/mine").get_data(as_text=True)
     top = _outcome(html)
     assert "表决未通过" in top and "初步结果" not in top and "异议期" not in top, top

@@ -10,8 +10,8 @@ import re
 from datetime import timedelta
 
 from tests.money_world import staff_accounts
-from tests.procedure_world import (END, at, chain_entries, close_at_end, export_and_verify,
-                                   file_objection, open_vote, show, vote)
+from tests.procedure_world import (END, at, close_at_end, file_objection, open_vote, show,
+                                   uphold_objection, vote)
 from tests.staff_world import sign_in
 
 
@@ -76,19 +76,14 @@ def test_the_three_pages_state_the_same_preliminary_then_final_result(app, runne
     for name in ("board", "regulator"):  # the board's line, the end kept on one line
         line = pages[name].split('id="preliminary"')[1].split("</p>")[0]
         assert '<span class="nowrap">2026-12-09 09:00</span>' in line, (name, line)
-    file_objection(runner, tmp_path, pid)
+    seq = file_objection(runner, tmp_path, pid)
 
     at(app, END + timedelta(days=1, hours=1))  # over, the objection not yet answered
     assert runner.invoke(args=["tick"]).exit_code == 0 and show(runner, pid)["state"] == "closed"
     pages = _same_result(app, clients, pid, "初步结果：表决通过", "Preliminary result: passed")
     assert not any(_said(pages, "preliminary").values())
 
-    seq = next(e["seq"] for e in chain_entries(export_and_verify(app, runner, tmp_path, pid)[0])
-               if e["kind"] == "objection")
-    upheld = runner.invoke(args=["proposal", "answer", pid, str(seq), "--decision", "upheld",
-                                 "--text", "经核实属实，需重新表决"])
-    assert upheld.exit_code == 0, upheld.output
-    assert show(runner, pid)["state"] == "published"
+    uphold_objection(runner, pid, seq)
     _same_result(app, clients, pid, "表决未通过", "Not passed")
 
 
