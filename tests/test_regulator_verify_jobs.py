@@ -310,3 +310,112 @@ def test_the_running_pages_progress_only_moves_forward(app, runner, tmp_path, cl
     assert [s for s, _, _ in shown] == ["1", "2", "3", "4", "5", "6", "7", "10", "15", "4"]
     counts = [n for _, n, _ in shown]
     assert counts == sorted(counts) and counts[-1] == shown[-1][2] == len(shown)
+
+
+def test_a_job_given_up_while_it_waited_in_the_queue_never_runs(app, runner, tmp_path, client,
+                                                                 monkeypatch):
+    """The worker is busy (another proposal's verification): a click queues this one. Its
+    heartbeat is then older than STALE_AFTER (it waited long behind the other, or the clock
+    says so here), so a second click gives it up and queues another. The first must not run
+    when its turn comes: two exports and verifications of one proposal, and the given-up
+    job's row written "done" over failed_to_run."""
+    from votes.services import verify_jobs
+
+    pid = _regulator(app, runner, tmp_path, client)
+    app.config["VERIFY_IN_REQUEST"] = False
+    real, verified = verify_jobs.verify_exported, []
+
+    def counted(data: bytes, progress=None):
+        verified.append(1)
+        return real(data, progress)
+
+    monkeypatch.setattr(verify_jobs, "verify_exported", counted)
+    busy, release = threading.Event(), threading.Event()
+
+    def other_proposal():
+        busy.set()
+        assert release.wait(WAIT), "the test never let the worker go on"
+
+    try:
+        assert verify_jobs._pool.submit(app, other_proposal, verify_jobs.QUEUE_SIZE)
+        assert busy.wait(WAIT)
+        first = client.post(f"/regulator/p/{pid}/verify")
+        first_id = int(first.headers["Location"].split("job=")[1].split("#")[0])
+        from votes.extensions import db
+        from votes.models import Verification
+        from votes.services import clock
+
+        with app.app_context():
+            job = db.session.get(Verification, first_id)
+            job.heartbeat_at = job.started_at = clock.wall_now() - timedelta(minutes=4)
+            db.session.commit()
+        second = client.post(f"/regulator/p/{pid}/verify")
+        assert second.headers["Location"] != first.headers["Location"]
+    finally:
+        release.set()
+        assert verify_jobs.wait_idle(WAIT)
+    assert len(verified) == 1
+    assert [state for _, state, _ in _jobs(app, pid)] == ["failed_to_run", "done"]
+
+
+def test_a_job_waiting_behind_another_beats_with_it(app, runner, tmp_path, client, monkeypatch):
+    """One verifier a process: a city's verification takes minutes, and eight may wait
+    behind it. A waiting job's heartbeat is beaten by the running one's, so that a job
+    merely queued is neither shown interrupted (验证中断) nor given up by the next click."""
+    import queue
+
+    from votes.extensions import db
+    from votes.models import Verification
+    from votes.services import clock, verify_jobs
+
+    pid = _regulator(app, runner, tmp_path, client)
+    (tmp_path / "other").mkdir()
+    other = passed_vote(app, runner, tmp_path / "other", code="MOON")["pid"]
+    # Another district's vote is none of this regulator's to verify.
+    assert client.post(f"/regulator/p/{other}/verify").status_code == 404
+    assert _jobs(app, other) == []
+    with app.app_context():
+        from votes.services.communities import get_community
+
+        get_community("MOON").jurisdiction = "350502"
+        db.session.commit()
+    app.config["VERIFY_IN_REQUEST"] = False
+    real = verify_jobs.verify_exported
+    entered, release, beats = threading.Event(), threading.Event(), queue.Queue()
+
+    def held(data: bytes, progress=None):
+        entered.set()
+        assert release.wait(WAIT), "the test never let the verifier go on"
+        return real(data, progress)
+
+    monkeypatch.setattr(verify_jobs, "verify_exported", held)
+    # The running job's beats, each signalled; the test waits for one, not for a time.
+    monkeypatch.setattr(verify_jobs, "HEARTBEAT", 0.01)
+    beat = verify_jobs._Heartbeat.beat
+
+    def signalled(self):
+        beat(self)
+        beats.put(1)
+
+    monkeypatch.setattr(verify_jobs._Heartbeat, "beat", signalled)
+    try:
+        assert client.post(f"/regulator/p/{other}/verify").status_code == 303
+        assert entered.wait(WAIT)
+        r = client.post(f"/regulator/p/{pid}/verify")
+        waiting = int(r.headers["Location"].split("job=")[1].split("#")[0])
+        long_ago = clock.wall_now() - timedelta(minutes=4)
+        with app.app_context():
+            db.session.get(Verification, waiting).heartbeat_at = long_ago
+            db.session.commit()
+        while not beats.empty():
+            beats.get_nowait()
+        beats.get(timeout=WAIT)
+        beats.get(timeout=WAIT)  # a whole beat after the heartbeat was set back
+        page = client.get(f"/regulator/p/{pid}?job={waiting}").get_data(as_text=True)
+        assert "正在验证…" in page and "验证中断" not in page
+        again = client.post(f"/regulator/p/{pid}/verify")
+        assert again.headers["Location"] == r.headers["Location"]
+    finally:
+        release.set()
+        assert verify_jobs.wait_idle(WAIT)
+    assert [state for _, state, _ in _jobs(app, pid)] == ["done"]

@@ -5,10 +5,12 @@ docs/deploy.md; 14-22 s at 50,000 units, more at 100,000), so the click only rec
 running verification (`start`) and a thread of this worker carries it out (`run`): it
 exports the bundle, runs the offline verifier on it and stores the result as the request
 used to. On the way it writes its stage (export, then the verifier's step) and a heartbeat,
-which the page shows. The database holds at most one running job a proposal (a partial
-unique index), whichever worker or host took the click: a second click shows the first.
+which the page shows; a job waiting in the queue beats with the one running ahead of it.
+The database holds at most one running job a proposal (a partial unique index), whichever
+worker or host took the click: a second click shows the first.
 A job whose heartbeat is older than STALE_AFTER lost its worker (a restart, a crash): it is
-shown as interrupted, and starting again marks it failed_to_run.
+shown as interrupted, and starting again marks it failed_to_run (a job so marked while it
+waited in a live queue never runs: it is claimed as it leaves the queue).
 
 The audit action proposal.verify is written once per job, as it starts, with the chain head
 it set out to check; the outcome is the verification's.
@@ -57,6 +59,10 @@ CHECKS = 10
 CHECK = "check:"
 
 _pool = Pool("verify", WORKERS, EXIT_WAIT)
+# The jobs queued in this process, not yet begun: the running job's heartbeat beats theirs
+# (a job waiting behind a city's verification is alive as long as this worker is).
+_waiting: set[int] = set()
+_waiting_lock = threading.Lock()
 
 
 def start(proposal: Proposal, actor: str) -> tuple[Verification, bool]:
@@ -97,11 +103,21 @@ def start(proposal: Proposal, actor: str) -> tuple[Verification, bool]:
         # context of its own as on a thread.
         with app.app_context():
             run(job_id)
-    elif not _pool.submit(app, lambda: run(job_id), QUEUE_SIZE):
+    elif not _queue(app, job_id):
         with unit_of_work():
             _give_up(db.session.get(Verification, job_id),
                      "服务器忙，验证未开始，请稍后再试 / server busy, verification not started")
     return db.session.get(Verification, job_id), True
+
+
+def _queue(app, job_id: int) -> bool:
+    with _waiting_lock:
+        _waiting.add(job_id)
+    if _pool.submit(app, lambda: run(job_id), QUEUE_SIZE):
+        return True
+    with _waiting_lock:
+        _waiting.discard(job_id)
+    return False
 
 
 def _running(pid: int) -> Verification | None:
@@ -120,12 +136,17 @@ def is_stale(job: Verification) -> bool:
 
 def run(job_id: int) -> None:
     """Carry out a job queued by `start`: export, verify, store (in this app context)."""
+    # Claimed as it leaves the queue, in one statement: a job given up while it waited (its
+    # heartbeat went stale behind a long one, and a click started another) does not run too.
+    with _waiting_lock:
+        _waiting.discard(job_id)
+    if not _stage(job_id, "export"):
+        return
     job = db.session.get(Verification, job_id)
     proposal = db.session.get(Proposal, job.proposal_id)
     actor = job.verified_by
     beating = _Heartbeat(current_app._get_current_object(), job_id)
     try:
-        _stage(job_id, "export")
         begun = itertools.count(1)
         buffer = io.BytesIO()
         try:
@@ -157,12 +178,13 @@ def run(job_id: int) -> None:
         beating.stop()
 
 
-def _stage(job_id: int, stage: str) -> None:
-    """Write the job's stage and heartbeat on a connection of its own (the job's session may
-    be in the middle of reading the chain)."""
+def _stage(job_id: int, stage: str) -> bool:
+    """Write the running job's stage and heartbeat on a connection of its own (the job's
+    session may be in the middle of reading the chain); False if it is no longer running."""
     with db.engine.begin() as connection:
-        connection.execute(update(Verification).where(Verification.id == job_id)
-                           .values(stage=stage, heartbeat_at=clock.wall_now()))
+        return connection.execute(update(Verification).where(
+            Verification.id == job_id, Verification.state == RUNNING)
+            .values(stage=stage, heartbeat_at=clock.wall_now())).rowcount == 1
 
 
 class _Heartbeat:
@@ -177,14 +199,20 @@ class _Heartbeat:
 
     def _beat(self) -> None:
         while not self.done.wait(HEARTBEAT):
-            try:
-                with self.app.app_context(), db.engine.begin() as connection:
-                    connection.execute(update(Verification)
-                                       .where(Verification.id == self.job_id,
-                                              Verification.state == RUNNING)
-                                       .values(heartbeat_at=clock.wall_now()))
-            except Exception:  # noqa: BLE001 - a missed beat; the next one tries again
-                log.exception("verification job %s: heartbeat not written", self.job_id)
+            self.beat()
+
+    def beat(self) -> None:
+        """This job's heartbeat, and those of the jobs waiting behind it in this process."""
+        with _waiting_lock:
+            ids = [self.job_id, *_waiting]
+        try:
+            with self.app.app_context(), db.engine.begin() as connection:
+                connection.execute(update(Verification)
+                                   .where(Verification.id.in_(ids),
+                                          Verification.state == RUNNING)
+                                   .values(heartbeat_at=clock.wall_now()))
+        except Exception:  # noqa: BLE001 - a missed beat; the next one tries again
+            log.exception("verification job %s: heartbeat not written", self.job_id)
 
     def stop(self) -> None:
         self.done.set()
