@@ -59,3 +59,38 @@ def test_nothing_is_looked_up_in_a_bundle_that_failed(tmp_path, capsys):
                         sealed[2].digest]) == 1
     captured = capsys.readouterr()
     assert "已计入" not in captured.out and "not looked up" in captured.err
+
+
+def test_a_hostile_code_is_shown_escaped_and_cut_never_a_traceback(tmp_path):
+    """What the operator typed or pasted, repeated in "not a receipt code": bytes that are
+    no UTF-8 (a GBK terminal's), an escape sequence, a direction override, 100,000
+    characters. The JSON report held the surrogate the bytes decode to and printing it
+    raised UnicodeEncodeError (a traceback, exit 1: "failures found") wherever stdout is
+    strict UTF-8; the text line repeated the code whole."""
+    import os
+    import subprocess
+    import sys
+
+    story = _story()
+    bundle = tmp_path / "b.zip"
+    bundle.write_bytes(story.bundle(story.seal()))
+    hostile = [b"\xff\xfe", b"\x1b[2J\x1b[31mRED\xe2\x80\xae", b"Q" * 100_000]
+    env = dict(os.environ, PYTHONIOENCODING="utf-8", VOTES_LANG="")
+    base = [sys.executable, "-m", "votes.verify", str(bundle).encode(), b"--key-id",
+            KEY_ID.encode()]
+    for code in hostile:
+        for extra in ([], [b"--json"]):
+            done = subprocess.run(base + [b"--find-receipt", code] + extra, env=env,
+                                  capture_output=True, timeout=120)
+            assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr[-800:]
+            out = done.stdout.decode("utf-8")
+            assert "\x1b" not in out and "\u202e" not in out
+            assert max(map(len, out.splitlines())) < 400
+            if extra:
+                [row] = json.loads(out)["receipt_lookups"]
+                assert row["status"] == "invalid" and len(row["code"]) <= 81
+            else:
+                assert "不是回执码" in out
+    found = subprocess.run(base + [b"--find-receipt", b"\xff\xfe"], env=env,
+                           capture_output=True, timeout=120).stdout.decode("utf-8")
+    assert "\\u{DCFF}\\u{DCFE}" in found

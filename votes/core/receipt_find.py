@@ -12,6 +12,7 @@ import unicodedata
 from typing import Sequence
 
 from votes.core import receipt_code
+from votes.core.bidi import shown
 from votes.core.chain import SealedEntry, counted_ballots
 
 HEX = "0123456789abcdef"
@@ -43,7 +44,10 @@ def find_receipts(chain: Sequence[SealedEntry], codes: Sequence[str]) -> tuple[d
     found = []
     for text in codes:
         match = _matches(text, ballots)
-        row = {"code": text, "seq": None, "status": "invalid", "channel": None,
+        # Not a code: repeated as the verifier shows any text it was not made for (hidden
+        # characters as \u{XXXX}, at most 80): typed bytes that are no UTF-8 are surrogates,
+        # which a strict stdout cannot print, and an escape sequence would play.
+        row = {"code": shown(text), "seq": None, "status": "invalid", "channel": None,
                "replaced_by": None}
         if match is not None:
             row["code"], entries = match
@@ -88,4 +92,4 @@ def render(row: dict) -> str:
                      "bundle has this receipt",
         "ambiguous": f"回执 {code}：有两张选票的短码相同，请输入完整回执码 / receipt {code}: "
                      "two ballots share this short code, give the full receipt",
-    }.get(row["status"], f"回执 {code!r}：不是回执码 / not a receipt code")
+    }.get(row["status"], f"回执 “{code}”：不是回执码 / “{code}”: not a receipt code")
