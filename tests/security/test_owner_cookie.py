@@ -77,3 +77,32 @@ def test_a_sealed_key_that_happens_to_begin_like_a_pseudonym_is_still_opened(
     assert _session_of(client)["_user_id"].startswith(f"o:{vote['id']}:v-")  # as it happens
     ballot = client.get(f"/p/{vote['uid']}/ballot")
     assert ballot.status_code == 200 and "1,647.50" in ballot.get_data(as_text=True)
+
+
+def test_a_sealed_key_opens_for_its_own_proposal_only_and_a_damaged_one_for_none(
+        app, runner, tmp_path, client):
+    """Who holds the cookie: the owner, or whoever holds the phone after them. The sealed
+    key is bound to its proposal (AES-GCM's associated data): moved to another proposal's
+    id (even one whose roll has the same owner), cut short, altered, padded, emptied or
+    given characters base64 has not, it is no one (the sign-in page, never a 500)."""
+    vote = make_open_proposal(app, runner, tmp_path)
+    (tmp_path / "moon").mkdir()
+    other = make_open_proposal(app, runner, tmp_path / "moon", code="MOON")
+    client.get(f"/v/{voter_token(app, vote)}")
+    client.post(f"/p/{vote['uid']}/verify", data={"method": "id", "answer": ZHANG_SUFFIX})
+    sealed = _session_of(client)["_user_id"].split(":", 2)[2]
+    flipped = sealed[:20] + ("A" if sealed[20] != "A" else "B") + sealed[21:]
+    tries = [f"o:{other['id']}:{sealed}", f"o:{vote['id']}:{sealed[:-4]}",
+             f"o:{vote['id']}:{sealed[:10]}", f"o:{vote['id']}:{flipped}",
+             f"o:{vote['id']}:{sealed}AAAA", f"o:{vote['id']}:", f"o:{vote['id']}:é{sealed}",
+             f"o:{vote['id']}:{'A' * 5000}", f"o:0{vote['id']}x:{sealed}", "o::", "o"]
+    for user_id in tries:
+        with client.session_transaction() as state:
+            state["_user_id"] = user_id
+        for uid in (vote["uid"], other["uid"]):
+            r = client.get(f"/p/{uid}/ballot")
+            assert r.status_code == 403, (user_id, uid, r.status_code)
+    with client.session_transaction() as state:
+        state["_user_id"] = f"o:{vote['id']}:{sealed}"
+    assert client.get(f"/p/{vote['uid']}/ballot").status_code == 200
+    assert client.get(f"/p/{other['uid']}/ballot").status_code == 403
