@@ -94,3 +94,25 @@ def test_a_hostile_code_is_shown_escaped_and_cut_never_a_traceback(tmp_path):
     found = subprocess.run(base + [b"--find-receipt", b"\xff\xfe"], env=env,
                            capture_output=True, timeout=120).stdout.decode("utf-8")
     assert "\\u{DCFF}\\u{DCFE}" in found
+
+
+def test_a_withdrawn_ballot_stays_withdrawn_when_its_voter_votes_again(tmp_path, capsys):
+    """§11.2: a clerk withdrew v-b's paper ballot, then v-b voted again. The later ballot did
+    not replace the withdrawn one (that had stopped counting at the withdrawal): the lookup
+    must say withdrawn, not "superseded by" the new ballot as if it were the owner's change —
+    the owner is the one who must learn that staff took their ballot back."""
+    from tests.core.test_withdrawal_steps import withdraw
+
+    story = Story().genesis().paper("v-a", "agree", "2026-12-01T02:00:00Z")
+    story.paper("v-b", "agree", "2026-12-02T02:00:00Z")
+    withdraw(story, "v-b", 2, "2026-12-02T03:00:00Z")
+    story.paper("v-b", "disagree", "2026-12-03T02:00:00Z").close()
+    sealed = story.seal()
+    bundle = tmp_path / "b.zip"
+    bundle.write_bytes(story.bundle(sealed))
+    assert verify_main([str(bundle), "--key-id", KEY_ID, "--json",
+                        "--find-receipt", sealed[2].digest,
+                        "--find-receipt", sealed[4].digest]) == 0
+    found = json.loads(capsys.readouterr().out)["receipt_lookups"]
+    assert [(f["seq"], f["status"], f["replaced_by"]) for f in found] == [
+        (2, "withdrawn", None), (4, "counted", None)], found

@@ -36,9 +36,13 @@ def find_receipts(chain: Sequence[SealedEntry], codes: Sequence[str]) -> tuple[d
     `counted` (the voter's ballot that counts: in the close's count, or while the vote is in
     progress the voter's current one, `current`), `superseded` (a later ballot of the same
     voter replaced it: `replaced_by` names the next), `withdrawn` (a withdrawal took it
-    back, §15), `not_found`, `ambiguous` (two ballots share a short code: give the full
+    back, §15, whether or not its voter voted again since), `not_found`, `ambiguous` (two ballots share a short code: give the full
     digest) or `invalid` (not a receipt code)."""
     ballots = [s for s in chain if s.entry.get("kind") == "ballot"]
+    # A withdrawn ballot stopped counting at its withdrawal: a later ballot of its voter
+    # is a new vote, not a replacement, and the owner must learn that staff took it back.
+    withdrawn = {(s.entry["body"].get("voter"), s.entry["body"].get("withdraws"))
+                 for s in chain if s.entry.get("kind") == "withdrawal"}
     counting = counted_ballots(chain)
     closed = any(s.entry.get("kind") == "close" for s in chain)
     found = []
@@ -53,17 +57,19 @@ def find_receipts(chain: Sequence[SealedEntry], codes: Sequence[str]) -> tuple[d
             row["code"], entries = match
             row["status"] = {0: "not_found", 1: None}.get(len(entries), "ambiguous")
             if len(entries) == 1:
-                row.update(_status(entries[0], ballots, counting, closed))
+                row.update(_status(entries[0], ballots, counting, closed, withdrawn))
         found.append(row)
     return tuple(found)
 
 
-def _status(entry: SealedEntry, ballots, counting, closed: bool) -> dict:
+def _status(entry: SealedEntry, ballots, counting, closed: bool, withdrawn: set) -> dict:
     body = entry.entry["body"]
     voter = body.get("voter")
     row = {"seq": entry.seq, "channel": body.get("channel")}
     if counting.get(voter) is entry:
         return row | {"status": "counted" if closed else "current"}
+    if (voter, entry.seq) in withdrawn:
+        return row | {"status": "withdrawn"}
     later = [s.seq for s in ballots if s.entry["body"].get("voter") == voter and s.seq > entry.seq]
     if later:
         return row | {"status": "superseded", "replaced_by": later[0]}
