@@ -95,15 +95,108 @@ def test_every_click_message_is_translated_or_never_met():
     assert all(hasattr(__import__(f"click.{m}", fromlist=["_"]), "_") for m in MODULES)
 
 
-def test_verify_command_line_mistakes_are_chinese_first():
-    from votes.cli import main
+def _votes(*args: str, lang: str | None = None):
+    """The console script `votes` (votes.cli:main) in a process of its own: stdout, stderr
+    and exit status as an operator's shell sees them."""
+    import os
+    import subprocess
+    import sys
 
-    for args in (["verify", "--jobs", "x", "b.zip"], ["verify"], ["verify", "b.zip", "--nope"]):
-        result = CliRunner().invoke(main, args)
-        assert result.exit_code == 2, result.output
-        first = _first(result.output)
-        assert first.startswith("votes verify: 命令行有误 error: "), result.output
-        assert "usage: votes verify" in result.output
+    env = {k: v for k, v in os.environ.items() if k != "VOTES_LANG"}
+    if lang:
+        env["VOTES_LANG"] = lang
+    return subprocess.run([sys.executable, "-c", "from votes.cli import main; main()", *args],
+                          env=env, capture_output=True, text=True)
+
+
+VERIFY_MISTAKES = (  # (args, Chinese, argparse's English)
+    (["verify"], "缺少参数：bundle", "the following arguments are required: bundle"),
+    (["verify", "b.zip", "--nope"], "无法识别的参数：--nope", "unrecognized arguments: --nope"),
+    (["verify", "--jobs", "x", "b.zip"], "--jobs：'x' 不是有效的值（int）",
+     "argument --jobs: invalid int value: 'x'"),
+    (["verify", "b.zip", "--head"], "--head：后面要给一个值",
+     "argument --head: expected one argument"),
+)
+
+
+def test_verify_command_line_mistakes_are_chinese_first():
+    for args, chinese, _english in VERIFY_MISTAKES:
+        done = _votes(*args)
+        assert done.returncode == 2, done
+        assert done.stdout == ""
+        lines = done.stderr.splitlines()
+        assert lines[0] == f"votes verify: 命令行有误：{chinese}", done.stderr
+        assert lines[1] == "用 votes verify --help 查看用法。"
+        assert lines[2].startswith("用法：votes verify [-h] [--head HEAD]")
+        assert "usage" not in done.stderr and "error" not in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
+
+
+def test_verify_command_line_mistakes_in_english_with_votes_lang_en():
+    for args, _chinese, english in VERIFY_MISTAKES:
+        done = _votes(*args, lang="en")
+        assert done.returncode == 2, done
+        lines = done.stderr.splitlines()
+        assert lines[0] == f"votes verify: error: {english}", done.stderr
+        assert lines[1] == "Try votes verify --help for help."
+        assert lines[2].startswith("usage: votes verify [-h] [--head HEAD]")
+        assert not _CJK.search(done.stderr), done.stderr
+
+
+def test_verify_help_headings_follow_the_language():
+    zh, en = _votes("verify", "--help"), _votes("verify", "--help", lang="en")
+    assert zh.returncode == en.returncode == 0
+    assert zh.stdout.startswith("用法：votes verify") and "\n参数:\n" in zh.stdout
+    assert "-h, --help            显示本说明后退出。" in zh.stdout
+    assert en.stdout.startswith("usage: votes verify") and "\npositional arguments:\n" in en.stdout
+    assert "show this help message and exit" in en.stdout
+
+
+def test_verify_repeats_a_hostile_argument_escaped_and_shortened():
+    done = _votes("verify", "b.zip", "--nope", "\x1b[2J" + "z" * 10_000)
+    assert done.returncode == 2
+    assert "\x1b" not in done.stderr and max(map(len, done.stderr.splitlines())) < 200
+    assert "无法识别的参数：--nope \\u{001B}[2Jzzz" in done.stderr and "z…" in done.stderr
+
+
+def test_verify_leaves_argparse_as_it_found_it():
+    """argparse is the standard library's: other parsers in the process keep its words."""
+    import argparse
+
+    from votes.verify import main
+
+    before = argparse._
+    try:
+        main(["--nope"])
+    except SystemExit as exit_:
+        assert exit_.code == 2
+    assert argparse._ is before
+    assert argparse.ArgumentParser(prog="x").format_usage().startswith("usage: x")
+
+
+def _argparse_messages() -> set[str]:
+    """Every message argparse words through gettext."""
+    import argparse
+
+    found = set()
+    for node in ast.walk(ast.parse(Path(argparse.__file__).read_text())):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id in ("_", "ngettext"):
+            found |= {a.value for a in node.args
+                      if isinstance(a, ast.Constant) and isinstance(a.value, str)}
+    return found
+
+
+def test_every_argparse_message_is_translated_or_never_met():
+    from votes.argparse_messages import ARGPARSE, NOT_FOR_OPERATORS
+
+    messages = _argparse_messages()
+    assert len(messages) > 20
+    left = messages - set(ARGPARSE) - set(NOT_FOR_OPERATORS)
+    assert not left, f"argparse messages neither translated nor listed as not for operators: {left}"
+    named = re.compile(r"%\((\w+)\)|%[sr]")
+    for english, chinese in ARGPARSE.items():
+        assert sorted(named.findall(english)) == sorted(named.findall(chinese)), english
 
 
 def test_typed_values_are_repeated_escaped_and_shortened():

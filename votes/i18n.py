@@ -32,7 +32,13 @@ def _(msgid: str, **variables) -> str:
         from flask_babel import gettext
 
         return gettext(msgid, **variables)
-    # No app (the witness commands): the same catalogue, chosen by VOTES_LANG.
+    return offline(msgid, **variables)
+
+
+def offline(msgid: str, **variables) -> str:
+    """`_` without an app and without importing Flask (the witness commands, the offline
+    verifier, which promises to need only the standard library and cryptography): the same
+    catalogue, chosen by VOTES_LANG."""
     text = _catalogue(os.environ.get("VOTES_LANG", "")).gettext(msgid)
     return text % variables if variables else text
 

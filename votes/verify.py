@@ -44,21 +44,29 @@ def _read(path: str, limit: int) -> bytes:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse's refusal of the command line, Chinese first as every line of the verifier
-    (argparse's own words after it, in English: it has no catalogue)."""
+    """argparse's refusal of the command line in the command's language (Chinese, English
+    with VOTES_LANG=en; votes.argparse_messages), what was typed in it repeated escaped and
+    shortened as by every other command (votes.core.bidi.typed_said); exit status 2."""
+
+    typed: tuple[str, ...] = ()
+
+    def parse_known_args(self, args=None, namespace=None):
+        self.typed = tuple(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
 
     def error(self, message: str):
-        print(f"{self.prog}: 命令行有误 error: {message}\n"
-              f"（用 {self.prog} --help 查看用法 see {self.prog} --help）", file=sys.stderr)
+        from votes.core.bidi import typed_said
+        from votes.i18n import offline as _
+
+        said = typed_said(message, self.typed)
+        print(f"{self.prog}: " + _("命令行有误：%(message)s", message=said), file=sys.stderr)
+        print(_("用 %(command)s 查看用法。", command=f"{self.prog} --help"), file=sys.stderr)
         self.print_usage(sys.stderr)
         self.exit(2)
 
 
-def main(argv: list[str] | None = None) -> int:
-    from votes.core.bidi import shown
+def _parser() -> _Parser:
     from votes.core.bundle import FORMAT, FORMAT_V2, OLDER_FORMATS, SPEC_VERSIONS
-    from votes.core.verifier import load_keys_file, verify_bundle
-    from votes.core.verifier_report import UNREADABLE_EXIT
 
     parser = _Parser(prog="votes verify", description=(
         "Verify an export bundle offline (离线验证导出包). Steps: docs/verification.md. "
@@ -105,7 +113,18 @@ def main(argv: list[str] | None = None) -> int:
                              "without steps 15–19); without it such a bundle fails step 3.4. "
                              f"Bundles written today are {FORMAT}")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from votes.core.bidi import shown
+    from votes.core.verifier import load_keys_file, verify_bundle
+    from votes.core.verifier_report import UNREADABLE_EXIT
+    from votes.argparse_messages import speaking
+
+    with speaking():  # argparse's own words (its usage line, its refusals) in ours
+        parser = _parser()
+        args = parser.parse_args(argv)
     if args.cosignatures and not args.witness_keys:
         print("--cosignatures 需要 --witness-keys (needs --witness-keys)", file=sys.stderr)
         return UNREADABLE_EXIT

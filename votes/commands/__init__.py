@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 import sys
 
 import click
@@ -62,20 +61,12 @@ def said(message: str, typed=None) -> str:
     report), so a 5,000-character argument is not repeated whole and an escape sequence
     typed is not played on the terminal; control characters left (a value trimmed before
     it was repeated) are escaped too."""
-    from votes.core.bidi import hidden, shown
+    from votes.core.bidi import typed_said
 
     if typed is None:
         ctx = click.get_current_context(silent=True)
         typed = typed_values(ctx) if ctx is not None else ()
-    for value in sorted({v.strip() for v in typed if isinstance(v, str)}, key=len,
-                        reverse=True):
-        # A path is never cut: the operator must see which file or folder is meant.
-        limit = len(value) if os.sep in value else TYPED_SHOWN
-        if len(value) > limit or any(hidden(c) and c != "\n" for c in value):
-            safe = shown(value, limit)
-            message = message.replace(value, safe).replace(repr(value)[1:-1], safe)
-    return "".join(shown(c) if hidden(c) and c not in "\n\t" and ord(c) < 0x20 or c == "\x7f"
-                   else c for c in message)
+    return typed_said(message, typed, TYPED_SHOWN)
 
 
 def typed_values(ctx: click.Context) -> list[str]:

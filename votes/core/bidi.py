@@ -28,3 +28,22 @@ def shown(text: str, limit: int = 80) -> str:
     apart."""
     out = [f"\\u{{{ord(c):04X}}}" if hidden(c) else c for c in text[:limit]]
     return "".join(out) + ("…" if len(text) > limit else "")
+
+
+def typed_said(message: str, typed, limit: int = 80) -> str:
+    """A message repeating what was typed on a command line, as a command prints it: each
+    typed value in it (typed: strings) at most `limit` characters, its hidden characters
+    written as \\u{XXXX} (as `shown`), so a 5,000-character argument is not repeated whole
+    and an escape sequence typed is not played on the terminal; a path (holding os.sep) is
+    never cut, the operator must see which file is meant. Control characters left (a value
+    trimmed before it was repeated) are escaped too."""
+    import os
+
+    for value in sorted({v.strip() for v in typed if isinstance(v, str)}, key=len,
+                        reverse=True):
+        most = len(value) if os.sep in value else limit
+        if len(value) > most or any(hidden(c) and c != "\n" for c in value):
+            safe = shown(value, most)
+            message = message.replace(value, safe).replace(repr(value)[1:-1], safe)
+    return "".join(shown(c) if hidden(c) and c not in "\n\t" and ord(c) < 0x20 or c == "\x7f"
+                   else c for c in message)
