@@ -116,6 +116,28 @@ def _parser() -> _Parser:
     return parser
 
 
+def _progress():
+    """A line on stderr as each step (§5) of the verification begins: a city's bundle takes
+    tens of seconds (reading it, step 1, the longest), and a silent command looks hung. On
+    stderr, as every command's progress (`votes roll import`): stdout is the report alone,
+    which scripts read."""
+    from votes.i18n import offline as _
+
+    steps = {"1": ("1", _("读取导出包，核对其结构")), "2": ("2", _("文件摘要")),
+             "3": ("3", _("清单与密钥")), "4": ("4", _("记录链的衔接")),
+             "5": ("5", _("创始记录与表决事项")), "6": ("6", _("选票")),
+             "7": ("7–8", _("表决结束与计票")), "10": ("10–11", _("见证与回执")),
+             "15": ("15–19", _("更正、议事规则、异议、工程与资金")),
+             "4.4": ("4.4", _("每条记录的签名"))}
+
+    def said(step: str) -> None:
+        number, what = steps.get(step, (step, ""))
+        print(_("正在核对第 %(step)s 步（%(what)s）…", step=number, what=what) if what else
+              _("正在核对第 %(step)s 步 …", step=number), file=sys.stderr, flush=True)
+
+    return said
+
+
 def main(argv: list[str] | None = None) -> int:
     from votes.core.bidi import shown
     from votes.core.verifier import load_keys_file, verify_bundle
@@ -170,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
                            trust_bundle_keys=args.trust_bundle_keys, jobs=_jobs(args.jobs),
                            witness_keys=witness_keys, receipts=receipts,
                            cosignatures=cosignatures, allow_formats=args.allow_format,
-                           participation=args.participation, find_receipts=args.find_receipt)
+                           participation=args.participation, find_receipts=args.find_receipt,
+                           progress=_progress())
     if args.find_receipt and report.receipt_lookups is None:
         print("未查找回执：导出包未通过验证 / receipts not looked up: the bundle failed "
               "verification", file=sys.stderr)

@@ -58,8 +58,9 @@ def verify_bundle(source, *, head: str | None = None,
 
     find_receipts: receipt codes as an owner wrote them down, each looked up in the chain
     checked here (§11.2), in the report's `receipt_lookups`, for a bundle that did not fail.
-    progress: called with a step's number (§5) as the check of it begins, for a caller that
-    shows how far it is; nothing it raises is caught.
+    progress: called with a step's number (§5) as the check of it begins ("4.4" last, the
+    signatures gathered on the way), for a caller that shows how far it is; nothing it
+    raises is caught.
     """
     allowed = tuple(allow_formats)
     unknown = [f for f in allowed if f not in OLDER_FORMATS]
@@ -137,7 +138,7 @@ def _verify(source, head, anchor: Anchor, run: _Run, witness_keys, receipts,
     else:
         progress("15")
         works = _after_the_vote(b, genesis, tally, emergency, run)
-    progress("4")  # the signatures gathered on the way (4.4), checked together
+    progress("4.4")  # the signatures gathered on the way, checked together
     run.guarded("4.4", run.check_signatures)
     report = _report(b, anchor, run, tally, interim)
     procedure = run.guarded("17.1", after_close_lines, b) or ()
