@@ -8,6 +8,7 @@ from the world the test builds (proposals in each stage, files of every awkward 
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -308,6 +309,45 @@ def test_no_hostile_input_is_a_traceback(sqlite_app, tmp_path):
             if problem:
                 wrong.append(f"votes {' '.join(args)[:160]}: {problem}\n{result.output[-400:]}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_a_success_repeats_a_hostile_value_escaped_and_shortened(sqlite_app, tmp_path):
+    """A success repeated what was typed raw, where a refusal shortens and escapes it
+    (votes.commands.said): a file named with a carriage return (the line's start rewritten)
+    or a direction override (the name shown reversed), a community's 200-character name.
+    Paths stay whole, their hidden characters written as \\u{XXXX}."""
+    from tests.factories import make_open_proposal
+    from votes.cli import main
+
+    app = sqlite_app
+    runner = app.test_cli_runner()
+    vote = make_open_proposal(app, runner, tmp_path)
+    folder = tmp_path / "out\rfake\u202egpj"
+    folder.mkdir()
+    shown = str(folder).replace("\r", "\\u{000D}").replace("\u202e", "\\u{202E}")
+    for args, plain in (
+            (["export", str(vote["id"]), "-o", str(folder / "b.zip")], "已导出 "),
+            (["notices", str(vote["id"]), "-o", str(folder / "n.pdf")], "已生成表决通知 "),
+            (["roll", "import", "--community", "NEW", str(folder / "r\x07.csv")], None)):
+        if args[0] == "roll":
+            from tests.factories import make_roll_csv
+
+            assert runner.invoke(args=["community", "create", "NEW", "--name", "新"]).exit_code == 0
+            make_roll_csv(Path(args[-1]))
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+        out = result.output
+        assert "\r" not in out and "\u202e" not in out and "\x07" not in out, repr(out)
+        if plain:
+            assert f"{plain}{shown}{os.sep}" in out, out
+        else:
+            assert "正在读取名册 r\\u{0007}.csv …" in out, out
+    name = "阳光花园" * 50
+    result = runner.invoke(args=["community", "create", "LONG", "--name", name])
+    assert result.exit_code == 0
+    assert result.output == f"已创建小区 LONG {name[:80]}…\n"
+    w = CliRunner().invoke(main, ["witness", "init", "--db", str(folder / "w.sqlite3")])
+    assert w.exit_code == 0 and w.output == f"已创建见证人数据库 {shown}{os.sep}w.sqlite3\n"
 
 
 def test_ctrl_c_in_the_middle_leaves_nothing_half_done(sqlite_app, tmp_path, monkeypatch):

@@ -153,6 +153,7 @@ def demo(host: str, port: int, no_run: bool) -> None:
     """Create the database and a demo community with an open vote, then serve the app."""
     from flask import current_app
 
+    from votes.commands import echo
     from votes.i18n import _
     from votes.services.demo import DEMO_PASSWORD, demo_voters, ensure_demo, ensure_demo_staff
     from votes.services.labels import role_label, state_label
@@ -167,22 +168,22 @@ def demo(host: str, port: int, no_run: bool) -> None:
     upgrade_database()
     proposal = ensure_demo()
     staff = ensure_demo_staff()
-    click.echo("\n" + _("演示小区已就绪：DEMO，表决事项 %(id)s“%(title)s”（%(state)s）",
+    echo("\n" + _("演示小区已就绪：DEMO，表决事项 %(id)s“%(title)s”（%(state)s）",
                         id=proposal.id, title=proposal.title, state=state_label(proposal.state)))
-    click.echo(_("打开：%(url)s", url=f"{url}/"))
+    echo(_("打开：%(url)s", url=f"{url}/"))
     from votes.services.procedure.notice_lines import procedure_lines
 
     for line in procedure_lines(proposal.rules or {}):
-        click.echo(line)
-    click.echo(_("公示栏：%(url)s", url=f"{url}/p/{proposal.uid}"))
+        echo(line)
+    echo(_("公示栏：%(url)s", url=f"{url}/p/{proposal.uid}"))
     for label, link, suffix in demo_voters(proposal):
-        click.echo(_("以 %(who)s 的身份试投票：%(link)s  身份证后6位：%(suffix)s", who=label,
+        echo(_("以 %(who)s 的身份试投票：%(link)s  身份证后6位：%(suffix)s", who=label,
                      link=link, suffix=suffix))
-    click.echo(_("工作人员登录：%(url)s（密码 %(password)s）", url=f"{url}/staff/login",
+    echo(_("工作人员登录：%(url)s（密码 %(password)s）", url=f"{url}/staff/login",
                  password=DEMO_PASSWORD))
     for login, role in staff:
-        click.echo(f"  {login}（{role_label(role)}）")
-    click.echo(_("命令行：%(commands)s", commands=f".venv/bin/votes proposal show {proposal.id}  |  "
+        echo(f"  {login}（{role_label(role)}）")
+    echo(_("命令行：%(commands)s", commands=f".venv/bin/votes proposal show {proposal.id}  |  "
                  ".venv/bin/votes roll show --community DEMO") + "\n")
     if not no_run:
         # app.run() refuses to start inside a CLI command; werkzeug's server does not.

@@ -69,6 +69,13 @@ def said(message: str, typed=None) -> str:
     return typed_said(message, typed, TYPED_SHOWN)
 
 
+def echo(message: str, err: bool = False) -> None:
+    """click.echo of a message that repeats what the operator typed (a name, a path), as
+    `said` makes it: a success repeats typed values as safely as a refusal does (a name of
+    200 characters, a file named with a carriage return or a direction override)."""
+    click.echo(said(message), err=err)
+
+
 def typed_values(ctx: click.Context) -> list[str]:
     """The text values of the command's (and its groups') arguments, and what was typed."""
     values = list(ctx.meta.get("votes.typed", ()))

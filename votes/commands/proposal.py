@@ -6,7 +6,7 @@ import sys
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from votes.commands import domain_errors, read_file
+from votes.commands import domain_errors, echo, read_file
 from votes.core.numbers import format_area_grouped, format_yuan
 from votes.i18n import _
 
@@ -360,7 +360,7 @@ def export(proposal: str, output: str) -> None:
 
     head = export_bundle(proposal, output,
                          doing=lambda p: click.echo(_("正在导出事项 %(p)s 的记录 …", p=p), err=True))
-    click.echo(_("已导出 %(file)s，链头 %(head)s", file=output, head=head))
+    echo(_("已导出 %(file)s，链头 %(head)s", file=output, head=head))
 
 
 @click.command("tick")
@@ -418,4 +418,4 @@ def notices(proposal: str, output: str, building: str | None) -> None:
             bar.update(done - bar.pos)
         pdf = notices_pdf(proposal, building=building, progress=drawn)
     write_output(output, pdf)
-    click.echo(_("已生成表决通知 %(file)s", file=output))
+    echo(_("已生成表决通知 %(file)s", file=output))

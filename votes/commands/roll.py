@@ -3,7 +3,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from votes.commands import domain_errors
+from votes.commands import domain_errors, echo
 from votes.core.numbers import format_area_grouped
 from votes.i18n import _
 
@@ -20,7 +20,7 @@ def community_create(code: str, name: str, jurisdiction: str | None) -> None:
     from votes.services.communities import create_community
 
     community = create_community(code, name, jurisdiction)
-    click.echo(_("已创建小区 %(code)s %(name)s", code=community.code, name=community.name))
+    echo(_("已创建小区 %(code)s %(name)s", code=community.code, name=community.name))
 
 
 @community_cli.command("list")
@@ -88,8 +88,8 @@ def community_contact(code: str, committee: str | None, phone: str | None) -> No
         community = get_community(code)
     else:
         community = set_contact(code, committee, phone)
-    click.echo(f"{community.code}\t{community.committee_name or '-'}\t"
-               f"{community.contact_phone or '-'}")
+    echo(f"{community.code}\t{community.committee_name or '-'}\t"
+         f"{community.contact_phone or '-'}")
 
 
 @roll_cli.command("import")
@@ -105,7 +105,7 @@ def roll_import(community_code: str, replace: bool, file: str) -> None:
     # A city's roll takes seconds to read and to write: each stage is said as it starts,
     # on stderr (stdout is the result alone).
     result = import_roll(community_code, file, replace=replace,
-                         progress=lambda said: click.echo(said, err=True))
+                         progress=lambda said: echo(said, err=True))
     click.echo(import_message(result))
     for said in (landline_note(result.landlines), zero_deposit_warning(result.zero_deposits)):
         if said:

@@ -316,7 +316,9 @@ def init(db_path: str) -> None:
     except (sqlite3.Error, OSError) as exc:  # a folder not made yet (a fresh host), or not ours
         raise WitnessError(_("无法创建见证人数据库 %(path)s：%(reason)s", path=db_path,
                                      reason=str(exc))) from None
-    click.echo(_("已创建见证人数据库 %(path)s", path=db_path))
+    from votes.commands import echo
+
+    echo(_("已创建见证人数据库 %(path)s", path=db_path))
 
 
 @witness_cli.command("audit-heads")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from votes.commands import domain_errors, read_file
+from votes.commands import domain_errors, echo, read_file
 
 works_cli = AppGroup("works", help="Works, payments, acceptance and settlement (工程与资金).")
 
@@ -137,7 +137,7 @@ def settlement_notice(proposal, output, balances):
 
     check_output(output)
     write_output(output, settlement_notice_pdf(proposal_now(proposal), balances=balances))
-    click.echo(output)
+    echo(output)
 
 
 @works_cli.command("emergency-notice")
@@ -152,7 +152,7 @@ def emergency_notice(proposal, output):
 
     check_output(output)
     write_output(output, emergency_notice_pdf(proposal_now(proposal)))
-    click.echo(output)
+    echo(output)
 
 
 @works_cli.command("emergency-letters")
@@ -171,7 +171,7 @@ def emergency_letters(proposal, output, building):
 
     check_output(output)
     write_output(output, emergency_letters_pdf(proposal_now(proposal), building=building))
-    click.echo(output)
+    echo(output)
 
 
 @works_cli.command("application")
@@ -186,7 +186,7 @@ def application(proposal, output):
 
     check_output(output)  # before the package is made (and audited as made)
     write_output(output, application_package(proposal_now(proposal), actor="cli"))
-    click.echo(output)
+    echo(output)
 
 
 @works_cli.command("emergency")
