@@ -411,3 +411,50 @@ def test_ctrl_c_in_the_middle_leaves_nothing_half_done(sqlite_app, tmp_path, mon
     result = runner.invoke(main, ["users", "create", "late", "--role", "admin"], input=CtrlC())
     assert result.exit_code == 130 and "已中断" in result.output, result.output
     assert "late" not in runner.invoke(args=["users", "list"]).output
+
+
+def test_ctrl_c_under_flask_is_said_as_under_votes(sqlite_app, tmp_path, monkeypatch):
+    """The app's commands under `flask` (Flask's group, app.cli; test_cli_runner) said
+    Ctrl-C as click does, 已放弃。 and exit 1, a refusal's status, where `votes` says 已中断
+    and 130; in the command and at a sub-command's prompt alike."""
+    import io
+    import zipfile
+
+    from flask.cli import ScriptInfo
+    from flask.cli import cli as flask_cli
+
+    from tests.factories import make_open_proposal
+
+    app = sqlite_app
+    runner = app.test_cli_runner()
+    vote = make_open_proposal(app, runner, tmp_path)
+    written = zipfile.ZipFile.writestr
+
+    def interrupted(self, *args, **kwargs):
+        written(self, *args, **kwargs)
+        raise KeyboardInterrupt
+
+    class CtrlC(io.BytesIO):  # the operator presses Ctrl-C at the password prompt
+        def read(self, size=-1):
+            if size == 0:
+                return b""
+            raise KeyboardInterrupt
+
+        read1 = readline = readinto = readinto1 = read
+
+    def under_flask(args, **kwargs):
+        return CliRunner().invoke(flask_cli, args, obj=ScriptInfo(create_app=lambda: app),
+                                  **kwargs)
+
+    for invoke in (under_flask, lambda args, **kw: runner.invoke(args=args, **kw)):
+        with monkeypatch.context() as patch:
+            patch.setattr(zipfile.ZipFile, "writestr", interrupted)
+            result = invoke(["export", str(vote["id"]), "-o", str(tmp_path / "b.zip")])
+        assert result.exit_code == 130, result.output
+        assert "已中断" in result.output and "已放弃" not in result.output
+        assert "Traceback" not in result.output
+        result = invoke(["users", "create", "late", "--role", "admin"], input=CtrlC())
+        assert result.exit_code == 130 and "已中断" in result.output, result.output
+        result = invoke(["users", "create", "late", "--role", "admin"], input="")
+        assert result.exit_code == 1 and "已放弃" in result.output  # input ended: no Ctrl-C
+    assert not (tmp_path / "b.zip").exists()

@@ -97,6 +97,27 @@ def interrupted():
     raise SystemExit(INTERRUPTED_EXIT) from None
 
 
+def interruptible(invoke):
+    """A command's or group's invoke, with Ctrl-C (in the command, or at a prompt of a
+    sub-command, which click raises again as Abort) said as `interrupted`: click's own
+    handling says "Aborted!" (已放弃) and 1, a refusal's status. The `votes` group does it
+    for everything under it; the app's commands carry it themselves for `flask`, whose
+    group is Flask's (votes.cli.register)."""
+    @functools.wraps(invoke)
+    def wrapper(ctx: click.Context):
+        try:
+            return invoke(ctx)
+        except KeyboardInterrupt:
+            interrupted()
+        except click.Abort as exc:
+            if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
+                interrupted()
+            raise
+
+    wrapper.interruptible = True
+    return wrapper
+
+
 def undecodable_argument(ctx: click.Context) -> str | None:
     """What to say of a text argument holding bytes that are not UTF-8, or None. A terminal
     set to GBK sends what is typed so, and Python hands the command lone surrogates that no
