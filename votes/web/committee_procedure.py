@@ -53,20 +53,48 @@ def _entered(user, proposal, kind: str, act, done: str, refused=None):
 
 
 def _refused_page(proposal, form_name: str, err: DomainError, fields: tuple[str, ...],
-                  headline: str, shown: str):
+                  headline: str, shown, kept: str | None = None):
     """The proposal's page, 400, with the refused form (`form_name`) filled in again with
     what was typed and the reason beside it; when the form is no longer on the page (the
-    vote or the objection period ended meanwhile, `shown` the panel's flag), the reason
+    vote or the objection period ended meanwhile, the objection answered or the text taken
+    down by another member: `shown`, the panel's flag or a test of the panel), the reason
     above all."""
     from votes.services.procedure.panel import procedure_panel
     from votes.web.committee import _proposal_page, refused_form
 
-    if not getattr(procedure_panel(proposal), shown):
+    panel = procedure_panel(proposal)
+    if not (shown(panel) if callable(shown) else getattr(panel, shown)):
         flash(_("%(what)s：%(reason)s", what=headline, reason=refusal_words(err)), "error")
         return _proposal_page(proposal), 400
     return _proposal_page(proposal, refused_form(
         form_name, err, fields, headline=headline, reason=refusal_words(err),
-        kept=_("已填写的内容保留在下面；扫描件请重新选择（浏览器不会保留已选的文件）。"))), 400
+        kept=kept or _("已填写的内容保留在下面；扫描件请重新选择（浏览器不会保留已选的文件）。"))), 400
+
+
+def _answer_form_shown(proposal, typed: str):
+    """Whether the page draws an answer form for the objection `typed` names (the one the
+    refused form was), so the refusal can stand beside it."""
+    number = whole_number(typed)
+
+    def shown(panel) -> bool:
+        if number is None or proposal.state != "closed" or panel.outcome is None:
+            return False
+        return any(x.seq == number and x.answer_seq is None for x in panel.outcome.objections)
+    return shown
+
+
+def _withdraw_form_shown(typed: str):
+    """Whether the page draws a withdraw form for the entry `typed` names (an objection or
+    an answer whose text is still published)."""
+    number = whole_number(typed)
+
+    def shown(panel) -> bool:
+        if number is None or panel.outcome is None:
+            return False
+        return any((x.seq == number and x.text_withdrawn is None) or
+                   (x.answer_seq is not None and x.answer_seq == number
+                    and x.answer_withdrawn is None) for x in panel.outcome.objections)
+    return shown
 
 
 @bp.post("/p/<int:pid>/delivery")
@@ -112,7 +140,12 @@ def answer(user, proposal):
 
     # Sent again, the objection was refused as answered already (or, the last answer having
     # published the final result, as too late): an error for a click.
-    return _entered(user, proposal, "proposal.answer", give, _("已答复异议。"))
+    return _entered(user, proposal, "proposal.answer", give, _("已答复异议。"),
+                    lambda err: _refused_page(
+                        proposal, "answer", err, ("objection", "decision", "text"),
+                        _("未答复异议"), _answer_form_shown(
+                            proposal, request.form.get("objection", "")),
+                        kept=_("已填写的答复保留在下面，改正后再提交。")))
 
 
 @bp.post("/p/<int:pid>/withdraw-text")
@@ -124,9 +157,13 @@ def withdraw_text(user, proposal):
     try:
         number = _entry_number(request.form.get("seq", ""), _("没有第 %(n)s 条异议或答复。"))
         withdraw(str(proposal.id), number, request.form.get("reason", ""), user.login)
-        flash(_("已撤下第 %(n)s 条记录的内容，不再公示。", n=number), "ok")
     except DomainError as err:
-        flash(refusal_words(err), "error")
+        # The reason typed comes back beside its form; sent again after it was taken down
+        # (a double click), the form is gone and the refusal says so above all.
+        return _refused_page(proposal, "withdraw", err, ("seq", "reason"), _("未撤下公示"),
+                             _withdraw_form_shown(request.form.get("seq", "")),
+                             kept=_("已填写的理由保留在下面，改正后再提交。"))
+    flash(_("已撤下第 %(n)s 条记录的内容，不再公示。", n=number), "ok")
     return _back(proposal)
 
 
