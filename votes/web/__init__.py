@@ -77,6 +77,11 @@ def register_blueprints(app: Flask) -> None:
     from votes.services.documents import ACCEPT
 
     app.jinja_env.globals["scan_types"] = ACCEPT  # a scan's file input: accept="{{ scan_types }}"
+    from votes.settings import upload_max_bytes
+
+    # A form with a file input: data-max-bytes="{{ upload_max_bytes() }}" (upload_limit.js).
+    app.jinja_env.globals["upload_max_bytes"] = lambda: upload_max_bytes(app.config)
+    app.jinja_env.globals["upload_limit_text"] = lambda: upload_limit_text(app.config)
     app.add_template_filter(lambda fen: format_yuan(fen), "yuan")
     app.add_template_filter(lambda centi: format_area_grouped(centi), "area")
     app.add_template_filter(local_text, "local")
@@ -166,20 +171,19 @@ def register_blueprints(app: Flask) -> None:
 
         from flask_babel import gettext as _
 
-        from votes.settings import upload_max_bytes
-
-        limit, mb = upload_max_bytes(app.config), 1024 * 1024
-        size = f"{limit // mb} MB" if limit % mb == 0 else _file_size(limit)
         # Back to the form it came from (this site's only): the browser's Back keeps what
-        # was typed, and the member learns nothing was saved.
+        # was typed (the page's link goes back in the history with upload_limit.js, and
+        # opens the form afresh without it), and the member learns nothing was saved.
         back = urlsplit(request.referrer or "")
         again = None
         if back.netloc == request.host and back.path.startswith("/") \
                 and not back.path.startswith("//"):
             again = back.path + (f"?{back.query}" if back.query else "")
-        return render_template("error.html", again=again, message=_(
-            "文件太大：一次提交的文件合计不能超过 %(size)s。刚才填写的内容没有保存，"
-            "请返回上一页，换用较小的文件后再提交。", size=size)), 413
+        return render_template("error.html", again=again, back=True, message=_(
+            "文件太大：一次提交的文件合计不能超过 %(size)s，这次什么都没有保存。"
+            "请用浏览器的“后退”返回上一页（刚才填写的内容通常还在），换用较小的文件"
+            "（如降低扫描分辨率，或分几次提交）后再提交。",
+            size=upload_limit_text(app.config))), 413
 
     @app.errorhandler(500)
     def server_error(err):
@@ -356,6 +360,14 @@ ROLE_HOME = {"committee": "committee.home", "regulator": "regulator.overview",
 
 def _groups(digest: str, size: int = 4) -> str:
     return " ".join(digest[i:i + size] for i in range(0, len(digest), size))
+
+
+def upload_limit_text(config) -> str:
+    """MAX_CONTENT_LENGTH as a member reads it: 32 MB, or 1.5 MB where not whole."""
+    from votes.settings import upload_max_bytes
+
+    limit, mb = upload_max_bytes(config), 1024 * 1024
+    return f"{limit // mb} MB" if limit % mb == 0 else _file_size(limit)
 
 
 def _file_size(size: int) -> str:
