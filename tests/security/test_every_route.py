@@ -116,6 +116,7 @@ ROUTES = {
     ("/committee/p/<int:pid>/works", "GET"): READ,
     ("/committee/p/<int:pid>/works/acceptance", "POST"): WRITE,
     ("/committee/p/<int:pid>/works/contract", "POST"): WRITE,
+    ("/committee/p/<int:pid>/works/files/<digest>", "GET"): READ,
     ("/committee/p/<int:pid>/works/payment", "POST"): WRITE,
     ("/committee/p/<int:pid>/works/settle", "POST"): WRITE,
     ("/regulator/", "GET"): READ,

@@ -174,4 +174,5 @@ def action_label(action: str) -> str:
             "proposal.text_withdrawn": _("撤下公示的文字"), "proposal.scan.open": _("查看扫描件"),
             "proposal.emergency": _("公布应急使用"), "proposal.application": _("下载使用申请材料"),
             "works.contract": _("登记合同"), "works.payment": _("登记付款"),
-            "works.acceptance": _("登记验收"), "works.settlement": _("登记结算")}.get(action, action)
+            "works.acceptance": _("登记验收"), "works.settlement": _("登记结算"),
+            "works.evidence.open": _("查看工程证明材料")}.get(action, action)

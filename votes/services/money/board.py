@@ -53,6 +53,7 @@ class WorksFile:
     name: str
     size: int      # bytes
     digest: str
+    stored: bool = True  # False: the chain names it, the database holds no such file
 
     @property
     def size_text(self) -> str:
@@ -91,5 +92,28 @@ def works_files(proposal: Proposal) -> list[WorksFile]:
     stored = {digest: (name, size) for digest, name, size in db.session.execute(
         select(Evidence.sha256, Evidence.name, func.length(Evidence.content)).where(
             Evidence.proposal_id == proposal.id, Evidence.sha256.in_(wanted)))} if wanted else {}
-    return [WorksFile(step, *stored.get(d, (_("（文件未保存）"), 0)), d)
+    return [WorksFile(step, *stored[d], d) if d in stored else
+            WorksFile(step, _("（文件未保存）"), 0, d, stored=False)
             for step, digests in steps for d in digests]
+
+
+def open_works_file(proposal: Proposal, digest: str, actor: str) -> tuple[str, bytes]:
+    """The stored file (name, content) of one of works_files (NotFound for any other digest:
+    ballot forms, delivery and objection scans are not served here, nor another vote's
+    files), its opening audited as procedure scans' are."""
+    from votes.i18n import _
+    from votes.models import Evidence
+    from votes.services import audit
+    from votes.services.errors import NotFound
+    from votes.services.tx import unit_of_work
+
+    listed = next((f for f in works_files(proposal) if f.digest == digest), None)
+    evidence = None if listed is None else db.session.scalar(select(Evidence).where(
+        Evidence.proposal_id == proposal.id, Evidence.sha256 == digest))
+    if evidence is None:
+        raise NotFound(_("没有这份证明材料。"))
+    name, content = evidence.name, evidence.content  # before the commit expires them
+    with unit_of_work() as session:
+        audit.record(session, actor, "works.evidence.open", community_id=proposal.community_id,
+                     target=str(proposal.id), details={"step": listed.step, "evidence": digest})
+    return name, content
