@@ -480,3 +480,40 @@ def test_votes_frozen_before_keep_their_voter_keys(app, runner, tmp_path, monkey
     new = make_open_proposal(app, runner, tmp_path, code="MOON")
     with app.app_context():
         assert db.session.get(Proposal, new["id"]).voter_keying == pseudonyms.PER_PROPOSAL
+
+
+def test_votes_frozen_per_proposal_keep_their_keying_through_a_downgrade(app, runner, tmp_path,
+                                                                          monkeypatch):
+    """A downgrade past pseud_0001 dropped proposals.voter_keying, and the upgrade back
+    marked every proposal 1 (the server default): a vote frozen under its own secret then
+    looked its owners up by the deployment-wide keys its chain does not carry, and the buyer
+    check no longer found a seller's flat. The downgrade keeps which votes used their own
+    secret, and the upgrade puts it back; a vote frozen before stays 1."""
+    from sqlalchemy import select, text
+
+    from votes.extensions import db
+    from votes.models import FrozenUnit, Proposal
+    from votes.services import buyers, pseudonyms
+    from votes.services.errors import DomainError
+    from tests.factories import resident_id
+
+    monkeypatch.setattr(pseudonyms, "FREEZE_SCHEME", pseudonyms.LEGACY)
+    old = make_open_proposal(app, runner, tmp_path, code="SUN")
+    monkeypatch.undo()
+    new = make_open_proposal(app, runner, tmp_path, code="MOON")
+    try:
+        _migrate(app, "down", "sms_0002")
+        with app.app_context(), db.engine.connect() as conn:
+            assert "voter_keying" not in conn.execute(text("SELECT * FROM proposals")).keys()
+    finally:
+        _migrate(app, "up")
+    with app.app_context():
+        assert db.session.get(Proposal, old["id"]).voter_keying == pseudonyms.LEGACY
+        proposal = db.session.get(Proposal, new["id"])
+        assert proposal.voter_keying == pseudonyms.PER_PROPOSAL
+        key_202 = db.session.scalar(select(FrozenUnit.voter_key).where(
+            FrozenUnit.proposal_id == new["id"], FrozenUnit.building == "1",
+            FrozenUnit.room == "202"))
+        with pytest.raises(DomainError, match="同一人"):  # 赵六 owns 1-202 alone
+            buyers.refuse_counted_twice(db.session, proposal, key_202, resident_id(4), set())
+    assert _failures(runner, tmp_path, new) == []
