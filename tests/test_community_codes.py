@@ -5,6 +5,9 @@ refused, naming the community that has it; nothing is created."""
 
 from __future__ import annotations
 
+import pytest
+
+from tests.races import held_race
 from tests.staff_world import staff_client
 
 
@@ -69,22 +72,20 @@ def test_a_code_typed_in_another_case_finds_the_one_community(app, runner):
             raise AssertionError("PAR + Kelvin sign found PARK")
     shown = runner.invoke(args=["roll", "show", "--community", "moon"])
     assert "没有编码为" not in shown.output, shown.output
-    with app.app_context():  # an older database's two spellings, made before the refusal
+    with app.app_context():  # the database itself refuses a second spelling (codes_0001)
+        from sqlalchemy.exc import IntegrityError
+
         from votes.extensions import db
         from votes.models import Community
 
         db.session.add(Community(code="moon", name="月光小区", rules={}))
-        db.session.commit()
-        assert get_community("moon").name == "月光小区"
-        assert get_community("MOON").name == "月亮花园"
-        from votes.services.errors import NotFound
-
         try:
-            get_community("Moon")
-        except NotFound as refused:
-            assert "MOON、moon" in refused.message
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
         else:
-            raise AssertionError("Moon fits both spellings: it must not pick one")
+            raise AssertionError("the database kept moon beside MOON")
+        assert get_community("Moon").name == "月亮花园"
 
 
 def test_one_community_named_twice_in_two_cases_makes_one_membership(app, runner):
@@ -105,3 +106,51 @@ def test_one_community_named_twice_in_two_cases_makes_one_membership(app, runner
 
         member = next(u for u in all_users() if u.login == "moon_member")
         assert [c.community_id for c in member.communities] == [get_community("MOON").id]
+
+
+@pytest.mark.postgresql_only
+def test_two_creations_at_once_make_one_community(app, monkeypatch):
+    """MOON and moon created at once (two administrators): the one held after its check
+    goes on, the other waits for it and is refused in words, naming it."""
+    from votes.services import communities
+
+    def create(who):
+        code, name = {"A": ("MOON", "月亮花园"), "B": ("moon", "月光小区")}[who]
+        return communities.create_community(code, name).code
+
+    outcome = held_race(app, monkeypatch, communities, "_refuse_taken", create)
+    assert outcome["A"] == "MOON", outcome
+    assert "大小写" in outcome["B"] and "月亮花园" in outcome["B"], outcome
+    assert _codes(app) == ["MOON"]
+
+
+def test_a_code_taken_by_another_writer_meanwhile_is_refused_in_words(app, monkeypatch):
+    """Another program (a restore, psql) inserts moon after the check found the code free
+    and before the insert, without the log's lock the service takes: the database's unique
+    index on lower(code) refuses the insert, and the creator is told as the check tells,
+    not shown an IntegrityError; nothing of it is kept."""
+    from sqlalchemy import func, select, text
+
+    from votes.extensions import db
+    from votes.models import AuditEntry
+    from votes.services import communities
+
+    real = communities._refuse_taken
+    calls = []
+
+    def meanwhile(session, code):
+        real(session, code)
+        calls.append(code)
+        if len(calls) == 1:
+            with db.engine.begin() as other:
+                other.execute(text("INSERT INTO communities (code, name, rules, created_at) "
+                                   "VALUES ('moon', '月光小区', '{}', CURRENT_TIMESTAMP)"))
+
+    monkeypatch.setattr(communities, "_refuse_taken", meanwhile)
+    with app.app_context():
+        with pytest.raises(communities.DomainError) as refused:
+            communities.create_community("MOON", "月亮花园")
+        assert "大小写" in refused.value.message and "月光小区" in refused.value.message
+        assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "community.create")) == 0
+    assert _codes(app) == ["moon"]

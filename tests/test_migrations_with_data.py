@@ -406,7 +406,7 @@ def test_a_downgrade_keeps_withdrawn_objection_texts_off_the_board(app, runner, 
             # PostgreSQL undoes the whole downgrade; SQLite keeps the steps before the refusal
             # (its DDL commits), each a revision of its own.
             assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() \
-                in ("verify_0001", "pseud_0001", "sms_0002", "staff_0001", "sms_0001", "money_0002",
+                in ("codes_0001", "verify_0001", "pseud_0001", "sms_0002", "staff_0001", "sms_0001", "money_0002",
                     "rulesb_0002")
             assert conn.execute(text("SELECT count(*) FROM objections "
                                      "WHERE text_withdrawn IS NOT NULL")).scalar() == 1
@@ -517,3 +517,38 @@ def test_votes_frozen_per_proposal_keep_their_keying_through_a_downgrade(app, ru
         with pytest.raises(DomainError, match="同一人"):  # 赵六 owns 1-202 alone
             buyers.refuse_counted_twice(db.session, proposal, key_202, resident_id(4), set())
     assert _failures(runner, tmp_path, new) == []
+
+
+def test_codes_differing_only_in_case_stop_the_upgrade_naming_them(app, runner, capfd):
+    """codes_0001 makes a community code unique whatever its case in the database. A
+    database made before it may hold moon beside MOON (added without the service's check):
+    the upgrade stops, naming both, rather than failing on the index with an IntegrityError;
+    once one is renamed it goes through, and the database refuses another such code."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from votes.extensions import db
+
+    assert runner.invoke(args=["community", "create", "MOON", "--name", "月亮花园"]).exit_code == 0
+    try:
+        _migrate(app, "down", "verify_0001")
+        with app.app_context(), db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO communities (code, name, rules, created_at) "
+                              "VALUES ('moon', '月光小区', '{}', CURRENT_TIMESTAMP)"))
+        capfd.readouterr()
+        with pytest.raises(SystemExit):  # Flask-Migrate's way of failing
+            _migrate(app, "up")
+        err = capfd.readouterr().err
+        assert "differing only in case" in err and "MOON, moon" in err, err
+        assert "IntegrityError" not in err
+        with app.app_context(), db.engine.begin() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() \
+                == "verify_0001"
+            conn.execute(text("UPDATE communities SET code = 'moon-2' WHERE code = 'moon'"))
+        _migrate(app, "up")
+        with app.app_context(), db.engine.connect() as conn:
+            with pytest.raises(IntegrityError):
+                conn.execute(text("INSERT INTO communities (code, name, rules, created_at) "
+                                  "VALUES ('Moon', '月光小区', '{}', CURRENT_TIMESTAMP)"))
+    finally:
+        _migrate(app, "up")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, Index, String, func
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from votes.models.base import Base, UTCDateTime, utcnow
@@ -23,6 +23,10 @@ class Community(Base):
     contact_phone: Mapped[str | None] = mapped_column(String(64))
     roll_imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # moon beside MOON: codes are typed by hand, so one differing only in case is refused
+    # by the database too (codes_0001), not only by the service's check.
+    __table_args__ = (Index("uq_communities_code_lower", func.lower(code), unique=True),)
 
     units: WriteOnlyMapped["Unit"] = relationship(  # noqa: F821
         back_populates="community", passive_deletes=True

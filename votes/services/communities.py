@@ -4,6 +4,7 @@ import re
 import unicodedata
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from votes.core.bidi import has_bidi_control
@@ -65,24 +66,38 @@ def create_community(code: str, name: str, jurisdiction: str | None = None,
     # voting times: a direction control there reorders what follows it.
     check_plain(name)
     check_printable(name)
-    with unit_of_work() as session:
-        audit.lock(session)  # two creators of MOON and moon at once: one sees the other's
-        # Codes are typed by hand and in addresses: moon beside MOON were two estates no
-        # reader could tell apart. Refused, not folded: existing codes stay as they are.
-        same = session.scalars(select(Community).where(
-            func.lower(Community.code) == code.lower()).order_by(Community.id)).all()
-        if any(c.code == code for c in same):
-            raise DomainError(_("小区编码 %(code)s 已存在", code=code))
-        if same:
-            raise DomainError(_("小区编码 %(code)s 与已有的小区 %(existing)s（%(name)s）只有"
-                                "大小写不同，请换一个编码", code=code, existing=same[0].code,
-                                name=same[0].name))
-        community = Community(code=code, name=name, jurisdiction=jurisdiction, rules={})
-        session.add(community)
-        session.flush()
-        audit.record(session, actor, "community.create", community_id=community.id,
-                     target=code, details={"name": name, "jurisdiction": jurisdiction or ""})
+    try:
+        with unit_of_work() as session:
+            audit.lock(session)  # two creators of MOON and moon at once: one sees the other's
+            _refuse_taken(session, code)
+            community = Community(code=code, name=name, jurisdiction=jurisdiction, rules={})
+            session.add(community)
+            session.flush()
+            audit.record(session, actor, "community.create", community_id=community.id,
+                         target=code, details={"name": name,
+                                               "jurisdiction": jurisdiction or ""})
+    except IntegrityError:
+        # The unique index on lower(code) (codes_0001) refused a code that a writer without
+        # the log's lock (another program's insert) took after the check: the creator is
+        # told the same, read again now that the other is committed.
+        with unit_of_work() as session:
+            _refuse_taken(session, code)
+        raise
     return community
+
+
+def _refuse_taken(session: Session, code: str) -> None:
+    """Refuse (DomainError) a code some community has, in this case or another."""
+    # Codes are typed by hand and in addresses: moon beside MOON were two estates no
+    # reader could tell apart. Refused, not folded: existing codes stay as they are.
+    same = session.scalars(select(Community).where(
+        func.lower(Community.code) == code.lower()).order_by(Community.id)).all()
+    if any(c.code == code for c in same):
+        raise DomainError(_("小区编码 %(code)s 已存在", code=code))
+    if same:
+        raise DomainError(_("小区编码 %(code)s 与已有的小区 %(existing)s（%(name)s）只有"
+                            "大小写不同，请换一个编码", code=code, existing=same[0].code,
+                            name=same[0].name))
 
 
 def get_community(code: str) -> Community:
