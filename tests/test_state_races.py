@@ -289,3 +289,32 @@ def test_two_clerks_entering_one_owners_delivery_at_once_enter_it_once(app, runn
     assert _audits(app, "proposal.delivery") == 1
     close_at_end(app, runner, pid)
     _verifies(app, runner, tmp_path, pid)
+
+
+def test_an_account_disabled_during_its_request_does_not_act(app, runner, monkeypatch):
+    """An administrator's request passed the sign-in check; before it wrote anything another
+    administrator disabled the account and committed. The request went on and created the
+    community as the disabled account: a one-request window after disabling. The audit
+    write reads the account again under the log's lock and refuses; nothing is kept."""
+    from tests.staff_world import staff_client
+    from votes.services import audit, staff
+
+    client = staff_client(app, runner, "admin1", "--role", "admin")
+    staff_client(app, runner, "admin2", "--role", "admin")
+
+    def act(who):
+        if who == "A":
+            page = client.post("/admin/", data={"action": "community", "code": "LATE",
+                                                "name": "停用后的小区"})
+            return f"{page.status_code} {page.get_data(as_text=True)}"
+        staff.change_user("admin1", actor="admin2", active=False)
+        return "disabled"
+
+    outcome = held_race(app, monkeypatch, audit, "lock", act)
+    assert outcome["B"] == "disabled", outcome
+    assert outcome["A"].startswith("200 ") and "账号不存在或已停用" in outcome["A"], outcome["A"]
+    with app.app_context():
+        from votes.services.communities import list_communities
+
+        assert "LATE" not in [c.code for c in list_communities()]
+    assert _audits(app, "community.create") == 0

@@ -21,6 +21,8 @@ GENESIS = "0" * 64
 # opening, closing, the final result), the sign-in's pauses. No account may take the name
 # (votes.services.staff._MACHINE_ACTORS).
 CLOCK = "system"
+# Actors that are no account: no account may take their names (staff.create_user).
+MACHINE_ACTORS = ("system", "cli", "demo")
 
 
 def _fields(e: AuditEntry) -> dict:
@@ -39,8 +41,12 @@ def lock(session: Session) -> None:
 
 def record(session: Session, actor: str, action: str, *, community_id: int | None = None,
            target: str = "", details: dict | None = None) -> AuditEntry:
-    """Append within the caller's transaction, so the action and its record land together."""
+    """Append within the caller's transaction, so the action and its record land together.
+    An action of a staff account disabled meanwhile is refused (DomainError) and, with the
+    caller's transaction, undone."""
     lock(session)
+    if action != "account.signout":  # ending sessions never needs the account active
+        _refuse_disabled(session, actor)
     last = session.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
     entry = AuditEntry(seq=0 if last is None else last.seq + 1,
                        prev=GENESIS if last is None else last.digest, time=clock.now(),
@@ -50,6 +56,24 @@ def record(session: Session, actor: str, action: str, *, community_id: int | Non
     session.add(entry)
     session.flush()
     return entry
+
+
+def _refuse_disabled(session: Session, actor: str) -> None:
+    """A request checks its account when it starts; disabled after that, the account's
+    action still went through (a one-request window). Read again now, under the log's lock:
+    a disable is audited, so it commits either before this read (seen here) or after this
+    transaction commits (the action came first). A row lock (FOR SHARE) is not taken: the
+    account's own writers lock its row before the log (change_user, end_sessions, sign-in),
+    and this caller holds the log before the row: the two would deadlock."""
+    from votes.i18n import _
+    from votes.models import StaffUser
+    from votes.services.errors import DomainError
+
+    if actor in MACHINE_ACTORS:
+        return
+    active = session.scalar(select(StaffUser.active).where(StaffUser.login == actor))
+    if active is False:
+        raise DomainError(_("账号不存在或已停用"))
 
 
 def verify_log() -> list[str]:

@@ -26,7 +26,7 @@ _hasher = PasswordHasher()
 _LOGIN = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 # The audit log's actors that are no member: the server itself, the command line, the demo's
 # set-up. An account of one of these names would have its member's actions read as no one's.
-_MACHINE_ACTORS = ("system", "cli", "demo")
+_MACHINE_ACTORS = audit.MACHINE_ACTORS
 # A real hash to verify against when the login is unknown, so both paths take as long.
 _DUMMY = _hasher.hash("votes-dummy-password")
 
