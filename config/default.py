@@ -72,6 +72,10 @@ PROPOSAL_DOCUMENTS_MAX_BYTES = ""
 # than a proxy waits (nginx: 60 s), so a large vote is printed building by building on the
 # web, or whole with `votes notices`.
 NOTICES_PER_DOWNLOAD_MAX = 500
+# The regulator's verifications (验证导出包) running at once in the whole deployment, every
+# worker and host together: each holds a city's bundle and checks in memory (~1.2 GB at
+# 100,000 units). A click over it is refused with 已有 n 项验证在进行，请稍后再试.
+VERIFY_JOBS_MAX = 2
 PERMANENT_SESSION_LIFETIME = 8 * 3600
 # Seconds a staff session may go without a request before staff pages ask to sign in again
 # (a browser left signed in on a shared office PC); 0: only PERMANENT_SESSION_LIFETIME.

@@ -419,3 +419,120 @@ def test_a_job_waiting_behind_another_beats_with_it(app, runner, tmp_path, clien
         release.set()
         assert verify_jobs.wait_idle(WAIT)
     assert [state for _, state, _ in _jobs(app, pid)] == ["done"]
+
+
+def _another_proposal(runner) -> int:
+    """A second proposal of the community (a draft: its job, set up by hand, is what counts)."""
+    result = runner.invoke(args=[
+        "proposal", "create", "--community", "SUN", "--title", "外墙维修", "--matter", "use_fund",
+        "--scope", "all", "--budget", "100.00", "--item", "外墙维修:100.00",
+        "--publicity-start", "2027-01-10T09:00", "--voting-start", "2027-01-21T09:00",
+        "--voting-end", "2027-01-28T09:00"])
+    assert result.exit_code == 0, result.output
+    return int(result.output.strip())
+
+
+def _beat(app, job_id, when) -> None:
+    from votes.extensions import db
+    from votes.models import Verification
+
+    with app.app_context():
+        job = db.session.get(Verification, job_id)
+        job.heartbeat_at = job.started_at = when
+        db.session.commit()
+
+
+def test_no_more_verifications_run_at_once_than_the_deployment_allows(app, runner, tmp_path,
+                                                                        client):
+    """Each worker runs one verification at a time, but a city has many workers on several
+    hosts: one regulator clicking several city-sized votes ran that many at once (~1.2 GB
+    each at 100,000 units). VERIFY_JOBS_MAX counts the running jobs of every worker in the
+    database: over it the click is refused in words, nothing recorded, and a later click
+    (once the other job has ended or its worker has died) starts it."""
+    from datetime import datetime, timezone
+
+    pid = _regulator(app, runner, tmp_path, client)
+    other = _another_proposal(runner)
+    now = datetime.now(timezone.utc)  # the wall clock, held still from here
+    app.config["VOTES_WALL_NOW"] = now
+    app.config["VERIFY_JOBS_MAX"] = 1
+    elsewhere = _running_job(app, other)  # another worker's, beating now
+    refused = client.post(f"/regulator/p/{pid}/verify")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "60"
+    assert 'id="verify-busy" role="alert">已有 1 项验证在进行，请稍后再试。' in page
+    assert "全系统同时最多进行 1 项验证" in page and 'id="verify-bundle"' in page
+    assert _jobs(app, pid) == [] and _audited(client, pid) == 0
+    english = client.post(f"/regulator/p/{pid}/verify?lang=en").get_data(as_text=True)
+    assert "1 verifications are already running; please try again later." in english
+    client.get(f"/regulator/p/{pid}?lang=zh_CN")
+    # Its last beat exactly STALE_AFTER ago: still alive, still counted.
+    _beat(app, elsewhere, now - timedelta(minutes=3))
+    assert client.post(f"/regulator/p/{pid}/verify").status_code == 503
+    # A second later its worker is taken for dead: it no longer counts.
+    _beat(app, elsewhere, now - timedelta(minutes=3, seconds=1))
+    done = client.post(f"/regulator/p/{pid}/verify", follow_redirects=True)
+    assert done.status_code == 200 and "验证通过：各项检查均已通过" in done.get_data(as_text=True)
+    assert [(s, o) for _, s, o in _jobs(app, pid)] == [("done", "verified")]
+    assert _audited(client, pid) == 1
+    # Two allowed: one running elsewhere leaves room for this one.
+    app.config["VERIFY_JOBS_MAX"] = 2
+    _beat(app, elsewhere, now)
+    assert client.post(f"/regulator/p/{pid}/verify").status_code == 303
+    assert [s for _, s, _ in _jobs(app, pid)] == ["done", "done"]
+
+
+def test_a_job_of_this_proposal_running_is_shown_whatever_the_limit(app, runner, tmp_path,
+                                                                     client):
+    """The limit refuses a new job, never the page of the one running (a second click)."""
+    pid = _regulator(app, runner, tmp_path, client)
+    app.config["VERIFY_JOBS_MAX"] = 1
+    first = _running_job(app, pid)
+    r = client.post(f"/regulator/p/{pid}/verify")
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"?job={first}#verification")
+
+
+def test_a_stale_job_that_beats_before_it_is_given_up_is_not_given_up(app, runner, tmp_path,
+                                                                       client, monkeypatch):
+    """start read the job as stale (its worker inside a long step), then its heartbeat beat
+    before start gave it up: giving it up anyway wrote failed_to_run over a job that ran on
+    (and a second one started beside it). The give-up is conditional on the heartbeat read."""
+    from sqlalchemy import update
+
+    from votes.extensions import db
+    from votes.models import Verification
+    from votes.services import clock, verify_jobs
+
+    pid = _regulator(app, runner, tmp_path, client)
+    job = _running_job(app, pid, beat_minutes_ago=4)
+    real = verify_jobs._running
+    reads = []
+
+    def beats_after_the_read(proposal_id):
+        found = real(proposal_id)
+        if not reads:  # the worker's heartbeat lands just after start read the job
+            db.session.execute(update(Verification).where(Verification.id == job)
+                               .values(heartbeat_at=clock.wall_now())
+                               .execution_options(synchronize_session=False))
+        reads.append(found)
+        return found
+
+    monkeypatch.setattr(verify_jobs, "_running", beats_after_the_read)
+    r = client.post(f"/regulator/p/{pid}/verify")
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"?job={job}#verification")
+    assert _jobs(app, pid) == [(job, "running", "failed")]
+    assert _audited(client, pid) == 0
+
+
+def test_the_limit_is_a_whole_number_of_at_least_one(sqlite_template, tmp_path, monkeypatch):
+    import pytest
+
+    from tests.security.test_transport import _app
+
+    monkeypatch.setenv("VOTES_VERIFY_JOBS_MAX", "3")
+    assert _app(sqlite_template, tmp_path, "three").config["VERIFY_JOBS_MAX"] == 3
+    monkeypatch.setenv("VOTES_VERIFY_JOBS_MAX", "")
+    assert _app(sqlite_template, tmp_path, "default").config["VERIFY_JOBS_MAX"] == 2
+    monkeypatch.setenv("VOTES_VERIFY_JOBS_MAX", "0")  # would refuse every verification
+    with pytest.raises(ValueError, match="VOTES_VERIFY_JOBS_MAX must be at least 1"):
+        _app(sqlite_template, tmp_path, "zero")

@@ -33,6 +33,7 @@ def load(app: Flask, test_config: dict | None) -> None:
     _yes_no(app, flags)
     ballot_import_max_bytes(app.config)  # a wrong value stops the start, not a clerk's import
     documents_max_bytes(app.config)
+    verify_jobs_max(app.config)
     if test_config:
         app.config.update(test_config)
     app.config["WITNESS_NETWORKS"] = witness_networks(app.config.get("WITNESS_ADDRESSES"))
@@ -111,6 +112,17 @@ def documents_max_bytes(config) -> int:
     limit = int(value)
     if limit <= 0:
         raise ValueError(f"PROPOSAL_DOCUMENTS_MAX_BYTES must be positive: {value!r}")
+    return limit
+
+
+def verify_jobs_max(config) -> int:
+    """How many of the regulator's verifications may run at once in the whole deployment,
+    every worker and host together (votes/services/verify_jobs.py): each holds a city's
+    bundle and its checks in memory (~1.2 GB at 100,000 units). VERIFY_JOBS_MAX; at least 1."""
+    value = config.get("VERIFY_JOBS_MAX")
+    limit = int(value) if value not in (None, "") else 2
+    if limit < 1:
+        raise ValueError(f"VOTES_VERIFY_JOBS_MAX must be at least 1, not {value!r}")
     return limit
 
 

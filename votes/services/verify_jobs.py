@@ -7,9 +7,12 @@ exports the bundle, runs the offline verifier on it and stores the result as the
 used to. On the way it writes its stage (export, then the verifier's step) and a heartbeat,
 which the page shows; a job waiting in the queue beats with the one running ahead of it.
 The database holds at most one running job a proposal (a partial unique index), whichever
-worker or host took the click: a second click shows the first.
+worker or host took the click: a second click shows the first. Each worker runs one job at a
+time, but there may be many workers on several hosts, so how many run at once in the whole
+deployment is counted in the database as a job starts (VERIFY_JOBS_MAX, docs/deploy.md): over
+it the click is refused in words (Busy), nothing recorded.
 A job whose heartbeat is older than STALE_AFTER lost its worker (a restart, a crash): it is
-shown as interrupted, and starting again marks it failed_to_run (a job so marked while it
+shown as interrupted, and starting again marks it failed_to_run (if it has not beaten since) (a job so marked while it
 waited in a live queue never runs: it is claimed as it leaves the queue).
 
 The audit action proposal.verify is written once per job, as it starts, with the chain head
@@ -26,7 +29,7 @@ import threading
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from votes.core.verifier_report import FAILED, Report, report_from_json, stored_json
@@ -39,6 +42,7 @@ from votes.services.errors import DomainError
 from votes.services.export import export_bundle, verify_exported
 from votes.services.records import ChainDamaged
 from votes.services.tx import unit_of_work
+from votes.settings import verify_jobs_max
 
 log = logging.getLogger(__name__)
 
@@ -65,27 +69,40 @@ _waiting: set[int] = set()
 _waiting_lock = threading.Lock()
 
 
+class Busy(DomainError):
+    """As many verifications as VERIFY_JOBS_MAX allows are running, on whatever host: this
+    one was not started (nothing recorded), and a later click may start it."""
+
+    def __init__(self, running: int, limit: int) -> None:
+        super().__init__(_("已有 %(n)s 项验证在进行，请稍后再试。本次验证未开始（全系统同时最多进行 "
+                           "%(max)s 项验证，每项都占用大量内存）；几分钟后再点“验证导出包”即可。",
+                           n=running, max=limit))
+        self.running, self.limit = running, limit
+
+
 def start(proposal: Proposal, actor: str) -> tuple[Verification, bool]:
     """The proposal's running job, or a new one queued: (job, whether it was started now).
-    A job left by a dead worker is marked failed_to_run and a new one started."""
+    A job left by a dead worker is marked failed_to_run and a new one started. Busy when
+    VERIFY_JOBS_MAX jobs are running already, counted across every worker and host."""
     if proposal.state in ("draft", "publicity", "withdrawn"):
         raise DomainError(_("表决尚未开始，还没有可导出的记录"))
     pid = proposal.id
     try:
         with unit_of_work() as session:
+            _one_start_at_a_time(session, pid)
             job = _running(pid)
             if job is not None and not is_stale(job):
                 return job, False
             if job is not None:
-                _give_up(job, INTERRUPTED)
+                if not _give_up_stale(session, job):
+                    # Its heartbeat beat since it was read: its worker is alive after all.
+                    return _running(pid) or job, False
                 session.flush()  # the index frees the proposal before the new row
-            now = clock.wall_now()
-            job = Verification(proposal_id=pid, ok=False, outcome=FAILED, state=RUNNING,
-                               stage="queued", chain_head=proposal.chain_head or "", report="",
-                               verified_by=actor, time=clock.now(), started_at=now,
-                               heartbeat_at=now)
-            session.add(job)
-            session.flush()
+            limit = verify_jobs_max(current_app.config)
+            running = _live_jobs(session)
+            if running >= limit:
+                raise Busy(running, limit)
+            job = _new_job(session, proposal, actor)
             # A check, not a download: its own action, so the log tells the two apart.
             audit.record(session, actor, "proposal.verify", community_id=proposal.community_id,
                          target=str(pid),
@@ -110,6 +127,43 @@ def start(proposal: Proposal, actor: str) -> tuple[Verification, bool]:
     return db.session.get(Verification, job_id), True
 
 
+# Any fixed number: the advisory lock that makes starting a verification one at a time.
+_STARTS_LOCK = 0x766F746573_766A6F62 & 0x7FFFFFFFFFFFFFFF
+
+
+def _one_start_at_a_time(session, pid: int) -> None:
+    """Until the transaction ends no other start counts or adds a job, on any worker or host:
+    two clicks at once would each count the jobs running before the other's went in, and
+    both start (each a city's verification held in memory, ~1.2 GB at 100,000 units).
+    PostgreSQL: an advisory lock (heartbeats do not take it and are not held up). SQLite
+    writes one transaction at a time: its write lock, taken before the count is read."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _STARTS_LOCK})
+    else:
+        session.execute(update(Proposal).where(Proposal.id == pid)
+                        .values(chain_length=Proposal.chain_length)
+                        .execution_options(synchronize_session=False))
+
+
+def _live_jobs(session) -> int:
+    """The running jobs whose worker is alive (a fresh heartbeat), of every proposal: those
+    still queued in a worker count too, as they will run there."""
+    since = clock.wall_now() - STALE_AFTER
+    return session.scalar(select(func.count()).select_from(Verification).where(
+        Verification.state == RUNNING,
+        func.coalesce(Verification.heartbeat_at, Verification.started_at) >= since))
+
+
+def _new_job(session, proposal: Proposal, actor: str) -> Verification:
+    now = clock.wall_now()
+    job = Verification(proposal_id=proposal.id, ok=False, outcome=FAILED, state=RUNNING,
+                       stage="queued", chain_head=proposal.chain_head or "", report="",
+                       verified_by=actor, time=clock.now(), started_at=now, heartbeat_at=now)
+    session.add(job)
+    session.flush()
+    return job
+
+
 def _queue(app, job_id: int) -> bool:
     with _waiting_lock:
         _waiting.add(job_id)
@@ -121,12 +175,29 @@ def _queue(app, job_id: int) -> bool:
 
 
 def _running(pid: int) -> Verification | None:
+    # As the database has it now, not as this session read it earlier.
     return db.session.scalar(select(Verification).where(Verification.proposal_id == pid,
-                                                        Verification.state == RUNNING))
+                                                        Verification.state == RUNNING)
+                             .execution_options(populate_existing=True))
 
 
 def _give_up(job: Verification, why: str) -> None:
     job.state, job.report = FAILED_TO_RUN, why
+
+
+def _give_up_stale(session, job: Verification) -> bool:
+    """Mark a job read as stale failed_to_run, if its heartbeat is still the one read: its
+    worker may have beaten it since (a long step ended, the running job beat the queued
+    ones), and a job alive is not given up (it would run on and be written over). False if
+    it beat."""
+    beat = Verification.heartbeat_at
+    query = update(Verification).where(
+        Verification.id == job.id, Verification.state == RUNNING,
+        beat.is_(None) if job.heartbeat_at is None else beat == job.heartbeat_at)
+    given_up = session.execute(query.values(state=FAILED_TO_RUN, report=INTERRUPTED)
+                               .execution_options(synchronize_session=False)).rowcount == 1
+    session.refresh(job)
+    return given_up
 
 
 def is_stale(job: Verification) -> bool:

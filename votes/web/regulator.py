@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import io
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import (Blueprint, flash, make_response, redirect, render_template, request, send_file,
+                   url_for)
 
 from votes.web.authz import staff
 from votes.web.tables import paged
@@ -100,9 +101,15 @@ def verify(user, proposal):
     """Starts the verification off the request (votes/services/verify_jobs.py), or finds the
     one running, and sends the browser to follow it: the export and the verifier of a
     city's vote take longer than the proxy waits for a page."""
-    from votes.services.verify_jobs import start
+    from votes.services.verify_jobs import Busy, start
 
-    job, _started = start(proposal, user.login)
+    try:
+        job, _started = start(proposal, user.login)
+    except Busy as busy:
+        # Said on the proposal page, by its button: nothing was started, a later click may.
+        response = make_response(_proposal_page(proposal, verify_busy=busy.message), 503)
+        response.headers["Retry-After"] = "60"
+        return response
     # To the verification's card: on a phone it is below a screen or two of figures.
     return redirect(url_for("regulator.proposal", pid=proposal.id, job=job.id,
                             lang=request.args.get("lang"), _anchor="verification"), code=303)
@@ -133,7 +140,7 @@ def verification_report(user, proposal):
                      download_name=f"verification-{proposal.id}-{stamp}.txt")
 
 
-def _proposal_page(proposal, job=None):
+def _proposal_page(proposal, job=None, verify_busy=None):
     from votes.services.figures import figures_or_damage
     from votes.services.verify_jobs import CHECKS, checks_begun, is_stale, stored_report
     from votes.services.money.works import money_summary
@@ -155,6 +162,7 @@ def _proposal_page(proposal, job=None):
                            verification_outcome=verification_outcome(proposal, verification),
                            verification_failures=verification_failures(verification),
                            report=report, report_text=job.report if report else "",
+                           verify_busy=verify_busy,
                            money=money_summary(proposal),
                            scans=_scans(proposal), emergency=_emergency(proposal))
 
