@@ -95,7 +95,7 @@ def test_every_click_message_is_translated_or_never_met():
     assert all(hasattr(__import__(f"click.{m}", fromlist=["_"]), "_") for m in MODULES)
 
 
-def _votes(*args: str, lang: str | None = None):
+def _votes(*args: str, lang: str | None = None, cwd=None):
     """The console script `votes` (votes.cli:main) in a process of its own: stdout, stderr
     and exit status as an operator's shell sees them."""
     import os
@@ -106,7 +106,7 @@ def _votes(*args: str, lang: str | None = None):
     if lang:
         env["VOTES_LANG"] = lang
     return subprocess.run([sys.executable, "-c", "from votes.cli import main; main()", *args],
-                          env=env, capture_output=True, text=True)
+                          env=env, capture_output=True, text=True, cwd=cwd)
 
 
 VERIFY_MISTAKES = (  # (args, Chinese, argparse's English)
@@ -218,3 +218,72 @@ def test_unpause_repeats_a_typed_name_safely(sqlite_app):
     for typed in ("\x1b[31m", "x" * 5000):
         out = runner.invoke(main, ["users", "unpause", typed]).output
         assert "\x1b" not in out and len(out) < 300, out[:300]
+
+
+def _verify_refusal(tmp_path, *args: str, lang: str | None = None) -> str:
+    """`votes verify` refusing what it was given before it checks anything: its one stderr
+    line, exit status 2, nothing on stdout."""
+    done = _votes("verify", *args, lang=lang, cwd=tmp_path)
+    assert done.returncode == 2, done
+    assert done.stdout == "" and "Traceback" not in done.stderr, done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    if lang == "en":
+        assert not _CJK.search(lines[0]), lines[0]
+    return lines[0]
+
+
+def test_verify_refuses_its_files_in_the_operators_language(tmp_path):
+    """votes verify's own refusals (a bundle, keys file or receipt it cannot read, a bad
+    --fingerprint) were fixed Chinese-plus-English lines; they come from the catalogue:
+    Chinese, English with VOTES_LANG=en."""
+    (tmp_path / "keys.json").write_text("{not json", encoding="utf-8")
+    (tmp_path / "big.json").write_bytes(b" " * 1_000_001)
+    (tmp_path / "folder").mkdir()
+    cases = (
+        (["nope.zip", "--trust-bundle-keys"],
+         "无法读取导出包 nope.zip：文件不存在", "Cannot read the bundle nope.zip: there is no such file"),
+        (["folder", "--trust-bundle-keys"], "无法读取导出包 folder：这是一个文件夹，不是文件",
+         "Cannot read the bundle folder: it is a folder, not a file"),
+        (["b.zip", "--keys", "gone.json"], "无法读取密钥文件 gone.json：文件不存在",
+         "Cannot read the keys file gone.json: there is no such file"),
+        (["b.zip", "--keys", "big.json"], "无法读取密钥文件 big.json：文件大于 1,000,000 字节",
+         "Cannot read the keys file big.json: the file is larger than 1,000,000 bytes"),
+        (["b.zip", "--keys", "keys.json"], "密钥文件 keys.json 的内容有误：not valid JSON: ",
+         "The keys file keys.json is not as expected: not valid JSON: "),
+        (["b.zip", "--trust-bundle-keys", "--receipt", "r.json"],
+         "无法读取文件 r.json：文件不存在", "Cannot read the file r.json: there is no such file"),
+        (["b.zip", "--trust-bundle-keys", "--receipt", "keys.json"],
+         "文件 keys.json 的内容有误：not valid JSON: ",
+         "The file keys.json is not as expected: not valid JSON: "),
+        (["b.zip", "--fingerprint", "abc"],
+         "--fingerprint 应为 64 位十六进制数字（可用空格、冒号或连字符分隔），而不是 abc",
+         "--fingerprint must be 64 hexadecimal digits (spaces, colons or hyphens between them "
+         "allowed), not abc"),
+        (["b.zip", "--trust-bundle-keys", "--cosignatures", "c.jsonl"],
+         "--cosignatures 需要同时给出 --witness-keys（见证人的公钥文件）",
+         "--cosignatures needs --witness-keys (the witnesses' public keys file)"),
+    )
+    for args, chinese, english in cases:
+        assert _verify_refusal(tmp_path, *args).startswith(chinese), args
+        assert _verify_refusal(tmp_path, *args, lang="en").startswith(english), args
+
+
+def test_verify_repeats_what_was_typed_in_its_refusals_escaped_and_shortened(tmp_path):
+    """Its own refusals repeated a typed value raw: an escape sequence in a --fingerprint
+    played on the terminal, a 10,000-character one was echoed whole. A path is repeated
+    whole (which file is meant), its hidden characters shown as \\u{XXXX}."""
+    hostile = "\x1b[2J" + "f" * 10_000
+    for lang in (None, "en"):
+        line = _verify_refusal(tmp_path, "b.zip", "--fingerprint", hostile, lang=lang)
+        assert "\x1b" not in line and len(line) < 200, line
+        assert line.endswith("\\u{001B}[2J" + "f" * 76 + "…"), line
+    long_name = "z" * 10_000 + ".zip"  # no folder in it: cut, as the system refuses it anyway
+    line = _verify_refusal(tmp_path, long_name, "--trust-bundle-keys")
+    assert line.startswith("无法读取导出包 " + "z" * 80 + "…：文件名过长"), line[:200]
+    spoofed = str(tmp_path / "piz.\u202egpj")  # shows as "pjg.zip" where it is not escaped
+    line = _verify_refusal(tmp_path, "b.zip", "--keys", spoofed)
+    assert line == (f"无法读取密钥文件 {tmp_path}/piz.\\u{{202E}}gpj：文件不存在"), line
+    line = _verify_refusal(tmp_path, spoofed, "--trust-bundle-keys", lang="en")
+    assert line == (f"Cannot read the bundle {tmp_path}/piz.\\u{{202E}}gpj: there is no such "
+                    "file"), line

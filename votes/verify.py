@@ -32,15 +32,53 @@ def _jobs(asked: int) -> int:
 KEYS_LIMIT, RECEIPT_LIMIT, COSIGNATURES_LIMIT = 1_000_000, 100_000, 64 * 2**20
 
 
+class _TooLarge(Exception):
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+
+
 def _read(path: str, limit: int) -> bytes:
-    """The file's bytes; ValueError when it is larger than limit. Read whole or refused:
+    """The file's bytes; _TooLarge when it is larger than limit. Read whole or refused:
     cut at the limit, a file would be read as if it ended there (lines beyond it left out
     unsaid)."""
     with open(path, "rb") as fh:
         data = fh.read(limit + 1)
     if len(data) > limit:
-        raise ValueError(f"larger than {limit:,} bytes")
+        raise _TooLarge(limit)
     return data
+
+
+# Why a file could not be read, in the operator's language for the usual reasons; the
+# system's words (English whatever the locale) for the rest.
+_OS_REASONS = {"ENOENT": "文件不存在", "EACCES": "没有读取权限", "EPERM": "没有读取权限",
+               "EISDIR": "这是一个文件夹，不是文件", "ENAMETOOLONG": "文件名过长"}
+
+
+def _unreadable(exc: Exception) -> str:
+    import errno
+
+    from votes.i18n import offline as _
+
+    if isinstance(exc, _TooLarge):
+        return _("文件大于 %(limit)s 字节", limit=f"{exc.limit:,}")
+    known = _OS_REASONS.get(errno.errorcode.get(getattr(exc, "errno", None) or 0, ""))
+    return _(known) if known else str(getattr(exc, "strerror", None) or exc)
+
+
+def _refuse(message: str, *typed: str) -> int:
+    """A refusal of what was given (a file, a fingerprint) on stderr, the typed values it
+    repeats escaped and shortened as in argparse's refusals (_Parser.error: a path whole, its
+    hidden characters as \\u{XXXX}); exit status 2."""
+    from votes.core.bidi import typed_said
+    from votes.core.verifier_report import UNREADABLE_EXIT
+
+    print(typed_said(message, typed), file=sys.stderr)
+    return UNREADABLE_EXIT
+
+
+# A file's own problem (not JSON, a field missing) repeated at most this long: the file
+# comes from the operator's server or a witness, not from the regulator's keyboard.
+PROBLEM_SHOWN = 300
 
 
 class _Parser(argparse.ArgumentParser):
@@ -141,15 +179,14 @@ def _progress():
 def main(argv: list[str] | None = None) -> int:
     from votes.core.bidi import shown
     from votes.core.verifier import load_keys_file, verify_bundle
-    from votes.core.verifier_report import UNREADABLE_EXIT
     from votes.argparse_messages import speaking
+    from votes.i18n import offline as _
 
     with speaking():  # argparse's own words (its usage line, its refusals) in ours
         parser = _parser()
         args = parser.parse_args(argv)
     if args.cosignatures and not args.witness_keys:
-        print("--cosignatures 需要 --witness-keys (needs --witness-keys)", file=sys.stderr)
-        return UNREADABLE_EXIT
+        return _refuse(_("--cosignatures 需要同时给出 --witness-keys（见证人的公钥文件）"))
     from votes.core.verifier_witness import load_cosignatures, load_receipt
 
     witness_keys, receipts, cosignatures = None, [], []
@@ -161,32 +198,35 @@ def main(argv: list[str] | None = None) -> int:
             receipts.append(load_receipt(_read(what, RECEIPT_LIMIT)))
         for what in args.cosignatures:
             cosignatures += load_cosignatures(_read(what, COSIGNATURES_LIMIT))
-    except (OSError, ValueError) as exc:
+    except (OSError, _TooLarge) as exc:
+        return _refuse(_("无法读取文件 %(path)s：%(reason)s", path=what,
+                         reason=_unreadable(exc)), what)
+    except ValueError as exc:
         # A receipt comes from the operator's server, cosignatures from a witness: what is
         # wrong in them is printed with their hidden characters shown (as in the report).
-        why = str(getattr(exc, "strerror", None) or exc)
-        print(f"无法读取文件 cannot read {what}: {shown(why, len(why))}", file=sys.stderr)
-        return UNREADABLE_EXIT
+        return _refuse(_("文件 %(path)s 的内容有误：%(problem)s", path=what,
+                         problem=shown(str(exc), PROBLEM_SHOWN)), what)
     trusted = None
     if args.keys:
         try:
             trusted = load_keys_file(_read(args.keys, KEYS_LIMIT))
-        except (OSError, ValueError) as exc:
-            why = str(getattr(exc, "strerror", None) or exc)
-            print(f"无法读取密钥文件 cannot read keys file {args.keys}: "
-                  f"{shown(why, len(why))}", file=sys.stderr)
-            return UNREADABLE_EXIT
+        except (OSError, _TooLarge) as exc:
+            return _refuse(_("无法读取密钥文件 %(path)s：%(reason)s", path=args.keys,
+                             reason=_unreadable(exc)), args.keys)
+        except ValueError as exc:
+            return _refuse(_("密钥文件 %(path)s 的内容有误：%(problem)s", path=args.keys,
+                             problem=shown(str(exc), PROBLEM_SHOWN)), args.keys)
     for fp in args.fingerprint:
         clean = "".join(ch for ch in fp.lower() if ch not in " :-")
         if len(clean) != 64 or any(ch not in "0123456789abcdef" for ch in clean):
-            print(f"指纹格式错误 --fingerprint must be 64 hex digits: {fp}", file=sys.stderr)
-            return UNREADABLE_EXIT
+            return _refuse(_("--fingerprint 应为 64 位十六进制数字（可用空格、冒号或连字符分隔），"
+                             "而不是 %(value)s", value=fp), fp)
     try:
         with open(args.bundle, "rb"):
             pass
     except OSError as exc:
-        print(f"无法读取导出包 cannot read bundle {args.bundle}: {exc.strerror}", file=sys.stderr)
-        return UNREADABLE_EXIT
+        return _refuse(_("无法读取导出包 %(path)s：%(reason)s", path=args.bundle,
+                         reason=_unreadable(exc)), args.bundle)
     report = verify_bundle(args.bundle, head=args.head, trusted_keys=trusted,
                            key_ids=args.key_id, fingerprints=args.fingerprint,
                            trust_bundle_keys=args.trust_bundle_keys, jobs=_jobs(args.jobs),
@@ -195,13 +235,11 @@ def main(argv: list[str] | None = None) -> int:
                            participation=args.participation, find_receipts=args.find_receipt,
                            progress=_progress())
     if args.find_receipt and report.receipt_lookups is None:
-        print("未查找回执：导出包未通过验证 / receipts not looked up: the bundle failed "
-              "verification", file=sys.stderr)
+        print(_("未查找回执：导出包未通过验证"), file=sys.stderr)
     rows = None
     if args.participation:
         if report.participation is None:
-            print("未列出各房屋参与情况：导出包未通过验证 / participation not listed: the bundle "
-                  "failed verification", file=sys.stderr)
+            print(_("未列出各房屋参与情况：导出包未通过验证"), file=sys.stderr)
         else:
             rows = list(report.participation)
     if args.json:

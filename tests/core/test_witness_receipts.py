@@ -392,7 +392,7 @@ def test_cli_prints_participation_only_for_a_bundle_that_did_not_fail(tmp_path, 
     bundle.write_bytes(rezip(files, resign=True))
     assert verify_main([str(bundle), "--key-id", KEY_ID, "--participation"]) == 1
     captured = capsys.readouterr()
-    assert "building,entrance" not in captured.out and "not listed" in captured.err
+    assert "building,entrance" not in captured.out and "未列出各房屋参与情况：导出包未通过验证" in captured.err
 
 
 def test_participation_is_listed_from_the_bundle_verified_not_from_a_second_read(
@@ -491,7 +491,7 @@ def test_cli_cosignatures_of_countless_values_are_refused_before_they_are_parsed
     monkeypatch.setattr(verifier_witness, "json", SimpleNamespace(loads=parsed))
     assert verify_main(args + [str(hostile)]) == 2
     err = capsys.readouterr().err
-    assert f"cannot read {hostile}" in err and "over the limit of 10,000,000" in err
+    assert f"文件 {hostile} 的内容有误：" in err and "over the limit of 10,000,000" in err
     assert "Traceback" not in err
 
 
