@@ -74,7 +74,7 @@ def walk(app, runner, tmp_path, base: str, page, look) -> None:
         look(page, "board-objections", lang)
     at(app, END + timedelta(days=3, hours=1))
     listing = runner.invoke(args=["proposal", "objections", pid]).output
-    for seq in sorted(set(re.findall(r"第 (\d+) 条", listing))):
+    for seq in sorted(set(re.findall(r"^异议 第 (\d+) 条", listing, re.M))):
         answered = runner.invoke(args=[
             "proposal", "answer", pid, seq, "--decision", "rejected",
             "--text", "报价已经三家比价，比价记录见公示栏附件"])

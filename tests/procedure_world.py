@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta, timezone
 
 from tests.factories import make_roll_csv
@@ -86,7 +87,15 @@ def file_objection(runner, tmp_path, pid, voter: str = "B", text: str = "表决�
     filed = runner.invoke(args=["proposal", "objection", pid, *unit_args(voter), "--text", text,
                                 "--evidence", scan(tmp_path)])
     assert filed.exit_code == 0, filed.output
-    return int(filed.output.split("#")[1].split()[0])
+    return entry_seq(filed.output)
+
+
+def entry_seq(output: str) -> int:
+    """The chain position a `votes proposal delivery|objection|answer` confirmation names
+    (第 N 条记录, English entry #N); an answer's names the objection first, then its own."""
+    found = re.findall(r"第 (\d+) 条记录|entry #(\d+)", output)
+    assert found, output
+    return int("".join(found[-1]))
 
 
 def uphold_objection(runner, pid, seq: int) -> None:

@@ -104,7 +104,9 @@ def test_a_view_after_the_close_parses_the_close_entry_once_and_shows_what_came_
     assert result.exit_code == 0, result.output
     page = client.get(f"/p/{uid}").get_data(as_text=True)
     assert "计票有误" in page and "业主委员会尚未答复" in page
-    seq = result.output.split("#")[1].split(",")[0].strip()
+    from tests.procedure_world import entry_seq
+
+    seq = str(entry_seq(result.output))
     result = runner.invoke(args=["proposal", "answer", pid, seq, "--decision", "rejected",
                                  "--text", "已复核"])
     assert result.exit_code == 0, result.output

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from tests.procedure_world import (ALL_AGREE, END, at, chain_entries, close_at_end,
-                                   export_and_verify, file_objection, open_vote, scan, show,
+                                   entry_seq, export_and_verify, file_objection, open_vote, scan, show,
                                    unit_args, vote)
 
 
@@ -196,7 +196,7 @@ def _file_objections(app, runner, tmp_path, pid, filings) -> list[int]:
                                     f"异议{voter}", "--evidence",
                                     scan(tmp_path, f"o{voter}.pdf", voter.encode())])
         assert filed.exit_code == 0, filed.output
-        seqs.append(int(filed.output.split("#")[1].split()[0]))
+        seqs.append(entry_seq(filed.output))
     return seqs
 
 
@@ -242,7 +242,7 @@ def test_who_entered_an_objection_or_answer_is_checked_not_a_traceback(app, runn
     filed = runner.invoke(args=["proposal", "objection", pid, *unit_args("B"), "--text", "异议",
                                 "--evidence", scan(tmp_path)])
     assert filed.exit_code == 0, filed.output
-    seq = int(filed.output.split("#")[1].split()[0])
+    seq = entry_seq(filed.output)
     for by in ("", "x" * 65, "a\x07b"):
         refused = runner.invoke(args=["proposal", "answer", pid, str(seq), "--decision",
                                       "rejected", "--text", "不成立", "--by", by])
@@ -384,7 +384,7 @@ def test_an_objection_or_answer_the_printed_font_cannot_draw_is_refused(app, run
     filed = runner.invoke(args=["proposal", "objection", pid, *unit_args("B"), "--text",
                                 "表决票上的签名不是我的", "--evidence", scan(tmp_path)])
     assert filed.exit_code == 0, filed.output
-    seq = int(filed.output.split("#")[1].split()[0])
+    seq = entry_seq(filed.output)
     refused = runner.invoke(args=["proposal", "answer", pid, str(seq), "--decision", "rejected",
                                   "--text", "☐ 经核实签名属实"])
     assert refused.exit_code == 1 and "☐" in refused.output and "打印" in refused.output

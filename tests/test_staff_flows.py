@@ -413,7 +413,9 @@ def test_every_audited_action_is_named_in_words_on_the_audit_page(app, runner, t
                                  "计票有误", "--evidence", pw.scan(tmp_path, "objection.pdf",
                                                                  b"%PDF-1.4 letter")])
     assert result.exit_code == 0, result.output
-    seq = result.output.split("#")[1].split(",")[0].strip()
+    from tests.procedure_world import entry_seq
+
+    seq = str(entry_seq(result.output))
     result = runner.invoke(args=["proposal", "answer", pid, seq, "--decision", "rejected",
                                  "--text", "已复核"])
     assert result.exit_code == 0, result.output

@@ -27,7 +27,8 @@ def delivery(proposal, building, entrance, room, method, delivered_at, evidence,
 
     d = record_delivery(proposal, building, entrance, room, method, delivered_at,
                         read_file(evidence), entered_by)
-    click.echo(f"已记录送达 delivery recorded: entry #{d.seq}, {d.method}, evidence {d.evidence}")
+    click.echo(_("已记录送达：第 %(seq)s 条记录，%(method)s，证明材料 %(evidence)s", seq=d.seq,
+                 method=d.method_label, evidence=d.evidence))
 
 
 @proposal_cli.command("objection")
@@ -46,7 +47,7 @@ def objection(proposal, building, entrance, room, text, evidence, entered_by):
 
     row = file_by_staff(proposal, building, entrance, room, text, read_file(evidence),
                         entered_by)
-    click.echo(f"已记录异议 objection recorded: entry #{row.seq}")
+    click.echo(_("已记录异议：第 %(seq)s 条记录", seq=row.seq))
 
 
 @proposal_cli.command("answer")
@@ -63,7 +64,8 @@ def answer(proposal, seq, decision, text, answered_by):
     from votes.services.procedure.objections import answer as give_answer
 
     row = give_answer(proposal, seq, decision, text, answered_by)
-    click.echo(f"已答复 answered: entry #{row.answer_seq} to objection #{seq}")
+    click.echo(_("已答复第 %(objection)s 条记录的异议（%(decision)s）：答复为第 %(seq)s 条记录",
+                 objection=seq, decision=_decision(decision), seq=row.answer_seq))
 
 
 @proposal_cli.command("objections")
@@ -86,11 +88,12 @@ def objections(proposal, show_withdrawn):
     for line in procedure_lines(p):
         click.echo(line)
     for d in deliveries(p):
-        click.echo(f"送达 delivery #{d.seq} {d.voter_key[:12]} {d.method} "
-                   f"{local_text(d.delivered_at)} by {d.entered_by}")
+        click.echo(_("送达 第 %(seq)s 条：%(voter)s，%(method)s，%(t)s（北京时间），%(who)s 录入",
+                     seq=d.seq, voter=d.voter_key[:12], method=d.method_label,
+                     t=local_text(d.delivered_at), who=d.entered_by))
     end = period_end(p)
     if end is not None:
-        click.echo(f"异议期至 objection period ends {local_text(end)} (北京时间)")
+        click.echo(_("异议期至 %(t)s（北京时间）", t=local_text(end)))
     for o in rows(p):
         click.echo(_("异议 第 %(n)s 条（%(channel)s）：%(text)s", n=o.seq,
                      text=_published(o.text, o.text_withdrawn, show_withdrawn),
@@ -99,9 +102,16 @@ def objections(proposal, show_withdrawn):
             click.echo("  " + _("答复 第 %(n)s 条（%(decision)s）：%(text)s", n=o.answer_seq,
                                 text=_published(o.answer_text, o.answer_withdrawn,
                                                 show_withdrawn),
-                                decision=DECISION_LABELS.get(o.decision, o.decision)))
+                                decision=_decision(o.decision)))
         else:
             click.echo("  " + _("尚未答复"))
+
+
+def _decision(decision: str) -> str:
+    """An answer's decision in words, in the command's language (the labels are the
+    catalogue's msgids)."""
+    label = DECISION_LABELS.get(decision)
+    return _(label) if label else decision
 
 
 def _published(text: str, withdrawn: str | None, show: bool) -> str:

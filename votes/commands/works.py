@@ -93,17 +93,18 @@ def acceptance(proposal, date, participants, evidence):
 def settle(proposal, final_cost):
     """Settle: apportion the final cost by area and debit each unit's balance."""
     from votes.core.numbers import format_yuan
+    from votes.i18n import _
     from votes.services.money.settlement import debits, settle as run
 
     p = run(proposal, final_cost=_amount(final_cost))
     rows = debits(p)
     low = sum(1 for d in rows if d.low)
     unknown = sum(1 for d in rows if d.low is None)
-    said = f"；{unknown} 户首期交存额未知，无法判断是否需续筹" if unknown else ""
-    known = f"; {unknown} with an unknown first deposit, not judged" if unknown else ""
-    click.echo(f"已结算 {format_yuan(sum(d.share for d in rows))} 元，{len(rows)} 户；"
-               f"需续筹 {low} 户{said} (settled; {low} units below 30% of their first "
-               f"deposit{known})")
+    said = _("已结算 %(total)s 元，%(n)s 户；需续筹 %(low)s 户",
+             total=format_yuan(sum(d.share for d in rows)), n=len(rows), low=low)
+    if unknown:
+        said += _("；%(n)s 户首期交存额未知，无法判断是否需续筹", n=unknown)
+    click.echo(said)
 
 
 @works_cli.command("show")
