@@ -21,9 +21,11 @@ def at(app, when: datetime) -> None:
     app.config["VOTES_NOW"] = when
 
 
-def open_vote(app, runner, tmp_path, *settings: str, code: str = "SUN", rows=None) -> str:
+def open_vote(app, runner, tmp_path, *settings: str, code: str = "SUN", rows=None,
+              create=()) -> str:
     """Community with these `--set` rules, the sample roll (or these roll rows), a use_fund
-    proposal open for voting; the clock one hour into voting. Returns the proposal id."""
+    proposal (with `create`'s further options, "--emergency" say) open for voting; the clock
+    one hour into voting. Returns the proposal id."""
     at(app, T0 - timedelta(days=12))
     assert runner.invoke(args=["community", "create", code, "--name", "阳光花园"]).exit_code == 0
     if settings:
@@ -37,7 +39,8 @@ def open_vote(app, runner, tmp_path, *settings: str, code: str = "SUN", rows=Non
     result = runner.invoke(args=[
         "proposal", "create", "--community", code, "--title", "电梯更换", "--matter", "use_fund",
         "--scope", "all", "--budget", "6547.50", "--publicity-start", "2026-11-20T09:00",
-        "--voting-start", "2026-12-01T09:00", "--voting-end", "2026-12-08T09:00", "--schedule"])
+        "--voting-start", "2026-12-01T09:00", "--voting-end", "2026-12-08T09:00", "--schedule",
+        *create])
     assert result.exit_code == 0, result.output
     pid = result.output.strip()
     at(app, T0 + timedelta(hours=1))

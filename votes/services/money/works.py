@@ -392,7 +392,7 @@ def _acceptance_date_refusal(p: Proposal, text: str, when) -> str | None:
     if text > today:  # YYYY-MM-DD strings order as the dates do
         return _("验收日期 %(date)s 晚于今天（%(today)s）：请在验收完成后登记，填写实际验收的日期。",
                  date=text, today=today)
-    if p.emergency:
+    if p.state == "emergency":  # not p.emergency: an urgent vote is decided at its close
         start = local_text(p.voting_start, "%Y-%m-%d")
         if text < start:
             return _("验收日期 %(date)s 早于本应急使用申请公布的日期 %(start)s：请填写实际验收的"

@@ -51,7 +51,10 @@ def record_delivery(proposal_ref: str, building: str, entrance: str, room: str, 
     from votes.services.lifecycle import get_proposal, refresh
 
     proposal = refresh(get_proposal(proposal_ref))
-    if proposal.emergency:  # no vote, so no notice of one to deliver (§18.6)
+    # An emergency use has no vote, so no notice of one to deliver (§18.6). Not
+    # proposal.emergency: an urgent vote (shorter publicity) carries it too, and its
+    # notices are delivered as any vote's.
+    if proposal.state == "emergency":
         raise DomainError(_("应急使用不经业主表决，没有表决通知，不能录入送达记录。"))
     if follow_mode(proposal.rules or {}) == "off":
         raise DomainError(_("本小区议事规则未采用“从多”，无需录入送达记录。"))

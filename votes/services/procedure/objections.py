@@ -58,7 +58,9 @@ def open_period_end(proposal: Proposal, now: datetime) -> datetime | None:
 
 def period_problem(proposal: Proposal, now: datetime) -> str:
     """Why no objection can be filed now (for a proposal outside its objection period)."""
-    if proposal.emergency:  # decided without a vote: no result to object to (§18.6)
+    # Decided without a vote: no result to object to (§18.6). An urgent vote, also flagged
+    # emergency, has a result and the period its rules give.
+    if proposal.state == "emergency":
         return _("应急使用不经业主表决，没有表决结果，也没有异议期。")
     if not objection_days(proposal.rules or {}):
         return _("本事项不设异议期。")
