@@ -116,3 +116,25 @@ def test_a_withdrawn_ballot_stays_withdrawn_when_its_voter_votes_again(tmp_path,
     found = json.loads(capsys.readouterr().out)["receipt_lookups"]
     assert [(f["seq"], f["status"], f["replaced_by"]) for f in found] == [
         (2, "withdrawn", None), (4, "counted", None)], found
+
+
+def test_a_corrected_ballot_is_withdrawn_with_its_correction(tmp_path, capsys):
+    """A withdrawal of a corrected paper ballot takes back the corrected entry too (§15, as
+    6.7 counts it; the server marks both withdrawn, and the board says so): the first
+    entry's code said "superseded by" the correction, itself withdrawn, as if a ballot of
+    the voter still stood on it."""
+    from tests.core.test_withdrawal_steps import fix, withdraw
+
+    story = Story().genesis().paper("v-b", "agree", "2026-12-01T02:00:00Z")
+    fix(story, "v-b", "disagree", 1, "2026-12-01T03:00:00Z")
+    withdraw(story, "v-b", 2, "2026-12-01T04:00:00Z")
+    story.paper("v-b", "agree", "2026-12-02T02:00:00Z").close()
+    sealed = story.seal()
+    bundle = tmp_path / "b.zip"
+    bundle.write_bytes(story.bundle(sealed))
+    assert verify_main([str(bundle), "--key-id", KEY_ID, "--json",
+                        *[a for s in sealed[1:5] if s.entry["kind"] == "ballot"
+                          for a in ("--find-receipt", s.digest)]]) == 0
+    found = json.loads(capsys.readouterr().out)["receipt_lookups"]
+    assert [(f["seq"], f["status"], f["replaced_by"]) for f in found] == [
+        (1, "withdrawn", None), (2, "withdrawn", None), (4, "counted", None)], found

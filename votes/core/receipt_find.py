@@ -14,6 +14,7 @@ from typing import Sequence
 from votes.core import receipt_code
 from votes.core.bidi import shown
 from votes.core.chain import SealedEntry, counted_ballots
+from votes.core.withdrawal import chain_of
 
 HEX = "0123456789abcdef"
 
@@ -39,10 +40,7 @@ def find_receipts(chain: Sequence[SealedEntry], codes: Sequence[str]) -> tuple[d
     back, §15, whether or not its voter voted again since), `not_found`, `ambiguous` (two ballots share a short code: give the full
     digest) or `invalid` (not a receipt code)."""
     ballots = [s for s in chain if s.entry.get("kind") == "ballot"]
-    # A withdrawn ballot stopped counting at its withdrawal: a later ballot of its voter
-    # is a new vote, not a replacement, and the owner must learn that staff took it back.
-    withdrawn = {(s.entry["body"].get("voter"), s.entry["body"].get("withdraws"))
-                 for s in chain if s.entry.get("kind") == "withdrawal"}
+    withdrawn = _taken_back(chain)
     counting = counted_ballots(chain)
     closed = any(s.entry.get("kind") == "close" for s in chain)
     found = []
@@ -62,13 +60,35 @@ def find_receipts(chain: Sequence[SealedEntry], codes: Sequence[str]) -> tuple[d
     return tuple(found)
 
 
+def _taken_back(chain: Sequence[SealedEntry]) -> set[int]:
+    """The positions withdrawals took back (§15, as 6.7 counts them): the voter's latest
+    ballot a withdrawal names and the entries that ballot's corrections replaced. A
+    withdrawn ballot stopped counting at its withdrawal: a later ballot of its voter is a
+    new vote, not a replacement, and the owner must learn that staff took it back — also
+    of a paper ballot a correction had replaced before the corrected one was withdrawn (the
+    board says so from withdrawn_by, which the server sets on the same entries)."""
+    ballots: dict[int, dict] = {}
+    last: dict[str, int] = {}
+    taken: set[int] = set()
+    for s in chain:
+        kind, body = s.entry.get("kind"), s.entry.get("body")
+        if kind == "ballot":
+            ballots[s.seq] = body
+            last[body.get("voter")] = s.seq
+        elif kind == "withdrawal":
+            target = body.get("withdraws")
+            if last.get(body.get("voter")) == target and target not in taken:
+                taken.update(chain_of(target, ballots, taken))
+    return taken
+
+
 def _status(entry: SealedEntry, ballots, counting, closed: bool, withdrawn: set) -> dict:
     body = entry.entry["body"]
     voter = body.get("voter")
     row = {"seq": entry.seq, "channel": body.get("channel")}
     if counting.get(voter) is entry:
         return row | {"status": "counted" if closed else "current"}
-    if (voter, entry.seq) in withdrawn:
+    if entry.seq in withdrawn:
         return row | {"status": "withdrawn"}
     later = [s.seq for s in ballots if s.entry["body"].get("voter") == voter and s.seq > entry.seq]
     if later:
