@@ -220,7 +220,7 @@ def test_board_finds_a_ballot_by_its_short_code(app, client, voted):
     typo = code.lower().replace("1", "l").replace("0", "O").replace("-", " ")
     for typed in (code, code.replace("-", ""), code.lower(), typo, digest, digest.upper()):
         page = _text(client.get(f"/p/{uid}", query_string={"receipt": typed}))
-        assert "已计入：第" in page, typed
+        assert "已记录：第" in page and "目前有效的选票" in page, typed
     wrong = short_code(f"{int(digest[:13], 16) ^ 4:013x}" + digest[13:])  # bit 50
     assert wrong != short_code(digest)
     page = _text(client.get(f"/p/{uid}", query_string={"receipt": wrong}))
@@ -244,7 +244,7 @@ def test_two_ballots_sharing_a_short_code_are_never_matched(app, client, voted):
     assert "两张选票的回执短码相同" in page and "已计入" not in page
     # The full receipt still tells them apart.
     page = _text(client.get(f"/p/{uid}", query_string={"receipt": digest}))
-    assert "已计入：第 1 条记录" in page
+    assert "已记录：第 1 条记录，是该业主目前有效的选票" in page
 
 
 def test_auditors_page_has_the_chain_head_the_board_does_not(app, client, voted):

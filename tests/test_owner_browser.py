@@ -81,7 +81,7 @@ def test_owner_votes_from_a_phone(sqlite_app, tmp_path):
             shot(page, "owner-5-receipt")
             page.click("#check-receipt")
             page.wait_for_load_state()
-            assert "已计入：第 2 条记录" in page_html(page)  # entry 1 registered the device
+            assert "已记录：第 2 条记录" in page_html(page)  # entry 1 registered the device
             shot(page, "owner-6-board")
 
         app.config["VOTES_NOW"] = now + timedelta(days=7, minutes=1)

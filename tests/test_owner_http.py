@@ -69,7 +69,7 @@ def test_owner_votes_and_finds_the_receipt_on_the_board(app, client, vote):
     receipt = client.get(r.headers["Location"]).get_data(as_text=True)
     assert digest[:4] in receipt and "<svg" in receipt
     board = client.get(f"/p/{vote['uid']}?receipt={digest[:4]} {digest[4:20]}").get_data(as_text=True)
-    assert "已计入：第 1 条记录" in board
+    assert "已记录：第 1 条记录，是该业主目前有效的选票" in board
     # Voting again shows the existing receipt and the rule, never a second ballot.
     again = client.get(f"/p/{vote['uid']}/ballot")
     assert again.status_code == 302 and digest in again.headers["Location"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.procedure_world import END, at, open_vote, scan, vote
+from tests.procedure_world import END, at, open_vote, scan, show, vote
 
 REASON = "表决票签名为其他房屋业主，录入时错选了房号"
 
@@ -129,8 +129,26 @@ EXPECTED = {"A1": ("superseded", "A2"), "A2": ("counted", None),
             "E1": ("withdrawn", None), "E2": ("withdrawn", None), "E3": ("counted", None)}
 
 
+# What the board's page says of each status, in the owners' words (§11.2's lines).
+# A superseded ballot's words name how: the owner's change, a correction or a sale.
+WORDS = {"counted": ("已计入上面的表决结果",), "current": ("是该业主目前有效的选票（表决尚未结束）",),
+         "superseded": ("已被同一业主后来的选票替代", "工作人员已于", "取代了这张选票"),
+         "withdrawn": ("撤回，不计入",), "not_found": ("没有找到这个回执码",),
+         "invalid": ("这不是完整的回执码",)}
+
+
+def _words(client, uid, code) -> str:
+    import re
+
+    html = client.get(f"/p/{uid}", query_string={"receipt": code}).get_data(as_text=True)
+    found = re.search(r'id="lookup-result">(.*?)</p>', html, re.S)
+    assert found, html
+    return re.sub(r"<[^>]+>|\s+", " ", found.group(1))
+
+
 @pytest.mark.parametrize("closed", [False, True], ids=["voting", "closed"])
-def test_the_board_and_the_verifier_say_the_same_of_every_ballot(app, runner, tmp_path, closed):
+def test_the_board_and_the_verifier_say_the_same_of_every_ballot(app, runner, tmp_path, client,
+                                                                 closed):
     from votes.core.receipt_code import grouped, short_code
 
     pid, seqs = _story(app, runner, tmp_path)
@@ -156,3 +174,11 @@ def test_the_board_and_the_verifier_say_the_same_of_every_ballot(app, runner, tm
     verifier = _verifier(app, runner, tmp_path, pid, codes)
     assert verifier == expected
     assert board == verifier
+    uid = show(runner, pid)["uid"]
+    for code, (status, seq, nxt) in zip(codes, verifier):
+        words = _words(client, uid, code)
+        assert any(w in words for w in WORDS[status]), (code, status, words)
+        if seq is not None:
+            assert f"第 {seq} 条" in words, (code, status, words)
+        if nxt is not None:
+            assert f"第 {nxt} 条记录" in words, (code, status, words)

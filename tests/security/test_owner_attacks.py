@@ -201,7 +201,7 @@ def test_a_receipt_code_typed_full_width_is_found_on_the_board(app, client, vote
     for typed in (grouped(short_code(digest)), digest[:20]):
         wide = "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in typed)
         page = board.get(f"/p/{vote['uid']}", query_string={"receipt": wide})
-        assert "已计入：第 1 条记录" in page.get_data(as_text=True), typed
+        assert "已记录：第 1 条记录" in page.get_data(as_text=True), typed
 
 
 def test_the_confirm_page_opened_again_by_its_address_leads_back_to_the_ballot(app, client,
