@@ -110,7 +110,8 @@ def test_a_lookup_while_the_chain_grows_reads_only_the_entries_since_the_last_ch
                         classmethod(lambda cls, line: parsed.append(1) or real(cls, line)))
     forget_checked()
     board = app.test_client()
-    assert "已计入" in board.get(f"/p/{vote['uid']}?receipt={receipt}").get_data(as_text=True)
+    assert "目前有效的选票" in board.get(f"/p/{vote['uid']}?receipt={receipt}").get_data(
+        as_text=True)
     whole = len(parsed)
     assert whole >= 5, parsed  # the first check reads all five
     from votes.core.tally import Choice
