@@ -182,3 +182,56 @@ def test_the_board_and_the_verifier_say_the_same_of_every_ballot(app, runner, tm
             assert f"第 {seq} 条" in words, (code, status, words)
         if nxt is not None:
             assert f"第 {nxt} 条记录" in words, (code, status, words)
+
+
+def _typed_forms(digest: str) -> tuple[list[str], list[str]]:
+    """A ballot's receipt as people type it (found), and what is no receipt code."""
+    from votes.core.receipt_code import grouped, short_code
+
+    code = grouped(short_code(digest))
+
+    def wide(text: str) -> str:  # a Chinese keyboard in full-width mode: ＡＢ－１２
+        return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+    look_alike = {"0": "O", "1": "l"}
+    found = [
+        code, code.lower(), code.replace("-", ""), code.replace("-", " "), f"  {code}\n",
+        wide(code), wide(code.lower()), code.replace("-", "\u3000"), code.replace("-", "—"),
+        code.replace("-", "\u2010"), "".join(look_alike.get(c, c) for c in code),
+        code.lower().replace("1", "i"),
+        digest, digest.upper(), digest[:16], digest[:20].upper(),
+        "-".join(digest[i:i + 4] for i in range(0, 64, 4)),
+        " ".join(digest[i:i + 8] for i in range(0, 32, 8)), wide(digest),
+        "".join(look_alike.get(c, c) for c in digest),
+        "".join(look_alike.get(c, c) for c in digest).lower(),
+    ]
+    refused = [
+        "", "   ", code[:-1], code + "U", code.replace(code[0], "U", 1), code + "-Z",
+        digest[:15], digest + "0", digest[:8] + "g" + digest[8:], digest[:20] + "?",
+        digest.replace(digest[5], "_", 1), f"https://votes.test/p/x?receipt={digest}",
+        f"0x{digest}", "回执" + code, code.replace("-", "ß", 1), digest[:30] + "ß",
+        "\u200b".join(code), digest[:16] + "\u202e",
+    ]
+    return found, refused
+
+
+def test_the_board_and_the_verifier_read_typed_codes_alike(app, runner, tmp_path):
+    """The board kept only the hex characters of what was typed, the verifier refused any
+    character not hex, hyphen, space or tab: a digest copied with one wrong character (a g
+    for a 9) was found on the board by the digits around it, refused by the verifier; a
+    hand copy of the printed digest with O for 0 or l for 1 was refused by the verifier and,
+    on the board, read without that character as another digest's start. Both now read the
+    code by one function of the core (receipt_code.read_receipt)."""
+    pid = open_vote(app, runner, tmp_path)
+    vote(runner, tmp_path, pid, {"A": "agree", "B": "disagree", "C": "agree"})
+    digests = _digests(app, pid)
+    # One with a 0 and a 1 among the digits a prefix copy holds, so O and l are tried.
+    seq, digest = next(((n, d) for n, d in sorted(digests.items())
+                        if "0" in d[:16] and "1" in d[:16]), min(digests.items()))
+    found, refused = _typed_forms(digest)
+    board = _board(app, pid, found + refused)
+    verifier = _verifier(app, runner, tmp_path, pid, found + refused)
+    assert verifier == [("current", seq, None)] * len(found) + [("invalid", None, None)] * len(
+        refused), list(zip(found + refused, verifier))
+    assert board == verifier, [(t, b, v) for t, b, v in zip(found + refused, board, verifier)
+                               if b != v]

@@ -37,3 +37,18 @@ def test_code_is_the_first_50_bits(data):
     # The 51st bit onward does not change the code; the 50th does.
     assert short_code(f"{int(digest[:13], 16) ^ 2:013x}{digest[13:]}") == code
     assert short_code(f"{int(digest[:13], 16) ^ 4:013x}{digest[13:]}") != code
+
+
+def test_read_receipt_reads_a_hand_copy_and_drops_no_character():
+    from votes.core.receipt_code import DIGEST, SHORT, read_receipt
+
+    digest = "0123456789abcdef" * 4
+    assert read_receipt("７ｋｑ２－ｍ９ｘｄ－４ｒ") == (SHORT, "7KQ2M9XD4R")
+    assert read_receipt("7KQ2—M9XD—4R\n") == (SHORT, "7KQ2M9XD4R")
+    assert read_receipt(digest.upper()) == (DIGEST, digest)
+    assert read_receipt("O123-4567-89ab-cdef") == (DIGEST, digest[:16])
+    assert read_receipt("oi23 4567 89ab cdef") == (DIGEST, digest[:16])
+    for refused in ("", "7KQ2-M9XD-4U", "7KQ2-M9XD-4ß", digest[:15], digest + "0",
+                    digest[:8] + "g" + digest[8:], digest[:20] + "?", "0x" + digest[:20],
+                    "\u200b".join("7KQ2M9XD4R")):
+        assert read_receipt(refused) is None, refused

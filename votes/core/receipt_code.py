@@ -11,6 +11,8 @@ never guesses on a shared code: it asks for the full receipt.
 
 from __future__ import annotations
 
+import unicodedata
+
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 LENGTH = 10  # characters; 5 bits each
 BITS = 5 * LENGTH
@@ -36,6 +38,37 @@ def parse_short_code(text: str) -> str | None:
     if len(chars) != LENGTH or any(c not in _READ for c in chars):
         return None
     return "".join(_READ[c] for c in chars)
+
+
+SHORT, DIGEST = "short", "digest"
+# Hyphens as typed: ASCII, the Unicode hyphens and dashes a phone's or a Chinese keyboard's
+# punctuation gives (full-width － is folded to - by NFKC), and the minus sign.
+SEPARATORS = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+# A digest is hex: no O, I or L, so reading them as 0 and 1 can never turn one digest
+# into another, only a copy by hand into what was printed.
+_HEX_READ = {c: c for c in "0123456789abcdef"} | {"o": "0", "i": "1", "l": "1"}
+
+
+def read_receipt(text: str) -> tuple[str, str] | None:
+    """What a typed receipt code stands for (docs/verification.md §11.1–11.2): (SHORT, the
+    canonical 10-character code), (DIGEST, a lowercase hex digest or a prefix of it of 16 to
+    64 digits), or None when it is neither.
+
+    The one reading of the board's lookup and of `votes verify --find-receipt`: full-width
+    characters are folded (NFKC), case, white space and hyphens ignored, O read as 0, I and
+    L as 1; any other character makes it no code (never dropped: a digest with a character
+    left out is another digest's prefix, or none)."""
+    folded = unicodedata.normalize("NFKC", text)
+    kept = "".join(c for c in folded if not c.isspace() and c not in SEPARATORS)
+    if not kept.isascii():  # "ß".upper() is "SS": only ASCII is read, letter for letter
+        return None
+    short = parse_short_code(kept)
+    if short is not None:
+        return SHORT, short
+    lowered = kept.lower()
+    if not 16 <= len(lowered) <= 64 or any(c not in _HEX_READ for c in lowered):
+        return None
+    return DIGEST, "".join(_HEX_READ[c] for c in lowered)
 
 
 def hex_prefix(code: str) -> str:

@@ -2,13 +2,12 @@
 docs/verification.md §11.2): what the board answers from the server's database, answered
 offline from the bundle the regulator verified.
 
-The code is read as the board reads it (votes.core.receipt_code: the short code, forgiving
-case, hyphens, spaces and the look-alikes; or the full digest, or a prefix of at least 16
-hex digits), after folding full-width characters (NFKC)."""
+The code is read as the board reads it, by the same function (receipt_code.read_receipt:
+the short code, or the full digest, or a prefix of at least 16 hex digits; full-width
+folded, case, hyphens and spaces ignored, O read as 0, I and L as 1)."""
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Sequence
 
 from votes.core import receipt_code
@@ -16,20 +15,16 @@ from votes.core.bidi import shown
 from votes.core.chain import SealedEntry, counted_ballots
 from votes.core.withdrawal import chain_of
 
-HEX = "0123456789abcdef"
-
-
 def _matches(text: str, ballots: Sequence[SealedEntry]) -> tuple[str, list[SealedEntry]] | None:
     """The code as it is shown back, and the ballot entries it may mean (None: not a code)."""
-    text = unicodedata.normalize("NFKC", text)
-    short = receipt_code.parse_short_code(text)
-    if short is not None:
-        return (receipt_code.grouped(short),
-                [s for s in ballots if receipt_code.short_code(s.digest) == short])
-    digest = "".join(c for c in text.lower() if c not in " -\t")
-    if not 16 <= len(digest) <= 64 or any(c not in HEX for c in digest):
+    read = receipt_code.read_receipt(text)
+    if read is None:
         return None
-    return digest, [s for s in ballots if s.digest.startswith(digest)]
+    kind, code = read
+    if kind == receipt_code.SHORT:
+        return (receipt_code.grouped(code),
+                [s for s in ballots if receipt_code.short_code(s.digest) == code])
+    return code, [s for s in ballots if s.digest.startswith(code)]
 
 
 def find_receipts(chain: Sequence[SealedEntry], codes: Sequence[str]) -> tuple[dict, ...]:

@@ -413,32 +413,25 @@ class ReceiptLookup:
     damaged: str | None = None  # the chain is damaged in the database: nothing is said of it
 
 
-def normalise_receipt(code: str) -> str:
-    return "".join(ch for ch in code.lower() if ch in "0123456789abcdef")
-
-
 def _entries_for(proposal: Proposal, code: str) -> list[ChainEntry] | None:
     """The ballot entries the owner's typing may mean (None: not a receipt at all).
 
-    A 10-character short code is compared in full (50 bits, see votes.core.receipt_code);
-    anything else is read as the hex digest or a prefix of at least 16 digits of it."""
-    import unicodedata
-
+    Read as `votes verify --find-receipt` reads it (receipt_code.read_receipt). A
+    10-character short code is compared in full (50 bits); a digest or a prefix of at least
+    16 digits of it by its start."""
     from votes.core import receipt_code
 
-    # Folded (NFKC): a Chinese keyboard in full-width mode types ＡＢＣＤ－２３４５.
-    code = unicodedata.normalize("NFKC", code)
-    short = receipt_code.parse_short_code(code)
+    read = receipt_code.read_receipt(code)
+    if read is None:
+        return None
+    kind, code = read
     query = select(ChainEntry).where(ChainEntry.proposal_id == proposal.id,
                                      ChainEntry.kind == "ballot")
-    if short is not None:
+    if kind == receipt_code.SHORT:
         candidates = db.session.scalars(query.where(
-            ChainEntry.digest.startswith(receipt_code.hex_prefix(short))).limit(20))
-        return [e for e in candidates if receipt_code.short_code(e.digest) == short]
-    digest = normalise_receipt(code)
-    if not 16 <= len(digest) <= 64:  # a receipt is at most a digest's 64 hex digits
-        return None
-    return list(db.session.scalars(query.where(ChainEntry.digest.startswith(digest)).limit(2)))
+            ChainEntry.digest.startswith(receipt_code.hex_prefix(code))).limit(20))
+        return [e for e in candidates if receipt_code.short_code(e.digest) == code]
+    return list(db.session.scalars(query.where(ChainEntry.digest.startswith(code)).limit(2)))
 
 
 def lookup_receipt(proposal: Proposal, code: str) -> ReceiptLookup:
