@@ -83,6 +83,12 @@ STAFF_IDLE_TIMEOUT = 30 * 60
 # A staff session's cookie is written when it changes (its last use, at most once a minute:
 # votes/web/staff_login.py), not again with every page.
 SESSION_REFRESH_EACH_REQUEST = False
+# Hours an owner's sign-in (the voting link or the poster, then the second factor) lasts
+# from the second factor, however much it is used; then the owner's pages ask for the link
+# and the second factor again. One sitting of a day (the plan read, talked over at home,
+# the ballot cast, the receipt looked at) fits; a shared phone picked up the next day no
+# longer opens the owner's pages. At least 1. See docs/deploy.md.
+OWNER_SESSION_HOURS = 12
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

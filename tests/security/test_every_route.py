@@ -21,7 +21,7 @@ from tests.staff_world import PASSWORD, build, sign_in
 #   public   anyone; its object (a proposal by uid, a document, a digest) must be public or
 #            a 404 for a draft as for one that does not exist
 #   owner    an owner signed in for that proposal (or on the way: link, pick, verify)
-#   signin   the staff sign-in pages themselves
+#   signin   the staff sign-in pages themselves, and the owners' and staff's sign-out
 #   staff    @staff(...) views; "read" may be opened by the roles listed, "write" changes
 #            something: never a regulator unless marked "regulator-write"
 PUBLIC, OWNER, SIGNIN = "public", "owner", "signin"
@@ -65,6 +65,10 @@ ROUTES = {
     ("/p/<uid>/receipt/<digest>", "GET"): OWNER,
     ("/p/<uid>/receipt/<digest>/card.svg", "GET"): OWNER,
     ("/p/<uid>/receipt/<digest>/signed.json", "GET"): OWNER,
+    # An owner's sign-out, as the staff one: it ends whatever sign-in the browser holds
+    # (tests/security/test_owner_session_end.py), and the page after it shows nothing.
+    ("/p/<uid>/sign-out", "POST"): SIGNIN,
+    ("/p/<uid>/signed-out", "GET"): SIGNIN,
     ("/staff/login", "GET"): SIGNIN,
     ("/staff/login", "POST"): SIGNIN,
     ("/staff/logout", "POST"): SIGNIN,

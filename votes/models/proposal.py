@@ -133,3 +133,8 @@ class FrozenVoter(Base):
     developer: Mapped[bool] = mapped_column(Boolean, default=False)
     # AES-GCM of a JSON list of {"name","id","phone","kind"} for the owners of this voter.
     owners_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    # When an owner of this voter last signed out (退出登录): owner sessions signed in at or
+    # before it are refused (votes/web/login.py), the cookie being the browser's to replay.
+    # Read with the voter on every owner page, so the check costs no statement of its own.
+    signed_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True),
+                                                           nullable=True)

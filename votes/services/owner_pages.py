@@ -544,3 +544,34 @@ def emergency_account(proposal, view: VoterView) -> EmergencyAccount:
     flats = debits if debits is not None else [FlatDebit(u, u.share, None) for u in view.units]
     return EmergencyAccount(emergency_facts(proposal), flats, debits is not None,
                             proposal.budget, final_cost, total_area)
+
+
+@functools.cache
+def _signed_out_at():
+    voters = FrozenVoter.__table__
+    return select(voters.c.signed_out_at).where(
+        voters.c.proposal_id == bindparam("proposal_id"),
+        voters.c.voter_key == bindparam("voter_key"))
+
+
+def signed_out_at(proposal_id: int, voter_key: str) -> datetime | None:
+    """When an owner of the voter last signed out (None: never, or no such voter): for the
+    owner pages that do not read the voter with their proposal."""
+    _done, found = reads.fetch(_signed_out_at(), {"proposal_id": proposal_id,
+                                                   "voter_key": voter_key})
+    return found[0][0] if found else None
+
+
+def sign_out(proposal_id: int, voter_key: str, signed_in: datetime, now: datetime) -> None:
+    """Record that an owner of the voter signed out: every session of the voter signed in at
+    or before this time is refused from now on (votes/web/login.py), the one signing out too
+    even where this host's clock is behind the one that signed it in (`signed_in`)."""
+    from sqlalchemy import or_, update
+
+    until = max(now, signed_in)
+    voters = FrozenVoter.__table__
+    with unit_of_work() as session:  # never moved back: another phone's later sign-out stands
+        session.execute(update(voters).where(
+            voters.c.proposal_id == proposal_id, voters.c.voter_key == voter_key,
+            or_(voters.c.signed_out_at.is_(None), voters.c.signed_out_at < until))
+            .values(signed_out_at=until))

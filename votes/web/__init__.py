@@ -152,10 +152,14 @@ def register_blueprints(app: Flask) -> None:
         # A form whose session is gone (a phone's browser drops session cookies when it is
         # closed, and brings the page back) cannot be checked: say so, and lead the owner
         # back to the page to open again, rather than a bare 400 and the start page.
-        from flask import url_for
+        from flask import redirect, session, url_for
         from flask_babel import gettext as _
 
         args, again = request.view_args or {}, None
+        if request.endpoint == "owner.sign_out" and "_user_id" not in session:
+            # Nothing signed in to sign out (the browser dropped the session cookie): the
+            # owner is told the phone holds no sign-in, not that a form expired.
+            return redirect(url_for("owner.signed_out", uid=args["uid"]))
         if request.endpoint in ("owner.pick", "owner.signed_in_objection"):
             again = url_for(request.endpoint, uid=args["uid"])
         elif request.endpoint == "owner.objection":

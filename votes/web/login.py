@@ -5,10 +5,10 @@ from __future__ import annotations
 import base64
 import functools
 import os
-import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
-from flask import session
+from flask import g, session
 from flask_login import UserMixin, current_user
 
 from votes.core.numbers import whole_number
@@ -19,42 +19,72 @@ from votes.extensions import login_manager
 class OwnerUser(UserMixin):
     proposal_id: int
     voter_key: str
-    # What the session cookie holds: the voter key sealed (AES-GCM under a key of its own,
-    # bound to the proposal), never the key itself. The voter key is the voter's public
-    # pseudonym on the chain: a cookie read on a shared phone led to the owner's ballot.
+    # When the second factor was passed (microseconds since the epoch, UTC, by the wall
+    # clock): the session is accepted OWNER_SESSION_HOURS after it, and not at all once the
+    # voter signed out after it (FrozenVoter.signed_out_at).
+    signed_in: int = field(default_factory=lambda: _wall_microseconds(), compare=False)
+    # What the session cookie holds: the sign-in time and the voter key sealed (AES-GCM
+    # under a key of its own, bound to the proposal), never the key itself. The voter key is
+    # the voter's public pseudonym on the chain: a cookie read on a shared phone led to the
+    # owner's ballot.
     sealed: str = field(default="", compare=False)
 
     def get_id(self) -> str:
-        return f"o:{self.proposal_id}:{self.sealed or _seal(self.proposal_id, self.voter_key)}"
+        return f"o:{self.proposal_id}:" \
+               f"{self.sealed or _seal(self.proposal_id, self.voter_key, self.signed_in)}"
+
+    @property
+    def signed_in_at(self) -> datetime:
+        return datetime.fromtimestamp(self.signed_in / 1_000_000, timezone.utc)
 
 
-def _aead():
+def _wall_microseconds(when: datetime | None = None) -> int:
+    from votes.services.clock import wall_now
+
+    when = wall_now() if when is None else when
+    delta = when - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+# The sealing key's label. "owner-session" sealed the voter key alone: a host of that
+# release opening a cookie of this one took "<time>:<key>" for a voter key, found no voter,
+# and answered 500 while the hosts restarted one after the other; under a key of its own
+# the cookie is no one there (the sign-in page), and a cookie of that release is told
+# apart here (_sealed_before) to say that the sign-in expired.
+_LABEL, _LABEL_BEFORE = "owner-session-2", "owner-session"
+
+
+def _aead(label: str = _LABEL):
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     from votes.services.privacy import derived_key
 
-    return AESGCM(derived_key("owner-session"))
+    return AESGCM(derived_key(label))
 
 
-def _seal(proposal_id: int, voter_key: str) -> str:
+def _seal(proposal_id: int, voter_key: str, signed_in: int) -> str:
     nonce = os.urandom(12)
-    blob = nonce + _aead().encrypt(nonce, voter_key.encode(), str(proposal_id).encode())
+    text = f"{signed_in}:{voter_key}".encode()
+    blob = nonce + _aead().encrypt(nonce, text, str(proposal_id).encode())
     return base64.urlsafe_b64encode(blob).decode().rstrip("=")
 
 
-def _unseal(proposal_id: int, sealed: str) -> str | None:
+def _unseal(proposal_id: int, sealed: str, label: str = _LABEL) -> str | None:
     from cryptography.exceptions import InvalidTag
 
     try:
         blob = base64.urlsafe_b64decode(sealed + "=" * (-len(sealed) % 4))
-        return _aead().decrypt(blob[:12], blob[12:], str(proposal_id).encode()).decode()
+        return _aead(label).decrypt(blob[:12], blob[12:], str(proposal_id).encode()).decode()
     except (InvalidTag, ValueError):
         return None
 
 
-# A voter key as a cookie of before the sealing held it. Only that shape: a sealed key is
-# base64url and may itself begin "v-" (one in 4,096).
-_PSEUDONYM = re.compile(r"v-(?:[0-9a-f]{24}|developer)", re.ASCII)
+def session_hours() -> int:
+    """How long an owner's sign-in lasts (OWNER_SESSION_HOURS, config/default.py)."""
+    from flask import current_app
+
+    hours = current_app.config.get("OWNER_SESSION_HOURS")
+    return 12 if hours in (None, "") else max(1, int(hours))
 
 
 @login_manager.user_loader
@@ -65,14 +95,24 @@ def load_user(user_id: str):
         number = whole_number(proposal_id, digits=18)
         if number is None or not sealed:
             return None
-        if _PSEUDONYM.fullmatch(sealed):
-            # A session signed in before the keys were sealed (`o:<id>:v-…`, signed by the
-            # app's secret, so not forged): still signed in, and written anew sealed.
-            user = OwnerUser(number, sealed)
-            session["_user_id"] = user.get_id()
-            return user
-        voter_key = _unseal(number, sealed)
-        return OwnerUser(number, voter_key, sealed) if voter_key else None
+        # A cookie of before the sealing (`o:<id>:v-…`) holds the bare pseudonym, which the
+        # chain publishes: signed by the app's secret alone, it is not opened (with a leaked
+        # secret anyone could sign in as any voter); it fails the seal like any forgery.
+        opened = _unseal(number, sealed)
+        if opened is None:
+            if _unseal(number, sealed, _LABEL_BEFORE) is not None:
+                # Sealed before sign-in times were: no age to bound, so signed in again.
+                _session_ended("expired")
+            return None
+        stamp, _, voter_key = opened.partition(":")
+        signed_in = whole_number(stamp, digits=20)
+        if signed_in is None or not voter_key:
+            return None
+        user = OwnerUser(number, voter_key, signed_in, sealed)
+        if _wall_microseconds() - signed_in > session_hours() * 3_600_000_000:
+            _session_ended("expired")
+            return None
+        return user
     if kind == "s":
         from votes.web.staff_login import load_staff
 
@@ -80,12 +120,63 @@ def load_user(user_id: str):
     return None
 
 
-def owner_of(proposal) -> OwnerUser | None:
-    """The signed-in owner if signed in for this proposal, else None."""
+# What an owner's session holds beside the sign-in itself: the sign-in's proof, a confirm
+# page's nonce and revision, a refused cast's choice, whether it is read-only.
+_OWNER_KEYS = ("_user_id", "_fresh", "_id", "proof", "ballot_nonce", "ballot_revision",
+               "retry_choice", "owner_read_only")
+
+
+def forget_owner() -> None:
+    """Take the owner's sign-in out of the session: the cookie written with this answer
+    no longer holds it (the language chosen and a pending second factor stay)."""
+    for key in _OWNER_KEYS:
+        session.pop(key, None)
+
+
+def _session_ended(why: str) -> None:
+    """The session's sign-in is over (`why`: "expired" or "signed_out"): forgotten, and the
+    sign-in page this request shows says so (session_ended())."""
+    g.owner_session_ended = why
+    forget_owner()
+
+
+def session_ended() -> str | None:
+    """Why this request's owner sign-in was refused, if it was one that had ended."""
+    return g.get("owner_session_ended")
+
+
+def signed_out_since(user: OwnerUser, signed_out_at) -> bool:
+    """Whether the voter signed out (on any phone) at or after this session's sign-in: the
+    old cookie, replayed, is then no one."""
+    return signed_out_at is not None and user.signed_in <= _wall_microseconds(signed_out_at)
+
+
+_UNREAD = object()
+
+
+def owner_of(proposal, voter=_UNREAD) -> OwnerUser | None:
+    """The signed-in owner if signed in for this proposal and not signed out since, else
+    None. `voter`: the voter's FrozenVoter values as the page read them (None: no row), so
+    that the sign-out check costs the owner pages no statement; otherwise it is read here,
+    once a request."""
     user = current_user._get_current_object()
-    if isinstance(user, OwnerUser) and user.proposal_id == proposal.id:
-        return user
-    return None
+    if not isinstance(user, OwnerUser) or user.proposal_id != proposal.id:
+        return None
+    checked = g.get("owner_checked")
+    if checked is not None and checked[0] is user:
+        return user if checked[1] else None
+    if voter is _UNREAD:
+        from votes.services.owner_pages import signed_out_at
+
+        signed_out = signed_out_at(proposal.id, user.voter_key)
+    else:
+        signed_out = getattr(voter, "signed_out_at", None)
+    valid = not signed_out_since(user, signed_out)
+    g.owner_checked = (user, valid)
+    if not valid:
+        _session_ended("signed_out")
+        return None
+    return user
 
 
 def owner_required(view):
@@ -119,7 +210,7 @@ def owner_view_required(page=None, *, devices: bool = False):
         if not isinstance(user, OwnerUser):
             return _sign_in_first(owner_proposal(uid))
         proposal, view = owner_proposal_and_view(uid, user.voter_key, devices)
-        owner = owner_of(proposal)
+        owner = owner_of(proposal, view.voter if view is not None else _UNREAD)
         if owner is None:
             return _sign_in_first(proposal)
         if view is None:  # no unit of this voter: what the page's own read would find
@@ -143,6 +234,9 @@ def _sign_in_first(proposal):
     if proposal.state == "withdrawn":  # no vote will be held: nothing to sign in for
         return render_template("owner/dead_end.html", kind="withdrawn", proposal=proposal), 410
     # After the vote and any objection period, it says how to sign in read-only.
+    # A sign-in that ended (its hours over, or signed out since) says so above how to sign
+    # in again, rather than a sign-in page that reads as if the owner had never been in.
     return render_template("owner/dead_end.html", kind="signin", proposal=proposal,
                            objection_end=open_period_end(proposal, clock.now()),
-                           read_only=read_only_stage(proposal)), 403
+                           read_only=read_only_stage(proposal), ended=session_ended(),
+                           hours=session_hours()), 403

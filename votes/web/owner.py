@@ -37,7 +37,7 @@ def _refuse_writes_read_only():
     after the period, no device registered. Refused here, before any view reads or locks
     anything, whatever the stage checks further on would say."""
     if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint in _SIGN_IN_STEPS \
-            or not session.get("owner_read_only"):
+            or request.endpoint == "owner.sign_out" or not session.get("owner_read_only"):
         return None
     message = str(access_service.READ_ONLY_REFUSED)
     if request.endpoint == "owner.device":
@@ -830,3 +830,38 @@ def signed_in_objection(proposal, owner):
             flash(err.message, "error")
             text = _refill(request.form.get("text", ""))
     return _objection_page(proposal, owner.voter_key, filed, text)
+
+
+@bp.post("/p/<uid>/sign-out")
+def sign_out(uid: str):
+    """退出登录: the owner's sign-in leaves this phone's session, and the voter's sessions
+    signed in until now are refused wherever their cookie is sent again (a copy of it, the
+    browser restoring an old one): the cookie is the browser's, only the server can void it.
+    Whatever proposal the session was signed in for; nothing of the proposal is read."""
+    from flask_login import current_user, logout_user
+
+    from votes.services.clock import wall_now
+    from votes.services.owner_pages import sign_out as record_sign_out
+
+    user = current_user._get_current_object()
+    if isinstance(user, OwnerUser):
+        record_sign_out(user.proposal_id, user.voter_key, user.signed_in_at, wall_now())
+    logout_user()
+    language = session.get("lang")
+    session.clear()  # the pending second factor, the confirm page's nonce, the proof …
+    if language:
+        session["lang"] = language
+    # Once, for the page that follows: only a sign-out (a POST with its CSRF token) takes
+    # the device keys out of the browser, not a link to that page from anywhere.
+    session["signed_out_of"] = uid
+    return redirect(url_for("owner.signed_out", uid=uid))
+
+
+@bp.get("/p/<uid>/signed-out")
+def signed_out(uid: str):
+    """After 退出登录: says so, and (device_forget.js) takes this proposal's device keys out
+    of the browser's storage, whose names carry the voter's pseudonym."""
+    forget = session.get("signed_out_of") == uid
+    if forget:
+        session.pop("signed_out_of")
+    return render_template("owner/signed_out.html", uid=uid, forget=forget)
