@@ -30,9 +30,13 @@ WIDTH = 80
 _TOKENS = re.compile(r"\s+|[!-~]+|.", re.S)
 
 
+def _width(c: str) -> int:
+    return 2 if unicodedata.east_asian_width(c) in "WF" else 1
+
+
 def columns(text: str) -> int:
     """How many columns a monospaced editor gives the text (a CJK character two)."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return sum(map(_width, text))
 
 
 def wrap(text: str, indent: int = 4, width: int = WIDTH, head: str = "") -> list[str]:
@@ -45,19 +49,24 @@ def wrap(text: str, indent: int = 4, width: int = WIDTH, head: str = "") -> list
         if token.isspace():
             pending = " " if line.strip() else token
             continue
-        size = columns(pending + token)
-        if size > room and line.strip() and columns(token) <= width - indent:
+        size = columns(token)
+        if size + len(pending) > room and line.strip() and size <= width - indent:
             lines.append(line)
             line, room, pending = " " * indent, width - indent, ""
-            size = columns(token)
-        while size > room:  # a word wider than a line: cut, a character at a time
-            cut = 0
-            while columns(token[:cut + 1]) <= room:
-                cut += 1
-            lines.append(line + pending + token[:cut])
-            line, room, pending, token = " " * indent, width - indent, "", token[cut:]
-            size = columns(token)
-        line, room, pending = line + pending + token, room - size, ""
+        if size + len(pending) > room:
+            # A word wider than a line (a scope naming 30,000 units is one): cut, each
+            # character's width counted once, so the cost is the word's length, not its
+            # square.
+            piece, used, room = [], 0, room - len(pending)
+            for c in token:
+                w = _width(c)
+                if used + w > room and (piece or line.strip()):
+                    lines.append(line + pending + "".join(piece) if piece else line)
+                    line, room, pending, piece, used = " " * indent, width - indent, "", [], 0
+                piece.append(c)
+                used += w
+            token, size = "".join(piece), used
+        line, room, pending = line + pending + token, room - size - len(pending), ""
     lines.append(line)
     return lines
 
