@@ -55,12 +55,7 @@ def test_a_refused_delivery_keeps_what_was_typed(app, runner, tmp_path, client):
 
 
 def test_a_refused_written_objection_keeps_what_was_typed(app, runner, tmp_path, client):
-    pid = open_vote(app, runner, tmp_path, "objection_days=2")
-    committee_clerk(runner, "SUN")
-    sign_in(client, "clerk")
-    vote(runner, tmp_path, pid, {"A": "agree", "B": "agree", "C": "agree", "D": "disagree"})
-    close_at_end(app, runner, pid)
-    at(app, END + timedelta(hours=1))
+    pid = _closed_in_objection_period(app, runner, tmp_path, client)
     page = f"/committee/p/{pid}"
     token = _once(_form(client.get(page).get_data(as_text=True), "objection-form"))
     typed = {"building": "1", "entrance": "1", "room": "999", "once": token,
@@ -91,16 +86,22 @@ def test_a_refused_written_objection_keeps_what_was_typed(app, runner, tmp_path,
         'id="c-objection-') == 1
 
 
-def _closed_with_objection(app, runner, tmp_path, client):
-    """A closed vote in its objection period, one written objection on it: (page, seq)."""
-    from tests.procedure_world import file_objection
-
+def _closed_in_objection_period(app, runner, tmp_path, client):
+    """A vote closed an hour ago with two days for objections, the clerk signed in: its id."""
     pid = open_vote(app, runner, tmp_path, "objection_days=2")
     committee_clerk(runner, "SUN")
     sign_in(client, "clerk")
     vote(runner, tmp_path, pid, {"A": "agree", "B": "agree", "C": "agree", "D": "disagree"})
     close_at_end(app, runner, pid)
     at(app, END + timedelta(hours=1))
+    return pid
+
+
+def _closed_with_objection(app, runner, tmp_path, client):
+    """A closed vote in its objection period, one written objection on it: (page, seq)."""
+    from tests.procedure_world import file_objection
+
+    pid = _closed_in_objection_period(app, runner, tmp_path, client)
     return pid, file_objection(runner, tmp_path, pid)
 
 

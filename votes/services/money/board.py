@@ -102,18 +102,10 @@ def open_works_file(proposal: Proposal, digest: str, actor: str) -> tuple[str, b
     ballot forms, delivery and objection scans are not served here, nor another vote's
     files), its opening audited as procedure scans' are."""
     from votes.i18n import _
-    from votes.models import Evidence
-    from votes.services import audit
-    from votes.services.errors import NotFound
-    from votes.services.tx import unit_of_work
+    from votes.services.procedure.scans import open_listed_evidence
 
     listed = next((f for f in works_files(proposal) if f.digest == digest), None)
-    evidence = None if listed is None else db.session.scalar(select(Evidence).where(
-        Evidence.proposal_id == proposal.id, Evidence.sha256 == digest))
-    if evidence is None:
-        raise NotFound(_("没有这份证明材料。"))
-    name, content = evidence.name, evidence.content  # before the commit expires them
-    with unit_of_work() as session:
-        audit.record(session, actor, "works.evidence.open", community_id=proposal.community_id,
-                     target=str(proposal.id), details={"step": listed.step, "evidence": digest})
-    return name, content
+    return open_listed_evidence(
+        proposal, None if listed is None else digest, actor, "works.evidence.open",
+        {} if listed is None else {"step": listed.step, "evidence": digest},
+        _("没有这份证明材料。"))

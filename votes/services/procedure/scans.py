@@ -68,13 +68,23 @@ def open_scan(proposal: Proposal, digest: str, actor: str) -> tuple[str, bytes]:
     """The stored file (name, content) of one of those scans (NotFound for any other digest: ballot forms
     and other evidence are not served here), its opening audited."""
     scan = next((s for s in procedure_scans(proposal) if s.digest == digest), None)
-    evidence = None if scan is None else db.session.scalar(select(Evidence).where(
+    return open_listed_evidence(
+        proposal, None if scan is None else digest, actor, "proposal.scan.open",
+        {} if scan is None else {"kind": scan.kind, "seq": scan.seq, "evidence": digest},
+        _("没有这份扫描件。"))
+
+
+def open_listed_evidence(proposal: Proposal, digest: str | None, actor: str, action: str,
+                         details: dict, missing: str) -> tuple[str, bytes]:
+    """The stored file (name, content) of the proposal's evidence with that digest, which the
+    caller found in the list it serves (None: not in it), its opening audited as `action`;
+    NotFound(missing) for a digest not listed or a file the database does not hold."""
+    evidence = None if digest is None else db.session.scalar(select(Evidence).where(
         Evidence.proposal_id == proposal.id, Evidence.sha256 == digest))
     if evidence is None:
-        raise NotFound(_("没有这份扫描件。"))
+        raise NotFound(missing)
     name, content = evidence.name, evidence.content  # before the commit expires them
     with unit_of_work() as session:
-        audit.record(session, actor, "proposal.scan.open", community_id=proposal.community_id,
-                     target=str(proposal.id), details={"kind": scan.kind, "seq": scan.seq,
-                                                       "evidence": digest})
+        audit.record(session, actor, action, community_id=proposal.community_id,
+                     target=str(proposal.id), details=details)
     return name, content
