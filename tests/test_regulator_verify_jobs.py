@@ -46,7 +46,7 @@ def _regulator(app, runner, tmp_path, client):
     return pid
 
 
-def _running_job(app, pid, beat_minutes_ago: int = 0) -> int:
+def _running_job(app, pid, beat_minutes_ago: int = 0, by: str = "district") -> int:
     """A running job as another worker left it, beating `beat_minutes_ago` minutes ago."""
     from votes.extensions import db
     from votes.models import Verification
@@ -55,7 +55,7 @@ def _running_job(app, pid, beat_minutes_ago: int = 0) -> int:
     with app.app_context():
         then = clock.wall_now() - timedelta(minutes=beat_minutes_ago)
         job = Verification(proposal_id=int(pid), ok=False, outcome="failed", state="running",
-                           stage="export", chain_head="", report="", verified_by="district",
+                           stage="export", chain_head="", report="", verified_by=by,
                            started_at=then, heartbeat_at=then)
         db.session.add(job)
         db.session.commit()
@@ -398,8 +398,16 @@ def test_a_job_waiting_behind_another_beats_with_it(app, runner, tmp_path, clien
         beats.put(1)
 
     monkeypatch.setattr(verify_jobs._Heartbeat, "beat", signalled)
+    # The job ahead is another regulator's: one login runs one verification at a time.
+    from tests.staff_world import PASSWORD
+
+    result = runner.invoke(args=["users", "create", "--no-must-change", "district2", "--role",
+                                 "regulator", "--jurisdiction", "350502", "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    colleague = app.test_client()
+    sign_in(colleague, "district2")
     try:
-        assert client.post(f"/regulator/p/{other}/verify").status_code == 303
+        assert colleague.post(f"/regulator/p/{other}/verify").status_code == 303
         assert entered.wait(WAIT)
         r = client.post(f"/regulator/p/{pid}/verify")
         waiting = int(r.headers["Location"].split("job=")[1].split("#")[0])
@@ -456,7 +464,7 @@ def test_no_more_verifications_run_at_once_than_the_deployment_allows(app, runne
     now = datetime.now(timezone.utc)  # the wall clock, held still from here
     app.config["VOTES_WALL_NOW"] = now
     app.config["VERIFY_JOBS_MAX"] = 1
-    elsewhere = _running_job(app, other)  # another worker's, beating now
+    elsewhere = _running_job(app, other, by="another")  # another worker's, beating now
     refused = client.post(f"/regulator/p/{pid}/verify")
     page = refused.get_data(as_text=True)
     assert refused.status_code == 503 and refused.headers["Retry-After"] == "60"
@@ -536,3 +544,31 @@ def test_the_limit_is_a_whole_number_of_at_least_one(sqlite_template, tmp_path, 
     monkeypatch.setenv("VOTES_VERIFY_JOBS_MAX", "0")  # would refuse every verification
     with pytest.raises(ValueError, match="VOTES_VERIFY_JOBS_MAX must be at least 1"):
         _app(sqlite_template, tmp_path, "zero")
+
+
+def test_one_regulator_cannot_hold_every_verification_slot(app, runner, tmp_path, client):
+    """VERIFY_JOBS_MAX is shared by every district: one regulator (or a stolen regulator
+    account) clicking several city-sized votes took every slot for as long as they ran, and
+    every other district's verification was refused meanwhile. A login runs one verification
+    at a time: its second waits for its first, in words, nothing recorded; another
+    regulator's click still starts."""
+    from datetime import datetime, timezone
+
+    pid = _regulator(app, runner, tmp_path, client)
+    other = _another_proposal(runner)
+    app.config["VOTES_WALL_NOW"] = datetime.now(timezone.utc)
+    app.config["VERIFY_JOBS_MAX"] = 3
+    mine = _running_job(app, other)  # this regulator's own, on another worker, beating now
+    refused = client.post(f"/regulator/p/{pid}/verify")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "60"
+    assert 'id="verify-busy" role="alert">您已有一项验证在进行（外墙维修），' in page, page
+    assert _jobs(app, pid) == [] and _audited(client, pid) == 0
+    english = client.post(f"/regulator/p/{pid}/verify?lang=en").get_data(as_text=True)
+    assert "You already have a verification running" in english
+    client.get(f"/regulator/p/{pid}?lang=zh_CN")
+    # Another regulator's job does not count as this one's.
+    _beat(app, mine, datetime.now(timezone.utc) - timedelta(minutes=5))  # its worker died
+    _running_job(app, _another_proposal(runner), by="another")
+    done = client.post(f"/regulator/p/{pid}/verify", follow_redirects=True)
+    assert "验证通过：各项检查均已通过" in done.get_data(as_text=True)

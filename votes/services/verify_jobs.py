@@ -80,6 +80,18 @@ class Busy(DomainError):
         self.running, self.limit = running, limit
 
 
+class YoursRunning(Busy):
+    """The same login has a verification running already (of another proposal): the slots
+    VERIFY_JOBS_MAX allows are every district's, so one login runs one at a time."""
+
+    def __init__(self, title: str, running: int, limit: int) -> None:
+        DomainError.__init__(self, _(
+            "您已有一项验证在进行（%(title)s），请等它完成后再验证本事项。同一账号同一时间只进行一项"
+            "验证，以免占满全系统的验证名额（最多 %(max)s 项）、耽误其他辖区的验证。", title=title,
+            max=limit))
+        self.running, self.limit = running, limit
+
+
 def start(proposal: Proposal, actor: str) -> tuple[Verification, bool]:
     """The proposal's running job, or a new one queued: (job, whether it was started now).
     A job left by a dead worker is marked failed_to_run and a new one started. Busy when
@@ -102,6 +114,12 @@ def start(proposal: Proposal, actor: str) -> tuple[Verification, bool]:
             running = _live_jobs(session)
             if running >= limit:
                 raise Busy(running, limit)
+            # One regulator's city-sized votes, clicked one after the other (or a stolen
+            # account's), would otherwise hold every slot for hours and refuse every other
+            # district: a login's second verification waits for its first.
+            own = _live_job_of(session, actor, pid)
+            if own is not None:
+                raise YoursRunning(own, running, limit)
             job = _new_job(session, proposal, actor)
             # A check, not a download: its own action, so the log tells the two apart.
             audit.record(session, actor, "proposal.verify", community_id=proposal.community_id,
@@ -152,6 +170,17 @@ def _live_jobs(session) -> int:
     return session.scalar(select(func.count()).select_from(Verification).where(
         Verification.state == RUNNING,
         func.coalesce(Verification.heartbeat_at, Verification.started_at) >= since))
+
+
+def _live_job_of(session, actor: str, pid: int) -> str | None:
+    """The title of another proposal than `pid` whose verification `actor` started and is
+    running (its worker alive), if any. (This proposal's own is shown, or refused by the
+    database's one-running-job index.)"""
+    since = clock.wall_now() - STALE_AFTER
+    return session.scalar(select(Proposal.title).join(
+        Verification, Verification.proposal_id == Proposal.id).where(
+        Verification.state == RUNNING, Verification.verified_by == actor,
+        Verification.proposal_id != pid, func.coalesce(Verification.heartbeat_at, Verification.started_at) >= since).limit(1))
 
 
 def _new_job(session, proposal: Proposal, actor: str) -> Verification:
