@@ -230,3 +230,39 @@ def test_the_owner_pages_sql_budget_holds_the_sign_out_check(app, runner, tmp_pa
     with counting(app) as statements:
         assert _ballot(client, vote).status_code == 403
     assert len(statements) == 1, statements
+
+
+def test_a_sign_out_on_a_host_behind_does_not_lock_out_the_next_sign_in(app, vote, client):
+    """Hosts' clocks differ. Signed in on a host 5 minutes ahead, the sign-out (on a host
+    with the right time) records that host's sign-in time, in the future here: a sign-in
+    again a few seconds later on the right host got an earlier time than the sign-out and
+    was refused at once (此登录已退出) for five minutes, however often the owner tried. A
+    sign-in now comes after the voter's last sign-out, whatever the clocks."""
+    _at(app, minutes=5)  # the host ahead
+    _sign_in(client, app, vote)
+    _at(app, seconds=10)  # the right time, on the next host
+    assert client.post(f"/p/{vote['uid']}/sign-out").status_code == 302
+    _at(app, seconds=20)
+    _sign_in(client, app, vote)
+    assert _signed_in(_ballot(client, vote))
+    # That sign-in is dated just after the sign-out (the host ahead's time): it lasts its
+    # hours from there, at most the clocks' difference longer.
+    _at(app, hours=12, minutes=5)
+    assert _signed_in(_ballot(client, vote))
+    _at(app, hours=12, minutes=5, seconds=2)
+    assert _ballot(client, vote).status_code == 403
+
+
+def test_a_session_signed_in_on_a_host_ahead_is_signed_out_with_the_rest(app, vote, client):
+    """A co-owner's phone signed in a few seconds before the sign-out, on a host whose clock
+    is ahead: its sealed time was later than the sign-out's, and it stayed signed in after
+    退出登录 said every session of the household had ended. The sign-out covers the clocks'
+    difference (a minute)."""
+    _at(app, seconds=30)  # the host 30 s ahead, at 0 s
+    other_phone = app.test_client()
+    _sign_in(other_phone, app, vote)
+    _at(app, seconds=5)  # the right time, a few seconds later, on another host
+    _sign_in(client, app, vote)
+    assert client.post(f"/p/{vote['uid']}/sign-out").status_code == 302
+    _at(app, seconds=40)
+    assert other_phone.get(f"/p/{vote['uid']}/ballot").status_code == 403

@@ -407,21 +407,26 @@ class Attempt:
     wait_until: datetime | None = None
     voter_key: str = ""  # whose second factor passed (when ok)
     proposal_id: int = 0  # the proposal they passed it for (when ok)
+    # When an owner of the voter last signed out (when ok): the sign-in is dated after it.
+    signed_out_at: datetime | None = None
 
 
 @functools.cache
 def _pending_access():
     # The voter's owners (encrypted) come with it: the check needs them, and a statement
     # of their own was a round trip more.
-    owners = select(FrozenVoter.owners_enc).where(
-        FrozenVoter.proposal_id == VoterAccess.proposal_id,
-        FrozenVoter.voter_key == VoterAccess.voter_key).scalar_subquery()
+    of_voter = (FrozenVoter.proposal_id == VoterAccess.proposal_id,
+                FrozenVoter.voter_key == VoterAccess.voter_key)
+    owners = select(FrozenVoter.owners_enc).where(*of_voter).scalar_subquery()
+    # And when an owner of the voter last signed out: a sign-in is dated after it (another
+    # host's clock may have set it ahead of this one's).
+    signed_out = select(FrozenVoter.signed_out_at).where(*of_voter).scalar_subquery()
     # So do the proposal's uid, state and window: while voting is open (nearly always) the
     # answer needs no statement of its own to read the proposal (see `verify_second_factor`).
     proposals = Proposal.__table__
     return select(VoterAccess.__table__, select(LobbyFailure.id).where(
         LobbyFailure.access_id == VoterAccess.id).exists().label("lobbied"),
-        owners.label("owners_enc"), proposals.c.uid.label("proposal_uid"),
+        owners.label("owners_enc"), signed_out.label("signed_out_at"), proposals.c.uid.label("proposal_uid"),
         proposals.c.state.label("proposal_state"),
         proposals.c.voting_start.label("proposal_voting_start"),
         proposals.c.voting_end.label("proposal_voting_end")).join(
@@ -513,7 +518,8 @@ def verify_second_factor(access_id: int, answer: str, method: str = "id", *,
             else:  # the usual case: the UPDATE and the COMMIT in one round trip
                 rows.write_and_commit(_verified(), {"access_id": access.id, "now": now},
                                       session)
-            return Attempt(True, voter_key=access.voter_key, proposal_id=access.proposal_id)
+            return Attempt(True, voter_key=access.voter_key, proposal_id=access.proposal_id,
+                           signed_out_at=access.signed_out_at)
         if via_lobby:
             wait, left = lobby.record_failure(session, access, client, now)
             return Attempt(False, left, None, wait)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+from datetime import datetime, timedelta
 from dataclasses import dataclass
 
 from sqlalchemy import and_, bindparam, func, select
@@ -562,13 +562,20 @@ def signed_out_at(proposal_id: int, voter_key: str) -> datetime | None:
     return found[0][0] if found else None
 
 
+# How far hosts' clocks may differ: a session another host signed in just before the
+# sign-out, its clock ahead of this one's, carries a later time than this host's now.
+SIGN_OUT_SKEW = timedelta(minutes=1)
+
+
 def sign_out(proposal_id: int, voter_key: str, signed_in: datetime, now: datetime) -> None:
     """Record that an owner of the voter signed out: every session of the voter signed in at
     or before this time is refused from now on (votes/web/login.py), the one signing out too
-    even where this host's clock is behind the one that signed it in (`signed_in`)."""
+    even where this host's clock is behind the one that signed it in (`signed_in`), and
+    those another host signed in up to SIGN_OUT_SKEW ahead of this one. A sign-in after it
+    is dated after it (login.sign_in_time), so the margin refuses no later sign-in."""
     from sqlalchemy import or_, update
 
-    until = max(now, signed_in)
+    until = max(now + SIGN_OUT_SKEW, signed_in)
     voters = FrozenVoter.__table__
     with unit_of_work() as session:  # never moved back: another phone's later sign-out stands
         session.execute(update(voters).where(

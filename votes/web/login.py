@@ -145,6 +145,15 @@ def session_ended() -> str | None:
     return g.get("owner_session_ended")
 
 
+def sign_in_time(signed_out_at: datetime | None) -> int:
+    """A sign-in's time (as OwnerUser.signed_in): now, or just after the voter's last
+    sign-out if that reads later. Hosts' clocks differ, and a sign-out is dated ahead of the
+    clock (owner_pages.sign_out): a sign-in read as before it would be refused at once, and
+    again at each try, for as long as the difference."""
+    now = _wall_microseconds()
+    return now if signed_out_at is None else max(now, _wall_microseconds(signed_out_at) + 1)
+
+
 def signed_out_since(user: OwnerUser, signed_out_at) -> bool:
     """Whether the voter signed out (on any phone) at or after this session's sign-in: the
     old cookie, replayed, is then no one."""

@@ -20,7 +20,8 @@ from votes.services.errors import DomainError
 from votes.services.owner_pages import (cast_online, owner_proposal, pending_page,
                                         receipt_details, register_device, voter_view)
 from votes.services.tx import read_only, reads_only
-from votes.web.login import OwnerUser, owner_of, owner_required, owner_view_required
+from votes.web.login import (OwnerUser, owner_of, owner_required, owner_view_required,
+                             sign_in_time)
 
 bp = Blueprint("owner", __name__)
 CHOICES = ("agree", "disagree", "abstain")
@@ -306,7 +307,8 @@ def verify(uid: str):
     except DomainError as err:
         attempt, error = None, err.message
     if attempt is not None and attempt.ok:
-        login_user(OwnerUser(attempt.proposal_id, attempt.voter_key))
+        login_user(OwnerUser(attempt.proposal_id, attempt.voter_key,
+                             sign_in_time(attempt.signed_out_at)))
         # A confirm page opened before this sign-in was another sign-in's, perhaps another
         # owner's on a shared phone: its nonce (and a refused cast's choice) must not cast
         # a ballot for the voter signed in now.
