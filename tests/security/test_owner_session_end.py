@@ -266,3 +266,24 @@ def test_a_session_signed_in_on_a_host_ahead_is_signed_out_with_the_rest(app, vo
     assert client.post(f"/p/{vote['uid']}/sign-out").status_code == 302
     _at(app, seconds=40)
     assert other_phone.get(f"/p/{vote['uid']}/ballot").status_code == 403
+
+
+def test_a_voided_cookie_cannot_sign_the_household_out_again(app, vote, client):
+    """The owner signs out on a shared phone, whose next user had copied the cookie. That
+    copy opens nothing, but its sign-out was still recorded (its CSRF token is in the same
+    cookie): each time the owner signed in again, one POST with the copy, without any second
+    factor, ended the owner's new session, as often as wanted for the copy's 12 hours. A
+    cookie signed out since signs out nothing but itself."""
+    _sign_in(client, app, vote)
+    copy = client.get_cookie("session").value
+    _at(app, minutes=1)
+    assert client.post(f"/p/{vote['uid']}/sign-out").status_code == 302
+    owner = app.test_client()
+    _at(app, minutes=3)
+    _sign_in(owner, app, vote)
+    thief = app.test_client()
+    thief.set_cookie("session", copy)
+    _at(app, minutes=4)
+    r = thief.post(f"/p/{vote['uid']}/sign-out")
+    assert r.status_code == 302
+    assert _signed_in(_ballot(owner, vote))

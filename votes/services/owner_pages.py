@@ -577,8 +577,11 @@ def sign_out(proposal_id: int, voter_key: str, signed_in: datetime, now: datetim
 
     until = max(now + SIGN_OUT_SKEW, signed_in)
     voters = FrozenVoter.__table__
-    with unit_of_work() as session:  # never moved back: another phone's later sign-out stands
+    # Only from a session still signed in: a cookie signed out since (a copy kept on a shared
+    # phone) would otherwise, with no second factor, end each new sign-in of the household
+    # as often as it was sent. The sign-out is never moved back (until >= signed_in).
+    with unit_of_work() as session:
         session.execute(update(voters).where(
             voters.c.proposal_id == proposal_id, voters.c.voter_key == voter_key,
-            or_(voters.c.signed_out_at.is_(None), voters.c.signed_out_at < until))
+            or_(voters.c.signed_out_at.is_(None), voters.c.signed_out_at < signed_in))
             .values(signed_out_at=until))
