@@ -128,3 +128,48 @@ def test_only_this_votes_works_files_are_served(app, runner, tmp_path, client):
     assert _audited(app) == []
     assert client.get(f"/committee/p/{pid}/works/files/{contract.upper()}").data == CONTRACT
     assert len(_audited(app)) == 1
+
+
+def test_a_stored_name_cannot_break_the_download_header(app, runner, tmp_path, client):
+    """The stored name is the uploader's (a committee member's, or a file name the CLI was
+    given): quotes, a line break with a header after it, a path, non-ASCII. The header is one
+    attachment line with a bare name; the non-ASCII name is given as RFC 5987 filename*."""
+    from votes.extensions import db
+    from votes.models import Evidence
+
+    pid = _world(app, runner, tmp_path)
+    contract = hashlib.sha256(CONTRACT).hexdigest()
+    with app.app_context():
+        row = db.session.scalar(select(Evidence).where(Evidence.proposal_id == int(pid),
+                                                       Evidence.sha256 == contract))
+        row.name = '../a"b\r\nSet-Cookie: x=1; \u202egpj.合同.pdf'
+        db.session.commit()
+        db.session.remove()
+    sign_in(client, "sun_committee")
+    r = client.get(f"/committee/p/{pid}/works/files/{contract}")
+    assert r.status_code == 200 and r.data == CONTRACT
+    disposition = r.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;") and "\r" not in disposition
+    assert "\n" not in disposition and "Set-Cookie" not in r.headers
+    assert "../" not in disposition and "..%2F" not in disposition.upper()
+    assert "\u202e" not in disposition and "%E2%80%AE" not in disposition.upper()
+    assert disposition.count('"') in (0, 2)
+
+
+def test_a_loop_cannot_fill_the_audit_log_with_openings(app, runner, tmp_path, client):
+    """Each opening writes an audit entry under the log's lock, which every staff action of
+    every community takes: a script looping over one file (a committee member's account, or
+    a stolen one) filled the log and held up every other audited action. Openings are
+    limited per account (60 a minute): then 429, nothing audited; another account opens."""
+    pid = _world(app, runner, tmp_path)
+    contract = hashlib.sha256(CONTRACT).hexdigest()
+    sign_in(client, "sun_committee")
+    url = f"/committee/p/{pid}/works/files/{contract}"
+    codes = [client.get(url).status_code for _ in range(61)]
+    assert codes[:60] == [200] * 60 and codes[60] == 429
+    assert len(_audited(app)) == 60
+    admin = app.test_client()
+    sign_in(admin, "root")
+    assert admin.get(url).status_code == 200
+    # The scans of delivery and objection, served the same way, share the limit.
+    assert client.get(f"/committee/p/{pid}/scans?file={contract}").status_code == 429

@@ -94,3 +94,23 @@ def staff(*roles: str, obj: str | None = None):
         return wrapper
 
     return decorate
+
+
+def _staff_account() -> str:
+    from votes.extensions import client_address
+
+    return current_user.get_id() or client_address()
+
+
+# Opening a stored file (a delivery or objection scan, a works file) writes an audit entry
+# under the log's lock, which every audited action of every community takes: a script
+# looping over one file (a member's account, or a stolen one) would fill the log and hold
+# up everyone's actions. Far more than anyone reads in a minute; the routes share it, per
+# account; the scans' list (no ?file=) is a page like any other.
+def limit_stored_file_openings(view):
+    from votes.extensions import limiter
+
+    return limiter.shared_limit(
+        "60 per minute", scope="stored-file-openings", key_func=_staff_account,
+        exempt_when=lambda: request.view_args.get("digest") is None
+        and request.args.get("file") is None)(view)

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from votes.core.numbers import whole_number
 from votes.services.errors import DomainError
 from votes.web import refusal_words
-from votes.web.authz import staff
+from votes.web.authz import limit_stored_file_openings, staff
 from votes.web.committee import bp
 from votes.web.once import once
 
@@ -193,6 +193,7 @@ def scans_page(proposal, actor: str, endpoint: str):
 
 
 @bp.get("/p/<int:pid>/scans")
+@limit_stored_file_openings
 @staff("committee", "admin", obj="proposal")
 def scans(user, proposal):
     return scans_page(proposal, user.login, "committee.scans")

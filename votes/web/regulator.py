@@ -8,7 +8,7 @@ import io
 from flask import (Blueprint, flash, make_response, redirect, render_template, request, send_file,
                    url_for)
 
-from votes.web.authz import staff
+from votes.web.authz import limit_stored_file_openings, staff
 from votes.web.tables import paged
 
 # Sorts by what the proposal row holds: the page is cut before any figures are computed.
@@ -187,6 +187,7 @@ def _emergency(proposal):
 
 
 @bp.get("/p/<int:pid>/scans")
+@limit_stored_file_openings
 @staff("regulator", "admin", obj="proposal")
 def scans(user, proposal):
     """A proposal's delivery and written-objection scans (§17, §19)."""

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from votes.core.numbers import whole_number
 from votes.services.errors import DomainError
 from votes.web import refusal_words
-from votes.web.authz import staff
+from votes.web.authz import limit_stored_file_openings, staff
 from votes.web.once import once
 
 bp = Blueprint("works", __name__)
@@ -130,6 +130,7 @@ def settle(user, proposal):
 
 
 @bp.get("/committee/p/<int:pid>/works/files/<digest>")
+@limit_stored_file_openings
 @staff("committee", "admin", obj="proposal")
 def works_file(user, proposal, digest):
     """One file a works step carries (contract, payment voucher, acceptance record, an
