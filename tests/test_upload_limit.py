@@ -167,3 +167,26 @@ def test_in_the_browser_a_file_too_large_is_refused_before_sending(sqlite_app, t
         page.wait_for_url(f"{base}/committee/p/{pid}")
         page.wait_for_load_state()
         assert page.input_value("#d-room") == "201"
+
+
+def test_the_too_large_pages_way_back_stays_on_this_site(app, runner, tmp_path, client):
+    """The 413 page links the Referer's path when it is this site's. A path beginning with
+    a backslash (/\\evil.example/) passed the check (it does not begin //), and browsers
+    read a backslash as a slash: the link went to another site. Only a path the site serves
+    is linked: none with a backslash or a control character."""
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    pid = open_vote(app, runner, tmp_path, "follow_majority=full")
+    committee_clerk(runner, "SUN")
+    sign_in(client, "clerk")
+    for referer in ("http://localhost/\\evil.example/x", "http://localhost/\t/evil.example",
+                    "http://localhost//evil.example"):
+        r = client.post(f"/committee/p/{pid}/delivery", content_type="multipart/form-data",
+                        headers={"Referer": referer},
+                        data={"evidence": (io.BytesIO(b"0" * 2 * 1024 * 1024), "e.jpg")})
+        html = r.get_data(as_text=True)
+        assert r.status_code == 413
+        assert "evil.example" not in html, referer
+    ok = client.post(f"/committee/p/{pid}/delivery", content_type="multipart/form-data",
+                     headers={"Referer": f"http://localhost/committee/p/{pid}?tab=1"},
+                     data={"evidence": (io.BytesIO(b"0" * 2 * 1024 * 1024), "e.jpg")})
+    assert f'href="/committee/p/{pid}?tab=1"' in ok.get_data(as_text=True)

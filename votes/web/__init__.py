@@ -180,8 +180,10 @@ def register_blueprints(app: Flask) -> None:
         # opens the form afresh without it), and the member learns nothing was saved.
         back = urlsplit(request.referrer or "")
         again = None
+        # Not "//…", nor "/\…" (a browser reads a backslash as a slash: another site).
         if back.netloc == request.host and back.path.startswith("/") \
-                and not back.path.startswith("//"):
+                and not back.path.startswith("//") and "\\" not in back.path \
+                and all(" " < c != "\x7f" for c in back.path + back.query):
             again = back.path + (f"?{back.query}" if back.query else "")
         return render_template("error.html", again=again, back=True, message=_(
             "文件太大：一次提交的文件合计不能超过 %(size)s，这次什么都没有保存。"
