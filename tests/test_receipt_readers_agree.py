@@ -134,7 +134,7 @@ EXPECTED = {"A1": ("superseded", "A2"), "A2": ("counted", None),
 WORDS = {"counted": ("已计入上面的表决结果",), "current": ("是该业主目前有效的选票（表决尚未结束）",),
          "superseded": ("已被同一业主后来的选票替代", "工作人员已于", "取代了这张选票"),
          "withdrawn": ("撤回，不计入",), "not_found": ("没有找到这个回执码",),
-         "invalid": ("这不是完整的回执码",)}
+         "invalid": ("这不是有效的回执码",)}
 
 
 def _words(client, uid, code) -> str:
