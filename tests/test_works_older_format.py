@@ -42,7 +42,7 @@ def test_works_are_refused_on_the_cli_and_the_bundle_still_verifies(app, runner,
         assert WHY in result.output and "votes-bundle/1" in result.output, result.output
         assert "Traceback" not in result.output
     shown = runner.invoke(args=["works", "show", pid])
-    assert shown.exit_code == 0 and "stage: -" in shown.output, shown.output
+    assert shown.exit_code == 0 and "阶段：-" in shown.output, shown.output
     assert _evidence_count(app) == before  # no upload kept for a refused step
 
     kinds, status, _out = verdict(app, runner, tmp_path, pid)

@@ -34,7 +34,8 @@ def _kinds(app, pid):
             .order_by(ChainEntry.seq))]
 
 
-def test_settled_proposal_debits_every_unit_and_its_bundle_verifies(app, runner, tmp_path):
+def test_settled_proposal_debits_every_unit_and_its_bundle_verifies(app, runner, tmp_path,
+                                                                   monkeypatch):
     vote = passed_vote(app, runner, tmp_path, rows=low_balance_rows())
     pid = vote["pid"]
     works_done(runner, tmp_path, pid, payments=("2000.00", "1000.00"))
@@ -68,8 +69,15 @@ def test_settled_proposal_debits_every_unit_and_its_bundle_verifies(app, runner,
     dev = debits[("2", "101")]
     assert dev.balance_before is None and dev.debited == 0 and dev.shortfall == dev.share
 
+    # Chinese first like every command (the labels were English only, `final_cost:`).
     shown = runner.invoke(args=["works", "show", pid])
-    assert "stage: settlement" in shown.output and "final_cost: 6,400.00" in shown.output
+    assert "阶段：结算" in shown.output and "结算金额：6,400.00 元" in shown.output, shown.output
+    assert "stage" not in shown.output and "final_cost" not in shown.output
+    monkeypatch.setenv("VOTES_LANG", "en")
+    shown = runner.invoke(args=["works", "show", pid])
+    assert "Stage: Settlement" in shown.output, shown.output
+    assert "Final cost: 6,400.00 yuan" in shown.output, shown.output
+    monkeypatch.delenv("VOTES_LANG")
     again = runner.invoke(args=["works", "settle", pid, "--final-cost", "6400.00"])
     assert again.exit_code == 1 and "已结算" in again.output
 

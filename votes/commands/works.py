@@ -113,14 +113,21 @@ def settle(proposal, final_cost):
 def show(proposal):
     """The money stage and amounts of a proposal."""
     from votes.core.numbers import format_yuan
+    from votes.i18n import _
     from votes.services.lifecycle import proposal_now
     from votes.services.money.works import money_summary
 
     s = money_summary(proposal_now(proposal))
-    fmt = lambda v: "" if v is None else format_yuan(v)  # noqa: E731
-    click.echo(f"stage: {s['stage'] or '-'}\nbudget: {fmt(s['budget'])}\n"
-               f"contractor: {s['contractor']}\ncontract: {fmt(s['contract'])}\n"
-               f"paid: {fmt(s['paid'])}\nfinal_cost: {fmt(s['final_cost'])}")
+
+    def yuan(fen) -> str:
+        return "-" if fen is None else _("%(amount)s 元", amount=format_yuan(fen))
+
+    click.echo("\n".join([_("阶段：%(stage)s", stage=s["stage_label"] or "-"),
+                          _("预算：%(amount)s", amount=yuan(s["budget"])),
+                          _("施工单位：%(name)s", name=s["contractor"] or "-"),
+                          _("合同金额：%(amount)s", amount=yuan(s["contract"])),
+                          _("已付款：%(amount)s", amount=yuan(s["paid"])),
+                          _("结算金额：%(amount)s", amount=yuan(s["final_cost"]))]))
 
 
 @works_cli.command("settlement-notice")
