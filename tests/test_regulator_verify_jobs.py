@@ -472,7 +472,7 @@ def test_no_more_verifications_run_at_once_than_the_deployment_allows(app, runne
     assert "全系统同时最多进行 1 项验证" in page and 'id="verify-bundle"' in page
     assert _jobs(app, pid) == [] and _audited(client, pid) == 0
     english = client.post(f"/regulator/p/{pid}/verify?lang=en").get_data(as_text=True)
-    assert "1 verifications are already running; please try again later." in english
+    assert "1 verification is already running; please try again later." in english
     client.get(f"/regulator/p/{pid}?lang=zh_CN")
     # Its last beat exactly STALE_AFTER ago: still alive, still counted.
     _beat(app, elsewhere, now - timedelta(minutes=3))

@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 
 from votes.core.verifier_report import FAILED, Report, report_from_json, stored_json
 from votes.extensions import db
-from votes.i18n import _
+from votes.i18n import _, ngettext
 from votes.models import Proposal, Verification
 from votes.services import audit, clock
 from votes.services.background import Pool
@@ -52,8 +52,9 @@ STALE_AFTER = timedelta(minutes=3)  # a heartbeat older than this: the worker is
 # One verifier at a time a process: it is CPU work, and a worker's other threads serve pages.
 WORKERS, QUEUE_SIZE = 1, 8
 EXIT_WAIT = 5  # seconds a worker's exit waits; a job cut off then is shown as interrupted
-INTERRUPTED = ("验证中断（处理验证的进程已停止），未得出结果 / verification interrupted (the "
-               "process running it stopped), no result")
+# Why a job did not run to the end, as job.report holds it: a code, put in the reader's
+# words when shown (failure_words). Rows written before hold a sentence in both languages.
+QUEUE_FULL, INTERRUPTED, NOT_COMPLETED = "failed:queue_full", "failed:interrupted", "failed:error:"
 
 # The checks the verifier reports as it begins each (votes.core.verifier._verify): steps 1–7,
 # 10, 15, then 4 again for the signatures gathered on the way; one fewer for an emergency use
@@ -74,9 +75,11 @@ class Busy(DomainError):
     one was not started (nothing recorded), and a later click may start it."""
 
     def __init__(self, running: int, limit: int) -> None:
-        super().__init__(_("已有 %(n)s 项验证在进行，请稍后再试。本次验证未开始（全系统同时最多进行 "
-                           "%(max)s 项验证，每项都占用大量内存）；几分钟后再点“验证导出包”即可。",
-                           n=running, max=limit))
+        super().__init__(ngettext("已有 %(num)s 项验证在进行，请稍后再试。本次验证未开始（全系统同时最多"
+                                  "进行 %(max)s 项验证，每项都占用大量内存）；几分钟后再点“验证导出包”即可。",
+                                  "已有 %(num)s 项验证在进行，请稍后再试。本次验证未开始（全系统同时最多"
+                                  "进行 %(max)s 项验证，每项都占用大量内存）；几分钟后再点“验证导出包”即可。",
+                                  running, max=limit))
         self.running, self.limit = running, limit
 
 
@@ -140,8 +143,7 @@ def start(proposal: Proposal, actor: str) -> tuple[Verification, bool]:
             run(job_id)
     elif not _queue(app, job_id):
         with unit_of_work():
-            _give_up(db.session.get(Verification, job_id),
-                     "服务器忙，验证未开始，请稍后再试 / server busy, verification not started")
+            _give_up(db.session.get(Verification, job_id), QUEUE_FULL)
     return db.session.get(Verification, job_id), True
 
 
@@ -229,6 +231,18 @@ def _give_up_stale(session, job: Verification) -> bool:
     return given_up
 
 
+def failure_words(report: str) -> str:
+    """Why a failed_to_run job did not finish, in the page's language; a sentence stored
+    before the codes, as it was."""
+    if report == QUEUE_FULL:
+        return _("服务器忙，验证未开始，请稍后再试。")
+    if report == INTERRUPTED:
+        return _("验证中断（处理验证的进程已停止），未得出结果。")
+    if report.startswith(NOT_COMPLETED):
+        return _("验证未能完成：%(why)s", why=report[len(NOT_COMPLETED):])
+    return report
+
+
 def is_stale(job: Verification) -> bool:
     beat = job.heartbeat_at or job.started_at
     return job.state == RUNNING and (beat is None or clock.wall_now() - beat > STALE_AFTER)
@@ -272,8 +286,7 @@ def run(job_id: int) -> None:
         db.session.rollback()
         with unit_of_work():
             said = err.message if isinstance(err, DomainError) else type(err).__name__
-            _give_up(db.session.get(Verification, job_id),
-                     f"验证未能完成 / verification could not be completed: {said}")
+            _give_up(db.session.get(Verification, job_id), f"{NOT_COMPLETED}{said}")
     finally:
         beating.stop()
 

@@ -142,7 +142,8 @@ def verification_report(user, proposal):
 
 def _proposal_page(proposal, job=None, verify_busy=None):
     from votes.services.figures import figures_or_damage
-    from votes.services.verify_jobs import CHECKS, checks_begun, is_stale, stored_report
+    from votes.services.verify_jobs import (CHECKS, checks_begun, failure_words, is_stale,
+                                           stored_report)
     from votes.services.money.works import money_summary
     from votes.services.oversight import (latest_verification, verification_failures,
                                           verification_outcome)
@@ -162,6 +163,7 @@ def _proposal_page(proposal, job=None, verify_busy=None):
                            verification_outcome=verification_outcome(proposal, verification),
                            verification_failures=verification_failures(verification),
                            report=report, report_text=job.report if report else "",
+                           job_failure=failure_words(job.report) if job is not None else "",
                            verify_busy=verify_busy,
                            money=money_summary(proposal),
                            scans=_scans(proposal), emergency=_emergency(proposal))
