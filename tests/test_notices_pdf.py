@@ -406,7 +406,7 @@ def test_lobby_poster_leads_to_the_unit_picker(app, runner, tmp_path):
     ("all", "全小区"), ("building:3,5", "3号楼、5号楼"), ("entrance:3-1", "3号楼1单元"),
     ("unit:3-1-1502", "3号楼1单元1502室"), ("building:A座", "A座")])
 def test_scope_in_plain_chinese(scope, expected):
-    from votes.services.notices import scope_text
+    from votes.core.scope_words import scope_text
 
     assert scope_text(scope) == expected
 

@@ -124,3 +124,58 @@ def base_proposal_with(*, community: str, title: str, scope: str) -> dict:
     p = base_proposal()
     p["community"] = dict(p["community"], name=community[:200])
     return dict(p, title=title, scope=scope)
+
+
+def _field(report: str, label: str) -> str:
+    """A labelled value of report.txt, its continuation lines joined, without spaces (a
+    line may break at one)."""
+    lines = report.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith(label))
+    value = [lines[at].split(": ", 1)[1].strip()]
+    for line in lines[at + 1:]:
+        if not line.startswith(" ") or not line.strip():
+            break
+        value.append(line.strip())
+    return "".join(value).replace(" ", "")
+
+
+def _scoped(scope: str, roll=None, budget=None) -> str:
+    from tests.bundles import base_proposal
+
+    proposal = dict(base_proposal(), scope=scope)
+    if budget is not None:
+        proposal.update(budget=budget, items=[{"title": "电梯", "amount": budget}])
+    story = Story(proposal=proposal, **({"roll": roll} if roll else {})).genesis()
+    return _report(story.paper("v-a", "agree", "2026-12-01T02:00:00Z").close())
+
+
+def test_report_txt_names_the_scope_in_words_and_keeps_its_code():
+    """The scope was printed as its code (`building:1`, `unit:1-1-101,…`), which no
+    committee member reads; the words the notices use come first now, the code after it
+    in brackets (as the matter is) for whoever compares it with proposal.json."""
+    assert _field(_scoped("building:1,2"), "范围 Scope") == "1号楼、2号楼(building:1,2)"
+    assert _field(_scoped("entrance:1-1"), "范围 Scope") == "1号楼1单元(entrance:1-1)"
+    assert _field(_scoped("unit:1-1-101,2-1-201"), "范围 Scope") == \
+        "1号楼1单元101室、2号楼1单元201室(unit:1-1-101,2-1-201)"
+    assert _field(_scoped("all"), "范围 Scope") == "全小区(all)"
+
+
+def test_a_unit_scope_reads_each_flat_by_its_own_labels_from_the_roll():
+    """A room may hold "-": building 3, no entrance, room 1-101 has the label 3-1-101, which
+    cut at its dashes reads 3号楼1单元101室, a flat that does not exist."""
+    roll = base_roll()
+    roll["units"][0].update(building="3", entrance="", room="1-101")
+    assert _field(_scoped("unit:3-1-101", roll=roll), "范围 Scope") == \
+        "3号楼1-101室(unit:3-1-101)"
+
+
+def test_report_txt_writes_the_budget_with_thousands_separators():
+    """1234567.89 元 had to be counted digit by digit; every notice writes 1,234,567.89."""
+    assert _field(_scoped("all", budget=123456789), "预算 Budget") == "1,234,567.89元"
+    assert _field(_scoped("all", budget=5), "预算 Budget") == "0.05元"
+
+
+def test_a_scope_that_is_no_scope_is_still_exported_as_it_is():
+    """The exporter writes what the database holds, for the verifier to refuse (step 5.9):
+    report.txt prints the code alone where it cannot be read."""
+    assert _field(_scoped("building :1,2"), "范围 Scope") == "building:1,2"

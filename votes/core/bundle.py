@@ -16,11 +16,12 @@ from votes.core.cells import safe_row
 from votes.core.chain import SealedEntry, counted_ballots
 from votes.core.counting import electorate_from_frozen
 from votes.core.procedure_report import after_close_report
-from votes.core.numbers import format_area
+from votes.core.numbers import format_area, format_yuan
 from votes.core.local_rules import Procedure, counting_electorate
 from votes.core.report_text import ZONE_ZH, beijing_text, fields, wrap, wrap_lines
 from votes.core.roll import AreaBasis, UnitRecord
 from votes.core.rules import Matter, Rules
+from votes.core.scope_words import scope_text
 from votes.core.commitment import revealed_choices
 from votes.core.tally import Tally, Turnout, as_choice, compute_tally, compute_turnout
 
@@ -106,7 +107,8 @@ def write_bundle(target, *, proposal: dict, roll: dict, chain: Sequence[SealedEn
         "chain.jsonl": b"".join(s.to_line() + b"\n" for s in chain),
         "tally.json": canonical_bytes(tally),
         "ballots.csv": _ballots_csv(roll, chain),
-        "report.txt": (render_report(proposal, tally, last.digest, len(chain))
+        "report.txt": (render_report(proposal, tally, last.digest, len(chain),
+                                     flats=roll_units(roll))
                        + wrap_lines(after_close_report(chain))).encode("utf-8"),
     }
     if witness:
@@ -213,8 +215,19 @@ NAMES_ZH = {"quorum_area": "参与表决专有面积", "quorum_headcount": "参�
             "approval_area": "同意的专有面积", "approval_headcount": "同意的人数"}
 
 
-def render_report(proposal: dict, tally: dict, head: str, length: int) -> str:
-    """A human-readable result report, Chinese first (turnout only while voting is open)."""
+def _scope_words(scope: str, flats: Sequence[UnitRecord]) -> str:
+    """The scope in words, then its code; the code alone where it is no scope (a damaged
+    proposal is still exported, for the verifier to say so at step 5.9)."""
+    try:
+        return f"{scope_text(scope, flats)} ({scope})"
+    except ValueError:
+        return str(scope)
+
+
+def render_report(proposal: dict, tally: dict, head: str, length: int,
+                  flats: Sequence[UnitRecord] = ()) -> str:
+    """A human-readable result report, Chinese first (turnout only while voting is open).
+    `flats`: the roll's units, each unit of a `unit:` scope named by its own labels."""
     final = tally.get("final", True)
     t = Tally.from_dict(tally) if final else Turnout.from_dict(tally)
     matter = Matter(proposal["matter"])
@@ -222,8 +235,9 @@ def render_report(proposal: dict, tally: dict, head: str, length: int) -> str:
         ("小区 Community", f"{proposal['community']['name']} ({proposal['community']['code']})"),
         ("事项 Proposal", proposal["title"]),
         ("类型 Matter", f"{matter.label_zh} ({matter.value})"),
-        ("范围 Scope", proposal["scope"]),
-        ("预算 Budget", f"{proposal['budget'] // 100}.{proposal['budget'] % 100:02d} 元"),
+        # In words as the notices write it, then the code an auditor compares with proposal.json.
+        ("范围 Scope", _scope_words(proposal["scope"], flats)),
+        ("预算 Budget", f"{format_yuan(proposal['budget'])} 元"),
         ("表决时间 Voting", f"{beijing_text(proposal['voting_start'])} — "
                         f"{beijing_text(proposal['voting_end'])} {ZONE_ZH} UTC+8"),
         ("UTC", f"{proposal['voting_start']} — {proposal['voting_end']}")]

@@ -1,5 +1,8 @@
 """A proposal's scope as the committee writes it, read against the roll.
 
+Both ways: parse_scope_words reads what the committee typed, scope_text writes a scope as
+owners read it (notices, pages, the bundle's report.txt).
+
 The committee names buildings, entrances and units in words: "3号楼、5号楼", "3", "3号楼1单元",
 "3-1", "3号楼1单元1502室", "3-1-1502" (several separated by 、 , ; or spaces); nothing, "全体业主"
 or "全小区" means everyone. "3号楼" and "3" are building 3 where the roll says so: every name
@@ -15,6 +18,7 @@ from typing import Iterable
 from votes.core.refusal import Refusal, _
 from votes.core.roll import (SCOPE_KINDS, Scope, UnitRecord, natural_key, normalise_building,
                              normalise_entrance, normalise_room)
+from votes.core.roll import unit_label as roll_unit_label
 
 EVERYONE = frozenset({"all", "all owners", "全体", "全体业主", "全部", "全小区", "所有业主"})
 _SEPARATORS = re.compile(r"[、,，;；\s]+")
@@ -114,3 +118,69 @@ class _Roll:
         chosen = (Scope("building", ordered(buildings)), Scope("entrance", ordered(entrances)))
         labels = [r.label for r in self.records if any(s.contains(r) for s in chosen)]
         return Scope("unit", ordered([*labels, *units]))
+
+
+def suffixed(text: str, suffix: str) -> str:
+    # Labels arrive normalised ("3号楼" and "A座" as "3" and "A"): numbers read "3号楼",
+    # letter-named buildings "A座"; anything else (e.g. "综合楼") stays as it is.
+    if suffix == "号楼" and text.isascii() and text.isalpha():
+        suffix = "座"
+    return f"{text}{suffix}" if text and text[-1].isascii() and text[-1].isalnum() else text
+
+
+def flat_words(building: str, entrance: str, room: str) -> str:
+    """A flat as owners read it: 3号楼1单元101室."""
+    return (suffixed(normalise_building(building), "号楼")
+            + suffixed(normalise_entrance(entrance), "单元") + suffixed(room.strip(), "室"))
+
+
+def scope_text(scope: str, flats: Iterable = ()) -> str:
+    """The scope (列支范围) as owners read it: "3号楼、5号楼", "3号楼1单元", "全小区".
+
+    `flats` (frozen units, the roll's records, or rows: anything with building, entrance and
+    room) are the flats a `unit:` scope may name: each unit prints by its own labels. A
+    unit's label joins them with "-" and a room may hold one (building 3, no entrance, room
+    1-101 is 3-1-101, read 3号楼1-101室, not 3号楼1单元101室)."""
+    return "、".join(_scope_labels(Scope.parse(scope), flats)) or "全小区"
+
+
+# A scope of single flats (a riser: the 01 flats of every floor of ten buildings, 250 of
+# them) printed whole shrank the notice to half size, unreadable; the board lists it all.
+MAX_SCOPE_ON_NOTICE = 12
+_SCOPE_COUNTED = {"unit": "户", "entrance": "个单元", "building": "栋楼"}
+
+
+def notice_scope_text(scope: str, flats: Iterable = ()) -> str:
+    """scope_text, its first MAX_SCOPE_ON_NOTICE places only, for the printed notice."""
+    s = Scope.parse(scope)
+    labels = _scope_labels(s, flats)
+    if len(labels) <= MAX_SCOPE_ON_NOTICE:
+        return "、".join(labels) or "全小区"
+    return ("、".join(labels[:MAX_SCOPE_ON_NOTICE])
+            + f"……共 {len(labels)} {_SCOPE_COUNTED[s.kind]}（全部范围见公示栏）")
+
+
+def _scope_labels(s: Scope, flats: Iterable = ()) -> list[str]:
+    if s.kind == "all":
+        return []
+    if s.kind == "building":
+        return [suffixed(value, "号楼") for value in s.values]
+    if s.kind == "entrance":  # neither a building nor an entrance holds "-" (roll_labels)
+        return ["".join(suffixed(p, suffix) for p, suffix in zip(value.split("-", 1),
+                                                                 ("号楼", "单元")))
+                for value in s.values]
+    named = set(s.values)
+    words: dict[str, str] = {}
+    for flat in flats:
+        label = roll_unit_label(flat.building, flat.entrance, flat.room)
+        if label in named:
+            words.setdefault(label, flat_words(flat.building, flat.entrance, flat.room))
+    return [words.get(value) or _label_words(value) for value in s.values]
+
+
+def _label_words(value: str) -> str:
+    """A unit's label read without its flat (none given, or not on the roll): building,
+    entrance and room as "-" cuts them; a room holding a dash reads wrong."""
+    parts = value.split("-", 2)
+    suffixes = ("号楼", "室") if len(parts) == 2 else ("号楼", "单元", "室")
+    return "".join(suffixed(p, suffixes[i]) for i, p in enumerate(parts))

@@ -195,7 +195,7 @@ def scope_fields(community: Community, scope: str) -> ScopeFields:
     """Boxes for buildings and entrances the roll offers; anything else in words that
     parse_scope_words reads back ("3号楼1单元1502室", or "3-1-1502" in English)."""
     from votes.i18n import language
-    from votes.services.notices import scope_text
+    from votes.core.scope_words import scope_text
 
     parsed = Scope.parse(scope or "all")
     if parsed.kind == "all":

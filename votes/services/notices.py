@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Iterable
-
 from sqlalchemy import func, select
 
 from votes.core.local_rules import EXCLUDABLE, Procedure, UnitKind
 from votes.core.numbers import format_area_grouped
 from votes.core.roll import (Scope, has_control, natural_key, normalise_building,
                              normalise_entrance)
-from votes.core.roll import unit_label as roll_unit_label
+from votes.core.scope_words import flat_words, notice_scope_text, suffixed
 from votes.core.rules import Matter, Rules, Threshold
 from votes.extensions import db
 from votes.i18n import _
@@ -30,18 +28,8 @@ PAPER = ("在表决期内到业主委员会领取、填写并交回纸质表决�
          "或委托他人持书面委托书代为表决。")
 
 
-def _suffixed(text: str, suffix: str) -> str:
-    # Labels arrive normalised ("3号楼" and "A座" as "3" and "A"): numbers read "3号楼",
-    # letter-named buildings "A座"; anything else (e.g. "综合楼") stays as it is.
-    if suffix == "号楼" and text.isascii() and text.isalpha():
-        suffix = "座"
-    return f"{text}{suffix}" if text and text[-1].isascii() and text[-1].isalnum() else text
-
-
 def unit_label(u: FrozenUnit) -> str:
-    building = _suffixed(normalise_building(u.building), "号楼")
-    entrance = _suffixed(normalise_entrance(u.entrance), "单元")
-    return f"{building}{entrance}{_suffixed(u.room.strip(), '室')}"
+    return flat_words(u.building, u.entrance, u.room)
 
 
 def delivery_key(u: FrozenUnit) -> tuple:
@@ -56,19 +44,10 @@ def money(fen: int) -> str:
     return f"{sign}{abs(fen) // 100:,}.{abs(fen) % 100:02d}"
 
 
-def scope_text(scope: str, flats: Iterable = ()) -> str:
-    """The scope (列支范围) as owners read it: "3号楼、5号楼", "3号楼1单元", "全小区".
-
-    `flats` (frozen units, the roll's records, or rows: anything with building, entrance and
-    room) are the flats a `unit:` scope may name: each unit prints by its own labels. A
-    unit's label joins them with "-" and a room may hold one (building 3, no entrance, room
-    1-101 is 3-1-101, read 3号楼1-101室, not 3号楼1单元101室); scope_flats gives them."""
-    return "、".join(_scope_labels(Scope.parse(scope), flats)) or "全小区"
-
-
 def scope_flats(proposal: Proposal) -> list:
-    """The flats a proposal's `unit:` scope names, as scope_text wants them: its frozen units
-    once frozen, else the community's roll; none for other scopes (they name no room)."""
+    """The flats a proposal's `unit:` scope names, as scope_text (votes.core.scope_words)
+    wants them: its frozen units once frozen, else the community's roll; none for other
+    scopes (they name no room)."""
     if Scope.parse(proposal.scope).kind != "unit":
         return []
     t = FrozenUnit.__table__.c
@@ -79,48 +58,6 @@ def scope_flats(proposal: Proposal) -> list:
     from votes.services.roll import community_records
 
     return community_records(proposal.community)
-
-
-# A scope of single flats (a riser: the 01 flats of every floor of ten buildings, 250 of
-# them) printed whole shrank the notice to half size, unreadable; the board lists it all.
-MAX_SCOPE_ON_NOTICE = 12
-_SCOPE_COUNTED = {"unit": "户", "entrance": "个单元", "building": "栋楼"}
-
-
-def notice_scope_text(scope: str, flats: Iterable = ()) -> str:
-    """scope_text, its first MAX_SCOPE_ON_NOTICE places only, for the printed notice."""
-    s = Scope.parse(scope)
-    labels = _scope_labels(s, flats)
-    if len(labels) <= MAX_SCOPE_ON_NOTICE:
-        return "、".join(labels) or "全小区"
-    return ("、".join(labels[:MAX_SCOPE_ON_NOTICE])
-            + f"……共 {len(labels)} {_SCOPE_COUNTED[s.kind]}（全部范围见公示栏）")
-
-
-def _scope_labels(s: Scope, flats: Iterable = ()) -> list[str]:
-    if s.kind == "all":
-        return []
-    if s.kind == "building":
-        return [_suffixed(value, "号楼") for value in s.values]
-    if s.kind == "entrance":  # neither a building nor an entrance holds "-" (roll_labels)
-        return ["".join(_suffixed(p, suffix) for p, suffix in zip(value.split("-", 1),
-                                                                  ("号楼", "单元")))
-                for value in s.values]
-    named = set(s.values)
-    words: dict[str, str] = {}
-    for flat in flats:
-        label = roll_unit_label(flat.building, flat.entrance, flat.room)
-        if label in named:
-            words.setdefault(label, unit_label(flat))
-    return [words.get(value) or _label_words(value) for value in s.values]
-
-
-def _label_words(value: str) -> str:
-    """A unit's label read without its flat (none given, or not on the roll): building,
-    entrance and room as "-" cuts them; a room holding a dash reads wrong."""
-    parts = value.split("-", 2)
-    suffixes = ("号楼", "室") if len(parts) == 2 else ("号楼", "单元", "室")
-    return "".join(_suffixed(p, suffixes[i]) for i, p in enumerate(parts))
 
 
 def _printed(msgid: str, **variables) -> str:
@@ -288,7 +225,7 @@ def _building_shown(units: list[FrozenUnit]) -> str:
     """_building_of in the page's language: "building 3" in English; a building the roll
     names in words (综合楼) as the roll names it."""
     building = normalise_building(units[0].building)
-    label = _suffixed(building, "号楼")
+    label = suffixed(building, "号楼")
     if label == building:
         return label or "—"
     return _("%(b)s座", b=building) if label.endswith("座") else _("%(b)s号楼", b=building)
@@ -322,12 +259,12 @@ def in_building(units: dict[str, list[FrozenUnit]],
     to copy the label from."""
     # Text with control characters is no building of a roll (and is not cleaned into one).
     wanted = {building} if has_control(building) else \
-        {building, _suffixed(normalise_building(building), "号楼")}
+        {building, suffixed(normalise_building(building), "号楼")}
     return {key: held for key, held in units.items() if _building_of(held) in wanted}
 
 
 def _building_of(units: list[FrozenUnit]) -> str:
-    return _suffixed(normalise_building(units[0].building), "号楼") or "—"
+    return suffixed(normalise_building(units[0].building), "号楼") or "—"
 
 
 def _no_vote(units: list[FrozenUnit], excluded: set[str]) -> str | None:

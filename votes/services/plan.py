@@ -11,7 +11,8 @@ from sqlalchemy import select
 from votes.core.roll import unit_key
 from votes.extensions import db
 from votes.models import FrozenUnit, FundDebit, Proposal
-from votes.services.notices import rule_sentence, scope_flats, scope_text, unit_label
+from votes.core.scope_words import scope_text
+from votes.services.notices import rule_sentence, scope_flats, unit_label
 from votes.services.records import scope_totals
 
 

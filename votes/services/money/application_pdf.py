@@ -8,7 +8,8 @@ from votes.models import Proposal
 from votes.services.clock import printed_date, printed_time
 from votes.services.money import pdf
 from votes.services.money.works import money_summary
-from votes.services.notices import scope_flats, scope_text
+from votes.core.scope_words import scope_text
+from votes.services.notices import scope_flats
 from votes.services.procedure.notice_lines import NAMES, figure
 
 BLANK = "＿＿＿＿＿＿＿＿"

@@ -15,7 +15,8 @@ from votes.models import Evidence, Proposal
 from votes.services.clock import now, printed_time
 from votes.services.errors import DomainError
 from votes.services.money import pdf
-from votes.services.notices import notice_scope_text, scope_flats
+from votes.core.scope_words import notice_scope_text
+from votes.services.notices import scope_flats
 from votes.services.records import scope_totals
 
 # A digest's first 16 hex digits, labelled as such: enough for an owner to match the paper

@@ -16,7 +16,8 @@ from votes.services.errors import NotFound
 from votes.services.money import pdf
 from votes.services.money.settlement import debits
 from votes.services.money.works import works_bodies
-from votes.services.notices import scope_flats, scope_text
+from votes.core.scope_words import scope_text
+from votes.services.notices import scope_flats
 
 
 def _yuan(fen: int | None) -> str:
