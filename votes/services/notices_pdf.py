@@ -15,10 +15,10 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
-from reportlab.platypus import (Flowable, KeepInFrame, KeepTogether, PageBreak, Paragraph,
+from reportlab.platypus import (Flowable, KeepInFrame, KeepTogether, PageBreak,
                                 SimpleDocTemplate, Spacer, Table, TableStyle)
 
-from votes.services.pdf_text import FONT, MONO, markup, register_fonts
+from votes.services.pdf_text import FONT, MONO, Paragraph, markup, register_fonts
 
 BLANK = "＿＿＿＿＿＿＿＿＿＿"  # left for handwriting when the community stored nothing
 MAX_ITEMS = 8

@@ -10,13 +10,18 @@ text (reportlab's default Helvetica is not embedded either).
 
 from __future__ import annotations
 
+import re
 from importlib import resources
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
+from unicodedata import category
 from xml.sax.saxutils import escape
 
+from reportlab.lib.textsplit import ALL_CANNOT_START
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable
+from reportlab.platypus import paragraph as _rl
+from reportlab.rl_config import _FUZZ
 
 FONT = "WenQuanYiMicroHei"
 MONO = "WenQuanYiMicroHeiMono"  # the second face of the same collection, for web addresses
@@ -136,3 +141,133 @@ class _LongTable(Flowable):
 
     def draw(self):
         self._laid[1][0].drawOn(self.canv, 0, 0)
+
+
+# reportlab's CJK wrapping (wordWrap="CJK", every paragraph here) ends a line before any
+# Chinese character that does not fit, and inside Latin text at a space: "共 3" / "户",
+# "654.75" / "m²", "12,500.0" / "0 元" (a long figure is cut half a line back). Joining them
+# with U+2060 WORD JOINER does not help (reportlab breaks before the Chinese character all
+# the same, and the embedded font has no glyph for it: a box), and U+00A0 is a space to it.
+# So no line starts inside a figure or between a figure and its unit: the line ends before
+# the figure instead (unless the figure alone is wider than a line).
+_UNITS = ("m²|m2|㎡|平方米|万元|元|户|人|名|位|栋|幢|座|号楼|号|单元|室|层|天|日|年|月|时|分|"
+          "秒|个|项|份|张|票|次|条|页|笔|处|倍|%|％")
+_FIGURE = re.compile(rf"[¥￥]?[0-9](?:[0-9,.:/-]*[0-9])?(?:[ \u00a0]?(?:{_UNITS}))?")
+_OBJECT = "\ufffc"  # stands for an empty fragment (a line break, an image) when measuring
+
+
+def _glued(text: str) -> set[int]:
+    """The positions in `text` no line may start at: inside a figure or its unit."""
+    return {i for m in _FIGURE.finditer(text) for i in range(m.start() + 1, m.end())}
+
+
+def _break(text: str, width: Callable[[int, float], float], max_widths: Sequence[float],
+           forced: Callable[[int], bool] = lambda i: False) -> list[tuple[int, int, float]]:
+    """The lines of `text` as (start, end, width used): reportlab's textsplit.dumbSplit and
+    paragraph.cjkFragSplit (the same rules), except that a line that would start inside a
+    figure (_glued) ends before the figure. `width(i, max_width)` is character i's width;
+    `forced(i)` is True where a line must end after character i (<br/>)."""
+    glued = _glued(text)
+    lines: list[tuple[int, int, float]] = []
+    i = used = start = 0
+    max_width = max_widths[0]
+    sizes: list[float] = []
+    while i < len(text):
+        w = width(i, max_width)
+        sizes.append(w)
+        c = text[i]
+        i += 1
+        used += w
+        hard = forced(i - 1)
+        if not hard and not (used > max_width + _FUZZ and used > 0):
+            continue
+        end = i
+        if not hard:
+            if ord(c) < 0x3000:  # inside Latin text: back to a space or a Chinese character
+                for j in range(i - 1, (start + i) >> 1, -1):
+                    if category(text[j]) == "Zs" or ord(text[j]) >= 0x3000:
+                        if j + 1 < i:
+                            end, c = j + 2, text[j + 1]
+                            break
+            if c not in ALL_CANNOT_START and end > start + 1:
+                end -= 1  # pushed to the next line (else it hangs in the margin)
+            at = end
+            while at > start + 1 and at in glued:
+                at -= 1
+            if at not in glued:
+                end = at
+        lines.append((start, end, sum(sizes[:end - start])))
+        max_width = max_widths[min(len(lines), len(max_widths) - 1)]
+        start = i = end
+        used, sizes = 0, []
+    if used > 0:
+        lines.append((start, len(text), used))
+    return lines
+
+
+def _widths_of(max_widths: Sequence[float], index: int) -> float:
+    return max_widths[min(index, len(max_widths) - 1)]
+
+
+def _split_text(text: str, max_widths: Sequence[float], font: str, size: float) -> list:
+    """textsplit.wordSplit's [extra space, text] lines."""
+    widths = [pdfmetrics.stringWidth(c, font, size) for c in text]
+    lines = _break(text, lambda i, _m: widths[i], max_widths)
+    last = len(lines) - 1
+    return [[_widths_of(max_widths, n) - used,
+             text[start:end] if n == last else text[start:end].strip()]
+            for n, (start, end, used) in enumerate(lines)]
+
+
+def _split_frags(frags: list, max_widths: Sequence[float], calc_bounds: bool):
+    """paragraph.cjkFragSplit's lines."""
+    glyphs = []
+    for f in frags:
+        glyphs += [_rl.cjkU(t, f, "utf8") for t in (f.text or [f.text])]
+    text = "".join(g if len(g) == 1 else _OBJECT for g in glyphs)
+
+    def width(i: int, max_width: float) -> float:
+        w = glyphs[i].width
+        if hasattr(w, "normalizedValue"):
+            w._normalizer = max_width
+            w = w.normalizedValue(max_width)
+        return w
+
+    lines = _break(text, width, max_widths, lambda i: hasattr(glyphs[i].frag, "lineBreak"))
+    out = []
+    for n, (start, end, used) in enumerate(lines):
+        max_width = _widths_of(max_widths, n)
+        line_break = end > start and hasattr(glyphs[end - 1].frag, "lineBreak")
+        out.append(_rl.makeCJKParaLine(glyphs[start:end], max_width, used, max_width - used,
+                                       line_break, calc_bounds))
+    return _rl.ParaLines(kind=1, lines=out)
+
+
+class Paragraph(_rl.Paragraph):
+    """reportlab's Paragraph, its CJK lines broken by _break: never inside a figure or
+    between a figure and its unit. Every PDF paragraph of the app is one of these."""
+
+    def breakLinesCJK(self, maxWidths):
+        # reportlab's own method (4.x), calling _split_text and _split_frags.
+        if not isinstance(maxWidths, (list, tuple)):
+            maxWidths = [maxWidths]
+        style = self.style
+        self.height = 0
+        _rl._handleBulletWidth(self.bulletText, style, maxWidths)
+        frags = self.frags
+        if len(frags) == 1 and not hasattr(frags[0], "cbDefn") and not style.endDots:
+            f = frags[0]
+            if hasattr(self, "blPara") and getattr(self, "_splitpara", 0):
+                return f.clone(kind=0, lines=self.blPara.lines)
+            text = f.text if hasattr(f, "text") else "".join(getattr(f, "words", []))
+            lines = _split_text(text, maxWidths, f.fontName, f.fontSize)
+            return f.clone(kind=0, lines=[(space, [line]) for space, line in lines],
+                           ascent=f.fontSize, descent=-0.2 * f.fontSize)
+        if not frags:
+            return _rl.ParaLines(kind=0, fontSize=style.fontSize, fontName=style.fontName,
+                                 textColor=style.textColor, lines=[], ascent=style.fontSize,
+                                 descent=-0.2 * style.fontSize)
+        if hasattr(self, "blPara") and getattr(self, "_splitpara", 0):
+            return self.blPara
+        leading = getattr(self, "autoLeading", getattr(style, "autoLeading", ""))
+        return _split_frags(frags, maxWidths, leading not in ("", "off"))

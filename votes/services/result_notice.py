@@ -30,10 +30,9 @@ def result_notice_pdf(proposal: Proposal) -> bytes:
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import cm
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.platypus import (KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table,
-                                    TableStyle)
+    from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    from votes.services.pdf_text import long_table, markup, register_fonts
+    from votes.services.pdf_text import Paragraph, long_table, markup, register_fonts
 
     if proposal.state not in ("closed", "published"):
         raise DomainError(_("表决结束后才能生成结果公告"))

@@ -95,7 +95,9 @@ def _letter(n, heading: str, s: dict) -> list:
     """One owner's letter: what was decided without them, their flats and share, and the
     QR code and address of their read-only page, on one page as a voting notice is."""
     from reportlab.lib.units import cm
-    from reportlab.platypus import Paragraph, Spacer
+    from reportlab.platypus import Spacer
+
+    from votes.services.pdf_text import Paragraph
 
     from votes.services.notices_pdf import (MAX_DESCRIPTION, MAX_UNITS, FitOrFlow, _items,
                                             _label, _short, facts_table, qr_beside, seal)

@@ -8,7 +8,7 @@ import io
 import re
 from typing import Sequence
 
-from votes.services.pdf_text import MONO, long_table, markup, register_fonts
+from votes.services.pdf_text import MONO, Paragraph, long_table, markup, register_fonts
 
 
 def styles() -> dict:
@@ -30,8 +30,6 @@ def styles() -> dict:
 
 def para(text: str, style) -> object:
     """A paragraph of plain text (escaped here: the caller passes no markup)."""
-    from reportlab.platypus import Paragraph
-
     return Paragraph(markup(text), style)
 
 
