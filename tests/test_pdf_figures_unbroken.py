@@ -50,3 +50,17 @@ def test_a_printed_pdf_keeps_each_figure_and_its_unit_on_one_line():
     lines = [re.sub(r"\s+", " ", line.strip()) for line in text.splitlines()]
     for figure in FIGURES:
         assert sum(line.count(figure) for line in lines) == len(PADS), (figure, text)
+
+
+def test_no_line_starts_with_a_chinese_comma_or_closing_mark():
+    """reportlab's list of characters no line may start with has 、 and 。 but not ，；：？！）:
+    a printed notice had lines beginning "，占 51.20%"."""
+    from votes.services.money import pdf
+    from votes.services.pdf_text import Paragraph
+
+    style, width = pdf.styles()["body"], 504
+    text = "业主（含共有人）表决：同意，反对；弃权？是！完成。"
+    for pad in range(0, 60):
+        lines = _lines(Paragraph, style, "甲" * pad + text + SENTENCE, width)
+        assert not [line for line in lines[1:] if line[:1] in "，；：？！）"], (pad, lines)
+        assert "".join(lines).replace(" ", "") == ("甲" * pad + text + SENTENCE).replace(" ", "")

@@ -153,6 +153,10 @@ class _LongTable(Flowable):
 _UNITS = ("m²|m2|㎡|平方米|万元|元|户|人|名|位|栋|幢|座|号楼|号|单元|室|层|天|日|年|月|时|分|"
           "秒|个|项|份|张|票|次|条|页|笔|处|倍|%|％")
 _FIGURE = re.compile(rf"[¥￥]?[0-9](?:[0-9,.:/-]*[0-9])?(?:[ \u00a0]?(?:{_UNITS}))?")
+# Chinese punctuation no line may start with (reportlab's list has 、 and 。 but not these).
+# Where one falls at a line end, the character before it goes down with it rather than the
+# mark hanging past the margin, which in a narrow table cell would cross the rule.
+_NO_START_CJK = frozenset("，；：？！）》」』〉”’") - frozenset(ALL_CANNOT_START)
 _OBJECT = "\ufffc"  # stands for an empty fragment (a line break, an image) when measuring
 
 
@@ -189,7 +193,9 @@ def _break(text: str, width: Callable[[int, float], float], max_widths: Sequence
                         if j + 1 < i:
                             end, c = j + 2, text[j + 1]
                             break
-            if c not in ALL_CANNOT_START and end > start + 1:
+            if c in _NO_START_CJK and end > start + 2:
+                end -= 2  # the mark and the character before it to the next line
+            elif c not in ALL_CANNOT_START and end > start + 1:
                 end -= 1  # pushed to the next line (else it hangs in the margin)
             at = end
             while at > start + 1 and at in glued:
