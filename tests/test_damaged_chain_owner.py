@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from tests.factories import make_open_proposal, resident_id, voter_token
 from tests.money_world import passed_vote
-from tests.test_tampered_chain_store import TAMPERINGS, _tamper
+from tests.test_tampered_chain_store import TAMPERINGS, _tamper, alter, swap
 
 OWNERS = "请告知业主委员会和维修资金管理部门"
 
@@ -30,6 +30,10 @@ def _damage_open_chain(app, pid, how: str) -> None:
         assert len(rows) == 5
         if how == "unreadable":
             rows[2].line = rows[2].line[:-7]
+        elif how == "altered":
+            alter(rows[2])
+        elif how == "reordered":
+            swap(db.session, rows[2], rows[3])
         elif how == "missing":
             db.session.delete(rows[2])
         else:

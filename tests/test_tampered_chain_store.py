@@ -20,9 +20,31 @@ from tests.staff_world import sign_in
 # passed_vote's chain: genesis (0), four paper ballots (1–4), the close (5).
 TAMPERINGS = {
     "unreadable": 2,   # row 2's line cut short: not JSON
+    "altered": 2,      # row 2's entry rewritten (still JSON), its digest left as it was
     "missing": 2,      # row 2 deleted
+    "reordered": 4,    # rows 2 and 3 swap places (4.1 at both), so entry 4 follows no entry (4.2)
     "head": 5,         # the head column no longer the close's digest
 }
+
+
+def alter(row) -> None:
+    """The entry's time rewritten, the line still JSON and its digest as it was."""
+    import json
+
+    data = json.loads(row.line)
+    assert data["entry"]["time"] != "2026-01-01T00:00:00Z"
+    data["entry"]["time"] = "2026-01-01T00:00:00Z"
+    row.line = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def swap(session, first, second) -> None:
+    """Two rows exchange their places (seq), one at a time: (proposal, seq) is unique."""
+    a, b = first.seq, second.seq
+    first.seq = -1
+    session.flush()
+    second.seq = a
+    session.flush()
+    first.seq = b
 
 
 def _tamper(app, pid: str, how: str) -> None:
@@ -35,6 +57,10 @@ def _tamper(app, pid: str, how: str) -> None:
         assert len(rows) == 6
         if how == "unreadable":
             rows[2].line = rows[2].line[:-7]
+        elif how == "altered":
+            alter(rows[2])
+        elif how == "reordered":
+            swap(db.session, rows[2], rows[3])
         elif how == "missing":
             db.session.delete(rows[2])
         elif how == "last_missing":

@@ -10,7 +10,7 @@ import time
 from sqlalchemy import func, select
 
 from votes.core.canonical import format_time
-from votes.core.chain import SealedEntry
+from votes.core.chain import GENESIS_PREV, SealedEntry, entry_digest
 from votes.core.local_rules import roll_totals
 from votes.core.verifier_report import Failure
 from votes.extensions import db
@@ -130,13 +130,18 @@ def damage_words(problems: list[str], what: str, audience: str) -> str:
 
 def chain_entries(proposal: Proposal) -> list[SealedEntry]:
     """The proposal's chain up to the head its row carries (an entry appended since the row
-    was read is the next reader's), each row checked to be there and to be an entry, the
-    last one the head: ChainDamaged otherwise."""
-    return _read_checked(proposal, 0)
+    was read is the next reader's), each row checked to be there and to be an entry whose
+    digest is its content's and whose place is its own (seq, prev, kind, proposal: steps
+    4.1–4.3 and 4.5 of docs/verification.md §5), the last one the head: ChainDamaged
+    otherwise. Not the signatures (4.4): a row rewritten with its digests recomputed breaks
+    the link to the next one, or the head; only the last entry and the head column, rewritten
+    together, are left to the regulator's verification."""
+    return _read_checked(proposal, 0, GENESIS_PREV)
 
 
-def _read_checked(proposal: Proposal, start: int) -> list[SealedEntry]:
-    """chain_entries from entry `start` on (the entries before it found sound already)."""
+def _read_checked(proposal: Proposal, start: int, prev: str) -> list[SealedEntry]:
+    """chain_entries from entry `start` on (the entries before it found sound already, the
+    last of them of digest `prev`)."""
     rows = db.session.execute(
         select(ChainEntry.seq, ChainEntry.line, ChainEntry.kind)
         .where(ChainEntry.proposal_id == proposal.id, ChainEntry.seq >= start,
@@ -148,16 +153,23 @@ def _read_checked(proposal: Proposal, start: int) -> list[SealedEntry]:
     for seq, line, kind in rows:
         if seq != expected:
             damage.append(_missing(expected, seq - 1))
+            prev = None  # the link across the gap is the missing rows' to say
         expected = seq + 1
         present += 1
         ballots += kind == "ballot"
         try:
             sealed = SealedEntry.from_stored(line)
-        except (ValueError, KeyError, TypeError):  # JSONDecodeError is a ValueError
+            digest = entry_digest(sealed.entry)
+            out_of_place = _out_of_place(sealed, digest, seq, kind, prev, proposal.uid)
+        except (ValueError, KeyError, TypeError, AttributeError):  # JSONDecodeError: ValueError
             damage.append((Failure("1.4", "数据库中的这条记录不是可读取的记录 / this row in the "
                                    "database is not a readable entry", seq),
                            _("第 %(n)s 条记录无法读取", n=seq)))
+            prev = None
             continue
+        if out_of_place is not None:
+            damage.append(out_of_place)
+        prev = digest
         entries.append(sealed)
     if expected < proposal.chain_length:
         damage.append(_missing(expected, proposal.chain_length - 1))
@@ -168,7 +180,7 @@ def _read_checked(proposal: Proposal, start: int) -> list[SealedEntry]:
                        _("事项的链头与第 %(n)s 条记录（最后一条）不一致", n=last)))
     if damage:
         if start:  # said of the whole chain: what it holds, every damage in it
-            return _read_checked(proposal, 0)
+            return _read_checked(proposal, 0, GENESIS_PREV)
         failures, problems = (list(x) for x in zip(*damage[:MAX_DAMAGE]))
         unlisted = max(0, len(damage) - MAX_DAMAGE)
         if unlisted:
@@ -200,7 +212,7 @@ def check_chain(proposal: Proposal) -> None:
         if (length, head) == (proposal.chain_length, proposal.chain_head):
             return
         if 0 < length < proposal.chain_length:
-            _read_checked(proposal, length)
+            _read_checked(proposal, length, head)
             _sound.put(key, (proposal.chain_length, proposal.chain_head, whole_at), replace=True)
             return
     chain_entries(proposal)
@@ -213,6 +225,29 @@ def forget_checked() -> None:
 
 
 _sound = Kept(size=4096)
+
+
+def _out_of_place(sealed: SealedEntry, digest: str, seq: int, kind: str, prev: str | None,
+                  uid: str) -> tuple[Failure, str] | None:
+    """The first of steps 4.3, 4.1, 4.2 and 4.5 a readable row fails, said of it; None for an
+    entry as written in its place. `prev`: the recomputed digest of the row before (None
+    when that one is missing or unreadable, already said)."""
+    entry = sealed.entry
+    if sealed.digest != digest:
+        return (Failure("4.3", "digest 与记录内容不符 / digest does not match the entry's content",
+                        seq), _("第 %(n)s 条记录的内容已被改动", n=seq))
+    if entry["seq"] != seq or entry["kind"] != kind:
+        return (Failure("4.1", f"记录序号为 {str(entry['seq'])[:20]}，应为 {seq} / sequence "
+                        f"number {str(entry['seq'])[:20]} where {seq} was expected", seq),
+                _("第 %(n)s 条记录不在原来的位置", n=seq))
+    if prev is not None and entry["prev"] != prev:
+        return (Failure("4.2", "prev 不是前一条记录重算的摘要 / prev is not the recomputed "
+                        "digest of the entry before it", seq),
+                _("第 %(n)s 条记录与前一条记录接不上", n=seq))
+    if entry["proposal"] != uid:
+        return (Failure("4.5", "记录属于另一事项 / entry belongs to another proposal", seq),
+                _("第 %(n)s 条记录属于另一事项", n=seq))
+    return None
 
 
 def _missing(first: int, last: int) -> tuple[Failure, str]:
