@@ -16,6 +16,7 @@ from votes.core.roll import Scope
 from votes.core.rules import Rules
 from votes.core.tally import Tally, Turnout, compute_turnout, turnout_of
 from votes.extensions import db
+from votes.i18n import _
 from votes.models import Proposal
 from votes.services.choices import revealed
 from votes.services.lifecycle import proposal_now
@@ -85,6 +86,12 @@ def proposal_figures(proposal_ref: str) -> ProposalFigures:
         tally = final_tally(session, proposal)
         return ProposalFigures(proposal, turnout_of(tally), tally, ballot_count(session, proposal),
                                outcome(proposal))
+    if proposal.state == "emergency":
+        from votes.services.procedure.common import checked
+
+        # What it decided is its emergency entry and the works after it (§18.6): shown by
+        # the pages beside these figures, only of a chain as written.
+        checked(proposal, _("不能显示本次应急使用的记录"))
     turnout, ballots = _open_figures(session, proposal)
     return ProposalFigures(proposal, turnout, None, ballots)
 

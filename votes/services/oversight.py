@@ -65,9 +65,14 @@ def overview_rows(proposals: list[Proposal]) -> list[OverviewRow]:
 
     money = money_summaries([p.id for p in proposals])
     running = running_jobs([p.id for p in proposals])
-    return [OverviewRow(figures_or_damage(str(p.id)),
-                        latest_verification(p), money[p.id], running.get(p.id))
-            for p in proposals]
+    rows = []
+    for p in proposals:
+        figures = figures_or_damage(str(p.id))
+        # money_summaries read the works entries unchecked: of a chain found damaged (by
+        # figures_or_damage) no contract, payment or settlement is shown either.
+        rows.append(OverviewRow(figures, latest_verification(p),
+                                None if figures.damaged else money[p.id], running.get(p.id)))
+    return rows
 
 
 def verification_outcome(proposal: Proposal, v: Verification | None) -> str | None:

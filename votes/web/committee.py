@@ -405,8 +405,12 @@ def emergency_notice(user, proposal):
     """The emergency use's announcement for the lobby (应急使用公告)."""
     from votes.services.money.emergency_pdf import emergency_notice_pdf
 
+    from votes.services.tally import ResultUnshown
+
     try:
         pdf = emergency_notice_pdf(proposal)
+    except ResultUnshown:
+        raise  # its chain damaged in the database: refused here, in the committee's words
     except DomainError as err:  # a voted proposal: its notices are the voting ones
         flash(err.message, "error")
         return redirect(url_for("committee.proposal", pid=proposal.id))

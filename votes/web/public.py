@@ -97,8 +97,12 @@ def emergency_notice(uid: str):
     from votes.services.owner_pages import proposal_by_uid
 
     proposal = proposal_by_uid(uid)
+    from votes.services.tally import ResultUnshown
+
     try:
         pdf = emergency_notice_pdf(proposal, file_names=False)
+    except ResultUnshown:
+        raise  # its chain damaged in the database: said as such, in the owners' words
     except DomainError as err:  # a voted proposal: its notices are the voting ones
         raise NotFound(err.message) from err
     return send_file(io.BytesIO(pdf), mimetype="application/pdf",

@@ -151,6 +151,7 @@ def _proposal_page(proposal, job=None, verify_busy=None):
     from votes.i18n import language
 
     verification = latest_verification(proposal)
+    figures = figures_or_damage(str(proposal.id))
     report = stored_report(job) if job is not None else None
     if job is not None and report is not None and job.id != verification.id:
         report = None  # a later verification finished since: the page shows the last one
@@ -158,15 +159,17 @@ def _proposal_page(proposal, job=None, verify_busy=None):
                            job_stale=job is not None and is_stale(job),
                            checks_begun=checks_begun(job), checks=CHECKS,
                            step_title=lambda step: title(step, english=language() == "en"),
-                           figures=figures_or_damage(str(proposal.id)),
+                           figures=figures,
                            verification=verification,
                            verification_outcome=verification_outcome(proposal, verification),
                            verification_failures=verification_failures(verification),
                            report=report, report_text=job.report if report else "",
                            job_failure=failure_words(job.report) if job is not None else "",
                            verify_busy=verify_busy,
-                           money=money_summary(proposal),
-                           scans=_scans(proposal), emergency=_emergency(proposal))
+                           # of a chain found damaged, nothing it says: the words instead
+                           money=None if figures.damaged else money_summary(proposal),
+                           scans=_scans(proposal),
+                           emergency=None if figures.damaged else _emergency(proposal))
 
 
 def _scans(proposal):

@@ -187,8 +187,12 @@ def emergency_letters(user, proposal):
         flash(_("单位业主告知书较多，请由管理员用命令 votes works emergency-letters 生成"
                 "（可用 --building 按楼栋分别生成）"), "error")
         return redirect(url_for("committee.proposal", pid=proposal.id))
+    from votes.services.tally import ResultUnshown
+
     try:
         pdf = emergency_letters_pdf(proposal, building=building, actor=user.login)
+    except ResultUnshown:
+        raise  # its chain damaged in the database: refused here, in the committee's words
     except DomainError as err:  # a voted proposal, or no company owner in the scope
         flash(refusal_words(err), "error")
         return redirect(url_for("committee.proposal", pid=proposal.id))

@@ -297,7 +297,13 @@ def failed_before(proposal: Proposal) -> list[FailedVote]:
 
 
 def emergency_facts(proposal: Proposal) -> dict | None:
-    """The emergency entry's body with its labels, or None for a voted proposal."""
+    """The emergency entry's body with its labels, or None for a voted proposal; of a chain
+    damaged in the database, tally.ResultUnshown (procedure.common.checked): its danger,
+    reason and evidence are not shown as the chain's."""
+    if proposal.state == "emergency":
+        from votes.services.procedure.common import checked
+
+        checked(proposal, _("不能显示本次应急使用的记录"))
     line = db.session.scalar(select(ChainEntry.line).where(
         ChainEntry.proposal_id == proposal.id, ChainEntry.kind == works.EMERGENCY))
     if line is None:

@@ -44,9 +44,17 @@ def tolerance_bp(proposal: Proposal) -> int:
 
 
 def works_bodies(session: Session, proposal: Proposal) -> list[dict]:
+    """The works entries' bodies, in chain order: only of a chain as written (contract,
+    payments and settlement are figures the pages and files show); tally.ResultUnshown
+    otherwise. A chain with no works entry (a vote before its close: the board's every
+    view) is not checked here."""
     lines = session.scalars(select(ChainEntry.line).where(
         ChainEntry.proposal_id == proposal.id, ChainEntry.kind == works.KIND)
-        .order_by(ChainEntry.seq))
+        .order_by(ChainEntry.seq)).all()
+    if lines:
+        from votes.services.procedure.common import checked
+
+        checked(proposal, _("不能显示本事项的工程和资金记录"))
     return [json.loads(line)["entry"]["body"] for line in lines]
 
 
@@ -86,6 +94,12 @@ def decision(session: Session, proposal: Proposal) -> str:
     else a refusal."""
     kinds = set(session.scalars(select(ChainEntry.kind).where(
         ChainEntry.proposal_id == proposal.id, ChainEntry.kind.in_(("close", "emergency")))))
+    if "emergency" in kinds or proposal.state == "emergency":
+        from votes.services.procedure.common import checked
+
+        # A vote's is checked by its close (outcome, close_entry); an emergency use's here,
+        # its emergency entry deleted included.
+        checked(proposal)
     if "emergency" in kinds:
         return "emergency"
     if proposal.state not in ("closed", "published") or "close" not in kinds:
