@@ -130,3 +130,28 @@ def test_a_lookup_while_the_chain_grows_reads_only_the_entries_since_the_last_ch
     page = board.get(f"/p/{vote['uid']}?receipt={receipt}").get_data(as_text=True)
     assert 'id="lookup-result"' in page and 'id="lookup-damaged"' not in page, page
     assert len(parsed) <= 2, parsed  # the new entry (and the lookup's own rows), not all six
+
+
+@pytest.mark.parametrize("how", sorted(TAMPERINGS))
+def test_the_receipt_page_during_the_vote_says_nothing_recorded_of_a_damaged_chain(
+        app, runner, tmp_path, how):
+    """The page every owner lands on after casting said 表决成功 … 已记入表决记录 of a chain
+    altered in the database while the vote was open (it was left unchecked for its SQL
+    budget). It now refuses in the owners' words, as the board's lookup does."""
+    from votes.services.records import forget_checked
+
+    vote = make_open_proposal(app, runner, tmp_path)
+    _paper_ballots(runner, tmp_path, vote["id"])  # genesis and entries 1-4
+    phone = app.test_client()
+    assert phone.get(f"/v/{voter_token(app, vote)}").status_code == 302
+    assert phone.post(f"/p/{vote['uid']}/verify", data={
+        "method": "id", "answer": resident_id(1)[-6:]}).status_code == 302
+    receipt = _receipt_of(app, vote["id"], 1)  # 1-101's paper ballot: 张三's
+    assert "表决成功" in phone.get(f"/p/{vote['uid']}/receipt/{receipt}").get_data(as_text=True)
+    _damage_open_chain(app, vote["id"], how)
+    forget_checked()  # as the next process reads it, or this one a minute later
+    page = phone.get(f"/p/{vote['uid']}/receipt/{receipt}")
+    text = html.unescape(page.get_data(as_text=True))
+    assert page.status_code == 400 and "Traceback" not in text, text
+    assert "表决成功" not in text and "您的意见" not in text and OWNERS in text, text
+    assert "不能确认您的选票已记入表决记录" in text, text
