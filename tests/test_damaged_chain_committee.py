@@ -38,7 +38,8 @@ def test_the_committees_pages_refuse_a_damaged_chain_in_its_words(app, runner, t
 def test_the_commands_refuse_a_damaged_chain(app, runner, tmp_path, how):
     pid = passed_vote(app, runner, tmp_path)["pid"]
     _tamper(app, pid, how)
-    for command in (["proposal", "objections", pid], ["proposal", "show", pid]):
+    for command in (["proposal", "objections", pid], ["proposal", "show", pid],
+                    ["ballots", "list", pid]):
         result = runner.invoke(args=command)
         assert result.exit_code == 1, (command, result.output, result.exception)
         assert "Traceback" not in result.output and "同意：" not in result.output, result.output

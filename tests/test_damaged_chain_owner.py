@@ -89,7 +89,8 @@ def test_the_owners_own_pages_say_nothing_counted_of_a_damaged_chain(app, runner
     assert start.status_code == 302, start.get_data(as_text=True)
     done = phone.post(f"/p/{uid}/verify", data={"method": "id", "answer": resident_id(1)[-6:]})
     assert done.status_code == 302 and done.location.endswith("/mine"), done.location
-    for path in (f"/p/{uid}/mine", f"/p/{uid}/receipt/{receipt}"):
+    for path in (f"/p/{uid}/mine", f"/p/{uid}/receipt/{receipt}",
+                 f"/p/{uid}/receipt/{receipt}/signed.json"):
         page = phone.get(path)
         text = html.unescape(page.get_data(as_text=True))
         assert page.status_code == 400 and "Traceback" not in text, (path, text)
@@ -155,3 +156,8 @@ def test_the_receipt_page_during_the_vote_says_nothing_recorded_of_a_damaged_cha
     assert page.status_code == 400 and "Traceback" not in text, text
     assert "表决成功" not in text and "您的意见" not in text and OWNERS in text, text
     assert "不能确认您的选票已记入表决记录" in text, text
+    # Nor does the server sign a statement that the ballot is on that chain, under its head.
+    signed = phone.get(f"/p/{vote['uid']}/receipt/{receipt}/signed.json")
+    text = html.unescape(signed.get_data(as_text=True))
+    assert signed.status_code == 400 and signed.mimetype == "text/html", text
+    assert OWNERS in text and '"sig"' not in text, text

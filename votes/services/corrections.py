@@ -50,7 +50,12 @@ class StaffBallot:
 
 
 def staff_ballots(proposal: Proposal) -> list[StaffBallot]:
-    """Every paper/proxy ballot entered for this proposal, in chain order."""
+    """Every paper/proxy ballot entered for this proposal, in chain order: read from the
+    chain's entries, so only of a chain still as written (procedure.common.checked;
+    tally.ResultUnshown otherwise: a row not JSON was a traceback)."""
+    from votes.services.procedure.common import checked
+
+    checked(proposal, _("不能显示录入的纸质票和委托票"))
     rows = list(db.session.scalars(select(Ballot).where(
         Ballot.proposal_id == proposal.id, Ballot.channel.in_(STAFF_CHANNELS))
         .order_by(Ballot.seq)))

@@ -15,7 +15,11 @@ from votes.services.errors import NotFound
 
 def signed_receipt(proposal: Proposal, digest: str) -> dict:
     """The server's signed statement that the entry `digest` is at its position, under the
-    chain's head as it is now."""
+    chain's head as it is now: only of a chain still as written (procedure.common.checked;
+    tally.ResultUnshown otherwise), never signed over one altered in the database."""
+    from votes.services.procedure.common import checked
+
+    checked(proposal, _("现在不能出具带签名的回执"))
     seq = db.session.scalar(select(ChainEntry.seq).where(
         ChainEntry.proposal_id == proposal.id, ChainEntry.digest == digest))
     if seq is None:
