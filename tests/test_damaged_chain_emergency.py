@@ -27,7 +27,8 @@ REASON = "1号楼电梯曳引机故障"  # _apply's reason, as the board shows i
 FORGED = "业主大会已同意"
 
 # The chain: genesis (0), emergency (1), contract (2), payment (3), acceptance (4).
-DAMAGE = ("unreadable", "altered", "emergency_missing", "missing", "reordered", "head")
+DAMAGE = ("unreadable", "works_unreadable", "altered", "emergency_missing", "missing",
+          "reordered", "head")
 
 
 def _damage(app, pid: str, how: str) -> None:
@@ -40,6 +41,8 @@ def _damage(app, pid: str, how: str) -> None:
         assert [r.kind for r in rows] == ["genesis", "emergency", "works", "works", "works"]
         if how == "unreadable":
             rows[1].line = rows[1].line[:-7]
+        elif how == "works_unreadable":  # the contract: the regulator's overview reads it
+            rows[2].line = rows[2].line[:-7]
         elif how == "altered":
             data = json.loads(rows[1].line)
             data["entry"]["body"]["reason"] = FORGED

@@ -58,18 +58,24 @@ def works_bodies(session: Session, proposal: Proposal) -> list[dict]:
     return [json.loads(line)["entry"]["body"] for line in lines]
 
 
-def money_summaries(proposal_ids: Sequence[int]) -> dict[int, dict]:
-    """money_stage of each proposal, in one query (the regulator's overview)."""
-    bodies: dict[int, list[dict]] = {pid: [] for pid in proposal_ids}
+def money_summaries(proposal_ids: Sequence[int]) -> dict[int, dict | None]:
+    """money_stage of each proposal, in one query (the regulator's overview), unchecked: the
+    overview shows none of a chain its figures find damaged (oversight.overview_rows). None
+    for a proposal with a works row that is no entry: a row not JSON was a 500 of the
+    whole overview, every community's votes with it."""
+    bodies: dict[int, list[dict] | None] = {pid: [] for pid in proposal_ids}
     if proposal_ids:
         for pid, line in db.session.execute(select(ChainEntry.proposal_id, ChainEntry.line).where(
                 ChainEntry.proposal_id.in_(list(proposal_ids)), ChainEntry.kind == works.KIND)
                 .order_by(ChainEntry.proposal_id, ChainEntry.seq)):
-            bodies[pid].append(json.loads(line)["entry"]["body"])
-    out = {}
-    for pid, items in bodies.items():
-        out[pid] = _with_stage_words(works.money_stage(items))
-    return out
+            if bodies[pid] is None:
+                continue
+            try:
+                bodies[pid].append(json.loads(line)["entry"]["body"])
+            except (ValueError, KeyError, TypeError):  # JSONDecodeError is a ValueError
+                bodies[pid] = None
+    return {pid: None if items is None else _with_stage_words(works.money_stage(items))
+            for pid, items in bodies.items()}
 
 
 def money_summary(proposal: Proposal) -> dict:
