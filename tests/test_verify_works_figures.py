@@ -53,7 +53,7 @@ def test_votes_verify_states_the_checked_works_figures(app, runner, tmp_path):
     as_json = CliRunner().invoke(votes_command, ["verify", str(bundle), "--keys", str(keys),
                                                  "--json"])
     assert as_json.exit_code == 0, as_json.output
-    figures = json.loads(as_json.output)["works"]
+    figures = json.loads(as_json.stdout)["works"]  # progress lines are on stderr
     assert figures["not_verified"] is False
     assert figures["contract"]["amount_fen"] == 600000
     assert [p["amount_fen"] for p in figures["payments"]] == [200000, 300000]
