@@ -152,12 +152,17 @@ def fill(rule, values: dict) -> str:
 
 
 def counts(app) -> dict[str, int]:
+    """The rows of every table but COUNTERS, in one statement: a query per table, before and
+    after each of some thousand requests, was most of this file's time."""
     from votes.extensions import db
     from votes.models.base import Base
 
+    tables = [t for t in Base.metadata.sorted_tables if t.name not in COUNTERS]
+    query = select(*(select(func.count()).select_from(t).scalar_subquery().label(t.name)
+                     for t in tables))
     with app.app_context():
-        return {t.name: db.session.scalar(select(func.count()).select_from(t))
-                for t in Base.metadata.sorted_tables if t.name not in COUNTERS}
+        row = db.session.execute(query).one()
+    return {t.name: n for t, n in zip(tables, row, strict=True)}
 
 
 def _account(runner, login, *role):
