@@ -62,10 +62,10 @@ def _aead(label: str = _LABEL):
     return AESGCM(derived_key(label))
 
 
-def _seal(proposal_id: int, voter_key: str, signed_in: int) -> str:
+def _seal(proposal_id: int, voter_key: str, signed_in: int, label: str = _LABEL) -> str:
     nonce = os.urandom(12)
     text = f"{signed_in}:{voter_key}".encode()
-    blob = nonce + _aead().encrypt(nonce, text, str(proposal_id).encode())
+    blob = nonce + _aead(label).encrypt(nonce, text, str(proposal_id).encode())
     return base64.urlsafe_b64encode(blob).decode().rstrip("=")
 
 
@@ -102,7 +102,7 @@ def load_user(user_id: str):
         if opened is None:
             if _unseal(number, sealed, _LABEL_BEFORE) is not None:
                 # Sealed before sign-in times were: no age to bound, so signed in again.
-                _session_ended("expired")
+                _session_ended("expired", number)
             return None
         stamp, _, voter_key = opened.partition(":")
         signed_in = whole_number(stamp, digits=20)
@@ -110,7 +110,7 @@ def load_user(user_id: str):
             return None
         user = OwnerUser(number, voter_key, signed_in, sealed)
         if _wall_microseconds() - signed_in > session_hours() * 3_600_000_000:
-            _session_ended("expired")
+            _session_ended("expired", number, voter_key)
             return None
         return user
     if kind == "s":
@@ -133,10 +133,14 @@ def forget_owner() -> None:
         session.pop(key, None)
 
 
-def _session_ended(why: str) -> None:
+def _session_ended(why: str, proposal_id: int | None = None,
+                   voter_key: str | None = None) -> None:
     """The session's sign-in is over (`why`: "expired" or "signed_out"): forgotten, and the
-    sign-in page this request shows says so (session_ended())."""
+    sign-in page this request shows says so (session_ended()). Whose it was, and the
+    confirm page's nonce it held, stay with this request: a cast it refuses keeps the
+    choice for the same voter's next sign-in (keep_refused_choice)."""
     g.owner_session_ended = why
+    g.owner_ended = (proposal_id, voter_key, session.get("ballot_nonce"))
     forget_owner()
 
 
@@ -158,6 +162,47 @@ def signed_out_since(user: OwnerUser, signed_out_at) -> bool:
     """Whether the voter signed out (on any phone) at or after this session's sign-in: the
     old cookie, replayed, is then no one."""
     return signed_out_at is not None and user.signed_in <= _wall_microseconds(signed_out_at)
+
+
+# How long a choice whose cast found the sign-in expired waits for the same voter's next
+# sign-in (kept_choice): long enough to find the notice's link again, not so long that on a
+# shared phone it is offered at a sign-in the owner makes days later.
+KEPT_CHOICE_MINUTES = 60
+_KEPT_LABEL = "owner-kept-choice"
+
+
+def keep_refused_choice(proposal_id: int, choice: str, nonce_sent: str) -> bool:
+    """A cast sent from this session's confirm page (its nonce) reached the server after
+    the sign-in had expired: nothing was recorded. The choice is kept in the cookie, sealed
+    with the voter it was chosen for (whose key the cookie never holds in the clear), for
+    that voter's next sign-in on this phone to find it on the confirm page. Not after a
+    sign-out: the household ended the session, perhaps for the choice made in it."""
+    import secrets
+
+    ended = g.get("owner_ended")
+    if session_ended() != "expired" or ended is None or ended[0] != proposal_id \
+            or not ended[1] or not ended[2] \
+            or not secrets.compare_digest(nonce_sent.encode(), ended[2].encode()):
+        return False
+    session["kept_choice"] = _seal(proposal_id, f"{choice}:{ended[1]}",
+                                   _wall_microseconds(), _KEPT_LABEL)
+    return True
+
+
+def kept_choice(proposal_id: int, voter_key: str) -> str | None:
+    """The choice keep_refused_choice kept, if it was this voter's, for this proposal, and
+    kept less than KEPT_CHOICE_MINUTES ago; taken out of the session either way."""
+    sealed = session.pop("kept_choice", None)
+    opened = None if not sealed else _unseal(proposal_id, sealed, _KEPT_LABEL)
+    if opened is None:
+        return None
+    stamp, _, rest = opened.partition(":")
+    choice, _, kept_for = rest.partition(":")
+    kept_at = whole_number(stamp, digits=20)
+    if kept_at is None or kept_for != voter_key or \
+            _wall_microseconds() - kept_at > KEPT_CHOICE_MINUTES * 60_000_000:
+        return None
+    return choice
 
 
 _UNREAD = object()
@@ -183,7 +228,7 @@ def owner_of(proposal, voter=_UNREAD) -> OwnerUser | None:
     valid = not signed_out_since(user, signed_out)
     g.owner_checked = (user, valid)
     if not valid:
-        _session_ended("signed_out")
+        _session_ended("signed_out", user.proposal_id, user.voter_key)
         return None
     return user
 
@@ -242,10 +287,32 @@ def _sign_in_first(proposal):
 
     if proposal.state == "withdrawn":  # no vote will be held: nothing to sign in for
         return render_template("owner/dead_end.html", kind="withdrawn", proposal=proposal), 410
+    from flask import request
+
+    from votes.core.receipt_code import grouped, short_code
+
     # After the vote and any objection period, it says how to sign in read-only.
     # A sign-in that ended (its hours over, or signed out since) says so above how to sign
     # in again, rather than a sign-in page that reads as if the owner had never been in.
+    # A cast refused here says that nothing was recorded (and, after an expiry, that the
+    # choice waits for the next sign-in); the receipt of a ballot this phone cast, refused
+    # because the sign-in ended since the cast was accepted (a sign-out committed while the
+    # cast was under way, or the hours running out before the receipt loaded), gives the
+    # receipt code, as the board shows it, rather than leave the owner to guess.
+    refused_cast = kept = accepted = None
+    if request.endpoint == "owner.cast" and request.method == "POST":
+        refused_cast = request.form.get("choice")
+        if refused_cast not in ("agree", "disagree", "abstain"):
+            refused_cast = ""
+        elif keep_refused_choice(proposal.id, refused_cast, request.form.get("nonce", "")):
+            kept = KEPT_CHOICE_MINUTES
+    elif request.endpoint == "owner.receipt":
+        digest = (request.view_args or {}).get("digest")
+        if digest and session.get("just_cast") == f"{proposal.id}:{digest}":
+            accepted = digest
     return render_template("owner/dead_end.html", kind="signin", proposal=proposal,
                            objection_end=open_period_end(proposal, clock.now()),
                            read_only=read_only_stage(proposal), ended=session_ended(),
-                           hours=session_hours()), 403
+                           hours=session_hours(), refused_cast=refused_cast,
+                           kept_minutes=kept, accepted=accepted,
+                           accepted_short=accepted and grouped(short_code(accepted))), 403

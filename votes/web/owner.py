@@ -20,8 +20,8 @@ from votes.services.errors import DomainError
 from votes.services.owner_pages import (cast_online, owner_proposal, pending_page,
                                         receipt_details, register_device, voter_view)
 from votes.services.tx import read_only, reads_only
-from votes.web.login import (OwnerUser, owner_of, owner_required, owner_view_required,
-                             sign_in_time)
+from votes.web.login import (OwnerUser, kept_choice, owner_of, owner_required,
+                             owner_view_required, sign_in_time)
 
 bp = Blueprint("owner", __name__)
 CHOICES = ("agree", "disagree", "abstain")
@@ -312,8 +312,10 @@ def verify(uid: str):
         # A confirm page opened before this sign-in was another sign-in's, perhaps another
         # owner's on a shared phone: its nonce (and a refused cast's choice) must not cast
         # a ballot for the voter signed in now.
-        for name in ("ballot_nonce", "ballot_revision", "retry_choice"):
+        for name in ("ballot_nonce", "ballot_revision", "retry_choice", "just_cast"):
             session.pop(name, None)
+        # A choice whose cast found the last sign-in expired, if it was this voter's.
+        kept = kept_choice(attempt.proposal_id, attempt.voter_key)
         access_id = session.pop("pending_access", None)
         # Named in the device entry the chain records for this session's key (§14).
         session["proof"] = request.form.get("method", "id")
@@ -329,6 +331,13 @@ def verify(uid: str):
                 return redirect(url_for("owner.signed_in_objection", uid=uid))
             return redirect(url_for("owner.objection",
                                     token=access_service.own_link_token(uid, access_id)))
+        if kept in CHOICES:
+            # Back on the confirm page with it (confirm_again), to be confirmed again: the
+            # expired session's page and nonce are spent.
+            session["retry_choice"] = kept
+            flash(_("登录过期前您的选择没有提交，选票没有记入表决记录。请核对下面的选择，"
+                    "确认无误后点击“确认提交”。"), "error")
+            return redirect(url_for("owner.confirm_again", uid=uid))
         return redirect(url_for("owner.ballot", uid=uid))
     if proposal is None:  # an answer that did not pass: the page again, with why
         proposal = owner_proposal(uid)
@@ -503,7 +512,14 @@ def confirm_again(uid: str):
 @owner_view_required(devices=True)
 def _confirm_retry(proposal, owner, view):
     choice = session.pop("retry_choice")
+    # A choice kept across a sign-in (kept_choice) may find the voter's ballot in since,
+    # cast on another phone or entered by staff: the receipt, as the confirm form shows it.
+    done = _no_ballot_to_cast(proposal, view)
+    if done is not None:
+        return done
     access_service.check_open(proposal)
+    if not view.votes:
+        return redirect(url_for("owner.ballot", uid=proposal.uid))
     return _confirm_page(proposal, owner, view, choice)
 
 
@@ -528,7 +544,8 @@ def device(proposal, owner):
 @bp.post("/p/<uid>/cast")
 @owner_view_required(devices=True)
 def cast(proposal, owner, view):
-    uid = proposal.uid  # read now: the commit below expires the loaded proposal
+    # Read now: the commit below expires the loaded proposal.
+    uid, proposal_id = proposal.uid, proposal.id
     nonce = session.get("ballot_nonce")
     if not nonce or not secrets.compare_digest(
             request.form.get("nonce", "").encode(), nonce.encode()):  # bytes: any text sent
@@ -568,6 +585,10 @@ def cast(proposal, owner, view):
             return redirect(url_for("owner.receipt", uid=uid, digest=view.ballot.receipt))
         flash(err.message, "error")
         return redirect(url_for("owner.ballot", uid=uid))
+    # This phone cast it: should the sign-in end before the receipt loads (a sign-out
+    # committed while this cast was under way, the hours running out), the sign-in page at
+    # the receipt's address still gives its receipt code (login._sign_in_first).
+    session["just_cast"] = f"{proposal_id}:{ballot.receipt}"
     return redirect(url_for("owner.receipt", uid=uid, digest=ballot.receipt))
 
 
