@@ -156,8 +156,24 @@ def test_the_receipt_page_during_the_vote_says_nothing_recorded_of_a_damaged_cha
     assert page.status_code == 400 and "Traceback" not in text, text
     assert "表决成功" not in text and "您的意见" not in text and OWNERS in text, text
     assert "不能确认您的选票已记入表决记录" in text, text
+    # The owners' words, not the committee's or the verifier's (whom to call, which step).
+    assert "维修资金管理部门" in text and "联系管理员" not in text and "步骤" not in text, text
+    # The page still signs the owner out (on a shared phone, often the last one opened).
+    assert 'id="sign-out"' in text and f'action="/p/{vote["uid"]}/sign-out"' in text, text
     # Nor does the server sign a statement that the ballot is on that chain, under its head.
     signed = phone.get(f"/p/{vote['uid']}/receipt/{receipt}/signed.json")
     text = html.unescape(signed.get_data(as_text=True))
     assert signed.status_code == 400 and signed.mimetype == "text/html", text
     assert OWNERS in text and '"sig"' not in text, text
+    # In English too.
+    english = html.unescape(phone.get(f"/p/{vote['uid']}/receipt/{receipt}?lang=en")
+                            .get_data(as_text=True))
+    assert "it cannot be confirmed that your ballot is on the record" in english, english
+    assert "Sign out" in english or "sign out" in english, english
+    out = phone.post(f"/p/{vote['uid']}/sign-out")
+    assert out.status_code == 302 and out.headers["Location"].endswith("/signed-out")
+    assert phone.get(out.headers["Location"]).status_code == 200
+    with phone.session_transaction() as state:
+        assert state.get("_user_id") is None
+    again = phone.get(f"/p/{vote['uid']}/receipt/{receipt}")  # the sign-in page (English)
+    assert again.status_code == 403 and 'id="sign-out"' not in again.get_data(as_text=True)

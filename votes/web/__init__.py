@@ -112,7 +112,8 @@ def register_blueprints(app: Flask) -> None:
         message = refusal_words(err)
         if _for_a_program():
             return jsonify({"error": message}), 400
-        return render_template("error.html", message=message), 400
+        return render_template("error.html", message=message,
+                               sign_out_uid=_owner_sign_out_uid()), 400
 
     @app.errorhandler(DataError)
     def database_refused(err: DataError):
@@ -418,6 +419,21 @@ def refusal_words(err) -> str:
     if user is None:
         return err.words(OWNERS)
     return err.words(REGULATOR if user.role == "regulator" else COMMITTEE)
+
+
+def _owner_sign_out_uid() -> str | None:
+    """On an owner page refused in words (a chain damaged in the database on the receipt
+    page, voting closed meanwhile), the proposal to sign out of, when an owner is signed
+    in: the refusal is still a page of theirs, and on a shared phone it is often the last
+    one opened. Flask-Login's user, already loaded by the page (no statement for an owner)."""
+    from flask_login import current_user
+
+    from votes.web.login import OwnerUser
+
+    if request.blueprint != "owner" or not isinstance(current_user._get_current_object(),
+                                                      OwnerUser):
+        return None
+    return (request.view_args or {}).get("uid")
 
 
 def _for_a_program() -> bool:
