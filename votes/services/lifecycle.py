@@ -283,7 +283,7 @@ def tick(refused: list[tuple[int, str]] | None = None) -> list[tuple[Proposal, s
         except DomainError as err:
             if refused is None:
                 raise
-            refused.append((proposal_id, err.message))
+            refused.append((proposal_id, _refusal(err)))
             continue
         except Exception as exc:
             # A fault of this proposal's own (a database error, a bug its data meets) failed
@@ -306,6 +306,18 @@ def tick(refused: list[tuple[int, str]] | None = None) -> list[tuple[Proposal, s
         if proposal.state != before:
             moved.append((proposal, before, proposal.state))
     return moved
+
+
+def _refusal(err: DomainError) -> str:
+    """A proposal's refusal to move, as the timer's journal says it: a chain damaged in the
+    database (the close refuses to seal a tally over it) in the words of the command line,
+    the office's and the administrator's (votes.commands.domain_errors)."""
+    from votes.services.records import COMMITTEE, ChainDamaged
+    from votes.services.tally import CloseMissing, ResultUnshown
+
+    if isinstance(err, (ResultUnshown, ChainDamaged, CloseMissing)):
+        return err.words(COMMITTEE)
+    return err.message
 
 
 def _forget() -> None:

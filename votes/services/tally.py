@@ -16,7 +16,7 @@ from votes.i18n import _
 from votes.core.roll import AreaBasis, UnitRecord
 from votes.core.rules import Rules
 from votes.core.tally import Tally, Turnout, compute_tally, compute_turnout
-from votes.models import Ballot, ChainEntry, FrozenUnit, Proposal
+from votes.models import Ballot, FrozenUnit, Proposal
 from votes.services import choices
 from votes.services.errors import DomainError
 from votes.services.kept import Kept
@@ -117,13 +117,13 @@ def _closing_tally(session: Session, proposal: Proposal
     # Rows, not ORM objects: only these three columns are needed.
     ballots = session.execute(_counted(proposal, Ballot.seq, Ballot.voter_key,
                                        Ballot.choice_enc)).all()
-    lines = dict(session.execute(select(ChainEntry.seq, ChainEntry.line).where(
-        ChainEntry.proposal_id == proposal.id, ChainEntry.kind == "ballot")).all())
+    bodies = {sealed.entry["seq"]: sealed.entry["body"] for sealed in _sound_chain(proposal)
+              if sealed.entry["kind"] == "ballot"}
     openings, voted = [], {}
     unseal = choices.unsealer()
     for b in ballots:
         choice, salt = unseal(b.choice_enc)
-        body = SealedEntry.from_line(lines[b.seq]).entry["body"]
+        body = bodies.get(b.seq, {})  # a ballot row at an entry of another kind: not opened
         if salt is None or not commitment.opens(body.get("commitment", ""), proposal.uid,
                                                 b.voter_key, choice.value, salt):
             raise DomainError(_("第 %(seq)s 条记录的加密意见与记录链上的承诺不符，不能结束表决",
@@ -133,6 +133,19 @@ def _closing_tally(session: Session, proposal: Proposal
     tally = compute_tally(counting_electorate(session, proposal), voted,
                           Rules.from_dict(proposal.rules))
     return tally, sorted(b.seq for b in ballots), openings
+
+
+def _sound_chain(proposal: Proposal) -> list[SealedEntry]:
+    """The whole chain, each entry checked (records.chain_entries), read in the close's own
+    transaction under the proposal's lock: not the per-process memory of a chain found
+    sound (records.check_chain), for a close is sealed once and for good. The ballots'
+    lines the tally opens are read from it: the check costs no second read of them."""
+    from votes.services.records import ChainDamaged, chain_entries
+
+    try:
+        return chain_entries(proposal)
+    except ChainDamaged as damaged:
+        raise CloseRefused(damaged) from damaged
 
 
 def final_tally(session: Session, proposal: Proposal) -> Tally:
@@ -179,3 +192,13 @@ class CloseMissing(DomainError):
 
     def words(self, audience: str) -> str:
         return CloseMissing(audience).message
+
+
+class CloseRefused(ResultUnshown):
+    """The chain is damaged in the database (records.ChainDamaged): the vote is not closed.
+    A close entry seals a tally onto the chain it follows; over a chain no bundle can be
+    made of, it would seal a result no one can verify. Nothing is appended, the proposal
+    stays as it is, and each reader is told why in its words (ResultUnshown's)."""
+
+    def __init__(self, damaged, audience: str = "owners", what: str | None = None):
+        super().__init__(damaged, audience, what or _("不能结束表决，也不能计票"))

@@ -85,8 +85,12 @@ def staff(*roles: str, obj: str | None = None):
                 except DomainError as err:
                     # A move due by the clock that the proposal refuses (a scheduled draft
                     # whose scope has no flat left on a replaced roll) made every page of it
-                    # a 400, its edit and deletion too: shown as it stands, saying why.
-                    flash(err.message, "error")
+                    # a 400, its edit and deletion too: shown as it stands, saying why. A
+                    # close refused over a chain damaged in the database: in the words of
+                    # the reader's role (whom to call), not the owners'.
+                    from votes.web import refusal_words
+
+                    flash(refusal_words(err), "error")
                 kwargs["proposal"] = proposal
             return view(user, *args, **kwargs)
 

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from votes.core.numbers import whole_number
 from votes.services.errors import DomainError
+from votes.web import refusal_words
 from votes.web.authz import staff
 from votes.web.once import FIELD, once
 from votes.web.tables import paged
@@ -371,7 +372,7 @@ def move(user, proposal, move):
     try:
         getattr(lifecycle, MOVES[move])(str(proposal.id), actor=user.login)
     except DomainError as err:
-        flash(err.message, "error")
+        flash(refusal_words(err), "error")  # a close refused over a damaged chain: whom to call
     else:
         flash(_move_done(move), "ok")
     return redirect(url_for("committee.proposal", pid=proposal.id))
