@@ -99,3 +99,35 @@ def test_the_close_refuses_a_damaged_chain_and_the_timer_goes_on(app, runner, tm
     board = app.test_client().get(f"/p/{vote['uid']}")
     assert board.status_code != 500
     assert _chain(app, pid)[:3] == before[:3]
+
+
+@pytest.mark.parametrize("how", sorted(TAMPERINGS))
+def test_a_correction_refuses_a_damaged_chain(app, runner, tmp_path, how):
+    """The committee's correction of a paper ballot, without a new scan, carries the
+    original's: it read that entry's line as JSON (a 500 when it was not), and appended the
+    correction to the damaged chain either way."""
+    vote = make_open_proposal(app, runner, tmp_path)
+    pid = vote["id"]
+    _paper_ballots(runner, tmp_path, pid)  # genesis and entries 1-4
+    staff_accounts(app, runner)
+    _damage_open_chain(app, pid, how)
+    from votes.services.records import forget_checked
+
+    forget_checked()
+    before = _chain(app, pid)
+    committee = app.test_client()
+    sign_in(committee, "sun_committee")
+    for entry in (1, 2):  # another voter's, and the one damaged
+        refused = committee.post(f"/committee/p/{pid}/paper-ballots/correct", data={
+            "entry": str(entry), "choice": "disagree", "reason": "录入时看错了意见",
+            "confirm": "1"})
+        text = _text(refused)
+        assert refused.status_code == 400 and "Traceback" not in text, text
+        assert "不能更正选票" in text and COMMITTEE in text and OWNERS not in text, text
+        assert "已更正" not in text, text
+    result = runner.invoke(args=["ballots", "correct", str(pid), "--entry", "1", "--choice",
+                                 "disagree", "--reason", "录入时看错了意见", "--entered-by",
+                                 "clerk2"])
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert "不能更正选票" in result.output and COMMITTEE in result.output, result.output
+    assert _chain(app, pid) == before

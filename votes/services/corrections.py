@@ -7,7 +7,6 @@ list shows who entered what for which unit, never how anyone voted.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -113,8 +112,15 @@ def correct_ballot(proposal_ref: str, seq: int, *, choice: str, reason: str, act
                    evidence: tuple[str, bytes] | None = None) -> Ballot:
     """Replace the staff-entered ballot at `seq` by a correction (same voter, audited).
 
-    Without a new scan the correction carries the original's evidence (the same form)."""
+    Without a new scan the correction carries the original's evidence (the same form).
+    Only on a chain still as written (procedure.common.checked; tally.ResultUnshown
+    otherwise): the original's entry, read for its form, was a 500 when its row was not
+    JSON, and a correction names an entry and is appended after the head, neither of which
+    a chain altered in the database vouches for."""
+    from votes.services.procedure.common import checked
+
     proposal = refresh(get_proposal(proposal_ref))
+    checked(proposal, _("不能更正选票"))
     original = None if not 0 <= seq < 2 ** 31 else db.session.scalar(  # an INTEGER column
         select(Ballot).where(Ballot.proposal_id == proposal.id, Ballot.seq == seq))
     if original is None:
@@ -176,7 +182,7 @@ def _same_proxy(proposal: Proposal, original: Ballot) -> ProxyRequest:
 def _evidence_of(proposal: Proposal, seq: int) -> tuple[str, bytes]:
     line = db.session.scalar(select(ChainEntry.line).where(
         ChainEntry.proposal_id == proposal.id, ChainEntry.seq == seq))
-    digest = json.loads(line)["entry"]["body"]["evidence"]
+    digest = SealedEntry.from_stored(line).entry["body"]["evidence"]
     scan = db.session.scalar(select(Evidence).where(Evidence.proposal_id == proposal.id,
                                                     Evidence.sha256 == digest))
     if scan is None:

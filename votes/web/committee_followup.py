@@ -105,6 +105,7 @@ _KEPT = ("choice", "channel", "reason")
 @staff("committee", "admin", obj="proposal")
 def correct_ballot(user, proposal):
     from votes.services.corrections import correct_ballot as correct
+    from votes.services.tally import ResultUnshown
 
     def make():
         entry, scan, refused = _entry_form(proposal, "correct", _("请选择要更正的选票。"),
@@ -116,6 +117,11 @@ def correct_ballot(user, proposal):
             ballot = correct(str(proposal.id), entry, choice=form.get("choice", ""),
                              reason=form.get("reason", ""), actor=user.login,
                              channel=form.get("channel") or None, evidence=scan)
+        except ResultUnshown:
+            # The chain damaged in the database: the list the form is on cannot be shown
+            # either, and said so it hid why the correction was refused. The refusal
+            # itself, in the committee's words (whom to call).
+            raise
         except DomainError as err:
             return _refused(proposal, "correct", entry, err), None
         flash(_("已更正：第 %(m)d 条记录取代第 %(n)s 条，原记录保留在链上。", m=ballot.seq,
