@@ -131,3 +131,90 @@ def test_a_correction_refuses_a_damaged_chain(app, runner, tmp_path, how):
     assert result.exit_code == 1 and "Traceback" not in result.output, result.output
     assert "不能更正选票" in result.output and COMMITTEE in result.output, result.output
     assert _chain(app, pid) == before
+
+
+def _damage_emergency(app, pid: str, how: str) -> None:
+    """An emergency use's chain, genesis (0) and emergency entry (1), altered as TAMPERINGS
+    alter a vote's: the emergency entry's line cut short, its evidence rewritten (JSON
+    still, its digest as it was), it and the genesis swapped, it deleted, the head changed."""
+    import json
+
+    from tests.test_tampered_chain_store import swap
+    from votes.extensions import db
+    from votes.models import ChainEntry, Proposal
+
+    with app.app_context():
+        rows = db.session.scalars(select(ChainEntry).where(
+            ChainEntry.proposal_id == int(pid)).order_by(ChainEntry.seq)).all()
+        assert [r.kind for r in rows] == ["genesis", "emergency"]
+        if how == "unreadable":
+            rows[1].line = rows[1].line[:-7]
+        elif how == "altered":
+            data = json.loads(rows[1].line)
+            data["entry"]["body"]["evidence"] = {"0" * 64: "other.pdf"}
+            rows[1].line = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        elif how == "reordered":
+            swap(db.session, rows[0], rows[1])
+        elif how == "missing":
+            db.session.delete(rows[1])
+        else:
+            db.session.get(Proposal, int(pid)).chain_head = "ab" * 32
+        db.session.commit()
+
+
+@pytest.mark.parametrize("how", sorted(TAMPERINGS))
+def test_an_emergency_application_refuses_when_a_published_ones_chain_is_damaged(
+        app, runner, tmp_path, how):
+    """The repeat check reads each emergency use of the same scope already published, to see
+    whether it carries this application's evidence: another use's row not JSON made the
+    form a 500, and one rewritten or deleted was taken as it stood (a repeat published a
+    second time). The application is now refused, nothing published, saying which use's
+    record is damaged and whom to call."""
+    import io
+
+    from tests.test_emergency_use import _apply, _community
+    from votes.extensions import db
+    from votes.models import Proposal
+
+    _community(app, runner, tmp_path)
+    first = _apply(runner, tmp_path)
+    assert first.exit_code == 0, first.output
+    pid = first.output.strip()
+    staff_accounts(app, runner)
+    _damage_emergency(app, pid, how)
+    from votes.services.records import forget_checked
+
+    forget_checked()
+
+    def proposals() -> int:
+        with app.app_context():
+            count = db.session.scalar(select(func.count(Proposal.id)))
+            db.session.remove()
+            return count
+
+    before = proposals()
+    committee = app.test_client()
+    sign_in(committee, "sun_committee")
+    for evidence in (b"%PDF-1.4 special equipment report", b"%PDF-1.4 another report"):
+        page = committee.post("/committee/c/SUN/emergency", data={
+            "title": "1号楼电梯抢修", "category": "elevator", "applicant": "property_company",
+            "reason": "1号楼电梯曳引机故障，困人两次，需立即停用抢修", "scope_building": "1",
+            "budget": "18000.00", "confirm": "1",
+            "evidence": [(io.BytesIO(evidence), "inspection.pdf")]},
+            content_type="multipart/form-data", follow_redirects=True)
+        text = _text(page)
+        assert page.status_code in (200, 400) and "Traceback" not in text, text
+        assert "应急使用已公布" not in text, text
+        assert "不能判断本次申请是否重复" in text and "“1号楼电梯抢修”" in text, text
+        assert COMMITTEE in text and OWNERS not in text, text
+    again = _apply(runner, tmp_path)
+    assert again.exit_code == 1 and "Traceback" not in again.output, again.output
+    assert "不能判断本次申请是否重复" in again.output and COMMITTEE in again.output, again.output
+    assert proposals() == before
+    # Another scope's application is not this use's repeat: published as before.
+    other = runner.invoke(args=[
+        "works", "emergency", "--community", "SUN", "--title", "2号楼水管抢修",
+        "--scope", "building:2", "--budget", "5000.00", "--category", "leak",
+        "--applicant", "committee", "--reason", "2号楼主水管爆裂", "--evidence",
+        str(tmp_path / "inspection.pdf")])
+    assert other.exit_code == 0, other.output

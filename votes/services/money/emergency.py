@@ -17,6 +17,7 @@ from typing import Sequence
 from sqlalchemy import select
 
 from votes.core import works
+from votes.core.chain import SealedEntry
 from votes.extensions import db
 from votes.i18n import _
 from votes.models import ChainEntry, Proposal, ProposalItem
@@ -25,6 +26,7 @@ from votes.services.chain_store import Appender
 from votes.services.errors import DomainError
 from votes.services.plain_text import check_plain, check_printable
 from votes.services.money.works import EvidenceFile, store_evidence
+from votes.services.tally import ResultUnshown
 from votes.services.proposal_create import (DocumentUpload, ProposalDraft, check_draft,
                                             stored_documents)
 from votes.services.tx import unit_of_work
@@ -277,14 +279,45 @@ def _refuse_repeat(session, checked, evidence: Sequence[EvidenceFile]) -> None:
     digests = {hashlib.sha256(f.content).hexdigest() for f in evidence if f.content}
     if not digests:
         return  # store_evidence refuses it with its own message
-    rows = session.execute(select(Proposal.title, ChainEntry.line).join(
-        ChainEntry, ChainEntry.proposal_id == Proposal.id).where(
+    # The uses, not their emergency entries joined: a use whose entry was deleted from the
+    # database is one whose evidence cannot be read, not one that has none.
+    published = session.scalars(select(Proposal).where(
         Proposal.community_id == checked.community.id,
-        Proposal.scope == checked.fields["scope"], ChainEntry.kind == works.EMERGENCY))
-    for title, line in rows:
-        if digests <= set(json.loads(line)["entry"]["body"]["evidence"]):
+        Proposal.scope == checked.fields["scope"], Proposal.emergency.is_(True),
+        Proposal.chain_length > 0).order_by(Proposal.id)).all()
+    for p in published:
+        _refuse_unjudged(p)
+        line = session.scalar(select(ChainEntry.line).where(
+            ChainEntry.proposal_id == p.id, ChainEntry.kind == works.EMERGENCY))
+        if line is not None and digests <= set(
+                SealedEntry.from_stored(line).entry["body"]["evidence"]):
             raise DomainError(_("同一范围、同样证明材料的应急使用“%(title)s”已经公布，不能重复申请；"
-                                "如确为另一次险情，请上传它自己的证明材料。", title=title))
+                                "如确为另一次险情，请上传它自己的证明材料。", title=p.title))
+
+
+class RepeatUnjudged(ResultUnshown):
+    """An emergency use of the same scope whose chain is damaged in the database: whether
+    this application repeats it (its evidence) cannot be read, and a repeat published is
+    never withdrawn: the application is refused, saying which use and whom to call."""
+
+    def __init__(self, damaged, audience: str = "owners", what: str | None = None,
+                 title: str = ""):
+        super().__init__(damaged, audience, what)
+        self.title = title
+        self.message = _("已公布的应急使用“%(title)s”：", title=title) + self.message
+
+    def words(self, audience: str) -> str:
+        return RepeatUnjudged(self.damaged, audience, self.what, self.title).message
+
+
+def _refuse_unjudged(proposal: Proposal) -> None:
+    from votes.services.records import ChainDamaged, check_chain
+
+    try:
+        check_chain(proposal)
+    except ChainDamaged as damaged:
+        raise RepeatUnjudged(damaged, what=_("不能判断本次申请是否重复，申请未提交"),
+                             title=proposal.title) from damaged
 
 
 def failed_before(proposal: Proposal) -> list[FailedVote]:
