@@ -218,3 +218,70 @@ def test_an_emergency_application_refuses_when_a_published_ones_chain_is_damaged
         "--applicant", "committee", "--reason", "2号楼主水管爆裂", "--evidence",
         str(tmp_path / "inspection.pdf")])
     assert other.exit_code == 0, other.output
+
+
+@pytest.mark.parametrize("how", ("unreadable", "altered"))
+def test_an_owners_second_signed_cast_refuses_their_damaged_entry(app, runner, tmp_path, how):
+    """An owner who may change their vote casts again from the phone that signed the first
+    ballot: the cast reads the owner's earlier online entries for the device's nonce, and
+    their row not JSON made the cast a 500; one rewritten was read as it stood. The owner
+    is now told the record is damaged and whom to tell; nothing is written."""
+    import base64
+    import json
+    import re
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+    from tests.test_owner_http import post_device, verified
+    from tests.test_tampered_chain_store import alter
+    from votes.core.commitment import commit
+    from votes.core.signing import device_payload
+    from votes.extensions import db
+    from votes.models import ChainEntry
+
+    vote = make_open_proposal(app, runner, tmp_path, extra=("--allow-change",))
+    phone = app.test_client()
+    verified(phone, app, vote)
+    key = ec.generate_private_key(ec.SECP256R1())
+    spki = base64.b64encode(key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).decode()
+    assert post_device(phone, vote, {"public_key": spki}).status_code == 200
+    salt = "5a" * 32
+
+    def cast(choice):
+        page = _text(phone.post(f"/p/{vote['uid']}/confirm", data={"choice": choice}))
+        nonce = re.search(r'data-nonce="([0-9a-f]+)"', page).group(1)
+        voter = re.search(r'data-voter="([^"]+)"', page).group(1)
+        der = key.sign(device_payload(vote["uid"], voter, commit(vote["uid"], voter, choice,
+                                                                 salt), nonce),
+                       ec.ECDSA(hashes.SHA256()))
+        r, s = decode_dss_signature(der)
+        signature = base64.b64encode(r.to_bytes(32, "big") + s.to_bytes(32, "big")).decode()
+        return phone.post(f"/p/{vote['uid']}/cast", data={
+            "choice": choice, "nonce": nonce, "public_key": spki, "signature": signature,
+            "salt": salt}, follow_redirects=True)
+
+    assert "表决成功" in _text(cast("agree"))
+    with app.app_context():
+        rows = db.session.scalars(select(ChainEntry).where(
+            ChainEntry.proposal_id == vote["id"]).order_by(ChainEntry.seq)).all()
+        assert [r.kind for r in rows][-1] == "ballot"
+        own = rows[-1]
+        assert json.loads(own.line)["entry"]["body"]["device"]["public_key"] == spki
+        if how == "unreadable":
+            own.line = own.line[:-7]
+        else:
+            alter(own)
+        db.session.commit()
+    from votes.services.records import forget_checked
+
+    forget_checked()
+    before = _chain(app, vote["id"])
+    again = cast("disagree")
+    text = _text(again)
+    assert again.status_code == 400 and "Traceback" not in text, text
+    assert "不能记入您的选票" in text and OWNERS in text and "系统管理员" not in text, text
+    assert "表决成功" not in text, text
+    assert _chain(app, vote["id"]) == before

@@ -195,7 +195,7 @@ def _prepare(session: Session, proposal: Proposal, req: BallotRequest, units: li
     if req.correction is not None and previous.withdrawn_by is not None:
         raise WithdrawnNotCorrected(previous)
     if req.device is not None and previous is not None:  # a first ballot has no nonce before it
-        device_check.refuse_nonce_used_before(session, proposal.id, req.voter_key,
+        device_check.refuse_nonce_used_before(session, proposal, req.voter_key,
                                               req.device["nonce"])
     revision = 0 if previous is None else previous.revision + 1
     # Neither a transfer (§16), a staff correction (§15) nor a ballot staff withdrew (§15,

@@ -11,13 +11,12 @@ on the chain is refused (a cast sent again with the session cookie from before i
 
 from __future__ import annotations
 
-import json
-
 from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session
 
+from votes.core.chain import SealedEntry, entry_digest
 from votes.i18n import _
-from votes.models import Ballot, ChainEntry, DeviceKey
+from votes.models import Ballot, ChainEntry, DeviceKey, Proposal
 from votes.services.errors import DomainError
 
 
@@ -60,17 +59,53 @@ class NonceUsed(DomainError):
         self.seq = seq
 
 
-def refuse_nonce_used_before(session: Session, proposal_id: int, voter_key: str,
+def refuse_nonce_used_before(session: Session, proposal: Proposal, voter_key: str,
                              nonce: str) -> None:
     """NonceUsed if an online ballot of the voter on the chain carries this device nonce.
 
     Needs no lock: a ballot of the voter appended after this read takes the revision the
-    caller's ballot was prepared with, and the database refuses the second of the two."""
-    lines = session.scalars(select(ChainEntry.line).join(Ballot, and_(
+    caller's ballot was prepared with, and the database refuses the second of the two.
+
+    Each row read is checked to be the entry written there (readable, its digest its
+    content's, its place its own): one altered in the database was a 500 (not JSON) or
+    read as it stood. Then the cast is refused in the owners' words (tally.ResultUnshown)
+    and nothing is written. Only these rows, which the cast reads anyway: the rest of the
+    chain is checked by the receipt page the cast leads to, not by a statement of the
+    cast's own (tests/test_owner_sql_budget.py)."""
+    rows = session.execute(select(ChainEntry.seq, ChainEntry.line).join(Ballot, and_(
         Ballot.proposal_id == ChainEntry.proposal_id, Ballot.seq == ChainEntry.seq)).where(
-        Ballot.proposal_id == proposal_id, Ballot.voter_key == voter_key,
+        Ballot.proposal_id == proposal.id, Ballot.voter_key == voter_key,
         Ballot.channel == "online"))
-    for line in lines:
-        entry = json.loads(line)["entry"]
-        if (entry["body"].get("device") or {}).get("nonce") == nonce:
+    for seq, line in rows:
+        try:
+            sealed = SealedEntry.from_stored(line)
+            entry = sealed.entry
+            sound = sealed.digest == entry_digest(entry) and entry["seq"] == seq and \
+                entry["kind"] == "ballot" and entry["proposal"] == proposal.uid
+            used = (entry["body"].get("device") or {}).get("nonce") == nonce
+        except (ValueError, KeyError, TypeError, AttributeError):
+            sound = False
+        if not sound:
+            _refuse_damaged(proposal, seq)
+        if used:
             raise NonceUsed(entry["seq"])
+
+
+def _refuse_damaged(proposal: Proposal, seq: int) -> None:
+    """The owner's own entry at `seq` is not as written: the chain's damage as records
+    says it (the whole chain read, which only a damaged chain costs), in the owners' words."""
+    from votes.core.verifier_report import Failure
+    from votes.services.records import ChainDamaged, chain_entries
+    from votes.services.tally import ResultUnshown
+
+    what = _("不能记入您的选票")
+    try:
+        chain_entries(proposal)
+        # Not found by the whole chain's check (the row past the head the proposal
+        # carries): said of the row itself.
+        damaged = ChainDamaged([Failure("4.3", "数据库中的这条记录已被改动 / this row in the "
+                                        "database was altered", seq)],
+                               [_("第 %(n)s 条记录的内容已被改动", n=seq)], 0, 0)
+    except ChainDamaged as found:
+        damaged = found
+    raise ResultUnshown(damaged, what=what) from None

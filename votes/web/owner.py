@@ -19,6 +19,7 @@ from votes.services.device_check import UnsignedButRegistered
 from votes.services.errors import DomainError
 from votes.services.owner_pages import (cast_online, owner_proposal, pending_page,
                                         receipt_details, register_device, voter_view)
+from votes.services.tally import ResultUnshown
 from votes.services.tx import read_only, reads_only
 from votes.web.login import (OwnerUser, kept_choice, owner_of, owner_required,
                              owner_view_required, sign_in_time)
@@ -568,6 +569,8 @@ def cast(proposal, owner, view):
                              request.form.get("public_key") or None,
                              request.form.get("signature") or None,
                              request.form.get("salt") or None)
+    except ResultUnshown:
+        raise  # the chain damaged in the database: said on the error page, whom to tell
     except DomainError as err:
         view = voter_view(proposal, owner.voter_key)
         if view.transfer is not None:  # the buyer's receipt is not the seller's to be sent to
