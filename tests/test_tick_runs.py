@@ -104,7 +104,7 @@ def test_a_fault_in_one_proposal_does_not_stop_the_timer(app, runner, tmp_path, 
 
     monkeypatch.setattr(lifecycle, "_close", close)
     app.config["VOTES_NOW"] = datetime(2026, 12, 8, 2, 0, tzinfo=timezone.utc)  # both ended
-    result = runner.invoke(args=["tick"])
+    result = _tick_without_its_log(runner, monkeypatch)
     with app.app_context():
         from votes.extensions import db
         from votes.models import ChainEntry, Proposal
