@@ -76,22 +76,48 @@ def live_server(app):
         thread.join(timeout=10)
 
 
+_shared: dict = {}  # the module's Chromium: {"playwright": ..., "browser": ...}
+
+
+def _browser():
+    """The headless Chromium (the machine's, no downloads) shared by the current test
+    module: launching one (and Playwright's driver) costs about a second of CPU, paid once
+    per module rather than once per page. Closed by close_browser() at the module's end
+    (tests/conftest.py), so Playwright's event loop, which marks itself running in the main
+    thread while the driver is up, does not outlive the module's browser tests."""
+    browser = _shared.get("browser")
+    if browser is None or not browser.is_connected():
+        close_browser()
+        from playwright.sync_api import sync_playwright
+
+        _shared["playwright"] = sync_playwright().start()
+        _shared["browser"] = _shared["playwright"].chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync"])
+    return _shared["browser"]
+
+
+def close_browser() -> None:
+    browser, playwright = _shared.pop("browser", None), _shared.pop("playwright", None)
+    try:
+        if browser is not None and browser.is_connected():
+            browser.close()
+    finally:
+        if playwright is not None:
+            playwright.stop()
+
+
 @contextmanager
 def _browser_page(**context_options):
-    """A page of a fresh headless Chromium (the machine's, no downloads) with these context
-    options, closed after."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        context = browser.new_context(locale="zh-CN", **context_options)
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
+    """A page in a context of its own (its own cookies, storage, IndexedDB and cache, as a
+    fresh browser has) with these context options, closed after."""
+    context = _browser().new_context(locale="zh-CN", **context_options)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 @contextmanager

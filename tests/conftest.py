@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import os
 import shutil
+import sys
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -248,3 +249,13 @@ def pytest_runtest_makereport(item, call):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, where everything must run: {reason}"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _module_browser_closed():
+    """The browser tests of a module share one Chromium (tests/browser.py); it closes with
+    the module."""
+    yield
+    browser = sys.modules.get("tests.browser")
+    if browser is not None:
+        browser.close_browser()
