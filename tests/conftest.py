@@ -162,12 +162,36 @@ def pg_schema(tmp_path_factory):
 
 
 def _truncate_all(url: str) -> None:
+    """Every table empty and every id sequence back at its start, as TRUNCATE of all tables
+    RESTART IDENTITY CASCADE leaves them. That TRUNCATE took 0.13-0.17 s a test (new files
+    for each of 29 tables and their indexes, rows or none), a third of a PostgreSQL test's
+    setup over some 1,200 of them; the few rows a test leaves are deleted in a few ms instead,
+    children before parents, under the same ACCESS EXCLUSIVE locks TRUNCATE takes (so a
+    connection a test left open still holds this up rather than writing into the next test),
+    and the sequences used are set back to their start."""
     from votes.models import Base
 
+    tables = [t.name for t in Base.metadata.sorted_tables]
     engine = create_engine(url)
-    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        conn.execute(text("LOCK TABLE " + ", ".join(f'"{name}"' for name in tables)
+                          + " IN ACCESS EXCLUSIVE MODE"))
+        # A bulk test's many dead rows would slow the next tests' scans until a vacuum:
+        # those tables are truncated as well (the one cost TRUNCATE is worth).
+        bulky = [name for name in reversed(tables)
+                 if conn.execute(text(f'DELETE FROM "{name}"')).rowcount > 10_000]
+        if bulky:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{name}"' for name in bulky)
+                              + " CASCADE"))
+        conn.execute(text(
+            "SELECT setval(format('%I.%I', s.schemaname, s.sequencename), s.start_value, false)"
+            " FROM pg_sequences s"
+            " JOIN pg_namespace n ON n.nspname = s.schemaname"
+            " JOIN pg_class q ON q.relname = s.sequencename AND q.relnamespace = n.oid"
+            " JOIN pg_depend d ON d.objid = q.oid AND d.deptype IN ('a', 'i')"
+            " JOIN pg_class t ON t.oid = d.refobjid"
+            " WHERE s.schemaname = current_schema() AND s.last_value IS NOT NULL"
+            " AND t.relname = ANY(:tables)"), {"tables": tables})
     engine.dispose()
 
 
