@@ -426,6 +426,7 @@ def test_counting_rule_in_one_sentence(overrides, words):
         assert word in sentence
 
 
+@pytest.mark.sqlite_only  # the folder is checked before drawing: nothing of it is the database's
 def test_notices_into_a_folder_that_does_not_exist_say_so(app, runner, tmp_path):
     """A typo in -o's folder is said before the notices are drawn, in words, not as a
     FileNotFoundError's traceback (votes/core/files.py writes beside the target)."""
@@ -437,6 +438,7 @@ def test_notices_into_a_folder_that_does_not_exist_say_so(app, runner, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".part") == []
 
 
+@pytest.mark.sqlite_only  # how a file write fails is said: nothing of it is the database's
 def test_notices_that_cannot_be_written_say_why(app, runner, tmp_path, monkeypatch):
     from votes.core import files
 
@@ -450,6 +452,7 @@ def test_notices_that_cannot_be_written_say_why(app, runner, tmp_path, monkeypat
     assert f"无法写入文件 {tmp_path / 'n.pdf'}：磁盘空间已满" in result.output
 
 
+@pytest.mark.sqlite_only  # how a file write fails is said: nothing of it is the database's
 @pytest.mark.parametrize("error, reason", [
     (OSError(28, "No space left on device"), "磁盘空间已满"),
     (PermissionError(13, "Permission denied"), "没有写入权限"),
@@ -499,6 +502,7 @@ def overlapping_words(pdf) -> list[tuple[str, str]]:
     return found
 
 
+@pytest.mark.sqlite_only  # the PDF's layout of labels the database only hands back
 def test_result_notice_wraps_long_unit_labels_inside_their_cells(app, runner, tmp_path):
     """A building or room label longer than its column (the roll allows 64 characters) ran
     over the next column's text, and 不计入表决（议事规则）, the choice of a parking space the
@@ -528,6 +532,7 @@ def test_result_notice_wraps_long_unit_labels_inside_their_cells(app, runner, tm
     assert max(w[2] for w in words if top < w[1] < seal - 1) <= width - left + 1
 
 
+@pytest.mark.sqlite_only  # the PDF's layout of a name the database only hands back
 def test_lobby_poster_prints_a_long_community_name_whole(app, runner, tmp_path):
     """The poster's heading was one line of 26 pt: a community name of more than about 18
     characters ran off both sides of the page, so the lobby read 街道阳光花园二期…业主大."""
