@@ -372,13 +372,14 @@ def receipt_details(proposal: Proposal, view: VoterView, digest: str
                     ) -> ReceiptDetails | None:
     """The owner's ballot with this receipt, unsealed for them alone (None if not theirs).
 
-    Reads the ballots voter_view already loaded. The page says the ballot is recorded (in
-    the result, after the close) only of a chain still as written (records.check_chain;
-    tally.ResultUnshown otherwise). While voting is open each cast moves the head, so the
-    page every owner lands on after casting reads the entries appended since this process
-    last found the chain sound (one statement, on the page's own reading connection: its
-    budget's second, tests/test_owner_sql_budget.py), and the whole chain once a minute;
-    after the close the chain no longer moves, and a process reads it once."""
+    Reads the ballots voter_view already loaded: the receipt page stays within its budget.
+    After the close, where the page says the ballot is in the result, only of a chain still
+    as written (records.check_chain: the chain no longer moves, so a process reads it once;
+    tally.ResultUnshown otherwise). Not while voting is open: each cast moves the head, and
+    the page every owner lands on after casting would read the whole chain each time (one
+    statement past its budget, tests/test_owner_sql_budget.py, and the chain's every row);
+    the page then says only that the ballot was recorded, and the board's lookup, which
+    says "counted", checks the chain."""
     from votes.services.choices import unseal
     from votes.services.procedure.common import checked
 
@@ -387,8 +388,6 @@ def receipt_details(proposal: Proposal, view: VoterView, digest: str
         return None
     if proposal.state in ("closed", "published"):
         checked(proposal, _("不能确认您的选票是否计入表决结果"))
-    elif proposal.state == "voting":
-        checked(proposal, _("不能确认您的选票已记入表决记录"))
     choice, salt = unseal(ballot.choice_enc)
     return ReceiptDetails(ballot, choice, salt)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 
 from votes.core.canonical import format_time
 from votes.core.chain import GENESIS_PREV, SealedEntry, entry_digest
@@ -139,25 +139,14 @@ def chain_entries(proposal: Proposal) -> list[SealedEntry]:
     return _read_checked(proposal, 0, GENESIS_PREV)
 
 
-_ENTRIES = (select(ChainEntry.seq, ChainEntry.line, ChainEntry.kind)
-            .where(ChainEntry.proposal_id == bindparam("proposal_id"),
-                   ChainEntry.seq >= bindparam("start"), ChainEntry.seq < bindparam("end"))
-            .order_by(ChainEntry.seq))
-
-
 def _read_checked(proposal: Proposal, start: int, prev: str) -> list[SealedEntry]:
     """chain_entries from entry `start` on (the entries before it found sound already, the
     last of them of digest `prev`)."""
-    from votes.services import rows as reads
-
-    # On the driver's cursor (rows.fetch): an owner page that only reads (the receipt page
-    # during the vote) runs it on its own connection without a transaction, as its other
-    # statement. In a transaction already begun (a write that reads the chain it appends
-    # to), in that transaction: it sees the entries appended in it.
-    session = db.session if db.session.registry.has() and db.session().in_transaction() \
-        else None
-    _done, rows = reads.fetch(_ENTRIES, {"proposal_id": proposal.id, "start": start,
-                                         "end": proposal.chain_length}, session)
+    rows = db.session.execute(
+        select(ChainEntry.seq, ChainEntry.line, ChainEntry.kind)
+        .where(ChainEntry.proposal_id == proposal.id, ChainEntry.seq >= start,
+               ChainEntry.seq < proposal.chain_length)
+        .order_by(ChainEntry.seq))
     entries: list[SealedEntry] = []
     damage: list[tuple[Failure, str]] = []
     expected, ballots, present = start, 0, 0
