@@ -70,8 +70,10 @@ def refuse_nonce_used_before(session: Session, proposal: Proposal, voter_key: st
     content's, its place its own): one altered in the database was a 500 (not JSON) or
     read as it stood. Then the cast is refused in the owners' words (tally.ResultUnshown)
     and nothing is written. Only these rows, which the cast reads anyway: the rest of the
-    chain is checked by the receipt page the cast leads to, not by a statement of the
-    cast's own (tests/test_owner_sql_budget.py)."""
+    chain is checked by the board's receipt lookup, the signed receipt and the close, not by
+    a statement of the cast's own (tests/test_owner_sql_budget.py)."""
+    from votes.services.records import ROW_UNREADABLE, row_out_of_place, unreadable_row
+
     rows = session.execute(select(ChainEntry.seq, ChainEntry.line).join(Ballot, and_(
         Ballot.proposal_id == ChainEntry.proposal_id, Ballot.seq == ChainEntry.seq)).where(
         Ballot.proposal_id == proposal.id, Ballot.voter_key == voter_key,
@@ -79,22 +81,20 @@ def refuse_nonce_used_before(session: Session, proposal: Proposal, voter_key: st
     for seq, line in rows:
         try:
             sealed = SealedEntry.from_stored(line)
-            entry = sealed.entry
-            sound = sealed.digest == entry_digest(entry) and entry["seq"] == seq and \
-                entry["kind"] == "ballot" and entry["proposal"] == proposal.uid
-            used = (entry["body"].get("device") or {}).get("nonce") == nonce
-        except (ValueError, KeyError, TypeError, AttributeError):
-            sound = False
-        if not sound:
-            _refuse_damaged(proposal, seq)
+            damage = row_out_of_place(sealed, entry_digest(sealed.entry), seq, "ballot", None,
+                                      proposal.uid)
+            used = (sealed.entry["body"].get("device") or {}).get("nonce") == nonce
+        except ROW_UNREADABLE:
+            damage = unreadable_row(seq)
+        if damage is not None:
+            _refuse_damaged(proposal, damage)
         if used:
-            raise NonceUsed(entry["seq"])
+            raise NonceUsed(seq)
 
 
-def _refuse_damaged(proposal: Proposal, seq: int) -> None:
-    """The owner's own entry at `seq` is not as written: the chain's damage as records
-    says it (the whole chain read, which only a damaged chain costs), in the owners' words."""
-    from votes.core.verifier_report import Failure
+def _refuse_damaged(proposal: Proposal, damage: tuple) -> None:
+    """The owner's own entry is not as written: the chain's damage as records says it (the
+    whole chain read, which only a damaged chain costs), in the owners' words."""
     from votes.services.records import ChainDamaged, chain_entries
     from votes.services.tally import ResultUnshown
 
@@ -103,9 +103,7 @@ def _refuse_damaged(proposal: Proposal, seq: int) -> None:
         chain_entries(proposal)
         # Not found by the whole chain's check (the row past the head the proposal
         # carries): said of the row itself.
-        damaged = ChainDamaged([Failure("4.3", "数据库中的这条记录已被改动 / this row in the "
-                                        "database was altered", seq)],
-                               [_("第 %(n)s 条记录的内容已被改动", n=seq)], 0, 0)
+        damaged = ChainDamaged([damage[0]], [damage[1]], 0, 0)
     except ChainDamaged as found:
         damaged = found
     raise ResultUnshown(damaged, what=what) from None

@@ -160,11 +160,9 @@ def _read_checked(proposal: Proposal, start: int, prev: str) -> list[SealedEntry
         try:
             sealed = SealedEntry.from_stored(line)
             digest = entry_digest(sealed.entry)
-            out_of_place = _out_of_place(sealed, digest, seq, kind, prev, proposal.uid)
-        except (ValueError, KeyError, TypeError, AttributeError):  # JSONDecodeError: ValueError
-            damage.append((Failure("1.4", "数据库中的这条记录不是可读取的记录 / this row in the "
-                                   "database is not a readable entry", seq),
-                           _("第 %(n)s 条记录无法读取", n=seq)))
+            out_of_place = row_out_of_place(sealed, digest, seq, kind, prev, proposal.uid)
+        except ROW_UNREADABLE:
+            damage.append(unreadable_row(seq))
             prev = None
             continue
         if out_of_place is not None:
@@ -227,8 +225,19 @@ def forget_checked() -> None:
 _sound = Kept(size=4096)
 
 
-def _out_of_place(sealed: SealedEntry, digest: str, seq: int, kind: str, prev: str | None,
-                  uid: str) -> tuple[Failure, str] | None:
+# What reading a row that is no entry raises (JSONDecodeError is a ValueError; a field of the
+# wrong type or missing the others).
+ROW_UNREADABLE = (ValueError, KeyError, TypeError, AttributeError)
+
+
+def unreadable_row(seq: int) -> tuple[Failure, str]:
+    """The damage of a row at `seq` that is not a readable entry (ROW_UNREADABLE)."""
+    return (Failure("1.4", "数据库中的这条记录不是可读取的记录 / this row in the "
+                    "database is not a readable entry", seq), _("第 %(n)s 条记录无法读取", n=seq))
+
+
+def row_out_of_place(sealed: SealedEntry, digest: str, seq: int, kind: str, prev: str | None,
+                     uid: str) -> tuple[Failure, str] | None:
     """The first of steps 4.3, 4.1, 4.2 and 4.5 a readable row fails, said of it; None for an
     entry as written in its place. `prev`: the recomputed digest of the row before (None
     when that one is missing or unreadable, already said)."""
