@@ -20,7 +20,8 @@ from tests.factories import make_open_proposal
 from tests.test_witness_poller import FakeApp, after_the_story, keys_file
 from votes.core import signing
 from votes.witness.pins import Pins
-from votes.witness.poller import MAX_RETRY_AFTER, Witness
+from votes.witness.poller import Witness
+from votes.witness.transport import MAX_RETRY_AFTER
 from votes.witness.store import Store
 
 

@@ -186,7 +186,7 @@ def test_an_answer_of_countless_values_is_refused_before_it_is_parsed(parts, mon
     (1.3), before parsing: the answer is refused and the round reports the app."""
     from types import SimpleNamespace
 
-    from votes.witness import poller
+    from votes.witness import transport
 
     story, app, store, w = parts
     app.answers["/api/heads"] = b'{"heads":[' + b"{}," * 5_000_000 + b"{}]}"
@@ -194,7 +194,7 @@ def test_an_answer_of_countless_values_is_refused_before_it_is_parsed(parts, mon
     def parsed(*args, **kwargs):
         raise AssertionError("the answer was parsed")
 
-    monkeypatch.setattr(poller, "json", SimpleNamespace(loads=parsed))
+    monkeypatch.setattr(transport, "json", SimpleNamespace(loads=parsed))
     result = w.poll([app.base])
     assert result.cosigned == [] and app.posted == []
     [problem] = result.problems
@@ -512,9 +512,9 @@ def test_a_name_lookup_that_never_answers_ends_with_the_round(parts, tmp_path, m
 def test_a_name_lookup_that_never_answers_is_that_apps_problem(parts, tmp_path, monkeypatch):
     """With time left in the round, the lookup waits as connecting does (TIMEOUT, here
     0.3 s), is reported as that app's problem, and the round goes on to the next app."""
-    from votes.witness import poller
+    from votes.witness import transport
 
-    monkeypatch.setattr(poller, "TIMEOUT", 0.3)
+    monkeypatch.setattr(transport, "TIMEOUT", 0.3)
     result, took, hung_app = _round_against_a_hung_resolver(parts, tmp_path, monkeypatch, 60)
     assert result.cosigned == [("p-example", 4)] and not result.not_reached, result
     [problem] = result.problems
@@ -530,11 +530,11 @@ def _killed_after_two_pages(parts, monkeypatch, tmp_path):
     """A round over the 7-entry chain (2 entries a page) that dies fetching its third page,
     having checked entries 0–3; then `again`, a fresh witness process on the same database,
     and the chain pages each round fetched (`from=N`)."""
-    from votes.witness import poller
+    from votes.witness import transport
 
     story, app, store, w = parts
     app.sealed = story.seal()
-    real_get = poller._get
+    real_get = transport.get
     fetched: list[str] = []
     die_at = {"from=4"}
 
@@ -545,7 +545,7 @@ def _killed_after_two_pages(parts, monkeypatch, tmp_path):
                 raise Killed()
         return real_get(url)
 
-    monkeypatch.setattr(poller, "_get", get)
+    monkeypatch.setattr(transport, "get", get)
     with pytest.raises(Killed):
         w.poll([app.base])
     assert fetched == ["from=0", "from=2", "from=4"] and app.posted == []
@@ -610,10 +610,10 @@ def test_a_lookup_thread_that_cannot_start_is_that_rounds_problem_only(parts, mo
     cosigns."""
     import threading
 
-    from votes.witness import poller
+    from votes.witness import transport
 
     story, app, store, w = parts
-    monkeypatch.setattr(poller, "TIMEOUT", 0.3)
+    monkeypatch.setattr(transport, "TIMEOUT", 0.3)
     start = threading.Thread.start
     failed = []
 
@@ -662,10 +662,10 @@ def test_heads_pages_without_end_are_bounded_as_one_answer(tmp_path, monkeypatch
     The pages of one round are bounded together as one answer is; past that, the app's
     round ends with a problem (its other heads are not read), before the budget runs out."""
     from votes.core import bundle_zip
-    from votes.witness import poller
+    from votes.witness import transport
 
     if bound == "bytes":
-        monkeypatch.setattr(poller, "MAX_RESPONSE", 100_000)
+        monkeypatch.setattr(transport, "MAX_RESPONSE", 100_000)
     else:
         monkeypatch.setattr(bundle_zip, "MAX_JSON_ITEMS", 50_000)
     app = EndlessHeadsApp(good_story().seal()[:4], b",".join([b"{}"] * 10_000))

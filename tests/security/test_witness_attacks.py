@@ -22,7 +22,7 @@ from tests.loopback import LoopbackServer
 from votes.core import chain, signing
 from votes.core.canonical import format_time, parse_time
 from votes.core.witness import CLOCK_SKEW
-from votes.witness import poller
+from votes.witness import transport
 from votes.witness.pins import Pins
 from votes.witness.poller import Witness
 from votes.witness.store import Store
@@ -320,7 +320,7 @@ def test_an_endless_trickle_is_cut_off(world, monkeypatch):
     witness gives up after its deadline instead of hanging (the clock is the witness's)."""
     app, sealed, witness = world
     ticks = iter(range(10**9))
-    monkeypatch.setattr(poller, "_clock", lambda: next(ticks), raising=False)
+    monkeypatch.setattr(transport, "_clock", lambda: next(ticks))
     stop = threading.Event()
 
     def trickle(h, q):
@@ -544,7 +544,7 @@ def test_headers_that_never_end_are_cut_off_at_the_deadline(world, monkeypatch):
     each byte it sends: the answer is given up at the deadline, its headers still coming."""
     app, sealed, witness = world
     now = [0]
-    monkeypatch.setattr(poller, "_clock", lambda: now[0], raising=False)
+    monkeypatch.setattr(transport, "_clock", lambda: now[0])
     stop = threading.Event()
 
     def slow_headers(h, q):
@@ -579,7 +579,7 @@ def test_a_round_stops_at_its_time_budget_and_says_what_it_did_not_reach(world, 
     it serves, against a budget of 100 s."""
     app, sealed, witness = world
     now = [0]
-    monkeypatch.setattr(poller, "_clock", lambda: now[0], raising=False)
+    monkeypatch.setattr(transport, "_clock", lambda: now[0])
     app.chains = {uid: story_for(uid).seal()[:4] for uid in ("p-a", "p-b", "p-c")}
     for uid in app.chains:
         app.hooks[f"/api/proposals/{uid}/chain"] = lambda h, q: now.__setitem__(
@@ -632,7 +632,7 @@ def test_connecting_to_an_app_cannot_overrun_the_round_budget(world, monkeypatch
 
     app, sealed, witness = world
     now = [0.0]
-    monkeypatch.setattr(poller, "_clock", lambda: now[0], raising=False)
+    monkeypatch.setattr(transport, "_clock", lambda: now[0])
     real_connect = socket.create_connection
     port = app.server.server_address[1]
 
@@ -675,7 +675,7 @@ def test_a_chain_longer_than_one_round_is_cosigned_over_several(world, monkeypat
     each page of 2 lines takes 40 s against a budget of 100 s: 7 entries take two rounds."""
     app, sealed, witness = world
     now = [0]
-    monkeypatch.setattr(poller, "_clock", lambda: now[0], raising=False)
+    monkeypatch.setattr(transport, "_clock", lambda: now[0])
     app.chains = {UID: sealed}
     _slow_pages(app, now, lambda: app.chains[UID])
     w = witness()
@@ -699,7 +699,7 @@ def test_a_prefix_checked_in_an_earlier_round_then_rewritten_is_a_fork(world, mo
     checked last replaced by another signed one, keeps both, and cosigns nothing."""
     app, sealed, witness = world
     now = [0]
-    monkeypatch.setattr(poller, "_clock", lambda: now[0], raising=False)
+    monkeypatch.setattr(transport, "_clock", lambda: now[0])
     assert witness().poll([app.base]).cosigned == [(UID, 4)]
     app.chains = {UID: sealed}
     _slow_pages(app, now, lambda: app.chains[UID], size=1)
@@ -722,7 +722,7 @@ def test_a_prefix_checked_with_a_key_since_unpinned_is_checked_again(world, monk
     gone on from, but checked again from the cosigned head, and refused."""
     app, sealed, witness = world
     now = [0]
-    monkeypatch.setattr(poller, "_clock", lambda: now[0], raising=False)
+    monkeypatch.setattr(transport, "_clock", lambda: now[0])
     assert witness().poll([app.base]).cosigned == [(UID, 4)]
     other = Ed25519PrivateKey.from_private_bytes(bytes(range(1, 33)))
     chained = list(sealed[:4])
@@ -754,7 +754,7 @@ def test_a_prefix_checked_against_a_clock_since_set_back_is_checked_again(world,
     starts again instead, against the clock as it is now."""
     app, sealed, witness = world
     now = [0]
-    monkeypatch.setattr(poller, "_clock", lambda: now[0], raising=False)
+    monkeypatch.setattr(transport, "_clock", lambda: now[0])
     app.chains = {UID: sealed}
     _slow_pages(app, now, lambda: app.chains[UID], seconds=30)
     w = witness()
