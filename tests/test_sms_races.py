@@ -47,12 +47,12 @@ def test_a_slow_gateway_holds_up_no_other_request_and_the_cap_holds(app, vote, m
     from tests.races import held_race
     from votes.extensions import db
     from votes.models import VoterAccess
-    from votes.services import access as access_service
+    from votes.services import sms_codes
 
     access_id = _access_id(app, vote)
     with app.app_context():  # one code left of the hour's
         row = db.session.get(VoterAccess, access_id)
-        row.sms_sent, row.sms_window_start = access_service.SMS_PER_HOUR - 1, \
+        row.sms_sent, row.sms_window_start = sms_codes.SMS_PER_HOUR - 1, \
             app.config["VOTES_NOW"]
         db.session.commit()
     events = []
@@ -62,11 +62,11 @@ def test_a_slow_gateway_holds_up_no_other_request_and_the_cap_holds(app, vote, m
 
     def act(who):
         try:
-            return access_service.send_code(access_id)
+            return sms_codes.send_code(access_id)
         finally:
             events.append(("done", who))
 
-    outcome = held_race(app, monkeypatch, access_service, "send_sms", act)
+    outcome = held_race(app, monkeypatch, sms_codes, "send_sms", act)
     assert "太频繁" in outcome["B"], outcome
     assert outcome["A"] == "139****5678"
     # B was answered while A was still in the gateway: it did not wait for A's lock.
@@ -82,6 +82,7 @@ def test_a_failed_send_gives_back_its_count_and_keeps_a_newer_code(app, vote, mo
     from votes.extensions import db
     from votes.models import SmsPhoneCount, VoterAccess
     from votes.services import access as access_service
+    from votes.services import sms_codes
 
     access_id = _access_id(app, vote)
     codes = []
@@ -93,8 +94,8 @@ def test_a_failed_send_gives_back_its_count_and_keeps_a_newer_code(app, vote, mo
 
     app.config["SMS_SENDER"] = sender
     _b_a_minute_later(app, monkeypatch)
-    outcome = held_race(app, monkeypatch, access_service, "send_sms",
-                        lambda who: access_service.send_code(access_id))
+    outcome = held_race(app, monkeypatch, sms_codes, "send_sms",
+                        lambda who: sms_codes.send_code(access_id))
     assert "短信发送失败" in outcome["A"] and outcome["B"] == "139****5678", outcome
     with app.app_context():
         row = db.session.get(VoterAccess, access_id)

@@ -101,7 +101,7 @@ def test_the_lobby_does_not_tell_whether_a_phone_is_on_the_roll(app, vote):
     the hour's allowance included; only the one with a phone gets a message."""
     from datetime import timedelta
 
-    from votes.services.access import LOBBY_SMS
+    from votes.services.sms_codes import LOBBY_SMS
 
     sent = []
     app.config["SMS_SENDER"] = lambda phone, text: sent.append(phone)
@@ -176,7 +176,7 @@ def test_the_lobby_answers_a_failing_gateway_as_a_flat_without_a_phone(app, vote
 
     from votes.extensions import db
     from votes.models import SmsPhoneCount
-    from votes.services.access import LOBBY_SMS, _phone_key
+    from votes.services.sms_codes import LOBBY_SMS, _phone_key
 
     app.config["SMS_SENDER"] = _down
     seen = {}

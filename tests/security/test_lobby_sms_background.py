@@ -62,7 +62,7 @@ def _counts(app):
     """(the phone's day count, the sms_sent and lobby_sms_sent of 李四 and 王五's 1-1-102)."""
     from votes.extensions import db
     from votes.models import FrozenUnit, SmsPhoneCount, VoterAccess
-    from votes.services.access import _phone_key
+    from votes.services.sms_codes import _phone_key
 
     with app.app_context():
         key = db.session.scalar(select(FrozenUnit.voter_key).where(
@@ -191,7 +191,7 @@ def test_a_capped_number_asks_the_database_as_a_flat_without_a_phone(app, vote, 
 
     from votes.extensions import db
     from votes.models import SmsPhoneCount
-    from votes.services.access import PHONE_LOBBY_DAILY, _phone_key
+    from votes.services.sms_codes import PHONE_LOBBY_DAILY, _phone_key
 
     monkeypatch.setitem(app.config, "SMS_SENDER", lambda phone, text: None)
     clients = {room: _stranger(app, room) for room in ("102", "202")}
@@ -201,7 +201,7 @@ def test_a_capped_number_asks_the_database_as_a_flat_without_a_phone(app, vote, 
     with app.app_context():
         engine = db.engine
         # The number's first code through another flat's tap makes its row; then its cap.
-        from votes.services.access import _phone_count
+        from votes.services.sms_codes import _phone_count
         from votes.services.tx import unit_of_work
 
         with unit_of_work() as session:

@@ -151,7 +151,7 @@ def test_link_failures_still_lock_the_link(app, client, vote):
 
 
 def test_sms_codes_are_capped_per_voter_per_hour(app, vote):
-    from votes.services.access import LOBBY_SMS, SMS_PER_HOUR
+    from votes.services.sms_codes import LOBBY_SMS, SMS_PER_HOUR
 
     sent = []
     app.config["SMS_SENDER"] = lambda phone, text: sent.append(text)

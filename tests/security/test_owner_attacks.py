@@ -276,7 +276,7 @@ def test_an_sms_code_that_never_arrived_can_be_sent_again(app, client, vote):
     page = client.get(f"/p/{vote['uid']}/verify").get_data(as_text=True)
     assert 'name="answer" inputmode="numeric"' in page
     assert f'action="/p/{vote["uid"]}/code"' in page and "重新发送" in page
-    from votes.services.access import RESEND_AFTER
+    from votes.services.sms_codes import RESEND_AFTER
 
     app.config["VOTES_NOW"] += RESEND_AFTER  # within it, a second tap sends nothing
     client.post(f"/p/{vote['uid']}/code")

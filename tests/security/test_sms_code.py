@@ -88,7 +88,7 @@ def test_strangers_at_the_poster_send_an_owner_few_codes_a_day(app, vote):
     many paid messages for the district per flat on the roll, from rotating addresses."""
     from datetime import timedelta
 
-    from votes.services.access import LOBBY_SMS_DAILY
+    from votes.services.sms_codes import LOBBY_SMS_DAILY
 
     sent = []
     app.config["SMS_SENDER"] = lambda phone, text: sent.append(text)

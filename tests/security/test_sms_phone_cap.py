@@ -56,8 +56,8 @@ def test_strangers_at_the_poster_send_one_phone_few_codes_a_day_however_many_fla
 
     from votes.extensions import db
     from votes.models import SmsPhoneCount
-    from votes.services import access as access_service
-    from votes.services.access import PHONE_LOBBY_DAILY
+    from votes.services import sms_codes
+    from votes.services.sms_codes import PHONE_LOBBY_DAILY
 
     sent = []
     app.config["SMS_SENDER"] = lambda phone, text: sent.append(phone)
@@ -66,7 +66,7 @@ def test_strangers_at_the_poster_send_one_phone_few_codes_a_day_however_many_fla
     # The owner's own link still gets a code: the poster may use only a share of the day's.
     # (A minute on: the poster's last tap, capped, kept the code its send before had sent
     # to this phone, and within the minute the link is told that one stands.)
-    app.config["VOTES_NOW"] += access_service.RESEND_AFTER
+    app.config["VOTES_NOW"] += sms_codes.RESEND_AFTER
     owner = app.test_client()
     owner.get(f"/v/{voter_token(app, votes[1])}")
     owner.post(f"/p/{votes[1]['uid']}/code")
@@ -87,7 +87,7 @@ def test_a_phone_at_its_cap_answers_at_the_poster_as_a_flat_without_a_phone(app,
     """The cap reached must not tell a stranger that the flat typed has a phone on the roll
     (a flat without one never reaches it), nor that it shares its phone with other flats:
     the poster answers as for a flat without a phone, and says once for all what the cap is."""
-    from votes.services.access import LOBBY_SMS, PHONE_LOBBY_DAILY
+    from votes.services.sms_codes import LOBBY_SMS, PHONE_LOBBY_DAILY
 
     sent = []
     app.config["SMS_SENDER"] = lambda phone, text: sent.append(phone)
@@ -120,7 +120,7 @@ def test_the_owners_links_are_capped_per_phone_too_and_say_so(app, votes):
 
     from votes.extensions import db
     from votes.models import FrozenUnit, VoterAccess
-    from votes.services import access as access_service
+    from votes.services import sms_codes
     from votes.services.errors import DomainError
 
     sent = []
@@ -141,10 +141,10 @@ def test_the_owners_links_are_capped_per_phone_too_and_say_so(app, votes):
                                                                      minutes=minute)
                 for access_id in ids:
                     try:
-                        access_service.send_code(access_id)
+                        sms_codes.send_code(access_id)
                     except DomainError as err:
                         refusals.append(err.message)
-    assert len(sent) == access_service.PHONE_DAILY  # of the 60 the voters' own caps allow
+    assert len(sent) == sms_codes.PHONE_DAILY  # of the 60 the voters' own caps allow
     assert refusals and all("该手机号今天" in text and "北京时间" in text for text in refusals)
 
 

@@ -368,7 +368,7 @@ def export(proposal: str, output: str) -> None:
 @domain_errors
 def tick() -> None:
     """Move every proposal whose time has come (run from cron; no scheduler needed)."""
-    from votes.services.access import sweep_phone_counts
+    from votes.services.sms_codes import sweep_phone_counts
     from votes.services.labels import state_label
     from votes.services.lifecycle import journal_name, tick as run_tick
     from votes.services.lobby import sweep as sweep_lobby

@@ -45,7 +45,7 @@ class VoterAccess(Base):
 
 class SmsPhoneCount(Base):
     """SMS codes sent to one phone number in its current day, whatever flats and proposals
-    the number is the contact of (votes/services/access.py, PHONE_DAILY). Keyed by a keyed
+    the number is the contact of (votes/services/sms_codes.py, PHONE_DAILY). Keyed by a keyed
     hash of the number, never the number; `votes tick` deletes a row once its day is over."""
 
     __tablename__ = "sms_phone_counts"

@@ -4,7 +4,7 @@ At the poster a stranger types building and room and taps 发送. A request that
 gateway there waited for it (hundreds of milliseconds) for a flat with a phone on the roll
 and answered at once for one without: its timing alone told which flats have a phone, the
 page's words being the same by design. There the gateway is called here, after the request
-has answered, for every flat alike (votes/services/access.py, `send_code`).
+has answered, for every flat alike (votes/services/sms_codes.py, `send_code`).
 
 The sender is made in the process that first needs it, so a gunicorn worker forked from a
 master that loaded the app gets its own threads (threads do not survive a fork); its

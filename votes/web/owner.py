@@ -14,6 +14,7 @@ from votes.core.commitment import DOMAIN as COMMITMENT_DOMAIN
 from votes.core.receipt_code import grouped, short_code
 from votes.extensions import client_address, limiter
 from votes.services import access as access_service
+from votes.services import sms_codes
 from votes.services.clock import local_text
 from votes.services.device_check import UnsignedButRegistered
 from votes.services.errors import DomainError
@@ -134,7 +135,7 @@ def _address_and_voter() -> str:
 # hall's Wi-Fi, yet a stranger walking the roll from one address is still slowed down.
 ADDRESS_PER_MINUTE = "120 per minute"
 # SMS codes one address may ask for a minute, across voters (each voter's own are limited
-# per address and voter, by the one-minute resend rule and the hourly caps in access.py).
+# per address and voter, by the one-minute resend rule and the hourly caps in sms_codes.py).
 # Lower than the answers': a code is a paid message to someone's phone. A hall of a
 # hundred owners seldom asks them all in one minute; a stranger sending codes along the
 # roll from one address is held to this.
@@ -400,7 +401,7 @@ def _verify_page(proposal, access, view=None, status: int = 200, error=None, ref
                            objection=session.get("pending_objection", False),
                            read_only=session.get("pending_read_only", False), error=error,
                            refused=refused if error else None,
-                           phone_lobby_daily=access_service.PHONE_LOBBY_DAILY), status
+                           phone_lobby_daily=sms_codes.PHONE_LOBBY_DAILY), status
 
 
 @bp.post("/p/<uid>/code")
@@ -410,8 +411,8 @@ def send_code(uid: str):
     proposal = owner_proposal(uid)
     access = _pending(proposal)
     try:
-        session["code_sent_to"] = access_service.send_code(access.id, via_lobby=_lobby())
-    except access_service.CodeSentRecently as err:  # a second tap: the code sent stands
+        session["code_sent_to"] = sms_codes.send_code(access.id, via_lobby=_lobby())
+    except sms_codes.CodeSentRecently as err:  # a second tap: the code sent stands
         session["code_sent_to"] = err.sent
         flash(err.message, "ok")
     except DomainError as err:
