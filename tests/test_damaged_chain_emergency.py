@@ -121,3 +121,60 @@ def test_an_emergency_uses_readers_say_its_record_is_damaged(app, runner, tmp_pa
         assert result.exit_code == 1, (command, result.output, result.exception)
         assert COMMITTEE in result.output and "Traceback" not in result.output, result.output
         assert REASON not in result.output and FORGED not in result.output, result.output
+
+
+def _bare_damage(app, pid: str, how: str) -> None:
+    """_damage, of an emergency use no works step has followed yet (genesis, emergency)."""
+    from votes.extensions import db
+    from votes.models import ChainEntry, Proposal
+
+    with app.app_context():
+        rows = db.session.scalars(select(ChainEntry).where(
+            ChainEntry.proposal_id == int(pid)).order_by(ChainEntry.seq)).all()
+        assert [r.kind for r in rows] == ["genesis", "emergency"]
+        if how == "unreadable":
+            rows[1].line = rows[1].line[:-7]
+        elif how == "altered":
+            data = json.loads(rows[1].line)
+            data["entry"]["body"]["reason"] = FORGED
+            rows[1].line = json.dumps(data, ensure_ascii=False)
+        elif how == "emergency_missing":
+            db.session.delete(rows[1])
+        else:
+            db.session.get(Proposal, int(pid)).chain_head = "ab" * 32
+        db.session.commit()
+    from votes.services.records import forget_checked
+
+    forget_checked()
+
+
+@pytest.mark.parametrize("works", [True, False], ids=["works", "no_works"])
+@pytest.mark.parametrize("how", ("unreadable", "altered", "emergency_missing", "head"))
+def test_an_emergency_uses_evidence_is_not_served_from_a_damaged_chain(app, runner, tmp_path,
+                                                                         how, works):
+    """The works page's files (and their download, /committee/p/<pid>/works/files/<digest>)
+    read the emergency entry's evidence list by kind, unchecked: a row cut short was a 500
+    of the download (and of the works page before any works step), and a rewritten or
+    deleted entry, or a changed head, was served as the chain's. Both now say the record is
+    damaged in the committee's words, and serve nothing."""
+    from votes.extensions import db
+    from votes.models import ChainEntry
+
+    pid, _uid = _emergency(app, runner, tmp_path)
+    if works:
+        works_done(runner, tmp_path, pid, contract="17000.00", payments=("5000.00",))
+    staff_accounts(app, runner)
+    with app.app_context():
+        line = db.session.scalar(select(ChainEntry.line).where(
+            ChainEntry.proposal_id == int(pid), ChainEntry.kind == "emergency"))
+    [digest, *_more] = json.loads(line)["entry"]["body"]["evidence"]
+    committee = app.test_client()
+    sign_in(committee, "sun_committee")
+    assert committee.get(f"/committee/p/{pid}/works/files/{digest}").status_code == 200
+    (_damage if works else _bare_damage)(app, pid, how)
+    for path in (f"/committee/p/{pid}/works", f"/committee/p/{pid}/works/files/{digest}"):
+        page = committee.get(path)
+        text = _text(page)
+        assert page.status_code == 400 and page.mimetype == "text/html", (path, page.status)
+        assert COMMITTEE in text and OWNERS not in text and "Traceback" not in text, text
+        assert f"/works/files/{digest}" not in text and FORGED not in text, text

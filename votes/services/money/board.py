@@ -75,6 +75,13 @@ def works_files(proposal: Proposal) -> list[WorksFile]:
     from votes.models import ChainEntry, Evidence
 
     steps: list[tuple[str, list[str]]] = []
+    if proposal.state == "emergency":
+        # The emergency entry's evidence is read by kind below (works_bodies checks the chain
+        # only once a works step is in): of a chain damaged in the database, a row not JSON
+        # was a 500 and a rewritten or deleted one listed (and served) as the chain's.
+        from votes.services.procedure.common import checked
+
+        checked(proposal, _("不能显示本事项的工程和资金记录"))
     line = db.session.scalar(select(ChainEntry.line).where(
         ChainEntry.proposal_id == proposal.id, ChainEntry.kind == works.EMERGENCY))
     if line is not None:
