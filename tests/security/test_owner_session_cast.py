@@ -229,3 +229,30 @@ def test_a_kept_choice_finds_the_ballot_cast_meanwhile_on_another_phone(app, vot
     page = client.get(r.headers["Location"])
     assert page.status_code == 302 and "/receipt/" in page.headers["Location"]
     assert len(_ballots(app)) == 1
+
+
+@pytest.mark.parametrize("signed_out", [{"hours": 1}, {"hours": 12, "minutes": 10}],
+                         ids=["before_the_expiry", "after_it"])
+def test_a_sign_out_is_not_undone_by_the_sign_in_expiring_too(app, vote, client, signed_out):
+    """退出登录 on another phone ends the household's sessions and, with them, any choice a
+    confirm page still held: the choice is kept only after an expiry. A session both signed
+    out since and past its hours was taken for expired alone (the hours are checked first,
+    without the database): the confirm page sent after that kept its choice, said 登录已过期,
+    and the owner's next sign-in on the phone was led to confirm it."""
+    _sign_in(client, app, vote)
+    nonce = _confirm(client, vote, "disagree")
+    other = app.test_client()
+    _at(app, **signed_out)
+    _sign_in(other, app, vote)
+    assert other.post(f"/p/{vote['uid']}/sign-out").status_code == 302
+    _at(app, hours=12, minutes=20)
+    r = client.post(f"/p/{vote['uid']}/cast", data={"choice": "disagree", "nonce": nonce})
+    text = _text(r)
+    assert r.status_code == 403 and "“反对”没有提交成功" in text, text
+    assert "此登录已退出" in text and "登录已过期" not in text, text
+    assert "分钟内重新验证身份登录" not in text and "确认页面" not in text, text
+    with client.session_transaction() as state:
+        assert "kept_choice" not in state and state.get("_user_id") is None
+    assert _ballots(app) == []
+    _at(app, hours=12, minutes=30)
+    assert _sign_in(client, app, vote).headers["Location"].endswith("/ballot")

@@ -110,7 +110,7 @@ def load_user(user_id: str):
             return None
         user = OwnerUser(number, voter_key, signed_in, sealed)
         if _wall_microseconds() - signed_in > session_hours() * 3_600_000_000:
-            _session_ended("expired", number, voter_key)
+            _session_ended("expired", number, voter_key, signed_in)
             return None
         return user
     if kind == "s":
@@ -134,13 +134,13 @@ def forget_owner() -> None:
 
 
 def _session_ended(why: str, proposal_id: int | None = None,
-                   voter_key: str | None = None) -> None:
+                   voter_key: str | None = None, signed_in: int | None = None) -> None:
     """The session's sign-in is over (`why`: "expired" or "signed_out"): forgotten, and the
-    sign-in page this request shows says so (session_ended()). Whose it was, and the
-    confirm page's nonce it held, stay with this request: a cast it refuses keeps the
-    choice for the same voter's next sign-in (keep_refused_choice)."""
+    sign-in page this request shows says so (session_ended()). Whose it was, when it was
+    signed in, and the confirm page's nonce it held, stay with this request: a cast it
+    refuses keeps the choice for the same voter's next sign-in (keep_refused_choice)."""
     g.owner_session_ended = why
-    g.owner_ended = (proposal_id, voter_key, session.get("ballot_nonce"))
+    g.owner_ended = (proposal_id, voter_key, session.get("ballot_nonce"), signed_in)
     forget_owner()
 
 
@@ -181,8 +181,17 @@ def keep_refused_choice(proposal_id: int, choice: str, nonce_sent: str) -> bool:
 
     ended = g.get("owner_ended")
     if session_ended() != "expired" or ended is None or ended[0] != proposal_id \
-            or not ended[1] or not ended[2] \
+            or not ended[1] or not ended[2] or ended[3] is None \
             or not secrets.compare_digest(nonce_sent.encode(), ended[2].encode()):
+        return False
+    # The hours are checked first, without the database: a session past them may have been
+    # signed out too (before it expired, or since), and that sign-out ended its choice. One
+    # statement, on this refused cast only.
+    from votes.services.owner_pages import signed_out_at
+
+    if signed_out_since(OwnerUser(proposal_id, ended[1], ended[3]),
+                        signed_out_at(proposal_id, ended[1])):
+        g.owner_session_ended = "signed_out"
         return False
     session["kept_choice"] = _seal(proposal_id, f"{choice}:{ended[1]}",
                                    _wall_microseconds(), _KEPT_LABEL)
