@@ -572,3 +572,30 @@ def test_one_regulator_cannot_hold_every_verification_slot(app, runner, tmp_path
     _running_job(app, _another_proposal(runner), by="another")
     done = client.post(f"/regulator/p/{pid}/verify", follow_redirects=True)
     assert "验证通过：各项检查均已通过" in done.get_data(as_text=True)
+
+
+def test_a_loop_of_clicks_cannot_run_verification_after_verification(app, runner, tmp_path,
+                                                                       client):
+    """Each click once the last job has ended starts another: an export and a verification
+    of the whole vote (a worker's core, ~1.2 GB at 100,000 units), a verifications row and an
+    audit entry written under the log's lock, which every audited action of every community
+    takes. A script looping over one small vote from a regulator's account (or a stolen one)
+    kept a slot of VERIFY_JOBS_MAX busy and filled the log without end. Starts are limited
+    per account (10 a minute, far more than anyone clicks): then 429, nothing started or
+    audited; another account still starts."""
+    pid = _regulator(app, runner, tmp_path, client)
+    codes = [client.post(f"/regulator/p/{pid}/verify").status_code for _ in range(11)]
+    assert codes[:10] == [303] * 10 and codes[10] == 429, codes
+    assert [s for _, s, _ in _jobs(app, pid)] == ["done"] * 10
+    assert _audited(client, pid) == 10
+    # The page itself (and the running job's, a GET) is not limited.
+    assert client.get(f"/regulator/p/{pid}").status_code == 200
+    from tests.staff_world import PASSWORD
+
+    result = runner.invoke(args=["users", "create", "--no-must-change", "district2", "--role",
+                                 "regulator", "--jurisdiction", "350502", "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    colleague = app.test_client()
+    sign_in(colleague, "district2")
+    assert colleague.post(f"/regulator/p/{pid}/verify").status_code == 303
+    assert len(_jobs(app, pid)) == 11

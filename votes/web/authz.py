@@ -118,3 +118,14 @@ def limit_stored_file_openings(view):
         "60 per minute", scope="stored-file-openings", key_func=_staff_account,
         exempt_when=lambda: request.view_args.get("digest") is None
         and request.args.get("file") is None)(view)
+
+
+# Starting a verification (验证导出包) exports and verifies the whole vote on a worker's core
+# (~1.2 GB at 100,000 units), holds one of VERIFY_JOBS_MAX's slots while it runs, and writes
+# a verifications row and an audit entry under the log's lock: a script clicking again each
+# time a job ends (an account's, or a stolen one's) would do so without end. Far more than
+# anyone clicks in a minute; per account; the pages that follow a job are GETs, not counted.
+def limit_verification_starts(view):
+    from votes.extensions import limiter
+
+    return limiter.limit("10 per minute", key_func=_staff_account, methods=["POST"])(view)

@@ -8,7 +8,7 @@ import io
 from flask import (Blueprint, flash, make_response, redirect, render_template, request, send_file,
                    url_for)
 
-from votes.web.authz import limit_stored_file_openings, staff
+from votes.web.authz import limit_stored_file_openings, limit_verification_starts, staff
 from votes.web.tables import paged
 
 # Sorts by what the proposal row holds: the page is cut before any figures are computed.
@@ -96,6 +96,7 @@ def proposal(user, proposal):
 
 
 @bp.post("/p/<int:pid>/verify")
+@limit_verification_starts
 @staff("regulator", "admin", obj="proposal")
 def verify(user, proposal):
     """Starts the verification off the request (votes/services/verify_jobs.py), or finds the
