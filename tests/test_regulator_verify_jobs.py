@@ -599,3 +599,24 @@ def test_a_loop_of_clicks_cannot_run_verification_after_verification(app, runner
     sign_in(colleague, "district2")
     assert colleague.post(f"/regulator/p/{pid}/verify").status_code == 303
     assert len(_jobs(app, pid)) == 11
+
+
+def test_a_job_that_breaks_frees_its_slot_at_once(app, runner, tmp_path, client, monkeypatch):
+    """A verification that broke (the verifier out of memory) with the one slot allowed:
+    the slot is free at once, not after STALE_AFTER (the job is no longer running, its
+    heartbeat no longer counted): the next click starts and finishes."""
+    from votes.services import verify_jobs
+
+    pid = _regulator(app, runner, tmp_path, client)
+    app.config["VERIFY_JOBS_MAX"] = 1
+    real = verify_jobs.verify_exported
+
+    def broken(data, progress=None):
+        raise MemoryError("out of memory")
+
+    monkeypatch.setattr(verify_jobs, "verify_exported", broken)
+    assert client.post(f"/regulator/p/{pid}/verify").status_code == 303
+    assert [s for _, s, _ in _jobs(app, pid)] == ["failed_to_run"]
+    monkeypatch.setattr(verify_jobs, "verify_exported", real)
+    assert client.post(f"/regulator/p/{pid}/verify").status_code == 303
+    assert [s for _, s, _ in _jobs(app, pid)] == ["failed_to_run", "done"]

@@ -94,3 +94,44 @@ def test_a_stale_job_given_up_before_it_beats_stays_given_up(app, runner, tmp_pa
     assert outcome_of(app, lambda: verify_jobs._stage(job, "check:3")) is False
     assert [(s, stage) for _, s, stage in _states(app)] == [("failed_to_run", "export"),
                                                             ("running", "queued")]
+
+
+def test_a_start_that_fails_leaves_no_lock_and_no_slot_held(app, runner, tmp_path,
+                                                           monkeypatch):
+    """A start that breaks inside its transaction (here the audit entry, after the advisory
+    lock was taken and the job row added): the lock is the transaction's, so it ends with it,
+    and nothing is left counted: another worker's start at once takes the lock, and a later
+    click starts the job, the limit one. (A lock of the session would have held every start
+    of every worker up for as long as that connection lived in the pool.)"""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    from tests.money_world import passed_vote
+    from votes.extensions import db
+    from votes.models import Proposal
+    from votes.services import verify_jobs
+
+    pid = int(passed_vote(app, runner, tmp_path)["pid"])
+    app.config["VERIFY_JOBS_MAX"] = 1
+    monkeypatch.setattr(verify_jobs, "run", lambda job_id: None)
+    real = verify_jobs.audit.record
+
+    def breaks(*args, **kwargs):
+        raise RuntimeError("the worker broke here")
+
+    other_worker = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=NullPool)
+    try:
+        with app.app_context():
+            monkeypatch.setattr(verify_jobs.audit, "record", breaks)
+            with pytest.raises(RuntimeError):
+                verify_jobs.start(db.session.get(Proposal, pid), "district")
+            # This worker's session still open: its connection holds no lock.
+            with other_worker.begin() as connection:
+                assert connection.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"),
+                                         {"k": verify_jobs._STARTS_LOCK}) is True
+            monkeypatch.setattr(verify_jobs.audit, "record", real)
+            job, started = verify_jobs.start(db.session.get(Proposal, pid), "district")
+            assert started
+    finally:
+        other_worker.dispose()
+    assert [(p, s) for p, s, _ in _states(app)] == [(pid, "running")]

@@ -173,3 +173,35 @@ def test_a_loop_cannot_fill_the_audit_log_with_openings(app, runner, tmp_path, c
     assert admin.get(url).status_code == 200
     # The scans of delivery and objection, served the same way, share the limit.
     assert client.get(f"/committee/p/{pid}/scans?file={contract}").status_code == 429
+
+
+HTML = b"<!doctype html><script>fetch('/committee').then(r => r.text())</script>"
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(document.cookie)"/>'
+
+
+def test_a_script_kept_as_a_works_file_is_a_download_that_cannot_run(app, runner, tmp_path,
+                                                                       client):
+    """The command line keeps whatever file it is given (a payment voucher named .html, an
+    .svg): the works page's link serves it as opaque bytes to save, under a name that does
+    not end in .html or .svg, sandboxed were it ever opened as a page: no stored script
+    runs as this site in the committee's browser."""
+    from tests.money_world import evidence
+
+    pid = _world(app, runner, tmp_path)
+    for name, content in (("voucher.html", HTML), ("voucher.svg", SVG)):
+        assert runner.invoke(args=["works", "payment", pid, "--amount", "1.00", "--evidence",
+                                   evidence(tmp_path, name, content)]).exit_code == 0
+    sign_in(client, "sun_committee")
+    page = client.get(f"/committee/p/{pid}/works").get_data(as_text=True)
+    for content in (HTML, SVG):
+        digest = hashlib.sha256(content).hexdigest()
+        assert f"/committee/p/{pid}/works/files/{digest}" in page
+        r = client.get(f"/committee/p/{pid}/works/files/{digest}")
+        assert r.status_code == 200 and r.data == content
+        assert r.headers["Content-Type"] == "application/octet-stream"
+        disposition = r.headers["Content-Disposition"]
+        assert disposition.startswith("attachment;") and re.search(
+            r'filename="?[^";]*\.bin"?', disposition), disposition
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
+        assert "sandbox" in r.headers["Content-Security-Policy"]
+        assert "default-src 'none'" in r.headers["Content-Security-Policy"]
