@@ -29,10 +29,11 @@ def _text(response) -> str:
     return html.unescape(response.get_data(as_text=True))
 
 
-def _chain(app, pid) -> tuple[str, int, list[str], int]:
-    """The proposal's state and chain length, its rows' kinds, and the audit entries on it."""
+def _chain(app, pid) -> tuple[str, int, list[str], int, int]:
+    """The proposal's state and chain length, its rows' kinds, the audit entries on it and
+    the scans it keeps."""
     from votes.extensions import db
-    from votes.models import AuditEntry, ChainEntry, Proposal
+    from votes.models import AuditEntry, ChainEntry, Evidence, Proposal
 
     with app.app_context():
         p = db.session.get(Proposal, int(pid))
@@ -40,7 +41,9 @@ def _chain(app, pid) -> tuple[str, int, list[str], int]:
             ChainEntry.proposal_id == int(pid)).order_by(ChainEntry.seq)).all()
         audits = db.session.scalar(select(func.count(AuditEntry.id)).where(
             AuditEntry.target == str(pid)))
-        state = (p.state, p.chain_length, list(kinds), audits)
+        scans = db.session.scalar(select(func.count(Evidence.id)).where(
+            Evidence.proposal_id == int(pid)))
+        state = (p.state, p.chain_length, list(kinds), audits, scans)
         db.session.remove()
         return state
 
@@ -285,3 +288,57 @@ def test_an_owners_second_signed_cast_refuses_their_damaged_entry(app, runner, t
     assert "不能记入您的选票" in text and OWNERS in text and "系统管理员" not in text, text
     assert "表决成功" not in text, text
     assert _chain(app, vote["id"]) == before
+
+
+def _damaged_vote(app, runner, tmp_path, how):
+    """An open vote with paper ballots for 1-101, 1-102, 2-101 and 2-201 (entries 1-4), its
+    chain then altered `how`, the committee signed in: (proposal id, committee's client,
+    the chain as it was before anything was tried)."""
+    from votes.services.records import forget_checked
+
+    vote = make_open_proposal(app, runner, tmp_path)
+    pid = vote["id"]
+    _paper_ballots(runner, tmp_path, pid)
+    staff_accounts(app, runner)
+    _damage_open_chain(app, pid, how)
+    forget_checked()
+    committee = app.test_client()
+    sign_in(committee, "sun_committee")
+    return pid, committee, _chain(app, pid)
+
+
+def _refused_in_committee_words(response, what: str) -> str:
+    text = _text(response)
+    assert response.status_code == 400 and "Traceback" not in text, text
+    assert what in text and COMMITTEE in text and OWNERS not in text, text
+    return text
+
+
+def _refused_on_the_command_line(result, what: str) -> None:
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert what in result.output and COMMITTEE in result.output, result.output
+
+
+@pytest.mark.parametrize("how", sorted(TAMPERINGS))
+def test_a_withdrawal_refuses_a_damaged_chain(app, runner, tmp_path, how):
+    """A withdrawal names an entry of the chain and is appended after its head: it read the
+    ballots table and appended over a chain the database no longer vouches for."""
+    import io
+
+    pid, committee, before = _damaged_vote(app, runner, tmp_path, how)
+    for entry in (1, 2):  # another voter's, and the one damaged
+        refused = committee.post(f"/committee/p/{pid}/paper-ballots/withdraw", data={
+            "entry": str(entry), "reason": "表决票签名为2号楼住户，录入时错选了房号",
+            "confirm": "1", "evidence": (io.BytesIO(b"%PDF-1.4 form of 2-201"), "form.pdf")})
+        text = _refused_in_committee_words(refused, "不能撤回选票")
+        assert "已撤回" not in text, text
+    english = committee.post(f"/committee/p/{pid}/paper-ballots/withdraw?lang=en", data={
+        "entry": "1", "reason": "表决票签名为2号楼住户，录入时错选了房号", "confirm": "1",
+        "evidence": (io.BytesIO(b"%PDF-1.4 form of 2-201"), "form.pdf")})
+    assert "no ballot can be withdrawn" in _text(english), _text(english)
+    (tmp_path / "mistake.pdf").write_bytes(b"%PDF-1.4 form of 2-201")
+    result = runner.invoke(args=["ballots", "withdraw", str(pid), "1", "--reason",
+                                 "表决票签名为2号楼住户，录入时错选了房号", "--evidence",
+                                 str(tmp_path / "mistake.pdf"), "--entered-by", "clerk2"])
+    _refused_on_the_command_line(result, "不能撤回选票")
+    assert _chain(app, pid) == before

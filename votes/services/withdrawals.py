@@ -22,6 +22,7 @@ from votes.services.corrections import clean_reason
 from votes.services.clerks import check_clerk
 from votes.services.errors import DomainError
 from votes.services.lifecycle import get_proposal, refresh
+from votes.services.procedure.common import checked
 from votes.services.tx import unit_of_work
 
 
@@ -31,8 +32,13 @@ def withdraw_ballot(proposal_ref: str, seq: int, *, reason: str,
 
     `evidence`: (file name, content) of the scan that shows the mistake, e.g. the form
     naming another flat. Refused unless the ballot is its voter's current one, paper or
-    proxy, not a buyer's after a sale, not withdrawn already, and voting is open."""
+    proxy, not a buyer's after a sale, not withdrawn already, and voting is open; and
+    only on a chain still as written (procedure.common.checked, as a correction:
+    tally.ResultUnshown otherwise), before anything is read or kept: a withdrawal names an
+    entry and is appended after the head, neither of which a chain altered in the
+    database vouches for."""
     proposal = refresh(get_proposal(proposal_ref))
+    checked(proposal, _("不能撤回选票"))
     reason = clean_reason(reason, missing=_("请填写撤回原因"),
                           too_long=_("撤回原因最多 %(n)d 个字", n=REASON_MAX))
     # Blank is whitespace as str.isspace has it (U+3000 included), as 15.4 reads it: a

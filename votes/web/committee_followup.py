@@ -136,6 +136,7 @@ def correct_ballot(user, proposal):
 @staff("committee", "admin", obj="proposal")
 def withdraw_ballot(user, proposal):
     """Withdraw a ballot entered for the wrong unit (its voter then has not voted)."""
+    from votes.services.tally import ResultUnshown
     from votes.services.withdrawals import withdraw_ballot as withdraw
 
     def make():
@@ -146,6 +147,8 @@ def withdraw_ballot(user, proposal):
         try:
             seq = withdraw(str(proposal.id), entry, reason=request.form.get("reason", ""),
                            evidence=scan, actor=user.login)
+        except ResultUnshown:
+            raise  # as the correction's: the error page, in the committee's words
         except DomainError as err:
             return _refused(proposal, "withdraw", entry, err), None
         flash(_("已撤回：第 %(m)d 条记录撤回第 %(n)s 条，该户现为未表决，业主可自行表决。",
