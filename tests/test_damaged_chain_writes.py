@@ -342,3 +342,33 @@ def test_a_withdrawal_refuses_a_damaged_chain(app, runner, tmp_path, how):
                                  str(tmp_path / "mistake.pdf"), "--entered-by", "clerk2"])
     _refused_on_the_command_line(result, "不能撤回选票")
     assert _chain(app, pid) == before
+
+
+@pytest.mark.parametrize("how", sorted(TAMPERINGS))
+def test_a_paper_ballot_refuses_a_damaged_chain(app, runner, tmp_path, how):
+    """A paper or proxy ballot, one form or a file of them, in the browser or from the
+    command line, was appended after the head of a chain altered in the database."""
+    import io
+
+    pid, committee, before = _damaged_vote(app, runner, tmp_path, how)
+    one = committee.post(f"/committee/p/{pid}/paper", data={
+        "building": "1", "entrance": "1", "room": "202", "choice": "agree", "channel": "paper",
+        "evidence": (io.BytesIO(b"%PDF-1.4 form of 1-202"), "scan.pdf")})
+    text = _refused_in_committee_words(one, "不能录入选票")
+    assert "已录入" not in text, text
+    csv = "building,entrance,room,choice,channel,evidence\n1,1,202,agree,paper,scan.pdf\n"
+    file = committee.post(f"/committee/p/{pid}/paper", data={
+        "csv": (io.BytesIO(csv.encode()), "ballots.csv"),
+        "evidence": [(io.BytesIO(b"%PDF-1.4 form of 1-202"), "scan.pdf")]},
+        content_type="multipart/form-data")
+    text = _refused_in_committee_words(file, "不能录入选票")
+    assert "已录入" not in text, text
+    (tmp_path / "late").mkdir()
+    (tmp_path / "late" / "scan.pdf").write_bytes(b"%PDF-1.4 form of 1-202")
+    (tmp_path / "late" / "ballots.csv").write_text(
+        "building,entrance,room,choice,channel,evidence,entered_by\n"
+        "1,1,202,agree,paper,scan.pdf,clerk\n", encoding="utf-8")
+    result = runner.invoke(args=["ballots", "import", str(pid),
+                                 str(tmp_path / "late" / "ballots.csv")])
+    _refused_on_the_command_line(result, "不能录入选票")
+    assert _chain(app, pid) == before

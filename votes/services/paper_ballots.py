@@ -22,6 +22,7 @@ from votes.services.ballots import (AlreadyVoted, BallotRequest, StaffOverride, 
                                      cast_ballots, not_counted_message, voting_problem)
 from votes.services.errors import DomainError, Problem, WholeInputRefused
 from votes.services.lifecycle import get_proposal, refresh
+from votes.services.procedure.common import checked
 from votes.core.bidi import shown
 from votes.services.plain_text import file_label
 from votes.services.roll_file import OLE2, ZIP, iter_csv_rows
@@ -206,7 +207,12 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
                 actor: str, *, one_form: bool = False) -> list[Ballot]:
     """Check every row, then enter all of them as chain entries, or none. `one_form`: the
     one row is a form the clerk typed (paper_entry.enter_paper_ballot), whose page already
-    says 未录入任何选票: a refusal then names its faults, not rows."""
+    says 未录入任何选票: a refusal then names its faults, not rows.
+
+    Only on a chain still as written (procedure.common.checked, the correction's check:
+    tally.ResultUnshown otherwise), before any row is read: the ballots would be appended
+    after the head of a chain the database no longer vouches for."""
+    checked(proposal, _("不能录入选票"))
     problem = voting_problem(proposal, clock.now())
     if problem:
         if one_form:

@@ -468,12 +468,15 @@ def paper(user, proposal):
     the second send leads back to the proposal saying so, not to the refusal of a ballot
     entered already."""
     from votes.services.paper_entry import enter_paper_ballot, enter_paper_file
+    from votes.services.tally import ResultUnshown
 
     def make():
         if request.files.get("csv") and request.files["csv"].filename:
             try:
                 ballots = enter_paper_file(proposal, request.files["csv"],
                                            request.files.getlist("evidence"), user.login)
+            except ResultUnshown:
+                raise  # as the correction's: the error page, in the committee's words
             except DomainError as err:
                 return (render_template("committee/paper_errors.html", proposal=proposal,
                                         error=err), 400), None
@@ -482,6 +485,8 @@ def paper(user, proposal):
                 ballots = [enter_paper_ballot(proposal, request.form,
                                               request.files.get("evidence"), user.login,
                                               request.files.get("authorisation"))]
+            except ResultUnshown:
+                raise
             except DomainError as err:
                 return _refused_entry(proposal, "paper", err), None
         flash(_("已录入 %(n)d 张选票。", n=len(ballots)), "ok")
