@@ -372,3 +372,30 @@ def test_a_paper_ballot_refuses_a_damaged_chain(app, runner, tmp_path, how):
                                  str(tmp_path / "late" / "ballots.csv")])
     _refused_on_the_command_line(result, "不能录入选票")
     assert _chain(app, pid) == before
+
+
+@pytest.mark.parametrize("how", sorted(TAMPERINGS))
+def test_a_transfer_refuses_a_damaged_chain(app, runner, tmp_path, how):
+    """A sale during the vote: the buyer's ballot, entered in the seller's place, was
+    appended after the head of a chain altered in the database."""
+    import io
+
+    from tests.factories import resident_id
+
+    pid, committee, before = _damaged_vote(app, runner, tmp_path, how)
+    sold = committee.post(f"/committee/p/{pid}/transfer", data={
+        "building": "1", "entrance": "1", "room": "202", "choice": "disagree",
+        "buyer_name": "钱七", "buyer_id": resident_id(9), "confirm": "1",
+        "transfer_evidence": (io.BytesIO(b"%PDF-1.4 certificate"), "cert.pdf"),
+        "ballot_form": (io.BytesIO(b"%PDF-1.4 buyer form"), "form.pdf")})
+    text = _refused_in_committee_words(sold, "不能录入过户后新业主的选票")
+    assert "已录入" not in text, text
+    (tmp_path / "cert.pdf").write_bytes(b"%PDF-1.4 certificate")
+    (tmp_path / "form.pdf").write_bytes(b"%PDF-1.4 buyer form")
+    result = runner.invoke(args=[
+        "ballots", "transfer", str(pid), "--building", "1", "--entrance", "1", "--room", "202",
+        "--choice", "disagree", "--buyer-name", "钱七", "--buyer-id", resident_id(9),
+        "--transfer-evidence", str(tmp_path / "cert.pdf"), "--form", str(tmp_path / "form.pdf"),
+        "--entered-by", "clerk2"])
+    _refused_on_the_command_line(result, "不能录入过户后新业主的选票")
+    assert _chain(app, pid) == before

@@ -24,6 +24,7 @@ from votes.services.ballots import BallotRequest, TransferRequest, cast_ballots,
 from votes.services.clerks import check_clerk
 from votes.services.errors import DomainError, Problem
 from votes.services.lifecycle import refresh
+from votes.services.procedure.common import checked
 from votes.services.proxies import ProxyRequest, canonical_id, parse_proxy
 
 
@@ -42,8 +43,14 @@ class TransferEntry:
 
 def enter_transfer(proposal: Proposal, entry: TransferEntry, entered_by: str,
                    actor: str) -> Ballot:
-    """The buyer's ballot in the seller's place; DomainError (nothing entered) if refused."""
+    """The buyer's ballot in the seller's place; DomainError (nothing entered) if refused.
+
+    Only on a chain still as written (procedure.common.checked, the correction's check:
+    tally.ResultUnshown otherwise), before anything is read: the ballot supersedes the
+    seller's and is appended after the head, neither of which a chain altered in the
+    database vouches for."""
     proposal = refresh(proposal)
+    checked(proposal, _("不能录入过户后新业主的选票"))
     problem = voting_problem(proposal, clock.now())
     if problem:
         raise DomainError(problem)

@@ -499,6 +499,7 @@ def paper(user, proposal):
 @bp.post("/p/<int:pid>/transfer")
 @staff("committee", "admin", obj="proposal")
 def transfer(user, proposal):
+    from votes.services.tally import ResultUnshown
     from votes.services.transfers import enter_transfer, entry_from_form
 
     def make():
@@ -506,6 +507,8 @@ def transfer(user, proposal):
             ballot = enter_transfer(proposal,
                                     entry_from_form(request.form, request.files, proposal),
                                     user.login, actor=user.login)
+        except ResultUnshown:
+            raise  # as the correction's: the error page, in the committee's words
         except DomainError as err:
             return _refused_entry(proposal, "transfer", err), None
         flash(_("已录入过户后新业主的选票（第 %(n)d 条记录），原业主的选票已被取代。", n=ballot.seq),
