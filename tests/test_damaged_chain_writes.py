@@ -4,7 +4,9 @@ rewritten, rows swapped, a row deleted, the head column changed). Every reader o
 refuses such a chain in its reader's words; these writes read it unchecked: the close sealed
 a tally over it (the timer, or the first request after the end), the emergency form, the
 committee's correction and the owner's second device-signed cast were a 500 on a row not
-JSON. Each now refuses in its audience's words, and writes nothing."""
+JSON; a withdrawal, a paper or proxy ballot and a new owner's ballot after a sale were
+appended to it. Each now refuses in its audience's words, and writes nothing; the
+committee's page of the open vote says so in place of its progress."""
 
 from __future__ import annotations
 
@@ -398,4 +400,25 @@ def test_a_transfer_refuses_a_damaged_chain(app, runner, tmp_path, how):
         "--transfer-evidence", str(tmp_path / "cert.pdf"), "--form", str(tmp_path / "form.pdf"),
         "--entered-by", "clerk2"])
     _refused_on_the_command_line(result, "不能录入过户后新业主的选票")
+    assert _chain(app, pid) == before
+
+
+@pytest.mark.parametrize("how", sorted(TAMPERINGS))
+def test_the_committees_page_during_the_vote_shows_no_progress_of_a_damaged_chain(
+        app, runner, tmp_path, how):
+    """The committee's page of an open vote showed the turnout, the ballots received and
+    their chart, counted from the ballots table, over a chain the database no longer
+    vouches for (the entry forms beside them refusing it). It now says the record is
+    damaged and whom to call in their place; the page and its other buttons stay."""
+    pid, committee, before = _damaged_vote(app, runner, tmp_path, how)
+    page = committee.get(f"/committee/p/{pid}")
+    text = _text(page)
+    assert page.status_code == 200 and "Traceback" not in text, text
+    assert 'id="chain-damaged"' in text and "不能显示表决进度" in text, text
+    assert COMMITTEE in text and OWNERS not in text, text
+    assert "已收选票" not in text and 'class="chart"' not in text, text
+    assert "参与人数" not in text and "参与面积" not in text, text
+    assert 'id="staff-ballots"' in text, text
+    english = _text(committee.get(f"/committee/p/{pid}?lang=en"))
+    assert "the progress of the vote cannot be shown" in english, english
     assert _chain(app, pid) == before

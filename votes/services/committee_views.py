@@ -15,7 +15,7 @@ from votes.core.rules import Rules
 from votes.core.tally import Tally, Turnout
 from votes.models import Community, Proposal
 from votes.services.communities import procedure_summary
-from votes.services.figures import proposal_figures
+from votes.services.figures import progress_damage, proposal_figures
 from votes.services.progress import Chart, turnout_chart
 from votes.services.proposal_create import DocumentUpload, ProposalDraft
 from votes.services.roll import RollSummary, community_records, roll_summary
@@ -255,6 +255,7 @@ class ProposalPage:
     rules: Rules
     chart: Chart | None
     procedure: Procedure = Procedure()  # proxies and unit kinds, frozen with the rules
+    damaged: str | None = None  # during the vote, why no progress is shown (progress_damage)
 
     @property
     def procedure_text(self) -> str:
@@ -262,9 +263,17 @@ class ProposalPage:
 
 
 def proposal_page(proposal: Proposal) -> ProposalPage:
+    """The committee's page's figures. During the vote, of a chain damaged in the database,
+    the words saying so (in the committee's words) and no chart: the turnout is counted
+    from the ballots table, which the chain no longer vouches for. After the close the
+    figures come from the close entry, read checked (tally.ResultUnshown)."""
+    from votes.services.records import COMMITTEE
+
     f = proposal_figures(str(proposal.id))
+    damaged = progress_damage(f.proposal, COMMITTEE) \
+        if f.tally is None and f.proposal.state == "voting" else None
     rules = Rules.from_dict(proposal.rules)
     q = rules.quorum_headcount
     return ProposalPage(f.turnout, f.tally, f.ballots, rules,
-                        turnout_chart(proposal, q.num, q.den),
-                        Procedure.from_rules(proposal.rules))
+                        None if damaged else turnout_chart(proposal, q.num, q.den),
+                        Procedure.from_rules(proposal.rules), damaged)

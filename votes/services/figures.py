@@ -112,6 +112,22 @@ def figures_or_damage(proposal_ref: str) -> ProposalFigures:
                                damaged=unshown.words(REGULATOR))
 
 
+def progress_damage(proposal: Proposal, audience: str) -> str | None:
+    """Why an open vote's progress (turnout, ballots received, their chart) is not shown, in
+    the words for `audience` (records.whom_to_tell), or None: those figures are counted from
+    the ballots table, which stands for the chain only while the chain is as written
+    (procedure.common.checked, the writers' and the readers' check, remembered per process:
+    a page read since the last entry reads nothing). Not for the owners' board or cast."""
+    from votes.services.procedure.common import checked
+    from votes.services.tally import ResultUnshown
+
+    try:
+        checked(proposal, _("不能显示表决进度"))
+    except ResultUnshown as unshown:
+        return unshown.words(audience)
+    return None
+
+
 def _open_figures(session, proposal: Proposal) -> tuple[Turnout, int]:
     """The turnout and the ballot count of a vote not yet revealed, kept per process by the
     chain's length. Every public board view showed them, and each counted the proposal's
