@@ -100,7 +100,7 @@ def _limited(response) -> bool:
 
 
 def _sms_ceiling() -> int:
-    from votes.web.owner import SMS_ADDRESS_PER_MINUTE
+    from votes.web.owner.signing_in import SMS_ADDRESS_PER_MINUTE
 
     return int(SMS_ADDRESS_PER_MINUTE.split()[0])
 

@@ -66,7 +66,7 @@ def test_a_sign_out_committed_while_the_cast_is_under_way_leaves_the_receipt_cod
     the phone that cast it is given its receipt code, not a bare sign-in page."""
     from tests.races import held_race
     from votes.core.receipt_code import grouped, short_code
-    from votes.web import owner as owner_pages
+    from votes.web.owner import voting as owner_pages
 
     phone, other = app.test_client(), app.test_client()
     _sign_in(phone, app, vote)
