@@ -3,7 +3,11 @@ axe-core (from the npm registry: `npm install axe-core`, which .ci/run does) run
 Chinese and in English, over the link and the second factor, the poster's pick, the
 ballot, its confirmation, the receipt, the objection form, the owner's records, the fund
 debit and the public board. No serious or critical violation may be left; and every main
-action (a button, a choice) is at least 44×44 CSS px, bigger than axe's own 24 px rule."""
+action (a button, a choice) is at least 44×44 CSS px, bigger than axe's own 24 px rule.
+
+The owner's walk (tests/owner_walk.py) is judged by these checks in
+tests/test_owner_phone_pages.py, in the same walk that checks each page fits the phone:
+walked here again, it took the walk's whole browser time twice for the same pages."""
 
 from __future__ import annotations
 
@@ -13,8 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import live_server, need_tools, phone_browser
-from tests.owner_walk import PAGES, walk
 
 pytestmark = pytest.mark.browser
 
@@ -100,23 +102,3 @@ def _check(page, name: str, lang: str, found: dict) -> None:
     unnamed += page.evaluate(WEAK_FOCUS)
     if bad or small or unnamed:
         found[f"{name}-{lang}"] = {"axe": bad, "small targets": small, "unnamed": unnamed}
-
-
-def test_owner_pages_pass_axe_on_a_phone_in_both_languages(sqlite_app, tmp_path):
-    need_tools("chromium")
-    axe = _axe_file()
-    app = sqlite_app
-    app.config["WTF_CSRF_ENABLED"] = True
-    runner = app.test_cli_runner()
-    found: dict[str, dict] = {}
-    checked = []
-
-    def check(page, name, lang):
-        checked.append(f"{name}-{lang}")
-        _check(page, name, lang, found)
-
-    with live_server(app) as base, phone_browser() as page:
-        with_axe(page, axe)
-        walk(app, runner, tmp_path, base, page, check)
-    assert len(checked) == 2 * PAGES, checked
-    assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)
