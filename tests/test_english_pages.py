@@ -9,6 +9,12 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
+# What language a page or a command speaks is made from what the database hands back, the
+# same rows on either backend: these run on SQLite only (sqlite_only, tests/conftest.py).
+pytestmark = pytest.mark.sqlite_only
+
 ROOT = Path(__file__).resolve().parent.parent
 PUNCTUATION = re.compile(r"[：（）；，、。“”！？\u3000]")
 CHINESE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
