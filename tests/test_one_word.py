@@ -15,6 +15,10 @@ from tests.factories import HEADER_ZH, make_roll_csv, sample_rows
 from tests.money_world import low_balance_rows, passed_vote, staff_accounts, works_done
 from tests.staff_world import sign_in
 
+# Which word a screen, notice or command prints, and how a roll's column header is read, is
+# the same whatever database holds the rows: SQLite only (sqlite_only, tests/conftest.py).
+pytestmark = pytest.mark.sqlite_only
+
 
 @pytest.fixture
 def settled(app, runner, tmp_path, client):
