@@ -6,11 +6,16 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 from sqlalchemy import select
 
 from tests.browser import need_tools, pdf_text
 from tests.factories import voter_token
 from tests.staff_world import build, sign_in
+
+# The door-to-door list is grouped, sorted and masked in Python from plain selects, the
+# notices and the sheet are rendered from them: SQLite only (sqlite_only, tests/conftest.py).
+pytestmark = pytest.mark.sqlite_only
 
 
 def _signed_in(app, runner, tmp_path, client):
