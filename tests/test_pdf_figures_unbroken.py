@@ -64,3 +64,80 @@ def test_no_line_starts_with_a_chinese_comma_or_closing_mark():
         lines = _lines(Paragraph, style, "甲" * pad + text + SENTENCE, width)
         assert not [line for line in lines[1:] if line[:1] in "，；：？！）"], (pad, lines)
         assert "".join(lines).replace(" ", "") == ("甲" * pad + text + SENTENCE).replace(" ", "")
+
+
+# A date and its time as the app prints them: ISO on screens and in some tables, and
+# clock.printed_time's 2026年11月27日 14:30 on notices (a period: "… 至 …（北京时间）").
+DATES = ("2026-11-27 14:30", "2026年11月27日 14:30", "2026年12月8日 09:00", "2026-12-08")
+DATED = ("表决期：2026-11-27 14:30 至 2026年12月8日 09:00（北京时间），"
+         "公示期自2026年11月27日 14:30起，结算日为 2026-12-08，共 12 户参与。")
+
+
+def _both_ways(text: str) -> list[str]:
+    """`text` as one plain run (reportlab's one-fragment path) and with a fragment of another
+    size before it (the path of a paragraph with <font> or <br/> markup): both are laid out."""
+    return [text, f"<font size=13>乙</font>{text}"]
+
+
+def test_a_date_and_its_time_stay_on_one_line_where_they_fit():
+    """A notice's period read "2026年11月27日" / "14:30", "2026-11-27" / "14:30": the
+    date and its time were two figures, broken between like words."""
+    from votes.services.money import pdf
+    from votes.services.pdf_text import Paragraph
+
+    style, width = pdf.styles()["body"], 504
+    for pad in range(0, 70):
+        for text in _both_ways("甲" * pad + DATED):
+            lines = _lines(Paragraph, style, text, width)
+            assert all(any(d in line for line in lines) for d in DATES), (pad, lines)
+            plain = re.sub("<[^>]+>", "", text)
+            assert "".join(lines).replace(" ", "") == plain.replace(" ", "")
+
+
+def test_a_date_and_time_wider_than_the_line_breaks_between_the_date_and_the_time():
+    """In a cell too narrow for the whole of it, the date and the time each stay whole."""
+    from votes.services.money import pdf
+    from votes.services.pdf_text import Paragraph
+
+    style = pdf.styles()["cell"]
+    for text in _both_ways("2026年11月27日 14:30 至 2026年12月8日 09:00"):
+        lines = _lines(Paragraph, style, text, 80)
+        for part in ("2026年11月27日", "14:30", "2026年12月8日", "09:00"):
+            assert any(part in line for line in lines), (part, lines)
+        assert len(lines) > 2, lines  # the width is narrow enough to need the fallback
+
+
+def test_no_line_starts_or_ends_with_a_space():
+    """Where a line ended right after a figure ("共 12 户" and a space), the space went down
+    with the next word: the line after it began one space in, out of line with the margin
+    (on a centred or right-aligned line, the one before sat half a space off)."""
+    from votes.services.money import pdf
+    from votes.services.pdf_text import Paragraph
+
+    style, width = pdf.styles()["body"], 504
+    text = "共 12 户 参与，面积 654.75 m² 合计，预算 12,500.00 元 整，截至 2026-11-27 14:30 止。"
+    for pad in range(0, 60):
+        for t in _both_ways("甲" * pad + text):
+            lines = _lines(Paragraph, style, t, width)
+            assert not [line for line in lines if line != line.strip(" ")], (pad, lines)
+            plain = re.sub("<[^>]+>", "", t)
+            assert "".join(lines).replace(" ", "") == plain.replace(" ", "")
+
+
+def test_a_printed_notice_keeps_its_dates_and_times_whole():
+    """The notice's 表决期 and 公示期 rows, their dates pushed to every place on the line."""
+    need_tools("pdftotext")
+    from dataclasses import replace
+
+    from tests.test_notices_pdf import PLAN, notice
+    from votes.services.notices_pdf import render_notices
+
+    pads = range(0, 36, 1)
+    plans = [replace(PLAN, voting="至" * pad + "2026年11月27日 14:30 至 2026年12月8日 09:00（北京时间）",
+                     publicity="自" * pad + "2026-11-20 09:00 至 2026-11-27 14:30（北京时间）")
+             for pad in pads]
+    text = pdf_text(render_notices([notice(1, plan) for plan in plans]))
+    lines = [re.sub(r"\s+", " ", line.strip()) for line in text.splitlines()]
+    for when in ("2026年11月27日 14:30", "2026年12月8日 09:00", "2026-11-20 09:00",
+                 "2026-11-27 14:30"):
+        assert sum(line.count(when) for line in lines) == len(pads), (when, text)

@@ -158,20 +158,41 @@ _FIGURE = re.compile(rf"[¥￥]?[0-9](?:[0-9,.:/-]*[0-9])?(?:[ \u00a0]?(?:{_UNIT
 # mark hanging past the margin, which in a narrow table cell would cross the rule.
 _NO_START_CJK = frozenset("，；：？！）》」』〉”’") - frozenset(ALL_CANNOT_START)
 _OBJECT = "\ufffc"  # stands for an empty fragment (a line break, an image) when measuring
+# A date with its time, as the app prints them (2026-11-27 14:30, clock.printed_time's
+# 2026年11月27日 14:30), is one unit too: a notice's period read "2026年11月27日" / "14:30"
+# or "2026年" / "11月27日", each piece a figure of its own. Where the whole does not fit on
+# a line (a narrow cell), the line ends between the date and the time, each still whole.
+_DATE = (r"(?<![0-9])(?:[0-9]{4}(?:-[0-9]{1,2}-[0-9]{1,2}|/[0-9]{1,2}/[0-9]{1,2}"
+         r"|\.[0-9]{1,2}\.[0-9]{1,2}|年[0-9]{1,2}月(?:[0-9]{1,2}日)?)|[0-9]{1,2}月[0-9]{1,2}日)")
+_TIME = r"(?<![0-9])[0-9]{1,2}(?::[0-9]{2}(?::[0-9]{2})?|[时点](?:[0-9]{1,2}分)?)"
+_DATE_TIME = re.compile(rf"{_DATE}(?:[ \u00a0T]?{_TIME})?|{_TIME}")
 
 
-def _glued(text: str) -> set[int]:
-    """The positions in `text` no line may start at: inside a figure or its unit."""
-    return {i for m in _FIGURE.finditer(text) for i in range(m.start() + 1, m.end())}
+def _runs(pattern: re.Pattern, text: str) -> set[int]:
+    return {i for m in pattern.finditer(text) for i in range(m.start() + 1, m.end())}
+
+
+def _glued(text: str) -> tuple[set[int], set[int]]:
+    """The positions in `text` no line may start at: inside a date and its time or inside a
+    figure and its unit; then, for a date and time wider than a line, inside a figure."""
+    figures = _runs(_FIGURE, text)
+    return figures | _runs(_DATE_TIME, text), figures
+
+
+def _space(c: str) -> bool:
+    """A space no line starts or ends with (not the ideographic space of an indent)."""
+    return c != "\u3000" and category(c) == "Zs"
 
 
 def _break(text: str, width: Callable[[int, float], float], max_widths: Sequence[float],
            forced: Callable[[int], bool] = lambda i: False) -> list[tuple[int, int, float]]:
     """The lines of `text` as (start, end, width used): reportlab's textsplit.dumbSplit and
     paragraph.cjkFragSplit (the same rules), except that a line that would start inside a
-    figure (_glued) ends before the figure. `width(i, max_width)` is character i's width;
-    `forced(i)` is True where a line must end after character i (<br/>)."""
-    glued = _glued(text)
+    figure or a date and time (_glued) ends before it, and the spaces where a line ends are
+    on neither line (reportlab began the next line with them: " 参与"). `width(i,
+    max_width)` is character i's width; `forced(i)` is True where a line must end after
+    character i (<br/>)."""
+    glues = _glued(text)
     lines: list[tuple[int, int, float]] = []
     i = used = start = 0
     max_width = max_widths[0]
@@ -197,14 +218,22 @@ def _break(text: str, width: Callable[[int, float], float], max_widths: Sequence
                 end -= 2  # the mark and the character before it to the next line
             elif c not in ALL_CANNOT_START and end > start + 1:
                 end -= 1  # pushed to the next line (else it hangs in the margin)
-            at = end
-            while at > start + 1 and at in glued:
-                at -= 1
-            if at not in glued:
-                end = at
+            for glued in glues:
+                at = end
+                while at > start + 1 and at in glued:
+                    at -= 1
+                if at not in glued:
+                    end = at
+                    break
+        following = end
+        if not hard:
+            while following < len(text) and _space(text[following]):
+                following += 1
+            while end > start + 1 and _space(text[end - 1]):
+                end -= 1
         lines.append((start, end, sum(sizes[:end - start])))
         max_width = max_widths[min(len(lines), len(max_widths) - 1)]
-        start = i = end
+        start = i = following
         used, sizes = 0, []
     if used > 0:
         lines.append((start, len(text), used))
