@@ -152,6 +152,49 @@ def test_verify_help_headings_follow_the_language():
     assert "show this help message and exit" in en.stdout
 
 
+VERIFY_OPTIONS = ("--head", "--keys", "--key-id", "--fingerprint", "--trust-bundle-keys",
+                  "--jobs", "--witness-keys", "--cosignatures", "--receipt", "--find-receipt",
+                  "--participation", "--allow-format", "--json")
+
+
+def _described(help_text: str) -> dict[str, str]:
+    """Each argument of a --help page and what it says, its lines joined."""
+    said: dict[str, str] = {}
+    name = None
+    for line in help_text.splitlines():
+        m = re.match(r"  (-h, --help|bundle|--[a-z-]+)(?: [A-Z_]+)?(?:\s{2,}(.*))?$", line)
+        if m:
+            name = m.group(1)
+            said[name] = m.group(2) or ""
+        elif name and line.startswith(" " * 10):
+            said[name] += line.strip()
+        else:
+            name = None
+    return said
+
+
+def test_verify_help_describes_every_option_in_chinese_first():
+    """The regulator's `votes verify --help` had argparse's headings in Chinese and every
+    option's help in English; the option names stay as they are (scripts use them)."""
+    zh, en = _votes("verify", "--help"), _votes("verify", "--help", lang="en")
+    assert zh.returncode == en.returncode == 0
+    said, english = _described(zh.stdout), _described(en.stdout)
+    assert set(said) == set(english) == {"-h, --help", "bundle", *VERIFY_OPTIONS}, said
+    for name, text in said.items():
+        assert _CJK.search(text), (name, zh.stdout)
+        assert not re.search(r"\b(the|a|of|and|with)\b", text), (name, text)
+        assert not _CJK.search(english[name]), (name, en.stdout)
+    assert "离线验证导出包" in zh.stdout.split("参数:")[0]
+    assert said["bundle"] == "导出包（ZIP 文件）"
+    assert "可重复给出" in said["--fingerprint"] and "64 位十六进制数字" in said["--fingerprint"]
+    assert "votes-bundle/1" in said["--allow-format"]
+    assert "第3.4步" in said["--allow-format"].replace(" ", "")  # a line may end at a space
+    assert english["--json"] == "print the report as JSON"
+    assert "Verify an export bundle offline" in en.stdout
+    for option in VERIFY_OPTIONS:  # the usage line names each as before
+        assert f"[{option}" in " ".join(zh.stdout.split()), option
+
+
 def test_verify_repeats_a_hostile_argument_escaped_and_shortened():
     done = _votes("verify", "b.zip", "--nope", "\x1b[2J" + "z" * 10_000)
     assert done.returncode == 2

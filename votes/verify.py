@@ -104,53 +104,53 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> _Parser:
+    """The command line, its help in the command's language (Chinese; English with
+    VOTES_LANG=en), the options' names as scripts and docs/verification.md write them."""
     from votes.core.bundle import FORMAT, FORMAT_V2, OLDER_FORMATS, SPEC_VERSIONS
+    from votes.i18n import offline as _
 
-    parser = _Parser(prog="votes verify", description=(
-        "Verify an export bundle offline (离线验证导出包). Steps: docs/verification.md. "
-        "Say whose key you trust: --keys, --key-id, --fingerprint or --trust-bundle-keys."))
-    parser.add_argument("bundle", help="the bundle ZIP")
-    parser.add_argument("--head", help="a chain head noted earlier: prove the chain extends it")
-    parser.add_argument("--keys", help="trusted keys file (the server's "
-                                       "/.well-known/votes-keys.json, obtained independently)")
+    parser = _Parser(prog="votes verify", description=_(
+        "离线验证导出包，步骤见 docs/verification.md。请给出您信任谁的密钥：--keys、--key-id、"
+        "--fingerprint 或 --trust-bundle-keys。"))
+    parser.add_argument("bundle", help=_("导出包（ZIP 文件）"))
+    parser.add_argument("--head", help=_("此前记下的链头：证明记录链是它的延续"))
+    parser.add_argument("--keys", help=_("可信的密钥文件（服务器的 /.well-known/votes-keys.json，"
+                                         "须另行独立取得）"))
     parser.add_argument("--key-id", action="append", default=[],
-                        help="a trusted key id, e.g. ed25519:56475aa75463474c (repeatable)")
+                        help=_("一个可信密钥的编号，如 ed25519:56475aa75463474c（可重复给出）"))
     parser.add_argument("--fingerprint", action="append", default=[],
-                        help="a trusted key's SHA-256 fingerprint, 64 hex digits (repeatable)")
+                        help=_("一个可信密钥的 SHA-256 指纹，64 位十六进制数字（可重复给出）"))
     parser.add_argument("--trust-bundle-keys", action="store_true",
-                        help="trust the keys inside the bundle; compare the printed "
-                             "fingerprint with the one the district publishes")
+                        help=_("信任导出包内的密钥；请把打印出的指纹与辖区公布的指纹比对"))
     # One process per core by default: a city's 100,000 ballots take about 11 s in one
     # process and under 9 s on two cores; a small bundle stays in one (sigbatch.MIN_PARALLEL).
     parser.add_argument("--jobs", type=int, default=0,
-                        help="processes that check the chain's signatures, at most one per core; "
-                             "0 (the default): one per core of this machine; 1: this "
-                             "process only")
-    parser.add_argument("--witness-keys", help="the witnesses' public keys (a keys file): "
-                                               "check their cosigned heads (step 10)")
+                        help=_("核对记录链签名的进程数，每个处理器核心至多一个；0（默认）：本机每个"
+                               "核心一个；1：只用本进程"))
+    parser.add_argument("--witness-keys", help=_("见证人的公钥（一个密钥文件）：核对他们会签的链头"
+                                                 "（第 10 步）"))
     parser.add_argument("--cosignatures", action="append", default=[],
-                        help="cosignatures got from a witness itself (`votes witness "
-                             "cosignatures`), checked like the bundle's (repeatable)")
+                        help=_("直接从见证人处取得的见证签名（`votes witness cosignatures`），"
+                               "与导出包中的一样核对（可重复给出）"))
     parser.add_argument("--receipt", action="append", default=[],
-                        help="an owner's signed receipt (JSON from the receipt page): prove "
-                             "the bundle holds that entry (step 11; repeatable)")
+                        help=_("业主的签名回执（回执页面上的 JSON）：证明导出包中有这条记录"
+                               "（第 11 步；可重复给出）"))
     parser.add_argument("--find-receipt", action="append", default=[], metavar="CODE",
-                        help="a receipt code as the owner wrote it down (10-character short "
-                             "code, or the full digest): say whether this chain holds that "
-                             "ballot and whether it counts (§11.2; repeatable)")
+                        help=_("业主记下的回执码（10 位短码或完整摘要）：说明这条记录链中有没有"
+                               "这张选票、是否计入（§11.2；可重复给出）"))
     parser.add_argument("--participation", action="store_true",
-                        help="also print, per unit, whether a ballot counted and its channel "
-                             "(derived from roll.json and the chain; §12)")
+                        help=_("另按房屋列出选票是否计入及表决方式（由 roll.json 和记录链得出；"
+                               "§12）"))
     # An older format is checked by older, weaker rules; the bundle's own label must not be
     # enough to choose them, so the regulator says which old format they expect.
     parser.add_argument("--allow-format", action="append", default=[], choices=OLDER_FORMATS,
                         metavar="FORMAT",
-                        help=f"accept a bundle of this older format ({', '.join(OLDER_FORMATS)}"
-                             "), checked by the rules of its own version of the specification "
-                             f"({FORMAT_V2}: version {SPEC_VERSIONS[FORMAT_V2]}, "
-                             "without steps 15–19); without it such a bundle fails step 3.4. "
-                             f"Bundles written today are {FORMAT}")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+                        help=_("接受这一旧格式（%(formats)s）的导出包，按其所属规范版本的规则核对"
+                               "（%(older)s：第 %(version)s 版，不含第 15–19 步）；不给此选项时，"
+                               "这样的导出包在第 3.4 步不通过。现在写出的导出包为 %(current)s",
+                               formats=", ".join(OLDER_FORMATS), older=FORMAT_V2,
+                               version=SPEC_VERSIONS[FORMAT_V2], current=FORMAT))
+    parser.add_argument("--json", action="store_true", help=_("以 JSON 格式输出报告"))
     return parser
 
 
