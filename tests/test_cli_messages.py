@@ -195,6 +195,30 @@ def test_verify_help_describes_every_option_in_chinese_first():
         assert f"[{option}" in " ".join(zh.stdout.split()), option
 
 
+def _columns(line: str) -> int:
+    from unicodedata import east_asian_width
+
+    return sum(2 if east_asian_width(c) in "WF" else 1 for c in line)
+
+
+def test_verify_help_fits_the_terminal_in_chinese(monkeypatch):
+    """argparse wraps help by characters at spaces: a Chinese line has none and each of its
+    characters takes two columns, so the help ran past an 80-column terminal, or broke at the
+    one space inside it ("（10" / "位短码"); a path was cut at its hyphen ("votes-" /
+    "keys.json") in both languages."""
+    monkeypatch.setenv("COLUMNS", "80")
+    for lang in (None, "en"):
+        page = _votes("verify", "--help", lang=lang).stdout
+        lines = page.splitlines()
+        assert max(map(_columns, lines)) <= 80, page
+        assert "/.well-known/votes-keys.json" in page and "votes-bundle/1" in page, page
+        assert not [line for line in lines if re.search(r"[（(]\d+$", line)], page
+        usage = lines[:lines.index("")]  # the usage's lines line up under its first option
+        first = usage[0].index("[-h]")
+        assert all(_columns(line[:len(line) - len(line.lstrip())]) ==
+                   _columns(usage[0][:first]) for line in usage[1:]), page
+
+
 def test_verify_repeats_a_hostile_argument_escaped_and_shortened():
     done = _votes("verify", "b.zip", "--nope", "\x1b[2J" + "z" * 10_000)
     assert done.returncode == 2

@@ -16,8 +16,11 @@ neither here nor in NOT_FOR_OPERATORS.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
+import re
+from unicodedata import east_asian_width
 
 ARGPARSE = {
     "usage: ": "用法：",
@@ -89,3 +92,53 @@ def speaking():
         yield
     finally:
         argparse._, argparse.ngettext = saved
+
+
+def _columns(text: str) -> int:
+    """The columns `text` takes in a terminal: a Chinese character (or full-width mark) two."""
+    return sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
+
+
+# Where a line may end in the help: at a space, and between Chinese characters, but not
+# before a closing mark or after an opening one; a word of Latin letters, a path or a figure
+# ("/.well-known/votes-keys.json", "votes-bundle/1", "15–19") is never cut.
+_PIECE = re.compile(r"[（《「『“‘]*(?:[^\s\u2e80-\uffef]+|[\u2e80-\uffef])[，。、；：？！）》」』”’]*")
+
+
+def wrapped(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` columns (a piece wider than that alone on a line)."""
+    lines: list[str] = []
+    line = ""
+    for space, piece in re.findall(rf"(\s*)({_PIECE.pattern})", " ".join(text.split())):
+        joined = line + (" " if space and line else "") + piece
+        if line and _columns(joined) > width:
+            lines.append(line)
+            joined = piece
+        line = joined
+    return lines + [line] if line else lines
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's help page, wrapped by the columns a terminal gives Chinese text: argparse
+    counts characters and ends lines only at spaces (and hyphens), so a Chinese help line,
+    which has none, ran on past the terminal's edge at twice its counted width, and a path
+    was cut at a hyphen."""
+
+    def _split_lines(self, text, width):
+        return wrapped(text, width)
+
+    def _fill_text(self, text, width, indent):
+        return "\n".join(indent + line for line in wrapped(text, width - len(indent)))
+
+    def _format_usage(self, usage, actions, groups, prefix):
+        # The lines after the first are indented by the characters of "用法：votes verify ",
+        # which take more columns than that: they line up under the first option again.
+        text = super()._format_usage(usage, actions, groups, prefix)
+        say = argparse._  # the words argparse uses now (ARGPARSE's inside speaking())
+        said = prefix if prefix is not None else say("usage: ")
+        shift = _columns(said) - len(said)
+        if shift <= 0:
+            return text
+        first, *rest = text.split("\n")
+        return "\n".join([first] + [" " * shift + line if line.strip() else line
+                                     for line in rest])

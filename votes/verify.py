@@ -109,7 +109,9 @@ def _parser() -> _Parser:
     from votes.core.bundle import FORMAT, FORMAT_V2, OLDER_FORMATS, SPEC_VERSIONS
     from votes.i18n import offline as _
 
-    parser = _Parser(prog="votes verify", description=_(
+    from votes.argparse_messages import HelpFormatter
+
+    parser = _Parser(prog="votes verify", formatter_class=HelpFormatter, description=_(
         "离线验证导出包，步骤见 docs/verification.md。请给出您信任谁的密钥：--keys、--key-id、"
         "--fingerprint 或 --trust-bundle-keys。"))
     parser.add_argument("bundle", help=_("导出包（ZIP 文件）"))
