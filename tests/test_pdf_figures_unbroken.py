@@ -141,3 +141,18 @@ def test_a_printed_notice_keeps_its_dates_and_times_whole():
     for when in ("2026年11月27日 14:30", "2026年12月8日 09:00", "2026-11-20 09:00",
                  "2026-11-27 14:30"):
         assert sum(line.count(when) for line in lines) == len(pads), (when, text)
+
+
+def test_the_lobby_poster_keeps_figures_and_dates_whole_in_its_title():
+    """The poster's title was cut character by character where a line was full: "2026年11"
+    / "月27日 14:30", "654.7" / "5 m²"."""
+    need_tools("pdftotext")
+    from votes.services.notices_pdf import render_poster
+
+    for pad in range(14, 26):
+        title = "甲" * pad + "2026年11月27日 14:30 电梯更换 654.75 m²，共 12 户"
+        text = pdf_text(render_poster("阳光花园", title, "2026-12-08 09:00", "http://v.test/l"))
+        lines = [re.sub(r"\s+", " ", line.strip()) for line in text.splitlines()]
+        for whole in ("2026年11月27日 14:30", "654.75 m²", "12 户"):
+            assert any(whole in line for line in lines), (pad, whole, text)
+        assert not [line for line in lines if line.startswith("，")], (pad, text)

@@ -18,6 +18,7 @@ from reportlab.pdfgen import canvas
 from reportlab.platypus import (Flowable, KeepInFrame, KeepTogether, PageBreak,
                                 SimpleDocTemplate, Spacer, Table, TableStyle)
 
+from votes.services import pdf_text
 from votes.services.pdf_text import FONT, MONO, Paragraph, markup, register_fonts
 
 BLANK = "＿＿＿＿＿＿＿＿＿＿"  # left for handwriting when the community stored nothing
@@ -359,14 +360,11 @@ def render_notices(notices: Sequence[Notice], *,
 
 
 def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    """Break Chinese text by width (it has no spaces to break at)."""
-    lines, line = [], ""
-    for ch in text:
-        if pdfmetrics.stringWidth(line + ch, font, size) > width and line:
-            lines.append(line)
-            line = ""
-        line += ch
-    return lines + ([line] if line else [])
+    """Break text by width as every paragraph of the app's PDFs (pdf_text): cut character by
+    character, the poster's title read "2026年11月27日 14:" / "30", "654.7" / "5 m²"."""
+    widths = [pdfmetrics.stringWidth(c, font, size) for c in text]
+    return [text[start:end] for start, end, _used in
+            pdf_text.lines_of(text, lambda i, _max: widths[i], [width])]
 
 
 def render_poster(community: str, title: str, voting_end: str, link: str) -> bytes:

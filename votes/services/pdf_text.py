@@ -240,6 +240,9 @@ def _break(text: str, width: Callable[[int, float], float], max_widths: Sequence
     return lines
 
 
+lines_of = _break  # for text drawn line by line on a canvas (the lobby poster)
+
+
 def _widths_of(max_widths: Sequence[float], index: int) -> float:
     return max_widths[min(index, len(max_widths) - 1)]
 
