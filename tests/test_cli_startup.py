@@ -44,7 +44,7 @@ def _loaded(modules: list[str], name: str) -> bool:
 def test_help_lists_every_command_without_loading_the_app(tmp_path):
     result = _run(["--help"], tmp_path)
     assert result["code"] == 0
-    listed = [line.split()[0] for line in result["out"].split("命令:")[1].splitlines()
+    listed = [line.split()[0] for line in result["out"].split("命令：")[1].splitlines()
               if line.strip()]
     assert sorted(listed) == sorted(COMMANDS)
     heavy = [name for name in HEAVY if _loaded(result["modules"], name)]

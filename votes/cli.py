@@ -9,9 +9,12 @@ from __future__ import annotations
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
-from votes.commands import click_messages, domain_errors, interruptible, said, typed_values
+from votes.commands import (click_messages, domain_errors, help_text, interruptible, said,
+                            typed_values)
+from votes.i18n import N_
 
 click_messages.install()  # click's usage errors and prompts in our language
+help_text.install()  # and every command's and option's help
 
 
 def _create_app():
@@ -103,16 +106,16 @@ def _database_problems_said(invoke):
 
 
 @click.group(cls=VotesGroup, create_app=_create_app, add_default_commands=False,
-             add_version_option=False, load_dotenv=False)
+             add_version_option=False, load_dotenv=False,
+             help=N_("votes：住宅专项维修资金业主电子表决"))
 def main() -> None:
-    """votes — 住宅专项维修资金业主电子表决 (owner e-voting for maintenance funds)."""
+    pass
 
 
-@click.command("init")
+@click.command("init", help=N_("创建数据库，或把数据库升级到最新结构（可重复运行）。"))
 @with_appcontext
 @domain_errors
 def init() -> None:
-    """Create or upgrade the database to the latest schema (idempotent)."""
     from votes.i18n import _
     from votes.services.schema import upgrade_database
 
@@ -121,10 +124,11 @@ def init() -> None:
 
 
 @main.command("verify", context_settings={"ignore_unknown_options": True},
-              add_help_option=False)
+              add_help_option=False,
+              # its own options and their help: votes verify --help (argparse, votes/verify.py)
+              help=N_("离线验证导出包；用法见 votes verify --help。"))
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def verify(args: tuple[str, ...]) -> None:
-    """Verify an export bundle offline: votes verify FILE.zip [--head D] [--keys F]."""
     from votes.verify import main as verify_main
 
     raise SystemExit(verify_main(list(args)))
@@ -137,14 +141,14 @@ from votes.commands.witness import witness_cli  # noqa: E402  (needs no app)
 main.add_command(witness_cli)
 
 
-@click.command("demo")
-@click.option("--host", default="127.0.0.1")
-@click.option("--port", default=5000, type=int)
-@click.option("--no-run", is_flag=True, help="Prepare the demo data but do not start the server")
+@click.command("demo", help=N_("创建数据库和一个正在表决的演示小区，然后启动网站。"))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help=N_("网站监听的地址"))
+@click.option("--port", default=5000, type=int, show_default=True, help=N_("网站监听的端口"))
+@click.option("--no-run", is_flag=True, help=N_("只准备演示数据，不启动网站"))
 @with_appcontext
 @domain_errors
 def demo(host: str, port: int, no_run: bool) -> None:
-    """Create the database and a demo community with an open vote, then serve the app."""
     from flask import current_app
 
     from votes.commands import echo

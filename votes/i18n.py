@@ -57,6 +57,14 @@ def _catalogue(language: str):
 gettext = _
 
 
+def N_(msgid: str) -> str:
+    """msgid itself, marked for the catalogue (extracted as `_` is): a text translated where
+    it is shown rather than where it is written. A command's, group's or option's help is
+    one: click keeps it as a str, and votes.commands.help_text says it in the language
+    current when the help is printed."""
+    return msgid
+
+
 def ngettext(singular: str, plural: str, num: int, **variables) -> str:
     """The singular or plural msgid for num, translated, with %(num)s and the other
     variables filled in (Chinese has one form; English says "1 row", "2 rows")."""

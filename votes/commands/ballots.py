@@ -6,14 +6,14 @@ from __future__ import annotations
 import click
 
 from votes.commands import domain_errors, read_file
-from votes.commands.proposal import ballots_cli
+from votes.commands.proposal import CHOICE_HELP, ballots_cli
+from votes.i18n import N_
 
 
-@ballots_cli.command("list")
+@ballots_cli.command("list", help=N_("列出已录入的纸质/委托表决票（不显示意见）。"))
 @click.argument("proposal")
 @domain_errors
 def ballots_list(proposal: str) -> None:
-    """List the paper/proxy ballots entered (never the choices)."""
     from votes.services.clock import local_text
     from votes.services.corrections import staff_ballots
     from votes.services.lifecycle import get_proposal, refresh
@@ -30,20 +30,21 @@ def ballots_list(proposal: str) -> None:
                    f"\t{b.evidence[:16]}\t{corrects}\t{state}")
 
 
-@ballots_cli.command("correct")
+@ballots_cli.command("correct", help=N_(
+    "在表决结束前更正录入有误的纸质/委托表决票：记录链上的一条新记录取代原记录。"))
 @click.argument("proposal")
-@click.option("--entry", type=int, required=True, help="Chain position (#) of the wrong ballot")
-@click.option("--choice", required=True, help="agree/disagree/abstain (同意/反对/弃权)")
-@click.option("--reason", required=True, help="Why, e.g. 录入时勾错了意见 (public; no names)")
-@click.option("--entered-by", required=True, help="Login of the clerk entering the correction")
+@click.option("--entry", type=int, required=True, help=N_("录入有误的选票在记录链上的序号（#）"))
+@click.option("--choice", required=True, help=CHOICE_HELP)
+@click.option("--reason", required=True,
+              help=N_("更正原因，例如“录入时勾错了意见”（随链公开，请勿写姓名）"))
+@click.option("--entered-by", required=True, help=N_("录入更正的工作人员的登录名"))
 @click.option("--channel", type=click.Choice(["paper", "proxy"]), default=None,
-              help="Default: the wrong entry's channel")
+              help=N_("paper（纸质）或 proxy（委托）；默认与原记录相同"))
 @click.option("--evidence", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="Scan of the form (default: the wrong entry's scan)")
+              help=N_("表决票扫描件（默认沿用原记录的扫描件）"))
 @domain_errors
 def ballots_correct(proposal: str, entry: int, choice: str, reason: str, entered_by: str,
                     channel: str | None, evidence: str | None) -> None:
-    """Correct a paper/proxy ballot before the close: a new chain entry supersedes it."""
     from votes.i18n import _
     from votes.services.corrections import correct_ballot
 
@@ -53,19 +54,19 @@ def ballots_correct(proposal: str, entry: int, choice: str, reason: str, entered
     click.echo(_("已更正：第 %(m)d 条记录取代第 %(n)d 条", m=ballot.seq, n=entry))
 
 
-@ballots_cli.command("withdraw")
+@ballots_cli.command("withdraw", help=N_(
+    "在表决结束前撤回错录到其他房屋的纸质/委托表决票：该户随即再无计入表决的选票"
+    "（docs/verification.md §15），业主可以自行表决。ENTRY 是该选票在记录链上的序号。"))
 @click.argument("proposal")
 @click.argument("entry", type=int)
 @click.option("--reason", required=True,
-              help="Why, e.g. 表决票签名为2号楼住户，录入时错选了房号 (public; no names)")
+              help=N_("撤回原因，例如“表决票签名为2号楼住户，录入时错选了房号”（随链公开，请勿写姓名）"))
 @click.option("--evidence", type=click.Path(dir_okay=False, exists=True), required=True,
-              help="Scan that shows the mistake (e.g. the form naming another flat)")
-@click.option("--entered-by", required=True, help="Login of the clerk entering the withdrawal")
+              help=N_("能说明错录的扫描件（例如写明另一户房号的表决票）"))
+@click.option("--entered-by", required=True, help=N_("录入撤回的工作人员的登录名"))
 @domain_errors
 def ballots_withdraw(proposal: str, entry: int, reason: str, evidence: str,
                      entered_by: str) -> None:
-    """Withdraw a paper/proxy ballot entered for the wrong unit, before the close: its
-    voter then has no counted ballot (docs/verification.md §15) and may vote themselves."""
     from votes.i18n import _
     from votes.services.withdrawals import withdraw_ballot
 

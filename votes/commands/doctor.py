@@ -8,13 +8,13 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from votes.i18n import _
+from votes.i18n import N_, _
 
 
-@click.command("doctor")
+@click.command("doctor", help=N_(
+    "检查本部署的设置、密钥、数据库和 Redis；有任何问题时退出状态为 1。"))
 @with_appcontext
 def doctor() -> None:
-    """Check this deployment's settings, keys, database and Redis; exit 1 on any problem."""
     from votes.services.doctor import run_checks
 
     checks = run_checks(current_app)

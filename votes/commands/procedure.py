@@ -7,22 +7,24 @@ import click
 from votes.commands import domain_errors, read_file
 from votes.commands.proposal import proposal_cli
 from votes.core.objection import DECISION_LABELS
-from votes.i18n import _
+from votes.i18n import N_, _
 
 
-@proposal_cli.command("delivery")
+@proposal_cli.command("delivery", help=N_(
+    "记录表决通知已证实送达某户业主（用于从多；须在表决结束前）。"))
 @click.argument("proposal")
-@click.option("--building", required=True)
-@click.option("--entrance", default="")
-@click.option("--room", required=True)
-@click.option("--method", required=True, help="hand | registered_mail | electronic")
-@click.option("--at", "delivered_at", required=True, help="When delivered; ISO, Beijing time")
+@click.option("--building", required=True, help=N_("楼栋"))
+@click.option("--entrance", default="", help=N_("单元"))
+@click.option("--room", required=True, help=N_("房号"))
+@click.option("--method", required=True, help=N_(
+    "送达方式：hand（当面签收）| registered_mail（挂号邮寄）| electronic（电子送达）"))
+@click.option("--at", "delivered_at", required=True,
+              help=N_("送达时间，ISO 格式（不带时区的按北京时间）"))
 @click.option("--evidence", required=True, type=click.Path(dir_okay=False, exists=True),
-              help="Scan of the signed receipt, postal record or screenshot")
-@click.option("--by", "entered_by", default="cli", help="Who enters it")
+              help=N_("签收单、邮寄凭证或截图的扫描件"))
+@click.option("--by", "entered_by", default="cli", show_default=True, help=N_("录入人"))
 @domain_errors
 def delivery(proposal, building, entrance, room, method, delivered_at, evidence, entered_by):
-    """Record a proved delivery of the notice to a unit's owner (从多; before the close)."""
     from votes.services.procedure.deliveries import record_delivery
 
     d = record_delivery(proposal, building, entrance, room, method, delivered_at,
@@ -31,18 +33,17 @@ def delivery(proposal, building, entrance, room, method, delivered_at, evidence,
                  method=d.method_label, evidence=d.evidence))
 
 
-@proposal_cli.command("objection")
+@proposal_cli.command("objection", help=N_("录入异议期内收到的业主书面异议。"))
 @click.argument("proposal")
-@click.option("--building", required=True)
-@click.option("--entrance", default="")
-@click.option("--room", required=True)
-@click.option("--text", required=True, help="The objection as the owner wrote it")
+@click.option("--building", required=True, help=N_("楼栋"))
+@click.option("--entrance", default="", help=N_("单元"))
+@click.option("--room", required=True, help=N_("房号"))
+@click.option("--text", required=True, help=N_("异议内容，按业主书面原文录入"))
 @click.option("--evidence", required=True, type=click.Path(dir_okay=False, exists=True),
-              help="Scan of the written objection")
-@click.option("--by", "entered_by", default="cli")
+              help=N_("书面异议扫描件"))
+@click.option("--by", "entered_by", default="cli", show_default=True, help=N_("录入人"))
 @domain_errors
 def objection(proposal, building, entrance, room, text, evidence, entered_by):
-    """Enter an owner's written objection received in the objection period."""
     from votes.services.procedure.objections import file_by_staff
 
     row = file_by_staff(proposal, building, entrance, room, text, read_file(evidence),
@@ -50,17 +51,16 @@ def objection(proposal, building, entrance, room, text, evidence, entered_by):
     click.echo(_("已记录异议：第 %(seq)s 条记录", seq=row.seq))
 
 
-@proposal_cli.command("answer")
+@proposal_cli.command("answer", help=N_("答复记录链上序号为 SEQ 的异议。"))
 @click.argument("proposal")
 @click.argument("seq", type=int)
 @click.option("--decision", required=True, type=click.Choice(["rejected", "noted", "upheld"]),
-              help="rejected: not founded; noted: founded, result unaffected; upheld: "
-                   "founded, affects the result")
-@click.option("--text", required=True)
-@click.option("--by", "answered_by", default="cli")
+              help=N_("rejected：异议不成立；noted：异议成立，但不影响表决结果；upheld：异议成立，"
+                      "影响表决结果"))
+@click.option("--text", required=True, help=N_("答复内容"))
+@click.option("--by", "answered_by", default="cli", show_default=True, help=N_("答复人"))
 @domain_errors
 def answer(proposal, seq, decision, text, answered_by):
-    """Answer the objection at chain position SEQ."""
     from votes.services.procedure.objections import answer as give_answer
 
     row = give_answer(proposal, seq, decision, text, answered_by)
@@ -68,17 +68,14 @@ def answer(proposal, seq, decision, text, answered_by):
                  objection=seq, decision=_decision(decision), seq=row.answer_seq))
 
 
-@proposal_cli.command("objections")
+@proposal_cli.command("objections", help=N_(
+    "列出异议及其答复、送达记录，以及异议期何时结束。\n\n业委会已撤下公示的内容只显示为已撤下及"
+    "撤下原因，加 --show-withdrawn 才显示原文。"))
 @click.argument("proposal")
 @click.option("--show-withdrawn", is_flag=True,
-              help="Also print the texts the committee withdrew from publication (they may "
-                   "name people or give phone numbers); each stays marked as withdrawn")
+              help=N_("同时显示业委会已撤下公示的原文（其中可能有姓名或电话号码）；每条仍标明已撤下"))
 @domain_errors
 def objections(proposal, show_withdrawn):
-    """List the objections, their answers, deliveries, and when the period ends.
-
-    A text the committee withdrew from publication is shown as withdrawn, with the reason,
-    and printed only with --show-withdrawn."""
     from votes.services.lifecycle import get_proposal, refresh
     from votes.services.procedure.deliveries import deliveries
     from votes.services.procedure.objections import objections as rows, period_end

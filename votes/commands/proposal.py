@@ -8,34 +8,47 @@ from flask.cli import AppGroup, with_appcontext
 
 from votes.commands import domain_errors, echo, read_file
 from votes.core.numbers import format_area_grouped, format_yuan
-from votes.i18n import _
+from votes.i18n import N_, _
 
-proposal_cli = AppGroup("proposal", help="Draft, open, close and show proposals (表决事项).")
-ballots_cli = AppGroup("ballots", help="Enter paper and proxy ballots (纸质/委托表决票).")
-keys_cli = AppGroup("keys", help="Server signing keys (服务器签名密钥).")
+proposal_cli = AppGroup("proposal", help=N_("表决事项：起草、公示、开始和结束表决、公布结果、查看。"))
+ballots_cli = AppGroup("ballots", help=N_("纸质/委托表决票：录入、列出、更正和撤回。"))
+keys_cli = AppGroup("keys", help=N_("服务器签名密钥。"))
+
+SCOPE_HELP = N_("表决与分摊范围：all（全体）| building:3,5（楼栋）| entrance:3-1（单元）| "
+                "unit:3-1-1502（房屋）")
+ITEM_HELP = N_("维修项目“名称:金额”（可重复）")
 
 
-@proposal_cli.command("create")
-@click.option("--community", required=True)
-@click.option("--title", required=True)
-@click.option("--description", default="")
-@click.option("--matter", required=True, help="use_fund, raise_fund, rebuild, change_use, other")
-@click.option("--scope", required=True, help="all | building:3,5 | entrance:3-1 | unit:3-1-1502")
-@click.option("--budget", required=True, help="Budget in yuan, e.g. 356000.00")
-@click.option("--item", "items", multiple=True, help='Repair item "title:amount"')
-@click.option("--doc", "docs", multiple=True, type=click.Path(dir_okay=False))
-@click.option("--voting-start", required=True, help="ISO time; Beijing time if no offset")
-@click.option("--voting-end", required=True)
-@click.option("--publicity-start", default=None)
-@click.option("--allow-change", is_flag=True, help="Allow one change of ballot before the end")
-@click.option("--emergency", is_flag=True, help="Emergency repair: shorter publicity allowed")
+MATTER_HELP = N_("表决事项类型：use_fund（使用维修资金）、raise_fund（筹集维修资金）、rebuild（改建、重建"
+                 "建筑物及其附属设施）、change_use（改变共有部分用途或利用共有部分从事经营活动）、"
+                 "other（其他重大事项）")
+
+
+@proposal_cli.command("create", help=N_("创建表决事项草稿并显示其编号。草稿不会自行开始表决。"))
+@click.option("--community", required=True, help=N_("小区编码"))
+@click.option("--title", required=True, help=N_("标题"))
+@click.option("--description", default="", help=N_("说明"))
+@click.option("--matter", required=True, help=MATTER_HELP)
+@click.option("--scope", required=True, help=SCOPE_HELP)
+@click.option("--budget", required=True, help=N_("预算（元），例如 356000.00"))
+@click.option("--item", "items", multiple=True, help=ITEM_HELP)
+@click.option("--doc", "docs", multiple=True, type=click.Path(dir_okay=False),
+              help=N_("附件文件（可重复）"))
+@click.option("--voting-start", required=True,
+              help=N_("表决开始时间，ISO 格式，例如 2025-06-01T09:00（不带时区的按北京时间）"))
+@click.option("--voting-end", required=True,
+              help=N_("表决结束时间，ISO 格式（不带时区的按北京时间）"))
+@click.option("--publicity-start", default=None,
+              help=N_("计划的公示开始时间，ISO 格式（不带时区的按北京时间）；不填则由 "
+                      "start-publicity 立即开始公示"))
+@click.option("--allow-change", is_flag=True, help=N_("允许业主在截止前修改一次意见"))
+@click.option("--emergency", is_flag=True, help=N_("紧急情况（可缩短公示期）"))
 @click.option("--schedule", is_flag=True,
-              help="Confirm now that publicity starts by itself at --publicity-start "
-                   "(without it the draft waits for start-publicity or schedule-publicity)")
+              help=N_("现在就确认于 --publicity-start 自动开始公示（不加此项，草稿等待 "
+                      "start-publicity 或 schedule-publicity）"))
 @domain_errors
 def create(community, title, description, matter, scope, budget, items, docs, voting_start,
            voting_end, publicity_start, allow_change, emergency, schedule):
-    """Create a draft proposal and print its id. A draft never starts a vote by itself."""
     from votes.services.proposal_create import DocumentUpload, ProposalDraft, create_proposal
 
     draft = ProposalDraft(
@@ -46,26 +59,28 @@ def create(community, title, description, matter, scope, budget, items, docs, vo
     click.echo(create_proposal(draft, schedule=schedule).id)
 
 
-@proposal_cli.command("edit")
+@proposal_cli.command("edit", help=N_("修改草稿（只能修改草稿；已确认的公示计划须重新确认）。只改给出的项。"))
 @click.argument("proposal")
-@click.option("--title")
-@click.option("--description")
-@click.option("--matter")
-@click.option("--scope")
-@click.option("--budget")
-@click.option("--item", "items", multiple=True, help='Replaces all items: "title:amount"')
+@click.option("--title", help=N_("标题"))
+@click.option("--description", help=N_("说明"))
+@click.option("--matter", help=MATTER_HELP)
+@click.option("--scope", help=SCOPE_HELP)
+@click.option("--budget", help=N_("预算（元），例如 356000.00"))
+@click.option("--item", "items", multiple=True,
+              help=N_("维修项目“名称:金额”（可重复）：取代原有的全部项目"))
 @click.option("--doc", "docs", multiple=True, type=click.Path(dir_okay=False),
-              help="Attach another document")
+              help=N_("再添加一个附件文件（可重复）"))
 @click.option("--remove-doc", "remove_docs", multiple=True, type=int,
-              help="Remove the document at this position (0, 1, …)")
-@click.option("--voting-start")
-@click.option("--voting-end")
-@click.option("--publicity-start")
-@click.option("--allow-change/--no-allow-change", default=None)
-@click.option("--emergency/--no-emergency", default=None)
+              help=N_("删除这个位置（0、1……）的附件（可重复）"))
+@click.option("--voting-start", help=N_("表决开始时间，ISO 格式，例如 2025-06-01T09:00（不带时区的按北京时间）"))
+@click.option("--voting-end", help=N_("表决结束时间，ISO 格式（不带时区的按北京时间）"))
+@click.option("--publicity-start", help=N_("计划的公示开始时间，ISO 格式（不带时区的按北京时间）"))
+@click.option("--allow-change/--no-allow-change", default=None,
+              help=N_("是否允许业主在截止前修改一次意见"))
+@click.option("--emergency/--no-emergency", default=None,
+              help=N_("是否为紧急情况（可缩短公示期）"))
 @domain_errors
 def edit(proposal, docs, remove_docs, items, **changes):
-    """Edit a draft (only a draft; a confirmed schedule must be confirmed again)."""
     import dataclasses
 
     from votes.services.proposal_create import DocumentUpload
@@ -95,12 +110,11 @@ def edit(proposal, docs, remove_docs, items, **changes):
     click.echo(_("已修改草稿 %(id)s", id=p.id))
 
 
-@proposal_cli.command("delete")
+@proposal_cli.command("delete", help=N_("删除从未公示过的草稿（记入审计日志）。"))
 @click.argument("proposal")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation")
+@click.option("--yes", is_flag=True, help=N_("不再询问，直接删除"))
 @domain_errors
 def delete(proposal, yes):
-    """Delete a draft that was never published (audited)."""
     from votes.services.proposal_drafts import delete_draft
 
     if not yes:
@@ -109,12 +123,11 @@ def delete(proposal, yes):
     click.echo(_("已删除草稿 %(id)s", id=proposal))
 
 
-@proposal_cli.command("withdraw")
+@proposal_cli.command("withdraw", help=N_("撤回公示中的表决事项：不再表决，也没有表决结果。"))
 @click.argument("proposal")
-@click.option("--reason", required=True, help="Shown on the public board")
+@click.option("--reason", required=True, help=N_("撤回原因（在公示栏公开）"))
 @domain_errors
 def withdraw(proposal, reason):
-    """Withdraw a proposal in publicity (撤回): it ends without a vote or a result."""
     from votes.services.labels import state_label
     from votes.services.lifecycle import withdraw as run
 
@@ -140,22 +153,22 @@ def _move(name: str, service: str, help_text: str, doing=None):
     return command
 
 
-_move("start-publicity", "start_publicity", "Publish the plan now and freeze the electorate.",
+_move("start-publicity", "start_publicity", N_("立即开始公示，并冻结表决名册。"),
       lambda p: _("正在冻结表决名册并开始公示（事项 %(p)s）…", p=p))
 _move("schedule-publicity", "schedule_publicity",
-      "Confirm the draft's planned publicity start: it then starts by itself at that time.")
-_move("open", "open_voting", "Open voting (at or after its start time).")
-_move("close", "close_voting", "Close voting (after the end, or once everyone has voted).",
+      N_("确认草稿计划的公示开始时间：到时自动开始公示。"))
+_move("open", "open_voting", N_("开始表决（在表决开始时间或之后）。"))
+_move("close", "close_voting", N_("结束表决并计票（在表决结束时间之后，或全体业主都已表决时）。"),
       lambda p: _("正在结束表决并计票（事项 %(p)s）…", p=p))
-_move("publish-result", "publish_result", "Publish the result of a closed vote.")
+_move("publish-result", "publish_result", N_("公布已结束的表决的结果。"))
 
 
-@proposal_cli.command("show")
+@proposal_cli.command("show", help=N_("表决事项的状态、参与情况和计票结果。"))
 @click.argument("proposal")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON object (areas in centi-m²)")
+@click.option("--json", "as_json", is_flag=True,
+              help=N_("输出一个 JSON 对象（面积以 0.01 m² 为单位）"))
 @domain_errors
 def show(proposal: str, as_json: bool) -> None:
-    """State, turnout and tally of a proposal."""
     from votes.services.figures import proposal_figures
     from votes.services.labels import matter_label, scope_label, state_label, threshold_label
 
@@ -241,15 +254,14 @@ def _result_text(p, t) -> str:
             "withdrawn": _("已撤回，无表决结果")}.get(p.state, state_label(p.state))
 
 
-@ballots_cli.command("import")
+@ballots_cli.command("import", help=N_("从 CSV 文件录入纸质/委托表决票：全部录入，或一张也不录入。"))
 @click.argument("proposal")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--evidence-dir", default=None, type=click.Path(file_okay=False),
-              help="Folder holding the scanned forms the evidence column names "
-                   "(default: the CSV's folder); nothing outside it is read")
+              help=N_("存放 evidence 列所列扫描件的文件夹（默认为 CSV 文件所在的文件夹）；"
+                      "不读取此文件夹以外的文件"))
 @domain_errors
 def ballots_import(proposal: str, file: str, evidence_dir: str | None) -> None:
-    """Enter paper/proxy ballots from CSV: all rows accepted or none."""
     from votes.services.paper_ballots import import_paper_ballots
 
     ballots = import_paper_ballots(proposal, file, evidence_dir=evidence_dir)
@@ -258,32 +270,35 @@ def ballots_import(proposal: str, file: str, evidence_dir: str | None) -> None:
         click.echo(f"  #{b.seq} {b.receipt}")
 
 
-@ballots_cli.command("transfer")
+CHOICE_HELP = N_("意见：agree（同意）| disagree（反对）| abstain（弃权）")
+
+
+@ballots_cli.command("transfer", help=N_(
+    "表决期间过户的房屋：录入新业主的选票，代替原业主表决（取代原业主已投的选票，包括网上表决）；"
+    "新业主委托他人表决的，用 --proxy-* 各项。"))
 @click.argument("proposal")
-@click.option("--building", required=True)
-@click.option("--entrance", default="")
-@click.option("--room", required=True)
-@click.option("--choice", required=True, help="agree | disagree | abstain (同意/反对/弃权)")
-@click.option("--buyer-name", required=True, help="The new owner's name (stored encrypted)")
-@click.option("--buyer-id", required=True, help="The new owner's ID number (stored encrypted)")
+@click.option("--building", required=True, help=N_("楼栋"))
+@click.option("--entrance", default="", help=N_("单元"))
+@click.option("--room", required=True, help=N_("房号"))
+@click.option("--choice", required=True, help=CHOICE_HELP)
+@click.option("--buyer-name", required=True, help=N_("新业主姓名（加密保存）"))
+@click.option("--buyer-id", required=True, help=N_("新业主证件号码（加密保存）"))
 @click.option("--transfer-evidence", required=True, type=click.Path(dir_okay=False),
-              help="Scan of the new certificate or registered contract")
+              help=N_("过户证明（不动产权证书、网签合同等）的扫描件"))
 @click.option("--form", "ballot_form", required=True, type=click.Path(dir_okay=False),
-              help="Scan of the ballot the new owner signed")
-@click.option("--entered-by", required=True, help="The clerk entering it")
-@click.option("--proxy-name", default=None, help="When the new owner voted through a proxy: "
-              "the proxy's name (stored encrypted)")
-@click.option("--proxy-id", default=None, help="The proxy's ID number (stored encrypted)")
+              help=N_("新业主签字的表决票扫描件"))
+@click.option("--entered-by", required=True, help=N_("录入的工作人员"))
+@click.option("--proxy-name", default=None,
+              help=N_("新业主委托他人表决的：受托人姓名（加密保存）"))
+@click.option("--proxy-id", default=None, help=N_("受托人证件号码（加密保存）"))
 @click.option("--authorisation", default=None, type=click.Path(dir_okay=False),
-              help="Scan of the new owner's written authorisation of the proxy")
+              help=N_("新业主的书面授权委托书扫描件"))
 @click.option("--proxy-company-staff", type=click.Choice(["yes", "no"]), default=None,
-              help="Whether the proxy works for the property company (declared)")
+              help=N_("受托人是否为物业服务企业工作人员（按申报）"))
 @domain_errors
 def ballots_transfer(proposal, building, entrance, room, choice, buyer_name, buyer_id,
                      transfer_evidence, ballot_form, entered_by, proxy_name, proxy_id,
                      authorisation, proxy_company_staff) -> None:
-    """A unit sold during the vote: the new owner's ballot in the seller's place (it
-    supersedes the seller's ballot, even an online one); through a proxy with --proxy-*."""
     from votes.core.local_rules import Procedure
     from votes.i18n import _
     from votes.services.errors import DomainError
@@ -320,21 +335,20 @@ def _show_procedure(p) -> None:
         click.echo(_("议事规则") + "：" + procedure_summary(procedure))
 
 
-@keys_cli.command("generate")
+@keys_cli.command("generate", help=N_("生成新的 Ed25519 签名密钥；旧密钥仍可用于验证。"))
 @with_appcontext
 @domain_errors
 def keys_generate() -> None:
-    """Make a new Ed25519 signing key; older keys stay valid for verification."""
     from votes.services.keys import generate_key
 
     click.echo(generate_key())
 
 
-@keys_cli.command("list")
+@keys_cli.command("list", help=N_(
+    "列出每个密钥的编号、SHA-256 指纹（供 votes verify --fingerprint 使用），以及当前签名用哪一个。"))
 @with_appcontext
 @domain_errors
 def keys_list() -> None:
-    """Each key's id, SHA-256 fingerprint (for votes verify --fingerprint) and which one signs."""
     from votes.services.clock import local_text
     from votes.services.keys import listed_keys
 
@@ -349,13 +363,16 @@ def keys_list() -> None:
                      "--fingerprint），密钥轮换后旧密钥的指纹仍然需要。"))
 
 
-@click.command("export")
+OUTPUT_HELP = N_("输出文件")
+
+
+@click.command("export", help=N_("写出表决事项的已签名导出包（ZIP）。"))
 @click.argument("proposal")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help=OUTPUT_HELP)
 @with_appcontext
 @domain_errors
 def export(proposal: str, output: str) -> None:
-    """Write the signed export bundle (ZIP) of a proposal."""
     from votes.services.export import export_bundle
 
     head = export_bundle(proposal, output,
@@ -363,11 +380,11 @@ def export(proposal: str, output: str) -> None:
     echo(_("已导出 %(file)s，链头 %(head)s", file=output, head=head))
 
 
-@click.command("tick")
+@click.command("tick", help=N_(
+    "推进所有到时间的表决事项（由 cron 定时运行，无需其他调度程序）。"))
 @with_appcontext
 @domain_errors
 def tick() -> None:
-    """Move every proposal whose time has come (run from cron; no scheduler needed)."""
     from votes.services.sms_codes import sweep_phone_counts
     from votes.services.labels import state_label
     from votes.services.lifecycle import journal_name, tick as run_tick
@@ -397,16 +414,17 @@ def tick() -> None:
         sys.exit(1)
 
 
-@click.command("notices")
+BUILDING_HELP = N_("只要这一栋楼的，楼栋按业委会页面的写法（如 3号楼）或名册的写法（如 3栋）")
+
+
+@click.command("notices", help=N_("写出可打印的表决通知（A4 PDF，每位表决人一份，带二维码）。"))
 @click.argument("proposal")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
-@click.option("--building", default=None,
-              help="Only this building's notices, labelled as on the committee's page "
-                   "(e.g. 3号楼) or as the roll spells it (3栋).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help=OUTPUT_HELP)
+@click.option("--building", default=None, help=BUILDING_HELP)
 @with_appcontext
 @domain_errors
 def notices(proposal: str, output: str, building: str | None) -> None:
-    """Write the printable voting notices (A4 PDF, one per voter, with QR codes)."""
     from votes.services.notices import notices_pdf
     from votes.services.output import check_output, write_output
 

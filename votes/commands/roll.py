@@ -4,17 +4,19 @@ import click
 from flask.cli import AppGroup
 
 from votes.commands import domain_errors, echo
+from votes.commands.proposal import MATTER_HELP
 from votes.core.numbers import format_area_grouped
-from votes.i18n import _
+from votes.i18n import N_, _
 
-community_cli = AppGroup("community", help="Register and list communities (小区).")
-roll_cli = AppGroup("roll", help="Import and inspect a community's owner roll (业主名册).")
+community_cli = AppGroup("community", help=N_("小区：登记和列出小区，设置议事规则和联系方式。"))
+roll_cli = AppGroup("roll", help=N_("业主名册：导入和查看。"))
+COMMUNITY_HELP = N_("小区编码")
 
 
-@community_cli.command("create")
+@community_cli.command("create", help=N_("登记小区，CODE 为小区编码。"))
 @click.argument("code")
-@click.option("--name", required=True, help="Community name, e.g. 阳光花园")
-@click.option("--jurisdiction", default=None, help="District code of the regulator")
+@click.option("--name", required=True, help=N_("小区名称，例如 阳光花园"))
+@click.option("--jurisdiction", default=None, help=N_("监管部门的辖区编码"))
 @domain_errors
 def community_create(code: str, name: str, jurisdiction: str | None) -> None:
     from votes.services.communities import create_community
@@ -23,7 +25,7 @@ def community_create(code: str, name: str, jurisdiction: str | None) -> None:
     echo(_("已创建小区 %(code)s %(name)s", code=community.code, name=community.name))
 
 
-@community_cli.command("list")
+@community_cli.command("list", help=N_("列出全部小区：编码、名称、辖区编码。"))
 @domain_errors
 def community_list() -> None:
     from votes.services.communities import list_communities
@@ -32,19 +34,18 @@ def community_list() -> None:
         click.echo(f"{c.code}\t{c.name}\t{c.jurisdiction or '-'}")
 
 
-@community_cli.command("rules")
+@community_cli.command("rules", help=N_("查看或收紧小区的议事规则（不得低于《民法典》的规定）。"))
 @click.argument("code")
-@click.option("--matter", default="use_fund", show_default=True)
+@click.option("--matter", default="use_fund", show_default=True, help=MATTER_HELP)
 @click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
-              help="quorum_area, quorum_headcount, approval_area, approval_headcount "
-                   "(e.g. '>=2/3'), approval_base (participating|total), publicity_days, "
-                   "objection_days (0-30, 0 = none), follow_majority (off|quorum|full); "
-                   "for every matter: proxy_limit (N or none), proxy_staff_barred (on|off), "
-                   "excluded_kinds (parking,storeroom or none), emergency_max_budget (yuan or none: the "
-                   "most an emergency use without a vote may budget)")
+              help=N_("（可重复）该类表决事项的：quorum_area、quorum_headcount、approval_area、"
+                      "approval_headcount（例如 '>=2/3'），approval_base（participating|total），"
+                      "publicity_days，objection_days（0-30，0 为不设异议期），follow_majority"
+                      "（off|quorum|full）；对所有表决事项类型适用的：proxy_limit（N 或 none），"
+                      "proxy_staff_barred（on|off），excluded_kinds（parking,storeroom 或 none），"
+                      "emergency_max_budget（元或 none：未经业主表决的应急使用最多可列支的预算）"))
 @domain_errors
 def community_rules(code: str, matter: str, settings: tuple[str, ...]) -> None:
-    """Show or tighten a community's rules of procedure (never below the Civil Code)."""
     from votes.core.local_rules import Procedure
     from votes.core.rules import Matter, community_rules as effective
     from votes.services.communities import procedure_summary
@@ -75,13 +76,13 @@ def community_rules(code: str, matter: str, settings: tuple[str, ...]) -> None:
     click.echo(emergency_cap_text(rules))
 
 
-@community_cli.command("contact")
+@community_cli.command("contact", help=N_(
+    "查看或设置印在通知上的业委会名称和联系电话（给 '' 为清除）。"))
 @click.argument("code")
-@click.option("--committee", default=None, help="Name printed on notices, e.g. 阳光花园业主委员会")
-@click.option("--phone", default=None, help="Contact phone printed on notices")
+@click.option("--committee", default=None, help=N_("印在通知上的业委会名称，例如 阳光花园业主委员会"))
+@click.option("--phone", default=None, help=N_("印在通知上的联系电话"))
 @domain_errors
 def community_contact(code: str, committee: str | None, phone: str | None) -> None:
-    """Show or set the committee name and contact phone printed on notices ('' clears)."""
     from votes.services.communities import get_community, set_contact
 
     if committee is None and phone is None:
@@ -92,13 +93,12 @@ def community_contact(code: str, committee: str | None, phone: str | None) -> No
          f"{community.contact_phone or '-'}")
 
 
-@roll_cli.command("import")
-@click.option("--community", "community_code", required=True, help="Community code")
-@click.option("--replace", is_flag=True, help="Replace the community's existing roll")
+@roll_cli.command("import", help=N_("从 CSV 或 XLSX 文件导入业主名册：全部导入，或一行也不导入。"))
+@click.option("--community", "community_code", required=True, help=COMMUNITY_HELP)
+@click.option("--replace", is_flag=True, help=N_("替换该小区现有的名册"))
 @click.argument("file", type=click.Path(dir_okay=False))
 @domain_errors
 def roll_import(community_code: str, replace: bool, file: str) -> None:
-    """Import an owner roll from CSV or XLSX: every row or none."""
     from votes.services.roll_import import (import_message, import_roll, landline_note,
                                             zero_deposit_warning)
 
@@ -112,13 +112,13 @@ def roll_import(community_code: str, replace: bool, file: str) -> None:
             click.echo(said)
 
 
-@roll_cli.command("show")
-@click.option("--community", "community_code", required=True, help="Community code")
+@roll_cli.command("show", help=N_(
+    "显示法律规定计算用的数字：房屋户数、专有部分总面积、业主人数（表决人数）。"))
+@click.option("--community", "community_code", required=True, help=COMMUNITY_HELP)
 @click.option("--units", "list_units", is_flag=True,
-              help="Also list every unit: area, its basis, voter, owners (masked)")
+              help=N_("同时列出每户房屋：面积、面积依据、表决人、业主（部分隐藏）"))
 @domain_errors
 def roll_show(community_code: str, list_units: bool) -> None:
-    """Print the counts the law uses: units, total area, voters (headcount)."""
     from votes.services.roll import roll_summary, unit_lines
 
     s = roll_summary(community_code)

@@ -4,26 +4,27 @@ import click
 from flask.cli import AppGroup
 
 from votes.commands import domain_errors, said
-from votes.i18n import _, lazy
+from votes.i18n import N_, _, lazy
 
-users_cli = AppGroup("users", help="Staff accounts (工作人员账号).")
+users_cli = AppGroup("users", help=N_("工作人员账号。"))
 
 
-@users_cli.command("create")
+@users_cli.command("create", help=N_(
+    "创建工作人员账号，LOGIN 为登录名；账号本人首次登录时必须修改密码。"))
 @click.argument("login")
-@click.option("--role", required=True, type=click.Choice(["admin", "committee", "regulator"]))
-@click.option("--name", default="")
-@click.option("--community", "communities", multiple=True, help="Community code (committee)")
-@click.option("--jurisdiction", default=None, help="District code (regulator)")
+@click.option("--role", required=True, type=click.Choice(["admin", "committee", "regulator"]),
+              help=N_("角色：admin（管理员）| committee（业委会）| regulator（监管部门）"))
+@click.option("--name", default="", help=N_("姓名"))
+@click.option("--community", "communities", multiple=True,
+              help=N_("小区编码（业委会，可重复）"))
+@click.option("--jurisdiction", default=None, help=N_("辖区编码（监管）"))
 @click.option("--password", prompt=lazy("密码"), hide_input=True, confirmation_prompt=True,
-              help="At least 10 characters; asked for when not given")
+              help=N_("至少 10 个字符；不给出时提示输入"))
 @click.option("--no-must-change", "keep", is_flag=True,
-              help="Do not make the member replace this password at the first sign-in "
-                   "(for automation that signs in with it); by default they must, as "
-                   "whoever typed or generated it knows it.")
+              help=N_("不要求本人首次登录时更换此密码（供用此密码登录的自动化程序使用）；默认必须更换，"
+                      "因为输入或生成密码的人也知道它。"))
 @domain_errors
 def create(login, role, name, communities, jurisdiction, password, keep):
-    """Create a staff account; its member must change the password at the first sign-in."""
     from votes.services.staff import create_user
 
     user = create_user(login, password, role, name=name, communities=tuple(communities),
@@ -35,11 +36,11 @@ def create(login, role, name, communities, jurisdiction, password, keep):
         click.echo(_("该账号首次登录时必须修改密码：请把密码交给本人，由本人登录后设置自己的密码。"))
 
 
-@users_cli.command("list")
+@users_cli.command("list", help=N_(
+    "列出全部账号：登录名、角色、可见范围（监管部门的辖区编码；业委会成员的小区编码，名称不长时附名称）"
+    "以及是否启用。"))
 @domain_errors
 def list_users():
-    """Every account: login, role, what it sees (a regulator's district code; a committee
-    member's communities by code, with the name when short) and whether it is active."""
     from votes.services.staff import all_users, visible_communities
 
     for u in all_users():
@@ -61,11 +62,10 @@ def _community_label(community) -> str:
     return f"{community.code} {name}".rstrip()
 
 
-@users_cli.command("unpause")
+@users_cli.command("unpause", help=N_("清除登录名的登录失败记录，立即解除登录暂停（记入审计日志）。"))
 @click.argument("login")
 @domain_errors
 def unpause(login):
-    """Clear a login name's failed sign-ins, ending its pause now (audited)."""
     from votes.services import clock
     from votes.services.staff import unpause as unpause_name
 
@@ -85,30 +85,27 @@ def _change(login: str, **change):
     return change_user(login, actor="cli", **change)
 
 
-@users_cli.command("disable")
+@users_cli.command("disable", help=N_("停用账号：不能再登录，其登录立即全部退出（记入审计日志）。"))
 @click.argument("login")
 @domain_errors
 def disable(login):
-    """Disable an account: it cannot sign in, and its sessions end now (audited)."""
     user = _change(login, active=False)
     click.echo(_("已停用账号 %(login)s，其登录已全部退出。", login=user.login))
 
 
-@users_cli.command("enable")
+@users_cli.command("enable", help=N_("重新启用已停用的账号（记入审计日志）。"))
 @click.argument("login")
 @domain_errors
 def enable(login):
-    """Enable a disabled account again (audited)."""
     user = _change(login, active=True)
     click.echo(_("已启用账号 %(login)s。", login=user.login))
 
 
-@users_cli.command("reset-password")
+@users_cli.command("reset-password", help=N_(
+    "给账号生成新密码，只在此显示一次；其登录全部退出，本人下次登录时必须修改密码（记入审计日志）。"))
 @click.argument("login")
 @domain_errors
 def reset_password(login):
-    """Give an account a new generated password, printed once here; its sessions end and
-    its member must change it at the next sign-in (audited)."""
     from votes.services.staff import generated_password
 
     password = generated_password(login.strip())

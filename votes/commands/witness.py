@@ -13,13 +13,12 @@ from pathlib import Path
 
 import click
 
-from votes.i18n import _
+from votes.i18n import N_, _
 
-KEY_HELP = "the witness's private key file (PEM; made by `votes witness keygen`)"
-DB_HELP = "the witness's own SQLite database file (made once by `votes witness init`)"
-EXIT_HELP = ("Exit status: 2 when the command could not run (an option, the key, the database "
-             "or an --app URL unusable: nothing was checked), never 1, which poll keeps for "
-             "another history seen.")
+KEY_HELP = N_("见证人的私钥文件（PEM；由 votes witness keygen 生成）")
+DB_HELP = N_("见证人自己的 SQLite 数据库文件（由 votes witness init 生成一次）")
+EXIT_HELP = N_("退出状态：命令无法运行时（选项、密钥、数据库或 --app 网址不可用：什么都没有核对）为 2，"
+               "不会是 1：poll 的 1 只表示发现了另一份历史。")
 
 
 class WitnessError(click.ClickException):
@@ -63,9 +62,10 @@ class _WitnessGroup(click.Group):
             raise SystemExit(2) from None
 
 
-@click.group("witness", cls=_WitnessGroup, epilog=EXIT_HELP)
+@click.group("witness", cls=_WitnessGroup, epilog=EXIT_HELP,
+             help=N_("见证人：独立核对表决记录链，并会签其链头。"))
 def witness_cli() -> None:
-    """见证人：独立核对并会签表决记录链 (an independent witness that cosigns chain heads)."""
+    pass
 
 
 def _load_key(path: str):
@@ -89,12 +89,12 @@ def _public_json(key) -> str:
                       .to_json_obj(), indent=2)
 
 
-@witness_cli.command("keygen")
+@witness_cli.command("keygen", help=N_(
+    "生成见证人的密钥，并显示其公钥文件（交给应用的运维人员配置 WITNESS_KEYS，交给核验者用于 "
+    "--witness-keys）。"))
 @click.option("--key", "key_path", required=True, type=click.Path(),
-              help="where to write the new private key")
+              help=N_("新私钥写入的文件"))
 def keygen(key_path: str) -> None:
-    """Make the witness's key; print its public keys file (give it to the app operator for
-    WITNESS_KEYS and to verifiers for --witness-keys)."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -114,10 +114,9 @@ def keygen(key_path: str) -> None:
     click.echo(_public_json(key))
 
 
-@witness_cli.command("pubkey")
+@witness_cli.command("pubkey", help=N_("显示见证人的公钥文件。"))
 @click.option("--key", "key_path", required=True, type=click.Path(), help=KEY_HELP)
 def pubkey(key_path: str) -> None:
-    """Print the witness's public keys file."""
     click.echo(_public_json(_load_key(key_path)))
 
 
@@ -172,36 +171,33 @@ def _options(fn):
 
     fn = click.option("--round-budget", default=ROUND_BUDGET, type=click.IntRange(1, 86400),
                       show_default=True,
-                      help="seconds a round may take in all; what it has not reached by "
-                           "then is reported (NOT REACHED) and checked next round")(fn)
+                      help=N_("每一轮总共可用的秒数；到时尚未核对到的报告为 NOT REACHED，"
+                              "下一轮再核对"))(fn)
     fn = click.option("--app", "apps", multiple=True, required=True, callback=_app_urls,
-                      help="an app's base URL, e.g. https://votes.example.gov.cn (repeatable)")(fn)
+                      help=N_("应用的网址，例如 https://votes.example.gov.cn（可重复）"))(fn)
     fn = click.option("--db", "db_path", required=True, type=click.Path(), help=DB_HELP)(fn)
     fn = click.option("--server-fingerprint", "fingerprints", multiple=True,
-                      help="pin a server key by its SHA-256 fingerprint, 64 hex digits "
-                           "(repeatable)")(fn)
+                      help=N_("按 SHA-256 指纹（64 位十六进制数）固定信任一个服务器密钥"
+                              "（可重复）"))(fn)
     fn = click.option("--server-keys", "server_keys", default=None, type=click.Path(),
-                      help="pin the server keys in this keys file (the district's "
-                           "/.well-known/votes-keys.json, obtained outside the app; re-read "
-                           "every round: add a rotated key to it)")(fn)
+                      help=N_("固定信任此密钥文件中的服务器密钥（辖区的 "
+                              "/.well-known/votes-keys.json，在应用之外取得；每轮重新读取：密钥"
+                              "轮换后把新密钥加入此文件）"))(fn)
     return click.option("--key", "key_path", required=True, type=click.Path(), help=KEY_HELP)(fn)
 
 
-@witness_cli.command("poll")
+@witness_cli.command("poll", help=N_(
+    "运行一轮：核对并会签每个应用的链头。\n\n退出状态：发现分叉、未固定信任的服务器密钥、会签被当作另一份"
+    "历史拒绝（409），或工作人员审计日志比记录的短、不再含有记录的摘要（AUDIT FORK）时为 1，其他情况"
+    "都不是 1；无法运行时（选项、密钥、数据库或 --app 网址不可用：什么都没有核对）为 2；有内容未能核对"
+    "时（应用无法访问、应答被拒绝、本轮时间用完、本轮失败）为 3；只因应用的频率限制（429）未能完成时为 4"
+    "（LIMITED 行：过了其 Retry-After 再轮询；应用的运维人员应把见证人的地址列入名单）；每个公布的链头"
+    "都已核对时才为 0。"))
 @_options
-@click.option("--once", is_flag=True, help="one round, then exit (what poll always does; "
-                                           "`serve` keeps polling)")
+@click.option("--once", is_flag=True,
+              help=N_("只运行一轮后退出（poll 本来就只运行一轮；持续轮询用 serve）"))
 def poll(key_path: str, db_path: str, apps: tuple[str, ...], server_keys: str | None,
          fingerprints: tuple[str, ...], round_budget: int, once: bool) -> None:
-    """One round: check and cosign every app's heads; exit 1 if a fork, a server key
-    that is not pinned, a cosignature refused as another history (409) or a staff audit log
-    shorter than, or not holding a digest as, recorded (AUDIT FORK) was seen, and for
-    nothing else; 2 if it could not run (an option, the key, the database or an --app URL
-    unusable: nothing was checked); 3 if something could not be checked (an app not
-    reached, an answer refused, the round's time budget ran out, the round failed), 4 if
-    nothing but an app's rate limit (429) held the round back (LIMITED lines: polled again
-    once its Retry-After has passed; its operator should list the witness's address), 0
-    only when every announced head was checked."""
     pins = _pins(server_keys, fingerprints)
     try:
         result = _round(key_path, db_path, apps, pins, round_budget)
@@ -223,13 +219,12 @@ def poll(key_path: str, db_path: str, apps: tuple[str, ...], server_keys: str | 
         raise SystemExit(4)
 
 
-@witness_cli.command("serve")
+@witness_cli.command("serve", help=N_("每隔 --interval 秒轮询一次各应用，直到被停止。"))
 @_options
 @click.option("--interval", default=60, type=click.IntRange(1, 86400), show_default=True,
-              help="seconds between rounds")
+              help=N_("两轮之间的秒数"))
 def serve(key_path: str, db_path: str, apps: tuple[str, ...], server_keys: str | None,
           fingerprints: tuple[str, ...], round_budget: int, interval: int) -> None:
-    """Poll the apps every --interval seconds until stopped."""
     _load_key(key_path)  # refuse a bad key at start, not after the first interval
     _open_store(db_path).close()  # and a missing database
     pins = _pins(server_keys, fingerprints)
@@ -243,13 +238,12 @@ def serve(key_path: str, db_path: str, apps: tuple[str, ...], server_keys: str |
         time.sleep(interval)
 
 
-@witness_cli.command("forks")
+@witness_cli.command("forks", help=N_(
+    "列出发现的分叉：每个分叉互相矛盾的两条服务器签名记录；以及记录过、但应用不再提供的每个工作人员"
+    "审计日志摘要（AUDIT FORK；--json 只列记录链的证明，不含这些）。"))
 @click.option("--db", "db_path", required=True, type=click.Path(), help=DB_HELP)
-@click.option("--json", "as_json", is_flag=True, help="print the proofs as JSON")
+@click.option("--json", "as_json", is_flag=True, help=N_("以 JSON 输出证明"))
 def forks(db_path: str, as_json: bool) -> None:
-    """List the forks seen: for each, the two server-signed entries that contradict; and
-    each staff audit log digest recorded that an app no longer served (AUDIT FORK; not in
-    --json, which lists the chains' proofs)."""
     records = _read_store(db_path, lambda store: store.forks())
     if as_json:
         click.echo(json.dumps([{"proposal": f.proposal, "app": f.app, "reason": f.reason,
@@ -300,11 +294,11 @@ def _read_store(db_path: str, read):
         store.close()
 
 
-@witness_cli.command("init")
+@witness_cli.command("init", help=N_(
+    "生成见证人的数据库，只需一次（poll 和 serve 只使用已有的数据库）。"))
 @click.option("--db", "db_path", required=True, type=click.Path(),
-              help="where to make the witness's database")
+              help=N_("见证人数据库生成的位置"))
 def init(db_path: str) -> None:
-    """Make the witness's database, once (poll and serve use only an existing one)."""
     from votes.witness.store import Store
 
     import sqlite3
@@ -321,30 +315,28 @@ def init(db_path: str) -> None:
     echo(_("已创建见证人数据库 %(path)s", path=db_path))
 
 
-@witness_cli.command("audit-heads")
+@witness_cli.command("audit-heads", help=N_(
+    "显示记录过的每个工作人员审计日志链头，每行一个 JSON（应用、序号、应用提供的摘要、该条记录的时间、"
+    "首次见到的时间）：审计人员拿它核对应用审计 CSV 中该序号的 published 列（docs/deploy.md，"
+    "Witnesses 一节）。"))
 @click.option("--db", "db_path", required=True, type=click.Path(), help=DB_HELP)
-@click.option("--app", default=None, help="only this app's (its URL as given to poll/serve)")
+@click.option("--app", default=None, help=N_("只显示这个应用的（其网址，与给 poll/serve 的相同）"))
 def audit_heads(db_path: str, app: str | None) -> None:
-    """Print every staff audit log head recorded, one JSON line each (app, seq, digest as
-    served, the entry's time, when first seen): an auditor holds each against the `published`
-    column of the app's audit CSV at that seq (docs/deploy.md, Witnesses)."""
     heads = _read_store(db_path, lambda store: store.audit_heads(
         app.rstrip("/") if app is not None else None))
     for head in heads:
         click.echo(json.dumps(head, ensure_ascii=False, sort_keys=True))
 
 
-@witness_cli.command("cosignatures")
+@witness_cli.command("cosignatures", help=N_(
+    "显示做过的每个会签，每行一个 JSON，按记录条数排序：交给核验者（votes verify --cosignatures "
+    "FILE），运维人员就无法略去；任何时候的导出包都用记录条数不多于它的会签核对。给辖区的核验者时只给其"
+    "应用的（--app）：另一个应用可能以相同的 uid 提供另一条记录链，其会签与辖区的记录链不符。"))
 @click.option("--db", "db_path", required=True, type=click.Path(), help=DB_HELP)
-@click.option("--proposal", default=None, help="only this proposal's (its uid)")
+@click.option("--proposal", default=None, help=N_("只显示这个表决事项的（其 uid）"))
 @click.option("--app", default=None,
-              help="only those of chains this app served (its URL as given to poll/serve)")
+              help=N_("只显示这个应用提供的记录链的（其网址，与给 poll/serve 的相同）"))
 def cosignatures(db_path: str, proposal: str | None, app: str | None) -> None:
-    """Print every cosignature made, one JSON line each, in order of length: give them to a
-    verifier (`votes verify --cosignatures FILE`) so the operator cannot leave them out; a
-    bundle of any age is checked by those of no more entries than it holds. Give a
-    district's verifier its app's (--app): another app may serve a chain under the same
-    uid, whose cosignatures do not match the district's chain."""
     made = _read_store(db_path, lambda store: store.made(
         app.rstrip("/") if app is not None else None, proposal))
     for line in made:

@@ -6,8 +6,11 @@ import click
 from flask.cli import AppGroup
 
 from votes.commands import domain_errors, echo, read_file
+from votes.commands.proposal import BUILDING_HELP, ITEM_HELP, OUTPUT_HELP, SCOPE_HELP
+from votes.i18n import N_
 
-works_cli = AppGroup("works", help="Works, payments, acceptance and settlement (工程与资金).")
+works_cli = AppGroup("works", help=N_(
+    "表决通过后的工程与资金：合同、付款、验收、结算；以及应急使用。"))
 
 
 def _amount(text: str) -> int:
@@ -28,29 +31,29 @@ def _files(paths) -> list:
 
 _evidence = click.option("--evidence", "evidence", multiple=True, required=True,
                          type=click.Path(exists=True, dir_okay=False),
-                         help="Scan, voucher, photo or report (repeatable)")
+                         help=N_("证明材料：扫描件、凭证、照片或报告（可重复）"))
 
 
-@works_cli.command("tolerance")
+@works_cli.command("tolerance", help=N_(
+    "设置小区 COMMUNITY 允许超出预算的幅度 PERCENT（百分数）：合同金额或结算金额超出表决通过的预算"
+    "不超过此幅度的，无需重新表决。"))
 @click.argument("community")
 @click.argument("percent")
 @domain_errors
 def tolerance(community: str, percent: str) -> None:
-    """Set how far (percent) a contract may exceed the approved budget without a new vote."""
     from votes.core.numbers import format_yuan
     from votes.services.money.works import set_tolerance
 
     click.echo(f"{format_yuan(set_tolerance(community, percent))}%")
 
 
-@works_cli.command("contract")
+@works_cli.command("contract", help=N_("在表决事项的记录链上登记施工合同。"))
 @click.argument("proposal")
-@click.option("--contractor", required=True)
-@click.option("--amount", required=True, help="Yuan, e.g. 600000.00")
+@click.option("--contractor", required=True, help=N_("施工单位"))
+@click.option("--amount", required=True, help=N_("合同金额（元），例如 600000.00"))
 @_evidence
 @domain_errors
 def contract(proposal, contractor, amount, evidence):
-    """Record the works contract on the proposal's chain."""
     from votes.services.money.works import record_contract
 
     p = record_contract(proposal, contractor=contractor, amount=_amount(amount),
@@ -58,40 +61,39 @@ def contract(proposal, contractor, amount, evidence):
     click.echo(p.chain_head)
 
 
-@works_cli.command("payment")
+@works_cli.command("payment", help=N_("登记从维修资金中支付的预付款。"))
 @click.argument("proposal")
-@click.option("--amount", required=True)
-@click.option("--note", default="")
+@click.option("--amount", required=True, help=N_("金额（元）"))
+@click.option("--note", default="", help=N_("备注"))
 @_evidence
 @domain_errors
 def payment(proposal, amount, note, evidence):
-    """Record an advance payment out of the fund."""
     from votes.services.money.works import record_payment
 
     click.echo(record_payment(proposal, amount=_amount(amount), note=note,
                               evidence=_files(evidence)).chain_head)
 
 
-@works_cli.command("acceptance")
+@works_cli.command("acceptance", help=N_("登记验收，附验收照片和报告。"))
 @click.argument("proposal")
-@click.option("--date", "date", required=True, help="YYYY-MM-DD")
-@click.option("--participant", "participants", multiple=True, required=True)
+@click.option("--date", "date", required=True, help=N_("验收日期（YYYY-MM-DD）"))
+@click.option("--participant", "participants", multiple=True, required=True,
+              help=N_("参加验收的人员或单位（可重复）"))
 @_evidence
 @domain_errors
 def acceptance(proposal, date, participants, evidence):
-    """Record the acceptance (验收) with its photos and report."""
     from votes.services.money.works import record_acceptance
 
     click.echo(record_acceptance(proposal, date=date, participants=participants,
                                  evidence=_files(evidence)).chain_head)
 
 
-@works_cli.command("settle")
+@works_cli.command("settle", help=N_(
+    "结算：结算金额按面积分摊到每户，并从各户维修资金分户账中扣减。"))
 @click.argument("proposal")
-@click.option("--final-cost", required=True)
+@click.option("--final-cost", required=True, help=N_("结算金额（元）"))
 @domain_errors
 def settle(proposal, final_cost):
-    """Settle: apportion the final cost by area and debit each unit's balance."""
     from votes.core.numbers import format_yuan
     from votes.i18n import _
     from votes.services.money.settlement import debits, settle as run
@@ -107,11 +109,10 @@ def settle(proposal, final_cost):
     click.echo(said)
 
 
-@works_cli.command("show")
+@works_cli.command("show", help=N_("表决事项的资金阶段和各项金额。"))
 @click.argument("proposal")
 @domain_errors
 def show(proposal):
-    """The money stage and amounts of a proposal."""
     from votes.core.numbers import format_yuan
     from votes.i18n import _
     from votes.services.lifecycle import proposal_now
@@ -130,15 +131,14 @@ def show(proposal):
                           _("结算金额：%(amount)s", amount=yuan(s["final_cost"]))]))
 
 
-@works_cli.command("settlement-notice")
+@works_cli.command("settlement-notice", help=N_("写出供公示栏张贴的结算公告（A4 PDF）。"))
 @click.argument("proposal")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help=OUTPUT_HELP)
 @click.option("--balances", is_flag=True,
-              help="The committee's copy: each flat's balance, debit and shortfall (not for "
-                   "the board)")
+              help=N_("业委会留存的版本：含每户余额、扣减额和缺口（不张贴）"))
 @domain_errors
 def settlement_notice(proposal, output, balances):
-    """Write the settlement notice (A4 PDF) for the board."""
     from votes.services.lifecycle import proposal_now
     from votes.services.money.settlement_pdf import settlement_notice_pdf
     from votes.services.output import check_output, write_output
@@ -148,12 +148,12 @@ def settlement_notice(proposal, output, balances):
     echo(output)
 
 
-@works_cli.command("emergency-notice")
+@works_cli.command("emergency-notice", help=N_("写出张贴在楼道的应急使用公告（A4 PDF）。"))
 @click.argument("proposal")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help=OUTPUT_HELP)
 @domain_errors
 def emergency_notice(proposal, output):
-    """Write an emergency use's announcement for the lobby (应急使用公告, A4 PDF)."""
     from votes.services.lifecycle import proposal_now
     from votes.services.money.emergency_pdf import emergency_notice_pdf
     from votes.services.output import check_output, write_output
@@ -163,16 +163,15 @@ def emergency_notice(proposal, output):
     echo(output)
 
 
-@works_cli.command("emergency-letters")
+@works_cli.command("emergency-letters", help=N_(
+    "写出给单位和开发建设单位业主的应急使用告知书（A4 PDF）：每位业主查看本户只读页面的链接、二维码和"
+    "单位验证码。"))
 @click.argument("proposal")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
-@click.option("--building", default=None,
-              help="Only this building's letters, labelled as on the committee's page "
-                   "(e.g. 3号楼) or as the roll spells it (3栋).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help=OUTPUT_HELP)
+@click.option("--building", default=None, help=BUILDING_HELP)
 @domain_errors
 def emergency_letters(proposal, output, building):
-    """Write an emergency use's letters to its company and developer owners (应急使用告知书,
-    A4 PDF): each owner's link, QR code and notice code for its read-only page."""
     from votes.services.lifecycle import proposal_now
     from votes.services.money.emergency_letters import emergency_letters_pdf
     from votes.services.output import check_output, write_output
@@ -182,12 +181,12 @@ def emergency_letters(proposal, output, building):
     echo(output)
 
 
-@works_cli.command("application")
+@works_cli.command("application", help=N_("写出提交维修资金管理部门的使用申请材料（ZIP）。"))
 @click.argument("proposal")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help=OUTPUT_HELP)
 @domain_errors
 def application(proposal, output):
-    """Write the application package for the fund office (ZIP)."""
     from votes.services.lifecycle import proposal_now
     from votes.services.money.application import application_package
     from votes.services.output import check_output, write_output
@@ -197,26 +196,29 @@ def application(proposal, output):
     echo(output)
 
 
-@works_cli.command("emergency")
-@click.option("--community", required=True)
-@click.option("--title", required=True)
-@click.option("--scope", required=True, help="all | building:3,5 | entrance:3-1 | unit:3-1-1502")
-@click.option("--budget", required=True, help="Yuan, e.g. 18000.00")
-@click.option("--item", "items", multiple=True, help='Repair item "title:amount"')
+@works_cli.command("emergency", help=N_("未经业主表决的应急使用：立即公布，并显示其编号。"))
+@click.option("--community", required=True, help=N_("小区编码"))
+@click.option("--title", required=True, help=N_("标题"))
+@click.option("--scope", required=True, help=SCOPE_HELP)
+@click.option("--budget", required=True, help=N_("预算（元），例如 18000.00"))
+@click.option("--item", "items", multiple=True, help=ITEM_HELP)
 @click.option("--category", required=True, type=click.Choice(["elevator", "fire", "leak",
-                                                              "facade"]))
+                                                              "facade"]),
+              help=N_("情形：elevator（电梯故障危及人身安全）| fire（消防设施失效）| leak（屋面、"
+                      "外墙渗漏或管道爆裂）| facade（外墙、附属物脱落危及安全）"))
 @click.option("--applicant", required=True, type=click.Choice(["committee",
-                                                               "property_company"]))
-@click.option("--reason", required=True, help="Why it cannot wait for a vote (on the board)")
-@click.option("--doc", "docs", multiple=True, type=click.Path(dir_okay=False))
+                                                               "property_company"]),
+              help=N_("申请人：committee（业主委员会）| property_company（物业服务企业）"))
+@click.option("--reason", required=True, help=N_("为何不能等待表决（在公示栏公开）"))
+@click.option("--doc", "docs", multiple=True, type=click.Path(dir_okay=False),
+              help=N_("附件文件（可重复）"))
 @click.option("--acknowledge-failed", "acknowledged", multiple=True, type=int,
-              help="Id of a vote on the same buildings running now or failed in the last "
-                   "12 months, acknowledged as known (audited, shown on the board)")
+              help=N_("（可重复）同一楼栋正在进行或近 12 个月内未通过的表决的编号，确认已知悉"
+                      "（记入审计日志，在公示栏公开）"))
 @_evidence
 @domain_errors
 def emergency(community, title, scope, budget, items, category, applicant, reason, docs,
               acknowledged, evidence):
-    """Emergency use without an owner vote (应急使用): published at once; print its id."""
     from votes.services.money.emergency import EmergencyApplication, apply_emergency
     from votes.services.proposal_create import DocumentUpload
 

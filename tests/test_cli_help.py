@@ -1,0 +1,171 @@
+"""Every `votes` command's and group's help, and every option's, reads Chinese by default and
+English with VOTES_LANG=en (votes/commands/help_text.py), laid out by the columns a
+terminal gives Chinese characters."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+# Chinese an English help keeps on purpose: examples of what is typed, as the roll or the
+# committee's page spells it.
+EXAMPLES = ("阳光花园业主委员会", "阳光花园", "3号楼", "3栋")
+ENGLISH_LEFT = ("Usage:", "Options:", "Commands:", "Show this message", "[required]",
+                "default:", "Load environment", "The Flask application", "Set debug mode")
+WIDTH = 80
+
+
+RENDER = """
+import json, sys
+import click
+from click.testing import CliRunner
+from votes.cli import main
+from votes.commands.help_text import said
+
+found = []
+
+def walk(command, path, parent):
+    ctx = click.Context(command, info_name=path[-1] if path else "votes", parent=parent)
+    shown = CliRunner().invoke(main, [*path, "--help"], prog_name="votes",
+                               terminal_width=%d)
+    found.append({
+        "path": path, "help": command.help, "said": said(command.help or ""),
+        "epilog": said(command.epilog) if command.epilog else None,
+        "shorts": [command.get_command(ctx, name).get_short_help_str(40)
+                   for name in command.list_commands(ctx)]
+        if isinstance(command, click.Group) else [],
+        "options": [param.get_help_record(ctx) for param in command.get_params(ctx)
+                    if isinstance(param, click.Option) and not param.hidden],
+        "shown": shown.output, "code": shown.exit_code})
+    if isinstance(command, click.Group):
+        for name in command.list_commands(ctx):
+            if name != "verify":  # its options and help are argparse's (votes/verify.py)
+                walk(command.get_command(ctx, name), (*path, name), ctx)
+
+walk(main, (), None)
+json.dump(found, sys.stdout)
+""" % WIDTH
+
+
+def _walk(lang: str | None) -> list[dict]:
+    """Every command and group under `votes` but `votes verify`, with its help as shown in
+    a process of its own (click words a type's metavar, FILE or 文件, when the command is
+    declared, in the language of the process)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "VOTES_LANG"}
+    if lang:
+        env["VOTES_LANG"] = lang
+    done = subprocess.run([sys.executable, "-c", RENDER], env=env, capture_output=True,
+                          text=True, check=True)
+    walked = json.loads(done.stdout)
+    assert len(walked) > 60
+    for command in walked:
+        assert command["code"] == 0, command
+    return walked
+
+
+def _columns(line: str) -> int:
+    from votes.commands.help_text import columns
+
+    return columns(line)
+
+
+def _help(path, lang, monkeypatch) -> str:
+    from votes.cli import main
+
+    if lang:
+        monkeypatch.setenv("VOTES_LANG", lang)
+    else:
+        monkeypatch.delenv("VOTES_LANG", raising=False)
+    result = CliRunner().invoke(main, [*path, "--help"], prog_name="votes",
+                                terminal_width=WIDTH)
+    assert result.exit_code == 0, (path, result.output, result.exception)
+    return result.output
+
+
+def test_every_help_is_chinese_by_default():
+    for command in _walk(None):
+        path, shown = " ".join(command["path"]), command["shown"]
+        assert command["help"], f"votes {path} has no help"
+        assert _CJK.search(command["said"]), (path, command["said"])
+        assert command["epilog"] is None or _CJK.search(command["epilog"]), path
+        for short in command["shorts"]:
+            assert _CJK.search(short), (path, short)
+        for spec, text in command["options"]:
+            assert text, f"votes {path} {spec}: no help"
+            assert _CJK.search(text), (path, spec, text)
+        assert shown.startswith("用法："), (path, shown)
+        for words in ENGLISH_LEFT:
+            assert words not in shown, (path, words, shown)
+        assert command["said"][:10] in shown, (path, shown)
+        # wrapped by columns: click's own wrapping made Chinese lines twice the width
+        assert max(map(_columns, shown.splitlines())) <= WIDTH, (path, shown)
+
+
+def test_every_help_is_english_with_votes_lang_en():
+    for command in _walk("en"):
+        path, shown = " ".join(command["path"]), command["shown"]
+        assert command["said"] != command["help"], f"votes {path}: no English"
+        assert shown.startswith("Usage: votes"), (path, shown)
+        assert command["said"][:10] in shown, (path, shown)
+        left = shown
+        for example in EXAMPLES:
+            left = left.replace(example, "")
+        assert not _CJK.search(left), (path, [line for line in shown.splitlines()
+                                              if _CJK.search(line)])
+        assert max(map(_columns, shown.splitlines())) <= WIDTH, (path, shown)
+
+
+def test_the_command_list_and_an_option_in_both_languages(monkeypatch):
+    listed = _help((), None, monkeypatch)
+    assert "  proposal   表决事项：起草、公示、开始和结束表决、公布结果、查看\n" in listed
+    assert "  verify     离线验证导出包；用法见 votes verify --help\n" in listed
+    assert "\n命令：\n" in listed and "\n选项：\n" in listed
+    assert "--debug / --no-debug  设置调试模式。" in listed  # Flask's own option
+    assert "--help                显示本说明后退出。" in listed
+
+    shown = _help(("proposal", "create"), None, monkeypatch)
+    assert "  --community TEXT        小区编码 [必填]\n" in shown
+    # a sentence too long for the list: its clauses that fit, not "..."
+    assert "  delivery            记录表决通知已证实送达某户业主\n" in \
+        _help(("proposal",), None, monkeypatch)
+
+    english = _help(("proposal", "create"), "en", monkeypatch)
+    assert "Create a draft proposal and print its id." in english
+    assert "  --community TEXT        Community code  [required]\n" in english
+    assert "Proposals: draft, publicise" in _help((), "en", monkeypatch)
+
+
+@pytest.mark.parametrize("text, limit, short", [
+    ("结束表决并计票（在表决结束时间之后，或全体业主都已表决时）。", 20, "结束表决并计票"),
+    ("检查本部署的设置、密钥、数据库和 Redis；有任何问题时退出状态为 1。", 40,
+     "检查本部署的设置、密钥、数据库和 Redis"),
+    ("立即开始公示，并冻结表决名册。以后的句子不列出。", 40, "立即开始公示，并冻结表决名册"),
+    ("一二三四五六七八九十一二三四五六七八九十", 11, "一二三四五…"),
+    ("Close voting. Later sentences are left out.", 40, "Close voting."),
+])
+def test_a_commands_line_in_its_groups_list(text, limit, short):
+    from votes.commands.help_text import columns, short_help
+
+    assert short_help(text, limit) == short
+    assert columns(short) <= limit
+
+
+def test_chinese_is_wrapped_by_columns_without_breaking_before_punctuation():
+    from votes.commands.help_text import columns, wrap_text
+
+    text = "表决事项类型：use_fund（使用维修资金）、raise_fund（筹集维修资金）、other（其他重大事项） [必填]"
+    lines = wrap_text(text, 30, "  ", "  ").splitlines()
+    assert all(columns(line) <= 30 for line in lines), lines
+    assert not any(line.strip()[0] in "，。、；：）" for line in lines), lines
+    assert any(line.endswith("[必填]") or "[必填]" in line for line in lines), lines
+    assert "".join(line.strip() for line in lines).replace(" ", "") == text.replace(" ", "")
+    # an English text is click's to wrap, as before
+    assert wrap_text("a b c", 78) == "a b c"

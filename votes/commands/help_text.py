@@ -1,0 +1,276 @@
+"""The `votes` commands' help in the command's language: Chinese, or English with
+`VOTES_LANG=en`, as click's own words (votes/commands/click_messages.py).
+
+A command's, group's or option's help is written as a Chinese msgid marked with
+`votes.i18n.N_` (`help=N_("…")`), which leaves it as it is: click keeps help as a str and
+cleans it when the command is declared. `install()` makes click say each help through the
+catalogue when it prints it, so the language is the one current then, not at import; Flask's
+options of the `votes` group (-e, -A, --debug) are looked up in FLASK, as click's messages
+in click_messages.CLICK. A text in neither stays as written.
+
+Chinese has no spaces between words, and each of its characters takes two columns of a
+terminal: click's wrapping (by spaces, counting characters) made lines twice the terminal's
+width, and its short help of a command (words up to the first full stop) made "..." of a
+Chinese sentence. A text holding such characters is wrapped and shortened here by columns,
+without breaking before a closing punctuation mark or after an opening one; an English one
+is left to click as before.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from unicodedata import east_asian_width
+
+from click import formatting
+
+from votes.i18n import lazy
+
+_click_wrap_text = formatting.wrap_text  # click's own, for a text with no Chinese
+
+FLASK = {
+    # flask/cli.py: the options every FlaskGroup has
+    "Load environment variables from this file, taking precedence over those set by '.env' "
+    "and '.flaskenv'. Variables set directly in the environment take highest precedence. "
+    "python-dotenv must be installed.":
+        lazy("从此文件加载环境变量，优先于 .env 和 .flaskenv 中的设置；直接在环境中设置的变量"
+             "优先级最高。须安装 python-dotenv。"),
+    "The Flask application or factory function to load, in the form 'module:name'. Module "
+    "can be a dotted import or file path. Name is not required if it is 'app', 'application', "
+    "'create_app', or 'make_app', and can be 'name(args)' to pass arguments.":
+        lazy("要加载的 Flask 应用或工厂函数，形如 'module:name'。module 可以是以点分隔的模块名或"
+             "文件路径；name 是 'app'、'application'、'create_app' 或 'make_app' 时可以省略，"
+             "也可以写成 'name(args)' 以传入参数。"),
+    "Set debug mode.": lazy("设置调试模式。"),
+}
+
+# No line starts with these, nor ends with OPENING.
+_CLOSING = set("，。、；：！？）」』”’〕】》…,.;:!?)]")
+_OPENING = set("（「『“‘〔【《")
+
+
+def _wide(char: str) -> bool:
+    """A character a terminal shows two columns wide (East Asian Wide and Fullwidth: CJK
+    ideographs and punctuation, kana, hangul, fullwidth forms). unicodedata, not a regular
+    expression: one over these ranges takes 30 ms to compile, at every `votes --help`."""
+    return char >= "\u1100" and east_asian_width(char) in "WF"
+
+
+def _has_wide(text: str) -> bool:
+    return any(map(_wide, text))
+
+
+def said(text: str) -> str:
+    """A help text in the current language."""
+    from votes.i18n import _
+
+    flask = FLASK.get(text)
+    return str(flask) if flask is not None else _(text)
+
+
+def columns(text: str) -> int:
+    """How many columns a terminal gives text."""
+    return len(text) + sum(map(_wide, text))
+
+
+def term_columns(text: str) -> int:
+    """click's term_len (its width without colour codes), by columns."""
+    from click._compat import strip_ansi
+
+    return columns(strip_ansi(text))
+
+
+def _joined(lines: list[str]) -> str:
+    """A paragraph's lines as one: a space between them, none between two Chinese ones."""
+    text = ""
+    for line in (line.strip() for line in lines):
+        if text and line and not (_wide(text[-1]) and _wide(line[0])):
+            text += " "
+        text += line
+    return text
+
+
+def _units(text: str) -> list[str]:
+    """The pieces a line may break between: words, spaces and single wide characters, a
+    closing mark kept with what it closes and an opening one with what it opens."""
+    units: list[str] = []
+    for token in _tokens(text):
+        if units and not token.isspace() and not units[-1].isspace() and (
+                token[0] in _CLOSING or units[-1][-1] in _OPENING):
+            units[-1] += token
+        else:
+            units.append(token)
+    return units
+
+
+def _tokens(text: str) -> list[str]:
+    """text as runs of spaces, single wide characters, click's "[必填]" or "[默认：60]"
+    after an option's help (kept whole) and runs of anything else."""
+    tokens: list[str] = []
+    at = 0
+    while at < len(text):
+        char = text[at]
+        end = at + 1
+        if char == "[" and "]" in text[at:at + 26]:
+            close = text.index("]", at)
+            if not any(c.isspace() or c == "[" for c in text[at + 1:close]):
+                end = close + 1
+        if end == at + 1 and not _wide(char):
+            while end < len(text) and text[end].isspace() == char.isspace() \
+                    and not _wide(text[end]):
+                end += 1
+        tokens.append(text[at:end])
+        at = end
+    return tokens
+
+
+def _fill(text: str, width: int, initial_indent: str, subsequent_indent: str) -> str:
+    lines: list[str] = []
+    line, used, space = initial_indent, 0, False
+    room = width - columns(initial_indent)
+    for unit in _units(text):
+        if unit.isspace():
+            space = used > 0
+            continue
+        size = columns(unit) + (1 if space else 0)
+        if used and used + size > room:
+            lines.append(line)
+            line, used, space = subsequent_indent, 0, False
+            room = width - columns(subsequent_indent)
+            size = columns(unit)
+        line += (" " if space else "") + unit
+        used += size
+        space = False
+    lines.append(line)
+    return "\n".join(lines)
+
+
+def wrap_text(text: str, width: int = 78, initial_indent: str = "",
+              subsequent_indent: str = "", preserve_paragraphs: bool = False) -> str:
+    """click.formatting.wrap_text, by columns and between Chinese characters for a text
+    holding any; an English one click wraps itself."""
+    if not _has_wide(text):
+        return _click_wrap_text(text, width, initial_indent, subsequent_indent,
+                                preserve_paragraphs)
+    text = text.expandtabs()
+    if not preserve_paragraphs:
+        return _fill(_joined(text.splitlines()), width, initial_indent, subsequent_indent)
+    paragraphs: list[str] = []
+    for block in re.split(r"\n\s*\n", text.strip("\n")):
+        lines = block.splitlines()
+        indent = " " * (len(lines[0]) - len(lines[0].lstrip()))
+        if lines[0].strip() == "\b":  # click's mark of a paragraph not to be rewrapped
+            paragraphs.append("\n".join(subsequent_indent + indent + line
+                                        for line in lines[1:]))
+        else:
+            paragraphs.append(_fill(_joined(lines), width, initial_indent + indent,
+                                    subsequent_indent + indent))
+    return "\n\n".join(paragraphs)
+
+
+def short_help(text: str, limit: int) -> str:
+    """A command's line in its group's list: the first sentence of its help; if longer than
+    limit columns, its clauses (up to a "；") that fit, or what fits before a parenthesis
+    it cannot close, or it cut (…); click's own for an English help."""
+    if not _has_wide(text):
+        from click.utils import _make_default_short_help
+
+        return _make_default_short_help(text, limit)
+    text = _joined(text.partition("\n\n")[0].splitlines())
+    depth, clauses = 0, []
+    for at, mark in enumerate(text):  # marks inside a parenthesis end no sentence or clause
+        if mark in "（(":
+            depth += 1
+        elif mark in "）)" and depth:
+            depth -= 1
+        elif mark == "。" and not depth:
+            text = text[:at]
+            break
+        elif mark == "；" and not depth:
+            clauses.append(at)
+    if columns(text) <= limit:
+        return text
+    fitting = [at for at in clauses if columns(text[:at]) <= limit]
+    if fitting:  # a sentence too long: its first clauses
+        return text[:fitting[-1]]
+    cut = text
+    while cut and columns(cut) > limit - 1:
+        cut = cut[:-1]
+    inside = [at for at in _open_at(cut) if at > 0]
+    if inside:  # not a parenthesis cut open: what it explains
+        return cut[:inside[0]].rstrip("，、；： ")
+    return cut.rstrip("，、；： ") + "…"
+
+
+def _open_at(text: str) -> list[int]:
+    """Where the parentheses still open at the end of text were opened."""
+    opened: list[int] = []
+    for at, mark in enumerate(text):
+        if mark in "（(":
+            opened.append(at)
+        elif mark in "）)" and opened:
+            opened.pop()
+    return opened
+
+
+def install() -> None:
+    """Make click print every help text through `said`, wrapped as above (idempotent)."""
+    from click import core
+
+    if getattr(core.Command.get_short_help_str, "votes", False):
+        return
+    formatting.wrap_text = wrap_text
+    # the options' column (a metavar: click's "file" is 文件) and the usage line by columns
+    formatting.term_len = term_columns
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        if self.short_help:
+            text = inspect.cleandoc(said(self.short_help))
+        elif self.help:
+            text = short_help(said(self.help), limit)
+        else:
+            text = ""
+        if self.deprecated:
+            text = f"{text} {core._format_deprecated_label(self.deprecated)}"
+        return text.strip()
+
+    get_short_help_str.votes = True
+    core.Command.get_short_help_str = get_short_help_str
+
+    def format_help_text(self, ctx, formatter) -> None:
+        text = inspect.cleandoc(said(self.help)).partition("\f")[0] if self.help else ""
+        if self.deprecated:
+            label = core._format_deprecated_label(self.deprecated)
+            text = f"{text} {label}" if text else label
+        if text:
+            formatter.write_paragraph()
+            with formatter.indentation():
+                formatter.write_text(text)
+
+    def format_epilog(self, ctx, formatter) -> None:
+        if self.epilog:
+            formatter.write_paragraph()
+            with formatter.indentation():
+                formatter.write_text(inspect.cleandoc(said(self.epilog)))
+
+    core.Command.format_help_text = format_help_text
+    core.Command.format_epilog = format_epilog
+
+    def record_said(get_help_record):
+        def with_said(self, ctx):
+            record = get_help_record(self, ctx)
+            if record is None or not self.help or not record[1].startswith(self.help):
+                return record
+            return record[0], said(self.help) + record[1][len(self.help):]
+
+        return with_said
+
+    for parameter in (core.Option, core.Argument):
+        parameter.get_help_record = record_said(parameter.get_help_record)
+
+    def write_heading(self, heading: str) -> None:
+        colon = "：" if _has_wide(heading) else ":"
+        self.write(f"{'':>{self.current_indent}}{heading}{colon}\n")
+
+    formatting.HelpFormatter.write_heading = write_heading
+
