@@ -19,8 +19,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import re
-from unicodedata import east_asian_width
+
+from votes.terminal_text import columns, fill, joined
 
 ARGPARSE = {
     "usage: ": "用法：",
@@ -94,28 +94,9 @@ def speaking():
         argparse._, argparse.ngettext = saved
 
 
-def _columns(text: str) -> int:
-    """The columns `text` takes in a terminal: a Chinese character (or full-width mark) two."""
-    return sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
-
-
-# Where a line may end in the help: at a space, and between Chinese characters, but not
-# before a closing mark or after an opening one; a word of Latin letters, a path or a figure
-# ("/.well-known/votes-keys.json", "votes-bundle/1", "15–19") is never cut.
-_PIECE = re.compile(r"[（《「『“‘]*(?:[^\s\u2e80-\uffef]+|[\u2e80-\uffef])[，。、；：？！）》」』”’]*")
-
-
 def wrapped(text: str, width: int) -> list[str]:
     """`text` in lines of at most `width` columns (a piece wider than that alone on a line)."""
-    lines: list[str] = []
-    line = ""
-    for space, piece in re.findall(rf"(\s*)({_PIECE.pattern})", " ".join(text.split())):
-        joined = line + (" " if space and line else "") + piece
-        if line and _columns(joined) > width:
-            lines.append(line)
-            joined = piece
-        line = joined
-    return lines + [line] if line else lines
+    return fill(joined(text.splitlines()), width).split("\n") if text.strip() else []
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -136,7 +117,7 @@ class HelpFormatter(argparse.HelpFormatter):
         text = super()._format_usage(usage, actions, groups, prefix)
         say = argparse._  # the words argparse uses now (ARGPARSE's inside speaking())
         said = prefix if prefix is not None else say("usage: ")
-        shift = _columns(said) - len(said)
+        shift = columns(said) - len(said)
         if shift <= 0:
             return text
         first, *rest = text.split("\n")

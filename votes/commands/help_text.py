@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import inspect
 import re
-from unicodedata import east_asian_width
 
 from click import formatting
 
 from votes.i18n import lazy
+from votes.terminal_text import columns, fill, has_wide, joined
 
 _click_wrap_text = formatting.wrap_text  # click's own, for a text with no Chinese
 
@@ -44,33 +44,12 @@ FLASK = {
     "Set debug mode.": lazy("设置调试模式。"),
 }
 
-# No line starts with these, nor ends with OPENING.
-_CLOSING = set("，。、；：！？）」』”’〕】》…,.;:!?)]")
-_OPENING = set("（「『“‘〔【《")
-
-
-def _wide(char: str) -> bool:
-    """A character a terminal shows two columns wide (East Asian Wide and Fullwidth: CJK
-    ideographs and punctuation, kana, hangul, fullwidth forms). unicodedata, not a regular
-    expression: one over these ranges takes 30 ms to compile, at every `votes --help`."""
-    return char >= "\u1100" and east_asian_width(char) in "WF"
-
-
-def _has_wide(text: str) -> bool:
-    return any(map(_wide, text))
-
-
 def said(text: str) -> str:
     """A help text in the current language."""
     from votes.i18n import _
 
     flask = FLASK.get(text)
     return str(flask) if flask is not None else _(text)
-
-
-def columns(text: str) -> int:
-    """How many columns a terminal gives text."""
-    return len(text) + sum(map(_wide, text))
 
 
 def term_columns(text: str) -> int:
@@ -80,81 +59,16 @@ def term_columns(text: str) -> int:
     return columns(strip_ansi(text))
 
 
-def _joined(lines: list[str]) -> str:
-    """A paragraph's lines as one: a space between them, none between two Chinese ones."""
-    text = ""
-    for line in (line.strip() for line in lines):
-        if text and line and not (_wide(text[-1]) and _wide(line[0])):
-            text += " "
-        text += line
-    return text
-
-
-def _units(text: str) -> list[str]:
-    """The pieces a line may break between: words, spaces and single wide characters, a
-    closing mark kept with what it closes and an opening one with what it opens."""
-    units: list[str] = []
-    for token in _tokens(text):
-        if units and not token.isspace() and not units[-1].isspace() and (
-                token[0] in _CLOSING or units[-1][-1] in _OPENING):
-            units[-1] += token
-        else:
-            units.append(token)
-    return units
-
-
-def _tokens(text: str) -> list[str]:
-    """text as runs of spaces, single wide characters, click's "[必填]" or "[默认：60]"
-    after an option's help (kept whole) and runs of anything else."""
-    tokens: list[str] = []
-    at = 0
-    while at < len(text):
-        char = text[at]
-        end = at + 1
-        if char == "[" and "]" in text[at:at + 26]:
-            close = text.index("]", at)
-            if not any(c.isspace() or c == "[" for c in text[at + 1:close]):
-                end = close + 1
-        if end == at + 1 and not _wide(char):
-            while end < len(text) and text[end].isspace() == char.isspace() \
-                    and not _wide(text[end]):
-                end += 1
-        tokens.append(text[at:end])
-        at = end
-    return tokens
-
-
-def _fill(text: str, width: int, initial_indent: str, subsequent_indent: str) -> str:
-    lines: list[str] = []
-    line, used, space = initial_indent, 0, False
-    room = width - columns(initial_indent)
-    for unit in _units(text):
-        if unit.isspace():
-            space = used > 0
-            continue
-        size = columns(unit) + (1 if space else 0)
-        if used and used + size > room:
-            lines.append(line)
-            line, used, space = subsequent_indent, 0, False
-            room = width - columns(subsequent_indent)
-            size = columns(unit)
-        line += (" " if space else "") + unit
-        used += size
-        space = False
-    lines.append(line)
-    return "\n".join(lines)
-
-
 def wrap_text(text: str, width: int = 78, initial_indent: str = "",
               subsequent_indent: str = "", preserve_paragraphs: bool = False) -> str:
     """click.formatting.wrap_text, by columns and between Chinese characters for a text
     holding any; an English one click wraps itself."""
-    if not _has_wide(text):
+    if not has_wide(text):
         return _click_wrap_text(text, width, initial_indent, subsequent_indent,
                                 preserve_paragraphs)
     text = text.expandtabs()
     if not preserve_paragraphs:
-        return _fill(_joined(text.splitlines()), width, initial_indent, subsequent_indent)
+        return fill(joined(text.splitlines()), width, initial_indent, subsequent_indent)
     paragraphs: list[str] = []
     for block in re.split(r"\n\s*\n", text.strip("\n")):
         lines = block.splitlines()
@@ -163,7 +77,7 @@ def wrap_text(text: str, width: int = 78, initial_indent: str = "",
             paragraphs.append("\n".join(subsequent_indent + indent + line
                                         for line in lines[1:]))
         else:
-            paragraphs.append(_fill(_joined(lines), width, initial_indent + indent,
+            paragraphs.append(fill(joined(lines), width, initial_indent + indent,
                                     subsequent_indent + indent))
     return "\n\n".join(paragraphs)
 
@@ -172,11 +86,11 @@ def short_help(text: str, limit: int) -> str:
     """A command's line in its group's list: the first sentence of its help; if longer than
     limit columns, its clauses (up to a "；") that fit, or what fits before a parenthesis
     it cannot close, or it cut (…); click's own for an English help."""
-    if not _has_wide(text):
+    if not has_wide(text):
         from click.utils import _make_default_short_help
 
         return _make_default_short_help(text, limit)
-    text = _joined(text.partition("\n\n")[0].splitlines())
+    text = joined(text.partition("\n\n")[0].splitlines())
     depth, clauses = 0, []
     for at, mark in enumerate(text):  # marks inside a parenthesis end no sentence or clause
         if mark in "（(":
@@ -269,7 +183,7 @@ def install() -> None:
         parameter.get_help_record = record_said(parameter.get_help_record)
 
     def write_heading(self, heading: str) -> None:
-        colon = "：" if _has_wide(heading) else ":"
+        colon = "：" if has_wide(heading) else ":"
         self.write(f"{'':>{self.current_indent}}{heading}{colon}\n")
 
     formatting.HelpFormatter.write_heading = write_heading
