@@ -112,6 +112,13 @@ def main() -> None:
     pass
 
 
+# Flask's -A/--app names the app to load; the votes command always loads its own
+# (create_app above), so Flask never reads it: not offered in the help.
+for _param in main.params:
+    if _param.name == "app":
+        _param.hidden = True
+
+
 @click.command("init", help=N_("创建数据库，或把数据库升级到最新结构（可重复运行）。"))
 @with_appcontext
 @domain_errors

@@ -5,7 +5,7 @@ A command's, group's or option's help is written as a Chinese msgid marked with
 `votes.i18n.N_` (`help=N_("…")`), which leaves it as it is: click keeps help as a str and
 cleans it when the command is declared. `install()` makes click say each help through the
 catalogue when it prints it, so the language is the one current then, not at import; Flask's
-options of the `votes` group (-e, -A, --debug) are looked up in FLASK, as click's messages
+options of the `votes` group (-e, --debug; -A is hidden: votes/cli.py) are looked up in FLASK, as click's messages
 in click_messages.CLICK. A text in neither stays as written.
 
 Chinese has no spaces between words, and each of its characters takes two columns of a
@@ -35,12 +35,6 @@ FLASK = {
     "python-dotenv must be installed.":
         lazy("从此文件加载环境变量，优先于 .env 和 .flaskenv 中的设置；直接在环境中设置的变量"
              "优先级最高。须安装 python-dotenv。"),
-    "The Flask application or factory function to load, in the form 'module:name'. Module "
-    "can be a dotted import or file path. Name is not required if it is 'app', 'application', "
-    "'create_app', or 'make_app', and can be 'name(args)' to pass arguments.":
-        lazy("要加载的 Flask 应用或工厂函数，形如 'module:name'。module 可以是以点分隔的模块名或"
-             "文件路径；name 是 'app'、'application'、'create_app' 或 'make_app' 时可以省略，"
-             "也可以写成 'name(args)' 以传入参数。"),
     "Set debug mode.": lazy("设置调试模式。"),
 }
 
