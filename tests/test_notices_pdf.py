@@ -681,7 +681,9 @@ def test_a_heavy_notice_continues_on_a_second_page_rather_than_shrinking(tmp_pat
     plan = _heavy_plan() if case == "realistic" else _heavy_plan(
         community="阳" * 200, committee="委" * 200, title="题" * 200,
         items=tuple(("项" * 100, "999,999,999.99") for _ in range(12)))
-    units = tuple((f"1号楼1单元{n}01室", "89.50") for n in range(1, 5))
+    # Eight units: with four, the realistic notice fitted one page at just over 9 pt once a
+    # blank line of its steps was gone (pdf_text), and ran over only by a line or two.
+    units = tuple((f"1号楼1单元{n}01室", "89.50") for n in range(1, 9))
     pdf = tmp_path / "heavy.pdf"
     pdf.write_bytes(render_notices([notice(1, plan, units=units,
                                            extra=(("一次性验证码", "K7Q2-9XPM"),)),
@@ -696,7 +698,7 @@ def test_a_heavy_notice_continues_on_a_second_page_rather_than_shrinking(tmp_pat
     starts = [i for i, t in enumerate(text) if t.startswith("住宅专项维修资金使用表决通知")]
     assert len(starts) == 2 and starts[0] == 0
     first, second = text[:starts[1]], text[starts[1]:]
-    # Four units, a code: the first voter's notice runs over, onto a second page and no
+    # Eight units, a code: the first voter's notice runs over, onto a second page and no
     # further at the field limits too (200-character names and title, eight items of 100
     # characters): each item is printed in its first 60 characters.
     assert len(first) == 2

@@ -231,6 +231,13 @@ def _break(text: str, width: Callable[[int, float], float], max_widths: Sequence
                 following += 1
             while end > start + 1 and _space(text[end - 1]):
                 end -= 1
+            if following < len(text) and forced(following):
+                # A <br/> right after a line that just filled ends that line: on a line of
+                # its own it printed an empty line (every voting notice had one before
+                # "不便网上表决的：").
+                if following == end:
+                    end += 1
+                following += 1
         lines.append((start, end, sum(sizes[:end - start])))
         max_width = max_widths[min(len(lines), len(max_widths) - 1)]
         start = i = following
