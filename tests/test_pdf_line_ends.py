@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from tests.browser import need_tools, pdf_text
-from tests.test_pdf_figures_unbroken import _lines
+from tests.test_pdf_figures_unbroken import _both_ways, _lines
 
 STEP = "3. 选择“同意”“反对”或“弃权”并确认，保存页面上的回执编号。"
 AFTER = "不便网上表决的：纸质表决票。"
@@ -40,6 +40,43 @@ def test_a_line_break_right_after_a_full_line_adds_no_empty_line():
     assert stock_blank  # the text does fill a line just before its <br/> for some shift
 
 
+OPENING = "（《「『【〔“"
+# Each opening mark with words after it, and ASCII ( and [ before Chinese text and a figure.
+BRACKETED = ["详见（北京时间）", "详见《管理规约》", "详见「第十条」", "详见『附件』",
+             "详见【公示栏】", "详见〔2026〕号", "选择“同意”", "详见(附件一)", "详见[清单二]",
+             "详见(12 户)"]
+
+
+def test_no_line_ends_with_an_opening_bracket():
+    """The line breaks before the bracket: it goes down with the words it opens."""
+    from votes.services.money import pdf
+    from votes.services.pdf_text import Paragraph
+
+    for style, width in ((pdf.styles()["body"], 504), (pdf.styles()["cell"], 150)):
+        for words in BRACKETED:
+            opening = words[2]
+            ended = False
+            for pad in range(0, 50):
+                for text in _both_ways("甲" * pad + words + "完。"):
+                    lines = _lines(Paragraph, style, text, width)
+                    assert not [line for line in lines if line.endswith(opening)], (pad, lines)
+                    plain = re.sub("<[^>]+>", "", text)
+                    assert "".join(lines).replace(" ", "") == plain.replace(" ", "")
+                    ended |= any(line.endswith(words[:2]) for line in lines[:-1])
+            assert ended, words  # the mark did fall at a line end: it went down
+
+
+def test_an_opening_bracket_alone_wider_than_its_line_is_still_printed():
+    """Nothing is lost where the bracket and what follows cannot fit any other way."""
+    from votes.services.money import pdf
+    from votes.services.pdf_text import Paragraph
+
+    style = pdf.styles()["cell"]
+    for text in ("（（（（（（（（", "甲（（（（（（乙", "（北京时间）" * 4):
+        lines = _lines(Paragraph, style, text, 30)
+        assert "".join(lines) == text and "" not in lines, lines
+
+
 def _printed(pads) -> list[str]:
     """The lines of notices of the real steps and paper voting text, the 表决期 pushed
     along its cell a character at a time."""
@@ -63,3 +100,11 @@ def test_a_printed_notice_has_no_blank_line_before_its_paper_voting_step():
     steps = [i for i, line in enumerate(lines) if line.endswith("回执编号。")]
     assert len(steps) == 3, lines
     assert all(lines[i + 1].startswith("不便网上表决的：") for i in steps), lines
+
+
+def test_a_printed_notice_ends_no_line_with_an_opening_bracket():
+    """A 表决期 pushed along its cell ended a line with "…09:00（", "北京时间）" below."""
+    need_tools("pdftotext")
+    lines = _printed(range(0, 30))
+    ends = [line for line in lines if line and line[-1] in OPENING]
+    assert not ends, ends

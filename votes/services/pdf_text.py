@@ -157,6 +157,20 @@ _FIGURE = re.compile(rf"[¥￥]?[0-9](?:[0-9,.:/-]*[0-9])?(?:[ \u00a0]?(?:{_UNIT
 # Where one falls at a line end, the character before it goes down with it rather than the
 # mark hanging past the margin, which in a narrow table cell would cross the rule.
 _NO_START_CJK = frozenset("，；：？！）》」』〉”’") - frozenset(ALL_CANNOT_START)
+# And opening brackets and quotes no line may end with: they go down with the words they
+# open ("…09:00（" / "北京时间）" read as a stray mark at the margin). ASCII ( and [ too
+# before Chinese text or a figure (in Latin text a line ends at a space, not after them).
+_NO_END = frozenset("（《「『【〔〖〈［｛“‘")
+
+
+def _opening(text: str, k: int) -> bool:
+    """Whether character k of `text` opens a bracket or quote no line may end with."""
+    c = text[k]
+    if c in "([":
+        return k + 1 < len(text) and (ord(text[k + 1]) >= 0x3000 or text[k + 1].isdigit())
+    return c in _NO_END
+
+
 _OBJECT = "\ufffc"  # stands for an empty fragment (a line break, an image) when measuring
 # A date with its time, as the app prints them (2026-11-27 14:30, clock.printed_time's
 # 2026年11月27日 14:30), is one unit too: a notice's period read "2026年11月27日" / "14:30"
@@ -188,7 +202,9 @@ def _break(text: str, width: Callable[[int, float], float], max_widths: Sequence
            forced: Callable[[int], bool] = lambda i: False) -> list[tuple[int, int, float]]:
     """The lines of `text` as (start, end, width used): reportlab's textsplit.dumbSplit and
     paragraph.cjkFragSplit (the same rules), except that a line that would start inside a
-    figure or a date and time (_glued) ends before it, and the spaces where a line ends are
+    figure or a date and time (_glued) ends before it, no line ends with an opening bracket
+    or quote (_opening: it goes down too), a <br/> right after a full line ends that line
+    rather than an empty one, and the spaces where a line ends are
     on neither line (reportlab began the next line with them: " 参与"). `width(i,
     max_width)` is character i's width; `forced(i)` is True where a line must end after
     character i (<br/>)."""
@@ -225,6 +241,8 @@ def _break(text: str, width: Callable[[int, float], float], max_widths: Sequence
                 if at not in glued:
                     end = at
                     break
+            while end > start + 1 and _opening(text, end - 1):
+                end -= 1
         following = end
         if not hard:
             while following < len(text) and _space(text[following]):
