@@ -108,3 +108,19 @@ def test_a_printed_notice_ends_no_line_with_an_opening_bracket():
     lines = _printed(range(0, 30))
     ends = [line for line in lines if line and line[-1] in OPENING]
     assert not ends, ends
+
+
+def test_no_line_starts_with_two_closing_marks_in_a_row():
+    """Where "），" fell at a line end the comma went down with the character before it, the
+    bracket too, and the next line began with "）": "（北京时间" / "），详见…"."""
+    from votes.services.money import pdf
+    from votes.services.pdf_text import Paragraph
+
+    text = "表决期至（北京时间），详见《规约》；“同意”。（附件一）：完」』！"
+    for style, width in ((pdf.styles()["body"], 504), (pdf.styles()["cell"], 150)):
+        for pad in range(0, 50):
+            for t in _both_ways("甲" * pad + text):
+                lines = _lines(Paragraph, style, t, width)
+                assert not [line for line in lines[1:] if line[:1] in "，；：？！）》」』”。、"], (
+                    pad, lines)
+                assert "".join(lines) == re.sub("<[^>]+>", "", t)

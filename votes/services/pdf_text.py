@@ -157,6 +157,9 @@ _FIGURE = re.compile(rf"[¥￥]?[0-9](?:[0-9,.:/-]*[0-9])?(?:[ \u00a0]?(?:{_UNIT
 # Where one falls at a line end, the character before it goes down with it rather than the
 # mark hanging past the margin, which in a narrow table cell would cross the rule.
 _NO_START_CJK = frozenset("，；：？！）》」』〉”’") - frozenset(ALL_CANNOT_START)
+# Every mark no line starts with, Latin punctuation aside: where marks follow one another
+# ("），", "。”", "」』"), those after the one that went down or hung go down with it.
+_CLOSING = _NO_START_CJK | frozenset(c for c in ALL_CANNOT_START if ord(c) >= 0x2000)
 # And opening brackets and quotes no line may end with: they go down with the words they
 # open ("…09:00（" / "北京时间）" read as a stray mark at the margin). ASCII ( and [ too
 # before Chinese text or a figure (in Latin text a line ends at a space, not after them).
@@ -234,6 +237,8 @@ def _break(text: str, width: Callable[[int, float], float], max_widths: Sequence
                 end -= 2  # the mark and the character before it to the next line
             elif c not in ALL_CANNOT_START and end > start + 1:
                 end -= 1  # pushed to the next line (else it hangs in the margin)
+            while start + 1 < end < len(text) and text[end] in _CLOSING:
+                end -= 1  # "（北京时间" / "），": the bracket down with the comma, and "间"
             for glued in glues:
                 at = end
                 while at > start + 1 and at in glued:
