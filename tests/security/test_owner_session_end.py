@@ -147,10 +147,9 @@ def test_sign_out_clears_the_phone_and_makes_the_old_cookie_no_one(app, vote, cl
     done = client.get(r.headers["Location"])
     text = done.get_data(as_text=True)
     assert done.status_code == 200 and "已退出登录" in text and "这部手机不再保存您的登录" in text
-    # This proposal's device keys are taken out of the browser (their names hold the
-    # pseudonym): the page that follows a sign-out, once.
-    assert f'device_forget.js" defer data-proposal="{vote["uid"]}"' in text
-    assert "device_forget.js" not in client.get(r.headers["Location"]).get_data(as_text=True)
+    # The device keys are taken out of the browser (their names hold the pseudonym): the
+    # page that follows a sign-out, as every page shown to a browser no owner is signed in on.
+    assert 'device_forget.js" defer data-keep=""' in text
     assert _ballot(client, vote).status_code == 403
 
     # The old cookie sent again: the sign-in page, saying it was signed out; nothing opens.
@@ -203,7 +202,8 @@ def test_sign_out_from_a_read_only_session_and_without_a_session(app, vote, clie
     fresh = app.test_client()
     r = fresh.post(f"/p/{vote['uid']}/sign-out")
     assert r.status_code == 302 and r.headers["Location"].endswith("/signed-out")
-    assert "device_forget.js" not in fresh.get(r.headers["Location"]).get_data(as_text=True)
+    # No one is signed in on that browser: no key of its is needed, all are taken out.
+    assert 'data-keep=""' in fresh.get(r.headers["Location"]).get_data(as_text=True)
     app.config["WTF_CSRF_ENABLED"] = False
     _sign_in(client, app, vote)
     app.config["WTF_CSRF_ENABLED"] = True
@@ -287,3 +287,51 @@ def test_a_voided_cookie_cannot_sign_the_household_out_again(app, vote, client):
     r = thief.post(f"/p/{vote['uid']}/sign-out")
     assert r.status_code == 302
     assert _signed_in(_ballot(owner, vote))
+
+
+def _kept(page) -> str | None:
+    """Which device key the page leaves in the browser (device_forget.js takes out every
+    other one): None where the page takes out nothing."""
+    found = re.search(r'device_forget\.js" defer data-keep="([^"]*)"', page.get_data(as_text=True))
+    return found.group(1) if found else None
+
+
+def test_each_page_leaves_only_the_signed_in_owners_device_key(app, vote, client):
+    """device.js keeps the owner's key under "<proposal>:<voter key>", the pseudonym the
+    board shows the choice under after the close. A page leaves only the key of the owner
+    signed in now; none once the sign-in has ended (the hours, a sign-out on another phone)
+    or the ballot is in (the receipt); and takes out nothing where it cannot tell."""
+    from tests.test_owner_http import cast, signed_in_voter
+
+    assert _kept(client.get(f"/p/{vote['uid']}")) == ""  # no one signed in on this phone
+    _sign_in(client, app, vote)
+    mine = f"{vote['uid']}:{signed_in_voter(client)}"
+    assert _kept(_ballot(client, vote)) == mine
+    assert _kept(client.get(f"/p/{vote['uid']}")) == mine  # the board, signed in
+    assert _kept(client.get("/")) is None  # a page naming no proposal: cannot tell
+    # A link to the signed-out page, opened in the owner's browser, takes nothing out.
+    assert _kept(client.get(f"/p/{vote['uid']}/signed-out")) is None
+    assert _signed_in(_ballot(client, vote))
+    r, _nonce = cast(client, vote, "agree")
+    assert _kept(client.get(r.headers["Location"])) == ""  # the receipt: the ballot is in
+
+    # The hours over: whatever page the phone opens next takes every key out.
+    _at(app, hours=12, seconds=1)
+    assert _kept(client.get("/")) == ""
+    _at(app, hours=13)
+    _sign_in(client, app, vote)
+    assert _kept(client.get(f"/p/{vote['uid']}")) == mine
+    # Signed out on another phone of the household: the next page here, the board too.
+    other = app.test_client()
+    _sign_in(other, app, vote)
+    _at(app, hours=13, minutes=1)
+    assert other.post(f"/p/{vote['uid']}/sign-out").status_code == 302
+    assert _kept(client.get(f"/p/{vote['uid']}")) == ""
+    assert _user_id(client) is None
+
+    # A read-only sign-in registers no key: it keeps none.
+    _at(app, hours=13, minutes=2)
+    _sign_in(client, app, vote)
+    with client.session_transaction() as state:
+        state["owner_read_only"] = True
+    assert _kept(client.get(f"/p/{vote['uid']}")) == ""

@@ -1,6 +1,8 @@
 // The owner's device key: made once per proposal and voter when the owner is verified,
 // kept non-extractable in IndexedDB, used to sign the ballot's commitment so that the server
 // cannot make up an online ballot without leaving a different signature trail.
+// Kept only while it may still sign: device_forget.js takes it out on the receipt page and
+// on any page once the sign-in has ended (its name holds the voter's pseudonym).
 (function () {
   "use strict";
   var me = document.currentScript;

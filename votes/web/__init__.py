@@ -74,6 +74,10 @@ def register_blueprints(app: Flask) -> None:
     from votes.web.once import new_token
 
     app.jinja_env.globals["once_token"] = new_token
+    from votes.web.login import device_keys_kept
+
+    # base.html: which device keys the page leaves in the browser (device_forget.js).
+    app.jinja_env.globals["device_keys_kept"] = device_keys_kept
     from votes.services.documents import ACCEPT
 
     app.jinja_env.globals["scan_types"] = ACCEPT  # a scan's file input: accept="{{ scan_types }}"

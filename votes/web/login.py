@@ -242,6 +242,31 @@ def owner_of(proposal, voter=_UNREAD) -> OwnerUser | None:
     return user
 
 
+def device_keys_kept(proposal=None) -> str | None:
+    """Which of the browser's device keys (device.js keeps each under "<proposal uid>:<voter
+    key>", the pseudonym the chain shows the choice under after the close) this page leaves
+    in IndexedDB; device_forget.js takes out every other one.
+
+    The signed-in owner's key for the page's proposal; "" none, when no owner is signed in
+    on this browser (never, the hours over, signed out here or on another phone) or the
+    sign-in is read-only (it registers no key): whoever uses the phone next must not read
+    whose ballot to look for on the board. None, nothing taken out, where the page cannot
+    tell: a staff member's page, an owner signed in for a proposal the page does not name,
+    a page whose sign-out check could not be read."""
+    try:
+        user = current_user._get_current_object()
+        if not isinstance(user, OwnerUser):
+            return "" if user is None or user.is_anonymous else None
+        if session_ended() or session.get("owner_read_only"):
+            return ""
+        if proposal is None or getattr(proposal, "id", None) != user.proposal_id:
+            return None
+        owner = owner_of(proposal)  # the page's own check, or one statement (the board)
+        return f"{proposal.uid}:{owner.voter_key}" if owner is not None else ""
+    except Exception:  # noqa: BLE001 - an error page must render even if the DB is down
+        return None
+
+
 def owner_required(view):
     """The view's proposal (by uid) must be the one the owner verified for."""
 

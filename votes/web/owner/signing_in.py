@@ -378,17 +378,13 @@ def sign_out(uid: str):
     session.clear()  # the pending second factor, the confirm page's nonce, the proof …
     if language:
         session["lang"] = language
-    # Once, for the page that follows: only a sign-out (a POST with its CSRF token) takes
-    # the device keys out of the browser, not a link to that page from anywhere.
-    session["signed_out_of"] = uid
     return redirect(url_for("owner.signed_out", uid=uid))
 
 
 @bp.get("/p/<uid>/signed-out")
 def signed_out(uid: str):
-    """After 退出登录: says so, and (device_forget.js) takes this proposal's device keys out
-    of the browser's storage, whose names carry the voter's pseudonym."""
-    forget = session.get("signed_out_of") == uid
-    if forget:
-        session.pop("signed_out_of")
-    return render_template("owner/signed_out.html", uid=uid, forget=forget)
+    """After 退出登录: says so. Shown to a browser no owner is signed in on, it takes the
+    device keys out of the browser's storage, whose names carry the voter's pseudonym, as
+    every such page does (base.html, device_forget.js); a link to it from anywhere, opened
+    in a signed-in owner's browser, takes out nothing."""
+    return render_template("owner/signed_out.html", uid=uid)
