@@ -6,7 +6,8 @@ a tally over it (the timer, or the first request after the end), the emergency f
 committee's correction and the owner's second device-signed cast were a 500 on a row not
 JSON; a withdrawal, a paper or proxy ballot and a new owner's ballot after a sale were
 appended to it. Each now refuses in its audience's words, and writes nothing; the
-committee's page of the open vote says so in place of its progress."""
+committee's and the regulator's pages of the open vote say so in place of its progress,
+and `votes proposal show` refuses."""
 
 from __future__ import annotations
 
@@ -420,5 +421,33 @@ def test_the_committees_page_during_the_vote_shows_no_progress_of_a_damaged_chai
     assert "参与人数" not in text and "参与面积" not in text, text
     assert 'id="staff-ballots"' in text, text
     english = _text(committee.get(f"/committee/p/{pid}?lang=en"))
+    assert "the progress of the vote cannot be shown" in english, english
+    assert _chain(app, pid) == before
+
+
+def _regulator(app):
+    regulator = app.test_client()
+    sign_in(regulator, "district")
+    return regulator
+
+
+@pytest.mark.parametrize("how", sorted(TAMPERINGS))
+def test_the_regulators_page_during_the_vote_shows_no_progress_of_a_damaged_chain(
+        app, runner, tmp_path, how):
+    """The regulator's page of an open vote showed the thresholds' figures (participation,
+    area, quorum), counted from the ballots table, over a chain the database no longer
+    vouches for: only a closed vote's chain was checked. It now says the record is damaged,
+    in the regulator's words (its own verification finds where), in their place; the
+    verification's button stays."""
+    pid, _committee, before = _damaged_vote(app, runner, tmp_path, how)
+    regulator = _regulator(app)
+    page = regulator.get(f"/regulator/p/{pid}")
+    text = _text(page)
+    assert page.status_code == 200 and "Traceback" not in text, text
+    assert 'id="chain-damaged"' in text and "不能显示表决进度" in text, text
+    assert REGULATOR in text and COMMITTEE not in text and OWNERS not in text, text
+    assert "门槛" not in text and "尚未达到" not in text, text
+    assert 'id="verify-bundle"' in text, text
+    english = _text(regulator.get(f"/regulator/p/{pid}?lang=en"))
     assert "the progress of the vote cannot be shown" in english, english
     assert _chain(app, pid) == before

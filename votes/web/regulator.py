@@ -152,7 +152,7 @@ def _proposal_page(proposal, job=None, verify_busy=None):
     from votes.i18n import language
 
     verification = latest_verification(proposal)
-    figures = figures_or_damage(str(proposal.id))
+    figures = figures_or_damage(str(proposal.id), progress=True)
     report = stored_report(job) if job is not None else None
     if job is not None and report is not None and job.id != verification.id:
         report = None  # a later verification finished since: the page shows the last one
