@@ -451,3 +451,16 @@ def test_the_regulators_page_during_the_vote_shows_no_progress_of_a_damaged_chai
     english = _text(regulator.get(f"/regulator/p/{pid}?lang=en"))
     assert "the progress of the vote cannot be shown" in english, english
     assert _chain(app, pid) == before
+
+
+@pytest.mark.parametrize("how", sorted(TAMPERINGS))
+def test_proposal_show_during_the_vote_refuses_a_damaged_chain(app, runner, tmp_path, how):
+    """`votes proposal show` of an open vote printed its participation and quorum, counted
+    from the ballots table, over a chain the database no longer vouches for. It now says
+    why not, in the office's words, exit status 1; with --json too."""
+    pid, _committee, before = _damaged_vote(app, runner, tmp_path, how)
+    for json_flag in ([], ["--json"]):
+        result = runner.invoke(args=["proposal", "show", str(pid), *json_flag])
+        _refused_on_the_command_line(result, "不能显示表决进度")
+        assert "参与表决" not in result.output and "participating" not in result.output
+    assert _chain(app, pid) == before

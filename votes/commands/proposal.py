@@ -173,6 +173,14 @@ def show(proposal: str, as_json: bool) -> None:
     from votes.services.labels import matter_label, scope_label, state_label, threshold_label
 
     f = proposal_figures(proposal)
+    if f.tally is None and f.proposal.state == "voting":
+        from votes.services.procedure.common import checked
+
+        # The turnout is counted from the ballots table, which stands for the chain only
+        # while the chain is as written: of a chain damaged in the database, no figure
+        # (tally.ResultUnshown, in the office's words by domain_errors), as the committee's
+        # and the regulator's pages say in its place.
+        checked(f.proposal, _("不能显示表决进度"))
     if as_json:
         click.echo(json.dumps(f.to_json(), ensure_ascii=False, sort_keys=True))
         return
