@@ -76,6 +76,11 @@ NOTICES_PER_DOWNLOAD_MAX = 500
 # worker and host together: each holds a city's bundle and checks in memory (~1.2 GB at
 # 100,000 units). A click over it is refused with 已有 n 项验证在进行，请稍后再试.
 VERIFY_JOBS_MAX = 2
+# Minutes from the click after which a verification still running is given up (a job that
+# hangs would hold its VERIFY_JOBS_MAX slot for ever): its page says so and a click starts
+# it again. A vote of 100,000 ballots takes about a minute to export and verify on a slow,
+# loaded machine (docs/performance.md), two behind another in the queue.
+VERIFY_JOB_MAX_MINUTES = 30
 PERMANENT_SESSION_LIFETIME = 8 * 3600
 # Seconds a staff session may go without a request before staff pages ask to sign in again
 # (a browser left signed in on a shared office PC); 0: only PERMANENT_SESSION_LIFETIME.

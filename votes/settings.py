@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -34,6 +35,7 @@ def load(app: Flask, test_config: dict | None) -> None:
     ballot_import_max_bytes(app.config)  # a wrong value stops the start, not a clerk's import
     documents_max_bytes(app.config)
     verify_jobs_max(app.config)
+    verify_job_max_age(app.config)
     if test_config:
         app.config.update(test_config)
     app.config["WITNESS_NETWORKS"] = witness_networks(app.config.get("WITNESS_ADDRESSES"))
@@ -124,6 +126,17 @@ def verify_jobs_max(config) -> int:
     if limit < 1:
         raise ValueError(f"VOTES_VERIFY_JOBS_MAX must be at least 1, not {value!r}")
     return limit
+
+
+def verify_job_max_age(config) -> timedelta:
+    """How long after its click a verification still running is given up (its heartbeat
+    stops, its VERIFY_JOBS_MAX slot is free): one that hangs would otherwise hold the slot
+    for ever (votes/services/verify_jobs.py). VERIFY_JOB_MAX_MINUTES; at least 1."""
+    value = config.get("VERIFY_JOB_MAX_MINUTES")
+    minutes = int(value) if value not in (None, "") else 30
+    if minutes < 1:
+        raise ValueError(f"VOTES_VERIFY_JOB_MAX_MINUTES must be at least 1, not {value!r}")
+    return timedelta(minutes=minutes)
 
 
 def ballot_import_max_bytes(config) -> int:

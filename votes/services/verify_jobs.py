@@ -14,6 +14,10 @@ it the click is refused in words (Busy), nothing recorded.
 A job whose heartbeat is older than STALE_AFTER lost its worker (a restart, a crash): it is
 shown as interrupted, and starting again marks it failed_to_run (if it has not beaten since) (a job so marked while it
 waited in a live queue never runs: it is claimed as it leaves the queue).
+A job still running VERIFY_JOB_MAX_MINUTES after its click hangs (its thread alive, its
+heartbeat beating, its slot held for ever): the heartbeat gives it up (failed_to_run,
+TIMED_OUT) and beats no more, so its slot is free; the thread, if it ever ends, writes
+nothing over that (a job's end is written only while it is running).
 
 The audit action proposal.verify is written once per job, as it starts, with the chain head
 it set out to check; the outcome is the verification's.
@@ -42,7 +46,7 @@ from votes.services.errors import DomainError
 from votes.services.export import export_bundle, verify_exported
 from votes.services.records import ChainDamaged
 from votes.services.tx import unit_of_work
-from votes.settings import verify_jobs_max
+from votes.settings import verify_job_max_age, verify_jobs_max
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +59,7 @@ EXIT_WAIT = 5  # seconds a worker's exit waits; a job cut off then is shown as i
 # Why a job did not run to the end, as job.report holds it: a code, put in the reader's
 # words when shown (failure_words). Rows written before hold a sentence in both languages.
 QUEUE_FULL, INTERRUPTED, NOT_COMPLETED = "failed:queue_full", "failed:interrupted", "failed:error:"
+TIMED_OUT = "failed:timed_out:"  # then the minutes it was given (VERIFY_JOB_MAX_MINUTES)
 
 # The checks the verifier reports as it begins each (votes.core.verifier._verify): steps 1–7,
 # 10, 15, then 4 again for the signatures gathered on the way; one fewer for an emergency use
@@ -240,6 +245,9 @@ def failure_words(report: str) -> str:
         return _("验证中断（处理验证的进程已停止），未得出结果。")
     if report.startswith(NOT_COMPLETED):
         return _("验证未能完成：%(why)s", why=report[len(NOT_COMPLETED):])
+    if report.startswith(TIMED_OUT):
+        return _("验证进行了 %(n)s 分钟仍未结束，已停止（处理验证的进程可能已卡住），未得出结果。",
+                 n=report[len(TIMED_OUT):])
     return report
 
 
@@ -259,7 +267,7 @@ def run(job_id: int) -> None:
     job = db.session.get(Verification, job_id)
     proposal = db.session.get(Proposal, job.proposal_id)
     actor = job.verified_by
-    beating = _Heartbeat(current_app._get_current_object(), job_id)
+    beating = _Heartbeat(current_app._get_current_object(), job_id, job.started_at)
     try:
         begun = itertools.count(1)
         buffer = io.BytesIO()
@@ -275,20 +283,27 @@ def run(job_id: int) -> None:
                             ballots=damaged.ballots, counted=0, proposal=proposal.uid,
                             unlisted=damaged.unlisted, bundle=False)
         db.session.rollback()
-        with unit_of_work():
-            job = db.session.get(Verification, job_id)
-            job.ok, job.outcome, job.chain_head = report.ok, report.outcome, report.chain_head or ""
-            job.report, job.summary = report.render(), json.dumps(stored_json(report),
-                                                                  ensure_ascii=False)
-            job.state, job.stage, job.time = DONE, None, clock.now()
+        _end(job_id, ok=report.ok, outcome=report.outcome, chain_head=report.chain_head or "",
+             report=report.render(), summary=json.dumps(stored_json(report), ensure_ascii=False),
+             state=DONE, stage=None, time=clock.now())
     except Exception as err:  # noqa: BLE001 - the page says so; the log has the trace
         log.exception("verification job %s failed", job_id)
         db.session.rollback()
-        with unit_of_work():
-            said = err.message if isinstance(err, DomainError) else type(err).__name__
-            _give_up(db.session.get(Verification, job_id), f"{NOT_COMPLETED}{said}")
+        said = err.message if isinstance(err, DomainError) else type(err).__name__
+        _end(job_id, state=FAILED_TO_RUN, report=f"{NOT_COMPLETED}{said}")
     finally:
         beating.stop()
+
+
+def _end(job_id: int, **values) -> None:
+    """Write how the job ended, if it is still running: given up meanwhile (past its maximum
+    age, or taken for dead), it stays as it was given up."""
+    with unit_of_work() as session:
+        ended = session.execute(update(Verification).where(
+            Verification.id == job_id, Verification.state == RUNNING).values(**values)
+            .execution_options(synchronize_session=False)).rowcount == 1
+    if not ended:
+        log.warning("verification job %s ended after it was given up: not written", job_id)
 
 
 def _stage(job_id: int, stage: str) -> bool:
@@ -302,30 +317,53 @@ def _stage(job_id: int, stage: str) -> bool:
 
 class _Heartbeat:
     """Beats a running job's heartbeat every HEARTBEAT seconds while the verifier, which
-    reports its steps, is inside one long step."""
+    reports its steps, is inside one long step; until the job is older than its maximum age
+    (VERIFY_JOB_MAX_MINUTES from `started_at`, the click): then it gives the job up and
+    beats no more (a job that hangs would otherwise hold its slot for ever)."""
 
-    def __init__(self, app, job_id: int) -> None:
+    def __init__(self, app, job_id: int, started_at) -> None:
         self.app, self.job_id, self.done = app, job_id, threading.Event()
+        self.started_at = started_at
         self.thread = threading.Thread(target=self._beat, name=f"verify-heartbeat-{job_id}",
                                        daemon=True)
         self.thread.start()
 
     def _beat(self) -> None:
         while not self.done.wait(HEARTBEAT):
-            self.beat()
+            if not self.beat():
+                return
 
-    def beat(self) -> None:
-        """This job's heartbeat, and those of the jobs waiting behind it in this process."""
+    def beat(self) -> bool:
+        """This job's heartbeat, and those of the jobs waiting behind it in this process;
+        False (and no beat) once the job is past its maximum age, given up."""
         with _waiting_lock:
             ids = [self.job_id, *_waiting]
         try:
-            with self.app.app_context(), db.engine.begin() as connection:
-                connection.execute(update(Verification)
-                                   .where(Verification.id.in_(ids),
-                                          Verification.state == RUNNING)
-                                   .values(heartbeat_at=clock.wall_now()))
+            with self.app.app_context():
+                limit = verify_job_max_age(self.app.config)
+                if self.started_at is not None and clock.wall_now() - self.started_at > limit:
+                    self._give_up(limit)
+                    return False
+                with db.engine.begin() as connection:
+                    connection.execute(update(Verification)
+                                       .where(Verification.id.in_(ids),
+                                              Verification.state == RUNNING)
+                                       .values(heartbeat_at=clock.wall_now()))
         except Exception:  # noqa: BLE001 - a missed beat; the next one tries again
             log.exception("verification job %s: heartbeat not written", self.job_id)
+        return True
+
+    def _give_up(self, limit: timedelta) -> None:
+        """failed_to_run (TIMED_OUT, with the minutes it was given), if still running. The
+        jobs queued behind it are no longer beaten: their worker is this hung one, and they
+        go stale (STALE_AFTER) like those of a worker that died."""
+        minutes = int(limit.total_seconds() // 60)
+        with db.engine.begin() as connection:
+            connection.execute(update(Verification).where(
+                Verification.id == self.job_id, Verification.state == RUNNING)
+                .values(state=FAILED_TO_RUN, report=f"{TIMED_OUT}{minutes}"))
+        log.error("verification job %s still running after %s minutes: given up",
+                  self.job_id, minutes)
 
     def stop(self) -> None:
         self.done.set()
