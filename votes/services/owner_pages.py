@@ -273,11 +273,13 @@ def latest_ballot(proposal: Proposal, voter_key: str) -> Ballot | None:
         .order_by(Ballot.revision.desc()).limit(1))
 
 
-# Device keys one voter may register in a proposal: a few co-owners' phones, each with
-# WeChat's browser and another, and a cleared browser now and then. Each key is a chain
-# entry (kept, exported, checked by every verifier) written under the lock ballots wait
-# for: a session posting fresh keys in a loop must not grow the chain without end.
-MAX_DEVICE_KEYS = 10
+# Device keys one voter may register in a proposal. A phone forgets its key at the receipt
+# and when its sign-in ends (device_forget.js), so every sign-in that reaches the ballot
+# makes a new one: a few co-owners, each signing in on some days of the vote, in WeChat's
+# browser and another. Each key is a chain entry (kept, exported, checked by every
+# verifier) written under the lock ballots wait for: a session posting fresh keys in a
+# loop must not grow the chain without end.
+MAX_DEVICE_KEYS = 30
 
 
 def register_device(proposal: Proposal, voter_key: str, public_key: str, proof: str) -> None:
@@ -313,8 +315,9 @@ def register_device(proposal: Proposal, voter_key: str, public_key: str, proof: 
         if session.scalar(select(func.count()).select_from(DeviceKey).where(
                 DeviceKey.proposal_id == proposal.id,
                 DeviceKey.voter_key == voter_key)) >= MAX_DEVICE_KEYS:
-            raise DomainError(_("本户已登记 %(n)d 台设备，不能再登记新设备。请在已登记的设备上表决，"
-                                "或联系业主委员会申请纸质表决票。", n=MAX_DEVICE_KEYS))
+            raise DomainError(_("本户在本次表决中已登记 %(n)d 个设备密钥，不能再登记。如果另一台"
+                                "手机仍在登录中，请在那台手机上表决；否则请联系业主委员会申请纸质"
+                                "表决票。", n=MAX_DEVICE_KEYS))
         appender.append("device", body, now)
         session.add(DeviceKey(proposal_id=proposal.id, voter_key=voter_key,
                               public_key=public_key, created_at=now))
