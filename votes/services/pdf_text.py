@@ -197,8 +197,9 @@ def _glued(text: str) -> tuple[set[int], set[int]]:
 
 
 def _space(c: str) -> bool:
-    """A space no line starts or ends with (not the ideographic space of an indent)."""
-    return c != "\u3000" and category(c) == "Zs"
+    """A space no line starts or ends with where the text wraps, the ideographic space too
+    (an indent follows the paragraph's start or a <br/>, where no line wraps)."""
+    return category(c) == "Zs"
 
 
 def _break(text: str, width: Callable[[int, float], float], max_widths: Sequence[float],
@@ -283,7 +284,8 @@ def _split_text(text: str, max_widths: Sequence[float], font: str, size: float) 
     lines = _break(text, lambda i, _m: widths[i], max_widths)
     last = len(lines) - 1
     return [[_widths_of(max_widths, n) - used,
-             text[start:end] if n == last else text[start:end].strip()]
+             text[start:end] if n == last else
+             text[start:end].rstrip() if n == 0 else text[start:end].strip()]  # the indent
             for n, (start, end, used) in enumerate(lines)]
 
 
@@ -311,9 +313,26 @@ def _split_frags(frags: list, max_widths: Sequence[float], calc_bounds: bool):
     return _rl.ParaLines(kind=1, lines=out)
 
 
+# reportlab's markup cleaner (paragraph.cleanBlockQuotedText) strips each line and collapses
+# every run of whitespace to one space, and Python counts the ideographic space U+3000 as
+# whitespace: a paragraph's Chinese indent "　　" (the voting notice's, the letters') was
+# dropped and printed flush left, and "小区：…　事项：…" printed a narrow Latin space. The
+# same cleaner, the ideographic space being a character like any other.
+_COLLAPSED = re.compile(r"[^\S\u3000]+")
+
+
+def _clean(text: str) -> str:
+    lines = (" ".join(w for w in _COLLAPSED.split(line) if w) for line in text.split("\n"))
+    return " ".join(line for line in lines if line)
+
+
 class Paragraph(_rl.Paragraph):
     """reportlab's Paragraph, its CJK lines broken by _break: never inside a figure or
-    between a figure and its unit. Every PDF paragraph of the app is one of these."""
+    between a figure and its unit, and its ideographic spaces kept (a paragraph's indent).
+    Every PDF paragraph of the app is one of these."""
+
+    def _setup(self, text, style, bulletText, frags, cleaner):
+        super()._setup(text, style, bulletText, frags, _clean)
 
     def breakLinesCJK(self, maxWidths):
         # reportlab's own method (4.x), calling _split_text and _split_frags.
