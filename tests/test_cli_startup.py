@@ -61,3 +61,26 @@ def test_a_command_still_loads_the_app_when_it_runs(tmp_path):
     result = _run(["db", "--help"], tmp_path)
     assert result["code"] == 0 and "upgrade" in result["out"]
     assert _loaded(result["modules"], "flask_migrate")
+
+
+def test_the_offline_verifier_builds_no_app_and_needs_no_server_settings(tmp_path):
+    """`votes verify` is the regulator's, run on a machine of their own: it must start
+    without the server's configuration, database or instance folder. Registered with the
+    Flask group's own decorator it was wrapped in with_appcontext, so it built the whole
+    web app first (1.3 s before every verification, an instance folder left behind) and,
+    with a VOTES_CONFIG that machine does not have, refused to start at all."""
+    env = {**os.environ, "VOTES_INSTANCE_PATH": str(tmp_path / "instance"),
+           "VOTES_CONFIG": str(tmp_path / "the-servers-settings.py")}
+    env.pop("VOTES_DATABASE_URL", None)
+    bundle = tmp_path / "bundle.zip"
+    bundle.write_bytes(b"not a zip")
+    for args in (["verify", "--help"], ["verify", str(bundle), "--trust-bundle-keys"]):
+        done = subprocess.run([sys.executable, "-c", _PROBE, json.dumps(args)], env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert "设置有误" not in done.stderr + done.stdout, (args, done.stderr)
+        result = json.loads(done.stdout.splitlines()[-1])
+        heavy = [name for name in HEAVY if name != "cryptography"
+                 and _loaded(result["modules"], name)]
+        assert heavy == [], f"votes {' '.join(args)} imported {heavy}"
+        assert not (tmp_path / "instance").exists(), args
+    assert result["code"] not in (0, None)  # the file is no bundle: refused, by the verifier

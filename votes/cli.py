@@ -130,8 +130,10 @@ def init() -> None:
     click.echo(_("数据库已是最新结构"))
 
 
+# The regulator's, on a machine of their own: no app (FlaskGroup.command would build it
+# first, with the server's settings), only the standard library and cryptography.
 @main.command("verify", context_settings={"ignore_unknown_options": True},
-              add_help_option=False,
+              add_help_option=False, with_appcontext=False,
               # its own options and their help: votes verify --help (argparse, votes/verify.py)
               help=N_("离线验证导出包；用法见 votes verify --help。"))
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
@@ -139,8 +141,6 @@ def verify(args: tuple[str, ...]) -> None:
     from votes.verify import main as verify_main
 
     raise SystemExit(verify_main(list(args)))
-
-
 
 
 from votes.commands.witness import witness_cli  # noqa: E402  (needs no app)
