@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import base64
 import os
-import secrets
 import sys
 import tempfile
 import time
@@ -32,44 +31,12 @@ from unittest import mock
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)) + "/..")
 
 from bench.app import roll_csv  # noqa: E402
-from bench.scale import _reset  # noqa: E402
+from bench.scale import _put_ballots, _reset  # noqa: E402
 
 
 def _put(proposal_id: int, start: int, count: int) -> None:
-    """Paper ballots of the frozen voters start .. start+count, in one transaction."""
-    from sqlalchemy import insert, select
-
-    from votes.core import chain, commitment
-    from votes.core.canonical import digest_hex
-    from votes.models import Ballot, FrozenUnit
-    from votes.services.chain_store import Appender, lock_proposal
-    from votes.services.choices import seal
-    from votes.services.clock import now
-    from votes.services.tx import unit_of_work
-
-    with unit_of_work() as session:
-        proposal = lock_proposal(session, proposal_id)
-        units: dict[str, list[str]] = {}
-        for key, uid in session.execute(select(FrozenUnit.voter_key, FrozenUnit.unit_uid)
-                                        .where(FrozenUnit.proposal_id == proposal_id)
-                                        .order_by(FrozenUnit.id)):
-            units.setdefault(key, []).append(uid)
-        appender = Appender(session, proposal)
-        when, rows = now(), []
-        for key in list(units)[start:start + count]:
-            salt = secrets.token_hex(32)
-            committed = commitment.commit(proposal.uid, key, "agree", salt)
-            form = digest_hex(f"form/{key}".encode())
-            body = chain.ballot_body(voter=key, units=units[key], commitment=committed,
-                                     channel="paper", entered_by="bench", evidence=form)
-            sealed = appender.append("ballot", body, when)
-            rows.append({"proposal_id": proposal_id, "voter_key": key, "revision": 0,
-                         "seq": sealed.seq, "choice_enc": seal("agree", salt),
-                         "commitment": committed, "channel": "paper",
-                         "receipt": sealed.digest, "entered_by": "bench", "cast_at": when,
-                         "evidence": form})
-        session.flush()
-        session.execute(insert(Ballot), rows)
+    """Paper ballots (agree) of the frozen voters start .. start+count, in one transaction."""
+    _put_ballots(proposal_id, count, start=start, choices=["agree"])
 
 
 def _ms(fn, n: int = 1) -> list[str]:

@@ -113,8 +113,10 @@ def _signature_floor(count: int) -> float:
     return time.perf_counter() - start
 
 
-def _put_ballots(proposal_id: int, count: int) -> int:
-    """`count` paper ballots (agree, disagree, abstain in turn) in one transaction."""
+def _put_ballots(proposal_id: int, count: int, start: int = 0,
+                 choices: list[str] | None = None) -> int:
+    """Paper ballots of the frozen voters start .. start+count, in one transaction; their
+    choices `choices` in turn (agree, disagree, abstain by default)."""
     from sqlalchemy import insert, select
 
     import secrets
@@ -128,7 +130,7 @@ def _put_ballots(proposal_id: int, count: int) -> int:
     from votes.services.clock import now
     from votes.services.tx import unit_of_work
 
-    choices = [c.value for c in Choice]
+    choices = choices or [c.value for c in Choice]
     with unit_of_work() as session:
         proposal = lock_proposal(session, proposal_id)
         units: dict[str, list[str]] = {}
@@ -139,8 +141,8 @@ def _put_ballots(proposal_id: int, count: int) -> int:
         appender = Appender(session, proposal)
         when = now()
         rows = []
-        for i, key in enumerate(list(units)[:count]):
-            choice, salt = choices[i % 3], secrets.token_hex(32)
+        for i, key in enumerate(list(units)[start:start + count]):
+            choice, salt = choices[i % len(choices)], secrets.token_hex(32)
             committed = commitment.commit(proposal.uid, key, choice, salt)
             form = digest_hex(f"form/{key}".encode())  # each voter's own (step 6.12)
             body = chain.ballot_body(voter=key, units=units[key], commitment=committed,
