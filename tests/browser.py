@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import threading
@@ -126,6 +127,20 @@ def phone_browser(javascript: bool = True, bypass_csp: bool = False):
                        is_mobile=True, has_touch=True, device_scale_factor=2,
                        java_script_enabled=javascript, bypass_csp=bypass_csp) as page:
         yield page
+
+
+def sign_in_to_the_ballot(page, base: str, app, vote) -> None:
+    """张三 (flat 101) signs in on the phone with his ID digits and reaches the ballot page,
+    whose device key the server has registered."""
+    from tests.factories import resident_id, voter_token
+
+    page.goto(f"{base}/v/{voter_token(app, vote)}")
+    page.fill("#answer", resident_id(1)[-6:])
+    with page.expect_response(lambda r: r.request.method == "POST"
+                              and r.url.endswith("/device")) as registered:
+        page.click("#verify-submit")
+    assert registered.value.ok
+    page.wait_for_url(re.compile(r".*/ballot$"))
 
 
 @contextmanager

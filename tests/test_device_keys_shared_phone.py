@@ -16,7 +16,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.browser import live_server, need_tools, page_html, phone_browser
+from tests.browser import (live_server, need_tools, page_html, phone_browser,
+                           sign_in_to_the_ballot)
 from tests.factories import make_open_proposal, resident_id, voter_token
 
 pytestmark = pytest.mark.browser
@@ -53,13 +54,7 @@ def _later(app, **delta) -> None:
 
 def _to_ballot(page, base, app, vote) -> str:
     """张三 signs in on the phone; his ballot page registers the device key. His voter key."""
-    page.goto(f"{base}/v/{voter_token(app, vote)}")
-    page.fill("#answer", resident_id(1)[-6:])
-    with page.expect_response(lambda r: r.request.method == "POST"
-                              and r.url.endswith("/device")) as registered:
-        page.click("#verify-submit")
-    assert registered.value.ok
-    page.wait_for_url(re.compile(r".*/ballot$"))
+    sign_in_to_the_ballot(page, base, app, vote)
     voter = page.get_attribute("script[data-voter]", "data-voter")
     assert _stored(page) == [f"{vote['uid']}:{voter}"]
     return voter

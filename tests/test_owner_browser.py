@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tests.browser import (ARTIFACTS, live_server, need_tools, page_html, phone_browser,
-                           shot)
+                           shot, sign_in_to_the_ballot)
 from tests.factories import make_roll_csv, resident_id
 
 pytestmark = pytest.mark.browser
@@ -261,19 +261,11 @@ def test_registered_key_signs_when_the_confirm_page_cannot_reach_the_server(sqli
     """The ballot page registered the device key; on the confirm page the network drops the
     key's re-registration. The server would refuse an unsigned ballot now (§14.1), so the page
     signs with the key the chain already holds, and the owner's ballot is recorded."""
-    from tests.factories import voter_token
-
     need_tools("chromium")
     app = sqlite_app
     vote = _open_vote(app, tmp_path)
     with live_server(app) as base, phone_browser() as page:
-        page.goto(f"{base}/v/{voter_token(app, vote)}")
-        page.fill("#answer", resident_id(1)[-6:])
-        with page.expect_response(lambda r: r.request.method == "POST"
-                                  and r.url.endswith("/device")) as registered:
-            page.click("#verify-submit")
-        assert registered.value.ok
-        page.wait_for_url(re.compile(r".*/ballot$"))
+        sign_in_to_the_ballot(page, base, app, vote)
         page.route("**/device", lambda route: route.abort("internetdisconnected"))
         _agree_and_cast(page)
     _assert_signed_ballot(app, vote)
