@@ -62,22 +62,32 @@ def _running_job(app, pid, beat_minutes_ago: int = 0, by: str = "district") -> i
         return job.id
 
 
+def _hold_the_verifier(monkeypatch, step: str | None = None):
+    """The job's verifier, once entered (`entered` set, after reporting `step` if given),
+    waits until the test sets `release`; then it runs as it would have."""
+    from votes.services import verify_jobs
+
+    real = verify_jobs.verify_exported
+    entered, release = threading.Event(), threading.Event()
+
+    def held(data: bytes, progress=None):
+        if step is not None:
+            progress(step)
+        entered.set()
+        assert release.wait(WAIT), "the test never let the verifier go on"
+        return real(data, progress)
+
+    monkeypatch.setattr(verify_jobs, "verify_exported", held)
+    return entered, release
+
+
 def test_the_click_answers_at_once_and_the_page_follows_the_job(app, runner, tmp_path, client,
                                                                  monkeypatch):
     from votes.services import verify_jobs
 
     pid = _regulator(app, runner, tmp_path, client)
     app.config["VERIFY_IN_REQUEST"] = False  # the real thread
-    real = verify_jobs.verify_exported
-    entered, release = threading.Event(), threading.Event()
-
-    def held(data: bytes, progress=None):
-        progress("6")
-        entered.set()
-        assert release.wait(WAIT), "the test never let the verifier go on"
-        return real(data, progress)
-
-    monkeypatch.setattr(verify_jobs, "verify_exported", held)
+    entered, release = _hold_the_verifier(monkeypatch, step="6")
     try:
         r = client.post(f"/regulator/p/{pid}/verify")
         assert r.status_code == 303 and f"/regulator/p/{pid}?job=" in r.headers["Location"]
@@ -380,15 +390,8 @@ def test_a_job_waiting_behind_another_beats_with_it(app, runner, tmp_path, clien
         get_community("MOON").jurisdiction = "350502"
         db.session.commit()
     app.config["VERIFY_IN_REQUEST"] = False
-    real = verify_jobs.verify_exported
-    entered, release, beats = threading.Event(), threading.Event(), queue.Queue()
-
-    def held(data: bytes, progress=None):
-        entered.set()
-        assert release.wait(WAIT), "the test never let the verifier go on"
-        return real(data, progress)
-
-    monkeypatch.setattr(verify_jobs, "verify_exported", held)
+    entered, release = _hold_the_verifier(monkeypatch)
+    beats = queue.Queue()
     # The running job's beats, each signalled; the test waits for one, not for a time.
     monkeypatch.setattr(verify_jobs, "HEARTBEAT", 0.01)
     beat = verify_jobs._Heartbeat.beat

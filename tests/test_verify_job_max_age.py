@@ -10,12 +10,12 @@ is held on an Event, and the heartbeat beats when the test says."""
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.test_regulator_verify_jobs import WAIT, _jobs, _regulator, _running_job
+from tests.test_regulator_verify_jobs import (WAIT, _hold_the_verifier, _jobs, _regulator,
+                                             _running_job)
 
 
 def _row(app, job_id):
@@ -58,14 +58,7 @@ def test_a_hung_job_is_given_up_at_its_maximum_age_and_frees_its_slot(
 
     monkeypatch.setattr(verify_jobs, "_Heartbeat", Recorded)
     real = verify_jobs.verify_exported
-    entered, release = threading.Event(), threading.Event()
-
-    def hung(data: bytes, progress=None):
-        entered.set()
-        assert release.wait(WAIT), "the test never let the verifier go on"
-        return real(data, progress)
-
-    monkeypatch.setattr(verify_jobs, "verify_exported", hung)
+    entered, release = _hold_the_verifier(monkeypatch)
     try:
         r = client.post(f"/regulator/p/{pid}/verify")
         assert r.status_code == 303
