@@ -6,18 +6,12 @@ another proposal, whoever the owner is there, and it is kept to the minute it sa
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
 from tests.factories import make_open_proposal, voter_token
+from tests.security.test_owner_session_end import _at
 from tests.security.test_voter_pseudonym_linkage import ZHANG_SUFFIX
-
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
-
-
-def _at(app, **delta) -> None:
-    app.config["VOTES_WALL_NOW"] = T0 + timedelta(**delta)
 
 
 def _sign_in(client, app, vote):

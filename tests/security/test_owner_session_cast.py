@@ -13,25 +13,19 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
 
 from tests.factories import make_open_proposal, resident_id, voter_token
+from tests.security.test_owner_session_end import T0, _at
 from tests.security.test_voter_pseudonym_linkage import ZHANG_SUFFIX
-
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
 def vote(app, runner, tmp_path):
     app.config["VOTES_WALL_NOW"] = T0
     return make_open_proposal(app, runner, tmp_path)
-
-
-def _at(app, **delta) -> None:
-    app.config["VOTES_WALL_NOW"] = T0 + timedelta(**delta)
 
 
 def _sign_in(client, app, vote, room="101", answer=ZHANG_SUFFIX):
