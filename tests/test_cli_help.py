@@ -101,7 +101,8 @@ def test_every_help_is_chinese_by_default():
         for spec, text in command["options"]:
             assert text, f"votes {path} {spec}: no help"
             assert _CJK.search(text), (path, spec, text)
-        assert shown.startswith("用法："), (path, shown)
+        assert shown.startswith("用法：votes"), (path, shown)  # no space after "："
+        assert "： " not in shown, (path, [line for line in shown.splitlines() if "： " in line])
         for words in ENGLISH_LEFT:
             assert words not in shown, (path, words, shown)
         assert command["said"][:10] in shown, (path, shown)

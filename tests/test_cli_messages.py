@@ -39,6 +39,7 @@ def test_click_usage_errors_are_chinese_first():
         assert result.exit_code == 2, (args, out)
         assert _CJK.search(_first(out)), (args, out)
         assert "Usage:" not in out and "Error:" not in out and "Try '" not in out, (args, out)
+        assert "： " not in out, (args, out)  # 用法：votes …, not click's "用法： votes"
         if said:
             assert "错误：" in out and said in out, (args, out)
 

@@ -182,3 +182,16 @@ def install() -> None:
 
     formatting.HelpFormatter.write_heading = write_heading
 
+    click_write_usage = formatting.HelpFormatter.write_usage
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        # click puts a space after "Usage:"; Chinese puts none after a full-width colon
+        if prefix is None:
+            from votes.commands.click_messages import CLICK
+
+            usage = str(CLICK["Usage:"])
+            prefix = usage if usage.endswith("：") else f"{usage} "
+        click_write_usage(self, prog, args, prefix)
+
+    formatting.HelpFormatter.write_usage = write_usage
+
