@@ -1,6 +1,7 @@
 """Every `votes` command's and group's help, and every option's, reads Chinese by default and
 English with VOTES_LANG=en (votes/commands/help_text.py), laid out by the columns a
-terminal gives Chinese characters."""
+terminal gives Chinese characters, with click's placeholders of a value (TEXT, INTEGER,
+FILE: 文本, 整数, 文件)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ EXAMPLES = ("阳光花园业主委员会", "阳光花园", "3号楼", "3栋")
 ENGLISH_LEFT = ("Usage:", "Options:", "Commands:", "Show this message", "[required]",
                 "default:", "Load environment", "The Flask application", "Set debug mode")
 WIDTH = 80
+# click's placeholders of what an option takes, in English (an argument keeps its name,
+# PROPOSAL or FILE, which the command's help refers to it by)
+PLACEHOLDERS = re.compile(r"\b(TEXT|INTEGER|FLOAT|RANGE|BOOLEAN|FILENAME|FILE|DIRECTORY|PATH"
+                          r"|NAME|VALUE)\b")
 
 
 RENDER = """
@@ -103,6 +108,11 @@ def test_every_help_is_chinese_by_default():
             assert _CJK.search(text), (path, spec, text)
         assert shown.startswith("用法：votes"), (path, shown)  # no space after "："
         assert "： " not in shown, (path, [line for line in shown.splitlines() if "： " in line])
+        usage = shown.partition("\n\n")[0]
+        assert not re.search(r"OPTIONS|COMMAND|ARGS", usage), (path, usage)
+        for spec, _text in command["options"]:
+            # what follows an option's name: a placeholder, or the choices as typed
+            assert not PLACEHOLDERS.search(re.sub(r"\[[a-z_|]+\]", "", spec)), (path, spec)
         for words in ENGLISH_LEFT:
             assert words not in shown, (path, words, shown)
         assert command["said"][:10] in shown, (path, shown)
@@ -115,6 +125,7 @@ def test_every_help_is_english_with_votes_lang_en():
         path, shown = " ".join(command["path"]), command["shown"]
         assert command["said"] != command["help"], f"votes {path}: no English"
         assert shown.startswith("Usage: votes"), (path, shown)
+        assert "[OPTIONS]" in shown.partition("\n")[0], (path, shown)
         assert command["said"][:10] in shown, (path, shown)
         left = shown
         for example in EXAMPLES:
@@ -133,7 +144,13 @@ def test_the_command_list_and_an_option_in_both_languages(monkeypatch):
     assert "--help                显示本说明后退出。" in listed
 
     shown = _help(("proposal", "create"), None, monkeypatch)
-    assert "  --community TEXT        小区编码 [必填]\n" in shown
+    assert "  --community 文本        小区编码 [必填]\n" in shown
+    assert shown.startswith("用法：votes proposal create [选项]\n")
+    assert "  --doc 文件              附件文件（可重复）\n" in shown
+    rules = _help(("community", "rules"), None, monkeypatch)
+    assert "用法：votes community rules [选项] CODE\n" in rules
+    assert "--set 名称=值" in rules
+    assert "-e, --env-file 文件" in listed and "用法：votes [选项] 命令 [参数]...\n" in listed
     # a sentence too long for the list: its clauses that fit, not "..."
     assert "  delivery            记录表决通知已证实送达某户业主\n" in \
         _help(("proposal",), None, monkeypatch)
@@ -141,7 +158,11 @@ def test_the_command_list_and_an_option_in_both_languages(monkeypatch):
     english = _help(("proposal", "create"), "en", monkeypatch)
     assert "Create a draft proposal and print its id." in english
     assert "  --community TEXT        Community code  [required]\n" in english
+    assert english.startswith("Usage: votes proposal create [OPTIONS]\n")
+    assert "  --doc FILE " in english
+    assert "--set NAME=VALUE" in _help(("community", "rules"), "en", monkeypatch)
     assert "Proposals: draft, publicise" in _help((), "en", monkeypatch)
+    assert "Usage: votes [OPTIONS] COMMAND [ARGS]...\n" in _help((), "en", monkeypatch)
 
 
 @pytest.mark.parametrize("text, limit, short", [

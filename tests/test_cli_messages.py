@@ -40,8 +40,17 @@ def test_click_usage_errors_are_chinese_first():
         assert _CJK.search(_first(out)), (args, out)
         assert "Usage:" not in out and "Error:" not in out and "Try '" not in out, (args, out)
         assert "： " not in out, (args, out)  # 用法：votes …, not click's "用法： votes"
+        assert "[OPTIONS]" not in out, (args, out)
         if said:
             assert "错误：" in out and said in out, (args, out)
+
+
+def test_a_usage_error_shows_the_usage_line_in_chinese():
+    from votes.cli import main
+
+    result = CliRunner().invoke(main, ["users", "create"], prog_name="votes")
+    assert result.output.startswith("用法：votes users create [选项] LOGIN\n"
+                                    "用 'votes users create --help' 查看用法。\n"), result.output
 
 
 def test_click_usage_errors_in_english_with_votes_lang_en(monkeypatch):

@@ -6,7 +6,9 @@ A command's, group's or option's help is written as a Chinese msgid marked with
 cleans it when the command is declared. `install()` makes click say each help through the
 catalogue when it prints it, so the language is the one current then, not at import; Flask's
 options of the `votes` group (-e, --debug; -A is hidden: votes/cli.py) are looked up in FLASK, as click's messages
-in click_messages.CLICK. A text in neither stays as written.
+in click_messages.CLICK. A text in neither stays as written. So are click's placeholders of
+what an option takes (TEXT: 文本, FILE: 文件) and of the usage line ([OPTIONS]: [选项]), and
+a command's own (metavar=N_("名称=值")).
 
 Chinese has no spaces between words, and each of its characters takes two columns of a
 terminal: click's wrapping (by spaces, counting characters) made lines twice the terminal's
@@ -38,12 +40,54 @@ FLASK = {
     "Set debug mode.": lazy("设置调试模式。"),
 }
 
+# click's placeholders of what an option takes (its type's name, upper-case) and of the
+# usage line, in Chinese; their English (messages.po) is click's again, shown upper-case as
+# click shows it. An argument keeps its name (PROPOSAL, LOGIN): its command's help refers to
+# it so, and a usage error names it ("缺少参数 'LOGIN'"). A type's choices (yes|no) are
+# what is typed, and stay.
+PLACEHOLDERS = {
+    "TEXT": lazy("文本"),
+    "INTEGER": lazy("整数"),
+    "INTEGER RANGE": lazy("范围内的整数"),  # the range follows the help: [1<=x<=86400]
+    "FLOAT": lazy("小数"),
+    "FLOAT RANGE": lazy("范围内的小数"),
+    "BOOLEAN": lazy("是或否"),
+    "FILE": lazy("文件"),  # click's own names of a Path (click_messages.CLICK)
+    "DIRECTORY": lazy("文件夹"),
+    "PATH": lazy("路径"),
+}
+USAGE = {
+    "[OPTIONS]": lazy("[选项]"),
+    "COMMAND [ARGS]...": lazy("命令 [参数]..."),
+}
+
+
 def said(text: str) -> str:
     """A help text in the current language."""
     from votes.i18n import _
 
     flask = FLASK.get(text)
     return str(flask) if flask is not None else _(text)
+
+
+def placeholder(param, ctx) -> str | None:
+    """What an option takes, as its help shows it, in the current language; None for
+    click's own (an argument's name, a type's choices)."""
+    from click import Argument, Path
+
+    if param.metavar is not None:  # a command's own, a Chinese msgid: N_("名称=值")
+        return said(param.metavar)
+    if isinstance(param, Argument) or param.type.get_metavar(param=param, ctx=ctx):
+        return None
+    # a Path's name is click's word in the language current when it was declared
+    kind = param.type
+    english = kind.name.upper() if not isinstance(kind, Path) else \
+        "FILE" if kind.file_okay and not kind.dir_okay else \
+        "DIRECTORY" if kind.dir_okay and not kind.file_okay else "PATH"
+    word = PLACEHOLDERS.get(english)
+    if word is None:
+        return None
+    return str(word).upper() + ("..." if param.nargs != 1 else "")
 
 
 def term_columns(text: str) -> int:
@@ -128,7 +172,7 @@ def install() -> None:
     if getattr(core.Command.get_short_help_str, "votes", False):
         return
     formatting.wrap_text = wrap_text
-    # the options' column (a metavar: click's "file" is 文件) and the usage line by columns
+    # the options' column (a placeholder: 文本, 文件) and the usage line by columns
     formatting.term_len = term_columns
 
     def get_short_help_str(self, limit: int = 45) -> str:
@@ -175,6 +219,22 @@ def install() -> None:
 
     for parameter in (core.Option, core.Argument):
         parameter.get_help_record = record_said(parameter.get_help_record)
+
+    def metavar_said(make_metavar):
+        def with_said(self, ctx):
+            shown = placeholder(self, ctx)
+            return make_metavar(self, ctx) if shown is None else shown
+
+        return with_said
+
+    for parameter in (core.Parameter, core.Argument):  # an Option's is Parameter's
+        parameter.make_metavar = metavar_said(parameter.make_metavar)
+
+    def format_usage(self, ctx, formatter) -> None:
+        pieces = (USAGE.get(piece, piece) for piece in self.collect_usage_pieces(ctx))
+        formatter.write_usage(ctx.command_path, " ".join(map(str, pieces)))
+
+    core.Command.format_usage = format_usage
 
     def write_heading(self, heading: str) -> None:
         colon = "：" if has_wide(heading) else ":"

@@ -37,7 +37,7 @@ def community_list() -> None:
 @community_cli.command("rules", help=N_("查看或收紧小区的议事规则（不得低于《民法典》的规定）。"))
 @click.argument("code")
 @click.option("--matter", default="use_fund", show_default=True, help=MATTER_HELP)
-@click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
+@click.option("--set", "settings", multiple=True, metavar=N_("名称=值"),
               help=N_("（可重复）该类表决事项的：quorum_area、quorum_headcount、approval_area、"
                       "approval_headcount（例如 '>=2/3'），approval_base（participating|total），"
                       "publicity_days，objection_days（0-30，0 为不设异议期），follow_majority"
