@@ -5,8 +5,9 @@ A command's, group's or option's help is written as a Chinese msgid marked with
 `votes.i18n.N_` (`help=N_("…")`), which leaves it as it is: click keeps help as a str and
 cleans it when the command is declared. `install()` makes click say each help through the
 catalogue when it prints it, so the language is the one current then, not at import; Flask's
-options of the `votes` group (-e, --debug; -A is hidden: votes/cli.py) are looked up in FLASK, as click's messages
-in click_messages.CLICK. A text in neither stays as written. So are click's placeholders of
+options of the `votes` group (-e, --debug; -A is hidden: votes/cli.py) are looked up in FLASK,
+Flask-Migrate's (`votes db …`) in migrate_help.MIGRATE, as click's messages in
+click_messages.CLICK. A text in neither stays as written. So are click's placeholders of
 what an option takes (TEXT: 文本, FILE: 文件) and of the usage line ([OPTIONS]: [选项]), and
 a command's own (metavar=N_("名称=值")).
 
@@ -25,6 +26,7 @@ import re
 
 from click import formatting
 
+from votes.commands.migrate_help import MIGRATE
 from votes.i18n import lazy
 from votes.terminal_text import columns, fill, has_wide, joined
 
@@ -66,7 +68,7 @@ def said(text: str) -> str:
     """A help text in the current language."""
     from votes.i18n import _
 
-    flask = FLASK.get(text)
+    flask = FLASK.get(text, MIGRATE.get(text))
     return str(flask) if flask is not None else _(text)
 
 
