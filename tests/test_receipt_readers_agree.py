@@ -204,13 +204,15 @@ def _typed_forms(digest: str) -> tuple[list[str], list[str]]:
         " ".join(digest[i:i + 8] for i in range(0, 32, 8)), wide(digest),
         "".join(look_alike.get(c, c) for c in digest),
         "".join(look_alike.get(c, c) for c in digest).lower(),
+        # pasted from a chat or a page (zero-width characters, the sentence's punctuation)
+        "\u200b".join(code), "\ufeff" + code, f"“{code}”。", f"【{wide(digest[:20])}】",
     ]
     refused = [
         "", "   ", code[:-1], code + "U", code.replace(code[0], "U", 1), code + "-Z",
         digest[:15], digest + "0", digest[:8] + "g" + digest[8:], digest[:20] + "?",
         digest.replace(digest[5], "_", 1), f"https://votes.test/p/x?receipt={digest}",
         f"0x{digest}", "回执" + code, code.replace("-", "ß", 1), digest[:30] + "ß",
-        "\u200b".join(code), digest[:16] + "\u202e",
+        digest[:16] + "\u202e", code.replace("-", "。", 1), code + "\u2169",
     ]
     return found, refused
 

@@ -45,10 +45,12 @@ def test_read_receipt_reads_a_hand_copy_and_drops_no_character():
     digest = "0123456789abcdef" * 4
     assert read_receipt("７ｋｑ２－ｍ９ｘｄ－４ｒ") == (SHORT, "7KQ2M9XD4R")
     assert read_receipt("7KQ2—M9XD—4R\n") == (SHORT, "7KQ2M9XD4R")
+    assert read_receipt("\u200b".join("7KQ2M9XD4R")) == (SHORT, "7KQ2M9XD4R")
+    assert read_receipt("“7KQ2-M9XD-4R”。") == (SHORT, "7KQ2M9XD4R")
     assert read_receipt(digest.upper()) == (DIGEST, digest)
     assert read_receipt("O123-4567-89ab-cdef") == (DIGEST, digest[:16])
     assert read_receipt("oi23 4567 89ab cdef") == (DIGEST, digest[:16])
     for refused in ("", "7KQ2-M9XD-4U", "7KQ2-M9XD-4ß", digest[:15], digest + "0",
                     digest[:8] + "g" + digest[8:], digest[:20] + "?", "0x" + digest[:20],
-                    "\u200b".join("7KQ2M9XD4R")):
+                    "7KQ2-M9XD-4R\u202e", "7KQ2。M9XD-4R"):
         assert read_receipt(refused) is None, refused

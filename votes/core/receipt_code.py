@@ -11,7 +11,7 @@ never guesses on a shared code: it asks for the full receipt.
 
 from __future__ import annotations
 
-import unicodedata
+from votes.core.typed_code import code_characters
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 LENGTH = 10  # characters; 5 bits each
@@ -41,9 +41,6 @@ def parse_short_code(text: str) -> str | None:
 
 
 SHORT, DIGEST = "short", "digest"
-# Hyphens as typed: ASCII, the Unicode hyphens and dashes a phone's or a Chinese keyboard's
-# punctuation gives (full-width － is folded to - by NFKC), and the minus sign.
-SEPARATORS = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
 # A digest is hex: no O, I or L, so reading them as 0 and 1 can never turn one digest
 # into another, only a copy by hand into what was printed.
 _HEX_READ = {c: c for c in "0123456789abcdef"} | {"o": "0", "i": "1", "l": "1"}
@@ -54,12 +51,12 @@ def read_receipt(text: str) -> tuple[str, str] | None:
     canonical 10-character code), (DIGEST, a lowercase hex digest or a prefix of it of 16 to
     64 digits), or None when it is neither.
 
-    The one reading of the board's lookup and of `votes verify --find-receipt`: full-width
-    characters are folded (NFKC), case, white space and hyphens ignored, O read as 0, I and
-    L as 1; any other character makes it no code (never dropped: a digest with a character
-    left out is another digest's prefix, or none)."""
-    folded = unicodedata.normalize("NFKC", text)
-    kept = "".join(c for c in folded if not c.isspace() and c not in SEPARATORS)
+    The one reading of the board's lookup and of `votes verify --find-receipt`, over the
+    characters every typed code is read by (typed_code.code_characters: full-width forms,
+    white space, dashes, zero-width characters, the punctuation around it); case ignored, O
+    read as 0, I and L as 1; any other character makes it no code (never dropped: a digest
+    with a character left out is another digest's prefix, or none)."""
+    kept = code_characters(text)
     if not kept.isascii():  # "ß".upper() is "SS": only ASCII is read, letter for letter
         return None
     short = parse_short_code(kept)

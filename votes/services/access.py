@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import json
 import logging
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session
 from votes.core.chain import PROOFS
 from votes.core.identity import valid_phone
 from votes.core.roll import normalise_entrance, unit_key
+from votes.core.typed_code import code_characters
 from votes.extensions import db
 from votes.i18n import _, lazy
 from votes.models import (FrozenUnit, FrozenVoter, LobbyFailure, Proposal, VoterAccess)
@@ -439,8 +439,10 @@ def verify_second_factor(access_id: int, answer: str, method: str = "id", *,
         # chain's device entry names one of PROOFS only), and an unknown one was checked as
         # the ID suffix. Refused as a malformed form is, before anything is read or counted.
         raise DomainError(BAD_METHOD)
-    # Folded (NFKC): a Chinese keyboard in full-width mode types １２３４５６ for 123456.
-    answer = unicodedata.normalize("NFKC", answer).strip().upper()
+    # Read as every code a person types is (typed_code: a Chinese keyboard's full-width
+    # １２３４５Ｘ and ideographic spaces, a zero-width space or the 。 of the SMS pasted
+    # with it): kept in the answer, each was a wrong guess towards the link's lock.
+    answer = code_characters(answer).upper()
     now = clock.now()
     with unit_of_work() as session:
         # The access row, locked, and whether lobby failures are counted against it (read
