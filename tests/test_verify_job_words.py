@@ -90,3 +90,43 @@ def test_a_row_stored_with_the_old_sentence_still_shows_it(app, runner, tmp_path
         row.state, row.report = "failed_to_run", sentence
         db.session.commit()
     assert _said(client, pid, old, "zh_CN") == sentence
+
+
+def _refusing_job(app, client, pid, monkeypatch, lang) -> int:
+    """A job the export refuses (a DomainError, worded where it was raised: here in the
+    language of the request that ran the job; a worker's is the configured default)."""
+    from votes.extensions import db
+    from votes.models import Verification
+    from votes.services import verify_jobs
+    from votes.services.lifecycle import get_proposal
+
+    def refused(ref, target, **_kw):
+        get_proposal("987654")  # the service's own refusal: 没有编号为 … 的表决事项
+
+    monkeypatch.setattr(verify_jobs, "export_bundle", refused)
+    client.post(f"/regulator/p/{pid}/verify?lang={lang}")
+    with app.app_context():
+        return db.session.scalars(select(Verification.id).where(
+            Verification.state == "failed_to_run").order_by(Verification.id.desc())).first()
+
+
+def test_a_refusal_raised_in_english_is_told_in_chinese(app, runner, tmp_path, client,
+                                                        monkeypatch):
+    """The refusal was stored as said where the job ran, and shown so to every reader: an
+    English job's "No proposal numbered 987654" inside the Chinese page's sentence."""
+    pid = _regulator(app, runner, tmp_path, client)
+    job = _refusing_job(app, client, pid, monkeypatch, "en")
+    stored = _report(app, job)
+    assert "No proposal" not in stored, stored  # its msgid (the Chinese), not its words
+    assert _said(client, pid, job, "zh_CN") == "验证未能完成：没有编号为 987654 的表决事项"
+    assert _said(client, pid, job, "en") == \
+        "The verification could not be completed: No proposal numbered 987654"
+
+
+def test_a_refusal_raised_in_chinese_is_told_in_english(app, runner, tmp_path, client,
+                                                        monkeypatch):
+    pid = _regulator(app, runner, tmp_path, client)
+    job = _refusing_job(app, client, pid, monkeypatch, "zh_CN")
+    english = _said(client, pid, job, "en")
+    assert english == "The verification could not be completed: No proposal numbered 987654"
+    assert _said(client, pid, job, "zh_CN") == "验证未能完成：没有编号为 987654 的表决事项"

@@ -25,14 +25,54 @@ from votes.core import refusal
 
 
 def _(msgid: str, **variables) -> str:
-    """msgid translated into the current language, with %(name)s variables filled in."""
+    """msgid translated into the current language, with %(name)s variables filled in: a
+    Said, which also keeps the msgid and variables (for what is stored to be read later)."""
     from flask import has_app_context
 
     if has_app_context():
         from flask_babel import gettext
 
-        return gettext(msgid, **variables)
-    return offline(msgid, **variables)
+        return Said.of(gettext(msgid, **variables), msgid, variables)
+    return Said.of(offline(msgid, **variables), msgid, variables)
+
+
+class Said(str):
+    """A translation (a str, used as one) that keeps what it says in no language: its msgid
+    and variables. A refusal stored to be read later (a verification job's) is stored as
+    `stored_form` and put in the reader's words by `in_words`: stored as translated, it was
+    in the language of whoever's request or worker raised it. Anything made of it (joined,
+    formatted) is a plain str again, and is stored as it reads."""
+
+    msgid: str
+    variables: dict
+
+    @classmethod
+    def of(cls, text: str, msgid: str, variables: dict) -> "Said":
+        said = cls(text)
+        said.msgid, said.variables = msgid, variables
+        return said
+
+
+def stored_form(text) -> dict | None:
+    """What a Said (or a lazy text, a core Refusal) says, as JSON-able data in no language:
+    {"msgid", "variables"}, a variable said in words itself in the same form. None for a
+    text that keeps no msgid."""
+    if isinstance(text, Said):
+        msgid, variables = text.msgid, text.variables
+    elif isinstance(text, (Lazy, refusal.Refusal)):
+        msgid, variables = text.msgid, text.variables
+    elif isinstance(text, refusal.Term):
+        msgid, variables = str(text), {}
+    else:
+        return None
+    return {"msgid": msgid,
+            "variables": {k: stored_form(v) or str(v) for k, v in variables.items()}}
+
+
+def in_words(form: dict) -> str:
+    """A stored_form in the current language."""
+    return _(form["msgid"], **{k: in_words(v) if isinstance(v, dict) else v
+                               for k, v in form["variables"].items()})
 
 
 def offline(msgid: str, **variables) -> str:

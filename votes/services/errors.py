@@ -11,7 +11,8 @@ class DomainError(Exception):
 
     def __init__(self, message: str, *, problems: list["Problem"] | None = None):
         super().__init__(message)
-        self.message = str(message)  # a lazy translation is resolved here
+        # A lazy translation is resolved here; a Said is kept as one (its msgid with it).
+        self.message = message if isinstance(message, str) else str(message)
         self.problems = problems or []
 
     def __str__(self) -> str:

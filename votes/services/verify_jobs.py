@@ -38,7 +38,7 @@ from sqlalchemy.exc import IntegrityError
 
 from votes.core.verifier_report import FAILED, Report, report_from_json, stored_json
 from votes.extensions import db
-from votes.i18n import _, ngettext
+from votes.i18n import _, in_words, ngettext, stored_form
 from votes.models import Proposal, Verification
 from votes.services import audit, clock
 from votes.services.background import Pool
@@ -60,6 +60,10 @@ EXIT_WAIT = 5  # seconds a worker's exit waits; a job cut off then is shown as i
 # words when shown (failure_words). Rows written before hold a sentence in both languages.
 QUEUE_FULL, INTERRUPTED, NOT_COMPLETED = "failed:queue_full", "failed:interrupted", "failed:error:"
 TIMED_OUT = "failed:timed_out:"  # then the minutes it was given (VERIFY_JOB_MAX_MINUTES)
+# A refusal (DomainError) that stopped the job, as i18n.stored_form (JSON): worded where it
+# was raised, in the worker's or the starting request's language, it was shown so to every
+# reader. NOT_COMPLETED then holds only what keeps no msgid (an exception's type name).
+REFUSED = "failed:refused:"
 
 # The checks the verifier reports as it begins each (votes.core.verifier._verify): steps 1–7,
 # 10, 15, then 4 again for the signatures gathered on the way; one fewer for an emergency use
@@ -243,6 +247,8 @@ def failure_words(report: str) -> str:
         return _("服务器忙，验证未开始，请稍后再试。")
     if report == INTERRUPTED:
         return _("验证中断（处理验证的进程已停止），未得出结果。")
+    if report.startswith(REFUSED):
+        return _("验证未能完成：%(why)s", why=in_words(json.loads(report[len(REFUSED):])))
     if report.startswith(NOT_COMPLETED):
         return _("验证未能完成：%(why)s", why=report[len(NOT_COMPLETED):])
     if report.startswith(TIMED_OUT):
@@ -289,8 +295,13 @@ def run(job_id: int) -> None:
     except Exception as err:  # noqa: BLE001 - the page says so; the log has the trace
         log.exception("verification job %s failed", job_id)
         db.session.rollback()
-        said = err.message if isinstance(err, DomainError) else type(err).__name__
-        _end(job_id, state=FAILED_TO_RUN, report=f"{NOT_COMPLETED}{said}")
+        form = stored_form(err.message) if isinstance(err, DomainError) else None
+        if form is not None:
+            why = REFUSED + json.dumps(form, ensure_ascii=False)
+        else:
+            why = NOT_COMPLETED + (err.message if isinstance(err, DomainError)
+                                   else type(err).__name__)
+        _end(job_id, state=FAILED_TO_RUN, report=why)
     finally:
         beating.stop()
 
