@@ -51,6 +51,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             from flask_babel import get_locale
 
             get_locale()
+    from votes.web import csrf_tokens
+
+    csrf_tokens.install()
     csrf.init_app(app)
     limiter.init_app(app)
 
