@@ -521,13 +521,17 @@ def test_a_restored_cluster_does_not_wait_for_the_old_clusters_standbys(clusters
     assert clusters.sql("SELECT count(*) FROM ballots") == "2"
 
 
-def test_the_nginx_config_passes_nginx_t(tmp_path):
-    """`http2 on;` exists only from nginx 1.25.1: Debian 12 (1.22) and Ubuntu 24.04 (1.24)
-    refused the whole file ("unknown directive"), so the site never came up."""
+def _nginx() -> str:
     nginx = shutil.which("nginx") or next(
         (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.path.exists(p)), None)
     if nginx is None:
         pytest.skip("nginx is not installed (apt-get install nginx)")
+    return nginx
+
+
+def _site(tmp_path, edit=lambda site: site) -> Path:
+    """deploy/nginx/votes.conf with a fresh self-signed certificate and logs under tmp_path,
+    included by a minimal nginx.conf (returned)."""
     key, crt = tmp_path / "votes.key", tmp_path / "votes.crt"
     made = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
                            "-subj", "/CN=votes.example.gov.cn", "-days", "1",
@@ -537,13 +541,97 @@ def test_the_nginx_config_passes_nginx_t(tmp_path):
     site = (site.replace("/etc/nginx/tls/votes.example.gov.cn.crt", str(crt))
                 .replace("/etc/nginx/tls/votes.example.gov.cn.key", str(key))
                 .replace("/var/log/nginx", str(tmp_path)))
-    (tmp_path / "votes.conf").write_text(site)
-    (tmp_path / "nginx.conf").write_text(
-        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+    (tmp_path / "votes.conf").write_text(edit(site))
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\n"
+        "daemon off;\nmaster_process off;\nevents {}\n"
         f"http {{ include {tmp_path}/votes.conf; }}\n")
-    result = subprocess.run([nginx, "-t", "-p", f"{tmp_path}/", "-c", tmp_path / "nginx.conf"],
+    return conf
+
+
+def test_the_nginx_config_passes_nginx_t(tmp_path):
+    """`http2 on;` exists only from nginx 1.25.1: Debian 12 (1.22) and Ubuntu 24.04 (1.24)
+    refused the whole file ("unknown directive"), so the site never came up."""
+    nginx = _nginx()
+    conf = _site(tmp_path)
+    result = subprocess.run([nginx, "-t", "-p", f"{tmp_path}/", "-c", conf],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_nginx_answers_only_the_sites_own_host(tmp_path):
+    """The one server block was nginx's default for any Host: a request naming another host
+    reached the app, whose pages build their script policy (CSP) and the receipt's QR link
+    from the Host asked for (a cache in front would keep such a page for everyone). Now a
+    request for another host, by TLS name or by Host header, is closed unanswered; the
+    site's own is passed on."""
+    import http.server
+    import socket
+    import ssl
+    import threading
+
+    from tests.servers import free_port
+
+    nginx = _nginx()
+
+    class App(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = f"app saw {self.headers['Host']}".encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    app = http.server.ThreadingHTTPServer(("127.0.0.1", 0), App)
+    threading.Thread(target=app.serve_forever, daemon=True).start()
+    http_port, https_port = free_port(), free_port()
+
+    def edit(site: str) -> str:
+        site = re.sub(r"\n\s*listen \[::\]:[^\n]*", "", site)  # no IPv6 on every CI machine
+        site = re.sub(r"server 10\.0\.0\.1\d:8000[^;]*;",
+                      f"server 127.0.0.1:{app.server_address[1]};", site)
+        return site.replace("listen 443 ", f"listen {https_port} ").replace(
+            "listen 80", f"listen {http_port}")
+
+    server = subprocess.Popen([nginx, "-p", f"{tmp_path}/", "-c", _site(tmp_path, edit)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        def ask(port: int, host: str, sni: str | None = None) -> bytes:
+            for _ in range(200):  # until nginx listens (it starts in well under a second)
+                try:
+                    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+                    break
+                except ConnectionRefusedError:
+                    assert server.poll() is None, server.stderr.read()
+                    threading.Event().wait(0.05)
+            if sni is not None:
+                context = ssl.create_default_context()
+                context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+                sock = context.wrap_socket(sock, server_hostname=sni)
+            with sock:
+                sock.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+                             .encode())
+                answer = b""
+                while chunk := sock.recv(65536):
+                    answer += chunk
+                return answer
+
+        site = "votes.example.gov.cn"
+        assert ask(https_port, site, sni=site).endswith(f"app saw {site}".encode())
+        assert ask(http_port, site).startswith(b"HTTP/1.1 301")
+        assert ask(https_port, "evil.example", sni=site) == b""
+        assert ask(http_port, "evil.example") == b""
+        assert ask(http_port, "127.0.0.1") == b""
+        with pytest.raises(ssl.SSLError):
+            ask(https_port, "evil.example", sni="evil.example")
+    finally:
+        server.terminate()
+        server.wait(10)
+        app.shutdown()
 
 
 def test_the_postgresql_recipe_makes_the_wal_archive_the_script_writes_to():
