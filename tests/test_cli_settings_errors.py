@@ -59,3 +59,13 @@ def test_db_commands_on_an_unreachable_database_are_a_message(tmp_path, command)
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr, done.stderr
     assert "无法访问数据库" in done.stderr, done.stderr
+
+
+def test_the_demo_speaks_chinese_from_its_first_line(tmp_path):
+    # The README's first command opened with some thirty English lines of Alembic's log
+    # ("INFO  [alembic.runtime.migration] Running upgrade …") before a word of Chinese.
+    done = _votes(tmp_path, "demo", "--no-run")
+    assert done.returncode == 0, done.stderr
+    assert "alembic" not in done.stderr and "INFO" not in done.stderr, done.stderr
+    assert done.stdout.startswith("正在准备数据库和演示数据"), done.stdout
+    assert "演示小区已就绪" in done.stdout

@@ -170,6 +170,8 @@ def demo(host: str, port: int, no_run: bool) -> None:
     url = f"http://{host}:{port}"
     if not (current_app.config.get("BASE_URL") or "").strip():
         current_app.config["BASE_URL"] = url
+    echo(_("正在准备数据库和演示数据……"))
+    current_app.config["MIGRATIONS_QUIET"] = True  # migrations/env.py: no alembic lines
     upgrade_database()
     proposal = ensure_demo()
     staff = ensure_demo_staff()
