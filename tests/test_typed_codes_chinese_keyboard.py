@@ -91,3 +91,33 @@ def test_the_sms_code_is_read_as_pasted_from_the_message(app, client, vote):
                     data={"method": "sms", "answer": "\u200b" + _wide(code) + "。"})
     assert r.status_code == 302 and r.headers["Location"].endswith("/ballot"), \
         r.get_data(as_text=True)
+
+
+def test_an_answer_of_another_length_is_said_and_never_counted_a_whole_id_is_read(
+        app, client, vote):
+    """The boxes no longer stop a seventh character (a pasted code's invisible characters
+    are read past), so an answer of five or seven, never right, was counted as a wrong
+    guess towards the lock of the owner's link; and an owner who typed the whole ID number
+    was told it was wrong. Now the length is said and nothing counted; a whole ID number is
+    read as its last six."""
+    from sqlalchemy import select
+
+    from votes.extensions import db
+    from votes.models import VoterAccess
+    from votes.services.access import MAX_FAILURES
+    from tests.factories import resident_id
+
+    client.get(f"/v/{voter_token(app, vote)}")
+    # one more than the failures that lock the link (and within the page's rate limit)
+    for answer in ([ZHANG_SUFFIX + "1", ZHANG_SUFFIX[:5]] * MAX_FAILURES)[:MAX_FAILURES + 1]:
+        r = client.post(f"/p/{vote['uid']}/verify", data={"method": "id", "answer": answer})
+        page = r.get_data(as_text=True)
+        assert r.status_code in (200, 400) and f"您输入了 {len(answer)} 个" in page, page
+    with app.app_context():
+        assert db.session.scalar(select(VoterAccess.id).where(
+            VoterAccess.proposal_id == vote["id"],
+            (VoterAccess.failures > 0) | (VoterAccess.locked_until.is_not(None)))) is None
+    r = client.post(f"/p/{vote['uid']}/verify",
+                    data={"method": "id", "answer": " ".join(resident_id(1))})
+    assert r.status_code == 302 and r.headers["Location"].endswith("/ballot"), \
+        r.get_data(as_text=True)

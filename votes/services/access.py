@@ -458,6 +458,16 @@ def verify_second_factor(access_id: int, answer: str, method: str = "id", *,
             raise StageUnsure()
         if not answer:  # nothing typed is no guess: asked for, never counted as a failure
             raise DomainError(_("请先填写，再点“验证”。"))
+        if method == "id" and len(answer) in (15, 18):
+            # The whole ID number, pasted or typed: its last six are the answer asked for
+            # (whoever has the whole number has them).
+            answer = answer[-6:]
+        if method in ("id", "sms") and len(answer) != 6:
+            # Never right, so no guess: said, and not counted towards the link's lock (the
+            # page's boxes no longer stop a seventh character, so that a pasted code's
+            # invisible characters can be read past).
+            raise DomainError(_("应输入 6 个字符，您输入了 %(count)s 个，请核对后重新输入。",
+                                count=len(answer)))
         owners = json.loads(privacy.decrypt(access.owners_enc))
         allowed = _methods_of(owners)
         if method == "id" and not allowed.id_suffix and not via_lobby:
