@@ -137,6 +137,8 @@ def test_sign_out_clears_the_phone_and_makes_the_old_cookie_no_one(app, vote, cl
     _sign_in(other_phone, app, vote)
     page = _ballot(client, vote).get_data(as_text=True)
     assert 'id="sign-out"' in page and "退出登录" in page
+    # said before it is done, not only after: a co-owner's phone is signed out with it
+    assert "本户在其他手机上的登录也会失效" in page
     assert f'action="/p/{vote["uid"]}/sign-out"' in page
     old = client.get_cookie("session").value
     _at(app, minutes=5)
