@@ -10,12 +10,14 @@ import pytest
 
 from tests.conftest import _sqlite_copy, _test_app
 from tests.factories import make_open_proposal
-from votes.web.api import ANSWERS_PER_MINUTE, FULL_ANSWERS_PER_MINUTE
-from votes.web.public import BOARD_PER_MINUTE
+from votes.web.api import ANSWERS_PER_MINUTE, FULL_ANSWERS_PER_MINUTE, chain_api_limits
+from votes.web.public import BOARD_PER_MINUTE, board_limit
 
-BOARD = int(BOARD_PER_MINUTE.split()[0])
-FULL = int(FULL_ANSWERS_PER_MINUTE.split()[0])
-ANY = int(ANSWERS_PER_MINUTE.split()[0])
+# The bounds a test spends, lowered by the `lowered` fixture from the production ones (600,
+# 300 and 1,200 a minute) in the same proportions: spending 600 board views took 6-10 s a
+# test, and what is checked (which pages count together, per address, a witness exempt,
+# 304s against the looser bound only) does not depend on the numbers.
+BOARD, FULL, ANY = 20, 10, 40
 
 
 @pytest.fixture
@@ -40,6 +42,20 @@ def make_app(sqlite_template, tmp_path):
             db.engine.dispose()
 
 
+@pytest.fixture
+def lowered(monkeypatch):
+    """The board's and the chain API's limits at BOARD, FULL and ANY a minute. Each route's
+    limit is read from its decorator's limit_provider at every request (flask-limiter's
+    Limit), so lowering it there changes nothing else; first, the decorators the routes
+    carry are the production ones, bound for bound."""
+    full, any_ = chain_api_limits
+    assert (board_limit.limit_provider, full.limit_provider, any_.limit_provider) \
+        == (BOARD_PER_MINUTE, FULL_ANSWERS_PER_MINUTE, ANSWERS_PER_MINUTE)
+    monkeypatch.setattr(board_limit, "limit_provider", f"{BOARD} per minute")
+    monkeypatch.setattr(full, "limit_provider", f"{FULL} per minute")
+    monkeypatch.setattr(any_, "limit_provider", f"{ANY} per minute")
+
+
 def _from(app, address: str, **headers):
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = address
@@ -49,7 +65,7 @@ def _from(app, address: str, **headers):
     return client
 
 
-def test_the_board_pages_are_limited_per_address_together(make_app, tmp_path):
+def test_the_board_pages_are_limited_per_address_together(make_app, tmp_path, lowered):
     app = make_app()
     vote = make_open_proposal(app, app.test_cli_runner(), tmp_path)
     stranger = _from(app, "198.51.100.7")
@@ -66,7 +82,7 @@ def test_the_board_pages_are_limited_per_address_together(make_app, tmp_path):
     assert _from(app, "198.51.100.8").get(pages[1]).status_code == 200
 
 
-def test_the_chain_api_is_limited_per_address_in_json(make_app, tmp_path):
+def test_the_chain_api_is_limited_per_address_in_json(make_app, tmp_path, lowered):
     app = make_app()
     vote = make_open_proposal(app, app.test_cli_runner(), tmp_path)
     stranger = _from(app, "198.51.100.7")
@@ -81,7 +97,7 @@ def test_the_chain_api_is_limited_per_address_in_json(make_app, tmp_path):
     assert _from(app, "198.51.100.8").get(chain).status_code == 200
 
 
-def test_a_304_spends_only_the_looser_bound(make_app, tmp_path):
+def test_a_304_spends_only_the_looser_bound(make_app, tmp_path, lowered):
     """A witness polling a chain that has not moved asks with the ETag it holds: a 304 reads
     the proposal's row and sends nothing, so it does not spend the full answers' budget;
     a loop of them is still bounded."""
@@ -101,7 +117,7 @@ def test_a_304_spends_only_the_looser_bound(make_app, tmp_path):
     assert refused.status_code == 429 and refused.is_json
 
 
-def test_a_witness_address_is_not_limited(make_app, tmp_path):
+def test_a_witness_address_is_not_limited(make_app, tmp_path, lowered):
     app = make_app(WITNESS_ADDRESSES="192.0.2.0/28, 2001:db8::7")
     make_open_proposal(app, app.test_cli_runner(), tmp_path)
     for address in ("192.0.2.9", "2001:db8::7", "::ffff:192.0.2.9"):
@@ -119,8 +135,8 @@ def test_a_witness_address_is_not_limited(make_app, tmp_path):
 
 
 @pytest.mark.parametrize("trusted, exempt", [(1, True), (0, False)])
-def test_behind_a_proxy_the_forwarded_address_counts_only_when_trusted(make_app, trusted,
-                                                                       exempt):
+def test_behind_a_proxy_the_forwarded_address_counts_only_when_trusted(make_app, lowered,
+                                                                       trusted, exempt):
     """nginx forwards every client from its own address with X-Forwarded-For: with
     TRUSTED_PROXIES=1 the witness's forwarded address is exempt and each client counted on
     its own; with 0 the header is the client's to write, so it names nothing, and everyone
@@ -194,7 +210,7 @@ def test_a_witness_address_setting_of_another_type_refuses_to_start_by_name(
     assert "VOTES_WITNESS_ADDRESSES" in str(refused.value)
 
 
-def test_the_emergency_notice_counts_with_the_board(make_app, tmp_path):
+def test_the_emergency_notice_counts_with_the_board(make_app, tmp_path, lowered):
     """Open to anyone and drawn anew each time, as the board is: one address may not loop on
     it beyond the board's own bound."""
     from tests.test_emergency_notice import _emergency
