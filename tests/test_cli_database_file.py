@@ -5,12 +5,33 @@ database it could not reach or that was not created yet, where every other comma
 
 from __future__ import annotations
 
-import pytest
+import os
+from contextlib import chdir
+from types import SimpleNamespace
 
-from tests.test_cli_settings_errors import _votes
+import pytest
+from click.testing import CliRunner
 
 COMMANDS = [["doctor"], ["init"], ["db", "current"], ["keys", "list"], ["keys", "generate"],
             ["proposal", "show", "1"], ["tick"], ["community", "list"]]
+
+
+def _votes(tmp_path, *args, **env):
+    """The `votes` group run as its console script runs it (main with standalone_mode: a
+    refusal is SystemExit(1)), in tmp_path with only the VOTES_* settings given, in this
+    process: a process of its own for each command took 1.3-1.8 s to import and build the
+    app (tests/test_cli_settings_errors.py runs the console script's own process). An
+    exception escaping the command (the traceback this file is about) is not a SystemExit,
+    and is reported as one."""
+    from votes.cli import main
+
+    settings = {k: None for k in os.environ if k.startswith("VOTES_")}
+    settings.update({"VOTES_INSTANCE_PATH": str(tmp_path / "instance"), **env})
+    with chdir(tmp_path):
+        result = CliRunner().invoke(main, list(args), env=settings)
+    escaped = result.exception if not isinstance(result.exception, SystemExit) else None
+    return SimpleNamespace(returncode=result.exit_code, stdout=result.stdout,
+                           stderr=result.stderr + (f"Traceback: {escaped!r}" if escaped else ""))
 
 
 @pytest.mark.parametrize("command", COMMANDS)
