@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
+import pytest
+
 from tests.browser import ARTIFACTS, need_tools, pdf_text, qr_codes_per_page
 from tests.factories import make_roll_csv, make_row, resident_id
 from tests.money_world import evidence, low_balance_rows, passed_vote, works_done
@@ -102,6 +104,8 @@ def test_an_emergency_uses_notice_at_the_field_limits_keeps_the_qr_with_the_seal
     assert 'id="pick-emergency"' in page
 
 
+# The PDF's layout of rows the database only hands back, in the order of their ids.
+@pytest.mark.sqlite_only
 def test_a_long_settlement_table_has_its_header_once_at_the_top_of_each_page(
         app, runner, tmp_path, client):
     """The table is laid out in pieces (pdf_text); where one piece ended mid-page the next
