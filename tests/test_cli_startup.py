@@ -84,3 +84,19 @@ def test_the_offline_verifier_builds_no_app_and_needs_no_server_settings(tmp_pat
         assert heavy == [], f"votes {' '.join(args)} imported {heavy}"
         assert not (tmp_path / "instance").exists(), args
     assert result["code"] not in (0, None)  # the file is no bundle: refused, by the verifier
+
+
+def test_the_commands_are_the_same_whatever_ran_before_in_the_process(sqlite_app):
+    """Looking up `votes db` made Flask add every installed package's `flask` plugin
+    commands to the group for the rest of the process (flask-limiter's English `limiter`):
+    the command list, and the hostile-input walk over it, depended on which test ran first."""
+    import click
+
+    from votes.cli import main
+
+    before = main.list_commands(click.Context(main))
+    runner = sqlite_app.test_cli_runner()
+    assert runner.invoke(main, ["db", "current"]).exit_code == 0
+    assert main.list_commands(click.Context(main)) == before and "limiter" not in before
+    done = runner.invoke(main, ["limiter", "limits"])
+    assert done.exit_code == 2 and "limiter" in done.output, done.output

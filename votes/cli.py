@@ -70,6 +70,13 @@ class VotesGroup(FlaskGroup):
             exc.message = said(exc.message, typed_values(ctx))
             raise
 
+    def _load_plugin_commands(self) -> None:
+        # Not the commands other installed packages offer every `flask` (entry points of
+        # flask.commands: flask-limiter's English `limiter`, untested): the first lookup of
+        # `db` in a process added them to this group for good, so `votes --help` and the
+        # commands' hostile-input walk listed them in one process and not in another.
+        return
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         # FlaskGroup would build the app to list the commands extensions add to app.cli
         # (flask-migrate's db, limiter); they still run by name through get_command.
