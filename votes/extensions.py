@@ -2,7 +2,7 @@
 
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_login import LoginManager
+from flask_login import LoginManager as _StockLoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -11,6 +11,19 @@ from votes.models.base import Base
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+
+
+class LoginManager(_StockLoginManager):
+    def _session_protection_failed(self):
+        # Flask-Login 0.6 hashes the client's address and user agent (sha512) for the check
+        # before it reads whether there is a check: with protection off it is never compared.
+        from flask import current_app
+
+        if not current_app.config.get("SESSION_PROTECTION", self.session_protection):
+            return False
+        return super()._session_protection_failed()
+
+
 login_manager = LoginManager()
 # Nothing here asks whether a login is fresh (no fresh_login_required; staff sessions end by
 # their generation and age, votes/web/staff_login.py). Flask-Login's default "basic"

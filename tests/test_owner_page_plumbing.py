@@ -1,0 +1,41 @@
+"""What every owner page goes through besides its view: the sign-in check, the addresses
+the templates build, the page's language. Each is done once per process or skipped where
+Flask and its extensions redo it per request; the pages stay the same."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import make_open_proposal
+from tests.test_owner_http import verified
+
+
+@pytest.fixture
+def vote(app, runner, tmp_path):
+    return make_open_proposal(app, runner, tmp_path)
+
+
+def _set_cookies(response) -> list[str]:
+    return [h for h in response.headers.getlist("Set-Cookie") if h.startswith("session=")]
+
+
+def test_a_signed_in_owner_stays_signed_in_from_another_address_and_browser(app, client, vote):
+    # Session protection is off (votes/extensions.py): a phone changing networks keeps its
+    # sign-in, and the session is neither marked nor written again.
+    verified(client, app, vote)
+    ballot = f"/p/{vote['uid']}/ballot"
+    r = client.get(ballot, headers={"User-Agent": "another browser"},
+                   environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    assert r.status_code == 200 and "同意" in r.get_data(as_text=True)
+    assert _set_cookies(r) == []
+
+
+def test_session_protection_named_in_the_configuration_still_applies(app, client, vote):
+    app.config["SESSION_PROTECTION"] = "strong"
+    verified(client, app, vote)
+    ballot = f"/p/{vote['uid']}/ballot"
+    assert client.get(ballot).status_code == 200
+    r = client.get(ballot, headers={"User-Agent": "another browser"})
+    assert r.status_code != 200  # signed out: Flask-Login's strong protection
+    with client.session_transaction() as state:
+        assert "_user_id" not in state
