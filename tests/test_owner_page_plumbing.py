@@ -39,3 +39,16 @@ def test_session_protection_named_in_the_configuration_still_applies(app, client
     assert r.status_code != 200  # signed out: Flask-Login's strong protection
     with client.session_transaction() as state:
         assert "_user_id" not in state
+
+
+def test_hooks_are_called_as_flask_calls_them(app):
+    def hook():
+        return None
+
+    async def coroutine_hook():
+        return None
+
+    assert app.ensure_sync(hook) is hook and app.ensure_sync(hook) is hook
+    for _ in range(2):  # a coroutine function is still Flask's to wrap (needs asgiref)
+        with pytest.raises(RuntimeError, match="async"):
+            app.ensure_sync(coroutine_hook)

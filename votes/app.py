@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from types import FunctionType
 from typing import Any
 
 from babel import Locale
@@ -11,11 +12,33 @@ from flask import Flask, current_app, has_request_context, request, session
 from votes.paths import MIGRATIONS_DIR, STATIC_DIR, TEMPLATES_DIR
 
 
+class VotesFlask(Flask):
+    """Flask, asking once per function whether it is a coroutine function: Flask asks
+    again for every hook, teardown and context processor of every request (a dozen times a
+    page), and the answer for a function never changes."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync_functions: set = set()
+
+    def ensure_sync(self, func):
+        # Plain functions only: a bound method is a new object every time (a view class's
+        # dispatch_request), and the set would keep each one.
+        if type(func) is FunctionType and func in self._sync_functions:
+            return func
+        wrapped = super().ensure_sync(func)
+        if wrapped is func and type(func) is FunctionType:
+            if len(self._sync_functions) >= 4096:
+                self._sync_functions.clear()
+            self._sync_functions.add(func)
+        return wrapped
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from votes import settings
     from votes.extensions import babel, csrf, db, limiter, login_manager, migrate
 
-    app = Flask(
+    app = VotesFlask(
         "votes",
         instance_path=(test_config or {}).get("INSTANCE_PATH")
         or os.environ.get("VOTES_INSTANCE_PATH") or None,
