@@ -4,6 +4,8 @@ Flask and its extensions redo it per request; the pages stay the same."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.factories import make_open_proposal
@@ -52,3 +54,27 @@ def test_hooks_are_called_as_flask_calls_them(app):
     for _ in range(2):  # a coroutine function is still Flask's to wrap (needs asgiref)
         with pytest.raises(RuntimeError, match="async"):
             app.ensure_sync(coroutine_hook)
+
+
+LINKS = re.compile(r'(?:href|src|action|data-register)="(/[^"]*)"')
+
+
+def _links(client, path, prefix=""):
+    r = client.get(path, base_url=f"http://localhost{prefix}/")
+    assert r.status_code == 200, r.status_code
+    return LINKS.findall(r.get_data(as_text=True))
+
+
+def test_owner_pages_behind_a_proxy_prefix_link_under_it(app, client, vote):
+    # SCRIPT_NAME (a proxy mounting the site at /votes): every address the page builds,
+    # static files and the brand link included, is under it, and the next request without
+    # the prefix gets none of it.
+    verified(client, app, vote)
+    ballot = f"/p/{vote['uid']}/ballot"
+    plain = _links(client, ballot)
+    assert "/static/votes.css" in plain and "/static/device.js" in plain and "/" in plain
+    for prefix in ("/votes", "/other/place", ""):
+        assert _links(client, ballot, prefix) == [prefix + link for link in plain]
+    board = _links(client, "/")
+    assert _links(client, "/", "/votes") == ["/votes" + link for link in board]
+    assert _links(client, "/") == board

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask, jsonify, render_template, request
+from flask import (Flask, current_app, has_request_context, jsonify, render_template, request,
+                   url_for)
 from flask_babel import get_locale, get_translations
 from flask_wtf.csrf import CSRFError
 from jinja2 import pass_eval_context
@@ -71,6 +72,8 @@ def register_blueprints(app: Flask) -> None:
     logs.install()
 
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["static_url"] = static_url
+    app.extensions["votes_kept_urls"] = {}  # kept_url's, per app
     from votes.web.once import new_token
 
     app.jinja_env.globals["once_token"] = new_token
@@ -349,11 +352,33 @@ def _favicon():
     return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
+def kept_url(endpoint: str, filename: str | None = None) -> str:
+    """url_for for an address the same on every request (a static file, a start page),
+    built once per script root: werkzeug builds it again each time, and a page asks for
+    four or five. Within a request the address is relative, the script root (SCRIPT_NAME,
+    a proxy's prefix) its only varying part; outside one url_for is asked as it is."""
+    values = {} if filename is None else {"filename": filename}
+    if not has_request_context():
+        return url_for(endpoint, **values)
+    kept = current_app.extensions["votes_kept_urls"]
+    key = (request.root_path, endpoint, filename)
+    url = kept.get(key)
+    if url is None:
+        url = url_for(endpoint, **values)
+        if len(kept) >= 256:  # SCRIPT_NAME may come from a request header: bounded
+            kept.clear()
+        kept[key] = url
+    return url
+
+
+def static_url(filename: str) -> str:
+    """url_for("static", filename=...) for the templates, kept (kept_url)."""
+    return kept_url("static", filename)
+
+
 def home_url() -> str:
     """Where the brand link goes: the signed-in staff member's own workspace, else the
     public start page."""
-    from flask import url_for
-
     from votes.web.authz import current_staff
 
     try:
@@ -361,8 +386,8 @@ def home_url() -> str:
     except Exception:  # noqa: BLE001 - an error page must render even if the DB is down
         user = None
     if user is None:
-        return url_for("public.index")
-    return url_for(ROLE_HOME.get(user.role, "public.index"))
+        return kept_url("public.index")
+    return kept_url(ROLE_HOME.get(user.role, "public.index"))
 
 
 ROLE_HOME = {"committee": "committee.home", "regulator": "regulator.overview",
