@@ -78,3 +78,14 @@ def test_owner_pages_behind_a_proxy_prefix_link_under_it(app, client, vote):
     board = _links(client, "/")
     assert _links(client, "/", "/votes") == ["/votes" + link for link in board]
     assert _links(client, "/") == board
+
+
+def test_each_request_gets_its_own_language(app, client, vote):
+    uid = vote["uid"]
+    english, chinese = "Maintenance fund owner vote", "维修资金业主表决"  # the brand link
+    for lang, lang_attr, words, not_words in (("en", "en", english, chinese),
+                                              ("zh_CN", "zh-CN", chinese, english),
+                                              ("en", "en", english, chinese)):
+        page = client.get(f"/p/{uid}?lang={lang}").get_data(as_text=True)
+        assert f'<html lang="{lang_attr}">' in page and words in page, lang
+        assert not_words not in page, lang

@@ -296,10 +296,20 @@ def _page_context() -> dict:
     flask-babel's translations (request globals, babel config, locale) again on every call,
     some sixty times a page: here they are looked up once per render, and `_`/`gettext`/
     `ngettext` behave as the extension's newstyle ones (escaped %(name)s values, always
-    formatted) over that one translations object."""
-    gettext, ngettext = _newstyle(get_translations())
-    return {"home_url": home_url, "_": gettext, "gettext": gettext, "ngettext": ngettext,
-            "locale_name": str(get_locale())}
+    formatted) over that one translations object. They are made once per locale: flask-babel
+    keeps one translations object per locale for the process, and looking it up through the
+    request globals cost more than the rest of the context."""
+    locale = get_locale()
+    words = _PAGE_WORDS.get(locale)
+    if words is None:
+        gettext, ngettext = _newstyle(get_translations())
+        words = _PAGE_WORDS[locale] = {"_": gettext, "gettext": gettext, "ngettext": ngettext,
+                                       "locale_name": str(locale)}
+    return {"home_url": home_url, **words}
+
+
+# Locale (the ones settings.LANGUAGES names, parsed once by votes.app) -> _page_context's words.
+_PAGE_WORDS: dict = {}
 
 
 def _newstyle(translations):
