@@ -58,3 +58,19 @@ def test_static_files_and_the_server_keys_stay_cacheable(client):
     assert keys.cache_control.public and keys.cache_control.max_age == 300
     assert not keys.cache_control.no_store
     assert not client.get("/static/favicon.svg").cache_control.no_store
+
+
+@pytest.mark.parametrize("given, sent", [
+    (None, "no-store"),  # a page: nothing said, nothing kept
+    ("no-cache", "no-store"),  # send_file's own: it would still be stored
+    ("public, no-cache", "public, no-cache"),  # marked public by its view (a document)
+    ("public, max-age=300", "public, max-age=300"),  # the server keys
+    ("private, max-age=60", "private, max-age=60"),  # a view's own choice otherwise
+    ("no-cache, private", "no-cache, private"),
+])
+def test_the_cache_header_a_view_sets_is_kept_or_made_no_store(sqlite_app, given, sent):
+    def view():
+        return "x", 200, {} if given is None else {"Cache-Control": given}
+
+    sqlite_app.add_url_rule("/_cache", "cache_test", view)
+    assert sqlite_app.test_client().get("/_cache").headers.getlist("Cache-Control") == [sent]
