@@ -1,15 +1,16 @@
 """Flask's signed-cookie session, made without the per-request set-up.
 
 Flask builds a new itsdangerous serializer for every request's session (once to read the
-cookie, once to write it), and each signature derives its HMAC key from the secret key
-again. The serializer here is built once per secret key set, and derived keys are kept:
-the cookies are the same bytes, signed and checked with the same keys, salt and digest.
+cookie, once to write it), the serializer a new signer for each, and each signature derives
+its HMAC key from the secret key again. The serializer here is built once per secret key
+set, with its one signer, and derived keys are kept: the cookies are the same bytes, signed
+and checked with the same keys, salt and digest.
 """
 
 from __future__ import annotations
 
 from flask.sessions import SecureCookieSessionInterface
-from itsdangerous import TimestampSigner
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 
 class _KeptKeySigner(TimestampSigner):
@@ -26,6 +27,18 @@ class _KeptKeySigner(TimestampSigner):
         return key
 
 
+class _KeptSignerSerializer(URLSafeTimedSerializer):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._signer = super().make_signer()
+
+    def make_signer(self, salt=None):
+        # A signer holds its keys, salt and algorithm only: one serves every call.
+        if salt is None or salt == self.salt:
+            return self._signer
+        return super().make_signer(salt)
+
+
 class CookieSessionInterface(SecureCookieSessionInterface):
     def __init__(self) -> None:
         self._serializers: dict = {}
@@ -36,7 +49,9 @@ class CookieSessionInterface(SecureCookieSessionInterface):
         keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
         serializer = self._serializers.get(keys)
         if serializer is None:
-            serializer = super().get_signing_serializer(app)
-            serializer.signer = _KeptKeySigner
+            stock = super().get_signing_serializer(app)  # Flask's keys, salt and digest
+            serializer = _KeptSignerSerializer(
+                stock.secret_keys, salt=stock.salt, serializer=stock.serializer,
+                signer=_KeptKeySigner, signer_kwargs=stock.signer_kwargs)
             self._serializers = {keys: serializer}  # a changed secret key replaces the old
         return serializer
