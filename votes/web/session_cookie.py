@@ -3,12 +3,16 @@
 Flask builds a new itsdangerous serializer for every request's session (once to read the
 cookie, once to write it), the serializer a new signer for each, and each signature derives
 its HMAC key from the secret key again. The serializer here is built once per secret key
-set, with its one signer, and derived keys are kept: the cookies are the same bytes, signed
-and checked with the same keys, salt and digest.
+set, with its one signer, and derived keys are kept; the session's values, almost
+always strings, numbers, booleans and None, are written without Flask's walk for tagged
+types: the cookies are the same bytes, signed and checked with the same keys, salt
+and digest.
 """
 
 from __future__ import annotations
 
+from flask.json import dumps
+from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
@@ -39,7 +43,26 @@ class _KeptSignerSerializer(URLSafeTimedSerializer):
         return super().make_signer(salt)
 
 
+# What the tagged serializer passes through as it is: exact types (a str subclass such as
+# Markup is tagged).
+_PLAIN = frozenset((str, int, float, bool, type(None)))
+
+
+class _SessionJSON(TaggedJSONSerializer):
+    """Flask's session serializer, the same JSON, without tagging a dict of plain values:
+    Flask's tag() asks each of its eight tags about every value. (Reading is left to Flask:
+    its untagging walk costs little beside the JSON parse.)"""
+
+    def dumps(self, value) -> str:
+        if type(value) is dict and not (len(value) == 1 and next(iter(value)) in self.tags) \
+                and all(type(item) in _PLAIN for item in value.values()):
+            return dumps(value, separators=(",", ":"))
+        return super().dumps(value)
+
+
 class CookieSessionInterface(SecureCookieSessionInterface):
+    serializer = _SessionJSON()
+
     def __init__(self) -> None:
         self._serializers: dict = {}
 
