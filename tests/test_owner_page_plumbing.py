@@ -9,6 +9,7 @@ import re
 import pytest
 
 from tests.factories import make_open_proposal
+from tests.staff_world import clerk_client
 from tests.test_owner_http import verified
 
 
@@ -41,6 +42,25 @@ def test_session_protection_named_in_the_configuration_still_applies(app, client
     assert r.status_code != 200  # signed out: Flask-Login's strong protection
     with client.session_transaction() as state:
         assert "_user_id" not in state
+
+
+def test_the_session_carries_no_protection_identifier_nothing_compares(app, client, vote):
+    """Flask-Login's login_user writes `_id` (a 128-character sha512 of address and user
+    agent) into every session, compared only under session protection, which is off: a
+    third of an owner's cookie, compressed, encoded and signed again on every page that
+    writes it. Not written now; with protection named in the configuration it still is."""
+    verified(client, app, vote)
+    with client.session_transaction() as state:
+        assert "_user_id" in state and "_id" not in state
+    assert len(client.get_cookie("session").value) < 400
+    staff = clerk_client(app, app.test_cli_runner())
+    with staff.session_transaction() as state:
+        assert "_user_id" in state and "_id" not in state
+    app.config["SESSION_PROTECTION"] = "strong"
+    other = app.test_client()
+    verified(other, app, vote)
+    with other.session_transaction() as state:
+        assert "_id" in state
 
 
 def test_hooks_are_called_as_flask_calls_them(app):

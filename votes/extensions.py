@@ -25,6 +25,18 @@ class LoginManager(_StockLoginManager):
 
 
 login_manager = LoginManager()
+
+
+def log_in(user) -> None:
+    """flask_login.login_user, without the `_id` it writes into the session for session
+    protection when protection is off: a 128-character digest nothing compares, a third of
+    an owner's cookie, compressed, encoded and signed again on every page that writes it."""
+    from flask import current_app, session
+    from flask_login import login_user
+
+    login_user(user)
+    if not current_app.config.get("SESSION_PROTECTION", login_manager.session_protection):
+        session.pop("_id", None)
 # Nothing here asks whether a login is fresh (no fresh_login_required; staff sessions end by
 # their generation and age, votes/web/staff_login.py). Flask-Login's default "basic"
 # protection only marked a session not fresh, writing `_fresh` into every session it did

@@ -9,10 +9,10 @@ from datetime import timedelta
 from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext as _
-from flask_login import UserMixin, login_user, logout_user
+from flask_login import UserMixin, logout_user
 
 from votes.core.numbers import whole_number
-from votes.extensions import db, limiter
+from votes.extensions import db, limiter, log_in
 from votes.web.authz import staff
 
 bp = Blueprint("staff_login", __name__, url_prefix="/staff")
@@ -149,7 +149,7 @@ def login():
             session["staff_since"] = session["staff_seen"] = wall_now().timestamp()
             session["staff_gen"] = signed_in.generation
             session["staff_last"] = _last_for_session(signed_in.last)
-            login_user(StaffPrincipal(user.id, user.login, user.role))
+            log_in(StaffPrincipal(user.id, user.login, user.role))
             from votes.web import ROLE_HOME
 
             response = redirect(url_for("staff_login.password") if user.must_change_password

@@ -6,10 +6,9 @@ from __future__ import annotations
 from flask import (abort, flash, make_response, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext as _
-from flask_login import login_user
 from flask_wtf.csrf import generate_csrf
 
-from votes.extensions import client_address, limiter
+from votes.extensions import client_address, limiter, log_in
 from votes.services import access as access_service
 from votes.services import sms_codes
 from votes.services.clock import local_text
@@ -248,7 +247,7 @@ def verify(uid: str):
     except DomainError as err:
         attempt, error = None, err.message
     if attempt is not None and attempt.ok:
-        login_user(OwnerUser(attempt.proposal_id, attempt.voter_key,
+        log_in(OwnerUser(attempt.proposal_id, attempt.voter_key,
                              sign_in_time(attempt.signed_out_at)))
         # A confirm page opened before this sign-in was another sign-in's, perhaps another
         # owner's on a shared phone: its nonce (and a refused cast's choice) must not cast
