@@ -83,8 +83,12 @@ def test_developer_votes_with_the_code_printed_on_its_notice(app, runner, client
     wrong = client.post(f"/p/{vote['uid']}/verify",
                         data={"method": "notice", "answer": codes[company[0]][0]})
     assert wrong.status_code == 200 and not _ballot_open(client, vote)
-    r = client.post(f"/p/{vote['uid']}/verify",
-                    data={"method": "notice", "answer": code.lower().replace("-", " ")})
+    # Short of the code's eight characters: said, and no guess.
+    short = client.post(f"/p/{vote['uid']}/verify", data={"method": "notice", "answer": code[:4]})
+    assert "应输入 8 个字符，您输入了 4 个" in short.get_data(as_text=True)
+    # Pasted with the words printed before it: only its letters and digits are the code.
+    r = client.post(f"/p/{vote['uid']}/verify", data={
+        "method": "notice", "answer": "单位验证码：" + code.lower().replace("-", " ")})
     assert r.status_code == 302 and _ballot_open(client, vote)
     with app.app_context():
         from sqlalchemy import select

@@ -74,8 +74,15 @@ def _code_hash(access: VoterAccess, code: str) -> str:
     return _code_hash_of(access.voter_key, code)
 
 
+def notice_code_characters(code: str) -> str:
+    """The letters and digits of a typed notice code (ASCII: the code's alphabet is), upper
+    case. isalnum() kept Chinese characters too, so a code pasted with the words before it
+    (验证码ABCD-EFGH) was a wrong answer, counted towards the link's lock."""
+    return "".join(ch for ch in code.upper() if ch.isascii() and ch.isalnum())
+
+
 def _code_hash_of(voter_key: str, code: str) -> str:
-    plain = "".join(ch for ch in code.upper() if ch.isalnum())
+    plain = notice_code_characters(code)
     return hmac.new(privacy.derived_key("notice-code-hash"), f"{voter_key}:{plain}"
                     .encode(), hashlib.sha256).hexdigest()
 
@@ -462,12 +469,14 @@ def verify_second_factor(access_id: int, answer: str, method: str = "id", *,
             # The whole ID number, pasted or typed: its last six are the answer asked for
             # (whoever has the whole number has them).
             answer = answer[-6:]
-        if method in ("id", "sms") and len(answer) != 6:
+        typed, expected = ((notice_code_characters(answer), CODE_LENGTH) if method == "notice"
+                           else (answer, 6))
+        if len(typed) != expected:
             # Never right, so no guess: said, and not counted towards the link's lock (the
             # page's boxes no longer stop a seventh character, so that a pasted code's
             # invisible characters can be read past).
-            raise DomainError(_("应输入 6 个字符，您输入了 %(count)s 个，请核对后重新输入。",
-                                count=len(answer)))
+            raise DomainError(_("应输入 %(expected)s 个字符，您输入了 %(count)s 个，请核对后重新输入。",
+                                expected=expected, count=len(typed)))
         owners = json.loads(privacy.decrypt(access.owners_enc))
         allowed = _methods_of(owners)
         if method == "id" and not allowed.id_suffix and not via_lobby:
