@@ -14,25 +14,18 @@ from __future__ import annotations
 import flask_wtf.csrf
 from itsdangerous import URLSafeTimedSerializer
 
-from votes.web.session_cookie import _KeptKeySigner
+from votes.web.session_cookie import KeptSignerSerializer, _KeptKeySigner
 
 _STOCK = URLSafeTimedSerializer
 
 
-class _KeptSerializer(URLSafeTimedSerializer):
+class _KeptSerializer(KeptSignerSerializer):
     default_signer = _KeptKeySigner
 
     def __init__(self, secret_key, salt) -> None:
         super().__init__(secret_key, salt=salt)
-        self._signer = super().make_signer(salt)
         # a session's CSRF secret -> its payload; bounded, as there is one per session
         self._payloads: dict = {}
-
-    def make_signer(self, salt=None):
-        # A signer holds its keys, salt and algorithm only: one serves every call.
-        if salt is None or salt == self.salt:
-            return self._signer
-        return super().make_signer(salt)
 
     def dump_payload(self, obj) -> bytes:
         if type(obj) is not str:

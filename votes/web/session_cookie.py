@@ -31,7 +31,10 @@ class _KeptKeySigner(TimestampSigner):
         return key
 
 
-class _KeptSignerSerializer(URLSafeTimedSerializer):
+class KeptSignerSerializer(URLSafeTimedSerializer):
+    """A serializer that makes its signer once: Flask and Flask-WTF ask for a new one on
+    every dump and load."""
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._signer = super().make_signer()
@@ -73,7 +76,7 @@ class CookieSessionInterface(SecureCookieSessionInterface):
         serializer = self._serializers.get(keys)
         if serializer is None:
             stock = super().get_signing_serializer(app)  # Flask's keys, salt and digest
-            serializer = _KeptSignerSerializer(
+            serializer = KeptSignerSerializer(
                 stock.secret_keys, salt=stock.salt, serializer=stock.serializer,
                 signer=_KeptKeySigner, signer_kwargs=stock.signer_kwargs)
             self._serializers = {keys: serializer}  # a changed secret key replaces the old
