@@ -14,14 +14,17 @@ migrate = Migrate()
 
 
 class LoginManager(_StockLoginManager):
+    def protection_on(self) -> bool:
+        """Whether Flask-Login's session protection applies (as it reads it: the app's
+        SESSION_PROTECTION, else this manager's)."""
+        from flask import current_app
+
+        return bool(current_app.config.get("SESSION_PROTECTION", self.session_protection))
+
     def _session_protection_failed(self):
         # Flask-Login 0.6 hashes the client's address and user agent (sha512) for the check
         # before it reads whether there is a check: with protection off it is never compared.
-        from flask import current_app
-
-        if not current_app.config.get("SESSION_PROTECTION", self.session_protection):
-            return False
-        return super()._session_protection_failed()
+        return self.protection_on() and super()._session_protection_failed()
 
 
 login_manager = LoginManager()
@@ -31,11 +34,11 @@ def log_in(user) -> None:
     """flask_login.login_user, without the `_id` it writes into the session for session
     protection when protection is off: a 128-character digest nothing compares, a third of
     an owner's cookie, compressed, encoded and signed again on every page that writes it."""
-    from flask import current_app, session
+    from flask import session
     from flask_login import login_user
 
     login_user(user)
-    if not current_app.config.get("SESSION_PROTECTION", login_manager.session_protection):
+    if not login_manager.protection_on():
         session.pop("_id", None)
 # Nothing here asks whether a login is fresh (no fresh_login_required; staff sessions end by
 # their generation and age, votes/web/staff_login.py). Flask-Login's default "basic"
