@@ -253,12 +253,10 @@ def register_blueprints(app: Flask) -> None:
         # may be stored by a proxy nor left in a shared phone's cache. send_file's own
         # "no-cache" still lets them be stored. Only static files and what a view marks
         # public (the server keys) are cached.
-        # The header is parsed only when there is one (most pages have none).
-        if request.endpoint != "static":
-            if "cache-control" not in present:
-                headers["Cache-Control"] = "no-store"
-            elif not response.cache_control.public and headers.get("Cache-Control") == "no-cache":
-                headers["Cache-Control"] = "no-store"
+        # Read as text, never parsed: a bare "no-cache" is not public.
+        if request.endpoint != "static" and ("cache-control" not in present
+                                             or headers.get("Cache-Control") == "no-cache"):
+            headers["Cache-Control"] = "no-store"
         return response
 
 
