@@ -79,7 +79,7 @@ class VotesGroup(FlaskGroup):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         # FlaskGroup would build the app to list the commands extensions add to app.cli
-        # (flask-migrate's db, limiter); they still run by name through get_command.
+        # (flask-migrate's db); they still run by name through get_command.
         return sorted(self.commands)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:

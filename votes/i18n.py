@@ -57,9 +57,7 @@ def stored_form(text) -> dict | None:
     """What a Said (or a lazy text, a core Refusal) says, as JSON-able data in no language:
     {"msgid", "variables"}, a variable said in words itself in the same form. None for a
     text that keeps no msgid."""
-    if isinstance(text, Said):
-        msgid, variables = text.msgid, text.variables
-    elif isinstance(text, (Lazy, refusal.Refusal)):
+    if isinstance(text, (Said, Lazy, refusal.Refusal)):
         msgid, variables = text.msgid, text.variables
     elif isinstance(text, refusal.Term):
         msgid, variables = str(text), {}
