@@ -48,11 +48,18 @@ class ProposalValues(Values):
     documents: tuple[DocumentValues, ...]
 
 
+# The frozen record (the proposal as bound into the chain's first entry, its description
+# again among it) is written by the open and read by the export, never by a page: decoding
+# its JSON on every owner page cost more than anything shown from it.
+_NOT_READ = frozenset({"record"})
+
+
 def with_community(*columns):
-    """A select of `columns` (first), then the proposal's and its community's columns,
-    from proposals joined to their community: what proposal_from_row reads back."""
+    """A select of `columns` (first), then the proposal's and its community's columns
+    (not its frozen record), from proposals joined to their community: what
+    proposal_from_row reads back."""
     proposals, communities = Proposal.__table__, Community.__table__
-    return select(*columns, proposals,
+    return select(*columns, *(c for c in proposals.columns if c.name not in _NOT_READ),
                   *(c.label(_COMMUNITY + c.name) for c in communities.columns)) \
         .join_from(proposals, communities, proposals.c.community_id == communities.c.id)
 
