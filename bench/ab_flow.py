@@ -3,14 +3,16 @@ process of its own, run the same flow in turns (A B B A, repeated), and the serv
 of a flow is compared block by block.
 
     VOTES_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_votes \\
-        .venv/bin/python bench/ab_flow.py [--a HEAD~1] [--b HEAD] [--blocks 12] [--flows 40]
+        .venv/bin/python bench/ab_flow.py [--a HEAD~1] [--b HEAD] [--blocks 800] [--flows 2]
 
 Why not two runs of bench/load.py: on two shared cores, two runs one after the other differ
 by more (±10%) than one change to the owner's path moves (1–3%). Here both revisions are
 alive at once and take turns a few seconds long, so a drift of the machine (another
-process, the CPU's clock) falls on both; each block's difference is one sample, and the
-interval printed is over the blocks. `--a HEAD --b HEAD` shows what the harness calls a
-change when there is none.
+process, the CPU's clock) falls on both. A turn is one flow by default: turns of 40 flows
+left blocks ±10% apart, and their mean ±3%. Each block's difference is one sample; the
+interval printed is over the blocks. Both processes take one hash seed: with random ones,
+two processes of the same code differed by 1.3%. `--a HEAD --b HEAD` shows what the harness
+calls a change when there is none (on a quiet machine: −0.3% and −0.5%, ±0.7%).
 
 Each revision is checked out into a temporary git worktree and driven in-process through
 Flask's test client (as bench/profile_flow.py), on a database of its own derived from the
@@ -116,14 +118,16 @@ def main() -> int:
     parser.add_argument("--database-url", default=os.environ.get("VOTES_BENCH_DATABASE_URL"))
     parser.add_argument("--a", default="HEAD~1", help="the revision measured as the base")
     parser.add_argument("--b", default="HEAD", help="the revision compared with it")
-    parser.add_argument("--blocks", type=int, default=12, help="A B B A blocks")
-    parser.add_argument("--flows", type=int, default=40, help="flows a turn")
+    parser.add_argument("--blocks", type=int, default=800, help="A B B A blocks")
+    parser.add_argument("--flows", type=int, default=2,
+                        help="flows each side a block (two turns of half as many)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not args.database_url or not any(w in args.database_url for w in ("bench", "test")):
         parser.error("--database-url (or VOTES_BENCH_DATABASE_URL) naming a PostgreSQL "
                      "database whose name contains 'bench' or 'test'; it is wiped")
-    warm = 2 * args.flows
+    args.flows = max(2, args.flows - args.flows % 2)
+    warm = max(40, 2 * args.flows)
     wanted = warm + 2 * args.blocks * args.flows + 4
     if args.serve:
         return serve(args.database_url, wanted)
@@ -141,6 +145,9 @@ def main() -> int:
             sides[name] = subprocess.Popen(
                 [sys.executable, str(Path(__file__).resolve()), "--serve",
                  "--database-url", url, "--blocks", str(args.blocks), "--flows", str(args.flows)],
+                # One hash seed for both: two processes' dict layouts differ otherwise,
+                # and with them their speed by about as much as a change measured here.
+                env={**os.environ, "PYTHONHASHSEED": "0"},
                 cwd=tree, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                 stderr=subprocess.DEVNULL)
         for side in sides.values():
@@ -155,25 +162,29 @@ def main() -> int:
 
         for name in ("a", "b"):
             turn(name, warm)
-        a_all, b_all, changes = [], [], []
+        a_all, b_all = [], []
         for block in range(args.blocks):
             order = ("a", "b", "b", "a") if block % 2 == 0 else ("b", "a", "a", "b")
             got = {"a": [], "b": []}
             for name in order:
                 got[name].append(turn(name, args.flows // 2))
-            a, b = statistics.mean(got["a"]), statistics.mean(got["b"])
-            a_all.append(a)
-            b_all.append(b)
-            changes.append((b - a) / a * 100)
-            print(f"block {block + 1:2d}: A {a:6.2f} ms a flow, B {b:6.2f} ms, "
-                  f"B − A {changes[-1]:+5.1f}%", flush=True)
-        mean = statistics.mean(changes)
-        half = 2.0 * statistics.stdev(changes) / math.sqrt(len(changes)) \
-            if len(changes) > 1 else float("nan")
-        print(f"A {args.a}: {statistics.median(a_all):.2f} ms of CPU a flow (median of blocks)")
-        print(f"B {args.b}: {statistics.median(b_all):.2f} ms")
-        print(f"B against A: {mean:+.1f}% (about 95%: {mean - half:+.1f} … {mean + half:+.1f}) "
-              f"over {len(changes)} blocks of {args.flows} flows each side")
+            a_all.append(statistics.mean(got["a"]))
+            b_all.append(statistics.mean(got["b"]))
+            if args.blocks <= 40:
+                print(f"block {block + 1:2d}: A {a_all[-1]:6.2f} ms a flow, B {b_all[-1]:6.2f} ms",
+                      flush=True)
+        # The change is the mean of the blocks' differences over A's mean (not the mean of
+        # each block's ratio, which leans upwards when blocks are noisy).
+        base = statistics.mean(a_all)
+        differences = [b - a for a, b in zip(a_all, b_all)]
+        change = statistics.mean(differences) / base * 100
+        half = 2.0 * statistics.stdev(differences) / math.sqrt(len(differences)) / base * 100 \
+            if len(differences) > 1 else float("nan")
+        print(f"A {args.a}: {base:.2f} ms of CPU a flow")
+        print(f"B {args.b}: {statistics.mean(b_all):.2f} ms")
+        print(f"B against A: {change:+.1f}% (about 95%: {change - half:+.1f} … "
+              f"{change + half:+.1f}) over {len(differences)} blocks of {args.flows} flows "
+              "each side")
     finally:
         for side in sides.values():
             side.stdin.close()
