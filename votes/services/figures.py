@@ -103,9 +103,9 @@ def figures_or_damage(proposal_ref: str, progress: bool = False) -> ProposalFigu
     and offer the verification that names the entries at fault. With `progress`, during
     the vote too (the regulator's proposal page): the turnout is counted from the ballots
     table, which the chain no longer vouches for (progress_damage, the committee page's
-    check, remembered per process). Not the overview's rows: checking 20 open votes of
-    2,000 ballots each read 40,000 entries, about 3 s on PostgreSQL, at a process's first
-    view and again at any view a minute after the last whole read (oversight.overview_rows)."""
+    check, remembered per process). The overview's rows check within a budget of entries
+    a view and mark the rest unchecked (oversight.CHECK_ENTRIES): checking 20 open votes of
+    2,000 ballots each read 40,000 entries, about 3 s on PostgreSQL."""
     from votes.services.records import REGULATOR
     from votes.services.tally import ResultUnshown
 
