@@ -91,3 +91,24 @@ def test_a_committee_member_reaches_no_regulator_page(app, world):
         assert client.get(path).status_code == 403, path
     assert client.post(f"/regulator/p/{sun}/verify").status_code == 403
     assert _jobs(app, int(sun)) == []
+
+
+def test_a_regulator_account_without_a_district_sees_no_community_without_one(app, world):
+    # Not made by any command today (a regulator needs --jurisdiction): if an account ever
+    # lost its district, "no district" must not match the communities that have none.
+    from votes.extensions import db
+    from votes.models import StaffUser
+    from votes.services.communities import get_community
+
+    with app.app_context():
+        get_community("MOON").jurisdiction = None
+        db.session.scalar(db.select(StaffUser).where(StaffUser.login == "district")) \
+            .jurisdiction = None
+        db.session.commit()
+    client = app.test_client()
+    sign_in(client, "district")
+    moon = int(world["moon"]["id"])
+    assert client.get(f"/regulator/p/{moon}").status_code == 404
+    overview = client.get("/regulator/")
+    assert overview.status_code == 200
+    assert f"/regulator/p/{moon}" not in overview.get_data(as_text=True)

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 
 from votes.core.canonical import format_time
 from votes.extensions import db
@@ -299,7 +299,10 @@ def visible_communities(user: StaffUser) -> list[Community]:
     if user.role == "committee":
         query = query.where(Community.id.in_([c.community_id for c in user.communities]))
     elif user.role == "regulator":
-        query = query.where(Community.jurisdiction == user.jurisdiction)
+        # An account without a district sees none: "no district" is not a district, and
+        # the database would match it to every community that has none.
+        query = query.where(Community.jurisdiction == user.jurisdiction) \
+            if user.jurisdiction else query.where(false())
     return list(db.session.scalars(query))
 
 
@@ -319,7 +322,8 @@ def may_see(user: StaffUser, community: Community) -> bool:
         return True
     if user.role == "committee":
         return any(c.community_id == community.id for c in user.communities)
-    return user.role == "regulator" and community.jurisdiction == user.jurisdiction
+    return user.role == "regulator" and bool(user.jurisdiction) \
+        and community.jurisdiction == user.jurisdiction
 
 
 def all_users() -> list[StaffUser]:
