@@ -212,6 +212,8 @@ def _prepare(session: Session, proposal: Proposal, req: BallotRequest, units: li
         raise DomainError(ballot_forms.entered_message(req.evidence[0], previous.seq))
     if (req.proxy is not None) != (req.channel == "proxy"):
         raise DomainError(_("委托表决须附受托人信息和书面授权委托书"))
+    if proxies.letter_is_form(req.proxy, req.evidence):
+        raise DomainError(proxies.letter_is_form_message())
     if transfer is not None and req.channel == "online":
         raise DomainError(_("过户后的表决须由工作人员录入"))
     evidence_digest = None if req.evidence is None else _keep(session, proposal, req.evidence)

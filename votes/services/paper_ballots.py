@@ -327,6 +327,8 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
         proxy = None
         if channel == "proxy":
             proxy = proxies.parse_proxy(row, evidence, procedure, fail)
+            if proxies.letter_is_form(proxy, scan):
+                fail(proxies.letter_is_form_message())
             if proxy is not None and unit is not None:
                 if proxies.is_an_owner(db.session, proposal, unit.voter_key, proxy):
                     fail(proxies.own_proxy_message())

@@ -124,6 +124,17 @@ def own_proxy_message() -> str:
              "请按纸质票录入（方式选“纸质”），不填受托人")
 
 
+def letter_is_form_message() -> str:
+    return _("授权委托书与表决票是同一个文件；请分别上传表决票扫描件和业主签字的书面授权委托书")
+
+
+def letter_is_form(proxy: ProxyRequest | None, form: tuple[str, bytes] | None) -> bool:
+    """Whether one scan stands for both the ballot form and the written authorisation: the
+    proxy ballot would then have no authorisation behind it (as a transfer's evidence that
+    is the buyer's form, votes.services.transfers)."""
+    return proxy is not None and form is not None and proxy.authorisation[1] == form[1]
+
+
 def staff_barred_message() -> str:
     return _("本小区议事规则禁止物业服务企业工作人员作为受托人")
 
