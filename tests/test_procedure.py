@@ -119,8 +119,9 @@ def test_a_proxy_holds_at_most_three_principals_the_fourth_is_refused(app, runne
     result = runner.invoke(args=["ballots", "import", str(vote["id"]),
                                  _ballots_file(tmp_path, [spelled], "late.csv")])
     assert result.exit_code != 0 and "上限" in result.output
-    # Another proxy may hold the fourth.
-    other = _proxy_row("2", "201", proxy_id=resident_id(77))
+    # Another proxy may hold the fourth, on a letter of their own (a letter names one proxy).
+    (tmp_path / "letter-77.pdf").write_bytes(b"%PDF-1.4 written authorisation of 77")
+    other = _proxy_row("2", "201", proxy_id=resident_id(77))[:9] + ("letter-77.pdf", "否")
     result = runner.invoke(args=["ballots", "import", str(vote["id"]),
                                  _ballots_file(tmp_path, [other], "other.csv")])
     assert result.exit_code == 0, result.output
@@ -618,8 +619,9 @@ def test_a_transfer_through_a_proxy_from_the_command_line(app, runner, tmp_path)
                                       "--proxy-company-staff", "no"])
     assert over.exit_code != 0 and "上限" in over.output  # 钱七 already holds one
     other = resident_id(77)
+    (tmp_path / "letter-77.pdf").write_bytes(b"%PDF-1.4 the buyer's written authorisation")
     done = runner.invoke(args=base + ["--proxy-name", "孙十", "--proxy-id", other,
-                                      "--authorisation", str(tmp_path / "letter.pdf"),
+                                      "--authorisation", str(tmp_path / "letter-77.pdf"),
                                       "--proxy-company-staff", "no"])
     assert done.exit_code == 0, done.output
     last = [e for e in _chain(app, vote) if e["kind"] == "ballot"][-1]["body"]

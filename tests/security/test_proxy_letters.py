@@ -68,3 +68,61 @@ def test_a_buyers_proxy_letter_is_not_the_buyers_form(app, runner, tmp_path):
     assert r.status_code == 400
     assert "授权委托书与表决票是同一个文件" in r.get_data(as_text=True)
     assert _ballots(app, vote) == 0
+
+
+OTHER_ID = resident_id(9)
+
+
+def test_one_letter_names_one_proxy(app, runner, tmp_path):
+    """A letter may serve several principals of its proxy (§16), never another proxy's
+    ballots: one real letter on ballots each "held" by a made-up proxy went past the
+    community's limit of principals per proxy."""
+    vote = make_open_proposal(app, runner, tmp_path, rules=["proxy_limit=1"])
+    client = clerk_client(app, runner)
+    assert _proxy(client, vote, "101", b"form of 1-101", b"letter").status_code == 302
+    r = _proxy(client, vote, "102", b"form of 1-102", b"letter", proxy_id=OTHER_ID)
+    assert r.status_code == 400
+    assert "这份授权委托书已用于另一位受托人的委托票（第 1 条记录）" in r.get_data(as_text=True)
+    assert _ballots(app, vote) == 1
+
+    # Two rows of one file, one letter, two proxies: the second row is refused.
+    for name, content in (("f1.pdf", b"%PDF-1.4 form of 1-102"),
+                          ("f2.pdf", b"%PDF-1.4 form of 1-202"),
+                          ("l.pdf", b"%PDF-1.4 another letter")):
+        (tmp_path / name).write_bytes(content)
+    (tmp_path / "b.csv").write_text(
+        "楼栋,单元,房号,意见,方式,凭证,录入人,受托人,受托人证件号码,授权委托书,受托人为物业员工\n"
+        f"1,1,102,同意,委托,f1.pdf,clerk,钱七,{resident_id(10)},l.pdf,否\n"
+        f"1,1,202,同意,委托,f2.pdf,clerk,孙八,{resident_id(11)},l.pdf,否\n", encoding="utf-8")
+    out = runner.invoke(args=["ballots", "import", str(vote["id"]), str(tmp_path / "b.csv")])
+    assert out.exit_code != 0, out.output
+    assert "第 3 行" in out.output and "第 2 行另一位受托人" in out.output, out.output
+    assert _ballots(app, vote) == 1
+
+
+def test_the_service_refuses_a_letter_of_another_proxy_under_its_lock(app, runner, tmp_path):
+    """cast_ballots itself, which every path shares (a transfer's proxy, two clerks at once
+    each finding the letter unused before the lock)."""
+    from votes.core.tally import Choice
+    from votes.extensions import db
+    from votes.models import FrozenUnit
+    from votes.services.ballots import BallotRequest, cast_ballots
+    from votes.services.errors import DomainError
+    from votes.services.proxies import ProxyRequest
+
+    vote = make_open_proposal(app, runner, tmp_path)
+    letter = ("l.pdf", b"%PDF-1.4 letter")
+    with app.app_context():
+        voters = sorted(set(db.session.scalars(select(FrozenUnit.voter_key).where(
+            FrozenUnit.proposal_id == vote["id"]))))[:2]
+        requests = [BallotRequest(v, Choice.AGREE, "proxy", entered_by="clerk",
+                                  evidence=(f"{i}.pdf", f"%PDF-1.4 form {i}".encode()),
+                                  proxy=ProxyRequest("钱七", holder, False, letter))
+                    for i, (v, holder) in enumerate(zip(voters, (PROXY_ID, OTHER_ID)))]
+        try:
+            cast_ballots(vote["id"], requests, actor="clerk")
+        except DomainError as err:
+            assert "另一位受托人" in err.message
+        else:
+            raise AssertionError("one letter entered for two proxies")
+    assert _ballots(app, vote) == 0

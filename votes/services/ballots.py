@@ -437,6 +437,10 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
             proxies.check_limit(session, proposal, [
                 (p.body["proxy"]["holder"], p.req.voter_key, p.req.proxy.id_number)
                 for p in prepared if p.req.proxy is not None])
+            # Nor one written authorisation stand behind two proxies' ballots.
+            proxies.check_letters(session, proposal, [
+                (p.body["proxy"]["authorisation"], p.body["proxy"]["holder"])
+                for p in prepared if p.req.proxy is not None])
             # Nor two clerks attach one signed form to two voters' ballots, nor enter two
             # sales to one buyer: each sees what the other appended.
             ballot_forms.refuse_shared(session, proposal, [

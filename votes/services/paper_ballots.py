@@ -252,6 +252,7 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
         key for key, units in voters.items()
         if any(u.kind not in procedure.excluded_kinds for u in units)}
     held: dict[str, set[str]] = {}  # proxy holder → voters, in this vote and this file
+    letters: dict[str, tuple[str, int | None, int | None]] = {}  # letter → (holder, row, entry)
     for number, row in rows:
         before = len(problems)
 
@@ -333,6 +334,8 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
                 if proxies.is_an_owner(db.session, proposal, unit.voter_key, proxy):
                     fail(proxies.own_proxy_message())
                 _count_principal(proposal, held, proxy, unit.voter_key, procedure, fail)
+            if proxy is not None:
+                _one_proxy_per_letter(proposal, letters, proxy, number, fail)
         if len(problems) == before:
             requests.append(BallotRequest(voter_key=unit.voter_key, choice=choice,
                                           channel=channel, entered_by=row["entered_by"],
@@ -399,6 +402,26 @@ def _count_principal(proposal, held: dict[str, set[str]], proxy: proxies.ProxyRe
     held[holder].add(voter)
     if len(held[holder]) > procedure.proxy_limit:
         fail(proxies.limit_message(procedure.proxy_limit, proxy.id_number))
+
+
+def _one_proxy_per_letter(proposal, letters: dict[str, tuple[str, int | None, int | None]],
+                          proxy: proxies.ProxyRequest, number: int,
+                          fail: Callable[[str], None]) -> None:
+    """The row's written authorisation must not be another proxy's, on a ballot entered
+    already or a row above (proxies.check_letters; checked again under the lock)."""
+    letter = ballot_forms.digest(proxy.authorisation[1])
+    holder = proxies.holder_key(proposal.uid, proxy.id_number)
+    if letter not in letters:
+        held = proxies.letters_held(db.session, proposal, {letter}).get(letter)
+        letters[letter] = (holder, number, None) if held is None else (held[0], None, held[1])
+    first, row, seq = letters[letter]
+    if first == holder:
+        return
+    if seq is not None:
+        fail(proxies.letter_of_another_message(seq))
+    else:
+        fail(_("这份授权委托书已用于第 %(row)s 行另一位受托人的委托票；一份授权委托书只委托"
+               "一位受托人，请核对受托人证件号码和所附的授权委托书", row=row))
 
 
 def _conflict_key(conflict: dict) -> tuple:

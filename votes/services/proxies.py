@@ -175,6 +175,48 @@ def check_limit(session: Session, proposal: Proposal,
             raise DomainError(limit_message(limit, id_number))
 
 
+def letters_held(session: Session, proposal: Proposal,
+                 letters: set[str]) -> dict[str, tuple[str, int]]:
+    """For each of these written authorisations (digests) on a proxy ballot of this vote,
+    that ballot's holder and entry, the first such; not ballots a withdrawal took back
+    (entered for the wrong unit, as `principals` counts them)."""
+    found: dict[str, tuple[str, int]] = {}
+    if letters:
+        for letter, holder, seq in session.execute(
+                select(ProxyRecord.authorisation, ProxyRecord.holder, ProxyRecord.seq)
+                .join(Ballot, (Ballot.proposal_id == ProxyRecord.proposal_id)
+                      & (Ballot.seq == ProxyRecord.seq))
+                .where(ProxyRecord.proposal_id == proposal.id,
+                       ProxyRecord.authorisation.in_(sorted(letters)),
+                       Ballot.withdrawn_by.is_(None))
+                .order_by(ProxyRecord.seq)):
+            found.setdefault(letter, (holder, seq))
+    return found
+
+
+def check_letters(session: Session, proposal: Proposal, entries: list[tuple[str, str]]) -> None:
+    """entries: (letter digest, holder) of the proxy ballots about to be added. A written
+    authorisation names one proxy: it may serve several of that proxy's principals (§16),
+    never another proxy's ballot, where one real letter would stand behind ballots "held" by
+    made-up proxies, each under the community's limit. Call it holding the proposal's lock:
+    a letter another clerk entered a moment ago is then seen."""
+    if not entries:
+        return
+    held = letters_held(session, proposal, {letter for letter, _holder in entries})
+    batch: dict[str, str] = {}
+    for letter, holder in entries:
+        if letter in held and held[letter][0] != holder:
+            raise DomainError(letter_of_another_message(held[letter][1]))
+        if batch.setdefault(letter, holder) != holder:
+            raise DomainError(_("同一份授权委托书用于另一位受托人的委托票；一份授权委托书只委托"
+                                "一位受托人，请核对受托人证件号码和所附的授权委托书"))
+
+
+def letter_of_another_message(seq: int) -> str:
+    return _("这份授权委托书已用于另一位受托人的委托票（第 %(seq)s 条记录）；一份授权委托书"
+             "只委托一位受托人，请核对受托人证件号码和所附的授权委托书", seq=seq)
+
+
 def record(session: Session, proposal: Proposal, seq: int, voter_key: str, req: ProxyRequest,
            holder: str, authorisation: str, entered_by: str, when: datetime) -> None:
     """`when`: the ballot entry's time (the app's clock, as the chain has it)."""
