@@ -373,3 +373,27 @@ def test_verify_repeats_what_was_typed_in_its_refusals_escaped_and_shortened(tmp
     line = _verify_refusal(tmp_path, spoofed, "--trust-bundle-keys", lang="en")
     assert line == (f"Cannot read the bundle {tmp_path}/piz.\\u{{202E}}gpj: there is no such "
                     "file"), line
+
+
+def test_a_usage_error_ends_with_a_chinese_full_stop(monkeypatch):
+    """click put its ASCII full stop (and a space) after the Chinese of a missing argument or
+    option ("缺少参数 'LOGIN'.") and two spaces before its suggestion; English keeps click's."""
+    from votes.cli import main
+
+    monkeypatch.delenv("VOTES_LANG", raising=False)
+    shown = {tuple(args): CliRunner().invoke(main, args).output.splitlines()[-1]
+             for args in (["users", "create"], ["proposal", "show"],
+                          ["users", "create", "x", "--rol"])}
+    assert shown[("users", "create")] == "错误：缺少参数 'LOGIN'。"
+    assert shown[("proposal", "show")] == "错误：缺少参数 'PROPOSAL'。"
+    assert shown[("users", "create", "x", "--rol")] == "错误：没有选项 '--rol'。是不是 '--role'？"
+    out = CliRunner().invoke(main, ["users", "create", "x", "--password", "correct horse 1"]).output
+    assert "错误：缺少选项 '--role'。可选：\n\tadmin,\n" in out, out
+
+    monkeypatch.setenv("VOTES_LANG", "en")
+    assert CliRunner().invoke(main, ["users", "create"]).output.splitlines()[-1] == \
+        "Error: Missing argument 'LOGIN'."
+    assert CliRunner().invoke(main, ["users", "create", "x", "--rol"]).output \
+        .splitlines()[-1] == "Error: No such option '--rol'. Did you mean '--role'?"
+    out = CliRunner().invoke(main, ["users", "create", "x", "--password", "correct horse 1"]).output
+    assert "Error: Missing option '--role'. Choose from:\n\tadmin,\n" in out, out

@@ -123,9 +123,57 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return gettext(singular if n == 1 else plural)
 
 
+def then(sentence: str, more: str) -> str:
+    """One sentence after another: after a Chinese one (ending with a full-width mark) with
+    no space, as Chinese writes; after an English one with click's space."""
+    from votes.terminal_text import wide
+
+    return f"{sentence}{more}" if sentence and wide(sentence[-1]) else f"{sentence} {more}"
+
+
+def missing_parameter_message(self) -> str:
+    """click's MissingParameter.format_message ("Missing argument 'LOGIN'. Choose from: …"),
+    whose full stop is click's own ASCII one: after a Chinese message a Chinese one
+    ("缺少参数 'LOGIN'。可选：…"), English as click words it."""
+    from click.exceptions import _join_param_hints
+
+    from votes.terminal_text import has_wide, wide
+
+    hint = self.param_hint if self.param_hint is not None else         self.param.get_error_hint(self.ctx) if self.param is not None else None
+    hint = _join_param_hints(hint)
+    kind = self.param_type
+    if kind is None and self.param is not None:
+        kind = self.param.param_type_name
+    words = {"argument": "Missing argument", "option": "Missing option",
+             "parameter": "Missing parameter"}.get(kind, "Missing {param_type}")
+    missing = str(CLICK[words]).format(param_type=kind)
+    stop = "。" if has_wide(missing) else "."
+    sentence = f"{missing} {hint}{stop}" if hint else f"{missing}{stop}"
+    more = self.message or ""
+    extra = self.param.type.get_missing_message(param=self.param, ctx=self.ctx) \
+        if self.param is not None else None
+    if extra:  # a type's word on what to give ("Choose from: …")
+        more = then(more if wide(more[-1]) else more + ".", extra) if more else extra
+    return then(sentence, more) if more else sentence
+
+
+def with_possibilities(format_message):
+    """NoSuchOption's and NoSuchCommand's message with its suggestion ("是不是 '--role'？")
+    after it as Chinese writes: no space after the full stop."""
+    def said(self) -> str:
+        text = format_message(self)
+        if not self.possibilities or not text.startswith(self.message + " "):
+            return text
+        return then(self.message, text[len(self.message) + 1:])
+
+    return said
+
+
 def install() -> None:
     """Make click's modules say their messages through CLICK (idempotent)."""
     import importlib
+
+    from click import exceptions
 
     for name in MODULES:
         module = importlib.import_module(f"click.{name}")
@@ -133,3 +181,9 @@ def install() -> None:
             module._ = gettext
         if hasattr(module, "ngettext"):
             module.ngettext = ngettext
+    if getattr(exceptions.MissingParameter.format_message, "votes", False):
+        return
+    missing_parameter_message.votes = True
+    exceptions.MissingParameter.format_message = missing_parameter_message
+    for kind in (exceptions.NoSuchOption, exceptions.NoSuchCommand):
+        kind.format_message = with_possibilities(kind.format_message)
