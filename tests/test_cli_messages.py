@@ -21,7 +21,7 @@ USAGE_ERRORS = (  # real mistakes an operator makes, each one of click's usage e
     (["users", "crate"], "没有命令 'crate'"),
     (["doctor", "extra"], "多出了一个参数（extra）"),
     (["roll", "show", "--community"], "选项 '--community' 后面要给一个值"),
-    (["demo", "--port", "x"], "'x' 不是有效的数（integer）"),
+    (["demo", "--port", "x"], "'x' 不是有效的整数。"),
     (["users"], None),  # a group without its command: its help, in Chinese headings
 )
 
@@ -397,3 +397,21 @@ def test_a_usage_error_ends_with_a_chinese_full_stop(monkeypatch):
         .splitlines()[-1] == "Error: No such option '--rol'. Did you mean '--role'?"
     out = CliRunner().invoke(main, ["users", "create", "x", "--password", "correct horse 1"]).output
     assert "Error: Missing option '--role'. Choose from:\n\tadmin,\n" in out, out
+
+
+def test_a_number_refused_names_its_kind_in_chinese(monkeypatch):
+    """click named the type in English inside the Chinese ("'x' 不是有效的数（integer）",
+    "…（integer range）"); English says what click says, of a range too."""
+    from votes.cli import main
+
+    cases = ((["demo", "--port", "x"], "'--port'"), (["witness", "serve", "--interval", "x"],
+                                                      "'--interval'"))
+    monkeypatch.delenv("VOTES_LANG", raising=False)
+    for args, name in cases:
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2
+        assert result.output.splitlines()[-1] == f"错误：{name} 的取值无效：'x' 不是有效的整数。"
+    monkeypatch.setenv("VOTES_LANG", "en")
+    for args, name in cases:
+        assert CliRunner().invoke(main, args).output.splitlines()[-1] == \
+            f"Error: Invalid value for {name}: 'x' is not a valid integer."

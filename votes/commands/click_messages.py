@@ -91,6 +91,16 @@ CLICK = {
     "Show the version and exit.": lazy("显示版本后退出。"),
 }
 
+# click's refusal of a number, "{value!r} is not a valid {number_type}.", fills in its type's
+# English name ("integer", "integer range"): one sentence for each kind of number instead,
+# by the type's name (a range's value is refused as the number it is to be, before its range).
+NUMBERS = {
+    "integer": lazy("{value!r} 不是有效的整数。"),
+    "integer range": lazy("{value!r} 不是有效的整数。"),
+    "float": lazy("{value!r} 不是有效的小数。"),
+    "float range": lazy("{value!r} 不是有效的小数。"),
+}
+
 # Click's messages that no operator of ours meets: a programmer's mistake declaring a
 # command (raised as TypeError/ValueError at import), deprecation of a command or option
 # (we declare none), shell completion, Windows' console, colours and version options.
@@ -169,6 +179,20 @@ def with_possibilities(format_message):
     return said
 
 
+def number_said(convert):
+    """A number type's convert, its refusal NUMBERS' sentence for its kind."""
+    def said(self, value, param, ctx):
+        refusal = NUMBERS.get(self.name)
+        if refusal is None:
+            return convert(self, value, param, ctx)
+        try:
+            return self._number_class(value)
+        except ValueError:
+            self.fail(str(refusal).format(value=value), param, ctx)
+
+    return said
+
+
 def install() -> None:
     """Make click's modules say their messages through CLICK (idempotent)."""
     import importlib
@@ -187,3 +211,6 @@ def install() -> None:
     exceptions.MissingParameter.format_message = missing_parameter_message
     for kind in (exceptions.NoSuchOption, exceptions.NoSuchCommand):
         kind.format_message = with_possibilities(kind.format_message)
+    from click.types import _NumberParamTypeBase
+
+    _NumberParamTypeBase.convert = number_said(_NumberParamTypeBase.convert)
