@@ -415,3 +415,53 @@ def test_a_number_refused_names_its_kind_in_chinese(monkeypatch):
     for args, name in cases:
         assert CliRunner().invoke(main, args).output.splitlines()[-1] == \
             f"Error: Invalid value for {name}: 'x' is not a valid integer."
+
+
+def test_the_env_file_option_speaks_the_operators_language(tmp_path):
+    """Flask's -e/--env-file said "File '…' 不存在。" (click's word for a path, English when
+    Flask declared the option before our words were installed), refused an existing file in
+    English when python-dotenv is missing, and its help spoke of .env and .flaskenv files,
+    which `votes` never reads."""
+    import importlib.util
+
+    (tmp_path / "votes.env").write_text("VOTES_LANG=en\n", encoding="utf-8")
+    missing = tmp_path / "nope.env"
+    done = _votes("-e", str(missing), "users", "list")
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1] == \
+        f"错误：'-e' / '--env-file' 的取值无效：文件 '{missing}' 不存在。"
+    done = _votes("-e", str(missing), "users", "list", lang="en")
+    assert done.stderr.splitlines()[-1] == \
+        f"Error: Invalid value for '-e' / '--env-file': File '{missing}' does not exist."
+    for folder in (_votes("-e", str(tmp_path), "users", "list"),):
+        assert folder.stderr.splitlines()[-1] == \
+            f"错误：'-e' / '--env-file' 的取值无效：文件 '{tmp_path}' 是文件夹。"
+    if importlib.util.find_spec("dotenv") is None:
+        done = _votes("-e", str(tmp_path / "votes.env"), "users", "list")
+        assert done.returncode == 2
+        assert done.stderr.splitlines()[-1] == (
+            "错误：'-e' / '--env-file' 的取值无效：读取环境变量文件须先安装 python-dotenv"
+            "（pip install python-dotenv）")
+        done = _votes("-e", str(tmp_path / "votes.env"), "users", "list", lang="en")
+        assert done.stderr.splitlines()[-1] == (
+            "Error: Invalid value for '-e' / '--env-file': reading an environment file needs "
+            "python-dotenv (pip install python-dotenv)")
+
+    def entry(page: str) -> str:
+        lines = page.splitlines()
+        at = next(i for i, line in enumerate(lines) if line.startswith("  -e, --env-file"))
+        said = [lines[at][22:].strip()]
+        for line in lines[at + 1:]:
+            if not line.startswith(" " * 22):
+                break
+            said.append(line.strip())
+        return "".join(said) if _CJK.search(said[0]) else " ".join(said)
+
+    zh, en = _votes("--help"), _votes("--help", lang="en")
+    assert entry(zh.stdout) == ("从此文件读取环境变量（如 VOTES_DATABASE_URL），已在环境中设置的"
+                                "变量优先；须安装 python-dotenv。"), zh.stdout
+    assert "  -e, --env-file 文件 " in zh.stdout
+    assert entry(en.stdout) == ("Load environment variables (such as VOTES_DATABASE_URL) from "
+                                "this file; variables already set in the environment take "
+                                "precedence. python-dotenv must be installed."), en.stdout
+    assert "  -e, --env-file FILE " in en.stdout

@@ -193,6 +193,19 @@ def number_said(convert):
     return said
 
 
+def path_said(convert):
+    """A Path's convert, naming what it wants (file, directory, path: 文件, 文件夹, 路径) in the
+    language current now: click words the name when the option is declared, and Flask
+    declares its -e/--env-file before install() ("File '…' 不存在。")."""
+    def said(self, value, param, ctx):
+        kind = "file" if self.file_okay and not self.dir_okay else \
+            "directory" if self.dir_okay and not self.file_okay else "path"
+        self.name = str(CLICK[kind])
+        return convert(self, value, param, ctx)
+
+    return said
+
+
 def install() -> None:
     """Make click's modules say their messages through CLICK (idempotent)."""
     import importlib
@@ -214,3 +227,6 @@ def install() -> None:
     from click.types import _NumberParamTypeBase
 
     _NumberParamTypeBase.convert = number_said(_NumberParamTypeBase.convert)
+    from click.types import Path
+
+    Path.convert = path_said(Path.convert)

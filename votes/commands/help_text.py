@@ -5,8 +5,8 @@ A command's, group's or option's help is written as a Chinese msgid marked with
 `votes.i18n.N_` (`help=N_("…")`), which leaves it as it is: click keeps help as a str and
 cleans it when the command is declared. `install()` makes click say each help through the
 catalogue when it prints it, so the language is the one current then, not at import; Flask's
-options of the `votes` group (-e, --debug; -A is hidden: votes/cli.py) are looked up in FLASK,
-Flask-Migrate's (`votes db …`) in migrate_help.MIGRATE, as click's messages in
+options of the `votes` group (--debug; -A is hidden, -e ours: votes/cli.py) are looked up
+in FLASK, Flask-Migrate's (`votes db …`) in migrate_help.MIGRATE, as click's messages in
 click_messages.CLICK. A text in neither stays as written. So are click's placeholders of
 what an option takes (TEXT: 文本, FILE: 文件) and of the usage line ([OPTIONS]: [选项]), and
 a command's own (metavar=N_("名称=值")).
@@ -33,12 +33,7 @@ from votes.terminal_text import columns, fill, has_wide, joined
 _click_wrap_text = formatting.wrap_text  # click's own, for a text with no Chinese
 
 FLASK = {
-    # flask/cli.py: the options every FlaskGroup has
-    "Load environment variables from this file, taking precedence over those set by '.env' "
-    "and '.flaskenv'. Variables set directly in the environment take highest precedence. "
-    "python-dotenv must be installed.":
-        lazy("从此文件加载环境变量，优先于 .env 和 .flaskenv 中的设置；直接在环境中设置的变量"
-             "优先级最高。须安装 python-dotenv。"),
+    # flask/cli.py: the options every FlaskGroup has (-e is ours: votes/cli.py)
     "Set debug mode.": lazy("设置调试模式。"),
 }
 
