@@ -67,14 +67,26 @@ def test_click_usage_errors_in_english_with_votes_lang_en(monkeypatch):
     assert not _CJK.search(result.output)
 
 
-def test_password_prompts_are_chinese(sqlite_app):
+def test_password_prompts_are_chinese(sqlite_app, monkeypatch):
+    """A Chinese prompt ends with a full-width colon and no space (click's ": " after it
+    before); a question's [y/N] follows its full-width question mark with no space."""
     runner = sqlite_app.test_cli_runner()
     result = runner.invoke(args=["users", "create", "a1", "--role", "admin"],
                            input="correct horse battery\nsomething else\n")
-    out = result.output
-    assert "密码: " in out and "再输入一次以确认: " in out and "错误：两次输入的不一致。" in out
-    assert "Password" not in out and "Repeat" not in out and "Error" not in out, out
+    assert result.output == ("密码：\n再输入一次以确认：\n错误：两次输入的不一致。\n密码：\n\n"
+                             "已放弃。\n"), result.output
     assert result.exit_code != 0
+    result = runner.invoke(args=["proposal", "delete", "99"], input="n\n")
+    assert result.output == "删除草稿 99？[y/N]：n\n已放弃。\n", result.output
+
+    monkeypatch.setenv("VOTES_LANG", "en")
+    sqlite_app.config["BABEL_DEFAULT_LOCALE"] = "en"
+    result = runner.invoke(args=["users", "create", "a1", "--role", "admin"],
+                           input="correct horse battery\nsomething else\n")
+    assert result.output == ("Password: \nRepeat for confirmation: \nError: The two entered "
+                             "values do not match.\nPassword: \n\nAborted!\n"), result.output
+    result = runner.invoke(args=["proposal", "delete", "99"], input="n\n")
+    assert result.output == "Delete draft 99? [y/N]: n\nAborted!\n", result.output
 
 
 def _click_messages(modules) -> set[str]:

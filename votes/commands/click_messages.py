@@ -206,6 +206,26 @@ def path_said(convert):
     return said
 
 
+def prompt_said(build_prompt):
+    """click's prompt line (text, its choices or default in brackets, then ": "), after a
+    Chinese text ended as Chinese ends one: with a full-width colon and no space
+    ("密码：", "删除草稿 3？[y/N]："); an English one as click ends it."""
+    def said(text, suffix, *args, **kwargs) -> str:
+        from votes.terminal_text import has_wide, wide
+
+        text = str(text)
+        if not has_wide(text):
+            return build_prompt(text, suffix, *args, **kwargs)
+        line = build_prompt(text, "", *args, **kwargs)
+        if wide(text[-1]) and line[len(text):].startswith(" "):  # 删除草稿 3？[y/N]
+            line = text + line[len(text) + 1:]
+        if suffix == ": ":
+            suffix = "" if line[-1] in "：？！。" else "："
+        return line + suffix
+
+    return said
+
+
 def install() -> None:
     """Make click's modules say their messages through CLICK (idempotent)."""
     import importlib
@@ -227,6 +247,9 @@ def install() -> None:
     from click.types import _NumberParamTypeBase
 
     _NumberParamTypeBase.convert = number_said(_NumberParamTypeBase.convert)
+    from click import termui
+
+    termui._build_prompt = prompt_said(termui._build_prompt)
     from click.types import Path
 
     Path.convert = path_said(Path.convert)
