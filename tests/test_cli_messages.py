@@ -149,7 +149,7 @@ def test_verify_command_line_mistakes_are_chinese_first():
         lines = done.stderr.splitlines()
         assert lines[0] == f"votes verify: 命令行有误：{chinese}", done.stderr
         assert lines[1] == "用 votes verify --help 查看用法。"
-        assert lines[2].startswith("用法：votes verify [-h] [--head HEAD]")
+        assert lines[2].startswith("用法：votes verify [-h] [--head 链头摘要]")
         assert "usage" not in done.stderr and "error" not in done.stderr, done.stderr
         assert "Traceback" not in done.stderr
 
@@ -168,7 +168,8 @@ def test_verify_command_line_mistakes_in_english_with_votes_lang_en():
 def test_verify_help_headings_follow_the_language():
     zh, en = _votes("verify", "--help"), _votes("verify", "--help", lang="en")
     assert zh.returncode == en.returncode == 0
-    assert zh.stdout.startswith("用法：votes verify") and "\n参数:\n" in zh.stdout
+    assert zh.stdout.startswith("用法：votes verify") and "\n参数：\n" in zh.stdout
+    assert "\n选项：\n" in zh.stdout and ":\n" not in zh.stdout
     assert "-h, --help            显示本说明后退出。" in zh.stdout
     assert en.stdout.startswith("usage: votes verify") and "\npositional arguments:\n" in en.stdout
     assert "show this help message and exit" in en.stdout
@@ -184,7 +185,8 @@ def _described(help_text: str) -> dict[str, str]:
     said: dict[str, str] = {}
     name = None
     for line in help_text.splitlines():
-        m = re.match(r"  (-h, --help|bundle|--[a-z-]+)(?: [A-Z_]+)?(?:\s{2,}(.*))?$", line)
+        m = re.match(r"  (-h, --help|bundle|--[a-z-]+)(?: [A-Z_\u4e00-\u9fff]+)?(?:\s{2,}(.*))?$",
+                     line)
         if m:
             name = m.group(1)
             said[name] = m.group(2) or ""
@@ -206,7 +208,7 @@ def test_verify_help_describes_every_option_in_chinese_first():
         assert _CJK.search(text), (name, zh.stdout)
         assert not re.search(r"\b(the|a|of|and|with)\b", text), (name, text)
         assert not _CJK.search(english[name]), (name, en.stdout)
-    assert "离线验证导出包" in zh.stdout.split("参数:")[0]
+    assert "离线验证导出包" in zh.stdout.split("参数：")[0]
     assert said["bundle"] == "导出包（ZIP 文件）"
     assert "可重复给出" in said["--fingerprint"] and "64 位十六进制数字" in said["--fingerprint"]
     assert "votes-bundle/1" in said["--allow-format"]
@@ -477,3 +479,33 @@ def test_the_env_file_option_speaks_the_operators_language(tmp_path):
                                 "this file; variables already set in the environment take "
                                 "precedence. python-dotenv must be installed."), en.stdout
     assert "  -e, --env-file FILE " in en.stdout
+
+
+def test_verify_help_names_what_each_option_takes_in_chinese():
+    """`votes verify --help` had argparse's ASCII colons after its Chinese headings (参数:)
+    and the options' English placeholders (--head HEAD, --keys KEYS): as every other
+    command's help (选项：, --community 文本), Chinese, lined up by the columns they take."""
+    zh, en = _votes("verify", "--help"), _votes("verify", "--help", lang="en")
+    lines = zh.stdout.splitlines()
+    assert lines[:7] == [
+        "用法：votes verify [-h] [--head 链头摘要] [--keys 密钥文件]",
+        "                   [--key-id 密钥编号] [--fingerprint 公钥指纹]",
+        "                   [--trust-bundle-keys] [--jobs 进程数]",
+        "                   [--witness-keys 公钥文件] [--cosignatures 会签文件]",
+        "                   [--receipt 回执文件] [--find-receipt 回执短码]",
+        "                   [--participation] [--allow-format 格式] [--json]",
+        "                   bundle"], zh.stdout
+    assert "参数：" in lines and "选项：" in lines and "参数:" not in lines
+    for line in ("  --head 链头摘要       此前记下的链头：证明记录链是它的延续",
+                 "  --jobs 进程数         核对记录链签名的进程数，每个处理器核心至多一个；0（默",
+                 "  --fingerprint 公钥指纹", "  --find-receipt 回执短码",
+                 "  --allow-format 格式   接受这一旧格式（votes-bundle/1）的导出包，按其所属规范"):
+        assert line in lines, (line, zh.stdout)
+    assert not re.search(r"\b[A-Z_]{4,}\b", zh.stdout.replace("SHA-256", "").replace(
+        "JSON", "").replace("ZIP", "")), zh.stdout
+    assert en.stdout.startswith("usage: votes verify [-h] [--head HEAD] [--keys KEYS] "
+                                "[--key-id KEY_ID]\n"), en.stdout
+    for line in ("  --head HEAD           a chain head noted earlier: prove the chain extends it",
+                 "  --find-receipt CODE   ", "  --allow-format FORMAT", "positional arguments:",
+                 "options:"):
+        assert any(shown.startswith(line) for shown in en.stdout.splitlines()), (line, en.stdout)

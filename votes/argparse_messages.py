@@ -20,7 +20,7 @@ import argparse
 import contextlib
 import os
 
-from votes.terminal_text import columns, fill, joined
+from votes.terminal_text import columns, fill, joined, wide
 
 ARGPARSE = {
     "usage: ": "用法：",
@@ -105,6 +105,16 @@ class HelpFormatter(argparse.HelpFormatter):
     which has none, ran on past the terminal's edge at twice its counted width, and a path
     was cut at a hyphen."""
 
+    class _Section(argparse.HelpFormatter._Section):
+        def format_help(self):
+            # argparse ends a heading with its ASCII colon; a Chinese one ends with a
+            # full-width one (参数：), as click's headings of every other command (选项：).
+            text = super().format_help()
+            heading = self.heading if isinstance(self.heading, str) else ""
+            if heading and any(map(wide, heading)):
+                text = text.replace(f"{heading}:\n", f"{heading}：\n", 1)
+            return text
+
     def _split_lines(self, text, width):
         return wrapped(text, width)
 
@@ -112,14 +122,52 @@ class HelpFormatter(argparse.HelpFormatter):
         return "\n".join(indent + line for line in wrapped(text, width - len(indent)))
 
     def _format_usage(self, usage, actions, groups, prefix):
-        # The lines after the first are indented by the characters of "用法：votes verify ",
-        # which take more columns than that: they line up under the first option again.
+        # argparse wraps the usage by characters: one with Chinese in it (用法：, 链头摘要) is
+        # wrapped again here by columns, its lines after the first under its first option.
         text = super()._format_usage(usage, actions, groups, prefix)
+        if usage is not None or not any(map(wide, text)):
+            return text
+        import re
+
         say = argparse._  # the words argparse uses now (ARGPARSE's inside speaking())
         said = prefix if prefix is not None else say("usage: ")
-        shift = columns(said) - len(said)
-        if shift <= 0:
+        part = r"\(.*?\)+(?=\s|$)|\[.*?\]+(?=\s|$)|\S+"  # argparse's own
+        options = re.findall(part, self._format_actions_usage(
+            [a for a in actions if a.option_strings], groups))
+        arguments = re.findall(part, self._format_actions_usage(
+            [a for a in actions if not a.option_strings], groups))
+        width = self._width - self._current_indent
+        indent = " " * columns(f"{said}{self._prog} ")
+        lines = [f"{said}{self._prog}"]
+        for parts in (options, arguments):  # the arguments on a line of their own
+            for at, piece in enumerate(parts):
+                if (at == 0 and parts is arguments and options) or \
+                        columns(f"{lines[-1]} {piece}") > width:
+                    lines.append(indent + piece)
+                else:
+                    lines[-1] += " " + piece
+        return "\n".join(lines) + "\n\n"
+
+    def add_argument(self, action):
+        # the help's column after the widest option by the columns it shows (链头摘要)
+        super().add_argument(action)
+        if action.help is not argparse.SUPPRESS:
+            shown = columns(self._format_action_invocation(action)) + self._current_indent
+            self._action_max_length = max(self._action_max_length, shown)
+
+    def _format_action(self, action):
+        # argparse pads an option to the help's column by characters: by columns here
+        text = super()._format_action(action)
+        header = self._format_action_invocation(action)
+        extra = columns(header) - len(header)
+        if not extra or not action.help:
             return text
-        first, *rest = text.split("\n")
-        return "\n".join([first] + [" " * shift + line if line.strip() else line
-                                     for line in rest])
+        position = min(self._action_max_length + 2, self._max_help_position)
+        fits = position - self._current_indent - 2
+        start = self._current_indent + len(header)
+        if columns(header) <= fits:
+            return text[:start] + text[start + extra:]
+        if len(header) > fits:  # argparse put its help on the next line already
+            return text
+        first, _, rest = text.partition("\n")
+        return f"{first[:start]}\n{' ' * position}{first[start:].lstrip()}\n{rest}"

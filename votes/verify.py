@@ -105,7 +105,9 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> _Parser:
     """The command line, its help in the command's language (Chinese; English with
-    VOTES_LANG=en), the options' names as scripts and docs/verification.md write them."""
+    VOTES_LANG=en), the options' names as scripts and docs/verification.md write them. What
+    an option takes is named in the language too (链头摘要: HEAD, argparse's English), as
+    every other command's (文本, 文件); the argument keeps its name, as theirs (LOGIN)."""
     from votes.core.bundle import FORMAT, FORMAT_V2, OLDER_FORMATS, SPEC_VERSIONS
     from votes.i18n import offline as _
 
@@ -115,29 +117,31 @@ def _parser() -> _Parser:
         "离线验证导出包，步骤见 docs/verification.md。请给出您信任谁的密钥：--keys、--key-id、"
         "--fingerprint 或 --trust-bundle-keys。"))
     parser.add_argument("bundle", help=_("导出包（ZIP 文件）"))
-    parser.add_argument("--head", help=_("此前记下的链头：证明记录链是它的延续"))
-    parser.add_argument("--keys", help=_("可信的密钥文件（服务器的 /.well-known/votes-keys.json，"
-                                         "须另行独立取得）"))
-    parser.add_argument("--key-id", action="append", default=[],
+    parser.add_argument("--head", metavar=_("链头摘要"),
+                        help=_("此前记下的链头：证明记录链是它的延续"))
+    parser.add_argument("--keys", metavar=_("密钥文件"),
+                        help=_("可信的密钥文件（服务器的 /.well-known/votes-keys.json，"
+                               "须另行独立取得）"))
+    parser.add_argument("--key-id", action="append", default=[], metavar=_("密钥编号"),
                         help=_("一个可信密钥的编号，如 ed25519:56475aa75463474c（可重复给出）"))
-    parser.add_argument("--fingerprint", action="append", default=[],
+    parser.add_argument("--fingerprint", action="append", default=[], metavar=_("公钥指纹"),
                         help=_("一个可信密钥的 SHA-256 指纹，64 位十六进制数字（可重复给出）"))
     parser.add_argument("--trust-bundle-keys", action="store_true",
                         help=_("信任导出包内的密钥；请把打印出的指纹与辖区公布的指纹比对"))
     # One process per core by default: a city's 100,000 ballots take about 11 s in one
     # process and under 9 s on two cores; a small bundle stays in one (sigbatch.MIN_PARALLEL).
-    parser.add_argument("--jobs", type=int, default=0,
+    parser.add_argument("--jobs", type=int, default=0, metavar=_("进程数"),
                         help=_("核对记录链签名的进程数，每个处理器核心至多一个；0（默认）：本机每个"
                                "核心一个；1：只用本进程"))
-    parser.add_argument("--witness-keys", help=_("见证人的公钥（一个密钥文件）：核对他们会签的链头"
-                                                 "（第 10 步）"))
-    parser.add_argument("--cosignatures", action="append", default=[],
+    parser.add_argument("--witness-keys", metavar=_("公钥文件"),
+                        help=_("见证人的公钥（一个密钥文件）：核对他们会签的链头（第 10 步）"))
+    parser.add_argument("--cosignatures", action="append", default=[], metavar=_("会签文件"),
                         help=_("直接从见证人处取得的见证签名（`votes witness cosignatures`），"
                                "与导出包中的一样核对（可重复给出）"))
-    parser.add_argument("--receipt", action="append", default=[],
+    parser.add_argument("--receipt", action="append", default=[], metavar=_("回执文件"),
                         help=_("业主的签名回执（回执页面上的 JSON）：证明导出包中有这条记录"
                                "（第 11 步；可重复给出）"))
-    parser.add_argument("--find-receipt", action="append", default=[], metavar="CODE",
+    parser.add_argument("--find-receipt", action="append", default=[], metavar=_("回执短码"),
                         help=_("业主记下的回执码（10 位短码或完整摘要）：说明这条记录链中有没有"
                                "这张选票、是否计入（§11.2；可重复给出）"))
     parser.add_argument("--participation", action="store_true",
@@ -146,7 +150,7 @@ def _parser() -> _Parser:
     # An older format is checked by older, weaker rules; the bundle's own label must not be
     # enough to choose them, so the regulator says which old format they expect.
     parser.add_argument("--allow-format", action="append", default=[], choices=OLDER_FORMATS,
-                        metavar="FORMAT",
+                        metavar=_("格式"),
                         help=_("接受这一旧格式（%(formats)s）的导出包，按其所属规范版本的规则核对"
                                "（%(older)s：第 %(version)s 版，不含第 15–19 步）；不给此选项时，"
                                "这样的导出包在第 3.4 步不通过。现在写出的导出包为 %(current)s",
