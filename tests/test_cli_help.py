@@ -238,3 +238,25 @@ def test_chinese_is_wrapped_by_columns_without_breaking_before_punctuation():
     assert "".join(line.strip() for line in lines).replace(" ", "") == text.replace(" ", "")
     # an English text is click's to wrap, as before
     assert wrap_text("a b c", 78) == "a b c"
+
+
+def test_an_options_notes_are_separated_as_chinese_separates_them(monkeypatch):
+    """click joined an option's notes with "; " inside the Chinese ([默认：60; 1<=x<=86400]):
+    a full-width semicolon as every Chinese help separates its clauses; English keeps
+    click's."""
+    def entry(page: str, option: str) -> str:
+        lines = page.splitlines()
+        at = next(i for i, line in enumerate(lines) if line.startswith(f"  {option} "))
+        said = [lines[at]]
+        for line in lines[at + 1:]:
+            if not line.startswith(" " * 10):
+                break
+            said.append(line.strip())
+        return said[0].split("  ")[-1].strip() + "".join(said[1:]) if len(said) > 1 \
+            else " ".join(said[0].split()[2:])
+
+    shown = _help(("witness", "serve"), None, monkeypatch)
+    assert entry(shown, "--interval") == "两轮之间的秒数 [默认：60；1<=x<=86400]", shown
+    assert "; " not in shown, shown
+    english = _help(("witness", "serve"), "en", monkeypatch)
+    assert "Seconds between rounds  [default: 60;" in english and "1<=x<=86400]" in english

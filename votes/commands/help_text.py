@@ -162,6 +162,31 @@ def _open_at(text: str) -> list[int]:
     return opened
 
 
+def option_record(self, ctx) -> tuple[str, str] | None:
+    """click's Option.get_help_record: its help, then its notes in brackets (a default, a
+    range, 必填), which click joins with "; ": after Chinese ones (默认：60；1<=x<=86400) a
+    full-width semicolon, as a Chinese help separates its clauses."""
+    from votes.commands.click_messages import gettext as click_said  # click's words, ours
+
+    if self.hidden:
+        return None
+    extra = self.get_help_extra(ctx)
+    notes = []
+    if "envvars" in extra:
+        notes.append(click_said("env var: {var}").format(var=", ".join(extra["envvars"])))
+    if "default" in extra:
+        notes.append(click_said("default: {default}").format(default=extra["default"]))
+    if "range" in extra:
+        notes.append(extra["range"])
+    if "required" in extra:
+        notes.append(click_said(extra["required"]))
+    help = self.help or ""
+    if notes:
+        joined_notes = ("；" if any(map(has_wide, notes)) else "; ").join(notes)
+        help = f"{help}  [{joined_notes}]" if help else f"[{joined_notes}]"
+    return self.get_help_spec(ctx), help
+
+
 def install() -> None:
     """Make click print every help text through `said`, wrapped as above (idempotent)."""
     from click import core
@@ -214,8 +239,8 @@ def install() -> None:
 
         return with_said
 
-    for parameter in (core.Option, core.Argument):
-        parameter.get_help_record = record_said(parameter.get_help_record)
+    core.Option.get_help_record = record_said(option_record)
+    core.Argument.get_help_record = record_said(core.Argument.get_help_record)
 
     def metavar_said(make_metavar):
         def with_said(self, ctx):
