@@ -65,7 +65,7 @@ def test_the_operator_disables_enables_and_resets_an_account_from_the_command_li
     sign_in(member, "sun_committee")
     reset = runner.invoke(args=["users", "reset-password", "sun_committee"])
     assert reset.exit_code == 0, reset.output
-    new = [line for line in reset.output.splitlines() if "新密码" in line][0].split()[-1]
+    new = [line for line in reset.output.splitlines() if "新密码" in line][0].partition("：")[2]
     assert len(new) >= 10 and "首次登录时必须修改密码" in reset.output
     assert member.get("/committee/").status_code == 302  # signed out by the reset
     assert app.test_client().post("/staff/login", data={
@@ -105,3 +105,19 @@ def test_users_list_names_a_committee_accounts_communities_by_code(app, world, r
     assert rows["sun_committee"][2] == "SUN 阳光花园"
     assert rows["two_estates"][2] == "LONG 阳光花园阳光花园阳光花园阳光花园…, MOON 阳光花园, SUN 阳光花园"
     assert rows["district"][2] == "350502" and rows["admin1"][2] == "-"
+
+
+def test_a_reset_password_follows_its_full_width_colon_without_a_space(app, world, runner,
+                                                                       monkeypatch):
+    """"新密码（只显示这一次）： x" had a space after the full-width colon (which a person
+    copying the password took along); English keeps its ": "."""
+    import re
+
+    reset = runner.invoke(args=["users", "reset-password", "sun_committee"])
+    line = [line for line in reset.output.splitlines() if "新密码" in line][0]
+    assert re.fullmatch(r"新密码（只显示这一次）：\S{10,}", line), line
+    monkeypatch.setenv("VOTES_LANG", "en")
+    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+    reset = runner.invoke(args=["users", "reset-password", "sun_committee"])
+    line = [line for line in reset.output.splitlines() if "password" in line][0]
+    assert re.fullmatch(r"New password \(shown this once only\): \S{10,}", line), line

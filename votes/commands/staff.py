@@ -111,5 +111,5 @@ def reset_password(login):
     password = generated_password(login.strip())
     user = _change(login, password=password)
     click.echo(_("已重设 %(login)s 的密码，其登录已全部退出。", login=user.login))
-    click.echo(_("新密码（只显示这一次）： %(password)s", password=password))
+    click.echo(_("新密码（只显示这一次）：%(password)s", password=password))
     click.echo(_("该账号首次登录时必须修改密码：请把密码交给本人，由本人登录后设置自己的密码。"))
