@@ -14,8 +14,11 @@ config = context.config
 fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 # `votes demo` says in its own words that it is preparing the database (the README's first
-# command: an owner-facing demo opened with thirty English log lines).
-if current_app.config.get("MIGRATIONS_QUIET"):
+# command: an owner-facing demo opened with thirty English log lines); `votes init` and
+# `votes db upgrade|downgrade` say each migration in theirs (MIGRATIONS_PROGRESS, called
+# with each step applied: votes/commands/migrations.py), Alembic's log only on request.
+progress = current_app.config.get("MIGRATIONS_PROGRESS")
+if current_app.config.get("MIGRATIONS_QUIET") or progress:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
@@ -102,6 +105,9 @@ def run_migrations_online():
             # entry. The pragma only takes effect outside a transaction, hence here.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
+        if progress:
+            conf_args = {**conf_args, "on_version_apply":
+                         lambda ctx, step, heads, run_args: progress(step)}
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

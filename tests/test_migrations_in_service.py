@@ -104,10 +104,90 @@ def test_a_fresh_database_upgrades_with_nothing_but_alembic_lines(tmp_path):
            "VOTES_INSTANCE_PATH": str(tmp_path / "instance"), "VOTES_ENV": "testing",
            **{f"VOTES_{k}": TEST_CONFIG[k] for k in ("SECRET_KEY", "DATA_KEY",
                                                       "KEY_PASSPHRASE")}}
-    done = subprocess.run([sys.executable, "-c", "from votes.cli import main; main()", "init"],
+    done = subprocess.run([sys.executable, "-c", "from votes.cli import main; main()", "init",
+                           "--log"],  # Alembic's log, as the operator can ask for it
                           cwd=Path(__file__).resolve().parent.parent, env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
     stray = [line for line in lines if not line.startswith(("INFO ", "数据库已是最新结构"))]
     assert stray == [], stray
+    assert sum(line.startswith("INFO  [alembic.runtime.migration] Running upgrade")
+               for line in lines) > 20
+
+
+def _votes(tmp_path, *args: str, **settings) -> subprocess.CompletedProcess:
+    env = {**{k: v for k, v in os.environ.items() if k != "VOTES_LANG"},
+           "VOTES_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
+           "VOTES_INSTANCE_PATH": str(tmp_path / "instance"), "VOTES_ENV": "testing",
+           **{f"VOTES_{k}": TEST_CONFIG[k] for k in ("SECRET_KEY", "DATA_KEY",
+                                                      "KEY_PASSPHRASE")},
+           **{f"VOTES_{k}": v for k, v in settings.items()}}
+    return subprocess.run([sys.executable, "-c", "from votes.cli import main; main()", *args],
+                          cwd=Path(__file__).resolve().parent.parent, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_init_and_db_upgrade_say_their_progress_in_the_operators_language(tmp_path):
+    """`votes init` on a fresh database printed some thirty English lines of Alembic's log
+    ("INFO  [alembic.runtime.migration] Running upgrade …"), as `votes db upgrade` did: a
+    line of Chinese for the work and one for each migration instead, the log on request
+    (--log, VOTES_MIGRATIONS_LOG=1); Flask-Migrate's other commands work as before."""
+    import re
+
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from votes.paths import MIGRATIONS_DIR
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    order = [s.revision for s in ScriptDirectory.from_config(config).walk_revisions()][::-1]
+
+    done = _votes(tmp_path, "init")
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert done.stdout.splitlines() == [
+        f"正在创建数据库结构（{len(order)} 个迁移）……",
+        *(f"  已升级到 {revision}" for revision in order), "数据库已是最新结构"], done.stdout
+    again = _votes(tmp_path, "init")
+    assert (again.stdout, again.stderr) == ("数据库已是最新结构\n", "")
+
+    down = _votes(tmp_path, "db", "downgrade")
+    assert down.returncode == 0 and down.stderr == "", down.stderr
+    assert down.stdout == f"  已退回到 {order[-2]}\n", down.stdout
+    english = _votes(tmp_path, "init", LANG="en")
+    assert english.stdout.splitlines() == [
+        "Upgrading the database structure (1 migration)…", f"  Upgraded to {order[-1]}",
+        "The database is up to date"], english.stdout
+    _votes(tmp_path, "db", "downgrade")
+    up = _votes(tmp_path, "db", "upgrade")
+    assert (up.returncode, up.stdout, up.stderr) == (0, f"  已升级到 {order[-1]}\n", "")
+
+    current = _votes(tmp_path, "db", "current")  # Flask-Migrate's own, as before
+    assert current.returncode == 0 and f"{order[-1]} (head)" in current.stdout, current
+    history = _votes(tmp_path, "db", "history")
+    assert history.returncode == 0 and f"-> {order[-1]} (head)" in history.stdout, history
+
+    # Its lines are not the upgrade's business: nobody reading them (`votes init | head -2`)
+    # stopped it after a migration's DDL and before its version, and the next init failed.
+    fresh = tmp_path / "piped"
+    fresh.mkdir()
+    piped = subprocess.Popen([sys.executable, "-c", "from votes.cli import main; main()",
+                              "init"], cwd=Path(__file__).resolve().parent.parent,
+                             env={**os.environ, "VOTES_DATABASE_URL":
+                                  f"sqlite:///{fresh / 'fresh.sqlite3'}",
+                                  "VOTES_INSTANCE_PATH": str(tmp_path / "instance"),
+                                  "VOTES_ENV": "testing",
+                                  **{f"VOTES_{k}": TEST_CONFIG[k] for k in (
+                                      "SECRET_KEY", "DATA_KEY", "KEY_PASSPHRASE")}},
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    piped.stdout.readline()
+    piped.stdout.close()
+    piped.wait(120)
+    assert _votes(fresh, "db", "current").stdout.strip() == f"{order[-1]} (head)"
+
+    _votes(tmp_path, "db", "downgrade")
+    logged = _votes(tmp_path, "db", "upgrade", MIGRATIONS_LOG="1")
+    assert re.search(r"INFO  \[alembic.runtime.migration\] Running upgrade .* -> "
+                     + re.escape(order[-1]), logged.stderr), logged.stderr
+    assert logged.stdout == "", logged.stdout

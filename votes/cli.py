@@ -93,7 +93,13 @@ class VotesGroup(FlaskGroup):
         # plugin commands (flask-limiter's pulls in asyncio) before looking.
         command = self.commands.get(name) or super().get_command(ctx, name)
         if name == "db" and command is not None and not getattr(command, "_votes", False):
+            from votes.commands.migrations import with_progress
+
             command.invoke = _database_problems_said(command.invoke)
+            for migrating in ("upgrade", "downgrade"):  # their migrations in our words
+                if migrating in getattr(command, "commands", {}):
+                    command.commands[migrating].invoke = with_progress(
+                        command.commands[migrating].invoke)
             command._votes = True
         return command
 
@@ -158,13 +164,25 @@ main.params[[p.name for p in main.params].index("env_file")] = click.Option(
 
 
 @click.command("init", help=N_("创建数据库，或把数据库升级到最新结构（可重复运行）。"))
+@click.option("--log", is_flag=True, envvar="VOTES_MIGRATIONS_LOG", show_envvar=True,
+              help=N_("显示 Alembic 的迁移日志（英文），而不是每个迁移一行的进度"))
 @with_appcontext
 @domain_errors
-def init() -> None:
-    from votes.i18n import _
-    from votes.services.schema import upgrade_database
+def init(log: bool) -> None:
+    from flask import current_app
 
-    upgrade_database()
+    from votes.commands.migrations import progress_said
+    from votes.i18n import _, ngettext
+    from votes.services.schema import pending_revisions, upgrade_database
+
+    current, pending = pending_revisions()
+    if pending and not log:
+        click.echo(ngettext("正在升级数据库结构（%(num)s 个迁移）……",
+                            "正在升级数据库结构（%(num)s 个迁移）……", len(pending)) if current
+                   else ngettext("正在创建数据库结构（%(num)s 个迁移）……",
+                                 "正在创建数据库结构（%(num)s 个迁移）……", len(pending)))
+    with progress_said(current_app, log=log):
+        upgrade_database()
     click.echo(_("数据库已是最新结构"))
 
 

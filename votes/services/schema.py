@@ -29,6 +29,21 @@ def revisions() -> tuple[set[str], set[str], set[str]]:
     return current, set(script.get_heads()), current - known
 
 
+def pending_revisions() -> tuple[set[str], list[str]]:
+    """The database's revisions, and the revisions an upgrade to this code's heads would
+    apply (oldest first): `votes init` says how many before it starts."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    script = ScriptDirectory.from_config(config)
+    current = revisions()[0]
+    done = {s.revision for s in script.iterate_revisions(tuple(current), "base")} \
+        if current else set()
+    return current, [s.revision for s in script.walk_revisions() if s.revision not in done][::-1]
+
+
 def missing_schema(err: Exception) -> bool:
     """A database error saying a table or column this code uses is not there: a database
     not created yet, or one behind the code (`votes init` not run since the upgrade)."""
