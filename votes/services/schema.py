@@ -38,7 +38,9 @@ def pending_revisions() -> tuple[set[str], list[str]]:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     script = ScriptDirectory.from_config(config)
-    current = revisions()[0]
+    current, _heads, unknown = revisions()
+    if unknown:  # a database newer than this code: upgrade_database says so, nothing pending
+        return current, []
     done = {s.revision for s in script.iterate_revisions(tuple(current), "base")} \
         if current else set()
     return current, [s.revision for s in script.walk_revisions() if s.revision not in done][::-1]
