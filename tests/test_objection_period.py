@@ -234,7 +234,9 @@ def test_who_entered_an_objection_or_answer_is_checked_not_a_traceback(app, runn
     vote(runner, tmp_path, pid, ALL_AGREE)
     close_at_end(app, runner, pid)
     at(app, END + timedelta(hours=1))
-    for by in ("", "x" * 65, "a\x07b"):
+    # Nothing shown (zero-width, a full-width space) or a direction control, which would
+    # show another name than the one signed: refused as a blank name is.
+    for by in ("", "x" * 65, "a\x07b", "\u200b", "\u3000\u200b", "abc\u202edcb"):
         refused = runner.invoke(args=["proposal", "objection", pid, *unit_args("B"), "--text",
                                       "异议", "--evidence", scan(tmp_path), "--by", by])
         assert refused.exit_code == 1 and "录入人为空、过长或含有控制字符" in refused.output, \
@@ -243,7 +245,9 @@ def test_who_entered_an_objection_or_answer_is_checked_not_a_traceback(app, runn
                                 "--evidence", scan(tmp_path)])
     assert filed.exit_code == 0, filed.output
     seq = entry_seq(filed.output)
-    for by in ("", "x" * 65, "a\x07b"):
+    # Nothing shown (zero-width, a full-width space) or a direction control, which would
+    # show another name than the one signed: refused as a blank name is.
+    for by in ("", "x" * 65, "a\x07b", "\u200b", "\u3000\u200b", "abc\u202edcb"):
         refused = runner.invoke(args=["proposal", "answer", pid, str(seq), "--decision",
                                       "rejected", "--text", "不成立", "--by", by])
         assert refused.exit_code == 1 and "录入人为空、过长或含有控制字符" in refused.output, \

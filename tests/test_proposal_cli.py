@@ -133,6 +133,8 @@ def test_paper_ballot_rows_all_or_none(app, runner, tmp_path):
         ("1", "1", "201", "agree", "paper", "scan.pdf", "clerk"),   # same voter as row 2
         ("1", "1", "202", "maybe", "paper", "scan-202.pdf", "clerk"),  # bad choice
         ("1", "1", "102", "agree", "paper", "missing.pdf", ""),     # no evidence, no clerk
+        ("1", "1", "102", "agree", "paper", "scan-103.pdf", "\u200b"),  # a clerk not shown
+        ("1", "1", "202", "agree", "paper", "scan-104.pdf", "abc\u202edcb"),  # reordered
     ])
     result = runner.invoke(args=["ballots", "import", pid, path])
     assert result.exit_code == 1
@@ -142,6 +144,7 @@ def test_paper_ballot_rows_all_or_none(app, runner, tmp_path):
     assert "第 5 行：该业主在第 2 行已有选票" in out
     assert "第 6 行：表决意见“maybe”无效" in out
     assert "第 7 行：录入人为空" in out and "第 7 行：找不到扫描件 missing.pdf" in out
+    assert "第 8 行：录入人为空" in out and "第 9 行：录入人过长或含有控制字符" in out
     assert show(runner, pid)["ballots"] == 0
 
     ok = write_ballots(tmp_path, [("1", "1", "101", "agree", "paper", "scan.pdf", "clerk")],

@@ -12,12 +12,13 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from votes.core.local_rules import Procedure
-from votes.core.roll import has_control, unit_key
+from votes.core.roll import unit_key
 from votes.core.tally import Choice
 from votes.extensions import db
 from votes.i18n import _, ngettext
 from votes.models import AuditEntry, Ballot, FrozenUnit, FrozenVoter, Transfer, Unit
 from votes.services import audit, ballot_forms, clock, proxies
+from votes.services.clerks import blank_clerk, unfit_clerk
 from votes.services.ballots import (AlreadyVoted, BallotRequest, StaffOverride, Transferred,
                                      cast_ballots, not_counted_message, voting_problem)
 from votes.services.errors import DomainError, Problem, WholeInputRefused
@@ -278,9 +279,9 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
         channel = {"纸质": "paper", "委托": "proxy", "代理": "proxy"}.get(channel, channel)
         if channel not in ("paper", "proxy"):
             fail(_("表决方式“%(value)s”无效，应为 纸质 或 委托", value=row.get("channel", "")))
-        if not row.get("entered_by"):
+        if blank_clerk(row.get("entered_by")):
             fail(_("录入人为空"))
-        elif len(row["entered_by"]) > 64 or has_control(row["entered_by"]):
+        elif unfit_clerk(row["entered_by"]):
             fail(_("录入人过长或含有控制字符"))
         scan = None
         if not row.get("evidence"):
