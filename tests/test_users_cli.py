@@ -105,6 +105,11 @@ def test_users_list_names_a_committee_accounts_communities_by_code(app, world, r
     assert rows["sun_committee"][2] == "SUN 阳光花园"
     assert rows["two_estates"][2] == "LONG 阳光花园阳光花园阳光花园阳光花园…, MOON 阳光花园, SUN 阳光花园"
     assert rows["district"][2] == "350502" and rows["admin1"][2] == "-"
+    assert rows["admin1"][3] == "已启用"
+    assert runner.invoke(args=["users", "disable", "two_estates"]).exit_code == 0
+    rows = {line.split("\t")[0]: line.split("\t")
+            for line in runner.invoke(args=["users", "list"]).output.splitlines()}
+    assert rows["two_estates"][3] == "已停用"
 
 
 def test_a_reset_password_follows_its_full_width_colon_without_a_space(app, world, runner,

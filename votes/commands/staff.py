@@ -46,8 +46,9 @@ def list_users():
     for u in all_users():
         scope = ", ".join(_community_label(c) for c in visible_communities(u)) \
             if u.role == "committee" else u.jurisdiction
+        # The role stays the word --role takes; whether the account works is said.
         click.echo(f"{u.login}\t{u.role}\t{scope or '-'}\t"
-                   f"{'active' if u.active else 'disabled'}")
+                   f"{_('已启用') if u.active else _('已停用')}")
 
 
 NAME_SHOWN = 16  # characters of a community's name the list gives; a longer one is cut
