@@ -611,3 +611,34 @@ def test_an_emergency_use_after_a_failed_vote_must_acknowledge_it(app, runner, t
     # From the command line, naming the vote.
     cli = _apply(runner, tmp_path, "--acknowledge-failed", pid)
     assert cli.exit_code == 0, cli.output
+
+
+def test_the_tolerance_never_takes_an_emergency_use_above_the_communitys_cap(
+        app, runner, tmp_path, client):
+    """A cap on an emergency use's budget (emergency_max_budget) bounds what is spent without
+    an owner vote; the tolerance over the budget let a contract and a settlement go past it:
+    an emergency use budgeted at the cap, 10,000.00, with a 10 % tolerance was contracted and
+    settled at 11,000.00, the board saying no more than 10,000.00 may be spent so. Above the
+    cap (or the published budget, if the cap was lowered since) it is refused."""
+    from tests.money_world import staff_accounts
+    from tests.staff_world import sign_in
+
+    _community(app, runner, tmp_path)
+    staff_accounts(app, runner)
+    assert runner.invoke(args=["community", "rules", "SUN", "--set",
+                               "emergency_max_budget=10000"]).exit_code == 0
+    assert runner.invoke(args=["works", "tolerance", "SUN", "10"]).exit_code == 0
+    applied = _apply(runner, tmp_path, "--budget", "10000.00")
+    assert applied.exit_code == 0, applied.output
+    pid = applied.output.strip()
+    sign_in(client, "sun_committee")
+    page = client.post(f"/committee/p/{pid}/works/contract", data={
+        "contractor": "甲", "amount": "11000.00",
+        "evidence": [(io.BytesIO(b"%PDF-1.4 contract"), "contract.pdf")]},
+        content_type="multipart/form-data")
+    assert page.status_code == 400, page.status_code
+    assert "10,000.00" in page.get_data(as_text=True)
+    works_done(runner, tmp_path, pid, contract="10000.00", payments=("5000.00",))
+    settled = runner.invoke(args=["works", "settle", pid, "--final-cost", "10500.00"])
+    assert settled.exit_code == 1 and "10,000.00" in settled.output, settled.output
+    assert runner.invoke(args=["works", "settle", pid, "--final-cost", "10000.00"]).exit_code == 0

@@ -12,7 +12,8 @@ from votes.extensions import db
 from votes.i18n import _
 from votes.models import FundDebit, Proposal, Unit
 from votes.services.errors import DomainError
-from votes.services.money.works import append_stage, beyond_emergency
+from votes.services.money.works import (append_stage, beyond_emergency,
+                                       refuse_above_emergency_cap)
 from votes.services.records import frozen_units, roll_record
 
 LOW_NUM, LOW_DEN = 3, 10  # a balance below 30% of the first deposit calls for 续筹
@@ -60,6 +61,7 @@ def settle(proposal_ref: str, *, final_cost: int, actor: str = "cli") -> Proposa
             raise DomainError(_(
                 "结算金额 %(cost)s 元超过表决通过的预算 %(budget)s 元，且超出幅度大于议事规则"
                 "允许的 %(pct)s%%：结算金额最高 %(most)s 元，超出的费用需要重新表决。", **figures))
+        refuse_above_emergency_cap(p, final_cost, _("结算金额"))
         roll = roll_record(p)
         _debit(session, p, works.settlement_shares(roll, final_cost), when)
         return works.settlement_body(final_cost=final_cost, paid=summary["paid"], roll=roll)

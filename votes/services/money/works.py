@@ -264,6 +264,24 @@ def beyond_emergency() -> str:
              "须另行发起“使用维修资金”的业主表决，通过后在该表决上登记。")
 
 
+def refuse_above_emergency_cap(p: Proposal, amount: int, what: str) -> None:
+    """An emergency use's contract or final cost above the community's cap on what may be
+    spent without an owner vote (emergency_max_budget): the tolerance over the budget took
+    a use budgeted at the cap past it, without a vote. Its published budget stands if the
+    cap was lowered since; the cap is the server's rule, read as it is now (§18.6)."""
+    from votes.core.local_rules import emergency_cap
+
+    if p.state != "emergency":
+        return
+    cap = emergency_cap(p.community.rules)
+    if cap and amount > max(cap, p.budget):
+        raise DomainError(_(
+            "%(what)s %(amount)s 元超过本小区议事规则规定的应急使用（不经业主表决）预算上限 "
+            "%(cap)s 元（%(what)s最高 %(most)s 元）：%(why)s", what=what,
+            amount=format_yuan(amount), cap=format_yuan(cap),
+            most=format_yuan(max(cap, p.budget)), why=beyond_emergency()))
+
+
 def record_contract(proposal_ref: str, *, contractor: str, amount: int,
                     evidence: Sequence[EvidenceFile], actor: str = "cli") -> Proposal:
     contractor = " ".join((contractor or "").split())
@@ -288,6 +306,7 @@ def record_contract(proposal_ref: str, *, contractor: str, amount: int,
                 "合同金额 %(amount)s 元超过表决通过的预算 %(budget)s 元，且超出幅度大于本小区"
                 "议事规则允许的 %(pct)s%%：合同金额最高 %(most)s 元，超出的费用需要重新表决。",
                 **figures))
+        refuse_above_emergency_cap(p, amount, _("合同金额"))
         return works.contract_body(contractor=contractor, amount=amount, tolerance_bp=tolerance,
                                    evidence=store_evidence(session, p, evidence))
 
