@@ -181,3 +181,33 @@ def test_a_payment_after_the_acceptance_is_not_called_an_advance(app, runner, tm
     english = client.get("/regulator/?format=csv&lang=en").data.decode("utf-8-sig")
     assert "Accepted; payments continuing,6547.50" in english, english
     assert "Advance" not in client.get("/regulator/?lang=en").get_data(as_text=True)
+
+
+def test_a_phone_or_id_number_typed_in_the_works_is_masked_on_the_board(app, runner,
+                                                                         tmp_path, client):
+    """The contractor, a payment's note and the acceptance's participants go on the public
+    board and, for good, on the chain: a mobile or ID number typed in them (a contact
+    person's, a payee's) was published as typed, where an objection's is masked. Masked
+    before either, as objection texts are."""
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    staff_accounts(app, runner)
+    sign_in(client, "sun_committee")
+    assert _post(client, pid, "contract", {"contractor": "甲公司（联系人 13912345678）",
+                                           "amount": "6000"}).status_code == 200
+    _post(client, pid, "payment", {"amount": "2000", "note": "付给 350502198001010011 账户"},
+          files=(("v.pdf", b"%PDF-1.4 voucher"),))
+    _post(client, pid, "acceptance", {"date": today(app),
+                                      "participants": "业委会\n王工 13812345678"},
+          files=(("photo.jpg", b"\xff\xd8\xff jpeg"),))
+    with app.app_context():
+        from votes.extensions import db
+        from votes.models import Proposal
+
+        uid = db.session.get(Proposal, int(pid)).uid
+    board = client.get(f"/p/{uid}").get_data(as_text=True)
+    for raw in ("13912345678", "350502198001010011", "13812345678"):
+        assert raw not in board, raw
+    assert "139****5678" in board and "138****5678" in board
+    chain = runner.invoke(args=["works", "show", pid]).output
+    for raw in ("13912345678", "350502198001010011", "13812345678"):
+        assert raw not in chain, raw

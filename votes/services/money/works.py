@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from votes.core.full_width import ascii_forms
+from votes.core.identity import mask_in_text
 from votes.core import works
 from votes.core.numbers import format_yuan
 from votes.extensions import db
@@ -241,9 +242,10 @@ def append_stage(proposal_ref: str, stage: str, actor: str, build) -> Proposal:
 
 
 def _plain(*texts: str) -> None:
-    """Contractor, notes and names go on the chain and the public board as typed, and on
-    the settlement notice and the application form: a character their font lacks would
-    print as an empty box on a notice posted to every owner."""
+    """Contractor, notes and names go on the chain and the public board as typed (a mobile
+    or ID number in them masked first, as in an objection: mask_in_text), and on the
+    settlement notice and the application form: a character their font lacks would print
+    as an empty box on a notice posted to every owner."""
     from votes.services.plain_text import check_plain, check_printable
 
     check_plain(*texts, lines=True)
@@ -284,7 +286,7 @@ def refuse_above_emergency_cap(p: Proposal, amount: int, what: str) -> None:
 
 def record_contract(proposal_ref: str, *, contractor: str, amount: int,
                     evidence: Sequence[EvidenceFile], actor: str = "cli") -> Proposal:
-    contractor = " ".join((contractor or "").split())
+    contractor = mask_in_text(" ".join((contractor or "").split()))
     if not contractor or len(contractor) > 200:
         raise DomainError(_("请填写施工单位名称（不超过 200 字）。"))
     _plain(contractor)
@@ -315,7 +317,7 @@ def record_contract(proposal_ref: str, *, contractor: str, amount: int,
 
 def record_payment(proposal_ref: str, *, amount: int, note: str,
                    evidence: Sequence[EvidenceFile], actor: str = "cli") -> Proposal:
-    note = " ".join((note or "").split())[:200]
+    note = mask_in_text(" ".join((note or "").split())[:200])
     _plain(note)
 
     def build(session, p, bodies, when):
@@ -397,7 +399,7 @@ def _refuse_borrowed_voucher(session: Session, p: Proposal, bodies: Sequence[dic
 
 def record_acceptance(proposal_ref: str, *, date: str, participants: Sequence[str],
                       evidence: Sequence[EvidenceFile], actor: str = "cli") -> Proposal:
-    names = [" ".join(n.split())[:100] for n in participants if n and n.strip()]
+    names = [mask_in_text(" ".join(n.split())[:100]) for n in participants if n and n.strip()]
     # Full-width digits and dashes (a Chinese input method's) read as amounts' do; the
     # chain keeps the date in ASCII, as §18.1 has it.
     date = ascii_forms(date or "").strip()
