@@ -71,8 +71,8 @@ def test_regulator_sees_money_stage_and_downloads_the_package(app, runner, tmp_p
     assert "付款中" in overview and "6,000.00" in overview and "1,500.00" in overview
     csv_text = client.get("/regulator/?format=csv").data.decode("utf-8-sig")
     header, row = csv_text.splitlines()[:2]
-    assert header.endswith("资金阶段,预算（元）,合同金额（元）,已付（元）,结算金额（元）")
-    assert row.endswith("付款中,6547.50,6000.00,1500.00,")  # numbers a spreadsheet reads
+    assert header.endswith("资金阶段,预算（元）,合同金额（元）,已付（元）,结算金额（元）,参与数据与记录链核对")
+    assert row.endswith("付款中,6547.50,6000.00,1500.00,,是")  # numbers a spreadsheet reads
     page = client.get(f"/regulator/p/{pid}").get_data(as_text=True)
     assert 'id="money"' in page and 'id="download-application"' in page
     zipped = client.get(f"/committee/p/{pid}/application.zip")
@@ -176,7 +176,7 @@ def test_a_payment_after_the_acceptance_is_not_called_an_advance(app, runner, tm
     overview = client.get("/regulator/").get_data(as_text=True)
     assert "已验收，付款中" in overview and "预付款" not in overview, overview
     row = client.get("/regulator/?format=csv").data.decode("utf-8-sig").splitlines()[1]
-    assert row.endswith("已验收，付款中,6547.50,6000.00,5000.00,"), row
+    assert row.endswith("已验收，付款中,6547.50,6000.00,5000.00,,是"), row
     assert "阶段：已验收，付款中" in client.get(f"/regulator/p/{pid}").get_data(as_text=True)
     english = client.get("/regulator/?format=csv&lang=en").data.decode("utf-8-sig")
     assert "Accepted; payments continuing,6547.50" in english, english
