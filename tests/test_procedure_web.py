@@ -69,13 +69,9 @@ def test_committee_records_deliveries_objections_and_answers(app, runner, tmp_pa
         assert action in actions
 
 
-def test_committee_withdraws_a_text_from_publication_and_the_bundle_still_verifies(
-        app, runner, tmp_path, client):
-    """An objection may name a person or give a phone number: the committee takes its text
-    (and the answer's) off the board and the result notice, with a reason, audited; the
-    entry, its digest and the chain stay, and the bundle verifies (§17)."""
-    from tests.browser import pdf_text
-
+def _objection_filed(app, runner, tmp_path, client, text: str) -> tuple[str, int]:
+    """A vote closed into its objection period, the clerk signed in, and a written objection
+    with this text entered for 1-1-202: (proposal id, its entry's seq)."""
     pid = open_vote(app, runner, tmp_path, "objection_days=2")
     committee(runner)
     sign_in(client, "clerk")
@@ -83,11 +79,20 @@ def test_committee_withdraws_a_text_from_publication_and_the_bundle_still_verifi
     close_at_end(app, runner, pid)
     at(app, END + timedelta(hours=1))
     filed = client.post(f"/committee/p/{pid}/objection", follow_redirects=True,
-                        data={"building": "1", "entrance": "1", "room": "202",
-                              "text": "张三（13800138000）代签了表决票",
+                        data={"building": "1", "entrance": "1", "room": "202", "text": text,
                               "evidence": (io.BytesIO(b"%PDF-1.4 letter"), "o.pdf")},
                         content_type="multipart/form-data")
-    seq = int(filed.get_data(as_text=True).split('id="c-objection-')[1].split('"')[0])
+    return pid, int(filed.get_data(as_text=True).split('id="c-objection-')[1].split('"')[0])
+
+
+def test_committee_withdraws_a_text_from_publication_and_the_bundle_still_verifies(
+        app, runner, tmp_path, client):
+    """An objection may name a person or give a phone number: the committee takes its text
+    (and the answer's) off the board and the result notice, with a reason, audited; the
+    entry, its digest and the chain stay, and the bundle verifies (§17)."""
+    from tests.browser import pdf_text
+
+    pid, seq = _objection_filed(app, runner, tmp_path, client, "张三（13800138000）代签了表决票")
     answered = client.post(f"/committee/p/{pid}/answer", follow_redirects=True,
                            data={"objection": seq, "decision": "rejected",
                                  "text": "已联系张三（13800138000），签名属实"})
@@ -181,18 +186,7 @@ def test_a_withdrawal_reason_keeps_no_phone_or_id_number_in_the_audit_log(
     member quoting it ("写有业主电话 13800138000") put the number, verbatim and for good, in
     the hash-chained audit log that regulators read and export — the objection's own text
     had it masked. The reason is masked as the texts are."""
-    pid = open_vote(app, runner, tmp_path, "objection_days=2")
-    committee(runner)
-    sign_in(client, "clerk")
-    vote(runner, tmp_path, pid, {"A": "agree", "B": "agree", "C": "agree"})
-    close_at_end(app, runner, pid)
-    at(app, END + timedelta(hours=1))
-    filed = client.post(f"/committee/p/{pid}/objection", follow_redirects=True,
-                        data={"building": "1", "entrance": "1", "room": "202",
-                              "text": "张三代签了表决票",
-                              "evidence": (io.BytesIO(b"%PDF-1.4 letter"), "o.pdf")},
-                        content_type="multipart/form-data")
-    seq = int(filed.get_data(as_text=True).split('id="c-objection-')[1].split('"')[0])
+    pid, seq = _objection_filed(app, runner, tmp_path, client, "张三代签了表决票")
     done = client.post(f"/committee/p/{pid}/withdraw-text", follow_redirects=True, data={
         "seq": seq, "reason": "写有张三电话 13800138000、身份证 350502198001010011"})
     assert f"已撤下第 {seq} 条记录的内容" in done.get_data(as_text=True)
