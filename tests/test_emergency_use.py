@@ -642,3 +642,24 @@ def test_the_tolerance_never_takes_an_emergency_use_above_the_communitys_cap(
     settled = runner.invoke(args=["works", "settle", pid, "--final-cost", "10500.00"])
     assert settled.exit_code == 1 and "10,000.00" in settled.output, settled.output
     assert runner.invoke(args=["works", "settle", pid, "--final-cost", "10000.00"]).exit_code == 0
+
+
+def test_a_phone_or_id_number_in_an_emergency_reason_is_masked_on_the_board(app, runner,
+                                                                           tmp_path, client):
+    """The reason is published on the board and signed into the chain for good: a contact's
+    mobile or ID number typed in it was published as typed, where an objection's is masked."""
+    _community(app, runner, tmp_path)
+    applied = runner.invoke(args=[
+        "works", "emergency", "--community", "SUN", "--title", "1号楼电梯抢修",
+        "--scope", "building:1", "--budget", "18000.00", "--category", "elevator",
+        "--applicant", "property_company", "--reason",
+        "电梯困人，维修联系人 13800138000，身份证 350502198001010011",
+        "--evidence", evidence(tmp_path, "inspection.pdf", b"%PDF-1.4 report")])
+    assert applied.exit_code == 0, applied.output
+    with app.app_context():
+        from votes.services.lifecycle import get_proposal
+
+        uid = get_proposal(applied.output.strip()).uid
+    board = client.get(f"/p/{uid}").get_data(as_text=True)
+    assert "138****8000" in board, board
+    assert "13800138000" not in board and "350502198001010011" not in board

@@ -16,6 +16,7 @@ from typing import Sequence
 
 from sqlalchemy import select
 
+from votes.core.identity import mask_in_text
 from votes.core import works
 from votes.core.chain import SealedEntry
 from votes.extensions import db
@@ -99,7 +100,9 @@ def _check(app: EmergencyApplication) -> str:
         raise DomainError(_("请说明为何不能等待业主表决（不超过 2000 字），它将显示在公示栏。"))
     check_plain(reason)
     check_printable(reason)  # printed on the application form
-    return reason
+    # Published on the board and, for good, on the chain: a mobile or ID number in it is
+    # masked first, as in an objection or the works' texts.
+    return mask_in_text(reason)
 
 
 def apply_emergency(app: EmergencyApplication, evidence: Sequence[EvidenceFile],
