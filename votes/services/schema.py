@@ -11,18 +11,24 @@ MIGRATION_LOCK = 0x766F746573  # "votes"
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's lock_timeout
 
 
-def revisions() -> tuple[set[str], set[str], set[str]]:
-    """The database's revisions, this code's heads, and the database's revisions this code
-    does not know (a newer release migrated it, and the code was put back since)."""
+def _script():
+    """This code's migrations (Alembic's script directory), read from migrations/."""
     from alembic.config import Config
-    from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
-
-    from votes.extensions import db
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    script = ScriptDirectory.from_config(config)
+    return ScriptDirectory.from_config(config)
+
+
+def revisions(script=None) -> tuple[set[str], set[str], set[str]]:
+    """The database's revisions, this code's heads, and the database's revisions this code
+    does not know (a newer release migrated it, and the code was put back since)."""
+    from alembic.runtime.migration import MigrationContext
+
+    from votes.extensions import db
+
+    script = script or _script()
     with db.engine.connect() as conn:
         current = set(MigrationContext.configure(conn).get_current_heads())
     known = {s.revision for s in script.walk_revisions()}
@@ -32,13 +38,8 @@ def revisions() -> tuple[set[str], set[str], set[str]]:
 def pending_revisions() -> tuple[set[str], list[str]]:
     """The database's revisions, and the revisions an upgrade to this code's heads would
     apply (oldest first): `votes init` says how many before it starts."""
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    script = ScriptDirectory.from_config(config)
-    current, _heads, unknown = revisions()
+    script = _script()  # read once for both
+    current, _heads, unknown = revisions(script)
     if unknown:  # a database newer than this code: upgrade_database says so, nothing pending
         return current, []
     done = {s.revision for s in script.iterate_revisions(tuple(current), "base")} \
