@@ -149,7 +149,8 @@ def missing_parameter_message(self) -> str:
 
     from votes.terminal_text import has_wide, wide
 
-    hint = self.param_hint if self.param_hint is not None else         self.param.get_error_hint(self.ctx) if self.param is not None else None
+    hint = self.param_hint if self.param_hint is not None else \
+        self.param.get_error_hint(self.ctx) if self.param is not None else None
     hint = _join_param_hints(hint)
     kind = self.param_type
     if kind is None and self.param is not None:
