@@ -93,13 +93,14 @@ class VotesGroup(FlaskGroup):
         # plugin commands (flask-limiter's pulls in asyncio) before looking.
         command = self.commands.get(name) or super().get_command(ctx, name)
         if name == "db" and command is not None and not getattr(command, "_votes", False):
-            from votes.commands.migrations import with_progress
+            from votes.commands.migrations import with_progress, without_log
 
             command.invoke = _database_problems_said(command.invoke)
-            for migrating in ("upgrade", "downgrade"):  # their migrations in our words
-                if migrating in getattr(command, "commands", {}):
-                    command.commands[migrating].invoke = with_progress(
-                        command.commands[migrating].invoke)
+            for name, sub in getattr(command, "commands", {}).items():
+                # upgrade and downgrade say their migrations in our words; the others
+                # print their answer without Alembic's log before it
+                said = with_progress if name in ("upgrade", "downgrade") else without_log
+                sub.invoke = said(sub.invoke)
             command._votes = True
         return command
 
@@ -227,8 +228,10 @@ def demo(host: str, port: int, no_run: bool) -> None:
     if not (current_app.config.get("BASE_URL") or "").strip():
         current_app.config["BASE_URL"] = url
     echo(_("正在准备数据库和演示数据……"))
-    current_app.config["MIGRATIONS_QUIET"] = True  # migrations/env.py: no alembic lines
-    upgrade_database()
+    from votes.commands.migrations import quiet
+
+    with quiet(current_app._get_current_object()):  # no alembic lines
+        upgrade_database()
     proposal = ensure_demo()
     staff = ensure_demo_staff()
     echo("\n" + _("演示小区已就绪：DEMO，表决事项 %(id)s“%(title)s”（%(state)s）",

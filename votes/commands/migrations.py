@@ -1,7 +1,9 @@
 """Database migrations as `votes init` and `votes db upgrade|downgrade` say them: a line in
 the operator's language for each migration applied, not Alembic's English log (some thirty
-"INFO  [alembic.runtime.migration] Running upgrade …" lines on a fresh database). The log
-is still there on request: `votes init --log`, or VOTES_MIGRATIONS_LOG=1 for either."""
+"INFO  [alembic.runtime.migration] Running upgrade …" lines on a fresh database); the other
+`votes db` commands (current, history, check…) print their answer without Alembic's two
+English lines before it. The log is still there on request: `votes init --log`, or
+VOTES_MIGRATIONS_LOG=1 for any of them."""
 
 from __future__ import annotations
 
@@ -51,6 +53,18 @@ def progress_said(app, log: bool = False):
         app.config.pop("MIGRATIONS_PROGRESS", None)
 
 
+@contextlib.contextmanager
+def quiet(app):
+    """Inside: migrations/env.py leaves Alembic's log out (`votes demo`, and `votes db`'s
+    commands that apply no migration); outside, as it was."""
+    before = app.config.get("MIGRATIONS_QUIET")
+    app.config["MIGRATIONS_QUIET"] = True
+    try:
+        yield
+    finally:
+        app.config["MIGRATIONS_QUIET"] = before
+
+
 def with_progress(invoke):
     """A Flask-Migrate command's invoke (`votes db upgrade`, `downgrade`) saying its
     migrations by step_said, unless VOTES_MIGRATIONS_LOG asks for Alembic's log."""
@@ -59,6 +73,22 @@ def with_progress(invoke):
         from flask import current_app
 
         with progress_said(current_app._get_current_object(), log=log_asked()):
+            return invoke(ctx)
+
+    return said
+
+
+def without_log(invoke):
+    """A Flask-Migrate command's invoke that applies no migration (`votes db current`,
+    `history`, `check`…) printing its answer alone, unless VOTES_MIGRATIONS_LOG asks for
+    Alembic's log."""
+    @functools.wraps(invoke)
+    def said(ctx: click.Context):
+        from flask import current_app
+
+        if log_asked():
+            return invoke(ctx)
+        with quiet(current_app._get_current_object()):
             return invoke(ctx)
 
     return said
