@@ -7,15 +7,41 @@ from types import FunctionType
 from typing import Any
 
 from babel import Locale
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, Request, current_app, has_request_context, request, session
 
 from votes.paths import MIGRATIONS_DIR, STATIC_DIR, TEMPLATES_DIR
+
+
+# The blueprints whose forms are a few short fields, open to anyone (the owner pages: the
+# poster's address is public; the staff sign-in): their bodies are held to FORM_MAX_BYTES,
+# not to the uploads' MAX_CONTENT_LENGTH. Flask reads and parses a whole url-encoded body at
+# once, before the CSRF check and the rate limits refuse it: 32 MB of "a&a&…" cost a worker
+# over a gigabyte and seconds of CPU, for a stranger sending it without a session.
+SHORT_FORM_BLUEPRINTS = frozenset({"owner", "staff_login"})
+# The longest such form, an objection of its 2000 characters (each %XX%XX%XX), is 18 KB; a
+# paste well past the 2000 still reaches the form to be told so and shown back.
+FORM_MAX_BYTES = 256 * 1024
+
+
+class VotesRequest(Request):
+    @property
+    def max_content_length(self) -> int | None:
+        limit = super().max_content_length
+        if self.blueprint in SHORT_FORM_BLUEPRINTS:
+            return FORM_MAX_BYTES if limit is None else min(limit, FORM_MAX_BYTES)
+        return limit
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
 
 
 class VotesFlask(Flask):
     """Flask, asking once per function whether it is a coroutine function: Flask asks
     again for every hook, teardown and context processor of every request (a dozen times a
     page), and the answer for a function never changes."""
+
+    request_class = VotesRequest
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -193,6 +193,12 @@ def register_blueprints(app: Flask) -> None:
                 and not back.path.startswith("//") and "\\" not in back.path \
                 and all(" " < c != "\x7f" for c in back.path + back.query):
             again = back.path + (f"?{back.query}" if back.query else "")
+        from votes.app import SHORT_FORM_BLUEPRINTS
+
+        if request.blueprint in SHORT_FORM_BLUEPRINTS:  # no file on these forms
+            return render_template("error.html", again=again, back=True, message=_(
+                "提交的内容太长，这次什么都没有保存。请用浏览器的“后退”返回上一页，"
+                "删短后再提交。")), 413
         return render_template("error.html", again=again, back=True, message=_(
             "文件太大：一次提交的文件合计不能超过 %(size)s，这次什么都没有保存。"
             "请用浏览器的“后退”返回上一页（刚才填写的内容通常还在），换用较小的文件"
