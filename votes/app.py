@@ -14,9 +14,12 @@ from votes.paths import MIGRATIONS_DIR, STATIC_DIR, TEMPLATES_DIR
 
 # The blueprints whose forms are a few short fields, open to anyone (the owner pages: the
 # poster's address is public; the staff sign-in): their bodies are held to FORM_MAX_BYTES,
-# not to the uploads' MAX_CONTENT_LENGTH. Flask reads and parses a whole url-encoded body at
-# once, before the CSRF check and the rate limits refuse it: 32 MB of "a&a&…" cost a worker
-# over a gigabyte and seconds of CPU, for a stranger sending it without a session.
+# not to the uploads' MAX_CONTENT_LENGTH. So is every body that is not multipart, on any
+# page: Flask reads and parses a whole url-encoded (or JSON) body at once, before the CSRF
+# check, the rate limits and the staff pages' sign-in refuse it, and 32 MB of "a&a&…" cost
+# a worker over a gigabyte and seconds of CPU, for a stranger sending it without a session.
+# Multipart (the staff forms' files and long texts) is read field by field, each held to
+# MAX_FORM_MEMORY_SIZE and their number to MAX_FORM_PARTS.
 SHORT_FORM_BLUEPRINTS = frozenset({"owner", "staff_login"})
 # The longest such form, an objection of its 2000 characters (each %XX%XX%XX), is 18 KB; a
 # paste well past the 2000 still reaches the form to be told so and shown back.
@@ -27,7 +30,7 @@ class VotesRequest(Request):
     @property
     def max_content_length(self) -> int | None:
         limit = super().max_content_length
-        if self.blueprint in SHORT_FORM_BLUEPRINTS:
+        if self.blueprint in SHORT_FORM_BLUEPRINTS or self.mimetype != "multipart/form-data":
             return FORM_MAX_BYTES if limit is None else min(limit, FORM_MAX_BYTES)
         return limit
 

@@ -58,3 +58,25 @@ def test_a_signed_in_owners_forms_are_held_to_it_too(app, client, vote):
     body = urlencode({"text": text}).encode()
     r = _post(client, f"/p/{uid}/objection", body)
     assert r.status_code != 413
+
+
+def test_a_flood_sent_to_a_staff_form_is_refused_before_the_sign_in_is_asked(app, client,
+                                                                             vote):
+    """Every form of the staff pages is checked for its CSRF token (which parses the body)
+    before the view asks who is signed in: a stranger reached the same parse there. Their
+    long texts and files are sent as multipart, which is read field by field within
+    MAX_FORM_MEMORY_SIZE and MAX_FORM_PARTS; a body of any other kind is a few fields."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    started = time.monotonic()
+    r = _post(client, "/committee/c/ZZZZ/roll/cancel")
+    assert r.status_code == 413 and time.monotonic() - started < 2
+    json_flood = client.post("/committee/c/ZZZZ/roll/cancel", data=b"[" + b"0," * 600_000 + b"0]",
+                             content_type="application/json")
+    assert json_flood.status_code == 413
+    # An upload still goes by the uploads' limit: a multipart form of a few MB is read
+    # (and refused here for want of the CSRF token, not for its size).
+    import io
+
+    upload = client.post("/committee/c/ZZZZ/roll/preview", data={
+        "file": (io.BytesIO(b"0" * 2 * 1024 * 1024), "roll.csv")})
+    assert upload.status_code == 400

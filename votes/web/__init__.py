@@ -195,7 +195,8 @@ def register_blueprints(app: Flask) -> None:
             again = back.path + (f"?{back.query}" if back.query else "")
         from votes.app import SHORT_FORM_BLUEPRINTS
 
-        if request.blueprint in SHORT_FORM_BLUEPRINTS:  # no file on these forms
+        if request.blueprint in SHORT_FORM_BLUEPRINTS or \
+                request.mimetype != "multipart/form-data":  # no file was sent
             return render_template("error.html", again=again, back=True, message=_(
                 "提交的内容太长，这次什么都没有保存。请用浏览器的“后退”返回上一页，"
                 "删短后再提交。")), 413
