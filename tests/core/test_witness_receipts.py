@@ -605,3 +605,20 @@ def test_a_witness_key_that_is_a_server_key_vouches_for_nothing():
     assert report.outcome == VERIFIED, report.render()
     assert (report.witnessed.before_close, report.witnessed.witnesses) == (3, (WITNESS_ID,))
     assert f"witness key {KEY_ID} is a key of this bundle's server" in report.render()
+
+
+def test_a_receipt_saved_again_by_a_windows_editor_is_still_read(tmp_path, capsys):
+    """The owner's receipt, opened and saved in Notepad, starts with a UTF-8 byte order mark
+    (and CRLF line ends): it is the same receipt, read as the --keys file is (§6, §11).
+    Refused, the owner's one proof against the operator was "cannot be read"."""
+    story = good_story()
+    sealed = story.seal()
+    bundle = tmp_path / "b.zip"
+    bundle.write_bytes(story.bundle(sealed))
+    receipt = tmp_path / "receipt.json"
+    text = json.dumps(_receipt(sealed, 2, 4), indent=2).replace("\n", "\r\n")
+    receipt.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    assert verify_main([str(bundle), "--key-id", KEY_ID, "--receipt", str(receipt)]) == 0
+    assert "回执 receipts checked: 1" in capsys.readouterr().out
+    receipt.write_bytes(b"\xef\xbb\xbf\xef\xbb\xbf" + text.encode())  # two marks: not JSON
+    assert verify_main([str(bundle), "--key-id", KEY_ID, "--receipt", str(receipt)]) == 2

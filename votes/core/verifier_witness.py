@@ -273,7 +273,11 @@ def load_cosignatures(data: bytes) -> list[dict]:
 
 def load_receipt(data: bytes) -> dict:
     """A receipt file as the owner downloaded it (any JSON layout; ValueError if it is not
-    JSON or lacks the receipt's fields)."""
+    JSON or lacks the receipt's fields; one leading UTF-8 byte order mark ignored, as for
+    a keys file: an owner who opened the receipt in a Windows editor and saved it again
+    still holds the same receipt)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
     try:
         value = json.loads(data.decode("utf-8"), object_pairs_hook=_no_duplicates,
                            parse_float=_no_float, parse_constant=_no_constant)
