@@ -451,3 +451,41 @@ def test_10_1_a_witness_line_over_64_mib_fails_without_being_parsed():
     assert [f.step for f in report.failures] == ["10.1"]
     assert "longer than 67,108,864 bytes" in report.failures[0].message
     assert report.witnessed.length == len(sealed)
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_1_1_bytes_before_or_after_the_zip_fail_1_1(where):
+    """Python's zipfile reads a ZIP with bytes before it (it shifts every offset by them) or
+    after its end record: a bundle could then be one file for the verifier and another for
+    a program reading it from its other end (a PDF or a web page showing a result of its
+    own). The end record says where the central directory is and how long its comment is:
+    the ZIP is the whole file, from its first byte to its last."""
+    from tests.core.tamper_tools import verify
+
+    good = good_story().bundle()
+    junk = b"%PDF-1.4\n% another document\n"
+    raw = junk + good if where == "before" else good + junk
+    report = verify(raw)
+    assert [f.step for f in report.failures] == ["1.1"], report.failures
+    assert ("before" if where == "before" else "after") in report.failures[0].message
+    assert not verify(good).failures
+
+
+def test_the_trust_anchor_line_prints_no_control_character_the_regulator_typed(tmp_path):
+    """The --key-id the regulator gives is printed back on the trust-anchor line and in the
+    JSON report: pasted from a mail, it may carry escape sequences or direction controls,
+    which went to the terminal as they were (a key id from the bundle never did)."""
+    import json
+
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(good_story().bundle())
+    from click.testing import CliRunner
+
+    from votes.cli import main
+
+    for options in ((), ("--json",)):
+        result = CliRunner().invoke(main, ["verify", str(path), "--key-id",
+                                           KEY_ID + SPOOF + "\u202e", *options])
+        assert "\x1b" not in result.output and "\u202e" not in result.output, result.output
+        assert "\\u{001B}" in (json.loads(result.stdout)["anchor"] if options
+                              else result.output)

@@ -104,6 +104,8 @@ def _directory_ok(fh, fail: Fail) -> bool:
     end = zipfile._EndRecData(fh)
     if not end:
         return True  # not a ZIP: zipfile says why, at 1.1
+    if not _whole_file(fh, end, fail):
+        return False
     count, size = end[zipfile._ECD_ENTRIES_TOTAL], end[zipfile._ECD_SIZE]
     if count > MAX_MEMBERS:
         fail("1.2", _too_many(count))
@@ -111,6 +113,30 @@ def _directory_ok(fh, fail: Fail) -> bool:
     if size > MAX_DIRECTORY:
         fail("1.2", f"the ZIP's central directory is {size} bytes: more than "
                     f"{MAX_MEMBERS} members can fill")
+        return False
+    return True
+
+
+def _whole_file(fh, end, fail: Fail) -> bool:
+    """Step 1.1: the ZIP is the whole file. zipfile reads one with bytes before it (every
+    offset shifted by them, as it finds the directory short of where the end record says)
+    or after its end record and comment: one file could then be a bundle to the verifier
+    and another document to a program reading it from its other end."""
+    location = end[zipfile._ECD_LOCATION]
+    directory_end = end[zipfile._ECD_OFFSET] + end[zipfile._ECD_SIZE]
+    if end[zipfile._ECD_SIGNATURE] == zipfile.stringEndArchive64:
+        directory_end += zipfile.sizeEndCentDir64 + zipfile.sizeEndCentDir64Locator
+    if location > directory_end:
+        fail("1.1", f"{location - directory_end} bytes before the ZIP (its central directory "
+                    "is not where its end record says)")
+        return False
+    if location < directory_end:
+        fail("1.1", "the ZIP's central directory runs into its end record")
+        return False
+    fh.seek(0, os.SEEK_END)
+    after = fh.tell() - (location + zipfile.sizeEndCentDir + end[zipfile._ECD_COMMENT_SIZE])
+    if after:
+        fail("1.1", f"{after} bytes after the ZIP's end record and comment")
         return False
     return True
 

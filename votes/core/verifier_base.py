@@ -57,7 +57,9 @@ class Anchor:
         if self.trust_bundle_keys:
             parts.append("导出包自带的密钥 the bundle's own keys (--trust-bundle-keys): compare "
                          "the fingerprints above with the ones the district publishes")
-        return "; ".join(parts) or "无 none"
+        # The key ids are the regulator's own input, pasted from a mail or a page: an escape
+        # sequence or a direction control in one must not reach the terminal.
+        return _printable("; ".join(parts) or "无 none")
 
 
 def _printable(message: str) -> str:
