@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.bundles import KEY_ID, SERVER, Story, files_of, good_story
 from tests.core.tamper_tools import entries_of, rebundle, reseal_lines, steps, verify
 from votes.core import chain
@@ -80,6 +82,27 @@ def test_5_7_a_stricter_community_rule_verifies():
     story.rules["approval_base"] = "total"
     story.genesis().paper("v-a", "agree", "2026-12-01T02:00:00Z").close()
     assert verify(story.bundle()).ok
+
+
+@pytest.mark.parametrize("name, at_most", [("objection_days", 30),
+                                           ("budget_tolerance_bp", 10_000)])
+def test_5_7_rules_of_procedure_beyond_what_a_community_can_set(name, at_most):
+    """A community sets 0 to 30 days of objections and a tolerance of 0 to 100 % over the
+    budget; the server refuses more. A bundle whose genesis carried 2^53 - 1 days (no final
+    result, ever) or a tolerance of 10,000 % (any contract passes 18.4) verified: such rules
+    are no community's, and fail 5.7. The largest a community can set verifies."""
+    story = Story()
+    story.rules[name] = at_most
+    story.genesis().paper("v-a", "agree", "2026-12-01T02:00:00Z").close()
+    report = verify(story.bundle())
+    assert "5.7" not in {f.step for f in report.failures}, report.render()
+    for too_many in (at_most + 1, 2**53 - 1):
+        story = Story()
+        story.rules[name] = too_many
+        story.genesis().paper("v-a", "agree", "2026-12-01T02:00:00Z").close()
+        report = verify(story.bundle())
+        assert "5.7" in {f.step for f in report.failures}
+        assert any(name in f.message for f in report.failures if f.step == "5.7")
 
 
 def test_5_8_budget_differs_from_the_items():

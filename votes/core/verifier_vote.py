@@ -11,11 +11,13 @@ from votes.core.bundle import recompute_tally, recompute_turnout
 from votes.core.canonical import digest_hex, parse_time
 from votes.core.chain import CHANNELS, DEVICE_ALG, PROOFS
 from votes.core.local_rules import roll_totals
+from votes.core.procedure import MAX_OBJECTION_DAYS
 from votes.core.refusal import Refusal
 from votes.core.roll import (Scope, normalise_building, normalise_entrance,
                              normalise_room, repeated_flats)
 from votes.core.rules import THRESHOLD_NAMES, Matter, Threshold, default_rules
 from votes.core.verifier_base import NO_GENESIS, _Bundle, _Run, canonical_b64_bytes, unread
+from votes.core.works import BASIS_POINTS
 
 _NONE: frozenset[str] = frozenset()
 # Reasons several steps give for not running.
@@ -152,6 +154,16 @@ def _check_rules(rules: dict, proposal: dict, run: _Run) -> None:
             run.fail("5.7", f"{name} 比民法典第二百七十八条的要求宽松（{getattr(legal, name)}） "
                             f"/ {name} is looser than Civil Code art. 278 "
                             f"({getattr(legal, name)})", 0)
+
+
+    # What a community can set (the server refuses more): beyond it, days of objections
+    # that never end, or a tolerance under which any contract passes 18.4.
+    for name, most in (("objection_days", MAX_OBJECTION_DAYS),
+                       ("budget_tolerance_bp", BASIS_POINTS)):
+        value = rules.get(name, 0)
+        if isinstance(value, int) and value > most:
+            run.fail("5.7", f"议事规则 {name} 为 {value}，超出小区可以设定的 0 至 {most} / "
+                            f"{name} {value} is over {most}, more than a community can set", 0)
 
 
 def _rules_usable(rules: dict) -> bool:
