@@ -2,7 +2,8 @@
 make up their votes: a form is refused on another voter's ballot, by the CLI, the committee
 page, a correction and a transfer alike, and when two clerks try it at the same moment.
 The same voter's form may come again in a correction (never as a change of ballot), and a
-proxy's one letter may serve its principals."""
+proxy's one letter may serve its principals. Only a withdrawal frees a form for its signer;
+a correction, which leaves its voter counted, does not."""
 
 from __future__ import annotations
 
@@ -223,11 +224,12 @@ def test_an_upgrade_finds_the_forms_of_ballots_entered_before_it(tmp_path):
         db.engine.dispose()
 
 
-def test_a_form_entered_on_the_wrong_flat_serves_its_signer_once_corrected(app, runner,
+def test_a_form_entered_on_the_wrong_flat_serves_its_signer_once_withdrawn(app, runner,
                                                                            tmp_path):
-    """The clerk typed 202 for 101's form and corrected that entry with 202's own form
-    (§15): the corrected entry no longer counts, nor holds 101's form, which 101's ballot
-    then takes. A correction that keeps its form keeps holding it."""
+    """The clerk typed 202 for 101's form. A correction of that entry (onto 202's own form,
+    say) leaves 202 with a counted ballot and 101's form on it; withdrawing it (§15) frees
+    the form, which 101's ballot then takes. A correction that keeps its form keeps
+    holding it."""
     vote = make_open_proposal(app, runner, tmp_path)
     done = _import(runner, vote, tmp_path, [("1", "202", "a.pdf")], files={"a.pdf": FORM})
     assert done.exit_code == 0, done.output
@@ -237,6 +239,14 @@ def test_a_form_entered_on_the_wrong_flat_serves_its_signer_once_corrected(app, 
                                 "--reason", "扫描件附错了", "--entered-by", "clerk",
                                 "--evidence", str(tmp_path / "b.pdf")])
     assert fixed.exit_code == 0, fixed.output
+    held = _import(runner, vote, tmp_path, [("1", "101", "a.pdf")], "c.csv")
+    assert held.exit_code == 1 and RULE in held.output, held.output
+    withdrawn = runner.invoke(args=["ballots", "withdraw", str(vote["id"]),
+                                    str(_ballots(app, vote)[-1]["seq"]), "--reason",
+                                    "表决票签名为1号楼101户，录入时错选了房号",
+                                    "--evidence", str(tmp_path / "a.pdf"),
+                                    "--entered-by", "clerk"])
+    assert withdrawn.exit_code == 0, withdrawn.output
     own = _import(runner, vote, tmp_path, [("1", "101", "a.pdf")], "c.csv")
     assert own.exit_code == 0, own.output
     kept = runner.invoke(args=["ballots", "correct", str(vote["id"]), "--entry",
@@ -287,7 +297,7 @@ def test_the_bundle_of_every_legitimate_reuse_verifies_with_step_6_12(app, runne
     """What the server accepts, the offline verifier's 6.12 accepts (docs/verification.md
     §3.2): one proxy letter for two principals, each on their own form; a correction on the
     same form; a form first entered on the wrong flat, serving its signer once that entry
-    was corrected; a flat sold during the vote, seller and buyer each on their own form,
+    was withdrawn; a flat sold during the vote, seller and buyer each on their own form,
     the buyer's entry again on the buyer's."""
     from datetime import timedelta
 
@@ -313,7 +323,10 @@ def test_the_bundle_of_every_legitimate_reuse_verifies_with_step_6_12(app, runne
 
     seq_of = {b["body"]["evidence"]: b["seq"] for b in _ballots(app, vote)}
     correct(seq_of[_digest(forms["1-101"])])  # the same form again
-    correct(seq_of[_digest(forms["2-101"])], str(tmp_path / "2-201.pdf"))  # the wrong flat's
+    withdrawn = runner.invoke(args=[  # 2-101's form typed against 2-201
+        "ballots", "withdraw", pid, str(seq_of[_digest(forms["2-101"])]), "--reason", "录错房号",
+        "--evidence", str(tmp_path / "2-101.pdf"), "--entered-by", "clerk"])
+    assert withdrawn.exit_code == 0, withdrawn.output
     own = _import(runner, vote, tmp_path, [("2", "101", "2-101.pdf")], "developer.csv")
     assert own.exit_code == 0, own.output
     (tmp_path / "deed.pdf").write_bytes(b"%PDF-1.4 certificate 1-202")
@@ -325,14 +338,14 @@ def test_the_bundle_of_every_legitimate_reuse_verifies_with_step_6_12(app, runne
             "--form", str(tmp_path / "buyer.pdf"), "--entered-by", "clerk"])
         assert sold.exit_code == 0, sold.output
     ballots = _ballots(app, vote)
-    assert len(ballots) == 4 + 5
+    assert len(ballots) == 4 + 4
     held: dict[str, set] = {}
     for b in ballots:
         held.setdefault(b["body"]["evidence"], set()).add(
             (b["body"]["voter"], "transfer" in b["body"]))
     assert len(held[_digest(forms["1-101"])]) == 1 and \
         len([b for b in ballots if b["body"]["evidence"] == _digest(forms["1-101"])]) == 2
-    assert len(held[_digest(forms["2-101"])]) == 2  # the corrected entry, then its signer
+    assert len(held[_digest(forms["2-101"])]) == 2  # the withdrawn entry, then its signer
     assert {b["body"]["proxy"]["authorisation"] for b in ballots[:2]} == \
         {_digest(files["letter.pdf"])}
     app.config["VOTES_NOW"] = vote["t0"] + timedelta(days=8)
@@ -360,3 +373,24 @@ def test_a_clerk_is_told_the_owner_has_changed_once_not_you(app, runner, tmp_pat
                     files={"form2.pdf": FORM + b"2"})
     assert third.exit_code == 1 and "该业主已修改过一次表决意见" in third.output, third.output
     assert "您" not in third.output
+
+
+def test_a_correction_does_not_free_the_form_it_replaced(app, runner, tmp_path):
+    """A clerk corrected 1-101's ballot with a junk scan, then put 1-101's real form on
+    1-202's ballot: one signature behind two counted ballots (1-101 still counts, on its
+    correction). A correction keeps its voter's ballot counted, so the entry it replaced
+    keeps holding its form; only a withdrawal frees it."""
+    vote = make_open_proposal(app, runner, tmp_path)
+    done = _import(runner, vote, tmp_path, [("1", "101", "a.pdf")], files={"a.pdf": FORM})
+    assert done.exit_code == 0, done.output
+    (tmp_path / "junk.pdf").write_bytes(b"%PDF-1.4 anything")
+    junk = runner.invoke(args=["ballots", "correct", str(vote["id"]), "--entry", "1",
+                               "--choice", "agree", "--reason", "扫描件附错了",
+                               "--entered-by", "clerk", "--evidence", str(tmp_path / "junk.pdf")])
+    assert junk.exit_code == 0, junk.output
+    again = _import(runner, vote, tmp_path, [("1", "202", "a.pdf")], "b.csv")
+    assert again.exit_code == 1 and RULE in again.output, again.output
+    assert "第 1 条记录" in again.output
+    page = _paper(clerk_client(app, runner), vote, "202")
+    assert page.status_code == 400 and RULE in page.get_data(as_text=True)
+    assert len(_ballots(app, vote)) == 2

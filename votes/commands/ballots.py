@@ -31,7 +31,9 @@ def ballots_list(proposal: str) -> None:
 
 
 @ballots_cli.command("correct", help=N_(
-    "在表决结束前更正录入有误的纸质/委托表决票：记录链上的一条新记录取代原记录。"))
+    "在表决结束前更正录入有误的纸质/委托表决票：记录链上的一条新记录取代原记录。"
+    "原记录所附的表决票仍属于该户，更正后也不能用于其他房屋的选票；录错了房屋或附错了另一户的"
+    "表决票的，请用 ballots withdraw 撤回，再为签字的业主重新录入。"))
 @click.argument("proposal")
 @click.option("--entry", type=int, required=True, help=N_("录入有误的选票在记录链上的序号（#）"))
 @click.option("--choice", required=True, help=CHOICE_HELP)

@@ -4,22 +4,30 @@ A clerk holding one real signed form could otherwise attach its scan to ballots 
 owners and make up their votes. A form already attached to another signer's staff-entered
 ballot of the same proposal is refused; the same signer's form may come again in a
 correction, never as a change of ballot (the owner's change is on a new form: the form of
-their current ballot entered again is refused, votes.services.ballots._prepare). The buyer of a flat sold during the vote votes under the seller's voter
-but is another signer: the seller's form is not the buyer's. A ballot a correction replaced
-(§15: its entry was wrong, say the form typed against the wrong flat) no longer holds its
-form: the form's own signer may then use it, nor does a ballot a withdrawal took back (§15:
-entered for the wrong unit). Proxies' written authorisations are not ballot
-forms: one letter may name several principals (§16), and a ballot keeps only its form's
-digest (`Ballot.evidence`), never the letter's.
-"""
+their current ballot entered again is refused, votes.services.ballots._prepare). The buyer
+of a flat sold during the vote votes under the seller's voter but is another signer: the
+seller's form is not the buyer's.
 
+Only a withdrawal (§15: the ballot was entered for the wrong unit) frees a ballot's form
+for its own signer. A correction does not, not even of the ballot it replaced: the
+corrected voter still has a counted ballot, so a clerk who "corrected" a ballot onto a
+junk scan could otherwise put its real form on another voter's ballot, one signature
+behind two counted ballots. A form typed against the wrong flat is put right by
+withdrawing that ballot and entering the form again for its signer. The verifier's 6.12
+still lets a correction free the form (docs/verification.md §3.2): the server is the
+stricter, so the bundles it writes pass, and older bundles still verify.
+
+Proxies' written authorisations are not ballot forms: one letter may name several
+principals (§16), and a ballot keeps only its form's digest (`Ballot.evidence`), never the
+letter's; nor may one scan be both (votes.services.proxies.check_documents).
+"""
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
 
-from sqlalchemy import exists, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from votes.i18n import _
 from votes.models import Ballot, FrozenUnit, Proposal, Transfer
@@ -35,17 +43,14 @@ def digest(content: bytes) -> str:
 def holders(session: Session, proposal: Proposal,
             digests: Iterable[str]) -> dict[str, list[Ballot]]:
     """For each of these form digests, the proposal's ballots it is attached to (in chain
-    order; ballots entered before this rule may share one), but those a correction replaced
-    or a withdrawal took back."""
+    order; ballots entered before this rule may share one), but those a withdrawal took
+    back: a ballot a correction replaced still holds its form (the module says why)."""
     found: dict[str, list[Ballot]] = {}
     wanted = sorted(set(digests))
-    correction = aliased(Ballot)
-    replaced = exists().where(correction.proposal_id == Ballot.proposal_id,
-                              correction.corrects == Ballot.seq)
     for start in range(0, len(wanted), 500):  # one statement's parameters stay few
         for ballot in session.scalars(select(Ballot).where(
                 Ballot.proposal_id == proposal.id,
-                Ballot.evidence.in_(wanted[start:start + 500]), ~replaced,
+                Ballot.evidence.in_(wanted[start:start + 500]),
                 Ballot.withdrawn_by.is_(None))
                 .order_by(Ballot.seq)):
             found.setdefault(ballot.evidence, []).append(ballot)

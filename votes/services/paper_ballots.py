@@ -230,14 +230,13 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
     forms: dict[str, list[Ballot]] = {}  # each signed form's ballots (checked again under the lock)
     ballots = list(db.session.scalars(select(Ballot).where(Ballot.proposal_id == proposal.id)
                                       .order_by(Ballot.revision, Ballot.seq)))
-    replaced = {b.corrects for b in ballots if b.corrects is not None}
     not_changes: dict[str, int] = {}  # as ballots.not_changes_of counts them
     for b in ballots:
         voted[b.voter_key] = b
         if b.corrects is not None or b.withdrawn_by is not None:
             not_changes[b.voter_key] = not_changes.get(b.voter_key, 0) + 1
-        if b.evidence is not None and b.seq not in replaced and b.withdrawn_by is None:
-            # as ballot_forms.holders: neither a replaced nor a withdrawn ballot holds it
+        if b.evidence is not None and b.withdrawn_by is None:
+            # as ballot_forms.holders: a withdrawn ballot holds it no more, a corrected one does
             forms.setdefault(b.evidence, []).append(b)
     forms_in_file: dict[str, tuple[int, str]] = {}  # signed form → (row, voter)
     conflicts: list[dict] = []
