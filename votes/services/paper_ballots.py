@@ -16,7 +16,8 @@ from votes.core.roll import unit_key
 from votes.core.tally import Choice
 from votes.extensions import db
 from votes.i18n import _, ngettext
-from votes.models import AuditEntry, Ballot, FrozenUnit, FrozenVoter, Transfer, Unit
+from votes.models import (AuditEntry, Ballot, FrozenUnit, FrozenVoter, ProxyRecord, Transfer,
+                          Unit)
 from votes.services import audit, ballot_forms, clock, proxies
 from votes.services.clerks import blank_clerk, unfit_clerk
 from votes.services.ballots import (AlreadyVoted, BallotRequest, StaffOverride, Transferred,
@@ -238,6 +239,14 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
         if b.evidence is not None and b.withdrawn_by is None:
             # as ballot_forms.holders: a withdrawn ballot holds it no more, a corrected one does
             forms.setdefault(b.evidence, []).append(b)
+    withdrawn = {b.seq for b in ballots if b.withdrawn_by is not None}
+    letters_on: dict[str, tuple[int, str]] = {}  # letter → (entry, voter), as check_documents
+    for letter, seq, voter in db.session.execute(
+            select(ProxyRecord.authorisation, ProxyRecord.seq, ProxyRecord.voter_key)
+            .where(ProxyRecord.proposal_id == proposal.id).order_by(ProxyRecord.seq)):
+        if seq not in withdrawn:
+            letters_on.setdefault(letter, (seq, voter))
+    roles: dict[str, tuple[str, int]] = {}  # a scan of this file → ("form"/"letter", row)
     forms_in_file: dict[str, tuple[int, str]] = {}  # signed form → (row, voter)
     conflicts: list[dict] = []
     problems: list[Problem] = []
@@ -336,6 +345,7 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
                 _count_principal(proposal, held, proxy, unit.voter_key, procedure, fail)
             if proxy is not None:
                 _one_proxy_per_letter(proposal, letters, proxy, number, fail)
+        _one_role_per_scan(scan, proxy, number, forms, letters_on, roles, voters, fail)
         if len(problems) == before:
             requests.append(BallotRequest(voter_key=unit.voter_key, choice=choice,
                                           channel=channel, entered_by=row["entered_by"],
@@ -422,6 +432,40 @@ def _one_proxy_per_letter(proposal, letters: dict[str, tuple[str, int | None, in
     else:
         fail(_("这份授权委托书已用于第 %(row)s 行另一位受托人的委托票；一份授权委托书只委托"
                "一位受托人，请核对受托人证件号码和所附的授权委托书", row=row))
+
+
+def _one_role_per_scan(scan: tuple[str, bytes] | None, proxy: proxies.ProxyRequest | None,
+                       number: int, forms: dict[str, list[Ballot]],
+                       letters_on: dict[str, tuple[int, str]],
+                       roles: dict[str, tuple[str, int]],
+                       voters: dict[str, list[FrozenUnit]],
+                       fail: Callable[[str], None]) -> None:
+    """The row's form must not be a written authorisation, nor its letter a form, of a
+    ballot entered already or a row above: one signature behind two ballots
+    (proxies.check_documents; checked again under the lock). The row's own letter as its
+    own form is letter_is_form's."""
+    form = ballot_forms.digest(scan[1]) if scan is not None and scan[1] else None
+    letter = None if proxy is None else ballot_forms.digest(proxy.authorisation[1])
+    if form is not None and form != letter:
+        if form in letters_on:
+            seq, voter = letters_on[form]
+            fail(proxies.form_is_a_letter_message(scan[0], seq, _named(voters, voter)))
+        elif roles.get(form, ("form",))[0] == "letter":
+            fail(_("表决票扫描件 %(name)s 与第 %(row)s 行的授权委托书是同一个文件；同一个文件不能"
+                   "既是表决票又是授权委托书，请分别上传表决票扫描件和业主签字的书面授权委托书",
+                   name=scan[0], row=roles[form][1]))
+    if letter is not None and letter != form:
+        if letter in forms:
+            held = forms[letter][0]
+            fail(proxies.letter_is_a_form_message(held.seq, _named(voters, held.voter_key)))
+        elif roles.get(letter, ("letter",))[0] == "form":
+            fail(_("这份授权委托书与第 %(row)s 行的表决票扫描件是同一个文件；同一个文件不能"
+                   "既是表决票又是授权委托书，请分别上传表决票扫描件和业主签字的书面授权委托书",
+                   row=roles[letter][1]))
+    if form is not None:
+        roles.setdefault(form, ("form", number))
+    if letter is not None:
+        roles.setdefault(letter, ("letter", number))
 
 
 def _conflict_key(conflict: dict) -> tuple:

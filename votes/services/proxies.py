@@ -9,7 +9,7 @@ import json
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from typing import Callable, Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,7 +20,7 @@ from votes.core.local_rules import Procedure
 from votes.core.roll import has_control
 from votes.i18n import _
 from votes.models import Ballot, FrozenVoter, Proposal, ProxyRecord
-from votes.services import privacy
+from votes.services import ballot_forms, privacy
 from votes.services.errors import DomainError, WholeInputRefused
 
 NAME_MAX = 100
@@ -180,17 +180,28 @@ def letters_held(session: Session, proposal: Proposal,
     """For each of these written authorisations (digests) on a proxy ballot of this vote,
     that ballot's holder and entry, the first such; not ballots a withdrawal took back
     (entered for the wrong unit, as `principals` counts them)."""
-    found: dict[str, tuple[str, int]] = {}
-    if letters:
-        for letter, holder, seq in session.execute(
-                select(ProxyRecord.authorisation, ProxyRecord.holder, ProxyRecord.seq)
+    return {letter: (holder, seq)
+            for letter, (holder, seq, _voter) in _letters_on_ballots(session, proposal,
+                                                                      letters).items()}
+
+
+def _letters_on_ballots(session: Session, proposal: Proposal,
+                        letters: Iterable[str]) -> dict[str, tuple[str, int, str]]:
+    """For each of these digests that is the written authorisation of a proxy ballot of this
+    vote no withdrawal took back: (holder, entry, voter) of the first such ballot."""
+    found: dict[str, tuple[str, int, str]] = {}
+    wanted = sorted(set(letters))
+    for start in range(0, len(wanted), 500):  # one statement's parameters stay few
+        for letter, holder, seq, voter in session.execute(
+                select(ProxyRecord.authorisation, ProxyRecord.holder, ProxyRecord.seq,
+                       ProxyRecord.voter_key)
                 .join(Ballot, (Ballot.proposal_id == ProxyRecord.proposal_id)
                       & (Ballot.seq == ProxyRecord.seq))
                 .where(ProxyRecord.proposal_id == proposal.id,
-                       ProxyRecord.authorisation.in_(sorted(letters)),
+                       ProxyRecord.authorisation.in_(wanted[start:start + 500]),
                        Ballot.withdrawn_by.is_(None))
                 .order_by(ProxyRecord.seq)):
-            found.setdefault(letter, (holder, seq))
+            found.setdefault(letter, (holder, seq, voter))
     return found
 
 
@@ -210,6 +221,49 @@ def check_letters(session: Session, proposal: Proposal, entries: list[tuple[str,
         if batch.setdefault(letter, holder) != holder:
             raise DomainError(_("同一份授权委托书用于另一位受托人的委托票；一份授权委托书只委托"
                                 "一位受托人，请核对受托人证件号码和所附的授权委托书"))
+
+
+def check_documents(session: Session, proposal: Proposal,
+                    entries: list[tuple[str, str | None, str | None, str | None]]) -> None:
+    """entries: (voter, form digest, form's file name, letter digest) of the staff-entered
+    ballots about to be added. One scan is a ballot form or a proxy's written
+    authorisation, never both: one real signature would otherwise stand behind two counted
+    ballots, ballot X's form and ballot Y's letter (letter_is_form refuses it on one
+    ballot). A ballot a withdrawal took back holds neither any more, as for a form alone
+    (ballot_forms.holders); a replaced or superseded one still does. Call it holding the
+    proposal's lock: a ballot another clerk appended a moment ago is then seen."""
+    forms = {form: (voter, name) for voter, form, name, _letter in entries if form}
+    letters = {letter: voter for voter, _form, _name, letter in entries if letter}
+    for form, (voter, name) in forms.items():
+        if form in letters:  # in this batch, on another ballot (letter_is_form: on this)
+            named = ballot_forms.labels(session, proposal, [voter, letters[form]])
+            raise DomainError(form_and_letter_message(
+                name, named.get(voter, ""), named.get(letters[form], "")))
+    for form, (_holder, seq, voter) in _letters_on_ballots(session, proposal, forms).items():
+        other = ballot_forms.labels(session, proposal, [voter]).get(voter, "")
+        raise DomainError(form_is_a_letter_message(forms[form][1], seq, other))
+    for letter, held in ballot_forms.holders(session, proposal, letters).items():
+        other = ballot_forms.labels(session, proposal, [held[0].voter_key]).get(
+            held[0].voter_key, "")
+        raise DomainError(letter_is_a_form_message(held[0].seq, other))
+
+
+def form_is_a_letter_message(name: str, seq: int, other: str) -> str:
+    return _("表决票扫描件 %(name)s 已是第 %(seq)s 条记录（%(other)s）所附的书面授权委托书；"
+             "同一个文件不能既是表决票又是授权委托书，请分别上传表决票扫描件和业主签字的"
+             "书面授权委托书", name=name, seq=seq, other=other)
+
+
+def letter_is_a_form_message(seq: int, other: str) -> str:
+    return _("这份授权委托书已是第 %(seq)s 条记录（%(other)s）所附的表决票；同一个文件不能既是"
+             "表决票又是授权委托书，请分别上传表决票扫描件和业主签字的书面授权委托书",
+             seq=seq, other=other)
+
+
+def form_and_letter_message(name: str, form_of: str, letter_of: str) -> str:
+    return _("%(form_of)s 的表决票扫描件与 %(letter_of)s 的授权委托书是同一个文件（%(name)s）；"
+             "同一个文件不能既是表决票又是授权委托书，请分别上传表决票扫描件和业主签字的"
+             "书面授权委托书", name=name, form_of=form_of, letter_of=letter_of)
 
 
 def letter_of_another_message(seq: int) -> str:
