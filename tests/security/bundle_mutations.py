@@ -215,3 +215,20 @@ def same_content(a: bytes, b: bytes) -> bool:
             return all(za.read(n) == zb.read(n) for n in za.namelist())
     except Exception:  # noqa: BLE001 - a mutant that zipfile cannot read differs
         return False
+
+
+def judged(mutant: bytes):
+    """The verifier's report on a mutant, which it must give without raising, within 5 s of
+    CPU, every failure a numbered step's and none a step that could not be completed."""
+    import time
+
+    from tests.bundles import KEY_ID
+    from votes.core.verifier import verify_bundle
+
+    started = time.process_time()
+    report = verify_bundle(mutant, key_ids=[KEY_ID])  # must not raise
+    assert time.process_time() - started < 5
+    for failure in report.failures:
+        assert failure.step[0].isdigit() and "cannot be completed" not in failure.message, \
+            failure
+    return report

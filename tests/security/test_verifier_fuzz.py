@@ -5,13 +5,12 @@ bench/fuzz_verify.py runs the same mutations at ≥ 100,000 bundles by hand."""
 from __future__ import annotations
 
 import random
-import time
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.bundles import KEY_ID
-from tests.security.bundle_mutations import mutate, originals, same_content
+from tests.security.bundle_mutations import judged, mutate, originals, same_content
 from votes.core.verifier import verify_bundle
 
 ORIGINALS = originals()
@@ -22,12 +21,7 @@ ORIGINALS = originals()
 def test_mutated_bundles_fail_with_a_step_and_never_verify(seed, which):
     original = ORIGINALS[which]
     mutant = mutate(random.Random(seed), original)
-    started = time.process_time()
-    report = verify_bundle(mutant, key_ids=[KEY_ID])  # must not raise
-    assert time.process_time() - started < 5
-    for failure in report.failures:
-        assert failure.step[0].isdigit() and "cannot be completed" not in failure.message, \
-            failure
+    report = judged(mutant)
     if report.outcome in ("verified", "in_progress"):
         assert same_content(mutant, original), report.render()
     else:

@@ -16,17 +16,15 @@ from __future__ import annotations
 
 import copy
 import json
-import time
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.bundles import KEY_ID, SERVER, files_of
+from tests.bundles import SERVER, files_of
 from tests.core.tamper_tools import reseal_lines, resign
-from tests.security.bundle_mutations import _zip, originals
+from tests.security.bundle_mutations import _zip, judged, originals
 from votes.core import signing
 from votes.core.canonical import canonical_bytes
-from votes.core.verifier import verify_bundle
 
 ORIGINALS = originals()  # closed, closed with a change of ballot, interim
 CLOSED = (0, 1)
@@ -132,12 +130,7 @@ def test_one_field_changed_by_the_operator_never_verifies_nor_crashes(which, nam
     if made is None:
         return
     mutant, bound = made
-    started = time.process_time()
-    report = verify_bundle(mutant, key_ids=[KEY_ID])  # must not raise
-    assert time.process_time() - started < 5
-    for failure in report.failures:
-        assert failure.step[0].isdigit() and "cannot be completed" not in failure.message, \
-            failure
+    report = judged(mutant)
     text = report.render()
     assert "Traceback" not in text
     if bound:
