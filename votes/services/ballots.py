@@ -441,10 +441,11 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
             proxies.check_letters(session, proposal, [
                 (p.body["proxy"]["authorisation"], p.body["proxy"]["holder"])
                 for p in prepared if p.req.proxy is not None])
-            # Nor one scan be one ballot's form and another's written authorisation.
+            # Nor one scan be two of a ballot's form, a written authorisation and a deed.
             proxies.check_documents(session, proposal, [
                 (p.req.voter_key, p.body["evidence"], p.req.evidence and p.req.evidence[0],
-                 p.req.proxy and p.body["proxy"]["authorisation"]) for p in prepared])
+                 p.req.proxy and p.body["proxy"]["authorisation"], p.body.get("transfer"))
+                for p in prepared])
             # Nor two clerks attach one signed form to two voters' ballots, nor enter two
             # sales to one buyer: each sees what the other appended.
             ballot_forms.refuse_shared(session, proposal, [

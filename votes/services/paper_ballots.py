@@ -246,6 +246,12 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
             .where(ProxyRecord.proposal_id == proposal.id).order_by(ProxyRecord.seq)):
         if seq not in withdrawn:
             letters_on.setdefault(letter, (seq, voter))
+    deeds_on: dict[str, tuple[int, str]] = {}  # a sale's deed → (entry, voter), the same
+    for deed, seq, voter in db.session.execute(
+            select(Transfer.evidence, Transfer.seq, Transfer.voter_key)
+            .where(Transfer.proposal_id == proposal.id).order_by(Transfer.seq)):
+        if seq not in withdrawn:
+            deeds_on.setdefault(deed, (seq, voter))
     roles: dict[str, tuple[str, int]] = {}  # a scan of this file → ("form"/"letter", row)
     forms_in_file: dict[str, tuple[int, str]] = {}  # signed form → (row, voter)
     conflicts: list[dict] = []
@@ -345,7 +351,8 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
                 _count_principal(proposal, held, proxy, unit.voter_key, procedure, fail)
             if proxy is not None:
                 _one_proxy_per_letter(proposal, letters, proxy, number, fail)
-        _one_role_per_scan(scan, proxy, number, forms, letters_on, roles, voters, fail)
+        _one_role_per_scan(scan, proxy, number, forms, letters_on, deeds_on, roles, voters,
+                           fail)
         if len(problems) == before:
             requests.append(BallotRequest(voter_key=unit.voter_key, choice=choice,
                                           channel=channel, entered_by=row["entered_by"],
@@ -437,15 +444,22 @@ def _one_proxy_per_letter(proposal, letters: dict[str, tuple[str, int | None, in
 def _one_role_per_scan(scan: tuple[str, bytes] | None, proxy: proxies.ProxyRequest | None,
                        number: int, forms: dict[str, list[Ballot]],
                        letters_on: dict[str, tuple[int, str]],
+                       deeds_on: dict[str, tuple[int, str]],
                        roles: dict[str, tuple[str, int]],
                        voters: dict[str, list[FrozenUnit]],
                        fail: Callable[[str], None]) -> None:
     """The row's form must not be a written authorisation, nor its letter a form, of a
-    ballot entered already or a row above: one signature behind two ballots
-    (proxies.check_documents; checked again under the lock). The row's own letter as its
-    own form is letter_is_form's."""
+    ballot entered already or a row above, nor either a sale's deed: one signed document
+    behind two ballots (proxies.check_documents; checked again under the lock). The row's
+    own letter as its own form is letter_is_form's. A file's rows carry no deeds."""
     form = ballot_forms.digest(scan[1]) if scan is not None and scan[1] else None
     letter = None if proxy is None else ballot_forms.digest(proxy.authorisation[1])
+    if form is not None and form in deeds_on:
+        seq, voter = deeds_on[form]
+        fail(proxies.form_is_a_deed_message(scan[0], seq, _named(voters, voter)))
+    if letter is not None and letter in deeds_on:
+        seq, voter = deeds_on[letter]
+        fail(proxies.letter_is_a_deed_message(seq, _named(voters, voter)))
     if form is not None and form != letter:
         if form in letters_on:
             seq, voter = letters_on[form]

@@ -94,6 +94,10 @@ def enter_transfer(proposal: Proposal, entry: TransferEntry, entered_by: str,
         # One scan chosen twice: the ballot would have no signature of the buyer's behind it.
         raise DomainError(_("过户证明与新业主签字的表决票是同一个文件；请分别上传过户证明和"
                             "新业主签字的表决票"))
+    if entry.proxy is not None and entry.transfer_evidence[1] == entry.proxy.authorisation[1]:
+        # The buyer's proxy would have no letter behind it, or the sale no deed.
+        raise DomainError(_("过户证明与授权委托书是同一个文件；同一个文件不能既是过户证明又是"
+                            "授权委托书，请分别上传过户证明和新业主签字的书面授权委托书"))
     check_clerk(entered_by)
     request = BallotRequest(
         voter_key=unit.voter_key, choice=choice,
