@@ -394,3 +394,50 @@ def test_a_correction_does_not_free_the_form_it_replaced(app, runner, tmp_path):
     page = _paper(clerk_client(app, runner), vote, "202")
     assert page.status_code == 400 and RULE in page.get_data(as_text=True)
     assert len(_ballots(app, vote)) == 2
+
+
+def test_a_form_a_correction_replaced_is_no_change_of_ballot(app, runner, tmp_path):
+    """Where one change is allowed, a clerk corrected 1-101's ballot onto a junk scan, then
+    entered 1-101's original form again: taken as the owner's change of ballot, it used up
+    their one change and set their counted choice on no new signed form. Only the voter's
+    current ballot was looked at; a form any of their ballots still holds (the replaced one
+    included) is refused, on the committee page, in a ballots file and by the service."""
+    from votes.core.tally import Choice
+    from votes.extensions import db
+    from votes.models import FrozenUnit
+    from votes.services.ballots import BallotRequest, cast_ballots
+    from votes.services.errors import DomainError
+
+    vote = make_open_proposal(app, runner, tmp_path, extra=("--allow-change",))
+    done = _import(runner, vote, tmp_path, [("1", "101", "a.pdf")], files={"a.pdf": FORM})
+    assert done.exit_code == 0, done.output
+    (tmp_path / "junk.pdf").write_bytes(b"%PDF-1.4 anything")
+    junk = runner.invoke(args=["ballots", "correct", str(vote["id"]), "--entry", "1",
+                               "--choice", "agree", "--reason", "扫描件附错了",
+                               "--entered-by", "clerk", "--evidence", str(tmp_path / "junk.pdf")])
+    assert junk.exit_code == 0, junk.output
+    again = _import(runner, vote, tmp_path, [("1", "101", "a.pdf")], "again.csv")
+    assert again.exit_code == 1 and "第 2 行" in again.output, again.output
+    assert "已录入" in again.output and "第 1 条记录" in again.output
+    assert "第 2 条记录" in again.output  # the ballot to correct, if the entry was wrong
+    page = _paper(clerk_client(app, runner), vote, "101", FORM)
+    assert page.status_code == 400 and "已录入" in page.get_data(as_text=True)
+    with app.app_context():
+        voter = db.session.scalar(select(FrozenUnit.voter_key).where(
+            FrozenUnit.proposal_id == vote["id"], FrozenUnit.building == "1",
+            FrozenUnit.room == "101"))
+        with pytest.raises(DomainError) as refused:
+            cast_ballots(vote["id"], [BallotRequest(voter, Choice.DISAGREE, "paper",
+                                                    entered_by="clerk",
+                                                    evidence=("a.pdf", FORM))], actor="clerk")
+        assert "已录入" in refused.value.message and "第 1 条记录" in refused.value.message
+    assert len(_ballots(app, vote)) == 2
+    # A correction may still bring the form back; the owner's change is on a new form.
+    back = runner.invoke(args=["ballots", "correct", str(vote["id"]), "--entry", "2",
+                               "--choice", "agree", "--reason", "扫描件附错了",
+                               "--entered-by", "clerk", "--evidence", str(tmp_path / "a.pdf")])
+    assert back.exit_code == 0, back.output
+    change = _import(runner, vote, tmp_path, [("1", "101", "new.pdf")], "change.csv",
+                     files={"new.pdf": b"%PDF-1.4 second ballot signed by 1-101"})
+    assert change.exit_code == 0, change.output
+    assert len(_ballots(app, vote)) == 4

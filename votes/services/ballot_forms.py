@@ -3,8 +3,10 @@
 A clerk holding one real signed form could otherwise attach its scan to ballots for many
 owners and make up their votes. A form already attached to another signer's staff-entered
 ballot of the same proposal is refused; the same signer's form may come again in a
-correction, never as a change of ballot (the owner's change is on a new form: the form of
-their current ballot entered again is refused, votes.services.ballots._prepare). The buyer
+correction, never as a change of ballot (the owner's change is on a new form: a form any
+of their ballots still holds entered again is refused, votes.services.ballots._prepare, not
+only their current ballot's: corrected onto a junk scan, the original form entered again
+was the owner's change, on no new signature). The buyer
 of a flat sold during the vote votes under the seller's voter but is another signer: the
 seller's form is not the buyer's.
 
@@ -82,6 +84,30 @@ def entered_message(name: str, seq: int) -> str:
     return _("表决票扫描件 %(name)s 已录入，是该业主当前选票（第 %(seq)s 条记录）所附的表决票；"
              "同一张表决票不能再录入一次。业主改变意见须另签新的表决票；录入的意见有误的，"
              "请更正第 %(seq)s 条记录", name=name, seq=seq)
+
+
+def entered_again_message(name: str, held: int, current: Ballot) -> str:
+    """The form of the voter's ballot `held` (not withdrawn) entered again for them, as
+    neither a correction nor a transfer: no change of ballot, whichever of their ballots
+    holds it (`current`: their latest)."""
+    if held == current.seq:
+        return entered_message(name, held)
+    if current.withdrawn_by is None:
+        return _("表决票扫描件 %(name)s 已录入，是该业主第 %(seq)s 条记录所附的表决票（该记录已被"
+                 "第 %(current)s 条记录取代）；同一张表决票不能再录入一次。业主改变意见须另签新的"
+                 "表决票；录入有误的，请更正该业主当前的选票（第 %(current)s 条记录）",
+                 name=name, seq=held, current=current.seq)
+    return _("表决票扫描件 %(name)s 已录入，是该业主第 %(seq)s 条记录所附的表决票；同一张表决票"
+             "不能再录入一次。业主改变意见须另签新的表决票", name=name, seq=held)
+
+
+def held_by_voter(session: Session, proposal: Proposal, voter_key: str,
+                  form: str) -> list[int]:
+    """The entries of the voter's ballots holding this form (as `holders`: not withdrawn,
+    a replaced one included), in chain order."""
+    return list(session.scalars(select(Ballot.seq).where(
+        Ballot.proposal_id == proposal.id, Ballot.voter_key == voter_key,
+        Ballot.evidence == form, Ballot.withdrawn_by.is_(None)).order_by(Ballot.seq)))
 
 
 def shared_message(name: str, first: str, second: str) -> str:

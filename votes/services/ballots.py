@@ -203,13 +203,17 @@ def _prepare(session: Session, proposal: Proposal, req: BallotRequest, units: li
     if revision > proposal.max_changes and transfer is None and req.correction is None and \
             revision - not_changes_of(session, proposal, req.voter_key) > proposal.max_changes:
         raise AlreadyVoted(previous, proposal.max_changes, staff=req.channel != "online")
-    if (previous is not None and transfer is None and req.correction is None
-            and req.evidence is not None and previous.withdrawn_by is None
-            and previous.evidence == ballot_forms.digest(req.evidence[1])):
-        # The form of the voter's current ballot entered again (a double click, a file
-        # imported twice) was taken, where a change is allowed, as the owner's change: one
-        # they never made, and their own was then refused. A correction keeps the form.
-        raise DomainError(ballot_forms.entered_message(req.evidence[0], previous.seq))
+    if previous is not None and transfer is None and req.correction is None \
+            and req.evidence is not None:
+        # A form of the voter's entered again (a double click, a file imported twice, the
+        # form a correction replaced) was taken, where a change is allowed, as the owner's
+        # change: one they never signed, and their own was then refused. Any of their
+        # ballots not withdrawn holds it, not only the current one. A correction keeps it.
+        held = ballot_forms.held_by_voter(session, proposal, req.voter_key,
+                                          ballot_forms.digest(req.evidence[1]))
+        if held:
+            raise DomainError(ballot_forms.entered_again_message(
+                req.evidence[0], previous.seq if previous.seq in held else held[0], previous))
     if (req.proxy is not None) != (req.channel == "proxy"):
         raise DomainError(_("委托表决须附受托人信息和书面授权委托书"))
     if proxies.letter_is_form(req.proxy, req.evidence):

@@ -329,10 +329,13 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
             elif own is not None and \
                     own.revision + 1 - not_changes.get(unit.voter_key, 0) > proposal.max_changes:
                 fail(AlreadyVoted(own, proposal.max_changes, staff=True).message)
-            elif own is not None and own.withdrawn_by is None and scan is not None \
-                    and own.evidence == ballot_forms.digest(scan[1]):
-                # Its form entered again is no change of ballot (ballots._prepare says why).
-                fail(ballot_forms.entered_message(scan[0], own.seq))
+            elif own is not None and scan is not None and scan[1] and (mine := [
+                    b.seq for b in forms.get(ballot_forms.digest(scan[1]), ())
+                    if b.voter_key == unit.voter_key]):
+                # A form of one of the voter's ballots (the current one, or one a correction
+                # replaced) entered again is no change of ballot (ballots._prepare says why).
+                fail(ballot_forms.entered_again_message(
+                    scan[0], own.seq if own.seq in mine else mine[0], own))
             elif unit.voter_key in in_file:
                 fail(_("该业主在第 %(row)s 行已有选票", row=in_file[unit.voter_key]))
             else:
