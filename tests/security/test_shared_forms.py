@@ -48,6 +48,7 @@ def test_a_form_already_on_another_voters_ballot_is_refused(app, runner, tmp_pat
     assert again.exit_code == 1
     assert "第 2 行" in again.output and "第 1 条记录" in again.output and RULE in again.output
     assert "1号楼1单元202室" in again.output and "1号楼1单元101室、1号楼1单元201室" in again.output
+    assert "撤回" not in again.output  # a ballot no correction replaced: nothing to undo
     assert len(_ballots(app, vote)) == 1
     own = _import(runner, vote, tmp_path, [("1", "202", "own.pdf")], "c.csv",
                   files={"own.pdf": b"%PDF-1.4 ballot signed by 1-202"})
@@ -391,9 +392,24 @@ def test_a_correction_does_not_free_the_form_it_replaced(app, runner, tmp_path):
     again = _import(runner, vote, tmp_path, [("1", "202", "a.pdf")], "b.csv")
     assert again.exit_code == 1 and RULE in again.output, again.output
     assert "第 1 条记录" in again.output
+    # What the clerk does if the form was indeed typed against the wrong flat.
+    assert WITHDRAW_FIRST % 2 in again.output, again.output
     page = _paper(clerk_client(app, runner), vote, "202")
     assert page.status_code == 400 and RULE in page.get_data(as_text=True)
+    assert WITHDRAW_FIRST % 2 in page.get_data(as_text=True)
+    # A transfer reaches only the check under the lock (ballot_forms.refuse_shared).
+    (tmp_path / "deed.pdf").write_bytes(b"%PDF-1.4 certificate 1-202")
+    sold = runner.invoke(args=[
+        "ballots", "transfer", str(vote["id"]), "--building", "1", "--entrance", "1",
+        "--room", "202", "--choice", "agree", "--buyer-name", "周九",
+        "--buyer-id", resident_id(10), "--transfer-evidence", str(tmp_path / "deed.pdf"),
+        "--form", str(tmp_path / "a.pdf"), "--entered-by", "clerk"])
+    assert sold.exit_code == 1 and RULE in sold.output, sold.output
+    assert WITHDRAW_FIRST % 2 in sold.output, sold.output
     assert len(_ballots(app, vote)) == 2
+
+
+WITHDRAW_FIRST = "请先撤回第 %d 条记录再重新录入"
 
 
 def test_a_form_a_correction_replaced_is_no_change_of_ballot(app, runner, tmp_path):

@@ -75,9 +75,32 @@ def units_label(units: Iterable[FrozenUnit]) -> str:
     return "、".join(unit_label(u) for u in sorted(units, key=delivery_key))
 
 
-def used_message(units: str, name: str, seq: int, other: str) -> str:
+def used_message(units: str, name: str, seq: int, other: str,
+                 withdraw: int | None = None) -> str:
+    """`withdraw`: the entry whose withdrawal would free the form (to_withdraw), if any."""
+    if withdraw is not None:
+        return _("%(units)s 的表决票扫描件 %(name)s 已是第 %(seq)s 条记录（%(other)s）所附的表决票；"
+                 "一张表决票只能用于签字业主本人的选票。第 %(seq)s 条记录已被更正，更正后表决票仍归"
+                 "该记录；如确是录错了房屋，请先撤回第 %(withdraw)s 条记录再重新录入",
+                 units=units, name=name, seq=seq, other=other, withdraw=withdraw)
     return _("%(units)s 的表决票扫描件 %(name)s 已是第 %(seq)s 条记录（%(other)s）所附的表决票；"
              "一张表决票只能用于签字业主本人的选票", units=units, name=name, seq=seq, other=other)
+
+
+def to_withdraw(ballots: Iterable[Ballot], held: Ballot) -> int | None:
+    """When corrections replaced `held`, the entry a clerk withdraws to free its form: its
+    last correction, if that is still its voter's current ballot (a withdrawal takes back
+    the entries its corrections replaced, and only a voter's current ballot). None when no
+    correction replaced it, or a later ballot (the owner's change, a sale) came after."""
+    mine = [b for b in ballots if b.voter_key == held.voter_key]
+    correction_of = {b.corrects: b for b in mine if b.corrects is not None}
+    head = held
+    while head.seq in correction_of:
+        head = correction_of[head.seq]
+    current = max(mine, key=lambda b: b.revision)
+    if head.seq == held.seq or current.seq != head.seq or head.withdrawn_by is not None:
+        return None
+    return head.seq
 
 
 def entered_message(name: str, seq: int) -> str:
@@ -143,7 +166,10 @@ def refuse_shared(session: Session, proposal: Proposal,
             other = (ballot.voter_key, ballot.seq in bought)
             if other != signer:
                 named = _signers(session, proposal, [signer, other])
-                raise DomainError(used_message(named[signer], name, ballot.seq, named[other]))
+                theirs = session.scalars(select(Ballot).where(
+                    Ballot.proposal_id == proposal.id, Ballot.voter_key == ballot.voter_key))
+                raise DomainError(used_message(named[signer], name, ballot.seq, named[other],
+                                               to_withdraw(theirs, ballot)))
 
 
 def _signers(session: Session, proposal: Proposal,

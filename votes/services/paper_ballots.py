@@ -342,7 +342,7 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
                 in_file[unit.voter_key] = number
             if scan is not None and scan[1]:
                 _one_voter_per_form(scan, unit.voter_key, number, forms, forms_in_file,
-                                    voters, fail)
+                                    voters, ballots, fail)
         proxy = None
         if channel == "proxy":
             proxy = proxies.parse_proxy(row, evidence, procedure, fail)
@@ -389,7 +389,7 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
 def _one_voter_per_form(scan: tuple[str, bytes], voter: str, number: int,
                         forms: dict[str, list[Ballot]],
                         forms_in_file: dict[str, tuple[int, str]],
-                        voters: dict[str, list[FrozenUnit]],
+                        voters: dict[str, list[FrozenUnit]], ballots: list[Ballot],
                         fail: Callable[[str], None]) -> None:
     """The row's signed form must not be another voter's, on a ballot already entered or on
     a row above (votes.services.ballot_forms); the same voter's form may come again."""
@@ -397,7 +397,8 @@ def _one_voter_per_form(scan: tuple[str, bytes], voter: str, number: int,
     earlier = next((b for b in forms.get(form, ()) if b.voter_key != voter), None)
     if earlier is not None:
         fail(ballot_forms.used_message(_named(voters, voter), scan[0], earlier.seq,
-                                       _named(voters, earlier.voter_key)))
+                                       _named(voters, earlier.voter_key),
+                                       ballot_forms.to_withdraw(ballots, earlier)))
     elif form in forms_in_file and forms_in_file[form][1] != voter:
         fail(_("表决票扫描件 %(name)s 与第 %(row)s 行另一位业主的表决票是同一个文件；"
                "一张表决票只能用于签字业主本人的选票；几张表决票扫描在同一个文件里的，"
