@@ -9,6 +9,7 @@ import hmac
 import json
 import logging
 from dataclasses import dataclass
+from urllib.parse import quote
 from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, request
@@ -118,6 +119,13 @@ def lobby_link(proposal: Proposal) -> str:
     """The poster's address: building and room, then the second factor (every owner's own
     way in, a public paper may carry it, unlike a voter's link)."""
     return f"{public_base_url()}/p/{proposal.uid}/pick"
+
+
+def receipt_lookup_link(proposal_uid: str, digest: str) -> str:
+    """The board's lookup of one receipt, which the receipt's QR code and saved card carry.
+    At the configured address, as the notices' links: an address taken from the request's
+    Host header put any site a request named into an owner's receipt (public_base_url)."""
+    return f"{public_base_url()}/p/{quote(proposal_uid, safe='')}?receipt={quote(digest, safe='')}"
 
 
 def voter_link(proposal: Proposal, access: VoterAccess) -> str:

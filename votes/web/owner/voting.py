@@ -218,7 +218,7 @@ def receipt(proposal, owner, view, digest: str):
         abort(404)
     if view.sold_ballot(mine.ballot):
         return _transferred(proposal, view)  # the buyer's choice is not the seller's to see
-    check_url = url_for("public.board", uid=proposal.uid, receipt=digest, _external=True)
+    check_url = access_service.receipt_lookup_link(proposal.uid, digest)
     return render_template("owner/receipt.html", proposal=proposal, digest=digest, view=view,
                            mine=mine, qr=receipt_qr_svg(check_url), check_url=check_url,
                            short=grouped(short_code(digest)))
@@ -309,7 +309,7 @@ def receipt_card(proposal, owner, view, digest: str):
 
     if not _own_receipt(view, digest):
         abort(404)
-    check_url = url_for("public.board", uid=proposal.uid, receipt=digest, _external=True)
+    check_url = access_service.receipt_lookup_link(proposal.uid, digest)
     body = receipt_card_svg(community=proposal.community.name, title=proposal.title,
                             digest=digest, check_url=check_url, heading=_("表决回执码"),
                             note=_("扫码或在公示栏输入回执码核验"))
