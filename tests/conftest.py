@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
 from jinja2 import BytecodeCache
 
+from tests import snapshots
 from votes import create_app
 from votes.services import sms_outbox
 from votes.settings import normalise_database_url
@@ -125,8 +126,9 @@ def _cheap_password_hashes(request, monkeypatch):
     from votes.services import staff
 
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(staff, "_hasher", cheap)
-    monkeypatch.setattr(staff, "_DUMMY", cheap.hash("votes-dummy-password"))
+    with snapshots.unwatched():
+        monkeypatch.setattr(staff, "_hasher", cheap)
+        monkeypatch.setattr(staff, "_DUMMY", cheap.hash("votes-dummy-password"))
 
 
 def _upgraded_app(url: str, instance):
@@ -291,6 +293,20 @@ def pytest_collection_modifyitems(items):
                 or backend == "postgresql" and item.get_closest_marker("sqlite_only") is not None)
 
     items[:] = [item for item in items if not dropped(item)]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Before the test's fixtures: tests/snapshots.py puts a kept database back only for a
+    test that has patched nothing (but the cheap password hashes) when it calls a factory,
+    as what a patch changes could change what the factory's commands leave."""
+    snapshots.guard = (snapshots.patches,
+                       item.get_closest_marker("real_password_hash") is not None)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item):
+    snapshots.guard = None
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -6,6 +6,8 @@ import csv
 import io
 from pathlib import Path
 
+from tests import snapshots
+
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
@@ -85,7 +87,19 @@ def make_draft(app, runner, tmp_path, *, scope="all", extra=("--schedule",), cod
     (Beijing), scheduled unless `extra` says otherwise; rules are NAME=VALUE settings of the
     community's rules of procedure, set before the proposal.
 
-    Sets the app clock to 2026-11-19 01:00 UTC, before the publicity; returns the id."""
+    Sets the app clock to 2026-11-19 01:00 UTC, before the publicity; returns the id.
+    Writes the roll to tmp_path/roll-CODE.csv. The commands' state is kept per process and
+    put back by a later call with the same arguments (tests/snapshots.py)."""
+    roll = make_roll_csv(tmp_path / f"roll-{code}.csv", rows)
+    key = ("draft", repr(scope), repr(extra), code, repr(rows), repr(rules), repr(tolerance),
+           matter)
+    return snapshots.replay(app, key, lambda: _draft_commands(
+        app, runner, roll, scope=scope, extra=extra, code=code, rules=rules,
+        tolerance=tolerance, matter=matter))
+
+
+def _draft_commands(app, runner, roll, *, scope, extra, code, rules, tolerance,
+                    matter) -> int:
     from datetime import datetime, timezone
 
     app.config["VOTES_NOW"] = datetime(2026, 11, 19, 1, 0, tzinfo=timezone.utc)
@@ -96,7 +110,6 @@ def make_draft(app, runner, tmp_path, *, scope="all", extra=("--schedule",), cod
     if tolerance is not None:  # percent over the budget a contract may go (frozen, §18)
         result = runner.invoke(args=["works", "tolerance", code, tolerance])
         assert result.exit_code == 0, result.output
-    roll = make_roll_csv(tmp_path / f"roll-{code}.csv", rows)
     assert runner.invoke(args=["roll", "import", "--community", code, str(roll)]).exit_code == 0
     result = runner.invoke(args=[
         "proposal", "create", "--community", code, "--title", "电梯更换", "--matter", matter,
@@ -111,7 +124,16 @@ def make_open_proposal(app, runner, tmp_path, *, scope="all", extra=(), code="SU
                        rows=None, rules=(), tolerance=None, matter="use_fund"):
     """make_draft's proposal (scheduled, with `extra` options of its own), open for voting.
 
-    Freezes the app clock at 1 hour into voting; returns the proposal."""
+    Freezes the app clock at 1 hour into voting; returns the proposal. Kept and put back
+    as make_draft's is."""
+    key = ("open", repr(scope), repr(extra), code, repr(rows), repr(rules), repr(tolerance),
+           matter)
+    return dict(snapshots.replay(app, key, lambda: _opened(
+        app, runner, tmp_path, scope=scope, extra=extra, code=code, rows=rows, rules=rules,
+        tolerance=tolerance, matter=matter)))
+
+
+def _opened(app, runner, tmp_path, *, scope, extra, code, rows, rules, tolerance, matter):
     from datetime import datetime, timedelta, timezone
 
     t0 = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
@@ -180,3 +202,4 @@ def paper_then_close(app, runner, tmp_path, proposal: dict, choice: str) -> None
         .exit_code == 0
     app.config["VOTES_NOW"] = proposal["t0"] + timedelta(days=7, hours=1)
     assert runner.invoke(args=["proposal", "close", pid]).exit_code == 0
+

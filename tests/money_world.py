@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.factories import make_open_proposal, make_row, resident_id, sample_rows
+from tests import snapshots
+from tests.factories import (make_open_proposal, make_roll_csv, make_row, resident_id,
+                             sample_rows)
 
 
 def low_balance_rows() -> list[dict]:
@@ -17,10 +19,10 @@ def low_balance_rows() -> list[dict]:
 
 def passed_vote(app, runner, tmp_path, code="SUN", rows=None, tolerance=None,
                 matter="use_fund", extra=()) -> dict:
-    """Budget 6547.50; 4 of 5 voters take part, 3 agree: passed and closed."""
-    proposal = make_open_proposal(app, runner, tmp_path, code=code, rows=rows,
-                                  tolerance=tolerance, matter=matter, extra=extra)
-    pid = str(proposal["id"])
+    """Budget 6547.50; 4 of 5 voters take part, 3 agree: passed and closed. Kept per
+    process and put back, as make_open_proposal's proposal is (tests/snapshots.py); the
+    roll, the scans and the ballots file are written to tmp_path either way."""
+    make_roll_csv(tmp_path / f"roll-{code}.csv", rows)
     lines = ["building,entrance,room,choice,channel,evidence,entered_by"]
     for building, room, choice in (("1", "101", "agree"), ("1", "102", "agree"),
                                    ("2", "101", "disagree"), ("2", "201", "agree")):
@@ -30,7 +32,16 @@ def passed_vote(app, runner, tmp_path, code="SUN", rows=None, tolerance=None,
         lines.append(f"{building},1,{room},{choice},paper,{name},clerk")
     path = tmp_path / f"ballots-{code}.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = runner.invoke(args=["ballots", "import", pid, str(path)])
+    key = ("passed vote", code, repr(rows), repr(tolerance), matter, repr(extra))
+    return dict(snapshots.replay(app, key, lambda: _passed(
+        app, runner, tmp_path, path, code=code, rows=rows, tolerance=tolerance, matter=matter,
+        extra=extra)))
+
+
+def _passed(app, runner, tmp_path, ballots, **options) -> dict:
+    proposal = make_open_proposal(app, runner, tmp_path, **options)
+    pid = str(proposal["id"])
+    result = runner.invoke(args=["ballots", "import", pid, str(ballots)])
     assert result.exit_code == 0, result.output
     app.config["VOTES_NOW"] = proposal["t0"] + timedelta(days=7, hours=1)
     result = runner.invoke(args=["proposal", "close", pid])

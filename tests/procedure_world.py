@@ -6,6 +6,7 @@ import json
 import re
 from datetime import datetime, timedelta, timezone
 
+from tests import snapshots
 from tests.factories import make_roll_csv
 
 T0 = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)  # voting opens 09:00 Beijing
@@ -25,7 +26,15 @@ def open_vote(app, runner, tmp_path, *settings: str, code: str = "SUN", rows=Non
               create=()) -> str:
     """Community with these `--set` rules, the sample roll (or these roll rows), a use_fund
     proposal (with `create`'s further options, "--emergency" say) open for voting; the clock
-    one hour into voting. Returns the proposal id."""
+    one hour into voting. Returns the proposal id. Kept per process and put back, as
+    make_open_proposal's proposal is (tests/snapshots.py)."""
+    roll = make_roll_csv(tmp_path / f"roll-{code}.csv", rows)
+    key = ("procedure vote", repr(settings), code, repr(rows), repr(create))
+    return snapshots.replay(app, key, lambda: _open_vote_commands(
+        app, runner, roll, settings, code, create))
+
+
+def _open_vote_commands(app, runner, roll, settings, code, create) -> str:
     at(app, T0 - timedelta(days=12))
     assert runner.invoke(args=["community", "create", code, "--name", "阳光花园"]).exit_code == 0
     if settings:
@@ -34,7 +43,6 @@ def open_vote(app, runner, tmp_path, *settings: str, code: str = "SUN", rows=Non
             args += ["--set", s]
         result = runner.invoke(args=args)
         assert result.exit_code == 0, result.output
-    roll = make_roll_csv(tmp_path / f"roll-{code}.csv", rows)
     assert runner.invoke(args=["roll", "import", "--community", code, str(roll)]).exit_code == 0
     result = runner.invoke(args=[
         "proposal", "create", "--community", code, "--title", "电梯更换", "--matter", "use_fund",

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from tests.factories import make_open_proposal
+from tests import snapshots
+from tests.factories import make_open_proposal, make_roll_csv
 
 PASSWORD = "correct horse battery"
 
 
 def build(app, runner, tmp_path) -> dict:
+    """Kept per process and put back, as make_open_proposal's proposal is
+    (tests/snapshots.py): some 50 tests' fixtures build this same world."""
     app.config["RATELIMIT_ENABLED"] = True
+    for code in ("SUN", "MOON"):  # as make_draft writes them, put back or not
+        make_roll_csv(tmp_path / f"roll-{code}.csv")
+    return dict(snapshots.replay(app, ("staff world",), lambda: _build(app, runner, tmp_path)))
+
+
+def _build(app, runner, tmp_path) -> dict:
     sun = make_open_proposal(app, runner, tmp_path, code="SUN")
     moon = make_open_proposal(app, runner, tmp_path, code="MOON")
     with app.app_context():
