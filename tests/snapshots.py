@@ -14,12 +14,15 @@ It is put back only where the CLI would have started from the same place: a data
 fixture left empty (a test's second proposal, or one made after the test wrote other rows
 first, runs the CLI as before), an app with the same configuration, and a test that has
 not monkeypatched anything the commands might call (conftest's autouse guard counts the
-monkeypatch's changes beyond its own). A put-back proposal has the same id, uid, signing
-key and rows as the first one made in the process; the per-process caches keyed by a
-proposal's uid (a chain found sound at its head, an electorate, a vote's figures, a close
-entry, a proposal's items) would then hold another test's answers, so they are emptied
-at each put-back. Timestamps the database set from the wall clock (created_at) are those
-of the first call, a few minutes back at most.
+monkeypatch's changes beyond its own). A put-back proposal has the same id, uid, signing key and rows as the first one made in
+the process; the per-process caches keyed by a proposal's uid (a chain found sound at its
+head, an electorate, a vote's figures, a close entry, a proposal's items) would then hold
+another test's answers, so they are emptied at each put-back, and what the commands had
+added to them is put back with the rows (a test counting a page's statements counts on
+it). What is neither rows nor files is not put back: PostgreSQL's planner statistics (a
+test of the ANALYZE a freeze runs is marked no_snapshot, and so must be any test of what
+the commands do beyond what they leave). Timestamps the database set from the wall clock
+(created_at) are those of the first call, a few minutes back at most.
 
 VOTES_TEST_NO_SNAPSHOT=1 turns this off: every call runs the CLI."""
 
@@ -91,6 +94,8 @@ class _Snapshot:
     sqlite: sqlite3.Connection | None = None  # an in-memory copy of the database
     tables: list[tuple[str, bytes]] = field(default_factory=list)  # PostgreSQL, COPY binary
     sequences: list[tuple[str, int]] = field(default_factory=list)
+    caches: list[tuple[str, tuple, Any]] = field(default_factory=list)
+    fitting: bool = False  # the commands found the data key opens the data
 
 
 _kept: dict[tuple, _Snapshot] = {}
@@ -159,19 +164,76 @@ def _instance_files(app) -> dict[str, tuple[bytes, int]]:
             for path in root.rglob("*") if path.is_file()}
 
 
-def _forget_caches() -> None:
-    """The process's caches keyed by a proposal's uid: the put-back proposal's uid is the
-    one an earlier test's proposal had, whatever that test did to its rows."""
-    from votes.services import figures, proposal_read, tally
-    from votes.services.procedure.common import forget_closes
-    from votes.services.records import forget_checked
+def _caches() -> list[tuple[str, dict, Any, bool]]:
+    """The process's caches keyed by a proposal's uid (or a digest of its chain): name,
+    entries, lock, and whether the key starts with the database's URL."""
+    from votes.services import figures, proposal_read, records, tally
+    from votes.services.procedure import common
 
-    forget_checked()
-    forget_closes()
-    tally._electorates.clear()
-    figures._kept.clear()
-    with proposal_read._parts_lock:
-        proposal_read._parts.clear()
+    kept = [("sound", records._sound, True), ("electorates", tally._electorates, True),
+            ("figures", figures._kept, True), ("closes", common._closes, False)]
+    return [(name, cache.entries, cache.lock, by_url) for name, cache, by_url in kept] + \
+        [("parts", proposal_read._parts, proposal_read._parts_lock, False)]
+
+
+def _cache_entries() -> dict[str, dict]:
+    found = {}
+    for name, entries, lock, _by_url in _caches():
+        with lock:
+            found[name] = dict(entries)
+    return found
+
+
+_URL = object()  # stands for the database's URL in a kept cache key
+
+
+def _fitting(app) -> tuple[str, str]:
+    """votes/services/privacy.py's pair of a data key seen to open this database's data."""
+    return app.config["DATA_KEY"], app.config["SQLALCHEMY_DATABASE_URI"]
+
+
+def _cache_added(before: dict[str, dict], url: str) -> list[tuple[str, tuple, Any]]:
+    """What the commands added to the caches for this database: an electorate kept at the
+    freeze, the chain found sound as the opening appended to it, … Later requests in the
+    same test count on them (tests/test_owner_sql_budget.py counts the statements)."""
+    added = []
+    for name, entries, lock, by_url in _caches():
+        with lock:
+            now = dict(entries)
+        for key, value in now.items():
+            if before[name].get(key) is value or by_url and key[0] != url:
+                continue
+            added.append((name, (_URL, *key[1:]) if by_url else key, value))
+    return added
+
+
+def _put_back_caches(added: list[tuple[str, tuple, Any]], url: str) -> None:
+    """Every cache emptied, then what the commands had added put back under this database's
+    URL: the put-back proposal's uid is the one an earlier test's proposal had, whatever
+    that test did to its rows since, and the cached answers are those of the rows put back.
+    A chain found sound is so from now (the commands' moment, had they run)."""
+    import time
+
+    by_name = {name: (entries, lock) for name, entries, lock, _by_url in _caches()}
+    for entries, lock in by_name.values():
+        with lock:
+            entries.clear()
+    from votes.services import figures, records, tally
+    from votes.services.procedure import common
+
+    held = {"sound": records._sound, "electorates": tally._electorates,
+            "figures": figures._kept, "closes": common._closes}
+    for cache in held.values():
+        cache.held = 0
+    for name, key, value in added:
+        key = tuple(url if part is _URL else part for part in key)
+        if name == "sound":  # (length, head, when the whole chain was read)
+            value = (value[0][0], value[0][1], time.monotonic()), value[1]
+        entries, lock = by_name[name]
+        with lock:
+            entries[key] = value
+        if name in held:
+            held[name].held += value[1]  # Kept's entries are (value, weight)
 
 
 def replay(app, key_args: tuple, build: Callable[[], Any]) -> Any:
@@ -198,12 +260,18 @@ def replay(app, key_args: tuple, build: Callable[[], Any]) -> Any:
         return snapshot.result
     _count("kept " + kind)
     before = _instance_files(app)
+    cached = _cache_entries()
+    from votes.services import privacy
+
+    fitted = _fitting(app) not in privacy._fitting
     result = build()
+    fitted = fitted and _fitting(app) in privacy._fitting
     if not _untouched():  # build() itself patched something: keep nothing
         return result
     after = _instance_files(app)
     snapshot = _Snapshot(result, app.config.get("VOTES_NOW"),
-                         {p: kept for p, kept in after.items() if before.get(p) != kept})
+                         {p: kept for p, kept in after.items() if before.get(p) != kept},
+                         caches=_cache_added(cached, str(engine.url)), fitting=fitted)
     if kind == "sqlite":
         snapshot.sqlite = _sqlite_copy(engine)
     else:
@@ -266,4 +334,8 @@ def _restore(app, engine, snapshot: _Snapshot) -> None:
         path.write_bytes(data)
         path.chmod(mode)
     app.config["VOTES_NOW"] = snapshot.now
-    _forget_caches()
+    _put_back_caches(snapshot.caches, str(engine.url))
+    if snapshot.fitting:  # the data put back is the data key's: as its writing found it
+        from votes.services import privacy
+
+        privacy._fitting.add(_fitting(app))

@@ -168,6 +168,7 @@ def pg_app(pg_schema, tmp_path):
     yield from _app_on(pg_schema, tmp_path)
 
 
+@pytest.mark.no_snapshot  # the ANALYZE is the freeze's: a put-back state has no statistics
 def test_a_frozen_electorate_has_statistics_the_moment_it_is_frozen(pg_app, tmp_path):
     """The tables a freeze fills are analysed in its transaction: the owner pages' plans do
     not wait up to a minute for autovacuum (an emergency use opens as it freezes)."""
