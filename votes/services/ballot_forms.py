@@ -22,7 +22,7 @@ stricter, so the bundles it writes pass, and older bundles still verify.
 Proxies' written authorisations are not ballot forms: one letter may name several
 principals (§16), and a ballot keeps only its form's digest (`Ballot.evidence`), never the
 letter's; nor may one scan be two of a form, a letter and a sale's deed
-(votes.services.proxies.check_documents).
+(votes.services.scan_roles.check_documents).
 """
 from __future__ import annotations
 

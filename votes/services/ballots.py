@@ -16,7 +16,7 @@ from votes.core.tally import Choice
 from votes.i18n import _
 from votes.models import Ballot, Evidence, FrozenUnit, Proposal, ProxyRecord, Transfer
 from votes.services import (append_queue, audit, ballot_forms, buyers, choices, clock,
-                            device_check, keys, pg_append, privacy, proxies)
+                            device_check, keys, pg_append, privacy, proxies, scan_roles)
 from votes.services.bulk import insert_or_nothing
 from votes.services.chain_store import Appender, lock_proposal
 from votes.services.proxies import ProxyRequest, canonical_id
@@ -446,7 +446,7 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
                 (p.body["proxy"]["authorisation"], p.body["proxy"]["holder"])
                 for p in prepared if p.req.proxy is not None])
             # Nor one scan be two of a ballot's form, a written authorisation and a deed.
-            proxies.check_documents(session, proposal, [
+            scan_roles.check_documents(session, proposal, [
                 (p.req.voter_key, p.body["evidence"], p.req.evidence and p.req.evidence[0],
                  p.req.proxy and p.body["proxy"]["authorisation"], p.body.get("transfer"))
                 for p in prepared])

@@ -18,7 +18,7 @@ from votes.extensions import db
 from votes.i18n import _, ngettext
 from votes.models import (AuditEntry, Ballot, FrozenUnit, FrozenVoter, ProxyRecord, Transfer,
                           Unit)
-from votes.services import audit, ballot_forms, clock, proxies
+from votes.services import audit, ballot_forms, clock, proxies, scan_roles
 from votes.services.clerks import blank_clerk, unfit_clerk
 from votes.services.ballots import (AlreadyVoted, BallotRequest, StaffOverride, Transferred,
                                      cast_ballots, not_counted_message, voting_problem)
@@ -454,20 +454,20 @@ def _one_role_per_scan(scan: tuple[str, bytes] | None, proxy: proxies.ProxyReque
                        fail: Callable[[str], None]) -> None:
     """The row's form must not be a written authorisation, nor its letter a form, of a
     ballot entered already or a row above, nor either a sale's deed: one signed document
-    behind two ballots (proxies.check_documents; checked again under the lock). The row's
+    behind two ballots (scan_roles.check_documents; checked again under the lock). The row's
     own letter as its own form is letter_is_form's. A file's rows carry no deeds."""
     form = ballot_forms.digest(scan[1]) if scan is not None and scan[1] else None
     letter = None if proxy is None else ballot_forms.digest(proxy.authorisation[1])
     if form is not None and form in deeds_on:
         seq, voter = deeds_on[form]
-        fail(proxies.form_is_a_deed_message(scan[0], seq, _named(voters, voter)))
+        fail(scan_roles.form_is_a_deed_message(scan[0], seq, _named(voters, voter)))
     if letter is not None and letter in deeds_on:
         seq, voter = deeds_on[letter]
-        fail(proxies.letter_is_a_deed_message(seq, _named(voters, voter)))
+        fail(scan_roles.letter_is_a_deed_message(seq, _named(voters, voter)))
     if form is not None and form != letter:
         if form in letters_on:
             seq, voter = letters_on[form]
-            fail(proxies.form_is_a_letter_message(scan[0], seq, _named(voters, voter)))
+            fail(scan_roles.form_is_a_letter_message(scan[0], seq, _named(voters, voter)))
         elif roles.get(form, ("form",))[0] == "letter":
             fail(_("表决票扫描件 %(name)s 与第 %(row)s 行的授权委托书是同一个文件；同一个文件不能"
                    "既是表决票又是授权委托书，请分别上传表决票扫描件和业主签字的书面授权委托书",
@@ -475,7 +475,7 @@ def _one_role_per_scan(scan: tuple[str, bytes] | None, proxy: proxies.ProxyReque
     if letter is not None and letter != form:
         if letter in forms:
             held = forms[letter][0]
-            fail(proxies.letter_is_a_form_message(held.seq, _named(voters, held.voter_key)))
+            fail(scan_roles.letter_is_a_form_message(held.seq, _named(voters, held.voter_key)))
         elif roles.get(letter, ("letter",))[0] == "form":
             fail(_("这份授权委托书与第 %(row)s 行的表决票扫描件是同一个文件；同一个文件不能"
                    "既是表决票又是授权委托书，请分别上传表决票扫描件和业主签字的书面授权委托书",
