@@ -375,6 +375,7 @@ def vectors() -> list[tuple]:
     _sibling("correction_vectors").add_correction_vectors(add, SimpleNamespace(**globals()))
     _sibling("form_vectors").add_form_vectors(add, SimpleNamespace(**globals()))
     _sibling("withdrawal_vectors").add_withdrawal_vectors(add, SimpleNamespace(**globals()))
+    _sibling("scan_vectors").add_scan_vectors(add, SimpleNamespace(**globals()))
     v += _procedure_vectors()
     return v
 

@@ -198,3 +198,46 @@ def test_two_clerks_using_one_scan_as_form_and_letter_at_once(app, runner, tmp_p
     refused = outcome["B" if accepted == ["A"] else "A"]
     assert BOTH in refused and "crash" not in refused, outcome
     assert _ballots(app, vote) == 1
+
+
+def test_an_honest_vote_of_proxies_a_sale_and_a_freed_scan_exports_and_verifies(app, runner,
+                                                                                 tmp_path):
+    """Whatever the server accepts passes the verifier's 6.13, one scan one role
+    (docs/verification.md §3.2): one letter for two principals of one proxy, a sale with
+    its deed and the buyer's form, and that letter first attached as a ballot's form, the
+    ballot withdrawn (entered for the wrong unit), then entered as the letter."""
+    import json
+    import zipfile
+    from datetime import timedelta
+
+    from tests.security.test_transfer_deeds import _sale
+    from votes.core.verifier import verify_bundle
+
+    vote = make_open_proposal(app, runner, tmp_path)
+    clerk = clerk_client(app, runner)
+    assert _paper(clerk, vote, "102", SIGNED).status_code == 302  # entry 1: the letter
+    (tmp_path / "why.jpg").write_bytes(JPG + b"why")
+    out = runner.invoke(args=["ballots", "withdraw", str(vote["id"]), "1", "--reason",
+                              "附的是授权委托书", "--evidence", str(tmp_path / "why.jpg"),
+                              "--entered-by", "clerk"])
+    assert out.exit_code == 0, out.output
+    rows = [("101", "f1.jpg", "l.jpg"), ("102", "f2.jpg", "l.jpg")]
+    out = _import(runner, vote, tmp_path, rows,
+                  files={"f1.jpg": JPG + b"form of 1-101", "f2.jpg": JPG + b"form of 1-102",
+                         "l.jpg": SIGNED})
+    assert out.exit_code == 0, out.output
+    assert _sale(clerk, vote, JPG + b"deed of 1-202").status_code == 302
+    app.config["VOTES_NOW"] = vote["t0"] + timedelta(days=8)
+    assert runner.invoke(args=["proposal", "close", str(vote["id"])]).exit_code == 0
+    path = tmp_path / "bundle.zip"
+    out = runner.invoke(args=["export", str(vote["id"]), "-o", str(path)])
+    assert out.exit_code == 0, out.output
+    with zipfile.ZipFile(path) as z:
+        bodies = [json.loads(line)["entry"]["body"]
+                  for line in z.read("chain.jsonl").decode().splitlines()]
+    letters = [b["proxy"]["authorisation"] for b in bodies if "proxy" in b]
+    assert len(letters) == 2 and set(letters) == {bodies[1]["evidence"]}
+    assert any("transfer" in b for b in bodies)
+    report = verify_bundle(path.read_bytes(), trust_bundle_keys=True)
+    assert not report.failures and report.outcome == "verified", report.render()
+    assert not [s for s in report.skipped if s.step.startswith("6")], report.skipped

@@ -27,6 +27,7 @@ from votes.core.verifier_report import (EXIT_CODES, FAILED, IN_PROGRESS, UNANCHO
 from votes.core.verifier_correction import check_corrections
 from votes.core.verifier_follow import check_follow
 from votes.core.verifier_forms import check_forms
+from votes.core.verifier_scans import check_scans
 from votes.core.verifier_objection import after_close_lines, check_objections
 from votes.core.verifier_local_rules import check_procedure
 from votes.core.verifier_vote import _check_ballots, _check_close, _check_genesis
@@ -110,6 +111,7 @@ def _verify(source, head, anchor: Anchor, run: _Run, witness_keys, receipts,
     progress("6")
     run.guarded("6.1", _check_ballots, b, run)
     run.guarded("6.12", check_forms, b, run)
+    run.guarded("6.13", check_scans, b, run)
     run.signatures.flush()  # the device signatures too, while the close is checked
     emergency = b.version == 3 and is_emergency(b)
     if emergency:  # no vote: nothing to close or count (§18.6; 18.8 runs instead)

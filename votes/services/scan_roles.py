@@ -27,7 +27,8 @@ def check_documents(session: Session, proposal: Proposal,
     put right), a letter for its proxy's principals (check_letters). A ballot a withdrawal
     took back holds none of them any more, as for a form alone (ballot_forms.holders); a
     replaced or superseded one still does. Call it holding the proposal's lock: a ballot
-    another clerk appended a moment ago is then seen."""
+    another clerk appended a moment ago is then seen. The verifier's step 6.13
+    (votes.core.verifier_scans) checks the same rule in a bundle: change the two together."""
     roles: dict[str, tuple[str, str]] = {}  # digest → (role, voter), the first in the batch
     forms: dict[str, str | None] = {}  # form → its file name
     for voter, form, name, letter, deed in entries:

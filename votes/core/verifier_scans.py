@@ -1,0 +1,136 @@
+"""Step 6.13: one scan, one role (docs/verification.md §3.2, §16).
+
+A staff ballot names up to three scanned documents by their SHA-256: the signed ballot
+form (`evidence`), a proxy's written authorisation (`proxy.authorisation`) and a sale's
+deed (`transfer`). A clerk holding one real signed document could attach it as ballot X's
+form and as ballot Y's authorisation, or as a buyer's deed and an owner's form: one
+signature would then stand behind two counted ballots, each step of which (6.12, 16.2,
+16.6) sees nothing wrong, since each looks at one role only. The reference server refuses
+it (votes/services/proxies.py, check_documents); the operator controls the server, so
+this step checks the same rule in the bundle alone, and mirrors it so that no bundle the
+server writes fails it:
+
+- a scan in one role on a ballot fails when the same ballot, or an earlier ballot still
+  holding its scans, has it in another role. Whose ballots, which channel, counted or
+  superseded does not matter;
+- a ballot holds its scans until a withdrawal (§15.4) takes it back, with the entries its
+  corrections replaced (as 6.7 and 16.3 count them). A correction releases nothing: the
+  server has kept the replaced entry's scans on it ever since it refused a scan in two
+  roles. (6.12 still lets a correction free a form for its signer, as the server once did,
+  so that older bundles verify; that release was never one of two roles.)
+- a scan in the same role again is not this step's concern: a form is 6.12's, and one
+  letter may name several principals, one deed serve the buyer's entry again (§16).
+"""
+
+from __future__ import annotations
+
+from votes.core.bidi import shown
+from votes.core.verifier_base import _Bundle, _Run
+from votes.core.withdrawal import KIND, chain_of
+
+FORM, LETTER, DEED = 0, 1, 2
+_ROLES = (("签字表决票（evidence）", "signed ballot form (evidence)"),
+          ("书面授权委托书（proxy.authorisation）",
+           "proxy's written authorisation (proxy.authorisation)"),
+          ("过户证明（transfer）", "transfer deed (transfer)"))
+
+
+def scans_of(body: dict) -> list[tuple[int, str]]:
+    """A ballot body's scans as (role, digest), those it carries."""
+    out = []
+    if body["evidence"] is not None:
+        out.append((FORM, body["evidence"]))
+    if body.get("proxy") is not None:
+        out.append((LETTER, body["proxy"]["authorisation"]))
+    if body.get("transfer") is not None:
+        out.append((DEED, body["transfer"]))
+    return out
+
+
+class _Holders:
+    """For each (role, scan), the positions of the ballots carrying it, in chain order: a
+    single position, or once there is a second, a list whose item 0 indexes the earliest
+    holder not yet withdrawn. That index only moves forward (nothing withdrawn comes back),
+    so a forged chain of one scan on many ballots costs a constant per ballot."""
+
+    def __init__(self) -> None:
+        self.held: dict[tuple[int, str], int | list[int]] = {}
+
+    def earliest(self, role: int, scan: str, withdrawn: set[int]) -> int | None:
+        found = self.held.get((role, scan))
+        if found is None:
+            return None
+        if isinstance(found, int):
+            return None if found in withdrawn else found
+        while found[0] < len(found) and found[found[0]] in withdrawn:
+            found[0] += 1
+        return found[found[0]] if found[0] < len(found) else None
+
+    def add(self, role: int, scan: str, n: int) -> None:
+        key = (role, scan)
+        found = self.held.get(key)
+        if found is None:
+            self.held[key] = n
+        elif isinstance(found, int):
+            self.held[key] = [1, found, n]
+        else:
+            found.append(n)
+
+
+def check_scans(b: _Bundle, run: _Run) -> None:
+    """6.13: no ballot has a scan in one role that it, or an earlier ballot no withdrawal
+    before it took back, has in another; each such ballot fails once per scan, naming the
+    earliest such holder and both roles."""
+    holders = _Holders()
+    ballots: dict[int, dict] = {}  # position → ballot body, for the withdrawals
+    last: dict[str, int] = {}  # voter → position of their latest ballot so far
+    withdrawn: set[int] = set()
+    for n, e in b.entries():
+        if e["kind"] == KIND:
+            _withdraw(e["body"], ballots, last, withdrawn)
+            continue
+        if e["kind"] != "ballot":
+            continue
+        body = e["body"]
+        ballots[n] = body
+        last[body["voter"]] = n
+        scans = scans_of(body)
+        reported: set[str] = set()
+        for role, scan in scans:
+            if scan in reported:
+                continue
+            found = [(m, other) for other in (FORM, LETTER, DEED) if other != role
+                     for m in [holders.earliest(other, scan, withdrawn)] if m is not None]
+            found += [(n, other) for other, same in scans if same == scan and other != role]
+            if found:
+                reported.add(scan)
+                m, other = min(found)
+                _fail(run, n, role, m, other, scan)
+        for role, scan in scans:
+            holders.add(role, scan, n)
+
+
+def _withdraw(body: dict, ballots: dict[int, dict], last: dict[str, int],
+              withdrawn: set[int]) -> None:
+    """A withdrawal of its voter's latest ballot, not withdrawn already, takes that ballot
+    and the entries its corrections replaced back (the server marks them all withdrawn);
+    any other fails 15.5–15.6 and takes nothing back."""
+    target = body["withdraws"]
+    if last.get(body["voter"]) != target or target in withdrawn:
+        return
+    withdrawn.update(chain_of(target, ballots, withdrawn))
+
+
+def _fail(run: _Run, n: int, role: int, m: int, other: int, scan: str) -> None:
+    (role_zh, role_en), (other_zh, other_en) = _ROLES[role], _ROLES[other]
+    scan = shown(scan, 64)
+    if m == n:
+        run.fail("6.13", f"本条记录的{role_zh} {scan} 同时是本条记录的{other_zh}：同一份扫描件"
+                         f"只能是表决票、授权委托书或过户证明之一 / the {role_en} {scan} of this "
+                         f"entry is also its {other_en}: one scan is a ballot form, a written "
+                         f"authorisation or a transfer deed, only one of them", n)
+        return
+    run.fail("6.13", f"本条记录的{role_zh} {scan} 已是第 {m} 条记录的{other_zh}：同一份扫描件"
+                     f"只能是表决票、授权委托书或过户证明之一 / the {role_en} {scan} is "
+                     f"already the {other_en} of entry {m}: one scan is a ballot form, a "
+                     f"written authorisation or a transfer deed, only one of them", n)
