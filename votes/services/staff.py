@@ -337,6 +337,10 @@ def change_user(login: str, *, actor: str, active: bool | None = None,
         user = find_account(session, login.strip())
         if user is None:
             raise DomainError(_("没有登录名为 %(login)s 的账号", login=login))
+        # Locked and read again: the generation is written back as read plus one, and a
+        # member's own password change committed meanwhile had given its session that very
+        # number, which then outlived this reset.
+        user = session.get(StaffUser, user.id, with_for_update=True, populate_existing=True)
         if user.login == actor and active is False:
             raise DomainError(_("不能停用自己的账号"))
         details = {}
