@@ -42,3 +42,35 @@ def test_a_reset_while_the_member_changes_their_password_still_ends_their_sessio
     outcome = held_race(app, monkeypatch, signin_devices, "forget", act)
     assert outcome == {"A": 302, "B": 302}, outcome
     assert thief.get("/committee/").headers["Location"].startswith("/staff/login")
+
+
+@pytest.mark.postgresql_only
+def test_two_spellings_of_one_login_created_at_once_make_one_account(app, world, monkeypatch):
+    """Creation refuses "Clerk.Wang" beside "clerk.wang" (one person to whoever reads the
+    audit log or the chain's entries): two administrators (or one and the command line)
+    creating them at the same moment both passed the check, each before the other's row was
+    written, and the database's unique login tells the two apart."""
+    from votes.services import audit
+
+    admin_a, admin_b = app.test_client(), app.test_client()
+    sign_in(admin_a, "admin1")
+    sign_in(admin_b, "admin1")
+
+    def act(who):
+        login = {"A": "Clerk.Wang", "B": "clerk.wang"}[who]
+        r = (admin_a if who == "A" else admin_b).post("/admin/", data={
+            "action": "user", "login": login, "password": "a-good-pass-99", "role": "committee",
+            "communities": "SUN"}, follow_redirects=True)
+        return r.get_data(as_text=True)
+
+    outcome = held_race(app, monkeypatch, audit, "record", act)
+    assert "已创建账号" in outcome["A"]
+    assert "已存在" in outcome["B"], outcome["B"]
+    with app.app_context():
+        from sqlalchemy import func, select
+
+        from votes.extensions import db
+        from votes.models import StaffUser
+
+        assert db.session.scalars(select(StaffUser.login).where(
+            func.lower(StaffUser.login) == "clerk.wang")).all() == ["Clerk.Wang"]

@@ -131,7 +131,11 @@ def create_user(login: str, password: str, role: str, *, name: str = "",
     found = list({c.id: c for c in map(get_community, communities)}.values())
     with unit_of_work() as session:
         # Letter case apart too: "Admin" beside "admin" would read as one person in the
-        # audit log and on the chain's entries.
+        # audit log and on the chain's entries. The database's unique login tells them
+        # apart, so two creations at once are put in turn by the log's lock, taken before
+        # the check rather than when the entry is appended: each checked before the other's
+        # row was written, and both were made.
+        audit.lock(session)
         if session.scalar(select(StaffUser.id).where(
                 func.lower(StaffUser.login) == login.lower())):
             raise DomainError(_("登录名 %(login)s 已存在", login=login))
