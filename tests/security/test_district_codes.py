@@ -107,3 +107,32 @@ def test_a_district_code_in_full_width_digits_is_the_district(app, world, client
                                  "jurisdiction": "３５０５０２"})
     held = _jurisdictions(app)
     assert held["STAR"] == "350502" and held["MOON"] == "350502"
+
+
+# Each prints as 350502 (or all but): a Cyrillic Ze for the 3, a Cyrillic or Greek capital O
+# for the 0, the ideographic number zero a Chinese input method types for 〇.
+LOOK_ALIKES = ["\u041750502", "35\u041e502", "35\u039f502", "35\u30075\u30072"]
+
+
+@pytest.mark.parametrize("code", LOOK_ALIKES)
+def test_a_district_code_that_only_looks_like_another_is_refused(app, world, client, runner,
+                                                                 code):
+    """A letter of another script that looks like a digit (pasted from a document, typed by
+    an input method, or chosen on purpose by someone hiding a community from its regulator)
+    made a district printed as 350502 on every page, out of its regulator's sight without a
+    word: what the hidden characters above did, with a character one can see."""
+    sign_in(client, "admin1")
+    for data in ({"action": "community", "code": "STAR", "name": "星河湾", "jurisdiction": code},
+                 {"action": "jurisdiction", "code": "SUN", "jurisdiction": code},
+                 {"action": "user", "login": "district2", "role": "regulator",
+                  "password": PASSWORD, "jurisdiction": code}):
+        page = client.post("/admin/", data=data, follow_redirects=True).get_data(as_text=True)
+        assert "辖区代码“" in page and "只能包含" in page, data
+    result = runner.invoke(args=["users", "create", "district3", "--role", "regulator",
+                                 "--jurisdiction", code, "--password", PASSWORD])
+    assert result.exit_code == 1 and "只能包含" in result.output, result.output
+    held = _jurisdictions(app)
+    assert "STAR" not in held and "district2" not in held and "district3" not in held
+    assert held["SUN"] == "350502"
+    sign_in(client, "district")
+    assert client.get(f"/regulator/p/{world['sun']['id']}").status_code == 200

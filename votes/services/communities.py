@@ -24,6 +24,7 @@ from votes.services.plain_text import check_plain, check_printable
 from votes.services.tx import unit_of_work
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_DISTRICT = re.compile(r"[A-Za-z0-9_.-]*")  # empty: no district
 DISTRICT_MAX = 64  # Community.jurisdiction, StaffUser.jurisdiction
 
 
@@ -32,8 +33,9 @@ def district_code(text: str | None) -> str | None:
     none: without the spaces around it, and refused (DomainError) holding a character that
     does not show (a zero-width space or a direction mark pasted with "350502" made another
     district printed as 350502, out of its regulator's sight without a word) or a space
-    inside, or longer than the database keeps; full-width digits and letters are read as
-    the ASCII ones."""
+    inside, longer than the database keeps, or another character than a community code's
+    (a letter of another script that looks like a digit); full-width digits and letters
+    are read as the ASCII ones."""
     from votes.core.bidi import hidden
 
     code = (text or "").strip()
@@ -48,6 +50,12 @@ def district_code(text: str | None) -> str | None:
         raise DomainError(_("辖区代码“%(code)s”中间有空格，请去掉空格后重新输入", code=code))
     if len(code) > DISTRICT_MAX:
         raise DomainError(_("辖区代码过长（最多 %(n)s 个字符）", n=DISTRICT_MAX))
+    if not _DISTRICT.fullmatch(code):
+        # A letter of another script that looks like a digit (Cyrillic З for 3, О for 0,
+        # the ideographic 〇) made another district printed as 350502, as a hidden
+        # character did. A district's code is written as a community's is.
+        raise DomainError(_("辖区代码“%(code)s”只能包含字母、数字、-、_ 和 .（例如 350502），"
+                            "请重新输入", code=code))
     return code or None
 
 
