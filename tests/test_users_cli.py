@@ -126,3 +126,17 @@ def test_a_reset_password_follows_its_full_width_colon_without_a_space(app, worl
     reset = runner.invoke(args=["users", "reset-password", "sun_committee"])
     line = [line for line in reset.output.splitlines() if "password" in line][0]
     assert re.fullmatch(r"New password \(shown this once only\): \S{10,}", line), line
+
+
+def test_a_full_width_spelling_that_signs_in_is_the_account_it_names(app, world, runner):
+    """The sign-in reads full-width letters as ASCII (an input method left on), so
+    "ｓｕｎ_ｃｏｍｍｉｔｔｅｅ" signs in as sun_committee; `votes users disable` said there was no
+    such account while that spelling still signed in. The same name finds the same account."""
+    member = app.test_client()
+    sign_in(member, "sun_committee")
+    off = runner.invoke(args=["users", "disable", "ｓｕｎ＿ｃｏｍｍｉｔｔｅｅ"])
+    assert off.exit_code == 0 and "已停用" in off.output, off.output
+    assert member.get("/committee/").status_code == 302
+    refused = app.test_client().post("/staff/login", data={
+        "login": "ｓｕｎ＿ｃｏｍｍｉｔｔｅｅ", "password": PASSWORD})
+    assert refused.status_code == 200

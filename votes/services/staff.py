@@ -338,7 +338,7 @@ def change_user(login: str, *, actor: str, active: bool | None = None,
                 password: str | None = None) -> StaffUser:
     """Enable or disable an account, or set a new password; audited."""
     with unit_of_work() as session:
-        user = find_account(session, login.strip())
+        user = find_account(session, lookup_name(login))
         if user is None:
             raise DomainError(_("没有登录名为 %(login)s 的账号", login=login))
         # Locked and read again: the generation is written back as read plus one, and a
@@ -378,7 +378,7 @@ def set_communities(login: str, community_ids, *, actor: str) -> StaffUser:
             raise DomainError(_("没有这个小区"))
         ids.add(number)
     with unit_of_work() as session:
-        user = find_account(session, login.strip())
+        user = find_account(session, lookup_name(login))
         if user is None:
             raise DomainError(_("没有登录名为 %(login)s 的账号", login=login))
         # Locked: two administrators saving at once would each add the same row.
