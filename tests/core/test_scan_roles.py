@@ -1,7 +1,7 @@
 """Step 6.13, one scan, one role (docs/verification.md §3.2, §16): a dishonest server that
 attaches one signed document as two of a ballot form, a proxy's written authorisation and
 a transfer deed — on one ballot or two — fails, as the reference server refuses it
-(votes/services/proxies.py check_documents); a withdrawn ballot's scans serve again."""
+(votes/services/scan_roles.py check_documents); a withdrawn ballot's scans serve again."""
 
 from __future__ import annotations
 

@@ -126,3 +126,42 @@ def test_the_service_refuses_a_letter_of_another_proxy_under_its_lock(app, runne
         else:
             raise AssertionError("one letter entered for two proxies")
     assert _ballots(app, vote) == 0
+
+
+def test_a_withdrawn_proxy_ballots_letter_serves_another_proxy_and_the_export_verifies(
+        app, runner, tmp_path):
+    """The server frees a letter with the ballot a withdrawal took back (entered for the
+    wrong proxy), and the verifier's 16.7 (one written authorisation, one proxy) frees it
+    the same way: the letter on ballots of two holders, one withdrawn, verifies."""
+    import json
+    import zipfile
+    from datetime import timedelta
+
+    from votes.core.verifier import verify_bundle
+
+    vote = make_open_proposal(app, runner, tmp_path)
+    client = clerk_client(app, runner)
+    assert _proxy(client, vote, "101", b"form of 1-101", b"letter").status_code == 302
+    (tmp_path / "why.jpg").write_bytes(JPG + b"why")
+    out = runner.invoke(args=["ballots", "withdraw", str(vote["id"]), "1", "--reason",
+                              "受托人录错了", "--evidence", str(tmp_path / "why.jpg"),
+                              "--entered-by", "clerk"])
+    assert out.exit_code == 0, out.output
+    for room in ("101", "102"):
+        r = _proxy(client, vote, room, f"form of 1-{room} again".encode(), b"letter",
+                   proxy_id=OTHER_ID)
+        assert r.status_code == 302, r.get_data(as_text=True)
+    app.config["VOTES_NOW"] = vote["t0"] + timedelta(days=8)
+    assert runner.invoke(args=["proposal", "close", str(vote["id"])]).exit_code == 0
+    path = tmp_path / "bundle.zip"
+    out = runner.invoke(args=["export", str(vote["id"]), "-o", str(path)])
+    assert out.exit_code == 0, out.output
+    with zipfile.ZipFile(path) as z:
+        proxies = [json.loads(line)["entry"]["body"]["proxy"]
+                   for line in z.read("chain.jsonl").decode().splitlines()
+                   if "proxy" in json.loads(line)["entry"]["body"]]
+    assert len({p["authorisation"] for p in proxies}) == 1 and len(proxies) == 3
+    assert len({p["holder"] for p in proxies}) == 2
+    report = verify_bundle(path.read_bytes(), trust_bundle_keys=True)
+    assert not report.failures and report.outcome == "verified", report.render()
+    assert not [s for s in report.skipped if s.step.startswith("16")], report.skipped

@@ -27,7 +27,7 @@ from votes.core.verifier_report import (EXIT_CODES, FAILED, IN_PROGRESS, UNANCHO
 from votes.core.verifier_correction import check_corrections
 from votes.core.verifier_follow import check_follow
 from votes.core.verifier_forms import check_forms
-from votes.core.verifier_scans import check_scans
+from votes.core.verifier_scans import check_letter_holders, check_scans
 from votes.core.verifier_objection import after_close_lines, check_objections
 from votes.core.verifier_local_rules import check_procedure
 from votes.core.verifier_vote import _check_ballots, _check_close, _check_genesis
@@ -188,6 +188,7 @@ def _after_the_vote(b: _Bundle, genesis, tally, emergency: bool, run: _Run):
     run.guarded("15.1", check_corrections, b, run)
     run.guarded("15.4", check_withdrawals, b, run)
     run.guarded("16.1", check_procedure, b, genesis, run)
+    run.guarded("16.7", check_letter_holders, b, genesis, run)
     run.guarded("17.1", check_objections, b, genesis, run)
     works = run.guarded("18.1", check_works, b, genesis, run)
     if emergency:

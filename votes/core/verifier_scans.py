@@ -1,4 +1,5 @@
-"""Step 6.13: one scan, one role (docs/verification.md §3.2, §16).
+"""Step 6.13: one scan, one role, and step 16.7: one written authorisation, one proxy
+(docs/verification.md §3.2, §16).
 
 A staff ballot names up to three scanned documents by their SHA-256: the signed ballot
 form (`evidence`), a proxy's written authorisation (`proxy.authorisation`) and a sale's
@@ -6,7 +7,7 @@ deed (`transfer`). A clerk holding one real signed document could attach it as b
 form and as ballot Y's authorisation, or as a buyer's deed and an owner's form: one
 signature would then stand behind two counted ballots, each step of which (6.12, 16.2,
 16.6) sees nothing wrong, since each looks at one role only. The reference server refuses
-it (votes/services/proxies.py, check_documents); the operator controls the server, so
+it (votes/services/scan_roles.py, check_documents); the operator controls the server, so
 this step checks the same rule in the bundle alone, and mirrors it so that no bundle the
 server writes fails it:
 
@@ -20,6 +21,14 @@ server writes fails it:
   so that older bundles verify; that release was never one of two roles.)
 - a scan in the same role again is not this step's concern: a form is 6.12's, and one
   letter may name several principals, one deed serve the buyer's entry again (§16).
+
+A letter names one proxy, though: 16.7 fails a proxy ballot whose `proxy.authorisation`
+an earlier ballot still holding its scans (the same release as 6.13's) carries for
+another `proxy.holder`. Otherwise one real letter could stand behind ballots "held" by
+made-up proxies, each under the community's limit of principals (16.3). The reference
+server refuses it (votes/services/proxies.py, check_letters) by comparing with the
+earliest such ballot, and so does 16.7: a bundle in which two holders share a letter
+still held fails at least once, and no bundle the server writes fails.
 """
 
 from __future__ import annotations
@@ -77,11 +86,10 @@ class _Holders:
             found.append(n)
 
 
-def check_scans(b: _Bundle, run: _Run) -> None:
-    """6.13: no ballot has a scan in one role that it, or an earlier ballot no withdrawal
-    before it took back, has in another; each such ballot fails once per scan, naming the
-    earliest such holder and both roles."""
-    holders = _Holders()
+def _ballots(b: _Bundle):
+    """Each ballot entry as (position, body, withdrawn), in chain order: `withdrawn` holds
+    the positions the withdrawals before it took back (one set, growing as the walk goes:
+    read it before the next item)."""
     ballots: dict[int, dict] = {}  # position → ballot body, for the withdrawals
     last: dict[str, int] = {}  # voter → position of their latest ballot so far
     withdrawn: set[int] = set()
@@ -94,6 +102,15 @@ def check_scans(b: _Bundle, run: _Run) -> None:
         body = e["body"]
         ballots[n] = body
         last[body["voter"]] = n
+        yield n, body, withdrawn
+
+
+def check_scans(b: _Bundle, run: _Run) -> None:
+    """6.13: no ballot has a scan in one role that it, or an earlier ballot no withdrawal
+    before it took back, has in another; each such ballot fails once per scan, naming the
+    earliest such holder and both roles."""
+    holders = _Holders()
+    for n, body, withdrawn in _ballots(b):
         scans = scans_of(body)
         reported: set[str] = set()
         for role, scan in scans:
@@ -108,6 +125,31 @@ def check_scans(b: _Bundle, run: _Run) -> None:
                 _fail(run, n, role, m, other, scan)
         for role, scan in scans:
             holders.add(role, scan, n)
+
+
+def check_letter_holders(b: _Bundle, genesis: dict | None, run: _Run) -> None:
+    """16.7: a proxy ballot fails when the earliest earlier ballot still holding its
+    written authorisation (as 6.13 counts) names another holder. Without a genesis family
+    16 does not run (check_procedure reports the skip)."""
+    if genesis is None:
+        return
+    letters = _Holders()
+    holder_at: dict[int, str] = {}  # position → holder, of the proxy ballots
+    for n, body, withdrawn in _ballots(b):
+        proxy = body.get("proxy")
+        if proxy is None:
+            continue
+        letter, holder = proxy["authorisation"], proxy["holder"]
+        m = letters.earliest(LETTER, letter, withdrawn)
+        if m is not None and holder_at[m] != holder:
+            scan, other = shown(letter, 64), shown(holder_at[m][:16], 16)
+            run.fail("16.7", f"本条记录的授权委托书 {scan} 已用于第 {m} 条记录另一位受托人"
+                             f"（{other}…）的委托票：一份授权委托书只委托一位受托人 / the "
+                             f"written authorisation {scan} is already on entry {m} of "
+                             f"another proxy ({other}…): one written authorisation names "
+                             "one proxy", n)
+        letters.add(LETTER, letter, n)
+        holder_at[n] = holder
 
 
 def _withdraw(body: dict, ballots: dict[int, dict], last: dict[str, int],
