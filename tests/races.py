@@ -75,3 +75,15 @@ def outcome_of(app, call: Callable[[], object], ready: Callable[[], object] | No
             return f"crash {type(exc).__name__}: {exc}"
         finally:
             db.session.remove()
+
+
+def one_accepted(outcome: dict, words: str) -> str:
+    """Of two clerks' entries raced by held_race (each act returning "accepted" or the
+    page), exactly one went in and the other was refused in `words`, not by a crash: the
+    one accepted ("A" or "B")."""
+    accepted = [who for who, out in outcome.items() if out == "accepted"]
+    assert len(accepted) == 1, outcome
+    refused = outcome["B" if accepted == ["A"] else "A"]
+    assert words in refused and "crash" not in refused, outcome
+    return accepted[0]
+
