@@ -140,3 +140,20 @@ def test_a_full_width_spelling_that_signs_in_is_the_account_it_names(app, world,
     refused = app.test_client().post("/staff/login", data={
         "login": "ｓｕｎ＿ｃｏｍｍｉｔｔｅｅ", "password": PASSWORD})
     assert refused.status_code == 200
+
+
+@pytest.mark.parametrize("name, words", [
+    ("王" * 101, "姓名最多 100 个字符"),
+    ("张三\x1b[2J", "文字中不能包含控制字符"),
+    ("张三\u202e", "文字中不能包含改变文字显示方向的控制符"),
+])
+def test_a_member_name_too_long_or_with_control_characters_is_refused(app, runner, name,
+                                                                       words):
+    """The account's display name went in unchecked: on SQLite any length (PostgreSQL's
+    column refused past 100 with a 400), with escape sequences and direction controls. Told
+    in words, nothing created."""
+    result = runner.invoke(args=["users", "create", "--no-must-change", "member1", "--role",
+                                 "admin", "--name", name, "--password", PASSWORD])
+    assert result.exit_code == 1 and words in result.output, result.output
+    listed = runner.invoke(args=["users", "list"])
+    assert "member1" not in listed.output

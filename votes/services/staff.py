@@ -19,11 +19,13 @@ from votes.services import audit, clock, signin_devices, signin_throttle
 from votes.i18n import _
 from votes.services.communities import district_code, get_community
 from votes.services.errors import DomainError
+from votes.services.plain_text import check_plain
 from votes.core.full_width import ascii_forms
 from votes.services.tx import unit_of_work
 
 _hasher = PasswordHasher()
 _LOGIN = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
+NAME_MAX = 100  # staff_users.name
 # The audit log's actors that are no member: the server itself, the command line, the demo's
 # set-up. An account of one of these names would have its member's actions read as no one's.
 _MACHINE_ACTORS = audit.MACHINE_ACTORS
@@ -118,6 +120,12 @@ def create_user(login: str, password: str, role: str, *, name: str = "",
     if role not in ROLES:
         raise DomainError(_("角色必须是 管理员、业委会 或 监管部门"))
     _check_password(login, password)
+    # Shown on the accounts page and beside the member's entries: one line, plain text, and
+    # within the column (SQLite would have stored any length; PostgreSQL refused with 400).
+    name = " ".join(name.split())
+    if len(name) > NAME_MAX:
+        raise DomainError(_("姓名最多 %(n)s 个字符", n=NAME_MAX))
+    check_plain(name)
     jurisdiction = district_code(jurisdiction)
     # Each code once and as the code reads: "SUN,SUN" was the unique constraint's error (an
     # HTTP 500, a traceback), "SUN, MOON" a community " MOON" that does not exist.
