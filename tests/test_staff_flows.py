@@ -620,3 +620,26 @@ def test_a_member_sets_their_own_password_which_the_administrator_does_not_know(
     assert any(r["actor"] == "sun_committee" and r["action"] == "account.change"
                and "changed" in r["details"] for r in csv.DictReader(io.StringIO(csv_data)))
     assert "修改账号（密码已由本人修改）" in admin.get("/admin/audit").get_data(as_text=True)
+
+
+def test_an_administrator_changes_their_own_password_where_the_current_one_is_asked(
+        app, world, client):
+    """The accounts page reset any account's password, the administrator's own too, without
+    the current one, which /staff/password asks for: someone at an administrator's
+    unattended browser took the account for good. Their own is refused there, in words;
+    another's reset still works."""
+    from tests.staff_world import PASSWORD
+
+    sign_in(client, "admin1")
+    own = client.post("/admin/", data={"action": "password", "login": "admin1",
+                                       "password": "taken-over-for-good"},
+                      follow_redirects=True)
+    assert "修改密码" in own.get_data(as_text=True) and "当前密码" in own.get_data(as_text=True)
+    assert app.test_client().post("/staff/login", data={
+        "login": "admin1", "password": "taken-over-for-good"}).status_code == 200
+    assert app.test_client().post("/staff/login", data={
+        "login": "admin1", "password": PASSWORD}).status_code == 302
+    other = client.post("/admin/", data={"action": "password", "login": "sun_committee",
+                                         "password": "a-new-password-1"},
+                        follow_redirects=True)
+    assert "已重设密码" in other.get_data(as_text=True)

@@ -355,6 +355,10 @@ def change_user(login: str, *, actor: str, active: bool | None = None,
         user = session.get(StaffUser, user.id, with_for_update=True, populate_existing=True)
         if user.login == actor and active is False:
             raise DomainError(_("不能停用自己的账号"))
+        if user.login == actor and password is not None:
+            # /staff/password asks for the current one: an unattended browser must not take
+            # the account for good through the accounts page.
+            raise DomainError(_("不能在账号管理中重设自己的密码，请在“修改密码”页修改（须输入当前密码）"))
         details = {}
         user.session_generation += 1
         session.flush()  # the account's row is locked before its devices go
