@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from tests.bundles import Story, files_of
 from tests.core.tamper_tools import entries_of, rebundle, reseal_lines, verify
 from tests.core.test_local_rules import H1, H2, LETTER, day, ruled
-from tests.core.test_scan_roles import ballot
+from tests.core.test_scan_roles import ballot, take_back
 from tests.core.test_withdrawal_steps import fix, withdraw
 from votes.core.canonical import digest_hex
 from votes.core.correction import correcting
@@ -138,19 +138,7 @@ def _as_spec_says(entries: list[dict]) -> list[tuple[int, int]]:
     for n, e in enumerate(entries):
         body = e["body"]
         if e["kind"] == "withdrawal":
-            target = body["withdraws"]
-            mine = [p for p in range(n) if entries[p]["kind"] == "ballot"
-                    and entries[p]["body"]["voter"] == body["voter"]]
-            if mine and mine[-1] == target and target not in taken:
-                while True:  # the ballot and the entries its corrections replaced
-                    taken.add(target)
-                    fixed = entries[target]["body"].get("correction")
-                    if fixed is None or fixed["corrects"] >= target or fixed["corrects"] in taken:
-                        break
-                    old = entries[fixed["corrects"]]
-                    if old["kind"] != "ballot" or old["body"]["voter"] != body["voter"]:
-                        break
-                    target = fixed["corrects"]
+            take_back(entries, n, taken)
             continue
         proxy = body.get("proxy")
         if proxy is None:

@@ -184,6 +184,26 @@ def _scans(body: dict) -> list[tuple[str, str]]:
     return out
 
 
+def take_back(entries: list[dict], n: int, taken: set[int]) -> None:
+    """What withdrawal n takes back, straight from §15.4, added to `taken`: the voter's last
+    ballot before it, not taken back already, and the entries its corrections replaced."""
+    body = entries[n]["body"]
+    target = body["withdraws"]
+    mine = [p for p in range(n) if entries[p]["kind"] == "ballot"
+            and entries[p]["body"]["voter"] == body["voter"]]
+    if not mine or mine[-1] != target or target in taken:
+        return
+    while True:  # the ballot and the entries its corrections replaced
+        taken.add(target)
+        fix = entries[target]["body"].get("correction")
+        if fix is None or fix["corrects"] >= target or fix["corrects"] in taken:
+            return
+        old = entries[fix["corrects"]]
+        if old["kind"] != "ballot" or old["body"]["voter"] != body["voter"]:
+            return
+        target = fix["corrects"]
+
+
 def _as_spec_says(entries: list[dict]) -> list[tuple[int, int]]:
     """(n, m) for each ballot n failing 6.13 and the holder it names, straight from §5:
     the earliest ballot at m ≤ n, not taken back by a withdrawal before n, holding one of
@@ -193,19 +213,7 @@ def _as_spec_says(entries: list[dict]) -> list[tuple[int, int]]:
     for n, e in enumerate(entries):
         body = e["body"]
         if e["kind"] == "withdrawal":
-            target = body["withdraws"]
-            mine = [p for p in range(n) if entries[p]["kind"] == "ballot"
-                    and entries[p]["body"]["voter"] == body["voter"]]
-            if mine and mine[-1] == target and target not in taken:
-                while True:  # the ballot and the entries its corrections replaced
-                    taken.add(target)
-                    fix = entries[target]["body"].get("correction")
-                    if fix is None or fix["corrects"] >= target or fix["corrects"] in taken:
-                        break
-                    old = entries[fix["corrects"]]
-                    if old["kind"] != "ballot" or old["body"]["voter"] != body["voter"]:
-                        break
-                    target = fix["corrects"]
+            take_back(entries, n, taken)
             continue
         done = set()
         for role, scan in _scans(body):
