@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from tests.factories import make_open_proposal
 from tests.races import held_race, one_accepted
+from tests.procedure_world import chain_entries, export_and_verify
 from tests.staff_world import clerk_client
 from tests.test_procedure import PROXY_ID
 
@@ -203,12 +204,9 @@ def test_an_honest_vote_of_proxies_a_sale_and_a_freed_scan_exports_and_verifies(
     (docs/verification.md §3.2): one letter for two principals of one proxy, a sale with
     its deed and the buyer's form, and that letter first attached as a ballot's form, the
     ballot withdrawn (entered for the wrong unit), then entered as the letter."""
-    import json
-    import zipfile
     from datetime import timedelta
 
     from tests.security.test_transfer_deeds import _sale
-    from votes.core.verifier import verify_bundle
 
     vote = make_open_proposal(app, runner, tmp_path)
     clerk = clerk_client(app, runner)
@@ -226,15 +224,10 @@ def test_an_honest_vote_of_proxies_a_sale_and_a_freed_scan_exports_and_verifies(
     assert _sale(clerk, vote, JPG + b"deed of 1-202").status_code == 302
     app.config["VOTES_NOW"] = vote["t0"] + timedelta(days=8)
     assert runner.invoke(args=["proposal", "close", str(vote["id"])]).exit_code == 0
-    path = tmp_path / "bundle.zip"
-    out = runner.invoke(args=["export", str(vote["id"]), "-o", str(path)])
-    assert out.exit_code == 0, out.output
-    with zipfile.ZipFile(path) as z:
-        bodies = [json.loads(line)["entry"]["body"]
-                  for line in z.read("chain.jsonl").decode().splitlines()]
+    data, report = export_and_verify(app, runner, tmp_path, str(vote["id"]))
+    bodies = [entry["body"] for entry in chain_entries(data)]
     letters = [b["proxy"]["authorisation"] for b in bodies if "proxy" in b]
     assert len(letters) == 2 and set(letters) == {bodies[1]["evidence"]}
     assert any("transfer" in b for b in bodies)
-    report = verify_bundle(path.read_bytes(), trust_bundle_keys=True)
     assert not report.failures and report.outcome == "verified", report.render()
     assert not [s for s in report.skipped if s.step.startswith("6")], report.skipped

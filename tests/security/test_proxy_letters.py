@@ -9,6 +9,7 @@ import io
 from sqlalchemy import func, select
 
 from tests.factories import make_open_proposal, resident_id
+from tests.procedure_world import chain_entries, export_and_verify
 from tests.staff_world import clerk_client
 from tests.test_procedure import PROXY_ID
 
@@ -133,11 +134,7 @@ def test_a_withdrawn_proxy_ballots_letter_serves_another_proxy_and_the_export_ve
     """The server frees a letter with the ballot a withdrawal took back (entered for the
     wrong proxy), and the verifier's 16.7 (one written authorisation, one proxy) frees it
     the same way: the letter on ballots of two holders, one withdrawn, verifies."""
-    import json
-    import zipfile
     from datetime import timedelta
-
-    from votes.core.verifier import verify_bundle
 
     vote = make_open_proposal(app, runner, tmp_path)
     client = clerk_client(app, runner)
@@ -153,15 +150,10 @@ def test_a_withdrawn_proxy_ballots_letter_serves_another_proxy_and_the_export_ve
         assert r.status_code == 302, r.get_data(as_text=True)
     app.config["VOTES_NOW"] = vote["t0"] + timedelta(days=8)
     assert runner.invoke(args=["proposal", "close", str(vote["id"])]).exit_code == 0
-    path = tmp_path / "bundle.zip"
-    out = runner.invoke(args=["export", str(vote["id"]), "-o", str(path)])
-    assert out.exit_code == 0, out.output
-    with zipfile.ZipFile(path) as z:
-        proxies = [json.loads(line)["entry"]["body"]["proxy"]
-                   for line in z.read("chain.jsonl").decode().splitlines()
-                   if "proxy" in json.loads(line)["entry"]["body"]]
+    data, report = export_and_verify(app, runner, tmp_path, str(vote["id"]))
+    proxies = [entry["body"]["proxy"] for entry in chain_entries(data)
+               if "proxy" in entry["body"]]
     assert len({p["authorisation"] for p in proxies}) == 1 and len(proxies) == 3
     assert len({p["holder"] for p in proxies}) == 2
-    report = verify_bundle(path.read_bytes(), trust_bundle_keys=True)
     assert not report.failures and report.outcome == "verified", report.render()
     assert not [s for s in report.skipped if s.step.startswith("16")], report.skipped
