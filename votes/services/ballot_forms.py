@@ -24,6 +24,7 @@ principals (§16), and a ballot keeps only its form's digest (`Ballot.evidence`)
 letter's; nor may one scan be two of a form, a letter and a sale's deed
 (votes.services.scan_roles.check_documents).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -128,9 +129,8 @@ def held_by_voter(session: Session, proposal: Proposal, voter_key: str,
                   form: str) -> list[int]:
     """The entries of the voter's ballots holding this form (as `holders`: not withdrawn,
     a replaced one included), in chain order."""
-    return list(session.scalars(select(Ballot.seq).where(
-        Ballot.proposal_id == proposal.id, Ballot.voter_key == voter_key,
-        Ballot.evidence == form, Ballot.withdrawn_by.is_(None)).order_by(Ballot.seq)))
+    return [b.seq for b in holders(session, proposal, [form]).get(form, [])
+            if b.voter_key == voter_key]
 
 
 def shared_message(name: str, first: str, second: str) -> str:
