@@ -267,9 +267,16 @@ def fund(proposal, owner, view):
         return redirect(url_for("owner.emergency_use", uid=proposal.uid))
     if view.transfer is not None:  # sold during the vote: the flat's account is the buyer's
         return _transferred(proposal, view)
+    from votes.services.owner_pages import FlatDebit
+
+    flats, no_fund = flat_debits(proposal, view), spends_no_fund(proposal)
+    # Before the settlement, what the flats are to pay: the estimate shown when voting (a
+    # page saying only that nothing was taken yet gave an owner no figure of their own).
+    estimates = [] if flats is not None or no_fund else \
+        [FlatDebit(u, u.share, None) for u in view.units]
     response = make_response(render_template("owner/fund.html", proposal=proposal, view=view,
-                                             flats=flat_debits(proposal, view),
-                                             no_fund=spends_no_fund(proposal)))
+                                             flats=flats, no_fund=no_fund,
+                                             estimates=estimates))
     response.headers["Cache-Control"] = "no-store"  # one owner's money, on a shared phone too
     return response
 
