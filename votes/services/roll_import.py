@@ -17,8 +17,7 @@ from votes.core.counting import electorate
 from votes.core.numbers import format_area_grouped, format_yuan, parse_area, parse_yuan
 from votes.core.local_rules import UnitKind
 from votes.core.bidi import has_bidi_control
-from votes.core.roll_labels import (building_separator, entrance_separator, room_separator,
-                                    same_labels)
+from votes.core.roll_labels import building_separator, entrance_separator, room_separator
 from votes.core.roll import (AreaBasis, OwnerKind, Scope, UnitRecord, has_control, spelled,
                              unit_key, unit_label)
 from votes.i18n import _
@@ -30,6 +29,7 @@ from votes.services.errors import DomainError, Problem
 from votes.services.plain_text import file_label
 from votes.services.proxies import ID_MAX, NAME_MAX
 from votes.services.roll_file import RollRow, read_roll
+from votes.services.roll_lookalikes import SpelledIds, check_labels, id_letters
 from votes.services.tx import unit_of_work
 
 
@@ -177,6 +177,7 @@ def plan_roll(rows: list[RollRow]) -> RollPlan:
     # Canonical key -> the spelling first seen: '1/1/101' and '1号楼/1单元/101' are one flat.
     spellings: dict[str, tuple[str, str, str]] = {}
     owners: dict[str, _OwnerPlan] = {}
+    ids = SpelledIds()
     parse_row = _RowParser()
     id_hash = privacy.id_hasher()
     for row in rows:
@@ -186,6 +187,9 @@ def plan_roll(rows: list[RollRow]) -> RollPlan:
         key, canonical, area, basis, balance, owner, unit_kind, deposit = parsed
         owner_hash = id_hash(owner.id_number)
         known = owners.get(owner_hash)
+        if clash := ids.clash(row.number, owner.id_number, owner_hash):
+            problems.append(clash)
+            continue
         if known is None:
             owners[owner_hash] = owner
         elif known.name != owner.name:
@@ -224,22 +228,11 @@ def plan_roll(rows: list[RollRow]) -> RollPlan:
                 _("该业主在第 %(row)s 行已登记为此房屋的业主", row=unit.row))))
         else:
             unit.owners.append(owner_hash)
-    _check_labels(units, problems)
+    check_labels(units, problems)
     if problems:
         raise DomainError(_("名册有 %(n)s 处错误，未导入任何数据", n=len(problems)),
                           problems=problems)
     return RollPlan(units, owners)
-
-
-def _check_labels(units: dict[tuple[str, str, str], _UnitPlan], problems: list[Problem]) -> None:
-    """Two flats printing one label ('3' / '' / '1-101' and '3' / '1' / '101' both print
-    3-1-101): a `unit:` scope would hold both, and a paper ballot, a proxy or the board
-    naming it could be either."""
-    for first, key in same_labels(units, lambda key: key):
-        problems.append(Problem(units[key].row, _(
-            "房屋“%(unit)s”与第 %(row)s 行的“%(first)s”的房屋编号都是“%(label)s”，选票、委托和公告"
-            "无法区分。请改写其中一套的楼栋、单元或房号", unit=spelled(*key), row=units[first].row,
-            first=spelled(*first), label=unit_label(*key))))
 
 
 class _RowParser:
@@ -331,6 +324,8 @@ class _RowParser:
             fail(_("%(column)s超过 %(n)s 个字", column=_("证件号码"), n=ID_MAX))
         elif has_control(id_number):
             fail(_("%(column)s含有控制字符", column=_("证件号码")))
+        elif id_letters(id_number):
+            fail(id_letters(id_number))
         elif id_number and kind is OwnerKind.PERSON and len(id_number) == 18:
             # check_resident_id also checks the shape (looks_like_resident_id).
             if not check_resident_id(id_number):
