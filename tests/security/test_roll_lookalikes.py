@@ -71,3 +71,38 @@ def test_a_letter_of_another_script_in_an_id_is_refused(app, runner, tmp_path, i
     assert f"第 3 行：证件号码含有“{letter}”：证件号码只能包含数字和拉丁字母" in result.output, \
         result.output
     assert _owners(app) == 0
+
+
+@pytest.mark.parametrize("column, honest, lookalike, letter", [
+    ("building", "A", "\u0410", "\u0410"),  # Cyrillic А: both flats print A-1-101
+    ("building", "C座", "\u0421座", "\u0421"),  # Cyrillic С
+    ("entrance", "B", "\u0392", "\u0392"),  # Greek Beta
+    ("room", "101", "1\u041e1", "\u041e"),  # a Cyrillic О for the zero of a room
+    ("room", "101", "\u0661\u0660\u0661", "\u0661"),  # Arabic-Indic digits, which NFKC keeps
+    ("building", "口", "\u30ed", "\u30ed"),  # Katakana ロ for the Han 口
+])
+def test_a_label_with_a_letter_of_another_script_is_refused(app, runner, tmp_path, column,
+                                                            honest, lookalike, letter):
+    """Two flats printed alike are refused (roll_labels.same_labels), but only when their
+    labels are the same text: A-1-101 and А-1-101 (a Cyrillic А) were two flats on the
+    roll with two owners, printed as one label on the ballots, the proxies and the board."""
+    from votes.models import Unit
+
+    first = make_row(owner_name="甲", owner_id=resident_id(7), **{column: honest})
+    second = make_row(owner_name="乙", owner_id=resident_id(8), **{column: lookalike})
+    result = _import(runner, tmp_path, [first, second])
+    assert result.exit_code == 1, result.output
+    assert "第 3 行：" in result.output and f"含有“{letter}”" in result.output, result.output
+    assert "只能使用汉字、数字和拉丁字母" in result.output, result.output
+    from votes.extensions import db
+
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Unit)) == 0
+
+
+@pytest.mark.parametrize("label", ["Ⅱ座", "①", "〇一", "甲", "A座（东）", "３号楼", "十二"])
+def test_labels_of_chinese_rolls_are_still_taken(app, runner, tmp_path, label):
+    """Roman numerals, circled and full-width digits fold to ASCII (and so are told apart
+    from, or found equal to, the ASCII ones); Han characters and 〇 are what rolls use."""
+    result = _import(runner, tmp_path, [make_row(building=label)])
+    assert result.exit_code == 0, result.output

@@ -7,6 +7,9 @@ buyers already take such spellings for one person (proxies.canonical_id) or refu
 
 from __future__ import annotations
 
+import unicodedata
+from functools import lru_cache
+
 from votes.core.roll import spelled, unit_label
 from votes.core.roll_labels import same_labels
 from votes.i18n import _
@@ -23,6 +26,20 @@ def id_letters(id_number: str) -> str | None:
     letter = next(c for c in id_number if not c.isascii())
     return _("证件号码含有“%(char)s”：证件号码只能包含数字和拉丁字母（这个字符看起来像拉丁字母或"
              "数字，但属于其他文字，会被当作另一个号码）。请重新录入", char=letter)
+
+
+@lru_cache(maxsize=16384)  # a roll repeats its labels over its rows
+def foreign_letter(label: str) -> str:
+    """The first letter or digit of a unit's label that is neither ASCII (once NFKC folded
+    it: full-width and circled digits, Roman numerals) nor a Han character (〇 too), or ''.
+    A Cyrillic А, a Greek Β, a Katakana ロ print as the A, B, 口 of another flat, and
+    same_labels, comparing text, took them for two labels."""
+    for c in unicodedata.normalize("NFKC", label):
+        if c.isascii() or c == "〇" or unicodedata.category(c)[0] not in "LN":
+            continue
+        if not unicodedata.name(c, "").startswith("CJK "):
+            return c
+    return ""
 
 
 class SpelledIds:
