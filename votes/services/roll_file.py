@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from dataclasses import dataclass
@@ -110,15 +111,30 @@ def _is_workbook(suffix: str, data: bytes) -> bool:
 
 
 def _is_text(data: bytes) -> bool:
-    if b"\x00" in data:
+    if b"\x00" in data and not data.startswith(UTF16):
         return False
-    for encoding in ("utf-8-sig", "gb18030"):
+    return _decoded(data) is not None
+
+
+# Excel's and WPS's "Unicode 文本 (*.txt)": UTF-16 (little-endian) with its byte-order mark.
+UTF16 = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _decoded(data: bytes) -> str | None:
+    """The file's text, or None when it is in none of the encodings a roll is saved in."""
+    if data.startswith(UTF16):
+        encodings: tuple[str, ...] = ("utf-16",)
+    elif data.count(b"\x00") * 4 > len(data):
+        # UTF-16 without its mark: GB18030 reads it, as a header missing every column.
+        return None
+    else:
+        encodings = ("utf-8-sig", "gb18030")
+    for encoding in encodings:
         try:
-            data.decode(encoding)
-            return True
+            return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    return False
+    return None
 
 
 def _map_header(cells: list) -> tuple[dict[int, str], list[Problem]]:
@@ -212,13 +228,8 @@ def csv_rows(data: bytes) -> list[list[str]]:
 
 def iter_csv_rows(data: bytes) -> Iterator[list[str]]:
     """csv_rows one row at a time, for a reader that may stop early (a ballots file)."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = _decoded(data)
+    if text is None:
         raise DomainError(_("无法识别文件编码：请保存为 UTF-8 或 GB18030"))
     # Excel's and WPS's "text (tab delimited)" (*.txt) separates the cells by tabs: its
     # header read as one cell was refused as missing every column it names. The first line
