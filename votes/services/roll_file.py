@@ -11,6 +11,7 @@ from typing import Iterator
 
 from votes.i18n import _
 from votes.services.errors import DomainError, Problem
+from votes.services.roll_hidden import refuse_hidden
 from votes.services.roll_xlsx import UNCACHED, Number, read_sheet
 
 COLUMNS = {
@@ -52,11 +53,13 @@ def read_roll(path: str | Path, data: bytes | None = None) -> list[RollRow]:
                                 reason=exc.strerror)) from None
     uncached: list[tuple[int, int]] = []
     merged: list[tuple[str, int, int, int, int]] = []
+    sheet = None
     if path.suffix.lower() not in (".xlsx", ".xlsm", ".csv", ".txt", ""):
         raise DomainError(_("不支持的文件类型 %(suffix)s：请使用 CSV 或 XLSX", suffix=path.suffix))
     spreadsheet = _is_workbook(path.suffix.lower(), data)
     if spreadsheet:
-        table, uncached, merged = read_sheet(data)
+        sheet = read_sheet(data)
+        table, uncached, merged = sheet.rows, sheet.uncached, sheet.merged
     else:
         table = csv_rows(data)
     if not table:
@@ -68,6 +71,8 @@ def read_roll(path: str | Path, data: bytes | None = None) -> list[RollRow]:
         _refuse_uncached(uncached, header, table[0])
     if merged:
         _refuse_merged(merged, header, table[0])
+    if sheet is not None and (sheet.hidden_rows or sheet.hidden_columns):
+        refuse_hidden(sheet.hidden_rows, sheet.hidden_columns, header, table)
     rows = []
     none: frozenset[str] = frozenset()
     columns = list(header.items())

@@ -87,6 +87,8 @@ class Sheet(NamedTuple):
     rows: list[list]
     uncached: list[tuple[int, int]]
     merged: list[tuple[str, int, int, int, int]]  # see _scan
+    hidden_rows: frozenset[int] = frozenset()  # 1-based, as the sheet numbers them
+    hidden_columns: tuple[tuple[int, int], ...] = ()  # 1-based (first, last) ranges
 
 
 def sheet_rows(data: bytes) -> tuple[list[list], list[tuple[int, int]]]:
@@ -113,7 +115,7 @@ def read_sheet(data: bytes) -> Sheet:
                         for row in rows]
             else:
                 member = sheet[1]
-            has_formula, merged = _scan(archive, member)
+            has_formula, merged, hidden_rows, hidden_columns = _scan(archive, member)
             missing = _uncached_formulas(archive, member, has_formula)
             sheets = _sheets(archive)
     except DomainError:
@@ -135,7 +137,7 @@ def read_sheet(data: bytes) -> Sheet:
     _refuse_unseen_first_sheet(sheets, bool(rows))
     if len(rows) > MAX_ROWS:
         raise DomainError(_("XLSX 文件超过 %(n)s 行", n=MAX_ROWS))
-    return Sheet(rows, uncached, merged)
+    return Sheet(rows, uncached, merged, hidden_rows, hidden_columns)
 
 
 def _sheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
@@ -246,17 +248,51 @@ _MERGE = re.compile(rb'<(?:[A-Za-z_][-.\w]{0,30}:)?mergeCell\s[^>]{0,200}?\bref=
                     rb'["\']([A-Za-z]{1,3}[0-9]{1,7}(?::[A-Za-z]{1,3}[0-9]{1,7})?)["\']')
 
 
-def _scan(archive: zipfile.ZipFile, member: str
-          ) -> tuple[bool, list[tuple[str, int, int, int, int]]]:
+# A <row …> or <col …> start tag, with or without a namespace prefix, its attributes bounded
+# (and stopping at "<") so that a part full of "<row " is searched in linear time; and the
+# attributes of one that say how it is shown.
+_ROW_TAG = re.compile(rb'<(?:[A-Za-z_][-.\w]{0,30}:)?row\s([^<>]{0,4000})>')
+_COL_TAG = re.compile(rb'<(?:[A-Za-z_][-.\w]{0,30}:)?col\s([^<>]{0,4000})>')
+_SHOWN = re.compile(rb'(?:^|\s)(r|hidden|ht|min|max|width)\s*=\s*["\']([^"\'<>]{0,40})["\']')
+# A height or width of 0 (as float() reads one): with "hidden", what makes a part's rows
+# worth a look. Nearly every roll has neither, and its 100,000 rows are not looked at one
+# by one.
+_ZERO = re.compile(rb'(?:ht|width)\s*=\s*["\']\s*[+-]?[0.]+(?:[eE][+-]?[0-9]+)?\s*["\']')
+_TAIL = 4352  # more than a tag the expressions above match spans
+
+
+class _Scan(NamedTuple):
+    formula: bool
+    merged: list[tuple[str, int, int, int, int]]
+    hidden_rows: frozenset[int]
+    hidden_columns: tuple[tuple[int, int], ...]
+
+
+def _unseen(attributes: bytes, size: bytes) -> dict[bytes, bytes] | None:
+    """A row's or a column's attributes, when Excel and WPS do not show it: hidden (a
+    filter hides rows so too), or of height (width) 0."""
+    found = dict(_SHOWN.findall(attributes))
+    if found.get(b"hidden", b"").lower() in (b"1", b"true"):
+        return found
+    try:
+        return found if size in found and float(found[size]) == 0 else None
+    except ValueError:
+        return None
+
+
+def _scan(archive: zipfile.ZipFile, member: str) -> _Scan:
     """One pass over the sheet part `member`'s decompressed bytes (its decompression is
-    most of a pass's time): whether it may hold a formula, and its merged ranges in sheet
-    order as (reference, first row, first column, last row, last column), 0-based. Only a
+    most of a pass's time): whether it may hold a formula, its merged ranges in sheet
+    order as (reference, first row, first column, last row, last column), 0-based (only a
     range's first cell holds its value in the file; the others read as empty, where Excel
-    shows them filled."""
+    shows them filled), and the rows and columns Excel and WPS do not show. A hidden row
+    with no r="…" (no program writes one) is row 0: somewhere."""
     from openpyxl.utils.cell import range_boundaries
 
     formula = False
     found: dict[bytes, None] = {}
+    rows: set[int] = set()
+    columns: set[tuple[int, int]] = set()
     with archive.open(member) as source:
         tail = b""
         while chunk := source.read(1 << 20):
@@ -264,14 +300,25 @@ def _scan(archive: zipfile.ZipFile, member: str
             formula = formula or _has_formula(text)
             if b"mergeCell" in text:
                 found.update(dict.fromkeys(_MERGE.findall(text)))
-            tail = text[-256:]  # more than a tag or a <mergeCell> element spans
+            unseen = b"hidden" in text or _ZERO.search(text) is not None
+            for attributes in _ROW_TAG.findall(text) if unseen else ():
+                if (row := _unseen(attributes, b"ht")) is not None:
+                    number = row.get(b"r", b"")
+                    rows.add(int(number) if number.isdigit() and len(number) <= 7 else 0)
+            for attributes in _COL_TAG.findall(text) if unseen else ():
+                if (col := _unseen(attributes, b"width")) is not None:
+                    first, last = col.get(b"min", b""), col.get(b"max", b"")
+                    if first.isdigit() and len(first) <= 5:
+                        last = last if last.isdigit() and len(last) <= 5 else first
+                        columns.add((int(first), int(last)))
+            tail = text[-_TAIL:]
     ranges = []
     for ref in found:
         text = ref.decode().upper()
         col_a, row_a, col_b, row_b = range_boundaries(text)
         ranges.append((text, min(row_a, row_b) - 1, min(col_a, col_b) - 1,
                        max(row_a, row_b) - 1, max(col_a, col_b) - 1))
-    return formula, ranges
+    return _Scan(formula, ranges, frozenset(rows), tuple(sorted(columns)))
 
 
 # A character XML cannot hold as itself (a carriage return, which XML reads as a line feed)
