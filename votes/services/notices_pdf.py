@@ -189,12 +189,27 @@ class NoticeDoc(SimpleDocTemplate):
         c.setFont(FONT, 10.5)
         if page > spill["page"]:
             c.drawString(MARGIN, A4[1] - MARGIN + 6,
-                         f"（接上页）{spill['label']} 业主的通知，第 {page - spill['page'] + 1} 页")
+                         continued_head(spill["label"], page - spill["page"] + 1))
         if not spill["done"]:
             c.drawRightString(A4[0] - MARGIN, MARGIN - 14, "（转下页）")
         else:
             c._votes_spill = None
         c.restoreState()
+
+
+def continued_head(label: str, page: int) -> str:
+    """The line heading a notice's continued page, within the margins: drawn as one line,
+    a long building name (64 characters) pushed "业主的通知，第 2 页" off the paper. The
+    label is cut where it must be; whose notice it is shows in its first characters."""
+    def line(who: str) -> str:
+        return f"（接上页）{who} 业主的通知，第 {page} 页"
+
+    room = A4[0] - 2 * MARGIN
+    cut = len(label)
+    while cut and pdfmetrics.stringWidth(line(label[:cut] + "…" * (cut < len(label))),
+                                         FONT, 10.5) > room:
+        cut -= 1
+    return line(label[:cut] + "…" * (cut < len(label)))
 
 
 def _short(text: str, limit: int) -> str:

@@ -1,0 +1,43 @@
+"""Notices that run over a page (long names, a long title, many repair items): the line that
+heads each continued page, and the progress reported while thousands of them are drawn."""
+
+from __future__ import annotations
+
+from tests.browser import need_tools, pdf_text
+from tests.factories import make_open_proposal, make_row, resident_id
+
+# A building label of the roll's full 64 characters, as a developer's registry spells it.
+LONG_BUILDING = ("阳光花园东区商住综合楼" * 6)[:60] + "A座"
+ITEMS = tuple(x for i in range(1, 13) for x in (
+    "--item", f"第{i}项" + "外墙保温层及防水层整体翻新工程" * 6 + ":1000.00"))
+SPILLING = ("--title", "外墙及屋面防水整体维修工程" * 15, "--budget", "18547.50", *ITEMS)
+
+
+def spilling_vote(app, runner, tmp_path):
+    rows = [make_row(building=LONG_BUILDING, room=f"{n}01", owner_name=f"业主{n}",
+                     owner_id=resident_id(n)) for n in range(1, 4)]
+    vote = make_open_proposal(app, runner, tmp_path, rows=rows, extra=SPILLING)
+    result = runner.invoke(args=["community", "contact", "SUN", "--committee",
+                                 "阳光花园东区业主大会业主委员会" * 13, "--phone", "0595-22881234"])
+    assert result.exit_code == 0, result.output
+    return vote
+
+
+def test_a_continued_page_says_whose_notice_and_which_page_within_the_page(app, runner,
+                                                                          tmp_path):
+    """The heading of a continued page was drawn in one line whatever its length: with a
+    long building name, "业主的通知，第 2 页" ran off the paper's edge (and pdftotext, which
+    keeps only what is on the page, did not find it)."""
+    need_tools("pdftotext")
+    vote = spilling_vote(app, runner, tmp_path)
+    out = tmp_path / "n.pdf"
+    result = runner.invoke(args=["notices", str(vote["id"]), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    pages = pdf_text(out).split("\f")[:-1]
+    continued = [p for p in pages if p.lstrip().startswith("（接上页）")]
+    assert len(pages) == 6 and len(continued) == 3  # each of the three runs over
+    for page in continued:
+        head = page.lstrip().splitlines()[0]
+        assert head.endswith("业主的通知，第 2 页"), head
+        assert LONG_BUILDING[:8] in head
+
