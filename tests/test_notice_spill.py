@@ -41,3 +41,14 @@ def test_a_continued_page_says_whose_notice_and_which_page_within_the_page(app, 
         assert head.endswith("业主的通知，第 2 页"), head
         assert LONG_BUILDING[:8] in head
 
+
+def test_progress_reaches_the_end_only_when_the_last_notice_is_drawn(app, runner, tmp_path):
+    """Progress counted pages as notices: with notices of two pages, it said all were drawn
+    halfway through, and the bar stood at 100 % for the other half of the minutes."""
+    from votes.services.notices import notices_pdf
+
+    vote = spilling_vote(app, runner, tmp_path)
+    seen: list[tuple[int, int]] = []
+    with app.app_context():
+        notices_pdf(str(vote["id"]), progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 3), (2, 3), (3, 3)]

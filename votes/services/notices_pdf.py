@@ -178,6 +178,19 @@ class _Spill(Flowable):
             self.canv._votes_spill["done"] = True
 
 
+class _Drawn(Flowable):
+    """A mark, of no size, after a notice's last flowable: reports it drawn. Pages counted as
+    notices said all were drawn halfway through when each ran over to a second page."""
+
+    def __init__(self, progress, done: int, total: int):
+        super().__init__()
+        self.progress, self.done, self.total = progress, done, total
+        self.width = self.height = 0
+
+    def draw(self) -> None:
+        self.progress(self.done, self.total)
+
+
 class NoticeDoc(SimpleDocTemplate):
     def afterPage(self) -> None:
         c = self.canv
@@ -356,20 +369,14 @@ def render_notices(notices: Sequence[Notice], *,
         if i:
             story.append(PageBreak())
         story += (page or _story)(n, heading, styles)
+        if progress is not None:
+            story.append(_Drawn(progress, i + 1, len(notices)))
     if not story:
         story = [Spacer(1, 1)]
     out = io.BytesIO()
     doc = NoticeDoc(out, pagesize=A4, title=heading, invariant=1, initialFontName=FONT,
                             leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
                             bottomMargin=MARGIN)
-    if progress is not None:
-        total = len(notices)
-
-        def pages(kind: str, value: int) -> None:
-            # A notice is one page; a notice that runs over is counted once at most.
-            if kind == "PAGE":
-                progress(min(value, total), total)
-        doc.setProgressCallBack(pages)
     doc.build(story)
     return out.getvalue()
 
