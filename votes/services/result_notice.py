@@ -99,7 +99,10 @@ def result_notice_pdf(proposal: Proposal) -> bytes:
         f"{markup(c.committee_name or blank)}（盖章）<br/>"
         f"联系电话：{markup(c.contact_phone or blank)}<br/>"
         f"日期：{printed_date(clock.now())}", sign)]))
+    from votes.services.pdf_pages import numbered
+
     out = io.BytesIO()
     SimpleDocTemplate(out, pagesize=A4, title="表决结果公告", invariant=1,
-                      initialFontName=font).build(story)
+                      initialFontName=font).build(
+        story, canvasmaker=numbered(f"{label}公告", proposal.title))
     return out.getvalue()

@@ -90,15 +90,20 @@ def _cell(text: str, style, width: float):
     return para(text, style)
 
 
-def build(title: str, story: list) -> bytes:
+def build(title: str, story: list, proposal=None) -> bytes:
+    """The PDF of `story`, each page numbered at its foot with the title (and the proposal
+    it is of, if given: two notices of one lobby told apart)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import cm
     from reportlab.platypus import SimpleDocTemplate
 
+    from votes.services.pdf_pages import numbered
+
     out = io.BytesIO()
     SimpleDocTemplate(out, pagesize=A4, title=title, invariant=1, leftMargin=1.6 * cm,
                       rightMargin=1.6 * cm, topMargin=1.6 * cm, bottomMargin=1.6 * cm,
-                      initialFontName=register_fonts()).build(story)
+                      initialFontName=register_fonts()).build(
+        story, canvasmaker=numbered(title, proposal.title if proposal else ""))
     return out.getvalue()
 
 

@@ -118,7 +118,7 @@ def settlement_notice_pdf(proposal: Proposal, *, balances: bool = False) -> byte
     # one page, below the table's end: never a seal split from its date, nor a QR code
     # alone at a page's foot.
     story.append(KeepTogether(tail))
-    return pdf.build("维修资金使用结算公告", story)
+    return pdf.build("维修资金使用结算公告", story, proposal)
 
 
 def _top_up(low: bool | None) -> str:
