@@ -484,10 +484,15 @@ def schedule_publicity(proposal_ref: str, actor: str = "cli") -> Proposal:
 def withdraw(proposal_ref: str, reason: str, actor: str = "cli") -> Proposal:
     """Committee action: end a proposal in publicity without a vote or result, with a reason
     shown on its board."""
+    from votes.core.identity import mask_in_text
     from votes.services.plain_text import check_plain
 
     reason = (reason or "").strip()
     check_plain(reason, lines=True)
+    # Shown to anyone on the board: a phone or ID number quoted in it (whose owner asked
+    # for the withdrawal) is masked as in an objection; an ID number's last six characters
+    # are its owner's second factor.
+    reason = mask_in_text(reason)
 
     def act(session: Session, p: Proposal, now: datetime) -> None:
         _advance(session, p, now)
