@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from tests.factories import make_draft, resident_id
+from tests.factories import make_draft, make_open_proposal, resident_id
+from tests.test_corrections import correct, open_with_paper
+from tests.test_withdrawals import withdraw
 
 ID_NUMBER = resident_id(7)
 PHONE = "13812345678"
@@ -21,6 +23,12 @@ def _uid(app, pid) -> str:
         from votes.services.lifecycle import get_proposal
 
         return get_proposal(str(pid)).uid
+
+
+def _public_chain(client, uid: str) -> str:
+    page = client.get(f"/api/proposals/{uid}/chain")
+    assert page.status_code == 200
+    return page.get_data(as_text=True)
 
 
 def _no_numbers(text: str) -> None:
@@ -39,3 +47,26 @@ def test_a_withdrawal_reason_on_the_public_board_shows_no_id_or_phone(app, runne
     text = board.get_data(as_text=True)
     assert "方案有误" in text
     _no_numbers(text)
+
+
+def test_a_correction_reason_on_the_public_chain_shows_no_id_or_phone(app, runner, client,
+                                                                     tmp_path):
+    pid = open_with_paper(app, runner, tmp_path)
+    fixed = correct(runner, pid, 1, "disagree", TYPED + "录入时勾错了意见")
+    assert fixed.exit_code == 0, fixed.output
+    _no_numbers(_public_chain(client, _uid(app, pid)))
+
+
+def test_a_withdrawal_reason_on_the_public_chain_shows_no_id_or_phone(app, runner, client,
+                                                                     tmp_path):
+    proposal = make_open_proposal(app, runner, tmp_path)
+
+    path = tmp_path / "ballots.csv"
+    (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.4 form signed by 2-201")
+    path.write_text("building,entrance,room,choice,channel,evidence,entered_by\n"
+                    "1,1,101,agree,paper,scan.pdf,clerk\n", encoding="utf-8")
+    entered = runner.invoke(args=["ballots", "import", str(proposal["id"]), str(path)])
+    assert entered.exit_code == 0, entered.output
+    taken = withdraw(runner, tmp_path, proposal["id"], 1, TYPED + "录入时错选了房号")
+    assert taken.exit_code == 0, taken.output
+    _no_numbers(_public_chain(client, proposal["uid"]))

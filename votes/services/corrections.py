@@ -15,6 +15,7 @@ from sqlalchemy import select
 from votes.core.bidi import has_bidi_control
 from votes.core.chain import SealedEntry
 from votes.core.correction import REASON_MAX, STAFF_CHANNELS
+from votes.core.identity import mask_in_text
 from votes.core.roll import has_control
 from votes.core.tally import Choice
 from votes.extensions import db
@@ -104,7 +105,9 @@ def clean_reason(reason: str | None, *, missing: str, too_long: str) -> str:
         raise DomainError(too_long)
     if has_bidi_control(reason):
         raise DomainError(_("文字中不能包含改变文字显示方向的控制符。"))
-    return reason
+    # Sealed into the chain, which anyone reads (/api/proposals/<uid>/chain) and no one can
+    # take back: a phone or ID number quoted in it is masked first, as in an objection.
+    return mask_in_text(reason)
 
 
 def correct_ballot(proposal_ref: str, seq: int, *, choice: str, reason: str, actor: str,
