@@ -112,6 +112,17 @@ def test_share_lookup_by_building_and_room(app, client, plan):
 
 
 @pytest.mark.sqlite_only
+def test_share_lookup_names_the_flat_in_english_on_an_english_page(app, client, plan):
+    """The English board named the flat found in Chinese (1号楼1单元101室) inside an
+    English sentence: the screens' English label, as the committee's pages give it."""
+    page = _text(client.get(f"/p/{plan['uid']}/share", query_string={"lang": "en",
+        "building": "1", "entrance": "1", "room": "101"}))
+    found = re.search(r'id="share-result">([^<]*)<', page).group(1)
+    assert found.startswith("building 1, entrance 1, room 101: ") and "号楼" not in found, found
+    assert "89.50 m²" in found and "895.00" in found
+
+
+@pytest.mark.sqlite_only
 def test_share_lookup_is_throttled(app, client, plan):
     app.config["RATELIMIT_ENABLED"] = True
     url = f"/p/{plan['uid']}/share?building=1&entrance=1&room=101"

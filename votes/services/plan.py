@@ -12,7 +12,7 @@ from votes.core.roll import unit_key
 from votes.extensions import db
 from votes.models import FrozenUnit, FundDebit, Proposal
 from votes.core.scope_words import scope_text
-from votes.services.notices import rule_sentence, scope_flats, unit_label
+from votes.services.notices import rule_sentence, scope_flats
 from votes.services.records import scope_totals
 
 
@@ -72,4 +72,6 @@ def share_of(proposal: Proposal, building: str, entrance: str, room: str) -> Sha
     if len(found) != 1:
         return ShareLookup(False)
     u, settled = found[0]
-    return ShareLookup(True, unit_label(u), u.area, u.share, settled)
+    from votes.services.follow_up import unit_words  # the page's language, not the notices'
+
+    return ShareLookup(True, unit_words(u), u.area, u.share, settled)
