@@ -400,8 +400,11 @@ def running_jobs(proposal_ids: list[int]) -> dict[int, Verification]:
 
 
 def job_of(proposal: Proposal, job_id: int | None) -> Verification | None:
-    """The proposal's job of that id, or None (another proposal's is none of this page's)."""
-    if job_id is None:
+    """The proposal's job of that id, or None (another proposal's is none of this page's,
+    nor a number no id can be: the database refused it, SQLite with an OverflowError)."""
+    from votes.models.base import MAX_ID
+
+    if job_id is None or not 0 < job_id <= MAX_ID:
         return None
     job = db.session.get(Verification, job_id)
     return job if job is not None and job.proposal_id == proposal.id else None
