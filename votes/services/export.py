@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from votes.core.bulk_gc import paused_gc
@@ -19,6 +21,32 @@ from votes.services.lifecycle import get_proposal, refresh
 from votes.services.tx import unit_of_work
 from votes.services.records import chain_entries, proposal_record, roll_record
 from votes.services.witness import export_cosignatures
+
+
+# One whole vote exported and verified at a time in a process: each holds the vote's bundle
+# and its checks in memory (~1.2 GB at 100,000 units; docs/deploy.md sizes a host by it).
+# The regulator's 验证导出包 runs on the worker's one verification thread, but the
+# application package verifies in the request: ten tabs of it held ten in one worker.
+_whole_vote = threading.Lock()
+
+
+class VerifierBusy(DomainError):
+    """This process is exporting and verifying another vote; nothing was made."""
+
+    def __init__(self) -> None:
+        super().__init__(_("服务器正在验证另一份导出包，本次未生成任何文件。请约一分钟后再试。"))
+
+
+@contextmanager
+def verifying(wait: bool = True):
+    """Held while a whole vote is exported and verified in this process. wait=False (a
+    request, which the proxy gives up on): VerifierBusy at once if another one is."""
+    if not _whole_vote.acquire(blocking=wait):
+        raise VerifierBusy()
+    try:
+        yield
+    finally:
+        _whole_vote.release()
 
 
 def _created_at(proposal):

@@ -43,7 +43,7 @@ from votes.models import Proposal, Verification
 from votes.services import audit, clock
 from votes.services.background import Pool
 from votes.services.errors import DomainError
-from votes.services.export import export_bundle, verify_exported
+from votes.services.export import export_bundle, verify_exported, verifying
 from votes.services.records import ChainDamaged
 from votes.services.tx import unit_of_work
 from votes.settings import verify_job_max_age, verify_jobs_max
@@ -278,11 +278,12 @@ def run(job_id: int) -> None:
         begun = itertools.count(1)
         buffer = io.BytesIO()
         try:
-            export_bundle(str(proposal.id), buffer, actor=actor, audited=False)
-            db.session.rollback()  # no transaction held open while the verifier works
-            report = verify_exported(buffer.getvalue(),
-                                     progress=lambda _step: _stage(
-                                         job_id, f"{CHECK}{min(next(begun), CHECKS)}"))
+            with verifying():  # after an application package this worker is making
+                export_bundle(str(proposal.id), buffer, actor=actor, audited=False)
+                db.session.rollback()  # no transaction held open while the verifier works
+                report = verify_exported(buffer.getvalue(),
+                                         progress=lambda _step: _stage(
+                                             job_id, f"{CHECK}{min(next(begun), CHECKS)}"))
         except ChainDamaged as damaged:
             report = Report(outcome=FAILED, failures=tuple(damaged.failures), tally=None,
                             chain_head=proposal.chain_head, entries=damaged.entries,

@@ -204,9 +204,17 @@ def emergency_letters(user, proposal):
 @bp.get("/committee/p/<int:pid>/application.zip")
 @staff("committee", "regulator", "admin", obj="proposal")
 def application(user, proposal):
+    from flask import make_response
+
+    from votes.services.export import VerifierBusy
     from votes.services.money.application import application_package
 
-    data = application_package(proposal, actor=user.login)
+    try:
+        data = application_package(proposal, actor=user.login)
+    except VerifierBusy as busy:
+        response = make_response(render_template("error.html", message=busy.message), 503)
+        response.headers["Retry-After"] = "60"
+        return response
     return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
                      download_name=f"application-{proposal.id}.zip")
 

@@ -78,12 +78,20 @@ SETTLED_NOTES = {"shortfall_yuan": "预算分摊超出结算前余额的部分 s
 
 
 def application_package(proposal: Proposal, actor: str) -> bytes:
-    """The ZIP, for a passed vote (or an emergency use); its bundle is verified first."""
+    """The ZIP, for a passed vote (or an emergency use); its bundle is verified first.
+    VerifierBusy while this process exports and verifies another vote (export.verifying)."""
+    from votes.services.export import verifying
+
+    how = decision(db.session, proposal)
+    with verifying(wait=False):
+        return _package(proposal, actor, how)
+
+
+def _package(proposal: Proposal, actor: str, how: str) -> bytes:
     from votes.services.export import export_bundle, verify_exported
     from votes.services.figures import proposal_figures
     from votes.services.result_notice import result_notice_pdf
 
-    how = decision(db.session, proposal)
     bundle = io.BytesIO()
     head = export_bundle(str(proposal.id), bundle, actor=actor)
     report = verify_exported(bundle.getvalue())
