@@ -41,7 +41,9 @@ def _read(path: str, limit: int) -> bytes:
     """The file's bytes; _TooLarge when it is larger than limit. Read whole or refused:
     cut at the limit, a file would be read as if it ended there (lines beyond it left out
     unsaid)."""
-    with open(path, "rb") as fh:
+    from votes.core.bundle_zip import open_regular
+
+    with open_regular(path) as fh:  # a FIFO's open waited for a writer for ever
         data = fh.read(limit + 1)
     if len(data) > limit:
         raise _TooLarge(limit)
@@ -59,8 +61,12 @@ def _unreadable(exc: Exception) -> str:
 
     from votes.i18n import offline as _
 
+    from votes.core.bundle_zip import NotRegular
+
     if isinstance(exc, _TooLarge):
         return _("文件大于 %(limit)s 字节", limit=f"{exc.limit:,}")
+    if isinstance(exc, NotRegular):
+        return _("不是普通文件（而是设备、管道或套接字，或指向它们的链接）")
     known = _OS_REASONS.get(errno.errorcode.get(getattr(exc, "errno", None) or 0, ""))
     return _(known) if known else str(getattr(exc, "strerror", None) or exc)
 
@@ -227,8 +233,10 @@ def main(argv: list[str] | None = None) -> int:
         if len(clean) != 64 or any(ch not in "0123456789abcdef" for ch in clean):
             return _refuse(_("--fingerprint 应为 64 位十六进制数字（可用空格、冒号或连字符分隔），"
                              "而不是 %(value)s", value=fp), fp)
+    from votes.core.bundle_zip import open_regular
+
     try:
-        with open(args.bundle, "rb"):
+        with open_regular(args.bundle):
             pass
     except OSError as exc:
         return _refuse(_("无法读取导出包 %(path)s：%(reason)s", path=args.bundle,

@@ -6,6 +6,7 @@ limits are checked there first and enforced again on the bytes actually inflated
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import stat
@@ -85,15 +86,45 @@ def _open(source, fail: Fail):
         return io.BytesIO(bytes(source))
     if isinstance(source, (str, os.PathLike)):
         try:
-            size = os.stat(source).st_size
-            if size > MAX_BUNDLE:
-                fail("1.3", f"the bundle is {size} bytes, over the limit of {MAX_BUNDLE}")
-                return None
-            return open(source, "rb")
+            fh = open_regular(source)
+        except NotRegular:
+            fail("1.1", "not a regular file (a device, a FIFO or a socket, or a link to one)")
+            return None
         except OSError as exc:
             fail("1.1", f"cannot read the file: {exc.strerror or exc}")
             return None
+        size = os.fstat(fh.fileno()).st_size
+        if size > MAX_BUNDLE:
+            fh.close()
+            fail("1.3", f"the bundle is {size} bytes, over the limit of {MAX_BUNDLE}")
+            return None
+        return fh
     return source
+
+
+class NotRegular(OSError):
+    """A path that names no regular file."""
+
+
+def open_regular(path):
+    """The file at `path` opened for reading in binary; NotRegular if it is no regular file.
+    A file handed over may be unpacked (tar, Info-ZIP's unzip) as a link to /dev/zero,
+    whose end zipfile then looked for by reading it for ever, or as a FIFO, whose plain
+    open waits for a writer that never comes: opened without waiting, looked at, refused."""
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):  # said as open() says it
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if not stat.S_ISREG(mode):
+            raise NotRegular(path)
+        if flags & getattr(os, "O_NONBLOCK", 0):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _directory_ok(fh, fail: Fail) -> bool:
