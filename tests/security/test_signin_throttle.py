@@ -357,25 +357,6 @@ def test_a_name_signs_in_whatever_its_letter_case_or_width(accounts, runner):
     assert _attempt(app, "CLERK.wang", "another password 1").status_code == 302
 
 
-def test_two_spellings_from_before_creation_refused_them(accounts):
-    """An older database may hold "Dup.Name" and "dup.name": each signs in by its exact
-    spelling, and a third spelling signs in to neither."""
-    from votes.extensions import db
-    from votes.models import StaffUser
-    from votes.services import staff
-
-    app = accounts
-    with app.app_context():
-        for login in ("Dup.Name", "dup.name"):
-            db.session.add(StaffUser(login=login, name=login, role="admin",
-                                     password_hash=staff._hasher.hash(login + "-password")))
-        db.session.commit()
-    assert _attempt(app, "Dup.Name", "Dup.Name-password").status_code == 302
-    assert _attempt(app, "dup.name", "dup.name-password").status_code == 302
-    assert WRONG in _text(_attempt(app, "DUP.NAME", "dup.name-password"))
-    assert WRONG in _text(_attempt(app, "dup.name", "Dup.Name-password"))
-
-
 def test_an_administrator_lifts_a_pause_from_the_command_line(accounts, runner):
     from sqlalchemy import select
 

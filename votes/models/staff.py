@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import (JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+                        false, func)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from votes.models.base import Base, UTCDateTime, utcnow
@@ -34,6 +35,10 @@ class StaffUser(Base):
 
     communities: Mapped[list["StaffCommunity"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin")
+
+    # The name as the sign-in reads it (logins are ASCII; find_account): Clerk.Wang beside
+    # clerk.wang would read as one person in the audit log (logins_0001).
+    __table_args__ = (Index("uq_staff_users_login_lower", func.lower(login), unique=True),)
 
 
 class SignInThrottle(Base):

@@ -10,6 +10,7 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import false, func, select
+from sqlalchemy.exc import IntegrityError
 
 from votes.core.canonical import format_time
 from votes.extensions import db
@@ -137,29 +138,42 @@ def create_user(login: str, password: str, role: str, *, name: str = "",
     # Two spellings of one code (moon, MOON) name one community since codes are read
     # whatever their case: one membership, not the same row added twice.
     found = list({c.id: c for c in map(get_community, communities)}.values())
-    with unit_of_work() as session:
-        # Letter case apart too: "Admin" beside "admin" would read as one person in the
-        # audit log and on the chain's entries. The database's unique login tells them
-        # apart, so two creations at once are put in turn by the log's lock, taken before
-        # the check rather than when the entry is appended: each checked before the other's
-        # row was written, and both were made.
-        audit.lock(session)
-        if session.scalar(select(StaffUser.id).where(
-                func.lower(StaffUser.login) == login.lower())):
-            raise DomainError(_("登录名 %(login)s 已存在", login=login))
-        user = StaffUser(login=login, name=name or login, role=role,
-                         password_hash=_hasher.hash(password),
-                         # Whoever chose it knows it: the member replaces it.
-                         must_change_password=actor != "demo" if must_change is None
-                         else must_change,
-                         jurisdiction=jurisdiction if role == "regulator" else None)
-        user.communities = [StaffCommunity(community_id=c.id) for c in found]
-        session.add(user)
-        session.flush()
-        audit.record(session, actor, "account.create", target=login,
-                     details={"role": role, "communities": [c.code for c in found],
-                              "jurisdiction": jurisdiction or ""})
+    try:
+        with unit_of_work() as session:
+            # The log's lock, taken before the check rather than when the entry is
+            # appended, puts two creations at once in turn: the second's check reads the
+            # first's row and says so in words.
+            audit.lock(session)
+            _refuse_taken(session, login)
+            user = StaffUser(login=login, name=name or login, role=role,
+                             password_hash=_hasher.hash(password),
+                             # Whoever chose it knows it: the member replaces it.
+                             must_change_password=actor != "demo" if must_change is None
+                             else must_change,
+                             jurisdiction=jurisdiction if role == "regulator" else None)
+            user.communities = [StaffCommunity(community_id=c.id) for c in found]
+            session.add(user)
+            session.flush()
+            audit.record(session, actor, "account.create", target=login,
+                         details={"role": role, "communities": [c.code for c in found],
+                                  "jurisdiction": jurisdiction or ""})
+    except IntegrityError:
+        # The unique index on lower(login) (logins_0001) refused a login that a writer
+        # without the log's lock (another program's insert) took after the check: the
+        # administrator is told the same, read again now that the other is committed.
+        with unit_of_work() as session:
+            _refuse_taken(session, login)
+        raise
     return user
+
+
+def _refuse_taken(session, login: str) -> None:
+    """Refuse (DomainError) a login some account has, in this letter case or another:
+    "Admin" beside "admin" would read as one person in the audit log and on the chain's
+    entries."""
+    if session.scalar(select(StaffUser.id).where(
+            func.lower(StaffUser.login) == login.lower())):
+        raise DomainError(_("登录名 %(login)s 已存在", login=login))
 
 
 def find_account(session, name: str) -> StaffUser | None:
@@ -167,9 +181,9 @@ def find_account(session, name: str) -> StaffUser | None:
     refuses "clerk.wang" beside "Clerk.Wang"): SQL lower() on both sides, which SQLite and
     PostgreSQL agree on for the ASCII letters a login may hold. A name with any other
     character names no account (and Python's lower() must not fold one into ASCII: the
-    Kelvin sign "\u212a" lowers to "k"). An older database may hold two spellings of one
-    name from before creation refused them: the exact one is taken, and a name that only
-    differs in case from both names neither."""
+    Kelvin sign "\u212a" lowers to "k"). The database holds one spelling of a name at most
+    (logins_0001 refuses a second, and stops the upgrade of a database holding two); the
+    exact spelling first, and neither of two, are kept in case one was made otherwise."""
     if not name.isascii():
         return None
     found = session.scalars(select(StaffUser)
