@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import io
 
-from sqlalchemy import and_, or_, select, text
+from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
 from votes.core.canonical import canonical_digest, format_time
@@ -122,19 +122,21 @@ def digest_at(seq: int) -> str:
 
 
 def entries(community_ids: list[int] | None = None, limit: int | None = None,
-            accounts: list[str] = (), before: int | None = None) -> list[AuditEntry]:
+            accounts: list = (), before: int | None = None) -> list[AuditEntry]:
     """The log, newest first: all of it (community_ids None), or the entries of these
-    communities and the account entries (account.*: created, changed, signed in...) whose
-    target is one of `accounts`, which carry no community; only those older than the entry
-    numbered `before`, if given."""
+    communities and the account entries (account.*: created, changed, signed in...), which
+    carry no community, of the `accounts` spans (audit_scope.Span: an account while it
+    served one of the communities); only those older than the entry numbered `before`, if
+    given."""
+    from votes.services import audit_scope
+
     query = select(AuditEntry).order_by(AuditEntry.seq.desc())
     if before is not None:
         query = query.where(AuditEntry.seq < before)
     if community_ids is not None:
         seen = AuditEntry.community_id.in_(community_ids)
         if accounts:
-            seen = or_(seen, and_(AuditEntry.action.startswith("account.", autoescape=True),
-                                  AuditEntry.target.in_(list(accounts))))
+            seen = or_(seen, audit_scope.condition(list(accounts)))
         query = query.where(seen)
     if limit:
         query = query.limit(limit)

@@ -332,17 +332,6 @@ def visible_communities(user: StaffUser) -> list[Community]:
     return list(db.session.scalars(query))
 
 
-def audit_accounts(communities: list[Community]) -> list[str]:
-    """The committee accounts serving any of these communities: a regulator reads their
-    account entries (a password reset, a sign-in) beside what was done under their names."""
-    ids = [c.id for c in communities]
-    return list(db.session.scalars(
-        select(StaffUser.login).where(StaffUser.role == "committee")
-        .where(StaffUser.id.in_(select(StaffCommunity.user_id)
-                                .where(StaffCommunity.community_id.in_(ids))))
-        .order_by(StaffUser.login)))
-
-
 def may_see(user: StaffUser, community: Community) -> bool:
     if user.role == "admin":
         return True

@@ -76,12 +76,13 @@ def home(user):
 @staff("admin", "regulator")
 def audit_log(user):
     from votes.services import audit
-    from votes.services.staff import audit_accounts, visible_communities
+    from votes.services.audit_scope import district_spans
+    from votes.services.staff import visible_communities
 
     ids, accounts = None, []
     if user.role != "admin":
         communities = visible_communities(user)
-        ids, accounts = [c.id for c in communities], audit_accounts(communities)
+        ids, accounts = [c.id for c in communities], district_spans(communities)
     if request.args.get("format") == "csv":
         return send_file(io.BytesIO(audit.export_csv(ids, accounts)), mimetype="text/csv",
                          download_name="audit.csv", as_attachment=True)
