@@ -399,6 +399,7 @@ def tick() -> None:
     from votes.services.lobby import sweep as sweep_lobby
     from votes.services.roll_upload import sweep_expired
     from votes.services.signin_devices import sweep as sweep_devices
+    from votes.services.signin_pauses import record as record_pauses
     from votes.services.signin_throttle import sweep as sweep_signins
 
     refused: list[tuple[int, str]] = []
@@ -410,6 +411,7 @@ def tick() -> None:
         if removed:
             click.echo(_("已删除 %(n)s 个过期的名册预览", n=removed))
         sweep_lobby()
+        record_pauses()  # before the sweep, though the sweep takes only rows a day old
         sweep_signins()
         sweep_devices()
         sweep_phone_counts()

@@ -139,6 +139,11 @@ def audit_label(entry) -> str:
         outcome = str(details["outcome"])
         said.append({"verified": _("验证通过"), "in_progress": _("链完整，表决进行中"),
                      "failed": _("验证失败")}.get(outcome, outcome))
+    elif entry.action == "account.signin_pauses":
+        said.extend(str(a.get("login", "")) for a in details.get("accounts") or ()
+                    if isinstance(a, dict))
+        if details.get("other_names"):
+            said.append(_("另有 %(n)s 个无账号的登录名", n=details["other_names"]))
     elif details.get("by") == "clock":  # a move the clock made (lifecycle._advance)
         said.append(_("到时自动"))
     if not said:
@@ -151,6 +156,7 @@ def action_label(action: str) -> str:
     """An audited staff action in words (the log keeps the code; the CSV export too)."""
     return {"account.create": _("新建账号"), "account.change": _("修改账号"),
             "account.signin_paused": _("登录失败过多，暂停登录"),
+            "account.signin_pauses": _("登录失败过多，暂停登录"),
             "account.signin_device_dropped": _("常用浏览器登录失败过多，不再免于暂停"),
             "account.signin_unpaused": _("解除登录暂停"),
             "account.signin": _("登录"), "account.signout": _("退出"),

@@ -296,10 +296,10 @@ def authenticate(login: str, password: str, device_cookie: str | None = None,
 
 def _failed(turn: signin_throttle.Turn | None, device_turn: signin_devices.DeviceTurn | None,
             user: StaffUser | None) -> None:
-    """A failed attempt (already counted by its turn): if its turn started a pause, the
-    audit log says so for an account that exists (not for any name a stranger types: the
-    log would take a row for each), and Paused is raised. If it ended a device's exemption,
-    the log says so too (a member's mistakes, or someone holding a copy of their cookie)."""
+    """A failed attempt (already counted by its turn): if its turn started a pause, Paused
+    is raised, the same for a name no account has (the pause is audited by votes tick,
+    signin_pauses). If it ended a device's exemption, the log says so (a member's mistakes,
+    or someone holding a copy of their cookie)."""
     if device_turn is not None:
         if device_turn.last:
             with unit_of_work() as session:
@@ -311,11 +311,7 @@ def _failed(turn: signin_throttle.Turn | None, device_turn: signin_devices.Devic
         return
     if turn is None or turn.pause_until is None:
         return
-    if user is not None:
-        with unit_of_work() as session:
-            audit.record(session, "system", "account.signin_paused", target=user.login,
-                         details={"until": format_time(turn.pause_until),
-                                  "pause": turn.pauses})
+    # Not audited here, whoever's the name: votes tick records the pauses (signin_pauses).
     raise signin_throttle.Paused(turn.pause_until, failed=True)
 
 
