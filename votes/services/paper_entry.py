@@ -6,7 +6,8 @@ from votes.models import Ballot, Proposal
 from votes.services.documents import check_scan, scan_upload
 from votes.services.errors import DomainError
 from votes.i18n import _
-from votes.services.paper_ballots import accept_rows, max_rows, read_rows
+from votes.services.paper_ballots import accept_rows
+from votes.services.paper_file import max_rows, read_rows
 from votes.services.plain_text import file_label
 
 
