@@ -237,7 +237,7 @@ def test_two_clerks_files_sharing_proxy_letters_in_another_order_both_go_in(
 
     from tests.procedure_world import open_vote
     from votes.core.tally import Choice
-    from votes.services import ballots
+    from votes.services import ballot_prepare
     from votes.services.ballots import BallotRequest, cast_ballots
     from votes.services.proxies import ProxyRequest
 
@@ -259,7 +259,7 @@ def test_two_clerks_files_sharing_proxy_letters_in_another_order_both_go_in(
 
     files = {"A": [row(0, "L1"), row(1, "L2")], "B": [row(2, "L2"), row(3, "L1")]}
     both = threading.Barrier(2)
-    real = ballots._keep
+    real = ballot_prepare.keep
     stored: dict[str, int] = {}
 
     def keep(session, proposal, file):
@@ -274,7 +274,7 @@ def test_two_clerks_files_sharing_proxy_letters_in_another_order_both_go_in(
                     pass
         return real(session, proposal, file)
 
-    monkeypatch.setattr(ballots, "_keep", keep)
+    monkeypatch.setattr(ballot_prepare, "keep", keep)
     outcome = {}
 
     def enter(who):
@@ -344,13 +344,13 @@ def test_one_transfer_sent_twice_at_once_is_entered_once_and_said_so(app, runner
 
     from tests.factories import make_open_proposal, resident_id
     from tests.races import outcome_of
-    from votes.services import ballots
+    from votes.services import ballot_prepare
     from votes.services.transfers import TransferEntry, enter_transfer
     from votes.services.lifecycle import get_proposal
 
     vote = make_open_proposal(app, runner, tmp_path)
     both_read = threading.Barrier(2, timeout=30)
-    real = ballots._keep_all
+    real = ballot_prepare.keep_all
 
     def after_both(*args, **kwargs):
         # Both sends have read the voter's latest ballot (neither has stored a file yet: the
@@ -358,7 +358,7 @@ def test_one_transfer_sent_twice_at_once_is_entered_once_and_said_so(app, runner
         both_read.wait()
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(ballots, "_keep_all", after_both)
+    monkeypatch.setattr(ballot_prepare, "keep_all", after_both)
     entry = TransferEntry("1", "1", "202", "agree", "周九", resident_id(10),
                           ("deed.jpg", b"deed"), ("form.jpg", b"buyer form"))
     outcome: dict[str, object] = {}

@@ -99,7 +99,7 @@ def test_one_scan_for_two_voters_entered_at_once_keeps_both_ballots(app, runner,
     from votes.core.tally import Choice
     from votes.extensions import db
     from votes.models import Ballot, Evidence, FrozenUnit
-    from votes.services import ballots
+    from votes.services import ballot_prepare
     from votes.services.ballots import BallotRequest, cast_ballots
     from votes.services.proxies import ProxyRequest
 
@@ -108,7 +108,7 @@ def test_one_scan_for_two_voters_entered_at_once_keeps_both_ballots(app, runner,
         voters = sorted(set(db.session.scalars(select(FrozenUnit.voter_key).where(
             FrozenUnit.proposal_id == vote["id"]))))[:2]
     scan = ("letter.pdf", b"%PDF-1.4 one letter, two principals")
-    real = ballots._keep
+    real = ballot_prepare.keep
 
     def meet(wait):  # both look for the scan together: neither finds it
         met = set()
@@ -121,7 +121,7 @@ def test_one_scan_for_two_voters_entered_at_once_keeps_both_ballots(app, runner,
                 met.add(threading.get_ident())
                 wait()
             return real(session, proposal, file)
-        monkeypatch.setattr(ballots, "_keep", keep)
+        monkeypatch.setattr(ballot_prepare, "keep", keep)
 
     def enter(voter):
         proxy = ProxyRequest("钱七", "110101199003070011", False, scan)

@@ -80,7 +80,8 @@ def test_service_refuses_the_override_even_without_the_form_checks(app, vote):
     from votes.core.tally import Choice
     from votes.extensions import db
     from votes.models import FrozenUnit
-    from votes.services.ballots import BallotRequest, StaffOverride, cast_ballot
+    from votes.services.ballot_prepare import StaffOverride
+    from votes.services.ballots import BallotRequest, cast_ballot
 
     with app.app_context():
         voter = db.session.scalar(select(FrozenUnit.voter_key).where(

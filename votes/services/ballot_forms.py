@@ -4,7 +4,7 @@ A clerk holding one real signed form could otherwise attach its scan to ballots 
 owners and make up their votes. A form already attached to another signer's staff-entered
 ballot of the same proposal is refused; the same signer's form may come again in a
 correction, never as a change of ballot (the owner's change is on a new form: a form any
-of their ballots still holds entered again is refused, votes.services.ballots._prepare, not
+of their ballots still holds entered again is refused, votes.services.ballot_prepare.prepare, not
 only their current ballot's: corrected onto a junk scan, the original form entered again
 was the owner's change, on no new signature). The buyer
 of a flat sold during the vote votes under the seller's voter but is another signer: the
@@ -40,7 +40,7 @@ from votes.services.notices import delivery_key, unit_label
 
 
 def digest(content: bytes) -> str:
-    """What a ballot's chain entry carries for its form (votes.services.ballots._keep)."""
+    """What a ballot's chain entry carries for its form (votes.services.ballot_prepare.keep)."""
     return hashlib.sha256(content).hexdigest()
 
 

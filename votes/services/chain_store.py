@@ -20,7 +20,7 @@ def lock_proposal(session: Session, proposal_id: int) -> Proposal:
     """Serialise writers of one proposal in one round trip: FOR NO KEY UPDATE on PostgreSQL;
     on SQLite a no-op UPDATE … RETURNING takes the database write lock and reads the row.
 
-    Not FOR UPDATE: a writer stores its scans before the lock (votes.services.ballots._keep),
+    Not FOR UPDATE: a writer stores its scans before the lock (votes.services.ballot_prepare.keep),
     and each such row's foreign key holds a KEY SHARE lock on the proposal row, which FOR
     UPDATE waits for. Two clerks who had each stored a scan then waited for each other, and
     PostgreSQL broke the deadlock by failing one of them. FOR NO KEY UPDATE still excludes

@@ -23,8 +23,8 @@ from votes.i18n import _, language
 from votes.models import (Ballot, ChainEntry, Evidence, FrozenUnit, Proposal, ProxyRecord,
                           Transfer)
 from votes.services import privacy
-from votes.services.ballots import (BallotRequest, StaffOverride, WithdrawnNotCorrected,
-                                    cast_ballots, latest_ballots)
+from votes.services.ballot_prepare import StaffOverride, WithdrawnNotCorrected
+from votes.services.ballots import BallotRequest, cast_ballots, latest_ballots
 from votes.services.proxies import ProxyRequest
 from votes.services.clerks import check_clerk
 from votes.services.errors import DomainError

@@ -19,8 +19,9 @@ from votes.i18n import _, ngettext
 from votes.models import AuditEntry, Ballot, FrozenUnit, ProxyRecord, Transfer, Unit
 from votes.services import audit, ballot_forms, clock, proxies
 from votes.services.clerks import blank_clerk, unfit_clerk
-from votes.services.ballots import (AlreadyVoted, BallotRequest, StaffOverride, Transferred,
-                                     cast_ballots, not_counted_message, voting_problem)
+from votes.services.ballot_prepare import AlreadyVoted, StaffOverride, Transferred
+from votes.services.ballots import (BallotRequest, cast_ballots, not_counted_message,
+                                     voting_problem)
 from votes.services.errors import DomainError, Problem
 from votes.services.lifecycle import get_proposal, refresh
 from votes.services.paper_documents import (count_principal, one_proxy_per_letter,
@@ -83,7 +84,7 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
     forms: dict[str, list[Ballot]] = {}  # each signed form's ballots (checked again under the lock)
     ballots = list(db.session.scalars(select(Ballot).where(Ballot.proposal_id == proposal.id)
                                       .order_by(Ballot.revision, Ballot.seq)))
-    not_changes: dict[str, int] = {}  # as ballots.not_changes_of counts them
+    not_changes: dict[str, int] = {}  # as ballot_prepare.not_changes_of counts them
     for b in ballots:
         voted[b.voter_key] = b
         if b.corrects is not None or b.withdrawn_by is not None:
@@ -185,7 +186,7 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
                     b.seq for b in forms.get(ballot_forms.digest(scan[1]), ())
                     if b.voter_key == unit.voter_key]):
                 # A form of one of the voter's ballots (the current one, or one a correction
-                # replaced) entered again is no change of ballot (ballots._prepare says why).
+                # replaced) entered again is no change of ballot (ballot_prepare.prepare says why).
                 fail(ballot_forms.entered_again_message(
                     scan[0], own.seq if own.seq in mine else mine[0], own))
             elif unit.voter_key in in_file:

@@ -17,7 +17,8 @@ from votes.core.withdrawal import KIND, withdrawal_body
 from votes.i18n import _
 from votes.models import Ballot, Transfer
 from votes.services import audit, keys
-from votes.services.ballots import _keep, latest_ballots, lock_for_voting
+from votes.services.ballot_prepare import keep
+from votes.services.ballots import latest_ballots, lock_for_voting
 from votes.services.corrections import clean_reason
 from votes.services.clerks import check_clerk
 from votes.services.errors import DomainError
@@ -49,7 +50,7 @@ def withdraw_ballot(proposal_ref: str, seq: int, *, reason: str,
     if not 0 <= seq < 2 ** 31:  # an INTEGER column
         raise DomainError(_("第 %(n)d 条记录不是本事项的选票", n=seq))
     with unit_of_work() as session:
-        digest = _keep(session, proposal, evidence)  # before the lock, as a ballot's scans
+        digest = keep(session, proposal, evidence)  # before the lock, as a ballot's scans
         signer = keys.signing_key()
         proposal, appender, now = lock_for_voting(session, proposal.id, signer)
         # Read under the lock: a ballot, correction or withdrawal appended a moment ago by

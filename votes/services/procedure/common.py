@@ -43,7 +43,7 @@ def store_evidence(session: Session, proposal: Proposal, evidence) -> str:
                                                 Evidence.sha256 == digest)) is None:
         # Stored at once, and nothing when another transaction stores the same file at the
         # same moment: a delivery stores its proof before the proposal's lock, as a ballot
-        # does its scan (votes.services.ballots._keep), and two at once may bring one file.
+        # does its scan (votes.services.ballot_prepare.keep), and two at once may bring one file.
         session.execute(insert_or_nothing(session, Evidence).values(
             proposal_id=proposal.id, sha256=digest, name=file_label(name), content=content)
             .on_conflict_do_nothing(index_elements=["proposal_id", "sha256"]))
