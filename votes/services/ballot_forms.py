@@ -28,9 +28,9 @@ letter's; nor may one scan be two of a form, a letter and a sale's deed
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from votes.i18n import _
@@ -44,17 +44,27 @@ def digest(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+def among(column, digests: Iterable[str] | None) -> Iterator:
+    """Conditions on a digest column, one a statement, that together keep the rows of these
+    digests: a statement's parameters stay few. With None, one condition keeping every row
+    (all of the vote's documents, read once for a whole file of ballots)."""
+    if digests is None:
+        yield true()
+        return
+    wanted = sorted(set(digests))
+    for start in range(0, len(wanted), 500):
+        yield column.in_(wanted[start:start + 500])
+
+
 def holders(session: Session, proposal: Proposal,
             digests: Iterable[str]) -> dict[str, list[Ballot]]:
     """For each of these form digests, the proposal's ballots it is attached to (in chain
     order; ballots entered before this rule may share one), but those a withdrawal took
     back: a ballot a correction replaced still holds its form (the module says why)."""
     found: dict[str, list[Ballot]] = {}
-    wanted = sorted(set(digests))
-    for start in range(0, len(wanted), 500):  # one statement's parameters stay few
+    for digests_wanted in among(Ballot.evidence, digests):
         for ballot in session.scalars(select(Ballot).where(
-                Ballot.proposal_id == proposal.id,
-                Ballot.evidence.in_(wanted[start:start + 500]),
+                Ballot.proposal_id == proposal.id, digests_wanted,
                 Ballot.withdrawn_by.is_(None))
                 .order_by(Ballot.seq)):
             found.setdefault(ballot.evidence, []).append(ballot)

@@ -16,8 +16,8 @@ from votes.core.roll import unit_key
 from votes.core.tally import Choice
 from votes.extensions import db
 from votes.i18n import _, ngettext
-from votes.models import AuditEntry, Ballot, FrozenUnit, ProxyRecord, Transfer, Unit
-from votes.services import audit, ballot_forms, clock, proxies
+from votes.models import AuditEntry, Ballot, FrozenUnit, Transfer, Unit
+from votes.services import audit, ballot_forms, clock, proxies, scan_roles
 from votes.services.clerks import blank_clerk, unfit_clerk
 from votes.services.ballot_prepare import AlreadyVoted, StaffOverride, Transferred
 from votes.services.ballots import (BallotRequest, cast_ballots, not_counted_message,
@@ -92,19 +92,10 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
         if b.evidence is not None and b.withdrawn_by is None:
             # as ballot_forms.holders: a withdrawn ballot holds it no more, a corrected one does
             forms.setdefault(b.evidence, []).append(b)
-    withdrawn = {b.seq for b in ballots if b.withdrawn_by is not None}
-    letters_on: dict[str, tuple[int, str]] = {}  # letter → (entry, voter), as check_documents
-    for letter, seq, voter in db.session.execute(
-            select(ProxyRecord.authorisation, ProxyRecord.seq, ProxyRecord.voter_key)
-            .where(ProxyRecord.proposal_id == proposal.id).order_by(ProxyRecord.seq)):
-        if seq not in withdrawn:
-            letters_on.setdefault(letter, (seq, voter))
-    deeds_on: dict[str, tuple[int, str]] = {}  # a sale's deed → (entry, voter), the same
-    for deed, seq, voter in db.session.execute(
-            select(Transfer.evidence, Transfer.seq, Transfer.voter_key)
-            .where(Transfer.proposal_id == proposal.id).order_by(Transfer.seq)):
-        if seq not in withdrawn:
-            deeds_on.setdefault(deed, (seq, voter))
+    # Every letter and deed of the vote, read once for the whole file by the readers
+    # check_documents asks under the lock about the digests of the batch.
+    letters_on = proxies.letters_on_ballots(db.session, proposal, None)
+    deeds_on = scan_roles.deeds_on_ballots(db.session, proposal, None)
     roles: dict[str, tuple[str, int]] = {}  # a scan of this file → ("form"/"letter", row)
     forms_in_file: dict[str, tuple[int, str]] = {}  # signed form → (row, voter)
     conflicts: list[dict] = []

@@ -77,7 +77,7 @@ def one_proxy_per_letter(proposal, letters: dict[str, tuple[str, int | None, int
 
 def one_role_per_scan(scan: tuple[str, bytes] | None, proxy: proxies.ProxyRequest | None,
                       number: int, forms: dict[str, list[Ballot]],
-                      letters_on: dict[str, tuple[int, str]],
+                      letters_on: dict[str, tuple[str, int, str]],
                       deeds_on: dict[str, tuple[int, str]],
                       roles: dict[str, tuple[str, int]],
                       voters: dict[str, list[FrozenUnit]],
@@ -96,7 +96,7 @@ def one_role_per_scan(scan: tuple[str, bytes] | None, proxy: proxies.ProxyReques
         fail(scan_roles.letter_is_a_deed_message(seq, _named(voters, voter)))
     if form is not None and form != letter:
         if form in letters_on:
-            seq, voter = letters_on[form]
+            _holder, seq, voter = letters_on[form]
             fail(scan_roles.form_is_a_letter_message(scan[0], seq, _named(voters, voter)))
         elif roles.get(form, ("form",))[0] == "letter":
             fail(_("表决票扫描件 %(name)s 与第 %(row)s 行的授权委托书是同一个文件；同一个文件不能"

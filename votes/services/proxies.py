@@ -21,6 +21,7 @@ from votes.core.roll import has_control
 from votes.i18n import _
 from votes.models import Ballot, FrozenVoter, Proposal, ProxyRecord
 from votes.services import privacy
+from votes.services.ballot_forms import among
 from votes.services.errors import DomainError, WholeInputRefused
 
 NAME_MAX = 100
@@ -186,19 +187,18 @@ def letters_held(session: Session, proposal: Proposal,
 
 
 def letters_on_ballots(session: Session, proposal: Proposal,
-                        letters: Iterable[str]) -> dict[str, tuple[str, int, str]]:
-    """For each of these digests that is the written authorisation of a proxy ballot of this
-    vote no withdrawal took back: (holder, entry, voter) of the first such ballot."""
+                       letters: Iterable[str] | None) -> dict[str, tuple[str, int, str]]:
+    """For each of these digests (None: every one) that is the written authorisation of a
+    proxy ballot of this vote no withdrawal took back: (holder, entry, voter) of the first
+    such ballot."""
     found: dict[str, tuple[str, int, str]] = {}
-    wanted = sorted(set(letters))
-    for start in range(0, len(wanted), 500):  # one statement's parameters stay few
+    for letters_wanted in among(ProxyRecord.authorisation, letters):
         for letter, holder, seq, voter in session.execute(
                 select(ProxyRecord.authorisation, ProxyRecord.holder, ProxyRecord.seq,
                        ProxyRecord.voter_key)
                 .join(Ballot, (Ballot.proposal_id == ProxyRecord.proposal_id)
                       & (Ballot.seq == ProxyRecord.seq))
-                .where(ProxyRecord.proposal_id == proposal.id,
-                       ProxyRecord.authorisation.in_(wanted[start:start + 500]),
+                .where(ProxyRecord.proposal_id == proposal.id, letters_wanted,
                        Ballot.withdrawn_by.is_(None))
                 .order_by(ProxyRecord.seq)):
             found.setdefault(letter, (holder, seq, voter))

@@ -69,18 +69,16 @@ def check_documents(session: Session, proposal: Proposal,
 
 
 def deeds_on_ballots(session: Session, proposal: Proposal,
-                     scans: Iterable[str]) -> dict[str, tuple[int, str]]:
-    """For each of these digests that is the deed of a sale entered in this vote, on a
-    ballot no withdrawal took back: (entry, voter) of the first such sale."""
+                     scans: Iterable[str] | None) -> dict[str, tuple[int, str]]:
+    """For each of these digests (None: every one) that is the deed of a sale entered in
+    this vote, on a ballot no withdrawal took back: (entry, voter) of the first such sale."""
     found: dict[str, tuple[int, str]] = {}
-    wanted = sorted(set(scans))
-    for start in range(0, len(wanted), 500):  # one statement's parameters stay few
+    for deeds_wanted in ballot_forms.among(Transfer.evidence, scans):
         for deed, seq, voter in session.execute(
                 select(Transfer.evidence, Transfer.seq, Transfer.voter_key)
                 .join(Ballot, (Ballot.proposal_id == Transfer.proposal_id)
                       & (Ballot.seq == Transfer.seq))
-                .where(Transfer.proposal_id == proposal.id,
-                       Transfer.evidence.in_(wanted[start:start + 500]),
+                .where(Transfer.proposal_id == proposal.id, deeds_wanted,
                        Ballot.withdrawn_by.is_(None))
                 .order_by(Transfer.seq)):
             found.setdefault(deed, (seq, voter))
