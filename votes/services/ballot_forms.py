@@ -135,12 +135,16 @@ def entered_again_message(name: str, held: int, current: Ballot) -> str:
              "不能再录入一次。业主改变意见须另签新的表决票", name=name, seq=held)
 
 
-def held_by_voter(session: Session, proposal: Proposal, voter_key: str,
-                  form: str) -> list[int]:
-    """The entries of the voter's ballots holding this form (as `holders`: not withdrawn,
-    a replaced one included), in chain order."""
-    return [b.seq for b in holders(session, proposal, [form]).get(form, [])
-            if b.voter_key == voter_key]
+def entered_again(found: dict[str, list[Ballot]], name: str, form: str,
+                  current: Ballot) -> str | None:
+    """Why the form (digest `form`, file `name`) is no new ballot for `current`'s voter (their
+    latest ballot): one of their ballots holds it already (`found`: `holders` of it, read
+    for a whole batch at once). None if none of theirs does."""
+    held = [b.seq for b in found.get(form, ()) if b.voter_key == current.voter_key]
+    if not held:
+        return None
+    return entered_again_message(name, current.seq if current.seq in held else held[0],
+                                 current)
 
 
 def shared_message(name: str, first: str, second: str) -> str:

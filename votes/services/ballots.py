@@ -190,13 +190,14 @@ def cast_ballots(proposal_id: int, requests: list[BallotRequest],
                 latest = latest_ballots(session, proposal, keys_wanted)
             _check_counted(session, proposal, keys_wanted)
             ballot_prepare.keep_all(session, proposal, requests)
+            forms_held = ballot_prepare.forms_held(session, proposal, requests, latest)
             prepared = []
             for req in requests:
                 if req.voter_key not in units:
                     raise DomainError(_("该房屋不在本次表决范围内"))
                 prepared.append(ballot_prepare.prepare(session, proposal, req,
                                                        units[req.voter_key],
-                                                       latest.get(req.voter_key)))
+                                                       latest.get(req.voter_key), forms_held))
             if pg_append.applies(session, len(prepared), actor, requests[0].evidence,
                                  prepared[0].body):
                 ballot = _append_pg(session, proposal, prepared[0])

@@ -173,13 +173,12 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
             elif own is not None and \
                     own.revision + 1 - not_changes.get(unit.voter_key, 0) > proposal.max_changes:
                 fail(AlreadyVoted(own, proposal.max_changes, staff=True).message)
-            elif own is not None and scan is not None and scan[1] and (mine := [
-                    b.seq for b in forms.get(ballot_forms.digest(scan[1]), ())
-                    if b.voter_key == unit.voter_key]):
+            elif own is not None and scan is not None and scan[1] and (
+                    again := ballot_forms.entered_again(forms, scan[0],
+                                                        ballot_forms.digest(scan[1]), own)):
                 # A form of one of the voter's ballots (the current one, or one a correction
                 # replaced) entered again is no change of ballot (ballot_prepare.prepare says why).
-                fail(ballot_forms.entered_again_message(
-                    scan[0], own.seq if own.seq in mine else mine[0], own))
+                fail(again)
             elif unit.voter_key in in_file:
                 fail(_("该业主在第 %(row)s 行已有选票", row=in_file[unit.voter_key]))
             else:
