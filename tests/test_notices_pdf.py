@@ -333,7 +333,7 @@ def test_result_notice_lists_every_unit_once_under_one_header_a_page(app, runner
 
         text = pdf_text(result_notice.result_notice_pdf(get_proposal(pid)), layout=False)
     assert text.count("表决意见") == 1
-    units = re.findall(r"^(\d+) 1 (\d+) [\d.]+ 未表决$", text, re.M)
+    units = re.findall(r"^(\d+)号楼1单元(\d+)室 [\d.]+ 未表决$", text, re.M)
     assert units == [("1", "101"), ("1", "102"), ("1", "201"), ("1", "202"), ("2", "101"),
                      ("2", "102"), ("2", "201")]
 
@@ -523,11 +523,11 @@ def test_result_notice_wraps_long_unit_labels_inside_their_cells(app, runner, tm
     pdf.write_bytes(client.get(f"/committee/p/{vote['id']}/result-notice.pdf").data)
     assert overlapping_words(pdf) == []
     text = re.sub(r"\s+", "", pdf_text(pdf, layout=False))
-    assert "阳光花园二期东区12号楼" in text and "商铺101-103室（临街）" in text
+    assert "阳光花园二期东区12号楼1单元商铺101-103室(临街)" in text
     (width, words), = text_boxes(pdf)
     # The table is centred: its text ends as far from the right edge as it starts from the left.
-    left = min(w[0] for w in words if w[4] == "楼栋")
-    top = next(w[1] for w in words if w[4] == "楼栋")
+    left = min(w[0] for w in words if w[4] == "房屋")
+    top = next(w[1] for w in words if w[4] == "房屋")
     seal = next(w[1] for w in words if "盖章" in w[4])  # the issuer, under the table
     assert max(w[2] for w in words if top < w[1] < seal - 1) <= width - left + 1
 

@@ -105,7 +105,7 @@ def _committee_notice_rows(pdf: bytes) -> dict[str, list[str]]:
     rows = {}
     for line in pdf_text(pdf).splitlines():
         cells = line.split()
-        if cells and re.fullmatch(r"\d-\d-\d{3}", cells[0]):
+        if cells and re.fullmatch(r"\d号楼\d单元\d{3}室", cells[0]):
             rows[cells[0]] = cells[1:]
     return rows
 
@@ -131,8 +131,8 @@ def test_a_settled_package_carries_the_settlement_beside_the_budget(app, runner,
     assert rows[0] == ["building", "entrance", "room", "area_m2", "share_yuan", "balance_yuan",
                        "shortfall_yuan", "settled_share_yuan", "debited_yuan",
                        "settled_shortfall_yuan"]
-    body = {f"{r[0]}-{r[1]}-{r[2]}": r for r in rows[1:]}
-    assert body["1-1-101"][4] == "895.00" and body["1-1-101"][7] == "874.84"
+    body = {f"{r[0]}号楼{r[1]}单元{r[2]}室": r for r in rows[1:]}
+    assert body["1号楼1单元101室"][4] == "895.00" and body["1号楼1单元101室"][7] == "874.84"
     assert sum(int(r[4].replace(".", "")) for r in rows[1:]) == 654750  # the budget
     assert sum(int(r[7].replace(".", "")) for r in rows[1:]) == 640000  # the final cost
     for unit, cells in notice.items():

@@ -251,9 +251,9 @@ def test_the_scope_preview_counts_as_the_vote_will(app, runner, tmp_path):
         "title": "t", "scope": "", "budget": "6547.50", "action": "preview"})
     text = page.get_data(as_text=True)
     assert "9 户，5 人，面积 654.75 m²" in text  # the shares: every unit
-    # A unit without an entrance is P-001, as everywhere else (it read P--001 here and on
-    # the community's roll page).
-    assert "<td>P-001</td>" in text and "<td>P-002</td>" in text and "P--" not in text
+    # A unit without an entrance is P座001室, as the notices print it (it read P--001 here);
+    # the community's roll page lists the roll's own labels (P-001).
+    assert "<td>P座001室</td>" in text and "<td>P座002室</td>" in text and "P--" not in text
     roll = client.get("/committee/c/SUN", query_string={"sort": "area"}).get_data(as_text=True)
     # The roll's cells carry their column's name (stacked on a phone): <td data-label=…>.
     assert re.search(r"<td[^>]*>P-001</td>", roll) and "P--" not in roll

@@ -74,9 +74,9 @@ def test_ballots_csv_and_the_units_page_mark_proxies_and_transfers_without_names
         assert secret not in sheet
     page = app.test_client().get(f"/p/{vote['uid']}/units").get_data(as_text=True)
     line = {r.split("</td>")[0].split("<td>")[-1]: r for r in page.split("<tr>")[2:]}
-    assert "委托" in line["1-1-102"] and "过户" not in line["1-1-102"]
-    assert "纸质（过户后新业主）" in line["1-1-202"]
-    assert "过户" not in line["1-1-101"] and "周九" not in page and "钱七" not in page
+    assert "委托" in line["1号楼1单元102室"] and "过户" not in line["1号楼1单元102室"]
+    assert "纸质（过户后新业主）" in line["1号楼1单元202室"]
+    assert "过户" not in line["1号楼1单元101室"] and "周九" not in page and "钱七" not in page
 
 
 def test_an_owner_of_only_a_storeroom_gets_a_letter_of_their_share_not_a_voting_notice(
@@ -256,7 +256,7 @@ def test_staff_open_the_scans_of_deliveries_and_objections_and_no_one_else(
     committee = app.test_client()
     sign_in(committee, "sun_committee")
     page = committee.get(f"/committee/p/{pid}").get_data(as_text=True)
-    assert 'id="scans"' in page and "2-1-201" in page and "1-1-102" in page
+    assert 'id="scans"' in page and "2号楼1单元201室" in page and "1号楼1单元102室" in page
     links = re.findall(r'href="(/committee/p/\d+/scans\?file=[0-9a-f]{64})"', page)
     assert len(links) == 2
     got = committee.get(f"/committee/p/{pid}/scans?file={receipt_digest}")

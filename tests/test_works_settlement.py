@@ -189,7 +189,7 @@ def test_settlement_notice_pdf_lists_every_unit_and_the_top_ups(app, runner, tmp
     text = pdf_text(out)
     assert "维修资金使用结算公告" in text and "6,400.00" in text and "福州电梯工程有限公司" in text
     assert "需续筹" in text and "共 2 户" in text
-    for room in ("1-1-101", "1-1-202", "2-1-201"):
+    for room in ("1号楼1单元101室", "1号楼1单元202室", "2号楼1单元201室"):
         assert room in text
     fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True).stdout
     assert "WenQuanYi" in fonts and " yes " in fonts  # embedded
@@ -235,7 +235,7 @@ def test_settlement_refused_when_a_unit_left_the_roll_and_nothing_is_debited(app
     assert runner.invoke(args=["roll", "import", "--community", "SUN", "--replace",
                                str(smaller)]).exit_code == 0
     refused = runner.invoke(args=["works", "settle", pid, "--final-cost", "6400.00"])
-    assert refused.exit_code == 1 and "1-1-202" in refused.output
+    assert refused.exit_code == 1 and "1号楼1单元202室" in refused.output
     with app.app_context():
         from votes.extensions import db
         from votes.models import FundDebit, Unit

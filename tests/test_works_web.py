@@ -121,10 +121,11 @@ def test_a_first_deposit_of_zero_is_shown_as_unknown_not_as_no_top_up(app, runne
     sign_in(client, "sun_committee")
     page = client.get(f"/committee/p/{pid}/works").get_data(as_text=True)
     assert "1 户需续筹" in page and unknown in page
-    cells = dict(re.findall(r"<tr><td[^>]*>([\d-]+)</td>.*?<td[^>]*>([^<]*)</td></tr>", page))
-    assert cells["1-1-202"] == "首期交存额未知，无法判断" and cells["1-1-201"] == "是"
+    cells = dict(re.findall(r"<tr><td[^>]*>(\d号楼\d单元\d+室)</td>.*?<td[^>]*>([^<]*)</td></tr>",
+                            page))
+    assert cells["1号楼1单元202室"] == "首期交存额未知，无法判断" and cells["1号楼1单元201室"] == "是"
     # "否", not blank: in the phone's stacked list an empty cell reads as a value missing.
-    assert cells["2-1-101"] == "否"
+    assert cells["2号楼1单元101室"] == "否"
     board = client.get(f"/p/{uid}").get_data(as_text=True)
     assert "1 户分户账余额低于首期交存额的 30%，应当续筹" in board and unknown in board
 
@@ -132,7 +133,7 @@ def test_a_first_deposit_of_zero_is_shown_as_unknown_not_as_no_top_up(app, runne
     committee = pdf_text(client.get(f"/committee/p/{pid}/settlement.pdf").data, layout=False)
     for text in (public, committee):
         assert "共 1 户" in text and unknown.replace(" ", "") in re.sub(r"\s+", "", text), text
-    row = next(line for line in committee.splitlines() if line.startswith("1-1-202"))
+    row = next(line for line in committee.splitlines() if line.startswith("1号楼1单元202室"))
     assert "无法判断" in row, committee
 
 

@@ -72,6 +72,18 @@ def _squeeze(text: str) -> str:
     return value.translate(_UPPER)
 
 
+def squeezed(text: str) -> str:
+    """A label as its key reads it before affixes go: full-width folded, spaces and
+    invisible characters dropped, Latin letters upper-cased ('Ａ座 ' -> 'A座')."""
+    return _squeeze(text)
+
+
+def printed_room(text: str) -> str:
+    """A room as a printed label names it: squeezed, its 室/号/房 off, its digits as the
+    roll writes them (a parking space P-002 is not P-2, as normalise_room reads it)."""
+    return _strip_affixes(_squeeze(text), _ROOM_SUFFIX)
+
+
 def _strip_affixes(value: str, suffixes: tuple[str, ...], prefix: str = "") -> str:
     """Rounds of: one suffix off the end, then the prefix off the start; until a round
     removes nothing or would leave nothing. The bounds move over the text, which is cut

@@ -17,7 +17,8 @@ from typing import Iterable
 
 from votes.core.refusal import Refusal, _
 from votes.core.roll import (SCOPE_KINDS, Scope, UnitRecord, natural_key, normalise_building,
-                             normalise_entrance, normalise_room)
+                             normalise_entrance, normalise_room, printed_room,
+                             squeezed)
 from votes.core.roll import unit_label as roll_unit_label
 
 EVERYONE = frozenset({"all", "all owners", "全体", "全体业主", "全部", "全小区", "所有业主"})
@@ -129,9 +130,34 @@ def suffixed(text: str, suffix: str) -> str:
 
 
 def flat_words(building: str, entrance: str, room: str) -> str:
-    """A flat as owners read it: 3号楼1单元101室."""
-    return (suffixed(normalise_building(building), "号楼")
-            + suffixed(normalise_entrance(entrance), "单元") + suffixed(room.strip(), "室"))
+    """A flat as owners read it: 3号楼1单元101室. The one spelling of a flat every document
+    and page prints (notices, result notice, letters, owner pages, the board): a roll row
+    "Ｂ座１２３号楼 / 1单元 / ８０８室" printed "B座123号楼1单元８０８室" on the notice but
+    its stored parts on the result notice, two spellings of one flat for an owner comparing
+    them. Each part is read as the flat's key reads it (full-width folded, spaces gone)."""
+    return "".join(flat_parts(building, entrance, room))
+
+
+def flat_parts(building: str, entrance: str, room: str) -> tuple[str, str, str]:
+    """flat_words' three parts (3号楼, 1单元, 101室; an empty entrance stays empty)."""
+    names = flat_names(building, entrance, room)
+    return tuple(suffixed(name, suffix) for name, suffix in zip(names, ("号楼", "单元", "室")))
+
+
+def flat_names(building: str, entrance: str, room: str) -> tuple[str, str, str]:
+    """A flat's building, entrance and room as flat_words reads them, without the words it
+    adds (3, 1, 101): what a page in another language puts in its own words."""
+    return (_name(building, normalise_building(building)),
+            _name(entrance, normalise_entrance(entrance)), _name(room, printed_room(room)))
+
+
+def _name(text: str, canonical: str) -> str:
+    # A canonical form ending in a letter or digit takes the suffix again ("B座123" of
+    # "B座123号楼" is B座123号楼); one in words keeps its own ending, which the canonical
+    # form may have cut as a suffix ("综合楼" is not "综合", "地下室" not "地下").
+    if not canonical or (canonical[-1].isascii() and canonical[-1].isalnum()):
+        return canonical
+    return squeezed(text)
 
 
 def scope_text(scope: str, flats: Iterable = ()) -> str:

@@ -19,7 +19,7 @@ from votes.core.identity import mask_in_text
 from votes.core.roll import has_control
 from votes.core.tally import Choice
 from votes.extensions import db
-from votes.i18n import _, language
+from votes.i18n import _
 from votes.models import (Ballot, ChainEntry, Evidence, FrozenUnit, Proposal, ProxyRecord,
                           Transfer)
 from votes.services import privacy
@@ -29,7 +29,8 @@ from votes.services.proxies import ProxyRequest
 from votes.services.clerks import check_clerk
 from votes.services.errors import DomainError
 from votes.services.lifecycle import get_proposal, refresh
-from votes.services.notices import delivery_key, unit_label
+from votes.services.labels import unit_words
+from votes.services.notices import delivery_key
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,7 @@ def staff_ballots(proposal: Proposal) -> list[StaffBallot]:
     for u in db.session.scalars(select(FrozenUnit).where(FrozenUnit.proposal_id == proposal.id)):
         labels.setdefault(u.voter_key, []).append(u)
     open_ = proposal.state == "voting"
-    # Chinese reads 1号楼1单元101室 as the notices print it; other languages 1-1-101.
-    label = unit_label if language() == "zh_CN" else \
-        (lambda u: "-".join(x for x in (u.building, u.entrance, u.room) if x))
+    label = unit_words  # the notices' spelling, in the page's language
     out = []
     for b in rows:
         body = bodies[b.seq]

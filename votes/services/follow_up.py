@@ -20,11 +20,12 @@ from votes.core.identity import mask_name, mask_phone
 from votes.core.local_rules import Procedure
 from votes.core.roll import OwnerKind
 from votes.extensions import db
-from votes.i18n import _, language, lazy
+from votes.i18n import _, lazy
 from votes.models import FrozenUnit, FrozenVoter, Proposal, Visit, VoterAccess
 from votes.services import audit, clock, privacy
 from votes.services.errors import DomainError
 from votes.services.plain_text import check_plain
+from votes.services.labels import unit_words
 from votes.services.notices import unit_label
 from votes.services.sheets import fit_columns, sheet_row
 from votes.services.tally import voted_voters
@@ -128,18 +129,6 @@ def _listed(proposal: Proposal, waiting: dict, buildings: set[str | None]
                 phones, tuple(unit_words(u) for u in mine)))
         groups[building].sort(key=lambda n: natural_key(n.units[0]))
     return groups
-
-
-def unit_words(u: FrozenUnit) -> str:
-    """A unit as the screen names it: the notices' Chinese label, or through the catalogue."""
-    if language() == "zh_CN":
-        return unit_label(u)
-    from votes.core.roll import normalise_building, normalise_entrance
-
-    b, e, r = normalise_building(u.building), normalise_entrance(u.entrance), u.room.strip()
-    if e:
-        return _("%(b)s号楼%(e)s单元%(r)s室", b=b, e=e, r=r)
-    return _("%(b)s号楼%(r)s室", b=b, r=r)
 
 
 def record_visit(proposal: Proposal, voter_key: str, outcome: str, note: str,

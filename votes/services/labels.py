@@ -182,3 +182,27 @@ def action_label(action: str) -> str:
             "works.contract": _("登记合同"), "works.payment": _("登记付款"),
             "works.acceptance": _("登记验收"), "works.settlement": _("登记结算"),
             "works.evidence.open": _("查看工程证明材料")}.get(action, action)
+
+
+def flat_label(building: str, entrance: str, room: str) -> str:
+    """A flat in the current language: in Chinese as every printed document spells it
+    (votes.core.scope_words.flat_words: 3号楼1单元101室), in English "building 3, entrance
+    1, room 101" of the same parts. Pages, exports and documents name a flat by this alone:
+    the stored parts (Ｂ座１２３号楼, ８０８室) printed as typed were another spelling."""
+    from votes.core.scope_words import flat_names, flat_words
+    from votes.i18n import language
+
+    if language() == "zh_CN":
+        return flat_words(building, entrance, room)
+    b, e, r = flat_names(building, entrance, room)
+    if e:
+        return _("%(b)s号楼%(e)s单元%(r)s室", b=b, e=e, r=r)
+    return _("%(b)s号楼%(r)s室", b=b, r=r)
+
+
+def unit_words(unit) -> str:
+    """flat_label of anything with building, entrance and room (a frozen unit, a debit, a
+    row of a record as a dict)."""
+    if isinstance(unit, dict):
+        return flat_label(unit["building"], unit["entrance"], unit["room"])
+    return flat_label(unit.building, unit.entrance, unit.room)

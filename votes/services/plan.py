@@ -72,6 +72,6 @@ def share_of(proposal: Proposal, building: str, entrance: str, room: str) -> Sha
     if len(found) != 1:
         return ShareLookup(False)
     u, settled = found[0]
-    from votes.services.follow_up import unit_words  # the page's language, not the notices'
+    from votes.services.labels import unit_words  # the page's language, not the notices'
 
     return ShareLookup(True, unit_words(u), u.area, u.share, settled)

@@ -18,10 +18,13 @@ from votes.services.figures import proposal_figures
 from votes.services.procedure.notice_lines import (NAMES, figure, follow_lines,
                                                    objection_lines, procedure_lines)
 from votes.services.procedure.outcome import outcome
-from votes.services.notices import units_in_delivery_order
+from votes.services.notices import unit_label, units_in_delivery_order
 from votes.services.tally import counted_ballots
 
-HEADER = ["楼栋", "单元", "房号", "面积(m²)", "表决意见"]
+# One column of the flat as the voting notice printed it: the roll's three stored parts
+# (Ｂ座１２３号楼 | 1单元 | ８０８室) were another spelling of the flat the owner's notice
+# named B座123号楼1单元808室.
+HEADER = ["房屋", "面积(m²)", "表决意见"]
 
 
 def result_notice_pdf(proposal: Proposal) -> bytes:
@@ -65,7 +68,7 @@ def result_notice_pdf(proposal: Proposal) -> bytes:
     followers = set(o.follow["voters"]) if o.follow else set()
     # Units of a kind the rules leave out (§16) count for nobody, whatever their owner did.
     excluded = set(Procedure.from_rules(proposal.rules).excluded_kinds)
-    rows = [HEADER] + [[u.building, u.entrance, u.room, format_area_grouped(u.area),
+    rows = [HEADER] + [[unit_label(u), format_area_grouped(u.area),
                         "不计入表决（议事规则）" if u.kind in excluded else
                         choice_of.get(u.voter_key, "未表决（从多）" if u.voter_key in followers
                                       else "未表决")] for u in units]
@@ -73,9 +76,9 @@ def result_notice_pdf(proposal: Proposal) -> bytes:
                         ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
                         ("VALIGN", (0, 0), (-1, -1), "TOP"),
                         ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey)])
-    widths = [2.5 * cm, 2.5 * cm, 3 * cm, 3 * cm, 3 * cm]
+    widths = [8 * cm, 3 * cm, 3 * cm]
     cell = ParagraphStyle("c", fontName=font, fontSize=10, leading=12, wordWrap="CJK")
-    # A plain string is drawn on one line whatever its length: a long building or room label
+    # A plain string is drawn on one line whatever its length: a long flat label
     # (the roll allows 64 characters), or 不计入表决（议事规则）, ran over the next column or
     # past the table. Only those become wrapped paragraphs: a paragraph in every cell would
     # make a city's 20,000 rows several times slower to lay out.

@@ -103,7 +103,7 @@ def register_blueprints(app: Flask) -> None:
 
     for name in ("state_label", "threshold_label", "matter_label", "basis_label", "role_label",
                  "channel_label", "kind_label", "action_label", "audit_label",
-                 "building_label"):
+                 "building_label", "unit_words"):
         app.add_template_filter(getattr(labels, name), name)
     app.add_url_rule("/favicon.ico", "favicon", _favicon)
     app.context_processor(_page_context)

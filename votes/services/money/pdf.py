@@ -145,4 +145,7 @@ def online_check(proposal, s: dict, heading: str, what: str):
 
 
 def unit_label(building: str, entrance: str, room: str) -> str:
-    return "-".join(x for x in (building, entrance, room) if x)
+    """A flat as the voting notices print it (votes.core.scope_words.flat_words)."""
+    from votes.core.scope_words import flat_words
+
+    return flat_words(building, entrance, room)

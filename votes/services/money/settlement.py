@@ -12,6 +12,7 @@ from votes.extensions import db
 from votes.i18n import _
 from votes.models import FundDebit, Proposal, Unit
 from votes.services.errors import DomainError
+from votes.services.labels import unit_words
 from votes.services.money.works import (append_stage, beyond_emergency,
                                        refuse_above_emergency_cap)
 from votes.services.records import frozen_units, roll_record
@@ -84,8 +85,7 @@ def _debit(session, p: Proposal, shares, when: datetime) -> None:
         select(Unit).where(Unit.community_id == p.community_id).order_by(Unit.id)
         .with_for_update().execution_options(populate_existing=True))}
     # Every flat gone is named at once: the committee brings them all back in one import.
-    gone = ["-".join(x for x in (f.building, f.entrance, f.room) if x)
-            for f in frozen.values() if f.unit_key not in current]
+    gone = [unit_words(f) for f in frozen.values() if f.unit_key not in current]
     if gone:
         raise DomainError(_(
             "房屋 %(units)s 已不在当前业主名册中（共 %(n)d 户），无法扣减其维修资金分户账，结算未"

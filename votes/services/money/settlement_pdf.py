@@ -94,8 +94,9 @@ def settlement_notice_pdf(proposal: Proposal, *, balances: bool = False) -> byte
                       format_yuan(sum(d.share for d in rows)),
                       format_yuan(sum(d.debited for d in rows)), "",
                       format_yuan(sum(d.shortfall for d in rows)), ""])
-        # 2.55 cm holds 99,999,999.99 at the cells' size; a larger figure is printed smaller.
-        story += pdf.table(table, [2.6, 2.55, 2.55, 2.55, 2.55, 2.55, 1.9], s["cell"])
+        # 2.4 cm holds 9,999,999.99 at the cells' size; a larger figure is printed smaller.
+        # 3.6 cm holds a flat as the notices name it (1号楼1单元1001室) on one line.
+        story += pdf.table(table, [3.6, 2.4, 2.4, 2.4, 2.4, 2.4, 1.8], s["cell"])
     else:
         table = [["房屋", "面积(m²)", "分摊(元)"]]
         table += [[pdf.unit_label(d.building, d.entrance, d.room), format_area_grouped(d.area),

@@ -17,7 +17,7 @@ from votes.i18n import _
 from votes.models import Evidence, FrozenUnit, Proposal
 from votes.services import audit
 from votes.services.errors import NotFound
-from votes.services.labels import delivery_method_label
+from votes.services.labels import delivery_method_label, flat_label
 from votes.services.procedure.common import entries_of
 from votes.services.tx import unit_of_work
 
@@ -50,7 +50,7 @@ def procedure_scans(proposal: Proposal) -> list[Scan]:
                    FrozenUnit.room).where(FrozenUnit.proposal_id == proposal.id,
                                           FrozenUnit.voter_key.in_(voters))
             .order_by(FrozenUnit.id)):
-        units.setdefault(voter, []).append("-".join(p for p in (b, e, r) if p))
+        units.setdefault(voter, []).append(flat_label(b, e, r))
     out = []
     for s in entries:
         body = s.entry["body"]
