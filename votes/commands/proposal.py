@@ -237,6 +237,24 @@ def _show_emergency(p) -> None:
         click.echo(_("情形：") + facts["category_label"] + _("　") + _("申请人：")
                    + facts["applicant_label"])
         click.echo(_("为何不能等待表决：") + facts["reason"])
+        # What its applicant acknowledged, as the board and the staff pages say it.
+        for f in facts["failed_before"]:
+            click.echo(_("公布时本小区范围重叠的表决正在进行：%(title)s", title=f.title) if f.running
+                       else _("本小区 %(n)s 个月内曾表决未通过：%(title)s", n=f.months,
+                              title=f.title))
+        split = facts["split_before"]
+        if split is not None:
+            from votes.core.numbers import format_yuan
+            from votes.services.clock import local_text
+
+            for u in split.uses:
+                click.echo(_("公布前 12 个月内本小区范围重叠的应急使用：%(title)s（%(date)s 公布，"
+                             "预算 %(budget)s 元）", title=u.title,
+                             date=local_text(u.opened_at, "%Y-%m-%d"),
+                             budget=format_yuan(u.budget)))
+            click.echo(_("连同本次合计 %(total)s 元，超过公布时的应急使用预算上限 %(cap)s 元；"
+                         "申请人已确认知晓上述应急使用。", total=format_yuan(split.total),
+                         cap=format_yuan(split.cap)))
         for digest in facts["evidence"]:
             click.echo(_("证明材料摘要（SHA-256）：") + digest)
     if p.chain_head:

@@ -215,10 +215,13 @@ def application(proposal, output):
 @click.option("--acknowledge-failed", "acknowledged", multiple=True, type=int,
               help=N_("（可重复）同一楼栋正在进行或近 12 个月内未通过的表决的编号，确认已知悉"
                       "（记入审计日志，在公示栏公开）"))
+@click.option("--acknowledge-emergency", "earlier", multiple=True, type=int,
+              help=N_("（可重复）近 12 个月内列支范围重叠、与本次合计超过应急使用预算上限的应急使用"
+                      "的编号，确认已知悉（记入审计日志，在公示栏公开）"))
 @_evidence
 @domain_errors
 def emergency(community, title, scope, budget, items, category, applicant, reason, docs,
-              acknowledged, evidence):
+              acknowledged, earlier, evidence):
     from votes.services.money.emergency import EmergencyApplication, apply_emergency
     from votes.services.proposal_create import DocumentUpload
 
@@ -226,13 +229,15 @@ def emergency(community, title, scope, budget, items, category, applicant, reaso
                                category=category, applicant=applicant, reason=reason,
                                items=tuple(items),
                                documents=tuple(DocumentUpload.from_path(d) for d in docs),
-                               acknowledged_failed=tuple(acknowledged))
+                               acknowledged_failed=tuple(acknowledged),
+                               acknowledged_emergencies=tuple(earlier))
     from votes.i18n import _
-    from votes.services.money.emergency import FailedVotesUnacknowledged
+    from votes.services.money.emergency import Unacknowledged
 
     try:
         click.echo(apply_emergency(app, _files(evidence)).id)
-    except FailedVotesUnacknowledged as err:
+    except Unacknowledged as err:
         err.message += " " + _("（命令行：%(opts)s）", opts=" ".join(
-            f"--acknowledge-failed {f.id}" for f in err.failed))
+            [f"--acknowledge-failed {f.id}" for f in err.failed]
+            + [f"--acknowledge-emergency {u.id}" for u in err.earlier]))
         raise

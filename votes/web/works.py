@@ -225,10 +225,11 @@ def emergency(user, community):
     """Emergency use without an owner vote: the plan is published at once on the board."""
     from votes.services.committee_views import form_scope
     from votes.services.money.emergency import (EmergencyApplication,
-                                                FailedVotesUnacknowledged, apply_emergency)
+                                                Unacknowledged, apply_emergency)
 
     form = request.form
     failed = []  # failed votes on the same buildings, each to be acknowledged by a tick
+    earlier = []  # earlier uses that with this one exceed the cap, each ticked alike
 
     def publish():
         items = tuple(line for line in form.get("items", "").splitlines() if line.strip())
@@ -246,11 +247,14 @@ def emergency(user, community):
                 applicant=form.get("applicant", ""), reason=form.get("reason", ""),
                 items=items, description=form.get("description", ""),
                 acknowledged_failed=tuple(whole_number(v) or 0 for v in
-                                          form.getlist("acknowledge_failed")))
+                                          form.getlist("acknowledge_failed")),
+                acknowledged_emergencies=tuple(whole_number(v) or 0 for v in
+                                               form.getlist("acknowledge_emergency")))
             p = apply_emergency(app, _evidence(), actor=user.login)
-        except FailedVotesUnacknowledged as err:
+        except Unacknowledged as err:
             flash(refusal_words(err), "error")
             failed.extend(err.failed)
+            earlier.extend(err.earlier)
         except DomainError as err:
             flash(refusal_words(err), "error")
         else:
@@ -260,22 +264,24 @@ def emergency(user, community):
 
     def make():
         address = publish()
-        return (redirect(address) if address else _emergency_form(community, form, failed)), \
+        return (redirect(address) if address
+                else _emergency_form(community, form, failed, earlier)), \
             address
 
     if request.method == "POST":
         # Published at once and never withdrawn: sent again, the page leads to the one
         # published rather than saying that it was.
         return once("works.emergency", user.login, make)
-    return _emergency_form(community, form, failed)
+    return _emergency_form(community, form, failed, earlier)
 
 
-def _emergency_form(community, form, failed):
+def _emergency_form(community, form, failed, earlier):
     from votes.services.communities import emergency_cap_text
     from votes.services.labels import applicant_label, emergency_category_label
     from votes.services.money.emergency import APPLICANT_ZH, CATEGORY_ZH
 
     return render_template("committee/emergency.html", community=community, form=form,
                            cap=emergency_cap_text(community.rules), failed=failed,
+                           earlier=earlier,
                            categories={k: emergency_category_label(k) for k in CATEGORY_ZH},
                            applicants={k: applicant_label(k) for k in APPLICANT_ZH})

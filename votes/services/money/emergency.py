@@ -52,6 +52,9 @@ class EmergencyApplication:
     description: str = ""
     # Ids of the failed votes on an overlapping scope the applicant acknowledges knowing of.
     acknowledged_failed: tuple[int, ...] = ()
+    # Ids of the earlier emergency uses on an overlapping scope that, with this one, exceed
+    # the community's cap (emergency_split): the applicant acknowledges each.
+    acknowledged_emergencies: tuple[int, ...] = ()
 
 
 # How far back a failed vote on the same buildings must be acknowledged.
@@ -68,10 +71,11 @@ class FailedVote:
     running: bool = False  # in publicity or voting when the emergency use was published
 
 
-class FailedVotesUnacknowledged(DomainError):
-    """Refused until the applicant ticks that they know of each of these failed votes."""
+class Unacknowledged(DomainError):
+    """Refused until the applicant ticks that they know of each of these failed or running
+    votes, and of each earlier emergency use that with this one exceeds the cap (`split`)."""
 
-    def __init__(self, failed: Sequence[FailedVote]):
+    def __init__(self, failed: Sequence[FailedVote], split=None):
         def named(votes):
             return _("；").join(_("“%(title)s”（编号 %(id)s）", title=f.title, id=f.id)
                                for f in votes)
@@ -85,9 +89,27 @@ class FailedVotesUnacknowledged(DomainError):
         if done:
             parts.append(_("本小区近 %(n)d 个月内列支范围与本次重叠的维修资金使用表决未通过：%(votes)s。",
                            n=FAILED_VOTE_MONTHS, votes=named(done)))
+        if split is not None:
+            parts.append(_split_words(split))
         super().__init__("".join(str(p) for p in parts) + str(_(
             "如仍按应急使用办理，请确认已知晓；确认将记入操作日志，并在公示栏和监管页面注明。")))
         self.failed = tuple(failed)
+        self.split = split
+        self.earlier = () if split is None else split.uses
+
+
+def _split_words(split) -> str:
+    from votes.core.numbers import format_yuan
+    from votes.services.clock import local_text
+
+    uses = _("；").join(str(_("“%(title)s”（编号 %(id)s，%(date)s 公布，预算 %(budget)s 元）",
+                             title=u.title, id=u.id, date=local_text(u.opened_at, "%Y-%m-%d"),
+                             budget=format_yuan(u.budget))) for u in split.uses)
+    return str(_("本小区近 %(n)d 个月内已公布列支范围与本次重叠的应急使用：%(uses)s；连同本次预算 "
+                 "%(budget)s 元合计 %(total)s 元，超过议事规则规定的应急使用预算上限 %(cap)s 元。"
+                 "同一维修不得拆分为多次应急使用以避开上限。",
+                 n=FAILED_VOTE_MONTHS, uses=uses, budget=format_yuan(split.budget),
+                 total=format_yuan(split.total), cap=format_yuan(split.cap)))
 
 
 def _check(app: EmergencyApplication) -> str:
@@ -140,7 +162,7 @@ def apply_emergency(app: EmergencyApplication, evidence: Sequence[EvidenceFile],
         from votes.services.lifecycle import open_without_vote
 
         open_without_vote(session, p, now)
-        acknowledged = _refuse_over_owners(session, p, now, app.acknowledged_failed)
+        acknowledged, earlier = _refuse_unacknowledged(session, p, now, cap, app)
         body = works.emergency_body(category=app.category, applicant=app.applicant,
                                     reason=reason, evidence=store_evidence(session, p, evidence))
         sealed = Appender(session, p).append(works.EMERGENCY, body, now)
@@ -151,7 +173,8 @@ def apply_emergency(app: EmergencyApplication, evidence: Sequence[EvidenceFile],
                                                 "applicant": app.applicant,
                                                 "entry": sealed.digest,
                                                 "emergency_max_budget": cap,
-                                                "acknowledged_failed": acknowledged})
+                                                "acknowledged_failed": acknowledged,
+                                                "acknowledged_emergencies": earlier})
     return p
 
 
@@ -176,15 +199,17 @@ def _buildings(session, proposal: Proposal) -> set[str]:
         select(FrozenUnit.building).where(FrozenUnit.proposal_id == proposal.id).distinct())}
 
 
-def _overlapping(session, emergency: Proposal, *where) -> list[Proposal]:
-    """The community's votes on using the fund (`where` narrowing them) whose scope overlaps
-    the emergency use's: either covers the whole community, or they share a building (of
-    their frozen rolls). An emergency use's state is "emergency": it is no vote (a vote may
-    still be flagged emergency, for its shorter publicity)."""
+def _overlapping(session, emergency: Proposal, *where, uses: bool = False) -> list[Proposal]:
+    """The community's votes on using the fund (`where` narrowing them), or with `uses` its
+    other emergency uses, whose scope overlaps the emergency use's: either covers the whole
+    community, or they share a building (of their frozen rolls). An emergency use's state
+    is "emergency": it is no vote (a vote may still be flagged emergency, for its shorter
+    publicity)."""
     mine = _buildings(session, emergency)
+    kind = Proposal.state == "emergency" if uses else Proposal.state != "emergency"
     candidates = session.scalars(select(Proposal).where(
         Proposal.community_id == emergency.community_id, Proposal.id != emergency.id,
-        Proposal.matter == "use_fund", Proposal.state != "emergency", *where)
+        Proposal.matter == "use_fund", kind, *where)
         .order_by(Proposal.id)).all()
     return [p for p in candidates
             if "all" in (emergency.scope, p.scope) or mine & _buildings(session, p)]
@@ -220,19 +245,26 @@ def failed_votes(session, emergency: Proposal, now) -> list[FailedVote]:
     return out
 
 
-def _refuse_over_owners(session, emergency: Proposal, now,
-                        acknowledged: Sequence[int]) -> list[int]:
+def _refuse_unacknowledged(session, emergency: Proposal, now, cap: int,
+                           app: EmergencyApplication) -> tuple[list[int], list[int]]:
     """An emergency use must not take the decision from owners who are deciding it, or who
     have just decided against it, without saying so. A vote on the same buildings (or the
     whole community) in publicity or voting, and one that failed in the last 12 months,
     must each be acknowledged by its id, and are shown with the use. Not refused: a real
     danger (a lift that traps people) cannot wait for the end of another vote, which once
-    begun cannot be withdrawn. Returns the ids acknowledged (to the audit log)."""
+    begun cannot be withdrawn. Nor may works split into several uses each under the cap
+    pass unseen: the earlier uses that with this one exceed it are acknowledged alike
+    (emergency_split). One refusal names all, so the applicant ticks them at once. Returns
+    the ids acknowledged of each (to the audit log)."""
+    from votes.services.money.emergency_split import split_at
+
     named = votes_named(session, emergency, now)
-    missing = [f for f in named if f.id not in set(acknowledged)]
-    if missing:
-        raise FailedVotesUnacknowledged(named)
-    return [f.id for f in named]
+    split = split_at(session, emergency, now, cap)
+    earlier = [] if split is None else [u.id for u in split.uses]
+    if set(f.id for f in named) - set(app.acknowledged_failed) \
+            or set(earlier) - set(app.acknowledged_emergencies):
+        raise Unacknowledged(named, split)
+    return [f.id for f in named], earlier
 
 
 def running_votes(session, emergency: Proposal, at) -> list[FailedVote]:
@@ -346,10 +378,11 @@ def emergency_facts(proposal: Proposal) -> dict | None:
         return None
     body = json.loads(line)["entry"]["body"]
     from votes.services.labels import applicant_label, emergency_category_label
+    from votes.services.money.emergency_split import split_before
 
     # Labels in the visitor's language (the _ZH tables are the printed, Chinese ones).
     return {**body, "category_zh": CATEGORY_ZH[body["category"]],
             "applicant_zh": APPLICANT_ZH[body["applicant"]],
             "category_label": emergency_category_label(body["category"]),
             "applicant_label": applicant_label(body["applicant"]),
-            "failed_before": failed_before(proposal)}
+            "failed_before": failed_before(proposal), "split_before": split_before(proposal)}

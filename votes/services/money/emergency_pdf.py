@@ -12,7 +12,7 @@ from sqlalchemy import select
 from votes.core.numbers import format_area_grouped, format_yuan
 from votes.extensions import db
 from votes.models import Evidence, Proposal
-from votes.services.clock import now, printed_time
+from votes.services.clock import now, printed_date, printed_time
 from votes.services.errors import DomainError
 from votes.services.money import pdf
 from votes.core.scope_words import notice_scope_text
@@ -54,6 +54,13 @@ def emergency_notice_pdf(proposal: Proposal, file_names: bool = True) -> bytes:
         story.append(pdf.para(
             f"公布时本小区列支范围重叠的表决“{f.title}”正在进行。" if f.running else
             f"本小区 {f.months} 个月内列支范围重叠的表决“{f.title}”未通过。", s["strong"]))
+    split = facts["split_before"]
+    if split is not None:
+        story.append(pdf.para("公布前 12 个月内本小区列支范围重叠的应急使用：" + "；".join(
+            f"“{u.title}”（{printed_date(u.opened_at)}公布，预算 {format_yuan(u.budget)} 元）"
+            for u in split.uses) + f"，连同本次合计 {format_yuan(split.total)} 元，超过公布时"
+            f"议事规则规定的应急使用预算上限 {format_yuan(split.cap)} 元；申请人已确认知晓。",
+            s["strong"]))
     items = sorted(proposal.items, key=lambda i: i.position)
     if items:
         story.append(pdf.para("维修项目：" + "；".join(
