@@ -120,7 +120,7 @@ def test_a_long_settlement_table_has_its_header_once_at_the_top_of_each_page(
                                "-o", str(committee)]).exit_code == 0
     for pdf in (posted, committee.read_bytes()):
         pages = pdf_text(pdf).split("\f")
-        flats = [re.findall(r"^\s*\d+-1-\d{4}\s", page, re.M) for page in pages]
+        flats = [re.findall(r"^\s*\d+号楼1单元\d{4}室\s", page, re.M) for page in pages]
         headers = [re.findall(r"^\s*房屋\s+面积\(m²\)\s+分摊\(元\)", page, re.M)
                    for page in pages]
         assert sum(map(len, flats)) == 400
@@ -129,5 +129,5 @@ def test_a_long_settlement_table_has_its_header_once_at_the_top_of_each_page(
             if rows:
                 assert page.index("房屋") < page.index(rows[0].strip())
         rows = [line.split() for line in pdf_text(pdf).splitlines()
-                if re.match(r"^\s*(\d+-1-\d{4}|合计)", line)]
-        assert rows[-1][0] == "合计（400" and rows[-2][0] == "2-1-5004", rows[-3:]
+                if re.match(r"^\s*(\d+号楼1单元\d{4}室|合计)", line)]
+        assert rows[-1][0] == "合计（400" and rows[-2][0] == "2号楼1单元5004室", rows[-3:]

@@ -417,7 +417,7 @@ def test_settlement_refusals_say_what_the_committee_can_do(app, runner, tmp_path
     assert replaced.exit_code == 0, replaced.output
     gone = runner.invoke(args=["works", "settle", pid, "--final-cost", "6400.00"])
     assert gone.exit_code == 1 and "Traceback" not in gone.output, gone.output
-    assert "1-1-202" in gone.output and "2-1-201" in gone.output, gone.output
+    assert "1号楼1单元202室" in gone.output and "2号楼1单元201室" in gone.output, gone.output
     assert "名册" in gone.output and "--replace" in gone.output, gone.output
     assert _works_entries(app, pid) == before
 
