@@ -107,3 +107,27 @@ def test_the_application_forms_facts_repeat_no_row_on_the_next_page(app, runner,
     assert text.count("申请事项") == 1
     assert text.count(title) == 1
     assert "业主表决" in text and "主任（签字）" in text
+
+
+def test_a_facts_row_continued_on_the_next_page_is_as_tall_as_its_text(tmp_path):
+    """A voter owning a shop of the longest building name (64 characters) had the notice's
+    费用明细 row (eight items named to their first 60 characters) run over to page 2: there
+    its last two lines stood over some 100 pt of empty row, the height the label 费用明细,
+    centred in the whole row on page 1, had above it (reportlab measured the continued row
+    with the first part's padding). The next row follows the continued lines at once."""
+    from tests.test_notices_pdf import _heavy_plan, notice, text_boxes
+    from votes.services.notices_pdf import render_notices
+
+    building = ("翠湖山庄二期沿街商业综合楼暨地下车库配套用房A座" + "东" * 64)[:64]
+    items = tuple((f"第{i}项" + "电梯曳引机控制柜钢丝绳更换及井道照明改造" * 10, "99,999,999.99")
+                  for i in range(8))
+    plan = _heavy_plan(community="阳" * 200, committee="委" * 200, title="题" * 200, items=items)
+    pdf = render_notices([notice(1, plan, units=((f"{building}商铺101-103室（临街）",
+                                                  "1,234.56"),))])
+    assert pdf_pages(pdf) == 2
+    (tmp_path / "notice.pdf").write_bytes(pdf)
+    words = text_boxes(tmp_path / "notice.pdf")[1][1]
+    # The continued row's last words, then the label of the row after it.
+    last = max(w[3] for w in words if "项目全称见公示栏" in w[4])
+    label = min(w[1] for w in words if w[4] == "列支范围")
+    assert 0 < label - last < 2 * 15, (last, label)

@@ -266,7 +266,12 @@ def facts_table(rows: list[tuple[str, str]], s: dict[str, ParagraphStyle]) -> Ta
     facts.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 10.5),
                                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                                ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke),
-                               ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                               # A label at its row's top: a label centred in a row that
+                               # runs over made reportlab give the rest of the row, on the
+                               # next page, the height above the label (some 100 pt of empty
+                               # row under two lines of items).
+                               ("VALIGN", (0, 0), (0, -1), "TOP"),
+                               ("VALIGN", (1, 0), (1, -1), "MIDDLE"),
                                ("TOPPADDING", (0, 0), (-1, -1), 2),
                                ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
     return facts
