@@ -139,7 +139,10 @@ def online_check(proposal, s: dict, heading: str, what: str):
                  f"身份后，{what}", s["body"]),
             para("查询网址：", s["body"]), para(link, s["link"])]
     block = Table([[QrCode(link, size), text]], colWidths=[size + 0.4 * cm, 12.6 * cm])
-    block.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    # Its font named, or the table sets reportlab's Helvetica before its cells: a font the
+    # PDF then names without embedding it.
+    block.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), register_fonts(), 10.5),
+                               ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                                ("LEFTPADDING", (0, 0), (0, 0), 0)]))
     return block
 
