@@ -44,3 +44,42 @@ def test_the_settlement_notice_is_numbered_too(app, runner, tmp_path):
         pages = _pages(docs[name])
         for n, page in enumerate(pages, 1):
             assert f"维修资金使用结算公告（电梯更换）第{n}页，共{len(pages)}页" in page, (name, page[-80:])
+
+
+def test_the_emergency_announcement_says_whose_it_is(app, runner, tmp_path):
+    """The emergency announcement's feet said "维修资金应急使用公告　第 2 页，共 6 页" and no
+    more: two emergency uses announced at once in one lobby (a long reason runs to several
+    pages) could not have their loose pages put back. Each page names its proposal, as the
+    result and settlement notices do."""
+    need_tools("pdftotext")
+    from tests.test_emergency_notice import _emergency
+
+    pid, _uid = _emergency(app, runner, tmp_path, title="2号楼消防水泵抢修",
+                           reason="消防水泵失效，需立即抢修。" * 150)
+    out = tmp_path / "e.pdf"
+    assert runner.invoke(args=["works", "emergency-notice", pid, "-o", str(out)]).exit_code == 0
+    pages = _pages(out.read_bytes())
+    assert len(pages) >= 2
+    for n, page in enumerate(pages, 1):
+        assert f"维修资金应急使用公告（2号楼消防水泵抢修）第{n}页，共{len(pages)}页" in page, \
+            page[-80:]
+
+
+def test_the_application_form_says_whose_it_is(app, runner, tmp_path):
+    """The form's feet said "住宅专项维修资金使用申请表　第 1 页，共 5 页" and no more: the
+    pages of two applications handed in together could not be told apart."""
+    need_tools("pdftotext")
+    import zipfile
+
+    from tests.money_world import passed_vote, works_done
+
+    vote = passed_vote(app, runner, tmp_path)
+    works_done(runner, tmp_path, vote["pid"])
+    out = tmp_path / "application.zip"
+    result = runner.invoke(args=["works", "application", vote["pid"], "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as z:
+        pages = _pages(z.read("application-form.pdf"))
+    for n, page in enumerate(pages, 1):
+        assert f"住宅专项维修资金使用申请表（电梯更换）第{n}页，共{len(pages)}页" in page, \
+            page[-80:]

@@ -105,4 +105,4 @@ def application_form_pdf(proposal: Proposal, *, tally, close_digest: str | None,
               Spacer(1, 0.6 * cm),
               pdf.para(f"维修资金管理机构审核意见：{BLANK}{BLANK}", s["body"]),
               pdf.para(f"审核人（签字）：{BLANK}　日期：{BLANK}", s["sign"])])]
-    return pdf.build("住宅专项维修资金使用申请表", story)
+    return pdf.build("住宅专项维修资金使用申请表", story, proposal)

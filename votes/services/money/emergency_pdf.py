@@ -91,7 +91,7 @@ def emergency_notice_pdf(proposal: Proposal, file_names: bool = True) -> bytes:
             *pdf.signature(proposal.community, now(), s)]
     # The QR code, whom to ask and the seal on one page, however long the reason or title.
     story.append(KeepTogether(tail))
-    return pdf.build("维修资金应急使用公告", story)
+    return pdf.build("维修资金应急使用公告", story, proposal)
 
 
 def _evidence(proposal: Proposal, digests: list[str]) -> list[tuple[str, str]]:
