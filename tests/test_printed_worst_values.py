@@ -133,3 +133,28 @@ def test_a_facts_row_continued_on_the_next_page_is_as_tall_as_its_text(tmp_path)
     last = max(w[3] for w in words if "项目全称见公示栏" in w[4])
     label = min(w[1] for w in words if w[4] == "列支范围")
     assert 0 < label - last < 2 * 15, (last, label)
+
+
+def test_the_application_forms_vote_heading_stays_with_its_table(app, runner, tmp_path):
+    """With a title of 166 characters and fourteen items of 200, the form's heading
+    "业主表决：……，结果：通过" was the last line of page 1 and the table of figures it
+    introduces began page 2: the result read alone at a page's foot, its figures apart
+    from it. A heading is kept on the page of what follows it."""
+    import zipfile
+
+    from tests.money_world import passed_vote, works_done
+
+    name = "电梯曳引机控制柜钢丝绳更换及井道照明改造工程量清单"
+    items = [(f"第{i:02d}项" + name * 10)[:200] + ":100.00" for i in range(14)]
+    extra = ("--title", ("电梯更换" * 60)[:166], "--budget", "7947.50",
+             *[arg for item in items for arg in ("--item", item)])
+    pid = passed_vote(app, runner, tmp_path, extra=extra)["pid"]
+    works_done(runner, tmp_path, pid)
+    out = tmp_path / "application.zip"
+    result = runner.invoke(args=["works", "application", pid, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as z:
+        pages = pdf_text(z.read("application-form.pdf")).split("\f")
+    heading = [n for n, page in enumerate(pages) if "业主表决：" in page]
+    table = [n for n, page in enumerate(pages) if "参与表决专有面积" in page]
+    assert len(heading) == 1 and heading == table, (heading, table)

@@ -17,7 +17,10 @@ def styles() -> dict:
     font = register_fonts()
     base = dict(fontName=font, wordWrap="CJK")
     return {"title": ParagraphStyle("t", fontSize=18, leading=24, alignment=1, **base),
-            "h": ParagraphStyle("h", fontSize=12.5, leading=18, spaceBefore=6, **base),
+            # A heading stays on the page of what it introduces: the form's "业主表决：……，
+            # 结果：通过" was a page's last line, its table of figures on the next page.
+            "h": ParagraphStyle("h", fontSize=12.5, leading=18, spaceBefore=6,
+                                keepWithNext=1, **base),
             "body": ParagraphStyle("b", fontSize=10.5, leading=15, **base),
             "cell": ParagraphStyle("c", fontSize=9.5, leading=12, **base),
             "strong": ParagraphStyle("s", fontSize=12, leading=17, textColor="#a00000",
