@@ -16,7 +16,7 @@ first, runs the CLI as before), an app with the same configuration, and a test t
 not monkeypatched anything the commands might call (conftest's autouse guard counts the
 monkeypatch's changes beyond its own). A put-back proposal has the same id, uid, signing key and rows as the first one made in
 the process; the per-process caches keyed by a proposal's uid (a chain found sound at its
-head, an electorate, a vote's figures, a close entry, a proposal's items) would then hold
+head, an electorate, a vote's figures, a close entry, a proposal's items, a public page made once) would then hold
 another test's answers, so they are emptied at each put-back, and what the commands had
 added to them is put back with the rows (a test counting a page's statements counts on
 it). What is neither rows nor files is not put back: PostgreSQL's planner statistics (a
@@ -171,9 +171,19 @@ def _caches() -> list[tuple[str, dict, Any, bool]]:
     from votes.services.procedure import common
 
     kept = [("sound", records._sound, True), ("electorates", tally._electorates, True),
-            ("figures", figures._kept, True), ("closes", common._closes, False)]
+            ("figures", figures._kept, True), ("closes", common._closes, False),
+            *((name, cache, True) for name, cache in _public_pages())]
     return [(name, cache.entries, cache.lock, by_url) for name, cache, by_url in kept] + \
         [("parts", proposal_read._parts, proposal_read._parts_lock, False)]
+
+
+def _public_pages():
+    """The public pages kept per process once made (votes/web/public_kept.py): a put-back
+    proposal's uid and chain head are an earlier test's, with other rows behind them (its
+    community's contacts, the flats' debits), so a page kept for that test is not this one's."""
+    from votes.web import public_kept
+
+    return public_kept.caches()
 
 
 def _cache_entries() -> dict[str, dict]:
@@ -222,7 +232,7 @@ def _put_back_caches(added: list[tuple[str, tuple, Any]], url: str) -> None:
     from votes.services.procedure import common
 
     held = {"sound": records._sound, "electorates": tally._electorates,
-            "figures": figures._kept, "closes": common._closes}
+            "figures": figures._kept, "closes": common._closes, **dict(_public_pages())}
     for cache in held.values():
         cache.held = 0
     for name, key, value in added:

@@ -172,22 +172,20 @@ def document(uid: str, position: int):
 
 
 @bp.get("/p/<uid>/units")
-# The whole frozen roll and chain read, and a row per flat drawn, on every request (about a
-# second of a worker's core for 20,000 flats), open to anyone. As loose as the share look-up:
-# the result is announced at a meeting, with dozens of phones behind the hall's one address.
+# Open to anyone; made once per process for a chain head and language (public_kept). As
+# loose as the share look-up: the result is announced at a meeting, with dozens of phones
+# behind the hall's one address.
 @limiter.limit("30 per minute")
 def units(uid: str):
     """After the close: per unit only whether a ballot counted and its channel, so an owner
     who did not vote can see no one voted in their name."""
     from votes.services.owner_pages import proposal_by_uid
-    from votes.services.participation import participation_page
+    from votes.web.public_kept import units_table
 
     # The proposal alone, not the board's figures (the turnout, the ballot count): the page
-    # shows none of them, and while voting is open it is a 404 (participation_page).
+    # shows none of them, and while voting is open it is a 404.
     proposal = proposal_by_uid(uid)
-    page = participation_page(proposal)
-    if page is None:
+    table = units_table(proposal)
+    if table is None:
         abort(404)
-    rows, transferred = page
-    return render_template("public/units.html", proposal=proposal, rows=rows,
-                           counted=sum(r["counted"] for r in rows), transferred=transferred)
+    return render_template("public/units.html", proposal=proposal, table=table)

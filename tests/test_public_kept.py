@@ -1,0 +1,69 @@
+"""The public pages a stranger may ask for again and again that cost seconds of a core to
+make: after the close what they show no longer changes, so a process makes each once per
+chain head (and language) and serves it again, still only of a chain as written."""
+
+from __future__ import annotations
+
+import html
+
+from tests.money_world import passed_vote, works_done
+from tests.test_tampered_chain_store import _tamper
+
+
+def _counting(monkeypatch, module, name: str) -> list:
+    calls = []
+    made = getattr(module, name)
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return made(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+def test_the_units_list_is_made_once_per_chain_head_and_language(app, runner, tmp_path,
+                                                                 client, monkeypatch):
+    """/p/<uid>/units read the frozen roll and the chain and drew a row per flat on every
+    request (about a second of a core for 20,000 flats), open to anyone at 30 a minute per
+    address: a handful of addresses kept both cores busy with a list that no longer
+    changes after the close."""
+    from votes.services import participation
+
+    vote = passed_vote(app, runner, tmp_path)
+    made = _counting(monkeypatch, participation, "participation_page")
+    units = f"/p/{vote['uid']}/units"
+    first = client.get(units)
+    assert first.status_code == 200
+    for _ in range(3):
+        again = client.get(units)
+        assert again.get_data() == first.get_data()
+    assert len(made) == 1
+    page = html.unescape(first.get_data(as_text=True))
+    assert "共 7 户，6 户已计入。" in page and "1号楼1单元101室" in page, page
+
+    # Another language is another page; each is made once.
+    english = client.get(units + "?lang=en").get_data(as_text=True)
+    assert "Building 1" in english or "building 1" in english, english
+    client.get(units + "?lang=en")
+    assert len(made) == 2
+
+    # A new entry (the works' contract) is a new head: made again, from the new chain.
+    works_done(runner, tmp_path, vote["pid"], accepted=False)
+    assert client.get(units).status_code == 200
+    assert len(made) == 3
+
+
+def test_a_kept_units_list_is_not_served_of_a_chain_damaged_since(app, runner, tmp_path,
+                                                                  client):
+    from votes.services.records import forget_checked
+
+    vote = passed_vote(app, runner, tmp_path)
+    units = f"/p/{vote['uid']}/units"
+    assert client.get(units).status_code == 200
+    _tamper(app, vote["pid"], "altered")
+    forget_checked()  # the minute after which the board reads the whole chain again
+    refused = client.get(units)
+    text = html.unescape(refused.get_data(as_text=True))
+    assert refused.status_code == 400 and "请告知业主委员会和维修资金管理部门" in text, text
+    assert "已计入" not in text
