@@ -67,3 +67,59 @@ def test_a_kept_units_list_is_not_served_of_a_chain_damaged_since(app, runner, t
     text = html.unescape(refused.get_data(as_text=True))
     assert refused.status_code == 400 and "请告知业主委员会和维修资金管理部门" in text, text
     assert "已计入" not in text
+
+
+def _settled(app, runner, tmp_path) -> dict:
+    from tests.money_world import low_balance_rows
+
+    vote = passed_vote(app, runner, tmp_path, rows=low_balance_rows())
+    works_done(runner, tmp_path, vote["pid"])
+    assert runner.invoke(args=["works", "settle", vote["pid"],
+                               "--final-cost", "6400.00"]).exit_code == 0
+    return vote
+
+
+def test_the_public_settlement_notice_is_drawn_once_per_chain_head_and_contacts(
+        app, runner, tmp_path, client, monkeypatch):
+    """/p/<uid>/settlement.pdf, open to anyone at 10 a minute per address, was drawn anew
+    for every request: seconds of a core for thousands of flats. It changes only with a
+    new entry or the committee's name and telephone printed at its foot."""
+    from tests.browser import pdf_text
+    from votes.services.money import settlement_pdf
+
+    vote = _settled(app, runner, tmp_path)
+    drawn = _counting(monkeypatch, settlement_pdf, "settlement_notice_pdf")
+    notice = f"/p/{vote['uid']}/settlement.pdf"
+    first = client.get(notice)
+    assert first.status_code == 200 and first.data.startswith(b"%PDF")
+    for _ in range(3):
+        assert client.get(notice).data == first.data
+    assert len(drawn) == 1
+
+    assert runner.invoke(args=["community", "contact", "SUN", "--committee", "阳光花园业委会",
+                               "--phone", "0591-83999999"]).exit_code == 0
+    changed = client.get(notice)
+    assert len(drawn) == 2 and "0591-83999999" in pdf_text(changed.data)
+    client.get(notice)
+    assert len(drawn) == 2
+
+
+def test_a_kept_settlement_notice_is_not_served_of_a_chain_damaged_since(app, runner,
+                                                                        tmp_path, client):
+    from sqlalchemy import select
+
+    from votes.extensions import db
+    from votes.models import ChainEntry
+    from votes.services.records import forget_checked
+    from tests.test_tampered_chain_store import alter
+
+    vote = _settled(app, runner, tmp_path)
+    notice = f"/p/{vote['uid']}/settlement.pdf"
+    assert client.get(notice).status_code == 200
+    with app.app_context():
+        alter(db.session.scalar(select(ChainEntry).where(
+            ChainEntry.proposal_id == int(vote["pid"]), ChainEntry.seq == 2)))
+        db.session.commit()
+    forget_checked()
+    refused = client.get(notice)
+    assert refused.status_code == 400 and refused.mimetype == "text/html", refused.status

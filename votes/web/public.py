@@ -59,17 +59,17 @@ def _board_page(view, share=None, asked=None):
 
 
 @bp.get("/p/<uid>/settlement.pdf")
-# Drawn anew for every request, a row per flat (seconds of a worker's core for thousands),
-# and open to anyone: one address may not keep the workers drawing it.
+# A row per flat (seconds of a worker's core for thousands), open to anyone: drawn once per
+# process for a chain head and contacts (public_kept), and one address may not loop on it.
 @limiter.limit("10 per minute")
 def settlement_notice(uid: str):
     """The settlement notice: the final cost, each unit's share and who must top up."""
     import io
 
-    from votes.services.money.settlement_pdf import settlement_notice_pdf
     from votes.services.owner_pages import proposal_by_uid
+    from votes.web.public_kept import settlement_notice as kept_notice
 
-    pdf = settlement_notice_pdf(proposal_by_uid(uid))
+    pdf = kept_notice(proposal_by_uid(uid))
     return send_file(io.BytesIO(pdf), mimetype="application/pdf",
                      download_name="settlement.pdf", as_attachment=False)
 

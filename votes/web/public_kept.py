@@ -68,6 +68,36 @@ def units_table(proposal: Proposal) -> UnitsTable | None:
 _units = Kept(size=8_000_000)
 
 
+def settlement_notice(proposal: Proposal) -> bytes:
+    """The public settlement notice (settlement_pdf.settlement_notice_pdf), kept as drawn.
+
+    Drawn anew for every request, a row per flat (seconds of a core for thousands), open to
+    anyone at 10 a minute per address. What it prints comes from the chain (the works, the
+    close; the debits are written with the settlement's entry), the frozen proposal, and,
+    outside the chain, the community's name, committee and telephone (which the committee
+    may change at any time) and the poster's address: all in the key."""
+    from votes.services.access import lobby_link
+    from votes.services.money import settlement_pdf
+    from votes.services.procedure.common import checked
+
+    community = proposal.community
+    key = (*_chain_key(proposal), proposal.title, proposal.scope, proposal.budget,
+           community.name, community.committee_name, community.contact_phone,
+           lobby_link(proposal))
+    found = _settlements.get(key)
+    if found is not None:
+        # As settlement_pdf's own read of the works entries checks it.
+        checked(proposal, _("不能显示本事项的工程和资金记录"))
+        return found
+    pdf = settlement_pdf.settlement_notice_pdf(proposal)
+    _settlements.put(key, pdf, weight=len(pdf))
+    return pdf
+
+
+# Bytes of PDF, about 60 a flat: 24 MB a worker at most, a few city-sized notices.
+_settlements = Kept(size=24_000_000)
+
+
 def caches() -> list[tuple[str, Kept]]:
     """The caches here, for tests/snapshots.py: each keyed by the database's URL first."""
-    return [("units", _units)]
+    return [("units", _units), ("settlements", _settlements)]
