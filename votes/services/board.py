@@ -32,6 +32,13 @@ class BoardView:
         return next(c for c in (self.tally or self.turnout).checks if c.name == name)
 
 
+# The most a receipt box may hold: a full receipt as the receipt page prints it (64 digits in
+# groups of four, 79 characters with their spaces) pasted with room to spare for other
+# separators and the punctuation around it. The box puts what was typed back into the page:
+# uncapped, a request as long as the proxy allows made a page as long.
+RECEIPT_TYPED_MAX = 128
+
+
 def board_view(uid: str, receipt: str = "") -> BoardView:
     proposal = proposal_by_uid(uid)
     if proposal.state == "draft":
@@ -39,7 +46,11 @@ def board_view(uid: str, receipt: str = "") -> BoardView:
 
         raise NotFound(_("没有这个表决事项"))
     figures = proposal_figures(str(proposal.id))
-    lookup = lookup_receipt(proposal, receipt) if receipt.strip() else None
+    if len(receipt) > RECEIPT_TYPED_MAX:
+        # Not read at all: a longer typing cut short could read as a prefix of a digest.
+        lookup = ReceiptLookup(receipt[:RECEIPT_TYPED_MAX], None, malformed=True)
+    else:
+        lookup = lookup_receipt(proposal, receipt) if receipt.strip() else None
     from votes.services.witness import latest_cosignatures
 
     return BoardView(proposal, figures.turnout, figures.tally, figures.ballots, lookup,
