@@ -39,3 +39,71 @@ def test_the_receipt_box_echoes_no_more_than_a_receipt_may_be_typed(app, runner,
     assert page.status_code == 200 and "x" * 200 not in text
     assert len(RECEIPT_BOX.search(text).group(1)) <= 128
     assert "这不是有效的回执码" in text, text
+
+
+def _exports(app, pid) -> dict[str, int]:
+    from sqlalchemy import func, select
+
+    from votes.extensions import db
+    from votes.models import AuditEntry
+
+    with app.app_context():
+        return dict(db.session.execute(
+            select(AuditEntry.action, func.count()).where(AuditEntry.target == str(pid))
+            .group_by(AuditEntry.action)).all())
+
+
+def _committee(app, runner, tmp_path, client) -> str:
+    from tests.money_world import staff_accounts, works_done
+    from tests.staff_world import sign_in
+
+    pid = passed_vote(app, runner, tmp_path)["pid"]
+    works_done(runner, tmp_path, pid, accepted=False)
+    staff_accounts(app, runner)
+    sign_in(client, "sun_committee")
+    return pid
+
+
+def test_a_bundle_is_not_exported_while_the_worker_holds_another_whole_vote(
+        app, runner, tmp_path, client):
+    """The committee's bundle.zip exported the whole vote inside the request, with no bound
+    on how many at once: each holds the vote's roll, chain and bundle in memory (hundreds of
+    MB at 100,000 units), and ten tabs held ten in one worker. A worker now holds one whole
+    vote at a time, as for the application package and the regulator's verification
+    (export.verifying): meanwhile 503, told in words, with Retry-After, nothing audited."""
+    from votes.services.export import verifying
+
+    pid = _committee(app, runner, tmp_path, client)
+    before = _exports(app, pid)
+    with verifying():  # another export or verification running in this worker
+        for path in (f"/committee/p/{pid}/bundle.zip", f"/committee/p/{pid}/application.zip"):
+            busy = client.get(path)
+            text = busy.get_data(as_text=True)
+            # About a minute (the limiter sets it again, from its own clock, to the second).
+            assert busy.status_code == 503 and int(busy.headers["Retry-After"]) >= 59, path
+            assert busy.mimetype == "text/html" and "请约一分钟后再试" in text, text
+    assert _exports(app, pid) == before
+    assert client.get(f"/committee/p/{pid}/bundle.zip").status_code == 200
+
+
+def test_whole_vote_downloads_are_limited_per_account(app, runner, tmp_path, client):
+    """bundle.zip exports the whole vote (seconds of a core for a city's) and writes an
+    audit entry under the log's lock, which every audited action of every community takes,
+    with no limit: a script on one account (or a stolen one) could loop on it. 6 a minute
+    per account: a member downloading it twice is far within it. Then 429, nothing
+    exported or audited; another account still may."""
+    from tests.staff_world import sign_in
+
+    pid = _committee(app, runner, tmp_path, client)
+    app.config["RATELIMIT_ENABLED"] = True
+    before = _exports(app, pid)
+    paths = [f"/committee/p/{pid}/bundle.zip"] * 6
+    assert [client.get(path).status_code for path in paths] == [200] * 6
+    during = _exports(app, pid)
+    for path in paths[:2]:
+        refused = client.get(path)
+        assert refused.status_code == 429 and "操作太频繁" in refused.get_data(as_text=True)
+    assert _exports(app, pid) == during != before
+    regulator = app.test_client()
+    sign_in(regulator, "district")
+    assert regulator.get(paths[0]).status_code == 200

@@ -129,3 +129,20 @@ def limit_verification_starts(view):
     from votes.extensions import limiter
 
     return limiter.limit("10 per minute", key_func=_staff_account, methods=["POST"])(view)
+
+
+# A whole vote's bundle (bundle.zip) or fund application package (application.zip): the
+# export of the whole vote in the request (seconds of a core for a city's, and the package
+# verifies it too) and an audit entry under the log's lock, which every audited action of
+# every community takes. A member downloads each once or twice; a script on one account (or
+# a stolen one) looped on them without end. 6 a minute per account, the two together; a
+# refusal because the worker is busy with another whole vote (503) is not counted.
+WHOLE_VOTE_DOWNLOADS = "6 per minute"
+
+
+def limit_whole_vote_downloads(view):
+    from votes.extensions import limiter
+
+    return limiter.shared_limit(
+        WHOLE_VOTE_DOWNLOADS, scope="whole-vote-downloads", key_func=_staff_account,
+        deduct_when=lambda response: response.status_code != 503)(view)

@@ -519,19 +519,10 @@ def transfer(user, proposal):
     return once("committee.transfer", user.login, make)
 
 
-@bp.get("/p/<int:pid>/bundle.zip")
-@staff("committee", "regulator", "admin", obj="proposal")
-def bundle(user, proposal):
-    from votes.services.export import export_bundle
-
-    buffer = io.BytesIO()
-    export_bundle(str(proposal.id), buffer, actor=user.login)
-    return _download(buffer.getvalue(), f"bundle-{proposal.uid}.zip", "application/zip")
-
-
 def _download(data: bytes, name: str, mimetype: str):
     return send_file(io.BytesIO(data), mimetype=mimetype, download_name=name, as_attachment=True)
 
 import votes.web.committee_followup  # noqa: E402,F401  (more routes of this blueprint)
 
 from votes.web import committee_procedure  # noqa: E402,F401 - 从多 and objection routes
+from votes.web import whole_vote  # noqa: E402,F401 - the bundle download
