@@ -87,17 +87,18 @@ def test_a_bundle_is_not_exported_while_the_worker_holds_another_whole_vote(
 
 
 def test_whole_vote_downloads_are_limited_per_account(app, runner, tmp_path, client):
-    """bundle.zip exports the whole vote (seconds of a core for a city's) and writes an
-    audit entry under the log's lock, which every audited action of every community takes,
-    with no limit: a script on one account (or a stolen one) could loop on it. 6 a minute
-    per account: a member downloading it twice is far within it. Then 429, nothing
-    exported or audited; another account still may."""
+    """bundle.zip and application.zip (which exports and verifies the vote) each export the
+    whole vote (seconds of a core for a city's) and write an audit entry under the log's
+    lock, which every audited action of every community takes: a script on one account (or
+    a stolen one) could loop on them. Together, 6 a minute per account: a member
+    downloading each twice, and once again, is within it. Then 429, nothing exported or
+    audited; another account still may."""
     from tests.staff_world import sign_in
 
     pid = _committee(app, runner, tmp_path, client)
     app.config["RATELIMIT_ENABLED"] = True
     before = _exports(app, pid)
-    paths = [f"/committee/p/{pid}/bundle.zip"] * 6
+    paths = [f"/committee/p/{pid}/bundle.zip", f"/committee/p/{pid}/application.zip"] * 3
     assert [client.get(path).status_code for path in paths] == [200] * 6
     during = _exports(app, pid)
     for path in paths[:2]:

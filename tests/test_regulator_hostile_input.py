@@ -75,7 +75,7 @@ def test_application_packages_asked_for_at_once_are_made_one_at_a_time(app, runn
         assert entered.wait(WAIT)
         refused = client.get(url)
         assert refused.status_code == 503, refused.status_code
-        assert refused.headers["Retry-After"] == "60"
+        assert refused.headers["Retry-After"] in ("59", "60")  # the limiter sets it again
         assert "正在验证" in refused.get_data(as_text=True)
         assert refused.mimetype == "text/html"
     finally:
@@ -111,7 +111,7 @@ def test_a_package_asked_for_while_the_worker_runs_a_verification_waits_its_turn
         assert client.post(f"/regulator/p/{pid}/verify").status_code == 303
         assert entered.wait(WAIT)
         refused = client.get(f"/committee/p/{pid}/application.zip")
-        assert refused.status_code == 503 and refused.headers["Retry-After"] == "60"
+        assert refused.status_code == 503 and refused.headers["Retry-After"] in ("59", "60")
     finally:
         release.set()
         assert verify_jobs.wait_idle(WAIT)

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from votes.core.numbers import whole_number
 from votes.services.errors import DomainError
 from votes.web import refusal_words
-from votes.web.authz import limit_stored_file_openings, staff
+from votes.web.authz import limit_stored_file_openings, limit_whole_vote_downloads, staff
 from votes.web.once import once
 
 bp = Blueprint("works", __name__)
@@ -202,19 +202,18 @@ def emergency_letters(user, proposal):
 
 
 @bp.get("/committee/p/<int:pid>/application.zip")
+@limit_whole_vote_downloads
 @staff("committee", "regulator", "admin", obj="proposal")
 def application(user, proposal):
-    from flask import make_response
-
     from votes.services.export import VerifierBusy
     from votes.services.money.application import application_package
 
     try:
         data = application_package(proposal, actor=user.login)
     except VerifierBusy as busy:
-        response = make_response(render_template("error.html", message=busy.message), 503)
-        response.headers["Retry-After"] = "60"
-        return response
+        from votes.web.whole_vote import whole_vote_busy
+
+        return whole_vote_busy(busy.message)
     return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
                      download_name=f"application-{proposal.id}.zip")
 
