@@ -108,3 +108,31 @@ def test_whole_vote_downloads_are_limited_per_account(app, runner, tmp_path, cli
     regulator = app.test_client()
     sign_in(regulator, "district")
     assert regulator.get(paths[0]).status_code == 200
+
+
+def test_the_districts_whole_overview_is_limited_per_account(app, runner, tmp_path, client):
+    """The overview's CSV and its sort by turnout compute every proposal of the district
+    (several queries each: years of votes) on every request, with no limit: one account's
+    script could keep the workers at it. 10 a minute per account: a regulator exports the
+    CSV once and looks at a page or two of the sorted list. The overview's pages, which
+    compute only the page shown, are not counted."""
+    from tests.money_world import staff_accounts
+    from tests.staff_world import PASSWORD, sign_in
+
+    passed_vote(app, runner, tmp_path)
+    staff_accounts(app, runner)
+    sign_in(client, "district")
+    app.config["RATELIMIT_ENABLED"] = True
+    whole = ["/regulator/?format=csv", "/regulator/?sort=turnout"] * 5
+    assert [client.get(path).status_code for path in whole] == [200] * 10
+    for path in whole[:2]:
+        refused = client.get(path)
+        assert refused.status_code == 429 and "操作太频繁" in refused.get_data(as_text=True)
+    for path in ("/regulator/", "/regulator/?sort=end", "/regulator/?page=1"):
+        assert client.get(path).status_code == 200, path
+    result = runner.invoke(args=["users", "create", "--no-must-change", "district2", "--role",
+                                 "regulator", "--jurisdiction", "350502", "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    colleague = app.test_client()
+    sign_in(colleague, "district2")
+    assert colleague.get(whole[0]).status_code == 200

@@ -100,7 +100,9 @@ def staff(*roles: str, obj: str | None = None):
     return decorate
 
 
-def _staff_account() -> str:
+def staff_account() -> str:
+    """A rate limit's key for a staff page: the signed-in account (the client's address
+    before the sign-in)."""
     from votes.extensions import client_address
 
     return current_user.get_id() or client_address()
@@ -115,7 +117,7 @@ def limit_stored_file_openings(view):
     from votes.extensions import limiter
 
     return limiter.shared_limit(
-        "60 per minute", scope="stored-file-openings", key_func=_staff_account,
+        "60 per minute", scope="stored-file-openings", key_func=staff_account,
         exempt_when=lambda: request.view_args.get("digest") is None
         and request.args.get("file") is None)(view)
 
@@ -128,7 +130,7 @@ def limit_stored_file_openings(view):
 def limit_verification_starts(view):
     from votes.extensions import limiter
 
-    return limiter.limit("10 per minute", key_func=_staff_account, methods=["POST"])(view)
+    return limiter.limit("10 per minute", key_func=staff_account, methods=["POST"])(view)
 
 
 # A whole vote's bundle (bundle.zip) or fund application package (application.zip): the
@@ -144,5 +146,5 @@ def limit_whole_vote_downloads(view):
     from votes.extensions import limiter
 
     return limiter.shared_limit(
-        WHOLE_VOTE_DOWNLOADS, scope="whole-vote-downloads", key_func=_staff_account,
+        WHOLE_VOTE_DOWNLOADS, scope="whole-vote-downloads", key_func=staff_account,
         deduct_when=lambda response: response.status_code != 503)(view)

@@ -25,7 +25,29 @@ FIGURE_SORTS = {
 bp = Blueprint("regulator", __name__, url_prefix="/regulator")
 
 
+def _whole_district() -> bool:
+    """The overview computes every proposal of the district (the CSV, a sort by a figure),
+    not only the page shown."""
+    return request.args.get("format") == "csv" or request.args.get("sort", "") in FIGURE_SORTS
+
+
+# Every proposal's figures, verification and money: several queries a proposal, for a
+# district's years of votes, on every request. A regulator exports the CSV once and looks
+# at a page or two of the sorted list; a script on one account kept the workers at it.
+# Per account; the overview's pages, which compute the page shown only, are not counted.
+WHOLE_DISTRICT_PER_MINUTE = "10 per minute"
+
+
+def _limit_whole_district(view):
+    from votes.extensions import limiter
+    from votes.web.authz import staff_account
+
+    return limiter.limit(WHOLE_DISTRICT_PER_MINUTE, key_func=staff_account,
+                         exempt_when=lambda: not _whole_district())(view)
+
+
 @bp.get("/")
+@_limit_whole_district
 @staff("regulator", "admin")
 def overview(user):
     from votes.services.clock import parse_iso
@@ -52,7 +74,7 @@ def overview(user):
     sort = request.args.get("sort", "")
     if sort in PROPOSAL_SORTS:
         proposals.sort(key=PROPOSAL_SORTS[sort])
-    if request.args.get("format") == "csv" or sort in FIGURE_SORTS:
+    if _whole_district():
         rows = overview_rows(proposals)
         if sort in FIGURE_SORTS:
             rows.sort(key=FIGURE_SORTS[sort])
