@@ -123,3 +123,36 @@ def test_a_kept_settlement_notice_is_not_served_of_a_chain_damaged_since(app, ru
     forget_checked()
     refused = client.get(notice)
     assert refused.status_code == 400 and refused.mimetype == "text/html", refused.status
+
+
+def test_the_start_page_reads_the_boards_communities_together(app, runner, tmp_path,
+                                                             client):
+    """The start page lists up to 20 boards, each with its community's name: each community
+    was loaded on its own as the page named it, up to 20 statements more per view of a page
+    open to anyone (600 a minute per address)."""
+    import re
+
+    from sqlalchemy import event
+
+    from tests.factories import make_open_proposal
+    from votes.extensions import db
+
+    codes = ("SUN", "MOON", "STAR")
+    for code in codes:
+        make_open_proposal(app, runner, tmp_path, code=code)
+    with app.app_context():
+        engine = db.engine
+    seen = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    client.get("/")  # the session's first statements (the staff user, …) out of the way
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        page = client.get("/").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert page.count("阳光花园 · 电梯更换") == len(codes), page
+    communities = [s for s in seen if re.search(r"\bFROM communities\b", s)]
+    assert len(communities) <= 1 and len(seen) <= 2, seen
