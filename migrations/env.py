@@ -19,10 +19,10 @@ logger = logging.getLogger('alembic.env')
 # `votes db upgrade|downgrade` say each migration in theirs (MIGRATIONS_PROGRESS, called
 # with each step applied: votes/commands/migrations.py), Alembic's log only on request.
 progress = current_app.config.get("MIGRATIONS_PROGRESS")
-# SQLite cannot reflect the expression index on lower(code) (migration codes_0001), so
-# `votes db check` warned twice that it skipped comparing it: known, and not a difference.
-warnings.filterwarnings("ignore", message=r".*expression-based index uq_communities_code_lower")
-warnings.filterwarnings("ignore", message=r".*expression-based index 'uq_communities_code_lower'")
+# SQLite cannot reflect the expression indexes on lower(code) and lower(login) (migrations
+# codes_0001, logins_0001), so `votes db check` warned that it skipped comparing them:
+# known, and not a difference.
+warnings.filterwarnings("ignore", message=r".*expression-based index '?uq_(communities_code|staff_users_login)_lower")
 if current_app.config.get("MIGRATIONS_QUIET") or progress:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 

@@ -48,7 +48,7 @@ def test_public_settlement_notice_has_shares_but_no_balances(app, runner, tmp_pa
     public = client.get(f"/p/{vote['uid']}/settlement.pdf")
     assert public.status_code == 200
     text = pdf_text(public.data)
-    assert "1-1-202" in text and "分摊" in text and "共 2 户" in text
+    assert "1号楼1单元202室" in text and "分摊" in text and "共 2 户" in text
     for header in ("扣减后余额", "已扣减", "不足(元)"):
         assert header not in text, header
     rich = next(d for d in vote["debits"] if d[2] == "101" and d[0] == "1")
