@@ -146,7 +146,8 @@ def test_the_forms_signatures_never_stand_alone_on_a_page(app, runner, tmp_path)
             pdf = application_form_pdf(
                 proposal, tally=tally, close_digest="0" * 64, bundle_head="0" * 64,
                 total_shortfall=0, emergency={"category_zh": "电梯故障", "applicant_zh": "业主委员会",
-                                              "reason": "电梯停运" * n})
+                                              "reason": "电梯停运" * n, "failed_before": [],
+                                              "split_before": None})
             pages = len(re.findall(rb"/Type\s*/Page\b", pdf))
             if os.environ.get("MONEY_KEEP") and n in (241, 321):
                 (Path(os.environ["MONEY_KEEP"]) / f"form-{n}.pdf").write_bytes(pdf)

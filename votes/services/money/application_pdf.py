@@ -77,6 +77,11 @@ def application_form_pdf(proposal: Proposal, *, tally, close_digest: str | None,
         story += [pdf.para("应急使用：未经业主表决", s["strong"]),
                   pdf.para(f"情形：{emergency['category_zh']}；申请人：{emergency['applicant_zh']}；"
                            f"原因：{emergency['reason']}", s["body"])]
+        # The fund office approves the spending no owner voted: it reads, as the lobby did,
+        # the votes this use overrides and the earlier uses it adds to past the cap.
+        from votes.services.money.emergency_pdf import acknowledged_lines
+
+        story += [pdf.para(line, s["strong"]) for line in acknowledged_lines(emergency)]
     else:
         from votes.services.procedure.notice_lines import follow_lines, objection_lines
 

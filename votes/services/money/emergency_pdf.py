@@ -50,17 +50,7 @@ def emergency_notice_pdf(proposal: Proposal, file_names: bool = True) -> bytes:
                       "不设表决和异议期。", s["strong"]),
              pdf.para("不能等待业主表决的原因：", s["h"]),
              pdf.para(facts["reason"], s["body"])]
-    for f in facts["failed_before"]:
-        story.append(pdf.para(
-            f"公布时本小区列支范围重叠的表决“{f.title}”正在进行。" if f.running else
-            f"本小区 {f.months} 个月内列支范围重叠的表决“{f.title}”未通过。", s["strong"]))
-    split = facts["split_before"]
-    if split is not None:
-        story.append(pdf.para("公布前 12 个月内本小区列支范围重叠的应急使用：" + "；".join(
-            f"“{u.title}”（{printed_date(u.opened_at)}公布，预算 {format_yuan(u.budget)} 元）"
-            for u in split.uses) + f"，连同本次合计 {format_yuan(split.total)} 元，超过公布时"
-            f"议事规则规定的应急使用预算上限 {format_yuan(split.cap)} 元；申请人已确认知晓。",
-            s["strong"]))
+    story += [pdf.para(line, s["strong"]) for line in acknowledged_lines(facts)]
     items = sorted(proposal.items, key=lambda i: i.position)
     if items:
         story.append(pdf.para("维修项目：" + "；".join(
@@ -92,6 +82,22 @@ def emergency_notice_pdf(proposal: Proposal, file_names: bool = True) -> bytes:
     # The QR code, whom to ask and the seal on one page, however long the reason or title.
     story.append(KeepTogether(tail))
     return pdf.build("维修资金应急使用公告", story, proposal)
+
+
+def acknowledged_lines(facts: dict) -> list[str]:
+    """What the applicant acknowledged (emergency_facts' failed_before and split_before), as
+    paper says it: the announcement and the application form, one wording for both, so the
+    fund office reads what the lobby was told."""
+    lines = [f"公布时本小区列支范围重叠的表决“{f.title}”正在进行。" if f.running else
+             f"本小区 {f.months} 个月内列支范围重叠的表决“{f.title}”未通过。"
+             for f in facts["failed_before"]]
+    split = facts["split_before"]
+    if split is not None:
+        lines.append("公布前 12 个月内本小区列支范围重叠的应急使用：" + "；".join(
+            f"“{u.title}”（{printed_date(u.opened_at)}公布，预算 {format_yuan(u.budget)} 元）"
+            for u in split.uses) + f"，连同本次合计 {format_yuan(split.total)} 元，超过公布时"
+            f"议事规则规定的应急使用预算上限 {format_yuan(split.cap)} 元；申请人已确认知晓。")
+    return lines
 
 
 def _evidence(proposal: Proposal, digests: list[str]) -> list[tuple[str, str]]:
