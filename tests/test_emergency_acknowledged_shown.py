@@ -81,3 +81,32 @@ def test_the_application_form_of_a_use_that_acknowledged_nothing_says_nothing_of
     with zipfile.ZipFile(out) as z:
         form = re.sub(r"\s+", "", pdf_text(z.read("application-form.pdf")))
     assert "未通过" not in form and "正在进行" not in form and "公布前12个月内" not in form, form
+
+
+def test_the_owners_emergency_page_names_what_the_applicant_acknowledged(app, runner, tmp_path,
+                                                                         client):
+    """The owner signed in read-only (/p/<uid>/pick) saw the use, its budget and their share,
+    but not that the owners had voted these works down, nor the earlier uses it adds to:
+    only the board said so. Their page says it in the board's words, in both languages."""
+    from tests.test_emergency_owner import _sign_in
+
+    _pid, uid = _world(app, runner, tmp_path)
+    signed_in = _sign_in(client, uid)
+    assert signed_in.status_code == 302, signed_in.get_data(as_text=True)
+    board = client.get(f"/p/{uid}").get_data(as_text=True)
+    page = client.get(f"/p/{uid}/emergency").get_data(as_text=True)
+    assert 'id="emergency-use"' in page, page
+    for words in (f"本小区 2 个月内曾表决未通过：{FAILED}",
+                  f"公布前 12 个月内本小区范围重叠的应急使用：{FIRST}（2027-01-30 公布，"
+                  "预算 4,999.00 元）",
+                  "连同本次合计 9,998.00 元，超过公布时的应急使用预算上限 5,000.00 元；"
+                  "申请人已确认知晓上述应急使用。"):
+        assert words in board and words in page, (words, page)
+    english = client.get(f"/p/{uid}/emergency?lang=en").get_data(as_text=True)
+    for words in (f'A vote in this community failed within 2 months: <span lang="zh-CN">{FAILED}'
+                  "</span>",
+                  "An emergency use on an overlapping scope published within the 12 months "
+                  f'before: <span lang="zh-CN">{FIRST}</span> (published 2027-01-30, budget '
+                  "4,999.00 yuan)",
+                  "With this one, 9,998.00 yuan in all, above the emergency cap of 5,000.00 yuan"):
+        assert words in english, (words, english)
