@@ -110,3 +110,35 @@ def test_the_owners_emergency_page_names_what_the_applicant_acknowledged(app, ru
                   "4,999.00 yuan)",
                   "With this one, 9,998.00 yuan in all, above the emergency cap of 5,000.00 yuan"):
         assert words in english, (words, english)
+
+
+def test_the_votes_shown_are_those_acknowledged_not_those_failed_since(app, runner, tmp_path):
+    """The failed votes shown with a use were worked out again on every view, from each
+    vote's result as it stands now: a vote passed at the close (its objection period
+    running) when the use was published, whose final result is "not passed" after an upheld
+    objection, was then shown with the use as one failed that its applicant acknowledged,
+    though it was never put to them. What is shown is what the audit log says was
+    acknowledged."""
+    from tests.procedure_world import (ALL_AGREE, END, at, close_at_end, file_objection,
+                                       open_vote, uphold_objection, vote)
+
+    pid = open_vote(app, runner, tmp_path, "objection_days=7")
+    vote(runner, tmp_path, pid, ALL_AGREE)
+    close_at_end(app, runner, pid)
+    at(app, END + timedelta(hours=3))
+    seq = file_objection(runner, tmp_path, pid)
+    at(app, END + timedelta(days=1))
+    published = _apply(runner, tmp_path, 1)  # nothing to acknowledge: the vote had passed
+    assert published.exit_code == 0, published.output
+    use = published.output.strip()
+    at(app, END + timedelta(days=8))  # the period over, the objection answered
+    uphold_objection(runner, pid, seq)  # the final result: not passed
+    with app.app_context():
+        from votes.services.lifecycle import get_proposal
+
+        uid = get_proposal(use).uid
+    board = app.test_client().get(f"/p/{uid}").get_data(as_text=True)
+    assert "1号楼屋面渗漏抢修1" in board
+    assert "曾表决未通过" not in board, board
+    shown = runner.invoke(args=["proposal", "show", use])
+    assert shown.exit_code == 0 and "曾表决未通过" not in shown.output, shown.output

@@ -357,11 +357,28 @@ def _refuse_unjudged(proposal: Proposal) -> None:
 
 def failed_before(proposal: Proposal) -> list[FailedVote]:
     """For an emergency use, the votes on its buildings running when it was published and
-    those failed in the 12 months before (those its applicant had to acknowledge), for the
-    board and the regulator."""
-    if proposal.state != "emergency" or proposal.opened_at is None:
+    those failed in the 12 months before, as its applicant acknowledged them (the audit
+    log's acknowledged_failed), for the board, the regulator and the papers. Not worked out
+    again from the votes' results as they stand: a vote passed at its close and not passed
+    in its final result after the use was published was never put to the applicant."""
+    from votes.services.money.emergency_split import published_details
+
+    at = proposal.opened_at
+    if proposal.state != "emergency" or at is None:
         return []
-    return votes_named(db.session, proposal, proposal.opened_at)
+    details = published_details(proposal)
+    if details is None or "acknowledged_failed" not in details:
+        return votes_named(db.session, proposal, at)  # no record of it: as before
+    named = db.session.scalars(select(Proposal).where(
+        Proposal.community_id == proposal.community_id,
+        Proposal.id.in_(details["acknowledged_failed"] or [-1])).order_by(Proposal.id)).all()
+
+    def running(p: Proposal) -> bool:
+        return p.closed_at is None or p.closed_at > at
+
+    return ([FailedVote(p.id, p.title, 0, running=True) for p in named if running(p)]
+            + [FailedVote(p.id, p.title, months_between(p.closed_at, at))
+               for p in named if not running(p)])
 
 
 def emergency_facts(proposal: Proposal) -> dict | None:

@@ -61,15 +61,22 @@ def split_at(session, emergency: Proposal, now, cap: int) -> Split | None:
     return split if uses and split.total > cap else None
 
 
+def published_details(proposal: Proposal) -> dict | None:
+    """The audit entry of an emergency use's publication (`proposal.emergency`): what its
+    applicant acknowledged and the cap then; None if the log has none."""
+    details = db.session.scalar(select(AuditEntry.details).where(
+        AuditEntry.community_id == proposal.community_id,
+        AuditEntry.action == "proposal.emergency", AuditEntry.target == str(proposal.id)))
+    return details if isinstance(details, dict) else None
+
+
 def split_before(proposal: Proposal) -> Split | None:
     """For an emergency use, the earlier uses its applicant acknowledged and the cap then,
     as the audit log keeps them (`proposal.emergency`'s acknowledged_emergencies and
     emergency_max_budget), for the board, the staff pages and the announcement."""
     if proposal.state != "emergency":
         return None
-    details = db.session.scalar(select(AuditEntry.details).where(
-        AuditEntry.community_id == proposal.community_id,
-        AuditEntry.action == "proposal.emergency", AuditEntry.target == str(proposal.id)))
+    details = published_details(proposal)
     ids = (details or {}).get("acknowledged_emergencies") or []
     if not ids:
         return None
