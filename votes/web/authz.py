@@ -137,8 +137,10 @@ def limit_verification_starts(view):
 # export of the whole vote in the request (seconds of a core for a city's, and the package
 # verifies it too) and an audit entry under the log's lock, which every audited action of
 # every community takes. A member downloads each once or twice; a script on one account (or
-# a stolen one) looped on them without end. 6 a minute per account, the two together; a
-# refusal because the worker is busy with another whole vote (503) is not counted.
+# a stolen one) looped on them without end. 6 a minute per account, the two together; only
+# a download made is counted: a refusal because the worker is busy with another whole vote
+# (503), or of someone who may not have it (sent to sign in, 403, 404), costs nothing, and
+# must not be answered 429 in place of what it is.
 WHOLE_VOTE_DOWNLOADS = "6 per minute"
 
 
@@ -147,4 +149,4 @@ def limit_whole_vote_downloads(view):
 
     return limiter.shared_limit(
         WHOLE_VOTE_DOWNLOADS, scope="whole-vote-downloads", key_func=staff_account,
-        deduct_when=lambda response: response.status_code != 503)(view)
+        deduct_when=lambda response: response.status_code == 200)(view)
