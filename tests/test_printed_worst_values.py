@@ -88,22 +88,10 @@ def test_the_application_forms_facts_repeat_no_row_on_the_next_page(app, runner,
     with a header row: fifteen repair items of 200 characters ran it onto page 2, and its
     first row (申请事项 and the vote's title of up to 200 characters) was printed again at
     the top of that page, read as a second application. Each fact is printed once."""
-    import zipfile
-
-    from tests.money_world import passed_vote, works_done
-
     title = "第一期电梯更换" + "题" * 193
     items = [f"第{i:02d}项" + "电梯曳引机控制柜钢丝绳更换及井道照明改造" * 9 + "工程量清单" + ":100.00"
              for i in range(15)]
-    extra = ("--title", title, "--budget", "8047.50",
-             *[arg for item in items for arg in ("--item", item)])
-    pid = passed_vote(app, runner, tmp_path, extra=extra)["pid"]
-    works_done(runner, tmp_path, pid)
-    out = tmp_path / "application.zip"
-    result = runner.invoke(args=["works", "application", pid, "-o", str(out)])
-    assert result.exit_code == 0, result.output
-    with zipfile.ZipFile(out) as z:
-        form = z.read("application-form.pdf")
+    form = _application_form(app, runner, tmp_path, title, "8047.50", items)
     assert pdf_pages(form) >= 2
     text = _flat(form)
     assert text.count("申请事项") == 1
@@ -140,13 +128,23 @@ def test_the_application_forms_vote_heading_stays_with_its_table(app, runner, tm
     "业主表决：……，结果：通过" was the last line of page 1 and the table of figures it
     introduces began page 2: the result read alone at a page's foot, its figures apart
     from it. A heading is kept on the page of what follows it."""
+    name = "电梯曳引机控制柜钢丝绳更换及井道照明改造工程量清单"
+    items = [(f"第{i:02d}项" + name * 10)[:200] + ":100.00" for i in range(14)]
+    pages = pdf_text(_application_form(app, runner, tmp_path, ("电梯更换" * 60)[:166],
+                                       "7947.50", items)).split("\f")
+    heading = [n for n, page in enumerate(pages) if "业主表决：" in page]
+    table = [n for n, page in enumerate(pages) if "参与表决专有面积" in page]
+    assert len(heading) == 1 and heading == table, (heading, table)
+
+
+def _application_form(app, runner, tmp_path, title: str, budget: str, items) -> bytes:
+    """The application form of a passed vote with this title and these items, its works
+    accepted and paid (the CLI's package)."""
     import zipfile
 
     from tests.money_world import passed_vote, works_done
 
-    name = "电梯曳引机控制柜钢丝绳更换及井道照明改造工程量清单"
-    items = [(f"第{i:02d}项" + name * 10)[:200] + ":100.00" for i in range(14)]
-    extra = ("--title", ("电梯更换" * 60)[:166], "--budget", "7947.50",
+    extra = ("--title", title, "--budget", budget,
              *[arg for item in items for arg in ("--item", item)])
     pid = passed_vote(app, runner, tmp_path, extra=extra)["pid"]
     works_done(runner, tmp_path, pid)
@@ -154,7 +152,4 @@ def test_the_application_forms_vote_heading_stays_with_its_table(app, runner, tm
     result = runner.invoke(args=["works", "application", pid, "-o", str(out)])
     assert result.exit_code == 0, result.output
     with zipfile.ZipFile(out) as z:
-        pages = pdf_text(z.read("application-form.pdf")).split("\f")
-    heading = [n for n, page in enumerate(pages) if "业主表决：" in page]
-    table = [n for n, page in enumerate(pages) if "参与表决专有面积" in page]
-    assert len(heading) == 1 and heading == table, (heading, table)
+        return z.read("application-form.pdf")
