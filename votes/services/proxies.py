@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from votes.core.bidi import shown
+from votes.core.bidi import has_bidi_control, shown
 from votes.core.identity import check_resident_id, looks_like_resident_id, mask_id
 from votes.core.local_rules import Procedure
 from votes.core.roll import has_control
@@ -66,7 +66,7 @@ def parse_proxy(row: dict, read_file: Callable[[str], tuple[str, bytes] | None],
     id_number = canonical_id(typed)
     if not name:
         problems.append(_("委托表决须填写受托人姓名"))
-    elif len(name) > NAME_MAX or has_control(name):
+    elif len(name) > NAME_MAX or has_control(name) or has_bidi_control(name):
         problems.append(_("受托人姓名过长或含有控制字符"))
     if not id_number:
         problems.append(_("委托表决须填写受托人证件号码"))

@@ -291,18 +291,17 @@ class _RowParser:
                        "和房号，楼栋和单元不能含有这些符号（房号不能含有逗号）。请改用其他写法，如 A3栋、"
                        "A座3单元", column=zh, value=_quoted(v.get(name, "")),
                        char=self.separator[name](v.get(name, ""))))
-        # Held to what a proxy's or a buyer's name is (proxies.parse_proxy: spaces and tabs
-        # folded, at most NAME_MAX characters, no control character): the name goes into the
-        # frozen roll, the notices and the poster. A line break is most often two co-owners
-        # typed into one cell (Alt+Enter), which would import as one owner: say how to
-        # enter them.
+        # As a proxy's name (proxies.parse_proxy: spaces and tabs folded, at most NAME_MAX
+        # characters, no control character, no direction control: one reordered the names
+        # "、" joins it with). A line break is most often two co-owners typed into one cell
+        # (Alt+Enter), which would import as one owner: say how to enter them.
         raw_name = v.get("owner_name", "")
         owner_name = " ".join(raw_name.split())
         if "\n" in raw_name or "\r" in raw_name:
             fail(_("业主姓名含有换行：共有人请每人填写一行，写明各自的证件号码，房屋写法和面积相同"))
         elif len(owner_name) > NAME_MAX:
             fail(_("%(column)s超过 %(n)s 个字", column=_("业主姓名"), n=NAME_MAX))
-        elif has_control(owner_name):  # not cached: names, unlike labels, rarely repeat
+        elif has_control(owner_name) or has_bidi_control(owner_name):  # not cached: rarely repeat
             fail(_("%(column)s含有控制字符", column=_("业主姓名")))
         area = basis = kind = balance = unit_kind = deposit = None
         try:

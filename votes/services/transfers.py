@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from votes.core.local_rules import Procedure
 from votes.core.identity import check_resident_id, looks_like_resident_id, mask_id
+from votes.core.bidi import has_bidi_control
 from votes.core.roll import has_control, unit_key
 from votes.core.tally import Choice
 from votes.extensions import db
@@ -73,8 +74,10 @@ def enter_transfer(proposal: Proposal, entry: TransferEntry, entered_by: str,
     # Whether the buyer already votes is looked up by this spelling (votes.services.buyers),
     # so a zero-width space or full-width digits must not make an owner a stranger.
     id_number = buyers.fold_id(typed)
-    if not name or len(name) > 100 or has_control(name):
+    if not name or len(name) > 100:
         raise DomainError(_("请填写新业主姓名（不超过 100 个字）"))
+    if has_control(name) or has_bidi_control(name):  # as an owner's name on the roll
+        raise DomainError(_("%(column)s含有控制字符", column=_("新业主姓名")))
     if not canonical_id(id_number) or len(typed) > 64 or has_control(typed):
         raise DomainError(_("请填写新业主证件号码"))
     if not id_number.isascii():  # a look-alike letter (Cyrillic Х for X) is another person
