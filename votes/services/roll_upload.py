@@ -16,6 +16,7 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from flask import current_app
+from sqlalchemy.exc import DatabaseError
 
 from votes.extensions import db
 from votes.instance import keep_newest, private_dir
@@ -24,6 +25,7 @@ from votes.models import Community
 from votes.services import clock, privacy
 from votes.services.errors import DomainError, Problem
 from votes.services.roll_file import read_roll
+from votes.services.schema import database_problem
 from votes.services.roll_import import (AlreadyImported, ImportResult, check_settled_balances,
                                         import_roll, imported_upload, landline_note, plan_roll,
                                         roll_counts, zero_deposit_warning)
@@ -144,10 +146,22 @@ def confirm_upload(community: Community, token: str, actor: str) -> ImportResult
             data = privacy.decrypt_bytes(path.read_bytes(), path.name.encode())
         except (InvalidTag, OSError, ValueError):
             raise DomainError(_EXPIRED) from None
-        return import_roll(community.code, f"roll-upload{suffix}", replace=True, data=data,
-                           actor=actor, upload=_upload_id(token))
-    finally:
+        result = import_roll(community.code, f"roll-upload{suffix}", replace=True, data=data,
+                             actor=actor, upload=_upload_id(token))
+    except DomainError:
+        # The file refused (or imported already): another click would be refused alike.
         path.unlink(missing_ok=True)
+        raise
+    except DatabaseError as exc:
+        # Not the file's (a lock timeout behind a freeze, a database not answering): it
+        # waits, within its hour, for the confirm to be clicked again. A fault stays one.
+        problem = database_problem(exc)
+        if problem is None:
+            raise
+        raise DomainError(_("名册未导入：%(problem)s。上传的名册已保留一小时：请返回预览页，稍后再次"
+                            "确认导入。", problem=problem)) from None
+    path.unlink(missing_ok=True)
+    return result
 
 
 def cancel_upload(community: Community, token: str) -> None:
