@@ -120,6 +120,9 @@ def first_sheet(archive: zipfile.ZipFile) -> tuple[str, str] | None:
 _CELL = re.compile(rb"<c[\s/>]")
 _PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s/>]")
 _PLACED_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"')
+# ...and the row of one holding something (a value, an inline string, a formula): calamine
+# leaves a cell of only a style out, so a style taken down to row 1,000,000 is no row to it.
+_HELD_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"(?:\s[^<>]{0,400})?(?<!/)>\s*<(?:v>[^<]|is>|f[\s/>])')
 _WIDE_COLUMN = re.compile(rb'<c r="([A-Z]{2,3})[0-9]')
 # Every attribute named r (a prefixed one too): each <c r="…"> and <row r="…"> holds one, and
 # one more anywhere (a second r="XFD1048576" on a cell, which calamine takes) is too many.
@@ -137,7 +140,7 @@ def ordinary(archive: zipfile.ZipFile, member: str, max_rows: int, max_columns: 
     within max_rows and max_columns, the rectangle from A1 to the
     farthest cell not more than four times the cells there are, and no cell holds an error
     (#REF!, #N/A: calamine reads one as empty, openpyxl as its text, which the roll
-    refuses). Regular expressions over the sheet's bytes: half a second for 100,000 flats."""
+    refuses). Rows are those of cells holding something: only styled, a cell is not one. Regular expressions over the sheet's bytes: half a second for 100,000 flats."""
     cells = placed = last_row = positions = numbered_rows = 0
     wide: set[bytes] = set()
     with archive.open(member) as source:
@@ -153,8 +156,8 @@ def ordinary(archive: zipfile.ZipFile, member: str, max_rows: int, max_columns: 
             cells += len(_CELL.findall(text))
             positions += len(_ANY_R.findall(text)) - text.count(_R_NAMESPACE)
             numbered_rows += text.count(b'<row r="')
-            rows = _PLACED_ROW.findall(text)
-            placed += len(rows)
+            placed += len(_PLACED_ROW.findall(text))
+            rows = _HELD_ROW.findall(text)
             if rows:
                 last_row = max(last_row, max(map(int, rows)))
             wide.update(_WIDE_COLUMN.findall(text))

@@ -18,6 +18,7 @@ from votes.core.bidi import shown
 from votes.i18n import _
 from votes.services import roll_calamine
 from votes.services.errors import DomainError
+from votes.services.roll_xlsx_rows import last_row_held
 
 
 # An owner roll is a few MB of sheet XML; a zip bomb is far more, or far more compressed.
@@ -105,6 +106,8 @@ def read_sheet(data: bytes) -> Sheet:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             sheet = roll_calamine.first_sheet(archive)
+            if sheet is not None and last_row_held(archive, sheet[1], MAX_ROWS) > MAX_ROWS:
+                raise DomainError(_("XLSX 文件超过 %(n)s 行", n=MAX_ROWS))  # before parsing it
             rows = None
             if sheet is not None and roll_calamine.ordinary(archive, sheet[1], MAX_ROWS + 1,
                                                             MAX_COLUMNS):
