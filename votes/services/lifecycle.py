@@ -22,7 +22,6 @@ from votes.core.apportion import apportion
 from votes.core.bulk_gc import paused_gc
 from votes.core.numbers import whole_number
 from votes.core.roll import Scope, UnitRecord, repeated_flats, spelled, unit_key
-from votes.core.roll_labels import refuse_ambiguous
 from votes.extensions import db
 from votes.i18n import _
 from votes.models import FrozenUnit, FrozenVoter, Proposal, VoterAccess
@@ -86,6 +85,7 @@ def _freeze(session: Session, proposal: Proposal, when: datetime) -> None:
     from votes.core.counting import electorate
     from votes.services import pseudonyms
     from votes.services.communities import lock_community
+    from votes.services.roll_lookalikes import refuse_at_freeze
 
     # The roll is read in two statements (owners, then units): a roll replaced between them
     # would mix the old roll's owners with the new roll's units. The community's shared lock
@@ -97,12 +97,9 @@ def _freeze(session: Session, proposal: Proposal, when: datetime) -> None:
     # owners are one voter here and unrelated pseudonyms in every other vote.
     scheme = pseudonyms.FREEZE_SCHEME
     e = electorate(records, scope, pseudonyms.voter_key_of(proposal, scheme))
-    try:
-        # A roll imported before the import refused "A-3栋" beside "A" / "3-1单元": the
-        # scope's text would hold flats of both, and two flats print one label.
-        refuse_ambiguous(scope, records)
-    except ValueError as exc:
-        raise DomainError(str(exc)) from None
+    # A roll imported before the import refused "A-3栋" beside "A" / "3-1单元" (the scope's
+    # text would hold flats of both), a Cyrillic А or Х, one ID written two ways.
+    refuse_at_freeze(scope, records, e.units, owners_of)
     if not e.units:
         raise DomainError(_("表决范围 %(scope)s 内没有房屋", scope=scope_label(str(scope))))
     twice = repeated_flats(e.units, _parts)

@@ -29,8 +29,7 @@ from votes.services.errors import DomainError, Problem
 from votes.services.plain_text import file_label
 from votes.services.proxies import ID_MAX, NAME_MAX
 from votes.services.roll_file import RollRow, read_roll
-from votes.services.roll_lookalikes import (SpelledIds, check_labels, foreign_letter,
-                                             id_letters)
+from votes.services.roll_lookalikes import SpelledIds, check_labels, id_letters, label_letter
 from votes.services.tx import unit_of_work
 
 
@@ -189,7 +188,7 @@ def plan_roll(rows: list[RollRow]) -> RollPlan:
         owner_hash = id_hash(owner.id_number)
         known = owners.get(owner_hash)
         if clash := ids.clash(row.number, owner.id_number, owner_hash):
-            problems.append(clash)
+            problems.append(Problem(row.number, clash))
             continue
         if known is None:
             owners[owner_hash] = owner
@@ -276,10 +275,8 @@ class _RowParser:
                 fail(_("%(column)s超过 %(n)s 个字", column=zh, n=LABEL_MAX))
             elif self.control(v.get(name, "")):
                 fail(_("%(column)s含有控制字符", column=zh))
-            elif foreign_letter(v.get(name, "")):
-                fail(_("%(column)s含有“%(char)s”：房屋编号只能使用汉字、数字和拉丁字母（这个字符属于其他"
-                       "文字，印出来与另一套房屋的编号相同）。请重新录入", column=zh,
-                       char=foreign_letter(v.get(name, ""))))
+            elif letter := label_letter(zh, v.get(name, "")):
+                fail(letter)
             elif self.unprintable(v.get(name, "")):
                 fail(_("%(column)s含有印不出的字“%(chars)s”：通知和公告所用的字体中没有这个字，印出来是"
                        "空白方框。请改用常用字", column=zh,
