@@ -224,9 +224,11 @@ def demo(host: str, port: int, no_run: bool) -> None:
     from votes.instance import allow_log_sms
 
     allow_log_sms(current_app)
-    url = f"http://{host}:{port}"
     if not (current_app.config.get("BASE_URL") or "").strip():
-        current_app.config["BASE_URL"] = url
+        current_app.config["BASE_URL"] = f"http://{host}:{port}"
+    # Every address printed on the one base the owners' links use (a proxy's, a name a phone
+    # reaches), not some on it and some on where the server listens.
+    url = current_app.config["BASE_URL"].strip().rstrip("/")
     echo(_("正在准备数据库和演示数据……"))
     from votes.commands.migrations import quiet
 
