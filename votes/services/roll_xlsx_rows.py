@@ -27,11 +27,9 @@ _VALUE = re.compile(rb"<" + _PREFIX + rb"[vt](?:\s[^<>]{0,400})?>[^<]")
 _END = re.compile(rb"</" + _PREFIX + rb"sheetData\s*>")
 
 
-def last_row_held(archive: zipfile.ZipFile, member: str, above: int | None = None) -> int:
-    """The number of the sheet part `member`'s last row holding a value, numbering rows as
-    openpyxl does (a row's r="…", else one after the row before); 0 for none. With `above`,
-    a number past it as soon as one is found (the rest of the sheet is not looked at)."""
-    last = row = 0
+def whole_tags(archive: zipfile.ZipFile, member: str):
+    """The part `member` in pieces of about 4 MB, each cut before a "<" so that no tag is
+    split between two (a regular expression sees each tag whole): (piece, whether last)."""
     with archive.open(member) as source:
         tail = b""
         while True:
@@ -39,17 +37,29 @@ def last_row_held(archive: zipfile.ZipFile, member: str, above: int | None = Non
             text = tail + chunk
             cut = text.rfind(b"<") if chunk else -1
             cut = len(text) if cut < 0 else cut
-            text, tail = text[:cut], text[cut:]  # a tag is never split between two scans
-            end = _END.search(text)  # what follows the rows (an extLst's <xm:f>) is no cell
-            if end:
-                text = text[:end.start()]
-            pieces = _ROW.split(text)  # what the row before holds, then (attributes, content)
-            if row and _VALUE.search(pieces[0]):
+            yield text[:cut], not chunk
+            if not chunk:
+                return
+            tail = text[cut:]
+
+
+def last_row_held(archive: zipfile.ZipFile, member: str, above: int | None = None) -> int:
+    """The number of the sheet part `member`'s last row holding a value, numbering rows as
+    openpyxl does (a row's r="…", else one after the row before); 0 for none. With `above`,
+    a number past it as soon as one is found (the rest of the sheet is not looked at)."""
+    last = row = 0
+    for text, final in whole_tags(archive, member):
+        end = _END.search(text)  # what follows the rows (an extLst's <xm:f>) is no cell
+        if end:
+            text = text[:end.start()]
+        pieces = _ROW.split(text)  # what the row before holds, then (attributes, content)
+        if row and _VALUE.search(pieces[0]):
+            last = max(last, row)
+        for attributes, content in zip(pieces[1::2], pieces[2::2]):
+            number = _NUMBER.search(attributes)
+            row = int(number.group(1)) if number else row + 1
+            if content and not attributes.endswith(b"/") and _VALUE.search(content):
                 last = max(last, row)
-            for attributes, content in zip(pieces[1::2], pieces[2::2]):
-                number = _NUMBER.search(attributes)
-                row = int(number.group(1)) if number else row + 1
-                if content and not attributes.endswith(b"/") and _VALUE.search(content):
-                    last = max(last, row)
-            if end or not chunk or (above is not None and last > above):
-                return last
+        if end or final or (above is not None and last > above):
+            return last
+    return last
