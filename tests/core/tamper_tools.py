@@ -20,6 +20,24 @@ def verify(bundle, **kwargs):
     return verify_bundle(bundle, **kwargs)
 
 
+def failures(story) -> list[tuple[str, int | None, str]]:
+    """A tests.bundles.Story closed and verified: each failure's (step, entry, message)."""
+    report = verify(story.close().bundle())
+    return [(f.step, f.entry, f.message) for f in report.failures]
+
+
+class WellTyped:
+    """A chain as a check over all of its entries reads it: only the well-typed entries,
+    in order (a step tested against the spec's text without a bundle)."""
+
+    def __init__(self, entries: list[dict]):
+        self._entries = list(enumerate(entries))
+
+    def entries(self, kind=None):
+        assert kind is None
+        return self._entries
+
+
 def steps(bundle, **kwargs) -> set[str]:
     report = verify(bundle, **kwargs)
     assert not report.ok and report.outcome == "failed", report.render()

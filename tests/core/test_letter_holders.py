@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.bundles import Story, files_of
-from tests.core.tamper_tools import entries_of, rebundle, reseal_lines, verify
+from tests.core.tamper_tools import (WellTyped, entries_of, failures, rebundle, reseal_lines,
+                                     verify)
 from tests.core.test_local_rules import H1, H2, LETTER, day, ruled
 from tests.core.test_scan_roles import ballot, take_back
 from tests.core.test_withdrawal_steps import fix, withdraw
@@ -24,16 +25,11 @@ from votes.core.verifier_scans import check_letter_holders
 OWN = digest_hex(b"the second proxy's own letter")
 
 
-def _failures(story: Story) -> list[tuple[str, int | None, str]]:
-    report = verify(story.close().bundle())
-    return [(f.step, f.entry, f.message) for f in report.failures]
-
-
 def test_one_letter_on_ballots_of_two_proxies_fails_16_7_alone():
     story = Story().genesis()
     ballot(story, "v-b", day(1), letter=LETTER, holder=H1)
     ballot(story, "v-d", day(2), letter=LETTER, holder=H2)
-    found = _failures(story)
+    found = failures(story)
     assert [(step, entry) for step, entry, _ in found] == [("16.7", 2)], found
     message = found[0][2]
     assert "entry 1" in message and LETTER in message and H1[:16] in message, message
@@ -47,7 +43,7 @@ def test_under_a_limit_the_made_up_proxies_each_stay_within_it_and_16_7_still_fa
     ballot(story, "v-b", day(1), letter=LETTER, holder=H1)
     ballot(story, "v-d", day(2), letter=LETTER, holder=H2)
     ballot(story, "v-c", day(3), letter=LETTER, holder="c3" * 32)
-    assert [(s, e) for s, e, _ in _failures(story)] == [("16.7", 2), ("16.7", 3)]
+    assert [(s, e) for s, e, _ in failures(story)] == [("16.7", 2), ("16.7", 3)]
 
 
 def test_one_letter_for_several_principals_of_one_proxy_verifies():
@@ -74,7 +70,7 @@ def test_a_withdrawn_ballot_holds_its_letter_no_more():
     ballot(late, "v-b", day(1), letter=LETTER, holder=H1)
     ballot(late, "v-d", day(2), letter=LETTER, holder=H2)
     withdraw(late, "v-b", 1, day(3))
-    assert [(s, e) for s, e, _ in _failures(late)] == [("16.7", 2)]
+    assert [(s, e) for s, e, _ in failures(late)] == [("16.7", 2)]
 
 
 def test_a_correction_frees_no_letter_but_withdrawing_it_frees_the_entry_it_replaced():
@@ -82,7 +78,7 @@ def test_a_correction_frees_no_letter_but_withdrawing_it_frees_the_entry_it_repl
     ballot(story, "v-b", day(1), letter=LETTER, holder=H1)
     fix(story, "v-b", "disagree", 1, day(2))  # corrected to a paper ballot of its own
     ballot(story, "v-d", day(3), letter=LETTER, holder=H2)
-    found = _failures(story)
+    found = failures(story)
     assert [(s, e) for s, e, _ in found] == [("16.7", 3)] and "entry 1" in found[0][2]
 
     story = Story().genesis()
@@ -117,17 +113,6 @@ def test_without_a_genesis_16_7_does_not_run_and_the_report_says_so():
 
 
 # -- the step against a plain reading of §16's text ------------------------------------------
-
-class _Chain:
-    """Only what check_letter_holders reads: the well-typed entries."""
-
-    def __init__(self, entries: list[dict]):
-        self._entries = list(enumerate(entries))
-
-    def entries(self, kind=None):
-        assert kind is None
-        return self._entries
-
 
 def _as_spec_says(entries: list[dict]) -> list[tuple[int, int]]:
     """(n, m) for each ballot n failing 16.7 and the ballot it names, straight from §16: m
@@ -176,7 +161,7 @@ def _chains(draw) -> list[dict]:
 
 def _found(entries: list[dict]) -> list[tuple[int, int]]:
     run = _Run()
-    check_letter_holders(_Chain(entries), {"rules": {}}, run)
+    check_letter_holders(WellTyped(entries), {"rules": {}}, run)
     assert {f.step for f in run.failures} <= {"16.7"}
     return [(f.entry, int(f.message.split(" on entry ")[1].split(" ")[0]))
             for f in run.failures]

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.bundles import Story, form_of
-from tests.core.tamper_tools import steps, verify
+from tests.core.tamper_tools import WellTyped, failures, steps, verify
 from tests.core.test_local_rules import H1, H2, LETTER, day
 from tests.core.test_withdrawal_steps import fix, withdraw
 from votes.core import chain
@@ -54,11 +54,6 @@ def _second(role: str) -> tuple[str, dict]:
     return ("v-d" if voter == "v-b" else voter), scans
 
 
-def _failures(story: Story) -> list[tuple[str, int | None, str]]:
-    report = verify(story.close().bundle())
-    return [(f.step, f.entry, f.message) for f in report.failures]
-
-
 @pytest.mark.parametrize("first,then", [p for p in itertools.permutations(ROLES, 2)])
 def test_one_scan_in_two_roles_on_two_ballots_fails_6_13_alone(first, then):
     story = Story().genesis()
@@ -66,7 +61,7 @@ def test_one_scan_in_two_roles_on_two_ballots_fails_6_13_alone(first, then):
     ballot(story, voter, day(1), **scans)
     voter, scans = _second(then)
     ballot(story, voter, day(2), **scans)
-    found = _failures(story)
+    found = failures(story)
     assert [(step, entry) for step, entry, _ in found] == [("6.13", 2)], found
     message = found[0][2]
     assert "entry 1:" in message and SIGNED in message
@@ -80,7 +75,7 @@ def test_one_scan_in_two_roles_on_two_ballots_fails_6_13_alone(first, then):
 def test_one_scan_in_two_roles_of_one_ballot_fails_6_13(pair):
     story = Story().genesis()
     ballot(story, "v-c", day(1), **{role: SIGNED for role in pair})
-    found = _failures(story)
+    found = failures(story)
     assert [(step, entry) for step, entry, _ in found] == [("6.13", 1)], found
     assert "of this entry is also its" in found[0][2]
 
@@ -88,7 +83,7 @@ def test_one_scan_in_two_roles_of_one_ballot_fails_6_13(pair):
 def test_all_three_roles_on_one_ballot_fail_once():
     story = Story().genesis()
     ballot(story, "v-c", day(1), form=SIGNED, letter=SIGNED, deed=SIGNED)
-    assert [(s, e) for s, e, _ in _failures(story)] == [("6.13", 1)]
+    assert [(s, e) for s, e, _ in failures(story)] == [("6.13", 1)]
 
 
 def test_a_withdrawn_ballot_holds_its_scans_no_more():
@@ -111,7 +106,7 @@ def test_a_withdrawn_ballot_holds_its_scans_no_more():
     ballot(late, "v-b", day(1), form=SIGNED)
     ballot(late, "v-d", day(2), letter=SIGNED)
     withdraw(late, "v-b", 1, day(3))
-    assert [(s, e) for s, e, _ in _failures(late)] == [("6.13", 2)]
+    assert [(s, e) for s, e, _ in failures(late)] == [("6.13", 2)]
 
 
 def test_a_correction_frees_no_scan_but_withdrawing_it_frees_the_entry_it_replaced():
@@ -119,7 +114,7 @@ def test_a_correction_frees_no_scan_but_withdrawing_it_frees_the_entry_it_replac
     ballot(story, "v-b", day(1), form=SIGNED)
     fix(story, "v-b", "disagree", 1, day(2))  # v-b's own form now
     ballot(story, "v-d", day(3), letter=SIGNED)
-    found = _failures(story)
+    found = failures(story)
     assert [(s, e) for s, e, _ in found] == [("6.13", 3)] and "entry 1:" in found[0][2]
 
     story = Story().genesis()
@@ -155,21 +150,10 @@ def test_the_same_role_again_is_not_this_steps_concern():
     ballot(other, "v-b", day(1), letter=LETTER)
     ballot(other, "v-d", day(2), letter=LETTER, holder=H2)
     ballot(other, "v-c", day(3), form=form_of("v-b"))
-    assert "6.13" not in {s for s, _, _ in _failures(other)}
+    assert "6.13" not in {s for s, _, _ in failures(other)}
 
 
 # -- the step against a plain reading of §5's text -------------------------------------------
-
-class _Chain:
-    """Only what check_scans reads: the well-typed entries."""
-
-    def __init__(self, entries: list[dict]):
-        self._entries = list(enumerate(entries))
-
-    def entries(self, kind=None):
-        assert kind is None
-        return self._entries
-
 
 ROLE_OF = {"ballot form (evidence)": "form", "(proxy.authorisation)": "letter",
            "(transfer)": "deed"}
@@ -254,7 +238,7 @@ def _chains(draw) -> list[dict]:
 
 def _found(entries: list[dict]) -> list[tuple[int, int]]:
     run = _Run()
-    check_scans(_Chain(entries), run)
+    check_scans(WellTyped(entries), run)
     assert {f.step for f in run.failures} <= {"6.13"}
     out = []
     for f in run.failures:
