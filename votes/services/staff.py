@@ -181,17 +181,12 @@ def find_account(session, name: str) -> StaffUser | None:
     refuses "clerk.wang" beside "Clerk.Wang"): SQL lower() on both sides, which SQLite and
     PostgreSQL agree on for the ASCII letters a login may hold. A name with any other
     character names no account (and Python's lower() must not fold one into ASCII: the
-    Kelvin sign "\u212a" lowers to "k"). The database holds one spelling of a name at most
-    (logins_0001 refuses a second, and stops the upgrade of a database holding two); the
-    exact spelling first, and neither of two, are kept in case one was made otherwise."""
+    Kelvin sign "\u212a" lowers to "k"). The database holds one spelling of a name at most:
+    the unique index on lower(login) (logins_0001) refuses a second, and its upgrade stops
+    on a database holding two."""
     if not name.isascii():
         return None
-    found = session.scalars(select(StaffUser)
-                            .where(func.lower(StaffUser.login) == name.lower())
-                            .order_by((StaffUser.login == name).desc()).limit(2)).all()
-    if len(found) > 1 and found[0].login != name:
-        return None
-    return found[0] if found else None
+    return session.scalar(select(StaffUser).where(func.lower(StaffUser.login) == name.lower()))
 
 
 def lookup_name(login: str) -> str:
