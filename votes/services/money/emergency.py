@@ -355,18 +355,16 @@ def _refuse_unjudged(proposal: Proposal) -> None:
                              title=proposal.title) from damaged
 
 
-def failed_before(proposal: Proposal) -> list[FailedVote]:
+def failed_before(proposal: Proposal, details: dict | None) -> list[FailedVote]:
     """For an emergency use, the votes on its buildings running when it was published and
     those failed in the 12 months before, as its applicant acknowledged them (the audit
     log's acknowledged_failed), for the board, the regulator and the papers. Not worked out
     again from the votes' results as they stand: a vote passed at its close and not passed
-    in its final result after the use was published was never put to the applicant."""
-    from votes.services.money.emergency_split import published_details
-
+    in its final result after the use was published was never put to the applicant.
+    `details`: the publication's audit entry (emergency_split.published_details)."""
     at = proposal.opened_at
     if proposal.state != "emergency" or at is None:
         return []
-    details = published_details(proposal)
     if details is None or "acknowledged_failed" not in details:
         return votes_named(db.session, proposal, at)  # no record of it: as before
     named = db.session.scalars(select(Proposal).where(
@@ -395,11 +393,13 @@ def emergency_facts(proposal: Proposal) -> dict | None:
         return None
     body = json.loads(line)["entry"]["body"]
     from votes.services.labels import applicant_label, emergency_category_label
-    from votes.services.money.emergency_split import split_before
+    from votes.services.money.emergency_split import published_details, split_before
 
+    details = published_details(proposal)  # what was acknowledged, read once for both
     # Labels in the visitor's language (the _ZH tables are the printed, Chinese ones).
     return {**body, "category_zh": CATEGORY_ZH[body["category"]],
             "applicant_zh": APPLICANT_ZH[body["applicant"]],
             "category_label": emergency_category_label(body["category"]),
             "applicant_label": applicant_label(body["applicant"]),
-            "failed_before": failed_before(proposal), "split_before": split_before(proposal)}
+            "failed_before": failed_before(proposal, details),
+            "split_before": split_before(proposal, details)}

@@ -70,13 +70,13 @@ def published_details(proposal: Proposal) -> dict | None:
     return details if isinstance(details, dict) else None
 
 
-def split_before(proposal: Proposal) -> Split | None:
+def split_before(proposal: Proposal, details: dict | None) -> Split | None:
     """For an emergency use, the earlier uses its applicant acknowledged and the cap then,
     as the audit log keeps them (`proposal.emergency`'s acknowledged_emergencies and
-    emergency_max_budget), for the board, the staff pages and the announcement."""
+    emergency_max_budget), for the board, the staff pages and the announcement; `details`
+    as published_details reads them."""
     if proposal.state != "emergency":
         return None
-    details = published_details(proposal)
     ids = (details or {}).get("acknowledged_emergencies") or []
     if not ids:
         return None
