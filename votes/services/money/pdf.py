@@ -148,10 +148,3 @@ def online_check(proposal, s: dict, heading: str, what: str):
                                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                                ("LEFTPADDING", (0, 0), (0, 0), 0)]))
     return block
-
-
-def unit_label(building: str, entrance: str, room: str) -> str:
-    """A flat as the voting notices print it (votes.core.scope_words.flat_words)."""
-    from votes.core.scope_words import flat_words
-
-    return flat_words(building, entrance, room)

@@ -16,7 +16,7 @@ from votes.services.errors import NotFound
 from votes.services.money import pdf
 from votes.services.money.settlement import debits
 from votes.services.money.works import works_bodies
-from votes.core.scope_words import scope_text
+from votes.core.scope_words import flat_words, scope_text
 from votes.services.notices import scope_flats
 
 
@@ -87,7 +87,7 @@ def settlement_notice_pdf(proposal: Proposal, *, balances: bool = False) -> byte
     if balances:
         table = [["房屋", "面积(m²)", "分摊(元)", "已扣减(元)", "扣减后余额(元)", "不足(元)",
                   "需续筹"]]
-        table += [[pdf.unit_label(d.building, d.entrance, d.room), format_area_grouped(d.area),
+        table += [[flat_words(d.building, d.entrance, d.room), format_area_grouped(d.area),
                    format_yuan(d.share), format_yuan(d.debited), _yuan(d.balance_after),
                    format_yuan(d.shortfall), _top_up(d.low)] for d in rows]
         table.append([f"合计（{len(rows)} 户）", format_area_grouped(area),
@@ -99,7 +99,7 @@ def settlement_notice_pdf(proposal: Proposal, *, balances: bool = False) -> byte
         story += pdf.table(table, [3.6, 2.4, 2.4, 2.4, 2.4, 2.4, 1.8], s["cell"])
     else:
         table = [["房屋", "面积(m²)", "分摊(元)"]]
-        table += [[pdf.unit_label(d.building, d.entrance, d.room), format_area_grouped(d.area),
+        table += [[flat_words(d.building, d.entrance, d.room), format_area_grouped(d.area),
                    format_yuan(d.share)] for d in rows]
         table.append([f"合计（{len(rows)} 户）", format_area_grouped(area),
                       format_yuan(sum(d.share for d in rows))])
