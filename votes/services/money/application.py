@@ -84,10 +84,26 @@ def application_package(proposal: Proposal, actor: str) -> bytes:
 
     how = decision(db.session, proposal)
     with verifying(wait=False):
-        return _package(proposal, actor, how)
+        # The form and tables are read after the bundle is made: an entry (a payment, the
+        # settlement) landing between the two gave a form the bundle beside it did not
+        # carry. Made again until the head is the same after as the bundle's.
+        for _attempt in range(3):
+            made, head = _package(proposal, actor, how)
+            if _head_now(proposal) == head:
+                with unit_of_work() as session:
+                    audit.record(session, actor, "proposal.application",
+                                 community_id=proposal.community_id, target=str(proposal.id),
+                                 details={"chain_head": head})
+                return made
+        raise DomainError(_("生成申请材料期间表决记录一直在增加，请稍后再试。"))
 
 
-def _package(proposal: Proposal, actor: str, how: str) -> bytes:
+def _head_now(proposal: Proposal) -> str | None:
+    return db.session.scalar(select(Proposal.chain_head).where(Proposal.id == proposal.id)
+                             .execution_options(populate_existing=True))
+
+
+def _package(proposal: Proposal, actor: str, how: str) -> tuple[bytes, str]:
     from votes.services.export import export_bundle, verify_exported
     from votes.services.figures import proposal_figures
     from votes.services.result_notice import result_notice_pdf
@@ -140,10 +156,7 @@ def _package(proposal: Proposal, actor: str, how: str) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o600 << 16  # as writestr gives a member named by a string
             z.writestr(info, files[name])
-    with unit_of_work() as session:
-        audit.record(session, actor, "proposal.application", community_id=proposal.community_id,
-                     target=str(proposal.id), details={"chain_head": head})
-    return out.getvalue()
+    return out.getvalue(), head
 
 
 def _fit(text: str) -> str:
