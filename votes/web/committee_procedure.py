@@ -170,24 +170,16 @@ def withdraw_text(user, proposal):
 def scans_page(proposal, actor: str, endpoint: str):
     """The list of a proposal's delivery and written-objection scans, or with ?file=<digest>
     one of them as an attachment (§17, §19); any other file is 404."""
-    import io
+    from flask import render_template
 
-    from flask import abort, render_template, send_file
-
-    from votes.services.documents import download_headers
     from votes.services.procedure.scans import open_scan, procedure_scans
+    from votes.web.stored_files import attachment, digest_asked
 
     digest = request.args.get("file")
     if digest is None:
         return render_template("staff/scans.html", proposal=proposal,
                                scans=procedure_scans(proposal), scan_endpoint=endpoint)
-    if len(digest) != 64 or not digest.isascii() or not digest.isalnum():
-        abort(404)
-    name, content = open_scan(proposal, digest.lower(), actor)
-    media_type, filename, headers = download_headers(name, content)
-    response = send_file(io.BytesIO(content), mimetype=media_type, download_name=filename,
-                         as_attachment=True)
-    response.headers.update(headers)
+    response = attachment(*open_scan(proposal, digest_asked(digest), actor))
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -146,12 +146,10 @@ _DOCUMENT_CACHE = "public, no-cache"
 # again with the ETag it holds costs a row's digest, and is not counted.
 @limiter.limit("30 per minute", deduct_when=lambda response: response.status_code != 304)
 def document(uid: str, position: int):
-    import io
-
     from flask import Response
 
-    from votes.services.documents import download_headers
     from votes.services.owner_pages import proposal_by_uid
+    from votes.web.stored_files import attachment
 
     proposal = proposal_by_uid(uid)
     if proposal.state == "draft":
@@ -162,10 +160,7 @@ def document(uid: str, position: int):
     if request.if_none_match.contains_weak(doc.sha256):  # before the content is loaded
         response = Response(status=304)
     else:
-        media_type, name, headers = download_headers(doc.name, doc.content)
-        response = send_file(io.BytesIO(doc.content), mimetype=media_type,
-                             download_name=name, as_attachment=True)
-        response.headers.update(headers)
+        response = attachment(doc.name, doc.content)
     response.set_etag(doc.sha256)
     response.headers["Cache-Control"] = _DOCUMENT_CACHE
     return response

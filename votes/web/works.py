@@ -136,18 +136,10 @@ def works_file(user, proposal, digest):
     """One file a works step carries (contract, payment voucher, acceptance record, an
     emergency use's evidence), for those who see the works page: as an attachment with the
     headers every stored scan is served with (a stored HTML never runs as this site)."""
-    from flask import abort
-
-    from votes.services.documents import download_headers
     from votes.services.money.board import open_works_file
+    from votes.web.stored_files import attachment, digest_asked
 
-    if len(digest) != 64 or not digest.isascii() or not digest.isalnum():
-        abort(404)
-    name, content = open_works_file(proposal, digest.lower(), user.login)
-    media_type, filename, headers = download_headers(name, content)
-    response = send_file(io.BytesIO(content), mimetype=media_type, download_name=filename,
-                         as_attachment=True)
-    response.headers.update(headers)
+    response = attachment(*open_works_file(proposal, digest_asked(digest), user.login))
     response.headers["Cache-Control"] = "no-store"
     return response
 
