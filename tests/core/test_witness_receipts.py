@@ -466,7 +466,6 @@ def test_cli_cosignatures_of_countless_values_are_refused_before_they_are_parsed
     """--cosignatures reads up to 64 MiB, and parsed it with no bound on its values: 64 MiB
     of `[{},{},…]` took 1.8 GB. It is bounded as the bundle's JSON is (1.3): more than
     10,000,000 of `{`, `[` and `,` (or one in 8 of its bytes) are refused unparsed."""
-    from types import SimpleNamespace
 
     from votes.core import verifier_witness
 
@@ -488,7 +487,7 @@ def test_cli_cosignatures_of_countless_values_are_refused_before_they_are_parsed
     def parsed(*args, **kwargs):
         raise AssertionError("the file was parsed")
 
-    monkeypatch.setattr(verifier_witness, "json", SimpleNamespace(loads=parsed))
+    monkeypatch.setattr(verifier_witness, "read_json", parsed)
     assert verify_main(args + [str(hostile)]) == 2
     err = capsys.readouterr().err
     assert f"文件 {hostile} 的内容有误：" in err and "over the limit of 10,000,000" in err

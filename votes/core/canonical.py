@@ -95,6 +95,20 @@ def _no_constant(text: str):
     raise CanonicalError(f"{text} is not allowed")
 
 
+def read_json(data: bytes | str):
+    """JSON in any layout (a keys file, a receipt, a witness's line), refusing what the
+    canonical form refuses: duplicate keys, floats, NaN and Infinity. Bytes are UTF-8, one
+    leading byte order mark ignored (editors on Windows add one on saving). ValueError
+    "not valid JSON: …" naming the fault."""
+    try:
+        if isinstance(data, bytes):
+            data = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+        return json.loads(data, object_pairs_hook=_no_duplicates, parse_float=_no_float,
+                          parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(f"not valid JSON: {str(exc)[:80]}") from None
+
+
 def _int(text: str) -> int:
     if len(text) < 16:  # at most 15 digits: well inside ±(2^53−1)
         return int(text)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 from typing import Iterable, Iterator
 
 from votes.core import signing
@@ -13,8 +12,8 @@ from votes.core.bundle_types import (KEYS_FILE, MANIFEST, MANIFEST_WITNESSED, PR
                                      type_errors)
 from votes.core.bundle_types_v2 import ROLL_V2, entry_type_errors_v2
 from votes.core.bundle_zip import MAX_JSON
-from votes.core.canonical import (CanonicalError, _no_constant, _no_duplicates, _no_float,
-                                  check_depth, digest_hex, parse_canonical, parse_time)
+from votes.core.canonical import (CanonicalError, check_depth, digest_hex, parse_canonical,
+                                  parse_time, read_json)
 from votes.core.chain import GENESIS_PREV, VERSION, entry_digest
 from votes.core.verifier_base import (Anchor, _Bundle, _Run, canonical_b64, canonical_b64_bytes,
                                      fingerprint, unread)
@@ -201,13 +200,7 @@ def load_keys_file(data: bytes) -> signing.KeyRing:
     """A --keys file: {"keys": [{"key_id", "alg": "Ed25519", "public_key"}]}, as served at
     /.well-known/votes-keys.json (any JSON layout; duplicate keys and floats refused; a
     leading UTF-8 byte order mark ignored, as editors on Windows add one on saving)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        value = json.loads(data.decode("utf-8"), object_pairs_hook=_no_duplicates,
-                           parse_float=_no_float, parse_constant=_no_constant)
-    except (ValueError, RecursionError) as exc:
-        raise ValueError(f"not valid JSON: {str(exc)[:80]}") from None
+    value = read_json(data)
     errors = type_errors(value, KEYS_FILE, "keys file")
     if errors:
         raise ValueError("; ".join(errors))

@@ -9,15 +9,14 @@ after its time by more than the witness's clock-skew tolerance.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from votes.core import signing
 from votes.core.bidi import shown
 from votes.core.bundle_types import type_errors
 from votes.core.bundle_zip import MAX_JSON, too_many_items
-from votes.core.canonical import (CanonicalError, _no_constant, _no_duplicates, _no_float,
-                                  canonical_bytes, parse_canonical, parse_time)
+from votes.core.canonical import (CanonicalError, canonical_bytes, parse_canonical, parse_time,
+                                  read_json)
 from votes.core.receipt import RECEIPT, RECEIPT_TYPE
 from votes.core.verifier_base import _Bundle, _Run, canonical_b64
 from votes.core.verifier_integrity import BAD_LINES, split_lines
@@ -257,10 +256,9 @@ def load_cosignatures(data: bytes) -> list[dict]:
         if not line.strip():
             continue
         try:
-            value = json.loads(line, object_pairs_hook=_no_duplicates, parse_float=_no_float,
-                               parse_constant=_no_constant)
-        except (ValueError, RecursionError) as exc:
-            raise ValueError(f"line {n}: not valid JSON: {str(exc)[:80]}") from None
+            value = read_json(line)
+        except ValueError as exc:
+            raise ValueError(f"line {n}: {exc}") from None
         errors = type_errors(value, COSIGNATURE, f"line {n}")
         if not errors and (value["statement"]["type"] != COSIGNATURE_TYPE or
                            value["statement"]["length"] < 1):
@@ -276,13 +274,7 @@ def load_receipt(data: bytes) -> dict:
     JSON or lacks the receipt's fields; one leading UTF-8 byte order mark ignored, as for
     a keys file: an owner who opened the receipt in a Windows editor and saved it again
     still holds the same receipt)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        value = json.loads(data.decode("utf-8"), object_pairs_hook=_no_duplicates,
-                           parse_float=_no_float, parse_constant=_no_constant)
-    except (ValueError, RecursionError) as exc:
-        raise ValueError(f"not valid JSON: {str(exc)[:80]}") from None
+    value = read_json(data)
     errors = type_errors(value, RECEIPT, "receipt")
     if not errors and value["statement"]["type"] != RECEIPT_TYPE:
         errors = [f"receipt type is not {RECEIPT_TYPE}"]
