@@ -129,7 +129,7 @@ def test_in_a_turn_only_the_ballot_at_fault_is_refused(app, runner, tmp_path, pg
     from votes.models import Proposal
     from votes.services.ballots import BallotRequest
     from votes.services.errors import DomainError
-    from votes.services.owner_pages import register_device
+    from votes.services.online_ballot import register_device
 
     first, twice, registered, plain = _voters(app, pg_vote)[:4]
     with app.app_context():

@@ -98,7 +98,7 @@ def _verifier(app, runner, tmp_path, pid, codes) -> list[tuple]:
 
 def _board(app, pid, codes) -> list[tuple]:
     from votes.services.lifecycle import get_proposal
-    from votes.services.owner_pages import lookup_receipt
+    from votes.services.owner_receipts import lookup_receipt
 
     out = []
     with app.app_context():

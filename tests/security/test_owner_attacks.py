@@ -69,7 +69,7 @@ def test_one_owner_cannot_flood_the_chain_with_device_keys(app, client, vote):
 
     from votes.extensions import db
     from votes.models import ChainEntry
-    from votes.services.owner_pages import MAX_DEVICE_KEYS
+    from votes.services.online_ballot import MAX_DEVICE_KEYS
 
     verified(client, app, vote)
     keys = [_device_key() for _ in range(MAX_DEVICE_KEYS)]

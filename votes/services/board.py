@@ -12,7 +12,8 @@ from votes.extensions import db
 from votes.i18n import _
 from votes.models import Proposal
 from votes.services.figures import proposal_figures
-from votes.services.owner_pages import ReceiptLookup, lookup_receipt, proposal_by_uid
+from votes.services.owner_pages import proposal_by_uid
+from votes.services.owner_receipts import ReceiptLookup, lookup_receipt
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,6 @@
-"""What the owner's pages and the public board show, and the online ballot."""
+"""What the owner's pages and the public board show: the proposal, the voter's view of it,
+what the vote costs their flats, and signing out (the ballot: online_ballot; receipts:
+owner_receipts)."""
 
 from __future__ import annotations
 
@@ -9,17 +11,13 @@ from dataclasses import dataclass
 from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import joinedload
 
-from votes.core import commitment, signing
 from votes.core.local_rules import Procedure
-from votes.core.tally import Choice
 from votes.extensions import db
 from votes.i18n import _
-from votes.models import (Ballot, ChainEntry, DeviceKey, FrozenUnit, FrozenVoter, Proposal,
+from votes.models import (Ballot, DeviceKey, FrozenUnit, FrozenVoter, Proposal,
                           ProposalDocument, Transfer, VoterAccess)
 from votes.services import rows as reads
-from votes.services.ballots import BallotRequest, cast_ballot
-from votes.services.device_check import UnsignedButRegistered
-from votes.services.errors import DomainError, NotFound
+from votes.services.errors import NotFound
 from votes.services.rows import Values
 from votes.services.records import scope_totals
 from votes.services.tx import unit_of_work
@@ -251,239 +249,6 @@ def _view_of(proposal, voter_key: str, rows, devices: tuple[str, ...] | None = N
     return VoterView(units, voter.share, balance, covered, counted,
                      tuple(b.receipt for b in ballots), voter, tuple(ballots),
                      any(u.kind not in excluded for u in units), transfer, devices, latest)
-
-
-def _is_p256_key(text: str) -> bool:
-    import base64
-    import binascii
-
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.hazmat.primitives.serialization import load_der_public_key
-
-    try:
-        key = load_der_public_key(base64.b64decode(text, validate=True))
-    except (ValueError, binascii.Error):
-        return False
-    return isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name == "secp256r1"
-
-
-def latest_ballot(proposal: Proposal, voter_key: str) -> Ballot | None:
-    return db.session.scalar(select(Ballot).where(
-        Ballot.proposal_id == proposal.id, Ballot.voter_key == voter_key)
-        .order_by(Ballot.revision.desc()).limit(1))
-
-
-# Device keys one voter may register in a proposal. A phone forgets its key at the receipt
-# and when its sign-in ends (device_forget.js), so every sign-in that reaches the ballot
-# makes a new one: a few co-owners, each signing in on some days of the vote, in WeChat's
-# browser and another. Each key is a chain entry (kept, exported, checked by every
-# verifier) written under the lock ballots wait for: a session posting fresh keys in a
-# loop must not grow the chain without end.
-MAX_DEVICE_KEYS = 30
-
-
-def register_device(proposal: Proposal, voter_key: str, public_key: str, proof: str) -> None:
-    """Record the browser's key and append a device entry to the chain (spec §14), once per
-    key: the chain then says, before any ballot, which keys may sign this voter's ballots.
-
-    `proof` is how the owner passed the second factor in this session."""
-    from votes.core import chain
-    from votes.services import keys
-    from votes.services.ballots import lock_for_voting
-
-    if not _is_p256_key(public_key) or len(public_key) > 200:
-        raise DomainError(_("设备公钥无效"))
-    # The canonical base64 of the DER key, as the verifier wants it (a browser sends it so).
-    import base64
-    public_key = base64.b64encode(base64.b64decode(public_key)).decode("ascii")
-    if proof not in chain.PROOFS:
-        raise DomainError(_("请先完成身份验证"))
-    body = chain.device_body(voter=voter_key, public_key=public_key, proof=proof)
-    with unit_of_work() as session:
-        known = session.scalar(select(DeviceKey.id).where(
-            DeviceKey.proposal_id == proposal.id, DeviceKey.voter_key == voter_key,
-            DeviceKey.public_key == public_key))
-        if known is not None:
-            return
-        signer = keys.signing_key()
-        _locked, appender, now = lock_for_voting(session, proposal.id, signer)
-        # Under the lock: a second request with the same key waits here, then finds it.
-        if session.scalar(select(DeviceKey.id).where(
-                DeviceKey.proposal_id == proposal.id, DeviceKey.voter_key == voter_key,
-                DeviceKey.public_key == public_key)) is not None:
-            return
-        if session.scalar(select(func.count()).select_from(DeviceKey).where(
-                DeviceKey.proposal_id == proposal.id,
-                DeviceKey.voter_key == voter_key)) >= MAX_DEVICE_KEYS:
-            raise DomainError(_("本户在本次表决中已登记 %(n)d 个设备密钥，不能再登记。如果另一台"
-                                "手机仍在登录中，请在那台手机上表决；否则请联系业主委员会申请纸质"
-                                "表决票。", n=MAX_DEVICE_KEYS))
-        appender.append("device", body, now)
-        session.add(DeviceKey(proposal_id=proposal.id, voter_key=voter_key,
-                              public_key=public_key, created_at=now))
-
-
-def cast_online(proposal: Proposal, view: VoterView, choice_text: str, nonce: str,
-                public_key: str | None, signature: str | None,
-                salt: str | None = None) -> Ballot:
-    """Verify the device signature (when the browser made one), then append the ballot.
-
-    `view` is the voter's, read with their device keys (owner_proposal_and_view with
-    `devices`): each key is on the chain (§14), and the ballot needs no query of its own
-    for the units and the ballots so far. The browser picks the commitment's salt and
-    signs the commitment, not the choice (see docs/verification.md, "Choice
-    commitments"); without a browser salt the server picks one."""
-    if view.devices is None:
-        raise ValueError("cast_online needs the voter's view read with their device keys")
-    try:
-        choice = Choice(choice_text)
-    except ValueError:
-        raise DomainError(_("请选择 同意、反对 或 弃权")) from None
-    if salt is not None and not commitment.is_hex64(salt):
-        raise DomainError(_("页面数据有误，请刷新页面后重试"))
-    device = None
-    voter_key = view.voter.voter_key
-    registered = set(view.devices)
-    if registered and not (public_key and signature):
-        # The chain holds this voter's device key: an unsigned ballot would fail step 6.10.
-        raise UnsignedButRegistered()
-    if public_key and signature:
-        committed = commitment.commit(proposal.uid, voter_key, choice.value, salt) if salt \
-            else ""
-        payload = signing.device_payload(proposal.uid, voter_key, committed, nonce)
-        if public_key not in registered or not salt or not signing.verify_device_signature(
-                public_key, signature, payload):
-            raise DomainError(_("本设备的签名无法验证，请刷新页面后重试"))
-        device = {"alg": "ECDSA-P256-SHA256", "public_key": public_key,
-                  "signature": signature, "nonce": nonce}
-    return cast_ballot(proposal.id, BallotRequest(voter_key=voter_key, choice=choice,
-                                                  channel="online", device=device, salt=salt),
-                       [u.unit_uid for u in view.units] or None, view.latest, proposal)
-
-
-@dataclass(frozen=True)
-class ReceiptDetails:
-    """One of the owner's own ballots, for their receipt page: what they chose, and the salt
-    that lets them check, once the close reveals it, that their commitment opens to it."""
-
-    ballot: Ballot
-    choice: Choice
-    salt: str | None
-
-
-def receipt_details(proposal: Proposal, view: VoterView, digest: str
-                    ) -> ReceiptDetails | None:
-    """The owner's ballot with this receipt, unsealed for them alone (None if not theirs).
-
-    Reads the ballots voter_view already loaded: the receipt page stays within its budget.
-    After the close, where the page says the ballot is in the result, only of a chain still
-    as written (records.check_chain: the chain no longer moves, so a process reads it once;
-    tally.ResultUnshown otherwise). Not while voting is open: each cast moves the head, and
-    the page every owner lands on after casting would read the whole chain each time (one
-    statement past its budget, tests/test_owner_sql_budget.py, and the chain's every row);
-    the page then says only that the ballot was recorded, and the board's lookup, which
-    says "counted", checks the chain."""
-    from votes.services.choices import unseal
-    from votes.services.procedure.common import checked
-
-    ballot = view.ballot_with(digest)
-    if ballot is None:
-        return None
-    if proposal.state in ("closed", "published"):
-        checked(proposal, _("不能确认您的选票是否计入表决结果"))
-    choice, salt = unseal(ballot.choice_enc)
-    return ReceiptDetails(ballot, choice, salt)
-
-
-@dataclass(frozen=True)
-class ReceiptLookup:
-    code: str
-    seq: int | None
-    counted: bool = False
-    superseded: bool = False
-    ambiguous: bool = False  # two ballots share this short code: ask for the full receipt
-    withdrawn_by: int | None = None  # the withdrawal entry that took this ballot back
-    malformed: bool = False  # not a receipt code at all (a character short, a U, …)
-    channel: str | None = None  # how it was cast (online, paper, proxy): never its choice
-    cast_at: datetime | None = None
-    # A superseded ballot: the entry that replaced it, and how — "transfer" (the new owner's
-    # after a sale, §16), "correction" (a clerk's, §15) or "change" (a later ballot for the
-    # same voter) — with its channel and time, the owner's way to tell whether it was them;
-    # and the voter's entry that counts now (None: a withdrawal took it back).
-    replaced_by: object = None  # the replacing Ballot
-    replaced_how: str | None = None
-    counts_now: int | None = None
-    damaged: str | None = None  # the chain is damaged in the database: nothing is said of it
-
-
-def _entries_for(proposal: Proposal, code: str) -> list[ChainEntry] | None:
-    """The ballot entries the owner's typing may mean (None: not a receipt at all).
-
-    Read as `votes verify --find-receipt` reads it (receipt_code.read_receipt). A
-    10-character short code is compared in full (50 bits); a digest or a prefix of at least
-    16 digits of it by its start."""
-    from votes.core import receipt_code
-
-    read = receipt_code.read_receipt(code)
-    if read is None:
-        return None
-    kind, code = read
-    query = select(ChainEntry).where(ChainEntry.proposal_id == proposal.id,
-                                     ChainEntry.kind == "ballot")
-    if kind == receipt_code.SHORT:
-        candidates = db.session.scalars(query.where(
-            ChainEntry.digest.startswith(receipt_code.hex_prefix(code))).limit(20))
-        return [e for e in candidates if receipt_code.short_code(e.digest) == code]
-    return list(db.session.scalars(query.where(ChainEntry.digest.startswith(code)).limit(2)))
-
-
-def lookup_receipt(proposal: Proposal, code: str) -> ReceiptLookup:
-    """What the board says of a receipt: counted, superseded, withdrawn, not found. Never of
-    a chain damaged in the database (records.check_chain, remembered per process by length
-    and head): neither "counted" nor "not found" (the owner's row may be the one deleted)."""
-    from votes.services.procedure.common import checked
-    from votes.services.tally import ResultUnshown
-
-    try:
-        checked(proposal, _("现在不能核验回执"))
-    except ResultUnshown as unshown:
-        return ReceiptLookup(code, None, damaged=unshown.message)
-    entries = _entries_for(proposal, code)
-    if entries is None:
-        return ReceiptLookup(code, None, malformed=True)
-    if not entries:
-        return ReceiptLookup(code, None)
-    if len(entries) > 1:
-        # Never pick one of two: the wrong one would tell an owner their ballot counted.
-        return ReceiptLookup(code, None, ambiguous=True)
-    ballot = db.session.scalar(select(Ballot).where(Ballot.receipt == entries[0].digest))
-    latest = latest_ballot(proposal, ballot.voter_key)
-    if ballot.withdrawn_by is not None:  # taken back as entered for the wrong unit (§15)
-        return ReceiptLookup(code, entries[0].seq, withdrawn_by=ballot.withdrawn_by)
-    counted = latest.id == ballot.id
-    if counted:
-        return ReceiptLookup(code, entries[0].seq, True, channel=ballot.channel,
-                             cast_at=ballot.cast_at)
-    return _superseded(proposal, code, ballot, latest)
-
-
-def _superseded(proposal: Proposal, code: str, ballot: Ballot, latest: Ballot) -> ReceiptLookup:
-    """What replaced a ballot that no longer counts: the voter's next ballot."""
-    from votes.models import Transfer
-
-    following = db.session.scalar(select(Ballot).where(
-        Ballot.proposal_id == proposal.id, Ballot.voter_key == ballot.voter_key,
-        Ballot.revision == ballot.revision + 1))
-    if db.session.scalar(select(Transfer.id).where(Transfer.proposal_id == proposal.id,
-                                                   Transfer.seq == following.seq)):
-        how = "transfer"
-    elif following.corrects == ballot.seq:
-        how = "correction"
-    else:
-        how = "change"
-    return ReceiptLookup(code, ballot.seq, False, True, channel=ballot.channel,
-                         cast_at=ballot.cast_at, replaced_by=following, replaced_how=how,
-                         counts_now=latest.seq if latest.withdrawn_by is None else None)
 
 
 @dataclass(frozen=True)

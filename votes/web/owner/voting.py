@@ -14,7 +14,9 @@ from votes.core.receipt_code import grouped, short_code
 from votes.services import access as access_service
 from votes.services.device_check import UnsignedButRegistered
 from votes.services.errors import DomainError
-from votes.services.owner_pages import cast_online, receipt_details, register_device, voter_view
+from votes.services.online_ballot import cast_online, register_device
+from votes.services.owner_pages import voter_view
+from votes.services.owner_receipts import receipt_details
 from votes.services.tally import ResultUnshown
 from votes.services.tx import reads_only
 from votes.web.login import owner_required, owner_view_required
