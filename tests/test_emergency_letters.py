@@ -111,7 +111,7 @@ def test_a_wrong_code_counts_toward_the_links_lockout(app, runner, tmp_path, cli
     need_tools("pdftotext")
     pid, uid = _emergency(app, runner, tmp_path)
     with app.app_context():
-        from votes.services.access import MAX_FAILURES
+        from votes.services.second_factor import MAX_FAILURES
     data, text = _letters(runner, tmp_path, pid)
     link = re.search(r"http://votes\.test(/v/[A-Za-z0-9_-]{24})", text).group(1)
     assert client.get(link).status_code == 302

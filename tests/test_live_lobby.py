@@ -52,7 +52,7 @@ def _flats(app, count: int) -> tuple[str, list[tuple[dict, str]]]:
 
     from votes.extensions import db
     from votes.models import FrozenUnit
-    from votes.services.access import _owners
+    from votes.services.second_factor import _owners
     from votes.services.demo import ensure_demo
 
     with app.app_context():

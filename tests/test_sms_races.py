@@ -81,7 +81,7 @@ def test_a_failed_send_gives_back_its_count_and_keeps_a_newer_code(app, vote, mo
     from tests.races import held_race
     from votes.extensions import db
     from votes.models import SmsPhoneCount, VoterAccess
-    from votes.services import access as access_service
+    from votes.services import second_factor
     from votes.services import sms_codes
 
     access_id = _access_id(app, vote)
@@ -104,4 +104,4 @@ def test_a_failed_send_gives_back_its_count_and_keeps_a_newer_code(app, vote, mo
     monkeypatch.undo()  # one clock again
     app.config["VOTES_NOW"] += timedelta(seconds=61)
     with app.app_context():
-        assert access_service.verify_second_factor(access_id, codes[0], "sms").ok
+        assert second_factor.verify_second_factor(access_id, codes[0], "sms").ok

@@ -94,7 +94,7 @@ def test_an_answer_of_another_length_is_said_and_never_counted_a_whole_id_is_rea
     was told it was wrong. Now the length is said and nothing counted; a whole ID number is
     read as its last six."""
     from tests.factories import resident_id
-    from votes.services.access import MAX_FAILURES
+    from votes.services.second_factor import MAX_FAILURES
 
     client.get(f"/v/{voter_token(app, vote)}")
     # one more than the failures that lock the link (and within the page's rate limit)

@@ -33,7 +33,7 @@ def check_resident_id(text: str) -> bool:
 def mask_id(text: str) -> str:
     """Keep at most the first 4 characters and never any of the last 6: 3505**************.
 
-    The last 6 are an owner's second factor (votes/services/access.py). Showing the last 4,
+    The last 6 are an owner's second factor (votes/services/second_factor.py). Showing the last 4,
     as masks often do, left 2 birth-day digits (31 values) for whoever saw a committee's
     roll page to guess through the lobby's throttles and vote online in the owner's name."""
     value = text.strip()

@@ -110,7 +110,8 @@ def ensure_demo() -> Proposal:
 def demo_voters(proposal: Proposal, count: int = 2) -> list[tuple[str, str, str]]:
     """(unit label, voting link, ID suffix) of a few voters who have not voted yet."""
     from votes.models import FrozenUnit, VoterAccess
-    from votes.services.access import _owners, voter_link
+    from votes.services.access import voter_link
+    from votes.services.second_factor import _owners
     from votes.services.notices import unit_label
 
     from votes.services.tally import voted_voters

@@ -27,7 +27,8 @@ from votes.i18n import _
 from votes.models import FrozenUnit, FrozenVoter, Proposal, VoterAccess
 from votes.models.base import MAX_ID
 from votes.services import audit, clock, privacy
-from votes.services.access import PERSON, create_access
+from votes.services.access import create_access
+from votes.services.second_factor import PERSON
 from votes.services.labels import scope_label
 from votes.services.bulk import insert_rows, refresh_statistics
 from votes.services.chain_store import Appender, lock_proposal

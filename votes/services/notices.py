@@ -14,7 +14,8 @@ from votes.extensions import db
 from votes.i18n import _
 from votes.models import FrozenUnit, FrozenVoter, Proposal, VoterAccess
 from votes.services import clock
-from votes.services.access import lobby_link, methods, notice_code, public_base_url, voter_link
+from votes.services.access import lobby_link, notice_code, public_base_url, voter_link
+from votes.services.second_factor import methods
 from votes.services.clock import printed_date, printed_time
 from votes.services.errors import DomainError
 from votes.services.lifecycle import get_proposal, refresh

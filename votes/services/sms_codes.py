@@ -22,9 +22,10 @@ from votes.core.identity import mask_phone
 from votes.i18n import _, lazy
 from votes.models import Proposal, SmsPhoneCount, VoterAccess
 from votes.services import clock, privacy, sms_outbox
-from votes.services.access import NO_PHONE, OTP_MINUTES, check_unlocked, otp_hash, phones
+from votes.services.access import NO_PHONE, check_unlocked
 from votes.services.bulk import insert_or_nothing
 from votes.services.errors import DomainError
+from votes.services.second_factor import OTP_MINUTES, otp_hash, phones
 from votes.services.tx import unit_of_work
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,8 @@ from votes.extensions import db
 from votes.i18n import _
 from votes.models import FrozenVoter, Proposal, VoterAccess
 from votes.services import audit
-from votes.services.access import methods, public_base_url, voter_link
+from votes.services.access import public_base_url, voter_link
+from votes.services.second_factor import methods
 from votes.services.clock import printed_time
 from votes.services.errors import DomainError
 from votes.services.tx import unit_of_work

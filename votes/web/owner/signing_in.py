@@ -10,6 +10,7 @@ from flask_wtf.csrf import generate_csrf
 
 from votes.extensions import client_address, limiter, log_in
 from votes.services import access as access_service
+from votes.services import second_factor
 from votes.services import sms_codes
 from votes.services.clock import local_text
 from votes.services.errors import DomainError
@@ -226,13 +227,13 @@ def verify(uid: str):
             # The pending access is read (locked) and checked against this proposal there;
             # a locked link raises DeadEnd there as it does in _pending.
             attempt = _answer(uid, stage_checked=False)
-        except access_service.StageUnsure:
+        except second_factor.StageUnsure:
             proposal = owner_proposal(uid)
             _check_stage(proposal)
             attempt = _answer(uid, stage_checked=True)
     except access_service.DeadEnd:
         raise
-    except access_service.NoPendingAccess:
+    except second_factor.NoPendingAccess:
         checked = proposal is not None
         if proposal is None:
             proposal = owner_proposal(uid)
@@ -310,7 +311,7 @@ def _passed_already(proposal):
 
 
 def _answer(uid: str, stage_checked: bool):
-    return access_service.verify_second_factor(
+    return second_factor.verify_second_factor(
         session.get("pending_access") or 0, request.form.get("answer", ""),
         request.form.get("method", "id"), via_lobby=_lobby(), client=client_address(),
         proposal_uid=uid, stage_checked=stage_checked)
@@ -325,15 +326,15 @@ def _verify_page(proposal, access, view=None, status: int = 200, error=None, ref
         # owner's other flats, nor (by the second factors offered) a person or a company,
         # nor any digit of the phone.
         units = [u for u in units if u.id == session.get("pending_unit")]
-        methods, sent = access_service.ANY_METHOD, None if sent is None else ""
+        methods, sent = second_factor.ANY_METHOD, None if sent is None else ""
         if proposal.state == "emergency":
             # No voting notice is handed out for an emergency use: the same two ways for
             # every flat, which tells nothing of its owners. A company's or the developer's
             # notice code is printed on its letter (money/emergency_letters.py) and used
             # with the letter's own link, never here.
-            methods = access_service.Methods(id_suffix=True, notice_code=False, sms=True)
+            methods = second_factor.Methods(id_suffix=True, notice_code=False, sms=True)
     else:
-        methods = access_service.methods(proposal, access.voter_key, view.voter)
+        methods = second_factor.methods(proposal, access.voter_key, view.voter)
     return render_template("owner/verify.html", proposal=proposal, units=units,
                            methods=methods, sent=sent, lobby=_lobby(),
                            objection=session.get("pending_objection", False),
