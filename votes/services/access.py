@@ -261,7 +261,7 @@ def check_unlocked(access: VoterAccess, proposal: Proposal | None = None) -> Non
 
 
 # The longest building, entrance or room the poster looks up: the roll's labels are at most
-# roll_import.LABEL_MAX (64) characters, and an owner may type spaces and suffixes around one.
+# roll_plan.LABEL_MAX (64) characters, and an owner may type spaces and suffixes around one.
 TYPED_LABEL_MAX = 256
 
 

@@ -27,8 +27,9 @@ from votes.services.errors import DomainError, Problem
 from votes.services.roll_file import read_roll
 from votes.services.schema import database_problem
 from votes.services.roll_import import (AlreadyImported, ImportResult, check_settled_balances,
-                                        import_roll, imported_upload, landline_note, plan_roll,
-                                        roll_counts, zero_deposit_warning)
+                                        import_roll, imported_upload, landline_note, roll_counts,
+                                        zero_deposit_warning)
+from votes.services.roll_plan import plan_roll
 
 _SUFFIXES = (".csv", ".xlsx", ".xlsm", ".txt")
 PREVIEW_SECONDS = 3600
