@@ -29,7 +29,7 @@ def test_the_frozen_electorate_is_what_the_law_and_the_roll_give(app, runner, tm
     from votes.models import FrozenUnit, FrozenVoter, Proposal, VoterAccess
     from votes.services import privacy, pseudonyms
     from votes.services.access import _hash, link_token
-    from votes.services.lifecycle import _unit_ids
+    from votes.services.freeze import unit_ids
     from votes.services.records import chain_entries
     from votes.services.roll import load_units, unit_record
 
@@ -40,7 +40,7 @@ def test_the_frozen_electorate_is_what_the_law_and_the_roll_give(app, runner, tm
         units = load_units(proposal.community)
         # Under the proposal's own unit ids (the freeze's keyed hash of each row id) and
         # voter keys (pseudonyms.py).
-        unit_id = _unit_ids(proposal.uid)
+        unit_id = unit_ids(proposal.uid)
         id_of = {str(u.id): unit_id(u.id) for u in units}
         e = electorate([dataclasses.replace(unit_record(u), unit_id=id_of[str(u.id)])
                         for u in units], Scope("all"), pseudonyms.voter_key_of(proposal))

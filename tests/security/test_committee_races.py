@@ -208,7 +208,7 @@ def test_two_clerks_opening_a_vote_at_once_write_one_genesis(app, runner, tmp_pa
         return lifecycle.open_voting(str(pid), actor=who).state
 
     # A is freezing the roll (publicity was due first) when B clicks too.
-    outcome = held_race(app, monkeypatch, lifecycle, "_freeze", open_)
+    outcome = held_race(app, monkeypatch, lifecycle, "freeze", open_)
     assert outcome["A"] == "voting" and "表决已开始" in outcome["B"], outcome
     assert _entries(app, pid) == ["genesis"]
     with app.app_context():

@@ -4,7 +4,7 @@ The owners' ID hashes are keyed once for the whole deployment (privacy.id_hash).
 key made from them alone (counting.voter_key) named one owner alike in every vote of every
 community: once one vote tied it to a flat, every other choice of that owner followed. A
 proposal frozen now names its voters under a secret of its own (an HMAC key derived from
-the data key and the proposal uid, as its unit ids are: lifecycle._unit_ids). A proposal
+the data key and the proposal uid, as its unit ids are: freeze.unit_ids). A proposal
 frozen before keeps the keys its chain already carries: proposals.voter_keying records
 which scheme its freeze used. Every look-up from an owner to a voter of a proposal goes
 through `voter_key_of`."""

@@ -56,7 +56,7 @@ def roll_records(session: Session, community_id: int, unit_id: Callable[[int], s
     """The community's units as the core sees them, and each unit's owners by unit id, in
     two queries and without ORM objects (a city's roll has 100,000 units). Same records as
     unit_record(); a unit's owners come in the order they first appear in the roll file.
-    `unit_id` names a unit by its row id (a proposal's own ids: lifecycle._unit_ids)."""
+    `unit_id` names a unit by its row id (a proposal's own ids: freeze.unit_ids)."""
     # Table columns, not ORM attributes: the rows skip the ORM's per-row loading.
     o, ou, u = Owner.__table__.c, Ownership.__table__.c, Unit.__table__.c
     owners: dict[str, list[OwnerRow]] = {}

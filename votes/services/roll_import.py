@@ -129,7 +129,7 @@ def _import(community, path, data, replace: bool, actor: str,
         _move_due_drafts(community)
     with unit_of_work() as session:
         # One import of a community's roll at a time, and never while a proposal freezes
-        # it (lifecycle._freeze takes the same row's shared lock): two first imports at once
+        # it (freeze.freeze takes the same row's shared lock): two first imports at once
         # both found no roll and the second failed on the units' unique key, and a freeze
         # could read the owners of the old roll and the units of the new one.
         community = lock_community(session, community.id)
