@@ -9,7 +9,7 @@ from flask import make_response, render_template
 from flask_babel import gettext as _
 
 from votes.web.authz import limit_whole_vote_downloads, staff
-from votes.web.committee import _download, bp
+from votes.web.committee import bp, download
 
 
 def whole_vote_busy(message: str):
@@ -35,4 +35,4 @@ def bundle(user, proposal):
             export_bundle(str(proposal.id), buffer, actor=user.login)
     except VerifierBusy:
         return whole_vote_busy(_("服务器正在生成另一份导出包，本次未生成任何文件。请约一分钟后再试。"))
-    return _download(buffer.getvalue(), f"bundle-{proposal.uid}.zip", "application/zip")
+    return download(buffer.getvalue(), f"bundle-{proposal.uid}.zip", "application/zip")
