@@ -75,8 +75,8 @@ def test_the_settlement_says_what_it_did_in_the_operators_language(app, runner, 
     monkeypatch.setenv("VOTES_LANG", "en")
     said = _ok(runner, "works", "settle", pid, "--final-cost", "6400.00")
     assert re.fullmatch(r"Settled: 6,400\.00 yuan over \d+ units; \d+ below 30% of their first "
-                        r"deposit must top up(; \d+ units have an unknown first deposit: "
-                        r"whether they must top up cannot be said)?", said), said
+                        r"deposit must top up(; \d+ units have an unknown first deposit or "
+                        r"balance: whether they must top up cannot be said)?", said), said
     assert not _CJK.search(said)
 
 
@@ -87,5 +87,5 @@ def test_the_settlement_says_what_it_did_in_chinese(app, runner, tmp_path):
     works_done(runner, tmp_path, pid)
     said = _ok(runner, "works", "settle", pid, "--final-cost", "6400.00")
     assert re.fullmatch(r"已结算 6,400\.00 元，\d+ 户；需续筹 \d+ 户"
-                        r"(；\d+ 户首期交存额未知，无法判断是否需续筹)?", said), said
+                        r"(；\d+ 户首期交存额或分户账余额未知，无法判断是否需续筹)?", said), said
     assert "settled" not in said

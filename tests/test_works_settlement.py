@@ -165,7 +165,9 @@ def test_the_low_balance_boundary_is_thirty_percent():
     from votes.services.money.settlement import is_low
 
     assert is_low(2999, 10000) and not is_low(3000, 10000)
-    assert is_low(None, 10000) is False
+    # An unknown balance is no figure either: it was "not low", a flat shown as needing no
+    # top-up when no one could say.
+    assert is_low(None, 10000) is None
     # 30 % of an unknown first deposit is no figure: neither low nor not.
     assert is_low(0, None) is None and is_low(0, 0) is None and is_low(5000, 0) is None
 

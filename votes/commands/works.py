@@ -105,7 +105,7 @@ def settle(proposal, final_cost):
     said = _("已结算 %(total)s 元，%(n)s 户；需续筹 %(low)s 户",
              total=format_yuan(sum(d.share for d in rows)), n=len(rows), low=low)
     if unknown:
-        said += _("；%(n)s 户首期交存额未知，无法判断是否需续筹", n=unknown)
+        said += _("；%(n)s 户首期交存额或分户账余额未知，无法判断是否需续筹", n=unknown)
     click.echo(said)
 
 

@@ -21,14 +21,12 @@ LOW_NUM, LOW_DEN = 3, 10  # a balance below 30% of the first deposit calls for ç
 
 
 def is_low(balance: int | None, first_deposit: int | None) -> bool | None:
-    """balance < 30% of the first deposit, in integers. None when the first deposit is
-    unknown: a 0 (or none) makes 30 % of it 0, below which no balance falls, and the unit
-    was shown as needing no top-up when no one can say. An unknown balance is not low (its
-    whole share is its shortfall, shown as such)."""
-    if not first_deposit:
+    """balance < 30% of the first deposit, in integers. None when either is unknown: a
+    first deposit of 0 (or none) makes 30 % of it 0, below which no balance falls, and an
+    unknown balance is no figure to compare; either was shown as needing no top-up when no
+    one can say."""
+    if not first_deposit or balance is None:
         return None
-    if balance is None:
-        return False
     return balance * LOW_DEN < first_deposit * LOW_NUM
 
 

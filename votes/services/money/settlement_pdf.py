@@ -79,10 +79,11 @@ def settlement_notice_pdf(proposal: Proposal, *, balances: bool = False) -> byte
                        + ("（表中“需续筹”一栏）。" if balances else
                           "，业主委员会将分别通知。"), s["strong" if low else "body"])]
     if unknown:
-        # Never counted as needing no top-up: 30 % of an unknown first deposit is no figure.
-        story.append(pdf.para(f"另有 {unknown} 户首期交存额未知，无法判断是否需续筹"
+        # Never counted as needing no top-up: 30 % of an unknown first deposit, or a
+        # balance no one knows, is no figure.
+        story.append(pdf.para(f"另有 {unknown} 户首期交存额或分户账余额未知，无法判断是否需续筹"
                               + ("（表中“需续筹”一栏注明）" if balances else "")
-                              + "，请向维修资金管理机构核实其首期交存额。", s["strong"]))
+                              + "，请向维修资金管理机构核实其首期交存额和分户账余额。", s["strong"]))
     story.append(Spacer(1, 0.3 * cm))
     if balances:
         table = [["房屋", "面积(m²)", "分摊(元)", "已扣减(元)", "扣减后余额(元)", "不足(元)",
