@@ -324,3 +324,29 @@ def test_an_objection_and_its_answer_are_named_by_when_not_by_record_number(
         assert re.search(r"Objection filed \d{4}-\d{2}-\d{2} \d{2}:\d{2} \(entry %d\)" % seq,
                          english), english
         assert f"The committee's answer (entry {seq + 1})" in unescape(english), english
+
+
+def test_an_objection_of_blank_lines_cannot_push_the_board_down(app, runner, client,
+                                                                 closed):  # noqa: F811
+    """The attack: an owner's objection of two words and 1,990 line breaks (the text box's
+    2,000 characters) was filed and shown line for line (white-space: pre-line) on the
+    public board: 55,000 px of blank space on a phone, under which every other objection,
+    the committee's answers and the receipt check lay out of reach. So did a column of
+    1,000 one-character lines. An objection holds at most MAX_LINES lines; the owner is told,
+    the text kept in the form to be joined up."""
+    from votes.services.procedure.objections import MAX_LINES
+
+    token = _verify(app, client, closed, "202")
+    for flood in ("第一行" + "\r\n" * 1990 + "最后一行", "。\r\n" * 999):
+        page = client.post(f"/v/{token}/objection", data={"text": flood})
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and "已收到您的异议" not in html
+        assert f"最多 {MAX_LINES} 行" in html, html
+        assert flood.replace("\r\n", "\n") in html.replace("\r\n", "\n")  # kept to be joined
+    assert _filed(app, runner, closed) == []
+    # Paragraphs up to the limit, blank lines between them, are filed as written.
+    text = "\n\n".join(f"第{n}点：面积有误。" for n in range(1, (MAX_LINES + 1) // 2 + 1))
+    assert MAX_LINES - 2 <= text.count("\n") + 1 <= MAX_LINES
+    filed = client.post(f"/v/{token}/objection", data={"text": text.replace("\n", "\r\n")})
+    assert "已收到您的异议" in filed.get_data(as_text=True)
+    assert _texts(app, closed) == [text]

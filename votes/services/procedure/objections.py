@@ -30,6 +30,9 @@ from votes.services.procedure.common import (close_entry, store_evidence,
 from votes.services.tx import unit_of_work
 
 MAX_TEXT = 2000
+# Lines of one objection or answer, blank ones included: shown line for line on the public
+# board, 2,000 line breaks would be a phone's 55,000 px of blank space over every text after.
+MAX_LINES = 60
 # Objections one voter may file online: each holds the final result back until answered and
 # is a chain entry, so a session filing new texts in a loop must stop somewhere. More points
 # go into one text, or to the committee in writing (entered by staff, with the scan).
@@ -128,6 +131,10 @@ def _text(text: str, what: str) -> str:
         raise DomainError(_("请填写%(w)s内容。", w=what))
     if len(text) > MAX_TEXT:
         raise DomainError(_("%(w)s不能超过 %(n)d 字。", w=what, n=MAX_TEXT))
+    lines = text.count("\n") + 1
+    if lines > MAX_LINES:
+        raise DomainError(_("%(w)s最多 %(n)d 行（含空行），您填写了 %(m)d 行。"
+                            "请把内容合并成较少的段落后再提交。", w=what, n=MAX_LINES, m=lines))
     check_plain(text, lines=True)
     check_printable(text)  # printed on the result notice and the application form
     # Published word for word and digested into the chain (the published text must hash
