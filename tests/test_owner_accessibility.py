@@ -32,10 +32,11 @@ AXE_RUN = """async () => {
 }"""
 
 # The main actions an owner taps: buttons, button-looking links, the choices of a ballot,
-# the header's links (home, the other language) and a link standing alone in its paragraph
-# (not one inside a sentence, which WCAG exempts).
+# the header's links (home, the other language), a link standing alone in its paragraph
+# (not one inside a sentence, which WCAG exempts) and a folded section's summary, tapped to
+# open it (再提出一件异议 was one line of text, 28 px high).
 SMALL_TARGETS = """() => [...document.querySelectorAll(
-    'button, .button, input[type=submit], label.choice, .list a, header a, p > a')]
+    'button, .button, input[type=submit], label.choice, .list a, header a, p > a, summary')]
   .filter(e => e.offsetParent !== null)
   .filter(e => e.tagName !== 'A' || e.closest('header, .list') || e.classList.contains('button')
                || e.parentElement.textContent.trim() === e.textContent.trim())
