@@ -153,10 +153,15 @@ def test_owner_files_an_objection_with_their_voting_link(app, runner, tmp_path, 
     assert page.status_code == 302 and page.location.endswith(f"/p/{uid}/verify")
     assert "验证业主身份" in client.get(page.location).get_data(as_text=True)
     verified = client.post(page.location, data={"method": "id", "answer": resident_id(4)[-6:]})
-    assert verified.status_code == 302 and verified.location.endswith(f"/v/{token}/objection")
-    page = client.get(f"/v/{token}/objection")
+    # Signed in, the form is at the proposal's address, never the token's: the address bar,
+    # a shared phone's history and WeChat's "copy link" would hold the link otherwise.
+    assert verified.status_code == 302 and verified.location.endswith(f"/p/{uid}/objection")
+    again = client.get(f"/v/{token}/objection")  # the notice's QR scanned again, signed in
+    assert again.status_code == 302 and again.location.endswith(f"/p/{uid}/objection")
+    page = client.get(f"/p/{uid}/objection")
     assert page.status_code == 200 and 'name="text"' in page.get_data(as_text=True)
-    posted = client.post(f"/v/{token}/objection", data={"text": "公告张贴时间太短"})
+    assert token not in page.get_data(as_text=True)
+    posted = client.post(f"/p/{uid}/objection", data={"text": "公告张贴时间太短"})
     assert posted.status_code == 200
     assert "已收到" in posted.get_data(as_text=True)
     board = client.get(f"/p/{uid}").get_data(as_text=True)

@@ -81,10 +81,11 @@ def test_the_objection_form_says_where_a_photo_goes(app, runner, tmp_path, clien
     close_at_end(app, runner, pid)
     at(app, END + timedelta(hours=2))
     token = voter_token(app, {"id": int(pid)}, room="101")
-    client.get(f"/v/{token}/objection")
+    client.get(f"/v/{token}/objection", follow_redirects=True)
     client.post(f"/p/{uid}/verify", data={"method": "id", "answer": resident_id(1)[-6:]})
-    page = client.get(f"/v/{token}/objection").get_data(as_text=True)
+    page = client.get(f"/v/{token}/objection", follow_redirects=True).get_data(as_text=True)
     assert 'id="objection-text"' in page
     assert "不能上传照片" in page and "书面异议" in page, page
-    english = client.get(f"/v/{token}/objection?lang=en").get_data(as_text=True)
+    english = client.get(f"/v/{token}/objection?lang=en",
+                         follow_redirects=True).get_data(as_text=True)
     assert "cannot upload photos" in english, english

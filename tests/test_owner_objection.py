@@ -24,19 +24,20 @@ def test_the_objection_page_shows_what_the_owner_filed_in_any_language(
     seq = _seq(app, closed)
     for url in (f"/v/{token}/objection", f"/v/{token}/objection?lang=en",
                 f"/v/{token}/objection?lang=zh_CN"):
-        page = client.get(url)
+        page = client.get(url, follow_redirects=True)
         html = page.get_data(as_text=True)
         assert page.status_code == 200 and TEXT in html, html
         assert f'id="my-objection-{seq}"' in html
         # A form for another objection is there, folded under the ones filed.
         assert html.index(TEXT) < html.index('name="text"')
         assert "<details" in html
-    assert "You have filed" in client.get(f"/v/{token}/objection?lang=en").get_data(as_text=True)
-    client.get(f"/v/{token}/objection?lang=zh_CN")
+    assert "You have filed" in client.get(f"/v/{token}/objection?lang=en",
+                                          follow_redirects=True).get_data(as_text=True)
+    client.get(f"/v/{token}/objection?lang=zh_CN", follow_redirects=True)
     # Another owner's page shows none of it.
     other = app.test_client()
     own = _verify(app, other, closed, "102")
-    html = other.get(f"/v/{own}/objection").get_data(as_text=True)
+    html = other.get(f"/v/{own}/objection", follow_redirects=True).get_data(as_text=True)
     assert TEXT not in html and "<details" not in html and 'name="text"' in html
     assert len(_texts(app, closed)) == 1
 
@@ -188,7 +189,7 @@ def _verify_room(app, client, closed, room, suffix) -> str:  # noqa: F811
     token = voter_token(app, closed, room=room)
     start = client.get(f"/v/{token}/objection")
     done = client.post(start.location, data={"method": "id", "answer": suffix})
-    assert done.status_code == 302 and done.location.endswith(f"/v/{token}/objection")
+    assert done.status_code == 302 and done.location.endswith(f"/p/{closed['uid']}/objection")
     return token
 
 
@@ -201,7 +202,7 @@ def test_an_objections_paragraphs_keep_their_breaks_where_it_is_shown(
     assert "已收到您的异议" in client.post(f"/v/{token}/objection",
                                            data={"text": text}).get_data(as_text=True)
     kept = f'<span class="kept-lines">{text}</span>'
-    assert kept in client.get(f"/v/{token}/objection").get_data(as_text=True)
+    assert kept in client.get(f"/v/{token}/objection", follow_redirects=True).get_data(as_text=True)
     assert kept in app.test_client().get(f"/p/{closed['uid']}").get_data(as_text=True)
     assert ".kept-lines { white-space: pre-line; }" in client.get(
         "/static/votes.css").get_data(as_text=True)
@@ -228,7 +229,8 @@ def test_an_objection_sent_to_a_link_a_stranger_locked_keeps_the_owners_text(
         assert ("has not been filed" if lang == "?lang=en" else "尚未提交") in html
     assert _filed(app, runner, closed) == []
     # A GET of the locked link has nothing typed to keep.
-    assert 'id="kept-objection"' not in owner.get(f"/v/{token}/objection").get_data(
+    assert 'id="kept-objection"' not in owner.get(
+        f"/v/{token}/objection", follow_redirects=True).get_data(
         as_text=True)
 
 

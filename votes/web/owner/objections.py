@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, render_template, request
+from flask import flash, redirect, render_template, request, url_for
 
 from votes.extensions import client_address, limiter
 from votes.services import access as access_service
@@ -45,6 +45,11 @@ def objection(token: str):
         owner = owner_of(proposal)
         if owner is None or owner.voter_key != access.voter_key:
             return _verify_link(proposal, access, objection=True)
+        if request.method == "GET":
+            # Signed in already: the form at the proposal's address, not at the token's.
+            response = redirect(url_for("owner.signed_in_objection", uid=proposal.uid))
+            response.headers["Cache-Control"] = "no-store"
+            return response
         filed = text = None
         if request.method == "POST":
             try:

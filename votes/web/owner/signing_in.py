@@ -268,10 +268,10 @@ def verify(uid: str):
             return redirect(url_for("owner.mine", uid=uid))
         session.pop("owner_read_only", None)
         if session.pop("pending_objection", False):
-            if _lobby():  # building and room: the link's token is not theirs to be shown
-                return redirect(url_for("owner.signed_in_objection", uid=uid))
-            return redirect(url_for("owner.objection",
-                                    token=access_service.own_link_token(uid, access_id)))
+            # Signed in, by the link or from the lobby: the form at the proposal's address.
+            # The link's token as the page's address stayed in the address bar, a shared
+            # phone's history and WeChat's "copy link" (see _verify_link).
+            return redirect(url_for("owner.signed_in_objection", uid=uid))
         if kept in CHOICES:
             # Back on the confirm page with it (confirm_again), to be confirmed again: the
             # expired session's page and nonce are spent.
