@@ -55,13 +55,13 @@ def test_non_voters_show_masked_owners_and_phones(app, runner, tmp_path, client)
 
 def test_a_large_list_is_shown_building_by_building(app, runner, tmp_path, client,
                                                      monkeypatch):
-    from votes.web import committee
+    from votes.web import committee_voting
 
     world, url = _signed_in(app, runner, tmp_path, client)
     whole = client.get(f"{url}/non-voters").get_data(as_text=True)
     assert 'id="buildings"' not in whole and "2号楼1单元101室" in whole
 
-    monkeypatch.setattr(committee, "NON_VOTERS_ON_ONE_PAGE", 3)  # 5 voters, none voted
+    monkeypatch.setattr(committee_voting, "NON_VOTERS_ON_ONE_PAGE", 3)  # 5 voters, none voted
     first = client.get(f"{url}/non-voters").get_data(as_text=True)
     assert 'id="buildings"' in first and "1号楼（3）" in first and "2号楼（2）" in first
     assert "1号楼1单元101室" in first and "2号楼1单元101室" not in first
@@ -154,7 +154,7 @@ def test_buildings_named_with_their_suffix_are_not_doubled(app, runner, tmp_path
     from tests.factories import sample_rows
     from tests.staff_world import committee_clerk, sign_in
     from tests.factories import make_open_proposal
-    from votes.web import committee
+    from votes.web import committee_voting
 
     rows = [dict(r, building=f"{r['building']}号楼") for r in sample_rows()]
     proposal = make_open_proposal(app, runner, tmp_path, rows=rows)
@@ -163,7 +163,7 @@ def test_buildings_named_with_their_suffix_are_not_doubled(app, runner, tmp_path
     url = f"/committee/p/{proposal['id']}/non-voters"
     whole = client.get(url).get_data(as_text=True)
     assert "号楼号楼" not in whole and "2号楼（2）" in whole
-    monkeypatch.setattr(committee, "NON_VOTERS_ON_ONE_PAGE", 3)
+    monkeypatch.setattr(committee_voting, "NON_VOTERS_ON_ONE_PAGE", 3)
     paged = client.get(url).get_data(as_text=True)
     assert "号楼号楼" not in paged and "1号楼（3）" in paged and "2号楼（2）" in paged
 

@@ -242,14 +242,6 @@ def pending_access(access_id: int):
     return found[0] if found else None
 
 
-def own_link_token(proposal_uid: str, access_id: int) -> str:
-    """The current token of the voting link of an access (by id): where a page reached by
-    the link sends the owner back after the second factor."""
-    access = pending_access(access_id)
-    return _link_token(privacy.derived_key("link"), proposal_uid, access.voter_key,
-                       access.issue)
-
-
 def check_unlocked(access: VoterAccess, proposal: Proposal | None = None) -> None:
     """DeadEnd while the link is locked; without `proposal`, the access's proposal is read
     only then, for the locked link's page."""

@@ -257,7 +257,7 @@ def verify(uid: str):
             session.pop(name, None)
         # A choice whose cast found the last sign-in expired, if it was this voter's.
         kept = kept_choice(attempt.proposal_id, attempt.voter_key)
-        access_id = session.pop("pending_access", None)
+        session.pop("pending_access", None)
         # Named in the device entry the chain records for this session's key (§14).
         session["proof"] = request.form.get("method", "id")
         # Signed in read-only after the vote: every page that writes refuses this session
