@@ -27,6 +27,7 @@ from votes.core.verifier_report import (EXIT_CODES, FAILED, IN_PROGRESS, UNANCHO
 from votes.core.verifier_correction import check_corrections
 from votes.core.verifier_follow import check_follow
 from votes.core.verifier_forms import check_forms
+from votes.core.verifier_subject import subject_lines
 from votes.core.verifier_scans import check_letter_holders, check_scans
 from votes.core.verifier_objection import after_close_lines, check_objections
 from votes.core.verifier_local_rules import check_procedure
@@ -150,6 +151,7 @@ def _verify(source, head, anchor: Anchor, run: _Run, witness_keys, receipts,
     return dataclasses.replace(report, witnessed=witnessed, receipts=len(receipts),
                                procedure=procedure, preliminary=_preliminary(b, genesis, tally),
                                proposal=shown(b.uid, 80) if b.uid is not None else None,
+                               subject=run.guarded("5.5", subject_lines, b.proposal) or (),
                                participation=rows, works=works, receipt_lookups=lookups)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from votes.core.numbers import format_area
 from votes.core.step_titles import title
 from votes.core.tally import Tally, Turnout
+from votes.core.verifier_subject import NOT_VERIFIED as SUBJECT_NOT_VERIFIED
 from votes.core.verifier_works_figures import WorksFigures
 
 VERIFIED, FAILED, IN_PROGRESS, UNANCHORED = "verified", "failed", "in_progress", "unanchored"
@@ -105,6 +106,7 @@ class Report:
     # whether a bundle was read at all: a chain the database holds damaged makes none.
     unlisted: int = 0
     bundle: bool = True
+    subject: tuple[str, ...] = ()  # what was voted on (verifier_subject), under 事项 proposal
 
     @property
     def ok(self) -> bool:
@@ -130,7 +132,10 @@ class Report:
         """The verdict, the signer, the figures, every failure and skip, the verdict again."""
         lines = [self.verdict()]
         if self.proposal is not None:
+            if self.subject and self.outcome == FAILED:
+                lines.append(SUBJECT_NOT_VERIFIED)
             lines.append(f"事项 proposal: {self.proposal}")
+            lines += self.subject
         lines.append(f"记录 entries: {self.entries}, 选票 ballots: {self.ballots}, "
                      f"计入 counted: {self.counted}, 链头 head: {self.chain_head or '-'}")
         if self.signer:
@@ -212,7 +217,8 @@ class Report:
                 "skipped": [{"step": s.step, "reason": s.reason} for s in self.skipped],
                 "witnessed": self.witnessed.to_json() if self.witnessed is not None else None,
                 "receipts": self.receipts, "procedure": list(self.procedure),
-                "proposal": self.proposal, "preliminary": self.preliminary,
+                "proposal": self.proposal, "subject": list(self.subject),
+                "preliminary": self.preliminary,
                 "works": (self.works.to_json(failed=self.outcome == FAILED)
                           if self.works is not None else None)}
 
@@ -257,4 +263,5 @@ def report_from_json(data: dict) -> Report:
         skipped=tuple(Skipped(s["step"], s["reason"]) for s in data["skipped"]),
         receipts=data["receipts"], procedure=tuple(data["procedure"]),
         proposal=data["proposal"], preliminary=data["preliminary"], works=works,
-        unlisted=data.get("unlisted", 0), bundle=data.get("bundle", True))
+        unlisted=data.get("unlisted", 0), bundle=data.get("bundle", True),
+        subject=tuple(data.get("subject", ())))
