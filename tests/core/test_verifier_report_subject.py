@@ -81,3 +81,37 @@ def test_the_json_report_and_the_stored_report_keep_the_proposal_lines():
     older = stored_json(report)
     del older["subject"]  # a verification stored before the report said it
     assert "事项 proposal:" in report_from_json(older).render()
+
+
+def test_times_in_the_last_hours_of_9999_are_shown_not_an_unexpected_shape():
+    """A chain time after 9999-12-31T15:59:59Z has no Beijing time (UTC+8 is past what a
+    datetime holds): beijing_text raised OverflowError, which only a ValueError was caught
+    for, so the objection lines (17.1) and the proposal lines failed as "cannot be
+    completed (OverflowError)" a bundle no step faults. Such a time is shown as written."""
+    from tests.bundles import Story
+    from votes.core.objection import objection_body
+    from votes.core.report_text import beijing_text
+
+    assert beijing_text("9999-12-31T23:00:00Z") == "9999-12-31T23:00:00Z"
+    story = Story()
+    story.proposal.update(publicity_start="9999-12-31T10:00:00Z",
+                          voting_start="9999-12-31T12:00:00Z",
+                          voting_end="9999-12-31T22:00:00Z")
+    story.rules = dict(story.rules, objection_days=1)
+    story.genesis()
+    story.entries[0]["time"] = "9999-12-31T12:00:00Z"
+    for voter, hour in (("v-a", 16), ("v-b", 17), ("v-c", 18), ("v-d", 19)):
+        story.paper(voter, "agree", f"9999-12-31T{hour}:00:00Z")
+    story.close("9999-12-31T22:00:00Z")
+    story.entries.append({"kind": "objection", "time": "9999-12-31T23:00:00Z",
+                          "body": objection_body(voter="v-b", text="不同意", channel="online")})
+    files = files_of(story.bundle())
+    manifest = json.loads(files["manifest.json"])
+    manifest["created_at"] = "9999-12-31T23:59:59Z"  # after the last entry (3.4)
+    files["manifest.json"] = json.dumps(manifest, ensure_ascii=False, sort_keys=True,
+                                        separators=(",", ":")).encode()
+    report = verify(rezip(files, resign=True))
+    assert report.failures == (), report.render()
+    text = report.render()
+    assert "表决 voting 9999-12-31 20:00 至 to 9999-12-31T22:00:00Z" in text, text
+    assert "9999-12-31T23:00:00Z" in text, text

@@ -17,10 +17,11 @@ ZONE_ZH = "北京时间"
 
 def beijing_text(utc: str) -> str:
     """A chain time ('2026-12-01T01:00:00Z') as a person reads it: '2026-12-01 09:00'.
-    Text that is not such a time is returned as it is (an older bundle's odd field)."""
+    Text that is not such a time is returned as it is (an older bundle's odd field), and so
+    is a time after 9999-12-31T15:59:59Z, whose Beijing time is past what a datetime holds."""
     try:
         return parse_time(utc).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
-    except ValueError:
+    except (ValueError, OverflowError):
         return str(utc)
 
 
