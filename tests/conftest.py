@@ -33,9 +33,9 @@ PG_URL = os.environ.get("VOTES_TEST_DATABASE_URL", "")
 SMS_WAIT = 30  # seconds: a background send still running after it is a test's hang
 TEST_CONFIG = {
     "TESTING": True,
-    "SECRET_KEY": "test-secret",
+    "SECRET_KEY": "test-secret-of-the-suite",
     "DATA_KEY": base64.b64encode(b"k" * 32).decode(),
-    "KEY_PASSPHRASE": "test-passphrase",
+    "KEY_PASSPHRASE": "test-passphrase-of-the-suite",
     "WTF_CSRF_ENABLED": False,
     "BASE_URL": "http://votes.test",
     # 验证导出包 in the request (votes/services/verify_jobs.py): the POST's redirect then

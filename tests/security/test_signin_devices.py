@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from itsdangerous import URLSafeSerializer
 
+from tests.conftest import TEST_CONFIG
 from tests.security.test_signin_throttle import (PASSWORD, PAUSED, T0, WRONG,  # noqa: F401
                                                  _all_at_once, _attempt, _row, _text,
                                                  accounts, hasher)
@@ -140,7 +141,7 @@ def test_a_spoiled_cookie_gives_no_exemption(accounts, spoil):  # noqa: F811
     cookie = member.get_cookie(COOKIE, path="/staff/login").value
     with app.app_context():
         key = name_key("Clerk.Wang")
-    payload = URLSafeSerializer("test-secret", salt="votes.staff-device").loads(cookie)
+    payload = URLSafeSerializer(TEST_CONFIG["SECRET_KEY"], salt="votes.staff-device").loads(cookie)
     device, expires = payload[0][1], payload[0][2]
     if spoil == "altered":
         value = cookie[:10] + ("A" if cookie[10] != "A" else "B") + cookie[11:]
@@ -148,7 +149,7 @@ def test_a_spoiled_cookie_gives_no_exemption(accounts, spoil):  # noqa: F811
         value = URLSafeSerializer("guessed", salt="votes.staff-device").dumps(
             [[key, device, expires]])
     elif spoil == "unknown device":  # even signed with it, a device must be one it issued
-        value = URLSafeSerializer("test-secret", salt="votes.staff-device").dumps(
+        value = URLSafeSerializer(TEST_CONFIG["SECRET_KEY"], salt="votes.staff-device").dumps(
             [[key, "made-up-device-id", expires]])
     else:
         value = cookie
@@ -167,7 +168,7 @@ def test_another_accounts_cookie_gives_no_exemption(accounts):  # noqa: F811
     # Nor does its device id under the other account's key (the cookie is copied around).
     from votes.services.signin_throttle import name_key
 
-    signer = URLSafeSerializer("test-secret", salt="votes.staff-device")
+    signer = URLSafeSerializer(TEST_CONFIG["SECRET_KEY"], salt="votes.staff-device")
     [[_key, device, expires]] = signer.loads(browser.get_cookie(COOKIE, path="/staff/login").value)
     with app.app_context():
         _set_cookie(browser, signer.dumps([[name_key("Clerk.Wang"), device, expires]]))

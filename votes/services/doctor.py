@@ -16,6 +16,7 @@ from flask import Flask
 from votes.core.numbers import whole_number
 
 PLACEHOLDER = "change-me"  # what deploy/votes.env.example gives every secret
+MIN_SECRET_CHARS = 16  # what the generated ones far exceed (token_urlsafe: 32, 43)
 DEFAULT_BASE_URLS = ("http://127.0.0.1:5000", "http://localhost:5000", "")
 
 
@@ -85,6 +86,18 @@ def _secrets(app: Flask) -> list[Check]:
         checks.append(Check(False, f"{names} 仍是示例文件中的 {PLACEHOLDER}，请从密钥库设置随机值",
                             f"{names} still {PLACEHOLDER} as in the example file: set a random "
                             f"value from the secret store"))
+    # A short one is guessed: the session key by trying keys on one staff cookie, the
+    # passphrase on a copy of the key folder (a backup, the shared mount). The value itself
+    # is never printed.
+    short = [n for n in ("SECRET_KEY", "KEY_PASSPHRASE") if n not in placeholders
+             and len(str(app.config.get(n) or "").strip()) < MIN_SECRET_CHARS]
+    if short:
+        names = ", ".join(f"VOTES_{n}" for n in short)
+        checks.append(Check(False, f"{names} 太短，容易被猜中：须至少 {MIN_SECRET_CHARS} 个字符，"
+                                   f"请从密钥库设置随机值（见 deploy/votes.env.example）",
+                            f"{names} too short to be secret: at least {MIN_SECRET_CHARS} "
+                            f"characters, a random value from the secret store (see "
+                            f"deploy/votes.env.example)"))
     try:
         ok = len(base64.b64decode(app.config["DATA_KEY"], validate=True)) == 32
     except (binascii.Error, ValueError):
