@@ -37,3 +37,17 @@ def test_a_secret_too_short_to_be_secret_fails(tmp_path, name, value):
 def test_secrets_of_sixteen_characters_or_more_pass(tmp_path):
     code, failed = _doctor(tmp_path, SECRET_KEY="s" * 16, KEY_PASSPHRASE="p" * 40)
     assert code == 0, failed
+
+
+def test_a_password_in_the_urls_query_is_not_printed(tmp_path):
+    """libpq and redis-py both take the password as ?password=…: doctor hid only the one
+    before the @, and printed the other whole (the console, the journal of every start)."""
+    from votes import create_app
+
+    app = create_app({**TEST_CONFIG, "INSTANCE_PATH": str(tmp_path / "instance"),
+                      "DATABASE_URL": "postgresql://votes@127.0.0.1:1/votes?password=hunter2db",
+                      "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0?password=hunter2redis"})
+    result = app.test_cli_runner().invoke(args=["doctor"], env={"VOTES_LANG": "zh_CN"})
+    assert result.exit_code == 1
+    assert "hunter2" not in result.output, result.output
+    assert "127.0.0.1:1/votes" in result.output and "127.0.0.1:1/0" in result.output

@@ -144,13 +144,23 @@ def _loopback(url: str) -> bool:
         return False
 
 
+def shown_url(url: str) -> str:
+    """A database's or Redis's URL as printed: the password hidden wherever it is given,
+    before the @ or as ?password= (libpq and redis-py take both)."""
+    import re
+
+    url = re.sub(r"://([^:@/?#]*):[^/?#]*@", r"://\1:***@", url)
+    return re.sub(r"([?&][^=&#]*pass[^=&#]*=)[^&#]*", r"\1***", url, flags=re.IGNORECASE)
+
+
 def _database(app: Flask) -> Check:
     from sqlalchemy import inspect, text
     from sqlalchemy.engine import make_url
 
     from votes.extensions import db
 
-    shown = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
+    shown = shown_url(make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+                      .render_as_string(hide_password=True))
     try:
         with db.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -325,7 +335,7 @@ def _rate_limits(app: Flask) -> Check:
         reachable = storage_from_string(uri, **options).check()
     except Exception:  # noqa: BLE001  (a missing client library or a bad URL alike)
         reachable = False
-    shown = uri.split("@")[-1]
+    shown = shown_url(uri)
     if not reachable:
         return Check(False, f"无法连接限流存储 {shown}", f"rate-limit storage {shown} not reachable")
     return Check(True, f"限流存储可连接 {shown}", "rate-limit storage reachable")
