@@ -30,6 +30,9 @@ def _votes(tmp_path, *args, **env):
     ({"VOTES_INSTANCE_PATH": "/proc/votes-instance"}, "/proc/votes-instance"),
     ({"VOTES_RATELIMIT_STORAGE_URI": "rediss+x://:s3cret@cache:6379/0"},
      "VOTES_RATELIMIT_STORAGE_URI"),
+    # redis-py takes the password as ?password= too: printed whole on an unknown scheme
+    ({"VOTES_RATELIMIT_STORAGE_URI": "rediss+x://cache:6379/0?password=s3cret"},
+     "VOTES_RATELIMIT_STORAGE_URI"),
     ({"VOTES_WITNESS_ADDRESSES": "10.0.0.300"}, "VOTES_WITNESS_ADDRESSES"),
 ])
 @pytest.mark.parametrize("command", [["doctor"], ["proposal", "show", "1"]])

@@ -28,12 +28,14 @@ def _create_app():
         return create_app()
     except ConfigurationError as err:
         # The rate limits' storage (an unknown scheme, its client library missing): named,
-        # and without a password its URL may hold.
+        # and without a password its URL may hold (before the @, or as ?password=).
         import re
 
         from votes.i18n import _
+        from votes.services.doctor import shown_url
 
-        reason = re.sub(r"://[^@/\s]*@", "://***@", str(err).strip() or type(err).__name__)
+        reason = shown_url(re.sub(r"://[^@/\s]*@", "://***@",
+                                  str(err).strip() or type(err).__name__))
         click.echo(_("设置有误，无法启动：%(reason)s",
                      reason=f"VOTES_RATELIMIT_STORAGE_URI ({reason})"), err=True)
         sys.exit(1)
