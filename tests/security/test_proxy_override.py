@@ -183,3 +183,28 @@ def test_a_refused_entry_reloaded_is_recorded_once(app, vote):
     app.config["VOTES_NOW"] += timedelta(hours=2)  # tried again later: a new attempt
     attempt("paper")
     assert len(_state(app, vote)[2]) == 3
+
+
+def test_a_correction_over_the_owners_online_ballot_is_refused_and_recorded(app, vote):
+    """The clerk entered 张三's paper ballot; 张三 then voted online (his one change). The
+    clerk "corrects" the paper entry, which would put a staff ballot back over the owner's
+    own: refused, but unlike the same attempt through the paper form it left no
+    ballots.override_refused record, so an auditor never saw it was tried."""
+    staff = app.test_client()
+    staff.post("/staff/login", data={"login": "clerk", "password": PASSWORD})
+    assert staff.post(f"/committee/p/{vote['id']}/paper", data={
+        "building": "1", "entrance": "1", "room": "101", "choice": "agree", "channel": "paper",
+        "evidence": (io.BytesIO(b"\xff\xd8\xff paper form"), "paper.jpg")}).status_code == 302
+    owner = app.test_client()
+    verified(owner, app, vote)
+    cast(owner, vote, "disagree")
+    for _ in range(2):  # a reload of the refused page is the same attempt
+        r = staff.post(f"/committee/p/{vote['id']}/paper-ballots/correct", data={
+            "entry": "1", "choice": "agree", "reason": "录入错误", "confirm": "1"})
+        assert r.status_code == 400 and "网上亲自表决（第 2 条记录）" in r.get_data(as_text=True)
+    ballots, length, refused = _state(app, vote)
+    assert [(b[2], b[3]) for b in ballots] == [("paper", "agree"), ("online", "disagree")]
+    assert length == 3
+    assert len(refused) == 1, refused
+    assert refused[0]["conflicts"][0]["online_entry"] == 2
+    assert refused[0]["conflicts"][0]["corrects"] == 1

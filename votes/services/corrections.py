@@ -140,7 +140,7 @@ def correct_ballot(proposal_ref: str, seq: int, *, choice: str, reason: str, act
         raise WithdrawnNotCorrected(current)
     if current.seq != original.seq:
         if current.channel == "online":
-            raise StaffOverride(current)
+            _refused_override(proposal, actor, current, seq, channel or original.channel)
         raise DomainError(_("第 %(n)d 条记录已被第 %(m)d 条取代，只能更正该业主当前有效的选票",
                             n=seq, m=current.seq))
     reason = clean_reason(reason, missing=_("请填写更正原因"),
@@ -162,7 +162,22 @@ def correct_ballot(proposal_ref: str, seq: int, *, choice: str, reason: str, act
     request = BallotRequest(voter_key=original.voter_key, choice=parsed, channel=channel,
                             entered_by=actor, evidence=evidence, correction=(seq, reason),
                             proxy=_same_proxy(proposal, original) if channel == "proxy" else None)
-    return cast_ballots(proposal.id, [request], actor=actor)[0]
+    try:
+        return cast_ballots(proposal.id, [request], actor=actor)[0]
+    except StaffOverride as err:  # the owner voted online while the clerk was correcting
+        _refused_override(proposal, actor, err.ballot, seq, channel)
+
+
+def _refused_override(proposal: Proposal, actor: str, online: Ballot, seq: int,
+                      channel: str) -> None:
+    """A correction that would put a staff ballot back over the owner's own online one is
+    refused and recorded in the audit log, as the same attempt through the paper form is
+    (paper_ballots.record_conflicts: a reload of the refused page is recorded once)."""
+    from votes.services.paper_ballots import record_conflicts
+
+    record_conflicts(proposal, actor, [{"voter": online.voter_key, "online_entry": online.seq,
+                                        "channel": channel, "corrects": seq}])
+    raise StaffOverride(online)
 
 
 def _same_proxy(proposal: Proposal, original: Ballot) -> ProxyRequest:

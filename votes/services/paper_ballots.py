@@ -203,7 +203,7 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
                                           channel=channel, entered_by=row["entered_by"],
                                           evidence=scan, proxy=proxy))
     if problems:
-        _record_conflicts(proposal, actor, conflicts)
+        record_conflicts(proposal, actor, conflicts)
         if one_form:  # one fault said as it is; several listed under one line
             if len(problems) == 1:
                 raise DomainError(problems[0].message)
@@ -223,7 +223,7 @@ def accept_rows(proposal, rows, evidence: Callable[[str], tuple[str, bytes] | No
     try:
         return cast_ballots(proposal.id, requests, actor=actor)
     except StaffOverride as err:  # the owner voted online while the clerk was entering
-        _record_conflicts(proposal, actor, [{"voter": err.ballot.voter_key,
+        record_conflicts(proposal, actor, [{"voter": err.ballot.voter_key,
                                              "online_entry": err.ballot.seq}])
         raise
 
@@ -235,7 +235,7 @@ def _conflict_key(conflict: dict) -> tuple:
     return conflict["voter"], conflict["online_entry"], conflict.get("channel")
 
 
-def _record_conflicts(proposal, actor: str, conflicts: list[dict]) -> None:
+def record_conflicts(proposal, actor: str, conflicts: list[dict]) -> None:
     """Refused paper/proxy entries for owners who voted online go to the audit log (the
     committee's record of the attempt), committed on their own since the entry is refused.
 
