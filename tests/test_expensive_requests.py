@@ -7,6 +7,8 @@ from __future__ import annotations
 import html
 import re
 
+import pytest
+
 from tests.money_world import passed_vote
 
 RECEIPT_BOX = re.compile(r'<input id="receipt" name="receipt" value="([^"]*)"')
@@ -82,8 +84,38 @@ def test_a_bundle_is_not_exported_while_the_worker_holds_another_whole_vote(
             # About a minute (the limiter sets it again, from its own clock, to the second).
             assert busy.status_code == 503 and int(busy.headers["Retry-After"]) >= 59, path
             assert busy.mimetype == "text/html" and "请约一分钟后再试" in text, text
+            english = client.get(path, query_string={"lang": "en"})
+            assert english.status_code == 503 and english.headers["Retry-After"]
+            assert "Please try again in about a minute" in english.get_data(as_text=True)
+            client.get("/", query_string={"lang": "zh_CN"})
     assert _exports(app, pid) == before
     assert client.get(f"/committee/p/{pid}/bundle.zip").status_code == 200
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("zh_CN", "服务器正在验证另一份导出包，本次未生成任何文件。请约一分钟后再试。"),
+    ("en", "The server is verifying another bundle; nothing was made this time."),
+])
+def test_a_busy_verifier_answers_503_from_whatever_route_meets_it(app, client, lang, words):
+    """VerifierBusy was caught route by route (bundle.zip, application.zip) and turned into
+    a 503 with Retry-After: any other route that met it (a new download, a page that
+    verifies) fell to the DomainError handler's 400, "refused", with no word of trying
+    again. One handler now answers it wherever it is raised: 503, Retry-After, the
+    message in the page's language."""
+    from votes.services.export import verifying
+
+    def other_download():
+        with verifying(wait=False):
+            return "made"
+
+    app.add_url_rule("/test-busy", "test_busy", other_download)
+    client.get(f"/?lang={lang}")
+    with verifying():
+        busy = client.get("/test-busy")
+    text = html.unescape(busy.get_data(as_text=True))
+    assert busy.status_code == 503 and busy.headers["Retry-After"] == "60"
+    assert busy.mimetype == "text/html" and words in text, text
+    assert client.get("/test-busy").get_data(as_text=True) == "made"
 
 
 def test_whole_vote_downloads_are_limited_per_account(app, runner, tmp_path, client):

@@ -30,6 +30,15 @@ class WholeInputRefused(DomainError):
     row's problems lets it through, and nothing is entered."""
 
 
+class VerifierBusy(DomainError):
+    """This process is exporting or verifying another whole vote (export.verifying): nothing
+    was made. The web answers it wherever it is raised: 503, Retry-After, try in a minute."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or _(
+            "服务器正在验证另一份导出包，本次未生成任何文件。请约一分钟后再试。"))
+
+
 class Problem:
     """One rejected input row: the row number as a spreadsheet shows it, and why."""
 

@@ -14,7 +14,7 @@ from votes.core.bundle import OLDER_FORMATS, write_bundle
 from votes.core.canonical import format_time
 from votes.core.verifier import Report, verify_bundle
 from votes.services import audit, clock, keys
-from votes.services.errors import DomainError
+from votes.services.errors import DomainError, VerifierBusy
 from votes.services.output import check_output, write_output
 from votes.i18n import _
 from votes.services.lifecycle import get_proposal, refresh
@@ -30,19 +30,13 @@ from votes.services.witness import export_cosignatures
 _whole_vote = threading.Lock()
 
 
-class VerifierBusy(DomainError):
-    """This process is exporting and verifying another vote; nothing was made."""
-
-    def __init__(self) -> None:
-        super().__init__(_("服务器正在验证另一份导出包，本次未生成任何文件。请约一分钟后再试。"))
-
-
 @contextmanager
-def verifying(wait: bool = True):
+def verifying(wait: bool = True, busy: str | None = None):
     """Held while a whole vote is exported and verified in this process. wait=False (a
-    request, which the proxy gives up on): VerifierBusy at once if another one is."""
+    request, which the proxy gives up on): VerifierBusy (in the words `busy`, if given) at
+    once if another one is; the web's handler answers it 503 with Retry-After."""
     if not _whole_vote.acquire(blocking=wait):
-        raise VerifierBusy()
+        raise VerifierBusy(busy)
     try:
         yield
     finally:

@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 from votes.core.numbers import format_area_grouped, format_yuan
 from votes.models.base import MAX_ID
 from votes.services.clock import local_text
-from votes.services.errors import INVALID_INPUT, DomainError, NotFound
+from votes.services.errors import INVALID_INPUT, DomainError, NotFound, VerifierBusy
 from votes.services.labels import scope_label
 
 # Scripts only from /static/: an uploaded document (served under /p/<uid>/doc/) is outside
@@ -121,6 +121,14 @@ def register_blueprints(app: Flask) -> None:
             return jsonify({"error": message}), 400
         return render_template("error.html", message=message,
                                sign_out_uid=_owner_sign_out_uid()), 400
+
+    @app.errorhandler(VerifierBusy)
+    def verifier_busy(err: VerifierBusy):
+        # Another whole vote exported or verified in this worker: nothing made, in a minute.
+        if _for_a_program():
+            return jsonify({"error": err.message}), 503, {"Retry-After": "60"}
+        return render_template("error.html", message=refusal_words(err)), 503, \
+            {"Retry-After": "60"}
 
     @app.errorhandler(DataError)
     def database_refused(err: DataError):

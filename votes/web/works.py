@@ -197,15 +197,9 @@ def emergency_letters(user, proposal):
 @limit_whole_vote_downloads
 @staff("committee", "regulator", "admin", obj="proposal")
 def application(user, proposal):
-    from votes.services.export import VerifierBusy
     from votes.services.money.application import application_package
 
-    try:
-        data = application_package(proposal, actor=user.login)
-    except VerifierBusy as busy:
-        from votes.web.whole_vote import whole_vote_busy
-
-        return whole_vote_busy(busy.message)
+    data = application_package(proposal, actor=user.login)  # VerifierBusy: 503 (web/__init__)
     return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
                      download_name=f"application-{proposal.id}.zip")
 
