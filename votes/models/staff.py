@@ -37,7 +37,8 @@ class StaffUser(Base):
         cascade="all, delete-orphan", lazy="selectin")
 
     # The name as the sign-in reads it (logins are ASCII; find_account): Clerk.Wang beside
-    # clerk.wang would read as one person in the audit log (logins_0001).
+    # clerk.wang would read as one person in the audit log (logins_0001). Its characters
+    # are staff._LOGIN's: a CHECK on PostgreSQL, triggers on SQLite (loginchars_0001).
     __table_args__ = (Index("uq_staff_users_login_lower", func.lower(login), unique=True),)
 
 
