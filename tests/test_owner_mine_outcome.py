@@ -56,8 +56,9 @@ def test_in_the_objection_period_mine_gives_the_preliminary_result_and_the_perio
     assert page.status_code == 200
     top = _outcome(page.get_data(as_text=True))
     assert "初步结果：表决通过" in top, top
-    assert "初步结果：异议期至 2026-12-11 09:00（北京时间），期满并答复全部异议后公布最终结果。" \
-        in top, top
+    assert "异议期至 2026-12-11 09:00（北京时间），期满并答复全部异议后公布最终结果。" in top, top
+    # Said once, by the result line: the period's line beside it said 初步结果 again.
+    assert top.count("初步结果") == 1, top
     assert f'href="/p/{uid}#result"' in top
     html = page.get_data(as_text=True)
     assert not [w for w in FIGURES if w in html], html
