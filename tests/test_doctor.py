@@ -35,6 +35,14 @@ def test_a_sound_deployment_passes_and_a_lost_key_fails(database_url, tmp_path):
     code, out = _doctor(app)
     assert code == 1 and "无法用 VOTES_KEY_PASSPHRASE 解密" in out
     app.config["KEY_PASSPHRASE"] = TEST_CONFIG["KEY_PASSPHRASE"]
+    # A key file damaged or replaced (a copy cut short, another file under its name) is
+    # not a passphrase to change: said as what it is.
+    [pem] = (tmp_path / "shared-keys").glob("*.pem")
+    kept = pem.read_bytes()
+    pem.write_bytes(b"not a key at all\n")
+    code, out = _doctor(app)
+    assert code == 1 and "不是加密的签名私钥文件" in out and "VOTES_KEY_PASSPHRASE" not in out, out
+    pem.write_bytes(kept)
     for pem in (tmp_path / "shared-keys").glob("*.pem"):
         pem.unlink()
     code, out = _doctor(app)

@@ -305,7 +305,15 @@ def _signing_keys(app: Flask) -> Check:
                      "no signing key yet; the first opening makes one")
     path = folder / f"{row.key_id.replace(':', '_')}.pem"
     try:
-        signing.decrypt_private_key(path.read_bytes(), app.config["KEY_PASSPHRASE"].encode())
+        pem = path.read_bytes()
+        if not pem.lstrip().startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----"):
+            # Damaged or replaced (a copy cut short, another file under its name): no
+            # passphrase opens it, and saying one would send the operator to the wrong fix.
+            return Check(False, f"{path} 不是加密的签名私钥文件（已损坏或被替换）；请从备份恢复"
+                                f"该文件，各服务器须共用同一份密钥文件",
+                         f"{path} is not an encrypted signing key file (damaged or replaced); "
+                         f"restore it from the backup: every host needs the same key files")
+        signing.decrypt_private_key(pem, app.config["KEY_PASSPHRASE"].encode())
     except OSError:
         return Check(False, f"读不到当前签名私钥 {row.key_id}（{folder}）；"
                             f"各服务器须共用同一密钥目录或同一份密钥文件",
