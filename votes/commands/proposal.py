@@ -317,6 +317,9 @@ CHOICE_HELP = N_("意见：agree（同意）| disagree（反对）| abstain（�
 @click.option("--proxy-name", default=None,
               help=N_("新业主委托他人表决的：受托人姓名（加密保存）"))
 @click.option("--proxy-id", default=None, help=N_("受托人证件号码（加密保存）"))
+@click.option("--proxy-id-type", default=None,
+              help=N_("受托人证件类型：居民身份证（默认）、港澳居民来往内地通行证、"
+                      "台湾居民来往大陆通行证、护照 或 外国人永久居留身份证"))
 @click.option("--authorisation", default=None, type=click.Path(dir_okay=False),
               help=N_("新业主的书面授权委托书扫描件"))
 @click.option("--proxy-company-staff", type=click.Choice(["yes", "no"]), default=None,
@@ -324,7 +327,7 @@ CHOICE_HELP = N_("意见：agree（同意）| disagree（反对）| abstain（�
 @domain_errors
 def ballots_transfer(proposal, building, entrance, room, choice, buyer_name, buyer_id,
                      transfer_evidence, ballot_form, entered_by, proxy_name, proxy_id,
-                     authorisation, proxy_company_staff) -> None:
+                     proxy_id_type, authorisation, proxy_company_staff) -> None:
     from votes.core.local_rules import Procedure
     from votes.i18n import _
     from votes.services.errors import DomainError
@@ -334,9 +337,11 @@ def ballots_transfer(proposal, building, entrance, room, choice, buyer_name, buy
 
     found = get_proposal(proposal)
     proxy = None
-    if any(v is not None for v in (proxy_name, proxy_id, authorisation, proxy_company_staff)):
+    if any(v is not None for v in (proxy_name, proxy_id, proxy_id_type, authorisation,
+                                   proxy_company_staff)):
         problems: list[str] = []
         proxy = parse_proxy({"proxy_name": proxy_name, "proxy_id": proxy_id,
+                             "proxy_id_type": proxy_id_type,
                              "authorisation": authorisation,
                              "company_staff": {"yes": "是", "no": "否"}.get(
                                  proxy_company_staff or "", "")},

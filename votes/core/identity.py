@@ -30,6 +30,56 @@ def check_resident_id(text: str) -> bool:
     return _CHECK[total % 11] == value[17]
 
 
+# The identity documents a person may show in the mainland, by the code stored with a proxy
+# (votes.models.ProxyRecord.id_type): its Chinese name, the other words a spreadsheet may
+# use for it, and the shape of its number once folded as proxies.canonical_id folds it
+# (upper case, letters and digits only). The one list: a form's choices, a file's column
+# and the checks all read it.
+ID_TYPES = {
+    # GB 11643; the residence permits of Hong Kong, Macao and Taiwan residents (81, 82,
+    # 83...) are numbered and checked the same way.
+    "resident": ("居民身份证", ("身份证", "居民身份证号码", "resident_id", "resident")),
+    # Since 2013 a card: H (Hong Kong) or M (Macao) and 8 digits; the booklet before had 10.
+    "hk_macao": ("港澳居民来往内地通行证", ("回乡证", "港澳通行证", "hk_macao")),
+    # Since 2015 a card of 8 digits; the booklets before have all expired.
+    "taiwan": ("台湾居民来往大陆通行证", ("台胞证", "taiwan")),
+    # ICAO Doc 9303: the document number's field holds 9 letters or digits.
+    "passport": ("护照", ("passport",)),
+    # 2004 and 2017 cards: 3 letters (the nationality) and 12 digits; the 2023 card: 18
+    # characters beginning with 9, with the GB 11643 check character.
+    "foreign_pr": ("外国人永久居留身份证", ("永久居留证", "外国人永久居留证", "foreign_pr")),
+}
+DEFAULT_ID_TYPE = "resident"
+_ID_SHAPES = {
+    "hk_macao": re.compile(r"[HM]\d{8}(?:\d{2})?", re.ASCII),
+    "taiwan": re.compile(r"\d{8}", re.ASCII),
+    "passport": re.compile(r"(?=.*\d)[A-Z0-9]{5,9}", re.ASCII),
+    "foreign_pr": re.compile(r"[A-Z]{3}\d{12}", re.ASCII),
+}
+
+
+def id_type_of(text: str) -> str | None:
+    """The code of an ID type as a form or a spreadsheet names it (its Chinese name, another
+    common word for it, its code); blank is the resident ID; None for anything else."""
+    value = unicodedata.normalize("NFKC", text).strip().lower()
+    if not value:
+        return DEFAULT_ID_TYPE
+    for code, (name, aliases) in ID_TYPES.items():
+        if value == code or value == name or value in aliases:
+            return code
+    return None
+
+
+def valid_id_of_type(id_type: str, folded: str) -> bool:
+    """Whether `folded` (upper case, letters and digits only) is a number of that type."""
+    if id_type == "resident":
+        return len(folded) == 18 and check_resident_id(folded)
+    if id_type == "foreign_pr" and len(folded) == 18:
+        return folded.startswith("9") and check_resident_id(folded)
+    shape = _ID_SHAPES.get(id_type)
+    return shape is not None and shape.fullmatch(folded) is not None
+
+
 def mask_id(text: str) -> str:
     """Keep at most the first 4 characters and never any of the last 6: 3505**************.
 

@@ -26,6 +26,9 @@ class ProxyRecord(Base):
     holder: Mapped[str] = mapped_column(String(64), index=True)
     name_enc: Mapped[bytes] = mapped_column(LargeBinary)
     id_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    # The ID's type (a code of votes.core.identity.ID_TYPES); None: entered before the
+    # type was asked, when any ID number was taken.
+    id_type: Mapped[str | None] = mapped_column(String(16), nullable=True)
     company_staff: Mapped[bool] = mapped_column(Boolean, default=False)
     authorisation: Mapped[str] = mapped_column(String(64))  # SHA-256 of the written authorisation
     entered_by: Mapped[str] = mapped_column(String(64))

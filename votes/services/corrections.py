@@ -193,7 +193,7 @@ def _same_proxy(proposal: Proposal, original: Ballot) -> ProxyRequest:
     if authorisation is None:
         raise DomainError(_("找不到原委托票的书面授权委托书"))
     return ProxyRequest(decrypt(record.name_enc), decrypt(record.id_enc), record.company_staff,
-                        (authorisation.name, authorisation.content))
+                        (authorisation.name, authorisation.content), record.id_type)
 
 
 def _evidence_of(proposal: Proposal, seq: int) -> tuple[str, bytes]:

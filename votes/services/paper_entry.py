@@ -24,6 +24,7 @@ def enter_paper_ballot(proposal: Proposal, form, upload, actor: str,
            "evidence": "scan" if scan else ""}
     if row["channel"] == "proxy":
         row.update(proxy_name=form.get("proxy_name", ""), proxy_id=form.get("proxy_id", ""),
+                   proxy_id_type=form.get("proxy_id_type", ""),
                    company_staff=form.get("company_staff", ""),
                    authorisation="authorisation" if letter else "")
     files = {"scan": scan, "authorisation": letter}

@@ -24,6 +24,8 @@ COLUMNS = {
     # Proxy ballots only (docs/verification.md §16):
     "proxy_name": ("proxy_name", "受托人", "受托人姓名"),
     "proxy_id": ("proxy_id", "受托人证件号码", "受托人证件号", "受托人身份证号"),
+    # Blank or absent: a resident ID (votes.core.identity.ID_TYPES lists the others).
+    "proxy_id_type": ("proxy_id_type", "受托人证件类型"),
     "authorisation": ("authorisation", "授权委托书"),
     "company_staff": ("company_staff", "受托人为物业员工", "物业公司员工"),
 }

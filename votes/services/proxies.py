@@ -15,7 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from votes.core.bidi import has_bidi_control, shown
-from votes.core.identity import check_resident_id, looks_like_resident_id, mask_id
+from votes.core.identity import (DEFAULT_ID_TYPE, ID_TYPES, check_resident_id, id_type_of,
+                                 looks_like_resident_id, mask_id, valid_id_of_type)
 from votes.core.local_rules import Procedure
 from votes.core.roll import has_control
 from votes.i18n import _
@@ -33,12 +34,15 @@ NO = ("否", "no", "n", "false", "0", "off", "")
 @dataclass(frozen=True)
 class ProxyRequest:
     """A proxy as the clerk entered it: name and ID (personal data), the declared flag
-    "works for the property company", and the written authorisation (file name, content)."""
+    "works for the property company", the written authorisation (file name, content), and
+    the type of the ID (a code of identity.ID_TYPES; None for a proxy entered before the
+    type was asked, whose correction keeps it so)."""
 
     name: str
     id_number: str
     company_staff: bool
     authorisation: tuple[str, bytes]
+    id_type: str | None = DEFAULT_ID_TYPE
 
 
 def holder_key(proposal_uid: str, id_number: str) -> str:
@@ -64,6 +68,11 @@ def parse_proxy(row: dict, read_file: Callable[[str], tuple[str, bytes] | None],
     name = " ".join((row.get("proxy_name") or "").split())
     typed = privacy.normalise_id(row.get("proxy_id") or "")
     id_number = canonical_id(typed)
+    id_type = id_type_of(row.get("proxy_id_type") or "")
+    if id_type is None:
+        problems.append(_("受托人证件类型“%(value)s”无效，应为 %(types)s",
+                          value=shown((row.get("proxy_id_type") or "")[:40]),
+                          types=id_type_names()))
     if not name:
         problems.append(_("委托表决须填写受托人姓名"))
     elif len(name) > NAME_MAX or has_control(name) or has_bidi_control(name):
@@ -74,9 +83,12 @@ def parse_proxy(row: dict, read_file: Callable[[str], tuple[str, bytes] | None],
         problems.append(_("受托人证件号码过长或含有控制字符"))
     elif not id_number.isascii():  # a look-alike letter (Cyrillic Х for X) is another holder
         problems.append(_("受托人证件号码只能包含数字和拉丁字母"))
-    elif len(id_number) == 18 and looks_like_resident_id(id_number) \
+    elif id_type == "resident" and looks_like_resident_id(id_number) \
             and not check_resident_id(id_number):
         problems.append(_("受托人身份证号码 %(id)s 校验位错误", id=mask_id(id_number)))
+    elif id_type is not None and not valid_id_of_type(id_type, id_number):
+        # The proxy limit counts by this number: "1", "2", "3" were three more proxies.
+        problems.append(id_form_message(id_type, id_number))
     flag = (row.get("company_staff") or "").strip().lower()
     staff = flag in YES
     if flag not in YES and flag not in NO:
@@ -104,7 +116,28 @@ def parse_proxy(row: dict, read_file: Callable[[str], tuple[str, bytes] | None],
         fail(problem)
     if problems:
         return None
-    return ProxyRequest(name, id_number, staff, authorisation)
+    return ProxyRequest(name, id_number, staff, authorisation, id_type)
+
+
+def id_type_names() -> str:
+    """The ID types as a message lists them: 居民身份证、…… 或 外国人永久居留身份证."""
+    names = [_(name) for name, _aliases in ID_TYPES.values()]
+    return _("%(some)s 或 %(last)s", some=_("、").join(names[:-1]), last=names[-1])
+
+
+def id_form_message(id_type: str, id_number: str) -> str:
+    """What a proxy's ID not of its declared type's form is told: the form expected."""
+    forms = {
+        "resident": _("18 位：17 位数字加 1 位数字或 X，末位为校验码"),
+        "hk_macao": _("H 或 M 开头，后接 8 位数字（旧版为 10 位）"),
+        "taiwan": _("8 位数字"),
+        "passport": _("5 至 9 位拉丁字母或数字，含数字"),
+        "foreign_pr": _("3 位字母加 12 位数字（2017 年版），或 9 开头的 18 位、末位为校验码"
+                        "（2023 年版）"),
+    }
+    return _("受托人证件号码 %(id)s 不是有效的%(type)s号码：应为%(form)s；受托人用其他证件的，"
+             "请在“受托人证件类型”中选择（可选 %(types)s）", id=mask_id(id_number) or "-",
+             type=_(ID_TYPES[id_type][0]), form=forms[id_type], types=id_type_names())
 
 
 def is_an_owner(session: Session, proposal: Proposal, voter_key: str,
@@ -256,5 +289,6 @@ def record(session: Session, proposal: Proposal, seq: int, voter_key: str, req: 
     encrypt = privacy.encryptor()
     session.add(ProxyRecord(proposal_id=proposal.id, seq=seq, voter_key=voter_key,
                             holder=holder, name_enc=encrypt(req.name),
-                            id_enc=encrypt(req.id_number), company_staff=req.company_staff,
+                            id_enc=encrypt(req.id_number), id_type=req.id_type,
+                            company_staff=req.company_staff,
                             authorisation=authorisation, entered_by=entered_by, created_at=when))

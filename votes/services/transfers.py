@@ -129,6 +129,7 @@ def entry_from_form(form, files, proposal: Proposal) -> TransferEntry:
         problems: list[Problem] = []
         proxy = parse_proxy({"proxy_name": form.get("proxy_name", ""),
                              "proxy_id": form.get("proxy_id", ""),
+                             "proxy_id_type": form.get("proxy_id_type", ""),
                              "company_staff": form.get("company_staff", ""),
                              "authorisation": "authorisation" if letter else ""},
                             lambda _name: letter, Procedure.from_rules(proposal.rules),

@@ -84,6 +84,8 @@ def register_blueprints(app: Flask) -> None:
     from votes.services.documents import ACCEPT
 
     app.jinja_env.globals["scan_types"] = ACCEPT  # a scan's file input: accept="{{ scan_types }}"
+    from votes.core.identity import ID_TYPES  # a proxy's ID types: code → Chinese name
+    app.jinja_env.globals["id_types"] = {code: name for code, (name, _a) in ID_TYPES.items()}
     from votes.settings import upload_max_bytes
 
     # A form with a file input: data-max-bytes="{{ upload_max_bytes() }}" (upload_limit.js).

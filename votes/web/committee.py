@@ -333,7 +333,7 @@ def _emergency_facts(proposal):
 
 # Typed values shown again on a refused entry form: never an ID number (typed again).
 _KEPT_FIELDS = ("building", "entrance", "room", "choice", "channel", "proxy_name",
-                "company_staff", "buyer_name")
+                "proxy_id_type", "company_staff", "buyer_name")
 
 
 def refused_form(form_name: str, err: DomainError, fields=_KEPT_FIELDS, **more) -> dict:
