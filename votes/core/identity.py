@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 
 from votes.core.full_width import ascii_forms
 
@@ -58,6 +59,15 @@ _ID_SHAPES = {
 }
 
 
+def _born(yyyymmdd: str) -> bool:
+    """Whether an ID's birth date (GB 11643's characters 7 to 14) is a day of a calendar:
+    the check character is public arithmetic, so "1999-13-32" with the right one was taken."""
+    try:
+        return date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:])).year >= 1900
+    except ValueError:
+        return False
+
+
 def id_type_of(text: str) -> str | None:
     """The code of an ID type as a form or a spreadsheet names it (its Chinese name, another
     common word for it, its code); blank is the resident ID; None for anything else."""
@@ -73,9 +83,9 @@ def id_type_of(text: str) -> str | None:
 def valid_id_of_type(id_type: str, folded: str) -> bool:
     """Whether `folded` (upper case, letters and digits only) is a number of that type."""
     if id_type == "resident":
-        return len(folded) == 18 and check_resident_id(folded)
+        return len(folded) == 18 and check_resident_id(folded) and _born(folded[6:14])
     if id_type == "foreign_pr" and len(folded) == 18:
-        return folded.startswith("9") and check_resident_id(folded)
+        return folded.startswith("9") and check_resident_id(folded) and _born(folded[6:14])
     shape = _ID_SHAPES.get(id_type)
     return shape is not None and shape.fullmatch(folded) is not None
 

@@ -128,12 +128,12 @@ def id_type_names() -> str:
 def id_form_message(id_type: str, id_number: str) -> str:
     """What a proxy's ID not of its declared type's form is told: the form expected."""
     forms = {
-        "resident": _("18 位：17 位数字加 1 位数字或 X，末位为校验码"),
+        "resident": _("18 位：6 位地址码、8 位出生日期、3 位顺序码和 1 位校验码（数字或 X）"),
         "hk_macao": _("H 或 M 开头，后接 8 位数字（旧版为 10 位）"),
         "taiwan": _("8 位数字"),
         "passport": _("5 至 9 位拉丁字母或数字，含数字"),
-        "foreign_pr": _("3 位字母加 12 位数字（2017 年版），或 9 开头的 18 位、末位为校验码"
-                        "（2023 年版）"),
+        "foreign_pr": _("3 位字母加 12 位数字（2017 年版），或 9 开头的 18 位、含出生日期、"
+                        "末位为校验码（2023 年版）"),
     }
     return _("受托人证件号码 %(id)s 不是有效的%(type)s号码：应为%(form)s；受托人用其他证件的，"
              "请在“受托人证件类型”中选择（可选 %(types)s）", id=mask_id(id_number) or "-",
