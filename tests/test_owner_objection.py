@@ -352,3 +352,39 @@ def test_an_objection_of_blank_lines_cannot_push_the_board_down(app, runner, cli
     filed = client.post(f"/v/{token}/objection", data={"text": text.replace("\n", "\r\n")})
     assert "已收到您的异议" in filed.get_data(as_text=True)
     assert _texts(app, closed) == [text]
+
+
+def test_an_objection_sent_after_the_sign_in_ended_comes_back_to_be_copied(
+        app, runner, closed):  # noqa: F811
+    """An owner types an objection on one phone while the household signs out on another
+    (or the sign-in's hours run out). The send was answered 请先验证身份 and the text, up to
+    2,000 characters, was gone without a word, where a period ended or a link locked
+    meanwhile gives it back. It comes back, read-only, to be copied; nothing is filed."""
+    owner, other_phone = app.test_client(), app.test_client()
+    _verify(app, owner, closed, "202")
+    _verify(app, other_phone, closed, "202")
+    assert other_phone.post(f"/p/{closed['uid']}/sign-out").status_code == 302
+    typed = "第一点：公示时间不足。\r\n第二点：面积登记有误<b>"
+    for lang in ("", "?lang=en"):
+        posted = owner.post(f"/p/{closed['uid']}/objection{lang}", data={"text": typed})
+        html = posted.get_data(as_text=True)
+        assert posted.status_code == 403, html
+        assert ('id="session-ended"' in html) == (not lang)  # said once, the sign-in gone
+        assert "第一点：公示时间不足。" in html and "第二点：面积登记有误&lt;b&gt;" in html, html
+        assert 'id="kept-objection"' in html and "readonly" in html
+        assert ("has not been filed" if lang else "尚未提交") in html
+        assert f"/p/{closed['uid']}/pick" in html
+    assert _filed(app, runner, closed) == []
+    # A GET has nothing typed to keep.
+    assert 'id="kept-objection"' not in owner.get(f"/p/{closed['uid']}/objection").get_data(
+        as_text=True)
+    # Sent once the period is over as well: kept, and said that it can no longer be filed.
+    from datetime import timedelta
+
+    from tests.procedure_world import END, at
+
+    at(app, END + timedelta(days=3, hours=1))
+    html = owner.post(f"/p/{closed['uid']}/objection?lang=zh_CN", data={"text": typed}).get_data(
+        as_text=True)
+    assert "异议期已过" in html and 'id="kept-objection"' in html and "第二点" in html, html
+    assert _filed(app, runner, closed) == []

@@ -333,8 +333,14 @@ def _sign_in_first(proposal):
     # because the sign-in ended since the cast was accepted (a sign-out committed while the
     # cast was under way, or the hours running out before the receipt loaded), gives the
     # receipt code, as the board shows it, rather than leave the owner to guess.
-    refused_cast = kept = accepted = None
-    if request.endpoint == "owner.cast" and request.method == "POST":
+    refused_cast = kept = accepted = kept_text = None
+    if request.endpoint == "owner.signed_in_objection" and request.method == "POST":
+        # An objection typed while the sign-in ended (its hours over, signed out on another
+        # phone): given back to be copied, as when the period ends or the link locks meanwhile.
+        from votes.services.plain_text import plain
+
+        kept_text = plain(request.form.get("text", ""), lines=True).strip() or None
+    elif request.endpoint == "owner.cast" and request.method == "POST":
         refused_cast = request.form.get("choice")
         if refused_cast not in ("agree", "disagree", "abstain"):
             refused_cast = ""
@@ -348,5 +354,5 @@ def _sign_in_first(proposal):
                            objection_end=open_period_end(proposal, clock.now()),
                            read_only=read_only_stage(proposal), ended=session_ended(),
                            hours=session_hours(), refused_cast=refused_cast,
-                           kept_minutes=kept, accepted=accepted,
+                           kept_minutes=kept, accepted=accepted, kept_text=kept_text,
                            accepted_short=accepted and grouped(short_code(accepted))), 403
