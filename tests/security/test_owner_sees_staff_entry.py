@@ -84,3 +84,38 @@ def test_the_staff_entry_words_are_in_english_too(app, runner, tmp_path):
     page = owner.get(f"/p/{vote['uid']}/ballot?lang=en", follow_redirects=True)
     text = _text(page.get_data(as_text=True))
     assert "entered by staff member clerk" in text and "paper ballot form" in text, text
+
+
+def test_an_objection_staff_entered_in_the_owners_name_reads_as_such(app, runner, tmp_path):
+    """A committee member enters a written objection for 1-202 that its owner never wrote
+    (and may uphold it: the decision is then not confirmed). The owner's objection page and
+    records listed it under 您已提出的异议 as their own, word for word, with nothing saying
+    staff entered it from a paper: they read who entered it, when, and whom to tell."""
+    from tests.procedure_world import close_at_end, file_objection, open_vote, show, vote
+    from tests.security.test_objection_access import SUFFIX
+
+    pid = open_vote(app, runner, tmp_path, "objection_days=3")
+    vote(runner, tmp_path, pid, {v: "agree" for v in "ABCDE"})
+    close_at_end(app, runner, pid)
+    uid = show(runner, pid)["uid"]
+    seq = file_objection(runner, tmp_path, pid, voter="C", text="计票有误，要求重新表决")
+    owner = app.test_client()
+    token = voter_token(app, {"id": int(pid), "uid": uid}, room="202")
+    start = owner.get(f"/v/{token}/objection")
+    done = owner.post(start.location, data={"method": "id", "answer": SUFFIX["202"]})
+    assert done.location.endswith(f"/p/{uid}/objection")
+    for page in (f"/p/{uid}/objection", f"/p/{uid}/objection?lang=en"):
+        text = _text(owner.get(page).get_data(as_text=True))
+        assert ("计票有误" in text) and (f"{seq}" in text), text
+        if page.endswith("en"):
+            assert "entered by staff member cli" in text and "written objection" in text, text
+        else:
+            assert "工作人员 cli" in text and "书面异议录入" in text, text
+            assert "如果您没有提交这份书面异议" in text, text
+    # The owner's own objection, filed online, still reads as theirs alone.
+    owner.get(f"/p/{uid}/objection?lang=zh_CN")
+    filed = owner.post(f"/p/{uid}/objection", data={"text": "公示时间不足"}).get_data(
+        as_text=True)
+    blocks = {b.split('"', 1)[0]: _text(b) for b in filed.split('id="my-objection-')[1:]}
+    assert "工作人员" in blocks[str(seq)] and len(blocks) == 2, blocks
+    assert [b for n, b in blocks.items() if n != str(seq) and "工作人员" not in b], blocks
