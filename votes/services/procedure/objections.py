@@ -18,8 +18,8 @@ from votes.core.canonical import parse_time
 from votes.core.follow import decided
 from votes.core.identity import mask_in_text
 from votes.core.procedure import objection_days
-from votes.i18n import _
-from votes.models import Objection, Proposal, VoterAccess
+from votes.i18n import _, lazy
+from votes.models import Objection, Proposal, Transfer, VoterAccess
 from votes.services import audit, clock
 from votes.services.chain_store import Appender, lock_proposal
 from votes.services.errors import DomainError, NotFound
@@ -37,6 +37,20 @@ MAX_LINES = 60
 # is a chain entry, so a session filing new texts in a loop must stop somewhere. More points
 # go into one text, or to the committee in writing (entered by staff, with the scan).
 MAX_ONLINE_OBJECTIONS = 5
+# A flat sold during the vote (§16): the buyer votes in the seller's place, as the seller's
+# voter, so what that voter files after the close is the buyer's (in writing, entered by
+# staff), never the seller's online, and not the seller's to read.
+SOLD = lazy("本户已在表决期间过户，由新业主在原业主的位置表决：原业主不能再以本户名义提出异议，"
+            "也不能查看本户此后的异议。新业主如有异议，请在异议期内提交书面异议交业主委员会。")
+
+
+def transferred(proposal: Proposal, voter_key: str, session: Session | None = None) -> bool:
+    """Whether the voter's flat was sold during the vote (a transfers row): see SOLD."""
+    from votes.extensions import db
+
+    return (session or db.session).scalar(select(Transfer.id).where(
+        Transfer.proposal_id == proposal.id, Transfer.voter_key == voter_key)
+        .limit(1)) is not None
 
 
 def period_end(proposal: Proposal) -> datetime | None:
@@ -154,6 +168,8 @@ def _file(proposal: Proposal, voter: str, text: str, channel: str, actor: str,
         now = appender.time(clock.now())
         if not in_period(p, now):
             raise DomainError(period_problem(p, now))
+        if channel == "online" and transferred(p, voter, session):
+            raise DomainError(str(SOLD))
         if channel == "online":
             # The owner's page answers the POST itself: a refresh or a second tap sends the
             # same text again. Each objection holds the final result back until answered,

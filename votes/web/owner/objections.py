@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from votes.extensions import client_address, limiter
 from votes.services import access as access_service
@@ -36,6 +37,8 @@ def objection(token: str):
     if not objections.in_period(proposal, now):
         owner = owner_of(proposal)
         own = owner is not None and owner.voter_key == access.voter_key
+        if own and objections.transferred(proposal, owner.voter_key):
+            return _sold_page(proposal)
         return _closed_objection_page(proposal, access.voter_key if own else None, now,
                                       token=token, kept=_sent_text())
     try:
@@ -50,6 +53,8 @@ def objection(token: str):
             response = redirect(url_for("owner.signed_in_objection", uid=proposal.uid))
             response.headers["Cache-Control"] = "no-store"
             return response
+        if objections.transferred(proposal, owner.voter_key):
+            return _sold_page(proposal)
         filed = text = None
         if request.method == "POST":
             try:
@@ -83,6 +88,17 @@ def _sent_text() -> str | None:
     if request.method != "POST":
         return None
     return _refill(request.form.get("text", "")).strip() or None
+
+
+def _sold_page(proposal):
+    """The seller's objection page after their flat was sold during the vote (§16): no form,
+    none of the voter's objections (the buyer's), and a text sent comes back to be copied."""
+    from votes.services.procedure import objections
+
+    return render_template("owner/objection.html", proposal=proposal, mine=(),
+                           problem=str(objections.SOLD), kept_text=_sent_text(),
+                           kept_why=_("下面是您填写的内容，没有提交，供您复制保存（长按文字，"
+                                      "全选后复制）。")), 403
 
 
 def _objection_page(proposal, voter_key: str, filed, text: str | None = None):
@@ -129,6 +145,8 @@ def signed_in_objection(proposal, owner):
     """An objection by an owner who passed the second factor from the lobby poster."""
     from votes.services.procedure import objections
 
+    if objections.transferred(proposal, owner.voter_key):
+        return _sold_page(proposal)
     now = objections.clock.now()
     if not objections.in_period(proposal, now):
         return _closed_objection_page(proposal, owner.voter_key, now, kept=_sent_text())
