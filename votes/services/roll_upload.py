@@ -2,7 +2,13 @@
 
 Between the two the file waits in instance/uploads, encrypted with the data key (it holds
 names, ID numbers and phones), for at most an hour; confirm and cancel delete it, and
-expired ones are removed on the next upload and by `votes tick`."""
+expired ones are removed on the next upload and by `votes tick`.
+
+A confirm takes seconds to tens of seconds with a city's roll. It claims the file first (a
+rename, which one request wins): a second click or a reload meanwhile is told at once that
+the roll is being imported (Importing), and its page follows the import (import_state)
+rather than waiting behind the first's lock. A claim older than IMPORT_STALE_SECONDS lost its
+process (the import is one transaction: nothing of it stayed) and is confirmed again."""
 
 from __future__ import annotations
 
@@ -21,7 +27,7 @@ from sqlalchemy.exc import DatabaseError
 from votes.extensions import db
 from votes.instance import keep_newest, private_dir
 from votes.i18n import _, lazy
-from votes.models import Community
+from votes.models import AuditEntry, Community
 from votes.services import clock, privacy
 from votes.services.errors import DomainError, Problem
 from votes.services.roll_file import read_roll
@@ -38,9 +44,23 @@ PREVIEW_SECONDS = 3600
 # the hour could fill the server's disk. A new one removes that community's oldest.
 PREVIEWS_PER_COMMUNITY = 3
 MAX_PROBLEMS_LISTED = 100  # as of a ballots file (votes.services.paper_ballots)
-# community-token-created(epoch seconds).suffix.enc
-_NAME = re.compile(r"^(\d+)-([0-9a-f]{32})-(\d+)(\.[a-z]+)\.enc$")
+# community-token-created(epoch seconds).suffix.enc, and .importing while a confirm holds it
+_NAME = re.compile(r"^(\d+)-([0-9a-f]{32})-(\d+)(\.[a-z]+)\.enc(\.importing)?$")
+_CLAIMED = ".importing"
 _EXPIRED = lazy("上传已失效，请重新上传")
+# A 100,000-unit roll imports in 5-25 s (docs/performance.md, and under load more): a claim
+# ten minutes old is of a process that stopped (a restart, a crash).
+IMPORT_STALE_SECONDS = 600
+IMPORTING, INTERRUPTED, KEPT = "importing", "interrupted", "kept"
+
+
+class Importing(DomainError):
+    """The preview is being imported by another request (a second click, a reload): `upload`
+    names it for the page that follows the import."""
+
+    def __init__(self, upload: str) -> None:
+        super().__init__(_("这份名册正在导入，请不要重复提交；导入完成后页面会显示结果。"))
+        self.upload = upload
 
 
 @dataclass(frozen=True)
@@ -118,11 +138,39 @@ def _make_room(community: Community) -> None:
     keep_newest(waiting, PREVIEWS_PER_COMMUNITY - 1)
 
 
-def _find(community: Community, token: str) -> Path | None:
+def _find(community: Community, token: str, ending: str = ".enc") -> Path | None:
     if not re.fullmatch(r"[0-9a-f]{32}", token or ""):
         return None
-    matches = sorted(_folder().glob(f"{community.id}-{token}-*.enc"))
+    matches = sorted(_folder().glob(f"{community.id}-{token}-*{ending}"))
     return matches[0] if matches else None
+
+
+def _stale(path: Path) -> bool:
+    try:
+        return clock.wall_now().timestamp() - path.stat().st_mtime > IMPORT_STALE_SECONDS
+    except FileNotFoundError:
+        return False
+
+
+def _claim(path: Path, upload: str) -> Path:
+    """The preview's file, renamed as this request's to import: the one that renames it wins;
+    another (a second click) is told the roll is being imported."""
+    claimed = path.with_name(path.name + _CLAIMED)
+    try:
+        now = clock.wall_now().timestamp()
+        os.utime(path, (now, now))  # when it was claimed, for _stale
+        os.rename(path, claimed)
+    except FileNotFoundError:
+        raise Importing(upload) from None
+    return claimed
+
+
+def _release(claimed: Path, path: Path) -> None:
+    """The claimed file back to a preview, for the confirm to be clicked again."""
+    try:
+        os.rename(claimed, path)
+    except FileNotFoundError:
+        pass  # swept past its hour meanwhile
 
 
 def _upload_id(token: str) -> str:
@@ -132,37 +180,68 @@ def _upload_id(token: str) -> str:
 
 def confirm_upload(community: Community, token: str, actor: str) -> ImportResult:
     """Replace the roll with the preview's file, once: a second confirm (a double click, the
-    back button, two at the same moment) raises AlreadyImported, saying when and by whom."""
+    back button, two at the same moment) raises Importing while the first runs, and
+    AlreadyImported, saying when and by whom, once it has."""
     sweep_expired()
+    upload = _upload_id(token or "")
     path = _find(community, token)
     if path is None:
+        claimed = _find(community, token, ".enc" + _CLAIMED)
+        if claimed is not None and not _stale(claimed):
+            raise Importing(upload)
         done = re.fullmatch(r"[0-9a-f]{32}", token or "") and imported_upload(
-            db.session, community.id, _upload_id(token))
+            db.session, community.id, upload)
         if done:
             raise AlreadyImported(done.time, done.actor)
-        raise DomainError(_EXPIRED)
+        if claimed is None:
+            raise DomainError(_EXPIRED)
+        # Its process stopped mid-import, whose transaction went with it: imported again.
+        path = claimed.with_name(claimed.name[:-len(_CLAIMED)])
+        _release(claimed, path)
+    claimed = _claim(path, upload)
     try:
         suffix = _NAME.match(path.name).group(4)
         try:
-            data = privacy.decrypt_bytes(path.read_bytes(), path.name.encode())
+            data = privacy.decrypt_bytes(claimed.read_bytes(), path.name.encode())
         except (InvalidTag, OSError, ValueError):
             raise DomainError(_EXPIRED) from None
         result = import_roll(community.code, f"roll-upload{suffix}", replace=True, data=data,
-                             actor=actor, upload=_upload_id(token))
+                             actor=actor, upload=upload)
     except DomainError:
         # The file refused (or imported already): another click would be refused alike.
-        path.unlink(missing_ok=True)
+        claimed.unlink(missing_ok=True)
         raise
     except DatabaseError as exc:
         # Not the file's (a lock timeout behind a freeze, a database not answering): it
         # waits, within its hour, for the confirm to be clicked again. A fault stays one.
+        _release(claimed, path)
         problem = database_problem(exc)
         if problem is None:
             raise
         raise DomainError(_("名册未导入：%(problem)s。上传的名册已保留一小时：请返回预览页，稍后再次"
                             "确认导入。", problem=problem)) from None
-    path.unlink(missing_ok=True)
+    except BaseException:
+        _release(claimed, path)
+        raise
+    claimed.unlink(missing_ok=True)
     return result
+
+
+def import_state(community: Community, upload: str) -> tuple[str | None, AuditEntry | None]:
+    """Where the import of a preview (its token's digest) is, for the page that follows it:
+    (None, the log's entry) once imported; IMPORTING while a confirm holds it; INTERRUPTED if
+    that confirm's process stopped; KEPT if a confirm failed and the preview waits for
+    another; (None, None) if there is no such preview (cancelled, expired, refused)."""
+    done = imported_upload(db.session, community.id, upload)
+    if done is not None:
+        return None, done
+    for path in _folder().glob(f"{community.id}-*.enc*"):
+        match = _NAME.match(path.name)
+        if match and match.group(1) == str(community.id) and _upload_id(match.group(2)) == upload:
+            if not match.group(5):
+                return KEPT, None
+            return (INTERRUPTED if _stale(path) else IMPORTING), None
+    return None, None
 
 
 def cancel_upload(community: Community, token: str) -> None:

@@ -80,13 +80,18 @@ def roll_preview(user, community):
 def roll_confirm(user, community):
     from votes.services.roll_import import (AlreadyImported, import_message, landline_note,
                                             zero_deposit_warning)
-    from votes.services.roll_upload import confirm_upload
+    from votes.services.roll_upload import Importing, confirm_upload
 
     try:
         result = confirm_upload(community, request.form.get("token", ""), actor=user.login)
     except AlreadyImported as done:
         flash(done.message, "info")
         return redirect(url_for("committee.community", code=community.code, _anchor="roll"))
+    except Importing as busy:
+        # A second click or a reload while the first imports: told at once, on a page that
+        # follows the import to its end (a GET, which a reload does not send again).
+        return redirect(url_for("committee.roll_import", code=community.code,
+                                upload=busy.upload), code=303)
     flash(import_message(result), "ok")
     note = landline_note(result.landlines)
     if note:
@@ -95,6 +100,25 @@ def roll_confirm(user, community):
     if warning:
         flash(warning, "warning")
     return redirect(url_for("committee.community", code=community.code))
+
+
+@bp.get("/c/<code>/roll/import/<upload>")
+@staff("committee", "admin", obj="community")
+def roll_import(user, community, upload):
+    """A roll's import as another request runs it: 正在导入 (refreshing itself), then the
+    roll with the log's word of it, or why nothing was imported."""
+    import re
+
+    from votes.services.roll_import import AlreadyImported
+    from votes.services.roll_upload import import_state
+
+    state, done = (import_state(community, upload) if re.fullmatch(r"[0-9a-f]{32}", upload)
+                   else (None, None))
+    if done is not None:
+        flash(AlreadyImported(done.time, done.actor).message, "info")
+        return redirect(url_for("committee.community", code=community.code, _anchor="roll"))
+    return render_template("committee/roll_import.html", community=community, state=state,
+                           upload=upload), 200 if state else 404
 
 
 @bp.post("/c/<code>/roll/cancel")
