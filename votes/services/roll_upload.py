@@ -51,6 +51,9 @@ _EXPIRED = lazy("上传已失效，请重新上传")
 # A 100,000-unit roll imports in 5-25 s (docs/performance.md, and under load more): a claim
 # ten minutes old is of a process that stopped (a restart, a crash).
 IMPORT_STALE_SECONDS = 600
+# Units a slow or busy server imports a second (a 100,000-unit roll: 8 s on a quiet PostgreSQL
+# host, three times that loaded), for the confirm form's "may take about …".
+UNITS_PER_SECOND = 4000
 IMPORTING, INTERRUPTED, KEPT = "importing", "interrupted", "kept"
 
 
@@ -88,6 +91,16 @@ class Preview:
     @property
     def zero_deposit_warning(self) -> str | None:
         return zero_deposit_warning(self.zero_deposits)
+
+    @property
+    def wait(self) -> str:
+        """Roughly how long the confirm may take, said before the click."""
+        seconds = -(-self.units // UNITS_PER_SECOND)
+        if seconds >= 60:
+            return _("导入 %(n)s 户的名册可能需要约 %(m)s 分钟（服务器繁忙时更久）。点击一次后请等待页面"
+                     "更新，不要刷新或再次点击。", n=self.units, m=-(-seconds // 60))
+        return _("导入 %(n)s 户的名册可能需要约 %(s)s 秒（服务器繁忙时更久）。点击一次后请等待页面"
+                 "更新，不要刷新或再次点击。", n=self.units, s=max(5, -(-seconds // 5) * 5))
 
 
 def _folder() -> Path:
