@@ -219,3 +219,46 @@ def test_a_bad_row_at_the_end_of_a_large_roll_imports_nothing(app, world, client
     assert 'name="token"' not in page and "20001" in page, page[:2000]
     assert (_rooms(app), _owners(app)) == (rooms, owners)
     assert list((Path(app.instance_path) / "uploads").glob("*.enc*")) == []
+
+
+def test_the_page_following_an_import_says_its_stage_and_how_long_it_has_run(
+        app, world, tmp_path, monkeypatch):
+    from votes.services import roll_upload
+
+    first, second = app.test_client(), app.test_client()
+    for c in (first, second):
+        sign_in(c, "sun_committee")
+    token = _preview(first, tmp_path)
+    checking, to_write, writing, go = (threading.Event() for _ in range(4))
+    real = roll_upload.import_roll
+
+    def held(*args, progress, **kwargs):
+        checking.set()
+        assert to_write.wait(30)
+        steps = iter(range(2))
+
+        def told(words):
+            progress(words)
+            if next(steps) == 1:  # the rows checked, before they are written
+                writing.set()
+                assert go.wait(30)
+        return real(*args, progress=told, **kwargs)
+
+    monkeypatch.setattr(roll_upload, "import_roll", held)
+    thread = threading.Thread(target=lambda: first.post("/committee/c/SUN/roll/confirm",
+                                                        data={"token": token}))
+    thread.start()
+    try:
+        assert checking.wait(30)
+        page = second.get(_status_url(token)).get_data(as_text=True)
+        assert "正在检查名册各行" in page and "已进行" in page and "正在写入" not in page, page
+        to_write.set()
+        assert writing.wait(30)
+        page = second.get(_status_url(token)).get_data(as_text=True)
+        assert "正在写入数据库" in page and "已进行" in page, page
+    finally:
+        to_write.set()
+        go.set()
+        thread.join(60)
+    assert second.get(_status_url(token)).status_code == 302
+    assert _files(app, token) == []

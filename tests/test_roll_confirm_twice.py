@@ -75,7 +75,20 @@ def test_two_confirms_at_the_same_moment_replace_the_roll_once(app, world, tmp_p
     stopped process's does: the database's lock and log.)"""
     from votes.services import roll_upload
 
-    monkeypatch.setattr(roll_upload, "_claim", lambda path, upload: path)
+    class Unclaimed:  # both past the file's claim
+        def __init__(self, path, upload):
+            self.path = path
+
+        def writing(self):
+            pass
+
+        def release(self):
+            pass
+
+        def drop(self):
+            self.path.unlink(missing_ok=True)
+
+    monkeypatch.setattr(roll_upload, "_Claim", Unclaimed)
 
     clients = [app.test_client(), app.test_client()]
     for c in clients:
@@ -129,13 +142,13 @@ def test_two_clicks_at_the_same_moment_import_once_and_the_other_is_told_at_once
     token = _preview(clients[0], tmp_path)
     before = _roll_entries(app)
     barrier = threading.Barrier(2)
-    real = roll_upload._claim
+    real = roll_upload._Claim
 
     def meet(path, upload):  # both found the file, neither has claimed it
         barrier.wait(10)
         return real(path, upload)
 
-    monkeypatch.setattr(roll_upload, "_claim", meet)
+    monkeypatch.setattr(roll_upload, "_Claim", meet)
     out: list = [None, None]
 
     def confirm(i):

@@ -44,9 +44,10 @@ PREVIEW_SECONDS = 3600
 # the hour could fill the server's disk. A new one removes that community's oldest.
 PREVIEWS_PER_COMMUNITY = 3
 MAX_PROBLEMS_LISTED = 100  # as of a ballots file (votes.services.paper_ballots)
-# community-token-created(epoch seconds).suffix.enc, and .importing while a confirm holds it
-_NAME = re.compile(r"^(\d+)-([0-9a-f]{32})-(\d+)(\.[a-z]+)\.enc(\.importing)?$")
-_CLAIMED = ".importing"
+# community-token-created(epoch seconds).suffix.enc; while a confirm holds it, .importing
+# (its rows being checked) then .writing (being stored): the stage its page says.
+_NAME = re.compile(r"^(\d+)-([0-9a-f]{32})-(\d+)(\.[a-z]+)\.enc(\.importing|\.writing)?$")
+_CLAIMED, _WRITING = ".importing", ".writing"
 _EXPIRED = lazy("上传已失效，请重新上传")
 # A 100,000-unit roll imports in 5-25 s (docs/performance.md, and under load more): a claim
 # ten minutes old is of a process that stopped (a restart, a crash).
@@ -54,7 +55,7 @@ IMPORT_STALE_SECONDS = 600
 # Units a slow or busy server imports a second (a 100,000-unit roll: 8 s on a quiet PostgreSQL
 # host, three times that loaded), for the confirm form's "may take about …".
 UNITS_PER_SECOND = 4000
-IMPORTING, INTERRUPTED, KEPT = "importing", "interrupted", "kept"
+IMPORTING, WRITING, INTERRUPTED, KEPT = "importing", "writing", "interrupted", "kept"
 
 
 class Importing(DomainError):
@@ -165,21 +166,38 @@ def _stale(path: Path) -> bool:
         return False
 
 
-def _claim(path: Path, upload: str) -> Path:
-    """The preview's file, renamed as this request's to import: the one that renames it wins;
-    another (a second click) is told the roll is being imported."""
-    claimed = path.with_name(path.name + _CLAIMED)
-    try:
-        now = clock.wall_now().timestamp()
-        os.utime(path, (now, now))  # when it was claimed, for _stale
-        os.rename(path, claimed)
-    except FileNotFoundError:
-        raise Importing(upload) from None
-    return claimed
+class _Claim:
+    """A preview's file renamed as one request's to import: the request that renames it
+    wins; another (a second click) is told the roll is being imported. Its name then says
+    the stage (renamed again: mtime, the claim's time, stays) until it is released back to a
+    preview or dropped."""
+
+    def __init__(self, path: Path, upload: str) -> None:
+        self.preview, self.path = path, path.with_name(path.name + _CLAIMED)
+        try:
+            now = clock.wall_now().timestamp()
+            os.utime(path, (now, now))  # when it was claimed, for _stale
+            os.rename(path, self.path)
+        except FileNotFoundError:
+            raise Importing(upload) from None
+
+    def writing(self) -> None:
+        writing = self.preview.with_name(self.preview.name + _WRITING)
+        try:
+            os.rename(self.path, writing)
+            self.path = writing
+        except FileNotFoundError:
+            pass  # swept past its hour: the import has its contents
+
+    def release(self) -> None:
+        _release(self.path, self.preview)
+
+    def drop(self) -> None:
+        self.path.unlink(missing_ok=True)
 
 
 def _release(claimed: Path, path: Path) -> None:
-    """The claimed file back to a preview, for the confirm to be clicked again."""
+    """A claimed file back to a preview, for the confirm to be clicked again."""
     try:
         os.rename(claimed, path)
     except FileNotFoundError:
@@ -199,7 +217,8 @@ def confirm_upload(community: Community, token: str, actor: str) -> ImportResult
     upload = _upload_id(token or "")
     path = _find(community, token)
     if path is None:
-        claimed = _find(community, token, ".enc" + _CLAIMED)
+        claimed = (_find(community, token, ".enc" + _CLAIMED)
+                   or _find(community, token, ".enc" + _WRITING))
         if claimed is not None and not _stale(claimed):
             raise Importing(upload)
         done = re.fullmatch(r"[0-9a-f]{32}", token or "") and imported_upload(
@@ -209,52 +228,76 @@ def confirm_upload(community: Community, token: str, actor: str) -> ImportResult
         if claimed is None:
             raise DomainError(_EXPIRED)
         # Its process stopped mid-import, whose transaction went with it: imported again.
-        path = claimed.with_name(claimed.name[:-len(_CLAIMED)])
+        path = claimed.with_name(claimed.name[:claimed.name.rindex(".")])
         _release(claimed, path)
-    claimed = _claim(path, upload)
+    claimed = _Claim(path, upload)
+    stages = iter((None, claimed.writing))  # import_roll tells of reading, then of writing
+
+    def progress(_said: str) -> None:
+        stage = next(stages, None)
+        if stage is not None:
+            stage()
+
     try:
         suffix = _NAME.match(path.name).group(4)
         try:
-            data = privacy.decrypt_bytes(claimed.read_bytes(), path.name.encode())
+            data = privacy.decrypt_bytes(claimed.path.read_bytes(), path.name.encode())
         except (InvalidTag, OSError, ValueError):
             raise DomainError(_EXPIRED) from None
         result = import_roll(community.code, f"roll-upload{suffix}", replace=True, data=data,
-                             actor=actor, upload=upload)
+                             actor=actor, upload=upload, progress=progress)
     except DomainError:
         # The file refused (or imported already): another click would be refused alike.
-        claimed.unlink(missing_ok=True)
+        claimed.drop()
         raise
     except DatabaseError as exc:
         # Not the file's (a lock timeout behind a freeze, a database not answering): it
         # waits, within its hour, for the confirm to be clicked again. A fault stays one.
-        _release(claimed, path)
+        claimed.release()
         problem = database_problem(exc)
         if problem is None:
             raise
         raise DomainError(_("名册未导入：%(problem)s。上传的名册已保留一小时：请返回预览页，稍后再次"
                             "确认导入。", problem=problem)) from None
     except BaseException:
-        _release(claimed, path)
+        claimed.release()
         raise
-    claimed.unlink(missing_ok=True)
+    claimed.drop()
     return result
 
 
-def import_state(community: Community, upload: str) -> tuple[str | None, AuditEntry | None]:
-    """Where the import of a preview (its token's digest) is, for the page that follows it:
-    (None, the log's entry) once imported; IMPORTING while a confirm holds it; INTERRUPTED if
-    that confirm's process stopped; KEPT if a confirm failed and the preview waits for
-    another; (None, None) if there is no such preview (cancelled, expired, refused)."""
+@dataclass(frozen=True)
+class ImportState:
+    """Where the import of a preview is, for the page that follows it: `done`, the log's
+    entry, once imported; else `state`: IMPORTING (its rows being checked) or WRITING while a
+    confirm holds it, for `seconds`; INTERRUPTED if that confirm's process stopped; KEPT if a
+    confirm failed and the preview waits for another; None if there is no such preview
+    (cancelled, expired, refused)."""
+
+    state: str | None = None
+    done: AuditEntry | None = None
+    seconds: int = 0
+
+
+def import_state(community: Community, upload: str) -> ImportState:
+    """The import of the preview whose token's digest is `upload`."""
     done = imported_upload(db.session, community.id, upload)
     if done is not None:
-        return None, done
+        return ImportState(done=done)
     for path in _folder().glob(f"{community.id}-*.enc*"):
         match = _NAME.match(path.name)
         if match and match.group(1) == str(community.id) and _upload_id(match.group(2)) == upload:
             if not match.group(5):
-                return KEPT, None
-            return (INTERRUPTED if _stale(path) else IMPORTING), None
-    return None, None
+                return ImportState(KEPT)
+            if _stale(path):
+                return ImportState(INTERRUPTED)
+            try:
+                seconds = int(clock.wall_now().timestamp() - path.stat().st_mtime)
+            except FileNotFoundError:  # renamed this moment: its next stage, or its end
+                return import_state(community, upload)
+            return ImportState(WRITING if match.group(5) == _WRITING else IMPORTING,
+                               seconds=max(seconds, 0))
+    return ImportState()
 
 
 def cancel_upload(community: Community, token: str) -> None:

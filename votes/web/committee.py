@@ -112,12 +112,13 @@ def roll_import(user, community, upload):
     from votes.services.roll_import import AlreadyImported
     from votes.services.roll_upload import import_state
 
-    state, done = (import_state(community, upload) if re.fullmatch(r"[0-9a-f]{32}", upload)
-                   else (None, None))
-    if done is not None:
-        flash(AlreadyImported(done.time, done.actor).message, "info")
+    found = import_state(community, upload) if re.fullmatch(r"[0-9a-f]{32}", upload) else None
+    if found is not None and found.done is not None:
+        flash(AlreadyImported(found.done.time, found.done.actor).message, "info")
         return redirect(url_for("committee.community", code=community.code, _anchor="roll"))
+    state = found.state if found is not None else None
     return render_template("committee/roll_import.html", community=community, state=state,
+                           seconds=found.seconds if found else 0,
                            upload=upload), 200 if state else 404
 
 
