@@ -29,6 +29,16 @@ def _no_secret(text: str) -> None:
         assert secret not in text, secret
 
 
+def _commitment(uid: str, board: str, text: str) -> str:
+    """The commitment (§17) to `text` with the salt published beside it on the board."""
+    from votes.core.canonical import canonical_bytes
+
+    part = unescape(board)[unescape(board).index(text):]
+    salt = re.search(r'<span class="code small">([0-9a-f]{64})</span>', part).group(1)
+    return hashlib.sha256(canonical_bytes({"domain": "votes/objection-text/v1", "proposal": uid,
+                                           "salt": salt, "text": text})).hexdigest()
+
+
 def test_phone_and_id_numbers_are_masked_before_an_objection_is_published(
         app, runner, client, closed):  # noqa: F811
     token = _verify(app, client, closed, "202")
@@ -48,9 +58,10 @@ def test_phone_and_id_numbers_are_masked_before_an_objection_is_published(
     board = client.get(f"/p/{closed['uid']}").get_data(as_text=True)
     assert MASKED in unescape(board)
     _no_secret(board)
-    # The entry's digest is of the published text: anyone can hash it and compare.
+    # The entry's commitment is to the published text: anyone can recompute it with the
+    # salt the board publishes beside the text, and compare.
     [entry] = _entries(client, closed["uid"], "objection")
-    assert entry["body"]["text"] == hashlib.sha256(MASKED.encode()).hexdigest()
+    assert entry["body"]["text_commitment"] == _commitment(closed["uid"], board, MASKED)
     # A second send of the same typed text is the objection already filed.
     client.post(f"/v/{token}/objection", data={"text": TYPED})
     assert len(_entries(client, closed["uid"], "objection")) == 1
@@ -63,8 +74,8 @@ def test_phone_and_id_numbers_are_masked_before_an_objection_is_published(
     board = client.get(f"/p/{closed['uid']}").get_data(as_text=True)
     assert "已电话联系 139****5678 核实" in board and "13912345678" not in board
     [answer] = _entries(client, closed["uid"], "answer")
-    assert answer["body"]["text"] == hashlib.sha256(
-        "已电话联系 139****5678 核实".encode()).hexdigest()
+    assert answer["body"]["text_commitment"] == _commitment(closed["uid"], board,
+                                                            "已电话联系 139****5678 核实")
     listing = runner.invoke(args=["proposal", "objections", closed["pid"]]).output
     _no_secret(listing)
     assert re.search(r"139\*\*\*\*5678", listing)

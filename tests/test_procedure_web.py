@@ -130,7 +130,7 @@ def test_committee_withdraws_a_text_from_publication_and_the_bundle_still_verifi
     assert report.outcome == "verified", report.render()
     from tests.procedure_world import chain_entries
 
-    digests = {e["seq"]: e["body"]["text"] for e in chain_entries(data)
+    digests = {e["seq"]: e["body"]["text_commitment"] for e in chain_entries(data)
                if e["kind"] in ("objection", "answer")}
     for n in (seq, seq + 1):
         assert f"第 {n} 条记录所载摘要 SHA-256：{digests[n]}" in board

@@ -119,3 +119,31 @@ def test_the_command_says_preliminary(tmp_path, capsys):
     assert main([str(path), "--key-id", KEY_ID]) == 0
     out = capsys.readouterr().out
     assert "初步结果" in out and "尚无最终结果" in out
+
+
+def test_texts_bound_by_commitments_verify_and_a_plain_digest_beside_one_fails():
+    """Objections and answers now bind their texts by a salted commitment (§17); entries
+    that bound the plain digest still verify (the vectors above). An entry carrying both
+    would publish the plain digest the commitment keeps back, and one carrying neither
+    binds nothing: each fails its step."""
+    salt = "ab" * 32
+    story = _passing()
+    close_at = len(story.entries) - 1
+    story.entries.append({"kind": "objection", "time": OBJECTION_AT,
+                          "body": objection.objection_body(
+                              voter="v-c", text="我没有投票", channel="online",
+                              proposal=story.proposal["uid"], salt=salt)})
+    story.entries.append({"kind": "answer", "time": ANSWER_AT, "body": objection.answer_body(
+        objection=close_at + 1, decision="rejected", text="已核实", answered_by="chair",
+        proposal=story.proposal["uid"], salt=salt)})
+    body = story.entries[close_at + 1]["body"]
+    assert "text" not in body and body["text_commitment"] == objection.text_commitment(
+        story.proposal["uid"], salt, "我没有投票")
+    report = verify(_bundle(_result(story)))
+    assert report.ok, report.render()
+    assert f"text commitment {body['text_commitment']}" in report.render()
+
+    body["text"] = objection.text_digest("我没有投票")
+    story.entries[close_at + 2]["body"].pop("text_commitment")
+    report = verify(_bundle(story))
+    assert {f.step for f in report.failures} == {"17.1", "17.2"}, report.render()

@@ -93,12 +93,12 @@ def objections(proposal, show_withdrawn):
         click.echo(_("异议期至 %(t)s（北京时间）", t=local_text(end)))
     for o in rows(p):
         click.echo(_("异议 第 %(n)s 条（%(channel)s）：%(text)s", n=o.seq,
-                     text=_published(o.text, o.text_withdrawn, show_withdrawn),
+                     text=_published(o.text, o.text_withdrawn, show_withdrawn, o.text_salt),
                      channel=_("网上") if o.channel == "online" else _("工作人员录入")))
         if o.answer_seq is not None:
             click.echo("  " + _("答复 第 %(n)s 条（%(decision)s）：%(text)s", n=o.answer_seq,
                                 text=_published(o.answer_text, o.answer_withdrawn,
-                                                show_withdrawn),
+                                                show_withdrawn, o.answer_salt),
                                 decision=_decision(o.decision)))
         else:
             click.echo("  " + _("尚未答复"))
@@ -111,14 +111,18 @@ def _decision(decision: str) -> str:
     return _(label) if label else decision
 
 
-def _published(text: str, withdrawn: str | None, show: bool) -> str:
+def _published(text: str, withdrawn: str | None, show: bool, salt: str | None) -> str:
     """A text as the listing prints it: one the committee withdrew from publication is
     marked so, and left out unless asked for, as the board and the result notice leave it
-    out (a terminal's output is pasted and forwarded)."""
+    out (a terminal's output is pasted and forwarded). Shown, it comes with the salt of its
+    commitment, which the board no longer publishes: whoever must check the withdrawn text
+    against the chain (a court, the regulator) needs both."""
     if withdrawn is None:
         return text
     mark = _("〔已撤下公示：%(reason)s〕", reason=withdrawn)
-    return mark + text if show else mark
+    if not show:
+        return mark
+    return mark + text + (_("〔承诺值的盐值：%(salt)s〕", salt=salt) if salt else "")
 
 
 def _objection_line(p) -> str:

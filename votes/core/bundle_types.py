@@ -146,10 +146,14 @@ BODIES.update({"works": WORKS, "emergency": EMERGENCY})
 BODIES |= {
     "delivery": {"voter": "str", "method": Enum(("hand", "registered_mail", "electronic")),
                  "delivered_at": "time", "evidence": "hex64", "entered_by": "str"},
-    "objection": {"voter": "str", "text": "hex64", "channel": Enum(("online", "staff")),
+    # The text bound by a salted commitment, or (entries written before it) its plain
+    # digest: exactly one of the two, checked in 17.1 and 17.2.
+    "objection": {"voter": "str", "text": Absent("hex64"), "text_commitment": Absent("hex64"),
+                  "channel": Enum(("online", "staff")),
                   "entered_by": Nullable("str"), "evidence": Nullable("hex64")},
     "answer": {"objection": "uint", "decision": Enum(("rejected", "noted", "upheld")),
-               "text": "hex64", "answered_by": "str"},
+               "text": Absent("hex64"), "text_commitment": Absent("hex64"),
+               "answered_by": "str"},
     "result": {"close": "uint", "preliminary_passed": "bool", "passed": "bool",
                "objections": ["uint"], "answers": ["uint"]}}
 # A staff ballot entered for the wrong unit, taken back before the close (§15.4).

@@ -35,6 +35,12 @@ def follow_lines(follow: dict | None) -> list[str]:
     return lines
 
 
+def _bound(body: dict) -> str:
+    if "text_commitment" in body:
+        return f"text commitment {body['text_commitment']}"
+    return f"text sha256 {body.get('text')}"
+
+
 def after_close_report(chain: Sequence) -> str:
     """Lines after the result report: 从多, objections, answers, the final result."""
     lines: list[str] = []
@@ -46,12 +52,12 @@ def after_close_report(chain: Sequence) -> str:
         elif kind == "objection":
             lines.append(f"异议 Objection #{s.seq} ({beijing_text(s.entry['time'])} {ZONE_ZH}, "
                          f"{body['channel']}), "
-                         f"text sha256 {body['text']}")
+                         f"{_bound(body)}")
         elif kind == "answer":
             answers[body["objection"]] = body["decision"]
             lines.append(f"答复 Answer #{s.seq} to #{body['objection']}: "
                          f"{DECISION_LABELS[body['decision']]} ({body['decision']}), "
-                         f"text sha256 {body['text']}")
+                         f"{_bound(body)}")
         elif kind == "result":
             lines += [f"最终结果 Final result ({beijing_text(s.entry['time'])} {ZONE_ZH}): "
                       f"{'通过 PASSED' if body['passed'] else '未通过 NOT PASSED'}"

@@ -55,6 +55,7 @@ def check_objections(b: _Bundle, genesis: dict | None, run: _Run) -> None:
                                  "was already answered", n)
             else:
                 objections[target], answer_at[target] = body["decision"], n
+            _check_binding(body, "17.2", "异议答复", "an answer", n, run)
             if not body["answered_by"].strip():
                 run.fail("17.2", "异议答复没有写明答复人（answered_by）/ an answer without "
                                  "answered_by", n)
@@ -71,6 +72,7 @@ def _check_objection(body: dict, n: int, in_period: bool, voters, run: _Run) -> 
         run.fail("17.1", "异议不在异议期内（自表决结束起 objection_days × 24 小时）/ "
                          "objection outside the objection period (from the close, for "
                          "objection_days × 24 hours)", n)
+    _check_binding(body, "17.1", "异议", "an objection", n, run)
     if voters is not None and body["voter"] not in voters:
         voter = body['voter'][:40]
         run.fail("17.1", f"提出异议的 {voter} 不在名册中 / objection by {voter}, who is not "
@@ -83,6 +85,14 @@ def _check_objection(body: dict, n: int, in_period: bool, voters, run: _Run) -> 
                                          or body["evidence"] is None):
         run.fail("17.1", "工作人员录入的异议缺少录入人（entered_by）或书面凭证（evidence）/ "
                          "an objection entered by staff without entered_by and evidence", n)
+
+
+def _check_binding(body: dict, step: str, zh: str, en: str, n: int, run: _Run) -> None:
+    # text_commitment, or in an entry written before commitments, text: never both (which
+    # would publish the plain digest a commitment is there to keep back), never neither.
+    if ("text" in body) == ("text_commitment" in body):
+        run.fail(step, f"{zh}应带有 text_commitment 或 text 之一 / {en} carries exactly one "
+                       "of text_commitment and text", n)
 
 
 def _check_result(result, close_at: int, close: dict, end, objections: dict,

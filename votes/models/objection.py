@@ -1,6 +1,7 @@
 """Objections filed in the objection period and the committee's answers (docs §17).
 
-The chain carries each text's SHA-256 only: the texts may name people, so they stay here."""
+The chain carries a salted commitment to each text only: the texts may name people, so they
+stay here, with the salts that open the commitments (docs/verification.md §17)."""
 
 from __future__ import annotations
 
@@ -34,3 +35,7 @@ class Objection(Base):
     # None while published. The text stays here for the committee, the digest on the chain.
     text_withdrawn: Mapped[str | None] = mapped_column(Text)
     answer_withdrawn: Mapped[str | None] = mapped_column(Text)
+    # The salts of the chain's text commitments (64 hex): published beside a published
+    # text, kept back once it is withdrawn. None for entries that bound the plain digest.
+    text_salt: Mapped[str | None] = mapped_column(String(64))
+    answer_salt: Mapped[str | None] = mapped_column(String(64))

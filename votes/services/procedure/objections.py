@@ -8,6 +8,7 @@ result (by `refresh` on a request or `votes tick`, at the period's end as its ti
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -187,12 +188,14 @@ def _file(proposal: Proposal, voter: str, text: str, channel: str, actor: str,
                 raise DomainError(_("您已在网上提出 %(n)d 件异议，不能再提交。如有其他异议，请写在一份"
                                     "书面异议中交业主委员会。", n=MAX_ONLINE_OBJECTIONS))
         digest = store_evidence(session, p, evidence) if channel == "staff" else None
+        salt = secrets.token_hex(32)
         body = core.objection_body(voter=voter, text=text, channel=channel,
                                    entered_by=actor if channel == "staff" else None,
-                                   evidence=digest)
+                                   evidence=digest, proposal=p.uid, salt=salt)
         sealed = appender.append("objection", body, now)
         row = Objection(proposal_id=p.id, seq=sealed.seq, voter_key=voter, text=text,
-                        channel=channel, entered_by=body["entered_by"], filed_at=now)
+                        channel=channel, entered_by=body["entered_by"], filed_at=now,
+                        text_salt=salt)
         session.add(row)
         audit.record(session, actor, "proposal.objection", community_id=p.community_id,
                      target=str(p.id), details={"seq": sealed.seq, "channel": channel})
@@ -284,9 +287,12 @@ def answer(proposal_ref: str, seq: int, decision: str, text: str, actor: str) ->
         # machine's clock says) is the answer's stored time too.
         appender = Appender(session, p)
         now = appender.time(clock.now())
-        body = core.answer_body(objection=seq, decision=decision, text=text, answered_by=actor)
+        salt = secrets.token_hex(32)
+        body = core.answer_body(objection=seq, decision=decision, text=text, answered_by=actor,
+                                proposal=p.uid, salt=salt)
         sealed = appender.append("answer", body, now)
         row.answer_seq, row.decision, row.answer_text = sealed.seq, decision, text
+        row.answer_salt = salt
         row.answered_by, row.answered_at = actor, now
         audit.record(session, actor, "proposal.answer", community_id=p.community_id,
                      target=str(p.id), details={"seq": sealed.seq, "objection": seq,
@@ -302,7 +308,9 @@ def withdraw_text(proposal_ref: str, seq: int, reason: str, actor: str) -> Objec
     """Take the text of the objection or answer at chain position `seq` off the board and
     the result notice (it names a person, gives a phone number...), with the reason. The
     chain keeps the digest and the entry, so the bundle still verifies and the board still
-    shows that an objection was filed and how it was answered (docs §17)."""
+    shows that an objection was filed and how it was answered (docs §17). The salt that
+    opens the entry's commitment is no longer published with it: without it the commitment
+    cannot be checked against guesses of the text."""
     from votes.services.lifecycle import get_proposal
 
     proposal = get_proposal(proposal_ref)

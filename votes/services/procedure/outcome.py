@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from votes.core.follow import decided
-from votes.core.objection import text_digest
+from votes.core.objection import bound_text, text_commitment, text_digest
 from votes.core.procedure import objection_days
 from votes.models import Proposal
 from votes.services.procedure.common import close_entry, entries_of
@@ -25,8 +25,9 @@ class Outcome:
     period_open: bool = False  # objections can be filed now
     # Entry positions whose stored text no longer hashes to the digest on the chain.
     mismatched: frozenset = frozenset()
-    # Entry position → the text digest on the chain (objections and answers): shown where a
-    # text was withdrawn from publication, so the entry still says what it bound.
+    # Entry position → the text's commitment on the chain (a plain digest in entries written
+    # before commitments): shown where a text was withdrawn from publication, so the entry
+    # still says what it bound.
     digests: dict = field(default_factory=dict)
 
     @property
@@ -62,16 +63,23 @@ def outcome(proposal: Proposal) -> Outcome | None:
 
 def _digests(proposal: Proposal, rows) -> tuple[frozenset, dict]:
     """Texts that differ from what the chain bound (the database was altered), and the
-    chain's digests."""
+    chain's commitments (plain digests in entries written before them)."""
     if not rows:
         return frozenset(), {}
-    on_chain = {s.seq: s.entry["body"]["text"]
+    on_chain = {s.seq: bound_text(s.entry["body"])
                 for s in entries_of(proposal, "objection", "answer")}
     bad = set()
     for row in rows:
-        if on_chain.get(row.seq) != text_digest(row.text):
+        if on_chain.get(row.seq) != _binding(proposal, row.text, row.text_salt):
             bad.add(row.seq)
-        if row.answer_seq is not None and \
-                on_chain.get(row.answer_seq) != text_digest(row.answer_text or ""):
+        if row.answer_seq is not None and on_chain.get(row.answer_seq) != \
+                _binding(proposal, row.answer_text or "", row.answer_salt):
             bad.add(row.answer_seq)
     return frozenset(bad), on_chain
+
+
+def _binding(proposal: Proposal, text: str, salt: str | None) -> str | None:
+    try:
+        return text_commitment(proposal.uid, salt, text) if salt else text_digest(text)
+    except ValueError:  # a salt altered in the database: it opens nothing
+        return None
