@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from votes.core.identity import mask_name, mask_phone
+from votes.core.identity import mask_in_text, mask_name, mask_phone
 from votes.core.local_rules import Procedure
 from votes.core.roll import OwnerKind
 from votes.extensions import db
@@ -144,6 +144,10 @@ def record_visit(proposal: Proposal, voter_key: str, outcome: str, note: str,
         raise DomainError(_("请选择走访结果"))
     note = " ".join(note.split())
     check_plain(note)
+    # Listed on the non-voters page and written into the sheet handed to door-knockers,
+    # beside owners and phones the list masks: a phone or ID number typed into the note is
+    # masked before it is kept, as in an objection or a payment note.
+    note = mask_in_text(note)
     known = db.session.scalar(select(FrozenVoter.id).where(
         FrozenVoter.proposal_id == proposal.id, FrozenVoter.voter_key == voter_key))
     if known is None:
