@@ -406,7 +406,7 @@ def test_a_downgrade_keeps_withdrawn_objection_texts_off_the_board(app, runner, 
             # PostgreSQL undoes the whole downgrade; SQLite keeps the steps before the refusal
             # (its DDL commits), each a revision of its own.
             assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() \
-                in ("textsalt_0001", "proxies_0001", "loginchars_0001", "logins_0001", "owner_0001", "codes_0001", "verify_0001", "pseud_0001", "sms_0002", "staff_0001", "sms_0001", "money_0002",
+                in ("visitmask_0001", "textsalt_0001", "proxies_0001", "loginchars_0001", "logins_0001", "owner_0001", "codes_0001", "verify_0001", "pseud_0001", "sms_0002", "staff_0001", "sms_0001", "money_0002",
                     "rulesb_0002")
             assert conn.execute(text("SELECT count(*) FROM objections "
                                      "WHERE text_withdrawn IS NOT NULL")).scalar() == 1

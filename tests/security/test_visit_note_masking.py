@@ -41,3 +41,32 @@ def test_a_phone_or_id_number_in_a_visit_note_is_masked_before_it_is_kept(
     for where in (kept, page, cells):
         assert "13912345678" not in where and "35052119900101123X" not in where
         assert "139****5678" in where and "身份证3505**************" in where
+
+
+def test_notes_kept_before_the_masking_are_masked_by_the_upgrade(app, runner, tmp_path,
+                                                                 client):
+    """A note an earlier release kept in full is masked by visitmask_0001."""
+    from sqlalchemy import update
+
+    from tests.test_migrations_with_data import _migrate
+    from votes.extensions import db
+    from votes.models import FrozenUnit, Visit
+
+    world = build(app, runner, tmp_path)
+    sign_in(client, "sun_committee")
+    with app.app_context():
+        voter = db.session.scalar(select(FrozenUnit.voter_key).where(
+            FrozenUnit.proposal_id == world["sun"]["id"], FrozenUnit.room == "202"))
+    sent = client.post(f"/committee/p/{world['sun']['id']}/visits",
+                       data={"voter": voter, "outcome": "not_home", "note": "周末在家"})
+    assert sent.status_code == 302
+    try:
+        _migrate(app, "down", "textsalt_0001")
+        with app.app_context():
+            db.session.execute(update(Visit).values(note=NOTE))  # as the release before kept it
+            db.session.commit()
+    finally:
+        _migrate(app, "up")
+    with app.app_context():
+        assert db.session.scalar(select(Visit.note)) == \
+            "业主说打139****5678找他儿子，身份证3505**************"
