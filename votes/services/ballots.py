@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -51,6 +52,25 @@ class BallotRequest:
     correction: tuple[int, str] | None = None
     proxy: ProxyRequest | None = None  # channel "proxy": who holds it, the authorisation
     transfer: TransferRequest | None = None  # a new owner's ballot in the seller's place
+
+
+class Accepted(NamedTuple):
+    """An owner's online ballot appended on PostgreSQL's one-round-trip path: the values of
+    the row it wrote that a caller reads (the receipt's address; tests compare them with
+    the row). A tuple, since every cast returns one: an ORM Ballot was built only to be
+    handed back."""
+
+    id: int
+    proposal_id: int
+    voter_key: str
+    revision: int
+    seq: int
+    choice_enc: bytes
+    commitment: str | None
+    channel: str
+    receipt: str
+    entered_by: str | None
+    cast_at: datetime
 
 
 def voting_problem(proposal: Proposal, now: datetime) -> str | None:
@@ -119,7 +139,7 @@ def lock_for_voting(session: Session, proposal_id: int, signer) -> tuple[Proposa
     return proposal, appender, now
 
 
-def _append_pg(session: Session, proposal: Proposal, prepared: Prepared) -> Ballot | None:
+def _append_pg(session: Session, proposal: Proposal, prepared: Prepared) -> Accepted | None:
     """One online ballot on PostgreSQL, appended with those this process casts on the same
     proposal at the same moment (votes.services.append_queue): lock, time, sign, and one
     round trip for the writes and the COMMIT. None when the locked row says the proposal
@@ -129,11 +149,9 @@ def _append_pg(session: Session, proposal: Proposal, prepared: Prepared) -> Ball
     if appended is None:
         return None
     req = prepared.req
-    return Ballot(id=appended.ballot_id, receipt=appended.sealed.digest, cast_at=appended.at,
-                  proposal_id=proposal.id, voter_key=req.voter_key, revision=prepared.revision,
-                  seq=appended.sealed.seq, choice_enc=prepared.choice_enc,
-                  commitment=prepared.commitment, channel=req.channel,
-                  entered_by=req.entered_by)
+    return Accepted(appended.ballot_id, proposal.id, req.voter_key, prepared.revision,
+                    appended.sealed.seq, prepared.choice_enc, prepared.commitment, req.channel,
+                    appended.sealed.digest, req.entered_by, appended.at)
 
 
 def voter_units(session: Session, proposal: Proposal,
@@ -167,8 +185,10 @@ def not_counted_message() -> str:
 def cast_ballots(proposal_id: int, requests: list[BallotRequest],
                  actor: str | None = None,
                  units: dict[str, list[str]] | None = None,
-                 latest: dict[str, Ballot] | None = None, proposal=None) -> list[Ballot]:
-    """Accept all the ballots or none; each becomes one chain entry. `proposal`: the
+                 latest: dict[str, Ballot] | None = None,
+                 proposal=None) -> list[Ballot] | list[Accepted]:
+    """Accept all the ballots or none; each becomes one chain entry: a detached Ballot, or
+    for an owner's online ballot on PostgreSQL an Accepted. `proposal`: the
     proposal as the caller read it in this request (its ORM instance or the owner pages'
     values, votes.services.proposal_read), to check before the lock.
 
@@ -246,7 +266,7 @@ _UNREAD = object()
 
 
 def cast_ballot(proposal_id: int, request: BallotRequest, units: list[str] | None = None,
-                previous: Ballot | None | object = _UNREAD, proposal=None) -> Ballot:
+                previous: Ballot | None | object = _UNREAD, proposal=None) -> Ballot | Accepted:
     """One ballot; `units`, `previous` (the voter's latest ballot, None if none) and
     `proposal` when the caller has read them already."""
     return cast_ballots(proposal_id, [request],

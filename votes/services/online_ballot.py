@@ -9,7 +9,7 @@ from votes.core import commitment, signing
 from votes.core.tally import Choice
 from votes.i18n import _
 from votes.models import Ballot, DeviceKey, Proposal
-from votes.services.ballots import BallotRequest, cast_ballot
+from votes.services.ballots import Accepted, BallotRequest, cast_ballot
 from votes.services.device_check import UnsignedButRegistered
 from votes.services.errors import DomainError
 from votes.services.owner_pages import VoterView
@@ -82,7 +82,7 @@ def register_device(proposal: Proposal, voter_key: str, public_key: str, proof: 
 
 def cast_online(proposal: Proposal, view: VoterView, choice_text: str, nonce: str,
                 public_key: str | None, signature: str | None,
-                salt: str | None = None) -> Ballot:
+                salt: str | None = None) -> Ballot | Accepted:
     """Verify the device signature (when the browser made one), then append the ballot.
 
     `view` is the voter's, read with their device keys (owner_proposal_and_view with
