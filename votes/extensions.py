@@ -14,6 +14,14 @@ migrate = Migrate()
 
 
 class LoginManager(_StockLoginManager):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stock = self._session_identifier_generator
+        # Flask-Login asks for the identifier (a sha512 of address and user agent) whatever
+        # the protection: login_user writes it as `_id`, which log_in then drops unless
+        # protection is on. Off, it is never compared: None, not computed.
+        self._session_identifier_generator = lambda: stock() if self.protection_on() else None
+
     def protection_on(self) -> bool:
         """Whether Flask-Login's session protection applies (as it reads it: the app's
         SESSION_PROTECTION, else this manager's)."""
@@ -32,8 +40,9 @@ login_manager = LoginManager()
 
 def log_in(user) -> None:
     """flask_login.login_user, without the `_id` it writes into the session for session
-    protection when protection is off: a 128-character digest nothing compares, a third of
-    an owner's cookie, compressed, encoded and signed again on every page that writes it."""
+    protection when protection is off (None then, see LoginManager): a 128-character digest
+    nothing compares, a third of an owner's cookie, compressed, encoded and signed again on
+    every page that writes it."""
     from flask import session
     from flask_login import login_user
 
