@@ -146,3 +146,59 @@ def test_the_key_active_under_the_lock_signs(app, runner, tmp_path, pg_vote):
     key_of = {d: json.loads(e.line)["entry"]["key_id"] for d, e in entries.items()}
     assert key_of[before.receipt] != rotated and key_of[after.receipt] == rotated
     assert _verifies_clean(runner, pg_vote, tmp_path)
+
+
+def _backend_state(app, pid: int):
+    """(state, whether a transaction is open) of one server process, seen from outside."""
+    import psycopg
+
+    from votes.extensions import db
+
+    with app.app_context():
+        url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as conn:
+        state, xact_start = conn.execute(
+            "SELECT state, xact_start FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()
+    return state, xact_start is not None
+
+
+def test_a_commit_sent_with_its_statement_leaves_no_transaction_open(app, client, pg_vote,
+                                                                     monkeypatch):
+    """The second factor's update and the cast's append go with their COMMIT in one round
+    trip: no transaction is left open on the server, and the session's own commit then
+    ends its transaction (nothing left in it, usable after, what it had loaded read
+    afresh)."""
+    from tests.test_owner_http import cast, verified
+    from votes.core.tally import Choice
+    from votes.extensions import db
+    from votes.models import Proposal
+    from votes.services import pg_append, rows
+    from votes.services.ballots import BallotRequest, cast_ballot
+
+    after = []
+
+    def spy(module, name):
+        real = getattr(module, name)
+
+        def spied(*args, **kwargs):
+            session = args[0] if name == "append_ballots" else args[2]
+            pid = session.connection().connection.driver_connection.info.backend_pid
+            done = real(*args, **kwargs)
+            after.append((name, _backend_state(app, pid)))
+            return done
+        monkeypatch.setattr(module, name, spied)
+
+    spy(pg_append, "append_ballots")
+    spy(rows, "write_and_commit")
+    verified(client, app, pg_vote)
+    assert "/receipt/" in cast(client, pg_vote)[0].headers["Location"]
+    assert after == [("write_and_commit", ("idle", False)), ("append_ballots", ("idle", False))]
+    with app.app_context():  # a proposal loaded: the session's own commit expires it
+        first = [v for v in _voters(app, pg_vote) if v not in _rows(app, pg_vote)[0]][0]
+        proposal = db.session.get(Proposal, pg_vote["id"])
+        length = proposal.chain_length
+        cast_ballot(pg_vote["id"], BallotRequest(first, Choice.AGREE, "online"))
+        assert after[-1] == ("append_ballots", ("idle", False))
+        assert not db.session().in_transaction()
+        assert proposal.chain_length == length + 1
+        assert db.session.scalar(select(Proposal.chain_length)) == length + 1
