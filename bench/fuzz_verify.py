@@ -63,7 +63,7 @@ def main() -> int:
             counts["crashes"] += 1
             if counts["crashes"] <= 3:
                 print("guarded crash:", [str(f) for f in report.failures][:3], file=sys.stderr)
-        if report.outcome in ("verified", "in_progress"):
+        if report.outcome in ("verified", "in_progress", "preliminary"):
             if same_content(mutant, original):
                 counts["equivalent (ZIP framing only)"] += 1
             else:

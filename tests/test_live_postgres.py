@@ -82,7 +82,8 @@ class World:
             key_id = entries[0].line.split('"key_id":"', 1)[1].split('"', 1)[0]
             db.session.remove()
         if close:
-            assert verify_main([str(bundle), "--key-id", key_id]) == 0
+            # The demo's rules give 7 days for objections (§17): closed, but preliminary.
+            assert verify_main([str(bundle), "--key-id", key_id]) == 5
         else:  # a live export: everything up to the last entry must already hold
             report = verify_bundle(bundle.read_bytes(), key_ids=[key_id])
             assert report.outcome == "in_progress" and not report.failures, report.failures

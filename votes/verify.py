@@ -5,7 +5,8 @@
 Runs offline on the core alone: no database, no app config, no network.
 Exit status (docs/verification.md §7): 0 verified, 1 failures found, 2 the bundle or a
 keys file could not be read, 3 chain intact so far but the vote is still in progress,
-4 every check passed but no trust anchor was given.
+4 every check passed but no trust anchor was given, 5 the vote closed but its result is
+only preliminary (objections may still change it, §17).
 """
 
 from __future__ import annotations

@@ -134,6 +134,9 @@ def procedure_vectors(mv) -> list[tuple[str, str, bytes, str, list[str]]]:
     period = _plan(mv, [_delivery()], objection_days=3)
     add("objection-period", "§17: an objection, its answer and the final result",
         period + _after_close(period), "verified", close=None)
+    add("objection-preliminary", "§7, §17: closed, an objection and its answer, no final "
+        "result yet: the result is only preliminary (exit status 5)",
+        period + _after_close(period)[:3], "preliminary", close=None)
     add("objection-too-late", "17.1: the period ends exactly at its hour",
         period + _after_close(period, objection_time=PERIOD_END), steps=["17.1"], close=None)
     staff = period + _after_close(period)

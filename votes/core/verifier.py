@@ -16,14 +16,17 @@ from votes.core.bundle import OLDER_FORMATS
 from votes.core.bundle_zip import read_members
 from votes.core.chain import SealedEntry
 from votes.core.participation import unit_participation
+from votes.core.canonical import parse_time
+from votes.core.objection import period_end
 from votes.core.procedure import objection_days
+from votes.core.report_text import BEIJING
 from votes.core.tally import Tally
 from votes.core.verifier_base import (Anchor, _Bundle, _Run, canonical_b64,  # noqa: F401
                                       fingerprint, normalise_fingerprint)
 from votes.core.verifier_integrity import (_check_digests, _check_links, _check_manifest,
                                            _parse_files, load_keys_file)
-from votes.core.verifier_report import (EXIT_CODES, FAILED, IN_PROGRESS, UNANCHORED,
-                                        VERIFIED, Failure, Report)
+from votes.core.verifier_report import (EXIT_CODES, FAILED, IN_PROGRESS, PRELIMINARY,
+                                        UNANCHORED, VERIFIED, Failure, Report)
 from votes.core.verifier_correction import check_corrections
 from votes.core.verifier_follow import check_follow
 from votes.core.verifier_forms import check_forms
@@ -143,13 +146,14 @@ def _verify(source, head, anchor: Anchor, run: _Run, witness_keys, receipts,
         works = _after_the_vote(b, genesis, tally, emergency, run)
     progress("4.4")  # the signatures gathered on the way, checked together
     run.guarded("4.4", run.check_signatures)
-    report = _report(b, anchor, run, tally, interim)
+    preliminary = _preliminary(b, genesis, tally)
+    report = _report(b, anchor, run, tally, interim, genesis if preliminary else None)
     procedure = run.guarded("17.1", after_close_lines, b) or ()
     # From what was read and checked here: read again, the file may have been swapped.
     rows = _participation(b) if participation and report.outcome != FAILED else None
     lookups = _lookups(b, find) if find and report.outcome != FAILED else None
     return dataclasses.replace(report, witnessed=witnessed, receipts=len(receipts),
-                               procedure=procedure, preliminary=_preliminary(b, genesis, tally),
+                               procedure=procedure, preliminary=preliminary,
                                proposal=shown(b.uid, 80) if b.uid is not None else None,
                                subject=run.guarded("5.5", subject_lines, b.proposal) or (),
                                participation=rows, works=works, receipt_lookups=lookups)
@@ -162,6 +166,18 @@ def _preliminary(b: _Bundle, genesis, tally) -> bool | None:
     if genesis is None or not isinstance(tally, Tally) or not objection_days(genesis["rules"]):
         return None
     return not b.entries("result")
+
+
+def _objections_until(b: _Bundle, genesis) -> str:
+    """When the objection period ends (§17), in Beijing time as a person reads it: the
+    seconds too when the close had any, so that the time said is never after the end."""
+    close = b.entries("close")[0][1]
+    end = period_end(parse_time(close["time"]), objection_days(genesis["rules"]))
+    try:
+        local = end.astimezone(BEIJING)
+    except OverflowError:  # past year 9999: not after 5.7 (at most 30 days), but never raise
+        return end.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return local.strftime("%Y-%m-%d %H:%M:%S" if local.second else "%Y-%m-%d %H:%M")
 
 
 def _participation(b: _Bundle) -> tuple[dict, ...]:
@@ -199,7 +215,9 @@ def _after_the_vote(b: _Bundle, genesis, tally, emergency: bool, run: _Run):
     return works
 
 
-def _report(b: _Bundle, anchor: Anchor, run: _Run, tally, interim: bool) -> Report:
+def _report(b: _Bundle, anchor: Anchor, run: _Run, tally, interim: bool,
+            awaiting: dict | None = None) -> Report:
+    """awaiting: the genesis of a closed vote still awaiting its final result (§17)."""
     ballots = b.entries("ballot")
     # Voters with a counted ballot: one whose ballot a withdrawal took back has none (§15).
     voters = counted(b.entries())
@@ -208,7 +226,7 @@ def _report(b: _Bundle, anchor: Anchor, run: _Run, tally, interim: bool) -> Repo
     elif not b.anchored:
         outcome = UNANCHORED
     else:
-        outcome = IN_PROGRESS if interim else VERIFIED
+        outcome = IN_PROGRESS if interim else PRELIMINARY if awaiting else VERIFIED
     fps = tuple((kid, fingerprint(k)) for kid, k in sorted(b.keyring.keys.items()))
     signer = None
     if b.signer and b.keyring.get(b.signer):
@@ -216,9 +234,11 @@ def _report(b: _Bundle, anchor: Anchor, run: _Run, tally, interim: bool) -> Repo
     return Report(outcome, tuple(run.failures), tally,
                   b.digests[-1] if b.digests else None, len(b.lines), len(ballots),
                   len(voters), tuple(sorted(b.keyring.keys)), signer, fps,
-                  anchor.describe(), tuple(run.skipped))
+                  anchor.describe(), tuple(run.skipped),
+                  objections_until=(_objections_until(b, awaiting) if outcome == PRELIMINARY
+                                    else None))
 
 
 __all__ = ["verify_bundle", "load_keys_file", "fingerprint", "normalise_fingerprint",
            "canonical_b64", "Report", "Failure", "Anchor", "EXIT_CODES", "VERIFIED", "FAILED",
-           "IN_PROGRESS", "UNANCHORED"]
+           "IN_PROGRESS", "UNANCHORED", "PRELIMINARY"]

@@ -12,8 +12,11 @@ from votes.core.verifier_subject import NOT_VERIFIED as SUBJECT_NOT_VERIFIED
 from votes.core.verifier_works_figures import WorksFigures
 
 VERIFIED, FAILED, IN_PROGRESS, UNANCHORED = "verified", "failed", "in_progress", "unanchored"
+# A closed vote whose result objections may still change (§17): never 0, which a script
+# reading only the exit status takes as leave to release the money.
+PRELIMINARY = "preliminary"
 # Exit status of `votes verify`; 2 is "the bundle or the keys file could not be read".
-EXIT_CODES = {VERIFIED: 0, FAILED: 1, IN_PROGRESS: 3, UNANCHORED: 4}
+EXIT_CODES = {VERIFIED: 0, FAILED: 1, IN_PROGRESS: 3, UNANCHORED: 4, PRELIMINARY: 5}
 UNREADABLE_EXIT = 2
 # The bundle's report.txt and ballots.csv (§2.1) are not checked against the chain: not a
 # failing step, since older bundles' were rendered by older code, but a reader holding the
@@ -101,6 +104,8 @@ class Report:
     # With an objection period (§17) the close is only the preliminary result: True while
     # the bundle holds no final result yet, False once it does, None without a period.
     preliminary: bool | None = None
+    # When the objection period ends (Beijing time, as printed), for PRELIMINARY only.
+    objections_until: str | None = None
     works: WorksFigures | None = None  # the works entries step 18 checked (§18), if any
     # Problems found beyond those listed one by one (a chain rewritten wholesale), and
     # whether a bundle was read at all: a chain the database holds damaged makes none.
@@ -110,7 +115,8 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        """True only for VERIFIED: every step passed, the signer is anchored, vote closed."""
+        """True only for VERIFIED: every step passed, the signer is anchored, the vote closed
+        and its result final (§17)."""
         return self.outcome == VERIFIED
 
     @property
@@ -123,6 +129,12 @@ class Report:
         if self.outcome == IN_PROGRESS:
             return (f"链完整至第 {self.entries - 1} 条记录，表决进行中 / chain intact up to "
                     f"entry {self.entries - 1}, vote in progress")
+        if self.outcome == PRELIMINARY:
+            until = self.objections_until
+            return (f"链完整，表决已结束，但仅为初步结果：异议期至 {until}（北京时间）止，"
+                    f"尚无最终结果 / PRELIMINARY: chain intact, vote closed, but the result is only "
+                    f"preliminary: objections may be filed until {until} Beijing time, no final "
+                    "result yet")
         if self.outcome == UNANCHORED:
             return ("各步检查通过，但签名密钥未经确认 / CHECKS PASSED, SIGNER NOT CONFIRMED: "
                     "give --keys, --key-id or --fingerprint, or --trust-bundle-keys")
@@ -218,7 +230,7 @@ class Report:
                 "witnessed": self.witnessed.to_json() if self.witnessed is not None else None,
                 "receipts": self.receipts, "procedure": list(self.procedure),
                 "proposal": self.proposal, "subject": list(self.subject),
-                "preliminary": self.preliminary,
+                "preliminary": self.preliminary, "objections_until": self.objections_until,
                 "works": (self.works.to_json(failed=self.outcome == FAILED)
                           if self.works is not None else None)}
 
@@ -263,5 +275,6 @@ def report_from_json(data: dict) -> Report:
         skipped=tuple(Skipped(s["step"], s["reason"]) for s in data["skipped"]),
         receipts=data["receipts"], procedure=tuple(data["procedure"]),
         proposal=data["proposal"], preliminary=data["preliminary"], works=works,
+        objections_until=data.get("objections_until"),
         unlisted=data.get("unlisted", 0), bundle=data.get("bundle", True),
         subject=tuple(data.get("subject", ())))

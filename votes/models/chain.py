@@ -115,7 +115,7 @@ class Verification(Base):
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"),
                                              index=True)
     ok: Mapped[bool] = mapped_column()
-    # verified / failed / in_progress / unanchored (votes.core.verifier_report)
+    # verified / failed / in_progress / unanchored / preliminary (votes.core.verifier_report)
     outcome: Mapped[str] = mapped_column(String(16), default="failed",
                                          server_default="failed")
     chain_head: Mapped[str] = mapped_column(String(64))

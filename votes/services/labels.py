@@ -138,6 +138,7 @@ def audit_label(entry) -> str:
     elif entry.action == "proposal.verify" and details.get("outcome"):
         outcome = str(details["outcome"])
         said.append({"verified": _("验证通过"), "in_progress": _("链完整，表决进行中"),
+                     "preliminary": _("链完整，仅为初步结果（异议期）"),
                      "failed": _("验证失败")}.get(outcome, outcome))
     elif entry.action == "account.signin_pauses":
         said.extend(str(a.get("login", "")) for a in details.get("accounts") or ()

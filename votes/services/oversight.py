@@ -110,13 +110,14 @@ def verification_outcome(proposal: Proposal, v: Verification | None) -> str | No
     contract, a payment) were never checked, and 已验证 must not vouch for them."""
     if v is None:
         return None
-    if v.outcome in ("verified", "in_progress") and v.chain_head != (proposal.chain_head or ""):
+    if v.outcome in ("verified", "in_progress", "preliminary") and v.chain_head != (proposal.chain_head or ""):
         return "stale"
     return v.outcome
 
 
 def _outcome(outcome: str) -> str:
     return {"verified": _("已验证"), "in_progress": _("链完整，表决进行中"),
+            "preliminary": _("链完整，仅为初步结果（异议期）"),
             "stale": _("验证后有新记录，需重新验证")}.get(outcome, _("验证失败"))
 
 

@@ -30,6 +30,10 @@ apportionment.xlsx     分摊表（数字为数值格式）
 apportionment.csv      分摊表（UTF-8，逗号分隔，首行为列名）
 bundle.zip             表决导出包，核对方法 how to check it:
                        votes verify bundle.zip --keys <辖区公布的密钥文件>
+                       只有退出状态 0（验证通过）可据以拨款；5 为初步结果
+                       （异议期未结束）。Only exit status 0 (VERIFIED)
+                       allows payment; 5 is a preliminary result, still
+                       open to objections.
                        验证结果：{outcome}
                        链头 chain head:
   {head}
@@ -60,7 +64,8 @@ NOTICE = {"vote": "result-notice.pdf      表决结果公告",
 # against whoever holds them (README tells the fund office how to check independently).
 SELF_CHECK = {"verified": "验证通过（服务器自检）verified by the server itself",
               "failed": "验证失败 FAILED", "in_progress": "表决进行中 in progress",
-              "unanchored": "签名者未确认 signer not confirmed"}
+              "unanchored": "签名者未确认 signer not confirmed",
+              "preliminary": "初步结果，异议期未结束 preliminary, open to objections"}
 COLUMN_NOTES = {"building": "楼栋 building", "entrance": "单元 entrance (may be empty)",
                 "room": "房号 room", "area_m2": "专有部分面积 area, m²",
                 "share_yuan": "按面积分摊的预算金额 share of the budget, yuan",
@@ -111,6 +116,9 @@ def _package(proposal: Proposal, actor: str, how: str) -> tuple[bytes, str]:
     bundle = io.BytesIO()
     head = export_bundle(str(proposal.id), bundle, actor=actor)
     report = verify_exported(bundle.getvalue())
+    if report.outcome == "preliminary":  # decision() refuses it; the bundle must agree
+        raise DomainError(_("导出包中的表决结果仅为初步结果（异议期至 %(until)s 止，尚无最终结果），"
+                            "不能生成申请材料。", until=report.objections_until))
     if report.outcome != "verified":
         raise DomainError(_("导出包未通过验证，不能生成申请材料：%(why)s",
                             why=report.failures[0] if report.failures else report.outcome))
