@@ -30,7 +30,8 @@ def _published(app, runner, tmp_path, client, pid) -> str:
     parts = [client.get(f"/p/{uid}").get_data(as_text=True),
              client.get(f"/api/proposals/{uid}/chain").get_data(as_text=True)]
     data, report = export_and_verify(app, runner, tmp_path, pid)
-    assert report.ok, report.render()
+    # the objection period may still run (PRELIMINARY): what matters is that no step failed
+    assert report.outcome in ("verified", "preliminary") and not report.failures, report.render()
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         parts += [z.read(name).decode("utf-8", "replace") for name in z.namelist()]
     return "\n".join(parts)
