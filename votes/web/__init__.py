@@ -101,6 +101,9 @@ def register_blueprints(app: Flask) -> None:
     app.add_template_filter(scope_label, "scope_label")
     app.add_template_filter(owner_masked, "owner_masked")
     app.add_template_filter(zh_text, "zh")
+    from votes.web.kept_text import kept_text
+
+    app.add_template_filter(kept_text, "kept")
     from votes.services import labels
 
     for name in ("state_label", "threshold_label", "matter_label", "basis_label", "role_label",

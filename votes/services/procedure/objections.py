@@ -18,6 +18,10 @@ from votes.core import objection as core
 from votes.core.canonical import parse_time
 from votes.core.follow import decided
 from votes.core.identity import mask_in_text
+# Lines of one objection or answer, blank ones included: shown line for line on the public
+# board, 2,000 line breaks would be a phone's 55,000 px of blank space over every text
+# after. The pages show a text stored before the rule by the same rule (core.kept_lines).
+from votes.core.kept_lines import MAX_LINES, line_count
 from votes.core.procedure import objection_days
 from votes.i18n import _, lazy
 from votes.models import Objection, Proposal, Transfer, VoterAccess
@@ -31,9 +35,6 @@ from votes.services.procedure.common import (close_entry, store_evidence,
 from votes.services.tx import unit_of_work
 
 MAX_TEXT = 2000
-# Lines of one objection or answer, blank ones included: shown line for line on the public
-# board, 2,000 line breaks would be a phone's 55,000 px of blank space over every text after.
-MAX_LINES = 60
 # Objections one voter may file online: each holds the final result back until answered and
 # is a chain entry, so a session filing new texts in a loop must stop somewhere. More points
 # go into one text, or to the committee in writing (entered by staff, with the scan).
@@ -146,7 +147,7 @@ def _text(text: str, what: str) -> str:
         raise DomainError(_("请填写%(w)s内容。", w=what))
     if len(text) > MAX_TEXT:
         raise DomainError(_("%(w)s不能超过 %(n)d 字。", w=what, n=MAX_TEXT))
-    lines = text.count("\n") + 1
+    lines = line_count(text)
     if lines > MAX_LINES:
         raise DomainError(_("%(w)s最多 %(n)d 行（含空行），您填写了 %(m)d 行。"
                             "请把内容合并成较少的段落后再提交。", w=what, n=MAX_LINES, m=lines))
