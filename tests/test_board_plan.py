@@ -53,7 +53,7 @@ def _plan(app, runner, tmp_path, community="阳光花园", title="电梯更换")
 
 
 def _text(response) -> str:
-    return response.get_data(as_text=True)
+    return response.get_data(as_text=True).replace("\u00a0", " ")
 
 
 def assert_plan(page: str, uid: str):
@@ -225,7 +225,7 @@ def test_card_keeps_a_long_community_name_and_title_on_the_card(app, runner, cli
     assert runner.invoke(args=["proposal", "open", plan["pid"]]).exit_code == 0
     page = _text(client.get(_vote(app, client, plan)))
     href = re.search(r'id="save-receipt-image" href="([^"]+)"', page).group(1)
-    svg = client.get(href).get_data(as_text=True)
+    svg = client.get(href).get_data(as_text=True).replace("\u00a0", " ")
     with phone_browser() as browser:
         browser.set_content(svg)
         lines = browser.evaluate("[...document.querySelectorAll('text')].map(t => "

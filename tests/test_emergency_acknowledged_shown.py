@@ -92,9 +92,9 @@ def test_the_owners_emergency_page_names_what_the_applicant_acknowledged(app, ru
 
     _pid, uid = _world(app, runner, tmp_path)
     signed_in = _sign_in(client, uid)
-    assert signed_in.status_code == 302, signed_in.get_data(as_text=True)
-    board = client.get(f"/p/{uid}").get_data(as_text=True)
-    page = client.get(f"/p/{uid}/emergency").get_data(as_text=True)
+    assert signed_in.status_code == 302, signed_in.get_data(as_text=True).replace("\u00a0", " ")
+    board = client.get(f"/p/{uid}").get_data(as_text=True).replace("\u00a0", " ")
+    page = client.get(f"/p/{uid}/emergency").get_data(as_text=True).replace("\u00a0", " ")
     assert 'id="emergency-use"' in page, page
     for words in (f"本小区 2 个月内曾表决未通过：{FAILED}",
                   f"公布前 12 个月内本小区范围重叠的应急使用：{FIRST}（2027-01-30 公布，"
@@ -102,7 +102,7 @@ def test_the_owners_emergency_page_names_what_the_applicant_acknowledged(app, ru
                   "连同本次合计 9,998.00 元，超过公布时的应急使用预算上限 5,000.00 元；"
                   "申请人已确认知晓上述应急使用。"):
         assert words in board and words in page, (words, page)
-    english = client.get(f"/p/{uid}/emergency?lang=en").get_data(as_text=True)
+    english = client.get(f"/p/{uid}/emergency?lang=en").get_data(as_text=True).replace("\u00a0", " ")
     for words in (f'A vote in this community failed within 2 months: <span lang="zh-CN">{FAILED}'
                   "</span>",
                   "An emergency use on an overlapping scope published within the 12 months "
@@ -137,7 +137,7 @@ def test_the_votes_shown_are_those_acknowledged_not_those_failed_since(app, runn
         from votes.services.lifecycle import get_proposal
 
         uid = get_proposal(use).uid
-    board = app.test_client().get(f"/p/{uid}").get_data(as_text=True)
+    board = app.test_client().get(f"/p/{uid}").get_data(as_text=True).replace("\u00a0", " ")
     assert "1号楼屋面渗漏抢修1" in board
     assert "曾表决未通过" not in board, board
     shown = runner.invoke(args=["proposal", "show", use])

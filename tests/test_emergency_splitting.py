@@ -102,16 +102,16 @@ def test_three_uses_under_the_cap_on_the_cli_must_each_acknowledge_the_earlier(
     said = ("公布前 12 个月内本小区范围重叠的应急使用：1号楼屋面渗漏抢修1（2026-12-01 公布，"
             "预算 4,999.00 元）")
     total = "连同本次合计 14,997.00 元，超过公布时的应急使用预算上限 5,000.00 元"
-    board = client.get(f"/p/{uid}").get_data(as_text=True)
+    board = client.get(f"/p/{uid}").get_data(as_text=True).replace("\u00a0", " ")
     assert said in board and total in board and "1号楼屋面渗漏抢修2" in board, board
-    assert "公布前 12 个月内" not in client.get(f"/p/{first_uid}").get_data(as_text=True)
-    english = client.get(f"/p/{uid}?lang=en").get_data(as_text=True)
+    assert "公布前 12 个月内" not in client.get(f"/p/{first_uid}").get_data(as_text=True).replace("\u00a0", " ")
+    english = client.get(f"/p/{uid}?lang=en").get_data(as_text=True).replace("\u00a0", " ")
     assert "published within the 12 months before" in english, english
     staff_accounts(app, runner)
     for login, path in (("sun_committee", f"/committee/p/{third}?lang=zh_CN"),
                         ("district", f"/regulator/p/{third}?lang=zh_CN")):
         sign_in(client, login)
-        page = client.get(path).get_data(as_text=True)
+        page = client.get(path).get_data(as_text=True).replace("\u00a0", " ")
         assert said in page and total in page, (login, page)
     notice = client.get(f"/p/{uid}/emergency-notice.pdf")
     assert notice.status_code == 200
@@ -179,7 +179,7 @@ def test_the_committees_form_asks_for_a_tick_on_each_earlier_use(app, runner, tm
             "reason": "屋面渗漏，顶层住户天花板滴水", "scope": "1号楼", "budget": "4999.00",
             "confirm": "1", "acknowledge_emergency": [str(t) for t in ticks],
             "evidence": [(io.BytesIO(f"%PDF-1.4 leak {n}".encode()), "leak.pdf")]},
-            content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+            content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True).replace("\u00a0", " ")
 
     assert "应急使用已公布在公示栏" in apply(1)
     with app.app_context():
@@ -199,7 +199,7 @@ def test_the_committees_form_asks_for_a_tick_on_each_earlier_use(app, runner, tm
     with app.app_context():
         second = db.session.scalar(select(Proposal.id).where(Proposal.id != first))
     assert "公布前 12 个月内本小区范围重叠的应急使用：1号楼屋面渗漏抢修1" in client.get(
-        f"/committee/p/{second}").get_data(as_text=True)
+        f"/committee/p/{second}").get_data(as_text=True).replace("\u00a0", " ")
 
 
 @pytest.mark.postgresql_only

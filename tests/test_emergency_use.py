@@ -42,7 +42,7 @@ def test_emergency_use_end_to_end(app, runner, tmp_path, client):
         uid, state = p.uid, p.state
     assert state == "emergency"
 
-    board = client.get(f"/p/{uid}").get_data(as_text=True)
+    board = client.get(f"/p/{uid}").get_data(as_text=True).replace("\u00a0", " ")
     assert 'id="emergency"' in board and "未经业主表决" in board
     assert "1号楼电梯曳引机故障" in board and "电梯故障" in board and "物业服务企业" in board
     assert "表决结果" not in board and "参与情况" not in board and "通过条件" not in board
@@ -184,17 +184,17 @@ def test_committee_applies_for_an_emergency_use_on_the_web(app, runner, tmp_path
     _community(app, runner, tmp_path)
     staff_accounts(app, runner)
     sign_in(client, "sun_committee")
-    assert 'id="new-emergency"' in client.get("/committee/c/SUN").get_data(as_text=True)
+    assert 'id="new-emergency"' in client.get("/committee/c/SUN").get_data(as_text=True).replace("\u00a0", " ")
     form = {"title": "消防泵更换", "category": "fire", "applicant": "committee",
             "reason": "消防泵无法启动，消防检查责令立即整改", "scope": "all", "budget": "9000.00"}
     unconfirmed = client.post("/committee/c/SUN/emergency", data=dict(
         form, evidence=[(io.BytesIO(b"%PDF-1.4 fire report"), "fire.pdf")]),
         content_type="multipart/form-data")
-    assert "请勾选确认" in unconfirmed.get_data(as_text=True)
+    assert "请勾选确认" in unconfirmed.get_data(as_text=True).replace("\u00a0", " ")
     done = client.post("/committee/c/SUN/emergency", data=dict(
         form, confirm="1", evidence=[(io.BytesIO(b"%PDF-1.4 fire report"), "fire.pdf")]),
         content_type="multipart/form-data", follow_redirects=True)
-    text = done.get_data(as_text=True)
+    text = done.get_data(as_text=True).replace("\u00a0", " ")
     assert "应急使用已公布在公示栏" in text and 'id="record-contract"' in text
 
 
@@ -209,12 +209,12 @@ def test_the_emergency_form_reads_the_scope_in_words(app, runner, tmp_path, clie
     sign_in(client, "sun_committee")
     form = {"title": "电梯抢修", "category": "elevator", "applicant": "committee",
             "reason": "电梯困人，厂家要求立即更换主板", "budget": "9000.00", "confirm": "1"}
-    assert "building:" not in client.get("/committee/c/SUN/emergency").get_data(as_text=True)
+    assert "building:" not in client.get("/committee/c/SUN/emergency").get_data(as_text=True).replace("\u00a0", " ")
     for scope, report in (("1号楼1单元", b"%PDF-1.4 board 1-1"), ("9号楼", b"%PDF-1.4 board 9")):
         r = client.post("/committee/c/SUN/emergency", data=dict(
             form, scope=scope, evidence=[(io.BytesIO(report), "report.pdf")]),
             content_type="multipart/form-data", follow_redirects=True)
-        text = r.get_data(as_text=True)
+        text = r.get_data(as_text=True).replace("\u00a0", " ")
         if scope == "9号楼":  # not on the roll: said in words, nothing published
             assert "9号楼" in text and "应急使用已公布" not in text
         else:
@@ -240,7 +240,7 @@ def test_no_voting_notices_or_ballots_for_an_emergency_use(app, runner, tmp_path
                     "1,1,101,agree,paper,scan.pdf,clerk\n", encoding="utf-8")
     ballots = runner.invoke(args=["ballots", "import", pid, str(path)])
     assert ballots.exit_code == 1
-    assert "1号楼电梯抢修" in client.get("/").get_data(as_text=True)  # listed on the start page
+    assert "1号楼电梯抢修" in client.get("/").get_data(as_text=True).replace("\u00a0", " ")  # listed on the start page
 
 
 def test_staff_pages_say_no_vote_was_held(app, runner, tmp_path, client):
@@ -251,13 +251,13 @@ def test_staff_pages_say_no_vote_was_held(app, runner, tmp_path, client):
     staff_accounts(app, runner)
     pid = _apply(runner, tmp_path).output.strip()
     sign_in(client, "sun_committee")
-    page = client.get(f"/committee/p/{pid}").get_data(as_text=True)
+    page = client.get(f"/committee/p/{pid}").get_data(as_text=True).replace("\u00a0", " ")
     assert 'id="emergency-note"' in page and 'id="works-link"' in page
     sign_in(client, "district")
-    page = client.get(f"/regulator/p/{pid}").get_data(as_text=True)
+    page = client.get(f"/regulator/p/{pid}").get_data(as_text=True).replace("\u00a0", " ")
     assert 'id="emergency-note"' in page and "门槛" not in page
     assert 'id="download-application"' in page
-    overview = client.get("/regulator/").get_data(as_text=True)
+    overview = client.get("/regulator/").get_data(as_text=True).replace("\u00a0", " ")
     assert "应急使用（未经表决）" in overview
 
 
@@ -277,10 +277,10 @@ def test_the_money_pages_never_call_an_emergency_budget_voted(app, runner, tmp_p
         from votes.services.lifecycle import get_proposal
 
         uid = get_proposal(pid).uid
-    board = client.get(f"/p/{uid}").get_data(as_text=True)
+    board = client.get(f"/p/{uid}").get_data(as_text=True).replace("\u00a0", " ")
     assert "合同金额 17,000.00 元（应急使用预算 18,000.00 元，未经业主表决）" in board
     sign_in(client, "sun_committee")
-    page = client.get(f"/committee/p/{pid}/works").get_data(as_text=True)
+    page = client.get(f"/committee/p/{pid}/works").get_data(as_text=True).replace("\u00a0", " ")
     assert "应急使用预算" in page
     for text in (board, page):
         assert "表决通过的预算" not in text
@@ -321,7 +321,7 @@ def test_beyond_the_tolerance_an_emergency_use_is_not_told_to_vote_again(app, ru
     page = client.post(f"/committee/p/{pid}/works/contract", data={
         "contractor": "甲", "amount": "18000.01",
         "evidence": [(io.BytesIO(b"%PDF-1.4 contract"), "contract.pdf")]},
-        content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+        content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True).replace("\u00a0", " ")
     assert told in page and "重新表决" not in page and 'id="record-contract"' in page
 
     works_done(runner, tmp_path, pid, contract="17000.00", payments=("5000.00",))
@@ -330,7 +330,7 @@ def test_beyond_the_tolerance_an_emergency_use_is_not_told_to_vote_again(app, ru
     for wrong in ("重新表决", "表决通过的预算"):
         assert wrong not in settled.output
     english = client.post(f"/committee/p/{pid}/works/settle?lang=en", data={
-        "final_cost": "18000.01", "confirm": "1"}, follow_redirects=True).get_data(as_text=True)
+        "final_cost": "18000.01", "confirm": "1"}, follow_redirects=True).get_data(as_text=True).replace("\u00a0", " ")
     assert "the excess cannot be paid as an emergency use" in english
     assert "vote again" not in english
 
@@ -357,7 +357,7 @@ def test_an_emergency_uses_owner_pages_do_not_speak_of_a_vote(app, runner, tmp_p
     for lang, words, untrue in (("zh_CN", "不经业主表决", ("表决已结束", "链接已失效", "截止")),
                                 ("en", "without an owner vote", ("ended", "expired"))):
         page = client.get(f"/p/{uid}/pick?lang={lang}")
-        html = page.get_data(as_text=True)
+        html = page.get_data(as_text=True).replace("\u00a0", " ")
         assert page.status_code == 200 and words in html, html
         assert not [w for w in untrue if w in html], html
 
@@ -374,9 +374,9 @@ def test_the_regulators_csv_and_the_cli_name_the_emergency_state_in_words(app, r
     staff_accounts(app, runner)
     pid = _apply(runner, tmp_path).output.strip()
     sign_in(client, "district")
-    row = client.get("/regulator/?format=csv").get_data(as_text=True).splitlines()[1]
+    row = client.get("/regulator/?format=csv").get_data(as_text=True).replace("\u00a0", " ").splitlines()[1]
     assert row.split(",")[2] == "应急使用（未经表决）", row
-    english = client.get("/regulator/?format=csv&lang=en").get_data(as_text=True)
+    english = client.get("/regulator/?format=csv&lang=en").get_data(as_text=True).replace("\u00a0", " ")
     assert "Emergency use (no vote)" in english.splitlines()[1]
     shown = runner.invoke(args=["proposal", "show", pid])
     assert "状态：应急使用（未经表决）" in shown.output, shown.output
@@ -394,13 +394,13 @@ def test_the_regulators_overview_gives_an_emergency_use_no_vote_figures(app, run
     staff_accounts(app, runner)
     _apply(runner, tmp_path)
     sign_in(client, "district")
-    lines = client.get("/regulator/?format=csv").get_data(as_text=True).splitlines()
+    lines = client.get("/regulator/?format=csv").get_data(as_text=True).replace("\u00a0", " ").splitlines()
     head, row = lines[0].lstrip("\ufeff").split(","), lines[1].split(",")
     cells = dict(zip(head, row))
     for column in ("表决截止（北京时间）", "参与表决面积（m²）", "参与表决人数", "达到法定人数"):
         assert cells[column] == "", (column, cells)
     assert cells["专有部分总面积（m²）"] == "344.75" and cells["预算（元）"] == "18000.00"
-    html = client.get("/regulator/").get_data(as_text=True)
+    html = client.get("/regulator/").get_data(as_text=True).replace("\u00a0", " ")
     assert "2026-12-02 09:00" not in html and "0/3" not in html
 
 
@@ -419,13 +419,13 @@ def test_the_regulator_and_the_committee_see_why_no_vote_was_held(app, runner, t
     digest = hashlib.sha256(b"%PDF-1.4 special equipment report").hexdigest()
     for login, path in (("district", f"/regulator/p/{pid}"), ("sun_committee", f"/committee/p/{pid}")):
         sign_in(client, login)
-        page = client.get(path).get_data(as_text=True)
+        page = client.get(path).get_data(as_text=True).replace("\u00a0", " ")
         note = page[page.index('id="emergency-note"'):]
         note = note[:note.index("</section>")]
         for words in ("电梯故障", "物业服务企业", "1号楼电梯曳引机故障，困人两次", digest):
             assert words in note, (login, words, note)
     sign_in(client, "district")
-    english = client.get(f"/regulator/p/{pid}?lang=en").get_data(as_text=True)
+    english = client.get(f"/regulator/p/{pid}?lang=en").get_data(as_text=True).replace("\u00a0", " ")
     assert "Evidence (SHA-256)" in english and "Applicant: " in english
 
 
@@ -475,12 +475,12 @@ def test_a_community_may_cap_the_budget_of_an_emergency_use(app, runner, tmp_pat
     assert bad.exit_code == 1 and "应急使用预算上限" in bad.output, bad.output
 
     sign_in(client, "sun_committee")
-    page = client.get("/committee/c/SUN").get_data(as_text=True)
+    page = client.get("/committee/c/SUN").get_data(as_text=True).replace("\u00a0", " ")
     assert 'name="emergency_max_budget"' in page and 'value="10000.00"' in page
     assert "应急使用预算上限 10,000.00 元" in client.get(
-        "/committee/c/SUN/emergency").get_data(as_text=True)
+        "/committee/c/SUN/emergency").get_data(as_text=True).replace("\u00a0", " ")
     saved = client.post("/committee/c/SUN/procedure", data={"emergency_max_budget": "20000"},
-                        follow_redirects=True).get_data(as_text=True)
+                        follow_redirects=True).get_data(as_text=True).replace("\u00a0", " ")
     assert "应急使用预算上限 20,000.00 元" in saved, saved
     applied = _apply(runner, tmp_path)
     assert applied.exit_code == 0, applied.output
@@ -490,12 +490,12 @@ def test_a_community_may_cap_the_budget_of_an_emergency_use(app, runner, tmp_pat
         p = get_proposal(applied.output.strip())
         uid, rules = p.uid, p.rules
     assert "emergency_max_budget" not in rules  # the server's rule: not in the genesis
-    board = client.get(f"/p/{uid}").get_data(as_text=True)
+    board = client.get(f"/p/{uid}").get_data(as_text=True).replace("\u00a0", " ")
     assert "应急使用（不经业主表决）的预算不得超过 20,000.00 元" in board, board
-    english = client.get(f"/p/{uid}?lang=en").get_data(as_text=True)
+    english = client.get(f"/p/{uid}?lang=en").get_data(as_text=True).replace("\u00a0", " ")
     assert "may budget at most 20,000.00 yuan" in english, english
     cleared = client.post("/committee/c/SUN/procedure?lang=zh_CN", data={"emergency_max_budget": ""},
-                          follow_redirects=True).get_data(as_text=True)
+                          follow_redirects=True).get_data(as_text=True).replace("\u00a0", " ")
     assert "应急使用预算不设上限" in cleared
     with app.app_context():
         from votes.services.communities import get_community
@@ -538,10 +538,10 @@ def test_an_emergency_use_over_a_running_vote_on_the_same_buildings_names_it(
     app.config["VOTES_NOW"] = app.config["VOTES_NOW"] + timedelta(hours=1)
     assert runner.invoke(args=["proposal", "withdraw", str(draft), "--reason",
                                "改为应急维修"]).exit_code == 0
-    board = client.get(f"/p/{uid}").get_data(as_text=True)
+    board = client.get(f"/p/{uid}").get_data(as_text=True).replace("\u00a0", " ")
     assert "公布时本小区范围重叠的表决正在进行：电梯更换" in board, board
     assert "A vote on an overlapping scope was running when this was published: " \
-        '<span lang="zh-CN">电梯更换</span>' in client.get(f"/p/{uid}?lang=en").get_data(as_text=True)
+        '<span lang="zh-CN">电梯更换</span>' in client.get(f"/p/{uid}?lang=en").get_data(as_text=True).replace("\u00a0", " ")
 
 
 def test_a_vote_in_progress_is_named_for_an_emergency_use_of_the_whole_community(
@@ -583,12 +583,12 @@ def test_an_emergency_use_after_a_failed_vote_must_acknowledge_it(app, runner, t
             "scope": "1号楼"}
     page = client.post("/committee/c/SUN/emergency", data=dict(
         form, evidence=[(io.BytesIO(b"%PDF-1.4 board 1"), "report.pdf")]),
-        content_type="multipart/form-data").get_data(as_text=True)
+        content_type="multipart/form-data").get_data(as_text=True).replace("\u00a0", " ")
     assert f'name="acknowledge_failed" value="{pid}"' in page and "电梯更换" in page, page
     assert _count_emergencies(app) == 0
     done = client.post("/committee/c/SUN/emergency", data=dict(
         form, acknowledge_failed=pid, evidence=[(io.BytesIO(b"%PDF-1.4 board 1"), "report.pdf")]),
-        content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+        content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True).replace("\u00a0", " ")
     assert "应急使用已公布在公示栏" in done, done
     with app.app_context():
         from sqlalchemy import select
@@ -602,12 +602,12 @@ def test_an_emergency_use_after_a_failed_vote_must_acknowledge_it(app, runner, t
             AuditEntry.action == "proposal.emergency"))
         assert entry.details["acknowledged_failed"] == [int(pid)], entry.details
     said = "本小区 2 个月内曾表决未通过：电梯更换"
-    assert said in client.get(f"/p/{uid}").get_data(as_text=True)
-    english = client.get(f"/p/{uid}?lang=en").get_data(as_text=True)
+    assert said in client.get(f"/p/{uid}").get_data(as_text=True).replace("\u00a0", " ")
+    english = client.get(f"/p/{uid}?lang=en").get_data(as_text=True).replace("\u00a0", " ")
     assert "A vote in this community failed within 2 months: " \
         '<span lang="zh-CN">电梯更换</span>' in english, english
     sign_in(client, "district")
-    assert said in client.get(f"/regulator/p/{eid}?lang=zh_CN").get_data(as_text=True)
+    assert said in client.get(f"/regulator/p/{eid}?lang=zh_CN").get_data(as_text=True).replace("\u00a0", " ")
     # From the command line, naming the vote.
     cli = _apply(runner, tmp_path, "--acknowledge-failed", pid)
     assert cli.exit_code == 0, cli.output
@@ -637,7 +637,7 @@ def test_the_tolerance_never_takes_an_emergency_use_above_the_communitys_cap(
         "evidence": [(io.BytesIO(b"%PDF-1.4 contract"), "contract.pdf")]},
         content_type="multipart/form-data")
     assert page.status_code == 400, page.status_code
-    assert "10,000.00" in page.get_data(as_text=True)
+    assert "10,000.00" in page.get_data(as_text=True).replace("\u00a0", " ")
     works_done(runner, tmp_path, pid, contract="10000.00", payments=("5000.00",))
     settled = runner.invoke(args=["works", "settle", pid, "--final-cost", "10500.00"])
     assert settled.exit_code == 1 and "10,000.00" in settled.output, settled.output
@@ -660,6 +660,6 @@ def test_a_phone_or_id_number_in_an_emergency_reason_is_masked_on_the_board(app,
         from votes.services.lifecycle import get_proposal
 
         uid = get_proposal(applied.output.strip()).uid
-    board = client.get(f"/p/{uid}").get_data(as_text=True)
+    board = client.get(f"/p/{uid}").get_data(as_text=True).replace("\u00a0", " ")
     assert "138****8000" in board, board
     assert "13800138000" not in board and "350502198001010011" not in board

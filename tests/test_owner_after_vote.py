@@ -63,7 +63,7 @@ def test_an_owner_signs_in_months_after_the_close_and_sees_their_fund_page(
     assert "未计入" in html or "没有投票" in html  # 1-202 did not vote
     assert f'href="/p/{uid}/fund"' in html
     fund = client.get(f"/p/{uid}/fund").get_data(as_text=True)
-    assert f"{mine['debited']} 元" in fund and theirs["debited"] not in fund
+    assert f"{mine['debited']}&nbsp;元" in fund and theirs["debited"] not in fund
     # The lobby poster leads there too, with the same second factor.
     lobby = app.test_client()
     picked = lobby.post(f"/p/{uid}/pick", data={"building": "1", "entrance": "1",
@@ -73,7 +73,7 @@ def test_an_owner_signs_in_months_after_the_close_and_sees_their_fund_page(
     assert done.status_code == 302 and done.location.endswith(f"/p/{uid}/mine")
     html = lobby.get(f"/p/{uid}/mine").get_data(as_text=True)
     assert f"/p/{uid}/receipt/" in html and "已计入" in html  # 1-102's paper ballot counted
-    assert f"{theirs['debited']} 元" in lobby.get(f"/p/{uid}/fund").get_data(as_text=True)
+    assert f"{theirs['debited']}&nbsp;元" in lobby.get(f"/p/{uid}/fund").get_data(as_text=True)
     from tests.test_english_pages import _leaks, _text
 
     english = lobby.get(f"/p/{uid}/mine?lang=en")

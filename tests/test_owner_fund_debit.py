@@ -59,7 +59,7 @@ def test_the_owner_sees_what_was_debited_from_their_flat_and_no_one_else_does(
     html = page.get_data(as_text=True)
     assert page.status_code == 200, html
     assert page.headers.get("Cache-Control") == "no-store"
-    assert f"{mine['debited']} 元" in html and f"{mine['estimate']} 元" in html, html
+    assert f"{mine['debited']}&nbsp;元" in html and f"{mine['estimate']}&nbsp;元" in html, html
     assert mine["date"] in html and 'id="fund-debit-' in html
     assert theirs["debited"] not in html
     # The owner of 1-202 did not vote: the closed ballot page leads there; 1-102's receipt.
@@ -67,7 +67,7 @@ def test_the_owner_sees_what_was_debited_from_their_flat_and_no_one_else_does(
     receipt = owners["102"].get(f"/p/{uid}/ballot", follow_redirects=True)
     assert f"/p/{uid}/fund" in receipt.get_data(as_text=True)
     html = owners["102"].get(f"/p/{uid}/fund").get_data(as_text=True)
-    assert f"{theirs['debited']} 元" in html and mine["debited"] not in html
+    assert f"{theirs['debited']}&nbsp;元" in html and mine["debited"] not in html
     # An anonymous visitor sees no one's.
     anonymous = app.test_client().get(f"/p/{uid}/fund")
     assert anonymous.status_code == 403
@@ -87,7 +87,7 @@ def test_a_debit_the_money_records_do_not_know_is_said_to_be_unknown(app, runner
     mine = _figures(app, proposal, "202")
     assert not mine["known"]
     html = owners["202"].get(f"/p/{proposal['uid']}/fund").get_data(as_text=True)
-    assert "未知" in html and f"{mine['estimate']} 元" in html and 'id="fund-unknown-' in html
+    assert "未知" in html and f"{mine['estimate']}&nbsp;元" in html and 'id="fund-unknown-' in html
     assert ">0.00 元" not in html  # never "0.00 taken" for a debit no one knows
 
 
@@ -111,7 +111,7 @@ def test_the_owner_sees_the_balance_before_the_debit_as_well_as_after_it(app, ru
     card = html.split('id="fund-debit-')[1]
     assert "扣减前余额" in card and "扣减后余额" in card
     told = card[card.index("扣减前余额"):]  # before, then what was taken, then after
-    positions = [told.index(f"{format_yuan(v)} 元") for v in (before, taken, after)]
+    positions = [told.index(f"{format_yuan(v)}&nbsp;元") for v in (before, taken, after)]
     assert positions == sorted(positions) and told.index("扣减后余额") < positions[2], positions
     en = owners["202"].get(f"/p/{proposal['uid']}/fund?lang=en").get_data(as_text=True)
     assert "Balance before the debit" in en

@@ -36,16 +36,16 @@ def test_the_owner_reads_their_flats_share_of_the_approved_budget_before_the_set
         app, runner, tmp_path):
     proposal, owner = _closed(app, runner, tmp_path, "agree")
     uid, share = proposal["uid"], _share(app, proposal, "202")
-    fund = owner.get(f"/p/{uid}/fund").get_data(as_text=True)
+    fund = owner.get(f"/p/{uid}/fund").get_data(as_text=True).replace("\u00a0", " ")
     assert 'id="fund-not-settled"' in fund and "表决时预计分摊" in fund
-    assert f"{share} 元" in fund and 'id="fund-debit-1"' in fund
+    assert f"{share}&nbsp;元" in fund and 'id="fund-debit-1"' in fund
     assert "实际从分户账扣减" not in fund  # nothing is said to be taken yet
     assert _share(app, proposal, "102") not in fund  # another flat's is not shown
-    mine = owner.get(f"/p/{uid}/mine").get_data(as_text=True)
+    mine = owner.get(f"/p/{uid}/mine").get_data(as_text=True).replace("\u00a0", " ")
     assert f"本户预计分摊 {share} 元" in mine, mine
-    en = owner.get(f"/p/{uid}/fund?lang=en").get_data(as_text=True)
+    en = owner.get(f"/p/{uid}/fund?lang=en").get_data(as_text=True).replace("\u00a0", " ")
     assert "Estimated share shown at voting" in en and share in en
-    en = owner.get(f"/p/{uid}/mine?lang=en").get_data(as_text=True)
+    en = owner.get(f"/p/{uid}/mine?lang=en").get_data(as_text=True).replace("\u00a0", " ")
     assert share in en and "本户预计分摊" not in en
 
 
@@ -53,5 +53,5 @@ def test_no_share_is_shown_for_a_vote_that_spends_nothing(app, runner, tmp_path)
     proposal, owner = _closed(app, runner, tmp_path, "disagree")
     uid, share = proposal["uid"], _share(app, proposal, "202")
     for page in ("fund", "mine"):
-        html = owner.get(f"/p/{uid}/{page}").get_data(as_text=True)
-        assert 'id="fund-not-used"' in html and f"{share} 元" not in html, page
+        html = owner.get(f"/p/{uid}/{page}").get_data(as_text=True).replace("\u00a0", " ")
+        assert 'id="fund-not-used"' in html and f"{share}&nbsp;元" not in html, page

@@ -174,5 +174,5 @@ def test_the_public_board_reads_the_frozen_roll_once(app, runner, tmp_path):
                       data={"choice": "agree", "nonce": nonce}).status_code == 302
     after = client.get(f"/p/{vote['uid']}").get_data(as_text=True)
     # 张三's two flats (89.50 + 75.25 m²) are in the turnout; they were not before.
-    assert "参与表决面积：164.75 / 654.75 m²" in after
+    assert "参与表决面积：164.75 / 654.75\u00a0m²" in after
     assert "参与表决面积：164.75" not in before

@@ -130,13 +130,13 @@ def test_owners_are_told_the_tolerance_before_they_vote(app, runner, tmp_path, c
 
     vote = make_open_proposal(app, runner, tmp_path, code="MOON", tolerance="5")
     said = "合同金额或结算金额超出预算不超过5.00%的，无需重新表决；超出更多须重新表决。"
-    board = re.sub(r"\s+", "", client.get(f"/p/{vote['uid']}").get_data(as_text=True))
+    board = re.sub(r"\s+", "", client.get(f"/p/{vote['uid']}").get_data(as_text=True).replace("\u00a0", " "))
     assert said in board
     pdf = tmp_path / "notices.pdf"
     result = runner.invoke(args=["notices", str(vote["id"]), "-o", str(pdf)])
     assert result.exit_code == 0, result.output
     assert said in re.sub(r"\s+", "", pdf_text(pdf, 1))
-    english = client.get(f"/p/{vote['uid']}?lang=en").get_data(as_text=True)
+    english = client.get(f"/p/{vote['uid']}?lang=en").get_data(as_text=True).replace("\u00a0", " ")
     assert "5.00%" in re.search(r'<p id="plan-rule">(.*?)</p>', english, re.S).group(1)
 
 
@@ -201,15 +201,15 @@ def test_the_public_board_shows_the_works_and_links_the_settlement_notice(app, r
                                                                            tmp_path, client):
     vote = passed_vote(app, runner, tmp_path, rows=low_balance_rows())
     pid, uid = vote["pid"], vote["uid"]
-    page = client.get(f"/p/{uid}").get_data(as_text=True)
+    page = client.get(f"/p/{uid}").get_data(as_text=True).replace("\u00a0", " ")
     assert 'id="works"' not in page
     assert client.get(f"/p/{uid}/settlement.pdf").status_code == 404
     works_done(runner, tmp_path, pid)
-    page = client.get(f"/p/{uid}").get_data(as_text=True)
+    page = client.get(f"/p/{uid}").get_data(as_text=True).replace("\u00a0", " ")
     assert "福州电梯工程有限公司" in page and "6,000.00" in page and today(app) in page
     assert 'id="settlement"' not in page
     assert runner.invoke(args=["works", "settle", pid, "--final-cost", "6400.00"]).exit_code == 0
-    page = client.get(f"/p/{uid}").get_data(as_text=True)
+    page = client.get(f"/p/{uid}").get_data(as_text=True).replace("\u00a0", " ")
     assert 'id="settlement"' in page and "6,400.00" in page and "续筹" in page
     pdf = client.get(f"/p/{uid}/settlement.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
@@ -260,7 +260,7 @@ def test_share_lookup_shows_the_settled_share_and_nothing_of_the_balance(app, ru
     asked = {"building": "1", "entrance": "1", "room": "201"}
 
     def result(**lang) -> str:
-        page = client.get(url, query_string={**asked, **lang}).get_data(as_text=True)
+        page = client.get(url, query_string={**asked, **lang}).get_data(as_text=True).replace("\u00a0", " ")
         return re.search(r'id="share-result">([^<]*)<', page).group(1)
 
     # Before the settlement: the share of the budget, as in publicity.
@@ -280,7 +280,7 @@ def test_share_lookup_shows_the_settled_share_and_nothing_of_the_balance(app, ru
                         " 元（按预算分摊 752.50 元）。")
     # A flat outside the roll still finds nothing.
     missing = client.get(url, query_string={"building": "9", "room": "901"})
-    assert "列支范围内没有这个房屋" in missing.get_data(as_text=True)
+    assert "列支范围内没有这个房屋" in missing.get_data(as_text=True).replace("\u00a0", " ")
     english = result(lang="en")
     assert "share by the settled cost" in english and "share by the budget 752.50" in english
 
@@ -316,7 +316,7 @@ def test_an_older_roll_never_restores_the_balances_a_settlement_debited(app, run
     staff_accounts(app, runner)
     sign_in(client, "sun_committee")
     page = client.post("/committee/c/SUN/roll/preview", data={
-        "file": (io.BytesIO(old.read_bytes()), "last-year.csv")}).get_data(as_text=True)
+        "file": (io.BytesIO(old.read_bytes()), "last-year.csv")}).get_data(as_text=True).replace("\u00a0", " ")
     assert "结算扣减前的余额" in page and "1-1-202" in page and "roll-confirm" not in page
     # A roll carrying the balances after the settlement (or the fund office's newer ones)
     # replaces the roll as before.
@@ -492,7 +492,7 @@ def test_areas_people_read_are_grouped_like_money_and_machine_files_stay_plain(
     notice = re.sub(r"\s+", "", pdf_text(out))
     assert "12,000.00" in notice and "12,544.75" in notice, notice  # the flat, and 合计
     assert "12544.75" not in notice and "12000.00" not in notice
-    board = client.get(f"/p/{uid}").get_data(as_text=True)
+    board = client.get(f"/p/{uid}").get_data(as_text=True).replace("\u00a0", " ")
     assert "12,544.75" in board and "12544.75" not in board
 
     package = tmp_path / "application.zip"

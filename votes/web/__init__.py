@@ -19,6 +19,7 @@ from votes.models.base import MAX_ID
 from votes.services.clock import local_text
 from votes.services.errors import INVALID_INPUT, DomainError, NotFound, VerifierBusy
 from votes.services.labels import scope_label
+from votes.web.text_filters import keep_units, kept_text
 
 # Scripts only from /static/: an uploaded document (served under /p/<uid>/doc/) is outside
 # the one path the pages trust for scripts, whatever its bytes.
@@ -101,9 +102,8 @@ def register_blueprints(app: Flask) -> None:
     app.add_template_filter(scope_label, "scope_label")
     app.add_template_filter(owner_masked, "owner_masked")
     app.add_template_filter(zh_text, "zh")
-    from votes.web.kept_text import kept_text
-
     app.add_template_filter(kept_text, "kept")
+    app.add_template_filter(keep_units, "units")
     from votes.services import labels
 
     for name in ("state_label", "threshold_label", "matter_label", "basis_label", "role_label",
