@@ -388,3 +388,26 @@ def test_an_objection_sent_after_the_sign_in_ended_comes_back_to_be_copied(
         as_text=True)
     assert "异议期已过" in html and 'id="kept-objection"' in html and "第二点" in html, html
     assert _filed(app, runner, closed) == []
+
+
+def test_an_objection_stacking_marks_on_one_letter_is_refused(app, runner, client,
+                                                              closed):  # noqa: F811
+    """The attack: a letter under 50 combining accents (U+0300, U+0301, U+0303, U+0309 ...),
+    which the browser draws as a column of marks running over the lines above and below it
+    on the public board, over other owners' objections and the committee's answers. At
+    most MAX_MARKS marks on one character; a name with two on a letter (e, U+0303, U+0301) still
+    files."""
+    from votes.services.plain_text import MAX_MARKS
+
+    token = _verify(app, client, closed, "202")
+    for zalgo in ("面积有误" + "\u0300\u0301\u0303\u0309" * 12 + "。",
+                  "a" + "\u0301" * (MAX_MARKS + 1)):
+        page = client.post(f"/v/{token}/objection", data={"text": zalgo})
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and "已收到您的异议" not in html
+        assert f"最多叠加 {MAX_MARKS} 个" in html, html
+    assert _filed(app, runner, closed) == []
+    text = "表决票不是我签的，签名是 Nguye\u0303\u0301n Jose\u0301"
+    filed = client.post(f"/v/{token}/objection", data={"text": text})
+    assert "已收到您的异议" in filed.get_data(as_text=True)
+    assert _texts(app, closed) == [text]

@@ -6,12 +6,17 @@ most of them (a vertical tab pasted from Word made every XLSX export of it fail)
 
 from __future__ import annotations
 
+import unicodedata
+
 from votes.core.bidi import has_bidi_control
 from votes.core.roll import has_control
 from votes.i18n import _
 from votes.services.errors import DomainError
 
 _NO_LINE_BREAKS = str.maketrans("", "", "\n\r\t")
+# Combining marks on one character: Vietnamese puts two (ệ: e, U+0323, U+0302); a letter
+# under dozens is drawn as a column of marks across the lines above and below it.
+MAX_MARKS = 3
 
 
 def check_plain(*texts: str, lines: bool = False) -> None:
@@ -22,6 +27,18 @@ def check_plain(*texts: str, lines: bool = False) -> None:
             raise DomainError(_("文字中不能包含改变文字显示方向的控制符。"))
         if has_control(text.translate(_NO_LINE_BREAKS) if lines else text):
             raise DomainError(_("文字中不能包含控制字符。"))
+        if most_marks(text) > MAX_MARKS:
+            raise DomainError(_("文字中同一个字上最多叠加 %(n)d 个附加符号（如声调符号），"
+                                "请删去多余的符号。", n=MAX_MARKS))
+
+
+def most_marks(text: str) -> int:
+    """The longest run of combining marks (Unicode's Mn, Mc, Me) on one character."""
+    most = run = 0
+    for c in text:
+        run = run + 1 if unicodedata.category(c)[0] == "M" else 0
+        most = max(most, run)
+    return most
 
 
 def check_printable(*texts: str) -> None:
