@@ -92,7 +92,7 @@ def test_an_objection_stored_before_the_line_rule_keeps_the_board_short_on_a_pho
                               " [...e.querySelectorAll('.kept-lines')].map(s => s.textContent)"
                               ".join('')).join('|')")
         page.click("details.more-lines summary")
-        opened = page.evaluate("() => document.querySelector('.objection details')"
+        opened = page.evaluate("() => document.querySelector('.objection details.more-lines')"
                                ".getBoundingClientRect().height")
     assert BLANKS in whole and COLUMN in whole
     # The blank-line text a few lines; the column its 60 lines (some 28 px each), not 28,000.
