@@ -20,7 +20,7 @@ def staff_routes(app):
 def url_for_rule(rule, world, own: bool):
     p = world["sun"] if own else world["moon"]
     values = {"code": "SUN" if own else "MOON", "pid": p["id"], "move": "close",
-              "digest": "ab" * 32}
+              "digest": "ab" * 32, "upload": "ab" * 16}
     path = rule.rule
     for name in rule.arguments:
         path = path.replace(f"<int:{name}>", str(values[name])).replace(f"<{name}>",
@@ -54,9 +54,9 @@ def test_every_staff_route_is_guarded(app, world):
                     assert r.status_code == 403, where
                 elif not own and role != "admin":
                     assert r.status_code == 404, where
-                elif "digest" in rule.arguments:
-                    # The world holds no works files: the route's own "no such file"
-                    # (tests/test_works_files.py serves real ones).
+                elif {"digest", "upload"} & set(rule.arguments):
+                    # The world holds no works files and no roll being imported: the route's
+                    # own "no such file" (tests/test_works_files.py serves real ones).
                     assert r.status_code == 404, where
                 else:
                     assert r.status_code not in (401, 403, 404), where

@@ -19,7 +19,8 @@ OBJECTION, ANSWER = "电梯报价偏高，请公开比价记录", "报价已经�
 WORKS = ("福州电梯工程有限公司", "业委会", "物业服务中心")
 PLAN = (DESCRIPTION, *ITEMS, DOCUMENT)
 CHINESE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
-ZH = re.compile(r'<span lang="zh-CN">(.*?)</span>', re.S)
+# lang on a span of its own (zh_text) or on a kept text's span (text_filters.kept_text)
+ZH = re.compile(r'<span(?: class="kept-lines")? lang="zh-CN">(.*?)</span>', re.S)
 
 
 def _world(app, runner, tmp_path) -> tuple[str, str]:

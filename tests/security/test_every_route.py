@@ -87,6 +87,7 @@ ROUTES = {
     ("/committee/c/<code>/proposals/new", "POST"): WRITE,
     ("/committee/c/<code>/roll/cancel", "POST"): WRITE,
     ("/committee/c/<code>/roll/confirm", "POST"): WRITE,
+    ("/committee/c/<code>/roll/import/<upload>", "GET"): READ,
     ("/committee/c/<code>/roll/preview", "POST"): WRITE,
     ("/committee/c/<code>/scope-preview", "GET"): READ,
     ("/committee/p/<int:pid>", "GET"): READ,
@@ -132,7 +133,7 @@ ROUTES = {
 }
 
 NOWHERE = {"pid": 987654, "code": "NOPE", "uid": "Zz9Zz9Zz9Zz9", "seq": "987654",
-           "token": "A" * 40, "digest": "ab" * 32, "position": 1, "move": "close",
+           "token": "A" * 40, "digest": "ab" * 32, "upload": "ab" * 16, "position": 1, "move": "close",
            "filename": "nothing-here.css"}
 # Tables a refused request may still write: the sign-in and SMS counters.
 COUNTERS = {"signin_throttles", "signin_devices", "sms_phone_counts", "lobby_failures"}
@@ -232,7 +233,7 @@ def test_every_route_is_classified(app):
 
 def _sun_values(world, draft_uid: str) -> dict:
     return {"pid": world["sun"]["id"], "code": "SUN", "uid": draft_uid, "seq": "1",
-            "token": "A" * 40, "digest": "ab" * 32, "position": 1, "move": "close",
+            "token": "A" * 40, "digest": "ab" * 32, "upload": "ab" * 16, "position": 1, "move": "close",
             "filename": "nothing-here.css"}
 
 
