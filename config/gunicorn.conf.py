@@ -1,21 +1,15 @@
 # gunicorn settings for votes: `gunicorn -c config/gunicorn.conf.py wsgi:app`.
-# Every value can be overridden by the environment (VOTES_GUNICORN_*) or the command line.
+# Every value can be overridden by the environment (VOTES_GUNICORN_*) or the command line,
+# but give the worker count as VOTES_GUNICORN_WORKERS only: `votes doctor` reads it there.
 import os
 
-
-def _number(name, default):
-    # As the app's own settings (docs/deploy.md): empty keeps the default (a line of
-    # votes.env left blank), anything but digits stops the start naming the setting.
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    if not (text.isascii() and text.isdigit()):
-        raise ValueError(f"{name} must be a whole number, not {text!r}")
-    return int(text)
-
+# The worker count is read where `votes doctor` reads it (same setting, same default), so
+# that doctor's check of per-process rate limits sees the processes started here.
+from votes.gunicorn_workers import env_number as _number
+from votes.gunicorn_workers import workers as _workers
 
 bind = os.environ.get("VOTES_GUNICORN_BIND") or "127.0.0.1:8000"
-workers = _number("VOTES_GUNICORN_WORKERS", 4)
+workers = _workers()
 threads = _number("VOTES_GUNICORN_THREADS", 8)
 worker_class = "gthread"
 timeout = _number("VOTES_GUNICORN_TIMEOUT", 30)

@@ -16,7 +16,9 @@ def _doctor(tmp_path, **secrets):
     app = create_app({**TEST_CONFIG, "DATABASE_URL": "sqlite:///" + str(tmp_path / "v.db"),
                       "INSTANCE_PATH": str(tmp_path / "instance"), **secrets})
     assert app.test_cli_runner().invoke(args=["init"]).exit_code == 0
-    result = app.test_cli_runner().invoke(args=["doctor"], env={"VOTES_LANG": "zh_CN"})
+    # One gunicorn worker: in-memory rate limits hold, so only the secret is in question.
+    result = app.test_cli_runner().invoke(args=["doctor"], env={"VOTES_LANG": "zh_CN",
+                                                                "VOTES_GUNICORN_WORKERS": "1"})
     return result.exit_code, [line for line in result.output.splitlines()
                               if line.startswith("✗")]
 

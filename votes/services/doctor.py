@@ -2,7 +2,8 @@
 
 A "production" deployment is one with an https base URL or a database other than SQLite;
 there every process must share secrets, keys, database and rate-limit counters, and the
-checks that only matter there apply. A single-machine SQLite install passes with defaults."""
+checks that only matter there apply. A single-machine SQLite install passes with defaults,
+but for in-memory rate limits, which need one gunicorn worker (VOTES_GUNICORN_WORKERS=1) or Redis."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from dataclasses import dataclass
 
 from flask import Flask
 
-from votes.core.numbers import whole_number
 
 PLACEHOLDER = "change-me"  # what deploy/votes.env.example gives every secret
 MIN_SECRET_CHARS = 16  # what the generated ones far exceed (token_urlsafe: 32, 43)
@@ -44,9 +44,19 @@ def _production(app: Flask) -> bool:
     return https or not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
 
 
+def _workers() -> int | None:
+    """The gunicorn workers this host starts, as config/gunicorn.conf.py reads them; None
+    if that config would refuse the setting (and gunicorn not start)."""
+    from votes import gunicorn_workers
+
+    try:
+        return gunicorn_workers.workers()
+    except ValueError:
+        return None
+
+
 def _several_processes(app: Flask) -> bool:
-    workers = os.environ.get("VOTES_GUNICORN_WORKERS") or os.environ.get("WEB_CONCURRENCY") or "1"
-    return _production(app) or (whole_number(workers.strip()) or 0) > 1
+    return _production(app) or (_workers() or 2) > 1
 
 
 def run_checks(app: Flask) -> list[Check]:
@@ -60,6 +70,11 @@ def run_checks(app: Flask) -> list[Check]:
             if _production(app):
                 checks.append(_demo_staff())
             checks += _damaged_older_chains()
+    if _workers() is None:
+        checks.append(Check(False, "VOTES_GUNICORN_WORKERS 必须是整数（gunicorn 的进程数），gunicorn "
+                                   "不会启动",
+                            "VOTES_GUNICORN_WORKERS must be a whole number (gunicorn's worker "
+                            "processes); gunicorn will not start"))
     checks += [_rate_limits(app), _witness_addresses(app), *_witness_keys(app), *_transport(app),
                _sms(app)]
     return checks
@@ -329,11 +344,23 @@ def _signing_keys(app: Flask) -> Check:
 def _rate_limits(app: Flask) -> Check:
     uri = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
     if uri.startswith("memory://"):
+        workers = _workers()
+        if workers is not None and workers > 1:
+            # Each worker counts on its own: every limit is multiplied by their number.
+            return Check(False, f"限流计数保存在各进程内存中，而本机启动 {workers} 个 gunicorn 进程"
+                                f"（VOTES_GUNICORN_WORKERS，默认 4），每个限额实际放大 {workers} 倍；"
+                                f"请设置 VOTES_RATELIMIT_STORAGE_URI=redis://…（Redis）",
+                         f"rate limits are counted per process, and this host starts {workers} "
+                         f"gunicorn workers (VOTES_GUNICORN_WORKERS, default 4): every limit "
+                         f"is {workers} times what it says; set "
+                         f"VOTES_RATELIMIT_STORAGE_URI=redis://… (Redis) so all processes "
+                         f"share them")
         if _several_processes(app):
             return Check(False, "限流计数保存在各进程内存中，多进程时形同虚设；"
-                                "请设置 VOTES_RATELIMIT_STORAGE_URI=redis://…",
+                                "请设置 VOTES_RATELIMIT_STORAGE_URI=redis://…（Redis）",
                          "rate limits are counted per process; set "
-                         "VOTES_RATELIMIT_STORAGE_URI=redis://… so all processes share them")
+                         "VOTES_RATELIMIT_STORAGE_URI=redis://… (Redis) so all processes "
+                         "share them")
         return Check(True, "限流计数在本进程内存中（单进程）", "rate limits in memory (one process)")
     from limits.storage import storage_from_string
 
