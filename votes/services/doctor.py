@@ -7,7 +7,6 @@ but for in-memory rate limits, which need one gunicorn worker (VOTES_GUNICORN_WO
 
 from __future__ import annotations
 
-import base64
 import binascii
 import os
 from dataclasses import dataclass
@@ -15,8 +14,6 @@ from dataclasses import dataclass
 from flask import Flask
 
 
-PLACEHOLDER = "change-me"  # what deploy/votes.env.example gives every secret
-MIN_SECRET_CHARS = 16  # what the generated ones far exceed (token_urlsafe: 32, 43)
 DEFAULT_BASE_URLS = ("http://127.0.0.1:5000", "http://localhost:5000", "")
 
 
@@ -61,15 +58,20 @@ def _several_processes(app: Flask) -> bool:
 
 def run_checks(app: Flask) -> list[Check]:
     """Every check, passed or failed, in the order an operator would fix them."""
-    checks = [*_secrets(app), _base_url(app), _database(app)]
+    from votes.services.doctor_secrets import data_key_strength, secrets
+
+    checks = [*secrets(app, _several_processes(app)), _base_url(app), _database(app)]
+    encrypted = False  # whether stored data was seen to open with DATA_KEY
     if checks[-1].ok:
         checks.append(_migrated(app))
         if checks[-1].ok:
             checks.append(_signing_keys(app))
-            checks += _data_key()
+            data_checks, encrypted = _data_key()
+            checks += data_checks
             if _production(app):
                 checks.append(_demo_staff())
             checks += _damaged_older_chains()
+    checks += data_key_strength(app, encrypted)
     if _workers() is None:
         checks.append(Check(False, "VOTES_GUNICORN_WORKERS 必须是整数（gunicorn 的进程数），gunicorn "
                                    "不会启动",
@@ -78,49 +80,6 @@ def run_checks(app: Flask) -> list[Check]:
     checks += [_rate_limits(app), _witness_addresses(app), *_witness_keys(app), *_transport(app),
                _sms(app)]
     return checks
-
-
-def _secrets(app: Flask) -> list[Check]:
-    # Each problem its own line: stopping at the first, an operator who fixed a generated
-    # passphrase learnt only from the next run that the session key was still change-me.
-    checks = []
-    generated = app.config.get("SECRETS_FROM_INSTANCE") or []
-    names = "、".join(f"VOTES_{n}" for n in generated)
-    if generated and _several_processes(app):
-        checks.append(Check(False, f"{names} 是在实例目录自动生成的；多进程、多台服务器必须在环境变量或"
-                                   f"密钥库中统一设置",
-                            f"{', '.join(generated)} were generated in the instance folder; "
-                            f"several processes or hosts must all get the same values from the "
-                            f"environment"))
-    # deploy/votes.env.example's placeholder, public in the source: a session key anyone
-    # can read lets anyone forge a staff session.
-    placeholders = [n for n in ("SECRET_KEY", "KEY_PASSPHRASE")
-                    if str(app.config.get(n) or "").strip().lower() == PLACEHOLDER]
-    if placeholders:
-        names = ", ".join(f"VOTES_{n}" for n in placeholders)
-        checks.append(Check(False, f"{names} 仍是示例文件中的 {PLACEHOLDER}，请从密钥库设置随机值",
-                            f"{names} still {PLACEHOLDER} as in the example file: set a random "
-                            f"value from the secret store"))
-    # A short one is guessed: the session key by trying keys on one staff cookie, the
-    # passphrase on a copy of the key folder (a backup, the shared mount). The value itself
-    # is never printed.
-    short = [n for n in ("SECRET_KEY", "KEY_PASSPHRASE") if n not in placeholders
-             and len(str(app.config.get(n) or "").strip()) < MIN_SECRET_CHARS]
-    if short:
-        names = ", ".join(f"VOTES_{n}" for n in short)
-        checks.append(Check(False, f"{names} 太短，容易被猜中：须至少 {MIN_SECRET_CHARS} 个字符，"
-                                   f"请从密钥库设置随机值（见 deploy/votes.env.example）",
-                            f"{names} too short to be secret: at least {MIN_SECRET_CHARS} "
-                            f"characters, a random value from the secret store (see "
-                            f"deploy/votes.env.example)"))
-    try:
-        ok = len(base64.b64decode(app.config["DATA_KEY"], validate=True)) == 32
-    except (binascii.Error, ValueError):
-        ok = False
-    if not ok:
-        checks.append(Check(False, "VOTES_DATA_KEY 必须是 32 字节的 base64 编码",
-                            "VOTES_DATA_KEY must be 32 bytes, base64-encoded"))
-    return checks or [Check(True, "密钥已设置", "secrets are set")]
 
 
 def _base_url(app: Flask) -> Check:
@@ -281,23 +240,24 @@ def _damaged_older_chains() -> list[Check]:
             for pid, (seq, kind) in sorted(first.items())]
 
 
-def _data_key() -> list[Check]:
+def _data_key() -> tuple[list[Check], bool]:
+    """The data key's checks, and whether it opens data already stored."""
     from votes.services.privacy import stored_data_opens
 
     try:
         opens = stored_data_opens()
     except (RuntimeError, ValueError, binascii.Error):
-        return []  # not a key at all: the secrets' check says so
+        return [], False  # not a key at all: the secrets' check says so
     if opens is False:
         return [Check(False, "VOTES_DATA_KEY 打不开数据库中已加密的业主资料和密封的选票（密钥被更换或"
                              "丢失？）；请恢复原来的数据密钥，否则无法计票、无法核对业主身份",
                       "VOTES_DATA_KEY does not open the owners' data and sealed choices already "
                       "in the database (changed or lost?): restore the original data key, or no "
-                      "vote can be counted and no owner recognised")]
+                      "vote can be counted and no owner recognised")], False
     if opens is None:
         return [Check(True, "数据库中尚无加密数据，数据密钥待首次导入名册时使用",
-                      "no encrypted data yet; the data key is first used by a roll import")]
-    return [Check(True, "数据密钥能打开已存的业主资料", "the data key opens the stored data")]
+                      "no encrypted data yet; the data key is first used by a roll import")], False
+    return [Check(True, "数据密钥能打开已存的业主资料", "the data key opens the stored data")], True
 
 
 def _signing_keys(app: Flask) -> Check:
