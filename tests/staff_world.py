@@ -82,3 +82,18 @@ def enter_paper(client, url: str, room: str, *, choice: str = "agree", scan=(b"\
     return client.post(f"{url}/paper", data={
         "building": "1", "entrance": "1", "room": room, "choice": choice, "channel": "paper",
         "evidence": (io.BytesIO(scan[0]), scan[1]), **fields})
+
+
+def preview_roll(client, tmp_path) -> str:
+    """A committee member's preview of a two-flat roll for SUN; the confirm's token."""
+    import io
+
+    from tests.factories import make_row, resident_id
+
+    roll = make_roll_csv(tmp_path / "upload.csv", [
+        make_row(room="101", owner_name="张三", owner_id=resident_id(1)),
+        make_row(room="909", owner_name="新户", owner_id=resident_id(9))])
+    page = client.post("/committee/c/SUN/roll/preview", data={
+        "file": (io.BytesIO(roll.read_bytes()), "upload.csv")}).get_data(as_text=True)
+    assert "将导入" in page, page
+    return page.split('name="token" value="')[1].split('"')[0]

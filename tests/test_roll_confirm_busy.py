@@ -18,23 +18,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from tests.factories import make_roll_csv, make_row, resident_id
-from tests.staff_world import build, sign_in
+from tests.factories import make_roll_csv, make_row
+from tests.staff_world import build, preview_roll, sign_in
 
 
 @pytest.fixture
 def world(app, runner, tmp_path):
     return build(app, runner, tmp_path)
-
-
-def _preview(client, tmp_path) -> str:
-    roll = make_roll_csv(tmp_path / "upload.csv", [
-        make_row(room="101", owner_name="张三", owner_id=resident_id(1)),
-        make_row(room="909", owner_name="新户", owner_id=resident_id(9))])
-    page = client.post("/committee/c/SUN/roll/preview", data={
-        "file": (io.BytesIO(roll.read_bytes()), "upload.csv")}).get_data(as_text=True)
-    assert "将导入" in page, page
-    return page.split('name="token" value="')[1].split('"')[0]
 
 
 def _status_url(token: str) -> str:
@@ -85,7 +75,7 @@ def test_a_second_confirm_while_the_first_imports_is_told_at_once_and_follows_it
     first, second = app.test_client(), app.test_client()
     for c in (first, second):
         sign_in(c, "sun_committee")
-    token = _preview(first, tmp_path)
+    token = preview_roll(first, tmp_path)
     before = _imports(app)
     started, go = threading.Event(), threading.Event()
     real = roll_upload.import_roll
@@ -139,7 +129,7 @@ def test_a_confirm_cut_off_while_the_rows_go_in_leaves_the_roll_as_it_was(
     from votes.services import roll_import
 
     sign_in(client, "sun_committee")
-    token = _preview(client, tmp_path)
+    token = preview_roll(client, tmp_path)
     rooms, owners, imports = _rooms(app), _owners(app), _imports(app)
     real, calls = roll_import.insert_rows, []
 
@@ -174,7 +164,7 @@ def test_a_confirm_whose_process_died_is_shown_interrupted_and_confirmed_again(
     from votes.services import roll_upload
 
     sign_in(client, "sun_committee")
-    token = _preview(client, tmp_path)
+    token = preview_roll(client, tmp_path)
     rooms, imports = _rooms(app), _imports(app)
     [waiting] = _files(app, token)
     claimed = waiting.with_name(waiting.name + ".importing")
@@ -199,7 +189,7 @@ def test_a_confirm_whose_process_died_is_shown_interrupted_and_confirmed_again(
 
 def test_a_status_page_of_no_preview_says_nothing_was_imported(app, world, client, tmp_path):
     sign_in(client, "sun_committee")
-    token = _preview(client, tmp_path)
+    token = preview_roll(client, tmp_path)
     client.post("/committee/c/SUN/roll/cancel", data={"token": token})
     page = client.get(_status_url(token))
     html = page.get_data(as_text=True)
@@ -228,7 +218,7 @@ def test_the_page_following_an_import_says_its_stage_and_how_long_it_has_run(
     first, second = app.test_client(), app.test_client()
     for c in (first, second):
         sign_in(c, "sun_committee")
-    token = _preview(first, tmp_path)
+    token = preview_roll(first, tmp_path)
     checking, to_write, writing, go = (threading.Event() for _ in range(4))
     real = roll_upload.import_roll
 

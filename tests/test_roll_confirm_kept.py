@@ -8,30 +8,18 @@ file refused, or imported, goes."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from tests.factories import make_roll_csv, make_row, resident_id
-from tests.staff_world import build, sign_in
+from tests.staff_world import build, preview_roll, sign_in
 
 
 @pytest.fixture
 def world(app, runner, tmp_path):
     return build(app, runner, tmp_path)
-
-
-def _preview(client, tmp_path) -> str:
-    roll = make_roll_csv(tmp_path / "upload.csv", [
-        make_row(room="101", owner_name="张三", owner_id=resident_id(1)),
-        make_row(room="909", owner_name="新户", owner_id=resident_id(9))])
-    page = client.post("/committee/c/SUN/roll/preview", data={
-        "file": (io.BytesIO(roll.read_bytes()), "upload.csv")}).get_data(as_text=True)
-    assert "将导入" in page, page
-    return page.split('name="token" value="')[1].split('"')[0]
 
 
 def _waiting(app, token: str) -> list[Path]:
@@ -57,7 +45,7 @@ def test_a_confirm_the_database_failed_keeps_the_preview_for_another_click(
     from votes.services import roll_import
 
     sign_in(client, "sun_committee")
-    token = _preview(client, tmp_path)
+    token = preview_roll(client, tmp_path)
     before = _rooms(app)
     with monkeypatch.context() as m:
         m.setattr(roll_import, "lock_community", _lock_timeout)
@@ -77,7 +65,7 @@ def test_a_confirm_the_database_failed_keeps_the_preview_for_another_click(
 
 def test_a_preview_whose_file_is_refused_at_confirm_is_deleted(app, world, client, tmp_path):
     sign_in(client, "sun_committee")
-    token = _preview(client, tmp_path)
+    token = preview_roll(client, tmp_path)
     (stored,) = _waiting(app, token)
     stored.write_bytes(b"damaged")
     refused = client.post("/committee/c/SUN/roll/confirm", data={"token": token})
