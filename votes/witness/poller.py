@@ -7,7 +7,7 @@ import hashlib
 import itertools
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
@@ -17,7 +17,7 @@ from votes.core import bundle_zip, chain, signing, witness
 from votes.core.bidi import hidden
 from votes.core.canonical import canonical_bytes, format_time, parse_time
 from votes.core.verifier_integrity import load_keys_file, split_lines
-from votes.witness import ROUND_BUDGET, audit, transport
+from votes.witness import ROUND_BUDGET, audit, logs, transport
 from votes.witness.pins import PinError, Pins, unpinned
 from votes.witness.store import Progress, Store
 from votes.witness.transport import (MAX_RETRY_AFTER, Limited, OutOfTime,
@@ -281,7 +281,8 @@ class Witness:
 
     def _checked(self, app: str, uid: str, start_line: bytes | None, start_length: int,
                  length: int, keys: signing.KeyRing, now: datetime,
-                 save: Callable[[chain.SealedEntry], None]):
+                 save: Callable[[chain.SealedEntry], None],
+                 seen: dict[int, chain.SealedEntry | None]):
         """The served chain from entry `start_length` - 1, the line `start_line` (or from 0
         when None), to `length` entries, checked page by page as it arrives: the first bad
         page ends it; a new entry dated later than `now` + CLOCK_SKEW is a bad one. The last
@@ -289,7 +290,8 @@ class Witness:
         each page but the last, the last entry checked is given to `save`: a check cut short
         by the round's budget, the app, or the witness's process dying (kill -9, OOM, a
         reboot: no `except` runs) goes on from there. (After the last the check is over:
-        cosigned, which clears it, or refused.)"""
+        cosigned, which clears it, or refused.) The entries checked at the positions that
+        are keys of `seen` are put there."""
         start = start_length - 1 if start_line is not None else 0
         want = length - start
         last, got = None, 0
@@ -301,10 +303,14 @@ class Witness:
             if got == 0 and start_line is not None:
                 last = witness.extend(uid, start_line, page[:1], keys, now)
                 new = page[1:]
+                if last is not None and last.seq in seen:
+                    seen[last.seq] = last
             for raw in new:
                 last = witness.check_line(raw, uid, last.seq + 1 if last else 0,
                                           last.digest if last else chain.GENESIS_PREV,
                                           keys, now)
+                if last.seq in seen:
+                    seen[last.seq] = last
             got += len(page)
             if got < want and last is not None and last.seq + 1 > start_length:
                 save(last)
@@ -313,6 +319,22 @@ class Witness:
     def _check_one(self, app: str, uid: str, length: int, head: str, keys: signing.KeyRing,
                    result: RoundResult) -> None:
         held = self.store.held(app, uid)
+        if held is not None and held.log_key is None:  # held by an older release
+            try:
+                held = replace(held, log_key=self._log_key(app, uid, keys))
+            except witness.ChainProblem as exc:
+                result.problems.append(f"{app} {uid}: {exc}; not cosigned")
+                return
+            self.store.set_log_key(app, uid, held.log_key)
+        others = self.store.held_elsewhere(app, uid)
+        if held is not None:
+            # Checked at every round, a new head or not: both heads may have been cosigned
+            # before the log's key of one was known.
+            conflict = logs.of_held(held, others)
+            if conflict is not None:
+                self._fork(app, uid, conflict.reason(app, held.log_key), conflict.other.line,
+                           conflict.served, result)
+                return
         if held is not None and (held.length, held.head) == (length, head):
             return
         if held is not None and length < held.length:
@@ -353,12 +375,22 @@ class Witness:
         if going_on:
             start_line, start_length = progress.line, progress.length
 
+        # The entries at the positions of heads cosigned of this proposal from the other
+        # addresses, and entry 0: which log this is (unless known already).
+        seen: dict[int, chain.SealedEntry | None] = dict.fromkeys(
+            {0} | {other.length - 1 for other in others})
+        known = held.log_key if held else progress.log_key if going_on else None
+
+        def log_key() -> str | None:
+            return known or (logs.log_key(seen[0], keys) if seen[0] else None)
+
         def save(last: chain.SealedEntry) -> None:
             self.store.remember_progress(app, uid, Progress(
-                after, last.seq + 1, last.to_line(), tag, format_time(now)))
+                after, last.seq + 1, last.to_line(), tag, format_time(now), log_key()))
 
         try:
-            last = self._checked(app, uid, start_line, start_length, length, keys, now, save)
+            last = self._checked(app, uid, start_line, start_length, length, keys, now, save,
+                                 seen)
         except witness.Fork as fork:
             # Two signed entries at one position: a proof even if the one checked before
             # was not cosigned yet. Its progress is kept: refused at every round, as a fork
@@ -375,13 +407,30 @@ class Witness:
             result.problems.append(f"{app} {uid}: the chain served does not end in the head "
                                    "announced; not cosigned")
             return
+        try:
+            key = log_key() or self._log_key(app, uid, keys)
+        except witness.ChainProblem as exc:
+            result.problems.append(f"{app} {uid}: {exc}; not cosigned")
+            return
+        conflict = logs.of_check(key, others, seen, length)
+        if conflict is not None and conflict.served is None:
+            result.problems.append(
+                f"{app} {uid}: announces {length} entries, fewer than the "
+                f"{conflict.other.length} cosigned of the same log from {conflict.other.app}, "
+                "which this witness cannot check it against; not cosigned")
+            return
+        if conflict is not None:
+            self._fork(app, uid, conflict.reason(app, key), conflict.other.line, conflict.served,
+                       result)
+            return
         stmt = witness.statement(proposal=uid, length=length, head=head,
                                  time=format_time(now), witness=self.key_id)
         cosig = canonical_bytes(witness.cosign(self.key, stmt))
         if not self.store.cosigned(proposal=uid, length=length, head=head,
                                    line=last.to_line(), cosignature=cosig, app=app,
                                    time=stmt["time"],
-                                   after=(held.length, held.head) if held else None):
+                                   after=(held.length, held.head) if held else None,
+                                   log_key=key):
             # Another round of this witness (same database) cosigned this proposal while
             # this one checked: what this one checked may be another history. Never sign
             # over it; the next round checks against what is held now.
@@ -389,6 +438,13 @@ class Witness:
                                    "meanwhile; not cosigned (checked again next round)")
             return
         result.cosigned.append((uid, length))
+
+    def _log_key(self, app: str, uid: str, keys: signing.KeyRing) -> str:
+        """The log's key, from its entry 0 as served (a head held by an older release, or a
+        check gone on from one cut short): ChainProblem unless validly signed."""
+        served = self._page(app, uid, 0, 1)
+        return logs.log_key(witness.check_line(served[0] if served else b"", uid, 0,
+                                               chain.GENESIS_PREV, keys), keys)
 
     def _fork(self, app, uid, reason, old, new, result) -> None:
         self.store.fork(proposal=uid, app=app, reason=reason, old_line=old, new_line=new,

@@ -18,6 +18,8 @@ CREATE TABLE IF NOT EXISTS heads (
     cosignature BLOB NOT NULL,      -- our cosignature of it (canonical JSON)
     app TEXT NOT NULL,              -- the app that served it (its URL as given, no final /)
     time TEXT NOT NULL,
+    log_key TEXT,                   -- fingerprint of the key that signed entry 0 (NULL: not
+                                    -- yet known, a head held before logs were known by it)
     PRIMARY KEY (app, proposal)
 );
 CREATE TABLE IF NOT EXISTS cosignatures (  -- every cosignature made, not only the latest
@@ -45,6 +47,7 @@ CREATE TABLE IF NOT EXISTS progress (  -- a check under way or cut short, not co
     line BLOB NOT NULL,             -- entry length - 1 as served: where the next round goes on
     keys TEXT NOT NULL,             -- the server keys it was checked with (Witness._keys_tag)
     time TEXT NOT NULL,             -- the witness's clock the entries were checked against
+    log_key TEXT,                   -- as heads.log_key (NULL: a check begun by an older release)
     PRIMARY KEY (app, proposal)
 );
 CREATE TABLE IF NOT EXISTS limited (  -- an app that answered 429: not polled before `until`
@@ -92,6 +95,17 @@ class Held:
     head: str
     line: bytes
     cosignature: bytes
+    # The log: with the uid, the fingerprint of the key that signed its entry 0 (None: not
+    # known yet, a head held by an older release), whatever address served it.
+    log_key: str | None = None
+    app: str = ""
+
+
+_HELD = "SELECT proposal, length, head, line, cosignature, log_key, app FROM heads"
+
+
+def _held(row) -> Held:
+    return Held(row[0], row[1], row[2], bytes(row[3]), bytes(row[4]), row[5], row[6])
 
 
 @dataclass(frozen=True)
@@ -101,6 +115,7 @@ class Progress:
     line: bytes
     keys: str
     time: str
+    log_key: str | None = None  # the log's (Held.log_key), known from entry 0 or the head held
 
 
 @dataclass(frozen=True)
@@ -131,6 +146,8 @@ class Store:
         kept_all = self._has_table("cosignatures")
         self.db.executescript(SCHEMA)
         self._hold_heads_per_app()
+        self._add_column("heads", "log_key", "TEXT")
+        self._add_column("progress", "log_key", "TEXT")
         if not kept_all:
             # A database of a release that kept only the latest: that one is what it has.
             self.db.execute("INSERT OR IGNORE INTO cosignatures (app, proposal, length, "
@@ -162,19 +179,46 @@ class Store:
             raise
         self.db.execute("COMMIT")
 
+    def _add_column(self, table: str, column: str, kind: str) -> None:
+        """A column added since the file was made (NULL in its rows), once, whichever of
+        the processes sharing the file opens it first."""
+        def has() -> bool:
+            return any(row[1] == column for row in self.db.execute(f"PRAGMA table_info({table})"))
+
+        if has():
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            if not has():
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
     def close(self) -> None:
         self.db.close()
 
     def held(self, app: str, proposal: str) -> Held | None:
         """The head last cosigned of `proposal` as `app` serves it: another app's chain of
         the same uid is another chain."""
-        row = self.db.execute("SELECT proposal, length, head, line, cosignature FROM heads "
-                              "WHERE app = ? AND proposal = ?", (app, proposal)).fetchone()
-        return Held(row[0], row[1], row[2], bytes(row[3]), bytes(row[4])) if row else None
+        row = self.db.execute(f"{_HELD} WHERE app = ? AND proposal = ?",
+                              (app, proposal)).fetchone()
+        return _held(row) if row else None
+
+    def held_elsewhere(self, app: str, proposal: str) -> list[Held]:
+        """The heads last cosigned of `proposal` from every other address: those of the
+        same log (Held.log_key) are one chain, whichever address showed it."""
+        return [_held(r) for r in self.db.execute(
+            f"{_HELD} WHERE app <> ? AND proposal = ? ORDER BY app", (app, proposal))]
+
+    def set_log_key(self, app: str, proposal: str, log_key: str) -> None:
+        self.db.execute("UPDATE heads SET log_key = ? WHERE app = ? AND proposal = ? AND "
+                        "log_key IS NULL", (log_key, app, proposal))
 
     def cosigned(self, *, proposal: str, length: int, head: str, line: bytes,
                  cosignature: bytes, app: str, time: str,
-                 after: tuple[int, str] | None) -> bool:
+                 after: tuple[int, str] | None, log_key: str | None = None) -> bool:
         """Hold a new cosigned head, checked to extend `after` ((length, head) held when the
         check began, None if nothing was): False, and nothing written, if the head held is
         no longer that one (another process on this database cosigned meanwhile)."""
@@ -186,11 +230,12 @@ class Store:
                 self.db.execute("ROLLBACK")
                 return False
             self.db.execute("INSERT INTO heads (proposal, length, head, line, cosignature, "
-                            "app, time) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (app, proposal) "
-                            "DO UPDATE SET length = excluded.length, head = excluded.head, "
-                            "line = excluded.line, cosignature = excluded.cosignature, "
-                            "time = excluded.time",
-                            (proposal, length, head, line, cosignature, app, time))
+                            "app, time, log_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT "
+                            "(app, proposal) DO UPDATE SET length = excluded.length, "
+                            "head = excluded.head, line = excluded.line, "
+                            "cosignature = excluded.cosignature, time = excluded.time, "
+                            "log_key = coalesce(excluded.log_key, heads.log_key)",
+                            (proposal, length, head, line, cosignature, app, time, log_key))
             self.db.execute("INSERT OR IGNORE INTO cosignatures (app, proposal, length, "
                             "cosignature) VALUES (?, ?, ?, ?)",
                             (app, proposal, length, cosignature))
@@ -206,20 +251,21 @@ class Store:
         """How far a check of `proposal` from `app` got (stored after each page it checked,
         so also in a round that ran out of time or a process that was killed): checked,
         never cosigned."""
-        row = self.db.execute("SELECT after_length, after_head, length, line, keys, time "
-                              "FROM progress WHERE app = ? AND proposal = ?",
+        row = self.db.execute("SELECT after_length, after_head, length, line, keys, time, "
+                              "log_key FROM progress WHERE app = ? AND proposal = ?",
                               (app, proposal)).fetchone()
         if row is None:
             return None
         after = (row[0], row[1]) if row[0] is not None else None
-        return Progress(after, row[2], bytes(row[3]), row[4], row[5])
+        return Progress(after, row[2], bytes(row[3]), row[4], row[5], row[6])
 
     def remember_progress(self, app: str, proposal: str, progress: Progress) -> None:
         after = progress.after or (None, None)
         self.db.execute("INSERT OR REPLACE INTO progress (app, proposal, after_length, "
-                        "after_head, length, line, keys, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        "after_head, length, line, keys, time, log_key) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (app, proposal, after[0], after[1], progress.length, progress.line,
-                         progress.keys, progress.time))
+                         progress.keys, progress.time, progress.log_key))
 
     def made(self, app: str | None = None, proposal: str | None = None) -> list[bytes]:
         """Every cosignature made (of chains `app` served, of `proposal`, if given), by
@@ -233,9 +279,8 @@ class Store:
 
     def held_from(self, app: str) -> list[Held]:
         """The heads last cosigned from what `app` served."""
-        rows = self.db.execute("SELECT proposal, length, head, line, cosignature FROM heads "
-                               "WHERE app = ? ORDER BY proposal", (app,)).fetchall()
-        return [Held(r[0], r[1], r[2], bytes(r[3]), bytes(r[4])) for r in rows]
+        return [_held(r) for r in self.db.execute(f"{_HELD} WHERE app = ? ORDER BY proposal",
+                                                  (app,))]
 
     def was_posted(self, app: str, proposal: str, length: int) -> bool:
         return self.db.execute("SELECT 1 FROM posted WHERE app = ? AND proposal = ? AND "
